@@ -11,10 +11,10 @@ import { EventSourceParserStream } from "eventsource-parser/stream";
 import {
   openAIStreamToAnthropicEvents,
   openAIStreamToAnthropicSSE,
-} from "../src/translate/openai_stream.ts";
-import { AnthropicSseEncoderStream } from "../src/translate/anthropic_sse.ts";
-import { OpenAIToAnthropicTranslator } from "../src/translate/openai_translator.ts";
-import { toUpstreamEvent, type UpstreamEvent } from "../src/translate/openai_events.ts";
+} from "../src/translate/openai_chat/stream.ts";
+import { AnthropicSseEncoderStream } from "../src/translate/anthropic/sse.ts";
+import { OpenAIToAnthropicTranslator } from "../src/translate/openai_chat/translator.ts";
+import { toUpstreamEvent, type UpstreamEvent } from "../src/translate/openai_chat/events.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,6 +1,6 @@
 /** `ccp init`: writes the commented config.yaml and .env templates; never overwrites a file. */
 
-import { envValue } from "../config/env_map.ts";
+import { envValue } from "../config/env/map.ts";
 import { dirnamePath, joinPath, resolvePath } from "../config/paths.ts";
 import { defaultConfigDir } from "../config/search.ts";
 import { CONFIG_YAML_TEMPLATE, DOTENV_TEMPLATE } from "../config/template.ts";

@@ -1,6 +1,6 @@
 /** Pure parts of `ccp service`: the command line, the systemd unit and the launchd plist. */
 
-import { envValue } from "../config/env_map.ts";
+import { envValue } from "../config/env/map.ts";
 import { dirnamePath, isAbsolutePath, joinPath, resolvePath } from "../config/paths.ts";
 import type { CliFlags } from "./args.ts";
 import { PERMISSION_FLAGS } from "./permissions.ts";

@@ -3,9 +3,9 @@
 import { findPreset, LOCAL_PRESET_IDS, PRESETS } from "../providers/catalog.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { Config, ProviderConfig } from "./types.ts";
-import type { EnvMap } from "./env_map.ts";
-import { hasKeyInEnv, sectionFromEnv, touchedInEnv } from "./env_preset.ts";
-import { tuningFromEnv } from "./env_tuning.ts";
+import type { EnvMap } from "./env/map.ts";
+import { hasKeyInEnv, sectionFromEnv, touchedInEnv } from "./env/preset.ts";
+import { tuningFromEnv } from "./env/tuning.ts";
 import { deepFreeze } from "./freeze.ts";
 import { buildProvider } from "./provider_build.ts";
 import { resolveServer, type ServerFlags } from "./server.ts";

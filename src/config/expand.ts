@@ -1,6 +1,6 @@
 /** `${VAR}` / `${VAR:-default}` expansion of the string values of a parsed YAML tree (SPEC §3). */
 
-import type { EnvMap } from "./env_map.ts";
+import type { EnvMap } from "./env/map.ts";
 import type { KeyPath } from "./issues.ts";
 
 /** A `${VAR}` reference (without default) whose variable was unset, so it became "". */

@@ -2,15 +2,20 @@
 
 import { findPreset, LOCAL_PRESET_IDS, type Preset, PRESET_IDS } from "../providers/catalog.ts";
 import type { Config, ProviderConfig, Target } from "./types.ts";
-import type { EnvMap } from "./env_map.ts";
+import type { EnvMap } from "./env/map.ts";
 import { expandTree } from "./expand.ts";
 import { deepFreeze } from "./freeze.ts";
 import { formatKeyPath, type KeyPath, Problems } from "./issues.ts";
-import { isEmptySettings, toModelSettings } from "./schema_model.ts";
-import type { RouteItem } from "./schema_routes.ts";
+import { isEmptySettings, toModelSettings } from "./schema/model.ts";
+import type { RouteItem } from "./schema/routes.ts";
 import { implicitLocalProviders } from "./locals.ts";
 import { buildProvider } from "./provider_build.ts";
-import { type ConfigFile, configFileSchema, type ProviderSection, zodMessage } from "./schema.ts";
+import {
+  type ConfigFile,
+  configFileSchema,
+  type ProviderSection,
+  zodMessage,
+} from "./schema/config.ts";
 import { resolveServer, type ServerFlags } from "./server.ts";
 import { didYouMean } from "./suggest.ts";
 import { checkTarget, type KnownProviders } from "./targets.ts";

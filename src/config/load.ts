@@ -3,10 +3,10 @@
 import { ConfigError } from "../core/errors.ts";
 import type { Config } from "./types.ts";
 import { defaultConfig } from "./default.ts";
-import { loadEnvWithDotenv, mergeEnv, readDotenvFile } from "./dotenv.ts";
-import type { EnvMap } from "./env_map.ts";
-import { configFromLiteLLMEnv, usesLiteLLMEnv } from "./env_litellm.ts";
-import { configFromEnv, usesEnvMode } from "./env_mode.ts";
+import { loadEnvWithDotenv, mergeEnv, readDotenvFile } from "./env/dotenv.ts";
+import type { EnvMap } from "./env/map.ts";
+import { configFromLiteLLMEnv, usesLiteLLMEnv } from "./env/litellm.ts";
+import { configFromEnv, usesEnvMode } from "./env/mode.ts";
 import { configFromYaml } from "./from_yaml.ts";
 import { dirnamePath, joinPath } from "./paths.ts";
 import { defaultConfigDir, findConfigFile } from "./search.ts";

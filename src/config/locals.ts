@@ -3,7 +3,7 @@
 import { findPreset, LOCAL_PRESET_IDS } from "../providers/catalog.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { ProviderConfig } from "./types.ts";
-import type { ProviderDefaultsSection, ProviderSection } from "./schema.ts";
+import type { ProviderDefaultsSection, ProviderSection } from "./schema/config.ts";
 import { buildProvider } from "./provider_build.ts";
 
 /**

@@ -2,9 +2,9 @@
 
 import type { Preset } from "../providers/catalog.ts";
 import type { AuthHeader, ProviderConfig, Timeouts, WireProtocol } from "./types.ts";
-import type { ProviderDefaultsSection, ProviderSection } from "./schema.ts";
-import { unique } from "./env_map.ts";
-import { isEmptySettings, toModelSettings } from "./schema_model.ts";
+import type { ProviderDefaultsSection, ProviderSection } from "./schema/config.ts";
+import { unique } from "./env/map.ts";
+import { isEmptySettings, toModelSettings } from "./schema/model.ts";
 
 /** Values every provider gets unless a preset, provider_defaults or the provider says otherwise. */
 export const BUILTIN_PROVIDER_DEFAULTS = {

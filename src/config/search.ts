@@ -1,7 +1,7 @@
 /** Where ccp looks for its config file (SPEC §2) and where `ccp init` writes one. */
 
 import { ConfigError } from "../core/errors.ts";
-import { type EnvMap, envValue } from "./env_map.ts";
+import { type EnvMap, envValue } from "./env/map.ts";
 import { isAbsolutePath, joinPath, resolvePath } from "./paths.ts";
 
 /** How a config file was found, strongest first. */

@@ -2,8 +2,8 @@
 
 import { ConfigError } from "../core/errors.ts";
 import type { LogLevel, ServerConfig } from "./types.ts";
-import type { ServerSection } from "./schema.ts";
-import { type EnvMap, envValue } from "./env_map.ts";
+import type { ServerSection } from "./schema/config.ts";
+import { type EnvMap, envValue } from "./env/map.ts";
 
 /** Command-line flags that override the config (SPEC §2). */
 export interface ServerFlags {

@@ -7,7 +7,8 @@
  */
 
 /** Any JSON object. */
-export type JsonObject = { [key: string]: unknown };
+export type { JsonObject } from "../core/json.ts";
+import type { JsonObject } from "../core/json.ts";
 
 /** Prompt-cache marker; dropped when translating to other protocols. */
 export interface CacheControl {

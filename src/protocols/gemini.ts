@@ -6,7 +6,8 @@
  */
 
 /** Any JSON object. */
-export type JsonObject = { [key: string]: unknown };
+export type { JsonObject } from "../core/json.ts";
+import type { JsonObject } from "../core/json.ts";
 
 /** Schema types of Gemini's OpenAPI 3.0 subset (https://ai.google.dev/api/caching#Type). */
 export type GeminiType = "STRING" | "NUMBER" | "INTEGER" | "BOOLEAN" | "ARRAY" | "OBJECT";

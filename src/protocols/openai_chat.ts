@@ -10,7 +10,8 @@
 import { z } from "zod";
 
 /** Any JSON object. */
-export type JsonObject = { [key: string]: unknown };
+export type { JsonObject } from "../core/json.ts";
+import type { JsonObject } from "../core/json.ts";
 
 /** A part of a multi-part message content. */
 export type ChatContentPart =

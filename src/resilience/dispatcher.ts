@@ -30,7 +30,7 @@ export type AttemptFn<S extends { readonly ok: true }> = (
   signal: AbortSignal,
 ) => Promise<S | AttemptFailed>;
 
-/** A target that answered; call `done` when its answer ends (or let trackBody do it). */
+/** A target that answered; call `done` when its answer ends. */
 export interface Dispatched<S> {
   readonly result: S;
   readonly target: DispatchTarget;
@@ -40,7 +40,7 @@ export interface Dispatched<S> {
   readonly attempts: number;
   /**
    * Call when the answer has ended: frees the limiter slot and gives the breaker its verdict
-   * (pass a reason when the answer broke mid-way). Idempotent; trackBody calls it for you.
+   * (pass a reason when the answer broke mid-way). Idempotent.
    */
   done(failure?: string): void;
 }

@@ -15,4 +15,3 @@ export * from "./outcome.ts";
 export * from "./registry.ts";
 export * from "./timeout_error.ts";
 export * from "./timeouts.ts";
-export * from "./track_body.ts";

@@ -3,7 +3,7 @@
 import type { Config } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
-import type { FetchLike } from "../upstream/http_clients.ts";
+import type { FetchLike } from "../upstream/http/clients.ts";
 import type { Transports } from "../upstream/transport.ts";
 
 /** Dependencies of {@link createApp}. */

@@ -1,7 +1,8 @@
 /** Token counting of message content: strings and every content-block type, known or not. */
 import { imageTokens, readImageSize } from "./image_size.ts";
 import { pdfPageCount } from "./pdf_pages.ts";
-import { addJson, addText, isRecord, type Tally } from "./tally.ts";
+import { addJson, addText, type Tally } from "./tally.ts";
+import { isRecord } from "../core/json.ts";
 
 /**
  * Encrypted payloads (redacted thinking, web search `encrypted_content`) are base64 of roughly

@@ -5,7 +5,8 @@
 import { type Calibration, DEFAULT_CALIBRATION } from "./calibration.ts";
 import { addContent } from "./content.ts";
 import { modelProfile } from "./models.ts";
-import { addJson, addText, isRecord, safeJson, type Tally } from "./tally.ts";
+import { addJson, addText, safeJson, type Tally } from "./tally.ts";
+import { isRecord } from "../core/json.ts";
 import { sharedTokenCache, TextCounter, type TextMode } from "./text_counter.ts";
 import { loadO200k } from "./bpe.ts";
 import type { TokenCache } from "./lru.ts";

@@ -33,8 +33,3 @@ export function addJson(tally: Tally, value: unknown): void {
   if (value === undefined) return;
   addText(tally, typeof value === "string" ? value : safeJson(value));
 }
-
-/** Narrow to a plain object. */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}

@@ -1,24 +1,23 @@
 /** The Anthropic ⇄ OpenAI Chat Completions translation layer (pure modules, no HTTP). */
 
-export { type OpenAITarget, toOpenAIChatRequest } from "./openai_request.ts";
+export { type OpenAITarget, toOpenAIChatRequest } from "./openai_chat/request.ts";
 export {
   openAIStreamToAnthropicEvents,
   openAIStreamToAnthropicSSE,
   OpenAIToAnthropicSseStream,
   OpenAIToAnthropicStream,
   type StreamTranslateOptions,
-} from "./openai_stream.ts";
-export { OpenAIToAnthropicTranslator, type TranslateOptions } from "./openai_translator.ts";
-export { openAIResponseToAnthropic, responseToChunk } from "./openai_response.ts";
-export { accumulateAnthropicEvents } from "./anthropic_accumulate.ts";
+} from "./openai_chat/stream.ts";
+export { OpenAIToAnthropicTranslator, type TranslateOptions } from "./openai_chat/translator.ts";
+export { openAIResponseToAnthropic, responseToChunk } from "./openai_chat/response.ts";
+export { accumulateAnthropicEvents } from "./anthropic/accumulate.ts";
 export {
   AnthropicSseEncoderStream,
   encodeAnthropicEvent,
   encodeAnthropicEvents,
   pingFrame,
-} from "./anthropic_sse.ts";
-export { anthropicErrorForStatus, openAIHttpError, upstreamErrorMessage } from "./openai_errors.ts";
-export { toUpstreamEvent, type UpstreamEvent } from "./openai_events.ts";
+} from "./anthropic/sse.ts";
+export { toUpstreamEvent, type UpstreamEvent } from "./openai_chat/events.ts";
 export {
   DEFAULT_OPENAI_DIALECT,
   dialectForModel,
@@ -28,14 +27,14 @@ export {
   type ReasoningField,
   type ReasoningReplay,
   type ReasoningSwitch,
-} from "./openai_dialect.ts";
+} from "./openai_chat/dialect.ts";
 export {
   OPENAI_DIALECT_ALIASES,
   OPENAI_DIALECTS,
   openAIDialectByName,
   type OpenAIDialectName,
-} from "./openai_dialects.ts";
-export { OPENAI_QUIRKS, type OpenAIQuirk, type OpenAIQuirkName } from "./openai_quirks.ts";
+} from "./openai_chat/dialects.ts";
+export { OPENAI_QUIRKS, type OpenAIQuirk, type OpenAIQuirkName } from "./openai_chat/quirks.ts";
 export {
   CCP_SIGNATURE_PREFIX,
   decodeCcpSignature,
@@ -46,4 +45,4 @@ export {
   type ReasoningSource,
   sameReasoningOrigin,
   stripCcpThinking,
-} from "./reasoning_provenance.ts";
+} from "./reasoning/provenance.ts";

@@ -9,7 +9,7 @@ import type { ModelSettings, ReasoningEffort, WireProtocol } from "../config/typ
 import { deepMerge } from "../config/settings_merge.ts";
 import type { Effort } from "../protocols/anthropic.ts";
 import type { ChatCompletionRequest } from "../protocols/openai_chat.ts";
-import { dialectForModel, type OpenAIDialect } from "../translate/openai_dialect.ts";
+import { dialectForModel, type OpenAIDialect } from "../translate/openai_chat/dialect.ts";
 
 type Json = Record<string, unknown>;
 

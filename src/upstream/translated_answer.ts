@@ -2,10 +2,10 @@
 
 import { UpstreamError } from "../core/errors.ts";
 import { capitalise } from "../core/text.ts";
-import { relayAnthropicStream } from "./anthropic_relay.ts";
+import { relayAnthropicStream } from "./anthropic/relay.ts";
 import { describeTarget, networkCause } from "./errors.ts";
-import { applyAuth, applyProviderHeaders } from "./headers.ts";
-import { type PostFailure, postJson, type PostSuccess } from "./post.ts";
+import { applyAuth, applyProviderHeaders } from "./http/headers.ts";
+import { type PostFailure, postJson, type PostSuccess } from "./http/post.ts";
 import { type Answer, type AnswerHooks, jsonAnswer, type TransportRequest } from "./transport.ts";
 
 /** POSTs a translated body to `url` with the provider's key and headers (no client headers). */

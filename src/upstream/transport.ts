@@ -2,7 +2,7 @@
 
 import type { ModelSettings, ProviderConfig } from "../config/types.ts";
 import type { UpstreamError } from "../core/errors.ts";
-import type { FetchLike } from "./http_clients.ts";
+import type { FetchLike } from "./http/clients.ts";
 import { messageToSse } from "./message_to_sse.ts";
 import type { UsageTotals } from "./usage_sniffer.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
-import { parseDotenv } from "../../src/config/dotenv.ts";
+import { parseDotenv } from "../../src/config/env/dotenv.ts";
 import { CONFIG_YAML_TEMPLATE, DOTENV_TEMPLATE } from "../../src/config/template.ts";
 import { PRESET_IDS } from "../../src/providers/catalog.ts";
 

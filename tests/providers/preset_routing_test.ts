@@ -4,7 +4,7 @@ import { PRESETS } from "../../src/providers/catalog.ts";
 import { TRANSPORTS } from "../../src/server/compose.ts";
 import { encodeCcpSignature } from "../../src/translate/mod.ts";
 import { cleanFor, parseBetas } from "../../src/upstream/cleaning/mod.ts";
-import { filterBetaHeader } from "../../src/upstream/headers.ts";
+import { filterBetaHeader } from "../../src/upstream/http/headers.ts";
 import { startCcp } from "../helpers/ccp.ts";
 import { type RecordedRequest, startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";

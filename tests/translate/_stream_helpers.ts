@@ -12,7 +12,7 @@ import type { Message, MessageStreamEvent } from "@anthropic-ai/sdk/resources/me
 import {
   openAIStreamToAnthropicSSE,
   type StreamTranslateOptions,
-} from "../../src/translate/openai_stream.ts";
+} from "../../src/translate/openai_chat/stream.ts";
 
 /** Options every fixture runs with (fixed message id so outputs compare equal). */
 export const BASE_OPTIONS: StreamTranslateOptions = {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { relayAnthropicStream, rewriteModel } from "../../src/upstream/anthropic_relay.ts";
+import { relayAnthropicStream, rewriteModel } from "../../src/upstream/anthropic/relay.ts";
 import { encodeEvents, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
 import { parseSse } from "../helpers/ccp.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_ANTHROPIC_CLEANING, PRESETS } from "../../src/providers/catalog.ts";
 import { cleanFor, ruleFor, stepsFor } from "../../src/upstream/cleaning/mod.ts";
-import { filterBetaHeader } from "../../src/upstream/headers.ts";
+import { filterBetaHeader } from "../../src/upstream/http/headers.ts";
 import { encodeCcpSignature } from "../../src/translate/mod.ts";
 
 Deno.test("every Anthropic-type preset lists its cleaning, each step with a one-line reason", () => {

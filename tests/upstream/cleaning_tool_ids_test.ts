@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { anthropicToolId, rewriteToolIds } from "../../src/upstream/cleaning/mod.ts";
-import { forRealAnthropic } from "../../src/upstream/real_anthropic.ts";
+import { forRealAnthropic } from "../../src/upstream/anthropic/real_anthropic.ts";
 
 function frozen<T>(value: T): T {
   if (typeof value === "object" && value !== null) {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { ModelSettings } from "../../src/config/types.ts";
 import { deepMerge, mergeSettings, settingsFor } from "../../src/config/settings_merge.ts";
 import type { MessagesRequest } from "../../src/protocols/anthropic.ts";
-import { toGeminiRequest } from "../../src/translate/gemini_request.ts";
+import { toGeminiRequest } from "../../src/translate/gemini/request.ts";
 import { openAIDialectByName, toOpenAIChatRequest } from "../../src/translate/mod.ts";
 import {
   applyModelSettings,
@@ -12,9 +12,9 @@ import {
   withExactEffort,
   withExtraBody,
 } from "../../src/upstream/model_settings.ts";
-import { anthropicTransport } from "../../src/upstream/anthropic_transport.ts";
-import { geminiTransport } from "../../src/upstream/gemini_transport.ts";
-import { openAITransport } from "../../src/upstream/openai_transport.ts";
+import { anthropicTransport } from "../../src/upstream/anthropic/transport.ts";
+import { geminiTransport } from "../../src/upstream/gemini/transport.ts";
+import { openAITransport } from "../../src/upstream/openai_chat/transport.ts";
 import type { Transport } from "../../src/upstream/transport.ts";
 import { provider } from "../helpers/config.ts";
 

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { forRealAnthropic, verifiesSignatures } from "../../src/upstream/real_anthropic.ts";
+import {
+  forRealAnthropic,
+  verifiesSignatures,
+} from "../../src/upstream/anthropic/real_anthropic.ts";
 import { encodeCcpSignature } from "../../src/translate/mod.ts";
 
 const ccpSig = encodeCcpSignature(

@@ -3,9 +3,9 @@
 import type { Context } from "hono";
 import { countTokensRequestSchema, validateRequest } from "../../protocols/anthropic_request.ts";
 import { resolveModel } from "../../routing/resolve.ts";
-import { callAnthropic } from "../../upstream/anthropic.ts";
+import { callAnthropic } from "../../upstream/anthropic/anthropic.ts";
 import { cleanFor } from "../../upstream/cleaning/resolve.ts";
-import { filterBetaHeader } from "../../upstream/headers.ts";
+import { filterBetaHeader } from "../../upstream/http/headers.ts";
 import { readJsonBody } from "../body.ts";
 import { tokenSuffix } from "../auth.ts";
 import type { AppDeps, AppEnv } from "../deps.ts";

@@ -5,7 +5,8 @@
  * prefix cache missed from the first token on (ollama/ollama#14918, musistudio/claude-code-router#1220).
  */
 
-import { type Body, isObj, without } from "./types.ts";
+import { type Body, without } from "./types.ts";
+import { isRecord } from "../../core/json.ts";
 
 const PREFIX = "x-anthropic-billing-header:";
 
@@ -22,7 +23,7 @@ export function dropBillingHeader(body: Body): Body {
     return rest ? { ...body, system: rest } : without(body, ["system"]);
   }
   if (!Array.isArray(system)) return body;
-  const kept = system.filter((block) => !(isObj(block) && isBillingText(block.text)));
+  const kept = system.filter((block) => !(isRecord(block) && isBillingText(block.text)));
   if (kept.length === system.length) return body;
   return kept.length > 0 ? { ...body, system: kept } : without(body, ["system"]);
 }

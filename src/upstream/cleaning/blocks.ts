@@ -1,6 +1,7 @@
 /** Walking the content blocks of `messages` without copying what does not change. */
 
-import { type Body, isObj, type Obj } from "./types.ts";
+import { type Body, type Obj } from "./types.ts";
+import { isRecord } from "../../core/json.ts";
 
 /** What an edit does with one block: keep it (same object), replace it, or drop it (null). */
 export type BlockEdit = (block: Obj, role: string) => Obj | null;
@@ -10,7 +11,7 @@ export function editContent(content: readonly unknown[], role: string, edit: Blo
   let changed = false;
   const out: unknown[] = [];
   for (const block of content) {
-    if (!isObj(block)) {
+    if (!isRecord(block)) {
       out.push(block);
       continue;
     }
@@ -32,7 +33,7 @@ export function editBlocks(body: Body, edit: BlockEdit): Body {
   let changed = false;
   const out: unknown[] = [];
   for (const message of messages) {
-    if (!isObj(message) || !Array.isArray(message.content)) {
+    if (!isRecord(message) || !Array.isArray(message.content)) {
       out.push(message);
       continue;
     }

@@ -5,7 +5,7 @@ import {
   DEFAULT_ANTHROPIC_CLEANING,
   findPreset,
 } from "../../providers/catalog.ts";
-import { stripCcpThinkingForAnthropic, verifiesSignatures } from "../real_anthropic.ts";
+import { stripCcpThinkingForAnthropic, verifiesSignatures } from "../anthropic/real_anthropic.ts";
 import { dropBetas, keepOnlyBetas } from "./betas.ts";
 import { dropBillingHeader } from "./billing_header.ts";
 import { stripCacheControl } from "./cache_control.ts";

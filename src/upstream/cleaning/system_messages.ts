@@ -5,16 +5,17 @@
  * answer 400 "messages[1].role: unknown variant `system`" (deepseek-ai/DeepSeek-V3#1370).
  */
 
-import { type Body, isObj, type Obj } from "./types.ts";
+import { type Body, type Obj } from "./types.ts";
+import { isRecord } from "../../core/json.ts";
 
 function isSystemMessage(message: unknown): message is Obj {
-  return isObj(message) && message.role === "system";
+  return isRecord(message) && message.role === "system";
 }
 
 /** A system message's content as text blocks. */
 function asBlocks(content: unknown): Obj[] {
   if (typeof content === "string") return content === "" ? [] : [{ type: "text", text: content }];
-  return Array.isArray(content) ? content.filter(isObj) : [];
+  return Array.isArray(content) ? content.filter(isRecord) : [];
 }
 
 /**

@@ -1,11 +1,12 @@
 /** Tool rules: server tools and tool-definition fields an endpoint does not accept. */
 
 import { dropKey, editBlocks } from "./blocks.ts";
-import { type Body, type BodyRule, isObj, type Obj, without } from "./types.ts";
+import { type Body, type BodyRule, type Obj, without } from "./types.ts";
+import { isRecord } from "../../core/json.ts";
 
 /** Client tools have no `type` or `type: "custom"`; anything else runs on Anthropic's servers. */
 function isServerTool(tool: unknown): boolean {
-  return isObj(tool) && typeof tool.type === "string" && tool.type !== "custom";
+  return isRecord(tool) && typeof tool.type === "string" && tool.type !== "custom";
 }
 
 /** History blocks a server tool leaves behind (`server_tool_use`, `web_search_tool_result`, …). */
@@ -17,8 +18,8 @@ function isServerToolBlock(block: Obj): boolean {
 
 function choiceStillValid(body: Body, kept: readonly unknown[]): boolean {
   const choice = body.tool_choice;
-  if (!isObj(choice) || choice.type !== "tool") return true;
-  return kept.some((tool) => isObj(tool) && tool.name === choice.name);
+  if (!isRecord(choice) || choice.type !== "tool") return true;
+  return kept.some((tool) => isRecord(tool) && tool.name === choice.name);
 }
 
 /**
@@ -37,7 +38,7 @@ export function dropServerTools(body: Body): Body {
 /** Removes the named fields from every tool definition (e.g. `eager_input_streaming`). */
 export function dropToolFields(fields: readonly string[]): BodyRule {
   const strip = (tool: unknown): unknown =>
-    isObj(tool) ? fields.reduce((current, field) => dropKey(current, field), tool) : tool;
+    isRecord(tool) ? fields.reduce((current, field) => dropKey(current, field), tool) : tool;
   return (body) => {
     const tools = body.tools;
     if (!Array.isArray(tools)) return body;

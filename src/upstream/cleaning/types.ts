@@ -15,11 +15,6 @@ export type BodyRule = (body: Body) => Body;
 /** One cleaning step over the `anthropic-beta` values; returns the same array when it keeps all. */
 export type BetaRule = (betas: readonly string[]) => readonly string[];
 
-/** True for a plain JSON object. */
-export function isObj(value: unknown): value is Obj {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** A body without `keys`, or the body itself when it has none of them. */
 export function without(body: Body, keys: readonly string[]): Body {
   if (!keys.some((key) => key in body)) return body;

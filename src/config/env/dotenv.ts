@@ -1,0 +1,51 @@
+/** Reads `.env` files (config dir and working directory) into an env map; never touches Deno.env. */
+
+import { parse } from "dotenv";
+import { ConfigError } from "../../core/errors.ts";
+import type { EnvMap } from "./map.ts";
+import { joinPath } from "../paths.ts";
+
+/** Parses one `.env` file's text (npm dotenv rules: quotes, `#` comments, `export` prefix). */
+export function parseDotenv(text: string): Record<string, string> {
+  return parse(text);
+}
+
+/** Reads and parses `path`; a missing file is an empty map, any other failure a ConfigError. */
+export async function readDotenvFile(path: string): Promise<Record<string, string>> {
+  try {
+    return parseDotenv(await Deno.readTextFile(path));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return {};
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(`${path}: cannot read this .env file: ${reason}`);
+  }
+}
+
+/**
+ * Merges the layers, lowest first: the config dir's `.env`, then `./.env`, then the real
+ * environment (SPEC §2: the real environment wins over both files).
+ */
+export function mergeEnv(
+  real: EnvMap,
+  cwdFile: Readonly<Record<string, string>>,
+  configDirFile: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const merged: Record<string, string> = { ...configDirFile, ...cwdFile };
+  for (const [name, value] of Object.entries(real)) {
+    if (value !== undefined) merged[name] = value;
+  }
+  return merged;
+}
+
+/** Reads both `.env` files and returns the merged env map (config dir may be unknown). */
+export async function loadEnvWithDotenv(opts: {
+  env: EnvMap;
+  cwd: string;
+  configDir?: string;
+}): Promise<Record<string, string>> {
+  const cwdFile = await readDotenvFile(joinPath(opts.cwd, ".env"));
+  // When the config dir is the working directory there is only one file to read.
+  const sameDir = opts.configDir === undefined || opts.configDir === opts.cwd;
+  const dirFile = sameDir ? {} : await readDotenvFile(joinPath(opts.configDir as string, ".env"));
+  return mergeEnv(opts.env, cwdFile, dirFile);
+}

@@ -1,0 +1,158 @@
+/** Environment-only mode (no YAML file): free-claude-code's MODEL* and provider variables → Config. */
+
+import { ConfigError } from "../../core/errors.ts";
+import { type Preset, PRESET_IDS, PRESETS } from "../../providers/catalog.ts";
+import type { Config, ProviderConfig, Target } from "../types.ts";
+import { type EnvMap, envValue } from "./map.ts";
+import type { ProviderDefaultsSection, ProviderSection } from "../schema/config.ts";
+import { hasKeyInEnv, sectionFromEnv, touchedInEnv } from "./preset.ts";
+import { LITELLM_VARIABLES } from "./litellm_names.ts";
+import { thinkingFromEnv, withThinking } from "./thinking.ts";
+import { tuningFromEnv } from "./tuning.ts";
+import { deepFreeze } from "../freeze.ts";
+import { buildProvider } from "../provider_build.ts";
+import { resolveServer, type ServerFlags } from "../server.ts";
+import { didYouMean } from "../suggest.ts";
+import { parseTarget } from "../targets.ts";
+
+/** The model variables, and the route each one fills (MODEL is the default route). */
+export const MODEL_VARIABLES: Readonly<Record<string, string>> = {
+  MODEL: "default",
+  MODEL_OPUS: "opus",
+  MODEL_SONNET: "sonnet",
+  MODEL_HAIKU: "haiku",
+};
+
+/** True when any MODEL* variable is set, which selects environment-only mode. */
+export function usesEnvMode(env: EnvMap): boolean {
+  return Object.keys(MODEL_VARIABLES).some((name) => envValue(env, name) !== undefined);
+}
+
+/** Parses a MODEL* value: `provider_id/model/name`, or a comma-separated failover list of them. */
+function parseChain(variable: string, text: string, problems: string[]): Target[] {
+  const chain: Target[] = [];
+  for (const item of text.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+    const target = parseTarget(item, "nvidia_nim/z-ai/glm4.7");
+    if ("message" in target) problems.push(`${variable}: ${target.message}`);
+    else if (!PRESET_IDS.includes(target.provider)) {
+      const hint = didYouMean(target.provider, PRESET_IDS);
+      problems.push(
+        `${variable}: unknown provider "${target.provider}" in "${item}" (${
+          hint ? `${hint}; ` : ""
+        }known: ${PRESET_IDS.join(", ")})`,
+      );
+    } else chain.push(target);
+  }
+  return chain;
+}
+
+/** Builds one preset provider from its variables, naming the variable in any problem. */
+function presetProvider(
+  preset: Preset,
+  env: EnvMap,
+  named: boolean,
+  defaults: ProviderDefaultsSection,
+  problems: string[],
+): ProviderConfig | undefined {
+  let own: ProviderSection;
+  try {
+    own = sectionFromEnv(preset, env);
+  } catch (err) {
+    problems.push((err as Error).message);
+    return undefined;
+  }
+  if (preset.baseUrl === "" && own.base_url === undefined) {
+    problems.push(
+      `${preset.baseUrlEnv}: not set; the ${preset.id} provider needs its API root ` +
+        `(e.g. http://127.0.0.1:8000/v1)`,
+    );
+    return undefined;
+  }
+  const implicit = preset.local && !named && !touchedInEnv(preset, env);
+  const built = buildProvider({ id: preset.id, preset, defaults, own, implicit });
+  const where: Readonly<Record<string, string | undefined>> = {
+    base_url: preset.baseUrlEnv,
+    proxy: preset.proxyEnv,
+  };
+  for (const p of built.problems) problems.push(`${where[p.key] ?? preset.id}: ${p.message}`);
+  return built.provider;
+}
+
+/**
+ * Builds every preset provider the environment asks for: those named by a route (`usedBy`:
+ * provider id → variables naming it), those with a key set, and the local ones.
+ */
+export function envProviders(
+  env: EnvMap,
+  usedBy: ReadonlyMap<string, readonly string[]>,
+  defaults: ProviderDefaultsSection,
+  problems: string[],
+  warnings: string[],
+): Record<string, ProviderConfig> {
+  const providers: Record<string, ProviderConfig> = {};
+  for (const preset of PRESETS) {
+    const named = usedBy.has(preset.id);
+    if (!named && !preset.local && !hasKeyInEnv(preset, env)) continue;
+    const provider = presetProvider(preset, env, named, defaults, problems);
+    if (!provider) continue;
+    providers[preset.id] = provider;
+    if (named && !preset.local && preset.keyEnv && provider.apiKeys.length === 0) {
+      warnings.push(
+        `${preset.id} has no API key: set ${preset.keyEnv} (used by ${
+          (usedBy.get(preset.id) ?? []).join(", ")
+        })`,
+      );
+    }
+  }
+  return providers;
+}
+
+/** Builds the Config from the environment; throws ConfigError naming each bad variable. */
+export function configFromEnv(input: { env: EnvMap; flags?: ServerFlags }): Config {
+  const { env } = input;
+  const problems: string[] = [];
+  const warnings: string[] = [];
+
+  const chains: Record<string, Target[]> = {};
+  const usedBy = new Map<string, string[]>();
+  for (const [variable, route] of Object.entries(MODEL_VARIABLES)) {
+    const text = envValue(env, variable);
+    if (text === undefined) continue;
+    const chain = parseChain(variable, text, problems);
+    chains[route] = chain;
+    for (const t of chain) usedBy.set(t.provider, [...(usedBy.get(t.provider) ?? []), variable]);
+  }
+
+  const tuning = tuningFromEnv(env);
+  problems.push(...tuning.problems);
+  const thinking = thinkingFromEnv(env);
+  problems.push(...thinking.problems);
+  warnings.push(...thinking.warnings);
+  const providers = envProviders(env, usedBy, tuning.defaults, problems, warnings);
+  if (problems.length > 0) throw new ConfigError(problems.join("\n"));
+  const ignored = LITELLM_VARIABLES.filter((name) => envValue(env, name) !== undefined);
+  if (ignored.length > 0) {
+    warnings.push(`${ignored.join(", ")} ignored: MODEL* variables take precedence`);
+  }
+
+  // Blank tiers inherit MODEL; without MODEL the first tier given becomes the default.
+  const routes: Record<string, Target[]> = {};
+  let fallback = chains.default;
+  if (fallback === undefined) {
+    const [route, chain] = Object.entries(chains)[0] ?? [];
+    fallback = chain ?? [];
+    warnings.push(`MODEL is not set; using MODEL_${String(route).toUpperCase()} as the default`);
+  }
+  for (const route of Object.values(MODEL_VARIABLES)) {
+    routes[route] = withThinking(chains[route] ?? fallback, thinking.byRoute[route]);
+  }
+
+  return deepFreeze({
+    source: { kind: "env" },
+    server: resolveServer({ flags: input.flags ?? {}, env, envOnly: true }),
+    providers,
+    routes,
+    aliases: {},
+    warnings,
+  });
+}

@@ -1,0 +1,44 @@
+/** Reads one preset's free-claude-code variables (keys, base URL, proxy, usage limit) into a provider section. */
+
+import type { Preset } from "../../providers/catalog.ts";
+import type { ProviderSection } from "../schema/config.ts";
+import { type EnvMap, envValue, splitList, unique } from "./map.ts";
+
+/** The preset's variables that are set, as YAML-style provider keys; throws RangeError on a bad number. */
+export function sectionFromEnv(preset: Preset, env: EnvMap): ProviderSection {
+  const keys = unique([
+    ...splitList(envValue(env, preset.keyEnv) ?? ""),
+    ...splitList(envValue(env, preset.keysEnv) ?? ""),
+  ]);
+  const baseUrl = envValue(env, preset.baseUrlEnv);
+  const proxy = envValue(env, preset.proxyEnv);
+  const limitText = envValue(env, preset.keyUsageLimitEnv);
+  let limit: number | undefined;
+  if (limitText !== undefined) {
+    limit = Number(limitText);
+    if (!/^\d+$/.test(limitText)) {
+      throw new RangeError(
+        `${preset.keyUsageLimitEnv}: expected a whole number 0 or more, got ${
+          JSON.stringify(limitText)
+        }`,
+      );
+    }
+  }
+  return {
+    ...(keys.length > 0 ? { api_keys: keys } : {}),
+    ...(baseUrl !== undefined ? { base_url: baseUrl } : {}),
+    ...(proxy !== undefined ? { proxy } : {}),
+    ...(limit !== undefined ? { key_usage_limit: limit } : {}),
+  };
+}
+
+/** True when any of the preset's key variables is set. */
+export function hasKeyInEnv(preset: Preset, env: EnvMap): boolean {
+  return envValue(env, preset.keyEnv) !== undefined || envValue(env, preset.keysEnv) !== undefined;
+}
+
+/** True when the user set any of the preset's variables (so it is no longer merely implicit). */
+export function touchedInEnv(preset: Preset, env: EnvMap): boolean {
+  return [preset.keyEnv, preset.keysEnv, preset.baseUrlEnv, preset.proxyEnv]
+    .some((name) => envValue(env, name) !== undefined);
+}

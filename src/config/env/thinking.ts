@@ -1,0 +1,63 @@
+/**
+ * free-claude-code's thinking switches, read in environment-only mode: `ENABLE_MODEL_THINKING`
+ * and the per-tier `ENABLE_OPUS_THINKING`, `ENABLE_SONNET_THINKING`, `ENABLE_HAIKU_THINKING`
+ * (blank = inherit). Each becomes a `thinking: on|off` variant setting on its tier's route.
+ */
+
+import type { Target } from "../types.ts";
+import { type EnvMap, envValue } from "./map.ts";
+
+/** Route name → the variable that switches its thinking (default reads the global one). */
+export const THINKING_VARIABLES: Readonly<Record<string, string>> = {
+  default: "ENABLE_MODEL_THINKING",
+  opus: "ENABLE_OPUS_THINKING",
+  sonnet: "ENABLE_SONNET_THINKING",
+  haiku: "ENABLE_HAIKU_THINKING",
+};
+
+// free-claude-code refuses to start with these; ccp names the replacement instead.
+const RENAMED: Readonly<Record<string, string>> = {
+  NIM_ENABLE_THINKING: "ENABLE_MODEL_THINKING",
+  ENABLE_THINKING: "ENABLE_MODEL_THINKING",
+};
+
+const WORDS: Readonly<Record<string, "on" | "off">> = {
+  true: "on",
+  "1": "on",
+  yes: "on",
+  on: "on",
+  false: "off",
+  "0": "off",
+  no: "off",
+  off: "off",
+};
+
+/** The thinking switch of each tier route; unset variables leave thinking to the client. */
+export function thinkingFromEnv(
+  env: EnvMap,
+): { byRoute: Record<string, "on" | "off">; problems: string[]; warnings: string[] } {
+  const problems: string[] = [];
+  const read = (name: string): "on" | "off" | undefined => {
+    const text = envValue(env, name);
+    if (text === undefined) return undefined;
+    const word = WORDS[text.toLowerCase()];
+    if (!word) problems.push(`${name}: expected true or false, got ${JSON.stringify(text)}`);
+    return word;
+  };
+  const global = read("ENABLE_MODEL_THINKING");
+  const byRoute: Record<string, "on" | "off"> = {};
+  for (const [route, name] of Object.entries(THINKING_VARIABLES)) {
+    const value = route === "default" ? global : read(name) ?? global;
+    if (value) byRoute[route] = value;
+  }
+  const warnings = Object.entries(RENAMED)
+    .filter(([old]) => envValue(env, old) !== undefined)
+    .map(([old, now]) => `${old} is no longer read; set ${now} instead`);
+  return { byRoute, problems, warnings };
+}
+
+/** The chain with `thinking` added to each target's variant settings. */
+export function withThinking(chain: readonly Target[], thinking?: "on" | "off"): Target[] {
+  if (!thinking) return [...chain];
+  return chain.map((t) => ({ ...t, settings: { ...t.settings, thinking } }));
+}

@@ -1,0 +1,91 @@
+/** Zod schema of the YAML config file (SPEC §3), after `${VAR}` expansion. */
+
+import { z } from "zod";
+import {
+  byteSize,
+  duration,
+  flag,
+  oneOf,
+  statusList,
+  text,
+  textList,
+  wholeNumber,
+} from "./fields.ts";
+import { modelSettingsSchema } from "./model.ts";
+import { routeValue } from "./routes.ts";
+import { section } from "./section.ts";
+
+export { zodMessage } from "./section.ts";
+
+const timeoutsSchema = section({
+  connect: duration().optional(),
+  first_byte: duration().optional(),
+  idle: duration().optional(),
+  total: duration().optional(),
+});
+
+const rateLimitSchema = section({
+  requests: wholeNumber(1),
+  window: duration(),
+});
+
+/** Provider keys that `provider_defaults` may also set (everything but identity). */
+const sharedProviderShape = {
+  api_key: text().optional(),
+  api_keys: textList("keys").optional(),
+  auth_header: oneOf(["x-api-key", "bearer", "x-goog-api-key", "none"], "auth_header").optional(),
+  auth: oneOf(["key", "passthrough"], "auth mode").optional(),
+  headers: z.record(z.string(), text()).optional(),
+  proxy: text().optional(),
+  models: textList("model names").optional(),
+  timeouts: timeoutsSchema.optional(),
+  max_retries: wholeNumber(0).optional(),
+  rate_limit: rateLimitSchema.optional(),
+  max_concurrency: wholeNumber(1).optional(),
+  fallback_on: statusList().optional(),
+  key_usage_limit: wholeNumber(0).optional(),
+  count_tokens: flag().optional(),
+};
+
+/** One entry under `providers:`. */
+export const providerSchema = section({
+  preset: text().optional(),
+  type: oneOf(["openai", "anthropic", "gemini"], "type").optional(),
+  base_url: text().optional(),
+  ...sharedProviderShape,
+  // Per provider only: model names differ between providers, so provider_defaults has none.
+  model_settings: z.record(z.string(), modelSettingsSchema).optional(),
+});
+
+/** `provider_defaults:` applies to every provider, below the provider's own keys. */
+export const providerDefaultsSchema = section(sharedProviderShape);
+
+/** `server:` settings; flags and CCP_* variables override them. */
+export const serverSchema = section({
+  host: text().optional(),
+  port: wholeNumber(0, 65_535).optional(),
+  auth_token: text().optional(),
+  log_level: oneOf(["debug", "info", "warn", "error"], "log level").optional(),
+  max_body_size: byteSize().optional(),
+});
+
+/** The whole file. */
+export const configFileSchema = section({
+  server: serverSchema.optional(),
+  providers: z.record(z.string(), providerSchema).optional(),
+  provider_defaults: providerDefaultsSchema.optional(),
+  routes: z.record(z.string(), routeValue()).optional(),
+  aliases: z.record(z.string(), routeValue()).optional(),
+});
+
+/** A provider entry as parsed (durations in ms, sizes in bytes, lists as arrays). */
+export type ProviderSection = z.output<typeof providerSchema>;
+
+/** `provider_defaults` as parsed. */
+export type ProviderDefaultsSection = z.output<typeof providerDefaultsSchema>;
+
+/** `server` as parsed. */
+export type ServerSection = z.output<typeof serverSchema>;
+
+/** The whole file as parsed. */
+export type ConfigFile = z.output<typeof configFileSchema>;

@@ -1,0 +1,55 @@
+/** Per-model settings (`model_settings:` entries and route variants): schema and conversion. */
+
+import { z } from "zod";
+import type { ModelSettings, ReasoningEffort } from "../types.ts";
+import { flag, oneOf, onOff, tokenSize } from "./fields.ts";
+import { section } from "./section.ts";
+
+/** Every reasoning effort a setting may name, weakest first. */
+export const REASONING_EFFORTS: readonly ReasoningEffort[] = [
+  "none",
+  "minimal",
+  "low",
+  "medium",
+  "high",
+  "xhigh",
+  "max",
+];
+
+/** The keys of one model's settings; route variants accept the same keys beside `target`. */
+export const modelSettingsShape = {
+  max_output_tokens: tokenSize().optional(),
+  context_window: tokenSize().optional(),
+  reasoning_effort: oneOf(REASONING_EFFORTS, "reasoning effort").optional(),
+  thinking: onOff().optional(),
+  extra_body: z.record(z.string(), z.unknown()).optional(),
+  supports: section({
+    images: flag().optional(),
+    tools: flag().optional(),
+    thinking: flag().optional(),
+  }).optional(),
+};
+
+/** One entry under a provider's `model_settings:`. */
+export const modelSettingsSchema = section(modelSettingsShape);
+
+/** Settings as parsed (snake_case, sizes in tokens). */
+export type ModelSettingsSection = z.output<typeof modelSettingsSchema>;
+
+/** Converts parsed settings to the Config shape, leaving out keys that were not given. */
+export function toModelSettings(s: ModelSettingsSection): ModelSettings {
+  const supports = s.supports && Object.keys(s.supports).length > 0 ? s.supports : undefined;
+  return {
+    ...(s.max_output_tokens !== undefined ? { maxOutputTokens: s.max_output_tokens } : {}),
+    ...(s.context_window !== undefined ? { contextWindow: s.context_window } : {}),
+    ...(s.reasoning_effort !== undefined ? { reasoningEffort: s.reasoning_effort } : {}),
+    ...(s.thinking !== undefined ? { thinking: s.thinking } : {}),
+    ...(s.extra_body !== undefined ? { extraBody: s.extra_body } : {}),
+    ...(supports ? { supports } : {}),
+  };
+}
+
+/** True when the settings say nothing. */
+export function isEmptySettings(s: ModelSettings): boolean {
+  return Object.keys(s).length === 0;
+}

@@ -1,0 +1,107 @@
+/**
+ * Route and alias values: `"provider/model"`, a failover list, or a variant
+ * `{target: "p/m" | [list], ...model settings}`; lists may mix strings and variants.
+ */
+
+import { z } from "zod";
+import { describeValue } from "../issues.ts";
+import { type ModelSettingsSection, modelSettingsShape } from "./model.ts";
+import { section, zodMessage } from "./section.ts";
+
+/** One target of a route as written, with its variant settings and where it sits in the value. */
+export interface RouteItem {
+  readonly target: string;
+  readonly settings?: ModelSettingsSection;
+  /** Key path inside the route's value (empty for a plain string). */
+  readonly path: readonly (string | number)[];
+}
+
+const variantSchema = section({ target: z.unknown().optional(), ...modelSettingsShape });
+
+type Issue = { message: string; path: (string | number)[] };
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** The issues of a nested parse, with unknown keys split into one issue per key. */
+function nestedIssues(error: z.ZodError, prefix: readonly (string | number)[]): Issue[] {
+  const out: Issue[] = [];
+  for (const issue of error.issues) {
+    const path = [...prefix, ...issue.path.filter((p) => typeof p !== "symbol")];
+    if (issue.code === "unrecognized_keys") {
+      const lines = issue.message.split("\n");
+      issue.keys.forEach((key, i) =>
+        out.push({ message: lines[i] ?? "unknown key", path: [...path, key] })
+      );
+    } else out.push({ message: issue.message, path });
+  }
+  return out;
+}
+
+/** A variant mapping: its settings apply to every target it names. */
+function variantItems(
+  value: Record<string, unknown>,
+  prefix: readonly (string | number)[],
+  issues: Issue[],
+): RouteItem[] {
+  const parsed = variantSchema.safeParse(value, { error: zodMessage });
+  if (!parsed.success) {
+    issues.push(...nestedIssues(parsed.error, prefix));
+    return [];
+  }
+  const { target, ...rest } = parsed.data;
+  const settings = Object.keys(rest).length > 0 ? { settings: rest } : {};
+  const at = [...prefix, "target"];
+  if (typeof target === "string") return [{ target, ...settings, path: at }];
+  if (Array.isArray(target) && target.length > 0) {
+    const bad = target.findIndex((t) => typeof t !== "string");
+    if (bad < 0) {
+      return (target as string[]).map((t, i) => ({ target: t, ...settings, path: [...at, i] }));
+    }
+    issues.push({
+      message: `expected "provider/model", got ${describeValue(target[bad])}`,
+      path: [...at, bad],
+    });
+    return [];
+  }
+  const message = target === undefined
+    ? 'missing: a variant needs target: "provider/model" (or a list of them)'
+    : `expected "provider/model" or a list of them, got ${
+      Array.isArray(target) ? "an empty list" : describeValue(target)
+    }`;
+  issues.push({ message, path: at });
+  return [];
+}
+
+/** Reads one route value into its items, collecting issues instead of stopping at the first. */
+export function routeItems(value: unknown, issues: Issue[]): RouteItem[] {
+  if (typeof value === "string") return [{ target: value, path: [] }];
+  if (isMapping(value)) return variantItems(value, [], issues);
+  if (!Array.isArray(value) || value.length === 0) {
+    const message = Array.isArray(value)
+      ? 'expected "provider/model" or a list of them, got an empty list'
+      : `expected "provider/model", a list of them or {target: …}, got ${describeValue(value)}`;
+    issues.push({ message, path: [] });
+    return [];
+  }
+  return value.flatMap((item, index): RouteItem[] => {
+    if (typeof item === "string") return [{ target: item, path: [index] }];
+    if (isMapping(item)) return variantItems(item, [index], issues);
+    issues.push({
+      message: `expected "provider/model", got ${describeValue(item)}`,
+      path: [index],
+    });
+    return [];
+  });
+}
+
+/** The zod field for a route or alias value. */
+export function routeValue(): z.ZodPipe<z.ZodUnknown, z.ZodTransform<RouteItem[], unknown>> {
+  return z.unknown().transform((value, ctx): RouteItem[] => {
+    const issues: Issue[] = [];
+    const items = routeItems(value, issues);
+    for (const issue of issues) ctx.addIssue({ code: "custom", ...issue });
+    return issues.length > 0 ? z.NEVER : items;
+  });
+}

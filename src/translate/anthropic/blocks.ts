@@ -1,0 +1,128 @@
+/**
+ * Writes Anthropic content blocks under the stream's invariants: one block open at a
+ * time, consecutive indexes, deltas only for the open block, a `signature_delta` on
+ * every thinking block and `{}` for a tool call without arguments before it stops.
+ */
+
+import type { AnthropicStreamEvent } from "../../protocols/anthropic.ts";
+import type { ToolCallState } from "../openai_chat/tool_calls.ts";
+import { ReasoningCapture } from "../reasoning/capture.ts";
+import type { ReasoningSource } from "../reasoning/provenance.ts";
+
+type OpenBlock =
+  | { kind: "text"; index: number }
+  | { kind: "thinking"; index: number; capture: ReasoningCapture }
+  | { kind: "tool"; index: number; call: ToolCallState };
+
+/** Block state of one answer; events go to `out`, which the owner drains. */
+export class AnthropicBlockWriter {
+  /** Events produced since the owner last replaced this array. */
+  out: AnthropicStreamEvent[] = [];
+  /** Characters of text, thinking and arguments written (for usage estimates). */
+  chars = 0;
+  #next = 0;
+  #open: OpenBlock | null = null;
+  readonly #sign: (capture: ReasoningCapture) => string;
+
+  /** `sign` mints the signature of a finished thinking block. */
+  constructor(sign: (capture: ReasoningCapture) => string) {
+    this.#sign = sign;
+  }
+
+  /** The tool call whose block is open, if any. */
+  get openCall(): ToolCallState | undefined {
+    return this.#open?.kind === "tool" ? this.#open.call : undefined;
+  }
+
+  /** Appends answer text, opening a text block if needed. */
+  text(text: string): void {
+    if (!text) return;
+    let open = this.#open;
+    if (open?.kind !== "text") {
+      this.close();
+      open = { kind: "text", index: this.#next++ };
+      this.#open = open;
+      this.out.push({
+        type: "content_block_start",
+        index: open.index,
+        content_block: { type: "text", text: "" },
+      });
+    }
+    this.chars += text.length;
+    this.out.push({
+      type: "content_block_delta",
+      index: open.index,
+      delta: { type: "text_delta", text },
+    });
+  }
+
+  /** Appends reasoning (possibly empty, e.g. encrypted details only), opening a thinking block. */
+  thinking(text: string, source: ReasoningSource, details?: readonly unknown[]): void {
+    let open = this.#open;
+    if (open?.kind !== "thinking") {
+      this.close();
+      open = { kind: "thinking", index: this.#next++, capture: new ReasoningCapture() };
+      this.#open = open;
+      this.out.push({
+        type: "content_block_start",
+        index: open.index,
+        content_block: { type: "thinking", thinking: "", signature: "" },
+      });
+    }
+    open.capture.add(source, details);
+    if (!text) return;
+    this.chars += text.length;
+    this.out.push({
+      type: "content_block_delta",
+      index: open.index,
+      delta: { type: "thinking_delta", thinking: text },
+    });
+  }
+
+  /** Opens a tool_use block for `call` and writes the arguments buffered so far. */
+  startTool(call: ToolCallState, id: string): void {
+    this.close();
+    call.block = this.#next++;
+    this.#open = { kind: "tool", index: call.block, call };
+    this.out.push({
+      type: "content_block_start",
+      index: call.block,
+      content_block: { type: "tool_use", id, name: call.name, input: {} },
+    });
+    this.toolArguments(call);
+  }
+
+  /** Writes the arguments of `call` not written yet. */
+  toolArguments(call: ToolCallState): void {
+    const piece = call.args.slice(call.emitted);
+    if (!piece) return;
+    call.emitted = call.args.length;
+    this.chars += piece.length;
+    this.out.push({
+      type: "content_block_delta",
+      index: call.block,
+      delta: { type: "input_json_delta", partial_json: piece },
+    });
+  }
+
+  /** Closes the open block, if any. */
+  close(): void {
+    const open = this.#open;
+    if (!open) return;
+    if (open.kind === "thinking") {
+      this.out.push({
+        type: "content_block_delta",
+        index: open.index,
+        delta: { type: "signature_delta", signature: this.#sign(open.capture) },
+      });
+    } else if (open.kind === "tool") {
+      if (open.call.args.trim() === "") {
+        open.call.args += "{}";
+        this.toolArguments(open.call);
+      }
+      open.call.closed = true;
+    }
+    this.out.push({ type: "content_block_stop", index: open.index });
+    this.#open = null;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Anthropic `messages` → Gemini `contents` (roles `user` / `model`):
+ * - user turns: `tool_result` blocks become `functionResponse` parts first (named after
+ *   the matching `tool_use`, `{result}` or `{error}`), then text, images and documents;
+ * - assistant turns: text → text parts, `tool_use` → `functionCall` parts; thinking
+ *   blocks ccp made from this same provider and model family give back their Gemini
+ *   `thoughtSignature`s on the parts they came with; other reasoning is dropped;
+ * - adjacent turns of one role are merged and empty turns removed.
+ * `role: "system"` messages are left to the request mapper (they join `systemInstruction`).
+ */
+
+import type {
+  ContentBlockParam,
+  MessageParam,
+  ToolResultBlockParam,
+} from "../../protocols/anthropic.ts";
+import type { GeminiContent, GeminiPart, JsonObject } from "../../protocols/gemini.ts";
+import { documentParts, imagePart } from "./media.ts";
+import { geminiFunctionName } from "./names.ts";
+import { decodeGeminiSignature, sameGeminiOrigin } from "./signature.ts";
+
+/**
+ * Gemini 3 rejects a function-call step whose first call carries no signature; for calls
+ * that never had one (made by another model, or before ccp kept them) Google documents
+ * this placeholder (FAQ of https://ai.google.dev/gemini-api/docs/thought-signatures).
+ */
+export const SKIP_SIGNATURE = "skip_thought_signature_validator";
+
+/** What the message mapping depends on. */
+export interface ContentsContext {
+  readonly provider: string;
+  readonly model: string;
+  /** Put {@link SKIP_SIGNATURE} on unsigned function-call steps (Gemini 3 and later). */
+  readonly placeholderSignatures: boolean;
+}
+
+function toolResultParts(
+  block: ToolResultBlockParam,
+  provider: string,
+): { text: string; media: GeminiPart[] } {
+  const content = block.content;
+  if (content === undefined || typeof content === "string") {
+    return { text: content ?? "", media: [] };
+  }
+  const texts: string[] = [];
+  const media: GeminiPart[] = [];
+  for (const part of content) {
+    if (part.type === "text") texts.push(part.text);
+    else if (part.type === "image") media.push(imagePart(part, provider));
+    else if (part.type === "document") {
+      for (const p of documentParts(part, provider)) {
+        if (typeof p.text === "string") texts.push(p.text);
+        else media.push(p);
+      }
+    }
+  }
+  return { text: texts.join("\n"), media };
+}
+
+function userParts(
+  content: string | ContentBlockParam[],
+  names: ReadonlyMap<string, string>,
+  provider: string,
+): GeminiPart[] {
+  if (typeof content === "string") return content ? [{ text: content }] : [];
+  const responses: GeminiPart[] = [];
+  const others: GeminiPart[] = [];
+  for (const block of content) {
+    if (block.type === "text") {
+      if (block.text) others.push({ text: block.text }); // Gemini refuses empty text parts
+    } else if (block.type === "image") others.push(imagePart(block, provider));
+    else if (block.type === "document") others.push(...documentParts(block, provider));
+    else if (block.type === "tool_result") {
+      const { text, media } = toolResultParts(block, provider);
+      const name = names.get(block.tool_use_id);
+      if (name) {
+        const response = block.is_error ? { error: text } : { result: text };
+        responses.push({ functionResponse: { name, response } });
+      } else {
+        // No call to answer (history was trimmed): the result can only be context.
+        others.push({ text: `[result of tool call ${block.tool_use_id}]\n${text}` });
+      }
+      others.push(...media);
+    }
+  }
+  return [...responses, ...others];
+}
+
+function modelParts(content: string | ContentBlockParam[], ctx: ContentsContext): GeminiPart[] {
+  if (typeof content === "string") return content ? [{ text: content }] : [];
+  const parts: GeminiPart[] = [];
+  let next: string | undefined;
+  const push = (part: GeminiPart) => {
+    if (next) part.thoughtSignature = next;
+    next = undefined;
+    parts.push(part);
+  };
+  for (const block of content) {
+    if (block.type === "text") {
+      if (block.text) push({ text: block.text });
+    } else if (block.type === "tool_use") {
+      const args = typeof block.input === "object" && block.input !== null &&
+          !Array.isArray(block.input)
+        ? block.input as JsonObject
+        : {};
+      push({ functionCall: { name: geminiFunctionName(block.name), args } });
+    } else if (block.type === "thinking") {
+      const origin = decodeGeminiSignature(block.signature);
+      if (!origin || !sameGeminiOrigin(origin, ctx.provider, ctx.model)) continue;
+      // Unsigned thought summaries are dropped: Gemini reads nothing from them.
+      if (origin.sig) {
+        parts.push({ text: block.thinking, thought: true, thoughtSignature: origin.sig });
+      }
+      next = origin.next;
+    }
+    // redacted_thinking is Anthropic-encrypted: Gemini cannot read it.
+  }
+  const firstCall = parts.find((p) => p.functionCall);
+  if (ctx.placeholderSignatures && firstCall && !firstCall.thoughtSignature) {
+    firstCall.thoughtSignature = SKIP_SIGNATURE;
+  }
+  return parts;
+}
+
+/** Client tool-use id → the Gemini function name it was called under. */
+function callNames(messages: readonly MessageParam[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of messages) {
+    if (m.role !== "assistant" || typeof m.content === "string") continue;
+    for (const b of m.content) {
+      if (b.type === "tool_use") out.set(b.id, geminiFunctionName(b.name));
+    }
+  }
+  return out;
+}
+
+/** Maps the conversation (system messages skipped) to Gemini contents. */
+export function toGeminiContents(
+  messages: readonly MessageParam[],
+  ctx: ContentsContext,
+): GeminiContent[] {
+  const names = callNames(messages);
+  const out: GeminiContent[] = [];
+  for (const message of messages) {
+    if (message.role === "system") continue;
+    const role = message.role === "assistant" ? "model" : "user";
+    const parts = role === "model"
+      ? modelParts(message.content, ctx)
+      : userParts(message.content, names, ctx.provider);
+    if (parts.length === 0) continue;
+    const last = out.at(-1);
+    if (last?.role === role) last.parts.push(...parts);
+    else out.push({ role, parts });
+  }
+  return out;
+}

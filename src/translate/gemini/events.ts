@@ -1,0 +1,51 @@
+/**
+ * Parsed SSE messages of `streamGenerateContent?alt=sse` → typed events. Each `data:`
+ * line is one whole `GenerateContentResponse` JSON object; there is no `[DONE]`
+ * sentinel: the stream simply ends after the chunk with `finishReason`
+ * (https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent).
+ */
+
+import { isRecord } from "../../core/json.ts";
+import type { EventSourceMessage } from "eventsource-parser";
+import type { GeminiResponse } from "../../protocols/gemini.ts";
+
+/** What the Gemini translator consumes. */
+export type GeminiEvent =
+  | { kind: "chunk"; chunk: GeminiResponse }
+  | { kind: "malformed"; detail: string }
+  | { kind: "error"; message: string; code?: number };
+
+function clip(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** Reads `{message, code}` from Gemini's error object `{code, message, status}`. */
+export function describeGeminiError(value: unknown): { message: string; code?: number } {
+  if (typeof value === "string") return { message: value };
+  if (!isRecord(value)) return { message: JSON.stringify(value) };
+  const text = typeof value.message === "string" ? value.message : JSON.stringify(value);
+  const status = typeof value.status === "string" && value.status ? `${value.status}: ` : "";
+  const code = typeof value.code === "number" ? value.code : undefined;
+  return code === undefined ? { message: status + text } : { message: status + text, code };
+}
+
+/** Turns one SSE message into an event, or `null` to skip it. */
+export function toGeminiEvent(message: EventSourceMessage): GeminiEvent | null {
+  const data = message.data;
+  if (data.trim().length === 0) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return { kind: "malformed", detail: `${reason} in ${JSON.stringify(clip(data))}` };
+  }
+  // An error after the first byte arrives as an error body inside the stream, sometimes
+  // wrapped in a one-element array (the shape of the non-SSE stream format).
+  if (Array.isArray(parsed) && parsed.length === 1 && isRecord(parsed[0])) parsed = parsed[0];
+  if (!isRecord(parsed)) return { kind: "malformed", detail: `not a JSON object: ${clip(data)}` };
+  if (parsed.error !== undefined && parsed.error !== null) {
+    return { kind: "error", ...describeGeminiError(parsed.error) };
+  }
+  return { kind: "chunk", chunk: parsed as GeminiResponse };
+}

@@ -1,0 +1,128 @@
+/**
+ * Anthropic Messages request → Gemini `generateContent` request
+ * (https://ai.google.dev/api/generate-content#request-body). Pure and typed: no I/O, no
+ * context beyond its arguments, and the input is never mutated.
+ */
+
+import { ClientRequestError } from "../../core/errors.ts";
+import type { MessagesRequest, TextBlockParam, ToolDefinition } from "../../protocols/anthropic.ts";
+import type {
+  GeminiFunctionDeclaration,
+  GeminiGenerationConfig,
+  GeminiRequest,
+  GeminiToolConfig,
+} from "../../protocols/gemini.ts";
+import { toGeminiContents } from "./contents.ts";
+import { geminiModelInfo, validatesThoughtSignatures } from "./models.ts";
+import { geminiFunctionName } from "./names.ts";
+import { toGeminiParameters } from "./schema.ts";
+import { geminiThinkingConfig } from "./thinking.ts";
+
+/** Where the request goes. */
+export interface GeminiTarget {
+  /** Provider id from the config; recorded in and checked against thinking signatures. */
+  readonly provider: string;
+  /** Upstream model name (it goes in the URL, not the body). */
+  readonly model: string;
+}
+
+/** Gemini takes at most five stop sequences (https://ai.google.dev/api/generate-content#generationconfig). */
+const MAX_STOP_SEQUENCES = 5;
+
+/** Claude Code's per-request attribution line means nothing upstream and spoils prefix caches. */
+const BILLING_HEADER = "x-anthropic-billing-header:";
+
+function systemTexts(system: string | TextBlockParam[] | undefined): string[] {
+  if (system === undefined) return [];
+  if (typeof system === "string") return system ? [system] : [];
+  return system
+    .filter((b) => b.type === "text" && b.text && !b.text.startsWith(BILLING_HEADER))
+    .map((b) => b.text);
+}
+
+/** Top-level `system` plus Claude Code's `role: "system"` messages, in order. */
+function systemInstruction(req: MessagesRequest): GeminiRequest["systemInstruction"] {
+  const texts = systemTexts(req.system);
+  for (const m of req.messages) if (m.role === "system") texts.push(...systemTexts(m.content));
+  return texts.length > 0 ? { parts: [{ text: texts.join("\n\n") }] } : undefined;
+}
+
+/** Client tools have an input schema; server tools (`web_search_*`, `bash_*`, …) do not. */
+function isFunctionTool(tool: ToolDefinition): boolean {
+  return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
+}
+
+function declarations(tools: ToolDefinition[] | undefined): GeminiFunctionDeclaration[] {
+  return (tools ?? []).filter(isFunctionTool).map((t) => {
+    const parameters = toGeminiParameters(t.input_schema);
+    return {
+      name: geminiFunctionName(t.name),
+      description: t.description ?? "",
+      ...(parameters ? { parameters } : {}),
+    };
+  });
+}
+
+function toolConfig(
+  req: MessagesRequest,
+  declared: GeminiFunctionDeclaration[],
+): GeminiToolConfig | undefined {
+  const choice = req.tool_choice;
+  if (!choice) return undefined;
+  switch (choice.type) {
+    case "auto":
+      return { functionCallingConfig: { mode: "AUTO" } };
+    case "none":
+      return { functionCallingConfig: { mode: "NONE" } };
+    case "any":
+      return { functionCallingConfig: { mode: "ANY" } };
+    case "tool": {
+      const name = geminiFunctionName(choice.name);
+      // A forced server tool (web_search) was not declared: forcing it would be a 400.
+      if (!declared.some((d) => d.name === name)) {
+        return { functionCallingConfig: { mode: "AUTO" } };
+      }
+      return { functionCallingConfig: { mode: "ANY", allowedFunctionNames: [name] } };
+    }
+  }
+}
+
+function generationConfig(req: MessagesRequest, model: string): GeminiGenerationConfig {
+  const info = geminiModelInfo(model);
+  const config: GeminiGenerationConfig = {};
+  if (typeof req.max_tokens === "number" && req.max_tokens > 0) {
+    // Claude Code asks for up to 128000; Gemini refuses more than the model's limit.
+    config.maxOutputTokens = Math.min(req.max_tokens, info.maxOutputTokens);
+  }
+  if (typeof req.temperature === "number") config.temperature = req.temperature;
+  if (typeof req.top_p === "number") config.topP = req.top_p;
+  if (typeof req.top_k === "number") config.topK = req.top_k;
+  if (Array.isArray(req.stop_sequences) && req.stop_sequences.length > 0) {
+    config.stopSequences = req.stop_sequences.slice(0, MAX_STOP_SEQUENCES);
+  }
+  const thinking = geminiThinkingConfig(req, info.thinking);
+  if (thinking) config.thinkingConfig = thinking;
+  return config;
+}
+
+/** Translates an Anthropic Messages request for the Gemini API. */
+export function toGeminiRequest(req: MessagesRequest, target: GeminiTarget): GeminiRequest {
+  if (!Array.isArray(req.messages)) throw new ClientRequestError("messages: an array is required");
+  const body: GeminiRequest = {
+    contents: toGeminiContents(req.messages, {
+      provider: target.provider,
+      model: target.model,
+      placeholderSignatures: validatesThoughtSignatures(target.model),
+    }),
+  };
+  const system = systemInstruction(req);
+  if (system) body.systemInstruction = system;
+  const declared = declarations(req.tools);
+  if (declared.length > 0) {
+    body.tools = [{ functionDeclarations: declared }];
+    const config = toolConfig(req, declared);
+    if (config) body.toolConfig = config;
+  }
+  body.generationConfig = generationConfig(req, target.model);
+  return body;
+}

@@ -1,0 +1,263 @@
+/**
+ * Tool `input_schema` (JSON Schema 2020-12, as Claude Code sends it) → the OpenAPI 3.0
+ * subset Gemini accepts for function parameters (https://ai.google.dev/api/caching#Schema).
+ * An allow-list, not a deny-list: Gemini answers 400 "Unknown name" for any keyword it
+ * does not know (`$schema`, `additionalProperties`, `propertyNames`, private keys…), so
+ * only the fields below are ever written:
+ *
+ * - `$ref` to a local `$defs`/`definitions` entry is inlined (recursion becomes a plain
+ *   object); `allOf` members are merged; `oneOf` is read as `anyOf`;
+ * - `type: [T, "null"]`, a `null` enum value or a `{type: "null"}` variant → `nullable`;
+ *   several non-null types → `anyOf`;
+ * - `const` → a one-value enum; enums of non-strings move into the description (Gemini's
+ *   `enum` holds strings only); `title` becomes the description when there is none;
+ * - `format` is kept only where Gemini documents it: `enum`/`date-time` on strings,
+ *   `float`/`double` on numbers, `int32`/`int64` on integers;
+ * - an object keeps only non-empty `properties` (Gemini rejects `properties: {}`: "should be
+ *   non-empty for OBJECT type") and `required` names that exist; an array always has `items`;
+ * - a schema whose type cannot be told (`{}`, "any") becomes a string;
+ * - a root union of objects is flattened into one object (Gemini wants an OBJECT root).
+ */
+
+import { isRecord } from "../../core/json.ts";
+import type { GeminiSchema, GeminiType, JsonObject } from "../../protocols/gemini.ts";
+
+const TYPES: Readonly<Record<string, GeminiType>> = {
+  string: "STRING",
+  number: "NUMBER",
+  integer: "INTEGER",
+  boolean: "BOOLEAN",
+  array: "ARRAY",
+  object: "OBJECT",
+};
+
+const FORMATS: Readonly<Partial<Record<GeminiType, readonly string[]>>> = {
+  STRING: ["enum", "date-time"],
+  NUMBER: ["float", "double"],
+  INTEGER: ["int32", "int64"],
+};
+
+/** Count keywords and the type they belong to. */
+const COUNTS: ReadonlyArray<readonly [keyof GeminiSchema, GeminiType]> = [
+  ["minItems", "ARRAY"],
+  ["maxItems", "ARRAY"],
+  ["minProperties", "OBJECT"],
+  ["maxProperties", "OBJECT"],
+  ["minLength", "STRING"],
+  ["maxLength", "STRING"],
+];
+
+/** Keywords that make a union variant a real alternative rather than a constraint. */
+const SHAPE_KEYS = ["type", "properties", "items", "enum", "const", "$ref", "anyOf", "oneOf"];
+
+const MAX_DEPTH = 32;
+
+interface Ctx {
+  readonly root: JsonObject;
+  /** `$ref`s being expanded on the current path (cycle guard). */
+  readonly refs: readonly string[];
+  readonly depth: number;
+}
+
+function resolveRef(ref: string, root: JsonObject): JsonObject | undefined {
+  if (!ref.startsWith("#")) return undefined; // remote references cannot be fetched
+  let node: unknown = root;
+  for (const raw of ref.slice(1).split("/").filter(Boolean)) {
+    if (!isRecord(node)) return undefined;
+    node = node[decodeURIComponent(raw).replaceAll("~1", "/").replaceAll("~0", "~")];
+  }
+  return isRecord(node) ? node : undefined;
+}
+
+function deeper(ctx: Ctx, ref?: string): Ctx {
+  return { root: ctx.root, refs: ref ? [...ctx.refs, ref] : ctx.refs, depth: ctx.depth + 1 };
+}
+
+function describe(raw: JsonObject): string | undefined {
+  if (typeof raw.description === "string" && raw.description) return raw.description;
+  return typeof raw.title === "string" && raw.title ? raw.title : undefined;
+}
+
+/** Merges `allOf` members into `base`: properties and required are united, base keys win. */
+function mergeAllOf(base: JsonObject, members: unknown[], ctx: Ctx): JsonObject {
+  const out: JsonObject = { ...base };
+  const properties: JsonObject = isRecord(base.properties) ? { ...base.properties } : {};
+  const required = new Set(Array.isArray(base.required) ? base.required : []);
+  for (const item of members) {
+    let member = isRecord(item) ? item : {};
+    if (typeof member.$ref === "string" && !ctx.refs.includes(member.$ref)) {
+      member = { ...resolveRef(member.$ref, ctx.root), ...member, $ref: undefined };
+    }
+    for (const [key, value] of Object.entries(member)) {
+      if (key === "properties" && isRecord(value)) {
+        for (const [name, sub] of Object.entries(value)) properties[name] ??= sub;
+      } else if (key === "required" && Array.isArray(value)) {
+        for (const name of value) required.add(name);
+      } else if (value !== undefined && out[key] === undefined) out[key] = value;
+    }
+  }
+  if (Object.keys(properties).length > 0) out.properties = properties;
+  if (required.size > 0) out.required = [...required];
+  return out;
+}
+
+function withNotes(schema: GeminiSchema, description: string | undefined, nullable: boolean) {
+  if (description && !schema.description) schema.description = description;
+  if (nullable) schema.nullable = true;
+  return schema;
+}
+
+function union(raw: JsonObject, variants: unknown[], ctx: Ctx): GeminiSchema | undefined {
+  let nullable = raw.nullable === true;
+  const out: GeminiSchema[] = [];
+  for (const variant of variants) {
+    if (isRecord(variant) && variant.type === "null") nullable = true;
+    else {
+      const converted = convert(variant, deeper(ctx));
+      if (converted) out.push(converted);
+    }
+  }
+  if (out.length === 0) return withNotes({ type: "STRING" }, describe(raw), nullable);
+  if (out.length === 1) return withNotes({ ...out[0] }, describe(raw), nullable);
+  return withNotes({ anyOf: out }, describe(raw), nullable);
+}
+
+function inferType(raw: JsonObject, values: unknown[] | undefined): GeminiType {
+  if (isRecord(raw.properties)) return "OBJECT";
+  if (raw.items !== undefined || raw.prefixItems !== undefined) return "ARRAY";
+  if (values && values.length > 0) {
+    if (values.every((v) => typeof v === "string")) return "STRING";
+    if (values.every((v) => Number.isInteger(v))) return "INTEGER";
+    if (values.every((v) => typeof v === "number")) return "NUMBER";
+    if (values.every((v) => typeof v === "boolean")) return "BOOLEAN";
+  }
+  return "STRING";
+}
+
+function objectFields(out: GeminiSchema, raw: JsonObject, ctx: Ctx): void {
+  if (!isRecord(raw.properties)) return;
+  const properties: Record<string, GeminiSchema> = {};
+  for (const [name, sub] of Object.entries(raw.properties)) {
+    const converted = convert(sub, deeper(ctx));
+    if (converted) properties[name] = converted;
+  }
+  if (Object.keys(properties).length === 0) return;
+  out.properties = properties;
+  const required = Array.isArray(raw.required)
+    ? raw.required.filter((n): n is string => typeof n === "string" && n in properties)
+    : [];
+  if (required.length > 0) out.required = [...new Set(required)];
+}
+
+function arrayItems(raw: JsonObject, ctx: Ctx): GeminiSchema {
+  // Tuples (`prefixItems`, old-style `items: [..]`) have no Gemini form: the first item stands in.
+  const source = Array.isArray(raw.items)
+    ? raw.items[0]
+    : raw.items ?? (Array.isArray(raw.prefixItems) ? raw.prefixItems[0] : undefined);
+  return convert(source ?? {}, deeper(ctx)) ?? { type: "STRING" };
+}
+
+function plain(raw: JsonObject, ctx: Ctx): GeminiSchema | undefined {
+  let nullable = raw.nullable === true;
+  let types = (Array.isArray(raw.type) ? raw.type : raw.type === undefined ? [] : [raw.type])
+    .filter((t): t is string => typeof t === "string");
+  if (types.includes("null")) nullable = true;
+  types = types.filter((t) => t in TYPES);
+  if (types.length > 1) {
+    const { description: _d, title: _t, ...rest } = raw;
+    const anyOf = types.flatMap((t) => convert({ ...rest, type: t }, deeper(ctx)) ?? []);
+    return withNotes({ anyOf }, describe(raw), nullable);
+  }
+  let values = Array.isArray(raw.enum) ? raw.enum : "const" in raw ? [raw.const] : undefined;
+  if (values?.includes(null)) nullable = true;
+  values = values?.filter((v) => v !== null);
+  const type = types[0] ? TYPES[types[0]]! : inferType(raw, values);
+  const out: GeminiSchema = { type };
+  let description = describe(raw);
+  if (values && values.length > 0) {
+    if (type === "STRING" && values.every((v) => typeof v === "string")) out.enum = values;
+    else {
+      const note = `Allowed values: ${values.map((v) => JSON.stringify(v)).join(", ")}`;
+      description = description ? `${description}\n${note}` : note;
+    }
+  }
+  if (description) out.description = description;
+  if (typeof raw.format === "string" && FORMATS[type]?.includes(raw.format)) {
+    out.format = raw.format;
+  }
+  if (nullable) out.nullable = true;
+  if (type === "OBJECT") objectFields(out, raw, ctx);
+  if (type === "ARRAY") out.items = arrayItems(raw, ctx);
+  for (const [key, owner] of COUNTS) {
+    const n = raw[key];
+    if (owner === type && Number.isInteger(n) && (n as number) >= 0) {
+      (out as Record<string, unknown>)[key] = n;
+    }
+  }
+  if (type === "NUMBER" || type === "INTEGER") {
+    if (typeof raw.minimum === "number") out.minimum = raw.minimum;
+    if (typeof raw.maximum === "number") out.maximum = raw.maximum;
+  }
+  return out;
+}
+
+function convert(node: unknown, ctx: Ctx): GeminiSchema | undefined {
+  if (node === true) return { type: "STRING" };
+  if (!isRecord(node)) return undefined;
+  if (ctx.depth > MAX_DEPTH) return withNotes({ type: "OBJECT" }, describe(node), false);
+  if (typeof node.$ref === "string") {
+    const ref = node.$ref;
+    const { $ref: _ref, ...siblings } = node;
+    const target = ctx.refs.includes(ref) ? undefined : resolveRef(ref, ctx.root);
+    // A recursive or unresolvable reference stays a free-form object.
+    if (!target) return withNotes({ type: "OBJECT" }, describe(siblings), false);
+    return convert({ ...target, ...siblings }, deeper(ctx, ref));
+  }
+  if (Array.isArray(node.allOf)) {
+    const { allOf, ...rest } = node;
+    return convert(mergeAllOf(rest, allOf, ctx), deeper(ctx));
+  }
+  const variants = Array.isArray(node.anyOf) ? node.anyOf : node.oneOf;
+  // A union on a node that has its own type/properties only constrains it: keep the node.
+  if (Array.isArray(variants) && node.type === undefined && !isRecord(node.properties)) {
+    const real = variants.some((v) => isRecord(v) && SHAPE_KEYS.some((k) => k in v));
+    if (real) return union(node, variants, ctx);
+  }
+  return plain(node, ctx);
+}
+
+/** Converts one JSON Schema node; `undefined` for a schema nothing can satisfy (`false`). */
+export function toGeminiSchema(schema: unknown): GeminiSchema | undefined {
+  return convert(schema, { root: isRecord(schema) ? schema : {}, refs: [], depth: 0 });
+}
+
+/** A root union of objects as one object: every property, required where all variants agree. */
+function mergeObjectVariants(root: GeminiSchema): GeminiSchema {
+  const objects = root.anyOf?.filter((v) => v.type === "OBJECT") ?? [];
+  if (objects.length === 0 || objects.length !== root.anyOf?.length) return root;
+  const properties: Record<string, GeminiSchema> = {};
+  for (const v of objects) {
+    for (const [k, p] of Object.entries(v.properties ?? {})) properties[k] ??= p;
+  }
+  const required = Object.keys(properties).filter((k) =>
+    objects.every((v) => v.required?.includes(k))
+  );
+  return {
+    type: "OBJECT",
+    ...(root.description ? { description: root.description } : {}),
+    properties,
+    ...(required.length > 0 ? { required } : {}),
+  };
+}
+
+/**
+ * Function `parameters` for Gemini: an OBJECT schema with at least one property, or
+ * `undefined` when the tool takes no arguments (Gemini rejects an empty object schema).
+ */
+export function toGeminiParameters(schema: JsonObject | undefined): GeminiSchema | undefined {
+  if (!schema) return undefined;
+  let converted = toGeminiSchema(schema);
+  // Gemini wants an OBJECT at the root; a union of objects is flattened into one.
+  if (converted?.anyOf) converted = mergeObjectVariants(converted);
+  return converted?.type === "OBJECT" && converted.properties ? converted : undefined;
+}

@@ -1,0 +1,278 @@
+/**
+ * The one stateful stage: Gemini `GenerateContentResponse` chunks → Anthropic stream
+ * events, shared by the streaming path and the non-streaming path (fed one chunk).
+ * Gemini sends whole parts per chunk (text grows by further parts), so every part maps
+ * to a delta or a whole block: `thought: true` → thinking, text → text, `functionCall`
+ * → one tool_use block with its arguments as a single `input_json_delta`. Only the
+ * first candidate is read. Guarantees as in the OpenAI translator: `message_start`
+ * first, one block open at a time, every thinking block signed, and a failure closes
+ * the open block and ends with one `error` event.
+ */
+
+import { isRecord } from "../../core/json.ts";
+import type { AnthropicStreamEvent, StopReason } from "../../protocols/anthropic.ts";
+import type { GeminiCandidate, GeminiPart, GeminiResponse } from "../../protocols/gemini.ts";
+import { AnthropicBlockWriter } from "../anthropic/blocks.ts";
+import { describeGeminiError, type GeminiEvent } from "./events.ts";
+import { encodeGeminiSignature } from "./signature.ts";
+import {
+  blockNote,
+  finishNeedsNote,
+  finishNote,
+  readGeminiUsage,
+  STOP_REASON_OF_FINISH,
+} from "./usage.ts";
+import { newToolUseId } from "../anthropic/ids.ts";
+import { JsonCompletionScanner } from "../openai_chat/json_scanner.ts";
+import {
+  deltaUsage,
+  errorTypeOfStatus,
+  messageStartEvent,
+  type UpstreamUsage,
+} from "../openai_chat/usage.ts";
+
+/** What the translator needs to know about the request it answers. */
+export interface GeminiTranslateOptions {
+  /** The model name the client asked for; every answer carries it. */
+  readonly clientModel: string;
+  /** ccp's local count of the prompt (never 0 for a non-empty prompt). */
+  readonly inputTokens: number;
+  /** Provider id and upstream model, recorded in thinking signatures. */
+  readonly provider: string;
+  readonly upstreamModel: string;
+  /** Gemini function name → client tool name, for names that had to change. */
+  readonly toolNames?: ReadonlyMap<string, string>;
+  readonly messageId?: string;
+}
+
+/** The first candidate (Anthropic has no n > 1). */
+function firstCandidate(chunk: GeminiResponse): GeminiCandidate | undefined {
+  const list = Array.isArray(chunk.candidates) ? chunk.candidates.filter(isRecord) : [];
+  return (list.find((c) => (c.index ?? 0) === 0) ?? list[0]) as GeminiCandidate | undefined;
+}
+
+/** Translator state as an explicit record with small methods. */
+export class GeminiToAnthropicTranslator {
+  readonly #o: GeminiTranslateOptions;
+  readonly #blocks: AnthropicBlockWriter;
+  /** Kind of the open block as far as signatures care. */
+  #open: "thinking" | "text" | null = null;
+  /** Gemini signatures collected for the open thinking block. */
+  #thought: { sig?: string; next?: string } = {};
+  #started = false;
+  #done = false;
+  #tools = 0;
+  #usage: UpstreamUsage | undefined;
+  #finish: string | undefined;
+  #finishMessage: string | undefined;
+  #blocked: { reason: string; message?: string } | undefined;
+
+  constructor(options: GeminiTranslateOptions) {
+    this.#o = options;
+    this.#blocks = new AnthropicBlockWriter(() => this.#signThought());
+  }
+
+  /** True once the message ended (normally or with an error); later input is ignored. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** Consumes one upstream event. */
+  push(event: GeminiEvent): AnthropicStreamEvent[] {
+    return this.#run(() => {
+      const who = `Upstream provider "${this.#o.provider}"`;
+      if (event.kind === "chunk") this.#chunk(event.chunk);
+      else if (event.kind === "malformed") {
+        this.#fail(`${who} sent a malformed chunk: ${event.detail}`);
+      } else {
+        this.#fail(
+          `${who} reported an error mid-stream: ${event.message}`,
+          errorTypeOfStatus(event.code),
+        );
+      }
+    });
+  }
+
+  /** For a complete (non-streamed) body: a candidate without `finishReason` still ends normally. */
+  assumeFinished(): void {
+    this.#finish ??= "STOP";
+  }
+
+  /** The upstream closed: finish normally if Gemini said why it stopped, else fail loudly. */
+  end(): AnthropicStreamEvent[] {
+    return this.#run(() => {
+      const who = `Upstream provider "${this.#o.provider}"`;
+      if (this.#finish !== undefined || this.#blocked) this.#complete();
+      else if (!this.#started) this.#fail(`${who} closed the stream without sending any data`);
+      else this.#fail(`${who} closed the stream early (no finishReason)`);
+    });
+  }
+
+  #run(step: () => void): AnthropicStreamEvent[] {
+    if (this.#done) return [];
+    const out: AnthropicStreamEvent[] = [];
+    this.#blocks.out = out;
+    step();
+    return out;
+  }
+
+  #begin(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#blocks.out.push(messageStartEvent(this.#o));
+  }
+
+  #chunk(chunk: GeminiResponse): void {
+    this.#begin();
+    if (chunk.error !== undefined && chunk.error !== null) {
+      const { message, code } = describeGeminiError(chunk.error);
+      this.#fail(
+        `Upstream provider "${this.#o.provider}" reported an error mid-stream: ${message}`,
+        errorTypeOfStatus(code),
+      );
+      return;
+    }
+    if (isRecord(chunk.usageMetadata)) this.#usage = readGeminiUsage(chunk.usageMetadata);
+    const feedback = chunk.promptFeedback;
+    if (isRecord(feedback) && typeof feedback.blockReason === "string" && feedback.blockReason) {
+      const message = typeof feedback.blockReasonMessage === "string"
+        ? feedback.blockReasonMessage
+        : undefined;
+      this.#blocked = { reason: feedback.blockReason, ...(message ? { message } : {}) };
+    }
+    const candidate = firstCandidate(chunk);
+    if (!candidate) return;
+    const parts = candidate.content?.parts;
+    if (Array.isArray(parts)) { for (const part of parts) if (isRecord(part)) this.#part(part); }
+    if (typeof candidate.finishReason === "string" && candidate.finishReason) {
+      this.#finish = candidate.finishReason;
+      if (typeof candidate.finishMessage === "string") {
+        this.#finishMessage = candidate.finishMessage;
+      }
+    }
+  }
+
+  #part(part: GeminiPart): void {
+    const sig = typeof part.thoughtSignature === "string" && part.thoughtSignature
+      ? part.thoughtSignature
+      : undefined;
+    if (isRecord(part.functionCall)) return this.#call(part.functionCall, sig);
+    if (part.thought === true) {
+      return this.#thoughtPart(typeof part.text === "string" ? part.text : "", sig);
+    }
+    // Other parts (executableCode, inline images…) have no Anthropic block.
+    if (typeof part.text !== "string") return;
+    const text = part.text;
+    if (sig) {
+      if (this.#open === "thinking" && !this.#thought.next) this.#thought.next = sig;
+      // A signature on the first text of an answer rides an empty thinking block before it.
+      else if (this.#open !== "text" && text) this.#carrier(sig);
+      // Others (on the last part of a plain answer) are optional for Gemini and dropped:
+      // https://ai.google.dev/gemini-api/docs/thought-signatures
+    }
+    if (text) {
+      this.#blocks.text(text);
+      this.#open = "text";
+    }
+  }
+
+  #thoughtPart(text: string, sig: string | undefined): void {
+    // A signed thought run is over: more thought text starts a new block.
+    if (this.#open === "thinking" && (this.#thought.sig || this.#thought.next)) this.#close();
+    if (!text && !sig) return;
+    this.#blocks.thinking(text, "content_thinking");
+    this.#open = "thinking";
+    if (sig) this.#thought.sig = sig;
+  }
+
+  /** Puts `sig` on the next-part slot of the open thinking block, or of a new empty one. */
+  #carrier(sig: string): void {
+    if (this.#open !== "thinking" || this.#thought.next) {
+      this.#close();
+      this.#blocks.thinking("", "content_thinking");
+      this.#open = "thinking";
+    }
+    this.#thought.next = sig;
+  }
+
+  #call(call: Record<string, unknown>, sig: string | undefined): void {
+    if (typeof call.name !== "string" || !call.name) return; // a call without a name cannot run
+    if (sig) this.#carrier(sig);
+    this.#close();
+    const args = JSON.stringify(isRecord(call.args) ? call.args : {});
+    const name = this.#o.toolNames?.get(call.name) ?? call.name;
+    const state = {
+      id: "",
+      name,
+      args,
+      emitted: 0,
+      scanner: new JsonCompletionScanner(),
+      block: -1,
+      closed: false,
+    };
+    // Gemini's optional call ids are not kept: Claude Code pairs results by these toolu_ ids.
+    this.#blocks.startTool(state, newToolUseId());
+    this.#blocks.close();
+    this.#tools++;
+  }
+
+  #close(): void {
+    this.#blocks.close();
+    this.#open = null;
+  }
+
+  #signThought(): string {
+    const { sig, next } = this.#thought;
+    this.#thought = {};
+    return encodeGeminiSignature({
+      provider: this.#o.provider,
+      protocol: "gemini",
+      model: this.#o.upstreamModel,
+      ...(sig ? { sig } : {}),
+      ...(next ? { next } : {}),
+    });
+  }
+
+  #stopReason(): StopReason {
+    if (this.#blocked) {
+      this.#close();
+      this.#blocks.text(blockNote(this.#blocked.reason, this.#blocked.message));
+      return "refusal";
+    }
+    const finish = this.#finish ?? "STOP";
+    const reason = STOP_REASON_OF_FINISH[finish] ?? "end_turn";
+    // Gemini says STOP after function calls; Claude Code only runs tools on tool_use.
+    if (this.#tools > 0 && reason !== "refusal") return "tool_use";
+    if (finishNeedsNote(finish)) {
+      this.#close();
+      this.#blocks.text(finishNote(finish, this.#finishMessage));
+    }
+    return reason;
+  }
+
+  #complete(): void {
+    this.#begin();
+    const reason = this.#stopReason();
+    this.#close();
+    const usage = deltaUsage({
+      localInputTokens: this.#o.inputTokens,
+      upstream: this.#usage,
+      estimatedOutputTokens: Math.ceil(this.#blocks.chars / 4),
+      reasoningTokensSeparate: true,
+      preferLocalInputTokens: false,
+    });
+    this.#blocks.out.push({
+      type: "message_delta",
+      delta: { stop_reason: reason, stop_sequence: null },
+      usage,
+    });
+    this.#blocks.out.push({ type: "message_stop" });
+    this.#done = true;
+  }
+
+  #fail(message: string, type = "api_error"): void {
+    if (this.#started) this.#close();
+    this.#blocks.out.push({ type: "error", error: { type, message } });
+    this.#done = true;
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Provider differences of OpenAI-compatible upstreams, as data. Generic translation
+ * code reads these knobs and never branches on a provider's name; a provider that
+ * needs something a knob cannot say lists a named quirk (see `openai_quirks.ts`).
+ * Model-specific values live in `models`: the first entries whose `match` is a
+ * substring of the (lower-cased) upstream model name patch the dialect in order.
+ */
+
+import type { JsonObject } from "../../protocols/openai_chat.ts";
+import type { OpenAIQuirkName } from "./quirks.ts";
+
+/** Reasoning effort values a provider may accept, weakest first. */
+export type EffortLevel = "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max";
+
+/** Which assistant turns get their reasoning sent back in its native field. */
+export type ReasoningReplay = "none" | "tool_turns" | "all";
+
+/** Native reasoning fields of Chat Completions dialects. */
+export type ReasoningField = "reasoning_content" | "reasoning" | "reasoning_details";
+
+/** How a provider turns reasoning on and off, one kind per request shape. */
+export type ReasoningSwitch =
+  /** The provider has no switch (or thinks by model choice); send nothing. */
+  | { kind: "none" }
+  /** Top-level `reasoning_effort` (OpenAI, Groq, xAI, Cerebras, Together gpt-oss). */
+  | {
+    kind: "reasoning_effort";
+    levels: readonly string[];
+    /** Value that turns reasoning off, when the provider has one. */
+    off?: string;
+    /** Extra fields sent while reasoning is on (e.g. Groq `reasoning_format`). */
+    onExtra?: JsonObject;
+  }
+  /** OpenRouter's `reasoning: {effort | max_tokens, enabled}` object. */
+  | { kind: "openrouter_reasoning" }
+  /** `chat_template_kwargs` switches (NVIDIA NIM, vLLM, llama.cpp, SGLang). */
+  | { kind: "chat_template_kwargs"; on: JsonObject; off: JsonObject }
+  /** Qwen / DashScope `enable_thinking` (+ `thinking_budget`); thinking needs streaming. */
+  | { kind: "enable_thinking"; budget: boolean }
+  /** DeepSeek / Kimi `thinking: {type: enabled|disabled}` (+ optional effort). */
+  | { kind: "thinking_type"; levels?: readonly string[] }
+  /** Together's `reasoning: {enabled}` for hybrid models. */
+  | { kind: "reasoning_enabled" }
+  /** Plain top-level fields for on and off (e.g. Cerebras GLM `disable_reasoning`). */
+  | { kind: "fields"; on: JsonObject; off: JsonObject };
+
+/** Every knob of an OpenAI-compatible dialect. */
+export interface OpenAIDialect {
+  /** Name used in error messages and `OPENAI_DIALECTS`. */
+  readonly name: string;
+  /** `role: "system"` messages may appear after other turns; otherwise merged into the first. */
+  readonly systemMidConversation: boolean;
+  readonly maxTokensField: "max_tokens" | "max_completion_tokens";
+  /** Largest output the provider accepts; Claude Code asks for 32000–128000. */
+  readonly maxOutputTokens?: number;
+  /** Above `maxOutputTokens`: clamp to it, or omit the field and let the server decide. */
+  readonly overLimit: "clamp" | "omit";
+  readonly reasoningReplay: ReasoningReplay;
+  /** Field used to replay reasoning whose origin recorded none (e.g. `<think>` tags). */
+  readonly replayField: ReasoningField;
+  /** Reasoning from another provider/model: dropped, or kept as plain text. */
+  readonly foreignReasoning: "drop" | "text";
+  readonly reasoningSwitch: ReasoningSwitch;
+  /** What a request without `thinking` means: the off switch, or the provider default. */
+  readonly thinkingAbsent: "off" | "default";
+  /** JSON-Schema keywords removed from tool parameters (recursively, keywords only). */
+  readonly schemaDropKeys: readonly string[];
+  readonly supportsImages: boolean;
+  /** PDFs as `file` content parts; otherwise a PDF is a 400. */
+  readonly supportsDocuments: boolean;
+  /** Send `stream_options: {include_usage: true}`. */
+  readonly streamUsage: boolean;
+  readonly acceptsTopK: boolean;
+  readonly acceptsParallelToolCalls: boolean;
+  /** `tool_choice` any/tool may be sent; otherwise they degrade to `auto`. */
+  readonly forcedToolChoice: boolean;
+  /** Spelling of "must call some tool". */
+  readonly requiredToolChoice: "required" | "any";
+  /** Max length of `user`; longer ids are hashed. `null`: never send `user`. */
+  readonly userFieldMaxLength: number | null;
+  /** Assistant turns need non-empty `content` even with tool calls (NIM, Mistral). */
+  readonly needsNonEmptyAssistantContent: boolean;
+  readonly maxStopSequences: number;
+  /** Parse `<think>…</think>` inside streamed content into thinking blocks. */
+  readonly thinkTags: boolean;
+  /** `completion_tokens` excludes reasoning tokens, so they are added to output. */
+  readonly reasoningTokensSeparate: boolean;
+  /** Named request quirks applied last, in order. */
+  readonly quirks: readonly OpenAIQuirkName[];
+  /** Per-model patches, matched by lower-case substring of the upstream model name. */
+  readonly models: readonly ModelPatch[];
+}
+
+/** A patch for models whose name contains `match`. */
+export interface ModelPatch {
+  readonly match: string;
+  readonly set: Partial<Omit<OpenAIDialect, "name" | "models">>;
+}
+
+/** A generic, conservative OpenAI-compatible server. */
+export const DEFAULT_OPENAI_DIALECT: OpenAIDialect = {
+  name: "openai_compatible",
+  systemMidConversation: false,
+  maxTokensField: "max_tokens",
+  maxOutputTokens: 16384,
+  overLimit: "clamp",
+  reasoningReplay: "none",
+  replayField: "reasoning_content",
+  foreignReasoning: "drop",
+  reasoningSwitch: { kind: "none" },
+  thinkingAbsent: "off",
+  schemaDropKeys: ["$schema"],
+  supportsImages: true,
+  supportsDocuments: false,
+  streamUsage: true,
+  acceptsTopK: false,
+  acceptsParallelToolCalls: true,
+  forcedToolChoice: true,
+  requiredToolChoice: "required",
+  userFieldMaxLength: null,
+  needsNonEmptyAssistantContent: false,
+  maxStopSequences: 4,
+  thinkTags: true,
+  reasoningTokensSeparate: false,
+  quirks: [],
+  models: [],
+};
+
+/**
+ * Applies the dialect's model patches for `model` and returns the effective dialect.
+ * Pure; the result is a new object when any patch matched.
+ */
+export function dialectForModel(dialect: OpenAIDialect, model: string): OpenAIDialect {
+  const name = model.toLowerCase();
+  let out = dialect;
+  for (const patch of dialect.models) {
+    if (name.includes(patch.match)) out = { ...out, ...patch.set };
+  }
+  return out;
+}

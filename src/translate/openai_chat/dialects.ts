@@ -1,0 +1,281 @@
+/**
+ * The named dialects of known OpenAI-compatible providers. Values come from each
+ * provider's public documentation (linked per entry); numbers marked "conservative"
+ * are caps chosen to avoid 400s where the documentation gives none, and can be raised
+ * per model through the provider config (`maxOutputTokens` of the translation target).
+ */
+
+import { DEFAULT_OPENAI_DIALECT, type OpenAIDialect } from "./dialect.ts";
+
+const base = DEFAULT_OPENAI_DIALECT;
+const EFFORT_LMH = ["low", "medium", "high"] as const;
+
+/** Names of the built-in dialects. */
+export type OpenAIDialectName =
+  | "openai_compatible"
+  | "nvidia_nim"
+  | "groq"
+  | "cerebras"
+  | "together"
+  | "kimi"
+  | "openai"
+  | "mistral"
+  | "xai"
+  | "deepseek"
+  | "openrouter"
+  | "qwen"
+  | "local";
+
+/** Dialects by name; `openAIDialectByName` also accepts the aliases below. */
+export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>> = {
+  openai_compatible: base,
+
+  // https://docs.nvidia.com/nim/large-language-models/latest/reasoning-model.html — hybrid
+  // models switch through chat_template_kwargs (`thinking` for DeepSeek, `enable_thinking`
+  // for Qwen/GLM/Nemotron); unknown kwargs are ignored by the templates.
+  nvidia_nim: {
+    ...base,
+    name: "nvidia_nim",
+    maxOutputTokens: 16384, // conservative: NIM models differ, many context windows are 32k–128k
+    reasoningSwitch: {
+      kind: "chat_template_kwargs",
+      on: { thinking: true, enable_thinking: true, clear_thinking: false },
+      off: { thinking: false, enable_thinking: false },
+    },
+    reasoningReplay: "tool_turns",
+    needsNonEmptyAssistantContent: true,
+  },
+
+  // https://console.groq.com/docs/reasoning — `reasoning_format` only for reasoning models;
+  // qwen3 takes reasoning_effort none|default, gpt-oss low|medium|high.
+  groq: {
+    ...base,
+    name: "groq",
+    maxTokensField: "max_completion_tokens",
+    maxOutputTokens: 8192,
+    userFieldMaxLength: 64,
+    models: [
+      { match: "llama-3.3-70b", set: { maxOutputTokens: 32768 } },
+      { match: "kimi-k2", set: { maxOutputTokens: 16384 } },
+      {
+        match: "qwen3",
+        set: {
+          maxOutputTokens: 40960,
+          reasoningSwitch: {
+            kind: "reasoning_effort",
+            levels: ["default"],
+            off: "none",
+            onExtra: { reasoning_format: "parsed" },
+          },
+        },
+      },
+      {
+        match: "gpt-oss",
+        set: {
+          maxOutputTokens: 65536,
+          reasoningSwitch: {
+            kind: "reasoning_effort",
+            levels: EFFORT_LMH,
+            onExtra: { include_reasoning: true },
+          },
+        },
+      },
+    ],
+  },
+
+  // https://inference-docs.cerebras.ai/api-reference/chat-completions — reasoning text in
+  // `reasoning`; gpt-oss takes reasoning_effort, GLM turns thinking off with disable_reasoning.
+  cerebras: {
+    ...base,
+    name: "cerebras",
+    maxTokensField: "max_completion_tokens",
+    maxOutputTokens: 8192, // conservative
+    streamUsage: false,
+    userFieldMaxLength: 64,
+    models: [
+      {
+        match: "gpt-oss",
+        set: { reasoningSwitch: { kind: "reasoning_effort", levels: EFFORT_LMH } },
+      },
+      {
+        match: "glm",
+        set: { reasoningSwitch: { kind: "fields", on: {}, off: { disable_reasoning: true } } },
+      },
+    ],
+  },
+
+  // https://docs.together.ai/docs/inference/chat/reasoning — hybrid models toggle with
+  // reasoning={enabled}; gpt-oss uses reasoning_effort; reasoning arrives in `reasoning`.
+  together: {
+    ...base,
+    name: "together",
+    reasoningSwitch: { kind: "reasoning_enabled" },
+    replayField: "reasoning",
+    acceptsTopK: true,
+    userFieldMaxLength: 64,
+    models: [
+      {
+        match: "gpt-oss",
+        set: { reasoningSwitch: { kind: "reasoning_effort", levels: EFFORT_LMH } },
+      },
+    ],
+  },
+
+  // https://platform.moonshot.cn/docs/guide/use-kimi-k2-thinking-model — thinking toggles with
+  // thinking={type}; with thinking on, assistant tool-call turns must carry reasoning_content
+  // ("thinking is enabled but reasoning_content is missing in assistant tool call message").
+  kimi: {
+    ...base,
+    name: "kimi",
+    maxOutputTokens: 32768,
+    reasoningSwitch: { kind: "thinking_type" },
+    reasoningReplay: "tool_turns",
+  },
+
+  // https://platform.openai.com/docs/api-reference/chat — max_completion_tokens; only
+  // reasoning models accept reasoning_effort, and they reject sampling parameters.
+  openai: {
+    ...base,
+    name: "openai",
+    systemMidConversation: true,
+    maxTokensField: "max_completion_tokens",
+    maxOutputTokens: 16384,
+    userFieldMaxLength: 64,
+    thinkTags: false,
+    models: [
+      { match: "gpt-4.1", set: { maxOutputTokens: 32768 } },
+      {
+        match: "gpt-5",
+        set: {
+          maxOutputTokens: 128000,
+          reasoningSwitch: {
+            kind: "reasoning_effort",
+            levels: ["minimal", "low", "medium", "high"],
+            off: "minimal",
+          },
+          quirks: ["drop_sampling_params"],
+        },
+      },
+      ...["o1", "o3", "o4"].map((match) => ({
+        match,
+        set: {
+          maxOutputTokens: 100000,
+          reasoningSwitch: { kind: "reasoning_effort", levels: EFFORT_LMH } as const,
+          quirks: ["drop_sampling_params"] as const,
+        },
+      })),
+    ],
+  },
+
+  // https://docs.mistral.ai/api/ — tool_choice "any"; tool call ids must be 9 alphanumerics;
+  // the API rejects unknown fields, so no `user` and no `stream_options`.
+  mistral: {
+    ...base,
+    name: "mistral",
+    maxOutputTokens: 16384,
+    overLimit: "omit", // Mistral rejects prompt + max_tokens above the context window
+    streamUsage: false,
+    requiredToolChoice: "any",
+    needsNonEmptyAssistantContent: true,
+    quirks: ["mistral_tool_call_ids"],
+  },
+
+  // https://docs.x.ai/developers/model-capabilities/text/reasoning — reasoning_effort only on grok-3-mini and
+  // grok-4.3+; reasoning tokens are reported apart from completion_tokens.
+  xai: {
+    ...base,
+    name: "xai",
+    maxOutputTokens: 32768,
+    userFieldMaxLength: 64,
+    reasoningTokensSeparate: true,
+    models: [
+      {
+        match: "grok-3-mini",
+        set: { reasoningSwitch: { kind: "reasoning_effort", levels: ["low", "high"] } },
+      },
+      { match: "grok-4", set: { quirks: ["drop_stop"] } },
+      {
+        match: "grok-4.3",
+        set: { reasoningSwitch: { kind: "reasoning_effort", levels: EFFORT_LMH, off: "none" } },
+      },
+    ],
+  },
+
+  // https://api-docs.deepseek.com/guides/thinking_mode — thinking={type} + reasoning_effort;
+  // reasoning_content of tool-call turns must be passed back in every later request.
+  deepseek: {
+    ...base,
+    name: "deepseek",
+    maxOutputTokens: 8192, // deepseek-chat: "valid range of max_tokens is [1, 8192]"
+    reasoningSwitch: { kind: "thinking_type", levels: ["low", "medium", "high", "max"] },
+    reasoningReplay: "tool_turns",
+    supportsImages: false,
+    forcedToolChoice: false, // "deepseek-reasoner does not support this tool_choice"
+    quirks: ["flatten_text_content"],
+    models: [{ match: "reasoner", set: { maxOutputTokens: 65536 } }],
+  },
+
+  // https://openrouter.ai/docs/use-cases/reasoning-tokens — `reasoning` object; reasoning
+  // arrives as `reasoning` + `reasoning_details`, which must be preserved on tool turns.
+  openrouter: {
+    ...base,
+    name: "openrouter",
+    maxOutputTokens: 32768,
+    reasoningSwitch: { kind: "openrouter_reasoning" },
+    // Disabling reasoning on a model where it is mandatory is a 400, so absent = default.
+    thinkingAbsent: "default",
+    reasoningReplay: "tool_turns",
+    replayField: "reasoning",
+    supportsDocuments: true,
+    acceptsTopK: true,
+    userFieldMaxLength: 64,
+  },
+
+  // Alibaba Model Studio (DashScope) compatible mode documents enable_thinking and
+  // thinking_budget; thinking is only allowed on streaming calls.
+  qwen: {
+    ...base,
+    name: "qwen",
+    maxOutputTokens: 16384,
+    reasoningSwitch: { kind: "enable_thinking", budget: true },
+    models: [{ match: "coder", set: { maxOutputTokens: 65536 } }],
+  },
+
+  // llama.cpp server, vLLM, SGLang, LM Studio and Ollama's /v1 endpoint: the server knows
+  // the context window, so large max_tokens are omitted rather than clamped.
+  local: {
+    ...base,
+    name: "local",
+    maxOutputTokens: 4096,
+    overLimit: "omit",
+    reasoningSwitch: {
+      kind: "chat_template_kwargs",
+      on: { enable_thinking: true },
+      off: { enable_thinking: false },
+    },
+    acceptsTopK: true,
+  },
+};
+
+/** Other names that select a dialect (config presets and common spellings). */
+export const OPENAI_DIALECT_ALIASES: Readonly<Record<string, OpenAIDialectName>> = {
+  nim: "nvidia_nim",
+  open_router: "openrouter",
+  moonshot: "kimi",
+  dashscope: "qwen",
+  lmstudio: "local",
+  llamacpp: "local",
+  ollama: "local",
+  vllm: "local",
+  sglang: "local",
+  cliproxyapi: "openai_compatible",
+  openai_compatible: "openai_compatible",
+};
+
+/** Looks a dialect up by name or alias; unknown or missing names get the default. */
+export function openAIDialectByName(name: string | undefined): OpenAIDialect {
+  if (!name) return DEFAULT_OPENAI_DIALECT;
+  const key = name.toLowerCase();
+  const known = key in OPENAI_DIALECTS ? key as OpenAIDialectName : OPENAI_DIALECT_ALIASES[key];
+  return known ? OPENAI_DIALECTS[known] : DEFAULT_OPENAI_DIALECT;
+}

@@ -1,0 +1,83 @@
+/**
+ * Parsed SSE messages → typed upstream events. One
+ * `JSON.parse` per chunk and a shape check, no schema validation: the translator reads
+ * every field through type guards, which keeps the hot path cheap.
+ */
+
+import { isRecord } from "../../core/json.ts";
+import type { EventSourceMessage } from "eventsource-parser/stream";
+import type { ChatCompletionChunk } from "../../protocols/openai_chat.ts";
+
+/** What the translator consumes. */
+export type UpstreamEvent =
+  | { kind: "chunk"; chunk: ChatCompletionChunk }
+  | { kind: "done" }
+  | { kind: "malformed"; detail: string }
+  | { kind: "error"; message: string; code?: string | number };
+
+/** Reads `{message, code}` out of the many shapes of an error value. */
+export function describeUpstreamError(value: unknown): { message: string; code?: string | number } {
+  if (typeof value === "string") return { message: value };
+  if (!isRecord(value)) return { message: JSON.stringify(value) };
+  const code = typeof value.code === "string" || typeof value.code === "number"
+    ? value.code
+    : undefined;
+  let message = typeof value.message === "string" ? value.message : JSON.stringify(value);
+  // OpenRouter puts the provider's own message under metadata.raw.
+  const meta = value.metadata;
+  if (isRecord(meta) && typeof meta.raw === "string" && meta.raw && !message.includes(meta.raw)) {
+    message += ` (${meta.raw.slice(0, 300)})`;
+  }
+  return code === undefined ? { message } : { message, code };
+}
+
+function clip(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** Turns one SSE message into an upstream event, or `null` to skip it. */
+export function toUpstreamEvent(message: EventSourceMessage): UpstreamEvent | null {
+  const data = message.data;
+  if (message.event === "error") {
+    try {
+      const parsed: unknown = JSON.parse(data);
+      return {
+        kind: "error",
+        ...describeUpstreamError(isRecord(parsed) && "error" in parsed ? parsed.error : parsed),
+      };
+    } catch {
+      return { kind: "error", message: clip(data) || "upstream sent an error event" };
+    }
+  }
+  if (data.length === 0) return null;
+  if (data.length < 16 && data.trim() === "[DONE]") return { kind: "done" };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return { kind: "malformed", detail: `${reason} in ${JSON.stringify(clip(data))}` };
+  }
+  if (!isRecord(parsed)) return { kind: "malformed", detail: `not a JSON object: ${clip(data)}` };
+  if (parsed.error !== undefined && parsed.error !== null) {
+    return { kind: "error", ...describeUpstreamError(parsed.error) };
+  }
+  return { kind: "chunk", chunk: parsed as ChatCompletionChunk };
+}
+
+/**
+ * TransformStream stage before the SSE parser: ends the text with a blank line so a
+ * last event sent without its terminating blank line (`data: [DONE]` at EOF) still counts.
+ */
+export class TerminateLastEventStream extends TransformStream<string, string> {
+  constructor() {
+    super({
+      transform(text, controller) {
+        controller.enqueue(text);
+      },
+      flush(controller) {
+        controller.enqueue("\n\n");
+      },
+    });
+  }
+}

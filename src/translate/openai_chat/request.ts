@@ -1,0 +1,175 @@
+/**
+ * Anthropic Messages request → OpenAI Chat Completions request. Pure and typed: no
+ * I/O, no context beyond its arguments, and the input is never mutated.
+ */
+
+import { ClientRequestError } from "../../core/errors.ts";
+import type { MessagesRequest, TextBlockParam, ToolDefinition } from "../../protocols/anthropic.ts";
+import type {
+  ChatCompletionRequest,
+  ChatMessage,
+  ChatTool,
+  ChatToolChoice,
+} from "../../protocols/openai_chat.ts";
+import { fnv1a64Hex } from "../anthropic/ids.ts";
+import { mapAssistantTurn } from "./assistant.ts";
+import { dialectForModel, type OpenAIDialect } from "./dialect.ts";
+import { applyQuirks } from "./quirks.ts";
+import { reasoningFields, thinkingIntent } from "./reasoning_request.ts";
+import { toFunctionParameters } from "./schema.ts";
+import { type MapContext, mapUserTurn } from "./user_content.ts";
+
+/** Where the request goes: everything the mapping may depend on. */
+export interface OpenAITarget {
+  /** The provider's dialect (model patches are applied here). */
+  readonly dialect: OpenAIDialect;
+  /** Upstream model name. */
+  readonly model: string;
+  /** Provider id from the config; recorded in and checked against reasoning provenance. */
+  readonly provider: string;
+  /** The model's declared output limit; beats the dialect's. */
+  readonly maxOutputTokens?: number;
+  /** The model's context window and ccp's count of this prompt: max_tokens then fits both. */
+  readonly contextWindow?: number;
+  readonly inputTokens?: number;
+}
+
+/** Claude Code's per-request attribution line means nothing upstream and spoils prefix caches. */
+const BILLING_HEADER = "x-anthropic-billing-header:";
+
+function systemText(system: string | TextBlockParam[] | undefined): string {
+  if (system === undefined) return "";
+  if (typeof system === "string") return system;
+  return system
+    .filter((b) => b.type === "text" && !b.text.startsWith(BILLING_HEADER))
+    .map((b) => b.text)
+    .join("\n\n");
+}
+
+function mapMessages(req: MessagesRequest, ctx: MapContext): ChatMessage[] {
+  const leading: string[] = [];
+  const first = systemText(req.system);
+  if (first) leading.push(first);
+  const out: ChatMessage[] = [];
+  for (const message of req.messages) {
+    if (message.role === "system") {
+      const text = systemText(message.content);
+      if (!text) continue;
+      if (ctx.dialect.systemMidConversation && out.length > 0) {
+        out.push({ role: "system", content: text });
+      } else leading.push(text);
+    } else if (message.role === "user") {
+      out.push(...mapUserTurn(message.content, ctx));
+    } else if (message.role === "assistant") {
+      const mapped = mapAssistantTurn(message.content, ctx);
+      if (mapped) out.push(mapped);
+    }
+  }
+  return leading.length > 0 ? [{ role: "system", content: leading.join("\n\n") }, ...out] : out;
+}
+
+/** Client tools have an input schema; server tools (`web_search_*`, `bash_*`, …) do not. */
+function isFunctionTool(tool: ToolDefinition): boolean {
+  return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
+}
+
+function mapTools(tools: ToolDefinition[] | undefined, dialect: OpenAIDialect): ChatTool[] {
+  if (!tools) return [];
+  return tools.filter(isFunctionTool).map((t) => ({
+    type: "function",
+    function: {
+      name: t.name,
+      ...(t.description ? { description: t.description } : {}),
+      parameters: toFunctionParameters(t.input_schema, dialect.schemaDropKeys),
+    },
+  }));
+}
+
+function mapToolChoice(
+  req: MessagesRequest,
+  tools: ChatTool[],
+  dialect: OpenAIDialect,
+): ChatToolChoice | undefined {
+  const choice = req.tool_choice;
+  if (!choice) return undefined;
+  switch (choice.type) {
+    case "auto":
+      return "auto";
+    case "none":
+      return "none";
+    case "any":
+      return dialect.forcedToolChoice ? dialect.requiredToolChoice : "auto";
+    case "tool":
+      // A forced server tool (web_search) was not sent as a function: forcing it would 400.
+      if (!dialect.forcedToolChoice || !tools.some((t) => t.function.name === choice.name)) {
+        return "auto";
+      }
+      return { type: "function", function: { name: choice.name } };
+  }
+}
+
+function maxTokens(
+  req: MessagesRequest,
+  target: OpenAITarget,
+  dialect: OpenAIDialect,
+): number | undefined {
+  let value: number | undefined = req.max_tokens;
+  if (typeof value !== "number" || value <= 0) return undefined;
+  const limit = target.maxOutputTokens ?? dialect.maxOutputTokens;
+  if (limit !== undefined && value > limit) {
+    value = dialect.overLimit === "clamp" ? limit : undefined;
+  }
+  if (value !== undefined && target.contextWindow && target.inputTokens !== undefined) {
+    // Leave room for the prompt; servers reject prompt + max_tokens above the window.
+    value = Math.max(1, Math.min(value, target.contextWindow - target.inputTokens - 64));
+  }
+  return value;
+}
+
+function userField(req: MessagesRequest, dialect: OpenAIDialect): string | undefined {
+  const id = req.metadata?.user_id;
+  const max = dialect.userFieldMaxLength;
+  if (typeof id !== "string" || !id || max === null) return undefined;
+  return id.length <= max ? id : `ccp_${fnv1a64Hex(id)}`;
+}
+
+/** Translates an Anthropic Messages request for an OpenAI-compatible provider. */
+export function toOpenAIChatRequest(
+  req: MessagesRequest,
+  target: OpenAITarget,
+): ChatCompletionRequest {
+  if (!Array.isArray(req.messages)) throw new ClientRequestError("messages: an array is required");
+  const dialect = dialectForModel(target.dialect, target.model);
+  const ctx: MapContext = { dialect, provider: target.provider, model: target.model };
+  const stream = req.stream === true;
+  const body: ChatCompletionRequest = { model: target.model, messages: mapMessages(req, ctx) };
+
+  const tools = mapTools(req.tools, dialect);
+  if (tools.length > 0) {
+    body.tools = tools;
+    const choice = mapToolChoice(req, tools, dialect);
+    if (choice !== undefined) body.tool_choice = choice;
+    if (req.tool_choice?.disable_parallel_tool_use && dialect.acceptsParallelToolCalls) {
+      body.parallel_tool_calls = false;
+    }
+  }
+
+  const max = maxTokens(req, target, dialect);
+  if (max !== undefined) body[dialect.maxTokensField] = max;
+  if (typeof req.temperature === "number") body.temperature = req.temperature;
+  if (typeof req.top_p === "number") body.top_p = req.top_p;
+  if (typeof req.top_k === "number" && dialect.acceptsTopK) body.top_k = req.top_k;
+  if (Array.isArray(req.stop_sequences) && req.stop_sequences.length > 0) {
+    body.stop = req.stop_sequences.slice(0, dialect.maxStopSequences);
+  }
+  const user = userField(req, dialect);
+  if (user) body.user = user;
+  if (stream) {
+    body.stream = true;
+    if (dialect.streamUsage) body.stream_options = { include_usage: true };
+  }
+
+  const intent = thinkingIntent(req, dialect);
+  Object.assign(body, reasoningFields(intent, dialect.reasoningSwitch, { stream, maxTokens: max }));
+  return applyQuirks(body, dialect.quirks);
+}

@@ -1,0 +1,102 @@
+/**
+ * The non-streaming path: a `chat.completion` JSON answer is turned into one synthetic
+ * chunk and fed through the same translator as the streaming path, and the events are
+ * accumulated into an Anthropic Message.
+ */
+
+import { UpstreamError } from "../../core/errors.ts";
+import type { AnthropicMessage } from "../../protocols/anthropic.ts";
+import type {
+  ChatCompletionChunk,
+  ChatCompletionResponse,
+  ChatToolCallDelta,
+} from "../../protocols/openai_chat.ts";
+import { accumulateAnthropicEvents } from "../anthropic/accumulate.ts";
+import { describeUpstreamError } from "./events.ts";
+import { OpenAIToAnthropicTranslator, type TranslateOptions } from "./translator.ts";
+
+/** The answer as the one chunk a stream would have carried. */
+export function responseToChunk(response: ChatCompletionResponse): ChatCompletionChunk {
+  const choice = Array.isArray(response.choices) ? response.choices[0] : undefined;
+  const m = choice?.message ?? {};
+  const toolCalls: ChatToolCallDelta[] = Array.isArray(m.tool_calls)
+    ? m.tool_calls.map((call, index) => ({
+      index,
+      id: call?.id,
+      type: "function",
+      function: { name: call?.function?.name, arguments: call?.function?.arguments },
+    }))
+    : [];
+  // OpenAI puts a refusal apart from content; Anthropic carries it as text.
+  const content = typeof m.content === "string"
+    ? m.content
+    : typeof m.refusal === "string"
+    ? m.refusal
+    : null;
+  return {
+    id: response.id,
+    model: response.model,
+    usage: response.usage ?? null,
+    choices: choice
+      ? [{
+        index: 0,
+        delta: {
+          role: "assistant",
+          content,
+          reasoning_content: m.reasoning_content ?? null,
+          reasoning: m.reasoning ?? null,
+          reasoning_details: m.reasoning_details ?? null,
+          tool_calls: toolCalls,
+        },
+        finish_reason: choice.finish_reason ?? "stop",
+        stop_reason: choice.stop_reason ?? null,
+        matched_stop: choice.matched_stop ?? null,
+      }]
+      : [],
+  };
+}
+
+/**
+ * Translates a non-streaming Chat Completions answer into an Anthropic Message.
+ * Throws `UpstreamError` when the body is an error or holds no answer.
+ */
+export function openAIResponseToAnthropic(
+  response: unknown,
+  options: TranslateOptions,
+): AnthropicMessage {
+  if (typeof response !== "object" || response === null || Array.isArray(response)) {
+    throw new UpstreamError(
+      "api_error",
+      `Upstream provider "${options.provider}" returned a non-object body`,
+      {
+        status: 502,
+      },
+    );
+  }
+  const body = response as ChatCompletionResponse;
+  if (body.error !== undefined && body.error !== null) {
+    const { message } = describeUpstreamError(body.error);
+    throw new UpstreamError(
+      "api_error",
+      `Upstream provider "${options.provider}" returned an error: ${message}`,
+      {
+        status: 502,
+      },
+    );
+  }
+  if (!Array.isArray(body.choices) || body.choices.length === 0) {
+    throw new UpstreamError(
+      "api_error",
+      `Upstream provider "${options.provider}" returned no choices`,
+      {
+        status: 502,
+      },
+    );
+  }
+  const translator = new OpenAIToAnthropicTranslator(options);
+  const events = [
+    ...translator.push({ kind: "chunk", chunk: responseToChunk(body) }),
+    ...translator.push({ kind: "done" }),
+  ];
+  return accumulateAnthropicEvents(events);
+}

@@ -1,0 +1,99 @@
+/**
+ * Bookkeeping of streamed tool calls: which upstream fragment belongs to which call
+ * (by `index`, by `id`, or "the last one" for providers that send neither), and how
+ * argument text is accepted, including providers that resend the full arguments once
+ * they are complete.
+ */
+
+import type { ChatToolCallDelta } from "../../protocols/openai_chat.ts";
+import { JsonCompletionScanner } from "./json_scanner.ts";
+
+/** One tool call of the current answer. */
+export interface ToolCallState {
+  /** Upstream id ("" until one arrives). */
+  id: string;
+  name: string;
+  /** Every argument byte accepted so far. */
+  args: string;
+  /** How much of `args` has been emitted as `input_json_delta`. */
+  emitted: number;
+  readonly scanner: JsonCompletionScanner;
+  /** Anthropic block index once started, else -1. */
+  block: number;
+  closed: boolean;
+}
+
+function sameJson(a: string, b: string): boolean {
+  try {
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return false;
+  }
+}
+
+/** Tool calls of one answer, in first-seen order. */
+export class ToolCallTracker {
+  readonly order: ToolCallState[] = [];
+  #byIndex = new Map<number, ToolCallState>();
+  #byId = new Map<string, ToolCallState>();
+  #last: ToolCallState | undefined;
+
+  /** Finds or creates the call a fragment belongs to and records its id and name. */
+  resolve(delta: ChatToolCallDelta): ToolCallState {
+    const id = typeof delta.id === "string" && delta.id ? delta.id : undefined;
+    const index = typeof delta.index === "number" ? delta.index : undefined;
+    let call = index !== undefined
+      ? this.#byIndex.get(index)
+      : id
+      ? this.#byId.get(id)
+      : this.#last;
+    // Some servers reuse index 0 for every parallel call; a new id means a new call.
+    if (call && id && call.id && call.id !== id) call = undefined;
+    if (!call) {
+      call = {
+        id: "",
+        name: "",
+        args: "",
+        emitted: 0,
+        scanner: new JsonCompletionScanner(),
+        block: -1,
+        closed: false,
+      };
+      this.order.push(call);
+    }
+    if (index !== undefined) this.#byIndex.set(index, call);
+    if (id && !call.id) {
+      call.id = id;
+      this.#byId.set(id, call);
+    }
+    const name = delta.function?.name;
+    if (typeof name === "string" && name && !call.name) call.name = name;
+    this.#last = call;
+    return call;
+  }
+
+  /** The first call not yet started, if it can start (its name is known). */
+  nextStartable(): ToolCallState | undefined {
+    for (const call of this.order) {
+      if (call.block === -1) return call.name ? call : undefined;
+    }
+    return undefined;
+  }
+
+  /** True when any call has not been started yet. */
+  hasPending(): boolean {
+    return this.order.some((c) => c.block === -1);
+  }
+}
+
+/**
+ * Appends an argument fragment unless it repeats arguments that are already complete
+ * (some providers resend the whole arguments in the last chunk). Returns the accepted text.
+ */
+export function acceptArguments(call: ToolCallState, piece: string): string {
+  if (!piece) return "";
+  if (call.scanner.complete && (piece === call.args || sameJson(piece, call.args))) return "";
+  call.args += piece;
+  call.scanner.feed(piece);
+  return piece;
+}

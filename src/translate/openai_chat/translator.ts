@@ -1,0 +1,337 @@
+/**
+ * The one stateful stage: upstream Chat Completions events → Anthropic stream events.
+ * Shared by the streaming path (wrapped in a TransformStream) and the non-streaming
+ * path (fed one synthetic chunk). Guarantees: `message_start` first; content blocks
+ * strictly one at a time with consecutive indexes; every thinking block gets a
+ * `signature_delta` before it closes; tool calls are serialised without losing a byte;
+ * a failure closes the open block and ends with one `error` event.
+ */
+
+import type { AnthropicStreamEvent, StopReason } from "../../protocols/anthropic.ts";
+import type {
+  ChatChunkChoice,
+  ChatCompletionChunk,
+  ChatDelta,
+  ChatToolCallDelta,
+} from "../../protocols/openai_chat.ts";
+import { AnthropicBlockWriter } from "../anthropic/blocks.ts";
+import { newToolUseId } from "../anthropic/ids.ts";
+import { DEFAULT_OPENAI_DIALECT, dialectForModel, type OpenAIDialect } from "./dialect.ts";
+import type { UpstreamEvent } from "./events.ts";
+import { acceptArguments, type ToolCallState, ToolCallTracker } from "./tool_calls.ts";
+import {
+  deltaUsage,
+  errorTypeOfStatus,
+  messageStartEvent,
+  readUsage,
+  STOP_REASON_OF_FINISH,
+  type UpstreamUsage,
+} from "./usage.ts";
+import { textOfReasoningDetails } from "../reasoning/capture.ts";
+import type { ReasoningSource } from "../reasoning/provenance.ts";
+import { ThinkTagSplitter } from "../reasoning/think_tags.ts";
+
+/** What the translator needs to know about the request it answers. */
+export interface TranslateOptions {
+  /** The model name the client asked for; every answer carries it. */
+  readonly clientModel: string;
+  /** ccp's local count of the prompt (never 0 for a non-empty prompt). */
+  readonly inputTokens: number;
+  /** Provider id and upstream model, recorded in thinking signatures. */
+  readonly provider: string;
+  readonly upstreamModel: string;
+  /** The provider's dialect (default: generic); model patches are applied here. */
+  readonly dialect?: OpenAIDialect;
+  /** The request's `stop_sequences`, to recognise a matched one the server reveals. */
+  readonly stopSequences?: readonly string[];
+  readonly messageId?: string;
+  /** Report ccp's own input count in `message_delta` even when the upstream sends one. */
+  readonly preferLocalInputTokens?: boolean;
+}
+
+type LateItem =
+  | { kind: "text"; text: string }
+  | { kind: "thinking"; text: string; source: ReasoningSource; details?: readonly unknown[] };
+
+/** Translator state as an explicit record with small methods. */
+export class OpenAIToAnthropicTranslator {
+  readonly #o: TranslateOptions;
+  readonly #dialect: OpenAIDialect;
+  readonly #splitter: ThinkTagSplitter | undefined;
+  readonly #blocks: AnthropicBlockWriter;
+  readonly #tools = new ToolCallTracker();
+  readonly #usedIds = new Set<string>();
+  #started = false;
+  #done = false;
+  /** Set once tool calls began: later prose waits in `#late` so blocks stay sequential. */
+  #toolsPhase = false;
+  #toolBlocks = 0;
+  #late: LateItem[] = [];
+  #usage: UpstreamUsage | undefined;
+  #finish: string | undefined;
+  #matched: unknown = null;
+
+  constructor(options: TranslateOptions) {
+    this.#o = options;
+    this.#dialect = dialectForModel(
+      options.dialect ?? DEFAULT_OPENAI_DIALECT,
+      options.upstreamModel,
+    );
+    this.#splitter = this.#dialect.thinkTags ? new ThinkTagSplitter() : undefined;
+    this.#blocks = new AnthropicBlockWriter((capture) =>
+      capture.signature(options.provider, options.upstreamModel)
+    );
+  }
+
+  /** True once the message ended (normally or with an error); later input is ignored. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** Emits `message_start` now (for callers that want it before the first upstream byte). */
+  start(): AnthropicStreamEvent[] {
+    return this.#run(() => this.#begin());
+  }
+
+  /** Consumes one upstream event. */
+  push(event: UpstreamEvent): AnthropicStreamEvent[] {
+    return this.#run(() => {
+      if (event.kind === "chunk") this.#chunk(event.chunk);
+      else if (event.kind === "done") this.#complete();
+      else if (event.kind === "malformed") {
+        this.#fail(
+          `Upstream provider "${this.#o.provider}" sent a malformed chunk: ${event.detail}`,
+        );
+      } else {
+        const status = typeof event.code === "number" ? event.code : undefined;
+        this.#fail(
+          `Upstream provider "${this.#o.provider}" reported an error mid-stream: ${event.message}`,
+          errorTypeOfStatus(status),
+        );
+      }
+    });
+  }
+
+  /** The upstream closed: finish normally if it said it was done, else fail loudly. */
+  end(): AnthropicStreamEvent[] {
+    return this.#run(() => {
+      const who = `Upstream provider "${this.#o.provider}"`;
+      if (this.#finish !== undefined) this.#complete();
+      else if (!this.#started) this.#fail(`${who} closed the stream without sending any data`);
+      else this.#fail(`${who} closed the stream early (no finish_reason and no [DONE])`);
+    });
+  }
+
+  #run(step: () => void): AnthropicStreamEvent[] {
+    if (this.#done) return [];
+    const out: AnthropicStreamEvent[] = [];
+    this.#blocks.out = out;
+    step();
+    return out;
+  }
+
+  #emit(event: AnthropicStreamEvent): void {
+    this.#blocks.out.push(event);
+  }
+
+  #begin(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#emit(messageStartEvent(this.#o));
+  }
+
+  #chunk(chunk: ChatCompletionChunk): void {
+    this.#begin();
+    const usage = readUsage(chunk.usage ?? chunk.x_groq?.usage);
+    if (usage) this.#usage = usage;
+    const choices = chunk.choices;
+    if (!Array.isArray(choices)) return;
+    for (const choice of choices) {
+      if (!choice || typeof choice !== "object") continue;
+      if (typeof choice.index === "number" && choice.index !== 0) continue; // n > 1 is not Anthropic
+      this.#choice(choice);
+      if (this.#done) return;
+    }
+  }
+
+  #choice(choice: ChatChunkChoice): void {
+    const d = choice.delta;
+    if (d && typeof d === "object") {
+      this.#reasoningOf(d);
+      const c = d.content;
+      if (typeof c === "string") {
+        if (c) this.#content(c);
+      } else if (Array.isArray(c)) this.#contentParts(c);
+      const calls = d.tool_calls;
+      if (Array.isArray(calls)) {
+        for (const call of calls) if (call && typeof call === "object") this.#toolDelta(call);
+      }
+    }
+    const finish = choice.finish_reason;
+    if (typeof finish === "string" && finish) {
+      if (finish === "error") {
+        this.#fail(
+          `Upstream provider "${this.#o.provider}" ended the answer with finish_reason "error"`,
+        );
+        return;
+      }
+      this.#finish = finish;
+      this.#matched = choice.stop_reason ?? choice.matched_stop ?? null;
+    }
+  }
+
+  #reasoningOf(d: ChatDelta): void {
+    let text = "";
+    let source: ReasoningSource = "reasoning_details";
+    if (typeof d.reasoning_content === "string" && d.reasoning_content) {
+      text = d.reasoning_content;
+      source = "reasoning_content";
+    } else if (typeof d.reasoning === "string" && d.reasoning) {
+      text = d.reasoning;
+      source = "reasoning";
+    }
+    const details = Array.isArray(d.reasoning_details) && d.reasoning_details.length > 0
+      ? d.reasoning_details
+      : undefined;
+    if (!text && details) text = textOfReasoningDetails(details);
+    if (text || details) this.#reasoning(text, source, details);
+  }
+
+  #reasoning(text: string, source: ReasoningSource, details?: readonly unknown[]): void {
+    if (this.#toolsPhase) {
+      this.#late.push({ kind: "thinking", text, source, ...(details ? { details } : {}) });
+    } else this.#blocks.thinking(text, source, details);
+  }
+
+  #text(text: string): void {
+    if (!text) return;
+    if (this.#toolsPhase) this.#late.push({ kind: "text", text });
+    else this.#blocks.text(text);
+  }
+
+  #route(thinking: boolean, text: string): void {
+    if (thinking) this.#reasoning(text, "think_tag");
+    else this.#text(text);
+  }
+
+  #content(text: string): void {
+    if (!this.#splitter) return this.#text(text);
+    for (const seg of this.#splitter.push(text)) this.#route(seg.thinking, seg.text);
+  }
+
+  /** Mistral's magistral models stream content as typed parts, reasoning included. */
+  #contentParts(parts: unknown[]): void {
+    for (const part of parts) {
+      if (!part || typeof part !== "object") continue;
+      const p = part as { type?: unknown; text?: unknown; thinking?: unknown };
+      if (p.type === "text" && typeof p.text === "string") this.#content(p.text);
+      else if (p.type === "thinking") {
+        const inner = Array.isArray(p.thinking) ? p.thinking : [p.thinking];
+        for (const t of inner) {
+          const text = typeof t === "string" ? t : (t as { text?: unknown } | null)?.text;
+          if (typeof text === "string" && text) this.#reasoning(text, "content_thinking");
+        }
+      }
+    }
+  }
+
+  #toolDelta(delta: ChatToolCallDelta): void {
+    const call = this.#tools.resolve(delta);
+    if (!this.#toolsPhase) {
+      // Tool calls start: release text held back by the tag splitter, close prose blocks.
+      if (this.#splitter) {
+        for (const seg of this.#splitter.flush()) this.#route(seg.thinking, seg.text);
+      }
+      this.#blocks.close();
+      this.#toolsPhase = true;
+    }
+    const raw: unknown = delta.function?.arguments;
+    const piece = typeof raw === "string"
+      ? raw
+      : raw && typeof raw === "object"
+      ? JSON.stringify(raw)
+      : "";
+    if (acceptArguments(call, piece) && this.#blocks.openCall === call) {
+      this.#blocks.toolArguments(call);
+    }
+    this.#advance();
+  }
+
+  /** Moves to the next buffered call once the open one's arguments are complete JSON. */
+  #advance(): void {
+    for (;;) {
+      const open = this.#blocks.openCall;
+      if (open && (!open.scanner.complete || !this.#tools.nextStartable())) return;
+      const next = this.#tools.nextStartable();
+      if (!next) return;
+      this.#startTool(next);
+    }
+  }
+
+  #startTool(call: ToolCallState): void {
+    // Missing or repeated ids would break Claude Code's tool_use/tool_result pairing.
+    const id = call.id && !this.#usedIds.has(call.id) ? call.id : newToolUseId();
+    this.#usedIds.add(id);
+    this.#toolBlocks++;
+    this.#blocks.startTool(call, id);
+  }
+
+  #finalizeBlocks(): void {
+    if (this.#splitter) {
+      for (const seg of this.#splitter.flush()) this.#route(seg.thinking, seg.text);
+    }
+    this.#blocks.close();
+    for (const call of this.#tools.order) {
+      if (call.block !== -1 || !call.name) continue; // a call that never got a name cannot run
+      this.#startTool(call);
+      this.#blocks.close();
+    }
+    // Prose that arrived after tool calls started follows them, in arrival order.
+    this.#toolsPhase = false;
+    for (const item of this.#late) {
+      if (item.kind === "text") this.#text(item.text);
+      else this.#reasoning(item.text, item.source, item.details);
+    }
+    this.#late = [];
+    this.#blocks.close();
+  }
+
+  #stopReason(): { reason: StopReason; sequence: string | null } {
+    let reason: StopReason = (this.#finish && STOP_REASON_OF_FINISH[this.#finish]) || "end_turn";
+    // Several servers say "stop" after tool calls; Claude Code only runs tools on tool_use.
+    if (this.#toolBlocks > 0 && reason === "end_turn") reason = "tool_use";
+    if (this.#toolBlocks === 0 && reason === "tool_use") reason = "end_turn";
+    const matched = this.#matched;
+    if (
+      this.#toolBlocks === 0 && this.#finish === "stop" && typeof matched === "string" &&
+      this.#o.stopSequences?.includes(matched)
+    ) return { reason: "stop_sequence", sequence: matched };
+    return { reason, sequence: null };
+  }
+
+  #complete(): void {
+    this.#begin();
+    this.#finalizeBlocks();
+    const { reason, sequence } = this.#stopReason();
+    const usage = deltaUsage({
+      localInputTokens: this.#o.inputTokens,
+      upstream: this.#usage,
+      estimatedOutputTokens: Math.ceil(this.#blocks.chars / 4),
+      reasoningTokensSeparate: this.#dialect.reasoningTokensSeparate,
+      preferLocalInputTokens: this.#o.preferLocalInputTokens === true,
+    });
+    this.#emit({
+      type: "message_delta",
+      delta: { stop_reason: reason, stop_sequence: sequence },
+      usage,
+    });
+    this.#emit({ type: "message_stop" });
+    this.#done = true;
+  }
+
+  #fail(message: string, type = "api_error"): void {
+    if (this.#started) this.#blocks.close();
+    this.#emit({ type: "error", error: { type, message } });
+    this.#done = true;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Usage and stop-reason mapping for Chat Completions → Anthropic: const tables and
+ * small pure functions shared by the streaming and non-streaming paths.
+ */
+
+import type {
+  AnthropicDeltaUsage,
+  AnthropicStreamEvent,
+  AnthropicUsage,
+  StopReason,
+} from "../../protocols/anthropic.ts";
+import { newMessageId } from "../anthropic/ids.ts";
+import type { ChatUsage } from "../../protocols/openai_chat.ts";
+
+/** `finish_reason` → `stop_reason`. */
+export const STOP_REASON_OF_FINISH: Readonly<Record<string, StopReason>> = {
+  stop: "end_turn",
+  eos: "end_turn",
+  end_turn: "end_turn",
+  length: "max_tokens",
+  max_tokens: "max_tokens",
+  tool_calls: "tool_use",
+  function_call: "tool_use",
+  content_filter: "refusal",
+};
+
+/** Token counts read from an upstream usage object (missing fields stay undefined). */
+export interface UpstreamUsage {
+  prompt?: number;
+  completion?: number;
+  cached?: number;
+  reasoning?: number;
+}
+
+function num(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/** Reads an OpenAI-style usage object; DeepSeek reports cache hits as `prompt_cache_hit_tokens`. */
+export function readUsage(usage: ChatUsage | null | undefined): UpstreamUsage | undefined {
+  if (!usage || typeof usage !== "object") return undefined;
+  const cached = num(usage.prompt_tokens_details?.cached_tokens) ??
+    num(usage.prompt_cache_hit_tokens);
+  return {
+    prompt: num(usage.prompt_tokens),
+    completion: num(usage.completion_tokens),
+    cached,
+    reasoning: num(usage.completion_tokens_details?.reasoning_tokens),
+  };
+}
+
+/** Inputs of the Anthropic usage computation. */
+export interface UsageInputs {
+  /** ccp's local count of the prompt. */
+  localInputTokens: number;
+  upstream?: UpstreamUsage;
+  /** Estimate used when the upstream reports no completion tokens. */
+  estimatedOutputTokens: number;
+  reasoningTokensSeparate: boolean;
+  preferLocalInputTokens: boolean;
+}
+
+/** The cumulative usage of `message_delta`; Anthropic's input excludes cache reads. */
+export function deltaUsage(inputs: UsageInputs): AnthropicDeltaUsage {
+  const up = inputs.upstream;
+  const cached = up?.cached ?? 0;
+  const input = inputs.preferLocalInputTokens || up?.prompt === undefined
+    ? inputs.localInputTokens
+    : Math.max(0, up.prompt - cached);
+  let output = up?.completion ?? inputs.estimatedOutputTokens;
+  if (up?.completion !== undefined && inputs.reasoningTokensSeparate && up.reasoning) {
+    output += up.reasoning;
+  }
+  return {
+    input_tokens: input,
+    output_tokens: output,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: cached,
+    server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
+    ...(up?.reasoning !== undefined
+      ? { output_tokens_details: { thinking_tokens: up.reasoning } }
+      : {}),
+  };
+}
+
+/** The complete usage object of `message_start`: every field Claude Code reads. */
+export function startUsage(inputTokens: number): AnthropicUsage {
+  return {
+    input_tokens: inputTokens,
+    output_tokens: 0,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
+    service_tier: "standard",
+    speed: "standard",
+  };
+}
+
+/** The `message_start` event every translated stream begins with (the client's model name). */
+export function messageStartEvent(options: {
+  readonly clientModel: string;
+  readonly inputTokens: number;
+  readonly messageId?: string;
+}): AnthropicStreamEvent {
+  return {
+    type: "message_start",
+    message: {
+      id: options.messageId ?? newMessageId(),
+      type: "message",
+      role: "assistant",
+      model: options.clientModel,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: startUsage(options.inputTokens),
+    },
+  };
+}
+
+/** Anthropic error type for an HTTP-like status or code found in an upstream error. */
+export function errorTypeOfStatus(status: number | undefined): string {
+  if (status === undefined) return "api_error";
+  if (status === 400 || status === 422) return "invalid_request_error";
+  if (status === 401) return "authentication_error";
+  if (status === 402 || status === 403) return "permission_error";
+  if (status === 404) return "not_found_error";
+  if (status === 413) return "request_too_large";
+  if (status === 429) return "rate_limit_error";
+  if (status === 529) return "overloaded_error";
+  return "api_error";
+}

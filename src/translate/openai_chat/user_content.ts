@@ -1,0 +1,135 @@
+/**
+ * A user turn → Chat Completions messages: `tool_result` blocks become `tool` messages
+ * first (they must follow the assistant's `tool_calls` directly), then one user message
+ * carrying the images those results held (tool messages cannot) and the turn's own
+ * text, images and documents, in their original order.
+ */
+
+import { ClientRequestError } from "../../core/errors.ts";
+import type {
+  ContentBlockParam,
+  DocumentBlockParam,
+  ImageBlockParam,
+  ToolResultBlockParam,
+} from "../../protocols/anthropic.ts";
+import type { ChatContentPart, ChatMessage } from "../../protocols/openai_chat.ts";
+import type { OpenAIDialect } from "./dialect.ts";
+
+/** Context shared by the message mappers. */
+export interface MapContext {
+  readonly dialect: OpenAIDialect;
+  readonly provider: string;
+  readonly model: string;
+}
+
+function imagePart(block: ImageBlockParam, ctx: MapContext): ChatContentPart {
+  if (!ctx.dialect.supportsImages) {
+    // A 400 here would poison the whole session: the image stays in Claude Code's history.
+    return {
+      type: "text",
+      text:
+        `[image omitted: provider "${ctx.provider}" (model ${ctx.model}) does not accept images]`,
+    };
+  }
+  const src = block.source;
+  if (src.type === "base64") {
+    return { type: "image_url", image_url: { url: `data:${src.media_type};base64,${src.data}` } };
+  }
+  if (src.type === "url") return { type: "image_url", image_url: { url: src.url } };
+  throw new ClientRequestError(
+    `Image source "${src.type}" cannot be sent to provider "${ctx.provider}": use base64 or url images`,
+  );
+}
+
+function documentParts(block: DocumentBlockParam, ctx: MapContext): ChatContentPart[] {
+  const src = block.source;
+  const title = block.title ? `${block.title}\n\n` : "";
+  if (src.type === "text") return [{ type: "text", text: title + src.data }];
+  if (src.type === "content") {
+    const text = typeof src.content === "string"
+      ? src.content
+      : src.content.map((b) => (b.type === "text" ? b.text : "")).join("\n");
+    return [{ type: "text", text: title + text }];
+  }
+  if (ctx.dialect.supportsDocuments && src.type === "base64") {
+    return [{
+      type: "file",
+      file: {
+        filename: block.title ?? "document.pdf",
+        file_data: `data:${src.media_type};base64,${src.data}`,
+      },
+    }];
+  }
+  throw new ClientRequestError(
+    `Provider "${ctx.provider}" (model ${ctx.model}) does not accept PDF documents; ` +
+      `route this request to a provider that does, or send the document as text`,
+  );
+}
+
+/** Text of a tool result plus the images it carried. */
+function toolResultParts(
+  block: ToolResultBlockParam,
+  ctx: MapContext,
+): { text: string; images: ChatContentPart[] } {
+  const content = block.content;
+  if (content === undefined || typeof content === "string") {
+    return { text: content ?? "", images: [] };
+  }
+  const texts: string[] = [];
+  const images: ChatContentPart[] = [];
+  for (const part of content) {
+    if (part.type === "text") texts.push(part.text);
+    else if (part.type === "image") images.push(imagePart(part, ctx));
+    else if (part.type === "document") {
+      for (const p of documentParts(part, ctx)) {
+        if (p.type === "text") texts.push(p.text);
+        else images.push(p);
+      }
+    }
+  }
+  return { text: texts.join("\n"), images };
+}
+
+function toolMessage(block: ToolResultBlockParam, text: string, hasImages: boolean): ChatMessage {
+  let content = text;
+  // Claude Code already wraps most failures in <tool_use_error>; other errors get a marker.
+  if (block.is_error && !content.includes("tool_use_error")) content = `Error: ${content}`;
+  if (hasImages) content += `${content ? "\n" : ""}[image output follows in the next message]`;
+  return { role: "tool", tool_call_id: block.tool_use_id, content: content || "(no output)" };
+}
+
+/** Maps one user turn to its Chat Completions messages. */
+export function mapUserTurn(content: string | ContentBlockParam[], ctx: MapContext): ChatMessage[] {
+  if (typeof content === "string") return [{ role: "user", content }];
+  const out: ChatMessage[] = [];
+  const parts: ChatContentPart[] = [];
+  const own: ChatContentPart[] = [];
+  for (const block of content) {
+    switch (block.type) {
+      case "tool_result": {
+        const { text, images } = toolResultParts(block, ctx);
+        out.push(toolMessage(block, text, images.length > 0));
+        parts.push(...images);
+        break;
+      }
+      case "text":
+        own.push({ type: "text", text: block.text });
+        break;
+      case "image":
+        own.push(imagePart(block, ctx));
+        break;
+      case "document":
+        own.push(...documentParts(block, ctx));
+        break;
+      default:
+        break; // thinking / tool_use / unknown blocks have no place in a user turn
+    }
+  }
+  parts.push(...own);
+  if (parts.length === 1 && parts[0]?.type === "text") {
+    out.push({ role: "user", content: parts[0].text });
+  } else if (parts.length > 0) {
+    out.push({ role: "user", content: parts });
+  }
+  return out;
+}

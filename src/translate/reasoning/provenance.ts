@@ -1,0 +1,142 @@
+/**
+ * Reasoning provenance: every thinking block ccp emits is signed with where its
+ * reasoning came from, `ccp:v1:` + base64url(JSON). When the history comes back, the
+ * request mapper replays reasoning natively only to the same provider and model family,
+ * and `stripCcpThinking` removes these blocks before a real Anthropic upstream sees
+ * them (Anthropic rejects foreign signatures: "Invalid `signature` in `thinking` block").
+ */
+
+import type {
+  ConversationMessageParam,
+  MessageParam,
+  MessagesRequest,
+} from "../../protocols/anthropic.ts";
+
+/** Prefix of every signature ccp mints. */
+export const CCP_SIGNATURE_PREFIX = "ccp:v1:";
+
+/** Where a piece of reasoning arrived in the upstream answer. */
+export type ReasoningSource =
+  | "reasoning_content"
+  | "reasoning"
+  | "reasoning_details"
+  | "think_tag"
+  | "content_thinking";
+
+/** What a ccp signature records. */
+export interface ReasoningProvenance {
+  /** Provider id from the config (e.g. "nim", "deepseek"). */
+  provider: string;
+  /** Wire protocol the reasoning came over. */
+  protocol: "openai_chat";
+  /** Upstream model name. */
+  model: string;
+  /** Fields the reasoning arrived in, in first-seen order. */
+  fields: ReasoningSource[];
+  /** OpenRouter `reasoning_details` items, merged per index, kept for exact replay. */
+  details?: unknown[];
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  // Chunked so large `reasoning_details` payloads do not overflow the argument list.
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): Uint8Array {
+  const b64 = text.replaceAll("-", "+").replaceAll("_", "/");
+  const binary = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Encodes a provenance record as a thinking-block signature. */
+export function encodeCcpSignature(provenance: ReasoningProvenance): string {
+  return CCP_SIGNATURE_PREFIX + toBase64Url(encoder.encode(JSON.stringify(provenance)));
+}
+
+/** True when `signature` was minted by ccp (whatever its payload). */
+export function isCcpSignature(signature: unknown): signature is string {
+  return typeof signature === "string" && signature.startsWith(CCP_SIGNATURE_PREFIX);
+}
+
+/** Decodes a ccp signature; `null` for foreign, malformed or tampered signatures. */
+export function decodeCcpSignature(signature: unknown): ReasoningProvenance | null {
+  if (!isCcpSignature(signature)) return null;
+  try {
+    const value: unknown = JSON.parse(
+      decoder.decode(fromBase64Url(signature.slice(CCP_SIGNATURE_PREFIX.length))),
+    );
+    if (typeof value !== "object" || value === null) return null;
+    const v = value as Record<string, unknown>;
+    if (
+      typeof v.provider !== "string" || typeof v.model !== "string" ||
+      v.protocol !== "openai_chat" || !Array.isArray(v.fields)
+    ) return null;
+    return {
+      provider: v.provider,
+      protocol: "openai_chat",
+      model: v.model,
+      fields: v.fields.filter((f): f is ReasoningSource => typeof f === "string"),
+      ...(Array.isArray(v.details) ? { details: v.details } : {}),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The family of a model name: the last path segment, lower-cased, without a `:tag`
+ * suffix and without a trailing date stamp, so `deepseek-ai/DeepSeek-V4-Pro` and
+ * `deepseek-v4-pro-2026-01-05` match while `deepseek-v4-flash` does not.
+ */
+export function modelFamily(model: string): string {
+  const last = model.toLowerCase().split("/").pop() ?? "";
+  return last.replace(/:.*$/, "").replace(/[-_@]?(\d{4}-?\d{2}-?\d{2}|\d{4})$/, "");
+}
+
+/** True when reasoning recorded in `provenance` may be replayed natively to this target. */
+export function sameReasoningOrigin(
+  provenance: ReasoningProvenance,
+  provider: string,
+  model: string,
+): boolean {
+  return provenance.provider === provider && modelFamily(provenance.model) === modelFamily(model);
+}
+
+function stripAssistant(message: ConversationMessageParam): ConversationMessageParam | null {
+  if (typeof message.content === "string") return message;
+  const kept = message.content.filter((b) =>
+    !(b.type === "thinking" && isCcpSignature(b.signature))
+  );
+  if (kept.length === message.content.length) return message;
+  return kept.length > 0 ? { ...message, content: kept } : null;
+}
+
+/**
+ * Removes thinking blocks that carry a ccp signature from assistant turns, keeping
+ * their other blocks; an assistant turn left empty is removed. Genuine Anthropic
+ * signatures are never touched. Pure: the input is not mutated, and is returned as is
+ * when nothing changed.
+ */
+export function stripCcpThinking(request: MessagesRequest): MessagesRequest {
+  let changed = false;
+  const messages: MessageParam[] = [];
+  for (const m of request.messages) {
+    if (m.role !== "assistant") {
+      messages.push(m);
+      continue;
+    }
+    const stripped = stripAssistant(m);
+    if (stripped !== m) changed = true;
+    if (stripped) messages.push(stripped);
+  }
+  return changed ? { ...request, messages } : request;
+}

@@ -1,0 +1,56 @@
+/** Calling an Anthropic-compatible upstream: URL, headers and auth for `type: anthropic`. */
+
+import type { ProviderConfig } from "../../config/types.ts";
+import { anthropicUrl } from "../http/endpoints.ts";
+import {
+  applyAuth,
+  applyProviderHeaders,
+  forwardedAnthropicHeaders,
+  passthroughCredentials,
+} from "../http/headers.ts";
+import { describeTarget } from "../errors.ts";
+import type { FetchLike } from "../http/clients.ts";
+import { type PostFailure, postJson, type PostSuccess } from "../http/post.ts";
+
+/** One call to an Anthropic-compatible upstream. */
+export interface AnthropicCall {
+  provider: ProviderConfig;
+  /** Upstream model name (replaces the client's `model`). */
+  model: string;
+  /** The client's body; copied shallowly, never mutated. */
+  body: Record<string, unknown>;
+  clientHeaders: Headers;
+  /** The key to use, if the provider has keys. */
+  key?: string;
+  signal: AbortSignal;
+  fetch: FetchLike;
+  path?: "messages" | "messages/count_tokens";
+  /** Extra advice appended to a connection error (e.g. for the embedded default). */
+  unreachableHint?: string;
+}
+
+/** Sends the request; resolves once response headers arrive (2xx) or with a mapped failure. */
+export function callAnthropic(call: AnthropicCall): Promise<PostSuccess | PostFailure> {
+  const { provider } = call;
+  const headers = forwardedAnthropicHeaders(call.clientHeaders);
+  if (provider.auth === "passthrough") passthroughCredentials(call.clientHeaders, headers);
+  else applyAuth(headers, provider.authHeader, call.key);
+  applyProviderHeaders(headers, provider);
+  headers.set("content-type", "application/json");
+  headers.set("accept", call.body.stream === true ? "text/event-stream" : "application/json");
+  return postJson({
+    provider,
+    model: call.model,
+    url: anthropicUrl(provider.baseUrl, call.path ?? "messages"),
+    headers,
+    body: JSON.stringify({ ...call.body, model: call.model }),
+    signal: call.signal,
+    fetch: call.fetch,
+    unreachableHint: call.unreachableHint,
+  });
+}
+
+/** `provider "x" (model y)`, for stream error frames. */
+export function describeCall(call: Pick<AnthropicCall, "provider" | "model">): string {
+  return describeTarget(call.provider.id, call.model);
+}

@@ -1,0 +1,55 @@
+/** What a request needs before it goes to the real Anthropic API after other providers served it. */
+
+import type { MessagesRequest } from "../../protocols/anthropic.ts";
+import { stripCcpThinking } from "../../translate/mod.ts";
+import { rewriteToolIds } from "../cleaning/tool_ids.ts";
+
+type Body = Record<string, unknown>;
+type Block = { type?: string };
+
+/** True for the preset that talks to api.anthropic.com (it verifies thinking signatures). */
+export function verifiesSignatures(provider: { preset?: string; baseUrl: string }): boolean {
+  return provider.preset === "anthropic" ||
+    /^https:\/\/api\.anthropic\.com\b/.test(provider.baseUrl);
+}
+
+/**
+ * Removes thinking blocks that carry a ccp-made signature (Anthropic would answer 400
+ * "Invalid signature"). If that leaves the turn in progress — the last assistant message, in a
+ * tool loop — without its leading thinking block while thinking is on, Anthropic would reject the
+ * request too, so thinking is switched off for this one request (with the edits that need it).
+ */
+export function stripCcpThinkingForAnthropic(body: Body): Body {
+  const stripped = stripCcpThinking(body as unknown as MessagesRequest) as unknown as Body;
+  if (stripped === body) return body;
+  const thinking = body.thinking as { type?: string } | undefined;
+  if (!thinking || thinking.type === "disabled" || !lastTurnLostThinking(body, stripped)) {
+    return stripped;
+  }
+  const { thinking: _off, ...rest } = stripped;
+  const management = rest.context_management as { edits?: Block[] } | undefined;
+  if (management?.edits) {
+    const edits = management.edits.filter((e) => !String(e.type).startsWith("clear_thinking"));
+    if (edits.length > 0) rest.context_management = { ...management, edits };
+    else delete rest.context_management;
+  }
+  return rest;
+}
+
+/** Everything the real Anthropic API needs after other providers served earlier turns. */
+export function forRealAnthropic(body: Body): Body {
+  return stripCcpThinkingForAnthropic(rewriteToolIds(body));
+}
+
+function lastAssistant(body: Body): { content?: unknown } | undefined {
+  const messages = body.messages as Array<{ role?: string; content?: unknown }>;
+  return messages.findLast((m) => m.role === "assistant");
+}
+
+function lastTurnLostThinking(before: Body, after: Body): boolean {
+  const first = (m: { content?: unknown } | undefined) =>
+    Array.isArray(m?.content) ? (m.content[0] as Block | undefined)?.type : undefined;
+  // Anthropic wants the turn to start with either kind of thinking block.
+  const thinks = (type: string | undefined) => type === "thinking" || type === "redacted_thinking";
+  return thinks(first(lastAssistant(before))) && !thinks(first(lastAssistant(after)));
+}

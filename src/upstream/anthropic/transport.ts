@@ -1,0 +1,77 @@
+/** The Transport for `type: anthropic` providers: passthrough with the model name swapped. */
+
+import { settingsFor } from "../../config/settings_merge.ts";
+import { UpstreamError } from "../../core/errors.ts";
+import { capitalise } from "../../core/text.ts";
+import { callAnthropic, describeCall } from "./anthropic.ts";
+import { cleanFor } from "../cleaning/resolve.ts";
+import { filterBetaHeader } from "../http/headers.ts";
+import { applyModelSettings, withExtraBody } from "../model_settings.ts";
+import { relayAnthropicStream } from "./relay.ts";
+import { networkCause } from "../errors.ts";
+import {
+  type Answer,
+  type AnswerHooks,
+  type AttemptFailure,
+  type AttemptSuccess,
+  jsonAnswer,
+  type Transport,
+  type TransportRequest,
+} from "../transport.ts";
+
+/** Sends Anthropic Messages requests to an Anthropic-compatible upstream. */
+export const anthropicTransport: Transport = {
+  async send(request: TransportRequest): Promise<AttemptSuccess | AttemptFailure> {
+    // Each endpoint gets only what it accepts (the preset's cleaning, src/providers/catalog.ts).
+    const cleaning = cleanFor(request.provider);
+    const settings = settingsFor(request.provider, request.model, request.settings);
+    const inputTokens = settings.contextWindow ? await request.inputTokens() : undefined;
+    const body = applyModelSettings(request.body, settings, { protocol: "anthropic", inputTokens });
+    const result = await callAnthropic({
+      provider: request.provider,
+      model: request.model,
+      body: withExtraBody(cleaning.body(body), settings),
+      clientHeaders: filterBetaHeader(request.clientHeaders, cleaning.betas),
+      key: request.key,
+      signal: request.signal,
+      fetch: request.fetch,
+      unreachableHint: request.unreachableHint,
+    });
+    if (!result.ok) return result;
+    const response = result.response;
+    return { ok: true, open: (hooks) => openAnswer(request, response, hooks) };
+  },
+};
+
+async function openAnswer(
+  request: TransportRequest,
+  response: Response,
+  hooks: AnswerHooks,
+): Promise<Answer> {
+  const where = describeCall(request);
+  const isSse = (response.headers.get("content-type") ?? "").includes("text/event-stream");
+  if (isSse && response.body) {
+    const body = relayAnthropicStream(response.body, {
+      clientModel: request.clientModel,
+      describeUpstream: capitalise(where),
+      describeError: networkCause,
+      onEnd: hooks.onEnd,
+      onCancel: hooks.onCancel,
+    });
+    return { kind: "stream", body };
+  }
+  let message: Record<string, unknown>;
+  try {
+    message = await response.json();
+  } catch (error) {
+    throw new UpstreamError(
+      "api_error",
+      `${capitalise(where)} sent an unreadable JSON answer: ${networkCause(error)}`,
+      {
+        status: 502,
+      },
+    );
+  }
+  message.model = request.clientModel;
+  return jsonAnswer(message, request.body.stream === true, hooks);
+}

@@ -1,0 +1,70 @@
+/** The Transport for `type: gemini` providers: Anthropic ⇄ Gemini `generateContent` translation. */
+
+import { settingsFor } from "../../config/settings_merge.ts";
+import type { MessagesRequest } from "../../protocols/anthropic.ts";
+import { renamedTools } from "../../translate/gemini/names.ts";
+import { toGeminiRequest } from "../../translate/gemini/request.ts";
+import { geminiResponseToAnthropic } from "../../translate/gemini/response.ts";
+import { geminiStreamToAnthropicSSE } from "../../translate/gemini/stream.ts";
+import type { GeminiTranslateOptions } from "../../translate/gemini/translator.ts";
+import { geminiUrl } from "../http/endpoints.ts";
+import { applyModelSettings, withExtraBody } from "../model_settings.ts";
+import { openTranslatedAnswer, postTranslated } from "../translated_answer.ts";
+import {
+  type Answer,
+  type AnswerHooks,
+  type AttemptFailure,
+  type AttemptSuccess,
+  type Transport,
+  type TransportRequest,
+} from "../transport.ts";
+
+/** Sends Anthropic Messages requests to the Gemini API (key in `x-goog-api-key`). */
+export const geminiTransport: Transport = {
+  async send(request: TransportRequest): Promise<AttemptSuccess | AttemptFailure> {
+    const { provider, model } = request;
+    const settings = settingsFor(provider, model, request.settings);
+    const inputTokens = settings.contextWindow ? await request.inputTokens() : undefined;
+    const client = applyModelSettings(request.body, settings, {
+      protocol: "gemini",
+      inputTokens,
+    }) as unknown as MessagesRequest;
+    const stream = client.stream === true;
+    const body = withExtraBody(
+      toGeminiRequest(client, { provider: provider.id, model }) as unknown as Record<
+        string,
+        unknown
+      >,
+      settings,
+    );
+    // Gemini's error body {error: {code, message, status}} is read by postJson's mapping.
+    const result = await postTranslated(
+      request,
+      geminiUrl(provider.baseUrl, model, stream),
+      body,
+      stream,
+    );
+    if (!result.ok) return result;
+    const translate: GeminiTranslateOptions = {
+      clientModel: request.clientModel,
+      inputTokens: await request.inputTokens(),
+      provider: provider.id,
+      upstreamModel: model,
+      toolNames: renamedTools(client.tools),
+    };
+    return { ok: true, open: (hooks) => openAnswer(request, result.response, translate, hooks) };
+  },
+};
+
+function openAnswer(
+  request: TransportRequest,
+  response: Response,
+  translate: GeminiTranslateOptions,
+  hooks: AnswerHooks,
+): Promise<Answer> {
+  return openTranslatedAnswer(request, response, {
+    stream: (body) => geminiStreamToAnthropicSSE(body, translate),
+    message: (json) =>
+      geminiResponseToAnthropic(json, translate) as unknown as Record<string, unknown>,
+  }, hooks);
+}

@@ -1,0 +1,73 @@
+/** Which client headers reach an upstream, and how the provider's key is attached. */
+
+import type { AuthHeader, ProviderConfig } from "../../config/types.ts";
+import { parseBetas } from "../cleaning/betas.ts";
+import type { BetaRule } from "../cleaning/types.ts";
+
+// Client headers worth forwarding to an Anthropic-compatible upstream. Everything else —
+// hop-by-hop headers, the client's own credentials, host, content-length, accept-encoding —
+// stays behind (an allow-list cannot leak a header nobody thought of).
+const FORWARDED = new Set([
+  "anthropic-version",
+  "anthropic-beta",
+  "user-agent",
+  "x-app",
+  "x-claude-code-session-id",
+  "x-claude-code-agent-id",
+  "anthropic-dangerous-direct-browser-access",
+]);
+
+/** Client headers an Anthropic-type upstream should see (`x-stainless-*` included). */
+export function forwardedAnthropicHeaders(client: Headers): Headers {
+  const out = new Headers();
+  for (const [name, value] of client) {
+    if (FORWARDED.has(name) || name.startsWith("x-stainless-")) out.set(name, value);
+  }
+  if (!out.has("anthropic-version")) out.set("anthropic-version", "2023-06-01");
+  return out;
+}
+
+/**
+ * The client's headers with `anthropic-beta` filtered by `rule` (the header is removed when no
+ * value survives). Returns the same Headers object when the rule keeps every value.
+ */
+export function filterBetaHeader(client: Headers, rule: BetaRule): Headers {
+  const betas = parseBetas(client.get("anthropic-beta"));
+  const kept = rule(betas);
+  if (kept === betas || kept.length === betas.length) return client;
+  const out = new Headers(client);
+  if (kept.length > 0) out.set("anthropic-beta", kept.join(","));
+  else out.delete("anthropic-beta");
+  return out;
+}
+
+/** Sets the provider's credential on `headers` the way the provider expects it. */
+export function applyAuth(headers: Headers, scheme: AuthHeader, key: string | undefined): void {
+  if (!key) return;
+  switch (scheme) {
+    case "x-api-key":
+      headers.set("x-api-key", key);
+      break;
+    case "bearer":
+      headers.set("authorization", `Bearer ${key}`);
+      break;
+    case "x-goog-api-key":
+      headers.set("x-goog-api-key", key);
+      break;
+    case "none":
+      break;
+  }
+}
+
+/** Adds the provider's configured extra headers (they win over forwarded ones). */
+export function applyProviderHeaders(headers: Headers, provider: ProviderConfig): void {
+  for (const [name, value] of Object.entries(provider.headers)) headers.set(name, value);
+}
+
+/** Copies the client's own credential headers (for `auth: passthrough` providers). */
+export function passthroughCredentials(client: Headers, headers: Headers): void {
+  for (const name of ["x-api-key", "authorization"]) {
+    const value = client.get(name);
+    if (value) headers.set(name, value);
+  }
+}

@@ -1,0 +1,109 @@
+/** One JSON POST to an upstream: the network part every transport shares. */
+
+import type { ProviderConfig } from "../../config/types.ts";
+import { UpstreamError } from "../../core/errors.ts";
+import { capitalise } from "../../core/text.ts";
+import { UpstreamTimeoutError } from "../../resilience/timeout_error.ts";
+import { withTimeouts } from "../../resilience/timeouts.ts";
+import { upstreamHttpError, upstreamNetworkError } from "../errors.ts";
+import { fetchFor, type FetchLike } from "./clients.ts";
+
+/** The upstream answered 2xx: its response, body not yet read. */
+export interface PostSuccess {
+  ok: true;
+  response: Response;
+}
+
+/** The upstream failed before answering 2xx; `error` is ready for the client. */
+export interface PostFailure {
+  ok: false;
+  error: UpstreamError;
+  status?: number;
+  headers?: Headers;
+  bodyText?: string;
+}
+
+/** What {@link postJson} sends. */
+export interface PostOptions {
+  provider: ProviderConfig;
+  /** Upstream model name, for messages. */
+  model: string;
+  url: string;
+  headers: Headers;
+  body: string;
+  signal: AbortSignal;
+  fetch: FetchLike;
+  /** Advice appended to a connection error. */
+  unreachableHint?: string;
+}
+
+/** POSTs and resolves once headers arrive: 2xx → success; otherwise a mapped failure. */
+export async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure> {
+  const { provider, model, url, signal } = options;
+  const send = fetchFor(provider, options.fetch);
+  let response: Response;
+  try {
+    // The returned body is guarded too: idle and total timeouts keep running while it streams.
+    response = await withTimeouts(
+      (timed) =>
+        send(url, { method: "POST", headers: options.headers, body: options.body, signal: timed }),
+      provider.timeouts,
+      { provider: provider.id, signal },
+    );
+  } catch (error) {
+    if (signal.aborted) throw signal.reason ?? error;
+    if (error instanceof UpstreamTimeoutError) {
+      const message = capitalise(`${error.message} (model ${model}, ${url})`);
+      return {
+        ok: false,
+        error: new UpstreamError("api_error", message, { status: 504, cause: error }),
+      };
+    }
+    return {
+      ok: false,
+      error: upstreamNetworkError({
+        provider: provider.id,
+        model,
+        url,
+        error,
+        hint: options.unreachableHint,
+      }),
+    };
+  }
+  if (response.ok) return { ok: true, response };
+  const bodyText = await readErrorText(response);
+  return {
+    ok: false,
+    status: response.status,
+    headers: response.headers,
+    bodyText,
+    error: upstreamHttpError({
+      provider: provider.id,
+      model,
+      status: response.status,
+      headers: response.headers,
+      bodyText,
+      keys: provider.apiKeys,
+    }),
+  };
+}
+
+/** Reads at most 64 KiB of an error body (a broken upstream must not make ccp buffer forever). */
+async function readErrorText(response: Response): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    while (text.length < 65536) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    // A body that breaks mid-error still tells us its status.
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return text;
+}

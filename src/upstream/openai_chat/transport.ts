@@ -1,0 +1,82 @@
+/** The Transport for `type: openai` providers: Anthropic ⇄ Chat Completions translation. */
+
+import { settingsFor } from "../../config/settings_merge.ts";
+import type { ProviderConfig } from "../../config/types.ts";
+import type { MessagesRequest } from "../../protocols/anthropic.ts";
+import {
+  type OpenAIDialect,
+  openAIDialectByName,
+  openAIResponseToAnthropic,
+  openAIStreamToAnthropicSSE,
+  type StreamTranslateOptions,
+  toOpenAIChatRequest,
+} from "../../translate/mod.ts";
+import { openAIChatUrl } from "../http/endpoints.ts";
+import {
+  applyModelSettings,
+  dialectWithSettings,
+  withExactEffort,
+  withExtraBody,
+} from "../model_settings.ts";
+import { openTranslatedAnswer, postTranslated } from "../translated_answer.ts";
+import {
+  type Answer,
+  type AnswerHooks,
+  type AttemptFailure,
+  type AttemptSuccess,
+  type Transport,
+  type TransportRequest,
+} from "../transport.ts";
+
+/** The dialect a provider speaks: its own `dialect`, else its preset's, else generic. */
+export function dialectOf(provider: ProviderConfig): OpenAIDialect {
+  return openAIDialectByName(provider.dialect ?? provider.preset);
+}
+
+/** Sends Anthropic Messages requests to an OpenAI Chat Completions upstream. */
+export const openAITransport: Transport = {
+  async send(request: TransportRequest): Promise<AttemptSuccess | AttemptFailure> {
+    const { provider, model } = request;
+    const settings = settingsFor(provider, model, request.settings);
+    const dialect = dialectWithSettings(dialectOf(provider), model, settings);
+    const inputTokens = settings.contextWindow ? await request.inputTokens() : undefined;
+    const client = applyModelSettings(request.body, settings, { protocol: "openai", inputTokens });
+    const translated = toOpenAIChatRequest(client as unknown as MessagesRequest, {
+      dialect,
+      model,
+      provider: provider.id,
+      ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
+      ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
+    });
+    const chat = withExtraBody(withExactEffort(translated, dialect, model, settings), settings);
+    const result = await postTranslated(
+      request,
+      openAIChatUrl(provider.baseUrl),
+      chat,
+      chat.stream === true,
+    );
+    if (!result.ok) return result;
+    const translate: StreamTranslateOptions = {
+      clientModel: request.clientModel,
+      inputTokens: await request.inputTokens(),
+      provider: provider.id,
+      upstreamModel: model,
+      dialect,
+      stopSequences: client.stop_sequences as string[] | undefined,
+    };
+    return { ok: true, open: (hooks) => openAnswer(request, result.response, translate, hooks) };
+  },
+};
+
+function openAnswer(
+  request: TransportRequest,
+  response: Response,
+  translate: StreamTranslateOptions,
+  hooks: AnswerHooks,
+): Promise<Answer> {
+  return openTranslatedAnswer(request, response, {
+    stream: (body) => openAIStreamToAnthropicSSE(body, translate),
+    message: (json) =>
+      openAIResponseToAnthropic(json, translate) as unknown as Record<string, unknown>,
+  }, hooks);
+}

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { geminiStreamToAnthropicSSE } from "../../../src/translate/gemini/stream.ts";
+import { bytewise, normalizeIds, splitAt } from "../_stream_helpers.ts";
+
+const DIR = new URL("../../fixtures/gemini/", import.meta.url);
+const FILES = [...Deno.readDirSync(DIR)]
+  .filter((e) => e.isFile && e.name.endsWith(".sse"))
+  .map((e) => e.name)
+  .sort();
+
+async function translate(chunks: Uint8Array[]): Promise<string> {
+  const out = geminiStreamToAnthropicSSE(ReadableStream.from(chunks), {
+    clientModel: "claude-opus-5-5",
+    inputTokens: 1234,
+    provider: "gem",
+    upstreamModel: "gemini-2.5-flash",
+    messageId: "msg_fixture",
+  });
+  return normalizeIds((await Array.fromAsync(out.pipeThrough(new TextDecoderStream()))).join(""));
+}
+
+/** Small seeded PRNG (mulberry32) so failures reproduce. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+Deno.test("property: any chunking of the same Gemini bytes yields the identical Anthropic stream", async (t) => {
+  assert.ok(FILES.length >= 10, "fixtures found");
+  for (const file of FILES) {
+    await t.step(file, async () => {
+      const bytes = await Deno.readFile(new URL(file, DIR));
+      const reference = await translate([bytes]);
+      // Every two-way split (CRLF and multi-byte UTF-8 split included), bytewise, random cuts.
+      for (let cut = 1; cut < bytes.length; cut++) {
+        assert.equal(await translate(splitAt(bytes, [cut])), reference, `split at ${cut}`);
+      }
+      assert.equal(await translate(bytewise(bytes)), reference, "bytewise");
+      const random = prng(bytes.length);
+      for (let run = 0; run < 40; run++) {
+        const cuts = Array.from(
+          { length: 1 + Math.floor(random() * 12) },
+          () => Math.floor(random() * bytes.length),
+        );
+        assert.equal(await translate(splitAt(bytes, cuts)), reference, `cuts ${cuts}`);
+      }
+    });
+  }
+});

@@ -1,0 +1,341 @@
+import assert from "node:assert/strict";
+import type { MessagesRequest, ToolDefinition } from "../../../src/protocols/anthropic.ts";
+import type { ChatCompletionRequest } from "../../../src/protocols/openai_chat.ts";
+import {
+  DEFAULT_OPENAI_DIALECT,
+  type OpenAIDialect,
+} from "../../../src/translate/openai_chat/dialect.ts";
+import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
+import {
+  type OpenAITarget,
+  toOpenAIChatRequest,
+} from "../../../src/translate/openai_chat/request.ts";
+
+const D = OPENAI_DIALECTS;
+
+function req(extra: Partial<MessagesRequest> = {}): MessagesRequest {
+  return {
+    model: "claude-x",
+    max_tokens: 1000,
+    messages: [{ role: "user", content: "Hi" }],
+    ...extra,
+  };
+}
+
+function map(
+  request: MessagesRequest,
+  dialect: OpenAIDialect = DEFAULT_OPENAI_DIALECT,
+  extra: Partial<OpenAITarget> = {},
+): ChatCompletionRequest {
+  return toOpenAIChatRequest(request, { dialect, model: "up-model", provider: "prov", ...extra });
+}
+
+const BASH: ToolDefinition = {
+  name: "Bash",
+  description: "Run a command",
+  input_schema: {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    type: "object",
+    properties: { command: { type: "string" }, format: { type: "string", format: "uri" } },
+    required: ["command"],
+    additionalProperties: false,
+  },
+};
+
+Deno.test("tools", async (t) => {
+  await t.step("client tools become functions with the same schema ($schema dropped)", () => {
+    const body = map(req({ tools: [BASH] }));
+    assert.deepEqual(body.tools, [{
+      type: "function",
+      function: {
+        name: "Bash",
+        description: "Run a command",
+        parameters: {
+          type: "object",
+          properties: { command: { type: "string" }, format: { type: "string", format: "uri" } },
+          required: ["command"],
+          additionalProperties: false,
+        },
+      },
+    }]);
+  });
+  await t.step(
+    "per-provider cleaning drops keywords, never a property that shares the name",
+    () => {
+      const strict = {
+        ...DEFAULT_OPENAI_DIALECT,
+        schemaDropKeys: ["$schema", "format", "additionalProperties"],
+      };
+      assert.deepEqual(map(req({ tools: [BASH] }), strict).tools?.[0]?.function.parameters, {
+        type: "object",
+        properties: { command: { type: "string" }, format: { type: "string" } },
+        required: ["command"],
+      });
+    },
+  );
+  await t.step(
+    "server tools are not sent as functions; an empty schema becomes an object schema",
+    () => {
+      const body = map(req({
+        tools: [
+          { type: "web_search_20250305", name: "web_search" },
+          { type: "code_execution_20250825", name: "code_execution" },
+          { name: "Ping", input_schema: {} },
+        ],
+      }));
+      assert.deepEqual(body.tools?.map((x) => x.function), [{
+        name: "Ping",
+        parameters: { type: "object", properties: {} },
+      }]);
+    },
+  );
+  await t.step("no function tools left: no tools and no tool_choice", () => {
+    const body = map(
+      req({
+        tools: [{ type: "web_fetch_20250910", name: "web_fetch" }],
+        tool_choice: { type: "any" },
+      }),
+    );
+    assert.equal(body.tools, undefined);
+    assert.equal(body.tool_choice, undefined);
+  });
+});
+
+Deno.test("tool_choice", async (t) => {
+  const tools = [BASH];
+  for (
+    const [choice, expected] of [
+      [{ type: "auto" }, "auto"],
+      [{ type: "any" }, "required"],
+      [{ type: "none" }, "none"],
+      [{ type: "tool", name: "Bash" }, { type: "function", function: { name: "Bash" } }],
+      [{ type: "tool", name: "web_search" }, "auto"],
+    ] as const
+  ) {
+    await t.step(`${JSON.stringify(choice)} → ${JSON.stringify(expected)}`, () => {
+      assert.deepEqual(map(req({ tools, tool_choice: choice })).tool_choice, expected);
+    });
+  }
+  await t.step("disable_parallel_tool_use → parallel_tool_calls: false", () => {
+    assert.equal(
+      map(req({ tools, tool_choice: { type: "auto", disable_parallel_tool_use: true } }))
+        .parallel_tool_calls,
+      false,
+    );
+  });
+  await t.step("Mistral spells it any; DeepSeek cannot be forced", () => {
+    assert.equal(map(req({ tools, tool_choice: { type: "any" } }), D.mistral).tool_choice, "any");
+    assert.equal(
+      map(req({ tools, tool_choice: { type: "tool", name: "Bash" } }), D.deepseek).tool_choice,
+      "auto",
+    );
+  });
+});
+
+Deno.test("max_tokens", async (t) => {
+  await t.step("capped at the dialect's limit, in the dialect's field", () => {
+    assert.equal(map(req({ max_tokens: 128000 })).max_tokens, 16384);
+    const openai = map(req({ max_tokens: 128000 }), D.openai, { model: "gpt-4o" });
+    assert.equal(openai.max_completion_tokens, 16384);
+    assert.equal(openai.max_tokens, undefined);
+    assert.equal(
+      map(req({ max_tokens: 32000 }), D.deepseek, { model: "deepseek-chat" }).max_tokens,
+      8192,
+    );
+    assert.equal(
+      map(req({ max_tokens: 32000 }), D.groq, { model: "llama-3.3-70b-versatile" })
+        .max_completion_tokens,
+      32000,
+    );
+  });
+  await t.step(
+    "the model's declared limit beats the dialect's; small requests pass unchanged",
+    () => {
+      assert.equal(
+        map(req({ max_tokens: 128000 }), D.openai, { model: "x", maxOutputTokens: 64000 })
+          .max_completion_tokens,
+        64000,
+      );
+      assert.equal(map(req({ max_tokens: 100 })).max_tokens, 100);
+    },
+  );
+  await t.step(
+    "local servers: a large request is omitted so the server fits its own window",
+    () => {
+      assert.equal(map(req({ max_tokens: 32000 }), D.local).max_tokens, undefined);
+      assert.equal(map(req({ max_tokens: 1 }), D.local).max_tokens, 1);
+    },
+  );
+  await t.step(
+    "with a context window and a prompt count, prompt + max_tokens fit the window",
+    () => {
+      assert.equal(
+        map(req({ max_tokens: 16000 }), DEFAULT_OPENAI_DIALECT, {
+          contextWindow: 32768,
+          inputTokens: 20000,
+        }).max_tokens,
+        12704,
+      );
+    },
+  );
+});
+
+Deno.test("sampling, stop, user, stream", async (t) => {
+  await t.step(
+    "temperature, top_p pass; stop_sequences → stop (at most 4); top_k only where accepted",
+    () => {
+      const request = req({
+        temperature: 0.2,
+        top_p: 0.9,
+        top_k: 40,
+        stop_sequences: ["a", "b", "c", "d", "e"],
+      });
+      const body = map(request);
+      assert.equal(body.temperature, 0.2);
+      assert.equal(body.top_p, 0.9);
+      assert.equal(body.top_k, undefined);
+      assert.deepEqual(body.stop, ["a", "b", "c", "d"]);
+      assert.equal(map(request, D.together).top_k, 40);
+    },
+  );
+  await t.step("metadata.user_id → user, hashed where the provider limits its length", () => {
+    const long = JSON.stringify({ device_id: "f".repeat(64), account_uuid: "", session_id: "s" });
+    assert.equal(
+      map(req({ metadata: { user_id: long } })).user,
+      undefined,
+      "generic servers get no user",
+    );
+    const user = map(req({ metadata: { user_id: long } }), D.openai).user;
+    assert.match(String(user), /^ccp_[0-9a-f]{16}$/);
+    assert.equal(map(req({ metadata: { user_id: long } }), D.openai).user, user, "stable");
+    assert.equal(map(req({ metadata: { user_id: "u1" } }), D.openai).user, "u1");
+  });
+  await t.step("stream: true asks for usage where accepted", () => {
+    assert.deepEqual(map(req({ stream: true })).stream_options, { include_usage: true });
+    assert.equal(map(req({ stream: true }), D.mistral).stream_options, undefined);
+    assert.equal(map(req()).stream, undefined);
+  });
+});
+
+Deno.test("thinking → the provider's own switch", async (t) => {
+  const enabled = (budget: number) =>
+    req({ thinking: { type: "enabled", budget_tokens: budget }, stream: true });
+  const adaptive = req({
+    thinking: { type: "adaptive" },
+    output_config: { effort: "medium" },
+    stream: true,
+  });
+  await t.step("reasoning_effort from the budget (OpenAI gpt-5)", () => {
+    assert.equal(map(enabled(31999), D.openai, { model: "gpt-5" }).reasoning_effort, "high");
+    assert.equal(map(enabled(2000), D.openai, { model: "gpt-5" }).reasoning_effort, "low");
+    assert.equal(map(enabled(10000), D.openai, { model: "gpt-5" }).reasoning_effort, "medium");
+    assert.equal(map(adaptive, D.openai, { model: "gpt-5" }).reasoning_effort, "medium");
+    assert.equal(
+      map(req(), D.openai, { model: "gpt-5" }).reasoning_effort,
+      "minimal",
+      "absent → off switch",
+    );
+    assert.equal(
+      map(enabled(31999), D.openai, { model: "gpt-4o" }).reasoning_effort,
+      undefined,
+      "not a reasoning model",
+    );
+  });
+  await t.step("NVIDIA NIM chat_template_kwargs", () => {
+    assert.deepEqual(map(adaptive, D.nvidia_nim).chat_template_kwargs, {
+      thinking: true,
+      enable_thinking: true,
+      clear_thinking: false,
+    });
+    assert.deepEqual(
+      map(req({ thinking: { type: "disabled" } }), D.nvidia_nim).chat_template_kwargs,
+      {
+        thinking: false,
+        enable_thinking: false,
+      },
+    );
+  });
+  await t.step("OpenRouter reasoning object; absent thinking leaves the model's default", () => {
+    assert.deepEqual(
+      map(enabled(31999), D.openrouter).reasoning,
+      { effort: "high" },
+      "budget cannot fit",
+    );
+    assert.deepEqual(map({ ...enabled(2048), max_tokens: 20000 }, D.openrouter).reasoning, {
+      max_tokens: 2048,
+    });
+    assert.deepEqual(map(adaptive, D.openrouter).reasoning, { effort: "medium" });
+    assert.deepEqual(map(req({ thinking: { type: "adaptive" } }), D.openrouter).reasoning, {
+      enabled: true,
+    });
+    assert.equal(map(req(), D.openrouter).reasoning, undefined);
+    assert.deepEqual(map(req({ thinking: { type: "disabled" } }), D.openrouter).reasoning, {
+      enabled: false,
+    });
+  });
+  await t.step("Qwen enable_thinking + thinking_budget, only when streaming", () => {
+    const body = map(enabled(8000), D.qwen);
+    assert.equal(body.enable_thinking, true);
+    assert.equal(body.thinking_budget, 8000);
+    assert.equal(map({ ...enabled(8000), stream: false }, D.qwen).enable_thinking, false);
+  });
+  await t.step("DeepSeek / Kimi thinking type (+ effort)", () => {
+    const ds = map({ ...adaptive, output_config: { effort: "max" } }, D.deepseek);
+    assert.deepEqual(ds.thinking, { type: "enabled" });
+    assert.equal(ds.reasoning_effort, "max");
+    assert.deepEqual(map(req(), D.kimi).thinking, { type: "disabled" });
+  });
+  await t.step("Groq: only reasoning models get reasoning parameters", () => {
+    assert.equal(
+      map(adaptive, D.groq, { model: "llama-3.3-70b-versatile" }).reasoning_format,
+      undefined,
+    );
+    const qwen = map(adaptive, D.groq, { model: "qwen/qwen3-32b" });
+    assert.equal(qwen.reasoning_format, "parsed");
+    assert.equal(qwen.reasoning_effort, undefined, "qwen3 only knows 'default'");
+    assert.equal(map(req(), D.groq, { model: "qwen/qwen3-32b" }).reasoning_effort, "none");
+    assert.equal(
+      map(adaptive, D.groq, { model: "openai/gpt-oss-120b" }).reasoning_effort,
+      "medium",
+    );
+  });
+  await t.step("Together reasoning.enabled; Cerebras GLM disable_reasoning", () => {
+    assert.deepEqual(map(adaptive, D.together, { model: "moonshotai/Kimi-K2.5" }).reasoning, {
+      enabled: true,
+    });
+    assert.equal(map(req(), D.cerebras, { model: "zai-glm-4.6" }).disable_reasoning, true);
+  });
+});
+
+Deno.test("named quirks", async (t) => {
+  const history = req({
+    temperature: 0.5,
+    messages: [
+      { role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] },
+      {
+        role: "assistant",
+        content: [{ type: "tool_use", id: "toolu_01ABCdef", name: "Bash", input: {} }],
+      },
+      {
+        role: "user",
+        content: [{ type: "tool_result", tool_use_id: "toolu_01ABCdef", content: "ok" }],
+      },
+    ],
+  });
+  await t.step("Mistral: 9-character tool call ids, consistent on both sides", () => {
+    const body = map(history, D.mistral);
+    const call = body.messages[1];
+    const result = body.messages[2];
+    assert.ok(call?.role === "assistant" && result?.role === "tool");
+    const id = call.tool_calls?.[0]?.id;
+    assert.match(String(id), /^[A-Za-z0-9]{9}$/);
+    assert.equal(result.tool_call_id, id);
+  });
+  await t.step("DeepSeek: text parts flattened into a string", () => {
+    assert.equal(map(history, D.deepseek).messages[0]?.content, "a\n\nb");
+  });
+  await t.step("OpenAI reasoning models: sampling parameters dropped", () => {
+    assert.equal(map(history, D.openai, { model: "o3-mini" }).temperature, undefined);
+    assert.equal(map(history, D.openai, { model: "gpt-4o" }).temperature, 0.5);
+  });
+});

@@ -1,0 +1,309 @@
+import assert from "node:assert/strict";
+import { ClientRequestError } from "../../../src/core/errors.ts";
+import type { MessagesRequest } from "../../../src/protocols/anthropic.ts";
+import type { ChatCompletionRequest } from "../../../src/protocols/openai_chat.ts";
+import {
+  DEFAULT_OPENAI_DIALECT,
+  type OpenAIDialect,
+} from "../../../src/translate/openai_chat/dialect.ts";
+import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
+import { toOpenAIChatRequest } from "../../../src/translate/openai_chat/request.ts";
+
+function req(extra: Partial<MessagesRequest> = {}): MessagesRequest {
+  return {
+    model: "claude-x",
+    max_tokens: 1000,
+    messages: [{ role: "user", content: "Hi" }],
+    ...extra,
+  };
+}
+
+function map(
+  request: MessagesRequest,
+  dialect: OpenAIDialect = DEFAULT_OPENAI_DIALECT,
+  extra: {
+    model?: string;
+    provider?: string;
+    maxOutputTokens?: number;
+    contextWindow?: number;
+    inputTokens?: number;
+  } = {},
+): ChatCompletionRequest {
+  return toOpenAIChatRequest(request, { dialect, model: "up-model", provider: "prov", ...extra });
+}
+
+Deno.test("system prompt", async (t) => {
+  await t.step("a string becomes one system message", () => {
+    assert.deepEqual(map(req({ system: "Be brief." })).messages[0], {
+      role: "system",
+      content: "Be brief.",
+    });
+  });
+  await t.step("blocks are joined; cache_control and the billing header are dropped", () => {
+    const body = map(req({
+      system: [
+        { type: "text", text: "x-anthropic-billing-header: cc_version=1; cc_entrypoint=cli;" },
+        { type: "text", text: "A", cache_control: { type: "ephemeral" } },
+        { type: "text", text: "B" },
+      ],
+    }));
+    assert.deepEqual(body.messages[0], { role: "system", content: "A\n\nB" });
+    assert.ok(!JSON.stringify(body).includes("cache_control"));
+  });
+});
+
+Deno.test("role: system inside messages", async (t) => {
+  const request = req({
+    system: "Top.",
+    messages: [
+      { role: "user", content: "Q" },
+      { role: "system", content: [{ type: "text", text: "# Environment" }] },
+      { role: "assistant", content: "A" },
+      { role: "system", content: "Later note" },
+    ],
+  });
+  await t.step("merged into the leading system message when the provider wants it first", () => {
+    const roles = map(request).messages.map((m) => m.role);
+    assert.deepEqual(roles, ["system", "user", "assistant"]);
+    assert.equal(map(request).messages[0]?.content, "Top.\n\n# Environment\n\nLater note");
+  });
+  await t.step("kept in place where the provider accepts it mid-conversation", () => {
+    const messages = map(request, OPENAI_DIALECTS.openai).messages;
+    assert.deepEqual(messages.map((m) => m.role), [
+      "system",
+      "user",
+      "system",
+      "assistant",
+      "system",
+    ]);
+    assert.equal(messages[2]?.content, "# Environment");
+  });
+});
+
+Deno.test("user blocks", async (t) => {
+  await t.step("text blocks become text parts (one block: a plain string)", () => {
+    const one = map(req({ messages: [{ role: "user", content: [{ type: "text", text: "x" }] }] }));
+    assert.deepEqual(one.messages[0], { role: "user", content: "x" });
+    const two = map(req({
+      messages: [{
+        role: "user",
+        content: [{ type: "text", text: "a" }, { type: "text", text: "b" }],
+      }],
+    }));
+    assert.deepEqual(two.messages[0], {
+      role: "user",
+      content: [{ type: "text", text: "a" }, { type: "text", text: "b" }],
+    });
+  });
+  await t.step("images: base64 → data URL, url → url", () => {
+    const body = map(req({
+      messages: [{
+        role: "user",
+        content: [
+          { type: "image", source: { type: "base64", media_type: "image/png", data: "AAAA" } },
+          { type: "image", source: { type: "url", url: "https://x/y.png" } },
+        ],
+      }],
+    }));
+    assert.deepEqual(body.messages[0], {
+      role: "user",
+      content: [
+        { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } },
+        { type: "image_url", image_url: { url: "https://x/y.png" } },
+      ],
+    });
+  });
+  await t.step("images to a provider without vision become a clear placeholder", () => {
+    const body = map(
+      req({
+        messages: [{
+          role: "user",
+          content: [{ type: "image", source: { type: "url", url: "u" } }],
+        }],
+      }),
+      OPENAI_DIALECTS.deepseek,
+    );
+    assert.match(String(body.messages[0]?.content), /image omitted: provider "prov"/);
+  });
+  await t.step("PDF documents are a 400 unless the provider declares support", () => {
+    const pdf = req({
+      messages: [{
+        role: "user",
+        content: [{
+          type: "document",
+          source: { type: "base64", media_type: "application/pdf", data: "JVBE" },
+        }],
+      }],
+    });
+    assert.throws(
+      () => map(pdf),
+      (e: unknown) => e instanceof ClientRequestError && e.status === 400,
+    );
+    const body = map(pdf, OPENAI_DIALECTS.openrouter);
+    assert.deepEqual(body.messages[0]?.content, [{
+      type: "file",
+      file: { filename: "document.pdf", file_data: "data:application/pdf;base64,JVBE" },
+    }]);
+  });
+  await t.step("text documents are inlined as text", () => {
+    const body = map(req({
+      messages: [{
+        role: "user",
+        content: [{
+          type: "document",
+          title: "notes",
+          source: { type: "text", media_type: "text/plain", data: "n" },
+        }],
+      }],
+    }));
+    assert.deepEqual(body.messages[0], { role: "user", content: "notes\n\nn" });
+  });
+});
+
+Deno.test("tool results", async (t) => {
+  const history: MessagesRequest["messages"] = [
+    { role: "user", content: "go" },
+    {
+      role: "assistant",
+      content: [
+        { type: "tool_use", id: "t1", name: "Bash", input: { command: "ls" } },
+        { type: "tool_use", id: "t2", name: "Read", input: { file_path: "/a.png" } },
+      ],
+    },
+  ];
+  await t.step(
+    "become tool messages before the turn's text; is_error stays visible; images follow",
+    () => {
+      const body = map(req({
+        messages: [...history, {
+          role: "user",
+          content: [
+            { type: "text", text: "and then?" },
+            { type: "tool_result", tool_use_id: "t1", content: "boom", is_error: true },
+            {
+              type: "tool_result",
+              tool_use_id: "t2",
+              content: [
+                { type: "text", text: "read ok" },
+                { type: "image", source: { type: "base64", media_type: "image/png", data: "QQ" } },
+              ],
+            },
+          ],
+        }],
+      }));
+      assert.deepEqual(body.messages.slice(2), [
+        { role: "tool", tool_call_id: "t1", content: "Error: boom" },
+        {
+          role: "tool",
+          tool_call_id: "t2",
+          content: "read ok\n[image output follows in the next message]",
+        },
+        {
+          role: "user",
+          content: [
+            { type: "image_url", image_url: { url: "data:image/png;base64,QQ" } },
+            { type: "text", text: "and then?" },
+          ],
+        },
+      ]);
+    },
+  );
+  await t.step(
+    "Claude Code's own <tool_use_error> is not wrapped twice; empty output is said",
+    () => {
+      const body = map(req({
+        messages: [...history, {
+          role: "user",
+          content: [
+            {
+              type: "tool_result",
+              tool_use_id: "t1",
+              content: "<tool_use_error>nope</tool_use_error>",
+              is_error: true,
+            },
+            { type: "tool_result", tool_use_id: "t2", content: "" },
+          ],
+        }],
+      }));
+      assert.equal(body.messages[2]?.content, "<tool_use_error>nope</tool_use_error>");
+      assert.equal(body.messages[3]?.content, "(no output)");
+    },
+  );
+});
+
+Deno.test("assistant blocks", async (t) => {
+  const turn: MessagesRequest["messages"][number] = {
+    role: "assistant",
+    content: [
+      { type: "thinking", thinking: "secret", signature: "EuYBCkQYAiJA" },
+      { type: "redacted_thinking", data: "xx" },
+      { type: "text", text: "Let me check." },
+      { type: "tool_use", id: "c1", name: "Bash", input: { command: "pwd" } },
+    ],
+  };
+  await t.step(
+    "text → content, tool_use → tool_calls, foreign thinking and redacted_thinking dropped",
+    () => {
+      const body = map(req({ messages: [{ role: "user", content: "q" }, turn] }));
+      assert.deepEqual(body.messages[1], {
+        role: "assistant",
+        content: "Let me check.",
+        tool_calls: [{
+          id: "c1",
+          type: "function",
+          function: { name: "Bash", arguments: '{"command":"pwd"}' },
+        }],
+      });
+    },
+  );
+  await t.step(
+    "tool-only turns get null content, or a space where the provider needs content",
+    () => {
+      const only: MessagesRequest["messages"][number] = {
+        role: "assistant",
+        content: [{ type: "tool_use", id: "c1", name: "ListAgents", input: {} }],
+      };
+      assert.equal(
+        map(req({ messages: [{ role: "user", content: "q" }, only] })).messages[1]?.content,
+        null,
+      );
+      const nim = map(
+        req({ messages: [{ role: "user", content: "q" }, only] }),
+        OPENAI_DIALECTS.nvidia_nim,
+      );
+      assert.equal(nim.messages[1]?.content, " ");
+    },
+  );
+  await t.step("foreign reasoning can be kept as plain text when the dialect says so", () => {
+    const body = map(req({ messages: [{ role: "user", content: "q" }, turn] }), {
+      ...DEFAULT_OPENAI_DIALECT,
+      foreignReasoning: "text",
+    });
+    assert.match(
+      String(body.messages[1]?.content),
+      /^<previous_reasoning>\nsecret\n<\/previous_reasoning>/,
+    );
+  });
+});
+
+Deno.test("the input request is never mutated", () => {
+  const request = req({
+    system: [{ type: "text", text: "S", cache_control: { type: "ephemeral" } }],
+    tools: [{ name: "T", input_schema: { $schema: "x", type: "object", properties: {} } }],
+    messages: [{
+      role: "user",
+      content: [{ type: "text", text: "q", cache_control: { type: "ephemeral" } }],
+    }],
+  });
+  const before = structuredClone(request);
+  map(request, OPENAI_DIALECTS.mistral);
+  map(request, OPENAI_DIALECTS.deepseek);
+  assert.deepEqual(request, before);
+});
+
+Deno.test("messages must be an array", () => {
+  assert.throws(
+    () => map({ model: "m", max_tokens: 1 } as unknown as MessagesRequest),
+    ClientRequestError,
+  );
+});

@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { UpstreamError } from "../../../src/core/errors.ts";
+import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
+import { openAIResponseToAnthropic } from "../../../src/translate/openai_chat/response.ts";
+import { decodeCcpSignature } from "../../../src/translate/reasoning/provenance.ts";
+
+const OPTIONS = {
+  clientModel: "claude-sonnet-4-5",
+  inputTokens: 777,
+  provider: "ds",
+  upstreamModel: "deepseek-v4-pro",
+  messageId: "msg_x",
+};
+
+Deno.test("non-streaming answers share the stream translator", async (t) => {
+  await t.step("reasoning, text and tool calls become an Anthropic Message", () => {
+    const message = openAIResponseToAnthropic({
+      id: "chatcmpl-9",
+      object: "chat.completion",
+      model: "deepseek-v4-pro",
+      choices: [{
+        index: 0,
+        finish_reason: "tool_calls",
+        message: {
+          role: "assistant",
+          reasoning_content: "Need the date.",
+          content: "Checking.",
+          tool_calls: [
+            {
+              id: "call_1",
+              type: "function",
+              function: { name: "Bash", arguments: '{"command":"date"}' },
+            },
+            { id: "call_2", type: "function", function: { name: "ListAgents", arguments: "" } },
+          ],
+        },
+      }],
+      usage: {
+        prompt_tokens: 900,
+        completion_tokens: 40,
+        prompt_tokens_details: { cached_tokens: 800 },
+      },
+    }, { ...OPTIONS, dialect: OPENAI_DIALECTS.deepseek });
+    assert.equal(message.id, "msg_x");
+    assert.equal(message.model, "claude-sonnet-4-5");
+    assert.equal(message.stop_reason, "tool_use");
+    assert.equal(message.content.length, 4);
+    const [thinking, text, bash, list] = message.content;
+    assert.ok(thinking?.type === "thinking");
+    assert.equal(thinking.thinking, "Need the date.");
+    assert.deepEqual(decodeCcpSignature(thinking.signature)?.fields, ["reasoning_content"]);
+    assert.deepEqual(text, { type: "text", text: "Checking." });
+    assert.deepEqual(bash, {
+      type: "tool_use",
+      id: "call_1",
+      name: "Bash",
+      input: { command: "date" },
+    });
+    assert.deepEqual(list, { type: "tool_use", id: "call_2", name: "ListAgents", input: {} });
+    assert.deepEqual(message.usage, {
+      input_tokens: 100,
+      output_tokens: 40,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 800,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
+      service_tier: "standard",
+      speed: "standard",
+    });
+  });
+  await t.step("<think> tags in a whole answer; length → max_tokens; no usage → estimate", () => {
+    const message = openAIResponseToAnthropic({
+      choices: [{ message: { content: "<think>hmm</think>\n\nYes." }, finish_reason: "length" }],
+    }, OPTIONS);
+    assert.deepEqual(message.content.map((b) => b.type), ["thinking", "text"]);
+    assert.equal(message.stop_reason, "max_tokens");
+    assert.equal(message.usage.input_tokens, 777);
+    assert.equal(message.usage.output_tokens, 2);
+  });
+  await t.step("an OpenAI refusal is text with stop_reason refusal", () => {
+    const message = openAIResponseToAnthropic({
+      choices: [{
+        message: { content: null, refusal: "I can't help." },
+        finish_reason: "content_filter",
+      }],
+    }, OPTIONS);
+    assert.deepEqual(message.content, [{ type: "text", text: "I can't help." }]);
+    assert.equal(message.stop_reason, "refusal");
+  });
+  await t.step("error bodies, empty choices and non-objects throw UpstreamError", () => {
+    for (const body of [{ error: { message: "bad key" } }, { choices: [] }, "nope", null]) {
+      assert.throws(() => openAIResponseToAnthropic(body, OPTIONS), UpstreamError);
+    }
+    assert.throws(
+      () => openAIResponseToAnthropic({ error: { message: "bad key" } }, OPTIONS),
+      /Upstream provider "ds" returned an error: bad key/,
+    );
+  });
+});

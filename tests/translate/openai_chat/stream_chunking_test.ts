@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { AnthropicSseEncoderStream } from "../../../src/translate/anthropic/sse.ts";
+import { openAIStreamToAnthropicEvents } from "../../../src/translate/openai_chat/stream.ts";
+import {
+  BASE_OPTIONS,
+  bytewise,
+  fixture,
+  normalizeIds,
+  splitAt,
+  translateChunks,
+} from "../_stream_helpers.ts";
+
+const FILES = [...Deno.readDirSync(new URL("../../fixtures/openai/", import.meta.url))]
+  .filter((e) => e.isFile && e.name.endsWith(".sse"))
+  .map((e) => e.name)
+  .sort();
+
+/** Small seeded PRNG (mulberry32) so failures reproduce. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+Deno.test("property: any chunking of the same upstream bytes yields the identical Anthropic stream", async (t) => {
+  for (const file of FILES) {
+    await t.step(file, async () => {
+      const bytes = await fixture(file);
+      const reference = normalizeIds(await translateChunks([bytes]));
+      // Every two-way split point, every byte alone, and random multi-way splits.
+      for (let cut = 1; cut < bytes.length; cut++) {
+        assert.equal(
+          normalizeIds(await translateChunks(splitAt(bytes, [cut]))),
+          reference,
+          `split at ${cut}`,
+        );
+      }
+      assert.equal(normalizeIds(await translateChunks(bytewise(bytes))), reference, "bytewise");
+      const random = prng(bytes.length);
+      for (let run = 0; run < 40; run++) {
+        const cuts = Array.from(
+          { length: 1 + Math.floor(random() * 12) },
+          () => Math.floor(random() * bytes.length),
+        );
+        assert.equal(
+          normalizeIds(await translateChunks(splitAt(bytes, cuts))),
+          reference,
+          `cuts ${cuts}`,
+        );
+      }
+    });
+  }
+});
+
+Deno.test("the staged pipe and the fused serving stage produce the same bytes", async (t) => {
+  for (const file of FILES) {
+    await t.step(file, async () => {
+      const bytes = await fixture(file);
+      for (const chunks of [[bytes], bytewise(bytes)]) {
+        const staged = openAIStreamToAnthropicEvents(ReadableStream.from(chunks), BASE_OPTIONS)
+          .pipeThrough(new AnthropicSseEncoderStream());
+        const text = (await Array.fromAsync(staged.pipeThrough(new TextDecoderStream()))).join("");
+        assert.equal(normalizeIds(text), normalizeIds(await translateChunks(chunks)));
+      }
+    });
+  }
+});

@@ -1,0 +1,248 @@
+import assert from "node:assert/strict";
+import { APIError } from "@anthropic-ai/sdk";
+import type { Message } from "@anthropic-ai/sdk/resources/messages";
+import { decodeCcpSignature } from "../../../src/translate/reasoning/provenance.ts";
+import {
+  assertWellFormed,
+  bytewise,
+  fixture,
+  parseFrames,
+  sdkMessage,
+  translateChunks,
+} from "../_stream_helpers.ts";
+import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
+import type { StreamTranslateOptions } from "../../../src/translate/openai_chat/stream.ts";
+
+/** Content with signatures decoded, so expectations read as provenance. */
+function readable(message: Message): unknown[] {
+  return message.content.map((b) => {
+    if (b.type === "thinking") {
+      const p = decodeCcpSignature(b.signature);
+      return {
+        type: "thinking",
+        thinking: b.thinking,
+        origin: p && { fields: p.fields, details: p.details },
+      };
+    }
+    if (b.type === "tool_use") {
+      return {
+        type: "tool_use",
+        id: /^toolu_[A-Za-z0-9]{24}$/.test(b.id) ? "toolu_*" : b.id,
+        name: b.name,
+        input: b.input,
+      };
+    }
+    return b;
+  });
+}
+
+interface Case {
+  file: string;
+  options?: Partial<StreamTranslateOptions>;
+  content?: unknown[];
+  stop?: string;
+  stopSequence?: string | null;
+  usage?: Record<string, number>;
+  error?: RegExp;
+}
+
+const CASES: Case[] = [
+  {
+    file: "text_usage_chunk.sse",
+    content: [{ type: "text", text: "Hello, world!" }],
+    stop: "end_turn",
+    usage: { input_tokens: 20, output_tokens: 4, cache_read_input_tokens: 100 },
+  },
+  {
+    file: "think_tags_split.sse",
+    content: [
+      {
+        type: "thinking",
+        thinking: "Let me think.",
+        origin: { fields: ["think_tag"], details: undefined },
+      },
+      { type: "text", text: "The answer is 4 <3." },
+    ],
+    stop: "end_turn",
+    usage: { input_tokens: 50, output_tokens: 20 },
+  },
+  {
+    file: "reasoning_content_text_tool.sse",
+    content: [
+      {
+        type: "thinking",
+        thinking: "User wants a listing.",
+        origin: { fields: ["reasoning_content"], details: undefined },
+      },
+      { type: "text", text: "I'll run it." },
+      {
+        type: "tool_use",
+        id: "call_00_abc",
+        name: "Bash",
+        input: { command: 'echo "hi" && ls', description: "List ü files" },
+      },
+    ],
+    stop: "tool_use",
+    usage: { input_tokens: 500, output_tokens: 80, cache_read_input_tokens: 1500 },
+  },
+  {
+    file: "tool_no_id.sse",
+    content: [{
+      type: "tool_use",
+      id: "toolu_*",
+      name: "Read",
+      input: { file_path: "/tmp/a.txt" },
+    }],
+    stop: "tool_use",
+  },
+  {
+    file: "parallel_interleaved.sse",
+    content: [
+      { type: "tool_use", id: "call_a", name: "Read", input: { file_path: "/a" } },
+      { type: "tool_use", id: "call_b", name: "Glob", input: { pattern: "**/*.ts" } },
+    ],
+    stop: "tool_use",
+  },
+  {
+    file: "empty_args.sse",
+    content: [{ type: "tool_use", id: "call_e", name: "ListAgents", input: {} }],
+    stop: "tool_use",
+  },
+  {
+    file: "repeated_args.sse",
+    content: [{
+      type: "tool_use",
+      id: "call_r",
+      name: "Write",
+      input: { file_path: "/x", content: "a}b" },
+    }],
+    stop: "tool_use",
+  },
+  { file: "content_filter.sse", content: [{ type: "text", text: "I cannot" }], stop: "refusal" },
+  { file: "length.sse", content: [{ type: "text", text: "A long answer" }], stop: "max_tokens" },
+  { file: "malformed_json.sse", error: /malformed chunk/ },
+  {
+    file: "early_close.sse",
+    error: /closed the stream early \(no finish_reason and no \[DONE\]\)/,
+  },
+  { file: "midstream_error.sse", error: /Provider returned error \(upstream connect error\)/ },
+  {
+    file: "crlf.sse",
+    content: [{ type: "text", text: "Line one\nline two" }],
+    stop: "end_turn",
+    usage: { input_tokens: 7, output_tokens: 5 },
+  },
+  {
+    file: "openrouter_reasoning_details.sse",
+    options: { dialect: OPENAI_DIALECTS.openrouter },
+    content: [
+      {
+        type: "thinking",
+        thinking: "Plan: read file.",
+        origin: {
+          fields: ["reasoning", "reasoning_details"],
+          details: [{
+            type: "reasoning.text",
+            text: "Plan: read file.",
+            format: "anthropic-claude-v1",
+            index: 0,
+            signature: "sig-abc",
+          }],
+        },
+      },
+      { type: "tool_use", id: "toolu_vrtx_01", name: "Read", input: { file_path: "/etc/hosts" } },
+    ],
+    stop: "tool_use",
+    usage: { input_tokens: 900, output_tokens: 60 },
+  },
+  {
+    file: "groq_x_groq_usage.sse",
+    content: [{ type: "text", text: "Fast." }],
+    usage: { input_tokens: 33, output_tokens: 2 },
+  },
+  {
+    file: "stop_sequence.sse",
+    options: { stopSequences: ["END"] },
+    content: [{ type: "text", text: "Counting 1 2 3" }],
+    stop: "stop_sequence",
+    stopSequence: "END",
+  },
+  {
+    file: "index_reuse.sse",
+    content: [
+      { type: "tool_use", id: "call_1", name: "Read", input: { file_path: "/a" } },
+      { type: "tool_use", id: "call_2", name: "Read", input: { file_path: "/b" } },
+    ],
+    stop: "tool_use",
+  },
+  { file: "finish_no_done.sse", content: [{ type: "text", text: "Done." }], stop: "end_turn" },
+  {
+    file: "text_after_tool.sse",
+    content: [
+      { type: "text", text: "Checking." },
+      { type: "tool_use", id: "call_t", name: "Bash", input: { command: "pwd" } },
+      { type: "text", text: " Then more." },
+    ],
+    stop: "tool_use",
+  },
+  {
+    file: "done_without_blank_line.sse",
+    content: [{ type: "text", text: "ok" }],
+    stop: "end_turn",
+  },
+];
+
+Deno.test("OpenAI stream fixtures → Anthropic stream, validated by the Anthropic SDK", async (t) => {
+  for (const c of CASES) {
+    await t.step(c.file, async () => {
+      const bytes = await fixture(c.file);
+      for (const chunks of [[bytes], bytewise(bytes)]) {
+        const sse = await translateChunks(chunks, c.options);
+        assertWellFormed(parseFrames(sse));
+        if (c.error) {
+          await assert.rejects(() => sdkMessage(sse), (err: unknown) => {
+            assert.ok(err instanceof APIError);
+            assert.match(String(err.message), c.error!);
+            return true;
+          });
+          continue;
+        }
+        const message = await sdkMessage(sse);
+        assert.equal(message.model, "claude-opus-5-5");
+        assert.equal(message.id, "msg_fixture");
+        if (c.content) assert.deepEqual(readable(message), c.content);
+        if (c.stop) assert.equal(message.stop_reason, c.stop);
+        if (c.stopSequence !== undefined) assert.equal(message.stop_sequence, c.stopSequence);
+        for (const [key, value] of Object.entries(c.usage ?? {})) {
+          assert.equal(
+            (message.usage as unknown as Record<string, number>)[key],
+            value,
+            `usage.${key}`,
+          );
+        }
+      }
+    });
+  }
+});
+
+Deno.test("errors before any content emit only an error event", async () => {
+  const sse = await translateChunks([
+    new TextEncoder().encode('data: {"error":{"message":"quota","code":429}}\n\n'),
+  ]);
+  const frames = parseFrames(sse);
+  assert.deepEqual(frames.map((f) => f.event), ["error"]);
+  assert.equal(frames[0]?.data.error?.type, "rate_limit_error");
+});
+
+Deno.test("an empty upstream body is an error, never a hang", async () => {
+  const sse = await translateChunks([]);
+  assert.match(sse, /event: error/);
+  assert.match(sse, /closed the stream without sending any data/);
+});
+
+Deno.test("eagerStart sends message_start before the first upstream byte", async () => {
+  const sse = await translateChunks([await fixture("text_usage_chunk.sse")], { eagerStart: true });
+  const frames = parseFrames(sse);
+  assert.equal(frames[0]?.event, "message_start");
+  assert.equal(frames.filter((f) => f.event === "message_start").length, 1);
+});

@@ -1,0 +1,201 @@
+import assert from "node:assert/strict";
+import type { AnthropicMessage, AnthropicStreamEvent } from "../../../src/protocols/anthropic.ts";
+import type { ChatCompletionChunk, ChatDelta } from "../../../src/protocols/openai_chat.ts";
+import { accumulateAnthropicEvents } from "../../../src/translate/anthropic/accumulate.ts";
+import { pingFrame } from "../../../src/translate/anthropic/sse.ts";
+import { DEFAULT_OPENAI_DIALECT } from "../../../src/translate/openai_chat/dialect.ts";
+import type { UpstreamEvent } from "../../../src/translate/openai_chat/events.ts";
+import {
+  OpenAIToAnthropicTranslator,
+  type TranslateOptions,
+} from "../../../src/translate/openai_chat/translator.ts";
+import { assertWellFormed, type Frame, type FrameData } from "../_stream_helpers.ts";
+
+const OPTIONS: TranslateOptions = {
+  clientModel: "c",
+  inputTokens: 10,
+  provider: "p",
+  upstreamModel: "m",
+};
+
+function delta(d: ChatDelta, finish: string | null = null): UpstreamEvent {
+  const chunk: ChatCompletionChunk = { choices: [{ index: 0, delta: d, finish_reason: finish }] };
+  return { kind: "chunk", chunk };
+}
+
+function run(
+  events: UpstreamEvent[],
+  options: Partial<TranslateOptions> = {},
+): AnthropicStreamEvent[] {
+  const t = new OpenAIToAnthropicTranslator({ ...OPTIONS, ...options });
+  const out = events.flatMap((e) => t.push(e));
+  out.push(...t.end());
+  assertWellFormed(out.map((e): Frame => ({ event: e.type, data: e as unknown as FrameData })));
+  return out;
+}
+
+function message(
+  events: UpstreamEvent[],
+  options: Partial<TranslateOptions> = {},
+): AnthropicMessage {
+  return accumulateAnthropicEvents(run(events, options));
+}
+
+const DONE: UpstreamEvent = { kind: "done" };
+
+Deno.test("translator edge cases", async (t) => {
+  await t.step("a tool name that arrives after the id and first arguments", () => {
+    const m = message([
+      delta({ tool_calls: [{ index: 0, id: "c1", function: { arguments: '{"a"' } }] }),
+      delta({ tool_calls: [{ index: 0, function: { name: "Edit", arguments: ":1}" } }] }),
+      delta({}, "tool_calls"),
+      DONE,
+    ]);
+    assert.deepEqual(m.content, [{ type: "tool_use", id: "c1", name: "Edit", input: { a: 1 } }]);
+  });
+  await t.step("a call that never gets a name is dropped; stop_reason then is end_turn", () => {
+    const m = message([
+      delta({ content: "hi" }),
+      delta({ tool_calls: [{ index: 0, function: { arguments: "{}" } }] }, "tool_calls"),
+      DONE,
+    ]);
+    assert.deepEqual(m.content, [{ type: "text", text: "hi" }]);
+    assert.equal(m.stop_reason, "end_turn");
+  });
+  await t.step("arguments sent as a JSON object instead of a string", () => {
+    const m = message([
+      delta({
+        tool_calls: [{
+          index: 0,
+          id: "c",
+          function: { name: "X", arguments: { k: "v" } as unknown as string },
+        }],
+      }),
+      delta({}, "tool_calls"),
+      DONE,
+    ]);
+    assert.deepEqual(m.content[0], { type: "tool_use", id: "c", name: "X", input: { k: "v" } });
+  });
+  await t.step("a duplicate id from the provider gets a fresh one", () => {
+    const m = message([
+      delta({ tool_calls: [{ index: 0, id: "dup", function: { name: "A", arguments: "{}" } }] }),
+      delta({ tool_calls: [{ index: 1, id: "dup", function: { name: "B", arguments: "{}" } }] }),
+      delta({}, "tool_calls"),
+      DONE,
+    ]);
+    const ids = m.content.map((b) => (b.type === "tool_use" ? b.id : ""));
+    assert.equal(ids[0], "dup");
+    assert.match(String(ids[1]), /^toolu_/);
+  });
+  await t.step(
+    "three interleaved calls stream the first live and keep every byte of the others",
+    () => {
+      const events = run([
+        delta({ tool_calls: [{ index: 0, id: "a", function: { name: "A", arguments: '{"x":' } }] }),
+        delta({ tool_calls: [{ index: 1, id: "b", function: { name: "B", arguments: '{"y":' } }] }),
+        delta({ tool_calls: [{ index: 2, id: "c", function: { name: "C", arguments: '{"z":' } }] }),
+        delta({ tool_calls: [{ index: 2, function: { arguments: "3}" } }] }),
+        delta({ tool_calls: [{ index: 1, function: { arguments: "2}" } }] }),
+        delta({ tool_calls: [{ index: 0, function: { arguments: "1}" } }] }),
+        delta({}, "tool_calls"),
+        DONE,
+      ]);
+      const m = accumulateAnthropicEvents(events);
+      assert.deepEqual(m.content.map((b) => b.type === "tool_use" && b.input), [
+        { x: 1 },
+        { y: 2 },
+        { z: 3 },
+      ]);
+      // The first call's first fragment went out before any other call arrived.
+      const firstDelta = events.findIndex((e) => e.type === "content_block_delta");
+      assert.ok(firstDelta > 0 && firstDelta < 4);
+    },
+  );
+  await t.step("reasoning after a tool call becomes its own thinking block after the tools", () => {
+    const m = message([
+      delta({ tool_calls: [{ index: 0, id: "a", function: { name: "A", arguments: "{}" } }] }),
+      delta({ reasoning_content: "late thought" }),
+      delta({}, "tool_calls"),
+      DONE,
+    ]);
+    assert.deepEqual(m.content.map((b) => b.type), ["tool_use", "thinking"]);
+  });
+  await t.step("Mistral content parts with thinking", () => {
+    const m = message([
+      delta({
+        content: [{
+          type: "thinking",
+          thinking: [{ type: "text", text: "hmm" }],
+        }] as unknown as string,
+      }),
+      delta({ content: [{ type: "text", text: "ok" }] as unknown as string }, "stop"),
+      DONE,
+    ]);
+    assert.deepEqual(m.content.map((b) => b.type), ["thinking", "text"]);
+  });
+  await t.step("finish_reason error ends with an error event", () => {
+    const events = run([delta({ content: "x" }), delta({}, "error")]);
+    assert.equal(events.at(-1)?.type, "error");
+  });
+  await t.step("extra choices (n > 1) are ignored", () => {
+    const m = message([
+      {
+        kind: "chunk",
+        chunk: {
+          choices: [{ index: 1, delta: { content: "other" } }, {
+            index: 0,
+            delta: { content: "mine" },
+          }],
+        },
+      },
+      delta({}, "stop"),
+      DONE,
+    ]);
+    assert.deepEqual(m.content, [{ type: "text", text: "mine" }]);
+  });
+  await t.step(
+    "think tags are left alone where the dialect says the provider never uses them",
+    () => {
+      const m = message([delta({ content: "<think>x</think>" }, "stop"), DONE], {
+        dialect: { ...DEFAULT_OPENAI_DIALECT, thinkTags: false },
+      });
+      assert.deepEqual(m.content, [{ type: "text", text: "<think>x</think>" }]);
+    },
+  );
+  await t.step("a stop string the client did not ask for is not a stop_sequence", () => {
+    const m = message([
+      {
+        kind: "chunk",
+        chunk: {
+          choices: [{
+            index: 0,
+            delta: { content: "x" },
+            finish_reason: "stop",
+            matched_stop: "<|im_end|>",
+          }],
+        },
+      },
+      DONE,
+    ], { stopSequences: ["END"] });
+    assert.equal(m.stop_reason, "end_turn");
+    assert.equal(m.stop_sequence, null);
+  });
+  await t.step("tool calls written as plain text by weak models stay text (never invented)", () => {
+    const text =
+      '● <function=Bash><parameter=command>ls</parameter></function>\n{"name":"Bash","arguments":{}}';
+    const m = message([delta({ content: text }, "stop"), DONE]);
+    assert.deepEqual(m.content, [{ type: "text", text }]);
+    assert.equal(m.stop_reason, "end_turn");
+  });
+  await t.step("input after the end is ignored", () => {
+    const t2 = new OpenAIToAnthropicTranslator(OPTIONS);
+    t2.push(delta({ content: "a" }, "stop"));
+    assert.ok(t2.push(DONE).length > 0);
+    assert.deepEqual(t2.push(delta({ content: "late" })), []);
+    assert.deepEqual(t2.end(), []);
+  });
+});
+
+Deno.test("ping frame", () => {
+  assert.equal(new TextDecoder().decode(pingFrame()), 'event: ping\ndata: {"type":"ping"}\n\n');
+});
