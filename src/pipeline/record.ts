@@ -1,0 +1,78 @@
+/**
+ * The one record every POST /v1/messages produces, and the interface its observers implement.
+ * The request log line is the first observer; the usage ledger, /metrics and the status page
+ * read the same record, so what they show cannot drift apart. It never holds prompt or answer
+ * text, and never a key (only the pool's label, e.g. `key 2 (…abcd)`).
+ */
+
+/** Token counts as Anthropic reports them (`usage` of a Message). */
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+  cacheReadInputTokens?: number;
+  cacheCreationInputTokens?: number;
+}
+
+/** One try at one target with one key. */
+export interface AttemptRecord {
+  readonly provider: string;
+  /** Upstream model name. */
+  readonly model: string;
+  /** Safe to show: `key 2 (…abcd)` or `no key`. */
+  readonly keyLabel: string;
+  /** Upstream HTTP status, when one arrived. */
+  readonly status?: number;
+  /** `answered`: this attempt's answer went to the client; `failed`: moved on or gave up. */
+  readonly outcome: "answered" | "failed";
+  /** Why it failed, already scrubbed of keys. */
+  readonly reason?: string;
+  /** Epoch milliseconds. */
+  readonly startedAt: number;
+  readonly durationMs: number;
+}
+
+/** How a request ended. */
+export type RequestOutcome = "ok" | "error" | "cancelled";
+
+/** Everything known about one request once it has ended. */
+export interface RequestRecord {
+  /** Unique per request (`req_…`); also sent to the client as `request-id`. */
+  readonly id: string;
+  /** Epoch milliseconds when the request arrived. */
+  readonly startedAt: number;
+  readonly method: string;
+  /** Path without a routing prefix. */
+  readonly path: string;
+  /** Claude Code's `x-claude-code-session-id`, when sent. */
+  session?: string;
+  /** Named client that authenticated (`default` for the server token or no token). */
+  client?: string;
+  /** The model name the client sent. */
+  clientModel?: string;
+  /** The rule or route that decided: `default`, `opus`, `alias:<name>`, `explicit`, … */
+  route?: string;
+  stream?: boolean;
+  /** Provider id and upstream model that answered (or the last one tried, on failure). */
+  provider?: string;
+  model?: string;
+  keyLabel?: string;
+  readonly attempts: AttemptRecord[];
+  /** HTTP status sent to the client (200 for a stream that later failed mid-way). */
+  status: number;
+  outcome: RequestOutcome;
+  /** Anthropic error type when the request or its stream ended in an error. */
+  errorType?: string;
+  /** Short, key-free description of what went wrong (or why the client left). */
+  error?: string;
+  readonly usage: Usage;
+  durationMs: number;
+  /** Milliseconds from arrival to the first content event sent to the client. */
+  ttftMs?: number;
+}
+
+/** Receives each request's record once, after its answer ended; must not throw or block. */
+export interface RequestObserver {
+  /** Called while a request starts (for in-flight gauges); optional. */
+  started?(record: Readonly<RequestRecord>): void;
+  ended(record: Readonly<RequestRecord>): void;
+}
