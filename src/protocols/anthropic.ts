@@ -145,10 +145,14 @@ export type ThinkingConfig =
 export type Effort = "low" | "medium" | "high" | "max";
 
 /** A `POST /v1/messages` body. */
-export interface MessagesRequest {
+export interface MessagesRequest extends CountTokensRequest {
+  max_tokens: number;
+}
+
+/** The body of `POST /v1/messages/count_tokens`: a Messages request without `max_tokens`. */
+export interface CountTokensRequest {
   model: string;
   messages: MessageParam[];
-  max_tokens: number;
   system?: string | TextBlockParam[];
   tools?: ToolDefinition[];
   tool_choice?: ToolChoice;

@@ -2,6 +2,7 @@
 
 import { z } from "zod";
 import { ClientRequestError } from "../core/errors.ts";
+import type { CountTokensRequest, MessagesRequest } from "./anthropic.ts";
 
 // Content stays loosely typed: new block types must flow through untouched (SPEC §5a).
 const content = z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]);
@@ -28,11 +29,17 @@ export const messagesRequestSchema = z.looseObject({
 /** Schema of `POST /v1/messages/count_tokens` (no `max_tokens`). */
 export const countTokensRequestSchema = z.looseObject(common);
 
-/** A validated Messages request; unknown fields are kept as they came. */
-export type MessagesRequest = z.infer<typeof messagesRequestSchema>;
+/** Validates a `POST /v1/messages` body; the one request type from here to every transport. */
+export function parseMessagesRequest(body: unknown): MessagesRequest {
+  validateRequest(messagesRequestSchema, body);
+  return body as MessagesRequest;
+}
 
-/** A validated count_tokens request. */
-export type CountTokensRequest = z.infer<typeof countTokensRequestSchema>;
+/** Validates a `POST /v1/messages/count_tokens` body. */
+export function parseCountTokensRequest(body: unknown): CountTokensRequest {
+  validateRequest(countTokensRequestSchema, body);
+  return body as CountTokensRequest;
+}
 
 /**
  * Validates `body` and returns it unchanged (not zod's copy), so every field the client sent,

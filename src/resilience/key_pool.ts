@@ -63,7 +63,8 @@ interface Slot {
 
 const THIRTY_MINUTES = 30 * 60_000;
 
-function labelOf(key: string, index: number): string {
+/** `key 2 (…abcd)` for the key at `index`, or `no key`; the only way a key is ever shown. */
+export function labelOf(key: string, index: number): string {
   return key === "" ? "no key" : `key ${index + 1} (${redactKey(key)})`;
 }
 

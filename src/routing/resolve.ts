@@ -1,9 +1,13 @@
-/** Model resolution, SPEC §4: which chain of targets serves a request. Pure, no I/O. */
+/**
+ * Model resolution: which chain of targets serves a request, and the name of the rule that
+ * decided (sent back as `x-ccp-route`). Pure, no I/O. It sees the whole request, so a rule that
+ * looks at more than the model name (a scenario route) is one more step in `pick`.
+ */
 
 import type { Config, Target } from "../config/types.ts";
 import { ClientRequestError } from "../core/errors.ts";
 
-/** Which rule of SPEC §4 matched. */
+/** Which rule matched, first match wins: URL prefix, token suffix, alias, provider/model, tier, default. */
 export type ResolutionRule =
   | "url_prefix"
   | "token_suffix"
@@ -18,12 +22,20 @@ export interface Resolution {
   readonly rule: ResolutionRule;
   /** The route or alias name when the chain came from one. */
   readonly name?: string;
+  /** What `x-ccp-route` says: `default`, `opus`, `alias:<name>`, `explicit`, `url_prefix`, … */
+  readonly route: string;
+}
+
+/** The request fields resolution may read; the whole validated body is passed. */
+export interface RoutableRequest {
+  readonly model: string;
+  readonly [field: string]: unknown;
 }
 
 /** What the request offers for resolution. */
 export interface ResolutionInput {
-  /** The `model` field of the body. */
-  readonly model: string;
+  /** The validated request body. */
+  readonly request: RoutableRequest;
   /** The `<provider>:<model>` URL prefix (already URL-decoded), if any. */
   readonly urlPrefix?: string;
   /** The `<provider>/<model>` (or alias) written after the token's first `:`, if any. */
@@ -34,14 +46,34 @@ export interface ResolutionInput {
 const TIERS = ["opus", "haiku", "sonnet"] as const;
 
 /** Resolves a request to its failover chain; throws ClientRequestError for an unusable override. */
-export function resolveModel(input: ResolutionInput, config: Config): Resolution {
-  return withClientModel(pick(input, config), input.model);
+export function resolveRoute(input: ResolutionInput, config: Config): Resolution {
+  const model = input.request.model;
+  const found = pick(input, config);
+  return withClientModel({ ...found, route: routeName(found) }, model);
 }
 
-function pick(input: ResolutionInput, config: Config): Resolution {
+type Picked = Omit<Resolution, "route">;
+
+function pick(input: ResolutionInput, config: Config): Picked {
+  const model = input.request.model;
   if (input.urlPrefix) return resolveOverride(input.urlPrefix, ":", "url_prefix", config);
   if (input.tokenSuffix) return resolveOverride(input.tokenSuffix, "/", "token_suffix", config);
-  return resolveName(input.model, config) ?? fallback(input.model, config);
+  return resolveName(model, config) ?? fallback(model, config);
+}
+
+// The header names the rule for explicit choices and the route for configured ones.
+function routeName(found: Picked): string {
+  switch (found.rule) {
+    case "alias":
+      return `alias:${found.name}`;
+    case "provider":
+      return "explicit";
+    case "tier":
+    case "default":
+      return found.name ?? found.rule;
+    default:
+      return found.rule;
+  }
 }
 
 /** Targets marked `clientModel` send the client's model name upstream (LiteLLM passthrough). */
@@ -55,8 +87,8 @@ function withClientModel(resolution: Resolution, model: string): Resolution {
   return { ...resolution, chain };
 }
 
-/** Rules 3–4 for one model name, or undefined when neither matches. */
-function resolveName(model: string, config: Config): Resolution | undefined {
+/** An alias, or `provider/model` with a configured provider; undefined when neither matches. */
+function resolveName(model: string, config: Config): Picked | undefined {
   const alias = config.aliases[model];
   if (alias) return { chain: alias, rule: "alias", name: model };
   const slash = model.indexOf("/");
@@ -70,8 +102,8 @@ function resolveName(model: string, config: Config): Resolution | undefined {
   return undefined;
 }
 
-/** Rules 5–6: the tier named in the model, else the default route. */
-function fallback(model: string, config: Config): Resolution {
+/** The tier named in the model, else the default route. */
+function fallback(model: string, config: Config): Picked {
   const lower = model.toLowerCase();
   for (const tier of TIERS) {
     const route = config.routes[tier];
@@ -87,13 +119,13 @@ function fallback(model: string, config: Config): Resolution {
   return { chain: route, rule: "default", name: "default" };
 }
 
-/** Rules 1–2: an explicit `<provider><sep><model>` override, or an alias/route name. */
+/** The URL prefix or token suffix: an explicit `<provider><sep><model>` override, or an alias/route name. */
 function resolveOverride(
   text: string,
   separator: ":" | "/",
   rule: "url_prefix" | "token_suffix",
   config: Config,
-): Resolution {
+): Picked {
   const where = rule === "url_prefix" ? "URL prefix" : "auth token suffix";
   const alias = config.aliases[text] ?? config.routes[text];
   if (alias) return { chain: alias, rule, name: text };

@@ -3,7 +3,9 @@
 import { Hono } from "hono";
 import { ClientRequestError, ProxyError } from "../core/errors.ts";
 import { isAuthorized } from "./auth.ts";
-import type { AppDeps, AppEnv } from "./deps.ts";
+import { logObserver } from "../pipeline/log_observer.ts";
+import { Pipeline } from "../pipeline/pipeline.ts";
+import type { AppDeps, AppEnv, ServerDeps } from "./deps.ts";
 import { errorResponse } from "./responses.ts";
 import { splitRoutingPrefix } from "./url_prefix.ts";
 import { countTokensHandler } from "./routes/count_tokens.ts";
@@ -16,7 +18,14 @@ function isPublic(path: string): boolean {
 }
 
 /** Builds the server; `fetch` is what `Deno.serve` calls. */
-export function createApp(deps: AppDeps): { fetch: (request: Request) => Promise<Response> } {
+export function createApp(appDeps: AppDeps): { fetch: (request: Request) => Promise<Response> } {
+  const deps: ServerDeps = {
+    ...appDeps,
+    pipeline: new Pipeline({
+      ...appDeps,
+      observers: [logObserver(appDeps.log), ...appDeps.observers ?? []],
+    }),
+  };
   const app = new Hono<AppEnv>();
 
   app.use(async (c, next) => {

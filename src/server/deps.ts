@@ -2,6 +2,8 @@
 
 import type { Config } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
+import type { Pipeline } from "../pipeline/pipeline.ts";
+import type { RequestObserver } from "../pipeline/record.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
 import type { Transports } from "../upstream/transport.ts";
@@ -19,6 +21,8 @@ export interface AppDeps {
   countTokens: (body: Record<string, unknown>) => Promise<number>;
   /** Milliseconds clock for durations. */
   now: () => number;
+  /** Who else reads each request's record (the log line is always one). */
+  observers?: readonly RequestObserver[];
   /** When the server started (GET /v1/models `created_at`, GET /health uptime). */
   startedAt: Date;
   version: string;
@@ -26,3 +30,8 @@ export interface AppDeps {
 
 /** Per-request values the routes read: the path without its routing prefix, and the prefix. */
 export type AppEnv = { Bindings: { path: string; routePrefix?: string } };
+
+/** What the routes see: the dependencies plus the request pipeline built from them. */
+export interface ServerDeps extends AppDeps {
+  readonly pipeline: Pipeline;
+}

@@ -3,10 +3,10 @@
 import { type ProxyError, toProxyError } from "../core/errors.ts";
 
 /** The JSON error response for anything thrown while handling a request. */
-export function errorResponse(err: unknown): Response {
+export function errorResponse(err: unknown, headers: Record<string, string> = {}): Response {
   const error: ProxyError = toProxyError(err);
   return Response.json(error.toAnthropicError(), {
     status: error.status,
-    headers: { ...error.headers },
+    headers: { ...headers, ...error.headers },
   });
 }

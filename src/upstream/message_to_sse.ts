@@ -4,11 +4,19 @@ import { sseFrame } from "../core/sse.ts";
 
 type Block = Record<string, unknown> & { type?: string };
 
+/** The fields of a complete Message that its SSE form is built from. */
+interface MessageLike {
+  readonly usage?: unknown;
+  readonly content?: unknown;
+  readonly stop_reason?: unknown;
+  readonly stop_sequence?: unknown;
+}
+
 /**
  * Emits message_start, one start/delta/stop triple per content block, message_delta and
  * message_stop — used when an upstream answers JSON to a streaming request.
  */
-export function messageToSse(message: Record<string, unknown>): string {
+export function messageToSse(message: MessageLike): string {
   const usage = (message.usage ?? {}) as Record<string, unknown>;
   const content = Array.isArray(message.content) ? (message.content as Block[]) : [];
   const frames = [

@@ -171,12 +171,12 @@ function fitBudget(body: Json, before: unknown, protocol: WireProtocol): void {
  * The Anthropic body rewritten for the model's settings: unsupported content replaced, tools
  * dropped, `max_tokens` capped, thinking forced. `inputTokens` is needed only with a context window.
  */
-export function applyModelSettings(
-  body: Readonly<Json>,
+export function applyModelSettings<T extends Json>(
+  body: Readonly<T>,
   s: ModelSettings,
   ctx: { protocol: WireProtocol; inputTokens?: number },
-): Json {
-  if (Object.keys(s).length === 0) return body as Json;
+): T {
+  if (Object.keys(s).length === 0) return body as T;
   const out: Json = { ...body };
   const supports = s.supports ?? {};
   if (supports.images === false || supports.tools === false || supports.thinking === false) {
@@ -190,12 +190,12 @@ export function applyModelSettings(
   if (out.max_tokens === undefined) delete out.max_tokens;
   applyThinking(out, s, ctx.protocol);
   fitBudget(out, body.max_tokens, ctx.protocol);
-  return out;
+  return out as T;
 }
 
 /** Merges the settings' `extra_body` into a finished upstream body (`null` removes a field). */
-export function withExtraBody<T extends Json>(body: T, s: ModelSettings): T {
-  return s.extraBody ? (deepMerge(body, s.extraBody) as T) : body;
+export function withExtraBody<T extends object>(body: T, s: ModelSettings): T {
+  return s.extraBody ? (deepMerge(body as Readonly<Json>, s.extraBody) as T) : body;
 }
 
 /** The dialect for this request: with `supports.thinking: false` no reasoning switch is sent. */

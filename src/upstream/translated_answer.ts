@@ -1,6 +1,7 @@
 /** Opening the answer of a translating transport (OpenAI, Gemini): stream or JSON, one way. */
 
 import { UpstreamError } from "../core/errors.ts";
+import type { AnthropicMessage } from "../protocols/anthropic.ts";
 import { capitalise } from "../core/text.ts";
 import { relayAnthropicStream } from "./anthropic/relay.ts";
 import { describeTarget, networkCause } from "./errors.ts";
@@ -37,7 +38,7 @@ export interface AnswerTranslation {
   /** Upstream SSE bytes → Anthropic SSE bytes. */
   stream: (body: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
   /** The upstream's JSON answer → an Anthropic Message. */
-  message: (json: unknown) => Record<string, unknown>;
+  message: (json: unknown) => AnthropicMessage;
 }
 
 /** Translates an upstream 2xx answer, streamed or not, into what the client asked for. */
@@ -58,6 +59,7 @@ export async function openTranslatedAnswer(
       describeError: networkCause,
       onEnd: hooks.onEnd,
       onCancel: hooks.onCancel,
+      onFirstByte: hooks.onFirstByte,
       rewriteModel: false,
     });
     return { kind: "stream", body };

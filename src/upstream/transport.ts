@@ -2,6 +2,7 @@
 
 import type { ModelSettings, ProviderConfig } from "../config/types.ts";
 import type { UpstreamError } from "../core/errors.ts";
+import type { AnthropicMessage, MessagesRequest } from "../protocols/anthropic.ts";
 import type { FetchLike } from "./http/clients.ts";
 import { messageToSse } from "./message_to_sse.ts";
 import type { UsageTotals } from "./usage_sniffer.ts";
@@ -14,7 +15,7 @@ export interface TransportRequest {
   /** Model name the client sent (answers carry it back). */
   clientModel: string;
   /** The validated client body, never mutated. */
-  body: Record<string, unknown>;
+  body: MessagesRequest;
   clientHeaders: Headers;
   key?: string;
   signal: AbortSignal;
@@ -36,6 +37,8 @@ export interface AnswerOutcome {
 
 /** Callbacks for the life of an answer. */
 export interface AnswerHooks {
+  /** Called once, when the first bytes of a streamed answer go to the client. */
+  onFirstByte?: () => void;
   onEnd: (outcome: AnswerOutcome) => void;
   onCancel: () => void;
 }
@@ -43,7 +46,10 @@ export interface AnswerHooks {
 /** The client-facing body of an answer. */
 export type Answer =
   | { kind: "stream"; body: ReadableStream<Uint8Array> }
-  | { kind: "json"; message: Record<string, unknown>; usage: UsageTotals };
+  | { kind: "json"; message: MessageJson; usage: UsageTotals };
+
+/** A complete Anthropic Message: translated by ccp, or as an Anthropic-compatible upstream sent it. */
+export type MessageJson = AnthropicMessage | Record<string, unknown>;
 
 /** An upstream that accepted the request; its answer is opened once the server commits to it. */
 export interface AttemptSuccess {
@@ -78,7 +84,7 @@ const encoder = new TextEncoder();
  * and the upstream answered JSON anyway — as the equivalent SSE events.
  */
 export function jsonAnswer(
-  message: Record<string, unknown>,
+  message: MessageJson,
   clientWantsStream: boolean,
   hooks: AnswerHooks,
 ): Answer {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { formatTarget, resolveModel } from "../../src/routing/resolve.ts";
+import { formatTarget } from "../../src/routing/resolve.ts";
+import { resolveModel } from "../helpers/resolve.ts";
 import { ClientRequestError } from "../../src/core/errors.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
@@ -18,7 +19,7 @@ const config = testConfig({
 const chainOf = (input: Parameters<typeof resolveModel>[0]) =>
   resolveModel(input, config).chain.map(formatTarget);
 
-Deno.test("resolveModel: every rule of SPEC §4", async (t) => {
+Deno.test("resolveModel: every rule, first match wins", async (t) => {
   const cases: Array<[string, Parameters<typeof resolveModel>[0], string, string[]]> = [
     ["1 url prefix", { model: "claude-opus-5-5", urlPrefix: "local:qwen3-coder" }, "url_prefix", [
       "local/qwen3-coder",
@@ -74,6 +75,23 @@ Deno.test("resolveModel: every rule of SPEC §4", async (t) => {
       const r = resolveModel(input, config);
       assert.equal(r.rule, rule);
       assert.deepEqual(r.chain.map(formatTarget), chain);
+    });
+  }
+});
+
+Deno.test("resolveRoute: the route name sent as x-ccp-route", async (t) => {
+  const cases: Array<[string, string, { urlPrefix?: string; tokenSuffix?: string }?]> = [
+    ["claude-opus-5-5", "url_prefix", { urlPrefix: "local:qwen3-coder" }],
+    ["claude-opus-5-5", "token_suffix", { tokenSuffix: "my-fast" }],
+    ["my-fast", "alias:my-fast"],
+    ["local/some/model", "explicit"],
+    ["claude-opus-5-5", "opus"],
+    ["claude-sonnet-4-5", "sonnet"],
+    ["gpt-4o", "default"],
+  ];
+  for (const [model, route, choices] of cases) {
+    await t.step(`${model} → ${route}`, () => {
+      assert.equal(resolveModel({ model, ...choices }, config).route, route);
     });
   }
 });

@@ -115,6 +115,10 @@ Deno.test("stream relay: event for event, model name restored, request forwarded
   });
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type")!, /^text\/event-stream/);
+  assert.equal(res.headers.get("x-ccp-route"), "opus");
+  assert.equal(res.headers.get("x-ccp-provider"), "up");
+  assert.equal(res.headers.get("x-ccp-model"), "kimi-k2.5");
+  assert.match(res.headers.get("request-id") ?? "", /^req_[0-9A-Za-z]{24}$/);
   const got = parseSse(await res.text());
   const want = events.map((e) => ({ event: e.event, data: structuredClone(e.data) }));
   (want[0]!.data.message as Record<string, unknown>).model = "claude-opus-5-5";
@@ -143,7 +147,7 @@ Deno.test("stream relay: event for event, model name restored, request forwarded
   const line = env.ccp.logs.find((l) => l.includes("POST /v1/messages"))!;
   assert.match(
     line,
-    /INFO {2}POST \/v1\/messages claude-opus-5-5 → up\/kimi-k2\.5 200 \d+ms in=2095 out=89 stream/,
+    /INFO {2}POST \/v1\/messages claude-opus-5-5 → up\/kimi-k2\.5 200 \d+ms ttft=\d+ms in=2095 out=89 stream \[opus\]/,
   );
   assert.ok(!env.ccp.logs.join("").includes("UPSTREAMKEY"), "no key in the log");
   assert.ok(!env.ccp.logs.join("").includes("write a.txt"), "no prompt text in the log");

@@ -329,7 +329,7 @@ async function sentBody(
     provider: p,
     model: "m",
     clientModel: "claude-sonnet-4-5",
-    body,
+    body: body as MessagesRequest,
     clientHeaders: new Headers(),
     signal: new AbortController().signal,
     fetch: fetchStub as typeof fetch,

@@ -126,7 +126,7 @@ function stripAssistant(message: ConversationMessageParam): ConversationMessageP
  * signatures are never touched. Pure: the input is not mutated, and is returned as is
  * when nothing changed.
  */
-export function stripCcpThinking(request: MessagesRequest): MessagesRequest {
+export function stripCcpThinking<T extends Pick<MessagesRequest, "messages">>(request: T): T {
   let changed = false;
   const messages: MessageParam[] = [];
   for (const m of request.messages) {

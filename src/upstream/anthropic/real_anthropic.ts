@@ -20,7 +20,8 @@ export function verifiesSignatures(provider: { preset?: string; baseUrl: string 
  * request too, so thinking is switched off for this one request (with the edits that need it).
  */
 export function stripCcpThinkingForAnthropic(body: Body): Body {
-  const stripped = stripCcpThinking(body as unknown as MessagesRequest) as unknown as Body;
+  // Cleaning sees loose JSON; the messages were validated when the request arrived.
+  const stripped: Body = stripCcpThinking(body as Body & Pick<MessagesRequest, "messages">);
   if (stripped === body) return body;
   const thinking = body.thinking as { type?: string } | undefined;
   if (!thinking || thinking.type === "disabled" || !lastTurnLostThinking(body, stripped)) {

@@ -25,6 +25,8 @@ export interface RelayOptions {
   onEnd?: (outcome: RelayOutcome) => void;
   /** Called when the client cancels, to abort the upstream request at once. */
   onCancel?: () => void;
+  /** Called once, when the first bytes go to the client (time to first token). */
+  onFirstByte?: () => void;
   /** Put `clientModel` into message_start (default true; off when it is already there). */
   rewriteModel?: boolean;
   /** Send `event: ping` after this long without upstream data (default 10 s; 0 = never). */
@@ -134,6 +136,7 @@ export function relayAnthropicStream(
     endedOnBoundary = text.endsWith("\n\n") || text.endsWith("\r\n\r\n");
     if (head === undefined) {
       controller.enqueue(result.value);
+      if (!sentAny) options.onFirstByte?.();
       sentAny = true;
       return true;
     }
@@ -144,6 +147,7 @@ export function relayAnthropicStream(
     const first = rewriteModel(head.slice(0, cut), options.clientModel);
     controller.enqueue(encoder.encode(first + head.slice(cut)));
     head = undefined;
+    options.onFirstByte?.();
     sentAny = true;
     return true;
   }

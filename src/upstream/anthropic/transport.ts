@@ -57,6 +57,7 @@ async function openAnswer(
       describeError: networkCause,
       onEnd: hooks.onEnd,
       onCancel: hooks.onCancel,
+      onFirstByte: hooks.onFirstByte,
     });
     return { kind: "stream", body };
   }

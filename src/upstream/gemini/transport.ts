@@ -1,7 +1,6 @@
 /** The Transport for `type: gemini` providers: Anthropic ⇄ Gemini `generateContent` translation. */
 
 import { settingsFor } from "../../config/settings_merge.ts";
-import type { MessagesRequest } from "../../protocols/anthropic.ts";
 import { renamedTools } from "../../translate/gemini/names.ts";
 import { toGeminiRequest } from "../../translate/gemini/request.ts";
 import { geminiResponseToAnthropic } from "../../translate/gemini/response.ts";
@@ -25,18 +24,9 @@ export const geminiTransport: Transport = {
     const { provider, model } = request;
     const settings = settingsFor(provider, model, request.settings);
     const inputTokens = settings.contextWindow ? await request.inputTokens() : undefined;
-    const client = applyModelSettings(request.body, settings, {
-      protocol: "gemini",
-      inputTokens,
-    }) as unknown as MessagesRequest;
+    const client = applyModelSettings(request.body, settings, { protocol: "gemini", inputTokens });
     const stream = client.stream === true;
-    const body = withExtraBody(
-      toGeminiRequest(client, { provider: provider.id, model }) as unknown as Record<
-        string,
-        unknown
-      >,
-      settings,
-    );
+    const body = withExtraBody(toGeminiRequest(client, { provider: provider.id, model }), settings);
     // Gemini's error body {error: {code, message, status}} is read by postJson's mapping.
     const result = await postTranslated(
       request,
@@ -64,7 +54,6 @@ function openAnswer(
 ): Promise<Answer> {
   return openTranslatedAnswer(request, response, {
     stream: (body) => geminiStreamToAnthropicSSE(body, translate),
-    message: (json) =>
-      geminiResponseToAnthropic(json, translate) as unknown as Record<string, unknown>,
+    message: (json) => geminiResponseToAnthropic(json, translate),
   }, hooks);
 }

@@ -2,7 +2,6 @@
 
 import { settingsFor } from "../../config/settings_merge.ts";
 import type { ProviderConfig } from "../../config/types.ts";
-import type { MessagesRequest } from "../../protocols/anthropic.ts";
 import {
   type OpenAIDialect,
   openAIDialectByName,
@@ -41,7 +40,7 @@ export const openAITransport: Transport = {
     const dialect = dialectWithSettings(dialectOf(provider), model, settings);
     const inputTokens = settings.contextWindow ? await request.inputTokens() : undefined;
     const client = applyModelSettings(request.body, settings, { protocol: "openai", inputTokens });
-    const translated = toOpenAIChatRequest(client as unknown as MessagesRequest, {
+    const translated = toOpenAIChatRequest(client, {
       dialect,
       model,
       provider: provider.id,
@@ -76,7 +75,6 @@ function openAnswer(
 ): Promise<Answer> {
   return openTranslatedAnswer(request, response, {
     stream: (body) => openAIStreamToAnthropicSSE(body, translate),
-    message: (json) =>
-      openAIResponseToAnthropic(json, translate) as unknown as Record<string, unknown>,
+    message: (json) => openAIResponseToAnthropic(json, translate),
   }, hooks);
 }

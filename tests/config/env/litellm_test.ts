@@ -3,7 +3,7 @@ import { ConfigError } from "../../../src/core/errors.ts";
 import { describeConfig } from "../../../src/config/describe.ts";
 import { configFromLiteLLMEnv, usesLiteLLMEnv } from "../../../src/config/env/litellm.ts";
 import { configFromSources } from "../../../src/config/load.ts";
-import { resolveModel } from "../../../src/routing/resolve.ts";
+import { resolveModel } from "../../helpers/resolve.ts";
 
 const fromEnv = (env: Record<string, string>) => configFromSources({ flags: {}, env });
 

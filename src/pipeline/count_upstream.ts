@@ -1,0 +1,78 @@
+/** Asking an Anthropic endpoint to count a request's tokens, with the same keys and limits as a request. */
+
+import type { ProviderConfig } from "../config/types.ts";
+import type { Logger } from "../core/log.ts";
+import { Dispatcher } from "../resilience/dispatcher.ts";
+import type { ResilienceRegistry } from "../resilience/registry.ts";
+import { callAnthropic } from "../upstream/anthropic/anthropic.ts";
+import { cleanFor } from "../upstream/cleaning/resolve.ts";
+import type { FetchLike } from "../upstream/http/clients.ts";
+import { filterBetaHeader } from "../upstream/http/headers.ts";
+import type { PostSuccess } from "../upstream/http/post.ts";
+
+/** One count request. */
+export interface CountUpstream {
+  readonly target: { readonly provider: ProviderConfig; readonly model: string };
+  readonly body: Record<string, unknown>;
+  readonly headers: Headers;
+  readonly signal: AbortSignal;
+  readonly fetch: FetchLike;
+  readonly registry: ResilienceRegistry;
+  readonly log: Logger;
+}
+
+// A count is a convenience: past this, counting locally answers sooner.
+const COUNT_TIMEOUT_MS = 10_000;
+
+/** The upstream's count, or undefined when it cannot give one (then ccp counts locally). */
+export async function countUpstream(call: CountUpstream): Promise<number | undefined> {
+  const { provider, model } = call.target;
+  // Linked by hand: a signal from AbortSignal.any() can be collected while fetch waits on it.
+  const abort = new AbortController();
+  const timer = setTimeout(
+    () => abort.abort(new DOMException("count timed out", "TimeoutError")),
+    COUNT_TIMEOUT_MS,
+  );
+  const onClientGone = () => abort.abort(call.signal.reason);
+  call.signal.addEventListener("abort", onClientGone, { once: true });
+  // The same cleaning as a Messages request, so a strict endpoint counts what it would be sent.
+  const cleaning = cleanFor(provider);
+  const dispatcher = new Dispatcher<PostSuccess>({
+    registry: call.registry,
+    log: call.log,
+    backoff: { maxRetryAfterMs: 0 },
+    attempt: (target, key, signal) =>
+      callAnthropic({
+        provider: target.provider,
+        model: target.model,
+        body: cleaning.body(call.body),
+        clientHeaders: filterBetaHeader(call.headers, cleaning.betas),
+        key,
+        signal,
+        fetch: call.fetch,
+        path: "messages/count_tokens",
+      }),
+  });
+  try {
+    const dispatched = await dispatcher.dispatch([{ provider, model }], abort.signal);
+    try {
+      const json = await dispatched.result.response.json() as { input_tokens?: unknown };
+      dispatched.done();
+      return typeof json.input_tokens === "number" ? json.input_tokens : undefined;
+    } catch (error) {
+      dispatched.done(error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  } catch (error) {
+    if (call.signal.aborted) throw call.signal.reason;
+    call.log.debug(`count_tokens upstream failed, counting locally: ${describe(error)}`);
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+    call.signal.removeEventListener("abort", onClientGone);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,34 @@
+/** The first observer of request records: one log line per request. */
+
+import type { Logger } from "../core/log.ts";
+import type { RequestObserver, RequestRecord } from "./record.ts";
+
+/** `POST /v1/messages claude-opus-5-5 → nim/glm4.7 200 812ms ttft=95ms in=1200 out=45 stream [opus]`. */
+export function formatRecord(r: Readonly<RequestRecord>): string {
+  const parts = [r.method, r.path];
+  const target = r.provider !== undefined ? `${r.provider}/${r.model}` : undefined;
+  if (r.clientModel !== undefined) {
+    parts.push(target ? `${r.clientModel} → ${target}` : r.clientModel);
+  }
+  parts.push(String(r.status), `${Math.round(r.durationMs)}ms`);
+  if (r.ttftMs !== undefined && r.stream) parts.push(`ttft=${Math.round(r.ttftMs)}ms`);
+  if (r.usage.inputTokens !== undefined) parts.push(`in=${r.usage.inputTokens}`);
+  if (r.usage.outputTokens !== undefined) parts.push(`out=${r.usage.outputTokens}`);
+  if (r.usage.cacheReadInputTokens) parts.push(`cache_read=${r.usage.cacheReadInputTokens}`);
+  if (r.stream !== undefined) parts.push(r.stream ? "stream" : "json");
+  if (r.route !== undefined) parts.push(`[${r.route}]`);
+  if (r.attempts.length > 1) parts.push(`attempts=${r.attempts.length}`);
+  if (r.error) parts.push(`(${r.error.slice(0, 300)})`);
+  return parts.join(" ");
+}
+
+/** Logs each finished request: info when it went well, warn when it failed or was cut short. */
+export function logObserver(log: Logger): RequestObserver {
+  return {
+    ended(record) {
+      const line = formatRecord(record);
+      if (record.status >= 400 || record.outcome !== "ok") log.warn(line);
+      else log.info(line);
+    },
+  };
+}

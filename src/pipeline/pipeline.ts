@@ -1,0 +1,275 @@
+/**
+ * The one way a request goes: the route's chain through the dispatcher (failover, retries, keys,
+ * limits, breakers), the chosen transport, the answer opened for the client, and the request's
+ * record filled in and handed to the observers. Route handlers only parse, resolve, call this
+ * and respond.
+ */
+
+import type { Config, ModelSettings, ProviderConfig } from "../config/types.ts";
+import { type ProxyError, toProxyError, UpstreamError } from "../core/errors.ts";
+import type { Logger } from "../core/log.ts";
+import type { MessagesRequest } from "../protocols/anthropic.ts";
+import { describeFailure } from "../resilience/describe.ts";
+import { Dispatcher, type DispatchTarget } from "../resilience/dispatcher.ts";
+import { labelOf } from "../resilience/key_pool.ts";
+import type { ResilienceRegistry } from "../resilience/registry.ts";
+import type { Resolution } from "../routing/resolve.ts";
+import type { FetchLike } from "../upstream/http/clients.ts";
+import type {
+  Answer,
+  AttemptFailure,
+  AttemptSuccess,
+  ChainRequest,
+  Transports,
+} from "../upstream/transport.ts";
+import { countUpstream } from "./count_upstream.ts";
+import type { RequestObserver } from "./record.ts";
+import { Recorder, type RecordStart } from "./recorder.ts";
+
+/** What the pipeline is built from; everything impure is injected. */
+export interface PipelineDeps {
+  /** The current config (a reload swaps what it returns). */
+  readonly config: () => Config;
+  readonly fetch: FetchLike;
+  readonly log: Logger;
+  readonly transports: Transports;
+  readonly registry: ResilienceRegistry;
+  /** Counts a request's input tokens locally and offline. */
+  readonly countTokens: (body: Record<string, unknown>) => Promise<number>;
+  readonly observers: readonly RequestObserver[];
+}
+
+/** A count_tokens request, parsed and resolved. */
+export interface CountCall {
+  readonly body: Record<string, unknown>;
+  readonly resolution: Resolution;
+  /** The client's headers (forwarded where the protocol allows). */
+  readonly headers: Headers;
+  /** Aborts when the client leaves. */
+  readonly signal: AbortSignal;
+}
+
+/** A Messages request, parsed and resolved, with the record it fills in. */
+export interface MessagesCall extends CountCall {
+  readonly body: MessagesRequest;
+  readonly recorder: Recorder;
+}
+
+/** A token count and who made it: `local`, or the `provider/model` that counted. */
+export interface Count {
+  readonly inputTokens: number;
+  readonly via: string;
+}
+
+/** An answer ready to send, and the headers that say who served it. */
+export interface Delivery {
+  readonly answer: Answer;
+  readonly headers: Record<string, string>;
+}
+
+/** Runs requests from the route handlers through the chain to an answer. */
+export class Pipeline {
+  readonly #deps: PipelineDeps;
+
+  constructor(deps: PipelineDeps) {
+    this.#deps = deps;
+  }
+
+  /** Starts the record of a request that just arrived. */
+  begin(start: RecordStart): Recorder {
+    return new Recorder(start, this.#deps.observers, this.#deps.log);
+  }
+
+  /** Sends a Messages request through its route's chain and opens the first answer. */
+  async messages(call: MessagesCall): Promise<Delivery> {
+    const { body, resolution, recorder } = call;
+    const config = this.#deps.config();
+    Object.assign(recorder.record, {
+      clientModel: body.model,
+      stream: body.stream === true,
+      route: resolution.route,
+    });
+    // Linked by hand: a signal from AbortSignal.any() can be collected while fetch waits on it.
+    const upstreamAbort = new AbortController();
+    const signal = upstreamAbort.signal;
+    const abort = () => upstreamAbort.abort(new DOMException("client disconnected", "AbortError"));
+    if (call.signal.aborted) abort();
+    else call.signal.addEventListener("abort", abort, { once: true });
+
+    let counted: Promise<number> | undefined;
+    const request: ChainRequest = {
+      clientModel: body.model,
+      body,
+      clientHeaders: call.headers,
+      signal,
+      fetch: this.#deps.fetch,
+      unreachableHint: unreachableHint(config),
+      inputTokens: () => (counted ??= this.#deps.countTokens(body)),
+    };
+    const { chain, variants } = chainOf(resolution, config);
+    const dispatched = await this.#dispatcher(request, variants, recorder).dispatch(chain, signal);
+    const headers = routeHeaders(recorder);
+    let answer: Answer;
+    try {
+      answer = await dispatched.result.open({
+        onFirstByte: () => recorder.firstToken(),
+        onEnd: (outcome) => {
+          dispatched.done(outcome.cancelled ? undefined : outcome.error);
+          // A JSON answer ends as it opens: its first token is its whole body.
+          if (!outcome.cancelled && !outcome.error) recorder.firstToken();
+          // The status line stays 200 (it was sent); the outcome says how the answer ended.
+          recorder.end({
+            status: outcome.cancelled ? 499 : 200,
+            outcome: outcome.cancelled ? "cancelled" : outcome.error ? "error" : "ok",
+            ...(outcome.cancelled ? { error: "client disconnected" } : {}),
+            ...(outcome.error ? { errorType: "api_error", error: outcome.error } : {}),
+            usage: outcome.usage,
+          });
+        },
+        onCancel: abort,
+      });
+    } catch (err) {
+      // An answer that could not even be opened (e.g. unreadable JSON) still frees its slot.
+      dispatched.done(err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+    return { answer, headers };
+  }
+
+  /**
+   * Counts a request's input tokens: the route's first target when it is an Anthropic endpoint
+   * that counts (through its keys and limits like any request), else locally.
+   */
+  async countTokens(call: CountCall): Promise<Count> {
+    const config = this.#deps.config();
+    const first = call.resolution.chain[0];
+    const provider = first ? config.providers[first.provider] : undefined;
+    if (first && provider?.type === "anthropic" && provider.countTokens) {
+      const counted = await countUpstream({
+        target: { provider, model: first.model },
+        body: call.body,
+        headers: call.headers,
+        signal: call.signal,
+        fetch: this.#deps.fetch,
+        registry: this.#deps.registry,
+        log: this.#deps.log,
+      });
+      if (counted !== undefined) {
+        return { inputTokens: counted, via: `${provider.id}/${first.model}` };
+      }
+    }
+    return { inputTokens: await this.#deps.countTokens(call.body), via: "local" };
+  }
+
+  /** Ends the record of a request that failed before its answer opened; returns what to send. */
+  failed(recorder: Recorder, err: unknown, clientGone: boolean): ProxyError {
+    const error = toProxyError(err);
+    if (!recorder.ended) {
+      recorder.end(
+        clientGone ? { status: 499, outcome: "cancelled", error: "client disconnected" } : {
+          status: error.status,
+          outcome: "error",
+          errorType: error.errorType,
+          error: error.message,
+        },
+      );
+    }
+    return error;
+  }
+
+  #dispatcher(
+    request: ChainRequest,
+    variants: ReadonlyMap<DispatchTarget, ModelSettings>,
+    recorder: Recorder,
+  ): Dispatcher<AttemptSuccess> {
+    const transports = this.#deps.transports;
+    return new Dispatcher<AttemptSuccess>({
+      registry: this.#deps.registry,
+      log: this.#deps.log,
+      attempt: async (target, key, signal) => {
+        const startedAt = Date.now();
+        const began = performance.now();
+        const transport = transports[target.provider.type];
+        const result = transport
+          ? await transport.send({
+            ...request,
+            provider: target.provider,
+            model: target.model,
+            key,
+            signal,
+            settings: variants.get(target),
+          })
+          : unsupported(target.provider);
+        recorder.attempt({
+          provider: target.provider.id,
+          model: target.model,
+          keyLabel: keyLabel(target.provider, key),
+          ...(result.ok ? { status: 200 } : result.status ? { status: result.status } : {}),
+          outcome: result.ok ? "answered" : "failed",
+          ...(result.ok ? {} : { reason: describeFailure(result, target.provider.apiKeys) }),
+          startedAt,
+          durationMs: performance.now() - began,
+        });
+        return result;
+      },
+      // A success that arrives after the client left is opened and cancelled, freeing the upstream.
+      discard: (result) =>
+        void result.open({ onEnd: () => {}, onCancel: () => {} })
+          .then((answer) => {
+            if (answer.kind === "stream") answer.body.cancel().catch(() => {});
+          })
+          .catch(() => {}),
+    });
+  }
+}
+
+/** `x-ccp-route`, and the provider and upstream model that served (or were tried last). */
+export function routeHeaders(recorder: Recorder): Record<string, string> {
+  const { route, provider, model } = recorder.record;
+  const headers: Record<string, string> = { "request-id": recorder.record.id };
+  if (route !== undefined) headers["x-ccp-route"] = route;
+  if (provider !== undefined && model !== undefined) {
+    headers["x-ccp-provider"] = provider;
+    headers["x-ccp-model"] = headerSafe(model);
+  }
+  return headers;
+}
+
+// Model names come from clients and configs; a header value must be visible ASCII.
+function headerSafe(value: string): string {
+  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+}
+
+/** Advice for a connection error when ccp runs on its embedded default. */
+export function unreachableHint(config: Config): string | undefined {
+  if (config.source.kind !== "default") return undefined;
+  return "ccp found no config and is using its built-in default (a local Ollama): start Ollama " +
+    "(`ollama serve`), or run `ccp init` / set MODEL=provider/model to use another provider";
+}
+
+// Route variants carry settings; the dispatcher hands back the same target objects.
+function chainOf(resolution: Resolution, config: Config) {
+  const variants = new Map<DispatchTarget, ModelSettings>();
+  const chain = resolution.chain.map((t) => {
+    const target: DispatchTarget = { provider: config.providers[t.provider]!, model: t.model };
+    if (t.settings) variants.set(target, t.settings);
+    return target;
+  });
+  return { chain, variants };
+}
+
+function keyLabel(provider: ProviderConfig, key: string | undefined): string {
+  if (key === undefined) return labelOf("", 0);
+  return labelOf(key, Math.max(0, provider.apiKeys.indexOf(key)));
+}
+
+function unsupported(provider: ProviderConfig): AttemptFailure {
+  return {
+    ok: false,
+    error: new UpstreamError(
+      "api_error",
+      `Provider "${provider.id}" uses the ${provider.type} protocol, which this build of ccp cannot speak yet`,
+      { status: 501 },
+    ),
+  };
+}

@@ -1,0 +1,124 @@
+/** Builds one request's record as the request goes, and hands it to the observers once. */
+
+import type { Logger } from "../core/log.ts";
+import { randomBase62 } from "../translate/anthropic/ids.ts";
+import type {
+  AttemptRecord,
+  RequestObserver,
+  RequestOutcome,
+  RequestRecord,
+  Usage,
+} from "./record.ts";
+
+/** What is known when a request arrives. */
+export interface RecordStart {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Headers;
+  /** Named client that authenticated; `default` when there is none. */
+  readonly client?: string;
+}
+
+/** How a request ended. */
+export interface RecordEnd {
+  readonly status: number;
+  readonly outcome: RequestOutcome;
+  readonly errorType?: string;
+  readonly error?: string;
+  readonly usage?: Usage;
+}
+
+/** Owns one {@link RequestRecord}: fields are filled in as they become known, then it ends once. */
+export class Recorder {
+  readonly record: RequestRecord;
+  readonly #observers: readonly RequestObserver[];
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #startedPerf: number;
+  #ended = false;
+
+  constructor(
+    start: RecordStart,
+    observers: readonly RequestObserver[],
+    log: Logger,
+    now: () => number = () => performance.now(),
+  ) {
+    this.#observers = observers;
+    this.#log = log;
+    this.#now = now;
+    this.#startedPerf = now();
+    this.record = {
+      id: `req_${randomBase62(24)}`,
+      startedAt: Date.now(),
+      method: start.method,
+      path: start.path,
+      session: start.headers.get("x-claude-code-session-id") ?? undefined,
+      client: start.client ?? "default",
+      attempts: [],
+      status: 0,
+      outcome: "ok",
+      usage: {},
+      durationMs: 0,
+    };
+    this.#notify("started");
+  }
+
+  /** Milliseconds since the request arrived. */
+  elapsed(): number {
+    return this.#now() - this.#startedPerf;
+  }
+
+  /** Adds one upstream attempt; the last one also names the request's provider and model. */
+  attempt(attempt: AttemptRecord): void {
+    this.record.attempts.push(attempt);
+    this.record.provider = attempt.provider;
+    this.record.model = attempt.model;
+    this.record.keyLabel = attempt.keyLabel;
+  }
+
+  /** Marks the first content the client receives (time to first token); later calls are ignored. */
+  firstToken(): void {
+    this.record.ttftMs ??= this.elapsed();
+  }
+
+  /** True once {@link end} ran. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Completes the record and hands it to every observer; only the first call counts. */
+  end(end: RecordEnd): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const r = this.record;
+    r.status = end.status;
+    r.outcome = end.outcome;
+    if (end.errorType) r.errorType = end.errorType;
+    if (end.error) r.error = end.error;
+    if (end.usage) Object.assign(r.usage, definedOnly(end.usage));
+    r.durationMs = this.elapsed();
+    this.#notify("ended");
+  }
+
+  // An observer that throws must not take the answer (or the other observers) down with it.
+  #notify(phase: "started" | "ended"): void {
+    for (const observer of this.#observers) {
+      try {
+        if (phase === "started") observer.started?.(this.record);
+        else observer.ended(this.record);
+      } catch (error) {
+        this.#log.error(
+          `request observer failed: ${error instanceof Error ? error.message : error}`,
+        );
+      }
+    }
+  }
+}
+
+function definedOnly(usage: Usage): Usage {
+  const out: Usage = {};
+  for (const [k, v] of Object.entries(usage)) {
+    if (typeof v === "number") out[k as keyof Usage] = v;
+  }
+  return out;
+}

@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { createLogger } from "../../src/core/log.ts";
+import { formatRecord, logObserver } from "../../src/pipeline/log_observer.ts";
+import type { RequestObserver, RequestRecord } from "../../src/pipeline/record.ts";
+import { Recorder } from "../../src/pipeline/recorder.ts";
+
+function quietLog(lines: string[] = []) {
+  return createLogger({ level: "debug", write: (l) => lines.push(l), colour: false });
+}
+
+Deno.test("Recorder", async (t) => {
+  await t.step("fills the record, times it, and hands it to each observer once", () => {
+    let clock = 100;
+    const seen: Array<[string, RequestRecord]> = [];
+    const observer: RequestObserver = {
+      started: (r) => seen.push(["started", structuredClone(r)]),
+      ended: (r) => seen.push(["ended", structuredClone(r)]),
+    };
+    const headers = new Headers({ "x-claude-code-session-id": "sess-1" });
+    const rec = new Recorder(
+      { method: "POST", path: "/v1/messages", headers },
+      [observer],
+      quietLog(),
+      () => clock,
+    );
+    assert.match(rec.record.id, /^req_[0-9A-Za-z]{24}$/);
+    assert.equal(rec.record.session, "sess-1");
+    assert.equal(rec.record.client, "default");
+    rec.attempt({
+      provider: "a",
+      model: "m1",
+      keyLabel: "key 1 (…abcd)",
+      status: 429,
+      outcome: "failed",
+      reason: "upstream answered 429",
+      startedAt: 0,
+      durationMs: 3,
+    });
+    rec.attempt({
+      provider: "b",
+      model: "m2",
+      keyLabel: "no key",
+      status: 200,
+      outcome: "answered",
+      startedAt: 0,
+      durationMs: 4,
+    });
+    clock = 130;
+    rec.firstToken();
+    clock = 180;
+    rec.firstToken(); // only the first counts
+    rec.end({ status: 200, outcome: "ok", usage: { inputTokens: 10, outputTokens: undefined } });
+    rec.end({ status: 500, outcome: "error" }); // ignored
+    assert.deepEqual(seen.map(([phase]) => phase), ["started", "ended"]);
+    const done = seen[1]![1];
+    assert.equal(done.status, 200);
+    assert.equal(done.ttftMs, 30);
+    assert.equal(done.durationMs, 80);
+    assert.deepEqual(done.usage, { inputTokens: 10 });
+    assert.equal(done.provider, "b", "the last attempt names who served");
+    assert.equal(done.attempts.length, 2);
+  });
+
+  await t.step("an observer that throws is logged; the others still run", () => {
+    const lines: string[] = [];
+    let reached = false;
+    const rec = new Recorder(
+      { method: "POST", path: "/v1/messages", headers: new Headers() },
+      [{
+        ended: () => {
+          throw new Error("disk full");
+        },
+      }, { ended: () => (reached = true) }],
+      quietLog(lines),
+    );
+    rec.end({ status: 200, outcome: "ok" });
+    assert.ok(reached);
+    assert.ok(lines.some((l) => l.includes("request observer failed: disk full")));
+  });
+});
+
+Deno.test("log observer", async (t) => {
+  const base = (over: Partial<RequestRecord>): RequestRecord => ({
+    id: "req_x",
+    startedAt: 0,
+    method: "POST",
+    path: "/v1/messages",
+    attempts: [],
+    status: 200,
+    outcome: "ok",
+    usage: {},
+    durationMs: 12.4,
+    ...over,
+  });
+  await t.step("one line: model → target, status, timings, tokens, route", () => {
+    assert.equal(
+      formatRecord(base({
+        clientModel: "claude-opus-5-5",
+        provider: "nim",
+        model: "glm4.7",
+        stream: true,
+        ttftMs: 5,
+        usage: { inputTokens: 1200, outputTokens: 45, cacheReadInputTokens: 1000 },
+        route: "opus",
+      })),
+      "POST /v1/messages claude-opus-5-5 → nim/glm4.7 200 12ms ttft=5ms in=1200 out=45 cache_read=1000 stream [opus]",
+    );
+  });
+  await t.step("warn for errors and cancelled answers, info otherwise", () => {
+    const lines: string[] = [];
+    const observer = logObserver(quietLog(lines));
+    observer.ended(base({}));
+    observer.ended(base({ status: 503, outcome: "error", error: "no target" }));
+    observer.ended(base({ outcome: "cancelled", error: "client disconnected" }));
+    assert.deepEqual(lines.map((l) => l.split(" ")[1]), ["INFO", "WARN", "WARN"]);
+    assert.ok(lines[2]!.includes("(client disconnected)"));
+  });
+});
