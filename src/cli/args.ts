@@ -1,4 +1,4 @@
-/** Parses ccp's command line (SPEC §2) into a tagged union of commands, or a usage error. */
+/** Parses ccp's command line into a tagged union of commands, or a usage error. */
 
 import { parseArgs } from "node:util";
 import type { LogLevel } from "../config/types.ts";

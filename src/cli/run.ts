@@ -1,4 +1,4 @@
-/** Dispatches a parsed command line to its command and maps errors to exit codes (SPEC §2). */
+/** Dispatches a parsed command line to its command and maps errors to exit codes. */
 
 import { ConfigError } from "../core/errors.ts";
 import { VERSION } from "../version.ts";

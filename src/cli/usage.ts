@@ -1,4 +1,4 @@
-/** Help texts: the main usage and one page per command (SPEC §2). */
+/** Help texts: the main usage and one page per command. */
 
 import { VERSION } from "../version.ts";
 import type { CommandName } from "./args.ts";

@@ -1,4 +1,4 @@
-/** `${VAR}` / `${VAR:-default}` expansion of the string values of a parsed YAML tree (SPEC §3). */
+/** `${VAR}` / `${VAR:-default}` expansion of the string values of a parsed YAML tree. */
 
 import type { EnvMap } from "./env/map.ts";
 import type { KeyPath } from "./issues.ts";

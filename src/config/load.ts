@@ -14,7 +14,7 @@ import type { ServerFlags } from "./server.ts";
 
 export { configFromYaml, type YamlConfigInput } from "./from_yaml.ts";
 
-/** Flags that affect loading (SPEC §2 common flags). */
+/** Flags that affect loading (the common flags of every command). */
 export interface LoadFlags extends ServerFlags {
   readonly config?: string;
 }

@@ -1,4 +1,4 @@
-/** The local presets that exist without configuration (SPEC §3: always usable by name). */
+/** The local presets that exist without configuration. */
 
 import { findPreset, LOCAL_PRESET_IDS } from "../providers/catalog.ts";
 import { ConfigError } from "../core/errors.ts";

@@ -1,4 +1,4 @@
-/** Where ccp looks for its config file (SPEC §2) and where `ccp init` writes one. */
+/** Where ccp looks for its config file and where `ccp init` writes one. */
 
 import { ConfigError } from "../core/errors.ts";
 import { type EnvMap, envValue } from "./env/map.ts";

@@ -5,7 +5,7 @@ import type { LogLevel, ServerConfig } from "./types.ts";
 import type { ServerSection } from "./schema/config.ts";
 import { type EnvMap, envValue } from "./env/map.ts";
 
-/** Command-line flags that override the config (SPEC §2). */
+/** Command-line flags that override the config. */
 export interface ServerFlags {
   readonly host?: string;
   readonly port?: number;

@@ -1,4 +1,4 @@
-/** Parsers for the human-friendly sizes and durations written in config files (SPEC §3). */
+/** Parsers for the human-friendly sizes and durations written in config files. */
 
 const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
   ms: 1,

@@ -1,4 +1,4 @@
-/** Domain errors and their Anthropic wire shape (SPEC §6). */
+/** Domain errors and their Anthropic wire shape. */
 
 /** Anthropic error types ccp emits. */
 export type AnthropicErrorType =

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ClientRequestError } from "../core/errors.ts";
 import type { CountTokensRequest, MessagesRequest } from "./anthropic.ts";
 
-// Content stays loosely typed: new block types must flow through untouched (SPEC §5a).
+// Content stays loosely typed: new block types must flow through untouched.
 const content = z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]);
 
 const message = z.looseObject({

@@ -1,4 +1,4 @@
-/** The preset catalog (SPEC §3): every built-in provider as a small data record. */
+/** The preset catalog: every built-in provider as a small data record. */
 
 import type { AuthHeader, WireProtocol } from "../config/types.ts";
 
@@ -141,7 +141,7 @@ const OLD_BETAS: CleaningStep = {
     "docs silent on anthropic-beta: keep long-standing betas, drop newer ones gateways 400 on",
 };
 
-// PEERS C4/C5: Anthropic 400s on `call_…` tool ids and on signatures it did not make.
+// Anthropic answers 400 on `call_…` tool ids and on signatures it did not make.
 const TOOL_IDS: CleaningStep = {
   rule: "rewriteToolIds",
   reason: "Anthropic accepts only toolu_/srvtoolu_ ids; ids other providers minted answer 400",
@@ -240,7 +240,7 @@ const FRIENDLIAI_CLEANING: readonly CleaningStep[] = [
 ];
 
 // docs.z.ai / open.bigmodel.cn document no field list; 0xPuncker's proxy allow-lists the core
-// fields for Z.AI (PEERS B4); GLM setups for Claude Code rely on output_config.effort.
+// fields for Z.AI; GLM setups for Claude Code rely on output_config.effort.
 const GLM_CLEANING: readonly CleaningStep[] = [
   {
     rule: "keepTopLevel",
@@ -295,7 +295,7 @@ const LOCAL_CLEANING: readonly CleaningStep[] = [
 ];
 
 // CLIProxyAPI is built for Claude Code traffic and relays to Anthropic (keys, OAuth) as well as
-// Gemini and Codex (PEERS B5). It assembles betas per upstream itself and Anthropic-bound traffic
+// Gemini and Codex. It assembles betas per upstream itself and Anthropic-bound traffic
 // reads the attribution block, so both are kept.
 const CLIPROXYAPI_CLEANING: readonly CleaningStep[] = [
   { ...TOOL_IDS, reason: "CLIProxyAPI may relay to Anthropic, which 400s on foreign tool ids" },
@@ -307,7 +307,7 @@ const CLIPROXYAPI_CLEANING: readonly CleaningStep[] = [
   },
 ];
 
-/** Every preset, grouped by wire protocol as SPEC §3 lists them. */
+/** Every preset, grouped by wire protocol. */
 export const PRESETS: readonly Preset[] = [
   // OpenAI Chat Completions (ccp appends /chat/completions).
   hosted(

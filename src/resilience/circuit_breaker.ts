@@ -11,7 +11,7 @@ export interface BreakerOptions {
   readonly threshold?: number;
   /** First open period; doubles on each re-open without a success in between. */
   readonly baseMs?: number;
-  /** Longest open period, `Retry-After` included, so a target is always re-probed (PEERS D19). */
+  /** Longest open period, `Retry-After` included, so a target is always re-probed. */
   readonly maxMs?: number;
   /** A trial that has not reported after this long no longer holds the half-open slot. */
   readonly trialTimeoutMs?: number;

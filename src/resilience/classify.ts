@@ -29,7 +29,7 @@ export interface Failure {
 
 /** Provider facts classification depends on. */
 export interface ClassifyContext {
-  /** Statuses that go straight to the next target (SPEC §3 `fallback_on`). */
+  /** Statuses that go straight to the next target (`fallback_on`). */
   readonly fallbackOn: readonly number[];
   /** With `auth: passthrough` the key is the client's own, so 401/403 belong to the client. */
   readonly passthroughAuth?: boolean;

@@ -83,7 +83,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
   }
 
   /**
-   * Returns the first target that answers; throws an UpstreamError (SPEC §6) when none does,
+   * Returns the first target that answers; throws an UpstreamError when none does,
    * or the signal's reason once the client aborts.
    */
   async dispatch(chain: readonly DispatchTarget[], signal: AbortSignal): Promise<Dispatched<S>> {

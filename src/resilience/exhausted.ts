@@ -1,4 +1,4 @@
-/** The errors a client gets when no target answered (SPEC §6), never leaking a key or a 401. */
+/** The errors a client gets when no target answered, never leaking a key or a 401. */
 
 import { type AnthropicErrorType, ProxyError, UpstreamError } from "../core/errors.ts";
 import { secondsUntil } from "./clock.ts";
@@ -36,7 +36,7 @@ export function describeOutcome(outcome: TargetOutcome, now: number): string {
 }
 
 // Status and type for the last upstream failure; 401/403 become 502 so Claude Code does not
-// think its own token is wrong and spin (CLAUDE_CODE_WIRE §5).
+// think its own token is wrong and retry its login.
 function mapStatus(outcome: Failed): { status: number; type: AnthropicErrorType } {
   const { status, error } = outcome.failure;
   const { cause } = outcome.verdict;

@@ -43,7 +43,7 @@ export interface KeyPoolOptions {
   readonly clock?: Clock;
   /** First 429 cool-down without a server hint; doubles per consecutive 429. */
   readonly coolBaseMs?: number;
-  /** No cool-down, hinted or not, lasts longer (so a "reset in 3 days" is re-probed; PEERS D19). */
+  /** No cool-down, hinted or not, lasts longer (so a "reset in 3 days" is re-probed: providers announce resets days away that come sooner). */
   readonly coolMaxMs?: number;
   /** How long a 401/403/402 key is set aside before it is tried again. */
   readonly blockMs?: number;

@@ -2,7 +2,7 @@
 
 import { formatMs } from "./clock.ts";
 
-/** The four upstream timeouts of SPEC §3 `timeouts`. */
+/** The four upstream timeouts (`timeouts` in the config). */
 export type TimeoutKind = "connect" | "first_byte" | "idle" | "total";
 
 const WHAT: Readonly<Record<TimeoutKind, (provider: string, took: string) => string>> = {

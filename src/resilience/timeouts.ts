@@ -1,4 +1,4 @@
-/** Enforces the connect, first-byte, idle and total timeouts of SPEC §3 on one upstream fetch. */
+/** Enforces the connect, first-byte, idle and total timeouts on one upstream fetch. */
 
 import type { Timeouts } from "../config/types.ts";
 import { primedGuard } from "./body_guard.ts";

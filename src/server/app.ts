@@ -1,4 +1,4 @@
-/** The Hono application: routes of SPEC §5, auth, routing prefixes and Anthropic-shaped errors. */
+/** The Hono application: every route, auth, routing prefixes and Anthropic-shaped errors. */
 
 import { Hono } from "hono";
 import { ClientRequestError, ProxyError } from "../core/errors.ts";

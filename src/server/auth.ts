@@ -1,8 +1,8 @@
-/** Client authentication (SPEC §5) and the model suffix some clients put after the token (§4 rule 2). */
+/** Client authentication, and the model suffix some clients put after the token (`token:provider/model`). */
 
 const encoder = new TextEncoder();
 
-/** The credentials a request carries, in the three places SPEC §5 accepts. */
+/** The credentials a request carries, in the three headers ccp accepts. */
 export function presentedCredentials(headers: Headers): string[] {
   const found: string[] = [];
   const apiKey = headers.get("x-api-key");

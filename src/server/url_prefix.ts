@@ -1,4 +1,4 @@
-/** SPEC §4 rule 1: `/<provider>:<model>/v1/...` — split the routing prefix off the path. */
+/** `/<provider>:<model>/v1/...` — splits the routing prefix (the first routing rule) off the path. */
 
 /** The path without its routing prefix, and the decoded prefix itself. */
 export interface SplitPath {

@@ -1,4 +1,4 @@
-/** Upstream failures → Anthropic errors (SPEC §6) that name the provider, model and cause. */
+/** Upstream failures → Anthropic errors that name the provider, model and cause. */
 
 import { type AnthropicErrorType, UpstreamError } from "../core/errors.ts";
 import { scrubSecrets } from "../core/secrets.ts";
@@ -11,7 +11,7 @@ export function mapUpstreamStatus(status: number): { status: number; type: Anthr
   if (status === 502 || status === 503 || status === 504) return { status, type: "api_error" };
   if (status >= 500) return { status: 502, type: "api_error" };
   // An upstream credential problem must not look like the client's token being wrong:
-  // Claude Code would retry its own auth for minutes (CLAUDE_CODE_WIRE.md §5).
+  // Claude Code takes a 401 as its own token being wrong and retries its login for minutes.
   if (status === 401 || status === 403) return { status: 503, type: "api_error" };
   if (status === 404) return { status: 404, type: "not_found_error" };
   if (status === 413) return { status: 413, type: "request_too_large" };

@@ -23,7 +23,7 @@ export async function readDotenvFile(path: string): Promise<Record<string, strin
 
 /**
  * Merges the layers, lowest first: the config dir's `.env`, then `./.env`, then the real
- * environment (SPEC §2: the real environment wins over both files).
+ * environment (the real environment wins over both files).
  */
 export function mergeEnv(
   real: EnvMap,

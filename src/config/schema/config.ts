@@ -1,4 +1,4 @@
-/** Zod schema of the YAML config file (SPEC §3), after `${VAR}` expansion. */
+/** Zod schema of the YAML config file, after `${VAR}` expansion. */
 
 import { z } from "zod";
 import {

@@ -1,4 +1,4 @@
-/** Upstream URL building from a provider's API root (SPEC §3 `base_url`). */
+/** Upstream URL building from a provider's API root (`base_url`). */
 
 /** `<root>/v1/messages`, or `<root>/messages` when the root already ends in `/v1`. */
 export function anthropicUrl(baseUrl: string, path: "messages" | "messages/count_tokens"): string {
