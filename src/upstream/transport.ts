@@ -5,7 +5,6 @@ import type { UpstreamError } from "../core/errors.ts";
 import type { AnthropicMessage, MessagesRequest } from "../protocols/anthropic.ts";
 import type { FetchLike } from "./http/clients.ts";
 import { messageToSse } from "./message_to_sse.ts";
-import type { UsageTotals } from "./usage_sniffer.ts";
 
 /** One attempt at one target. */
 export interface TransportRequest {
@@ -26,6 +25,12 @@ export interface TransportRequest {
   inputTokens: () => Promise<number>;
   /** The route variant's settings; they override the provider's `model_settings` per key. */
   settings?: ModelSettings;
+}
+
+/** Token usage as ccp logs it. */
+export interface UsageTotals {
+  inputTokens?: number;
+  outputTokens?: number;
 }
 
 /** How an answer finished, for the request log. */

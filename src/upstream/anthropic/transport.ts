@@ -7,7 +7,7 @@ import { callAnthropic, describeCall } from "./anthropic.ts";
 import { cleanFor } from "../cleaning/resolve.ts";
 import { filterBetaHeader } from "../http/headers.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
-import { relayAnthropicStream } from "./relay.ts";
+import { relayedAnswer } from "../relayed_answer.ts";
 import { networkCause } from "../errors.ts";
 import {
   type Answer,
@@ -50,17 +50,7 @@ async function openAnswer(
 ): Promise<Answer> {
   const where = describeCall(request);
   const isSse = (response.headers.get("content-type") ?? "").includes("text/event-stream");
-  if (isSse && response.body) {
-    const body = relayAnthropicStream(response.body, {
-      clientModel: request.clientModel,
-      describeUpstream: capitalise(where),
-      describeError: networkCause,
-      onEnd: hooks.onEnd,
-      onCancel: hooks.onCancel,
-      onFirstByte: hooks.onFirstByte,
-    });
-    return { kind: "stream", body };
-  }
+  if (isSse && response.body) return await relayedAnswer(request, response.body, hooks, true);
   let message: Record<string, unknown>;
   try {
     message = await response.json();
