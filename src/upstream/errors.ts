@@ -1,7 +1,7 @@
 /** Upstream failures → Anthropic errors that name the provider, model and cause. */
 
 import { type AnthropicErrorType, UpstreamError } from "../core/errors.ts";
-import { scrubSecrets } from "../core/secrets.ts";
+import { redactUrlCredentials, scrubSecrets } from "../core/secrets.ts";
 import { capitalise } from "../core/text.ts";
 
 /** What the client is told for each upstream HTTP status. */
@@ -113,7 +113,8 @@ export function networkCause(error: unknown): string {
     [/unreachable/i, "network unreachable"],
   ];
   for (const [pattern, label] of known) if (pattern.test(text)) return label;
-  return scrubSecrets(error instanceof Error ? error.message : String(error));
+  // A proxy's URL (with its password) can appear in the client library's message.
+  return redactUrlCredentials(scrubSecrets(error instanceof Error ? error.message : String(error)));
 }
 
 function origin(url: string): string {

@@ -114,3 +114,33 @@ Deno.test("a key echoed before the first byte, or in a stream collected as JSON,
     }
   });
 });
+
+Deno.test("client and upstream text cannot forge log lines or drive the operator's terminal", async () => {
+  const forged = "x\n2026-01-01T00:00:00.000Z ERROR forged line\x1b[2J";
+  const upstream = startUpstream(() =>
+    Response.json({ error: { message: `bad\r\n2026-01-01T00:00:00.000Z INFO fake\x1b]0;t\x07` } }, {
+      status: 400,
+    })
+  );
+  const ccp = startCcp(testConfig({
+    providers: [providerOf("openai", upstream.url, KEY)],
+    routes: { default: "up/m" },
+  }));
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: messages({ model: forged }),
+    });
+    await res.body?.cancel();
+    const log = ccp.logs.join("");
+    assert.match(log, /forged line/, "the text is still there, made inert");
+    for (const line of log.split("\n")) {
+      assert.ok(!line.startsWith("2026-01-01"), `forged line: ${line}`);
+    }
+    assert.ok(!/[\x1b\x07\r]/.test(log), "no control characters reach the log");
+  } finally {
+    await ccp.close();
+    await upstream.close();
+  }
+});
