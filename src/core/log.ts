@@ -34,6 +34,7 @@ export interface LoggerOptions {
 
 // Messages quote clients and upstreams (model names, error text): a control character could
 // recolour or rewrite the operator's terminal, and a line break could forge a log line.
+// deno-lint-ignore no-control-regex -- matching control characters is the point
 const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
 
 /** The message with control characters escaped and continuation lines indented. */

@@ -75,7 +75,7 @@ Deno.test("config errors never print a key or a proxy password", async (t) => {
           env: childEnv(dir),
         });
         try {
-          await ccp.waitForStderr(/listening on/);
+          await ccp.waitForStderr(/\(or run: ccp code\)\n/);
           await Deno.writeTextFile(`${dir}/c.yaml`, BROKEN_YAML);
           ccp.process.kill("SIGHUP");
           await ccp.waitForStderr(/Config reload failed[^]*invalid YAML[^]*\^/);
