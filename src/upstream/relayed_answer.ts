@@ -14,8 +14,10 @@ export async function relayedAnswer(
   request: TransportRequest,
   sse: ReadableStream<Uint8Array>,
   hooks: AnswerHooks,
-  rewriteModel: boolean,
+  /** `upstream`: the provider's own Anthropic SSE; `translated`: ccp's output from another protocol. */
+  source: "upstream" | "translated",
 ): Promise<Answer> {
+  const raw = source === "upstream";
   const wantsStream = request.body.stream === true;
   let ended: RelayOutcome | undefined;
   const body = relayAnthropicStream(sse, {
@@ -27,7 +29,9 @@ export async function relayedAnswer(
     onEnd: wantsStream ? hooks.onEnd : (outcome) => (ended = outcome),
     onCancel: hooks.onCancel,
     onFirstByte: wantsStream ? hooks.onFirstByte : undefined,
-    rewriteModel,
+    // A translator already wrote the client's model, and JSON it built needs no check.
+    rewriteModel: raw,
+    checkEveryEvent: raw,
   });
   if (wantsStream) return { kind: "stream", body };
   const message = await collectMessage(body);

@@ -53,7 +53,7 @@ export async function openTranslatedAnswer(
   if (isSse && response.body) {
     // The relay adds what translation alone cannot: an error frame when the upstream
     // connection breaks, usage for the log, and cancellation when the client leaves.
-    return await relayedAnswer(request, translation.stream(response.body), hooks, false);
+    return await relayedAnswer(request, translation.stream(response.body), hooks, "translated");
   }
   let json: unknown;
   try {

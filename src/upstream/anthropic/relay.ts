@@ -4,7 +4,13 @@ import type { AnthropicErrorBody, AnthropicErrorType } from "../../core/errors.t
 import { scrubSecrets } from "../../core/secrets.ts";
 import { sseFrame } from "../../core/sse.ts";
 import type { UsageTotals } from "../transport.ts";
-import { inspectEvent, lastEventEnd, noteUsage, splitEvents } from "./stream_events.ts";
+import {
+  type EventVerdict,
+  inspectEvent,
+  lastEventEnd,
+  noteUsage,
+  splitEvents,
+} from "./stream_events.ts";
 
 /** How a relayed stream ended. */
 export interface RelayOutcome {
@@ -35,6 +41,12 @@ export interface RelayOptions {
   rewriteModel?: boolean;
   /** Send `event: ping` after this long without upstream data (default 10 s; 0 = never). */
   pingIntervalMs?: number;
+  /**
+   * Parse every event's JSON (default true). Off for ccp's own translated output, whose content
+   * block events are well-formed by construction; the events that carry usage, the end or an
+   * error are read either way.
+   */
+  checkEveryEvent?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -42,6 +54,9 @@ const PING = encoder.encode(sseFrame("ping", { type: "ping" }));
 const DEFAULT_PING_MS = 10_000;
 // An upstream that never ends its event must not make ccp hold an unbounded buffer.
 const MAX_EVENT_CHARS = 16 * 1024 * 1024;
+// The bulk of a stream, and nothing in it that the relay acts on.
+const CONTENT_EVENT = /^event: content_block_(?:delta|start|stop)\r?\n/;
+const PASS: EventVerdict = { kind: "pass" };
 
 /**
  * Pipes `upstream` to the client one whole event at a time, each event's JSON checked once. The
@@ -57,8 +72,9 @@ export function relayAnthropicStream(
   const decoder = new TextDecoder();
   const usage: UsageTotals = {};
   let rewrite = options.rewriteModel !== false;
+  const checkAll = options.checkEveryEvent !== false;
   // Text of an event whose blank line has not arrived yet.
-  let partial = "";
+  const held = new HeldText();
   let finished = false;
   let sentAny = false;
   let lastDataAt = performance.now();
@@ -135,24 +151,25 @@ export function relayAnthropicStream(
     }
     if (result.done) {
       // An upstream that forgot the blank line after its last event still sent that event.
-      const rest = partial + decoder.decode();
-      partial = "";
+      const rest = held.take() + decoder.decode();
       if (rest.trim() !== "" && relayEvents(controller, `${rest}\n\n`, undefined)) return true;
       fail(controller, `${options.describeUpstream} closed the stream before message_stop`);
       return true;
     }
     lastDataAt = performance.now();
-    const text = partial + decoder.decode(result.value, { stream: true });
-    const end = lastEventEnd(text);
-    if (end === 0) {
-      partial = text;
-      if (partial.length <= MAX_EVENT_CHARS) return false;
+    const fresh = decoder.decode(result.value, { stream: true });
+    const found = lastEventEnd(held.tail + fresh);
+    if (found === 0) {
+      held.add(fresh);
+      if (held.length <= MAX_EVENT_CHARS) return false;
       fail(controller, `${options.describeUpstream} sent a stream event larger than 16 MiB`);
       return true;
     }
     // The common case, one chunk of whole events, is forwarded as the bytes that came in.
-    const whole = end === text.length && partial === "" ? result.value : undefined;
-    partial = text.slice(end);
+    const whole = held.length === 0 && found === fresh.length ? result.value : undefined;
+    const text = held.take() + fresh;
+    const end = text.length - fresh.length - Math.min(3, text.length - fresh.length) + found;
+    held.add(text.slice(end));
     return relayEvents(controller, text.slice(0, end), whole);
   }
 
@@ -169,7 +186,7 @@ export function relayAnthropicStream(
     let passed = 0;
     let changed = false;
     for (const event of events) {
-      const verdict = inspectEvent(event);
+      const verdict = checkAll || !CONTENT_EVENT.test(event) ? inspectEvent(event) : PASS;
       if (verdict.kind === "pass") {
         if (verdict.data) {
           noteUsage(usage, verdict.data);
@@ -207,6 +224,33 @@ export function relayAnthropicStream(
   ): void {
     if (events.length === 0) return;
     send(controller, bytes ?? encoder.encode(`${events.join("\n\n")}\n\n`));
+  }
+}
+
+/**
+ * Text held until its event's blank line arrives, kept as pieces: joining or slicing it on every
+ * read would let an upstream that trickles one huge event cost ccp O(n²).
+ */
+class HeldText {
+  #pieces: string[] = [];
+  length = 0;
+  /** The last 3 characters (a blank line split across reads starts there). */
+  tail = "";
+
+  add(text: string): void {
+    if (text === "") return;
+    this.#pieces.push(text);
+    this.length += text.length;
+    this.tail = (this.tail + text).slice(-3);
+  }
+
+  /** Everything held, which is then released. */
+  take(): string {
+    const text = this.#pieces.join("");
+    this.#pieces = [];
+    this.length = 0;
+    this.tail = "";
+    return text;
   }
 }
 

@@ -50,7 +50,7 @@ async function openAnswer(
 ): Promise<Answer> {
   const where = describeCall(request);
   const isSse = (response.headers.get("content-type") ?? "").includes("text/event-stream");
-  if (isSse && response.body) return await relayedAnswer(request, response.body, hooks, true);
+  if (isSse && response.body) return await relayedAnswer(request, response.body, hooks, "upstream");
   let message: Record<string, unknown>;
   try {
     message = await response.json();
