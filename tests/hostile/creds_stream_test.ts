@@ -166,3 +166,24 @@ Deno.test("stream: false gets JSON even when the upstream streams", async (t) =>
     });
   }
 });
+
+Deno.test("a 2xx JSON answer that is not a message is the upstream failing", async (t) => {
+  const bodies: Array<[string, unknown]> = [
+    ["an error body with status 200", {
+      type: "error",
+      error: { type: "api_error", message: "key sk-k-0123456789 revoked" },
+    }],
+    ["a string", "hello"],
+    ["an object without content", { id: "x" }],
+  ];
+  for (const [name, body] of bodies) {
+    await t.step(name, async () => {
+      const { res, text } = await ask("anthropic", () => Response.json(body), false);
+      assert.equal(res.status, 502, text);
+      const json = JSON.parse(text);
+      assert.equal(json.error.type, "api_error");
+      assert.match(json.error.message, /without a message/);
+      assert.ok(!text.includes("sk-k-0123456789"), text);
+    });
+  }
+});

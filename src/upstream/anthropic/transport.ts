@@ -8,7 +8,9 @@ import { cleanFor } from "../cleaning/resolve.ts";
 import { filterBetaHeader } from "../http/headers.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { relayedAnswer } from "../relayed_answer.ts";
-import { networkCause } from "../errors.ts";
+import { networkCause, upstreamMessage } from "../errors.ts";
+import { isRecord } from "../../core/json.ts";
+import { scrubSecrets } from "../../core/secrets.ts";
 import {
   type Answer,
   type AnswerHooks,
@@ -51,7 +53,7 @@ async function openAnswer(
   const where = describeCall(request);
   const isSse = (response.headers.get("content-type") ?? "").includes("text/event-stream");
   if (isSse && response.body) return await relayedAnswer(request, response.body, hooks, "upstream");
-  let message: Record<string, unknown>;
+  let message: unknown;
   try {
     message = await response.json();
   } catch (error) {
@@ -61,6 +63,17 @@ async function openAnswer(
       {
         status: 502,
       },
+    );
+  }
+  // A 2xx that is not a message (an error body, or not even an object) is the upstream failing.
+  if (!isRecord(message) || message.type === "error" || !Array.isArray(message.content)) {
+    const text = isRecord(message) ? upstreamMessage(JSON.stringify(message)) : "not an object";
+    throw new UpstreamError(
+      "api_error",
+      `${capitalise(where)} answered ${response.status} without a message: ${
+        scrubSecrets(text, request.provider.apiKeys)
+      }`,
+      { status: 502 },
     );
   }
   message.model = request.clientModel;
