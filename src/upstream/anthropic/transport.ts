@@ -8,7 +8,8 @@ import { cleanFor } from "../cleaning/resolve.ts";
 import { filterBetaHeader } from "../http/headers.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { relayedAnswer } from "../relayed_answer.ts";
-import { networkCause, upstreamMessage } from "../errors.ts";
+import { networkCause } from "../errors.ts";
+import { upstreamMessage } from "../../core/upstream_message.ts";
 import { isRecord } from "../../core/json.ts";
 import { scrubSecrets } from "../../core/secrets.ts";
 import {
@@ -38,6 +39,8 @@ export const anthropicTransport: Transport = {
       signal: request.signal,
       fetch: request.fetch,
       unreachableHint: request.unreachableHint,
+      learned: request.learned,
+      log: request.log,
     });
     if (!result.ok) return result;
     const response = result.response;
