@@ -19,6 +19,9 @@ export const SERVER_DEFAULTS = {
   port: 8082,
   logLevel: "info",
   maxBodyBytes: 32 * 1024 * 1024,
+  clientTimeouts: { headersMs: 10_000, bodyMs: 60_000, idleMs: 75_000 },
+  maxConnections: 1024,
+  maxResponseBytes: 32 * 1024 * 1024,
 } as const;
 
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
@@ -92,6 +95,14 @@ export function resolveServer(input: {
     port,
     ...(authToken ? { authToken } : {}),
     maxBodyBytes: file.max_body_size ?? SERVER_DEFAULTS.maxBodyBytes,
+    clientTimeouts: {
+      headersMs: file.timeouts?.headers ?? SERVER_DEFAULTS.clientTimeouts.headersMs,
+      bodyMs: file.timeouts?.body ?? SERVER_DEFAULTS.clientTimeouts.bodyMs,
+      idleMs: file.timeouts?.idle ?? SERVER_DEFAULTS.clientTimeouts.idleMs,
+    },
+    maxConnections: file.max_connections ?? SERVER_DEFAULTS.maxConnections,
+    connectionGuard: file.connection_guard ?? true,
+    maxResponseBytes: file.max_response_size ?? SERVER_DEFAULTS.maxResponseBytes,
     logLevel,
   };
 }

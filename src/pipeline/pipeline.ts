@@ -105,6 +105,7 @@ export class Pipeline {
       fetch: this.#deps.fetch,
       unreachableHint: unreachableHint(config),
       inputTokens: () => (counted ??= this.#deps.countTokens(body)),
+      maxResponseBytes: config.server.maxResponseBytes,
       learned: this.#deps.registry.learned,
       log: this.#deps.log,
     };

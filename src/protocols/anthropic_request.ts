@@ -14,7 +14,7 @@ const message = z.looseObject({
 
 const common = {
   model: z.string().min(1),
-  messages: z.array(message),
+  messages: z.array(message).min(1, "at least one message is required"),
   system: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]).optional(),
   tools: z.array(z.looseObject({ name: z.string() })).optional(),
 };

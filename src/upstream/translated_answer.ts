@@ -7,6 +7,8 @@ import { relayAnthropicStream } from "./anthropic/relay.ts";
 import { describeTarget, networkCause } from "./errors.ts";
 import { applyAuth, applyProviderHeaders } from "./http/headers.ts";
 import { type PostFailure, postJsonLearning, type PostSuccess } from "./http/post.ts";
+import { DEFAULT_MAX_RESPONSE } from "./transport.ts";
+import { readJsonCapped } from "./http/read_capped.ts";
 import { type Answer, type AnswerHooks, jsonAnswer, type TransportRequest } from "./transport.ts";
 
 /** POSTs a translated body to `url` with the provider's key and headers (no client headers). */
@@ -68,8 +70,9 @@ export async function openTranslatedAnswer(
   }
   let json: unknown;
   try {
-    json = await response.json();
+    json = await readJsonCapped(response, request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE, where);
   } catch (error) {
+    if (error instanceof UpstreamError) throw error;
     throw new UpstreamError(
       "api_error",
       `${where} sent an unreadable JSON answer: ${networkCause(error)}`,

@@ -28,6 +28,8 @@ export interface TransportRequest {
   inputTokens: () => Promise<number>;
   /** The route variant's settings; they override the provider's `model_settings` per key. */
   settings?: ModelSettings;
+  /** Non-streaming answers above this many bytes fail (default {@link DEFAULT_MAX_RESPONSE}). */
+  maxResponseBytes?: number;
   /** Optional parameters upstreams refused before (left out, and learned from 400s). */
   learned?: LearnedParams;
   log?: Logger;
@@ -81,6 +83,9 @@ export type Transports = Partial<Record<ProviderConfig["type"], Transport>>;
 export interface Transport {
   send(request: TransportRequest): Promise<AttemptSuccess | AttemptFailure>;
 }
+
+/** The size limit of a non-streaming answer when the config sets none. */
+export const DEFAULT_MAX_RESPONSE = 32 * 1024 * 1024;
 
 const encoder = new TextEncoder();
 

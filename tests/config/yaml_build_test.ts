@@ -44,6 +44,10 @@ Deno.test("the SPEC §3 example loads as documented", async (t) => {
       port: 8082,
       authToken: "secret",
       maxBodyBytes: 32 * 1024 * 1024,
+      clientTimeouts: { headersMs: 10_000, bodyMs: 60_000, idleMs: 75_000 },
+      maxConnections: 1024,
+      connectionGuard: true,
+      maxResponseBytes: 32 * 1024 * 1024,
       logLevel: "info",
     });
   });

@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import { parseCountTokensRequest } from "../../protocols/anthropic_request.ts";
 import { resolveRoute } from "../../routing/resolve.ts";
-import { readJsonBody } from "../body.ts";
+import { bodyLimits, readJsonBody } from "../body.ts";
 import { tokenSuffix } from "../auth.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 
@@ -13,7 +13,7 @@ export function countTokensHandler(deps: ServerDeps): (c: Context<AppEnv>) => Pr
     const config = deps.config();
     const started = performance.now();
     const raw = c.req.raw;
-    const body = parseCountTokensRequest(await readJsonBody(raw, config.server.maxBodyBytes));
+    const body = parseCountTokensRequest(await readJsonBody(raw, bodyLimits(config)));
     const resolution = resolveRoute(
       { request: body, urlPrefix: c.env.routePrefix, tokenSuffix: tokenSuffix(raw.headers) },
       config,

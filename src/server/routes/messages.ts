@@ -5,7 +5,7 @@ import { SSE_HEADERS } from "../../core/sse.ts";
 import { parseMessagesRequest } from "../../protocols/anthropic_request.ts";
 import { routeHeaders } from "../../pipeline/pipeline.ts";
 import { resolveRoute } from "../../routing/resolve.ts";
-import { readJsonBody } from "../body.ts";
+import { bodyLimits, readJsonBody } from "../body.ts";
 import { tokenSuffix } from "../auth.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 import { errorResponse } from "../responses.ts";
@@ -21,7 +21,7 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
     });
     try {
       const config = deps.config();
-      const body = parseMessagesRequest(await readJsonBody(raw, config.server.maxBodyBytes));
+      const body = parseMessagesRequest(await readJsonBody(raw, bodyLimits(config)));
       Object.assign(recorder.record, { clientModel: body.model, stream: body.stream === true });
       const resolution = resolveRoute(
         { request: body, urlPrefix: c.env.routePrefix, tokenSuffix: tokenSuffix(raw.headers) },

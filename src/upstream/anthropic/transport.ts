@@ -8,11 +8,13 @@ import { filterBetaHeader } from "../http/headers.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { relayAnthropicStream } from "./relay.ts";
 import { networkCause } from "../errors.ts";
+import { readJsonCapped } from "../http/read_capped.ts";
 import {
   type Answer,
   type AnswerHooks,
   type AttemptFailure,
   type AttemptSuccess,
+  DEFAULT_MAX_RESPONSE,
   jsonAnswer,
   type Transport,
   type TransportRequest,
@@ -64,8 +66,13 @@ async function openAnswer(
   }
   let message: Record<string, unknown>;
   try {
-    message = await response.json();
+    message = await readJsonCapped(
+      response,
+      request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE,
+      capitalise(where),
+    ) as Record<string, unknown>;
   } catch (error) {
+    if (error instanceof UpstreamError) throw error;
     throw new UpstreamError(
       "api_error",
       `${capitalise(where)} sent an unreadable JSON answer: ${networkCause(error)}`,
