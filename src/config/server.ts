@@ -88,8 +88,22 @@ export function resolveServer(input: {
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
 
   // A blank token (e.g. `auth_token: ${CCP_AUTH_TOKEN:-}` with the variable unset) means none.
-  const authToken = flags.authToken?.trim() || envValue(env, "CCP_AUTH_TOKEN") ||
-    fcc("ANTHROPIC_AUTH_TOKEN") || file.auth_token?.trim() || undefined;
+  const tokenPick = pick(
+    ["the auth token flag", flags.authToken?.trim() || undefined],
+    ["CCP_AUTH_TOKEN", envValue(env, "CCP_AUTH_TOKEN")],
+    ["ANTHROPIC_AUTH_TOKEN", fcc("ANTHROPIC_AUTH_TOKEN")],
+    ["server.auth_token", file.auth_token?.trim() || undefined],
+  );
+  const authToken = tokenPick ? String(tokenPick[1]) : undefined;
+  if (tokenPick && authToken?.includes(":")) {
+    // Clients write `<token>:<provider>/<model>` to pick a model, so ccp compares only what comes
+    // before the first ':' — a token containing one could never match.
+    throw new ConfigError(
+      `${tokenPick[0]}: the auth token contains ':', which no client can send (ccp reads only ` +
+        `the part before the first ':' as the token; the rest picks a model): choose a token ` +
+        `without ':'`,
+    );
+  }
   return {
     host,
     port,

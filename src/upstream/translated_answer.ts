@@ -3,7 +3,7 @@
 import { UpstreamError } from "../core/errors.ts";
 import type { AnthropicMessage } from "../protocols/anthropic.ts";
 import { capitalise } from "../core/text.ts";
-import { relayAnthropicStream } from "./anthropic/relay.ts";
+import { relayedAnswer } from "./relayed_answer.ts";
 import { describeTarget, networkCause } from "./errors.ts";
 import { applyAuth, applyProviderHeaders } from "./http/headers.ts";
 import { type PostFailure, postJsonLearning, type PostSuccess } from "./http/post.ts";
@@ -57,16 +57,7 @@ export async function openTranslatedAnswer(
   if (isSse && response.body) {
     // The relay adds what translation alone cannot: an error frame when the upstream
     // connection breaks, usage for the log, and cancellation when the client leaves.
-    const body = relayAnthropicStream(translation.stream(response.body), {
-      clientModel: request.clientModel,
-      describeUpstream: where,
-      describeError: networkCause,
-      onEnd: hooks.onEnd,
-      onCancel: hooks.onCancel,
-      onFirstByte: hooks.onFirstByte,
-      rewriteModel: false,
-    });
-    return { kind: "stream", body };
+    return await relayedAnswer(request, translation.stream(response.body), hooks, "translated");
   }
   let json: unknown;
   try {

@@ -7,7 +7,6 @@ import type { Logger } from "../core/log.ts";
 import type { FetchLike } from "./http/clients.ts";
 import type { LearnedParams } from "../resilience/learned_params.ts";
 import { messageToSse } from "./message_to_sse.ts";
-import type { UsageTotals } from "./usage_sniffer.ts";
 
 /** One attempt at one target. */
 export interface TransportRequest {
@@ -33,6 +32,12 @@ export interface TransportRequest {
   /** Optional parameters upstreams refused before (left out, and learned from 400s). */
   learned?: LearnedParams;
   log?: Logger;
+}
+
+/** Token usage as ccp logs it. */
+export interface UsageTotals {
+  inputTokens?: number;
+  outputTokens?: number;
 }
 
 /** How an answer finished, for the request log. */

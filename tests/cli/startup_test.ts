@@ -32,7 +32,9 @@ Deno.test("loopback hosts need no token; every other host does", () => {
     logLevel: "info",
   } as const;
   assert.throws(() => assertSafeExposure(server), ConfigError);
-  assertSafeExposure({ ...server, authToken: "t" });
+  assert.throws(() => assertSafeExposure({ ...server, authToken: "t" }), /at least 16/);
+  assertSafeExposure({ ...server, authToken: "0123456789abcdef" });
+  assertSafeExposure({ ...server, host: "127.0.0.1", authToken: "t" });
   assertSafeExposure({ ...server, host: "127.0.0.1" });
 });
 

@@ -300,9 +300,11 @@ Deno.test("unknown paths and methods get Anthropic-shaped 404s", async () => {
   });
 });
 
-Deno.test("GET /health reports status without auth", async () => {
+Deno.test("GET /health: only the status without the token, the detail with it", async () => {
   await withCcp([{ kind: "hang" }], async (ccp) => {
-    const json = await (await fetch(`${ccp.url}/health`)).json();
+    const bare = await (await fetch(`${ccp.url}/health`)).json();
+    assert.deepEqual(bare, { status: "ok", name: "ccp" });
+    const json = await (await fetch(`${ccp.url}/health`, { headers: auth })).json();
     assert.equal(json.status, "ok");
     assert.equal(typeof json.uptime_s, "number");
   });

@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { parseCountTokensRequest } from "../../protocols/anthropic_request.ts";
 import { resolveRoute } from "../../routing/resolve.ts";
 import { bodyLimits, readJsonBody } from "../body.ts";
-import { tokenSuffix } from "../auth.ts";
+import { tokenSuffix, withoutOwnToken } from "../auth.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 
 /** Builds the handler for POST /v1/messages/count_tokens. */
@@ -15,13 +15,17 @@ export function countTokensHandler(deps: ServerDeps): (c: Context<AppEnv>) => Pr
     const raw = c.req.raw;
     const body = parseCountTokensRequest(await readJsonBody(raw, bodyLimits(config)));
     const resolution = resolveRoute(
-      { request: body, urlPrefix: c.env.routePrefix, tokenSuffix: tokenSuffix(raw.headers) },
+      {
+        request: body,
+        urlPrefix: c.env.routePrefix,
+        tokenSuffix: tokenSuffix(raw.headers, config.server.authToken),
+      },
       config,
     );
     const { inputTokens, via } = await deps.pipeline.countTokens({
       body,
       resolution,
-      headers: raw.headers,
+      headers: withoutOwnToken(raw.headers, config.server.authToken),
       signal: raw.signal,
     });
     deps.log.info(

@@ -6,7 +6,7 @@ import { parseMessagesRequest } from "../../protocols/anthropic_request.ts";
 import { routeHeaders } from "../../pipeline/pipeline.ts";
 import { resolveRoute } from "../../routing/resolve.ts";
 import { bodyLimits, readJsonBody } from "../body.ts";
-import { tokenSuffix } from "../auth.ts";
+import { tokenSuffix, withoutOwnToken } from "../auth.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 import { errorResponse } from "../responses.ts";
 
@@ -24,14 +24,18 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
       const body = parseMessagesRequest(await readJsonBody(raw, bodyLimits(config)));
       Object.assign(recorder.record, { clientModel: body.model, stream: body.stream === true });
       const resolution = resolveRoute(
-        { request: body, urlPrefix: c.env.routePrefix, tokenSuffix: tokenSuffix(raw.headers) },
+        {
+          request: body,
+          urlPrefix: c.env.routePrefix,
+          tokenSuffix: tokenSuffix(raw.headers, config.server.authToken),
+        },
         config,
       );
       recorder.record.route = resolution.route;
       const { answer, headers } = await deps.pipeline.messages({
         body,
         resolution,
-        headers: raw.headers,
+        headers: withoutOwnToken(raw.headers, config.server.authToken),
         signal: raw.signal,
         recorder,
       });
