@@ -88,7 +88,9 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       }),
     levelFor(first),
   );
-  const app = createServerApp({ config: () => current, log });
+  // Aborted when the grace period is over: streams still open end with an error frame.
+  const shuttingDown = new AbortController();
+  const app = createServerApp({ config: () => current, log, shutdown: shuttingDown.signal });
 
   const { host, port } = first.server;
   let server: Deno.HttpServer<Deno.NetAddr>;
@@ -151,7 +153,10 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     const outcome = await Promise.race([server.shutdown().then(() => "done" as const), grace]);
     clearTimeout(timer);
     if (outcome === "timeout") {
-      log.warn("Grace period over: exiting with requests still in flight");
+      log.warn("Grace period over: ending the streams still open, then exiting");
+      shuttingDown.abort();
+      // Time for the error frames to reach the clients before the process goes.
+      await new Promise((resolve) => setTimeout(resolve, 200));
       server.unref();
     } else log.info("Stopped");
     exit(0);
