@@ -117,7 +117,10 @@ Deno.test("hostile clients against the server's own limits", async (t) => {
       const error = errorOf((await readToClose(conn)).text);
       assert.equal(error.status, 400);
       assert.equal(error.type, "invalid_request_error");
-      assert.match(error.message, /ended after \d+ bytes, before the 1000 bytes the request declared/);
+      assert.match(
+        error.message,
+        /ended after \d+ bytes, before the 1000 bytes the request declared/,
+      );
       conn.close();
     });
     for (
