@@ -1,7 +1,11 @@
 /**
- * `deno task compile [--target T] [--verify]`: builds dist/ccp-<target> for every release target
- * with exactly the permission flags of `deno task start` and deno.json's unstable features.
- * `--verify` runs the host target's binary with --version and compares it with VERSION.
+ * `deno task compile [--target T]`: builds dist/ccp-<target> for every release target with exactly
+ * the permission flags of `deno task start` and deno.json's unstable features. A build cannot
+ * lie: the binary for this machine is run with --version and must print ccp's version (a build
+ * against the wrong Deno runtime, e.g. a DENORT_BIN that is plain Deno, prints Deno's) — else it
+ * is deleted and the task fails, saying why. Binaries for other machines cannot be run here:
+ * their size and embedded files (ccp's code, the tokenizer data) are checked, and the task says
+ * what it could not check.
  */
 
 import { parseArgs } from "node:util";
@@ -34,6 +38,49 @@ export function compileFlags(
   return [...permissions, ...(denoJson.unstable ?? []).map((name) => `--unstable-${name}`)];
 }
 
+/** Why a compile's embedded files or size show a broken binary, or undefined when they look right. */
+export function checkEmbedded(listing: string, size: number): string | undefined {
+  // deno compile's listing colours its tree; the names are what matter.
+  const plain = listing.replace(/\x1b\[[0-9;]*m/g, "");
+  if (!/main\.ts/.test(plain)) return "its embedded files do not include src/main.ts";
+  if (!/gpt-tokenizer/.test(plain)) return "the tokenizer data is not embedded";
+  if (size < 20 * 1_048_576) {
+    return `only ${(size / 1_048_576).toFixed(1)} MiB, too small to hold ccp`;
+  }
+  return undefined;
+}
+
+/** Runs a binary with --version: ok when it prints exactly `version`. */
+export async function verifyBinary(
+  path: string | URL,
+  version: string,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  let run: Deno.CommandOutput;
+  try {
+    run = await new Deno.Command(path, {
+      args: ["--version"],
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(30_000),
+    }).output();
+  } catch (error) {
+    return {
+      ok: false,
+      reason: `it cannot be run (${error instanceof Error ? error.message : error})`,
+    };
+  }
+  const printed = new TextDecoder().decode(run.stdout).trim();
+  if (run.success && printed === version) return { ok: true };
+  const first = printed.split("\n")[0] ?? "";
+  const hint = /^deno /.test(first)
+    ? " — it is plain Deno: it was built with a Deno runtime (DENORT_BIN) that is not ccp's"
+    : "";
+  return {
+    ok: false,
+    reason: `--version printed "${first}" (exit ${run.code}), expected ${version}${hint}`,
+  };
+}
+
 /** The output file for a target. */
 export function outputFor(target: string): string {
   return `dist/ccp-${target}${target.includes("windows") ? ".exe" : ""}`;
@@ -42,6 +89,7 @@ export function outputFor(target: string): string {
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
+    // `--verify` is accepted for old scripts: the host binary is always verified now.
     options: { target: { type: "string", multiple: true }, verify: { type: "boolean" } },
     strict: true,
   });
@@ -69,23 +117,43 @@ async function main(): Promise<number> {
       "src/main.ts",
     ];
     say(`$ deno ${args.join(" ")}`);
-    const status = await new Deno.Command(Deno.execPath(), { args, cwd: ROOT }).spawn().status;
-    if (!status.success) {
-      say(`Compiling for ${target} failed (exit ${status.code})`);
+    const built = await new Deno.Command(Deno.execPath(), {
+      args,
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    // The embedded-file listing goes to stderr.
+    const listing = new TextDecoder().decode(built.stdout) + new TextDecoder().decode(built.stderr);
+    if (!built.success) {
+      say(listing);
+      say(`Compiling for ${target} failed (exit ${built.code})`);
       return 1;
     }
-    const size = (await Deno.stat(new URL(output, ROOT))).size;
-    say(`${output}: ${(size / 1_048_576).toFixed(1)} MiB`);
-
-    if (values.verify && target === Deno.build.target) {
-      const run = await new Deno.Command(new URL(output, ROOT), { args: ["--version"] }).output();
-      const printed = new TextDecoder().decode(run.stdout).trim();
-      if (!run.success || printed !== VERSION) {
-        say(`${output} --version printed "${printed}" (exit ${run.code}); expected ${VERSION}`);
-        return 1;
-      }
-      say(`${output} --version: ${printed}`);
+    const path = new URL(output, ROOT);
+    const size = (await Deno.stat(path)).size;
+    const problem = checkEmbedded(listing, size);
+    if (problem) {
+      await Deno.remove(path).catch(() => {});
+      say(`${output}: ${problem}; deleted`);
+      return 1;
     }
+    say(
+      `${output}: ${(size / 1_048_576).toFixed(1)} MiB, ccp's code and the tokenizer data embedded`,
+    );
+    if (target !== Deno.build.target) {
+      say(
+        `  not run here (built for ${target}): the release workflow runs it on a ${target} runner`,
+      );
+      continue;
+    }
+    const verdict = await verifyBinary(path, VERSION);
+    if (!verdict.ok) {
+      await Deno.remove(path).catch(() => {});
+      say(`${output} is not a working ccp: ${verdict.reason}; deleted`);
+      return 1;
+    }
+    say(`${output} --version: ${VERSION}`);
   }
   return 0;
 }

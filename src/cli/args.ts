@@ -4,7 +4,16 @@ import { parseArgs } from "node:util";
 import type { LogLevel } from "../config/types.ts";
 
 /** The commands `ccp help <topic>` knows. */
-export const COMMANDS = ["serve", "init", "check", "models", "code", "service", "help"] as const;
+export const COMMANDS = [
+  "serve",
+  "init",
+  "check",
+  "models",
+  "health",
+  "code",
+  "service",
+  "help",
+] as const;
 
 /** A command name. */
 export type CommandName = (typeof COMMANDS)[number];
@@ -25,7 +34,10 @@ export interface CliFlags {
 
 /** What the command line asks for. */
 export type Command =
-  | { readonly cmd: "serve" | "init" | "check" | "models"; readonly flags: CliFlags }
+  | {
+    readonly cmd: "serve" | "init" | "check" | "models" | "health";
+    readonly flags: CliFlags;
+  }
   | { readonly cmd: "code"; readonly flags: CliFlags; readonly claudeArgs: readonly string[] }
   | { readonly cmd: "service"; readonly action: ServiceAction; readonly flags: CliFlags }
   | { readonly cmd: "version" }

@@ -31,6 +31,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
         return await (await import("./check.ts")).runCheck(ctx, command.flags);
       case "models":
         return await (await import("./models.ts")).runModels(ctx, command.flags);
+      case "health":
+        return await (await import("./health.ts")).runHealth(ctx, command.flags);
       case "code":
         return await (await import("./code.ts")).runCode(ctx, command.flags, command.claudeArgs);
       case "service":

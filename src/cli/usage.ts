@@ -29,6 +29,7 @@ Commands:
   init               write a commented config.yaml and .env into the config dir
   check              validate the config; print routes and providers (keys redacted)
   models             list the model names clients can use
+  health             ask a running ccp whether it is up (exit 0) or not (exit 1)
   code [args...]     run Claude Code through this proxy (started in-process if needed)
   service ACTION     install | uninstall | status of a background service
   help [command]     show help for a command
@@ -89,6 +90,13 @@ ${ENVIRONMENT}`,
 
 Lists the model names clients can send: route names, aliases and provider/model
 entries, each with the targets it resolves to (as GET /v1/models returns them).
+
+${FLAGS}`,
+
+  health: `Usage: ccp health [flags]
+
+Asks the ccp at the configured host and port for GET /health and exits 0 when it answers
+200, 1 otherwise (for container health checks and service scripts; no curl needed).
 
 ${FLAGS}`,
 

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { compileFlags, outputFor, TARGETS } from "../../scripts/compile.ts";
+import {
+  checkEmbedded,
+  compileFlags,
+  outputFor,
+  TARGETS,
+  verifyBinary,
+} from "../../scripts/compile.ts";
 import { PERMISSION_FLAGS } from "../../src/cli/permissions.ts";
 import { ROOT } from "./helpers.ts";
 
@@ -19,4 +25,35 @@ Deno.test("compile builds one dist/ccp-<target> per release target, .exe on Wind
   assert.equal(TARGETS.length, 5);
   assert.equal(outputFor("aarch64-apple-darwin"), "dist/ccp-aarch64-apple-darwin");
   assert.equal(outputFor("x86_64-pc-windows-msvc"), "dist/ccp-x86_64-pc-windows-msvc.exe");
+});
+
+Deno.test("a built binary that is not ccp is caught: plain Deno prints Deno's version", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_compile_" });
+  try {
+    const fake = `${dir}/fake`;
+    await Deno.writeTextFile(
+      fake,
+      "#!/bin/sh\necho 'deno 2.9.6 (stable, release, x86_64-unknown-linux-gnu)'\n",
+    );
+    await Deno.chmod(fake, 0o755);
+    const verdict = await verifyBinary(fake, "0.1.0");
+    assert.ok(!verdict.ok);
+    assert.match(verdict.reason, /printed "deno 2\.9\.6.*expected 0\.1\.0 — it is plain Deno/);
+    const real = `${dir}/real`;
+    await Deno.writeTextFile(real, "#!/bin/sh\necho 0.1.0\n");
+    await Deno.chmod(real, 0o755);
+    assert.deepEqual(await verifyBinary(real, "0.1.0"), { ok: true });
+    const missing = await verifyBinary(`${dir}/none`, "0.1.0");
+    assert.ok(!missing.ok && /cannot be run/.test(missing.reason));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the embedded files must hold ccp's code and the tokenizer data", () => {
+  const good = "src/main.ts (1KB)\n gpt-tokenizer/4.0.0/* (26.1MB)\n";
+  assert.equal(checkEmbedded(good, 130 * 1_048_576), undefined);
+  assert.match(checkEmbedded("src/main.ts", 130 * 1_048_576)!, /tokenizer/);
+  assert.match(checkEmbedded(good, 1_048_576)!, /too small/);
+  assert.match(checkEmbedded("\x1b[38;5;245m├──\x1b[0m other.ts", 130 * 1_048_576)!, /main\.ts/);
 });

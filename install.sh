@@ -1,0 +1,86 @@
+#!/bin/sh
+# Installs the ccp binary: picks the archive for this OS and CPU, downloads it with the release's
+# SHA256SUMS, verifies the checksum, and puts `ccp` into ${CCP_INSTALL_DIR:-~/.local/bin}.
+#
+#   curl -fsSL https://github.com/ccp-dev/ccp/releases/latest/download/install.sh | sh
+#
+# CCP_VERSION=0.1.0          a version (without the v) instead of the latest release
+# CCP_INSTALL_BASE_URL=URL   a mirror, or a directory served on an air-gapped network, holding
+#                            v<version>/<archive> and v<version>/SHA256SUMS (and `latest`, a
+#                            file with the newest version, when CCP_VERSION is not set)
+# CCP_INSTALL_DIR=DIR        where to put the binary
+set -eu
+
+BASE="${CCP_INSTALL_BASE_URL:-https://github.com/ccp-dev/ccp/releases/download}"
+DIR="${CCP_INSTALL_DIR:-$HOME/.local/bin}"
+
+fail() {
+  echo "ccp install: $*" >&2
+  exit 1
+}
+
+fetch() { # url file
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsSL "$1" -o "$2" || return 1
+  elif command -v wget >/dev/null 2>&1; then
+    wget -q "$1" -O "$2" || return 1
+  else
+    fail "neither curl nor wget is installed"
+  fi
+}
+
+case "$(uname -s)" in
+  Linux) os=unknown-linux-gnu ;;
+  Darwin) os=apple-darwin ;;
+  *) fail "no ccp binary for $(uname -s); run it from source instead (see README)" ;;
+esac
+case "$(uname -m)" in
+  x86_64 | amd64) cpu=x86_64 ;;
+  aarch64 | arm64) cpu=aarch64 ;;
+  *) fail "no ccp binary for the $(uname -m) CPU; run it from source instead (see README)" ;;
+esac
+target="$cpu-$os"
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+version="${CCP_VERSION:-}"
+if [ -z "$version" ]; then
+  if [ -n "${CCP_INSTALL_BASE_URL:-}" ]; then
+    fetch "$BASE/latest" "$tmp/latest" || fail "cannot read $BASE/latest; set CCP_VERSION"
+    version="$(tr -d ' \r\n' <"$tmp/latest")"
+  else
+    # The releases page redirects /latest to /tag/v<version>.
+    url="$(curl -fsSLI -o /dev/null -w '%{url_effective}' https://github.com/ccp-dev/ccp/releases/latest)" ||
+      fail "cannot find the latest release; set CCP_VERSION"
+    version="${url##*/v}"
+  fi
+fi
+version="${version#v}"
+archive="ccp-$version-$target.tar.gz"
+
+echo "Downloading ccp $version for $target"
+fetch "$BASE/v$version/$archive" "$tmp/$archive" || fail "cannot download $BASE/v$version/$archive"
+fetch "$BASE/v$version/SHA256SUMS" "$tmp/SHA256SUMS" ||
+  fail "cannot download $BASE/v$version/SHA256SUMS"
+
+expected="$(awk -v name="$archive" '$2 == name || $2 == "*" name { print $1 }' "$tmp/SHA256SUMS")"
+[ -n "$expected" ] || fail "SHA256SUMS has no line for $archive"
+if command -v sha256sum >/dev/null 2>&1; then
+  actual="$(sha256sum "$tmp/$archive" | awk '{ print $1 }')"
+else
+  actual="$(shasum -a 256 "$tmp/$archive" | awk '{ print $1 }')"
+fi
+[ "$actual" = "$expected" ] ||
+  fail "checksum mismatch for $archive (expected $expected, got $actual): nothing installed"
+
+tar -xzf "$tmp/$archive" -C "$tmp" ccp || fail "the archive does not hold ccp"
+mkdir -p "$DIR"
+mv "$tmp/ccp" "$DIR/ccp.new"
+chmod 755 "$DIR/ccp.new"
+mv "$DIR/ccp.new" "$DIR/ccp"
+echo "Installed $DIR/ccp ($("$DIR/ccp" --version 2>/dev/null || echo "$version"))"
+case ":$PATH:" in
+  *":$DIR:"*) ;;
+  *) echo "Add it to your PATH: export PATH=\"$DIR:\$PATH\"" ;;
+esac

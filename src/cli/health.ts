@@ -1,0 +1,24 @@
+/** `ccp health`: asks the running ccp at the configured address whether it is up. */
+
+import type { CliFlags } from "./args.ts";
+import type { CliContext } from "./context.ts";
+import { loadCliConfig } from "./load.ts";
+import { clientHost, httpUrl } from "./startup.ts";
+
+/** Runs `ccp health`: 0 when GET /health answers 200 within 5 s, 1 otherwise. */
+export async function runHealth(ctx: CliContext, flags: CliFlags): Promise<number> {
+  const config = await loadCliConfig(ctx, flags);
+  const url = `${httpUrl(clientHost(config.server.host), config.server.port)}/health`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    const body = await res.text();
+    if (res.status === 200) {
+      ctx.io.out(`${url}: ${body.trim()}`);
+      return 0;
+    }
+    ctx.io.err(`${url} answered ${res.status}`);
+  } catch (error) {
+    ctx.io.err(`${url}: ${error instanceof Error ? error.message : error}`);
+  }
+  return 1;
+}
