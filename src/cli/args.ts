@@ -39,7 +39,15 @@ export type Command =
     readonly flags: CliFlags;
   }
   | { readonly cmd: "code"; readonly flags: CliFlags; readonly claudeArgs: readonly string[] }
-  | { readonly cmd: "service"; readonly action: ServiceAction; readonly flags: CliFlags }
+  | {
+    readonly cmd: "service";
+    readonly action: ServiceAction;
+    readonly flags: CliFlags;
+    /** A system-wide service (its own user, config in /etc/ccp) instead of one for this user. */
+    readonly system: boolean;
+    /** Print what would be written and run; change nothing. */
+    readonly dryRun: boolean;
+  }
   | { readonly cmd: "version" }
   | { readonly cmd: "help"; readonly topic?: CommandName }
   | { readonly cmd: "usage_error"; readonly message: string; readonly topic?: CommandName };
@@ -51,6 +59,8 @@ const OPTIONS = {
   "log-level": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
+  system: { type: "boolean" },
+  "dry-run": { type: "boolean" },
 } as const;
 
 /** Flags followed by a value (`--port 8082` or `--port=8082`). */
@@ -170,6 +180,11 @@ function toCommand(
     return { cmd: "help", topic: about };
   }
   const flags = toFlags(values);
+  if (topic !== "service" && (values.system || values["dry-run"])) {
+    throw new UsageError(
+      `${values.system ? "--system" : "--dry-run"} is an option of "ccp service"`,
+    );
+  }
   if (topic === "code") return { cmd: "code", flags, claudeArgs };
   if (topic === "service") {
     const [action, ...extra] = rest;
@@ -181,8 +196,26 @@ function toCommand(
         `unknown service action "${action}" (use install, uninstall or status)`,
       );
     }
-    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-    return { cmd: "service", action, flags };
+    // `ccp service install -- --port 9000`: what follows `--` are flags for `ccp serve`.
+    let serveFlags: CliFlags = {};
+    if (extra.length > 0) {
+      const serve = parseCli(["serve", ...extra]);
+      if (serve.cmd !== "serve") {
+        throw new UsageError(
+          serve.cmd === "usage_error"
+            ? `after --: ${serve.message}`
+            : "unexpected arguments after --",
+        );
+      }
+      serveFlags = serve.flags;
+    }
+    return {
+      cmd: "service",
+      action,
+      flags: { ...flags, ...serveFlags },
+      system: values.system === true,
+      dryRun: values["dry-run"] === true,
+    };
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
   return { cmd: topic, flags };

@@ -36,7 +36,10 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
       case "code":
         return await (await import("./code.ts")).runCode(ctx, command.flags, command.claudeArgs);
       case "service":
-        return await (await import("./service.ts")).runService(ctx, command.action, command.flags);
+        return await (await import("./service.ts")).runService(ctx, command.action, command.flags, {
+          system: command.system,
+          dryRun: command.dryRun,
+        });
     }
   } catch (err) {
     if (err instanceof ConfigError) {

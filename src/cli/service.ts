@@ -1,7 +1,13 @@
-/** `ccp service install|uninstall|status`: a systemd user unit (Linux) or launchd agent (macOS). */
+/**
+ * `ccp service install|uninstall|status [--system] [--dry-run]`: a systemd unit (Linux) or a
+ * launchd job (macOS) that runs `ccp serve` from the config dir. Every step says what it did and
+ * what it saw: nothing is reported as done unless the service manager said so, and when the
+ * manager cannot be reached (a container, a session without a user bus) the exact command to
+ * run by hand is printed and the exit code is 1.
+ */
 
 import { dirnamePath } from "../config/paths.ts";
-import { homeDir } from "../config/search.ts";
+import { defaultConfigDir, homeDir } from "../config/search.ts";
 import type { CliFlags, ServiceAction } from "./args.ts";
 import { type CliContext, CliError } from "./context.ts";
 import {
@@ -9,6 +15,7 @@ import {
   renderLaunchdPlist,
   renderSystemdUnit,
   SERVICE_NAME,
+  type ServiceFiles,
   serviceFiles,
   serviceSpec,
 } from "./service_render.ts";
@@ -34,6 +41,13 @@ export async function realExec(command: string, args: readonly string[]): Promis
   }
 }
 
+/** Options of `ccp service`. */
+export interface ServiceOptions {
+  readonly system?: boolean;
+  readonly dryRun?: boolean;
+  readonly exec?: Exec;
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
@@ -43,95 +57,160 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Runs each step in order and stops at the first failure, naming the command. */
-async function steps(exec: Exec, commands: readonly (readonly string[])[]): Promise<void> {
-  for (const [command = "", ...args] of commands) {
-    const result = await exec(command, args);
-    if (result.code !== 0) {
-      throw new CliError(
-        `${[command, ...args].join(" ")} failed (exit ${result.code})` +
-          (result.output ? `: ${result.output}` : ""),
-      );
-    }
-  }
-}
+// The manager's own words when it is not there to talk to (no systemd, no user bus, no launchd).
+const UNREACHABLE =
+  /not found|failed to connect to bus|system has not been booted with systemd|no such file|could not find domain|not running|operation not permitted/i;
 
-const SYSTEMCTL = (...args: string[]) => ["systemctl", "--user", ...args];
+/** The commands that start, stop and ask about the service, per service manager. */
+function managerCommands(files: ServiceFiles, uid: number) {
+  if (files.kind === "systemd") {
+    const ctl = (...args: string[]) =>
+      files.system ? ["systemctl", ...args] : ["systemctl", "--user", ...args];
+    return {
+      start: [
+        ctl("daemon-reload"),
+        ctl("enable", "--now", SERVICE_NAME),
+        ctl("restart", SERVICE_NAME),
+      ],
+      stop: [ctl("disable", "--now", SERVICE_NAME)],
+      after: [ctl("daemon-reload")],
+      status: ctl("is-active", SERVICE_NAME),
+    };
+  }
+  const domain = files.system ? "system" : `gui/${uid}`;
+  return {
+    start: [["launchctl", "bootstrap", domain, files.file]],
+    stop: [["launchctl", "bootout", `${domain}/${LAUNCHD_LABEL}`]],
+    after: [] as string[][],
+    status: ["launchctl", "print", `${domain}/${LAUNCHD_LABEL}`],
+  };
+}
 
 /** Runs `ccp service <action>`; returns the exit code. */
 export async function runService(
   ctx: CliContext,
   action: ServiceAction,
   flags: CliFlags,
-  exec: Exec = realExec,
+  options: ServiceOptions | Exec = {},
 ): Promise<number> {
+  const { system = false, dryRun = false, exec = realExec } = typeof options === "function"
+    ? { exec: options }
+    : options;
   const home = homeDir(ctx.env, ctx.home);
-  const files = home === undefined ? undefined : serviceFiles(ctx.os, ctx.env, home);
+  const files = serviceFiles(ctx.os, ctx.env, home, system);
   if (files === undefined) {
     throw new CliError(
-      home === undefined
-        ? "ccp service: no home directory is known (HOME is unset)."
+      home === undefined && !system
+        ? "ccp service: no home directory is known (HOME is unset); use --system, or set HOME."
         : `ccp service supports Linux (systemd) and macOS (launchd), not ${ctx.os}. ` +
           'Run "ccp serve" from your own service manager instead (e.g. Task Scheduler).',
     );
   }
+  const uid = Deno.uid() ?? 0;
+  const manager = managerCommands(files, uid);
+  const show = (command: readonly string[]) => command.join(" ");
+  const run = async (command: readonly string[]) => {
+    const [program = "", ...args] = command;
+    return await exec(program, args);
+  };
   const installed = await exists(files.file);
 
   if (action === "status") {
-    ctx.io.out(installed ? `Installed: ${files.file}` : `Not installed (${files.file})`);
-    const state = files.kind === "systemd"
-      ? await exec("systemctl", ["--user", "is-active", SERVICE_NAME])
-      : await exec("launchctl", ["list", LAUNCHD_LABEL]);
-    const shown = files.kind === "systemd"
-      ? state.output || "unknown"
+    ctx.io.out(installed ? `Installed: ${files.file}` : `Not installed (no ${files.file})`);
+    const state = await run(manager.status);
+    if (state.code !== 0 && UNREACHABLE.test(state.output)) {
+      ctx.io.out(
+        `State: unknown: the service manager cannot be reached (${firstLine(state.output)})`,
+      );
+      return installed ? 0 : 1;
+    }
+    const running = files.kind === "systemd"
+      ? state.output.trim() || "unknown"
       : state.code === 0
       ? "loaded"
       : "not loaded";
-    ctx.io.out(`State: ${shown}`);
+    ctx.io.out(`State: ${running}`);
     return 0;
   }
 
   if (action === "uninstall") {
     if (!installed) {
-      ctx.io.out(`Not installed (${files.file}); nothing to do`);
+      ctx.io.out(`Not installed (no ${files.file}); nothing to do`);
       return 0;
     }
-    // Stopping a service that is not running fails harmlessly; the file is removed either way.
-    if (files.kind === "systemd") {
-      await exec("systemctl", ["--user", "disable", "--now", SERVICE_NAME]);
-    } else await exec("launchctl", ["unload", "-w", files.file]);
+    if (dryRun) {
+      for (const command of manager.stop) ctx.io.out(`would run: ${show(command)}`);
+      ctx.io.out(`would remove: ${files.file}`);
+      for (const command of manager.after) ctx.io.out(`would run: ${show(command)}`);
+      return 0;
+    }
+    let stopped = true;
+    for (const command of manager.stop) {
+      const result = await run(command);
+      if (result.code !== 0) {
+        stopped = false;
+        ctx.io.out(
+          `Could not stop the service: ${show(command)} failed: ${firstLine(result.output)}`,
+        );
+      }
+    }
     await Deno.remove(files.file);
-    if (files.kind === "systemd") await exec("systemctl", ["--user", "daemon-reload"]);
-    ctx.io.out(`Stopped and removed ${files.file}`);
+    ctx.io.out(`Removed ${files.file}`);
+    for (const command of manager.after) await run(command);
+    if (stopped) ctx.io.out("Stopped the service");
+    else {
+      ctx.io.out(`If it is still running, stop it by hand: ${manager.stop.map(show).join(" && ")}`);
+      return 1;
+    }
     return 0;
   }
 
-  const spec = serviceSpec({ ...ctx, flags });
+  const configDir = system ? "/etc/ccp" : defaultConfigDir(ctx.env, home);
+  if (configDir === undefined) throw new CliError("ccp service: no config dir is known (set HOME)");
+  const spec = serviceSpec({ ...ctx, flags, configDir, system });
+  const text = files.kind === "systemd"
+    ? renderSystemdUnit(spec, files)
+    : renderLaunchdPlist(spec, files.log);
+  if (dryRun) {
+    ctx.io.out(`# ${files.file}`);
+    ctx.io.out(text.trimEnd());
+    ctx.io.out("");
+    for (const command of manager.start) ctx.io.out(`would run: ${show(command)}`);
+    return 0;
+  }
   await Deno.mkdir(dirnamePath(files.file), { recursive: true });
+  if (files.kind === "launchd") await Deno.mkdir(dirnamePath(files.log), { recursive: true });
+  if (files.kind === "launchd" && installed) await run(manager.stop[0]!); // reload the new plist
+  await Deno.writeTextFile(files.file, text);
+  ctx.io.out(`${installed ? "Updated" : "Wrote"} ${files.file}`);
+  for (const command of manager.start) {
+    const result = await run(command);
+    if (result.code === 0) continue;
+    const reason = firstLine(result.output) || `exit ${result.code}`;
+    const unreachable = UNREACHABLE.test(result.output) || result.code === 127;
+    ctx.io.err(
+      (unreachable
+        ? `The service manager cannot be reached (${reason}): the service is written but not started.`
+        : `${show(command)} failed (${reason}): the service is written but not started.`) +
+        `\nStart it by hand where the manager runs: ${manager.start.map(show).join(" && ")}`,
+    );
+    return 1;
+  }
+  ctx.io.out(`Started it: ${spec.program.join(" ")}`);
   if (files.kind === "systemd") {
-    await Deno.writeTextFile(files.file, renderSystemdUnit(spec));
-    await steps(exec, [
-      SYSTEMCTL("daemon-reload"),
-      SYSTEMCTL("enable", SERVICE_NAME),
-      SYSTEMCTL("restart", SERVICE_NAME),
-    ]);
-    ctx.io.out(
-      `${installed ? "Updated" : "Installed"} ${files.file} and started it.\n` +
-        `Logs: journalctl --user -u ccp -f\n` +
+    ctx.io.out(`Logs: journalctl ${files.system ? "" : "--user "}-u ccp -f`);
+    if (!files.system) {
+      ctx.io.out(
         `To keep it running while you are logged out: loginctl enable-linger ${
           ctx.env.USER ?? "$USER"
         }`,
-    );
-  } else {
-    await Deno.mkdir(dirnamePath(files.log), { recursive: true });
-    if (installed) await exec("launchctl", ["unload", files.file]);
-    await Deno.writeTextFile(files.file, renderLaunchdPlist(spec, files.log));
-    await steps(exec, [["launchctl", "load", "-w", files.file]]);
-    ctx.io.out(
-      `${installed ? "Updated" : "Installed"} ${files.file} and loaded it.\nLogs: ${files.log}`,
-    );
-  }
-  ctx.io.out(`Command: ${spec.program.join(" ")}`);
-  ctx.io.out("Provider keys go in the config dir's .env: the service does not see your shell.");
+      );
+    }
+  } else ctx.io.out(`Logs: ${files.log}`);
+  ctx.io.out(`It reads its config from ${configDir}; provider keys go in ${configDir}/.env.`);
   return 0;
+}
+
+function firstLine(text: string): string {
+  return text.trim().split("\n")[0] ?? "";
 }

@@ -25,6 +25,10 @@ export interface SpecInput {
   readonly flags: CliFlags;
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
+  /** Where the service works and finds its config (also when the flags name none). */
+  readonly configDir?: string;
+  /** A system-wide service: its config in /etc/ccp. */
+  readonly system?: boolean;
 }
 
 /** A file: URL as a POSIX path. */
@@ -55,11 +59,16 @@ export function serviceSpec(input: SpecInput): ServiceSpec {
   const serve = serveArgs(input.flags, input.env, input.cwd);
   const xdg = envValue(input.env, "XDG_CONFIG_HOME");
   // A systemd/launchd user session may not share the shell's XDG_CONFIG_HOME.
-  const environment: Record<string, string> = xdg !== undefined && isAbsolutePath(xdg)
+  const environment: Record<string, string> = input.system
+    ? { CCP_CONFIG: joinPath(input.configDir ?? "/etc/ccp", "config.yaml") }
+    : xdg !== undefined && isAbsolutePath(xdg)
     ? { XDG_CONFIG_HOME: xdg }
     : {};
+  // The service works in the config dir, wherever `install` ran: its ./.env and ./ccp.yaml are
+  // the config dir's.
+  const workingDirectory = input.configDir ?? input.cwd;
   if (input.standalone) {
-    return { program: [input.execPath, ...serve], workingDirectory: input.cwd, environment };
+    return { program: [input.execPath, ...serve], workingDirectory, environment };
   }
   const main = fileUrlToPath(input.mainModule);
   const root = dirnamePath(dirnamePath(main));
@@ -73,7 +82,7 @@ export function serviceSpec(input: SpecInput): ServiceSpec {
       main,
       ...serve,
     ],
-    workingDirectory: input.cwd,
+    workingDirectory,
     environment,
   };
 }
@@ -85,17 +94,40 @@ export function systemdQuote(word: string): string {
   return `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
-/** The systemd user unit text. */
-export function renderSystemdUnit(spec: ServiceSpec): string {
+/** The systemd unit text: a user unit, or (for `system`) a system unit with its own user. */
+export function renderSystemdUnit(
+  spec: ServiceSpec,
+  files: { readonly system?: boolean } = {},
+): string {
   const env = Object.entries(spec.environment).map(([k, v]) =>
     `Environment=${systemdQuote(`${k}=${v}`)}\n`
   ).join("");
+  // ccp writes only its data dir (usage ledger, logs); everything else is read-only to it.
+  const sandbox = files.system
+    ? `# Its own user, nothing else writable but its state dir (/var/lib/ccp).
+DynamicUser=yes
+StateDirectory=ccp
+Environment=XDG_DATA_HOME=/var/lib
+ConfigurationDirectory=ccp
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+ReadWritePaths=/var/lib/ccp
+`
+    : `# Nothing writable but its data dir; a user manager needs PrivateUsers for the rest.
+NoNewPrivileges=yes
+PrivateUsers=yes
+ProtectSystem=strict
+ProtectHome=read-only
+ReadWritePaths=-%h/.local/share/ccp
+`;
   return `[Unit]
 Description=ccp, an Anthropic Messages API proxy for Claude Code
 # A broken config exits 1 at once: give up after 5 tries instead of restarting forever.
 StartLimitIntervalSec=60
 StartLimitBurst=5
-
+${files.system ? "After=network-online.target\nWants=network-online.target\n" : ""}
 [Service]
 Type=simple
 ExecStart=${spec.program.map(systemdQuote).join(" ")}
@@ -105,9 +137,9 @@ RestartSec=2
 # SIGTERM drains requests in flight for up to 10 s; SIGHUP reloads the config.
 TimeoutStopSec=15
 ExecReload=/bin/kill -HUP $MAINPID
-
+${sandbox}
 [Install]
-WantedBy=default.target
+WantedBy=${files.system ? "multi-user.target" : "default.target"}
 `;
 }
 
@@ -149,22 +181,45 @@ ${env}  <key>RunAtLoad</key><true/>
 `;
 }
 
+/** Where a service's file lives. */
+export type ServiceFiles =
+  | { readonly kind: "systemd"; readonly file: string; readonly system: boolean }
+  | {
+    readonly kind: "launchd";
+    readonly file: string;
+    readonly log: string;
+    readonly system: boolean;
+  };
+
 /** Where the service file lives on this OS; undefined where ccp has no service support. */
 export function serviceFiles(
   os: typeof Deno.build.os,
   env: Readonly<Record<string, string>>,
-  home: string,
-): { kind: "systemd"; file: string } | { kind: "launchd"; file: string; log: string } | undefined {
+  home: string | undefined,
+  system = false,
+): ServiceFiles | undefined {
   if (os === "linux") {
+    if (system) return { kind: "systemd", file: `/etc/systemd/system/${SERVICE_NAME}`, system };
+    if (home === undefined) return undefined;
     const xdg = envValue(env, "XDG_CONFIG_HOME");
     const base = xdg !== undefined && isAbsolutePath(xdg) ? xdg : joinPath(home, ".config");
-    return { kind: "systemd", file: joinPath(base, "systemd", "user", SERVICE_NAME) };
+    return { kind: "systemd", file: joinPath(base, "systemd", "user", SERVICE_NAME), system };
   }
   if (os === "darwin") {
+    if (system) {
+      return {
+        kind: "launchd",
+        file: `/Library/LaunchDaemons/${LAUNCHD_LABEL}.plist`,
+        log: "/Library/Logs/ccp.log",
+        system,
+      };
+    }
+    if (home === undefined) return undefined;
     return {
       kind: "launchd",
       file: joinPath(home, "Library", "LaunchAgents", `${LAUNCHD_LABEL}.plist`),
       log: joinPath(home, "Library", "Logs", "ccp.log"),
+      system,
     };
   }
   return undefined;

@@ -117,19 +117,25 @@ Examples:
   ccp code --port 8090 -- --model sonnet -p "fix the failing test"
   Install Claude Code first: npm install -g @anthropic-ai/claude-code`,
 
-  service: `Usage: ccp service install|uninstall|status [flags]
+  service:
+    `Usage: ccp service install|uninstall|status [--system] [--dry-run] [flags] [-- serve flags]
 
-Runs "ccp serve" in the background for your user:
-  Linux   a systemd user unit, ~/.config/systemd/user/ccp.service
-          (systemctl --user daemon-reload, enable, restart; logs: journalctl --user -u ccp)
-  macOS   a launchd agent, ~/Library/LaunchAgents/dev.ccp.plist (launchctl load)
-The flags given to install are passed to "ccp serve". Put provider keys in the .env of
-the config dir: a service does not see your shell's environment.
+Runs "ccp serve" in the background:
+  Linux   a systemd user unit, ~/.config/systemd/user/ccp.service (journalctl --user -u ccp)
+          --system: /etc/systemd/system/ccp.service, its own user, config in /etc/ccp
+  macOS   a launchd agent, ~/Library/LaunchAgents/dev.ccp.plist (launchctl bootstrap)
+          --system: /Library/LaunchDaemons/dev.ccp.plist
+The service works in the config dir and reads its config there, wherever install ran.
+The flags given to install (and any after --) are passed to "ccp serve". Put provider
+keys in the .env of the config dir: a service does not see your shell's environment.
+
+  --system           a system-wide service instead of one for your user (as root)
+  --dry-run          print the unit (or plist) and the commands; change nothing
 
 ${FLAGS}
 
 Examples:
-  ccp service install --port 8082
+  ccp service install --dry-run -- --port 8082
   ccp service status
   ccp service uninstall`,
 

@@ -130,12 +130,16 @@ Deno.test("service install/status/uninstall on Linux write the unit and drive sy
     const unit = await Deno.readTextFile(unitFile);
     assert.match(unit, new RegExp(`/src/main\\.ts serve --port 8090\\n`));
     assert.ok(unit.includes(`--config ${ROOT}/deno.json`), unit);
+    assert.match(unit, new RegExp(`WorkingDirectory=${dir}/xdg/ccp\\n`), "works in the config dir");
+    assert.match(unit, /NoNewPrivileges=yes/);
+    assert.match(unit, /ProtectSystem=strict/);
+    assert.match(unit, /ReadWritePaths=-%h\/\.local\/share\/ccp/);
     assert.deepEqual(calls.splice(0), [
       "systemctl --user daemon-reload",
-      "systemctl --user enable ccp.service",
+      "systemctl --user enable --now ccp.service",
       "systemctl --user restart ccp.service",
     ]);
-    assert.match(ctx.io.stdout.join("\n"), /Installed .*ccp\.service and started it/);
+    assert.match(ctx.io.stdout.join("\n"), /Wrote .*ccp\.service\nStarted it/);
 
     assert.equal(await runService(ctx, "status", {}, exec), 0);
     assert.match(ctx.io.stdout.join("\n"), /Installed: .*\nState: active/);
@@ -146,13 +150,14 @@ Deno.test("service install/status/uninstall on Linux write the unit and drive sy
       "systemctl --user disable --now ccp.service",
       "systemctl --user daemon-reload",
     ]);
+    assert.match(ctx.io.stdout.join("\n"), /Removed .*ccp\.service\nStopped the service/);
     await assert.rejects(() => Deno.stat(unitFile), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("service install on macOS writes the plist and loads it", async () => {
+Deno.test("service install on macOS writes the plist and bootstraps it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
   try {
     const ctx = testContext(dir, {
@@ -165,25 +170,76 @@ Deno.test("service install on macOS writes the plist and loads it", async () => 
     const plistFile = `${dir}/Library/LaunchAgents/dev.ccp.plist`;
     const plist = await Deno.readTextFile(plistFile);
     assert.match(plist, /<string>\/usr\/local\/bin\/ccp<\/string>\n {4}<string>serve<\/string>/);
-    assert.deepEqual(calls, [`launchctl load -w ${plistFile}`]);
+    assert.deepEqual(calls, [`launchctl bootstrap gui/${Deno.uid()} ${plistFile}`]);
+    assert.equal(await runService(ctx, "uninstall", {}, exec), 0);
+    assert.equal(calls.at(-1), `launchctl bootout gui/${Deno.uid()}/dev.ccp`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("a failing systemctl step and an unsupported OS exit 1 with a message", async () => {
+Deno.test("an unreachable service manager: the command to run by hand, exit 1, no false report", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
   try {
+    const bus = { code: 1, output: "Failed to connect to bus: No medium found" };
     const { exec } = fakeExec({
-      "systemctl --user enable ccp.service": { code: 1, output: "Failed to connect to bus" },
+      "systemctl --user daemon-reload": bus,
+      "systemctl --user is-active ccp.service": bus,
+      "systemctl --user disable --now ccp.service": bus,
     });
-    await assert.rejects(
-      () => runService(testContext(dir, { os: "linux" }), "install", {}, exec),
-      /systemctl --user enable ccp\.service failed \(exit 1\): Failed to connect to bus/,
+    const ctx = testContext(dir, { os: "linux" });
+    assert.equal(await runService(ctx, "install", {}, exec), 1);
+    const err = ctx.io.stderr.join("\n");
+    assert.match(err, /service manager cannot be reached \(Failed to connect to bus/);
+    assert.match(err, /written but not started/);
+    assert.match(
+      err,
+      /Start it by hand .*: systemctl --user daemon-reload && systemctl --user enable --now ccp\.service/,
     );
+    assert.doesNotMatch(ctx.io.stdout.join("\n"), /Started/);
+
+    const status = testContext(dir, { os: "linux" });
+    assert.equal(await runService(status, "status", {}, exec), 0);
+    assert.match(
+      status.io.stdout.join("\n"),
+      /Installed: .*\nState: unknown: the service manager cannot be reached/,
+    );
+
+    const un = testContext(dir, { os: "linux" });
+    assert.equal(await runService(un, "uninstall", {}, exec), 1);
+    const out = un.io.stdout.join("\n");
+    assert.match(out, /Could not stop the service/);
+    assert.match(out, /Removed /);
+    assert.doesNotMatch(out, /Stopped the service/);
+
     const win = testContext(dir, { os: "windows" });
     assert.equal(await runCli(["service", "status"], win), 1);
     assert.match(win.io.stderr.join("\n"), /supports Linux \(systemd\) and macOS \(launchd\)/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--dry-run prints the unit and the commands and changes nothing; --system", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+  try {
+    const ctx = testContext(dir, { os: "linux", standalone: true, execPath: "/usr/local/bin/ccp" });
+    assert.equal(
+      await runCli(["service", "install", "--dry-run", "--system", "--", "--port", "9000"], ctx),
+      0,
+    );
+    const out = ctx.io.stdout.join("\n");
+    assert.match(out, /^# \/etc\/systemd\/system\/ccp\.service/);
+    assert.match(out, /ExecStart=\/usr\/local\/bin\/ccp serve --port 9000/);
+    assert.match(out, /DynamicUser=yes/);
+    assert.match(out, /Environment=CCP_CONFIG=\/etc\/ccp\/config\.yaml/);
+    assert.match(out, /WorkingDirectory=\/etc\/ccp/);
+    assert.match(out, /WantedBy=multi-user\.target/);
+    assert.match(out, /would run: systemctl enable --now ccp\.service/);
+    await assert.rejects(() => Deno.stat("/etc/systemd/system/ccp.service"), Deno.errors.NotFound);
+    await assert.rejects(() => Deno.stat(`${dir}/xdg/systemd`), Deno.errors.NotFound);
+    const bad = testContext(dir, { os: "linux" });
+    assert.equal(await runCli(["serve", "--system"], bad), 2);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
