@@ -223,10 +223,12 @@ export class Dispatcher<S extends { readonly ok: true }> {
     }
     if (outcome?.kind !== "open" && outcome?.kind !== "keys") return undefined;
     const circuitUntil = outcome.kind === "open" ? outcome.until : now;
-    // Keys set aside after 401/403 had their re-try above: only a cooling key can be probed.
-    if (outcome.kind === "open" && keys.pick(target.model).ok) {
+    // A key may be usable by now: one whose cool-down ended while other targets were tried, or the
+    // keys of a target its open circuit kept ccp from looking at.
+    if (keys.pick(target.model).ok) {
       return { index, until: circuitUntil, wait: 0, mode: { forceBreaker: true } };
     }
+    // Keys set aside after 401/403 had their re-try above: only a cooling key can be probed.
     const soonest = keys.soonest(target.model);
     if (!soonest) return undefined;
     return {

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { UpstreamError } from "../../src/core/errors.ts";
 import { Dispatcher, type DispatchTarget, MAX_WAIT_MS } from "../../src/resilience/dispatcher.ts";
 import { ResilienceRegistry } from "../../src/resilience/registry.ts";
+import { sleep } from "../../src/resilience/clock.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { type Ok, provider, scripted } from "./helpers.ts";
 
@@ -98,4 +99,26 @@ Deno.test("a target with an open circuit and only set-aside keys re-tries them",
   assert.equal(got.target.model, "m");
   assert.deepEqual(calls, [`nim/m ${KEY}`], "the set-aside key had its one re-try");
   assert.equal(keys.snapshot()[0]?.state, "ready", "and is back after answering");
+});
+
+Deno.test("a key whose cool-down ended while the next target was tried gets the probe", async () => {
+  const clock = new FakeClock();
+  const registry = new ResilienceRegistry({ clock });
+  const slow = provider("slow");
+  const { calls, attempt } = scripted({
+    nim: ["ok"],
+    // The backup takes 3 s to fail: m1's 1 s cool-down is over by then.
+    slow: [() => sleep(clock, 3000).then(() => ({ ok: false, status: 500 }) as const)],
+  });
+  const dispatcher = new Dispatcher<Ok>({ registry, attempt, clock, backoff: { random: () => 0 } });
+  const keys = registry.provider(nim).keys;
+  const pick = keys.pick("m1");
+  assert.ok(pick.ok);
+  keys.rateLimited(pick.key, 1000, "m1");
+  const got = await clock.run(
+    dispatcher.dispatch([at("m1"), { provider: slow, model: "b" }], new AbortController().signal),
+  );
+  got.done();
+  assert.equal(got.target.model, "m1");
+  assert.deepEqual(calls, ["slow/b", `nim/m1 ${KEY}`]);
 });
