@@ -38,6 +38,8 @@ export interface PipelineDeps {
   /** Counts a request's input tokens locally and offline. */
   readonly countTokens: (body: Record<string, unknown>) => Promise<number>;
   readonly observers: readonly RequestObserver[];
+  /** Aborted when ccp shuts down, ending the streams still open with an error frame. */
+  readonly shutdown?: AbortSignal;
 }
 
 /** A count_tokens request, parsed and resolved. */
@@ -117,6 +119,7 @@ export class Pipeline {
     try {
       answer = await dispatched.result.open({
         onFirstByte: () => recorder.firstToken(),
+        shutdown: this.#deps.shutdown,
         onEnd: (outcome) => {
           dispatched.done(outcome.cancelled ? undefined : outcome.error);
           // A JSON answer ends as it opens: its first token is its whole body.
