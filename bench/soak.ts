@@ -5,14 +5,18 @@
  * a reset mid-stream or a stall past the idle timeout, and the third key of every provider is
  * always refused with 401), ccp (bench/soak_ccp_runner.ts: the production app) and the client
  * (bench/soak_load_runner.ts: 32 workers that honour Retry-After, as Claude Code does) each run
- * in their own process, with a 3-target chain. A warm-up batch runs first, so lazy loading and
+ * in their own process, with a 3-target chain (`--scenario chain`), or with a 2-target chain of
+ * two models on one provider with a single key (`--scenario same-provider`: the most common free-tier
+ * chain, where a 429 must cool the key only for the model that answered it). A warm-up batch runs first, so lazy loading and
  * JIT are not counted as growth; then the measured batch. Reports complete answers, well-formed
  * errors by kind, malformed answers (must be 0), answers holding a key (must be 0), upstream
- * connections still open at the mock afterwards (must be 0) and ccp's RSS before and after,
+ * connections still open at the mock afterwards (must be 0), requests ccp refused without any
+ * upstream attempt (must be 0: the mock is always reachable) and ccp's RSS before and after,
  * each read after a memory-reducing full GC (growth must be ≤ 10%). Bounded by a watchdog; every
  * child is stopped on exit, error or signal. Exits 1 when a check fails.
  *
- *   deno task bench:soak [--requests 2000] [--warm-up 400] [--concurrency 32] [--rounds 1]
+ *   deno task bench:soak [--scenario chain|same-provider] [--requests 2000] [--warm-up 400]
+ *     [--concurrency 32] [--rounds 1]
  */
 
 import { Child, denoCommand, stopAll } from "./child.ts";
@@ -22,6 +26,39 @@ import { FLAGS, startRunner, usageOf } from "./rig.ts";
 import { SOAK_CCP_FLAGS } from "./soak_ccp_runner.ts";
 import type { SoakJob, SoakResult } from "./soak_load_runner.ts";
 import type { FaultStats } from "../tests/mocks/fault_mock.ts";
+
+/** What the soak runs against: providers with their keys, the keys the mock refuses, the chain. */
+interface Scenario {
+  readonly describe: string;
+  readonly keys: Readonly<Record<string, readonly string[]>>;
+  readonly badKeys: readonly string[];
+  readonly chain: readonly string[];
+}
+
+/** A key long enough to be found if it ever leaked into an answer. */
+const keyOf = (provider: string, n: number) =>
+  `${provider}-soak-key-${n}${"x".repeat(8)}${n}${provider}`;
+
+const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
+  // Three providers with three keys each; the third key of each is always refused (401).
+  chain: () => {
+    const providers = ["p1", "p2", "p3"];
+    const keys = Object.fromEntries(providers.map((p) => [p, [1, 2, 3].map((n) => keyOf(p, n))]));
+    return {
+      describe: "3-target chain, 3 keys per provider (one always refused)",
+      keys,
+      badKeys: providers.map((p) => keys[p]![2]!),
+      chain: providers.map((p) => `${p}/soak-${p}`),
+    };
+  },
+  // Two models of one provider and one key: a 429 on one model must not keep the other from trying.
+  "same-provider": () => ({
+    describe: "2-target chain of two models on one provider, one key",
+    keys: { p1: [keyOf("p1", 1)] },
+    badKeys: [],
+    chain: ["p1/soak-a", "p1/soak-b"],
+  }),
+};
 
 /** The run, as the issue sets it; `--requests`, `--warm-up`, `--concurrency`, `--rounds` override. */
 export const SOAK = {
@@ -37,7 +74,7 @@ export const SOAK = {
   seed: 7,
   /** Clients honour Retry-After as Claude Code does, up to this long. */
   maxRetryAfterMs: 5000,
-  providers: ["p1", "p2", "p3"],
+  scenario: "chain",
   maxRssGrowth: 0.10,
   watchdogMs: 115_000,
 };
@@ -47,21 +84,37 @@ let began = performance.now();
 const step = (text: string) =>
   console.error(`· ${((performance.now() - began) / 1000).toFixed(1).padStart(5)} s  ${text}`);
 
-/** Three keys per provider; the third is refused (401) by the mock, always. */
-function keysOf(provider: string): string[] {
-  return [1, 2, 3].map((n) => `${provider}-soak-key-${n}${"x".repeat(8)}${n}${provider}`);
-}
-
-function configYaml(mockUrl: string): string {
+function configYaml(scenario: Scenario, mockUrl: string): string {
   const lines = ["server: { host: 127.0.0.1, port: 0, log_level: error }", "providers:"];
-  for (const id of SOAK.providers) {
+  for (const [id, keys] of Object.entries(scenario.keys)) {
     lines.push(
-      `  ${id}: { type: anthropic, base_url: "${mockUrl}", api_keys: [${keysOf(id).join(", ")}], ` +
+      `  ${id}: { type: anthropic, base_url: "${mockUrl}", api_keys: [${keys.join(", ")}], ` +
         `timeouts: { first_byte: 5s, idle: ${SOAK.idleMs}ms }, max_retries: 0 }`,
     );
   }
-  lines.push(`routes: { default: [${SOAK.providers.map((id) => `${id}/soak-${id}`).join(", ")}] }`);
+  lines.push(`routes: { default: [${scenario.chain.join(", ")}] }`);
   return lines.join("\n") + "\n";
+}
+
+/** Requests refused without an attempt: how many of each error kind, and one message of each. */
+export interface Unattempted {
+  count: number;
+  byKind: Record<string, number>;
+  samples: Record<string, string>;
+}
+
+/** Of the requests answered with an HTTP error, those of which no attempt reached the mock. */
+async function unattempted(mock: Child, result: SoakResult): Promise<Unattempted> {
+  await mock.send(`unseen ${result.refused.map(([tag]) => tag).join(",")}`);
+  const unseen = new Set(JSON.parse(await mock.expect("unseen ", 5000)) as string[]);
+  const found: Unattempted = { count: 0, byKind: {}, samples: {} };
+  for (const [tag, kind, message] of result.refused) {
+    if (!unseen.has(tag)) continue;
+    found.count++;
+    found.byKind[kind] = (found.byKind[kind] ?? 0) + 1;
+    found.samples[kind] ??= message;
+  }
+  return found;
 }
 
 async function mockStats(mock: Child): Promise<FaultStats> {
@@ -109,7 +162,12 @@ export interface Memory {
 
 /** Everything the soak measured. */
 export interface SoakReport {
+  scenario: string;
   result: SoakResult;
+  /** Requests of the measured batch answered with an error before any upstream attempt. */
+  refusedUnattempted: Unattempted;
+  /** The same for the warm-up batch. */
+  warmUpRefusedUnattempted: Unattempted;
   warmUp: SoakResult;
   upstream: {
     requests: number;
@@ -129,7 +187,7 @@ export interface SoakReport {
   wallSeconds: number;
 }
 
-async function run(root: string, tmp: string): Promise<SoakReport> {
+async function run(root: string, tmp: string, scenario: Scenario): Promise<SoakReport> {
   began = performance.now();
   step("starting the fault mock and ccp (one process each)");
   const mock = await startRunner(root, "fault-mock", FLAGS.mock, "bench/soak_mock_runner.ts", [
@@ -142,40 +200,43 @@ async function run(root: string, tmp: string): Promise<SoakReport> {
     "--drip-ms",
     String(SOAK.dripMs),
     "--bad-keys",
-    SOAK.providers.map((id) => keysOf(id)[2]!).join(","),
+    scenario.badKeys.join(","),
   ]);
   const mockUrl = `http://127.0.0.1:${mock.port}`;
   const configPath = `${tmp}/ccp.yaml`;
-  await Deno.writeTextFile(configPath, configYaml(mockUrl));
+  await Deno.writeTextFile(configPath, configYaml(scenario, mockUrl));
   const ccp = await startRunner(root, "ccp", SOAK_CCP_FLAGS, "bench/soak_ccp_runner.ts", [
     "--config",
     configPath,
     "--port",
     "0",
   ]);
-  const job = (requests: number): SoakJob => ({
+  const job = (requests: number, tag: string): SoakJob => ({
     url: `http://127.0.0.1:${ccp.port}/v1/messages`,
     requests,
+    tag,
     concurrency: SOAK.concurrency,
-    secrets: SOAK.providers.flatMap(keysOf),
+    secrets: Object.values(scenario.keys).flat(),
     requestTimeoutMs: 20_000,
     maxRetryAfterMs: SOAK.maxRetryAfterMs,
   });
 
   step(`warm-up: ${SOAK.warmUp} requests, same fault mix`);
-  const warmUp = await runBatch(root, job(SOAK.warmUp));
+  const warmUp = await runBatch(root, job(SOAK.warmUp, "w"));
   await drained(mock.child, 3000);
   const memory = [await memoryOf(ccp.child)];
   const stats0 = await mockStats(mock.child);
 
   let result: SoakResult | undefined;
+  let refusedUnattempted: Unattempted | undefined;
   let openAtEnd = NaN;
   for (let round = 1; round <= SOAK.rounds; round++) {
     step(
       `soak${SOAK.rounds > 1 ? ` round ${round}/${SOAK.rounds}` : ""}: ${SOAK.requests} ` +
         `requests at concurrency ${SOAK.concurrency}, ${SOAK.faultRate * 100}% faults`,
     );
-    result = await runBatch(root, job(SOAK.requests));
+    result = await runBatch(root, job(SOAK.requests, `r${round}`));
+    refusedUnattempted = await unattempted(mock.child, result);
     step("waiting for upstream connections to drain");
     openAtEnd = await drained(mock.child, 3000);
     memory.push(await memoryOf(ccp.child));
@@ -184,7 +245,10 @@ async function run(root: string, tmp: string): Promise<SoakReport> {
   const peak = await sampleProc(ccp.child.pid);
   step("done");
   return {
+    scenario: SOAK.scenario,
     result: result!,
+    refusedUnattempted: refusedUnattempted!,
+    warmUpRefusedUnattempted: await unattempted(mock.child, warmUp),
     warmUp,
     upstream: {
       requests: stats1.requests - stats0.requests,
@@ -218,13 +282,17 @@ async function memoryOf(ccp: Child): Promise<Memory> {
   };
 }
 
-function render(r: SoakReport): { text: string; failed: string[] } {
+function render(r: SoakReport, scenario: Scenario): { text: string; failed: string[] } {
   const growth = (r.rssAfterMB - r.rssBeforeMB) / r.rssBeforeMB;
   const errors = Object.values(r.result.errors).reduce((n, v) => n + v, 0);
   const checks: Array<[string, boolean]> = [
     [`malformed answers ${r.result.malformed} (must be 0)`, r.result.malformed === 0],
     [`answers holding a key ${r.result.leaks} (must be 0)`, r.result.leaks === 0],
     [`upstream connections open at the end ${r.openAtEnd} (must be 0)`, r.openAtEnd === 0],
+    [
+      `refused without an upstream attempt ${r.refusedUnattempted.count} (must be 0)`,
+      r.refusedUnattempted.count === 0,
+    ],
     [
       `ccp RSS growth ${(growth * 100).toFixed(1)}% (must be ≤ ${SOAK.maxRssGrowth * 100}%)`,
       growth <= SOAK.maxRssGrowth,
@@ -247,10 +315,16 @@ function render(r: SoakReport): { text: string; failed: string[] } {
   );
   const lines = [
     `ccp soak — ${SOAK.requests} requests, concurrency ${SOAK.concurrency}, ` +
-    `${SOAK.faultRate * 100}% injected faults, ${SOAK.providers.length}-target chain, ` +
+    `${SOAK.faultRate * 100}% injected faults, ${scenario.describe}, ` +
     `idle timeout ${SOAK.idleMs} ms, seed ${SOAK.seed}`,
     `  completed OK            ${r.result.ok}`,
-    `  well-formed errors      ${errors}`,
+    `  well-formed errors      ${errors} (refused without an upstream attempt: ` +
+    `${r.refusedUnattempted.count})`,
+    ...Object.entries(r.refusedUnattempted.byKind).map(([kind, n]) =>
+      `    ${String(n).padStart(5)}  refused unattempted: ${kind}\n           e.g. ${
+        r.refusedUnattempted.samples[kind]?.slice(0, 300)
+      }`
+    ),
     ...errorLines,
     `  malformed               ${r.result.malformed}` +
     (r.result.malformedSamples.length ? `  e.g. ${r.result.malformedSamples.join(" | ")}` : ""),
@@ -268,7 +342,8 @@ function render(r: SoakReport): { text: string; failed: string[] } {
     `(${growth >= 0 ? "+" : ""}${(growth * 100).toFixed(1)}%); peak ${f(r.peakRssMB)} MB`,
     `    loaded → after GC, warm-up then each round: ${memory.join("; ")}`,
     `  warm-up                 ${r.warmUp.ok} OK, ${r.warmUp.malformed} malformed of ` +
-    `${SOAK.warmUp}; statuses sent ${JSON.stringify(r.upstream.warmUpStatuses)}`,
+    `${SOAK.warmUp}, ${r.warmUpRefusedUnattempted.count} refused without an upstream attempt; ` +
+    `statuses sent ${JSON.stringify(r.upstream.warmUpStatuses)}`,
     "checks:",
     ...checks.map(([text, met]) => `  ${met ? "✓" : "✗"} ${text}`),
     `wall time ${f(r.wallSeconds)} s`,
@@ -281,6 +356,15 @@ if (import.meta.main) {
     const key = name === "warm-up" ? "warmUp" : name;
     SOAK[key] = Number(flag(Deno.args, name, String(SOAK[key])));
   }
+  SOAK.scenario = flag(Deno.args, "scenario", SOAK.scenario);
+  const makeScenario = SCENARIOS[SOAK.scenario];
+  if (!makeScenario) {
+    console.error(
+      `soak: unknown --scenario "${SOAK.scenario}" (known: ${Object.keys(SCENARIOS).join(", ")})`,
+    );
+    Deno.exit(2);
+  }
+  const scenario = makeScenario();
   const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
   const tmp = await Deno.makeTempDir({ prefix: "ccp-soak-" });
   let bailing = false;
@@ -296,8 +380,8 @@ if (import.meta.main) {
   }
   let code = 0;
   try {
-    const report = await run(root, tmp);
-    const { text, failed } = render(report);
+    const report = await run(root, tmp, scenario);
+    const { text, failed } = render(report, scenario);
     console.log(text);
     await Deno.writeTextFile(`${tmp}/soak.json`, JSON.stringify(report, null, 2));
     console.log(`JSON: ${tmp}/soak.json`);

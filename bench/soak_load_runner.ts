@@ -23,6 +23,8 @@ export interface SoakJob {
    * request, as Claude Code does; 0 fires again at once (a storm no real client makes).
    */
   maxRetryAfterMs: number;
+  /** Prefix of each request's tag (`<tag>-<n>`, sent as the user text) so the mock can tell them apart. */
+  tag: string;
 }
 
 /** What the batch saw. */
@@ -37,28 +39,38 @@ export interface SoakResult {
   malformedSamples: string[];
   /** Answers that contained a key. */
   leaks: number;
+  /**
+   * Requests answered with an HTTP error (no stream) as `[tag, kind, message]`: the mock says
+   * which of them reached it.
+   */
+  refused: Array<[tag: string, kind: string, message: string]>;
   latencyMs: { p50: number; p99: number; max: number };
   /** Total time workers waited on `Retry-After`. */
   retryAfterWaitMs: number;
   elapsedMs: number;
 }
 
-const BODY = JSON.stringify({
-  model: "claude-opus-5-5",
-  max_tokens: 256,
-  messages: [{ role: "user", content: "soak" }],
-  stream: true,
-});
+/** The user text that tags a request: the mock finds it in what reaches the upstream. */
+export const TAG_PREFIX = "soak ";
+
+const bodyOf = (tag: string) =>
+  JSON.stringify({
+    model: "claude-opus-5-5",
+    max_tokens: 256,
+    messages: [{ role: "user", content: `${TAG_PREFIX}${tag}` }],
+    stream: true,
+  });
 
 async function one(
   job: SoakJob,
-): Promise<{ verdict: Verdict; text: string; retryAfterMs?: number }> {
+  tag: string,
+): Promise<{ verdict: Verdict; text: string; status?: number; retryAfterMs?: number }> {
   const signal = AbortSignal.timeout(job.requestTimeoutMs);
   try {
     const res = await fetch(job.url, {
       method: "POST",
       headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-      body: BODY,
+      body: bodyOf(tag),
       signal,
     });
     const text = await res.text();
@@ -70,6 +82,7 @@ async function one(
     return {
       verdict: judgeErrorResponse(res.status, res.headers, text),
       text,
+      status: res.status,
       retryAfterMs: retryAfter > 0 ? retryAfter * 1000 : undefined,
     };
   } catch (error) {
@@ -90,6 +103,7 @@ export async function runSoak(job: SoakJob): Promise<SoakResult> {
     malformed: 0,
     malformedSamples: [],
     leaks: 0,
+    refused: [],
     latencyMs: { p50: NaN, p99: NaN, max: NaN },
     retryAfterWaitMs: 0,
     elapsedMs: 0,
@@ -99,9 +113,9 @@ export async function runSoak(job: SoakJob): Promise<SoakResult> {
   const started = performance.now();
   const worker = async () => {
     while (next < job.requests) {
-      next++;
+      const tag = `${job.tag}-${next++}`;
       const t0 = performance.now();
-      const { verdict, text, retryAfterMs } = await one(job);
+      const { verdict, text, status, retryAfterMs } = await one(job, tag);
       latencies.push(performance.now() - t0);
       const wait = Math.min(retryAfterMs ?? 0, job.maxRetryAfterMs);
       if (wait > 0 && next < job.requests) {
@@ -111,6 +125,7 @@ export async function runSoak(job: SoakJob): Promise<SoakResult> {
       if (job.secrets.some((secret) => text.includes(secret))) result.leaks++;
       if (verdict.outcome === "ok") result.ok++;
       else if (verdict.outcome === "error") {
+        if (status !== undefined) result.refused.push([tag, verdict.kind, verdict.message]);
         result.errors[verdict.kind] = (result.errors[verdict.kind] ?? 0) + 1;
         result.samples[verdict.kind] ??= verdict.message;
       } else {

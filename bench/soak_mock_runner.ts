@@ -2,7 +2,8 @@
 /**
  * The soak's upstream: tests/mocks/fault_mock.ts in its own process, injecting a seeded mix of
  * faults into a share of requests, and always answering 401 for the keys named `--bad-keys`.
- * Listens on 127.0.0.1:0 and prints "ready <port>"; then answers `stats` and `usage` lines on stdin; exits at EOF.
+ * Listens on 127.0.0.1:0 and prints "ready <port>"; then answers `stats` and `usage` lines on
+ * stdin, and `unseen <tag,tag,…>` with the tags no request it received carried; exits at EOF.
  *
  *   deno run --allow-net bench/soak_mock_runner.ts --seed 7 --fault-rate 0.2 \
  *     --idle-ms 500 --drip-ms 30 --bad-keys k3,k6
@@ -10,6 +11,14 @@
 
 import { type Fault, startFaultMock } from "../tests/mocks/fault_mock.ts";
 import { flag, usage } from "./control.ts";
+import { TAG_PREFIX } from "./soak_load_runner.ts";
+
+const TAG = new RegExp(`${TAG_PREFIX}([\\w-]+)`);
+
+/** The soak tag a request carries in its messages, if any. */
+function tagOf(body: Record<string, unknown> | undefined): string | undefined {
+  return body ? TAG.exec(JSON.stringify(body.messages))?.[1] : undefined;
+}
 
 /** Relative weights of the injected faults (the 401s come from the bad keys, on top). */
 export const FAULT_MIX: ReadonlyArray<readonly [weight: number, fault: Fault]> = [
@@ -53,12 +62,17 @@ if (import.meta.main) {
   const everyMs = Number(flag(args, "drip-ms", "0"));
   const bad = new Set(flag(args, "bad-keys", "").split(",").filter(Boolean));
   const refused: Fault = { kind: "status", status: 401, message: "invalid x-api-key" };
+  // Which client requests reached the upstream at all, whatever they were answered.
+  const seen = new Set<string>();
   const mock = startFaultMock({
     // Normal answers drip like a model streaming tokens, so the run has a realistic pace.
-    script: (request) =>
-      request.key && bad.has(request.key)
+    script: (request) => {
+      const tag = tagOf(request.body);
+      if (tag) seen.add(tag);
+      return request.key && bad.has(request.key)
         ? refused
-        : pickFault() ?? { kind: "drip", everyMs, deltas: 8 },
+        : pickFault() ?? { kind: "drip", everyMs, deltas: 8 };
+    },
     // A stall lasts until ccp's idle timeout closes it; past this the mock gives up itself.
     maxHoldMs: Number(flag(args, "idle-ms", "500")) * 20,
     maxConnections: 1024,
@@ -73,6 +87,10 @@ if (import.meta.main) {
     for (const line of lines.map((l) => l.trim())) {
       if (line === "stats") console.log(`stats ${JSON.stringify(mock.stats)}`);
       else if (line === "usage") console.log(`usage ${JSON.stringify(usage())}`);
+      else if (line.startsWith("unseen ")) {
+        const tags = line.slice("unseen ".length).split(",").filter(Boolean);
+        console.log(`unseen ${JSON.stringify(tags.filter((t) => !seen.has(t)))}`);
+      }
     }
   }
   await mock.close();

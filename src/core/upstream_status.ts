@@ -8,7 +8,7 @@
  * so those become a gateway error that names the provider instead.
  */
 
-import type { AnthropicErrorType } from "./errors.ts";
+import { type AnthropicErrorType, STATUS_OF_ERROR_TYPE } from "./errors.ts";
 
 /** Status and error type for the client. */
 export interface ClientError {
@@ -42,6 +42,18 @@ export function clientErrorOf(upstreamStatus: number | undefined): ClientError {
   if (known) return known;
   if (upstreamStatus >= 500) return NO_ANSWER;
   return { status: 400, type: "invalid_request_error" };
+}
+
+/**
+ * What the client is told for an Anthropic error type an upstream sent (an error body, or an
+ * `event: error` mid-stream): the type's status goes through the same table, so an upstream's
+ * `authentication_error` about its key is never relayed as the client's own.
+ */
+export function clientErrorOfType(upstreamType: unknown): ClientError {
+  if (typeof upstreamType !== "string" || !Object.hasOwn(STATUS_OF_ERROR_TYPE, upstreamType)) {
+    return NO_ANSWER;
+  }
+  return clientErrorOf(STATUS_OF_ERROR_TYPE[upstreamType as AnthropicErrorType]);
 }
 
 /** The Anthropic error type for an `event: error` caused by an upstream status or code. */

@@ -65,6 +65,15 @@ interface TryMode {
 
 const NORMAL: TryMode = {};
 
+/** A last-resort probe: which target, when its guards end, how long to wait first, and how. */
+interface Probe {
+  readonly index: number;
+  readonly until: number;
+  /** An announced cool-down still running: waited out before the probe. */
+  readonly wait: number;
+  readonly mode: TryMode;
+}
+
 /** What one request has done so far: attempts made and keys used (`provider#index`). */
 interface Counter {
   attempts: number;
@@ -158,10 +167,12 @@ export class Dispatcher<S extends { readonly ok: true }> {
     for (let i = 0; i < chain.length; i++) {
       const target = chain[i]!;
       const before = outcomes[i];
-      const blocked = before?.kind === "keys" ||
-        (before?.kind === "failed" && before.verdict.cause === "auth");
-      if (!blocked) continue;
       const { keys } = this.#registry.provider(target.provider);
+      // A target skipped for its open circuit never looked at its keys: it may have none left.
+      const blocked = before?.kind === "keys" ||
+        (before?.kind === "failed" && before.verdict.cause === "auth") ||
+        (before?.kind === "open" && !keys.pick(target.model).ok);
+      if (!blocked) continue;
       for (const key of keys.setAside(target.model)) {
         if (counter.tried.has(keyId(target.provider.id, key))) continue;
         signal.throwIfAborted();
@@ -170,47 +181,62 @@ export class Dispatcher<S extends { readonly ok: true }> {
         outcomes[i] = outcome;
       }
     }
-    // Then the one target whose guard ends first gets a probe.
+    // Then the one target whose guards end first gets a probe, skipping announced waits too long
+    // to wait out: the upstream said when, and probing before then earns another 429.
     const now = this.#clock.now();
-    let best: { index: number; until: number; mode: TryMode; hinted: boolean } | undefined;
+    let best: Probe | undefined;
     for (let i = 0; i < chain.length; i++) {
-      const target = chain[i]!;
-      const outcome = outcomes[i];
-      let candidate: typeof best;
-      if (outcome?.kind === "open") {
-        candidate = { index: i, until: outcome.until, mode: { forceBreaker: true }, hinted: false };
-      } else if (
-        (outcome?.kind === "keys" && outcome.keys.cooling > 0) ||
-        (outcome?.kind === "failed" && outcome.verdict.cause === "rate_limit")
-      ) {
-        const soonest = this.#registry.provider(target.provider).keys.soonest(target.model);
-        // A key that just answered 429 without saying when is not asked again at once.
-        const justRefused = outcome.kind === "failed" && !soonest?.hinted;
-        if (soonest && !justRefused) {
-          candidate = {
-            index: i,
-            until: soonest.until,
-            mode: { key: soonest.key, forceBreaker: true },
-            hinted: soonest.hinted,
-          };
-        }
-      }
-      if (candidate && (!best || candidate.until < best.until)) best = candidate;
+      const probe = this.#probeOf(i, chain[i]!, outcomes[i], now);
+      if (probe && probe.wait <= MAX_WAIT_MS && (!best || probe.until < best.until)) best = probe;
     }
     if (!best) return undefined;
-    if (best.hinted) {
-      // The upstream said when: probing before then earns another 429.
-      const wait = best.until - now;
-      if (wait > MAX_WAIT_MS) return undefined;
+    if (best.wait > 0) {
       this.#log?.debug(
-        `${nameOf(refOf(chain[best.index]!))}: waiting ${wait} ms for its cool-down`,
+        `${nameOf(refOf(chain[best.index]!))}: waiting ${best.wait} ms for its cool-down`,
       );
-      await sleep(this.#clock, Math.max(0, wait), signal);
+      await sleep(this.#clock, best.wait, signal);
     }
     const outcome = await this.#tryTarget(chain[best.index]!, signal, counter, best.mode);
     if ("result" in outcome) return outcome;
     outcomes[best.index] = outcome;
     return undefined;
+  }
+
+  /**
+   * When and how a target the guards kept from answering can be probed. A target may have two
+   * guards at once (an open circuit and cooling keys): it is usable when both have ended, the
+   * circuit is ccp's own guess and can be forced, a cool-down the upstream announced cannot.
+   */
+  #probeOf(
+    index: number,
+    target: DispatchTarget,
+    outcome: TargetOutcome | undefined,
+    now: number,
+  ): Probe | undefined {
+    const keys = this.#registry.provider(target.provider).keys;
+    if (outcome?.kind === "failed" && outcome.verdict.cause === "rate_limit") {
+      // A key that just answered 429 without saying when is not asked again at once.
+      const soonest = keys.soonest(target.model);
+      if (!soonest?.hinted) return undefined;
+      const mode = { key: soonest.key, forceBreaker: true };
+      return { index, until: soonest.until, wait: Math.max(0, soonest.until - now), mode };
+    }
+    if (outcome?.kind !== "open" && outcome?.kind !== "keys") return undefined;
+    const circuitUntil = outcome.kind === "open" ? outcome.until : now;
+    // A key may be usable by now: one whose cool-down ended while other targets were tried, or the
+    // keys of a target its open circuit kept ccp from looking at.
+    if (keys.pick(target.model).ok) {
+      return { index, until: circuitUntil, wait: 0, mode: { forceBreaker: true } };
+    }
+    // Keys set aside after 401/403 had their re-try above: only a cooling key can be probed.
+    const soonest = keys.soonest(target.model);
+    if (!soonest) return undefined;
+    return {
+      index,
+      until: Math.max(circuitUntil, soonest.until),
+      wait: soonest.hinted ? Math.max(0, soonest.until - now) : 0,
+      mode: { key: soonest.key, forceBreaker: true },
+    };
   }
 
   async #tryTarget(

@@ -39,6 +39,20 @@ Deno.test("stream events: boundaries, splitting and one read of each event", asy
     const verdict = inspectEvent('event: error\ndata: {"error":{"type":"weird","message":"m"}}');
     assert.deepEqual(verdict, { kind: "error", type: "api_error", message: "m" });
   });
+  await t.step("an upstream's refusal of its key is not relayed as the client's", () => {
+    for (const type of ["authentication_error", "permission_error"]) {
+      const verdict = inspectEvent(
+        `event: error\ndata: {"error":{"type":"${type}","message":"m"}}`,
+      );
+      assert.deepEqual(verdict, { kind: "error", type: "api_error", message: "m" });
+    }
+  });
+  await t.step("other error types keep their meaning", () => {
+    const verdict = inspectEvent(
+      'event: error\ndata: {"error":{"type":"overloaded_error","message":"m"}}',
+    );
+    assert.deepEqual(verdict, { kind: "error", type: "overloaded_error", message: "m" });
+  });
   await t.step("usage from message_start and message_delta", () => {
     const usage: UsageTotals = {};
     noteUsage(usage, { type: "message_start", message: { usage: { input_tokens: 9 } } });

@@ -4,23 +4,13 @@
  * the translator.
  */
 
-import { type AnthropicErrorType, STATUS_OF_ERROR_TYPE, UpstreamError } from "../../core/errors.ts";
+import { UpstreamError } from "../../core/errors.ts";
+import { clientErrorOfType } from "../../core/upstream_status.ts";
 import type {
   AnthropicMessage,
   AnthropicStreamEvent,
   ContentBlock,
 } from "../../protocols/anthropic.ts";
-
-const ERROR_TYPES = new Set<string>([
-  "invalid_request_error",
-  "authentication_error",
-  "permission_error",
-  "not_found_error",
-  "request_too_large",
-  "rate_limit_error",
-  "api_error",
-  "overloaded_error",
-]);
 
 function parseInput(json: string): unknown {
   if (json.trim() === "") return {};
@@ -80,10 +70,8 @@ export function accumulateAnthropicEvents(
         message.usage = { ...message.usage, ...event.usage };
         break;
       case "error": {
-        const type = ERROR_TYPES.has(event.error.type)
-          ? event.error.type as AnthropicErrorType
-          : "api_error";
-        const status = type === "api_error" ? 502 : STATUS_OF_ERROR_TYPE[type];
+        // One status table for every path: an upstream's 401 is never the client's own login.
+        const { status, type } = clientErrorOfType(event.error.type);
         throw new UpstreamError(type, event.error.message, { status });
       }
       default:

@@ -103,7 +103,11 @@ export class OpenAIToAnthropicTranslator {
           `Upstream provider "${this.#o.provider}" sent a malformed chunk: ${event.detail}`,
         );
       } else {
-        const status = typeof event.code === "number" ? event.code : undefined;
+        // Gateways send the upstream's HTTP status as `code`, as a number or a string ("401").
+        const code = typeof event.code === "string" && /^\d{3}$/.test(event.code)
+          ? Number(event.code)
+          : event.code;
+        const status = typeof code === "number" ? code : undefined;
         this.#fail(
           `Upstream provider "${this.#o.provider}" reported an error mid-stream: ${event.message}`,
           errorTypeOfUpstream(status),

@@ -339,6 +339,9 @@ function usageOf(response: ResponsesResponse): UpstreamUsage | undefined {
 /** Anthropic error type for an error code of the Responses API. */
 export function errorTypeOfCode(code: string | undefined): string {
   if (!code) return "api_error";
+  // A refused key (`invalid_api_key`) is ccp's credential for the upstream, neither the client's
+  // login nor a request the client should change: a gateway error, like an upstream 401.
+  if (/api_key|auth|permission|unauthori[sz]ed|forbidden/i.test(code)) return "api_error";
   if (/rate_limit|quota/.test(code)) return "rate_limit_error";
   if (/overloaded|server_is_overloaded/.test(code)) return "overloaded_error";
   if (/invalid|context_length|unsupported/.test(code)) return "invalid_request_error";

@@ -6,6 +6,7 @@
 
 import type { AnthropicErrorType } from "../../core/errors.ts";
 import { isRecord } from "../../core/json.ts";
+import { clientErrorOfType } from "../../core/upstream_status.ts";
 import type { UsageTotals } from "../transport.ts";
 
 /** What one whole SSE event turned out to be. */
@@ -14,17 +15,6 @@ export type EventVerdict =
   | { kind: "stop" }
   | { kind: "error"; type: AnthropicErrorType; message: string }
   | { kind: "malformed"; detail: string };
-
-const ERROR_TYPES: ReadonlySet<string> = new Set<AnthropicErrorType>([
-  "invalid_request_error",
-  "authentication_error",
-  "permission_error",
-  "not_found_error",
-  "request_too_large",
-  "rate_limit_error",
-  "api_error",
-  "overloaded_error",
-]);
 
 /** Index just past the last blank line (the end of the last whole event) in `text`, or 0. */
 export function lastEventEnd(text: string): number {
@@ -84,9 +74,8 @@ function fieldsOf(event: string): { name: string; data?: string } {
 
 function errorOf(parsed: Record<string, unknown>): EventVerdict {
   const error = isRecord(parsed.error) ? parsed.error : parsed;
-  const type = typeof error.type === "string" && ERROR_TYPES.has(error.type)
-    ? error.type as AnthropicErrorType
-    : "api_error";
+  // The upstream's type goes through the status table: its 401 is about ccp's key, not the client.
+  const { type } = clientErrorOfType(error.type);
   const message = typeof error.message === "string" && error.message
     ? error.message
     : JSON.stringify(error).slice(0, 500);

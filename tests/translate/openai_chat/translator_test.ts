@@ -137,6 +137,23 @@ Deno.test("translator edge cases", async (t) => {
     const events = run([delta({ content: "x" }), delta({}, "error")]);
     assert.equal(events.at(-1)?.type, "error");
   });
+  await t.step("a mid-stream error's code goes through the one status table", () => {
+    const table: Array<[string | number | undefined, string]> = [
+      [401, "api_error"],
+      ["401", "api_error"],
+      ["403", "api_error"],
+      [429, "rate_limit_error"],
+      ["429", "rate_limit_error"],
+      ["529", "overloaded_error"],
+      ["invalid_api_key", "api_error"],
+      [undefined, "api_error"],
+    ];
+    for (const [code, type] of table) {
+      const events = run([delta({ content: "x" }), { kind: "error", message: "m", code }]);
+      const last = events.at(-1);
+      assert.equal(last?.type === "error" ? last.error.type : undefined, type, String(code));
+    }
+  });
   await t.step("extra choices (n > 1) are ignored", () => {
     const m = message([
       {

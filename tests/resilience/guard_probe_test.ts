@@ -1,0 +1,124 @@
+/**
+ * The last-resort probe on a fake clock, where a target has more than one guard (an open
+ * circuit and a cooling key) or the guard that ends first is an announced wait too long to
+ * wait out: the probe must still reach an upstream whenever one can be tried.
+ */
+
+import assert from "node:assert/strict";
+import { UpstreamError } from "../../src/core/errors.ts";
+import { Dispatcher, type DispatchTarget, MAX_WAIT_MS } from "../../src/resilience/dispatcher.ts";
+import { ResilienceRegistry } from "../../src/resilience/registry.ts";
+import { sleep } from "../../src/resilience/clock.ts";
+import { FakeClock } from "./fake_clock.ts";
+import { type Ok, provider, scripted } from "./helpers.ts";
+
+const KEY = "sk-live-bbbbbbbbbbbb2222";
+const nim = provider("nim", { apiKeys: [KEY] });
+const at = (model: string): DispatchTarget => ({ provider: nim, model });
+
+function setup() {
+  const clock = new FakeClock();
+  const registry = new ResilienceRegistry({ clock });
+  const { calls, attempt } = scripted({ nim: ["ok"] });
+  const dispatcher = new Dispatcher<Ok>({ registry, attempt, clock, backoff: { random: () => 0 } });
+  const keys = registry.provider(nim).keys;
+  const pick = keys.pick();
+  assert.ok(pick.ok);
+  /** Opens the circuit of `model` for `ms` (three failures, the last announcing the wait). */
+  const open = (model: string, ms: number) => {
+    const breaker = registry.breaker("nim", model);
+    for (let i = 0; i < 3; i++) breaker.failed("upstream answered 503", ms);
+    assert.equal(breaker.snapshot().state, "open");
+  };
+  /** Cools the one key for `model` as after a 429 with `Retry-After`. */
+  const cool = (model: string, ms: number) => keys.rateLimited(pick.key, ms, model);
+  const run = async (chain: DispatchTarget[]) => {
+    const got = await clock.run(dispatcher.dispatch(chain, new AbortController().signal));
+    got.done();
+    return got;
+  };
+  return { clock, calls, open, cool, run, registry };
+}
+
+Deno.test("a target with an open circuit and a cooling key is probed when its key is back", async (t) => {
+  const { clock, calls, open, cool, run, registry } = setup();
+  open("m1", 5000);
+  await clock.advance(3000); // the circuit of m1 has 2 s left
+  cool("m1", 1000); // m1's key is back in 1 s (announced)
+  cool("m2", 4000); // m2's key in 4 s (announced)
+  const started = clock.now();
+  const got = await run([at("m1"), at("m2")]);
+  await t.step("m1 served after its key's announced wait, past its circuit", () => {
+    assert.equal(got.target.model, "m1");
+    assert.deepEqual(calls, [`nim/m1 ${KEY}`]);
+    assert.equal(clock.now() - started, 1000);
+  });
+  await t.step("the answer closed m1's circuit", () => {
+    assert.equal(registry.breaker("nim", "m1").snapshot().state, "closed");
+  });
+});
+
+Deno.test("an announced wait too long to wait out does not keep a later guard from its probe", async (t) => {
+  const { clock, calls, open, cool, run } = setup();
+  const far = MAX_WAIT_MS + 25_000;
+  cool("m1", far); // m1's key: the upstream said "not before `far`"
+  open("m2", far + 10_000); // m2: ccp's own guess, ending later still
+  const started = clock.now();
+  const got = await run([at("m1"), at("m2")]);
+  await t.step("m2 is probed at once past its circuit", () => {
+    assert.equal(got.target.model, "m2");
+    assert.deepEqual(calls, [`nim/m2 ${KEY}`]);
+    assert.equal(clock.now(), started);
+  });
+});
+
+Deno.test("when only announced long waits are left, the answer is model_cooldown and nothing is sent", async () => {
+  const { calls, cool, run } = setup();
+  cool("m1", MAX_WAIT_MS + 20_000);
+  cool("m2", MAX_WAIT_MS + 10_000);
+  try {
+    await run([at("m1"), at("m2")]);
+    assert.fail("expected model_cooldown");
+  } catch (error) {
+    assert.ok(error instanceof UpstreamError, String(error));
+    assert.equal(error.status, 429);
+    assert.equal(error.extra.code, "model_cooldown");
+    assert.equal(error.headers["Retry-After"], String((MAX_WAIT_MS + 10_000) / 1000));
+  }
+  assert.deepEqual(calls, []);
+});
+
+Deno.test("a target with an open circuit and only set-aside keys re-tries them", async () => {
+  const { calls, open, run, registry } = setup();
+  open("m", 5000);
+  const keys = registry.provider(nim).keys;
+  const pick = keys.pick("m");
+  assert.ok(pick.ok);
+  keys.rejected(pick.key, 401, "upstream answered 401: invalid key");
+  const got = await run([at("m")]);
+  assert.equal(got.target.model, "m");
+  assert.deepEqual(calls, [`nim/m ${KEY}`], "the set-aside key had its one re-try");
+  assert.equal(keys.snapshot()[0]?.state, "ready", "and is back after answering");
+});
+
+Deno.test("a key whose cool-down ended while the next target was tried gets the probe", async () => {
+  const clock = new FakeClock();
+  const registry = new ResilienceRegistry({ clock });
+  const slow = provider("slow");
+  const { calls, attempt } = scripted({
+    nim: ["ok"],
+    // The backup takes 3 s to fail: m1's 1 s cool-down is over by then.
+    slow: [() => sleep(clock, 3000).then(() => ({ ok: false, status: 500 }) as const)],
+  });
+  const dispatcher = new Dispatcher<Ok>({ registry, attempt, clock, backoff: { random: () => 0 } });
+  const keys = registry.provider(nim).keys;
+  const pick = keys.pick("m1");
+  assert.ok(pick.ok);
+  keys.rateLimited(pick.key, 1000, "m1");
+  const got = await clock.run(
+    dispatcher.dispatch([at("m1"), { provider: slow, model: "b" }], new AbortController().signal),
+  );
+  got.done();
+  assert.equal(got.target.model, "m1");
+  assert.deepEqual(calls, ["slow/b", `nim/m1 ${KEY}`]);
+});

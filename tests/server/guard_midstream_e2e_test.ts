@@ -1,0 +1,91 @@
+/**
+ * An Anthropic-compatible upstream that refuses its key after the answer has started (an
+ * `event: error` of type `authentication_error` or `permission_error` mid-stream): the client
+ * must hear a gateway error naming the upstream, never its own login failing, whether it
+ * streams or asked for JSON.
+ */
+
+import assert from "node:assert/strict";
+import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+import type { SseEvent } from "../mocks/anthropic_fixtures.ts";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { assertErrorBody, assertErrorFrame, messageBody } from "./_resilience_env.ts";
+
+const KEY = "charlie-credential-03-Sc3z";
+
+function openingThen(type: string, message: string): SseEvent[] {
+  const ev = (event: string, data: Record<string, unknown>): SseEvent => ({
+    event,
+    data: { type: event, ...data },
+  });
+  return [
+    ev("message_start", {
+      message: {
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        model: "m",
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 3, output_tokens: 1 },
+      },
+    }),
+    ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+    ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Hel" } }),
+    { event: "error", data: { type: "error", error: { type, message } } },
+  ];
+}
+
+Deno.test("session: an Anthropic upstream refusing its key mid-stream is not the client's login", async (t) => {
+  for (
+    const [type, words] of [["authentication_error", "invalid x-api-key"], [
+      "permission_error",
+      "key lacks access to this model",
+    ]] as const
+  ) {
+    const mock = startAnthropicMock([{ kind: "stream", events: openingThen(type, words) }]);
+    const ccp = startCcp(testConfig({
+      providers: [provider("anth", { type: "anthropic", baseUrl: mock.url, apiKeys: [KEY] })],
+      routes: { default: "anth/m" },
+    }));
+    const send = (stream: boolean) =>
+      fetch(`${ccp.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+        body: JSON.stringify(messageBody("claude-sonnet-4-5", stream)),
+      });
+    try {
+      await t.step(`${type}, streaming client: the error frame is api_error`, async () => {
+        const res = await send(true);
+        assert.equal(res.status, 200);
+        const events = parseSse(await res.text());
+        assert.deepEqual(events.slice(0, 3).map((e) => e.event), [
+          "message_start",
+          "content_block_start",
+          "content_block_delta",
+        ]);
+        const error = assertErrorFrame(events);
+        assert.equal(error.type, "api_error");
+        assert.match(error.message, new RegExp(words));
+        assert.equal(events.filter((e) => e.event === "error").length, 1);
+        assert.equal(mock.requests.length, 1);
+        assert.equal(mock.requests[0]!.headers.get("x-api-key"), KEY);
+      });
+      await t.step(`${type}, JSON client: 502 api_error, never 401/403`, async () => {
+        const res = await send(false);
+        const body = await res.json();
+        assert.equal(res.status, 502, JSON.stringify(body));
+        const error = assertErrorBody(body);
+        assert.equal(error.type, "api_error");
+        assert.match(error.message, new RegExp(words));
+        assert.ok(!JSON.stringify(body).includes(KEY));
+        assert.equal(mock.requests.length, 2);
+      });
+    } finally {
+      await ccp.close();
+      await mock.close();
+    }
+  }
+});
