@@ -19,6 +19,7 @@ import {
 import { resolveServer, type ServerFlags } from "./server.ts";
 import { didYouMean } from "./suggest.ts";
 import { checkTarget, type KnownProviders } from "./targets.ts";
+import { buildWebTools } from "./web_tools.ts";
 import { dropNullEntries, parseYamlTree } from "./yaml_text.ts";
 
 /** Everything the YAML core needs; no I/O happens inside. */
@@ -170,6 +171,7 @@ export function configFromYaml(input: YamlConfigInput): Config {
 
   const routes = buildChains("routes", config.routes ?? {}, known, problems);
   const aliases = buildChains("aliases", config.aliases ?? {}, known, problems);
+  const webTools = buildWebTools(config.web_tools, problems);
   const routeNames = Object.keys(routes);
   const first = routeNames[0];
   if (first === undefined) {
@@ -196,6 +198,7 @@ export function configFromYaml(input: YamlConfigInput): Config {
     providers,
     routes: orderedRoutes,
     aliases,
+    ...(webTools ? { webTools } : {}),
     warnings,
   });
 }

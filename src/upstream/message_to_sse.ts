@@ -25,21 +25,7 @@ export function messageToSse(message: MessageLike): string {
       message: { ...message, content: [], stop_reason: null, stop_sequence: null },
     }),
   ];
-  content.forEach((block, index) => {
-    const delta = blockDelta(block);
-    const start = delta ? emptyBlock(block) : block;
-    frames.push(
-      sseFrame("content_block_start", { type: "content_block_start", index, content_block: start }),
-    );
-    if (delta) {
-      for (const d of delta) {
-        frames.push(
-          sseFrame("content_block_delta", { type: "content_block_delta", index, delta: d }),
-        );
-      }
-    }
-    frames.push(sseFrame("content_block_stop", { type: "content_block_stop", index }));
-  });
+  content.forEach((block, index) => frames.push(contentBlockFrames(block, index)));
   frames.push(
     sseFrame("message_delta", {
       type: "message_delta",
@@ -52,6 +38,21 @@ export function messageToSse(message: MessageLike): string {
     sseFrame("message_stop", { type: "message_stop" }),
   );
   return frames.join("");
+}
+
+/** One complete content block as its start, delta and stop events, the way Anthropic streams it. */
+export function contentBlockFrames(block: Block, index: number): string {
+  const delta = blockDelta(block);
+  const start = delta ? emptyBlock(block) : block;
+  let text = sseFrame("content_block_start", {
+    type: "content_block_start",
+    index,
+    content_block: start,
+  });
+  for (const d of delta ?? []) {
+    text += sseFrame("content_block_delta", { type: "content_block_delta", index, delta: d });
+  }
+  return text + sseFrame("content_block_stop", { type: "content_block_stop", index });
 }
 
 function emptyBlock(block: Block): Block {

@@ -1,0 +1,133 @@
+/**
+ * The client's one answer for a web tool loop: one message however many model rounds it took,
+ * as JSON or as Anthropic's stream (one `message_start`, each block with the next index as soon
+ * as it is known, usage summed in `message_delta`, one `message_stop`).
+ */
+
+import { sseFrame } from "../core/sse.ts";
+import { toProxyError } from "../core/errors.ts";
+import type { AnthropicMessage } from "../protocols/anthropic.ts";
+import { newMessageId } from "../translate/anthropic/ids.ts";
+import { contentBlockFrames } from "../upstream/message_to_sse.ts";
+import type { Answer, AnswerHooks } from "../upstream/transport.ts";
+import type { ClientBlock } from "./blocks.ts";
+import type { LoopEnd, LoopUsage, WebToolLoop } from "./loop.ts";
+
+/** Who the answer is for. */
+export interface AnswerOptions {
+  readonly clientModel: string;
+  readonly stream: boolean;
+  readonly hooks: AnswerHooks;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Runs the loop up to its first block (a failure of the first round is still an HTTP error),
+ * then answers with the rest.
+ */
+export async function openWebAnswer(loop: WebToolLoop, options: AnswerOptions): Promise<Answer> {
+  const run = loop.run();
+  const first = await run.next();
+  const id = newMessageId();
+  if (!options.stream) {
+    const content: ClientBlock[] = [];
+    let step = first;
+    while (!step.done) {
+      content.push(step.value);
+      step = await run.next();
+    }
+    const message = finalMessage(id, options.clientModel, content, step.value, loop.usage);
+    const usage = totals(loop.usage);
+    options.hooks.onEnd({ usage });
+    return { kind: "json", message, usage };
+  }
+  let index = 0;
+  let ended = false;
+  const end = (outcome: { error?: string; cancelled?: boolean }) => {
+    if (ended) return;
+    ended = true;
+    options.hooks.onEnd({ usage: totals(loop.usage), ...outcome });
+  };
+  const start = sseFrame("message_start", {
+    type: "message_start",
+    message: {
+      ...finalMessage(id, options.clientModel, [], undefined, loop.usage),
+      usage: { ...fullUsage(loop.usage), output_tokens: 0 },
+    },
+  });
+  let pending: IteratorResult<ClientBlock, LoopEnd> | undefined = first;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      options.hooks.onFirstByte?.();
+      controller.enqueue(encoder.encode(start));
+    },
+    async pull(controller) {
+      try {
+        const step = pending ?? await run.next();
+        pending = undefined;
+        if (!step.done) {
+          controller.enqueue(encoder.encode(contentBlockFrames(step.value, index++)));
+          return;
+        }
+        controller.enqueue(encoder.encode(
+          sseFrame("message_delta", {
+            type: "message_delta",
+            delta: { stop_reason: step.value.stopReason, stop_sequence: step.value.stopSequence },
+            usage: deltaUsage(loop.usage),
+          }) + sseFrame("message_stop", { type: "message_stop" }),
+        ));
+        controller.close();
+        end({});
+      } catch (err) {
+        // After the first byte a failure can only be told as an error event.
+        const error = toProxyError(err);
+        controller.enqueue(encoder.encode(sseFrame("error", error.toAnthropicError())));
+        controller.close();
+        end({ error: error.message });
+      }
+    },
+    cancel() {
+      end({ cancelled: true });
+      options.hooks.onCancel();
+      void run.return(undefined as never).catch(() => {});
+    },
+  });
+  return { kind: "stream", body };
+}
+
+function finalMessage(
+  id: string,
+  model: string,
+  content: ClientBlock[],
+  end: LoopEnd | undefined,
+  usage: LoopUsage,
+): AnthropicMessage {
+  return {
+    id,
+    type: "message",
+    role: "assistant",
+    model,
+    content: content as unknown as AnthropicMessage["content"],
+    stop_reason: (end?.stopReason ?? null) as AnthropicMessage["stop_reason"],
+    stop_sequence: end?.stopSequence ?? null,
+    usage: fullUsage(usage),
+  } as AnthropicMessage;
+}
+
+function fullUsage(u: LoopUsage): AnthropicMessage["usage"] {
+  return {
+    ...deltaUsage(u),
+    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    service_tier: "standard",
+    speed: "standard",
+  };
+}
+
+function deltaUsage(u: LoopUsage): LoopUsage {
+  return { ...u, server_tool_use: { ...u.server_tool_use } };
+}
+
+function totals(u: LoopUsage): { inputTokens: number; outputTokens: number } {
+  return { inputTokens: u.input_tokens, outputTokens: u.output_tokens };
+}
