@@ -41,7 +41,7 @@ function textOf(content: unknown): string {
   return content.map((p) => (p as { text?: string }).text ?? "").join("");
 }
 
-// Main turn: call WebSearch, then answer from its result; Claude Code's search request: search. */
+// Main turn: call WebSearch, then answer from its result; Claude Code's search request: search.
 function webSearchScript(log: string[]) {
   return (messages: Msg[], tools: Tool[]): ModelMove => {
     const names = tools.map((t) => t.function?.name ?? "");
