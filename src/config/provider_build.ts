@@ -17,6 +17,7 @@ export const BUILTIN_PROVIDER_DEFAULTS = {
 /** Each protocol's native key header, for providers without a preset. */
 const AUTH_HEADER_OF_TYPE: Readonly<Record<WireProtocol, AuthHeader>> = {
   openai: "bearer",
+  openai_responses: "bearer",
   anthropic: "x-api-key",
   gemini: "x-goog-api-key",
 };

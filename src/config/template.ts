@@ -7,7 +7,7 @@ function presetLines(): string {
   return PRESETS.map((p) => {
     const key = p.keyEnv ? p.keyEnv : "no key";
     const url = p.baseUrl || "(base_url required)";
-    return `#   ${p.id.padEnd(19)}${p.type.padEnd(10)}${key.padEnd(26)}${url}`;
+    return `#   ${p.id.padEnd(19)}${p.type.padEnd(17)}${key.padEnd(26)}${url}`;
   }).join("\n");
 }
 
@@ -115,7 +115,7 @@ export const DOTENV_TEMPLATE =
 # CCP_CONFIG=/path/to/config.yaml
 
 # Provider keys (reference them in config.yaml, e.g. api_key: \${NVIDIA_NIM_API_KEY}).
-${PRESETS.filter((p) => p.keyEnv && !p.local).map((p) => `# ${p.keyEnv}=`).join("\n")}
+${[...new Set(PRESETS.filter((p) => p.keyEnv && !p.local).map((p) => `# ${p.keyEnv}=`))].join("\n")}
 
 # Without a config.yaml, ccp also runs from free-claude-code style variables alone:
 # MODEL=nvidia_nim/z-ai/glm4.7       # provider_id/model/name; a comma list is a failover chain

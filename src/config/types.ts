@@ -1,7 +1,7 @@
 /** The validated, normalised configuration every other module reads. Built once, then frozen. */
 
 /** Wire protocol an upstream speaks. */
-export type WireProtocol = "openai" | "anthropic" | "gemini";
+export type WireProtocol = "openai" | "openai_responses" | "anthropic" | "gemini";
 
 /** How ccp presents a provider's key upstream. */
 export type AuthHeader = "x-api-key" | "bearer" | "x-goog-api-key" | "none";

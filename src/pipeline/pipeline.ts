@@ -111,6 +111,8 @@ export class Pipeline {
       fetch: this.#deps.fetch,
       unreachableHint: unreachableHint(config),
       inputTokens: () => (counted ??= this.#deps.countTokens(body)),
+      learned: this.#deps.registry.learned,
+      log: this.#deps.log,
     };
     const { chain, variants } = chainOf(resolution, config);
     const finish = (outcome: AnswerOutcome) => {

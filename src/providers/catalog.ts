@@ -330,6 +330,14 @@ export const PRESETS: readonly Preset[] = [
     "Moonshot Kimi, OpenAI-compatible API (see moonshot_anthropic for the Anthropic one)",
   ),
   hosted("openai", "openai", "https://api.openai.com/v1", "OPENAI", "bearer", "OpenAI"),
+  hosted(
+    "openai_responses",
+    "openai_responses",
+    "https://api.openai.com/v1",
+    "OPENAI",
+    "bearer",
+    "OpenAI Responses API (Codex models)",
+  ),
   hosted("mistral", "openai", "https://api.mistral.ai/v1", "MISTRAL", "bearer", "Mistral"),
   hosted("xai", "openai", "https://api.x.ai/v1", "XAI", "bearer", "xAI Grok"),
   hosted(

@@ -89,6 +89,16 @@ export class CircuitBreaker {
     return { ok: false, until: this.#openUntil, lastError: this.#lastError };
   }
 
+  /**
+   * Admits a probe although the circuit is open: the last resort of a route with nothing else
+   * left to try. It is the trial unless another one is already running.
+   */
+  force(): Admission {
+    const admission = this.admit();
+    if (admission.ok) return admission;
+    return { ok: true, trial: false };
+  }
+
   /** The target answered (2xx headers): a run of failures to answer is over. */
   answered(): void {
     this.#failures = 0;

@@ -34,6 +34,8 @@ export interface ClassifyContext {
   /** With `auth: passthrough` the key is the client's own, so 401/403 belong to the client. */
   readonly passthroughAuth?: boolean;
   readonly now: number;
+  /** The upstream model the attempt asked for (a 429 that names it limits only that model). */
+  readonly model?: string;
 }
 
 /** The verdict: action, cause, and the server's wait hint when it gave one. */
@@ -41,6 +43,25 @@ export interface Classification {
   readonly action: Action;
   readonly cause: Cause;
   readonly retryAfterMs?: number;
+  /** For a 429: whether it limits the model that answered (usual) or the whole key. */
+  readonly scope?: "model" | "key";
+}
+
+// Body phrases that mark a 429 as the whole key or account being spent, not one model's limit.
+const WHOLE_KEY =
+  /insufficient_quota|exceeded your current quota|check your plan and billing|credit balance|out of credits|account (?:is|has been) (?:limited|suspended|disabled)|(?:daily|monthly) (?:limit|quota) (?:for|of) (?:this|your) (?:key|account)/i;
+// A quota message that names a model (Gemini's free tier: "limit: 10, model: gemini-2.5-pro")
+// is per model even when it speaks of quota.
+const NAMES_A_MODEL = /\bmodel\s*[:=]/i;
+
+/** Whether a 429 limits only the model that answered, or every model of the key. */
+export function rateLimitScope(bodyText: string | undefined, model?: string): "model" | "key" {
+  const text = bodyText ?? "";
+  if (!WHOLE_KEY.test(text)) return "model";
+  if (NAMES_A_MODEL.test(text) || (model !== undefined && model !== "" && text.includes(model))) {
+    return "model";
+  }
+  return "key";
 }
 
 // Body phrases that mark a 429 as provider-wide capacity rather than this key's quota.
@@ -90,8 +111,10 @@ export function classify(failure: Failure, ctx: ClassifyContext): Classification
   if (status === undefined) return classifyError(failure.error);
   const hint = retryAfterFromHeaders(failure.headers, ctx.now);
   if (status === 401 || status === 402 || status === 403) {
+    // With passthrough there is no pool to rotate: the client's own credentials were refused
+    // here, and the next target (with keys of its own) may still serve the request.
     return ctx.passthroughAuth
-      ? { action: "fatal", cause: "client" }
+      ? { action: "next_target", cause: "auth" }
       : { action: "rotate_key", cause: "auth" };
   }
   if (status === 429) {
@@ -100,7 +123,10 @@ export function classify(failure: Failure, ctx: ClassifyContext): Classification
       return verdict("next_target", "rate_limit", hint);
     }
     if (CAPACITY.test(failure.bodyText ?? "")) return serverSide(status, "overloaded", ctx, hint);
-    return verdict("rotate_key", "rate_limit", hint);
+    return {
+      ...verdict("rotate_key", "rate_limit", hint),
+      scope: rateLimitScope(failure.bodyText, ctx.model),
+    };
   }
   if (status === 529) return serverSide(status, "overloaded", ctx, hint);
   if (status >= 500 || status === 408 || status === 409) {

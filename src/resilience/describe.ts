@@ -2,6 +2,7 @@
 
 import { ProxyError } from "../core/errors.ts";
 import { scrubSecrets } from "../core/secrets.ts";
+import { upstreamMessage } from "../core/upstream_message.ts";
 import type { Failure } from "./classify.ts";
 
 const MAX_SNIPPET = 300;
@@ -12,32 +13,6 @@ function innermost(error: unknown): string {
     e = e.cause;
   }
   return e instanceof Error ? e.message : String(e);
-}
-
-/** The human message inside an upstream error body (Anthropic, OpenAI, Gemini shapes), else the text. */
-export function upstreamMessage(bodyText: string | undefined): string {
-  const text = (bodyText ?? "").trim();
-  if (text === "") return "";
-  try {
-    const parsed: unknown = JSON.parse(text);
-    const found = pickMessage(parsed);
-    if (found) return found;
-  } catch {
-    // Not JSON (an HTML error page, plain text): the raw text is the best we have.
-  }
-  return text.replace(/\s+/g, " ");
-}
-
-function pickMessage(value: unknown): string | undefined {
-  if (typeof value === "string") return value;
-  if (Array.isArray(value)) return pickMessage(value[0]);
-  if (typeof value !== "object" || value === null) return undefined;
-  const record = value as Record<string, unknown>;
-  for (const key of ["error", "message", "detail", "msg"]) {
-    const found = pickMessage(record[key]);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 /** `upstream answered 503: Service overloaded`, a timeout or network reason; keys scrubbed. */

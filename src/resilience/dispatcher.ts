@@ -1,4 +1,13 @@
-/** Walks a route's chain: breaker → limiter → key → attempt, then rotate, retry or move on. */
+/**
+ * Walks a route's chain: breaker → limiter → key → attempt, then rotate, retry or move on.
+ *
+ * Guards (breakers, cool-downs, set-aside keys) only reorder and skip while an alternative is
+ * left. When the chain ends with nothing answered and some targets were only skipped, the last
+ * resort runs: every key set aside after a 401/403 gets one re-try, then the target whose guard
+ * ends first gets one probe. A cool-down the upstream itself announced (`Retry-After`) is not
+ * probed early — unless it ends within a few seconds, which are waited out here rather than
+ * bounced to the client as a 429 it would have to retry itself.
+ */
 
 import type { ProviderConfig } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
@@ -7,7 +16,7 @@ import { classify, type Failure } from "./classify.ts";
 import { type Clock, sleep, systemClock } from "./clock.ts";
 import { describeFailure } from "./describe.ts";
 import { exhaustedError, failureError } from "./exhausted.ts";
-import type { KeyLease, KeyPool } from "./key_pool.ts";
+import { type KeyLease, type KeyPool, WHOLE_KEY } from "./key_pool.ts";
 import { type Limiter, LimiterFullError, type Release } from "./limiter.ts";
 import { nameOf, type TargetOutcome, type TargetRef } from "./outcome.ts";
 import type { ResilienceRegistry } from "./registry.ts";
@@ -44,6 +53,29 @@ export interface Dispatched<S> {
    */
   done(failure?: string): void;
 }
+
+/** How a target is tried: normally, or as a last resort past its guards. */
+interface TryMode {
+  /** Admit the attempt although the target's circuit is open. */
+  readonly forceBreaker?: boolean;
+  /** Use this key although it is set aside or cooling (one try, no rotation). */
+  readonly key?: KeyLease;
+}
+
+const NORMAL: TryMode = {};
+
+/** What one request has done so far: attempts made and keys used (`provider#index`). */
+interface Counter {
+  attempts: number;
+  readonly tried: Set<string>;
+}
+
+function keyId(provider: string, key: KeyLease): string {
+  return `${provider}#${key.index}`;
+}
+
+/** The longest announced cool-down waited out inside ccp before answering 429. */
+export const MAX_WAIT_MS = 5000;
 
 /** Dependencies of a {@link Dispatcher}. */
 export interface DispatcherOptions<S extends { readonly ok: true }> {
@@ -88,25 +120,108 @@ export class Dispatcher<S extends { readonly ok: true }> {
    */
   async dispatch(chain: readonly DispatchTarget[], signal: AbortSignal): Promise<Dispatched<S>> {
     const outcomes: TargetOutcome[] = [];
-    const counter = { attempts: 0 };
+    const counter: Counter = { attempts: 0, tried: new Set() };
     for (const target of chain) {
       signal.throwIfAborted();
-      const outcome = await this.#tryTarget(target, signal, counter);
+      const outcome = await this.#tryTarget(target, signal, counter, NORMAL);
       if ("result" in outcome) return outcome;
       outcomes.push(outcome);
     }
+    const rescued = await this.#lastResort(chain, outcomes, signal, counter);
+    if (rescued) return rescued;
+    this.#poolStates(chain, outcomes);
     throw exhaustedError(outcomes, this.#clock.now());
+  }
+
+  // A target whose keys were refused (429, 401/403) is in the state its pool is in, which says how
+  // many keys wait and until when: that, not the last refusal alone, is what the client is told.
+  #poolStates(chain: readonly DispatchTarget[], outcomes: TargetOutcome[]): void {
+    chain.forEach((target, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.kind !== "failed") return;
+      if (outcome.verdict.cause !== "auth" && outcome.verdict.cause !== "rate_limit") return;
+      const pick = this.#registry.provider(target.provider).keys.pick(target.model);
+      if (!pick.ok) outcomes[i] = { kind: "keys", target: refOf(target), keys: pick };
+    });
+  }
+
+  /** Tries what the guards skipped, now that nothing else is left; updates `outcomes` in place. */
+  async #lastResort(
+    chain: readonly DispatchTarget[],
+    outcomes: TargetOutcome[],
+    signal: AbortSignal,
+    counter: Counter,
+  ): Promise<Dispatched<S> | undefined> {
+    // Every key set aside after a 401/403 gets one re-try: keys are fixed or replaced upstream.
+    // Keys refused during this very request are not asked again.
+    for (let i = 0; i < chain.length; i++) {
+      const target = chain[i]!;
+      const before = outcomes[i];
+      const blocked = before?.kind === "keys" ||
+        (before?.kind === "failed" && before.verdict.cause === "auth");
+      if (!blocked) continue;
+      const { keys } = this.#registry.provider(target.provider);
+      for (const key of keys.setAside(target.model)) {
+        if (counter.tried.has(keyId(target.provider.id, key))) continue;
+        signal.throwIfAborted();
+        const outcome = await this.#tryTarget(target, signal, counter, { key, forceBreaker: true });
+        if ("result" in outcome) return outcome;
+        outcomes[i] = outcome;
+      }
+    }
+    // Then the one target whose guard ends first gets a probe.
+    const now = this.#clock.now();
+    let best: { index: number; until: number; mode: TryMode; hinted: boolean } | undefined;
+    for (let i = 0; i < chain.length; i++) {
+      const target = chain[i]!;
+      const outcome = outcomes[i];
+      let candidate: typeof best;
+      if (outcome?.kind === "open") {
+        candidate = { index: i, until: outcome.until, mode: { forceBreaker: true }, hinted: false };
+      } else if (
+        (outcome?.kind === "keys" && outcome.keys.cooling > 0) ||
+        (outcome?.kind === "failed" && outcome.verdict.cause === "rate_limit")
+      ) {
+        const soonest = this.#registry.provider(target.provider).keys.soonest(target.model);
+        // A key that just answered 429 without saying when is not asked again at once.
+        const justRefused = outcome.kind === "failed" && !soonest?.hinted;
+        if (soonest && !justRefused) {
+          candidate = {
+            index: i,
+            until: soonest.until,
+            mode: { key: soonest.key, forceBreaker: true },
+            hinted: soonest.hinted,
+          };
+        }
+      }
+      if (candidate && (!best || candidate.until < best.until)) best = candidate;
+    }
+    if (!best) return undefined;
+    if (best.hinted) {
+      // The upstream said when: probing before then earns another 429.
+      const wait = best.until - now;
+      if (wait > MAX_WAIT_MS) return undefined;
+      this.#log?.debug(
+        `${nameOf(refOf(chain[best.index]!))}: waiting ${wait} ms for its cool-down`,
+      );
+      await sleep(this.#clock, Math.max(0, wait), signal);
+    }
+    const outcome = await this.#tryTarget(chain[best.index]!, signal, counter, best.mode);
+    if ("result" in outcome) return outcome;
+    outcomes[best.index] = outcome;
+    return undefined;
   }
 
   async #tryTarget(
     target: DispatchTarget,
     signal: AbortSignal,
-    counter: { attempts: number },
+    counter: Counter,
+    mode: TryMode,
   ): Promise<Dispatched<S> | TargetOutcome> {
-    const ref: TargetRef = { provider: target.provider.id, model: target.model };
+    const ref = refOf(target);
     const { keys, limiter } = this.#registry.provider(target.provider);
     const breaker = this.#registry.breaker(ref.provider, ref.model);
-    const admission = breaker.admit();
+    const admission = mode.forceBreaker ? breaker.force() : breaker.admit();
     if (!admission.ok) {
       this.#log?.debug(`${nameOf(ref)}: skipped, circuit open`);
       return { kind: "open", target: ref, until: admission.until, lastError: admission.lastError };
@@ -116,10 +231,17 @@ export class Dispatcher<S extends { readonly ok: true }> {
       let retries = 0;
       let rotations = 0;
       for (;;) {
-        const slot = await this.#slot(ref, keys, limiter, signal);
+        const slot = await this.#slot(
+          ref,
+          keys,
+          limiter,
+          signal,
+          rotations === 0 ? mode.key : undefined,
+        );
         if ("kind" in slot) return slot;
         const { release, key } = slot;
         counter.attempts++;
+        counter.tried.add(keyId(ref.provider, key));
         const result = await this.#run(target, key, signal);
         if (signal.aborted) {
           release();
@@ -127,7 +249,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
           throw signal.reason;
         }
         if (result.ok) {
-          keys.succeeded(key);
+          keys.succeeded(key, target.model);
           // An answer ends a run of failures to answer at once (streams in flight vouch for the
           // target); the verdict on the answer itself waits for done(): it may still die mid-way.
           breaker.answered();
@@ -147,6 +269,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
           fallbackOn: target.provider.fallbackOn,
           passthroughAuth: target.provider.auth === "passthrough",
           now,
+          model: target.model,
         });
         const detail = describeFailure(result, target.provider.apiKeys);
         const failed: TargetOutcome = {
@@ -160,11 +283,15 @@ export class Dispatcher<S extends { readonly ok: true }> {
 
         if (verdict.action === "fatal") throw failureError(failed, now);
         if (verdict.action === "rotate_key") {
-          if (verdict.cause === "rate_limit") keys.rateLimited(key, verdict.retryAfterMs);
-          else keys.rejected(key, result.status ?? 0, detail);
-          // Each rotation sets a key aside, so the pool runs dry first; this only stops a loop of
-          // zero-length cool-downs (`Retry-After: 0`).
-          if (++rotations > keys.size) return failed;
+          if (verdict.cause === "rate_limit") {
+            const scope = verdict.scope === "key" ? WHOLE_KEY : target.model;
+            keys.rateLimited(key, verdict.retryAfterMs, scope);
+          } else keys.rejected(key, result.status ?? 0, detail);
+          // A last-resort key had its one try. Otherwise each rotation sets a key aside, so the
+          // pool runs dry first; this only stops a loop of zero-length cool-downs (`Retry-After: 0`).
+          if (mode.key || ++rotations > keys.size) return failed;
+          // No key left to rotate to: what happened is this failure, not "no key".
+          if (!keys.pick(target.model).ok) return failed;
           continue;
         }
         const hint = verdict.retryAfterMs;
@@ -200,15 +327,17 @@ export class Dispatcher<S extends { readonly ok: true }> {
   }
 
   // Looks at the keys before queueing (waiting for a slot on a target with no usable key is
-  // pointless) and again after, since the wait may have outlived the key.
+  // pointless) and again after, since the wait may have outlived the key. A last-resort key is
+  // used as given.
   async #slot(
     ref: TargetRef,
     keys: KeyPool,
     limiter: Limiter,
     signal: AbortSignal,
+    forced?: KeyLease,
   ): Promise<{ release: Release; key: KeyLease } | TargetOutcome> {
-    const early = keys.pick();
-    if (!early.ok) return { kind: "keys", target: ref, keys: early };
+    const early = forced ? undefined : keys.pick(ref.model);
+    if (early && !early.ok) return { kind: "keys", target: ref, keys: early };
     let release: Release;
     try {
       release = await limiter.acquire(signal);
@@ -218,7 +347,8 @@ export class Dispatcher<S extends { readonly ok: true }> {
       }
       throw error;
     }
-    const pick = keys.pick();
+    if (forced) return { release, key: forced };
+    const pick = keys.pick(ref.model);
     if (pick.ok) return { release, key: pick.key };
     release();
     return { kind: "keys", target: ref, keys: pick };
@@ -244,4 +374,8 @@ export class Dispatcher<S extends { readonly ok: true }> {
       },
     };
   }
+}
+
+function refOf(target: DispatchTarget): TargetRef {
+  return { provider: target.provider.id, model: target.model };
 }

@@ -1,6 +1,7 @@
 /** The errors a client gets when no target answered, never leaking a key or a 401. */
 
-import { type AnthropicErrorType, ProxyError, UpstreamError } from "../core/errors.ts";
+import { ProxyError, UpstreamError } from "../core/errors.ts";
+import { type ClientError, clientErrorOf } from "../core/upstream_status.ts";
 import { secondsUntil } from "./clock.ts";
 import { nameOf, type TargetOutcome } from "./outcome.ts";
 
@@ -35,31 +36,20 @@ export function describeOutcome(outcome: TargetOutcome, now: number): string {
   }
 }
 
-// Status and type for the last upstream failure; 401/403 become 502 so Claude Code does not
-// think its own token is wrong and retry its login.
-function mapStatus(outcome: Failed): { status: number; type: AnthropicErrorType } {
+// Status and type for the last upstream failure: ccp's own errors keep theirs, failures without
+// an HTTP answer are gateway errors, everything else goes through the one status table.
+function mapStatus(outcome: Failed): ClientError {
   const { status, error } = outcome.failure;
   const { cause } = outcome.verdict;
-  if (
-    cause === "local" && error instanceof ProxyError && error.status !== 401 && error.status !== 403
-  ) {
-    return { status: error.status, type: error.errorType };
+  if (cause === "local" && error instanceof ProxyError) {
+    // ccp's own verdict keeps its status, but never poses as the client's token being refused.
+    return error.status === 401 || error.status === 403
+      ? clientErrorOf(error.status)
+      : { status: error.status, type: error.errorType };
   }
-  if (cause === "connect" || cause === "network") return { status: 502, type: "api_error" };
-  if (cause === "timeout" || status === 408) return { status: 504, type: "api_error" };
-  if (status === undefined) return { status: 502, type: "api_error" };
-  if (status === 429) return { status: 429, type: "rate_limit_error" };
-  if (status === 529) return { status: 529, type: "overloaded_error" };
-  if (status === 503 || status === 504) return { status, type: "api_error" };
-  if (status >= 500 || cause === "auth" || status === 409) {
-    return { status: 502, type: "api_error" };
-  }
-  // Only with auth: passthrough, where the client's own credentials were refused.
-  if (status === 401) return { status, type: "authentication_error" };
-  if (status === 403) return { status, type: "permission_error" };
-  if (status === 404) return { status, type: "not_found_error" };
-  if (status === 413) return { status, type: "request_too_large" };
-  return { status: 400, type: "invalid_request_error" };
+  if (cause === "timeout") return { status: 504, type: "api_error" };
+  if (cause === "connect" || cause === "network") return clientErrorOf(undefined);
+  return clientErrorOf(status);
 }
 
 /** The last upstream failure as an Anthropic error naming provider, model and reason. */
@@ -90,10 +80,24 @@ function perProvider(outcomes: readonly KeysOutcome[]): KeysOutcome[] {
   return [...seen.values()];
 }
 
-function modelCooldown(outcomes: readonly KeysOutcome[], now: number): UpstreamError {
-  const retryAt = Math.min(
-    ...outcomes.filter((o) => o.keys.cooling > 0).map((o) => o.keys.retryAt),
-  );
+/** When an outcome is a 429 cool-down the upstream announced and that is still running, its end. */
+function announcedCooldown(outcome: TargetOutcome, now: number): number | undefined {
+  if (outcome.kind === "keys") {
+    const k = outcome.keys;
+    return k.reason === "cooling" && k.hinted && k.retryAt > now ? k.retryAt : undefined;
+  }
+  if (outcome.kind === "failed" && outcome.verdict.cause === "rate_limit") {
+    const hint = outcome.verdict.retryAfterMs;
+    return hint !== undefined && hint > 0 ? now + hint : undefined;
+  }
+  return undefined;
+}
+
+function modelCooldown(
+  outcomes: readonly TargetOutcome[],
+  retryAt: number,
+  now: number,
+): UpstreamError {
   const seconds = secondsUntil(retryAt, now);
   const message = `All credentials are cooling down after rate limits (429): ${
     outcomes.map((o) => describeOutcome(o, now)).join("; ")
@@ -121,15 +125,28 @@ function authUnavailable(outcomes: readonly KeysOutcome[], now: number): Upstrea
   });
 }
 
-/** The error for a chain where no target answered, chosen from all target outcomes. */
+/**
+ * The error for a chain where no target answered, chosen from all target outcomes:
+ * `model_cooldown` only when every remaining reason is a 429 whose announced wait has not passed.
+ */
 export function exhaustedError(outcomes: readonly TargetOutcome[], now: number): UpstreamError {
+  const announced = outcomes.map((o) => announcedCooldown(o, now));
+  if (outcomes.length > 0 && announced.every((until) => until !== undefined)) {
+    return modelCooldown(outcomes, Math.min(...(announced as number[])), now);
+  }
   const failed = outcomes.findLast((o): o is Failed => o.kind === "failed");
   if (failed) return failureError(failed, now);
   const keys = outcomes.filter((o): o is KeysOutcome => o.kind === "keys");
   if (outcomes.length > 0 && keys.length === outcomes.length) {
-    return keys.some((o) => o.keys.cooling > 0)
-      ? modelCooldown(keys, now)
-      : authUnavailable(keys, now);
+    const cooling = keys.filter((o) => o.keys.cooling > 0);
+    if (cooling.length === 0) return authUnavailable(keys, now);
+    // Cooling on ccp's own guess (no Retry-After from the upstream): a rate limit, not a promise.
+    const seconds = secondsUntil(Math.min(...cooling.map((o) => o.keys.retryAt)), now);
+    return new UpstreamError(
+      "rate_limit_error",
+      `Rate limited (429): ${keys.map((o) => describeOutcome(o, now)).join("; ")}.`,
+      { status: 429, upstreamStatus: 429, headers: { "Retry-After": String(seconds) } },
+    );
   }
   const reasons = outcomes.map((o) => describeOutcome(o, now)).join("; ");
   if (outcomes.length > 0 && outcomes.every((o) => o.kind === "busy")) {

@@ -1,4 +1,12 @@
-/** A provider's API keys: sticky rotation, 429 cool-downs, 401/403 set-asides, never a raw key shown. */
+/**
+ * A provider's API keys: sticky rotation, 429 cool-downs per key and upstream model, 401/403
+ * set-asides per key, never a raw key shown.
+ *
+ * Free tiers (NVIDIA NIM, Gemini, OpenRouter's free models, …) limit each model on its own, so a
+ * 429 for one model says nothing about the key's other models: a chain of two models on one
+ * provider must still reach the second. Only a 429 that says the whole key or account is spent
+ * cools the key for every model.
+ */
 
 import { redactKey } from "../core/secrets.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -19,12 +27,22 @@ export interface KeysUnavailable {
   readonly blocked: number;
   /** Earliest moment a cooling key comes back (or a blocked one is re-tried when none cools). */
   readonly retryAt: number;
+  /** True when every cooling key waits out a `Retry-After` the upstream itself sent. */
+  readonly hinted: boolean;
   /** Statuses that blocked keys, most recent first, without repeats. */
   readonly recentStatuses: readonly number[];
 }
 
 /** Result of {@link KeyPool.pick}. */
 export type KeyPick = { ok: true; key: KeyLease } | ({ ok: false } & KeysUnavailable);
+
+/** A cooling key whose cool-down ends first, for a last-resort probe. */
+export interface SoonestKey {
+  readonly key: KeyLease;
+  readonly until: number;
+  /** The wait is the upstream's own `Retry-After`, not ccp's guess. */
+  readonly hinted: boolean;
+}
 
 /** Per-key state for GET /health. */
 export interface KeySnapshot {
@@ -34,6 +52,8 @@ export interface KeySnapshot {
   readonly status?: number;
   readonly reason?: string;
   readonly uses: number;
+  /** Models this key is cooling down for after a 429 (the key serves its other models). */
+  readonly models?: Readonly<Record<string, { until: number; hinted: boolean }>>;
 }
 
 /** Tuning for a {@link KeyPool}; every field has a default. */
@@ -43,24 +63,36 @@ export interface KeyPoolOptions {
   readonly clock?: Clock;
   /** First 429 cool-down without a server hint; doubles per consecutive 429. */
   readonly coolBaseMs?: number;
-  /** No cool-down, hinted or not, lasts longer (so a "reset in 3 days" is re-probed: providers announce resets days away that come sooner). */
+  /** No cool-down, hinted or not, lasts longer: providers announce resets that come sooner. */
   readonly coolMaxMs?: number;
   /** How long a 401/403/402 key is set aside before it is tried again. */
   readonly blockMs?: number;
 }
 
+/** A 429 cool-down of one key, for one model or (under {@link WHOLE_KEY}) for all of them. */
+interface Cooling {
+  until: number;
+  strikes: number;
+  hinted: boolean;
+}
+
 interface Slot {
   readonly lease: KeyLease;
-  state: "ready" | "cooling" | "blocked";
-  until: number;
+  /** Set aside after 401/402/403 until this moment (0: not blocked). */
+  blockedUntil: number;
   status?: number;
   reason?: string;
-  strikes: number;
+  /** 429 cool-downs by upstream model; {@link WHOLE_KEY} for the whole key. */
+  readonly cooling: Map<string, Cooling>;
+  /** Consecutive 429s per model (kept after a cool-down ends, cleared by a success). */
+  readonly strikes: Map<string, number>;
   uses: number;
   /** Order in which keys were set aside, for "most recent first". */
   setAsideSeq: number;
 }
 
+/** The cool-down key of a 429 that limits every model of the key. */
+export const WHOLE_KEY = "*";
 const THIRTY_MINUTES = 30 * 60_000;
 
 /** `key 2 (…abcd)` for the key at `index`, or `no key`; the only way a key is ever shown. */
@@ -84,9 +116,9 @@ export class KeyPool {
     const values = keys.length > 0 ? keys : [""];
     this.#slots = values.map((value, index) => ({
       lease: { index, value, label: labelOf(value, index) },
-      state: "ready",
-      until: 0,
-      strikes: 0,
+      blockedUntil: 0,
+      cooling: new Map(),
+      strikes: new Map(),
       uses: 0,
       setAsideSeq: 0,
     }));
@@ -102,25 +134,27 @@ export class KeyPool {
     return this.#slots.length;
   }
 
-  /** The current key if usable, else the next usable one in order, else why none is. */
-  pick(): KeyPick {
-    this.#expire();
+  /** The current key if usable for `model`, else the next usable one in order, else why none is. */
+  pick(model: string = WHOLE_KEY): KeyPick {
+    const now = this.#clock.now();
     for (let step = 0; step < this.#slots.length; step++) {
       const index = (this.#current + step) % this.#slots.length;
       const slot = this.#slots[index]!;
-      if (slot.state !== "ready") continue;
+      if (!this.#usable(slot, model, now)) continue;
       if (index !== this.#current) this.#moveTo(index);
       return { ok: true, key: slot.lease };
     }
-    return { ok: false, ...this.#unavailable() };
+    return { ok: false, ...this.#unavailable(model, now) };
   }
 
-  /** Records a success: clears the key's 429 history and rotates once `usageLimit` is reached. */
-  succeeded(key: KeyLease): void {
+  /** Records a success for `model`: clears its 429 history and rotates once `usageLimit` is reached. */
+  succeeded(key: KeyLease, model: string = WHOLE_KEY): void {
     const slot = this.#slots[key.index];
     if (!slot) return;
     slot.uses++;
-    slot.strikes = 0;
+    slot.strikes.delete(model);
+    slot.strikes.delete(WHOLE_KEY);
+    if (slot.blockedUntil > 0) this.#unblock(slot); // a set-aside key that answered is back
     if (key.index !== this.#current) return;
     this.#sinceRotation++;
     if (this.#usageLimit > 0 && this.#sinceRotation >= this.#usageLimit) {
@@ -128,42 +162,120 @@ export class KeyPool {
     }
   }
 
-  /** Cools a key after a 429: for the hint when given, else 1 s doubling per repeat; both capped. */
-  rateLimited(key: KeyLease, retryAfterMs?: number): void {
+  /**
+   * Cools a key after a 429 for `model` (every model with {@link WHOLE_KEY}): for the server's
+   * hint when given, else 1 s doubling per repeat; both capped.
+   */
+  rateLimited(key: KeyLease, retryAfterMs?: number, model: string = WHOLE_KEY): void {
     const slot = this.#slots[key.index];
     if (!slot) return;
-    const grown = this.#coolBaseMs * 2 ** slot.strikes;
-    const wait = Math.min(retryAfterMs ?? grown, this.#coolMaxMs);
-    slot.strikes++;
-    this.#setAside(slot, "cooling", wait, 429, "rate limited (429)");
+    const strikes = slot.strikes.get(model) ?? 0;
+    const grown = this.#coolBaseMs * 2 ** strikes;
+    const wait = Math.max(0, Math.min(retryAfterMs ?? grown, this.#coolMaxMs));
+    slot.strikes.set(model, strikes + 1);
+    slot.cooling.set(model, {
+      until: this.#clock.now() + wait,
+      strikes: strikes + 1,
+      hinted: retryAfterMs !== undefined,
+    });
+    slot.setAsideSeq = ++this.#seq;
+    if (key.index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
   }
 
-  /** Sets a key aside after 401/402/403 with the status and a short reason (never the key). */
+  /** Sets a key aside (every model) after 401/402/403 with the status and a short reason. */
   rejected(key: KeyLease, status: number, reason: string): void {
     const slot = this.#slots[key.index];
     if (!slot) return;
-    this.#setAside(slot, "blocked", this.#blockMs, status, reason);
+    slot.blockedUntil = this.#clock.now() + this.#blockMs;
+    slot.status = status;
+    slot.reason = reason;
+    slot.setAsideSeq = ++this.#seq;
+    if (key.index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
+  }
+
+  /** Keys set aside after 401/402/403 that are not cooling for `model`: each is worth one re-try. */
+  setAside(model: string = WHOLE_KEY): KeyLease[] {
+    const now = this.#clock.now();
+    return this.#slots
+      .filter((s) => s.blockedUntil > now && this.#coolingFor(s, model, now) === undefined)
+      .map((s) => s.lease);
+  }
+
+  /** The key (not set aside) whose 429 cool-down for `model` ends first, if one is cooling. */
+  soonest(model: string = WHOLE_KEY): SoonestKey | undefined {
+    const now = this.#clock.now();
+    let best: SoonestKey | undefined;
+    for (const slot of this.#slots) {
+      if (slot.blockedUntil > now) continue;
+      const cooling = this.#coolingFor(slot, model, now);
+      if (cooling && (!best || cooling.until < best.until)) {
+        best = { key: slot.lease, until: cooling.until, hinted: cooling.hinted };
+      }
+    }
+    return best;
   }
 
   /** Per-key state for GET /health. */
   snapshot(): KeySnapshot[] {
-    this.#expire();
-    return this.#slots.map((s) => ({
-      label: s.lease.label,
-      state: s.state,
-      uses: s.uses,
-      ...(s.state === "ready" ? {} : { until: s.until, status: s.status, reason: s.reason }),
-    }));
+    const now = this.#clock.now();
+    return this.#slots.map((s) => {
+      const whole = this.#coolingFor(s, WHOLE_KEY, now);
+      const models: Record<string, { until: number; hinted: boolean }> = {};
+      for (const [model, c] of s.cooling) {
+        if (model !== WHOLE_KEY && c.until > now) {
+          models[model] = { until: c.until, hinted: c.hinted };
+        }
+      }
+      const blocked = s.blockedUntil > now;
+      const base = { label: s.lease.label, uses: s.uses };
+      const perModel = Object.keys(models).length > 0 ? { models } : {};
+      if (blocked) {
+        return {
+          ...base,
+          state: "blocked",
+          until: s.blockedUntil,
+          status: s.status,
+          reason: s.reason,
+          ...perModel,
+        };
+      }
+      if (whole) {
+        return {
+          ...base,
+          state: "cooling",
+          until: whole.until,
+          status: 429,
+          reason: "rate limited (429)",
+          ...perModel,
+        };
+      }
+      return { ...base, state: "ready", ...perModel };
+    });
   }
 
-  #setAside(slot: Slot, state: "cooling" | "blocked", ms: number, status: number, reason: string) {
-    const now = this.#clock.now();
-    slot.state = state;
-    slot.until = now + Math.max(0, ms);
-    slot.status = status;
-    slot.reason = reason;
-    slot.setAsideSeq = ++this.#seq;
-    if (slot.lease.index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
+  #usable(slot: Slot, model: string, now: number): boolean {
+    if (slot.blockedUntil > now) return false;
+    if (slot.blockedUntil > 0) this.#unblock(slot);
+    return this.#coolingFor(slot, model, now) === undefined;
+  }
+
+  /** The cool-down that keeps `slot` from serving `model` now, if any (expired ones are dropped). */
+  #coolingFor(slot: Slot, model: string, now: number): Cooling | undefined {
+    let found: Cooling | undefined;
+    for (const name of model === WHOLE_KEY ? [WHOLE_KEY] : [model, WHOLE_KEY]) {
+      const c = slot.cooling.get(name);
+      if (!c) continue;
+      // Expiry is checked lazily on read, so no timers run per key.
+      if (c.until <= now) slot.cooling.delete(name);
+      else if (!found || c.until > found.until) found = c;
+    }
+    return found;
+  }
+
+  #unblock(slot: Slot): void {
+    slot.blockedUntil = 0;
+    slot.status = undefined;
+    slot.reason = undefined;
   }
 
   #moveTo(index: number): void {
@@ -171,29 +283,27 @@ export class KeyPool {
     this.#sinceRotation = 0;
   }
 
-  // Expiry is checked lazily on read, so no timers run per key.
-  #expire(): void {
-    const now = this.#clock.now();
+  #unavailable(model: string, now: number): KeysUnavailable {
+    const cooling: Cooling[] = [];
+    const blocked: Slot[] = [];
     for (const slot of this.#slots) {
-      if (slot.state !== "ready" && slot.until <= now) {
-        slot.state = "ready";
-        slot.status = undefined;
-        slot.reason = undefined;
+      if (slot.blockedUntil > now) blocked.push(slot);
+      else {
+        const c = this.#coolingFor(slot, model, now);
+        if (c) cooling.push(c);
       }
     }
-  }
-
-  #unavailable(): KeysUnavailable {
-    const cooling = this.#slots.filter((s) => s.state === "cooling");
-    const blocked = this.#slots.filter((s) => s.state === "blocked");
-    const pool = cooling.length > 0 ? cooling : blocked;
     const recent = [...blocked].sort((a, b) => b.setAsideSeq - a.setAsideSeq)
       .map((s) => s.status ?? 0);
+    const untils = cooling.length > 0
+      ? cooling.map((c) => c.until)
+      : blocked.map((s) => s.blockedUntil);
     return {
       reason: cooling.length > 0 ? "cooling" : "blocked",
       cooling: cooling.length,
       blocked: blocked.length,
-      retryAt: Math.min(...pool.map((s) => s.until)),
+      retryAt: Math.min(...untils),
+      hinted: cooling.length > 0 && cooling.every((c) => c.hinted),
       recentStatuses: [...new Set(recent)],
     };
   }

@@ -5,6 +5,7 @@ import { type BreakerOptions, type BreakerSnapshot, CircuitBreaker } from "./cir
 import { type Clock, systemClock } from "./clock.ts";
 import { KeyPool, type KeyPoolOptions, type KeySnapshot } from "./key_pool.ts";
 import { Limiter, type LimiterSnapshot } from "./limiter.ts";
+import { LearnedParams } from "./learned_params.ts";
 
 /** A provider's key pool and limiter. */
 export interface ProviderState {
@@ -26,6 +27,8 @@ export interface ResilienceSnapshot {
   readonly providers: Record<string, { keys: KeySnapshot[]; limiter: LimiterSnapshot }>;
   /** Keyed `provider/model`. */
   readonly targets: Record<string, BreakerSnapshot>;
+  /** Optional parameters left out per `provider/model`, learned from the upstream's 400s. */
+  readonly learned_params: Record<string, string[]>;
 }
 
 interface Entry {
@@ -53,6 +56,8 @@ export class ResilienceRegistry {
   readonly #clock: Clock;
   readonly #providers = new Map<string, Entry>();
   readonly #breakers = new Map<string, CircuitBreaker>();
+  /** Parameters upstreams refused, kept across config reloads like the other guards' state. */
+  readonly learned = new LearnedParams();
 
   constructor(options: RegistryOptions = {}) {
     this.#options = options;
@@ -102,7 +107,7 @@ export class ResilienceRegistry {
     }
     const targets: ResilienceSnapshot["targets"] = {};
     for (const [id, breaker] of this.#breakers) targets[id] = breaker.snapshot();
-    return { providers, targets };
+    return { providers, targets, learned_params: this.learned.snapshot() };
   }
 
   #prune(): void {

@@ -8,6 +8,7 @@ import { anthropicTransport } from "../upstream/anthropic/transport.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
 import { geminiTransport } from "../upstream/gemini/transport.ts";
 import { openAITransport } from "../upstream/openai_chat/transport.ts";
+import { openAIResponsesTransport } from "../upstream/openai_responses/transport.ts";
 import { VERSION } from "../version.ts";
 import { createApp } from "./app.ts";
 import type { AppDeps } from "./deps.ts";
@@ -16,6 +17,7 @@ import type { AppDeps } from "./deps.ts";
 export const TRANSPORTS: AppDeps["transports"] = {
   anthropic: anthropicTransport,
   openai: openAITransport,
+  openai_responses: openAIResponsesTransport,
   gemini: geminiTransport,
 };
 

@@ -1,48 +1,10 @@
 /** Upstream failures → Anthropic errors that name the provider, model and cause. */
 
-import { type AnthropicErrorType, UpstreamError } from "../core/errors.ts";
+import { UpstreamError } from "../core/errors.ts";
+import { upstreamMessage } from "../core/upstream_message.ts";
+import { clientErrorOf } from "../core/upstream_status.ts";
 import { scrubSecrets } from "../core/secrets.ts";
 import { capitalise } from "../core/text.ts";
-
-/** What the client is told for each upstream HTTP status. */
-export function mapUpstreamStatus(status: number): { status: number; type: AnthropicErrorType } {
-  if (status === 429) return { status: 429, type: "rate_limit_error" };
-  if (status === 529) return { status: 529, type: "overloaded_error" };
-  if (status === 502 || status === 503 || status === 504) return { status, type: "api_error" };
-  if (status >= 500) return { status: 502, type: "api_error" };
-  // An upstream credential problem must not look like the client's token being wrong:
-  // Claude Code takes a 401 as its own token being wrong and retries its login for minutes.
-  if (status === 401 || status === 403) return { status: 503, type: "api_error" };
-  if (status === 404) return { status: 404, type: "not_found_error" };
-  if (status === 413) return { status: 413, type: "request_too_large" };
-  return { status: 400, type: "invalid_request_error" };
-}
-
-/** Pulls the human message out of an upstream error body of any common shape. */
-export function upstreamMessage(bodyText: string): string {
-  const trimmed = bodyText.trim();
-  if (!trimmed) return "(empty body)";
-  try {
-    const parsed: unknown = JSON.parse(trimmed);
-    const found = findMessage(parsed);
-    if (found) return found;
-  } catch {
-    // Not JSON: fall through to the raw text.
-  }
-  return trimmed.length > 500 ? `${trimmed.slice(0, 500)}…` : trimmed;
-}
-
-function findMessage(value: unknown): string | undefined {
-  if (typeof value === "string") return value;
-  if (Array.isArray(value)) return findMessage(value[0]);
-  if (typeof value !== "object" || value === null) return undefined;
-  const record = value as Record<string, unknown>;
-  for (const key of ["error", "message", "detail", "msg", "error_description"]) {
-    const inner = findMessage(record[key]);
-    if (inner) return inner;
-  }
-  return undefined;
-}
 
 /** Names a target for messages: `provider "nim" (model z-ai/glm4.7)`. */
 export function describeTarget(provider: string, model: string): string {
@@ -58,8 +20,9 @@ export function upstreamHttpError(options: {
   bodyText: string;
   keys: readonly string[];
 }): UpstreamError {
-  const mapped = mapUpstreamStatus(options.status);
-  const detail = scrubSecrets(upstreamMessage(options.bodyText), options.keys);
+  const mapped = clientErrorOf(options.status);
+  const text = upstreamMessage(options.bodyText) || "(empty body)";
+  const detail = scrubSecrets(text.length > 500 ? `${text.slice(0, 500)}…` : text, options.keys);
   const hint = options.status === 401 || options.status === 403
     ? " (the provider rejected ccp's API key for it: check the key in ccp's config)"
     : "";

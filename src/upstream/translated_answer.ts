@@ -6,14 +6,14 @@ import { capitalise } from "../core/text.ts";
 import { relayAnthropicStream } from "./anthropic/relay.ts";
 import { describeTarget, networkCause } from "./errors.ts";
 import { applyAuth, applyProviderHeaders } from "./http/headers.ts";
-import { type PostFailure, postJson, type PostSuccess } from "./http/post.ts";
+import { type PostFailure, postJsonLearning, type PostSuccess } from "./http/post.ts";
 import { type Answer, type AnswerHooks, jsonAnswer, type TransportRequest } from "./transport.ts";
 
 /** POSTs a translated body to `url` with the provider's key and headers (no client headers). */
 export function postTranslated(
   request: TransportRequest,
   url: string,
-  body: unknown,
+  body: object,
   stream: boolean,
 ): Promise<PostSuccess | PostFailure> {
   const { provider } = request;
@@ -21,15 +21,17 @@ export function postTranslated(
   headers.set("accept", stream ? "text/event-stream" : "application/json");
   applyAuth(headers, provider.authHeader, request.key);
   applyProviderHeaders(headers, provider);
-  return postJson({
+  return postJsonLearning({
     provider,
     model: request.model,
     url,
     headers,
-    body: JSON.stringify(body),
+    json: body as Record<string, unknown>,
     signal: request.signal,
     fetch: request.fetch,
     unreachableHint: request.unreachableHint,
+    learned: request.learned,
+    log: request.log,
   });
 }
 

@@ -3,7 +3,9 @@
 import type { ModelSettings, ProviderConfig } from "../config/types.ts";
 import type { UpstreamError } from "../core/errors.ts";
 import type { AnthropicMessage, MessagesRequest } from "../protocols/anthropic.ts";
+import type { Logger } from "../core/log.ts";
 import type { FetchLike } from "./http/clients.ts";
+import type { LearnedParams } from "../resilience/learned_params.ts";
 import { messageToSse } from "./message_to_sse.ts";
 import type { UsageTotals } from "./usage_sniffer.ts";
 
@@ -26,6 +28,9 @@ export interface TransportRequest {
   inputTokens: () => Promise<number>;
   /** The route variant's settings; they override the provider's `model_settings` per key. */
   settings?: ModelSettings;
+  /** Optional parameters upstreams refused before (left out, and learned from 400s). */
+  learned?: LearnedParams;
+  log?: Logger;
 }
 
 /** How an answer finished, for the request log. */

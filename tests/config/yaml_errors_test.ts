@@ -166,7 +166,7 @@ Deno.test("unknown type lists the valid types", () => {
   );
   assert.match(
     message,
-    /providers\.x\.type: unknown type "opneai" \(did you mean "openai"\?; use openai, anthropic or gemini\)/,
+    /providers\.x\.type: unknown type "opneai" \(did you mean "openai"\?; use openai, openai_responses, anthropic or gemini\)/,
   );
 });
 

@@ -24,7 +24,7 @@ async function findClaude(): Promise<string | undefined> {
   }
 }
 
-for (const type of ["anthropic", "openai"] as const) {
+for (const type of ["anthropic", "openai", "openai_responses"] as const) {
   Deno.test({
     name: `real Claude Code writes a file through ccp (${type} upstream)`,
     ignore: claude === undefined,
@@ -40,7 +40,7 @@ for (const type of ["anthropic", "openai"] as const) {
           providers: [
             provider("up", {
               type,
-              baseUrl: type === "openai" ? `${model.url}/v1` : model.url,
+              baseUrl: type === "anthropic" ? model.url : `${model.url}/v1`,
               authHeader: "bearer",
             }),
           ],
@@ -99,6 +99,12 @@ for (const type of ["anthropic", "openai"] as const) {
         assert.equal(result.result, "Done: wrote the file.");
         assert.equal(await Deno.readTextFile(target), "hello from ccp\n");
         assert.equal(model.bodies.length, 2, "one upstream request per agent turn");
+        if (type === "openai_responses") {
+          // Claude Code sent the thinking block back; its signature carried the encrypted reasoning.
+          const input = model.bodies[1]!.input as Array<Record<string, unknown>>;
+          const reasoning = input.find((item) => item.type === "reasoning");
+          assert.equal(reasoning?.encrypted_content, "gAAAA-scripted", JSON.stringify(input));
+        }
         assert.ok(ccp.logs.every((l) => !l.includes("e2e-token")), "token never logged");
       } finally {
         await ccp.close();

@@ -1,10 +1,12 @@
 /**
  * A tiny scripted "model" upstream for end-to-end runs of the real Claude Code: on the first turn
  * it calls the Write tool, after a tool_result it answers with text. Speaks Anthropic Messages
- * (SSE) on /v1/messages and OpenAI Chat Completions (SSE) on /v1/chat/completions.
+ * (SSE) on /v1/messages, OpenAI Chat Completions (SSE) on /v1/chat/completions and the OpenAI
+ * Responses API (SSE) on /v1/responses.
  */
 
 import { encodeEvents, type SseEvent } from "./anthropic_fixtures.ts";
+import { type ResponsesScript, responsesSse } from "./responses_wire.ts";
 
 /** A running scripted upstream. */
 export interface ScriptedModel {
@@ -15,6 +17,8 @@ export interface ScriptedModel {
 }
 
 type Msg = { role: string; content: unknown };
+
+type Item = { type?: string };
 
 function sawToolResult(messages: Msg[]): boolean {
   const last = messages.at(-1);
@@ -148,14 +152,32 @@ function openAITurn(model: string, path: string, done: boolean): string {
   return parts.join("");
 }
 
+function responsesTurn(path: string, done: boolean): ResponsesScript {
+  if (done) return { items: [{ kind: "text", text: "Done: wrote the file." }] };
+  const args = JSON.stringify({ file_path: path, content: "hello from ccp\n" });
+  return {
+    items: [
+      { kind: "reasoning", summary: ["Writing the file."], encrypted: "gAAAA-scripted" },
+      { kind: "call", name: "Write", args },
+    ],
+  };
+}
+
 /** Starts the scripted upstream; the Write tool targets `filePath`. */
 export function startScriptedModel(filePath: string): ScriptedModel {
   const bodies: Array<Record<string, unknown>> = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const body = await req.json();
     bodies.push(body);
-    const done = sawToolResult(body.messages as Msg[]);
     const path = new URL(req.url).pathname;
+    if (path.endsWith("/responses")) {
+      const input = body.input as Item[];
+      const text = responsesTurn(filePath, input.at(-1)?.type === "function_call_output");
+      return new Response(responsesSse(text, String(body.model)), {
+        headers: { "content-type": "text/event-stream" },
+      });
+    }
+    const done = sawToolResult(body.messages as Msg[]);
     const text = path.endsWith("/chat/completions")
       ? openAITurn(String(body.model), filePath, done)
       : anthropicTurn(String(body.model), filePath, done);

@@ -29,6 +29,7 @@ const SPEC_PRESETS = {
     "minimax",
     "moonshot_anthropic",
   ],
+  openai_responses: ["openai_responses"],
   gemini: ["gemini"],
 } as const;
 

@@ -8,6 +8,7 @@ import { filterBetaHeader } from "../../src/upstream/http/headers.ts";
 import { startCcp } from "../helpers/ccp.ts";
 import { type RecordedRequest, startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
+import { startResponsesMock } from "../mocks/responses_mock.ts";
 
 /** Where each preset's request must land, relative to its (overridden) API root (SPEC §3). */
 const EXPECTED_PATH: Record<string, string> = {
@@ -203,9 +204,20 @@ Deno.test("every preset: right URL, auth header, upstream model and cleaning", a
   const anthropicMock = startAnthropicMock([{ kind: "json", body: ANTHROPIC_ANSWER }]);
   const openAIMock = startOpenAIMock({ json: OPENAI_ANSWER });
   const openAIOrigin = new URL(openAIMock.url).origin;
+  const responsesMock = startResponsesMock(() => ({ items: [{ kind: "text", text: "ok" }] }), {
+    key: "key-openai_responses",
+  });
+  const responsesOrigin = new URL(responsesMock.url).origin;
   const roots = Object.fromEntries(PRESETS.map((p) => [
     p.id,
-    rootOn(p.type === "openai" ? openAIOrigin : anthropicMock.url, p.baseUrl),
+    rootOn(
+      p.type === "openai"
+        ? openAIOrigin
+        : p.type === "openai_responses"
+        ? responsesOrigin
+        : anthropicMock.url,
+      p.baseUrl,
+    ),
   ]));
   const config = configFromSources({
     flags: {},
@@ -241,6 +253,14 @@ Deno.test("every preset: right URL, auth header, upstream model and cleaning", a
           assert.equal(anthropicMock.requests.length, before.anthropic, "nothing sent");
           return;
         }
+        if (preset.type === "openai_responses") {
+          assert.equal(res.status, 200, JSON.stringify(answer));
+          const got = responsesMock.requests.at(-1)!;
+          assert.equal(got.body.model, `up-${preset.id}`);
+          assert.equal(got.headers.get("authorization"), `Bearer key-${preset.id}`);
+          assert.equal(got.body.store, false);
+          return;
+        }
         if (preset.type === "openai") {
           assert.equal(res.status, 200, JSON.stringify(answer));
           const got = openAIMock.requests.at(-1)!;
@@ -271,5 +291,6 @@ Deno.test("every preset: right URL, auth header, upstream model and cleaning", a
     await ccp.close();
     await anthropicMock.close();
     await openAIMock.close();
+    await responsesMock.close();
   }
 });

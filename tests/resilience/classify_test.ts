@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { UpstreamError } from "../../src/core/errors.ts";
-import { type Action, type Cause, classify, type Failure } from "../../src/resilience/classify.ts";
+import {
+  type Action,
+  type Cause,
+  classify,
+  type Failure,
+  rateLimitScope,
+} from "../../src/resilience/classify.ts";
 import { UpstreamTimeoutError } from "../../src/resilience/timeout_error.ts";
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -38,7 +44,7 @@ const ROWS: Row[] = [
     retryAfterMs: 12_000,
   },
   {
-    name: "429 even when listed in fallback_on (rotate first, SPEC §6)",
+    name: "429 even when listed in fallback_on (rotate first)",
     failure: { status: 429 },
     fallbackOn: [429],
     action: "rotate_key",
@@ -131,11 +137,11 @@ const ROWS: Row[] = [
     cause: "local",
   },
   {
-    name: "passthrough 401 is the client's own",
+    name: "passthrough 401: the client's own credentials; the next target may serve",
     failure: { status: 401 },
     passthrough: true,
-    action: "fatal",
-    cause: "client",
+    action: "next_target",
+    cause: "auth",
   },
   {
     name: "passthrough 429 moves on without cooling the shared slot",
@@ -154,11 +160,50 @@ Deno.test("classify", async (t) => {
         passthroughAuth: row.passthrough,
         now: NOW,
       });
+      const { scope: _scope, ...rest } = verdict;
       const expected = { action: row.action, cause: row.cause };
       assert.deepEqual(
-        verdict,
+        rest,
         row.retryAfterMs === undefined ? expected : { ...expected, retryAfterMs: row.retryAfterMs },
       );
+    });
+  }
+});
+
+Deno.test("a 429 limits the model that answered unless it says the whole key is spent", async (t) => {
+  const rows: Array<[string, string, "model" | "key"]> = [
+    [
+      "OpenAI per-model TPM",
+      "Rate limit reached for gpt-4.1 in organization org-x on tokens per min (TPM): Limit 30000",
+      "model",
+    ],
+    ["NIM per-model", '{"status":429,"title":"Too Many Requests"}', "model"],
+    [
+      "OpenAI quota spent",
+      '{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota"}}',
+      "key",
+    ],
+    [
+      "Gemini free tier names its model",
+      "You exceeded your current quota. Quota exceeded for metric: generate_content_free_tier_requests, limit: 10, model: gemini-2.5-pro",
+      "model",
+    ],
+    [
+      "quota text naming the requested model",
+      "Daily limit of your account for z-ai/glm4.7 reached: exceeded your current quota",
+      "model",
+    ],
+    ["OpenRouter credits", "Insufficient credits: credit balance too low", "key"],
+  ];
+  for (const [name, body, scope] of rows) {
+    await t.step(name, () => {
+      const verdict = classify({ status: 429, bodyText: body }, {
+        fallbackOn: [],
+        now: NOW,
+        model: "z-ai/glm4.7",
+      });
+      assert.equal(verdict.scope, scope);
+      assert.equal(rateLimitScope(body, "z-ai/glm4.7"), scope);
     });
   }
 });

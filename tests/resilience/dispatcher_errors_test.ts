@@ -78,13 +78,18 @@ Deno.test("model_cooldown: every key of every target cooling after 429", async (
 
 Deno.test("auth_unavailable: every credential blocked by 401/403", async (t) => {
   const nim = provider("nim", { apiKeys: [K1, K2] });
-  const { run, calls, clock } = setup({ nim: [{ status: 401 }, { status: 403 }] });
+  const { run, calls, clock } = setup({
+    nim: [{ status: 401 }, { status: 403 }, "ok"],
+  });
   const error = await failure(() => run([to(nim, "z-ai/glm4.7")]));
+  await t.step("each key was tried once (keys refused in this request are not asked again)", () => {
+    assert.deepEqual(calls, [`nim/z-ai/glm4.7 ${K1}`, `nim/z-ai/glm4.7 ${K2}`]);
+  });
   await t.step("status 503, never 401 or 403", () => {
     assert.equal(error.status, 503);
     assert.deepEqual(error.headers, { "Retry-After": "1800" });
   });
-  await t.step("the exact SPEC §6 body", () => {
+  await t.step("the exact body: code auth_unavailable, blocked count, recent statuses", () => {
     assert.deepEqual(error.toAnthropicError(), {
       type: "error",
       error: {
@@ -97,13 +102,12 @@ Deno.test("auth_unavailable: every credential blocked by 401/403", async (t) => 
       },
     });
   });
-  await t.step("later requests answer the same without calling upstream", async () => {
+  await t.step("a set-aside key that comes back serves the next request", async () => {
     await clock.advance(60_000);
-    const again = await failure(() => run([to(nim, "z-ai/glm4.7")]));
-    assert.equal(again.status, 503);
-    assert.equal(again.extra.code, "auth_unavailable");
-    assert.deepEqual(again.headers, { "Retry-After": "1740" });
-    assert.equal(calls.length, 2);
+    const got = await run([to(nim, "z-ai/glm4.7")]);
+    got.done();
+    assert.equal(got.keyLabel, "key 1 (…1111)");
+    assert.deepEqual(calls.slice(2), [`nim/z-ai/glm4.7 ${K1}`], "the re-try found it working");
   });
 });
 
@@ -122,7 +126,7 @@ Deno.test("an upstream 401 never reaches the client as 401", async (t) => {
     assert.equal(error.status, 502);
   });
   await t.step(
-    "with auth: passthrough the 401 is the client's own and passes through",
+    "with auth: passthrough the client's refused credentials are a gateway error, not its login",
     async () => {
       const { run } = setup({
         a: [{ status: 401, bodyText: '{"error":{"message":"invalid x-api-key"}}' }],
@@ -130,8 +134,9 @@ Deno.test("an upstream 401 never reaches the client as 401", async (t) => {
       const error = await failure(() =>
         run([to(provider("a", { type: "anthropic", auth: "passthrough" }), "m")])
       );
-      assert.equal(error.status, 401);
-      assert.equal(error.errorType, "authentication_error");
+      assert.equal(error.status, 502);
+      assert.equal(error.errorType, "api_error");
+      assert.match(error.message, /invalid x-api-key/);
     },
   );
 });
@@ -261,20 +266,30 @@ Deno.test("keys echoed by an upstream never reach the client", async () => {
   assert.match(error.message, /Incorrect API key provided: \[redacted\]/);
 });
 
-Deno.test("every target paused by its breaker: 503 with Retry-After", async () => {
+Deno.test("every target paused by its breaker: the one that resumes first is probed", async (t) => {
   const refused = new TypeError("fetch failed", {
     cause: new Error("client error (Connect): refused"),
   });
-  const { run } = setup({ a: [{ error: refused }], b: [{ error: refused }] });
+  const { run, calls, clock } = setup({
+    a: [{ error: refused }, { error: refused }, { error: refused }, { error: refused }, "ok"],
+    b: [{ error: refused }],
+  });
   const chain = [to(provider("a"), "m"), to(provider("b"), "m")];
   for (let i = 0; i < 3; i++) await failure(() => run(chain));
-  const error = await failure(() => run(chain));
-  assert.equal(error.status, 503);
-  assert.deepEqual(error.headers, { "Retry-After": "5" });
-  assert.match(
-    error.message,
-    /provider "a" model "m": paused after repeated failures \(last: .*refused\)/,
-  );
+  assert.equal(calls.length, 6);
+  await t.step("still down: the probe's own failure is the answer, b is not called", async () => {
+    const error = await failure(() => run(chain));
+    assert.equal(error.status, 502);
+    assert.match(error.message, /provider "a" model "m".*refused/);
+    assert.deepEqual(calls.slice(6), ["a/m"]);
+  });
+  await t.step("back up: the probe answers and closes the circuit", async () => {
+    await clock.advance(1000);
+    const got = await run(chain);
+    assert.equal(got.target.provider.id, "a");
+    got.done();
+    assert.deepEqual(calls.slice(7), ["a/m"]);
+  });
 });
 
 Deno.test("an empty route is a 503, not a crash", async () => {

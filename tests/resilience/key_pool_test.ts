@@ -132,6 +132,7 @@ Deno.test("KeyPool says why no key is usable", async (t) => {
       cooling: 2,
       blocked: 0,
       retryAt: clock.now() + 7000,
+      hinted: true,
       recentStatuses: [],
     });
   });
@@ -161,5 +162,78 @@ Deno.test("KeyPool says why no key is usable", async (t) => {
     assert.equal(pick.reason, "cooling");
     assert.equal(pick.retryAt, clock.now() + 3000);
     assert.equal(pick.blocked, 1);
+  });
+});
+
+Deno.test("KeyPool: a 429 cools a key for the model that answered it", async (t) => {
+  await t.step("the key still serves its other models", () => {
+    const pool = new KeyPool([K1], { clock: new FakeClock() });
+    const key = take(pool);
+    pool.rateLimited(key, 30_000, "m1");
+    assert.equal(pool.pick("m1").ok, false);
+    const other = pool.pick("m2");
+    assert.ok(other.ok && other.key.value === K1, "m2 is not cooling");
+    const [snap] = pool.snapshot();
+    assert.equal(snap?.state, "ready");
+    assert.deepEqual(Object.keys(snap?.models ?? {}), ["m1"]);
+  });
+  await t.step("a whole-key 429 cools every model", () => {
+    const pool = new KeyPool([K1], { clock: new FakeClock() });
+    pool.rateLimited(take(pool), 30_000);
+    assert.equal(pool.pick("m1").ok, false);
+    assert.equal(pool.pick("m2").ok, false);
+    assert.equal(pool.snapshot()[0]?.state, "cooling");
+  });
+  await t.step("strikes grow per model and a success for that model resets them", async () => {
+    const clock = new FakeClock();
+    const pool = new KeyPool([K1], { clock });
+    const key = take(pool);
+    pool.rateLimited(key, undefined, "m1");
+    await clock.advance(1000);
+    pool.rateLimited(key, undefined, "m1");
+    const second = pool.soonest("m1");
+    assert.equal(second?.until, clock.now() + 2000, "doubled for m1");
+    assert.equal(second?.hinted, false);
+    pool.rateLimited(key, undefined, "m2");
+    assert.equal(pool.soonest("m2")?.until, clock.now() + 1000, "m2 starts afresh");
+    await clock.advance(2000);
+    pool.succeeded(take(pool), "m1");
+    pool.rateLimited(key, undefined, "m1");
+    assert.equal(pool.soonest("m1")?.until, clock.now() + 1000, "reset by a success");
+  });
+  await t.step(
+    "hinted: only when every cooling key waits out the upstream's own Retry-After",
+    () => {
+      const pool = new KeyPool([K1, K2], { clock: new FakeClock() });
+      pool.rateLimited(take(pool), 5000, "m");
+      pool.rateLimited(take(pool), undefined, "m");
+      const none = pool.pick("m");
+      assert.ok(!none.ok && none.hinted === false);
+    },
+  );
+});
+
+Deno.test("KeyPool: what is left to try when every key is guarded", async (t) => {
+  await t.step("set-aside keys are listed for one re-try each; a success brings one back", () => {
+    const pool = new KeyPool([K1, K2], { clock: new FakeClock() });
+    pool.rejected(take(pool), 401, "a");
+    pool.rejected(take(pool), 403, "b");
+    assert.deepEqual(pool.setAside("m").map((k) => k.value), [K1, K2]);
+    pool.succeeded(pool.setAside("m")[0]!, "m");
+    const pick = pool.pick("m");
+    assert.ok(pick.ok && pick.key.value === K1);
+    assert.equal(pool.snapshot()[0]?.state, "ready");
+  });
+  await t.step("soonest: the cooling key whose cool-down ends first", () => {
+    const clock = new FakeClock();
+    const pool = new KeyPool([K1, K2], { clock });
+    pool.rateLimited(take(pool), 9000, "m");
+    pool.rateLimited(take(pool), 3000, "m");
+    assert.deepEqual(pool.soonest("m"), {
+      key: { index: 1, value: K2, label: "key 2 (…2222)" },
+      until: clock.now() + 3000,
+      hinted: true,
+    });
+    assert.equal(pool.soonest("other"), undefined);
   });
 });

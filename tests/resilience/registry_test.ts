@@ -75,6 +75,7 @@ Deno.test("ResilienceRegistry", async (t) => {
           lastError: "upstream answered 502",
         },
       },
+      learned_params: {},
     });
     assert.ok(!JSON.stringify(snapshot).includes("secret"));
   });

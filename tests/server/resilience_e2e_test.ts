@@ -6,126 +6,24 @@
 
 import assert from "node:assert/strict";
 import process from "node:process";
-import type { Config, ProviderConfig, Timeouts } from "../../src/config/types.ts";
-import { type RegistryOptions, ResilienceRegistry } from "../../src/resilience/registry.ts";
-import { ERROR_STATUSES, type ErrorFields, errorFields } from "../helpers/anthropic_error.ts";
-import { parseSse, rawPost, type RunningCcp, startCcp } from "../helpers/ccp.ts";
+import { rawPost } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
-import { type Fault, type FaultMock, startFaultMock } from "../mocks/fault_mock.ts";
-
-/** Short timeouts, so a test that goes wrong fails in seconds. */
-const FAST: Timeouts = { connectMs: 1000, firstByteMs: 2000, idleMs: 2000, totalMs: 0 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Asserts `body` is `{"type":"error","error":{"type":<known>,"message":<non-empty>,…}}`. */
-function assertErrorBody(body: unknown): ErrorFields {
-  const fields = errorFields(body);
-  assert.ok(typeof fields !== "string", `${fields}: ${JSON.stringify(body)}`);
-  return fields;
-}
-
-/** Reads a JSON error answer and checks status, content type, shape and type/status pairing. */
-async function expectError(res: Response, status: number, type: string): Promise<ErrorFields> {
-  assert.equal(res.status, status);
-  assert.match(res.headers.get("content-type") ?? "", /application\/json/);
-  const error = assertErrorBody(await res.json());
-  assert.equal(error.type, type);
-  assert.ok(ERROR_STATUSES[type]!.includes(status), `${type} with status ${status}`);
-  return error;
-}
-
-type Events = ReturnType<typeof parseSse>;
-
-/** Reads a 200 SSE answer whole. */
-async function readStream(res: Response): Promise<Events> {
-  assert.equal(res.status, 200, res.status === 200 ? "" : await res.clone().text());
-  assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
-  return parseSse(await res.text());
-}
-
-/** A complete answer: message_start first, message_stop last, no error in between. */
-function assertComplete(events: Events, clientModel: string): void {
-  assert.equal(events[0]?.event, "message_start");
-  const message = events[0]!.data.message as Record<string, unknown>;
-  assert.equal(message.model, clientModel);
-  assert.equal(events.at(-1)?.event, "message_stop");
-  assert.ok(!events.some((e) => e.event === "error"), JSON.stringify(events));
-}
-
-/** The stream's last event is a well-formed `event: error`; returns its error fields. */
-function assertErrorFrame(events: Events): ErrorFields {
-  const last = events.at(-1);
-  assert.equal(last?.event, "error", JSON.stringify(events.map((e) => e.event)));
-  return assertErrorBody(last!.data);
-}
-
-/** ccp and its upstreams, torn down together. */
-interface Env {
-  ccp: RunningCcp;
-  send(model?: string, init?: { stream?: boolean }): Promise<Response>;
-  health(): Promise<Health>;
-  [Symbol.asyncDispose](): Promise<void>;
-}
-
-interface Health {
-  resilience: {
-    providers: Record<string, {
-      keys: Array<{ label: string; state: string; status?: number }>;
-      limiter: { active: number; queued: number };
-    }>;
-    targets: Record<string, { state: string; failures: number }>;
-  };
-}
-
-function setup(mocks: FaultMock[], config: Config, registry: RegistryOptions = {}): Env {
-  const ccp = startCcp(config, { registry: new ResilienceRegistry(registry) });
-  return {
-    ccp,
-    send: (model = "claude-opus-5-5", init = {}) =>
-      fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-        body: JSON.stringify(messageBody(model, init.stream ?? true)),
-      }),
-    health: async () => await (await fetch(`${ccp.url}/health`)).json(),
-    async [Symbol.asyncDispose]() {
-      await ccp.close();
-      await Promise.all(mocks.map((m) => m.close()));
-    },
-  };
-}
-
-function messageBody(model: string, stream: boolean): Record<string, unknown> {
-  return { model, max_tokens: 64, messages: [{ role: "user", content: "hi" }], stream };
-}
-
-function at(mock: FaultMock, id: string, over: Partial<ProviderConfig> = {}): ProviderConfig {
-  return provider(id, { baseUrl: mock.url, timeouts: FAST, ...over });
-}
-
-/** Waits (bounded) until `check` holds. */
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 1000) {
-  const deadline = performance.now() + ms;
-  while (!(await check())) {
-    if (performance.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-/** A loopback port nothing listens on. */
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
-const status = (code: number, retryAfter?: number, message?: string): Fault => ({
-  kind: "status",
-  status: code,
-  retryAfter,
-  message,
-});
+import { type Fault, startFaultMock } from "../mocks/fault_mock.ts";
+import {
+  assertComplete,
+  assertErrorFrame,
+  at,
+  closedPort,
+  type Events,
+  expectError,
+  FAST,
+  messageBody,
+  readStream,
+  setup,
+  sleep,
+  status,
+  until,
+} from "./_resilience_env.ts";
 
 // Keys are not `sk-…`-shaped on purpose: only ccp's redaction, not the pattern scrubber, hides them.
 const KEY_A = "alpha-credential-0001-Qa1x";
@@ -174,8 +72,12 @@ Deno.test("a 429 on key A rotates to key B of the same provider before moving ta
   assertComplete(await readStream(await env.send()), "claude-opus-5-5");
   assert.deepEqual(up.requests.map((r) => [r.key, r.status]), [[KEY_A, 429], [KEY_B, 200]]);
   assert.equal(next.requests.length, 0, "the next target was not needed");
+  // Key A cools down for model m only: it still serves the provider's other models.
   const keys = (await env.health()).resilience.providers.p!.keys;
-  assert.deepEqual(keys.map((k) => [k.state, k.status]), [["cooling", 429], ["ready", undefined]]);
+  assert.deepEqual(keys.map((k) => [k.state, Object.keys(k.models ?? {})]), [["ready", ["m"]], [
+    "ready",
+    [],
+  ]]);
 });
 
 Deno.test("a 401 key is set aside, the next request goes straight to the other key, logs show …last4", async () => {
@@ -208,9 +110,8 @@ Deno.test("a 401 key is set aside, the next request goes straight to the other k
   }
 });
 
-Deno.test("every key 429 → 429 model_cooldown; once Retry-After passes the next request succeeds", async (t) => {
-  let limited = true;
-  const script = () => limited ? status(429, 1, "rate limit exceeded for this key") : undefined;
+Deno.test("every key 429 with a long Retry-After → 429 model_cooldown, answered from ccp's state", async (t) => {
+  const script = () => status(429, 60, "rate limit exceeded for this key");
   const a = startFaultMock({ script });
   const b = startFaultMock({ script });
   await using env = setup(
@@ -224,13 +125,13 @@ Deno.test("every key 429 → 429 model_cooldown; once Retry-After passes the nex
     }),
   );
 
-  await t.step("every key of every target rate-limited: the SPEC §6 body", async () => {
+  await t.step("every key of every target rate-limited: the model_cooldown body", async () => {
     const res = await env.send();
-    assert.equal(res.headers.get("retry-after"), "1");
+    assert.equal(res.headers.get("retry-after"), "60");
     const error = await expectError(res, 429, "rate_limit_error");
     assert.deepEqual(Object.keys(error).sort(), ["code", "message", "retry_after", "type"]);
     assert.equal(error.code, "model_cooldown");
-    assert.equal(error.retry_after, 1);
+    assert.equal(error.retry_after, 60);
     assert.match(error.message, /provider "p" model "m1": 2 keys cooling down after 429/);
     assert.match(error.message, /provider "q" model "m2": 1 key cooling down after 429/);
     assert.ok(!error.message.includes(KEY_A), "a key leaked");
@@ -238,25 +139,34 @@ Deno.test("every key 429 → 429 model_cooldown; once Retry-After passes the nex
     assert.equal(b.requests.length, 1);
   });
 
-  await t.step("while they cool, ccp answers from its own state", async () => {
+  await t.step("while the announced wait runs, ccp answers from its own state", async () => {
     await expectError(await env.send(), 429, "rate_limit_error");
     assert.equal(a.requests.length + b.requests.length, 3, "no upstream request was made");
     const { providers } = (await env.health()).resilience;
     assert.deepEqual(
-      [...providers.p!.keys, ...providers.q!.keys].map((k) => k.state),
-      ["cooling", "cooling", "cooling"],
+      [...providers.p!.keys, ...providers.q!.keys].map((k) => Object.keys(k.models ?? {})),
+      [["m1"], ["m1"], ["m2"]],
     );
   });
+});
 
-  await t.step("after Retry-After the next request probes and succeeds", async () => {
-    limited = false;
-    await sleep(1050);
-    assertComplete(await readStream(await env.send()), "claude-opus-5-5");
-    assert.equal(a.requests.at(-1)?.status, 200);
-    const { providers, targets } = (await env.health()).resilience;
-    assert.deepEqual(providers.p!.keys.map((k) => k.state), ["ready", "ready"]);
-    assert.equal(targets["p/m1"]!.state, "closed");
+Deno.test("a Retry-After of a second is waited out inside ccp: the client never sees the 429", async () => {
+  let limited = true;
+  const up = startFaultMock({
+    script: () => {
+      if (!limited) return undefined;
+      limited = false;
+      return status(429, 1, "rate limit exceeded");
+    },
   });
+  await using env = setup(
+    [up],
+    testConfig({ providers: [at(up, "p", { apiKeys: [KEY_A] })], routes: { default: "p/m" } }),
+  );
+  const started = performance.now();
+  assertComplete(await readStream(await env.send()), "claude-opus-5-5");
+  assert.ok(performance.now() - started >= 900, "waited for the announced second");
+  assert.deepEqual(up.requests.map((r) => r.status), [429, 200]);
 });
 
 Deno.test("every key refused (401/403) → 503 auth_unavailable, never a 401", async () => {
@@ -286,8 +196,9 @@ Deno.test("every key refused (401/403) → 503 auth_unavailable, never a 401", a
     assert.match(error.message, /provider "p" model "m1": 2 keys set aside after 401/);
     assert.match(error.message, /provider "q" model "m2": 1 key set aside after 403/);
     assert.ok(!error.message.includes(KEY_A) && !error.message.includes(KEY_B));
-    // The second round is answered from the pool's state: no upstream request at all.
-    assert.equal(a.requests.length + b.requests.length, 3, `round ${round}`);
+    // Each later request re-tries every set-aside key once before giving up (a key may have
+    // been fixed upstream); keys refused during a request are not asked twice in it.
+    assert.equal(a.requests.length + b.requests.length, 3 * round, `round ${round}`);
   }
 });
 

@@ -50,7 +50,7 @@ const sharedProviderShape = {
 /** One entry under `providers:`. */
 export const providerSchema = section({
   preset: text().optional(),
-  type: oneOf(["openai", "anthropic", "gemini"], "type").optional(),
+  type: oneOf(["openai", "openai_responses", "anthropic", "gemini"], "type").optional(),
   base_url: text().optional(),
   ...sharedProviderShape,
   // Per provider only: model names differ between providers, so provider_defaults has none.

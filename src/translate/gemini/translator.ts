@@ -9,6 +9,7 @@
  * the open block and ends with one `error` event.
  */
 
+import { errorTypeOfUpstream } from "../../core/upstream_status.ts";
 import { isRecord } from "../../core/json.ts";
 import type { AnthropicStreamEvent, StopReason } from "../../protocols/anthropic.ts";
 import type { GeminiCandidate, GeminiPart, GeminiResponse } from "../../protocols/gemini.ts";
@@ -24,12 +25,7 @@ import {
 } from "./usage.ts";
 import { newToolUseId } from "../anthropic/ids.ts";
 import { JsonCompletionScanner } from "../openai_chat/json_scanner.ts";
-import {
-  deltaUsage,
-  errorTypeOfStatus,
-  messageStartEvent,
-  type UpstreamUsage,
-} from "../openai_chat/usage.ts";
+import { deltaUsage, messageStartEvent, type UpstreamUsage } from "../openai_chat/usage.ts";
 
 /** What the translator needs to know about the request it answers. */
 export interface GeminiTranslateOptions {
@@ -87,7 +83,7 @@ export class GeminiToAnthropicTranslator {
       } else {
         this.#fail(
           `${who} reported an error mid-stream: ${event.message}`,
-          errorTypeOfStatus(event.code),
+          errorTypeOfUpstream(event.code),
         );
       }
     });
@@ -128,7 +124,7 @@ export class GeminiToAnthropicTranslator {
       const { message, code } = describeGeminiError(chunk.error);
       this.#fail(
         `Upstream provider "${this.#o.provider}" reported an error mid-stream: ${message}`,
-        errorTypeOfStatus(code),
+        errorTypeOfUpstream(code),
       );
       return;
     }

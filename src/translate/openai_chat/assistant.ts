@@ -25,7 +25,9 @@ function collectNative(blocks: ThinkingBlockParam[], ctx: MapContext): {
   const foreign: string[] = [];
   for (const block of blocks) {
     const origin = decodeCcpSignature(block.signature);
-    if (origin && sameReasoningOrigin(origin, ctx.provider, ctx.model)) {
+    if (
+      origin?.protocol === "openai_chat" && sameReasoningOrigin(origin, ctx.provider, ctx.model)
+    ) {
       if (block.thinking) native.text.push(block.thinking);
       for (const field of origin.fields) native.fields.add(field);
       if (origin.details) native.details.push(...origin.details);

@@ -28,6 +28,8 @@ export type ReasoningSwitch =
     levels: readonly string[];
     /** Value that turns reasoning off, when the provider has one. */
     off?: string;
+    /** Level sent when thinking is asked for without an effort (else the provider decides). */
+    unspecified?: string;
     /** Extra fields sent while reasoning is on (e.g. Groq `reasoning_format`). */
     onExtra?: JsonObject;
   }
@@ -97,7 +99,11 @@ export interface ModelPatch {
   readonly set: Partial<Omit<OpenAIDialect, "name" | "models">>;
 }
 
-/** A generic, conservative OpenAI-compatible server. */
+/**
+ * A generic, conservative OpenAI-compatible server (no preset): thinking is asked for with the
+ * standard `reasoning_effort`; a server that does not take it says so with a 400, and ccp then
+ * leaves it out for that provider and model.
+ */
 export const DEFAULT_OPENAI_DIALECT: OpenAIDialect = {
   name: "openai_compatible",
   systemMidConversation: false,
@@ -107,7 +113,11 @@ export const DEFAULT_OPENAI_DIALECT: OpenAIDialect = {
   reasoningReplay: "none",
   replayField: "reasoning_content",
   foreignReasoning: "drop",
-  reasoningSwitch: { kind: "none" },
+  reasoningSwitch: {
+    kind: "reasoning_effort",
+    levels: ["low", "medium", "high"],
+    unspecified: "medium",
+  },
   thinkingAbsent: "off",
   schemaDropKeys: ["$schema"],
   supportsImages: true,

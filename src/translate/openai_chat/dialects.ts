@@ -7,7 +7,9 @@
 
 import { DEFAULT_OPENAI_DIALECT, type OpenAIDialect } from "./dialect.ts";
 
-const base = DEFAULT_OPENAI_DIALECT;
+// Named dialects start from the generic one without its switch: each says how its provider
+// turns reasoning on, or leaves it to the model.
+const base: OpenAIDialect = { ...DEFAULT_OPENAI_DIALECT, reasoningSwitch: { kind: "none" } };
 const EFFORT_LMH = ["low", "medium", "high"] as const;
 
 /** Names of the built-in dialects. */
@@ -28,7 +30,7 @@ export type OpenAIDialectName =
 
 /** Dialects by name; `openAIDialectByName` also accepts the aliases below. */
 export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>> = {
-  openai_compatible: base,
+  openai_compatible: DEFAULT_OPENAI_DIALECT,
 
   // https://docs.nvidia.com/nim/large-language-models/latest/reasoning-model.html — hybrid
   // models switch through chat_template_kwargs (`thinking` for DeepSeek, `enable_thinking`

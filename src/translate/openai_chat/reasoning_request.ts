@@ -83,7 +83,7 @@ export function reasoningFields(
     case "reasoning_effort": {
       if (!on) return sw.off ? { reasoning_effort: sw.off } : {};
       // Adaptive thinking without an effort: the provider's own default is the best match.
-      const level = intent.effort ? pickLevel(sw.levels, intent.effort) : undefined;
+      const level = intent.effort ? pickLevel(sw.levels, intent.effort) : sw.unspecified;
       const base = level && level !== "default" ? { reasoning_effort: level } : {};
       return { ...base, ...(sw.onExtra ?? {}) };
     }

@@ -7,6 +7,7 @@
  * a failure closes the open block and ends with one `error` event.
  */
 
+import { errorTypeOfUpstream } from "../../core/upstream_status.ts";
 import type { AnthropicStreamEvent, StopReason } from "../../protocols/anthropic.ts";
 import type {
   ChatChunkChoice,
@@ -21,7 +22,6 @@ import type { UpstreamEvent } from "./events.ts";
 import { acceptArguments, type ToolCallState, ToolCallTracker } from "./tool_calls.ts";
 import {
   deltaUsage,
-  errorTypeOfStatus,
   messageStartEvent,
   readUsage,
   STOP_REASON_OF_FINISH,
@@ -106,7 +106,7 @@ export class OpenAIToAnthropicTranslator {
         const status = typeof event.code === "number" ? event.code : undefined;
         this.#fail(
           `Upstream provider "${this.#o.provider}" reported an error mid-stream: ${event.message}`,
-          errorTypeOfStatus(status),
+          errorTypeOfUpstream(status),
         );
       }
     });

@@ -117,16 +117,3 @@ export function messageStartEvent(options: {
     },
   };
 }
-
-/** Anthropic error type for an HTTP-like status or code found in an upstream error. */
-export function errorTypeOfStatus(status: number | undefined): string {
-  if (status === undefined) return "api_error";
-  if (status === 400 || status === 422) return "invalid_request_error";
-  if (status === 401) return "authentication_error";
-  if (status === 402 || status === 403) return "permission_error";
-  if (status === 404) return "not_found_error";
-  if (status === 413) return "request_too_large";
-  if (status === 429) return "rate_limit_error";
-  if (status === 529) return "overloaded_error";
-  return "api_error";
-}

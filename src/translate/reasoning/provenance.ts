@@ -23,12 +23,15 @@ export type ReasoningSource =
   | "think_tag"
   | "content_thinking";
 
+/** Protocols whose reasoning ccp signs with this format (Gemini has its own). */
+export type ReasoningProtocol = "openai_chat" | "openai_responses";
+
 /** What a ccp signature records. */
 export interface ReasoningProvenance {
   /** Provider id from the config (e.g. "nim", "deepseek"). */
   provider: string;
-  /** Wire protocol the reasoning came over. */
-  protocol: "openai_chat";
+  /** Wire protocol the reasoning came over; reasoning is replayed only over the same one. */
+  protocol: ReasoningProtocol;
   /** Upstream model name. */
   model: string;
   /** Fields the reasoning arrived in, in first-seen order. */
@@ -78,11 +81,12 @@ export function decodeCcpSignature(signature: unknown): ReasoningProvenance | nu
     const v = value as Record<string, unknown>;
     if (
       typeof v.provider !== "string" || typeof v.model !== "string" ||
-      v.protocol !== "openai_chat" || !Array.isArray(v.fields)
+      (v.protocol !== "openai_chat" && v.protocol !== "openai_responses") ||
+      !Array.isArray(v.fields)
     ) return null;
     return {
       provider: v.provider,
-      protocol: "openai_chat",
+      protocol: v.protocol,
       model: v.model,
       fields: v.fields.filter((f): f is ReasoningSource => typeof f === "string"),
       ...(Array.isArray(v.details) ? { details: v.details } : {}),

@@ -10,7 +10,9 @@ import {
 } from "../http/headers.ts";
 import { describeTarget } from "../errors.ts";
 import type { FetchLike } from "../http/clients.ts";
-import { type PostFailure, postJson, type PostSuccess } from "../http/post.ts";
+import type { Logger } from "../../core/log.ts";
+import type { LearnedParams } from "../../resilience/learned_params.ts";
+import { type PostFailure, postJsonLearning, type PostSuccess } from "../http/post.ts";
 
 /** One call to an Anthropic-compatible upstream. */
 export interface AnthropicCall {
@@ -27,6 +29,9 @@ export interface AnthropicCall {
   path?: "messages" | "messages/count_tokens";
   /** Extra advice appended to a connection error (e.g. for the embedded default). */
   unreachableHint?: string;
+  /** Optional parameters this upstream refused before. */
+  learned?: LearnedParams;
+  log?: Logger;
 }
 
 /** Sends the request; resolves once response headers arrive (2xx) or with a mapped failure. */
@@ -38,15 +43,17 @@ export function callAnthropic(call: AnthropicCall): Promise<PostSuccess | PostFa
   applyProviderHeaders(headers, provider);
   headers.set("content-type", "application/json");
   headers.set("accept", call.body.stream === true ? "text/event-stream" : "application/json");
-  return postJson({
+  return postJsonLearning({
     provider,
     model: call.model,
     url: anthropicUrl(provider.baseUrl, call.path ?? "messages"),
     headers,
-    body: JSON.stringify({ ...call.body, model: call.model }),
+    json: { ...call.body, model: call.model },
     signal: call.signal,
     fetch: call.fetch,
     unreachableHint: call.unreachableHint,
+    learned: call.learned,
+    log: call.log,
   });
 }
 

@@ -36,6 +36,8 @@ export const anthropicTransport: Transport = {
       signal: request.signal,
       fetch: request.fetch,
       unreachableHint: request.unreachableHint,
+      learned: request.learned,
+      log: request.log,
     });
     if (!result.ok) return result;
     const response = result.response;

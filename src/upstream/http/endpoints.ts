@@ -11,6 +11,11 @@ export function openAIChatUrl(baseUrl: string): string {
   return `${baseUrl.replace(/\/+$/, "")}/chat/completions`;
 }
 
+/** `<root>/responses` for OpenAI Responses API providers. */
+export function openAIResponsesUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, "")}/responses`;
+}
+
 /** `<root>/models/<model>:generateContent` (or the SSE stream form), root ending in `/v1beta`. */
 export function geminiUrl(baseUrl: string, model: string, stream: boolean): string {
   let root = baseUrl.replace(/\/+$/, "");

@@ -6,7 +6,10 @@ import { capitalise } from "../../core/text.ts";
 import { UpstreamTimeoutError } from "../../resilience/timeout_error.ts";
 import { withTimeouts } from "../../resilience/timeouts.ts";
 import { upstreamHttpError, upstreamNetworkError } from "../errors.ts";
+import type { Logger } from "../../core/log.ts";
 import { fetchFor, type FetchLike } from "./clients.ts";
+import type { LearnedParams } from "../../resilience/learned_params.ts";
+import { refusedParameter, withoutParams } from "./refused_params.ts";
 
 /** The upstream answered 2xx: its response, body not yet read. */
 export interface PostSuccess {
@@ -86,6 +89,38 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
       keys: provider.apiKeys,
     }),
   };
+}
+
+/** What {@link postJsonLearning} sends: the body as an object, and where refusals are learned. */
+export interface LearningPostOptions extends Omit<PostOptions, "body"> {
+  json: Record<string, unknown>;
+  /** Parameters this provider and model refused before; absent: nothing is learned. */
+  learned?: LearnedParams;
+  log?: Logger;
+}
+
+/**
+ * {@link postJson} for a body ccp built: parameters the upstream refused before are left out,
+ * and a 400 that names one it was just sent is answered by one more try without it.
+ */
+export async function postJsonLearning(
+  options: LearningPostOptions,
+): Promise<PostSuccess | PostFailure> {
+  const { provider, model, learned } = options;
+  const body = learned
+    ? withoutParams(options.json, learned.for(provider.id, model))
+    : options.json;
+  const first = await postJson({ ...options, body: JSON.stringify(body) });
+  if (first.ok || first.status !== 400 || !learned) return first;
+  const param = refusedParameter(first.bodyText, body);
+  if (!param) return first;
+  if (learned.learn(provider.id, model, param)) {
+    options.log?.warn(
+      `provider "${provider.id}" model "${model}" does not accept "${param}": ` +
+        "sent again without it, and left out from now on",
+    );
+  }
+  return await postJson({ ...options, body: JSON.stringify(withoutParams(body, [param])) });
 }
 
 /** Reads at most 64 KiB of an error body (a broken upstream must not make ccp buffer forever). */

@@ -1,0 +1,133 @@
+// deno-lint-ignore-file no-console -- a benchmark reports on the console
+/**
+ * `deno task bench:growth`: what one request costs in-process as a Claude Code session grows
+ * toward its context window. Claude Code resends the whole conversation every turn, so every
+ * per-request step that walks the body is paid again on each turn: this measures each step
+ * at 50 KB, 200 KB and 800 KB, and a history growing turn by turn (where caches should keep
+ * the cost of a turn close to the cost of what is new in it).
+ */
+
+import type { MessagesRequest } from "../src/protocols/anthropic.ts";
+import { parseMessagesRequest } from "../src/protocols/anthropic_request.ts";
+import { countRequestTokens, loadO200k, sharedTokenCache } from "../src/tokens/mod.ts";
+import { openAIDialectByName, toOpenAIChatRequest } from "../src/translate/mod.ts";
+import { toGeminiRequest } from "../src/translate/gemini/request.ts";
+import { toResponsesRequest } from "../src/translate/openai_responses/request.ts";
+import { anthropicBody } from "./bodies.ts";
+
+const VOCABULARY =
+  "the file tool must never always user code test import export const function return await async interface type class extends"
+    .split(" ");
+
+function prose(seed: number, words: number): string {
+  let out = "";
+  let x = seed * 2654435761 >>> 0;
+  for (let i = 0; i < words; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out += VOCABULARY[x % VOCABULARY.length] + (i % 17 === 16 ? ".\n" : " ");
+  }
+  return out;
+}
+
+/** Turn `n` of a session: the assistant calls a tool, the user hands back its output. */
+function turn(n: number): MessagesRequest["messages"] {
+  const id = `toolu_growth_${n}`;
+  return [
+    {
+      role: "assistant",
+      content: [
+        { type: "text", text: prose(n, 40) },
+        { type: "tool_use", id, name: "Read", input: { file_path: `src/file_${n}.ts` } },
+      ],
+    },
+    {
+      role: "user",
+      content: [{ type: "tool_result", tool_use_id: id, content: prose(n + 1000, 700) }],
+    },
+  ];
+}
+
+/** A Claude Code-shaped request whose history has `turns` tool round trips. */
+export function sessionBody(turns: number): MessagesRequest {
+  const base = anthropicBody("claude-code", "claude-opus-4-5");
+  const history = Array.from({ length: turns }, (_, n) => turn(n)).flat();
+  return { ...base, messages: [...base.messages, ...history] };
+}
+
+function turnsFor(bytes: number): number {
+  let turns = 1;
+  while (JSON.stringify(sessionBody(turns)).length < bytes) turns = Math.ceil(turns * 1.2) + 1;
+  return turns;
+}
+
+function timeIt(run: () => unknown, minMs = 300): number {
+  run();
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < minMs) {
+    run();
+    n++;
+  }
+  return ((performance.now() - start) / n) * 1000; // µs
+}
+
+await loadO200k();
+const dialect = openAIDialectByName(undefined);
+const rows: Array<[string, number[]]> = [];
+const sizes = [50_000, 200_000, 800_000];
+const bodies = sizes.map((size) => sessionBody(turnsFor(size)));
+const texts = bodies.map((b) => JSON.stringify(b));
+const steps: Array<[string, (text: string, body: MessagesRequest) => unknown]> = [
+  ["JSON.parse of the body", (text) => JSON.parse(text)],
+  ["validation", (_t, body) => parseMessagesRequest(body)],
+  ["token count, warm cache", (_t, body) => countRequestTokens(body)],
+  ["token count, no cache", (_t, body) => countRequestTokens(body, { cache: null })],
+  [
+    "→ OpenAI Chat + stringify",
+    (_t, body) => JSON.stringify(toOpenAIChatRequest(body, { dialect, model: "m", provider: "p" })),
+  ],
+  [
+    "→ Gemini + stringify",
+    (_t, body) => JSON.stringify(toGeminiRequest(body, { provider: "p", model: "m" })),
+  ],
+  [
+    "→ Responses + stringify",
+    (_t, body) => JSON.stringify(toResponsesRequest(body, { provider: "p", model: "m" })),
+  ],
+  ["passthrough stringify", (_t, body) => JSON.stringify({ ...body, model: "m" })],
+];
+for (const [name, step] of steps) {
+  rows.push([name, bodies.map((body, i) => timeIt(() => step(texts[i]!, body)))]);
+}
+
+console.log(`body sizes: ${texts.map((t) => `${(t.length / 1000).toFixed(0)} KB`).join(", ")}`);
+console.log(
+  `${"step".padEnd(32)}${sizes.map((s) => `${s / 1000} KB`.padStart(12)).join("")}   800/50`,
+);
+for (const [name, values] of rows) {
+  const ratio = values[2]! / values[0]!;
+  console.log(
+    `${name.padEnd(32)}${
+      values.map((v) => `${(v / 1000).toFixed(2)} ms`.padStart(12)).join("")
+    }   ${ratio.toFixed(1)}×`,
+  );
+}
+
+// A session growing turn by turn: each turn's token count, with the history already seen.
+sharedTokenCache.clear();
+const perTurn: number[] = [];
+for (let t = 1; t <= 60; t++) {
+  const body = sessionBody(t);
+  const start = performance.now();
+  countRequestTokens(body);
+  perTurn.push((performance.now() - start) * 1000);
+}
+const early = perTurn.slice(5, 10).reduce((a, b) => a + b, 0) / 5;
+const late = perTurn.slice(55).reduce((a, b) => a + b, 0) / 5;
+console.log(
+  `growing session, token count per turn: turns 6–10 ${(early / 1000).toFixed(2)} ms, ` +
+    `turns 56–60 ${(late / 1000).toFixed(2)} ms (body ${
+      (JSON.stringify(sessionBody(60)).length / 1000).toFixed(0)
+    } KB); ` +
+    `cache ${JSON.stringify(sharedTokenCache.stats)}`,
+);

@@ -1,0 +1,50 @@
+/**
+ * The one table from an upstream's HTTP status to what the client is told, used before the
+ * first byte (the answer's status and error type) and after it (the `event: error` type).
+ *
+ * An upstream 401/402/403 is about ccp's key for that provider (or, with passthrough auth, the
+ * credentials the client meant for the upstream), never about the token the client gave ccp:
+ * Claude Code takes `authentication_error` as its own login being wrong and stops to re-login,
+ * so those become a gateway error that names the provider instead.
+ */
+
+import type { AnthropicErrorType } from "./errors.ts";
+
+/** Status and error type for the client. */
+export interface ClientError {
+  readonly status: number;
+  readonly type: AnthropicErrorType;
+}
+
+const TABLE: Readonly<Record<number, ClientError>> = {
+  400: { status: 400, type: "invalid_request_error" },
+  401: { status: 502, type: "api_error" },
+  402: { status: 502, type: "api_error" },
+  403: { status: 502, type: "api_error" },
+  404: { status: 404, type: "not_found_error" },
+  408: { status: 504, type: "api_error" },
+  409: { status: 502, type: "api_error" },
+  413: { status: 413, type: "request_too_large" },
+  422: { status: 400, type: "invalid_request_error" },
+  429: { status: 429, type: "rate_limit_error" },
+  502: { status: 502, type: "api_error" },
+  503: { status: 503, type: "api_error" },
+  504: { status: 504, type: "api_error" },
+  529: { status: 529, type: "overloaded_error" },
+};
+
+const NO_ANSWER: ClientError = { status: 502, type: "api_error" };
+
+/** What the client is told for an upstream status (`undefined`: no HTTP answer at all). */
+export function clientErrorOf(upstreamStatus: number | undefined): ClientError {
+  if (upstreamStatus === undefined) return NO_ANSWER;
+  const known = TABLE[upstreamStatus];
+  if (known) return known;
+  if (upstreamStatus >= 500) return NO_ANSWER;
+  return { status: 400, type: "invalid_request_error" };
+}
+
+/** The Anthropic error type for an `event: error` caused by an upstream status or code. */
+export function errorTypeOfUpstream(status: number | undefined): AnthropicErrorType {
+  return status === undefined ? "api_error" : clientErrorOf(status).type;
+}

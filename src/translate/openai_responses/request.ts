@@ -1,0 +1,327 @@
+/**
+ * Anthropic Messages request → OpenAI Responses request. Pure and typed: no I/O, the input
+ * is never mutated. Every request is self-contained (`store: false`, no
+ * `previous_response_id`): Claude Code resends the whole conversation each turn.
+ */
+
+import { ClientRequestError } from "../../core/errors.ts";
+import type {
+  ContentBlockParam,
+  MessageParam,
+  MessagesRequest,
+  TextBlockParam,
+  ToolDefinition,
+  ToolResultBlockParam,
+} from "../../protocols/anthropic.ts";
+import type {
+  ResponsesEffort,
+  ResponsesFunctionTool,
+  ResponsesInputContent,
+  ResponsesInputItem,
+  ResponsesReasoningItem,
+  ResponsesRequest,
+  ResponsesToolChoice,
+} from "../../protocols/openai_responses.ts";
+import { effortFromBudget } from "../openai_chat/reasoning_request.ts";
+import { toFunctionParameters } from "../openai_chat/schema.ts";
+import { decodeCcpSignature, sameReasoningOrigin } from "../reasoning/provenance.ts";
+
+/** Where the request goes. */
+export interface ResponsesTarget {
+  /** Upstream model name. */
+  readonly model: string;
+  /** Provider id; reasoning is replayed only to the provider and model family that made it. */
+  readonly provider: string;
+  /** The model's declared output limit. */
+  readonly maxOutputTokens?: number;
+}
+
+/** The API refuses `max_output_tokens` below this. */
+export const MIN_OUTPUT_TOKENS = 16;
+
+// JSON Schema keys the Responses API rejects in function parameters.
+const SCHEMA_DROP_KEYS = ["$schema"];
+const BILLING_HEADER = "x-anthropic-billing-header:";
+
+// Reasoning models (o-series, GPT-5, Codex) refuse sampling parameters.
+const REASONING_MODEL = /(^|\/)(o\d|gpt-5|codex)/i;
+
+function systemText(system: string | TextBlockParam[] | undefined): string {
+  if (system === undefined) return "";
+  if (typeof system === "string") return system;
+  return system.filter((b) => b.type === "text" && !b.text.startsWith(BILLING_HEADER))
+    .map((b) => b.text).join("\n\n");
+}
+
+function imageContent(
+  block: Extract<ContentBlockParam, { type: "image" }>,
+  target: ResponsesTarget,
+): ResponsesInputContent {
+  const src = block.source;
+  if (src.type === "base64") {
+    return { type: "input_image", image_url: `data:${src.media_type};base64,${src.data}` };
+  }
+  if (src.type === "url") return { type: "input_image", image_url: src.url };
+  throw new ClientRequestError(
+    `Image source "${src.type}" cannot be sent to provider "${target.provider}": use base64 or url images`,
+  );
+}
+
+function documentContent(
+  block: Extract<ContentBlockParam, { type: "document" }>,
+): ResponsesInputContent {
+  const src = block.source;
+  const title = block.title ? `${block.title}\n\n` : "";
+  switch (src.type) {
+    case "text":
+      return { type: "input_text", text: title + src.data };
+    case "content": {
+      const text = typeof src.content === "string"
+        ? src.content
+        : src.content.map((b) => (b.type === "text" ? b.text : "")).join("\n");
+      return { type: "input_text", text: title + text };
+    }
+    case "base64":
+      return {
+        type: "input_file",
+        filename: block.title ?? "document.pdf",
+        file_data: `data:${src.media_type};base64,${src.data}`,
+      };
+    default:
+      throw new ClientRequestError(
+        `Document source "${src.type}" cannot be sent to the Responses API: use base64 or text`,
+      );
+  }
+}
+
+function toolOutput(
+  block: ToolResultBlockParam,
+  target: ResponsesTarget,
+): { output: string; media: ResponsesInputContent[] } {
+  const texts: string[] = [];
+  const media: ResponsesInputContent[] = [];
+  const content = block.content;
+  if (typeof content === "string") texts.push(content);
+  else if (Array.isArray(content)) {
+    for (const part of content) {
+      if (part.type === "text") texts.push(part.text);
+      else if (part.type === "image") media.push(imageContent(part, target));
+      else if (part.type === "document") {
+        const doc = documentContent(part);
+        if (doc.type === "input_text") texts.push(doc.text);
+        else media.push(doc);
+      }
+    }
+  }
+  let output = texts.join("\n");
+  // Claude Code wraps most failures in <tool_use_error>; other errors get a marker.
+  if (block.is_error && !output.includes("tool_use_error")) output = `Error: ${output}`;
+  if (media.length > 0) output += `${output ? "\n" : ""}[image output follows in the next message]`;
+  return { output: output || "(no output)", media };
+}
+
+/** A user turn: tool outputs first (they answer the calls just before), then one user message. */
+function userItems(
+  content: string | ContentBlockParam[],
+  target: ResponsesTarget,
+): ResponsesInputItem[] {
+  if (typeof content === "string") {
+    return [{ type: "message", role: "user", content: [{ type: "input_text", text: content }] }];
+  }
+  const outputs: ResponsesInputItem[] = [];
+  const parts: ResponsesInputContent[] = [];
+  const media: ResponsesInputContent[] = [];
+  for (const block of content) {
+    if (block.type === "tool_result") {
+      const result = toolOutput(block, target);
+      outputs.push({
+        type: "function_call_output",
+        call_id: block.tool_use_id,
+        output: result.output,
+      });
+      media.push(...result.media);
+    } else if (block.type === "text") {
+      if (block.text) parts.push({ type: "input_text", text: block.text });
+    } else if (block.type === "image") parts.push(imageContent(block, target));
+    else if (block.type === "document") parts.push(documentContent(block));
+  }
+  const all = [...media, ...parts];
+  return all.length > 0 ? [...outputs, { type: "message", role: "user", content: all }] : outputs;
+}
+
+/** The encrypted reasoning items a ccp signature carries, when they may go back to this target. */
+function replayableReasoning(
+  signature: unknown,
+  target: ResponsesTarget,
+): ResponsesReasoningItem[] {
+  const origin = decodeCcpSignature(signature);
+  if (origin?.protocol !== "openai_responses") return [];
+  if (!sameReasoningOrigin(origin, target.provider, target.model)) return [];
+  const items: ResponsesReasoningItem[] = [];
+  for (const detail of origin.details ?? []) {
+    const d = detail as Partial<ResponsesReasoningItem>;
+    if (d.type !== "reasoning" || typeof d.encrypted_content !== "string") continue;
+    // Never the id: with `store: false` the API looks an id up and fails ("Item not found").
+    items.push({
+      type: "reasoning",
+      summary: Array.isArray(d.summary) ? d.summary : [],
+      encrypted_content: d.encrypted_content,
+    });
+  }
+  return items;
+}
+
+/** An assistant turn: reasoning, text and function calls as items, in the order they came. */
+function assistantItems(
+  content: string | ContentBlockParam[],
+  target: ResponsesTarget,
+): ResponsesInputItem[] {
+  if (typeof content === "string") {
+    return content
+      ? [{ type: "message", role: "assistant", content: [{ type: "output_text", text: content }] }]
+      : [];
+  }
+  const items: ResponsesInputItem[] = [];
+  let text: string[] = [];
+  const flush = () => {
+    if (text.length === 0) return;
+    items.push({
+      type: "message",
+      role: "assistant",
+      content: [{ type: "output_text", text: text.join("") }],
+    });
+    text = [];
+  };
+  for (const block of content) {
+    if (block.type === "text") {
+      if (block.text) text.push(block.text);
+    } else if (block.type === "thinking") {
+      flush();
+      items.push(...replayableReasoning(block.signature, target));
+    } else if (block.type === "tool_use") {
+      flush();
+      items.push({
+        type: "function_call",
+        call_id: block.id,
+        name: block.name,
+        arguments: JSON.stringify(block.input ?? {}),
+      });
+    }
+    // Other blocks (redacted thinking, server tools) mean nothing to this API.
+  }
+  flush();
+  return items;
+}
+
+function inputOf(messages: MessageParam[], target: ResponsesTarget) {
+  const leading: string[] = [];
+  const input: ResponsesInputItem[] = [];
+  for (const message of messages) {
+    if (message.role === "system") {
+      const text = systemText(message.content as string | TextBlockParam[]);
+      if (!text) continue;
+      // Before the conversation starts a system message is an instruction; later, where its
+      // position matters, it stays in place as a developer message.
+      if (input.length === 0) leading.push(text);
+      else {input.push({
+          type: "message",
+          role: "developer",
+          content: [{ type: "input_text", text }],
+        });}
+    } else if (message.role === "user") input.push(...userItems(message.content, target));
+    else if (message.role === "assistant") input.push(...assistantItems(message.content, target));
+  }
+  return { leading, input };
+}
+
+function isFunctionTool(tool: ToolDefinition): boolean {
+  return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
+}
+
+function toolsOf(tools: ToolDefinition[] | undefined): ResponsesFunctionTool[] {
+  return (tools ?? []).filter(isFunctionTool).map((t) => ({
+    type: "function",
+    name: t.name,
+    ...(t.description ? { description: t.description } : {}),
+    parameters: toFunctionParameters(t.input_schema, SCHEMA_DROP_KEYS),
+    strict: false,
+  }));
+}
+
+function toolChoiceOf(
+  req: MessagesRequest,
+  tools: ResponsesFunctionTool[],
+): ResponsesToolChoice | undefined {
+  const choice = req.tool_choice;
+  switch (choice?.type) {
+    case "auto":
+      return "auto";
+    case "none":
+      return "none";
+    case "any":
+      return "required";
+    case "tool":
+      // A forced server tool was not sent as a function: forcing it would 400.
+      return tools.some((t) => t.name === choice.name)
+        ? { type: "function", name: choice.name }
+        : "auto";
+    default:
+      return undefined;
+  }
+}
+
+const EFFORT_OF: Readonly<Record<string, ResponsesEffort>> = {
+  low: "low",
+  medium: "medium",
+  high: "high",
+  // Anthropic's strongest level; `xhigh` exists only for some Codex models.
+  max: "high",
+};
+
+function reasoningOf(req: MessagesRequest): ResponsesRequest["reasoning"] | undefined {
+  const thinking = req.thinking;
+  if (!thinking || thinking.type === "disabled") return undefined;
+  const explicit = req.output_config?.effort;
+  const budget = thinking.type === "enabled" && typeof thinking.budget_tokens === "number"
+    ? thinking.budget_tokens
+    : undefined;
+  const level = explicit ?? (budget !== undefined ? effortFromBudget(budget) : undefined);
+  const effort = level ? EFFORT_OF[level] : undefined;
+  return { ...(effort ? { effort } : {}), summary: "auto" };
+}
+
+/** Translates an Anthropic Messages request for the OpenAI Responses API. */
+export function toResponsesRequest(
+  req: MessagesRequest,
+  target: ResponsesTarget,
+): ResponsesRequest {
+  if (!Array.isArray(req.messages)) throw new ClientRequestError("messages: an array is required");
+  const { leading, input } = inputOf(req.messages, target);
+  const instructions = [systemText(req.system), ...leading].filter(Boolean).join("\n\n");
+  const body: ResponsesRequest = { model: target.model, input, store: false };
+  if (instructions) body.instructions = instructions;
+
+  const tools = toolsOf(req.tools);
+  if (tools.length > 0) {
+    body.tools = tools;
+    const choice = toolChoiceOf(req, tools);
+    if (choice !== undefined) body.tool_choice = choice;
+    if (req.tool_choice?.disable_parallel_tool_use) body.parallel_tool_calls = false;
+  }
+  if (typeof req.max_tokens === "number" && req.max_tokens > 0) {
+    const cap = target.maxOutputTokens ?? Infinity;
+    body.max_output_tokens = Math.max(MIN_OUTPUT_TOKENS, Math.min(req.max_tokens, cap));
+  }
+  const reasoning = reasoningOf(req);
+  if (reasoning) {
+    body.reasoning = reasoning;
+    // Reasoning travels back encrypted inside the thinking block's signature.
+    body.include = ["reasoning.encrypted_content"];
+  }
+  if (!reasoning && !REASONING_MODEL.test(target.model)) {
+    if (typeof req.temperature === "number") body.temperature = req.temperature;
+    if (typeof req.top_p === "number") body.top_p = req.top_p;
+  }
+  if (req.stream === true) body.stream = true;
+  return body;
+}

@@ -1,0 +1,83 @@
+/**
+ * The non-streaming path: a finished response object is replayed as the events a stream
+ * would have carried, fed through the same translator, and accumulated into a Message.
+ */
+
+import { UpstreamError } from "../../core/errors.ts";
+import type { AnthropicMessage } from "../../protocols/anthropic.ts";
+import type {
+  ResponsesOutputItem,
+  ResponsesResponse,
+  ResponsesStreamEvent,
+} from "../../protocols/openai_responses.ts";
+import { accumulateAnthropicEvents } from "../anthropic/accumulate.ts";
+import { ResponsesToAnthropicTranslator, type ResponsesTranslateOptions } from "./translator.ts";
+
+function itemEvents(item: ResponsesOutputItem, index: number): ResponsesStreamEvent[] {
+  const at = { output_index: index, item_id: item.id ?? `item_${index}` };
+  const events: ResponsesStreamEvent[] = [];
+  if (item.type === "message") {
+    for (const part of item.content ?? []) {
+      const text = part.type === "output_text"
+        ? part.text
+        : part.type === "refusal"
+        ? part.refusal
+        : "";
+      if (text) events.push({ type: "response.output_text.delta", ...at, delta: text });
+    }
+    return events;
+  }
+  if (item.type === "reasoning") {
+    events.push({ type: "response.output_item.added", ...at, item: { ...item, summary: [] } });
+    (item.summary ?? []).forEach((part, summary_index) => {
+      if (part.text) {
+        events.push({
+          type: "response.reasoning_summary_text.delta",
+          ...at,
+          summary_index,
+          delta: part.text,
+        });
+      }
+    });
+  }
+  events.push({ type: "response.output_item.done", ...at, item: { ...item, id: at.item_id } });
+  return events;
+}
+
+/** The events a stream would have carried for `response`. */
+export function responseEvents(response: ResponsesResponse): ResponsesStreamEvent[] {
+  const output = Array.isArray(response.output) ? response.output : [];
+  const final = response.status === "failed"
+    ? "response.failed"
+    : response.status === "incomplete"
+    ? "response.incomplete"
+    : "response.completed";
+  return [
+    { type: "response.created", response: { ...response, output: [] } },
+    ...output.flatMap((item, index) => itemEvents(item, index)),
+    { type: final, response },
+  ];
+}
+
+/** Translates a non-streaming Responses answer into an Anthropic Message. */
+export function responsesResponseToAnthropic(
+  response: unknown,
+  options: ResponsesTranslateOptions,
+): AnthropicMessage {
+  const who = `Upstream provider "${options.provider}"`;
+  if (typeof response !== "object" || response === null || Array.isArray(response)) {
+    throw new UpstreamError("api_error", `${who} returned a non-object body`, { status: 502 });
+  }
+  const body = response as ResponsesResponse;
+  if (body.status === "failed" || (body.error && body.status !== "completed")) {
+    throw new UpstreamError(
+      "api_error",
+      `${who} failed: ${body.error?.message ?? "status failed"}`,
+      { status: 502 },
+    );
+  }
+  const translator = new ResponsesToAnthropicTranslator(options);
+  const events = responseEvents(body).flatMap((e) => translator.push(e));
+  if (!translator.done) events.push(...translator.end());
+  return accumulateAnthropicEvents(events);
+}

@@ -1,0 +1,346 @@
+/**
+ * The stateful stage for the Responses API: its stream events → Anthropic stream events.
+ * Shared by the streaming path and the non-streaming one (which replays a finished
+ * response as the events a stream would have carried). Guarantees: `message_start`
+ * first; one content block open at a time with consecutive indexes; every thinking block
+ * signed (the signature carries the encrypted reasoning items for replay); function calls
+ * whose events interleave are serialised without losing a byte; a failure closes the open
+ * block and ends with one `error` event.
+ */
+
+import type { AnthropicStreamEvent, StopReason } from "../../protocols/anthropic.ts";
+import type {
+  ResponsesOutputItem,
+  ResponsesResponse,
+  ResponsesStreamEvent,
+} from "../../protocols/openai_responses.ts";
+import { AnthropicBlockWriter } from "../anthropic/blocks.ts";
+import { JsonCompletionScanner } from "../openai_chat/json_scanner.ts";
+import type { ToolCallState } from "../openai_chat/tool_calls.ts";
+import { deltaUsage, messageStartEvent, type UpstreamUsage } from "../openai_chat/usage.ts";
+import { encodeCcpSignature } from "../reasoning/provenance.ts";
+
+/** What the translator needs to know about the request it answers. */
+export interface ResponsesTranslateOptions {
+  /** The model name the client asked for; every answer carries it. */
+  readonly clientModel: string;
+  /** ccp's local count of the prompt, for `message_start`. */
+  readonly inputTokens: number;
+  /** Provider id and upstream model, recorded in thinking signatures. */
+  readonly provider: string;
+  readonly upstreamModel: string;
+  readonly messageId?: string;
+}
+
+/** `incomplete_details.reason` → `stop_reason`. */
+const STOP_REASON_OF_INCOMPLETE: Readonly<Record<string, StopReason>> = {
+  max_output_tokens: "max_tokens",
+  content_filter: "refusal",
+};
+
+interface Call extends ToolCallState {
+  readonly itemId: string;
+}
+
+/** Translator state as an explicit record with small methods. */
+export class ResponsesToAnthropicTranslator {
+  readonly #o: ResponsesTranslateOptions;
+  readonly #blocks: AnthropicBlockWriter;
+  /** Function calls by item id; the first not yet closed owns the open tool block. */
+  readonly #calls = new Map<string, Call>();
+  readonly #pending: Call[] = [];
+  /** Encrypted reasoning items of the thinking block that is open. */
+  #reasoning: ResponsesOutputItem[] = [];
+  /** Reasoning item id and summary part the thinking text last came from. */
+  #summaryAt = "";
+  /** Text that arrived while a function call's block was open, written once it closes. */
+  #late = "";
+  #started = false;
+  #done = false;
+  #toolBlocks = 0;
+
+  constructor(options: ResponsesTranslateOptions) {
+    this.#o = options;
+    this.#blocks = new AnthropicBlockWriter(() => this.#sign());
+  }
+
+  /** True once the message ended (normally or with an error); later input is ignored. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** Consumes one upstream event. */
+  push(event: ResponsesStreamEvent): AnthropicStreamEvent[] {
+    return this.#run(() => this.#event(event));
+  }
+
+  /** An upstream chunk that was not valid JSON. */
+  malformed(detail: string): AnthropicStreamEvent[] {
+    return this.#run(() => this.#fail(`${this.#who()} sent a malformed event: ${detail}`));
+  }
+
+  /** The upstream closed: fine after a final event, else a loud failure. */
+  end(): AnthropicStreamEvent[] {
+    return this.#run(() => {
+      if (!this.#started) this.#fail(`${this.#who()} closed the stream without sending any data`);
+      else this.#fail(`${this.#who()} closed the stream before response.completed`);
+    });
+  }
+
+  #who(): string {
+    return `Upstream provider "${this.#o.provider}"`;
+  }
+
+  #run(step: () => void): AnthropicStreamEvent[] {
+    if (this.#done) return [];
+    const out: AnthropicStreamEvent[] = [];
+    this.#blocks.out = out;
+    step();
+    return out;
+  }
+
+  #begin(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#blocks.out.push(messageStartEvent(this.#o));
+  }
+
+  #event(e: ResponsesStreamEvent): void {
+    switch (e.type) {
+      case "response.created":
+      case "response.in_progress":
+      case "response.queued":
+        return this.#begin();
+      case "response.output_item.added":
+        this.#begin();
+        return this.#itemAdded(e.item);
+      case "response.output_text.delta":
+      case "response.refusal.delta":
+        this.#begin();
+        return this.#text(str(e.delta));
+      case "response.reasoning_summary_text.delta":
+      case "response.reasoning_text.delta":
+        this.#begin();
+        return this.#thinking(e, str(e.delta));
+      case "response.function_call_arguments.delta":
+        this.#begin();
+        return this.#arguments(str(e.item_id), str(e.delta));
+      case "response.function_call_arguments.done":
+        return this.#argumentsDone(str(e.item_id), e.arguments);
+      case "response.output_item.done":
+        this.#begin();
+        return this.#itemDone(e.item);
+      case "response.completed":
+      case "response.incomplete":
+        this.#begin();
+        return this.#complete(e.response ?? {});
+      case "response.failed":
+        return this.#fail(
+          `${this.#who()} failed: ${e.response?.error?.message ?? "response.failed"}`,
+          errorTypeOfCode(e.response?.error?.code),
+        );
+      case "error":
+        return this.#fail(
+          `${this.#who()} reported an error mid-stream: ${str(e.message) || str(e.code)}`,
+          errorTypeOfCode(e.code ?? undefined),
+        );
+      default:
+        // Content parts, `.done` echoes and future event types carry nothing new.
+        return;
+    }
+  }
+
+  #itemAdded(item: ResponsesOutputItem | undefined): void {
+    if (!item) return;
+    if (item.type === "function_call") {
+      const itemId = item.id ?? item.call_id ?? `fc_${this.#calls.size}`;
+      if (this.#calls.has(itemId)) return;
+      const call: Call = {
+        itemId,
+        id: item.call_id ?? itemId,
+        name: item.name ?? "",
+        args: "",
+        emitted: 0,
+        scanner: new JsonCompletionScanner(),
+        block: -1,
+        closed: false,
+      };
+      this.#calls.set(itemId, call);
+      this.#pending.push(call);
+      this.#accept(call, item.arguments ?? "");
+      this.#openNextCall();
+    } else if (item.type === "reasoning") {
+      // A new reasoning item after finished ones starts its own thinking block.
+      if (this.#reasoning.length > 0) this.#blocks.close();
+    }
+  }
+
+  #text(text: string): void {
+    // Writing text would close a function call's block before all its arguments arrived.
+    if (this.#blocks.openCall !== undefined) this.#late += text;
+    else this.#blocks.text(text);
+  }
+
+  #thinking(e: ResponsesStreamEvent, text: string): void {
+    if (this.#blocks.openCall !== undefined) return; // reasoning never interleaves with a call
+    const at = `${e.item_id ?? ""}:${e.summary_index ?? e.content_index ?? 0}`;
+    // Summary parts are paragraphs of their own.
+    const separator = this.#summaryAt && at !== this.#summaryAt && text ? "\n\n" : "";
+    this.#summaryAt = at;
+    this.#blocks.thinking(separator + text, "reasoning");
+  }
+
+  #arguments(itemId: string, piece: string): void {
+    const call = this.#calls.get(itemId);
+    if (!call) return;
+    this.#accept(call, piece);
+    if (this.#blocks.openCall === call) this.#blocks.toolArguments(call);
+  }
+
+  #argumentsDone(itemId: string, full: string | undefined): void {
+    const call = this.#calls.get(itemId);
+    // The final arguments win over whatever the deltas said (a lost delta must not corrupt them).
+    if (call && typeof full === "string" && full.startsWith(call.args)) {
+      this.#arguments(itemId, full.slice(call.args.length));
+    }
+  }
+
+  #accept(call: Call, piece: string): void {
+    if (!piece) return;
+    call.args += piece;
+    call.scanner.feed(piece);
+  }
+
+  #itemDone(item: ResponsesOutputItem | undefined): void {
+    if (!item) return;
+    if (item.type === "function_call") {
+      const itemId = item.id ?? item.call_id ?? "";
+      if (!this.#calls.has(itemId)) this.#itemAdded(item);
+      this.#argumentsDone(itemId, item.arguments);
+      const call = this.#calls.get(itemId);
+      if (!call) return;
+      if (item.name && !call.name) call.name = item.name;
+      call.closed = true;
+      if (this.#blocks.openCall === call) {
+        this.#blocks.close();
+        this.#openNextCall();
+      }
+    } else if (item.type === "reasoning") {
+      // Encrypted-only reasoning still gets a (possibly empty) thinking block to carry it.
+      if (this.#reasoning.length === 0 && this.#blocks.openCall === undefined) {
+        this.#blocks.thinking("", "reasoning");
+      }
+      this.#reasoning.push(reasoningItem(item));
+    } else if (item.type === "message" && Array.isArray(item.content)) {
+      // Streamed text arrived as deltas; this only matters when none did (a replayed answer).
+      return;
+    }
+  }
+
+  /** Opens the first function call waiting, writing its buffered arguments. */
+  #openNextCall(): void {
+    if (this.#blocks.openCall !== undefined) return;
+    const next = this.#pending.shift();
+    if (!next) {
+      if (this.#late) this.#blocks.text(this.#late);
+      this.#late = "";
+      return;
+    }
+    this.#toolBlocks++;
+    this.#summaryAt = "";
+    this.#blocks.startTool(next, next.id);
+    if (next.closed) {
+      this.#blocks.close();
+      this.#openNextCall();
+    }
+  }
+
+  #sign(): string {
+    const items = this.#reasoning;
+    this.#reasoning = [];
+    this.#summaryAt = "";
+    return encodeCcpSignature({
+      provider: this.#o.provider,
+      protocol: "openai_responses",
+      model: this.#o.upstreamModel,
+      fields: ["reasoning"],
+      ...(items.length > 0 ? { details: items } : {}),
+    });
+  }
+
+  #complete(response: ResponsesResponse): void {
+    // Calls the stream announced but never finished are written out as they stand.
+    while (this.#blocks.openCall !== undefined || this.#pending.length > 0) {
+      this.#blocks.close();
+      this.#openNextCall();
+    }
+    this.#blocks.close();
+    const incomplete = response.status === "incomplete"
+      ? response.incomplete_details?.reason
+      : undefined;
+    let reason: StopReason = incomplete
+      ? STOP_REASON_OF_INCOMPLETE[incomplete] ?? "end_turn"
+      : "end_turn";
+    if (reason === "end_turn" && this.#toolBlocks > 0) reason = "tool_use";
+    const usage = deltaUsage({
+      localInputTokens: this.#o.inputTokens,
+      upstream: usageOf(response),
+      estimatedOutputTokens: Math.ceil(this.#blocks.chars / 4),
+      reasoningTokensSeparate: false,
+      preferLocalInputTokens: false,
+    });
+    this.#blocks.out.push({
+      type: "message_delta",
+      delta: { stop_reason: reason, stop_sequence: null },
+      usage,
+    });
+    this.#blocks.out.push({ type: "message_stop" });
+    this.#done = true;
+  }
+
+  #fail(message: string, type = "api_error"): void {
+    if (this.#started) this.#blocks.close();
+    this.#blocks.out.push({ type: "error", error: { type, message } });
+    this.#done = true;
+  }
+}
+
+function str(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
+/** What replay needs of a reasoning item: its encrypted content and summary, not its id. */
+function reasoningItem(item: ResponsesOutputItem): ResponsesOutputItem {
+  return {
+    type: "reasoning",
+    summary: Array.isArray(item.summary) ? item.summary : [],
+    ...(typeof item.encrypted_content === "string"
+      ? { encrypted_content: item.encrypted_content }
+      : {}),
+  };
+}
+
+function num(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/** The response's usage; `input_tokens` includes cached ones, `output_tokens` the reasoning. */
+function usageOf(response: ResponsesResponse): UpstreamUsage | undefined {
+  const u = response.usage;
+  if (!u) return undefined;
+  return {
+    prompt: num(u.input_tokens),
+    completion: num(u.output_tokens),
+    cached: num(u.input_tokens_details?.cached_tokens),
+    reasoning: num(u.output_tokens_details?.reasoning_tokens),
+  };
+}
+
+/** Anthropic error type for an error code of the Responses API. */
+export function errorTypeOfCode(code: string | undefined): string {
+  if (!code) return "api_error";
+  if (/rate_limit|quota/.test(code)) return "rate_limit_error";
+  if (/overloaded|server_is_overloaded/.test(code)) return "overloaded_error";
+  if (/invalid|context_length|unsupported/.test(code)) return "invalid_request_error";
+  return "api_error";
+}

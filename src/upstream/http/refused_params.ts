@@ -1,0 +1,116 @@
+/**
+ * Recognising an optional request parameter an upstream refuses, from its 400 answer.
+ *
+ * Servers that speak a protocol "compatibly" differ in which optional fields they accept
+ * (`reasoning_effort`, `stream_options`, `parallel_tool_calls`, `max_completion_tokens`,
+ * `top_k`, …) and say so in many wordings. When a 400 names a parameter ccp sent, the request is
+ * sent once more without it, and ccp leaves it out for that provider and model from then on, so
+ * no request of Claude Code fails over an optional parameter. Only parameters ccp can do
+ * without are dropped: the ones a request cannot work without never are.
+ */
+
+import { upstreamMessage } from "../../core/upstream_message.ts";
+
+type Json = Record<string, unknown>;
+
+// Without these a request means something else or nothing at all.
+const REQUIRED = new Set([
+  "model",
+  "messages",
+  "input",
+  "contents",
+  "system",
+  "instructions",
+  "systemInstruction",
+  "tools",
+  "stream",
+  "prompt",
+]);
+
+// A refused output limit is not dropped but renamed: the other name is the same limit.
+const RENAMES: Readonly<Record<string, string>> = {
+  max_completion_tokens: "max_tokens",
+  max_tokens: "max_completion_tokens",
+};
+
+// Wordings that name one parameter the server does not take, by server family.
+const PATTERNS: readonly RegExp[] = [
+  /Unrecognized request arguments? supplied: ([\w.]+)/i, // OpenAI (older models), Azure
+  /Unsupported parameter: '([\w.]+)'/i, // OpenAI reasoning models, Responses API
+  /Unknown parameter: '([\w.]+)'/i, // OpenAI Responses API
+  /extra_forbidden.{0,80}?loc['"]?\s*:\s*[[(]\s*['"]body['"]\s*,\s*['"]([\w.]+)['"]/is, // vLLM, pydantic
+  /['"]loc['"]\s*:\s*[[(]\s*['"]body['"]\s*,\s*['"]([\w.]+)['"].{0,80}?extra_forbidden/is,
+  /\b([\w.]+): Extra inputs are not permitted/i, // Anthropic-compatible servers (pydantic)
+  /Unknown name "(\w+)"(?: at '([\w.]+)')?: Cannot find field/i, // Gemini
+  /(?:property|parameter|field|argument|option)\s+['"`]([\w.]+)['"`]\s+(?:is\s+)?(?:not supported|unsupported|not allowed|not permitted|unknown|is not recognized)/i,
+  /['"`]([\w.]+)['"`]\s+is (?:not supported|unsupported|not allowed|not permitted)(?: with| for| by| on|\b)/i,
+  /unknown (?:field|parameter|variant) [`'"]([\w.]+)[`'"]/i, // serde-based servers
+];
+
+function camel(name: string): string {
+  return name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+function has(body: Json, path: readonly string[]): boolean {
+  let node: unknown = body;
+  for (const key of path) {
+    if (typeof node !== "object" || node === null || !Object.hasOwn(node, key)) return false;
+    node = (node as Json)[key];
+  }
+  return true;
+}
+
+/** The path of the parameter a 400 body says is not accepted, if ccp sent it and may drop it. */
+export function refusedParameter(bodyText: string | undefined, sent: Json): string | undefined {
+  const raw = bodyText ?? "";
+  const texts = [upstreamMessage(raw), raw];
+  // OpenAI's structured form names the parameter outright.
+  try {
+    const error = (JSON.parse(raw) as { error?: { code?: unknown; param?: unknown } }).error;
+    if (
+      (error?.code === "unsupported_parameter" || error?.code === "unknown_parameter") &&
+      typeof error.param === "string"
+    ) texts.unshift(`Unsupported parameter: '${error.param}'`);
+  } catch {
+    // Not JSON: the wording alone has to do.
+  }
+  for (const text of texts) {
+    for (const pattern of PATTERNS) {
+      const match = pattern.exec(text);
+      if (!match?.[1]) continue;
+      const name = match[1];
+      // Gemini names the field and, apart, where it sits (snake_case for a camelCase body).
+      const path = match[2] ? [...match[2].split(".").map(camel), name] : name.split(".");
+      if (path.length > 2 || REQUIRED.has(path[0]!)) continue;
+      if (has(sent, path)) return path.join(".");
+    }
+  }
+  return undefined;
+}
+
+/** `body` without the learned parameters (renamed where a rename exists); the input is not changed. */
+export function withoutParams(body: Json, params: Iterable<string>): Json {
+  let out = body;
+  for (const param of params) {
+    const path = param.split(".");
+    if (!has(out, path)) continue;
+    out = structuredCloneShallow(out, path);
+    const parent = path.slice(0, -1).reduce<Json>((node, key) => node[key] as Json, out);
+    const last = path.at(-1)!;
+    const rename = path.length === 1 ? RENAMES[last] : undefined;
+    if (rename && !Object.hasOwn(parent, rename)) parent[rename] = parent[last];
+    delete parent[last];
+  }
+  return out;
+}
+
+// Copies the objects along `path` so deleting the leaf leaves the caller's body untouched.
+function structuredCloneShallow(body: Json, path: readonly string[]): Json {
+  const root = { ...body };
+  let node = root;
+  for (const key of path.slice(0, -1)) {
+    node[key] = { ...(node[key] as Json) };
+    node = node[key] as Json;
+  }
+  return root;
+}

@@ -1,0 +1,54 @@
+/** The Transport for `type: openai_responses` providers: Anthropic ⇄ OpenAI Responses API. */
+
+import { settingsFor } from "../../config/settings_merge.ts";
+import { toResponsesRequest } from "../../translate/openai_responses/request.ts";
+import { responsesResponseToAnthropic } from "../../translate/openai_responses/response.ts";
+import { responsesStreamToAnthropicSSE } from "../../translate/openai_responses/stream.ts";
+import type { ResponsesTranslateOptions } from "../../translate/openai_responses/translator.ts";
+import { openAIResponsesUrl } from "../http/endpoints.ts";
+import { applyModelSettings, withExtraBody } from "../model_settings.ts";
+import { openTranslatedAnswer, postTranslated } from "../translated_answer.ts";
+import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from "../transport.ts";
+
+/** Sends Anthropic Messages requests to an OpenAI Responses API upstream. */
+export const openAIResponsesTransport: Transport = {
+  async send(request: TransportRequest): Promise<AttemptSuccess | AttemptFailure> {
+    const { provider, model } = request;
+    const settings = settingsFor(provider, model, request.settings);
+    const inputTokens = settings.contextWindow ? await request.inputTokens() : undefined;
+    const client = applyModelSettings(request.body, settings, {
+      protocol: "openai_responses",
+      inputTokens,
+    });
+    const body = withExtraBody(
+      toResponsesRequest(client, {
+        provider: provider.id,
+        model,
+        ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
+      }),
+      settings,
+    );
+    const stream = body.stream === true;
+    const result = await postTranslated(
+      request,
+      openAIResponsesUrl(provider.baseUrl),
+      body,
+      stream,
+    );
+    if (!result.ok) return result;
+    const translate: ResponsesTranslateOptions = {
+      clientModel: request.clientModel,
+      inputTokens: await request.inputTokens(),
+      provider: provider.id,
+      upstreamModel: model,
+    };
+    return {
+      ok: true,
+      open: (hooks) =>
+        openTranslatedAnswer(request, result.response, {
+          stream: (upstream) => responsesStreamToAnthropicSSE(upstream, translate),
+          message: (json) => responsesResponseToAnthropic(json, translate),
+        }, hooks),
+    };
+  },
+};

@@ -1,0 +1,159 @@
+/**
+ * The guard rules on a fake clock: guards only reorder and skip while an alternative is left;
+ * when none is, set-aside keys get one re-try and the guard that ends first gets a probe.
+ */
+
+import assert from "node:assert/strict";
+import { UpstreamError } from "../../src/core/errors.ts";
+import { Dispatcher, type DispatchTarget, MAX_WAIT_MS } from "../../src/resilience/dispatcher.ts";
+import { ResilienceRegistry } from "../../src/resilience/registry.ts";
+import { FakeClock } from "./fake_clock.ts";
+import { h, type Ok, provider, scripted, type Step } from "./helpers.ts";
+
+const KEY = "sk-live-aaaaaaaaaaaa1111";
+
+function setup(script: Record<string, Step[]>) {
+  const clock = new FakeClock();
+  const registry = new ResilienceRegistry({ clock });
+  const { calls, attempt } = scripted(script);
+  const dispatcher = new Dispatcher<Ok>({ registry, attempt, clock, backoff: { random: () => 0 } });
+  const run = async (chain: DispatchTarget[]) => {
+    const got = await clock.run(dispatcher.dispatch(chain, new AbortController().signal));
+    got.done();
+    return got;
+  };
+  const fail = async (chain: DispatchTarget[]) => {
+    try {
+      await run(chain);
+    } catch (error) {
+      assert.ok(error instanceof UpstreamError, String(error));
+      return error;
+    }
+    throw new Error("expected the dispatch to fail");
+  };
+  return { clock, calls, run, fail, registry };
+}
+
+const nim = provider("nim", { apiKeys: [KEY] });
+const at = (model: string): DispatchTarget => ({ provider: nim, model });
+const rateLimited = (seconds: number): Step => ({
+  status: 429,
+  headers: h({ "retry-after": String(seconds) }),
+  bodyText: '{"status":429,"title":"Too Many Requests"}',
+});
+
+Deno.test("same provider, one key: a 429 for m1 does not stop m2", async (t) => {
+  // The scripted transport answers per provider: m1's 429, then m2's success.
+  const { run, calls, registry } = setup({ nim: [rateLimited(30), "ok"] });
+  const got = await run([at("m1"), at("m2")]);
+  await t.step("m2 answered", () => assert.equal(got.target.model, "m2"));
+  await t.step("both models were asked, with the same key", () => {
+    assert.deepEqual(calls, [`nim/m1 ${KEY}`, `nim/m2 ${KEY}`]);
+  });
+  await t.step("the key cools down for m1 only", () => {
+    const [key] = registry.provider(nim).keys.snapshot();
+    assert.equal(key?.state, "ready");
+    assert.deepEqual(Object.keys(key?.models ?? {}), ["m1"]);
+  });
+  await t.step("the next request skips m1 and goes straight to m2", async () => {
+    await run([at("m1"), at("m2")]);
+    assert.deepEqual(calls.slice(2), [`nim/m2 ${KEY}`]);
+  });
+});
+
+Deno.test("a 429 that says the whole key is spent cools every model", async () => {
+  const spent: Step = {
+    status: 429,
+    headers: h({ "retry-after": "600" }),
+    bodyText: '{"error":{"message":"You exceeded your current quota","type":"insufficient_quota"}}',
+  };
+  const other = provider("other", { apiKeys: [] });
+  const { run, calls } = setup({ nim: [spent], other: ["ok"] });
+  const got = await run([at("m1"), at("m2"), { provider: other, model: "x" }]);
+  assert.equal(got.target.provider.id, "other");
+  assert.deepEqual(calls, [`nim/m1 ${KEY}`, "other/x"], "m2 was skipped: same spent key");
+});
+
+Deno.test("a single-target route always tries its target", async (t) => {
+  const refused = new TypeError("fetch failed", {
+    cause: new Error("client error (Connect): refused"),
+  });
+  const { run, fail, calls, clock, registry } = setup({
+    nim: [
+      { error: refused },
+      { error: refused },
+      { error: refused },
+      { error: refused },
+      { error: refused },
+      { error: refused },
+      "ok",
+    ],
+  });
+  await t.step("six failures in a row each reach the upstream", async () => {
+    for (let i = 0; i < 6; i++) {
+      const error = await fail([at("m")]);
+      assert.equal(error.status, 502);
+      assert.match(error.message, /refused/);
+    }
+    assert.equal(calls.length, 6, "no request refused without an upstream attempt");
+    assert.equal(registry.breaker("nim", "m").snapshot().state, "open", "the breaker did open");
+  });
+  await t.step(
+    "the upstream recovers: the next request is served and the circuit closes",
+    async () => {
+      await clock.advance(100);
+      const got = await run([at("m")]);
+      assert.equal(got.target.model, "m");
+      assert.equal(calls.length, 7);
+      assert.equal(registry.breaker("nim", "m").snapshot().state, "closed");
+    },
+  );
+});
+
+Deno.test("an announced short cool-down is waited out inside ccp", async (t) => {
+  const { run, calls, clock } = setup({ nim: [rateLimited(2), "ok"] });
+  const started = clock.now();
+  const got = await run([at("m")]);
+  await t.step("served after the wait, not bounced to the client", () => {
+    assert.equal(got.target.model, "m");
+    assert.deepEqual(calls, [`nim/m ${KEY}`, `nim/m ${KEY}`]);
+    assert.equal(clock.now() - started, 2000);
+  });
+});
+
+Deno.test("an announced long cool-down is model_cooldown, without another attempt", async () => {
+  const { fail, calls } = setup({ nim: [rateLimited(MAX_WAIT_MS / 1000 + 25)] });
+  const error = await fail([at("m")]);
+  assert.equal(error.status, 429);
+  assert.equal(error.extra.code, "model_cooldown");
+  assert.equal(error.headers["Retry-After"], String(MAX_WAIT_MS / 1000 + 25));
+  assert.equal(calls.length, 1);
+  const again = await fail([at("m")]);
+  assert.equal(again.extra.code, "model_cooldown");
+  assert.equal(calls.length, 1, "the upstream said when: no early probe");
+});
+
+Deno.test("a cool-down ccp guessed (no Retry-After) is probed when nothing else is left", async () => {
+  const { run, fail, calls, clock } = setup({
+    nim: [{ status: 429, bodyText: "slow down" }, "ok"],
+  });
+  const error = await fail([at("m")]);
+  assert.equal(error.status, 429);
+  assert.notEqual(error.extra.code, "model_cooldown", "only an announced wait is model_cooldown");
+  await clock.advance(200); // still inside ccp's 1 s guess
+  const got = await run([at("m")]);
+  assert.equal(got.target.model, "m");
+  assert.equal(calls.length, 2);
+});
+
+Deno.test("guards still reorder while an alternative is left", async () => {
+  const refused = new TypeError("fetch failed", {
+    cause: new Error("client error (Connect): refused"),
+  });
+  const backup = provider("backup");
+  const { run, calls } = setup({ nim: [{ error: refused }], backup: ["ok"] });
+  for (let i = 0; i < 3; i++) await run([at("m"), { provider: backup, model: "b" }]);
+  assert.equal(calls.filter((c) => c.startsWith("nim")).length, 3);
+  await run([at("m"), { provider: backup, model: "b" }]);
+  assert.deepEqual(calls.slice(6), ["backup/b"], "the open circuit is skipped: backup answers");
+});

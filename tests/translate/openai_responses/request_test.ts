@@ -1,0 +1,274 @@
+/** Anthropic Messages → OpenAI Responses request mapping. */
+
+import assert from "node:assert/strict";
+import type { MessagesRequest } from "../../../src/protocols/anthropic.ts";
+import { toResponsesRequest } from "../../../src/translate/openai_responses/request.ts";
+import { encodeCcpSignature } from "../../../src/translate/reasoning/provenance.ts";
+import { claudeCodeRequest } from "../_claude_code_request.ts";
+
+const TARGET = { provider: "codex", model: "gpt-5.1-codex" };
+
+const responsesSignature = (provider: string, model: string, encrypted: string) =>
+  encodeCcpSignature({
+    provider,
+    protocol: "openai_responses",
+    model,
+    fields: ["reasoning"],
+    details: [{
+      type: "reasoning",
+      summary: [{ type: "summary_text", text: "s" }],
+      encrypted_content: encrypted,
+    }],
+  });
+
+function req(over: Partial<MessagesRequest>): MessagesRequest {
+  return {
+    model: "claude-opus-5-5",
+    max_tokens: 1000,
+    messages: [{ role: "user", content: "hi" }],
+    ...over,
+  };
+}
+
+Deno.test("Responses request: the Claude Code request fixture", async (t) => {
+  const source = claudeCodeRequest(
+    responsesSignature("codex", "gpt-5.1-codex-2026-01-01", "enc-A"),
+  );
+  const before = JSON.stringify(source);
+  const body = toResponsesRequest({ ...source, stream: true }, TARGET);
+  await t.step(
+    "pure: the input is not changed",
+    () => assert.equal(JSON.stringify(source), before),
+  );
+  await t.step("stateless: store false, no previous_response_id, streamed", () => {
+    assert.equal(body.store, false);
+    assert.equal("previous_response_id" in body, false);
+    assert.equal(body.stream, true);
+  });
+  await t.step("instructions from the system blocks, without the billing header", () => {
+    assert.ok(body.instructions && body.instructions.length > 0);
+    assert.ok(!body.instructions!.includes("x-anthropic-billing-header"));
+  });
+  await t.step("tools are functions with strict false and cleaned schemas", () => {
+    assert.ok(body.tools!.length >= 12);
+    for (const tool of body.tools!) {
+      assert.equal(tool.type, "function");
+      assert.equal(tool.strict, false);
+      assert.equal("$schema" in tool.parameters, false, tool.name);
+    }
+  });
+  await t.step("thinking → reasoning with summaries and encrypted content", () => {
+    assert.equal(body.reasoning?.summary, "auto");
+    assert.deepEqual(body.include, ["reasoning.encrypted_content"]);
+    assert.equal("temperature" in body, false);
+  });
+  await t.step("a mid-conversation system message stays in place as a developer message", () => {
+    assert.ok(body.input.some((i) => i.type === "message" && i.role === "developer"));
+  });
+  await t.step("history: function calls paired with their outputs", () => {
+    const calls = body.input.filter((i) => i.type === "function_call");
+    const outputs = body.input.filter((i) => i.type === "function_call_output");
+    assert.ok(calls.length > 0);
+    for (const output of outputs) {
+      if (output.type !== "function_call_output") continue;
+      const at = body.input.indexOf(output);
+      assert.ok(
+        body.input.slice(0, at).some((i) =>
+          i.type === "function_call" && i.call_id === output.call_id
+        ),
+        "an output follows its call",
+      );
+    }
+  });
+  await t.step(
+    "same provider and model family: the reasoning item is replayed, without its id",
+    () => {
+      const reasoning = body.input.filter((i) => i.type === "reasoning");
+      assert.deepEqual(reasoning, [{
+        type: "reasoning",
+        summary: [{ type: "summary_text", text: "s" }],
+        encrypted_content: "enc-A",
+      }]);
+    },
+  );
+});
+
+Deno.test("Responses request: reasoning goes back only where it came from", async (t) => {
+  const turn = (signature: string): MessagesRequest =>
+    req({
+      messages: [
+        { role: "user", content: "go" },
+        {
+          role: "assistant",
+          content: [{ type: "thinking", thinking: "t", signature }, { type: "text", text: "ok" }],
+        },
+        { role: "user", content: "again" },
+      ],
+    });
+  const reasoningOf = (signature: string) =>
+    toResponsesRequest(turn(signature), TARGET).input.filter((i) => i.type === "reasoning").length;
+  await t.step(
+    "same provider, same family",
+    () => assert.equal(reasoningOf(responsesSignature("codex", "gpt-5.1-codex", "e")), 1),
+  );
+  await t.step(
+    "another provider",
+    () => assert.equal(reasoningOf(responsesSignature("other", "gpt-5.1-codex", "e")), 0),
+  );
+  await t.step(
+    "another model family",
+    () => assert.equal(reasoningOf(responsesSignature("codex", "gpt-5-mini", "e")), 0),
+  );
+  await t.step("reasoning from the Chat Completions protocol", () => {
+    const chat = encodeCcpSignature({
+      provider: "codex",
+      protocol: "openai_chat",
+      model: "gpt-5.1-codex",
+      fields: ["reasoning_content"],
+    });
+    assert.equal(reasoningOf(chat), 0);
+  });
+  await t.step(
+    "a genuine Anthropic signature",
+    () => assert.equal(reasoningOf("EqQBCkgIAhABGAIiQ"), 0),
+  );
+});
+
+Deno.test("Responses request: parameters", async (t) => {
+  await t.step("max_tokens → max_output_tokens, capped by the model and never below 16", () => {
+    assert.equal(
+      toResponsesRequest(req({ max_tokens: 32000 }), { ...TARGET, maxOutputTokens: 8000 })
+        .max_output_tokens,
+      8000,
+    );
+    assert.equal(toResponsesRequest(req({ max_tokens: 1 }), TARGET).max_output_tokens, 16);
+  });
+  await t.step("tool_choice and parallel_tool_calls", () => {
+    const tools = [{ name: "Bash", input_schema: { type: "object" } }];
+    const of = (tool_choice: MessagesRequest["tool_choice"]) =>
+      toResponsesRequest(req({ tools, tool_choice }), TARGET);
+    assert.equal(of({ type: "auto" }).tool_choice, "auto");
+    assert.equal(of({ type: "any" }).tool_choice, "required");
+    assert.equal(of({ type: "none" }).tool_choice, "none");
+    assert.deepEqual(of({ type: "tool", name: "Bash" }).tool_choice, {
+      type: "function",
+      name: "Bash",
+    });
+    assert.equal(of({ type: "tool", name: "web_search" }).tool_choice, "auto");
+    assert.equal(of({ type: "auto", disable_parallel_tool_use: true }).parallel_tool_calls, false);
+  });
+  await t.step("server tools are not sent as functions", () => {
+    const body = toResponsesRequest(
+      req({ tools: [{ type: "web_search_20250305", name: "web_search" }] }),
+      TARGET,
+    );
+    assert.equal(body.tools, undefined);
+  });
+  await t.step(
+    "effort: explicit beats a budget; max maps to high; no thinking sends no reasoning",
+    () => {
+      assert.equal(
+        toResponsesRequest(req({ thinking: { type: "enabled", budget_tokens: 2000 } }), TARGET)
+          .reasoning?.effort,
+        "low",
+      );
+      assert.equal(
+        toResponsesRequest(
+          req({ thinking: { type: "adaptive" }, output_config: { effort: "max" } }),
+          TARGET,
+        ).reasoning?.effort,
+        "high",
+      );
+      assert.equal(
+        toResponsesRequest(req({ thinking: { type: "adaptive" } }), TARGET).reasoning?.effort,
+        undefined,
+      );
+      assert.equal(toResponsesRequest(req({}), TARGET).reasoning, undefined);
+    },
+  );
+  await t.step("temperature and top_p only for models that accept them", () => {
+    assert.equal("temperature" in toResponsesRequest(req({ temperature: 0.2 }), TARGET), false);
+    const plain = toResponsesRequest(req({ temperature: 0.2, top_p: 0.9 }), {
+      provider: "p",
+      model: "gpt-4.1",
+    });
+    assert.equal(plain.temperature, 0.2);
+    assert.equal(plain.top_p, 0.9);
+  });
+  await t.step("images in a tool result follow as a user item; the output says so", () => {
+    const body = toResponsesRequest(
+      req({
+        messages: [
+          { role: "user", content: "look" },
+          {
+            role: "assistant",
+            content: [{
+              type: "tool_use",
+              id: "toolu_1",
+              name: "Read",
+              input: { file_path: "a.png" },
+            }],
+          },
+          {
+            role: "user",
+            content: [{
+              type: "tool_result",
+              tool_use_id: "toolu_1",
+              content: [{ type: "text", text: "the image" }, {
+                type: "image",
+                source: { type: "base64", media_type: "image/png", data: "iVBOR" },
+              }],
+            }],
+          },
+        ],
+      }),
+      TARGET,
+    );
+    assert.deepEqual(body.input.slice(1), [
+      {
+        type: "function_call",
+        call_id: "toolu_1",
+        name: "Read",
+        arguments: '{"file_path":"a.png"}',
+      },
+      {
+        type: "function_call_output",
+        call_id: "toolu_1",
+        output: "the image\n[image output follows in the next message]",
+      },
+      {
+        type: "message",
+        role: "user",
+        content: [{ type: "input_image", image_url: "data:image/png;base64,iVBOR" }],
+      },
+    ]);
+  });
+  await t.step("assistant text is output_text; an error result is marked", () => {
+    const body = toResponsesRequest(
+      req({
+        messages: [
+          { role: "user", content: "x" },
+          {
+            role: "assistant",
+            content: [{ type: "text", text: "a" }, {
+              type: "tool_use",
+              id: "c1",
+              name: "Bash",
+              input: {},
+            }],
+          },
+          {
+            role: "user",
+            content: [{ type: "tool_result", tool_use_id: "c1", content: "boom", is_error: true }],
+          },
+        ],
+      }),
+      TARGET,
+    );
+    assert.deepEqual(body.input.slice(1), [
+      { type: "message", role: "assistant", content: [{ type: "output_text", text: "a" }] },
+      { type: "function_call", call_id: "c1", name: "Bash", arguments: "{}" },
+      { type: "function_call_output", call_id: "c1", output: "Error: boom" },
+    ]);
+  });
+});

@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { LearnedParams } from "../../src/resilience/learned_params.ts";
+import { refusedParameter, withoutParams } from "../../src/upstream/http/refused_params.ts";
+
+const SENT = {
+  model: "m",
+  messages: [{ role: "user", content: "hi" }],
+  max_tokens: 100,
+  max_completion_tokens: 100,
+  reasoning_effort: "high",
+  stream: true,
+  stream_options: { include_usage: true },
+  parallel_tool_calls: false,
+  top_k: 5,
+  temperature: 0.5,
+  context_management: { edits: [] },
+  generationConfig: { thinkingConfig: { thinkingBudget: 1024 }, temperature: 1 },
+};
+
+Deno.test("refusedParameter: the wordings servers use to refuse one parameter", async (t) => {
+  const rows: Array<[string, string, string]> = [
+    [
+      "OpenAI, unrecognized argument",
+      '{"error":{"message":"Unrecognized request argument supplied: reasoning_effort","type":"invalid_request_error","param":null,"code":null}}',
+      "reasoning_effort",
+    ],
+    [
+      "OpenAI reasoning models",
+      `{"error":{"message":"Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.","type":"invalid_request_error","param":"max_tokens","code":"unsupported_parameter"}}`,
+      "max_tokens",
+    ],
+    [
+      "OpenAI structured code and param",
+      '{"error":{"message":"This parameter is not available.","type":"invalid_request_error","param":"parallel_tool_calls","code":"unsupported_parameter"}}',
+      "parallel_tool_calls",
+    ],
+    [
+      "Responses API unknown parameter",
+      `{"error":{"message":"Unknown parameter: 'stream_options'.","type":"invalid_request_error","param":"stream_options","code":"unknown_parameter"}}`,
+      "stream_options",
+    ],
+    [
+      "vLLM / pydantic extra_forbidden",
+      `{"object":"error","message":"[{'type': 'extra_forbidden', 'loc': ('body', 'top_k'), 'msg': 'Extra inputs are not permitted', 'input': 5}]","type":"BadRequestError","param":null,"code":400}`,
+      "top_k",
+    ],
+    [
+      "FastAPI detail list",
+      '{"detail":[{"type":"extra_forbidden","loc":["body","reasoning_effort"],"msg":"Extra inputs are not permitted"}]}',
+      "reasoning_effort",
+    ],
+    [
+      "Anthropic-compatible server",
+      '{"type":"error","error":{"type":"invalid_request_error","message":"context_management: Extra inputs are not permitted"}}',
+      "context_management",
+    ],
+    [
+      "Gemini unknown field inside generation_config",
+      `{"error":{"code":400,"message":"Invalid JSON payload received. Unknown name \\"thinkingConfig\\" at 'generation_config': Cannot find field.","status":"INVALID_ARGUMENT"}}`,
+      "generationConfig.thinkingConfig",
+    ],
+    [
+      "Groq wording",
+      `{"error":{"message":"property 'reasoning_effort' is unsupported, did you mean 'response_format'?","type":"invalid_request_error"}}`,
+      "reasoning_effort",
+    ],
+    [
+      "a 'not supported with this model' sentence",
+      `{"error":{"message":"'top_k' is not supported with this model","type":"invalid_request_error"}}`,
+      "top_k",
+    ],
+  ];
+  for (const [name, body, param] of rows) {
+    await t.step(name, () => assert.equal(refusedParameter(body, SENT), param));
+  }
+});
+
+Deno.test("refusedParameter: what must not be taken for a refused optional parameter", async (t) => {
+  const rows: Array<[string, string]> = [
+    [
+      "context length",
+      `{"error":{"message":"This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}`,
+    ],
+    [
+      "an invalid value is not an unknown parameter",
+      `{"error":{"message":"Invalid value for 'temperature': must be between 0 and 2.","type":"invalid_request_error","param":"temperature","code":"invalid_value"}}`,
+    ],
+    [
+      "a required parameter is never dropped",
+      `{"error":{"message":"Unsupported parameter: 'messages' is not supported with this model."}}`,
+    ],
+    ["a parameter ccp did not send", "Unrecognized request argument supplied: logprobs"],
+    ["plain text", "Bad Request"],
+    ["empty", ""],
+  ];
+  for (const [name, body] of rows) {
+    await t.step(name, () => assert.equal(refusedParameter(body, SENT), undefined));
+  }
+});
+
+Deno.test("withoutParams", async (t) => {
+  await t.step("drops top-level and nested parameters without touching the input", () => {
+    const before = JSON.stringify(SENT);
+    const out = withoutParams(SENT, ["reasoning_effort", "generationConfig.thinkingConfig"]);
+    assert.equal(JSON.stringify(SENT), before);
+    assert.equal("reasoning_effort" in out, false);
+    assert.deepEqual(out.generationConfig, { temperature: 1 });
+  });
+  await t.step("a refused output limit is renamed, not dropped", () => {
+    assert.deepEqual(
+      withoutParams({ model: "m", max_completion_tokens: 9 }, ["max_completion_tokens"]),
+      {
+        model: "m",
+        max_tokens: 9,
+      },
+    );
+    assert.deepEqual(withoutParams({ model: "m", max_tokens: 9 }, ["max_tokens"]), {
+      model: "m",
+      max_completion_tokens: 9,
+    });
+  });
+  await t.step("a parameter that is absent leaves the body as it is", () => {
+    const body = { model: "m" };
+    assert.equal(withoutParams(body, ["top_k"]), body);
+  });
+});
+
+Deno.test("LearnedParams: per provider and model, new once, bounded", () => {
+  const learned = new LearnedParams(2);
+  assert.equal(learned.learn("p", "m", "top_k"), true);
+  assert.equal(learned.learn("p", "m", "top_k"), false);
+  assert.deepEqual([...learned.for("p", "m")], ["top_k"]);
+  assert.deepEqual([...learned.for("p", "other")], []);
+  learned.learn("p", "m2", "x");
+  learned.learn("p", "m3", "y");
+  assert.deepEqual(Object.keys(learned.snapshot()), ["p/m2", "p/m3"], "the oldest is forgotten");
+});
