@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { MessagesRequest } from "../../src/protocols/anthropic.ts";
+import { toResponsesRequest } from "../../src/translate/openai_responses/request.ts";
 import { toGeminiRequest } from "../../src/translate/gemini/request.ts";
 import { toOpenAIChatRequest } from "../../src/translate/mod.ts";
 import { openAIDialectByName } from "../../src/translate/openai_chat/dialects.ts";
@@ -64,6 +65,12 @@ Deno.test("server-tool blocks of earlier turns reach other protocols as text", a
     assert.match(assistant.content, /\[web_search \{"query":"moon distance"\}\]/);
     assert.match(assistant.content, /384,400 km away/);
     assert.match(assistant.content, /It is 384,400 km\.$/);
+  });
+  await t.step("OpenAI Responses", () => {
+    const responses = toResponsesRequest(body, { provider: "r", model: "gpt-5-codex" });
+    const text = JSON.stringify(responses.input);
+    assert.match(text, /Moon facts/);
+    assert.match(text, /384,400 km away/);
   });
   await t.step("Gemini", () => {
     const gemini = toGeminiRequest(body, { provider: "g", model: "gemini-2.5-flash" });
