@@ -21,6 +21,24 @@ export interface AnswerOptions {
 }
 
 const encoder = new TextEncoder();
+const PING = encoder.encode(sseFrame("ping", { type: "ping" }));
+/** While the model works on the next round, the stream says it is alive this often (as Anthropic's does). */
+const PING_INTERVAL_MS = 10_000;
+
+/** Waits for `next`, calling `ping` every interval until it settles. */
+async function withPings<T>(next: Promise<T>, ping: () => void): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const tick = () => {
+    ping();
+    timer = setTimeout(tick, PING_INTERVAL_MS);
+  };
+  timer = setTimeout(tick, PING_INTERVAL_MS);
+  try {
+    return await next;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Runs the loop up to its first block (a failure of the first round is still an HTTP error),
@@ -64,8 +82,11 @@ export async function openWebAnswer(loop: WebToolLoop, options: AnswerOptions): 
     },
     async pull(controller) {
       try {
-        const step = pending ?? await run.next();
+        const step = pending ?? await withPings(run.next(), () => {
+          if (!ended) controller.enqueue(PING);
+        });
         pending = undefined;
+        if (ended) return;
         if (!step.done) {
           controller.enqueue(encoder.encode(contentBlockFrames(step.value, index++)));
           return;
@@ -80,6 +101,7 @@ export async function openWebAnswer(loop: WebToolLoop, options: AnswerOptions): 
         controller.close();
         end({});
       } catch (err) {
+        if (ended) return;
         // After the first byte a failure can only be told as an error event.
         const error = toProxyError(err);
         controller.enqueue(encoder.encode(sseFrame("error", error.toAnthropicError())));
