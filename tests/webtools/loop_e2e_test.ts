@@ -259,6 +259,43 @@ Deno.test("web search loop through ccp", async (t) => {
     });
   });
 
+  await t.step(
+    "a round that fails after the stream started ends it with an error event",
+    async () => {
+      const script = (m: Parameters<typeof searchThenAnswer>[0]): ModelMove =>
+        trailingToolResults(m).length === 0
+          ? { calls: [{ name: "web_search", args: { query: "moon" } }] }
+          : { status: 400 };
+      await withSetup(script, (w) => webTools(w.url), async ({ ccp }) => {
+        const res = await post(ccp.url, { messages: QUESTION, tools: [SEARCH_TOOL], stream: true });
+        assert.equal(res.status, 200);
+        const events = parseSse(await res.text());
+        assert.deepEqual(events.map((e) => e.event), [
+          "message_start",
+          "content_block_start",
+          "content_block_delta",
+          "content_block_stop",
+          "content_block_start",
+          "content_block_stop",
+          "error",
+        ]);
+        const error = events.at(-1)!.data as { type: string; error: { message: string } };
+        assert.equal(error.type, "error");
+        assert.match(error.error.message, /scripted failure/);
+      });
+    },
+  );
+
+  await t.step("a first round that fails is an HTTP error", async () => {
+    await withSetup(() => ({ status: 400 }), (w) => webTools(w.url), async ({ ccp }) => {
+      const res = await post(ccp.url, { messages: QUESTION, tools: [SEARCH_TOOL], stream: true });
+      assert.equal(res.status, 400);
+      const body = await res.json();
+      assert.equal(body.type, "error");
+      assert.match(body.error.message, /scripted failure/);
+    });
+  });
+
   await t.step("blocked_domains drop results", async () => {
     await withSetup(searchThenAnswer, (w) => webTools(w.url), async ({ ccp }) => {
       const res = await post(ccp.url, {

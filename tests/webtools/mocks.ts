@@ -70,7 +70,8 @@ export function startWebMock(): WebMock {
 /** What the scripted model does next: call functions, or answer with text. */
 export type ModelMove =
   | { readonly calls: ReadonlyArray<{ name: string; args: Record<string, unknown> }> }
-  | { readonly text: string };
+  | { readonly text: string }
+  | { readonly status: number };
 
 /** A running scripted OpenAI-compatible model. */
 export interface ScriptedOpenAI {
@@ -101,6 +102,9 @@ export function startScriptedOpenAI(
     const body = await req.json();
     bodies.push(body);
     const move = script(body.messages as ChatMessage[]);
+    if ("status" in move) {
+      return Response.json({ error: { message: "scripted failure" } }, { status: move.status });
+    }
     const usage = { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 };
     const calls = "calls" in move
       ? move.calls.map((c, i) => ({
