@@ -9,7 +9,7 @@ import { verifiesSignatures } from "../upstream/anthropic/real_anthropic.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
 import type { Answer, AnswerHooks } from "../upstream/transport.ts";
 import { openWebAnswer } from "./answer.ts";
-import { fetchPage, type Resolver } from "./fetch_page.ts";
+import { type FetchErrorCode, type FetchOutcome, fetchPage, type Resolver } from "./fetch_page.ts";
 import { WebToolLoop } from "./loop.ts";
 import { domainAllowed, searchWeb } from "./search.ts";
 import { type OfferedWebTool, offeredWebTools, type WebToolKind } from "./tools.ts";
@@ -71,19 +71,21 @@ export function runWebTools(plan: WebToolsPlan, deps: WebToolsDeps): Promise<Ans
           signal: deps.signal,
           timeoutMs: SEARCH_TIMEOUT_MS,
         }),
-      fetchPage: (url, tool) =>
-        !URL.canParse(url) || domainAllowed(url, tool)
-          ? fetchPage(url, {
-            config: config!.fetch,
-            fetch: deps.fetch,
-            signal: deps.signal,
-            ...(deps.resolve ? { resolve: deps.resolve } : {}),
-          })
-          : Promise.resolve({
-            ok: false,
-            code: "url_not_allowed",
-            detail: "the domain is outside the tool's allowed_domains or in its blocked_domains",
-          }),
+      fetchPage: (url, tool) => {
+        if (!config) return Promise.resolve(refused("unavailable", "web_tools is not configured"));
+        if (URL.canParse(url) && !domainAllowed(url, tool)) {
+          return Promise.resolve(refused(
+            "url_not_allowed",
+            "the domain is outside the tool's allowed_domains or in its blocked_domains",
+          ));
+        }
+        return fetchPage(url, {
+          config: config.fetch,
+          fetch: deps.fetch,
+          signal: deps.signal,
+          ...(deps.resolve ? { resolve: deps.resolve } : {}),
+        });
+      },
       now: deps.now ?? (() => new Date()),
     },
     config ? undefined : NOT_CONFIGURED_NOTICE,
@@ -93,4 +95,8 @@ export function runWebTools(plan: WebToolsPlan, deps: WebToolsDeps): Promise<Ans
     stream: plan.body.stream === true,
     hooks: deps.hooks,
   });
+}
+
+function refused(code: FetchErrorCode, detail: string): FetchOutcome {
+  return { ok: false, code, detail };
 }

@@ -30,6 +30,7 @@ async function fetchThroughCcp(
   url: (port: number) => string,
   allowPrivateNetworks: boolean,
   over: Parameters<typeof startCcp>[1] = {},
+  tool: Record<string, unknown> = FETCH_TOOL,
 ) {
   const web = startWebMock();
   const model = startScriptedOpenAI(fetchThenAnswer(url(web.port)));
@@ -42,7 +43,7 @@ async function fetchThroughCcp(
         model: "claude-sonnet-4-6",
         max_tokens: 1000,
         messages: [{ role: "user", content: `Fetch ${url(web.port)}` }],
-        tools: [FETCH_TOOL],
+        tools: [tool],
       }),
     });
     assert.equal(res.status, 200);
@@ -141,6 +142,17 @@ Deno.test("web_fetch through ccp", async (t) => {
       error_code: "url_not_allowed",
     });
     assert.deepEqual(paths, ["/redirect"], "the redirect target was never requested");
+  });
+
+  await t.step("a URL outside allowed_domains is url_not_allowed", async () => {
+    const { msg, paths } = await fetchThroughCcp(
+      (port) => `http://127.0.0.1:${port}/page`,
+      true,
+      {},
+      { ...FETCH_TOOL, allowed_domains: ["example.org"] },
+    );
+    assert.equal(msg.content[1].content.error_code, "url_not_allowed");
+    assert.deepEqual(paths, []);
   });
 
   await t.step("an unreachable page is url_not_accessible", async () => {
