@@ -21,9 +21,26 @@ export function isLoopbackHost(host: string): boolean {
   return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
-/** Refuses a non-loopback host without an auth token: anyone reaching it could spend your keys. */
+/**
+ * The shortest token accepted on a non-loopback host: 16 random characters are at least 64 bits
+ * (hex) and nothing slows a network guesser down but the token's length.
+ */
+export const MIN_PUBLIC_TOKEN_LENGTH = 16;
+
+/**
+ * Refuses a non-loopback host without an auth token, or with one short enough to guess: anyone
+ * reaching it could spend your keys.
+ */
 export function assertSafeExposure(server: ServerConfig): void {
-  if (isLoopbackHost(server.host) || server.authToken) return;
+  if (isLoopbackHost(server.host)) return;
+  if (server.authToken && server.authToken.length < MIN_PUBLIC_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `Refusing to listen on ${server.host} with a ${server.authToken.length}-character auth ` +
+        `token: anyone who can reach this address may try tokens, so it needs at least ` +
+        `${MIN_PUBLIC_TOKEN_LENGTH} random characters (e.g. from \`openssl rand -hex 16\`).`,
+    );
+  }
+  if (server.authToken) return;
   throw new ConfigError(
     `Refusing to listen on ${server.host} without an auth token: anyone who can reach this ` +
       `address could use your provider keys. Set server.auth_token in the config file ` +

@@ -22,7 +22,8 @@ export function defaultConfig(input: { env: EnvMap; flags?: ServerFlags }): Conf
   const providers: Record<string, ProviderConfig> = {};
   for (const id of LOCAL_PRESET_IDS) {
     const preset = findPreset(id);
-    if (!preset) continue;
+    // The embedded default is Ollama; another local preset exists only when its variables are set.
+    if (!preset || (id !== DEFAULT_TARGET.provider && !touchedInEnv(preset, env))) continue;
     try {
       const own = sectionFromEnv(preset, env);
       const implicit = !touchedInEnv(preset, env);

@@ -121,7 +121,11 @@ export function describeConfig(config: Config): string {
   for (const p of providers.filter((p) => !p.implicit)) lines.push(...describeProvider(p));
   const implicit = providers.filter((p) => p.implicit);
   if (implicit.length > 0) {
-    lines.push(`  always available: ${implicit.map((p) => `${p.id} (${p.baseUrl})`).join(", ")}`);
+    lines.push(
+      `  local presets named by routes: ${
+        implicit.map((p) => `${p.id} (${p.baseUrl})`).join(", ")
+      }`,
+    );
   }
   lines.push("Routes:");
   for (const [name, chain] of Object.entries(config.routes)) {

@@ -153,17 +153,6 @@ export function configFromYaml(input: YamlConfigInput): Config {
       .map((ref) => String(ref.path[1])),
   );
   const configured = buildConfigured(config, problems, warnings, unsetKeyOwners);
-  let implicit: ProviderConfig[] = [];
-  try {
-    implicit = implicitLocalProviders({
-      skip: new Set(Object.keys(config.providers ?? {})),
-      defaults: config.provider_defaults,
-      // Only provider_defaults can break an implicit provider in YAML mode.
-      describe: (_id, key) => `${file}: ${formatKeyPath(["provider_defaults", ...key.split(".")])}`,
-    });
-  } catch (err) {
-    problems.addLine((err as Error).message);
-  }
   const known: KnownProviders = {
     configured: Object.keys(config.providers ?? {}),
     usable: new Set([...Object.keys(config.providers ?? {}), ...LOCAL_PRESET_IDS]),
@@ -172,6 +161,25 @@ export function configFromYaml(input: YamlConfigInput): Config {
   const routes = buildChains("routes", config.routes ?? {}, known, problems);
   const aliases = buildChains("aliases", config.aliases ?? {}, known, problems);
   const webTools = buildWebTools(config.web_tools, problems);
+  // A local preset exists only when the file names it: under providers, or in a route or alias.
+  // Any other local port stays out of a client's reach.
+  const named = new Set(
+    [...Object.values(routes), ...Object.values(aliases)].flat().map((t) => t.provider),
+  );
+  let implicit: ProviderConfig[] = [];
+  try {
+    implicit = implicitLocalProviders({
+      skip: new Set([
+        ...Object.keys(config.providers ?? {}),
+        ...LOCAL_PRESET_IDS.filter((id) => !named.has(id)),
+      ]),
+      defaults: config.provider_defaults,
+      // Only provider_defaults can break an implicit provider in YAML mode.
+      describe: (_id, key) => `${file}: ${formatKeyPath(["provider_defaults", ...key.split(".")])}`,
+    });
+  } catch (err) {
+    problems.addLine((err as Error).message);
+  }
   const routeNames = Object.keys(routes);
   const first = routeNames[0];
   if (first === undefined) {

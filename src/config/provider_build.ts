@@ -3,6 +3,7 @@
 import type { Preset } from "../providers/catalog.ts";
 import type { AuthHeader, ProviderConfig, Timeouts, WireProtocol } from "./types.ts";
 import type { ProviderDefaultsSection, ProviderSection } from "./schema/config.ts";
+import { redactUrlCredentials } from "../core/secrets.ts";
 import { unique } from "./env/map.ts";
 import { isEmptySettings, toModelSettings } from "./schema/model.ts";
 
@@ -47,10 +48,16 @@ export function normaliseBaseUrl(raw: string): { url: string } | { message: stri
   try {
     parsed = new URL(trimmed);
   } catch {
-    return { message: `${JSON.stringify(raw)} is not a URL (e.g. http://127.0.0.1:8000/v1)` };
+    return {
+      message: `${
+        JSON.stringify(redactUrlCredentials(raw))
+      } is not a URL (e.g. http://127.0.0.1:8000/v1)`,
+    };
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    return { message: `${JSON.stringify(raw)} is not an http:// or https:// URL` };
+    return {
+      message: `${JSON.stringify(redactUrlCredentials(raw))} is not an http:// or https:// URL`,
+    };
   }
   return { url: trimmed.replace(/\/+$/, "") };
 }
@@ -63,7 +70,9 @@ function checkProxy(raw: string): string | undefined {
   } catch {
     // Falls through to the message below.
   }
-  return `${JSON.stringify(raw)} is not a proxy URL (e.g. http://proxy:3128 or socks5://host:1080)`;
+  return `${
+    JSON.stringify(redactUrlCredentials(raw))
+  } is not a proxy URL (e.g. http://proxy:3128 or socks5://host:1080)`;
 }
 
 /** Keys in rotation order: the provider's own if it names any, else provider_defaults'. */

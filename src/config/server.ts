@@ -19,6 +19,9 @@ export const SERVER_DEFAULTS = {
   port: 8082,
   logLevel: "info",
   maxBodyBytes: 32 * 1024 * 1024,
+  clientTimeouts: { headersMs: 10_000, bodyMs: 60_000, idleMs: 75_000 },
+  maxConnections: 1024,
+  maxResponseBytes: 32 * 1024 * 1024,
 } as const;
 
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
@@ -85,13 +88,35 @@ export function resolveServer(input: {
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
 
   // A blank token (e.g. `auth_token: ${CCP_AUTH_TOKEN:-}` with the variable unset) means none.
-  const authToken = flags.authToken?.trim() || envValue(env, "CCP_AUTH_TOKEN") ||
-    fcc("ANTHROPIC_AUTH_TOKEN") || file.auth_token?.trim() || undefined;
+  const tokenPick = pick(
+    ["the auth token flag", flags.authToken?.trim() || undefined],
+    ["CCP_AUTH_TOKEN", envValue(env, "CCP_AUTH_TOKEN")],
+    ["ANTHROPIC_AUTH_TOKEN", fcc("ANTHROPIC_AUTH_TOKEN")],
+    ["server.auth_token", file.auth_token?.trim() || undefined],
+  );
+  const authToken = tokenPick ? String(tokenPick[1]) : undefined;
+  if (tokenPick && authToken?.includes(":")) {
+    // Clients write `<token>:<provider>/<model>` to pick a model, so ccp compares only what comes
+    // before the first ':' — a token containing one could never match.
+    throw new ConfigError(
+      `${tokenPick[0]}: the auth token contains ':', which no client can send (ccp reads only ` +
+        `the part before the first ':' as the token; the rest picks a model): choose a token ` +
+        `without ':'`,
+    );
+  }
   return {
     host,
     port,
     ...(authToken ? { authToken } : {}),
     maxBodyBytes: file.max_body_size ?? SERVER_DEFAULTS.maxBodyBytes,
+    clientTimeouts: {
+      headersMs: file.timeouts?.headers ?? SERVER_DEFAULTS.clientTimeouts.headersMs,
+      bodyMs: file.timeouts?.body ?? SERVER_DEFAULTS.clientTimeouts.bodyMs,
+      idleMs: file.timeouts?.idle ?? SERVER_DEFAULTS.clientTimeouts.idleMs,
+    },
+    maxConnections: file.max_connections ?? SERVER_DEFAULTS.maxConnections,
+    connectionGuard: file.connection_guard ?? true,
+    maxResponseBytes: file.max_response_size ?? SERVER_DEFAULTS.maxResponseBytes,
     logLevel,
   };
 }

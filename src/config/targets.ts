@@ -36,7 +36,7 @@ export function unknownProviderMessage(id: string, known: KnownProviders): strin
   else if (PRESET_IDS.includes(id)) {
     message += `; to use the ${id} preset add providers.${id} with preset: ${id}`;
   }
-  return `${message}; local presets ${LOCAL_PRESET_IDS.join(", ")} are always available`;
+  return `${message}; local presets ${LOCAL_PRESET_IDS.join(", ")} need no providers entry`;
 }
 
 /** Checks one target against the known providers. */

@@ -103,6 +103,13 @@ export type ConfigSource =
   }
   | { readonly kind: "default" };
 
+/** Limits on a client: sending headers, sending the body, staying idle between requests. */
+export interface ClientTimeouts {
+  readonly headersMs: number;
+  readonly bodyMs: number;
+  readonly idleMs: number;
+}
+
 /** Server settings after flags, CCP_* variables, config file and defaults are merged. */
 export interface ServerConfig {
   readonly host: string;
@@ -110,6 +117,14 @@ export interface ServerConfig {
   readonly authToken?: string;
   /** Request bodies above this many bytes get 413. */
   readonly maxBodyBytes: number;
+  /** What a client may take, in milliseconds (0 = no limit). */
+  readonly clientTimeouts: ClientTimeouts;
+  /** Connections held at once; more are closed as they arrive. */
+  readonly maxConnections: number;
+  /** Enforce header/idle timeouts and the connection limit by accepting connections in ccp. */
+  readonly connectionGuard: boolean;
+  /** Non-streaming upstream answers above this many bytes fail with 502. */
+  readonly maxResponseBytes: number;
   readonly logLevel: LogLevel;
 }
 

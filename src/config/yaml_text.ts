@@ -2,20 +2,24 @@
 
 import YAML from "yaml";
 import { ConfigError } from "../core/errors.ts";
+import { literalSecrets, redactUrlCredentials, scrubSecrets } from "../core/secrets.ts";
 import { describeValue } from "./issues.ts";
 
 /** Parses YAML text into a plain mapping (an empty file is an empty mapping). */
 export function parseYamlTree(text: string, file: string): Record<string, unknown> {
   const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
+    // The library quotes the lines around the error: a key written there must not be printed.
+    const secrets = literalSecrets(text);
+    const clean = (line: string) => redactUrlCredentials(scrubSecrets(line, secrets));
     const lines = doc.errors.map((error) => {
       const pos = error.linePos?.[0];
       const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
       // The library's message is "text at line L, column C:\n\n<excerpt>"; keep text and excerpt.
       const [first = "", ...rest] = error.message.split("\n");
       const summary = first.replace(/ at line \d+, column \d+:?$/, "");
-      const excerpt = rest.filter((line) => line.trim() !== "").map((line) => `    ${line}`);
-      return [`${where}: invalid YAML: ${summary}`, ...excerpt].join("\n");
+      const excerpt = rest.filter((line) => line.trim() !== "").map((line) => `    ${clean(line)}`);
+      return [`${where}: invalid YAML: ${clean(summary)}`, ...excerpt].join("\n");
     });
     throw new ConfigError(lines.join("\n"));
   }

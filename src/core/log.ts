@@ -32,6 +32,18 @@ export interface LoggerOptions {
   now?: () => Date;
 }
 
+// Messages quote clients and upstreams (model names, error text): a control character could
+// recolour or rewrite the operator's terminal, and a line break could forge a log line.
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
+
+/** The message with control characters escaped and continuation lines indented. */
+function inert(message: string): string {
+  return message
+    .replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)
+    .replace(/\n/g, "\n    ");
+}
+
 /** Returns true when `value` names a log level. */
 export function isLogLevel(value: string): value is LogLevel {
   return Object.hasOwn(RANK, value);
@@ -48,7 +60,7 @@ export function createLogger(options: LoggerOptions): Logger {
     if (RANK[level] < threshold) return;
     const tag = level.toUpperCase().padEnd(5);
     const shown = colour ? `${COLOUR[level]}${tag}${RESET}` : tag;
-    write(`${now().toISOString()} ${shown} ${message}\n`);
+    write(`${now().toISOString()} ${shown} ${inert(message)}\n`);
   };
   return {
     level: options.level,

@@ -26,3 +26,56 @@ export function scrubSecrets(text: string, keys: readonly string[] = []): string
   }
   return out;
 }
+
+/** Every key a config holds (each provider's `api_keys`), for scrubbing text that may quote one. */
+export function configuredKeys(
+  config: { providers: Readonly<Record<string, { apiKeys: readonly string[] }>> },
+): string[] {
+  return Object.values(config.providers).flatMap((provider) => provider.apiKeys);
+}
+
+/** A URL with its password (and a user name that may be a token) shown as `…`. */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(
+    /(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s"]*)@/gi,
+    (_m, scheme: string, auth: string) => {
+      const colon = auth.indexOf(":");
+      return colon < 0 ? `${scheme}…@` : `${scheme}${auth.slice(0, colon)}:…@`;
+    },
+  );
+}
+
+// Config keys whose values are secrets, and list items under a key named so.
+const SECRET_KEY =
+  /^(\s*(?:-\s+)?["']?[\w.-]*(?:key|keys|token|secret|password|passwd)["']?\s*:\s*)(.+)$/i;
+const LIST_ITEM = /^(\s*-\s+)(.+)$/;
+
+/**
+ * The secret values written literally in a config file's text (after `api_key:`, `auth_token:`,
+ * `password:`… and the list items under such a key), for scrubbing excerpts of that text.
+ */
+export function literalSecrets(text: string): string[] {
+  const found: string[] = [];
+  let listIndent = -1;
+  for (const line of text.split(/\r?\n/)) {
+    const indent = line.length - line.trimStart().length;
+    const keyed = SECRET_KEY.exec(line);
+    if (keyed) {
+      const value = keyed[2]!.replace(/\s+#.*$/, "").trim();
+      if (value === "" || value === "|" || value === ">") listIndent = indent;
+      else {
+        listIndent = -1;
+        found.push(...value.replace(/^\[|\]$/g, "").split(",").map(unquote));
+      }
+      continue;
+    }
+    const item = listIndent >= 0 && indent >= listIndent ? LIST_ITEM.exec(line) : null;
+    if (item) found.push(unquote(item[2]!.replace(/\s+#.*$/, "")));
+    else if (line.trim() !== "" && indent <= listIndent) listIndent = -1;
+  }
+  return found.filter((value) => value.length >= 4 && !value.startsWith("${"));
+}
+
+function unquote(value: string): string {
+  return value.trim().replace(/^["']|["']$/g, "");
+}

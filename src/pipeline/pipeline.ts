@@ -8,6 +8,7 @@
 import type { Config, ModelSettings, ProviderConfig } from "../config/types.ts";
 import { type ProxyError, toProxyError, UpstreamError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
+import { configuredKeys, scrubSecrets } from "../core/secrets.ts";
 import type { MessagesRequest } from "../protocols/anthropic.ts";
 import { describeFailure } from "../resilience/describe.ts";
 import { Dispatcher, type DispatchTarget } from "../resilience/dispatcher.ts";
@@ -111,6 +112,7 @@ export class Pipeline {
       fetch: this.#deps.fetch,
       unreachableHint: unreachableHint(config),
       inputTokens: () => (counted ??= this.#deps.countTokens(body)),
+      maxResponseBytes: config.server.maxResponseBytes,
       learned: this.#deps.registry.learned,
       log: this.#deps.log,
     };
@@ -195,6 +197,8 @@ export class Pipeline {
   /** Ends the record of a request that failed before its answer opened; returns what to send. */
   failed(recorder: Recorder, err: unknown, clientGone: boolean): ProxyError {
     const error = toProxyError(err);
+    // The last check before text that may quote an upstream reaches the client or the log.
+    error.message = scrubSecrets(error.message, configuredKeys(this.#deps.config()));
     if (!recorder.ended) {
       recorder.end(
         clientGone ? { status: 499, outcome: "cancelled", error: "client disconnected" } : {

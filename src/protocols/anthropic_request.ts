@@ -4,19 +4,96 @@ import { z } from "zod";
 import { ClientRequestError } from "../core/errors.ts";
 import type { CountTokensRequest, MessagesRequest } from "./anthropic.ts";
 
-// Content stays loosely typed: new block types must flow through untouched.
-const content = z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]);
+// Each block type a translator reads is checked for the fields it reads; a type ccp does not know
+// flows through untouched (new block types must reach Anthropic-compatible upstreams), and so does
+// every field beyond the ones checked.
+const mediaSource = z.looseObject({ type: z.string() }).superRefine((source, ctx) => {
+  const need = SOURCE_FIELDS[source.type] ?? [];
+  for (const field of need) {
+    if (typeof (source as Record<string, unknown>)[field] !== "string") {
+      ctx.addIssue({ code: "custom", path: [field], message: "Input should be a valid string" });
+    }
+  }
+});
+
+// The fields each media source type carries as strings (`content` documents are checked apart).
+const SOURCE_FIELDS: Readonly<Record<string, readonly string[]>> = Object.assign(
+  Object.create(null),
+  { base64: ["media_type", "data"], url: ["url"], text: ["data"], file: ["file_id"] },
+);
+
+const block: z.ZodType<{ type: string }> = z.looseObject({ type: z.string() }).superRefine(
+  (value, ctx) => {
+    const shape = Object.hasOwn(BLOCKS, value.type) ? BLOCKS[value.type] : undefined;
+    const result = shape?.safeParse(value);
+    if (!result || result.success) return;
+    for (const found of result.error.issues) {
+      const issue = deepest(found);
+      ctx.addIssue({ code: "custom", path: issue.path, message: issueText(issue) });
+    }
+  },
+);
+
+const blocks = z.array(block);
+const text = z.looseObject({ text: z.string() });
+
+const BLOCKS: Readonly<Record<string, z.ZodType>> = {
+  text,
+  image: z.looseObject({ source: mediaSource }),
+  document: z.looseObject({
+    source: z.union([
+      z.looseObject({ type: z.literal("content"), content: z.union([z.string(), blocks]) }),
+      mediaSource,
+    ]),
+  }),
+  tool_use: z.looseObject({
+    id: z.string(),
+    name: z.string().min(1),
+    input: z.record(z.string(), z.unknown()).optional(),
+  }),
+  server_tool_use: z.looseObject({ id: z.string(), name: z.string().min(1) }),
+  tool_result: z.looseObject({
+    tool_use_id: z.string(),
+    content: z.union([z.string(), z.lazy(() => blocks)]).optional(),
+    is_error: z.boolean().optional(),
+  }),
+  thinking: z.looseObject({ thinking: z.string(), signature: z.string().optional() }),
+  redacted_thinking: z.looseObject({ data: z.string() }),
+};
+
+const content = z.union([z.string(), blocks]);
 
 const message = z.looseObject({
   role: z.enum(["user", "assistant", "system"]),
   content,
 });
 
+const toolChoice = z.discriminatedUnion("type", [
+  z.looseObject({ type: z.literal("auto") }),
+  z.looseObject({ type: z.literal("any") }),
+  z.looseObject({ type: z.literal("none") }),
+  z.looseObject({ type: z.literal("tool"), name: z.string().min(1) }),
+]);
+
+const thinking = z.looseObject({ type: z.string() }).superRefine((value, ctx) => {
+  const budget = (value as Record<string, unknown>).budget_tokens;
+  if (value.type === "enabled" && !(Number.isInteger(budget) && (budget as number) > 0)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["budget_tokens"],
+      message: "Input should be a positive integer",
+    });
+  }
+});
+
 const common = {
   model: z.string().min(1),
-  messages: z.array(message),
-  system: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]).optional(),
-  tools: z.array(z.looseObject({ name: z.string() })).optional(),
+  messages: z.array(message).min(1, "at least one message is required"),
+  system: z.union([z.string(), z.array(text.extend({ type: z.string() }))]).optional(),
+  tools: z.array(z.looseObject({ name: z.string().min(1) })).optional(),
+  tool_choice: toolChoice.optional(),
+  thinking: thinking.optional(),
+  stop_sequences: z.array(z.string()).optional(),
 };
 
 /** Schema of `POST /v1/messages`. */
@@ -54,14 +131,19 @@ export function validateRequest<T>(schema: z.ZodType<T>, body: unknown): T {
   return body as T;
 }
 
-function describeIssue(issue: z.core.$ZodIssue | undefined, body: unknown): string {
-  if (!issue) return "Invalid request body";
+function describeIssue(found: z.core.$ZodIssue | undefined, body: unknown): string {
+  if (!found) return "Invalid request body";
+  const issue = deepest(found);
   const path = issue.path.map(String).join(".");
   if (valueAt(body, issue.path) === undefined) return `${path}: Field required`;
-  if (issue.code === "invalid_union" && path.endsWith("content")) {
-    return `${path}: Input should be a string or an array of content blocks`;
+  return `${path}: ${issueText(issue)}`;
+}
+
+function issueText(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_union" && issue.path[issue.path.length - 1] === "content") {
+    return "Input should be a string or an array of content blocks";
   }
-  return `${path}: ${issue.message}`;
+  return issue.message;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -71,4 +153,16 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     node = (node as Record<PropertyKey, unknown>)[key];
   }
   return node;
+}
+
+// A union names only itself ("Invalid input"); the branch that got furthest names the field.
+function deepest(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== "invalid_union") return issue;
+  let best: z.core.$ZodIssue | undefined;
+  for (const branch of issue.errors) {
+    for (const inner of branch) {
+      if (inner.path.length > 0 && (!best || inner.path.length > best.path.length)) best = inner;
+    }
+  }
+  return best ? deepest({ ...best, path: [...issue.path, ...best.path] }) : issue;
 }

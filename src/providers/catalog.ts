@@ -20,7 +20,7 @@ export interface Preset {
   /** Proactive key rotation variable (free-claude-code's `<P>_KEY_USAGE_LIMIT`). */
   readonly keyUsageLimitEnv?: string;
   readonly authHeader: AuthHeader;
-  /** Runs on the user's machine: needs no key, always available by name. */
+  /** Runs on the user's machine: needs no key, and a route may name it without a providers entry. */
   readonly local: boolean;
   /** Upstream answers POST /v1/messages/count_tokens itself. */
   readonly countTokens: boolean;
@@ -525,7 +525,7 @@ const BY_ID: ReadonlyMap<string, Preset> = new Map(PRESETS.map((preset) => [pres
 /** Every preset id, in catalog order. */
 export const PRESET_IDS: readonly string[] = PRESETS.map((preset) => preset.id);
 
-/** The presets that are always available by name: lmstudio, llamacpp, ollama, vllm, cliproxyapi. */
+/** The local presets (lmstudio, llamacpp, ollama, vllm, cliproxyapi): usable by name in a config. */
 export const LOCAL_PRESET_IDS: readonly string[] = PRESETS
   .filter((preset) => preset.local)
   .map((preset) => preset.id);

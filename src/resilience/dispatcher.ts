@@ -10,6 +10,7 @@
  */
 
 import type { ProviderConfig } from "../config/types.ts";
+import { ProxyError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { classify, type Failure } from "./classify.ts";
@@ -321,8 +322,23 @@ export class Dispatcher<S extends { readonly ok: true }> {
     try {
       return await this.#attempt(target, key.value === "" ? undefined : key.value, signal);
     } catch (error) {
-      // A throwing transport is treated like one that reported the error.
-      return { ok: false, error };
+      // A transport's own errors (and an abort) are judged like reported ones. Anything else is a
+      // bug inside ccp (a translator that threw on a request): never an upstream failure, so it is
+      // not retried and not held against the target or its key — it answers 500, naming ccp.
+      if (signal.aborted || error instanceof ProxyError) return { ok: false, error };
+      const who = nameOf({ provider: target.provider.id, model: target.model });
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const trace = error instanceof Error ? error.stack ?? reason : reason;
+      this.#log?.error(`Internal error in ccp preparing the request for ${who}: ${trace}`);
+      return {
+        ok: false,
+        error: new ProxyError(
+          "api_error",
+          `Internal error in ccp (not the upstream's fault) while handling the request for ` +
+            `${who}: ${reason}`,
+          { status: 500 },
+        ),
+      };
     }
   }
 

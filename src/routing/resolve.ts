@@ -6,6 +6,8 @@
 
 import type { Config, Target } from "../config/types.ts";
 import { ClientRequestError } from "../core/errors.ts";
+import { ownValue } from "../core/json.ts";
+import { PRESET_IDS } from "../providers/catalog.ts";
 
 /** Which rule matched, first match wins: URL prefix, token suffix, alias, provider/model, tier, default. */
 export type ResolutionRule =
@@ -89,7 +91,7 @@ function withClientModel(resolution: Resolution, model: string): Resolution {
 
 /** An alias, or `provider/model` with a configured provider; undefined when neither matches. */
 function resolveName(model: string, config: Config): Picked | undefined {
-  const alias = config.aliases[model];
+  const alias = ownValue(config.aliases, model);
   if (alias) return { chain: alias, rule: "alias", name: model };
   const slash = model.indexOf("/");
   if (slash > 0) {
@@ -98,18 +100,32 @@ function resolveName(model: string, config: Config): Picked | undefined {
     if (upstream && Object.hasOwn(config.providers, provider)) {
       return { chain: [{ provider, model: upstream }], rule: "provider" };
     }
+    // A catalog name the config does not define is refused rather than sent anywhere (other
+    // slashed names, such as "meta-llama/x", still go by tier or the default route).
+    if (upstream && PRESET_IDS.includes(provider)) {
+      throw new ClientRequestError(
+        `Provider "${provider}" in model "${model}" is not configured. ${howToConfigure(provider)}`,
+      );
+    }
   }
   return undefined;
+}
+
+/** How to make a provider exist, for refusals that name one that does not. */
+function howToConfigure(provider: string): string {
+  const preset = PRESET_IDS.includes(provider) ? provider : "<preset>";
+  return `Add it under providers: in ccp's config (e.g. ${provider}: {preset: ${preset}}), ` +
+    `or with no config file set its base-URL or key variable or name it in MODEL`;
 }
 
 /** The tier named in the model, else the default route. */
 function fallback(model: string, config: Config): Picked {
   const lower = model.toLowerCase();
   for (const tier of TIERS) {
-    const route = config.routes[tier];
+    const route = ownValue(config.routes, tier);
     if (route && lower.includes(tier)) return { chain: route, rule: "tier", name: tier };
   }
-  const route = config.routes["default"];
+  const route = ownValue(config.routes, "default");
   if (!route) {
     throw new ClientRequestError(
       `No route for model "${model}": the config has no "default" route and no alias or tier matches`,
@@ -127,7 +143,7 @@ function resolveOverride(
   config: Config,
 ): Picked {
   const where = rule === "url_prefix" ? "URL prefix" : "auth token suffix";
-  const alias = config.aliases[text] ?? config.routes[text];
+  const alias = ownValue(config.aliases, text) ?? ownValue(config.routes, text);
   if (alias) return { chain: alias, rule, name: text };
   const cut = text.indexOf(separator);
   const provider = cut > 0 ? text.slice(0, cut) : "";
@@ -140,7 +156,9 @@ function resolveOverride(
   if (!Object.hasOwn(config.providers, provider)) {
     const known = Object.keys(config.providers).join(", ");
     throw new ClientRequestError(
-      `Unknown provider "${provider}" in ${where} "${text}" (known: ${known})`,
+      `Unknown provider "${provider}" in ${where} "${text}" (configured: ${known}). ${
+        howToConfigure(provider)
+      }`,
     );
   }
   return { chain: [{ provider, model }], rule };

@@ -42,14 +42,22 @@ export function createApp(appDeps: AppDeps): { fetch: (request: Request) => Prom
 
   const status = () => ({ status: "ok", name: "ccp", version: deps.version });
   app.get("/", (c) => c.json(status()));
-  app.get("/health", (c) =>
-    c.json({
+  app.get("/health", (c) => {
+    // Without the token, /health says only that ccp is up (and that it is ccp, so `ccp code` can
+    // tell it from another program on the port without sending that program the token): provider
+    // ids, models, key labels and upstream error text are for the operator.
+    const token = deps.config().server.authToken;
+    if (token && !isAuthorized(c.req.raw.headers, token)) {
+      return c.json({ status: "ok", name: "ccp" });
+    }
+    return c.json({
       ...status(),
       uptime_s: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
       config: deps.config().source.kind,
       // Key pools, limiters and circuit breakers: why a target is being skipped, if it is.
       resilience: deps.registry.snapshot(),
-    }));
+    });
+  });
   app.post("/v1/messages", messagesHandler(deps));
   app.post("/v1/messages/count_tokens", countTokensHandler(deps));
   app.get("/v1/models", modelsHandler(deps.config, deps.startedAt));

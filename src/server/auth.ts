@@ -2,18 +2,29 @@
 
 const encoder = new TextEncoder();
 
-/** The credentials a request carries, in the three headers ccp accepts. */
-export function presentedCredentials(headers: Headers): string[] {
-  const found: string[] = [];
+/** One credential a request carries, and the header it came in. */
+interface Presented {
+  readonly header: "x-api-key" | "authorization" | "anthropic-auth-token";
+  readonly credential: string;
+}
+
+function presented(headers: Headers): Presented[] {
+  const found: Presented[] = [];
   const apiKey = headers.get("x-api-key");
-  if (apiKey) found.push(apiKey.trim());
+  if (apiKey) found.push({ header: "x-api-key", credential: apiKey.trim() });
   const authorization = headers.get("authorization");
   if (authorization && /^bearer\s+/i.test(authorization)) {
-    found.push(authorization.replace(/^bearer\s+/i, "").trim());
+    const credential = authorization.replace(/^bearer\s+/i, "").trim();
+    found.push({ header: "authorization", credential });
   }
   const authToken = headers.get("anthropic-auth-token");
-  if (authToken) found.push(authToken.trim());
+  if (authToken) found.push({ header: "anthropic-auth-token", credential: authToken.trim() });
   return found;
+}
+
+/** The credentials a request carries, in the three headers ccp accepts. */
+export function presentedCredentials(headers: Headers): string[] {
+  return presented(headers).map((p) => p.credential);
 }
 
 /** Splits `<token>:<suffix>`; only the part before the first `:` is the token. */
@@ -24,13 +35,36 @@ export function splitToken(credential: string): { token: string; suffix?: string
   return { token: credential.slice(0, colon), suffix: suffix || undefined };
 }
 
-/** The model override written after the token, from the first credential that has one. */
-export function tokenSuffix(headers: Headers): string | undefined {
-  for (const credential of presentedCredentials(headers)) {
-    const { suffix } = splitToken(credential);
-    if (suffix) return suffix;
+/**
+ * The model override written after the token. With a token configured, only the credential that
+ * carries that token may name one (another header's suffix is someone else's text); without a
+ * token, the first credential that has a suffix.
+ */
+export function tokenSuffix(headers: Headers, expected?: string): string | undefined {
+  let found: string | undefined;
+  for (const { credential } of presented(headers)) {
+    const { token, suffix } = splitToken(credential);
+    if (expected === undefined || expected === "") {
+      if (suffix) return suffix;
+    } else if (constantTimeEqual(token, expected) && found === undefined) found = suffix;
   }
-  return undefined;
+  return found;
+}
+
+/**
+ * The client's headers without those that carried ccp's own token: that token is consumed by
+ * ccp and never reaches an upstream (an `auth: passthrough` provider gets only the client's other
+ * credentials).
+ */
+export function withoutOwnToken(headers: Headers, expected: string | undefined): Headers {
+  if (!expected) return headers;
+  const own = presented(headers).filter((p) =>
+    constantTimeEqual(splitToken(p.credential).token, expected)
+  );
+  if (own.length === 0) return headers;
+  const out = new Headers(headers);
+  for (const { header } of own) out.delete(header);
+  return out;
 }
 
 /** Compares two strings in time independent of where they differ. */

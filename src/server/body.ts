@@ -1,12 +1,40 @@
-/** Reads a request body as JSON under a size limit. */
+/**
+ * Reads a request body as JSON with bounded memory and time. Bytes go straight into one buffer
+ * that grows by doubling up to the size limit (a client trickling a byte at a time must not cost
+ * a read buffer per byte), and the whole body must arrive within the body timeout.
+ */
 
+import type { Config } from "../config/types.ts";
 import { ClientRequestError } from "../core/errors.ts";
 
-/** Reads and parses the JSON body, answering 413 past `limit` bytes and 400 for bad JSON. */
-export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
-  const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (declared > limit) throw tooLarge(limit);
-  const text = await readLimitedText(request, limit);
+/** Limits on one request body. */
+export interface BodyLimits {
+  /** Bodies above this many bytes get 413. */
+  readonly maxBytes: number;
+  /** The whole body must arrive within this many milliseconds (0 = no limit). */
+  readonly timeoutMs: number;
+}
+
+const FIRST_BUFFER = 16 * 1024;
+
+/** The body limits of the server config. */
+export function bodyLimits(config: Config): BodyLimits {
+  return { maxBytes: config.server.maxBodyBytes, timeoutMs: config.server.clientTimeouts.bodyMs };
+}
+
+/** Reads and parses the JSON body: 413 past the limit, 400 for a late, cut or invalid body. */
+export async function readJsonBody(
+  request: Request,
+  limits: BodyLimits | number,
+): Promise<unknown> {
+  const { maxBytes, timeoutMs } = typeof limits === "number"
+    ? { maxBytes: limits, timeoutMs: 0 }
+    : limits;
+  const header = request.headers.get("content-length");
+  const declared = header === null ? undefined : Number(header);
+  if (declared !== undefined && declared > maxBytes) throw tooLarge(maxBytes);
+  const bytes = await readBounded(request, maxBytes, timeoutMs, declared);
+  const text = new TextDecoder().decode(bytes);
   if (text.trim() === "") {
     throw new ClientRequestError("Request body is empty: expected a JSON object");
   }
@@ -18,28 +46,69 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
   }
 }
 
-async function readLimitedText(request: Request, limit: number): Promise<string> {
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
+async function readBounded(
+  request: Request,
+  maxBytes: number,
+  timeoutMs: number,
+  declared: number | undefined,
+): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0);
+  // Sized by what arrives, not by what the client declares it will send.
+  let buffer = new Uint8Array(Math.min(maxBytes + 1, FIRST_BUFFER, declared ?? FIRST_BUFFER));
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(limit);
+  const reader = request.body.getReader();
+  let timedOut = false;
+  const timer = timeoutMs > 0
+    ? setTimeout(() => {
+      timedOut = true;
+      reader.cancel("body timeout").catch(() => {});
+    }, timeoutMs)
+    : undefined;
+  try {
+    for (;;) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch {
+        if (timedOut) throw late(timeoutMs);
+        throw new ClientRequestError(
+          `Request body ended after ${size} bytes, before the ${
+            declared ?? "announced"
+          } bytes the request declared`,
+        );
+      }
+      if (result.done) break;
+      const chunk = result.value;
+      if (size + chunk.byteLength > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(maxBytes);
+      }
+      if (size + chunk.byteLength > buffer.byteLength) {
+        const grown = new Uint8Array(
+          Math.min(maxBytes + 1, Math.max(buffer.byteLength * 2, size + chunk.byteLength)),
+        );
+        grown.set(buffer.subarray(0, size));
+        buffer = grown;
+      }
+      buffer.set(chunk, size);
+      size += chunk.byteLength;
     }
-    chunks.push(value);
+    if (timedOut) throw late(timeoutMs);
+  } finally {
+    clearTimeout(timer);
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
+  if (declared !== undefined && size < declared) {
+    throw new ClientRequestError(
+      `Request body ended after ${size} bytes, before the ${declared} bytes the request declared`,
+    );
   }
-  return new TextDecoder().decode(bytes);
+  return buffer.subarray(0, size);
+}
+
+function late(timeoutMs: number): ClientRequestError {
+  return new ClientRequestError(
+    `Request body did not arrive within ${timeoutMs / 1000} s (server.timeouts.body)`,
+  );
 }
 
 function tooLarge(limit: number): ClientRequestError {

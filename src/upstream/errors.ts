@@ -3,7 +3,7 @@
 import { UpstreamError } from "../core/errors.ts";
 import { upstreamMessage } from "../core/upstream_message.ts";
 import { clientErrorOf } from "../core/upstream_status.ts";
-import { scrubSecrets } from "../core/secrets.ts";
+import { redactUrlCredentials, scrubSecrets } from "../core/secrets.ts";
 import { capitalise } from "../core/text.ts";
 
 /** Names a target for messages: `provider "nim" (model z-ai/glm4.7)`. */
@@ -76,7 +76,8 @@ export function networkCause(error: unknown): string {
     [/unreachable/i, "network unreachable"],
   ];
   for (const [pattern, label] of known) if (pattern.test(text)) return label;
-  return scrubSecrets(error instanceof Error ? error.message : String(error));
+  // A proxy's URL (with its password) can appear in the client library's message.
+  return redactUrlCredentials(scrubSecrets(error instanceof Error ? error.message : String(error)));
 }
 
 function origin(url: string): string {

@@ -3,10 +3,12 @@
 import { UpstreamError } from "../core/errors.ts";
 import type { AnthropicMessage } from "../protocols/anthropic.ts";
 import { capitalise } from "../core/text.ts";
-import { relayAnthropicStream } from "./anthropic/relay.ts";
+import { relayedAnswer } from "./relayed_answer.ts";
 import { describeTarget, networkCause } from "./errors.ts";
 import { applyAuth, applyProviderHeaders } from "./http/headers.ts";
 import { type PostFailure, postJsonLearning, type PostSuccess } from "./http/post.ts";
+import { DEFAULT_MAX_RESPONSE } from "./transport.ts";
+import { readJsonCapped } from "./http/read_capped.ts";
 import { type Answer, type AnswerHooks, jsonAnswer, type TransportRequest } from "./transport.ts";
 
 /** POSTs a translated body to `url` with the provider's key and headers (no client headers). */
@@ -55,21 +57,13 @@ export async function openTranslatedAnswer(
   if (isSse && response.body) {
     // The relay adds what translation alone cannot: an error frame when the upstream
     // connection breaks, usage for the log, and cancellation when the client leaves.
-    const body = relayAnthropicStream(translation.stream(response.body), {
-      clientModel: request.clientModel,
-      describeUpstream: where,
-      describeError: networkCause,
-      onEnd: hooks.onEnd,
-      onCancel: hooks.onCancel,
-      onFirstByte: hooks.onFirstByte,
-      rewriteModel: false,
-    });
-    return { kind: "stream", body };
+    return await relayedAnswer(request, translation.stream(response.body), hooks, "translated");
   }
   let json: unknown;
   try {
-    json = await response.json();
+    json = await readJsonCapped(response, request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE, where);
   } catch (error) {
+    if (error instanceof UpstreamError) throw error;
     throw new UpstreamError(
       "api_error",
       `${where} sent an unreadable JSON answer: ${networkCause(error)}`,

@@ -7,7 +7,6 @@ import type { Logger } from "../core/log.ts";
 import type { FetchLike } from "./http/clients.ts";
 import type { LearnedParams } from "../resilience/learned_params.ts";
 import { messageToSse } from "./message_to_sse.ts";
-import type { UsageTotals } from "./usage_sniffer.ts";
 
 /** One attempt at one target. */
 export interface TransportRequest {
@@ -28,9 +27,17 @@ export interface TransportRequest {
   inputTokens: () => Promise<number>;
   /** The route variant's settings; they override the provider's `model_settings` per key. */
   settings?: ModelSettings;
+  /** Non-streaming answers above this many bytes fail (default {@link DEFAULT_MAX_RESPONSE}). */
+  maxResponseBytes?: number;
   /** Optional parameters upstreams refused before (left out, and learned from 400s). */
   learned?: LearnedParams;
   log?: Logger;
+}
+
+/** Token usage as ccp logs it. */
+export interface UsageTotals {
+  inputTokens?: number;
+  outputTokens?: number;
 }
 
 /** How an answer finished, for the request log. */
@@ -81,6 +88,9 @@ export type Transports = Partial<Record<ProviderConfig["type"], Transport>>;
 export interface Transport {
   send(request: TransportRequest): Promise<AttemptSuccess | AttemptFailure>;
 }
+
+/** The size limit of a non-streaming answer when the config sets none. */
+export const DEFAULT_MAX_RESPONSE = 32 * 1024 * 1024;
 
 const encoder = new TextEncoder();
 

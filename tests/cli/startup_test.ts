@@ -21,9 +21,20 @@ Deno.test("loopback hosts need no token; every other host does", () => {
   ) {
     assert.ok(!isLoopbackHost(host), host);
   }
-  const server = { host: "0.0.0.0", port: 1, maxBodyBytes: 1, logLevel: "info" } as const;
+  const server = {
+    host: "0.0.0.0",
+    port: 1,
+    maxBodyBytes: 1,
+    clientTimeouts: { headersMs: 1, bodyMs: 1, idleMs: 1 },
+    maxConnections: 1,
+    connectionGuard: false,
+    maxResponseBytes: 1,
+    logLevel: "info",
+  } as const;
   assert.throws(() => assertSafeExposure(server), ConfigError);
-  assertSafeExposure({ ...server, authToken: "t" });
+  assert.throws(() => assertSafeExposure({ ...server, authToken: "t" }), /at least 16/);
+  assertSafeExposure({ ...server, authToken: "0123456789abcdef" });
+  assertSafeExposure({ ...server, host: "127.0.0.1", authToken: "t" });
   assertSafeExposure({ ...server, host: "127.0.0.1" });
 });
 

@@ -51,7 +51,7 @@ Deno.test("describeConfig lists source, server, providers, routes and aliases wi
   assert.match(text, /openai at https:\/\/integrate\.api\.nvidia\.com\/v1/);
   assert.match(text, /keys: 3 \(…WXYZ, …QRST, …\)/);
   assert.match(text, /local {2}\[custom\]/);
-  assert.match(text, /always available: lmstudio \(http:\/\/127\.0\.0\.1:1234\/v1\)/);
+  assert.doesNotMatch(text, /lmstudio/, "an unconfigured local preset does not exist");
   assert.match(text, /default → nim\/z-ai\/glm4\.7/);
   assert.match(text, /sonnet → local\/qwen3-coder → nim\/z-ai\/glm4\.7/);
   assert.match(text, /my-fast → local\/qwen3-coder/);

@@ -31,6 +31,10 @@ Deno.test("server settings: flags > CCP_* > file > defaults", async (t) => {
       host: "127.0.0.1",
       port: 8082,
       maxBodyBytes: 33_554_432,
+      clientTimeouts: { headersMs: 10_000, bodyMs: 60_000, idleMs: 75_000 },
+      maxConnections: 1024,
+      connectionGuard: true,
+      maxResponseBytes: 32 * 1024 * 1024,
       logLevel: "info",
     });
   });

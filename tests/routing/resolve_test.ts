@@ -125,7 +125,9 @@ Deno.test("resolveModel: errors", async (t) => {
       () => resolveModel({ model: "x", urlPrefix: "nmi:glm" }, config),
       (e: unknown) =>
         e instanceof ClientRequestError && e.status === 400 &&
-        e.message === 'Unknown provider "nmi" in URL prefix "nmi:glm" (known: nim, local, ollama)',
+        e.message.startsWith(
+          'Unknown provider "nmi" in URL prefix "nmi:glm" (configured: nim, local, ollama). Add it',
+        ),
     );
   });
   await t.step("malformed token suffix", () => {

@@ -115,10 +115,17 @@ Deno.test("bad input gets a clear Anthropic-shaped 400/413", async (t) => {
       ],
       [
         "missing max_tokens",
-        JSON.stringify({ model: "m", messages: [] }),
+        JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
         400,
         "invalid_request_error",
         /^max_tokens: Field required$/,
+      ],
+      [
+        "empty messages",
+        JSON.stringify({ model: "m", max_tokens: 1, messages: [] }),
+        400,
+        "invalid_request_error",
+        /^messages: at least one message is required$/,
       ],
       [
         "missing messages",
@@ -235,7 +242,7 @@ Deno.test("count_tokens: forwarded to an Anthropic upstream, local when it canno
       const res = await fetch(`${ccp.url}/v1/messages/count_tokens`, {
         method: "POST",
         headers: auth,
-        body: JSON.stringify({ model: "m", messages: [] }),
+        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
       });
       assert.deepEqual(await res.json(), { input_tokens: 7 });
       assert.equal(mock.requests.length, 0);
@@ -293,9 +300,11 @@ Deno.test("unknown paths and methods get Anthropic-shaped 404s", async () => {
   });
 });
 
-Deno.test("GET /health reports status without auth", async () => {
+Deno.test("GET /health: only the status without the token, the detail with it", async () => {
   await withCcp([{ kind: "hang" }], async (ccp) => {
-    const json = await (await fetch(`${ccp.url}/health`)).json();
+    const bare = await (await fetch(`${ccp.url}/health`)).json();
+    assert.deepEqual(bare, { status: "ok", name: "ccp" });
+    const json = await (await fetch(`${ccp.url}/health`, { headers: auth })).json();
     assert.equal(json.status, "ok");
     assert.equal(typeof json.uptime_s, "number");
   });

@@ -92,7 +92,10 @@ export function envProviders(
   const providers: Record<string, ProviderConfig> = {};
   for (const preset of PRESETS) {
     const named = usedBy.has(preset.id);
-    if (!named && !preset.local && !hasKeyInEnv(preset, env)) continue;
+    // A local preset exists only when a MODEL* variable names it or one of its variables is set:
+    // otherwise a client could make ccp post to any local port the catalog knows.
+    const wanted = named || hasKeyInEnv(preset, env) || (preset.local && touchedInEnv(preset, env));
+    if (!wanted) continue;
     const provider = presetProvider(preset, env, named, defaults, problems);
     if (!provider) continue;
     providers[preset.id] = provider;

@@ -67,6 +67,17 @@ export const serverSchema = section({
   auth_token: text().optional(),
   log_level: oneOf(["debug", "info", "warn", "error"], "log level").optional(),
   max_body_size: byteSize().optional(),
+  /** What a client may take: to send its headers, its body, and between requests. */
+  timeouts: section({
+    headers: duration().optional(),
+    body: duration().optional(),
+    idle: duration().optional(),
+  }).optional(),
+  max_connections: wholeNumber(1).optional(),
+  /** Accept connections in ccp to enforce the limits above (costs a little CPU per chunk). */
+  connection_guard: flag().optional(),
+  /** Largest non-streaming upstream answer ccp reads. */
+  max_response_size: byteSize().optional(),
 });
 
 /** `web_tools:` the search backend and the page fetcher's limits. */

@@ -3,8 +3,8 @@
 import type { Context } from "hono";
 import { parseCountTokensRequest } from "../../protocols/anthropic_request.ts";
 import { resolveRoute } from "../../routing/resolve.ts";
-import { readJsonBody } from "../body.ts";
-import { tokenSuffix } from "../auth.ts";
+import { bodyLimits, readJsonBody } from "../body.ts";
+import { tokenSuffix, withoutOwnToken } from "../auth.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 
 /** Builds the handler for POST /v1/messages/count_tokens. */
@@ -13,15 +13,19 @@ export function countTokensHandler(deps: ServerDeps): (c: Context<AppEnv>) => Pr
     const config = deps.config();
     const started = performance.now();
     const raw = c.req.raw;
-    const body = parseCountTokensRequest(await readJsonBody(raw, config.server.maxBodyBytes));
+    const body = parseCountTokensRequest(await readJsonBody(raw, bodyLimits(config)));
     const resolution = resolveRoute(
-      { request: body, urlPrefix: c.env.routePrefix, tokenSuffix: tokenSuffix(raw.headers) },
+      {
+        request: body,
+        urlPrefix: c.env.routePrefix,
+        tokenSuffix: tokenSuffix(raw.headers, config.server.authToken),
+      },
       config,
     );
     const { inputTokens, via } = await deps.pipeline.countTokens({
       body,
       resolution,
-      headers: raw.headers,
+      headers: withoutOwnToken(raw.headers, config.server.authToken),
       signal: raw.signal,
     });
     deps.log.info(

@@ -5,8 +5,8 @@ import { SSE_HEADERS } from "../../core/sse.ts";
 import { parseMessagesRequest } from "../../protocols/anthropic_request.ts";
 import { routeHeaders } from "../../pipeline/pipeline.ts";
 import { resolveRoute } from "../../routing/resolve.ts";
-import { readJsonBody } from "../body.ts";
-import { tokenSuffix } from "../auth.ts";
+import { bodyLimits, readJsonBody } from "../body.ts";
+import { tokenSuffix, withoutOwnToken } from "../auth.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 import { errorResponse } from "../responses.ts";
 
@@ -21,17 +21,21 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
     });
     try {
       const config = deps.config();
-      const body = parseMessagesRequest(await readJsonBody(raw, config.server.maxBodyBytes));
+      const body = parseMessagesRequest(await readJsonBody(raw, bodyLimits(config)));
       Object.assign(recorder.record, { clientModel: body.model, stream: body.stream === true });
       const resolution = resolveRoute(
-        { request: body, urlPrefix: c.env.routePrefix, tokenSuffix: tokenSuffix(raw.headers) },
+        {
+          request: body,
+          urlPrefix: c.env.routePrefix,
+          tokenSuffix: tokenSuffix(raw.headers, config.server.authToken),
+        },
         config,
       );
       recorder.record.route = resolution.route;
       const { answer, headers } = await deps.pipeline.messages({
         body,
         resolution,
-        headers: raw.headers,
+        headers: withoutOwnToken(raw.headers, config.server.authToken),
         signal: raw.signal,
         recorder,
       });

@@ -1,13 +1,21 @@
-/** Relays an Anthropic SSE stream from upstream to client as it arrives, chunk by chunk. */
+/** Relays an Anthropic SSE stream from upstream to client as it arrives, event by event. */
 
+import type { AnthropicErrorBody, AnthropicErrorType } from "../../core/errors.ts";
+import { scrubSecrets } from "../../core/secrets.ts";
 import { sseFrame } from "../../core/sse.ts";
-import type { AnthropicErrorBody } from "../../core/errors.ts";
-import { UsageSniffer, type UsageTotals } from "../usage_sniffer.ts";
+import type { UsageTotals } from "../transport.ts";
+import {
+  type EventVerdict,
+  inspectEvent,
+  lastEventEnd,
+  noteUsage,
+  splitEvents,
+} from "./stream_events.ts";
 
 /** How a relayed stream ended. */
 export interface RelayOutcome {
   usage: UsageTotals;
-  /** Set when the stream ended with an error frame ccp wrote. */
+  /** Set when the stream ended with an error frame. */
   error?: string;
   /** Set when the client went away first. */
   cancelled?: boolean;
@@ -19,6 +27,8 @@ export interface RelayOptions {
   clientModel: string;
   /** Names the upstream in error frames. */
   describeUpstream: string;
+  /** The provider's keys: scrubbed from every error text that reaches the client. */
+  keys?: readonly string[];
   /** Turns a read failure into a message (e.g. which timeout fired). */
   describeError?: (error: unknown) => string;
   /** Called once when the stream is over, however it ended. */
@@ -31,18 +41,28 @@ export interface RelayOptions {
   rewriteModel?: boolean;
   /** Send `event: ping` after this long without upstream data (default 10 s; 0 = never). */
   pingIntervalMs?: number;
+  /**
+   * Parse every event's JSON (default true). Off for ccp's own translated output, whose content
+   * block events are well-formed by construction; the events that carry usage, the end or an
+   * error are read either way.
+   */
+  checkEveryEvent?: boolean;
 }
 
 const encoder = new TextEncoder();
 const PING = encoder.encode(sseFrame("ping", { type: "ping" }));
 const DEFAULT_PING_MS = 10_000;
-// Give up rewriting the model if the first event is absurdly large; relay it untouched.
-const MAX_HEAD_BYTES = 256 * 1024;
+// An upstream that never ends its event must not make ccp hold an unbounded buffer.
+const MAX_EVENT_CHARS = 16 * 1024 * 1024;
+// The bulk of a stream, and nothing in it that the relay acts on.
+const CONTENT_EVENT = /^event: content_block_(?:delta|start|stop)\r?\n/;
+const PASS: EventVerdict = { kind: "pass" };
 
 /**
- * Pipes `upstream` to the client without buffering (only the first event is held back, to put
- * the client's model name in it). A failure or an early close becomes an `event: error` frame
- * and a clean end, so the client never waits on a half-open stream.
+ * Pipes `upstream` to the client one whole event at a time, each event's JSON checked once. The
+ * stream ends with exactly one well-formed `event: error` when anything goes wrong — an upstream
+ * error event (its text scrubbed of the provider's keys), malformed JSON, a broken connection,
+ * or an early close — so the client never sees two errors, raw garbage, or a half-open stream.
  */
 export function relayAnthropicStream(
   upstream: ReadableStream<Uint8Array>,
@@ -50,10 +70,11 @@ export function relayAnthropicStream(
 ): ReadableStream<Uint8Array> {
   const reader = upstream.getReader();
   const decoder = new TextDecoder();
-  const sniffer = new UsageSniffer();
-  // The first event is held back until complete; undefined once it has been sent.
-  let head: string | undefined = options.rewriteModel === false ? undefined : "";
-  let endedOnBoundary = true;
+  const usage: UsageTotals = {};
+  let rewrite = options.rewriteModel !== false;
+  const checkAll = options.checkEveryEvent !== false;
+  // Text of an event whose blank line has not arrived yet.
+  const held = new HeldText();
   let finished = false;
   let sentAny = false;
   let lastDataAt = performance.now();
@@ -63,12 +84,12 @@ export function relayAnthropicStream(
 
   // One timer per stream (not one per chunk): when it fires it checks how long the upstream has
   // been silent, pings if that is past the interval, and re-arms for the time that remains.
-  // Pings go only between whole events, and only once the client has seen the stream start.
+  // Pings go only once the client has seen the stream start (events are always sent whole).
   const pingCheck = () => {
     pingTimer = undefined;
     if (finished || !out) return;
     if (performance.now() - lastDataAt >= pingMs) {
-      if (sentAny && endedOnBoundary) out.enqueue(PING);
+      if (sentAny) out.enqueue(PING);
       lastDataAt = performance.now();
     }
     pingTimer = setTimeout(pingCheck, Math.max(1, pingMs - (performance.now() - lastDataAt)));
@@ -78,12 +99,27 @@ export function relayAnthropicStream(
     if (finished) return;
     finished = true;
     clearTimeout(pingTimer);
-    options.onEnd?.({ usage: sniffer.usage, ...outcome });
+    options.onEnd?.({ usage, ...outcome });
   };
 
-  const errorFrame = (message: string): Uint8Array => {
-    const body: AnthropicErrorBody = { type: "error", error: { type: "api_error", message } };
-    return encoder.encode((endedOnBoundary ? "" : "\n\n") + sseFrame("error", body));
+  const send = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
+    controller.enqueue(bytes);
+    if (!sentAny) options.onFirstByte?.();
+    sentAny = true;
+  };
+
+  /** Sends the one error frame of this stream and ends it (the upstream is not read further). */
+  const fail = (
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    message: string,
+    type: AnthropicErrorType = "api_error",
+  ) => {
+    const clean = scrubSecrets(message, options.keys);
+    const body: AnthropicErrorBody = { type: "error", error: { type, message: clean } };
+    send(controller, encoder.encode(sseFrame("error", body)));
+    controller.close();
+    finish({ error: clean });
+    reader.cancel().catch(() => {});
   };
 
   return new ReadableStream<Uint8Array>({
@@ -110,71 +146,127 @@ export function relayAnthropicStream(
     } catch (error) {
       const reason = options.describeError?.(error) ??
         (error instanceof Error ? error.message : String(error));
-      const message = `${options.describeUpstream} failed mid-stream: ${reason}`;
-      if (head) controller.enqueue(encoder.encode(head));
-      controller.enqueue(errorFrame(message));
-      controller.close();
-      finish({ error: message });
+      fail(controller, `${options.describeUpstream} failed mid-stream: ${reason}`);
       return true;
     }
     if (result.done) {
-      if (head) controller.enqueue(encoder.encode(head));
-      if (!sniffer.sawMessageStop) {
-        const message = `${options.describeUpstream} closed the stream before message_stop`;
-        controller.enqueue(errorFrame(message));
-        controller.close();
-        finish({ error: message });
-        return true;
-      }
-      controller.close();
-      finish({});
+      // An upstream that forgot the blank line after its last event still sent that event.
+      const rest = held.take() + decoder.decode();
+      if (rest.trim() !== "" && relayEvents(controller, `${rest}\n\n`, undefined)) return true;
+      fail(controller, `${options.describeUpstream} closed the stream before message_stop`);
       return true;
     }
     lastDataAt = performance.now();
-    const text = decoder.decode(result.value, { stream: true });
-    sniffer.feed(text);
-    endedOnBoundary = text.endsWith("\n\n") || text.endsWith("\r\n\r\n");
-    if (head === undefined) {
-      controller.enqueue(result.value);
-      if (!sentAny) options.onFirstByte?.();
-      sentAny = true;
+    const fresh = decoder.decode(result.value, { stream: true });
+    const found = lastEventEnd(held.tail + fresh);
+    if (found === 0) {
+      held.add(fresh);
+      if (held.length <= MAX_EVENT_CHARS) return false;
+      fail(controller, `${options.describeUpstream} sent a stream event larger than 16 MiB`);
       return true;
     }
-    head += text;
-    const boundary = findEventEnd(head);
-    if (boundary < 0 && head.length < MAX_HEAD_BYTES) return false; // first event still partial
-    const cut = boundary < 0 ? head.length : boundary;
-    const first = rewriteModel(head.slice(0, cut), options.clientModel);
-    controller.enqueue(encoder.encode(first + head.slice(cut)));
-    head = undefined;
-    options.onFirstByte?.();
-    sentAny = true;
-    return true;
+    // The common case, one chunk of whole events, is forwarded as the bytes that came in.
+    const whole = held.length === 0 && found === fresh.length ? result.value : undefined;
+    const text = held.take() + fresh;
+    const end = text.length - fresh.length - Math.min(3, text.length - fresh.length) + found;
+    held.add(text.slice(end));
+    return relayEvents(controller, text.slice(0, end), whole);
+  }
+
+  /**
+   * Checks and forwards whole events; true when the stream ended (message_stop or an error).
+   * `bytes` are the same events as received, when they can be forwarded untouched.
+   */
+  function relayEvents(
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    text: string,
+    bytes: Uint8Array | undefined,
+  ): boolean {
+    const events = splitEvents(text);
+    let passed = 0;
+    let changed = false;
+    for (const event of events) {
+      const verdict = checkAll || !CONTENT_EVENT.test(event) ? inspectEvent(event) : PASS;
+      if (verdict.kind === "pass") {
+        if (verdict.data) {
+          noteUsage(usage, verdict.data);
+          if (rewrite && verdict.data.type === "message_start") {
+            events[passed] = withClientModel(event, verdict.data, options.clientModel);
+            rewrite = false;
+            changed = true;
+          }
+        }
+        passed++;
+        continue;
+      }
+      // Only part of what came in goes on: those events are written out again.
+      forward(controller, events.slice(0, passed), undefined);
+      if (verdict.kind === "stop") {
+        send(controller, encoder.encode(`${event}\n\n`));
+        controller.close();
+        finish({});
+        reader.cancel().catch(() => {});
+      } else if (verdict.kind === "error") {
+        fail(controller, verdict.message, verdict.type);
+      } else {
+        fail(controller, `${options.describeUpstream} sent ${verdict.detail}`);
+      }
+      return true;
+    }
+    forward(controller, events, changed ? undefined : bytes);
+    return false;
+  }
+
+  function forward(
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    events: readonly string[],
+    bytes: Uint8Array | undefined,
+  ): void {
+    if (events.length === 0) return;
+    send(controller, bytes ?? encoder.encode(`${events.join("\n\n")}\n\n`));
   }
 }
 
-/** Index just past the first blank line (end of the first SSE event), or -1. */
-function findEventEnd(text: string): number {
-  const lf = text.indexOf("\n\n");
-  const crlf = text.indexOf("\r\n\r\n");
-  if (lf < 0) return crlf < 0 ? -1 : crlf + 4;
-  if (crlf < 0 || lf < crlf) return lf + 2;
-  return crlf + 4;
+/**
+ * Text held until its event's blank line arrives, kept as pieces: joining or slicing it on every
+ * read would let an upstream that trickles one huge event cost ccp O(n²).
+ */
+class HeldText {
+  #pieces: string[] = [];
+  length = 0;
+  /** The last 3 characters (a blank line split across reads starts there). */
+  tail = "";
+
+  add(text: string): void {
+    if (text === "") return;
+    this.#pieces.push(text);
+    this.length += text.length;
+    this.tail = (this.tail + text).slice(-3);
+  }
+
+  /** Everything held, which is then released. */
+  take(): string {
+    const text = this.#pieces.join("");
+    this.#pieces = [];
+    this.length = 0;
+    this.tail = "";
+    return text;
+  }
+}
+
+/** The `message_start` event with the client's model name in place of the upstream's. */
+function withClientModel(event: string, data: Record<string, unknown>, model: string): string {
+  const message = data.message;
+  if (typeof message !== "object" || message === null) return event;
+  (message as Record<string, unknown>).model = model;
+  const eol = event.includes("\r\n") ? "\r\n" : "\n";
+  const lines = event.split(/\r?\n/).filter((line) => !line.startsWith("data:"));
+  return [...lines, `data: ${JSON.stringify(data)}`].join(eol);
 }
 
 /** Puts the client's model name into a `message_start` event; other events pass unchanged. */
 export function rewriteModel(event: string, model: string): string {
-  const lines = event.split(/\r?\n/);
-  const dataIndex = lines.findIndex((line) => line.startsWith("data:"));
-  if (dataIndex < 0) return event;
-  try {
-    const data = JSON.parse(lines[dataIndex]!.slice(5));
-    if (data?.type !== "message_start" || typeof data.message !== "object") return event;
-    data.message.model = model;
-    const eol = event.includes("\r\n") ? "\r\n" : "\n";
-    lines[dataIndex] = `data: ${JSON.stringify(data)}`;
-    return lines.join(eol);
-  } catch {
-    return event;
-  }
+  const verdict = inspectEvent(event);
+  if (verdict.kind !== "pass" || verdict.data?.type !== "message_start") return event;
+  return withClientModel(event, verdict.data, model);
 }

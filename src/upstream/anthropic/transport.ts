@@ -7,13 +7,18 @@ import { callAnthropic, describeCall } from "./anthropic.ts";
 import { cleanFor } from "../cleaning/resolve.ts";
 import { filterBetaHeader } from "../http/headers.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
-import { relayAnthropicStream } from "./relay.ts";
+import { relayedAnswer } from "../relayed_answer.ts";
 import { networkCause } from "../errors.ts";
+import { readJsonCapped } from "../http/read_capped.ts";
+import { upstreamMessage } from "../../core/upstream_message.ts";
+import { isRecord } from "../../core/json.ts";
+import { scrubSecrets } from "../../core/secrets.ts";
 import {
   type Answer,
   type AnswerHooks,
   type AttemptFailure,
   type AttemptSuccess,
+  DEFAULT_MAX_RESPONSE,
   jsonAnswer,
   type Transport,
   type TransportRequest,
@@ -52,27 +57,33 @@ async function openAnswer(
 ): Promise<Answer> {
   const where = describeCall(request);
   const isSse = (response.headers.get("content-type") ?? "").includes("text/event-stream");
-  if (isSse && response.body) {
-    const body = relayAnthropicStream(response.body, {
-      clientModel: request.clientModel,
-      describeUpstream: capitalise(where),
-      describeError: networkCause,
-      onEnd: hooks.onEnd,
-      onCancel: hooks.onCancel,
-      onFirstByte: hooks.onFirstByte,
-    });
-    return { kind: "stream", body };
-  }
-  let message: Record<string, unknown>;
+  if (isSse && response.body) return await relayedAnswer(request, response.body, hooks, "upstream");
+  let message: unknown;
   try {
-    message = await response.json();
+    message = await readJsonCapped(
+      response,
+      request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE,
+      capitalise(where),
+    ) as Record<string, unknown>;
   } catch (error) {
+    if (error instanceof UpstreamError) throw error;
     throw new UpstreamError(
       "api_error",
       `${capitalise(where)} sent an unreadable JSON answer: ${networkCause(error)}`,
       {
         status: 502,
       },
+    );
+  }
+  // A 2xx that is not a message (an error body, or not even an object) is the upstream failing.
+  if (!isRecord(message) || message.type === "error" || !Array.isArray(message.content)) {
+    const text = isRecord(message) ? upstreamMessage(JSON.stringify(message)) : "not an object";
+    throw new UpstreamError(
+      "api_error",
+      `${capitalise(where)} answered ${response.status} without a message: ${
+        scrubSecrets(text, request.provider.apiKeys)
+      }`,
+      { status: 502 },
     );
   }
   message.model = request.clientModel;

@@ -5,7 +5,7 @@ import { UpstreamError } from "../../core/errors.ts";
 import { capitalise } from "../../core/text.ts";
 import { UpstreamTimeoutError } from "../../resilience/timeout_error.ts";
 import { withTimeouts } from "../../resilience/timeouts.ts";
-import { upstreamHttpError, upstreamNetworkError } from "../errors.ts";
+import { describeTarget, upstreamHttpError, upstreamNetworkError } from "../errors.ts";
 import type { Logger } from "../../core/log.ts";
 import { fetchFor, type FetchLike } from "./clients.ts";
 import type { LearnedParams } from "../../resilience/learned_params.ts";
@@ -49,7 +49,14 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
     // The returned body is guarded too: idle and total timeouts keep running while it streams.
     response = await withTimeouts(
       (timed) =>
-        send(url, { method: "POST", headers: options.headers, body: options.body, signal: timed }),
+        send(url, {
+          method: "POST",
+          headers: options.headers,
+          body: options.body,
+          signal: timed,
+          // A redirect would re-send the body and the key headers to wherever it points.
+          redirect: "manual",
+        }),
       provider.timeouts,
       { provider: provider.id, signal },
     );
@@ -74,6 +81,10 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
     };
   }
   if (response.ok) return { ok: true, response };
+  if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400)) {
+    await response.body?.cancel().catch(() => {});
+    return { ok: false, error: redirectError(provider.id, model, response) };
+  }
   const bodyText = await readErrorText(response);
   return {
     ok: false,
@@ -141,4 +152,27 @@ async function readErrorText(response: Response): Promise<string> {
     await reader.cancel().catch(() => {});
   }
   return text;
+}
+
+/** A 3xx from an API endpoint: named, never followed (status left out: it is not the upstream's verdict). */
+function redirectError(provider: string, model: string, response: Response): UpstreamError {
+  const location = response.headers.get("location");
+  let to = "";
+  if (location) {
+    try {
+      to = ` to ${new URL(location, response.url || undefined).origin}`;
+    } catch {
+      to = "";
+    }
+  }
+  const status = response.status || "3xx";
+  return new UpstreamError(
+    "api_error",
+    capitalise(
+      `${describeTarget(provider, model)} answered HTTP ${status} (a redirect${to}): ` +
+        "redirect not followed, since ccp never sends a request and its key elsewhere than " +
+        "base_url; set base_url to the address the provider serves its API at",
+    ),
+    { status: 502 },
+  );
 }

@@ -47,22 +47,20 @@ Deno.test("without MODEL the first tier becomes the default, with a warning", ()
   assert.match(config.warnings[0] ?? "", /MODEL is not set; using MODEL_SONNET as the default/);
 });
 
-Deno.test("providers: every preset with a key set plus every preset named, ids = preset ids", () => {
+Deno.test("providers: every preset with a key set, every preset named, locals with a variable set", () => {
   const config = configFromEnv({
-    env: { MODEL: "ollama/llama3", GROQ_API_KEY: "g", DEEPSEEK_API_KEYS: "d1,d2" },
+    env: {
+      MODEL: "ollama/llama3",
+      GROQ_API_KEY: "g",
+      DEEPSEEK_API_KEYS: "d1,d2",
+      LM_STUDIO_BASE_URL: "http://127.0.0.1:1234/v1",
+    },
   });
-  assert.deepEqual(Object.keys(config.providers), [
-    "groq",
-    "deepseek",
-    "lmstudio",
-    "llamacpp",
-    "ollama",
-    "vllm",
-    "cliproxyapi",
-  ]);
+  assert.deepEqual(Object.keys(config.providers), ["groq", "deepseek", "lmstudio", "ollama"]);
   assert.equal(config.providers.groq?.implicit, false);
   assert.equal(config.providers.ollama?.implicit, false, "named in MODEL");
-  assert.equal(config.providers.vllm?.implicit, true);
+  assert.equal(config.providers.lmstudio?.implicit, false, "its base URL is set");
+  assert.equal(config.providers.vllm, undefined, "a local preset nothing names does not exist");
   assert.equal(config.providers.nvidia_nim, undefined);
 });
 
@@ -168,6 +166,7 @@ Deno.test("free-claude-code's PROVIDER_* and HTTP_*_TIMEOUT knobs apply to every
   const config = configFromEnv({
     env: {
       MODEL: "ollama/m",
+      VLLM_BASE_URL: "http://127.0.0.1:8000/v1",
       PROVIDER_MAX_RETRIES: "8",
       PROVIDER_RATE_LIMIT: "1",
       PROVIDER_RATE_WINDOW: "3",

@@ -1,0 +1,110 @@
+/**
+ * Splits relayed Anthropic SSE text into whole events and reads each one's JSON once: enough to
+ * refuse malformed JSON, stop at the first error, note usage and see the end, without building
+ * typed events (the passthrough path stays cheap).
+ */
+
+import type { AnthropicErrorType } from "../../core/errors.ts";
+import { isRecord } from "../../core/json.ts";
+import type { UsageTotals } from "../transport.ts";
+
+/** What one whole SSE event turned out to be. */
+export type EventVerdict =
+  | { kind: "pass"; data?: Record<string, unknown> }
+  | { kind: "stop" }
+  | { kind: "error"; type: AnthropicErrorType; message: string }
+  | { kind: "malformed"; detail: string };
+
+const ERROR_TYPES: ReadonlySet<string> = new Set<AnthropicErrorType>([
+  "invalid_request_error",
+  "authentication_error",
+  "permission_error",
+  "not_found_error",
+  "request_too_large",
+  "rate_limit_error",
+  "api_error",
+  "overloaded_error",
+]);
+
+/** Index just past the last blank line (the end of the last whole event) in `text`, or 0. */
+export function lastEventEnd(text: string): number {
+  const lf = text.lastIndexOf("\n\n");
+  const crlf = text.lastIndexOf("\r\n\r\n");
+  // "\r\n\r\n" contains "\n\r\n", not "\n\n": each form is found by its own search.
+  return Math.max(lf < 0 ? 0 : lf + 2, crlf < 0 ? 0 : crlf + 4);
+}
+
+/** Splits text made of whole events into the events (blank lines dropped). */
+export function splitEvents(text: string): string[] {
+  const events = text.includes("\r") ? text.split(/\r?\n\r?\n/) : text.split("\n\n");
+  return events.filter((event) => event.trim() !== "");
+}
+
+/** Reads one event: its name line and its data lines, parsed as JSON. */
+export function inspectEvent(event: string): EventVerdict {
+  const { name, data } = fieldsOf(event);
+  if (data === undefined) return { kind: "pass" }; // a comment or a bare keep-alive
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      kind: "malformed",
+      detail: `malformed JSON in a "${name || "message"}" event (${reason})`,
+    };
+  }
+  if (!isRecord(parsed)) {
+    return {
+      kind: "malformed",
+      detail: `a "${name || "message"}" event whose data is not an object`,
+    };
+  }
+  if (name === "error" || parsed.type === "error") return errorOf(parsed);
+  if (parsed.type === "message_stop") return { kind: "stop" };
+  return { kind: "pass", data: parsed };
+}
+
+// The usual event is `event: <name>\ndata: <json>`: read that shape without splitting lines.
+const SIMPLE = /^event: ?([^\r\n]*)\r?\ndata: ?([^\r\n]*)$/;
+
+function fieldsOf(event: string): { name: string; data?: string } {
+  const simple = SIMPLE.exec(event);
+  if (simple) return { name: simple[1]!.trim(), data: simple[2]! };
+  let name = "";
+  let data: string | undefined;
+  for (const line of event.split(/\r?\n/)) {
+    if (line.startsWith("data:")) {
+      const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
+      data = data === undefined ? value : `${data}\n${value}`;
+    } else if (line.startsWith("event:")) name = line.slice(6).trim();
+  }
+  return { name, data };
+}
+
+function errorOf(parsed: Record<string, unknown>): EventVerdict {
+  const error = isRecord(parsed.error) ? parsed.error : parsed;
+  const type = typeof error.type === "string" && ERROR_TYPES.has(error.type)
+    ? error.type as AnthropicErrorType
+    : "api_error";
+  const message = typeof error.message === "string" && error.message
+    ? error.message
+    : JSON.stringify(error).slice(0, 500);
+  return { kind: "error", type, message };
+}
+
+/** Notes the token counts a `message_start` or `message_delta` event carries. */
+export function noteUsage(usage: UsageTotals, data: Record<string, unknown>): void {
+  const source = data.type === "message_start"
+    ? (isRecord(data.message) ? data.message.usage : undefined)
+    : data.type === "message_delta"
+    ? data.usage
+    : undefined;
+  if (!isRecord(source)) return;
+  const input = source.input_tokens;
+  // message_start carries the prompt size; later events may repeat it.
+  if (typeof input === "number" && (input > 0 || usage.inputTokens === undefined)) {
+    usage.inputTokens = input;
+  }
+  if (typeof source.output_tokens === "number") usage.outputTokens = source.output_tokens;
+}

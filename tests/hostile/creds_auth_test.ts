@@ -1,0 +1,137 @@
+/**
+ * ccp's own token: consumed by ccp, never forwarded (not even to an `auth: passthrough` provider);
+ * only the header that carried it may name a model after it; and /health shows its detail only
+ * to a request that carries it.
+ */
+
+import assert from "node:assert/strict";
+import { startCcp } from "../helpers/ccp.ts";
+import { testConfig } from "../helpers/config.ts";
+import {
+  anthropicHead,
+  anthropicTail,
+  messages,
+  providerOf,
+  sse,
+  startUpstream,
+} from "./creds_helpers.ts";
+
+const TOKEN = "ccp-token-0123456789abcdef";
+const PROVIDER_KEY = "sk-provider-0123456789abcdef";
+
+Deno.test("auth: passthrough forwards the client's own credentials, never ccp's token", async (t) => {
+  const upstream = startUpstream(() => sse([...anthropicHead(), ...anthropicTail()]));
+  const ccp = startCcp(testConfig({
+    providers: [providerOf("anthropic", upstream.url, "", { apiKeys: [], auth: "passthrough" })],
+    routes: { default: "up/m" },
+    authToken: TOKEN,
+  }));
+  const send = async (headers: Record<string, string>) => {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: messages({ stream: true }),
+    });
+    await res.body?.cancel();
+    assert.equal(res.status, 200);
+    const seen = upstream.seen.at(-1)!;
+    return seen.headers;
+  };
+  try {
+    await t.step("token in Authorization, the client's key in x-api-key", async () => {
+      const seen = await send({ authorization: `Bearer ${TOKEN}`, "x-api-key": "user-own-key" });
+      assert.equal(seen.get("x-api-key"), "user-own-key");
+      assert.equal(seen.get("authorization"), null);
+      for (const [name, value] of seen) {
+        assert.ok(!value.includes(TOKEN), `${name} carries the token`);
+      }
+    });
+    await t.step("token in x-api-key, the client's key as a bearer", async () => {
+      const seen = await send({ "x-api-key": TOKEN, authorization: "Bearer user-bearer" });
+      assert.equal(seen.get("authorization"), "Bearer user-bearer");
+      assert.equal(seen.get("x-api-key"), null);
+    });
+    await t.step("token with a model suffix is consumed too", async () => {
+      const seen = await send({ "x-api-key": `${TOKEN}:up/m` });
+      for (const [name, value] of seen) {
+        assert.ok(!value.includes(TOKEN), `${name} carries the token`);
+      }
+    });
+  } finally {
+    await ccp.close();
+    await upstream.close();
+  }
+});
+
+Deno.test("only the header that authenticated may carry a route suffix", async (t) => {
+  const main = startUpstream(() => sse([...anthropicHead(), ...anthropicTail()]));
+  const other = startUpstream(() => sse([...anthropicHead(), ...anthropicTail()]));
+  const ccp = startCcp(testConfig({
+    providers: [
+      providerOf("anthropic", main.url, PROVIDER_KEY, { id: "main" }),
+      providerOf("anthropic", other.url, PROVIDER_KEY, { id: "other" }),
+    ],
+    routes: { default: "main/m" },
+    authToken: TOKEN,
+  }));
+  const send = async (headers: Record<string, string>) => {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: messages(),
+    });
+    await res.body?.cancel();
+    return res;
+  };
+  try {
+    await t.step("a suffix in a header that did not authenticate is ignored", async () => {
+      const res = await send({ "x-api-key": TOKEN, authorization: "Bearer wrong:other/x" });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("x-ccp-provider"), "main");
+      assert.equal(other.seen.length, 0);
+    });
+    await t.step("the authenticating header's suffix routes", async () => {
+      const res = await send({ authorization: `Bearer ${TOKEN}:other/x` });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("x-ccp-provider"), "other");
+      assert.equal(other.seen.length, 1);
+    });
+  } finally {
+    await ccp.close();
+    await main.close();
+    await other.close();
+  }
+});
+
+Deno.test("/health: only 'up' without the token; providers and key labels with it", async () => {
+  const upstream = startUpstream(() =>
+    Response.json({ error: { message: "down" } }, { status: 500 })
+  );
+  const ccp = startCcp(testConfig({
+    providers: [providerOf("anthropic", upstream.url, PROVIDER_KEY, { maxRetries: 0 })],
+    routes: { default: "up/m" },
+    authToken: TOKEN,
+  }));
+  try {
+    // A failure gives the registry something to report.
+    const failed = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": TOKEN },
+      body: messages(),
+    });
+    await failed.body?.cancel();
+    const bare = await (await fetch(`${ccp.url}/health`)).json();
+    assert.deepEqual(bare, { status: "ok", name: "ccp" });
+    const wrong = await (await fetch(`${ccp.url}/health`, { headers: { "x-api-key": "nope" } }))
+      .json();
+    assert.deepEqual(wrong, { status: "ok", name: "ccp" });
+    const full = await fetch(`${ccp.url}/health`, { headers: { "x-api-key": TOKEN } });
+    const text = await full.text();
+    assert.match(text, /"resilience"/);
+    assert.match(text, /"up"/, "the provider id is reported to the operator");
+    assert.ok(!text.includes(PROVIDER_KEY), "never the whole key");
+  } finally {
+    await ccp.close();
+    await upstream.close();
+  }
+});

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import {
+  inspectEvent,
+  lastEventEnd,
+  noteUsage,
+  splitEvents,
+} from "../../src/upstream/anthropic/stream_events.ts";
+import type { UsageTotals } from "../../src/upstream/transport.ts";
+import { relayAnthropicStream } from "../../src/upstream/anthropic/relay.ts";
+
+Deno.test("stream events: boundaries, splitting and one read of each event", async (t) => {
+  await t.step("the last whole event ends after LF or CRLF blank lines", () => {
+    assert.equal(lastEventEnd("data: 1\n\ndata: 2"), 9);
+    assert.equal(lastEventEnd("data: 1\r\n\r\ndata: 2\r\n\r\n"), 22);
+    assert.equal(lastEventEnd("data: 1\r\n"), 0);
+  });
+  await t.step("splitting drops blank pieces", () => {
+    assert.deepEqual(splitEvents("a\n\nb\n\n"), ["a", "b"]);
+    assert.deepEqual(splitEvents("a\r\n\r\nb\r\n\r\n"), ["a", "b"]);
+  });
+  const table: Array<[string, string, string]> = [
+    ["simple", 'event: ping\ndata: {"type":"ping"}', "pass"],
+    ["multi-line data", 'event: x\ndata: {"type":\ndata: "x"}', "pass"],
+    ["comment only", ": keep-alive", "pass"],
+    ["stop", 'event: message_stop\ndata: {"type":"message_stop"}', "stop"],
+    ["error by name", 'event: error\ndata: {"error":{"message":"m"}}', "error"],
+    [
+      "error by type",
+      'data: {"type":"error","error":{"type":"overloaded_error","message":"m"}}',
+      "error",
+    ],
+    ["malformed", 'event: x\ndata: {"type":', "malformed"],
+    ["not an object", "event: x\ndata: 5", "malformed"],
+  ];
+  for (const [name, event, kind] of table) {
+    await t.step(name, () => assert.equal(inspectEvent(event).kind, kind));
+  }
+  await t.step("an unknown error type becomes api_error", () => {
+    const verdict = inspectEvent('event: error\ndata: {"error":{"type":"weird","message":"m"}}');
+    assert.deepEqual(verdict, { kind: "error", type: "api_error", message: "m" });
+  });
+  await t.step("usage from message_start and message_delta", () => {
+    const usage: UsageTotals = {};
+    noteUsage(usage, { type: "message_start", message: { usage: { input_tokens: 9 } } });
+    noteUsage(usage, { type: "message_delta", usage: { input_tokens: 0, output_tokens: 4 } });
+    assert.deepEqual(usage, { inputTokens: 9, outputTokens: 4 });
+  });
+  await t.step("an event that never ends is cut off past 16 MiB with one error", async () => {
+    const piece = new TextEncoder().encode(`data: "${"x".repeat(1024 * 1024)}`);
+    const body = ReadableStream.from((function* () {
+      for (let i = 0; i < 18; i++) yield piece;
+    })());
+    const text = await new Response(
+      relayAnthropicStream(body, { clientModel: "m", describeUpstream: "Up", pingIntervalMs: 0 }),
+    ).text();
+    assert.match(text, /^event: error\ndata: .*larger than 16 MiB/);
+  });
+  await t.step(
+    "a trickled event is held in linear time (one huge event in 100-byte reads)",
+    async () => {
+      const piece = new TextEncoder().encode("x".repeat(100));
+      const body = ReadableStream.from((function* () {
+        yield new TextEncoder().encode('event: x\ndata: {"type":"x","v":"');
+        for (let i = 0; i < 20_000; i++) yield piece;
+        yield new TextEncoder().encode(
+          '"}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n',
+        );
+      })());
+      const started = performance.now();
+      const text = await new Response(
+        relayAnthropicStream(body, { clientModel: "m", describeUpstream: "Up", pingIntervalMs: 0 }),
+      ).text();
+      // Linear is well under a second here; rescanning the held text on every read took minutes.
+      assert.ok(performance.now() - started < 15_000);
+      assert.ok(text.length > 2_000_000);
+      assert.ok(text.endsWith('event: message_stop\ndata: {"type":"message_stop"}\n\n'));
+    },
+  );
+});
