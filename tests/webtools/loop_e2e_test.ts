@@ -296,6 +296,34 @@ Deno.test("web search loop through ccp", async (t) => {
     });
   });
 
+  await t.step(
+    "a later turn carries the search blocks back; the model reads them as text",
+    async () => {
+      const first = await (async () => {
+        let msg: Record<string, unknown> = {};
+        await withSetup(searchThenAnswer, (w) => webTools(w.url), async ({ ccp }) => {
+          msg = await (await post(ccp.url, { messages: QUESTION, tools: [SEARCH_TOOL] })).json();
+        });
+        return msg;
+      })();
+      const script = (): ModelMove => ({ text: "ok" });
+      await withSetup(script, (w) => webTools(w.url), async ({ ccp, model }) => {
+        const res = await post(ccp.url, {
+          messages: [
+            ...QUESTION,
+            { role: "assistant", content: first.content },
+            { role: "user", content: "And in miles?" },
+          ],
+        });
+        assert.equal(res.status, 200);
+        await res.body?.cancel();
+        const history = JSON.stringify(model.bodies[0]!.messages);
+        assert.match(history, /\[web_search \{\\"query\\":\\"moon distance\\"\}\]/);
+        assert.match(history, /The Moon is 384,400 km from Earth\./);
+      });
+    },
+  );
+
   await t.step("blocked_domains drop results", async () => {
     await withSetup(searchThenAnswer, (w) => webTools(w.url), async ({ ccp }) => {
       const res = await post(ccp.url, {
