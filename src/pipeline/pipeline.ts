@@ -24,7 +24,7 @@ import type {
   ChainRequest,
   Transports,
 } from "../upstream/transport.ts";
-import { completeMessage } from "../webtools/round.ts";
+import { roundEvents } from "../webtools/round.ts";
 import type { Resolver } from "../webtools/fetch_page.ts";
 import { planWebTools, runWebTools } from "../webtools/mod.ts";
 import { countUpstream } from "./count_upstream.ts";
@@ -133,14 +133,13 @@ export class Pipeline {
     const web = planWebTools(body, config, chain[0]?.provider);
     if (web) {
       const answer = await runWebTools(web, {
-        send: async (round) =>
-          completeMessage(
-            await this.#dispatcher(
+        send: (round) =>
+          roundEvents(() =>
+            this.#dispatcher(
               { ...request, body: round, inputTokens: () => this.#deps.countTokens(round) },
               variants,
               recorder,
-            )
-              .dispatch(chain, signal),
+            ).dispatch(chain, signal)
           ),
         fetch: this.#deps.fetch,
         signal,

@@ -41,18 +41,22 @@ export function messageToSse(message: MessageLike): string {
 }
 
 /** One complete content block as its start, delta and stop events, the way Anthropic streams it. */
-export function contentBlockFrames(block: Block, index: number): string {
+export function contentBlockEvents(block: Block, index: number): Record<string, unknown>[] {
   const delta = blockDelta(block);
-  const start = delta ? emptyBlock(block) : block;
-  let text = sseFrame("content_block_start", {
-    type: "content_block_start",
-    index,
-    content_block: start,
-  });
-  for (const d of delta ?? []) {
-    text += sseFrame("content_block_delta", { type: "content_block_delta", index, delta: d });
-  }
-  return text + sseFrame("content_block_stop", { type: "content_block_stop", index });
+  return [
+    {
+      type: "content_block_start",
+      index,
+      content_block: delta ? emptyBlock(block) : block,
+    },
+    ...(delta ?? []).map((d) => ({ type: "content_block_delta", index, delta: d })),
+    { type: "content_block_stop", index },
+  ];
+}
+
+/** The same events as SSE text. */
+export function contentBlockFrames(block: Block, index: number): string {
+  return contentBlockEvents(block, index).map((e) => sseFrame(String(e.type), e)).join("");
 }
 
 function emptyBlock(block: Block): Block {

@@ -8,10 +8,9 @@ import { sseFrame } from "../core/sse.ts";
 import { toProxyError } from "../core/errors.ts";
 import type { AnthropicMessage } from "../protocols/anthropic.ts";
 import { newMessageId } from "../translate/anthropic/ids.ts";
-import { contentBlockFrames } from "../upstream/message_to_sse.ts";
 import type { Answer, AnswerHooks } from "../upstream/transport.ts";
 import type { ClientBlock } from "./blocks.ts";
-import type { LoopEnd, LoopUsage, WebToolLoop } from "./loop.ts";
+import type { ContentEvent, LoopEnd, LoopUsage, WebToolLoop } from "./loop.ts";
 
 /** Who the answer is for. */
 export interface AnswerOptions {
@@ -49,18 +48,17 @@ export async function openWebAnswer(loop: WebToolLoop, options: AnswerOptions): 
   const first = await run.next();
   const id = newMessageId();
   if (!options.stream) {
-    const content: ClientBlock[] = [];
+    const content = new MessageContent();
     let step = first;
     while (!step.done) {
-      content.push(step.value);
+      content.apply(step.value);
       step = await run.next();
     }
-    const message = finalMessage(id, options.clientModel, content, step.value, loop.usage);
+    const message = finalMessage(id, options.clientModel, content.blocks, step.value, loop.usage);
     const usage = totals(loop.usage);
     options.hooks.onEnd({ usage });
     return { kind: "json", message, usage };
   }
-  let index = 0;
   let ended = false;
   const end = (outcome: { error?: string; cancelled?: boolean }) => {
     if (ended) return;
@@ -74,7 +72,7 @@ export async function openWebAnswer(loop: WebToolLoop, options: AnswerOptions): 
       usage: { ...fullUsage(loop.usage), output_tokens: 0 },
     },
   });
-  let pending: IteratorResult<ClientBlock, LoopEnd> | undefined = first;
+  let pending: IteratorResult<ContentEvent, LoopEnd> | undefined = first;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       options.hooks.onFirstByte?.();
@@ -88,7 +86,7 @@ export async function openWebAnswer(loop: WebToolLoop, options: AnswerOptions): 
         pending = undefined;
         if (ended) return;
         if (!step.done) {
-          controller.enqueue(encoder.encode(contentBlockFrames(step.value, index++)));
+          controller.enqueue(encoder.encode(sseFrame(step.value.type, step.value)));
           return;
         }
         controller.enqueue(encoder.encode(
@@ -116,6 +114,39 @@ export async function openWebAnswer(loop: WebToolLoop, options: AnswerOptions): 
     },
   });
   return { kind: "stream", body };
+}
+
+/** The blocks a sequence of content events builds, as Anthropic's SDK accumulates them. */
+class MessageContent {
+  readonly blocks: ClientBlock[] = [];
+  readonly #json = new Map<number, string>();
+
+  apply(event: ContentEvent): void {
+    const block = this.blocks[event.index];
+    if (event.type === "content_block_start") {
+      this.blocks[event.index] = { ...(event.content_block as ClientBlock) };
+    } else if (event.type === "content_block_delta" && block) {
+      const d = event.delta as Record<string, string>;
+      if (d.type === "text_delta") block.text = String(block.text ?? "") + d.text;
+      else if (d.type === "thinking_delta") {
+        block.thinking = String(block.thinking ?? "") + d.thinking;
+      } else if (d.type === "signature_delta") block.signature = d.signature;
+      else if (d.type === "input_json_delta") {
+        this.#json.set(event.index, (this.#json.get(event.index) ?? "") + d.partial_json);
+      }
+    } else if (event.type === "content_block_stop" && block && this.#json.has(event.index)) {
+      block.input = parseInput(this.#json.get(event.index)!);
+    }
+  }
+}
+
+function parseInput(json: string): unknown {
+  if (json.trim() === "") return {};
+  try {
+    return JSON.parse(json);
+  } catch {
+    return json;
+  }
 }
 
 function finalMessage(

@@ -1,17 +1,20 @@
 /**
  * The web tool loop of one client request: ask the model, run the web searches and fetches it
  * calls, give it the results, ask again — until it answers, calls a client tool, or has used
- * its rounds. It yields the client's content blocks as they become known, so that a stream can
- * show each call before its result arrives.
+ * its rounds. It yields the client's content events as they happen: the model's text streams
+ * through, and each call is shown before its result arrives.
  */
 
 import type {
   AnthropicMessage,
+  AnthropicStreamEvent,
   ContentBlockParam,
   MessageParam,
   MessagesRequest,
   ToolUseBlock,
 } from "../protocols/anthropic.ts";
+import { accumulateAnthropicEvents } from "../translate/anthropic/accumulate.ts";
+import { contentBlockEvents } from "../upstream/message_to_sse.ts";
 import {
   type CallOutcome,
   type ClientBlock,
@@ -27,8 +30,8 @@ import { type OfferedWebTool, type WebToolKind, withWebFunctions } from "./tools
 
 /** What the loop calls out to; everything impure is here. */
 export interface LoopDeps {
-  /** One model turn through the route's chain, as a complete message. */
-  readonly send: (body: MessagesRequest) => Promise<AnthropicMessage>;
+  /** One model turn through the route's chain, as Anthropic stream events. */
+  readonly send: (body: MessagesRequest) => AsyncIterable<AnthropicStreamEvent>;
   readonly search: (query: SearchQuery) => Promise<SearchOutcome>;
   readonly fetchPage: (url: string, tool: OfferedWebTool) => Promise<FetchOutcome>;
   readonly now: () => Date;
@@ -49,8 +52,21 @@ export interface LoopEnd {
   readonly stopSequence: string | null;
 }
 
+/** A content event of the client's message, numbered in the client's index space. */
+export type ContentEvent = Record<string, unknown> & {
+  readonly type: "content_block_start" | "content_block_delta" | "content_block_stop";
+  readonly index: number;
+};
+
 /** Search results asked of a backend per call. */
 const RESULTS_PER_SEARCH = 8;
+
+const TOKEN_FIELDS = [
+  "input_tokens",
+  "output_tokens",
+  "cache_creation_input_tokens",
+  "cache_read_input_tokens",
+] as const;
 
 /** One client request's loop; `usage` grows as rounds complete. */
 export class WebToolLoop {
@@ -67,6 +83,7 @@ export class WebToolLoop {
   readonly #used = new Map<WebToolKind, number>();
   /** Set when `web_tools` is not configured: the tools are removed and the answer says so. */
   readonly #notice?: string;
+  #nextIndex = 0;
 
   constructor(
     body: MessagesRequest,
@@ -80,12 +97,26 @@ export class WebToolLoop {
     this.#notice = notice;
   }
 
-  /** Runs the loop, yielding client blocks in order; returns how it ended. */
-  async *run(): AsyncGenerator<ClientBlock, LoopEnd> {
+  /**
+   * Runs the loop, yielding the client's content events in order: the model's text and thinking
+   * as they stream, each web call and its result as they happen; returns how it ended.
+   */
+  async *run(): AsyncGenerator<ContentEvent, LoopEnd> {
     if (this.#notice !== undefined) {
-      const message = await this.#send(withWebFunctions(this.#body, [], true));
-      yield { type: "text", text: this.#notice };
-      for (const block of message.content) yield block as unknown as ClientBlock;
+      const noticeIndex = this.#nextIndex++;
+      const round = this.#round(withWebFunctions(this.#body, [], true));
+      let step = await round.next();
+      // The notice comes first, once the model has started to answer (a model that cannot be
+      // reached is still an HTTP error).
+      yield* contentBlockEvents(
+        { type: "text", text: this.#notice },
+        noticeIndex,
+      ) as ContentEvent[];
+      for (; !step.done; step = await round.next()) yield step.value;
+      const message = step.value;
+      for (const block of message.content) {
+        if (block.type === "tool_use") yield* this.#block(block as unknown as ClientBlock);
+      }
       return { stopReason: message.stop_reason ?? "end_turn", stopSequence: message.stop_sequence };
     }
     let messages: MessageParam[] = [...this.#body.messages];
@@ -96,33 +127,29 @@ export class WebToolLoop {
         .filter((t) => (this.#used.get(t.kind) ?? 0) < t.maxUses)
         .map((t) => t.kind);
       const body = withWebFunctions({ ...this.#body, messages }, kinds, round === 0);
-      const message = await this.#send(body);
+      const message: AnthropicMessage = yield* this.#round(body);
       const clientCalls: ClientBlock[] = [];
       const results: ContentBlockParam[] = [];
       for (const block of message.content) {
-        const kind = block.type === "tool_use" ? this.#webCall(block) : undefined;
-        if (block.type === "tool_use" && kind === undefined) {
+        if (block.type !== "tool_use") continue;
+        const kind = this.#webCall(block);
+        if (kind === undefined) {
           clientCalls.push(block as unknown as ClientBlock);
           continue;
         }
-        if (kind === undefined) {
-          yield block as unknown as ClientBlock;
-          continue;
-        }
-        const call = block as ToolUseBlock;
         const id = newServerToolUseId();
-        yield serverToolUse(id, kind, call.input);
-        const outcome = await this.#run(kind, call.input);
-        yield resultBlock(id, outcome, this.#deps.now());
+        yield* this.#block(serverToolUse(id, kind, block.input));
+        const outcome = await this.#run(kind, block.input);
+        yield* this.#block(resultBlock(id, outcome, this.#deps.now()));
         results.push({
           type: "tool_result",
-          tool_use_id: call.id,
+          tool_use_id: block.id,
           content: resultText(outcome),
           ...(outcome.outcome.ok ? {} : { is_error: true }),
         });
       }
       if (clientCalls.length > 0 || results.length === 0 || round + 1 >= maxRounds) {
-        for (const block of clientCalls) yield block;
+        for (const block of clientCalls) yield* this.#block(block);
         const stopReason = clientCalls.length > 0
           ? "tool_use"
           : results.length > 0
@@ -138,15 +165,49 @@ export class WebToolLoop {
     }
   }
 
-  async #send(body: MessagesRequest): Promise<AnthropicMessage> {
-    // Rounds are read whole: the client's stream is written by ccp, not relayed.
-    const message = await this.#deps.send({ ...body, stream: false });
-    const u = message.usage as Partial<LoopUsage> | undefined;
-    this.usage.input_tokens += u?.input_tokens ?? 0;
-    this.usage.output_tokens += u?.output_tokens ?? 0;
-    this.usage.cache_creation_input_tokens += u?.cache_creation_input_tokens ?? 0;
-    this.usage.cache_read_input_tokens += u?.cache_read_input_tokens ?? 0;
+  /**
+   * One model round: text and thinking pass through live (renumbered); tool calls are held until
+   * the round ends, when it is known which are web calls. Returns the round's whole message.
+   */
+  async *#round(body: MessagesRequest): AsyncGenerator<ContentEvent, AnthropicMessage> {
+    const events: AnthropicStreamEvent[] = [];
+    const live = new Map<number, number>();
+    const before = { ...this.usage };
+    for await (const event of this.#deps.send(body)) {
+      events.push(event);
+      switch (event.type) {
+        case "message_start":
+          this.#count(before, event.message.usage);
+          break;
+        case "content_block_start":
+          if (event.content_block.type === "tool_use") break;
+          live.set(event.index, this.#nextIndex++);
+          yield { ...event, index: live.get(event.index)! };
+          break;
+        case "content_block_delta":
+        case "content_block_stop": {
+          const index = live.get(event.index);
+          if (index !== undefined) yield { ...event, index };
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    const message = accumulateAnthropicEvents(events);
+    this.#count(before, message.usage);
     return message;
+  }
+
+  /** The round's usage so far on top of what earlier rounds used. */
+  #count(before: LoopUsage, usage: unknown): void {
+    const u = (usage ?? {}) as Partial<Record<(typeof TOKEN_FIELDS)[number], number>>;
+    for (const field of TOKEN_FIELDS) this.usage[field] = before[field] + (u[field] ?? 0);
+  }
+
+  /** A complete block as the client's next content events. */
+  *#block(block: ClientBlock): Generator<ContentEvent> {
+    yield* contentBlockEvents(block, this.#nextIndex++) as ContentEvent[];
   }
 
   /** The web tool a model's call is for, when the client offered that tool. */

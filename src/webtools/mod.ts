@@ -4,7 +4,7 @@
  */
 
 import type { Config, ProviderConfig, WebToolsConfig } from "../config/types.ts";
-import type { AnthropicMessage, MessagesRequest } from "../protocols/anthropic.ts";
+import type { AnthropicStreamEvent, MessagesRequest } from "../protocols/anthropic.ts";
 import { verifiesSignatures } from "../upstream/anthropic/real_anthropic.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
 import type { Answer, AnswerHooks } from "../upstream/transport.ts";
@@ -24,8 +24,8 @@ export interface WebToolsPlan {
 
 /** What running the plan needs from the pipeline. */
 export interface WebToolsDeps {
-  /** One model round through the route's chain. */
-  readonly send: (body: MessagesRequest) => Promise<AnthropicMessage>;
+  /** One model round through the route's chain, as Anthropic stream events. */
+  readonly send: (body: MessagesRequest) => AsyncIterable<AnthropicStreamEvent>;
   readonly fetch: FetchLike;
   readonly signal: AbortSignal;
   readonly hooks: AnswerHooks;

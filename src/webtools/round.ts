@@ -1,47 +1,86 @@
-/** One model round of the loop: the dispatched answer read to its end as a complete message. */
+/**
+ * One model round of the loop as Anthropic stream events, whatever the upstream sent: a stream
+ * is decoded as it arrives, a JSON answer is replayed as the events Anthropic would have sent.
+ */
 
-import { UpstreamError } from "../core/errors.ts";
+import { type AnthropicErrorType, STATUS_OF_ERROR_TYPE, UpstreamError } from "../core/errors.ts";
 import type { AnthropicMessage, AnthropicStreamEvent } from "../protocols/anthropic.ts";
 import type { Dispatched } from "../resilience/dispatcher.ts";
-import { accumulateAnthropicEvents } from "../translate/anthropic/accumulate.ts";
 import { SseMessageDecoder } from "../translate/sse_decoder.ts";
+import { contentBlockEvents } from "../upstream/message_to_sse.ts";
 import type { AttemptSuccess } from "../upstream/transport.ts";
 
 /**
- * Opens the answer and reads all of it. The loop asks for JSON; an upstream that streams anyway
- * is read as a stream and accumulated. The dispatcher hears how the answer ended.
+ * Opens the dispatched answer and yields its events; an `error` event is thrown as an
+ * `UpstreamError`. The dispatcher hears how the answer ended, also when the loop stops reading.
  */
-export async function completeMessage(
-  dispatched: Dispatched<AttemptSuccess>,
-): Promise<AnthropicMessage> {
+export async function* roundEvents(
+  dispatch: () => Promise<Dispatched<AttemptSuccess>>,
+): AsyncGenerator<AnthropicStreamEvent> {
+  const dispatched = await dispatch();
   let failure: string | undefined;
-  const answer = await dispatched.result.open({
-    onEnd: (outcome) => (failure = outcome.error),
-    onCancel: () => {},
-  }).catch((err) => {
-    dispatched.done(err instanceof Error ? err.message : String(err));
-    throw err;
-  });
-  if (answer.kind === "json") {
-    dispatched.done(failure);
-    return answer.message as AnthropicMessage;
-  }
+  let done = false;
+  const finish = (reason?: string) => {
+    if (!done) dispatched.done(reason);
+    done = true;
+  };
+  let answer;
   try {
-    const events: AnthropicStreamEvent[] = [];
-    const decoder = new SseMessageDecoder();
-    for await (const chunk of answer.body) {
-      for (const m of decoder.push(chunk)) events.push(JSON.parse(m.data));
-    }
-    for (const m of decoder.end()) events.push(JSON.parse(m.data));
-    const message = accumulateAnthropicEvents(events);
-    dispatched.done(failure);
-    return message;
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    dispatched.done(failure ?? reason);
-    if (err instanceof UpstreamError) throw err;
-    throw new UpstreamError("api_error", `The model's answer broke off: ${reason}`, {
-      status: 502,
+    answer = await dispatched.result.open({
+      onEnd: (outcome) => (failure = outcome.error),
+      onCancel: () => {},
     });
+  } catch (err) {
+    finish(err instanceof Error ? err.message : String(err));
+    throw err;
   }
+  if (answer.kind === "json") {
+    finish(failure);
+    yield* messageEvents(answer.message as AnthropicMessage);
+    return;
+  }
+  const reader = answer.body.getReader();
+  const decoder = new SseMessageDecoder();
+  try {
+    while (true) {
+      const { done: ended, value } = await reader.read();
+      const messages = ended ? decoder.end() : decoder.push(value);
+      for (const m of messages) {
+        const event = JSON.parse(m.data) as AnthropicStreamEvent;
+        if (event.type === "error") throw upstreamError(event.error);
+        yield event;
+      }
+      if (ended) break;
+    }
+    finish(failure);
+  } catch (err) {
+    finish(failure ?? (err instanceof Error ? err.message : String(err)));
+    throw err;
+  } finally {
+    // The loop stopped reading early (the client left): free the upstream.
+    if (!done) finish();
+    await reader.cancel().catch(() => {});
+  }
+}
+
+/** A complete message as the events of its stream. */
+function messageEvents(message: AnthropicMessage): AnthropicStreamEvent[] {
+  const blocks = (message.content ?? []) as unknown as Array<Record<string, unknown>>;
+  return [
+    { type: "message_start", message: { ...message, content: [] } },
+    ...blocks.flatMap((b, i) => contentBlockEvents(b, i) as unknown as AnthropicStreamEvent[]),
+    {
+      type: "message_delta",
+      delta: { stop_reason: message.stop_reason, stop_sequence: message.stop_sequence },
+      usage: message.usage,
+    } as AnthropicStreamEvent,
+    { type: "message_stop" },
+  ];
+}
+
+function upstreamError(error: { type: string; message: string }): UpstreamError {
+  const type =
+    (error.type in STATUS_OF_ERROR_TYPE ? error.type : "api_error") as AnthropicErrorType;
+  const status = type === "api_error" ? 502 : STATUS_OF_ERROR_TYPE[type];
+  return new UpstreamError(type, error.message, { status });
 }

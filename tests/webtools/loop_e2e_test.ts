@@ -148,11 +148,13 @@ Deno.test("web search loop through ccp", async (t) => {
   });
 
   await t.step("stream: one message_start, consecutive indexes, one message_stop", async () => {
-    await withSetup(searchThenAnswer, (w) => webTools(w.url), async ({ ccp }) => {
+    await withSetup(searchThenAnswer, (w) => webTools(w.url), async ({ ccp, model }) => {
       const res = await post(ccp.url, { messages: QUESTION, tools: [SEARCH_TOOL], stream: true });
       assert.equal(res.status, 200);
       assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
       const events = parseSse(await res.text());
+      // Each round streams from the model; its text goes through as it comes.
+      assert.deepEqual(model.bodies.map((b) => b.stream), [true, true]);
       assert.deepEqual(
         events.map((e) => {
           const d = e.data as {
