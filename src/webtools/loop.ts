@@ -115,7 +115,7 @@ export class WebToolLoop {
       for (; !step.done; step = await round.next()) yield step.value;
       const message = step.value;
       for (const block of message.content) {
-        if (block.type === "tool_use") yield* this.#block(block as unknown as ClientBlock);
+        if (block.type === "tool_use") yield* this.#block({ ...block });
       }
       return { stopReason: message.stop_reason ?? "end_turn", stopSequence: message.stop_sequence };
     }
@@ -134,7 +134,7 @@ export class WebToolLoop {
         if (block.type !== "tool_use") continue;
         const kind = this.#webCall(block);
         if (kind === undefined) {
-          clientCalls.push(block as unknown as ClientBlock);
+          clientCalls.push({ ...block });
           continue;
         }
         const id = newServerToolUseId();
