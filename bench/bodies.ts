@@ -5,7 +5,7 @@
  */
 
 import type { MessagesRequest } from "../src/protocols/anthropic.ts";
-import { openAIDialectByName, toOpenAIChatRequest } from "../src/translate/mod.ts";
+import { OPENAI_DIALECTS, toOpenAIChatRequest } from "../src/translate/mod.ts";
 
 /** Which body a scenario sends. */
 export type BodyKind = "small" | "claude-code";
@@ -71,7 +71,7 @@ export function anthropicBody(kind: BodyKind, model: string): MessagesRequest {
 /** The Chat Completions request ccp itself would send upstream for the same Anthropic body. */
 export function openAIBody(kind: BodyKind, model: string): Record<string, unknown> {
   const chat = toOpenAIChatRequest(anthropicBody(kind, model), {
-    dialect: openAIDialectByName(undefined),
+    dialect: OPENAI_DIALECTS.openai_compatible,
     model,
     provider: "oai",
   });

@@ -10,7 +10,7 @@
 import type { MessagesRequest } from "../src/protocols/anthropic.ts";
 import { parseMessagesRequest } from "../src/protocols/anthropic_request.ts";
 import { countRequestTokens, loadO200k, sharedTokenCache } from "../src/tokens/mod.ts";
-import { openAIDialectByName, toOpenAIChatRequest } from "../src/translate/mod.ts";
+import { OPENAI_DIALECTS, toOpenAIChatRequest } from "../src/translate/mod.ts";
 import { toGeminiRequest } from "../src/translate/gemini/request.ts";
 import { toResponsesRequest } from "../src/translate/openai_responses/request.ts";
 import { anthropicBody } from "./bodies.ts";
@@ -72,7 +72,7 @@ function timeIt(run: () => unknown, minMs = 300): number {
 }
 
 await loadO200k();
-const dialect = openAIDialectByName(undefined);
+const dialect = OPENAI_DIALECTS.openai_compatible;
 const rows: Array<[string, number[]]> = [];
 const sizes = [50_000, 200_000, 800_000];
 const bodies = sizes.map((size) => sessionBody(turnsFor(size)));

@@ -6,6 +6,8 @@ import type { ProviderDefaultsSection, ProviderSection } from "./schema/config.t
 import { redactUrlCredentials } from "../core/secrets.ts";
 import { unique } from "./env/map.ts";
 import { isEmptySettings, toModelSettings } from "./schema/model.ts";
+import { OPENAI_DIALECTS } from "../translate/openai_chat/dialects.ts";
+import { cleaningFor } from "../upstream/cleaning/resolve.ts";
 
 /** Values every provider gets unless a preset, provider_defaults or the provider says otherwise. */
 export const BUILTIN_PROVIDER_DEFAULTS = {
@@ -80,6 +82,19 @@ function collectKeys(own: ProviderSection, defaults: ProviderDefaultsSection): s
   const pick = (s: ProviderDefaultsSection) => [s.api_key ?? "", ...(s.api_keys ?? [])];
   const named = own.api_key !== undefined || own.api_keys !== undefined;
   return unique((named ? pick(own) : pick(defaults)).map((k) => k.trim()).filter((k) => k !== ""));
+}
+
+/**
+ * What the wire protocols need from a provider's preset, resolved once here so requests never
+ * look anything up by name: its Chat Completions dialect and its compiled request cleaning.
+ */
+export function protocolParts(
+  source: { preset?: Preset; baseUrl: string },
+): Pick<ProviderConfig, "dialect" | "cleaning"> {
+  return {
+    dialect: source.preset?.dialect ?? OPENAI_DIALECTS.openai_compatible,
+    cleaning: cleaningFor(source),
+  };
 }
 
 /** Builds the provider, or reports what is missing or wrong. */
@@ -168,6 +183,7 @@ export function buildProvider(
     countTokens: own.count_tokens ?? defaults.count_tokens ?? preset?.countTokens ?? false,
     implicit: layers.implicit,
     ...(Object.keys(modelSettings).length > 0 ? { modelSettings } : {}),
+    ...protocolParts({ preset, baseUrl }),
   };
   return { provider, problems };
 }

@@ -1,5 +1,8 @@
 /** The validated, normalised configuration every other module reads. Built once, then frozen. */
 
+import type { OpenAIDialect } from "../translate/openai_chat/dialect.ts";
+import type { Cleaning } from "../upstream/cleaning/types.ts";
+
 /** Wire protocol an upstream speaks. */
 export type WireProtocol = "openai" | "openai_responses" | "anthropic" | "gemini";
 
@@ -53,8 +56,10 @@ export interface ProviderConfig {
   readonly id: string;
   /** Catalog entry it came from, if any. */
   readonly preset?: string;
-  /** OpenAI dialect name (quirks of `type: openai` providers); defaults to the preset's. */
-  readonly dialect?: string;
+  /** How it speaks Chat Completions (`type: openai`): its preset's dialect, else the generic one. */
+  readonly dialect: OpenAIDialect;
+  /** What is removed from a request before an Anthropic-compatible endpoint sees it. */
+  readonly cleaning: Cleaning;
   readonly type: WireProtocol;
   /** API root as the provider documents it (no trailing slash). */
   readonly baseUrl: string;

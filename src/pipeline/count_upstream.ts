@@ -5,7 +5,6 @@ import type { Logger } from "../core/log.ts";
 import { Dispatcher } from "../resilience/dispatcher.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
 import { callAnthropic } from "../upstream/anthropic/anthropic.ts";
-import { cleanFor } from "../upstream/cleaning/resolve.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
 import { filterBetaHeader } from "../upstream/http/headers.ts";
 import type { PostSuccess } from "../upstream/http/post.ts";
@@ -36,7 +35,7 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
   const onClientGone = () => abort.abort(call.signal.reason);
   call.signal.addEventListener("abort", onClientGone, { once: true });
   // The same cleaning as a Messages request, so a strict endpoint counts what it would be sent.
-  const cleaning = cleanFor(provider);
+  const cleaning = provider.cleaning;
   const dispatcher = new Dispatcher<PostSuccess>({
     registry: call.registry,
     log: call.log,

@@ -5,6 +5,7 @@ import { ClientRequestError, ProxyError } from "../core/errors.ts";
 import { isAuthorized } from "./auth.ts";
 import { logObserver } from "../pipeline/log_observer.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
+import { DepartureWatcher, type Peer } from "./departures.ts";
 import type { AppDeps, AppEnv, ServerDeps } from "./deps.ts";
 import { errorResponse } from "./responses.ts";
 import { splitRoutingPrefix } from "./url_prefix.ts";
@@ -17,10 +18,25 @@ function isPublic(path: string): boolean {
   return path === "/health";
 }
 
+/** What Deno.serve tells a handler about the connection. */
+export interface ConnectionInfo {
+  readonly remoteAddr?: Deno.Addr;
+}
+
+function peerOf(info: ConnectionInfo | undefined, url: URL): Peer | undefined {
+  const addr = info?.remoteAddr;
+  if (!addr || addr.transport !== "tcp") return undefined;
+  const localPort = url.port ? Number(url.port) : undefined;
+  return { hostname: addr.hostname, port: addr.port, ...(localPort ? { localPort } : {}) };
+}
+
 /** Builds the server; `fetch` is what `Deno.serve` calls. */
-export function createApp(appDeps: AppDeps): { fetch: (request: Request) => Promise<Response> } {
+export function createApp(
+  appDeps: AppDeps,
+): { fetch: (request: Request, info?: ConnectionInfo) => Promise<Response> } {
   const deps: ServerDeps = {
     ...appDeps,
+    departures: new DepartureWatcher(),
     pipeline: new Pipeline({
       ...appDeps,
       observers: [logObserver(appDeps.log), ...appDeps.observers ?? []],
@@ -73,7 +89,7 @@ export function createApp(appDeps: AppDeps): { fetch: (request: Request) => Prom
   });
 
   return {
-    fetch: async (request) => {
+    fetch: async (request, info) => {
       const url = new URL(request.url);
       const { path, prefix } = splitRoutingPrefix(url.pathname);
       // Connectivity probes: answered before routing, auth and everything else.
@@ -86,7 +102,7 @@ export function createApp(appDeps: AppDeps): { fetch: (request: Request) => Prom
         routed = new Request(url, request);
       }
       // Hono matches on the request URL; the bindings carry what the routes need to know.
-      return await app.fetch(routed, { path, routePrefix: prefix });
+      return await app.fetch(routed, { path, routePrefix: prefix, peer: peerOf(info, url) });
     },
   };
 }

@@ -10,7 +10,7 @@ import { geminiTransport } from "../upstream/gemini/transport.ts";
 import { openAITransport } from "../upstream/openai_chat/transport.ts";
 import { openAIResponsesTransport } from "../upstream/openai_responses/transport.ts";
 import { VERSION } from "../version.ts";
-import { createApp } from "./app.ts";
+import { type ConnectionInfo, createApp } from "./app.ts";
 import type { AppDeps } from "./deps.ts";
 
 /** The transports ccp ships, by wire protocol. */
@@ -27,7 +27,10 @@ export function createServerApp(options: {
   log: Logger;
   fetch?: FetchLike;
   registry?: ResilienceRegistry;
-}): { fetch: (request: Request) => Promise<Response>; registry: ResilienceRegistry } {
+}): {
+  fetch: (request: Request, info?: ConnectionInfo) => Promise<Response>;
+  registry: ResilienceRegistry;
+} {
   const registry = options.registry ?? new ResilienceRegistry();
   const app = createApp({
     config: options.config,

@@ -14,11 +14,21 @@
 export interface Peer {
   readonly hostname: string;
   readonly port: number;
+  /** The server port the client connected to, when known (the Host header says). */
+  readonly localPort?: number;
 }
 
 interface Watch {
   readonly peer: string;
+  /** `:PORT` suffix of the server's end, in the table's hex form. */
+  readonly local?: string;
   readonly onGone: () => void;
+}
+
+/** One socket of the kernel's table. */
+interface SocketEntry {
+  readonly local: string;
+  readonly state: string;
 }
 
 const CLOSE_WAIT = "08";
@@ -59,9 +69,9 @@ function expandIpv6(address: string): string[] | undefined {
   return all.map((w) => w.padStart(4, "0"));
 }
 
-/** Socket states by remote address, from the kernel's tables (empty where there are none). */
-export function readSocketStates(read: (path: string) => string): Map<string, string[]> {
-  const states = new Map<string, string[]>();
+/** Sockets by remote address, from the kernel's tables (empty where there are none). */
+export function readSocketStates(read: (path: string) => string): Map<string, SocketEntry[]> {
+  const states = new Map<string, SocketEntry[]>();
   for (const table of TABLES) {
     let text: string;
     try {
@@ -71,12 +81,13 @@ export function readSocketStates(read: (path: string) => string): Map<string, st
     }
     for (const line of text.split("\n").slice(1)) {
       const fields = line.trim().split(/\s+/);
+      const local = fields[1];
       const remote = fields[2];
       const state = fields[3];
-      if (!remote || !state) continue;
+      if (!local || !remote || !state) continue;
       const list = states.get(remote);
-      if (list) list.push(state);
-      else states.set(remote, [state]);
+      if (list) list.push({ local, state });
+      else states.set(remote, [{ local, state }]);
     }
   }
   return states;
@@ -101,7 +112,10 @@ export class DepartureWatcher {
   watch(peer: Peer | undefined, onGone: () => void): () => void {
     const address = peer && this.#available ? procAddress(peer) : undefined;
     if (!address) return () => {};
-    const watch: Watch = { peer: address, onGone };
+    const local = peer?.localPort === undefined
+      ? undefined
+      : `:${peer.localPort.toString(16).toUpperCase().padStart(4, "0")}`;
+    const watch: Watch = { peer: address, local, onGone };
     this.#watches.add(watch);
     this.#schedule();
     return () => {
@@ -124,7 +138,7 @@ export class DepartureWatcher {
   #check(): void {
     this.#timer = undefined;
     if (this.#watches.size === 0) return;
-    let states: Map<string, string[]>;
+    let states: Map<string, SocketEntry[]>;
     try {
       states = readSocketStates(this.#read);
     } catch {
@@ -138,9 +152,13 @@ export class DepartureWatcher {
       return;
     }
     for (const watch of [...this.#watches]) {
-      const found = states.get(watch.peer);
-      // Gone from the table, or every socket to that peer closing: the client left.
-      if (!found || found.every((s) => CLOSED_STATES.has(s))) {
+      // The same client port may also talk to another server on this machine: look at the
+      // socket on ccp's port when there is one.
+      const all = states.get(watch.peer) ?? [];
+      const ours = watch.local ? all.filter((e) => e.local.endsWith(watch.local!)) : [];
+      const found = ours.length > 0 ? ours : all;
+      // Gone from the table, or closing: the client left.
+      if (found.length === 0 || found.every((e) => CLOSED_STATES.has(e.state))) {
         this.#watches.delete(watch);
         watch.onGone();
       }

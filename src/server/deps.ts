@@ -4,6 +4,7 @@ import type { Config } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
 import type { RequestObserver } from "../pipeline/record.ts";
+import type { DepartureWatcher, Peer } from "./departures.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
 import type { Transports } from "../upstream/transport.ts";
@@ -32,9 +33,11 @@ export interface AppDeps {
 }
 
 /** Per-request values the routes read: the path without its routing prefix, and the prefix. */
-export type AppEnv = { Bindings: { path: string; routePrefix?: string } };
+export type AppEnv = { Bindings: { path: string; routePrefix?: string; peer?: Peer } };
 
 /** What the routes see: the dependencies plus the request pipeline built from them. */
 export interface ServerDeps extends AppDeps {
   readonly pipeline: Pipeline;
+  /** Notices clients that leave while their request waits for the upstream. */
+  readonly departures: DepartureWatcher;
 }

@@ -28,12 +28,7 @@ export {
   type ReasoningReplay,
   type ReasoningSwitch,
 } from "./openai_chat/dialect.ts";
-export {
-  OPENAI_DIALECT_ALIASES,
-  OPENAI_DIALECTS,
-  openAIDialectByName,
-  type OpenAIDialectName,
-} from "./openai_chat/dialects.ts";
+export { OPENAI_DIALECTS, type OpenAIDialectName } from "./openai_chat/dialects.ts";
 export { OPENAI_QUIRKS, type OpenAIQuirk, type OpenAIQuirkName } from "./openai_chat/quirks.ts";
 export {
   CCP_SIGNATURE_PREFIX,

@@ -1,10 +1,18 @@
 /** Builds Config objects for tests without touching files or the environment. */
 
+import { protocolParts } from "../../src/config/provider_build.ts";
 import type { Config, ProviderConfig, Target } from "../../src/config/types.ts";
+import { findPreset } from "../../src/providers/catalog.ts";
 
-/** A provider with ccp's defaults, overridden by `over`. */
+/**
+ * A provider with ccp's defaults, overridden by `over`; its dialect and cleaning are resolved from
+ * `over.preset` and the base URL as the config builder would, unless `over` gives them.
+ */
 export function provider(id: string, over: Partial<ProviderConfig> = {}): ProviderConfig {
+  const baseUrl = over.baseUrl ?? "http://127.0.0.1:9";
+  const preset = over.preset === undefined ? undefined : findPreset(over.preset);
   return {
+    ...protocolParts({ preset, baseUrl }),
     id,
     type: "anthropic",
     baseUrl: "http://127.0.0.1:9",

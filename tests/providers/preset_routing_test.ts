@@ -3,7 +3,7 @@ import { configFromSources } from "../../src/config/load.ts";
 import { PRESETS } from "../../src/providers/catalog.ts";
 import { TRANSPORTS } from "../../src/server/compose.ts";
 import { encodeCcpSignature } from "../../src/translate/mod.ts";
-import { cleanFor, parseBetas } from "../../src/upstream/cleaning/mod.ts";
+import { parseBetas } from "../../src/upstream/cleaning/mod.ts";
 import { filterBetaHeader } from "../../src/upstream/http/headers.ts";
 import { startCcp } from "../helpers/ccp.ts";
 import { type RecordedRequest, startAnthropicMock } from "../mocks/anthropic_mock.ts";
@@ -281,7 +281,7 @@ Deno.test("every preset: right URL, auth header, upstream model and cleaning", a
         assert.equal(got.body!.model, `up-${preset.id}`);
 
         // The wire carries exactly the preset's cleaning of what the client sent.
-        const cleaning = cleanFor(provider);
+        const cleaning = provider.cleaning;
         assert.deepEqual(got.body, { ...cleaning.body(sent), model: `up-${preset.id}` });
         const betas = filterBetaHeader(new Headers({ "anthropic-beta": BETAS }), cleaning.betas);
         assert.equal(got.headers.get("anthropic-beta"), betas.get("anthropic-beta"));

@@ -1,11 +1,13 @@
 /** Shared fixtures for dispatcher tests: provider configs and a scripted transport. */
 
+import { protocolParts } from "../../src/config/provider_build.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
 import type { AttemptFailed, AttemptFn, DispatchTarget } from "../../src/resilience/dispatcher.ts";
 
 /** A provider config with quiet defaults (no retries, no fallback statuses, no limits). */
 export function provider(id: string, overrides: Partial<ProviderConfig> = {}): ProviderConfig {
   return {
+    ...protocolParts({ baseUrl: `https://${id}.example/v1` }),
     id,
     type: "openai",
     baseUrl: `https://${id}.example/v1`,

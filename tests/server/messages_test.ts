@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { startFaultMock } from "../mocks/fault_mock.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import {
   anthropicErrorBody,
@@ -333,8 +334,41 @@ Deno.test("client disconnect aborts the upstream request within 1 s", async (t) 
     assert.ok(mock.requests[0]!.abortedAt, "upstream saw the abort");
     assert.ok(mock.requests[0]!.abortedAt! - since < 1000);
   };
-  // Deno 2.9's server does not notice a hang-up before the response starts unless the whole
-  // request was tiny (README, troubleshooting); once streaming starts every hang-up is seen.
+  // Deno 2.9's server does not signal a hang-up before the response starts unless the whole
+  // request was tiny; on Linux ccp reads it from the kernel's socket table instead.
+  await t.step({
+    name: "before the first byte, while the upstream thinks (Linux)",
+    ignore: Deno.build.os !== "linux",
+    fn: async () => {
+      // The fault mock reads raw sockets, so it sees ccp hang up even before it answers.
+      const up = startFaultMock({ replies: [{ kind: "hang" }] });
+      const ccp = startCcp(testConfig({
+        providers: [provider("up", { baseUrl: up.url, maxRetries: 0 })],
+        routes: { default: "up/m" },
+      }));
+      try {
+        const conn = await rawPost(
+          ccp.url,
+          "/v1/messages",
+          headers,
+          JSON.stringify(claudeCodeBody()),
+        );
+        while (up.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+        const hungUpAt = performance.now();
+        conn.close();
+        while (!up.requests[0]!.aborted && performance.now() - hungUpAt < 2000) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        assert.ok(up.requests[0]!.aborted, "the upstream request was cancelled");
+        assert.ok(up.requests[0]!.endedAt! - hungUpAt < 1000, "within 1 s");
+        await new Promise((r) => setTimeout(r, 50));
+        assert.ok(ccp.logs.some((l) => l.includes(" 499 ")), ccp.logs.join(""));
+      } finally {
+        await ccp.close();
+        await up.close();
+      }
+    },
+  });
   await t.step("mid-stream", async () => {
     await using env = setup([{ kind: "stream", events: thinkingTextToolTurn("m"), delayMs: 200 }]);
     const conn = await rawPost(

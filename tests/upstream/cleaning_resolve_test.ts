@@ -1,8 +1,17 @@
 import assert from "node:assert/strict";
-import { DEFAULT_ANTHROPIC_CLEANING, PRESETS } from "../../src/providers/catalog.ts";
-import { cleanFor, ruleFor, stepsFor } from "../../src/upstream/cleaning/mod.ts";
+import { DEFAULT_ANTHROPIC_CLEANING, findPreset, PRESETS } from "../../src/providers/catalog.ts";
+import { cleaningFor, ruleFor, stepsFor as stepsOf } from "../../src/upstream/cleaning/mod.ts";
 import { filterBetaHeader } from "../../src/upstream/http/headers.ts";
 import { encodeCcpSignature } from "../../src/translate/mod.ts";
+
+/** A provider as YAML names it: the preset by id (an unknown id is no preset). */
+type Named = { preset?: string; baseUrl: string };
+const source = ({ preset, baseUrl }: Named) => ({
+  preset: preset === undefined ? undefined : findPreset(preset),
+  baseUrl,
+});
+const stepsFor = (named: Named) => stepsOf(source(named));
+const cleanFor = (named: Named) => cleaningFor(source(named));
 
 Deno.test("every Anthropic-type preset lists its cleaning, each step with a one-line reason", () => {
   for (const preset of PRESETS) {
@@ -52,7 +61,7 @@ Deno.test("a type: anthropic provider without preset gets the safe default", () 
   assert.equal(stepsFor({ preset: "unknown_preset", baseUrl: "http://x" }), steps);
 });
 
-Deno.test("cleanFor compiles each step list once", () => {
+Deno.test("cleaningFor compiles each step list once", () => {
   const a = cleanFor({ preset: "deepseek", baseUrl: "https://api.deepseek.com/anthropic" });
   const b = cleanFor({ preset: "deepseek", baseUrl: "http://127.0.0.1:1/anthropic" });
   assert.equal(a, b);

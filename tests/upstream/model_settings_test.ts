@@ -3,7 +3,11 @@ import type { ModelSettings } from "../../src/config/types.ts";
 import { deepMerge, mergeSettings, settingsFor } from "../../src/config/settings_merge.ts";
 import type { MessagesRequest } from "../../src/protocols/anthropic.ts";
 import { toGeminiRequest } from "../../src/translate/gemini/request.ts";
-import { openAIDialectByName, toOpenAIChatRequest } from "../../src/translate/mod.ts";
+import {
+  OPENAI_DIALECTS,
+  type OpenAIDialectName,
+  toOpenAIChatRequest,
+} from "../../src/translate/mod.ts";
 import {
   applyModelSettings,
   dialectWithSettings,
@@ -30,8 +34,8 @@ const base = (over: Json = {}): Json => ({
 const anthropic = (body: Json, s: ModelSettings, inputTokens?: number) =>
   applyModelSettings(body, s, { protocol: "anthropic", inputTokens });
 
-const toChat = (body: Json, s: ModelSettings, dialectName: string, model: string) => {
-  const dialect = dialectWithSettings(openAIDialectByName(dialectName), model, s);
+const toChat = (body: Json, s: ModelSettings, dialectName: OpenAIDialectName, model: string) => {
+  const dialect = dialectWithSettings(OPENAI_DIALECTS[dialectName], model, s);
   const client = applyModelSettings(body, s, { protocol: "openai" });
   const chat = toOpenAIChatRequest(client as unknown as MessagesRequest, {
     dialect,

@@ -69,6 +69,21 @@ Deno.test("refusedParameter: the wordings servers use to refuse one parameter", 
       `{"error":{"message":"'top_k' is not supported with this model","type":"invalid_request_error"}}`,
       "top_k",
     ],
+    [
+      "OpenAI, a sampling parameter taken only at its default",
+      `{"error":{"message":"Unsupported value: 'temperature' does not support 0.5 with this model. Only the default (1) value is supported.","type":"invalid_request_error","param":"temperature","code":"unsupported_value"}}`,
+      "temperature",
+    ],
+    [
+      "a gateway's bare parameter name",
+      `{"error":{"message":"Model does not support parameter top_k","type":"invalid_request_error"}}`,
+      "top_k",
+    ],
+    [
+      "Cerebras, a top-level parameter",
+      `{"message":"property 'parallel_tool_calls' is unsupported","type":"invalid_request_error","param":"validation_error","code":"wrong_api_format"}`,
+      "parallel_tool_calls",
+    ],
   ];
   for (const [name, body, param] of rows) {
     await t.step(name, () => assert.equal(refusedParameter(body, SENT), param));
@@ -88,6 +103,18 @@ Deno.test("refusedParameter: what must not be taken for a refused optional param
     [
       "a required parameter is never dropped",
       `{"error":{"message":"Unsupported parameter: 'messages' is not supported with this model."}}`,
+    ],
+    [
+      "an output limit that is too large",
+      `{"error":{"message":"max_tokens is too large: 64000. This model supports at most 16384 completion tokens.","type":"invalid_request_error","param":"max_tokens","code":"invalid_value"}}`,
+    ],
+    [
+      "Cerebras, a field inside a message is not a top-level parameter",
+      `{"message":"messages.2.assistant.reasoning_content: property 'messages.2.assistant.reasoning_content' is unsupported","type":"invalid_request_error","param":"validation_error","code":"wrong_api_format"}`,
+    ],
+    [
+      "Anthropic validation of a message",
+      '{"type":"error","error":{"type":"invalid_request_error","message":"messages.1.content: Field required"}}',
     ],
     ["a parameter ccp did not send", "Unrecognized request argument supplied: logprobs"],
     ["plain text", "Bad Request"],

@@ -19,6 +19,12 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
       path: c.env.path,
       headers: raw.headers,
     });
+    // Deno does not signal a client that leaves before the answer starts; the watcher does.
+    const gone = new AbortController();
+    const leave = () => gone.abort(new DOMException("client disconnected", "AbortError"));
+    if (raw.signal.aborted) leave();
+    else raw.signal.addEventListener("abort", leave, { once: true });
+    const unwatch = deps.departures.watch(c.env.peer, leave);
     try {
       const config = deps.config();
       const body = parseMessagesRequest(await readJsonBody(raw, bodyLimits(config)));
@@ -36,15 +42,17 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
         body,
         resolution,
         headers: withoutOwnToken(raw.headers, config.server.authToken),
-        signal: raw.signal,
+        signal: gone.signal,
         recorder,
       });
+      unwatch();
       if (answer.kind === "stream") {
         return new Response(answer.body, { headers: { ...SSE_HEADERS, ...headers } });
       }
       return Response.json(answer.message, { headers });
     } catch (err) {
-      const error = deps.pipeline.failed(recorder, err, raw.signal.aborted);
+      unwatch();
+      const error = deps.pipeline.failed(recorder, err, gone.signal.aborted);
       return errorResponse(error, routeHeaders(recorder));
     }
   };

@@ -28,7 +28,7 @@ export type OpenAIDialectName =
   | "qwen"
   | "local";
 
-/** Dialects by name; `openAIDialectByName` also accepts the aliases below. */
+/** Dialects by name; each preset of the catalog names its own (src/providers/catalog.ts). */
 export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>> = {
   openai_compatible: DEFAULT_OPENAI_DIALECT,
 
@@ -258,26 +258,3 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     acceptsTopK: true,
   },
 };
-
-/** Other names that select a dialect (config presets and common spellings). */
-export const OPENAI_DIALECT_ALIASES: Readonly<Record<string, OpenAIDialectName>> = {
-  nim: "nvidia_nim",
-  open_router: "openrouter",
-  moonshot: "kimi",
-  dashscope: "qwen",
-  lmstudio: "local",
-  llamacpp: "local",
-  ollama: "local",
-  vllm: "local",
-  sglang: "local",
-  cliproxyapi: "openai_compatible",
-  openai_compatible: "openai_compatible",
-};
-
-/** Looks a dialect up by name or alias; unknown or missing names get the default. */
-export function openAIDialectByName(name: string | undefined): OpenAIDialect {
-  if (!name) return DEFAULT_OPENAI_DIALECT;
-  const key = name.toLowerCase();
-  const known = key in OPENAI_DIALECTS ? key as OpenAIDialectName : OPENAI_DIALECT_ALIASES[key];
-  return known ? OPENAI_DIALECTS[known] : DEFAULT_OPENAI_DIALECT;
-}

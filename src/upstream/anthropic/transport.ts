@@ -4,7 +4,6 @@ import { settingsFor } from "../../config/settings_merge.ts";
 import { UpstreamError } from "../../core/errors.ts";
 import { capitalise } from "../../core/text.ts";
 import { callAnthropic, describeCall } from "./anthropic.ts";
-import { cleanFor } from "../cleaning/resolve.ts";
 import { filterBetaHeader } from "../http/headers.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { relayedAnswer } from "../relayed_answer.ts";
@@ -27,8 +26,8 @@ import {
 /** Sends Anthropic Messages requests to an Anthropic-compatible upstream. */
 export const anthropicTransport: Transport = {
   async send(request: TransportRequest): Promise<AttemptSuccess | AttemptFailure> {
-    // Each endpoint gets only what it accepts (the preset's cleaning, src/providers/catalog.ts).
-    const cleaning = cleanFor(request.provider);
+    // Each endpoint gets only what it accepts (the preset's cleaning, resolved when the config was built).
+    const cleaning = request.provider.cleaning;
     const settings = settingsFor(request.provider, request.model, request.settings);
     const inputTokens = settings.contextWindow ? await request.inputTokens() : undefined;
     const body = applyModelSettings(request.body, settings, { protocol: "anthropic", inputTokens });

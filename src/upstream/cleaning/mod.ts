@@ -3,7 +3,14 @@
 export { dropBetas, keepOnlyBetas, parseBetas } from "./betas.ts";
 export { dropBillingHeader } from "./billing_header.ts";
 export { stripCacheControl } from "./cache_control.ts";
-export { cleanFor, type Cleaning, cleaningFromSteps, ruleFor, stepsFor } from "./resolve.ts";
+export {
+  type Cleaning,
+  cleaningFor,
+  cleaningFromSteps,
+  type CleaningSource,
+  ruleFor,
+  stepsFor,
+} from "./resolve.ts";
 export { foldSystemMessages } from "./system_messages.ts";
 export { dropRedactedThinking } from "./thinking.ts";
 export { anthropicToolId, rewriteToolIds } from "./tool_ids.ts";

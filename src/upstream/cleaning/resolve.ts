@@ -1,9 +1,13 @@
-/** From a provider to its cleaning: the preset's named steps turned into one body and one beta rule. */
+/**
+ * From a preset to its cleaning: the named steps turned into one body and one beta rule. The
+ * config builder calls this once per provider; requests read the compiled result.
+ */
 
 import {
   type CleaningStep,
   DEFAULT_ANTHROPIC_CLEANING,
   findPreset,
+  type Preset,
 } from "../../providers/catalog.ts";
 import { stripCcpThinkingForAnthropic, verifiesSignatures } from "../anthropic/real_anthropic.ts";
 import { dropBetas, keepOnlyBetas } from "./betas.ts";
@@ -14,12 +18,14 @@ import { dropRedactedThinking } from "./thinking.ts";
 import { rewriteToolIds } from "./tool_ids.ts";
 import { dropServerTools, dropToolFields } from "./tools.ts";
 import { dropTopLevel, keepTopLevel } from "./top_level.ts";
-import { type BetaRule, type BodyRule, chain, chainBetas } from "./types.ts";
+import { type BetaRule, type BodyRule, chain, chainBetas, type Cleaning } from "./types.ts";
 
-/** What ccp does to a request for one provider before sending it. */
-export interface Cleaning {
-  readonly body: BodyRule;
-  readonly betas: BetaRule;
+export type { Cleaning } from "./types.ts";
+
+/** What a provider's cleaning is chosen from: its preset record and where it points. */
+export interface CleaningSource {
+  readonly preset?: Preset;
+  readonly baseUrl: string;
 }
 
 /** One step as a body rule or a beta rule. */
@@ -65,19 +71,20 @@ export function cleaningFromSteps(steps: readonly CleaningStep[]): Cleaning {
  * The steps for a provider: its preset's; the Anthropic preset's for a preset-less provider at
  * api.anthropic.com; otherwise the safe default (attribution block, system messages, ccp thinking).
  */
-export function stepsFor(provider: { preset?: string; baseUrl: string }): readonly CleaningStep[] {
-  const preset = provider.preset === undefined ? undefined : findPreset(provider.preset);
-  if (preset?.cleaning) return preset.cleaning;
-  if (verifiesSignatures(provider)) return findPreset("anthropic")?.cleaning ?? [];
+export function stepsFor(source: CleaningSource): readonly CleaningStep[] {
+  if (source.preset?.cleaning) return source.preset.cleaning;
+  if (verifiesSignatures({ preset: source.preset?.id, baseUrl: source.baseUrl })) {
+    return findPreset("anthropic")?.cleaning ?? [];
+  }
   return DEFAULT_ANTHROPIC_CLEANING;
 }
 
-// Steps are static data, so each list is compiled once and shared by every request.
+// Steps are static data, so each list is compiled once and shared by every provider using it.
 const compiled = new WeakMap<readonly CleaningStep[], Cleaning>();
 
-/** The cleaning for a provider (see {@link stepsFor}); compiled once per step list. */
-export function cleanFor(provider: { preset?: string; baseUrl: string }): Cleaning {
-  const steps = stepsFor(provider);
+/** The compiled cleaning for a provider (see {@link stepsFor}); one per step list. */
+export function cleaningFor(source: CleaningSource): Cleaning {
+  const steps = stepsFor(source);
   let cleaning = compiled.get(steps);
   if (!cleaning) compiled.set(steps, cleaning = cleaningFromSteps(steps));
   return cleaning;

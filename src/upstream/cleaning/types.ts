@@ -15,6 +15,12 @@ export type BodyRule = (body: Body) => Body;
 /** One cleaning step over the `anthropic-beta` values; returns the same array when it keeps all. */
 export type BetaRule = (betas: readonly string[]) => readonly string[];
 
+/** What ccp does to a request for one provider before sending it: body rules, then betas. */
+export interface Cleaning {
+  readonly body: BodyRule;
+  readonly betas: BetaRule;
+}
+
 /** A body without `keys`, or the body itself when it has none of them. */
 export function without(body: Body, keys: readonly string[]): Body {
   if (!keys.some((key) => key in body)) return body;

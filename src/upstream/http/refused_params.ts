@@ -45,6 +45,10 @@ const PATTERNS: readonly RegExp[] = [
   /(?:property|parameter|field|argument|option)\s+['"`]([\w.]+)['"`]\s+(?:is\s+)?(?:not supported|unsupported|not allowed|not permitted|unknown|is not recognized)/i,
   /['"`]([\w.]+)['"`]\s+is (?:not supported|unsupported|not allowed|not permitted)(?: with| for| by| on|\b)/i,
   /unknown (?:field|parameter|variant) [`'"]([\w.]+)[`'"]/i, // serde-based servers
+  // OpenAI reasoning models take some sampling parameters only at their default value, so
+  // leaving the parameter out is what the model accepts.
+  /Unsupported value: '([\w.]+)' does not support/i,
+  /model does not support (?:the )?parameter ['"`]?([\w.]+)/i, // gateways in front of xAI
 ];
 
 function camel(name: string): string {

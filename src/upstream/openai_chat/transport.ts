@@ -1,10 +1,7 @@
 /** The Transport for `type: openai` providers: Anthropic ⇄ Chat Completions translation. */
 
 import { settingsFor } from "../../config/settings_merge.ts";
-import type { ProviderConfig } from "../../config/types.ts";
 import {
-  type OpenAIDialect,
-  openAIDialectByName,
   openAIResponseToAnthropic,
   openAIStreamToAnthropicSSE,
   type StreamTranslateOptions,
@@ -27,17 +24,12 @@ import {
   type TransportRequest,
 } from "../transport.ts";
 
-/** The dialect a provider speaks: its own `dialect`, else its preset's, else generic. */
-export function dialectOf(provider: ProviderConfig): OpenAIDialect {
-  return openAIDialectByName(provider.dialect ?? provider.preset);
-}
-
 /** Sends Anthropic Messages requests to an OpenAI Chat Completions upstream. */
 export const openAITransport: Transport = {
   async send(request: TransportRequest): Promise<AttemptSuccess | AttemptFailure> {
     const { provider, model } = request;
     const settings = settingsFor(provider, model, request.settings);
-    const dialect = dialectWithSettings(dialectOf(provider), model, settings);
+    const dialect = dialectWithSettings(provider.dialect, model, settings);
     const inputTokens = settings.contextWindow ? await request.inputTokens() : undefined;
     const client = applyModelSettings(request.body, settings, { protocol: "openai", inputTokens });
     const translated = toOpenAIChatRequest(client, {

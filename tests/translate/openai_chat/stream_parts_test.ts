@@ -7,14 +7,8 @@ import {
 import { toUpstreamEvent } from "../../../src/translate/openai_chat/events.ts";
 import { deltaUsage, readUsage } from "../../../src/translate/openai_chat/usage.ts";
 import { nineCharToolId } from "../../../src/translate/openai_chat/quirks.ts";
-import {
-  DEFAULT_OPENAI_DIALECT,
-  dialectForModel,
-} from "../../../src/translate/openai_chat/dialect.ts";
-import {
-  OPENAI_DIALECTS,
-  openAIDialectByName,
-} from "../../../src/translate/openai_chat/dialects.ts";
+import { dialectForModel } from "../../../src/translate/openai_chat/dialect.ts";
+import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
 
 function split(pieces: string[]): ThinkSegment[] {
   const s = new ThinkTagSplitter();
@@ -156,13 +150,6 @@ Deno.test("usage mapping", async (t) => {
 });
 
 Deno.test("dialect lookup and model patches", async (t) => {
-  await t.step("names and aliases; unknown names get the generic dialect", () => {
-    assert.equal(openAIDialectByName("nim"), OPENAI_DIALECTS.nvidia_nim);
-    assert.equal(openAIDialectByName("OLLAMA"), OPENAI_DIALECTS.local);
-    assert.equal(openAIDialectByName("open_router"), OPENAI_DIALECTS.openrouter);
-    assert.equal(openAIDialectByName("nope"), DEFAULT_OPENAI_DIALECT);
-    assert.equal(openAIDialectByName(undefined), DEFAULT_OPENAI_DIALECT);
-  });
   await t.step("model patches apply by substring, later patches win", () => {
     assert.equal(
       dialectForModel(OPENAI_DIALECTS.groq, "openai/gpt-oss-120b").maxOutputTokens,

@@ -1,0 +1,262 @@
+/**
+ * Request cleaning per Anthropic-type preset, as data: what each endpoint rejects, removed before
+ * sending. The rules are code in src/upstream/cleaning; each step says why, the comments say
+ * where from. The catalog names these lists; the config builder compiles them once.
+ */
+
+// The rules themselves are code in src/upstream/cleaning; reasons cite docs or reported 400s.
+/** One request-cleaning rule by name, with its parameters and a one-line reason. */
+export type CleaningStep =
+  | {
+    readonly rule: "keepTopLevel" | "dropTopLevel";
+    readonly fields: readonly string[];
+    readonly reason: string;
+  }
+  | {
+    readonly rule: "keepOnlyBetas" | "dropBetas";
+    readonly betas: readonly string[];
+    readonly reason: string;
+  }
+  | { readonly rule: "dropToolFields"; readonly fields: readonly string[]; readonly reason: string }
+  | {
+    readonly rule:
+      | "stripCacheControl"
+      | "dropServerTools"
+      | "dropRedactedThinking"
+      | "stripCcpThinking"
+      | "foldSystemMessages"
+      | "dropBillingHeader"
+      | "rewriteToolIds";
+    readonly reason: string;
+  };
+
+// Request cleaning per Anthropic-type preset: what each endpoint rejects, removed before sending.
+// The rules are code in src/upstream/cleaning; each step says why, the comments say where from.
+
+/** The core Messages fields every compatible server implements. */
+const CORE_FIELDS = [
+  "model",
+  "messages",
+  "max_tokens",
+  "system",
+  "stop_sequences",
+  "stream",
+  "temperature",
+  "top_p",
+  "top_k",
+  "metadata",
+  "tools",
+  "tool_choice",
+  "thinking",
+];
+
+// deepseek-ai/DeepSeek-V3#1370, deepseek-ai/awesome-deepseek-integration#639, QwenLM/Qwen#2244.
+const FOLD_SYSTEM: CleaningStep = {
+  rule: "foldSystemMessages",
+  reason:
+    'role "system" inside messages is Anthropic-only; others answer 400 "unknown variant system"',
+};
+
+// ollama/ollama#14918, lmstudio.ai/docs/integrations/claude-code, claude-code-router#1220.
+const NO_BILLING: CleaningStep = {
+  rule: "dropBillingHeader",
+  reason: "Claude Code's attribution block is read by Anthropic only and defeats prefix caching",
+};
+
+const NO_REDACTED: CleaningStep = {
+  rule: "dropRedactedThinking",
+  reason:
+    "redacted_thinking is encrypted for Anthropic; signed thinking stays (unverified, needed)",
+};
+
+// anthropics/claude-code#46105, #70563; TokenRhythm/opensquilla#1102 (400 on effort-2025-11-24).
+const OLD_BETAS: CleaningStep = {
+  rule: "keepOnlyBetas",
+  betas: [
+    "claude-code-20250219",
+    "interleaved-thinking-2025-05-14",
+    "fine-grained-tool-streaming-2025-05-14",
+  ],
+  reason:
+    "docs silent on anthropic-beta: keep long-standing betas, drop newer ones gateways 400 on",
+};
+
+// Anthropic answers 400 on `call_…` tool ids and on signatures it did not make.
+const TOOL_IDS: CleaningStep = {
+  rule: "rewriteToolIds",
+  reason: "Anthropic accepts only toolu_/srvtoolu_ ids; ids other providers minted answer 400",
+};
+const CCP_THINKING: CleaningStep = {
+  rule: "stripCcpThinking",
+  reason: 'Anthropic verifies thinking signatures; ccp-made ones answer 400 "Invalid signature"',
+};
+
+/** What a `type: anthropic` provider without a preset gets: safe for any compatible server. */
+export const DEFAULT_ANTHROPIC_CLEANING: readonly CleaningStep[] = [
+  NO_BILLING,
+  FOLD_SYSTEM,
+  {
+    ...CCP_THINKING,
+    reason: "the server may relay to Anthropic, which rejects ccp-made signatures",
+  },
+];
+
+/** The real Anthropic API: every field and beta is genuine there; only foreign history is fixed. */
+export const ANTHROPIC_CLEANING: readonly CleaningStep[] = [TOOL_IDS, CCP_THINKING];
+
+// https://api-docs.deepseek.com/guides/anthropic_api ("Anthropic API Compatibility Details").
+// No beta rule: DeepSeek documents anthropic-beta as ignored.
+/** DeepSeek's Anthropic API: its documented fields only. */
+export const DEEPSEEK_CLEANING: readonly CleaningStep[] = [
+  {
+    rule: "keepTopLevel",
+    fields: [...CORE_FIELDS, "output_config", "container", "mcp_servers", "service_tier"],
+    reason: "DeepSeek documents exactly these fields; context_management and newer ones are not",
+  },
+  FOLD_SYSTEM,
+  {
+    ...NO_REDACTED,
+    reason: "DeepSeek lists redacted_thinking Not Supported; thinking must come back",
+  },
+  NO_BILLING,
+];
+
+// farion1231/cc-switch#1888, #2006; anthropics/claude-code#44219. Other betas are kept: OpenRouter
+// hands them to Anthropic for anthropic/* models.
+/** OpenRouter: no context management; Anthropic's checks for anthropic/* models. */
+export const OPEN_ROUTER_CLEANING: readonly CleaningStep[] = [
+  {
+    rule: "dropBetas",
+    betas: ["context-management-2025-06-27"],
+    reason: 'OpenRouter: 400 "No endpoints available that support … context management features"',
+  },
+  {
+    rule: "dropTopLevel",
+    fields: ["context_management"],
+    reason: "the same 400 follows from the body field even without the beta (claude-code#44219)",
+  },
+  { ...FOLD_SYSTEM, reason: "OpenRouter routes to many providers; several reject system messages" },
+  NO_BILLING,
+  { ...TOOL_IDS, reason: "anthropic/* models are served by Anthropic, which 400s on foreign ids" },
+  {
+    ...CCP_THINKING,
+    reason: "anthropic/* models are served by Anthropic, which verifies signatures",
+  },
+];
+
+// https://docs.fireworks.ai/tools-sdks/anthropic-compatibility ("Unsupported features").
+/** Fireworks: the features its compatibility page lists as unsupported. */
+export const FIREWORKS_CLEANING: readonly CleaningStep[] = [
+  {
+    rule: "dropServerTools",
+    reason: "Fireworks documents server tools (web search, …) as unsupported",
+  },
+  {
+    rule: "dropToolFields",
+    fields: ["cache_control", "eager_input_streaming"],
+    reason: "Fireworks documents cache_control and eager_input_streaming on tools as unsupported",
+  },
+  {
+    rule: "dropTopLevel",
+    fields: ["context_management", "inference_geo"],
+    reason:
+      "inference_geo is documented unsupported; context editing is not in its documented surface",
+  },
+  FOLD_SYSTEM,
+  NO_REDACTED,
+  NO_BILLING,
+  OLD_BETAS,
+];
+
+// https://friendli.ai/docs/openapi/serverless/messages: a beta API; server tools are documented as
+// ignored (so kept), other fields are not listed.
+/** FriendliAI's beta Messages API: the core fields only. */
+export const FRIENDLIAI_CLEANING: readonly CleaningStep[] = [
+  {
+    rule: "keepTopLevel",
+    fields: CORE_FIELDS,
+    reason: "beta Messages API, docs silent beyond the core fields: conservative allow-list",
+  },
+  FOLD_SYSTEM,
+  NO_REDACTED,
+  NO_BILLING,
+  OLD_BETAS,
+];
+
+// docs.z.ai / open.bigmodel.cn document no field list; 0xPuncker's proxy allow-lists the core
+// fields for Z.AI; GLM setups for Claude Code rely on output_config.effort.
+/** Z.AI and Zhipu (GLM): the core fields plus output_config. */
+export const GLM_CLEANING: readonly CleaningStep[] = [
+  {
+    rule: "keepTopLevel",
+    fields: [...CORE_FIELDS, "output_config"],
+    reason: "Z.AI documents no field list: core fields plus output_config (effort), conservatively",
+  },
+  FOLD_SYSTEM,
+  NO_REDACTED,
+  NO_BILLING,
+  OLD_BETAS,
+];
+
+// https://platform.minimax.io/docs/api-reference/text-anthropic-api documents context_management,
+// container, mcp_servers, service_tier, top_k and stop_sequences as "Ignored": no field rule.
+/** MiniMax: it ignores unknown fields, so only history is adjusted. */
+export const MINIMAX_CLEANING: readonly CleaningStep[] = [
+  FOLD_SYSTEM,
+  NO_REDACTED,
+  NO_BILLING,
+  OLD_BETAS,
+];
+
+// Moonshot publishes no contract for /anthropic (MoonshotAI/Kimi-K2#129); kimi-k3 reads
+// output_config.effort; thinking must come back on tool turns (farion1231/cc-switch#3377).
+/** Moonshot's Anthropic API: the core fields plus output_config. */
+export const MOONSHOT_CLEANING: readonly CleaningStep[] = [
+  {
+    rule: "keepTopLevel",
+    fields: [...CORE_FIELDS, "output_config"],
+    reason: "Moonshot publishes no field list: core fields plus output_config (kimi-k3 effort)",
+  },
+  FOLD_SYSTEM,
+  NO_REDACTED,
+  NO_BILLING,
+  OLD_BETAS,
+];
+
+// https://docs.ollama.com/api/anthropic-compatibility lists exactly the core fields; LM Studio,
+// llama.cpp (tools/server README) and vLLM document less. All four reuse their KV cache by prefix.
+/** Local servers (LM Studio, llama.cpp, Ollama, vLLM): the core fields, no cache markers. */
+export const LOCAL_CLEANING: readonly CleaningStep[] = [
+  {
+    rule: "keepTopLevel",
+    fields: CORE_FIELDS,
+    reason: "local servers implement the core fields (Ollama lists exactly these); rest dropped",
+  },
+  {
+    rule: "stripCacheControl",
+    reason:
+      "local servers cache by prefix on their own; the markers are not in their documented fields",
+  },
+  { rule: "dropServerTools", reason: "a local model cannot run Anthropic's server-side tools" },
+  FOLD_SYSTEM,
+  NO_REDACTED,
+  {
+    ...NO_BILLING,
+    reason: "LM Studio and Ollama tell Claude Code users to turn it off: it breaks their KV cache",
+  },
+  OLD_BETAS,
+];
+
+// CLIProxyAPI is built for Claude Code traffic and relays to Anthropic (keys, OAuth) as well as
+// Gemini and Codex. It assembles betas per upstream itself and Anthropic-bound traffic
+// reads the attribution block, so both are kept.
+/** CLIProxyAPI: what Anthropic rejects, since it may relay there. */
+export const CLIPROXYAPI_CLEANING: readonly CleaningStep[] = [
+  { ...TOOL_IDS, reason: "CLIProxyAPI may relay to Anthropic, which 400s on foreign tool ids" },
+  { ...CCP_THINKING, reason: "CLIProxyAPI may relay to Anthropic, which verifies signatures" },
+  {
+    ...FOLD_SYSTEM,
+    reason:
+      "its Gemini/Codex translators expect user/assistant only (cf. rebuild-mid-system-message)",
+  },
+];
