@@ -3,7 +3,7 @@ import type { MessagesRequest } from "../../src/protocols/anthropic.ts";
 import { toResponsesRequest } from "../../src/translate/openai_responses/request.ts";
 import { toGeminiRequest } from "../../src/translate/gemini/request.ts";
 import { toOpenAIChatRequest } from "../../src/translate/mod.ts";
-import { openAIDialectByName } from "../../src/translate/openai_chat/dialects.ts";
+import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
 import { encodeSnippet, serverToolBlockText } from "../../src/translate/anthropic/server_tools.ts";
 
 // An earlier turn that ran a web search and a fetch, as Claude Code sends it back.
@@ -57,7 +57,7 @@ Deno.test("server-tool blocks of earlier turns reach other protocols as text", a
   });
   await t.step("OpenAI Chat Completions", () => {
     const chat = toOpenAIChatRequest(body, {
-      dialect: openAIDialectByName(undefined),
+      dialect: OPENAI_DIALECTS.openai_compatible,
       provider: "p",
       model: "m",
     });
