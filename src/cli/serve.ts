@@ -3,6 +3,7 @@
 import type { Config, LogLevel } from "../config/types.ts";
 import { createLogger } from "../core/log.ts";
 import { createServerApp } from "../server/compose.ts";
+import { type Guard, guardConnections } from "../server/connection_guard.ts";
 import type { CliFlags } from "./args.ts";
 import { type CliContext, CliError } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
@@ -69,6 +70,7 @@ function listenError(err: unknown, host: string, port: number): CliError {
 /** Loads the config, listens, and logs the start-up lines; throws ConfigError or CliError. */
 export async function startServer(options: StartOptions): Promise<ServerHandle> {
   const { ctx, flags } = options;
+  let socketDir: string | undefined;
   const graceMs = options.graceMs ?? GRACE_MS;
   const first = await loadCliConfig(ctx, flags);
   assertSafeExposure(first.server);
@@ -88,16 +90,40 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       }),
     levelFor(first),
   );
-  const app = createServerApp({ config: () => current, log });
+  // Aborted when the grace period is over: streams still open end with an error frame.
+  const shuttingDown = new AbortController();
+  const app = createServerApp({ config: () => current, log, shutdown: shuttingDown.signal });
 
   const { host, port } = first.server;
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  let server: Deno.HttpServer;
+  let guard: Guard | undefined;
+  let bound: number;
+  const guarded = first.server.connectionGuard && Deno.build.os !== "windows";
   try {
-    server = Deno.serve({ hostname: listenHost(host), port, onListen: () => {} }, app.fetch);
+    if (guarded) {
+      // ccp accepts connections itself to enforce the client limits, and hands the bytes to its
+      // HTTP server on a Unix socket in a private directory.
+      const listener = Deno.listen({ hostname: listenHost(host), port });
+      const dir = await Deno.makeTempDir({ prefix: "ccp-" });
+      socketDir = dir;
+      server = Deno.serve(
+        { transport: "unix", path: `${dir}/http.sock`, onListen: () => {} },
+        app.fetch,
+      );
+      guard = guardConnections(listener, `${dir}/http.sock`, {
+        timeouts: first.server.clientTimeouts,
+        maxConnections: first.server.maxConnections,
+        maxBodyBytes: first.server.maxBodyBytes,
+      });
+      bound = listener.addr.port;
+    } else {
+      const tcp = Deno.serve({ hostname: listenHost(host), port, onListen: () => {} }, app.fetch);
+      server = tcp;
+      bound = tcp.addr.port;
+    }
   } catch (err) {
     throw listenError(err, host, port);
   }
-  const bound = server.addr.port;
   const listenUrl = httpUrl(host, bound);
   const url = httpUrl(clientHost(host), bound);
   for (
@@ -148,12 +174,17 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     const grace = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), graceMs);
     });
+    guard?.close();
     const outcome = await Promise.race([server.shutdown().then(() => "done" as const), grace]);
     clearTimeout(timer);
     if (outcome === "timeout") {
-      log.warn("Grace period over: exiting with requests still in flight");
+      log.warn("Grace period over: ending the streams still open, then exiting");
+      shuttingDown.abort();
+      // Time for the error frames to reach the clients before the process goes.
+      await new Promise((resolve) => setTimeout(resolve, 200));
       server.unref();
     } else log.info("Stopped");
+    if (socketDir) await Deno.remove(socketDir, { recursive: true }).catch(() => {});
     exit(0);
   };
   const stop = () => (stopping ??= drain());

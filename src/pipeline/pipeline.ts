@@ -42,6 +42,8 @@ export interface PipelineDeps {
   /** Counts a request's input tokens locally and offline. */
   readonly countTokens: (body: Record<string, unknown>) => Promise<number>;
   readonly observers: readonly RequestObserver[];
+  /** Aborted when ccp shuts down, ending the streams still open with an error frame. */
+  readonly shutdown?: AbortSignal;
   /** Resolves host names for `web_fetch`'s address checks (default: DNS). */
   readonly resolveHost?: Resolver;
 }
@@ -139,8 +141,7 @@ export class Pipeline {
               { ...request, body: round, inputTokens: () => this.#deps.countTokens(round) },
               variants,
               recorder,
-            ).dispatch(chain, signal)
-          ),
+            ).dispatch(chain, signal), this.#deps.shutdown),
         fetch: this.#deps.fetch,
         signal,
         ...(this.#deps.resolveHost ? { resolve: this.#deps.resolveHost } : {}),
@@ -154,6 +155,7 @@ export class Pipeline {
     try {
       answer = await dispatched.result.open({
         onFirstByte: () => recorder.firstToken(),
+        shutdown: this.#deps.shutdown,
         onEnd: (outcome) => {
           dispatched.done(outcome.cancelled ? undefined : outcome.error);
           finish(outcome);

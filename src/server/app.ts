@@ -5,6 +5,7 @@ import { ClientRequestError, ProxyError } from "../core/errors.ts";
 import { isAuthorized } from "./auth.ts";
 import { logObserver } from "../pipeline/log_observer.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
+import { PEER_HEADER } from "./connection_guard.ts";
 import { DepartureWatcher, type Peer } from "./departures.ts";
 import type { AppDeps, AppEnv, ServerDeps } from "./deps.ts";
 import { errorResponse } from "./responses.ts";
@@ -23,11 +24,15 @@ export interface ConnectionInfo {
   readonly remoteAddr?: Deno.Addr;
 }
 
-function peerOf(info: ConnectionInfo | undefined, url: URL): Peer | undefined {
+function peerOf(info: ConnectionInfo | undefined, request: Request, url: URL): Peer | undefined {
   const addr = info?.remoteAddr;
-  if (!addr || addr.transport !== "tcp") return undefined;
   const localPort = url.port ? Number(url.port) : undefined;
-  return { hostname: addr.hostname, port: addr.port, ...(localPort ? { localPort } : {}) };
+  const local = localPort ? { localPort } : {};
+  if (addr?.transport === "tcp") return { hostname: addr.hostname, port: addr.port, ...local };
+  // Behind the connection guard (a private Unix socket) the guard says who the client is.
+  const guarded = addr?.transport === "unix" ? request.headers.get(PEER_HEADER) : null;
+  const match = guarded ? /^(.*):(\d+)$/.exec(guarded) : null;
+  return match ? { hostname: match[1]!, port: Number(match[2]), ...local } : undefined;
 }
 
 /** Builds the server; `fetch` is what `Deno.serve` calls. */
@@ -102,7 +107,11 @@ export function createApp(
         routed = new Request(url, request);
       }
       // Hono matches on the request URL; the bindings carry what the routes need to know.
-      return await app.fetch(routed, { path, routePrefix: prefix, peer: peerOf(info, url) });
+      return await app.fetch(routed, {
+        path,
+        routePrefix: prefix,
+        peer: peerOf(info, request, url),
+      });
     },
   };
 }

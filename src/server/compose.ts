@@ -27,6 +27,7 @@ export function createServerApp(options: {
   log: Logger;
   fetch?: FetchLike;
   registry?: ResilienceRegistry;
+  shutdown?: AbortSignal;
 }): {
   fetch: (request: Request, info?: ConnectionInfo) => Promise<Response>;
   registry: ResilienceRegistry;
@@ -45,6 +46,7 @@ export function createServerApp(options: {
     now: () => performance.now(),
     startedAt: new Date(),
     version: VERSION,
+    ...(options.shutdown ? { shutdown: options.shutdown } : {}),
   });
   return { fetch: app.fetch, registry };
 }

@@ -4,165 +4,133 @@
  * Deno's HTTP server does not signal such a departure before the response starts when the
  * request body was more than a few hundred bytes (every Claude Code request): the upstream
  * request, its concurrency slot and its rate-limit grant would be held until the upstream
- * answered. On Linux the kernel's socket table says it: the server's end of a connection the
- * client closed is in CLOSE_WAIT, or gone. While requests wait, this reads that table a few
- * times a second (one file read for all of them, none when nobody waits). Elsewhere there is
- * no such table, and departures are noticed when the answer starts.
+ * answered. The kernel knows: the server's end of a connection the client closed is in
+ * CLOSE-WAIT, or gone. While requests wait, this asks `ss` (iproute2, on every Linux) for the
+ * sockets on ccp's port a few times a second — one call for all waiting requests, none when
+ * nobody waits. Deno reads /proc/net/tcp only with every permission, which ccp does not ask for.
+ * Where `ss` is missing, departures are noticed when the answer starts.
  */
 
 /** The client end of a connection, as the server saw it. */
 export interface Peer {
   readonly hostname: string;
   readonly port: number;
-  /** The server port the client connected to, when known (the Host header says). */
+  /** The server port the client connected to (the Host header says). */
   readonly localPort?: number;
 }
 
+/** One TCP socket of ccp's port: its state and its peer (`host|port`). */
+export interface SocketRow {
+  readonly state: string;
+  readonly local: string;
+  readonly peer: string;
+}
+
+/** Lists the TCP sockets whose local port is `port`. */
+export type SocketLister = (port: number) => Promise<SocketRow[]>;
+
 interface Watch {
   readonly peer: string;
-  /** `:PORT` suffix of the server's end, in the table's hex form. */
-  readonly local?: string;
+  readonly port: number;
   readonly onGone: () => void;
 }
 
-/** One socket of the kernel's table. */
-interface SocketEntry {
-  readonly local: string;
-  readonly state: string;
+const CLOSING = new Set(["CLOSE-WAIT", "LAST-ACK", "CLOSING", "CLOSED"]);
+
+/** `host|port` with IPv6 brackets and the IPv4-mapped prefix removed, lower case. */
+export function normalAddress(host: string, port: number | string): string {
+  const bare = host.replace(/^\[|\]$/g, "").replace(/^::ffff:(?=\d+\.)/i, "").split("%")[0]!;
+  return `${bare.toLowerCase()}|${port}`;
 }
 
-const CLOSE_WAIT = "08";
-const CLOSED_STATES = new Set([CLOSE_WAIT, "07", "09", "0B"]); // CLOSE_WAIT, CLOSE, LAST_ACK, CLOSING
-const TABLES = ["/proc/net/tcp", "/proc/net/tcp6"];
-
-/** `/proc/net/tcp` address form of a peer: hex IP (per 32-bit word, little-endian) and port. */
-export function procAddress(peer: Peer): string | undefined {
-  const port = peer.port.toString(16).toUpperCase().padStart(4, "0");
-  const v4 = /^(?:::ffff:)?(\d+)\.(\d+)\.(\d+)\.(\d+)$/i.exec(peer.hostname);
-  if (v4) {
-    const hex = v4.slice(1).map((n) => Number(n).toString(16).toUpperCase().padStart(2, "0"));
-    const word = hex.reverse().join("");
-    // An IPv4 peer on an IPv6 socket appears as ::ffff:a.b.c.d.
-    return peer.hostname.includes(":")
-      ? `0000000000000000FFFF0000${word}:${port}`
-      : `${word}:${port}`;
+/** Parses `ss -Htn` lines: state, queues, local address:port, peer address:port. */
+export function parseSs(text: string): SocketRow[] {
+  const rows: SocketRow[] = [];
+  for (const line of text.split("\n")) {
+    const [state, , , local, peer] = line.trim().split(/\s+/);
+    if (!state || !local || !peer) continue;
+    const split = (a: string) => {
+      const cut = a.lastIndexOf(":");
+      return normalAddress(a.slice(0, cut), a.slice(cut + 1));
+    };
+    rows.push({ state, local: split(local), peer: split(peer) });
   }
-  const words = expandIpv6(peer.hostname);
-  if (!words) return undefined;
-  let out = "";
-  for (let i = 0; i < 8; i += 2) {
-    const bytes = (words[i]! + words[i + 1]!).match(/../g)!;
-    out += bytes.reverse().join("").toUpperCase();
-  }
-  return `${out}:${port}`;
+  return rows;
 }
 
-function expandIpv6(address: string): string[] | undefined {
-  const clean = address.replace(/^\[|\]$/g, "").split("%")[0]!;
-  if (!clean.includes(":")) return undefined;
-  const [head, tail] = clean.split("::") as [string, string | undefined];
-  const a = head ? head.split(":") : [];
-  const b = tail ? tail.split(":") : [];
-  const fill = tail === undefined ? [] : Array(8 - a.length - b.length).fill("0");
-  const all = [...a, ...fill, ...b];
-  if (all.length !== 8 || all.some((w) => !/^[0-9a-f]{1,4}$/i.test(w))) return undefined;
-  return all.map((w) => w.padStart(4, "0"));
-}
+/** Asks `ss` for the sockets on `port`. */
+export const ssLister: SocketLister = async (port) => {
+  const out = await new Deno.Command("ss", {
+    args: ["-Htn", `sport = :${port}`],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  if (!out.success) throw new Error(`ss exited with ${out.code}`);
+  return parseSs(new TextDecoder().decode(out.stdout));
+};
 
-/** Sockets by remote address, from the kernel's tables (empty where there are none). */
-export function readSocketStates(read: (path: string) => string): Map<string, SocketEntry[]> {
-  const states = new Map<string, SocketEntry[]>();
-  for (const table of TABLES) {
-    let text: string;
-    try {
-      text = read(table);
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      const local = fields[1];
-      const remote = fields[2];
-      const state = fields[3];
-      if (!local || !remote || !state) continue;
-      const list = states.get(remote);
-      if (list) list.push({ local, state });
-      else states.set(remote, [{ local, state }]);
-    }
-  }
-  return states;
-}
-
-/** Watches waiting requests' connections; one timer for all of them. */
+/** Watches waiting requests' connections; one timer and one listing for all of them. */
 export class DepartureWatcher {
   readonly #watches = new Set<Watch>();
   readonly #intervalMs: number;
-  readonly #read: (path: string) => string;
+  readonly #list: SocketLister;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #available: boolean;
 
-  /** `read` is injected for tests; it reads the kernel's socket tables by default. */
-  constructor(options: { intervalMs?: number; read?: (path: string) => string } = {}) {
-    this.#intervalMs = options.intervalMs ?? 250;
-    this.#read = options.read ?? ((path) => Deno.readTextFileSync(path));
-    this.#available = options.read !== undefined || Deno.build.os === "linux";
+  /** `list` is injected for tests; by default `ss` is asked, on Linux. */
+  constructor(options: { intervalMs?: number; list?: SocketLister } = {}) {
+    this.#intervalMs = options.intervalMs ?? 300;
+    this.#list = options.list ?? ssLister;
+    this.#available = options.list !== undefined || Deno.build.os === "linux";
   }
 
   /** Calls `onGone` once if `peer` hangs up before the returned function is called. */
   watch(peer: Peer | undefined, onGone: () => void): () => void {
-    const address = peer && this.#available ? procAddress(peer) : undefined;
-    if (!address) return () => {};
-    const local = peer?.localPort === undefined
-      ? undefined
-      : `:${peer.localPort.toString(16).toUpperCase().padStart(4, "0")}`;
-    const watch: Watch = { peer: address, local, onGone };
+    if (!peer || peer.localPort === undefined || !this.#available) return () => {};
+    const watch: Watch = {
+      peer: normalAddress(peer.hostname, peer.port),
+      port: peer.localPort,
+      onGone,
+    };
     this.#watches.add(watch);
     this.#schedule();
     return () => {
       this.#watches.delete(watch);
-      if (this.#watches.size === 0) this.#stop();
     };
   }
 
   #schedule(): void {
     if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => this.#check(), this.#intervalMs);
+    this.#timer = setTimeout(() => void this.#check(), this.#intervalMs);
     Deno.unrefTimer(this.#timer);
   }
 
-  #stop(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-
-  #check(): void {
-    this.#timer = undefined;
-    if (this.#watches.size === 0) return;
-    let states: Map<string, SocketEntry[]>;
-    try {
-      states = readSocketStates(this.#read);
-    } catch {
-      this.#available = false;
+  async #check(): Promise<void> {
+    if (this.#watches.size === 0) {
+      this.#timer = undefined;
       return;
     }
-    if (states.size === 0) {
-      // No table to read (a sandbox without /proc): nothing to learn here.
+    const ports = new Set([...this.#watches].map((w) => w.port));
+    const rows: SocketRow[] = [];
+    try {
+      for (const port of ports) rows.push(...await this.#list(port));
+    } catch {
+      // No `ss` here (or not allowed to run it): departures show when the answer starts.
       this.#available = false;
       this.#watches.clear();
+      this.#timer = undefined;
       return;
     }
     for (const watch of [...this.#watches]) {
-      // The same client port may also talk to another server on this machine: look at the
-      // socket on ccp's port when there is one.
-      const all = states.get(watch.peer) ?? [];
-      const ours = watch.local ? all.filter((e) => e.local.endsWith(watch.local!)) : [];
-      const found = ours.length > 0 ? ours : all;
-      // Gone from the table, or closing: the client left.
-      if (found.length === 0 || found.every((e) => CLOSED_STATES.has(e.state))) {
+      const mine = rows.filter((r) => r.peer === watch.peer && r.local.endsWith(`|${watch.port}`));
+      // Gone from the list, or closing: the client left.
+      if (mine.length === 0 || mine.every((r) => CLOSING.has(r.state))) {
         this.#watches.delete(watch);
         watch.onGone();
       }
     }
+    this.#timer = undefined;
     if (this.#watches.size > 0) this.#schedule();
   }
 }

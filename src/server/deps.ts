@@ -23,6 +23,8 @@ export interface AppDeps {
   countTokens: (body: Record<string, unknown>) => Promise<number>;
   /** Milliseconds clock for durations. */
   now: () => number;
+  /** Aborted when ccp shuts down: open streams then end with an error frame. */
+  shutdown?: AbortSignal;
   /** Who else reads each request's record (the log line is always one). */
   observers?: readonly RequestObserver[];
   /** When the server started (GET /v1/models `created_at`, GET /health uptime). */

@@ -32,6 +32,7 @@ export async function relayedAnswer(
     // A translator already wrote the client's model, and JSON it built needs no check.
     rewriteModel: raw,
     checkEveryEvent: raw,
+    shutdown: hooks.shutdown,
   });
   if (wantsStream) return { kind: "stream", body };
   const message = await collectMessage(body);

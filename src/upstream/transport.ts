@@ -51,6 +51,8 @@ export interface AnswerOutcome {
 export interface AnswerHooks {
   /** Called once, when the first bytes of a streamed answer go to the client. */
   onFirstByte?: () => void;
+  /** Aborted when ccp shuts down: an open stream then ends with an error saying so. */
+  shutdown?: AbortSignal;
   onEnd: (outcome: AnswerOutcome) => void;
   onCancel: () => void;
 }

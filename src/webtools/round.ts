@@ -16,6 +16,7 @@ import type { AttemptSuccess } from "../upstream/transport.ts";
  */
 export async function* roundEvents(
   dispatch: () => Promise<Dispatched<AttemptSuccess>>,
+  shutdown?: AbortSignal,
 ): AsyncGenerator<AnthropicStreamEvent> {
   const dispatched = await dispatch();
   let failure: string | undefined;
@@ -27,6 +28,8 @@ export async function* roundEvents(
   let answer;
   try {
     answer = await dispatched.result.open({
+      // A stream open when ccp shuts down ends with an error event, which ends the loop too.
+      ...(shutdown ? { shutdown } : {}),
       onEnd: (outcome) => (failure = outcome.error),
       onCancel: () => {},
     });

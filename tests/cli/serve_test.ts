@@ -147,6 +147,44 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a stream still open when the grace period ends gets one overloaded_error, then the end",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const mock = startAnthropicMock([{ kind: "stream", events: textTurn("m", 40), delayMs: 400 }]);
+    await inTempDir(async (dir) => {
+      await Deno.writeTextFile(`${dir}/c.yaml`, anthropicYaml(mock.url));
+      const ctx = testContext(dir);
+      const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 }, graceMs: 300 });
+      const response = await fetch(`${server.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "m",
+          max_tokens: 100,
+          stream: true,
+          messages: [{ role: "user", content: "x" }],
+        }),
+      });
+      const text = response.body!.pipeThrough(new TextDecoderStream());
+      const chunks: string[] = [];
+      const reading = (async () => {
+        for await (const piece of text) chunks.push(piece);
+      })().catch(() => {});
+      while (chunks.length === 0) await new Promise((r) => setTimeout(r, 10));
+      await server.stop();
+      await reading;
+      const events = chunks.join("").split("\n\n").filter((e) => e.trim());
+      const errors = events.filter((e) => e.startsWith("event: error"));
+      assert.equal(errors.length, 1, chunks.join(""));
+      assert.match(errors[0]!, /"type":"overloaded_error","message":"ccp is shutting down"/);
+      assert.ok(events.at(-1)!.startsWith("event: error"), "the error is the last event");
+    });
+    await mock.close();
+  },
+});
+
 Deno.test("a port in use and a public host without a token are refused with clear messages", async () => {
   await inTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);

@@ -47,6 +47,8 @@ export interface RelayOptions {
    * error are read either way.
    */
   checkEveryEvent?: boolean;
+  /** Aborted when ccp shuts down: the stream ends with one `overloaded_error` saying so. */
+  shutdown?: AbortSignal;
 }
 
 const encoder = new TextEncoder();
@@ -126,6 +128,9 @@ export function relayAnthropicStream(
     start(controller) {
       out = controller;
       if (pingMs > 0) pingTimer = setTimeout(pingCheck, pingMs);
+      options.shutdown?.addEventListener("abort", () => {
+        if (!finished) fail(controller, "ccp is shutting down", "overloaded_error");
+      }, { once: true });
     },
     // A pull must enqueue or close before it returns: the stream does not pull again by itself.
     async pull(controller) {
@@ -143,7 +148,10 @@ export function relayAnthropicStream(
     let result: ReadableStreamReadResult<Uint8Array>;
     try {
       result = await reader.read();
+      // Ended meanwhile (ccp shutting down): the client has its last frame already.
+      if (finished) return true;
     } catch (error) {
+      if (finished) return true;
       const reason = options.describeError?.(error) ??
         (error instanceof Error ? error.message : String(error));
       fail(controller, `${options.describeUpstream} failed mid-stream: ${reason}`);

@@ -1,0 +1,295 @@
+/**
+ * Limits on what a client may take, which Deno's HTTP server does not enforce: how long it may
+ * take to send a request's headers, how long a connection may sit idle, how many connections
+ * are open at once, and how large a header block may be. ccp accepts the connections itself,
+ * watches each request head go by, and pipes the bytes to its HTTP server on a private Unix
+ * socket. The cost is one extra copy per chunk in each direction (measured in README).
+ *
+ * A request head that is malformed in a way the HTTP server would answer with an empty 400
+ * (a Content-Length that is not a number, Content-Length beside Transfer-Encoding, headers past
+ * 64 KiB) gets an Anthropic-shaped error instead, and a declared body over the size limit its
+ * 413, before any of it is read; the connection is then closed.
+ */
+
+import type { ClientTimeouts } from "../config/types.ts";
+
+/** Limits of the guard. */
+export interface GuardLimits {
+  readonly timeouts: ClientTimeouts;
+  readonly maxConnections: number;
+  readonly maxBodyBytes: number;
+}
+
+/** Header the guard puts on every request: the client's address, as the client end of the TCP connection. */
+export const PEER_HEADER = "x-ccp-peer";
+
+const MAX_HEAD = 64 * 1024;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("latin1");
+
+/** A guarded listener: accepts on `listener`, forwards to the HTTP server at `backend`. */
+export interface Guard {
+  /** Connections open now. */
+  readonly open: number;
+  close(): void;
+}
+
+function errorResponse(status: number, type: string, message: string): Uint8Array {
+  const body = JSON.stringify({ type: "error", error: { type, message } });
+  const reason = status === 413
+    ? "Payload Too Large"
+    : status === 503
+    ? "Service Unavailable"
+    : "Bad Request";
+  return encoder.encode(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${encoder.encode(body).byteLength}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** What a request head says about its body, or why it is refused. */
+type Head =
+  | { ok: true; bodyLength: number | "unknown"; bytes: Uint8Array }
+  | { ok: false; status: number; type: string; message: string };
+
+/** Checks a complete request head and adds the peer header; `raw` ends with the blank line. */
+export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number): Head {
+  const text = decoder.decode(raw);
+  const lines = text.slice(0, -4).split("\r\n");
+  const kept: string[] = [lines[0] ?? ""];
+  let length: string | undefined;
+  let chunked = false;
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(":");
+    const name = (colon < 0 ? line : line.slice(0, colon)).trim().toLowerCase();
+    const value = colon < 0 ? "" : line.slice(colon + 1).trim();
+    if (name === PEER_HEADER) continue; // only the guard says where a client is
+    if (name === "content-length") {
+      if (length !== undefined && length !== value) {
+        return bad("Conflicting Content-Length headers");
+      }
+      length = value;
+    }
+    if (name === "transfer-encoding") chunked = true;
+    kept.push(line);
+  }
+  if (length !== undefined && chunked) {
+    return bad("Content-Length and Transfer-Encoding together are not allowed");
+  }
+  if (length !== undefined && !/^\d{1,15}$/.test(length)) {
+    return bad(`Content-Length "${length.slice(0, 40)}" is not a number of bytes`);
+  }
+  const declared = length === undefined ? (chunked ? "unknown" : 0) : Number(length);
+  if (typeof declared === "number" && declared > maxBodyBytes) {
+    const mib = (maxBodyBytes / 1048576).toFixed(maxBodyBytes % 1048576 === 0 ? 0 : 1);
+    return {
+      ok: false,
+      status: 413,
+      type: "request_too_large",
+      message:
+        `Request body exceeds the ${mib} MiB limit (raise server.max_body_size in the config)`,
+    };
+  }
+  kept.push(`${PEER_HEADER}: ${peer}`);
+  return { ok: true, bodyLength: declared, bytes: encoder.encode(`${kept.join("\r\n")}\r\n\r\n`) };
+}
+
+function bad(message: string): Head {
+  return { ok: false, status: 400, type: "invalid_request_error", message };
+}
+
+function headEnd(buffer: Uint8Array, length: number): number {
+  for (let i = 3; i < length; i++) {
+    if (buffer[i] === 10 && buffer[i - 1] === 13 && buffer[i - 2] === 10 && buffer[i - 3] === 13) {
+      return i + 1;
+    }
+  }
+  return -1;
+}
+
+/** Accepts connections on `listener` and forwards them to the HTTP server at `socketPath`. */
+export function guardConnections(
+  listener: Deno.Listener<Deno.TcpConn, Deno.NetAddr>,
+  socketPath: string,
+  limits: GuardLimits,
+): Guard {
+  let open = 0;
+  let closed = false;
+  (async () => {
+    for await (const conn of listener) {
+      if (open >= limits.maxConnections) {
+        void refuse(conn, errorResponse(503, "overloaded_error", "Too many connections to ccp"));
+        continue;
+      }
+      open++;
+      void serveConnection(conn, socketPath, limits).finally(() => open--);
+    }
+  })().catch(() => {
+    // The listener closed: nothing more to accept.
+  });
+  return {
+    get open() {
+      return open;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      try {
+        listener.close();
+      } catch {
+        // Already closed.
+      }
+    },
+  };
+}
+
+async function refuse(conn: Deno.Conn, response: Uint8Array): Promise<void> {
+  try {
+    await conn.write(response);
+  } catch {
+    // The client is gone already.
+  }
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+/** Pipes one client connection, enforcing the limits on each request head and on idleness. */
+async function serveConnection(
+  conn: Deno.TcpConn,
+  socketPath: string,
+  limits: GuardLimits,
+): Promise<void> {
+  const { headersMs, idleMs } = limits.timeouts;
+  const peer = `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`;
+  let backend: Deno.UnixConn | undefined;
+  let done = false;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  let headTimer: ReturnType<typeof setTimeout> | undefined;
+  const end = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(idleTimer);
+    clearTimeout(headTimer);
+    for (const c of [conn, backend]) {
+      try {
+        c?.close();
+      } catch {
+        // Already closed.
+      }
+    }
+  };
+  const touch = () => {
+    if (idleMs <= 0 || done) return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(end, idleMs);
+  };
+  const awaitHead = () => {
+    clearTimeout(headTimer);
+    if (headersMs > 0) headTimer = setTimeout(end, headersMs);
+  };
+  try {
+    backend = await Deno.connect({ transport: "unix", path: socketPath });
+  } catch {
+    await refuse(conn, errorResponse(503, "api_error", "ccp is not ready"));
+    return;
+  }
+  touch();
+  awaitHead();
+  const toClient = (async () => {
+    const buffer = new Uint8Array(64 * 1024);
+    for (;;) {
+      const n = await backend!.read(buffer);
+      if (n === null) break;
+      touch();
+      await writeAll(conn, buffer.subarray(0, n));
+    }
+  })().catch(() => {}).finally(end);
+
+  // Client → server: request heads are collected whole (they are small), bodies pass through.
+  const toServer = (async () => {
+    let head = new Uint8Array(8 * 1024);
+    let headLength = 0;
+    let bodyLeft: number | "unknown" = 0;
+    const chunk = new Uint8Array(64 * 1024);
+    for (;;) {
+      const n = await conn.read(chunk);
+      if (n === null) break;
+      touch();
+      let data: Uint8Array = chunk.subarray(0, n);
+      while (data.byteLength > 0) {
+        if (bodyLeft === "unknown") {
+          await writeAll(backend!, data); // a chunked body: only the idle limit applies from here
+          data = data.subarray(data.byteLength);
+          continue;
+        }
+        if (bodyLeft > 0) {
+          const take = Math.min(bodyLeft, data.byteLength);
+          await writeAll(backend!, data.subarray(0, take));
+          bodyLeft -= take;
+          data = data.subarray(take);
+          if (bodyLeft === 0) awaitHead();
+          continue;
+        }
+        // Collecting a request head.
+        if (headLength + data.byteLength > head.byteLength) {
+          const grown = new Uint8Array(
+            Math.min(MAX_HEAD + 4, Math.max(head.byteLength * 2, headLength + data.byteLength)),
+          );
+          grown.set(head.subarray(0, headLength));
+          head = grown;
+        }
+        const take = Math.min(data.byteLength, head.byteLength - headLength);
+        head.set(data.subarray(0, take), headLength);
+        const from = Math.max(0, headLength - 3);
+        headLength += take;
+        data = data.subarray(take);
+        const endAt = headEnd(head.subarray(from), headLength - from);
+        if (endAt < 0) {
+          if (headLength > MAX_HEAD) {
+            await refuse(
+              conn,
+              errorResponse(400, "invalid_request_error", "Request headers exceed 64 KiB"),
+            );
+            return;
+          }
+          continue;
+        }
+        const split = from + endAt;
+        // What came after the head goes back to the front of the data to handle.
+        const rest = head.slice(split, headLength);
+        const checked = inspectHead(head.subarray(0, split), peer, limits.maxBodyBytes);
+        if (!checked.ok) {
+          await refuse(conn, errorResponse(checked.status, checked.type, checked.message));
+          return;
+        }
+        clearTimeout(headTimer);
+        await writeAll(backend!, checked.bytes);
+        bodyLeft = checked.bodyLength;
+        if (bodyLeft === 0) awaitHead();
+        headLength = 0;
+        data = concat(rest, data);
+      }
+    }
+    // The client finished sending: let the server see the end of its input too.
+    await backend!.closeWrite().catch(() => {});
+  })().catch(end);
+  await Promise.all([toClient, toServer]);
+  end();
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.byteLength === 0) return b;
+  if (b.byteLength === 0) return a;
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.byteLength) written += await conn.write(bytes.subarray(written));
+}

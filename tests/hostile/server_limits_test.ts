@@ -1,0 +1,194 @@
+/**
+ * What a hostile or careless client can do to the server itself, replayed against the real
+ * `ccp serve` (in-process, behind its connection guard) on 127.0.0.1 with short limits.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "../../src/cli/serve.ts";
+import { testContext } from "../cli/helpers.ts";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { thinkingTextToolMessage } from "../mocks/anthropic_fixtures.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+async function withServer(
+  yaml: string,
+  run: (port: number) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_hostile_" });
+  const mock = startAnthropicMock([{ kind: "json", body: thinkingTextToolMessage("m") }]);
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `${yaml}providers:\n  up: { type: anthropic, base_url: ${mock.url}, api_key: k-1234567890 }\n` +
+        "routes:\n  default: up/m\n",
+    );
+    const server = await startServer({
+      ctx: testContext(dir),
+      flags: { config: "c.yaml", port: 0 },
+    });
+    try {
+      await run(server.port);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await mock.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const LIMITS = "server:\n  timeouts: { headers: 300ms, body: 500ms, idle: 600ms }\n" +
+  "  max_connections: 20\n  max_body_size: 1MiB\n";
+
+/** Reads until the server closes the connection (bounded); returns what it sent. */
+async function readToClose(conn: Deno.Conn, ms = 3000): Promise<{ text: string; closed: boolean }> {
+  const buffer = new Uint8Array(65536);
+  let text = "";
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const left = deadline - performance.now();
+    if (left <= 0) return { text, closed: false };
+    const n = await Promise.race([
+      conn.read(buffer).catch(() => null),
+      new Promise<"timeout">((r) => setTimeout(() => r("timeout"), left)),
+    ]);
+    if (n === "timeout") return { text, closed: false };
+    if (n === null) return { text, closed: true };
+    text += decoder.decode(buffer.subarray(0, n));
+  }
+}
+
+function errorOf(text: string): { status: number; type: string; message: string } {
+  const status = Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1]);
+  const body = JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n/, ""));
+  return { status, type: body.error.type, message: body.error.message };
+}
+
+const open = (port: number) => Deno.connect({ hostname: "127.0.0.1", port });
+
+Deno.test("hostile clients against the server's own limits", async (t) => {
+  await withServer(LIMITS, async (port) => {
+    await t.step("partial headers: closed after the header timeout", async () => {
+      const conn = await open(port);
+      await conn.write(encoder.encode("POST /v1/messages HTTP/1.1\r\nhost: x\r\n"));
+      const started = performance.now();
+      const { closed } = await readToClose(conn);
+      assert.ok(closed, "the connection was closed");
+      assert.ok(performance.now() - started < 1500);
+      conn.close();
+    });
+    await t.step(
+      "a connection that never sends anything: closed after the header timeout",
+      async () => {
+        const conn = await open(port);
+        assert.ok((await readToClose(conn)).closed);
+        conn.close();
+      },
+    );
+    await t.step("an idle keep-alive connection: closed after the idle timeout", async () => {
+      const conn = await open(port);
+      await conn.write(encoder.encode("GET /health HTTP/1.1\r\nhost: x\r\n\r\n"));
+      const { text, closed } = await readToClose(conn);
+      assert.match(text, /^HTTP\/1\.1 200/);
+      assert.ok(closed, "closed once idle");
+      conn.close();
+    });
+    await t.step("a trickled body: 400 after the body timeout, never a 500", async () => {
+      const conn = await open(port);
+      await conn.write(encoder.encode(
+        "POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{",
+      ));
+      const trickle = setInterval(() => conn.write(encoder.encode(" ")).catch(() => {}), 50);
+      const { text } = await readToClose(conn);
+      clearInterval(trickle);
+      const error = errorOf(text);
+      assert.equal(error.status, 400);
+      assert.match(error.message, /did not arrive within 0.5 s/);
+      conn.close();
+    });
+    await t.step("a body cut short: 400 naming what arrived", async () => {
+      const conn = await open(port);
+      await conn.write(encoder.encode(
+        'POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n{"model"',
+      ));
+      await conn.closeWrite();
+      const error = errorOf((await readToClose(conn)).text);
+      assert.equal(error.status, 400);
+      assert.equal(error.type, "invalid_request_error");
+      assert.match(
+        error.message,
+        /ended after \d+ bytes, before the 1000 bytes the request declared/,
+      );
+      conn.close();
+    });
+    for (
+      const [name, head, status, pattern] of [
+        ["a Content-Length that is not a number", "content-length: 12abc\r\n", 400, /not a number/],
+        [
+          "Content-Length with Transfer-Encoding",
+          "content-length: 5\r\ntransfer-encoding: chunked\r\n",
+          400,
+          /together/,
+        ],
+        ["a 100 KB header", `x-big: ${"a".repeat(100_000)}\r\n`, 400, /exceed 64 KiB/],
+        ["a declared 40 MB body", "content-length: 40000000\r\n", 413, /exceeds the 1 MiB limit/],
+      ] as const
+    ) {
+      await t.step(
+        `${name}: an Anthropic-shaped ${status}, then the connection closes`,
+        async () => {
+          const conn = await open(port);
+          await conn.write(encoder.encode(`POST /v1/messages HTTP/1.1\r\nhost: x\r\n${head}\r\n`))
+            .catch(() => {});
+          const { text, closed } = await readToClose(conn);
+          const error = errorOf(text);
+          assert.equal(error.status, status);
+          assert.match(error.message, pattern);
+          assert.ok(closed);
+          conn.close();
+        },
+      );
+    }
+    await t.step(
+      "connections past max_connections are refused at once; the server stays up",
+      async () => {
+        const conns = await Promise.all(Array.from({ length: 40 }, () => open(port)));
+        await new Promise((r) => setTimeout(r, 100));
+        const refused = await Promise.all(conns.slice(20).map((c) => readToClose(c, 1000)));
+        assert.ok(
+          refused.every((r) => r.closed && /^HTTP\/1\.1 503/.test(r.text)),
+          "refused with 503",
+        );
+        for (const c of conns) c.close();
+        await new Promise((r) => setTimeout(r, 100));
+        const health = await fetch(`http://127.0.0.1:${port}/health`);
+        assert.equal(health.status, 200);
+        await health.body?.cancel();
+      },
+    );
+    await t.step(
+      "every route works under the URL prefix; a spoofed peer header is dropped",
+      async () => {
+        const hello = await fetch(`http://127.0.0.1:${port}/up:m/api/hello`, { method: "HEAD" });
+        assert.equal(hello.status, 200);
+        const health = await fetch(`http://127.0.0.1:${port}/up:m/health`);
+        assert.equal(health.status, 200);
+        await health.body?.cancel();
+        const res = await fetch(`http://127.0.0.1:${port}/up:m/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-ccp-peer": "10.0.0.1:1" },
+          body: JSON.stringify({
+            model: "x",
+            max_tokens: 10,
+            messages: [{ role: "user", content: "hi" }],
+          }),
+        });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get("x-ccp-route"), "url_prefix");
+        await res.body?.cancel();
+      },
+    );
+  });
+});
