@@ -59,7 +59,7 @@ export function parseSs(text: string): SocketRow[] {
 }
 
 /** Asks `ss` for the sockets on `port`. */
-export const ssLister: SocketLister = async (port) => {
+export const ssLister: SocketLister = async (port: number): Promise<SocketRow[]> => {
   const out = await new Deno.Command("ss", {
     args: ["-Htn", `sport = :${port}`],
     stdin: "null",
