@@ -192,3 +192,62 @@ Deno.test("hostile clients against the server's own limits", async (t) => {
     );
   });
 });
+
+Deno.test("a huge non-streaming upstream answer is cut off at max_response_size with a clear 502", async (t) => {
+  const { startCcp } = await import("../helpers/ccp.ts");
+  const { provider, testConfig } = await import("../helpers/config.ts");
+  let sent = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
+    // 200 MB of JSON, produced as it is read: ccp must stop reading, not buffer it all.
+    const piece = encoder.encode(`"${"x".repeat(65_534)}",`);
+    let first = true;
+    return new Response(
+      new ReadableStream({
+        pull(c) {
+          if (sent > 200 * 1024 * 1024) return c.close();
+          if (first) c.enqueue(encoder.encode('{"content":['));
+          first = false;
+          c.enqueue(piece);
+          sent += piece.byteLength;
+        },
+      }),
+      { headers: { "content-type": "application/json" } },
+    );
+  });
+  const base = testConfig({
+    providers: [
+      provider("up", {
+        type: "openai",
+        baseUrl: `http://127.0.0.1:${server.addr.port}/v1`,
+        authHeader: "bearer",
+      }),
+      provider("an", { baseUrl: `http://127.0.0.1:${server.addr.port}` }),
+    ],
+    routes: { default: "up/m", haiku: "an/m" },
+  });
+  const ccp = startCcp({ ...base, server: { ...base.server, maxResponseBytes: 1024 * 1024 } });
+  try {
+    for (const model of ["claude-sonnet-4-5", "claude-haiku-4-5"]) {
+      await t.step(model.includes("haiku") ? "Anthropic path" : "OpenAI path", async () => {
+        sent = 0;
+        const res = await fetch(`${ccp.url}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            model,
+            max_tokens: 10,
+            messages: [{ role: "user", content: "hi" }],
+          }),
+        });
+        assert.equal(res.status, 502);
+        const body = await res.json();
+        assert.equal(body.error.type, "api_error");
+        assert.match(body.error.message, /larger than 1 MiB.*max_response_size/);
+        assert.ok(sent < 20 * 1024 * 1024, `ccp stopped reading early (${sent} bytes sent)`);
+      });
+    }
+  } finally {
+    await ccp.close();
+    await server.shutdown();
+  }
+});
