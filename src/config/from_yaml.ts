@@ -19,6 +19,7 @@ import {
 import { resolveServer, type ServerFlags } from "./server.ts";
 import { didYouMean } from "./suggest.ts";
 import { checkTarget, type KnownProviders } from "./targets.ts";
+import { buildWebTools } from "./web_tools.ts";
 import { dropNullEntries, parseYamlTree } from "./yaml_text.ts";
 
 /** Everything the YAML core needs; no I/O happens inside. */
@@ -159,6 +160,7 @@ export function configFromYaml(input: YamlConfigInput): Config {
 
   const routes = buildChains("routes", config.routes ?? {}, known, problems);
   const aliases = buildChains("aliases", config.aliases ?? {}, known, problems);
+  const webTools = buildWebTools(config.web_tools, problems);
   // A local preset exists only when the file names it: under providers, or in a route or alias.
   // Any other local port stays out of a client's reach.
   const named = new Set(
@@ -204,6 +206,7 @@ export function configFromYaml(input: YamlConfigInput): Config {
     providers,
     routes: orderedRoutes,
     aliases,
+    ...(webTools ? { webTools } : {}),
     warnings,
   });
 }

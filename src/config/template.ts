@@ -91,6 +91,13 @@ routes:
 aliases:
   # my-fast: ollama/qwen3-coder
   # kimi-high: { target: nim/moonshotai/kimi-k2.5, reasoning_effort: high }
+
+# Claude Code's WebSearch and WebFetch on every model: ccp runs the searches and fetches itself.
+# Without this section those tools are removed and the answer says web search is not configured.
+# web_tools:
+#   search: { provider: searxng, base_url: http://127.0.0.1:8888 }   # searxng | brave | tavily
+#   # search: { provider: brave, api_key: \${BRAVE_API_KEY} }
+#   fetch: { allow_private_networks: false, max_bytes: 5MiB, timeout: 20s }
 `;
 
 /** The .env template: secrets live here, config.yaml refers to them with \${VAR}. */

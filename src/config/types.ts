@@ -133,6 +133,30 @@ export interface ServerConfig {
   readonly logLevel: LogLevel;
 }
 
+/** A web search backend: SearXNG, Brave or Tavily. */
+export interface WebSearchConfig {
+  readonly provider: "searxng" | "brave" | "tavily";
+  /** The backend's API root; Brave and Tavily have a default, SearXNG needs one. */
+  readonly baseUrl?: string;
+  readonly apiKey?: string;
+}
+
+/** Limits of the pages ccp fetches for `web_fetch`. */
+export interface WebFetchConfig {
+  /** Lets `web_fetch` reach loopback, private, link-local and metadata addresses. */
+  readonly allowPrivateNetworks: boolean;
+  /** A page is cut after this many bytes. */
+  readonly maxBytes: number;
+  readonly timeoutMs: number;
+}
+
+/** `web_tools`: ccp runs Anthropic's web search and fetch server tools for other providers. */
+export interface WebToolsConfig {
+  /** Absent: `web_search` calls answer with the error code `unavailable`. */
+  readonly search?: WebSearchConfig;
+  readonly fetch: WebFetchConfig;
+}
+
 /** The whole configuration. */
 export interface Config {
   readonly source: ConfigSource;
@@ -142,6 +166,8 @@ export interface Config {
   readonly routes: Readonly<Record<string, readonly Target[]>>;
   /** Exact model name → ordered failover chain. */
   readonly aliases: Readonly<Record<string, readonly Target[]>>;
+  /** Absent: web server tools are removed from requests and the answer says so. */
+  readonly webTools?: WebToolsConfig;
   /** Non-fatal remarks found while loading (shown at start and by `ccp check`). */
   readonly warnings: readonly string[];
 }

@@ -18,11 +18,15 @@ import type { Resolution } from "../routing/resolve.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
 import type {
   Answer,
+  AnswerOutcome,
   AttemptFailure,
   AttemptSuccess,
   ChainRequest,
   Transports,
 } from "../upstream/transport.ts";
+import { roundEvents } from "../webtools/round.ts";
+import type { Resolver } from "../webtools/fetch_page.ts";
+import { planWebTools, runWebTools } from "../webtools/mod.ts";
 import { countUpstream } from "./count_upstream.ts";
 import type { RequestObserver } from "./record.ts";
 import { Recorder, type RecordStart } from "./recorder.ts";
@@ -40,6 +44,8 @@ export interface PipelineDeps {
   readonly observers: readonly RequestObserver[];
   /** Aborted when ccp shuts down, ending the streams still open with an error frame. */
   readonly shutdown?: AbortSignal;
+  /** Resolves host names for `web_fetch`'s address checks (default: DNS). */
+  readonly resolveHost?: Resolver;
 }
 
 /** A count_tokens request, parsed and resolved. */
@@ -113,6 +119,36 @@ export class Pipeline {
       log: this.#deps.log,
     };
     const { chain, variants } = chainOf(resolution, config);
+    const finish = (outcome: AnswerOutcome) => {
+      // A JSON answer ends as it opens: its first token is its whole body.
+      if (!outcome.cancelled && !outcome.error) recorder.firstToken();
+      // The status line stays 200 (it was sent); the outcome says how the answer ended.
+      recorder.end({
+        status: outcome.cancelled ? 499 : 200,
+        outcome: outcome.cancelled ? "cancelled" : outcome.error ? "error" : "ok",
+        ...(outcome.cancelled ? { error: "client disconnected" } : {}),
+        ...(outcome.error ? { errorType: "api_error", error: outcome.error } : {}),
+        usage: outcome.usage,
+      });
+    };
+    // Web server tools that no upstream on this route runs: ccp runs them, one round at a time.
+    const web = planWebTools(body, config, chain[0]?.provider);
+    if (web) {
+      const answer = await runWebTools(web, {
+        send: (round) =>
+          roundEvents(() =>
+            this.#dispatcher(
+              { ...request, body: round, inputTokens: () => this.#deps.countTokens(round) },
+              variants,
+              recorder,
+            ).dispatch(chain, signal), this.#deps.shutdown),
+        fetch: this.#deps.fetch,
+        signal,
+        ...(this.#deps.resolveHost ? { resolve: this.#deps.resolveHost } : {}),
+        hooks: { onFirstByte: () => recorder.firstToken(), onEnd: finish, onCancel: abort },
+      });
+      return { answer, headers: routeHeaders(recorder) };
+    }
     const dispatched = await this.#dispatcher(request, variants, recorder).dispatch(chain, signal);
     const headers = routeHeaders(recorder);
     let answer: Answer;
@@ -122,16 +158,7 @@ export class Pipeline {
         shutdown: this.#deps.shutdown,
         onEnd: (outcome) => {
           dispatched.done(outcome.cancelled ? undefined : outcome.error);
-          // A JSON answer ends as it opens: its first token is its whole body.
-          if (!outcome.cancelled && !outcome.error) recorder.firstToken();
-          // The status line stays 200 (it was sent); the outcome says how the answer ended.
-          recorder.end({
-            status: outcome.cancelled ? 499 : 200,
-            outcome: outcome.cancelled ? "cancelled" : outcome.error ? "error" : "ok",
-            ...(outcome.cancelled ? { error: "client disconnected" } : {}),
-            ...(outcome.error ? { errorType: "api_error", error: outcome.error } : {}),
-            usage: outcome.usage,
-          });
+          finish(outcome);
         },
         onCancel: abort,
       });

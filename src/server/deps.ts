@@ -8,6 +8,7 @@ import type { DepartureWatcher, Peer } from "./departures.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
 import type { Transports } from "../upstream/transport.ts";
+import type { Resolver } from "../webtools/fetch_page.ts";
 
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {
@@ -29,6 +30,8 @@ export interface AppDeps {
   /** When the server started (GET /v1/models `created_at`, GET /health uptime). */
   startedAt: Date;
   version: string;
+  /** Resolves host names for `web_fetch`'s address checks (default: DNS). */
+  resolveHost?: Resolver;
 }
 
 /** Per-request values the routes read: the path without its routing prefix, and the prefix. */

@@ -25,21 +25,7 @@ export function messageToSse(message: MessageLike): string {
       message: { ...message, content: [], stop_reason: null, stop_sequence: null },
     }),
   ];
-  content.forEach((block, index) => {
-    const delta = blockDelta(block);
-    const start = delta ? emptyBlock(block) : block;
-    frames.push(
-      sseFrame("content_block_start", { type: "content_block_start", index, content_block: start }),
-    );
-    if (delta) {
-      for (const d of delta) {
-        frames.push(
-          sseFrame("content_block_delta", { type: "content_block_delta", index, delta: d }),
-        );
-      }
-    }
-    frames.push(sseFrame("content_block_stop", { type: "content_block_stop", index }));
-  });
+  content.forEach((block, index) => frames.push(contentBlockFrames(block, index)));
   frames.push(
     sseFrame("message_delta", {
       type: "message_delta",
@@ -52,6 +38,25 @@ export function messageToSse(message: MessageLike): string {
     sseFrame("message_stop", { type: "message_stop" }),
   );
   return frames.join("");
+}
+
+/** One complete content block as its start, delta and stop events, the way Anthropic streams it. */
+export function contentBlockEvents(block: Block, index: number): Record<string, unknown>[] {
+  const delta = blockDelta(block);
+  return [
+    {
+      type: "content_block_start",
+      index,
+      content_block: delta ? emptyBlock(block) : block,
+    },
+    ...(delta ?? []).map((d) => ({ type: "content_block_delta", index, delta: d })),
+    { type: "content_block_stop", index },
+  ];
+}
+
+/** The same events as SSE text. */
+export function contentBlockFrames(block: Block, index: number): string {
+  return contentBlockEvents(block, index).map((e) => sseFrame(String(e.type), e)).join("");
 }
 
 function emptyBlock(block: Block): Block {

@@ -93,7 +93,8 @@ function claudeCodeBody(model: string): Record<string, unknown> {
     ],
     tools: [
       { name: "Write", description: "Write a file", input_schema: { type: "object" } },
-      { type: "web_search_20250305", name: "web_search", max_uses: 5 },
+      // A server tool ccp does not run itself (web tools are taken over by ccp; see tests/webtools).
+      { type: "code_execution_20250522", name: "code_execution" },
     ],
     metadata: { user_id: "{}" },
     thinking: { type: "adaptive" },
@@ -196,7 +197,7 @@ function checkCleaning(id: string, got: RecordedRequest): void {
     assert.ok(betas.includes("effort-2025-11-24"), "other betas still reach Anthropic models");
   }
   if (id === "fireworks" || ["lmstudio", "llamacpp", "ollama", "vllm"].includes(id)) {
-    assert.equal(text.includes("web_search"), false, `${id}: no server tools`);
+    assert.equal(text.includes("code_execution"), false, `${id}: no server tools`);
   }
 }
 

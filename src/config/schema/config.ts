@@ -80,6 +80,20 @@ export const serverSchema = section({
   max_response_size: byteSize().optional(),
 });
 
+/** `web_tools:` the search backend and the page fetcher's limits. */
+export const webToolsSchema = section({
+  search: section({
+    provider: oneOf(["searxng", "brave", "tavily"], "search provider"),
+    base_url: text().optional(),
+    api_key: text().optional(),
+  }).optional(),
+  fetch: section({
+    allow_private_networks: flag().optional(),
+    max_bytes: byteSize().optional(),
+    timeout: duration().optional(),
+  }).optional(),
+});
+
 /** The whole file. */
 export const configFileSchema = section({
   server: serverSchema.optional(),
@@ -87,6 +101,7 @@ export const configFileSchema = section({
   provider_defaults: providerDefaultsSchema.optional(),
   routes: z.record(z.string(), routeValue()).optional(),
   aliases: z.record(z.string(), routeValue()).optional(),
+  web_tools: webToolsSchema.optional(),
 });
 
 /** A provider entry as parsed (durations in ms, sizes in bytes, lists as arrays). */
@@ -100,3 +115,6 @@ export type ServerSection = z.output<typeof serverSchema>;
 
 /** The whole file as parsed. */
 export type ConfigFile = z.output<typeof configFileSchema>;
+
+/** `web_tools` as parsed. */
+export type WebToolsSection = z.output<typeof webToolsSchema>;

@@ -18,6 +18,7 @@ import type { GeminiContent, GeminiPart, JsonObject } from "../../protocols/gemi
 import { documentParts, imagePart } from "./media.ts";
 import { geminiFunctionName } from "./names.ts";
 import { decodeGeminiSignature, sameGeminiOrigin } from "./signature.ts";
+import { serverToolBlockText } from "../anthropic/server_tools.ts";
 
 /**
  * Gemini 3 rejects a function-call step whose first call carries no signature; for calls
@@ -112,6 +113,10 @@ function modelParts(content: string | ContentBlockParam[], ctx: ContentsContext)
         parts.push({ text: block.thinking, thought: true, thoughtSignature: origin.sig });
       }
       next = origin.next;
+    } else {
+      // Web searches and fetches of earlier turns stay readable as text.
+      const text = serverToolBlockText(block);
+      if (text) push({ text });
     }
     // redacted_thinking is Anthropic-encrypted: Gemini cannot read it.
   }

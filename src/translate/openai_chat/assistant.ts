@@ -9,6 +9,7 @@ import type { ContentBlockParam, ThinkingBlockParam } from "../../protocols/anth
 import type { ChatAssistantMessage, ChatToolCall } from "../../protocols/openai_chat.ts";
 import type { MapContext } from "./user_content.ts";
 import { decodeCcpSignature, sameReasoningOrigin } from "../reasoning/provenance.ts";
+import { serverToolBlockText } from "../anthropic/server_tools.ts";
 
 interface NativeReasoning {
   text: string[];
@@ -82,6 +83,11 @@ export function mapAssistantTurn(
         function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
       });
     } else if (block.type === "thinking") thinking.push(block);
+    else {
+      // Web searches and fetches of earlier turns stay readable as text.
+      const text = serverToolBlockText(block);
+      if (text) texts.push(text);
+    }
     // redacted_thinking is Anthropic-encrypted: no other provider can read it.
   }
 

@@ -25,6 +25,7 @@ import type {
 import { effortFromBudget } from "../openai_chat/reasoning_request.ts";
 import { toFunctionParameters } from "../openai_chat/schema.ts";
 import { decodeCcpSignature, sameReasoningOrigin } from "../reasoning/provenance.ts";
+import { serverToolBlockText } from "../anthropic/server_tools.ts";
 
 /** Where the request goes. */
 export interface ResponsesTarget {
@@ -206,8 +207,12 @@ function assistantItems(
         name: block.name,
         arguments: JSON.stringify(block.input ?? {}),
       });
+    } else {
+      // Web searches and fetches of earlier turns stay readable as text.
+      const served = serverToolBlockText(block);
+      if (served) text.push(`\n${served}\n`);
     }
-    // Other blocks (redacted thinking, server tools) mean nothing to this API.
+    // Redacted thinking means nothing to this API.
   }
   flush();
   return items;

@@ -1,0 +1,186 @@
+/**
+ * The client's one answer for a web tool loop: one message however many model rounds it took,
+ * as JSON or as Anthropic's stream (one `message_start`, each block with the next index as soon
+ * as it is known, usage summed in `message_delta`, one `message_stop`).
+ */
+
+import { sseFrame } from "../core/sse.ts";
+import { toProxyError } from "../core/errors.ts";
+import type { AnthropicMessage } from "../protocols/anthropic.ts";
+import { newMessageId } from "../translate/anthropic/ids.ts";
+import type { Answer, AnswerHooks } from "../upstream/transport.ts";
+import type { ClientBlock } from "./blocks.ts";
+import type { ContentEvent, LoopEnd, LoopUsage, WebToolLoop } from "./loop.ts";
+
+/** Who the answer is for. */
+export interface AnswerOptions {
+  readonly clientModel: string;
+  readonly stream: boolean;
+  readonly hooks: AnswerHooks;
+}
+
+const encoder = new TextEncoder();
+const PING = encoder.encode(sseFrame("ping", { type: "ping" }));
+/** While the model works on the next round, the stream says it is alive this often (as Anthropic's does). */
+const PING_INTERVAL_MS = 10_000;
+
+/** Waits for `next`, calling `ping` every interval until it settles. */
+async function withPings<T>(next: Promise<T>, ping: () => void): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const tick = () => {
+    ping();
+    timer = setTimeout(tick, PING_INTERVAL_MS);
+  };
+  timer = setTimeout(tick, PING_INTERVAL_MS);
+  try {
+    return await next;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs the loop up to its first block (a failure of the first round is still an HTTP error),
+ * then answers with the rest.
+ */
+export async function openWebAnswer(loop: WebToolLoop, options: AnswerOptions): Promise<Answer> {
+  const run = loop.run();
+  const first = await run.next();
+  const id = newMessageId();
+  if (!options.stream) {
+    const content = new MessageContent();
+    let step = first;
+    while (!step.done) {
+      content.apply(step.value);
+      step = await run.next();
+    }
+    const message = finalMessage(id, options.clientModel, content.blocks, step.value, loop.usage);
+    const usage = totals(loop.usage);
+    options.hooks.onEnd({ usage });
+    return { kind: "json", message, usage };
+  }
+  let ended = false;
+  const end = (outcome: { error?: string; cancelled?: boolean }) => {
+    if (ended) return;
+    ended = true;
+    options.hooks.onEnd({ usage: totals(loop.usage), ...outcome });
+  };
+  const start = sseFrame("message_start", {
+    type: "message_start",
+    message: {
+      ...finalMessage(id, options.clientModel, [], undefined, loop.usage),
+      usage: { ...fullUsage(loop.usage), output_tokens: 0 },
+    },
+  });
+  let pending: IteratorResult<ContentEvent, LoopEnd> | undefined = first;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      options.hooks.onFirstByte?.();
+      controller.enqueue(encoder.encode(start));
+    },
+    async pull(controller) {
+      try {
+        const step = pending ?? await withPings(run.next(), () => {
+          if (!ended) controller.enqueue(PING);
+        });
+        pending = undefined;
+        if (ended) return;
+        if (!step.done) {
+          controller.enqueue(encoder.encode(sseFrame(step.value.type, step.value)));
+          return;
+        }
+        controller.enqueue(encoder.encode(
+          sseFrame("message_delta", {
+            type: "message_delta",
+            delta: { stop_reason: step.value.stopReason, stop_sequence: step.value.stopSequence },
+            usage: deltaUsage(loop.usage),
+          }) + sseFrame("message_stop", { type: "message_stop" }),
+        ));
+        controller.close();
+        end({});
+      } catch (err) {
+        if (ended) return;
+        // After the first byte a failure can only be told as an error event.
+        const error = toProxyError(err);
+        controller.enqueue(encoder.encode(sseFrame("error", error.toAnthropicError())));
+        controller.close();
+        end({ error: error.message });
+      }
+    },
+    cancel() {
+      end({ cancelled: true });
+      options.hooks.onCancel();
+      void run.return(undefined as never).catch(() => {});
+    },
+  });
+  return { kind: "stream", body };
+}
+
+/** The blocks a sequence of content events builds, as Anthropic's SDK accumulates them. */
+class MessageContent {
+  readonly blocks: ClientBlock[] = [];
+  readonly #json = new Map<number, string>();
+
+  apply(event: ContentEvent): void {
+    const block = this.blocks[event.index];
+    if (event.type === "content_block_start") {
+      this.blocks[event.index] = { ...(event.content_block as ClientBlock) };
+    } else if (event.type === "content_block_delta" && block) {
+      const d = event.delta as Record<string, string>;
+      if (d.type === "text_delta") block.text = String(block.text ?? "") + d.text;
+      else if (d.type === "thinking_delta") {
+        block.thinking = String(block.thinking ?? "") + d.thinking;
+      } else if (d.type === "signature_delta") block.signature = d.signature;
+      else if (d.type === "input_json_delta") {
+        this.#json.set(event.index, (this.#json.get(event.index) ?? "") + d.partial_json);
+      }
+    } else if (event.type === "content_block_stop" && block && this.#json.has(event.index)) {
+      block.input = parseInput(this.#json.get(event.index)!);
+    }
+  }
+}
+
+function parseInput(json: string): unknown {
+  if (json.trim() === "") return {};
+  try {
+    return JSON.parse(json);
+  } catch {
+    return json;
+  }
+}
+
+function finalMessage(
+  id: string,
+  model: string,
+  content: ClientBlock[],
+  end: LoopEnd | undefined,
+  usage: LoopUsage,
+): AnthropicMessage {
+  return {
+    id,
+    type: "message",
+    role: "assistant",
+    model,
+    content: content as unknown as AnthropicMessage["content"],
+    stop_reason: (end?.stopReason ?? null) as AnthropicMessage["stop_reason"],
+    stop_sequence: end?.stopSequence ?? null,
+    usage: fullUsage(usage),
+  } as AnthropicMessage;
+}
+
+function fullUsage(u: LoopUsage): AnthropicMessage["usage"] {
+  return {
+    ...deltaUsage(u),
+    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    service_tier: "standard",
+    speed: "standard",
+  };
+}
+
+function deltaUsage(u: LoopUsage): LoopUsage {
+  return { ...u, server_tool_use: { ...u.server_tool_use } };
+}
+
+function totals(u: LoopUsage): { inputTokens: number; outputTokens: number } {
+  return { inputTokens: u.input_tokens, outputTokens: u.output_tokens };
+}

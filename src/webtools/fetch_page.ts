@@ -1,0 +1,216 @@
+/**
+ * Fetches one page for `web_fetch`, safely: http and https only; every host resolved and each
+ * of its addresses checked before the request, and again at every redirect (followed by hand);
+ * a byte limit and a time limit; HTML reduced to text. Failures become Anthropic error codes.
+ */
+
+import type { WebFetchConfig } from "../config/types.ts";
+import type { FetchLike } from "../upstream/http/clients.ts";
+import { blockedReason, parseIpv4, parseIpv6 } from "./address.ts";
+import { htmlTitle, htmlToText } from "./html_text.ts";
+
+/** Anthropic's error codes for a fetch that produced no document. */
+export type FetchErrorCode =
+  | "invalid_input"
+  | "max_uses_exceeded"
+  | "url_too_long"
+  | "url_not_allowed"
+  | "url_not_accessible"
+  | "too_many_requests"
+  | "unsupported_content_type"
+  | "unavailable";
+
+/** A fetched page as text. */
+export interface FetchedPage {
+  /** The URL that answered (after redirects). */
+  readonly url: string;
+  readonly title?: string;
+  readonly text: string;
+  /** True when the page was cut at the byte limit. */
+  readonly truncated: boolean;
+}
+
+/** The page, or why there is none. */
+export type FetchOutcome =
+  | { readonly ok: true; readonly page: FetchedPage }
+  | { readonly ok: false; readonly code: FetchErrorCode; readonly detail: string };
+
+/** Resolves a host name to its IP addresses. */
+export type Resolver = (host: string) => Promise<string[]>;
+
+/** What a fetch needs besides its URL. */
+export interface FetchDeps {
+  readonly config: WebFetchConfig;
+  readonly fetch: FetchLike;
+  readonly signal: AbortSignal;
+  /** Defaults to DNS A and AAAA lookups. */
+  readonly resolve?: Resolver;
+}
+
+/** Anthropic refuses longer URLs with `url_too_long`; so does ccp. */
+export const MAX_URL_LENGTH = 250;
+const MAX_REDIRECTS = 10;
+// Types read as text; anything else (images, archives, PDF) is refused as unsupported.
+const TEXT_TYPE =
+  /^(text\/|application\/(json|xml|xhtml\+xml|javascript|ld\+json|rss\+xml|atom\+xml)\b)/;
+
+/** Fetches `url` as text, refusing private destinations unless the config allows them. */
+export async function fetchPage(url: string, deps: FetchDeps): Promise<FetchOutcome> {
+  if (url.length > MAX_URL_LENGTH) {
+    return failure("url_too_long", `the URL is longer than ${MAX_URL_LENGTH} characters`);
+  }
+  const signal = AbortSignal.any([deps.signal, AbortSignal.timeout(deps.config.timeoutMs)]);
+  let current: URL;
+  try {
+    current = new URL(url);
+  } catch {
+    return failure("invalid_input", `"${url}" is not a URL`);
+  }
+  try {
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const refusal = await checkDestination(current, deps);
+      if (refusal) return refusal;
+      const response = await deps.fetch(current.href, {
+        redirect: "manual",
+        signal,
+        headers: {
+          accept: "text/html, text/plain;q=0.9, */*;q=0.5",
+          "user-agent": "ccp-web-fetch",
+        },
+      });
+      const location = response.headers.get("location");
+      if (response.status >= 300 && response.status < 400 && location) {
+        await response.body?.cancel();
+        current = new URL(location, current);
+        continue;
+      }
+      return await readPage(current, response, deps.config.maxBytes);
+    }
+    return failure("url_not_accessible", `more than ${MAX_REDIRECTS} redirects`);
+  } catch (err) {
+    if (signal.aborted && !deps.signal.aborted) {
+      return failure("url_not_accessible", `no answer within ${deps.config.timeoutMs} ms`);
+    }
+    if (deps.signal.aborted) throw err;
+    return failure("url_not_accessible", (err as Error).message);
+  }
+}
+
+/** Why `url` may not be fetched (scheme, or an address after resolution), or undefined. */
+export async function checkDestination(
+  url: URL,
+  deps: Pick<FetchDeps, "config" | "resolve">,
+): Promise<FetchOutcome | undefined> {
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return failure("url_not_allowed", `the scheme ${url.protocol} is not allowed (http, https)`);
+  }
+  if (url.username || url.password) {
+    return failure("url_not_allowed", "URLs with credentials are not fetched");
+  }
+  if (deps.config.allowPrivateNetworks) return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
+  // Such names resolve to loopback on every system, whatever DNS says.
+  if (host === "localhost" || host.endsWith(".localhost")) {
+    return failure("url_not_allowed", `${host} is a loopback name`);
+  }
+  let addresses: string[];
+  if (parseIpv4(host) || parseIpv6(host)) addresses = [host];
+  else {
+    try {
+      addresses = await (deps.resolve ?? resolveDns)(host);
+    } catch (err) {
+      return failure("url_not_accessible", `cannot resolve ${host}: ${(err as Error).message}`);
+    }
+    if (addresses.length === 0) return failure("url_not_accessible", `${host} has no address`);
+  }
+  for (const address of addresses) {
+    const reason = blockedReason(address);
+    if (reason) return failure("url_not_allowed", `${host} is a ${reason} (${address})`);
+  }
+  return undefined;
+}
+
+/** A and AAAA records of `host` (either may be missing). */
+async function resolveDns(host: string): Promise<string[]> {
+  const [a, aaaa] = await Promise.allSettled([
+    Deno.resolveDns(host, "A"),
+    Deno.resolveDns(host, "AAAA"),
+  ]);
+  const found = [
+    ...(a.status === "fulfilled" ? a.value : []),
+    ...(aaaa.status === "fulfilled" ? aaaa.value : []),
+  ];
+  if (found.length === 0 && a.status === "rejected") throw a.reason;
+  return found;
+}
+
+async function readPage(url: URL, response: Response, maxBytes: number): Promise<FetchOutcome> {
+  if (response.status === 429) {
+    await response.body?.cancel();
+    return failure("too_many_requests", `${url.host} answered 429`);
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    return failure("url_not_accessible", `${url.host} answered ${response.status}`);
+  }
+  const type = (response.headers.get("content-type") ?? "text/plain").toLowerCase();
+  if (!TEXT_TYPE.test(type)) {
+    await response.body?.cancel();
+    return failure("unsupported_content_type", `${type} is not text`);
+  }
+  const { bytes, truncated } = await readLimited(response, maxBytes);
+  const charset = /charset=([^;\s]+)/.exec(type)?.[1];
+  let body: string;
+  try {
+    body = new TextDecoder(charset ?? "utf-8").decode(bytes);
+  } catch {
+    body = new TextDecoder().decode(bytes);
+  }
+  const html = type.includes("html");
+  const title = html ? htmlTitle(body) : undefined;
+  return {
+    ok: true,
+    page: {
+      url: url.href,
+      ...(title ? { title } : {}),
+      text: html ? htmlToText(body) : body,
+      truncated,
+    },
+  };
+}
+
+/** Reads at most `maxBytes` of the body, then stops the download. */
+async function readLimited(
+  response: Response,
+  maxBytes: number,
+): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+  if (!response.body) return { bytes: new Uint8Array(), truncated: false };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  const reader = response.body.getReader();
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.length > maxBytes) {
+      chunks.push(value.subarray(0, maxBytes - size));
+      size = maxBytes;
+      truncated = true;
+      await reader.cancel();
+      break;
+    }
+    chunks.push(value);
+    size += value.length;
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return { bytes, truncated };
+}
+
+function failure(code: FetchErrorCode, detail: string): FetchOutcome {
+  return { ok: false, code, detail };
+}

@@ -1,0 +1,102 @@
+/**
+ * Web search and fetch for every model: when a request carries Anthropic's web server tools and
+ * its route does not lead to the real Anthropic API (which runs them itself), ccp runs them.
+ */
+
+import type { Config, ProviderConfig, WebToolsConfig } from "../config/types.ts";
+import type { AnthropicStreamEvent, MessagesRequest } from "../protocols/anthropic.ts";
+import { verifiesSignatures } from "../upstream/anthropic/real_anthropic.ts";
+import type { FetchLike } from "../upstream/http/clients.ts";
+import type { Answer, AnswerHooks } from "../upstream/transport.ts";
+import { openWebAnswer } from "./answer.ts";
+import { type FetchErrorCode, type FetchOutcome, fetchPage, type Resolver } from "./fetch_page.ts";
+import { WebToolLoop } from "./loop.ts";
+import { domainAllowed, searchWeb } from "./search.ts";
+import { type OfferedWebTool, offeredWebTools, type WebToolKind } from "./tools.ts";
+
+/** A request whose web server tools ccp takes over. */
+export interface WebToolsPlan {
+  readonly body: MessagesRequest;
+  readonly offered: ReadonlyMap<WebToolKind, OfferedWebTool>;
+  /** Absent: the tools are removed and the answer says web search is not configured. */
+  readonly config?: WebToolsConfig;
+}
+
+/** What running the plan needs from the pipeline. */
+export interface WebToolsDeps {
+  /** One model round through the route's chain, as Anthropic stream events. */
+  readonly send: (body: MessagesRequest) => AsyncIterable<AnthropicStreamEvent>;
+  readonly fetch: FetchLike;
+  readonly signal: AbortSignal;
+  readonly hooks: AnswerHooks;
+  readonly resolve?: Resolver;
+  readonly now?: () => Date;
+}
+
+/** The text added to an answer when the client offered web tools that ccp cannot run. */
+export const NOT_CONFIGURED_NOTICE =
+  "Web search is not configured in ccp, so no web search or fetch was run for this answer. " +
+  "To enable it, add a web_tools section (a SearXNG, Brave or Tavily backend) to ccp's config.";
+
+/** A search backend that has not answered after this long is reported `unavailable`. */
+const SEARCH_TIMEOUT_MS = 20_000;
+
+/**
+ * The plan for a request, or undefined when ccp leaves its tools alone: it has no web server
+ * tools, or its route's first target is the real Anthropic API.
+ */
+export function planWebTools(
+  body: MessagesRequest,
+  config: Config,
+  first: ProviderConfig | undefined,
+): WebToolsPlan | undefined {
+  const offered = offeredWebTools(body);
+  if (offered.size === 0) return undefined;
+  if (first?.type === "anthropic" && verifiesSignatures(first)) return undefined;
+  return { body, offered, ...(config.webTools ? { config: config.webTools } : {}) };
+}
+
+/** Runs the loop and opens the client's answer. */
+export function runWebTools(plan: WebToolsPlan, deps: WebToolsDeps): Promise<Answer> {
+  const config = plan.config;
+  const loop = new WebToolLoop(
+    plan.body,
+    plan.offered,
+    {
+      send: deps.send,
+      search: (query) =>
+        searchWeb(query, {
+          config: config?.search,
+          fetch: deps.fetch,
+          signal: deps.signal,
+          timeoutMs: SEARCH_TIMEOUT_MS,
+        }),
+      fetchPage: (url, tool) => {
+        if (!config) return Promise.resolve(refused("unavailable", "web_tools is not configured"));
+        if (URL.canParse(url) && !domainAllowed(url, tool)) {
+          return Promise.resolve(refused(
+            "url_not_allowed",
+            "the domain is outside the tool's allowed_domains or in its blocked_domains",
+          ));
+        }
+        return fetchPage(url, {
+          config: config.fetch,
+          fetch: deps.fetch,
+          signal: deps.signal,
+          ...(deps.resolve ? { resolve: deps.resolve } : {}),
+        });
+      },
+      now: deps.now ?? (() => new Date()),
+    },
+    config ? undefined : NOT_CONFIGURED_NOTICE,
+  );
+  return openWebAnswer(loop, {
+    clientModel: plan.body.model,
+    stream: plan.body.stream === true,
+    hooks: deps.hooks,
+  });
+}
+
+function refused(code: FetchErrorCode, detail: string): FetchOutcome {
+  return { ok: false, code, detail };
+}

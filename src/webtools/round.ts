@@ -1,0 +1,89 @@
+/**
+ * One model round of the loop as Anthropic stream events, whatever the upstream sent: a stream
+ * is decoded as it arrives, a JSON answer is replayed as the events Anthropic would have sent.
+ */
+
+import { type AnthropicErrorType, STATUS_OF_ERROR_TYPE, UpstreamError } from "../core/errors.ts";
+import type { AnthropicMessage, AnthropicStreamEvent } from "../protocols/anthropic.ts";
+import type { Dispatched } from "../resilience/dispatcher.ts";
+import { SseMessageDecoder } from "../translate/sse_decoder.ts";
+import { contentBlockEvents } from "../upstream/message_to_sse.ts";
+import type { AttemptSuccess } from "../upstream/transport.ts";
+
+/**
+ * Opens the dispatched answer and yields its events; an `error` event is thrown as an
+ * `UpstreamError`. The dispatcher hears how the answer ended, also when the loop stops reading.
+ */
+export async function* roundEvents(
+  dispatch: () => Promise<Dispatched<AttemptSuccess>>,
+  shutdown?: AbortSignal,
+): AsyncGenerator<AnthropicStreamEvent> {
+  const dispatched = await dispatch();
+  let failure: string | undefined;
+  let done = false;
+  const finish = (reason?: string) => {
+    if (!done) dispatched.done(reason);
+    done = true;
+  };
+  let answer;
+  try {
+    answer = await dispatched.result.open({
+      // A stream open when ccp shuts down ends with an error event, which ends the loop too.
+      ...(shutdown ? { shutdown } : {}),
+      onEnd: (outcome) => (failure = outcome.error),
+      onCancel: () => {},
+    });
+  } catch (err) {
+    finish(err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+  if (answer.kind === "json") {
+    finish(failure);
+    yield* messageEvents(answer.message as AnthropicMessage);
+    return;
+  }
+  const reader = answer.body.getReader();
+  const decoder = new SseMessageDecoder();
+  try {
+    while (true) {
+      const { done: ended, value } = await reader.read();
+      const messages = ended ? decoder.end() : decoder.push(value);
+      for (const m of messages) {
+        const event = JSON.parse(m.data) as AnthropicStreamEvent;
+        if (event.type === "error") throw upstreamError(event.error);
+        yield event;
+      }
+      if (ended) break;
+    }
+    finish(failure);
+  } catch (err) {
+    finish(failure ?? (err instanceof Error ? err.message : String(err)));
+    throw err;
+  } finally {
+    // The loop stopped reading early (the client left): free the upstream.
+    if (!done) finish();
+    await reader.cancel().catch(() => {});
+  }
+}
+
+/** A complete message as the events of its stream. */
+function messageEvents(message: AnthropicMessage): AnthropicStreamEvent[] {
+  const blocks = (message.content ?? []) as unknown as Array<Record<string, unknown>>;
+  return [
+    { type: "message_start", message: { ...message, content: [] } },
+    ...blocks.flatMap((b, i) => contentBlockEvents(b, i) as unknown as AnthropicStreamEvent[]),
+    {
+      type: "message_delta",
+      delta: { stop_reason: message.stop_reason, stop_sequence: message.stop_sequence },
+      usage: message.usage,
+    } as AnthropicStreamEvent,
+    { type: "message_stop" },
+  ];
+}
+
+function upstreamError(error: { type: string; message: string }): UpstreamError {
+  const type =
+    (error.type in STATUS_OF_ERROR_TYPE ? error.type : "api_error") as AnthropicErrorType;
+  const status = type === "api_error" ? 502 : STATUS_OF_ERROR_TYPE[type];
+  return new UpstreamError(type, error.message, { status });
+}

@@ -1,0 +1,80 @@
+/** Runs one `web_search` call against the configured backend; failures become Anthropic error codes. */
+
+import type { WebSearchConfig } from "../config/types.ts";
+import type { FetchLike } from "../upstream/http/clients.ts";
+import { SEARCH_BACKENDS, type SearchHit, type SearchQuery } from "./search_backends.ts";
+
+/** Anthropic's error codes for a search that produced no results list. */
+export type SearchErrorCode =
+  | "invalid_input"
+  | "max_uses_exceeded"
+  | "too_many_requests"
+  | "unavailable";
+
+/** The results of a search, or why there are none. */
+export type SearchOutcome =
+  | { readonly ok: true; readonly hits: readonly SearchHit[] }
+  | { readonly ok: false; readonly code: SearchErrorCode; readonly detail: string };
+
+/** What a search needs besides its query. */
+export interface SearchDeps {
+  readonly config: WebSearchConfig | undefined;
+  readonly fetch: FetchLike;
+  readonly signal: AbortSignal;
+  readonly timeoutMs: number;
+}
+
+/** Searches the web; results outside `allowedDomains` or inside `blockedDomains` are dropped. */
+export async function searchWeb(q: SearchQuery, deps: SearchDeps): Promise<SearchOutcome> {
+  if (q.query.trim() === "") return failure("invalid_input", "the query is empty");
+  const config = deps.config;
+  if (!config) return failure("unavailable", "web_tools.search is not configured");
+  const backend = SEARCH_BACKENDS[config.provider];
+  const base = config.baseUrl ?? backend.defaultBaseUrl ?? "";
+  const signal = AbortSignal.any([deps.signal, AbortSignal.timeout(deps.timeoutMs)]);
+  let response: Response;
+  try {
+    response = await deps.fetch(new Request(backend.request(base, config.apiKey, q), { signal }));
+  } catch (err) {
+    return failure("unavailable", `${config.provider} is unreachable: ${(err as Error).message}`);
+  }
+  if (response.status === 429) {
+    await response.body?.cancel();
+    return failure("too_many_requests", `${config.provider} answered 429`);
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    return failure("unavailable", `${config.provider} answered ${response.status}`);
+  }
+  let json: unknown;
+  try {
+    json = await response.json();
+  } catch {
+    return failure("unavailable", `${config.provider} answered with unreadable JSON`);
+  }
+  const found = backend.results(json).filter((hit) => domainAllowed(hit.url, q));
+  return { ok: true, hits: found.slice(0, q.count) };
+}
+
+/** True when the URL's host passes the tool's allowed/blocked domain lists (subdomains included). */
+export function domainAllowed(
+  url: string,
+  lists: Pick<SearchQuery, "allowedDomains" | "blockedDomains">,
+): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  const matches = (domain: string) => {
+    const d = domain.toLowerCase().replace(/^\*?\./, "");
+    return host === d || host.endsWith(`.${d}`);
+  };
+  if (lists.blockedDomains?.some(matches)) return false;
+  return !lists.allowedDomains?.length || lists.allowedDomains.some(matches);
+}
+
+function failure(code: SearchErrorCode, detail: string): SearchOutcome {
+  return { ok: false, code, detail };
+}

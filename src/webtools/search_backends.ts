@@ -1,0 +1,98 @@
+/**
+ * The web search backends, declared as data: where each one is asked, how, and where its answer
+ * keeps the results. The code that calls them (`search.ts`) knows no backend by name.
+ */
+
+import { isRecord } from "../core/json.ts";
+import type { WebSearchConfig } from "../config/types.ts";
+
+/** One search result, whatever backend found it. */
+export interface SearchHit {
+  readonly url: string;
+  readonly title: string;
+  readonly snippet: string;
+  /** When the page was published or last changed, as the backend words it. */
+  readonly pageAge?: string;
+}
+
+/** What one search asks for. */
+export interface SearchQuery {
+  readonly query: string;
+  readonly count: number;
+  readonly allowedDomains?: readonly string[];
+  readonly blockedDomains?: readonly string[];
+}
+
+/** How to ask one backend and read its answer. */
+export interface SearchBackend {
+  /** The API root used when the config names none. */
+  readonly defaultBaseUrl?: string;
+  /** The HTTP request for a query (the key is sent as the backend documents). */
+  readonly request: (base: string, key: string | undefined, q: SearchQuery) => Request;
+  /** The results of a 2xx JSON answer. */
+  readonly results: (json: unknown) => SearchHit[];
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
+
+function hits(list: unknown, snippetKey: string, ageKeys: readonly string[]): SearchHit[] {
+  if (!Array.isArray(list)) return [];
+  return list.filter(isRecord).flatMap((r) => {
+    const url = str(r.url);
+    if (!url) return [];
+    const pageAge = ageKeys.map((k) => str(r[k])).find((v) => v !== undefined);
+    return [{
+      url,
+      title: str(r.title) ?? url,
+      snippet: str(r[snippetKey]) ?? "",
+      ...(pageAge ? { pageAge } : {}),
+    }];
+  });
+}
+
+/** Every backend `web_tools.search.provider` may name. */
+export const SEARCH_BACKENDS: Readonly<Record<WebSearchConfig["provider"], SearchBackend>> = {
+  // https://docs.searxng.org/dev/search_api.html — the instance must allow the json format.
+  searxng: {
+    request: (base, _key, q) =>
+      new Request(`${base}/search?${new URLSearchParams({ q: q.query, format: "json" })}`, {
+        headers: { accept: "application/json" },
+      }),
+    results: (json) =>
+      hits(isRecord(json) ? json.results : undefined, "content", ["publishedDate"]),
+  },
+  // https://api-dashboard.search.brave.com/app/documentation/web-search/get-started
+  brave: {
+    defaultBaseUrl: "https://api.search.brave.com/res/v1",
+    request: (base, key, q) =>
+      new Request(
+        `${base}/web/search?${new URLSearchParams({ q: q.query, count: String(q.count) })}`,
+        { headers: { accept: "application/json", "x-subscription-token": key ?? "" } },
+      ),
+    results: (json) => {
+      const web = isRecord(json) && isRecord(json.web) ? json.web : undefined;
+      return hits(web?.results, "description", ["page_age", "age"]);
+    },
+  },
+  // https://docs.tavily.com/documentation/api-reference/endpoint/search
+  tavily: {
+    defaultBaseUrl: "https://api.tavily.com",
+    request: (base, key, q) =>
+      new Request(`${base}/search`, {
+        method: "POST",
+        headers: {
+          accept: "application/json",
+          "content-type": "application/json",
+          authorization: `Bearer ${key ?? ""}`,
+        },
+        body: JSON.stringify({
+          query: q.query,
+          max_results: q.count,
+          ...(q.allowedDomains?.length ? { include_domains: q.allowedDomains } : {}),
+          ...(q.blockedDomains?.length ? { exclude_domains: q.blockedDomains } : {}),
+        }),
+      }),
+    results: (json) =>
+      hits(isRecord(json) ? json.results : undefined, "content", ["published_date"]),
+  },
+};

@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { fetchPage, MAX_URL_LENGTH } from "../../src/webtools/fetch_page.ts";
+import type { WebFetchConfig } from "../../src/config/types.ts";
+
+const PUBLIC = () => Promise.resolve(["93.184.216.34"]);
+const signal = new AbortController().signal;
+
+function config(over: Partial<WebFetchConfig> = {}): WebFetchConfig {
+  return { allowPrivateNetworks: false, maxBytes: 1024, timeoutMs: 10_000, ...over };
+}
+
+/** A fetch that answers from a table of URL → response, recording what it was asked. */
+function site(pages: Record<string, () => Response>) {
+  const asked: string[] = [];
+  return {
+    asked,
+    fetch: (input: Request | URL | string) => {
+      const url = String(input instanceof Request ? input.url : input);
+      asked.push(url);
+      const page = pages[url];
+      return Promise.resolve(page ? page() : new Response("no", { status: 404 }));
+    },
+  };
+}
+
+Deno.test("fetchPage", async (t) => {
+  await t.step("follows redirects, checking each hop", async () => {
+    const s = site({
+      "http://a.test/": () => new Response(null, { status: 301, headers: { location: "/b" } }),
+      "http://a.test/b": () =>
+        new Response("plain text", { headers: { "content-type": "text/plain" } }),
+    });
+    const out = await fetchPage("http://a.test/", {
+      config: config(),
+      fetch: s.fetch,
+      signal,
+      resolve: PUBLIC,
+    });
+    assert.deepEqual(out, {
+      ok: true,
+      page: { url: "http://a.test/b", text: "plain text", truncated: false },
+    });
+    assert.deepEqual(s.asked, ["http://a.test/", "http://a.test/b"]);
+  });
+
+  await t.step("a redirect to a private address is refused before it is requested", async () => {
+    const s = site({
+      "http://a.test/": () =>
+        new Response(null, { status: 302, headers: { location: "http://internal.test/" } }),
+    });
+    const resolve = (host: string) =>
+      Promise.resolve(host === "internal.test" ? ["10.0.0.5"] : ["93.184.216.34"]);
+    const out = await fetchPage("http://a.test/", {
+      config: config(),
+      fetch: s.fetch,
+      signal,
+      resolve,
+    });
+    assert.equal(out.ok, false);
+    assert.equal((out as { code: string }).code, "url_not_allowed");
+    assert.match(
+      (out as { detail: string }).detail,
+      /internal\.test is a private address \(10\.0\.0\.5\)/,
+    );
+    assert.deepEqual(s.asked, ["http://a.test/"]);
+  });
+
+  await t.step("any private address among a host's addresses refuses it", async () => {
+    const resolve = () => Promise.resolve(["93.184.216.34", "fd00::1"]);
+    const out = await fetchPage("http://mixed.test/", {
+      config: config(),
+      fetch: site({}).fetch,
+      signal,
+      resolve,
+    });
+    assert.equal((out as { code: string }).code, "url_not_allowed");
+  });
+
+  await t.step("allow_private_networks lets private addresses through", async () => {
+    const s = site({ "http://10.0.0.5/": () => new Response("inside") });
+    const out = await fetchPage("http://10.0.0.5/", {
+      config: config({ allowPrivateNetworks: true }),
+      fetch: s.fetch,
+      signal,
+    });
+    assert.equal(out.ok, true);
+  });
+
+  await t.step("the body is cut at max_bytes", async () => {
+    const s = site({
+      "http://a.test/": () =>
+        new Response("x".repeat(5000), { headers: { "content-type": "text/plain" } }),
+    });
+    const out = await fetchPage("http://a.test/", {
+      config: config({ maxBytes: 100 }),
+      fetch: s.fetch,
+      signal,
+      resolve: PUBLIC,
+    });
+    assert.equal(out.ok, true);
+    const page = (out as { page: { text: string; truncated: boolean } }).page;
+    assert.equal(page.text.length, 100);
+    assert.equal(page.truncated, true);
+  });
+
+  await t.step("error codes", async () => {
+    const s = site({
+      "http://a.test/img": () =>
+        new Response("GIF89a", { headers: { "content-type": "image/gif" } }),
+      "http://a.test/busy": () => new Response("slow down", { status: 429 }),
+      "http://a.test/loop": () =>
+        new Response(null, { status: 302, headers: { location: "/loop" } }),
+    });
+    const code = async (url: string) => {
+      const out = await fetchPage(url, {
+        config: config(),
+        fetch: s.fetch,
+        signal,
+        resolve: PUBLIC,
+      });
+      return (out as { code?: string }).code;
+    };
+    assert.equal(await code("http://a.test/img"), "unsupported_content_type");
+    assert.equal(await code("http://a.test/busy"), "too_many_requests");
+    assert.equal(await code("http://a.test/missing"), "url_not_accessible");
+    assert.equal(await code("http://a.test/loop"), "url_not_accessible");
+    assert.equal(await code("not a url"), "invalid_input");
+    assert.equal(await code(`http://a.test/${"x".repeat(MAX_URL_LENGTH)}`), "url_too_long");
+    assert.equal(await code("ftp://a.test/file"), "url_not_allowed");
+    assert.equal(await code("http://user:pass@a.test/"), "url_not_allowed");
+    assert.equal(await code("http://app.localhost/"), "url_not_allowed");
+  });
+});

@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { searchWeb } from "../../src/webtools/search.ts";
+import type { WebSearchConfig } from "../../src/config/types.ts";
+
+function recorder(answer: () => Response) {
+  const seen: Request[] = [];
+  return {
+    seen,
+    fetch: (input: Request | URL | string, init?: RequestInit) => {
+      seen.push(new Request(input, init));
+      return Promise.resolve(answer());
+    },
+  };
+}
+
+const signal = new AbortController().signal;
+const query = { query: "deno 2", count: 5 };
+
+Deno.test("search backends", async (t) => {
+  await t.step("searxng: GET /search?q=…&format=json, results[].content", async () => {
+    const r = recorder(() =>
+      Response.json({
+        results: [{ url: "https://a.example/", title: "A", content: "aa", publishedDate: "2026" }],
+      })
+    );
+    const config: WebSearchConfig = { provider: "searxng", baseUrl: "http://127.0.0.1:8888" };
+    const out = await searchWeb(query, { config, fetch: r.fetch, signal, timeoutMs: 5000 });
+    assert.equal(r.seen[0]!.method, "GET");
+    assert.equal(r.seen[0]!.url, "http://127.0.0.1:8888/search?q=deno+2&format=json");
+    assert.deepEqual(out, {
+      ok: true,
+      hits: [{ url: "https://a.example/", title: "A", snippet: "aa", pageAge: "2026" }],
+    });
+  });
+
+  await t.step("brave: X-Subscription-Token, web.results[].description", async () => {
+    const r = recorder(() =>
+      Response.json({
+        web: {
+          results: [{
+            url: "https://b.example/",
+            title: "B",
+            description: "bb",
+            page_age: "2025-01-01",
+          }],
+        },
+      })
+    );
+    const config: WebSearchConfig = { provider: "brave", apiKey: "brave-key" };
+    const out = await searchWeb(query, { config, fetch: r.fetch, signal, timeoutMs: 5000 });
+    assert.equal(r.seen[0]!.url, "https://api.search.brave.com/res/v1/web/search?q=deno+2&count=5");
+    assert.equal(r.seen[0]!.headers.get("x-subscription-token"), "brave-key");
+    assert.deepEqual(out, {
+      ok: true,
+      hits: [{ url: "https://b.example/", title: "B", snippet: "bb", pageAge: "2025-01-01" }],
+    });
+  });
+
+  await t.step(
+    "tavily: POST /search with a bearer key, results[].content, domain lists",
+    async () => {
+      const r = recorder(() =>
+        Response.json({ results: [{ url: "https://c.example/", title: "C", content: "cc" }] })
+      );
+      const config: WebSearchConfig = { provider: "tavily", apiKey: "tvly-key" };
+      const out = await searchWeb(
+        { ...query, allowedDomains: ["c.example"] },
+        { config, fetch: r.fetch, signal, timeoutMs: 5000 },
+      );
+      const req = r.seen[0]!;
+      assert.equal(req.method, "POST");
+      assert.equal(req.url, "https://api.tavily.com/search");
+      assert.equal(req.headers.get("authorization"), "Bearer tvly-key");
+      assert.deepEqual(await req.json(), {
+        query: "deno 2",
+        max_results: 5,
+        include_domains: ["c.example"],
+      });
+      assert.deepEqual(out, {
+        ok: true,
+        hits: [{ url: "https://c.example/", title: "C", snippet: "cc" }],
+      });
+    },
+  );
+
+  await t.step("failures become Anthropic error codes", async () => {
+    const config: WebSearchConfig = { provider: "searxng", baseUrl: "http://127.0.0.1:8888" };
+    const run = (status: number) =>
+      searchWeb(query, {
+        config,
+        fetch: recorder(() => new Response("x", { status })).fetch,
+        signal,
+        timeoutMs: 5000,
+      });
+    assert.equal((await run(429) as { code: string }).code, "too_many_requests");
+    assert.equal((await run(500) as { code: string }).code, "unavailable");
+    const empty = await searchWeb({ query: " ", count: 5 }, {
+      config,
+      fetch: recorder(() => Response.json({})).fetch,
+      signal,
+      timeoutMs: 5000,
+    });
+    assert.equal((empty as { code: string }).code, "invalid_input");
+    const none = await searchWeb(query, {
+      config: undefined,
+      fetch: recorder(() => Response.json({})).fetch,
+      signal,
+      timeoutMs: 5000,
+    });
+    assert.equal((none as { code: string }).code, "unavailable");
+  });
+});
