@@ -41,7 +41,7 @@ export function compileFlags(
 /** Why a compile's embedded files or size show a broken binary, or undefined when they look right. */
 export function checkEmbedded(listing: string, size: number): string | undefined {
   // deno compile's listing colours its tree; the names are what matter.
-  const plain = listing.replace(/\x1b\[[0-9;]*m/g, "");
+  const plain = listing.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "");
   if (!/main\.ts/.test(plain)) return "its embedded files do not include src/main.ts";
   if (!/gpt-tokenizer/.test(plain)) return "the tokenizer data is not embedded";
   if (size < 20 * 1_048_576) {

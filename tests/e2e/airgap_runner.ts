@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- the runner reports its result on stdout
 /**
  * Runs inside a network namespace with only loopback (tests/e2e/airgap_test.ts starts it): a
  * local OpenAI-compatible model (a mock, as llama.cpp or vLLM would be), `ccp serve` from source

@@ -22,6 +22,7 @@ async function unshareWorks(): Promise<string | undefined> {
 }
 
 const skip = await unshareWorks();
+// deno-lint-ignore no-console -- say why the test is skipped
 if (skip) console.error(`air-gapped test skipped: ${skip}`);
 
 Deno.test({
