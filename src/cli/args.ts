@@ -10,6 +10,7 @@ export const COMMANDS = [
   "check",
   "models",
   "health",
+  "usage",
   "code",
   "service",
   "help",
@@ -30,6 +31,9 @@ export interface CliFlags {
   readonly host?: string;
   readonly port?: number;
   readonly logLevel?: LogLevel;
+  readonly dataDir?: string;
+  readonly logFormat?: "text" | "json";
+  readonly logFile?: string;
 }
 
 /** What the command line asks for. */
@@ -39,6 +43,13 @@ export type Command =
     readonly flags: CliFlags;
   }
   | { readonly cmd: "code"; readonly flags: CliFlags; readonly claudeArgs: readonly string[] }
+  | {
+    readonly cmd: "usage";
+    readonly flags: CliFlags;
+    readonly since?: string;
+    readonly by?: string;
+    readonly json: boolean;
+  }
   | {
     readonly cmd: "service";
     readonly action: ServiceAction;
@@ -57,14 +68,30 @@ const OPTIONS = {
   host: { type: "string" },
   port: { type: "string" },
   "log-level": { type: "string" },
+  "data-dir": { type: "string" },
+  "log-format": { type: "string" },
+  "log-file": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
   system: { type: "boolean" },
   "dry-run": { type: "boolean" },
+  since: { type: "string" },
+  by: { type: "string" },
+  json: { type: "boolean" },
 } as const;
 
 /** Flags followed by a value (`--port 8082` or `--port=8082`). */
-const VALUE_FLAGS: ReadonlySet<string> = new Set(["--config", "--host", "--port", "--log-level"]);
+const VALUE_FLAGS: ReadonlySet<string> = new Set([
+  "--config",
+  "--host",
+  "--port",
+  "--log-level",
+  "--data-dir",
+  "--log-format",
+  "--log-file",
+  "--since",
+  "--by",
+]);
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
 /** Thrown inside the parser and turned into a `usage_error` command. */
@@ -145,9 +172,18 @@ function toFlags(values: Record<string, string | boolean | undefined>): CliFlags
       `--log-level: expected debug, info, warn or error, got ${JSON.stringify(level)}`,
     );
   }
+  const format = text("log-format")?.toLowerCase();
+  if (format !== undefined && format !== "text" && format !== "json") {
+    throw new UsageError(`--log-format: expected text or json, got ${JSON.stringify(format)}`);
+  }
   const config = text("config");
   const host = text("host");
+  const dataDir = text("data-dir");
+  const logFile = text("log-file");
   return {
+    ...(dataDir !== undefined ? { dataDir } : {}),
+    ...(format !== undefined ? { logFormat: format } : {}),
+    ...(logFile !== undefined ? { logFile } : {}),
     ...(config !== undefined ? { config } : {}),
     ...(host !== undefined ? { host } : {}),
     ...(port !== undefined ? { port: Number(port) } : {}),
@@ -185,7 +221,25 @@ function toCommand(
       `${values.system ? "--system" : "--dry-run"} is an option of "ccp service"`,
     );
   }
+  if (topic !== "usage" && (values.since !== undefined || values.by !== undefined || values.json)) {
+    const option = values.since !== undefined
+      ? "--since"
+      : values.by !== undefined
+      ? "--by"
+      : "--json";
+    throw new UsageError(`${option} is an option of "ccp usage"`);
+  }
   if (topic === "code") return { cmd: "code", flags, claudeArgs };
+  if (topic === "usage") {
+    if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+    return {
+      cmd: "usage",
+      flags,
+      ...(typeof values.since === "string" ? { since: values.since } : {}),
+      ...(typeof values.by === "string" ? { by: values.by } : {}),
+      json: values.json === true,
+    };
+  }
   if (topic === "service") {
     const [action, ...extra] = rest;
     if (action === undefined) {

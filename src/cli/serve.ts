@@ -18,6 +18,9 @@ import {
   startupLines,
 } from "./startup.ts";
 import { swappableLogger } from "./swap_log.ts";
+import { fileSink } from "./log_file.ts";
+import { Ledger } from "../usage/ledger.ts";
+import { openServerStore } from "../usage/open.ts";
 
 /** How long a stop waits for requests in flight (streams included) before giving up on them. */
 export const GRACE_MS = 10_000;
@@ -81,18 +84,35 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     if (!options.quiet || flags.logLevel) return level;
     return level === "error" ? "error" : "warn";
   };
+  const { logFile, logFormat } = first.server;
+  const write = logFile
+    ? await fileSink(logFile)
+    : (line: string) => ctx.io.err(line.replace(/\n$/, ""));
   const log = swappableLogger(
     (level) =>
       createLogger({
         level,
-        write: (line) => ctx.io.err(line.replace(/\n$/, "")),
-        colour: ctx.colour,
+        format: logFormat,
+        write,
+        colour: logFile ? false : ctx.colour,
       }),
     levelFor(first),
   );
   // Aborted when the grace period is over: streams still open end with an error frame.
   const shuttingDown = new AbortController();
-  const app = createServerApp({ config: () => current, log, shutdown: shuttingDown.signal });
+  const store = await openServerStore(first, log);
+  const ledger = store ? new Ledger(store, () => current, log) : undefined;
+  await ledger?.start().catch((err) =>
+    log.warn(
+      `Usage ledger: reading budget spend failed: ${err instanceof Error ? err.message : err}`,
+    )
+  );
+  const app = createServerApp({
+    config: () => current,
+    log,
+    shutdown: shuttingDown.signal,
+    ...(ledger ? { ledger } : {}),
+  });
 
   const { host, port } = first.server;
   let server: Deno.HttpServer;
@@ -185,6 +205,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       server.unref();
     } else log.info("Stopped");
     if (socketDir) await Deno.remove(socketDir, { recursive: true }).catch(() => {});
+    await ledger?.close().catch(() => {});
     exit(0);
   };
   const stop = () => (stopping ??= drain());

@@ -18,10 +18,10 @@ export function swappableLogger(
     get level() {
       return inner.level;
     },
-    debug: (m) => inner.debug(m),
-    info: (m) => inner.info(m),
-    warn: (m) => inner.warn(m),
-    error: (m) => inner.error(m),
+    debug: (m, f) => inner.debug(m, f),
+    info: (m, f) => inner.info(m, f),
+    warn: (m, f) => inner.warn(m, f),
+    error: (m, f) => inner.error(m, f),
     enabled: (l) => inner.enabled(l),
     setLevel(next) {
       if (next !== inner.level) inner = make(next);

@@ -8,11 +8,15 @@ const FLAGS = `Flags:
   --host H           address to listen on (default 127.0.0.1)
   --port N           port to listen on, 0-65535 (default 8082)
   --log-level L      debug | info | warn | error (default info)
+  --log-format F     text | json (one JSON object per line)
+  --log-file PATH    append log lines to PATH instead of standard error
+  --data-dir DIR     where the usage ledger is kept (default ~/.local/share/ccp)
   -h, --help         show help
   -V, --version      print the version`;
 
 const ENVIRONMENT = `Environment (below the flags, above the config file):
-  CCP_CONFIG, CCP_HOST, CCP_PORT, CCP_LOG_LEVEL, CCP_AUTH_TOKEN
+  CCP_CONFIG, CCP_HOST, CCP_PORT, CCP_LOG_LEVEL, CCP_AUTH_TOKEN, CCP_DATA_DIR,
+  CCP_LOG_FORMAT, CCP_LOG_FILE
 
 Config file search (the first one found is used):
   --config FILE, $CCP_CONFIG, ./ccp.yaml, $XDG_CONFIG_HOME/ccp/config.yaml
@@ -30,6 +34,7 @@ Commands:
   check              validate the config; print routes and providers (keys redacted)
   models             list the model names clients can use
   health             ask a running ccp whether it is up (exit 0) or not (exit 1)
+  usage              tokens, requests, errors and cost from the usage ledger
   code [args...]     run Claude Code through this proxy (started in-process if needed)
   service ACTION     install | uninstall | status of a background service
   help [command]     show help for a command
@@ -97,6 +102,17 @@ ${FLAGS}`,
 
 Asks the ccp at the configured host and port for GET /health and exits 0 when it answers
 200, 1 otherwise (for container health checks and service scripts; no curl needed).
+
+${FLAGS}`,
+
+  usage: `Usage: ccp usage [--since 24h|7d|30d|YYYY-MM-DD] [--by GROUP] [--json] [flags]
+
+GROUP is day, route, provider, model (provider/upstream model) or client.
+
+Reads the usage ledger in the data dir (no server needs to run) and prints requests,
+errors, input/output/cache tokens and cost per group since the given time (default 7d,
+grouped by day). --json prints {"since","by","rows":[...],"total":{...}} and nothing else.
+The data dir is --data-dir, CCP_DATA_DIR, server.data_dir, else ~/.local/share/ccp.
 
 ${FLAGS}`,
 

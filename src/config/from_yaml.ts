@@ -20,6 +20,7 @@ import { resolveServer, type ServerFlags } from "./server.ts";
 import { didYouMean } from "./suggest.ts";
 import { checkTarget, type KnownProviders } from "./targets.ts";
 import { buildWebTools } from "./web_tools.ts";
+import { buildBudgets, buildUsage } from "./budgets.ts";
 import { dropNullEntries, parseYamlTree } from "./yaml_text.ts";
 
 /** Everything the YAML core needs; no I/O happens inside. */
@@ -161,6 +162,11 @@ export function configFromYaml(input: YamlConfigInput): Config {
   const routes = buildChains("routes", config.routes ?? {}, known, problems);
   const aliases = buildChains("aliases", config.aliases ?? {}, known, problems);
   const webTools = buildWebTools(config.web_tools, problems);
+  const budgets = buildBudgets(
+    config.budgets,
+    new Set(Object.keys(config.providers ?? {})),
+    problems,
+  );
   // A local preset exists only when the file names it: under providers, or in a route or alias.
   // Any other local port stays out of a client's reach.
   const named = new Set(
@@ -207,6 +213,8 @@ export function configFromYaml(input: YamlConfigInput): Config {
     routes: orderedRoutes,
     aliases,
     ...(webTools ? { webTools } : {}),
+    ...(budgets.length > 0 ? { budgets } : {}),
+    usage: buildUsage(config.usage),
     warnings,
   });
 }

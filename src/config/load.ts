@@ -58,7 +58,12 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     ? dirnamePath(found.absolutePath)
     : defaultConfigDir(searchEnv, opts.home);
   const env = await loadEnvWithDotenv({ env: opts.env, cwd: opts.cwd, configDir });
-  if (!found) return configFromSources({ flags: opts.flags, env });
+  const flags = {
+    ...opts.flags,
+    cwd: opts.cwd,
+    ...(opts.home !== undefined ? { home: opts.home } : {}),
+  };
+  if (!found) return configFromSources({ flags, env });
 
   let text: string;
   try {
@@ -68,7 +73,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     throw new ConfigError(`${found.path}: cannot read the config file: ${reason}`);
   }
   return configFromSources({
-    flags: opts.flags,
+    flags,
     env,
     yaml: { text, file: found.path, path: found.absolutePath },
   });

@@ -1,9 +1,11 @@
 /** Server settings: flags > CCP_* variables > (env-only mode: HOST/PORT/ANTHROPIC_AUTH_TOKEN) > file > defaults. */
 
 import { ConfigError } from "../core/errors.ts";
-import type { LogLevel, ServerConfig } from "./types.ts";
+import type { LogFormat, LogLevel, ServerConfig } from "./types.ts";
 import type { ServerSection } from "./schema/config.ts";
 import { type EnvMap, envValue } from "./env/map.ts";
+import { homeDir } from "./search.ts";
+import { isAbsolutePath, joinPath, resolvePath } from "./paths.ts";
 
 /** Command-line flags that override the config. */
 export interface ServerFlags {
@@ -11,6 +13,12 @@ export interface ServerFlags {
   readonly port?: number;
   readonly logLevel?: string;
   readonly authToken?: string;
+  readonly dataDir?: string;
+  readonly logFormat?: string;
+  readonly logFile?: string;
+  /** The user's home and working directories: where default and relative paths start. */
+  readonly home?: string;
+  readonly cwd?: string;
 }
 
 /** Built-in server defaults. */
@@ -85,7 +93,29 @@ export function resolveServer(input: {
       );
     }
   }
+  const formatPick = pick(
+    ["--log-format", flags.logFormat?.trim() || undefined],
+    ["CCP_LOG_FORMAT", envValue(env, "CCP_LOG_FORMAT")],
+    ["server.log_format", file.log_format],
+  );
+  let logFormat: LogFormat = "text";
+  if (formatPick) {
+    const raw = String(formatPick[1]).toLowerCase();
+    if (raw === "text" || raw === "json") logFormat = raw;
+    else {problems.push(
+        `${formatPick[0]}: unknown log format ${JSON.stringify(raw)} (use text or json)`,
+      );}
+  }
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
+  const at = (path: string | undefined) =>
+    path && flags.cwd !== undefined ? resolvePath(flags.cwd, path) : path;
+  const logFile = at(
+    flags.logFile?.trim() || envValue(env, "CCP_LOG_FILE") || file.log_file?.trim(),
+  );
+  const dataDir = at(
+    flags.dataDir?.trim() || envValue(env, "CCP_DATA_DIR") || file.data_dir?.trim() ||
+      defaultDataDir(env, flags.home),
+  );
 
   // A blank token (e.g. `auth_token: ${CCP_AUTH_TOKEN:-}` with the variable unset) means none.
   const tokenPick = pick(
@@ -118,5 +148,19 @@ export function resolveServer(input: {
     connectionGuard: file.connection_guard ?? true,
     maxResponseBytes: file.max_response_size ?? SERVER_DEFAULTS.maxResponseBytes,
     logLevel,
+    logFormat,
+    ...(logFile ? { logFile } : {}),
+    ...(dataDir ? { dataDir } : {}),
   };
+}
+
+/** `$XDG_DATA_HOME/ccp`, else `~/.local/share/ccp` (`%LOCALAPPDATA%\\ccp` on Windows). */
+export function defaultDataDir(env: EnvMap, home?: string): string | undefined {
+  const xdg = envValue(env, "XDG_DATA_HOME");
+  // The XDG spec says relative values are invalid and must be ignored.
+  if (xdg !== undefined && isAbsolutePath(xdg)) return joinPath(xdg, "ccp");
+  const local = envValue(env, "LOCALAPPDATA");
+  if (local !== undefined && envValue(env, "HOME") === undefined) return joinPath(local, "ccp");
+  const base = homeDir(env, home);
+  return base === undefined ? undefined : joinPath(base, ".local", "share", "ccp");
 }

@@ -42,6 +42,8 @@ export interface ModelSettings {
   /** Deep-merged into the final upstream JSON body (`null` removes a field). */
   readonly extraBody?: Readonly<Record<string, unknown>>;
   readonly supports?: ModelSupports;
+  /** What the model costs; the built-in price table covers well-known models. */
+  readonly price?: Price;
 }
 
 /** A rolling-window request limit. */
@@ -131,6 +133,48 @@ export interface ServerConfig {
   /** Non-streaming upstream answers above this many bytes fail with 502. */
   readonly maxResponseBytes: number;
   readonly logLevel: LogLevel;
+  /** Where the usage ledger lives (`--data-dir`, `CCP_DATA_DIR`, `server.data_dir`). */
+  readonly dataDir?: string;
+  /** `text` (one readable line per request) or `json` (one object per line). */
+  readonly logFormat?: LogFormat;
+  /** Log lines go to this file instead of standard error. */
+  readonly logFile?: string;
+}
+
+/** How log lines are written. */
+export type LogFormat = "text" | "json";
+
+/** USD per million tokens of each kind. */
+export interface Price {
+  readonly input: number;
+  readonly output: number;
+  readonly cacheRead?: number;
+  readonly cacheWrite?: number;
+}
+
+/** A calendar period a budget is counted over (UTC; weeks start on Monday). */
+export type BudgetPeriod = "day" | "week" | "month";
+
+/** A spending limit on a provider, a provider/model, or a named client. */
+export interface BudgetConfig {
+  /** What it limits: `{provider}`, `{provider, model}` or `{client}`. */
+  readonly provider?: string;
+  readonly model?: string;
+  readonly client?: string;
+  /** Input + output + cache tokens, or cost in USD: exactly one is set. */
+  readonly tokens?: number;
+  readonly costUsd?: number;
+  readonly per: BudgetPeriod;
+  /** Fraction of the budget (0–1] at which requests are routed away. */
+  readonly routeAwayAt: number;
+}
+
+/** The usage ledger's settings. */
+export interface UsageConfig {
+  /** `false`: no ledger is kept. */
+  readonly enabled: boolean;
+  /** Records older than this are removed. */
+  readonly retentionMs: number;
 }
 
 /** A web search backend: SearXNG, Brave or Tavily. */
@@ -168,6 +212,9 @@ export interface Config {
   readonly aliases: Readonly<Record<string, readonly Target[]>>;
   /** Absent: web server tools are removed from requests and the answer says so. */
   readonly webTools?: WebToolsConfig;
+  /** Spending limits read from the usage ledger; absent when none are set. */
+  readonly budgets?: readonly BudgetConfig[];
+  readonly usage?: UsageConfig;
   /** Non-fatal remarks found while loading (shown at start and by `ccp check`). */
   readonly warnings: readonly string[];
 }

@@ -1,6 +1,6 @@
 /** A small levelled logger: one line per event on stderr, colour only on a TTY. */
 
-import type { LogLevel } from "../config/types.ts";
+import type { LogFormat, LogLevel } from "../config/types.ts";
 
 const RANK: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40 };
 const COLOUR: Readonly<Record<LogLevel, string>> = {
@@ -14,17 +14,23 @@ const RESET = "\x1b[0m";
 /** What the rest of ccp logs through; injected so tests can capture lines. */
 export interface Logger {
   readonly level: LogLevel;
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+  /** `fields` are structured data for JSON lines (a text line shows only the message). */
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
   /** True when messages at `level` would be written. */
   enabled(level: LogLevel): boolean;
 }
 
+/** Structured data attached to a log line; never a key. */
+export type LogFields = Readonly<Record<string, unknown>>;
+
 /** Options for {@link createLogger}. */
 export interface LoggerOptions {
   level: LogLevel;
+  /** `text` (default): `<time> <LEVEL> <message>`; `json`: one object per line. */
+  format?: LogFormat;
   /** Where lines go; defaults to stderr. */
   write?: (line: string) => void;
   /** Colour the level tag; defaults to whether stderr is a terminal. */
@@ -49,25 +55,31 @@ export function isLogLevel(value: string): value is LogLevel {
   return Object.hasOwn(RANK, value);
 }
 
-/** Creates a logger writing `<ISO time> <LEVEL> <message>` lines. */
+/** Creates a logger writing `<ISO time> <LEVEL> <message>` lines, or JSON objects. */
 export function createLogger(options: LoggerOptions): Logger {
   const encoder = new TextEncoder();
   const write = options.write ?? ((line: string) => Deno.stderr.writeSync(encoder.encode(line)));
-  const colour = options.colour ?? Deno.stderr.isTerminal();
+  const json = options.format === "json";
+  const colour = !json && (options.colour ?? Deno.stderr.isTerminal());
   const now = options.now ?? (() => new Date());
   const threshold = RANK[options.level];
-  const emit = (level: LogLevel, message: string) => {
+  const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (RANK[level] < threshold) return;
+    if (json) {
+      // JSON.stringify escapes control characters and line breaks: one line, one event.
+      write(`${JSON.stringify({ time: now().toISOString(), level, msg: message, ...fields })}\n`);
+      return;
+    }
     const tag = level.toUpperCase().padEnd(5);
     const shown = colour ? `${COLOUR[level]}${tag}${RESET}` : tag;
     write(`${now().toISOString()} ${shown} ${inert(message)}\n`);
   };
   return {
     level: options.level,
-    debug: (m) => emit("debug", m),
-    info: (m) => emit("info", m),
-    warn: (m) => emit("warn", m),
-    error: (m) => emit("error", m),
+    debug: (m, f) => emit("debug", m, f),
+    info: (m, f) => emit("info", m, f),
+    warn: (m, f) => emit("warn", m, f),
+    error: (m, f) => emit("error", m, f),
     enabled: (level) => RANK[level] >= threshold,
   };
 }

@@ -22,13 +22,51 @@ export function formatRecord(r: Readonly<RequestRecord>): string {
   return parts.join(" ");
 }
 
+/** The record's fields for a JSON log line (the record holds no text and no key). */
+export function recordFields(r: Readonly<RequestRecord>): Record<string, unknown> {
+  return {
+    request_id: r.id,
+    started_at: new Date(r.startedAt).toISOString(),
+    method: r.method,
+    path: r.path,
+    session: r.session,
+    client: r.client,
+    client_model: r.clientModel,
+    route: r.route,
+    provider: r.provider,
+    model: r.model,
+    key: r.keyLabel,
+    stream: r.stream,
+    status: r.status,
+    outcome: r.outcome,
+    error_type: r.errorType,
+    error: r.error,
+    input_tokens: r.usage.inputTokens,
+    output_tokens: r.usage.outputTokens,
+    cache_read_input_tokens: r.usage.cacheReadInputTokens,
+    cache_creation_input_tokens: r.usage.cacheCreationInputTokens,
+    duration_ms: Math.round(r.durationMs * 10) / 10,
+    ttft_ms: r.ttftMs === undefined ? undefined : Math.round(r.ttftMs * 10) / 10,
+    attempts: r.attempts.map((a) => ({
+      provider: a.provider,
+      model: a.model,
+      key: a.keyLabel,
+      status: a.status,
+      outcome: a.outcome,
+      reason: a.reason,
+      duration_ms: Math.round(a.durationMs * 10) / 10,
+    })),
+  };
+}
+
 /** Logs each finished request: info when it went well, warn when it failed or was cut short. */
 export function logObserver(log: Logger): RequestObserver {
   return {
     ended(record) {
       const line = formatRecord(record);
-      if (record.status >= 400 || record.outcome !== "ok") log.warn(line);
-      else log.info(line);
+      const fields = recordFields(record);
+      if (record.status >= 400 || record.outcome !== "ok") log.warn(line, fields);
+      else log.info(line, fields);
     },
   };
 }

@@ -46,6 +46,13 @@ export interface PipelineDeps {
   readonly shutdown?: AbortSignal;
   /** Resolves host names for `web_fetch`'s address checks (default: DNS). */
   readonly resolveHost?: Resolver;
+  /** Budgets: when a client's request to a target is over one, until when (epoch ms). */
+  readonly budgets?: BudgetGate;
+}
+
+/** What the pipeline asks of the budgets. */
+export interface BudgetGate {
+  blockedUntil(client: string, provider: string, model: string): number | undefined;
 }
 
 /** A count_tokens request, parsed and resolved. */
@@ -219,9 +226,14 @@ export class Pipeline {
     recorder: Recorder,
   ): Dispatcher<AttemptSuccess> {
     const transports = this.#deps.transports;
+    const budgets = this.#deps.budgets;
+    const client = recorder.record.client ?? "default";
     return new Dispatcher<AttemptSuccess>({
       registry: this.#deps.registry,
       log: this.#deps.log,
+      ...(budgets
+        ? { overBudget: (ref) => budgets.blockedUntil(client, ref.provider, ref.model) }
+        : {}),
       attempt: async (target, key, signal) => {
         const startedAt = Date.now();
         const began = performance.now();

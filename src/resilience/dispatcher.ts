@@ -96,6 +96,8 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
   readonly log?: Logger;
   /** Frees a success that arrived after the client left; defaults to cancelling `result.response`. */
   readonly discard?: (result: S) => void;
+  /** When a target's budget is spent: when it resets (epoch ms); such a target is skipped. */
+  readonly overBudget?: (target: TargetRef) => number | undefined;
 }
 
 // Key rotation and 429 causes are the key pool's business, not a sign the target is unhealthy.
@@ -114,8 +116,10 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #backoff: BackoffOptions;
   readonly #log?: Logger;
   readonly #discard: (result: S) => void;
+  readonly #overBudget?: (target: TargetRef) => number | undefined;
 
   constructor(options: DispatcherOptions<S>) {
+    this.#overBudget = options.overBudget;
     this.#registry = options.registry;
     this.#attempt = options.attempt;
     this.#clock = options.clock ?? systemClock;
@@ -246,6 +250,11 @@ export class Dispatcher<S extends { readonly ok: true }> {
     mode: TryMode,
   ): Promise<Dispatched<S> | TargetOutcome> {
     const ref = refOf(target);
+    const spentUntil = this.#overBudget?.(ref);
+    if (spentUntil !== undefined) {
+      this.#log?.debug(`${nameOf(ref)}: skipped, budget spent`);
+      return { kind: "budget", target: ref, until: spentUntil };
+    }
     const { keys, limiter } = this.#registry.provider(target.provider);
     const breaker = this.#registry.breaker(ref.provider, ref.model);
     const admission = mode.forceBreaker ? breaker.force() : breaker.admit();

@@ -31,6 +31,8 @@ export function describeOutcome(outcome: TargetOutcome, now: number): string {
       }, re-tried in ${secondsUntil(outcome.until, now)}s`;
     case "busy":
       return outcome.message;
+    case "budget":
+      return `${who}: budget spent (resets in ${secondsUntil(outcome.until, now)}s)`;
     case "failed":
       return `${who}: ${outcome.detail}`;
   }
@@ -110,6 +112,19 @@ function modelCooldown(
   });
 }
 
+function budgetExhausted(outcomes: readonly TargetOutcome[], now: number): UpstreamError {
+  const resets = outcomes.flatMap((o) => (o.kind === "budget" ? [o.until] : []));
+  const seconds = secondsUntil(Math.min(...resets), now);
+  const message = `Every target of this route has spent its budget: ${
+    outcomes.map((o) => describeOutcome(o, now)).join("; ")
+  }. Raise the budget or add another target.`;
+  return new UpstreamError("rate_limit_error", message, {
+    status: 429,
+    headers: { "Retry-After": String(seconds) },
+    extra: { code: "budget_exhausted" },
+  });
+}
+
 function authUnavailable(outcomes: readonly KeysOutcome[], now: number): UpstreamError {
   const providers = perProvider(outcomes);
   const blocked = providers.reduce((n, o) => n + o.keys.blocked, 0);
@@ -129,7 +144,13 @@ function authUnavailable(outcomes: readonly KeysOutcome[], now: number): Upstrea
  * The error for a chain where no target answered, chosen from all target outcomes:
  * `model_cooldown` only when every remaining reason is a 429 whose announced wait has not passed.
  */
-export function exhaustedError(outcomes: readonly TargetOutcome[], now: number): UpstreamError {
+export function exhaustedError(
+  every: readonly TargetOutcome[],
+  now: number,
+): UpstreamError {
+  // A spent budget is the answer only when it is the reason for every target.
+  const outcomes = every.filter((o) => o.kind !== "budget");
+  if (every.length > 0 && outcomes.length === 0) return budgetExhausted(every, now);
   const announced = outcomes.map((o) => announcedCooldown(o, now));
   if (outcomes.length > 0 && announced.every((until) => until !== undefined)) {
     return modelCooldown(outcomes, Math.min(...(announced as number[])), now);

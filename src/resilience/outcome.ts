@@ -19,6 +19,8 @@ export type TargetOutcome =
     readonly lastError?: string;
   }
   | { readonly kind: "busy"; readonly target: TargetRef; readonly message: string }
+  /** Its budget is spent until `until` (epoch ms), when the budget's period resets. */
+  | { readonly kind: "budget"; readonly target: TargetRef; readonly until: number }
   | {
     readonly kind: "failed";
     readonly target: TargetRef;

@@ -13,6 +13,7 @@ import { splitRoutingPrefix } from "./url_prefix.ts";
 import { countTokensHandler } from "./routes/count_tokens.ts";
 import { messagesHandler } from "./routes/messages.ts";
 import { modelsHandler } from "./routes/models.ts";
+import { usageHandler } from "./routes/usage.ts";
 
 /** GET /health answers without a token (the HEAD probes never reach the router). */
 function isPublic(path: string): boolean {
@@ -44,7 +45,12 @@ export function createApp(
     departures: new DepartureWatcher(),
     pipeline: new Pipeline({
       ...appDeps,
-      observers: [logObserver(appDeps.log), ...appDeps.observers ?? []],
+      observers: [
+        logObserver(appDeps.log),
+        ...appDeps.ledger ? [appDeps.ledger] : [],
+        ...appDeps.observers ?? [],
+      ],
+      ...(appDeps.ledger ? { budgets: appDeps.ledger } : {}),
     }),
   };
   const app = new Hono<AppEnv>();
@@ -82,6 +88,7 @@ export function createApp(
   app.post("/v1/messages", messagesHandler(deps));
   app.post("/v1/messages/count_tokens", countTokensHandler(deps));
   app.get("/v1/models", modelsHandler(deps.config, deps.startedAt));
+  app.get("/v1/ccp/usage", usageHandler(deps.ledger?.store));
 
   app.notFound((c) =>
     errorResponse(

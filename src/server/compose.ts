@@ -12,6 +12,7 @@ import { openAIResponsesTransport } from "../upstream/openai_responses/transport
 import { VERSION } from "../version.ts";
 import { type ConnectionInfo, createApp } from "./app.ts";
 import type { AppDeps } from "./deps.ts";
+import type { Ledger } from "../usage/ledger.ts";
 
 /** The transports ccp ships, by wire protocol. */
 export const TRANSPORTS: AppDeps["transports"] = {
@@ -28,6 +29,7 @@ export function createServerApp(options: {
   fetch?: FetchLike;
   registry?: ResilienceRegistry;
   shutdown?: AbortSignal;
+  ledger?: Ledger;
 }): {
   fetch: (request: Request, info?: ConnectionInfo) => Promise<Response>;
   registry: ResilienceRegistry;
@@ -47,6 +49,7 @@ export function createServerApp(options: {
     startedAt: new Date(),
     version: VERSION,
     ...(options.shutdown ? { shutdown: options.shutdown } : {}),
+    ...(options.ledger ? { ledger: options.ledger } : {}),
   });
   return { fetch: app.fetch, registry };
 }

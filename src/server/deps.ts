@@ -9,6 +9,7 @@ import type { ResilienceRegistry } from "../resilience/registry.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
 import type { Transports } from "../upstream/transport.ts";
 import type { Resolver } from "../webtools/fetch_page.ts";
+import type { Ledger } from "../usage/ledger.ts";
 
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {
@@ -32,6 +33,8 @@ export interface AppDeps {
   version: string;
   /** Resolves host names for `web_fetch`'s address checks (default: DNS). */
   resolveHost?: Resolver;
+  /** The usage ledger (absent when it is off): records requests, answers /v1/ccp/usage, budgets. */
+  ledger?: Ledger;
 }
 
 /** Per-request values the routes read: the path without its routing prefix, and the prefix. */

@@ -38,6 +38,23 @@ export interface TransportRequest {
 export interface UsageTotals {
   inputTokens?: number;
   outputTokens?: number;
+  cacheReadInputTokens?: number;
+  cacheCreationInputTokens?: number;
+}
+
+/** The counts of an Anthropic `usage` object that are numbers. */
+export function usageTotalsOf(raw: unknown): UsageTotals {
+  const u = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
+  const out: UsageTotals = {};
+  if (typeof u.input_tokens === "number") out.inputTokens = u.input_tokens;
+  if (typeof u.output_tokens === "number") out.outputTokens = u.output_tokens;
+  if (typeof u.cache_read_input_tokens === "number") {
+    out.cacheReadInputTokens = u.cache_read_input_tokens;
+  }
+  if (typeof u.cache_creation_input_tokens === "number") {
+    out.cacheCreationInputTokens = u.cache_creation_input_tokens;
+  }
+  return out;
 }
 
 /** How an answer finished, for the request log. */
@@ -105,9 +122,7 @@ export function jsonAnswer(
   clientWantsStream: boolean,
   hooks: AnswerHooks,
 ): Answer {
-  const raw = message.usage as Record<string, unknown> | undefined;
-  const num = (v: unknown) => (typeof v === "number" ? v : undefined);
-  const usage = { inputTokens: num(raw?.input_tokens), outputTokens: num(raw?.output_tokens) };
+  const usage = usageTotalsOf(message.usage);
   hooks.onEnd({ usage });
   if (!clientWantsStream) return { kind: "json", message, usage };
   return { kind: "stream", body: ReadableStream.from([encoder.encode(messageToSse(message))]) };

@@ -8,7 +8,7 @@ import { sseFrame } from "../core/sse.ts";
 import { toProxyError } from "../core/errors.ts";
 import type { AnthropicMessage } from "../protocols/anthropic.ts";
 import { newMessageId } from "../translate/anthropic/ids.ts";
-import type { Answer, AnswerHooks } from "../upstream/transport.ts";
+import type { Answer, AnswerHooks, UsageTotals } from "../upstream/transport.ts";
 import type { ClientBlock } from "./blocks.ts";
 import type { ContentEvent, LoopEnd, LoopUsage, WebToolLoop } from "./loop.ts";
 
@@ -181,6 +181,11 @@ function deltaUsage(u: LoopUsage): LoopUsage {
   return { ...u, server_tool_use: { ...u.server_tool_use } };
 }
 
-function totals(u: LoopUsage): { inputTokens: number; outputTokens: number } {
-  return { inputTokens: u.input_tokens, outputTokens: u.output_tokens };
+function totals(u: LoopUsage): UsageTotals {
+  return {
+    inputTokens: u.input_tokens,
+    outputTokens: u.output_tokens,
+    cacheReadInputTokens: u.cache_read_input_tokens,
+    cacheCreationInputTokens: u.cache_creation_input_tokens,
+  };
 }

@@ -36,6 +36,7 @@ Deno.test("server settings: flags > CCP_* > file > defaults", async (t) => {
       connectionGuard: true,
       maxResponseBytes: 32 * 1024 * 1024,
       logLevel: "info",
+      logFormat: "text",
     });
   });
   await t.step("file over defaults", () => {

@@ -49,6 +49,7 @@ Deno.test("the SPEC §3 example loads as documented", async (t) => {
       connectionGuard: true,
       maxResponseBytes: 32 * 1024 * 1024,
       logLevel: "info",
+      logFormat: "text",
     });
   });
   await t.step("a preset fills type, base URL and auth; provider_defaults apply below", () => {

@@ -29,7 +29,11 @@ Deno.test("relay: any chunking gives the same events, model rewritten, usage rea
       await relayText(chunked(text, size), { onEnd: (o: { usage: object }) => (usage = o.usage) }),
     );
     assert.deepEqual(got, want, `chunk size ${size}`);
-    assert.deepEqual(usage, { inputTokens: 2095, outputTokens: 89 }, `usage at chunk size ${size}`);
+    assert.deepEqual(
+      usage,
+      { inputTokens: 2095, outputTokens: 89, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+      `usage at chunk size ${size}`,
+    );
   }
 });
 

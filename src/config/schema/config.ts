@@ -2,13 +2,16 @@
 
 import { z } from "zod";
 import {
+  amount,
   byteSize,
   duration,
   flag,
   oneOf,
+  percentage,
   statusList,
   text,
   textList,
+  tokenSize,
   wholeNumber,
 } from "./fields.ts";
 import { modelSettingsSchema } from "./model.ts";
@@ -78,6 +81,27 @@ export const serverSchema = section({
   connection_guard: flag().optional(),
   /** Largest non-streaming upstream answer ccp reads. */
   max_response_size: byteSize().optional(),
+  /** Where the usage ledger is kept. */
+  data_dir: text().optional(),
+  log_format: oneOf(["text", "json"], "log format").optional(),
+  log_file: text().optional(),
+});
+
+/** `usage:` the ledger's settings. */
+export const usageSchema = section({
+  /** `false` keeps no ledger (no usage reports, no budgets). */
+  enabled: flag().optional(),
+  retention: duration().optional(),
+});
+
+/** One entry of `budgets:`. */
+export const budgetSchema = section({
+  target: text().optional(),
+  client: text().optional(),
+  tokens: tokenSize().optional(),
+  cost_usd: amount().optional(),
+  per: oneOf(["day", "week", "month"], "budget period"),
+  route_away_at: percentage().optional(),
 });
 
 /** `web_tools:` the search backend and the page fetcher's limits. */
@@ -102,6 +126,8 @@ export const configFileSchema = section({
   routes: z.record(z.string(), routeValue()).optional(),
   aliases: z.record(z.string(), routeValue()).optional(),
   web_tools: webToolsSchema.optional(),
+  usage: usageSchema.optional(),
+  budgets: z.array(budgetSchema).optional(),
 });
 
 /** A provider entry as parsed (durations in ms, sizes in bytes, lists as arrays). */
@@ -118,3 +144,6 @@ export type ConfigFile = z.output<typeof configFileSchema>;
 
 /** `web_tools` as parsed. */
 export type WebToolsSection = z.output<typeof webToolsSchema>;
+
+/** One `budgets:` entry as parsed. */
+export type BudgetSection = z.output<typeof budgetSchema>;

@@ -188,3 +188,26 @@ export function statusList(): Field<number[]> {
     return n;
   }, "HTTP statuses");
 }
+
+/** A number of zero or more (prices, amounts of money). */
+export function amount(): Field<number> {
+  return field((value) => {
+    const n = asNumber(value);
+    if (n === undefined || !Number.isFinite(n) || n < 0) {
+      return new Rejection(`expected a number of 0 or more, got ${describeValue(value)}`);
+    }
+    return n;
+  });
+}
+
+/** `90%` or a fraction such as `0.9`, as a fraction in (0, 1]. */
+export function percentage(): Field<number> {
+  return field((value) => {
+    const match = typeof value === "string" ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : null;
+    const n = match ? Number(match[1]) / 100 : asNumber(value);
+    if (n === undefined || !(n > 0 && n <= 1)) {
+      return new Rejection(`expected a percentage from 1% to 100%, got ${describeValue(value)}`);
+    }
+    return n;
+  });
+}

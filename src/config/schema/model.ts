@@ -1,8 +1,8 @@
 /** Per-model settings (`model_settings:` entries and route variants): schema and conversion. */
 
 import { z } from "zod";
-import type { ModelSettings, ReasoningEffort } from "../types.ts";
-import { flag, oneOf, onOff, tokenSize } from "./fields.ts";
+import type { ModelSettings, Price, ReasoningEffort } from "../types.ts";
+import { amount, flag, oneOf, onOff, tokenSize } from "./fields.ts";
 import { section } from "./section.ts";
 
 /** Every reasoning effort a setting may name, weakest first. */
@@ -28,6 +28,13 @@ export const modelSettingsShape = {
     tools: flag().optional(),
     thinking: flag().optional(),
   }).optional(),
+  /** USD per million tokens. */
+  price: section({
+    input: amount(),
+    output: amount(),
+    cache_read: amount().optional(),
+    cache_write: amount().optional(),
+  }).optional(),
 };
 
 /** One entry under a provider's `model_settings:`. */
@@ -46,6 +53,16 @@ export function toModelSettings(s: ModelSettingsSection): ModelSettings {
     ...(s.thinking !== undefined ? { thinking: s.thinking } : {}),
     ...(s.extra_body !== undefined ? { extraBody: s.extra_body } : {}),
     ...(supports ? { supports } : {}),
+    ...(s.price ? { price: toPrice(s.price) } : {}),
+  };
+}
+
+function toPrice(p: NonNullable<ModelSettingsSection["price"]>): Price {
+  return {
+    input: p.input,
+    output: p.output,
+    ...(p.cache_read !== undefined ? { cacheRead: p.cache_read } : {}),
+    ...(p.cache_write !== undefined ? { cacheWrite: p.cache_write } : {}),
   };
 }
 

@@ -96,4 +96,11 @@ export function noteUsage(usage: UsageTotals, data: Record<string, unknown>): vo
     usage.inputTokens = input;
   }
   if (typeof source.output_tokens === "number") usage.outputTokens = source.output_tokens;
+  // Cache counts arrive in message_start, and again (possibly updated) in message_delta.
+  if (typeof source.cache_read_input_tokens === "number") {
+    usage.cacheReadInputTokens = source.cache_read_input_tokens;
+  }
+  if (typeof source.cache_creation_input_tokens === "number") {
+    usage.cacheCreationInputTokens = source.cache_creation_input_tokens;
+  }
 }

@@ -1,0 +1,21 @@
+/** `--log-file`: log lines appended to a file (its directory is created when missing). */
+
+import { dirnamePath } from "../config/paths.ts";
+import { CliError } from "./context.ts";
+
+/** A writer that appends each line to `path`; throws CliError when the file cannot be opened. */
+export async function fileSink(path: string): Promise<(line: string) => void> {
+  let file: Deno.FsFile;
+  try {
+    await Deno.mkdir(dirnamePath(path), { recursive: true });
+    file = await Deno.open(path, { append: true, create: true });
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new CliError(`Cannot write the log file ${path}: ${why}`);
+  }
+  const encoder = new TextEncoder();
+  // Synchronous: a line is on disk before the next one, and nothing is lost at exit.
+  return (line) => {
+    file.writeSync(encoder.encode(line.endsWith("\n") ? line : `${line}\n`));
+  };
+}

@@ -1,0 +1,64 @@
+/** `ccp usage`: the usage ledger as a table, or as JSON. */
+
+import { parseQuestion, usageReport } from "../usage/query.ts";
+import { openUsageStore } from "../usage/open.ts";
+import type { UsageReport, UsageRow } from "../usage/totals.ts";
+import type { CliFlags } from "./args.ts";
+import { type CliContext, CliError } from "./context.ts";
+import { loadCliConfig } from "./load.ts";
+
+/** Runs `ccp usage`; exit 1 when the ledger cannot be read, 2 for a bad --since or --by. */
+export async function runUsage(
+  ctx: CliContext,
+  command: { flags: CliFlags; since?: string; by?: string; json: boolean },
+): Promise<number> {
+  const question = parseQuestion(command, Date.now());
+  if (!question.ok) throw new CliError(`--${question.message}`, 2);
+  const config = await loadCliConfig(ctx, command.flags);
+  const opened = await openUsageStore(config);
+  if (!opened.ok) throw new CliError(`cannot read the usage ledger: ${opened.reason}`);
+  try {
+    const report = await usageReport(opened.store, question);
+    ctx.io.out(command.json ? JSON.stringify(report) : usageTable(report));
+  } finally {
+    opened.store.close();
+  }
+  return 0;
+}
+
+const HEADERS = ["requests", "errors", "input", "output", "cache read", "cache write", "cost $"];
+
+function cells(row: Omit<UsageRow, "key">): string[] {
+  return [
+    row.requests,
+    row.errors,
+    row.input_tokens,
+    row.output_tokens,
+    row.cache_read_input_tokens,
+    row.cache_creation_input_tokens,
+  ].map((n) => n.toLocaleString("en-US")).concat(
+    row.cost_usd === null ? "-" : row.cost_usd.toFixed(row.cost_usd < 1 ? 4 : 2),
+  );
+}
+
+/** A plain-text table: one row per group, then the total. */
+export function usageTable(report: UsageReport): string {
+  const rows = [
+    [report.by, ...HEADERS],
+    ...report.rows.map((r) => [r.key, ...cells(r)]),
+    ["total", ...cells(report.total)],
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+  const rule = widths.map((w) => "-".repeat(w)).join("  ");
+  const body = report.rows.length === 0 ? ["(no requests recorded)"] : rows.slice(1, -1).map(line);
+  return [
+    `Usage since ${report.since}`,
+    line(rows[0]!),
+    rule,
+    ...body,
+    rule,
+    line(rows[rows.length - 1]!),
+  ].join("\n");
+}

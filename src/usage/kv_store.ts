@@ -1,0 +1,246 @@
+/**
+ * The usage ledger in Deno KV, a file in the data dir. Each entry is kept as it is (for exact
+ * partial hours and sessions) and also summed into per-hour counters per route × provider × model
+ * × client, so a report over months reads a few thousand counters instead of every entry.
+ * Counters are sums the store applies atomically, so several processes may write one file.
+ */
+
+import type { LedgerEntry } from "./entry.ts";
+import {
+  HOUR_MS,
+  hourOf,
+  type SeriesPoint,
+  type SessionUsage,
+  type UsageFilter,
+  type UsageStore,
+} from "./store.ts";
+import {
+  addCounters,
+  type Counters,
+  countersOf,
+  type Dimensions,
+  dimensionsOf,
+  groupKey,
+  type UsageGroup,
+  zeroCounters,
+} from "./totals.ts";
+
+const FIELDS = [
+  "requests",
+  "errors",
+  "inputTokens",
+  "outputTokens",
+  "cacheReadTokens",
+  "cacheWriteTokens",
+  "costNanoUsd",
+  "priced",
+] as const satisfies readonly (keyof Counters)[];
+
+type Field = (typeof FIELDS)[number];
+
+const MUTATIONS_PER_COMMIT = 1000;
+
+const DAY_MS = 24 * HOUR_MS;
+
+/** Opens (or creates) the ledger at `path`; throws when the file is unreadable or not a store. */
+export async function openKvStore(
+  path: string,
+  options: { retentionMs: number },
+): Promise<KvUsageStore> {
+  const kv = await Deno.openKv(path);
+  // A file that is not a store fails here rather than on the first request.
+  await kv.get(["meta", "version"]);
+  return new KvUsageStore(kv, path, options.retentionMs);
+}
+
+/** {@link UsageStore} on Deno KV. */
+export class KvUsageStore implements UsageStore {
+  readonly description: string;
+  readonly #kv: Deno.Kv;
+  readonly #retentionMs: number;
+
+  constructor(kv: Deno.Kv, path: string, retentionMs: number) {
+    this.#kv = kv;
+    this.description = `Deno KV at ${path}`;
+    this.#retentionMs = retentionMs;
+  }
+
+  async append(entries: readonly LedgerEntry[]): Promise<void> {
+    const expireIn = this.#retentionMs;
+    // A batch becomes: each entry as it is, one sum per counter per hour × dimensions it touched,
+    // and per session its totals and latest entry — far fewer writes than per entry.
+    const hours = new Map<string, { key: Deno.KvKey; counters: Counters }>();
+    const sessions = new Map<string, { totals: Counters; latest: LedgerEntry }>();
+    const writes: ((op: Deno.AtomicOperation) => void)[] = [];
+    for (const e of entries) {
+      writes.push((op) => op.set(["r", e.at, e.id], e, { expireIn }));
+      const d = dimensionsOf(e);
+      const key: Deno.KvKey = ["h", hourOf(e.at), d.route, d.provider, d.model, d.client];
+      const id = JSON.stringify(key);
+      const slot = hours.get(id) ?? { key, counters: zeroCounters() };
+      addCounters(slot.counters, countersOf(e));
+      hours.set(id, slot);
+      if (e.session !== undefined) {
+        const s = sessions.get(e.session) ?? { totals: zeroCounters(), latest: e };
+        addCounters(s.totals, countersOf(e));
+        if (e.at >= s.latest.at) s.latest = e;
+        sessions.set(e.session, s);
+      }
+    }
+    for (const { key, counters } of hours.values()) writes.push(...sums(key, counters));
+    for (const [session, s] of sessions) {
+      writes.push((op) => op.set(["s", session, "latest"], s.latest, { expireIn }));
+      writes.push(...sums(["s", session], s.totals));
+    }
+    // Deno KV refuses an atomic operation of more than 1000 mutations.
+    for (let i = 0; i < writes.length; i += MUTATIONS_PER_COMMIT) {
+      const op = this.#kv.atomic();
+      for (const write of writes.slice(i, i + MUTATIONS_PER_COMMIT)) write(op);
+      const result = await op.commit();
+      if (!result.ok) throw new Error("the usage ledger refused a write");
+    }
+  }
+
+  async grouped(since: number, by: UsageGroup): Promise<Map<string, Counters>> {
+    const groups = new Map<string, Counters>();
+    const add = (key: string, c: Readonly<Counters>) => {
+      const row = groups.get(key);
+      if (row) addCounters(row, c);
+      else groups.set(key, { ...c });
+    };
+    const firstHour = since % HOUR_MS === 0 ? since : hourOf(since) + HOUR_MS;
+    // The hour `since` falls in is read entry by entry; whole hours come from their counters.
+    for await (const e of this.#entries(since, firstHour)) {
+      add(groupKey(by, dimensionsOf(e), e.at), countersOf(e));
+    }
+    await this.#hours(firstHour, (hour, d, c) => add(groupKey(by, d, hour), c));
+    return groups;
+  }
+
+  async totals(since: number, filter: UsageFilter): Promise<Counters> {
+    const total = zeroCounters();
+    await this.#hours(hourOf(since), (_hour, d, c) => {
+      if (filter.provider !== undefined && d.provider !== filter.provider) return;
+      if (filter.model !== undefined && d.model !== filter.model) return;
+      if (filter.client !== undefined && d.client !== filter.client) return;
+      addCounters(total, c);
+    });
+    return total;
+  }
+
+  async series(since: number, bucket: "hour" | "day"): Promise<SeriesPoint[]> {
+    const size = bucket === "hour" ? HOUR_MS : DAY_MS;
+    const points = new Map<number, Counters>();
+    await this.#hours(since - (since % size), (hour, _d, c) => {
+      const start = hour - (hour % size);
+      const point = points.get(start);
+      if (point) addCounters(point, c);
+      else points.set(start, { ...c });
+    });
+    return [...points.entries()].sort(([a], [b]) => a - b).map(([start, counters]) => ({
+      start,
+      counters,
+    }));
+  }
+
+  async session(id: string): Promise<SessionUsage> {
+    const [latest, totals] = await Promise.all([
+      this.#kv.get<LedgerEntry>(["s", id, "latest"]),
+      this.#counters(["s", id]),
+    ]);
+    return { ...(latest.value ? { latest: latest.value } : {}), totals };
+  }
+
+  async prune(before: number): Promise<number> {
+    let removed = 0;
+    let op = this.#kv.atomic();
+    let pending = 0;
+    const flush = async () => {
+      if (pending > 0) await op.commit();
+      op = this.#kv.atomic();
+      pending = 0;
+    };
+    for await (const item of this.#kv.list({ start: ["r"], end: ["r", before] })) {
+      op.delete(item.key);
+      removed++;
+      if (++pending >= 500) await flush();
+    }
+    for await (const item of this.#kv.list({ start: ["h"], end: ["h", hourOf(before)] })) {
+      op.delete(item.key);
+      if (++pending >= 500) await flush();
+    }
+    // A session's counters go with its latest entry (which expires with the retention).
+    let session: { id: unknown; keys: Deno.KvKey[]; live: boolean } | undefined;
+    const settle = async () => {
+      if (!session || session.live) return;
+      for (const key of session.keys) {
+        op.delete(key);
+        if (++pending >= 500) await flush();
+      }
+    };
+    for await (const item of this.#kv.list({ prefix: ["s"] })) {
+      const id = item.key[1];
+      if (session?.id !== id) await settle();
+      const current: { id: unknown; keys: Deno.KvKey[]; live: boolean } =
+        session !== undefined && session.id === id ? session : { id, keys: [], live: false };
+      session = current;
+      current.keys.push(item.key);
+      if (item.key[2] === "latest") current.live = (item.value as LedgerEntry).at >= before;
+    }
+    await settle();
+    await flush();
+    return removed;
+  }
+
+  close(): void {
+    this.#kv.close();
+  }
+
+  async *#entries(from: number, to: number): AsyncGenerator<LedgerEntry> {
+    if (to <= from) return;
+    for await (const item of this.#kv.list<LedgerEntry>({ start: ["r", from], end: ["r", to] })) {
+      yield item.value;
+    }
+  }
+
+  /** Calls `visit` once per stored hour × dimensions from `from` on. */
+  async #hours(
+    from: number,
+    visit: (hour: number, d: Dimensions, c: Readonly<Counters>) => void,
+  ): Promise<void> {
+    let current: { id: string; hour: number; d: Dimensions; c: Counters } | undefined;
+    const emit = () => current && visit(current.hour, current.d, current.c);
+    // Counters of one hour × dimensions are adjacent keys, one per field.
+    for await (const item of this.#kv.list<Deno.KvU64>({ start: ["h", from], end: ["i"] })) {
+      const [, hour, route, provider, model, client, field] = item.key as [
+        string,
+        number,
+        string,
+        string,
+        string,
+        string,
+        Field,
+      ];
+      const id = `${hour}\u0000${route}\u0000${provider}\u0000${model}\u0000${client}`;
+      if (current?.id !== id) {
+        emit();
+        current = { id, hour, d: { route, provider, model, client }, c: zeroCounters() };
+      }
+      current.c[field] = Number(item.value.value);
+    }
+    emit();
+  }
+
+  async #counters(prefix: Deno.KvKey): Promise<Counters> {
+    const keys = FIELDS.map((f) => [...prefix, f]);
+    const values = await this.#kv.getMany<Deno.KvU64[]>(keys);
+    const c = zeroCounters();
+    FIELDS.forEach((f, i) => (c[f] = Number(values[i]?.value?.value ?? 0n)));
+    return c;
+  }
+}
+
+// Sums cannot expire: prune() removes old counters.
+function sums(prefix: Deno.KvKey, c: Counters): ((op: Deno.AtomicOperation) => void)[] {
+  return FIELDS.filter((f) => c[f] > 0).map((f) => (op) => op.sum([...prefix, f], BigInt(c[f])));
+}

@@ -1,0 +1,119 @@
+/**
+ * The usage ledger as ccp runs it: an observer that turns each finished request into an entry
+ * with its cost, writes entries in small batches shortly after their answers end (a killed
+ * process loses at most what ended in the last moments), and keeps the budgets' spend.
+ */
+
+import type { Config } from "../config/types.ts";
+import type { Logger } from "../core/log.ts";
+import type { RequestObserver, RequestRecord } from "../pipeline/record.ts";
+import { BudgetTracker } from "./budgets.ts";
+import { entryOf, type LedgerEntry } from "./entry.ts";
+import { costOf, priceOf } from "./prices.ts";
+import type { UsageStore } from "./store.ts";
+
+/** How long a finished request waits to be written with others (well under a second). */
+const FLUSH_DELAY_MS = 100;
+/** How often records past the retention are removed. */
+const PRUNE_EVERY_MS = 3600_000;
+
+// One entry per POST /v1/messages (the others never reach a model); a request refused by auth
+// never gets a record.
+function isLedgerRecord(r: Readonly<RequestRecord>): boolean {
+  return r.method === "POST" && r.path === "/v1/messages";
+}
+
+/** The ledger of one ccp process. */
+export class Ledger implements RequestObserver {
+  readonly store: UsageStore;
+  readonly #config: () => Config;
+  readonly #log: Logger;
+  #queue: LedgerEntry[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #writing: Promise<void> = Promise.resolve();
+  #pruner: ReturnType<typeof setInterval> | undefined;
+  #budgets: BudgetTracker;
+  #budgetSource: Config["budgets"];
+  #failed = false;
+
+  constructor(store: UsageStore, config: () => Config, log: Logger) {
+    this.store = store;
+    this.#config = config;
+    this.#log = log;
+    this.#budgetSource = config().budgets;
+    this.#budgets = new BudgetTracker(this.#budgetSource ?? []);
+  }
+
+  /** Reads budget spend from the store and starts pruning; call once before serving. */
+  async start(): Promise<void> {
+    await this.#budgets.load(this.store);
+    const prune = () =>
+      void this.store.prune(Date.now() - (this.#config().usage?.retentionMs ?? 0))
+        .catch((err) => this.#log.warn(`Usage ledger: pruning failed: ${messageOf(err)}`));
+    if ((this.#config().usage?.retentionMs ?? 0) > 0) prune();
+    this.#pruner = setInterval(prune, PRUNE_EVERY_MS);
+    Deno.unrefTimer(this.#pruner);
+  }
+
+  ended(record: Readonly<RequestRecord>): void {
+    if (!isLedgerRecord(record)) return;
+    const config = this.#config();
+    const price = record.provider !== undefined && record.model !== undefined
+      ? priceOf(config, record.provider, record.model)
+      : undefined;
+    const entry = entryOf(record, price ? costOf(record.usage, price) : undefined);
+    this.budgets().add(entry);
+    this.#queue.push(entry);
+    this.#timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+  }
+
+  /** The budget spend, rebuilt when a reload changed the budgets. */
+  budgets(): BudgetTracker {
+    const source = this.#config().budgets;
+    if (source !== this.#budgetSource) {
+      this.#budgetSource = source;
+      this.#budgets = new BudgetTracker(source ?? []);
+      void this.#budgets.load(this.store).catch((err) =>
+        this.#log.warn(`Usage ledger: reading budget spend failed: ${messageOf(err)}`)
+      );
+    }
+    return this.#budgets;
+  }
+
+  /** When a client's request to a target is over a budget: when that budget resets. */
+  blockedUntil(client: string, provider: string, model: string): number | undefined {
+    return this.budgets().blockedUntil(client, provider, model);
+  }
+
+  /** Writes what is queued; resolves when it is durable. */
+  flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#queue;
+    this.#queue = [];
+    if (batch.length === 0) return this.#writing;
+    this.#writing = this.#writing.then(() => this.store.append(batch)).then(
+      () => {
+        if (this.#failed) this.#log.info("Usage ledger: writing again");
+        this.#failed = false;
+      },
+      (err) => {
+        // Said once per outage: a full disk must not flood the log line by line.
+        if (!this.#failed) this.#log.warn(`Usage ledger: a write failed: ${messageOf(err)}`);
+        this.#failed = true;
+      },
+    );
+    return this.#writing;
+  }
+
+  /** Writes what is left and closes the store. */
+  async close(): Promise<void> {
+    clearInterval(this.#pruner);
+    await this.flush();
+    this.store.close();
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,50 @@
+/** Opens the embedded ledger in the data dir; a broken store turns the ledger off, never ccp. */
+
+import type { Config } from "../config/types.ts";
+import { joinPath } from "../config/paths.ts";
+import type { Logger } from "../core/log.ts";
+import { openKvStore } from "./kv_store.ts";
+import type { UsageStore } from "./store.ts";
+
+/** The ledger file's name inside the data dir. */
+export const LEDGER_FILE = "usage.kv";
+
+/** Where the ledger of `dataDir` lives. */
+export function ledgerPath(dataDir: string): string {
+  return joinPath(dataDir, LEDGER_FILE);
+}
+
+/** Opens the store, or explains why it cannot (the message names the file and what to do). */
+export async function openUsageStore(
+  config: Config,
+): Promise<{ ok: true; store: UsageStore } | { ok: false; reason: string }> {
+  const dir = config.server.dataDir;
+  if (dir === undefined) {
+    return { ok: false, reason: "no data dir (set --data-dir, CCP_DATA_DIR or server.data_dir)" };
+  }
+  const path = ledgerPath(dir);
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    const store = await openKvStore(path, {
+      retentionMs: config.usage?.retentionMs ?? 90 * 86_400_000,
+    });
+    return { ok: true, store };
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return {
+      ok: false,
+      reason: `cannot open ${path}: ${why} (move the file away to start a new ledger)`,
+    };
+  }
+}
+
+/** Opens the store for the server: a failure is one warning, and ccp serves without a ledger. */
+export async function openServerStore(
+  config: Config,
+  log: Logger,
+): Promise<UsageStore | undefined> {
+  const opened = await openUsageStore(config);
+  if (opened.ok) return opened.store;
+  log.warn(`Usage ledger off: ${opened.reason}; requests are served but not recorded`);
+  return undefined;
+}

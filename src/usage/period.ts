@@ -1,0 +1,51 @@
+/** Calendar periods in UTC: budgets reset at their start (weeks start on Monday). */
+
+import type { BudgetPeriod } from "../config/types.ts";
+
+/** Epoch milliseconds where the period holding `now` starts. */
+export function periodStart(per: BudgetPeriod, now: number): number {
+  const d = new Date(now);
+  const day = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+  switch (per) {
+    case "day":
+      return day;
+    case "week":
+      // getUTCDay(): Sunday is 0; Monday starts the week.
+      return day - ((d.getUTCDay() + 6) % 7) * 86_400_000;
+    case "month":
+      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  }
+}
+
+/** Epoch milliseconds where the next period starts. */
+export function periodEnd(per: BudgetPeriod, now: number): number {
+  const start = periodStart(per, now);
+  switch (per) {
+    case "day":
+      return start + 86_400_000;
+    case "week":
+      return start + 7 * 86_400_000;
+    case "month": {
+      const d = new Date(start);
+      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+    }
+  }
+}
+
+/** `24h`, `7d`, `30d`, `90m`, or a date `YYYY-MM-DD` (UTC midnight) → epoch milliseconds. */
+export function parseSince(text: string, now: number): number | undefined {
+  const relative = /^(\d+)([mhdw])$/.exec(text.trim());
+  if (relative) {
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[
+      relative[2] as "m" | "h" | "d" | "w"
+    ];
+    return now - Number(relative[1]) * unit;
+  }
+  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
+  if (date) {
+    const t = Date.UTC(Number(date[1]), Number(date[2]) - 1, Number(date[3]));
+    const back = new Date(t).toISOString().slice(0, 10);
+    return back === text.trim() ? t : undefined;
+  }
+  return undefined;
+}

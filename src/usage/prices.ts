@@ -1,0 +1,90 @@
+/**
+ * What models cost, in USD per million tokens: a provider's `model_settings.<model>.price` wins,
+ * else this built-in table of well-known hosted models.
+ *
+ * Source: each vendor's public price list (Anthropic, OpenAI, Google Gemini API, DeepSeek, Groq,
+ * Mistral, xAI, Moonshot), standard tier, as of 2026-11. Prices change: set `price` in
+ * `model_settings` to override any entry. Free or self-hosted models have no entry (no cost known).
+ */
+
+import type { Config, Price } from "../config/types.ts";
+import { settingsFor } from "../config/settings_merge.ts";
+import type { Usage } from "../pipeline/record.ts";
+
+/** Model name patterns (matched against the upstream model, any vendor prefix ignored) → price. */
+const BUILT_IN: readonly (readonly [RegExp, Price])[] = [
+  // Anthropic: cache read 0.1× input, cache write (5 min) 1.25× input.
+  [/claude-(opus-4-[5-9]|opus-[5-9])/, { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 }],
+  [/claude-(3-opus|opus-4(-[01])?\b)/, {
+    input: 15,
+    output: 75,
+    cacheRead: 1.5,
+    cacheWrite: 18.75,
+  }],
+  [/claude-(sonnet|3-[57]-sonnet)/, { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 }],
+  [/claude-(haiku-4|haiku-[5-9])/, { input: 1, output: 5, cacheRead: 0.1, cacheWrite: 1.25 }],
+  [/claude-3-5-haiku/, { input: 0.8, output: 4, cacheRead: 0.08, cacheWrite: 1 }],
+  // OpenAI: cached input at a discount, no cache-write charge.
+  [/gpt-5(\.\d)?-codex|gpt-5(\.\d)?$/, { input: 1.25, output: 10, cacheRead: 0.125 }],
+  [/gpt-5(\.\d)?-mini/, { input: 0.25, output: 2, cacheRead: 0.025 }],
+  [/gpt-5(\.\d)?-nano/, { input: 0.05, output: 0.4, cacheRead: 0.005 }],
+  [/gpt-4\.1-mini/, { input: 0.4, output: 1.6, cacheRead: 0.1 }],
+  [/gpt-4\.1$/, { input: 2, output: 8, cacheRead: 0.5 }],
+  [/gpt-4o-mini/, { input: 0.15, output: 0.6, cacheRead: 0.075 }],
+  [/gpt-4o$/, { input: 2.5, output: 10, cacheRead: 1.25 }],
+  [/\bo4-mini/, { input: 1.1, output: 4.4, cacheRead: 0.275 }],
+  [/\bo3$/, { input: 2, output: 8, cacheRead: 0.5 }],
+  // Google Gemini API (prompts up to 200k tokens).
+  [/gemini-2\.5-pro/, { input: 1.25, output: 10, cacheRead: 0.31 }],
+  [/gemini-2\.5-flash-lite/, { input: 0.1, output: 0.4, cacheRead: 0.025 }],
+  [/gemini-2\.5-flash/, { input: 0.3, output: 2.5, cacheRead: 0.075 }],
+  // DeepSeek (cache miss input; cache hit as cache read).
+  [/deepseek-(chat|reasoner|v3)/, { input: 0.28, output: 0.42, cacheRead: 0.028 }],
+  // Groq.
+  [/llama-3\.3-70b-versatile/, { input: 0.59, output: 0.79 }],
+  [/llama-3\.1-8b-instant/, { input: 0.05, output: 0.08 }],
+  [/gpt-oss-120b/, { input: 0.15, output: 0.6 }],
+  [/gpt-oss-20b/, { input: 0.075, output: 0.3 }],
+  // Moonshot Kimi, xAI, Mistral.
+  [/kimi-k2/, { input: 0.6, output: 2.5, cacheRead: 0.15 }],
+  [/grok-4-fast/, { input: 0.2, output: 0.5, cacheRead: 0.05 }],
+  [/grok-code-fast/, { input: 0.2, output: 1.5, cacheRead: 0.02 }],
+  [/grok-4$/, { input: 3, output: 15, cacheRead: 0.75 }],
+  [/devstral-medium/, { input: 0.4, output: 2 }],
+  [/mistral-large/, { input: 2, output: 6 }],
+];
+
+// Local and self-hosted presets run on the user's own hardware: no price, whatever the model.
+const LOCAL_PRESETS: ReadonlySet<string> = new Set([
+  "ollama",
+  "lmstudio",
+  "llamacpp",
+  "vllm",
+  "cliproxyapi",
+]);
+
+/** The built-in price of a model name, if the table knows it. */
+export function builtInPrice(model: string): Price | undefined {
+  const name = model.toLowerCase().replace(/^.*\//, "");
+  return BUILT_IN.find(([pattern]) => pattern.test(name))?.[1];
+}
+
+/** The price of `model` at `provider`: its settings, else the built-in table (not for local ones). */
+export function priceOf(config: Config, provider: string, model: string): Price | undefined {
+  const p = config.providers[provider];
+  if (!p) return undefined;
+  const own = settingsFor(p, model).price;
+  if (own) return own;
+  if (p.preset !== undefined && LOCAL_PRESETS.has(p.preset)) return undefined;
+  return builtInPrice(model);
+}
+
+/** Σ tokens × price / 10⁶ in USD; cache tokens without their own price cost as input. */
+export function costOf(usage: Usage, price: Price): number {
+  return (
+    (usage.inputTokens ?? 0) * price.input +
+    (usage.outputTokens ?? 0) * price.output +
+    (usage.cacheReadInputTokens ?? 0) * (price.cacheRead ?? price.input) +
+    (usage.cacheCreationInputTokens ?? 0) * (price.cacheWrite ?? price.input)
+  ) / 1e6;
+}

@@ -1,0 +1,48 @@
+/** `ccp usage` and `GET /v1/ccp/usage`: the same question, the same answer. */
+
+import { parseSince } from "./period.ts";
+import type { UsageStore } from "./store.ts";
+import { reportOf, USAGE_GROUPS, type UsageGroup, type UsageReport } from "./totals.ts";
+
+/** What a usage question asks, as typed by a user. */
+export interface UsageQuestion {
+  /** `24h`, `7d`, `30d` or `YYYY-MM-DD`; default `7d`. */
+  readonly since?: string;
+  /** default `day`. */
+  readonly by?: string;
+}
+
+/** A question ccp understood, or what is wrong with it. */
+export type ParsedQuestion =
+  | { readonly ok: true; readonly since: number; readonly by: UsageGroup }
+  | { readonly ok: false; readonly message: string };
+
+/** Checks `since` and `by`. */
+export function parseQuestion(q: UsageQuestion, now: number): ParsedQuestion {
+  const sinceText = q.since ?? "7d";
+  const since = parseSince(sinceText, now);
+  if (since === undefined) {
+    return {
+      ok: false,
+      message: `since: expected 24h, 7d, 30d (any number of m, h, d or w) or a date YYYY-MM-DD, ` +
+        `got ${JSON.stringify(sinceText)}`,
+    };
+  }
+  const by = q.by ?? "day";
+  const group = USAGE_GROUPS.find((g) => g === by);
+  if (group === undefined) {
+    return {
+      ok: false,
+      message: `by: expected one of ${USAGE_GROUPS.join(", ")}, got ${JSON.stringify(by)}`,
+    };
+  }
+  return { ok: true, since, by: group };
+}
+
+/** The report for a parsed question. */
+export async function usageReport(
+  store: UsageStore,
+  q: { since: number; by: UsageGroup },
+): Promise<UsageReport> {
+  return reportOf(q.since, q.by, await store.grouped(q.since, q.by));
+}

@@ -1,0 +1,93 @@
+/** The ledger in a real process: records survive SIGKILL, JSON log lines carry the record. */
+
+import assert from "node:assert/strict";
+import { childEnv, runCcp, spawnCcp } from "../cli/helpers.ts";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+
+const KEY = "sk-ant-secret-key-0123456789";
+
+async function waitForFile(path: string, pattern: RegExp): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const text = await Deno.readTextFile(path).catch(() => "");
+    const match = text.match(pattern);
+    if (match) return match;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${path} never matched ${pattern}`);
+}
+
+Deno.test("ledger: a request answered 1 s before SIGKILL is kept; JSON log lines, no key", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_kill_" });
+  const mock = startAnthropicMock([{
+    kind: "json",
+    body: {
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "m",
+      content: [{ type: "text", text: "hi" }],
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage: { input_tokens: 42, output_tokens: 7 },
+    },
+  }]);
+  const yaml = `providers:
+  anth: { type: anthropic, base_url: "${mock.url}", api_key: ${KEY} }
+routes:
+  default: anth/m
+`;
+  const env = childEnv(dir, { CCP_DATA_DIR: `${dir}/data` });
+  await Deno.writeTextFile(`${dir}/c.yaml`, yaml);
+  const ccp = await spawnCcp(
+    ["--config", "c.yaml", "--port", "0", "--log-format", "json", "--log-file", "logs/ccp.jsonl"],
+    { cwd: dir, env },
+  );
+  try {
+    const [, url] = await waitForFile(`${dir}/logs/ccp.jsonl`, /listening on (http:\/\/[\d.:]+)/);
+    const res = await fetch(`${url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-claude-code-session-id": "s-kill" },
+      body: JSON.stringify({
+        model: "claude-sonnet-4-5",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    await waitForFile(`${dir}/logs/ccp.jsonl`, /"request_id"/);
+    await new Promise((r) => setTimeout(r, 1000));
+    ccp.process.kill("SIGKILL");
+    await ccp.exit();
+
+    const log = await Deno.readTextFile(`${dir}/logs/ccp.jsonl`);
+    assert.ok(!log.includes(KEY.slice(0, 20)), "no key in the log");
+    assert.equal(ccp.stderr(), "", "with --log-file nothing goes to stderr");
+    const lines = log.trim().split("\n").map((line) => JSON.parse(line));
+    const request = lines.find((l) => l.request_id);
+    assert.equal(request.level, "info");
+    assert.equal(request.provider, "anth");
+    assert.equal(request.model, "m");
+    assert.equal(request.session, "s-kill");
+    assert.equal(request.input_tokens, 42);
+    assert.equal(request.attempts[0].key, "key 1 (…6789)");
+
+    const usage = await runCcp(["usage", "--config", "c.yaml", "--json", "--by", "model"], {
+      cwd: dir,
+      env,
+    });
+    assert.equal(usage.code, 0, usage.stderr);
+    const report = JSON.parse(usage.stdout);
+    assert.deepEqual(
+      report.rows.map((
+        r: { key: string; requests: number; input_tokens: number },
+      ) => [r.key, r.requests, r.input_tokens]),
+      [["anth/m", 1, 42]],
+    );
+  } finally {
+    await ccp.kill();
+    await mock.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
