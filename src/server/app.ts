@@ -14,6 +14,9 @@ import { countTokensHandler } from "./routes/count_tokens.ts";
 import { messagesHandler } from "./routes/messages.ts";
 import { modelsHandler } from "./routes/models.ts";
 import { usageHandler } from "./routes/usage.ts";
+import { Metrics } from "../observe/metrics.ts";
+import { RecentRequests } from "../observe/recent.ts";
+import { addUiRoutes, isUiPath, uiAllows, UiSessions } from "./routes/ui.ts";
 
 /** GET /health answers without a token (the HEAD probes never reach the router). */
 function isPublic(path: string): boolean {
@@ -40,14 +43,20 @@ function peerOf(info: ConnectionInfo | undefined, request: Request, url: URL): P
 export function createApp(
   appDeps: AppDeps,
 ): { fetch: (request: Request, info?: ConnectionInfo) => Promise<Response> } {
+  const metrics = new Metrics();
+  const recent = new RecentRequests();
+  const sessions = new UiSessions();
   const deps: ServerDeps = {
     ...appDeps,
+    metrics,
     departures: new DepartureWatcher(),
     pipeline: new Pipeline({
       ...appDeps,
       observers: [
         logObserver(appDeps.log),
         ...appDeps.ledger ? [appDeps.ledger] : [],
+        metrics,
+        recent,
         ...appDeps.observers ?? [],
       ],
       ...(appDeps.ledger ? { budgets: appDeps.ledger } : {}),
@@ -57,7 +66,11 @@ export function createApp(
 
   app.use(async (c, next) => {
     const token = deps.config().server.authToken;
-    if (token && !isPublic(c.env.path) && !isAuthorized(c.req.raw.headers, token)) {
+    const path = c.env.path;
+    if (
+      token && !isPublic(path) && !isAuthorized(c.req.raw.headers, token) &&
+      !(isUiPath(path) && uiAllows(sessions, c.req.raw, path, token))
+    ) {
       throw new ClientRequestError(
         "Invalid or missing API key: send ccp's auth token as ANTHROPIC_AUTH_TOKEN " +
           "(Authorization: Bearer), x-api-key or anthropic-auth-token",
@@ -89,6 +102,25 @@ export function createApp(
   app.post("/v1/messages/count_tokens", countTokensHandler(deps));
   app.get("/v1/models", modelsHandler(deps.config, deps.startedAt));
   app.get("/v1/ccp/usage", usageHandler(deps.ledger?.store));
+  addUiRoutes(app, deps, recent, sessions);
+  app.get("/metrics", () =>
+    new Response(
+      metrics.render({
+        resilience: () => deps.registry.snapshot(),
+        version: deps.version,
+        startedAt: deps.startedAt,
+        ...(deps.ledger
+          ? {
+            budgets: () =>
+              deps.ledger!.budgets().states().map((b) => ({
+                label: b.label,
+                used: b.limit > 0 ? b.spent / b.limit : 0,
+              })),
+          }
+          : {}),
+      }),
+      { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } },
+    ));
 
   app.notFound((c) =>
     errorResponse(

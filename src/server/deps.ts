@@ -10,6 +10,7 @@ import type { FetchLike } from "../upstream/http/clients.ts";
 import type { Transports } from "../upstream/transport.ts";
 import type { Resolver } from "../webtools/fetch_page.ts";
 import type { Ledger } from "../usage/ledger.ts";
+import type { Metrics } from "../observe/metrics.ts";
 
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {
@@ -45,4 +46,6 @@ export interface ServerDeps extends AppDeps {
   readonly pipeline: Pipeline;
   /** Notices clients that leave while their request waits for the upstream. */
   readonly departures: DepartureWatcher;
+  /** Request metrics for GET /metrics and the status page. */
+  readonly metrics: Metrics;
 }

@@ -1,0 +1,205 @@
+/**
+ * Prometheus metrics from the request records: counters and histograms updated once per request
+ * (never per chunk), rendered in the text exposition format on GET /metrics together with the
+ * guards' state (keys, breakers, limiters) read at scrape time.
+ */
+
+import type { RequestObserver, RequestRecord } from "../pipeline/record.ts";
+import type { ResilienceSnapshot } from "../resilience/registry.ts";
+
+/** Request durations: from a quick local answer to a long agent turn. */
+const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
+/** Time to first token: upstreams answer in tens of ms to tens of seconds. */
+const TTFT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60];
+
+// Label values come from clients and configs: escape what the format reserves.
+function escape(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+}
+
+function labels(pairs: Readonly<Record<string, string>>): string {
+  const parts = Object.entries(pairs).map(([k, v]) => `${k}="${escape(v)}"`);
+  return parts.length > 0 ? `{${parts.join(",")}}` : "";
+}
+
+/** A counter family: label set (already rendered) → value. */
+class Counter {
+  readonly values = new Map<string, number>();
+  add(labelText: string, n = 1): void {
+    this.values.set(labelText, (this.values.get(labelText) ?? 0) + n);
+  }
+}
+
+/** A histogram family with fixed buckets. */
+class Histogram {
+  readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
+  constructor(readonly buckets: readonly number[]) {}
+  observe(labelText: string, value: number): void {
+    let s = this.series.get(labelText);
+    if (!s) {
+      s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+      this.series.set(labelText, s);
+    }
+    const i = this.buckets.findIndex((b) => value <= b);
+    if (i >= 0) s.counts[i]!++;
+    s.sum += value;
+    s.count++;
+  }
+}
+
+/** What the metrics read at scrape time besides the records. */
+export interface MetricsSources {
+  readonly resilience: () => ResilienceSnapshot;
+  readonly version: string;
+  readonly startedAt: Date;
+  /** Budgets' use, 0–1 and beyond, by label (absent without a ledger). */
+  readonly budgets?: () => readonly { label: string; used: number }[];
+}
+
+/** Collects request metrics; an observer of the pipeline. */
+export class Metrics implements RequestObserver {
+  readonly #requests = new Counter();
+  readonly #tokens = new Counter();
+  readonly #attempts = new Counter();
+  readonly #duration = new Histogram(DURATION_BUCKETS);
+  readonly #ttft = new Histogram(TTFT_BUCKETS);
+  #inflight = 0;
+
+  started(): void {
+    this.#inflight++;
+  }
+
+  ended(r: Readonly<RequestRecord>): void {
+    this.#inflight--;
+    const provider = r.provider ?? "";
+    const model = r.model ?? "";
+    this.#requests.add(
+      labels({ route: r.route ?? "", provider, model, status: String(r.status) }),
+    );
+    const kinds: [string, number | undefined][] = [
+      ["input", r.usage.inputTokens],
+      ["output", r.usage.outputTokens],
+      ["cache_read", r.usage.cacheReadInputTokens],
+      ["cache_write", r.usage.cacheCreationInputTokens],
+    ];
+    for (const [kind, n] of kinds) {
+      if (n) this.#tokens.add(labels({ provider, model, kind }), n);
+    }
+    for (const a of r.attempts) {
+      const outcome = a.outcome === "answered"
+        ? "answered"
+        : a.status !== undefined
+        ? `status_${a.status}`
+        : "no_answer";
+      this.#attempts.add(labels({ provider: a.provider, model: a.model, outcome }));
+    }
+    const where = labels({ provider, model });
+    this.#duration.observe(where, r.durationMs / 1000);
+    if (r.ttftMs !== undefined) this.#ttft.observe(where, r.ttftMs / 1000);
+  }
+
+  /** Requests being answered right now. */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /** The exposition text. */
+  render(sources: MetricsSources): string {
+    const out: string[] = [];
+    const family = (name: string, type: string, help: string) =>
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    const counter = (name: string, help: string, c: Counter) => {
+      family(name, "counter", help);
+      for (const [l, v] of c.values) out.push(`${name}${l} ${v}`);
+    };
+    const histogram = (name: string, help: string, h: Histogram) => {
+      family(name, "histogram", help);
+      for (const [l, s] of h.series) {
+        const inner = l === "" ? "" : l.slice(1, -1) + ",";
+        let cumulative = 0;
+        h.buckets.forEach((b, i) => {
+          cumulative += s.counts[i]!;
+          out.push(`${name}_bucket{${inner}le="${b}"} ${cumulative}`);
+        });
+        out.push(`${name}_bucket{${inner}le="+Inf"} ${s.count}`);
+        out.push(`${name}_sum${l} ${s.sum}`, `${name}_count${l} ${s.count}`);
+      }
+    };
+    family("ccp_info", "gauge", "ccp's version.");
+    out.push(`ccp_info${labels({ version: sources.version })} 1`);
+    family("ccp_start_time_seconds", "gauge", "When this ccp started (Unix time).");
+    out.push(`ccp_start_time_seconds ${sources.startedAt.getTime() / 1000}`);
+    counter(
+      "ccp_requests_total",
+      "POST /v1/messages answered, by route, served target and HTTP status.",
+      this.#requests,
+    );
+    counter("ccp_tokens_total", "Tokens by provider, upstream model and kind.", this.#tokens);
+    counter(
+      "ccp_upstream_attempts_total",
+      "Upstream attempts by provider, model and outcome (answered, status_<code>, no_answer).",
+      this.#attempts,
+    );
+    histogram(
+      "ccp_request_duration_seconds",
+      "Time from arrival to the end of the answer.",
+      this.#duration,
+    );
+    histogram(
+      "ccp_time_to_first_token_seconds",
+      "Time from arrival to the first content sent.",
+      this.#ttft,
+    );
+    family("ccp_inflight_requests", "gauge", "POST /v1/messages being answered.");
+    out.push(`ccp_inflight_requests ${this.#inflight}`);
+    this.#renderGuards(out, family, sources);
+    return out.join("\n") + "\n";
+  }
+
+  #renderGuards(
+    out: string[],
+    family: (name: string, type: string, help: string) => void,
+    sources: MetricsSources,
+  ): void {
+    const snapshot = sources.resilience();
+    family("ccp_keys", "gauge", "Keys per provider by state (ready, cooling, blocked).");
+    for (const [provider, { keys }] of Object.entries(snapshot.providers)) {
+      const counts: Record<string, number> = { ready: 0, cooling: 0, blocked: 0 };
+      for (const k of keys) counts[k.state] = (counts[k.state] ?? 0) + 1;
+      for (const [state, n] of Object.entries(counts)) {
+        out.push(`ccp_keys${labels({ provider, state })} ${n}`);
+      }
+    }
+    family("ccp_limiter_active", "gauge", "Requests holding a provider's concurrency slots.");
+    for (const [provider, { limiter }] of Object.entries(snapshot.providers)) {
+      out.push(`ccp_limiter_active${labels({ provider })} ${limiter.active}`);
+    }
+    family(
+      "ccp_limiter_queued",
+      "gauge",
+      "Requests waiting for a provider's rate or concurrency limit.",
+    );
+    for (const [provider, { limiter }] of Object.entries(snapshot.providers)) {
+      out.push(`ccp_limiter_queued${labels({ provider })} ${limiter.queued}`);
+    }
+    family(
+      "ccp_circuit_breaker_open",
+      "gauge",
+      "1 while a target's circuit breaker is open or half-open.",
+    );
+    for (const [target, b] of Object.entries(snapshot.targets)) {
+      const cut = target.indexOf("/");
+      const open = b.state === "closed" ? 0 : 1;
+      out.push(
+        `ccp_circuit_breaker_open${
+          labels({ provider: target.slice(0, cut), model: target.slice(cut + 1), state: b.state })
+        } ${open}`,
+      );
+    }
+    const budgets = sources.budgets?.() ?? [];
+    family("ccp_budget_used_ratio", "gauge", "Share of each budget spent this period.");
+    for (const b of budgets) {
+      out.push(`ccp_budget_used_ratio${labels({ budget: b.label })} ${b.used}`);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/** The latest requests, for the status page: a small ring of summaries and live subscribers. */
+
+import type { RequestObserver, RequestRecord } from "../pipeline/record.ts";
+
+/** What the status page shows of one request: no text, no key. */
+export interface RequestSummary {
+  readonly id: string;
+  readonly at: number;
+  readonly clientModel?: string;
+  readonly route?: string;
+  readonly provider?: string;
+  readonly model?: string;
+  readonly status: number;
+  readonly outcome: string;
+  readonly stream: boolean;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly durationMs: number;
+  readonly ttftMs?: number;
+  readonly attempts: number;
+  readonly error?: string;
+}
+
+/** How many requests the page can show. */
+const KEEP = 50;
+
+function summaryOf(r: Readonly<RequestRecord>): RequestSummary {
+  return {
+    id: r.id,
+    at: r.startedAt,
+    ...(r.clientModel !== undefined ? { clientModel: r.clientModel } : {}),
+    ...(r.route !== undefined ? { route: r.route } : {}),
+    ...(r.provider !== undefined ? { provider: r.provider } : {}),
+    ...(r.model !== undefined ? { model: r.model } : {}),
+    status: r.status,
+    outcome: r.outcome,
+    stream: r.stream === true,
+    inputTokens: r.usage.inputTokens ?? 0,
+    outputTokens: r.usage.outputTokens ?? 0,
+    cacheReadTokens: r.usage.cacheReadInputTokens ?? 0,
+    durationMs: Math.round(r.durationMs),
+    ...(r.ttftMs !== undefined ? { ttftMs: Math.round(r.ttftMs) } : {}),
+    attempts: r.attempts.length,
+    ...(r.error !== undefined ? { error: r.error.slice(0, 300) } : {}),
+  };
+}
+
+/** Keeps the latest requests and tells subscribers about each new one and each start. */
+export class RecentRequests implements RequestObserver {
+  readonly #ring: RequestSummary[] = [];
+  readonly #subscribers = new Set<(event: RecentEvent) => void>();
+
+  started(): void {
+    this.#emit({ kind: "started" });
+  }
+
+  ended(record: Readonly<RequestRecord>): void {
+    const summary = summaryOf(record);
+    this.#ring.push(summary);
+    if (this.#ring.length > KEEP) this.#ring.shift();
+    this.#emit({ kind: "ended", request: summary });
+  }
+
+  /** Newest first. */
+  latest(): RequestSummary[] {
+    return [...this.#ring].reverse();
+  }
+
+  /** Calls `listener` for every event until the returned function is called. */
+  subscribe(listener: (event: RecentEvent) => void): () => void {
+    this.#subscribers.add(listener);
+    return () => this.#subscribers.delete(listener);
+  }
+
+  #emit(event: RecentEvent): void {
+    // Only while a status page is open does anything happen here.
+    for (const listener of this.#subscribers) listener(event);
+  }
+}
+
+/** What a live page is told. */
+export type RecentEvent =
+  | { readonly kind: "started" }
+  | { readonly kind: "ended"; readonly request: RequestSummary };

@@ -1,0 +1,143 @@
+/**
+ * The status page: one HTML document with its script and styles inline, uPlot served beside it
+ * from ccp itself. Everything it loads comes from ccp (a Content-Security-Policy says so), and
+ * every value from the server is written with textContent, never parsed as HTML.
+ */
+
+/** The page; `BASE` is replaced with the path prefix the page was requested under. */
+export const UI_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ccp status</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="BASE/ui/uplot.css">
+<style>
+  :root { color-scheme: light dark; --muted: #888; --bad: #d33; --warn: #c80; --ok: #2a2; }
+  body { font: 14px/1.4 system-ui, sans-serif; margin: 0 auto; padding: 12px; max-width: 1200px; }
+  h1 { font-size: 18px; margin: 0 0 8px; } h2 { font-size: 15px; margin: 18px 0 6px; }
+  .muted { color: var(--muted); } .bad { color: var(--bad); } .warn { color: var(--warn); } .ok { color: var(--ok); }
+  table { border-collapse: collapse; width: 100%; } td, th { padding: 3px 6px; text-align: left; border-bottom: 1px solid #8884; }
+  th { font-weight: 600; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
+  .scroll { overflow-x: auto; } .cards { display: flex; flex-wrap: wrap; gap: 12px; }
+  .card { border: 1px solid #8886; border-radius: 6px; padding: 8px; flex: 1 1 320px; min-width: 0; }
+  .chart { width: 100%; min-height: 180px; }
+  @media (max-width: 600px) { .hide-narrow { display: none; } body { padding: 6px; } }
+</style>
+</head>
+<body>
+<h1>ccp <span id="version" class="muted"></span> · <span id="inflight">0</span> in flight · <span id="live" class="muted">connecting…</span></h1>
+<h2>Routes</h2>
+<div class="scroll"><table id="routes"><thead><tr><th>route</th><th>target</th><th>health</th><th class="hide-narrow">keys ready / cooling / blocked</th></tr></thead><tbody></tbody></table></div>
+<h2>Latest requests</h2>
+<div class="scroll"><table id="latest"><thead><tr><th>time</th><th>client model</th><th>route</th><th>served by</th><th>status</th><th class="n">in</th><th class="n">out</th><th class="n">duration</th><th class="n hide-narrow">ttft</th></tr></thead><tbody></tbody></table></div>
+<div id="usage">
+<div class="cards">
+  <div class="card"><h2>Tokens and cost, last 24 h</h2><div id="chart24" class="chart"></div></div>
+  <div class="card"><h2>Tokens and cost, last 7 days</h2><div id="chart7" class="chart"></div></div>
+</div>
+<div class="cards">
+  <div class="card"><h2>Errors by provider, last 24 h</h2><table id="errors"><thead><tr><th>provider</th><th class="n">requests</th><th class="n">errors</th></tr></thead><tbody></tbody></table></div>
+  <div class="card"><h2>Budgets</h2><table id="budgets"><thead><tr><th>budget</th><th class="n">spent</th><th class="n">limit</th></tr></thead><tbody></tbody></table></div>
+</div>
+</div>
+<p id="noledger" class="muted" hidden>The usage ledger is off: no charts.</p>
+<script src="BASE/ui/uplot.js"></script>
+<script>
+"use strict";
+const base = "BASE";
+const $ = (id) => document.getElementById(id);
+function cell(row, text, cls) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (cls) td.className = cls;
+  row.appendChild(td);
+  return td;
+}
+function fill(id, rows, render) {
+  const body = $(id).tBodies[0];
+  body.replaceChildren(...rows.map((r) => { const tr = document.createElement("tr"); render(tr, r); return tr; }));
+}
+const n = (x) => x.toLocaleString("en-US");
+function requestRow(tr, r) {
+  cell(tr, new Date(r.at).toLocaleTimeString());
+  cell(tr, r.clientModel ?? "");
+  cell(tr, r.route ?? "");
+  cell(tr, r.provider ? r.provider + "/" + r.model : "—");
+  cell(tr, String(r.status) + (r.outcome === "ok" ? "" : " " + r.outcome), r.status >= 400 || r.outcome !== "ok" ? "bad" : "ok").title = r.error ?? "";
+  cell(tr, n(r.inputTokens), "n");
+  cell(tr, n(r.outputTokens), "n");
+  cell(tr, (r.durationMs / 1000).toFixed(2) + " s", "n");
+  cell(tr, r.ttftMs === undefined ? "" : r.ttftMs + " ms", "n hide-narrow");
+}
+let latest = [];
+const charts = {};
+function drawChart(id, points, hourly) {
+  const el = $(id);
+  const xs = points.map((p) => p.start / 1000);
+  const data = [xs, points.map((p) => p.tokens), points.map((p) => p.costUsd)];
+  const width = Math.max(200, el.clientWidth);
+  if (charts[id]) { charts[id].setSize({ width, height: 180 }); charts[id].setData(data); return; }
+  charts[id] = new uPlot({
+    width, height: 180,
+    series: [{}, { label: "tokens", stroke: "#37c", fill: "#37c3", paths: uPlot.paths.bars({ size: [0.8] }) },
+      { label: "cost $", stroke: "#c73", scale: "usd", value: (u, v) => v == null ? "" : "$" + v.toFixed(4) }],
+    axes: [{ space: hourly ? 60 : 50, values: (u, ticks) => ticks.map((t) => { const d = new Date(t * 1000);
+        return hourly ? String(d.getHours()).padStart(2, "0") + ":00" : (d.getMonth() + 1) + "/" + d.getDate(); }) },
+      {}, { scale: "usd", side: 1, grid: { show: false }, values: (u, ticks) => ticks.map((v) => v === 0 ? "$0" : "$" + v.toPrecision(2)) }],
+    scales: { x: { time: true } },
+  }, data, el);
+}
+function render(state) {
+  $("version").textContent = state.version;
+  $("inflight").textContent = String(state.inflight);
+  const rows = state.routes.flatMap((route) => route.targets.map((t, i) => ({ route, t, i })));
+  fill("routes", rows, (tr, { route, t, i }) => {
+    cell(tr, i === 0 ? route.name : "");
+    cell(tr, t.target);
+    const healthy = t.breaker === "closed" && t.keys.cooling === 0 && t.keys.blocked === 0;
+    cell(tr, healthy ? "ok" : t.reasons.join("; ") || t.breaker, healthy ? "ok" : t.breaker === "open" || t.keys.ready === 0 ? "bad" : "warn");
+    cell(tr, t.keys.ready + " / " + t.keys.cooling + " / " + t.keys.blocked, "hide-narrow");
+  });
+  latest = state.latest;
+  fill("latest", latest, requestRow);
+  $("usage").hidden = !state.usage;
+  $("noledger").hidden = !!state.usage;
+  if (state.usage) {
+    drawChart("chart24", state.usage.hourly, true);
+    drawChart("chart7", state.usage.daily, false);
+    fill("errors", state.usage.byProvider, (tr, p) => { cell(tr, p.provider); cell(tr, n(p.requests), "n"); cell(tr, n(p.errors), p.errors ? "n bad" : "n"); });
+    fill("budgets", state.usage.budgets, (tr, b) => {
+      const f = (x) => b.unit === "USD" ? "$" + x.toFixed(2) : n(Math.round(x));
+      cell(tr, b.label); cell(tr, f(b.spent), b.spent >= b.limit ? "n bad" : "n"); cell(tr, f(b.limit), "n");
+    });
+  }
+}
+let pending = false;
+async function refresh() {
+  if (pending) return;
+  pending = true;
+  try {
+    const res = await fetch(base + "/ui/state", { credentials: "same-origin" });
+    if (res.ok) render(await res.json());
+  } finally { pending = false; }
+}
+function connect() {
+  const events = new EventSource(base + "/ui/events");
+  events.addEventListener("open", () => { $("live").textContent = "live"; });
+  events.addEventListener("error", () => { $("live").textContent = "reconnecting…"; });
+  events.addEventListener("inflight", (e) => { $("inflight").textContent = e.data; });
+  events.addEventListener("request", (e) => {
+    latest = [JSON.parse(e.data), ...latest].slice(0, 50);
+    fill("latest", latest, requestRow);
+    setTimeout(refresh, 300);
+  });
+}
+refresh().then(connect);
+setInterval(refresh, 15000);
+addEventListener("resize", () => refresh());
+</script>
+</body>
+</html>
+`;

@@ -1,0 +1,139 @@
+/** What the status page shows, gathered in one JSON document (never a key, never a prompt). */
+
+import type { Config } from "../../config/types.ts";
+import type { ResilienceSnapshot } from "../../resilience/registry.ts";
+import type { Ledger } from "../../usage/ledger.ts";
+import type { SeriesPoint } from "../../usage/store.ts";
+import type { RecentRequests, RequestSummary } from "../recent.ts";
+
+/** Health of one target of a route. */
+export interface TargetHealth {
+  readonly target: string;
+  /** closed | open | half_open */
+  readonly breaker: string;
+  readonly keys: { readonly ready: number; readonly cooling: number; readonly blocked: number };
+  /** Why keys or the breaker hold it back, key-free. */
+  readonly reasons: readonly string[];
+}
+
+/** The whole page's data. */
+export interface UiState {
+  readonly version: string;
+  readonly now: number;
+  readonly inflight: number;
+  readonly routes: readonly { readonly name: string; readonly targets: readonly TargetHealth[] }[];
+  readonly latest: readonly RequestSummary[];
+  /** Absent when the ledger is off. */
+  readonly usage?: {
+    readonly hourly: readonly ChartPoint[];
+    readonly daily: readonly ChartPoint[];
+    readonly byProvider: readonly { provider: string; requests: number; errors: number }[];
+    readonly budgets: readonly { label: string; spent: number; limit: number; unit: string }[];
+  };
+}
+
+/** One bar of a chart. */
+export interface ChartPoint {
+  readonly start: number;
+  readonly tokens: number;
+  readonly costUsd: number;
+  readonly requests: number;
+  readonly errors: number;
+}
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+// "key 2 (…abcd)" → "key 2": the page never shows any part of a key.
+function keyName(label: string): string {
+  return label.replace(/\s*\(.*\)$/, "");
+}
+
+function healthOf(snapshot: ResilienceSnapshot, provider: string, model: string): TargetHealth {
+  const breaker = snapshot.targets[`${provider}/${model}`];
+  const keys = { ready: 0, cooling: 0, blocked: 0 };
+  const reasons: string[] = [];
+  for (const k of snapshot.providers[provider]?.keys ?? []) {
+    const coolingHere = k.models?.[model] !== undefined;
+    const state = k.state === "ready" && coolingHere ? "cooling" : k.state;
+    keys[state]++;
+    if (state === "blocked") {
+      reasons.push(`${keyName(k.label)} set aside after ${k.status ?? "an error"}`);
+    } else if (state === "cooling") reasons.push(`${keyName(k.label)} cooling down after 429`);
+  }
+  if (breaker && breaker.state !== "closed") {
+    reasons.push(
+      `circuit ${breaker.state.replace("_", "-")}${
+        breaker.lastError ? `: ${breaker.lastError}` : ""
+      }`,
+    );
+  }
+  return { target: `${provider}/${model}`, breaker: breaker?.state ?? "closed", keys, reasons };
+}
+
+// Every bucket of the window, empty ones as zero, so the bars sit at their time of day.
+function chart(points: readonly SeriesPoint[], from: number, now: number, size: number) {
+  const byStart = new Map(points.map((p) => [p.start, p.counters]));
+  const out: ChartPoint[] = [];
+  for (let start = from - (from % size); start <= now; start += size) {
+    const c = byStart.get(start);
+    out.push({
+      start,
+      tokens: c ? c.inputTokens + c.outputTokens + c.cacheReadTokens + c.cacheWriteTokens : 0,
+      costUsd: c ? c.costNanoUsd / 1e9 : 0,
+      requests: c?.requests ?? 0,
+      errors: c?.errors ?? 0,
+    });
+  }
+  return out;
+}
+
+/** Gathers the page's data now. */
+export async function uiState(deps: {
+  readonly config: Config;
+  readonly snapshot: ResilienceSnapshot;
+  readonly inflight: number;
+  readonly recent: RecentRequests;
+  readonly ledger?: Ledger;
+  readonly version: string;
+}): Promise<UiState> {
+  const now = Date.now();
+  const routes = Object.entries(deps.config.routes).map(([name, chain]) => ({
+    name,
+    targets: chain.map((t) => healthOf(deps.snapshot, t.provider, t.model)),
+  }));
+  let usage: UiState["usage"];
+  if (deps.ledger) {
+    const store = deps.ledger.store;
+    const dayAgo = now - 23 * HOUR;
+    const weekAgo = now - 6 * DAY;
+    const [hourly, daily, providers] = await Promise.all([
+      store.series(dayAgo, "hour"),
+      store.series(weekAgo, "day"),
+      store.grouped(now - 24 * 3600_000, "provider"),
+    ]);
+    usage = {
+      hourly: chart(hourly, dayAgo, now, HOUR),
+      daily: chart(daily, weekAgo, now, DAY),
+      byProvider: [...providers].map(([provider, c]) => ({
+        provider,
+        requests: c.requests,
+        errors: c.errors,
+      })),
+      budgets: deps.ledger.budgets().states().map((b) => ({
+        label: b.label,
+        spent: b.spent,
+        limit: b.limit,
+        unit: b.budget.costUsd !== undefined ? "USD" : "tokens",
+      })),
+    };
+  }
+  return {
+    version: deps.version,
+    now,
+    inflight: deps.inflight,
+    routes,
+    latest: deps.recent.latest(),
+    ...(usage ? { usage } : {}),
+  };
+}

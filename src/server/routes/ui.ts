@@ -1,0 +1,147 @@
+/**
+ * The status page: GET /ui (the page), /ui/state (its data), /ui/events (live updates as
+ * server-sent events), /ui/uplot.js and /ui/uplot.css (the chart library, embedded in ccp).
+ *
+ * A browser cannot send ccp's token as a header, so `/ui?token=<token>` trades it once for a
+ * session cookie (random, HttpOnly, SameSite=Strict, gone when the browser closes) and redirects
+ * to /ui, taking the token out of the address bar and the history.
+ */
+
+import type { Context, Hono } from "hono";
+import { constantTimeEqual } from "../auth.ts";
+import type { AppEnv, ServerDeps } from "../deps.ts";
+import { RecentRequests } from "../../observe/recent.ts";
+import { UI_PAGE } from "../../observe/ui/page.ts";
+import { uiState } from "../../observe/ui/state.ts";
+import { UPLOT_CSS, UPLOT_JS } from "../../observe/ui/vendor/uplot.ts";
+
+const COOKIE = "ccp_ui";
+
+// Nothing but ccp itself: no CDN, no fonts, no other host, even if a value slipped into the page.
+const PAGE_HEADERS = {
+  "content-type": "text/html; charset=utf-8",
+  "content-security-policy": "default-src 'none'; script-src 'self' 'unsafe-inline'; " +
+    "style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; " +
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "cache-control": "no-store",
+  "x-content-type-options": "nosniff",
+};
+
+/** Browser sessions opened with the token; they last as long as this process. */
+export class UiSessions {
+  readonly #ids = new Set<string>();
+
+  /** A new session id for a browser that presented the token. */
+  open(): string {
+    const bytes = crypto.getRandomValues(new Uint8Array(24));
+    const id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    this.#ids.add(id);
+    return id;
+  }
+
+  /** True when the request carries a session cookie this process issued. */
+  holds(headers: Headers): boolean {
+    const cookie = headers.get("cookie") ?? "";
+    for (const part of cookie.split(";")) {
+      const [name, value] = part.trim().split("=", 2);
+      if (name === COOKIE && value !== undefined && this.#ids.has(value)) return true;
+    }
+    return false;
+  }
+}
+
+/** True for the status page's paths. */
+export function isUiPath(path: string): boolean {
+  return path === "/ui" || path.startsWith("/ui/");
+}
+
+/** Whether a /ui request may pass without the token header: a session cookie, or ?token= on /ui. */
+export function uiAllows(
+  sessions: UiSessions,
+  request: Request,
+  path: string,
+  token: string,
+): boolean {
+  if (sessions.holds(request.headers)) return true;
+  const given = new URL(request.url).searchParams.get("token");
+  return path === "/ui" && given !== null && constantTimeEqual(given, token);
+}
+
+/** Adds the status page's routes. */
+export function addUiRoutes(
+  app: Hono<AppEnv>,
+  deps: ServerDeps,
+  recent: RecentRequests,
+  sessions: UiSessions,
+): void {
+  const base = (c: Context<AppEnv>) => c.env.routePrefix ?? "";
+  app.get("/ui", (c) => {
+    const token = deps.config().server.authToken;
+    if (token && new URL(c.req.url).searchParams.has("token")) {
+      return new Response(null, {
+        status: 303,
+        headers: {
+          location: `${base(c)}/ui`,
+          "set-cookie": `${COOKIE}=${sessions.open()}; Path=/; HttpOnly; SameSite=Strict`,
+          "cache-control": "no-store",
+        },
+      });
+    }
+    return new Response(UI_PAGE.replaceAll("BASE", base(c)), { headers: PAGE_HEADERS });
+  });
+  app.get("/ui/uplot.js", () =>
+    new Response(UPLOT_JS, {
+      headers: {
+        "content-type": "text/javascript; charset=utf-8",
+        "cache-control": "max-age=86400",
+      },
+    }));
+  app.get("/ui/uplot.css", () =>
+    new Response(UPLOT_CSS, {
+      headers: { "content-type": "text/css; charset=utf-8", "cache-control": "max-age=86400" },
+    }));
+  app.get("/ui/state", async (c) =>
+    c.json(
+      await uiState({
+        config: deps.config(),
+        snapshot: deps.registry.snapshot(),
+        inflight: deps.metrics.inflight,
+        recent,
+        version: deps.version,
+        ...(deps.ledger ? { ledger: deps.ledger } : {}),
+      }),
+    ));
+  app.get("/ui/events", (c) => {
+    const encoder = new TextEncoder();
+    let stop = () => {};
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        const send = (event: string, data: string) =>
+          controller.enqueue(encoder.encode(`event: ${event}\ndata: ${data}\n\n`));
+        send("inflight", String(deps.metrics.inflight));
+        const unsubscribe = recent.subscribe((e) => {
+          send("inflight", String(deps.metrics.inflight));
+          if (e.kind === "ended") send("request", JSON.stringify(e.request));
+        });
+        // A comment now and then keeps proxies from closing a quiet stream.
+        const ping = setInterval(() => controller.enqueue(encoder.encode(": ping\n\n")), 15_000);
+        stop = () => {
+          unsubscribe();
+          clearInterval(ping);
+        };
+        c.req.raw.signal.addEventListener("abort", () => {
+          stop();
+          try {
+            controller.close();
+          } catch {
+            // Already closed.
+          }
+        });
+      },
+      cancel: () => stop(),
+    });
+    return new Response(body, {
+      headers: { "content-type": "text/event-stream", "cache-control": "no-store" },
+    });
+  });
+}

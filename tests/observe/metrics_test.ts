@@ -1,0 +1,109 @@
+/** GET /metrics after real requests: the families the contract names, valid for promtool. */
+
+import assert from "node:assert/strict";
+import { startServer } from "../../src/cli/serve.ts";
+import { testContext } from "../cli/helpers.ts";
+import { anthropicErrorBody, textTurn } from "../mocks/anthropic_fixtures.ts";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+
+const TOKEN = "ccp-metrics-test";
+
+Deno.test("/metrics: requests, tokens, histograms, attempts, in-flight and guards; promtool accepts it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_metrics_" });
+  const mock = startAnthropicMock([
+    { kind: "stream", events: textTurn("m", 3) },
+    { kind: "json", status: 503, body: anthropicErrorBody("overloaded_error", "busy") },
+    { kind: "stream", events: textTurn("m", 3) },
+  ]);
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { auth_token: ${TOKEN}, data_dir: data }
+providers:
+  anth: { type: anthropic, base_url: "${mock.url}", api_key: sk-ant-metrics-0123456789, max_retries: 0 }
+  fast: { type: anthropic, base_url: "${mock.url}", api_key: sk-ant-weird-0123456789 }
+routes:
+  default: anth/m
+  haiku: 'fast/we"ird'
+`,
+    );
+    const server = await startServer({
+      ctx: testContext(dir),
+      flags: { config: "c.yaml", port: 0 },
+    });
+    try {
+      const send = async (model: string) => {
+        const res = await fetch(`${server.url}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": TOKEN },
+          body: JSON.stringify({
+            model,
+            max_tokens: 10,
+            stream: true,
+            messages: [{ role: "user", content: "hi" }],
+          }),
+        });
+        await res.text();
+        return res.status;
+      };
+      assert.equal(await send("claude-sonnet-4-5"), 200);
+      assert.equal(await send("claude-sonnet-4-5"), 503);
+      assert.equal(await send("claude-haiku-4-5"), 200);
+
+      const denied = await fetch(`${server.url}/metrics`);
+      assert.equal(denied.status, 401);
+      await denied.body?.cancel();
+      const res = await fetch(`${server.url}/metrics`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
+      const text = await res.text();
+      assert.match(
+        text,
+        /^ccp_requests_total\{route="default",provider="anth",model="m",status="200"\} 1$/m,
+      );
+      assert.match(
+        text,
+        /^ccp_requests_total\{route="default",provider="anth",model="m",status="503"\} 1$/m,
+      );
+      assert.match(
+        text,
+        /^ccp_requests_total\{route="haiku",provider="fast",model="we\\"ird",status="200"\} 1$/m,
+      );
+      assert.match(text, /^ccp_tokens_total\{provider="anth",model="m",kind="output"\} \d+$/m);
+      assert.match(
+        text,
+        /^ccp_upstream_attempts_total\{provider="anth",model="m",outcome="status_503"\} 1$/m,
+      );
+      assert.match(
+        text,
+        /^ccp_request_duration_seconds_bucket\{provider="anth",model="m",le="\+Inf"\} 2$/m,
+      );
+      assert.match(text, /^ccp_time_to_first_token_seconds_count\{provider="anth",model="m"\} 1$/m);
+      assert.match(text, /^ccp_inflight_requests 0$/m);
+      assert.match(text, /^ccp_keys\{provider="anth",state="ready"\} 1$/m);
+      assert.ok(!text.includes("0123456789"), "no key material");
+
+      const promtool = new Deno.Command("promtool", {
+        args: ["check", "metrics"],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const writer = promtool.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(text));
+      await writer.close();
+      const out = await promtool.output();
+      const said = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 0, said);
+      // promtool's lint notes (e.g. about counters' names) would be printed here.
+      assert.equal(said.trim(), "", said);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await mock.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
