@@ -34,6 +34,9 @@ routes:
   subagent: up/sub
   web_search: up/web
   think: up/think
+  image: up/image
+  long_context: up/long
+routing: { long_context_threshold: 1000 }
 transforms:
   haiku: { drop_tools: [NotebookEdit], system_append: "Answer briefly.", set: { temperature: 0.2 } }
 `,
@@ -171,7 +174,12 @@ Deno.test("images for a text-only target are replaced by a note; transforms appl
         { name: "Bash", input_schema: { type: "object" } },
         { name: "NotebookEdit", input_schema: { type: "object" } },
       ],
-      messages: [{ role: "user", content: [{ type: "text", text: "what is this?" }, IMAGE] }],
+      // The image is in an earlier turn: the image route (last user message) does not take it.
+      messages: [
+        { role: "user", content: [{ type: "text", text: "what is this?" }, IMAGE] },
+        { role: "assistant", content: "A picture." },
+        { role: "user", content: "and what colour is it?" },
+      ],
     });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("x-ccp-provider"), "textonly");
