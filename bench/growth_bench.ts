@@ -7,6 +7,8 @@
  * the cost of a turn close to the cost of what is new in it).
  */
 
+import { configFromYaml } from "../src/config/from_yaml.ts";
+import { resolveRoute } from "../src/routing/resolve.ts";
 import type { MessagesRequest } from "../src/protocols/anthropic.ts";
 import { parseMessagesRequest } from "../src/protocols/anthropic_request.ts";
 import { countRequestTokens, loadO200k, sharedTokenCache } from "../src/tokens/mod.ts";
@@ -27,6 +29,15 @@ function timeIt(run: () => unknown, minMs = 300): number {
 }
 
 await loadO200k();
+// Every scenario route configured; the long_context threshold at its default (60k tokens).
+const scenarioConfig = configFromYaml({
+  file: "bench.yaml",
+  env: {},
+  text: `providers:
+  p: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: k }
+routes: { default: p/a, subagent: p/b, web_search: p/c, image: p/d, long_context: p/e, think: p/f }
+`,
+});
 const dialect = OPENAI_DIALECTS.openai_compatible;
 const rows: Array<[string, number[]]> = [];
 const sizes = [50_000, 200_000, 800_000];
@@ -50,6 +61,7 @@ const steps: Array<[string, (text: string, body: MessagesRequest) => unknown]> =
     (_t, body) => JSON.stringify(toResponsesRequest(body, { provider: "p", model: "m" })),
   ],
   ["passthrough stringify", (_t, body) => JSON.stringify({ ...body, model: "m" })],
+  ["scenario routing (all five)", (_t, body) => resolveRoute({ request: body }, scenarioConfig)],
 ];
 for (const [name, step] of steps) {
   rows.push([name, bodies.map((body, i) => timeIt(() => step(texts[i]!, body)))]);

@@ -11,6 +11,7 @@ export const COMMANDS = [
   "models",
   "health",
   "usage",
+  "statusline",
   "code",
   "service",
   "help",
@@ -39,7 +40,7 @@ export interface CliFlags {
 /** What the command line asks for. */
 export type Command =
   | {
-    readonly cmd: "serve" | "init" | "check" | "models" | "health";
+    readonly cmd: "serve" | "init" | "check" | "models" | "health" | "statusline";
     readonly flags: CliFlags;
   }
   | { readonly cmd: "code"; readonly flags: CliFlags; readonly claudeArgs: readonly string[] }

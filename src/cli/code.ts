@@ -7,6 +7,8 @@ import { loadCliConfig } from "./load.ts";
 import { startServer } from "./serve.ts";
 import { onSignals, stopSignals } from "./signals.ts";
 import { assertSafeExposure, clientHost, httpUrl } from "./startup.ts";
+import { codeEnv, statuslineSettings } from "./code_setup.ts";
+import { joinPath } from "../config/paths.ts";
 
 /** How long to wait for an already running ccp to answer GET /health. */
 export const PROBE_MS = 300;
@@ -36,11 +38,13 @@ async function runClaude(
   path: string,
   args: readonly string[],
   env: Record<string, string>,
+  cwd: string,
 ): Promise<number> {
   const spec = spawnSpec(path, args, ctx.os, ctx.env.ComSpec ?? ctx.env.COMSPEC);
   const child = new Deno.Command(spec.command, {
     args: [...spec.args],
     env,
+    cwd,
     clearEnv: true,
     windowsRawArguments: spec.raw,
     stdin: "inherit",
@@ -90,17 +94,34 @@ export async function runCode(
     );
     return 1;
   }
+  const dataDir = config.server.dataDir;
+  // Claude Code owns the terminal: the in-process proxy logs to a file, named once here.
+  const logFile = flags.logFile ?? config.server.logFile ??
+    (dataDir !== undefined ? joinPath(dataDir, "ccp.log") : undefined);
   const server = found === "none"
-    ? await startServer({ ctx, flags, quiet: true, graceMs: 2_000 })
+    ? await startServer({
+      ctx,
+      flags,
+      quiet: logFile === undefined,
+      graceMs: 2_000,
+      ...(logFile !== undefined ? { logFile } : {}),
+    })
     : undefined;
   if (server) {
     url = server.url;
-    ctx.io.err(`ccp: proxy started in-process at ${url}; it stops when claude exits`);
+    ctx.io.err(
+      `ccp: proxy started in-process at ${url}; it stops when claude exits` +
+        (logFile !== undefined ? `; its log: ${logFile}` : ""),
+    );
   } else ctx.io.err(`ccp: using the proxy already running at ${url}`);
 
   try {
     const token = config.server.authToken ?? "ccp";
-    return await runClaude(ctx, claude, claudeArgs, claudeEnv(ctx.env, url, token));
+    const env = { ...claudeEnv(ctx.env, url, token), ...codeEnv(config) };
+    const args = [...statuslineSettings(ctx, dataDir), ...claudeArgs];
+    // Under `deno task`, the working directory is the project's; INIT_CWD is where the user was.
+    const cwd = ctx.env.INIT_CWD ?? ctx.cwd;
+    return await runClaude(ctx, claude, args, env, cwd);
   } finally {
     await server?.stop();
   }

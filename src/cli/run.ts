@@ -35,6 +35,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
         return await (await import("./health.ts")).runHealth(ctx, command.flags);
       case "usage":
         return await (await import("./usage_report.ts")).runUsage(ctx, command);
+      case "statusline":
+        return await (await import("./statusline.ts")).runStatusline(ctx, command.flags);
       case "code":
         return await (await import("./code.ts")).runCode(ctx, command.flags, command.claudeArgs);
       case "service":

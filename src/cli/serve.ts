@@ -34,6 +34,8 @@ export interface StartOptions {
   /** Log warnings and errors only, unless --log-level says otherwise (`ccp code`). */
   readonly quiet?: boolean;
   readonly graceMs?: number;
+  /** Log to this file instead of the config's choice (`ccp code` keeps Claude Code's screen clean). */
+  readonly logFile?: string;
 }
 
 /** A running server, for main, `ccp code`, tests and benchmarks. */
@@ -84,7 +86,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     if (!options.quiet || flags.logLevel) return level;
     return level === "error" ? "error" : "warn";
   };
-  const { logFile, logFormat } = first.server;
+  const { logFormat } = first.server;
+  const logFile = options.logFile ?? first.server.logFile;
   const write = logFile
     ? await fileSink(logFile)
     : (line: string) => ctx.io.err(line.replace(/\n$/, ""));

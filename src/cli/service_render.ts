@@ -32,7 +32,7 @@ export interface SpecInput {
 }
 
 /** A file: URL as a POSIX path. */
-function fileUrlToPath(url: string): string {
+export function fileUrlToPath(url: string): string {
   return decodeURIComponent(new URL(url).pathname);
 }
 

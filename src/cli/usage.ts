@@ -35,6 +35,7 @@ Commands:
   models             list the model names clients can use
   health             ask a running ccp whether it is up (exit 0) or not (exit 1)
   usage              tokens, requests, errors and cost from the usage ledger
+  statusline         one status line for Claude Code (reads its JSON on stdin)
   code [args...]     run Claude Code through this proxy (started in-process if needed)
   service ACTION     install | uninstall | status of a background service
   help [command]     show help for a command
@@ -113,6 +114,16 @@ Reads the usage ledger in the data dir (no server needs to run) and prints reque
 errors, input/output/cache tokens and cost per group since the given time (default 7d,
 grouped by day). --json prints {"since","by","rows":[...],"total":{...}} and nothing else.
 The data dir is --data-dir, CCP_DATA_DIR, server.data_dir, else ~/.local/share/ccp.
+
+${FLAGS}`,
+
+  statusline: `Usage: ccp statusline [flags]
+
+The command Claude Code runs for its status line: it reads the JSON Claude Code pipes to it
+(session_id, ...) and prints one line with the provider/model that served the session's
+latest request, and the session's tokens and cost, from the usage ledger in the data dir
+(no server needs to run). \`ccp code\` wires it in; by hand, in ~/.claude/settings.json:
+  "statusLine": { "type": "command", "command": "ccp statusline" }
 
 ${FLAGS}`,
 

@@ -1,6 +1,6 @@
 /** Human-readable summary of a loaded Config for `ccp check`; never prints a whole secret. */
 
-import type { Config, ModelSettings, ProviderConfig, Target } from "./types.ts";
+import type { Config, ModelSettings, ProviderConfig, Target, Transform } from "./types.ts";
 
 /**
  * Shows only the last 4 characters of a key. Keys shorter than 12 characters show nothing, because
@@ -60,6 +60,28 @@ export function formatSettings(s: ModelSettings): string {
     parts.push(`price per Mtok: in $${input} out $${output}${cache}`);
   }
   return parts.join(", ");
+}
+
+// Scenario routes say when they apply, checked in this order before the tiers.
+function scenarioNote(name: string, config: Config): string {
+  const long = config.routing?.longContextThreshold ?? 60_000;
+  const think = config.routing?.thinkBudgetTokens ?? 32_000;
+  const when: Readonly<Record<string, string>> = {
+    subagent: "Claude Code subagents (cc_is_subagent=true)",
+    web_search: "requests with a web_search tool",
+    image: "an image in the last user message",
+    long_context: `more than ${long} input tokens`,
+    think: `effort high/max or a thinking budget of ${think}+ tokens`,
+  };
+  return Object.hasOwn(when, name) ? `   (scenario: ${when[name]})` : "";
+}
+
+function formatTransform(t: Transform): string {
+  const parts: string[] = [];
+  if (t.dropTools) parts.push(`drop tools ${t.dropTools.join(", ")}`);
+  if (t.systemAppend !== undefined) parts.push(`append ${t.systemAppend.length} chars to system`);
+  if (t.set) parts.push(`set ${Object.keys(t.set).join(", ")}`);
+  return parts.join("; ");
 }
 
 /** "nim/z-ai/glm4.7 [effort high] → local/qwen3-coder" */
@@ -137,7 +159,15 @@ export function describeConfig(config: Config): string {
   }
   lines.push("Routes:");
   for (const [name, chain] of Object.entries(config.routes)) {
-    lines.push(`  ${name} → ${formatChain(chain)}`);
+    lines.push(`  ${name} → ${formatChain(chain)}${scenarioNote(name, config)}`);
+  }
+  const transforms = Object.entries(config.transforms ?? {});
+  if (transforms.length > 0) {
+    lines.push("Transforms:");
+    for (const [name, t] of transforms) lines.push(`  ${name}: ${formatTransform(t)}`);
+  }
+  if (config.localAnswers === false) {
+    lines.push("Local answers: off (quota probes and Warmup go upstream)");
   }
   const aliases = Object.entries(config.aliases);
   if (aliases.length > 0) {

@@ -21,6 +21,7 @@ import { didYouMean } from "./suggest.ts";
 import { checkTarget, type KnownProviders } from "./targets.ts";
 import { buildWebTools } from "./web_tools.ts";
 import { buildBudgets, buildUsage } from "./budgets.ts";
+import { buildRouting, buildTransforms } from "./routing.ts";
 import { dropNullEntries, parseYamlTree } from "./yaml_text.ts";
 
 /** Everything the YAML core needs; no I/O happens inside. */
@@ -186,6 +187,10 @@ export function configFromYaml(input: YamlConfigInput): Config {
   } catch (err) {
     problems.addLine((err as Error).message);
   }
+  const transforms = buildTransforms(config.transforms, {
+    routes: new Set(Object.keys(routes)),
+    providers: new Set([...Object.keys(config.providers ?? {}), ...LOCAL_PRESET_IDS]),
+  }, problems);
   const routeNames = Object.keys(routes);
   const first = routeNames[0];
   if (first === undefined) {
@@ -215,6 +220,9 @@ export function configFromYaml(input: YamlConfigInput): Config {
     ...(webTools ? { webTools } : {}),
     ...(budgets.length > 0 ? { budgets } : {}),
     usage: buildUsage(config.usage),
+    routing: buildRouting(config.routing),
+    ...(Object.keys(transforms).length > 0 ? { transforms } : {}),
+    ...(config.local_answers === false ? { localAnswers: false } : {}),
     warnings,
   });
 }

@@ -1,7 +1,8 @@
 /** Builds one normalised ProviderConfig from built-in defaults, a preset, provider_defaults and its own keys. */
 
 import type { Preset } from "../providers/catalog.ts";
-import type { AuthHeader, ProviderConfig, Timeouts, WireProtocol } from "./types.ts";
+import type { AuthHeader, ModelSettings, ProviderConfig, Timeouts, WireProtocol } from "./types.ts";
+import { mergeSettings } from "./settings_merge.ts";
 import type { ProviderDefaultsSection, ProviderSection } from "./schema/config.ts";
 import { redactUrlCredentials } from "../core/secrets.ts";
 import { unique } from "./env/map.ts";
@@ -153,11 +154,14 @@ export function buildProvider(
     totalMs: own.timeouts?.total ?? defaults.timeouts?.total ?? builtin.totalMs,
   };
   const maxConcurrency = own.max_concurrency ?? defaults.max_concurrency;
-  const modelSettings = Object.fromEntries(
-    Object.entries(own.model_settings ?? {})
-      .map(([model, s]) => [model, toModelSettings(s)] as const)
-      .filter(([, s]) => !isEmptySettings(s)),
-  );
+  // The preset's knowledge of its models comes first; the user's own settings win per key.
+  const modelSettings: Record<string, ModelSettings> = { ...preset?.modelSettings };
+  for (const [model, section] of Object.entries(own.model_settings ?? {})) {
+    const settings = toModelSettings(section);
+    if (isEmptySettings(settings)) continue;
+    const known = modelSettings[model];
+    modelSettings[model] = known ? mergeSettings(known, settings) : settings;
+  }
   const provider: ProviderConfig = {
     id,
     ...(preset ? { preset: preset.id } : {}),

@@ -169,6 +169,24 @@ export interface BudgetConfig {
   readonly routeAwayAt: number;
 }
 
+/** When the `long_context` and `think` scenario routes apply. */
+export interface RoutingConfig {
+  /** Input tokens above which `long_context` takes a request. */
+  readonly longContextThreshold: number;
+  /** `thinking.budget_tokens` from which `think` takes a request. */
+  readonly thinkBudgetTokens: number;
+}
+
+/** A declared change to requests of a route or to a provider. */
+export interface Transform {
+  /** Tools (by name) removed from the request. */
+  readonly dropTools?: readonly string[];
+  /** Text added at the end of the system prompt. */
+  readonly systemAppend?: string;
+  /** Top-level request fields set (or removed with null), e.g. `temperature`. */
+  readonly set?: Readonly<Record<string, unknown>>;
+}
+
 /** The usage ledger's settings. */
 export interface UsageConfig {
   /** `false`: no ledger is kept. */
@@ -215,6 +233,12 @@ export interface Config {
   /** Spending limits read from the usage ledger; absent when none are set. */
   readonly budgets?: readonly BudgetConfig[];
   readonly usage?: UsageConfig;
+  /** Thresholds of the scenario routes; defaults apply when absent. */
+  readonly routing?: RoutingConfig;
+  /** Request changes per route name or provider id. */
+  readonly transforms?: Readonly<Record<string, Transform>>;
+  /** Answer Claude Code's quota probe and Warmup requests without a model (default true). */
+  readonly localAnswers?: boolean;
   /** Non-fatal remarks found while loading (shown at start and by `ccp check`). */
   readonly warnings: readonly string[];
 }

@@ -16,6 +16,7 @@ import { labelOf } from "../resilience/key_pool.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
 import type { Resolution } from "../routing/resolve.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
+import { applyTransforms, transformsFor } from "./transforms.ts";
 import type {
   Answer,
   AnswerOutcome,
@@ -238,9 +239,15 @@ export class Pipeline {
         const startedAt = Date.now();
         const began = performance.now();
         const transport = transports[target.provider.type];
+        const changes = transformsFor(
+          this.#deps.config(),
+          recorder.record.route,
+          target.provider.id,
+        );
         const result = transport
           ? await transport.send({
             ...request,
+            ...(changes.length > 0 ? { body: applyTransforms(request.body, changes) } : {}),
             provider: target.provider,
             model: target.model,
             key,

@@ -1,6 +1,6 @@
 /** The preset catalog: every built-in provider as a small data record. */
 
-import type { AuthHeader, WireProtocol } from "../config/types.ts";
+import type { AuthHeader, ModelSettings, WireProtocol } from "../config/types.ts";
 import type { OpenAIDialect } from "../translate/openai_chat/dialect.ts";
 import { OPENAI_DIALECTS } from "../translate/openai_chat/dialects.ts";
 import {
@@ -46,7 +46,12 @@ export interface Preset {
   readonly cleaning?: readonly CleaningStep[];
   /** How it speaks Chat Completions (also under `type: openai` in YAML); absent: generic. */
   readonly dialect?: OpenAIDialect;
+  /** What its models are known to accept, below the user's own `model_settings` ("*": all). */
+  readonly modelSettings?: Readonly<Record<string, ModelSettings>>;
 }
+
+// Text-only APIs: an image would be an upstream 400, so ccp replaces it with a note.
+const TEXT_ONLY: Readonly<Record<string, ModelSettings>> = { "*": { supports: { images: false } } };
 
 /** Builds the usual variable names from a prefix: `<P>_API_KEY(S)`, `<P>_BASE_URL`, `<P>_PROXY`. */
 function vars(prefix: string) {
@@ -94,6 +99,7 @@ export const PRESETS: readonly Preset[] = [
     ...HOSTED,
     notes: "Cerebras",
     dialect: OPENAI_DIALECTS.cerebras,
+    modelSettings: TEXT_ONLY,
   },
   {
     id: "together",
@@ -198,6 +204,7 @@ export const PRESETS: readonly Preset[] = [
     ...HOSTED,
     notes: "DeepSeek's Anthropic-compatible API",
     cleaning: DEEPSEEK_CLEANING,
+    modelSettings: TEXT_ONLY,
     dialect: OPENAI_DIALECTS.deepseek,
   },
   {

@@ -8,13 +8,28 @@ import type { Config, Target } from "../config/types.ts";
 import { ClientRequestError } from "../core/errors.ts";
 import { ownValue } from "../core/json.ts";
 import { PRESET_IDS } from "../providers/catalog.ts";
+import { buildRouting } from "../config/routing.ts";
+import {
+  hasWebSearch,
+  isSubagent,
+  lastUserHasImage,
+  measure,
+  overThresholdBySize,
+  subagentTag,
+  wantsDeepThinking,
+} from "./scenarios.ts";
 
-/** Which rule matched, first match wins: URL prefix, token suffix, alias, provider/model, tier, default. */
+/**
+ * Which rule matched, first match wins: URL prefix, token suffix, alias, provider/model, a
+ * subagent tag, a scenario route, tier, default.
+ */
 export type ResolutionRule =
   | "url_prefix"
   | "token_suffix"
   | "alias"
   | "provider"
+  | "subagent_tag"
+  | "scenario"
   | "tier"
   | "default";
 
@@ -42,10 +57,19 @@ export interface ResolutionInput {
   readonly urlPrefix?: string;
   /** The `<provider>/<model>` (or alias) written after the token's first `:`, if any. */
   readonly tokenSuffix?: string;
+  /** The request's input tokens, counted by the caller when {@link needsExactCount} said so. */
+  readonly inputTokens?: number;
 }
 
-// Tier words in the order free-claude-code tests them (so "opus-haiku-x" picks opus).
-const TIERS = ["opus", "haiku", "sonnet"] as const;
+/** The scenario routes, in the order they are checked. */
+export const SCENARIOS = ["subagent", "web_search", "image", "long_context", "think"] as const;
+
+/** A scenario route's name. */
+export type Scenario = (typeof SCENARIOS)[number];
+
+// Tier words in the order free-claude-code tests them (so "opus-haiku-x" picks opus); Claude
+// Code's `fable` family last.
+const TIERS = ["opus", "haiku", "sonnet", "fable"] as const;
 
 /** Resolves a request to its failover chain; throws ClientRequestError for an unusable override. */
 export function resolveRoute(input: ResolutionInput, config: Config): Resolution {
@@ -60,7 +84,76 @@ function pick(input: ResolutionInput, config: Config): Picked {
   const model = input.request.model;
   if (input.urlPrefix) return resolveOverride(input.urlPrefix, ":", "url_prefix", config);
   if (input.tokenSuffix) return resolveOverride(input.tokenSuffix, "/", "token_suffix", config);
-  return resolveName(model, config) ?? fallback(model, config);
+  return resolveName(model, config) ?? resolveTag(input.request, config) ??
+    resolveScenario(input, config) ?? fallback(model, config);
+}
+
+/** A `<CCP-SUBAGENT-MODEL>` tag: a route, an alias or `provider/model`. */
+function resolveTag(request: RoutableRequest, config: Config): Picked | undefined {
+  const tag = subagentTag(request);
+  if (tag === undefined) return undefined;
+  const named = ownValue(config.routes, tag) ?? ownValue(config.aliases, tag);
+  if (named) return { chain: named, rule: "subagent_tag", name: tag };
+  const slash = tag.indexOf("/");
+  const provider = slash > 0 ? tag.slice(0, slash) : "";
+  if (!provider || !Object.hasOwn(config.providers, provider) || slash === tag.length - 1) {
+    throw new ClientRequestError(
+      `The subagent model tag names "${tag}", which is no route, alias or configured ` +
+        `provider/model (routes: ${Object.keys(config.routes).join(", ")})`,
+    );
+  }
+  return { chain: [{ provider, model: tag.slice(slash + 1) }], rule: "subagent_tag" };
+}
+
+/** The first configured scenario route the request matches. */
+function resolveScenario(input: ResolutionInput, config: Config): Picked | undefined {
+  for (const scenario of SCENARIOS) {
+    const route = ownValue(config.routes, scenario);
+    if (route && matchesScenario(scenario, input, config)) {
+      return { chain: route, rule: "scenario", name: scenario };
+    }
+  }
+  return undefined;
+}
+
+function matchesScenario(scenario: Scenario, input: ResolutionInput, config: Config): boolean {
+  const request = input.request;
+  const routing = config.routing ?? buildRouting(undefined);
+  switch (scenario) {
+    case "subagent":
+      return isSubagent(request);
+    case "web_search":
+      return hasWebSearch(request);
+    case "image":
+      return lastUserHasImage(request);
+    case "long_context": {
+      const threshold = routing.longContextThreshold;
+      const bySize = overThresholdBySize(measure(request), threshold);
+      if (bySize !== undefined) return bySize;
+      return (input.inputTokens ?? 0) > threshold;
+    }
+    case "think":
+      return wantsDeepThinking(request, routing.thinkBudgetTokens);
+  }
+}
+
+/**
+ * Whether resolving this request needs its exact token count: only when a `long_context` route
+ * exists, no earlier rule decides, and the request's size alone cannot tell (so a 600 KB session
+ * far over the threshold, or a small request, is never tokenized for routing).
+ */
+export function needsExactCount(input: ResolutionInput, config: Config): boolean {
+  if (!ownValue(config.routes, "long_context") || input.inputTokens !== undefined) return false;
+  if (input.urlPrefix || input.tokenSuffix) return false;
+  const request = input.request;
+  if (ownValue(config.aliases, request.model) || subagentTag(request) !== undefined) return false;
+  const slash = request.model.indexOf("/");
+  if (slash > 0 && Object.hasOwn(config.providers, request.model.slice(0, slash))) return false;
+  for (const earlier of ["subagent", "web_search", "image"] as const) {
+    if (ownValue(config.routes, earlier) && matchesScenario(earlier, input, config)) return false;
+  }
+  const threshold = (config.routing ?? buildRouting(undefined)).longContextThreshold;
+  return overThresholdBySize(measure(request), threshold) === undefined;
 }
 
 // The header names the rule for explicit choices and the route for configured ones.
@@ -72,6 +165,7 @@ function routeName(found: Picked): string {
       return "explicit";
     case "tier":
     case "default":
+    case "scenario":
       return found.name ?? found.rule;
     default:
       return found.rule;

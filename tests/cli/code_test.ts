@@ -101,6 +101,9 @@ echo "BASE=$ANTHROPIC_BASE_URL"
 echo "TOKEN=$ANTHROPIC_AUTH_TOKEN"
 echo "KEY=\${ANTHROPIC_API_KEY-unset}"
 echo "ARGS=$*"
+echo "DISCOVERY=$CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY"
+echo "COMPACT=\${CLAUDE_CODE_AUTO_COMPACT_WINDOW-unset}"
+echo "PWD=$(pwd)"
 "$DENO_BIN" eval --quiet "const r = await fetch(Deno.env.get('ANTHROPIC_BASE_URL') + '/health'); console.log('HEALTH=' + r.status + ' ' + (await r.json()).name)"
 exit 7
 `;
@@ -147,9 +150,21 @@ Deno.test({
       assert.ok(base, result.stdout);
       assert.match(result.stdout, /TOKEN=ccp\n/);
       assert.match(result.stdout, /KEY=unset\n/);
-      assert.match(result.stdout, /ARGS=-p hi --port 1\n/);
+      const [, settings, rest] = /ARGS=--settings (\{.*\}) (.*)\n/.exec(result.stdout) ?? [];
+      assert.equal(rest, "-p hi --port 1");
+      const statusLine = JSON.parse(settings!).statusLine;
+      assert.equal(statusLine.type, "command");
+      assert.match(statusLine.command, / statusline --data-dir .*xdg-data\/ccp$/);
       assert.match(result.stdout, /HEALTH=200 ccp\n/);
-      assert.match(result.stderr, /proxy started in-process at http:\/\/127\.0\.0\.1:\d+/);
+      assert.match(result.stdout, /DISCOVERY=1\n/);
+      assert.match(result.stdout, /COMPACT=unset\n/, "no context window is known for up/model-a");
+      assert.match(result.stdout, new RegExp(`PWD=${dir}\n`));
+      // The proxy's log goes to a file, named once; nothing else of it reaches the terminal.
+      const [, log] = /proxy started in-process at http:\/\/127\.0\.0\.1:\d+.*; its log: (\S+)/
+        .exec(result.stderr) ?? [];
+      assert.ok(log?.endsWith("xdg-data/ccp/ccp.log"), result.stderr);
+      assert.match(await Deno.readTextFile(log!), /listening on/);
+      assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
     }),
 });
 

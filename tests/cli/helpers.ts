@@ -43,7 +43,12 @@ export function testContext(
 
 /** The environment spawned ccp processes get: enough for deno to find its cache, no CCP_* or MODEL. */
 export function childEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = { XDG_CONFIG_HOME: `${dir}/xdg`, NO_COLOR: "1" };
+  // The config and the usage ledger stay inside the test's directory.
+  const env: Record<string, string> = {
+    XDG_CONFIG_HOME: `${dir}/xdg`,
+    XDG_DATA_HOME: `${dir}/xdg-data`,
+    NO_COLOR: "1",
+  };
   for (const name of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "SystemRoot", "USERPROFILE"]) {
     const value = Deno.env.get(name);
     if (value !== undefined) env[name] = value;

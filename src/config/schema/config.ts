@@ -118,6 +118,19 @@ export const webToolsSchema = section({
   }).optional(),
 });
 
+/** `routing:` thresholds of the scenario routes. */
+export const routingSchema = section({
+  long_context_threshold: tokenSize().optional(),
+  think_budget_tokens: wholeNumber(1).optional(),
+});
+
+/** One entry of `transforms:` (keyed by a route name or a provider id). */
+export const transformSchema = section({
+  drop_tools: textList("tool names").optional(),
+  system_append: text().optional(),
+  set: z.record(z.string(), z.unknown()).optional(),
+});
+
 /** The whole file. */
 export const configFileSchema = section({
   server: serverSchema.optional(),
@@ -128,7 +141,13 @@ export const configFileSchema = section({
   web_tools: webToolsSchema.optional(),
   usage: usageSchema.optional(),
   budgets: z.array(budgetSchema).optional(),
+  routing: routingSchema.optional(),
+  transforms: z.record(z.string(), transformSchema).optional(),
+  local_answers: flag().optional(),
 });
+
+/** One `transforms:` entry as parsed. */
+export type TransformSection = z.output<typeof transformSchema>;
 
 /** A provider entry as parsed (durations in ms, sizes in bytes, lists as arrays). */
 export type ProviderSection = z.output<typeof providerSchema>;

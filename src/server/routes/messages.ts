@@ -4,7 +4,16 @@ import type { Context } from "hono";
 import { SSE_HEADERS } from "../../core/sse.ts";
 import { parseMessagesRequest } from "../../protocols/anthropic_request.ts";
 import { routeHeaders } from "../../pipeline/pipeline.ts";
-import { resolveRoute } from "../../routing/resolve.ts";
+import { needsExactCount, type ResolutionInput, resolveRoute } from "../../routing/resolve.ts";
+import { subagentTag, withoutSubagentTag } from "../../routing/scenarios.ts";
+import {
+  type LocalKind,
+  localKind,
+  localMessage,
+  localStream,
+} from "../../pipeline/local_answer.ts";
+import type { MessagesRequest } from "../../protocols/anthropic.ts";
+import type { Recorder } from "../../pipeline/recorder.ts";
 import { bodyLimits, readJsonBody } from "../body.ts";
 import { tokenSuffix, withoutOwnToken } from "../auth.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
@@ -27,17 +36,28 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
     const unwatch = deps.departures.watch(c.env.peer, leave);
     try {
       const config = deps.config();
-      const body = parseMessagesRequest(await readJsonBody(raw, bodyLimits(config)));
-      Object.assign(recorder.record, { clientModel: body.model, stream: body.stream === true });
+      const parsed = parseMessagesRequest(await readJsonBody(raw, bodyLimits(config)));
+      Object.assign(recorder.record, { clientModel: parsed.model, stream: parsed.stream === true });
+      const local = config.localAnswers === false ? undefined : localKind(parsed);
+      if (local) {
+        unwatch();
+        return localResponse(local, parsed, recorder);
+      }
+      const input: ResolutionInput = {
+        request: parsed,
+        urlPrefix: c.env.routePrefix,
+        tokenSuffix: tokenSuffix(raw.headers, config.server.authToken),
+      };
+      // Counted only when a long_context route exists and the size alone cannot decide.
       const resolution = resolveRoute(
-        {
-          request: body,
-          urlPrefix: c.env.routePrefix,
-          tokenSuffix: tokenSuffix(raw.headers, config.server.authToken),
-        },
+        needsExactCount(input, config)
+          ? { ...input, inputTokens: await deps.countTokens(parsed) }
+          : input,
         config,
       );
       recorder.record.route = resolution.route;
+      // The tag is for ccp: the upstream never sees it.
+      const body = subagentTag(parsed) === undefined ? parsed : withoutSubagentTag(parsed);
       const { answer, headers } = await deps.pipeline.messages({
         body,
         resolution,
@@ -56,4 +76,22 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
       return errorResponse(error, routeHeaders(recorder));
     }
   };
+}
+
+/** Answers a request that needs no model, and records it under the route `local`. */
+function localResponse(kind: LocalKind, body: MessagesRequest, recorder: Recorder): Response {
+  const message = localMessage(kind, body.model);
+  recorder.record.route = "local";
+  recorder.firstToken();
+  const usage = message.usage as Record<string, number>;
+  recorder.end({
+    status: 200,
+    outcome: "ok",
+    usage: { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens },
+  });
+  const headers = { "x-ccp-route": "local", "request-id": recorder.record.id };
+  if (body.stream === true) {
+    return new Response(localStream(message), { headers: { ...SSE_HEADERS, ...headers } });
+  }
+  return Response.json(message, { headers });
 }

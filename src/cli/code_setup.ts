@@ -1,0 +1,61 @@
+/**
+ * What `ccp code` gives Claude Code besides the proxy's address: model discovery, the default
+ * model's context window for auto-compaction, and `ccp statusline` as its status line.
+ */
+
+import { settingsFor } from "../config/settings_merge.ts";
+import type { Config } from "../config/types.ts";
+import { dirnamePath, joinPath } from "../config/paths.ts";
+import type { CliContext } from "./context.ts";
+import { PERMISSION_FLAGS } from "./permissions.ts";
+import { fileUrlToPath } from "./service_render.ts";
+
+/** The default route's first target's context window, when the config knows it. */
+export function defaultContextWindow(config: Config): number | undefined {
+  const first = config.routes.default?.[0];
+  const provider = first ? config.providers[first.provider] : undefined;
+  if (!first || !provider) return undefined;
+  return (first.settings?.contextWindow ?? settingsFor(provider, first.model).contextWindow);
+}
+
+/** The environment variables `ccp code` adds for Claude Code. */
+export function codeEnv(config: Config): Record<string, string> {
+  const window = defaultContextWindow(config);
+  return {
+    // `/model` then lists ccp's routes, aliases and provider models (GET /v1/models).
+    CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1",
+    // Claude Code assumes a large window for models it does not know and compacts too late.
+    ...(window !== undefined ? { CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(window) } : {}),
+  };
+}
+
+// POSIX shell quoting: Claude Code runs the status line command through a shell.
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The shell command that runs `ccp statusline` for this ccp (compiled, or from source). */
+export function statuslineCommand(ctx: CliContext, dataDir: string | undefined): string {
+  const own = ["statusline", ...(dataDir !== undefined ? ["--data-dir", dataDir] : [])];
+  if (ctx.standalone) return [ctx.execPath, ...own].map(shellQuote).join(" ");
+  const main = fileUrlToPath(ctx.mainModule);
+  const root = dirnamePath(dirnamePath(main));
+  return [
+    ctx.execPath,
+    "run",
+    "--quiet",
+    ...PERMISSION_FLAGS,
+    "--config",
+    joinPath(root, "deno.json"),
+    main,
+    ...own,
+  ].map(shellQuote).join(" ");
+}
+
+/** `--settings` for claude: the status line. */
+export function statuslineSettings(ctx: CliContext, dataDir: string | undefined): string[] {
+  const settings = {
+    statusLine: { type: "command", command: statuslineCommand(ctx, dataDir), padding: 0 },
+  };
+  return ["--settings", JSON.stringify(settings)];
+}

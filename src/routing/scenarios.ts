@@ -1,0 +1,147 @@
+/**
+ * What a request is, as the scenario routes ask: a subagent's, one with web search, one with an
+ * image, a long one, one that asks for deep thinking. Pure functions of the request body.
+ */
+
+import { isRecord } from "../core/json.ts";
+
+type Body = Readonly<Record<string, unknown>>;
+
+/** Claude Code's billing-header block marks a subagent's requests so. */
+const SUBAGENT_MARK = "cc_is_subagent=true";
+
+/** The tag that picks a target for a subagent, anywhere in its system prompt. */
+export const SUBAGENT_TAG = /<CCP-SUBAGENT-MODEL>\s*([^<]*?)\s*<\/CCP-SUBAGENT-MODEL>/;
+const SUBAGENT_TAG_ALL = new RegExp(SUBAGENT_TAG.source, "g");
+
+/** Every text of the system prompt: `system` (string or blocks) and `role: "system"` messages. */
+function systemTexts(body: Body): string[] {
+  const out: string[] = [];
+  const collect = (content: unknown) => {
+    if (typeof content === "string") out.push(content);
+    else if (Array.isArray(content)) {
+      for (const block of content) {
+        if (isRecord(block) && typeof block.text === "string") out.push(block.text);
+      }
+    }
+  };
+  collect(body.system);
+  if (Array.isArray(body.messages)) {
+    for (const m of body.messages) if (isRecord(m) && m.role === "system") collect(m.content);
+  }
+  return out;
+}
+
+/** The model named by a subagent tag, if the system prompt has one. */
+export function subagentTag(body: Body): string | undefined {
+  for (const text of systemTexts(body)) {
+    const match = SUBAGENT_TAG.exec(text);
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
+}
+
+/** The request without any subagent tag in its system prompt (a copy; the input is untouched). */
+export function withoutSubagentTag<T extends Body>(body: T): T {
+  const strip = (content: unknown): unknown => {
+    if (typeof content === "string") return content.replace(SUBAGENT_TAG_ALL, "").trim();
+    if (!Array.isArray(content)) return content;
+    return content.map((block) =>
+      isRecord(block) && typeof block.text === "string" && SUBAGENT_TAG.test(block.text)
+        ? { ...block, text: block.text.replace(SUBAGENT_TAG_ALL, "").trim() }
+        : block
+    );
+  };
+  const out: Record<string, unknown> = { ...body };
+  if (body.system !== undefined) out.system = strip(body.system);
+  if (Array.isArray(body.messages)) {
+    out.messages = body.messages.map((m) =>
+      isRecord(m) && m.role === "system" ? { ...m, content: strip(m.content) } : m
+    );
+  }
+  return out as T;
+}
+
+/** True for a Claude Code subagent's request. */
+export function isSubagent(body: Body): boolean {
+  return systemTexts(body).some((text) => text.includes(SUBAGENT_MARK));
+}
+
+/** True when the request offers Anthropic's web search server tool. */
+export function hasWebSearch(body: Body): boolean {
+  return Array.isArray(body.tools) &&
+    body.tools.some((t) =>
+      isRecord(t) && typeof t.type === "string" && t.type.startsWith("web_search_")
+    );
+}
+
+function holdsImage(content: unknown): boolean {
+  if (!Array.isArray(content)) return false;
+  return content.some((block) =>
+    isRecord(block) &&
+    (block.type === "image" || (block.type === "tool_result" && holdsImage(block.content)))
+  );
+}
+
+/** True when the last user message holds an image, directly or inside a tool result. */
+export function lastUserHasImage(body: Body): boolean {
+  if (!Array.isArray(body.messages)) return false;
+  for (let i = body.messages.length - 1; i >= 0; i--) {
+    const m = body.messages[i];
+    if (isRecord(m) && m.role === "user") return holdsImage(m.content);
+  }
+  return false;
+}
+
+/** True when the request asks for deep thinking: effort high or max, or a large budget. */
+export function wantsDeepThinking(body: Body, budgetThreshold: number): boolean {
+  const effort = isRecord(body.output_config) ? body.output_config.effort : undefined;
+  if (effort === "high" || effort === "max") return true;
+  const thinking = isRecord(body.thinking) ? body.thinking : undefined;
+  return typeof thinking?.budget_tokens === "number" && thinking.budget_tokens >= budgetThreshold;
+}
+
+/** Characters of text and images in a request, for a bound on its tokens without tokenizing. */
+export interface Size {
+  readonly chars: number;
+  readonly images: number;
+}
+
+/** Sums the lengths of every string in the request, and counts its images (one walk, no copies). */
+export function measure(body: Body): Size {
+  let chars = 0;
+  let images = 0;
+  const walk = (value: unknown): void => {
+    if (typeof value === "string") chars += value.length;
+    else if (Array.isArray(value)) { for (const v of value) walk(v); }
+    else if (isRecord(value)) {
+      if (value.type === "image" || value.type === "document") {
+        images++;
+        return;
+      }
+      for (const key in value) walk(value[key]);
+    }
+  };
+  walk(body.system);
+  walk(body.messages);
+  walk(body.tools);
+  return { chars, images };
+}
+
+// A token is at most this many characters of text on average: a text with more characters per
+// token than this would be unusual even for plain English.
+const MAX_CHARS_PER_TOKEN = 6;
+// What one image or document may count for at most, in tokens.
+const MAX_IMAGE_TOKENS = 5000;
+
+/**
+ * Whether the request is over `threshold` input tokens when that is certain from its size alone:
+ * `true` or `false`, or `undefined` when only an exact count can tell.
+ */
+export function overThresholdBySize(size: Size, threshold: number): boolean | undefined {
+  if (size.chars / MAX_CHARS_PER_TOKEN > threshold) return true;
+  // A token holds at least one character of plain text; two tokens per character leaves room for
+  // scripts the tokenizer splits into bytes, and images count for their bounded share.
+  if (size.chars * 2 + size.images * MAX_IMAGE_TOKENS <= threshold) return false;
+  return undefined;
+}

@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { runCli } from "../../src/cli/run.ts";
+import { startServer } from "../../src/cli/serve.ts";
+import { runStatusline } from "../../src/cli/statusline.ts";
+import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { codeEnv } from "../../src/cli/code_setup.ts";
+import { testContext } from "./helpers.ts";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+
+Deno.test("statusline: the provider/model that served the session's latest request, its tokens and cost", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_statusline_" });
+  const answer = (model: string) => ({
+    kind: "json" as const,
+    body: {
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model,
+      content: [{ type: "text", text: "hi" }],
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage: { input_tokens: 1500, output_tokens: 300, cache_read_input_tokens: 40_000 },
+    },
+  });
+  const mock = startAnthropicMock([answer("a"), answer("b")]);
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { data_dir: data }
+providers:
+  anth:
+    type: anthropic
+    base_url: "${mock.url}"
+    api_key: sk-ant-status-0123456789
+    model_settings: { "*": { price: { input: 3, output: 15, cache_read: 0.3 } } }
+routes:
+  default: anth/main-model
+  haiku: anth/small-model
+`,
+    );
+    const server = await startServer({
+      ctx: testContext(dir),
+      flags: { config: "c.yaml", port: 0 },
+    });
+    try {
+      for (const model of ["claude-sonnet-4-5", "claude-haiku-4-5"]) {
+        const res = await fetch(`${server.url}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-claude-code-session-id": "sess-42" },
+          body: JSON.stringify({
+            model,
+            max_tokens: 10,
+            messages: [{ role: "user", content: "hi" }],
+          }),
+        });
+        await res.body?.cancel();
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      // While the server runs, from another reader of the same ledger.
+      const ctx = testContext(dir);
+      const input = JSON.stringify({ session_id: "sess-42", model: { display_name: "Sonnet" } });
+      assert.equal(await runStatusline(ctx, { config: "c.yaml" }, input), 0);
+      assert.deepEqual(ctx.io.stdout, [
+        `ccp ▸ anth/small-model · 3.0k in (+80.0k cached) / 600 out · 2 req · $${
+          ((3000 * 3 + 600 * 15 + 80_000 * 0.3) / 1e6).toFixed(4)
+        }`,
+      ]);
+      const other = testContext(dir);
+      await runStatusline(other, { config: "c.yaml" }, JSON.stringify({ session_id: "new" }));
+      assert.deepEqual(other.io.stdout, ["ccp · no requests yet in this session"]);
+    } finally {
+      await server.stop();
+    }
+    const broken = testContext(dir);
+    assert.equal(await runStatusline(broken, { config: "c.yaml" }, "not json"), 0);
+    assert.deepEqual(broken.io.stdout, ["ccp · no session id from Claude Code"]);
+    const help = testContext(dir);
+    assert.equal(await runCli(["statusline", "--help"], help), 0);
+    assert.match(
+      help.io.stdout.join("\n"),
+      /"statusLine": \{ "type": "command", "command": "ccp statusline" \}/,
+    );
+  } finally {
+    await mock.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ccp code's environment: model discovery, and the default model's context window", () => {
+  const config = (settings: string) =>
+    configFromYaml({
+      file: "c.yaml",
+      env: {},
+      text: `providers:
+  p: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: k${settings} }
+routes:
+  default: p/big
+`,
+    });
+  assert.deepEqual(codeEnv(config("")), { CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1" });
+  assert.deepEqual(codeEnv(config(", model_settings: { big: { context_window: 128k } }")), {
+    CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1",
+    CLAUDE_CODE_AUTO_COMPACT_WINDOW: "128000",
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * `ccp code` with the real, interactive Claude Code CLI in tmux: the proxy starts in-process and
+ * logs to a file (not to Claude Code's screen), and Claude Code's status line — `ccp statusline`,
+ * wired in by `ccp code` — shows the provider/model that served the request. Skipped without
+ * `claude` or `tmux`.
+ */
+
+import assert from "node:assert/strict";
+import { childEnv, MAIN, ROOT } from "../cli/helpers.ts";
+import { textTurn } from "../mocks/anthropic_fixtures.ts";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+
+async function has(command: string): Promise<boolean> {
+  try {
+    return (await new Deno.Command(command, { args: ["-V"], stdout: "null", stderr: "null" })
+      .output())
+      .success || command === "claude";
+  } catch {
+    return false;
+  }
+}
+
+const ready = await has("tmux") && await has("claude");
+
+function tmux(...args: string[]): Promise<Deno.CommandOutput> {
+  return new Deno.Command("tmux", { args, stdout: "piped", stderr: "piped" }).output();
+}
+
+async function screen(session: string): Promise<string> {
+  return new TextDecoder().decode((await tmux("capture-pane", "-p", "-t", session)).stdout);
+}
+
+async function waitFor(session: string, pattern: RegExp, ms: number): Promise<string> {
+  const deadline = Date.now() + ms;
+  let text = "";
+  while (Date.now() < deadline) {
+    text = await screen(session);
+    if (pattern.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the screen never matched ${pattern}:\n${text}`);
+}
+
+Deno.test({
+  name: "ccp code: Claude Code's status line shows the provider/model that served the session",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ccp-code-tmux-" });
+    const mock = startAnthropicMock([{ kind: "stream", events: textTurn("m", 2) }]);
+    const session = `ccp-code-${Date.now()}`;
+    try {
+      const home = `${dir}/home`;
+      const work = `${dir}/work`;
+      await Deno.mkdir(home);
+      await Deno.mkdir(work);
+      await Deno.writeTextFile(
+        `${home}/.claude.json`,
+        JSON.stringify({
+          hasCompletedOnboarding: true,
+          theme: "dark",
+          projects: {
+            [work]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true },
+          },
+        }),
+      );
+      await Deno.writeTextFile(
+        `${dir}/c.yaml`,
+        `providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: sk-up-0123456789 }
+routes:
+  default: up/served-model
+`,
+      );
+      // Claude Code gets its own home; deno (ccp and its status line) keeps the real cache.
+      const denoDir = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
+      const env = childEnv(dir, {
+        HOME: home,
+        DENO_DIR: denoDir,
+        DISABLE_TELEMETRY: "1",
+        DISABLE_AUTOUPDATER: "1",
+        DISABLE_ERROR_REPORTING: "1",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      });
+      const command = [
+        Deno.execPath(),
+        "run",
+        "-A",
+        "--config",
+        `${ROOT}/deno.json`,
+        MAIN,
+        "code",
+        "--config",
+        `${dir}/c.yaml`,
+        "--port",
+        "0",
+      ];
+      const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+      await tmux(
+        "new-session",
+        "-d",
+        "-s",
+        session,
+        "-x",
+        "150",
+        "-y",
+        "40",
+        "-c",
+        work,
+        "env",
+        "-i",
+        ...envArgs,
+        ...command,
+      );
+      await waitFor(session, /❯/, 30_000);
+      await tmux("send-keys", "-t", session, "-l", "say hi");
+      await tmux("send-keys", "-t", session, "Enter");
+      const shown = await waitFor(session, /ccp ▸ up\/served-model/, 30_000);
+      assert.ok(!/listening on/.test(shown), "the proxy's log stays out of Claude Code's screen");
+      assert.equal(mock.requests.at(-1)?.body?.model, "served-model");
+      const log = await Deno.readTextFile(`${dir}/xdg-data/ccp/ccp.log`);
+      assert.match(log, /listening on/);
+      assert.match(log, /→ up\/served-model 200/);
+    } finally {
+      await tmux("kill-session", "-t", session);
+      await mock.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
