@@ -114,7 +114,9 @@ async function run(root: string, tmp: string): Promise<Results> {
     repeated(rig, fast, "small", { requests: 192, concurrency: 64 }),
     3,
   );
-  step("8. growth: a Claude Code session's next 5 turns from 50, 200 and 800 KB, and turn by turn");
+  step(
+    "8. growth: a Claude Code session's next 10 turns from 50, 200 and 800 KB, and turn by turn",
+  );
   const growthPaths: Path[] = [...anthropicPaths, { upstream: "openai", via: "ccp" }];
   const growth: { kb: number; turns: number; costs: PathCost[] }[] = [];
   for (const kb of [50, 200, 800]) {
@@ -122,7 +124,7 @@ async function run(root: string, tmp: string): Promise<Results> {
     growth.push({
       kb,
       turns,
-      costs: await perRequest(rig, growthPaths, sessionTurns(rig, turns, turns + 4), 3),
+      costs: await perRequest(rig, growthPaths, sessionTurns(rig, turns, turns + 9), 3),
     });
   }
   const growingTo = turnsFor(200_000);

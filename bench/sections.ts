@@ -21,7 +21,7 @@ export interface Results {
   rate: PathCost[];
   /** 200-frame streams at c64: throughput. */
   streamRate: PathCost[];
-  /** A session's 5 turns from each size on: direct, relay, ccp passthrough, ccp translated. */
+  /** A session's 10 turns from each size on: direct, relay, ccp passthrough, ccp translated. */
   growth: { kb: number; turns: number; costs: PathCost[] }[];
   /** A session from its first turn to `turns`, one request per turn. */
   growing: { turns: number; costs: PathCost[] };
@@ -282,7 +282,7 @@ function rateRows(label: string, costs: PathCost[], target: number): Row[] {
 function growthRows(r: Results): Row[] {
   const rows: Row[] = [];
   for (const { kb, turns, costs } of r.growth) {
-    rows.push(...cpuRequestRows(`${kb} KB (turns ${turns}–${turns + 4})`, costs, 10));
+    rows.push(...cpuRequestRows(`${kb} KB (turns ${turns}–${turns + 9})`, costs, 10));
   }
   const first = r.growth[0]!;
   const last = r.growth.at(-1)!;
