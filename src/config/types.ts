@@ -139,6 +139,16 @@ export interface ServerConfig {
   readonly logFormat?: LogFormat;
   /** Log lines go to this file instead of standard error. */
   readonly logFile?: string;
+  /** Named client tokens, beside (or instead of) `authToken`, which is the client `default`. */
+  readonly clients?: readonly ClientConfig[];
+}
+
+/** A named client: its token, and the routes it may use (all when absent). */
+export interface ClientConfig {
+  readonly name: string;
+  readonly token: string;
+  /** Route, scenario route or alias names, or `explicit` for provider/model choices. */
+  readonly routes?: readonly string[];
 }
 
 /** How log lines are written. */

@@ -2,7 +2,7 @@
 
 import { Hono } from "hono";
 import { ClientRequestError, ProxyError } from "../core/errors.ts";
-import { isAuthorized } from "./auth.ts";
+import { identify } from "./clients.ts";
 import { logObserver } from "../pipeline/log_observer.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
 import { PEER_HEADER } from "./connection_guard.ts";
@@ -65,11 +65,13 @@ export function createApp(
   const app = new Hono<AppEnv>();
 
   app.use(async (c, next) => {
-    const token = deps.config().server.authToken;
+    const server = deps.config().server;
     const path = c.env.path;
+    const identity = identify(c.req.raw.headers, server);
+    if (identity) c.env.identity = identity;
     if (
-      token && !isPublic(path) && !isAuthorized(c.req.raw.headers, token) &&
-      !(isUiPath(path) && uiAllows(sessions, c.req.raw, path, token))
+      !identity && !isPublic(path) &&
+      !(isUiPath(path) && uiAllows(sessions, c.req.raw, path, server))
     ) {
       throw new ClientRequestError(
         "Invalid or missing API key: send ccp's auth token as ANTHROPIC_AUTH_TOKEN " +
@@ -86,10 +88,7 @@ export function createApp(
     // Without the token, /health says only that ccp is up (and that it is ccp, so `ccp code` can
     // tell it from another program on the port without sending that program the token): provider
     // ids, models, key labels and upstream error text are for the operator.
-    const token = deps.config().server.authToken;
-    if (token && !isAuthorized(c.req.raw.headers, token)) {
-      return c.json({ status: "ok", name: "ccp" });
-    }
+    if (!c.env.identity) return c.json({ status: "ok", name: "ccp" });
     return c.json({
       ...status(),
       uptime_s: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),

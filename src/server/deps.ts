@@ -11,6 +11,7 @@ import type { Transports } from "../upstream/transport.ts";
 import type { Resolver } from "../webtools/fetch_page.ts";
 import type { Ledger } from "../usage/ledger.ts";
 import type { Metrics } from "../observe/metrics.ts";
+import type { Identity } from "./clients.ts";
 
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {
@@ -39,7 +40,9 @@ export interface AppDeps {
 }
 
 /** Per-request values the routes read: the path without its routing prefix, and the prefix. */
-export type AppEnv = { Bindings: { path: string; routePrefix?: string; peer?: Peer } };
+export type AppEnv = {
+  Bindings: { path: string; routePrefix?: string; peer?: Peer; identity?: Identity };
+};
 
 /** What the routes see: the dependencies plus the request pipeline built from them. */
 export interface ServerDeps extends AppDeps {

@@ -131,6 +131,13 @@ export const transformSchema = section({
   set: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** One entry of `clients:`. */
+export const clientSchema = section({
+  name: text(),
+  token: text(),
+  routes: textList("route names").optional(),
+});
+
 /** The whole file. */
 export const configFileSchema = section({
   server: serverSchema.optional(),
@@ -144,7 +151,11 @@ export const configFileSchema = section({
   routing: routingSchema.optional(),
   transforms: z.record(z.string(), transformSchema).optional(),
   local_answers: flag().optional(),
+  clients: z.array(clientSchema).optional(),
 });
+
+/** One `clients:` entry as parsed. */
+export type ClientSection = z.output<typeof clientSchema>;
 
 /** One `transforms:` entry as parsed. */
 export type TransformSection = z.output<typeof transformSchema>;
