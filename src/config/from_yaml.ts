@@ -227,6 +227,16 @@ export function configFromYaml(input: YamlConfigInput): Config {
     routing: buildRouting(config.routing),
     ...(Object.keys(transforms).length > 0 ? { transforms } : {}),
     ...(config.local_answers === false ? { localAnswers: false } : {}),
+    ...(config.shared && (config.shared.postgres || config.shared.redis)
+      ? {
+        shared: {
+          ...(config.shared.postgres ? { postgres: config.shared.postgres } : {}),
+          ...(config.shared.redis ? { redis: config.shared.redis } : {}),
+          prefix: config.shared.prefix ?? "ccp:",
+          onUnavailable: config.shared.on_unavailable ?? "open",
+        },
+      }
+      : {}),
     warnings,
   });
 }

@@ -197,6 +197,18 @@ export interface Transform {
   readonly set?: Readonly<Record<string, unknown>>;
 }
 
+/** Engines several ccp instances share. */
+export interface SharedConfig {
+  /** `postgres://…`: the usage ledger (instead of the embedded store). */
+  readonly postgres?: string;
+  /** `redis://…`: guard state shared between instances. */
+  readonly redis?: string;
+  /** Key prefix in Redis, so deployments can share one server. */
+  readonly prefix: string;
+  /** `open`: keep serving on local state while an engine is away; `closed`: answer 503. */
+  readonly onUnavailable: "open" | "closed";
+}
+
 /** The usage ledger's settings. */
 export interface UsageConfig {
   /** `false`: no ledger is kept. */
@@ -249,6 +261,8 @@ export interface Config {
   readonly transforms?: Readonly<Record<string, Transform>>;
   /** Answer Claude Code's quota probe and Warmup requests without a model (default true). */
   readonly localAnswers?: boolean;
+  /** Engines shared with other ccp instances. */
+  readonly shared?: SharedConfig;
   /** Non-fatal remarks found while loading (shown at start and by `ccp check`). */
   readonly warnings: readonly string[];
 }

@@ -79,6 +79,9 @@ export function createApp(
         "authentication_error",
       );
     }
+    // Closed mode: no request is served on local state while a shared engine is away.
+    const refusal = c.req.method === "POST" ? deps.shared?.refusal() : undefined;
+    if (refusal) throw refusal;
     await next();
   });
 
@@ -95,6 +98,7 @@ export function createApp(
       config: deps.config().source.kind,
       // Key pools, limiters and circuit breakers: why a target is being skipped, if it is.
       resilience: deps.registry.snapshot(),
+      ...(deps.shared ? { shared: deps.shared.state() } : {}),
     });
   });
   app.post("/v1/messages", messagesHandler(deps));
@@ -108,6 +112,7 @@ export function createApp(
         resilience: () => deps.registry.snapshot(),
         version: deps.version,
         startedAt: deps.startedAt,
+        ...(deps.shared ? { shared: () => deps.shared!.state() } : {}),
         ...(deps.ledger
           ? {
             budgets: () =>

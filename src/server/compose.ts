@@ -13,6 +13,7 @@ import { VERSION } from "../version.ts";
 import { type ConnectionInfo, createApp } from "./app.ts";
 import type { AppDeps } from "./deps.ts";
 import type { Ledger } from "../usage/ledger.ts";
+import type { SharedMonitor } from "../shared/monitor.ts";
 
 /** The transports ccp ships, by wire protocol. */
 export const TRANSPORTS: AppDeps["transports"] = {
@@ -30,6 +31,7 @@ export function createServerApp(options: {
   registry?: ResilienceRegistry;
   shutdown?: AbortSignal;
   ledger?: Ledger;
+  shared?: SharedMonitor;
 }): {
   fetch: (request: Request, info?: ConnectionInfo) => Promise<Response>;
   registry: ResilienceRegistry;
@@ -50,6 +52,7 @@ export function createServerApp(options: {
     version: VERSION,
     ...(options.shutdown ? { shutdown: options.shutdown } : {}),
     ...(options.ledger ? { ledger: options.ledger } : {}),
+    ...(options.shared ? { shared: options.shared } : {}),
   });
   return { fetch: app.fetch, registry };
 }

@@ -12,6 +12,7 @@ import type { Resolver } from "../webtools/fetch_page.ts";
 import type { Ledger } from "../usage/ledger.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { Identity } from "./clients.ts";
+import type { SharedMonitor } from "../shared/monitor.ts";
 
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {
@@ -37,6 +38,8 @@ export interface AppDeps {
   resolveHost?: Resolver;
   /** The usage ledger (absent when it is off): records requests, answers /v1/ccp/usage, budgets. */
   ledger?: Ledger;
+  /** Reachability of the engines shared with other instances, when any is configured. */
+  shared?: SharedMonitor;
 }
 
 /** Per-request values the routes read: the path without its routing prefix, and the prefix. */

@@ -131,6 +131,14 @@ export const transformSchema = section({
   set: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** `shared:` engines that several instances share. */
+export const sharedSchema = section({
+  redis: text().optional(),
+  postgres: text().optional(),
+  prefix: text().optional(),
+  on_unavailable: oneOf(["open", "closed"], "on_unavailable mode").optional(),
+});
+
 /** One entry of `clients:`. */
 export const clientSchema = section({
   name: text(),
@@ -152,6 +160,7 @@ export const configFileSchema = section({
   transforms: z.record(z.string(), transformSchema).optional(),
   local_answers: flag().optional(),
   clients: z.array(clientSchema).optional(),
+  shared: sharedSchema.optional(),
 });
 
 /** One `clients:` entry as parsed. */
