@@ -35,7 +35,7 @@ export const REDIS_MISSING: string | undefined = await exists("/usr/bin/redis-se
   ? undefined
   : "redis-server is not installed (apt-get install redis-server)";
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -65,7 +65,7 @@ export async function startPostgres(): Promise<Postgres> {
   const asPostgres = Deno.uid() === 0;
   const dir = await Deno.makeTempDir({ prefix: "ccp_pg_" });
   if (asPostgres) await run(["chown", "postgres", dir], false);
-  const port = await freePort();
+  const port = freePort();
   await run(
     [`${PG_BIN}/initdb`, "-D", `${dir}/data`, "-A", "trust", "-U", "ccp", "--no-sync"],
     asPostgres,
@@ -107,7 +107,7 @@ export interface Redis {
 /** Starts a throwaway Redis server with no persistence. */
 export async function startRedis(): Promise<Redis> {
   const dir = await Deno.makeTempDir({ prefix: "ccp_redis_" });
-  const port = await freePort();
+  const port = freePort();
   let child: Deno.ChildProcess | undefined;
   const start = async () => {
     child = new Deno.Command("redis-server", {
