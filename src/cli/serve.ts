@@ -22,6 +22,7 @@ import { fileSink } from "./log_file.ts";
 import { Ledger } from "../usage/ledger.ts";
 import { openServerStore } from "../usage/open.ts";
 import { type SharedEngine, SharedMonitor } from "../shared/monitor.ts";
+import { RedisGuards } from "../shared/redis_guards.ts";
 
 /** How long a stop waits for requests in flight (streams included) before giving up on them. */
 export const GRACE_MS = 10_000;
@@ -116,6 +117,13 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     const ping = store.ping.bind(store);
     engines.push({ name: "postgres", description: store.description, ping });
   }
+  const redisUrl = first.shared?.redis;
+  const guards = redisUrl
+    ? new RedisGuards(redisUrl, first.shared?.prefix ?? "ccp:", log)
+    : undefined;
+  if (guards) {
+    engines.push({ name: "redis", description: guards.description, ping: () => guards.ping() });
+  }
   const shared = engines.length > 0
     ? new SharedMonitor(engines, first.shared?.onUnavailable ?? "open", log)
     : undefined;
@@ -126,6 +134,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     shutdown: shuttingDown.signal,
     ...(ledger ? { ledger } : {}),
     ...(shared ? { shared } : {}),
+    ...(guards ? { sharedGuards: guards } : {}),
   });
 
   const { host, port } = first.server;
@@ -220,6 +229,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     } else log.info("Stopped");
     if (socketDir) await Deno.remove(socketDir, { recursive: true }).catch(() => {});
     shared?.stop();
+    guards?.close();
     await ledger?.close().catch(() => {});
     exit(0);
   };

@@ -14,6 +14,7 @@ import { type ConnectionInfo, createApp } from "./app.ts";
 import type { AppDeps } from "./deps.ts";
 import type { Ledger } from "../usage/ledger.ts";
 import type { SharedMonitor } from "../shared/monitor.ts";
+import type { SharedGuards } from "../resilience/dispatcher.ts";
 
 /** The transports ccp ships, by wire protocol. */
 export const TRANSPORTS: AppDeps["transports"] = {
@@ -32,6 +33,7 @@ export function createServerApp(options: {
   shutdown?: AbortSignal;
   ledger?: Ledger;
   shared?: SharedMonitor;
+  sharedGuards?: SharedGuards;
 }): {
   fetch: (request: Request, info?: ConnectionInfo) => Promise<Response>;
   registry: ResilienceRegistry;
@@ -53,6 +55,7 @@ export function createServerApp(options: {
     ...(options.shutdown ? { shutdown: options.shutdown } : {}),
     ...(options.ledger ? { ledger: options.ledger } : {}),
     ...(options.shared ? { shared: options.shared } : {}),
+    ...(options.sharedGuards ? { sharedGuards: options.sharedGuards } : {}),
   });
   return { fetch: app.fetch, registry };
 }

@@ -13,6 +13,7 @@ import type { Ledger } from "../usage/ledger.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { Identity } from "./clients.ts";
 import type { SharedMonitor } from "../shared/monitor.ts";
+import type { SharedGuards } from "../resilience/dispatcher.ts";
 
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {
@@ -40,6 +41,8 @@ export interface AppDeps {
   ledger?: Ledger;
   /** Reachability of the engines shared with other instances, when any is configured. */
   shared?: SharedMonitor;
+  /** Guard state shared with other instances (Redis), when configured. */
+  sharedGuards?: SharedGuards;
 }
 
 /** Per-request values the routes read: the path without its routing prefix, and the prefix. */
