@@ -7,8 +7,15 @@
 import type { MessagesRequest } from "../src/protocols/anthropic.ts";
 import { OPENAI_DIALECTS, toOpenAIChatRequest } from "../src/translate/mod.ts";
 
-/** Which body a scenario sends. */
-export type BodyKind = "small" | "claude-code";
+/**
+ * Which body a scenario sends; `session:<n>` is a Claude Code session after n tool round trips,
+ * `session:<n>:<seed>` the same turns of another session (other texts, same prompt and tools).
+ */
+export type BodyKind =
+  | "small"
+  | "claude-code"
+  | `session:${number}`
+  | `session:${number}:${number}`;
 
 function words(seed: number, count: number): string {
   const vocabulary = ["the", "file", "tool", "must", "never", "always", "user", "code", "test"];
@@ -61,6 +68,10 @@ function claudeCodeParts(): Pick<MessagesRequest, "system" | "tools" | "messages
 
 /** An Anthropic Messages streaming request for `model`. */
 export function anthropicBody(kind: BodyKind, model: string): MessagesRequest {
+  if (kind.startsWith("session:")) {
+    const [turns, seed] = kind.slice("session:".length).split(":").map(Number);
+    return { ...sessionBody(turns!, seed ?? 0), model, stream: true };
+  }
   const base = { model, max_tokens: 4096, stream: true };
   if (kind === "small") {
     return { ...base, messages: [{ role: "user", content: "Say hello." }] } as MessagesRequest;
@@ -76,4 +87,54 @@ export function openAIBody(kind: BodyKind, model: string): Record<string, unknow
     provider: "oai",
   });
   return chat as unknown as Record<string, unknown>;
+}
+
+const VOCABULARY =
+  "the file tool must never always user code test import export const function return await async interface type class extends"
+    .split(" ");
+
+function prose(seed: number, words: number): string {
+  let out = "";
+  let x = seed * 2654435761 >>> 0;
+  for (let i = 0; i < words; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out += VOCABULARY[x % VOCABULARY.length] + (i % 17 === 16 ? ".\n" : " ");
+  }
+  return out;
+}
+
+/** Turn `n` of a session: the assistant calls a tool, the user hands back its output. */
+function turn(n: number, seed: number): MessagesRequest["messages"] {
+  const id = `toolu_growth_${n}`;
+  return [
+    {
+      role: "assistant",
+      content: [
+        { type: "text", text: prose(n + seed * 100_003, 40) },
+        { type: "tool_use", id, name: "Read", input: { file_path: `src/file_${n}.ts` } },
+      ],
+    },
+    {
+      role: "user",
+      content: [{
+        type: "tool_result",
+        tool_use_id: id,
+        content: prose(n + seed * 100_003 + 1000, 700),
+      }],
+    },
+  ];
+}
+
+/** A Claude Code-shaped request whose history has `turns` tool round trips (texts by `seed`). */
+export function sessionBody(turns: number, seed = 0): MessagesRequest {
+  const base = anthropicBody("claude-code", "claude-opus-4-5");
+  const history = Array.from({ length: turns }, (_, n) => turn(n, seed)).flat();
+  return { ...base, messages: [...base.messages, ...history] };
+}
+
+/** Tool round trips a {@link sessionBody} needs to reach `bytes` of JSON. */
+export function turnsFor(bytes: number): number {
+  let turns = 1;
+  while (JSON.stringify(sessionBody(turns)).length < bytes) turns = Math.ceil(turns * 1.2) + 1;
+  return turns;
 }

@@ -15,52 +15,7 @@ import { countRequestTokens, loadO200k, sharedTokenCache } from "../src/tokens/m
 import { OPENAI_DIALECTS, toOpenAIChatRequest } from "../src/translate/mod.ts";
 import { toGeminiRequest } from "../src/translate/gemini/request.ts";
 import { toResponsesRequest } from "../src/translate/openai_responses/request.ts";
-import { anthropicBody } from "./bodies.ts";
-
-const VOCABULARY =
-  "the file tool must never always user code test import export const function return await async interface type class extends"
-    .split(" ");
-
-function prose(seed: number, words: number): string {
-  let out = "";
-  let x = seed * 2654435761 >>> 0;
-  for (let i = 0; i < words; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out += VOCABULARY[x % VOCABULARY.length] + (i % 17 === 16 ? ".\n" : " ");
-  }
-  return out;
-}
-
-/** Turn `n` of a session: the assistant calls a tool, the user hands back its output. */
-function turn(n: number): MessagesRequest["messages"] {
-  const id = `toolu_growth_${n}`;
-  return [
-    {
-      role: "assistant",
-      content: [
-        { type: "text", text: prose(n, 40) },
-        { type: "tool_use", id, name: "Read", input: { file_path: `src/file_${n}.ts` } },
-      ],
-    },
-    {
-      role: "user",
-      content: [{ type: "tool_result", tool_use_id: id, content: prose(n + 1000, 700) }],
-    },
-  ];
-}
-
-/** A Claude Code-shaped request whose history has `turns` tool round trips. */
-export function sessionBody(turns: number): MessagesRequest {
-  const base = anthropicBody("claude-code", "claude-opus-4-5");
-  const history = Array.from({ length: turns }, (_, n) => turn(n)).flat();
-  return { ...base, messages: [...base.messages, ...history] };
-}
-
-function turnsFor(bytes: number): number {
-  let turns = 1;
-  while (JSON.stringify(sessionBody(turns)).length < bytes) turns = Math.ceil(turns * 1.2) + 1;
-  return turns;
-}
+import { sessionBody, turnsFor } from "./bodies.ts";
 
 function timeIt(run: () => unknown, minMs = 300): number {
   run();

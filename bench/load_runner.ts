@@ -4,6 +4,7 @@
  * Runs one LoadJob (JSON in argv[0]), prints `open` (if asked) and `result <json>`, exits.
  *
  *   deno run --allow-net bench/load_runner.ts '{"url": …}'
+ *   deno run --allow-net --allow-read bench/load_runner.ts @job.json   (bodies past argv's 128 KiB)
  */
 
 import { LOAD_LINES, type LoadJob, type LoadResult } from "./load_types.ts";
@@ -21,12 +22,17 @@ interface Stream {
 const TOKEN = /token\d/;
 
 /** Sends one request and reads its body to the end, timing every read. */
-async function one(job: LoadJob, signal: AbortSignal, onFirstByte: () => void): Promise<Stream> {
+async function one(
+  job: LoadJob,
+  index: number,
+  signal: AbortSignal,
+  onFirstByte: () => void,
+): Promise<Stream> {
   const started = performance.now();
   const response = await fetch(job.url, {
     method: "POST",
     headers: job.headers,
-    body: job.body,
+    body: job.bodies ? job.bodies[index % job.bodies.length] : job.body,
     signal,
   });
   if (!response.ok || !response.body) {
@@ -87,9 +93,9 @@ export async function runJob(job: LoadJob): Promise<LoadResult> {
   const started = performance.now();
   const worker = async () => {
     while (next < job.requests && !signal.aborted) {
-      next++;
+      const index = next++;
       try {
-        const s = await one(job, signal, onFirstByte);
+        const s = await one(job, index, signal, onFirstByte);
         result.ok++;
         result.ttfbMs.push(s.ttfb);
         result.ttftMs.push(s.ttft);
@@ -109,7 +115,10 @@ export async function runJob(job: LoadJob): Promise<LoadResult> {
 }
 
 if (import.meta.main) {
-  const job = JSON.parse(Deno.args[0] ?? "") as LoadJob;
+  const arg = Deno.args[0] ?? "";
+  const job = JSON.parse(
+    arg.startsWith("@") ? await Deno.readTextFile(arg.slice(1)) : arg,
+  ) as LoadJob;
   // EOF on stdin means the benchmark went away: stop at once.
   void (async () => {
     for await (const _ of Deno.stdin.readable) { /* keep reading until EOF */ }

@@ -5,6 +5,8 @@ export interface LoadJob {
   url: string;
   headers: Record<string, string>;
   body: string;
+  /** Bodies sent in turn instead of `body` (request i sends bodies[i % length]): a growing session. */
+  bodies?: string[];
   /** Requests in the batch. */
   requests: number;
   /** Requests in flight at once. */

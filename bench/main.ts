@@ -16,13 +16,15 @@ import { stopAll } from "./child.ts";
 import { compare, warmUp } from "./latency.ts";
 import { renderTable } from "./report.ts";
 import { cpuPerFrame, openStreamsRss, rssNow } from "./resources.ts";
-import { type Path, startRig } from "./rig.ts";
+import { type Path, type Rig, startRig } from "./rig.ts";
 import { sampleProc } from "./proc.ts";
 import { buildSections, type Results } from "./sections.ts";
+import { type PathCost, perRequest, repeated, sessionTurns } from "./per_request.ts";
+import { turnsFor } from "./bodies.ts";
 import { startup } from "./startup.ts";
 
 /** Everything is bounded: past this the benchmark gives up and stops its children. */
-const WATCHDOG_MS = 170_000;
+const WATCHDOG_MS = 400_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let began = performance.now();
@@ -35,8 +37,11 @@ async function run(root: string, tmp: string): Promise<Results> {
   const rig = await startRig(root, tmp);
   await sleep(1000);
   const idleRss = await rssNow(rig);
-  step("3. RSS with 200 open streams (ccp fresh: nothing served before)");
-  const open = await openStreamsRss(rig, 200, 3000);
+  step("3. RSS after the first answer, then with 500 open streams");
+  await firstAnswer(rig);
+  await sleep(1000);
+  const firstRss = await rssNow(rig);
+  const open = await openStreamsRss(rig, 500, 3000);
   step("6. start-up (3 spawns of each program, after one uncounted)");
   const boot = await startup(root, rig.configPath, 3);
   step("warming up every path");
@@ -82,13 +87,62 @@ async function run(root: string, tmp: string): Promise<Results> {
     cpuOptions,
     3,
   );
+  step("7. per request: CPU and throughput, non-streaming and streaming");
+  const anthropicPaths: Path[] = withRelay.map((via) => ({ upstream: "anthropic", via }));
+  const json = { frames: 20, delayMs: 0 };
+  const small = await perRequest(
+    rig,
+    anthropicPaths,
+    repeated(rig, json, "small", { requests: 600, concurrency: 16, stream: false }),
+    3,
+  );
+  const claudeCode = await perRequest(
+    rig,
+    anthropicPaths,
+    repeated(rig, json, "claude-code", { requests: 200, concurrency: 8, stream: false }),
+    3,
+  );
+  const rate = await perRequest(
+    rig,
+    anthropicPaths,
+    repeated(rig, json, "small", { requests: 1500, concurrency: 64, stream: false }),
+    3,
+  );
+  const streamRate = await perRequest(
+    rig,
+    anthropicPaths,
+    repeated(rig, fast, "small", { requests: 192, concurrency: 64 }),
+    3,
+  );
+  step(
+    "8. growth: a Claude Code session's next 10 turns from 50, 200 and 800 KB, and turn by turn",
+  );
+  const growthPaths: Path[] = [...anthropicPaths, { upstream: "openai", via: "ccp" }];
+  const growth: { kb: number; turns: number; costs: PathCost[] }[] = [];
+  for (const kb of [50, 200, 800]) {
+    const turns = turnsFor(kb * 1000);
+    growth.push({
+      kb,
+      turns,
+      costs: await perRequest(rig, growthPaths, sessionTurns(rig, turns, turns + 9), 3),
+    });
+  }
+  const growingTo = turnsFor(200_000);
+  const growing = await perRequest(rig, growthPaths, sessionTurns(rig, 1, growingTo), 2);
   await sleep(1000);
   const afterRss = await rssNow(rig);
   const ccpPeakMB = (await sampleProc(rig.ccp.pid)).hwmMB;
   step("done");
   return {
     idleRss,
+    firstRss,
     afterRss,
+    small,
+    claudeCode,
+    rate,
+    streamRate,
+    growth,
+    growing: { turns: growingTo, costs: growing },
     ccpPeakMB,
     open,
     startup: boot,
@@ -110,6 +164,21 @@ async function run(root: string, tmp: string): Promise<Results> {
     cpuOptions,
     wallSeconds: (performance.now() - began) / 1000,
   };
+}
+
+/** One small non-streaming request through ccp, read to the end. */
+async function firstAnswer(rig: Rig): Promise<void> {
+  const response = await fetch(`${rig.ccpUrl}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": "bench" },
+    body: JSON.stringify({
+      model: "anth/f20-d0",
+      max_tokens: 16,
+      messages: [{ role: "user", content: "Say hello." }],
+    }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`the first answer failed: ${response.status} ${text}`);
 }
 
 if (import.meta.main) {

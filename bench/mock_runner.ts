@@ -1,13 +1,14 @@
 // deno-lint-ignore-file no-console -- a runner reports "ready <port>" on stdout
 /**
  * The mock upstream, in its own process: Anthropic Messages SSE on `…/v1/messages` and OpenAI
- * Chat Completions SSE on `…/chat/completions`, shaped by the request's model (`f200-d20`).
+ * Chat Completions SSE on `…/chat/completions`, shaped by the request's model (`f200-d20`);
+ * a request without `stream: true` gets the same text as one JSON answer.
  *
  *   deno run --allow-net bench/mock_runner.ts --port 0      → prints "ready <port>"
  */
 
 import { flag, serveControl } from "./control.ts";
-import { anthropicFrames, openAIFrames, parseShape } from "./upstream_frames.ts";
+import { anthropicFrames, jsonAnswer, openAIFrames, parseShape } from "./upstream_frames.ts";
 
 const cache = new Map<string, Uint8Array[]>();
 
@@ -44,8 +45,19 @@ async function handle(request: Request): Promise<Response> {
     ? "openai"
     : undefined;
   if (request.method !== "POST" || !protocol) return new Response("not found", { status: 404 });
-  const body = await request.json() as { model?: unknown };
+  const body = await request.json() as { model?: unknown; stream?: unknown };
   const model = String(body.model);
+  if (body.stream !== true) {
+    let shape;
+    try {
+      shape = parseShape(model);
+    } catch (error) {
+      return Response.json({ error: String(error) }, { status: 400 });
+    }
+    return new Response(jsonAnswer(protocol, model, shape.frames), {
+      headers: { "content-type": "application/json" },
+    });
+  }
   let frames: Uint8Array[];
   try {
     frames = framesFor(protocol, model);

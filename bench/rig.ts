@@ -28,7 +28,7 @@ export interface Rig {
 export const FLAGS = {
   mock: ["--allow-net"],
   ccp: ["--allow-net", "--allow-read", "--allow-env"],
-  load: ["--allow-net"],
+  load: ["--allow-net", "--allow-read"],
   relay: ["--allow-net"],
 };
 
@@ -114,7 +114,8 @@ function originOf(rig: Rig, via: Exclude<Via, "ccp">): string {
 /** Load parameters of a job. */
 export type Load =
   & Pick<LoadJob, "requests" | "concurrency">
-  & Partial<Pick<LoadJob, "gaps" | "announceOpen" | "timeoutMs">>;
+  & Partial<Pick<LoadJob, "gaps" | "announceOpen" | "timeoutMs">>
+  & { /** false sends non-streaming requests (default true). */ stream?: boolean };
 
 /** A job sending the same logical request by `path`. */
 export function jobFor(
@@ -143,6 +144,7 @@ export function jobFor(
     payload = openAIBody(body, model);
     headers.authorization = "Bearer bench";
   }
+  if (load.stream === false) payload = { ...payload as Record<string, unknown>, stream: false };
   return {
     url,
     headers,
@@ -158,9 +160,16 @@ export function jobFor(
 
 /** Runs one job in a fresh load-generator process; `onOpen` hears the `open` event. */
 export async function runLoad(rig: Rig, job: LoadJob, onOpen?: () => void): Promise<LoadResult> {
+  let arg = JSON.stringify(job);
+  // One argv string holds at most 128 KiB on Linux: larger jobs travel in a file.
+  if (arg.length > 64 * 1024) {
+    const file = await Deno.makeTempFile({ dir: rig.tmp, suffix: ".json" });
+    await Deno.writeTextFile(file, arg);
+    arg = `@${file}`;
+  }
   const child = new Child(
     "load",
-    denoCommand(rig.root, FLAGS.load, "bench/load_runner.ts", [JSON.stringify(job)]),
+    denoCommand(rig.root, FLAGS.load, "bench/load_runner.ts", [arg]),
     (line) => line === LOAD_LINES.open && onOpen?.(),
   );
   try {
@@ -170,5 +179,6 @@ export async function runLoad(rig: Rig, job: LoadJob, onOpen?: () => void): Prom
     return result;
   } finally {
     await child.stop();
+    if (arg.startsWith("@")) await Deno.remove(arg.slice(1)).catch(() => {});
   }
 }

@@ -13,6 +13,8 @@ export interface StartupResult {
   program: string;
   runs: number[];
   medianMs: number;
+  /** Spawn to the end of the first answer (a small non-streaming request), when measured. */
+  firstAnswerMs?: number[];
   /** Why it was not measured, when it was not. */
   skipped?: string;
 }
@@ -81,6 +83,21 @@ async function untilListening(child: Child, port: number, limitMs: number): Prom
   throw new Error(`not listening after ${limitMs} ms`);
 }
 
+/** One small non-streaming request, read to its end. */
+async function askOnce(port: number): Promise<void> {
+  const response = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": "bench" },
+    body: JSON.stringify({
+      model: "anth/f20-d0",
+      max_tokens: 16,
+      messages: [{ role: "user", content: "Say hello." }],
+    }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`first answer: HTTP ${response.status} ${text.slice(0, 200)}`);
+}
+
 /** Spawn-to-listening of `src/main.ts serve --config F --port N`, if the CLI exists. */
 export async function cliStartup(
   root: string,
@@ -94,18 +111,24 @@ export async function cliStartup(
     return { program, runs: [], medianMs: NaN, skipped: "src/main.ts does not exist yet" };
   }
   try {
+    const answered: number[] = [];
     const times = await timesOf(runs, async () => {
       const port = freePort();
       const args = ["serve", "--config", configPath, "--port", String(port)];
       const command = denoCommand(root, CLI_FLAGS, "src/main.ts", args, 20);
       const child = new Child(program, command);
       try {
-        return await untilListening(child, port, 10_000);
+        const listening = await untilListening(child, port, 10_000);
+        await askOnce(port);
+        answered.push(performance.now() - child.spawnedAt);
+        return listening;
       } finally {
         await child.stop();
       }
     });
-    return { program, runs: times, medianMs: median(times) };
+    // The uncounted first spawn answered too: drop it.
+    const firstAnswerMs = answered.slice(1);
+    return { program, runs: times, medianMs: median(times), firstAnswerMs };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { program, runs: [], medianMs: NaN, skipped: reason.split("\n")[0] };

@@ -60,3 +60,32 @@ export function openAIFrames(model: string, frames: number): Uint8Array[] {
   texts.push("data: [DONE]\n\n");
   return texts.map((t) => encoder.encode(t));
 }
+
+/** The non-streaming answer of the same shape: one JSON body with `frames` text tokens. */
+export function jsonAnswer(
+  protocol: "anthropic" | "openai",
+  model: string,
+  frames: number,
+): string {
+  const text = Array.from({ length: Math.max(1, frames) }, (_, i) => `token${i} `).join("");
+  if (protocol === "openai") {
+    return JSON.stringify({
+      id: "chatcmpl-bench",
+      object: "chat.completion",
+      created: 1730000000,
+      model,
+      choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 900, completion_tokens: frames, total_tokens: 900 + frames },
+    });
+  }
+  return JSON.stringify({
+    id: "msg_bench",
+    type: "message",
+    role: "assistant",
+    model,
+    content: [{ type: "text", text }],
+    stop_reason: "end_turn",
+    stop_sequence: null,
+    usage: { input_tokens: 900, output_tokens: frames },
+  });
+}

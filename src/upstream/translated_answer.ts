@@ -37,6 +37,20 @@ export function postTranslated(
   });
 }
 
+/**
+ * The request's local input-token count (for `message_start`), begun once the request is on its
+ * way: the count's CPU (up to tens of ms for a long first turn) then overlaps the upstream's
+ * wait for the first token instead of delaying the send.
+ */
+export function countWhileSending(request: TransportRequest): Promise<number> {
+  const counted = new Promise<number>((resolve, reject) => {
+    // A macrotask, so the event loop first hands the request to the network.
+    setTimeout(() => request.inputTokens().then(resolve, reject), 0);
+  });
+  counted.catch(() => {}); // an attempt that fails before needing the count never awaits it
+  return counted;
+}
+
 /** How one protocol turns its upstream answer into Anthropic. */
 export interface AnswerTranslation {
   /** Upstream SSE bytes → Anthropic SSE bytes. */

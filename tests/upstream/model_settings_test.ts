@@ -326,7 +326,7 @@ async function sentBody(
 ) {
   let sent: Json | undefined;
   const fetchStub = (_input: RequestInfo | URL, init?: RequestInit) => {
-    sent = JSON.parse(String(init?.body));
+    sent = JSON.parse(new TextDecoder().decode(init?.body as Uint8Array));
     return Promise.resolve(Response.json({}, { status: 200 }));
   };
   await transport.send({

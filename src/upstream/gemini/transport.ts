@@ -8,7 +8,7 @@ import { geminiStreamToAnthropicSSE } from "../../translate/gemini/stream.ts";
 import type { GeminiTranslateOptions } from "../../translate/gemini/translator.ts";
 import { geminiUrl } from "../http/endpoints.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
-import { openTranslatedAnswer, postTranslated } from "../translated_answer.ts";
+import { countWhileSending, openTranslatedAnswer, postTranslated } from "../translated_answer.ts";
 import {
   type Answer,
   type AnswerHooks,
@@ -28,16 +28,18 @@ export const geminiTransport: Transport = {
     const stream = client.stream === true;
     const body = withExtraBody(toGeminiRequest(client, { provider: provider.id, model }), settings);
     // Gemini's error body {error: {code, message, status}} is read by postJson's mapping.
-    const result = await postTranslated(
+    const sending = postTranslated(
       request,
       geminiUrl(provider.baseUrl, model, stream),
       body,
       stream,
     );
+    const counting = countWhileSending(request);
+    const result = await sending;
     if (!result.ok) return result;
     const translate: GeminiTranslateOptions = {
       clientModel: request.clientModel,
-      inputTokens: await request.inputTokens(),
+      inputTokens: await counting,
       provider: provider.id,
       upstreamModel: model,
       toolNames: renamedTools(client.tools),

@@ -40,6 +40,22 @@ export interface PostOptions {
   unreachableHint?: string;
 }
 
+const encoder = new TextEncoder();
+
+/**
+ * `text` as UTF-8 bytes. fetch encodes a string body as slowly as TextEncoder.encode (measured
+ * ~3 ms for an 800 KB Claude Code body) while encodeInto copies the same text in ~0.05 ms: the
+ * buffer is sized for ASCII first, and for the worst case (3 bytes per UTF-16 unit) if that
+ * did not fit.
+ */
+function utf8(text: string): Uint8Array<ArrayBuffer> {
+  const ascii = new Uint8Array(text.length);
+  const first = encoder.encodeInto(text, ascii);
+  if (first.read === text.length) return ascii.subarray(0, first.written);
+  const bytes = new Uint8Array(text.length * 3);
+  return bytes.subarray(0, encoder.encodeInto(text, bytes).written);
+}
+
 /** POSTs and resolves once headers arrive: 2xx → success; otherwise a mapped failure. */
 export async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure> {
   const { provider, model, url, signal } = options;
@@ -52,7 +68,7 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
         send(url, {
           method: "POST",
           headers: options.headers,
-          body: options.body,
+          body: utf8(options.body),
           signal: timed,
           // A redirect would re-send the body and the key headers to wherever it points.
           redirect: "manual",

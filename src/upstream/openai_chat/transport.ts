@@ -14,7 +14,7 @@ import {
   withExactEffort,
   withExtraBody,
 } from "../model_settings.ts";
-import { openTranslatedAnswer, postTranslated } from "../translated_answer.ts";
+import { countWhileSending, openTranslatedAnswer, postTranslated } from "../translated_answer.ts";
 import {
   type Answer,
   type AnswerHooks,
@@ -40,16 +40,18 @@ export const openAITransport: Transport = {
       ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
     });
     const chat = withExtraBody(withExactEffort(translated, dialect, model, settings), settings);
-    const result = await postTranslated(
+    const sending = postTranslated(
       request,
       openAIChatUrl(provider.baseUrl),
       chat,
       chat.stream === true,
     );
+    const counting = countWhileSending(request);
+    const result = await sending;
     if (!result.ok) return result;
     const translate: StreamTranslateOptions = {
       clientModel: request.clientModel,
-      inputTokens: await request.inputTokens(),
+      inputTokens: await counting,
       provider: provider.id,
       upstreamModel: model,
       dialect,

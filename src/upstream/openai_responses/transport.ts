@@ -7,7 +7,7 @@ import { responsesStreamToAnthropicSSE } from "../../translate/openai_responses/
 import type { ResponsesTranslateOptions } from "../../translate/openai_responses/translator.ts";
 import { openAIResponsesUrl } from "../http/endpoints.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
-import { openTranslatedAnswer, postTranslated } from "../translated_answer.ts";
+import { countWhileSending, openTranslatedAnswer, postTranslated } from "../translated_answer.ts";
 import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from "../transport.ts";
 
 /** Sends Anthropic Messages requests to an OpenAI Responses API upstream. */
@@ -29,16 +29,18 @@ export const openAIResponsesTransport: Transport = {
       settings,
     );
     const stream = body.stream === true;
-    const result = await postTranslated(
+    const sending = postTranslated(
       request,
       openAIResponsesUrl(provider.baseUrl),
       body,
       stream,
     );
+    const counting = countWhileSending(request);
+    const result = await sending;
     if (!result.ok) return result;
     const translate: ResponsesTranslateOptions = {
       clientModel: request.clientModel,
-      inputTokens: await request.inputTokens(),
+      inputTokens: await counting,
       provider: provider.id,
       upstreamModel: model,
     };
