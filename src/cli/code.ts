@@ -116,7 +116,7 @@ export async function runCode(
   } else ctx.io.err(`ccp: using the proxy already running at ${url}`);
 
   try {
-    const token = config.server.authToken ?? "ccp";
+    const token = config.server.authToken ?? config.server.clients?.[0]?.token ?? "ccp";
     const env = { ...claudeEnv(ctx.env, url, token), ...codeEnv(config) };
     const args = [...statuslineSettings(ctx, dataDir), ...claudeArgs];
     // Under `deno task`, the working directory is the project's; INIT_CWD is where the user was.

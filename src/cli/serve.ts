@@ -21,6 +21,8 @@ import { swappableLogger } from "./swap_log.ts";
 import { fileSink } from "./log_file.ts";
 import { Ledger } from "../usage/ledger.ts";
 import { openServerStore } from "../usage/open.ts";
+import { type SharedEngine, SharedMonitor } from "../shared/monitor.ts";
+import { RedisGuards } from "../shared/redis_guards.ts";
 
 /** How long a stop waits for requests in flight (streams included) before giving up on them. */
 export const GRACE_MS = 10_000;
@@ -110,11 +112,29 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       `Usage ledger: reading budget spend failed: ${err instanceof Error ? err.message : err}`,
     )
   );
+  const engines: SharedEngine[] = [];
+  if (store?.shared && store.ping) {
+    const ping = store.ping.bind(store);
+    engines.push({ name: "postgres", description: store.description, ping });
+  }
+  const redisUrl = first.shared?.redis;
+  const guards = redisUrl
+    ? new RedisGuards(redisUrl, first.shared?.prefix ?? "ccp:", log)
+    : undefined;
+  if (guards) {
+    engines.push({ name: "redis", description: guards.description, ping: () => guards.ping() });
+  }
+  const shared = engines.length > 0
+    ? new SharedMonitor(engines, first.shared?.onUnavailable ?? "open", log)
+    : undefined;
+  await shared?.start();
   const app = createServerApp({
     config: () => current,
     log,
     shutdown: shuttingDown.signal,
     ...(ledger ? { ledger } : {}),
+    ...(shared ? { shared } : {}),
+    ...(guards ? { sharedGuards: guards } : {}),
   });
 
   const { host, port } = first.server;
@@ -208,6 +228,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       server.unref();
     } else log.info("Stopped");
     if (socketDir) await Deno.remove(socketDir, { recursive: true }).catch(() => {});
+    shared?.stop();
+    guards?.close();
     await ledger?.close().catch(() => {});
     exit(0);
   };

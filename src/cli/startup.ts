@@ -40,7 +40,15 @@ export function assertSafeExposure(server: ServerConfig): void {
         `${MIN_PUBLIC_TOKEN_LENGTH} random characters (e.g. from \`openssl rand -hex 16\`).`,
     );
   }
-  if (server.authToken) return;
+  const short = server.clients?.find((c) => c.token.length < MIN_PUBLIC_TOKEN_LENGTH);
+  if (short) {
+    throw new ConfigError(
+      `Refusing to listen on ${server.host}: client "${short.name}"'s token has ` +
+        `${short.token.length} characters; on a reachable address tokens need at least ` +
+        `${MIN_PUBLIC_TOKEN_LENGTH} random characters (e.g. from \`openssl rand -hex 16\`).`,
+    );
+  }
+  if (server.authToken || (server.clients?.length ?? 0) > 0) return;
   throw new ConfigError(
     `Refusing to listen on ${server.host} without an auth token: anyone who can reach this ` +
       `address could use your provider keys. Set server.auth_token in the config file ` +

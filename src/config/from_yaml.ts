@@ -22,6 +22,7 @@ import { checkTarget, type KnownProviders } from "./targets.ts";
 import { buildWebTools } from "./web_tools.ts";
 import { buildBudgets, buildUsage } from "./budgets.ts";
 import { buildRouting, buildTransforms } from "./routing.ts";
+import { buildClients } from "./clients.ts";
 import { dropNullEntries, parseYamlTree } from "./yaml_text.ts";
 
 /** Everything the YAML core needs; no I/O happens inside. */
@@ -203,12 +204,15 @@ export function configFromYaml(input: YamlConfigInput): Config {
   // default first, so describe output and route listings read top-down.
   const orderedRoutes = { default: routes.default ?? routes[first ?? ""] ?? [], ...routes };
 
-  const server = resolveServer({
+  const resolved = resolveServer({
     flags: input.flags ?? {},
     env,
     file: config.server,
     envOnly: false,
   });
+  const clients = buildClients(config.clients, resolved.authToken, problems);
+  problems.throwIfAny();
+  const server = clients.length > 0 ? { ...resolved, clients } : resolved;
   const providers: Record<string, ProviderConfig> = {};
   for (const provider of [...configured, ...implicit]) providers[provider.id] = provider;
   return deepFreeze({
@@ -223,6 +227,16 @@ export function configFromYaml(input: YamlConfigInput): Config {
     routing: buildRouting(config.routing),
     ...(Object.keys(transforms).length > 0 ? { transforms } : {}),
     ...(config.local_answers === false ? { localAnswers: false } : {}),
+    ...(config.shared && (config.shared.postgres || config.shared.redis)
+      ? {
+        shared: {
+          ...(config.shared.postgres ? { postgres: config.shared.postgres } : {}),
+          ...(config.shared.redis ? { redis: config.shared.redis } : {}),
+          prefix: config.shared.prefix ?? "ccp:",
+          onUnavailable: config.shared.on_unavailable ?? "open",
+        },
+      }
+      : {}),
     warnings,
   });
 }

@@ -139,6 +139,16 @@ export interface ServerConfig {
   readonly logFormat?: LogFormat;
   /** Log lines go to this file instead of standard error. */
   readonly logFile?: string;
+  /** Named client tokens, beside (or instead of) `authToken`, which is the client `default`. */
+  readonly clients?: readonly ClientConfig[];
+}
+
+/** A named client: its token, and the routes it may use (all when absent). */
+export interface ClientConfig {
+  readonly name: string;
+  readonly token: string;
+  /** Route, scenario route or alias names, or `explicit` for provider/model choices. */
+  readonly routes?: readonly string[];
 }
 
 /** How log lines are written. */
@@ -185,6 +195,18 @@ export interface Transform {
   readonly systemAppend?: string;
   /** Top-level request fields set (or removed with null), e.g. `temperature`. */
   readonly set?: Readonly<Record<string, unknown>>;
+}
+
+/** Engines several ccp instances share. */
+export interface SharedConfig {
+  /** `postgres://…`: the usage ledger (instead of the embedded store). */
+  readonly postgres?: string;
+  /** `redis://…`: guard state shared between instances. */
+  readonly redis?: string;
+  /** Key prefix in Redis, so deployments can share one server. */
+  readonly prefix: string;
+  /** `open`: keep serving on local state while an engine is away; `closed`: answer 503. */
+  readonly onUnavailable: "open" | "closed";
 }
 
 /** The usage ledger's settings. */
@@ -239,6 +261,8 @@ export interface Config {
   readonly transforms?: Readonly<Record<string, Transform>>;
   /** Answer Claude Code's quota probe and Warmup requests without a model (default true). */
   readonly localAnswers?: boolean;
+  /** Engines shared with other ccp instances. */
+  readonly shared?: SharedConfig;
   /** Non-fatal remarks found while loading (shown at start and by `ccp check`). */
   readonly warnings: readonly string[];
 }

@@ -54,6 +54,8 @@ export interface MetricsSources {
   readonly startedAt: Date;
   /** Budgets' use, 0–1 and beyond, by label (absent without a ledger). */
   readonly budgets?: () => readonly { label: string; used: number }[];
+  /** Reachability of the shared engines (absent without any). */
+  readonly shared?: () => Readonly<Record<string, { reachable: boolean }>>;
 }
 
 /** Collects request metrics; an observer of the pipeline. */
@@ -195,6 +197,10 @@ export class Metrics implements RequestObserver {
           labels({ provider: target.slice(0, cut), model: target.slice(cut + 1), state: b.state })
         } ${open}`,
       );
+    }
+    family("ccp_shared_reachable", "gauge", "1 while a shared engine (postgres, redis) answers.");
+    for (const [engine, { reachable }] of Object.entries(sources.shared?.() ?? {})) {
+      out.push(`ccp_shared_reachable${labels({ engine })} ${reachable ? 1 : 0}`);
     }
     const budgets = sources.budgets?.() ?? [];
     family("ccp_budget_used_ratio", "gauge", "Share of each budget spent this period.");

@@ -11,7 +11,7 @@ import type { Logger } from "../core/log.ts";
 import { configuredKeys, scrubSecrets } from "../core/secrets.ts";
 import type { MessagesRequest } from "../protocols/anthropic.ts";
 import { describeFailure } from "../resilience/describe.ts";
-import { Dispatcher, type DispatchTarget } from "../resilience/dispatcher.ts";
+import { Dispatcher, type DispatchTarget, type SharedGuards } from "../resilience/dispatcher.ts";
 import { labelOf } from "../resilience/key_pool.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
 import type { Resolution } from "../routing/resolve.ts";
@@ -49,6 +49,8 @@ export interface PipelineDeps {
   readonly resolveHost?: Resolver;
   /** Budgets: when a client's request to a target is over one, until when (epoch ms). */
   readonly budgets?: BudgetGate;
+  /** Guard state shared with other instances (Redis), when configured. */
+  readonly sharedGuards?: SharedGuards;
 }
 
 /** What the pipeline asks of the budgets. */
@@ -238,6 +240,7 @@ export class Pipeline {
       ...(budgets
         ? { overBudget: (ref) => budgets.blockedUntil(client, ref.provider, ref.model) }
         : {}),
+      ...(this.#deps.sharedGuards ? { shared: this.#deps.sharedGuards } : {}),
       attempt: async (target, key, signal) => {
         const startedAt = Date.now();
         const began = performance.now();

@@ -137,6 +137,14 @@ export class CircuitBreaker {
     this.#openUntil = this.#clock.now() + period;
   }
 
+  /** An open period another instance saw: the circuit opens until then, if not already longer. */
+  adoptOpen(until: number, lastError?: string): void {
+    if (until <= this.#clock.now() || (this.#opens > 0 && this.#openUntil >= until)) return;
+    this.#opens = Math.max(this.#opens, 1);
+    this.#openUntil = until;
+    if (lastError !== undefined) this.#lastError = lastError;
+  }
+
   /** Ends a trial that proved nothing (client error, abort, no key): the next request may probe. */
   released(trial: boolean): void {
     if (trial) this.#trialRunning = false;

@@ -18,6 +18,7 @@ import { type Clock, sleep, systemClock } from "./clock.ts";
 import { describeFailure } from "./describe.ts";
 import { exhaustedError, failureError } from "./exhausted.ts";
 import { type KeyLease, type KeyPool, WHOLE_KEY } from "./key_pool.ts";
+import type { CircuitBreaker } from "./circuit_breaker.ts";
 import { type Limiter, LimiterFullError, type Release } from "./limiter.ts";
 import { nameOf, type TargetOutcome, type TargetRef } from "./outcome.ts";
 import type { ResilienceRegistry } from "./registry.ts";
@@ -98,6 +99,23 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
   readonly discard?: (result: S) => void;
   /** When a target's budget is spent: when it resets (epoch ms); such a target is skipped. */
   readonly overBudget?: (target: TargetRef) => number | undefined;
+  /** Guard state shared with other instances (Redis), when configured. */
+  readonly shared?: SharedGuards;
+}
+
+/** What the dispatcher asks of guard state shared between instances. */
+export interface SharedGuards {
+  /** Adopts what others learned for this target; takes a shared rate-window place (waitMs 0). */
+  sync(input: {
+    readonly provider: string;
+    readonly model: string;
+    readonly keys: KeyPool;
+    readonly breaker: CircuitBreaker;
+    readonly rate?: { readonly requests: number; readonly windowMs: number };
+  }): Promise<{ readonly waitMs: number }>;
+  cooling(provider: string, index: number, model: string, until: number, hinted: boolean): void;
+  setAside(provider: string, index: number, until: number, status: number, reason: string): void;
+  circuit(provider: string, model: string, until: number, lastError?: string): void;
 }
 
 // Key rotation and 429 causes are the key pool's business, not a sign the target is unhealthy.
@@ -117,8 +135,10 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #log?: Logger;
   readonly #discard: (result: S) => void;
   readonly #overBudget?: (target: TargetRef) => number | undefined;
+  readonly #shared?: SharedGuards;
 
   constructor(options: DispatcherOptions<S>) {
+    this.#shared = options.shared;
     this.#overBudget = options.overBudget;
     this.#registry = options.registry;
     this.#attempt = options.attempt;
@@ -257,6 +277,10 @@ export class Dispatcher<S extends { readonly ok: true }> {
     }
     const { keys, limiter } = this.#registry.provider(target.provider);
     const breaker = this.#registry.breaker(ref.provider, ref.model);
+    if (this.#shared) {
+      const busy = await this.#syncShared(target, keys, breaker, signal);
+      if (busy) return busy;
+    }
     const admission = mode.forceBreaker ? breaker.force() : breaker.admit();
     if (!admission.ok) {
       this.#log?.debug(`${nameOf(ref)}: skipped, circuit open`);
@@ -292,9 +316,11 @@ export class Dispatcher<S extends { readonly ok: true }> {
           reported = true;
           const settle = (failure?: string) => {
             release();
+            const wasOpen = breaker.state !== "closed";
             if (signal.aborted) breaker.released(admission.trial);
             else if (failure === undefined) breaker.succeeded();
             else breaker.streamFailed(failure);
+            this.#shareCircuit(ref, breaker, wasOpen);
           };
           return this.#success(result, target, key, counter.attempts, settle);
         }
@@ -321,8 +347,18 @@ export class Dispatcher<S extends { readonly ok: true }> {
         if (verdict.action === "rotate_key") {
           if (verdict.cause === "rate_limit") {
             const scope = verdict.scope === "key" ? WHOLE_KEY : target.model;
-            keys.rateLimited(key, verdict.retryAfterMs, scope);
-          } else keys.rejected(key, result.status ?? 0, detail);
+            const until = keys.rateLimited(key, verdict.retryAfterMs, scope);
+            this.#shared?.cooling(
+              ref.provider,
+              key.index,
+              scope,
+              until,
+              verdict.retryAfterMs !== undefined,
+            );
+          } else {
+            const until = keys.rejected(key, result.status ?? 0, detail);
+            this.#shared?.setAside(ref.provider, key.index, until, result.status ?? 0, detail);
+          }
           // A last-resort key had its one try. Otherwise each rotation sets a key aside, so the
           // pool runs dry first; this only stops a loop of zero-length cool-downs (`Retry-After: 0`).
           if (mode.key || ++rotations > keys.size) return failed;
@@ -338,7 +374,9 @@ export class Dispatcher<S extends { readonly ok: true }> {
           continue;
         }
         if (!BREAKER_IGNORES.has(verdict.cause)) {
+          const wasOpen = breaker.state !== "closed";
           breaker.failed(detail, hint);
+          this.#shareCircuit(ref, breaker, wasOpen);
           reported = true;
         }
         return failed;
@@ -380,6 +418,57 @@ export class Dispatcher<S extends { readonly ok: true }> {
   // Looks at the keys before queueing (waiting for a slot on a target with no usable key is
   // pointless) and again after, since the wait may have outlived the key. A last-resort key is
   // used as given.
+  /**
+   * The one round trip to shared state before an attempt; waits in line while the shared rate
+   * window is full, up to one window, then reports the target busy. A shared store that does not
+   * answer changes nothing: this instance's own guards decide.
+   */
+  async #syncShared(
+    target: DispatchTarget,
+    keys: KeyPool,
+    breaker: CircuitBreaker,
+    signal: AbortSignal,
+  ): Promise<TargetOutcome | undefined> {
+    const ref = refOf(target);
+    const rate = target.provider.rateLimit;
+    let waited = 0;
+    for (;;) {
+      let waitMs: number;
+      try {
+        ({ waitMs } = await this.#shared!.sync({
+          provider: ref.provider,
+          model: ref.model,
+          keys,
+          breaker,
+          ...(rate ? { rate } : {}),
+        }));
+      } catch {
+        return undefined;
+      }
+      if (waitMs <= 0) return undefined;
+      if (!rate || waited + waitMs > rate.windowMs) {
+        return {
+          kind: "busy",
+          target: ref,
+          message:
+            `${nameOf(ref)}: rate_limit ${rate?.requests} per ${rate?.windowMs} ms reached ` +
+            `across every ccp instance`,
+        };
+      }
+      await sleep(this.#clock, waitMs, signal);
+      waited += waitMs;
+    }
+  }
+
+  // Other instances learn when this target's circuit opens, and when it closes again.
+  #shareCircuit(ref: TargetRef, breaker: CircuitBreaker, wasOpen: boolean): void {
+    if (!this.#shared) return;
+    const snap = breaker.snapshot();
+    if (snap.state === "open" && snap.openUntil !== undefined) {
+      this.#shared.circuit(ref.provider, ref.model, snap.openUntil, snap.lastError);
+    } else if (wasOpen && snap.state === "closed") this.#shared.circuit(ref.provider, ref.model, 0);
+  }
+
   async #slot(
     ref: TargetRef,
     keys: KeyPool,

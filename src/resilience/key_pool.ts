@@ -166,9 +166,9 @@ export class KeyPool {
    * Cools a key after a 429 for `model` (every model with {@link WHOLE_KEY}): for the server's
    * hint when given, else 1 s doubling per repeat; both capped.
    */
-  rateLimited(key: KeyLease, retryAfterMs?: number, model: string = WHOLE_KEY): void {
+  rateLimited(key: KeyLease, retryAfterMs?: number, model: string = WHOLE_KEY): number {
     const slot = this.#slots[key.index];
-    if (!slot) return;
+    if (!slot) return 0;
     const strikes = slot.strikes.get(model) ?? 0;
     const grown = this.#coolBaseMs * 2 ** strikes;
     const wait = Math.max(0, Math.min(retryAfterMs ?? grown, this.#coolMaxMs));
@@ -180,17 +180,41 @@ export class KeyPool {
     });
     slot.setAsideSeq = ++this.#seq;
     if (key.index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
+    return this.#clock.now() + wait;
   }
 
   /** Sets a key aside (every model) after 401/402/403 with the status and a short reason. */
-  rejected(key: KeyLease, status: number, reason: string): void {
+  rejected(key: KeyLease, status: number, reason: string): number {
     const slot = this.#slots[key.index];
-    if (!slot) return;
+    if (!slot) return 0;
     slot.blockedUntil = this.#clock.now() + this.#blockMs;
     slot.status = status;
     slot.reason = reason;
     slot.setAsideSeq = ++this.#seq;
     if (key.index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
+    return slot.blockedUntil;
+  }
+
+  /** A cool-down another instance learned (a 429 for `model`), kept when it ends later than ours. */
+  adoptCooling(index: number, model: string, until: number, hinted: boolean): void {
+    const slot = this.#slots[index];
+    if (!slot || until <= this.#clock.now()) return;
+    const own = slot.cooling.get(model);
+    if (own && own.until >= until) return;
+    slot.cooling.set(model, { until, strikes: own?.strikes ?? 1, hinted });
+    slot.setAsideSeq = ++this.#seq;
+    if (index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
+  }
+
+  /** A set-aside another instance learned (401/403), kept when it ends later than ours. */
+  adoptSetAside(index: number, until: number, status: number, reason: string): void {
+    const slot = this.#slots[index];
+    if (!slot || until <= this.#clock.now() || slot.blockedUntil >= until) return;
+    slot.blockedUntil = until;
+    slot.status = status;
+    slot.reason = reason;
+    slot.setAsideSeq = ++this.#seq;
+    if (index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
   }
 
   /** Keys set aside after 401/402/403 that are not cooling for `model`: each is worth one re-try. */

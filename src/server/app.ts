@@ -2,7 +2,7 @@
 
 import { Hono } from "hono";
 import { ClientRequestError, ProxyError } from "../core/errors.ts";
-import { isAuthorized } from "./auth.ts";
+import { identify } from "./clients.ts";
 import { logObserver } from "../pipeline/log_observer.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
 import { PEER_HEADER } from "./connection_guard.ts";
@@ -65,11 +65,13 @@ export function createApp(
   const app = new Hono<AppEnv>();
 
   app.use(async (c, next) => {
-    const token = deps.config().server.authToken;
+    const server = deps.config().server;
     const path = c.env.path;
+    const identity = identify(c.req.raw.headers, server);
+    if (identity) c.env.identity = identity;
     if (
-      token && !isPublic(path) && !isAuthorized(c.req.raw.headers, token) &&
-      !(isUiPath(path) && uiAllows(sessions, c.req.raw, path, token))
+      !identity && !isPublic(path) &&
+      !(isUiPath(path) && uiAllows(sessions, c.req.raw, path, server))
     ) {
       throw new ClientRequestError(
         "Invalid or missing API key: send ccp's auth token as ANTHROPIC_AUTH_TOKEN " +
@@ -77,6 +79,9 @@ export function createApp(
         "authentication_error",
       );
     }
+    // Closed mode: no request is served on local state while a shared engine is away.
+    const refusal = c.req.method === "POST" ? deps.shared?.refusal() : undefined;
+    if (refusal) throw refusal;
     await next();
   });
 
@@ -86,16 +91,14 @@ export function createApp(
     // Without the token, /health says only that ccp is up (and that it is ccp, so `ccp code` can
     // tell it from another program on the port without sending that program the token): provider
     // ids, models, key labels and upstream error text are for the operator.
-    const token = deps.config().server.authToken;
-    if (token && !isAuthorized(c.req.raw.headers, token)) {
-      return c.json({ status: "ok", name: "ccp" });
-    }
+    if (!c.env.identity) return c.json({ status: "ok", name: "ccp" });
     return c.json({
       ...status(),
       uptime_s: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
       config: deps.config().source.kind,
       // Key pools, limiters and circuit breakers: why a target is being skipped, if it is.
       resilience: deps.registry.snapshot(),
+      ...(deps.shared ? { shared: deps.shared.state() } : {}),
     });
   });
   app.post("/v1/messages", messagesHandler(deps));
@@ -109,6 +112,7 @@ export function createApp(
         resilience: () => deps.registry.snapshot(),
         version: deps.version,
         startedAt: deps.startedAt,
+        ...(deps.shared ? { shared: () => deps.shared!.state() } : {}),
         ...(deps.ledger
           ? {
             budgets: () =>

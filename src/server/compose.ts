@@ -13,6 +13,8 @@ import { VERSION } from "../version.ts";
 import { type ConnectionInfo, createApp } from "./app.ts";
 import type { AppDeps } from "./deps.ts";
 import type { Ledger } from "../usage/ledger.ts";
+import type { SharedMonitor } from "../shared/monitor.ts";
+import type { SharedGuards } from "../resilience/dispatcher.ts";
 
 /** The transports ccp ships, by wire protocol. */
 export const TRANSPORTS: AppDeps["transports"] = {
@@ -30,6 +32,8 @@ export function createServerApp(options: {
   registry?: ResilienceRegistry;
   shutdown?: AbortSignal;
   ledger?: Ledger;
+  shared?: SharedMonitor;
+  sharedGuards?: SharedGuards;
 }): {
   fetch: (request: Request, info?: ConnectionInfo) => Promise<Response>;
   registry: ResilienceRegistry;
@@ -50,6 +54,8 @@ export function createServerApp(options: {
     version: VERSION,
     ...(options.shutdown ? { shutdown: options.shutdown } : {}),
     ...(options.ledger ? { ledger: options.ledger } : {}),
+    ...(options.shared ? { shared: options.shared } : {}),
+    ...(options.sharedGuards ? { sharedGuards: options.sharedGuards } : {}),
   });
   return { fetch: app.fetch, registry };
 }

@@ -11,6 +11,9 @@ import type { Transports } from "../upstream/transport.ts";
 import type { Resolver } from "../webtools/fetch_page.ts";
 import type { Ledger } from "../usage/ledger.ts";
 import type { Metrics } from "../observe/metrics.ts";
+import type { Identity } from "./clients.ts";
+import type { SharedMonitor } from "../shared/monitor.ts";
+import type { SharedGuards } from "../resilience/dispatcher.ts";
 
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {
@@ -36,10 +39,16 @@ export interface AppDeps {
   resolveHost?: Resolver;
   /** The usage ledger (absent when it is off): records requests, answers /v1/ccp/usage, budgets. */
   ledger?: Ledger;
+  /** Reachability of the engines shared with other instances, when any is configured. */
+  shared?: SharedMonitor;
+  /** Guard state shared with other instances (Redis), when configured. */
+  sharedGuards?: SharedGuards;
 }
 
 /** Per-request values the routes read: the path without its routing prefix, and the prefix. */
-export type AppEnv = { Bindings: { path: string; routePrefix?: string; peer?: Peer } };
+export type AppEnv = {
+  Bindings: { path: string; routePrefix?: string; peer?: Peer; identity?: Identity };
+};
 
 /** What the routes see: the dependencies plus the request pipeline built from them. */
 export interface ServerDeps extends AppDeps {

@@ -16,6 +16,12 @@ import type { UsageStore } from "./store.ts";
 const FLUSH_DELAY_MS = 100;
 /** How often records past the retention are removed. */
 const PRUNE_EVERY_MS = 3600_000;
+/** How often a failed write is tried again. */
+const RETRY_MS = 1000;
+/** Entries kept in memory while the store cannot be written; older ones are dropped beyond it. */
+const MAX_PENDING = 100_000;
+/** How often budgets re-read a store other instances write to. */
+const SHARED_REFRESH_MS = 1000;
 
 // One entry per POST /v1/messages (the others never reach a model); a request refused by auth
 // never gets a record.
@@ -32,6 +38,7 @@ export class Ledger implements RequestObserver {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #writing: Promise<void> = Promise.resolve();
   #pruner: ReturnType<typeof setInterval> | undefined;
+  #refresher: ReturnType<typeof setInterval> | undefined;
   #budgets: BudgetTracker;
   #budgetSource: Config["budgets"];
   #failed = false;
@@ -53,6 +60,13 @@ export class Ledger implements RequestObserver {
     if ((this.#config().usage?.retentionMs ?? 0) > 0) prune();
     this.#pruner = setInterval(prune, PRUNE_EVERY_MS);
     Deno.unrefTimer(this.#pruner);
+    if (this.store.shared) {
+      // Other instances spend the same budgets: their records count within a second.
+      this.#refresher = setInterval(() => {
+        void this.#budgets.load(this.store).catch(() => {});
+      }, SHARED_REFRESH_MS);
+      Deno.unrefTimer(this.#refresher);
+    }
   }
 
   ended(record: Readonly<RequestRecord>): void {
@@ -94,13 +108,23 @@ export class Ledger implements RequestObserver {
     if (batch.length === 0) return this.#writing;
     this.#writing = this.#writing.then(() => this.store.append(batch)).then(
       () => {
-        if (this.#failed) this.#log.info("Usage ledger: writing again");
+        if (this.#failed) {
+          this.#log.info(`Usage ledger: writing to ${this.store.description} again`);
+        }
         this.#failed = false;
       },
       (err) => {
         // Said once per outage: a full disk must not flood the log line by line.
-        if (!this.#failed) this.#log.warn(`Usage ledger: a write failed: ${messageOf(err)}`);
+        if (!this.#failed) {
+          this.#log.warn(
+            `Usage ledger: cannot write to ${this.store.description} (${messageOf(err)}); ` +
+              `records are kept in memory and written when it answers again`,
+          );
+        }
         this.#failed = true;
+        // Kept for the next try, oldest first, within a bound.
+        this.#queue = [...batch, ...this.#queue].slice(-MAX_PENDING);
+        this.#timer ??= setTimeout(() => void this.flush(), RETRY_MS);
       },
     );
     return this.#writing;
@@ -109,6 +133,7 @@ export class Ledger implements RequestObserver {
   /** Writes what is left and closes the store. */
   async close(): Promise<void> {
     clearInterval(this.#pruner);
+    clearInterval(this.#refresher);
     await this.flush();
     this.store.close();
   }

@@ -4,6 +4,7 @@ import type { Config } from "../config/types.ts";
 import { joinPath } from "../config/paths.ts";
 import type { Logger } from "../core/log.ts";
 import { openKvStore } from "./kv_store.ts";
+import { openPgStore } from "./pg_store.ts";
 import type { UsageStore } from "./store.ts";
 
 /** The ledger file's name inside the data dir. */
@@ -18,6 +19,14 @@ export function ledgerPath(dataDir: string): string {
 export async function openUsageStore(
   config: Config,
 ): Promise<{ ok: true; store: UsageStore } | { ok: false; reason: string }> {
+  const shared = config.shared?.postgres;
+  if (shared) {
+    try {
+      return { ok: true, store: openPgStore(shared) };
+    } catch (err) {
+      return { ok: false, reason: `shared.postgres: ${err instanceof Error ? err.message : err}` };
+    }
+  }
   const dir = config.server.dataDir;
   if (dir === undefined) {
     return { ok: false, reason: "no data dir (set --data-dir, CCP_DATA_DIR or server.data_dir)" };

@@ -30,6 +30,10 @@ export interface SessionUsage {
 export interface UsageStore {
   /** A short name for messages: `Deno KV at <path>`. */
   readonly description: string;
+  /** True when other instances write it too (budgets then re-read it every second). */
+  readonly shared?: boolean;
+  /** True when it answers now; absent for an embedded store, which always does. */
+  ping?(): Promise<boolean>;
   /** Adds finished requests; resolves once they are durable. */
   append(entries: readonly LedgerEntry[]): Promise<void>;
   /** Entries at or after `since`, summed per `by` group. */

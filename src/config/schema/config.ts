@@ -131,6 +131,21 @@ export const transformSchema = section({
   set: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** `shared:` engines that several instances share. */
+export const sharedSchema = section({
+  redis: text().optional(),
+  postgres: text().optional(),
+  prefix: text().optional(),
+  on_unavailable: oneOf(["open", "closed"], "on_unavailable mode").optional(),
+});
+
+/** One entry of `clients:`. */
+export const clientSchema = section({
+  name: text(),
+  token: text(),
+  routes: textList("route names").optional(),
+});
+
 /** The whole file. */
 export const configFileSchema = section({
   server: serverSchema.optional(),
@@ -144,7 +159,12 @@ export const configFileSchema = section({
   routing: routingSchema.optional(),
   transforms: z.record(z.string(), transformSchema).optional(),
   local_answers: flag().optional(),
+  clients: z.array(clientSchema).optional(),
+  shared: sharedSchema.optional(),
 });
+
+/** One `clients:` entry as parsed. */
+export type ClientSection = z.output<typeof clientSchema>;
 
 /** One `transforms:` entry as parsed. */
 export type TransformSection = z.output<typeof transformSchema>;

@@ -5,6 +5,7 @@ import { parseCountTokensRequest } from "../../protocols/anthropic_request.ts";
 import { resolveRoute } from "../../routing/resolve.ts";
 import { bodyLimits, readJsonBody } from "../body.ts";
 import { tokenSuffix, withoutOwnToken } from "../auth.ts";
+import { ANYONE, checkRouteAllowed } from "../clients.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 
 /** Builds the handler for POST /v1/messages/count_tokens. */
@@ -13,19 +14,21 @@ export function countTokensHandler(deps: ServerDeps): (c: Context<AppEnv>) => Pr
     const config = deps.config();
     const started = performance.now();
     const raw = c.req.raw;
+    const identity = c.env.identity ?? ANYONE;
     const body = parseCountTokensRequest(await readJsonBody(raw, bodyLimits(config)));
     const resolution = resolveRoute(
       {
         request: body,
         urlPrefix: c.env.routePrefix,
-        tokenSuffix: tokenSuffix(raw.headers, config.server.authToken),
+        tokenSuffix: tokenSuffix(raw.headers, identity.token),
       },
       config,
     );
+    checkRouteAllowed(identity, resolution);
     const { inputTokens, via } = await deps.pipeline.countTokens({
       body,
       resolution,
-      headers: withoutOwnToken(raw.headers, config.server.authToken),
+      headers: withoutOwnToken(raw.headers, identity.token),
       signal: raw.signal,
     });
     deps.log.info(

@@ -16,6 +16,7 @@ import type { MessagesRequest } from "../../protocols/anthropic.ts";
 import type { Recorder } from "../../pipeline/recorder.ts";
 import { bodyLimits, readJsonBody } from "../body.ts";
 import { tokenSuffix, withoutOwnToken } from "../auth.ts";
+import { ANYONE, checkRouteAllowed } from "../clients.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 import { errorResponse } from "../responses.ts";
 
@@ -23,10 +24,12 @@ import { errorResponse } from "../responses.ts";
 export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promise<Response> {
   return async (c) => {
     const raw = c.req.raw;
+    const identity = c.env.identity ?? ANYONE;
     const recorder = deps.pipeline.begin({
       method: raw.method,
       path: c.env.path,
       headers: raw.headers,
+      client: identity.client,
     });
     // Deno does not signal a client that leaves before the answer starts; the watcher does.
     const gone = new AbortController();
@@ -46,7 +49,7 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
       const input: ResolutionInput = {
         request: parsed,
         urlPrefix: c.env.routePrefix,
-        tokenSuffix: tokenSuffix(raw.headers, config.server.authToken),
+        tokenSuffix: tokenSuffix(raw.headers, identity.token),
       };
       // Counted only when a long_context route exists and the size alone cannot decide.
       const resolution = resolveRoute(
@@ -56,12 +59,13 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
         config,
       );
       recorder.record.route = resolution.route;
+      checkRouteAllowed(identity, resolution);
       // The tag is for ccp: the upstream never sees it.
       const body = subagentTag(parsed) === undefined ? parsed : withoutSubagentTag(parsed);
       const { answer, headers } = await deps.pipeline.messages({
         body,
         resolution,
-        headers: withoutOwnToken(raw.headers, config.server.authToken),
+        headers: withoutOwnToken(raw.headers, identity.token),
         signal: gone.signal,
         recorder,
       });

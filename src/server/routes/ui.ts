@@ -8,7 +8,8 @@
  */
 
 import type { Context, Hono } from "hono";
-import { constantTimeEqual } from "../auth.ts";
+import { authRequired, isAcceptedToken } from "../clients.ts";
+import type { ServerConfig } from "../../config/types.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 import { RecentRequests } from "../../observe/recent.ts";
 import { UI_PAGE } from "../../observe/ui/page.ts";
@@ -60,11 +61,11 @@ export function uiAllows(
   sessions: UiSessions,
   request: Request,
   path: string,
-  token: string,
+  server: ServerConfig,
 ): boolean {
   if (sessions.holds(request.headers)) return true;
   const given = new URL(request.url).searchParams.get("token");
-  return path === "/ui" && given !== null && constantTimeEqual(given, token);
+  return path === "/ui" && given !== null && isAcceptedToken(given, server);
 }
 
 /** Adds the status page's routes. */
@@ -76,8 +77,7 @@ export function addUiRoutes(
 ): void {
   const base = (c: Context<AppEnv>) => c.env.routePrefix ?? "";
   app.get("/ui", (c) => {
-    const token = deps.config().server.authToken;
-    if (token && new URL(c.req.url).searchParams.has("token")) {
+    if (authRequired(deps.config().server) && new URL(c.req.url).searchParams.has("token")) {
       return new Response(null, {
         status: 303,
         headers: {

@@ -1,0 +1,91 @@
+/**
+ * Who is asking: the client whose token a request carries — `default` for `server.auth_token`, or
+ * a named client from `clients:` — and which routes that client may use.
+ */
+
+import type { ClientConfig, ServerConfig } from "../config/types.ts";
+import { ProxyError } from "../core/errors.ts";
+import type { Resolution } from "../routing/resolve.ts";
+import { constantTimeEqual, presentedCredentials, splitToken } from "./auth.ts";
+
+/** A recognised client and the token it presented. */
+export interface Identity {
+  readonly client: string;
+  readonly token?: string;
+  /** Its allow-list, when it has one. */
+  readonly routes?: readonly string[];
+}
+
+/** Everyone who may connect when no token is configured. */
+export const ANYONE: Identity = { client: "default" };
+
+/** True when requests must carry a token: a server token or any named client. */
+export function authRequired(server: ServerConfig): boolean {
+  return server.authToken !== undefined || (server.clients?.length ?? 0) > 0;
+}
+
+/** Every accepted token with its client. */
+function accepted(server: ServerConfig): ClientConfig[] {
+  return [
+    ...(server.authToken ? [{ name: "default", token: server.authToken }] : []),
+    ...(server.clients ?? []),
+  ];
+}
+
+/**
+ * The client whose token the request carries; undefined when none matches. Every credential is
+ * compared with every token (no early exit), so timing does not reveal which one matched.
+ */
+export function identify(headers: Headers, server: ServerConfig): Identity | undefined {
+  if (!authRequired(server)) return ANYONE;
+  let found: ClientConfig | undefined;
+  const tokens = accepted(server);
+  for (const credential of presentedCredentials(headers)) {
+    const { token } = splitToken(credential);
+    for (const client of tokens) {
+      if (constantTimeEqual(token, client.token) && found === undefined) found = client;
+    }
+  }
+  if (!found) return undefined;
+  return {
+    client: found.name,
+    token: found.token,
+    ...(found.routes ? { routes: found.routes } : {}),
+  };
+}
+
+/** True when `token` is any accepted token (for the status page's `?token=`). */
+export function isAcceptedToken(token: string, server: ServerConfig): boolean {
+  let ok = false;
+  for (const client of accepted(server)) if (constantTimeEqual(token, client.token)) ok = true;
+  return ok;
+}
+
+// The names a resolution answers to in an allow-list.
+function namesOf(resolution: Resolution): string[] {
+  switch (resolution.rule) {
+    case "provider":
+    case "url_prefix":
+    case "token_suffix":
+      return ["explicit", ...(resolution.name ? [resolution.name] : [])];
+    case "alias":
+    case "subagent_tag":
+      return resolution.name ? [resolution.name] : ["explicit"];
+    default:
+      return [resolution.route];
+  }
+}
+
+/** Throws 403 when the client's allow-list does not include the route the request resolved to. */
+export function checkRouteAllowed(identity: Identity, resolution: Resolution): void {
+  const allowed = identity.routes;
+  if (!allowed) return;
+  const names = namesOf(resolution);
+  if (names.some((name) => allowed.includes(name))) return;
+  throw new ProxyError(
+    "permission_error",
+    `Client "${identity.client}" may use the routes ${allowed.join(", ")}; this request resolved ` +
+      `to "${names[0]}"`,
+    { status: 403 },
+  );
+}

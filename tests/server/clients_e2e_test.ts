@@ -1,0 +1,135 @@
+/** Named clients: their tokens, their allow-lists, their records, their budgets. */
+
+import assert from "node:assert/strict";
+import { runCli } from "../../src/cli/run.ts";
+import { startServer } from "../../src/cli/serve.ts";
+import { testContext } from "../cli/helpers.ts";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+
+const ALICE = "alice-token-0123456789abcdef";
+const CI = "ci-token-0123456789abcdef0";
+const ADMIN = "admin-token-0123456789abcd";
+
+Deno.test("clients: token → name in every record, route allow-lists (403), budgets per client", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_clients_" });
+  const mock = startAnthropicMock([{
+    kind: "json",
+    body: {
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "m",
+      content: [{ type: "text", text: "hi" }],
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage: { input_tokens: 400, output_tokens: 100 },
+    },
+  }]);
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { auth_token: ${ADMIN}, data_dir: data }
+clients:
+  - { name: alice, token: ${ALICE} }
+  - { name: ci, token: ${CI}, routes: [haiku, default] }
+providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: sk-up-0123456789 }
+routes:
+  default: up/main
+  haiku: up/small
+  opus: up/big
+budgets:
+  - { client: alice, tokens: 800, per: day }
+`,
+    );
+    const server = await startServer({
+      ctx: testContext(dir),
+      flags: { config: "c.yaml", port: 0 },
+    });
+    try {
+      const send = async (token: string, model: string) => {
+        const res = await fetch(`${server.url}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: JSON.stringify({
+            model,
+            max_tokens: 10,
+            messages: [{ role: "user", content: "hi" }],
+          }),
+        });
+        return { status: res.status, body: await res.json(), headers: res.headers };
+      };
+      assert.equal((await send(ALICE, "claude-opus-4-5")).status, 200);
+      assert.equal((await send(CI, "claude-haiku-4-5")).status, 200);
+      assert.equal((await send(CI, "anything-else")).status, 200, "default is allowed");
+      const refused = await send(CI, "claude-opus-4-5");
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.error.type, "permission_error");
+      assert.match(
+        refused.body.error.message,
+        /Client "ci" may use the routes haiku, default; this request resolved to "opus"/,
+      );
+      assert.equal(
+        (await send(CI, "up/other")).status,
+        403,
+        "explicit provider/model is not in ci's list",
+      );
+      assert.equal((await send("wrong-token-0123456789", "claude-haiku-4-5")).status, 401);
+      assert.equal((await send(ADMIN, "claude-opus-4-5")).status, 200);
+      // alice spent 500 of 800 tokens; the next request puts her over.
+      assert.equal((await send(ALICE, "claude-sonnet-4-5")).status, 200);
+      const spent = await send(ALICE, "claude-sonnet-4-5");
+      assert.equal(spent.status, 429);
+      assert.equal(spent.body.error.code, "budget_exhausted");
+      assert.equal(
+        (await send(ADMIN, "claude-sonnet-4-5")).status,
+        200,
+        "other clients are not held",
+      );
+      assert.equal(mock.requests.length, 6, "refused requests never went upstream");
+      await new Promise((r) => setTimeout(r, 300));
+      const ctx = testContext(dir);
+      assert.equal(
+        await runCli(["usage", "--config", "c.yaml", "--by", "client", "--json"], ctx),
+        0,
+      );
+      const rows = Object.fromEntries(
+        JSON.parse(ctx.io.stdout[0]!).rows.map((
+          r: { key: string; requests: number; errors: number },
+        ) => [
+          r.key,
+          [r.requests, r.errors],
+        ]),
+      );
+      assert.deepEqual(
+        rows,
+        { alice: [3, 1], ci: [4, 2], default: [2, 0] },
+        "refused requests are recorded too",
+      );
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await mock.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("clients config: empty or shared tokens and repeated names are refused", async () => {
+  const { configFromYaml } = await import("../../src/config/from_yaml.ts");
+  const load = (clients: string) => () =>
+    configFromYaml({
+      file: "c.yaml",
+      env: {},
+      text: `server: { auth_token: ${ADMIN} }
+providers:
+  up: { type: anthropic, base_url: "http://127.0.0.1:9", api_key: k }
+routes: { default: up/m }
+clients:
+${clients}`,
+    });
+  assert.throws(load(`  - { name: a, token: "" }\n`), /clients\[0\]\.token: is empty/);
+  assert.throws(load(`  - { name: default, token: x123 }\n`), /"default" is used twice/);
+  assert.throws(load(`  - { name: a, token: ${ADMIN} }\n`), /same as another client's token/);
+  assert.throws(load(`  - { name: a, token: "a:b" }\n`), /contains ':'/);
+});

@@ -1,0 +1,157 @@
+/**
+ * Real PostgreSQL and Redis servers for the tests: Debian's binaries started on 127.0.0.1 and a
+ * free port, in a temp dir, stopped (and removed) at the end. PostgreSQL refuses to run as root,
+ * so as root it runs as the `postgres` user.
+ */
+
+const PG_BIN = await (async () => {
+  try {
+    for await (const e of Deno.readDir("/usr/lib/postgresql")) {
+      const bin = `/usr/lib/postgresql/${e.name}/bin`;
+      if (await exists(`${bin}/pg_ctl`)) return bin;
+    }
+  } catch {
+    // Not installed.
+  }
+  return undefined;
+})();
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why the PostgreSQL tests cannot run here, or undefined when they can. */
+export const PG_MISSING: string | undefined = PG_BIN === undefined
+  ? "PostgreSQL is not installed (apt-get install postgresql)"
+  : undefined;
+
+/** Why the Redis tests cannot run here, or undefined when they can. */
+export const REDIS_MISSING: string | undefined = await exists("/usr/bin/redis-server")
+  ? undefined
+  : "redis-server is not installed (apt-get install redis-server)";
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+async function run(args: string[], asPostgres: boolean): Promise<Deno.CommandOutput> {
+  const [command, ...rest] = asPostgres ? ["runuser", "-u", "postgres", "--", ...args] : args;
+  const out = await new Deno.Command(command!, { args: rest, stdout: "piped", stderr: "piped" })
+    .output();
+  if (!out.success) {
+    throw new Error(`${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return out;
+}
+
+/** A running PostgreSQL cluster. */
+export interface Postgres {
+  readonly url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+/** Starts a throwaway PostgreSQL cluster (user `ccp`, trust auth, database `postgres`). */
+export async function startPostgres(): Promise<Postgres> {
+  const asPostgres = Deno.uid() === 0;
+  const dir = await Deno.makeTempDir({ prefix: "ccp_pg_" });
+  if (asPostgres) await run(["chown", "postgres", dir], false);
+  const port = freePort();
+  await run(
+    [`${PG_BIN}/initdb`, "-D", `${dir}/data`, "-A", "trust", "-U", "ccp", "--no-sync"],
+    asPostgres,
+  );
+  const ctl = (action: string) =>
+    run([
+      `${PG_BIN}/pg_ctl`,
+      "-D",
+      `${dir}/data`,
+      "-l",
+      `${dir}/log`,
+      "-w",
+      "-o",
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      ...(action === "stop" ? ["-m", "immediate"] : []),
+      action,
+    ], asPostgres);
+  await ctl("start");
+  return {
+    url: `postgres://ccp@127.0.0.1:${port}/postgres`,
+    stop: async () => void await ctl("stop"),
+    start: async () => void await ctl("start"),
+    remove: async () => {
+      await ctl("stop").catch(() => {});
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** A running Redis server. */
+export interface Redis {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+/** Starts a throwaway Redis server with no persistence. */
+export async function startRedis(): Promise<Redis> {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_redis_" });
+  const port = freePort();
+  let child: Deno.ChildProcess | undefined;
+  const start = async () => {
+    child = new Deno.Command("redis-server", {
+      args: [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    for (let i = 0; i < 100; i++) {
+      try {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        conn.close();
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    throw new Error("redis-server did not start");
+  };
+  const stop = async () => {
+    if (!child) return;
+    child.kill("SIGKILL");
+    await child.status;
+    child = undefined;
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop,
+    start,
+    remove: async () => {
+      await stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Three ccp instances sharing one ledger in a real PostgreSQL: every request recorded exactly
+ * once, budgets spent through two instances hold on the third, and PostgreSQL going away and
+ * coming back in `open` and `closed` modes.
+ */
+
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { startServer } from "../../src/cli/serve.ts";
+import { testContext } from "../cli/helpers.ts";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { PG_MISSING, startPostgres } from "./engines.ts";
+
+function answer() {
+  return {
+    kind: "json" as const,
+    body: {
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "m",
+      content: [{ type: "text", text: "hi" }],
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage: { input_tokens: 300, output_tokens: 50 },
+    },
+  };
+}
+
+async function send(url: string, model = "claude-sonnet-4-5", session = "s") {
+  const res = await fetch(`${url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-claude-code-session-id": session },
+    body: JSON.stringify({ model, max_tokens: 10, messages: [{ role: "user", content: "hi" }] }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < ms) {
+    if (await check()) return Date.now() - start;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not happen within ${ms} ms`);
+}
+
+Deno.test({
+  name:
+    "shared.postgres: three instances, one ledger, shared budgets, outages in open and closed mode",
+  ignore: PG_MISSING !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const pg = await startPostgres();
+    const mock = startAnthropicMock([answer()]);
+    const dir = await Deno.makeTempDir({ prefix: "ccp_pg_ledger_" });
+    const config = (mode: string) =>
+      `server: { data_dir: data }
+shared: { postgres: "${pg.url}", on_unavailable: ${mode} }
+providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: sk-up-0123456789 }
+  spare: { type: anthropic, base_url: "${mock.url}", api_key: sk-spare-0123456789 }
+routes:
+  default: [up/main, spare/backup]
+budgets:
+  - { target: up, tokens: 2000, per: day }
+`;
+    await Deno.writeTextFile(`${dir}/open.yaml`, config("open"));
+    await Deno.writeTextFile(`${dir}/closed.yaml`, config("closed"));
+    const servers = await Promise.all(
+      ["open.yaml", "open.yaml", "closed.yaml"].map((file) =>
+        startServer({ ctx: testContext(dir), flags: { config: file, port: 0 } })
+      ),
+    );
+    const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
+    const [a, b, closed] = servers as [typeof servers[0], typeof servers[0], typeof servers[0]];
+    try {
+      // 350 tokens each: five requests through two instances spend the 2,000-token budget.
+      for (const s of [a, b, a, b, a]) assert.equal((await send(s.url)).status, 200);
+      const rows = async () => Number((await sql`SELECT count(*) AS n FROM ccp_usage`)[0]!.n);
+      await until(async () => (await rows()) === 5, 2000, "five records in PostgreSQL");
+      const byProvider =
+        await sql`SELECT provider, count(*)::int AS n, sum(input_tokens)::int AS input
+        FROM ccp_usage GROUP BY provider`;
+      assert.deepEqual(byProvider.map((r) => [r.provider, r.n, r.input]), [["up", 5, 1500]]);
+      // The third instance never served a request, and routes away within a second.
+      await until(
+        async () => {
+          const r = await send(closed.url);
+          return r.status === 200 &&
+            (await sql`SELECT provider FROM ccp_usage ORDER BY at DESC LIMIT 1`)[0]!.provider ===
+              "spare";
+        },
+        3000,
+        "the third instance skipping the spent target",
+      );
+      const health = await (await fetch(`${a.url}/health`)).json();
+      assert.deepEqual(health.shared, { postgres: { reachable: true } });
+
+      // PostgreSQL goes away.
+      await pg.stop();
+      const lost = await until(
+        async () => (await send(closed.url)).status === 503,
+        5000,
+        "closed mode answering 503",
+      );
+      const refused = await send(closed.url);
+      assert.match(
+        refused.body.error.message,
+        /PostgreSQL at .* \(shared\.postgres\) is unreachable/,
+      );
+      assert.equal((await send(a.url)).status, 200, "open mode keeps serving");
+      assert.equal((await send(b.url)).status, 200);
+      await until(
+        async () =>
+          (await (await fetch(`${a.url}/health`)).json()).shared.postgres.reachable === false,
+        5000,
+        "/health saying so",
+      );
+      // It comes back: the records kept in memory are written, closed mode serves again.
+      await pg.start();
+      const back = await until(
+        async () => (await send(closed.url)).status === 200,
+        10_000,
+        "closed mode serving again",
+      );
+      await until(
+        async () => (await rows()) >= 9,
+        5000,
+        "the records kept during the outage written",
+      );
+      const ids =
+        await sql`SELECT count(DISTINCT id)::int AS n, count(*)::int AS all FROM ccp_usage`;
+      assert.equal(ids[0]!.n, ids[0]!.all, "no record written twice");
+      assert.ok(lost <= 5000 && back <= 10_000, `503 after ${lost} ms, back after ${back} ms`);
+    } finally {
+      await sql.end({ timeout: 1 }).catch(() => {});
+      for (const s of servers) await s.stop();
+      await mock.close();
+      await pg.remove();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -1,0 +1,163 @@
+/**
+ * Three ccp instances sharing guard state through a real Redis: one rate window across them,
+ * cool-downs and set-asides learned by one honoured by the others, and Redis going away and
+ * coming back in `open` and `closed` modes.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "../../src/cli/serve.ts";
+import { testContext } from "../cli/helpers.ts";
+import { REDIS_MISSING, startRedis } from "./engines.ts";
+
+const message = {
+  id: "msg_1",
+  type: "message",
+  role: "assistant",
+  model: "m",
+  content: [{ type: "text", text: "hi" }],
+  stop_reason: "end_turn",
+  stop_sequence: null,
+  usage: { input_tokens: 10, output_tokens: 5 },
+};
+
+/** An upstream that refuses some keys: `limited-*` with 429 (Retry-After 30), `revoked-*` with 401. */
+function startUpstream() {
+  const seen: { key: string; at: number }[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    await req.body?.cancel();
+    const key = req.headers.get("x-api-key") ?? "";
+    seen.push({ key, at: Date.now() });
+    if (key.startsWith("limited-")) {
+      return Response.json(
+        {
+          type: "error",
+          error: { type: "rate_limit_error", message: "Rate limit exceeded for model m" },
+        },
+        { status: 429, headers: { "retry-after": "30" } },
+      );
+    }
+    if (key.startsWith("revoked-")) {
+      return Response.json({
+        type: "error",
+        error: { type: "authentication_error", message: "invalid x-api-key" },
+      }, {
+        status: 401,
+      });
+    }
+    return Response.json(message);
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, seen, close: () => server.shutdown() };
+}
+
+async function send(url: string, model: string) {
+  const res = await fetch(`${url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model, max_tokens: 10, messages: [{ role: "user", content: "hi" }] }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < ms) {
+    if (await check()) return Date.now() - start;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not happen within ${ms} ms`);
+}
+
+Deno.test({
+  name:
+    "shared.redis: one rate window across instances, learned cool-downs and set-asides, outages",
+  ignore: REDIS_MISSING !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const redis = await startRedis();
+    const up = startUpstream();
+    const dir = await Deno.makeTempDir({ prefix: "ccp_redis_" });
+    const config = (mode: string) =>
+      `server: { data_dir: data }
+usage: { enabled: false }
+shared: { redis: "${redis.url}", on_unavailable: ${mode} }
+providers:
+  paced:
+    type: anthropic
+    base_url: "${up.url}"
+    api_key: good-paced-0123456789
+    rate_limit: { requests: 10, window: 3s }
+  pool:
+    type: anthropic
+    base_url: "${up.url}"
+    api_keys: [limited-0123456789, revoked-0123456789, good-pool-0123456789]
+routes:
+  default: paced/m
+  haiku: pool/m
+`;
+    await Deno.writeTextFile(`${dir}/open.yaml`, config("open"));
+    await Deno.writeTextFile(`${dir}/closed.yaml`, config("closed"));
+    const servers = await Promise.all(
+      ["open.yaml", "open.yaml", "closed.yaml"].map((file) =>
+        startServer({ ctx: testContext(dir), flags: { config: file, port: 0 } })
+      ),
+    );
+    try {
+      // 1. Fifteen requests at once over three instances: ten go now, five wait for the window.
+      const start = Date.now();
+      const results = await Promise.all(
+        Array.from({ length: 15 }, (_, i) => send(servers[i % 3]!.url, "claude-sonnet-4-5")),
+      );
+      assert.deepEqual(results.map((r) => r.status), Array(15).fill(200));
+      const paced = up.seen.filter((s) => s.key.startsWith("good-paced"));
+      const early = paced.filter((s) => s.at - start < 2500).length;
+      assert.equal(
+        early,
+        10,
+        `${early} requests went upstream in the first window (limit 10 across 3 instances)`,
+      );
+
+      // 2. Instance A meets the 429 key and the 401 key; B and C never try them.
+      up.seen.length = 0;
+      assert.equal((await send(servers[0]!.url, "claude-haiku-4-5")).status, 200);
+      assert.deepEqual(up.seen.map((s) => s.key.split("-")[0]), ["limited", "revoked", "good"]);
+      await new Promise((r) => setTimeout(r, 100));
+      up.seen.length = 0;
+      assert.equal((await send(servers[1]!.url, "claude-haiku-4-5")).status, 200);
+      assert.equal((await send(servers[2]!.url, "claude-haiku-4-5")).status, 200);
+      assert.deepEqual(up.seen.map((s) => s.key.split("-")[0]), ["good", "good"], "learned from A");
+
+      const health = await (await fetch(`${servers[0]!.url}/health`)).json();
+      assert.deepEqual(health.shared, { redis: { reachable: true } });
+
+      // 3. Redis goes away: open mode serves on local state, closed mode answers 503.
+      await redis.stop();
+      const lost = await until(
+        async () => (await send(servers[2]!.url, "claude-haiku-4-5")).status === 503,
+        5000,
+        "closed mode answering 503",
+      );
+      const refused = await send(servers[2]!.url, "claude-haiku-4-5");
+      assert.match(refused.body.error.message, /Redis at .* \(shared\.redis\) is unreachable/);
+      assert.equal(
+        (await send(servers[0]!.url, "claude-haiku-4-5")).status,
+        200,
+        "open mode keeps serving",
+      );
+      assert.equal((await send(servers[1]!.url, "claude-sonnet-4-5")).status, 200);
+      // 4. Redis comes back: everyone serves again.
+      await redis.start();
+      const back = await until(
+        async () => (await send(servers[2]!.url, "claude-haiku-4-5")).status === 200,
+        10_000,
+        "closed mode serving again",
+      );
+      assert.ok(lost <= 5000 && back <= 10_000, `503 after ${lost} ms, back after ${back} ms`);
+    } finally {
+      for (const s of servers) await s.stop();
+      await up.close();
+      await redis.remove();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
