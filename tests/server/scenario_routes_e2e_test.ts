@@ -221,3 +221,34 @@ Deno.test("a system block that held only the tag is not sent as an empty block",
     await w.close();
   }
 });
+
+Deno.test("count_tokens forwarded upstream never carries the subagent tag", async () => {
+  const up = startAnthropicMock([{ kind: "json", body: { input_tokens: 42 } }]);
+  const ccp = startCcp(configFromYaml({
+    file: "c.yaml",
+    env: {},
+    text: `providers:
+  up: { type: anthropic, base_url: "${up.url}", api_key: sk-up-0123456789, count_tokens: true }
+routes: { default: up/main }
+`,
+  }));
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "claude-sonnet-4-5",
+        system: "Review.\n<CCP-SUBAGENT-MODEL>up/rev</CCP-SUBAGENT-MODEL>",
+        messages: [{ role: "user", content: "go" }],
+      }),
+    });
+    assert.deepEqual(await res.json(), { input_tokens: 42 });
+    const sent = up.requests.at(-1)!;
+    assert.match(sent.path, /count_tokens$/);
+    assert.equal(sent.body!.model, "rev");
+    assert.equal(sent.body!.system, "Review.");
+  } finally {
+    await ccp.close();
+    await up.close();
+  }
+});
