@@ -65,5 +65,8 @@ transforms:
 `));
   assert.match(text, /long_context → nim\/long +\(scenario: more than 100000 input tokens\)/);
   assert.match(text, /think → nim\/deep +\(scenario: effort high\/max/);
-  assert.match(text, /Transforms:\n  think: drop tools NotebookEdit; set temperature: 0\.2/);
+  assert.ok(
+    text.includes("Transforms:\n  think: drop tools NotebookEdit; set temperature: 0.2"),
+    text,
+  );
 });
