@@ -181,12 +181,16 @@ Deno.test("long_context route: far over by size, near the threshold by an exact 
 Deno.test("a route chosen by a subagent tag gets that route's transforms", async () => {
   const w = world(`routes: { default: up/main, reviewer: up/rev }
 transforms:
-  reviewer: { drop_tools: [Write], system_append: "Only report.", set: { temperature: 0.1 } }
+  reviewer:
+    drop_tools: [Write]
+    system_append: "Only report."
+    set: { temperature: 0.1, top_p: null }
 `);
   try {
     const res = await post(w.ccp.url, {
       stream: true,
       system: "Review.\n<CCP-SUBAGENT-MODEL>reviewer</CCP-SUBAGENT-MODEL>",
+      top_p: 0.5,
       tools: [
         { name: "Read", input_schema: { type: "object" } },
         { name: "Write", input_schema: { type: "object" } },
@@ -199,6 +203,7 @@ transforms:
     assert.equal(sent.system, "Review.\n\nOnly report.");
     assert.deepEqual((sent.tools as { name: string }[]).map((t) => t.name), ["Read"]);
     assert.equal(sent.temperature, 0.1);
+    assert.equal("top_p" in sent, false, "null in set removes the field");
   } finally {
     await w.close();
   }
