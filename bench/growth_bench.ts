@@ -41,8 +41,10 @@ routes: { default: p/a, subagent: p/b, web_search: p/c, image: p/d, long_context
 const dialect = OPENAI_DIALECTS.openai_compatible;
 const rows: Array<[string, number[]]> = [];
 const sizes = [50_000, 200_000, 800_000];
-const bodies = sizes.map((size) => sessionBody(turnsFor(size)));
-const texts = bodies.map((b) => JSON.stringify(b));
+const texts = sizes.map((size) => JSON.stringify(sessionBody(turnsFor(size))));
+// Parsed from text as a server sees them: built bodies hold concatenated (cons) strings, which
+// JSON.stringify walks several times slower (measured 6.9 vs 1.1 ms at 800 KB).
+const bodies = texts.map((text) => JSON.parse(text) as MessagesRequest);
 const steps: Array<[string, (text: string, body: MessagesRequest) => unknown]> = [
   ["JSON.parse of the body", (text) => JSON.parse(text)],
   ["validation", (_t, body) => parseMessagesRequest(body)],

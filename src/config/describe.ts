@@ -80,7 +80,10 @@ function formatTransform(t: Transform): string {
   const parts: string[] = [];
   if (t.dropTools) parts.push(`drop tools ${t.dropTools.join(", ")}`);
   if (t.systemAppend !== undefined) parts.push(`append ${t.systemAppend.length} chars to system`);
-  if (t.set) parts.push(`set ${Object.keys(t.set).join(", ")}`);
+  if (t.set) {
+    const fields = Object.entries(t.set).map(([k, v]) => `${k}: ${JSON.stringify(v) ?? "null"}`);
+    parts.push(`set ${fields.join(", ")}`);
+  }
   return parts.join("; ");
 }
 

@@ -122,6 +122,7 @@ ${[...new Set(PRESETS.filter((p) => p.keyEnv && !p.local).map((p) => `# ${p.keyE
 # MODEL_OPUS=                        # blank tiers use MODEL
 # MODEL_SONNET=
 # MODEL_HAIKU=
+# MODEL_FABLE=
 # NVIDIA_NIM_API_KEYS=key1,key2      # *_API_KEYS: several keys, split on commas or spaces
 # OLLAMA_BASE_URL=http://127.0.0.1:11434
 # ANTHROPIC_AUTH_TOKEN=              # the proxy's token in that mode (below CCP_AUTH_TOKEN)

@@ -150,6 +150,7 @@ export class Pipeline {
             this.#dispatcher(
               { ...request, body: round, inputTokens: () => this.#deps.countTokens(round) },
               variants,
+              resolution.routeKey,
               recorder,
             ).dispatch(chain, signal), this.#deps.shutdown),
         fetch: this.#deps.fetch,
@@ -159,7 +160,8 @@ export class Pipeline {
       });
       return { answer, headers: routeHeaders(recorder) };
     }
-    const dispatched = await this.#dispatcher(request, variants, recorder).dispatch(chain, signal);
+    const dispatched = await this.#dispatcher(request, variants, resolution.routeKey, recorder)
+      .dispatch(chain, signal);
     const headers = routeHeaders(recorder);
     let answer: Answer;
     try {
@@ -226,6 +228,7 @@ export class Pipeline {
   #dispatcher(
     request: ChainRequest,
     variants: ReadonlyMap<DispatchTarget, ModelSettings>,
+    routeKey: string | undefined,
     recorder: Recorder,
   ): Dispatcher<AttemptSuccess> {
     const transports = this.#deps.transports;
@@ -242,11 +245,8 @@ export class Pipeline {
         const startedAt = Date.now();
         const began = performance.now();
         const transport = transports[target.provider.type];
-        const changes = transformsFor(
-          this.#deps.config(),
-          recorder.record.route,
-          target.provider.id,
-        );
+        // Declared transforms apply here only, per attempt: a failover target may have its own.
+        const changes = transformsFor(this.#deps.config(), routeKey, target.provider.id);
         const result = transport
           ? await transport.send({
             ...request,

@@ -41,6 +41,8 @@ export interface Resolution {
   readonly name?: string;
   /** What `x-ccp-route` says: `default`, `opus`, `alias:<name>`, `explicit`, `url_prefix`, … */
   readonly route: string;
+  /** The key under `routes` whose chain this is, however it was chosen (its transforms apply). */
+  readonly routeKey?: string;
 }
 
 /** The request fields resolution may read; the whole validated body is passed. */
@@ -92,8 +94,10 @@ function pick(input: ResolutionInput, config: Config): Picked {
 function resolveTag(request: RoutableRequest, config: Config): Picked | undefined {
   const tag = subagentTag(request);
   if (tag === undefined) return undefined;
-  const named = ownValue(config.routes, tag) ?? ownValue(config.aliases, tag);
-  if (named) return { chain: named, rule: "subagent_tag", name: tag };
+  const route = ownValue(config.routes, tag);
+  if (route) return { chain: route, rule: "subagent_tag", name: tag, routeKey: tag };
+  const alias = ownValue(config.aliases, tag);
+  if (alias) return { chain: alias, rule: "subagent_tag", name: tag };
   const slash = tag.indexOf("/");
   const provider = slash > 0 ? tag.slice(0, slash) : "";
   if (!provider || !Object.hasOwn(config.providers, provider) || slash === tag.length - 1) {
@@ -110,7 +114,7 @@ function resolveScenario(input: ResolutionInput, config: Config): Picked | undef
   for (const scenario of SCENARIOS) {
     const route = ownValue(config.routes, scenario);
     if (route && matchesScenario(scenario, input, config)) {
-      return { chain: route, rule: "scenario", name: scenario };
+      return { chain: route, rule: "scenario", name: scenario, routeKey: scenario };
     }
   }
   return undefined;
@@ -217,7 +221,9 @@ function fallback(model: string, config: Config): Picked {
   const lower = model.toLowerCase();
   for (const tier of TIERS) {
     const route = ownValue(config.routes, tier);
-    if (route && lower.includes(tier)) return { chain: route, rule: "tier", name: tier };
+    if (route && lower.includes(tier)) {
+      return { chain: route, rule: "tier", name: tier, routeKey: tier };
+    }
   }
   const route = ownValue(config.routes, "default");
   if (!route) {
@@ -226,7 +232,7 @@ function fallback(model: string, config: Config): Picked {
       "not_found_error",
     );
   }
-  return { chain: route, rule: "default", name: "default" };
+  return { chain: route, rule: "default", name: "default", routeKey: "default" };
 }
 
 /** The URL prefix or token suffix: an explicit `<provider><sep><model>` override, or an alias/route name. */
@@ -237,8 +243,10 @@ function resolveOverride(
   config: Config,
 ): Picked {
   const where = rule === "url_prefix" ? "URL prefix" : "auth token suffix";
-  const alias = ownValue(config.aliases, text) ?? ownValue(config.routes, text);
+  const alias = ownValue(config.aliases, text);
   if (alias) return { chain: alias, rule, name: text };
+  const route = ownValue(config.routes, text);
+  if (route) return { chain: route, rule, name: text, routeKey: text };
   const cut = text.indexOf(separator);
   const provider = cut > 0 ? text.slice(0, cut) : "";
   const model = cut > 0 ? text.slice(cut + 1) : "";

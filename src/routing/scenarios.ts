@@ -41,23 +41,36 @@ export function subagentTag(body: Body): string | undefined {
   return undefined;
 }
 
-/** The request without any subagent tag in its system prompt (a copy; the input is untouched). */
+/**
+ * The request without any subagent tag in its system prompt (a copy; the input is untouched).
+ * Upstreams refuse empty text, so a block, message or prompt that held only the tag goes away.
+ */
 export function withoutSubagentTag<T extends Body>(body: T): T {
-  const strip = (content: unknown): unknown => {
-    if (typeof content === "string") return content.replace(SUBAGENT_TAG_ALL, "").trim();
+  const strip = (text: string) => text.replace(SUBAGENT_TAG_ALL, "").trim();
+  const stripContent = (content: unknown): unknown => {
+    if (typeof content === "string") return strip(content) || undefined;
     if (!Array.isArray(content)) return content;
-    return content.map((block) =>
-      isRecord(block) && typeof block.text === "string" && SUBAGENT_TAG.test(block.text)
-        ? { ...block, text: block.text.replace(SUBAGENT_TAG_ALL, "").trim() }
-        : block
-    );
+    const blocks = content.flatMap((block) => {
+      if (!isRecord(block) || typeof block.text !== "string" || !SUBAGENT_TAG.test(block.text)) {
+        return [block];
+      }
+      const text = strip(block.text);
+      return text ? [{ ...block, text }] : [];
+    });
+    return blocks.length > 0 ? blocks : undefined;
   };
   const out: Record<string, unknown> = { ...body };
-  if (body.system !== undefined) out.system = strip(body.system);
+  if (body.system !== undefined) {
+    const system = stripContent(body.system);
+    if (system === undefined) delete out.system;
+    else out.system = system;
+  }
   if (Array.isArray(body.messages)) {
-    out.messages = body.messages.map((m) =>
-      isRecord(m) && m.role === "system" ? { ...m, content: strip(m.content) } : m
-    );
+    out.messages = body.messages.flatMap((m) => {
+      if (!isRecord(m) || m.role !== "system") return [m];
+      const content = stripContent(m.content);
+      return content === undefined ? [] : [{ ...m, content }];
+    });
   }
   return out as T;
 }

@@ -129,3 +129,18 @@ Deno.test("subagent tag: picks a route, alias or provider/model, beats scenarios
   }]);
   assert.ok(!JSON.stringify(stripped).includes("CCP-SUBAGENT-MODEL"));
 });
+
+Deno.test("subagent tag: a block, message or prompt that held only the tag goes away", () => {
+  const tag = "<CCP-SUBAGENT-MODEL>p/reviewer</CCP-SUBAGENT-MODEL>";
+  const blocks = withoutSubagentTag({
+    model: "m",
+    system: [{ type: "text", text: BILLING }, { type: "text", text: ` ${tag}\n` }],
+    messages: [{ role: "system", content: tag }, { role: "user", content: "hi" }],
+  });
+  assert.deepEqual(blocks.system, [{ type: "text", text: BILLING }]);
+  assert.deepEqual(blocks.messages, [{ role: "user", content: "hi" }]);
+  const whole = withoutSubagentTag({ model: "m", system: tag, messages: [] });
+  assert.equal("system" in whole, false);
+  const onlyBlock = withoutSubagentTag({ model: "m", system: [{ type: "text", text: tag }] });
+  assert.equal("system" in onlyBlock, false);
+});

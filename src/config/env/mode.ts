@@ -21,6 +21,8 @@ export const MODEL_VARIABLES: Readonly<Record<string, string>> = {
   MODEL_OPUS: "opus",
   MODEL_SONNET: "sonnet",
   MODEL_HAIKU: "haiku",
+  // Claude Code's fable family; free-claude-code names it so too.
+  MODEL_FABLE: "fable",
 };
 
 /** True when any MODEL* variable is set, which selects environment-only mode. */

@@ -3,6 +3,7 @@
 import type { Context } from "hono";
 import { parseCountTokensRequest } from "../../protocols/anthropic_request.ts";
 import { resolveRoute } from "../../routing/resolve.ts";
+import { withoutSubagentTag } from "../../routing/scenarios.ts";
 import { bodyLimits, readJsonBody } from "../body.ts";
 import { tokenSuffix, withoutOwnToken } from "../auth.ts";
 import { ANYONE, checkRouteAllowed } from "../clients.ts";
@@ -26,7 +27,8 @@ export function countTokensHandler(deps: ServerDeps): (c: Context<AppEnv>) => Pr
     );
     checkRouteAllowed(identity, resolution);
     const { inputTokens, via } = await deps.pipeline.countTokens({
-      body,
+      // Counted as it would be sent: the tag is ccp's, and no upstream sees it.
+      body: withoutSubagentTag(body),
       resolution,
       headers: withoutOwnToken(raw.headers, identity.token),
       signal: raw.signal,

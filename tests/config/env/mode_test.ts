@@ -26,6 +26,7 @@ Deno.test("MODEL and tiers: blank tiers inherit MODEL", () => {
     opus: [{ provider: "open_router", model: "moonshotai/kimi-k2.5" }],
     sonnet: [{ provider: "nvidia_nim", model: "z-ai/glm4.7" }],
     haiku: [{ provider: "nvidia_nim", model: "z-ai/glm4.7" }],
+    fable: [{ provider: "nvidia_nim", model: "z-ai/glm4.7" }],
   });
   assert.deepEqual(config.aliases, {});
   assert.deepEqual(config.warnings, []);
@@ -194,4 +195,12 @@ Deno.test("environment-only config is deeply frozen", () => {
   const config = configFromEnv({ env: { MODEL: "ollama/m" } });
   assert.ok(Object.isFrozen(config.routes.default));
   assert.ok(Object.isFrozen(config.providers.ollama?.fallbackOn));
+});
+
+Deno.test("MODEL_FABLE fills the fable route; blank, it inherits MODEL", () => {
+  assert.equal(usesEnvMode({ MODEL_FABLE: "ollama/f" }), true);
+  const set = configFromEnv({ env: { MODEL: "ollama/m", MODEL_FABLE: "ollama/f" } });
+  assert.deepEqual(set.routes.fable, [{ provider: "ollama", model: "f" }]);
+  const blank = configFromEnv({ env: { MODEL: "ollama/m" } });
+  assert.deepEqual(blank.routes.fable, [{ provider: "ollama", model: "m" }]);
 });

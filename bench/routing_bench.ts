@@ -1,0 +1,82 @@
+// deno-lint-ignore-file no-console -- a benchmark reports on the console
+/**
+ * `deno task bench:routing`: what model resolution costs on a 600 KB Claude Code session, with
+ * and without the scenario routes, and what the long_context check costs when the size alone
+ * decides versus when the request must be tokenized (a threshold near its real token count).
+ */
+
+import { configFromYaml } from "../src/config/from_yaml.ts";
+import type { Config } from "../src/config/types.ts";
+import type { MessagesRequest } from "../src/protocols/anthropic.ts";
+import { needsExactCount, resolveRoute } from "../src/routing/resolve.ts";
+import { countRequestTokens, loadO200k } from "../src/tokens/mod.ts";
+import { sessionBody, turnsFor } from "./bodies.ts";
+
+function timeIt(run: () => unknown, minMs = 400): number {
+  run();
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < minMs) {
+    run();
+    n++;
+  }
+  return (performance.now() - start) / n;
+}
+
+function config(routes: string, threshold?: number) {
+  return configFromYaml({
+    file: "bench.yaml",
+    env: {},
+    text: `providers:
+  p: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: k }
+routes: { default: p/a${routes} }
+${threshold ? `routing: { long_context_threshold: ${threshold} }\n` : ""}`,
+  });
+}
+
+await loadO200k();
+// The first session of at least 600 KB of JSON (turnsFor grows in coarser steps).
+let turns = Math.floor(turnsFor(600_000) / 1.3);
+while (JSON.stringify(sessionBody(turns)).length < 600_000) turns++;
+const body = sessionBody(turns);
+const size = JSON.stringify(body).length;
+const tokens = countRequestTokens(body, { cache: null });
+const all = ", subagent: p/b, web_search: p/c, image: p/d, long_context: p/e, think: p/f";
+const plain = config("");
+const scenarios = config(all);
+// A threshold this close to the real count leaves only the exact count to decide.
+const near = config(all, Math.round(tokens * 1.05));
+let counts = 0;
+const countCold = (r: object) => (counts++, countRequestTokens(r, { cache: null }));
+const countWarm = (r: object) => (counts++, countRequestTokens(r));
+
+// What the Messages handler does: count only when resolution says it must.
+function decide(request: MessagesRequest, cfg: Config, count: (r: object) => number) {
+  const input = { request };
+  return resolveRoute(
+    needsExactCount(input, cfg) ? { ...input, inputTokens: count(request) } : input,
+    cfg,
+  );
+}
+
+const rows: Array<[string, number]> = [
+  ["no scenario routes", timeIt(() => decide(body, plain, countCold))],
+  ["all five, threshold 60k (size decides)", timeIt(() => decide(body, scenarios, countCold))],
+  [
+    "all five, threshold near the count (no token cache)",
+    timeIt(() => decide(body, near, countCold)),
+  ],
+  [
+    "all five, threshold near the count (warm token cache)",
+    timeIt(() => decide(body, near, countWarm)),
+  ],
+];
+counts = 0;
+const decided = decide(body, scenarios, countCold).route;
+const countedAtDefault = counts;
+
+console.log(`body: ${(size / 1000).toFixed(0)} KB, ${tokens} input tokens (local count)`);
+for (const [name, ms] of rows) console.log(`${name.padEnd(56)}${ms.toFixed(3).padStart(9)} ms`);
+console.log(
+  `at the default threshold: x-ccp-route ${decided}, exact counts made: ${countedAtDefault}`,
+);

@@ -1,0 +1,259 @@
+/**
+ * The image and long_context routes, image omission (JSON, inside tool results, per failover
+ * target) and route transforms chosen by a subagent tag, through the server: the headers the
+ * client gets and exactly what reached each upstream.
+ */
+
+import assert from "node:assert/strict";
+import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { startCcp } from "../helpers/ccp.ts";
+import { anthropicErrorBody, textTurn } from "../mocks/anthropic_fixtures.ts";
+import { type AnthropicMock, startAnthropicMock } from "../mocks/anthropic_mock.ts";
+
+const IMAGE = {
+  type: "image",
+  source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" },
+};
+
+const MESSAGE = {
+  id: "msg_1",
+  type: "message",
+  role: "assistant",
+  model: "m",
+  content: [{ type: "text", text: "ok" }],
+  stop_reason: "end_turn",
+  stop_sequence: null,
+  usage: { input_tokens: 5, output_tokens: 1 },
+};
+
+/** Two upstreams: `up` reads images, `textonly` (the deepseek preset) does not. */
+function world(routes: string, counted: { n: number; tokens: number } = { n: 0, tokens: 7 }) {
+  const up = startAnthropicMock([{ kind: "stream", events: textTurn("m", 1) }]);
+  const plain = startAnthropicMock([{ kind: "json", body: MESSAGE }]);
+  const config = configFromYaml({
+    file: "c.yaml",
+    env: {},
+    text: `providers:
+  up: { type: anthropic, base_url: "${up.url}", api_key: sk-up-0123456789 }
+  textonly:
+    preset: deepseek
+    base_url: "${plain.url}"
+    api_key: sk-ds-0123456789
+    max_retries: 0
+${routes}`,
+  });
+  const ccp = startCcp(config, {
+    countTokens: () => (counted.n++, Promise.resolve(counted.tokens)),
+  });
+  return {
+    up,
+    plain,
+    ccp,
+    close: async () => (await ccp.close(), await up.close(), await plain.close()),
+  };
+}
+
+async function post(url: string, body: Record<string, unknown>) {
+  const res = await fetch(`${url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 100, ...body }),
+  });
+  await res.body?.cancel();
+  return res;
+}
+
+function lastBody(mock: AnthropicMock): Record<string, unknown> {
+  return mock.requests.at(-1)!.body!;
+}
+
+Deno.test("image route: the last user turn's image (also inside a tool_result) goes there intact", async () => {
+  const w = world(`routes: { default: textonly/deepseek-chat, image: up/vision }\n`);
+  try {
+    const direct = [{ role: "user", content: [{ type: "text", text: "what is it?" }, IMAGE] }];
+    const inResult = [
+      { role: "user", content: "take a screenshot" },
+      {
+        role: "assistant",
+        content: [{ type: "tool_use", id: "toolu_1", name: "Screenshot", input: {} }],
+      },
+      {
+        role: "user",
+        content: [{ type: "tool_result", tool_use_id: "toolu_1", content: [IMAGE] }],
+      },
+    ];
+    for (const messages of [direct, inResult]) {
+      const res = await post(w.ccp.url, { stream: true, messages });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("x-ccp-route"), "image");
+      assert.equal(res.headers.get("x-ccp-provider"), "up");
+      assert.equal(res.headers.get("x-ccp-model"), "vision");
+      assert.equal(lastBody(w.up).model, "vision");
+      assert.match(JSON.stringify(lastBody(w.up).messages), /"type":"image"/);
+    }
+    assert.equal(w.plain.requests.length, 0);
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("text-only target, JSON answer: images (also in tool results) are replaced by a note", async () => {
+  const w = world(`routes: { default: textonly/deepseek-chat }\n`);
+  try {
+    const res = await post(w.ccp.url, {
+      messages: [
+        { role: "user", content: [{ type: "text", text: "look" }, IMAGE] },
+        {
+          role: "assistant",
+          content: [{ type: "tool_use", id: "toolu_1", name: "Read", input: { path: "a.png" } }],
+        },
+        {
+          role: "user",
+          content: [{ type: "tool_result", tool_use_id: "toolu_1", content: [IMAGE] }],
+        },
+      ],
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-ccp-route"), "default");
+    assert.equal(res.headers.get("x-ccp-provider"), "textonly");
+    const text = JSON.stringify(lastBody(w.plain).messages);
+    assert.ok(!text.includes('"type":"image"'), "no image reached the text-only upstream");
+    assert.equal(text.match(/image omitted/g)?.length, 2);
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("image omission is per target: after a failover the next target gets the image", async () => {
+  const w = world(`routes: { default: [textonly/deepseek-chat, up/vision] }\n`);
+  w.plain.replies.splice(0, 1, {
+    kind: "json",
+    status: 503,
+    body: anthropicErrorBody("overloaded_error", "busy"),
+  });
+  try {
+    const res = await post(w.ccp.url, {
+      stream: true,
+      messages: [{ role: "user", content: [{ type: "text", text: "what is it?" }, IMAGE] }],
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-ccp-provider"), "up");
+    assert.ok(!JSON.stringify(lastBody(w.plain).messages).includes('"type":"image"'));
+    assert.match(JSON.stringify(lastBody(w.up).messages), /"type":"image"/);
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("long_context route: far over by size, near the threshold by an exact count", async () => {
+  const counted = { n: 0, tokens: 0 };
+  const w = world(
+    `routes: { default: up/main, long_context: up/long }\nrouting: { long_context_threshold: 1000 }\n`,
+    counted,
+  );
+  const say = (chars: number) => ({
+    stream: true,
+    messages: [{ role: "user", content: "word ".repeat(chars / 5) }],
+  });
+  try {
+    // 20 000 characters cannot be under 1000 tokens: routed with no count.
+    let res = await post(w.ccp.url, say(20_000));
+    assert.equal(res.headers.get("x-ccp-route"), "long_context");
+    assert.equal(lastBody(w.up).model, "long");
+    // 100 characters cannot be over: the default, with no count.
+    res = await post(w.ccp.url, say(100));
+    assert.equal(res.headers.get("x-ccp-route"), "default");
+    assert.equal(counted.n, 0, "the size decided both");
+    // 3000 characters may be either: the exact count decides.
+    counted.tokens = 1200;
+    res = await post(w.ccp.url, say(3000));
+    assert.equal(res.headers.get("x-ccp-route"), "long_context");
+    counted.tokens = 800;
+    res = await post(w.ccp.url, say(3000));
+    assert.equal(res.headers.get("x-ccp-route"), "default");
+    assert.equal(lastBody(w.up).model, "main");
+    assert.equal(counted.n, 2);
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("a route chosen by a subagent tag gets that route's transforms", async () => {
+  const w = world(`routes: { default: up/main, reviewer: up/rev }
+transforms:
+  reviewer:
+    drop_tools: [Write]
+    system_append: "Only report."
+    set: { temperature: 0.1, top_p: null }
+`);
+  try {
+    const res = await post(w.ccp.url, {
+      stream: true,
+      system: "Review.\n<CCP-SUBAGENT-MODEL>reviewer</CCP-SUBAGENT-MODEL>",
+      top_p: 0.5,
+      tools: [
+        { name: "Read", input_schema: { type: "object" } },
+        { name: "Write", input_schema: { type: "object" } },
+      ],
+      messages: [{ role: "user", content: "go" }],
+    });
+    assert.equal(res.headers.get("x-ccp-route"), "subagent_tag");
+    const sent = lastBody(w.up);
+    assert.equal(sent.model, "rev");
+    assert.equal(sent.system, "Review.\n\nOnly report.");
+    assert.deepEqual((sent.tools as { name: string }[]).map((t) => t.name), ["Read"]);
+    assert.equal(sent.temperature, 0.1);
+    assert.equal("top_p" in sent, false, "null in set removes the field");
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("a system block that held only the tag is not sent as an empty block", async () => {
+  const w = world(`routes: { default: up/main }\n`);
+  try {
+    const res = await post(w.ccp.url, {
+      stream: true,
+      system: [
+        { type: "text", text: "You are Claude Code." },
+        { type: "text", text: "<CCP-SUBAGENT-MODEL>up/rev</CCP-SUBAGENT-MODEL>" },
+      ],
+      messages: [{ role: "user", content: "go" }],
+    });
+    assert.equal(res.headers.get("x-ccp-route"), "subagent_tag");
+    assert.deepEqual(lastBody(w.up).system, [{ type: "text", text: "You are Claude Code." }]);
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("count_tokens forwarded upstream never carries the subagent tag", async () => {
+  const up = startAnthropicMock([{ kind: "json", body: { input_tokens: 42 } }]);
+  const ccp = startCcp(configFromYaml({
+    file: "c.yaml",
+    env: {},
+    text: `providers:
+  up: { type: anthropic, base_url: "${up.url}", api_key: sk-up-0123456789, count_tokens: true }
+routes: { default: up/main }
+`,
+  }));
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "claude-sonnet-4-5",
+        system: "Review.\n<CCP-SUBAGENT-MODEL>up/rev</CCP-SUBAGENT-MODEL>",
+        messages: [{ role: "user", content: "go" }],
+      }),
+    });
+    assert.deepEqual(await res.json(), { input_tokens: 42 });
+    const sent = up.requests.at(-1)!;
+    assert.match(sent.path, /count_tokens$/);
+    assert.equal(sent.body!.model, "rev");
+    assert.equal(sent.body!.system, "Review.");
+  } finally {
+    await ccp.close();
+    await up.close();
+  }
+});
