@@ -85,6 +85,11 @@ function keyId(provider: string, key: KeyLease): string {
   return `${provider}#${key.index}`;
 }
 
+/** How often a request waiting for a shared concurrency slot asks again. */
+const SHARED_SLOT_POLL_MS = 50;
+/** How long a request waits in line for a shared concurrency slot at most. */
+const SHARED_SLOT_PATIENCE_MS = 60_000;
+
 /** The longest announced cool-down waited out inside ccp before answering 429. */
 export const MAX_WAIT_MS = 5000;
 
@@ -112,7 +117,10 @@ export interface SharedGuards {
     readonly keys: KeyPool;
     readonly breaker: CircuitBreaker;
     readonly rate?: { readonly requests: number; readonly windowMs: number };
-  }): Promise<{ readonly waitMs: number }>;
+    readonly maxConcurrency?: number;
+  }): Promise<{ readonly waitMs: number; readonly slot?: string }>;
+  /** Gives back a concurrency slot `sync` took. */
+  release(provider: string, slot: string): void;
   cooling(provider: string, index: number, model: string, until: number, hinted: boolean): void;
   setAside(provider: string, index: number, until: number, status: number, reason: string): void;
   circuit(provider: string, model: string, until: number, lastError?: string): void;
@@ -277,13 +285,21 @@ export class Dispatcher<S extends { readonly ok: true }> {
     }
     const { keys, limiter } = this.#registry.provider(target.provider);
     const breaker = this.#registry.breaker(ref.provider, ref.model);
+    let sharedSlot: string | undefined;
     if (this.#shared) {
-      const busy = await this.#syncShared(target, keys, breaker, signal);
-      if (busy) return busy;
+      const synced = await this.#syncShared(target, keys, breaker, signal);
+      if ("kind" in synced) return synced;
+      sharedSlot = synced.slot;
     }
+    const freeShared = () => {
+      if (sharedSlot !== undefined) this.#shared?.release(ref.provider, sharedSlot);
+      sharedSlot = undefined;
+    };
+    let handedOver = false;
     const admission = mode.forceBreaker ? breaker.force() : breaker.admit();
     if (!admission.ok) {
       this.#log?.debug(`${nameOf(ref)}: skipped, circuit open`);
+      freeShared();
       return { kind: "open", target: ref, until: admission.until, lastError: admission.lastError };
     }
     let reported = false;
@@ -316,12 +332,14 @@ export class Dispatcher<S extends { readonly ok: true }> {
           reported = true;
           const settle = (failure?: string) => {
             release();
+            freeShared();
             const wasOpen = breaker.state !== "closed";
             if (signal.aborted) breaker.released(admission.trial);
             else if (failure === undefined) breaker.succeeded();
             else breaker.streamFailed(failure);
             this.#shareCircuit(ref, breaker, wasOpen);
           };
+          handedOver = true;
           return this.#success(result, target, key, counter.attempts, settle);
         }
         release();
@@ -384,6 +402,8 @@ export class Dispatcher<S extends { readonly ok: true }> {
     } finally {
       // A trial that ended without a verdict (abort, client error, no key) frees the probe slot.
       if (!reported) breaker.released(admission.ok && admission.trial);
+      // An answer keeps its shared slot until it ends (settle); anything else gives it back now.
+      if (!handedOver) freeShared();
     }
   }
 
@@ -428,35 +448,42 @@ export class Dispatcher<S extends { readonly ok: true }> {
     keys: KeyPool,
     breaker: CircuitBreaker,
     signal: AbortSignal,
-  ): Promise<TargetOutcome | undefined> {
+  ): Promise<TargetOutcome | { readonly slot?: string }> {
     const ref = refOf(target);
     const rate = target.provider.rateLimit;
+    const maxConcurrency = target.provider.maxConcurrency;
+    // The line: one window for a full rate window, a while for every slot taken.
+    const patience = Math.max(rate?.windowMs ?? 0, SHARED_SLOT_PATIENCE_MS);
     let waited = 0;
     for (;;) {
-      let waitMs: number;
+      let reply: { readonly waitMs: number; readonly slot?: string };
       try {
-        ({ waitMs } = await this.#shared!.sync({
+        reply = await this.#shared!.sync({
           provider: ref.provider,
           model: ref.model,
           keys,
           breaker,
           ...(rate ? { rate } : {}),
-        }));
+          ...(maxConcurrency ? { maxConcurrency } : {}),
+        });
       } catch {
-        return undefined;
+        return {};
       }
-      if (waitMs <= 0) return undefined;
-      if (!rate || waited + waitMs > rate.windowMs) {
+      if (reply.waitMs === 0) return reply.slot !== undefined ? { slot: reply.slot } : {};
+      const wait = reply.waitMs < 0 ? SHARED_SLOT_POLL_MS : reply.waitMs;
+      if (waited + wait > patience) {
+        const limits = [
+          ...(maxConcurrency ? [`max_concurrency ${maxConcurrency}`] : []),
+          ...(rate ? [`rate_limit ${rate.requests} per ${rate.windowMs} ms`] : []),
+        ].join(", ");
         return {
           kind: "busy",
           target: ref,
-          message:
-            `${nameOf(ref)}: rate_limit ${rate?.requests} per ${rate?.windowMs} ms reached ` +
-            `across every ccp instance`,
+          message: `${nameOf(ref)}: ${limits} reached across every ccp instance`,
         };
       }
-      await sleep(this.#clock, waitMs, signal);
-      waited += waitMs;
+      await sleep(this.#clock, wait, signal);
+      waited += wait;
     }
   }
 

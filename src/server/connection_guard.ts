@@ -190,6 +190,12 @@ async function serveConnection(
     clearTimeout(headTimer);
     if (headersMs > 0) headTimer = setTimeout(end, headersMs);
   };
+  // A complete request waits for its answer as long as the upstream takes (the upstream's own
+  // timeouts bound it): neither the head nor the idle limit runs until the answer's bytes flow.
+  const requestSent = () => {
+    clearTimeout(headTimer);
+    clearTimeout(idleTimer);
+  };
   try {
     backend = await Deno.connect({ transport: "unix", path: socketPath });
   } catch {
@@ -230,10 +236,11 @@ async function serveConnection(
           await writeAll(backend!, data.subarray(0, take));
           bodyLeft -= take;
           data = data.subarray(take);
-          if (bodyLeft === 0) awaitHead();
+          if (bodyLeft === 0) requestSent();
           continue;
         }
-        // Collecting a request head.
+        // Collecting a request head: once it has begun, it must end within the head limit.
+        if (headLength === 0) awaitHead();
         if (headLength + data.byteLength > head.byteLength) {
           const grown = new Uint8Array(
             Math.min(MAX_HEAD + 4, Math.max(head.byteLength * 2, headLength + data.byteLength)),
@@ -268,7 +275,7 @@ async function serveConnection(
         clearTimeout(headTimer);
         await writeAll(backend!, checked.bytes);
         bodyLeft = checked.bodyLength;
-        if (bodyLeft === 0) awaitHead();
+        if (bodyLeft === 0) requestSent();
         headLength = 0;
         data = concat(rest, data);
       }

@@ -19,7 +19,9 @@ import type { KeyPool } from "../resilience/key_pool.ts";
 //   c|<key index>|<model> → "<until>|<hinted 0/1>"        a key cooling after a 429
 //   a|<key index>         → "<until>|<status>|<reason>"   a key set aside after 401/403
 //   b|<model>             → "<until>|<last error>"        an open circuit
-// The script drops ended entries, returns the rest, and takes a rate-window place if asked.
+// The script drops ended entries and returns the rest; then, when the provider has limits, takes
+// a concurrency slot (a lease that ends by itself if its holder dies) and a rate-window place,
+// or says why not: -1 = every slot is taken (ask again soon), n > 0 = the window is full for n ms.
 const SYNC_SCRIPT = `
 local now = tonumber(ARGV[1])
 local live = {}
@@ -33,22 +35,32 @@ for i = 1, #all, 2 do
     live[#live + 1] = all[i + 1]
   end
 end
-local wait = 0
+local t = redis.call('TIME')
+local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local maxc = tonumber(ARGV[5])
+if maxc > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ms)
+  if redis.call('ZCARD', KEYS[3]) >= maxc then return {-1, live, ''} end
+end
 local limit = tonumber(ARGV[2])
 if limit > 0 then
   local window = tonumber(ARGV[3])
-  local t = redis.call('TIME')
-  local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ms - window)
-  if redis.call('ZCARD', KEYS[2]) < limit then
-    redis.call('ZADD', KEYS[2], ms, ARGV[4])
-    redis.call('PEXPIRE', KEYS[2], window)
-  else
+  if redis.call('ZCARD', KEYS[2]) >= limit then
     local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-    wait = math.max(1, tonumber(oldest[2]) + window - ms)
+    return {math.max(1, tonumber(oldest[2]) + window - ms), live, ''}
   end
+  redis.call('ZADD', KEYS[2], ms, ARGV[4])
+  redis.call('PEXPIRE', KEYS[2], window)
 end
-return {wait, live}
+local slot = ''
+if maxc > 0 then
+  local lease = tonumber(ARGV[6])
+  redis.call('ZADD', KEYS[3], ms + lease, ARGV[4])
+  redis.call('PEXPIRE', KEYS[3], lease)
+  slot = ARGV[4]
+end
+return {0, live, slot}
 `;
 
 /** How long a guard hash is kept after its last write (the longest cool-down ccp sets). */
@@ -56,10 +68,15 @@ const KEEP_MS = 30 * 60_000;
 /** A Redis call that takes longer than this counts as Redis being away. */
 const CALL_TIMEOUT_MS = 500;
 
-/** What one sync found: the rate window's verdict (0 = go, else ms to wait). */
+/** What one sync found: 0 = go (holding `slot` if any), -1 = slots full, n = window full for n ms. */
 export interface SyncResult {
   readonly waitMs: number;
+  /** The shared concurrency slot taken; give it back with {@link RedisGuards.release}. */
+  readonly slot?: string;
 }
+
+/** How long a concurrency slot is held at most if its instance never gives it back. */
+const SLOT_LEASE_MS = 15 * 60_000;
 
 /** Guard state in Redis for every instance that shares `prefix`. */
 export class RedisGuards {
@@ -132,23 +149,35 @@ export class RedisGuards {
     readonly keys: KeyPool;
     readonly breaker: CircuitBreaker;
     readonly rate?: { readonly requests: number; readonly windowMs: number };
+    readonly maxConcurrency?: number;
   }): Promise<SyncResult> {
     if (this.#down) throw new Error(`${this.description} is unreachable`);
     const rate = input.rate;
     const reply = await this.#call(() =>
       this.#client.eval(SYNC_SCRIPT, {
-        keys: [this.#key("guard", input.provider), this.#key("rate", input.provider)],
+        keys: [
+          this.#key("guard", input.provider),
+          this.#key("rate", input.provider),
+          this.#key("slots", input.provider),
+        ],
         arguments: [
           String(Date.now()),
           String(rate?.requests ?? 0),
           String(rate?.windowMs ?? 0),
           `${this.#instance}:${++this.#seq}`,
+          String(input.maxConcurrency ?? 0),
+          String(SLOT_LEASE_MS),
         ],
       })
-    ) as [number, string[]];
-    const [waitMs, live] = reply;
+    ) as [number, string[], string];
+    const [waitMs, live, slot] = reply;
     for (let i = 0; i + 1 < live.length; i += 2) adopt(live[i]!, live[i + 1]!, input);
-    return { waitMs: Number(waitMs) };
+    return { waitMs: Number(waitMs), ...(slot ? { slot } : {}) };
+  }
+
+  /** Gives back a shared concurrency slot. */
+  release(provider: string, slot: string): void {
+    void this.#call(() => this.#client.zRem(this.#key("slots", provider), slot)).catch(() => {});
   }
 
   /** Tells the others a key cools down for `model` until `until`. */

@@ -251,3 +251,45 @@ Deno.test("a huge non-streaming upstream answer is cut off at max_response_size 
     await server.shutdown();
   }
 });
+
+Deno.test("an answer slower than the header and idle limits still reaches the client", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_slow_answer_" });
+  // A slow upstream: 1.2 s before its (JSON) answer, past the 300 ms head and 600 ms idle limits.
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => {
+      await req.body?.cancel();
+      await new Promise((r) => setTimeout(r, 1200));
+      return Response.json(thinkingTextToolMessage("m"));
+    },
+  );
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `${LIMITS}providers:\n  up: { type: anthropic, base_url: "http://127.0.0.1:${upstream.addr.port}", api_key: k-1234567890 }\n` +
+        "routes:\n  default: up/m\n",
+    );
+    const server = await startServer({
+      ctx: testContext(dir),
+      flags: { config: "c.yaml", port: 0 },
+    });
+    try {
+      const res = await fetch(`${server.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "m",
+          max_tokens: 10,
+          messages: [{ role: "user", content: "hi" }],
+        }),
+      });
+      assert.equal(res.status, 200);
+      assert.equal((await res.json()).type, "message");
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await upstream.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

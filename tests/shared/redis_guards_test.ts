@@ -23,10 +23,16 @@ const message = {
 /** An upstream that refuses some keys: `limited-*` with 429 (Retry-After 30), `revoked-*` with 401. */
 function startUpstream() {
   const seen: { key: string; at: number }[] = [];
+  const slow = { inFlight: 0, most: 0 };
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     await req.body?.cancel();
     const key = req.headers.get("x-api-key") ?? "";
     seen.push({ key, at: Date.now() });
+    if (key.startsWith("slow-")) {
+      slow.most = Math.max(slow.most, ++slow.inFlight);
+      await new Promise((r) => setTimeout(r, 200));
+      slow.inFlight--;
+    }
     if (key.startsWith("limited-")) {
       return Response.json(
         {
@@ -46,7 +52,12 @@ function startUpstream() {
     }
     return Response.json(message);
   });
-  return { url: `http://127.0.0.1:${server.addr.port}`, seen, close: () => server.shutdown() };
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    seen,
+    slow,
+    close: () => server.shutdown(),
+  };
 }
 
 async function send(url: string, model: string) {
@@ -68,8 +79,7 @@ async function until(check: () => Promise<boolean>, ms: number, what: string): P
 }
 
 Deno.test({
-  name:
-    "shared.redis: one rate window across instances, learned cool-downs and set-asides, outages",
+  name: "shared.redis: one rate window and shared slots across instances, learned guards, outages",
   ignore: REDIS_MISSING !== undefined,
   sanitizeOps: false,
   sanitizeResources: false,
@@ -91,9 +101,15 @@ providers:
     type: anthropic
     base_url: "${up.url}"
     api_keys: [limited-0123456789, revoked-0123456789, good-pool-0123456789]
+  narrow:
+    type: anthropic
+    base_url: "${up.url}"
+    api_key: slow-0123456789
+    max_concurrency: 2
 routes:
   default: paced/m
   haiku: pool/m
+  opus: narrow/m
 `;
     await Deno.writeTextFile(`${dir}/open.yaml`, config("open"));
     await Deno.writeTextFile(`${dir}/closed.yaml`, config("closed"));
@@ -115,6 +131,17 @@ routes:
         early,
         10,
         `${early} requests went upstream in the first window (limit 10 across 3 instances)`,
+      );
+
+      // Two concurrency slots for three instances: never more than two at the upstream at once.
+      const narrow = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => send(servers[i % 3]!.url, "claude-opus-4-5")),
+      );
+      assert.deepEqual(narrow.map((r) => r.status), Array(6).fill(200));
+      assert.equal(
+        up.slow.most,
+        2,
+        `at most ${up.slow.most} requests were at the upstream at once`,
       );
 
       // 2. Instance A meets the 429 key and the 401 key; B and C never try them.
