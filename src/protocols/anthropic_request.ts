@@ -3,6 +3,11 @@
 import { z } from "zod";
 import { ClientRequestError } from "../core/errors.ts";
 import type { CountTokensRequest, MessagesRequest } from "./anthropic.ts";
+import {
+  isWellFormedCountTokensRequest,
+  isWellFormedMessagesRequest,
+  SOURCE_FIELDS,
+} from "./anthropic_request_check.ts";
 
 // Each block type a translator reads is checked for the fields it reads; a type ccp does not know
 // flows through untouched (new block types must reach Anthropic-compatible upstreams), and so does
@@ -15,12 +20,6 @@ const mediaSource = z.looseObject({ type: z.string() }).superRefine((source, ctx
     }
   }
 });
-
-// The fields each media source type carries as strings (`content` documents are checked apart).
-const SOURCE_FIELDS: Readonly<Record<string, readonly string[]>> = Object.assign(
-  Object.create(null),
-  { base64: ["media_type", "data"], url: ["url"], text: ["data"], file: ["file_id"] },
-);
 
 const block: z.ZodType<{ type: string }> = z.looseObject({ type: z.string() }).superRefine(
   (value, ctx) => {
@@ -108,12 +107,14 @@ export const countTokensRequestSchema = z.looseObject(common);
 
 /** Validates a `POST /v1/messages` body; the one request type from here to every transport. */
 export function parseMessagesRequest(body: unknown): MessagesRequest {
+  if (isWellFormedMessagesRequest(body)) return body as MessagesRequest;
   validateRequest(messagesRequestSchema, body);
   return body as MessagesRequest;
 }
 
 /** Validates a `POST /v1/messages/count_tokens` body. */
 export function parseCountTokensRequest(body: unknown): CountTokensRequest {
+  if (isWellFormedCountTokensRequest(body)) return body as CountTokensRequest;
   validateRequest(countTokensRequestSchema, body);
   return body as CountTokensRequest;
 }

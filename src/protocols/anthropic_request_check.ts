@@ -1,0 +1,158 @@
+/**
+ * A copy-free check of incoming Messages requests. It accepts exactly what the request schemas
+ * accept, by walking the parsed JSON in place: zod builds a copy of every object it validates,
+ * which for a long Claude Code session is the whole message history again on every turn. A
+ * request the check rejects goes to the schema, whose first issue names the field.
+ */
+
+type Json = Record<string, unknown>;
+
+/** The fields each media source type carries as strings (`content` documents are checked apart). */
+export const SOURCE_FIELDS: Readonly<Record<string, readonly string[]>> = Object.assign(
+  Object.create(null),
+  { base64: ["media_type", "data"], url: ["url"], text: ["data"], file: ["file_id"] },
+);
+
+/** True when `body` is a well-formed `POST /v1/messages` body. */
+export function isWellFormedMessagesRequest(body: unknown): boolean {
+  if (!isObject(body) || !isCommonWellFormed(body)) return false;
+  const maxTokens = body.max_tokens;
+  return Number.isSafeInteger(maxTokens) && (maxTokens as number) > 0 &&
+    (body.stream === undefined || typeof body.stream === "boolean");
+}
+
+/** True when `body` is a well-formed `POST /v1/messages/count_tokens` body. */
+export function isWellFormedCountTokensRequest(body: unknown): boolean {
+  return isObject(body) && isCommonWellFormed(body);
+}
+
+function isCommonWellFormed(body: Json): boolean {
+  return isNonEmptyString(body.model) &&
+    areMessages(body.messages) &&
+    (body.system === undefined || isSystem(body.system)) &&
+    (body.tools === undefined || areTools(body.tools)) &&
+    (body.tool_choice === undefined || isToolChoice(body.tool_choice)) &&
+    (body.thinking === undefined || isThinking(body.thinking)) &&
+    (body.stop_sequences === undefined || areStrings(body.stop_sequences));
+}
+
+function areMessages(value: unknown): boolean {
+  if (!Array.isArray(value) || value.length === 0) return false;
+  for (const message of value) {
+    if (!isObject(message)) return false;
+    const role = message.role;
+    if (role !== "user" && role !== "assistant" && role !== "system") return false;
+    if (!isContent(message.content)) return false;
+  }
+  return true;
+}
+
+function isContent(value: unknown): boolean {
+  return typeof value === "string" || areBlocks(value);
+}
+
+function areBlocks(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (const block of value) {
+    if (!isBlock(block)) return false;
+  }
+  return true;
+}
+
+// Each block type a translator reads is checked for the fields it reads; any other type, and
+// every other field, passes as it came.
+function isBlock(block: unknown): boolean {
+  if (!isObject(block) || typeof block.type !== "string") return false;
+  switch (block.type) {
+    case "text":
+      return typeof block.text === "string";
+    case "image":
+      return isMediaSource(block.source);
+    case "document":
+      return isMediaSource(block.source) || isContentDocument(block.source);
+    case "tool_use":
+      return typeof block.id === "string" && isNonEmptyString(block.name) &&
+        (block.input === undefined || isPlainObject(block.input));
+    case "server_tool_use":
+      return typeof block.id === "string" && isNonEmptyString(block.name);
+    case "tool_result":
+      return typeof block.tool_use_id === "string" &&
+        (block.content === undefined || isContent(block.content)) &&
+        (block.is_error === undefined || typeof block.is_error === "boolean");
+    case "thinking":
+      return typeof block.thinking === "string" &&
+        (block.signature === undefined || typeof block.signature === "string");
+    case "redacted_thinking":
+      return typeof block.data === "string";
+    default:
+      return true;
+  }
+}
+
+function isMediaSource(source: unknown): boolean {
+  if (!isObject(source) || typeof source.type !== "string") return false;
+  for (const field of SOURCE_FIELDS[source.type] ?? []) {
+    if (typeof source[field] !== "string") return false;
+  }
+  return true;
+}
+
+function isContentDocument(source: unknown): boolean {
+  return isObject(source) && source.type === "content" && isContent(source.content);
+}
+
+function isSystem(value: unknown): boolean {
+  if (typeof value === "string") return true;
+  if (!Array.isArray(value)) return false;
+  for (const part of value) {
+    if (!isObject(part) || typeof part.text !== "string" || typeof part.type !== "string") {
+      return false;
+    }
+  }
+  return true;
+}
+
+function areTools(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (const tool of value) {
+    if (!isObject(tool) || !isNonEmptyString(tool.name)) return false;
+  }
+  return true;
+}
+
+function isToolChoice(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  const type = value.type;
+  if (type === "auto" || type === "any" || type === "none") return true;
+  return type === "tool" && isNonEmptyString(value.name);
+}
+
+function isThinking(value: unknown): boolean {
+  if (!isObject(value) || typeof value.type !== "string") return false;
+  if (value.type !== "enabled") return true;
+  const budget = value.budget_tokens;
+  return Number.isInteger(budget) && (budget as number) > 0;
+}
+
+function areStrings(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (const item of value) {
+    if (typeof item !== "string") return false;
+  }
+  return true;
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// What JSON.parse builds; anything else is left to the schema to judge.
+function isPlainObject(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function isNonEmptyString(value: unknown): boolean {
+  return typeof value === "string" && value.length > 0;
+}
