@@ -22,7 +22,7 @@ import { fileSink } from "./log_file.ts";
 import { Ledger } from "../usage/ledger.ts";
 import { openServerStore } from "../usage/open.ts";
 import { type SharedEngine, SharedMonitor } from "../shared/monitor.ts";
-import { RedisGuards } from "../shared/redis_guards.ts";
+import type { RedisGuards } from "../shared/redis_guards.ts";
 
 /** How long a stop waits for requests in flight (streams included) before giving up on them. */
 export const GRACE_MS = 10_000;
@@ -118,8 +118,13 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     engines.push({ name: "postgres", description: store.description, ping });
   }
   const redisUrl = first.shared?.redis;
+  // The Redis client costs ~250 ms and ~30 MB to load: only a config that names Redis pays it.
   const guards = redisUrl
-    ? new RedisGuards(redisUrl, first.shared?.prefix ?? "ccp:", log)
+    ? new (await import("../shared/redis_guards.ts")).RedisGuards(
+      redisUrl,
+      first.shared?.prefix ?? "ccp:",
+      log,
+    )
     : undefined;
   if (guards) {
     engines.push({ name: "redis", description: guards.description, ping: () => guards.ping() });
