@@ -3,6 +3,8 @@
 import type { Config } from "../config/types.ts";
 import { type BudgetState, BudgetTracker } from "../usage/budgets.ts";
 import { openUsageStore } from "../usage/open.ts";
+import { RedisGuards } from "../shared/redis_guards.ts";
+import { createLogger } from "../core/log.ts";
 
 function amount(state: BudgetState, n: number): string {
   return state.budget.costUsd !== undefined
@@ -24,6 +26,7 @@ export async function budgetLines(config: Config): Promise<string[]> {
       opened.store.close();
     }
   } else note = ` (spend unknown: ${opened.reason})`;
+  if (config.shared?.redis) note += await adoptRedisCounters(tracker, config.shared.redis, config);
   const lines = [`Budgets${note}:`];
   for (const s of tracker.states()) {
     const percent = s.limit > 0 ? Math.round((s.spent / s.limit) * 100) : 100;
@@ -35,4 +38,24 @@ export async function budgetLines(config: Config): Promise<string[]> {
     );
   }
   return lines;
+}
+
+// With several instances, what they spent together is in Redis: shown when it answers.
+async function adoptRedisCounters(
+  tracker: BudgetTracker,
+  url: string,
+  config: Config,
+): Promise<string> {
+  const quiet = createLogger({ level: "error", write: () => {}, colour: false });
+  const redis = new RedisGuards(url, config.shared?.prefix ?? "ccp:", quiet);
+  try {
+    const checks = tracker.allCounters();
+    const values = await redis.readCounters(checks.map((c) => c.key));
+    checks.forEach((c, i) => c.adopt(values[i] ?? 0));
+    return " (spend of every instance, from Redis)";
+  } catch {
+    return ` (this instance's spend only: ${redis.description} did not answer)`;
+  } finally {
+    redis.close();
+  }
 }

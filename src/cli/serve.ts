@@ -23,6 +23,7 @@ import { Ledger } from "../usage/ledger.ts";
 import { openServerStore } from "../usage/open.ts";
 import { type SharedEngine, SharedMonitor } from "../shared/monitor.ts";
 import type { RedisGuards } from "../shared/redis_guards.ts";
+import { KvGuards, openKvGuards } from "../shared/kv_guards.ts";
 
 /** How long a stop waits for requests in flight (streams included) before giving up on them. */
 export const GRACE_MS = 10_000;
@@ -105,29 +106,32 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   );
   // Aborted when the grace period is over: streams still open end with an error frame.
   const shuttingDown = new AbortController();
-  const store = await openServerStore(first, log);
-  const ledger = store ? new Ledger(store, () => current, log) : undefined;
-  await ledger?.start().catch((err) =>
-    log.warn(
-      `Usage ledger: reading budget spend failed: ${err instanceof Error ? err.message : err}`,
-    )
-  );
-  const engines: SharedEngine[] = [];
-  if (store?.shared && store.ping) {
-    const ping = store.ping.bind(store);
-    engines.push({ name: "postgres", description: store.description, ping });
-  }
   const redisUrl = first.shared?.redis;
   // The Redis client costs ~250 ms and ~30 MB to load: only a config that names Redis pays it.
-  const guards = redisUrl
+  const redis = redisUrl
     ? new (await import("../shared/redis_guards.ts")).RedisGuards(
       redisUrl,
       first.shared?.prefix ?? "ccp:",
       log,
     )
     : undefined;
-  if (guards) {
-    engines.push({ name: "redis", description: guards.description, ping: () => guards.ping() });
+  const store = await openServerStore(first, log);
+  // Budget spend counts across instances in Redis when there is one.
+  const ledger = store ? new Ledger(store, () => current, log, redis) : undefined;
+  await ledger?.start().catch((err) =>
+    log.warn(
+      `Usage ledger: reading budget spend failed: ${err instanceof Error ? err.message : err}`,
+    )
+  );
+  // Without Redis, one instance keeps what it learned across restarts in its data dir.
+  const guards: RedisGuards | KvGuards | undefined = redis ?? await openKvGuards(first, log);
+  const engines: SharedEngine[] = [];
+  if (store?.shared && store.ping) {
+    const ping = store.ping.bind(store);
+    engines.push({ name: "postgres", description: store.description, ping });
+  }
+  if (redis) {
+    engines.push({ name: "redis", description: redis.description, ping: () => redis.ping() });
   }
   const shared = engines.length > 0
     ? new SharedMonitor(engines, first.shared?.onUnavailable ?? "open", log)
@@ -234,7 +238,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     } else log.info("Stopped");
     if (socketDir) await Deno.remove(socketDir, { recursive: true }).catch(() => {});
     shared?.stop();
-    guards?.close();
+    await guards?.close();
     await ledger?.close().catch(() => {});
     exit(0);
   };

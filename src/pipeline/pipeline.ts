@@ -31,6 +31,7 @@ import { planWebTools, runWebTools } from "../webtools/mod.ts";
 import { countUpstream } from "./count_upstream.ts";
 import type { RequestObserver } from "./record.ts";
 import { Recorder, type RecordStart } from "./recorder.ts";
+import type { SharedBudgetCheck } from "../usage/budgets.ts";
 
 /** What the pipeline is built from; everything impure is injected. */
 export interface PipelineDeps {
@@ -56,6 +57,8 @@ export interface PipelineDeps {
 /** What the pipeline asks of the budgets. */
 export interface BudgetGate {
   blockedUntil(client: string, provider: string, model: string): number | undefined;
+  /** The shared counters of the budgets a request falls under (several instances). */
+  sharedChecks?(client: string, provider: string, model: string): SharedBudgetCheck[];
 }
 
 /** A count_tokens request, parsed and resolved. */
@@ -241,6 +244,9 @@ export class Pipeline {
         ? { overBudget: (ref) => budgets.blockedUntil(client, ref.provider, ref.model) }
         : {}),
       ...(this.#deps.sharedGuards ? { shared: this.#deps.sharedGuards } : {}),
+      ...(budgets?.sharedChecks
+        ? { sharedBudgets: (ref) => budgets.sharedChecks!(client, ref.provider, ref.model) }
+        : {}),
       attempt: async (target, key, signal) => {
         const startedAt = Date.now();
         const began = performance.now();

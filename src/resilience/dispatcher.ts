@@ -22,6 +22,7 @@ import type { CircuitBreaker } from "./circuit_breaker.ts";
 import { type Limiter, LimiterFullError, type Release } from "./limiter.ts";
 import { nameOf, type TargetOutcome, type TargetRef } from "./outcome.ts";
 import type { ResilienceRegistry } from "./registry.ts";
+import type { SharedBudgetCheck } from "../usage/budgets.ts";
 
 /** One step of a route: the provider's config and the upstream model name. */
 export interface DispatchTarget {
@@ -87,6 +88,8 @@ function keyId(provider: string, key: KeyLease): string {
 
 /** How often a request waiting for a shared concurrency slot asks again. */
 const SHARED_SLOT_POLL_MS = 50;
+/** A shared sync's answer when a budget the request falls under is spent. */
+const SHARED_BUDGET_SPENT = -2;
 /** How long a request waits in line for a shared concurrency slot at most. */
 const SHARED_SLOT_PATIENCE_MS = 60_000;
 
@@ -106,19 +109,38 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
   readonly overBudget?: (target: TargetRef) => number | undefined;
   /** Guard state shared with other instances (Redis), when configured. */
   readonly shared?: SharedGuards;
+  /** The shared budget counters a target's request must check (with `shared`). */
+  readonly sharedBudgets?: (target: TargetRef) => readonly SharedBudgetCheck[];
 }
 
-/** What the dispatcher asks of guard state shared between instances. */
+/** What one attempt tells shared guard state, and what it may adopt into. */
+export interface SharedSyncInput {
+  readonly provider: string;
+  readonly model: string;
+  /** The provider's keys as configured: entries learned for other keys are not adopted. */
+  readonly apiKeys: readonly string[];
+  readonly keys: KeyPool;
+  readonly breaker: CircuitBreaker;
+  readonly limiter: Limiter;
+  readonly rate?: { readonly requests: number; readonly windowMs: number };
+  readonly maxConcurrency?: number;
+  /** Budgets the request falls under: a spent one stops the attempt before it takes a place. */
+  readonly budgets?: readonly SharedBudgetCheck[];
+}
+
+/**
+ * What sync found: 0 = go (holding `slot` if any); -1 = every shared slot is taken; -2 = a shared
+ * budget is spent; n > 0 = the shared rate window is full for n ms.
+ */
+export interface SharedSyncResult {
+  readonly waitMs: number;
+  readonly slot?: string;
+}
+
+/** What the dispatcher asks of guard state shared between instances, or kept across restarts. */
 export interface SharedGuards {
   /** Adopts what others learned for this target; takes a shared rate-window place (waitMs 0). */
-  sync(input: {
-    readonly provider: string;
-    readonly model: string;
-    readonly keys: KeyPool;
-    readonly breaker: CircuitBreaker;
-    readonly rate?: { readonly requests: number; readonly windowMs: number };
-    readonly maxConcurrency?: number;
-  }): Promise<{ readonly waitMs: number; readonly slot?: string }>;
+  sync(input: SharedSyncInput): Promise<SharedSyncResult>;
   /** Gives back a concurrency slot `sync` took. */
   release(provider: string, slot: string): void;
   cooling(provider: string, index: number, model: string, until: number, hinted: boolean): void;
@@ -144,9 +166,11 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #discard: (result: S) => void;
   readonly #overBudget?: (target: TargetRef) => number | undefined;
   readonly #shared?: SharedGuards;
+  readonly #sharedBudgets?: (target: TargetRef) => readonly SharedBudgetCheck[];
 
   constructor(options: DispatcherOptions<S>) {
     this.#shared = options.shared;
+    this.#sharedBudgets = options.sharedBudgets;
     this.#overBudget = options.overBudget;
     this.#registry = options.registry;
     this.#attempt = options.attempt;
@@ -287,7 +311,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
     const breaker = this.#registry.breaker(ref.provider, ref.model);
     let sharedSlot: string | undefined;
     if (this.#shared) {
-      const synced = await this.#syncShared(target, keys, breaker, signal);
+      const synced = await this.#syncShared(target, keys, limiter, breaker, signal);
       if ("kind" in synced) return synced;
       sharedSlot = synced.slot;
     }
@@ -446,12 +470,14 @@ export class Dispatcher<S extends { readonly ok: true }> {
   async #syncShared(
     target: DispatchTarget,
     keys: KeyPool,
+    limiter: Limiter,
     breaker: CircuitBreaker,
     signal: AbortSignal,
   ): Promise<TargetOutcome | { readonly slot?: string }> {
     const ref = refOf(target);
     const rate = target.provider.rateLimit;
     const maxConcurrency = target.provider.maxConcurrency;
+    const budgets = this.#sharedBudgets?.(ref) ?? [];
     // The line: one window for a full rate window, a while for every slot taken.
     const patience = Math.max(rate?.windowMs ?? 0, SHARED_SLOT_PATIENCE_MS);
     let waited = 0;
@@ -461,15 +487,24 @@ export class Dispatcher<S extends { readonly ok: true }> {
         reply = await this.#shared!.sync({
           provider: ref.provider,
           model: ref.model,
+          apiKeys: target.provider.apiKeys,
           keys,
           breaker,
+          limiter,
           ...(rate ? { rate } : {}),
           ...(maxConcurrency ? { maxConcurrency } : {}),
+          ...(budgets.length > 0 ? { budgets } : {}),
         });
       } catch {
         return {};
       }
       if (reply.waitMs === 0) return reply.slot !== undefined ? { slot: reply.slot } : {};
+      if (reply.waitMs === SHARED_BUDGET_SPENT) {
+        // The counters were adopted: the local tally now says until when.
+        const until = this.#overBudget?.(ref) ?? this.#clock.now() + 60_000;
+        this.#log?.debug(`${nameOf(ref)}: skipped, budget spent across instances`);
+        return { kind: "budget", target: ref, until };
+      }
       const wait = reply.waitMs < 0 ? SHARED_SLOT_POLL_MS : reply.waitMs;
       if (waited + wait > patience) {
         const limits = [

@@ -94,6 +94,23 @@ export class Limiter {
     return { active: this.#active, queued: this.#queue.length, inWindow: this.#grants.length };
   }
 
+  /** Grant times (epoch ms) still inside the rate window, oldest first; empty without a rate limit. */
+  windowGrants(): readonly number[] {
+    this.#prune();
+    return [...this.#grants];
+  }
+
+  /** Counts grants made before (by an earlier run of ccp) in the current window. */
+  adoptGrants(times: readonly number[]): void {
+    if (!this.#rate || times.length === 0) return;
+    this.#grants.push(...times);
+    this.#grants.sort((a, b) => a - b);
+    this.#prune();
+    // Never more than the window holds: the newest are kept.
+    const excess = this.#grants.length - this.#rate.requests;
+    if (excess > 0) this.#grants.splice(0, excess);
+  }
+
   #grant(): Release {
     this.#active++;
     if (this.#rate) this.#grants.push(this.#clock.now());

@@ -1,8 +1,8 @@
 /**
  * Guard state shared between ccp instances through Redis (`shared.redis`): what one instance
  * learns — a key cooling down after a 429 for a model, a key set aside after 401/403, an open
- * circuit — holds for the others' next requests, and a provider's `rate_limit` counts requests
- * across all instances in one sliding window.
+ * circuit, budget spent — holds for the others' next requests, and a provider's `rate_limit` and
+ * `max_concurrency` count requests across all instances.
  *
  * Before each attempt at a target there is exactly one round trip: a server-side script that
  * returns the provider's live guard entries and takes a place in its shared rate window. What is
@@ -12,16 +12,22 @@
 
 import { createClient } from "redis";
 import type { Logger } from "../core/log.ts";
-import type { CircuitBreaker } from "../resilience/circuit_breaker.ts";
-import type { KeyPool } from "../resilience/key_pool.ts";
+import type { SharedGuards, SharedSyncInput, SharedSyncResult } from "../resilience/dispatcher.ts";
+import type { SpendCounters } from "../usage/budgets.ts";
+import {
+  adoptEntry,
+  circuitEntry,
+  circuitField,
+  coolingEntry,
+  type GuardEntry,
+  setAsideEntry,
+} from "./guard_entries.ts";
 
-// Entries are fields of one hash per provider, each value starting with the epoch ms it ends at:
-//   c|<key index>|<model> → "<until>|<hinted 0/1>"        a key cooling after a 429
-//   a|<key index>         → "<until>|<status>|<reason>"   a key set aside after 401/403
-//   b|<model>             → "<until>|<last error>"        an open circuit
-// The script drops ended entries and returns the rest; then, when the provider has limits, takes
-// a concurrency slot (a lease that ends by itself if its holder dies) and a rate-window place,
-// or says why not: -1 = every slot is taken (ask again soon), n > 0 = the window is full for n ms.
+// Entries (guard_entries.ts) are fields of one hash per provider. The script drops ended entries and returns the rest with the budget counters the request falls
+// under (KEYS[4…], limits in ARGV[7…]). Then, unless a budget is spent (-2), when the provider has
+// limits it takes a concurrency slot (a lease that ends by itself if its holder dies) and a
+// rate-window place, or says why not: -1 = every slot is taken (ask again soon), n > 0 = the
+// window is full for n ms.
 const SYNC_SCRIPT = `
 local now = tonumber(ARGV[1])
 local live = {}
@@ -35,12 +41,20 @@ for i = 1, #all, 2 do
     live[#live + 1] = all[i + 1]
   end
 end
+local spent = {}
+local over = false
+for i = 4, #KEYS do
+  local v = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
+  spent[#spent + 1] = tostring(v)
+  if v >= tonumber(ARGV[i + 3]) then over = true end
+end
+if over then return {-2, live, '', spent} end
 local t = redis.call('TIME')
 local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local maxc = tonumber(ARGV[5])
 if maxc > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ms)
-  if redis.call('ZCARD', KEYS[3]) >= maxc then return {-1, live, ''} end
+  if redis.call('ZCARD', KEYS[3]) >= maxc then return {-1, live, '', spent} end
 end
 local limit = tonumber(ARGV[2])
 if limit > 0 then
@@ -48,7 +62,7 @@ if limit > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ms - window)
   if redis.call('ZCARD', KEYS[2]) >= limit then
     local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-    return {math.max(1, tonumber(oldest[2]) + window - ms), live, ''}
+    return {math.max(1, tonumber(oldest[2]) + window - ms), live, '', spent}
   end
   redis.call('ZADD', KEYS[2], ms, ARGV[4])
   redis.call('PEXPIRE', KEYS[2], window)
@@ -60,7 +74,7 @@ if maxc > 0 then
   redis.call('PEXPIRE', KEYS[3], lease)
   slot = ARGV[4]
 end
-return {0, live, slot}
+return {0, live, slot, spent}
 `;
 
 /** How long a guard hash is kept after its last write (the longest cool-down ccp sets). */
@@ -68,18 +82,11 @@ const KEEP_MS = 30 * 60_000;
 /** A Redis call that takes longer than this counts as Redis being away. */
 const CALL_TIMEOUT_MS = 500;
 
-/** What one sync found: 0 = go (holding `slot` if any), -1 = slots full, n = window full for n ms. */
-export interface SyncResult {
-  readonly waitMs: number;
-  /** The shared concurrency slot taken; give it back with {@link RedisGuards.release}. */
-  readonly slot?: string;
-}
-
 /** How long a concurrency slot is held at most if its instance never gives it back. */
 const SLOT_LEASE_MS = 15 * 60_000;
 
-/** Guard state in Redis for every instance that shares `prefix`. */
-export class RedisGuards {
+/** Guard state and budget counters in Redis for every instance that shares `prefix`. */
+export class RedisGuards implements SharedGuards, SpendCounters {
   readonly description: string;
   readonly #client: ReturnType<typeof createClient>;
   readonly #prefix: string;
@@ -143,22 +150,17 @@ export class RedisGuards {
    * `provider`'s keys and this model's circuit to the local guards, and takes a place in the
    * provider's shared rate window when it has one. Throws when Redis does not answer.
    */
-  async sync(input: {
-    readonly provider: string;
-    readonly model: string;
-    readonly keys: KeyPool;
-    readonly breaker: CircuitBreaker;
-    readonly rate?: { readonly requests: number; readonly windowMs: number };
-    readonly maxConcurrency?: number;
-  }): Promise<SyncResult> {
+  async sync(input: SharedSyncInput): Promise<SharedSyncResult> {
     if (this.#down) throw new Error(`${this.description} is unreachable`);
     const rate = input.rate;
+    const budgets = input.budgets ?? [];
     const reply = await this.#call(() =>
       this.#client.eval(SYNC_SCRIPT, {
         keys: [
           this.#key("guard", input.provider),
           this.#key("rate", input.provider),
           this.#key("slots", input.provider),
+          ...budgets.map((b) => this.#prefix + b.key),
         ],
         arguments: [
           String(Date.now()),
@@ -167,12 +169,31 @@ export class RedisGuards {
           `${this.#instance}:${++this.#seq}`,
           String(input.maxConcurrency ?? 0),
           String(SLOT_LEASE_MS),
+          ...budgets.map((b) => String(b.limit)),
         ],
       })
-    ) as [number, string[], string];
-    const [waitMs, live, slot] = reply;
-    for (let i = 0; i + 1 < live.length; i += 2) adopt(live[i]!, live[i + 1]!, input);
+    ) as [number, string[], string, string[]];
+    const [waitMs, live, slot, spent] = reply;
+    for (let i = 0; i + 1 < live.length; i += 2) adoptEntry(live[i]!, live[i + 1]!, input);
+    budgets.forEach((b, i) => b.adopt(Number(spent[i] ?? 0)));
     return { waitMs: Number(waitMs), ...(slot ? { slot } : {}) };
+  }
+
+  /** Adds a finished request's spend to a budget counter every instance reads. */
+  add(key: string, units: number, expireAt: number): void {
+    const name = this.#prefix + key;
+    // Kept a day past its period, so a late reader still finds it.
+    const expiry = Math.round(expireAt + 86_400_000);
+    void this.#call(() =>
+      this.#client.multi().incrBy(name, Math.round(units)).pExpireAt(name, expiry).exec()
+    ).catch((err) => this.#log.debug(`${this.description}: a budget write failed: ${err}`));
+  }
+
+  /** Reads budget counters (0 for one nobody added to yet); throws when Redis does not answer. */
+  async readCounters(keys: readonly string[]): Promise<number[]> {
+    if (keys.length === 0) return [];
+    const values = await this.#call(() => this.#client.mGet(keys.map((k) => this.#prefix + k)));
+    return values.map((v: string | null) => Number(v ?? 0));
   }
 
   /** Gives back a shared concurrency slot. */
@@ -182,25 +203,25 @@ export class RedisGuards {
 
   /** Tells the others a key cools down for `model` until `until`. */
   cooling(provider: string, index: number, model: string, until: number, hinted: boolean): void {
-    this.#write(provider, `c|${index}|${model}`, `${Math.round(until)}|${hinted ? 1 : 0}`);
+    this.#write(provider, coolingEntry(index, model, until, hinted));
   }
 
   /** Tells the others a key is set aside until `until`. */
   setAside(provider: string, index: number, until: number, status: number, reason: string): void {
-    this.#write(provider, `a|${index}`, `${Math.round(until)}|${status}|${reason.slice(0, 200)}`);
+    this.#write(provider, setAsideEntry(index, until, status, reason));
   }
 
   /** Tells the others a circuit is open until `until`, or (0) that it closed. */
   circuit(provider: string, model: string, until: number, lastError?: string): void {
     if (until <= 0) {
-      void this.#call(() => this.#client.hDel(this.#key("guard", provider), `b|${model}`))
+      void this.#call(() => this.#client.hDel(this.#key("guard", provider), circuitField(model)))
         .catch(() => {});
       return;
     }
-    this.#write(provider, `b|${model}`, `${Math.round(until)}|${(lastError ?? "").slice(0, 200)}`);
+    this.#write(provider, circuitEntry(model, until, lastError));
   }
 
-  #write(provider: string, field: string, value: string): void {
+  #write(provider: string, [field, value]: GuardEntry): void {
     const key = this.#key("guard", provider);
     void this.#call(() => this.#client.multi().hSet(key, field, value).pExpire(key, KEEP_MS).exec())
       .catch((err) => this.#log.debug(`${this.description}: a write failed: ${err}`));
@@ -212,25 +233,6 @@ export class RedisGuards {
 
   close(): void {
     void this.#client.close?.().catch(() => {});
-  }
-}
-
-// Applies one live entry to the local guards.
-function adopt(
-  field: string,
-  value: string,
-  input: { model: string; keys: KeyPool; breaker: CircuitBreaker },
-): void {
-  const parts = field.split("|");
-  const values = value.split("|");
-  const until = Number(values[0]);
-  if (parts[0] === "c") {
-    const model = parts.slice(2).join("|");
-    input.keys.adoptCooling(Number(parts[1]), model, until, values[1] === "1");
-  } else if (parts[0] === "a") {
-    input.keys.adoptSetAside(Number(parts[1]), until, Number(values[1]), values.slice(2).join("|"));
-  } else if (parts[0] === "b" && parts.slice(1).join("|") === input.model) {
-    input.breaker.adoptOpen(until, values.slice(1).join("|") || undefined);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Budgets: how much of each budget its period has spent. The spend is read from the ledger once
  * at start (so it holds across restarts) and then kept in memory, bumped by every finished
- * request, so the hot path never waits for the store.
+ * request, so the hot path never waits for the store. With several instances, each request's
+ * spend is also added to a shared counter, and what the others spent is adopted from it.
  */
 
 import type { BudgetConfig } from "../config/types.ts";
@@ -42,17 +43,54 @@ function amountOf(b: BudgetConfig, c: Pick<Counters, "costNanoUsd"> & { tokens: 
 interface Tally {
   readonly budget: BudgetConfig;
   start: number;
-  spent: number;
+  /** What this instance knows of: its ledger at start plus the requests it finished since. */
+  own: number;
+  /** The shared counter when last read, plus what this instance added after that read. */
+  shared: number;
+}
+
+/** Where spend is counted across instances (Redis): whole tokens or nano-USD per counter. */
+export interface SpendCounters {
+  add(key: string, units: number, expireAt: number): void;
+}
+
+/** One budget a request falls under, as the shared counters check it. */
+export interface SharedBudgetCheck {
+  /** The counter's name: the budget and its current period. */
+  readonly key: string;
+  /** The counter's value (tokens or nano-USD) from which the budget routes away. */
+  readonly limit: number;
+  /** Takes in the counter's current value. */
+  adopt(units: number): void;
+}
+
+// Spend in a counter's units: nano-USD for cost budgets, so sums stay exact integers.
+function unitsOf(b: BudgetConfig, amount: number): number {
+  return b.costUsd !== undefined ? Math.round(amount * 1e9) : amount;
+}
+
+function amountOfUnits(b: BudgetConfig, units: number): number {
+  return b.costUsd !== undefined ? units / 1e9 : units;
+}
+
+function spentOf(t: Tally): number {
+  return Math.max(t.own, t.shared);
 }
 
 /** Tracks spend per budget for the current period of each. */
 export class BudgetTracker {
   readonly #tallies: Tally[];
   readonly #now: () => number;
+  readonly #counters?: SpendCounters;
 
-  constructor(budgets: readonly BudgetConfig[], now: () => number = Date.now) {
+  constructor(
+    budgets: readonly BudgetConfig[],
+    now: () => number = Date.now,
+    counters?: SpendCounters,
+  ) {
     this.#now = now;
-    this.#tallies = budgets.map((budget) => ({ budget, start: 0, spent: 0 }));
+    this.#counters = counters;
+    this.#tallies = budgets.map((budget) => ({ budget, start: 0, own: 0, shared: 0 }));
   }
 
   /** Reads each budget's spend so far this period from the ledger. */
@@ -66,8 +104,11 @@ export class BudgetTracker {
         ...(t.budget.client !== undefined ? { client: t.budget.client } : {}),
       });
       const tokens = c.inputTokens + c.outputTokens + c.cacheReadTokens + c.cacheWriteTokens;
-      t.start = start;
-      t.spent = amountOf(t.budget, { costNanoUsd: c.costNanoUsd, tokens });
+      if (start > t.start) {
+        t.start = start;
+        t.shared = 0;
+      }
+      t.own = amountOf(t.budget, { costNanoUsd: c.costNanoUsd, tokens });
     }));
   }
 
@@ -81,11 +122,54 @@ export class BudgetTracker {
       if (!applies) continue;
       this.#roll(t, e.at);
       if (e.at < t.start) continue;
-      t.spent += amountOf(b, {
+      const amount = amountOf(b, {
         costNanoUsd: e.costUsd === undefined ? 0 : Math.round(e.costUsd * 1e9),
         tokens: totalTokens(e),
       });
+      if (amount <= 0) continue;
+      t.own += amount;
+      t.shared += amount;
+      this.#counters?.add(counterKey(b, t.start), unitsOf(b, amount), periodEnd(b.per, e.at));
     }
+  }
+
+  /** Every budget's shared counter for its current period (for `ccp check`). */
+  allCounters(): SharedBudgetCheck[] {
+    const now = this.#now();
+    return this.#tallies.map((t) => {
+      this.#roll(t, now);
+      return this.#check(t);
+    });
+  }
+
+  /**
+   * The shared counters a request of `client` to `provider`/`model` must check: each budget it
+   * falls under, with the value from which that budget routes away.
+   */
+  sharedChecks(client: string, provider: string, model: string): SharedBudgetCheck[] {
+    if (!this.#counters || this.#tallies.length === 0) return [];
+    const now = this.#now();
+    const checks: SharedBudgetCheck[] = [];
+    for (const t of this.#tallies) {
+      const b = t.budget;
+      const applies = b.client !== undefined ? b.client === client : matches(b, provider, model);
+      if (!applies) continue;
+      this.#roll(t, now);
+      checks.push(this.#check(t));
+    }
+    return checks;
+  }
+
+  #check(t: Tally): SharedBudgetCheck {
+    const b = t.budget;
+    const start = t.start;
+    return {
+      key: counterKey(b, start),
+      limit: unitsOf(b, limitOf(b) * b.routeAwayAt),
+      adopt: (units) => {
+        if (t.start === start) t.shared = amountOfUnits(b, units);
+      },
+    };
   }
 
   /**
@@ -101,7 +185,7 @@ export class BudgetTracker {
       const applies = b.client !== undefined ? b.client === client : matches(b, provider, model);
       if (!applies) continue;
       this.#roll(t, now);
-      if (t.spent >= limitOf(b) * b.routeAwayAt) {
+      if (spentOf(t) >= limitOf(b) * b.routeAwayAt) {
         const reset = periodEnd(b.per, now);
         until = until === undefined ? reset : Math.max(until, reset);
       }
@@ -115,13 +199,14 @@ export class BudgetTracker {
     return this.#tallies.map((t) => {
       this.#roll(t, now);
       const limit = limitOf(t.budget);
+      const spent = spentOf(t);
       return {
         budget: t.budget,
         label: budgetLabel(t.budget),
-        spent: t.spent,
+        spent,
         limit,
         resetsAt: periodEnd(t.budget.per, now),
-        exhausted: t.spent >= limit * t.budget.routeAwayAt,
+        exhausted: spent >= limit * t.budget.routeAwayAt,
       };
     });
   }
@@ -131,9 +216,17 @@ export class BudgetTracker {
     const start = periodStart(t.budget.per, at);
     if (start > t.start) {
       t.start = start;
-      t.spent = 0;
+      t.own = 0;
+      t.shared = 0;
     }
   }
+}
+
+// One counter per budget and period; the unit is part of the name, so a token budget and a cost
+// budget on the same target never add into one number.
+function counterKey(b: BudgetConfig, start: number): string {
+  const unit = b.costUsd !== undefined ? "nanousd" : "tokens";
+  return `budget:${budgetLabel(b)}:${b.per}:${unit}:${start}`;
 }
 
 function limitOf(b: BudgetConfig): number {

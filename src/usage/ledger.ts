@@ -7,7 +7,7 @@
 import type { Config } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
 import type { RequestObserver, RequestRecord } from "../pipeline/record.ts";
-import { BudgetTracker } from "./budgets.ts";
+import { BudgetTracker, type SharedBudgetCheck, type SpendCounters } from "./budgets.ts";
 import { entryOf, type LedgerEntry } from "./entry.ts";
 import { costOf, priceOf } from "./prices.ts";
 import type { UsageStore } from "./store.ts";
@@ -42,13 +42,16 @@ export class Ledger implements RequestObserver {
   #budgets: BudgetTracker;
   #budgetSource: Config["budgets"];
   #failed = false;
+  readonly #counters?: SpendCounters;
 
-  constructor(store: UsageStore, config: () => Config, log: Logger) {
+  /** `counters`: where budget spend is also counted across instances (Redis), when shared. */
+  constructor(store: UsageStore, config: () => Config, log: Logger, counters?: SpendCounters) {
     this.store = store;
     this.#config = config;
     this.#log = log;
+    this.#counters = counters;
     this.#budgetSource = config().budgets;
-    this.#budgets = new BudgetTracker(this.#budgetSource ?? []);
+    this.#budgets = new BudgetTracker(this.#budgetSource ?? [], Date.now, counters);
   }
 
   /** Reads budget spend from the store and starts pruning; call once before serving. */
@@ -86,7 +89,7 @@ export class Ledger implements RequestObserver {
     const source = this.#config().budgets;
     if (source !== this.#budgetSource) {
       this.#budgetSource = source;
-      this.#budgets = new BudgetTracker(source ?? []);
+      this.#budgets = new BudgetTracker(source ?? [], Date.now, this.#counters);
       void this.#budgets.load(this.store).catch((err) =>
         this.#log.warn(`Usage ledger: reading budget spend failed: ${messageOf(err)}`)
       );
@@ -97,6 +100,11 @@ export class Ledger implements RequestObserver {
   /** When a client's request to a target is over a budget: when that budget resets. */
   blockedUntil(client: string, provider: string, model: string): number | undefined {
     return this.budgets().blockedUntil(client, provider, model);
+  }
+
+  /** The shared budget counters a client's request to a target must check before it goes. */
+  sharedChecks(client: string, provider: string, model: string): SharedBudgetCheck[] {
+    return this.budgets().sharedChecks(client, provider, model);
   }
 
   /** Writes what is queued; resolves when it is durable. */

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { runCheck } from "../../src/cli/check.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { REDIS_MISSING, startRedis } from "./engines.ts";
@@ -22,12 +23,12 @@ const message = {
 
 /** An upstream that refuses some keys: `limited-*` with 429 (Retry-After 30), `revoked-*` with 401. */
 function startUpstream() {
-  const seen: { key: string; at: number }[] = [];
+  const seen: { key: string; at: number; model: string }[] = [];
   const slow = { inFlight: 0, most: 0 };
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    await req.body?.cancel();
+    const { model } = await req.json();
     const key = req.headers.get("x-api-key") ?? "";
-    seen.push({ key, at: Date.now() });
+    seen.push({ key, at: Date.now(), model });
     if (key.startsWith("slow-")) {
       slow.most = Math.max(slow.most, ++slow.inFlight);
       await new Promise((r) => setTimeout(r, 200));
@@ -50,7 +51,7 @@ function startUpstream() {
         status: 401,
       });
     }
-    return Response.json(message);
+    return Response.json({ ...message, model });
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
@@ -182,6 +183,63 @@ routes:
       assert.ok(lost <= 5000 && back <= 10_000, `503 after ${lost} ms, back after ${back} ms`);
     } finally {
       for (const s of servers) await s.stop();
+      await up.close();
+      await redis.remove();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "shared.redis: budget spent through two instances routes the third away 100 ms later",
+  ignore: REDIS_MISSING !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const redis = await startRedis();
+    const up = startUpstream();
+    const dir = await Deno.makeTempDir({ prefix: "ccp_redis_budget_" });
+    // Each instance has its own embedded ledger: only Redis knows what the others spent.
+    for (const name of ["a", "b", "c"]) {
+      await Deno.writeTextFile(
+        `${dir}/${name}.yaml`,
+        `server: { data_dir: data-${name} }
+shared: { redis: "${redis.url}" }
+providers:
+  up: { type: anthropic, base_url: "${up.url}", api_key: good-up-0123456789 }
+  spare: { type: anthropic, base_url: "${up.url}", api_key: good-spare-0123456789 }
+routes:
+  default: [up/main, spare/backup]
+budgets:
+  - { target: up, tokens: 80, per: day }
+`,
+      );
+    }
+    const [a, b, c] = await Promise.all(
+      ["a", "b", "c"].map((name) =>
+        startServer({ ctx: testContext(dir), flags: { config: `${name}.yaml`, port: 0 } })
+      ),
+    );
+    try {
+      // 15 tokens a request: six requests through A and B spend 90 of the 80 tokens.
+      for (const s of [a, b, a, b, a, b]) {
+        assert.equal((await send(s!.url, "claude-sonnet-4-5")).status, 200);
+      }
+      assert.deepEqual(up.seen.map((s) => s.model), Array(6).fill("main"));
+      await new Promise((r) => setTimeout(r, 100));
+      const third = await send(c!.url, "claude-sonnet-4-5");
+      assert.equal(third.status, 200);
+      assert.equal(up.seen.at(-1)!.model, "backup", "C routed away from the spent target");
+      // C, which served nothing itself, shows the shared spend: 90 of 80 tokens.
+      const metrics = await (await fetch(`${c!.url}/metrics`)).text();
+      assert.match(metrics, /ccp_budget_used_ratio\{budget="up"\} 1\.125/);
+      // `ccp check` on C's config shows the spend of every instance.
+      const ctx = testContext(dir);
+      await runCheck(ctx, { config: "c.yaml" });
+      assert.match(ctx.io.stdout.join("\n"), /up: 90 tokens of 80 tokens per day .*SPENT/);
+      assert.match(ctx.io.stdout.join("\n"), /spend of every instance, from Redis/);
+    } finally {
+      for (const s of [a, b, c]) await s!.stop();
       await up.close();
       await redis.remove();
       await Deno.remove(dir, { recursive: true });

@@ -1,0 +1,78 @@
+/**
+ * Learned guard state as flat entries, one field and one value each, so that Redis (a hash per
+ * provider) and the embedded store (a record per provider) keep it the same way. Each value
+ * starts with the epoch ms it ends at:
+ *   c|<key index>|<model> → "<until>|<hinted 0/1>"        a key cooling after a 429
+ *   a|<key index>         → "<until>|<status>|<reason>"   a key set aside after 401/403
+ *   b|<model>             → "<until>|<last error>"        an open circuit
+ */
+
+import type { CircuitBreaker } from "../resilience/circuit_breaker.ts";
+import type { KeyPool } from "../resilience/key_pool.ts";
+
+/** One learned entry. */
+export type GuardEntry = readonly [field: string, value: string];
+
+/** A key cooling down for `model` after a 429. */
+export function coolingEntry(
+  index: number,
+  model: string,
+  until: number,
+  hinted: boolean,
+): GuardEntry {
+  return [`c|${index}|${model}`, `${Math.round(until)}|${hinted ? 1 : 0}`];
+}
+
+/** A key set aside after 401/403. */
+export function setAsideEntry(
+  index: number,
+  until: number,
+  status: number,
+  reason: string,
+): GuardEntry {
+  return [`a|${index}`, `${Math.round(until)}|${status}|${reason.slice(0, 200)}`];
+}
+
+/** The field of a target's open circuit. */
+export function circuitField(model: string): string {
+  return `b|${model}`;
+}
+
+/** A target's circuit, open until `until`. */
+export function circuitEntry(model: string, until: number, lastError?: string): GuardEntry {
+  return [circuitField(model), `${Math.round(until)}|${(lastError ?? "").slice(0, 200)}`];
+}
+
+/** When an entry ends (epoch ms); NaN for a value that is not an entry. */
+export function entryEnd(value: string): number {
+  return Number.parseInt(value, 10);
+}
+
+/** True for an entry about keys (adopted by any model's request), false for a circuit. */
+export function isKeyEntry(field: string): boolean {
+  return field.startsWith("c|") || field.startsWith("a|");
+}
+
+/** Applies one entry to the local guards of `model`'s target. */
+export function adoptEntry(
+  field: string,
+  value: string,
+  target: { readonly model: string; readonly keys: KeyPool; readonly breaker: CircuitBreaker },
+): void {
+  const parts = field.split("|");
+  const values = value.split("|");
+  const until = Number(values[0]);
+  if (parts[0] === "c") {
+    const model = parts.slice(2).join("|");
+    target.keys.adoptCooling(Number(parts[1]), model, until, values[1] === "1");
+  } else if (parts[0] === "a") {
+    target.keys.adoptSetAside(
+      Number(parts[1]),
+      until,
+      Number(values[1]),
+      values.slice(2).join("|"),
+    );
+  } else if (parts[0] === "b" && parts.slice(1).join("|") === target.model) {
+    target.breaker.adoptOpen(until, values.slice(1).join("|") || undefined);
+  }
+}

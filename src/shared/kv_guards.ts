@@ -1,0 +1,241 @@
+/**
+ * Guard state kept across restarts for one instance without Redis: what ccp learned — keys
+ * cooling down or set aside, open circuits — and the places taken in each provider's rate
+ * window are kept in Deno KV in the data dir, and the first request to each provider after a
+ * restart takes them in again. A free tier's window and a revoked key are not rediscovered
+ * by every restart.
+ *
+ * Learned entries are written when learned (they are rare); rate windows every few seconds and
+ * at shutdown. Entries are only taken in when the provider's keys are still the same ones.
+ */
+
+import { joinPath } from "../config/paths.ts";
+import type { Config } from "../config/types.ts";
+import type { Logger } from "../core/log.ts";
+import type { SharedGuards, SharedSyncInput, SharedSyncResult } from "../resilience/dispatcher.ts";
+import type { Limiter } from "../resilience/limiter.ts";
+import {
+  adoptEntry,
+  circuitEntry,
+  circuitField,
+  coolingEntry,
+  entryEnd,
+  type GuardEntry,
+  isKeyEntry,
+  setAsideEntry,
+} from "./guard_entries.ts";
+
+/** The file's name inside the data dir. */
+export const GUARDS_FILE = "guards.kv";
+
+/** How often rate windows are written. */
+const SAVE_WINDOWS_MS = 5000;
+
+const GO: SharedSyncResult = { waitMs: 0 };
+
+/** What is kept per provider. */
+interface Saved {
+  /** A digest of the provider's keys: what was learned about other keys is not adopted. */
+  readonly keys: string;
+  readonly entries: Record<string, string>;
+  readonly grants: readonly number[];
+}
+
+/** A provider this run has seen, and what is kept for it. */
+interface Provider {
+  readonly keys: string;
+  readonly limiter: Limiter;
+  readonly entries: Map<string, string>;
+  /** Circuits restored for models not asked for yet. */
+  readonly pendingCircuits: Map<string, string>;
+  /** The newest grant written, to skip writing a window that did not move. */
+  savedGrant: number;
+}
+
+/** Guard state of one instance, kept in Deno KV across restarts. */
+export class KvGuards implements SharedGuards {
+  readonly description: string;
+  readonly #kv: Deno.Kv;
+  readonly #log: Logger;
+  readonly #restored: Map<string, Saved>;
+  readonly #providers = new Map<string, Provider>();
+  readonly #digests = new WeakMap<readonly string[], Promise<string>>();
+  readonly #timer: ReturnType<typeof setInterval>;
+  // Writes one after another, so an older state never lands after a newer one.
+  #writing: Promise<void> = Promise.resolve();
+
+  private constructor(path: string, kv: Deno.Kv, restored: Map<string, Saved>, log: Logger) {
+    this.description = `Deno KV at ${path}`;
+    this.#kv = kv;
+    this.#restored = restored;
+    this.#log = log;
+    this.#timer = setInterval(() => void this.#saveWindows(), SAVE_WINDOWS_MS);
+    Deno.unrefTimer(this.#timer);
+  }
+
+  /** Opens (or creates) the store at `path` and reads what an earlier run kept. */
+  static async open(path: string, log: Logger): Promise<KvGuards> {
+    const kv = await Deno.openKv(path);
+    const restored = new Map<string, Saved>();
+    try {
+      for await (const item of kv.list<Saved>({ prefix: ["guards"] })) {
+        const provider = item.key[1];
+        if (typeof provider === "string" && isSaved(item.value)) restored.set(provider, item.value);
+      }
+    } catch (err) {
+      kv.close();
+      throw err;
+    }
+    return new KvGuards(path, kv, restored, log);
+  }
+
+  /** How many providers had state to take in (for the start-up log). */
+  get restoredCount(): number {
+    return this.#restored.size;
+  }
+
+  async sync(input: SharedSyncInput): Promise<SharedSyncResult> {
+    let provider = this.#providers.get(input.provider);
+    if (!provider || provider.limiter !== input.limiter) {
+      provider = await this.#start(input);
+    }
+    const circuit = provider.pendingCircuits.get(input.model);
+    if (circuit !== undefined) {
+      provider.pendingCircuits.delete(input.model);
+      adoptEntry(circuitField(input.model), circuit, input);
+    }
+    return GO;
+  }
+
+  // The first request to a provider in this run (or after a reload rebuilt its guards).
+  async #start(input: SharedSyncInput): Promise<Provider> {
+    const keys = await this.#digest(input.apiKeys);
+    const now = Date.now();
+    const previous = this.#providers.get(input.provider);
+    const restored = this.#restored.get(input.provider);
+    this.#restored.delete(input.provider);
+    const provider: Provider = {
+      keys,
+      limiter: input.limiter,
+      entries: new Map(previous?.keys === keys ? previous.entries : []),
+      pendingCircuits: new Map(),
+      savedGrant: 0,
+    };
+    this.#providers.set(input.provider, provider);
+    if (restored && restored.keys === keys) {
+      for (const [field, value] of Object.entries(restored.entries)) {
+        if (!(entryEnd(value) > now)) continue;
+        provider.entries.set(field, value);
+        if (isKeyEntry(field)) adoptEntry(field, value, input);
+        else provider.pendingCircuits.set(field.slice(2), value);
+      }
+      input.limiter.adoptGrants(restored.grants);
+    }
+    return provider;
+  }
+
+  release(): void {}
+
+  cooling(provider: string, index: number, model: string, until: number, hinted: boolean): void {
+    this.#learn(provider, coolingEntry(index, model, until, hinted));
+  }
+
+  setAside(provider: string, index: number, until: number, status: number, reason: string): void {
+    this.#learn(provider, setAsideEntry(index, until, status, reason));
+  }
+
+  circuit(provider: string, model: string, until: number, lastError?: string): void {
+    if (until > 0) return this.#learn(provider, circuitEntry(model, until, lastError));
+    const state = this.#providers.get(provider);
+    if (state?.entries.delete(circuitField(model))) void this.#save(provider, state);
+  }
+
+  #learn(provider: string, [field, value]: GuardEntry): void {
+    const state = this.#providers.get(provider);
+    if (!state) return;
+    state.entries.set(field, value);
+    void this.#save(provider, state);
+  }
+
+  #save(name: string, provider: Provider): Promise<void> {
+    this.#writing = this.#writing.then(() => this.#write(name, provider));
+    return this.#writing;
+  }
+
+  async #write(name: string, provider: Provider): Promise<void> {
+    const now = Date.now();
+    const entries: Record<string, string> = {};
+    for (const [field, value] of provider.entries) {
+      if (entryEnd(value) > now) entries[field] = value;
+      else provider.entries.delete(field);
+    }
+    const grants = provider.limiter.windowGrants();
+    provider.savedGrant = grants.at(-1) ?? 0;
+    const saved: Saved = { keys: provider.keys, entries, grants };
+    try {
+      if (provider.entries.size === 0 && grants.length === 0) {
+        await this.#kv.delete(["guards", name]);
+      } else await this.#kv.set(["guards", name], saved);
+    } catch (err) {
+      this.#log.debug(`${this.description}: saving guard state failed: ${err}`);
+    }
+  }
+
+  async #saveWindows(): Promise<void> {
+    for (const [name, provider] of this.#providers) {
+      const grants = provider.limiter.windowGrants();
+      if ((grants.at(-1) ?? 0) !== provider.savedGrant) await this.#save(name, provider);
+    }
+  }
+
+  #digest(keys: readonly string[]): Promise<string> {
+    let digest = this.#digests.get(keys);
+    if (!digest) {
+      digest = crypto.subtle.digest("SHA-256", new TextEncoder().encode(keys.join("\n")))
+        .then((bytes) =>
+          Array.from(new Uint8Array(bytes).slice(0, 12), (b) => b.toString(16).padStart(2, "0"))
+            .join("")
+        );
+      this.#digests.set(keys, digest);
+    }
+    return digest;
+  }
+
+  /** Writes the rate windows one last time and closes the store. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#saveWindows();
+    await this.#writing;
+    this.#kv.close();
+  }
+}
+
+function isSaved(value: unknown): value is Saved {
+  const v = value as Saved | null;
+  return typeof v === "object" && v !== null && typeof v.keys === "string" &&
+    typeof v.entries === "object" && v.entries !== null && Array.isArray(v.grants);
+}
+
+/**
+ * Opens the guard store in the data dir; without a data dir, or when it cannot be opened (one
+ * warning), ccp runs with guard state in memory only.
+ */
+export async function openKvGuards(config: Config, log: Logger): Promise<KvGuards | undefined> {
+  const dir = config.server.dataDir;
+  if (dir === undefined) return undefined;
+  const path = joinPath(dir, GUARDS_FILE);
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    const guards = await KvGuards.open(path, log);
+    if (guards.restoredCount > 0) {
+      log.info(`Guard state of ${guards.restoredCount} provider(s) taken back from ${path}`);
+    }
+    return guards;
+  } catch (err) {
+    log.warn(
+      `Guard state is kept in memory only: cannot open ${path}: ` +
+        `${err instanceof Error ? err.message : err}`,
+    );
+    return undefined;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * One instance without Redis keeps what it learned across restarts (guards.kv in the data dir):
+ * set-aside and cooling keys, open circuits and rate-window places come back, and nothing
+ * learned about other keys is taken in.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "../../src/cli/serve.ts";
+import { createLogger } from "../../src/core/log.ts";
+import { CircuitBreaker } from "../../src/resilience/circuit_breaker.ts";
+import { KeyPool } from "../../src/resilience/key_pool.ts";
+import { Limiter } from "../../src/resilience/limiter.ts";
+import { KvGuards } from "../../src/shared/kv_guards.ts";
+import { testContext } from "../cli/helpers.ts";
+
+const quiet = createLogger({ level: "error", write: () => {}, colour: false });
+
+function guardsOf(apiKeys: string[]) {
+  return {
+    apiKeys,
+    keys: new KeyPool(apiKeys),
+    breaker: new CircuitBreaker(),
+    limiter: new Limiter({ provider: "p", rateLimit: { requests: 3, windowMs: 60_000 } }),
+  };
+}
+
+Deno.test("guards.kv: cool-downs, set-asides, circuits and windows come back; other keys' do not", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_kv_guards_" });
+  const path = `${dir}/guards.kv`;
+  try {
+    const first = await KvGuards.open(path, quiet);
+    const before = guardsOf(["k0", "k1", "k2"]);
+    await first.sync({ provider: "p", model: "m", ...before });
+    const release = await before.limiter.acquire();
+    release();
+    const until = Date.now() + 60_000;
+    first.cooling("p", 0, "m", until, true);
+    first.setAside("p", 1, until, 401, "invalid x-api-key");
+    first.circuit("p", "m", until, "502 from upstream");
+    first.circuit("p", "other", until, "gone");
+    first.circuit("p", "other", 0);
+    await first.close();
+
+    const second = await KvGuards.open(path, quiet);
+    assert.equal(second.restoredCount, 1);
+    const after = guardsOf(["k0", "k1", "k2"]);
+    await second.sync({ provider: "p", model: "m", ...after });
+    const keys = after.keys.snapshot();
+    assert.equal(keys[1]!.state, "blocked");
+    assert.equal(after.keys.soonest("m")?.key.index, 0, "k0 cools down for m");
+    assert.equal(after.breaker.snapshot().state, "open");
+    assert.equal(after.limiter.snapshot().inWindow, 1, "the grant is still in the window");
+    const otherBreaker = new CircuitBreaker();
+    await second.sync({ provider: "p", model: "other", ...after, breaker: otherBreaker });
+    assert.equal(otherBreaker.snapshot().state, "closed", "a circuit that closed stays closed");
+    await second.close();
+
+    // A restart with other keys takes in nothing about keys.
+    const third = await KvGuards.open(path, quiet);
+    const changed = guardsOf(["k0", "k9", "k2"]);
+    await third.sync({ provider: "p", model: "m", ...changed });
+    assert.ok(changed.keys.snapshot().every((k) => k.state === "ready"));
+    assert.equal(changed.limiter.snapshot().inWindow, 0);
+    await third.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "a restarted ccp does not try a revoked key again, and its rate window holds",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const seen: { key: string; at: number }[] = [];
+    const upstream = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      async (req) => {
+        await req.body?.cancel();
+        const key = req.headers.get("x-api-key") ?? "";
+        seen.push({ key, at: Date.now() });
+        if (key.startsWith("revoked-")) {
+          return Response.json({
+            type: "error",
+            error: { type: "authentication_error", message: "invalid x-api-key" },
+          }, { status: 401 });
+        }
+        return Response.json({
+          id: "msg_1",
+          type: "message",
+          role: "assistant",
+          model: "m",
+          content: [{ type: "text", text: "hi" }],
+          stop_reason: "end_turn",
+          stop_sequence: null,
+          usage: { input_tokens: 10, output_tokens: 5 },
+        });
+      },
+    );
+    const url = `http://127.0.0.1:${upstream.addr.port}`;
+    const dir = await Deno.makeTempDir({ prefix: "ccp_guard_restart_" });
+    await Deno.writeTextFile(
+      `${dir}/ccp.yaml`,
+      `server: { data_dir: data }
+usage: { enabled: false }
+providers:
+  pool: { type: anthropic, base_url: "${url}", api_keys: [revoked-0123456789, good-0123456789] }
+  paced:
+    type: anthropic
+    base_url: "${url}"
+    api_key: paced-0123456789
+    rate_limit: { requests: 2, window: 3s }
+routes:
+  haiku: pool/m
+  default: paced/m
+`,
+    );
+    const send = async (base: string, model: string) => {
+      const res = await fetch(`${base}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model, max_tokens: 5, messages: [{ role: "user", content: "hi" }] }),
+      });
+      await res.body?.cancel();
+      return res.status;
+    };
+    const start = () =>
+      startServer({ ctx: testContext(dir), flags: { config: "ccp.yaml", port: 0 } });
+    try {
+      const first = await start();
+      assert.equal(await send(first.url, "claude-haiku-4-5"), 200);
+      assert.deepEqual(seen.map((s) => s.key.split("-")[0]), ["revoked", "good"]);
+      assert.deepEqual(
+        await Promise.all([
+          send(first.url, "claude-sonnet-4-5"),
+          send(first.url, "claude-sonnet-4-5"),
+        ]),
+        [200, 200],
+      );
+      const windowStart = seen.find((s) => s.key.startsWith("paced"))!.at;
+      await first.stop();
+
+      seen.length = 0;
+      const second = await start();
+      try {
+        assert.equal(await send(second.url, "claude-haiku-4-5"), 200);
+        assert.deepEqual(
+          seen.map((s) => s.key.split("-")[0]),
+          ["good"],
+          "the revoked key stays aside",
+        );
+        // Two places of a 2-per-3 s window were taken before the restart: the next waits for one.
+        assert.equal(await send(second.url, "claude-sonnet-4-5"), 200);
+        const paced = seen.find((s) => s.key.startsWith("paced"))!;
+        assert.ok(
+          paced.at >= windowStart + 3000 - 50,
+          `the request went ${paced.at - windowStart} ms after the window began (window 3000 ms)`,
+        );
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await upstream.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
