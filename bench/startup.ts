@@ -22,7 +22,7 @@ export interface StartupResult {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The permissions `deno task start` grants the CLI. */
-const CLI_FLAGS = [
+export const CLI_FLAGS = [
   "--allow-net",
   "--allow-read",
   "--allow-write",
@@ -55,7 +55,7 @@ export async function runnerStartup(
   return { program, runs: times, medianMs: median(times) };
 }
 
-function freePort(): number {
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -63,7 +63,7 @@ function freePort(): number {
 }
 
 /** Polls `port` until it accepts a connection or the child exits; ms from spawn, or throws. */
-async function untilListening(child: Child, port: number, limitMs: number): Promise<number> {
+export async function untilListening(child: Child, port: number, limitMs: number): Promise<number> {
   let exited = false;
   child.status.then(() => (exited = true));
   while (performance.now() - child.spawnedAt < limitMs) {
@@ -84,7 +84,7 @@ async function untilListening(child: Child, port: number, limitMs: number): Prom
 }
 
 /** One small non-streaming request, read to its end. */
-async function askOnce(port: number): Promise<void> {
+export async function askOnce(port: number): Promise<void> {
   const response = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-api-key": "bench" },

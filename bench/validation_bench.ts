@@ -7,7 +7,7 @@
  * (zod) and the request check the server uses are timed side by side, interleaved by round.
  */
 
-import { messagesRequestSchema, parseMessagesRequest } from "../src/protocols/anthropic_request.ts";
+import { parseMessagesRequest, requestSchemas } from "../src/protocols/anthropic_request.ts";
 import { sessionBody, turnsFor } from "./bodies.ts";
 import { median } from "./stats.ts";
 
@@ -18,7 +18,7 @@ const ROUNDS = Number(Deno.env.get("ROUNDS") ?? 7);
 type Check = (body: unknown) => unknown;
 const checks: Array<[string, Check | undefined]> = [
   ["none (parse + stringify)", undefined],
-  ["zod schema", (body) => messagesRequestSchema.safeParse(body)],
+  ["zod schema", (body) => requestSchemas().messages.safeParse(body)],
   ["request check (server)", (body) => parseMessagesRequest(body)],
 ];
 

@@ -22,7 +22,7 @@ import { fileSink } from "./log_file.ts";
 import { Ledger } from "../usage/ledger.ts";
 import { openServerStore } from "../usage/open.ts";
 import { type SharedEngine, SharedMonitor } from "../shared/monitor.ts";
-import { RedisGuards } from "../shared/redis_guards.ts";
+import type { RedisGuards } from "../shared/redis_guards.ts";
 import { KvGuards, openKvGuards } from "../shared/kv_guards.ts";
 
 /** How long a stop waits for requests in flight (streams included) before giving up on them. */
@@ -107,8 +107,13 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   // Aborted when the grace period is over: streams still open end with an error frame.
   const shuttingDown = new AbortController();
   const redisUrl = first.shared?.redis;
+  // The Redis client costs ~250 ms and ~30 MB to load: only a config that names Redis pays it.
   const redis = redisUrl
-    ? new RedisGuards(redisUrl, first.shared?.prefix ?? "ccp:", log)
+    ? new (await import("../shared/redis_guards.ts")).RedisGuards(
+      redisUrl,
+      first.shared?.prefix ?? "ccp:",
+      log,
+    )
     : undefined;
   const store = await openServerStore(first, log);
   // Budget spend counts across instances in Redis when there is one.

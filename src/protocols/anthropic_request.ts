@@ -9,113 +9,130 @@ import {
   SOURCE_FIELDS,
 } from "./anthropic_request_check.ts";
 
-// Each block type a translator reads is checked for the fields it reads; a type ccp does not know
-// flows through untouched (new block types must reach Anthropic-compatible upstreams), and so does
-// every field beyond the ones checked.
-const mediaSource = z.looseObject({ type: z.string() }).superRefine((source, ctx) => {
-  const need = SOURCE_FIELDS[source.type] ?? [];
-  for (const field of need) {
-    if (typeof (source as Record<string, unknown>)[field] !== "string") {
-      ctx.addIssue({ code: "custom", path: [field], message: "Input should be a valid string" });
+/** The schemas of `POST /v1/messages` and of `POST /v1/messages/count_tokens` (no `max_tokens`). */
+export interface RequestSchemas {
+  readonly messages: z.ZodType;
+  readonly countTokens: z.ZodType;
+}
+
+let built: RequestSchemas | undefined;
+
+/**
+ * The request schemas, built on first need: a well-formed request never needs them (the in-place
+ * check accepts it), and building them is start-up time (~20 ms).
+ */
+export function requestSchemas(): RequestSchemas {
+  return built ??= buildSchemas();
+}
+
+function buildSchemas(): RequestSchemas {
+  // Each block type a translator reads is checked for the fields it reads; a type ccp does not
+  // know flows through untouched (new block types must reach Anthropic-compatible upstreams), and
+  // so does every field beyond the ones checked.
+  const mediaSource = z.looseObject({ type: z.string() }).superRefine((source, ctx) => {
+    const need = SOURCE_FIELDS[source.type] ?? [];
+    for (const field of need) {
+      if (typeof (source as Record<string, unknown>)[field] !== "string") {
+        ctx.addIssue({ code: "custom", path: [field], message: "Input should be a valid string" });
+      }
     }
-  }
-});
+  });
 
-const block: z.ZodType<{ type: string }> = z.looseObject({ type: z.string() }).superRefine(
-  (value, ctx) => {
-    const shape = Object.hasOwn(BLOCKS, value.type) ? BLOCKS[value.type] : undefined;
-    const result = shape?.safeParse(value);
-    if (!result || result.success) return;
-    for (const found of result.error.issues) {
-      const issue = deepest(found);
-      ctx.addIssue({ code: "custom", path: issue.path, message: issueText(issue) });
+  const block: z.ZodType<{ type: string }> = z.looseObject({ type: z.string() }).superRefine(
+    (value, ctx) => {
+      const shape = Object.hasOwn(BLOCKS, value.type) ? BLOCKS[value.type] : undefined;
+      const result = shape?.safeParse(value);
+      if (!result || result.success) return;
+      for (const found of result.error.issues) {
+        const issue = deepest(found);
+        ctx.addIssue({ code: "custom", path: issue.path, message: issueText(issue) });
+      }
+    },
+  );
+
+  const blocks = z.array(block);
+  const text = z.looseObject({ text: z.string() });
+
+  const BLOCKS: Readonly<Record<string, z.ZodType>> = {
+    text,
+    image: z.looseObject({ source: mediaSource }),
+    document: z.looseObject({
+      source: z.union([
+        z.looseObject({ type: z.literal("content"), content: z.union([z.string(), blocks]) }),
+        mediaSource,
+      ]),
+    }),
+    tool_use: z.looseObject({
+      id: z.string(),
+      name: z.string().min(1),
+      input: z.record(z.string(), z.unknown()).optional(),
+    }),
+    server_tool_use: z.looseObject({ id: z.string(), name: z.string().min(1) }),
+    tool_result: z.looseObject({
+      tool_use_id: z.string(),
+      content: z.union([z.string(), z.lazy(() => blocks)]).optional(),
+      is_error: z.boolean().optional(),
+    }),
+    thinking: z.looseObject({ thinking: z.string(), signature: z.string().optional() }),
+    redacted_thinking: z.looseObject({ data: z.string() }),
+  };
+
+  const content = z.union([z.string(), blocks]);
+
+  const message = z.looseObject({
+    role: z.enum(["user", "assistant", "system"]),
+    content,
+  });
+
+  const toolChoice = z.discriminatedUnion("type", [
+    z.looseObject({ type: z.literal("auto") }),
+    z.looseObject({ type: z.literal("any") }),
+    z.looseObject({ type: z.literal("none") }),
+    z.looseObject({ type: z.literal("tool"), name: z.string().min(1) }),
+  ]);
+
+  const thinking = z.looseObject({ type: z.string() }).superRefine((value, ctx) => {
+    const budget = (value as Record<string, unknown>).budget_tokens;
+    if (value.type === "enabled" && !(Number.isInteger(budget) && (budget as number) > 0)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["budget_tokens"],
+        message: "Input should be a positive integer",
+      });
     }
-  },
-);
+  });
 
-const blocks = z.array(block);
-const text = z.looseObject({ text: z.string() });
+  const common = {
+    model: z.string().min(1),
+    messages: z.array(message).min(1, "at least one message is required"),
+    system: z.union([z.string(), z.array(text.extend({ type: z.string() }))]).optional(),
+    tools: z.array(z.looseObject({ name: z.string().min(1) })).optional(),
+    tool_choice: toolChoice.optional(),
+    thinking: thinking.optional(),
+    stop_sequences: z.array(z.string()).optional(),
+  };
 
-const BLOCKS: Readonly<Record<string, z.ZodType>> = {
-  text,
-  image: z.looseObject({ source: mediaSource }),
-  document: z.looseObject({
-    source: z.union([
-      z.looseObject({ type: z.literal("content"), content: z.union([z.string(), blocks]) }),
-      mediaSource,
-    ]),
-  }),
-  tool_use: z.looseObject({
-    id: z.string(),
-    name: z.string().min(1),
-    input: z.record(z.string(), z.unknown()).optional(),
-  }),
-  server_tool_use: z.looseObject({ id: z.string(), name: z.string().min(1) }),
-  tool_result: z.looseObject({
-    tool_use_id: z.string(),
-    content: z.union([z.string(), z.lazy(() => blocks)]).optional(),
-    is_error: z.boolean().optional(),
-  }),
-  thinking: z.looseObject({ thinking: z.string(), signature: z.string().optional() }),
-  redacted_thinking: z.looseObject({ data: z.string() }),
-};
-
-const content = z.union([z.string(), blocks]);
-
-const message = z.looseObject({
-  role: z.enum(["user", "assistant", "system"]),
-  content,
-});
-
-const toolChoice = z.discriminatedUnion("type", [
-  z.looseObject({ type: z.literal("auto") }),
-  z.looseObject({ type: z.literal("any") }),
-  z.looseObject({ type: z.literal("none") }),
-  z.looseObject({ type: z.literal("tool"), name: z.string().min(1) }),
-]);
-
-const thinking = z.looseObject({ type: z.string() }).superRefine((value, ctx) => {
-  const budget = (value as Record<string, unknown>).budget_tokens;
-  if (value.type === "enabled" && !(Number.isInteger(budget) && (budget as number) > 0)) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["budget_tokens"],
-      message: "Input should be a positive integer",
-    });
-  }
-});
-
-const common = {
-  model: z.string().min(1),
-  messages: z.array(message).min(1, "at least one message is required"),
-  system: z.union([z.string(), z.array(text.extend({ type: z.string() }))]).optional(),
-  tools: z.array(z.looseObject({ name: z.string().min(1) })).optional(),
-  tool_choice: toolChoice.optional(),
-  thinking: thinking.optional(),
-  stop_sequences: z.array(z.string()).optional(),
-};
-
-/** Schema of `POST /v1/messages`. */
-export const messagesRequestSchema = z.looseObject({
-  ...common,
-  max_tokens: z.number().int().positive(),
-  stream: z.boolean().optional(),
-});
-
-/** Schema of `POST /v1/messages/count_tokens` (no `max_tokens`). */
-export const countTokensRequestSchema = z.looseObject(common);
+  return {
+    messages: z.looseObject({
+      ...common,
+      max_tokens: z.number().int().positive(),
+      stream: z.boolean().optional(),
+    }),
+    countTokens: z.looseObject(common),
+  };
+}
 
 /** Validates a `POST /v1/messages` body; the one request type from here to every transport. */
 export function parseMessagesRequest(body: unknown): MessagesRequest {
   if (isWellFormedMessagesRequest(body)) return body as MessagesRequest;
-  validateRequest(messagesRequestSchema, body);
+  validateRequest(requestSchemas().messages, body);
   return body as MessagesRequest;
 }
 
 /** Validates a `POST /v1/messages/count_tokens` body. */
 export function parseCountTokensRequest(body: unknown): CountTokensRequest {
   if (isWellFormedCountTokensRequest(body)) return body as CountTokensRequest;
-  validateRequest(countTokensRequestSchema, body);
+  validateRequest(requestSchemas().countTokens, body);
   return body as CountTokensRequest;
 }
 

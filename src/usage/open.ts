@@ -4,7 +4,6 @@ import type { Config } from "../config/types.ts";
 import { joinPath } from "../config/paths.ts";
 import type { Logger } from "../core/log.ts";
 import { openKvStore } from "./kv_store.ts";
-import { openPgStore } from "./pg_store.ts";
 import type { UsageStore } from "./store.ts";
 
 /** The ledger file's name inside the data dir. */
@@ -22,6 +21,8 @@ export async function openUsageStore(
   const shared = config.shared?.postgres;
   if (shared) {
     try {
+      // Loaded only here: the PostgreSQL client is start-up time every other ccp would pay.
+      const { openPgStore } = await import("./pg_store.ts");
       return { ok: true, store: openPgStore(shared) };
     } catch (err) {
       return { ok: false, reason: `shared.postgres: ${err instanceof Error ? err.message : err}` };

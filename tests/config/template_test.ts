@@ -76,8 +76,8 @@ Deno.test("uncommenting the full example provider still loads", () => {
   assert.equal(local?.modelSettings?.["qwen3-coder"]?.reasoningEffort, "high");
 });
 
-Deno.test("the .env template parses and sets nothing by default", () => {
-  assert.deepEqual(parseDotenv(DOTENV_TEMPLATE), {});
+Deno.test("the .env template parses and sets nothing by default", async () => {
+  assert.deepEqual(await parseDotenv(DOTENV_TEMPLATE), {});
   assert.match(DOTENV_TEMPLATE, /# NVIDIA_NIM_API_KEY=/);
   assert.match(DOTENV_TEMPLATE, /# MODEL=/);
 });

@@ -5,11 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  countTokensRequestSchema,
-  messagesRequestSchema,
-  parseMessagesRequest,
-} from "../../src/protocols/anthropic_request.ts";
+import { parseMessagesRequest, requestSchemas } from "../../src/protocols/anthropic_request.ts";
 import {
   isWellFormedCountTokensRequest,
   isWellFormedMessagesRequest,
@@ -169,7 +165,7 @@ Deno.test("the request check agrees with the Messages schema on every field, eit
   assert.equal(isWellFormedMessagesRequest(fullBody()), true);
   const { accepted, rejected } = compare(
     isWellFormedMessagesRequest,
-    messagesRequestSchema,
+    requestSchemas().messages,
     ABSENT,
   );
   // Both verdicts must be exercised, or the comparison proves nothing.
@@ -181,7 +177,7 @@ Deno.test("the request check agrees with the count_tokens schema (no max_tokens)
   delete body.max_tokens;
   assert.equal(isWellFormedCountTokensRequest(body), true);
   assert.equal(isWellFormedMessagesRequest(body), false);
-  compare(isWellFormedCountTokensRequest, countTokensRequestSchema, ABSENT);
+  compare(isWellFormedCountTokensRequest, requestSchemas().countTokens, ABSENT);
 });
 
 Deno.test("the request check rejects what is not a JSON object, and an empty history", () => {

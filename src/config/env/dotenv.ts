@@ -1,19 +1,23 @@
 /** Reads `.env` files (config dir and working directory) into an env map; never touches Deno.env. */
 
-import { parse } from "dotenv";
 import { ConfigError } from "../../core/errors.ts";
 import type { EnvMap } from "./map.ts";
 import { joinPath } from "../paths.ts";
 
-/** Parses one `.env` file's text (npm dotenv rules: quotes, `#` comments, `export` prefix). */
-export function parseDotenv(text: string): Record<string, string> {
+/**
+ * Parses one `.env` file's text (npm dotenv rules: quotes, `#` comments, `export` prefix). The
+ * library is loaded on first need: it pulls in Node's fs, os and crypto layers (~15 ms of every
+ * start), and most runs have no `.env` file.
+ */
+export async function parseDotenv(text: string): Promise<Record<string, string>> {
+  const { parse } = await import("dotenv");
   return parse(text);
 }
 
 /** Reads and parses `path`; a missing file is an empty map, any other failure a ConfigError. */
 export async function readDotenvFile(path: string): Promise<Record<string, string>> {
   try {
-    return parseDotenv(await Deno.readTextFile(path));
+    return await parseDotenv(await Deno.readTextFile(path));
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return {};
     const reason = err instanceof Error ? err.message : String(err);

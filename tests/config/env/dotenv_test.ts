@@ -6,8 +6,8 @@ import {
   readDotenvFile,
 } from "../../../src/config/env/dotenv.ts";
 
-Deno.test("parseDotenv handles quotes, comments and export", () => {
-  const parsed = parseDotenv(
+Deno.test("parseDotenv handles quotes, comments and export", async () => {
+  const parsed = await parseDotenv(
     "# comment\nA=1\nB='two words'\nC=\"x#y\" # trailing\nexport D=4\nEMPTY=\n",
   );
   assert.deepEqual(parsed, { A: "1", B: "two words", C: "x#y", D: "4", EMPTY: "" });

@@ -1,0 +1,86 @@
+// deno-lint-ignore-file no-console -- a benchmark reports on the console
+/**
+ * `deno task bench:startup [--root DIR]… [--runs N]`: cold start of `src/main.ts serve` to its
+ * first answer, and the server process's RSS once idle after it. Each checkout given with
+ * `--root` (this one when none is) is spawned in turn, round by round, so a before/after pair
+ * shares the same machine load. The mock upstream runs in its own process.
+ */
+
+import { parseArgs } from "node:util";
+import { Child, denoCommand, stopAll } from "./child.ts";
+import { configYaml, FLAGS, startRunner } from "./rig.ts";
+import { askOnce, CLI_FLAGS, freePort, untilListening } from "./startup.ts";
+import { sampleProc } from "./proc.ts";
+import { median } from "./stats.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { root: { type: "string", multiple: true }, runs: { type: "string", default: "7" } },
+});
+const here = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const roots = values.root?.length ? values.root : [here];
+const runs = Number(values.runs);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Run {
+  listeningMs: number;
+  answerMs: number;
+  idleRssMB: number;
+}
+
+async function once(root: string, configPath: string): Promise<Run> {
+  const port = freePort();
+  const args = ["serve", "--config", configPath, "--port", String(port)];
+  const child = new Child("ccp", denoCommand(root, CLI_FLAGS, "src/main.ts", args));
+  try {
+    const listeningMs = await untilListening(child, port, 15_000);
+    await askOnce(port);
+    const answerMs = performance.now() - child.spawnedAt;
+    await sleep(1000);
+    const { rssMB } = await sampleProc(child.pid);
+    return { listeningMs, answerMs, idleRssMB: rssMB };
+  } finally {
+    await child.stop();
+  }
+}
+
+const tmp = await Deno.makeTempDir({ prefix: "ccp-startup-" });
+try {
+  const mock = await startRunner(here, "mock", FLAGS.mock, "bench/mock_runner.ts", [
+    "--port",
+    "0",
+  ]);
+  const configPath = `${tmp}/ccp.yaml`;
+  await Deno.writeTextFile(configPath, configYaml(`http://127.0.0.1:${mock.port}`));
+  const results = roots.map(() => [] as Run[]);
+  for (let r = 0; r <= runs; r++) {
+    for (let i = 0; i < roots.length; i++) {
+      const run = await once(roots[i]!, configPath);
+      if (r > 0) results[i]!.push(run); // the first spawn fills caches
+    }
+  }
+  const load = Deno.loadavg().map((l) => l.toFixed(2)).join(" ");
+  console.log(`src/main.ts serve, ${runs} spawns each after one uncounted; load average ${load}`);
+  console.log(
+    `${"checkout".padEnd(40)}${"listening".padStart(12)}${"1st answer".padStart(12)}${
+      "idle RSS".padStart(12)
+    }`,
+  );
+  for (let i = 0; i < roots.length; i++) {
+    const of = (pick: (run: Run) => number) => median(results[i]!.map(pick));
+    const spread = (pick: (run: Run) => number) => {
+      const all = results[i]!.map(pick);
+      return `${Math.min(...all).toFixed(0)}–${Math.max(...all).toFixed(0)}`;
+    };
+    console.log(
+      `${roots[i]!.padEnd(40)}${`${of((r) => r.listeningMs).toFixed(0)} ms`.padStart(12)}${
+        `${of((r) => r.answerMs).toFixed(0)} ms`.padStart(12)
+      }${`${of((r) => r.idleRssMB).toFixed(1)} MB`.padStart(12)}   (1st answer ${
+        spread((r) => r.answerMs)
+      } ms, RSS ${spread((r) => r.idleRssMB)} MB)`,
+    );
+  }
+} finally {
+  await stopAll();
+  await Deno.remove(tmp, { recursive: true });
+}

@@ -1,0 +1,55 @@
+/**
+ * What `ccp serve` loads before it listens: the clients and libraries that only some configs
+ * use are loaded on first need, because each costs every start time and memory (the Redis
+ * client alone ~250 ms and ~30 MB).
+ */
+
+import assert from "node:assert/strict";
+
+interface InfoDependency {
+  code?: { specifier: string };
+  isDynamic?: boolean;
+}
+interface InfoModule {
+  specifier: string;
+  dependencies?: InfoDependency[];
+}
+
+/** Every module `root` loads through static imports (type-only imports excluded). */
+async function staticClosure(path: string): Promise<Set<string>> {
+  const root = new URL(path, import.meta.url).href;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", root],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    modules: InfoModule[];
+    redirects: Record<string, string>;
+  };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const resolve = (specifier: string) => info.redirects[specifier] ?? specifier;
+  const seen = new Set<string>();
+  const pending = [resolve(root)];
+  while (pending.length > 0) {
+    const specifier = pending.pop()!;
+    if (seen.has(specifier)) continue;
+    seen.add(specifier);
+    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
+      if (dep.code && !dep.isDynamic) pending.push(resolve(dep.code.specifier));
+    }
+  }
+  return seen;
+}
+
+Deno.test("ccp serve loads Redis, PostgreSQL, dotenv and the tokenizer only on first need", async () => {
+  const loaded = [...await staticClosure("../../src/cli/serve.ts")];
+  // The graph is resolved: the server's own modules and its always-needed packages are in it.
+  assert.ok(loaded.some((s) => s.endsWith("/src/server/compose.ts")), "compose.ts reached");
+  assert.ok(loaded.some((s) => s.startsWith("npm:/hono@")), "hono reached");
+  for (const lazy of ["redis@", "postgres@", "dotenv@", "gpt-tokenizer@"]) {
+    const found = loaded.filter((s) => s.startsWith(`npm:/${lazy}`));
+    assert.deepEqual(found, [], `${lazy} is imported statically`);
+  }
+});
