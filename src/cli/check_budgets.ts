@@ -3,7 +3,6 @@
 import type { Config } from "../config/types.ts";
 import { type BudgetState, BudgetTracker } from "../usage/budgets.ts";
 import { openUsageStore } from "../usage/open.ts";
-import { RedisGuards } from "../shared/redis_guards.ts";
 import { createLogger } from "../core/log.ts";
 
 function amount(state: BudgetState, n: number): string {
@@ -47,6 +46,7 @@ async function adoptRedisCounters(
   config: Config,
 ): Promise<string> {
   const quiet = createLogger({ level: "error", write: () => {}, colour: false });
+  const { RedisGuards } = await import("../shared/redis_guards.ts");
   const redis = new RedisGuards(url, config.shared?.prefix ?? "ccp:", quiet);
   try {
     const checks = tracker.allCounters();

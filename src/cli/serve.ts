@@ -4,6 +4,7 @@ import type { Config, LogLevel } from "../config/types.ts";
 import { createLogger } from "../core/log.ts";
 import { createServerApp } from "../server/compose.ts";
 import { type Guard, guardConnections } from "../server/connection_guard.ts";
+import { DepartureWatcher } from "../server/departures.ts";
 import type { CliFlags } from "./args.ts";
 import { type CliContext, CliError } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
@@ -137,7 +138,10 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     ? new SharedMonitor(engines, first.shared?.onUnavailable ?? "open", log)
     : undefined;
   await shared?.start();
+  // Clients that leave before their answer: the connection guard reports them as it sees them.
+  const departures = new DepartureWatcher();
   const app = createServerApp({
+    departures,
     config: () => current,
     log,
     shutdown: shuttingDown.signal,
@@ -166,6 +170,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
         timeouts: first.server.clientTimeouts,
         maxConnections: first.server.maxConnections,
         maxBodyBytes: first.server.maxBodyBytes,
+        onClientGone: (peer) => departures.gone(peer),
       });
       bound = listener.addr.port;
     } else {

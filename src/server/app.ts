@@ -36,7 +36,9 @@ function peerOf(info: ConnectionInfo | undefined, request: Request, url: URL): P
   // Behind the connection guard (a private Unix socket) the guard says who the client is.
   const guarded = addr?.transport === "unix" ? request.headers.get(PEER_HEADER) : null;
   const match = guarded ? /^(.*):(\d+)$/.exec(guarded) : null;
-  return match ? { hostname: match[1]!, port: Number(match[2]), ...local } : undefined;
+  return match
+    ? { hostname: match[1]!, port: Number(match[2]), ...local, reported: true }
+    : undefined;
 }
 
 /** Builds the server; `fetch` is what `Deno.serve` calls. */
@@ -49,7 +51,7 @@ export function createApp(
   const deps: ServerDeps = {
     ...appDeps,
     metrics,
-    departures: new DepartureWatcher(),
+    departures: appDeps.departures ?? new DepartureWatcher(),
     pipeline: new Pipeline({
       ...appDeps,
       observers: [

@@ -14,6 +14,7 @@ import { type ConnectionInfo, createApp } from "./app.ts";
 import type { AppDeps } from "./deps.ts";
 import type { Ledger } from "../usage/ledger.ts";
 import type { SharedMonitor } from "../shared/monitor.ts";
+import type { DepartureWatcher } from "./departures.ts";
 import type { SharedGuards } from "../resilience/dispatcher.ts";
 
 /** The transports ccp ships, by wire protocol. */
@@ -34,6 +35,7 @@ export function createServerApp(options: {
   ledger?: Ledger;
   shared?: SharedMonitor;
   sharedGuards?: SharedGuards;
+  departures?: DepartureWatcher;
 }): {
   fetch: (request: Request, info?: ConnectionInfo) => Promise<Response>;
   registry: ResilienceRegistry;
@@ -56,6 +58,7 @@ export function createServerApp(options: {
     ...(options.ledger ? { ledger: options.ledger } : {}),
     ...(options.shared ? { shared: options.shared } : {}),
     ...(options.sharedGuards ? { sharedGuards: options.sharedGuards } : {}),
+    ...(options.departures ? { departures: options.departures } : {}),
   });
   return { fetch: app.fetch, registry };
 }

@@ -18,6 +18,8 @@ export interface GuardLimits {
   readonly timeouts: ClientTimeouts;
   readonly maxConnections: number;
   readonly maxBodyBytes: number;
+  /** Told `host:port` when a client closes its connection (or it breaks). */
+  readonly onClientGone?: (peer: string) => void;
 }
 
 /** Header the guard puts on every request: the client's address, as the client end of the TCP connection. */
@@ -282,7 +284,11 @@ async function serveConnection(
     }
     // The client finished sending: let the server see the end of its input too.
     await backend!.closeWrite().catch(() => {});
-  })().catch(end);
+  })().catch(end).finally(() => {
+    // No HTTP client closes its side while it still waits for an answer: a request in flight on
+    // this connection has lost its client.
+    limits.onClientGone?.(peer);
+  });
   await Promise.all([toClient, toServer]);
   end();
 }

@@ -9,6 +9,9 @@
  * sockets on ccp's port a few times a second — one call for all waiting requests, none when
  * nobody waits. Deno reads /proc/net/tcp only with every permission, which ccp does not ask for.
  * Where `ss` is missing, departures are noticed when the answer starts.
+ *
+ * Behind the connection guard no asking is needed: the guard reads the client's connection
+ * itself and says at once when it ends (`gone`), on every system the guard runs on.
  */
 
 /** The client end of a connection, as the server saw it. */
@@ -17,6 +20,8 @@ export interface Peer {
   readonly port: number;
   /** The server port the client connected to (the Host header says). */
   readonly localPort?: number;
+  /** True when the connection guard reports this client's departure itself. */
+  readonly reported?: boolean;
 }
 
 /** One TCP socket of ccp's port: its state and its peer (`host|port`). */
@@ -36,6 +41,8 @@ interface Watch {
 }
 
 const CLOSING = new Set(["CLOSE-WAIT", "LAST-ACK", "CLOSING", "CLOSED"]);
+/** How long a reported departure is remembered, for a request that registers just after it. */
+const REMEMBER_GONE_MS = 5000;
 
 /** `host|port` with IPv6 brackets and the IPv4-mapped prefix removed, lower case. */
 export function normalAddress(host: string, port: number | string): string {
@@ -73,6 +80,9 @@ export const ssLister: SocketLister = async (port: number): Promise<SocketRow[]>
 /** Watches waiting requests' connections; one timer and one listing for all of them. */
 export class DepartureWatcher {
   readonly #watches = new Set<Watch>();
+  // Clients behind the guard, by `host|port`: the guard says when they leave.
+  readonly #reported = new Map<string, Set<() => void>>();
+  readonly #recentlyGone = new Map<string, number>();
   readonly #intervalMs: number;
   readonly #list: SocketLister;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -87,6 +97,7 @@ export class DepartureWatcher {
 
   /** Calls `onGone` once if `peer` hangs up before the returned function is called. */
   watch(peer: Peer | undefined, onGone: () => void): () => void {
+    if (peer?.reported) return this.#watchReported(normalAddress(peer.hostname, peer.port), onGone);
     if (!peer || peer.localPort === undefined || !this.#available) return () => {};
     const watch: Watch = {
       peer: normalAddress(peer.hostname, peer.port),
@@ -97,6 +108,37 @@ export class DepartureWatcher {
     this.#schedule();
     return () => {
       this.#watches.delete(watch);
+    };
+  }
+
+  /** The connection guard saw the client at `host:port` close its connection. */
+  gone(hostPort: string): void {
+    const cut = hostPort.lastIndexOf(":");
+    const key = normalAddress(hostPort.slice(0, cut), hostPort.slice(cut + 1));
+    const waiting = this.#reported.get(key);
+    this.#reported.delete(key);
+    for (const onGone of waiting ?? []) onGone();
+    const now = Date.now();
+    for (const [old, at] of this.#recentlyGone) {
+      if (now - at < REMEMBER_GONE_MS) break;
+      this.#recentlyGone.delete(old);
+    }
+    this.#recentlyGone.delete(key);
+    this.#recentlyGone.set(key, now);
+  }
+
+  #watchReported(key: string, onGone: () => void): () => void {
+    const gone = this.#recentlyGone.get(key);
+    if (gone !== undefined && Date.now() - gone < REMEMBER_GONE_MS) {
+      queueMicrotask(onGone);
+      return () => {};
+    }
+    let waiting = this.#reported.get(key);
+    if (!waiting) this.#reported.set(key, waiting = new Set());
+    waiting.add(onGone);
+    return () => {
+      waiting.delete(onGone);
+      if (waiting.size === 0 && this.#reported.get(key) === waiting) this.#reported.delete(key);
     };
   }
 

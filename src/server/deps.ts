@@ -43,6 +43,8 @@ export interface AppDeps {
   shared?: SharedMonitor;
   /** Guard state shared with other instances (Redis), when configured. */
   sharedGuards?: SharedGuards;
+  /** Notices clients that leave before their answer (shared with the connection guard). */
+  departures?: DepartureWatcher;
 }
 
 /** Per-request values the routes read: the path without its routing prefix, and the prefix. */

@@ -8,6 +8,7 @@ import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { thinkingTextToolMessage } from "../mocks/anthropic_fixtures.ts";
+import { startFaultMock } from "../mocks/fault_mock.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -290,6 +291,53 @@ Deno.test("an answer slower than the header and idle limits still reaches the cl
     }
   } finally {
     await upstream.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("behind the guard, a client that hangs up before the first byte cancels the upstream, without ss", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_departure_" });
+  // An upstream that thinks for ever; it reads raw sockets, so it sees ccp give up on it.
+  const up = startFaultMock({ replies: [{ kind: "hang" }] });
+  // No `ss` to ask: only the guard can tell that the client left.
+  const path = Deno.env.get("PATH") ?? "";
+  Deno.env.set("PATH", dir);
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `providers:\n  up: { type: anthropic, base_url: "${up.url}", api_key: k-1234567890, max_retries: 0 }\n` +
+        "routes:\n  default: up/m\n",
+    );
+    const server = await startServer({
+      ctx: testContext(dir),
+      flags: { config: "c.yaml", port: 0 },
+    });
+    try {
+      // A Claude Code-sized body: Deno's server alone would not notice this client leave.
+      const body = JSON.stringify({
+        model: "m",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "x".repeat(20_000) }],
+      });
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+      await conn.write(encoder.encode(
+        `POST /v1/messages HTTP/1.1\r\nhost: 127.0.0.1:${server.port}\r\n` +
+          `content-type: application/json\r\ncontent-length: ${encoder.encode(body).byteLength}` +
+          `\r\n\r\n${body}`,
+      ));
+      while (up.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+      conn.close();
+      const since = Date.now();
+      while (!up.requests[0]!.aborted && Date.now() - since < 5000) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(up.requests[0]!.aborted, "the upstream request was cancelled");
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    Deno.env.set("PATH", path);
+    await up.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

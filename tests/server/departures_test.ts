@@ -54,3 +54,26 @@ Deno.test("DepartureWatcher: without a way to list sockets it stays out of the w
   await new Promise((r) => setTimeout(r, 30));
   assert.equal(gone, false);
 });
+
+Deno.test("DepartureWatcher: clients behind the guard are reported, never listed", async () => {
+  let listed = 0;
+  const watcher = new DepartureWatcher({
+    intervalMs: 5,
+    list: () => {
+      listed++;
+      return Promise.resolve([]);
+    },
+  });
+  const gone: string[] = [];
+  const peer = (port: number) => ({ hostname: "127.0.0.1", port, localPort: 8082, reported: true });
+  watcher.watch(peer(5001), () => gone.push("a"));
+  const unwatch = watcher.watch(peer(5002), () => gone.push("b"));
+  unwatch();
+  watcher.gone("127.0.0.1:5002");
+  watcher.gone("127.0.0.1:5001");
+  // A request that registers just after its client left hears it at once.
+  watcher.watch(peer(5001), () => gone.push("late"));
+  await new Promise((r) => setTimeout(r, 30));
+  assert.deepEqual(gone, ["a", "late"]);
+  assert.equal(listed, 0, "no socket listing for reported clients");
+});

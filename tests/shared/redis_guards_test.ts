@@ -26,9 +26,12 @@ function startUpstream() {
   const seen: { key: string; at: number; model: string }[] = [];
   const slow = { inFlight: 0, most: 0 };
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    const { model } = await req.json();
+    const { model, stream } = await req.json();
     const key = req.headers.get("x-api-key") ?? "";
     seen.push({ key, at: Date.now(), model });
+    if (stream) {
+      return new Response(slowStream(model), { headers: { "content-type": "text/event-stream" } });
+    }
     if (key.startsWith("slow-")) {
       slow.most = Math.max(slow.most, ++slow.inFlight);
       await new Promise((r) => setTimeout(r, 200));
@@ -59,6 +62,51 @@ function startUpstream() {
     slow,
     close: () => server.shutdown(),
   };
+}
+
+// A streamed answer that takes ~0.5 s: long enough for Redis to go away in the middle of it.
+function slowStream(model: string): ReadableStream<Uint8Array> {
+  const event = (type: string, data: Record<string, unknown>) =>
+    new TextEncoder().encode(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  return new ReadableStream({
+    async start(controller) {
+      controller.enqueue(event("message_start", {
+        message: { ...message, model, content: [], stop_reason: null },
+      }));
+      controller.enqueue(event("content_block_start", {
+        index: 0,
+        content_block: { type: "text", text: "" },
+      }));
+      for (let i = 0; i < 5; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        controller.enqueue(event("content_block_delta", {
+          index: 0,
+          delta: { type: "text_delta", text: `part ${i} ` },
+        }));
+      }
+      controller.enqueue(event("content_block_stop", { index: 0 }));
+      controller.enqueue(event("message_delta", {
+        delta: { stop_reason: "end_turn", stop_sequence: null },
+        usage: { output_tokens: 5 },
+      }));
+      controller.enqueue(event("message_stop", {}));
+      controller.close();
+    },
+  });
+}
+
+async function streamText(url: string, model: string): Promise<string> {
+  const res = await fetch(`${url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      model,
+      max_tokens: 10,
+      stream: true,
+      messages: [{ role: "user", content: "hi" }],
+    }),
+  });
+  return `${res.status} ${await res.text()}`;
 }
 
 async function send(url: string, model: string) {
@@ -158,8 +206,16 @@ routes:
       const health = await (await fetch(`${servers[0]!.url}/health`)).json();
       assert.deepEqual(health.shared, { redis: { reachable: true } });
 
-      // 3. Redis goes away: open mode serves on local state, closed mode answers 503.
+      // 3. Redis goes away while streams are in flight: they end normally. Then open mode serves
+      // on local state, closed mode answers 503.
+      const streams = [servers[0]!, servers[2]!].map((s) => streamText(s.url, "claude-haiku-4-5"));
+      await new Promise((r) => setTimeout(r, 150));
       await redis.stop();
+      for (const text of await Promise.all(streams)) {
+        assert.match(text, /^200 /);
+        assert.match(text, /part 4 [\s\S]*event: message_stop/);
+        assert.doesNotMatch(text, /event: error/);
+      }
       const lost = await until(
         async () => (await send(servers[2]!.url, "claude-haiku-4-5")).status === 503,
         5000,

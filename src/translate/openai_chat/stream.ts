@@ -19,10 +19,9 @@
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import type { EventSourceMessage } from "eventsource-parser";
 import type { AnthropicStreamEvent } from "../../protocols/anthropic.ts";
-import { encodeAnthropicEvents } from "../anthropic/sse.ts";
 import { TerminateLastEventStream, toUpstreamEvent } from "./events.ts";
 import { OpenAIToAnthropicTranslator, type TranslateOptions } from "./translator.ts";
-import { SseMessageDecoder } from "../sse_decoder.ts";
+import { FusedSseStream } from "../fused_sse_stream.ts";
 
 /** Options of the streaming translation. */
 export interface StreamTranslateOptions extends TranslateOptions {
@@ -60,35 +59,16 @@ export class OpenAIToAnthropicStream
 }
 
 /** The fused serving stage: upstream SSE bytes → Anthropic SSE bytes, one chunk out per chunk in. */
-export class OpenAIToAnthropicSseStream extends TransformStream<Uint8Array, Uint8Array> {
+export class OpenAIToAnthropicSseStream extends FusedSseStream {
   constructor(options: StreamTranslateOptions) {
     const translator = new OpenAIToAnthropicTranslator(options);
-    const decoder = new SseMessageDecoder();
-    const emit = (
-      events: AnthropicStreamEvent[],
-      controller: TransformStreamDefaultController<Uint8Array>,
-    ) => {
-      if (events.length > 0) controller.enqueue(encodeAnthropicEvents(events));
-    };
     super({
-      start(controller) {
-        if (options.eagerStart) emit(translator.start(), controller);
+      get done() {
+        return translator.done;
       },
-      transform(bytes, controller) {
-        const out: AnthropicStreamEvent[] = [];
-        for (const message of decoder.push(bytes)) {
-          out.push(...translate(translator, message));
-          if (translator.done) break;
-        }
-        emit(out, controller);
-        if (translator.done) controller.terminate();
-      },
-      flush(controller) {
-        const out: AnthropicStreamEvent[] = [];
-        for (const message of decoder.end()) out.push(...translate(translator, message));
-        out.push(...translator.end());
-        emit(out, controller);
-      },
+      ...(options.eagerStart ? { start: () => translator.start() } : {}),
+      message: (message) => translate(translator, message),
+      end: () => translator.end(),
     });
   }
 }

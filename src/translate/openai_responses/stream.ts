@@ -8,8 +8,7 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import type { AnthropicStreamEvent } from "../../protocols/anthropic.ts";
 import type { ResponsesStreamEvent } from "../../protocols/openai_responses.ts";
-import { encodeAnthropicEvents } from "../anthropic/sse.ts";
-import { SseMessageDecoder } from "../sse_decoder.ts";
+import { FusedSseStream } from "../fused_sse_stream.ts";
 import { ResponsesToAnthropicTranslator, type ResponsesTranslateOptions } from "./translator.ts";
 
 /** Feeds one SSE message to the translator. */
@@ -35,32 +34,15 @@ export function translateMessage(
 }
 
 /** The fused serving stage. */
-export class ResponsesToAnthropicSseStream extends TransformStream<Uint8Array, Uint8Array> {
+export class ResponsesToAnthropicSseStream extends FusedSseStream {
   constructor(options: ResponsesTranslateOptions) {
     const translator = new ResponsesToAnthropicTranslator(options);
-    const decoder = new SseMessageDecoder();
-    const emit = (
-      events: AnthropicStreamEvent[],
-      controller: TransformStreamDefaultController<Uint8Array>,
-    ) => {
-      if (events.length > 0) controller.enqueue(encodeAnthropicEvents(events));
-    };
     super({
-      transform(bytes, controller) {
-        const out: AnthropicStreamEvent[] = [];
-        for (const message of decoder.push(bytes)) {
-          out.push(...translateMessage(translator, message));
-          if (translator.done) break;
-        }
-        emit(out, controller);
-        if (translator.done) controller.terminate();
+      get done() {
+        return translator.done;
       },
-      flush(controller) {
-        const out: AnthropicStreamEvent[] = [];
-        for (const message of decoder.end()) out.push(...translateMessage(translator, message));
-        out.push(...translator.end());
-        emit(out, controller);
-      },
+      message: (message) => translateMessage(translator, message),
+      end: () => translator.end(),
     });
   }
 }
