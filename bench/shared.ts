@@ -10,21 +10,13 @@
 
 import process from "node:process";
 import { startServer } from "../src/cli/serve.ts";
+import { textMessage } from "../tests/mocks/anthropic_fixtures.ts";
 import { openPgStore } from "../src/usage/pg_store.ts";
 import type { LedgerEntry } from "../src/usage/entry.ts";
 import { testContext } from "../tests/cli/helpers.ts";
 import { startPostgres, startRedis } from "../tests/shared/engines.ts";
 
-const MESSAGE = {
-  id: "msg_1",
-  type: "message",
-  role: "assistant",
-  model: "m",
-  content: [{ type: "text", text: "hi" }],
-  stop_reason: "end_turn",
-  stop_sequence: null,
-  usage: { input_tokens: 10, output_tokens: 5 },
-};
+const MESSAGE = textMessage("m", { input_tokens: 10, output_tokens: 5 });
 const BODY = JSON.stringify({
   model: "claude-sonnet-4-5",
   max_tokens: 10,

@@ -170,3 +170,21 @@ export function thinkingTextToolMessage(model: string): Record<string, unknown> 
 export function anthropicErrorBody(type: string, message: string): Record<string, unknown> {
   return { type: "error", error: { type, message }, request_id: "req_011CSHoEeqs5C35K2UUqR7Fy" };
 }
+
+/** A one-text-block answer ("hi" unless said) with the given token counts. */
+export function textMessage(
+  model: string,
+  usage: { input_tokens: number; output_tokens: number },
+  text = "hi",
+): Record<string, unknown> {
+  return {
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    model,
+    content: [{ type: "text", text }],
+    stop_reason: "end_turn",
+    stop_sequence: null,
+    usage,
+  };
+}

@@ -1,6 +1,7 @@
 /** Named clients: their tokens, their allow-lists, their records, their budgets. */
 
 import assert from "node:assert/strict";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 import { runCli } from "../../src/cli/run.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
@@ -14,16 +15,7 @@ Deno.test("clients: token → name in every record, route allow-lists (403), bud
   const dir = await Deno.makeTempDir({ prefix: "ccp_clients_" });
   const mock = startAnthropicMock([{
     kind: "json",
-    body: {
-      id: "msg_1",
-      type: "message",
-      role: "assistant",
-      model: "m",
-      content: [{ type: "text", text: "hi" }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: 400, output_tokens: 100 },
-    },
+    body: textMessage("m", { input_tokens: 400, output_tokens: 100 }),
   }]);
   try {
     await Deno.writeTextFile(

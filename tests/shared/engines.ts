@@ -155,3 +155,17 @@ export async function startRedis(): Promise<Redis> {
     },
   };
 }
+
+/** Polls `check` every 100 ms until it holds; returns how long that took, or throws after `ms`. */
+export async function until(
+  check: () => Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < ms) {
+    if (await check()) return Date.now() - start;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not happen within ${ms} ms`);
+}

@@ -12,6 +12,7 @@ import { KeyPool } from "../../src/resilience/key_pool.ts";
 import { Limiter } from "../../src/resilience/limiter.ts";
 import { KvGuards } from "../../src/shared/kv_guards.ts";
 import { testContext } from "../cli/helpers.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 const quiet = createLogger({ level: "error", write: () => {}, colour: false });
 
@@ -85,16 +86,7 @@ Deno.test({
             error: { type: "authentication_error", message: "invalid x-api-key" },
           }, { status: 401 });
         }
-        return Response.json({
-          id: "msg_1",
-          type: "message",
-          role: "assistant",
-          model: "m",
-          content: [{ type: "text", text: "hi" }],
-          stop_reason: "end_turn",
-          stop_sequence: null,
-          usage: { input_tokens: 10, output_tokens: 5 },
-        });
+        return Response.json(textMessage("m", { input_tokens: 10, output_tokens: 5 }));
       },
     );
     const url = `http://127.0.0.1:${upstream.addr.port}`;

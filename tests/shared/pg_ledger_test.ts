@@ -5,25 +5,17 @@
  */
 
 import assert from "node:assert/strict";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 import postgres from "postgres";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
-import { PG_MISSING, startPostgres } from "./engines.ts";
+import { PG_MISSING, startPostgres, until } from "./engines.ts";
 
 function answer() {
   return {
     kind: "json" as const,
-    body: {
-      id: "msg_1",
-      type: "message",
-      role: "assistant",
-      model: "m",
-      content: [{ type: "text", text: "hi" }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: 300, output_tokens: 50 },
-    },
+    body: textMessage("m", { input_tokens: 300, output_tokens: 50 }),
   };
 }
 
@@ -34,15 +26,6 @@ async function send(url: string, model = "claude-sonnet-4-5", session = "s") {
     body: JSON.stringify({ model, max_tokens: 10, messages: [{ role: "user", content: "hi" }] }),
   });
   return { status: res.status, body: await res.json() };
-}
-
-async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<number> {
-  const start = Date.now();
-  while (Date.now() - start < ms) {
-    if (await check()) return Date.now() - start;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not happen within ${ms} ms`);
 }
 
 Deno.test({

@@ -5,21 +5,13 @@
  */
 
 import assert from "node:assert/strict";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 import { runCheck } from "../../src/cli/check.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
-import { REDIS_MISSING, startRedis } from "./engines.ts";
+import { REDIS_MISSING, startRedis, until } from "./engines.ts";
 
-const message = {
-  id: "msg_1",
-  type: "message",
-  role: "assistant",
-  model: "m",
-  content: [{ type: "text", text: "hi" }],
-  stop_reason: "end_turn",
-  stop_sequence: null,
-  usage: { input_tokens: 10, output_tokens: 5 },
-};
+const message = textMessage("m", { input_tokens: 10, output_tokens: 5 });
 
 /** An upstream that refuses some keys: `limited-*` with 429 (Retry-After 30), `revoked-*` with 401. */
 function startUpstream() {
@@ -116,15 +108,6 @@ async function send(url: string, model: string) {
     body: JSON.stringify({ model, max_tokens: 10, messages: [{ role: "user", content: "hi" }] }),
   });
   return { status: res.status, body: await res.json() };
-}
-
-async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<number> {
-  const start = Date.now();
-  while (Date.now() - start < ms) {
-    if (await check()) return Date.now() - start;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not happen within ${ms} ms`);
 }
 
 Deno.test({

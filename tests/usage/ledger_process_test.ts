@@ -1,6 +1,7 @@
 /** The ledger in a real process: records survive SIGKILL, JSON log lines carry the record. */
 
 import assert from "node:assert/strict";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 import { childEnv, runCcp, spawnCcp } from "../cli/helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 
@@ -21,16 +22,7 @@ Deno.test("ledger: a request answered 1 s before SIGKILL is kept; JSON log lines
   const dir = await Deno.makeTempDir({ prefix: "ccp_kill_" });
   const mock = startAnthropicMock([{
     kind: "json",
-    body: {
-      id: "msg_1",
-      type: "message",
-      role: "assistant",
-      model: "m",
-      content: [{ type: "text", text: "hi" }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: 42, output_tokens: 7 },
-    },
+    body: textMessage("m", { input_tokens: 42, output_tokens: 7 }),
   }]);
   const yaml = `providers:
   anth: { type: anthropic, base_url: "${mock.url}", api_key: ${KEY} }
