@@ -52,4 +52,5 @@ Deno.test("ccp serve loads Redis, PostgreSQL, dotenv and the tokenizer only on f
     const found = loaded.filter((s) => s.startsWith(`npm:/${lazy}`));
     assert.deepEqual(found, [], `${lazy} is imported statically`);
   }
+  assert.ok(!loaded.some((s) => s.endsWith("/src/tokens/o200k_ranks.js")), "o200k table is lazy");
 });
