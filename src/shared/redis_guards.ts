@@ -82,6 +82,15 @@ const KEEP_MS = 30 * 60_000;
 /** A Redis call that takes longer than this counts as Redis being away. */
 const CALL_TIMEOUT_MS = 500;
 
+/**
+ * How old the last answer about a provider may be for an attempt that counts nothing (no rate
+ * window, slot or budget) to use it instead of asking again: well under the 100 ms within which
+ * what one instance learns must hold on the others.
+ */
+const FRESH_MS = 50;
+
+const GO: SharedSyncResult = { waitMs: 0 };
+
 /** How long a concurrency slot is held at most if its instance never gives it back. */
 const SLOT_LEASE_MS = 15 * 60_000;
 
@@ -97,6 +106,8 @@ export class RedisGuards implements SharedGuards, SpendCounters {
   // each wait for a timeout before going on with local state.
   #down = false;
   readonly #instance = crypto.randomUUID().slice(0, 8);
+  // Each provider's guard entries as the last sync returned them, and when.
+  readonly #recent = new Map<string, { at: number; live: string[] }>();
 
   constructor(url: string, prefix: string, log: Logger) {
     this.description = `Redis at ${url.replace(/\/\/[^@/]*@/, "//***@")}`;
@@ -154,6 +165,16 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     if (this.#down) throw new Error(`${this.description} is unreachable`);
     const rate = input.rate;
     const budgets = input.budgets ?? [];
+    // Nothing to count for this attempt: what another instance learned in the last moments is
+    // read from the previous answer for the provider, which is at most FRESH_MS old.
+    const recent = this.#recent.get(input.provider);
+    const countsNothing = !rate && !input.maxConcurrency && budgets.length === 0;
+    if (countsNothing && recent && Date.now() - recent.at < FRESH_MS) {
+      for (let i = 0; i + 1 < recent.live.length; i += 2) {
+        adoptEntry(recent.live[i]!, recent.live[i + 1]!, input);
+      }
+      return GO;
+    }
     const reply = await this.#call(() =>
       this.#client.eval(SYNC_SCRIPT, {
         keys: [
@@ -174,6 +195,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
       })
     ) as [number, string[], string, string[]];
     const [waitMs, live, slot, spent] = reply;
+    this.#recent.set(input.provider, { at: Date.now(), live });
     for (let i = 0; i + 1 < live.length; i += 2) adoptEntry(live[i]!, live[i + 1]!, input);
     budgets.forEach((b, i) => b.adopt(Number(spent[i] ?? 0)));
     return { waitMs: Number(waitMs), ...(slot ? { slot } : {}) };
@@ -214,6 +236,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
   /** Tells the others a circuit is open until `until`, or (0) that it closed. */
   circuit(provider: string, model: string, until: number, lastError?: string): void {
     if (until <= 0) {
+      this.#recent.delete(provider);
       void this.#call(() => this.#client.hDel(this.#key("guard", provider), circuitField(model)))
         .catch(() => {});
       return;
@@ -222,6 +245,8 @@ export class RedisGuards implements SharedGuards, SpendCounters {
   }
 
   #write(provider: string, [field, value]: GuardEntry): void {
+    // What this instance just learned is newer than the last answer it kept.
+    this.#recent.delete(provider);
     const key = this.#key("guard", provider);
     void this.#call(() => this.#client.multi().hSet(key, field, value).pExpire(key, KEEP_MS).exec())
       .catch((err) => this.#log.debug(`${this.description}: a write failed: ${err}`));

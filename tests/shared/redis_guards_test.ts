@@ -17,6 +17,7 @@ const message = textMessage("m", { input_tokens: 10, output_tokens: 5 });
 function startUpstream() {
   const seen: { key: string; at: number; model: string }[] = [];
   const slow = { inFlight: 0, most: 0 };
+  const flaky = { limited: false };
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const { model, stream } = await req.json();
     const key = req.headers.get("x-api-key") ?? "";
@@ -29,7 +30,7 @@ function startUpstream() {
       await new Promise((r) => setTimeout(r, 200));
       slow.inFlight--;
     }
-    if (key.startsWith("limited-")) {
+    if (key.startsWith("limited-") || (key.startsWith("flaky-") && flaky.limited)) {
       return Response.json(
         {
           type: "error",
@@ -52,6 +53,7 @@ function startUpstream() {
     url: `http://127.0.0.1:${server.addr.port}`,
     seen,
     slow,
+    flaky,
     close: () => server.shutdown(),
   };
 }
@@ -133,6 +135,10 @@ providers:
     type: anthropic
     base_url: "${up.url}"
     api_keys: [limited-0123456789, revoked-0123456789, good-pool-0123456789]
+  flaky:
+    type: anthropic
+    base_url: "${up.url}"
+    api_keys: [flaky-0123456789, good-flaky-0123456789]
   narrow:
     type: anthropic
     base_url: "${up.url}"
@@ -185,6 +191,16 @@ routes:
       assert.equal((await send(servers[1]!.url, "claude-haiku-4-5")).status, 200);
       assert.equal((await send(servers[2]!.url, "claude-haiku-4-5")).status, 200);
       assert.deepEqual(up.seen.map((s) => s.key.split("-")[0]), ["good", "good"], "learned from A");
+
+      // B has just asked Redis about this provider; a 429 that A meets afterwards still holds on
+      // B 100 ms later (B's last answer from Redis is not reused past 50 ms).
+      assert.equal((await send(servers[1]!.url, "flaky/m")).status, 200);
+      up.flaky.limited = true;
+      assert.equal((await send(servers[0]!.url, "flaky/m")).status, 200);
+      await new Promise((r) => setTimeout(r, 100));
+      up.seen.length = 0;
+      assert.equal((await send(servers[1]!.url, "flaky/m")).status, 200);
+      assert.deepEqual(up.seen.map((s) => s.key.split("-")[0]), ["good"], "B learned from A");
 
       const health = await (await fetch(`${servers[0]!.url}/health`)).json();
       assert.deepEqual(health.shared, { redis: { reachable: true } });
