@@ -1,6 +1,9 @@
 /** Turns config file text into a plain tree, with YAML syntax errors as "file:line:col: …". */
 
-import YAML from "yaml";
+// The package's ES-module build, vendored (scripts/vendor_yaml.ts): Deno would load its CommonJS
+// build, and with it the Node-compatibility layer, on every start. Types from the npm package.
+// @ts-types="yaml"
+import YAML from "./vendor/yaml.js";
 import { ConfigError } from "../core/errors.ts";
 import { literalSecrets, redactUrlCredentials, scrubSecrets } from "../core/secrets.ts";
 import { describeValue } from "./issues.ts";

@@ -1,7 +1,7 @@
 /**
  * What `ccp serve` loads before it listens: the clients and libraries that only some configs
  * use are loaded on first need, because each costs every start time and memory (the Redis
- * client alone ~250 ms and ~30 MB).
+ * client alone ~250 ms and ~30 MB), and the YAML parser is loaded as an ES module.
  */
 
 import assert from "node:assert/strict";
@@ -53,4 +53,18 @@ Deno.test("ccp serve loads Redis, PostgreSQL, dotenv and the tokenizer only on f
     assert.deepEqual(found, [], `${lazy} is imported statically`);
   }
   assert.ok(!loaded.some((s) => s.endsWith("/src/tokens/o200k_ranks.js")), "o200k table is lazy");
+  // The config parser is the vendored ES-module build; the npm package (CommonJS, which brings up
+  // the Node-compatibility layer) gives only its types.
+  assert.ok(loaded.some((s) => s.endsWith("/src/config/vendor/yaml.js")), "vendored yaml reached");
+  assert.deepEqual(loaded.filter((s) => s.startsWith("npm:/yaml@")), []);
+});
+
+Deno.test("the vendored yaml is the version deno.json pins for its types", async () => {
+  const vendored = await Deno.readTextFile(
+    new URL("../../src/config/vendor/yaml.js", import.meta.url),
+  );
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  const pinned = /^npm:yaml@(\d+\.\d+\.\d+)$/.exec(config.imports.yaml)?.[1];
+  assert.ok(pinned, `deno.json pins yaml exactly: ${config.imports.yaml}`);
+  assert.match(vendored.split("\n", 1)[0]!, new RegExp(`npm package yaml@${pinned} `));
 });
