@@ -43,7 +43,7 @@ export function checkEmbedded(listing: string, size: number): string | undefined
   // deno compile's listing colours its tree; the names are what matter.
   const plain = listing.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "");
   if (!/main\.ts/.test(plain)) return "its embedded files do not include src/main.ts";
-  if (!/gpt-tokenizer/.test(plain)) return "the tokenizer data is not embedded";
+  if (!/o200k_ranks/.test(plain)) return "the tokenizer data is not embedded";
   if (size < 20 * 1_048_576) {
     return `only ${(size / 1_048_576).toFixed(1)} MiB, too small to hold ccp`;
   }

@@ -193,7 +193,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   ) {
     log[line.level](line.text);
   }
-  // The o200k tokenizer (~70 MB, ~190 ms) is not warmed up here: it loads on the first local
+  // The o200k tokenizer (~30 MB, ~100 ms) is not warmed up here: it loads on the first local
   // count (count_tokens or a translated request), so a passthrough-only ccp stays small.
 
   const doReload = async (): Promise<boolean> => {

@@ -1,35 +1,33 @@
 /**
- * Exact o200k_base token counts (gpt-tokenizer), guarded against the library's quadratic cost on
- * long runs without a pre-token boundary.
+ * Exact o200k_base token counts, guarded against byte-pair encoding's quadratic cost on long runs
+ * without a pre-token boundary.
  */
 
-type CountFn = (text: string, options: { disallowedSpecial: Set<string> }) => number;
+import type { O200kCounter } from "./o200k.ts";
 
-// The o200k tables cost ~70 MB of memory and ~190 ms to load, so they are loaded on first need
-// (a local count_tokens or a translated request), never at start-up: a passthrough-only ccp
-// stays small and starts fast.
-let countTokens: CountFn | undefined;
+// The o200k table costs ~30 MB of memory and ~100 ms to load, so it is loaded on first need (a
+// local count_tokens or a translated request), never at start-up: a passthrough-only ccp stays
+// small and starts fast.
+let counter: O200kCounter | undefined;
 let loading: Promise<void> | undefined;
 
-/** Loads the o200k tokenizer once; later calls return the same promise. */
+/** Loads the o200k table once; later calls return the same promise. */
 export function loadO200k(): Promise<void> {
-  loading ??= import("gpt-tokenizer/encoding/o200k_base").then((module) => {
-    countTokens = module.countTokens;
-  });
+  loading ??= Promise.all([import("./o200k_ranks.js"), import("./o200k.ts")]).then(
+    ([table, { O200kCounter, unpackRanks }]) => {
+      counter = new O200kCounter(unpackRanks(table.RANKS), table);
+    },
+  );
   return loading;
 }
 
 /** True once {@link loadO200k} has finished. */
 export function o200kReady(): boolean {
-  return countTokens !== undefined;
+  return counter !== undefined;
 }
 
-// An empty disallow-set makes "<|endoftext|>" and friends plain text instead of an exception:
-// request text is user data, never a control sequence.
-const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
-
 // o200k pre-tokenizes letters, symbols and whitespace into maximal runs, and BPE over one run is
-// quadratic in gpt-tokenizer 4.0.0 (measured: 20k "a" 360 ms, 200k "a" 25 s, 20k "=" 294 ms).
+// quadratic (measured with gpt-tokenizer 4.0.0: 20k "a" 360 ms, 200k "a" 25 s, 20k "=" 294 ms).
 // Runs of LONG_RUN or more characters of one class (see runClass) are cut into
 // RUN_CHUNK pieces; each cut can add at most one token. A hand-written scan finds them because a
 // /[\p{L}…]{128,}/ regex backtracks and cost as much as the BPE itself (9–17 ms per 100 KB).
@@ -38,9 +36,10 @@ const RUN_CHUNK = 64;
 
 function rawCount(text: string): number {
   if (text.length === 0) return 0;
-  if (!countTokens) throw new Error("o200k tokenizer not loaded: await loadO200k() first");
+  if (!counter) throw new Error("o200k tokenizer not loaded: await loadO200k() first");
   try {
-    return countTokens(text, PLAIN_TEXT);
+    // "<|endoftext|>" and friends count as the plain text they are: request text is user data.
+    return counter.count(text);
   } catch {
     // Never expected; a count must not fail a request, so fall back to ~4 characters per token.
     return Math.ceil(text.length / 4);

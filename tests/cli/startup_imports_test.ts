@@ -52,6 +52,7 @@ Deno.test("ccp serve loads Redis, PostgreSQL, dotenv and the tokenizer only on f
     const found = loaded.filter((s) => s.startsWith(`npm:/${lazy}`));
     assert.deepEqual(found, [], `${lazy} is imported statically`);
   }
+  assert.ok(!loaded.some((s) => s.endsWith("/src/tokens/o200k_ranks.js")), "o200k table is lazy");
   // The config parser is the vendored ES-module build; the npm package (CommonJS, which brings up
   // the Node-compatibility layer) gives only its types.
   assert.ok(loaded.some((s) => s.endsWith("/src/config/vendor/yaml.js")), "vendored yaml reached");

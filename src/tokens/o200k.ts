@@ -1,0 +1,152 @@
+/**
+ * o200k_base token counts from a compact table: every token's bytes in one array, found through
+ * an open-addressing hash table of rank numbers (~6 MB of arrays, ~30 MB of process memory once
+ * loaded, where gpt-tokenizer's map of 200,000 strings costs ~80 MB). Text is cut into pre-tokens by the encoding's own pattern; a pre-token that is
+ * not itself a token is merged byte pair by byte pair, lowest rank first, as byte-pair encoding
+ * defines it. The counts equal gpt-tokenizer's (tests/tokens/o200k_test.ts compares them).
+ */
+
+/** The table as scripts/build_o200k_table.ts writes it. */
+export interface O200kTable {
+  readonly COUNT: number;
+  readonly PATTERN: string;
+  readonly RANKS: string;
+}
+
+const encoder = new TextEncoder();
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+function hashOf(bytes: Uint8Array, start: number, end: number): number {
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME);
+  return h >>> 0;
+}
+
+/** The packed ranks of a table as scripts/build_o200k_table.ts writes them (base64). */
+export function unpackRanks(base64: string): Uint8Array {
+  const binary = atob(base64);
+  const packed = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) packed[i] = binary.charCodeAt(i);
+  return packed;
+}
+
+/** Counts o200k_base tokens. */
+export class O200kCounter {
+  readonly #bytes: Uint8Array;
+  readonly #offsets: Uint32Array;
+  // Rank + 1 per slot (0 = empty), at the slot a token's hash leads to, or the next free one.
+  readonly #slots: Int32Array;
+  readonly #mask: number;
+  readonly #pattern: RegExp;
+  // Reused for each pre-token's UTF-8 bytes; grown when one is longer.
+  #piece = new Uint8Array(256);
+
+  /** `packed`: every token's bytes in rank order, each after its length as a varint. */
+  constructor(packed: Uint8Array, table: Pick<O200kTable, "COUNT" | "PATTERN">) {
+    const offsets = new Uint32Array(table.COUNT + 1);
+    const bytes = new Uint8Array(packed.length);
+    let read = 0;
+    let written = 0;
+    for (let rank = 0; rank < table.COUNT; rank++) {
+      let length = 0;
+      let shift = 0;
+      let b: number;
+      do {
+        b = packed[read++]!;
+        length |= (b & 0x7f) << shift;
+        shift += 7;
+      } while (b & 0x80);
+      offsets[rank] = written;
+      bytes.set(packed.subarray(read, read + length), written);
+      read += length;
+      written += length;
+    }
+    offsets[table.COUNT] = written;
+    this.#bytes = bytes.slice(0, written);
+    this.#offsets = offsets;
+    let capacity = 1;
+    while (capacity < table.COUNT * 2) capacity *= 2;
+    this.#slots = new Int32Array(capacity);
+    this.#mask = capacity - 1;
+    for (let rank = 0; rank < table.COUNT; rank++) {
+      const start = offsets[rank]!;
+      const end = offsets[rank + 1]!;
+      if (end === start) continue; // an unused rank
+      let slot = hashOf(this.#bytes, start, end) & this.#mask;
+      while (this.#slots[slot] !== 0) slot = (slot + 1) & this.#mask;
+      this.#slots[slot] = rank + 1;
+    }
+    this.#pattern = new RegExp(table.PATTERN, "gu");
+  }
+
+  /** The number of tokens in `text`; special-token names count as the plain text they are. */
+  count(text: string): number {
+    let total = 0;
+    for (const [piece] of text.matchAll(this.#pattern)) total += this.#countPiece(piece);
+    return total;
+  }
+
+  #countPiece(piece: string): number {
+    if (this.#piece.length < piece.length * 3) this.#piece = new Uint8Array(piece.length * 3);
+    const bytes = this.#piece;
+    const length = encoder.encodeInto(piece, bytes).written;
+    if (this.#rank(bytes, 0, length) >= 0) return 1;
+    return this.#merge(bytes, length);
+  }
+
+  // The rank of bytes[start, end), or -1 when that sequence is not a token.
+  #rank(bytes: Uint8Array, start: number, end: number): number {
+    const length = end - start;
+    let slot = hashOf(bytes, start, end) & this.#mask;
+    for (;;) {
+      const found = this.#slots[slot]!;
+      if (found === 0) return -1;
+      const rank = found - 1;
+      const at = this.#offsets[rank]!;
+      if (this.#offsets[rank + 1]! - at === length) {
+        let same = true;
+        for (let i = 0; i < length; i++) {
+          if (this.#bytes[at + i] !== bytes[start + i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return rank;
+      }
+      slot = (slot + 1) & this.#mask;
+    }
+  }
+
+  // Byte-pair merging of one pre-token: parts start as single bytes; the adjacent pair whose
+  // joined bytes have the lowest rank is joined, leftmost first on a tie, until no pair is a
+  // token. Returns how many parts remain.
+  #merge(bytes: Uint8Array, length: number): number {
+    // starts[i] is where part i begins; ranks[i] the rank of parts i and i + 1 joined.
+    const starts: number[] = [];
+    const ranks: number[] = [];
+    for (let i = 0; i <= length; i++) starts.push(i);
+    for (let i = 0; i < length - 1; i++) ranks.push(this.#pairRank(bytes, starts, i));
+    while (ranks.length > 0) {
+      let lowest = Infinity;
+      let at = -1;
+      for (let i = 0; i < ranks.length; i++) {
+        if (ranks[i]! < lowest) {
+          lowest = ranks[i]!;
+          at = i;
+        }
+      }
+      if (at < 0) break;
+      starts.splice(at + 1, 1);
+      ranks.splice(at, 1);
+      if (at < ranks.length) ranks[at] = this.#pairRank(bytes, starts, at);
+      if (at > 0) ranks[at - 1] = this.#pairRank(bytes, starts, at - 1);
+    }
+    return starts.length - 1;
+  }
+
+  #pairRank(bytes: Uint8Array, starts: readonly number[], i: number): number {
+    const rank = this.#rank(bytes, starts[i]!, starts[i + 2]!);
+    return rank < 0 ? Infinity : rank;
+  }
+}

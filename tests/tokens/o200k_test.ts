@@ -1,0 +1,97 @@
+/**
+ * ccp's compact o200k table counts exactly what gpt-tokenizer (the table's source) counts, over
+ * prose, code, JSON, many scripts, emoji, control characters and random text, and the table
+ * holds gpt-tokenizer's ranks and pattern as they are.
+ */
+
+import assert from "node:assert/strict";
+import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
+import ranks from "gpt-tokenizer/esm/bpeRanks/o200k_base";
+import { O200K_TOKEN_SPLIT_REGEX } from "gpt-tokenizer/esm/encodingParams/constants";
+import * as table from "../../src/tokens/o200k_ranks.js";
+import { O200kCounter, unpackRanks } from "../../src/tokens/o200k.ts";
+import { claudeCodeRequest } from "../translate/_claude_code_request.ts";
+
+const counter = new O200kCounter(unpackRanks(table.RANKS), table);
+const PLAIN = { disallowedSpecial: new Set<string>() };
+
+/** A deterministic pseudo-random generator, so a failure can be replayed. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const ALPHABETS = [
+  "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789",
+  " \n\t\r{}[]():;,.'\"`~!@#$%^&*-_=+/\\|<>?",
+  "àéîõüçñßøåæœ",
+  "Привет мир как дела",
+  "مرحبا بالعالم",
+  "שלום עולם",
+  "日本語のテキスト漢字",
+  "한국어 텍스트",
+  "हिन्दी पाठ",
+  "ไทย",
+  "😀🎉👍🏽🇫🇷‍",
+  "\u0000\u0001\u001f\u007f\u00a0\u2028\ufffd",
+];
+
+function randomText(next: () => number, length: number): string {
+  let out = "";
+  while (out.length < length) {
+    const alphabet = [...ALPHABETS[Math.floor(next() * ALPHABETS.length)]!];
+    const run = 1 + Math.floor(next() * 12);
+    for (let i = 0; i < run; i++) out += alphabet[Math.floor(next() * alphabet.length)];
+  }
+  return out;
+}
+
+Deno.test("o200k: the compact table counts exactly what gpt-tokenizer counts", async () => {
+  const texts: string[] = [
+    "",
+    "hello world",
+    "I'LL we've they're DON'T you'd",
+    "<|endoftext|> and <|im_start|> are plain text here",
+    "   \n\n\t  x  \r\n",
+    "1234567890 3.14159 1e10 ０１２",
+  ];
+  const request = JSON.stringify(claudeCodeRequest("sig"), null, 2);
+  texts.push(request, ...request.split("\n"));
+  for (const file of ["README.md", "src/tokens/o200k.ts"]) {
+    const text = await Deno.readTextFile(new URL(`../../${file}`, import.meta.url));
+    texts.push(text, ...text.split("\n"));
+  }
+  const next = random(42);
+  for (let i = 0; i < 2000; i++) texts.push(randomText(next, 1 + Math.floor(next() * 200)));
+  const wrong = texts.filter((t) => counter.count(t) !== countTokens(t, PLAIN));
+  assert.deepEqual(wrong.slice(0, 3), [], `${wrong.length} of ${texts.length} texts differ`);
+});
+
+Deno.test("o200k: the table holds gpt-tokenizer's ranks and pattern", () => {
+  const source = ranks as (string | number[])[];
+  assert.equal(table.COUNT, source.length);
+  assert.equal(table.PATTERN, O200K_TOKEN_SPLIT_REGEX.source);
+  const packed = unpackRanks(table.RANKS);
+  const encoder = new TextEncoder();
+  let at = 0;
+  for (let rank = 0; rank < source.length; rank++) {
+    let length = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = packed[at++]!;
+      length |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
+    const token = source[rank];
+    const expected = typeof token === "string"
+      ? encoder.encode(token)
+      : Uint8Array.from(token ?? []);
+    assert.deepEqual(packed.subarray(at, at + length), expected, `rank ${rank}`);
+    at += length;
+  }
+  assert.equal(at, packed.length);
+});
