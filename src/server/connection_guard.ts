@@ -207,26 +207,30 @@ async function serveConnection(
   touch();
   awaitHead();
   const toClient = (async () => {
-    const buffer = new Uint8Array(64 * 1024);
+    const buffer = new ReadBuffer();
     for (;;) {
-      const n = await backend!.read(buffer);
+      const n = await backend!.read(buffer.bytes);
       if (n === null) break;
       touch();
-      await writeAll(conn, buffer.subarray(0, n));
+      await writeAll(conn, buffer.bytes.subarray(0, n));
+      buffer.filled(n);
     }
   })().catch(() => {}).finally(end);
 
   // Client → server: request heads are collected whole (they are small), bodies pass through.
   const toServer = (async () => {
-    let head = new Uint8Array(8 * 1024);
+    let head = new Uint8Array(4 * 1024);
     let headLength = 0;
     let bodyLeft: number | "unknown" = 0;
-    const chunk = new Uint8Array(64 * 1024);
+    const buffer = new ReadBuffer();
     for (;;) {
+      const chunk = buffer.bytes;
       const n = await conn.read(chunk);
       if (n === null) break;
       touch();
       let data: Uint8Array = chunk.subarray(0, n);
+      // The next read gets a new buffer if this one grows; `data` keeps pointing at this one.
+      buffer.filled(n);
       while (data.byteLength > 0) {
         if (bodyLeft === "unknown") {
           await writeAll(backend!, data); // a chunked body: only the idle limit applies from here
@@ -291,6 +295,26 @@ async function serveConnection(
   });
   await Promise.all([toClient, toServer]);
   end();
+}
+
+/**
+ * A connection's read buffer: small while a connection carries small things (request heads, SSE
+ * events: one buffer per direction and open connection, so its size is memory per stream), and
+ * grown while reads keep filling it (a large body or answer), so big transfers take few reads.
+ */
+class ReadBuffer {
+  static readonly SMALL = 16 * 1024;
+  static readonly LARGE = 64 * 1024;
+  bytes = new Uint8Array(ReadBuffer.SMALL);
+
+  /** Called after each read of `n` bytes, once the bytes read are no longer needed in place. */
+  filled(n: number): void {
+    if (n === this.bytes.byteLength && n < ReadBuffer.LARGE) {
+      this.bytes = new Uint8Array(ReadBuffer.LARGE);
+    } else if (n < ReadBuffer.SMALL && this.bytes.byteLength > ReadBuffer.SMALL) {
+      this.bytes = new Uint8Array(ReadBuffer.SMALL);
+    }
+  }
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -341,3 +341,66 @@ Deno.test("behind the guard, a client that hangs up before the first byte cancel
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a large body and a large answer pass the guard byte for byte, split however they arrive", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_bytes_" });
+  // Text that is not periodic, so a chunk delivered twice or out of place would show.
+  let text = "";
+  for (let i = 0; text.length < 900_000; i++) text += `${i.toString(36)} ${(i * 7919) % 104729}\n`;
+  let received = "";
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => {
+      received = (await req.json()).messages[0].content;
+      return Response.json({ ...thinkingTextToolMessage("m"), content: [{ type: "text", text }] });
+    },
+  );
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `providers:\n  up: { type: anthropic, base_url: "http://127.0.0.1:${upstream.addr.port}", api_key: k-1234567890 }\n` +
+        "routes:\n  default: up/m\n",
+    );
+    const server = await startServer({
+      ctx: testContext(dir),
+      flags: { config: "c.yaml", port: 0 },
+    });
+    try {
+      // Sent in uneven pieces with pauses, so the guard sees small reads after large ones.
+      const body = encoder.encode(JSON.stringify({
+        model: "m",
+        max_tokens: 10,
+        messages: [{ role: "user", content: text }],
+      }));
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+      await conn.write(encoder.encode(
+        `POST /v1/messages HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n` +
+          `content-length: ${body.byteLength}\r\nconnection: close\r\n\r\n`,
+      ));
+      for (let at = 0, step = 1; at < body.byteLength; step = (step * 7) % 70_001 + 1) {
+        await conn.write(body.subarray(at, Math.min(body.byteLength, at + step)));
+        at += step;
+        if (step % 5 === 0) await new Promise((r) => setTimeout(r, 1));
+      }
+      const chunks: Uint8Array[] = [];
+      const buffer = new Uint8Array(65536);
+      for (;;) {
+        const n = await conn.read(buffer).catch(() => null);
+        if (n === null) break;
+        chunks.push(buffer.slice(0, n));
+      }
+      conn.close();
+      const answer = decoder.decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+      assert.equal(received.length, text.length);
+      assert.ok(received === text, "the upstream got the body as sent");
+      assert.ok(answer.startsWith("HTTP/1.1 200"), answer.slice(0, 100));
+      const json = answer.slice(answer.indexOf("\r\n\r\n") + 4);
+      assert.ok(json.includes(JSON.stringify(text)), "the client got the answer as sent");
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await upstream.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
