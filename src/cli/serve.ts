@@ -150,6 +150,10 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     ...(guards ? { sharedGuards: guards } : {}),
   });
 
+  if (guards instanceof KvGuards) {
+    await guards.restore(app.registry, Object.values(first.providers));
+  }
+
   const { host, port } = first.server;
   let server: Deno.HttpServer;
   let guard: Guard | undefined;

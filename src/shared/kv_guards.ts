@@ -1,8 +1,8 @@
 /**
  * Guard state kept across restarts for one instance without Redis: what ccp learned — keys
  * cooling down or set aside, open circuits — and the places taken in each provider's rate
- * window are kept in Deno KV in the data dir, and the first request to each provider after a
- * restart takes them in again. A free tier's window and a revoked key are not rediscovered
+ * window are kept in Deno KV in the data dir, and taken in again at start for the configured
+ * providers (or by the first request to a provider the config names later). A free tier's window and a revoked key are not rediscovered
  * by every restart.
  *
  * Learned entries are written when learned (they are rare); rate windows every few seconds and
@@ -10,10 +10,12 @@
  */
 
 import { joinPath } from "../config/paths.ts";
-import type { Config } from "../config/types.ts";
+import type { Config, ProviderConfig } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
 import type { SharedGuards, SharedSyncInput, SharedSyncResult } from "../resilience/dispatcher.ts";
+import { CircuitBreaker } from "../resilience/circuit_breaker.ts";
 import type { Limiter } from "../resilience/limiter.ts";
+import type { ResilienceRegistry } from "../resilience/registry.ts";
 import {
   adoptEntry,
   circuitEntry,
@@ -132,6 +134,34 @@ export class KvGuards implements SharedGuards {
       input.limiter.adoptGrants(restored.grants);
     }
     return provider;
+  }
+
+  /**
+   * Takes back what an earlier run kept for the configured providers now, so that `/health` and
+   * the status page show it before their first request.
+   */
+  async restore(registry: ResilienceRegistry, providers: readonly ProviderConfig[]): Promise<void> {
+    for (const config of providers) {
+      if (!this.#restored.has(config.id)) continue;
+      const { keys, limiter } = registry.provider(config);
+      const provider = await this.#start({
+        provider: config.id,
+        model: "",
+        apiKeys: config.apiKeys,
+        keys,
+        limiter,
+        // Only key entries are taken in here; each circuit goes to its own model's breaker below.
+        breaker: new CircuitBreaker(),
+      });
+      for (const [model, value] of provider.pendingCircuits) {
+        adoptEntry(circuitField(model), value, {
+          model,
+          keys,
+          breaker: registry.breaker(config.id, model),
+        });
+      }
+      provider.pendingCircuits.clear();
+    }
   }
 
   release(): void {}

@@ -135,6 +135,10 @@ routes:
       seen.length = 0;
       const second = await start();
       try {
+        // Before any request, /health already shows the key set aside before the restart.
+        const health = await (await fetch(`${second.url}/health`)).json();
+        const states = health.resilience.providers.pool.keys.map((k: { state: string }) => k.state);
+        assert.deepEqual(states, ["blocked", "ready"], JSON.stringify(health.resilience));
         assert.equal(await send(second.url, "claude-haiku-4-5"), 200);
         assert.deepEqual(
           seen.map((s) => s.key.split("-")[0]),
