@@ -172,6 +172,24 @@ export function describeConfig(config: Config): string {
   if (config.localAnswers === false) {
     lines.push("Local answers: off (quota probes and Warmup go upstream)");
   }
+  const shared = config.shared;
+  if (shared?.redis || shared?.postgres) {
+    const engines = [
+      ...(shared.redis ? [`Redis ${redactUrl(shared.redis)} (key prefix ${shared.prefix})`] : []),
+      ...(shared.postgres ? [`PostgreSQL ${redactUrl(shared.postgres)} (usage ledger)`] : []),
+    ];
+    lines.push(
+      `Shared with other instances: ${engines.join(", ")}; while one is away: ` +
+        (shared.onUnavailable === "open" ? "serve on local state" : "answer 503"),
+    );
+  }
+  if (s.clients && s.clients.length > 0) {
+    lines.push("Clients:");
+    for (const c of s.clients) {
+      const routes = c.routes ? `routes ${c.routes.join(", ")}` : "every route";
+      lines.push(`  ${c.name}: token ${redactKey(c.token)}; ${routes}`);
+    }
+  }
   const aliases = Object.entries(config.aliases);
   if (aliases.length > 0) {
     lines.push("Aliases:");

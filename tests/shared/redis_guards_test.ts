@@ -293,6 +293,8 @@ budgets:
       await runCheck(ctx, { config: "c.yaml" });
       assert.match(ctx.io.stdout.join("\n"), /up: 90 tokens of 80 tokens per day .*SPENT/);
       assert.match(ctx.io.stdout.join("\n"), /spend of every instance, from Redis/);
+      assert.match(ctx.io.stdout.join("\n"), /Shared with other instances: Redis redis:\/\/127/);
+      assert.match(ctx.io.stdout.join("\n"), /Redis at redis:\/\/127\.0\.0\.1:\d+: answers/);
     } finally {
       for (const s of [a, b, c]) await s!.stop();
       await up.close();
