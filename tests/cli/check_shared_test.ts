@@ -51,7 +51,7 @@ routes:
       );
       assert.match(
         out,
-        /  alice: token …6789; every route\n  ci: token …9abc; routes haiku, default/,
+        / {2}alice: token …6789; every route\n {2}ci: token …9abc; routes haiku, default/,
       );
       assert.doesNotMatch(out, /secret-pw|alice-token-0123456789/);
       assert.match(out, /Config OK/);
