@@ -31,7 +31,14 @@ export function budgetLabel(b: BudgetConfig): string {
   return b.model !== undefined ? `${b.provider}/${b.model}` : `${b.provider}`;
 }
 
-function matches(b: BudgetConfig, provider: string | undefined, model: string | undefined) {
+/** True when a request of `client` to `provider`/`model` counts against `b`. */
+function appliesTo(
+  b: BudgetConfig,
+  client: string | undefined,
+  provider: string | undefined,
+  model: string | undefined,
+): boolean {
+  if (b.client !== undefined) return b.client === client;
   return b.provider !== undefined && b.provider === provider &&
     (b.model === undefined || b.model === model);
 }
@@ -116,10 +123,7 @@ export class BudgetTracker {
   add(e: LedgerEntry): void {
     for (const t of this.#tallies) {
       const b = t.budget;
-      const applies = b.client !== undefined
-        ? b.client === e.client
-        : matches(b, e.provider, e.model);
-      if (!applies) continue;
+      if (!appliesTo(b, e.client, e.provider, e.model)) continue;
       this.#roll(t, e.at);
       if (e.at < t.start) continue;
       const amount = amountOf(b, {
@@ -152,8 +156,7 @@ export class BudgetTracker {
     const checks: SharedBudgetCheck[] = [];
     for (const t of this.#tallies) {
       const b = t.budget;
-      const applies = b.client !== undefined ? b.client === client : matches(b, provider, model);
-      if (!applies) continue;
+      if (!appliesTo(b, client, provider, model)) continue;
       this.#roll(t, now);
       checks.push(this.#check(t));
     }
@@ -182,8 +185,7 @@ export class BudgetTracker {
     let until: number | undefined;
     for (const t of this.#tallies) {
       const b = t.budget;
-      const applies = b.client !== undefined ? b.client === client : matches(b, provider, model);
-      if (!applies) continue;
+      if (!appliesTo(b, client, provider, model)) continue;
       this.#roll(t, now);
       if (spentOf(t) >= limitOf(b) * b.routeAwayAt) {
         const reset = periodEnd(b.per, now);
