@@ -16,12 +16,12 @@ import { stopAll } from "./child.ts";
 import { compare, warmUp } from "./latency.ts";
 import { renderTable } from "./report.ts";
 import { cpuPerFrame, openStreamsRss, rssNow } from "./resources.ts";
-import { type Path, type Rig, startRig } from "./rig.ts";
+import { type Path, startRig } from "./rig.ts";
 import { sampleProc } from "./proc.ts";
 import { buildSections, type Results } from "./sections.ts";
 import { type PathCost, perRequest, repeated, sessionTurns } from "./per_request.ts";
 import { turnsFor } from "./bodies.ts";
-import { startup } from "./startup.ts";
+import { askOnce, startup } from "./startup.ts";
 
 /** Everything is bounded: past this the benchmark gives up and stops its children. */
 const WATCHDOG_MS = 400_000;
@@ -38,7 +38,7 @@ async function run(root: string, tmp: string): Promise<Results> {
   await sleep(1000);
   const idleRss = await rssNow(rig);
   step("3. RSS after the first answer, then with 500 open streams");
-  await firstAnswer(rig);
+  await askOnce(Number(new URL(rig.ccpUrl).port));
   await sleep(1000);
   const firstRss = await rssNow(rig);
   const open = await openStreamsRss(rig, 500, 3000);
@@ -164,21 +164,6 @@ async function run(root: string, tmp: string): Promise<Results> {
     cpuOptions,
     wallSeconds: (performance.now() - began) / 1000,
   };
-}
-
-/** One small non-streaming request through ccp, read to the end. */
-async function firstAnswer(rig: Rig): Promise<void> {
-  const response = await fetch(`${rig.ccpUrl}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": "bench" },
-    body: JSON.stringify({
-      model: "anth/f20-d0",
-      max_tokens: 16,
-      messages: [{ role: "user", content: "Say hello." }],
-    }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`the first answer failed: ${response.status} ${text}`);
 }
 
 if (import.meta.main) {

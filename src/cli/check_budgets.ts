@@ -2,8 +2,8 @@
 
 import type { Config } from "../config/types.ts";
 import { type BudgetState, BudgetTracker } from "../usage/budgets.ts";
-import { openUsageStore } from "../usage/open.ts";
-import { createLogger } from "../core/log.ts";
+import type { RedisGuards } from "../shared/redis_guards.ts";
+import type { CheckEngines } from "./check_shared.ts";
 
 function amount(state: BudgetState, n: number): string {
   return state.budget.costUsd !== undefined
@@ -12,20 +12,15 @@ function amount(state: BudgetState, n: number): string {
 }
 
 /** One line per budget; spend comes from the ledger (or says why it is unknown). */
-export async function budgetLines(config: Config): Promise<string[]> {
+export async function budgetLines(config: Config, engines: CheckEngines): Promise<string[]> {
   const budgets = config.budgets ?? [];
   if (budgets.length === 0) return [];
   const tracker = new BudgetTracker(budgets);
-  const opened = await openUsageStore(config);
+  const opened = engines.store;
   let note = "";
-  if (opened.ok) {
-    try {
-      await tracker.load(opened.store);
-    } finally {
-      opened.store.close();
-    }
-  } else note = ` (spend unknown: ${opened.reason})`;
-  if (config.shared?.redis) note += await adoptRedisCounters(tracker, config.shared.redis, config);
+  if (opened?.ok) await tracker.load(opened.store);
+  else if (opened) note = ` (spend unknown: ${opened.reason})`;
+  if (engines.redis) note += await adoptRedisCounters(tracker, engines.redis);
   const lines = [`Budgets${note}:`];
   for (const s of tracker.states()) {
     const percent = s.limit > 0 ? Math.round((s.spent / s.limit) * 100) : 100;
@@ -40,14 +35,7 @@ export async function budgetLines(config: Config): Promise<string[]> {
 }
 
 // With several instances, what they spent together is in Redis: shown when it answers.
-async function adoptRedisCounters(
-  tracker: BudgetTracker,
-  url: string,
-  config: Config,
-): Promise<string> {
-  const quiet = createLogger({ level: "error", write: () => {}, colour: false });
-  const { RedisGuards } = await import("../shared/redis_guards.ts");
-  const redis = new RedisGuards(url, config.shared?.prefix ?? "ccp:", quiet);
+async function adoptRedisCounters(tracker: BudgetTracker, redis: RedisGuards): Promise<string> {
   try {
     const checks = tracker.allCounters();
     const values = await redis.readCounters(checks.map((c) => c.key));
@@ -55,7 +43,5 @@ async function adoptRedisCounters(
     return " (spend of every instance, from Redis)";
   } catch {
     return ` (this instance's spend only: ${redis.description} did not answer)`;
-  } finally {
-    redis.close();
   }
 }

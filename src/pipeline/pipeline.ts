@@ -11,7 +11,7 @@ import type { Logger } from "../core/log.ts";
 import { configuredKeys, scrubSecrets } from "../core/secrets.ts";
 import type { MessagesRequest } from "../protocols/anthropic.ts";
 import { describeFailure } from "../resilience/describe.ts";
-import { Dispatcher, type DispatchTarget, type SharedGuards } from "../resilience/dispatcher.ts";
+import { Dispatcher, type DispatchTarget } from "../resilience/dispatcher.ts";
 import { labelOf } from "../resilience/key_pool.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
 import type { Resolution } from "../routing/resolve.ts";
@@ -31,7 +31,7 @@ import { planWebTools, runWebTools } from "../webtools/mod.ts";
 import { countUpstream } from "./count_upstream.ts";
 import type { RequestObserver } from "./record.ts";
 import { Recorder, type RecordStart } from "./recorder.ts";
-import type { SharedBudgetCheck } from "../usage/budgets.ts";
+import type { SharedBudgetCheck, SharedGuards } from "../resilience/shared_sync.ts";
 
 /** What the pipeline is built from; everything impure is injected. */
 export interface PipelineDeps {

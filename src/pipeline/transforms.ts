@@ -27,18 +27,17 @@ export function applyTransforms(
   transforms: readonly Transform[],
 ): MessagesRequest {
   if (transforms.length === 0) return body;
-  const out: Record<string, unknown> = { ...body };
+  // `set` may add any field the upstream takes, beside the ones ccp knows.
+  const out: MessagesRequest & Record<string, unknown> = { ...body };
   for (const t of transforms) {
-    if (t.dropTools && Array.isArray(out.tools)) {
+    if (t.dropTools && out.tools) {
       const drop = new Set(t.dropTools);
-      out.tools = (out.tools as unknown[]).filter((tool) =>
-        !(isRecord(tool) && drop.has(String(tool.name)))
-      );
+      out.tools = out.tools.filter((tool) => !drop.has(String(tool.name)));
       const choice = out.tool_choice;
       if (isRecord(choice) && choice.type === "tool" && drop.has(String(choice.name))) {
         delete out.tool_choice;
       }
-      if ((out.tools as unknown[]).length === 0) {
+      if (out.tools.length === 0) {
         delete out.tools;
         delete out.tool_choice;
       }
@@ -49,12 +48,11 @@ export function applyTransforms(
       else out[field] = value;
     }
   }
-  return out as unknown as MessagesRequest;
+  return out;
 }
 
-function appendSystem(system: unknown, text: string): unknown {
+function appendSystem(system: MessagesRequest["system"], text: string): MessagesRequest["system"] {
   if (system === undefined || system === "") return text;
   if (typeof system === "string") return `${system}\n\n${text}`;
-  if (Array.isArray(system)) return [...system, { type: "text", text }];
-  return system;
+  return [...system, { type: "text", text }];
 }

@@ -18,11 +18,20 @@ import { type Clock, sleep, systemClock } from "./clock.ts";
 import { describeFailure } from "./describe.ts";
 import { exhaustedError, failureError } from "./exhausted.ts";
 import { type KeyLease, type KeyPool, WHOLE_KEY } from "./key_pool.ts";
-import type { CircuitBreaker } from "./circuit_breaker.ts";
 import { type Limiter, LimiterFullError, type Release } from "./limiter.ts";
 import { nameOf, type TargetOutcome, type TargetRef } from "./outcome.ts";
 import type { ResilienceRegistry } from "./registry.ts";
-import type { SharedBudgetCheck } from "../usage/budgets.ts";
+import { type Counter, keyId, lastResort, type TryMode } from "./last_resort.ts";
+
+export { MAX_WAIT_MS } from "./last_resort.ts";
+
+const NORMAL: TryMode = {};
+import {
+  shareCircuit,
+  type SharedBudgetCheck,
+  type SharedGuards,
+  syncShared,
+} from "./shared_sync.ts";
 
 /** One step of a route: the provider's config and the upstream model name. */
 export interface DispatchTarget {
@@ -57,45 +66,6 @@ export interface Dispatched<S> {
   done(failure?: string): void;
 }
 
-/** How a target is tried: normally, or as a last resort past its guards. */
-interface TryMode {
-  /** Admit the attempt although the target's circuit is open. */
-  readonly forceBreaker?: boolean;
-  /** Use this key although it is set aside or cooling (one try, no rotation). */
-  readonly key?: KeyLease;
-}
-
-const NORMAL: TryMode = {};
-
-/** A last-resort probe: which target, when its guards end, how long to wait first, and how. */
-interface Probe {
-  readonly index: number;
-  readonly until: number;
-  /** An announced cool-down still running: waited out before the probe. */
-  readonly wait: number;
-  readonly mode: TryMode;
-}
-
-/** What one request has done so far: attempts made and keys used (`provider#index`). */
-interface Counter {
-  attempts: number;
-  readonly tried: Set<string>;
-}
-
-function keyId(provider: string, key: KeyLease): string {
-  return `${provider}#${key.index}`;
-}
-
-/** How often a request waiting for a shared concurrency slot asks again. */
-const SHARED_SLOT_POLL_MS = 50;
-/** A shared sync's answer when a budget the request falls under is spent. */
-const SHARED_BUDGET_SPENT = -2;
-/** How long a request waits in line for a shared concurrency slot at most. */
-const SHARED_SLOT_PATIENCE_MS = 60_000;
-
-/** The longest announced cool-down waited out inside ccp before answering 429. */
-export const MAX_WAIT_MS = 5000;
-
 /** Dependencies of a {@link Dispatcher}. */
 export interface DispatcherOptions<S extends { readonly ok: true }> {
   readonly registry: ResilienceRegistry;
@@ -111,41 +81,6 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
   readonly shared?: SharedGuards;
   /** The shared budget counters a target's request must check (with `shared`). */
   readonly sharedBudgets?: (target: TargetRef) => readonly SharedBudgetCheck[];
-}
-
-/** What one attempt tells shared guard state, and what it may adopt into. */
-export interface SharedSyncInput {
-  readonly provider: string;
-  readonly model: string;
-  /** The provider's keys as configured: entries learned for other keys are not adopted. */
-  readonly apiKeys: readonly string[];
-  readonly keys: KeyPool;
-  readonly breaker: CircuitBreaker;
-  readonly limiter: Limiter;
-  readonly rate?: { readonly requests: number; readonly windowMs: number };
-  readonly maxConcurrency?: number;
-  /** Budgets the request falls under: a spent one stops the attempt before it takes a place. */
-  readonly budgets?: readonly SharedBudgetCheck[];
-}
-
-/**
- * What sync found: 0 = go (holding `slot` if any); -1 = every shared slot is taken; -2 = a shared
- * budget is spent; n > 0 = the shared rate window is full for n ms.
- */
-export interface SharedSyncResult {
-  readonly waitMs: number;
-  readonly slot?: string;
-}
-
-/** What the dispatcher asks of guard state shared between instances, or kept across restarts. */
-export interface SharedGuards {
-  /** Adopts what others learned for this target; takes a shared rate-window place (waitMs 0). */
-  sync(input: SharedSyncInput): Promise<SharedSyncResult>;
-  /** Gives back a concurrency slot `sync` took. */
-  release(provider: string, slot: string): void;
-  cooling(provider: string, index: number, model: string, until: number, hinted: boolean): void;
-  setAside(provider: string, index: number, until: number, status: number, reason: string): void;
-  circuit(provider: string, model: string, until: number, lastError?: string): void;
 }
 
 // Key rotation and 429 causes are the key pool's business, not a sign the target is unhealthy.
@@ -193,7 +128,12 @@ export class Dispatcher<S extends { readonly ok: true }> {
       if ("result" in outcome) return outcome;
       outcomes.push(outcome);
     }
-    const rescued = await this.#lastResort(chain, outcomes, signal, counter);
+    const rescued = await lastResort(chain, outcomes, counter, signal, {
+      registry: this.#registry,
+      clock: this.#clock,
+      ...(this.#log ? { log: this.#log } : {}),
+      tryTarget: (target, mode) => this.#tryTarget(target, signal, counter, mode),
+    });
     if (rescued) return rescued;
     this.#poolStates(chain, outcomes);
     throw exhaustedError(outcomes, this.#clock.now());
@@ -209,90 +149,6 @@ export class Dispatcher<S extends { readonly ok: true }> {
       const pick = this.#registry.provider(target.provider).keys.pick(target.model);
       if (!pick.ok) outcomes[i] = { kind: "keys", target: refOf(target), keys: pick };
     });
-  }
-
-  /** Tries what the guards skipped, now that nothing else is left; updates `outcomes` in place. */
-  async #lastResort(
-    chain: readonly DispatchTarget[],
-    outcomes: TargetOutcome[],
-    signal: AbortSignal,
-    counter: Counter,
-  ): Promise<Dispatched<S> | undefined> {
-    // Every key set aside after a 401/403 gets one re-try: keys are fixed or replaced upstream.
-    // Keys refused during this very request are not asked again.
-    for (let i = 0; i < chain.length; i++) {
-      const target = chain[i]!;
-      const before = outcomes[i];
-      const { keys } = this.#registry.provider(target.provider);
-      // A target skipped for its open circuit never looked at its keys: it may have none left.
-      const blocked = before?.kind === "keys" ||
-        (before?.kind === "failed" && before.verdict.cause === "auth") ||
-        (before?.kind === "open" && !keys.pick(target.model).ok);
-      if (!blocked) continue;
-      for (const key of keys.setAside(target.model)) {
-        if (counter.tried.has(keyId(target.provider.id, key))) continue;
-        signal.throwIfAborted();
-        const outcome = await this.#tryTarget(target, signal, counter, { key, forceBreaker: true });
-        if ("result" in outcome) return outcome;
-        outcomes[i] = outcome;
-      }
-    }
-    // Then the one target whose guards end first gets a probe, skipping announced waits too long
-    // to wait out: the upstream said when, and probing before then earns another 429.
-    const now = this.#clock.now();
-    let best: Probe | undefined;
-    for (let i = 0; i < chain.length; i++) {
-      const probe = this.#probeOf(i, chain[i]!, outcomes[i], now);
-      if (probe && probe.wait <= MAX_WAIT_MS && (!best || probe.until < best.until)) best = probe;
-    }
-    if (!best) return undefined;
-    if (best.wait > 0) {
-      this.#log?.debug(
-        `${nameOf(refOf(chain[best.index]!))}: waiting ${best.wait} ms for its cool-down`,
-      );
-      await sleep(this.#clock, best.wait, signal);
-    }
-    const outcome = await this.#tryTarget(chain[best.index]!, signal, counter, best.mode);
-    if ("result" in outcome) return outcome;
-    outcomes[best.index] = outcome;
-    return undefined;
-  }
-
-  /**
-   * When and how a target the guards kept from answering can be probed. A target may have two
-   * guards at once (an open circuit and cooling keys): it is usable when both have ended, the
-   * circuit is ccp's own guess and can be forced, a cool-down the upstream announced cannot.
-   */
-  #probeOf(
-    index: number,
-    target: DispatchTarget,
-    outcome: TargetOutcome | undefined,
-    now: number,
-  ): Probe | undefined {
-    const keys = this.#registry.provider(target.provider).keys;
-    if (outcome?.kind === "failed" && outcome.verdict.cause === "rate_limit") {
-      // A key that just answered 429 without saying when is not asked again at once.
-      const soonest = keys.soonest(target.model);
-      if (!soonest?.hinted) return undefined;
-      const mode = { key: soonest.key, forceBreaker: true };
-      return { index, until: soonest.until, wait: Math.max(0, soonest.until - now), mode };
-    }
-    if (outcome?.kind !== "open" && outcome?.kind !== "keys") return undefined;
-    const circuitUntil = outcome.kind === "open" ? outcome.until : now;
-    // A key may be usable by now: one whose cool-down ended while other targets were tried, or the
-    // keys of a target its open circuit kept ccp from looking at.
-    if (keys.pick(target.model).ok) {
-      return { index, until: circuitUntil, wait: 0, mode: { forceBreaker: true } };
-    }
-    // Keys set aside after 401/403 had their re-try above: only a cooling key can be probed.
-    const soonest = keys.soonest(target.model);
-    if (!soonest) return undefined;
-    return {
-      index,
-      until: Math.max(circuitUntil, soonest.until),
-      wait: soonest.hinted ? Math.max(0, soonest.until - now) : 0,
-      mode: { key: soonest.key, forceBreaker: true },
-    };
   }
 
   async #tryTarget(
@@ -311,7 +167,18 @@ export class Dispatcher<S extends { readonly ok: true }> {
     const breaker = this.#registry.breaker(ref.provider, ref.model);
     let sharedSlot: string | undefined;
     if (this.#shared) {
-      const synced = await this.#syncShared(target, keys, limiter, breaker, signal);
+      const synced = await syncShared(this.#shared, {
+        target: ref,
+        provider: target.provider,
+        keys,
+        limiter,
+        breaker,
+        budgets: this.#sharedBudgets?.(ref) ?? [],
+        overBudget: this.#overBudget,
+        clock: this.#clock,
+        log: this.#log,
+        signal,
+      });
       if ("kind" in synced) return synced;
       sharedSlot = synced.slot;
     }
@@ -361,7 +228,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
             if (signal.aborted) breaker.released(admission.trial);
             else if (failure === undefined) breaker.succeeded();
             else breaker.streamFailed(failure);
-            this.#shareCircuit(ref, breaker, wasOpen);
+            shareCircuit(this.#shared, ref, breaker, wasOpen);
           };
           handedOver = true;
           return this.#success(result, target, key, counter.attempts, settle);
@@ -418,7 +285,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
         if (!BREAKER_IGNORES.has(verdict.cause)) {
           const wasOpen = breaker.state !== "closed";
           breaker.failed(detail, hint);
-          this.#shareCircuit(ref, breaker, wasOpen);
+          shareCircuit(this.#shared, ref, breaker, wasOpen);
           reported = true;
         }
         return failed;
@@ -462,75 +329,6 @@ export class Dispatcher<S extends { readonly ok: true }> {
   // Looks at the keys before queueing (waiting for a slot on a target with no usable key is
   // pointless) and again after, since the wait may have outlived the key. A last-resort key is
   // used as given.
-  /**
-   * The one round trip to shared state before an attempt; waits in line while the shared rate
-   * window is full, up to one window, then reports the target busy. A shared store that does not
-   * answer changes nothing: this instance's own guards decide.
-   */
-  async #syncShared(
-    target: DispatchTarget,
-    keys: KeyPool,
-    limiter: Limiter,
-    breaker: CircuitBreaker,
-    signal: AbortSignal,
-  ): Promise<TargetOutcome | { readonly slot?: string }> {
-    const ref = refOf(target);
-    const rate = target.provider.rateLimit;
-    const maxConcurrency = target.provider.maxConcurrency;
-    const budgets = this.#sharedBudgets?.(ref) ?? [];
-    // The line: one window for a full rate window, a while for every slot taken.
-    const patience = Math.max(rate?.windowMs ?? 0, SHARED_SLOT_PATIENCE_MS);
-    let waited = 0;
-    for (;;) {
-      let reply: { readonly waitMs: number; readonly slot?: string };
-      try {
-        reply = await this.#shared!.sync({
-          provider: ref.provider,
-          model: ref.model,
-          apiKeys: target.provider.apiKeys,
-          keys,
-          breaker,
-          limiter,
-          ...(rate ? { rate } : {}),
-          ...(maxConcurrency ? { maxConcurrency } : {}),
-          ...(budgets.length > 0 ? { budgets } : {}),
-        });
-      } catch {
-        return {};
-      }
-      if (reply.waitMs === 0) return reply.slot !== undefined ? { slot: reply.slot } : {};
-      if (reply.waitMs === SHARED_BUDGET_SPENT) {
-        // The counters were adopted: the local tally now says until when.
-        const until = this.#overBudget?.(ref) ?? this.#clock.now() + 60_000;
-        this.#log?.debug(`${nameOf(ref)}: skipped, budget spent across instances`);
-        return { kind: "budget", target: ref, until };
-      }
-      const wait = reply.waitMs < 0 ? SHARED_SLOT_POLL_MS : reply.waitMs;
-      if (waited + wait > patience) {
-        const limits = [
-          ...(maxConcurrency ? [`max_concurrency ${maxConcurrency}`] : []),
-          ...(rate ? [`rate_limit ${rate.requests} per ${rate.windowMs} ms`] : []),
-        ].join(", ");
-        return {
-          kind: "busy",
-          target: ref,
-          message: `${nameOf(ref)}: ${limits} reached across every ccp instance`,
-        };
-      }
-      await sleep(this.#clock, wait, signal);
-      waited += wait;
-    }
-  }
-
-  // Other instances learn when this target's circuit opens, and when it closes again.
-  #shareCircuit(ref: TargetRef, breaker: CircuitBreaker, wasOpen: boolean): void {
-    if (!this.#shared) return;
-    const snap = breaker.snapshot();
-    if (snap.state === "open" && snap.openUntil !== undefined) {
-      this.#shared.circuit(ref.provider, ref.model, snap.openUntil, snap.lastError);
-    } else if (wasOpen && snap.state === "closed") this.#shared.circuit(ref.provider, ref.model, 0);
-  }
-
   async #slot(
     ref: TargetRef,
     keys: KeyPool,

@@ -15,7 +15,7 @@ import type { AppDeps } from "./deps.ts";
 import type { Ledger } from "../usage/ledger.ts";
 import type { SharedMonitor } from "../shared/monitor.ts";
 import type { DepartureWatcher } from "./departures.ts";
-import type { SharedGuards } from "../resilience/dispatcher.ts";
+import type { SharedGuards } from "../resilience/shared_sync.ts";
 
 /** The transports ccp ships, by wire protocol. */
 export const TRANSPORTS: AppDeps["transports"] = {

@@ -13,7 +13,7 @@ import type { Ledger } from "../usage/ledger.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { Identity } from "./clients.ts";
 import type { SharedMonitor } from "../shared/monitor.ts";
-import type { SharedGuards } from "../resilience/dispatcher.ts";
+import type { SharedGuards } from "../resilience/shared_sync.ts";
 
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {

@@ -12,7 +12,7 @@
 import { joinPath } from "../config/paths.ts";
 import type { Config, ProviderConfig } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
-import type { SharedGuards, SharedSyncInput, SharedSyncResult } from "../resilience/dispatcher.ts";
+import type { SharedGuards, SharedSyncInput, SharedSyncResult } from "../resilience/shared_sync.ts";
 import { CircuitBreaker } from "../resilience/circuit_breaker.ts";
 import type { Limiter } from "../resilience/limiter.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";

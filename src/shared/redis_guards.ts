@@ -12,7 +12,7 @@
 
 import { createClient } from "redis";
 import type { Logger } from "../core/log.ts";
-import type { SharedGuards, SharedSyncInput, SharedSyncResult } from "../resilience/dispatcher.ts";
+import type { SharedGuards, SharedSyncInput, SharedSyncResult } from "../resilience/shared_sync.ts";
 import type { SpendCounters } from "../usage/budgets.ts";
 import {
   adoptEntry,

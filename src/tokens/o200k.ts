@@ -31,6 +31,31 @@ export function unpackRanks(base64: string): Uint8Array {
   return packed;
 }
 
+/**
+ * Calls `fn` with each rank's bytes, in rank order (an unused rank has none), and returns where
+ * the packed table ended.
+ */
+export function forEachToken(
+  packed: Uint8Array,
+  count: number,
+  fn: (rank: number, token: Uint8Array) => void,
+): number {
+  let read = 0;
+  for (let rank = 0; rank < count; rank++) {
+    let length = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = packed[read++]!;
+      length |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
+    fn(rank, packed.subarray(read, read + length));
+    read += length;
+  }
+  return read;
+}
+
 /** Counts o200k_base tokens. */
 export class O200kCounter {
   readonly #bytes: Uint8Array;
@@ -46,22 +71,12 @@ export class O200kCounter {
   constructor(packed: Uint8Array, table: Pick<O200kTable, "COUNT" | "PATTERN">) {
     const offsets = new Uint32Array(table.COUNT + 1);
     const bytes = new Uint8Array(packed.length);
-    let read = 0;
     let written = 0;
-    for (let rank = 0; rank < table.COUNT; rank++) {
-      let length = 0;
-      let shift = 0;
-      let b: number;
-      do {
-        b = packed[read++]!;
-        length |= (b & 0x7f) << shift;
-        shift += 7;
-      } while (b & 0x80);
+    forEachToken(packed, table.COUNT, (rank, token) => {
       offsets[rank] = written;
-      bytes.set(packed.subarray(read, read + length), written);
-      read += length;
-      written += length;
-    }
+      bytes.set(token, written);
+      written += token.length;
+    });
     offsets[table.COUNT] = written;
     this.#bytes = bytes.slice(0, written);
     this.#offsets = offsets;

@@ -6,6 +6,7 @@
  */
 
 import type { BudgetConfig } from "../config/types.ts";
+import type { SharedBudgetCheck } from "../resilience/shared_sync.ts";
 import { type LedgerEntry, totalTokens } from "./entry.ts";
 import { periodEnd, periodStart } from "./period.ts";
 import type { UsageStore } from "./store.ts";
@@ -59,16 +60,6 @@ interface Tally {
 /** Where spend is counted across instances (Redis): whole tokens or nano-USD per counter. */
 export interface SpendCounters {
   add(key: string, units: number, expireAt: number): void;
-}
-
-/** One budget a request falls under, as the shared counters check it. */
-export interface SharedBudgetCheck {
-  /** The counter's name: the budget and its current period. */
-  readonly key: string;
-  /** The counter's value (tokens or nano-USD) from which the budget routes away. */
-  readonly limit: number;
-  /** Takes in the counter's current value. */
-  adopt(units: number): void;
 }
 
 // Spend in a counter's units: nano-USD for cost budgets, so sums stay exact integers.

@@ -7,7 +7,8 @@
 import type { Config } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
 import type { RequestObserver, RequestRecord } from "../pipeline/record.ts";
-import { BudgetTracker, type SharedBudgetCheck, type SpendCounters } from "./budgets.ts";
+import type { SharedBudgetCheck } from "../resilience/shared_sync.ts";
+import { BudgetTracker, type SpendCounters } from "./budgets.ts";
 import { entryOf, type LedgerEntry } from "./entry.ts";
 import { costOf, priceOf } from "./prices.ts";
 import type { UsageStore } from "./store.ts";

@@ -156,35 +156,35 @@ export class PgUsageStore implements UsageStore {
 
   async grouped(since: number, by: UsageGroup): Promise<Map<string, Counters>> {
     await this.#ready();
-    const rows = await this.#sql.unsafe(
+    const rows = await this.#sql.unsafe<(SumRow & { key: unknown })[]>(
       `SELECT ${GROUP_SQL[by]} AS key, ${SUMS} FROM ccp_usage WHERE at >= $1 GROUP BY 1`,
       [since],
     );
-    return new Map(rows.map((r) => [String(r.key), countersOf(r as unknown as SumRow)]));
+    return new Map(rows.map((r) => [String(r.key), countersOf(r)]));
   }
 
   async totals(since: number, filter: UsageFilter): Promise<Counters> {
     await this.#ready();
-    const rows = await this.#sql.unsafe(
+    const rows = await this.#sql.unsafe<SumRow[]>(
       `SELECT ${SUMS} FROM ccp_usage WHERE at >= $1
         AND ($2::text IS NULL OR provider = $2) AND ($3::text IS NULL OR model = $3)
         AND ($4::text IS NULL OR client = $4)`,
       [since, filter.provider ?? null, filter.model ?? null, filter.client ?? null],
     );
-    return countersOf(rows[0] as unknown as SumRow | undefined);
+    return countersOf(rows[0]);
   }
 
   async series(since: number, bucket: "hour" | "day"): Promise<SeriesPoint[]> {
     await this.#ready();
     const size = bucket === "hour" ? 3600_000 : 86_400_000;
     const from = since - (since % size);
-    const rows = await this.#sql.unsafe(
+    const rows = await this.#sql.unsafe<(SumRow & { start: unknown })[]>(
       `SELECT (at / $2) * $2 AS start, ${SUMS} FROM ccp_usage WHERE at >= $1 GROUP BY 1 ORDER BY 1`,
       [from, size],
     );
     return rows.map((r) => ({
       start: Number(r.start),
-      counters: countersOf(r as unknown as SumRow),
+      counters: countersOf(r),
     }));
   }
 
@@ -192,12 +192,12 @@ export class PgUsageStore implements UsageStore {
     await this.#ready();
     const [latest, sums] = await Promise.all([
       this.#sql`SELECT * FROM ccp_usage WHERE session = ${id} ORDER BY at DESC LIMIT 1`,
-      this.#sql.unsafe(`SELECT ${SUMS} FROM ccp_usage WHERE session = $1`, [id]),
+      this.#sql.unsafe<SumRow[]>(`SELECT ${SUMS} FROM ccp_usage WHERE session = $1`, [id]),
     ]);
     const row = latest[0];
     return {
       ...(row ? { latest: entryOfRow(row) } : {}),
-      totals: countersOf(sums[0] as unknown as SumRow | undefined),
+      totals: countersOf(sums[0]),
     };
   }
 

@@ -3,14 +3,7 @@
 import assert from "node:assert/strict";
 import { runCheck } from "../../src/cli/check.ts";
 import { testContext } from "./helpers.ts";
-
-/** A loopback port nothing listens on. */
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  return port;
-}
+import { closedPort } from "../helpers/ports.ts";
 
 Deno.test({
   name: "ccp check: unreachable Redis and PostgreSQL are named, and the config is still OK",

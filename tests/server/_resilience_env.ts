@@ -126,14 +126,6 @@ export async function until(
   }
 }
 
-/** A loopback port nothing listens on. */
-export function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
 export const status = (code: number, retryAfter?: number, message?: string): Fault => ({
   kind: "status",
   status: code,

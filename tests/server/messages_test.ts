@@ -9,6 +9,7 @@ import {
 } from "../mocks/anthropic_fixtures.ts";
 import { parseSse, rawPost, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import { closedPort } from "../helpers/ports.ts";
 
 const CLAUDE_HEADERS = {
   "content-type": "application/json",
@@ -386,14 +387,6 @@ Deno.test("client disconnect aborts the upstream request within 1 s", async (t) 
     assert.ok(env.ccp.logs.some((l) => l.includes("client disconnected")), env.ccp.logs.join(""));
   });
 });
-
-/** A loopback port nothing listens on. */
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 Deno.test("embedded default: unreachable Ollama gives a 502 saying exactly that", async () => {
   const port = closedPort();

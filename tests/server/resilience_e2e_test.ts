@@ -13,7 +13,6 @@ import {
   assertComplete,
   assertErrorFrame,
   at,
-  closedPort,
   type Events,
   expectError,
   FAST,
@@ -24,6 +23,7 @@ import {
   status,
   until,
 } from "./_resilience_env.ts";
+import { closedPort } from "../helpers/ports.ts";
 
 // Keys are not `sk-…`-shaped on purpose: only ccp's redaction, not the pattern scrubber, hides them.
 const KEY_A = "alpha-credential-0001-Qa1x";

@@ -4,6 +4,8 @@
  * so as root it runs as the `postgres` user.
  */
 
+import { closedPort } from "../helpers/ports.ts";
+
 const PG_BIN = await (async () => {
   try {
     for await (const e of Deno.readDir("/usr/lib/postgresql")) {
@@ -35,13 +37,6 @@ export const REDIS_MISSING: string | undefined = await exists("/usr/bin/redis-se
   ? undefined
   : "redis-server is not installed (apt-get install redis-server)";
 
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
 async function run(args: string[], asPostgres: boolean): Promise<Deno.CommandOutput> {
   const [command, ...rest] = asPostgres ? ["runuser", "-u", "postgres", "--", ...args] : args;
   const out = await new Deno.Command(command!, { args: rest, stdout: "piped", stderr: "piped" })
@@ -65,7 +60,7 @@ export async function startPostgres(): Promise<Postgres> {
   const asPostgres = Deno.uid() === 0;
   const dir = await Deno.makeTempDir({ prefix: "ccp_pg_" });
   if (asPostgres) await run(["chown", "postgres", dir], false);
-  const port = freePort();
+  const port = closedPort();
   await run(
     [`${PG_BIN}/initdb`, "-D", `${dir}/data`, "-A", "trust", "-U", "ccp", "--no-sync"],
     asPostgres,
@@ -107,7 +102,7 @@ export interface Redis {
 /** Starts a throwaway Redis server with no persistence. */
 export async function startRedis(): Promise<Redis> {
   const dir = await Deno.makeTempDir({ prefix: "ccp_redis_" });
-  const port = freePort();
+  const port = closedPort();
   let child: Deno.ChildProcess | undefined;
   const start = async () => {
     child = new Deno.Command("redis-server", {

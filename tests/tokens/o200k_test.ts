@@ -9,7 +9,7 @@ import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import ranks from "gpt-tokenizer/esm/bpeRanks/o200k_base";
 import { O200K_TOKEN_SPLIT_REGEX } from "gpt-tokenizer/esm/encodingParams/constants";
 import * as table from "../../src/tokens/o200k_ranks.js";
-import { O200kCounter, unpackRanks } from "../../src/tokens/o200k.ts";
+import { forEachToken, O200kCounter, unpackRanks } from "../../src/tokens/o200k.ts";
 import { claudeCodeRequest } from "../translate/_claude_code_request.ts";
 
 const counter = new O200kCounter(unpackRanks(table.RANKS), table);
@@ -76,22 +76,12 @@ Deno.test("o200k: the table holds gpt-tokenizer's ranks and pattern", () => {
   assert.equal(table.PATTERN, O200K_TOKEN_SPLIT_REGEX.source);
   const packed = unpackRanks(table.RANKS);
   const encoder = new TextEncoder();
-  let at = 0;
-  for (let rank = 0; rank < source.length; rank++) {
-    let length = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      b = packed[at++]!;
-      length |= (b & 0x7f) << shift;
-      shift += 7;
-    } while (b & 0x80);
+  const end = forEachToken(packed, table.COUNT, (rank, bytes) => {
     const token = source[rank];
     const expected = typeof token === "string"
       ? encoder.encode(token)
       : Uint8Array.from(token ?? []);
-    assert.deepEqual(packed.subarray(at, at + length), expected, `rank ${rank}`);
-    at += length;
-  }
-  assert.equal(at, packed.length);
+    assert.deepEqual(bytes, expected, `rank ${rank}`);
+  });
+  assert.equal(end, packed.length);
 });

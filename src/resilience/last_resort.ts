@@ -1,0 +1,139 @@
+/**
+ * The last resort: when every target of a route was kept from answering by its guards, which one
+ * may be tried anyway, when, and how (a set-aside key once more, past an open circuit, with a
+ * cooling key once its announced wait is short enough).
+ */
+
+import type { Logger } from "../core/log.ts";
+import { type Clock, sleep } from "./clock.ts";
+import type { KeyLease, KeyPool } from "./key_pool.ts";
+import { nameOf, type TargetOutcome } from "./outcome.ts";
+import type { ResilienceRegistry } from "./registry.ts";
+import type { DispatchTarget } from "./dispatcher.ts";
+
+/** The longest announced cool-down waited out inside ccp before answering 429. */
+export const MAX_WAIT_MS = 5000;
+
+/** What one request has done so far: attempts made and keys used (`provider#index`). */
+export interface Counter {
+  attempts: number;
+  readonly tried: Set<string>;
+}
+
+/** How a key is named in {@link Counter.tried}. */
+export function keyId(provider: string, key: KeyLease): string {
+  return `${provider}#${key.index}`;
+}
+
+/** How a target is tried: normally, or as a last resort past its guards. */
+export interface TryMode {
+  /** Admit the attempt although the target's circuit is open. */
+  readonly forceBreaker?: boolean;
+  /** Use this key although it is set aside or cooling (one try, no rotation). */
+  readonly key?: KeyLease;
+}
+
+/** A last-resort probe: which target, when its guards end, how long to wait first, and how. */
+export interface Probe {
+  readonly index: number;
+  readonly until: number;
+  /** An announced cool-down still running: waited out before the probe. */
+  readonly wait: number;
+  readonly mode: TryMode;
+}
+
+/**
+ * When and how a target the guards kept from answering can be probed. A target may have two
+ * guards at once (an open circuit and cooling keys): it is usable when both have ended, the
+ * circuit is ccp's own guess and can be forced, a cool-down the upstream announced cannot.
+ */
+export function probeOf(
+  index: number,
+  target: { readonly model: string },
+  keys: KeyPool,
+  outcome: TargetOutcome | undefined,
+  now: number,
+): Probe | undefined {
+  if (outcome?.kind === "failed" && outcome.verdict.cause === "rate_limit") {
+    // A key that just answered 429 without saying when is not asked again at once.
+    const soonest = keys.soonest(target.model);
+    if (!soonest?.hinted) return undefined;
+    const mode = { key: soonest.key, forceBreaker: true };
+    return { index, until: soonest.until, wait: Math.max(0, soonest.until - now), mode };
+  }
+  if (outcome?.kind !== "open" && outcome?.kind !== "keys") return undefined;
+  const circuitUntil = outcome.kind === "open" ? outcome.until : now;
+  // A key may be usable by now: one whose cool-down ended while other targets were tried, or the
+  // keys of a target its open circuit kept ccp from looking at.
+  if (keys.pick(target.model).ok) {
+    return { index, until: circuitUntil, wait: 0, mode: { forceBreaker: true } };
+  }
+  // Keys set aside after 401/403 had their re-try already: only a cooling key can be probed.
+  const soonest = keys.soonest(target.model);
+  if (!soonest) return undefined;
+  return {
+    index,
+    until: Math.max(circuitUntil, soonest.until),
+    wait: soonest.hinted ? Math.max(0, soonest.until - now) : 0,
+    mode: { key: soonest.key, forceBreaker: true },
+  };
+}
+
+/** What {@link lastResort} needs of the dispatcher. */
+export interface LastResortDeps<R> {
+  readonly registry: ResilienceRegistry;
+  readonly clock: Clock;
+  readonly log?: Logger;
+  /** Tries one target in a mode; an answer is returned as is, anything else as its outcome. */
+  readonly tryTarget: (target: DispatchTarget, mode: TryMode) => Promise<R | TargetOutcome>;
+}
+
+/** Tries what the guards skipped, now that nothing else is left; updates `outcomes` in place. */
+export async function lastResort<R extends object>(
+  chain: readonly DispatchTarget[],
+  outcomes: TargetOutcome[],
+  counter: Counter,
+  signal: AbortSignal,
+  deps: LastResortDeps<R>,
+): Promise<R | undefined> {
+  const answered = (outcome: R | TargetOutcome): outcome is R => !("kind" in outcome);
+  // Every key set aside after a 401/403 gets one re-try: keys are fixed or replaced upstream.
+  // Keys refused during this very request are not asked again.
+  for (let i = 0; i < chain.length; i++) {
+    const target = chain[i]!;
+    const before = outcomes[i];
+    const { keys } = deps.registry.provider(target.provider);
+    // A target skipped for its open circuit never looked at its keys: it may have none left.
+    const blocked = before?.kind === "keys" ||
+      (before?.kind === "failed" && before.verdict.cause === "auth") ||
+      (before?.kind === "open" && !keys.pick(target.model).ok);
+    if (!blocked) continue;
+    for (const key of keys.setAside(target.model)) {
+      if (counter.tried.has(keyId(target.provider.id, key))) continue;
+      signal.throwIfAborted();
+      const outcome = await deps.tryTarget(target, { key, forceBreaker: true });
+      if (answered(outcome)) return outcome;
+      outcomes[i] = outcome;
+    }
+  }
+  // Then the one target whose guards end first gets a probe, skipping announced waits too long
+  // to wait out: the upstream said when, and probing before then earns another 429.
+  const now = deps.clock.now();
+  let best: Probe | undefined;
+  for (let i = 0; i < chain.length; i++) {
+    const keys = deps.registry.provider(chain[i]!.provider).keys;
+    const probe = probeOf(i, chain[i]!, keys, outcomes[i], now);
+    if (probe && probe.wait <= MAX_WAIT_MS && (!best || probe.until < best.until)) best = probe;
+  }
+  if (!best) return undefined;
+  const target = chain[best.index]!;
+  if (best.wait > 0) {
+    const name = nameOf({ provider: target.provider.id, model: target.model });
+    deps.log?.debug(`${name}: waiting ${best.wait} ms for its cool-down`);
+    await sleep(deps.clock, best.wait, signal);
+  }
+  const outcome = await deps.tryTarget(target, best.mode);
+  if (answered(outcome)) return outcome;
+  outcomes[best.index] = outcome;
+  return undefined;
+}
