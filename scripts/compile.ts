@@ -106,10 +106,13 @@ async function main(): Promise<number> {
   for (const target of targets) {
     const output = outputFor(target);
     // Only the packages src/ reaches are embedded; all dynamic imports in src/ are static strings.
+    // The tokenizer table is a data file ccp reads, so it is named here.
     const args = [
       "compile",
       ...flags,
       "--exclude-unused-npm",
+      "--include",
+      "src/tokens/o200k_ranks.bin",
       "--target",
       target,
       "--output",

@@ -7,15 +7,19 @@ import type { O200kCounter } from "./o200k.ts";
 
 // The o200k table costs ~30 MB of memory and ~100 ms to load, so it is loaded on first need (a
 // local count_tokens or a translated request), never at start-up: a passthrough-only ccp stays
-// small and starts fast.
+// small and starts fast. It is a data file, not a module: Deno reads and analyses every module a
+// program could import at each start, and a 2 MB module cost every start ~30 ms.
 let counter: O200kCounter | undefined;
 let loading: Promise<void> | undefined;
 
+/** Where the table is; `deno task compile` embeds it. */
+export const TABLE_FILE = new URL("./o200k_ranks.bin", import.meta.url);
+
 /** Loads the o200k table once; later calls return the same promise. */
 export function loadO200k(): Promise<void> {
-  loading ??= Promise.all([import("./o200k_ranks.js"), import("./o200k.ts")]).then(
-    ([table, { O200kCounter, unpackRanks }]) => {
-      counter = new O200kCounter(unpackRanks(table.RANKS), table);
+  loading ??= Promise.all([Deno.readFile(TABLE_FILE), import("./o200k.ts")]).then(
+    ([file, { O200kCounter, readTable }]) => {
+      counter = new O200kCounter(readTable(file));
     },
   );
   return loading;

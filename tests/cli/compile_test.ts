@@ -51,7 +51,7 @@ Deno.test("a built binary that is not ccp is caught: plain Deno prints Deno's ve
 });
 
 Deno.test("the embedded files must hold ccp's code and the tokenizer data", () => {
-  const good = "src/main.ts (1KB)\n src/tokens/o200k_ranks.js (2.0MB)\n";
+  const good = "src/main.ts (1KB)\n src/tokens/o200k_ranks.bin (1.5MB)\n";
   assert.equal(checkEmbedded(good, 130 * 1_048_576), undefined);
   assert.match(checkEmbedded("src/main.ts", 130 * 1_048_576)!, /tokenizer/);
   assert.match(checkEmbedded(good, 1_048_576)!, /too small/);
