@@ -72,19 +72,28 @@ async function run(root: string, tmp: string): Promise<Results> {
   } as const;
   const gaps = await compare(rig, { ...slow, upstream: "anthropic" }, 2);
   const gapsTranslated = await compare(rig, { ...slow, upstream: "openai" }, 2);
-  step("4. CPU per frame: ccp passthrough and translated, bare relay in three modes");
+  step("4. CPU per frame, paced: ccp (guard on and off), bare relay in three modes");
   const cpuOptions = { streams: 60, long: 200, short: 20, concurrency: 60, delayMs: 5 };
   const paths: Path[] = [
     { upstream: "anthropic", via: "ccp" },
     { upstream: "openai", via: "ccp" },
+    { upstream: "anthropic", via: "ccp:unguarded" },
     { upstream: "anthropic", via: "relay:native" },
     { upstream: "anthropic", via: "relay:js" },
     { upstream: "anthropic", via: "relay:byob" },
   ];
-  const [passthrough, translated, native, js, byob] = await cpuPerFrame(
+  const [passthrough, translated, unguarded, native, js, byob] = await cpuPerFrame(
     rig,
     paths,
     cpuOptions,
+    3,
+  );
+  step("4b. CPU per frame as the issue measures it: c16, frames back to back");
+  const burstOptions = { streams: 64, long: 200, short: 20, concurrency: 16, delayMs: 0 };
+  const [burstPassthrough, burstTranslated, burstUnguarded, burstNative] = await cpuPerFrame(
+    rig,
+    paths.slice(0, 4),
+    burstOptions,
     3,
   );
   step("7. per request: CPU and throughput, non-streaming and streaming");
@@ -157,11 +166,19 @@ async function run(root: string, tmp: string): Promise<Results> {
     cpu: {
       passthrough: passthrough!,
       translated: translated!,
+      unguarded: unguarded!,
       relayNative: native!,
       relayJs: js!,
       relayByob: byob!,
     },
     cpuOptions,
+    burst: {
+      passthrough: burstPassthrough!,
+      translated: burstTranslated!,
+      unguarded: burstUnguarded!,
+      relayNative: burstNative!,
+    },
+    burstOptions,
     wallSeconds: (performance.now() - began) / 1000,
   };
 }

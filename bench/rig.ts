@@ -17,8 +17,12 @@ export interface Rig {
   configPath: string;
   mock: Child;
   mockUrl: string;
+  /** ccp as `ccp serve` runs it: behind its connection guard (the default). */
   ccp: Child;
   ccpUrl: string;
+  /** The same ccp with `server.connection_guard: false`: what the guard costs. */
+  ccpUnguarded: Child;
+  ccpUnguardedUrl: string;
   /** The bare Deno relay (bench/relay_runner.ts): the floors any Deno proxy pays. */
   relay: Child;
   relayUrl: string;
@@ -27,15 +31,16 @@ export interface Rig {
 /** Deno flags of each runner: the least each needs. */
 export const FLAGS = {
   mock: ["--allow-net"],
-  ccp: ["--allow-net", "--allow-read", "--allow-env"],
+  // Write: the connection guard's Unix socket lives in a private temporary directory.
+  ccp: ["--allow-net", "--allow-read", "--allow-write", "--allow-env"],
   load: ["--allow-net", "--allow-read"],
   relay: ["--allow-net"],
 };
 
 /** ccp's config: one Anthropic and one OpenAI provider, both the mock. */
-export function configYaml(mockUrl: string): string {
+export function configYaml(mockUrl: string, guard = true): string {
   return [
-    "server: { host: 127.0.0.1, port: 0, log_level: error }",
+    `server: { host: 127.0.0.1, port: 0, log_level: error, connection_guard: ${guard} }`,
     "providers:",
     `  anth: { type: anthropic, base_url: "${mockUrl}", api_key: bench, max_retries: 0 }`,
     `  oai: { type: openai, base_url: "${mockUrl}/v1", api_key: bench, auth_header: bearer, ` +
@@ -64,12 +69,12 @@ export async function startRig(root: string, tmp: string): Promise<Rig> {
   const mockUrl = `http://127.0.0.1:${mock.port}`;
   const configPath = `${tmp}/ccp.yaml`;
   await Deno.writeTextFile(configPath, configYaml(mockUrl));
-  const ccp = await startRunner(root, "ccp", FLAGS.ccp, "bench/ccp_runner.ts", [
-    "--config",
-    configPath,
-    "--port",
-    "0",
-  ]);
+  const unguardedPath = `${tmp}/ccp-unguarded.yaml`;
+  await Deno.writeTextFile(unguardedPath, configYaml(mockUrl, false));
+  const startCcp = (name: string, config: string) =>
+    startRunner(root, name, FLAGS.ccp, "bench/ccp_runner.ts", ["--config", config, "--port", "0"]);
+  const ccp = await startCcp("ccp", configPath);
+  const ccpUnguarded = await startCcp("ccp-unguarded", unguardedPath);
   const relay = await startRunner(root, "relay", FLAGS.relay, "bench/relay_runner.ts", [
     "--upstream",
     mockUrl,
@@ -84,6 +89,8 @@ export async function startRig(root: string, tmp: string): Promise<Rig> {
     mockUrl,
     ccp: ccp.child,
     ccpUrl: `http://127.0.0.1:${ccp.port}`,
+    ccpUnguarded: ccpUnguarded.child,
+    ccpUnguardedUrl: `http://127.0.0.1:${ccpUnguarded.port}`,
     relay: relay.child,
     relayUrl: `http://127.0.0.1:${relay.port}`,
   };
@@ -95,19 +102,21 @@ export async function usageOf(child: Child): Promise<Usage> {
   return JSON.parse(await child.expect("usage ", 5000)) as Usage;
 }
 
-/** Where the client sends its request: the mock itself, ccp, or the bare relay in a mode. */
-export type Via = "direct" | "ccp" | `relay:${RelayMode}`;
+/** Where the client sends its request: the mock itself, ccp (guarded or not), or the bare relay. */
+export type Via = "direct" | "ccp" | "ccp:unguarded" | `relay:${RelayMode}`;
 
 /** Which protocol the upstream speaks and what the client goes through. */
 export type Path = { upstream: "anthropic" | "openai"; via: Via };
 
 /** The process that serves `via` (the mock for direct). */
 export function serverOf(rig: Rig, via: Via): Child {
-  return via === "ccp" ? rig.ccp : via === "direct" ? rig.mock : rig.relay;
+  if (via === "ccp") return rig.ccp;
+  if (via === "ccp:unguarded") return rig.ccpUnguarded;
+  return via === "direct" ? rig.mock : rig.relay;
 }
 
 /** The origin a `via` sends to (with the relay's mode segment). */
-function originOf(rig: Rig, via: Exclude<Via, "ccp">): string {
+function originOf(rig: Rig, via: Exclude<Via, "ccp" | "ccp:unguarded">): string {
   return via === "direct" ? rig.mockUrl : `${rig.relayUrl}/${via.slice("relay:".length)}`;
 }
 
@@ -133,8 +142,8 @@ export function jobFor(
   };
   let url: string;
   let payload: unknown;
-  if (path.via === "ccp") {
-    url = `${rig.ccpUrl}/v1/messages`;
+  if (path.via === "ccp" || path.via === "ccp:unguarded") {
+    url = `${path.via === "ccp" ? rig.ccpUrl : rig.ccpUnguardedUrl}/v1/messages`;
     payload = anthropicBody(body, `${path.upstream === "anthropic" ? "anth" : "oai"}/${model}`);
   } else if (path.upstream === "anthropic") {
     url = `${originOf(rig, path.via)}/v1/messages`;

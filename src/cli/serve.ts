@@ -3,8 +3,8 @@
 import type { Config, LogLevel } from "../config/types.ts";
 import { createLogger } from "../core/log.ts";
 import { createServerApp } from "../server/compose.ts";
-import { type Guard, guardConnections } from "../server/connection_guard.ts";
 import { DepartureWatcher } from "../server/departures.ts";
+import { listen, type Listening } from "../server/listen.ts";
 import type { CliFlags } from "./args.ts";
 import { type CliContext, CliError } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
@@ -79,7 +79,6 @@ function listenError(err: unknown, host: string, port: number): CliError {
 /** Loads the config, listens, and logs the start-up lines; throws ConfigError or CliError. */
 export async function startServer(options: StartOptions): Promise<ServerHandle> {
   const { ctx, flags } = options;
-  let socketDir: string | undefined;
   const graceMs = options.graceMs ?? GRACE_MS;
   const first = await loadCliConfig(ctx, flags);
   assertSafeExposure(first.server);
@@ -155,38 +154,14 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   }
 
   const { host, port } = first.server;
-  let server: Deno.HttpServer;
-  let guard: Guard | undefined;
-  let bound: number;
-  const guarded = first.server.connectionGuard && Deno.build.os !== "windows";
+  let bound: Listening;
   try {
-    if (guarded) {
-      // ccp accepts connections itself to enforce the client limits, and hands the bytes to its
-      // HTTP server on a Unix socket in a private directory.
-      const listener = Deno.listen({ hostname: listenHost(host), port });
-      const dir = await Deno.makeTempDir({ prefix: "ccp-" });
-      socketDir = dir;
-      server = Deno.serve(
-        { transport: "unix", path: `${dir}/http.sock`, onListen: () => {} },
-        app.fetch,
-      );
-      guard = guardConnections(listener, `${dir}/http.sock`, {
-        timeouts: first.server.clientTimeouts,
-        maxConnections: first.server.maxConnections,
-        maxBodyBytes: first.server.maxBodyBytes,
-        onClientGone: (peer) => departures.gone(peer),
-      });
-      bound = listener.addr.port;
-    } else {
-      const tcp = Deno.serve({ hostname: listenHost(host), port, onListen: () => {} }, app.fetch);
-      server = tcp;
-      bound = tcp.addr.port;
-    }
+    bound = await listen(listenHost(host), port, first.server, app.fetch, departures);
   } catch (err) {
     throw listenError(err, host, port);
   }
-  const listenUrl = httpUrl(host, bound);
-  const url = httpUrl(clientHost(host), bound);
+  const listenUrl = httpUrl(host, bound.port);
+  const url = httpUrl(clientHost(host), bound.port);
   for (
     const line of startupLines({
       config: first,
@@ -235,7 +210,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     const grace = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), graceMs);
     });
-    guard?.close();
+    bound.stopAccepting();
+    const { server } = bound;
     const outcome = await Promise.race([server.shutdown().then(() => "done" as const), grace]);
     clearTimeout(timer);
     if (outcome === "timeout") {
@@ -245,7 +221,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       await new Promise((resolve) => setTimeout(resolve, 200));
       server.unref();
     } else log.info("Stopped");
-    if (socketDir) await Deno.remove(socketDir, { recursive: true }).catch(() => {});
+    await bound.cleanUp();
     shared?.stop();
     await guards?.close();
     await ledger?.close().catch(() => {});
@@ -267,7 +243,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     });
   }
 
-  return { url, listenUrl, port: bound, config: () => current, reload, stop, finished };
+  return { url, listenUrl, port: bound.port, config: () => current, reload, stop, finished };
 }
 
 /** Runs `ccp serve` until a signal stops it; returns the exit code. */

@@ -1,0 +1,66 @@
+/**
+ * Binds ccp's HTTP server the way `ccp serve` does: behind the connection guard (ccp accepts the
+ * TCP connections itself and hands the bytes to its HTTP server on a Unix socket in a private
+ * directory) unless the config turns the guard off or the system has no Unix sockets.
+ */
+
+import type { ServerConfig } from "../config/types.ts";
+import { type Guard, guardConnections } from "./connection_guard.ts";
+import type { DepartureWatcher } from "./departures.ts";
+
+/** A bound server. */
+export interface Listening {
+  readonly server: Deno.HttpServer;
+  /** The port bound (the one asked for, or the one the system chose for port 0). */
+  readonly port: number;
+  readonly guarded: boolean;
+  /** Stops accepting connections (requests in flight go on until `server.shutdown()`). */
+  stopAccepting(): void;
+  /** Removes what binding created on disk (the guard's socket directory). */
+  cleanUp(): Promise<void>;
+}
+
+type Handler = (
+  request: Request,
+  info: Deno.ServeHandlerInfo<Deno.NetAddr | Deno.UnixAddr>,
+) => Promise<Response>;
+
+/** Listens on `hostname:port`; throws what Deno throws when the address cannot be bound. */
+export async function listen(
+  hostname: string,
+  port: number,
+  settings: Pick<
+    ServerConfig,
+    "connectionGuard" | "clientTimeouts" | "maxConnections" | "maxBodyBytes"
+  >,
+  handler: Handler,
+  departures: DepartureWatcher,
+): Promise<Listening> {
+  if (!settings.connectionGuard || Deno.build.os === "windows") {
+    const server = Deno.serve({ hostname, port, onListen: () => {} }, handler);
+    return {
+      server,
+      port: server.addr.port,
+      guarded: false,
+      stopAccepting: () => {},
+      cleanUp: () => Promise.resolve(),
+    };
+  }
+  const listener = Deno.listen({ hostname, port });
+  const dir = await Deno.makeTempDir({ prefix: "ccp-" });
+  const socket = `${dir}/http.sock`;
+  const server = Deno.serve({ transport: "unix", path: socket, onListen: () => {} }, handler);
+  const guard: Guard = guardConnections(listener, socket, {
+    timeouts: settings.clientTimeouts,
+    maxConnections: settings.maxConnections,
+    maxBodyBytes: settings.maxBodyBytes,
+    onClientGone: (peer) => departures.gone(peer),
+  });
+  return {
+    server,
+    port: listener.addr.port,
+    guarded: true,
+    stopAccepting: () => guard.close(),
+    cleanUp: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
+  };
+}
