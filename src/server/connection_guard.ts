@@ -170,6 +170,10 @@ async function serveConnection(
   let done = false;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
   let headTimer: ReturnType<typeof setTimeout> | undefined;
+  // When bytes last moved. One idle timer per connection checks it when it fires and re-arms
+  // for the time that remains: re-arming a timer on every chunk cost timer churn per chunk.
+  let lastActivity = 0;
+  let idleArmed = false;
   const end = () => {
     if (done) return;
     done = true;
@@ -183,10 +187,21 @@ async function serveConnection(
       }
     }
   };
+  const idleCheck = () => {
+    idleTimer = undefined;
+    idleArmed = false;
+    if (done) return;
+    const quiet = performance.now() - lastActivity;
+    if (quiet >= idleMs) return end();
+    idleArmed = true;
+    idleTimer = setTimeout(idleCheck, idleMs - quiet);
+  };
   const touch = () => {
     if (idleMs <= 0 || done) return;
-    clearTimeout(idleTimer);
-    idleTimer = setTimeout(end, idleMs);
+    lastActivity = performance.now();
+    if (idleArmed) return;
+    idleArmed = true;
+    idleTimer = setTimeout(idleCheck, idleMs);
   };
   const awaitHead = () => {
     clearTimeout(headTimer);
@@ -197,6 +212,7 @@ async function serveConnection(
   const requestSent = () => {
     clearTimeout(headTimer);
     clearTimeout(idleTimer);
+    idleArmed = false;
   };
   try {
     backend = await Deno.connect({ transport: "unix", path: socketPath });
