@@ -21,6 +21,7 @@ export const TARGETS = [
 ] as const;
 
 const ROOT = new URL("../", import.meta.url);
+const TABLE = new URL("src/tokens/o200k_ranks.bin", ROOT);
 const encoder = new TextEncoder();
 const say = (text: string) => Deno.stderr.writeSync(encoder.encode(`${text}\n`));
 
@@ -38,16 +39,36 @@ export function compileFlags(
   return [...permissions, ...(denoJson.unstable ?? []).map((name) => `--unstable-${name}`)];
 }
 
-/** Why a compile's embedded files or size show a broken binary, or undefined when they look right. */
-export function checkEmbedded(listing: string, size: number): string | undefined {
+/**
+ * Why a compile's embedded files or size show a broken binary, or undefined when they look right.
+ * The listing folds directories, so the tokenizer table is looked for in the binary itself.
+ */
+export function checkEmbedded(
+  listing: string,
+  binary: Uint8Array,
+  table: Uint8Array,
+): string | undefined {
   // deno compile's listing colours its tree; the names are what matter.
   const plain = listing.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "");
   if (!/main\.ts/.test(plain)) return "its embedded files do not include src/main.ts";
-  if (!/o200k_ranks/.test(plain)) return "the tokenizer data is not embedded";
+  // The table's head (its magic line, counts and pattern) is in no source file, only in the table.
+  if (!contains(binary, table.subarray(0, 64))) return "the tokenizer data is not embedded";
+  const size = binary.byteLength;
   if (size < 20 * 1_048_576) {
     return `only ${(size / 1_048_576).toFixed(1)} MiB, too small to hold ccp`;
   }
   return undefined;
+}
+
+function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
+  const first = needle[0];
+  for (let at = haystack.indexOf(first!); at >= 0; at = haystack.indexOf(first!, at + 1)) {
+    if (at + needle.length > haystack.length) return false;
+    let i = 1;
+    while (i < needle.length && haystack[at + i] === needle[i]) i++;
+    if (i === needle.length) return true;
+  }
+  return false;
 }
 
 /** Runs a binary with --version: ok when it prints exactly `version`. */
@@ -106,10 +127,13 @@ async function main(): Promise<number> {
   for (const target of targets) {
     const output = outputFor(target);
     // Only the packages src/ reaches are embedded; all dynamic imports in src/ are static strings.
+    // The tokenizer table is a data file ccp reads, so it is named here.
     const args = [
       "compile",
       ...flags,
       "--exclude-unused-npm",
+      "--include",
+      TABLE.pathname,
       "--target",
       target,
       "--output",
@@ -131,8 +155,9 @@ async function main(): Promise<number> {
       return 1;
     }
     const path = new URL(output, ROOT);
-    const size = (await Deno.stat(path)).size;
-    const problem = checkEmbedded(listing, size);
+    const binary = await Deno.readFile(path);
+    const size = binary.byteLength;
+    const problem = checkEmbedded(listing, binary, await Deno.readFile(TABLE));
     if (problem) {
       await Deno.remove(path).catch(() => {});
       say(`${output}: ${problem}; deleted`);

@@ -3,7 +3,7 @@
 import type { Config } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
 import { ResilienceRegistry } from "../resilience/registry.ts";
-import { countRequestTokensAsync } from "../tokens/mod.ts";
+import { countRequestTokensAsync, o200kProblem } from "../tokens/mod.ts";
 import { anthropicTransport } from "../upstream/anthropic/transport.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
 import { geminiTransport } from "../upstream/gemini/transport.ts";
@@ -41,16 +41,28 @@ export function createServerApp(options: {
   registry: ResilienceRegistry;
 } {
   const registry = options.registry ?? new ResilienceRegistry();
+  let warnedAboutCounts = false;
+  const countTokens = async (body: Record<string, unknown>) => {
+    const tokens = await countRequestTokensAsync(body, {
+      model: typeof body.model === "string" ? body.model : undefined,
+    });
+    const problem = o200kProblem();
+    if (problem !== undefined && !warnedAboutCounts) {
+      warnedAboutCounts = true;
+      options.log.warn(
+        `Local token counts are estimates (~4 characters per token): cannot read the ` +
+          `tokenizer table (${problem})`,
+      );
+    }
+    return tokens;
+  };
   const app = createApp({
     config: options.config,
     fetch: options.fetch ?? fetch,
     log: options.log,
     transports: TRANSPORTS,
     registry,
-    countTokens: (body) =>
-      countRequestTokensAsync(body, {
-        model: typeof body.model === "string" ? body.model : undefined,
-      }),
+    countTokens,
     now: () => performance.now(),
     startedAt: new Date(),
     version: VERSION,

@@ -7,18 +7,32 @@ import type { O200kCounter } from "./o200k.ts";
 
 // The o200k table costs ~30 MB of memory and ~100 ms to load, so it is loaded on first need (a
 // local count_tokens or a translated request), never at start-up: a passthrough-only ccp stays
-// small and starts fast.
+// small and starts fast. It is a data file, not a module: Deno reads and analyses every module a
+// program could import at each start, and a 2 MB module cost every start ~30 ms.
 let counter: O200kCounter | undefined;
 let loading: Promise<void> | undefined;
+// Why the table could not be loaded (a binary built without it, a read permission denied):
+// counts are then estimated at ~4 characters per token rather than failing requests.
+let unavailable: string | undefined;
 
-/** Loads the o200k table once; later calls return the same promise. */
+/** Where the table is; `deno task compile` embeds it. */
+export const TABLE_FILE = new URL("./o200k_ranks.bin", import.meta.url);
+
+/** Loads the o200k table once; later calls return the same promise, which never rejects. */
 export function loadO200k(): Promise<void> {
-  loading ??= Promise.all([import("./o200k_ranks.js"), import("./o200k.ts")]).then(
-    ([table, { O200kCounter, unpackRanks }]) => {
-      counter = new O200kCounter(unpackRanks(table.RANKS), table);
+  loading ??= Promise.all([Deno.readFile(TABLE_FILE), import("./o200k.ts")]).then(
+    ([file, { O200kCounter, readTable }]) => {
+      counter = new O200kCounter(readTable(file));
     },
-  );
+  ).catch((err) => {
+    unavailable = `${TABLE_FILE.pathname}: ${err instanceof Error ? err.message : err}`;
+  });
   return loading;
+}
+
+/** Why local counts are estimates, once a load of the table failed. */
+export function o200kProblem(): string | undefined {
+  return unavailable;
 }
 
 /** True once {@link loadO200k} has finished. */
@@ -36,7 +50,10 @@ const RUN_CHUNK = 64;
 
 function rawCount(text: string): number {
   if (text.length === 0) return 0;
-  if (!counter) throw new Error("o200k tokenizer not loaded: await loadO200k() first");
+  if (!counter) {
+    if (unavailable !== undefined) return Math.ceil(text.length / 4);
+    throw new Error("o200k tokenizer not loaded: await loadO200k() first");
+  }
   try {
     // "<|endoftext|>" and friends count as the plain text they are: request text is user data.
     return counter.count(text);

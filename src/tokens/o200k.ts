@@ -6,12 +6,17 @@
  * defines it. The counts equal gpt-tokenizer's (tests/tokens/o200k_test.ts compares them).
  */
 
-/** The table as scripts/build_o200k_table.ts writes it. */
+/** The table: how many ranks, the pre-token pattern, and every token's bytes in rank order. */
 export interface O200kTable {
-  readonly COUNT: number;
-  readonly PATTERN: string;
-  readonly RANKS: string;
+  readonly count: number;
+  /** A regular expression's source, used with the `gu` flags. */
+  readonly pattern: string;
+  /** Every token's bytes in rank order, each after its length as a varint. */
+  readonly packed: Uint8Array;
 }
+
+/** First bytes of the table file, so a wrong or truncated file fails loudly, not as bad counts. */
+export const TABLE_MAGIC = "o200k-packed-1\n";
 
 const encoder = new TextEncoder();
 const FNV_OFFSET = 0x811c9dc5;
@@ -23,12 +28,35 @@ function hashOf(bytes: Uint8Array, start: number, end: number): number {
   return h >>> 0;
 }
 
-/** The packed ranks of a table as scripts/build_o200k_table.ts writes them (base64). */
-export function unpackRanks(base64: string): Uint8Array {
-  const binary = atob(base64);
-  const packed = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) packed[i] = binary.charCodeAt(i);
-  return packed;
+/**
+ * Reads the table file scripts/build_o200k_table.ts writes: the magic line, the rank count and
+ * the pattern's UTF-8 length (4 bytes each, little-endian), the pattern, then the packed ranks.
+ */
+export function readTable(file: Uint8Array): O200kTable {
+  const magic = encoder.encode(TABLE_MAGIC);
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const headerEnd = magic.length + 8;
+  if (file.length < headerEnd || magic.some((b, i) => file[i] !== b)) {
+    throw new Error("not an o200k table file");
+  }
+  const count = view.getUint32(magic.length, true);
+  const patternEnd = headerEnd + view.getUint32(magic.length + 4, true);
+  const pattern = new TextDecoder().decode(file.subarray(headerEnd, patternEnd));
+  return { count, pattern, packed: file.subarray(patternEnd) };
+}
+
+/** The file {@link readTable} reads. */
+export function writeTable(table: O200kTable): Uint8Array {
+  const magic = encoder.encode(TABLE_MAGIC);
+  const pattern = encoder.encode(table.pattern);
+  const file = new Uint8Array(magic.length + 8 + pattern.length + table.packed.length);
+  const view = new DataView(file.buffer);
+  file.set(magic);
+  view.setUint32(magic.length, table.count, true);
+  view.setUint32(magic.length + 4, pattern.length, true);
+  file.set(pattern, magic.length + 8);
+  file.set(table.packed, magic.length + 8 + pattern.length);
+  return file;
 }
 
 /**
@@ -67,24 +95,24 @@ export class O200kCounter {
   // Reused for each pre-token's UTF-8 bytes; grown when one is longer.
   #piece = new Uint8Array(256);
 
-  /** `packed`: every token's bytes in rank order, each after its length as a varint. */
-  constructor(packed: Uint8Array, table: Pick<O200kTable, "COUNT" | "PATTERN">) {
-    const offsets = new Uint32Array(table.COUNT + 1);
+  constructor(table: O200kTable) {
+    const { count, packed } = table;
+    const offsets = new Uint32Array(count + 1);
     const bytes = new Uint8Array(packed.length);
     let written = 0;
-    forEachToken(packed, table.COUNT, (rank, token) => {
+    forEachToken(packed, count, (rank, token) => {
       offsets[rank] = written;
       bytes.set(token, written);
       written += token.length;
     });
-    offsets[table.COUNT] = written;
+    offsets[count] = written;
     this.#bytes = bytes.slice(0, written);
     this.#offsets = offsets;
     let capacity = 1;
-    while (capacity < table.COUNT * 2) capacity *= 2;
+    while (capacity < count * 2) capacity *= 2;
     this.#slots = new Int32Array(capacity);
     this.#mask = capacity - 1;
-    for (let rank = 0; rank < table.COUNT; rank++) {
+    for (let rank = 0; rank < count; rank++) {
       const start = offsets[rank]!;
       const end = offsets[rank + 1]!;
       if (end === start) continue; // an unused rank
@@ -92,7 +120,7 @@ export class O200kCounter {
       while (this.#slots[slot] !== 0) slot = (slot + 1) & this.#mask;
       this.#slots[slot] = rank + 1;
     }
-    this.#pattern = new RegExp(table.PATTERN, "gu");
+    this.#pattern = new RegExp(table.pattern, "gu");
   }
 
   /** The number of tokens in `text`; special-token names count as the plain text they are. */

@@ -51,9 +51,20 @@ Deno.test("a built binary that is not ccp is caught: plain Deno prints Deno's ve
 });
 
 Deno.test("the embedded files must hold ccp's code and the tokenizer data", () => {
-  const good = "src/main.ts (1KB)\n src/tokens/o200k_ranks.js (2.0MB)\n";
-  assert.equal(checkEmbedded(good, 130 * 1_048_576), undefined);
-  assert.match(checkEmbedded("src/main.ts", 130 * 1_048_576)!, /tokenizer/);
-  assert.match(checkEmbedded(good, 1_048_576)!, /too small/);
-  assert.match(checkEmbedded("\x1b[38;5;245m├──\x1b[0m other.ts", 130 * 1_048_576)!, /main\.ts/);
+  const table = new TextEncoder().encode(`o200k-packed-1\n${"\u0001".repeat(80)}`);
+  const big = (withTable: boolean) => {
+    const binary = new Uint8Array(30 * 1_048_576).fill(0x6f);
+    if (withTable) binary.set(table, 12_345_678);
+    return binary;
+  };
+  const listing = "src/main.ts (1KB)\n src/tokens/* (1.6MB)\n";
+  assert.equal(checkEmbedded(listing, big(true), table), undefined);
+  assert.match(checkEmbedded(listing, big(false), table)!, /tokenizer/);
+  // The table's first bytes alone (as a source file quoting them would hold) are not the table.
+  const quoted = big(false);
+  quoted.set(table.subarray(0, 20), 1000);
+  assert.match(checkEmbedded(listing, quoted, table)!, /tokenizer/);
+  assert.match(checkEmbedded(listing, table, table)!, /too small/);
+  const colouredOther = "\x1b[38;5;245m├──\x1b[0m other.ts";
+  assert.match(checkEmbedded(colouredOther, big(true), table)!, /main\.ts/);
 });

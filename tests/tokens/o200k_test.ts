@@ -8,11 +8,18 @@ import assert from "node:assert/strict";
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import ranks from "gpt-tokenizer/esm/bpeRanks/o200k_base";
 import { O200K_TOKEN_SPLIT_REGEX } from "gpt-tokenizer/esm/encodingParams/constants";
-import * as table from "../../src/tokens/o200k_ranks.js";
-import { forEachToken, O200kCounter, unpackRanks } from "../../src/tokens/o200k.ts";
+import { TABLE_FILE } from "../../src/tokens/bpe.ts";
+import {
+  forEachToken,
+  O200kCounter,
+  readTable,
+  TABLE_MAGIC,
+  writeTable,
+} from "../../src/tokens/o200k.ts";
 import { claudeCodeRequest } from "../translate/_claude_code_request.ts";
 
-const counter = new O200kCounter(unpackRanks(table.RANKS), table);
+const table = readTable(await Deno.readFile(TABLE_FILE));
+const counter = new O200kCounter(table);
 const PLAIN = { disallowedSpecial: new Set<string>() };
 
 /** A deterministic pseudo-random generator, so a failure can be replayed. */
@@ -72,11 +79,11 @@ Deno.test("o200k: the compact table counts exactly what gpt-tokenizer counts", a
 
 Deno.test("o200k: the table holds gpt-tokenizer's ranks and pattern", () => {
   const source = ranks as (string | number[])[];
-  assert.equal(table.COUNT, source.length);
-  assert.equal(table.PATTERN, O200K_TOKEN_SPLIT_REGEX.source);
-  const packed = unpackRanks(table.RANKS);
+  assert.equal(table.count, source.length);
+  assert.equal(table.pattern, O200K_TOKEN_SPLIT_REGEX.source);
+  const { packed } = table;
   const encoder = new TextEncoder();
-  const end = forEachToken(packed, table.COUNT, (rank, bytes) => {
+  const end = forEachToken(packed, table.count, (rank, bytes) => {
     const token = source[rank];
     const expected = typeof token === "string"
       ? encoder.encode(token)
@@ -84,4 +91,17 @@ Deno.test("o200k: the table holds gpt-tokenizer's ranks and pattern", () => {
     assert.deepEqual(bytes, expected, `rank ${rank}`);
   });
   assert.equal(end, packed.length);
+});
+
+Deno.test("o200k: the table file reads back what was written, and a file that is not one is refused", () => {
+  const small = { count: 2, pattern: "\\p{L}+|é", packed: Uint8Array.from([1, 97, 2, 195, 169]) };
+  const back = readTable(writeTable(small));
+  assert.equal(back.count, 2);
+  assert.equal(back.pattern, small.pattern);
+  assert.deepEqual(back.packed, small.packed);
+  assert.throws(
+    () => readTable(new TextEncoder().encode("export const RANKS = ...")),
+    /not an o200k/,
+  );
+  assert.throws(() => readTable(new TextEncoder().encode(TABLE_MAGIC.slice(0, 5))), /not an o200k/);
 });
