@@ -5,17 +5,13 @@ import type { Config, ProviderConfig, Target } from "./types.ts";
 import type { EnvMap } from "./env/map.ts";
 import { expandTree } from "./expand.ts";
 import { deepFreeze } from "./freeze.ts";
-import { formatKeyPath, type KeyPath, Problems } from "./issues.ts";
+import { formatKeyPath, Problems } from "./issues.ts";
 import { isEmptySettings, toModelSettings } from "./schema/model.ts";
 import type { RouteItem } from "./schema/routes.ts";
 import { implicitLocalProviders } from "./locals.ts";
 import { buildProvider } from "./provider_build.ts";
-import {
-  type ConfigFile,
-  configFileSchema,
-  type ProviderSection,
-  zodMessage,
-} from "./schema/config.ts";
+import { type ConfigFile, configFileSchema, type ProviderSection } from "./schema/config.ts";
+import { parse } from "./schema/kit.ts";
 import { resolveServer, type ServerFlags } from "./server.ts";
 import { didYouMean } from "./suggest.ts";
 import { checkTarget, type KnownProviders } from "./targets.ts";
@@ -134,18 +130,12 @@ export function configFromYaml(input: YamlConfigInput): Config {
   problems.throwIfAny();
   const cleaned = dropNullEntries(expanded.value) as Record<string, unknown>;
 
-  const parsed = configFileSchema.safeParse(cleaned, { error: zodMessage });
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const path = issue.path.filter((p) => typeof p !== "symbol") as KeyPath;
-      if (issue.code === "unrecognized_keys") {
-        const lines = issue.message.split("\n");
-        issue.keys.forEach((key, i) => problems.add([...path, key], lines[i] ?? "unknown key"));
-      } else problems.add(path, issue.message);
-    }
-    problems.throwIfAny();
+  const parsed = parse(configFileSchema, cleaned);
+  if (!parsed.ok) {
+    for (const issue of parsed.issues) problems.add(issue.path, issue.message);
+    throw problems.error();
   }
-  const config = parsed.data as ConfigFile;
+  const config: ConfigFile = parsed.value;
 
   const warnings = expanded.unset.map((ref) =>
     `${file}: ${formatKeyPath(ref.path)}: \${${ref.name}} is not set, so it reads as ""`

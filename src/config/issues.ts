@@ -51,8 +51,13 @@ export class Problems {
     return this.#lines.length;
   }
 
+  /** One ConfigError listing every problem so far. */
+  error(): ConfigError {
+    return new ConfigError(this.#lines.join("\n"));
+  }
+
   /** Throws one ConfigError listing every problem, if there are any. */
   throwIfAny(): void {
-    if (this.#lines.length > 0) throw new ConfigError(this.#lines.join("\n"));
+    if (this.#lines.length > 0) throw this.error();
   }
 }

@@ -1,4 +1,7 @@
-/** Validation of incoming Anthropic Messages requests: strict on what ccp needs, open to the rest. */
+/**
+ * Validation of incoming Anthropic Messages requests: strict on what ccp needs, open to the rest.
+ * The server loads this module only for a request the in-place check rejects (see the gate).
+ */
 
 import { z } from "zod";
 import { ClientRequestError } from "../core/errors.ts";

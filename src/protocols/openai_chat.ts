@@ -7,8 +7,6 @@
  * may arrive rather than what is guaranteed; every object allows unknown keys.
  */
 
-import { z } from "zod";
-
 /** Any JSON object. */
 export type { JsonObject } from "../core/json.ts";
 import type { JsonObject } from "../core/json.ts";
@@ -174,24 +172,3 @@ export interface ChatCompletionResponse {
   usage?: ChatUsage | null;
   [extra: string]: unknown;
 }
-
-/**
- * Shape of an OpenAI-style error body, validated with zod because it is read once
- * per failed request (never on the per-chunk hot path) and arrives in many variants:
- * `{"error":{"message":…}}`, `{"error":"text"}`, `{"message":…}`, `{"detail":…}`.
- */
-export const OpenAIErrorBodySchema = z.looseObject({
-  error: z.union([
-    z.string(),
-    z.looseObject({
-      message: z.string().optional(),
-      type: z.string().nullish(),
-      code: z.union([z.string(), z.number()]).nullish(),
-    }),
-  ]).optional(),
-  message: z.string().optional(),
-  detail: z.unknown().optional(),
-});
-
-/** An upstream error body after validation. */
-export type OpenAIErrorBody = z.infer<typeof OpenAIErrorBodySchema>;

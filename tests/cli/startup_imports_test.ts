@@ -43,12 +43,12 @@ async function staticClosure(path: string): Promise<Set<string>> {
   return seen;
 }
 
-Deno.test("ccp serve loads Redis, PostgreSQL, dotenv and the tokenizer only on first need", async () => {
+Deno.test("ccp serve loads Redis, PostgreSQL, dotenv, zod and the tokenizer only on first need", async () => {
   const loaded = [...await staticClosure("../../src/cli/serve.ts")];
   // The graph is resolved: the server's own modules and its always-needed packages are in it.
   assert.ok(loaded.some((s) => s.endsWith("/src/server/compose.ts")), "compose.ts reached");
   assert.ok(loaded.some((s) => s.startsWith("npm:/hono@")), "hono reached");
-  for (const lazy of ["redis@", "postgres@", "dotenv@", "gpt-tokenizer@"]) {
+  for (const lazy of ["redis@", "postgres@", "dotenv@", "gpt-tokenizer@", "zod@"]) {
     const found = loaded.filter((s) => s.startsWith(`npm:/${lazy}`));
     assert.deepEqual(found, [], `${lazy} is imported statically`);
   }
@@ -57,6 +57,16 @@ Deno.test("ccp serve loads Redis, PostgreSQL, dotenv and the tokenizer only on f
   // the Node-compatibility layer) gives only its types.
   assert.ok(loaded.some((s) => s.endsWith("/src/config/vendor/yaml.js")), "vendored yaml reached");
   assert.deepEqual(loaded.filter((s) => s.startsWith("npm:/yaml@")), []);
+});
+
+Deno.test("ccp check, ccp statusline and --version load no zod (the config has its own kit)", async () => {
+  for (
+    const entry of ["../../src/main.ts", "../../src/cli/check.ts", "../../src/cli/statusline.ts"]
+  ) {
+    const loaded = [...await staticClosure(entry)];
+    assert.ok(loaded.length > 1, `${entry} graph resolved`);
+    assert.deepEqual(loaded.filter((s) => s.startsWith("npm:/zod@")), [], entry);
+  }
 });
 
 Deno.test("the vendored yaml is the version deno.json pins for its types", async () => {

@@ -1,6 +1,5 @@
-/** Zod schema of the YAML config file, after `${VAR}` expansion. */
+/** Schema of the YAML config file, after `${VAR}` expansion. */
 
-import { z } from "zod";
 import {
   amount,
   byteSize,
@@ -14,11 +13,9 @@ import {
   tokenSize,
   wholeNumber,
 } from "./fields.ts";
+import { anything, list, type Output, record, section } from "./kit.ts";
 import { modelSettingsSchema } from "./model.ts";
 import { routeValue } from "./routes.ts";
-import { section } from "./section.ts";
-
-export { zodMessage } from "./section.ts";
 
 const timeoutsSchema = section({
   connect: duration().optional(),
@@ -38,7 +35,7 @@ const sharedProviderShape = {
   api_keys: textList("keys").optional(),
   auth_header: oneOf(["x-api-key", "bearer", "x-goog-api-key", "none"], "auth_header").optional(),
   auth: oneOf(["key", "passthrough"], "auth mode").optional(),
-  headers: z.record(z.string(), text()).optional(),
+  headers: record(text()).optional(),
   proxy: text().optional(),
   models: textList("model names").optional(),
   timeouts: timeoutsSchema.optional(),
@@ -57,7 +54,7 @@ export const providerSchema = section({
   base_url: text().optional(),
   ...sharedProviderShape,
   // Per provider only: model names differ between providers, so provider_defaults has none.
-  model_settings: z.record(z.string(), modelSettingsSchema).optional(),
+  model_settings: record(modelSettingsSchema).optional(),
 });
 
 /** `provider_defaults:` applies to every provider, below the provider's own keys. */
@@ -128,7 +125,7 @@ export const routingSchema = section({
 export const transformSchema = section({
   drop_tools: textList("tool names").optional(),
   system_append: text().optional(),
-  set: z.record(z.string(), z.unknown()).optional(),
+  set: record(anything()).optional(),
 });
 
 /** `shared:` engines that several instances share. */
@@ -149,40 +146,40 @@ export const clientSchema = section({
 /** The whole file. */
 export const configFileSchema = section({
   server: serverSchema.optional(),
-  providers: z.record(z.string(), providerSchema).optional(),
+  providers: record(providerSchema).optional(),
   provider_defaults: providerDefaultsSchema.optional(),
-  routes: z.record(z.string(), routeValue()).optional(),
-  aliases: z.record(z.string(), routeValue()).optional(),
+  routes: record(routeValue()).optional(),
+  aliases: record(routeValue()).optional(),
   web_tools: webToolsSchema.optional(),
   usage: usageSchema.optional(),
-  budgets: z.array(budgetSchema).optional(),
+  budgets: list(budgetSchema).optional(),
   routing: routingSchema.optional(),
-  transforms: z.record(z.string(), transformSchema).optional(),
+  transforms: record(transformSchema).optional(),
   local_answers: flag().optional(),
-  clients: z.array(clientSchema).optional(),
+  clients: list(clientSchema).optional(),
   shared: sharedSchema.optional(),
 });
 
 /** One `clients:` entry as parsed. */
-export type ClientSection = z.output<typeof clientSchema>;
+export type ClientSection = Output<typeof clientSchema>;
 
 /** One `transforms:` entry as parsed. */
-export type TransformSection = z.output<typeof transformSchema>;
+export type TransformSection = Output<typeof transformSchema>;
 
 /** A provider entry as parsed (durations in ms, sizes in bytes, lists as arrays). */
-export type ProviderSection = z.output<typeof providerSchema>;
+export type ProviderSection = Output<typeof providerSchema>;
 
 /** `provider_defaults` as parsed. */
-export type ProviderDefaultsSection = z.output<typeof providerDefaultsSchema>;
+export type ProviderDefaultsSection = Output<typeof providerDefaultsSchema>;
 
 /** `server` as parsed. */
-export type ServerSection = z.output<typeof serverSchema>;
+export type ServerSection = Output<typeof serverSchema>;
 
 /** The whole file as parsed. */
-export type ConfigFile = z.output<typeof configFileSchema>;
+export type ConfigFile = Output<typeof configFileSchema>;
 
 /** `web_tools` as parsed. */
-export type WebToolsSection = z.output<typeof webToolsSchema>;
+export type WebToolsSection = Output<typeof webToolsSchema>;
 
 /** One `budgets:` entry as parsed. */
-export type BudgetSection = z.output<typeof budgetSchema>;
+export type BudgetSection = Output<typeof budgetSchema>;

@@ -1,29 +1,11 @@
-/** Zod building blocks for config scalars, each with a message that says what was expected. */
+/** Config scalars as converters, each with a message that says what was expected. */
 
-import { z } from "zod";
 import { describeValue } from "../issues.ts";
 import { didYouMean } from "../suggest.ts";
 import { parseByteSize, parseDuration, parseTokenSize } from "../units.ts";
+import { field, Rejection, type Schema } from "./kit.ts";
 
-/** Returned by a converter to reject a value with a message. */
-class Rejection {
-  constructor(readonly message: string, readonly path: readonly number[] = []) {}
-}
-
-/** A zod schema that takes any input and outputs T (or reports an issue). */
-export type Field<T> = z.ZodPipe<z.ZodUnknown, z.ZodTransform<T, unknown>>;
-
-/** Wraps a converter as a zod schema; `${VAR}` expansion makes every scalar a possible string. */
-function field<T>(convert: (value: unknown) => T | Rejection): Field<T> {
-  return z.unknown().transform((value, ctx): T => {
-    const out = convert(value);
-    if (out instanceof Rejection) {
-      ctx.addIssue({ code: "custom", message: out.message, path: [...out.path] });
-      return z.NEVER;
-    }
-    return out;
-  });
-}
+// Every converter takes any input: `${VAR}` expansion makes every scalar a possible string.
 
 /** A number, or a string that is one (after expansion `port: ${PORT}` is the string "8082"). */
 function asNumber(value: unknown): number | undefined {
@@ -33,7 +15,7 @@ function asNumber(value: unknown): number | undefined {
 }
 
 /** A string; numbers are accepted too because YAML reads `api_key: 12345` as a number. */
-export function text(): Field<string> {
+export function text(): Schema<string> {
   return field((value) => {
     if (typeof value === "string") return value;
     if (typeof value === "number" && Number.isFinite(value)) return String(value);
@@ -42,7 +24,7 @@ export function text(): Field<string> {
 }
 
 /** A whole number within [min, max]. */
-export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): Field<number> {
+export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): Schema<number> {
   return field((value) => {
     const n = asNumber(value);
     if (n === undefined) return new Rejection(`expected a number, got ${describeValue(value)}`);
@@ -55,7 +37,7 @@ export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): Field<n
 }
 
 /** true/false; after expansion also "true", "false", "yes", "no", "on", "off", "1", "0". */
-export function flag(): Field<boolean> {
+export function flag(): Schema<boolean> {
   const words: Readonly<Record<string, boolean>> = {
     true: true,
     yes: true,
@@ -74,7 +56,7 @@ export function flag(): Field<boolean> {
 }
 
 /** One of a fixed set of words; `noun` names the setting in the message. */
-export function oneOf<const T extends string>(values: readonly T[], noun: string): Field<T> {
+export function oneOf<const T extends string>(values: readonly T[], noun: string): Schema<T> {
   return field((value): T | Rejection => {
     const found = values.find((v) => v === value);
     if (found !== undefined) return found;
@@ -87,7 +69,7 @@ export function oneOf<const T extends string>(values: readonly T[], noun: string
 }
 
 /** A duration (`500ms`, `10s`, `5m`, `1h`, plain seconds) in milliseconds. */
-export function duration(): Field<number> {
+export function duration(): Schema<number> {
   return field((value) => {
     if (typeof value !== "string" && typeof value !== "number") {
       return new Rejection(`expected a duration such as 10s, got ${describeValue(value)}`);
@@ -101,7 +83,7 @@ export function duration(): Field<number> {
 }
 
 /** A byte size (`32MiB`, `10MB`, plain bytes) in bytes. */
-export function byteSize(): Field<number> {
+export function byteSize(): Schema<number> {
   return field((value) => {
     if (typeof value !== "string" && typeof value !== "number") {
       return new Rejection(`expected a size such as 32MiB, got ${describeValue(value)}`);
@@ -115,7 +97,7 @@ export function byteSize(): Field<number> {
 }
 
 /** A token count (`8k`, `128K`, `1M`, plain numbers; k = 1000) of at least 1. */
-export function tokenSize(): Field<number> {
+export function tokenSize(): Schema<number> {
   return field((value) => {
     if (typeof value !== "string" && typeof value !== "number") {
       return new Rejection(`expected a token size such as 128k, got ${describeValue(value)}`);
@@ -130,7 +112,7 @@ export function tokenSize(): Field<number> {
 }
 
 /** A switch written on/off, true/false, yes/no or enabled/disabled, as "on" or "off". */
-export function onOff(): Field<"on" | "off"> {
+export function onOff(): Schema<"on" | "off"> {
   const words: Readonly<Record<string, "on" | "off">> = {
     on: "on",
     true: "on",
@@ -153,7 +135,7 @@ export function onOff(): Field<"on" | "off"> {
 }
 
 /** Converts a list or a comma/space separated string (what `${VAR}` gives) to an item list. */
-function listOf<T>(item: (value: unknown) => T | Rejection, noun: string): Field<T[]> {
+function listOf<T>(item: (value: unknown) => T | Rejection, noun: string): Schema<T[]> {
   return field((value): T[] | Rejection => {
     const items = typeof value === "string" ? value.split(/[\s,]+/).filter((s) => s !== "") : value;
     if (!Array.isArray(items)) {
@@ -170,7 +152,7 @@ function listOf<T>(item: (value: unknown) => T | Rejection, noun: string): Field
 }
 
 /** A list of strings, or one string of items separated by commas or whitespace. */
-export function textList(noun = "strings"): Field<string[]> {
+export function textList(noun = "strings"): Schema<string[]> {
   return listOf((value) => {
     if (typeof value === "string") return value;
     if (typeof value === "number" && Number.isFinite(value)) return String(value);
@@ -179,7 +161,7 @@ export function textList(noun = "strings"): Field<string[]> {
 }
 
 /** A list of HTTP status codes. */
-export function statusList(): Field<number[]> {
+export function statusList(): Schema<number[]> {
   return listOf((value) => {
     const n = asNumber(value);
     if (n === undefined || !Number.isInteger(n) || n < 100 || n > 599) {
@@ -190,7 +172,7 @@ export function statusList(): Field<number[]> {
 }
 
 /** A number of zero or more (prices, amounts of money). */
-export function amount(): Field<number> {
+export function amount(): Schema<number> {
   return field((value) => {
     const n = asNumber(value);
     if (n === undefined || !Number.isFinite(n) || n < 0) {
@@ -201,7 +183,7 @@ export function amount(): Field<number> {
 }
 
 /** `90%` or a fraction such as `0.9`, as a fraction in (0, 1]. */
-export function percentage(): Field<number> {
+export function percentage(): Schema<number> {
   return field((value) => {
     const match = typeof value === "string" ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : null;
     const n = match ? Number(match[1]) / 100 : asNumber(value);

@@ -1,9 +1,8 @@
 /** Per-model settings (`model_settings:` entries and route variants): schema and conversion. */
 
-import { z } from "zod";
 import type { ModelSettings, Price, ReasoningEffort } from "../types.ts";
 import { amount, flag, oneOf, onOff, tokenSize } from "./fields.ts";
-import { section } from "./section.ts";
+import { anything, type Output, record, section } from "./kit.ts";
 
 /** Every reasoning effort a setting may name, weakest first. */
 export const REASONING_EFFORTS: readonly ReasoningEffort[] = [
@@ -22,7 +21,7 @@ export const modelSettingsShape = {
   context_window: tokenSize().optional(),
   reasoning_effort: oneOf(REASONING_EFFORTS, "reasoning effort").optional(),
   thinking: onOff().optional(),
-  extra_body: z.record(z.string(), z.unknown()).optional(),
+  extra_body: record(anything()).optional(),
   supports: section({
     images: flag().optional(),
     tools: flag().optional(),
@@ -41,7 +40,7 @@ export const modelSettingsShape = {
 export const modelSettingsSchema = section(modelSettingsShape);
 
 /** Settings as parsed (snake_case, sizes in tokens). */
-export type ModelSettingsSection = z.output<typeof modelSettingsSchema>;
+export type ModelSettingsSection = Output<typeof modelSettingsSchema>;
 
 /** Converts parsed settings to the Config shape, leaving out keys that were not given. */
 export function toModelSettings(s: ModelSettingsSection): ModelSettings {

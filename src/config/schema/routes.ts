@@ -3,10 +3,9 @@
  * `{target: "p/m" | [list], ...model settings}`; lists may mix strings and variants.
  */
 
-import { z } from "zod";
 import { describeValue } from "../issues.ts";
+import { anything, custom, type Issue, parse, type Schema, section } from "./kit.ts";
 import { type ModelSettingsSection, modelSettingsShape } from "./model.ts";
-import { section, zodMessage } from "./section.ts";
 
 /** One target of a route as written, with its variant settings and where it sits in the value. */
 export interface RouteItem {
@@ -16,27 +15,10 @@ export interface RouteItem {
   readonly path: readonly (string | number)[];
 }
 
-const variantSchema = section({ target: z.unknown().optional(), ...modelSettingsShape });
-
-type Issue = { message: string; path: (string | number)[] };
+const variantSchema = section({ target: anything().optional(), ...modelSettingsShape });
 
 function isMapping(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-/** The issues of a nested parse, with unknown keys split into one issue per key. */
-function nestedIssues(error: z.ZodError, prefix: readonly (string | number)[]): Issue[] {
-  const out: Issue[] = [];
-  for (const issue of error.issues) {
-    const path = [...prefix, ...issue.path.filter((p) => typeof p !== "symbol")];
-    if (issue.code === "unrecognized_keys") {
-      const lines = issue.message.split("\n");
-      issue.keys.forEach((key, i) =>
-        out.push({ message: lines[i] ?? "unknown key", path: [...path, key] })
-      );
-    } else out.push({ message: issue.message, path });
-  }
-  return out;
 }
 
 /** A variant mapping: its settings apply to every target it names. */
@@ -45,12 +27,12 @@ function variantItems(
   prefix: readonly (string | number)[],
   issues: Issue[],
 ): RouteItem[] {
-  const parsed = variantSchema.safeParse(value, { error: zodMessage });
-  if (!parsed.success) {
-    issues.push(...nestedIssues(parsed.error, prefix));
+  const parsed = parse(variantSchema, value);
+  if (!parsed.ok) {
+    for (const issue of parsed.issues) issues.push({ ...issue, path: [...prefix, ...issue.path] });
     return [];
   }
-  const { target, ...rest } = parsed.data;
+  const { target, ...rest } = parsed.value;
   const settings = Object.keys(rest).length > 0 ? { settings: rest } : {};
   const at = [...prefix, "target"];
   if (typeof target === "string") return [{ target, ...settings, path: at }];
@@ -75,7 +57,7 @@ function variantItems(
 }
 
 /** Reads one route value into its items, collecting issues instead of stopping at the first. */
-export function routeItems(value: unknown, issues: Issue[]): RouteItem[] {
+function routeItems(value: unknown, issues: Issue[]): RouteItem[] {
   if (typeof value === "string") return [{ target: value, path: [] }];
   if (isMapping(value)) return variantItems(value, [], issues);
   if (!Array.isArray(value) || value.length === 0) {
@@ -96,12 +78,7 @@ export function routeItems(value: unknown, issues: Issue[]): RouteItem[] {
   });
 }
 
-/** The zod field for a route or alias value. */
-export function routeValue(): z.ZodPipe<z.ZodUnknown, z.ZodTransform<RouteItem[], unknown>> {
-  return z.unknown().transform((value, ctx): RouteItem[] => {
-    const issues: Issue[] = [];
-    const items = routeItems(value, issues);
-    for (const issue of issues) ctx.addIssue({ code: "custom", ...issue });
-    return issues.length > 0 ? z.NEVER : items;
-  });
+/** The schema of a route or alias value. */
+export function routeValue(): Schema<RouteItem[]> {
+  return custom(routeItems);
 }

@@ -1,7 +1,7 @@
 /** POST /v1/messages/count_tokens: parse, resolve, count through the pipeline, respond. */
 
 import type { Context } from "hono";
-import { parseCountTokensRequest } from "../../protocols/anthropic_request.ts";
+import { admitCountTokensRequest } from "../../protocols/anthropic_request_gate.ts";
 import { resolveRoute } from "../../routing/resolve.ts";
 import { withoutSubagentTag } from "../../routing/scenarios.ts";
 import { bodyLimits, readJsonBody } from "../body.ts";
@@ -16,7 +16,7 @@ export function countTokensHandler(deps: ServerDeps): (c: Context<AppEnv>) => Pr
     const started = performance.now();
     const raw = c.req.raw;
     const identity = c.env.identity ?? ANYONE;
-    const body = parseCountTokensRequest(await readJsonBody(raw, bodyLimits(config)));
+    const body = await admitCountTokensRequest(await readJsonBody(raw, bodyLimits(config)));
     const resolution = resolveRoute(
       {
         request: body,

@@ -2,7 +2,7 @@
 
 import type { Context } from "hono";
 import { SSE_HEADERS } from "../../core/sse.ts";
-import { parseMessagesRequest } from "../../protocols/anthropic_request.ts";
+import { admitMessagesRequest } from "../../protocols/anthropic_request_gate.ts";
 import { routeHeaders } from "../../pipeline/pipeline.ts";
 import { needsExactCount, type ResolutionInput, resolveRoute } from "../../routing/resolve.ts";
 import { subagentTag, withoutSubagentTag } from "../../routing/scenarios.ts";
@@ -39,7 +39,7 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
     const unwatch = deps.departures.watch(c.env.peer, leave);
     try {
       const config = deps.config();
-      const parsed = parseMessagesRequest(await readJsonBody(raw, bodyLimits(config)));
+      const parsed = await admitMessagesRequest(await readJsonBody(raw, bodyLimits(config)));
       Object.assign(recorder.record, { clientModel: parsed.model, stream: parsed.stream === true });
       const local = config.localAnswers === false ? undefined : localKind(parsed);
       if (local) {
