@@ -31,8 +31,12 @@ export interface PrimedBody {
 
 // Upstream chunks are read into one reused buffer per stream and copied out at their exact size:
 // Deno's default reader hands out a fresh 64 KiB buffer per read, which dominated ccp's CPU and
-// memory per streamed chunk (bench: −20 µs/chunk, −40 MB with 200 open streams).
-const READ_BUFFER_BYTES = 16 * 1024;
+// memory per streamed chunk (bench: −20 µs/chunk, −40 MB with 200 open streams). The buffer
+// starts small, since an open stream holds it while it waits (SSE events are a few hundred
+// bytes; 500 open streams: 16 KiB buffers cost ~19 MB more than 4 KiB ones), and grows while
+// reads fill it (a large JSON answer).
+const FIRST_READ_BYTES = 4 * 1024;
+const LARGEST_READ_BYTES = 64 * 1024;
 
 /** Reads chunks from `body`, through a reused BYOB buffer when the stream supports it. */
 function chunkReader(body: ReadableStream<Uint8Array>): {
@@ -47,13 +51,18 @@ function chunkReader(body: ReadableStream<Uint8Array>): {
     return { read: () => reader.read(), cancel: (reason) => reader.cancel(reason) };
   }
   const reader = byob;
-  let buffer = new ArrayBuffer(READ_BUFFER_BYTES);
+  let buffer = new ArrayBuffer(FIRST_READ_BYTES);
   return {
     async read() {
       const result = await reader.read(new Uint8Array(buffer));
       if (result.done) return { done: true, value: undefined };
-      buffer = result.value.buffer as ArrayBuffer; // the read transferred it; reuse it next time
-      return { done: false, value: result.value.slice() };
+      const value = result.value;
+      // The read transferred the buffer: reuse it next time, or a larger one if this read filled it.
+      const filled = value.byteLength === value.buffer.byteLength;
+      buffer = filled && value.byteLength < LARGEST_READ_BYTES
+        ? new ArrayBuffer(Math.min(LARGEST_READ_BYTES, value.byteLength * 4))
+        : value.buffer as ArrayBuffer;
+      return { done: false, value: value.slice() };
     },
     cancel: (reason) => reader.cancel(reason),
   };

@@ -315,11 +315,12 @@ async function serveConnection(
 
 /**
  * A connection's read buffer: small while a connection carries small things (request heads, SSE
- * events: one buffer per direction and open connection, so its size is memory per stream), and
- * grown while reads keep filling it (a large body or answer), so big transfers take few reads.
+ * events: one buffer per direction and open connection, so its size is memory per stream; 500
+ * open streams: 16 KiB buffers cost ~32 MB more than 4 KiB ones), and grown while reads keep
+ * filling it (a large body or answer), so big transfers take few reads.
  */
 class ReadBuffer {
-  static readonly SMALL = 16 * 1024;
+  static readonly SMALL = 4 * 1024;
   static readonly LARGE = 64 * 1024;
   bytes = new Uint8Array(ReadBuffer.SMALL);
 

@@ -1,0 +1,81 @@
+/**
+ * The body guard's reads: a byte stream (what fetch gives) is read through one small reused
+ * buffer that grows while reads fill it, and every byte comes out once, in order.
+ */
+
+import assert from "node:assert/strict";
+import { guardBody } from "../../src/resilience/body_guard.ts";
+
+/** A byte stream serving `payload` into whatever view each read offers; records the view sizes. */
+function byteSource(payload: Uint8Array, views: number[]): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const request = controller.byobRequest!;
+      const view = request.view!;
+      views.push(view.byteLength);
+      if (at >= payload.length) {
+        controller.close();
+        request.respond(0);
+        return;
+      }
+      const n = Math.min(view.byteLength, payload.length - at);
+      new Uint8Array(view.buffer, view.byteOffset, n).set(payload.subarray(at, at + n));
+      at += n;
+      request.respond(n);
+    },
+  });
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const part of stream) parts.push(part);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+Deno.test("a large body passes whole, read through a buffer that starts at 4 KiB and grows to 64 KiB", async () => {
+  const payload = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 31 + 7) & 0xff);
+  const views: number[] = [];
+  const out = await readAll(guardBody(byteSource(payload, views), { provider: "p", idleMs: 0 }));
+  assert.deepEqual(out, payload);
+  assert.equal(views[0], 4096);
+  assert.equal(Math.max(...views), 65536);
+  assert.ok(views.every((v, i) => i === 0 || v >= views[i - 1]!), `views never shrink: ${views}`);
+  // Once grown, the buffer is reused: 300 KB takes a handful of 64 KiB reads.
+  assert.ok(views.length < 12, `${views.length} reads`);
+});
+
+Deno.test("SSE-sized reads keep the small buffer; a plain stream's chunks pass as they are", async () => {
+  const event = new TextEncoder().encode(
+    `event: content_block_delta\ndata: ${"x".repeat(200)}\n\n`,
+  );
+  const views: number[] = [];
+  let sent = 0;
+  const source = new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const request = controller.byobRequest!;
+      views.push(request.view!.byteLength);
+      if (sent++ === 20) {
+        controller.close();
+        request.respond(0);
+        return;
+      }
+      new Uint8Array(request.view!.buffer, request.view!.byteOffset).set(event);
+      request.respond(event.length);
+    },
+  });
+  const out = await readAll(guardBody(source, { provider: "p", idleMs: 0 }));
+  assert.equal(out.length, 20 * event.length);
+  assert.ok(views.every((v) => v === 4096), `views: ${views}`);
+  const plain = ReadableStream.from([Uint8Array.of(1, 2), Uint8Array.of(3)]);
+  const passed = await readAll(guardBody(plain, { provider: "p", idleMs: 0 }));
+  assert.deepEqual(passed, Uint8Array.of(1, 2, 3));
+});
