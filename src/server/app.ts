@@ -35,9 +35,15 @@ function peerOf(info: ConnectionInfo | undefined, request: Request, url: URL): P
   if (addr?.transport === "tcp") return { hostname: addr.hostname, port: addr.port, ...local };
   // Behind the connection guard (a private Unix socket) the guard says who the client is.
   const guarded = addr?.transport === "unix" ? request.headers.get(PEER_HEADER) : null;
-  const match = guarded ? /^(.*):(\d+)$/.exec(guarded) : null;
+  const match = guarded ? /^(.*):(\d+)#(\d+)$/.exec(guarded) : null;
   return match
-    ? { hostname: match[1]!, port: Number(match[2]), ...local, reported: true }
+    ? {
+      hostname: match[1]!,
+      port: Number(match[2]),
+      ...local,
+      reported: true,
+      connection: Number(match[3]),
+    }
     : undefined;
 }
 

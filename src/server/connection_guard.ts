@@ -18,11 +18,15 @@ export interface GuardLimits {
   readonly timeouts: ClientTimeouts;
   readonly maxConnections: number;
   readonly maxBodyBytes: number;
-  /** Told `host:port` when a client closes its connection (or it breaks). */
+  /** Told the connection's peer key (`host:port#n`) when a client closes it (or it breaks). */
   readonly onClientGone?: (peer: string) => void;
 }
 
-/** Header the guard puts on every request: the client's address, as the client end of the TCP connection. */
+/**
+ * Header the guard puts on every request: the client end of the TCP connection and the guard's
+ * number for the connection (`host:port#n`). The number tells a departure of this connection
+ * from one of a later connection that the client's system gave the same port.
+ */
 export const PEER_HEADER = "x-ccp-peer";
 
 const MAX_HEAD = 64 * 1024;
@@ -158,6 +162,9 @@ async function refuse(conn: Deno.Conn, response: Uint8Array): Promise<void> {
   }
 }
 
+// Numbers the connections the guards accept, for the peer key.
+let connections = 0;
+
 /** Pipes one client connection, enforcing the limits on each request head and on idleness. */
 async function serveConnection(
   conn: Deno.TcpConn,
@@ -165,7 +172,7 @@ async function serveConnection(
   limits: GuardLimits,
 ): Promise<void> {
   const { headersMs, idleMs } = limits.timeouts;
-  const peer = `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`;
+  const peer = `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}#${++connections}`;
   let backend: Deno.UnixConn | undefined;
   let done = false;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;

@@ -22,6 +22,13 @@ export interface Peer {
   readonly localPort?: number;
   /** True when the connection guard reports this client's departure itself. */
   readonly reported?: boolean;
+  /** The guard's number for the connection (with `reported`). */
+  readonly connection?: number;
+}
+
+/** The key the connection guard reports a departure by: `host:port#n`. */
+export function reportedKey(peer: Peer): string {
+  return `${peer.hostname}:${peer.port}#${peer.connection}`;
 }
 
 /** One TCP socket of ccp's port: its state and its peer (`host|port`). */
@@ -41,7 +48,11 @@ interface Watch {
 }
 
 const CLOSING = new Set(["CLOSE-WAIT", "LAST-ACK", "CLOSING", "CLOSED"]);
-/** How long a reported departure is remembered, for a request that registers just after it. */
+/**
+ * How long a reported departure is remembered, for a request that registers just after it. Keys
+ * carry the guard's connection number, so a later connection from the same port (ports are
+ * reused within seconds under load) is never taken for the one that left.
+ */
 const REMEMBER_GONE_MS = 5000;
 
 /** `host|port` with IPv6 brackets and the IPv4-mapped prefix removed, lower case. */
@@ -80,7 +91,7 @@ export const ssLister: SocketLister = async (port: number): Promise<SocketRow[]>
 /** Watches waiting requests' connections; one timer and one listing for all of them. */
 export class DepartureWatcher {
   readonly #watches = new Set<Watch>();
-  // Clients behind the guard, by `host|port`: the guard says when they leave.
+  // Clients behind the guard, by `host:port#n`: the guard says when they leave.
   readonly #reported = new Map<string, Set<() => void>>();
   readonly #recentlyGone = new Map<string, number>();
   readonly #intervalMs: number;
@@ -97,7 +108,7 @@ export class DepartureWatcher {
 
   /** Calls `onGone` once if `peer` hangs up before the returned function is called. */
   watch(peer: Peer | undefined, onGone: () => void): () => void {
-    if (peer?.reported) return this.#watchReported(normalAddress(peer.hostname, peer.port), onGone);
+    if (peer?.reported) return this.#watchReported(reportedKey(peer), onGone);
     if (!peer || peer.localPort === undefined || !this.#available) return () => {};
     const watch: Watch = {
       peer: normalAddress(peer.hostname, peer.port),
@@ -111,10 +122,8 @@ export class DepartureWatcher {
     };
   }
 
-  /** The connection guard saw the client at `host:port` close its connection. */
-  gone(hostPort: string): void {
-    const cut = hostPort.lastIndexOf(":");
-    const key = normalAddress(hostPort.slice(0, cut), hostPort.slice(cut + 1));
+  /** The connection guard saw the client of connection `key` (`host:port#n`) close it. */
+  gone(key: string): void {
     const waiting = this.#reported.get(key);
     this.#reported.delete(key);
     for (const onGone of waiting ?? []) onGone();

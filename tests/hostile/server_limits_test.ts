@@ -9,6 +9,9 @@ import { testContext } from "../cli/helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { thinkingTextToolMessage } from "../mocks/anthropic_fixtures.ts";
 import { startFaultMock } from "../mocks/fault_mock.ts";
+import { guardConnections, PEER_HEADER } from "../../src/server/connection_guard.ts";
+import { concatBytes } from "../helpers/bytes.ts";
+import { until } from "../server/_resilience_env.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -404,3 +407,48 @@ Deno.test("a large body and a large answer pass the guard byte for byte, split h
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the guard numbers each connection in the peer key it reports, so a reused port is another client", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_peer_" });
+  const socket = `${dir}/http.sock`;
+  const seen: string[] = [];
+  const backend = Deno.serve(
+    { transport: "unix", path: socket, onListen: () => {} },
+    (req) => new Response(req.headers.get(PEER_HEADER) ?? ""),
+  );
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const gone: string[] = [];
+  const guard = guardConnections(listener, socket, {
+    timeouts: { headersMs: 5000, bodyMs: 5000, idleMs: 5000 },
+    maxConnections: 10,
+    maxBodyBytes: 1 << 20,
+    onClientGone: (peer) => gone.push(peer),
+  });
+  try {
+    for (let i = 0; i < 2; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+      await conn.write(encoder.encode("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"));
+      const answer = decoder.decode(await readToEnd(conn));
+      seen.push(answer.slice(answer.indexOf("\r\n\r\n") + 4));
+      conn.close();
+    }
+    await until("both departures", () => gone.length === 2, 5000);
+    for (const key of seen) assert.match(key, /^127\.0\.0\.1:\d+#\d+$/);
+    assert.notEqual(seen[0]!.split("#")[1], seen[1]!.split("#")[1], "each connection its number");
+    assert.deepEqual(gone, seen, "departures are reported by the key the request carried");
+  } finally {
+    guard.close();
+    await backend.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function readToEnd(conn: Deno.Conn): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  const buffer = new Uint8Array(4096);
+  for (;;) {
+    const n = await conn.read(buffer).catch(() => null);
+    if (n === null) return concatBytes(chunks);
+    chunks.push(buffer.slice(0, n));
+  }
+}

@@ -11,6 +11,7 @@
  */
 
 import { encodeEvents, type SseEvent } from "./anthropic_fixtures.ts";
+import { concatBytes } from "../helpers/bytes.ts";
 
 /** What the mock does with one request. */
 export type Fault =
@@ -481,7 +482,7 @@ async function readRequest(
       if (size === 0) break;
       parts.push(buffer.take(size + 2).subarray(0, size));
     }
-    body = concat(parts);
+    body = concatBytes(parts);
   } else {
     const length = Number(headers.get("content-length") ?? "0");
     if (!Number.isInteger(length) || length < 0 || length > BODY_LIMIT) return null;
@@ -522,7 +523,7 @@ class Buffered {
     const scratch = new Uint8Array(16 * 1024);
     const n = await this.conn.read(scratch);
     if (n === null) return false;
-    this.#data = concat([this.#data, scratch.subarray(0, n)]);
+    this.#data = concatBytes([this.#data, scratch.subarray(0, n)]);
     return true;
   }
 }
@@ -533,14 +534,4 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
     return i;
   }
   return -1;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

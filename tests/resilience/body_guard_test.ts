@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { guardBody } from "../../src/resilience/body_guard.ts";
+import { concatBytes } from "../helpers/bytes.ts";
 
 /** A byte stream serving `payload` into whatever view each read offers; records the view sizes. */
 function byteSource(payload: Uint8Array, views: number[]): ReadableStream<Uint8Array> {
@@ -29,15 +30,7 @@ function byteSource(payload: Uint8Array, views: number[]): ReadableStream<Uint8A
 }
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const part of stream) parts.push(part);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(await Array.fromAsync(stream));
 }
 
 Deno.test("a large body passes whole, read through a buffer that starts at 4 KiB and grows to 64 KiB", async () => {

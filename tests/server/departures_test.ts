@@ -65,15 +65,40 @@ Deno.test("DepartureWatcher: clients behind the guard are reported, never listed
     },
   });
   const gone: string[] = [];
-  const peer = (port: number) => ({ hostname: "127.0.0.1", port, localPort: 8082, reported: true });
-  watcher.watch(peer(5001), () => gone.push("a"));
-  const unwatch = watcher.watch(peer(5002), () => gone.push("b"));
+  const peer = (port: number, connection: number) => ({
+    hostname: "127.0.0.1",
+    port,
+    localPort: 8082,
+    reported: true,
+    connection,
+  });
+  watcher.watch(peer(5001, 1), () => gone.push("a"));
+  const unwatch = watcher.watch(peer(5002, 2), () => gone.push("b"));
   unwatch();
-  watcher.gone("127.0.0.1:5002");
-  watcher.gone("127.0.0.1:5001");
+  watcher.gone("127.0.0.1:5002#2");
+  watcher.gone("127.0.0.1:5001#1");
   // A request that registers just after its client left hears it at once.
-  watcher.watch(peer(5001), () => gone.push("late"));
+  watcher.watch(peer(5001, 1), () => gone.push("late"));
   await new Promise((r) => setTimeout(r, 30));
   assert.deepEqual(gone, ["a", "late"]);
   assert.equal(listed, 0, "no socket listing for reported clients");
+});
+
+Deno.test("DepartureWatcher: a new connection from a port a departed client used is not taken for it", async () => {
+  const watcher = new DepartureWatcher({ intervalMs: 5, list: () => Promise.resolve([]) });
+  const gone: string[] = [];
+  const peer = (connection: number) => ({
+    hostname: "::1",
+    port: 40000,
+    localPort: 8082,
+    reported: true,
+    connection,
+  });
+  watcher.watch(peer(7), () => gone.push("first"));
+  watcher.gone("::1:40000#7");
+  // The client's system gives the next connection the same port a moment later.
+  const unwatch = watcher.watch(peer(8), () => gone.push("second"));
+  await new Promise((r) => setTimeout(r, 30));
+  assert.deepEqual(gone, ["first"]);
+  unwatch();
 });

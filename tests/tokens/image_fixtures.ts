@@ -1,5 +1,7 @@
 /** Builders of tiny, structurally valid image headers for the image-size tests. */
 
+import { concatBytes } from "../helpers/bytes.ts";
+
 const CRC_TABLE = new Uint32Array(256).map((_, n) => {
   let c = n;
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
@@ -13,20 +15,15 @@ function crc32(bytes: Uint8Array): number {
 }
 
 function concat(...parts: (Uint8Array | number[] | string)[]): Uint8Array {
-  const arrays = parts.map((p) =>
-    typeof p === "string"
-      ? new TextEncoder().encode(p)
-      : p instanceof Uint8Array
-      ? p
-      : Uint8Array.from(p)
+  return concatBytes(
+    parts.map((p) =>
+      typeof p === "string"
+        ? new TextEncoder().encode(p)
+        : p instanceof Uint8Array
+        ? p
+        : Uint8Array.from(p)
+    ),
   );
-  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
-  let o = 0;
-  for (const a of arrays) {
-    out.set(a, o);
-    o += a.length;
-  }
-  return out;
 }
 
 const be16 = (v: number): number[] => [(v >> 8) & 0xff, v & 0xff];

@@ -13,6 +13,7 @@ import {
   openAIStreamToAnthropicSSE,
   type StreamTranslateOptions,
 } from "../../src/translate/openai_chat/stream.ts";
+import { concatBytes } from "../helpers/bytes.ts";
 
 /** Options every fixture runs with (fixed message id so outputs compare equal). */
 export const BASE_OPTIONS: StreamTranslateOptions = {
@@ -59,17 +60,7 @@ export async function translateChunks(
     ...options,
   });
   const parts = await Array.fromAsync(out);
-  return new TextDecoder().decode(concat(parts));
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return new TextDecoder().decode(concatBytes(parts));
 }
 
 /** The fields of ccp's event payloads the checks read. */
