@@ -13,7 +13,6 @@ export interface Listening {
   readonly server: Deno.HttpServer;
   /** The port bound (the one asked for, or the one the system chose for port 0). */
   readonly port: number;
-  readonly guarded: boolean;
   /** Stops accepting connections (requests in flight go on until `server.shutdown()`). */
   stopAccepting(): void;
   /** Removes what binding created on disk (the guard's socket directory). */
@@ -41,15 +40,24 @@ export async function listen(
     return {
       server,
       port: server.addr.port,
-      guarded: false,
       stopAccepting: () => {},
       cleanUp: () => Promise.resolve(),
     };
   }
   const listener = Deno.listen({ hostname, port });
-  const dir = await Deno.makeTempDir({ prefix: "ccp-" });
+  let dir: string;
+  let server: Deno.HttpServer;
+  try {
+    dir = await Deno.makeTempDir({ prefix: "ccp-" });
+    server = Deno.serve(
+      { transport: "unix", path: `${dir}/http.sock`, onListen: () => {} },
+      handler,
+    );
+  } catch (err) {
+    listener.close();
+    throw err;
+  }
   const socket = `${dir}/http.sock`;
-  const server = Deno.serve({ transport: "unix", path: socket, onListen: () => {} }, handler);
   const guard: Guard = guardConnections(listener, socket, {
     timeouts: settings.clientTimeouts,
     maxConnections: settings.maxConnections,
@@ -59,7 +67,6 @@ export async function listen(
   return {
     server,
     port: listener.addr.port,
-    guarded: true,
     stopAccepting: () => guard.close(),
     cleanUp: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
   };
