@@ -5,6 +5,7 @@
 
 import { anthropicBody, type BodyKind, openAIBody } from "./bodies.ts";
 import { Child, denoCommand } from "./child.ts";
+import { RUNTIME_FLAGS } from "../src/cli/permissions.ts";
 import type { Usage } from "./control.ts";
 import { LOAD_LINES, type LoadJob, type LoadResult } from "./load_types.ts";
 import type { RelayMode } from "./relay_runner.ts";
@@ -31,8 +32,9 @@ export interface Rig {
 /** Deno flags of each runner: the least each needs. */
 export const FLAGS = {
   mock: ["--allow-net"],
-  // Write: the connection guard's Unix socket lives in a private temporary directory.
-  ccp: ["--allow-net", "--allow-read", "--allow-write", "--allow-env"],
+  // Write: the connection guard's Unix socket lives in a private temporary directory. The V8
+  // flags are `deno task start`'s.
+  ccp: [...RUNTIME_FLAGS, "--allow-net", "--allow-read", "--allow-write", "--allow-env"],
   load: ["--allow-net", "--allow-read"],
   relay: ["--allow-net"],
 };

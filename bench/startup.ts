@@ -5,6 +5,7 @@
  */
 
 import { Child, denoCommand } from "./child.ts";
+import { PERMISSION_FLAGS, RUNTIME_FLAGS } from "../src/cli/permissions.ts";
 import { FLAGS, startRunner } from "./rig.ts";
 import { median } from "./stats.ts";
 
@@ -21,15 +22,8 @@ export interface StartupResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The permissions `deno task start` grants the CLI. */
-export const CLI_FLAGS = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-  "--allow-sys",
-];
+/** The flags `deno task start` runs the CLI with (its V8 flag, then its permissions). */
+export const CLI_FLAGS = [...RUNTIME_FLAGS, ...PERMISSION_FLAGS];
 
 async function timesOf(runs: number, once: () => Promise<number>): Promise<number[]> {
   await once(); // the first spawn fills caches; it is not counted

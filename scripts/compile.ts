@@ -25,7 +25,10 @@ const TABLE = new URL("src/tokens/o200k_ranks.bin", ROOT);
 const encoder = new TextEncoder();
 const say = (text: string) => Deno.stderr.writeSync(encoder.encode(`${text}\n`));
 
-/** The compile flags derived from deno.json: the start task's permissions and unstable features. */
+/**
+ * The compile flags derived from deno.json: the start task's permissions and V8 flags (a binary
+ * embeds both) and deno.json's unstable features.
+ */
 export function compileFlags(
   denoJson: { tasks: { start: string }; unstable?: string[] },
 ): string[] {
@@ -33,10 +36,16 @@ export function compileFlags(
   if (words[0] !== "deno" || words[1] !== "run" || words[words.length - 1] !== "src/main.ts") {
     throw new Error(`deno.json's start task is not "deno run <flags> src/main.ts": ${words}`);
   }
-  const permissions = words.slice(2, -1);
-  const other = permissions.filter((w) => !w.startsWith("--allow-"));
+  const flags = words.slice(2, -1);
+  const permissions = flags.filter((w) => w.startsWith("--allow-"));
+  const v8 = flags.filter((w) => w.startsWith("--v8-flags="));
+  const other = flags.filter((w) => !permissions.includes(w) && !v8.includes(w));
   if (other.length > 0) throw new Error(`unexpected flags in the start task: ${other.join(" ")}`);
-  return [...permissions, ...(denoJson.unstable ?? []).map((name) => `--unstable-${name}`)];
+  return [
+    ...permissions,
+    ...v8,
+    ...(denoJson.unstable ?? []).map((name) => `--unstable-${name}`),
+  ];
 }
 
 /**

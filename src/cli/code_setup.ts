@@ -7,7 +7,7 @@ import { settingsFor } from "../config/settings_merge.ts";
 import type { Config } from "../config/types.ts";
 import { dirnamePath, joinPath } from "../config/paths.ts";
 import type { CliContext } from "./context.ts";
-import { PERMISSION_FLAGS } from "./permissions.ts";
+import { PERMISSION_FLAGS, RUNTIME_FLAGS } from "./permissions.ts";
 import { fileUrlToPath } from "./service_render.ts";
 
 /** The default route's first target's context window, when the config knows it. */
@@ -44,6 +44,7 @@ export function statuslineCommand(ctx: CliContext, dataDir: string | undefined):
     ctx.execPath,
     "run",
     "--quiet",
+    ...RUNTIME_FLAGS,
     ...PERMISSION_FLAGS,
     "--config",
     joinPath(root, "deno.json"),

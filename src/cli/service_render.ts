@@ -3,7 +3,7 @@
 import { envValue } from "../config/env/map.ts";
 import { dirnamePath, isAbsolutePath, joinPath, resolvePath } from "../config/paths.ts";
 import type { CliFlags } from "./args.ts";
-import { PERMISSION_FLAGS } from "./permissions.ts";
+import { PERMISSION_FLAGS, RUNTIME_FLAGS } from "./permissions.ts";
 
 /** The systemd user unit's file name. */
 export const SERVICE_NAME = "ccp.service";
@@ -76,6 +76,7 @@ export function serviceSpec(input: SpecInput): ServiceSpec {
     program: [
       input.execPath,
       "run",
+      ...RUNTIME_FLAGS,
       ...PERMISSION_FLAGS,
       "--config",
       joinPath(root, "deno.json"),

@@ -6,13 +6,14 @@ import {
   TARGETS,
   verifyBinary,
 } from "../../scripts/compile.ts";
-import { PERMISSION_FLAGS } from "../../src/cli/permissions.ts";
+import { PERMISSION_FLAGS, RUNTIME_FLAGS } from "../../src/cli/permissions.ts";
 import { ROOT } from "./helpers.ts";
 
 Deno.test("compile uses the start task's permissions and deno.json's unstable features", async () => {
   const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
   const flags = compileFlags(denoJson);
   assert.deepEqual(flags.slice(0, PERMISSION_FLAGS.length), [...PERMISSION_FLAGS]);
+  for (const runtime of RUNTIME_FLAGS) assert.ok(flags.includes(runtime), flags.join(" "));
   assert.ok(flags.includes("--unstable-no-legacy-abort"), flags.join(" "));
   assert.ok(!flags.includes("--allow-all") && !flags.includes("-A"));
   assert.throws(

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PERMISSION_FLAGS } from "../../src/cli/permissions.ts";
+import { PERMISSION_FLAGS, RUNTIME_FLAGS } from "../../src/cli/permissions.ts";
 import { runCli } from "../../src/cli/run.ts";
 import { type Exec, runService } from "../../src/cli/service.ts";
 import {
@@ -12,8 +12,8 @@ import {
 } from "../../src/cli/service_render.ts";
 import { ROOT, startTaskFlags, testContext } from "./helpers.ts";
 
-Deno.test("PERMISSION_FLAGS are exactly those of `deno task start`", async () => {
-  assert.deepEqual([...PERMISSION_FLAGS], await startTaskFlags());
+Deno.test("RUNTIME_FLAGS and PERMISSION_FLAGS are exactly those of `deno task start`", async () => {
+  assert.deepEqual([...RUNTIME_FLAGS, ...PERMISSION_FLAGS], await startTaskFlags());
 });
 
 Deno.test("serviceSpec runs src/main.ts with deno's start permissions when not compiled", () => {
@@ -29,6 +29,7 @@ Deno.test("serviceSpec runs src/main.ts with deno's start permissions when not c
     program: [
       "/usr/bin/deno",
       "run",
+      ...RUNTIME_FLAGS,
       ...PERMISSION_FLAGS,
       "--config",
       "/opt/my ccp/deno.json",
