@@ -142,7 +142,7 @@ async function main(): Promise<number> {
       ...flags,
       "--exclude-unused-npm",
       "--include",
-      TABLE.pathname,
+      "src/tokens/o200k_ranks.bin", // relative to ROOT, the command's working directory
       "--target",
       target,
       "--output",

@@ -119,9 +119,11 @@ export class Pipeline {
     else call.signal.addEventListener("abort", abort, { once: true });
 
     let counted: Promise<number> | undefined;
+    const declared = Number(call.headers.get("content-length") ?? NaN);
     const request: ChainRequest = {
       clientModel: body.model,
       body,
+      ...(Number.isFinite(declared) ? { bodyBytes: declared } : {}),
       clientHeaders: call.headers,
       signal,
       fetch: this.#deps.fetch,
@@ -151,7 +153,12 @@ export class Pipeline {
         send: (round) =>
           roundEvents(() =>
             this.#dispatcher(
-              { ...request, body: round, inputTokens: () => this.#deps.countTokens(round) },
+              {
+                ...request,
+                body: round,
+                bodyBytes: undefined,
+                inputTokens: () => this.#deps.countTokens(round),
+              },
               variants,
               resolution.routeKey,
               recorder,

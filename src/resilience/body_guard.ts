@@ -33,8 +33,7 @@ export interface PrimedBody {
 // Deno's default reader hands out a fresh 64 KiB buffer per read, which dominated ccp's CPU and
 // memory per streamed chunk (bench: −20 µs/chunk, −40 MB with 200 open streams). The buffer
 // starts small, since an open stream holds it while it waits (SSE events are a few hundred
-// bytes; 500 open streams: 16 KiB buffers cost ~19 MB more than 4 KiB ones), and grows while
-// reads fill it (a large JSON answer).
+// bytes), grows while reads fill it (a large JSON answer, a burst) and shrinks again after.
 const FIRST_READ_BYTES = 4 * 1024;
 const LARGEST_READ_BYTES = 64 * 1024;
 
@@ -58,10 +57,12 @@ function chunkReader(body: ReadableStream<Uint8Array>): {
       if (result.done) return { done: true, value: undefined };
       const value = result.value;
       // The read transferred the buffer: reuse it next time, or a larger one if this read filled it.
-      const filled = value.byteLength === value.buffer.byteLength;
-      buffer = filled && value.byteLength < LARGEST_READ_BYTES
-        ? new ArrayBuffer(Math.min(LARGEST_READ_BYTES, value.byteLength * 4))
-        : value.buffer as ArrayBuffer;
+      const size = value.buffer.byteLength;
+      if (value.byteLength === size && size < LARGEST_READ_BYTES) {
+        buffer = new ArrayBuffer(Math.min(LARGEST_READ_BYTES, size * 4));
+      } else if (value.byteLength < FIRST_READ_BYTES && size > FIRST_READ_BYTES) {
+        buffer = new ArrayBuffer(FIRST_READ_BYTES); // back to small once the burst is over
+      } else buffer = value.buffer as ArrayBuffer;
       return { done: false, value: value.slice() };
     },
     cancel: (reason) => reader.cancel(reason),

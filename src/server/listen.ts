@@ -45,7 +45,7 @@ export async function listen(
     };
   }
   const listener = Deno.listen({ hostname, port });
-  let dir: string;
+  let dir = "";
   let server: Deno.HttpServer;
   try {
     dir = await Deno.makeTempDir({ prefix: "ccp-" });
@@ -55,6 +55,7 @@ export async function listen(
     );
   } catch (err) {
     listener.close();
+    if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw err;
   }
   const socket = `${dir}/http.sock`;

@@ -18,14 +18,24 @@ let unavailable: string | undefined;
 /** Where the table is; `deno task compile` embeds it. */
 export const TABLE_FILE = new URL("./o200k_ranks.bin", import.meta.url);
 
-/** Loads the o200k table once; later calls return the same promise, which never rejects. */
+/**
+ * Loads the o200k table once; later calls return the same promise, which never rejects. A failure
+ * that may pass (too many open files, an I/O error) is tried again by the next call; a missing,
+ * forbidden or broken table leaves counts estimated until restart.
+ */
 export function loadO200k(): Promise<void> {
   loading ??= Promise.all([Deno.readFile(TABLE_FILE), import("./o200k.ts")]).then(
     ([file, { O200kCounter, readTable }]) => {
       counter = new O200kCounter(readTable(file));
+      unavailable = undefined;
     },
   ).catch((err) => {
-    unavailable = `${TABLE_FILE.pathname}: ${err instanceof Error ? err.message : err}`;
+    const path = decodeURIComponent(TABLE_FILE.pathname);
+    unavailable = `${path}: ${err instanceof Error ? err.message : err}`;
+    // Running out of file handles, or an interrupted or failed read, may pass: try again later.
+    const passing = err instanceof Deno.errors.Interrupted ||
+      /too many open files|input\/output error/i.test(String(err));
+    if (passing) loading = undefined;
   });
   return loading;
 }
@@ -33,11 +43,6 @@ export function loadO200k(): Promise<void> {
 /** Why local counts are estimates, once a load of the table failed. */
 export function o200kProblem(): string | undefined {
   return unavailable;
-}
-
-/** True once {@link loadO200k} has finished. */
-export function o200kReady(): boolean {
-  return counter !== undefined;
 }
 
 // o200k pre-tokenizes letters, symbols and whitespace into maximal runs, and BPE over one run is

@@ -19,4 +19,4 @@ export {
 export { pdfPageCount } from "./pdf_pages.ts";
 export { TokenCache } from "./lru.ts";
 export { sharedTokenCache, TextCounter, type TextMode, warmUpTokenizer } from "./text_counter.ts";
-export { loadO200k, o200kProblem, o200kReady } from "./bpe.ts";
+export { loadO200k, o200kProblem } from "./bpe.ts";

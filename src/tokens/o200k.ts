@@ -41,6 +41,7 @@ export function readTable(file: Uint8Array): O200kTable {
   }
   const count = view.getUint32(magic.length, true);
   const patternEnd = headerEnd + view.getUint32(magic.length + 4, true);
+  if (patternEnd > file.length) throw new Error("not an o200k table file (cut short)");
   const pattern = new TextDecoder().decode(file.subarray(headerEnd, patternEnd));
   return { count, pattern, packed: file.subarray(patternEnd) };
 }
@@ -74,10 +75,12 @@ export function forEachToken(
     let shift = 0;
     let b: number;
     do {
+      if (read >= packed.length) throw new Error(`o200k table ends inside rank ${rank}`);
       b = packed[read++]!;
       length |= (b & 0x7f) << shift;
       shift += 7;
     } while (b & 0x80);
+    if (read + length > packed.length) throw new Error(`o200k table ends inside rank ${rank}`);
     fn(rank, packed.subarray(read, read + length));
     read += length;
   }
@@ -100,11 +103,13 @@ export class O200kCounter {
     const offsets = new Uint32Array(count + 1);
     const bytes = new Uint8Array(packed.length);
     let written = 0;
-    forEachToken(packed, count, (rank, token) => {
+    const end = forEachToken(packed, count, (rank, token) => {
       offsets[rank] = written;
       bytes.set(token, written);
       written += token.length;
     });
+    // A table with bytes left over is not the one its header describes: counts would be wrong.
+    if (end !== packed.length) throw new Error("o200k table has bytes past its last rank");
     offsets[count] = written;
     this.#bytes = bytes.slice(0, written);
     this.#offsets = offsets;

@@ -17,6 +17,8 @@ export interface TransportRequest {
   clientModel: string;
   /** The validated client body, never mutated. */
   body: MessagesRequest;
+  /** `body`'s size as the client sent it, when known (not for a body ccp built, e.g. a web round). */
+  bodyBytes?: number;
   clientHeaders: Headers;
   key?: string;
   signal: AbortSignal;

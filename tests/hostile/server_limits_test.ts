@@ -10,7 +10,6 @@ import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { thinkingTextToolMessage } from "../mocks/anthropic_fixtures.ts";
 import { startFaultMock } from "../mocks/fault_mock.ts";
 import { guardConnections, PEER_HEADER } from "../../src/server/connection_guard.ts";
-import { concatBytes } from "../helpers/bytes.ts";
 import { until } from "../server/_resilience_env.ts";
 
 const encoder = new TextEncoder();
@@ -428,8 +427,8 @@ Deno.test("the guard numbers each connection in the peer key it reports, so a re
     for (let i = 0; i < 2; i++) {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
       await conn.write(encoder.encode("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"));
-      const answer = decoder.decode(await readToEnd(conn));
-      seen.push(answer.slice(answer.indexOf("\r\n\r\n") + 4));
+      const { text } = await readToClose(conn);
+      seen.push(text.slice(text.indexOf("\r\n\r\n") + 4));
       conn.close();
     }
     await until("both departures", () => gone.length === 2, 5000);
@@ -443,12 +442,54 @@ Deno.test("the guard numbers each connection in the peer key it reports, so a re
   }
 });
 
-async function readToEnd(conn: Deno.Conn): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  const buffer = new Uint8Array(4096);
-  for (;;) {
-    const n = await conn.read(buffer).catch(() => null);
-    if (n === null) return concatBytes(chunks);
-    chunks.push(buffer.slice(0, n));
+Deno.test("a chunked request behind the guard: its answer closes the connection, and a slow upstream is not cut", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_chunked_" });
+  // 1.2 s before the answer: past the 600 ms idle limit, which must pause once the body is in.
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => {
+      await req.body?.cancel();
+      await new Promise((r) => setTimeout(r, 1200));
+      return Response.json(thinkingTextToolMessage("m"));
+    },
+  );
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `${LIMITS}providers:\n  up: { type: anthropic, base_url: "http://127.0.0.1:${upstream.addr.port}", api_key: k-1234567890 }\n` +
+        "routes:\n  default: up/m\n",
+    );
+    const server = await startServer({
+      ctx: testContext(dir),
+      flags: { config: "c.yaml", port: 0 },
+    });
+    try {
+      const body = JSON.stringify({
+        model: "m",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "hi" }],
+      });
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+      await conn.write(encoder.encode(
+        "POST /v1/messages HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n" +
+          "transfer-encoding: chunked\r\nconnection: keep-alive\r\n\r\n",
+      ));
+      const half = body.length >> 1;
+      for (const part of [body.slice(0, half), body.slice(half)]) {
+        await conn.write(encoder.encode(`${part.length.toString(16)}\r\n${part}\r\n`));
+      }
+      await conn.write(encoder.encode("0\r\n\r\n"));
+      const { text, closed } = await readToClose(conn, 4000);
+      conn.close();
+      assert.ok(text.startsWith("HTTP/1.1 200"), text.slice(0, 120));
+      assert.match(text, /\r\nconnection: close\r\n/i);
+      assert.ok(text.includes('"type":"message"'), "the whole answer arrived");
+      assert.ok(closed, "the server closed the connection after the answer");
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await upstream.shutdown();
+    await Deno.remove(dir, { recursive: true });
   }
-}
+});

@@ -72,3 +72,28 @@ Deno.test("SSE-sized reads keep the small buffer; a plain stream's chunks pass a
   const passed = await readAll(guardBody(plain, { provider: "p", idleMs: 0 }));
   assert.deepEqual(passed, Uint8Array.of(1, 2, 3));
 });
+
+Deno.test("after a burst fills the buffer, small reads bring it back to 4 KiB", async () => {
+  const views: number[] = [];
+  const sizes = [4096, 16384, 100, 100]; // a burst, then SSE-sized chunks
+  let i = 0;
+  const source = new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const request = controller.byobRequest!;
+      views.push(request.view!.byteLength);
+      const n = sizes[i++];
+      if (n === undefined) {
+        controller.close();
+        request.respond(0);
+        return;
+      }
+      const size = Math.min(n, request.view!.byteLength);
+      new Uint8Array(request.view!.buffer, request.view!.byteOffset, size).fill(120);
+      request.respond(size);
+    },
+  });
+  const out = await readAll(guardBody(source, { provider: "p", idleMs: 0 }));
+  assert.equal(out.length, 4096 + 16384 + 200);
+  assert.deepEqual(views, [4096, 16384, 65536, 4096, 4096]);
+});

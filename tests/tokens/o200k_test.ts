@@ -104,4 +104,13 @@ Deno.test("o200k: the table file reads back what was written, and a file that is
     /not an o200k/,
   );
   assert.throws(() => readTable(new TextEncoder().encode(TABLE_MAGIC.slice(0, 5))), /not an o200k/);
+  // A file cut short, or with bytes past its last rank, is refused rather than counted wrong.
+  const file = writeTable(small);
+  assert.throws(
+    () => new O200kCounter(readTable(file.subarray(0, file.length - 2))),
+    /ends inside/,
+  );
+  assert.throws(() => readTable(file.subarray(0, TABLE_MAGIC.length + 10)), /cut short/);
+  const longer = writeTable({ ...small, packed: Uint8Array.from([...small.packed, 0, 0]) });
+  assert.throws(() => new O200kCounter(readTable(longer)), /past its last rank/);
 });

@@ -1,7 +1,7 @@
 /**
  * A translated request's local count starts at once for a small body (a timer turn costs ~2 ms,
- * which a fast upstream's first token would wait for) and after one timer turn for a large or
- * unsized body (so the request reaches the network before the count's CPU).
+ * which a fast upstream's first token would wait for) and after one timer turn for a larger or
+ * unsized one, e.g. a web round ccp built (so the request reaches the network before the count).
  */
 
 import assert from "node:assert/strict";
@@ -9,14 +9,11 @@ import { countWhileSending } from "../../src/upstream/translated_answer.ts";
 import type { TransportRequest } from "../../src/upstream/transport.ts";
 
 function request(
-  contentLength: string | undefined,
+  bodyBytes: number | undefined,
   calls: string[],
-): Pick<TransportRequest, "clientHeaders" | "inputTokens"> {
-  const headers = new Headers(
-    contentLength === undefined ? {} : { "content-length": contentLength },
-  );
+): Pick<TransportRequest, "bodyBytes" | "inputTokens"> {
   return {
-    clientHeaders: headers,
+    ...(bodyBytes === undefined ? {} : { bodyBytes }),
     inputTokens: () => {
       calls.push("count");
       return Promise.resolve(42);
@@ -24,16 +21,17 @@ function request(
   };
 }
 
-Deno.test("a small body is counted at once; a large or unsized one after a timer turn", async () => {
-  for (
-    const [length, atOnce] of [["900", true], ["65536", true], ["65537", false], [
-      undefined,
-      false,
-    ]] as const
-  ) {
+Deno.test("a small body is counted at once; a larger or unsized one after a timer turn", async () => {
+  const cases: [number | undefined, boolean][] = [
+    [900, true],
+    [4096, true],
+    [4097, false],
+    [undefined, false],
+  ];
+  for (const [bytes, atOnce] of cases) {
     const calls: string[] = [];
-    const counting = countWhileSending(request(length, calls));
-    assert.deepEqual(calls, atOnce ? ["count"] : [], `content-length ${length}`);
+    const counting = countWhileSending(request(bytes, calls));
+    assert.deepEqual(calls, atOnce ? ["count"] : [], `body of ${bytes} bytes`);
     assert.equal(await counting, 42);
     assert.deepEqual(calls, ["count"]);
   }
