@@ -32,6 +32,8 @@ export class Schema<T> {
 
 /** A schema whose key may be absent. */
 export class Optional<T> extends Schema<T | undefined> {
+  // A member of its own, so that the types can tell an Optional from a Schema: without it every
+  // Schema would match Optional<unknown> and every key of a section would be typed optional.
   readonly mayBeAbsent = true;
 }
 
@@ -83,7 +85,8 @@ export function anything(): Schema<unknown> {
   return new Schema((value) => value);
 }
 
-function isMapping(value: unknown): value is Record<string, unknown> {
+/** A YAML mapping (any object but a list). */
+export function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 

@@ -4,7 +4,7 @@
  */
 
 import { describeValue } from "../issues.ts";
-import { anything, custom, type Issue, parse, type Schema, section } from "./kit.ts";
+import { anything, custom, isMapping, type Issue, parse, type Schema, section } from "./kit.ts";
 import { type ModelSettingsSection, modelSettingsShape } from "./model.ts";
 
 /** One target of a route as written, with its variant settings and where it sits in the value. */
@@ -16,10 +16,6 @@ export interface RouteItem {
 }
 
 const variantSchema = section({ target: anything().optional(), ...modelSettingsShape });
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /** A variant mapping: its settings apply to every target it names. */
 function variantItems(
