@@ -12,8 +12,9 @@ const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 6
 /** Time to first token: upstreams answer in tens of ms to tens of seconds. */
 const TTFT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60];
 
-// Label values come from clients and configs: escape what the format reserves.
+// Label values come from clients and configs: escape what the format reserves (rarely present).
 function escape(value: string): string {
+  if (!/[\\\n"]/.test(value)) return value;
   return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 }
 

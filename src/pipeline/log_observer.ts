@@ -63,9 +63,12 @@ export function recordFields(r: Readonly<RequestRecord>): Record<string, unknown
 export function logObserver(log: Logger): RequestObserver {
   return {
     ended(record) {
+      const failed = record.status >= 400 || record.outcome !== "ok";
+      // Nothing is built for a line the log level drops (every request would pay for it).
+      if (!log.enabled(failed ? "warn" : "info")) return;
       const line = formatRecord(record);
       const fields = recordFields(record);
-      if (record.status >= 400 || record.outcome !== "ok") log.warn(line, fields);
+      if (failed) log.warn(line, fields);
       else log.info(line, fields);
     },
   };
