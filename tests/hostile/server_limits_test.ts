@@ -255,9 +255,12 @@ Deno.test("a huge non-streaming upstream answer is cut off at max_response_size 
   }
 });
 
-Deno.test("an answer slower than the header and idle limits still reaches the client", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_slow_answer_" });
-  // A slow upstream: 1.2 s before its (JSON) answer, past the 300 ms head and 600 ms idle limits.
+/** A ccp with LIMITS in front of an upstream that answers 1.2 s late, past the head and idle limits. */
+async function withSlowUpstream(
+  prefix: string,
+  run: (server: Awaited<ReturnType<typeof startServer>>) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix });
   const upstream = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     async (req) => {
@@ -277,17 +280,7 @@ Deno.test("an answer slower than the header and idle limits still reaches the cl
       flags: { config: "c.yaml", port: 0 },
     });
     try {
-      const res = await fetch(`${server.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "m",
-          max_tokens: 10,
-          messages: [{ role: "user", content: "hi" }],
-        }),
-      });
-      assert.equal(res.status, 200);
-      assert.equal((await res.json()).type, "message");
+      await run(server);
     } finally {
       await server.stop();
     }
@@ -295,6 +288,24 @@ Deno.test("an answer slower than the header and idle limits still reaches the cl
     await upstream.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+const HI = JSON.stringify({
+  model: "m",
+  max_tokens: 10,
+  messages: [{ role: "user", content: "hi" }],
+});
+
+Deno.test("an answer slower than the header and idle limits still reaches the client", async () => {
+  await withSlowUpstream("ccp_slow_answer_", async (server) => {
+    const res = await fetch(`${server.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: HI,
+    });
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).type, "message");
+  });
 });
 
 Deno.test("behind the guard, a client that hangs up before the first byte cancels the upstream, without ss", async () => {
@@ -443,53 +454,22 @@ Deno.test("the guard numbers each connection in the peer key it reports, so a re
 });
 
 Deno.test("a chunked request behind the guard: its answer closes the connection, and a slow upstream is not cut", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_chunked_" });
-  // 1.2 s before the answer: past the 600 ms idle limit, which must pause once the body is in.
-  const upstream = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    async (req) => {
-      await req.body?.cancel();
-      await new Promise((r) => setTimeout(r, 1200));
-      return Response.json(thinkingTextToolMessage("m"));
-    },
-  );
-  try {
-    await Deno.writeTextFile(
-      `${dir}/c.yaml`,
-      `${LIMITS}providers:\n  up: { type: anthropic, base_url: "http://127.0.0.1:${upstream.addr.port}", api_key: k-1234567890 }\n` +
-        "routes:\n  default: up/m\n",
-    );
-    const server = await startServer({
-      ctx: testContext(dir),
-      flags: { config: "c.yaml", port: 0 },
-    });
-    try {
-      const body = JSON.stringify({
-        model: "m",
-        max_tokens: 10,
-        messages: [{ role: "user", content: "hi" }],
-      });
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
-      await conn.write(encoder.encode(
-        "POST /v1/messages HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n" +
-          "transfer-encoding: chunked\r\nconnection: keep-alive\r\n\r\n",
-      ));
-      const half = body.length >> 1;
-      for (const part of [body.slice(0, half), body.slice(half)]) {
-        await conn.write(encoder.encode(`${part.length.toString(16)}\r\n${part}\r\n`));
-      }
-      await conn.write(encoder.encode("0\r\n\r\n"));
-      const { text, closed } = await readToClose(conn, 4000);
-      conn.close();
-      assert.ok(text.startsWith("HTTP/1.1 200"), text.slice(0, 120));
-      assert.match(text, /\r\nconnection: close\r\n/i);
-      assert.ok(text.includes('"type":"message"'), "the whole answer arrived");
-      assert.ok(closed, "the server closed the connection after the answer");
-    } finally {
-      await server.stop();
+  await withSlowUpstream("ccp_guard_chunked_", async (server) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await conn.write(encoder.encode(
+      "POST /v1/messages HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n" +
+        "transfer-encoding: chunked\r\nconnection: keep-alive\r\n\r\n",
+    ));
+    const half = HI.length >> 1;
+    for (const part of [HI.slice(0, half), HI.slice(half)]) {
+      await conn.write(encoder.encode(`${part.length.toString(16)}\r\n${part}\r\n`));
     }
-  } finally {
-    await upstream.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
+    await conn.write(encoder.encode("0\r\n\r\n"));
+    const { text, closed } = await readToClose(conn, 4000);
+    conn.close();
+    assert.ok(text.startsWith("HTTP/1.1 200"), text.slice(0, 120));
+    assert.match(text, /\r\nconnection: close\r\n/i);
+    assert.ok(text.includes('"type":"message"'), "the whole answer arrived");
+    assert.ok(closed, "the server closed the connection after the answer");
+  });
 });
