@@ -115,7 +115,12 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       log,
     )
     : undefined;
-  const store = await openServerStore(first, log);
+  // The ledger and the guard state are two stores in the data dir: opened side by side.
+  const [store, kvGuards] = await Promise.all([
+    openServerStore(first, log),
+    // Without Redis, one instance keeps what it learned across restarts in its data dir.
+    redis ? undefined : openKvGuards(first, log),
+  ]);
   // Budget spend counts across instances in Redis when there is one.
   const ledger = store ? new Ledger(store, () => current, log, redis) : undefined;
   await ledger?.start().catch((err) =>
@@ -123,8 +128,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       `Usage ledger: reading budget spend failed: ${err instanceof Error ? err.message : err}`,
     )
   );
-  // Without Redis, one instance keeps what it learned across restarts in its data dir.
-  const guards: RedisGuards | KvGuards | undefined = redis ?? await openKvGuards(first, log);
+  const guards: RedisGuards | KvGuards | undefined = redis ?? kvGuards;
   const engines: SharedEngine[] = [];
   if (store?.shared && store.ping) {
     const ping = store.ping.bind(store);
