@@ -31,7 +31,6 @@ export const PEER_HEADER = "x-ccp-peer";
 
 const MAX_HEAD = 64 * 1024;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("latin1");
 
 /** A guarded listener: accepts on `listener`, forwards to the HTTP server at `backend`. */
 export interface Guard {
@@ -60,7 +59,7 @@ type Head =
 
 /** Checks a complete request head and adds the peer header; `raw` ends with the blank line. */
 export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number): Head {
-  const text = decoder.decode(raw);
+  const text = latin1Text(raw);
   const lines = text.slice(0, -4).split("\r\n");
   const kept: string[] = [lines[0] ?? ""];
   let length: string | undefined;
@@ -106,7 +105,26 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
     kept.push("connection: close");
   }
   kept.push(`${PEER_HEADER}: ${peer}`);
-  return { ok: true, bodyLength: declared, bytes: encoder.encode(`${kept.join("\r\n")}\r\n\r\n`) };
+  return { ok: true, bodyLength: declared, bytes: latin1Bytes(`${kept.join("\r\n")}\r\n\r\n`) };
+}
+
+/**
+ * A head's bytes as text, one character per byte (code 0–255), and back: a header value with
+ * bytes past ASCII must reach the server as it came. (TextDecoder's "latin1" is windows-1252,
+ * which maps 0x80–0x9F elsewhere, and UTF-8 would re-encode the rest.)
+ */
+function latin1Text(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return text;
+}
+
+function latin1Bytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
 }
 
 function bad(message: string): Head {
@@ -269,7 +287,7 @@ async function serveConnection(
           // A chunked body: only the idle limit applies, until its last chunk (`0` and a blank
           // line; trailers are not looked for) says the request is complete.
           await writeAll(backend!, data);
-          chunkedTail = (chunkedTail + decoder.decode(data.subarray(-5))).slice(-5);
+          chunkedTail = (chunkedTail + latin1Text(data.subarray(-5))).slice(-5);
           if (chunkedTail === "0\r\n\r\n") requestSent();
           data = data.subarray(data.byteLength);
           continue;

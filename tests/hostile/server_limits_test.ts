@@ -473,3 +473,40 @@ Deno.test("a chunked request behind the guard: its answer closes the connection,
     assert.ok(closed, "the server closed the connection after the answer");
   });
 });
+
+Deno.test("header bytes past ASCII pass the guard unchanged", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_bytes8_" });
+  const socket = `${dir}/http.sock`;
+  const backend = Deno.serve(
+    { transport: "unix", path: socket, onListen: () => {} },
+    // Deno reads header bytes one per character: their codes are the bytes the client sent.
+    (req) => Response.json([...(req.headers.get("x-note") ?? "")].map((c) => c.charCodeAt(0))),
+  );
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const guard = guardConnections(listener, socket, {
+    timeouts: { headersMs: 5000, bodyMs: 5000, idleMs: 5000 },
+    maxConnections: 10,
+    maxBodyBytes: 1 << 20,
+  });
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+    const head = encoder.encode("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-note: caf");
+    await conn.write(Uint8Array.from([...head, 0xc3, 0xa9, 0x80, 0x9f, 0xff, 13, 10, 13, 10]));
+    const { text } = await readToClose(conn);
+    conn.close();
+    assert.deepEqual(JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4)), [
+      99,
+      97,
+      102,
+      0xc3,
+      0xa9,
+      0x80,
+      0x9f,
+      0xff,
+    ]);
+  } finally {
+    guard.close();
+    await backend.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
