@@ -40,8 +40,17 @@ export function messageToSse(message: MessageLike): string {
   return frames.join("");
 }
 
+/**
+ * A content block's start, delta or stop event. Its block may be of any type (server tool blocks
+ * included), which is why it is not one of the protocol's typed stream events.
+ */
+export type BlockEvent = Record<string, unknown> & {
+  readonly type: "content_block_start" | "content_block_delta" | "content_block_stop";
+  readonly index: number;
+};
+
 /** One complete content block as its start, delta and stop events, the way Anthropic streams it. */
-export function contentBlockEvents(block: Block, index: number): Record<string, unknown>[] {
+export function contentBlockEvents(block: Block, index: number): BlockEvent[] {
   const delta = blockDelta(block);
   return [
     {
@@ -49,7 +58,7 @@ export function contentBlockEvents(block: Block, index: number): Record<string, 
       index,
       content_block: delta ? emptyBlock(block) : block,
     },
-    ...(delta ?? []).map((d) => ({ type: "content_block_delta", index, delta: d })),
+    ...(delta ?? []).map((d): BlockEvent => ({ type: "content_block_delta", index, delta: d })),
     { type: "content_block_stop", index },
   ];
 }

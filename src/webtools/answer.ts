@@ -149,23 +149,32 @@ function parseInput(json: string): unknown {
   }
 }
 
+/**
+ * The loop's answer: an Anthropic message whose content also holds the server tool blocks ccp ran
+ * (`server_tool_use`, `web_search_tool_result`, …), which the protocol's typed content does not
+ * name, and whose stop reason is the last round's, as the upstream gave it.
+ */
+type LoopMessage =
+  & Omit<AnthropicMessage, "content" | "stop_reason">
+  & { content: ClientBlock[]; stop_reason: string | null };
+
 function finalMessage(
   id: string,
   model: string,
   content: ClientBlock[],
   end: LoopEnd | undefined,
   usage: LoopUsage,
-): AnthropicMessage {
+): LoopMessage {
   return {
     id,
     type: "message",
     role: "assistant",
     model,
-    content: content as unknown as AnthropicMessage["content"],
-    stop_reason: (end?.stopReason ?? null) as AnthropicMessage["stop_reason"],
+    content,
+    stop_reason: end?.stopReason ?? null,
     stop_sequence: end?.stopSequence ?? null,
     usage: fullUsage(usage),
-  } as AnthropicMessage;
+  };
 }
 
 function fullUsage(u: LoopUsage): AnthropicMessage["usage"] {

@@ -14,7 +14,7 @@ import type {
   ToolUseBlock,
 } from "../protocols/anthropic.ts";
 import { accumulateAnthropicEvents } from "../translate/anthropic/accumulate.ts";
-import { contentBlockEvents } from "../upstream/message_to_sse.ts";
+import { type BlockEvent, contentBlockEvents } from "../upstream/message_to_sse.ts";
 import {
   type CallOutcome,
   type ClientBlock,
@@ -53,10 +53,7 @@ export interface LoopEnd {
 }
 
 /** A content event of the client's message, numbered in the client's index space. */
-export type ContentEvent = Record<string, unknown> & {
-  readonly type: "content_block_start" | "content_block_delta" | "content_block_stop";
-  readonly index: number;
-};
+export type ContentEvent = BlockEvent;
 
 /** Search results asked of a backend per call. */
 const RESULTS_PER_SEARCH = 8;
@@ -108,10 +105,7 @@ export class WebToolLoop {
       let step = await round.next();
       // The notice comes first, once the model has started to answer (a model that cannot be
       // reached is still an HTTP error).
-      yield* contentBlockEvents(
-        { type: "text", text: this.#notice },
-        noticeIndex,
-      ) as ContentEvent[];
+      yield* contentBlockEvents({ type: "text", text: this.#notice }, noticeIndex);
       for (; !step.done; step = await round.next()) yield step.value;
       const message = step.value;
       for (const block of message.content) {
@@ -207,7 +201,7 @@ export class WebToolLoop {
 
   /** A complete block as the client's next content events. */
   *#block(block: ClientBlock): Generator<ContentEvent> {
-    yield* contentBlockEvents(block, this.#nextIndex++) as ContentEvent[];
+    yield* contentBlockEvents(block, this.#nextIndex++);
   }
 
   /** The web tool a model's call is for, when the client offered that tool. */

@@ -68,15 +68,18 @@ export async function* roundEvents(
 
 /** A complete message as the events of its stream. */
 function messageEvents(message: AnthropicMessage): AnthropicStreamEvent[] {
-  const blocks = (message.content ?? []) as unknown as Array<Record<string, unknown>>;
   return [
     { type: "message_start", message: { ...message, content: [] } },
-    ...blocks.flatMap((b, i) => contentBlockEvents(b, i) as unknown as AnthropicStreamEvent[]),
+    // Blocks of any type pass as they are (the loop holds back only tool_use): the typed event
+    // union names fewer block types than a message can carry.
+    ...(message.content ?? []).flatMap((block, i) =>
+      contentBlockEvents({ ...block }, i) as AnthropicStreamEvent[]
+    ),
     {
       type: "message_delta",
       delta: { stop_reason: message.stop_reason, stop_sequence: message.stop_sequence },
       usage: message.usage,
-    } as AnthropicStreamEvent,
+    },
     { type: "message_stop" },
   ];
 }
