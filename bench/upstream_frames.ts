@@ -3,8 +3,7 @@
  * The upstream model name carries the shape: `f<frames>-d<delay ms>`, e.g. `f200-d20`.
  */
 
-import { encodeEvents } from "../tests/mocks/anthropic_fixtures.ts";
-import { textTurn } from "../tests/mocks/anthropic_fixtures.ts";
+import { encodeEvents, textMessage, textTurn } from "../tests/mocks/anthropic_fixtures.ts";
 
 /** The shape of one mock stream. */
 export interface StreamShape {
@@ -78,14 +77,5 @@ export function jsonAnswer(
       usage: { prompt_tokens: 900, completion_tokens: frames, total_tokens: 900 + frames },
     });
   }
-  return JSON.stringify({
-    id: "msg_bench",
-    type: "message",
-    role: "assistant",
-    model,
-    content: [{ type: "text", text }],
-    stop_reason: "end_turn",
-    stop_sequence: null,
-    usage: { input_tokens: 900, output_tokens: frames },
-  });
+  return JSON.stringify(textMessage(model, { input_tokens: 900, output_tokens: frames }, text));
 }
