@@ -418,39 +418,54 @@ Deno.test("a large body and a large answer pass the guard byte for byte, split h
   }
 });
 
-Deno.test("the guard numbers each connection in the peer key it reports, so a reused port is another client", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_peer_" });
+/** A bare guard in front of `handler` on a Unix socket; `run` gets the guard's port. */
+async function withGuard(
+  handler: (req: Request) => Response,
+  onClientGone: ((peer: string) => void) | undefined,
+  run: (port: number) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_" });
   const socket = `${dir}/http.sock`;
-  const seen: string[] = [];
-  const backend = Deno.serve(
-    { transport: "unix", path: socket, onListen: () => {} },
-    (req) => new Response(req.headers.get(PEER_HEADER) ?? ""),
-  );
+  const backend = Deno.serve({ transport: "unix", path: socket, onListen: () => {} }, handler);
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const gone: string[] = [];
   const guard = guardConnections(listener, socket, {
     timeouts: { headersMs: 5000, bodyMs: 5000, idleMs: 5000 },
     maxConnections: 10,
     maxBodyBytes: 1 << 20,
-    onClientGone: (peer) => gone.push(peer),
+    ...(onClientGone ? { onClientGone } : {}),
   });
   try {
-    for (let i = 0; i < 2; i++) {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
-      await conn.write(encoder.encode("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"));
-      const { text } = await readToClose(conn);
-      seen.push(text.slice(text.indexOf("\r\n\r\n") + 4));
-      conn.close();
-    }
-    await until("both departures", () => gone.length === 2, 5000);
-    for (const key of seen) assert.match(key, /^127\.0\.0\.1:\d+#\d+$/);
-    assert.notEqual(seen[0]!.split("#")[1], seen[1]!.split("#")[1], "each connection its number");
-    assert.deepEqual(gone, seen, "departures are reported by the key the request carried");
+    await run(listener.addr.port);
   } finally {
     guard.close();
     await backend.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** Sends raw request bytes on a new connection; returns the answer's body. */
+async function rawExchange(port: number, request: Uint8Array): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(request);
+  const { text } = await readToClose(conn);
+  conn.close();
+  return text.slice(text.indexOf("\r\n\r\n") + 4);
+}
+
+Deno.test("the guard numbers each connection in the peer key it reports, so a reused port is another client", async () => {
+  const gone: string[] = [];
+  await withGuard(
+    (req) => new Response(req.headers.get(PEER_HEADER) ?? ""),
+    (peer) => gone.push(peer),
+    async (port) => {
+      const get = encoder.encode("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+      const seen = [await rawExchange(port, get), await rawExchange(port, get)];
+      await until("both departures", () => gone.length === 2, 5000);
+      for (const key of seen) assert.match(key, /^127\.0\.0\.1:\d+#\d+$/);
+      assert.notEqual(seen[0]!.split("#")[1], seen[1]!.split("#")[1], "each connection its number");
+      assert.deepEqual(gone, seen, "departures are reported by the key the request carried");
+    },
+  );
 });
 
 Deno.test("a chunked request behind the guard: its answer closes the connection, and a slow upstream is not cut", async () => {
@@ -475,38 +490,15 @@ Deno.test("a chunked request behind the guard: its answer closes the connection,
 });
 
 Deno.test("header bytes past ASCII pass the guard unchanged", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_bytes8_" });
-  const socket = `${dir}/http.sock`;
-  const backend = Deno.serve(
-    { transport: "unix", path: socket, onListen: () => {} },
+  await withGuard(
     // Deno reads header bytes one per character: their codes are the bytes the client sent.
     (req) => Response.json([...(req.headers.get("x-note") ?? "")].map((c) => c.charCodeAt(0))),
+    undefined,
+    async (port) => {
+      const head = encoder.encode("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-note: caf");
+      const bytes = [0xc3, 0xa9, 0x80, 0x9f, 0xff];
+      const body = await rawExchange(port, Uint8Array.from([...head, ...bytes, 13, 10, 13, 10]));
+      assert.deepEqual(JSON.parse(body), [99, 97, 102, ...bytes]);
+    },
   );
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const guard = guardConnections(listener, socket, {
-    timeouts: { headersMs: 5000, bodyMs: 5000, idleMs: 5000 },
-    maxConnections: 10,
-    maxBodyBytes: 1 << 20,
-  });
-  try {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
-    const head = encoder.encode("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-note: caf");
-    await conn.write(Uint8Array.from([...head, 0xc3, 0xa9, 0x80, 0x9f, 0xff, 13, 10, 13, 10]));
-    const { text } = await readToClose(conn);
-    conn.close();
-    assert.deepEqual(JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4)), [
-      99,
-      97,
-      102,
-      0xc3,
-      0xa9,
-      0x80,
-      0x9f,
-      0xff,
-    ]);
-  } finally {
-    guard.close();
-    await backend.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
 });
