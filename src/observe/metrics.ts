@@ -23,6 +23,27 @@ function labels(pairs: Readonly<Record<string, string>>): string {
   return parts.length > 0 ? `{${parts.join(",")}}` : "";
 }
 
+/**
+ * Label sets rendered once and looked up by their values: a server's requests repeat a few
+ * provider/model/status combinations, and rendering one costs more than finding it. Bounded: an
+ * unbounded variety (a client inventing model names) is rendered each time instead of kept.
+ */
+class LabelSets {
+  static readonly MAX = 10_000;
+  readonly #rendered = new Map<string, string>();
+  constructor(readonly names: readonly string[]) {}
+
+  of(...values: string[]): string {
+    const key = values.join("\u0000");
+    let text = this.#rendered.get(key);
+    if (text === undefined) {
+      text = labels(Object.fromEntries(this.names.map((name, i) => [name, values[i] ?? ""])));
+      if (this.#rendered.size < LabelSets.MAX) this.#rendered.set(key, text);
+    }
+    return text;
+  }
+}
+
 /** A counter family: label set (already rendered) → value. */
 class Counter {
   readonly values = new Map<string, number>();
@@ -67,6 +88,10 @@ export class Metrics implements RequestObserver {
   readonly #duration = new Histogram(DURATION_BUCKETS);
   readonly #ttft = new Histogram(TTFT_BUCKETS);
   #inflight = 0;
+  readonly #requestLabels = new LabelSets(["route", "provider", "model", "status"]);
+  readonly #tokenLabels = new LabelSets(["provider", "model", "kind"]);
+  readonly #attemptLabels = new LabelSets(["provider", "model", "outcome"]);
+  readonly #targetLabels = new LabelSets(["provider", "model"]);
 
   started(): void {
     this.#inflight++;
@@ -76,9 +101,7 @@ export class Metrics implements RequestObserver {
     this.#inflight--;
     const provider = r.provider ?? "";
     const model = r.model ?? "";
-    this.#requests.add(
-      labels({ route: r.route ?? "", provider, model, status: String(r.status) }),
-    );
+    this.#requests.add(this.#requestLabels.of(r.route ?? "", provider, model, String(r.status)));
     const kinds: [string, number | undefined][] = [
       ["input", r.usage.inputTokens],
       ["output", r.usage.outputTokens],
@@ -86,7 +109,7 @@ export class Metrics implements RequestObserver {
       ["cache_write", r.usage.cacheCreationInputTokens],
     ];
     for (const [kind, n] of kinds) {
-      if (n) this.#tokens.add(labels({ provider, model, kind }), n);
+      if (n) this.#tokens.add(this.#tokenLabels.of(provider, model, kind), n);
     }
     for (const a of r.attempts) {
       const outcome = a.outcome === "answered"
@@ -94,9 +117,9 @@ export class Metrics implements RequestObserver {
         : a.status !== undefined
         ? `status_${a.status}`
         : "no_answer";
-      this.#attempts.add(labels({ provider: a.provider, model: a.model, outcome }));
+      this.#attempts.add(this.#attemptLabels.of(a.provider, a.model, outcome));
     }
-    const where = labels({ provider, model });
+    const where = this.#targetLabels.of(provider, model);
     this.#duration.observe(where, r.durationMs / 1000);
     if (r.ttftMs !== undefined) this.#ttft.observe(where, r.ttftMs / 1000);
   }

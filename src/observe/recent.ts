@@ -25,14 +25,12 @@ export interface RequestSummary {
 /** How many requests the page can show. */
 const KEEP = 50;
 
+// Optional fields are set one by one: spreading conditional objects costs an object each, and
+// this runs once per request.
 function summaryOf(r: Readonly<RequestRecord>): RequestSummary {
-  return {
+  const summary: { -readonly [K in keyof RequestSummary]: RequestSummary[K] } = {
     id: r.id,
     at: r.startedAt,
-    ...(r.clientModel !== undefined ? { clientModel: r.clientModel } : {}),
-    ...(r.route !== undefined ? { route: r.route } : {}),
-    ...(r.provider !== undefined ? { provider: r.provider } : {}),
-    ...(r.model !== undefined ? { model: r.model } : {}),
     status: r.status,
     outcome: r.outcome,
     stream: r.stream === true,
@@ -40,10 +38,15 @@ function summaryOf(r: Readonly<RequestRecord>): RequestSummary {
     outputTokens: r.usage.outputTokens ?? 0,
     cacheReadTokens: r.usage.cacheReadInputTokens ?? 0,
     durationMs: Math.round(r.durationMs),
-    ...(r.ttftMs !== undefined ? { ttftMs: Math.round(r.ttftMs) } : {}),
     attempts: r.attempts.length,
-    ...(r.error !== undefined ? { error: r.error.slice(0, 300) } : {}),
   };
+  if (r.clientModel !== undefined) summary.clientModel = r.clientModel;
+  if (r.route !== undefined) summary.route = r.route;
+  if (r.provider !== undefined) summary.provider = r.provider;
+  if (r.model !== undefined) summary.model = r.model;
+  if (r.ttftMs !== undefined) summary.ttftMs = Math.round(r.ttftMs);
+  if (r.error !== undefined) summary.error = r.error.slice(0, 300);
+  return summary;
 }
 
 /** Keeps the latest requests and tells subscribers about each new one and each start. */

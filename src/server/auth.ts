@@ -1,5 +1,7 @@
 /** Client authentication, and the model suffix some clients put after the token (`token:provider/model`). */
 
+import { copyHeaders } from "../core/headers.ts";
+
 const encoder = new TextEncoder();
 
 /** One credential a request carries, and the header it came in. */
@@ -62,7 +64,7 @@ export function withoutOwnToken(headers: Headers, expected: string | undefined):
     constantTimeEqual(splitToken(p.credential).token, expected)
   );
   if (own.length === 0) return headers;
-  const out = new Headers(headers);
+  const out = copyHeaders(headers);
   for (const { header } of own) out.delete(header);
   return out;
 }

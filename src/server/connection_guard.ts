@@ -62,6 +62,9 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
   const text = latin1Text(raw);
   const lines = text.slice(0, -4).split("\r\n");
   const kept: string[] = [lines[0] ?? ""];
+  // Whether every line of the client's head is kept as it came (the usual case): then the head
+  // goes on as its own bytes with the peer header added, not rebuilt from the text.
+  let unchanged = true;
   let length: string | undefined;
   let chunked = false;
   let connection: string | undefined;
@@ -69,7 +72,10 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
     const colon = line.indexOf(":");
     const name = (colon < 0 ? line : line.slice(0, colon)).trim().toLowerCase();
     const value = colon < 0 ? "" : line.slice(colon + 1).trim();
-    if (name === PEER_HEADER) continue; // only the guard says where a client is
+    if (name === PEER_HEADER) {
+      unchanged = false;
+      continue; // only the guard says where a client is
+    }
     if (name === "connection") connection = line;
     if (name === "content-length") {
       if (length !== undefined && length !== value) {
@@ -103,9 +109,19 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
     // a new connection whose head the guard checks.
     if (connection !== undefined) kept.splice(kept.indexOf(connection), 1);
     kept.push("connection: close");
+    unchanged = false;
   }
-  kept.push(`${PEER_HEADER}: ${peer}`);
-  return { ok: true, bodyLength: declared, bytes: latin1Bytes(`${kept.join("\r\n")}\r\n\r\n`) };
+  const peerLine = `${PEER_HEADER}: ${peer}`;
+  if (!unchanged) {
+    kept.push(peerLine);
+    return { ok: true, bodyLength: declared, bytes: latin1Bytes(`${kept.join("\r\n")}\r\n\r\n`) };
+  }
+  // The head up to its last header's line end, then the peer header and the blank line.
+  const added = encoder.encode(`${peerLine}\r\n\r\n`);
+  const bytes = new Uint8Array(raw.byteLength - 2 + added.byteLength);
+  bytes.set(raw.subarray(0, raw.byteLength - 2));
+  bytes.set(added, raw.byteLength - 2);
+  return { ok: true, bodyLength: declared, bytes };
 }
 
 /**
@@ -114,11 +130,21 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
  * which maps 0x80–0x9F elsewhere, and UTF-8 would re-encode the rest.)
  */
 function latin1Text(bytes: Uint8Array): string {
+  // All ASCII (the usual head): the native UTF-8 decoder reads it exactly, ~30× faster than
+  // building the string a character at a time.
+  if (isAscii(bytes)) return asciiDecoder.decode(bytes);
   let text = "";
   for (let i = 0; i < bytes.length; i += 8192) {
     text += String.fromCharCode(...bytes.subarray(i, i + 8192));
   }
   return text;
+}
+
+const asciiDecoder = new TextDecoder();
+
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x7f) return false;
+  return true;
 }
 
 function latin1Bytes(text: string): Uint8Array {
@@ -334,11 +360,15 @@ async function serveConnection(
           return;
         }
         clearTimeout(headTimer);
-        await writeAll(backend!, checked.bytes);
-        bodyLeft = checked.bodyLength;
-        if (bodyLeft === 0) requestSent();
         headLength = 0;
         data = concat(rest, data);
+        bodyLeft = checked.bodyLength;
+        // The head and the body bytes already here go to the server in one write.
+        const body = bodyLeft === "unknown" ? 0 : Math.min(bodyLeft, data.byteLength);
+        await writeAll(backend!, concat(checked.bytes, data.subarray(0, body)));
+        data = data.subarray(body);
+        if (bodyLeft !== "unknown") bodyLeft -= body;
+        if (bodyLeft === 0) requestSent();
       }
     }
     // The client finished sending: let the server see the end of its input too.

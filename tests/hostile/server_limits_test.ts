@@ -420,7 +420,7 @@ Deno.test("a large body and a large answer pass the guard byte for byte, split h
 
 /** A bare guard in front of `handler` on a Unix socket; `run` gets the guard's port. */
 async function withGuard(
-  handler: (req: Request) => Response,
+  handler: (req: Request) => Response | Promise<Response>,
   onClientGone: ((peer: string) => void) | undefined,
   run: (port: number) => Promise<void>,
 ): Promise<void> {
@@ -499,6 +499,27 @@ Deno.test("header bytes past ASCII pass the guard unchanged", async () => {
       const bytes = [0xc3, 0xa9, 0x80, 0x9f, 0xff];
       const body = await rawExchange(port, Uint8Array.from([...head, ...bytes, 13, 10, 13, 10]));
       assert.deepEqual(JSON.parse(body), [99, 97, 102, ...bytes]);
+    },
+  );
+});
+
+Deno.test("requests sent back to back in one write pass the guard whole, each body with its head", async () => {
+  await withGuard(
+    async (req) =>
+      new Response(`${req.method} ${new URL(req.url).pathname} [${await req.text()}]|`),
+    undefined,
+    async (port) => {
+      const two = "POST /a HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\nfirst" +
+        "POST /b HTTP/1.1\r\nhost: x\r\ncontent-length: 6\r\n\r\nsecond" +
+        "GET /c HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(encoder.encode(two));
+      const { text } = await readToClose(conn);
+      conn.close();
+      const bodies = text.split("HTTP/1.1 200").slice(1).map((a) =>
+        a.slice(a.indexOf("\r\n\r\n") + 4)
+      );
+      assert.deepEqual(bodies, ["POST /a [first]|", "POST /b [second]|", "GET /c []|"]);
     },
   );
 });

@@ -1,7 +1,8 @@
 /** Request bodies: UTF-8 read exactly, a byte-order mark skipped, invalid bytes as U+FFFD. */
 
 import assert from "node:assert/strict";
-import { readJsonBody } from "../../src/server/body.ts";
+import { ByteCollector, readJsonBody } from "../../src/server/body.ts";
+import { concatBytes } from "../helpers/bytes.ts";
 
 const post = (bytes: Uint8Array<ArrayBuffer>) =>
   new Request("http://ccp/v1/messages", { method: "POST", body: bytes });
@@ -19,4 +20,34 @@ Deno.test("a body with bytes that are not UTF-8 is still read, those bytes as U+
   const tail = new TextEncoder().encode('b"}');
   const bytes = new Uint8Array([...head, 0xff, 0xc3, ...tail]);
   assert.deepEqual(await readJsonBody(post(bytes), 1 << 20), { content: "a\uFFFD\uFFFDb" });
+});
+
+Deno.test("a body in many chunks of every size is joined in order", async () => {
+  const sizes = [3, 1, 1, 5000, 2, 4096, 4095, 1, 20000, 7];
+  const chunks = sizes.map((n, i) => new Uint8Array(n).fill(i + 1));
+  const collector = new ByteCollector();
+  for (const chunk of chunks) collector.add(chunk);
+  const expected = concatBytes(chunks);
+  assert.equal(collector.size, expected.byteLength);
+  assert.deepEqual(collector.bytes(), expected);
+
+  // One byte at a time (a trickling client): the same bytes, packed into shared blocks.
+  const trickled = new ByteCollector();
+  for (const byte of expected) trickled.add(new Uint8Array([byte]));
+  assert.deepEqual(trickled.bytes(), expected);
+
+  // Through readJsonBody, from a stream that hands the JSON over in pieces.
+  const text = JSON.stringify({ messages: [{ role: "user", content: "x".repeat(30000) }] });
+  const bytes = new TextEncoder().encode(text);
+  const cuts = [0, 1, 2, 9000, 9001, 20000, bytes.byteLength];
+  const body = ReadableStream.from(cuts.slice(1).map((end, i) => bytes.slice(cuts[i], end)));
+  const request = new Request("http://ccp/v1/messages", { method: "POST", body });
+  assert.deepEqual(await readJsonBody(request, 1 << 20), JSON.parse(text));
+});
+
+Deno.test("a body that comes in one chunk is handed on without a copy", () => {
+  const chunk = new Uint8Array(100).fill(7);
+  const collector = new ByteCollector();
+  collector.add(chunk);
+  assert.equal(collector.bytes(), chunk);
 });

@@ -1,6 +1,7 @@
 /** Which client headers reach an upstream, and how the provider's key is attached. */
 
 import type { AuthHeader, ProviderConfig } from "../../config/types.ts";
+import { copyHeaders } from "../../core/headers.ts";
 import { parseBetas } from "../cleaning/betas.ts";
 import type { BetaRule } from "../cleaning/types.ts";
 
@@ -20,9 +21,9 @@ const FORWARDED = new Set([
 /** Client headers an Anthropic-type upstream should see (`x-stainless-*` included). */
 export function forwardedAnthropicHeaders(client: Headers): Headers {
   const out = new Headers();
-  for (const [name, value] of client) {
+  client.forEach((value, name) => {
     if (FORWARDED.has(name) || name.startsWith("x-stainless-")) out.set(name, value);
-  }
+  });
   if (!out.has("anthropic-version")) out.set("anthropic-version", "2023-06-01");
   return out;
 }
@@ -35,7 +36,7 @@ export function filterBetaHeader(client: Headers, rule: BetaRule): Headers {
   const betas = parseBetas(client.get("anthropic-beta"));
   const kept = rule(betas);
   if (kept === betas || kept.length === betas.length) return client;
-  const out = new Headers(client);
+  const out = copyHeaders(client);
   if (kept.length > 0) out.set("anthropic-beta", kept.join(","));
   else out.delete("anthropic-beta");
   return out;

@@ -1,5 +1,6 @@
 /** One JSON POST to an upstream: the network part every transport shares. */
 
+import { headerRecord } from "../../core/headers.ts";
 import type { ProviderConfig } from "../../config/types.ts";
 import { UpstreamError } from "../../core/errors.ts";
 import { capitalise } from "../../core/text.ts";
@@ -67,7 +68,7 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
       (timed) =>
         send(url, {
           method: "POST",
-          headers: options.headers,
+          headers: headerRecord(options.headers),
           body: utf8(options.body),
           signal: timed,
           // A redirect would re-send the body and the key headers to wherever it points.

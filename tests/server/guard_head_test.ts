@@ -1,0 +1,46 @@
+/** The connection guard's reading of a request head: what reaches ccp's HTTP server. */
+
+import assert from "node:assert/strict";
+import { inspectHead } from "../../src/server/connection_guard.ts";
+
+const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const text = (bytes: Uint8Array) => String.fromCharCode(...bytes);
+
+function forwarded(head: string): { bytes: string; bodyLength: number | "unknown" } {
+  const result = inspectHead(latin1(head), "10.0.0.7:5000#3", 1 << 20);
+  assert.ok(result.ok, "the head is accepted");
+  return { bytes: text(result.bytes), bodyLength: result.bodyLength };
+}
+
+Deno.test("a head goes on byte for byte, with the peer header before the blank line", () => {
+  const head = "POST /v1/messages HTTP/1.1\r\nhost: ccp\r\ncontent-length: 12\r\n\r\n";
+  assert.deepEqual(forwarded(head), {
+    bytes: "POST /v1/messages HTTP/1.1\r\nhost: ccp\r\ncontent-length: 12\r\n" +
+      "x-ccp-peer: 10.0.0.7:5000#3\r\n\r\n",
+    bodyLength: 12,
+  });
+  assert.deepEqual(forwarded("GET / HTTP/1.1\r\n\r\n"), {
+    bytes: "GET / HTTP/1.1\r\nx-ccp-peer: 10.0.0.7:5000#3\r\n\r\n",
+    bodyLength: 0,
+  });
+  // Bytes past ASCII (é, C1 controls, ÿ) pass unchanged.
+  const odd = "GET / HTTP/1.1\r\nx-name: caf\xe9 \x80\x9f\xff\r\n\r\n";
+  assert.equal(
+    forwarded(odd).bytes,
+    "GET / HTTP/1.1\r\nx-name: caf\xe9 \x80\x9f\xff\r\nx-ccp-peer: 10.0.0.7:5000#3\r\n\r\n",
+  );
+});
+
+Deno.test("a peer header from the client is dropped; a chunked body closes the connection", () => {
+  const spoofed = "GET / HTTP/1.1\r\nX-CCP-Peer: 1.2.3.4:1#1\r\nx-name: \xe9\r\n\r\n";
+  assert.equal(
+    forwarded(spoofed).bytes,
+    "GET / HTTP/1.1\r\nx-name: \xe9\r\nx-ccp-peer: 10.0.0.7:5000#3\r\n\r\n",
+  );
+  const chunked = "POST / HTTP/1.1\r\nconnection: keep-alive\r\ntransfer-encoding: chunked\r\n\r\n";
+  assert.deepEqual(forwarded(chunked), {
+    bytes: "POST / HTTP/1.1\r\ntransfer-encoding: chunked\r\nconnection: close\r\n" +
+      "x-ccp-peer: 10.0.0.7:5000#3\r\n\r\n",
+    bodyLength: "unknown",
+  });
+});
