@@ -6,17 +6,40 @@
  */
 
 /** A copy of `source` that can be changed without touching it. */
-export function copyHeaders(source: Headers): Headers {
+export function copyHeaders(source: HeaderReader): Headers {
   const out = new Headers();
   source.forEach((value, name) => out.append(name, value));
   return out;
 }
 
 /** `headers` as a plain record (names lower-case), the init fetch reads cheaply. */
-export function headerRecord(headers: Headers): Record<string, string> {
+export function headerRecord(headers: HeaderReader): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, name) => {
     out[name] = value;
   });
   return out;
+}
+
+/** What ccp reads of a client's headers: a Headers object has this shape, and so has a view. */
+export interface HeaderReader {
+  get(name: string): string | null;
+  has(name: string): boolean;
+  forEach(visit: (value: string, name: string) => void): void;
+}
+
+/**
+ * `source` as if the named headers were not there, without copying it (the headers a server
+ * hands a request cannot be changed, and copying ~25 of them validates each again).
+ */
+export function headersWithout(source: HeaderReader, names: readonly string[]): HeaderReader {
+  const hidden = new Set(names.map((name) => name.toLowerCase()));
+  return {
+    get: (name) => hidden.has(name.toLowerCase()) ? null : source.get(name),
+    has: (name) => !hidden.has(name.toLowerCase()) && source.has(name),
+    forEach: (visit) =>
+      source.forEach((value, name) => {
+        if (!hidden.has(name)) visit(value, name);
+      }),
+  };
 }

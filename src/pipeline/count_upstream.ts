@@ -1,5 +1,6 @@
 /** Asking an Anthropic endpoint to count a request's tokens, with the same keys and limits as a request. */
 
+import type { HeaderReader } from "../core/headers.ts";
 import type { ProviderConfig } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
 import { Dispatcher } from "../resilience/dispatcher.ts";
@@ -13,7 +14,7 @@ import type { PostSuccess } from "../upstream/http/post.ts";
 export interface CountUpstream {
   readonly target: { readonly provider: ProviderConfig; readonly model: string };
   readonly body: Record<string, unknown>;
-  readonly headers: Headers;
+  readonly headers: HeaderReader;
   readonly signal: AbortSignal;
   readonly fetch: FetchLike;
   readonly registry: ResilienceRegistry;

@@ -5,6 +5,7 @@
  * and respond.
  */
 
+import type { HeaderReader } from "../core/headers.ts";
 import type { Config, ModelSettings, ProviderConfig } from "../config/types.ts";
 import { type ProxyError, toProxyError, UpstreamError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
@@ -66,7 +67,7 @@ export interface CountCall {
   readonly body: Record<string, unknown>;
   readonly resolution: Resolution;
   /** The client's headers (forwarded where the protocol allows). */
-  readonly headers: Headers;
+  readonly headers: HeaderReader;
   /** Aborts when the client leaves. */
   readonly signal: AbortSignal;
 }

@@ -1,5 +1,6 @@
 /** Builds one request's record as the request goes, and hands it to the observers once. */
 
+import type { HeaderReader } from "../core/headers.ts";
 import type { Logger } from "../core/log.ts";
 import { randomBase62 } from "../translate/anthropic/ids.ts";
 import type {
@@ -14,7 +15,7 @@ import type {
 export interface RecordStart {
   readonly method: string;
   readonly path: string;
-  readonly headers: Headers;
+  readonly headers: HeaderReader;
   /** Named client that authenticated; `default` when there is none. */
   readonly client?: string;
 }

@@ -1,8 +1,6 @@
 /** Client authentication, and the model suffix some clients put after the token (`token:provider/model`). */
 
-import { copyHeaders } from "../core/headers.ts";
-
-const encoder = new TextEncoder();
+import { type HeaderReader, headersWithout } from "../core/headers.ts";
 
 /** One credential a request carries, and the header it came in. */
 interface Presented {
@@ -58,24 +56,25 @@ export function tokenSuffix(headers: Headers, expected?: string): string | undef
  * ccp and never reaches an upstream (an `auth: passthrough` provider gets only the client's other
  * credentials).
  */
-export function withoutOwnToken(headers: Headers, expected: string | undefined): Headers {
+export function withoutOwnToken(headers: Headers, expected: string | undefined): HeaderReader {
   if (!expected) return headers;
   const own = presented(headers).filter((p) =>
     constantTimeEqual(splitToken(p.credential).token, expected)
   );
   if (own.length === 0) return headers;
-  const out = copyHeaders(headers);
-  for (const { header } of own) out.delete(header);
-  return out;
+  return headersWithout(headers, own.map((p) => p.header));
 }
 
-/** Compares two strings in time independent of where they differ. */
+/**
+ * Compares two strings in time independent of where they differ. UTF-16 code units are compared
+ * as they are (encoding both to bytes first cost two encoder calls per comparison, and a request
+ * compares each credential with each token).
+ */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const left = encoder.encode(a);
-  const right = encoder.encode(b);
-  const length = Math.max(left.length, right.length);
-  let diff = left.length ^ right.length;
-  for (let i = 0; i < length; i++) diff |= (left[i] ?? 0) ^ (right[i] ?? 0);
+  const length = Math.max(a.length, b.length);
+  let diff = a.length ^ b.length;
+  // Past a string's end charCodeAt gives NaN, which `| 0` makes 0.
+  for (let i = 0; i < length; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
   return diff === 0;
 }
 

@@ -59,24 +59,27 @@ type Head =
 
 /** Checks a complete request head and adds the peer header; `raw` ends with the blank line. */
 export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number): Head {
-  const text = latin1Text(raw);
-  const lines = text.slice(0, -4).split("\r\n");
-  const kept: string[] = [lines[0] ?? ""];
-  // Whether every line of the client's head is kept as it came (the usual case): then the head
-  // goes on as its own bytes with the peer header added, not rebuilt from the text.
-  let unchanged = true;
+  const lines = latin1Text(raw).slice(0, -4).split("\r\n");
+  // Lines left out of what the server gets: a peer header from the client (only the guard says
+  // where a client is), and `connection` when a chunked body makes the guard close it. Without
+  // any (the usual case) the head goes on as its own bytes with the peer header added.
+  const dropped = new Set<number>();
   let length: string | undefined;
   let chunked = false;
-  let connection: string | undefined;
-  for (const line of lines.slice(1)) {
+  let connectionAt = -1;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    // Only content-length, connection, transfer-encoding and x-ccp-peer matter here (a name may
+    // follow spaces or a tab): the other lines are passed over without being cut apart.
+    const first = line.charCodeAt(0) | 0x20;
+    if (first !== 0x63 && first !== 0x74 && first !== 0x78 && first !== 0x20 && first !== 0x29) {
+      continue;
+    }
     const colon = line.indexOf(":");
     const name = (colon < 0 ? line : line.slice(0, colon)).trim().toLowerCase();
     const value = colon < 0 ? "" : line.slice(colon + 1).trim();
-    if (name === PEER_HEADER) {
-      unchanged = false;
-      continue; // only the guard says where a client is
-    }
-    if (name === "connection") connection = line;
+    if (name === PEER_HEADER) dropped.add(i);
+    if (name === "connection") connectionAt = i;
     if (name === "content-length") {
       if (length !== undefined && length !== value) {
         return bad("Conflicting Content-Length headers");
@@ -84,7 +87,6 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
       length = value;
     }
     if (name === "transfer-encoding") chunked = true;
-    kept.push(line);
   }
   if (length !== undefined && chunked) {
     return bad("Content-Length and Transfer-Encoding together are not allowed");
@@ -103,16 +105,14 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
         `Request body exceeds the ${mib} MiB limit (raise server.max_body_size in the config)`,
     };
   }
-  if (declared === "unknown") {
+  const peerLine = `${PEER_HEADER}: ${peer}`;
+  if (declared === "unknown" || dropped.size > 0) {
     // The guard does not follow chunk framing, so it cannot find the next request's head on this
     // connection: the server closes it after the answer, and the client's next request comes on
     // a new connection whose head the guard checks.
-    if (connection !== undefined) kept.splice(kept.indexOf(connection), 1);
-    kept.push("connection: close");
-    unchanged = false;
-  }
-  const peerLine = `${PEER_HEADER}: ${peer}`;
-  if (!unchanged) {
+    if (declared === "unknown" && connectionAt >= 0) dropped.add(connectionAt);
+    const kept = lines.filter((_, i) => !dropped.has(i));
+    if (declared === "unknown") kept.push("connection: close");
     kept.push(peerLine);
     return { ok: true, bodyLength: declared, bytes: latin1Bytes(`${kept.join("\r\n")}\r\n\r\n`) };
   }

@@ -1,5 +1,6 @@
 /** The seam between the server and each wire protocol: send a request, open its answer. */
 
+import type { HeaderReader } from "../core/headers.ts";
 import type { ModelSettings, ProviderConfig } from "../config/types.ts";
 import type { UpstreamError } from "../core/errors.ts";
 import type { AnthropicMessage, MessagesRequest } from "../protocols/anthropic.ts";
@@ -19,7 +20,7 @@ export interface TransportRequest {
   body: MessagesRequest;
   /** `body`'s size as the client sent it, when known (not for a body ccp built, e.g. a web round). */
   bodyBytes?: number;
-  clientHeaders: Headers;
+  clientHeaders: HeaderReader;
   key?: string;
   signal: AbortSignal;
   fetch: FetchLike;

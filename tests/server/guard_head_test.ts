@@ -44,3 +44,25 @@ Deno.test("a peer header from the client is dropped; a chunked body closes the c
     bodyLength: "unknown",
   });
 });
+
+Deno.test("the headers that frame a body are found in any case; conflicts are refused", () => {
+  const upper = "POST / HTTP/1.1\r\nHost: x\r\nCONTENT-LENGTH: 7\r\nX-Other: 1\r\n\r\n";
+  assert.equal(forwarded(upper).bodyLength, 7);
+  const refused = (head: string) => {
+    const result = inspectHead(latin1(head), "p:1#1", 1 << 20);
+    assert.ok(!result.ok);
+    return `${result.status} ${result.message}`;
+  };
+  assert.equal(
+    refused("POST / HTTP/1.1\r\nContent-Length: 7\r\ncontent-length: 8\r\n\r\n"),
+    "400 Conflicting Content-Length headers",
+  );
+  assert.equal(
+    refused("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 8\r\n\r\n"),
+    "400 Content-Length and Transfer-Encoding together are not allowed",
+  );
+  assert.equal(
+    refused("POST / HTTP/1.1\r\ncontent-length: 2000000\r\n\r\n"),
+    "413 Request body exceeds the 1 MiB limit (raise server.max_body_size in the config)",
+  );
+});

@@ -1,5 +1,6 @@
 /** Calling an Anthropic-compatible upstream: URL, headers and auth for `type: anthropic`. */
 
+import type { HeaderReader } from "../../core/headers.ts";
 import type { ProviderConfig } from "../../config/types.ts";
 import { anthropicUrl } from "../http/endpoints.ts";
 import {
@@ -21,7 +22,7 @@ export interface AnthropicCall {
   model: string;
   /** The client's body; copied shallowly, never mutated. */
   body: Record<string, unknown>;
-  clientHeaders: Headers;
+  clientHeaders: HeaderReader;
   /** The key to use, if the provider has keys. */
   key?: string;
   signal: AbortSignal;

@@ -1,7 +1,7 @@
 /** Which client headers reach an upstream, and how the provider's key is attached. */
 
 import type { AuthHeader, ProviderConfig } from "../../config/types.ts";
-import { copyHeaders } from "../../core/headers.ts";
+import { copyHeaders, type HeaderReader } from "../../core/headers.ts";
 import { parseBetas } from "../cleaning/betas.ts";
 import type { BetaRule } from "../cleaning/types.ts";
 
@@ -19,7 +19,7 @@ const FORWARDED = new Set([
 ]);
 
 /** Client headers an Anthropic-type upstream should see (`x-stainless-*` included). */
-export function forwardedAnthropicHeaders(client: Headers): Headers {
+export function forwardedAnthropicHeaders(client: HeaderReader): Headers {
   const out = new Headers();
   client.forEach((value, name) => {
     if (FORWARDED.has(name) || name.startsWith("x-stainless-")) out.set(name, value);
@@ -32,7 +32,7 @@ export function forwardedAnthropicHeaders(client: Headers): Headers {
  * The client's headers with `anthropic-beta` filtered by `rule` (the header is removed when no
  * value survives). Returns the same Headers object when the rule keeps every value.
  */
-export function filterBetaHeader(client: Headers, rule: BetaRule): Headers {
+export function filterBetaHeader(client: HeaderReader, rule: BetaRule): HeaderReader {
   const betas = parseBetas(client.get("anthropic-beta"));
   const kept = rule(betas);
   if (kept === betas || kept.length === betas.length) return client;
@@ -66,7 +66,7 @@ export function applyProviderHeaders(headers: Headers, provider: ProviderConfig)
 }
 
 /** Copies the client's own credential headers (for `auth: passthrough` providers). */
-export function passthroughCredentials(client: Headers, headers: Headers): void {
+export function passthroughCredentials(client: HeaderReader, headers: Headers): void {
   for (const name of ["x-api-key", "authorization"]) {
     const value = client.get(name);
     if (value) headers.set(name, value);
