@@ -128,6 +128,32 @@ export type Load =
   & Partial<Pick<LoadJob, "gaps" | "announceOpen" | "timeoutMs">>
   & { /** false sends non-streaming requests (default true). */ stream?: boolean };
 
+/**
+ * The headers Claude Code 2.1 sends with each request (shared/CLAUDE_CODE_WIRE.md), so every path
+ * reads, checks and forwards what a real session's requests carry.
+ */
+export const CLAUDE_CODE_HEADERS: Readonly<Record<string, string>> = {
+  accept: "application/json",
+  "content-type": "application/json",
+  "user-agent": "claude-cli/2.1.330 (external, sdk-cli)",
+  "x-claude-code-session-id": "0b3c5d7e-1f2a-4b6c-8d9e-0a1b2c3d4e5f",
+  "x-app": "cli",
+  "anthropic-version": "2023-06-01",
+  "anthropic-beta": "claude-code-20250219,interleaved-thinking-2025-05-14," +
+    "context-management-2025-06-27,per-turn-control-2026-07-01," +
+    "mid-conversation-tool-changes-2026-07-01,thinking-token-count-2026-05-13," +
+    "advanced-tool-use-2025-11-20,effort-2025-11-24,thinking-display-updates-2026-08-18",
+  "anthropic-dangerous-direct-browser-access": "true",
+  "x-stainless-arch": "x64",
+  "x-stainless-lang": "js",
+  "x-stainless-os": "Linux",
+  "x-stainless-package-version": "0.128.0",
+  "x-stainless-retry-count": "0",
+  "x-stainless-runtime": "node",
+  "x-stainless-runtime-version": "v26.12.1",
+  "x-stainless-timeout": "600",
+};
+
 /** A job sending the same logical request by `path`. */
 export function jobFor(
   rig: Rig,
@@ -137,11 +163,7 @@ export function jobFor(
   load: Load,
 ): LoadJob {
   const model = shapeModel(shape);
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    "anthropic-version": "2023-06-01",
-    "x-api-key": "bench",
-  };
+  const headers: Record<string, string> = { ...CLAUDE_CODE_HEADERS, "x-api-key": "bench" };
   let url: string;
   let payload: unknown;
   if (path.via === "ccp" || path.via === "ccp:unguarded") {
