@@ -31,38 +31,80 @@ const SCHEMA_ONE = new Set([
 /** Keywords whose value is a list of subschemas. */
 const SCHEMA_LIST = new Set(["anyOf", "oneOf", "allOf", "prefixItems"]);
 
+// Each cleaner returns its input itself when nothing in it is dropped, and otherwise a copy that
+// shares every unchanged part: Claude Code resends ~20 tool schemas on every turn, and copying
+// each whole to drop one top-level `$schema` cost more than the rest of the translation.
+
 function cleanNode(node: unknown, drop: ReadonlySet<string>): unknown {
-  if (Array.isArray(node)) return node.map((n) => cleanNode(n, drop)); // `items: [..]` (old drafts)
+  if (Array.isArray(node)) return cleanList(node, drop); // `items: [..]` (old drafts)
   if (!isRecord(node)) return node;
+  let out: JsonObject | undefined;
+  for (const key in node) {
+    const value = node[key];
+    const dropped = drop.has(key);
+    let next = value;
+    if (dropped) next = undefined;
+    else if (SCHEMA_MAPS.has(key) && isRecord(value)) next = cleanMap(value, drop);
+    else if (SCHEMA_ONE.has(key)) next = cleanNode(value, drop);
+    else if (SCHEMA_LIST.has(key) && Array.isArray(value)) next = cleanList(value, drop);
+    // enum, const, default, examples, … stay verbatim
+    if (out === undefined && (dropped || next !== value)) out = copyBefore(node, key);
+    if (out !== undefined && !dropped) out[key] = next;
+  }
+  return out ?? node;
+}
+
+function cleanMap(map: JsonObject, drop: ReadonlySet<string>): JsonObject {
+  let out: JsonObject | undefined;
+  for (const name in map) {
+    const sub = map[name];
+    const next = cleanNode(sub, drop);
+    if (out === undefined && next !== sub) out = copyBefore(map, name);
+    if (out !== undefined) out[name] = next;
+  }
+  return out ?? map;
+}
+
+function cleanList(list: unknown[], drop: ReadonlySet<string>): unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const next = cleanNode(list[i], drop);
+    if (out === undefined && next !== list[i]) out = list.slice(0, i);
+    if (out !== undefined) out.push(next);
+  }
+  return out ?? list;
+}
+
+/** The entries of `object` that come before `key`, in a new object. */
+function copyBefore(object: JsonObject, key: string): JsonObject {
   const out: JsonObject = {};
-  for (const [key, value] of Object.entries(node)) {
-    if (drop.has(key)) continue;
-    if (SCHEMA_MAPS.has(key) && isRecord(value)) {
-      const map: JsonObject = {};
-      for (const [name, sub] of Object.entries(value)) map[name] = cleanNode(sub, drop);
-      out[key] = map;
-    } else if (SCHEMA_ONE.has(key)) {
-      out[key] = cleanNode(value, drop);
-    } else if (SCHEMA_LIST.has(key) && Array.isArray(value)) {
-      out[key] = value.map((v) => cleanNode(v, drop));
-    } else {
-      out[key] = value; // enum, const, default, examples, … stay verbatim
-    }
+  for (const k in object) {
+    if (k === key) break;
+    out[k] = object[k];
   }
   return out;
 }
 
+const dropSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 /**
  * Cleans a tool schema for a provider; the result is always an object schema
- * (`{}` or a missing schema becomes `{type: "object", properties: {}}`).
+ * (`{}` or a missing schema becomes `{type: "object", properties: {}}`). The schema given is
+ * never changed; parts of it that need no cleaning are shared with the result.
  */
 export function toFunctionParameters(
   schema: JsonObject | undefined,
   dropKeys: readonly string[],
 ): JsonObject {
-  const cleaned = cleanNode(schema ?? {}, new Set(dropKeys));
-  const out: JsonObject = isRecord(cleaned) ? cleaned : {};
+  let drop = dropSets.get(dropKeys);
+  if (!drop) dropSets.set(dropKeys, drop = new Set(dropKeys));
+  const cleaned = cleanNode(schema ?? {}, drop);
+  let out: JsonObject = isRecord(cleaned) ? cleaned : {};
+  const completed = out.type === undefined ||
+    (out.type === "object" && out.properties === undefined);
+  if (completed && out === schema) out = { ...out };
   if (out.type === undefined) out.type = "object";
   if (out.type === "object" && out.properties === undefined) out.properties = {};
   return out;
 }
+
