@@ -1,5 +1,6 @@
 /** Opening the answer of a translating transport (OpenAI, Gemini): stream or JSON, one way. */
 
+import { nextEventLoopTurn } from "../core/event_loop.ts";
 import { UpstreamError } from "../core/errors.ts";
 import type { AnthropicMessage } from "../protocols/anthropic.ts";
 import { capitalise } from "../core/text.ts";
@@ -46,19 +47,16 @@ const COUNT_AT_ONCE_BYTES = 4 * 1024;
 
 /**
  * The request's local input-token count (for `message_start`), begun once the request is on its
- * way. A larger body's count waits for the next timer turn: only a timer turn lets the event loop
- * write the request to the network first (an immediate callback runs before it), so the count
- * then overlaps the upstream's wait for its first token. A small body is counted at once: a timer
- * turn costs ~2 ms in Deno, which a fast upstream's first token would otherwise wait for.
+ * way. A larger body's count waits for the next turn of the event loop, which writes the request
+ * to the network first, so the count overlaps the upstream's wait for its first token. A small
+ * body is counted at once: that costs less than the turn.
  */
 export function countWhileSending(
   request: Pick<TransportRequest, "bodyBytes" | "inputTokens">,
 ): Promise<number> {
   const counted = request.bodyBytes !== undefined && request.bodyBytes <= COUNT_AT_ONCE_BYTES
     ? request.inputTokens()
-    : new Promise<number>((resolve, reject) => {
-      setTimeout(() => request.inputTokens().then(resolve, reject), 0);
-    });
+    : nextEventLoopTurn().then(() => request.inputTokens());
   counted.catch(() => {}); // an attempt that fails before needing the count never awaits it
   return counted;
 }

@@ -1,7 +1,7 @@
 /**
- * A translated request's local count starts at once for a small body (a timer turn costs ~2 ms,
- * which a fast upstream's first token would wait for) and after one timer turn for a larger or
- * unsized one, e.g. a web round ccp built (so the request reaches the network before the count).
+ * A translated request's local count starts at once for a small body and after one turn of the
+ * event loop for a larger or unsized one, e.g. a web round ccp built (so the request reaches the
+ * network before the count).
  */
 
 import assert from "node:assert/strict";
@@ -21,7 +21,7 @@ function request(
   };
 }
 
-Deno.test("a small body is counted at once; a larger or unsized one after a timer turn", async () => {
+Deno.test("a small body is counted at once; a larger or unsized one after an event-loop turn", async () => {
   const cases: [number | undefined, boolean][] = [
     [900, true],
     [4096, true],

@@ -107,4 +107,3 @@ export function toFunctionParameters(
   if (out.type === "object" && out.properties === undefined) out.properties = {};
   return out;
 }
-
