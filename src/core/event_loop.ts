@@ -9,6 +9,7 @@ export function nextEventLoopTurn(): Promise<void> {
     const channel = new MessageChannel();
     channel.port1.onmessage = () => {
       channel.port1.close();
+      channel.port2.close();
       resolve();
     };
     channel.port2.postMessage(undefined);
