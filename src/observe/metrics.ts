@@ -34,7 +34,7 @@ class LabelSets {
   constructor(readonly names: readonly string[]) {}
 
   of(...values: string[]): string {
-    const key = values.join("\u0000");
+    const key = JSON.stringify(values); // unambiguous whatever the values contain
     let text = this.#rendered.get(key);
     if (text === undefined) {
       text = labels(Object.fromEntries(this.names.map((name, i) => [name, values[i] ?? ""])));

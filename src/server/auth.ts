@@ -58,8 +58,12 @@ export function tokenSuffix(headers: Headers, expected?: string): string | undef
  */
 export function withoutOwnToken(headers: Headers, expected: string | undefined): HeaderReader {
   if (!expected) return headers;
+  // A header sent twice reaches ccp as one value joined by ", ": each part is looked at, so a
+  // repeated token is hidden too.
   const own = presented(headers).filter((p) =>
-    constantTimeEqual(splitToken(p.credential).token, expected)
+    p.credential.split(",").some((part) =>
+      constantTimeEqual(splitToken(part.trim().replace(/^bearer\s+/i, "")).token, expected)
+    )
   );
   if (own.length === 0) return headers;
   return headersWithout(headers, own.map((p) => p.header));

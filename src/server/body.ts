@@ -1,6 +1,7 @@
 /**
- * Reads a request body as JSON with bounded memory and time: at most the size limit is held,
- * and the whole body must arrive within the body timeout.
+ * Reads a request body as JSON with bounded memory and time: what is held stays within about
+ * twice the bytes that arrived (see ByteCollector), a body past the size limit is refused, and
+ * the whole body must arrive within the body timeout.
  */
 
 import type { Config } from "../config/types.ts";
@@ -95,10 +96,11 @@ async function readBounded(
 
 /**
  * A body's chunks as they arrive, joined once at the end, so memory follows what arrived (not
- * what the client declared) and each byte is copied at most twice. A body that comes in one
- * chunk, the usual case, is not copied at all. Small chunks after the first are packed into
- * shared blocks: a client trickling a byte at a time costs the bytes it sent, not an object per
- * byte.
+ * what the client declared) and each byte is copied at most twice. The first chunk is kept as it
+ * came: a body in one chunk, the usual case, is not copied at all. A later chunk is kept only
+ * when it fills most of the buffer it is a view of (Deno hands out slices of 64 KiB buffers, and
+ * keeping a small slice would keep its whole buffer); the others are packed into shared blocks,
+ * so a client sending small pieces costs about what it sent, never a buffer per piece.
  */
 export class ByteCollector {
   static readonly SMALL = 4 * 1024;
@@ -109,18 +111,27 @@ export class ByteCollector {
   #blockUsed = 0;
 
   add(chunk: Uint8Array): void {
-    if (this.size === 0 || chunk.byteLength >= ByteCollector.SMALL) {
+    const keep = this.size === 0 ||
+      (chunk.byteLength >= ByteCollector.SMALL && chunk.byteLength * 2 >= chunk.buffer.byteLength);
+    if (keep) {
       this.#seal();
       this.#chunks.push(chunk);
     } else {
       if (!this.#block || this.#blockUsed + chunk.byteLength > this.#block.byteLength) {
         this.#seal();
-        this.#block = new Uint8Array(ByteCollector.BLOCK);
+        this.#block = new Uint8Array(Math.max(ByteCollector.BLOCK, chunk.byteLength));
       }
       this.#block.set(chunk, this.#blockUsed);
       this.#blockUsed += chunk.byteLength;
     }
     this.size += chunk.byteLength;
+  }
+
+  /** Bytes of the buffers kept alive: at most ~2× {@link size}, plus the first chunk's buffer. */
+  get held(): number {
+    let held = this.#block?.byteLength ?? 0;
+    for (const chunk of this.#chunks) held += chunk.buffer.byteLength;
+    return held;
   }
 
   /** All the bytes added, in order. */
@@ -136,9 +147,15 @@ export class ByteCollector {
     return bytes;
   }
 
+  // A block less than half used is copied out at its size, so it does not hold the rest.
   #seal(): void {
-    if (this.#block && this.#blockUsed > 0) {
-      this.#chunks.push(this.#block.subarray(0, this.#blockUsed));
+    const block = this.#block;
+    if (block && this.#blockUsed > 0) {
+      this.#chunks.push(
+        this.#blockUsed * 2 >= block.byteLength
+          ? block.subarray(0, this.#blockUsed)
+          : block.slice(0, this.#blockUsed),
+      );
     }
     this.#block = undefined;
     this.#blockUsed = 0;

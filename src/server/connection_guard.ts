@@ -30,6 +30,7 @@ export interface GuardLimits {
 export const PEER_HEADER = "x-ccp-peer";
 
 const MAX_HEAD = 64 * 1024;
+const BARE_LF = /(?:^|[^\r])\n/;
 const encoder = new TextEncoder();
 
 /** A guarded listener: accepts on `listener`, forwards to the HTTP server at `backend`. */
@@ -59,7 +60,12 @@ type Head =
 
 /** Checks a complete request head and adds the peer header; `raw` ends with the blank line. */
 export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number): Head {
-  const lines = latin1Text(raw).slice(0, -4).split("\r\n");
+  const text = latin1Text(raw).slice(0, -4);
+  // Deno's server also ends a line at a bare LF; the guard reads lines by CRLF. Were the two to
+  // read a head differently, they would disagree on where its body ends (and a header hidden
+  // behind a bare LF could pose as the peer header): such a head is refused.
+  if (BARE_LF.test(text)) return bad("Request head has a line that ends in LF without CR");
+  const lines = text.split("\r\n");
   // Lines left out of what the server gets: a peer header from the client (only the guard says
   // where a client is), and `connection` when a chunked body makes the guard close it. Without
   // any (the usual case) the head goes on as its own bytes with the peer header added.

@@ -66,3 +66,18 @@ Deno.test("the headers that frame a body are found in any case; conflicts are re
     "413 Request body exceeds the 1 MiB limit (raise server.max_body_size in the config)",
   );
 });
+
+Deno.test("a head with a line ended by a bare LF is refused (the server would read it otherwise)", () => {
+  for (
+    const head of [
+      "POST / HTTP/1.1\r\nx-a: b\ncontent-length: 5\r\n\r\n",
+      "GET / HTTP/1.1\r\nx-a: b\nx-ccp-peer: 6.6.6.6:1#1\r\n\r\n",
+      "GET / HTTP/1.1\nhost: x\r\n\r\n",
+    ]
+  ) {
+    const result = inspectHead(latin1(head), "p:1#1", 1 << 20);
+    assert.ok(!result.ok, JSON.stringify(head));
+    assert.equal(result.status, 400);
+    assert.equal(result.message, "Request head has a line that ends in LF without CR");
+  }
+});
