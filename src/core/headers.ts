@@ -12,15 +12,6 @@ export function copyHeaders(source: HeaderReader): Headers {
   return out;
 }
 
-/** `headers` as a plain record (names lower-case), the init fetch reads cheaply. */
-export function headerRecord(headers: HeaderReader): Record<string, string> {
-  const out: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    out[name] = value;
-  });
-  return out;
-}
-
 /** What ccp reads of a client's headers: a Headers object has this shape, and so has a view. */
 export interface HeaderReader {
   get(name: string): string | null;

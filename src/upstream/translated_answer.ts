@@ -6,7 +6,7 @@ import type { AnthropicMessage } from "../protocols/anthropic.ts";
 import { capitalise } from "../core/text.ts";
 import { relayedAnswer } from "./relayed_answer.ts";
 import { describeTarget, networkCause } from "./errors.ts";
-import { applyAuth, applyProviderHeaders } from "./http/headers.ts";
+import { applyAuth, applyProviderHeaders, type OutgoingHeaders } from "./http/headers.ts";
 import { type PostFailure, postJsonLearning, type PostSuccess } from "./http/post.ts";
 import { DEFAULT_MAX_RESPONSE } from "./transport.ts";
 import { readJsonCapped } from "./http/read_capped.ts";
@@ -20,8 +20,10 @@ export function postTranslated(
   stream: boolean,
 ): Promise<PostSuccess | PostFailure> {
   const { provider } = request;
-  const headers = new Headers({ "content-type": "application/json" });
-  headers.set("accept", stream ? "text/event-stream" : "application/json");
+  const headers: OutgoingHeaders = {
+    "content-type": "application/json",
+    accept: stream ? "text/event-stream" : "application/json",
+  };
   applyAuth(headers, provider.authHeader, request.key);
   applyProviderHeaders(headers, provider);
   return postJsonLearning({

@@ -42,8 +42,8 @@ export function callAnthropic(call: AnthropicCall): Promise<PostSuccess | PostFa
   if (provider.auth === "passthrough") passthroughCredentials(call.clientHeaders, headers);
   else applyAuth(headers, provider.authHeader, call.key);
   applyProviderHeaders(headers, provider);
-  headers.set("content-type", "application/json");
-  headers.set("accept", call.body.stream === true ? "text/event-stream" : "application/json");
+  headers["content-type"] = "application/json";
+  headers.accept = call.body.stream === true ? "text/event-stream" : "application/json";
   return postJsonLearning({
     provider,
     model: call.model,

@@ -18,19 +18,26 @@ const FORWARDED = new Set([
   "anthropic-dangerous-direct-browser-access",
 ]);
 
+/**
+ * The headers of one upstream request, by lower-case name: built as a plain record and handed
+ * to fetch as it is (a Headers object validates every header as it is set, and fetch validates
+ * them again).
+ */
+export type OutgoingHeaders = Record<string, string>;
+
 /** Client headers an Anthropic-type upstream should see (`x-stainless-*` included). */
-export function forwardedAnthropicHeaders(client: HeaderReader): Headers {
-  const out = new Headers();
+export function forwardedAnthropicHeaders(client: HeaderReader): OutgoingHeaders {
+  const out: OutgoingHeaders = {};
   client.forEach((value, name) => {
-    if (FORWARDED.has(name) || name.startsWith("x-stainless-")) out.set(name, value);
+    if (FORWARDED.has(name) || name.startsWith("x-stainless-")) out[name] = value;
   });
-  if (!out.has("anthropic-version")) out.set("anthropic-version", "2023-06-01");
+  out["anthropic-version"] ??= "2023-06-01";
   return out;
 }
 
 /**
  * The client's headers with `anthropic-beta` filtered by `rule` (the header is removed when no
- * value survives). Returns the same Headers object when the rule keeps every value.
+ * value survives). Returns the same headers when the rule keeps every value.
  */
 export function filterBetaHeader(client: HeaderReader, rule: BetaRule): HeaderReader {
   const betas = parseBetas(client.get("anthropic-beta"));
@@ -43,17 +50,21 @@ export function filterBetaHeader(client: HeaderReader, rule: BetaRule): HeaderRe
 }
 
 /** Sets the provider's credential on `headers` the way the provider expects it. */
-export function applyAuth(headers: Headers, scheme: AuthHeader, key: string | undefined): void {
+export function applyAuth(
+  headers: OutgoingHeaders,
+  scheme: AuthHeader,
+  key: string | undefined,
+): void {
   if (!key) return;
   switch (scheme) {
     case "x-api-key":
-      headers.set("x-api-key", key);
+      headers["x-api-key"] = key;
       break;
     case "bearer":
-      headers.set("authorization", `Bearer ${key}`);
+      headers.authorization = `Bearer ${key}`;
       break;
     case "x-goog-api-key":
-      headers.set("x-goog-api-key", key);
+      headers["x-goog-api-key"] = key;
       break;
     case "none":
       break;
@@ -61,14 +72,14 @@ export function applyAuth(headers: Headers, scheme: AuthHeader, key: string | un
 }
 
 /** Adds the provider's configured extra headers (they win over forwarded ones). */
-export function applyProviderHeaders(headers: Headers, provider: ProviderConfig): void {
-  for (const [name, value] of Object.entries(provider.headers)) headers.set(name, value);
+export function applyProviderHeaders(headers: OutgoingHeaders, provider: ProviderConfig): void {
+  for (const [name, value] of Object.entries(provider.headers)) headers[name.toLowerCase()] = value;
 }
 
 /** Copies the client's own credential headers (for `auth: passthrough` providers). */
-export function passthroughCredentials(client: HeaderReader, headers: Headers): void {
+export function passthroughCredentials(client: HeaderReader, headers: OutgoingHeaders): void {
   for (const name of ["x-api-key", "authorization"]) {
     const value = client.get(name);
-    if (value) headers.set(name, value);
+    if (value) headers[name] = value;
   }
 }

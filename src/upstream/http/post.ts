@@ -1,6 +1,5 @@
 /** One JSON POST to an upstream: the network part every transport shares. */
 
-import { headerRecord } from "../../core/headers.ts";
 import type { ProviderConfig } from "../../config/types.ts";
 import { UpstreamError } from "../../core/errors.ts";
 import { capitalise } from "../../core/text.ts";
@@ -11,6 +10,7 @@ import type { Logger } from "../../core/log.ts";
 import { fetchFor, type FetchLike } from "./clients.ts";
 import type { LearnedParams } from "../../resilience/learned_params.ts";
 import { refusedParameter, withoutParams } from "./refused_params.ts";
+import type { OutgoingHeaders } from "./headers.ts";
 
 /** The upstream answered 2xx: its response, body not yet read. */
 export interface PostSuccess {
@@ -33,7 +33,7 @@ export interface PostOptions {
   /** Upstream model name, for messages. */
   model: string;
   url: string;
-  headers: Headers;
+  headers: OutgoingHeaders;
   body: string;
   signal: AbortSignal;
   fetch: FetchLike;
@@ -68,7 +68,7 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
       (timed) =>
         send(url, {
           method: "POST",
-          headers: headerRecord(options.headers),
+          headers: options.headers,
           body: utf8(options.body),
           signal: timed,
           // A redirect would re-send the body and the key headers to wherever it points.
