@@ -10,6 +10,9 @@ import type { SeriesPoint, SessionUsage, UsageFilter, UsageStore } from "./store
 import { type Counters, NONE, type UsageGroup, zeroCounters } from "./totals.ts";
 
 // Run once at start; each statement is safe to repeat.
+// The advisory lock the table's creation is done under ("ccpu" in ASCII).
+const MIGRATION_LOCK = 0x63637075;
+
 const MIGRATION = [
   `CREATE TABLE IF NOT EXISTS ccp_usage (
     id text PRIMARY KEY,
@@ -106,9 +109,13 @@ export class PgUsageStore implements UsageStore {
 
   // Creates the table once; a failure is retried on the next use.
   #ready(): Promise<void> {
-    this.#migrated ??= (async () => {
-      for (const statement of MIGRATION) await this.#sql.unsafe(statement);
-    })().catch((err) => {
+    this.#migrated ??= this.#sql.begin(async (tx) => {
+      // Instances that start together would race on CREATE … IF NOT EXISTS, which PostgreSQL
+      // does not make safe under concurrency (a unique violation in its catalog): they take
+      // turns, and the later ones find everything there.
+      await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+      for (const statement of MIGRATION) await tx.unsafe(statement);
+    }).then(() => {}).catch((err) => {
       this.#migrated = undefined;
       throw err;
     });

@@ -11,6 +11,7 @@ import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { PG_MISSING, startPostgres, until } from "./engines.ts";
+import { openPgStore } from "../../src/usage/pg_store.ts";
 
 function answer() {
   return {
@@ -123,6 +124,38 @@ budgets:
       await mock.close();
       await pg.remove();
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "shared.postgres: instances starting together on a fresh database all find it reachable",
+  ignore: PG_MISSING !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const pg = await startPostgres();
+    const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
+    try {
+      // Each round: no table yet, four instances' first ping (which creates it) at once. Without
+      // taking turns, PostgreSQL refused ~1 in 3 of them (a unique violation in its catalog).
+      for (let round = 0; round < 5; round++) {
+        await admin`DROP TABLE IF EXISTS ccp_usage`;
+        const stores = [0, 1, 2, 3].map(() => openPgStore(pg.url));
+        try {
+          assert.deepEqual(await Promise.all(stores.map((s) => s.ping())), [
+            true,
+            true,
+            true,
+            true,
+          ]);
+        } finally {
+          for (const store of stores) store.close();
+        }
+      }
+    } finally {
+      await admin.end();
+      await pg.remove();
     }
   },
 });
