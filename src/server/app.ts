@@ -5,7 +5,7 @@ import { ClientRequestError, ProxyError } from "../core/errors.ts";
 import { identify } from "./clients.ts";
 import { logObserver } from "../pipeline/log_observer.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
-import { PEER_HEADER } from "./connection_guard.ts";
+import { PEER_HEADER } from "./guard_head.ts";
 import { DepartureWatcher, type Peer } from "./departures.ts";
 import type { AppDeps, AppEnv, ServerDeps } from "./deps.ts";
 import { errorResponse } from "./responses.ts";

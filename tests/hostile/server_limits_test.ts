@@ -9,7 +9,8 @@ import { testContext } from "../cli/helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { thinkingTextToolMessage } from "../mocks/anthropic_fixtures.ts";
 import { startFaultMock } from "../mocks/fault_mock.ts";
-import { guardConnections, PEER_HEADER } from "../../src/server/connection_guard.ts";
+import { guardConnections } from "../../src/server/connection_guard.ts";
+import { PEER_HEADER } from "../../src/server/guard_head.ts";
 import { until } from "../server/_resilience_env.ts";
 
 const encoder = new TextEncoder();

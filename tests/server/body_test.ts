@@ -1,7 +1,8 @@
 /** Request bodies: UTF-8 read exactly, a byte-order mark skipped, invalid bytes as U+FFFD. */
 
 import assert from "node:assert/strict";
-import { ByteCollector, readJsonBody } from "../../src/server/body.ts";
+import { readJsonBody } from "../../src/server/body.ts";
+import { ByteCollector } from "../../src/core/byte_collector.ts";
 import { concatBytes } from "../helpers/bytes.ts";
 
 const post = (bytes: Uint8Array<ArrayBuffer>) =>

@@ -1,7 +1,7 @@
 /** The connection guard's reading of a request head: what reaches ccp's HTTP server. */
 
 import assert from "node:assert/strict";
-import { inspectHead } from "../../src/server/connection_guard.ts";
+import { inspectHead } from "../../src/server/guard_head.ts";
 
 const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const text = (bytes: Uint8Array) => String.fromCharCode(...bytes);

@@ -1,5 +1,6 @@
 /** Reading a non-streaming upstream answer with a size limit: a broken upstream must not fill memory. */
 
+import { ByteCollector } from "../../core/byte_collector.ts";
 import { UpstreamError } from "../../core/errors.ts";
 
 /**
@@ -18,22 +19,20 @@ export async function readJsonCapped(
   }
   // Chunks are kept as they arrive and joined once: most answers come in one chunk, decoded as is
   // (a 64 KiB buffer per answer cost more CPU than the rest of reading it).
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  const collected = new ByteCollector();
   if (response.body) {
     const reader = response.body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (size + value.byteLength > maxBytes) {
+      if (collected.size + value.byteLength > maxBytes) {
         await reader.cancel().catch(() => {});
         throw tooLarge(where, maxBytes);
       }
-      chunks.push(value);
-      size += value.byteLength;
+      collected.add(value);
     }
   }
-  const bytes = chunks.length === 1 ? chunks[0]! : joined(chunks, size);
+  const bytes = collected.bytes();
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
@@ -42,16 +41,6 @@ export async function readJsonCapped(
       status: 502,
     });
   }
-}
-
-function joined(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
 }
 
 function tooLarge(where: string, maxBytes: number): UpstreamError {
