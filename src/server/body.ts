@@ -7,6 +7,7 @@
 import type { Config } from "../config/types.ts";
 import { ByteCollector } from "../core/byte_collector.ts";
 import { ClientRequestError } from "../core/errors.ts";
+import { rememberRawJson } from "../core/raw_json.ts";
 
 /** Limits on one request body. */
 export interface BodyLimits {
@@ -37,12 +38,16 @@ export async function readJsonBody(
   if (text.trim() === "") {
     throw new ClientRequestError("Request body is empty: expected a JSON object");
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new ClientRequestError(`Request body is not valid JSON: ${reason}`);
   }
+  // Passthrough upstreams get the unchanged parts of a large body copied from this text.
+  rememberRawJson(parsed, text);
+  return parsed;
 }
 
 async function readBounded(

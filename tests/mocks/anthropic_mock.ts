@@ -15,6 +15,8 @@ export interface RecordedRequest {
   search: string;
   headers: Headers;
   body: Record<string, unknown> | undefined;
+  /** The body as it arrived, before parsing. */
+  text: string;
   /** Set (ms timestamp) when the request's signal aborted, i.e. ccp hung up. */
   abortedAt?: number;
 }
@@ -44,6 +46,7 @@ export function startAnthropicMock(replies: MockReply[] = []): AnthropicMock {
       search: url.search,
       headers: req.headers,
       body: text ? JSON.parse(text) : undefined,
+      text,
     };
     requests.push(record);
     req.signal.addEventListener("abort", () => (record.abortedAt = Date.now()));

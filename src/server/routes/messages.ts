@@ -15,6 +15,7 @@ import {
 import type { MessagesRequest } from "../../protocols/anthropic.ts";
 import type { Recorder } from "../../pipeline/recorder.ts";
 import { bodyLimits, readJsonBody } from "../body.ts";
+import { forgetRawJson } from "../../core/raw_json.ts";
 import { tokenSuffix, withoutOwnToken } from "../auth.ts";
 import { ANYONE, checkRouteAllowed } from "../clients.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
@@ -69,6 +70,8 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
         signal: gone.signal,
         recorder,
       });
+      // Nothing more is sent upstream from the client's text (web-tool rounds serialise anew).
+      forgetRawJson(parsed);
       unwatch();
       if (answer.kind === "stream") {
         return new Response(answer.body, { headers: { ...SSE_HEADERS, ...headers } });

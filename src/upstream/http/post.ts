@@ -11,6 +11,7 @@ import { fetchFor, type FetchLike } from "./clients.ts";
 import type { LearnedParams } from "../../resilience/learned_params.ts";
 import { refusedParameter, withoutParams } from "./refused_params.ts";
 import type { OutgoingHeaders } from "./headers.ts";
+import { jsonPieces } from "../../core/raw_json.ts";
 
 /** The upstream answered 2xx: its response, body not yet read. */
 export interface PostSuccess {
@@ -34,7 +35,8 @@ export interface PostOptions {
   model: string;
   url: string;
   headers: OutgoingHeaders;
-  body: string;
+  /** The JSON text, in pieces that are encoded one after the other (see jsonPieces). */
+  body: readonly string[];
   signal: AbortSignal;
   fetch: FetchLike;
   /** Advice appended to a connection error. */
@@ -44,17 +46,27 @@ export interface PostOptions {
 const encoder = new TextEncoder();
 
 /**
- * `text` as UTF-8 bytes. fetch encodes a string body as slowly as TextEncoder.encode (measured
- * ~3 ms for an 800 KB Claude Code body) while encodeInto copies the same text in ~0.05 ms: the
- * buffer is sized for ASCII first, and for the worst case (3 bytes per UTF-16 unit) if that
- * did not fit.
+ * `pieces`, joined, as UTF-8 bytes. fetch encodes a string body as slowly as TextEncoder.encode
+ * (measured ~3 ms for an 800 KB Claude Code body) while encodeInto copies the same text in
+ * ~0.05 ms; encoding the pieces one after the other never builds their joined string (a fresh
+ * 800 KB string costs as much again). The buffer is sized for ASCII first, and for the worst
+ * case (3 bytes per UTF-16 unit) if that did not fit.
  */
-function utf8(text: string): Uint8Array<ArrayBuffer> {
-  const ascii = new Uint8Array(text.length);
-  const first = encoder.encodeInto(text, ascii);
-  if (first.read === text.length) return ascii.subarray(0, first.written);
-  const bytes = new Uint8Array(text.length * 3);
-  return bytes.subarray(0, encoder.encodeInto(text, bytes).written);
+function utf8(pieces: readonly string[]): Uint8Array<ArrayBuffer> {
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  return encodeAll(pieces, new Uint8Array(length)) ??
+    encodeAll(pieces, new Uint8Array(length * 3))!;
+}
+
+function encodeAll(pieces: readonly string[], into: Uint8Array<ArrayBuffer>) {
+  let at = 0;
+  for (const piece of pieces) {
+    const { read, written } = encoder.encodeInto(piece, at === 0 ? into : into.subarray(at));
+    if (read !== piece.length) return undefined;
+    at += written;
+  }
+  return into.subarray(0, at);
 }
 
 /** POSTs and resolves once headers arrive: 2xx → success; otherwise a mapped failure. */
@@ -138,7 +150,7 @@ export async function postJsonLearning(
   const body = learned
     ? withoutParams(options.json, learned.for(provider.id, model))
     : options.json;
-  const first = await postJson({ ...options, body: JSON.stringify(body) });
+  const first = await postJson({ ...options, body: jsonPieces(body) });
   if (first.ok || first.status !== 400 || !learned) return first;
   const param = refusedParameter(first.bodyText, body);
   if (!param) return first;
@@ -148,7 +160,7 @@ export async function postJsonLearning(
         "sent again without it, and left out from now on",
     );
   }
-  return await postJson({ ...options, body: JSON.stringify(withoutParams(body, [param])) });
+  return await postJson({ ...options, body: jsonPieces(withoutParams(body, [param])) });
 }
 
 /** Reads at most 64 KiB of an error body (a broken upstream must not make ccp buffer forever). */

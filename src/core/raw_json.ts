@@ -1,0 +1,180 @@
+/**
+ * A client's JSON body serialised again without re-serialising what ccp left unchanged.
+ *
+ * A passthrough request goes upstream as the client's body with a few top-level fields changed
+ * (the model name, a dropped attribution block); `messages` and `tools`, nearly all of a Claude
+ * Code body, are the parsed client values themselves. Serialising those again cost an 800 KB
+ * turn ~2 ms, mostly in fresh memory for the new string; their text is still in the client's
+ * body. Request changes are copy-on-write throughout ccp, so a top-level value that is still
+ * the very object JSON.parse made still says what its text says.
+ */
+
+/** Where one top-level value of the client's text is, and what JSON.parse made of it. */
+interface Span {
+  readonly value: unknown;
+  readonly start: number;
+  readonly end: number;
+}
+
+interface RawBody {
+  readonly text: string;
+  readonly parsed: Readonly<Record<string, unknown>>;
+  /** Filled on first use; null when the text cannot be split safely (duplicate keys). */
+  spans?: Map<string, Span> | null;
+}
+
+// Below this a body's own serialisation costs less than finding its spans.
+const MIN_RAW_CHARS = 16 * 1024;
+// Found through any of the body's object values, so a shallow variant of the body, which keeps
+// most of them, finds its source.
+const bodies = new WeakMap<object, RawBody>();
+
+function objectValues(record: Readonly<Record<string, unknown>>): object[] {
+  const out: object[] = [];
+  for (const key in record) {
+    const value = record[key];
+    if (typeof value === "object" && value !== null) out.push(value);
+  }
+  return out;
+}
+
+/** Keeps `text` as the source of `parsed` (a large object body) until {@link forgetRawJson}. */
+export function rememberRawJson(parsed: unknown, text: string): void {
+  if (text.length < MIN_RAW_CHARS) return;
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return;
+  const raw: RawBody = { text, parsed: parsed as Record<string, unknown> };
+  for (const value of objectValues(raw.parsed)) bodies.set(value, raw);
+}
+
+/** Drops the text kept for `parsed` (once nothing more will be sent upstream). */
+export function forgetRawJson(parsed: unknown): void {
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return;
+  for (const value of objectValues(parsed as Record<string, unknown>)) bodies.delete(value);
+}
+
+/**
+ * `JSON.stringify(out)` as pieces of text that join into it: every top-level value of `out` that
+ * is still the value JSON.parse made of a remembered body's text (the same object, or an equal
+ * primitive) is a slice of that text, when `out` is that body or a shallow variant of it. The
+ * pieces are meant to be encoded one after the other: joining them would build the large string
+ * this avoids. The copied values keep the client's spacing.
+ */
+export function jsonPieces(out: Readonly<Record<string, unknown>>): string[] {
+  let raw: RawBody | undefined;
+  for (const value of objectValues(out)) if ((raw = bodies.get(value))) break;
+  if (!raw) return [JSON.stringify(out)];
+  if (raw.spans === undefined) raw.spans = topLevelSpans(raw.text, raw.parsed);
+  const spans = raw.spans;
+  if (!spans) return [JSON.stringify(out)];
+  const pieces: string[] = [];
+  let head = "{";
+  for (const key of Object.keys(out)) {
+    const value = out[key];
+    const span = spans.get(key);
+    if (span && span.value === value) {
+      pieces.push(`${head}${JSON.stringify(key)}:`, raw.text.slice(span.start, span.end));
+    } else {
+      const text = JSON.stringify(value);
+      // JSON.stringify leaves out what has no JSON form (undefined, functions).
+      if (text === undefined) continue;
+      pieces.push(`${head}${JSON.stringify(key)}:${text}`);
+    }
+    head = ",";
+  }
+  pieces.push(head === "{" ? "{}" : "}");
+  return pieces;
+}
+
+/**
+ * The span of each top-level value of `text` (valid JSON, since it parsed to `parsed`), or null
+ * when a key appears twice: JSON.parse kept the last, and the text must not be trusted to say
+ * which.
+ */
+function topLevelSpans(
+  text: string,
+  values: Readonly<Record<string, unknown>>,
+): Map<string, Span> | null {
+  const spans = new Map<string, Span>();
+  let i = skipSpace(text, 0);
+  if (text.charCodeAt(i) !== OPEN_BRACE) return null;
+  i = skipSpace(text, i + 1);
+  while (text.charCodeAt(i) === QUOTE) {
+    const keyEnd = stringEnd(text, i);
+    const rawKey = text.slice(i, keyEnd);
+    const key = rawKey.includes("\\") ? JSON.parse(rawKey) as string : rawKey.slice(1, -1);
+    i = skipSpace(text, keyEnd);
+    i = skipSpace(text, i + 1); // past the colon
+    const start = i;
+    const end = valueEnd(text, i);
+    if (spans.has(key)) return null;
+    spans.set(key, { value: values[key], start, end });
+    i = skipSpace(text, end);
+    if (text.charCodeAt(i) === COMMA) i = skipSpace(text, i + 1);
+  }
+  return spans;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+
+function skipSpace(text: string, i: number): number {
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
+    i++;
+  }
+}
+
+/** The index just past the string that opens at `i` (a quote). */
+function stringEnd(text: string, i: number): number {
+  let at = i + 1;
+  for (;;) {
+    const quote = text.indexOf('"', at);
+    if (quote < 0) return text.length;
+    // A quote after an odd run of backslashes is escaped.
+    let slashes = 0;
+    while (text.charCodeAt(quote - 1 - slashes) === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return quote + 1;
+    at = quote + 1;
+  }
+}
+
+/** The index just past the value that starts at `i`. */
+function valueEnd(text: string, i: number): number {
+  const first = text.charCodeAt(i);
+  if (first === QUOTE) return stringEnd(text, i);
+  if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
+    // A number, true, false or null: up to the next delimiter.
+    let j = i;
+    for (;;) {
+      const c = text.charCodeAt(j);
+      if (
+        c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || c <= 0x20 || j >= text.length
+      ) {
+        return j;
+      }
+      j++;
+    }
+  }
+  let depth = 0;
+  let j = i;
+  for (;;) {
+    const c = text.charCodeAt(j);
+    if (c === QUOTE) {
+      j = stringEnd(text, j);
+      continue;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+      if (depth === 0) return j + 1;
+    }
+    j++;
+    if (j >= text.length) return j;
+  }
+}

@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { forgetRawJson, jsonPieces, rememberRawJson } from "../../src/core/raw_json.ts";
+
+type Body = Record<string, unknown>;
+
+// Strings that break a naive scanner: quotes, escaped backslashes before quotes, brackets and
+// braces inside strings, escapes of every kind, non-ASCII text.
+const TRICKY = [
+  'say "model" and \\"quoted\\"',
+  "ends with a backslash \\",
+  '\\\\"',
+  "brackets ] } [ { , : inside",
+  "tab\there\nnewline \u0001 control \u001b[31m ansi",
+  "naïve façade 日本語 emoji 🚀 and a lone surrogate \ud800",
+  "",
+];
+
+/** A Claude Code-shaped body over 16 KiB, with the tricky strings in every kind of place. */
+function bigBody(seed = 0): Body {
+  const messages = Array.from({ length: 60 }, (_, i) => ({
+    role: i % 2 === 0 ? "user" : "assistant",
+    content: [
+      { type: "text", text: `${TRICKY[(i + seed) % TRICKY.length]} turn ${i} ${"x".repeat(200)}` },
+      { type: "tool_use", id: `toolu_${i}`, name: "Bash", input: { command: 'echo "}"' } },
+    ],
+  }));
+  return {
+    model: "claude-sonnet-4-5",
+    messages,
+    system: [
+      { type: "text", text: "x-anthropic-billing-header: cc_version=2.1.330; cc_entrypoint=cli;" },
+      { type: "text", text: TRICKY.join(" | "), cache_control: { type: "ephemeral" } },
+    ],
+    tools: [{ name: "Bash", description: 'Run "it"', input_schema: { type: "object" } }],
+    max_tokens: 32000,
+    temperature: 1,
+    metadata: { user_id: '{"device_id":"ab"}' },
+    stream: true,
+    empty: {},
+    nothing: null,
+    list: [],
+    flag: false,
+    number: -1.5e-3,
+  };
+}
+
+/** Parses `text` and remembers it, as the server does with a request body. */
+function received(text: string): Body {
+  const parsed = JSON.parse(text) as Body;
+  rememberRawJson(parsed, text);
+  return parsed;
+}
+
+function joined(out: Body): string {
+  return jsonPieces(out).join("");
+}
+
+Deno.test("jsonPieces: the unchanged values are the client's own text, the changed ones new", () => {
+  // Pretty-printed, as some SDKs send it: copied parts keep that spacing.
+  const text = JSON.stringify(bigBody(), null, 2);
+  const parsed = received(text);
+  const out: Body = { ...parsed, model: "glm-4.7", system: (parsed.system as unknown[]).slice(1) };
+  delete out.temperature;
+  const result = joined(out);
+  assert.deepEqual(JSON.parse(result), JSON.parse(JSON.stringify(out)));
+  assert.ok(
+    result.includes(JSON.stringify(parsed.messages, null, 2).replaceAll("\n", "\n  ")),
+    "messages copied from the client's text",
+  );
+  assert.ok(!result.includes("claude-sonnet-4-5") && !result.includes("billing-header"));
+  assert.deepEqual(Object.keys(JSON.parse(result)), Object.keys(out), "key order kept");
+});
+
+Deno.test("jsonPieces: every kind of value and spacing, every subset of changes", () => {
+  for (let seed = 0; seed < TRICKY.length; seed++) {
+    const spacing = [undefined, 1, "\t", " \r\n "][seed % 4];
+    const text = JSON.stringify(bigBody(seed), null, spacing as string | number | undefined);
+    const parsed = received(text);
+    const keys = Object.keys(parsed);
+    for (let mask = 0; mask < 1 << 4; mask++) {
+      const out: Body = { ...parsed };
+      if (mask & 1) out.model = `m-${seed}`;
+      if (mask & 2) {
+        out.messages = [...(parsed.messages as unknown[]), { role: "user", content: "+" }];
+      }
+      if (mask & 4) delete out[keys[(seed + 3) % keys.length]!];
+      if (mask & 8) out.added = { undefinedInside: undefined, fn: undefined, text: TRICKY[seed] };
+      out.skipped = undefined;
+      assert.deepEqual(JSON.parse(joined(out)), JSON.parse(JSON.stringify(out)), `${seed}/${mask}`);
+    }
+  }
+});
+
+Deno.test("jsonPieces: a key written twice is not trusted to the text", () => {
+  const body = bigBody();
+  const first = JSON.stringify([{ role: "user", content: "the first, which JSON.parse drops" }]);
+  const text = JSON.stringify(body).replace(/}$/, `,"messages":${first}}`).replace(
+    '"messages":',
+    '"mess\\u0061ges":',
+  );
+  const parsed = received(text);
+  assert.deepEqual(parsed.messages, JSON.parse(first));
+  const result = joined({ ...parsed, model: "x" });
+  assert.deepEqual(JSON.parse(result), { ...parsed, model: "x" });
+  assert.ok(!result.includes("turn 0"), "the value JSON.parse dropped is not sent");
+});
+
+Deno.test("jsonPieces: an escaped key name is read as JSON reads it", () => {
+  const text = JSON.stringify(bigBody()).replace('"tools":', '"to\\u006fls":');
+  const parsed = received(text);
+  const result = joined({ ...parsed, model: "x" });
+  assert.deepEqual(JSON.parse(result), { ...parsed, model: "x" });
+  assert.ok(result.includes('"tools":'), "the key is written plainly");
+});
+
+Deno.test("jsonPieces: small, forgotten and unknown bodies are serialised whole", () => {
+  const small = received(
+    JSON.stringify({ model: "a", messages: [{ role: "user", content: "hi" }] }),
+  );
+  assert.deepEqual(jsonPieces({ ...small, model: "b" }), [
+    JSON.stringify({ ...small, model: "b" }),
+  ]);
+  const big = received(JSON.stringify(bigBody()));
+  assert.ok(jsonPieces({ ...big, model: "b" }).length > 1);
+  forgetRawJson(big);
+  assert.equal(jsonPieces({ ...big, model: "b" }).length, 1);
+  const fresh = bigBody();
+  assert.deepEqual(jsonPieces(fresh), [JSON.stringify(fresh)]);
+  assert.deepEqual(jsonPieces({}), ["{}"]);
+});

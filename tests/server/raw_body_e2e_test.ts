@@ -1,0 +1,83 @@
+/**
+ * A large passthrough body goes upstream with its unchanged parts copied from the client's text:
+ * what the upstream parses must be exactly what ccp means to send, on every cleaning.
+ */
+
+import assert from "node:assert/strict";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
+import { startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+
+/** A Claude Code turn well past 16 KiB, with quotes, escapes and non-ASCII text throughout. */
+function longTurn(): Record<string, unknown> {
+  const messages: Record<string, unknown>[] = Array.from({ length: 200 }, (_, i) => ({
+    role: i % 2 === 0 ? "user" : "assistant",
+    content: i % 2 === 0
+      ? [{ type: "tool_result", tool_use_id: `toolu_${i - 1}`, content: `ok "é" 🚀 \\ ${i}` }]
+      : [{ type: "tool_use", id: `toolu_${i}`, name: "Bash", input: { command: `echo "}${i}"` } }],
+  }));
+  messages[0] = {
+    role: "user",
+    content: [{ type: "text", text: "日本語のテキスト ".repeat(400) }],
+  };
+  return {
+    model: "claude-sonnet-4-5",
+    messages,
+    system: [
+      { type: "text", text: "x-anthropic-billing-header: cc_version=2.1.330; cc_entrypoint=cli;" },
+      { type: "text", text: "You are Claude Code.", cache_control: { type: "ephemeral" } },
+    ],
+    tools: [{ name: "Bash", description: 'Run a "command"', input_schema: { type: "object" } }],
+    max_tokens: 32000,
+    stream: false,
+  };
+}
+
+Deno.test("passthrough of a large body: the upstream reads exactly the cleaned body", async () => {
+  const mock = startAnthropicMock([{
+    kind: "json",
+    body: textMessage("up", { input_tokens: 9, output_tokens: 1 }),
+  }]);
+  const config = testConfig({
+    providers: [
+      // The real Anthropic preset changes nothing but the model name.
+      provider("anthropic", { preset: "anthropic", baseUrl: mock.url, apiKeys: ["k1"] }),
+      // Any other Anthropic-compatible server: the attribution block is dropped.
+      provider("compat", { baseUrl: mock.url, apiKeys: ["k2"] }),
+    ],
+    routes: { default: "anthropic/upstream-model" },
+  });
+  const ccp = startCcp(config);
+  try {
+    const body = longTurn();
+    // Spaced as some SDKs send it: the copied parts keep the client's spacing.
+    const text = JSON.stringify(body, null, 1);
+    assert.ok(text.length > 24 * 1024);
+    for (const model of ["claude-sonnet-4-5", "compat/other-model"]) {
+      const res = await fetch(`${ccp.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": "client" },
+        body: text.replace('"claude-sonnet-4-5"', JSON.stringify(model)),
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      await res.body?.cancel();
+    }
+    const [toAnthropic, toCompat] = mock.requests;
+    assert.deepEqual(toAnthropic!.body, { ...body, model: "upstream-model" });
+    assert.deepEqual(toCompat!.body, {
+      ...body,
+      model: "other-model",
+      system: (body.system as unknown[]).slice(1),
+    });
+    for (const sent of [toAnthropic!, toCompat!]) {
+      assert.ok(
+        sent.text.includes(JSON.stringify(body.messages, null, 1).replaceAll("\n", "\n ")),
+        "messages went upstream as the client wrote them",
+      );
+    }
+  } finally {
+    await ccp.close();
+    await mock.close();
+  }
+});
