@@ -1,5 +1,6 @@
 /**
- * A client's JSON body serialised again without re-serialising what ccp left unchanged.
+ * An upstream body's JSON text in pieces, without re-serialising what ccp left unchanged of the
+ * client's body and without ever building one large string.
  *
  * A passthrough request goes upstream as the client's body with a few top-level fields changed
  * (the model name, a dropped attribution block); `messages` and `tools`, nearly all of a Claude
@@ -25,6 +26,8 @@ interface RawBody {
 
 // Below this a body's own serialisation costs less than finding its spans.
 const MIN_RAW_CHARS = 16 * 1024;
+// Arrays shorter than this are serialised whole: their string is small either way.
+const SPLIT_ARRAY_LENGTH = 16;
 // Found through any of the body's object values, so a shallow variant of the body, which keeps
 // most of them, finds its source.
 const bodies = new WeakMap<object, RawBody>();
@@ -53,31 +56,39 @@ export function forgetRawJson(parsed: unknown): void {
 }
 
 /**
- * `JSON.stringify(out)` as pieces of text that join into it: every top-level value of `out` that
- * is still the value JSON.parse made of a remembered body's text (the same object, or an equal
- * primitive) is a slice of that text, when `out` is that body or a shallow variant of it. The
- * pieces are meant to be encoded one after the other: joining them would build the large string
- * this avoids. The copied values keep the client's spacing.
+ * `JSON.stringify(out)` as pieces of text that join into it, meant to be encoded one after the
+ * other: joining them would build the large string this avoids. Every top-level value of `out`
+ * that is still the value JSON.parse made of a remembered body's text (the same object, or an
+ * equal primitive) is a slice of that text, when `out` is that body or a shallow variant of it
+ * (those copied values keep the client's spacing). A long array (a conversation's messages) is
+ * serialised element by element: many small strings come from memory the runtime reuses, where
+ * one 800 KB string needs fresh pages (measured 2–4× faster, serialising and encoding).
  */
 export function jsonPieces(out: Readonly<Record<string, unknown>>): string[] {
   let raw: RawBody | undefined;
   for (const value of objectValues(out)) if ((raw = bodies.get(value))) break;
-  if (!raw) return [JSON.stringify(out)];
-  if (raw.spans === undefined) raw.spans = topLevelSpans(raw.text, raw.parsed);
-  const spans = raw.spans;
-  if (!spans) return [JSON.stringify(out)];
+  if (raw && raw.spans === undefined) raw.spans = topLevelSpans(raw.text, raw.parsed);
+  const spans = raw?.spans;
   const pieces: string[] = [];
   let head = "{";
   for (const key of Object.keys(out)) {
     const value = out[key];
-    const span = spans.get(key);
-    if (span && span.value === value) {
-      pieces.push(`${head}${JSON.stringify(key)}:`, raw.text.slice(span.start, span.end));
+    const span = spans?.get(key);
+    const name = `${head}${JSON.stringify(key)}:`;
+    if (span && span.value === value) pieces.push(name, raw!.text.slice(span.start, span.end));
+    else if (Array.isArray(value) && value.length >= SPLIT_ARRAY_LENGTH) {
+      pieces.push(`${name}[`);
+      // In an array, what has no JSON form (undefined, functions) is written as null.
+      for (let i = 0; i < value.length; i++) {
+        const text = JSON.stringify(value[i]) ?? "null";
+        pieces.push(i === 0 ? text : `,${text}`);
+      }
+      pieces.push("]");
     } else {
       const text = JSON.stringify(value);
-      // JSON.stringify leaves out what has no JSON form (undefined, functions).
+      // A property with no JSON form (undefined, functions) is left out.
       if (text === undefined) continue;
-      pieces.push(`${head}${JSON.stringify(key)}:${text}`);
+      pieces.push(name + text);
     }
     head = ",";
   }

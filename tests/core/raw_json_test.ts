@@ -113,18 +113,24 @@ Deno.test("jsonPieces: an escaped key name is read as JSON reads it", () => {
   assert.ok(result.includes('"tools":'), "the key is written plainly");
 });
 
-Deno.test("jsonPieces: small, forgotten and unknown bodies are serialised whole", () => {
-  const small = received(
-    JSON.stringify({ model: "a", messages: [{ role: "user", content: "hi" }] }),
-  );
-  assert.deepEqual(jsonPieces({ ...small, model: "b" }), [
-    JSON.stringify({ ...small, model: "b" }),
-  ]);
-  const big = received(JSON.stringify(bigBody()));
-  assert.ok(jsonPieces({ ...big, model: "b" }).length > 1);
+Deno.test("jsonPieces: small, forgotten and unknown bodies are serialised anew, exactly", () => {
+  const spaced = (body: Body) => JSON.stringify(body, null, 2);
+  const small = received(spaced({ model: "a", messages: [{ role: "user", content: "hi" }] }));
+  assert.equal(joined({ ...small, model: "b" }), JSON.stringify({ ...small, model: "b" }));
+  const big = received(spaced(bigBody()));
+  assert.notEqual(joined({ ...big, model: "b" }), JSON.stringify({ ...big, model: "b" }));
   forgetRawJson(big);
-  assert.equal(jsonPieces({ ...big, model: "b" }).length, 1);
-  const fresh = bigBody();
-  assert.deepEqual(jsonPieces(fresh), [JSON.stringify(fresh)]);
-  assert.deepEqual(jsonPieces({}), ["{}"]);
+  assert.equal(joined({ ...big, model: "b" }), JSON.stringify({ ...big, model: "b" }));
+  // Long arrays go element by element, with JSON.stringify's treatment of what has no JSON form.
+  const odd: Body = {
+    ...bigBody(),
+    list: [undefined, () => 1, Symbol("s"), null, ...Array.from({ length: 20 }, (_, i) => i)],
+    gone: undefined,
+    nested: { inner: [undefined], skipped: undefined },
+  };
+  assert.ok(jsonPieces(odd).length > 20);
+  assert.equal(joined(odd), JSON.stringify(odd));
+  assert.equal(joined({}), "{}");
+  assert.equal(joined({ only: undefined }), "{}");
+  assert.equal(joined({ a: Array(20) }), JSON.stringify({ a: Array(20) }));
 });
