@@ -10,6 +10,8 @@
  * the very object JSON.parse made still says what its text says.
  */
 
+import { isRecord } from "./json.ts";
+
 /** Where one top-level value of the client's text is, and what JSON.parse made of it. */
 interface Span {
   readonly value: unknown;
@@ -43,16 +45,15 @@ function objectValues(record: Readonly<Record<string, unknown>>): object[] {
 
 /** Keeps `text` as the source of `parsed` (a large object body) until {@link forgetRawJson}. */
 export function rememberRawJson(parsed: unknown, text: string): void {
-  if (text.length < MIN_RAW_CHARS) return;
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return;
-  const raw: RawBody = { text, parsed: parsed as Record<string, unknown> };
+  if (text.length < MIN_RAW_CHARS || !isRecord(parsed)) return;
+  const raw: RawBody = { text, parsed };
   for (const value of objectValues(raw.parsed)) bodies.set(value, raw);
 }
 
 /** Drops the text kept for `parsed` (once nothing more will be sent upstream). */
 export function forgetRawJson(parsed: unknown): void {
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return;
-  for (const value of objectValues(parsed as Record<string, unknown>)) bodies.delete(value);
+  if (!isRecord(parsed)) return;
+  for (const value of objectValues(parsed)) bodies.delete(value);
 }
 
 /**
@@ -69,6 +70,8 @@ export function jsonPieces(out: Readonly<Record<string, unknown>>): string[] {
   for (const value of objectValues(out)) if ((raw = bodies.get(value))) break;
   if (raw && raw.spans === undefined) raw.spans = topLevelSpans(raw.text, raw.parsed);
   const spans = raw?.spans;
+  // The usual small body: nothing to copy and nothing to split.
+  if (!spans && !Object.values(out).some(isLongArray)) return [JSON.stringify(out)];
   const pieces: string[] = [];
   let head = "{";
   for (const key of Object.keys(out)) {
@@ -76,7 +79,7 @@ export function jsonPieces(out: Readonly<Record<string, unknown>>): string[] {
     const span = spans?.get(key);
     const name = `${head}${JSON.stringify(key)}:`;
     if (span && span.value === value) pieces.push(name, raw!.text.slice(span.start, span.end));
-    else if (Array.isArray(value) && value.length >= SPLIT_ARRAY_LENGTH) {
+    else if (isLongArray(value)) {
       pieces.push(`${name}[`);
       // In an array, what has no JSON form (undefined, functions) is written as null.
       for (let i = 0; i < value.length; i++) {
@@ -94,6 +97,10 @@ export function jsonPieces(out: Readonly<Record<string, unknown>>): string[] {
   }
   pieces.push(head === "{" ? "{}" : "}");
   return pieces;
+}
+
+function isLongArray(value: unknown): value is unknown[] {
+  return Array.isArray(value) && value.length >= SPLIT_ARRAY_LENGTH;
 }
 
 /**
