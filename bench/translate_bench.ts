@@ -9,9 +9,10 @@
 
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import {
+  openAIChatTranslation,
   openAIStreamToAnthropicEvents,
-  openAIStreamToAnthropicSSE,
 } from "../src/translate/openai_chat/stream.ts";
+import { relayTranslatedStream } from "../src/upstream/translated_frames.ts";
 import { AnthropicSseEncoderStream } from "../src/translate/anthropic/sse.ts";
 import { OpenAIToAnthropicTranslator } from "../src/translate/openai_chat/translator.ts";
 import { toUpstreamEvent, type UpstreamEvent } from "../src/translate/openai_chat/events.ts";
@@ -95,7 +96,12 @@ async function parseOnly(): Promise<number> {
 }
 
 async function fullPipe(): Promise<number> {
-  return await drain(openAIStreamToAnthropicSSE(ReadableStream.from(CHUNKS), OPTIONS));
+  return await drain(
+    relayTranslatedStream(ReadableStream.from(CHUNKS), openAIChatTranslation(OPTIONS), {
+      describeUpstream: "bench",
+      pingIntervalMs: 0,
+    }),
+  );
 }
 
 async function stagedPipe(): Promise<number> {
@@ -136,7 +142,7 @@ if (import.meta.main) {
   );
   const raw = await measure("raw passthrough (one identity stage)", passthrough, 500);
   await measure("decode + SSE parse only", parseOnly, 300);
-  const full = await measure("fused pipe (bytes → Anthropic SSE bytes)", fullPipe, 300);
+  const full = await measure("relay stage (bytes → Anthropic SSE bytes)", fullPipe, 300);
   await measure("staged pipe (one stream stage per step)", stagedPipe, 300);
   await measure("translator state machine only (pre-parsed)", translatorOnly, 2000);
   console.log(`translation overhead over passthrough: ${(full - raw).toFixed(2)} µs/chunk`);

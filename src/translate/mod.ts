@@ -2,9 +2,8 @@
 
 export { type OpenAITarget, toOpenAIChatRequest } from "./openai_chat/request.ts";
 export {
+  openAIChatTranslation,
   openAIStreamToAnthropicEvents,
-  openAIStreamToAnthropicSSE,
-  OpenAIToAnthropicSseStream,
   OpenAIToAnthropicStream,
   type StreamTranslateOptions,
 } from "./openai_chat/stream.ts";

@@ -1,27 +1,29 @@
-/** An upstream's Anthropic SSE answer, relayed as a stream or collected into JSON. */
+/** An upstream's SSE answer, relayed as a stream or collected into JSON. */
 
 import { capitalise } from "../core/text.ts";
-import { relayAnthropicStream, type RelayOutcome } from "./anthropic/relay.ts";
+import type { SseTranslation } from "../translate/sse_translation.ts";
+import { relayAnthropicStream } from "./anthropic/relay.ts";
 import { collectMessage } from "./collect_stream.ts";
 import { describeTarget, networkCause } from "./errors.ts";
+import type { RelayHooks, RelayOutcome } from "./relay_stream.ts";
+import { relayTranslatedStream } from "./translated_frames.ts";
 import type { Answer, AnswerHooks, TransportRequest } from "./transport.ts";
 
 /**
- * Relays Anthropic SSE (checked, keys scrubbed) to the client; a client that asked for JSON gets
- * the stream collected into one Message instead, whatever the upstream chose to send.
+ * Relays the upstream's SSE to the client — its own Anthropic events checked, or another
+ * protocol's translated by `translation` — with keys scrubbed from any error; a client that
+ * asked for JSON gets the stream collected into one Message instead, whatever the upstream chose
+ * to send.
  */
 export async function relayedAnswer(
   request: TransportRequest,
   sse: ReadableStream<Uint8Array>,
   hooks: AnswerHooks,
-  /** `upstream`: the provider's own Anthropic SSE; `translated`: ccp's output from another protocol. */
-  source: "upstream" | "translated",
+  translation?: SseTranslation,
 ): Promise<Answer> {
-  const raw = source === "upstream";
   const wantsStream = request.body.stream === true;
   let ended: RelayOutcome | undefined;
-  const body = relayAnthropicStream(sse, {
-    clientModel: request.clientModel,
+  const relay: RelayHooks = {
     describeUpstream: capitalise(describeTarget(request.provider.id, request.model)),
     keys: request.provider.apiKeys,
     describeError: networkCause,
@@ -29,11 +31,11 @@ export async function relayedAnswer(
     onEnd: wantsStream ? hooks.onEnd : (outcome) => (ended = outcome),
     onCancel: hooks.onCancel,
     onFirstByte: wantsStream ? hooks.onFirstByte : undefined,
-    // A translator already wrote the client's model, and JSON it built needs no check.
-    rewriteModel: raw,
-    checkEveryEvent: raw,
     shutdown: hooks.shutdown,
-  });
+  };
+  const body = translation
+    ? relayTranslatedStream(sse, translation, relay)
+    : relayAnthropicStream(sse, { ...relay, clientModel: request.clientModel });
   if (wantsStream) return { kind: "stream", body };
   const message = await collectMessage(body);
   message.model = request.clientModel;

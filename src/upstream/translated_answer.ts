@@ -5,6 +5,7 @@ import { UpstreamError } from "../core/errors.ts";
 import type { AnthropicMessage } from "../protocols/anthropic.ts";
 import { capitalise } from "../core/text.ts";
 import { relayedAnswer } from "./relayed_answer.ts";
+import type { SseTranslation } from "../translate/sse_translation.ts";
 import { describeTarget, networkCause } from "./errors.ts";
 import { applyAuth, applyProviderHeaders, type OutgoingHeaders } from "./http/headers.ts";
 import { type PostFailure, postJsonLearning, type PostSuccess } from "./http/post.ts";
@@ -65,8 +66,8 @@ export function countWhileSending(
 
 /** How one protocol turns its upstream answer into Anthropic. */
 export interface AnswerTranslation {
-  /** Upstream SSE bytes → Anthropic SSE bytes. */
-  stream: (body: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
+  /** A fresh translation of the upstream's SSE messages into Anthropic events. */
+  stream: () => SseTranslation;
   /** The upstream's JSON answer → an Anthropic Message. */
   message: (json: unknown) => AnthropicMessage;
 }
@@ -83,7 +84,7 @@ export async function openTranslatedAnswer(
   if (isSse && response.body) {
     // The relay adds what translation alone cannot: an error frame when the upstream
     // connection breaks, usage for the log, and cancellation when the client leaves.
-    return await relayedAnswer(request, translation.stream(response.body), hooks, "translated");
+    return await relayedAnswer(request, response.body, hooks, translation.stream());
   }
   let json: unknown;
   try {

@@ -10,9 +10,11 @@ import { Stream } from "@anthropic-ai/sdk/core/streaming";
 import { MessageStream } from "@anthropic-ai/sdk/lib/MessageStream";
 import type { Message, MessageStreamEvent } from "@anthropic-ai/sdk/resources/messages";
 import {
-  openAIStreamToAnthropicSSE,
+  openAIChatTranslation,
   type StreamTranslateOptions,
 } from "../../src/translate/openai_chat/stream.ts";
+import type { SseTranslation } from "../../src/translate/sse_translation.ts";
+import { relayTranslatedStream } from "../../src/upstream/translated_frames.ts";
 import { concatBytes } from "../helpers/bytes.ts";
 
 /** Options every fixture runs with (fixed message id so outputs compare equal). */
@@ -50,15 +52,23 @@ export function bytewise(bytes: Uint8Array): Uint8Array[] {
   return Array.from(bytes, (b) => Uint8Array.of(b));
 }
 
+/** Upstream chunks through `translation` in the relay stage, as ccp serves them. */
+export function relayChunks(
+  chunks: Uint8Array[],
+  translation: SseTranslation,
+): ReadableStream<Uint8Array> {
+  return relayTranslatedStream(ReadableStream.from(chunks), translation, {
+    describeUpstream: "Upstream provider",
+    pingIntervalMs: 0,
+  });
+}
+
 /** Runs upstream chunks through the streaming translation; returns the SSE text. */
 export async function translateChunks(
   chunks: Uint8Array[],
   options: Partial<StreamTranslateOptions> = {},
 ): Promise<string> {
-  const out = openAIStreamToAnthropicSSE(ReadableStream.from(chunks), {
-    ...BASE_OPTIONS,
-    ...options,
-  });
+  const out = relayChunks(chunks, openAIChatTranslation({ ...BASE_OPTIONS, ...options }));
   const parts = await Array.fromAsync(out);
   return new TextDecoder().decode(concatBytes(parts));
 }

@@ -7,13 +7,14 @@
  * - `openAIStreamToAnthropicEvents`: one TransformStream per stage
  *   (`TextDecoderStream → EventSourceParserStream → OpenAIToAnthropicStream`), yielding
  *   Anthropic event objects for callers that want to inspect them;
- * - `openAIStreamToAnthropicSSE`: the same stages fused into one TransformStream for
- *   serving, because every stream hop costs ~1.5 µs per chunk (see
- *   bench/translate_bench.ts); output is byte-identical (tested).
+ * - `openAIChatTranslation`: the translation the relay stage runs for serving
+ *   (src/upstream/translated_frames.ts), which decodes, translates and encodes in the one
+ *   stream stage that relays the answer, because every stream hop costs per chunk; output is
+ *   byte-identical (tested).
  *
  * Backpressure and cancellation travel either way: when the client goes away the cancel
  * reaches the upstream body, and when translation ends (finish, error, malformed chunk)
- * the stage terminates and the upstream is cancelled instead of read to its end.
+ * the upstream is cancelled instead of read to its end.
  */
 
 import { EventSourceParserStream } from "eventsource-parser/stream";
@@ -21,7 +22,7 @@ import type { EventSourceMessage } from "eventsource-parser";
 import type { AnthropicStreamEvent } from "../../protocols/anthropic.ts";
 import { TerminateLastEventStream, toUpstreamEvent } from "./events.ts";
 import { OpenAIToAnthropicTranslator, type TranslateOptions } from "./translator.ts";
-import { FusedSseStream } from "../fused_sse_stream.ts";
+import type { SseTranslation } from "../sse_translation.ts";
 
 /** Options of the streaming translation. */
 export interface StreamTranslateOptions extends TranslateOptions {
@@ -58,19 +59,17 @@ export class OpenAIToAnthropicStream
   }
 }
 
-/** The fused serving stage: upstream SSE bytes → Anthropic SSE bytes, one chunk out per chunk in. */
-export class OpenAIToAnthropicSseStream extends FusedSseStream {
-  constructor(options: StreamTranslateOptions) {
-    const translator = new OpenAIToAnthropicTranslator(options);
-    super({
-      get done() {
-        return translator.done;
-      },
-      ...(options.eagerStart ? { start: () => translator.start() } : {}),
-      message: (message) => translate(translator, message),
-      end: () => translator.end(),
-    });
-  }
+/** A Chat Completions stream's translation, for the relay stage. */
+export function openAIChatTranslation(options: StreamTranslateOptions): SseTranslation {
+  const translator = new OpenAIToAnthropicTranslator(options);
+  return {
+    get done() {
+      return translator.done;
+    },
+    ...(options.eagerStart ? { start: () => translator.start() } : {}),
+    message: (message) => translate(translator, message),
+    end: () => translator.end(),
+  };
 }
 
 /** Upstream SSE bytes → Anthropic stream events, one stream stage per step. */
@@ -83,12 +82,4 @@ export function openAIStreamToAnthropicEvents(
     .pipeThrough(new TerminateLastEventStream())
     .pipeThrough(new EventSourceParserStream())
     .pipeThrough(new OpenAIToAnthropicStream(options));
-}
-
-/** Upstream SSE bytes (a Chat Completions stream) → Anthropic SSE bytes, for serving. */
-export function openAIStreamToAnthropicSSE(
-  body: ReadableStream<Uint8Array>,
-  options: StreamTranslateOptions,
-): ReadableStream<Uint8Array> {
-  return body.pipeThrough(new OpenAIToAnthropicSseStream(options));
 }

@@ -1,14 +1,13 @@
 /**
- * The streaming path for the Responses API: upstream SSE bytes → Anthropic SSE bytes in one
- * fused stage (decode, parse SSE, parse JSON, translate, encode), one chunk out per chunk in.
- * When translation ends (completion, failure, malformed event) the stage terminates, so the
- * upstream is cancelled instead of read to its end.
+ * The streaming path for the Responses API: each SSE message the relay stage decodes is parsed
+ * and fed to the translator. When translation ends (completion, failure, malformed event) the
+ * relay stops and cancels the upstream instead of reading it to its end.
  */
 
 import type { EventSourceMessage } from "eventsource-parser";
 import type { AnthropicStreamEvent } from "../../protocols/anthropic.ts";
 import type { ResponsesStreamEvent } from "../../protocols/openai_responses.ts";
-import { FusedSseStream } from "../fused_sse_stream.ts";
+import type { SseTranslation } from "../sse_translation.ts";
 import { ResponsesToAnthropicTranslator, type ResponsesTranslateOptions } from "./translator.ts";
 
 /** Feeds one SSE message to the translator. */
@@ -33,24 +32,14 @@ export function translateMessage(
   return translator.push(typed);
 }
 
-/** The fused serving stage. */
-export class ResponsesToAnthropicSseStream extends FusedSseStream {
-  constructor(options: ResponsesTranslateOptions) {
-    const translator = new ResponsesToAnthropicTranslator(options);
-    super({
-      get done() {
-        return translator.done;
-      },
-      message: (message) => translateMessage(translator, message),
-      end: () => translator.end(),
-    });
-  }
-}
-
-/** Upstream Responses SSE bytes → Anthropic SSE bytes, for serving. */
-export function responsesStreamToAnthropicSSE(
-  body: ReadableStream<Uint8Array>,
-  options: ResponsesTranslateOptions,
-): ReadableStream<Uint8Array> {
-  return body.pipeThrough(new ResponsesToAnthropicSseStream(options));
+/** A Responses stream's translation, for the relay stage. */
+export function responsesTranslation(options: ResponsesTranslateOptions): SseTranslation {
+  const translator = new ResponsesToAnthropicTranslator(options);
+  return {
+    get done() {
+      return translator.done;
+    },
+    message: (message) => translateMessage(translator, message),
+    end: () => translator.end(),
+  };
 }

@@ -50,7 +50,7 @@ export function inspectEvent(event: string): EventVerdict {
       detail: `a "${name || "message"}" event whose data is not an object`,
     };
   }
-  if (name === "error" || parsed.type === "error") return errorOf(parsed);
+  if (name === "error" || parsed.type === "error") return errorVerdict(parsed);
   if (parsed.type === "message_stop") return { kind: "stop" };
   return { kind: "pass", data: parsed };
 }
@@ -72,7 +72,10 @@ function fieldsOf(event: string): { name: string; data?: string } {
   return { name, data };
 }
 
-function errorOf(parsed: Record<string, unknown>): EventVerdict {
+/** The error an `error` event carries, its type mapped to what the client should see. */
+export function errorVerdict(
+  parsed: Record<string, unknown>,
+): Extract<EventVerdict, { kind: "error" }> {
   const error = isRecord(parsed.error) ? parsed.error : parsed;
   // The upstream's type goes through the status table: its 401 is about ccp's key, not the client.
   const { type } = clientErrorOfType(error.type);

@@ -56,7 +56,7 @@ async function openAnswer(
 ): Promise<Answer> {
   const where = describeCall(request);
   const isSse = (response.headers.get("content-type") ?? "").includes("text/event-stream");
-  if (isSse && response.body) return await relayedAnswer(request, response.body, hooks, "upstream");
+  if (isSse && response.body) return await relayedAnswer(request, response.body, hooks);
   let message: unknown;
   try {
     message = await readJsonCapped(

@@ -4,7 +4,7 @@ import { settingsFor } from "../../config/settings_merge.ts";
 import { renamedTools } from "../../translate/gemini/names.ts";
 import { toGeminiRequest } from "../../translate/gemini/request.ts";
 import { geminiResponseToAnthropic } from "../../translate/gemini/response.ts";
-import { geminiStreamToAnthropicSSE } from "../../translate/gemini/stream.ts";
+import { geminiTranslation } from "../../translate/gemini/stream.ts";
 import type { GeminiTranslateOptions } from "../../translate/gemini/translator.ts";
 import { geminiUrl } from "../http/endpoints.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
@@ -55,7 +55,7 @@ function openAnswer(
   hooks: AnswerHooks,
 ): Promise<Answer> {
   return openTranslatedAnswer(request, response, {
-    stream: (body) => geminiStreamToAnthropicSSE(body, translate),
+    stream: () => geminiTranslation(translate),
     message: (json) => geminiResponseToAnthropic(json, translate),
   }, hooks);
 }

@@ -2,8 +2,8 @@
 
 import { settingsFor } from "../../config/settings_merge.ts";
 import {
+  openAIChatTranslation,
   openAIResponseToAnthropic,
-  openAIStreamToAnthropicSSE,
   type StreamTranslateOptions,
   toOpenAIChatRequest,
 } from "../../translate/mod.ts";
@@ -68,7 +68,7 @@ function openAnswer(
   hooks: AnswerHooks,
 ): Promise<Answer> {
   return openTranslatedAnswer(request, response, {
-    stream: (body) => openAIStreamToAnthropicSSE(body, translate),
+    stream: () => openAIChatTranslation(translate),
     message: (json) => openAIResponseToAnthropic(json, translate),
   }, hooks);
 }

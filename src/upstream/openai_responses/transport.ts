@@ -3,7 +3,7 @@
 import { settingsFor } from "../../config/settings_merge.ts";
 import { toResponsesRequest } from "../../translate/openai_responses/request.ts";
 import { responsesResponseToAnthropic } from "../../translate/openai_responses/response.ts";
-import { responsesStreamToAnthropicSSE } from "../../translate/openai_responses/stream.ts";
+import { responsesTranslation } from "../../translate/openai_responses/stream.ts";
 import type { ResponsesTranslateOptions } from "../../translate/openai_responses/translator.ts";
 import { openAIResponsesUrl } from "../http/endpoints.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
@@ -48,7 +48,7 @@ export const openAIResponsesTransport: Transport = {
       ok: true,
       open: (hooks) =>
         openTranslatedAnswer(request, result.response, {
-          stream: (upstream) => responsesStreamToAnthropicSSE(upstream, translate),
+          stream: () => responsesTranslation(translate),
           message: (json) => responsesResponseToAnthropic(json, translate),
         }, hooks),
     };

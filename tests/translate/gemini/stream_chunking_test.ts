@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { geminiStreamToAnthropicSSE } from "../../../src/translate/gemini/stream.ts";
-import { bytewise, normalizeIds, splitAt } from "../_stream_helpers.ts";
+import { geminiTranslation } from "../../../src/translate/gemini/stream.ts";
+import { bytewise, normalizeIds, relayChunks, splitAt } from "../_stream_helpers.ts";
 
 const DIR = new URL("../../fixtures/gemini/", import.meta.url);
 const FILES = [...Deno.readDirSync(DIR)]
@@ -9,13 +9,16 @@ const FILES = [...Deno.readDirSync(DIR)]
   .sort();
 
 async function translate(chunks: Uint8Array[]): Promise<string> {
-  const out = geminiStreamToAnthropicSSE(ReadableStream.from(chunks), {
-    clientModel: "claude-opus-5-5",
-    inputTokens: 1234,
-    provider: "gem",
-    upstreamModel: "gemini-2.5-flash",
-    messageId: "msg_fixture",
-  });
+  const out = relayChunks(
+    chunks,
+    geminiTranslation({
+      clientModel: "claude-opus-5-5",
+      inputTokens: 1234,
+      provider: "gem",
+      upstreamModel: "gemini-2.5-flash",
+      messageId: "msg_fixture",
+    }),
+  );
   return normalizeIds((await Array.fromAsync(out.pipeThrough(new TextDecoderStream()))).join(""));
 }
 

@@ -2,9 +2,15 @@ import assert from "node:assert/strict";
 import { APIError } from "@anthropic-ai/sdk";
 import type { Message } from "@anthropic-ai/sdk/resources/messages";
 import { decodeGeminiSignature } from "../../../src/translate/gemini/signature.ts";
-import { geminiStreamToAnthropicSSE } from "../../../src/translate/gemini/stream.ts";
+import { geminiTranslation } from "../../../src/translate/gemini/stream.ts";
 import type { GeminiTranslateOptions } from "../../../src/translate/gemini/translator.ts";
-import { assertWellFormed, bytewise, parseFrames, sdkMessage } from "../_stream_helpers.ts";
+import {
+  assertWellFormed,
+  bytewise,
+  parseFrames,
+  relayChunks,
+  sdkMessage,
+} from "../_stream_helpers.ts";
 
 const OPTIONS: GeminiTranslateOptions = {
   clientModel: "claude-opus-5-5",
@@ -15,7 +21,7 @@ const OPTIONS: GeminiTranslateOptions = {
 };
 
 async function translate(chunks: Uint8Array[], over: Partial<GeminiTranslateOptions> = {}) {
-  const out = geminiStreamToAnthropicSSE(ReadableStream.from(chunks), { ...OPTIONS, ...over });
+  const out = relayChunks(chunks, geminiTranslation({ ...OPTIONS, ...over }));
   return (await Array.fromAsync(out.pipeThrough(new TextDecoderStream()))).join("");
 }
 

@@ -57,7 +57,7 @@ Deno.test("property: any chunking of the same upstream bytes yields the identica
   }
 });
 
-Deno.test("the staged pipe and the fused serving stage produce the same bytes", async (t) => {
+Deno.test("the staged pipe and the relay stage produce the same bytes", async (t) => {
   for (const file of FILES) {
     await t.step(file, async () => {
       const bytes = await fixture(file);

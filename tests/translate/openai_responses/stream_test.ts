@@ -2,13 +2,14 @@
 
 import assert from "node:assert/strict";
 import { decodeCcpSignature } from "../../../src/translate/reasoning/provenance.ts";
-import { responsesStreamToAnthropicSSE } from "../../../src/translate/openai_responses/stream.ts";
+import { responsesTranslation } from "../../../src/translate/openai_responses/stream.ts";
 import { responsesResponseToAnthropic } from "../../../src/translate/openai_responses/response.ts";
 import { responseObject, type ResponsesScript, responsesSse } from "../../mocks/responses_wire.ts";
 import {
   assertWellFormed,
   bytewise,
   parseFrames,
+  relayChunks,
   sdkMessage,
   splitAt,
 } from "../_stream_helpers.ts";
@@ -24,7 +25,7 @@ const OPTIONS = {
 const encoder = new TextEncoder();
 
 async function translate(chunks: Uint8Array[]): Promise<string> {
-  const out = responsesStreamToAnthropicSSE(ReadableStream.from(chunks), OPTIONS);
+  const out = relayChunks(chunks, responsesTranslation(OPTIONS));
   return (await Array.fromAsync(out.pipeThrough(new TextDecoderStream()))).join("");
 }
 

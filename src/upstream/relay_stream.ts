@@ -1,0 +1,200 @@
+/**
+ * The one stage every streamed answer goes through on its way to the client: it reads the
+ * upstream body, lets a frame source turn each chunk into Anthropic SSE bytes (a passthrough
+ * source checks the upstream's own events, a translating one writes them from another
+ * protocol's), and adds what every stream needs the same way: one well-formed error frame when
+ * anything goes wrong, pings through upstream silence, usage and the end for the log, the
+ * upstream cancelled when the client leaves, and a last frame when ccp shuts down. One stage, not
+ * a pipe of several: each stream hop costs per chunk.
+ */
+
+import type { AnthropicErrorBody, AnthropicErrorType } from "../core/errors.ts";
+import { scrubSecrets } from "../core/secrets.ts";
+import { sseFrame } from "../core/sse.ts";
+import type { UsageTotals } from "./transport.ts";
+
+/** How the stream ends after a chunk's frames, when it does. */
+export type StreamEnd =
+  /** `message_stop` was among the frames: the answer is complete. */
+  | { readonly kind: "stop" }
+  /** The stream ends with this error (the source words the message). */
+  | { readonly kind: "error"; readonly message: string; readonly type?: AnthropicErrorType }
+  /** Nothing more will come, though no `message_stop` did. */
+  | { readonly kind: "cut" };
+
+/** What one upstream chunk (or the body's end) turned into. */
+export interface Frames {
+  /** Whole Anthropic SSE events to send now; none while an event is still incomplete. */
+  readonly bytes?: Uint8Array;
+  /** Set when the stream is over once `bytes` are sent. */
+  readonly end?: StreamEnd;
+}
+
+/** Turns an upstream body, chunk by chunk, into the client's Anthropic SSE. */
+export interface FrameSource {
+  /** Token counts seen so far (from `message_start` and `message_delta`). */
+  readonly usage: UsageTotals;
+  /** Frames to send before the first upstream byte, if any. */
+  begin?(): Frames;
+  /** The frames one upstream chunk completes. */
+  push(bytes: Uint8Array): Frames;
+  /** The body ended: the frames it still held. Without an `end`, the stream was cut short. */
+  end(): Frames;
+}
+
+/** How a relayed stream ended. */
+export interface RelayOutcome {
+  usage: UsageTotals;
+  /** Set when the stream ended with an error frame. */
+  error?: string;
+  /** Set when the client went away first. */
+  cancelled?: boolean;
+}
+
+/** What a relay does around its frame source. */
+export interface RelayHooks {
+  /** Names the upstream in error frames. */
+  describeUpstream: string;
+  /** The provider's keys: scrubbed from every error text that reaches the client. */
+  keys?: readonly string[];
+  /** Turns a read failure into a message (e.g. which timeout fired). */
+  describeError?: (error: unknown) => string;
+  /** Called once when the stream is over, however it ended. */
+  onEnd?: (outcome: RelayOutcome) => void;
+  /** Called when the client cancels, to abort the upstream request at once. */
+  onCancel?: () => void;
+  /** Called once, when the first bytes go to the client (time to first token). */
+  onFirstByte?: () => void;
+  /** Send `event: ping` after this long without upstream data (default 10 s; 0 = never). */
+  pingIntervalMs?: number;
+  /** Aborted when ccp shuts down: the stream ends with one `overloaded_error` saying so. */
+  shutdown?: AbortSignal;
+}
+
+const encoder = new TextEncoder();
+const PING = encoder.encode(sseFrame("ping", { type: "ping" }));
+const DEFAULT_PING_MS = 10_000;
+
+/**
+ * Pipes `upstream` to the client through `source`. The stream ends with exactly one well-formed
+ * `event: error` when anything goes wrong — an error the source found (its text scrubbed of the
+ * provider's keys), a broken connection, or an early close — so the client never sees two
+ * errors, raw garbage, or a half-open stream.
+ */
+export function relayFrames(
+  upstream: ReadableStream<Uint8Array>,
+  source: FrameSource,
+  hooks: RelayHooks,
+): ReadableStream<Uint8Array> {
+  const reader = upstream.getReader();
+  let finished = false;
+  let sentAny = false;
+  let lastDataAt = performance.now();
+  let pingTimer: ReturnType<typeof setTimeout> | undefined;
+  let out: ReadableStreamDefaultController<Uint8Array> | undefined;
+  const pingMs = hooks.pingIntervalMs ?? DEFAULT_PING_MS;
+
+  // One timer per stream (not one per chunk): when it fires it checks how long the upstream has
+  // been silent, pings if that is past the interval, and re-arms for the time that remains.
+  // Pings go only once the client has seen the stream start (events are always sent whole).
+  const pingCheck = () => {
+    pingTimer = undefined;
+    if (finished || !out) return;
+    if (performance.now() - lastDataAt >= pingMs) {
+      if (sentAny) out.enqueue(PING);
+      lastDataAt = performance.now();
+    }
+    pingTimer = setTimeout(pingCheck, Math.max(1, pingMs - (performance.now() - lastDataAt)));
+  };
+
+  const finish = (outcome: Omit<RelayOutcome, "usage">) => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(pingTimer);
+    hooks.onEnd?.({ usage: source.usage, ...outcome });
+  };
+
+  const send = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
+    controller.enqueue(bytes);
+    if (!sentAny) hooks.onFirstByte?.();
+    sentAny = true;
+  };
+
+  /** Sends the one error frame of this stream and ends it (the upstream is not read further). */
+  const fail = (
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    message: string,
+    type: AnthropicErrorType = "api_error",
+  ) => {
+    const clean = scrubSecrets(message, hooks.keys);
+    const body: AnthropicErrorBody = { type: "error", error: { type, message: clean } };
+    send(controller, encoder.encode(sseFrame("error", body)));
+    controller.close();
+    finish({ error: clean });
+    reader.cancel().catch(() => {});
+  };
+
+  /** Sends what a chunk completed; true when the stream is over. */
+  const deliver = (controller: ReadableStreamDefaultController<Uint8Array>, frames: Frames) => {
+    if (hasBytes(frames)) send(controller, frames.bytes!);
+    const end = frames.end;
+    if (!end) return false;
+    if (end.kind === "stop") {
+      controller.close();
+      finish({});
+      reader.cancel().catch(() => {});
+    } else if (end.kind === "error") {
+      fail(controller, end.message, end.type);
+    } else {
+      fail(controller, `${hooks.describeUpstream} closed the stream before message_stop`);
+    }
+    return true;
+  };
+
+  /** Reads one upstream chunk; true once something was enqueued or the stream closed. */
+  const step = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result = await reader.read();
+      // Ended meanwhile (ccp shutting down): the client has its last frame already.
+      if (finished) return true;
+    } catch (error) {
+      if (finished) return true;
+      const reason = hooks.describeError?.(error) ??
+        (error instanceof Error ? error.message : String(error));
+      fail(controller, `${hooks.describeUpstream} failed mid-stream: ${reason}`);
+      return true;
+    }
+    if (result.done) {
+      const rest = source.end();
+      return deliver(controller, rest.end ? rest : { ...rest, end: { kind: "cut" } }) || true;
+    }
+    lastDataAt = performance.now();
+    const frames = source.push(result.value);
+    return deliver(controller, frames) || hasBytes(frames);
+  };
+
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      out = controller;
+      if (source.begin) deliver(controller, source.begin());
+      if (pingMs > 0 && !finished) pingTimer = setTimeout(pingCheck, pingMs);
+      hooks.shutdown?.addEventListener("abort", () => {
+        if (!finished) fail(controller, "ccp is shutting down", "overloaded_error");
+      }, { once: true });
+    },
+    // A pull must enqueue or close before it returns: the stream does not pull again by itself.
+    async pull(controller) {
+      while (!(await step(controller)));
+    },
+    async cancel(reason) {
+      hooks.onCancel?.();
+      finish({ cancelled: true });
+      await reader.cancel(reason).catch(() => {});
+    },
+  }, { highWaterMark: 0 });
+}
+
+function hasBytes(frames: Frames): boolean {
+  return frames.bytes !== undefined && frames.bytes.byteLength > 0;
+}

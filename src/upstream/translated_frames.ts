@@ -1,0 +1,100 @@
+/**
+ * The translating frame source of the relay stage: upstream SSE bytes (OpenAI, Gemini,
+ * Responses) → SSE messages → the protocol's translator → Anthropic SSE bytes. The events are
+ * ccp's own objects, so the end, the usage and any error are read off them, never parsed back
+ * out of the bytes written.
+ */
+
+import type { AnthropicStreamEvent } from "../protocols/anthropic.ts";
+import { encodeAnthropicEvents } from "../translate/anthropic/sse.ts";
+import { SseMessageDecoder } from "../translate/sse_decoder.ts";
+import type { SseTranslation } from "../translate/sse_translation.ts";
+import { errorVerdict, noteUsage } from "./anthropic/stream_events.ts";
+import { type Frames, type FrameSource, relayFrames, type RelayHooks } from "./relay_stream.ts";
+import type { UsageTotals } from "./transport.ts";
+
+// An upstream that never ends its event must not make ccp hold an unbounded buffer.
+const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+
+/** Relays an upstream stream of another protocol to the client, translated by `translation`. */
+export function relayTranslatedStream(
+  upstream: ReadableStream<Uint8Array>,
+  translation: SseTranslation,
+  hooks: RelayHooks,
+): ReadableStream<Uint8Array> {
+  return relayFrames(upstream, new TranslatedFrames(translation, hooks.describeUpstream), hooks);
+}
+
+/** Upstream bytes → the Anthropic events the translation completes, encoded in one chunk. */
+export class TranslatedFrames implements FrameSource {
+  readonly usage: UsageTotals = {};
+  readonly #decoder = new SseMessageDecoder();
+  readonly #translation: SseTranslation;
+  readonly #describeUpstream: string;
+  // Bytes read since the last SSE message was completed.
+  #pending = 0;
+
+  constructor(translation: SseTranslation, describeUpstream: string) {
+    this.#translation = translation;
+    this.#describeUpstream = describeUpstream;
+  }
+
+  begin(): Frames {
+    return this.#translation.start ? this.#frames(this.#translation.start()) : {};
+  }
+
+  push(bytes: Uint8Array): Frames {
+    const messages = this.#decoder.push(bytes);
+    if (messages.length === 0) {
+      this.#pending += bytes.byteLength;
+      if (this.#pending <= MAX_EVENT_BYTES) return {};
+      const message = `${this.#describeUpstream} sent a stream event larger than 16 MiB`;
+      return { end: { kind: "error", message } };
+    }
+    this.#pending = 0;
+    const translation = this.#translation;
+    const events: AnthropicStreamEvent[] = [];
+    for (const message of messages) {
+      for (const event of translation.message(message)) events.push(event);
+      if (translation.done) break;
+    }
+    return this.#frames(events);
+  }
+
+  end(): Frames {
+    const translation = this.#translation;
+    const events: AnthropicStreamEvent[] = [];
+    if (!translation.done) {
+      for (const message of this.#decoder.end()) {
+        for (const event of translation.message(message)) events.push(event);
+        if (translation.done) break;
+      }
+    }
+    for (const event of translation.end()) events.push(event);
+    return this.#frames(events);
+  }
+
+  /** Encodes the events up to the stream's end, if they reach it, and says how it ended. */
+  #frames(events: AnthropicStreamEvent[]): Frames {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      switch (event.type) {
+        case "message_start":
+        case "message_delta":
+          noteUsage(this.usage, event as unknown as Record<string, unknown>);
+          break;
+        case "message_stop":
+          return { bytes: encodeAnthropicEvents(events.slice(0, i + 1)), end: { kind: "stop" } };
+        case "error": {
+          const { message, type } = errorVerdict(event as unknown as Record<string, unknown>);
+          const end = { kind: "error", message, type } as const;
+          return i > 0 ? { bytes: encodeAnthropicEvents(events.slice(0, i)), end } : { end };
+        }
+      }
+    }
+    const bytes = events.length > 0 ? encodeAnthropicEvents(events) : undefined;
+    // A translation that ended without its stop or an error: nothing more will be read.
+    if (this.#translation.done) return { ...(bytes ? { bytes } : {}), end: { kind: "cut" } };
+    return bytes ? { bytes } : {};
+  }
+}
