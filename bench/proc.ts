@@ -7,6 +7,11 @@
 export interface ProcSample {
   /** Resident set size now, MB of 10⁶ bytes (VmRSS). */
   rssMB: number;
+  /**
+   * The private part of the RSS, MB (RssAnon): the rest is file-backed, mostly the deno
+   * executable's code pages, which every Deno process shares and the kernel can drop.
+   */
+  anonMB: number;
   /** Peak resident set size over the process's life, MB (VmHWM). */
   hwmMB: number;
   /** utime + stime, ms (clock-tick resolution, 10 ms). */
@@ -38,6 +43,7 @@ export async function sampleProc(pid: number): Promise<ProcSample> {
   const ticks = Number(fields[11]) + Number(fields[12]);
   return {
     rssMB: megabytes(text, "VmRSS"),
+    anonMB: megabytes(text, "RssAnon"),
     hwmMB: megabytes(text, "VmHWM"),
     cpuMs: ticks * TICK_MS,
   };

@@ -15,12 +15,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export interface RssPair {
   ccpMB: number;
   mockMB: number;
+  /** The private part of each (RssAnon), the rest being shared file-backed pages. */
+  ccpAnonMB: number;
+  mockAnonMB: number;
 }
+
+const NO_SAMPLE: RssPair = { ccpMB: NaN, mockMB: NaN, ccpAnonMB: NaN, mockAnonMB: NaN };
 
 /** Both processes' RSS now. */
 export async function rssNow(rig: Rig): Promise<RssPair> {
   const [ccp, mock] = await Promise.all([sampleProc(rig.ccp.pid), sampleProc(rig.mock.pid)]);
-  return { ccpMB: ccp.rssMB, mockMB: mock.rssMB };
+  return { ccpMB: ccp.rssMB, mockMB: mock.rssMB, ccpAnonMB: ccp.anonMB, mockAnonMB: mock.anonMB };
 }
 
 /** RSS while `streams` slow streams are open through ccp. */
@@ -56,7 +61,7 @@ export async function openStreamsRss(
     await open;
     inside = await usageOf(rig.ccp).catch(() => undefined);
     while (!done) {
-      samples.push(await rssNow(rig).catch(() => ({ ccpMB: NaN, mockMB: NaN })));
+      samples.push(await rssNow(rig).catch(() => ({ ...NO_SAMPLE })));
       await sleep(100);
     }
   })();

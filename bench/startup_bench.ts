@@ -26,6 +26,8 @@ interface Run {
   listeningMs: number;
   answerMs: number;
   idleRssMB: number;
+  /** Its private part (RssAnon); the rest is the deno executable's shared code pages. */
+  privateMB: number;
 }
 
 async function once(root: string, configPath: string): Promise<Run> {
@@ -37,8 +39,8 @@ async function once(root: string, configPath: string): Promise<Run> {
     await askOnce(port);
     const answerMs = performance.now() - child.spawnedAt;
     await sleep(1000);
-    const { rssMB } = await sampleProc(child.pid);
-    return { listeningMs, answerMs, idleRssMB: rssMB };
+    const { rssMB, anonMB } = await sampleProc(child.pid);
+    return { listeningMs, answerMs, idleRssMB: rssMB, privateMB: anonMB };
   } finally {
     await child.stop();
   }
@@ -64,7 +66,7 @@ try {
   console.log(
     `${"checkout".padEnd(40)}${"listening".padStart(12)}${"1st answer".padStart(12)}${
       "idle RSS".padStart(12)
-    }`,
+    }${"private".padStart(10)}`,
   );
   for (let i = 0; i < roots.length; i++) {
     const of = (pick: (run: Run) => number) => median(results[i]!.map(pick));
@@ -75,9 +77,9 @@ try {
     console.log(
       `${roots[i]!.padEnd(40)}${`${of((r) => r.listeningMs).toFixed(0)} ms`.padStart(12)}${
         `${of((r) => r.answerMs).toFixed(0)} ms`.padStart(12)
-      }${`${of((r) => r.idleRssMB).toFixed(1)} MB`.padStart(12)}   (1st answer ${
-        spread((r) => r.answerMs)
-      } ms, RSS ${spread((r) => r.idleRssMB)} MB)`,
+      }${`${of((r) => r.idleRssMB).toFixed(1)} MB`.padStart(12)}${
+        `${of((r) => r.privateMB).toFixed(1)} MB`.padStart(10)
+      }   (1st answer ${spread((r) => r.answerMs)} ms, RSS ${spread((r) => r.idleRssMB)} MB)`,
     );
   }
 } finally {
