@@ -107,17 +107,40 @@ export function relayFrames(
     pingTimer = setTimeout(pingCheck, Math.max(1, pingMs - (performance.now() - lastDataAt)));
   };
 
+  // Set in start(); removed once the stream is over, so a finished stream is not kept alive by
+  // the server-wide shutdown signal.
+  let onShutdown = () => {};
+
   const finish = (outcome: Omit<RelayOutcome, "usage">) => {
     if (finished) return;
     finished = true;
     clearTimeout(pingTimer);
+    hooks.shutdown?.removeEventListener("abort", onShutdown);
     hooks.onEnd?.({ usage: source.usage, ...outcome });
   };
 
+  // Silence is measured on what the client receives: upstream keep-alives that translate to
+  // nothing do not keep the client's connection alive.
   const send = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
     controller.enqueue(bytes);
+    lastDataAt = performance.now();
     if (!sentAny) hooks.onFirstByte?.();
     sentAny = true;
+  };
+
+  /** The source's frames; a throw (a bug in ccp) ends the stream with one error frame. */
+  const framesOf = (make: () => Frames): Frames => {
+    try {
+      return make();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return {
+        end: {
+          kind: "error",
+          message: `ccp could not relay the stream of ${hooks.describeUpstream}: ${reason}`,
+        },
+      };
+    }
   };
 
   /** Sends the one error frame of this stream and ends it (the upstream is not read further). */
@@ -166,22 +189,24 @@ export function relayFrames(
       return true;
     }
     if (result.done) {
-      const rest = source.end();
+      const rest = framesOf(() => source.end());
       return deliver(controller, rest.end ? rest : { ...rest, end: { kind: "cut" } }) || true;
     }
-    lastDataAt = performance.now();
-    const frames = source.push(result.value);
+    const frames = framesOf(() => source.push(result.value));
     return deliver(controller, frames) || hasBytes(frames);
   };
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
       out = controller;
-      if (source.begin) deliver(controller, source.begin());
-      if (pingMs > 0 && !finished) pingTimer = setTimeout(pingCheck, pingMs);
-      hooks.shutdown?.addEventListener("abort", () => {
+      onShutdown = () => {
         if (!finished) fail(controller, "ccp is shutting down", "overloaded_error");
-      }, { once: true });
+      };
+      if (hooks.shutdown?.aborted) return onShutdown();
+      hooks.shutdown?.addEventListener("abort", onShutdown, { once: true });
+      const begin = source.begin;
+      if (begin) deliver(controller, framesOf(() => begin.call(source)));
+      if (pingMs > 0 && !finished) pingTimer = setTimeout(pingCheck, pingMs);
     },
     // A pull must enqueue or close before it returns: the stream does not pull again by itself.
     async pull(controller) {

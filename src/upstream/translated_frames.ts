@@ -5,6 +5,7 @@
  * out of the bytes written.
  */
 
+import type { EventSourceMessage } from "eventsource-parser";
 import type { AnthropicStreamEvent } from "../protocols/anthropic.ts";
 import { encodeAnthropicEvents } from "../translate/anthropic/sse.ts";
 import { SseMessageDecoder } from "../translate/sse_decoder.ts";
@@ -31,7 +32,7 @@ export class TranslatedFrames implements FrameSource {
   readonly #decoder = new SseMessageDecoder();
   readonly #translation: SseTranslation;
   readonly #describeUpstream: string;
-  // Bytes read since the last SSE message was completed.
+  // Bytes of the event not finished yet (as far as the chunks show it).
   #pending = 0;
 
   constructor(translation: SseTranslation, describeUpstream: string) {
@@ -45,33 +46,30 @@ export class TranslatedFrames implements FrameSource {
 
   push(bytes: Uint8Array): Frames {
     const messages = this.#decoder.push(bytes);
-    if (messages.length === 0) {
-      this.#pending += bytes.byteLength;
-      if (this.#pending <= MAX_EVENT_BYTES) return {};
-      const message = `${this.#describeUpstream} sent a stream event larger than 16 MiB`;
-      return { end: { kind: "error", message } };
-    }
-    this.#pending = 0;
+    // What an event begun in this chunk holds so far, or all of it when none ended here.
+    this.#pending = messages.length === 0
+      ? this.#pending + bytes.byteLength
+      : bytesAfterLastEventEnd(bytes);
+    const frames = messages.length === 0 ? {} : this.#frames(this.#translate(messages, []));
+    if (frames.end || this.#pending <= MAX_EVENT_BYTES) return frames;
+    const message = `${this.#describeUpstream} sent a stream event larger than 16 MiB`;
+    return { ...frames, end: { kind: "error", message } };
+  }
+
+  end(): Frames {
+    const events = this.#translate(this.#decoder.end(), []);
+    for (const event of this.#translation.end()) events.push(event);
+    return this.#frames(events);
+  }
+
+  /** Feeds messages to the translation until it is done; the events it returned, in order. */
+  #translate(messages: EventSourceMessage[], events: AnthropicStreamEvent[]) {
     const translation = this.#translation;
-    const events: AnthropicStreamEvent[] = [];
     for (const message of messages) {
       for (const event of translation.message(message)) events.push(event);
       if (translation.done) break;
     }
-    return this.#frames(events);
-  }
-
-  end(): Frames {
-    const translation = this.#translation;
-    const events: AnthropicStreamEvent[] = [];
-    if (!translation.done) {
-      for (const message of this.#decoder.end()) {
-        for (const event of translation.message(message)) events.push(event);
-        if (translation.done) break;
-      }
-    }
-    for (const event of translation.end()) events.push(event);
-    return this.#frames(events);
+    return events;
   }
 
   /** Encodes the events up to the stream's end, if they reach it, and says how it ended. */
@@ -97,4 +95,21 @@ export class TranslatedFrames implements FrameSource {
     if (this.#translation.done) return { ...(bytes ? { bytes } : {}), end: { kind: "cut" } };
     return bytes ? { bytes } : {};
   }
+}
+
+/**
+ * Bytes after the last blank line (`\n\n`, `\r\r` or `\r\n\r\n`) in `bytes`: the start of an
+ * event not finished yet. A blank line split across chunks is not found here, and then the
+ * whole chunk counts: at most one read more than the event holds.
+ */
+function bytesAfterLastEventEnd(bytes: Uint8Array): number {
+  for (let i = bytes.byteLength - 1; i > 0; i--) {
+    const b = bytes[i]!;
+    if (b !== 0x0a && b !== 0x0d) continue;
+    const before = bytes[i - 1]!;
+    if (before === b || (b === 0x0a && before === 0x0d && i > 1 && bytes[i - 2] === 0x0a)) {
+      return bytes.byteLength - i - 1;
+    }
+  }
+  return bytes.byteLength;
 }

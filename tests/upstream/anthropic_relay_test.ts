@@ -114,3 +114,20 @@ Deno.test("relay: cancel reaches the upstream and reports the client left", asyn
   assert.ok(cancelled && aborted);
   assert.equal((ended as { cancelled?: boolean }).cancelled, true);
 });
+
+Deno.test("relay: an event begun after whole events in the same chunk counts toward 16 MiB", async () => {
+  // One read holds a whole event and the start of one already past the limit; its end comes next.
+  const seventeen = "a".repeat(17 * 1024 * 1024);
+  const upstream = ReadableStream.from([
+    enc.encode(
+      `event: ping\ndata: {"type":"ping"}\n\nevent: content_block_delta\ndata: ${seventeen}`,
+    ),
+    enc.encode('"}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n'),
+  ]);
+  const got = parseSse(await relayText(upstream));
+  assert.deepEqual(got.map((e) => e.event), ["ping", "error"]);
+  assert.match(
+    (got[1]!.data.error as { message: string }).message,
+    /^Up sent a stream event larger than 16 MiB$/,
+  );
+});

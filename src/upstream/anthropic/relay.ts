@@ -3,7 +3,13 @@
  * passthrough frame source of the relay stage (relay_stream.ts).
  */
 
-import { type Frames, type FrameSource, relayFrames, type RelayHooks } from "../relay_stream.ts";
+import {
+  type Frames,
+  type FrameSource,
+  relayFrames,
+  type RelayHooks,
+  type StreamEnd,
+} from "../relay_stream.ts";
 import type { UsageTotals } from "../transport.ts";
 import { inspectEvent, lastEventEnd, noteUsage, splitEvents } from "./stream_events.ts";
 
@@ -54,16 +60,24 @@ class AnthropicFrames implements FrameSource {
     const found = lastEventEnd(held.tail + fresh);
     if (found === 0) {
       held.add(fresh);
-      if (held.length <= MAX_EVENT_CHARS) return {};
-      const message = `${this.#describeUpstream} sent a stream event larger than 16 MiB`;
-      return { end: { kind: "error", message } };
+      return held.length <= MAX_EVENT_CHARS ? {} : { end: this.#tooLarge() };
     }
     // The common case, one chunk of whole events, is forwarded as the bytes that came in.
     const whole = held.length === 0 && found === fresh.length ? bytes : undefined;
     const text = held.take() + fresh;
     const end = text.length - fresh.length - Math.min(3, text.length - fresh.length) + found;
     held.add(text.slice(end));
-    return this.#events(text.slice(0, end), whole);
+    const frames = this.#events(text.slice(0, end), whole);
+    // The events before go out; the one begun after them is already too large.
+    if (frames.end || held.length <= MAX_EVENT_CHARS) return frames;
+    return { ...frames, end: this.#tooLarge() };
+  }
+
+  #tooLarge(): StreamEnd {
+    return {
+      kind: "error",
+      message: `${this.#describeUpstream} sent a stream event larger than 16 MiB`,
+    };
   }
 
   end(): Frames {
