@@ -71,6 +71,17 @@ export interface RelayHooks {
   shutdown?: AbortSignal;
 }
 
+/**
+ * The largest event a source holds while waiting for its end (characters or bytes): an upstream
+ * that never ends its event must not make ccp hold an unbounded buffer.
+ */
+export const MAX_EVENT_SIZE = 16 * 1024 * 1024;
+
+/** How a stream ends when its upstream sent an event past {@link MAX_EVENT_SIZE}. */
+export function eventTooLarge(describeUpstream: string): StreamEnd {
+  return { kind: "error", message: `${describeUpstream} sent a stream event larger than 16 MiB` };
+}
+
 const encoder = new TextEncoder();
 const PING = encoder.encode(sseFrame("ping", { type: "ping" }));
 const DEFAULT_PING_MS = 10_000;
@@ -128,19 +139,11 @@ export function relayFrames(
     sentAny = true;
   };
 
-  /** The source's frames; a throw (a bug in ccp) ends the stream with one error frame. */
-  const framesOf = (make: () => Frames): Frames => {
-    try {
-      return make();
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      return {
-        end: {
-          kind: "error",
-          message: `ccp could not relay the stream of ${hooks.describeUpstream}: ${reason}`,
-        },
-      };
-    }
+  /** A throw from the source (a bug in ccp) ends the stream with one error frame. */
+  const sourceFailed = (error: unknown): Frames => {
+    const reason = error instanceof Error ? error.message : String(error);
+    const message = `ccp could not relay the stream of ${hooks.describeUpstream}: ${reason}`;
+    return { end: { kind: "error", message } };
   };
 
   /** Sends the one error frame of this stream and ends it (the upstream is not read further). */
@@ -188,12 +191,15 @@ export function relayFrames(
       fail(controller, `${hooks.describeUpstream} failed mid-stream: ${reason}`);
       return true;
     }
-    if (result.done) {
-      const rest = framesOf(() => source.end());
-      return deliver(controller, rest.end ? rest : { ...rest, end: { kind: "cut" } }) || true;
+    let frames: Frames;
+    try {
+      frames = result.done ? source.end() : source.push(result.value);
+    } catch (error) {
+      frames = sourceFailed(error);
     }
-    const frames = framesOf(() => source.push(result.value));
-    return deliver(controller, frames) || hasBytes(frames);
+    if (!result.done) return deliver(controller, frames) || hasBytes(frames);
+    deliver(controller, frames.end ? frames : { ...frames, end: { kind: "cut" } });
+    return true;
   };
 
   return new ReadableStream<Uint8Array>({
@@ -204,8 +210,13 @@ export function relayFrames(
       };
       if (hooks.shutdown?.aborted) return onShutdown();
       hooks.shutdown?.addEventListener("abort", onShutdown, { once: true });
-      const begin = source.begin;
-      if (begin) deliver(controller, framesOf(() => begin.call(source)));
+      if (source.begin) {
+        try {
+          deliver(controller, source.begin());
+        } catch (error) {
+          deliver(controller, sourceFailed(error));
+        }
+      }
       if (pingMs > 0 && !finished) pingTimer = setTimeout(pingCheck, pingMs);
     },
     // A pull must enqueue or close before it returns: the stream does not pull again by itself.

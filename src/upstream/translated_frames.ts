@@ -10,12 +10,16 @@ import type { AnthropicStreamEvent } from "../protocols/anthropic.ts";
 import { encodeAnthropicEvents } from "../translate/anthropic/sse.ts";
 import { SseMessageDecoder } from "../translate/sse_decoder.ts";
 import type { SseTranslation } from "../translate/sse_translation.ts";
-import { errorVerdict, noteUsage } from "./anthropic/stream_events.ts";
-import { type Frames, type FrameSource, relayFrames, type RelayHooks } from "./relay_stream.ts";
+import { errorVerdict, noteUsageCounts } from "./anthropic/stream_events.ts";
+import {
+  eventTooLarge,
+  type Frames,
+  type FrameSource,
+  MAX_EVENT_SIZE,
+  relayFrames,
+  type RelayHooks,
+} from "./relay_stream.ts";
 import type { UsageTotals } from "./transport.ts";
-
-// An upstream that never ends its event must not make ccp hold an unbounded buffer.
-const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
 /** Relays an upstream stream of another protocol to the client, translated by `translation`. */
 export function relayTranslatedStream(
@@ -46,25 +50,27 @@ export class TranslatedFrames implements FrameSource {
 
   push(bytes: Uint8Array): Frames {
     const messages = this.#decoder.push(bytes);
-    // What an event begun in this chunk holds so far, or all of it when none ended here.
-    this.#pending = messages.length === 0
-      ? this.#pending + bytes.byteLength
-      : bytesAfterLastEventEnd(bytes);
-    const frames = messages.length === 0 ? {} : this.#frames(this.#translate(messages, []));
-    if (frames.end || this.#pending <= MAX_EVENT_BYTES) return frames;
-    const message = `${this.#describeUpstream} sent a stream event larger than 16 MiB`;
-    return { ...frames, end: { kind: "error", message } };
+    if (messages.length === 0) {
+      this.#pending += bytes.byteLength;
+      return this.#pending <= MAX_EVENT_SIZE ? {} : { end: eventTooLarge(this.#describeUpstream) };
+    }
+    // An event begun after the last one this chunk ended counts from here.
+    this.#pending = bytesAfterLastEventEnd(bytes);
+    const frames = this.#frames(this.#translate(messages));
+    if (frames.end || this.#pending <= MAX_EVENT_SIZE) return frames;
+    return { ...frames, end: eventTooLarge(this.#describeUpstream) };
   }
 
   end(): Frames {
-    const events = this.#translate(this.#decoder.end(), []);
+    const events = this.#translate(this.#decoder.end());
     for (const event of this.#translation.end()) events.push(event);
     return this.#frames(events);
   }
 
   /** Feeds messages to the translation until it is done; the events it returned, in order. */
-  #translate(messages: EventSourceMessage[], events: AnthropicStreamEvent[]) {
+  #translate(messages: EventSourceMessage[]): AnthropicStreamEvent[] {
     const translation = this.#translation;
+    const events: AnthropicStreamEvent[] = [];
     for (const message of messages) {
       for (const event of translation.message(message)) events.push(event);
       if (translation.done) break;
@@ -78,13 +84,15 @@ export class TranslatedFrames implements FrameSource {
       const event = events[i]!;
       switch (event.type) {
         case "message_start":
+          noteUsageCounts(this.usage, event.message.usage);
+          break;
         case "message_delta":
-          noteUsage(this.usage, event as unknown as Record<string, unknown>);
+          noteUsageCounts(this.usage, event.usage);
           break;
         case "message_stop":
           return { bytes: encodeAnthropicEvents(events.slice(0, i + 1)), end: { kind: "stop" } };
         case "error": {
-          const { message, type } = errorVerdict(event as unknown as Record<string, unknown>);
+          const { message, type } = errorVerdict(event.error);
           const end = { kind: "error", message, type } as const;
           return i > 0 ? { bytes: encodeAnthropicEvents(events.slice(0, i)), end } : { end };
         }

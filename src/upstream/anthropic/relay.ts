@@ -4,11 +4,12 @@
  */
 
 import {
+  eventTooLarge,
   type Frames,
   type FrameSource,
+  MAX_EVENT_SIZE,
   relayFrames,
   type RelayHooks,
-  type StreamEnd,
 } from "../relay_stream.ts";
 import type { UsageTotals } from "../transport.ts";
 import { inspectEvent, lastEventEnd, noteUsage, splitEvents } from "./stream_events.ts";
@@ -20,8 +21,6 @@ export interface RelayOptions extends RelayHooks {
 }
 
 const encoder = new TextEncoder();
-// An upstream that never ends its event must not make ccp hold an unbounded buffer.
-const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 
 /**
  * Pipes the upstream's Anthropic SSE to the client one whole event at a time, each event's JSON
@@ -60,7 +59,7 @@ class AnthropicFrames implements FrameSource {
     const found = lastEventEnd(held.tail + fresh);
     if (found === 0) {
       held.add(fresh);
-      return held.length <= MAX_EVENT_CHARS ? {} : { end: this.#tooLarge() };
+      return held.length <= MAX_EVENT_SIZE ? {} : { end: eventTooLarge(this.#describeUpstream) };
     }
     // The common case, one chunk of whole events, is forwarded as the bytes that came in.
     const whole = held.length === 0 && found === fresh.length ? bytes : undefined;
@@ -69,15 +68,8 @@ class AnthropicFrames implements FrameSource {
     held.add(text.slice(end));
     const frames = this.#events(text.slice(0, end), whole);
     // The events before go out; the one begun after them is already too large.
-    if (frames.end || held.length <= MAX_EVENT_CHARS) return frames;
-    return { ...frames, end: this.#tooLarge() };
-  }
-
-  #tooLarge(): StreamEnd {
-    return {
-      kind: "error",
-      message: `${this.#describeUpstream} sent a stream event larger than 16 MiB`,
-    };
+    if (frames.end || held.length <= MAX_EVENT_SIZE) return frames;
+    return { ...frames, end: eventTooLarge(this.#describeUpstream) };
   }
 
   end(): Frames {

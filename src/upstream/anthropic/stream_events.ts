@@ -50,7 +50,9 @@ export function inspectEvent(event: string): EventVerdict {
       detail: `a "${name || "message"}" event whose data is not an object`,
     };
   }
-  if (name === "error" || parsed.type === "error") return errorVerdict(parsed);
+  if (name === "error" || parsed.type === "error") {
+    return errorVerdict(isRecord(parsed.error) ? parsed.error : parsed);
+  }
   if (parsed.type === "message_stop") return { kind: "stop" };
   return { kind: "pass", data: parsed };
 }
@@ -72,11 +74,10 @@ function fieldsOf(event: string): { name: string; data?: string } {
   return { name, data };
 }
 
-/** The error an `error` event carries, its type mapped to what the client should see. */
+/** An `error` event's error, its type mapped to what the client should see. */
 export function errorVerdict(
-  parsed: Record<string, unknown>,
+  error: { readonly type?: unknown; readonly message?: unknown },
 ): Extract<EventVerdict, { kind: "error" }> {
-  const error = isRecord(parsed.error) ? parsed.error : parsed;
   // The upstream's type goes through the status table: its 401 is about ccp's key, not the client.
   const { type } = clientErrorOfType(error.type);
   const message = typeof error.message === "string" && error.message
@@ -87,11 +88,13 @@ export function errorVerdict(
 
 /** Notes the token counts a `message_start` or `message_delta` event carries. */
 export function noteUsage(usage: UsageTotals, data: Record<string, unknown>): void {
-  const source = data.type === "message_start"
-    ? (isRecord(data.message) ? data.message.usage : undefined)
-    : data.type === "message_delta"
-    ? data.usage
-    : undefined;
+  if (data.type === "message_start") {
+    noteUsageCounts(usage, isRecord(data.message) ? data.message.usage : undefined);
+  } else if (data.type === "message_delta") noteUsageCounts(usage, data.usage);
+}
+
+/** Notes the counts of one `usage` object (of `message_start`'s message or `message_delta`). */
+export function noteUsageCounts(usage: UsageTotals, source: unknown): void {
   if (!isRecord(source)) return;
   const input = source.input_tokens;
   // message_start carries the prompt size; later events may repeat it.
