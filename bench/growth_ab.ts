@@ -38,14 +38,18 @@ try {
       return sessionTurns(rig, turns, turns + 9);
     })
   );
-  // cpu[rig][size][path] = ms per turn, one value per round
+  // cpu[rig][size][path] = ms per turn, one value per round; faults[…] page faults per turn
   const cpu = rigs.map(() => sizes.map(() => paths.map(() => [] as number[])));
+  const faults = rigs.map(() => sizes.map(() => paths.map(() => [] as number[])));
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < rigs.length; k++) {
       const r = (k + round) % rigs.length; // alternate which checkout goes first
       for (let s = 0; s < sizes.length; s++) {
         const costs = await perRequest(rigs[r]!, paths, scenarios[r]![s]!, 1);
-        costs.forEach((cost, p) => cpu[r]![s]![p]!.push(cost.cpuMs.median));
+        costs.forEach((cost, p) => {
+          cpu[r]![s]![p]!.push(cost.cpuMs.median);
+          faults[r]![s]![p]!.push(cost.faults.median);
+        });
       }
     }
     console.error(`· round ${round + 1}/${rounds}`);
@@ -62,8 +66,14 @@ try {
         })`
       ).join(", ");
       const name = paths[p]!.upstream === "anthropic" ? "passthrough" : "translated";
+      // A checkout whose runner predates the count reports none.
+      const faulted = sizes.map((kb, s) => {
+        const count = median(faults[r]![s]![p]!);
+        return `${kb} KB ${Number.isFinite(count) ? count.toFixed(0) : "n/a"}`;
+      });
       console.log(
-        `${roots[r]} ${name}: ${text}; 800/50 ${(medians[1]! / medians[0]!).toFixed(1)}×`,
+        `${roots[r]} ${name}: ${text}; 800/50 ${(medians[1]! / medians[0]!).toFixed(1)}×; ` +
+          `page faults per turn ${faulted.join(", ")}`,
       );
     }
   }

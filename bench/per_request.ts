@@ -32,6 +32,8 @@ export interface PathCost {
   cpuMs: Spread;
   /** The mock's CPU per request in the same runs, ms (the upstream's own share). */
   mockCpuMs: Spread;
+  /** Minor page faults of the serving process per request (fresh memory touched). */
+  faults: Spread;
   /** Completed requests per second of wall time. */
   perSecond: Spread;
   failed: number;
@@ -50,6 +52,7 @@ async function measured(rig: Rig, server: Child, job: LoadJob, idle: Map<Child, 
   const serverUs = cpuOf(s0, s1) - less(server);
   return {
     serverUs,
+    serverFaults: s1.minorFaults - s0.minorFaults,
     mockUs: server === rig.mock ? serverUs : cpuOf(m0, m1) - less(rig.mock),
     ok: result.ok,
     failed: result.failed,
@@ -87,6 +90,7 @@ export async function perRequest(
       path,
       cpuMs: spread(mine.map((r) => per(r.serverUs, r.ok))),
       mockCpuMs: spread(mine.map((r) => per(r.mockUs, r.ok))),
+      faults: spread(mine.map((r) => r.serverFaults / Math.max(1, r.ok))),
       perSecond: spread(mine.map((r) => r.perSecond)),
       failed: mine.reduce((n, r) => n + r.failed, 0),
     };

@@ -1,9 +1,11 @@
 /** Collecting a body's chunks into one array of bytes, with memory bounded by what arrived. */
 
+import { withScratch } from "./scratch_bytes.ts";
+
 /**
  * A body's chunks as they arrive (a request's from its client, an answer's from an upstream),
- * joined once at the end, so memory follows what arrived (not what was declared) and each byte
- * is copied at most twice. The first chunk is kept as it
+ * joined once at the end into a reused buffer, so memory follows what arrived (not what was
+ * declared) and each byte is copied at most twice. The first chunk is kept as it
  * came: a body in one chunk, the usual case, is not copied at all. A later chunk is kept only
  * when it fills most of the buffer it is a view of (Deno hands out slices of 64 KiB buffers, and
  * keeping a small slice would keep its whole buffer); the others are packed into shared blocks,
@@ -41,17 +43,22 @@ export class ByteCollector {
     return held;
   }
 
-  /** All the bytes added, in order. */
-  bytes(): Uint8Array {
+  /**
+   * Calls `use` with all the bytes added, in order, and returns what it returns. The bytes are
+   * lent for the call only (several chunks are joined in a reused scratch buffer): `use` must be
+   * synchronous and must not keep them, as decoding them to text does not.
+   */
+  withBytes<T>(use: (bytes: Uint8Array) => T): T {
     this.#seal();
-    if (this.#chunks.length === 1) return this.#chunks[0]!;
-    const bytes = new Uint8Array(this.size);
-    let at = 0;
-    for (const chunk of this.#chunks) {
-      bytes.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return bytes;
+    if (this.#chunks.length === 1) return use(this.#chunks[0]!);
+    return withScratch(this.size, (buffer) => {
+      let at = 0;
+      for (const chunk of this.#chunks) {
+        buffer.set(chunk, at);
+        at += chunk.byteLength;
+      }
+      return use(buffer.subarray(0, at));
+    });
   }
 
   // A block less than half used is copied out at its size, so it does not hold the rest.

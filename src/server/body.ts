@@ -33,8 +33,8 @@ export async function readJsonBody(
   const header = request.headers.get("content-length");
   const declared = header === null ? undefined : Number(header);
   if (declared !== undefined && declared > maxBytes) throw tooLarge(maxBytes);
-  const bytes = await readBounded(request, maxBytes, timeoutMs, declared);
-  const text = new TextDecoder().decode(bytes);
+  const collected = await readBounded(request, maxBytes, timeoutMs, declared);
+  const text = collected.withBytes((bytes) => new TextDecoder().decode(bytes));
   if (text.trim() === "") {
     throw new ClientRequestError("Request body is empty: expected a JSON object");
   }
@@ -55,9 +55,9 @@ async function readBounded(
   maxBytes: number,
   timeoutMs: number,
   declared: number | undefined,
-): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array(0);
+): Promise<ByteCollector> {
   const collected = new ByteCollector();
+  if (!request.body) return collected;
   const reader = request.body.getReader();
   let timedOut = false;
   const timer = timeoutMs > 0
@@ -97,7 +97,7 @@ async function readBounded(
         "request declared",
     );
   }
-  return collected.bytes();
+  return collected;
 }
 
 function late(timeoutMs: number): ClientRequestError {

@@ -81,3 +81,48 @@ Deno.test("passthrough of a large body: the upstream reads exactly the cleaned b
     await mock.close();
   }
 });
+
+Deno.test("large bodies sent at once each reach the upstream exactly as sent", async () => {
+  // Each body is read from the client in several chunks and encoded for the upstream in a
+  // reused scratch buffer: requests arriving together must never see each other's bytes.
+  const mock = startAnthropicMock([{
+    kind: "json",
+    body: textMessage("up", { input_tokens: 9, output_tokens: 1 }),
+  }]);
+  const config = testConfig({
+    providers: [provider("anthropic", { preset: "anthropic", baseUrl: mock.url, apiKeys: ["k"] })],
+    routes: { default: "anthropic/upstream-model" },
+  });
+  const ccp = startCcp(config);
+  try {
+    // ASCII bodies fit the first buffer; the non-ASCII ones need the wider second one.
+    const bodies = Array.from({ length: 8 }, (_, i) => ({
+      ...longTurn(),
+      messages: Array.from({ length: 40 + 20 * i }, (_, j) => ({
+        role: j % 2 === 0 ? "user" : "assistant",
+        content: `${i % 2 === 0 ? "plain" : "ünïcödé ✓"} request ${i} message ${j} `.repeat(200),
+      })).concat([{ role: "user", content: `last of ${i}` }]),
+    }));
+    const responses = await Promise.all(bodies.map((body) =>
+      fetch(`${ccp.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": "client" },
+        body: JSON.stringify(body),
+      })
+    ));
+    for (const res of responses) {
+      assert.equal(res.status, 200, await res.clone().text());
+      await res.body?.cancel();
+    }
+    assert.equal(mock.requests.length, bodies.length);
+    for (const sent of mock.requests) {
+      const last = (sent.body!.messages as Array<{ content: string }>).at(-1)!.content;
+      const i = Number(last.slice("last of ".length));
+      assert.ok(JSON.stringify(bodies[i]).length > 128 * 1024);
+      assert.deepEqual(sent.body, { ...bodies[i], model: "upstream-model" });
+    }
+  } finally {
+    await ccp.close();
+    await mock.close();
+  }
+});

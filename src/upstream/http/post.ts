@@ -12,6 +12,7 @@ import type { LearnedParams } from "../../resilience/learned_params.ts";
 import { refusedParameter, withoutParams } from "./refused_params.ts";
 import type { OutgoingHeaders } from "./headers.ts";
 import { jsonPieces } from "../../core/raw_json.ts";
+import { withScratch } from "../../core/scratch_bytes.ts";
 
 /** The upstream answered 2xx: its response, body not yet read. */
 export interface PostSuccess {
@@ -46,17 +47,21 @@ export interface PostOptions {
 const encoder = new TextEncoder();
 
 /**
- * `pieces`, joined, as UTF-8 bytes. fetch encodes a string body as slowly as TextEncoder.encode
- * (measured ~3 ms for an 800 KB Claude Code body) while encodeInto copies the same text in
- * ~0.05 ms; encoding the pieces one after the other never builds their joined string (a fresh
- * 800 KB string costs as much again). The buffer is sized for ASCII first, and for the worst
- * case (3 bytes per UTF-16 unit) if that did not fit.
+ * Calls `use` with `pieces`, joined, as UTF-8 bytes lent for the call only. fetch encodes a
+ * string body as slowly as TextEncoder.encode (measured ~3 ms for an 800 KB Claude Code body)
+ * while encodeInto copies the same text in ~0.05 ms; encoding the pieces one after the other
+ * never builds their joined string (a fresh 800 KB string costs as much again). The bytes are
+ * written into a reused scratch buffer (see scratch_bytes.ts), sized for ASCII first and for
+ * the worst case (3 bytes per UTF-16 unit) if that did not fit.
  */
-function utf8(pieces: readonly string[]): Uint8Array<ArrayBuffer> {
+function withUtf8<T>(pieces: readonly string[], use: (bytes: Uint8Array<ArrayBuffer>) => T): T {
   let length = 0;
   for (const piece of pieces) length += piece.length;
-  return encodeAll(pieces, new Uint8Array(length)) ??
-    encodeAll(pieces, new Uint8Array(length * 3))!;
+  return withScratch(length, (buffer) => {
+    const bytes = encodeAll(pieces, buffer);
+    if (bytes) return use(bytes);
+    return withScratch(length * 3, (wide) => use(encodeAll(pieces, wide)!));
+  });
 }
 
 function encodeAll(pieces: readonly string[], into: Uint8Array<ArrayBuffer>) {
@@ -77,15 +82,18 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
   try {
     // The returned body is guarded too: idle and total timeouts keep running while it streams.
     response = await withTimeouts(
+      // fetch copies a byte body before it returns (the Fetch standard's body extraction does),
+      // so the lent bytes are free for the next request as soon as send() has been called.
       (timed) =>
-        send(url, {
-          method: "POST",
-          headers: options.headers,
-          body: utf8(options.body),
-          signal: timed,
-          // A redirect would re-send the body and the key headers to wherever it points.
-          redirect: "manual",
-        }),
+        withUtf8(options.body, (body) =>
+          send(url, {
+            method: "POST",
+            headers: options.headers,
+            body,
+            signal: timed,
+            // A redirect would re-send the body and the key headers to wherever it points.
+            redirect: "manual",
+          })),
       provider.timeouts,
       { provider: provider.id, signal },
     );

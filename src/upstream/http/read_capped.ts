@@ -32,9 +32,8 @@ export async function readJsonCapped(
       collected.add(value);
     }
   }
-  const bytes = collected.bytes();
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return JSON.parse(collected.withBytes((bytes) => new TextDecoder().decode(bytes)));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new UpstreamError("api_error", `${where} sent an unreadable JSON answer: ${reason}`, {
