@@ -70,7 +70,7 @@ async function run(root: string, tmp: string): Promise<Results> {
     body: "small",
     load: { requests: 16, concurrency: 16, gaps: true },
   } as const;
-  const gaps = await compare(rig, { ...slow, upstream: "anthropic" }, 2);
+  const gaps = await compare(rig, { ...slow, upstream: "anthropic" }, 2, withRelay);
   const gapsTranslated = await compare(rig, { ...slow, upstream: "openai" }, 2);
   step("4. CPU per frame, paced: ccp (guard on and off), bare relay in three modes");
   const cpuOptions = { streams: 60, long: 200, short: 20, concurrency: 60, delayMs: 5 };
