@@ -11,8 +11,9 @@ import { openCheckEngines, sharedLines } from "./check_shared.ts";
 /** Runs `ccp check`; a ConfigError propagates to the caller, which prints it and exits 1. */
 export async function runCheck(ctx: CliContext, flags: CliFlags): Promise<number> {
   const config = await loadCliConfig(ctx, flags);
-  assertSafeExposure(config.server);
+  const warnings = assertSafeExposure(config.server);
   ctx.io.out(describeConfig(config));
+  for (const warning of warnings) ctx.io.out(`Warning: ${warning}`);
   const engines = await openCheckEngines(config);
   try {
     for (const line of await sharedLines(config, engines)) ctx.io.out(line);

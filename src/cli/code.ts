@@ -76,7 +76,7 @@ export async function runCode(
   claudeArgs: readonly string[],
 ): Promise<number> {
   const config = await loadCliConfig(ctx, flags);
-  assertSafeExposure(config.server);
+  for (const warning of assertSafeExposure(config.server)) ctx.io.err(`ccp: ${warning}`);
   const claude = await findOnPath("claude", ctx.env, ctx.os);
   if (claude === undefined) {
     ctx.io.err(

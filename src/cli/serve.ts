@@ -81,7 +81,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const { ctx, flags } = options;
   const graceMs = options.graceMs ?? GRACE_MS;
   const first = await loadCliConfig(ctx, flags);
-  assertSafeExposure(first.server);
+  const exposureWarnings = assertSafeExposure(first.server);
   let current = first;
 
   const levelFor = (config: Config): LogLevel => {
@@ -104,6 +104,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       }),
     levelFor(first),
   );
+  for (const warning of exposureWarnings) log.warn(warning);
   // Aborted when the grace period is over: streams still open end with an error frame.
   const shuttingDown = new AbortController();
   const redisUrl = first.shared?.redis;
@@ -183,7 +184,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     log.info("Reloading the config");
     try {
       const next = await loadCliConfig(ctx, flags);
-      assertSafeExposure({ ...next.server, host });
+      for (const warning of assertSafeExposure({ ...next.server, host })) log.warn(warning);
       if (next.server.host !== host || next.server.port !== port) {
         log.warn(
           `The new config listens on ${httpUrl(next.server.host, next.server.port)}; ` +

@@ -22,39 +22,43 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
- * The shortest token accepted on a non-loopback host: 16 random characters are at least 64 bits
- * (hex) and nothing slows a network guesser down but the token's length.
+ * The shortest token not warned about on a non-loopback host: 16 random characters are at least
+ * 64 bits (hex) and nothing slows a network guesser down but the token's length.
  */
 export const MIN_PUBLIC_TOKEN_LENGTH = 16;
 
 /**
- * Refuses a non-loopback host without an auth token, or with one short enough to guess: anyone
- * reaching it could spend your keys.
+ * Refuses a non-loopback host without an auth token: anyone reaching it could spend your keys.
+ * A token short enough to guess is allowed (the contract refuses only a missing one) but
+ * warned about: returns the warnings to show.
  */
-export function assertSafeExposure(server: ServerConfig): void {
-  if (isLoopbackHost(server.host)) return;
+export function assertSafeExposure(server: ServerConfig): string[] {
+  if (isLoopbackHost(server.host)) return [];
+  if (!server.authToken && (server.clients?.length ?? 0) === 0) {
+    throw new ConfigError(
+      `Refusing to listen on ${server.host} without an auth token: anyone who can reach this ` +
+        `address could use your provider keys. Set server.auth_token in the config file ` +
+        `(e.g. auth_token: \${CCP_AUTH_TOKEN}), or CCP_AUTH_TOKEN (ANTHROPIC_AUTH_TOKEN when no ` +
+        `config file is used), or listen on loopback with --host 127.0.0.1.`,
+    );
+  }
+  const advice = `on a reachable address anyone may try tokens, so use at least ` +
+    `${MIN_PUBLIC_TOKEN_LENGTH} random characters (e.g. from \`openssl rand -hex 16\`)`;
+  const warnings: string[] = [];
   if (server.authToken && server.authToken.length < MIN_PUBLIC_TOKEN_LENGTH) {
-    throw new ConfigError(
-      `Refusing to listen on ${server.host} with a ${server.authToken.length}-character auth ` +
-        `token: anyone who can reach this address may try tokens, so it needs at least ` +
-        `${MIN_PUBLIC_TOKEN_LENGTH} random characters (e.g. from \`openssl rand -hex 16\`).`,
+    warnings.push(
+      `Listening on ${server.host} with a ${server.authToken.length}-character auth token: ` +
+        `${advice}.`,
     );
   }
-  const short = server.clients?.find((c) => c.token.length < MIN_PUBLIC_TOKEN_LENGTH);
-  if (short) {
-    throw new ConfigError(
-      `Refusing to listen on ${server.host}: client "${short.name}"'s token has ` +
-        `${short.token.length} characters; on a reachable address tokens need at least ` +
-        `${MIN_PUBLIC_TOKEN_LENGTH} random characters (e.g. from \`openssl rand -hex 16\`).`,
+  for (const client of server.clients ?? []) {
+    if (client.token.length >= MIN_PUBLIC_TOKEN_LENGTH) continue;
+    warnings.push(
+      `Listening on ${server.host}: client "${client.name}"'s token has ` +
+        `${client.token.length} characters; ${advice}.`,
     );
   }
-  if (server.authToken || (server.clients?.length ?? 0) > 0) return;
-  throw new ConfigError(
-    `Refusing to listen on ${server.host} without an auth token: anyone who can reach this ` +
-      `address could use your provider keys. Set server.auth_token in the config file ` +
-      `(e.g. auth_token: \${CCP_AUTH_TOKEN}), or CCP_AUTH_TOKEN (ANTHROPIC_AUTH_TOKEN when no ` +
-      `config file is used), or listen on loopback with --host 127.0.0.1.`,
-  );
+  return warnings;
 }
 
 /** The host as Deno.serve wants it (IPv6 without brackets). */

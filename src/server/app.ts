@@ -96,17 +96,19 @@ export function createApp(
   const status = () => ({ status: "ok", name: "ccp", version: deps.version });
   app.get("/", (c) => c.json(status()));
   app.get("/health", (c) => {
-    // Without the token, /health says only that ccp is up (and that it is ccp, so `ccp code` can
-    // tell it from another program on the port without sending that program the token): provider
-    // ids, models, key labels and upstream error text are for the operator.
-    if (!c.env.identity) return c.json({ status: "ok", name: "ccp" });
+    // Without the token, /health says that ccp is up (and that it is ccp, so `ccp code` can tell
+    // it from another program on the port without sending that program the token) and whether
+    // its shared engines are reachable, which a load balancer's check may want; provider ids,
+    // models, key labels and upstream error text are for the operator.
+    const shared = deps.shared ? { shared: deps.shared.state() } : {};
+    if (!c.env.identity) return c.json({ status: "ok", name: "ccp", ...shared });
     return c.json({
       ...status(),
       uptime_s: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
       config: deps.config().source.kind,
       // Key pools, limiters and circuit breakers: why a target is being skipped, if it is.
       resilience: deps.registry.snapshot(),
-      ...(deps.shared ? { shared: deps.shared.state() } : {}),
+      ...shared,
     });
   });
   app.post("/v1/messages", messagesHandler(deps));

@@ -6,6 +6,8 @@
 
 import assert from "node:assert/strict";
 import { startCcp } from "../helpers/ccp.ts";
+import { SharedMonitor } from "../../src/shared/monitor.ts";
+import { silentLogger } from "../../src/core/log.ts";
 import { testConfig } from "../helpers/config.ts";
 import {
   anthropicHead,
@@ -100,6 +102,24 @@ Deno.test("only the header that authenticated may carry a route suffix", async (
     await ccp.close();
     await main.close();
     await other.close();
+  }
+});
+
+Deno.test("/health without the token still says whether the shared engines are reachable", async () => {
+  const engines = [
+    { name: "redis" as const, description: "Redis", ping: () => Promise.resolve(false) },
+  ];
+  const shared = new SharedMonitor(engines, "open", silentLogger);
+  await shared.check();
+  const ccp = startCcp(
+    testConfig({ providers: [], routes: { default: "up/m" }, authToken: TOKEN }),
+    { shared },
+  );
+  try {
+    const bare = await (await fetch(`${ccp.url}/health`)).json();
+    assert.deepEqual(bare, { status: "ok", name: "ccp", shared: { redis: { reachable: false } } });
+  } finally {
+    await ccp.close();
   }
 });
 

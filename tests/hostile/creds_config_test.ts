@@ -1,6 +1,7 @@
 /**
  * A careless operator's config never prints a secret (YAML error excerpts, proxy URLs: at start,
- * in `ccp check` and at SIGHUP), and tokens that cannot protect anything are refused at start.
+ * in `ccp check` and at SIGHUP); a token no client can send is refused at start, one too short
+ * for a public address is warned about.
  */
 
 import assert from "node:assert/strict";
@@ -88,26 +89,37 @@ Deno.test("config errors never print a key or a proxy password", async (t) => {
   });
 });
 
-Deno.test("a token no client can send, or too short for a public address, is refused at start", async (t) => {
+Deno.test("a token no client can send is refused at start", async () => {
   await inTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, VALID);
-    const cases = [
-      ["1-character token on 0.0.0.0", "x", ["--host", "0.0.0.0"], /at least 16/],
-      ["token with ':'", "abcdefgh:ijklmnopqrstuvwxyz", [], /contains ':'/],
-    ] as const;
-    for (const [name, token, flags, message] of cases) {
-      await t.step(name, async () => {
-        const run = await runCcp(["serve", "--config", "c.yaml", "--port", "0", ...flags], {
-          cwd: dir,
-          env: childEnv(dir, { CCP_AUTH_TOKEN: token }),
-        });
-        assert.equal(run.code, 1, run.stderr);
-        assert.match(run.stderr, message);
-        assert.ok(
-          !run.stderr.includes(token) || token.length === 1,
-          "the token itself is not printed",
-        );
-      });
+    const token = "abcdefgh:ijklmnopqrstuvwxyz";
+    const run = await runCcp(["serve", "--config", "c.yaml", "--port", "0"], {
+      cwd: dir,
+      env: childEnv(dir, { CCP_AUTH_TOKEN: token }),
+    });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /contains ':'/);
+    assert.ok(!run.stderr.includes(token), "the token itself is not printed");
+  });
+});
+
+Deno.test("a token too short for a public address starts with a warning", async () => {
+  // The contract refuses a public address only without a token; a guessable one is the
+  // operator's choice, said out loud at start and by `ccp check`.
+  await inTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/c.yaml`, VALID);
+    const token = "short-tok";
+    const env = childEnv(dir, { CCP_AUTH_TOKEN: token });
+    const flags = ["--config", "c.yaml", "--port", "0", "--host", "0.0.0.0"];
+    const ccp = await spawnCcp(["serve", ...flags], { cwd: dir, env });
+    try {
+      await ccp.waitForStderr(/9-character auth token[^\n]*at least 16 random characters/);
+      assert.ok(!ccp.stderr().includes(token), "the token itself is not printed");
+    } finally {
+      await ccp.kill();
     }
+    const check = await runCcp(["check", ...flags], { cwd: dir, env });
+    assert.equal(check.code, 0, check.stderr);
+    assert.match(check.stdout, /Warning: .*9-character auth token/);
   });
 });

@@ -288,6 +288,16 @@ Deno.test("GET /v1/models lists routes, aliases and provider models in Anthropic
   }, { models: ["u1"] });
 });
 
+Deno.test("GET /v1/models without paging lists every entry, however many", async () => {
+  const models = Array.from({ length: 30 }, (_, i) => `m${i}`);
+  await withCcp([{ kind: "hang" }], async (ccp) => {
+    const json = await (await fetch(`${ccp.url}/v1/models`, { headers: auth })).json();
+    assert.equal(json.data.length, 4 + models.length + 1);
+    assert.equal(json.has_more, false);
+    assert.equal(json.last_id, "alt/alt-model");
+  }, { models });
+});
+
 Deno.test("unknown paths and methods get Anthropic-shaped 404s", async () => {
   await withCcp([{ kind: "hang" }], async (ccp) => {
     const res = await fetch(`${ccp.url}/v1/complete`, {

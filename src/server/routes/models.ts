@@ -36,12 +36,17 @@ export function listModels(config: Config, createdAt: string): ModelEntry[] {
   return out;
 }
 
-/** Builds the handler for GET /v1/models (supports `limit`, `after_id`, `before_id`). */
+/**
+ * Builds the handler for GET /v1/models: every entry at once (`has_more: false`) unless the
+ * client pages with `limit`, `after_id` or `before_id` as Anthropic's API allows (Claude Code's
+ * model discovery asks for `limit=1000`).
+ */
 export function modelsHandler(config: () => Config, startedAt: Date): (c: Context) => Response {
   const createdAt = startedAt.toISOString().replace(/\.\d{3}Z$/, "Z");
   return (c) => {
     const all = listModels(config(), createdAt);
-    const limit = clamp(Number(c.req.query("limit") ?? 20), 1, 1000);
+    const asked = c.req.query("limit");
+    const limit = asked === undefined ? all.length : clamp(Number(asked), 1, 1000);
     const after = c.req.query("after_id");
     const before = c.req.query("before_id");
     let start = 0;
