@@ -154,13 +154,16 @@ export function buildProvider(
     totalMs: own.timeouts?.total ?? defaults.timeouts?.total ?? builtin.totalMs,
   };
   const maxConcurrency = own.max_concurrency ?? defaults.max_concurrency;
-  // The preset's knowledge of its models comes first; the user's own settings win per key.
+  // The preset's knowledge of its models comes first, then provider_defaults'; the provider's
+  // own settings win per key.
   const modelSettings: Record<string, ModelSettings> = { ...preset?.modelSettings };
-  for (const [model, section] of Object.entries(own.model_settings ?? {})) {
-    const settings = toModelSettings(section);
-    if (isEmptySettings(settings)) continue;
-    const known = modelSettings[model];
-    modelSettings[model] = known ? mergeSettings(known, settings) : settings;
+  for (const layer of [defaults.model_settings, own.model_settings]) {
+    for (const [model, section] of Object.entries(layer ?? {})) {
+      const settings = toModelSettings(section);
+      if (isEmptySettings(settings)) continue;
+      const known = modelSettings[model];
+      modelSettings[model] = known ? mergeSettings(known, settings) : settings;
+    }
   }
   const provider: ProviderConfig = {
     id,

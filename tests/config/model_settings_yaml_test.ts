@@ -53,6 +53,30 @@ routes:
   });
 });
 
+Deno.test("provider_defaults.model_settings apply to every provider, below its own", () => {
+  const config = load(`${NIM}    model_settings:
+      m: { max_output_tokens: 8k }
+  local:
+    type: openai
+    base_url: http://127.0.0.1:9/v1
+provider_defaults:
+  model_settings:
+    "*": { context_window: 128k }
+    m: { max_output_tokens: 4k, supports: { images: false } }
+routes:
+  default: nim/m
+`);
+  assert.deepEqual(config.providers.nim?.modelSettings?.["*"], { contextWindow: 128_000 });
+  assert.deepEqual(config.providers.nim?.modelSettings?.m, {
+    maxOutputTokens: 8_000,
+    supports: { images: false },
+  });
+  assert.deepEqual(config.providers.local?.modelSettings, {
+    "*": { contextWindow: 128_000 },
+    m: { maxOutputTokens: 4_000, supports: { images: false } },
+  });
+});
+
 Deno.test("providers without model_settings keep their old shape", () => {
   const config = load(`${NIM}routes:\n  default: nim/m\n`);
   assert.equal("modelSettings" in (config.providers.nim ?? {}), false);
@@ -100,11 +124,14 @@ routes: {default: nim/m}
     );
     assert.match(message, /model_settings\.m\.extra_body: expected a mapping, got a list/);
   });
-  await t.step("provider_defaults has no model_settings", () => {
+  await t.step("under provider_defaults too", () => {
     const message = errorOf(
-      "provider_defaults:\n  model_settings: {}\nroutes: {default: ollama/m}\n",
+      "provider_defaults:\n  model_settings: { m: { thinking: maybe } }\nroutes: {default: ollama/m}\n",
     );
-    assert.match(message, /provider_defaults\.model_settings: unknown key/);
+    assert.match(
+      message,
+      /provider_defaults\.model_settings\.m\.thinking: expected on or off, got "maybe"/,
+    );
   });
 });
 

@@ -45,6 +45,8 @@ const sharedProviderShape = {
   fallback_on: statusList().optional(),
   key_usage_limit: wholeNumber(0).optional(),
   count_tokens: flag().optional(),
+  // Per upstream model ("*" = every model); in provider_defaults, for every provider's models.
+  model_settings: record(modelSettingsSchema).optional(),
 };
 
 /** One entry under `providers:`. */
@@ -53,11 +55,12 @@ export const providerSchema = section({
   type: oneOf(["openai", "openai_responses", "anthropic", "gemini"], "type").optional(),
   base_url: text().optional(),
   ...sharedProviderShape,
-  // Per provider only: model names differ between providers, so provider_defaults has none.
-  model_settings: record(modelSettingsSchema).optional(),
 });
 
-/** `provider_defaults:` applies to every provider, below the provider's own keys. */
+/**
+ * `provider_defaults:` applies to every provider, below the provider's own keys: every key but
+ * a provider's identity (preset, type, base_url), which would turn every provider into one.
+ */
 export const providerDefaultsSchema = section(sharedProviderShape);
 
 /** `server:` settings; flags and CCP_* variables override them. */
