@@ -1,7 +1,7 @@
 /**
  * The last resort: when every target of a route was kept from answering by its guards, which one
  * may be tried anyway, when, and how (a set-aside key once more, past an open circuit, with a
- * cooling key once its announced wait is short enough).
+ * cooling key once its announced wait is short enough, or at once when nothing else is left).
  */
 
 import type { Logger } from "../core/log.ts";
@@ -116,15 +116,24 @@ export async function lastResort<R extends object>(
       outcomes[i] = outcome;
     }
   }
-  // Then the one target whose guards end first gets a probe, skipping announced waits too long
-  // to wait out: the upstream said when, and probing before then earns another 429.
+  // Then the one target whose guards end first gets a probe. An announced wait too long to wait
+  // out is passed over while another probe is possible (the upstream said when, and probing
+  // before then likely earns another 429); when it is all that is left and this request has not
+  // reached any upstream yet, the soonest of them is tried at once: a request is never refused
+  // on ccp's memory of an earlier answer alone (the limit may be lifted early, and a route with
+  // one target always tries it).
   const now = deps.clock.now();
   let best: Probe | undefined;
+  let longest: Probe | undefined;
   for (let i = 0; i < chain.length; i++) {
     const keys = deps.registry.provider(chain[i]!.provider).keys;
     const probe = probeOf(i, chain[i]!, keys, outcomes[i], now);
-    if (probe && probe.wait <= MAX_WAIT_MS && (!best || probe.until < best.until)) best = probe;
+    if (!probe) continue;
+    if (probe.wait <= MAX_WAIT_MS) {
+      if (!best || probe.until < best.until) best = probe;
+    } else if (!longest || probe.until < longest.until) longest = probe;
   }
+  if (!best && longest && counter.attempts === 0) best = { ...longest, wait: 0 };
   if (!best) return undefined;
   const target = chain[best.index]!;
   if (best.wait > 0) {

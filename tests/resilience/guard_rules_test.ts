@@ -121,16 +121,22 @@ Deno.test("an announced short cool-down is waited out inside ccp", async (t) => 
   });
 });
 
-Deno.test("an announced long cool-down is model_cooldown, without another attempt", async () => {
-  const { fail, calls } = setup({ nim: [rateLimited(MAX_WAIT_MS / 1000 + 25)] });
+Deno.test("an announced long cool-down is model_cooldown; the next request still tries once", async () => {
+  const long = MAX_WAIT_MS / 1000 + 25;
+  const { fail, run, calls } = setup({ nim: [rateLimited(long), rateLimited(long), "ok"] });
   const error = await fail([at("m")]);
   assert.equal(error.status, 429);
   assert.equal(error.extra.code, "model_cooldown");
-  assert.equal(error.headers["Retry-After"], String(MAX_WAIT_MS / 1000 + 25));
-  assert.equal(calls.length, 1);
+  assert.equal(error.headers["Retry-After"], String(long));
+  assert.equal(calls.length, 1, "no second attempt within the request that met the 429");
+  // A later request is not refused on ccp's memory alone: the one target is tried at once.
   const again = await fail([at("m")]);
   assert.equal(again.extra.code, "model_cooldown");
-  assert.equal(calls.length, 1, "the upstream said when: no early probe");
+  assert.equal(calls.length, 2);
+  // The upstream lifted its limit early: the next request is served.
+  const served = await run([at("m")]);
+  assert.equal(served.target.model, "m");
+  assert.equal(calls.length, 3);
 });
 
 Deno.test("a cool-down ccp guessed (no Retry-After) is probed when nothing else is left", async () => {
