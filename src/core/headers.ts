@@ -34,3 +34,8 @@ export function headersWithout(source: HeaderReader, names: readonly string[]): 
       }),
   };
 }
+
+/** A header value for a name that came from a client or a config: visible ASCII, else %-encoded. */
+export function headerSafe(value: string): string {
+  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+}

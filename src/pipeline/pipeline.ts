@@ -5,7 +5,7 @@
  * and respond.
  */
 
-import type { HeaderReader } from "../core/headers.ts";
+import { type HeaderReader, headerSafe } from "../core/headers.ts";
 import type { Config, ModelSettings, ProviderConfig } from "../config/types.ts";
 import { type ProxyError, toProxyError, UpstreamError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
@@ -305,11 +305,6 @@ export function routeHeaders(recorder: Recorder): Record<string, string> {
     headers["x-ccp-model"] = headerSafe(model);
   }
   return headers;
-}
-
-// Model names come from clients and configs; a header value must be visible ASCII.
-function headerSafe(value: string): string {
-  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
 }
 
 /** Advice for a connection error when ccp runs on its embedded default. */

@@ -2,6 +2,7 @@
 
 import { ProxyError, UpstreamError } from "../core/errors.ts";
 import { type ClientError, clientErrorOf } from "../core/upstream_status.ts";
+import { headerSafe } from "../core/headers.ts";
 import { secondsUntil } from "./clock.ts";
 import { nameOf, type TargetOutcome } from "./outcome.ts";
 
@@ -118,9 +119,14 @@ function budgetExhausted(outcomes: readonly TargetOutcome[], now: number): Upstr
   const message = `Every target of this route has spent its budget: ${
     outcomes.map((o) => describeOutcome(o, now)).join("; ")
   }. Raise the budget or add another target.`;
+  // No target was tried: the answer names the last one whose budget is spent instead.
+  const last = outcomes.at(-1)?.target;
   return new UpstreamError("rate_limit_error", message, {
     status: 429,
-    headers: { "Retry-After": String(seconds) },
+    headers: {
+      "Retry-After": String(seconds),
+      ...(last ? { "x-ccp-provider": last.provider, "x-ccp-model": headerSafe(last.model) } : {}),
+    },
     extra: { code: "budget_exhausted" },
   });
 }

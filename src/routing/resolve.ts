@@ -73,7 +73,19 @@ export type Scenario = (typeof SCENARIOS)[number];
 // Code's `fable` family last.
 const TIERS = ["opus", "haiku", "sonnet", "fable"] as const;
 
-/** Resolves a request to its failover chain; throws ClientRequestError for an unusable override. */
+/** A request refused while its route was being decided; `route` is the rule that refused it. */
+export class RouteRefused extends ClientRequestError {
+  constructor(
+    message: string,
+    readonly route: string,
+    errorType: "invalid_request_error" | "not_found_error" = "invalid_request_error",
+  ) {
+    super(message, errorType);
+    this.name = "RouteRefused";
+  }
+}
+
+/** Resolves a request to its failover chain; throws RouteRefused for an unusable override. */
 export function resolveRoute(input: ResolutionInput, config: Config): Resolution {
   const model = input.request.model;
   const found = pick(input, config);
@@ -101,9 +113,10 @@ function resolveTag(request: RoutableRequest, config: Config): Picked | undefine
   const slash = tag.indexOf("/");
   const provider = slash > 0 ? tag.slice(0, slash) : "";
   if (!provider || !Object.hasOwn(config.providers, provider) || slash === tag.length - 1) {
-    throw new ClientRequestError(
+    throw new RouteRefused(
       `The subagent model tag names "${tag}", which is no route, alias or configured ` +
         `provider/model (routes: ${Object.keys(config.routes).join(", ")})`,
+      "subagent_tag",
     );
   }
   return { chain: [{ provider, model: tag.slice(slash + 1) }], rule: "subagent_tag" };
@@ -201,8 +214,9 @@ function resolveName(model: string, config: Config): Picked | undefined {
     // A catalog name the config does not define is refused rather than sent anywhere (other
     // slashed names, such as "meta-llama/x", still go by tier or the default route).
     if (upstream && PRESET_IDS.includes(provider)) {
-      throw new ClientRequestError(
+      throw new RouteRefused(
         `Provider "${provider}" in model "${model}" is not configured. ${howToConfigure(provider)}`,
+        "explicit",
       );
     }
   }
@@ -227,8 +241,9 @@ function fallback(model: string, config: Config): Picked {
   }
   const route = ownValue(config.routes, "default");
   if (!route) {
-    throw new ClientRequestError(
+    throw new RouteRefused(
       `No route for model "${model}": the config has no "default" route and no alias or tier matches`,
+      "default",
       "not_found_error",
     );
   }
@@ -251,16 +266,18 @@ function resolveOverride(
   const provider = cut > 0 ? text.slice(0, cut) : "";
   const model = cut > 0 ? text.slice(cut + 1) : "";
   if (!provider || !model) {
-    throw new ClientRequestError(
+    throw new RouteRefused(
       `Invalid ${where} "${text}": expected <provider>${separator}<model> or an alias`,
+      rule,
     );
   }
   if (!Object.hasOwn(config.providers, provider)) {
     const known = Object.keys(config.providers).join(", ");
-    throw new ClientRequestError(
+    throw new RouteRefused(
       `Unknown provider "${provider}" in ${where} "${text}" (configured: ${known}). ${
         howToConfigure(provider)
       }`,
+      rule,
     );
   }
   return { chain: [{ provider, model }], rule };

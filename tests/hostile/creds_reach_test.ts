@@ -41,13 +41,19 @@ Deno.test("unconfigured local presets are unreachable, by model, URL prefix or t
   try {
     for (const local of LOCALS) {
       await t.step(local, async () => {
-        const ways: Array<[string, Record<string, string>, string]> = [
-          ["/v1/messages", { "x-api-key": TOKEN }, `${local}/x`],
-          [`/${local}:x/v1/messages`, { "x-api-key": TOKEN }, "claude-sonnet-4-5"],
-          ["/v1/messages", { "x-api-key": `${TOKEN}:${local}/x` }, "claude-sonnet-4-5"],
-          ["/v1/messages/count_tokens", { "x-api-key": `${TOKEN}:${local}/x` }, "m"],
+        // The last column: the rule each answer to POST /v1/messages names in x-ccp-route.
+        const ways: Array<[string, Record<string, string>, string, string | null]> = [
+          ["/v1/messages", { "x-api-key": TOKEN }, `${local}/x`, "explicit"],
+          [`/${local}:x/v1/messages`, { "x-api-key": TOKEN }, "claude-sonnet-4-5", "url_prefix"],
+          [
+            "/v1/messages",
+            { "x-api-key": `${TOKEN}:${local}/x` },
+            "claude-sonnet-4-5",
+            "token_suffix",
+          ],
+          ["/v1/messages/count_tokens", { "x-api-key": `${TOKEN}:${local}/x` }, "m", null],
         ];
-        for (const [path, headers, model] of ways) {
+        for (const [path, headers, model, route] of ways) {
           const res = await fetch(`${ccp.url}${path}`, {
             method: "POST",
             headers: { "content-type": "application/json", ...headers },
@@ -62,6 +68,7 @@ Deno.test("unconfigured local presets are unreachable, by model, URL prefix or t
           assert.equal(json.error.type, "invalid_request_error");
           assert.match(json.error.message, new RegExp(`"${local}"`));
           assert.match(json.error.message, /providers:/, "says how to configure it");
+          if (route) assert.equal(res.headers.get("x-ccp-route"), route);
         }
       });
     }

@@ -162,6 +162,10 @@ Deno.test("budgets: a spent target is skipped, then budget_exhausted with Retry-
       assert.equal(spent.body.error.type, "rate_limit_error");
       assert.equal(spent.body.error.code, "budget_exhausted");
       assert.match(spent.body.error.message, /provider "anth" model "m-priced": budget spent/);
+      // The route, and the target whose budget is spent (none was tried).
+      assert.equal(spent.headers.get("x-ccp-route"), "default");
+      assert.equal(spent.headers.get("x-ccp-provider"), "anth");
+      assert.equal(spent.headers.get("x-ccp-model"), "m-priced");
       const retryAfter = Number(spent.headers.get("retry-after"));
       const midnight = new Date();
       midnight.setUTCHours(24, 0, 0, 0);

@@ -4,7 +4,12 @@ import type { Context } from "hono";
 import { SSE_HEADERS } from "../../core/sse.ts";
 import { admitMessagesRequest } from "../../protocols/anthropic_request_gate.ts";
 import { routeHeaders } from "../../pipeline/pipeline.ts";
-import { needsExactCount, type ResolutionInput, resolveRoute } from "../../routing/resolve.ts";
+import {
+  needsExactCount,
+  type ResolutionInput,
+  resolveRoute,
+  RouteRefused,
+} from "../../routing/resolve.ts";
 import { subagentTag, withoutSubagentTag } from "../../routing/scenarios.ts";
 import {
   type LocalKind,
@@ -79,6 +84,8 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
       return Response.json(answer.message, { headers });
     } catch (err) {
       unwatch();
+      // A refusal while choosing the route still says which rule refused it.
+      if (err instanceof RouteRefused) recorder.record.route ??= err.route;
       const error = deps.pipeline.failed(recorder, err, gone.signal.aborted);
       return errorResponse(error, routeHeaders(recorder));
     }
