@@ -1,10 +1,11 @@
 /** The embedded default used when there is no YAML file and no MODEL* variable: local Ollama. */
 
-import { findPreset, LOCAL_PRESET_IDS, PRESETS } from "../providers/catalog.ts";
+import { findPreset, PRESETS } from "../providers/catalog.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { Config, ProviderConfig } from "./types.ts";
 import type { EnvMap } from "./env/map.ts";
-import { hasKeyInEnv, sectionFromEnv, touchedInEnv } from "./env/preset.ts";
+import { envProviders } from "./env/mode.ts";
+import { hasKeyInEnv, sectionFromEnv } from "./env/preset.ts";
 import { tuningFromEnv } from "./env/tuning.ts";
 import { deepFreeze } from "./freeze.ts";
 import { buildProvider } from "./provider_build.ts";
@@ -13,36 +14,36 @@ import { resolveServer, type ServerFlags } from "./server.ts";
 /** The route every request takes in default mode. */
 export const DEFAULT_TARGET = { provider: "ollama", model: "qwen3-coder" } as const;
 
-/** Builds the default Config: the local presets (OLLAMA_BASE_URL etc. honoured), one route. */
+/**
+ * Builds the default Config: one route to the embedded Ollama (OLLAMA_BASE_URL etc. honoured),
+ * plus every preset the environment already configures (a key, or a local preset's variables),
+ * so `provider/model` reaches it before MODEL is set.
+ */
 export function defaultConfig(input: { env: EnvMap; flags?: ServerFlags }): Config {
   const { env } = input;
   const problems: string[] = [];
   const tuning = tuningFromEnv(env);
   problems.push(...tuning.problems);
-  const providers: Record<string, ProviderConfig> = {};
-  for (const id of LOCAL_PRESET_IDS) {
-    const preset = findPreset(id);
-    // The embedded default is Ollama; another local preset exists only when its variables are set.
-    if (!preset || (id !== DEFAULT_TARGET.provider && !touchedInEnv(preset, env))) continue;
-    try {
-      const own = sectionFromEnv(preset, env);
-      const implicit = !touchedInEnv(preset, env);
-      const built = buildProvider({ id, preset, defaults: tuning.defaults, own, implicit });
-      for (const p of built.problems) {
-        problems.push(
-          `${(p.key === "base_url" ? preset.baseUrlEnv : undefined) ?? id}: ${p.message}`,
-        );
-      }
-      if (built.provider) providers[id] = built.provider;
-    } catch (err) {
-      problems.push((err as Error).message);
-    }
+  const providers = envProviders(env, new Map(), tuning.defaults, problems, []);
+  const ollama = findPreset(DEFAULT_TARGET.provider);
+  if (ollama && !providers[ollama.id]) {
+    // The embedded default exists untouched: it is what every request goes to.
+    const built = buildProvider({
+      id: ollama.id,
+      preset: ollama,
+      defaults: tuning.defaults,
+      own: sectionFromEnv(ollama, env),
+      implicit: true,
+    });
+    for (const p of built.problems) problems.push(`${ollama.id}: ${p.message}`);
+    if (built.provider) providers[ollama.id] = built.provider;
   }
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
 
   // Keys without MODEL are probably a half-finished environment-only setup: say how to finish it.
   const warnings = PRESETS.filter((p) => !p.local && hasKeyInEnv(p, env)).map((p) =>
-    `${p.keyEnv} is set but MODEL is not; set MODEL=${p.id}/<model> to use ${p.id}`
+    `${p.keyEnv} is set but MODEL is not: ${p.id}/<model> reaches ${p.id}, and ` +
+    `MODEL=${p.id}/<model> sends every request there`
   );
   return deepFreeze({
     source: { kind: "default" },

@@ -18,11 +18,18 @@ Deno.test("OLLAMA_BASE_URL moves the default", () => {
   assert.equal(config.providers.ollama?.baseUrl, "http://gpu-box:11434");
 });
 
-Deno.test("provider keys without MODEL are a warning that says how to finish the setup", () => {
+Deno.test("provider keys without MODEL: the provider exists, and a warning says how to route to it", () => {
   const config = defaultConfig({ env: { NVIDIA_NIM_API_KEY: "k" } });
   assert.deepEqual(config.warnings, [
-    "NVIDIA_NIM_API_KEY is set but MODEL is not; set MODEL=nvidia_nim/<model> to use nvidia_nim",
+    "NVIDIA_NIM_API_KEY is set but MODEL is not: nvidia_nim/<model> reaches nvidia_nim, and " +
+    "MODEL=nvidia_nim/<model> sends every request there",
   ]);
+  // An explicit nvidia_nim/<model> can be served; everything else still goes to Ollama.
+  assert.deepEqual(Object.keys(config.providers).sort(), ["nvidia_nim", "ollama"]);
+  assert.deepEqual(config.providers.nvidia_nim?.apiKeys, ["k"]);
+  assert.deepEqual(config.routes.default, [{ provider: "ollama", model: "qwen3-coder" }]);
+  // Hosted presets without a key stay out of reach.
+  assert.equal(config.providers.open_router, undefined);
 });
 
 Deno.test("the start-up notice says what runs and how to configure something else", () => {
