@@ -2,7 +2,7 @@
 
 import { findPreset, PRESETS } from "../providers/catalog.ts";
 import { ConfigError } from "../core/errors.ts";
-import type { Config, ProviderConfig } from "./types.ts";
+import type { Config } from "./types.ts";
 import type { EnvMap } from "./env/map.ts";
 import { envProviders } from "./env/mode.ts";
 import { hasKeyInEnv, sectionFromEnv } from "./env/preset.ts";

@@ -5,7 +5,6 @@
  */
 
 import assert from "node:assert/strict";
-import { UpstreamError } from "../../src/core/errors.ts";
 import { Dispatcher, type DispatchTarget, MAX_WAIT_MS } from "../../src/resilience/dispatcher.ts";
 import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { sleep } from "../../src/resilience/clock.ts";
