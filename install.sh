@@ -47,7 +47,8 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 version="${CCP_VERSION:-}"
 if [ -z "$version" ]; then
   if [ -n "${CCP_INSTALL_BASE_URL:-}" ]; then
-    fetch "$BASE/latest" "$tmp/latest" || fail "cannot read $BASE/latest; set CCP_VERSION"
+    fetch "$BASE/latest" "$tmp/latest" ||
+      fail "cannot read $BASE/latest (a mirror serves the version there); set CCP_VERSION"
     version="$(tr -d ' \r\n' <"$tmp/latest")"
   else
     # The releases page redirects /latest to /tag/v<version>.
@@ -74,9 +75,13 @@ fi
 [ "$actual" = "$expected" ] ||
   fail "checksum mismatch for $archive (expected $expected, got $actual): nothing installed"
 
-tar -xzf "$tmp/$archive" -C "$tmp" ccp || fail "the archive does not hold ccp"
+# Unpacked whole into a directory of its own: tar names the member `ccp` or `./ccp` depending on
+# how the archive was made, and asking for one name by hand fails on the other.
+mkdir "$tmp/unpacked"
+tar -xzf "$tmp/$archive" -C "$tmp/unpacked" || fail "cannot unpack $archive"
+[ -f "$tmp/unpacked/ccp" ] || fail "the archive does not hold ccp at its top level"
 mkdir -p "$DIR"
-mv "$tmp/ccp" "$DIR/ccp.new"
+mv "$tmp/unpacked/ccp" "$DIR/ccp.new"
 chmod 755 "$DIR/ccp.new"
 mv "$DIR/ccp.new" "$DIR/ccp"
 echo "Installed $DIR/ccp ($("$DIR/ccp" --version 2>/dev/null || echo "$version"))"

@@ -27,15 +27,29 @@ async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * How the archive's members are named: as release.yml packs them (`ccp`, `README.md`,
+ * `LICENSE`), or as `tar -C stage .` would (`./ccp`, …), which an earlier release step did.
+ */
+type Members = "release" | "dot";
+
 /** A release directory: v<version>/<archive>, v<version>/SHA256SUMS and `latest`. */
-async function fakeRelease(dir: string, version: string, corrupt: boolean): Promise<void> {
+async function fakeRelease(
+  dir: string,
+  version: string,
+  corrupt: boolean,
+  members: Members = "release",
+): Promise<void> {
   const stage = await Deno.makeTempDir();
   await Deno.writeTextFile(`${stage}/ccp`, `#!/bin/sh\necho ${version}\n`);
   await Deno.chmod(`${stage}/ccp`, 0o755);
+  await Deno.writeTextFile(`${stage}/README.md`, "# ccp\n");
+  await Deno.writeTextFile(`${stage}/LICENSE`, "license\n");
   await Deno.mkdir(`${dir}/v${version}`, { recursive: true });
   const archive = `ccp-${version}-${hostTarget()}.tar.gz`;
+  const names = members === "release" ? ["ccp", "README.md", "LICENSE"] : ["."];
   const tar = await new Deno.Command("tar", {
-    args: ["-czf", `${dir}/v${version}/${archive}`, "-C", stage, "ccp"],
+    args: ["-czf", `${dir}/v${version}/${archive}`, "-C", stage, ...names],
   }).output();
   assert.ok(tar.success);
   const bytes = await Deno.readFile(`${dir}/v${version}/${archive}`);
@@ -52,9 +66,10 @@ async function fakeRelease(dir: string, version: string, corrupt: boolean): Prom
 async function withMirror(
   corrupt: boolean,
   run: (base: string, dir: string) => Promise<void>,
+  members: Members = "release",
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "ccp_install_" });
-  await fakeRelease(`${dir}/www`, "9.8.7", corrupt);
+  await fakeRelease(`${dir}/www`, "9.8.7", corrupt, members);
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const path = decodeURIComponent(new URL(req.url).pathname);
     try {
@@ -103,6 +118,24 @@ Deno.test({
         const run = await new Deno.Command(`${dir}/bin/ccp`).output();
         assert.equal(new TextDecoder().decode(run.stdout).trim(), "9.8.7");
       });
+    });
+    await t.step(
+      "release.yml's own packing step makes an archive install.sh installs",
+      async () => {
+        // The archive step of the release workflow, run here as the workflow runs it.
+        const workflow = await Deno.readTextFile(`${ROOT}/.github/workflows/release.yml`);
+        const step = /tar -czf "\$\{name\}\.tar\.gz" -C stage ([^\n]+)/.exec(workflow);
+        assert.ok(step, "release.yml packs the tar.gz with tar -czf … -C stage <members>");
+        assert.deepEqual(step[1]!.trim().split(/\s+/), ["ccp", "README.md", "LICENSE"]);
+      },
+    );
+    await t.step("an archive whose members are named ./ccp installs too", async () => {
+      await withMirror(false, async (base, dir) => {
+        const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7" });
+        assert.equal(code, 0, text);
+        const run = await new Deno.Command(`${dir}/bin/ccp`).output();
+        assert.equal(new TextDecoder().decode(run.stdout).trim(), "9.8.7");
+      }, "dot");
     });
     await t.step("the latest version when none is pinned", async () => {
       await withMirror(false, async (base, dir) => {
