@@ -4,7 +4,7 @@
  * every value from the server is written with textContent, never parsed as HTML.
  */
 
-/** The page; `BASE` is replaced with the path prefix the page was requested under. */
+/** The page; it and its data live at /ui (absolute paths, whatever prefix it was opened under). */
 export const UI_PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -12,7 +12,7 @@ export const UI_PAGE = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ccp status</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="BASE/ui/uplot.css">
+<link rel="stylesheet" href="/ui/uplot.css">
 <style>
   :root { color-scheme: light dark; --muted: #888; --bad: #d33; --warn: #c80; --ok: #2a2; }
   body { font: 14px/1.4 system-ui, sans-serif; margin: 0 auto; padding: 12px; max-width: 1200px; }
@@ -43,10 +43,12 @@ export const UI_PAGE = `<!doctype html>
 </div>
 </div>
 <p id="noledger" class="muted" hidden>The usage ledger is off: no charts.</p>
-<script src="BASE/ui/uplot.js"></script>
+<script src="/ui/uplot.js"></script>
 <script>
 "use strict";
-const base = "BASE";
+// Opened as /ui?token=…: the session cookie is set, so the token leaves the address bar and
+// the history.
+if (location.search) history.replaceState(null, "", location.pathname);
 const $ = (id) => document.getElementById(id);
 function cell(row, text, cls) {
   const td = document.createElement("td");
@@ -119,12 +121,12 @@ async function refresh() {
   if (pending) return;
   pending = true;
   try {
-    const res = await fetch(base + "/ui/state", { credentials: "same-origin" });
+    const res = await fetch("/ui/state", { credentials: "same-origin" });
     if (res.ok) render(await res.json());
   } finally { pending = false; }
 }
 function connect() {
-  const events = new EventSource(base + "/ui/events");
+  const events = new EventSource("/ui/events");
   events.addEventListener("open", () => { $("live").textContent = "live"; });
   events.addEventListener("error", () => { $("live").textContent = "reconnecting…"; });
   events.addEventListener("inflight", (e) => { $("inflight").textContent = e.data; });

@@ -2,12 +2,15 @@
  * The status page: GET /ui (the page), /ui/state (its data), /ui/events (live updates as
  * server-sent events), /ui/uplot.js and /ui/uplot.css (the chart library, embedded in ccp).
  *
- * A browser cannot send ccp's token as a header, so `/ui?token=<token>` trades it once for a
- * session cookie (random, HttpOnly, SameSite=Strict, gone when the browser closes) and redirects
- * to /ui, taking the token out of the address bar and the history.
+ * A browser cannot send ccp's token as a header, so `/ui?token=<token>` answers the page with a
+ * session cookie (random, HttpOnly, SameSite=Strict, gone when the browser closes) that its own
+ * requests then carry; the page takes the token out of the address bar and the history itself.
+ * (A redirect to /ui did that too, but a client that follows redirects without keeping cookies
+ * then got 401 instead of the page.) The page and its data live at /ui whatever routing prefix
+ * the request came under: the prefix chooses a model, and the page has none to choose.
  */
 
-import type { Context, Hono } from "hono";
+import type { Hono } from "hono";
 import { authRequired, isAcceptedToken } from "../clients.ts";
 import type { ServerConfig } from "../../config/types.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
@@ -26,7 +29,10 @@ const PAGE_HEADERS = {
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   "cache-control": "no-store",
   "x-content-type-options": "nosniff",
+  // The address may still hold ?token= while the page loads its own scripts and data.
+  "referrer-policy": "no-referrer",
 };
+
 
 /** Browser sessions opened with the token; they last as long as this process. */
 export class UiSessions {
@@ -75,19 +81,13 @@ export function addUiRoutes(
   recent: RecentRequests,
   sessions: UiSessions,
 ): void {
-  const base = (c: Context<AppEnv>) => c.env.routePrefix ?? "";
   app.get("/ui", (c) => {
+    // Only a valid token reaches here with ?token= (uiAllows): it opens a browser session.
     if (authRequired(deps.config().server) && new URL(c.req.url).searchParams.has("token")) {
-      return new Response(null, {
-        status: 303,
-        headers: {
-          location: `${base(c)}/ui`,
-          "set-cookie": `${COOKIE}=${sessions.open()}; Path=/; HttpOnly; SameSite=Strict`,
-          "cache-control": "no-store",
-        },
-      });
+      const cookie = `${COOKIE}=${sessions.open()}; Path=/; HttpOnly; SameSite=Strict`;
+      return new Response(UI_PAGE, { headers: { ...PAGE_HEADERS, "set-cookie": cookie } });
     }
-    return new Response(UI_PAGE.replaceAll("BASE", base(c)), { headers: PAGE_HEADERS });
+    return new Response(UI_PAGE, { headers: PAGE_HEADERS });
   });
   app.get("/ui/uplot.js", () =>
     new Response(UPLOT_JS, {
