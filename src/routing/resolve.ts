@@ -14,9 +14,9 @@ import {
   isSubagent,
   lastUserHasImage,
   measure,
-  overThresholdBySize,
   subagentTag,
   wantsDeepThinking,
+  withinThresholdBySize,
 } from "./scenarios.ts";
 
 /**
@@ -145,8 +145,7 @@ function matchesScenario(scenario: Scenario, input: ResolutionInput, config: Con
       return lastUserHasImage(request);
     case "long_context": {
       const threshold = routing.longContextThreshold;
-      const bySize = overThresholdBySize(measure(request), threshold);
-      if (bySize !== undefined) return bySize;
+      if (withinThresholdBySize(measure(request), threshold)) return false;
       return (input.inputTokens ?? 0) > threshold;
     }
     case "think":
@@ -170,7 +169,22 @@ export function needsExactCount(input: ResolutionInput, config: Config): boolean
     if (ownValue(config.routes, earlier) && matchesScenario(earlier, input, config)) return false;
   }
   const threshold = (config.routing ?? buildRouting(undefined)).longContextThreshold;
-  return overThresholdBySize(measure(request), threshold) === undefined;
+  return !withinThresholdBySize(measure(request), threshold);
+}
+
+/**
+ * {@link resolveRoute}, with the request's input tokens counted by `count` first when only a
+ * count can decide the route (a configured long_context route and a body not certainly within
+ * its threshold). The count is the one count_tokens answers, cached by text, so a session's
+ * history is not tokenised again on each turn.
+ */
+export async function resolveRouteCounted(
+  input: ResolutionInput,
+  config: Config,
+  count: (request: RoutableRequest) => Promise<number>,
+): Promise<Resolution> {
+  if (!needsExactCount(input, config)) return resolveRoute(input, config);
+  return resolveRoute({ ...input, inputTokens: await count(input.request) }, config);
 }
 
 // The header names the rule for explicit choices and the route for configured ones.

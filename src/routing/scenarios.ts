@@ -141,20 +141,16 @@ export function measure(body: Body): Size {
   return { chars, images };
 }
 
-// A token is at most this many characters of text on average: a text with more characters per
-// token than this would be unusual even for plain English.
-const MAX_CHARS_PER_TOKEN = 6;
 // What one image or document may count for at most, in tokens.
 const MAX_IMAGE_TOKENS = 5000;
 
 /**
- * Whether the request is over `threshold` input tokens when that is certain from its size alone:
- * `true` or `false`, or `undefined` when only an exact count can tell.
+ * True when the request is certainly within `threshold` input tokens by its size alone, so no
+ * count is needed. A token holds at least one character of plain text; two tokens per character
+ * leaves room for scripts the tokenizer splits into bytes, and images count for their bounded
+ * share. The other way round nothing is certain: a token may hold dozens of characters (a run of
+ * spaces or repeated punctuation), so "over" is always a count.
  */
-export function overThresholdBySize(size: Size, threshold: number): boolean | undefined {
-  if (size.chars / MAX_CHARS_PER_TOKEN > threshold) return true;
-  // A token holds at least one character of plain text; two tokens per character leaves room for
-  // scripts the tokenizer splits into bytes, and images count for their bounded share.
-  if (size.chars * 2 + size.images * MAX_IMAGE_TOKENS <= threshold) return false;
-  return undefined;
+export function withinThresholdBySize(size: Size, threshold: number): boolean {
+  return size.chars * 2 + size.images * MAX_IMAGE_TOKENS <= threshold;
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
-import { needsExactCount, resolveRoute } from "../../src/routing/resolve.ts";
-import { measure, overThresholdBySize, withoutSubagentTag } from "../../src/routing/scenarios.ts";
+import { needsExactCount, resolveRoute, resolveRouteCounted } from "../../src/routing/resolve.ts";
+import { measure, withinThresholdBySize, withoutSubagentTag } from "../../src/routing/scenarios.ts";
+import { countRequestTokensAsync } from "../../src/tokens/mod.ts";
 
 const config = configFromYaml({
   file: "c.yaml",
@@ -71,7 +72,11 @@ Deno.test("scenario routes: each rule, in order, after explicit choices and befo
     }),
     "opus → p/opus-m",
   );
-  assert.equal(route(user("x".repeat(7000))), "long_context → p/long-m", "clearly long by size");
+  assert.equal(
+    route(user("x".repeat(7000)), { inputTokens: 1200 }),
+    "long_context → p/long-m",
+    "over by the count",
+  );
   assert.equal(route({ output_config: { effort: "high" }, ...user("hi") }), "think → p/think-m");
   assert.equal(
     route({ thinking: { type: "enabled", budget_tokens: 8000 }, ...user("hi") }),
@@ -92,22 +97,31 @@ Deno.test("scenario routes: each rule, in order, after explicit choices and befo
   assert.equal(route({ model: "p/x", system: BILLING, ...user("hi") }), "explicit → p/x");
 });
 
-Deno.test("long_context: estimated from size, counted exactly only when the size cannot tell", () => {
+Deno.test("long_context: a body certainly within needs no count; over is always counted", async () => {
   const body = (text: string) => ({
     model: "claude-opus-4-5",
     messages: [{ role: "user", content: text }],
   });
-  assert.equal(overThresholdBySize(measure(body("x".repeat(400))), 1000), false);
-  assert.equal(overThresholdBySize(measure(body("x".repeat(7000))), 1000), true);
-  assert.equal(overThresholdBySize(measure(body("x".repeat(3000))), 1000), undefined);
+  assert.equal(withinThresholdBySize(measure(body("x".repeat(400))), 1000), true);
+  assert.equal(withinThresholdBySize(measure(body("x".repeat(7000))), 1000), false);
   assert.equal(needsExactCount({ request: body("x".repeat(400)) }, config), false);
   assert.equal(needsExactCount({ request: body("x".repeat(3000)) }, config), true);
+  assert.equal(needsExactCount({ request: body("x".repeat(70_000)) }, config), true);
   assert.equal(
     needsExactCount({ request: { ...body("x".repeat(3000)), model: "fast" } }, config),
     false,
   );
   assert.equal(route(body("x".repeat(3000)), { inputTokens: 1001 }), "long_context → p/long-m");
   assert.equal(route(body("x".repeat(3000)), { inputTokens: 900 }), "opus → p/opus-m");
+  // With the real counter: 42,000 characters that are nearly all spaces are ~730 tokens, under
+  // the threshold of 1000 however long they look; 8,000 characters of words are over.
+  const counted = (request: ReturnType<typeof body>) =>
+    resolveRouteCounted({ request }, config, countRequestTokensAsync).then((r) => r.route);
+  assert.equal(await counted(body(`a${" ".repeat(42_000)}b`)), "opus");
+  assert.equal(await counted(body("word ".repeat(1600))), "long_context");
+  let asked = 0;
+  await resolveRouteCounted({ request: body("short") }, config, () => Promise.resolve(++asked));
+  assert.equal(asked, 0, "a body certainly within is not counted");
 });
 
 Deno.test("subagent tag: picks a route, alias or provider/model, beats scenarios, and is removed", () => {

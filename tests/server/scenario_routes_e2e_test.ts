@@ -145,7 +145,7 @@ Deno.test("image omission is per target: after a failover the next target gets t
   }
 });
 
-Deno.test("long_context route: far over by size, near the threshold by an exact count", async () => {
+Deno.test("long_context route: the local count decides; a body certainly within is not counted", async () => {
   const counted = { n: 0, tokens: 0 };
   const w = world(
     `routes: { default: up/main, long_context: up/long }\nrouting: { long_context_threshold: 1000 }\n`,
@@ -156,15 +156,18 @@ Deno.test("long_context route: far over by size, near the threshold by an exact 
     messages: [{ role: "user", content: "word ".repeat(chars / 5) }],
   });
   try {
-    // 20 000 characters cannot be under 1000 tokens: routed with no count.
-    let res = await post(w.ccp.url, say(20_000));
+    // 100 characters cannot be over 1000 tokens: the default, with no count.
+    let res = await post(w.ccp.url, say(100));
+    assert.equal(res.headers.get("x-ccp-route"), "default");
+    assert.equal(counted.n, 0, "the size decided");
+    // Any longer body is counted, however long: characters per token vary too much to tell.
+    counted.tokens = 4000;
+    res = await post(w.ccp.url, say(20_000));
     assert.equal(res.headers.get("x-ccp-route"), "long_context");
     assert.equal(lastBody(w.up).model, "long");
-    // 100 characters cannot be over: the default, with no count.
-    res = await post(w.ccp.url, say(100));
+    counted.tokens = 600;
+    res = await post(w.ccp.url, say(20_000));
     assert.equal(res.headers.get("x-ccp-route"), "default");
-    assert.equal(counted.n, 0, "the size decided both");
-    // 3000 characters may be either: the exact count decides.
     counted.tokens = 1200;
     res = await post(w.ccp.url, say(3000));
     assert.equal(res.headers.get("x-ccp-route"), "long_context");
@@ -172,7 +175,7 @@ Deno.test("long_context route: far over by size, near the threshold by an exact 
     res = await post(w.ccp.url, say(3000));
     assert.equal(res.headers.get("x-ccp-route"), "default");
     assert.equal(lastBody(w.up).model, "main");
-    assert.equal(counted.n, 2);
+    assert.equal(counted.n, 4);
   } finally {
     await w.close();
   }

@@ -2,7 +2,7 @@
 
 import type { Context } from "hono";
 import { admitCountTokensRequest } from "../../protocols/anthropic_request_gate.ts";
-import { resolveRoute } from "../../routing/resolve.ts";
+import { resolveRouteCounted } from "../../routing/resolve.ts";
 import { withoutSubagentTag } from "../../routing/scenarios.ts";
 import { bodyLimits, readJsonBody } from "../body.ts";
 import { tokenSuffix, withoutOwnToken } from "../auth.ts";
@@ -17,13 +17,14 @@ export function countTokensHandler(deps: ServerDeps): (c: Context<AppEnv>) => Pr
     const raw = c.req.raw;
     const identity = c.env.identity ?? ANYONE;
     const body = await admitCountTokensRequest(await readJsonBody(raw, bodyLimits(config)));
-    const resolution = resolveRoute(
+    const resolution = await resolveRouteCounted(
       {
         request: body,
         urlPrefix: c.env.routePrefix,
         tokenSuffix: tokenSuffix(raw.headers, identity.token),
       },
       config,
+      () => deps.countTokens(body),
     );
     checkRouteAllowed(identity, resolution);
     const { inputTokens, via } = await deps.pipeline.countTokens({

@@ -4,12 +4,7 @@ import type { Context } from "hono";
 import { SSE_HEADERS } from "../../core/sse.ts";
 import { admitMessagesRequest } from "../../protocols/anthropic_request_gate.ts";
 import { routeHeaders } from "../../pipeline/pipeline.ts";
-import {
-  needsExactCount,
-  type ResolutionInput,
-  resolveRoute,
-  RouteRefused,
-} from "../../routing/resolve.ts";
+import { type ResolutionInput, resolveRouteCounted, RouteRefused } from "../../routing/resolve.ts";
 import { subagentTag, withoutSubagentTag } from "../../routing/scenarios.ts";
 import {
   type LocalKind,
@@ -58,12 +53,7 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
         tokenSuffix: tokenSuffix(raw.headers, identity.token),
       };
       // Counted only when a long_context route exists and the size alone cannot decide.
-      const resolution = resolveRoute(
-        needsExactCount(input, config)
-          ? { ...input, inputTokens: await deps.countTokens(parsed) }
-          : input,
-        config,
-      );
+      const resolution = await resolveRouteCounted(input, config, () => deps.countTokens(parsed));
       recorder.record.route = resolution.route;
       checkRouteAllowed(identity, resolution);
       // The tag is for ccp: the upstream never sees it.

@@ -33,7 +33,6 @@ const PAGE_HEADERS = {
   "referrer-policy": "no-referrer",
 };
 
-
 /** Browser sessions opened with the token; they last as long as this process. */
 export class UiSessions {
   readonly #ids = new Set<string>();
