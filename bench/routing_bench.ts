@@ -1,8 +1,8 @@
 // deno-lint-ignore-file no-console -- a benchmark reports on the console
 /**
  * `deno task bench:routing`: what model resolution costs on a 600 KB Claude Code session, with
- * and without the scenario routes, and what the long_context check costs when the size alone
- * decides versus when the request must be tokenized (a threshold near its real token count).
+ * and without the scenario routes; with long_context configured such a body is tokenized to
+ * decide, with nothing cached (a session new to ccp) and with the token cache warm (its next turns).
  */
 
 import { configFromYaml } from "../src/config/from_yaml.ts";
