@@ -5,7 +5,7 @@ import { ConfigError } from "../core/errors.ts";
 import type { Config } from "./types.ts";
 import type { EnvMap } from "./env/map.ts";
 import { envProviders } from "./env/mode.ts";
-import { hasKeyInEnv, sectionFromEnv } from "./env/preset.ts";
+import { sectionFromEnv, touchedInEnv } from "./env/preset.ts";
 import { tuningFromEnv } from "./env/tuning.ts";
 import { deepFreeze } from "./freeze.ts";
 import { buildProvider } from "./provider_build.ts";
@@ -24,27 +24,49 @@ export function defaultConfig(input: { env: EnvMap; flags?: ServerFlags }): Conf
   const problems: string[] = [];
   const tuning = tuningFromEnv(env);
   problems.push(...tuning.problems);
-  const providers = envProviders(env, new Map(), tuning.defaults, problems, []);
+  // Keys and base URLs set for other tools (OPENAI_API_KEY, ANTHROPIC_API_KEY…) must not keep the
+  // default from starting: a preset they describe badly is left out with a warning.
+  const leftOut: string[] = [];
+  const providers = envProviders(
+    env,
+    new Map(),
+    tuning.defaults,
+    leftOut,
+    [],
+    new Set([DEFAULT_TARGET.provider]),
+  );
   const ollama = findPreset(DEFAULT_TARGET.provider);
-  if (ollama && !providers[ollama.id]) {
-    // The embedded default exists untouched: it is what every request goes to.
+  if (ollama) {
+    // The embedded default: what every request goes to, so its problems stop the start.
     const built = buildProvider({
       id: ollama.id,
       preset: ollama,
       defaults: tuning.defaults,
       own: sectionFromEnv(ollama, env),
-      implicit: true,
+      implicit: !touchedInEnv(ollama, env),
     });
-    for (const p of built.problems) problems.push(`${ollama.id}: ${p.message}`);
+    for (const p of built.problems) {
+      problems.push(
+        `${(p.key === "base_url" ? ollama.baseUrlEnv : undefined) ?? ollama.id}: ${p.message}`,
+      );
+    }
     if (built.provider) providers[ollama.id] = built.provider;
   }
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
 
-  // Keys without MODEL are probably a half-finished environment-only setup: say how to finish it.
-  const warnings = PRESETS.filter((p) => !p.local && hasKeyInEnv(p, env)).map((p) =>
-    `${p.keyEnv} is set but MODEL is not: ${p.id}/<model> reaches ${p.id}, and ` +
-    `MODEL=${p.id}/<model> sends every request there`
-  );
+  // Keys without MODEL are probably a half-finished environment-only setup: say how to finish it
+  // (once per variable: openai and openai_responses share OPENAI_API_KEY).
+  const keyed = new Map<string, string>();
+  for (const p of PRESETS) {
+    if (!p.local && p.keyEnv && providers[p.id] && !keyed.has(p.keyEnv)) keyed.set(p.keyEnv, p.id);
+  }
+  const warnings = [
+    ...[...keyed].map(([variable, id]) =>
+      `${variable} is set but MODEL is not: ${id}/<model> reaches ${id}, and ` +
+      `MODEL=${id}/<model> sends every request there`
+    ),
+    ...leftOut.map((problem) => `${problem} (that provider is left out)`),
+  ];
   return deepFreeze({
     source: { kind: "default" },
     server: resolveServer({ flags: input.flags ?? {}, env, envOnly: true }),

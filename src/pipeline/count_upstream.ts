@@ -41,6 +41,8 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
     registry: call.registry,
     log: call.log,
     backoff: { maxRetryAfterMs: 0 },
+    // Counting falls back to the local count: no probe during a cool-down the upstream announced.
+    probeAnnouncedWaits: false,
     attempt: (target, key, signal) =>
       callAnthropic({
         provider: target.provider,

@@ -81,6 +81,11 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
   readonly shared?: SharedGuards;
   /** The shared budget counters a target's request must check (with `shared`). */
   readonly sharedBudgets?: (target: TargetRef) => readonly SharedBudgetCheck[];
+  /**
+   * False for a call that has a local fallback (count_tokens): it never probes past a cool-down
+   * the upstream announced, since its answer does not need the upstream.
+   */
+  readonly probeAnnouncedWaits?: boolean;
 }
 
 // Key rotation and 429 causes are the key pool's business, not a sign the target is unhealthy.
@@ -102,8 +107,10 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #overBudget?: (target: TargetRef) => number | undefined;
   readonly #shared?: SharedGuards;
   readonly #sharedBudgets?: (target: TargetRef) => readonly SharedBudgetCheck[];
+  readonly #probeAnnouncedWaits: boolean;
 
   constructor(options: DispatcherOptions<S>) {
+    this.#probeAnnouncedWaits = options.probeAnnouncedWaits ?? true;
     this.#shared = options.shared;
     this.#sharedBudgets = options.sharedBudgets;
     this.#overBudget = options.overBudget;
@@ -133,6 +140,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
       clock: this.#clock,
       ...(this.#log ? { log: this.#log } : {}),
       tryTarget: (target, mode) => this.#tryTarget(target, signal, counter, mode),
+      probeAnnouncedWaits: this.#probeAnnouncedWaits,
     });
     if (rescued) return rescued;
     this.#poolStates(chain, outcomes);

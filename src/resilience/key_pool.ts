@@ -154,6 +154,9 @@ export class KeyPool {
     slot.uses++;
     slot.strikes.delete(model);
     slot.strikes.delete(WHOLE_KEY);
+    // A key that answered (a probe past its cool-down) is limited no more.
+    slot.cooling.delete(model);
+    slot.cooling.delete(WHOLE_KEY);
     if (slot.blockedUntil > 0) this.#unblock(slot); // a set-aside key that answered is back
     if (key.index !== this.#current) return;
     this.#sinceRotation++;
@@ -173,14 +176,22 @@ export class KeyPool {
     const grown = this.#coolBaseMs * 2 ** strikes;
     const wait = Math.max(0, Math.min(retryAfterMs ?? grown, this.#coolMaxMs));
     slot.strikes.set(model, strikes + 1);
-    slot.cooling.set(model, {
-      until: this.#clock.now() + wait,
-      strikes: strikes + 1,
-      hinted: retryAfterMs !== undefined,
-    });
+    // A 429 that says nothing of when (a probe during an announced wait, often) does not cut
+    // short a wait the upstream announced before.
+    const announced = slot.cooling.get(model);
+    const keep = retryAfterMs === undefined && announced?.hinted &&
+      announced.until > this.#clock.now() + wait;
+    slot.cooling.set(
+      model,
+      keep ? { ...announced, strikes: strikes + 1 } : {
+        until: this.#clock.now() + wait,
+        strikes: strikes + 1,
+        hinted: retryAfterMs !== undefined,
+      },
+    );
     slot.setAsideSeq = ++this.#seq;
     if (key.index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
-    return this.#clock.now() + wait;
+    return slot.cooling.get(model)!.until;
   }
 
   /** Sets a key aside (every model) after 401/402/403 with the status and a short reason. */

@@ -86,6 +86,8 @@ export interface LastResortDeps<R> {
   readonly log?: Logger;
   /** Tries one target in a mode; an answer is returned as is, anything else as its outcome. */
   readonly tryTarget: (target: DispatchTarget, mode: TryMode) => Promise<R | TargetOutcome>;
+  /** False: a cool-down the upstream announced is never probed early (the caller has a fallback). */
+  readonly probeAnnouncedWaits?: boolean;
 }
 
 /** Tries what the guards skipped, now that nothing else is left; updates `outcomes` in place. */
@@ -124,16 +126,17 @@ export async function lastResort<R extends object>(
   // one target always tries it).
   const now = deps.clock.now();
   let best: Probe | undefined;
-  let longest: Probe | undefined;
+  let soonestLong: Probe | undefined;
   for (let i = 0; i < chain.length; i++) {
     const keys = deps.registry.provider(chain[i]!.provider).keys;
     const probe = probeOf(i, chain[i]!, keys, outcomes[i], now);
     if (!probe) continue;
     if (probe.wait <= MAX_WAIT_MS) {
       if (!best || probe.until < best.until) best = probe;
-    } else if (!longest || probe.until < longest.until) longest = probe;
+    } else if (!soonestLong || probe.until < soonestLong.until) soonestLong = probe;
   }
-  if (!best && longest && counter.attempts === 0) best = { ...longest, wait: 0 };
+  const probeNow = deps.probeAnnouncedWaits !== false && counter.attempts === 0;
+  if (!best && soonestLong && probeNow) best = { ...soonestLong, wait: 0 };
   if (!best) return undefined;
   const target = chain[best.index]!;
   if (best.wait > 0) {

@@ -32,6 +32,28 @@ Deno.test("provider keys without MODEL: the provider exists, and a warning says 
   assert.equal(config.providers.open_router, undefined);
 });
 
+Deno.test("variables set for other tools never keep the default from starting", () => {
+  const config = defaultConfig({
+    env: {
+      OPENAI_API_KEY: "sk-x",
+      OPENAI_BASE_URL: "api.openai.com",
+      OPENAI_COMPATIBLE_API_KEY: "k",
+    },
+  });
+  assert.deepEqual(config.routes.default, [{ provider: "ollama", model: "qwen3-coder" }]);
+  assert.equal(config.providers.openai, undefined);
+  assert.equal(config.providers.openai_compatible, undefined);
+  assert.ok(
+    config.warnings.some((w) => /OPENAI_BASE_URL.*left out/.test(w)),
+    config.warnings.join("\n"),
+  );
+  // A bad value for the embedded default itself still stops the start.
+  assert.throws(() => defaultConfig({ env: { OLLAMA_BASE_URL: "not a url" } }), /OLLAMA_BASE_URL/);
+  // One warning per key variable (openai and openai_responses share OPENAI_API_KEY).
+  const shared = defaultConfig({ env: { OPENAI_API_KEY: "sk-x" } });
+  assert.equal(shared.warnings.filter((w) => w.startsWith("OPENAI_API_KEY")).length, 1);
+});
+
 Deno.test("the start-up notice says what runs and how to configure something else", () => {
   const notice = defaultModeNotice(defaultConfig({ env: {} }));
   assert.match(notice, /ollama\/qwen3-coder at http:\/\/127\.0\.0\.1:11434/);

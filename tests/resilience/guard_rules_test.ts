@@ -12,11 +12,17 @@ import { h, type Ok, provider, scripted, type Step } from "./helpers.ts";
 
 const KEY = "sk-live-aaaaaaaaaaaa1111";
 
-function setup(script: Record<string, Step[]>) {
+function setup(script: Record<string, Step[]>, probeAnnouncedWaits?: boolean) {
   const clock = new FakeClock();
   const registry = new ResilienceRegistry({ clock });
   const { calls, attempt } = scripted(script);
-  const dispatcher = new Dispatcher<Ok>({ registry, attempt, clock, backoff: { random: () => 0 } });
+  const dispatcher = new Dispatcher<Ok>({
+    registry,
+    attempt,
+    clock,
+    backoff: { random: () => 0 },
+    ...(probeAnnouncedWaits === undefined ? {} : { probeAnnouncedWaits }),
+  });
   const run = async (chain: DispatchTarget[]) => {
     const got = await clock.run(dispatcher.dispatch(chain, new AbortController().signal));
     got.done();
@@ -137,6 +143,36 @@ Deno.test("an announced long cool-down is model_cooldown; the next request still
   const served = await run([at("m")]);
   assert.equal(served.target.model, "m");
   assert.equal(calls.length, 3);
+});
+
+Deno.test("a probe's 429 without Retry-After keeps the wait the upstream announced", async () => {
+  const long = MAX_WAIT_MS / 1000 + 55;
+  const { fail, calls } = setup({ nim: [rateLimited(long), { status: 429, bodyText: "slow" }] });
+  await fail([at("m")]);
+  const probed = await fail([at("m")]);
+  assert.equal(calls.length, 2);
+  // Still the upstream's wait, not ccp's own 1-2 s guess: model_cooldown, and no probe storm.
+  assert.equal(probed.extra.code, "model_cooldown");
+  assert.equal(probed.headers["Retry-After"], String(long));
+});
+
+Deno.test("a probe that is answered ends the cool-down", async () => {
+  const long = MAX_WAIT_MS / 1000 + 55;
+  const { fail, run, calls, registry } = setup({ nim: [rateLimited(long), "ok"] });
+  await fail([at("m")]);
+  await run([at("m")]);
+  assert.deepEqual(registry.provider(nim).keys.snapshot()[0]?.models ?? {}, {});
+  await run([at("m")]);
+  assert.equal(calls.length, 3);
+});
+
+Deno.test("a caller with a local fallback never probes an announced wait", async () => {
+  const long = MAX_WAIT_MS / 1000 + 25;
+  const { fail, calls } = setup({ nim: [rateLimited(long), "ok"] }, false);
+  await fail([at("m")]);
+  const again = await fail([at("m")]);
+  assert.equal(again.extra.code, "model_cooldown");
+  assert.equal(calls.length, 1, "count_tokens counts locally instead");
 });
 
 Deno.test("a cool-down ccp guessed (no Retry-After) is probed when nothing else is left", async () => {

@@ -90,9 +90,11 @@ export function envProviders(
   defaults: ProviderDefaultsSection,
   problems: string[],
   warnings: string[],
+  skip: ReadonlySet<string> = new Set(),
 ): Record<string, ProviderConfig> {
   const providers: Record<string, ProviderConfig> = {};
   for (const preset of PRESETS) {
+    if (skip.has(preset.id)) continue;
     const named = usedBy.has(preset.id);
     // A local preset exists only when a MODEL* variable names it or one of its variables is set:
     // otherwise a client could make ccp post to any local port the catalog knows.
