@@ -6,8 +6,10 @@
 #
 # CCP_VERSION=0.1.0          a version (without the v) instead of the latest release
 # CCP_INSTALL_BASE_URL=URL   a mirror, or a directory served on an air-gapped network, holding
-#                            v<version>/<archive> and v<version>/SHA256SUMS (and `latest`, a
-#                            file with the newest version, when CCP_VERSION is not set)
+#                            v<version>/<archive> and v<version>/SHA256SUMS as a release has
+#                            them. Without CCP_VERSION the version is read from URL/latest, a
+#                            file no release publishes: whoever fills the mirror writes the
+#                            newest version into it (echo 0.1.0 > latest), or CCP_VERSION is set.
 # CCP_INSTALL_DIR=DIR        where to put the binary
 set -eu
 
@@ -29,6 +31,12 @@ fetch() { # url file
   fi
 }
 
+is_version() { # text: 0.1.0, 1.2.3-rc.1, …; not an error page or an address
+  case "$1" in
+    "" | [!0-9]* | *[!0-9A-Za-z.+-]*) return 1 ;;
+  esac
+}
+
 case "$(uname -s)" in
   Linux) os=unknown-linux-gnu ;;
   Darwin) os=apple-darwin ;;
@@ -47,17 +55,22 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 version="${CCP_VERSION:-}"
 if [ -z "$version" ]; then
   if [ -n "${CCP_INSTALL_BASE_URL:-}" ]; then
+    # Releases publish no `latest`: the mirror's keeper writes it, or the user sets CCP_VERSION.
     fetch "$BASE/latest" "$tmp/latest" ||
-      fail "cannot read $BASE/latest (a mirror serves the version there); set CCP_VERSION"
+      fail "cannot read $BASE/latest (not in a release): set CCP_VERSION, or put the version in it"
     version="$(tr -d ' \r\n' <"$tmp/latest")"
+    is_version "${version#v}" ||
+      fail "$BASE/latest does not hold a version like 0.1.0; set CCP_VERSION"
   else
     # The releases page redirects /latest to /tag/v<version>.
     url="$(curl -fsSLI -o /dev/null -w '%{url_effective}' https://github.com/ccp-dev/ccp/releases/latest)" ||
       fail "cannot find the latest release; set CCP_VERSION"
     version="${url##*/v}"
+    is_version "$version" || fail "cannot find the latest release ($url); set CCP_VERSION"
   fi
 fi
 version="${version#v}"
+is_version "$version" || fail "CCP_VERSION=$version is not a version like 0.1.0"
 archive="ccp-$version-$target.tar.gz"
 
 echo "Downloading ccp $version for $target"

@@ -27,49 +27,77 @@ async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** release.yml's Archive step, read from the workflow itself. */
+async function archiveStep(): Promise<{ tar: string; zipMembers: string[] }> {
+  const workflow = await Deno.readTextFile(`${ROOT}/.github/workflows/release.yml`);
+  const tar = /^\s*(tar -czf "\$\{name\}\.tar\.gz" -C stage [^\n]+)$/m.exec(workflow);
+  assert.ok(tar, 'release.yml packs the tar.gz with tar -czf "${name}.tar.gz" -C stage …');
+  const zip = /\(cd stage && 7z a "\.\.\/\$\{name\}\.zip" ([^)]+)\)/.exec(workflow);
+  assert.ok(zip, 'release.yml packs the zip with (cd stage && 7z a "../${name}.zip" …)');
+  return { tar: tar[1]!.trim(), zipMembers: zip[1]!.trim().split(/\s+/) };
+}
+
 /**
- * How the archive's members are named: as release.yml packs them (`ccp`, `README.md`,
- * `LICENSE`), or as `tar -C stage .` would (`./ccp`, …), which an earlier release step did.
+ * How the archive is packed: by release.yml's own tar command, or by `tar -C stage .`, as an
+ * earlier release step did, which names the members `./ccp`, ….
  */
 type Members = "release" | "dot";
+const DOT_TAR = 'tar -czf "${name}.tar.gz" -C stage .';
 
-/** A release directory: v<version>/<archive>, v<version>/SHA256SUMS and `latest`. */
-async function fakeRelease(
-  dir: string,
-  version: string,
-  corrupt: boolean,
-  members: Members = "release",
-): Promise<void> {
-  const stage = await Deno.makeTempDir();
+interface ReleaseOptions {
+  corrupt?: boolean;
+  members?: Members;
+  /** The mirror's `latest` file (which no release publishes), or null for none. */
+  latest?: string | null;
+}
+
+/** A release directory: v<version>/<archive>, v<version>/SHA256SUMS and, as a mirror may, `latest`. */
+async function fakeRelease(dir: string, version: string, opts: ReleaseOptions): Promise<void> {
+  const work = await Deno.makeTempDir();
+  const stage = `${work}/stage`;
+  await Deno.mkdir(stage);
   await Deno.writeTextFile(`${stage}/ccp`, `#!/bin/sh\necho ${version}\n`);
   await Deno.chmod(`${stage}/ccp`, 0o755);
   await Deno.writeTextFile(`${stage}/README.md`, "# ccp\n");
   await Deno.writeTextFile(`${stage}/LICENSE`, "license\n");
   await Deno.mkdir(`${dir}/v${version}`, { recursive: true });
-  const archive = `ccp-${version}-${hostTarget()}.tar.gz`;
-  const names = members === "release" ? ["ccp", "README.md", "LICENSE"] : ["."];
-  const tar = await new Deno.Command("tar", {
-    args: ["-czf", `${dir}/v${version}/${archive}`, "-C", stage, ...names],
+  const name = `ccp-${version}-${hostTarget()}`;
+  const archive = `${name}.tar.gz`;
+  // Packed as the workflow packs it: its command line, run by a shell in the directory above stage.
+  const command = (opts.members ?? "release") === "release" ? (await archiveStep()).tar : DOT_TAR;
+  const tar = await new Deno.Command("sh", {
+    args: ["-c", command],
+    cwd: work,
+    env: { name },
+    stderr: "piped",
   }).output();
-  assert.ok(tar.success);
+  assert.ok(tar.success, new TextDecoder().decode(tar.stderr));
+  await Deno.copyFile(`${work}/${archive}`, `${dir}/v${version}/${archive}`);
   const bytes = await Deno.readFile(`${dir}/v${version}/${archive}`);
   const sum = await sha256(bytes);
   await Deno.writeTextFile(`${dir}/v${version}/SHA256SUMS`, `${sum}  ${archive}\n`);
-  if (corrupt) {
+  if (opts.corrupt) {
     bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
     await Deno.writeFile(`${dir}/v${version}/${archive}`, bytes);
   }
-  await Deno.writeTextFile(`${dir}/latest`, `${version}\n`);
-  await Deno.remove(stage, { recursive: true });
+  const latest = opts.latest === undefined ? `${version}\n` : opts.latest;
+  if (latest !== null) await Deno.writeTextFile(`${dir}/latest`, latest);
+  await Deno.remove(work, { recursive: true });
+}
+
+/** The member names of a .tar.gz, as tar lists them. */
+async function tarMembers(path: string): Promise<string[]> {
+  const out = await new Deno.Command("tar", { args: ["-tzf", path] }).output();
+  assert.ok(out.success);
+  return new TextDecoder().decode(out.stdout).split("\n").filter((line) => line !== "").sort();
 }
 
 async function withMirror(
-  corrupt: boolean,
   run: (base: string, dir: string) => Promise<void>,
-  members: Members = "release",
+  opts: ReleaseOptions = {},
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "ccp_install_" });
-  await fakeRelease(`${dir}/www`, "9.8.7", corrupt, members);
+  await fakeRelease(`${dir}/www`, "9.8.7", opts);
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const path = decodeURIComponent(new URL(req.url).pathname);
     try {
@@ -109,8 +137,8 @@ Deno.test({
   name: "install.sh installs the archive for this machine after checking it",
   ignore: Deno.build.os === "windows",
   fn: async (t) => {
-    await t.step("a pinned version from a mirror", async () => {
-      await withMirror(false, async (base, dir) => {
+    await t.step("a pinned version from a mirror (packed by release.yml's command)", async () => {
+      await withMirror(async (base, dir) => {
         const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7" });
         assert.equal(code, 0, text);
         assert.match(text, /Installed .*\/bin\/ccp \(9\.8\.7\)/);
@@ -119,44 +147,71 @@ Deno.test({
         assert.equal(new TextDecoder().decode(run.stdout).trim(), "9.8.7");
       });
     });
-    await t.step(
-      "release.yml's own packing step makes an archive install.sh installs",
-      async () => {
-        // The archive step of the release workflow, run here as the workflow runs it.
-        const workflow = await Deno.readTextFile(`${ROOT}/.github/workflows/release.yml`);
-        const step = /tar -czf "\$\{name\}\.tar\.gz" -C stage ([^\n]+)/.exec(workflow);
-        assert.ok(step, "release.yml packs the tar.gz with tar -czf … -C stage <members>");
-        assert.deepEqual(step[1]!.trim().split(/\s+/), ["ccp", "README.md", "LICENSE"]);
-      },
-    );
+    await t.step("release.yml's archives hold ccp (ccp.exe) at their top level", async () => {
+      await withMirror(async (_base, dir) => {
+        const archive = `${dir}/www/v9.8.7/ccp-9.8.7-${hostTarget()}.tar.gz`;
+        assert.deepEqual(await tarMembers(archive), ["LICENSE", "README.md", "ccp"]);
+      });
+      // 7z, run in stage, names its members as given: they must be the files, not `.`.
+      const { zipMembers } = await archiveStep();
+      assert.deepEqual(zipMembers, ["ccp.exe", "README.md", "LICENSE"]);
+    });
     await t.step("an archive whose members are named ./ccp installs too", async () => {
-      await withMirror(false, async (base, dir) => {
+      await withMirror(async (base, dir) => {
+        assert.ok((await tarMembers(`${dir}/www/v9.8.7/ccp-9.8.7-${hostTarget()}.tar.gz`))
+          .includes("./ccp"));
         const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7" });
         assert.equal(code, 0, text);
         const run = await new Deno.Command(`${dir}/bin/ccp`).output();
         assert.equal(new TextDecoder().decode(run.stdout).trim(), "9.8.7");
-      }, "dot");
+      }, { members: "dot" });
     });
-    await t.step("the latest version when none is pinned", async () => {
-      await withMirror(false, async (base, dir) => {
+    await t.step("the mirror's `latest` when no version is pinned", async () => {
+      await withMirror(async (base, dir) => {
         const { code, text } = await install(base, dir);
         assert.equal(code, 0, text);
         assert.match(text, /Downloading ccp 9\.8\.7/);
+      }, { latest: "v9.8.7\r\n" });
+    });
+    await t.step(
+      "a mirror without `latest` and no version pinned: says to set CCP_VERSION",
+      async () => {
+        await withMirror(async (base, dir) => {
+          const { code, text } = await install(base, dir);
+          assert.notEqual(code, 0);
+          assert.match(text, /cannot read http:\/\/127\.0\.0\.1:\d+\/latest .*set CCP_VERSION/);
+          await assert.rejects(() => Deno.stat(`${dir}/bin/ccp`));
+        }, { latest: null });
+      },
+    );
+    await t.step("a `latest` that holds no version (a server's page): a clear error", async () => {
+      await withMirror(async (base, dir) => {
+        const { code, text } = await install(base, dir);
+        assert.notEqual(code, 0);
+        assert.match(text, /\/latest does not hold a version like 0\.1\.0; set CCP_VERSION/);
+        assert.doesNotMatch(text, /Downloading/);
+      }, { latest: "<html><body>Welcome</body></html>\n" });
+    });
+    await t.step("a CCP_VERSION that is not a version: a clear error", async () => {
+      await withMirror(async (base, dir) => {
+        const { code, text } = await install(base, dir, { CCP_VERSION: "../9.8.7" });
+        assert.notEqual(code, 0);
+        assert.match(text, /CCP_VERSION=\.\.\/9\.8\.7 is not a version/);
       });
     });
     await t.step(
       "a corrupted archive: nothing installed, non-zero exit, says checksum",
       async () => {
-        await withMirror(true, async (base, dir) => {
+        await withMirror(async (base, dir) => {
           const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7" });
           assert.notEqual(code, 0);
           assert.match(text, /checksum mismatch/);
           await assert.rejects(() => Deno.stat(`${dir}/bin/ccp`));
-        });
+        }, { corrupt: true });
       },
     );
     await t.step("a version the mirror does not have: a clear error", async () => {
-      await withMirror(false, async (base, dir) => {
+      await withMirror(async (base, dir) => {
         const { code, text } = await install(base, dir, { CCP_VERSION: "1.0.0" });
         assert.notEqual(code, 0);
         assert.match(text, /cannot download .*v1\.0\.0/);
