@@ -70,6 +70,8 @@ export interface CountCall {
   readonly headers: HeaderReader;
   /** Aborts when the client leaves. */
   readonly signal: AbortSignal;
+  /** The local count of `body` already made for routing, used instead of counting again. */
+  readonly inputTokens?: number;
 }
 
 /** A Messages request, parsed and resolved, with the record it fills in. */
@@ -119,7 +121,7 @@ export class Pipeline {
     if (call.signal.aborted) abort();
     else call.signal.addEventListener("abort", abort, { once: true });
 
-    let counted: Promise<number> | undefined;
+    let counted = call.inputTokens === undefined ? undefined : Promise.resolve(call.inputTokens);
     const declared = Number(call.headers.get("content-length") ?? NaN);
     const request: ChainRequest = {
       clientModel: body.model,
@@ -215,7 +217,10 @@ export class Pipeline {
         return { inputTokens: counted, via: `${provider.id}/${first.model}` };
       }
     }
-    return { inputTokens: await this.#deps.countTokens(call.body), via: "local" };
+    return {
+      inputTokens: call.inputTokens ?? await this.#deps.countTokens(call.body),
+      via: "local",
+    };
   }
 
   /** Ends the record of a request that failed before its answer opened; returns what to send. */

@@ -13,10 +13,9 @@ import {
   hasWebSearch,
   isSubagent,
   lastUserHasImage,
-  measure,
+  mayExceedTokens,
   subagentTag,
   wantsDeepThinking,
-  withinThresholdBySize,
 } from "./scenarios.ts";
 
 /**
@@ -59,7 +58,10 @@ export interface ResolutionInput {
   readonly urlPrefix?: string;
   /** The `<provider>/<model>` (or alias) written after the token's first `:`, if any. */
   readonly tokenSuffix?: string;
-  /** The request's input tokens, counted by the caller when {@link needsExactCount} said so. */
+  /**
+   * The request's local input-token count (what count_tokens reports), made by the caller when
+   * {@link needsExactCount} says so; {@link resolveRouteCounted} does both.
+   */
   readonly inputTokens?: number;
 }
 
@@ -85,7 +87,18 @@ export class RouteRefused extends ClientRequestError {
   }
 }
 
-/** Resolves a request to its failover chain; throws RouteRefused for an unusable override. */
+// The long_context rule had to decide and the caller passed no count (a caller's mistake).
+class CountNeeded extends Error {
+  constructor() {
+    super("long_context routing needs the request's input tokens: see needsExactCount");
+    this.name = "CountNeeded";
+  }
+}
+
+/**
+ * Resolves a request to its failover chain; throws RouteRefused for an unusable override, and an
+ * Error when the long_context rule needs `inputTokens` and none was given.
+ */
 export function resolveRoute(input: ResolutionInput, config: Config): Resolution {
   const model = input.request.model;
   const found = pick(input, config);
@@ -144,9 +157,11 @@ function matchesScenario(scenario: Scenario, input: ResolutionInput, config: Con
     case "image":
       return lastUserHasImage(request);
     case "long_context": {
+      // The count decides; a bound of it only rules out requests too small to be over.
       const threshold = routing.longContextThreshold;
-      if (withinThresholdBySize(measure(request), threshold)) return false;
-      return (input.inputTokens ?? 0) > threshold;
+      if (input.inputTokens !== undefined) return input.inputTokens > threshold;
+      if (!mayExceedTokens(request, threshold)) return false;
+      throw new CountNeeded();
     }
     case "think":
       return wantsDeepThinking(request, routing.thinkBudgetTokens);
@@ -154,29 +169,25 @@ function matchesScenario(scenario: Scenario, input: ResolutionInput, config: Con
 }
 
 /**
- * Whether resolving this request needs its exact token count: only when a `long_context` route
- * exists, no earlier rule decides, and the request's size alone cannot tell (so a 600 KB session
- * far over the threshold, or a small request, is never tokenized for routing).
+ * Whether resolving this request needs its token count: only when the long_context rule is
+ * reached (a `long_context` route exists and no earlier rule decides) and the request is not too
+ * small to be over the threshold. Found by resolving, so it cannot drift from the rules.
  */
 export function needsExactCount(input: ResolutionInput, config: Config): boolean {
   if (!ownValue(config.routes, "long_context") || input.inputTokens !== undefined) return false;
-  if (input.urlPrefix || input.tokenSuffix) return false;
-  const request = input.request;
-  if (ownValue(config.aliases, request.model) || subagentTag(request) !== undefined) return false;
-  const slash = request.model.indexOf("/");
-  if (slash > 0 && Object.hasOwn(config.providers, request.model.slice(0, slash))) return false;
-  for (const earlier of ["subagent", "web_search", "image"] as const) {
-    if (ownValue(config.routes, earlier) && matchesScenario(earlier, input, config)) return false;
+  try {
+    pick(input, config);
+    return false;
+  } catch (err) {
+    // A refusal is thrown again by resolveRoute, with no count needed.
+    return err instanceof CountNeeded;
   }
-  const threshold = (config.routing ?? buildRouting(undefined)).longContextThreshold;
-  return !withinThresholdBySize(measure(request), threshold);
 }
 
 /**
  * {@link resolveRoute}, with the request's input tokens counted by `count` first when only a
- * count can decide the route (a configured long_context route and a body not certainly within
- * its threshold). The count is the one count_tokens answers, cached by text, so a session's
- * history is not tokenised again on each turn.
+ * count can decide the route. The count is the one count_tokens answers, cached by text, so a
+ * session's history is not tokenised again on each turn.
  */
 export async function resolveRouteCounted(
   input: ResolutionInput,

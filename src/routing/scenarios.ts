@@ -4,6 +4,7 @@
  */
 
 import { isRecord } from "../core/json.ts";
+import { maxRequestTokens } from "../tokens/bound.ts";
 
 type Body = Readonly<Record<string, unknown>>;
 
@@ -114,43 +115,11 @@ export function wantsDeepThinking(body: Body, budgetThreshold: number): boolean 
   return typeof thinking?.budget_tokens === "number" && thinking.budget_tokens >= budgetThreshold;
 }
 
-/** Characters of text and images in a request, for a bound on its tokens without tokenizing. */
-export interface Size {
-  readonly chars: number;
-  readonly images: number;
-}
-
-/** Sums the lengths of every string in the request, and counts its images (one walk, no copies). */
-export function measure(body: Body): Size {
-  let chars = 0;
-  let images = 0;
-  const walk = (value: unknown): void => {
-    if (typeof value === "string") chars += value.length;
-    else if (Array.isArray(value)) { for (const v of value) walk(v); }
-    else if (isRecord(value)) {
-      if (value.type === "image" || value.type === "document") {
-        images++;
-        return;
-      }
-      for (const key in value) walk(value[key]);
-    }
-  };
-  walk(body.system);
-  walk(body.messages);
-  walk(body.tools);
-  return { chars, images };
-}
-
-// What one image or document may count for at most, in tokens.
-const MAX_IMAGE_TOKENS = 5000;
-
 /**
- * True when the request is certainly within `threshold` input tokens by its size alone, so no
- * count is needed. A token holds at least one character of plain text; two tokens per character
- * leaves room for scripts the tokenizer splits into bytes, and images count for their bounded
- * share. The other way round nothing is certain: a token may hold dozens of characters (a run of
- * spaces or repeated punctuation), so "over" is always a count.
+ * Whether the request may have more than `threshold` input tokens: false only when a bound of the
+ * local count shows it cannot; otherwise only counting can tell (text may hold 1 or 20 characters
+ * per token, so no character count decides "over").
  */
-export function withinThresholdBySize(size: Size, threshold: number): boolean {
-  return size.chars * 2 + size.images * MAX_IMAGE_TOKENS <= threshold;
+export function mayExceedTokens(body: Body, threshold: number): boolean {
+  return maxRequestTokens(body, threshold) > threshold;
 }

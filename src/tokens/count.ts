@@ -33,6 +33,13 @@ const SERVER_TOOL_TOKENS: ReadonlyArray<readonly [string, number]> = [
 ];
 const OTHER_SERVER_TOOL_TOKENS = 300;
 
+/** The most one tool definition adds on top of its JSON text (client or server tool). */
+export const MAX_TOOL_DEFINITION_TOKENS = Math.max(
+  DEFAULT_CALIBRATION.tool,
+  OTHER_SERVER_TOOL_TOKENS,
+  ...SERVER_TOOL_TOKENS.map(([, tokens]) => tokens),
+);
+
 function addSystem(tally: Tally, system: unknown): void {
   if (system === undefined || system === null || system === "") return;
   if (Array.isArray(system) && system.length === 0) return;

@@ -1,5 +1,6 @@
 /** Offline token counting for Anthropic Messages requests (count_tokens and stream usage). */
 export { type CountOptions, countRequestTokens, countRequestTokensAsync } from "./count.ts";
+export { maxRequestTokens } from "./bound.ts";
 export { type Calibration, DEFAULT_CALIBRATION } from "./calibration.ts";
 export {
   type ImageSize,

@@ -58,6 +58,14 @@ const TOOL_PROMPTS: Readonly<Record<string, { auto: number; any: number }>> = {
 const CURRENT_TOOL_PROMPT = { auto: 354, any: 474 };
 const LEGACY_TOOL_PROMPT = { auto: 496, any: 588 };
 
+/** The largest hidden tool-use system prompt any model profile adds. */
+export const MAX_TOOL_PROMPT_TOKENS = Math.max(
+  ...[...Object.values(TOOL_PROMPTS), CURRENT_TOOL_PROMPT, LEGACY_TOOL_PROMPT].flatMap((p) => [
+    p.auto,
+    p.any,
+  ]),
+);
+
 // "claude-opus-4-7", "claude-sonnet-4-20250514", "anthropic.claude-haiku-4-5-…": family first.
 const FAMILY_FIRST = /claude-(opus|sonnet|haiku|fable|mythos)-(\d+)(?:-(\d)(?!\d))?/;
 // "claude-3-5-sonnet-20241022", "claude-3-opus-20240229": version first (Claude 3 era).

@@ -38,5 +38,6 @@ export {
   type ReasoningProvenance,
   type ReasoningSource,
   sameReasoningOrigin,
+  sameReasoningTarget,
   stripCcpThinking,
 } from "./reasoning/provenance.ts";

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
-import { needsExactCount, resolveRoute, resolveRouteCounted } from "../../src/routing/resolve.ts";
-import { measure, withinThresholdBySize, withoutSubagentTag } from "../../src/routing/scenarios.ts";
+import type { Config } from "../../src/config/types.ts";
+import {
+  needsExactCount,
+  resolveRoute,
+  resolveRouteCounted,
+  type RoutableRequest,
+} from "../../src/routing/resolve.ts";
+import { withoutSubagentTag } from "../../src/routing/scenarios.ts";
 import { countRequestTokensAsync } from "../../src/tokens/mod.ts";
 
 const config = configFromYaml({
@@ -30,7 +36,11 @@ const BILLING =
   "x-anthropic-billing-header: cc_version=2.1.330; cc_entrypoint=cli; cc_is_subagent=true;";
 const image = { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBOR" } };
 
-function route(request: Record<string, unknown>, extra: { inputTokens?: number } = {}) {
+// Counted at 7 tokens unless told otherwise, as the server tests' stub counts.
+function route(
+  request: Record<string, unknown>,
+  extra: { inputTokens?: number } = { inputTokens: 7 },
+) {
   const r = resolveRoute({
     request: { model: "claude-opus-4-5", messages: [], ...request },
     ...extra,
@@ -73,9 +83,8 @@ Deno.test("scenario routes: each rule, in order, after explicit choices and befo
     "opus → p/opus-m",
   );
   assert.equal(
-    route(user("x".repeat(7000)), { inputTokens: 1200 }),
+    route(user("word ".repeat(2000)), { inputTokens: 2200 }),
     "long_context → p/long-m",
-    "over by the count",
   );
   assert.equal(route({ output_config: { effort: "high" }, ...user("hi") }), "think → p/think-m");
   assert.equal(
@@ -97,31 +106,116 @@ Deno.test("scenario routes: each rule, in order, after explicit choices and befo
   assert.equal(route({ model: "p/x", system: BILLING, ...user("hi") }), "explicit → p/x");
 });
 
-Deno.test("long_context: a body certainly within needs no count; over is always counted", async () => {
-  const body = (text: string) => ({
-    model: "claude-opus-4-5",
-    messages: [{ role: "user", content: text }],
+// The local count, as the server makes it for routing and for count_tokens.
+const count = (request: Record<string, unknown>) =>
+  countRequestTokensAsync(request, { model: request.model as string });
+let counts = 0;
+const counting = (request: Record<string, unknown>) => (counts++, count(request));
+
+/** Routes as the Messages handler does: counted when the long_context rule needs it. */
+async function routeCounted(request: RoutableRequest, cfg: Config): Promise<string> {
+  return (await resolveRouteCounted({ request }, cfg, counting)).route;
+}
+
+// The default threshold (60k), with the long_context route.
+const atDefault = configFromYaml({
+  file: "c.yaml",
+  env: {},
+  text: `providers:
+  p: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: k }
+routes: { default: p/default-m, long_context: p/long-m, think: p/think-m }
+`,
+});
+const atThreshold = (threshold: number) =>
+  configFromYaml({
+    file: "c.yaml",
+    env: {},
+    text: `providers:
+  p: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: k }
+routes: { default: p/default-m, long_context: p/long-m }
+routing: { long_context_threshold: ${threshold} }
+`,
   });
-  assert.equal(withinThresholdBySize(measure(body("x".repeat(400))), 1000), true);
-  assert.equal(withinThresholdBySize(measure(body("x".repeat(7000))), 1000), false);
-  assert.equal(needsExactCount({ request: body("x".repeat(400)) }, config), false);
-  assert.equal(needsExactCount({ request: body("x".repeat(3000)) }, config), true);
-  assert.equal(needsExactCount({ request: body("x".repeat(70_000)) }, config), true);
+const say = (content: unknown): RoutableRequest => ({
+  model: "claude-sonnet-4-5",
+  max_tokens: 100,
+  messages: [{ role: "user", content }],
+});
+// The audit's body: ~420k characters, mostly spaces, counted at ~9.6k tokens.
+const SPACES = ("Fix the bug." + " ".repeat(1000)).repeat(416);
+
+Deno.test("long_context: a long body of few tokens is counted, and not long", async () => {
+  const body = say(SPACES);
+  assert.ok(SPACES.length > 420_000);
+  const tokens = await count(body);
+  assert.ok(tokens > 5_000 && tokens < 15_000, `counted ${tokens}`);
+  assert.equal(needsExactCount({ request: body }, atDefault), true, "only the count can tell");
+  assert.equal(await routeCounted(body, atDefault), "default");
+});
+
+Deno.test("long_context: a body over the threshold by its count goes there", async () => {
+  const prose = say("The quick brown fox jumps over the lazy dog. ".repeat(7000));
+  assert.ok((await count(prose)) > 60_000);
+  assert.equal(await routeCounted(prose, atDefault), "long_context");
+  // Short text, but a 30-page PDF: pages, not characters, make it long.
+  const pdf = btoa("%PDF-1.4\n" + "1 0 obj << /Type /Page >> endobj\n".repeat(30));
+  const document = {
+    type: "document",
+    source: { type: "base64", media_type: "application/pdf", data: pdf },
+  };
+  const withPdf = say([document, { type: "text", text: "Summarize this." }]);
+  assert.ok((await count(withPdf)) > 60_000);
+  assert.equal(await routeCounted(withPdf, atDefault), "long_context");
+});
+
+Deno.test("long_context: no size rule stands in for the count, either way", async () => {
+  // 3000 rare CJK characters, which the tokenizer splits into bytes: over 4 tokens each.
+  let rare = "";
+  for (let c = 0x3400; c < 0x3400 + 3000; c++) rare += String.fromCharCode(c);
+  const cjk = { ...say(rare), model: "claude-opus-4-7" };
+  const tokens = await count(cjk);
+  assert.ok(tokens > 4 * rare.length, `counted ${tokens}`);
+  assert.equal(await routeCounted(cjk, atThreshold(4 * rare.length)), "long_context");
+  // Sixty small tool definitions: their JSON keys and the tool-use prompt count too.
+  const tools = Array.from({ length: 60 }, (_, i) => ({
+    name: `t${i}`,
+    input_schema: { type: "object", properties: { a: { type: "string" } } },
+  }));
+  const withTools = { ...say("go"), tools };
+  assert.ok((await count(withTools)) > 2000);
+  assert.equal(await routeCounted(withTools, atThreshold(2000)), "long_context");
+});
+
+Deno.test("long_context: near the threshold, the count decides", async () => {
+  const body = say(SPACES.slice(0, 40_000) + "The quick brown fox. ".repeat(300));
+  const tokens = await count(body);
+  assert.equal(await routeCounted(body, atThreshold(tokens)), "default", "at the threshold");
+  assert.equal(await routeCounted(body, atThreshold(tokens - 1)), "long_context", "one over");
+  // The number routing used is the one count_tokens reports, before and after the cache is warm.
+  assert.equal(await count(body), tokens);
+});
+
+Deno.test("long_context: only a request too small to be over skips the count", async () => {
+  counts = 0;
+  assert.equal(await routeCounted(say("Fix the login test."), atDefault), "default");
+  assert.equal(counts, 0, "a bound of the count rules it out");
+  assert.equal(await routeCounted(say("word ".repeat(1000)), atDefault), "default");
+  assert.equal(counts, 1, "5000 characters may be over: counted");
+  // Earlier rules and explicit choices need no count; neither does a request that has one.
+  const long = say("word ".repeat(1000));
+  assert.equal(needsExactCount({ request: { ...long, model: "fast" } }, config), false);
+  assert.equal(needsExactCount({ request: long, urlPrefix: "p:x" }, config), false);
+  assert.equal(needsExactCount({ request: { ...long, model: "p/" } }, config), true);
+  assert.equal(needsExactCount({ request: long, inputTokens: 5 }, config), false);
   assert.equal(
-    needsExactCount({ request: { ...body("x".repeat(3000)), model: "fast" } }, config),
-    false,
+    needsExactCount({ request: { ...long, output_config: { effort: "max" } } }, atDefault),
+    true,
+    "think comes after long_context",
   );
-  assert.equal(route(body("x".repeat(3000)), { inputTokens: 1001 }), "long_context → p/long-m");
-  assert.equal(route(body("x".repeat(3000)), { inputTokens: 900 }), "opus → p/opus-m");
-  // With the real counter: 42,000 characters that are nearly all spaces are ~730 tokens, under
-  // the threshold of 1000 however long they look; 8,000 characters of words are over.
-  const counted = (request: ReturnType<typeof body>) =>
-    resolveRouteCounted({ request }, config, countRequestTokensAsync).then((r) => r.route);
-  assert.equal(await counted(body(`a${" ".repeat(42_000)}b`)), "opus");
-  assert.equal(await counted(body("word ".repeat(1600))), "long_context");
-  let asked = 0;
-  await resolveRouteCounted({ request: body("short") }, config, () => Promise.resolve(++asked));
-  assert.equal(asked, 0, "a body certainly within is not counted");
+  assert.equal(route(long, { inputTokens: 1001 }), "long_context → p/long-m");
+  assert.equal(route(long, { inputTokens: 1000 }), "default → p/default-m");
+  // A caller that does not count when it must gets an error, never a guess.
+  assert.throws(() => route(long, {}), /needs the request's input tokens/);
 });
 
 Deno.test("subagent tag: picks a route, alias or provider/model, beats scenarios, and is removed", () => {

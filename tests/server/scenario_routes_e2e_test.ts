@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { countRequestTokensAsync } from "../../src/tokens/mod.ts";
 import { startCcp } from "../helpers/ccp.ts";
 import { anthropicErrorBody, textTurn } from "../mocks/anthropic_fixtures.ts";
 import { type AnthropicMock, startAnthropicMock } from "../mocks/anthropic_mock.ts";
@@ -145,10 +146,10 @@ Deno.test("image omission is per target: after a failover the next target gets t
   }
 });
 
-Deno.test("long_context route: the local count decides; a body certainly within is not counted", async () => {
+Deno.test("long_context route: the local count decides; a body too small to be over is not counted", async () => {
   const counted = { n: 0, tokens: 0 };
   const w = world(
-    `routes: { default: up/main, long_context: up/long }\nrouting: { long_context_threshold: 1000 }\n`,
+    `routes: { default: up/main, long_context: up/long }\nrouting: { long_context_threshold: 20k }\n`,
     counted,
   );
   const say = (chars: number) => ({
@@ -156,28 +157,77 @@ Deno.test("long_context route: the local count decides; a body certainly within 
     messages: [{ role: "user", content: "word ".repeat(chars / 5) }],
   });
   try {
-    // 100 characters cannot be over 1000 tokens: the default, with no count.
+    // 100 characters cannot be over 20k tokens by any count: the default, with no count.
     let res = await post(w.ccp.url, say(100));
     assert.equal(res.headers.get("x-ccp-route"), "default");
-    assert.equal(counted.n, 0, "the size decided");
+    assert.equal(counted.n, 0, "a bound of the count decided");
     // Any longer body is counted, however long: characters per token vary too much to tell.
-    counted.tokens = 4000;
+    counted.tokens = 25_000;
     res = await post(w.ccp.url, say(20_000));
     assert.equal(res.headers.get("x-ccp-route"), "long_context");
     assert.equal(lastBody(w.up).model, "long");
     counted.tokens = 600;
-    res = await post(w.ccp.url, say(20_000));
+    res = await post(w.ccp.url, say(200_000));
     assert.equal(res.headers.get("x-ccp-route"), "default");
-    counted.tokens = 1200;
+    counted.tokens = 20_001;
     res = await post(w.ccp.url, say(3000));
     assert.equal(res.headers.get("x-ccp-route"), "long_context");
-    counted.tokens = 800;
+    counted.tokens = 20_000;
     res = await post(w.ccp.url, say(3000));
     assert.equal(res.headers.get("x-ccp-route"), "default");
     assert.equal(lastBody(w.up).model, "main");
-    assert.equal(counted.n, 4);
+    assert.equal(counted.n, 4, "one count per request that may be over");
   } finally {
     await w.close();
+  }
+});
+
+Deno.test("long_context route: routed by the number count_tokens answers for the same body", async () => {
+  const up = startAnthropicMock([{ kind: "stream", events: textTurn("m", 1) }]);
+  const at = (threshold: number) =>
+    configFromYaml({
+      file: "c.yaml",
+      env: {},
+      text: `providers:
+  up: { type: anthropic, base_url: "${up.url}", api_key: sk-up-0123456789 }
+routes: { default: up/main, long_context: up/long }
+routing: { long_context_threshold: ${threshold} }
+`,
+    });
+  // The local counter the server uses (a real one, not a stub).
+  const ccp = startCcp(at(60_000), {
+    countTokens: (b) =>
+      countRequestTokensAsync(b, { model: typeof b.model === "string" ? b.model : undefined }),
+  });
+  // ~420k characters, mostly spaces: under 10k tokens.
+  const body = {
+    model: "claude-sonnet-4-5",
+    messages: [{ role: "user", content: ("Fix the bug." + " ".repeat(1000)).repeat(416) }],
+  };
+  const countTokens = async () => {
+    const res = await fetch(`${ccp.url}/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return ((await res.json()) as { input_tokens: number }).input_tokens;
+  };
+  try {
+    const tokens = await countTokens();
+    assert.ok(tokens < 15_000, `count_tokens says ${tokens}`);
+    let res = await post(ccp.url, { ...body, stream: true });
+    assert.equal(res.headers.get("x-ccp-route"), "default");
+    ccp.setConfig(at(tokens - 1));
+    res = await post(ccp.url, { ...body, stream: true });
+    assert.equal(res.headers.get("x-ccp-route"), "long_context");
+    assert.equal(await countTokens(), tokens, "the same count, routed the same way");
+    assert.match(
+      ccp.logs.filter((l) => l.includes("count_tokens")).at(-1) ?? "",
+      /\[long_context\]/,
+    );
+  } finally {
+    await ccp.close();
+    await up.close();
   }
 });
 

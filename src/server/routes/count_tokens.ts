@@ -17,6 +17,7 @@ export function countTokensHandler(deps: ServerDeps): (c: Context<AppEnv>) => Pr
     const raw = c.req.raw;
     const identity = c.env.identity ?? ANYONE;
     const body = await admitCountTokensRequest(await readJsonBody(raw, bodyLimits(config)));
+    let counted: number | undefined;
     const resolution = await resolveRouteCounted(
       {
         request: body,
@@ -24,13 +25,15 @@ export function countTokensHandler(deps: ServerDeps): (c: Context<AppEnv>) => Pr
         tokenSuffix: tokenSuffix(raw.headers, identity.token),
       },
       config,
-      () => deps.countTokens(body),
+      async () => (counted = await deps.countTokens(body)),
     );
     checkRouteAllowed(identity, resolution);
     const { inputTokens, via } = await deps.pipeline.countTokens({
       // Counted as it would be sent: the tag is ccp's, and no upstream sees it.
       body: withoutSubagentTag(body),
       resolution,
+      // A local answer is the count that routed it (no tag was stripped when one was made).
+      ...(counted !== undefined ? { inputTokens: counted } : {}),
       headers: withoutOwnToken(raw.headers, identity.token),
       signal: raw.signal,
     });

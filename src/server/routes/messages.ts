@@ -52,8 +52,13 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
         urlPrefix: c.env.routePrefix,
         tokenSuffix: tokenSuffix(raw.headers, identity.token),
       };
-      // Counted only when a long_context route exists and the size alone cannot decide.
-      const resolution = await resolveRouteCounted(input, config, () => deps.countTokens(parsed));
+      // Counted only when the long_context rule is reached and the request may be over it.
+      let counted: number | undefined;
+      const resolution = await resolveRouteCounted(
+        input,
+        config,
+        async () => (counted = await deps.countTokens(parsed)),
+      );
       recorder.record.route = resolution.route;
       checkRouteAllowed(identity, resolution);
       // The tag is for ccp: the upstream never sees it.
@@ -61,6 +66,8 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
       const { answer, headers } = await deps.pipeline.messages({
         body,
         resolution,
+        // Routing's count, not a second one (no tag was stripped when a count was made).
+        ...(counted !== undefined ? { inputTokens: counted } : {}),
         headers: withoutOwnToken(raw.headers, identity.token),
         signal: gone.signal,
         recorder,

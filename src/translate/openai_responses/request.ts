@@ -24,14 +24,14 @@ import type {
 } from "../../protocols/openai_responses.ts";
 import { effortFromBudget } from "../openai_chat/reasoning_request.ts";
 import { toFunctionParameters } from "../openai_chat/schema.ts";
-import { decodeCcpSignature, sameReasoningOrigin } from "../reasoning/provenance.ts";
+import { decodeCcpSignature, sameReasoningTarget } from "../reasoning/provenance.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
 
 /** Where the request goes. */
 export interface ResponsesTarget {
   /** Upstream model name. */
   readonly model: string;
-  /** Provider id; reasoning is replayed only to the provider and model family that made it. */
+  /** Provider id; reasoning is replayed only to the provider and upstream model that made it. */
   readonly provider: string;
   /** The model's declared output limit. */
   readonly maxOutputTokens?: number;
@@ -157,7 +157,7 @@ function replayableReasoning(
 ): ResponsesReasoningItem[] {
   const origin = decodeCcpSignature(signature);
   if (origin?.protocol !== "openai_responses") return [];
-  if (!sameReasoningOrigin(origin, target.provider, target.model)) return [];
+  if (!sameReasoningTarget(origin, target.provider, target.model)) return [];
   const items: ResponsesReasoningItem[] = [];
   for (const detail of origin.details ?? []) {
     const d = detail as Partial<ResponsesReasoningItem>;

@@ -1,9 +1,10 @@
 /**
  * Reasoning provenance: every thinking block ccp emits is signed with where its
  * reasoning came from, `ccp:v1:` + base64url(JSON). When the history comes back, the
- * request mapper replays reasoning natively only to the same provider and model family,
- * and `stripCcpThinking` removes these blocks before a real Anthropic upstream sees
- * them (Anthropic rejects foreign signatures: "Invalid `signature` in `thinking` block").
+ * request mapper replays reasoning natively only to the same provider and model family
+ * (Responses: the same upstream model), and `stripCcpThinking` removes these blocks before
+ * a real Anthropic upstream sees them (Anthropic rejects foreign signatures: "Invalid
+ * `signature` in `thinking` block").
  */
 
 import type {
@@ -104,6 +105,19 @@ export function decodeCcpSignature(signature: unknown): ReasoningProvenance | nu
 export function modelFamily(model: string): string {
   const last = model.toLowerCase().split("/").pop() ?? "";
   return last.replace(/:.*$/, "").replace(/[-_@]?(\d{4}-?\d{2}-?\d{2}|\d{4})$/, "");
+}
+
+/**
+ * True when encrypted Responses reasoning may go back to this target: the same provider id and
+ * the same upstream model string. The signature records the model ccp sent, never the name the
+ * API answers with (a dated snapshot), so replay to the same target always matches.
+ */
+export function sameReasoningTarget(
+  provenance: ReasoningProvenance,
+  provider: string,
+  model: string,
+): boolean {
+  return provenance.provider === provider && provenance.model === model;
 }
 
 /** True when reasoning recorded in `provenance` may be replayed natively to this target. */

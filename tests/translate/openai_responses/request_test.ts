@@ -3,7 +3,9 @@
 import assert from "node:assert/strict";
 import type { MessagesRequest } from "../../../src/protocols/anthropic.ts";
 import { toResponsesRequest } from "../../../src/translate/openai_responses/request.ts";
+import { responsesResponseToAnthropic } from "../../../src/translate/openai_responses/response.ts";
 import { encodeCcpSignature } from "../../../src/translate/reasoning/provenance.ts";
+import { responseObject } from "../../mocks/responses_wire.ts";
 import { claudeCodeRequest } from "../_claude_code_request.ts";
 
 const TARGET = { provider: "codex", model: "gpt-5.1-codex" };
@@ -32,7 +34,7 @@ function req(over: Partial<MessagesRequest>): MessagesRequest {
 
 Deno.test("Responses request: the Claude Code request fixture", async (t) => {
   const source = claudeCodeRequest(
-    responsesSignature("codex", "gpt-5.1-codex-2026-01-01", "enc-A"),
+    responsesSignature("codex", "gpt-5.1-codex", "enc-A"),
   );
   const before = JSON.stringify(source);
   const body = toResponsesRequest({ ...source, stream: true }, TARGET);
@@ -81,7 +83,7 @@ Deno.test("Responses request: the Claude Code request fixture", async (t) => {
     }
   });
   await t.step(
-    "same provider and model family: the reasoning item is replayed, without its id",
+    "same provider and upstream model: the reasoning item is replayed, without its id",
     () => {
       const reasoning = body.input.filter((i) => i.type === "reasoning");
       assert.deepEqual(reasoning, [{
@@ -108,15 +110,43 @@ Deno.test("Responses request: reasoning goes back only where it came from", asyn
   const reasoningOf = (signature: string) =>
     toResponsesRequest(turn(signature), TARGET).input.filter((i) => i.type === "reasoning").length;
   await t.step(
-    "same provider, same family",
+    "same provider, same upstream model",
     () => assert.equal(reasoningOf(responsesSignature("codex", "gpt-5.1-codex", "e")), 1),
   );
+  // SPEC §3: only the same upstream model. A dated snapshot is a name ccp sends only when a
+  // route names it, so it is another target, as is another case or an org-prefixed name.
+  for (const model of ["gpt-5.1-codex-2025-11-13", "GPT-5.1-Codex", "openai/gpt-5.1-codex"]) {
+    await t.step(
+      `the same family under another name (${model})`,
+      () => assert.equal(reasoningOf(responsesSignature("codex", model, "e")), 0),
+    );
+  }
+  await t.step("an answer naming a dated snapshot still goes back to the model ccp sent", () => {
+    // The API answers with the snapshot it ran; the signature records the name ccp sent.
+    const answer = responsesResponseToAnthropic(
+      responseObject({
+        items: [{ kind: "reasoning", summary: ["plan"], encrypted: "enc-S" }, {
+          kind: "text",
+          text: "ok",
+        }],
+      }, "gpt-5.1-codex-2025-11-13"),
+      {
+        clientModel: "claude-opus-5-5",
+        inputTokens: 1,
+        provider: "codex",
+        upstreamModel: "gpt-5.1-codex",
+      },
+    );
+    const thinking = answer.content.find((b) => b.type === "thinking");
+    assert.ok(thinking?.type === "thinking");
+    assert.equal(reasoningOf(thinking.signature), 1);
+  });
   await t.step(
     "another provider",
     () => assert.equal(reasoningOf(responsesSignature("other", "gpt-5.1-codex", "e")), 0),
   );
   await t.step(
-    "another model family",
+    "another model",
     () => assert.equal(reasoningOf(responsesSignature("codex", "gpt-5-mini", "e")), 0),
   );
   await t.step("reasoning from the Chat Completions protocol", () => {
