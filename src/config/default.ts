@@ -4,11 +4,9 @@ import { findPreset, PRESETS } from "../providers/catalog.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { Config } from "./types.ts";
 import type { EnvMap } from "./env/map.ts";
-import { envProviders } from "./env/mode.ts";
-import { sectionFromEnv, touchedInEnv } from "./env/preset.ts";
+import { envProviders, presetProvider } from "./env/mode.ts";
 import { tuningFromEnv } from "./env/tuning.ts";
 import { deepFreeze } from "./freeze.ts";
-import { buildProvider } from "./provider_build.ts";
 import { resolveServer, type ServerFlags } from "./server.ts";
 
 /** The route every request takes in default mode. */
@@ -35,23 +33,10 @@ export function defaultConfig(input: { env: EnvMap; flags?: ServerFlags }): Conf
     [],
     new Set([DEFAULT_TARGET.provider]),
   );
+  // The embedded default: what every request goes to, so its problems stop the start.
   const ollama = findPreset(DEFAULT_TARGET.provider);
-  if (ollama) {
-    // The embedded default: what every request goes to, so its problems stop the start.
-    const built = buildProvider({
-      id: ollama.id,
-      preset: ollama,
-      defaults: tuning.defaults,
-      own: sectionFromEnv(ollama, env),
-      implicit: !touchedInEnv(ollama, env),
-    });
-    for (const p of built.problems) {
-      problems.push(
-        `${(p.key === "base_url" ? ollama.baseUrlEnv : undefined) ?? ollama.id}: ${p.message}`,
-      );
-    }
-    if (built.provider) providers[ollama.id] = built.provider;
-  }
+  const built = ollama && presetProvider(ollama, env, false, tuning.defaults, problems);
+  if (built) providers[built.id] = built;
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
 
   // Keys without MODEL are probably a half-finished environment-only setup: say how to finish it

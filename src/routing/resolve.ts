@@ -194,7 +194,12 @@ export async function resolveRouteCounted(
   config: Config,
   count: (request: RoutableRequest) => Promise<number>,
 ): Promise<Resolution> {
-  if (!needsExactCount(input, config)) return resolveRoute(input, config);
+  // Resolved once without a count; the long_context rule says when it needs one.
+  try {
+    return resolveRoute(input, config);
+  } catch (err) {
+    if (!(err instanceof CountNeeded)) throw err;
+  }
   return resolveRoute({ ...input, inputTokens: await count(input.request) }, config);
 }
 

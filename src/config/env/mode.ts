@@ -49,7 +49,7 @@ function parseChain(variable: string, text: string, problems: string[]): Target[
 }
 
 /** Builds one preset provider from its variables, naming the variable in any problem. */
-function presetProvider(
+export function presetProvider(
   preset: Preset,
   env: EnvMap,
   named: boolean,
