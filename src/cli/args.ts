@@ -1,7 +1,7 @@
 /** Parses ccp's command line into a tagged union of commands, or a usage error. */
 
-import { parseArgs } from "node:util";
 import type { LogLevel } from "../config/types.ts";
+import { type FlagSpec, parseFlags, UsageError } from "./flag_parser.ts";
 
 /** The commands `ccp help <topic>` knows. */
 export const COMMANDS = [
@@ -64,7 +64,7 @@ export type Command =
   | { readonly cmd: "help"; readonly topic?: CommandName }
   | { readonly cmd: "usage_error"; readonly message: string; readonly topic?: CommandName };
 
-const OPTIONS = {
+const OPTIONS: Readonly<Record<string, FlagSpec>> = {
   config: { type: "string" },
   host: { type: "string" },
   port: { type: "string" },
@@ -79,7 +79,7 @@ const OPTIONS = {
   since: { type: "string" },
   by: { type: "string" },
   json: { type: "boolean" },
-} as const;
+};
 
 /** Flags followed by a value (`--port 8082` or `--port=8082`). */
 const VALUE_FLAGS: ReadonlySet<string> = new Set([
@@ -94,9 +94,6 @@ const VALUE_FLAGS: ReadonlySet<string> = new Set([
   "--by",
 ]);
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
-
-/** Thrown inside the parser and turned into a `usage_error` command. */
-class UsageError extends Error {}
 
 function isCommand(name: string): name is CommandName {
   return (COMMANDS as readonly string[]).includes(name);
@@ -135,21 +132,6 @@ function splitCodeArgs(rest: readonly string[]): { ccp: string[]; claude: string
     else claude.push(arg);
   }
   return { ccp, claude };
-}
-
-/** Rewrites node:util's parse errors as short ccp messages. */
-function usageMessage(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const code = (err as { code?: unknown }).code;
-  const option = /'(-[^' ]*)/.exec(message)?.[1] ?? "";
-  const name = /, (--[\w-]+)/.exec(message)?.[1] ?? option;
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option ${option}`;
-  if (message.includes("argument missing")) return `${name} needs a value`;
-  if (message.includes("does not take an argument")) return `${name} does not take a value`;
-  if (message.includes("ambiguous")) {
-    return `${name} needs a value (write ${name}=VALUE for a value starting with "-")`;
-  }
-  return message.split("\n", 1)[0] ?? message;
 }
 
 /** Validates the flag values shared by all commands. */
@@ -284,15 +266,10 @@ export function parseCli(argv: readonly string[]): Command {
   const args = split ? [...argv.slice(0, at + 1), ...split.ccp] : [...argv];
   const topic = at >= 0 && isCommand(argv[at] ?? "") ? argv[at] as CommandName : undefined;
   try {
-    const { values, positionals } = parseArgs({
-      args,
-      options: OPTIONS,
-      strict: true,
-      allowPositionals: true,
-    });
+    const { values, positionals } = parseFlags(args, OPTIONS);
     return toCommand(positionals, values, split?.claude ?? []);
   } catch (err) {
-    const message = err instanceof UsageError ? err.message : usageMessage(err);
-    return { cmd: "usage_error", message, ...(topic ? { topic } : {}) };
+    if (!(err instanceof UsageError)) throw err;
+    return { cmd: "usage_error", message: err.message, ...(topic ? { topic } : {}) };
   }
 }

@@ -26,9 +26,8 @@ import type {
   ChainRequest,
   Transports,
 } from "../upstream/transport.ts";
-import { roundEvents } from "../webtools/round.ts";
 import type { Resolver } from "../webtools/fetch_page.ts";
-import { planWebTools, runWebTools } from "../webtools/mod.ts";
+import { planWebTools } from "../webtools/plan.ts";
 import { countUpstream } from "./count_upstream.ts";
 import type { RequestObserver } from "./record.ts";
 import { Recorder, type RecordStart } from "./recorder.ts";
@@ -149,9 +148,11 @@ export class Pipeline {
         usage: outcome.usage,
       });
     };
-    // Web server tools that no upstream on this route runs: ccp runs them, one round at a time.
+    // Web server tools that no upstream on this route runs: ccp runs them, one round at a time
+    // (the web tools' modules load on the first such request).
     const web = planWebTools(body, config, chain[0]?.provider);
     if (web) {
+      const { roundEvents, runWebTools } = await import("../webtools/mod.ts");
       const answer = await runWebTools(web, {
         send: (round) =>
           roundEvents(() =>

@@ -6,9 +6,7 @@ import { ResilienceRegistry } from "../resilience/registry.ts";
 import { countRequestTokensAsync, o200kProblem } from "../tokens/mod.ts";
 import { anthropicTransport } from "../upstream/anthropic/transport.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
-import { geminiTransport } from "../upstream/gemini/transport.ts";
-import { openAITransport } from "../upstream/openai_chat/transport.ts";
-import { openAIResponsesTransport } from "../upstream/openai_responses/transport.ts";
+import { loadedOnFirstUse } from "../upstream/transport.ts";
 import { VERSION } from "../version.ts";
 import { type ConnectionInfo, createApp } from "./app.ts";
 import type { AppDeps } from "./deps.ts";
@@ -17,12 +15,22 @@ import type { SharedMonitor } from "../shared/monitor.ts";
 import type { DepartureWatcher } from "./departures.ts";
 import type { SharedGuards } from "../resilience/shared_sync.ts";
 
-/** The transports ccp ships, by wire protocol. */
+/**
+ * The transports ccp ships, by wire protocol. Each translating one loads with its translator on
+ * its protocol's first request: a config without Gemini never pays for Gemini's modules, at start
+ * or in memory (about a third of ccp's code is translation).
+ */
 export const TRANSPORTS: AppDeps["transports"] = {
   anthropic: anthropicTransport,
-  openai: openAITransport,
-  openai_responses: openAIResponsesTransport,
-  gemini: geminiTransport,
+  openai: loadedOnFirstUse(async () =>
+    (await import("../upstream/openai_chat/transport.ts")).openAITransport
+  ),
+  openai_responses: loadedOnFirstUse(async () =>
+    (await import("../upstream/openai_responses/transport.ts")).openAIResponsesTransport
+  ),
+  gemini: loadedOnFirstUse(async () =>
+    (await import("../upstream/gemini/transport.ts")).geminiTransport
+  ),
 };
 
 /** Builds the production app around a config getter (a reload swaps what it returns). */

@@ -111,6 +111,17 @@ export interface Transport {
   send(request: TransportRequest): Promise<AttemptSuccess | AttemptFailure>;
 }
 
+/** A transport whose module is imported when it first sends (then kept). */
+export function loadedOnFirstUse(load: () => Promise<Transport>): Transport {
+  let loading: Promise<Transport> | undefined;
+  return {
+    async send(request) {
+      loading ??= load();
+      return (await loading).send(request);
+    },
+  };
+}
+
 /** The size limit of a non-streaming answer when the config sets none. */
 export const DEFAULT_MAX_RESPONSE = 32 * 1024 * 1024;
 

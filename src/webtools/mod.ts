@@ -1,26 +1,17 @@
 /**
  * Web search and fetch for every model: when a request carries Anthropic's web server tools and
  * its route does not lead to the real Anthropic API (which runs them itself), ccp runs them.
+ * Loaded on the first such request (plan.ts decides, for every request, whether one is).
  */
 
-import type { Config, ProviderConfig, WebToolsConfig } from "../config/types.ts";
 import type { AnthropicStreamEvent, MessagesRequest } from "../protocols/anthropic.ts";
-import { verifiesSignatures } from "../upstream/anthropic/real_anthropic.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
 import type { Answer, AnswerHooks } from "../upstream/transport.ts";
 import { openWebAnswer } from "./answer.ts";
 import { type FetchErrorCode, type FetchOutcome, fetchPage, type Resolver } from "./fetch_page.ts";
 import { WebToolLoop } from "./loop.ts";
 import { domainAllowed, searchWeb } from "./search.ts";
-import { type OfferedWebTool, offeredWebTools, type WebToolKind } from "./tools.ts";
-
-/** A request whose web server tools ccp takes over. */
-export interface WebToolsPlan {
-  readonly body: MessagesRequest;
-  readonly offered: ReadonlyMap<WebToolKind, OfferedWebTool>;
-  /** Absent: the tools are removed and the answer says web search is not configured. */
-  readonly config?: WebToolsConfig;
-}
+import type { WebToolsPlan } from "./plan.ts";
 
 /** What running the plan needs from the pipeline. */
 export interface WebToolsDeps {
@@ -41,20 +32,7 @@ export const NOT_CONFIGURED_NOTICE =
 /** A search backend that has not answered after this long is reported `unavailable`. */
 const SEARCH_TIMEOUT_MS = 20_000;
 
-/**
- * The plan for a request, or undefined when ccp leaves its tools alone: it has no web server
- * tools, or its route's first target is the real Anthropic API.
- */
-export function planWebTools(
-  body: MessagesRequest,
-  config: Config,
-  first: ProviderConfig | undefined,
-): WebToolsPlan | undefined {
-  const offered = offeredWebTools(body);
-  if (offered.size === 0) return undefined;
-  if (first?.type === "anthropic" && verifiesSignatures(first)) return undefined;
-  return { body, offered, ...(config.webTools ? { config: config.webTools } : {}) };
-}
+export { roundEvents } from "./round.ts";
 
 /** Runs the loop and opens the client's answer. */
 export function runWebTools(plan: WebToolsPlan, deps: WebToolsDeps): Promise<Answer> {

@@ -69,6 +69,25 @@ Deno.test("ccp check, ccp statusline and --version load no zod (the config has i
   }
 });
 
+Deno.test("ccp serve loads each translating protocol and the web tools on first use", async () => {
+  const loaded = [...await staticClosure("../../src/cli/serve.ts")];
+  assert.ok(loaded.some((s) => s.endsWith("/src/upstream/anthropic/transport.ts")));
+  assert.ok(loaded.some((s) => s.endsWith("/src/webtools/plan.ts")), "the web tools' plan is");
+  const eager = loaded.filter((s) =>
+    /\/src\/(upstream|translate)\/(openai_chat|openai_responses|gemini)\/(?!dialects?\.ts)/.test(
+      s,
+    ) ||
+    /\/src\/webtools\/(mod|loop|round)\.ts$/.test(s)
+  );
+  assert.deepEqual(eager, []);
+});
+
+Deno.test("the command line loads no Node module (node:util alone cost every start ~13 ms)", async () => {
+  const loaded = [...await staticClosure("../../src/main.ts")];
+  assert.ok(loaded.some((s) => s.endsWith("/src/cli/args.ts")), "the flag parser is reached");
+  assert.deepEqual(loaded.filter((s) => s.startsWith("node:")), []);
+});
+
 Deno.test("the vendored yaml is the version deno.json pins for its types", async () => {
   const vendored = await Deno.readTextFile(
     new URL("../../src/config/vendor/yaml.js", import.meta.url),

@@ -1,7 +1,7 @@
 /** What a request needs before it goes to the real Anthropic API after other providers served it. */
 
 import type { MessagesRequest } from "../../protocols/anthropic.ts";
-import { stripCcpThinking } from "../../translate/mod.ts";
+import { stripCcpThinking } from "../../translate/reasoning/provenance.ts";
 import { rewriteToolIds } from "../cleaning/tool_ids.ts";
 
 type Body = Record<string, unknown>;
