@@ -105,6 +105,9 @@ async function serveConnection(
 ): Promise<void> {
   const { headersMs, idleMs } = limits.timeouts;
   const peer = `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}#${++connections}`;
+  // Each SSE event leaves as written: Nagle's algorithm would hold a small write until the client
+  // acknowledged the one before (its delayed ACK: tens of milliseconds on a real network).
+  conn.setNoDelay(true);
   let backend: Deno.UnixConn | undefined;
   let done = false;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
