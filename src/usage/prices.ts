@@ -63,10 +63,20 @@ const LOCAL_PRESETS: ReadonlySet<string> = new Set([
   "cliproxyapi",
 ]);
 
+// Every request's model is priced when its answer ends; a model the table does not know would try
+// every pattern each time. The few models a ccp talks to are remembered (bounded: explicit routes
+// let clients name any model).
+const looked = new Map<string, Price | undefined>();
+const MAX_LOOKED = 256;
+
 /** The built-in price of a model name, if the table knows it. */
 export function builtInPrice(model: string): Price | undefined {
+  if (looked.has(model)) return looked.get(model);
   const name = model.toLowerCase().replace(/^.*\//, "");
-  return BUILT_IN.find(([pattern]) => pattern.test(name))?.[1];
+  const price = BUILT_IN.find(([pattern]) => pattern.test(name))?.[1];
+  if (looked.size >= MAX_LOOKED) looked.clear();
+  looked.set(model, price);
+  return price;
 }
 
 /** The price of `model` at `provider`: its settings, else the built-in table (not for local ones). */

@@ -55,6 +55,11 @@ Deno.test("prices: the built-in table by model name, cost as Σ tokens × price 
     cacheWrite: 3.75,
   });
   assert.equal(builtInPrice("qwen3-coder:30b"), undefined);
+  // Looked up once per model, then remembered: the same answers again, past the memory's bound.
+  for (let i = 0; i < 300; i++) assert.equal(builtInPrice(`unknown-${i}`), undefined);
+  assert.equal(builtInPrice("anthropic/claude-sonnet-4-5")?.input, 3);
+  assert.equal(builtInPrice("gpt-5-mini")?.output, 2);
+  assert.equal(builtInPrice("gpt-5-mini")?.output, 2);
   const price = { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 };
   assert.equal(
     costOf({
