@@ -1,7 +1,9 @@
+import { type Cancel, deadline } from "../core/deadlines.ts";
+
 /** Injected time: every resilience module reads time and schedules wake-ups only through a Clock. */
 
 /** Cancels a scheduled timer; calling it twice is harmless. */
-export type Cancel = () => void;
+export type { Cancel };
 
 /** A source of "now" (epoch milliseconds) and one-shot timers, faked in tests. */
 export interface Clock {
@@ -9,13 +11,10 @@ export interface Clock {
   timer(ms: number, fn: () => void): Cancel;
 }
 
-/** The real clock: `Date.now` and `setTimeout`. */
+/** The real clock: `Date.now` and shared deadlines (one runtime timer for all of them). */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  timer(ms, fn) {
-    const id = setTimeout(fn, Math.max(0, ms));
-    return () => clearTimeout(id);
-  },
+  timer: deadline,
 };
 
 /** Waits `ms` on `clock`; rejects with the signal's reason as soon as it aborts. */

@@ -6,6 +6,7 @@
 
 import type { Config } from "../config/types.ts";
 import { ByteCollector } from "../core/byte_collector.ts";
+import { deadline } from "../core/deadlines.ts";
 import { ClientRequestError } from "../core/errors.ts";
 import { rememberRawJson } from "../core/raw_json.ts";
 
@@ -60,11 +61,11 @@ async function readBounded(
   if (!request.body) return collected;
   const reader = request.body.getReader();
   let timedOut = false;
-  const timer = timeoutMs > 0
-    ? setTimeout(() => {
+  const cancelTimer = timeoutMs > 0
+    ? deadline(timeoutMs, () => {
       timedOut = true;
       reader.cancel("body timeout").catch(() => {});
-    }, timeoutMs)
+    })
     : undefined;
   try {
     for (;;) {
@@ -89,7 +90,7 @@ async function readBounded(
     }
     if (timedOut) throw late(timeoutMs);
   } finally {
-    clearTimeout(timer);
+    cancelTimer?.();
   }
   if (declared !== undefined && collected.size < declared) {
     throw new ClientRequestError(

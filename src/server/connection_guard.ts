@@ -11,6 +11,7 @@
  */
 
 import type { ClientTimeouts } from "../config/types.ts";
+import { type Cancel, deadline } from "../core/deadlines.ts";
 import { headEnd, inspectHead, latin1Text } from "./guard_head.ts";
 
 /** Limits of the guard. */
@@ -110,8 +111,8 @@ async function serveConnection(
   conn.setNoDelay(true);
   let backend: Deno.UnixConn | undefined;
   let done = false;
-  let idleTimer: ReturnType<typeof setTimeout> | undefined;
-  let headTimer: ReturnType<typeof setTimeout> | undefined;
+  let cancelIdle: Cancel | undefined;
+  let cancelHead: Cancel | undefined;
   // When bytes last moved. One idle timer per connection checks it when it fires and re-arms
   // for the time that remains: re-arming a timer on every chunk cost timer churn per chunk.
   let lastActivity = 0;
@@ -119,8 +120,8 @@ async function serveConnection(
   const end = () => {
     if (done) return;
     done = true;
-    clearTimeout(idleTimer);
-    clearTimeout(headTimer);
+    cancelIdle?.();
+    cancelHead?.();
     for (const c of [conn, backend]) {
       try {
         c?.close();
@@ -130,30 +131,30 @@ async function serveConnection(
     }
   };
   const idleCheck = () => {
-    idleTimer = undefined;
+    cancelIdle = undefined;
     idleArmed = false;
     if (done) return;
     const quiet = performance.now() - lastActivity;
     if (quiet >= idleMs) return end();
     idleArmed = true;
-    idleTimer = setTimeout(idleCheck, idleMs - quiet);
+    cancelIdle = deadline(idleMs - quiet, idleCheck);
   };
   const touch = () => {
     if (idleMs <= 0 || done) return;
     lastActivity = performance.now();
     if (idleArmed) return;
     idleArmed = true;
-    idleTimer = setTimeout(idleCheck, idleMs);
+    cancelIdle = deadline(idleMs, idleCheck);
   };
   const awaitHead = () => {
-    clearTimeout(headTimer);
-    if (headersMs > 0) headTimer = setTimeout(end, headersMs);
+    cancelHead?.();
+    if (headersMs > 0) cancelHead = deadline(headersMs, end);
   };
   // A complete request waits for its answer as long as the upstream takes (the upstream's own
   // timeouts bound it): neither the head nor the idle limit runs until the answer's bytes flow.
   const requestSent = () => {
-    clearTimeout(headTimer);
-    clearTimeout(idleTimer);
+    cancelHead?.();
+    cancelIdle?.();
     idleArmed = false;
   };
   try {
@@ -241,7 +242,7 @@ async function serveConnection(
           await refuse(conn, errorResponse(checked.status, checked.type, checked.message));
           return;
         }
-        clearTimeout(headTimer);
+        cancelHead?.();
         headLength = 0;
         data = concat(rest, data);
         bodyLeft = checked.bodyLength;

@@ -8,6 +8,7 @@
  * a pipe of several: each stream hop costs per chunk.
  */
 
+import { type Cancel, deadline } from "../core/deadlines.ts";
 import type { AnthropicErrorBody, AnthropicErrorType } from "../core/errors.ts";
 import { scrubSecrets } from "../core/secrets.ts";
 import { sseFrame } from "../core/sse.ts";
@@ -101,7 +102,7 @@ export function relayFrames(
   let finished = false;
   let sentAny = false;
   let lastDataAt = performance.now();
-  let pingTimer: ReturnType<typeof setTimeout> | undefined;
+  let cancelPing: Cancel | undefined;
   let out: ReadableStreamDefaultController<Uint8Array> | undefined;
   const pingMs = hooks.pingIntervalMs ?? DEFAULT_PING_MS;
 
@@ -109,13 +110,13 @@ export function relayFrames(
   // been silent, pings if that is past the interval, and re-arms for the time that remains.
   // Pings go only once the client has seen the stream start (events are always sent whole).
   const pingCheck = () => {
-    pingTimer = undefined;
+    cancelPing = undefined;
     if (finished || !out) return;
     if (performance.now() - lastDataAt >= pingMs) {
       if (sentAny) out.enqueue(PING);
       lastDataAt = performance.now();
     }
-    pingTimer = setTimeout(pingCheck, Math.max(1, pingMs - (performance.now() - lastDataAt)));
+    cancelPing = deadline(Math.max(1, pingMs - (performance.now() - lastDataAt)), pingCheck);
   };
 
   // Set in start(); removed once the stream is over, so a finished stream is not kept alive by
@@ -125,7 +126,7 @@ export function relayFrames(
   const finish = (outcome: Omit<RelayOutcome, "usage">) => {
     if (finished) return;
     finished = true;
-    clearTimeout(pingTimer);
+    cancelPing?.();
     hooks.shutdown?.removeEventListener("abort", onShutdown);
     hooks.onEnd?.({ usage: source.usage, ...outcome });
   };
@@ -217,7 +218,7 @@ export function relayFrames(
           deliver(controller, sourceFailed(error));
         }
       }
-      if (pingMs > 0 && !finished) pingTimer = setTimeout(pingCheck, pingMs);
+      if (pingMs > 0 && !finished) cancelPing = deadline(pingMs, pingCheck);
     },
     // A pull must enqueue or close before it returns: the stream does not pull again by itself.
     async pull(controller) {
