@@ -1,0 +1,16 @@
+/**
+ * `tool_reference` blocks (the `advanced-tool-use-2025-11-20` beta Claude Code sends): its
+ * ToolSearch tool answers with `{"type":"tool_reference","tool_name":"WebFetch"}` inside a
+ * `tool_result`, and Anthropic expands each into the named tool's definition (a tool sent with
+ * `defer_loading: true`). Other APIs have no such block, and ccp already offers every tool of the
+ * request as a function, so the reference becomes a line of text saying the tool is loaded; without
+ * it the model read an empty result and took the search to have found nothing.
+ */
+
+/** The text standing in for a `tool_reference` block, or undefined for any other block. */
+export function toolReferenceText(block: { type: string }): string | undefined {
+  if (block.type !== "tool_reference") return undefined;
+  const name = (block as { tool_name?: unknown }).tool_name;
+  if (typeof name !== "string" || name === "") return undefined;
+  return `Tool "${name}" loaded: it is now available to call.`;
+}
