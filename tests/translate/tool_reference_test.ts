@@ -52,3 +52,45 @@ Deno.test("tool_reference in a tool_result → a line saying the tool is loaded"
     assert.deepEqual(response, { name: "Write", response: { result: LOADED } });
   });
 });
+
+Deno.test("deferred tools are offered only once referenced, called or forced", async (t) => {
+  const names = (request: MessagesRequest) =>
+    (toOpenAIChatRequest(request, {
+      dialect: OPENAI_DIALECTS.openai_compatible,
+      provider: "p",
+      model: "m",
+    }).tools ?? []).map((tool) => tool.function.name);
+  await t.step("never referenced: held back, like Anthropic does", () => {
+    const request = toolSearchRequest();
+    request.messages[request.messages.length - 1]!.content = "go on";
+    const offered = names(request);
+    assert.ok(!offered.includes("WebFetch"));
+    assert.ok(!offered.includes("DeferredToolPlaceholder"));
+    assert.ok(offered.includes("ToolSearch"));
+  });
+  await t.step("loaded by a tool_reference", () => {
+    const offered = names(toolSearchRequest());
+    assert.ok(offered.includes("WebFetch"));
+    assert.ok(!offered.includes("DeferredToolPlaceholder"));
+  });
+  await t.step("called earlier in the history, or named by tool_choice", () => {
+    const called = toolSearchRequest();
+    called.messages[called.messages.length - 1]!.content = "go on";
+    const assistant = called.messages.find((m) => m.role === "assistant")!;
+    assistant.content = [{ type: "tool_use", id: "toolu_9", name: "WebFetch", input: {} }];
+    assert.ok(names(called).includes("WebFetch"));
+    const forced = toolSearchRequest();
+    forced.messages[forced.messages.length - 1]!.content = "go on";
+    forced.tool_choice = { type: "tool", name: "WebFetch" };
+    assert.ok(names(forced).includes("WebFetch"));
+  });
+  await t.step("Responses and Gemini hold them back too", () => {
+    const request = toolSearchRequest();
+    request.messages[request.messages.length - 1]!.content = "go on";
+    const responses = toResponsesRequest(request, { provider: "p", model: "m" } as never);
+    assert.ok(!responses.tools!.some((tool) => tool.name === "DeferredToolPlaceholder"));
+    const gemini = toGeminiRequest(request, { provider: "g", model: "gemini-2.5-pro" });
+    const declared = gemini.tools?.[0]?.functionDeclarations ?? [];
+    assert.ok(!declared.some((d) => d.name === "WebFetch" || d.name === "DeferredToolPlaceholder"));
+  });
+});

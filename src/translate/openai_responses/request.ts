@@ -23,7 +23,7 @@ import type {
   ResponsesToolChoice,
 } from "../../protocols/openai_responses.ts";
 import { effortFromBudget } from "../openai_chat/reasoning_request.ts";
-import { toolReferenceText } from "../anthropic/tool_reference.ts";
+import { offeredTools, toolReferenceText } from "../anthropic/tool_reference.ts";
 import { toFunctionParameters } from "../openai_chat/schema.ts";
 import { decodeCcpSignature, sameReasoningTarget } from "../reasoning/provenance.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
@@ -310,7 +310,7 @@ export function toResponsesRequest(
   const body: ResponsesRequest = { model: target.model, input, store: false };
   if (instructions) body.instructions = instructions;
 
-  const tools = toolsOf(req.tools);
+  const tools = toolsOf(offeredTools(req));
   if (tools.length > 0) {
     body.tools = tools;
     const choice = toolChoiceOf(req, tools);
