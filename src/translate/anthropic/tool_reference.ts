@@ -20,9 +20,9 @@ export function toolReferenceText(block: { type: string }): string | undefined {
 /**
  * The tools a translated request offers the model. Anthropic keeps a tool sent with
  * `defer_loading: true` out of the model's context until a `tool_reference` names it; Claude Code
- * defers its placeholder ("never call this tool") and, with tool search on, every MCP tool, whose
- * schemas can outweigh a local model's whole context window. So a deferred tool is offered only
- * once the history references it (or calls it, or `tool_choice` names it).
+ * defers its placeholder ("never call this tool") and tools ToolSearch loads (WebFetch, …), and
+ * any deferred schemas are context a small local model may not have. So a deferred tool is offered
+ * only once the history references it (or calls it, or `tool_choice` names it).
  */
 export function offeredTools(
   req: Pick<MessagesRequest, "tools" | "messages" | "tool_choice">,
