@@ -24,6 +24,7 @@ export type CleaningStep =
       | "dropServerTools"
       | "dropRedactedThinking"
       | "stripCcpThinking"
+      | "stripUnverifiableThinking"
       | "foldSystemMessages"
       | "dropBillingHeader"
       | "rewriteToolIds";
@@ -102,7 +103,10 @@ export const DEFAULT_ANTHROPIC_CLEANING: readonly CleaningStep[] = [
 ];
 
 /** The real Anthropic API: every field and beta is genuine there; only foreign history is fixed. */
-export const ANTHROPIC_CLEANING: readonly CleaningStep[] = [TOOL_IDS, CCP_THINKING];
+export const ANTHROPIC_CLEANING: readonly CleaningStep[] = [TOOL_IDS, {
+  rule: "stripUnverifiableThinking",
+  reason: "Anthropic verifies thinking signatures: ccp-made ones, an empty one or none answer 400",
+}];
 
 // https://api-docs.deepseek.com/guides/anthropic_api ("Anthropic API Compatibility Details").
 // No beta rule: DeepSeek documents anthropic-beta as ignored.

@@ -1,7 +1,7 @@
 /** The Hono application: every route, auth, routing prefixes and Anthropic-shaped errors. */
 
 import { Hono } from "hono";
-import { ClientRequestError, ProxyError } from "../core/errors.ts";
+import { ProxyError } from "../core/errors.ts";
 import { identify } from "./clients.ts";
 import { logObserver } from "../pipeline/log_observer.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
@@ -81,10 +81,14 @@ export function createApp(
       !identity && !isPublic(path) &&
       !(isUiPath(path) && uiAllows(sessions, c.req.raw, path, server))
     ) {
-      throw new ClientRequestError(
+      // A wrong token stays wrong: Claude Code would retry the 401 up to 10 times (minutes) and
+      // then say "Not logged in · Please run /login", hiding this message. It obeys
+      // `x-should-retry: false` and shows the message at once.
+      throw new ProxyError(
+        "authentication_error",
         "Invalid or missing API key: send ccp's auth token as ANTHROPIC_AUTH_TOKEN " +
           "(Authorization: Bearer), x-api-key or anthropic-auth-token",
-        "authentication_error",
+        { headers: { "x-should-retry": "false" } },
       );
     }
     // Closed mode: no request is served on local state while a shared engine is away.

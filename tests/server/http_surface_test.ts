@@ -65,6 +65,18 @@ Deno.test("auth: every route but the probes needs the token, in any of three hea
       assert.equal(res.status, 401);
       await res.body?.cancel();
     });
+    // CLAUDE_CODE_WIRE.md §5: Claude Code retries a 401 up to 10 times (minutes); retrying cannot
+    // fix a wrong token, and Claude Code obeys x-should-retry: false.
+    await t.step("the 401 tells Claude Code not to retry", async () => {
+      const res = await fetch(`${ccp.url}/v1/messages?beta=true`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer wrong" },
+        body: body(),
+      });
+      assert.equal(res.status, 401);
+      assert.equal(res.headers.get("x-should-retry"), "false");
+      await res.body?.cancel();
+    });
     const headers: Record<string, string>[] = [{ "x-api-key": TOKEN }, {
       authorization: `Bearer ${TOKEN}`,
     }, { "anthropic-auth-token": TOKEN }];

@@ -32,7 +32,7 @@ Deno.test("every Anthropic-type preset lists its cleaning, each step with a one-
 
 Deno.test("the real Anthropic preset only fixes foreign history and keeps every beta", () => {
   const rules = stepsFor({ preset: "anthropic", baseUrl: "https://api.anthropic.com" });
-  assert.deepEqual(rules.map((s) => s.rule), ["rewriteToolIds", "stripCcpThinking"]);
+  assert.deepEqual(rules.map((s) => s.rule), ["rewriteToolIds", "stripUnverifiableThinking"]);
   assert.deepEqual(
     stepsFor({ baseUrl: "https://api.anthropic.com" }),
     rules,

@@ -4,6 +4,8 @@ import {
   verifiesSignatures,
 } from "../../src/upstream/anthropic/real_anthropic.ts";
 import { encodeCcpSignature } from "../../src/translate/mod.ts";
+import { cleaningFor } from "../../src/upstream/cleaning/resolve.ts";
+import { findPreset } from "../../src/providers/catalog.ts";
 
 const ccpSig = encodeCcpSignature(
   { provider: "ds", protocol: "openai", model: "deepseek-chat" } as never,
@@ -65,4 +67,39 @@ Deno.test("real Anthropic: ccp-signed thinking removed; thinking switched off wh
   assert.equal(messages[1]!.content[0]!.signature, "EqQBCgIYAh", "genuine signature kept");
   assert.equal(out.thinking, undefined);
   assert.equal(out.context_management, undefined);
+});
+
+// CLAUDE_CODE_WIRE.md §4: Claude Code sends thinking blocks without a signature (claude-code-router
+// makes them) back verbatim; Anthropic answers 400 on a thinking block it cannot verify.
+Deno.test("real Anthropic: thinking with no signature or an empty one is removed", async (t) => {
+  for (const [label, signature] of [["missing", undefined], ["empty", ""]] as const) {
+    await t.step(label, () => {
+      const b = body(false);
+      const messages = b.messages as Array<{ content: Array<Record<string, unknown>> }>;
+      if (signature === undefined) delete messages[3]!.content[0]!.signature;
+      else messages[3]!.content[0]!.signature = signature;
+      const out = forRealAnthropic(b);
+      const kept = out.messages as Array<{ content: Array<{ type: string; signature?: string }> }>;
+      assert.deepEqual(kept[3]!.content.map((c) => c.type), ["tool_use"]);
+      assert.equal(kept[1]!.content[0]!.signature, "EqQBCgIYAh", "genuine signature kept");
+      assert.equal(out.thinking, undefined, "the turn in progress lost its thinking");
+    });
+  }
+});
+
+Deno.test("real Anthropic preset cleans unsigned thinking; a compatible server keeps it", () => {
+  const unsigned = () => {
+    const b = body(false);
+    const messages = b.messages as Array<{ content: Array<Record<string, unknown>> }>;
+    delete messages[3]!.content[0]!.signature;
+    return b;
+  };
+  const anthropic = cleaningFor({ preset: findPreset("anthropic"), baseUrl: "http://127.0.0.1:1" });
+  const cleaned = anthropic.body(unsigned()).messages as Array<
+    { content: Array<{ type: string }> }
+  >;
+  assert.deepEqual(cleaned[3]!.content.map((c) => c.type), ["tool_use"]);
+  const other = cleaningFor({ baseUrl: "http://127.0.0.1:1" });
+  const kept = other.body(unsigned()).messages as Array<{ content: Array<{ type: string }> }>;
+  assert.deepEqual(kept[3]!.content.map((c) => c.type), ["thinking", "tool_use"]);
 });

@@ -19,6 +19,7 @@ import { documentParts, imagePart } from "./media.ts";
 import { geminiFunctionName } from "./names.ts";
 import { decodeGeminiSignature, sameGeminiOrigin } from "./signature.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
+import { toolReferenceText } from "../anthropic/tool_reference.ts";
 
 /**
  * Gemini 3 rejects a function-call step whose first call carries no signature; for calls
@@ -53,6 +54,9 @@ function toolResultParts(
         if (typeof p.text === "string") texts.push(p.text);
         else media.push(p);
       }
+    } else {
+      const reference = toolReferenceText(part);
+      if (reference) texts.push(reference);
     }
   }
   return { text: texts.join("\n"), media };

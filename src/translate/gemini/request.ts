@@ -17,6 +17,7 @@ import { geminiModelInfo, validatesThoughtSignatures } from "./models.ts";
 import { geminiFunctionName } from "./names.ts";
 import { toGeminiParameters } from "./schema.ts";
 import { geminiThinkingConfig } from "./thinking.ts";
+import { offeredTools } from "../anthropic/tool_reference.ts";
 
 /** Where the request goes. */
 export interface GeminiTarget {
@@ -117,7 +118,7 @@ export function toGeminiRequest(req: MessagesRequest, target: GeminiTarget): Gem
   };
   const system = systemInstruction(req);
   if (system) body.systemInstruction = system;
-  const declared = declarations(req.tools);
+  const declared = declarations(offeredTools(req));
   if (declared.length > 0) {
     body.tools = [{ functionDeclarations: declared }];
     const config = toolConfig(req, declared);

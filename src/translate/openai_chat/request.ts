@@ -18,6 +18,7 @@ import { applyQuirks } from "./quirks.ts";
 import { reasoningFields, thinkingIntent } from "./reasoning_request.ts";
 import { toFunctionParameters } from "./schema.ts";
 import { type MapContext, mapUserTurn } from "./user_content.ts";
+import { offeredTools } from "../anthropic/tool_reference.ts";
 
 /** Where the request goes: everything the mapping may depend on. */
 export interface OpenAITarget {
@@ -144,7 +145,7 @@ export function toOpenAIChatRequest(
   const stream = req.stream === true;
   const body: ChatCompletionRequest = { model: target.model, messages: mapMessages(req, ctx) };
 
-  const tools = mapTools(req.tools, dialect);
+  const tools = mapTools(offeredTools(req), dialect);
   if (tools.length > 0) {
     body.tools = tools;
     const choice = mapToolChoice(req, tools, dialect);

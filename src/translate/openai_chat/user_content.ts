@@ -14,6 +14,7 @@ import type {
 } from "../../protocols/anthropic.ts";
 import type { ChatContentPart, ChatMessage } from "../../protocols/openai_chat.ts";
 import type { OpenAIDialect } from "./dialect.ts";
+import { toolReferenceText } from "../anthropic/tool_reference.ts";
 
 /** Context shared by the message mappers. */
 export interface MapContext {
@@ -85,6 +86,9 @@ function toolResultParts(
         if (p.type === "text") texts.push(p.text);
         else images.push(p);
       }
+    } else {
+      const reference = toolReferenceText(part);
+      if (reference) texts.push(reference);
     }
   }
   return { text: texts.join("\n"), images };

@@ -23,6 +23,7 @@ import type {
   ResponsesToolChoice,
 } from "../../protocols/openai_responses.ts";
 import { effortFromBudget } from "../openai_chat/reasoning_request.ts";
+import { offeredTools, toolReferenceText } from "../anthropic/tool_reference.ts";
 import { toFunctionParameters } from "../openai_chat/schema.ts";
 import { decodeCcpSignature, sameReasoningTarget } from "../reasoning/provenance.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
@@ -111,6 +112,9 @@ function toolOutput(
         const doc = documentContent(part);
         if (doc.type === "input_text") texts.push(doc.text);
         else media.push(doc);
+      } else {
+        const reference = toolReferenceText(part);
+        if (reference) texts.push(reference);
       }
     }
   }
@@ -306,7 +310,7 @@ export function toResponsesRequest(
   const body: ResponsesRequest = { model: target.model, input, store: false };
   if (instructions) body.instructions = instructions;
 
-  const tools = toolsOf(req.tools);
+  const tools = toolsOf(offeredTools(req));
   if (tools.length > 0) {
     body.tools = tools;
     const choice = toolChoiceOf(req, tools);

@@ -129,11 +129,15 @@ export function sameReasoningOrigin(
   return provenance.provider === provider && modelFamily(provenance.model) === modelFamily(model);
 }
 
-function stripAssistant(message: ConversationMessageParam): ConversationMessageParam | null {
+/** A thinking block as the strip rules see it. */
+export type ThinkingBlock = { type: "thinking"; signature?: unknown };
+
+function stripAssistant(
+  message: ConversationMessageParam,
+  drop: (block: ThinkingBlock) => boolean,
+): ConversationMessageParam | null {
   if (typeof message.content === "string") return message;
-  const kept = message.content.filter((b) =>
-    !(b.type === "thinking" && isCcpSignature(b.signature))
-  );
+  const kept = message.content.filter((b) => !(b.type === "thinking" && drop(b)));
   if (kept.length === message.content.length) return message;
   return kept.length > 0 ? { ...message, content: kept } : null;
 }
@@ -145,6 +149,14 @@ function stripAssistant(message: ConversationMessageParam): ConversationMessageP
  * when nothing changed.
  */
 export function stripCcpThinking<T extends Pick<MessagesRequest, "messages">>(request: T): T {
+  return stripThinkingWhere(request, (b) => isCcpSignature(b.signature));
+}
+
+/** {@link stripCcpThinking} for any thinking block `drop` picks (same purity rules). */
+export function stripThinkingWhere<T extends Pick<MessagesRequest, "messages">>(
+  request: T,
+  drop: (block: ThinkingBlock) => boolean,
+): T {
   let changed = false;
   const messages: MessageParam[] = [];
   for (const m of request.messages) {
@@ -152,7 +164,7 @@ export function stripCcpThinking<T extends Pick<MessagesRequest, "messages">>(re
       messages.push(m);
       continue;
     }
-    const stripped = stripAssistant(m);
+    const stripped = stripAssistant(m, drop);
     if (stripped !== m) changed = true;
     if (stripped) messages.push(stripped);
   }

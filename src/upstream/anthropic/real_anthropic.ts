@@ -1,7 +1,11 @@
 /** What a request needs before it goes to the real Anthropic API after other providers served it. */
 
 import type { MessagesRequest } from "../../protocols/anthropic.ts";
-import { stripCcpThinking } from "../../translate/reasoning/provenance.ts";
+import {
+  isCcpSignature,
+  stripThinkingWhere,
+  type ThinkingBlock,
+} from "../../translate/reasoning/provenance.ts";
 import { rewriteToolIds } from "../cleaning/tool_ids.ts";
 
 type Body = Record<string, unknown>;
@@ -20,8 +24,29 @@ export function verifiesSignatures(provider: { preset?: string; baseUrl: string 
  * request too, so thinking is switched off for this one request (with the edits that need it).
  */
 export function stripCcpThinkingForAnthropic(body: Body): Body {
+  return stripThinkingForAnthropic(body, (b) => isCcpSignature(b.signature));
+}
+
+/**
+ * For the real Anthropic API only: {@link stripCcpThinkingForAnthropic}, and also thinking blocks
+ * with no signature or an empty one. Claude Code sends those back verbatim (other proxies, such as
+ * claude-code-router, and some compatible servers make them), and Anthropic answers 400 on a
+ * thinking block it cannot verify. Other compatible servers keep them: they may need the reasoning
+ * back and do not check signatures.
+ */
+export function stripUnverifiableThinkingForAnthropic(body: Body): Body {
+  return stripThinkingForAnthropic(
+    body,
+    (b) => isCcpSignature(b.signature) || typeof b.signature !== "string" || b.signature === "",
+  );
+}
+
+function stripThinkingForAnthropic(body: Body, drop: (block: ThinkingBlock) => boolean): Body {
   // Cleaning sees loose JSON; the messages were validated when the request arrived.
-  const stripped: Body = stripCcpThinking(body as Body & Pick<MessagesRequest, "messages">);
+  const stripped: Body = stripThinkingWhere(
+    body as Body & Pick<MessagesRequest, "messages">,
+    drop,
+  );
   if (stripped === body) return body;
   const thinking = body.thinking as { type?: string } | undefined;
   if (!thinking || thinking.type === "disabled" || !lastTurnLostThinking(body, stripped)) {
@@ -39,7 +64,7 @@ export function stripCcpThinkingForAnthropic(body: Body): Body {
 
 /** Everything the real Anthropic API needs after other providers served earlier turns. */
 export function forRealAnthropic(body: Body): Body {
-  return stripCcpThinkingForAnthropic(rewriteToolIds(body));
+  return stripUnverifiableThinkingForAnthropic(rewriteToolIds(body));
 }
 
 function lastAssistant(body: Body): { content?: unknown } | undefined {

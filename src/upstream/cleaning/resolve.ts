@@ -9,7 +9,11 @@ import {
   findPreset,
   type Preset,
 } from "../../providers/catalog.ts";
-import { stripCcpThinkingForAnthropic, verifiesSignatures } from "../anthropic/real_anthropic.ts";
+import {
+  stripCcpThinkingForAnthropic,
+  stripUnverifiableThinkingForAnthropic,
+  verifiesSignatures,
+} from "../anthropic/real_anthropic.ts";
 import { dropBetas, keepOnlyBetas } from "./betas.ts";
 import { dropBillingHeader } from "./billing_header.ts";
 import { stripCacheControl } from "./cache_control.ts";
@@ -49,6 +53,8 @@ export function ruleFor(step: CleaningStep): { body: BodyRule } | { betas: BetaR
       return { body: dropRedactedThinking };
     case "stripCcpThinking":
       return { body: stripCcpThinkingForAnthropic };
+    case "stripUnverifiableThinking":
+      return { body: stripUnverifiableThinkingForAnthropic };
     case "foldSystemMessages":
       return { body: foldSystemMessages };
     case "dropBillingHeader":

@@ -46,13 +46,10 @@ Deno.test("a full Claude Code 2.1.x request → Gemini generateContent", () => {
     },
   }]);
 
-  // 12 client tools; the two without arguments carry no parameters.
+  // 11 client tools (the deferred placeholder is not loaded); ListAgents has no arguments.
   const declared = body.tools?.[0]?.functionDeclarations ?? [];
-  assert.equal(declared.length, 12);
-  assert.deepEqual(
-    declared.filter((d) => !d.parameters).map((d) => d.name),
-    ["ListAgents", "DeferredToolPlaceholder"],
-  );
+  assert.equal(declared.length, 11);
+  assert.deepEqual(declared.filter((d) => !d.parameters).map((d) => d.name), ["ListAgents"]);
   const findings = declared.find((d) => d.name === "ReportFindings")?.parameters;
   assert.deepEqual(findings?.properties?.findings, { type: "ARRAY", items: { type: "OBJECT" } });
   const wakeup = declared.find((d) => d.name === "ScheduleWakeup")?.parameters;
