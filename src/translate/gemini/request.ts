@@ -17,6 +17,7 @@ import { geminiModelInfo, validatesThoughtSignatures } from "./models.ts";
 import { geminiFunctionName } from "./names.ts";
 import { toGeminiParameters } from "./schema.ts";
 import { geminiThinkingConfig } from "./thinking.ts";
+import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 
 /** Where the request goes. */
 export interface GeminiTarget {
@@ -109,7 +110,7 @@ function generationConfig(req: MessagesRequest, model: string): GeminiGeneration
 export function toGeminiRequest(req: MessagesRequest, target: GeminiTarget): GeminiRequest {
   if (!Array.isArray(req.messages)) throw new ClientRequestError("messages: an array is required");
   const body: GeminiRequest = {
-    contents: toGeminiContents(req.messages, {
+    contents: toGeminiContents(pairToolBlocks(req.messages), {
       provider: target.provider,
       model: target.model,
       placeholderSignatures: validatesThoughtSignatures(target.model),
