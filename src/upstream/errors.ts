@@ -5,7 +5,7 @@ import { upstreamMessage } from "../core/upstream_message.ts";
 import { clientErrorOf } from "../core/upstream_status.ts";
 import { redactUrlCredentials, scrubSecrets } from "../core/secrets.ts";
 import { capitalise } from "../core/text.ts";
-import { anthropicOverflowText, readOverflow } from "./context_overflow.ts";
+import { anthropicOverflowText, readOverflow } from "../core/context_overflow.ts";
 
 /** Names a target for messages: `provider "nim" (model z-ai/glm4.7)`. */
 export function describeTarget(provider: string, model: string): string {
