@@ -265,13 +265,11 @@ Deno.test("GET /v1/models lists routes, aliases and provider models in Anthropic
   await withCcp([{ kind: "hang" }], async (ccp) => {
     const res = await fetch(`${ccp.url}/v1/models?limit=1000`, { headers: auth });
     const json = await res.json();
+    const ids = ["default", "sonnet", "haiku", "my-fast", "up/u1", "alt/alt-model"];
+    // Then the same under ids Claude Code's /model picker keeps (it drops ids without "claude").
     assert.deepEqual(json.data.map((m: { id: string }) => m.id), [
-      "default",
-      "sonnet",
-      "haiku",
-      "my-fast",
-      "up/u1",
-      "alt/alt-model",
+      ...ids,
+      ...ids.map((id) => `claude-ccp/${id}`),
     ]);
     for (const m of json.data) {
       assert.equal(m.type, "model");
@@ -280,7 +278,7 @@ Deno.test("GET /v1/models lists routes, aliases and provider models in Anthropic
     }
     assert.equal(json.has_more, false);
     assert.equal(json.first_id, "default");
-    assert.equal(json.last_id, "alt/alt-model");
+    assert.equal(json.last_id, "claude-ccp/alt/alt-model");
     const page =
       await (await fetch(`${ccp.url}/v1/models?limit=2&after_id=sonnet`, { headers: auth })).json();
     assert.deepEqual(page.data.map((m: { id: string }) => m.id), ["haiku", "my-fast"]);
@@ -292,10 +290,34 @@ Deno.test("GET /v1/models without paging lists every entry, however many", async
   const models = Array.from({ length: 30 }, (_, i) => `m${i}`);
   await withCcp([{ kind: "hang" }], async (ccp) => {
     const json = await (await fetch(`${ccp.url}/v1/models`, { headers: auth })).json();
-    assert.equal(json.data.length, 4 + models.length + 1);
+    assert.equal(json.data.length, 2 * (4 + models.length + 1));
     assert.equal(json.has_more, false);
-    assert.equal(json.last_id, "alt/alt-model");
+    assert.equal(json.last_id, "claude-ccp/alt/alt-model");
   }, { models });
+});
+
+Deno.test("a model picked from the discovered list routes like the name it stands for", async (t) => {
+  await withCcp([{ kind: "json", body: thinkingTextToolMessage("m") }], async (ccp) => {
+    const cases: Array<[string, string, string, string]> = [
+      ["claude-ccp/my-fast", "alias:my-fast", "alt", "fast"],
+      ["claude-ccp/alt/alt-model", "explicit", "alt", "alt-model"],
+      ["claude-ccp/default", "default", "up", "def"],
+      ["claude-ccp/haiku", "haiku", "alt", "h1"],
+    ];
+    for (const [model, route, provider, upstream] of cases) {
+      await t.step(model, async () => {
+        const res = await fetch(`${ccp.url}/v1/messages`, {
+          method: "POST",
+          headers: auth,
+          body: body({ model }),
+        });
+        await res.body?.cancel();
+        assert.equal(res.headers.get("x-ccp-route"), route);
+        assert.equal(res.headers.get("x-ccp-provider"), provider);
+        assert.equal(res.headers.get("x-ccp-model"), upstream);
+      });
+    }
+  });
 });
 
 Deno.test("unknown paths and methods get Anthropic-shaped 404s", async () => {

@@ -2,6 +2,7 @@
 
 import type { Context } from "hono";
 import type { Config, Target } from "../../config/types.ts";
+import { DISCOVERABLE, discoveryId } from "../../routing/discovery_ids.ts";
 import { formatTarget } from "../../routing/resolve.ts";
 
 /** One entry of the Anthropic models list. */
@@ -44,7 +45,11 @@ export function listModels(config: Config, createdAt: string): ModelEntry[] {
 export function modelsHandler(config: () => Config, startedAt: Date): (c: Context) => Response {
   const createdAt = startedAt.toISOString().replace(/\.\d{3}Z$/, "Z");
   return (c) => {
-    const all = listModels(config(), createdAt);
+    const listed = listModels(config(), createdAt);
+    // Each again under an id Claude Code's /model picker keeps (routing/discovery_ids.ts).
+    const twins = listed.filter((m) => !DISCOVERABLE.test(m.id))
+      .map((m) => ({ ...m, id: discoveryId(m.id) }));
+    const all = [...listed, ...twins];
     const asked = c.req.query("limit");
     const limit = asked === undefined ? all.length : clamp(Number(asked), 1, 1000);
     const after = c.req.query("after_id");
