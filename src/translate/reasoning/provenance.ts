@@ -129,10 +129,15 @@ export function sameReasoningOrigin(
   return provenance.provider === provider && modelFamily(provenance.model) === modelFamily(model);
 }
 
-function stripAssistant(message: ConversationMessageParam): ConversationMessageParam | null {
+function stripAssistant(
+  message: ConversationMessageParam,
+  alsoStrip: (signature: string) => boolean,
+): ConversationMessageParam | null {
   if (typeof message.content === "string") return message;
   const kept = message.content.filter((b) =>
-    !(b.type === "thinking" && isCcpSignature(b.signature))
+    !(b.type === "thinking" &&
+      (isCcpSignature(b.signature) ||
+        (typeof b.signature === "string" && alsoStrip(b.signature))))
   );
   if (kept.length === message.content.length) return message;
   return kept.length > 0 ? { ...message, content: kept } : null;
@@ -140,11 +145,14 @@ function stripAssistant(message: ConversationMessageParam): ConversationMessageP
 
 /**
  * Removes thinking blocks that carry a ccp signature from assistant turns, keeping
- * their other blocks; an assistant turn left empty is removed. Genuine Anthropic
- * signatures are never touched. Pure: the input is not mutated, and is returned as is
+ * their other blocks (and those `alsoStrip` names); an assistant turn left empty is removed.
+ * Genuine Anthropic signatures are never touched. Pure: the input is not mutated, and is returned as is
  * when nothing changed.
  */
-export function stripCcpThinking<T extends Pick<MessagesRequest, "messages">>(request: T): T {
+export function stripCcpThinking<T extends Pick<MessagesRequest, "messages">>(
+  request: T,
+  alsoStrip: (signature: string) => boolean = () => false,
+): T {
   let changed = false;
   const messages: MessageParam[] = [];
   for (const m of request.messages) {
@@ -152,7 +160,7 @@ export function stripCcpThinking<T extends Pick<MessagesRequest, "messages">>(re
       messages.push(m);
       continue;
     }
-    const stripped = stripAssistant(m);
+    const stripped = stripAssistant(m, alsoStrip);
     if (stripped !== m) changed = true;
     if (stripped) messages.push(stripped);
   }

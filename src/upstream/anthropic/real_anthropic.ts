@@ -3,6 +3,7 @@
 import type { MessagesRequest } from "../../protocols/anthropic.ts";
 import { stripCcpThinking } from "../../translate/reasoning/provenance.ts";
 import { rewriteToolIds } from "../cleaning/tool_ids.ts";
+import { FOREIGN_SIGNATURES } from "./foreign_signatures.ts";
 
 type Body = Record<string, unknown>;
 type Block = { type?: string };
@@ -14,14 +15,17 @@ export function verifiesSignatures(provider: { preset?: string; baseUrl: string 
 }
 
 /**
- * Removes thinking blocks that carry a ccp-made signature (Anthropic would answer 400
- * "Invalid signature"). If that leaves the turn in progress — the last assistant message, in a
+ * Removes thinking blocks that carry a ccp-made signature or one another Anthropic-compatible
+ * server made (foreign_signatures.ts): Anthropic would answer 400 "Invalid signature". If that leaves the turn in progress — the last assistant message, in a
  * tool loop — without its leading thinking block while thinking is on, Anthropic would reject the
  * request too, so thinking is switched off for this one request (with the edits that need it).
  */
 export function stripCcpThinkingForAnthropic(body: Body): Body {
   // Cleaning sees loose JSON; the messages were validated when the request arrived.
-  const stripped: Body = stripCcpThinking(body as Body & Pick<MessagesRequest, "messages">);
+  const stripped: Body = stripCcpThinking(
+    body as Body & Pick<MessagesRequest, "messages">,
+    (signature) => FOREIGN_SIGNATURES.has(signature),
+  );
   if (stripped === body) return body;
   const thinking = body.thinking as { type?: string } | undefined;
   if (!thinking || thinking.type === "disabled" || !lastTurnLostThinking(body, stripped)) {
