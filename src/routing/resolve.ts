@@ -9,6 +9,7 @@ import { ClientRequestError } from "../core/errors.ts";
 import { ownValue } from "../core/json.ts";
 import { PRESET_IDS } from "../providers/catalog.ts";
 import { buildRouting } from "../config/routing.ts";
+import { withoutDiscoveryPrefix } from "./discovery_ids.ts";
 import {
   hasWebSearch,
   isSubagent,
@@ -100,15 +101,14 @@ class CountNeeded extends Error {
  * Error when the long_context rule needs `inputTokens` and none was given.
  */
 export function resolveRoute(input: ResolutionInput, config: Config): Resolution {
-  const model = input.request.model;
-  const found = pick(input, config);
+  const model = withoutDiscoveryPrefix(input.request.model, config);
+  const found = pick(input, model, config);
   return withClientModel({ ...found, route: routeName(found) }, model);
 }
 
 type Picked = Omit<Resolution, "route">;
 
-function pick(input: ResolutionInput, config: Config): Picked {
-  const model = input.request.model;
+function pick(input: ResolutionInput, model: string, config: Config): Picked {
   if (input.urlPrefix) return resolveOverride(input.urlPrefix, ":", "url_prefix", config);
   if (input.tokenSuffix) return resolveOverride(input.tokenSuffix, "/", "token_suffix", config);
   return resolveName(model, config) ?? resolveTag(input.request, config) ??
@@ -176,7 +176,7 @@ function matchesScenario(scenario: Scenario, input: ResolutionInput, config: Con
 export function needsExactCount(input: ResolutionInput, config: Config): boolean {
   if (!ownValue(config.routes, "long_context") || input.inputTokens !== undefined) return false;
   try {
-    pick(input, config);
+    pick(input, withoutDiscoveryPrefix(input.request.model, config), config);
     return false;
   } catch (err) {
     // A refusal is thrown again by resolveRoute, with no count needed.

@@ -5,6 +5,7 @@ import { upstreamMessage } from "../core/upstream_message.ts";
 import { clientErrorOf } from "../core/upstream_status.ts";
 import { redactUrlCredentials, scrubSecrets } from "../core/secrets.ts";
 import { capitalise } from "../core/text.ts";
+import { anthropicOverflowText, readOverflow } from "../core/context_overflow.ts";
 
 /** Names a target for messages: `provider "nim" (model z-ai/glm4.7)`. */
 export function describeTarget(provider: string, model: string): string {
@@ -26,9 +27,19 @@ export function upstreamHttpError(options: {
   const hint = options.status === 401 || options.status === 403
     ? " (the provider rejected ccp's API key for it: check the key in ccp's config)"
     : "";
-  const message = `${
+  const said = `${
     describeTarget(options.provider, options.model)
   } answered HTTP ${options.status}${hint}: ${detail}`;
+  const overflow = readOverflow(options.status, text);
+  if (overflow) {
+    // Anthropic's wording first, uncapitalised, as Claude Code matches it (context_overflow.ts).
+    return new UpstreamError(
+      "invalid_request_error",
+      `${anthropicOverflowText(overflow)} (${said})`,
+      { status: 400, upstreamStatus: options.status },
+    );
+  }
+  const message = said;
   const headers: Record<string, string> = {};
   const retryAfter = options.headers.get("retry-after");
   if (retryAfter && (mapped.status === 429 || mapped.status >= 500)) {

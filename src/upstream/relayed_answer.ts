@@ -2,6 +2,8 @@
 
 import { capitalise } from "../core/text.ts";
 import type { SseTranslation } from "../translate/sse_translation.ts";
+import { FOREIGN_SIGNATURES } from "./anthropic/foreign_signatures.ts";
+import { verifiesSignatures } from "./anthropic/real_anthropic.ts";
 import { relayAnthropicStream } from "./anthropic/relay.ts";
 import { collectMessage } from "./collect_stream.ts";
 import { describeTarget, networkCause } from "./errors.ts";
@@ -35,7 +37,13 @@ export async function relayedAnswer(
   };
   const body = translation
     ? relayTranslatedStream(sse, translation, relay)
-    : relayAnthropicStream(sse, { ...relay, clientModel: request.clientModel });
+    : relayAnthropicStream(sse, {
+      ...relay,
+      clientModel: request.clientModel,
+      ...(verifiesSignatures(request.provider)
+        ? {}
+        : { onEventData: (data) => FOREIGN_SIGNATURES.noteEvent(data) }),
+    });
   if (wantsStream) return { kind: "stream", body };
   const message = await collectMessage(body);
   message.model = request.clientModel;

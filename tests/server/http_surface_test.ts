@@ -277,14 +277,18 @@ Deno.test("GET /v1/models lists routes, aliases and provider models in Anthropic
   await withCcp([{ kind: "hang" }], async (ccp) => {
     const res = await fetch(`${ccp.url}/v1/models?limit=1000`, { headers: auth });
     const json = await res.json();
-    assert.deepEqual(json.data.map((m: { id: string }) => m.id), [
-      "default",
-      "sonnet",
-      "haiku",
-      "my-fast",
-      "up/u1",
-      "alt/alt-model",
+    const ids = ["default", "sonnet", "haiku", "my-fast", "up/u1", "alt/alt-model"];
+    assert.deepEqual(json.data.map((m: { id: string }) => m.id), ids);
+    // Claude Code gets the same again under ids its /model picker keeps (it drops ids without
+    // "claude"), as its discovery request names itself.
+    const discovered = await (await fetch(`${ccp.url}/v1/models?limit=1000`, {
+      headers: { ...auth, "user-agent": "claude-code/2.1.330" },
+    })).json();
+    assert.deepEqual(discovered.data.map((m: { id: string }) => m.id), [
+      ...ids,
+      ...ids.map((id) => `claude-ccp/${id}`),
     ]);
+    assert.equal(discovered.last_id, "claude-ccp/alt/alt-model");
     for (const m of json.data) {
       assert.equal(m.type, "model");
       assert.equal(typeof m.display_name, "string");
@@ -308,6 +312,30 @@ Deno.test("GET /v1/models without paging lists every entry, however many", async
     assert.equal(json.has_more, false);
     assert.equal(json.last_id, "alt/alt-model");
   }, { models });
+});
+
+Deno.test("a model picked from the discovered list routes like the name it stands for", async (t) => {
+  await withCcp([{ kind: "json", body: thinkingTextToolMessage("m") }], async (ccp) => {
+    const cases: Array<[string, string, string, string]> = [
+      ["claude-ccp/my-fast", "alias:my-fast", "alt", "fast"],
+      ["claude-ccp/alt/alt-model", "explicit", "alt", "alt-model"],
+      ["claude-ccp/default", "default", "up", "def"],
+      ["claude-ccp/haiku", "haiku", "alt", "h1"],
+    ];
+    for (const [model, route, provider, upstream] of cases) {
+      await t.step(model, async () => {
+        const res = await fetch(`${ccp.url}/v1/messages`, {
+          method: "POST",
+          headers: auth,
+          body: body({ model }),
+        });
+        await res.body?.cancel();
+        assert.equal(res.headers.get("x-ccp-route"), route);
+        assert.equal(res.headers.get("x-ccp-provider"), provider);
+        assert.equal(res.headers.get("x-ccp-model"), upstream);
+      });
+    }
+  });
 });
 
 Deno.test("unknown paths and methods get Anthropic-shaped 404s", async () => {

@@ -2,6 +2,7 @@
 
 import type { Context } from "hono";
 import type { Config, Target } from "../../config/types.ts";
+import { DISCOVERABLE, discoveryId } from "../../routing/discovery_ids.ts";
 import { formatTarget } from "../../routing/resolve.ts";
 
 /** One entry of the Anthropic models list. */
@@ -44,7 +45,12 @@ export function listModels(config: Config, createdAt: string): ModelEntry[] {
 export function modelsHandler(config: () => Config, startedAt: Date): (c: Context) => Response {
   const createdAt = startedAt.toISOString().replace(/\.\d{3}Z$/, "Z");
   return (c) => {
-    const all = listModels(config(), createdAt);
+    const listed = listModels(config(), createdAt);
+    // To Claude Code, each entry again under an id its /model picker keeps
+    // (routing/discovery_ids.ts); any other client gets the list as it is.
+    const all = CLAUDE_CODE.test(c.req.header("user-agent") ?? "")
+      ? [...listed, ...listed.filter((m) => !DISCOVERABLE.test(m.id)).map(discoverable)]
+      : listed;
     const asked = c.req.query("limit");
     const limit = asked === undefined ? all.length : clamp(Number(asked), 1, 1000);
     const after = c.req.query("after_id");
@@ -64,6 +70,13 @@ export function modelsHandler(config: () => Config, startedAt: Date): (c: Contex
       last_id: page[page.length - 1]?.id ?? null,
     });
   };
+}
+
+// Claude Code's model discovery says `claude-code/<version>`; its requests `claude-cli/<version>`.
+const CLAUDE_CODE = /^claude-(?:code|cli)\//i;
+
+function discoverable(entry: ModelEntry): ModelEntry {
+  return { ...entry, id: discoveryId(entry.id) };
 }
 
 function clamp(value: number, min: number, max: number): number {

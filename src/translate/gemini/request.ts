@@ -18,6 +18,7 @@ import { geminiFunctionName } from "./names.ts";
 import { toGeminiParameters } from "./schema.ts";
 import { geminiThinkingConfig } from "./thinking.ts";
 import { offeredTools } from "../anthropic/tool_reference.ts";
+import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 
 /** Where the request goes. */
 export interface GeminiTarget {
@@ -110,7 +111,7 @@ function generationConfig(req: MessagesRequest, model: string): GeminiGeneration
 export function toGeminiRequest(req: MessagesRequest, target: GeminiTarget): GeminiRequest {
   if (!Array.isArray(req.messages)) throw new ClientRequestError("messages: an array is required");
   const body: GeminiRequest = {
-    contents: toGeminiContents(req.messages, {
+    contents: toGeminiContents(pairToolBlocks(req.messages), {
       provider: target.provider,
       model: target.model,
       placeholderSignatures: validatesThoughtSignatures(target.model),

@@ -3,6 +3,7 @@
  * the same translator as the stream, and the events are accumulated into a Message.
  */
 
+import { answerBodyError } from "../../core/answer_body_error.ts";
 import { UpstreamError } from "../../core/errors.ts";
 import type { AnthropicMessage } from "../../protocols/anthropic.ts";
 import type { GeminiResponse } from "../../protocols/gemini.ts";
@@ -29,7 +30,8 @@ export function geminiResponseToAnthropic(
   }
   const body = response as GeminiResponse;
   if (body.error !== undefined && body.error !== null) {
-    throw fail(options, `returned an error: ${describeGeminiError(body.error).message}`);
+    const { message, code } = describeGeminiError(body.error);
+    throw answerBodyError(options.provider, message, { code });
   }
   const hasCandidate = Array.isArray(body.candidates) && body.candidates.length > 0;
   if (!hasCandidate && !body.promptFeedback?.blockReason) {

@@ -12,6 +12,7 @@ import type {
   ChatToolChoice,
 } from "../../protocols/openai_chat.ts";
 import { fnv1a64Hex } from "../anthropic/ids.ts";
+import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { mapAssistantTurn } from "./assistant.ts";
 import { dialectForModel, type OpenAIDialect } from "./dialect.ts";
 import { applyQuirks } from "./quirks.ts";
@@ -140,6 +141,7 @@ export function toOpenAIChatRequest(
   target: OpenAITarget,
 ): ChatCompletionRequest {
   if (!Array.isArray(req.messages)) throw new ClientRequestError("messages: an array is required");
+  req = { ...req, messages: pairToolBlocks(req.messages) };
   const dialect = dialectForModel(target.dialect, target.model);
   const ctx: MapContext = { dialect, provider: target.provider, model: target.model };
   const stream = req.stream === true;

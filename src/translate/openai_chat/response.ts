@@ -4,7 +4,9 @@
  * accumulated into an Anthropic Message.
  */
 
+import { answerBodyError } from "../../core/answer_body_error.ts";
 import { UpstreamError } from "../../core/errors.ts";
+import { isRecord } from "../../core/json.ts";
 import type { AnthropicMessage } from "../../protocols/anthropic.ts";
 import type {
   ChatCompletionChunk,
@@ -75,14 +77,9 @@ export function openAIResponseToAnthropic(
   }
   const body = response as ChatCompletionResponse;
   if (body.error !== undefined && body.error !== null) {
-    const { message } = describeUpstreamError(body.error);
-    throw new UpstreamError(
-      "api_error",
-      `Upstream provider "${options.provider}" returned an error: ${message}`,
-      {
-        status: 502,
-      },
-    );
+    const { message, code } = describeUpstreamError(body.error);
+    const type = isRecord(body.error) ? body.error.type : undefined;
+    throw answerBodyError(options.provider, message, { code, type });
   }
   if (!Array.isArray(body.choices) || body.choices.length === 0) {
     throw new UpstreamError(

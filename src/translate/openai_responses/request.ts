@@ -24,6 +24,7 @@ import type {
 } from "../../protocols/openai_responses.ts";
 import { effortFromBudget } from "../openai_chat/reasoning_request.ts";
 import { offeredTools, toolReferenceText } from "../anthropic/tool_reference.ts";
+import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { toFunctionParameters } from "../openai_chat/schema.ts";
 import { decodeCcpSignature, sameReasoningTarget } from "../reasoning/provenance.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
@@ -305,7 +306,7 @@ export function toResponsesRequest(
   target: ResponsesTarget,
 ): ResponsesRequest {
   if (!Array.isArray(req.messages)) throw new ClientRequestError("messages: an array is required");
-  const { leading, input } = inputOf(req.messages, target);
+  const { leading, input } = inputOf(pairToolBlocks(req.messages), target);
   const instructions = [systemText(req.system), ...leading].filter(Boolean).join("\n\n");
   const body: ResponsesRequest = { model: target.model, input, store: false };
   if (instructions) body.instructions = instructions;

@@ -144,9 +144,8 @@ function stripAssistant(
 
 /**
  * Removes thinking blocks that carry a ccp signature from assistant turns, keeping
- * their other blocks; an assistant turn left empty is removed. Genuine Anthropic
- * signatures are never touched. Pure: the input is not mutated, and is returned as is
- * when nothing changed.
+ * their other blocks; an assistant turn left empty is removed. Genuine Anthropic signatures are
+ * never touched. Pure: the input is not mutated, and is returned as is when nothing changed.
  */
 export function stripCcpThinking<T extends Pick<MessagesRequest, "messages">>(request: T): T {
   return stripThinkingWhere(request, (b) => isCcpSignature(b.signature));

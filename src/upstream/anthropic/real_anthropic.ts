@@ -7,6 +7,7 @@ import {
   type ThinkingBlock,
 } from "../../translate/reasoning/provenance.ts";
 import { rewriteToolIds } from "../cleaning/tool_ids.ts";
+import { FOREIGN_SIGNATURES } from "./foreign_signatures.ts";
 
 type Body = Record<string, unknown>;
 type Block = { type?: string };
@@ -18,10 +19,10 @@ export function verifiesSignatures(provider: { preset?: string; baseUrl: string 
 }
 
 /**
- * Removes thinking blocks that carry a ccp-made signature (Anthropic would answer 400
- * "Invalid signature"). If that leaves the turn in progress — the last assistant message, in a
- * tool loop — without its leading thinking block while thinking is on, Anthropic would reject the
- * request too, so thinking is switched off for this one request (with the edits that need it).
+ * Removes thinking blocks that carry a ccp-made signature: a server that relays to Anthropic would
+ * get 400 "Invalid signature". If that leaves the turn in progress — the last assistant message,
+ * in a tool loop — without its leading thinking block while thinking is on, Anthropic would reject
+ * the request too, so thinking is switched off for this one request (with the edits that need it).
  */
 export function stripCcpThinkingForAnthropic(body: Body): Body {
   return stripThinkingForAnthropic(body, (b) => isCcpSignature(b.signature));
@@ -29,15 +30,17 @@ export function stripCcpThinkingForAnthropic(body: Body): Body {
 
 /**
  * For the real Anthropic API only: {@link stripCcpThinkingForAnthropic}, and also thinking blocks
- * with no signature or an empty one. Claude Code sends those back verbatim (other proxies, such as
- * claude-code-router, and some compatible servers make them), and Anthropic answers 400 on a
- * thinking block it cannot verify. Other compatible servers keep them: they may need the reasoning
- * back and do not check signatures.
+ * with no signature, an empty one, or one another Anthropic-compatible server made (ccp remembers
+ * those it relayed: foreign_signatures.ts). Claude Code sends them all back verbatim, and
+ * Anthropic answers 400 on a thinking block it cannot verify. Other compatible servers keep them:
+ * a server may need its own reasoning back, and does not check signatures it did not make.
  */
 export function stripUnverifiableThinkingForAnthropic(body: Body): Body {
   return stripThinkingForAnthropic(
     body,
-    (b) => isCcpSignature(b.signature) || typeof b.signature !== "string" || b.signature === "",
+    ({ signature }) =>
+      typeof signature !== "string" || signature === "" || isCcpSignature(signature) ||
+      FOREIGN_SIGNATURES.has(signature),
   );
 }
 

@@ -18,6 +18,8 @@ import { inspectEvent, lastEventEnd, noteUsage, splitEvents } from "./stream_eve
 export interface RelayOptions extends RelayHooks {
   /** Model name the client sent; it replaces the upstream's in `message_start`. */
   clientModel: string;
+  /** Called with each event's data: remembers signatures of servers other than Anthropic. */
+  onEventData?: (data: Record<string, unknown>) => void;
 }
 
 const encoder = new TextEncoder();
@@ -33,7 +35,7 @@ export function relayAnthropicStream(
 ): ReadableStream<Uint8Array> {
   return relayFrames(
     upstream,
-    new AnthropicFrames(options.clientModel, options.describeUpstream),
+    new AnthropicFrames(options.clientModel, options.describeUpstream, options.onEventData),
     options,
   );
 }
@@ -46,11 +48,17 @@ class AnthropicFrames implements FrameSource {
   readonly #held = new HeldText();
   readonly #clientModel: string;
   readonly #describeUpstream: string;
+  readonly #onEventData: ((data: Record<string, unknown>) => void) | undefined;
   #rewrite = true;
 
-  constructor(clientModel: string, describeUpstream: string) {
+  constructor(
+    clientModel: string,
+    describeUpstream: string,
+    onEventData?: (data: Record<string, unknown>) => void,
+  ) {
     this.#clientModel = clientModel;
     this.#describeUpstream = describeUpstream;
+    this.#onEventData = onEventData;
   }
 
   push(bytes: Uint8Array): Frames {
@@ -88,6 +96,7 @@ class AnthropicFrames implements FrameSource {
       if (verdict.kind === "pass") {
         if (verdict.data) {
           noteUsage(this.usage, verdict.data);
+          this.#onEventData?.(verdict.data);
           if (this.#rewrite && verdict.data.type === "message_start") {
             events[passed] = withClientModel(event, verdict.data, this.#clientModel);
             this.#rewrite = false;

@@ -7,6 +7,8 @@ import { callAnthropic, describeCall } from "./anthropic.ts";
 import { filterBetaHeader } from "../http/headers.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { relayedAnswer } from "../relayed_answer.ts";
+import { FOREIGN_SIGNATURES } from "./foreign_signatures.ts";
+import { verifiesSignatures } from "./real_anthropic.ts";
 import { networkCause } from "../errors.ts";
 import { readJsonCapped } from "../http/read_capped.ts";
 import { upstreamMessage } from "../../core/upstream_message.ts";
@@ -86,5 +88,6 @@ async function openAnswer(
     );
   }
   message.model = request.clientModel;
+  if (!verifiesSignatures(request.provider)) FOREIGN_SIGNATURES.noteMessage(message);
   return jsonAnswer(message, request.body.stream === true, hooks);
 }

@@ -10,6 +10,8 @@ import type { Logger } from "../../core/log.ts";
 import { fetchFor, type FetchLike } from "./clients.ts";
 import type { LearnedParams } from "../../resilience/learned_params.ts";
 import { refusedParameter, withoutParams } from "./refused_params.ts";
+import { refusedOutputLimit, withOutputLimits } from "./output_limit.ts";
+import { upstreamMessage } from "../../core/upstream_message.ts";
 import type { OutgoingHeaders } from "./headers.ts";
 import { jsonPieces } from "../../core/raw_json.ts";
 import { withScratch } from "../../core/scratch_bytes.ts";
@@ -155,20 +157,24 @@ export async function postJsonLearning(
   options: LearningPostOptions,
 ): Promise<PostSuccess | PostFailure> {
   const { provider, model, learned } = options;
-  const body = learned
-    ? withoutParams(options.json, learned.for(provider.id, model))
-    : options.json;
+  const known = learned?.for(provider.id, model) ?? [];
+  const body = withOutputLimits(withoutParams(options.json, known), known);
   const first = await postJson({ ...options, body: jsonPieces(body) });
   if (first.ok || first.status !== 400 || !learned) return first;
   const param = refusedParameter(first.bodyText, body);
-  if (!param) return first;
-  if (learned.learn(provider.id, model, param)) {
+  const limit = param ? undefined : refusedOutputLimit(upstreamMessage(first.bodyText), body);
+  if (!param && !limit) return first;
+  if (learned.learn(provider.id, model, (param ?? limit)!)) {
     options.log?.warn(
-      `provider "${provider.id}" model "${model}" does not accept "${param}": ` +
-        "sent again without it, and left out from now on",
+      param
+        ? `provider "${provider.id}" model "${model}" does not accept "${param}": ` +
+          "sent again without it, and left out from now on"
+        : `provider "${provider.id}" model "${model}" accepts at most ${limit}: ` +
+          "sent again within it, and kept within it from now on",
     );
   }
-  return await postJson({ ...options, body: jsonPieces(withoutParams(body, [param])) });
+  const retry = param ? withoutParams(body, [param]) : withOutputLimits(body, [limit!]);
+  return await postJson({ ...options, body: jsonPieces(retry) });
 }
 
 /** Reads at most 64 KiB of an error body (a broken upstream must not make ccp buffer forever). */

@@ -1,0 +1,40 @@
+/**
+ * An error an upstream wrote into a 200 answer's body (`{"error": {...}}` where an answer was
+ * expected). Gateways and some servers do this for refusals that are the request's fault
+ * (a max_tokens out of range, a context overflow), naming the real status in `code`. Told as
+ * a 502, Claude Code would retry the same doomed request many times, so the body's own status
+ * (or OpenAI's `invalid_request_error` type) decides, as it would for a real HTTP error.
+ */
+
+import { anthropicOverflowText, readOverflow } from "./context_overflow.ts";
+import { UpstreamError } from "./errors.ts";
+import { type ClientError, clientErrorOf } from "./upstream_status.ts";
+
+function statusOf(code: unknown, type: unknown): number | undefined {
+  const n = typeof code === "string" && /^\d{3}$/.test(code) ? Number(code) : code;
+  if (typeof n === "number" && n >= 400 && n <= 599) return n;
+  return type === "invalid_request_error" ? 400 : undefined;
+}
+
+/** The client-facing error for an error body inside a 200 answer. */
+export function answerBodyError(
+  provider: string,
+  detail: string,
+  error: { code?: unknown; type?: unknown },
+): UpstreamError {
+  const status = statusOf(error.code, error.type);
+  const mapped: ClientError = clientErrorOf(status);
+  const said = `Upstream provider "${provider}" returned an error: ${detail}`;
+  const overflow = status === undefined ? undefined : readOverflow(status, detail);
+  if (overflow) {
+    return new UpstreamError(
+      "invalid_request_error",
+      `${anthropicOverflowText(overflow)} (${said})`,
+      {
+        status: 400,
+        upstreamStatus: status,
+      },
+    );
+  }
+  return new UpstreamError(mapped.type, said, { status: mapped.status, upstreamStatus: status });
+}

@@ -1,0 +1,92 @@
+/**
+ * Context-window overflow errors, rewritten in the words of Anthropic's API.
+ *
+ * Claude Code recovers from an over-long prompt only when the error reads like Anthropic's:
+ * a 400 whose message *starts* with `prompt is too long: N tokens > M maximum` triggers its
+ * reactive compaction (fleet-harness PR #461 on 2.1.220; raine/claude-code-proxy PR #29), and
+ * `input length and \`max_tokens\` exceed context limit: X + Y > M` makes it lower `max_tokens`.
+ * Every provider words the same failure differently (OpenAI/vLLM/DeepSeek "maximum context
+ * length is M tokens. However, you requested N tokens", llama.cpp "exceeds the available context
+ * size", Gemini "input token count … exceeds the maximum"), and a prefix such as "Provider x
+ * answered HTTP 400:" hides even Anthropic's own wording. So the recognised cases lead with
+ * Anthropic's sentence and keep the provider's text after it.
+ */
+
+/** Sizes read from an overflow message; any of them may be unknown. */
+export interface Overflow {
+  /** Prompt tokens (or the whole request when the provider counts it so). */
+  readonly prompt?: number;
+  /** Output tokens asked for, when the provider says so separately. */
+  readonly output?: number;
+  /** The model's context window. */
+  readonly limit?: number;
+}
+
+// Words that only an overflow error uses (tested against the lower-cased message).
+const OVERFLOW =
+  /prompt is too long|prompt too long|context (?:length|window|size|limit)|maximum context|context_length_exceeded|exceed_context_size|too many (?:input )?tokens|input token count|reduce the length of the (?:messages|input|prompt)/;
+
+type Reader = (m: RegExpExecArray) => Overflow;
+const num = (text: string | undefined) =>
+  text === undefined ? undefined : Number(text.replace(/,/g, ""));
+
+// Provider wordings, most specific first. N = prompt, Y = output, M = limit.
+const READERS: ReadonlyArray<readonly [RegExp, Reader]> = [
+  // Anthropic: "input length and `max_tokens` exceed context limit: X + Y > M"
+  [
+    /exceed context limit: ([\d,]+) \+ ([\d,]+) > ([\d,]+)/,
+    (m) => ({ prompt: num(m[1]), output: num(m[2]), limit: num(m[3]) }),
+  ],
+  // Anthropic "prompt is too long: N tokens > M maximum" and look-alikes
+  [/([\d,]+) tokens? > ([\d,]+)/, (m) => ({ prompt: num(m[1]), limit: num(m[2]) })],
+  // OpenAI, vLLM, DeepSeek, OpenRouter: "maximum context length is M tokens. However, you
+  // requested N tokens (X in the messages, Y in the completion)"
+  [
+    /context length is ([\d,]+) tokens?[^(]*?\(([\d,]+) in the messages, ([\d,]+) in the completion/,
+    (m) => ({ limit: num(m[1]), prompt: num(m[2]), output: num(m[3]) }),
+  ],
+  [
+    /context length is ([\d,]+) tokens?.*?(?:requested|has|contains?|resulted in) (?:about )?([\d,]+)/,
+    (m) => ({ limit: num(m[1]), prompt: num(m[2]) }),
+  ],
+  // llama.cpp: "request (N tokens) exceeds the available context size (M tokens)"
+  // NIM/SGLang: "The input (N tokens) is longer than the model's context length (M tokens)"
+  // Gemini: "The input token count (N) exceeds the maximum number of tokens allowed (M)"
+  [
+    /\(([\d,]+)(?: tokens?)?\) (?:exceeds|is longer than)[^(]*\(([\d,]+)(?: tokens?)?\)/,
+    (m) => ({ prompt: num(m[1]), limit: num(m[2]) }),
+  ],
+  // Mistral: "Prompt contains N tokens … too large for model with M maximum context length"
+  [
+    /contains ([\d,]+) tokens.*?with ([\d,]+) maximum context/,
+    (m) => ({ prompt: num(m[1]), limit: num(m[2]) }),
+  ],
+];
+
+/** The sizes of an overflow error, or undefined when `message` is not one. */
+export function readOverflow(status: number, message: string): Overflow | undefined {
+  // Only a refusal of the request; a 5xx mentioning the context is the server's own fault.
+  if (status !== 400 && status !== 413 && status !== 422) return undefined;
+  const text = message.toLowerCase();
+  if (!OVERFLOW.test(text)) return undefined;
+  for (const [pattern, read] of READERS) {
+    const match = pattern.exec(text);
+    if (match) return read(match);
+  }
+  return {};
+}
+
+/**
+ * Anthropic's sentence for an overflow: the max_tokens one when the prompt alone fits (Claude
+ * Code then asks for fewer output tokens), else "prompt is too long" (it compacts).
+ */
+export function anthropicOverflowText(overflow: Overflow): string {
+  const { prompt, output, limit } = overflow;
+  if (prompt !== undefined && output !== undefined && limit !== undefined && prompt < limit) {
+    return `input length and \`max_tokens\` exceed context limit: ${prompt} + ${output} > ${limit}, decrease input length or \`max_tokens\` and try again`;
+  }
+  if (prompt !== undefined && limit !== undefined && prompt > limit) {
+    return `prompt is too long: ${prompt} tokens > ${limit} maximum`;
+  }
+  return "prompt is too long";
+}

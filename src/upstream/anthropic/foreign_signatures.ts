@@ -1,0 +1,73 @@
+/**
+ * Thinking signatures minted by Anthropic-compatible servers that are not Anthropic (DeepSeek,
+ * Z.AI, MiniMax, a local server…). ccp relays them untouched, and Claude Code sends them back on
+ * every later turn; if a later turn goes to the real Anthropic API (a failover chain, or a route
+ * changed mid-session) it answers 400 "Invalid `signature` in `thinking` block" for each such
+ * turn (CLIProxyAPI #1584, cc-switch #991). Their format says nothing of who made them, so ccp
+ * remembers the ones it relayed and removes those blocks before a request reaches Anthropic,
+ * as it does for the signatures it mints itself. Kept in memory, bounded: after a restart an
+ * older one is no longer known.
+ */
+
+import { isRecord } from "../../core/json.ts";
+
+/**
+ * A bounded set of signatures, the oldest forgotten first. Each is kept as a 53-bit hash, not as
+ * its text: a signature can run to kilobytes, and 20,000 of them would otherwise hold tens of
+ * megabytes for as long as ccp runs (two different signatures sharing a hash is a ~10⁻⁸ chance
+ * at the bound, and would only drop one thinking block).
+ */
+export class ForeignSignatures {
+  readonly #seen = new Set<number>();
+  readonly #max: number;
+
+  constructor(max = 20000) {
+    this.#max = max;
+  }
+
+  note(signature: unknown): void {
+    if (typeof signature !== "string" || signature === "") return;
+    const key = hash53(signature);
+    if (this.#seen.has(key)) return;
+    if (this.#seen.size >= this.#max) this.#seen.delete(this.#seen.values().next().value!);
+    this.#seen.add(key);
+  }
+
+  has(signature: string): boolean {
+    return this.#seen.has(hash53(signature));
+  }
+
+  /** Notes the signature an SSE event's data carries (`signature_delta`, a started block). */
+  noteEvent(data: Record<string, unknown>): void {
+    if (data.type === "content_block_delta" && isRecord(data.delta)) {
+      if (data.delta.type === "signature_delta") this.note(data.delta.signature);
+    } else if (data.type === "content_block_start" && isRecord(data.content_block)) {
+      if (data.content_block.type === "thinking") this.note(data.content_block.signature);
+    }
+  }
+
+  /** Notes the signatures of a whole Message's thinking blocks. */
+  noteMessage(message: Record<string, unknown>): void {
+    if (!Array.isArray(message.content)) return;
+    for (const block of message.content) {
+      if (isRecord(block) && block.type === "thinking") this.note(block.signature);
+    }
+  }
+}
+
+/** The signatures this process relayed from servers other than Anthropic. */
+export const FOREIGN_SIGNATURES = new ForeignSignatures();
+
+/** A 53-bit hash of `text` (two 32-bit multiplicative hashes combined; not for security). */
+function hash53(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}

@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { upstreamHttpError } from "../../src/upstream/errors.ts";
+
+function errorFor(status: number, body: unknown) {
+  return upstreamHttpError({
+    provider: "p",
+    model: "m",
+    status,
+    headers: new Headers(),
+    bodyText: typeof body === "string" ? body : JSON.stringify(body),
+    keys: [],
+  });
+}
+
+Deno.test("context overflow: each provider's wording leads with Anthropic's sentence", async (t) => {
+  const rows: Array<[string, number, unknown, string]> = [
+    [
+      "OpenAI / DeepSeek",
+      400,
+      {
+        error: {
+          message:
+            "This model's maximum context length is 131072 tokens. However, you requested 200000 tokens. Please reduce the length of the messages.",
+          code: "context_length_exceeded",
+        },
+      },
+      "prompt is too long: 200000 tokens > 131072 maximum",
+    ],
+    [
+      "vLLM, the prompt alone fits: max_tokens is the problem",
+      400,
+      {
+        message:
+          "This model's maximum context length is 32768 tokens. However, you requested 36000 tokens (30000 in the messages, 6000 in the completion). Please reduce the length of the messages or completion.",
+      },
+      "input length and `max_tokens` exceed context limit: 30000 + 6000 > 32768",
+    ],
+    [
+      "llama.cpp",
+      400,
+      {
+        error: {
+          code: 400,
+          message:
+            "request (33000 tokens) exceeds the available context size (32768 tokens), try increasing it",
+          type: "exceed_context_size_error",
+        },
+      },
+      "prompt is too long: 33000 tokens > 32768 maximum",
+    ],
+    [
+      "NIM",
+      400,
+      "The input (345516 tokens) is longer than the model's context length (262144 tokens).",
+      "prompt is too long: 345516 tokens > 262144 maximum",
+    ],
+    [
+      "Gemini",
+      400,
+      {
+        error: {
+          code: 400,
+          message:
+            "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
+          status: "INVALID_ARGUMENT",
+        },
+      },
+      "prompt is too long: 1200000 tokens > 1048576 maximum",
+    ],
+    [
+      "Mistral",
+      400,
+      {
+        message:
+          "Prompt contains 40000 tokens and 0 draft tokens, too large for model with 32768 maximum context length",
+      },
+      "prompt is too long: 40000 tokens > 32768 maximum",
+    ],
+    [
+      "an Anthropic-compatible upstream's own sentence is kept in front",
+      400,
+      {
+        type: "error",
+        error: {
+          type: "invalid_request_error",
+          message: "prompt is too long: 208310 tokens > 200000 maximum",
+        },
+      },
+      "prompt is too long: 208310 tokens > 200000 maximum",
+    ],
+    [
+      "a 413 about the context is a 400 as Anthropic sends it, not Claude Code's 'max 32MB'",
+      413,
+      { error: { message: "Request size exceeds model context window" } },
+      "prompt is too long",
+    ],
+  ];
+  for (const [name, status, body, start] of rows) {
+    await t.step(name, () => {
+      const error = errorFor(status, body);
+      assert.equal(error.status, 400);
+      assert.equal(error.errorType, "invalid_request_error");
+      assert.ok(error.message.startsWith(start), error.message);
+      // The provider's own words stay, for the person reading the error.
+      assert.match(error.message, /provider "p" \(model m\) answered HTTP 4\d\d: /);
+    });
+  }
+});
+
+Deno.test("context overflow: other refusals keep their wording and status", () => {
+  const maxTokens = errorFor(400, {
+    error: { message: "Invalid max_tokens value, the valid range of max_tokens is [1, 8192]" },
+  });
+  assert.match(
+    maxTokens.message,
+    /^Provider "p" \(model m\) answered HTTP 400: Invalid max_tokens/,
+  );
+  const serverFault = errorFor(500, { error: { message: "context length exceeded in kv cache" } });
+  assert.equal(serverFault.status, 502);
+  assert.doesNotMatch(serverFault.message, /^prompt is too long/);
+});
