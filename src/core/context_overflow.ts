@@ -3,8 +3,8 @@
  *
  * Claude Code recovers from an over-long prompt only when the error reads like Anthropic's:
  * a 400 whose message *starts* with `prompt is too long: N tokens > M maximum` triggers its
- * reactive compaction (fleet-harness PR #461 on 2.1.220; raine/claude-code-proxy PR #29), and
- * `input length and \`max_tokens\` exceed context limit: X + Y > M` makes it lower `max_tokens`.
+ * reactive compaction, and `input length and \`max_tokens\` exceed context limit: X + Y > M`
+ * makes it lower `max_tokens`.
  * Every provider words the same failure differently (OpenAI/vLLM/DeepSeek "maximum context
  * length is M tokens. However, you requested N tokens", llama.cpp "exceeds the available context
  * size", Gemini "input token count … exceeds the maximum"), and a prefix such as "Provider x

@@ -1,9 +1,8 @@
 /**
  * Model ids Claude Code's `/model` picker accepts. Its gateway model discovery
  * (`CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY=1`, `GET /v1/models`) keeps only ids that begin
- * with `claude` or `anthropic` (code.claude.com/docs/en/llm-gateway-protocol; from 2.1.223 ids
- * that contain either word), so ccp's own names (`default`, `my-fast`, `nim/kimi-k2.5`) never
- * reach the picker. `GET /v1/models` therefore also lists each name behind this prefix, and
+ * with `claude` or `anthropic` (from 2.1.223, ids that contain either word), so ccp's own names
+ * (`default`, `my-fast`, `nim/kimi-k2.5`) never reach the picker. `GET /v1/models` therefore also lists each name behind this prefix, and
  * routing removes the prefix again before it resolves the name.
  */
 

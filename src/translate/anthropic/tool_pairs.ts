@@ -3,7 +3,7 @@
  *
  * Claude Code sometimes sends a history where a `tool_use` has no `tool_result` in the next
  * user turn (an interrupted or crashed tool run, a failed stream), or a `tool_result` whose call
- * is not in the turn before (anthropics/claude-code#8286, #5989). Every translated API refuses
+ * is not in the turn before. Every translated API refuses
  * both with a 400 that no retry fixes and that ends the session: Chat Completions ("An assistant
  * message with 'tool_calls' must be followed by tool messages responding to each
  * 'tool_call_id'", "messages with role 'tool' must be a response to a preceeding message with

@@ -3,7 +3,7 @@
  * Z.AI, MiniMax, a local server…). ccp relays them untouched, and Claude Code sends them back on
  * every later turn; if a later turn goes to the real Anthropic API (a failover chain, or a route
  * changed mid-session) it answers 400 "Invalid `signature` in `thinking` block" for each such
- * turn (CLIProxyAPI #1584, cc-switch #991). Their format says nothing of who made them, so ccp
+ * turn. Their format says nothing of who made them, so ccp
  * remembers the ones it relayed and removes those blocks before a request reaches Anthropic,
  * as it does for the signatures it mints itself. Kept in memory, bounded: after a restart an
  * older one is no longer known.
