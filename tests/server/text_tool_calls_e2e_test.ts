@@ -111,3 +111,47 @@ Deno.test("model_settings text_tool_calls: false relays the text unchanged", asy
   };
   assert.equal(delta.stop_reason, "end_turn");
 });
+
+Deno.test("a non-streaming answer's text-form call arrives as a tool_use", async () => {
+  const content = "<function=Bash>\n<parameter=command>\npwd\n</parameter>\n</function><|im_end|>";
+  const upstream = startOpenAIMock({
+    json: {
+      id: "chatcmpl-8",
+      object: "chat.completion",
+      model: "qwen3-coder",
+      choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 12, completion_tokens: 9 },
+    },
+  });
+  const config = configFromYaml({
+    file: "config.yaml",
+    env: {},
+    text: `
+providers:
+  vllm:
+    preset: vllm
+    type: openai
+    base_url: ${upstream.url}
+routes:
+  default: vllm/qwen3-coder
+`,
+  });
+  const ccp = startCcp(config);
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ ...REQUEST, stream: false }),
+    });
+    assert.equal(res.status, 200);
+    const message = await res.json();
+    assert.equal(message.stop_reason, "tool_use");
+    assert.equal(message.content.length, 1);
+    assert.equal(message.content[0].type, "tool_use");
+    assert.equal(message.content[0].name, "Bash");
+    assert.deepEqual(message.content[0].input, { command: "pwd" });
+  } finally {
+    await ccp.close();
+    await upstream.close();
+  }
+});

@@ -214,3 +214,17 @@ Deno.test("a non-streaming answer's text-form call becomes a tool_use", () => {
   assert.equal(toolUse(m, 0).name, "Bash");
   assert.equal(m.stop_reason, "tool_use");
 });
+
+Deno.test("a text-form call after native tool calls follows them", async () => {
+  const frame = (delta: unknown, finish: string | null = null) =>
+    `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const native = { index: 0, id: "call_1", function: { name: "Bash", arguments: "{}" } };
+  const body = frame({ tool_calls: [native] }) + frame({ content: READ }) +
+    frame({}, "tool_calls") + "data: [DONE]\n\n";
+  const out = await translateChunks([encoder.encode(body)], ON);
+  assertWellFormed(parseFrames(out));
+  const m = (await sdkMessage(out)) as unknown as AnthropicMessage;
+  assert.equal(m.content[0]?.type, "tool_use");
+  assert.deepEqual(toolUse(m, 1), { name: "Read", input: {} });
+  assert.equal(m.stop_reason, "tool_use");
+});
