@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { AnthropicMessage } from "../../../src/protocols/anthropic.ts";
+import type { Message } from "@anthropic-ai/sdk/resources/messages";
 import { DEFAULT_OPENAI_DIALECT } from "../../../src/translate/openai_chat/dialect.ts";
 import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
 import { openAIResponseToAnthropic } from "../../../src/translate/openai_chat/response.ts";
@@ -53,13 +53,13 @@ async function streamed(
   pieces: readonly string[],
   options: Partial<StreamTranslateOptions> = ON,
   split = false,
-): Promise<AnthropicMessage> {
+): Promise<Message> {
   const bytes = encoder.encode(sse(pieces));
   const out = await translateChunks(split ? bytewise(bytes) : [bytes], options);
   assertWellFormed(parseFrames(out));
   const frames = parseFrames(out);
   assert.equal(frames.at(-2)?.data.usage?.output_tokens, 5, "the upstream's usage is kept");
-  return (await sdkMessage(out)) as unknown as AnthropicMessage;
+  return await sdkMessage(out);
 }
 
 /** Every way of cutting `text` into two content pieces. */
@@ -67,10 +67,9 @@ function* cuts(text: string): Generator<string[]> {
   for (let i = 1; i < text.length; i++) yield [text.slice(0, i), text.slice(i)];
 }
 
-function toolUse(m: AnthropicMessage, at: number): { name: string; input: unknown } {
-  const block = m.content[at];
-  assert.equal(block?.type, "tool_use", JSON.stringify(m.content));
-  const b = block as { id: string; name: string; input: unknown };
+function toolUse(m: { content: readonly unknown[] }, at: number): { name: string; input: unknown } {
+  const b = m.content[at] as { type?: string; id: string; name: string; input: unknown };
+  assert.equal(b?.type, "tool_use", JSON.stringify(m.content));
   assert.match(b.id, /^toolu_[A-Za-z0-9]{24}$/);
   return { name: b.name, input: b.input };
 }
@@ -223,7 +222,7 @@ Deno.test("a text-form call after native tool calls follows them", async () => {
     frame({}, "tool_calls") + "data: [DONE]\n\n";
   const out = await translateChunks([encoder.encode(body)], ON);
   assertWellFormed(parseFrames(out));
-  const m = (await sdkMessage(out)) as unknown as AnthropicMessage;
+  const m = await sdkMessage(out);
   assert.equal(m.content[0]?.type, "tool_use");
   assert.deepEqual(toolUse(m, 1), { name: "Read", input: {} });
   assert.equal(m.stop_reason, "tool_use");
