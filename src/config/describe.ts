@@ -51,6 +51,9 @@ export function formatSettings(s: ModelSettings): string {
   // Values may carry secrets or bulk; the keys are enough to check the config.
   if (s.extraBody !== undefined) parts.push(`extra_body ${Object.keys(s.extraBody).join(", ")}`);
   for (const [what, ok] of Object.entries(s.supports ?? {})) if (!ok) parts.push(`no ${what}`);
+  if (s.textToolCalls !== undefined) {
+    parts.push(`text tool calls ${s.textToolCalls ? "on" : "off"}`);
+  }
   if (s.price !== undefined) {
     const { input, output, cacheRead, cacheWrite } = s.price;
     const cache = [

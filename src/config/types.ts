@@ -42,6 +42,11 @@ export interface ModelSettings {
   /** Deep-merged into the final upstream JSON body (`null` removes a field). */
   readonly extraBody?: Readonly<Record<string, unknown>>;
   readonly supports?: ModelSupports;
+  /**
+   * Recover tool calls a model writes as text (`<tool_call>…`, `<function=…>`) and remove
+   * chat-template control tokens (`openai` providers; on by default for local presets).
+   */
+  readonly textToolCalls?: boolean;
   /** What the model costs; the built-in price table covers well-known models. */
   readonly price?: Price;
 }

@@ -9,6 +9,7 @@ export {
 } from "./openai_chat/stream.ts";
 export { OpenAIToAnthropicTranslator, type TranslateOptions } from "./openai_chat/translator.ts";
 export { openAIResponseToAnthropic, responseToChunk } from "./openai_chat/response.ts";
+export { offeredToolsOf } from "./openai_chat/content_pipe.ts";
 export { accumulateAnthropicEvents } from "./anthropic/accumulate.ts";
 export {
   AnthropicSseEncoderStream,

@@ -198,19 +198,23 @@ export function withExtraBody<T extends object>(body: T, s: ModelSettings): T {
   return s.extraBody ? (deepMerge(body as Readonly<Json>, s.extraBody) as T) : body;
 }
 
-/** The dialect for this request: with `supports.thinking: false` no reasoning switch is sent. */
+/**
+ * The dialect for this request: with `supports.thinking: false` no reasoning switch is sent;
+ * `text_tool_calls` replaces the dialect's default.
+ */
 export function dialectWithSettings(
   dialect: OpenAIDialect,
   model: string,
   s: ModelSettings,
 ): OpenAIDialect {
-  if (s.supports?.thinking !== false) return dialect;
-  // Model patches are applied first so none can bring a switch back.
+  const noThinking = s.supports?.thinking === false;
+  if (!noThinking && s.textToolCalls === undefined) return dialect;
+  // Model patches are applied first so none can undo a setting.
   return {
     ...dialectForModel(dialect, model),
     models: [],
-    reasoningSwitch: { kind: "none" },
-    reasoningReplay: "none",
+    ...(noThinking ? { reasoningSwitch: { kind: "none" }, reasoningReplay: "none" } : {}),
+    ...(s.textToolCalls !== undefined ? { textToolCalls: s.textToolCalls } : {}),
   };
 }
 

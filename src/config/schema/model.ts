@@ -27,6 +27,8 @@ export const modelSettingsShape = {
     tools: flag().optional(),
     thinking: flag().optional(),
   }).optional(),
+  /** Tool calls written as text become tool_use blocks (`openai` providers). */
+  text_tool_calls: flag().optional(),
   /** USD per million tokens. */
   price: section({
     input: amount(),
@@ -52,6 +54,7 @@ export function toModelSettings(s: ModelSettingsSection): ModelSettings {
     ...(s.thinking !== undefined ? { thinking: s.thinking } : {}),
     ...(s.extra_body !== undefined ? { extraBody: s.extra_body } : {}),
     ...(supports ? { supports } : {}),
+    ...(s.text_tool_calls !== undefined ? { textToolCalls: s.text_tool_calls } : {}),
     ...(s.price ? { price: toPrice(s.price) } : {}),
   };
 }

@@ -85,6 +85,12 @@ export interface OpenAIDialect {
   readonly maxStopSequences: number;
   /** Parse `<think>…</think>` inside streamed content into thinking blocks. */
   readonly thinkTags: boolean;
+  /**
+   * Turn tool calls written as text (`<tool_call>…</tool_call>`, `<function=…>`) into
+   * tool_use blocks and remove chat-template control tokens (`<|im_end|>`): servers run
+   * without a tool-call parser leave both in `content`. `model_settings.text_tool_calls` wins.
+   */
+  readonly textToolCalls: boolean;
   /** `completion_tokens` excludes reasoning tokens, so they are added to output. */
   readonly reasoningTokensSeparate: boolean;
   /** Named request quirks applied last, in order. */
@@ -131,6 +137,7 @@ export const DEFAULT_OPENAI_DIALECT: OpenAIDialect = {
   needsNonEmptyAssistantContent: false,
   maxStopSequences: 4,
   thinkTags: true,
+  textToolCalls: false,
   reasoningTokensSeparate: false,
   quirks: [],
   models: [],

@@ -256,5 +256,6 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
       off: { enable_thinking: false },
     },
     acceptsTopK: true,
+    textToolCalls: true,
   },
 };

@@ -86,6 +86,13 @@ export class ToolCallTracker {
   }
 }
 
+/** A call whose name and arguments are known at once (recovered from text). */
+export function completeToolCall(name: string, args: string): ToolCallState {
+  const scanner = new JsonCompletionScanner();
+  scanner.feed(args);
+  return { id: "", name, args, emitted: 0, scanner, block: -1, closed: false };
+}
+
 /**
  * Appends an argument fragment unless it repeats arguments that are already complete
  * (some providers resend the whole arguments in the last chunk). Returns the accepted text.

@@ -19,7 +19,14 @@ import { AnthropicBlockWriter } from "../anthropic/blocks.ts";
 import { newToolUseId } from "../anthropic/ids.ts";
 import { DEFAULT_OPENAI_DIALECT, dialectForModel, type OpenAIDialect } from "./dialect.ts";
 import type { UpstreamEvent } from "./events.ts";
-import { acceptArguments, type ToolCallState, ToolCallTracker } from "./tool_calls.ts";
+import { ContentPipe, type ContentSegment } from "./content_pipe.ts";
+import type { OfferedTool, TextToolCall } from "./text_tool_parse.ts";
+import {
+  acceptArguments,
+  completeToolCall,
+  type ToolCallState,
+  ToolCallTracker,
+} from "./tool_calls.ts";
 import {
   deltaUsage,
   messageStartEvent,
@@ -29,7 +36,6 @@ import {
 } from "./usage.ts";
 import { textOfReasoningDetails } from "../reasoning/capture.ts";
 import type { ReasoningSource } from "../reasoning/provenance.ts";
-import { ThinkTagSplitter } from "../reasoning/think_tags.ts";
 
 /** What the translator needs to know about the request it answers. */
 export interface TranslateOptions {
@@ -47,17 +53,20 @@ export interface TranslateOptions {
   readonly messageId?: string;
   /** Report ccp's own input count in `message_delta` even when the upstream sends one. */
   readonly preferLocalInputTokens?: boolean;
+  /** Tools the request offered; a tool call written as text must name one of them. */
+  readonly tools?: readonly OfferedTool[];
 }
 
 type LateItem =
   | { kind: "text"; text: string }
+  | { kind: "call"; call: TextToolCall }
   | { kind: "thinking"; text: string; source: ReasoningSource; details?: readonly unknown[] };
 
 /** Translator state as an explicit record with small methods. */
 export class OpenAIToAnthropicTranslator {
   readonly #o: TranslateOptions;
   readonly #dialect: OpenAIDialect;
-  readonly #splitter: ThinkTagSplitter | undefined;
+  readonly #pipe: ContentPipe | undefined;
   readonly #blocks: AnthropicBlockWriter;
   readonly #tools = new ToolCallTracker();
   readonly #usedIds = new Set<string>();
@@ -77,7 +86,7 @@ export class OpenAIToAnthropicTranslator {
       options.dialect ?? DEFAULT_OPENAI_DIALECT,
       options.upstreamModel,
     );
-    this.#splitter = this.#dialect.thinkTags ? new ThinkTagSplitter() : undefined;
+    this.#pipe = ContentPipe.for(this.#dialect, options.tools);
     this.#blocks = new AnthropicBlockWriter((capture) =>
       capture.signature(options.provider, options.upstreamModel)
     );
@@ -213,14 +222,27 @@ export class OpenAIToAnthropicTranslator {
     else this.#blocks.text(text);
   }
 
-  #route(thinking: boolean, text: string): void {
-    if (thinking) this.#reasoning(text, "think_tag");
-    else this.#text(text);
+  #route(segments: readonly ContentSegment[]): void {
+    for (const seg of segments) {
+      if (seg.kind === "call") this.#textCall(seg.call);
+      else if (seg.kind === "thinking") this.#reasoning(seg.text, "think_tag");
+      else this.#text(seg.text);
+    }
   }
 
   #content(text: string): void {
-    if (!this.#splitter) return this.#text(text);
-    for (const seg of this.#splitter.push(text)) this.#route(seg.thinking, seg.text);
+    if (!this.#pipe) return this.#text(text);
+    this.#route(this.#pipe.push(text));
+  }
+
+  /** A tool call the model wrote as text: a complete tool_use block of its own. */
+  #textCall(call: TextToolCall): void {
+    if (this.#toolsPhase) {
+      this.#late.push({ kind: "call", call });
+      return;
+    }
+    this.#startTool(completeToolCall(call.name, JSON.stringify(call.input)));
+    this.#blocks.close();
   }
 
   /** Mistral's magistral models stream content as typed parts, reasoning included. */
@@ -242,10 +264,8 @@ export class OpenAIToAnthropicTranslator {
   #toolDelta(delta: ChatToolCallDelta): void {
     const call = this.#tools.resolve(delta);
     if (!this.#toolsPhase) {
-      // Tool calls start: release text held back by the tag splitter, close prose blocks.
-      if (this.#splitter) {
-        for (const seg of this.#splitter.flush()) this.#route(seg.thinking, seg.text);
-      }
+      // Tool calls start: release text held back by the content stages, close prose blocks.
+      if (this.#pipe) this.#route(this.#pipe.flush());
       this.#blocks.close();
       this.#toolsPhase = true;
     }
@@ -281,9 +301,7 @@ export class OpenAIToAnthropicTranslator {
   }
 
   #finalizeBlocks(): void {
-    if (this.#splitter) {
-      for (const seg of this.#splitter.flush()) this.#route(seg.thinking, seg.text);
-    }
+    if (this.#pipe) this.#route(this.#pipe.flush());
     this.#blocks.close();
     for (const call of this.#tools.order) {
       if (call.block !== -1 || !call.name) continue; // a call that never got a name cannot run
@@ -294,6 +312,7 @@ export class OpenAIToAnthropicTranslator {
     this.#toolsPhase = false;
     for (const item of this.#late) {
       if (item.kind === "text") this.#text(item.text);
+      else if (item.kind === "call") this.#textCall(item.call);
       else this.#reasoning(item.text, item.source, item.details);
     }
     this.#late = [];

@@ -15,7 +15,7 @@ export interface ThinkSegment {
 }
 
 /** Length of the longest suffix of `s` that is a proper prefix of `tag`. */
-function partialTagSuffix(s: string, tag: string): number {
+export function partialTagSuffix(s: string, tag: string): number {
   const max = Math.min(tag.length - 1, s.length);
   for (let n = max; n > 0; n--) {
     if (s.endsWith(tag.slice(0, n))) return n;

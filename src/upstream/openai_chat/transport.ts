@@ -2,6 +2,7 @@
 
 import { settingsFor } from "../../config/settings_merge.ts";
 import {
+  offeredToolsOf,
   openAIChatTranslation,
   openAIResponseToAnthropic,
   type StreamTranslateOptions,
@@ -56,6 +57,7 @@ export const openAITransport: Transport = {
       upstreamModel: model,
       dialect,
       stopSequences: client.stop_sequences as string[] | undefined,
+      ...(dialect.textToolCalls ? { tools: offeredToolsOf(chat.tools) } : {}),
     };
     return { ok: true, open: (hooks) => openAnswer(request, result.response, translate, hooks) };
   },

@@ -1,0 +1,81 @@
+/**
+ * What streamed `content` passes through before it becomes blocks, each stage a dialect
+ * knob: control tokens removed, `<think>` tags split into reasoning, tool calls written as
+ * text recovered. Each stage holds back only a possible tag prefix (or an open call).
+ */
+
+import type { ChatTool } from "../../protocols/openai_chat.ts";
+import { ThinkTagSplitter } from "../reasoning/think_tags.ts";
+import { ControlTokenFilter } from "./control_tokens.ts";
+import type { OpenAIDialect } from "./dialect.ts";
+import type { OfferedTool, TextToolCall } from "./text_tool_parse.ts";
+import { TextToolSplitter } from "./text_tool_splitter.ts";
+
+/** A run of answer text or reasoning, or a recovered tool call, in arrival order. */
+export type ContentSegment =
+  | { kind: "text" | "thinking"; text: string }
+  | { kind: "call"; call: TextToolCall };
+
+/** The tools a Chat Completions request offers, as the recovery reads them. */
+export function offeredToolsOf(tools: readonly ChatTool[] | undefined): OfferedTool[] {
+  return (tools ?? []).map((t) => ({ name: t.function.name, input_schema: t.function.parameters }));
+}
+
+/** Content stages of one response. */
+export class ContentPipe {
+  readonly #controls: ControlTokenFilter | undefined;
+  readonly #think: ThinkTagSplitter | undefined;
+  readonly #calls: TextToolSplitter | undefined;
+
+  private constructor(dialect: OpenAIDialect, tools: readonly OfferedTool[]) {
+    this.#controls = dialect.textToolCalls ? new ControlTokenFilter() : undefined;
+    this.#think = dialect.thinkTags ? new ThinkTagSplitter() : undefined;
+    // Recovery only when tools were offered: a call must name one of them.
+    this.#calls = dialect.textToolCalls && tools.length > 0
+      ? new TextToolSplitter(tools)
+      : undefined;
+  }
+
+  /** The pipe for `dialect`, or undefined when content needs no stage. */
+  static for(dialect: OpenAIDialect, tools: readonly OfferedTool[] = []): ContentPipe | undefined {
+    return dialect.thinkTags || dialect.textToolCalls ? new ContentPipe(dialect, tools) : undefined;
+  }
+
+  /** Passes the next content piece; returns the segments that are certain so far. */
+  push(piece: string): ContentSegment[] {
+    const text = this.#controls ? this.#controls.push(piece) : piece;
+    if (!text) return [];
+    return this.#afterControls(text);
+  }
+
+  /** Releases everything held back (end of content, or native tool calls start). */
+  flush(): ContentSegment[] {
+    const rest = this.#controls?.flush() ?? "";
+    const out = rest ? this.#afterControls(rest) : [];
+    if (this.#think) out.push(...this.#split(this.#think.flush()));
+    if (this.#calls) out.push(...this.#calls.flush());
+    return out;
+  }
+
+  #afterControls(text: string): ContentSegment[] {
+    if (!this.#think) return this.#answer(text);
+    return this.#split(this.#think.push(text));
+  }
+
+  #split(segments: readonly { thinking: boolean; text: string }[]): ContentSegment[] {
+    const out: ContentSegment[] = [];
+    for (const seg of segments) {
+      if (!seg.thinking) out.push(...this.#answer(seg.text));
+      else {
+        // Reasoning after held answer text: release it first so order is kept.
+        if (this.#calls?.holding) out.push(...this.#calls.flush());
+        out.push({ kind: "thinking", text: seg.text });
+      }
+    }
+    return out;
+  }
+
+  #answer(text: string): ContentSegment[] {
+    return this.#calls ? this.#calls.push(text) : [{ kind: "text", text }];
+  }
+}

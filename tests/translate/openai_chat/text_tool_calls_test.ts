@@ -1,0 +1,229 @@
+import assert from "node:assert/strict";
+import type { Message } from "@anthropic-ai/sdk/resources/messages";
+import { DEFAULT_OPENAI_DIALECT } from "../../../src/translate/openai_chat/dialect.ts";
+import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
+import { openAIResponseToAnthropic } from "../../../src/translate/openai_chat/response.ts";
+import type { OfferedTool } from "../../../src/translate/openai_chat/text_tool_parse.ts";
+import type { StreamTranslateOptions } from "../../../src/translate/openai_chat/stream.ts";
+import {
+  assertWellFormed,
+  BASE_OPTIONS,
+  bytewise,
+  parseFrames,
+  sdkMessage,
+  translateChunks,
+} from "../_stream_helpers.ts";
+
+const TOOLS: OfferedTool[] = [
+  {
+    name: "Bash",
+    input_schema: {
+      type: "object",
+      properties: {
+        command: { type: "string" },
+        timeout: { type: "number" },
+        run_in_background: { type: "boolean" },
+        env: { type: ["object", "null"] },
+      },
+    },
+  },
+  { name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } },
+];
+
+const ON: Partial<StreamTranslateOptions> = { dialect: OPENAI_DIALECTS.local, tools: TOOLS };
+const encoder = new TextEncoder();
+
+/** A recorded-style Ollama /v1 stream whose content arrives in `pieces`. */
+function sse(pieces: readonly string[]): string {
+  const frame = (delta: unknown, finish: string | null = null) =>
+    `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  return [
+    frame({ role: "assistant", content: "" }),
+    ...pieces.map((content) => frame({ content })),
+    frame({}, "stop"),
+    `data: ${
+      JSON.stringify({ choices: [], usage: { prompt_tokens: 9, completion_tokens: 5 } })
+    }\n\n`,
+    "data: [DONE]\n\n",
+  ].join("");
+}
+
+/** Streams the pieces through ccp's translation; checks the events and returns the message. */
+async function streamed(
+  pieces: readonly string[],
+  options: Partial<StreamTranslateOptions> = ON,
+  split = false,
+): Promise<Message> {
+  const bytes = encoder.encode(sse(pieces));
+  const out = await translateChunks(split ? bytewise(bytes) : [bytes], options);
+  assertWellFormed(parseFrames(out));
+  const frames = parseFrames(out);
+  assert.equal(frames.at(-2)?.data.usage?.output_tokens, 5, "the upstream's usage is kept");
+  return await sdkMessage(out);
+}
+
+/** Every way of cutting `text` into two content pieces. */
+function* cuts(text: string): Generator<string[]> {
+  for (let i = 1; i < text.length; i++) yield [text.slice(0, i), text.slice(i)];
+}
+
+function toolUse(m: { content: readonly unknown[] }, at: number): { name: string; input: unknown } {
+  const b = m.content[at] as { type?: string; id: string; name: string; input: unknown };
+  assert.equal(b?.type, "tool_use", JSON.stringify(m.content));
+  assert.match(b.id, /^toolu_[A-Za-z0-9]{24}$/);
+  return { name: b.name, input: b.input };
+}
+
+const HERMES = 'Let me look.\n<tool_call>\n{"name": "Bash", "arguments": {"command": "ls"}}\n' +
+  "</tool_call>";
+const READ = '<tool_call>{"name": "Read", "arguments": {}}</tool_call>';
+
+Deno.test("text-form tool calls (Hermes JSON) become tool_use blocks", async (t) => {
+  await t.step("split at every position of the content, mid-tag and mid-JSON", async () => {
+    for (const pieces of cuts(HERMES)) {
+      const m = await streamed(pieces);
+      assert.equal(m.content.length, 2, JSON.stringify(pieces));
+      assert.deepEqual(m.content[0], { type: "text", text: "Let me look.\n" });
+      assert.deepEqual(toolUse(m, 1), { name: "Bash", input: { command: "ls" } });
+      assert.equal(m.stop_reason, "tool_use");
+    }
+  });
+  await t.step("one character per chunk, SSE bytes split one by one", async () => {
+    const m = await streamed([...HERMES], ON, true);
+    assert.deepEqual(toolUse(m, 1), { name: "Bash", input: { command: "ls" } });
+    assert.equal(m.stop_reason, "tool_use");
+  });
+  await t.step("text before a marker streams at once", async () => {
+    const out = await translateChunks([encoder.encode(sse(["Hi <tool_", "call>{"]))], ON);
+    const first = parseFrames(out).find((f) => f.data.delta?.type === "text_delta");
+    assert.deepEqual(first?.data.delta, { type: "text_delta", text: "Hi " });
+  });
+  await t.step("two calls with text before and after, indexes in order", async () => {
+    const m = await streamed([
+      "Checking.\n<tool_call>\n",
+      '{"name": "Read", "arguments": {"file_path": "/a"}}\n</tool_call>\n',
+      '<tool_call>\n{"name": "Bash", "arguments": "{\\"command\\": \\"pwd\\"}"}\n</tool_call>\n',
+      "Done.",
+    ]);
+    assert.equal(m.content.length, 4);
+    assert.deepEqual(m.content[0], { type: "text", text: "Checking.\n" });
+    assert.deepEqual(toolUse(m, 1), { name: "Read", input: { file_path: "/a" } });
+    assert.deepEqual(toolUse(m, 2), { name: "Bash", input: { command: "pwd" } });
+    assert.deepEqual(m.content[3], { type: "text", text: "Done." });
+    assert.equal(m.stop_reason, "tool_use");
+  });
+  await t.step("a call naming a tool not offered stays text, unchanged", async () => {
+    const unknown = '<tool_call>{"name": "Rm", "arguments": {}}</tool_call>';
+    const m = await streamed([unknown, READ]);
+    assert.deepEqual(m.content[0], { type: "text", text: unknown });
+    assert.deepEqual(toolUse(m, 1), { name: "Read", input: {} });
+  });
+  await t.step("invalid JSON or non-object arguments stay text, unchanged", async () => {
+    const bad = '<tool_call>{"name": "Bash", "arguments": {"command": </tool_call>';
+    const list = '<tool_call>{"name": "Bash", "arguments": [1]}</tool_call>';
+    const m = await streamed([bad, list, READ]);
+    assert.deepEqual(m.content[0], { type: "text", text: bad + list });
+    assert.deepEqual(toolUse(m, 1), { name: "Read", input: {} });
+  });
+  await t.step("an unclosed call at the end is released as text", async () => {
+    const open = '<tool_call>\n{"name": "Bash", "arguments": {"command": "ls"';
+    const m = await streamed([READ, "\n", open]);
+    assert.deepEqual(toolUse(m, 0), { name: "Read", input: {} });
+    assert.deepEqual(m.content[1], { type: "text", text: open });
+    assert.equal(m.stop_reason, "tool_use");
+  });
+  await t.step("after <think>, the call still becomes a tool_use", async () => {
+    const m = await streamed(["<think>plan</think>\n", READ.slice(0, 20), READ.slice(20)]);
+    assert.equal(m.content[0]?.type, "thinking");
+    assert.deepEqual(toolUse(m, 1), { name: "Read", input: {} });
+  });
+});
+
+const XML = "<tool_call>\n<function=Bash>\n<parameter=command>\nls -la\n</parameter>\n" +
+  "<parameter=timeout>\n5000\n</parameter>\n<parameter=run_in_background>\nfalse\n" +
+  '</parameter>\n<parameter=env>\n{"A": "1"}\n</parameter>\n</function>\n</tool_call>';
+
+Deno.test("text-form tool calls (Qwen3-Coder XML) with typed parameters", async (t) => {
+  await t.step("wrapped, split at every position", async () => {
+    for (const pieces of cuts(XML)) {
+      const m = await streamed(pieces);
+      assert.deepEqual(toolUse(m, 0), {
+        name: "Bash",
+        input: { command: "ls -la", timeout: 5000, run_in_background: false, env: { A: "1" } },
+      });
+    }
+  });
+  await t.step("bare <function=…>; a value not valid for its type stays a string", async () => {
+    const m = await streamed([
+      "Running.\n<function=Bash>\n<parameter=command>\necho 1\n</parameter>\n",
+      "<parameter=timeout>\nsoon\n</parameter>\n</function>",
+    ]);
+    assert.deepEqual(m.content[0], { type: "text", text: "Running.\n" });
+    assert.deepEqual(toolUse(m, 1), {
+      name: "Bash",
+      input: { command: "echo 1", timeout: "soon" },
+    });
+  });
+  await t.step("stray text between parameters is not a call", async () => {
+    const odd = "<function=Bash>\nsee <parameter=command>\nls\n</parameter>\n</function>";
+    const m = await streamed([odd, "<function=Read>\n</function>"]);
+    assert.deepEqual(m.content[0], { type: "text", text: odd });
+    assert.deepEqual(toolUse(m, 1), { name: "Read", input: {} });
+  });
+});
+
+Deno.test("control tokens are removed from text, split across chunks", async (t) => {
+  await t.step("streamed", async () => {
+    for (const pieces of cuts("Done.<|im_end|>\n<|endoftext|>")) {
+      const m = await streamed(pieces);
+      assert.deepEqual(m.content, [{ type: "text", text: "Done.\n" }]);
+    }
+    const m = await streamed([..."a <|eot_id|>b <| c"], ON, true);
+    assert.deepEqual(m.content, [{ type: "text", text: "a b <| c" }], "only known tokens");
+  });
+  await t.step("without tools offered: tokens go, tags stay text", async () => {
+    const m = await streamed([HERMES, "<|im_end|>"], { dialect: OPENAI_DIALECTS.local });
+    assert.deepEqual(m.content, [{ type: "text", text: HERMES }]);
+    assert.equal(m.stop_reason, "end_turn");
+  });
+});
+
+Deno.test("with the setting off, text is relayed unchanged", async () => {
+  const dialect = { ...OPENAI_DIALECTS.local, textToolCalls: false };
+  const text = HERMES + "<|im_end|>";
+  const m = await streamed([text.slice(0, 20), text.slice(20)], { dialect, tools: TOOLS });
+  assert.deepEqual(m.content, [{ type: "text", text }]);
+  assert.equal(m.stop_reason, "end_turn");
+  assert.equal(DEFAULT_OPENAI_DIALECT.textToolCalls, false, "off unless a preset turns it on");
+  assert.equal(OPENAI_DIALECTS.local.textToolCalls, true, "on for the local presets");
+});
+
+Deno.test("a non-streaming answer's text-form call becomes a tool_use", () => {
+  const m = openAIResponseToAnthropic({
+    id: "c",
+    model: "qwen3",
+    choices: [{
+      index: 0,
+      message: { role: "assistant", content: `${XML}<|im_end|>` },
+      finish_reason: "stop",
+    }],
+    usage: { prompt_tokens: 3, completion_tokens: 4 },
+  }, { ...BASE_OPTIONS, ...ON });
+  assert.equal(m.content.length, 1);
+  assert.equal(toolUse(m, 0).name, "Bash");
+  assert.equal(m.stop_reason, "tool_use");
+});
+
+Deno.test("a text-form call after native tool calls follows them", async () => {
+  const frame = (delta: unknown, finish: string | null = null) =>
+    `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const native = { index: 0, id: "call_1", function: { name: "Bash", arguments: "{}" } };
+  const body = frame({ tool_calls: [native] }) + frame({ content: READ }) +
+    frame({}, "tool_calls") + "data: [DONE]\n\n";
+  const out = await translateChunks([encoder.encode(body)], ON);
+  assertWellFormed(parseFrames(out));
+  const m = await sdkMessage(out);
+  assert.equal(m.content[0]?.type, "tool_use");
+  assert.deepEqual(toolUse(m, 1), { name: "Read", input: {} });
+  assert.equal(m.stop_reason, "tool_use");
+});

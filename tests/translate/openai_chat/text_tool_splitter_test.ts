@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { ControlTokenFilter } from "../../../src/translate/openai_chat/control_tokens.ts";
+import {
+  type TextToolSegment,
+  TextToolSplitter,
+} from "../../../src/translate/openai_chat/text_tool_splitter.ts";
+
+const TOOLS = [{ name: "Bash" }];
+
+function run(splitter: TextToolSplitter, pieces: readonly string[]): TextToolSegment[] {
+  return [...pieces.flatMap((p) => splitter.push(p)), ...splitter.flush()];
+}
+
+Deno.test("TextToolSplitter", async (t) => {
+  await t.step("hold-back is bounded: past the limit the held text is released", () => {
+    const s = new TextToolSplitter(TOOLS, 50);
+    const first = s.push('<tool_call>{"name": "Bash", "arguments": ');
+    assert.deepEqual(first, [], "held while it may still be a call");
+    const next = s.push('{"command": "x"}');
+    assert.deepEqual(next, [{
+      kind: "text",
+      text: '<tool_call>{"name": "Bash", "arguments": {"command": "x"}',
+    }]);
+    assert.equal(s.holding, false);
+    assert.deepEqual(run(s, ["}</tool_call> ok"]), [{ kind: "text", text: "}</tool_call> ok" }]);
+  });
+  await t.step("a partial marker at the end of a piece is held, then released as text", () => {
+    const s = new TextToolSplitter(TOOLS);
+    assert.deepEqual(s.push("a <tool_ca"), [{ kind: "text", text: "a " }]);
+    assert.deepEqual(s.push("t"), [{ kind: "text", text: "<tool_cat" }]);
+    assert.deepEqual(run(s, ["x <func"]), [{ kind: "text", text: "x " }, {
+      kind: "text",
+      text: "<func",
+    }]);
+  });
+});
+
+Deno.test("ControlTokenFilter holds a possible token prefix only", () => {
+  const f = new ControlTokenFilter();
+  assert.equal(f.push("ok<|eo"), "ok");
+  assert.equal(f.push("t_id|>!"), "!");
+  assert.equal(f.push("x <|not"), "x <|not");
+  assert.equal(f.push("<｜end▁of"), "");
+  assert.equal(f.push("▁sentence｜>"), "");
+  assert.equal(f.flush(), "");
+});
