@@ -31,16 +31,24 @@ function firstMarker(s: string): { at: number; close: string } | undefined {
   return best;
 }
 
-/** Stateful splitter; one per response. */
+/**
+ * Stateful splitter; one per response. An open call's text is kept as pieces and only the end
+ * of what arrived is searched for its close tag: a call streamed in thousands of small pieces
+ * costs each piece once, not the whole held text again (joining or scanning it per piece would
+ * make a long call quadratic).
+ */
 export class TextToolSplitter {
   readonly #tools: ReadonlyMap<string, OfferedTool>;
   readonly #limit: number;
-  /** Held text: a possible marker start, or the open call from its marker on. */
-  #pending = "";
+  /** Outside a call: a possible marker start held back. */
+  #prefix = "";
   /** Close tag of the open call; undefined outside a call. */
   #close: string | undefined;
-  /** Where the close tag may begin in `#pending`, so a long call is not rescanned. */
-  #searchFrom = 0;
+  /** The open call's text so far, from its marker on. */
+  #held: string[] = [];
+  #heldLength = 0;
+  /** The held text's last characters, where a close tag split across pieces begins. */
+  #tail = "";
   /** After a call, blank layout before the next text or call is dropped. */
   #trimLead = false;
 
@@ -51,63 +59,87 @@ export class TextToolSplitter {
 
   /** True while text is held back. */
   get holding(): boolean {
-    return this.#pending !== "";
+    return this.#prefix !== "" || this.#close !== undefined;
   }
 
   /** Splits the next text piece; returns the segments that are certain so far. */
   push(piece: string): TextToolSegment[] {
-    let s = this.#pending + piece;
-    this.#pending = "";
     const out: TextToolSegment[] = [];
+    let s = piece;
+    if (this.#close !== undefined) {
+      const ended = this.#continueCall(piece, out);
+      if (ended === undefined) return out;
+      s = ended;
+    } else {
+      s = this.#prefix + piece;
+      this.#prefix = "";
+    }
     while (s.length > 0) {
       if (this.#trimLead) {
         s = s.replace(/^\s+/, "");
         if (!s) break;
         this.#trimLead = false;
       }
-      if (this.#close === undefined) {
-        const found = firstMarker(s);
-        if (!found) {
-          const hold = Math.max(...MARKERS.map((m) => partialTagSuffix(s, m.open)));
-          if (s.length > hold) out.push({ kind: "text", text: s.slice(0, s.length - hold) });
-          this.#pending = s.slice(s.length - hold);
-          break;
-        }
-        if (found.at > 0) out.push({ kind: "text", text: s.slice(0, found.at) });
-        s = s.slice(found.at);
-        this.#close = found.close;
-        this.#searchFrom = 0;
-      }
-      const close = this.#close;
-      const end = s.indexOf(close, this.#searchFrom);
-      if (end === -1) {
-        if (s.length > this.#limit) {
-          // Too long to be a call worth waiting for: it is text.
-          out.push({ kind: "text", text: s });
-          this.#close = undefined;
-        } else {
-          this.#pending = s;
-          this.#searchFrom = Math.max(0, s.length - close.length + 1);
-        }
+      const found = firstMarker(s);
+      if (!found) {
+        const hold = Math.max(...MARKERS.map((m) => partialTagSuffix(s, m.open)));
+        if (s.length > hold) out.push({ kind: "text", text: s.slice(0, s.length - hold) });
+        this.#prefix = s.slice(s.length - hold);
         break;
       }
-      const raw = s.slice(0, end + close.length);
-      s = s.slice(raw.length);
-      this.#close = undefined;
-      const call = parseTextToolCall(raw, this.#tools);
-      if (call) {
-        out.push({ kind: "call", call });
-        this.#trimLead = true;
-      } else out.push({ kind: "text", text: raw });
+      if (found.at > 0) out.push({ kind: "text", text: s.slice(0, found.at) });
+      this.#close = found.close;
+      const ended = this.#continueCall(s.slice(found.at), out);
+      if (ended === undefined) break;
+      s = ended;
     }
     return out;
   }
 
   /** Releases held text at the end of the stream: an unclosed call stays text. */
   flush(): TextToolSegment[] {
-    const rest = this.#pending;
-    this.#pending = "";
+    const rest = this.#prefix + this.#takeHeld();
+    this.#prefix = "";
     this.#close = undefined;
     return rest ? [{ kind: "text", text: rest }] : [];
+  }
+
+  /**
+   * Adds `piece` to the open call. When the call closes in it, emits the call (or its text) and
+   * returns what follows the close tag; undefined while the call is still open.
+   */
+  #continueCall(piece: string, out: TextToolSegment[]): string | undefined {
+    const close = this.#close!;
+    const window = this.#tail + piece;
+    const at = window.indexOf(close);
+    if (at === -1) {
+      this.#held.push(piece);
+      this.#heldLength += piece.length;
+      this.#tail = window.slice(-(close.length - 1));
+      if (this.#heldLength > this.#limit) {
+        // Too long to be a call worth waiting for: it is text.
+        out.push({ kind: "text", text: this.#takeHeld() });
+        this.#close = undefined;
+      }
+      return undefined;
+    }
+    // The tail is shorter than the tag, so the tag ends inside this piece.
+    const end = at + close.length - this.#tail.length;
+    const raw = this.#takeHeld() + piece.slice(0, end);
+    this.#close = undefined;
+    const call = parseTextToolCall(raw, this.#tools);
+    if (call) {
+      out.push({ kind: "call", call });
+      this.#trimLead = true;
+    } else out.push({ kind: "text", text: raw });
+    return piece.slice(end);
+  }
+
+  #takeHeld(): string {
+    const text = this.#held.join("");
+    this.#held = [];
+    this.#heldLength = 0;
+    this.#tail = "";
+    return text;
   }
 }

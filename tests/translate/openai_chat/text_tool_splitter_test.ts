@@ -24,6 +24,21 @@ Deno.test("TextToolSplitter", async (t) => {
     assert.equal(s.holding, false);
     assert.deepEqual(run(s, ["}</tool_call> ok"]), [{ kind: "text", text: "}</tool_call> ok" }]);
   });
+  await t.step("a long call streamed one character at a time is one call", () => {
+    const s = new TextToolSplitter(TOOLS);
+    const command = "x".repeat(20_000);
+    const text =
+      `ok <tool_call>{"name": "Bash", "arguments": {"command": "${command}"}}</tool_call>` +
+      " then <function=Bash><parameter=command>ls</parameter></function>!";
+    const segments = run(s, [...text]);
+    const texts = segments.flatMap((g) => g.kind === "text" ? [g.text] : []).join("");
+    const calls = segments.flatMap((g) => g.kind === "call" ? [g.call] : []);
+    assert.equal(texts, "ok then !");
+    assert.deepEqual(calls, [
+      { name: "Bash", input: { command } },
+      { name: "Bash", input: { command: "ls" } },
+    ]);
+  });
   await t.step("a partial marker at the end of a piece is held, then released as text", () => {
     const s = new TextToolSplitter(TOOLS);
     assert.deepEqual(s.push("a <tool_ca"), [{ kind: "text", text: "a " }]);
