@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { ProxyError } from "../core/errors.ts";
 import { identify } from "./clients.ts";
+import { refusalLog } from "./refusal_log.ts";
 import { logObserver } from "../pipeline/log_observer.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
 import { PEER_HEADER } from "./guard_head.ts";
@@ -71,6 +72,7 @@ export function createApp(
     }),
   };
   const app = new Hono<AppEnv>();
+  const noteRefusal = refusalLog(appDeps.log);
 
   app.use(async (c, next) => {
     const server = deps.config().server;
@@ -81,6 +83,11 @@ export function createApp(
       !identity && !isPublic(path) &&
       !(isUiPath(path) && uiAllows(sessions, c.req.raw, path, server))
     ) {
+      noteRefusal({
+        method: c.req.method,
+        path,
+        userAgent: c.req.header("user-agent"),
+      });
       // A wrong token stays wrong: Claude Code would retry the 401 up to 10 times (minutes) and
       // then say "Not logged in · Please run /login", hiding this message. It obeys
       // `x-should-retry: false` and shows the message at once.
