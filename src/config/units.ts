@@ -6,6 +6,13 @@ const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
   m: 60_000,
   h: 3_600_000,
 };
+// Periods measured in days (how long usage records are kept) are written in days or weeks, as
+// `ccp usage --since` takes them; timeouts keep the short units, where a `d` would be a typo.
+const PERIOD_UNITS_MS: Readonly<Record<string, number>> = {
+  ...DURATION_UNITS_MS,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 const TOKEN_UNITS: Readonly<Record<string, number>> = { "": 1, k: 1_000, m: 1_000_000 };
 // Decimal and binary units both appear in the wild (Docker, nginx, k8s); bare K/M/G are refused
 // because they mean 1000 in some tools and 1024 in others.
@@ -52,6 +59,11 @@ function parseWithUnits(
 /** Parses `500ms`, `10s`, `5m`, `1h` or a plain number of seconds into milliseconds; 0 means none. */
 export function parseDuration(v: string | number): number {
   return parseWithUnits(v, DURATION_UNITS_MS, 1_000, "is not a duration (use 500ms, 10s, 5m, 1h)");
+}
+
+/** Parses a period such as `90d` or `12w` (or any duration) into milliseconds. */
+export function parsePeriod(v: string | number): number {
+  return parseWithUnits(v, PERIOD_UNITS_MS, 1_000, "is not a period (use 90d, 12w, 24h)");
 }
 
 /** Parses `8k`, `128K`, `1M` or a plain number into a token count (k = 1000, M = 1,000,000). */

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { parseByteSize, parseDuration, parseTokenSize } from "../../src/config/units.ts";
+import {
+  parseByteSize,
+  parseDuration,
+  parsePeriod,
+  parseTokenSize,
+} from "../../src/config/units.ts";
 
 Deno.test("parseDuration", async (t) => {
   await t.step("accepts ms, s, m, h and plain seconds", () => {
@@ -25,6 +30,16 @@ Deno.test("parseDuration", async (t) => {
     assert.throws(() => parseDuration("1d"), RangeError);
     assert.throws(() => parseDuration(-1), { message: /^-1 is not a duration/ });
     assert.throws(() => parseDuration(Number.NaN), RangeError);
+  });
+});
+
+Deno.test("parsePeriod: days and weeks beside the duration units", () => {
+  assert.equal(parsePeriod("90d"), 90 * 86_400_000);
+  assert.equal(parsePeriod("2w"), 14 * 86_400_000);
+  assert.equal(parsePeriod("36h"), 36 * 3_600_000);
+  assert.equal(parsePeriod(60), 60_000);
+  assert.throws(() => parsePeriod("3y"), {
+    message: '"3y" is not a period (use 90d, 12w, 24h)',
   });
 });
 

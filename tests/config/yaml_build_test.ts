@@ -251,3 +251,10 @@ Deno.test("the result is deeply frozen", () => {
     (config.server as { port: number }).port = 1;
   }, TypeError);
 });
+
+Deno.test("usage.retention takes days and weeks, as README's `retention: 90d` shows", () => {
+  const base = "routes: {default: ollama/qwen3-coder}\n";
+  assert.equal(load(`${base}usage: { retention: 90d }`).usage?.retentionMs, 90 * 86_400_000);
+  assert.equal(load(`${base}usage: { retention: 2w }`).usage?.retentionMs, 14 * 86_400_000);
+  assert.throws(() => load(`${base}usage: { retention: 3y }`), /usage\.retention: "3y"/);
+});

@@ -7,6 +7,7 @@ import {
   flag,
   oneOf,
   percentage,
+  period,
   statusList,
   text,
   textList,
@@ -91,7 +92,7 @@ export const serverSchema = section({
 export const usageSchema = section({
   /** `false` keeps no ledger (no usage reports, no budgets). */
   enabled: flag().optional(),
-  retention: duration().optional(),
+  retention: period().optional(),
 });
 
 /** One entry of `budgets:`. */

@@ -2,7 +2,7 @@
 
 import { describeValue } from "../issues.ts";
 import { didYouMean } from "../suggest.ts";
-import { parseByteSize, parseDuration, parseTokenSize } from "../units.ts";
+import { parseByteSize, parseDuration, parsePeriod, parseTokenSize } from "../units.ts";
 import { field, Rejection, type Schema } from "./kit.ts";
 
 // Every converter takes any input: `${VAR}` expansion makes every scalar a possible string.
@@ -76,6 +76,20 @@ export function duration(): Schema<number> {
     }
     try {
       return parseDuration(value);
+    } catch (err) {
+      return new Rejection((err as Error).message);
+    }
+  });
+}
+
+/** A period (`90d`, `12w`, or any duration) in milliseconds. */
+export function period(): Schema<number> {
+  return field((value) => {
+    if (typeof value !== "string" && typeof value !== "number") {
+      return new Rejection(`expected a period such as 90d, got ${describeValue(value)}`);
+    }
+    try {
+      return parsePeriod(value);
     } catch (err) {
       return new Rejection((err as Error).message);
     }
