@@ -75,3 +75,11 @@ export function parseTokenSize(v: string | number): number {
 export function parseByteSize(v: string | number): number {
   return parseWithUnits(v, BYTE_UNITS, 1, "is not a byte size (use 512KiB, 10MB, 32MiB)");
 }
+
+/** A byte count as a person reads it: `32 MiB`, `1.5 MiB`, `512 KiB`, `900 bytes`. */
+export function describeByteSize(bytes: number): string {
+  const [unit, size] = bytes >= 1048576 ? ["MiB", 1048576] : bytes >= 1024 ? ["KiB", 1024] : [];
+  if (!unit || !size) return `${bytes} bytes`;
+  const value = bytes / size;
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
+}

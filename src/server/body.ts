@@ -5,6 +5,7 @@
  */
 
 import type { Config } from "../config/types.ts";
+import { describeByteSize } from "../config/units.ts";
 import { ByteCollector } from "../core/byte_collector.ts";
 import { deadline } from "../core/deadlines.ts";
 import { ClientRequestError } from "../core/errors.ts";
@@ -107,10 +108,13 @@ function late(timeoutMs: number): ClientRequestError {
   );
 }
 
+/** The 413 message, from the guard (declared size) and here (bytes read) alike. */
+export function bodyTooLargeMessage(limit: number): string {
+  return `Request body exceeds the ${
+    describeByteSize(limit)
+  } limit (raise server.max_body_size in the config)`;
+}
+
 function tooLarge(limit: number): ClientRequestError {
-  const mib = (limit / 1048576).toFixed(limit % 1048576 === 0 ? 0 : 1);
-  return new ClientRequestError(
-    `Request body exceeds the ${mib} MiB limit (raise server.max_body_size in the config)`,
-    "request_too_large",
-  );
+  return new ClientRequestError(bodyTooLargeMessage(limit), "request_too_large");
 }

@@ -4,6 +4,8 @@
  * from the guard), and the peer header the guard adds.
  */
 
+import { bodyTooLargeMessage } from "./body.ts";
+
 /**
  * Header the guard puts on every request: the client end of the TCP connection and the guard's
  * number for the connection (`host:port#n`). The number tells a departure of this connection
@@ -63,13 +65,11 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
   }
   const declared = length === undefined ? (chunked ? "unknown" : 0) : Number(length);
   if (typeof declared === "number" && declared > maxBodyBytes) {
-    const mib = (maxBodyBytes / 1048576).toFixed(maxBodyBytes % 1048576 === 0 ? 0 : 1);
     return {
       ok: false,
       status: 413,
       type: "request_too_large",
-      message:
-        `Request body exceeds the ${mib} MiB limit (raise server.max_body_size in the config)`,
+      message: bodyTooLargeMessage(maxBodyBytes),
     };
   }
   const peerLine = `${PEER_HEADER}: ${peer}`;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  describeByteSize,
   parseByteSize,
   parseDuration,
   parsePeriod,
@@ -70,4 +71,12 @@ Deno.test("parseByteSize: decimal and binary units, plain bytes", () => {
     message: '"32M" is not a byte size (use 512KiB, 10MB, 32MiB)',
   });
   assert.throws(() => parseByteSize("big"), RangeError);
+});
+
+Deno.test("describeByteSize: the unit a person reads, never 0.0 MiB", () => {
+  assert.equal(describeByteSize(32 * 1048576), "32 MiB");
+  assert.equal(describeByteSize(1.5 * 1048576), "1.5 MiB");
+  assert.equal(describeByteSize(1024), "1 KiB");
+  assert.equal(describeByteSize(1536), "1.5 KiB");
+  assert.equal(describeByteSize(900), "900 bytes");
 });

@@ -81,7 +81,10 @@ Deno.test("auth: every route but the probes needs the token, in any of three hea
       const refused = ccp.logs.filter((line) => line.includes("Refused"));
       assert.equal(refused.length, 1, refused.join("\n"));
       assert.match(refused[0]!, /Refused POST \/v1\/messages.*missing or wrong ccp token/);
-      assert.ok(!ccp.logs.some((line) => /ccp-secreT|Bearer wrong/.test(line)), ccp.logs.join("\n"));
+      assert.ok(
+        !ccp.logs.some((line) => /ccp-secreT|Bearer wrong/.test(line)),
+        ccp.logs.join("\n"),
+      );
     });
     const headers: Record<string, string>[] = [{ "x-api-key": TOKEN }, {
       authorization: `Bearer ${TOKEN}`,
