@@ -35,5 +35,10 @@ export function refusalLog(log: Logger, now: () => number = Date.now): RefusalNo
 
 // Header and path text as it may appear in one log line: no control characters, bounded.
 function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f]/g, "?").slice(0, 120);
+  let out = "";
+  for (const ch of text.slice(0, 120)) {
+    const code = ch.charCodeAt(0);
+    out += code < 0x20 || code === 0x7f ? "?" : ch;
+  }
+  return out;
 }
