@@ -19,6 +19,7 @@ import { JsonCompletionScanner } from "../openai_chat/json_scanner.ts";
 import type { ToolCallState } from "../openai_chat/tool_calls.ts";
 import { deltaUsage, messageStartEvent, type UpstreamUsage } from "../openai_chat/usage.ts";
 import { encodeCcpSignature } from "../reasoning/provenance.ts";
+import { errorEventFields, errorTypeOf, errorTypeOfCode } from "./errors.ts";
 
 /** What the translator needs to know about the request it answers. */
 export interface ResponsesTranslateOptions {
@@ -139,11 +140,14 @@ export class ResponsesToAnthropicTranslator {
           `${this.#who()} failed: ${e.response?.error?.message ?? "response.failed"}`,
           errorTypeOfCode(e.response?.error?.code),
         );
-      case "error":
+      case "error": {
+        const fields = errorEventFields(e);
+        const detail = fields.message ?? fields.code ?? JSON.stringify(e).slice(0, 200);
         return this.#fail(
-          `${this.#who()} reported an error mid-stream: ${str(e.message) || str(e.code)}`,
-          errorTypeOfCode(e.code ?? undefined),
+          `${this.#who()} reported an error mid-stream: ${detail}`,
+          errorTypeOf(fields),
         );
+      }
       default:
         // Content parts, `.done` echoes and future event types carry nothing new.
         return;
@@ -334,16 +338,4 @@ function usageOf(response: ResponsesResponse): UpstreamUsage | undefined {
     cached: num(u.input_tokens_details?.cached_tokens),
     reasoning: num(u.output_tokens_details?.reasoning_tokens),
   };
-}
-
-/** Anthropic error type for an error code of the Responses API. */
-export function errorTypeOfCode(code: string | undefined): string {
-  if (!code) return "api_error";
-  // A refused key (`invalid_api_key`) is ccp's credential for the upstream, neither the client's
-  // login nor a request the client should change: a gateway error, like an upstream 401.
-  if (/api_key|auth|permission|unauthori[sz]ed|forbidden/i.test(code)) return "api_error";
-  if (/rate_limit|quota/.test(code)) return "rate_limit_error";
-  if (/overloaded|server_is_overloaded/.test(code)) return "overloaded_error";
-  if (/invalid|context_length|unsupported/.test(code)) return "invalid_request_error";
-  return "api_error";
 }

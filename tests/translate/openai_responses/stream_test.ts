@@ -186,6 +186,18 @@ Deno.test("Responses stream: the ugly cases", async (t) => {
     assertWellFormed(frames);
     assert.equal(frames.at(-1)!.data.error!.type, "rate_limit_error");
   });
+  await t.step("an error event with its fields wrapped in `error` keeps its message", async () => {
+    const frames = parseFrames(
+      await translate([encoder.encode(
+        head() +
+          'event: error\ndata: {"type":"error","error":{"type":"insufficient_quota","code":"insufficient_quota","message":"You exceeded your current quota.","param":null},"sequence_number":2}\n\n',
+      )]),
+    );
+    assertWellFormed(frames);
+    const error = frames.at(-1)!.data.error!;
+    assert.match(String(error.message), /codex.*You exceeded your current quota\./);
+    assert.equal(error.type, "rate_limit_error");
+  });
   await t.step("text that interleaves with an open call waits for it", async () => {
     const at = (n: number, type: string, data: Record<string, unknown>) =>
       `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...data })}\n\n`;
