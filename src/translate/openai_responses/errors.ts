@@ -6,6 +6,7 @@
  * from the top first and from the wrapper second.
  */
 
+import { anthropicOverflowText, readOverflow } from "../../core/context_overflow.ts";
 import { isRecord } from "../../core/json.ts";
 import type { AnthropicErrorType } from "../../core/errors.ts";
 
@@ -21,8 +22,8 @@ function text(value: unknown): string | undefined {
   return typeof value === "string" && value ? value : undefined;
 }
 
-/** Reads an `error` event's fields, whichever of its two shapes it has. */
-export function errorEventFields(event: Record<string, unknown>): ResponsesErrorFields {
+/** Reads an `error` event's fields, whichever of its two shapes it has (or `response.error`). */
+export function errorFields(event: Record<string, unknown>): ResponsesErrorFields {
   const inner = isRecord(event.error) ? event.error : {};
   const code = text(event.code) ?? text(inner.code);
   const message = text(event.message) ?? text(inner.message);
@@ -45,4 +46,22 @@ export function errorTypeOfCode(code: string | undefined): AnthropicErrorType {
 /** The Anthropic error type of reported fields: by code, else by the wrapper's type. */
 export function errorTypeOf(fields: ResponsesErrorFields): AnthropicErrorType {
   return errorTypeOfCode(fields.code ?? fields.type);
+}
+
+/**
+ * What the client is told for a reported error. The API reports an over-long prompt this way
+ * too (`context_length_exceeded`, inside a stream that already began), and Claude Code compacts
+ * the conversation only for Anthropic's wording of it: such an error leads with that wording,
+ * the provider's own text kept after it.
+ */
+export function reportedError(
+  said: string,
+  fields: ResponsesErrorFields,
+): { type: AnthropicErrorType; message: string } {
+  const type = errorTypeOf(fields);
+  if (type === "invalid_request_error") {
+    const overflow = readOverflow(400, `${fields.code ?? ""} ${fields.message ?? ""}`);
+    if (overflow) return { type, message: `${anthropicOverflowText(overflow)} (${said})` };
+  }
+  return { type, message: said };
 }

@@ -19,7 +19,7 @@ import { JsonCompletionScanner } from "../openai_chat/json_scanner.ts";
 import type { ToolCallState } from "../openai_chat/tool_calls.ts";
 import { deltaUsage, messageStartEvent, type UpstreamUsage } from "../openai_chat/usage.ts";
 import { encodeCcpSignature } from "../reasoning/provenance.ts";
-import { errorEventFields, errorTypeOf, errorTypeOfCode } from "./errors.ts";
+import { errorFields, reportedError, type ResponsesErrorFields } from "./errors.ts";
 
 /** What the translator needs to know about the request it answers. */
 export interface ResponsesTranslateOptions {
@@ -135,18 +135,14 @@ export class ResponsesToAnthropicTranslator {
       case "response.incomplete":
         this.#begin();
         return this.#complete(e.response ?? {});
-      case "response.failed":
-        return this.#fail(
-          `${this.#who()} failed: ${e.response?.error?.message ?? "response.failed"}`,
-          errorTypeOfCode(e.response?.error?.code),
-        );
+      case "response.failed": {
+        const fields = errorFields(e.response?.error ?? {});
+        return this.#report(`failed: ${fields.message ?? "response.failed"}`, fields);
+      }
       case "error": {
-        const fields = errorEventFields(e);
+        const fields = errorFields(e);
         const detail = fields.message ?? fields.code ?? JSON.stringify(e).slice(0, 200);
-        return this.#fail(
-          `${this.#who()} reported an error mid-stream: ${detail}`,
-          errorTypeOf(fields),
-        );
+        return this.#report(`reported an error mid-stream: ${detail}`, fields);
       }
       default:
         // Content parts, `.done` echoes and future event types carry nothing new.
@@ -300,6 +296,11 @@ export class ResponsesToAnthropicTranslator {
     });
     this.#blocks.out.push({ type: "message_stop" });
     this.#done = true;
+  }
+
+  #report(what: string, fields: ResponsesErrorFields): void {
+    const { type, message } = reportedError(`${this.#who()} ${what}`, fields);
+    this.#fail(message, type);
   }
 
   #fail(message: string, type = "api_error"): void {

@@ -1,6 +1,7 @@
 /** Responses API streams → Anthropic streams: fixtures at every split point, and the ugly cases. */
 
 import assert from "node:assert/strict";
+import { UpstreamError } from "../../../src/core/errors.ts";
 import { decodeCcpSignature } from "../../../src/translate/reasoning/provenance.ts";
 import { responsesTranslation } from "../../../src/translate/openai_responses/stream.ts";
 import { responsesResponseToAnthropic } from "../../../src/translate/openai_responses/response.ts";
@@ -65,6 +66,15 @@ const SCRIPTS: Record<string, ResponsesScript> = {
   failed: {
     items: [{ kind: "text", text: "partial" }],
     end: { status: "failed", code: "server_error", message: "The model failed." },
+  },
+  context_overflow: {
+    items: [],
+    end: {
+      status: "failed",
+      code: "context_length_exceeded",
+      message:
+        "Your input exceeds the context window of this model. Please adjust your input and try again.",
+    },
   },
 };
 
@@ -150,6 +160,16 @@ Deno.test("Responses stream: the Anthropic SDK reads each answer", async (t) => 
     const frames = parseFrames(await translate([fixture("failed")]));
     assert.equal(frames.filter((f) => f.event === "error").length, 1);
     assert.match(String(frames.at(-1)!.data.error!.message), /codex.*The model failed/);
+  });
+  await t.step("an over-long prompt reads as Anthropic's, so Claude Code compacts", async () => {
+    const frames = parseFrames(await translate([fixture("context_overflow")]));
+    assertWellFormed(frames);
+    const error = frames.at(-1)!.data.error!;
+    assert.equal(error.type, "invalid_request_error");
+    assert.match(
+      String(error.message),
+      /^prompt is too long \(.*codex.*exceeds the context window/,
+    );
   });
 });
 
@@ -267,6 +287,18 @@ Deno.test("Responses JSON answer → the same Message the stream gives", async (
     assert.throws(
       () => responsesResponseToAnthropic(responseObject(SCRIPTS.failed!, "m"), OPTIONS),
       /codex.*The model failed/,
+    );
+  });
+  await t.step("a failed over-long prompt is a 400 in Anthropic's words", () => {
+    assert.throws(
+      () => responsesResponseToAnthropic(responseObject(SCRIPTS.context_overflow!, "m"), OPTIONS),
+      (error: unknown) => {
+        assert.ok(error instanceof UpstreamError);
+        assert.equal(error.status, 400);
+        assert.equal(error.errorType, "invalid_request_error");
+        assert.match(error.message, /^prompt is too long \(.*exceeds the context window/);
+        return true;
+      },
     );
   });
 });
