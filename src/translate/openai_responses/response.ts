@@ -31,7 +31,8 @@ function itemEvents(item: ResponsesOutputItem, index: number): ResponsesStreamEv
   }
   if (item.type === "reasoning") {
     events.push({ type: "response.output_item.added", ...at, item: { ...item, summary: [] } });
-    (item.summary ?? []).forEach((part, summary_index) => {
+    const summary = item.summary ?? [];
+    summary.forEach((part, summary_index) => {
       if (part.text) {
         events.push({
           type: "response.reasoning_summary_text.delta",
@@ -41,6 +42,20 @@ function itemEvents(item: ResponsesOutputItem, index: number): ResponsesStreamEv
         });
       }
     });
+    // Open-weight models served behind this API give their raw reasoning as `content`
+    // (`reasoning_text` parts) instead of a summary; a stream carries it as its own deltas.
+    if (!summary.some((part) => part.text)) {
+      (item.content ?? []).forEach((part, content_index) => {
+        if (part.type === "reasoning_text" && part.text) {
+          events.push({
+            type: "response.reasoning_text.delta",
+            ...at,
+            content_index,
+            delta: part.text,
+          });
+        }
+      });
+    }
   }
   events.push({ type: "response.output_item.done", ...at, item: { ...item, id: at.item_id } });
   return events;

@@ -289,6 +289,24 @@ Deno.test("Responses JSON answer → the same Message the stream gives", async (
       /codex.*The model failed/,
     );
   });
+  await t.step("raw reasoning text (no summary) is a thinking block, as when streamed", () => {
+    const message = responsesResponseToAnthropic({
+      ...responseObject({ items: [{ kind: "text", text: "Four." }] }, "gpt-oss-120b"),
+      output: [
+        {
+          id: "rs_1",
+          type: "reasoning",
+          summary: [],
+          content: [{ type: "reasoning_text", text: "Two plus two is four." }],
+        },
+        ...(responseObject({ items: [{ kind: "text", text: "Four." }] }, "m").output as unknown[]),
+      ],
+    }, OPTIONS);
+    assert.deepEqual(message.content.map((b) => b.type === "thinking" ? b.thinking : b.type), [
+      "Two plus two is four.",
+      "text",
+    ]);
+  });
   await t.step("a failed over-long prompt is a 400 in Anthropic's words", () => {
     assert.throws(
       () => responsesResponseToAnthropic(responseObject(SCRIPTS.context_overflow!, "m"), OPTIONS),
