@@ -226,6 +226,9 @@ export class ResponsesToAnthropicTranslator {
         this.#openNextCall();
       }
     } else if (item.type === "reasoning") {
+      // Without its encrypted content (thinking was not asked for, yet the model reasoned) the
+      // item cannot go back, so it needs no block: Anthropic sends none when thinking is off.
+      if (typeof item.encrypted_content !== "string" || !item.encrypted_content) return;
       // Encrypted-only reasoning still gets a (possibly empty) thinking block to carry it.
       if (this.#reasoning.length === 0 && this.#blocks.openCall === undefined) {
         this.#blocks.thinking("", "reasoning");

@@ -218,6 +218,21 @@ Deno.test("Responses stream: the ugly cases", async (t) => {
     assert.match(String(error.message), /codex.*You exceeded your current quota\./);
     assert.equal(error.type, "rate_limit_error");
   });
+  await t.step(
+    "reasoning nobody asked for (nothing encrypted, no summary) adds no block",
+    async () => {
+      const at = (n: number, type: string, data: Record<string, unknown>) =>
+        `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...data })}\n\n`;
+      const reasoning = { id: "rs_1", type: "reasoning", summary: [] };
+      const body = head() +
+        at(2, "response.output_item.added", { output_index: 0, item: reasoning }) +
+        at(3, "response.output_item.done", { output_index: 0, item: reasoning }) +
+        at(4, "response.output_text.delta", { item_id: "msg_1", output_index: 1, delta: "Hi." }) +
+        at(5, "response.completed", { response: responseObject({ items: [] }, "gpt-5") });
+      const message = await sdkMessage(await translate([encoder.encode(body)]));
+      assert.deepEqual(message.content.map((b) => b.type), ["text"]);
+    },
+  );
   await t.step("text that interleaves with an open call waits for it", async () => {
     const at = (n: number, type: string, data: Record<string, unknown>) =>
       `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...data })}\n\n`;
