@@ -11,6 +11,7 @@ export type ResponsesInputContent =
   | { type: "input_text"; text: string }
   | { type: "input_image"; image_url: string; detail?: "auto" | "low" | "high" }
   | { type: "input_file"; filename: string; file_data: string }
+  | { type: "input_file"; file_url: string }
   | { type: "output_text"; text: string };
 
 /** A message item of the input (the assistant's earlier text uses `output_text`). */

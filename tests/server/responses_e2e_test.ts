@@ -157,3 +157,38 @@ Deno.test("Responses upstream: a refused key never reaches Claude Code as its ow
   assert.notEqual(body.error.type, "authentication_error");
   assert.ok(!JSON.stringify(body).includes("sk-wrong-key"));
 });
+
+Deno.test("Responses upstream: an over-long prompt failed in the answer reads as Anthropic's", async (t) => {
+  const overflow: ResponsesScript = {
+    items: [],
+    end: {
+      status: "failed",
+      code: "context_length_exceeded",
+      message:
+        "Your input exceeds the context window of this model. Please adjust your input and try again.",
+    },
+  };
+  await using env = setup(() => overflow);
+  const request = {
+    model: "claude-sonnet-4-5",
+    max_tokens: 100,
+    messages: [{ role: "user", content: "a very long conversation" }],
+  };
+  await t.step("streamed: the one error event starts with Anthropic's sentence", async () => {
+    const frames = parseFrames(
+      await (await post(env.ccp.url, { ...request, stream: true })).text(),
+    );
+    assertWellFormed(frames);
+    const error = frames.at(-1)!;
+    assert.equal(error.event, "error");
+    assert.equal(error.data.error!.type, "invalid_request_error");
+    assert.match(String(error.data.error!.message), /^prompt is too long \(/);
+  });
+  await t.step("not streamed: a 400 that starts with it", async () => {
+    const res = await post(env.ccp.url, request);
+    assert.equal(res.status, 400);
+    const body = await res.json();
+    assert.equal(body.error.type, "invalid_request_error");
+    assert.match(body.error.message, /^prompt is too long \(/);
+  });
+});

@@ -90,9 +90,12 @@ function documentContent(
         filename: block.title ?? "document.pdf",
         file_data: `data:${src.media_type};base64,${src.data}`,
       };
+    case "url":
+      // The API fetches a file by its URL itself, as Anthropic does for a URL document.
+      return { type: "input_file", file_url: src.url };
     default:
       throw new ClientRequestError(
-        `Document source "${src.type}" cannot be sent to the Responses API: use base64 or text`,
+        `Document source "${src.type}" cannot be sent to the Responses API: use base64, url or text`,
       );
   }
 }

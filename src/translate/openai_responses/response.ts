@@ -4,6 +4,7 @@
  */
 
 import { UpstreamError } from "../../core/errors.ts";
+import { clientErrorOfType } from "../../core/upstream_status.ts";
 import type { AnthropicMessage } from "../../protocols/anthropic.ts";
 import type {
   ResponsesOutputItem,
@@ -11,6 +12,7 @@ import type {
   ResponsesStreamEvent,
 } from "../../protocols/openai_responses.ts";
 import { accumulateAnthropicEvents } from "../anthropic/accumulate.ts";
+import { errorFields, reportedError } from "./errors.ts";
 import { ResponsesToAnthropicTranslator, type ResponsesTranslateOptions } from "./translator.ts";
 
 function itemEvents(item: ResponsesOutputItem, index: number): ResponsesStreamEvent[] {
@@ -29,7 +31,8 @@ function itemEvents(item: ResponsesOutputItem, index: number): ResponsesStreamEv
   }
   if (item.type === "reasoning") {
     events.push({ type: "response.output_item.added", ...at, item: { ...item, summary: [] } });
-    (item.summary ?? []).forEach((part, summary_index) => {
+    const summary = item.summary ?? [];
+    summary.forEach((part, summary_index) => {
       if (part.text) {
         events.push({
           type: "response.reasoning_summary_text.delta",
@@ -39,6 +42,20 @@ function itemEvents(item: ResponsesOutputItem, index: number): ResponsesStreamEv
         });
       }
     });
+    // Open-weight models served behind this API give their raw reasoning as `content`
+    // (`reasoning_text` parts) instead of a summary; a stream carries it as its own deltas.
+    if (!summary.some((part) => part.text)) {
+      (item.content ?? []).forEach((part, content_index) => {
+        if (part.type === "reasoning_text" && part.text) {
+          events.push({
+            type: "response.reasoning_text.delta",
+            ...at,
+            content_index,
+            delta: part.text,
+          });
+        }
+      });
+    }
   }
   events.push({ type: "response.output_item.done", ...at, item: { ...item, id: at.item_id } });
   return events;
@@ -70,11 +87,12 @@ export function responsesResponseToAnthropic(
   }
   const body = response as ResponsesResponse;
   if (body.status === "failed" || (body.error && body.status !== "completed")) {
-    throw new UpstreamError(
-      "api_error",
-      `${who} failed: ${body.error?.message ?? "status failed"}`,
-      { status: 502 },
-    );
+    const fields = errorFields(body.error ?? {});
+    const said = `${who} failed: ${fields.message ?? "status failed"}`;
+    const { type, message } = reportedError(said, fields);
+    // The status follows the error: an over-long prompt is the request's fault (400), not a
+    // gateway failure Claude Code would retry unchanged.
+    throw new UpstreamError(type, message, { status: clientErrorOfType(type).status });
   }
   const translator = new ResponsesToAnthropicTranslator(options);
   const events = responseEvents(body).flatMap((e) => translator.push(e));

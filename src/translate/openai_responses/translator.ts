@@ -19,6 +19,7 @@ import { JsonCompletionScanner } from "../openai_chat/json_scanner.ts";
 import type { ToolCallState } from "../openai_chat/tool_calls.ts";
 import { deltaUsage, messageStartEvent, type UpstreamUsage } from "../openai_chat/usage.ts";
 import { encodeCcpSignature } from "../reasoning/provenance.ts";
+import { errorFields, reportedError, type ResponsesErrorFields } from "./errors.ts";
 
 /** What the translator needs to know about the request it answers. */
 export interface ResponsesTranslateOptions {
@@ -134,16 +135,15 @@ export class ResponsesToAnthropicTranslator {
       case "response.incomplete":
         this.#begin();
         return this.#complete(e.response ?? {});
-      case "response.failed":
-        return this.#fail(
-          `${this.#who()} failed: ${e.response?.error?.message ?? "response.failed"}`,
-          errorTypeOfCode(e.response?.error?.code),
-        );
-      case "error":
-        return this.#fail(
-          `${this.#who()} reported an error mid-stream: ${str(e.message) || str(e.code)}`,
-          errorTypeOfCode(e.code ?? undefined),
-        );
+      case "response.failed": {
+        const fields = errorFields(e.response?.error ?? {});
+        return this.#report(`failed: ${fields.message ?? "response.failed"}`, fields);
+      }
+      case "error": {
+        const fields = errorFields(e);
+        const detail = fields.message ?? fields.code ?? JSON.stringify(e).slice(0, 200);
+        return this.#report(`reported an error mid-stream: ${detail}`, fields);
+      }
       default:
         // Content parts, `.done` echoes and future event types carry nothing new.
         return;
@@ -226,6 +226,9 @@ export class ResponsesToAnthropicTranslator {
         this.#openNextCall();
       }
     } else if (item.type === "reasoning") {
+      // Without its encrypted content (thinking was not asked for, yet the model reasoned) the
+      // item cannot go back, so it needs no block: Anthropic sends none when thinking is off.
+      if (typeof item.encrypted_content !== "string" || !item.encrypted_content) return;
       // Encrypted-only reasoning still gets a (possibly empty) thinking block to carry it.
       if (this.#reasoning.length === 0 && this.#blocks.openCall === undefined) {
         this.#blocks.thinking("", "reasoning");
@@ -298,6 +301,11 @@ export class ResponsesToAnthropicTranslator {
     this.#done = true;
   }
 
+  #report(what: string, fields: ResponsesErrorFields): void {
+    const { type, message } = reportedError(`${this.#who()} ${what}`, fields);
+    this.#fail(message, type);
+  }
+
   #fail(message: string, type = "api_error"): void {
     if (this.#started) this.#blocks.close();
     this.#blocks.out.push({ type: "error", error: { type, message } });
@@ -334,16 +342,4 @@ function usageOf(response: ResponsesResponse): UpstreamUsage | undefined {
     cached: num(u.input_tokens_details?.cached_tokens),
     reasoning: num(u.output_tokens_details?.reasoning_tokens),
   };
-}
-
-/** Anthropic error type for an error code of the Responses API. */
-export function errorTypeOfCode(code: string | undefined): string {
-  if (!code) return "api_error";
-  // A refused key (`invalid_api_key`) is ccp's credential for the upstream, neither the client's
-  // login nor a request the client should change: a gateway error, like an upstream 401.
-  if (/api_key|auth|permission|unauthori[sz]ed|forbidden/i.test(code)) return "api_error";
-  if (/rate_limit|quota/.test(code)) return "rate_limit_error";
-  if (/overloaded|server_is_overloaded/.test(code)) return "overloaded_error";
-  if (/invalid|context_length|unsupported/.test(code)) return "invalid_request_error";
-  return "api_error";
 }

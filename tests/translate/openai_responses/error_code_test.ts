@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { errorTypeOfCode } from "../../../src/translate/openai_responses/translator.ts";
+import { errorTypeOfCode } from "../../../src/translate/openai_responses/errors.ts";
 
 Deno.test("Responses error codes → Anthropic error types; a refused key is never the client's", async (t) => {
   const table: Array<[string | undefined, string]> = [

@@ -273,6 +273,28 @@ Deno.test("Responses request: parameters", async (t) => {
       },
     ]);
   });
+  await t.step("a URL document is an input_file the API fetches", () => {
+    const body = toResponsesRequest(
+      req({
+        messages: [{
+          role: "user",
+          content: [
+            { type: "document", source: { type: "url", url: "https://example.com/paper.pdf" } },
+            { type: "text", text: "Summarise it." },
+          ],
+        }],
+      }),
+      TARGET,
+    );
+    assert.deepEqual(body.input, [{
+      type: "message",
+      role: "user",
+      content: [
+        { type: "input_file", file_url: "https://example.com/paper.pdf" },
+        { type: "input_text", text: "Summarise it." },
+      ],
+    }]);
+  });
   await t.step("assistant text is output_text; an error result is marked", () => {
     const body = toResponsesRequest(
       req({

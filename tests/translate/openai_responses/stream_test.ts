@@ -1,6 +1,7 @@
 /** Responses API streams → Anthropic streams: fixtures at every split point, and the ugly cases. */
 
 import assert from "node:assert/strict";
+import { UpstreamError } from "../../../src/core/errors.ts";
 import { decodeCcpSignature } from "../../../src/translate/reasoning/provenance.ts";
 import { responsesTranslation } from "../../../src/translate/openai_responses/stream.ts";
 import { responsesResponseToAnthropic } from "../../../src/translate/openai_responses/response.ts";
@@ -65,6 +66,15 @@ const SCRIPTS: Record<string, ResponsesScript> = {
   failed: {
     items: [{ kind: "text", text: "partial" }],
     end: { status: "failed", code: "server_error", message: "The model failed." },
+  },
+  context_overflow: {
+    items: [],
+    end: {
+      status: "failed",
+      code: "context_length_exceeded",
+      message:
+        "Your input exceeds the context window of this model. Please adjust your input and try again.",
+    },
   },
 };
 
@@ -151,6 +161,16 @@ Deno.test("Responses stream: the Anthropic SDK reads each answer", async (t) => 
     assert.equal(frames.filter((f) => f.event === "error").length, 1);
     assert.match(String(frames.at(-1)!.data.error!.message), /codex.*The model failed/);
   });
+  await t.step("an over-long prompt reads as Anthropic's, so Claude Code compacts", async () => {
+    const frames = parseFrames(await translate([fixture("context_overflow")]));
+    assertWellFormed(frames);
+    const error = frames.at(-1)!.data.error!;
+    assert.equal(error.type, "invalid_request_error");
+    assert.match(
+      String(error.message),
+      /^prompt is too long \(.*codex.*exceeds the context window/,
+    );
+  });
 });
 
 Deno.test("Responses stream: the ugly cases", async (t) => {
@@ -186,6 +206,33 @@ Deno.test("Responses stream: the ugly cases", async (t) => {
     assertWellFormed(frames);
     assert.equal(frames.at(-1)!.data.error!.type, "rate_limit_error");
   });
+  await t.step("an error event with its fields wrapped in `error` keeps its message", async () => {
+    const frames = parseFrames(
+      await translate([encoder.encode(
+        head() +
+          'event: error\ndata: {"type":"error","error":{"type":"insufficient_quota","code":"insufficient_quota","message":"You exceeded your current quota.","param":null},"sequence_number":2}\n\n',
+      )]),
+    );
+    assertWellFormed(frames);
+    const error = frames.at(-1)!.data.error!;
+    assert.match(String(error.message), /codex.*You exceeded your current quota\./);
+    assert.equal(error.type, "rate_limit_error");
+  });
+  await t.step(
+    "reasoning nobody asked for (nothing encrypted, no summary) adds no block",
+    async () => {
+      const at = (n: number, type: string, data: Record<string, unknown>) =>
+        `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...data })}\n\n`;
+      const reasoning = { id: "rs_1", type: "reasoning", summary: [] };
+      const body = head() +
+        at(2, "response.output_item.added", { output_index: 0, item: reasoning }) +
+        at(3, "response.output_item.done", { output_index: 0, item: reasoning }) +
+        at(4, "response.output_text.delta", { item_id: "msg_1", output_index: 1, delta: "Hi." }) +
+        at(5, "response.completed", { response: responseObject({ items: [] }, "gpt-5") });
+      const message = await sdkMessage(await translate([encoder.encode(body)]));
+      assert.deepEqual(message.content.map((b) => b.type), ["text"]);
+    },
+  );
   await t.step("text that interleaves with an open call waits for it", async () => {
     const at = (n: number, type: string, data: Record<string, unknown>) =>
       `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...data })}\n\n`;
@@ -255,6 +302,36 @@ Deno.test("Responses JSON answer → the same Message the stream gives", async (
     assert.throws(
       () => responsesResponseToAnthropic(responseObject(SCRIPTS.failed!, "m"), OPTIONS),
       /codex.*The model failed/,
+    );
+  });
+  await t.step("raw reasoning text (no summary) is a thinking block, as when streamed", () => {
+    const message = responsesResponseToAnthropic({
+      ...responseObject({ items: [{ kind: "text", text: "Four." }] }, "gpt-oss-120b"),
+      output: [
+        {
+          id: "rs_1",
+          type: "reasoning",
+          summary: [],
+          content: [{ type: "reasoning_text", text: "Two plus two is four." }],
+        },
+        ...(responseObject({ items: [{ kind: "text", text: "Four." }] }, "m").output as unknown[]),
+      ],
+    }, OPTIONS);
+    assert.deepEqual(message.content.map((b) => b.type === "thinking" ? b.thinking : b.type), [
+      "Two plus two is four.",
+      "text",
+    ]);
+  });
+  await t.step("a failed over-long prompt is a 400 in Anthropic's words", () => {
+    assert.throws(
+      () => responsesResponseToAnthropic(responseObject(SCRIPTS.context_overflow!, "m"), OPTIONS),
+      (error: unknown) => {
+        assert.ok(error instanceof UpstreamError);
+        assert.equal(error.status, 400);
+        assert.equal(error.errorType, "invalid_request_error");
+        assert.match(error.message, /^prompt is too long \(.*exceeds the context window/);
+        return true;
+      },
     );
   });
 });
