@@ -6,7 +6,7 @@
  * (or OpenAI's `invalid_request_error` type) decides, as it would for a real HTTP error.
  */
 
-import { anthropicOverflowText, readOverflow } from "./context_overflow.ts";
+import { overflowError } from "./context_overflow.ts";
 import { UpstreamError } from "./errors.ts";
 import { type ClientError, clientErrorOf } from "./upstream_status.ts";
 
@@ -25,16 +25,7 @@ export function answerBodyError(
   const status = statusOf(error.code, error.type);
   const mapped: ClientError = clientErrorOf(status);
   const said = `Upstream provider "${provider}" returned an error: ${detail}`;
-  const overflow = status === undefined ? undefined : readOverflow(status, detail);
-  if (overflow) {
-    return new UpstreamError(
-      "invalid_request_error",
-      `${anthropicOverflowText(overflow)} (${said})`,
-      {
-        status: 400,
-        upstreamStatus: status,
-      },
-    );
-  }
+  const overflow = status === undefined ? undefined : overflowError(status, detail, said);
+  if (overflow) return overflow;
   return new UpstreamError(mapped.type, said, { status: mapped.status, upstreamStatus: status });
 }

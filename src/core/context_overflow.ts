@@ -12,6 +12,8 @@
  * Anthropic's sentence and keep the provider's text after it.
  */
 
+import { UpstreamError } from "./errors.ts";
+
 /** Sizes read from an overflow message; any of them may be unknown. */
 export interface Overflow {
   /** Prompt tokens (or the whole request when the provider counts it so). */
@@ -89,4 +91,26 @@ export function anthropicOverflowText(overflow: Overflow): string {
     return `prompt is too long: ${prompt} tokens > ${limit} maximum`;
   }
   return "prompt is too long";
+}
+
+/**
+ * The client's message for an upstream refusal `text` (answered with `status`) when it is an
+ * overflow: Anthropic's sentence first, uncapitalised as Claude Code matches it, then `said`
+ * (ccp's own account of the failure, naming the provider and model). Undefined otherwise.
+ */
+export function overflowMessage(status: number, text: string, said: string): string | undefined {
+  const overflow = readOverflow(status, text);
+  return overflow ? `${anthropicOverflowText(overflow)} (${said})` : undefined;
+}
+
+/** {@link overflowMessage} as the 400 `invalid_request_error` the client gets for it. */
+export function overflowError(
+  status: number,
+  text: string,
+  said: string,
+): UpstreamError | undefined {
+  const message = overflowMessage(status, text, said);
+  return message === undefined
+    ? undefined
+    : new UpstreamError("invalid_request_error", message, { status: 400, upstreamStatus: status });
 }

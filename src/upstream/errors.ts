@@ -5,7 +5,7 @@ import { upstreamMessage } from "../core/upstream_message.ts";
 import { clientErrorOf } from "../core/upstream_status.ts";
 import { redactUrlCredentials, scrubSecrets } from "../core/secrets.ts";
 import { capitalise } from "../core/text.ts";
-import { anthropicOverflowText, readOverflow } from "../core/context_overflow.ts";
+import { overflowError } from "../core/context_overflow.ts";
 
 /** Names a target for messages: `provider "nim" (model z-ai/glm4.7)`. */
 export function describeTarget(provider: string, model: string): string {
@@ -30,15 +30,8 @@ export function upstreamHttpError(options: {
   const said = `${
     describeTarget(options.provider, options.model)
   } answered HTTP ${options.status}${hint}: ${detail}`;
-  const overflow = readOverflow(options.status, text);
-  if (overflow) {
-    // Anthropic's wording first, uncapitalised, as Claude Code matches it (context_overflow.ts).
-    return new UpstreamError(
-      "invalid_request_error",
-      `${anthropicOverflowText(overflow)} (${said})`,
-      { status: 400, upstreamStatus: options.status },
-    );
-  }
+  const overflow = overflowError(options.status, text, said);
+  if (overflow) return overflow;
   const message = said;
   const headers: Record<string, string> = {};
   const retryAfter = options.headers.get("retry-after");

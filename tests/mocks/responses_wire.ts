@@ -157,3 +157,14 @@ export function responsesSse(script: ResponsesScript, model: string): string {
   ev(type, { response: final });
   return frames.join("");
 }
+
+/** A Responses answer that fails on an over-long prompt, as OpenAI reports it inside the answer. */
+export const CONTEXT_OVERFLOW_SCRIPT: ResponsesScript = {
+  items: [],
+  end: {
+    status: "failed",
+    code: "context_length_exceeded",
+    message:
+      "Your input exceeds the context window of this model. Please adjust your input and try again.",
+  },
+};

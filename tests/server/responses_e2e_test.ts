@@ -5,7 +5,7 @@ import type { ProviderConfig } from "../../src/config/types.ts";
 import { startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { startResponsesMock } from "../mocks/responses_mock.ts";
-import type { ResponsesScript } from "../mocks/responses_wire.ts";
+import { CONTEXT_OVERFLOW_SCRIPT, type ResponsesScript } from "../mocks/responses_wire.ts";
 import { assertWellFormed, parseFrames, sdkMessage } from "../translate/_stream_helpers.ts";
 
 const KEY = "sk-test-responses-key";
@@ -159,16 +159,7 @@ Deno.test("Responses upstream: a refused key never reaches Claude Code as its ow
 });
 
 Deno.test("Responses upstream: an over-long prompt failed in the answer reads as Anthropic's", async (t) => {
-  const overflow: ResponsesScript = {
-    items: [],
-    end: {
-      status: "failed",
-      code: "context_length_exceeded",
-      message:
-        "Your input exceeds the context window of this model. Please adjust your input and try again.",
-    },
-  };
-  await using env = setup(() => overflow);
+  await using env = setup(() => CONTEXT_OVERFLOW_SCRIPT);
   const request = {
     model: "claude-sonnet-4-5",
     max_tokens: 100,

@@ -6,7 +6,7 @@
  * from the top first and from the wrapper second.
  */
 
-import { anthropicOverflowText, readOverflow } from "../../core/context_overflow.ts";
+import { overflowMessage } from "../../core/context_overflow.ts";
 import { isRecord } from "../../core/json.ts";
 import type { AnthropicErrorType } from "../../core/errors.ts";
 
@@ -60,8 +60,8 @@ export function reportedError(
 ): { type: AnthropicErrorType; message: string } {
   const type = errorTypeOf(fields);
   if (type === "invalid_request_error") {
-    const overflow = readOverflow(400, `${fields.code ?? ""} ${fields.message ?? ""}`);
-    if (overflow) return { type, message: `${anthropicOverflowText(overflow)} (${said})` };
+    const message = overflowMessage(400, `${fields.code ?? ""} ${fields.message ?? ""}`, said);
+    if (message) return { type, message };
   }
   return { type, message: said };
 }

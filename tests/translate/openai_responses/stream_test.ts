@@ -5,7 +5,12 @@ import { UpstreamError } from "../../../src/core/errors.ts";
 import { decodeCcpSignature } from "../../../src/translate/reasoning/provenance.ts";
 import { responsesTranslation } from "../../../src/translate/openai_responses/stream.ts";
 import { responsesResponseToAnthropic } from "../../../src/translate/openai_responses/response.ts";
-import { responseObject, type ResponsesScript, responsesSse } from "../../mocks/responses_wire.ts";
+import {
+  CONTEXT_OVERFLOW_SCRIPT,
+  responseObject,
+  type ResponsesScript,
+  responsesSse,
+} from "../../mocks/responses_wire.ts";
 import {
   assertWellFormed,
   bytewise,
@@ -67,15 +72,7 @@ const SCRIPTS: Record<string, ResponsesScript> = {
     items: [{ kind: "text", text: "partial" }],
     end: { status: "failed", code: "server_error", message: "The model failed." },
   },
-  context_overflow: {
-    items: [],
-    end: {
-      status: "failed",
-      code: "context_length_exceeded",
-      message:
-        "Your input exceeds the context window of this model. Please adjust your input and try again.",
-    },
-  },
+  context_overflow: CONTEXT_OVERFLOW_SCRIPT,
 };
 
 function fixture(name: string): Uint8Array {
