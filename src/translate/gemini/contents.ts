@@ -1,7 +1,8 @@
 /**
  * Anthropic `messages` → Gemini `contents` (roles `user` / `model`):
  * - user turns: `tool_result` blocks become `functionResponse` parts first (named after
- *   the matching `tool_use`, `{result}` or `{error}`), then text, images and documents;
+ *   the matching `tool_use`, `{result}` or `{error}`, in the order of the calls), then text,
+ *   images and documents;
  * - assistant turns: text → text parts, `tool_use` → `functionCall` parts; thinking
  *   blocks ccp made from this same provider and model family give back their Gemini
  *   `thoughtSignature`s on the parts they came with; other reasoning is dropped;
@@ -62,13 +63,19 @@ function toolResultParts(
   return { text: texts.join("\n"), media };
 }
 
+/** A call as the conversation made it: its Gemini function name and its position. */
+interface CallRef {
+  readonly name: string;
+  readonly order: number;
+}
+
 function userParts(
   content: string | ContentBlockParam[],
-  names: ReadonlyMap<string, string>,
+  calls: ReadonlyMap<string, CallRef>,
   provider: string,
 ): GeminiPart[] {
   if (typeof content === "string") return content ? [{ text: content }] : [];
-  const responses: GeminiPart[] = [];
+  const responses: Array<{ part: GeminiPart; order: number }> = [];
   const others: GeminiPart[] = [];
   for (const block of content) {
     if (block.type === "text") {
@@ -77,10 +84,13 @@ function userParts(
     else if (block.type === "document") others.push(...documentParts(block, provider));
     else if (block.type === "tool_result") {
       const { text, media } = toolResultParts(block, provider);
-      const name = names.get(block.tool_use_id);
-      if (name) {
+      const call = calls.get(block.tool_use_id);
+      if (call) {
         const response = block.is_error ? { error: text } : { result: text };
-        responses.push({ functionResponse: { name, response } });
+        responses.push({
+          part: { functionResponse: { name: call.name, response } },
+          order: call.order,
+        });
       } else {
         // No call to answer (history was trimmed): the result can only be context.
         others.push({ text: `[result of tool call ${block.tool_use_id}]\n${text}` });
@@ -88,7 +98,10 @@ function userParts(
       others.push(...media);
     }
   }
-  return [...responses, ...others];
+  // Claude Code lists parallel results as the tools finish, but Gemini pairs responses with
+  // calls by position: two calls of one tool would otherwise get each other's output.
+  responses.sort((a, b) => a.order - b.order);
+  return [...responses.map((r) => r.part), ...others];
 }
 
 function modelParts(content: string | ContentBlockParam[], ctx: ContentsContext): GeminiPart[] {
@@ -131,13 +144,15 @@ function modelParts(content: string | ContentBlockParam[], ctx: ContentsContext)
   return parts;
 }
 
-/** Client tool-use id → the Gemini function name it was called under. */
-function callNames(messages: readonly MessageParam[]): Map<string, string> {
-  const out = new Map<string, string>();
+/** Client tool-use id → the Gemini function name it was called under and its position. */
+function callRefs(messages: readonly MessageParam[]): Map<string, CallRef> {
+  const out = new Map<string, CallRef>();
   for (const m of messages) {
     if (m.role !== "assistant" || typeof m.content === "string") continue;
     for (const b of m.content) {
-      if (b.type === "tool_use") out.set(b.id, geminiFunctionName(b.name));
+      if (b.type === "tool_use") {
+        out.set(b.id, { name: geminiFunctionName(b.name), order: out.size });
+      }
     }
   }
   return out;
@@ -148,14 +163,14 @@ export function toGeminiContents(
   messages: readonly MessageParam[],
   ctx: ContentsContext,
 ): GeminiContent[] {
-  const names = callNames(messages);
+  const calls = callRefs(messages);
   const out: GeminiContent[] = [];
   for (const message of messages) {
     if (message.role === "system") continue;
     const role = message.role === "assistant" ? "model" : "user";
     const parts = role === "model"
       ? modelParts(message.content, ctx)
-      : userParts(message.content, names, ctx.provider);
+      : userParts(message.content, calls, ctx.provider);
     if (parts.length === 0) continue;
     const last = out.at(-1);
     if (last?.role === role) last.parts.push(...parts);

@@ -180,6 +180,36 @@ Deno.test("contents", async (t) => {
       });
     },
   );
+  await t.step(
+    "parallel results come back in the calls' order, whatever order the client sent them in",
+    () => {
+      // Claude Code lists parallel results in the order the tools finished; Gemini pairs a
+      // response with its call by position, so two Bash calls would get each other's output.
+      const body = map(req({
+        messages: [
+          { role: "user", content: "go" },
+          {
+            role: "assistant",
+            content: [
+              { type: "tool_use", id: "toolu_1", name: "Bash", input: { command: "echo one" } },
+              { type: "tool_use", id: "toolu_2", name: "Bash", input: { command: "echo two" } },
+            ],
+          },
+          {
+            role: "user",
+            content: [
+              { type: "tool_result", tool_use_id: "toolu_2", content: "two" },
+              { type: "tool_result", tool_use_id: "toolu_1", content: "one" },
+            ],
+          },
+        ],
+      }));
+      assert.deepEqual(body.contents[2]?.parts, [
+        { functionResponse: { name: "Bash", response: { result: "one" } } },
+        { functionResponse: { name: "Bash", response: { result: "two" } } },
+      ]);
+    },
+  );
   await t.step("images inside a tool result follow the responses as inlineData", () => {
     const body = map(req({
       messages: [
