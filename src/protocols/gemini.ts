@@ -100,6 +100,8 @@ export interface GeminiGenerationConfig {
   topK?: number;
   stopSequences?: string[];
   thinkingConfig?: GeminiThinkingConfig;
+  responseMimeType?: string;
+  responseJsonSchema?: JsonObject;
 }
 
 /** A `generateContent` request body. */

@@ -19,6 +19,7 @@ import { toGeminiParameters } from "./schema.ts";
 import { geminiThinkingConfig } from "./thinking.ts";
 import { offeredTools } from "../anthropic/tool_reference.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
+import { requestedJsonSchema } from "../anthropic/output_format.ts";
 
 /** Where the request goes. */
 export interface GeminiTarget {
@@ -126,5 +127,11 @@ export function toGeminiRequest(req: MessagesRequest, target: GeminiTarget): Gem
     if (config) body.toolConfig = config;
   }
   body.generationConfig = generationConfig(req, target.model);
+  const schema = requestedJsonSchema(req);
+  // Older Gemini models refuse a JSON answer type together with function calling.
+  if (schema && declared.length === 0) {
+    body.generationConfig.responseMimeType = "application/json";
+    body.generationConfig.responseJsonSchema = schema;
+  }
   return body;
 }

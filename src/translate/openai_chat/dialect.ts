@@ -70,6 +70,11 @@ export interface OpenAIDialect {
   readonly supportsImages: boolean;
   /** PDFs as `file` content parts; otherwise a PDF is a 400. */
   readonly supportsDocuments: boolean;
+  /**
+   * How a client's JSON schema for the answer is sent: `response_format` of type
+   * `json_schema`, or the older `json_object` mode (the schema then only in the prompt).
+   */
+  readonly jsonOutput: "json_schema" | "json_object";
   /** Send `stream_options: {include_usage: true}`. */
   readonly streamUsage: boolean;
   readonly acceptsTopK: boolean;
@@ -128,6 +133,7 @@ export const DEFAULT_OPENAI_DIALECT: OpenAIDialect = {
   schemaDropKeys: ["$schema"],
   supportsImages: true,
   supportsDocuments: false,
+  jsonOutput: "json_schema",
   streamUsage: true,
   acceptsTopK: false,
   acceptsParallelToolCalls: true,

@@ -129,6 +129,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
   kimi: {
     ...base,
     name: "kimi",
+    jsonOutput: "json_object",
     maxOutputTokens: 32768,
     reasoningSwitch: { kind: "thinking_type" },
     reasoningReplay: "tool_turns",
@@ -213,6 +214,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     reasoningReplay: "tool_turns",
     supportsImages: false,
     forcedToolChoice: false, // "deepseek-reasoner does not support this tool_choice"
+    jsonOutput: "json_object", // response_format takes only text and json_object
     quirks: ["flatten_text_content"],
     models: [{ match: "reasoner", set: { maxOutputTokens: 65536 } }],
   },
@@ -238,6 +240,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
   qwen: {
     ...base,
     name: "qwen",
+    jsonOutput: "json_object",
     maxOutputTokens: 16384,
     reasoningSwitch: { kind: "enable_thinking", budget: true },
     models: [{ match: "coder", set: { maxOutputTokens: 65536 } }],

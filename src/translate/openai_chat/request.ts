@@ -3,6 +3,7 @@
  * I/O, no context beyond its arguments, and the input is never mutated.
  */
 
+import { OUTPUT_SCHEMA_NAME, requestedJsonSchema } from "../anthropic/output_format.ts";
 import { ClientRequestError } from "../../core/errors.ts";
 import type { MessagesRequest, TextBlockParam, ToolDefinition } from "../../protocols/anthropic.ts";
 import type {
@@ -164,6 +165,12 @@ export function toOpenAIChatRequest(
   if (typeof req.top_k === "number" && dialect.acceptsTopK) body.top_k = req.top_k;
   if (Array.isArray(req.stop_sequences) && req.stop_sequences.length > 0) {
     body.stop = req.stop_sequences.slice(0, dialect.maxStopSequences);
+  }
+  const schema = requestedJsonSchema(req);
+  if (schema) {
+    body.response_format = dialect.jsonOutput === "json_schema"
+      ? { type: "json_schema", json_schema: { name: OUTPUT_SCHEMA_NAME, schema } }
+      : { type: "json_object" };
   }
   const user = userField(req, dialect);
   if (user) body.user = user;

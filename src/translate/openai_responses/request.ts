@@ -4,6 +4,7 @@
  * `previous_response_id`): Claude Code resends the whole conversation each turn.
  */
 
+import { OUTPUT_SCHEMA_NAME, requestedJsonSchema } from "../anthropic/output_format.ts";
 import { ClientRequestError } from "../../core/errors.ts";
 import type {
   ContentBlockParam,
@@ -335,6 +336,8 @@ export function toResponsesRequest(
     if (typeof req.temperature === "number") body.temperature = req.temperature;
     if (typeof req.top_p === "number") body.top_p = req.top_p;
   }
+  const schema = requestedJsonSchema(req);
+  if (schema) body.text = { format: { type: "json_schema", name: OUTPUT_SCHEMA_NAME, schema } };
   if (req.stream === true) body.stream = true;
   return body;
 }
