@@ -64,6 +64,26 @@ Deno.test("Chat Completions: JSON mode where the provider has no json_schema", (
     provider: "p",
   });
   assert.deepEqual(body.response_format, { type: "json_object" });
+  // The schema reaches the model through the system prompt, which also names JSON (required
+  // by JSON mode), also for a request whose own prompt never says "JSON".
+  const system = body.messages[0]!;
+  assert.equal(system.role, "system");
+  assert.match(String(system.content), /You are Claude Code/);
+  assert.ok(String(system.content).endsWith(`JSON schema: ${JSON.stringify(SCHEMA)}`));
+  const bare = toOpenAIChatRequest(
+    {
+      model: "m",
+      max_tokens: 50,
+      messages: [{ role: "user", content: "Name this session" }],
+      output_config: { format: { type: "json_schema", schema: SCHEMA } },
+    } as MessagesRequest,
+    { dialect: OPENAI_DIALECTS.kimi, model: "kimi-k2", provider: "p" },
+  );
+  assert.equal(bare.messages.length, 2);
+  assert.deepEqual(bare.messages[0], {
+    role: "system",
+    content: `Answer with one JSON object that follows this JSON schema: ${JSON.stringify(SCHEMA)}`,
+  });
 });
 
 Deno.test("Chat Completions: no response_format without a format", () => {

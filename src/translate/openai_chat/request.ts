@@ -5,6 +5,7 @@
 
 import { OUTPUT_SCHEMA_NAME, requestedJsonSchema } from "../anthropic/output_format.ts";
 import { ClientRequestError } from "../../core/errors.ts";
+import type { JsonObject } from "../../core/json.ts";
 import type { MessagesRequest, TextBlockParam, ToolDefinition } from "../../protocols/anthropic.ts";
 import type {
   ChatCompletionRequest,
@@ -69,6 +70,21 @@ function mapMessages(req: MessagesRequest, ctx: MapContext): ChatMessage[] {
     }
   }
   return leading.length > 0 ? [{ role: "system", content: leading.join("\n\n") }, ...out] : out;
+}
+
+/**
+ * JSON mode without a schema field: the schema goes into the system prompt, which also gives
+ * these APIs the word "JSON" they require in the prompt before they accept JSON mode.
+ */
+function withSchemaInstruction(messages: ChatMessage[], schema: JsonObject): ChatMessage[] {
+  const line = `Answer with one JSON object that follows this JSON schema: ${
+    JSON.stringify(schema)
+  }`;
+  const [first, ...rest] = messages;
+  if (first?.role === "system" && typeof first.content === "string") {
+    return [{ ...first, content: `${first.content}\n\n${line}` }, ...rest];
+  }
+  return [{ role: "system", content: line }, ...messages];
 }
 
 /** Client tools have an input schema; server tools (`web_search_*`, `bash_*`, …) do not. */
@@ -167,10 +183,14 @@ export function toOpenAIChatRequest(
     body.stop = req.stop_sequences.slice(0, dialect.maxStopSequences);
   }
   const schema = requestedJsonSchema(req);
-  if (schema) {
-    body.response_format = dialect.jsonOutput === "json_schema"
-      ? { type: "json_schema", json_schema: { name: OUTPUT_SCHEMA_NAME, schema } }
-      : { type: "json_object" };
+  if (schema && dialect.jsonOutput === "json_schema") {
+    body.response_format = {
+      type: "json_schema",
+      json_schema: { name: OUTPUT_SCHEMA_NAME, schema },
+    };
+  } else if (schema) {
+    body.response_format = { type: "json_object" };
+    body.messages = withSchemaInstruction(body.messages, schema);
   }
   const user = userField(req, dialect);
   if (user) body.user = user;
