@@ -14,6 +14,7 @@ const SENT = {
   top_k: 5,
   temperature: 0.5,
   context_management: { edits: [] },
+  response_format: { type: "json_schema", json_schema: { name: "output", schema: {} } },
   generationConfig: { thinkingConfig: { thinkingBudget: 1024 }, temperature: 1 },
 };
 
@@ -83,6 +84,16 @@ Deno.test("refusedParameter: the wordings servers use to refuse one parameter", 
       "Cerebras, a top-level parameter",
       `{"message":"property 'parallel_tool_calls' is unsupported","type":"invalid_request_error","param":"validation_error","code":"wrong_api_format"}`,
       "parallel_tool_calls",
+    ],
+    [
+      "structured output a model does not offer",
+      '{"error":{"message":"This model does not support response format `json_schema`.","type":"invalid_request_error","param":"response_format"}}',
+      "response_format",
+    ],
+    [
+      "structured output a server does not offer",
+      '{"error":{"message":"response_format type json_schema is not supported","type":"invalid_request_error"}}',
+      "response_format",
     ],
   ];
   for (const [name, body, param] of rows) {

@@ -51,6 +51,15 @@ const PATTERNS: readonly RegExp[] = [
   /model does not support (?:the )?parameter ['"`]?([\w.]+)/i, // gateways in front of xAI
 ];
 
+// Wordings that describe a parameter without spelling its name.
+const DESCRIBED: ReadonlyArray<readonly [RegExp, string]> = [
+  // Structured output that a model or server does not offer.
+  [
+    /does not support (?:the )?response[ _]format|\bresponse[ _]format\b.{0,60}?\b(?:is not supported|unsupported)/i,
+    "response_format",
+  ],
+];
+
 function camel(name: string): string {
   return name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
@@ -87,6 +96,9 @@ export function refusedParameter(bodyText: string | undefined, sent: Json): stri
       const path = match[2] ? [...match[2].split(".").map(camel), name] : name.split(".");
       if (path.length > 2 || REQUIRED.has(path[0]!)) continue;
       if (has(sent, path)) return path.join(".");
+    }
+    for (const [pattern, param] of DESCRIBED) {
+      if (pattern.test(text) && has(sent, [param])) return param;
     }
   }
   return undefined;
