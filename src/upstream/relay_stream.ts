@@ -35,6 +35,8 @@ export interface Frames {
 export interface FrameSource {
   /** Token counts seen so far (from `message_start` and `message_delta`). */
   readonly usage: UsageTotals;
+  /** Characters of answer (text, thinking, tool input) sent on so far. */
+  readonly answerChars: number;
   /** Frames to send before the first upstream byte, if any. */
   begin?(): Frames;
   /** The frames one upstream chunk completes. */
@@ -128,7 +130,12 @@ export function relayFrames(
     finished = true;
     cancelPing?.();
     hooks.shutdown?.removeEventListener("abort", onShutdown);
-    hooks.onEnd?.({ usage: source.usage, ...outcome });
+    // Only a stream that reached its end carries the upstream's output count; one cut short (the
+    // client left, the upstream failed) was still generated and billed up to there.
+    const usage = outcome.error === undefined && !outcome.cancelled
+      ? source.usage
+      : withStreamedEstimate(source.usage, source.answerChars);
+    hooks.onEnd?.({ usage, ...outcome });
   };
 
   // Silence is measured on what the client receives: upstream keep-alives that translate to
@@ -231,6 +238,16 @@ export function relayFrames(
     },
   }, { highWaterMark: 0 });
 }
+
+/** Output tokens of an answer cut short: at least ~4 characters per token of what was sent. */
+export function withStreamedEstimate(usage: UsageTotals, answerChars: number): UsageTotals {
+  const estimate = Math.ceil(answerChars / CHARS_PER_OUTPUT_TOKEN);
+  return estimate > (usage.outputTokens ?? 0) ? { ...usage, outputTokens: estimate } : usage;
+}
+
+// English prose and code run ~4 characters per token; text in other scripts runs fewer, so an
+// estimate from this errs low.
+const CHARS_PER_OUTPUT_TOKEN = 4;
 
 function hasBytes(frames: Frames): boolean {
   return frames.bytes !== undefined && frames.bytes.byteLength > 0;

@@ -10,7 +10,7 @@ import type { AnthropicStreamEvent } from "../protocols/anthropic.ts";
 import { encodeAnthropicEvents } from "../translate/anthropic/sse.ts";
 import { SseMessageDecoder } from "../translate/sse_decoder.ts";
 import type { SseTranslation } from "../translate/sse_translation.ts";
-import { errorVerdict, noteUsageCounts } from "./anthropic/stream_events.ts";
+import { deltaChars, errorVerdict, noteUsageCounts } from "./anthropic/stream_events.ts";
 import {
   eventTooLarge,
   type Frames,
@@ -33,6 +33,7 @@ export function relayTranslatedStream(
 /** Upstream bytes → the Anthropic events the translation completes, encoded in one chunk. */
 export class TranslatedFrames implements FrameSource {
   readonly usage: UsageTotals = {};
+  answerChars = 0;
   readonly #decoder = new SseMessageDecoder();
   readonly #translation: SseTranslation;
   readonly #describeUpstream: string;
@@ -88,6 +89,9 @@ export class TranslatedFrames implements FrameSource {
           break;
         case "message_delta":
           noteUsageCounts(this.usage, event.usage);
+          break;
+        case "content_block_delta":
+          this.answerChars += deltaChars(event);
           break;
         case "message_stop":
           return { bytes: encodeAnthropicEvents(events.slice(0, i + 1)), end: { kind: "stop" } };

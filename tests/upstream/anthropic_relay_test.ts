@@ -115,6 +115,55 @@ Deno.test("relay: cancel reaches the upstream and reports the client left", asyn
   assert.equal((ended as { cancelled?: boolean }).cancelled, true);
 });
 
+Deno.test("relay: a client that leaves mid-answer gets the streamed output recorded", async () => {
+  const opening = [
+    {
+      event: "message_start",
+      data: {
+        type: "message_start",
+        message: {
+          id: "m",
+          type: "message",
+          role: "assistant",
+          model: "m",
+          content: [],
+          usage: { input_tokens: 9, output_tokens: 1 },
+        },
+      },
+    },
+    {
+      event: "content_block_start",
+      data: { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+    },
+  ];
+  const delta = (text: string) => ({
+    event: "content_block_delta",
+    data: { type: "content_block_delta", index: 0, delta: { type: "text_delta", text } },
+  });
+  const chunks = [
+    encodeEvents(opening),
+    encodeEvents([delta("a".repeat(40))]),
+    encodeEvents([delta("b".repeat(80))]),
+  ];
+  let ended: { usage: object; cancelled?: boolean } | undefined;
+  let i = 0;
+  const upstream = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (i < chunks.length) c.enqueue(enc.encode(chunks[i++]!));
+    },
+  });
+  const reader = relayAnthropicStream(upstream, {
+    clientModel: "c",
+    describeUpstream: "Up",
+    onEnd: (o) => (ended = o),
+  }).getReader();
+  for (let n = 0; n < 3; n++) await reader.read();
+  await reader.cancel();
+  assert.equal(ended?.cancelled, true);
+  // 120 characters of text at ~4 characters per token; message_start had said 1.
+  assert.deepEqual(ended?.usage, { inputTokens: 9, outputTokens: 30 });
+});
+
 Deno.test("relay: an event begun after whole events in the same chunk counts toward 16 MiB", async () => {
   // One read holds a whole event and the start of one already past the limit; its end comes next.
   const seventeen = "a".repeat(17 * 1024 * 1024);

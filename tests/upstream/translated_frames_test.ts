@@ -56,6 +56,12 @@ function scripted(): SseTranslation & { ends: number } {
       case "quit":
         done = true;
         return [];
+      case "long":
+        return [{
+          type: "content_block_delta",
+          index: 0,
+          delta: { type: "text_delta", text: "x".repeat(400) },
+        }];
       case "stop-then-more":
         done = true;
         return [{ type: "message_stop" }, { type: "content_block_stop", index: 9 }];
@@ -166,6 +172,16 @@ Deno.test("translated relay: an error event ends the stream once, scrubbed, type
   assert.equal(error.type, "api_error");
   assert.ok(!error.message.includes(KEY), error.message);
   assert.equal(outcome?.error, error.message);
+});
+
+Deno.test("translated relay: a stream cut short records the output it streamed, not 1 token", async () => {
+  const cut = await relay(["data: start text\n\n", "data: long long\n\n"]);
+  assert.equal(cut.frames.at(-1)!.event, "error");
+  // 802 characters streamed at ~4 characters per token; message_start had said 1.
+  assert.deepEqual(cut.outcome?.usage, { inputTokens: 40, outputTokens: 201 });
+  // A stream that reached its end keeps the upstream's own count.
+  const whole = await relay(["data: start text long delta stop\n\n"]);
+  assert.deepEqual(whole.outcome?.usage, { inputTokens: 40, outputTokens: 7 });
 });
 
 Deno.test("translated relay: once the translation is done nothing more is fed, read or sent", async () => {

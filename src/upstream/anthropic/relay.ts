@@ -12,7 +12,7 @@ import {
   type RelayHooks,
 } from "../relay_stream.ts";
 import type { UsageTotals } from "../transport.ts";
-import { inspectEvent, lastEventEnd, noteUsage, splitEvents } from "./stream_events.ts";
+import { deltaChars, inspectEvent, lastEventEnd, noteUsage, splitEvents } from "./stream_events.ts";
 
 /** Options for {@link relayAnthropicStream}. */
 export interface RelayOptions extends RelayHooks {
@@ -43,6 +43,7 @@ export function relayAnthropicStream(
 /** The upstream's own events, checked and forwarded (as the bytes that came in, when whole). */
 class AnthropicFrames implements FrameSource {
   readonly usage: UsageTotals = {};
+  answerChars = 0;
   readonly #decoder = new TextDecoder();
   // Text of an event whose blank line has not arrived yet.
   readonly #held = new HeldText();
@@ -96,6 +97,7 @@ class AnthropicFrames implements FrameSource {
       if (verdict.kind === "pass") {
         if (verdict.data) {
           noteUsage(this.usage, verdict.data);
+          this.answerChars += deltaChars(verdict.data);
           this.#onEventData?.(verdict.data);
           if (this.#rewrite && verdict.data.type === "message_start") {
             events[passed] = withClientModel(event, verdict.data, this.#clientModel);

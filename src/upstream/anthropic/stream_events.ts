@@ -93,6 +93,14 @@ export function noteUsage(usage: UsageTotals, data: Record<string, unknown>): vo
   } else if (data.type === "message_delta") noteUsageCounts(usage, data.usage);
 }
 
+/** Characters of answer one `content_block_delta` event carries (text, thinking, tool input). */
+export function deltaChars(data: { readonly type?: unknown; readonly delta?: unknown }): number {
+  if (data.type !== "content_block_delta" || !isRecord(data.delta)) return 0;
+  const delta = data.delta;
+  const text = delta.text ?? delta.thinking ?? delta.partial_json;
+  return typeof text === "string" ? text.length : 0;
+}
+
 /** Notes the counts of one `usage` object (of `message_start`'s message or `message_delta`). */
 export function noteUsageCounts(usage: UsageTotals, source: unknown): void {
   if (!isRecord(source)) return;
