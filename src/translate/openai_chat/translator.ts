@@ -7,7 +7,9 @@
  * a failure closes the open block and ends with one `error` event.
  */
 
+import { overflowMessage } from "../../core/context_overflow.ts";
 import { errorTypeOfUpstream } from "../../core/upstream_status.ts";
+import { errorTypeOfCode } from "../openai_responses/errors.ts";
 import type { AnthropicStreamEvent, StopReason } from "../../protocols/anthropic.ts";
 import type {
   ChatChunkChoice,
@@ -111,17 +113,7 @@ export class OpenAIToAnthropicTranslator {
         this.#fail(
           `Upstream provider "${this.#o.provider}" sent a malformed chunk: ${event.detail}`,
         );
-      } else {
-        // Gateways send the upstream's HTTP status as `code`, as a number or a string ("401").
-        const code = typeof event.code === "string" && /^\d{3}$/.test(event.code)
-          ? Number(event.code)
-          : event.code;
-        const status = typeof code === "number" ? code : undefined;
-        this.#fail(
-          `Upstream provider "${this.#o.provider}" reported an error mid-stream: ${event.message}`,
-          errorTypeOfUpstream(status),
-        );
-      }
+      } else this.#upstreamError(event);
     });
   }
 
@@ -350,6 +342,28 @@ export class OpenAIToAnthropicTranslator {
     });
     this.#emit({ type: "message_stop" });
     this.#done = true;
+  }
+
+  /**
+   * An error the upstream reported inside the stream. Its `code` is an HTTP status (gateways,
+   * as a number or a string such as "401") or OpenAI's word for it (`context_length_exceeded`).
+   * An over-long prompt is reported this way too, once the stream began, and Claude Code
+   * compacts only for Anthropic's wording of it: that leads, the provider's text follows.
+   */
+  #upstreamError(event: Extract<UpstreamEvent, { kind: "error" }>): void {
+    const code = typeof event.code === "string" && /^\d{3}$/.test(event.code)
+      ? Number(event.code)
+      : event.code;
+    const status = typeof code === "number" ? code : undefined;
+    const type = status !== undefined
+      ? errorTypeOfUpstream(status)
+      : errorTypeOfCode(typeof code === "string" ? code : event.type);
+    const said =
+      `Upstream provider "${this.#o.provider}" reported an error mid-stream: ${event.message}`;
+    const overflow = type === "invalid_request_error"
+      ? overflowMessage(status ?? 400, `${code ?? ""} ${event.message}`, said)
+      : undefined;
+    this.#fail(overflow ?? said, type);
   }
 
   #fail(message: string, type = "api_error"): void {

@@ -154,6 +154,43 @@ Deno.test("translator edge cases", async (t) => {
       assert.equal(last?.type === "error" ? last.error.type : undefined, type, String(code));
     }
   });
+  await t.step("a mid-stream error's string code or type is classified too", () => {
+    const table: Array<[UpstreamEvent, string]> = [
+      [{ kind: "error", message: "m", code: "rate_limit_exceeded" }, "rate_limit_error"],
+      [{ kind: "error", message: "m", type: "invalid_request_error" }, "invalid_request_error"],
+      [{ kind: "error", message: "m", code: "server_error", type: "server_error" }, "api_error"],
+    ];
+    for (const [event, type] of table) {
+      const last = run([delta({ content: "x" }), event]).at(-1);
+      assert.equal(last?.type === "error" ? last.error.type : undefined, type, event.kind);
+    }
+  });
+  await t.step("a mid-stream context overflow leads with Anthropic's sentence", () => {
+    const cases: Array<[UpstreamEvent, RegExp]> = [
+      [
+        {
+          kind: "error",
+          message: "This model's maximum context length is 8192 tokens. However, you requested " +
+            "9000 tokens (8000 in the messages, 1000 in the completion).",
+          code: "context_length_exceeded",
+          type: "invalid_request_error",
+        },
+        /^input length and `max_tokens` exceed context limit: 8000 \+ 1000 > 8192, .*maximum context length is 8192/,
+      ],
+      [{
+        kind: "error",
+        message: "request (9000 tokens) exceeds the available context size (8192 tokens)",
+        code: 400,
+      }, /^prompt is too long: 9000 tokens > 8192 maximum \(Upstream provider "p" /],
+    ];
+    for (const [event, pattern] of cases) {
+      const last = run([event]).at(-1);
+      assert.equal(last?.type, "error");
+      if (last?.type !== "error") continue;
+      assert.equal(last.error.type, "invalid_request_error");
+      assert.match(last.error.message, pattern);
+    }
+  });
   await t.step("extra choices (n > 1) are ignored", () => {
     const m = message([
       {
