@@ -119,6 +119,8 @@ export interface ChatDelta {
   reasoning?: string | null;
   reasoning_details?: unknown[] | null;
   tool_calls?: ChatToolCallDelta[] | null;
+  /** The deprecated single-call form, still answered by some servers. */
+  function_call?: ChatToolCallDelta["function"] | null;
   [extra: string]: unknown;
 }
 
@@ -154,6 +156,7 @@ export interface ChatResponseMessage {
   reasoning?: string | null;
   reasoning_details?: unknown[] | null;
   tool_calls?: ChatToolCall[] | null;
+  function_call?: ChatToolCallDelta["function"] | null;
   refusal?: string | null;
   [extra: string]: unknown;
 }

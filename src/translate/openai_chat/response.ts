@@ -28,6 +28,8 @@ export function responseToChunk(response: ChatCompletionResponse): ChatCompletio
       type: "function",
       function: { name: call?.function?.name, arguments: call?.function?.arguments },
     }))
+    : isRecord(m.function_call) // the deprecated single-call form
+    ? [{ index: 0, type: "function", function: m.function_call }]
     : [];
   // OpenAI puts a refusal apart from content; Anthropic carries it as text.
   const content = typeof m.content === "string"

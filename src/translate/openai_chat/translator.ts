@@ -170,6 +170,9 @@ export class OpenAIToAnthropicTranslator {
       const calls = d.tool_calls;
       if (Array.isArray(calls)) {
         for (const call of calls) if (call && typeof call === "object") this.#toolDelta(call);
+      } else if (d.function_call && typeof d.function_call === "object") {
+        // The deprecated form carries one call with no id and no index: always the same call.
+        this.#toolDelta({ index: 0, function: d.function_call });
       }
     }
     const finish = choice.finish_reason;

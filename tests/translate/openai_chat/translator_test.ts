@@ -191,6 +191,18 @@ Deno.test("translator edge cases", async (t) => {
       assert.match(last.error.message, pattern);
     }
   });
+  await t.step("a streamed legacy function_call is one tool call", () => {
+    const m = message([
+      delta({ function_call: { name: "Bash", arguments: '{"command":' } }),
+      delta({ function_call: { arguments: '"ls"}' } }),
+      delta({}, "function_call"),
+      DONE,
+    ]);
+    assert.equal(m.stop_reason, "tool_use");
+    assert.deepEqual(m.content.map((b) => b.type === "tool_use" ? [b.name, b.input] : b.type), [
+      ["Bash", { command: "ls" }],
+    ]);
+  });
   await t.step("extra choices (n > 1) are ignored", () => {
     const m = message([
       {
