@@ -147,9 +147,11 @@ export class OpenAIToAnthropicTranslator {
 
   #chunk(chunk: ChatCompletionChunk): void {
     this.#begin();
-    const usage = readUsage(chunk.usage ?? chunk.x_groq?.usage);
-    if (usage) this.#usage = usage;
     const choices = chunk.choices;
+    // Moonshot puts the usage inside the finishing choice rather than beside it.
+    const inChoice = Array.isArray(choices) ? (choices[0] as ChatChunkChoice | null)?.usage : null;
+    const usage = readUsage(chunk.usage ?? chunk.x_groq?.usage ?? inChoice);
+    if (usage) this.#usage = usage;
     if (!Array.isArray(choices)) return;
     for (const choice of choices) {
       if (!choice || typeof choice !== "object") continue;

@@ -203,6 +203,39 @@ Deno.test("translator edge cases", async (t) => {
       ["Bash", { command: "ls" }],
     ]);
   });
+  await t.step("usage inside the finishing choice counts (Moonshot)", () => {
+    const usage = { prompt_tokens: 100, completion_tokens: 20, cached_tokens: 60 };
+    const m = message([
+      delta({ content: "hi" }),
+      {
+        kind: "chunk",
+        chunk: { choices: [{ index: 0, delta: {}, finish_reason: "stop", usage }] },
+      },
+      DONE,
+    ]);
+    assert.equal(m.usage.input_tokens, 40);
+    assert.equal(m.usage.cache_read_input_tokens, 60);
+    assert.equal(m.usage.output_tokens, 20);
+  });
+  await t.step("a top-level usage wins over the choice's", () => {
+    const m = message([
+      delta({ content: "hi" }),
+      {
+        kind: "chunk",
+        chunk: {
+          choices: [{
+            index: 0,
+            delta: {},
+            finish_reason: "stop",
+            usage: { completion_tokens: 1 },
+          }],
+          usage: { prompt_tokens: 100, completion_tokens: 20 },
+        },
+      },
+      DONE,
+    ]);
+    assert.equal(m.usage.output_tokens, 20);
+  });
   await t.step("extra choices (n > 1) are ignored", () => {
     const m = message([
       {
