@@ -125,6 +125,8 @@ export interface ChatDelta {
   tool_calls?: ChatToolCallDelta[] | null;
   /** The deprecated single-call form, still answered by some servers. */
   function_call?: ChatToolCallDelta["function"] | null;
+  /** OpenAI: a refusal, streamed apart from `content`. */
+  refusal?: string | null;
   [extra: string]: unknown;
 }
 

@@ -169,6 +169,8 @@ export class OpenAIToAnthropicTranslator {
       if (typeof c === "string") {
         if (c) this.#content(c);
       } else if (Array.isArray(c)) this.#contentParts(c);
+      // OpenAI streams a refusal apart from content; Anthropic carries it as text.
+      if (typeof d.refusal === "string" && d.refusal) this.#text(d.refusal);
       const calls = d.tool_calls;
       if (Array.isArray(calls)) {
         for (const call of calls) if (call && typeof call === "object") this.#toolDelta(call);

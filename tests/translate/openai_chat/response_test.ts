@@ -80,7 +80,7 @@ Deno.test("non-streaming answers share the stream translator", async (t) => {
   await t.step("an OpenAI refusal is text with stop_reason refusal", () => {
     const message = openAIResponseToAnthropic({
       choices: [{
-        message: { content: null, refusal: "I can't help." },
+        message: { content: "", refusal: "I can't help." },
         finish_reason: "content_filter",
       }],
     }, OPTIONS);

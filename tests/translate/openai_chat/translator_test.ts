@@ -236,6 +236,16 @@ Deno.test("translator edge cases", async (t) => {
     ]);
     assert.equal(m.usage.output_tokens, 20);
   });
+  await t.step("a streamed refusal is text, as in a JSON answer", () => {
+    const m = message([
+      delta({ role: "assistant", content: null, refusal: "" }),
+      delta({ refusal: "I'm sorry, " }),
+      delta({ refusal: "I can't help." }, "stop"),
+      DONE,
+    ]);
+    assert.deepEqual(m.content, [{ type: "text", text: "I'm sorry, I can't help." }]);
+    assert.equal(m.stop_reason, "end_turn");
+  });
   await t.step("extra choices (n > 1) are ignored", () => {
     const m = message([
       {
