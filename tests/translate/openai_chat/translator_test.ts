@@ -159,6 +159,11 @@ Deno.test("translator edge cases", async (t) => {
       [{ kind: "error", message: "m", code: "rate_limit_exceeded" }, "rate_limit_error"],
       [{ kind: "error", message: "m", type: "invalid_request_error" }, "invalid_request_error"],
       [{ kind: "error", message: "m", code: "server_error", type: "server_error" }, "api_error"],
+      // Groq: the model wrote a broken tool call; another try can succeed, so not the request's fault
+      [
+        { kind: "error", message: "m", code: "tool_use_failed", type: "invalid_request_error" },
+        "api_error",
+      ],
     ];
     for (const [event, type] of table) {
       const last = run([delta({ content: "x" }), event]).at(-1);
