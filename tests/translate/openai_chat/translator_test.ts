@@ -251,6 +251,31 @@ Deno.test("translator edge cases", async (t) => {
     assert.deepEqual(m.content, [{ type: "text", text: "I'm sorry, I can't help." }]);
     assert.equal(m.stop_reason, "end_turn");
   });
+  await t.step(
+    "without index or id, a named fragment after complete arguments is a new call",
+    () => {
+      const fn = (name: string | undefined, args: string) => ({
+        type: "function",
+        function: { ...(name ? { name } : {}), arguments: args },
+      });
+      const calls = (m: AnthropicMessage) =>
+        m.content.map((b) => b.type === "tool_use" ? [b.name, b.input] : b.type);
+      // one call per chunk, and two calls in one chunk
+      const apart = message([
+        delta({ tool_calls: [fn("Read", '{"a":'), fn(undefined, "1}")] }),
+        delta({ tool_calls: [fn("Read", '{"a":2}')] }, "tool_calls"),
+        DONE,
+      ]);
+      assert.deepEqual(calls(apart), [["Read", { a: 1 }], ["Read", { a: 2 }]]);
+      // the whole arguments sent again with the name are the same call, not a second one
+      const resent = message([
+        delta({ tool_calls: [fn("Read", '{"a":1}')] }),
+        delta({ tool_calls: [fn("Read", '{"a": 1}')] }, "tool_calls"),
+        DONE,
+      ]);
+      assert.deepEqual(calls(resent), [["Read", { a: 1 }]]);
+    },
+  );
   await t.step("extra choices (n > 1) are ignored", () => {
     const m = message([
       {
