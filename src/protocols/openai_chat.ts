@@ -100,6 +100,10 @@ export interface ChatUsage {
   total_tokens?: number;
   prompt_tokens_details?: { cached_tokens?: number | null } | null;
   completion_tokens_details?: { reasoning_tokens?: number | null } | null;
+  /** DeepSeek's cache hits. */
+  prompt_cache_hit_tokens?: number | null;
+  /** Moonshot's cache hits (at the top level, not under `prompt_tokens_details`). */
+  cached_tokens?: number | null;
   [extra: string]: unknown;
 }
 
@@ -119,6 +123,10 @@ export interface ChatDelta {
   reasoning?: string | null;
   reasoning_details?: unknown[] | null;
   tool_calls?: ChatToolCallDelta[] | null;
+  /** The deprecated single-call form, still answered by some servers. */
+  function_call?: ChatToolCallDelta["function"] | null;
+  /** OpenAI: a refusal, streamed apart from `content`. */
+  refusal?: string | null;
   [extra: string]: unknown;
 }
 
@@ -131,6 +139,8 @@ export interface ChatChunkChoice {
   stop_reason?: string | number | null;
   /** SGLang: the stop string (or token id) that ended generation. */
   matched_stop?: string | number | null;
+  /** Moonshot: the usage, inside the finishing choice instead of beside it. */
+  usage?: ChatUsage | null;
   [extra: string]: unknown;
 }
 
@@ -154,6 +164,7 @@ export interface ChatResponseMessage {
   reasoning?: string | null;
   reasoning_details?: unknown[] | null;
   tool_calls?: ChatToolCall[] | null;
+  function_call?: ChatToolCallDelta["function"] | null;
   refusal?: string | null;
   [extra: string]: unknown;
 }

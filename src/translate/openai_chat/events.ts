@@ -13,10 +13,17 @@ export type UpstreamEvent =
   | { kind: "chunk"; chunk: ChatCompletionChunk }
   | { kind: "done" }
   | { kind: "malformed"; detail: string }
-  | { kind: "error"; message: string; code?: string | number };
+  | { kind: "error"; message: string; code?: string | number; type?: string };
 
-/** Reads `{message, code}` out of the many shapes of an error value. */
-export function describeUpstreamError(value: unknown): { message: string; code?: string | number } {
+/** What an upstream error value says: its message, and its code and type when it has them. */
+export interface UpstreamErrorInfo {
+  message: string;
+  code?: string | number;
+  type?: string;
+}
+
+/** Reads `{message, code, type}` out of the many shapes of an error value. */
+export function describeUpstreamError(value: unknown): UpstreamErrorInfo {
   if (typeof value === "string") return { message: value };
   if (!isRecord(value)) return { message: JSON.stringify(value) };
   const code = typeof value.code === "string" || typeof value.code === "number"
@@ -28,7 +35,8 @@ export function describeUpstreamError(value: unknown): { message: string; code?:
   if (isRecord(meta) && typeof meta.raw === "string" && meta.raw && !message.includes(meta.raw)) {
     message += ` (${meta.raw.slice(0, 300)})`;
   }
-  return code === undefined ? { message } : { message, code };
+  const type = typeof value.type === "string" && value.type ? value.type : undefined;
+  return { message, ...(code === undefined ? {} : { code }), ...(type ? { type } : {}) };
 }
 
 function clip(text: string): string {

@@ -28,13 +28,9 @@ export function responseToChunk(response: ChatCompletionResponse): ChatCompletio
       type: "function",
       function: { name: call?.function?.name, arguments: call?.function?.arguments },
     }))
+    : isRecord(m.function_call) // the deprecated single-call form
+    ? [{ index: 0, type: "function", function: m.function_call }]
     : [];
-  // OpenAI puts a refusal apart from content; Anthropic carries it as text.
-  const content = typeof m.content === "string"
-    ? m.content
-    : typeof m.refusal === "string"
-    ? m.refusal
-    : null;
   return {
     id: response.id,
     model: response.model,
@@ -44,7 +40,8 @@ export function responseToChunk(response: ChatCompletionResponse): ChatCompletio
         index: 0,
         delta: {
           role: "assistant",
-          content,
+          content: typeof m.content === "string" ? m.content : null,
+          refusal: m.refusal ?? null,
           reasoning_content: m.reasoning_content ?? null,
           reasoning: m.reasoning ?? null,
           reasoning_details: m.reasoning_details ?? null,

@@ -46,6 +46,8 @@ export class ToolCallTracker {
       ? this.#byIndex.get(index)
       : id
       ? this.#byId.get(id)
+      : this.#startsAnother(delta)
+      ? undefined
       : this.#last;
     // Some servers reuse index 0 for every parallel call; a new id means a new call.
     if (call && id && call.id && call.id !== id) call = undefined;
@@ -70,6 +72,19 @@ export class ToolCallTracker {
     if (typeof name === "string" && name && !call.name) call.name = name;
     this.#last = call;
     return call;
+  }
+
+  /**
+   * For a fragment with neither index nor id: a name after the last call's arguments are
+   * complete begins the next call (appending would break that JSON), unless the fragment only
+   * resends those arguments.
+   */
+  #startsAnother(delta: ChatToolCallDelta): boolean {
+    const last = this.#last;
+    const name = delta.function?.name;
+    if (!last || !last.scanner.complete || typeof name !== "string" || !name) return false;
+    const args = delta.function?.arguments;
+    return !(typeof args === "string" && args && (args === last.args || sameJson(args, last.args)));
   }
 
   /** The first call not yet started, if it can start (its name is known). */

@@ -7,7 +7,9 @@
  * a failure closes the open block and ends with one `error` event.
  */
 
+import { overflowMessage } from "../../core/context_overflow.ts";
 import { errorTypeOfUpstream } from "../../core/upstream_status.ts";
+import { errorTypeOfCode } from "../openai_responses/errors.ts";
 import type { AnthropicStreamEvent, StopReason } from "../../protocols/anthropic.ts";
 import type {
   ChatChunkChoice,
@@ -111,17 +113,7 @@ export class OpenAIToAnthropicTranslator {
         this.#fail(
           `Upstream provider "${this.#o.provider}" sent a malformed chunk: ${event.detail}`,
         );
-      } else {
-        // Gateways send the upstream's HTTP status as `code`, as a number or a string ("401").
-        const code = typeof event.code === "string" && /^\d{3}$/.test(event.code)
-          ? Number(event.code)
-          : event.code;
-        const status = typeof code === "number" ? code : undefined;
-        this.#fail(
-          `Upstream provider "${this.#o.provider}" reported an error mid-stream: ${event.message}`,
-          errorTypeOfUpstream(status),
-        );
-      }
+      } else this.#upstreamError(event);
     });
   }
 
@@ -155,9 +147,11 @@ export class OpenAIToAnthropicTranslator {
 
   #chunk(chunk: ChatCompletionChunk): void {
     this.#begin();
-    const usage = readUsage(chunk.usage ?? chunk.x_groq?.usage);
-    if (usage) this.#usage = usage;
     const choices = chunk.choices;
+    // Moonshot puts the usage inside the finishing choice rather than beside it.
+    const inChoice = Array.isArray(choices) ? (choices[0] as ChatChunkChoice | null)?.usage : null;
+    const usage = readUsage(chunk.usage ?? chunk.x_groq?.usage ?? inChoice);
+    if (usage) this.#usage = usage;
     if (!Array.isArray(choices)) return;
     for (const choice of choices) {
       if (!choice || typeof choice !== "object") continue;
@@ -175,9 +169,14 @@ export class OpenAIToAnthropicTranslator {
       if (typeof c === "string") {
         if (c) this.#content(c);
       } else if (Array.isArray(c)) this.#contentParts(c);
+      // OpenAI streams a refusal apart from content; Anthropic carries it as text.
+      if (typeof d.refusal === "string" && d.refusal) this.#text(d.refusal);
       const calls = d.tool_calls;
       if (Array.isArray(calls)) {
         for (const call of calls) if (call && typeof call === "object") this.#toolDelta(call);
+      } else if (d.function_call && typeof d.function_call === "object") {
+        // The deprecated form carries one call with no id and no index: always the same call.
+        this.#toolDelta({ index: 0, function: d.function_call });
       }
     }
     const finish = choice.finish_reason;
@@ -350,6 +349,28 @@ export class OpenAIToAnthropicTranslator {
     });
     this.#emit({ type: "message_stop" });
     this.#done = true;
+  }
+
+  /**
+   * An error the upstream reported inside the stream. Its `code` is an HTTP status (gateways,
+   * as a number or a string such as "401") or OpenAI's word for it (`context_length_exceeded`).
+   * An over-long prompt is reported this way too, once the stream began, and Claude Code
+   * compacts only for Anthropic's wording of it: that leads, the provider's text follows.
+   */
+  #upstreamError(event: Extract<UpstreamEvent, { kind: "error" }>): void {
+    const code = typeof event.code === "string" && /^\d{3}$/.test(event.code)
+      ? Number(event.code)
+      : event.code;
+    const status = typeof code === "number" ? code : undefined;
+    const type = status !== undefined
+      ? errorTypeOfUpstream(status)
+      : errorTypeOfCode(typeof code === "string" ? code : event.type);
+    const said =
+      `Upstream provider "${this.#o.provider}" reported an error mid-stream: ${event.message}`;
+    const overflow = type === "invalid_request_error"
+      ? overflowMessage(status ?? 400, `${code ?? ""} ${event.message}`, said)
+      : undefined;
+    this.#fail(overflow ?? said, type);
   }
 
   #fail(message: string, type = "api_error"): void {

@@ -36,11 +36,15 @@ function num(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
-/** Reads an OpenAI-style usage object; DeepSeek reports cache hits as `prompt_cache_hit_tokens`. */
+/**
+ * Reads an OpenAI-style usage object. Cache hits have three spellings: OpenAI's nested
+ * `prompt_tokens_details.cached_tokens`, DeepSeek's `prompt_cache_hit_tokens` and Moonshot's
+ * top-level `cached_tokens`; each is part of `prompt_tokens`.
+ */
 export function readUsage(usage: ChatUsage | null | undefined): UpstreamUsage | undefined {
   if (!usage || typeof usage !== "object") return undefined;
   const cached = num(usage.prompt_tokens_details?.cached_tokens) ??
-    num(usage.prompt_cache_hit_tokens);
+    num(usage.prompt_cache_hit_tokens) ?? num(usage.cached_tokens);
   return {
     prompt: num(usage.prompt_tokens),
     completion: num(usage.completion_tokens),

@@ -80,12 +80,27 @@ Deno.test("non-streaming answers share the stream translator", async (t) => {
   await t.step("an OpenAI refusal is text with stop_reason refusal", () => {
     const message = openAIResponseToAnthropic({
       choices: [{
-        message: { content: null, refusal: "I can't help." },
+        message: { content: "", refusal: "I can't help." },
         finish_reason: "content_filter",
       }],
     }, OPTIONS);
     assert.deepEqual(message.content, [{ type: "text", text: "I can't help." }]);
     assert.equal(message.stop_reason, "refusal");
+  });
+  await t.step("a legacy function_call is a tool_use block", () => {
+    const message = openAIResponseToAnthropic({
+      choices: [{
+        message: { content: null, function_call: { name: "Bash", arguments: '{"command":"ls"}' } },
+        finish_reason: "function_call",
+      }],
+    }, OPTIONS);
+    assert.equal(message.stop_reason, "tool_use");
+    assert.equal(message.content.length, 1);
+    const block = message.content[0];
+    assert.equal(block?.type, "tool_use");
+    if (block?.type !== "tool_use") return;
+    assert.equal(block.name, "Bash");
+    assert.deepEqual(block.input, { command: "ls" });
   });
   await t.step("error bodies, empty choices and non-objects throw UpstreamError", () => {
     for (const body of [{ error: { message: "bad key" } }, { choices: [] }, "nope", null]) {

@@ -109,6 +109,8 @@ Deno.test("usage mapping", async (t) => {
       assert.equal(u.input_tokens, 40);
       assert.equal(u.cache_read_input_tokens, 60);
       assert.equal(readUsage({ prompt_tokens: 5, prompt_cache_hit_tokens: 3 })?.cached, 3);
+      // Moonshot: cache hits at the top level of usage
+      assert.equal(readUsage({ prompt_tokens: 5, cached_tokens: 2 })?.cached, 2);
     },
   );
   await t.step("reasoning tokens count in output where the provider reports them apart", () => {

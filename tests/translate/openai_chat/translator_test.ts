@@ -154,6 +154,128 @@ Deno.test("translator edge cases", async (t) => {
       assert.equal(last?.type === "error" ? last.error.type : undefined, type, String(code));
     }
   });
+  await t.step("a mid-stream error's string code or type is classified too", () => {
+    const table: Array<[UpstreamEvent, string]> = [
+      [{ kind: "error", message: "m", code: "rate_limit_exceeded" }, "rate_limit_error"],
+      [{ kind: "error", message: "m", type: "invalid_request_error" }, "invalid_request_error"],
+      [{ kind: "error", message: "m", code: "server_error", type: "server_error" }, "api_error"],
+      // Groq: the model wrote a broken tool call; another try can succeed, so not the request's fault
+      [
+        { kind: "error", message: "m", code: "tool_use_failed", type: "invalid_request_error" },
+        "api_error",
+      ],
+    ];
+    for (const [event, type] of table) {
+      const last = run([delta({ content: "x" }), event]).at(-1);
+      assert.equal(last?.type === "error" ? last.error.type : undefined, type, event.kind);
+    }
+  });
+  await t.step("a mid-stream context overflow leads with Anthropic's sentence", () => {
+    const cases: Array<[UpstreamEvent, RegExp]> = [
+      [
+        {
+          kind: "error",
+          message: "This model's maximum context length is 8192 tokens. However, you requested " +
+            "9000 tokens (8000 in the messages, 1000 in the completion).",
+          code: "context_length_exceeded",
+          type: "invalid_request_error",
+        },
+        /^input length and `max_tokens` exceed context limit: 8000 \+ 1000 > 8192, .*maximum context length is 8192/,
+      ],
+      [{
+        kind: "error",
+        message: "request (9000 tokens) exceeds the available context size (8192 tokens)",
+        code: 400,
+      }, /^prompt is too long: 9000 tokens > 8192 maximum \(Upstream provider "p" /],
+    ];
+    for (const [event, pattern] of cases) {
+      const last = run([event]).at(-1);
+      assert.equal(last?.type, "error");
+      if (last?.type !== "error") continue;
+      assert.equal(last.error.type, "invalid_request_error");
+      assert.match(last.error.message, pattern);
+    }
+  });
+  await t.step("a streamed legacy function_call is one tool call", () => {
+    const m = message([
+      delta({ function_call: { name: "Bash", arguments: '{"command":' } }),
+      delta({ function_call: { arguments: '"ls"}' } }),
+      delta({}, "function_call"),
+      DONE,
+    ]);
+    assert.equal(m.stop_reason, "tool_use");
+    assert.deepEqual(m.content.map((b) => b.type === "tool_use" ? [b.name, b.input] : b.type), [
+      ["Bash", { command: "ls" }],
+    ]);
+  });
+  await t.step("usage inside the finishing choice counts (Moonshot)", () => {
+    const usage = { prompt_tokens: 100, completion_tokens: 20, cached_tokens: 60 };
+    const m = message([
+      delta({ content: "hi" }),
+      {
+        kind: "chunk",
+        chunk: { choices: [{ index: 0, delta: {}, finish_reason: "stop", usage }] },
+      },
+      DONE,
+    ]);
+    assert.equal(m.usage.input_tokens, 40);
+    assert.equal(m.usage.cache_read_input_tokens, 60);
+    assert.equal(m.usage.output_tokens, 20);
+  });
+  await t.step("a top-level usage wins over the choice's", () => {
+    const m = message([
+      delta({ content: "hi" }),
+      {
+        kind: "chunk",
+        chunk: {
+          choices: [{
+            index: 0,
+            delta: {},
+            finish_reason: "stop",
+            usage: { completion_tokens: 1 },
+          }],
+          usage: { prompt_tokens: 100, completion_tokens: 20 },
+        },
+      },
+      DONE,
+    ]);
+    assert.equal(m.usage.output_tokens, 20);
+  });
+  await t.step("a streamed refusal is text, as in a JSON answer", () => {
+    const m = message([
+      delta({ role: "assistant", content: null, refusal: "" }),
+      delta({ refusal: "I'm sorry, " }),
+      delta({ refusal: "I can't help." }, "stop"),
+      DONE,
+    ]);
+    assert.deepEqual(m.content, [{ type: "text", text: "I'm sorry, I can't help." }]);
+    assert.equal(m.stop_reason, "end_turn");
+  });
+  await t.step(
+    "without index or id, a named fragment after complete arguments is a new call",
+    () => {
+      const fn = (name: string | undefined, args: string) => ({
+        type: "function",
+        function: { ...(name ? { name } : {}), arguments: args },
+      });
+      const calls = (m: AnthropicMessage) =>
+        m.content.map((b) => b.type === "tool_use" ? [b.name, b.input] : b.type);
+      // one call per chunk, and two calls in one chunk
+      const apart = message([
+        delta({ tool_calls: [fn("Read", '{"a":'), fn(undefined, "1}")] }),
+        delta({ tool_calls: [fn("Read", '{"a":2}')] }, "tool_calls"),
+        DONE,
+      ]);
+      assert.deepEqual(calls(apart), [["Read", { a: 1 }], ["Read", { a: 2 }]]);
+      // the whole arguments sent again with the name are the same call, not a second one
+      const resent = message([
+        delta({ tool_calls: [fn("Read", '{"a":1}')] }),
+        delta({ tool_calls: [fn("Read", '{"a": 1}')] }, "tool_calls"),
+        DONE,
+      ]);
+      assert.deepEqual(calls(resent), [["Read", { a: 1 }]]);
+    },
+  );
   await t.step("extra choices (n > 1) are ignored", () => {
     const m = message([
       {
