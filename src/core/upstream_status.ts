@@ -60,3 +60,18 @@ export function clientErrorOfType(upstreamType: unknown): ClientError {
 export function errorTypeOfUpstream(status: number | undefined): AnthropicErrorType {
   return status === undefined ? "api_error" : clientErrorOf(status).type;
 }
+
+/**
+ * Anthropic error type for an error code in words, as OpenAI-style APIs report errors inside a
+ * stream or a failed response (`context_length_exceeded`, `rate_limit_exceeded`, …).
+ */
+export function errorTypeOfCode(code: string | undefined): AnthropicErrorType {
+  if (!code) return "api_error";
+  // A refused key (`invalid_api_key`) is ccp's credential for the upstream, neither the client's
+  // login nor a request the client should change: a gateway error, like an upstream 401.
+  if (/api_key|auth|permission|unauthori[sz]ed|forbidden/i.test(code)) return "api_error";
+  if (/rate_limit|quota/.test(code)) return "rate_limit_error";
+  if (/overloaded|server_is_overloaded/.test(code)) return "overloaded_error";
+  if (/invalid|context_length|unsupported/.test(code)) return "invalid_request_error";
+  return "api_error";
+}

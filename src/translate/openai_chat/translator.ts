@@ -8,8 +8,7 @@
  */
 
 import { overflowMessage } from "../../core/context_overflow.ts";
-import { errorTypeOfUpstream } from "../../core/upstream_status.ts";
-import { errorTypeOfCode } from "../openai_responses/errors.ts";
+import { errorTypeOfCode, errorTypeOfUpstream } from "../../core/upstream_status.ts";
 import type { AnthropicStreamEvent, StopReason } from "../../protocols/anthropic.ts";
 import type {
   ChatChunkChoice,

@@ -8,6 +8,7 @@
 
 import { overflowMessage } from "../../core/context_overflow.ts";
 import { isRecord } from "../../core/json.ts";
+import { errorTypeOfCode } from "../../core/upstream_status.ts";
 import type { AnthropicErrorType } from "../../core/errors.ts";
 
 /** The fields of a reported error that ccp uses. */
@@ -29,18 +30,6 @@ export function errorFields(event: Record<string, unknown>): ResponsesErrorField
   const message = text(event.message) ?? text(inner.message);
   const type = text(inner.type);
   return { ...(code ? { code } : {}), ...(message ? { message } : {}), ...(type ? { type } : {}) };
-}
-
-/** Anthropic error type for an error code of the Responses API. */
-export function errorTypeOfCode(code: string | undefined): AnthropicErrorType {
-  if (!code) return "api_error";
-  // A refused key (`invalid_api_key`) is ccp's credential for the upstream, neither the client's
-  // login nor a request the client should change: a gateway error, like an upstream 401.
-  if (/api_key|auth|permission|unauthori[sz]ed|forbidden/i.test(code)) return "api_error";
-  if (/rate_limit|quota/.test(code)) return "rate_limit_error";
-  if (/overloaded|server_is_overloaded/.test(code)) return "overloaded_error";
-  if (/invalid|context_length|unsupported/.test(code)) return "invalid_request_error";
-  return "api_error";
 }
 
 /** The Anthropic error type of reported fields: by code, else by the wrapper's type. */

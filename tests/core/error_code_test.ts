@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { errorTypeOfCode } from "../../../src/translate/openai_responses/errors.ts";
+import { errorTypeOfCode } from "../../src/core/upstream_status.ts";
 
-Deno.test("Responses error codes → Anthropic error types; a refused key is never the client's", async (t) => {
+Deno.test("OpenAI-style error codes → Anthropic error types; a refused key is never the client's", async (t) => {
   const table: Array<[string | undefined, string]> = [
     [undefined, "api_error"],
     ["invalid_api_key", "api_error"],
