@@ -43,11 +43,15 @@ function num(value: unknown): number | undefined {
  */
 export function readUsage(usage: ChatUsage | null | undefined): UpstreamUsage | undefined {
   if (!usage || typeof usage !== "object") return undefined;
+  const prompt = num(usage.prompt_tokens);
+  const completion = num(usage.completion_tokens);
+  // A usage object without counts (some servers repeat an empty one) says nothing new.
+  if (prompt === undefined && completion === undefined) return undefined;
   const cached = num(usage.prompt_tokens_details?.cached_tokens) ??
     num(usage.prompt_cache_hit_tokens) ?? num(usage.cached_tokens);
   return {
-    prompt: num(usage.prompt_tokens),
-    completion: num(usage.completion_tokens),
+    prompt,
+    completion,
     cached,
     reasoning: num(usage.completion_tokens_details?.reasoning_tokens),
   };

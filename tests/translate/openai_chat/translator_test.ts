@@ -241,6 +241,19 @@ Deno.test("translator edge cases", async (t) => {
     ]);
     assert.equal(m.usage.output_tokens, 20);
   });
+  await t.step("a later usage without counts leaves the counts already read", () => {
+    const m = message([
+      delta({ content: "hi" }, "stop"),
+      {
+        kind: "chunk",
+        chunk: { choices: [], usage: { prompt_tokens: 100, completion_tokens: 20 } },
+      },
+      { kind: "chunk", chunk: { choices: [], usage: {} } },
+      DONE,
+    ]);
+    assert.equal(m.usage.input_tokens, 100);
+    assert.equal(m.usage.output_tokens, 20);
+  });
   await t.step("a streamed refusal is text, as in a JSON answer", () => {
     const m = message([
       delta({ role: "assistant", content: null, refusal: "" }),
