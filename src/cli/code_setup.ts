@@ -28,6 +28,8 @@ const ANSWER_ROOM = 20_000;
 /** Answer room plus the summary's; Claude Code compacts this far below a larger window. */
 const COMPACT_ROOM = 33_000;
 
+const COMPACT_VARIABLES = ["CLAUDE_CODE_AUTO_COMPACT_WINDOW", "CLAUDE_AUTOCOMPACT_PCT_OVERRIDE"];
+
 /** Auto-compaction at the default model's window, in the variables Claude Code honours. */
 function compactEnv(window: number): Record<string, string> {
   if (window >= MIN_COMPACT_WINDOW) return { CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(window) };
@@ -41,15 +43,24 @@ function compactEnv(window: number): Record<string, string> {
   };
 }
 
-/** The environment variables `ccp code` adds for Claude Code. */
-export function codeEnv(config: Config): Record<string, string> {
+/**
+ * The environment variables `ccp code` adds for Claude Code, leaving out those the user set
+ * (the compaction variables act together, so setting one keeps ccp from setting either).
+ */
+export function codeEnv(
+  config: Config,
+  userEnv: Readonly<Record<string, string>> = {},
+): Record<string, string> {
   const window = defaultContextWindow(config);
-  return {
+  const compact = window !== undefined ? compactEnv(window) : {};
+  const userCompacts = COMPACT_VARIABLES.some((name) => userEnv[name] !== undefined);
+  const ours: Record<string, string> = {
     // `/model` then lists ccp's routes, aliases and provider models (GET /v1/models).
     CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1",
     // Claude Code assumes a large window for models it does not know and compacts too late.
-    ...(window !== undefined ? compactEnv(window) : {}),
+    ...(userCompacts ? {} : compact),
   };
+  return Object.fromEntries(Object.entries(ours).filter(([name]) => userEnv[name] === undefined));
 }
 
 // POSIX shell quoting: Claude Code runs the status line command through a shell.

@@ -129,3 +129,26 @@ routes:
   assert.equal(env("100k").CLAUDE_CODE_AUTO_COMPACT_WINDOW, "100000");
   assert.equal(env("100k").CLAUDE_AUTOCOMPACT_PCT_OVERRIDE, undefined);
 });
+
+Deno.test("ccp code: variables the user set win over ccp's, and the compaction pair goes together", () => {
+  const config = configFromYaml({
+    file: "c.yaml",
+    env: {},
+    text: `providers:
+  p: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: k,
+       model_settings: { small: { context_window: 64k } } }
+routes:
+  default: p/small
+`,
+  });
+  assert.deepEqual(codeEnv(config, { CLAUDE_CODE_AUTO_COMPACT_WINDOW: "200000" }), {
+    CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1",
+  });
+  assert.deepEqual(codeEnv(config, { CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: "70" }), {
+    CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1",
+  });
+  assert.deepEqual(
+    Object.keys(codeEnv(config, { CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "0" })),
+    ["CLAUDE_CODE_AUTO_COMPACT_WINDOW", "CLAUDE_AUTOCOMPACT_PCT_OVERRIDE"],
+  );
+});
