@@ -117,7 +117,7 @@ export async function runCode(
 
   try {
     const token = config.server.authToken ?? config.server.clients?.[0]?.token ?? "ccp";
-    const env = { ...claudeEnv(ctx.env, url, token), ...codeEnv(config) };
+    const env = { ...claudeEnv(ctx.env, url, token), ...codeEnv(config, ctx.env) };
     const args = [...statuslineSettings(ctx, dataDir), ...claudeArgs];
     // Under `deno task`, the working directory is the project's; INIT_CWD is where the user was.
     const cwd = ctx.env.INIT_CWD ?? ctx.cwd;

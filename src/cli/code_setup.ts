@@ -18,15 +18,49 @@ export function defaultContextWindow(config: Config): number | undefined {
   return (first.settings?.contextWindow ?? settingsFor(provider, first.model).contextWindow);
 }
 
-/** The environment variables `ccp code` adds for Claude Code. */
-export function codeEnv(config: Config): Record<string, string> {
-  const window = defaultContextWindow(config);
+/**
+ * Claude Code reads a smaller `CLAUDE_CODE_AUTO_COMPACT_WINDOW` as this, and says so on
+ * every start; below it only `CLAUDE_AUTOCOMPACT_PCT_OVERRIDE` can move the threshold.
+ */
+const MIN_COMPACT_WINDOW = 100_000;
+/** What Claude Code keeps free for the answer; the percentage applies to the rest. */
+const ANSWER_ROOM = 20_000;
+/** Answer room plus the summary's; Claude Code compacts this far below a larger window. */
+const COMPACT_ROOM = 33_000;
+
+const COMPACT_VARIABLES = ["CLAUDE_CODE_AUTO_COMPACT_WINDOW", "CLAUDE_AUTOCOMPACT_PCT_OVERRIDE"];
+
+/** Auto-compaction at the default model's window, in the variables Claude Code honours. */
+function compactEnv(window: number): Record<string, string> {
+  if (window >= MIN_COMPACT_WINDOW) return { CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(window) };
+  // A small window cannot keep Claude Code's full margin: compact at the larger of the
+  // window less that margin and half the window.
+  const threshold = Math.max(window - COMPACT_ROOM, window / 2);
+  const percent = Math.max(1, Math.floor(threshold / (MIN_COMPACT_WINDOW - ANSWER_ROOM) * 100));
   return {
+    CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(MIN_COMPACT_WINDOW),
+    CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: String(percent),
+  };
+}
+
+/**
+ * The environment variables `ccp code` adds for Claude Code, leaving out those the user set
+ * (the compaction variables act together, so setting one keeps ccp from setting either).
+ */
+export function codeEnv(
+  config: Config,
+  userEnv: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const window = defaultContextWindow(config);
+  const compact = window !== undefined ? compactEnv(window) : {};
+  const userCompacts = COMPACT_VARIABLES.some((name) => userEnv[name] !== undefined);
+  const ours: Record<string, string> = {
     // `/model` then lists ccp's routes, aliases and provider models (GET /v1/models).
     CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1",
     // Claude Code assumes a large window for models it does not know and compacts too late.
-    ...(window !== undefined ? { CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(window) } : {}),
+    ...(userCompacts ? {} : compact),
   };
+  return Object.fromEntries(Object.entries(ours).filter(([name]) => userEnv[name] === undefined));
 }
 
 // POSIX shell quoting: Claude Code runs the status line command through a shell.

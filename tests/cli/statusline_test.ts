@@ -103,3 +103,52 @@ routes:
     CLAUDE_CODE_AUTO_COMPACT_WINDOW: "128000",
   });
 });
+
+Deno.test("ccp code: a window below Claude Code's 100k minimum becomes 100k and a percentage", () => {
+  // Claude Code 2.1.330 reads CLAUDE_CODE_AUTO_COMPACT_WINDOW=64000 as 100k and warns at start
+  // ("reads as 64,000 tokens, so Claude Code treats it as the 100k minimum"); measured, it then
+  // compacts at (window - 20k) × CLAUDE_AUTOCOMPACT_PCT_OVERRIDE / 100.
+  const env = (window: string) =>
+    codeEnv(configFromYaml({
+      file: "c.yaml",
+      env: {},
+      text: `providers:
+  p: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: k,
+       model_settings: { small: { context_window: ${window} } } }
+routes:
+  default: p/small
+`,
+    }));
+  assert.deepEqual(env("64k"), {
+    CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1",
+    CLAUDE_CODE_AUTO_COMPACT_WINDOW: "100000",
+    CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: "40", // compacts at 32k, half the model's window
+  });
+  assert.equal(env("90k").CLAUDE_AUTOCOMPACT_PCT_OVERRIDE, "71"); // at 57k: 90k less 33k
+  assert.equal(env("8k").CLAUDE_AUTOCOMPACT_PCT_OVERRIDE, "5");
+  assert.equal(env("100k").CLAUDE_CODE_AUTO_COMPACT_WINDOW, "100000");
+  assert.equal(env("100k").CLAUDE_AUTOCOMPACT_PCT_OVERRIDE, undefined);
+});
+
+Deno.test("ccp code: variables the user set win over ccp's, and the compaction pair goes together", () => {
+  const config = configFromYaml({
+    file: "c.yaml",
+    env: {},
+    text: `providers:
+  p: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: k,
+       model_settings: { small: { context_window: 64k } } }
+routes:
+  default: p/small
+`,
+  });
+  assert.deepEqual(codeEnv(config, { CLAUDE_CODE_AUTO_COMPACT_WINDOW: "200000" }), {
+    CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1",
+  });
+  assert.deepEqual(codeEnv(config, { CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: "70" }), {
+    CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1",
+  });
+  assert.deepEqual(
+    Object.keys(codeEnv(config, { CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "0" })),
+    ["CLAUDE_CODE_AUTO_COMPACT_WINDOW", "CLAUDE_AUTOCOMPACT_PCT_OVERRIDE"],
+  );
+});

@@ -23,10 +23,18 @@ export class AnthropicBlockWriter {
   #next = 0;
   #open: OpenBlock | null = null;
   readonly #sign: (capture: ReasoningCapture) => string;
+  readonly #toolNames: ReadonlyMap<string, string> | undefined;
 
-  /** `sign` mints the signature of a finished thinking block. */
-  constructor(sign: (capture: ReasoningCapture) => string) {
+  /**
+   * `sign` mints the signature of a finished thinking block; `toolNames` maps the names of
+   * tools renamed for the upstream back to the client's.
+   */
+  constructor(
+    sign: (capture: ReasoningCapture) => string,
+    toolNames?: ReadonlyMap<string, string>,
+  ) {
     this.#sign = sign;
+    this.#toolNames = toolNames;
   }
 
   /** The tool call whose block is open, if any. */
@@ -87,7 +95,12 @@ export class AnthropicBlockWriter {
     this.out.push({
       type: "content_block_start",
       index: call.block,
-      content_block: { type: "tool_use", id, name: call.name, input: {} },
+      content_block: {
+        type: "tool_use",
+        id,
+        name: this.#toolNames?.get(call.name) ?? call.name,
+        input: {},
+      },
     });
     this.toolArguments(call);
   }

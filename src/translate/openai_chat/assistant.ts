@@ -10,6 +10,7 @@ import type { ChatAssistantMessage, ChatToolCall } from "../../protocols/openai_
 import type { MapContext } from "./user_content.ts";
 import { decodeCcpSignature, sameReasoningOrigin } from "../reasoning/provenance.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
+import { fitToolName, OPENAI_TOOL_NAMES } from "../tool_names.ts";
 
 interface NativeReasoning {
   text: string[];
@@ -80,7 +81,10 @@ export function mapAssistantTurn(
       toolCalls.push({
         id: block.id,
         type: "function",
-        function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
+        function: {
+          name: fitToolName(block.name, OPENAI_TOOL_NAMES),
+          arguments: JSON.stringify(block.input ?? {}),
+        },
       });
     } else if (block.type === "thinking") thinking.push(block);
     else {

@@ -22,6 +22,7 @@ import { reasoningFields, thinkingIntent } from "./reasoning_request.ts";
 import { toFunctionParameters } from "./schema.ts";
 import { type MapContext, mapUserTurn } from "./user_content.ts";
 import { offeredTools } from "../anthropic/tool_reference.ts";
+import { fitToolName, OPENAI_TOOL_NAMES } from "../tool_names.ts";
 
 /** Where the request goes: everything the mapping may depend on. */
 export interface OpenAITarget {
@@ -97,7 +98,7 @@ function mapTools(tools: ToolDefinition[] | undefined, dialect: OpenAIDialect): 
   return tools.filter(isFunctionTool).map((t) => ({
     type: "function",
     function: {
-      name: t.name,
+      name: fitToolName(t.name, OPENAI_TOOL_NAMES),
       ...(t.description ? { description: t.description } : {}),
       parameters: toFunctionParameters(t.input_schema, dialect.schemaDropKeys),
     },
@@ -118,12 +119,14 @@ function mapToolChoice(
       return "none";
     case "any":
       return dialect.forcedToolChoice ? dialect.requiredToolChoice : "auto";
-    case "tool":
+    case "tool": {
       // A forced server tool (web_search) was not sent as a function: forcing it would 400.
-      if (!dialect.forcedToolChoice || !tools.some((t) => t.function.name === choice.name)) {
+      const name = fitToolName(choice.name, OPENAI_TOOL_NAMES);
+      if (!dialect.forcedToolChoice || !tools.some((t) => t.function.name === name)) {
         return "auto";
       }
-      return { type: "function", function: { name: choice.name } };
+      return { type: "function", function: { name } };
+    }
   }
 }
 

@@ -56,6 +56,8 @@ export interface TranslateOptions {
   readonly preferLocalInputTokens?: boolean;
   /** Tools the request offered; a tool call written as text must name one of them. */
   readonly tools?: readonly OfferedTool[];
+  /** Upstream name → client name, for tools renamed to fit the wire's name rule. */
+  readonly toolNames?: ReadonlyMap<string, string>;
 }
 
 type LateItem =
@@ -88,8 +90,9 @@ export class OpenAIToAnthropicTranslator {
       options.upstreamModel,
     );
     this.#pipe = ContentPipe.for(this.#dialect, options.tools);
-    this.#blocks = new AnthropicBlockWriter((capture) =>
-      capture.signature(options.provider, options.upstreamModel)
+    this.#blocks = new AnthropicBlockWriter(
+      (capture) => capture.signature(options.provider, options.upstreamModel),
+      options.toolNames,
     );
   }
 

@@ -29,6 +29,7 @@ import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { toFunctionParameters } from "../openai_chat/schema.ts";
 import { decodeCcpSignature, sameReasoningTarget } from "../reasoning/provenance.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
+import { fitToolName, OPENAI_TOOL_NAMES } from "../tool_names.ts";
 
 /** Where the request goes. */
 export interface ResponsesTarget {
@@ -213,7 +214,7 @@ function assistantItems(
       items.push({
         type: "function_call",
         call_id: block.id,
-        name: block.name,
+        name: fitToolName(block.name, OPENAI_TOOL_NAMES),
         arguments: JSON.stringify(block.input ?? {}),
       });
     } else {
@@ -255,7 +256,7 @@ function isFunctionTool(tool: ToolDefinition): boolean {
 function toolsOf(tools: ToolDefinition[] | undefined): ResponsesFunctionTool[] {
   return (tools ?? []).filter(isFunctionTool).map((t) => ({
     type: "function",
-    name: t.name,
+    name: fitToolName(t.name, OPENAI_TOOL_NAMES),
     ...(t.description ? { description: t.description } : {}),
     parameters: toFunctionParameters(t.input_schema, SCHEMA_DROP_KEYS),
     strict: false,
@@ -274,11 +275,11 @@ function toolChoiceOf(
       return "none";
     case "any":
       return "required";
-    case "tool":
+    case "tool": {
       // A forced server tool was not sent as a function: forcing it would 400.
-      return tools.some((t) => t.name === choice.name)
-        ? { type: "function", name: choice.name }
-        : "auto";
+      const name = fitToolName(choice.name, OPENAI_TOOL_NAMES);
+      return tools.some((t) => t.name === name) ? { type: "function", name } : "auto";
+    }
     default:
       return undefined;
   }

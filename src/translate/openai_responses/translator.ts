@@ -31,6 +31,8 @@ export interface ResponsesTranslateOptions {
   readonly provider: string;
   readonly upstreamModel: string;
   readonly messageId?: string;
+  /** Upstream name → client name, for tools renamed to fit the wire's name rule. */
+  readonly toolNames?: ReadonlyMap<string, string>;
 }
 
 /** `incomplete_details.reason` → `stop_reason`. */
@@ -62,7 +64,7 @@ export class ResponsesToAnthropicTranslator {
 
   constructor(options: ResponsesTranslateOptions) {
     this.#o = options;
-    this.#blocks = new AnthropicBlockWriter(() => this.#sign());
+    this.#blocks = new AnthropicBlockWriter(() => this.#sign(), options.toolNames);
   }
 
   /** True once the message ended (normally or with an error); later input is ignored. */

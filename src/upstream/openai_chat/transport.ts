@@ -8,6 +8,7 @@ import {
   type StreamTranslateOptions,
   toOpenAIChatRequest,
 } from "../../translate/mod.ts";
+import { OPENAI_TOOL_NAMES, renamedToolNames } from "../../translate/tool_names.ts";
 import { openAIChatUrl } from "../http/endpoints.ts";
 import {
   applyModelSettings,
@@ -57,6 +58,7 @@ export const openAITransport: Transport = {
       upstreamModel: model,
       dialect,
       stopSequences: client.stop_sequences as string[] | undefined,
+      toolNames: renamedToolNames(client.tools, OPENAI_TOOL_NAMES),
       ...(dialect.textToolCalls ? { tools: offeredToolsOf(chat.tools) } : {}),
     };
     return { ok: true, open: (hooks) => openAnswer(request, result.response, translate, hooks) };

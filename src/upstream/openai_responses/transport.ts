@@ -5,6 +5,7 @@ import { toResponsesRequest } from "../../translate/openai_responses/request.ts"
 import { responsesResponseToAnthropic } from "../../translate/openai_responses/response.ts";
 import { responsesTranslation } from "../../translate/openai_responses/stream.ts";
 import type { ResponsesTranslateOptions } from "../../translate/openai_responses/translator.ts";
+import { OPENAI_TOOL_NAMES, renamedToolNames } from "../../translate/tool_names.ts";
 import { openAIResponsesUrl } from "../http/endpoints.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { countWhileSending, openTranslatedAnswer, postTranslated } from "../translated_answer.ts";
@@ -43,6 +44,7 @@ export const openAIResponsesTransport: Transport = {
       inputTokens: await counting,
       provider: provider.id,
       upstreamModel: model,
+      toolNames: renamedToolNames(client.tools, OPENAI_TOOL_NAMES),
     };
     return {
       ok: true,
