@@ -19,8 +19,8 @@ export function defaultContextWindow(config: Config): number | undefined {
 }
 
 /**
- * Claude Code reads a smaller `CLAUDE_CODE_AUTO_COMPACT_WINDOW` as this, and says so on
- * every start; below it only `CLAUDE_AUTOCOMPACT_PCT_OVERRIDE` can move the threshold.
+ * Claude Code reads a smaller `CLAUDE_CODE_AUTO_COMPACT_WINDOW` as this (and says so on every
+ * start); below it only `CLAUDE_AUTOCOMPACT_PCT_OVERRIDE` moves the threshold.
  */
 const MIN_COMPACT_WINDOW = 100_000;
 /** What Claude Code keeps free for the answer; the percentage applies to the rest. */
@@ -32,15 +32,13 @@ const COMPACT_VARIABLES = ["CLAUDE_CODE_AUTO_COMPACT_WINDOW", "CLAUDE_AUTOCOMPAC
 
 /** Auto-compaction at the default model's window, in the variables Claude Code honours. */
 function compactEnv(window: number): Record<string, string> {
-  if (window >= MIN_COMPACT_WINDOW) return { CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(window) };
-  // A small window cannot keep Claude Code's full margin: compact at the larger of the
-  // window less that margin and half the window.
+  const env = { CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(window) };
+  if (window >= MIN_COMPACT_WINDOW) return env;
+  // The window still says what the model has; the percentage, of what Claude Code makes of it,
+  // compacts at the larger of the window less Claude Code's margin and half the window.
   const threshold = Math.max(window - COMPACT_ROOM, window / 2);
   const percent = Math.max(1, Math.floor(threshold / (MIN_COMPACT_WINDOW - ANSWER_ROOM) * 100));
-  return {
-    CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(MIN_COMPACT_WINDOW),
-    CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: String(percent),
-  };
+  return { ...env, CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: String(percent) };
 }
 
 /**
