@@ -44,6 +44,25 @@ class LabelSets {
   }
 }
 
+/**
+ * The upstream model label, bounded: a client may name any model (`provider/<model>`, a URL
+ * prefix, a token suffix), and each new name would otherwise add series to every family for
+ * as long as ccp runs. The first models seen keep their names; later new ones count as `other`.
+ */
+class ModelNames {
+  static readonly MAX = 200;
+  static readonly OTHER = "other";
+  readonly #seen = new Set<string>();
+
+  of(provider: string, model: string): string {
+    const key = `${provider}\u0000${model}`;
+    if (this.#seen.has(key)) return model;
+    if (this.#seen.size >= ModelNames.MAX) return ModelNames.OTHER;
+    this.#seen.add(key);
+    return model;
+  }
+}
+
 /** A counter family: label set (already rendered) → value. */
 class Counter {
   readonly values = new Map<string, number>();
@@ -92,6 +111,7 @@ export class Metrics implements RequestObserver {
   readonly #tokenLabels = new LabelSets(["provider", "model", "kind"]);
   readonly #attemptLabels = new LabelSets(["provider", "model", "outcome"]);
   readonly #targetLabels = new LabelSets(["provider", "model"]);
+  readonly #models = new ModelNames();
 
   started(): void {
     this.#inflight++;
@@ -100,7 +120,7 @@ export class Metrics implements RequestObserver {
   ended(r: Readonly<RequestRecord>): void {
     this.#inflight--;
     const provider = r.provider ?? "";
-    const model = r.model ?? "";
+    const model = r.model === undefined ? "" : this.#models.of(provider, r.model);
     this.#requests.add(this.#requestLabels.of(r.route ?? "", provider, model, String(r.status)));
     const kinds: [string, number | undefined][] = [
       ["input", r.usage.inputTokens],
@@ -117,7 +137,9 @@ export class Metrics implements RequestObserver {
         : a.status !== undefined
         ? `status_${a.status}`
         : "no_answer";
-      this.#attempts.add(this.#attemptLabels.of(a.provider, a.model, outcome));
+      this.#attempts.add(
+        this.#attemptLabels.of(a.provider, this.#models.of(a.provider, a.model), outcome),
+      );
     }
     const where = this.#targetLabels.of(provider, model);
     this.#duration.observe(where, r.durationMs / 1000);
