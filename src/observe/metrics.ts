@@ -104,6 +104,7 @@ export class Metrics implements RequestObserver {
   readonly #requests = new Counter();
   readonly #tokens = new Counter();
   readonly #attempts = new Counter();
+  readonly #streamErrors = new Counter();
   readonly #duration = new Histogram(DURATION_BUCKETS);
   readonly #ttft = new Histogram(TTFT_BUCKETS);
   #inflight = 0;
@@ -142,6 +143,9 @@ export class Metrics implements RequestObserver {
       );
     }
     const where = this.#targetLabels.of(provider, model);
+    // A stream that fails after its 200 went out keeps status 200 above; counted here too, or a
+    // broken answer would look like a good one to anyone watching statuses.
+    if (r.status < 400 && r.outcome === "error") this.#streamErrors.add(where);
     this.#duration.observe(where, r.durationMs / 1000);
     if (r.ttftMs !== undefined) this.#ttft.observe(where, r.ttftMs / 1000);
   }
@@ -187,6 +191,11 @@ export class Metrics implements RequestObserver {
       "ccp_upstream_attempts_total",
       "Upstream attempts by provider, model and outcome (answered, status_<code>, no_answer).",
       this.#attempts,
+    );
+    counter(
+      "ccp_stream_errors_total",
+      "Answers sent with HTTP 200 that then ended in an error, by served provider and model.",
+      this.#streamErrors,
     );
     histogram(
       "ccp_request_duration_seconds",

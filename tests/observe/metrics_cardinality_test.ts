@@ -68,3 +68,16 @@ Deno.test("/metrics: random model names from clients keep the series count bound
   assert.equal(total, 5001);
   assert.match(text, /^ccp_requests_total\{[^}]*model="other"[^}]*\} \d+$/m);
 });
+
+Deno.test("/metrics: a stream that fails after its 200 is counted as a stream error", () => {
+  const metrics = new Metrics();
+  const broken = { ...record("m"), status: 200, errorType: "overloaded_error" };
+  broken.attempts[0] = { ...broken.attempts[0]!, status: 200, outcome: "answered" };
+  metrics.started();
+  metrics.ended(broken);
+  metrics.started();
+  metrics.ended({ ...record("m"), status: 200, outcome: "ok" });
+  const text = metrics.render({ resilience, version: "t", startedAt: new Date() });
+  assert.match(text, /^# TYPE ccp_stream_errors_total counter$/m);
+  assert.match(text, /^ccp_stream_errors_total\{provider="anth",model="m"\} 1$/m);
+});
