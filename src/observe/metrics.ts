@@ -44,6 +44,25 @@ class LabelSets {
   }
 }
 
+/**
+ * The upstream model label, bounded: a client may name any model (`provider/<model>`, a URL
+ * prefix, a token suffix), and each new name would otherwise add series to every family for
+ * as long as ccp runs. The first models seen keep their names; later new ones count as `other`.
+ */
+class ModelNames {
+  static readonly MAX = 200;
+  static readonly OTHER = "other";
+  readonly #seen = new Set<string>();
+
+  of(provider: string, model: string): string {
+    const key = `${provider}\u0000${model}`;
+    if (this.#seen.has(key)) return model;
+    if (this.#seen.size >= ModelNames.MAX) return ModelNames.OTHER;
+    this.#seen.add(key);
+    return model;
+  }
+}
+
 /** A counter family: label set (already rendered) → value. */
 class Counter {
   readonly values = new Map<string, number>();
@@ -85,6 +104,7 @@ export class Metrics implements RequestObserver {
   readonly #requests = new Counter();
   readonly #tokens = new Counter();
   readonly #attempts = new Counter();
+  readonly #streamErrors = new Counter();
   readonly #duration = new Histogram(DURATION_BUCKETS);
   readonly #ttft = new Histogram(TTFT_BUCKETS);
   #inflight = 0;
@@ -92,6 +112,7 @@ export class Metrics implements RequestObserver {
   readonly #tokenLabels = new LabelSets(["provider", "model", "kind"]);
   readonly #attemptLabels = new LabelSets(["provider", "model", "outcome"]);
   readonly #targetLabels = new LabelSets(["provider", "model"]);
+  readonly #models = new ModelNames();
 
   started(): void {
     this.#inflight++;
@@ -100,7 +121,7 @@ export class Metrics implements RequestObserver {
   ended(r: Readonly<RequestRecord>): void {
     this.#inflight--;
     const provider = r.provider ?? "";
-    const model = r.model ?? "";
+    const model = r.model === undefined ? "" : this.#models.of(provider, r.model);
     this.#requests.add(this.#requestLabels.of(r.route ?? "", provider, model, String(r.status)));
     const kinds: [string, number | undefined][] = [
       ["input", r.usage.inputTokens],
@@ -117,9 +138,14 @@ export class Metrics implements RequestObserver {
         : a.status !== undefined
         ? `status_${a.status}`
         : "no_answer";
-      this.#attempts.add(this.#attemptLabels.of(a.provider, a.model, outcome));
+      this.#attempts.add(
+        this.#attemptLabels.of(a.provider, this.#models.of(a.provider, a.model), outcome),
+      );
     }
     const where = this.#targetLabels.of(provider, model);
+    // A stream that fails after its 200 went out keeps status 200 above; counted here too, or a
+    // broken answer would look like a good one to anyone watching statuses.
+    if (r.status < 400 && r.outcome === "error") this.#streamErrors.add(where);
     this.#duration.observe(where, r.durationMs / 1000);
     if (r.ttftMs !== undefined) this.#ttft.observe(where, r.ttftMs / 1000);
   }
@@ -165,6 +191,11 @@ export class Metrics implements RequestObserver {
       "ccp_upstream_attempts_total",
       "Upstream attempts by provider, model and outcome (answered, status_<code>, no_answer).",
       this.#attempts,
+    );
+    counter(
+      "ccp_stream_errors_total",
+      "Answers sent with HTTP 200 that then ended in an error, by served provider and model.",
+      this.#streamErrors,
     );
     histogram(
       "ccp_request_duration_seconds",

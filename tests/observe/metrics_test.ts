@@ -14,6 +14,7 @@ Deno.test("/metrics: requests, tokens, histograms, attempts, in-flight and guard
     { kind: "stream", events: textTurn("m", 3) },
     { kind: "json", status: 503, body: anthropicErrorBody("overloaded_error", "busy") },
     { kind: "stream", events: textTurn("m", 3) },
+    { kind: "stream", events: textTurn("m", 3), cutAfter: 3 },
   ]);
   try {
     await Deno.writeTextFile(
@@ -49,6 +50,7 @@ routes:
       assert.equal(await send("claude-sonnet-4-5"), 200);
       assert.equal(await send("claude-sonnet-4-5"), 503);
       assert.equal(await send("claude-haiku-4-5"), 200);
+      assert.equal(await send("claude-sonnet-4-5"), 200); // the upstream breaks off mid-stream
 
       const denied = await fetch(`${server.url}/metrics`);
       assert.equal(denied.status, 401);
@@ -61,7 +63,7 @@ routes:
       const text = await res.text();
       assert.match(
         text,
-        /^ccp_requests_total\{route="default",provider="anth",model="m",status="200"\} 1$/m,
+        /^ccp_requests_total\{route="default",provider="anth",model="m",status="200"\} 2$/m,
       );
       assert.match(
         text,
@@ -78,9 +80,10 @@ routes:
       );
       assert.match(
         text,
-        /^ccp_request_duration_seconds_bucket\{provider="anth",model="m",le="\+Inf"\} 2$/m,
+        /^ccp_request_duration_seconds_bucket\{provider="anth",model="m",le="\+Inf"\} 3$/m,
       );
-      assert.match(text, /^ccp_time_to_first_token_seconds_count\{provider="anth",model="m"\} 1$/m);
+      assert.match(text, /^ccp_time_to_first_token_seconds_count\{provider="anth",model="m"\} 2$/m);
+      assert.match(text, /^ccp_stream_errors_total\{provider="anth",model="m"\} 1$/m);
       assert.match(text, /^ccp_inflight_requests 0$/m);
       assert.match(text, /^ccp_keys\{provider="anth",state="ready"\} 1$/m);
       assert.ok(!text.includes("0123456789"), "no key material");

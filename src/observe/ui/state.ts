@@ -49,11 +49,20 @@ function keyName(label: string): string {
   return label.replace(/\s*\(.*\)$/, "");
 }
 
-function healthOf(snapshot: ResilienceSnapshot, provider: string, model: string): TargetHealth {
+function healthOf(
+  snapshot: ResilienceSnapshot,
+  config: Config,
+  provider: string,
+  model: string,
+): TargetHealth {
   const breaker = snapshot.targets[`${provider}/${model}`];
   const keys = { ready: 0, cooling: 0, blocked: 0 };
   const reasons: string[] = [];
-  for (const k of snapshot.providers[provider]?.keys ?? []) {
+  const pool = snapshot.providers[provider]?.keys;
+  // A provider's key pool is built by its first request; until then all its keys are ready
+  // (one "no key" entry for a provider without keys, as the pool itself counts it).
+  if (!pool) keys.ready = Math.max(1, config.providers[provider]?.apiKeys.length ?? 0);
+  for (const k of pool ?? []) {
     const coolingHere = k.models?.[model] !== undefined;
     const state = k.state === "ready" && coolingHere ? "cooling" : k.state;
     keys[state]++;
@@ -100,7 +109,7 @@ export async function uiState(deps: {
   const now = Date.now();
   const routes = Object.entries(deps.config.routes).map(([name, chain]) => ({
     name,
-    targets: chain.map((t) => healthOf(deps.snapshot, t.provider, t.model)),
+    targets: chain.map((t) => healthOf(deps.snapshot, deps.config, t.provider, t.model)),
   }));
   let usage: UiState["usage"];
   if (deps.ledger) {

@@ -20,6 +20,8 @@ import { uiState } from "../../observe/ui/state.ts";
 import { UPLOT_CSS, UPLOT_JS } from "../../observe/ui/vendor/uplot.ts";
 
 const COOKIE = "ccp_ui";
+/** Events queued for a page that stopped reading, before its stream is ended. */
+const MAX_BACKLOG = 1000;
 
 // Nothing but ccp itself: no CDN, no fonts, no other host, even if a value slipped into the page.
 const PAGE_HEADERS = {
@@ -115,8 +117,19 @@ export function addUiRoutes(
     let stop = () => {};
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
-        const send = (event: string, data: string) =>
+        let ended = false;
+        const send = (event: string, data: string) => {
+          if (ended) return;
+          // A page that stopped reading (a stalled proxy, a frozen tab) would otherwise hold an
+          // event per request forever; ended, its EventSource reconnects and reloads the state.
+          if ((controller.desiredSize ?? 0) < -MAX_BACKLOG) {
+            ended = true;
+            stop();
+            controller.close();
+            return;
+          }
           controller.enqueue(encoder.encode(`event: ${event}\ndata: ${data}\n\n`));
+        };
         send("inflight", String(deps.metrics.inflight));
         const unsubscribe = recent.subscribe((e) => {
           send("inflight", String(deps.metrics.inflight));

@@ -159,7 +159,7 @@ export async function postJsonLearning(
   const { provider, model, learned } = options;
   const known = learned?.for(provider.id, model) ?? [];
   const body = withOutputLimits(withoutParams(options.json, known), known);
-  const first = await postJson({ ...options, body: jsonPieces(body) });
+  const first = await sentLogged(options, body);
   if (first.ok || first.status !== 400 || !learned) return first;
   const param = refusedParameter(first.bodyText, body);
   const limit = param ? undefined : refusedOutputLimit(upstreamMessage(first.bodyText), body);
@@ -174,7 +174,38 @@ export async function postJsonLearning(
     );
   }
   const retry = param ? withoutParams(body, [param]) : withOutputLimits(body, [limit!]);
-  return await postJson({ ...options, body: jsonPieces(retry) });
+  return await sentLogged(options, retry);
+}
+
+/**
+ * {@link postJson}, and at debug level one line saying what went where: the address (without its
+ * query or credentials), the body's top-level fields and size, and the answer's status and time.
+ * Field names, never values: enough to see what a translation sent, without prompt text.
+ */
+async function sentLogged(
+  options: LearningPostOptions,
+  body: Record<string, unknown>,
+): Promise<PostSuccess | PostFailure> {
+  const pieces = jsonPieces(body);
+  if (!options.log?.enabled("debug")) return await postJson({ ...options, body: pieces });
+  const started = performance.now();
+  const result = await postJson({ ...options, body: pieces });
+  const ms = Math.round(performance.now() - started);
+  let where = options.url;
+  try {
+    const u = new URL(options.url);
+    where = u.origin + u.pathname;
+  } catch {
+    where = options.url.split("?")[0]!;
+  }
+  let size = 0;
+  for (const piece of pieces) size += piece.length;
+  const answer = result.ok ? result.response.status : result.status ?? "no answer";
+  options.log.debug(
+    `${describeTarget(options.provider.id, options.model)}: POST ${where} ` +
+      `{${Object.keys(body).join(", ")}} ${size} chars → ${answer} in ${ms} ms`,
+  );
+  return result;
 }
 
 /** Reads at most 64 KiB of an error body (a broken upstream must not make ccp buffer forever). */

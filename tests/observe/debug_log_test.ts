@@ -1,0 +1,73 @@
+/**
+ * `--log-level debug` says what went upstream for each attempt — provider, model, address,
+ * the fields of the body ccp built, status and time — so a translation problem can be traced
+ * from the log; never the prompt text and never the key.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "../../src/cli/serve.ts";
+import { testContext } from "../cli/helpers.ts";
+import { startOpenAIMock } from "../mocks/openai_mock.ts";
+
+const TOKEN = "ccp-debug-log-test";
+
+Deno.test("debug log: one line per upstream attempt with target, address, body fields, status", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_debuglog_" });
+  const mock = startOpenAIMock({
+    json: {
+      id: "c1",
+      object: "chat.completion",
+      model: "gpt-x",
+      choices: [{
+        index: 0,
+        message: { role: "assistant", content: "hello" },
+        finish_reason: "stop",
+      }],
+      usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
+    },
+  });
+  const ctx = testContext(dir);
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { auth_token: ${TOKEN}, data_dir: data, log_level: debug }
+providers:
+  oai: { type: openai, base_url: "${mock.url}", api_key: sk-debug-secret-0123456789 }
+routes:
+  default: oai/gpt-x
+`,
+    );
+    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
+    try {
+      const res = await fetch(`${server.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": TOKEN },
+        body: JSON.stringify({
+          model: "claude-sonnet-4-5",
+          max_tokens: 10,
+          messages: [{ role: "user", content: "PROMPT-WORDS-NEVER-LOGGED" }],
+        }),
+      });
+      assert.equal(res.status, 200);
+      await res.text();
+    } finally {
+      await server.stop();
+    }
+    const log = ctx.io.stderr.join("\n");
+    const line = log.split("\n").find((l) =>
+      l.includes("DEBUG") && l.includes("/chat/completions")
+    );
+    assert.ok(line, log);
+    assert.match(line, /oai/);
+    assert.match(line, /gpt-x/);
+    assert.match(line, /\b200\b/);
+    assert.match(line, /\d+ ?ms/);
+    assert.match(line, /messages/);
+    assert.match(line, /max_(completion_)?tokens/);
+    assert.ok(!log.includes("PROMPT-WORDS"), "no prompt text");
+    assert.ok(!log.includes("0123456789"), "no key");
+  } finally {
+    await mock.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
