@@ -25,8 +25,13 @@ export interface BodyGuardOptions {
 /** A guarded body whose first chunk is being read ahead. */
 export interface PrimedBody {
   readonly body: ReadableStream<Uint8Array>;
-  /** Resolves once the first chunk (or the end) arrived; rejects with the failure. */
-  readonly firstChunk: Promise<void>;
+  /** Resolves with the first chunk (undefined: the body ended) once it arrived; rejects with the failure. */
+  readonly firstChunk: Promise<Uint8Array | undefined>;
+  /**
+   * Reads one more chunk ahead (undefined: the body ended), held for the body like the first, so
+   * a caller can look further before handing the body on. One at a time, after `firstChunk`.
+   */
+  readAhead(): Promise<Uint8Array | undefined>;
 }
 
 // Upstream chunks are read into one reused buffer per stream and copied out at their exact size:
@@ -123,17 +128,26 @@ export function primedGuard(
     }
   };
 
-  let ahead: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
-  let firstFailed: (reason: unknown) => void = () => {};
-  const firstFailure = new Promise<never>((_, reject) => (firstFailed = reject));
-  firstFailure.catch(() => {}); // observed through firstChunk only
+  // Chunks read ahead of the body's first pull, in order, and the read ahead still under way.
+  const held: ReadableStreamReadResult<Uint8Array>[] = [];
+  let ahead: Promise<unknown> | undefined;
+  let failed: (reason: unknown) => void = () => {};
+  const failure = new Promise<never>((_, reject) => (failed = reject));
+  failure.catch(() => {}); // observed through firstChunk and readAhead only
+
+  const arrived = () => {
+    if (gotFirst) return;
+    gotFirst = true;
+    disarm();
+    schedule();
+  };
 
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       fail = (reason) => {
         if (settled) return;
         settle();
-        firstFailed(reason);
+        failed(reason);
         controller.error(reason);
         reader.cancel(reason).catch(() => {});
       };
@@ -142,27 +156,25 @@ export function primedGuard(
       schedule();
     },
     async pull(controller) {
+      if (ahead) await ahead.catch(() => {}); // lands in `held`
       if (settled) return;
-      waitingSince = clock.now();
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await (ahead ?? reader.read());
-      } catch (error) {
-        return fail(error);
-      } finally {
-        ahead = undefined;
-        waitingSince = undefined;
+      let chunk = held.shift();
+      if (!chunk) {
+        waitingSince = clock.now();
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          return fail(error);
+        } finally {
+          waitingSince = undefined;
+        }
       }
       if (settled) return;
       if (chunk.done) {
         settle();
         return controller.close();
       }
-      if (!gotFirst) {
-        gotFirst = true;
-        disarm();
-        schedule();
-      }
+      arrived();
       controller.enqueue(chunk.value);
     },
     cancel(reason) {
@@ -171,24 +183,29 @@ export function primedGuard(
     },
   }, { highWaterMark: 0 });
 
-  let firstChunk = Promise.resolve();
-  if (options.prime && !settled) {
+  const readAhead = (): Promise<Uint8Array | undefined> => {
+    if (settled) return Promise.race([failure, Promise.resolve(undefined)]);
     waitingSince = clock.now();
-    const read = reader.read();
+    const read = reader.read().then(
+      (chunk) => {
+        held.push(chunk);
+        if (chunk.done) return undefined;
+        arrived();
+        return chunk.value;
+      },
+      (error) => {
+        fail(error);
+        throw error;
+      },
+    ).finally(() => {
+      waitingSince = undefined;
+      ahead = undefined;
+    });
     ahead = read;
-    read.catch(() => {}); // a failure is reported by pull or by firstChunk
-    firstChunk = Promise.race([
-      read.then(
-        () => {
-          waitingSince = undefined;
-        },
-        (error) => {
-          fail(error);
-          throw error;
-        },
-      ),
-      firstFailure,
-    ]);
-  }
-  return { body: stream, firstChunk };
+    return Promise.race([read, failure]);
+  };
+
+  const firstChunk = options.prime ? readAhead() : Promise.resolve(undefined);
+  firstChunk.catch(() => {}); // a failure is reported by pull too
+  return { body: stream, firstChunk, readAhead };
 }

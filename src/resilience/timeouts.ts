@@ -17,6 +17,17 @@ export interface TimeoutContext {
    * probe (see tcpConnectProbe); without one, `first_byte` alone bounds a dead host.
    */
   readonly connectProbe?: ConnectProbe;
+  /**
+   * Looks at the start of a 2xx body before the response is handed on: a response it returns
+   * replaces the upstream's (whose body is then cancelled), as if the upstream had answered it.
+   */
+  readonly inspect?: (response: Response, start: BodyStart) => Promise<Response | undefined>;
+}
+
+/** The first chunk of a body, and a way to read more of it ahead while it is held. */
+export interface BodyStart {
+  readonly first: Uint8Array | undefined;
+  readAhead(): Promise<Uint8Array | undefined>;
 }
 
 /**
@@ -71,7 +82,7 @@ export async function withTimeouts(
   // The first chunk is read before the response is handed on: a first-byte timeout after early
   // headers (vLLM and llama.cpp send them at once) then still counts as "no answer" and can fail
   // over to the next target, instead of breaking a stream the client was already given.
-  const { body, firstChunk } = primedGuard(response.body, {
+  const { body, firstChunk, readAhead } = primedGuard(response.body, {
     prime: true,
     provider,
     idleMs: timeouts.idleMs,
@@ -83,7 +94,14 @@ export async function withTimeouts(
     onSettle: cleanup,
   });
   try {
-    await firstChunk;
+    const first = await firstChunk;
+    const replaced = response.ok && context.inspect
+      ? await context.inspect(response, { first, readAhead })
+      : undefined;
+    if (replaced) {
+      await body.cancel().catch(() => {});
+      return replaced;
+    }
   } catch (error) {
     throw controller.signal.aborted ? controller.signal.reason ?? error : error;
   }

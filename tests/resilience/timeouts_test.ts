@@ -219,3 +219,60 @@ Deno.test("tcpConnectProbe", async (t) => {
     await assert.rejects(tcpConnectProbe(`http://127.0.0.1:${port}`)(new AbortController().signal));
   });
 });
+
+Deno.test("withTimeouts: inspect looks ahead under the idle timeout and hands on every chunk", async (t) => {
+  await t.step("chunks read ahead come out first, in order, then the rest", async () => {
+    const upstream = manualBody();
+    const pending = withTimeouts(
+      () => Promise.resolve(new Response(upstream.body)),
+      NONE,
+      {
+        provider: "p",
+        inspect: async (_response, start) => {
+          assert.equal(new TextDecoder().decode(start.first), "a");
+          assert.equal(new TextDecoder().decode(await start.readAhead()), "b");
+          return undefined;
+        },
+      },
+    );
+    upstream.push("a");
+    upstream.push("b");
+    upstream.push("c");
+    const response = await pending;
+    upstream.end();
+    assert.equal(await response.text(), "abc");
+  });
+
+  await t.step("a replacement answer cancels the upstream body", async () => {
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      start: (c) => c.enqueue(encoder.encode("data: x\n\n")),
+      cancel: () => void (cancelled = true),
+    });
+    const response = await withTimeouts(() => Promise.resolve(new Response(body)), NONE, {
+      provider: "p",
+      inspect: () => Promise.resolve(new Response("replaced", { status: 429 })),
+    });
+    assert.equal(response.status, 429);
+    assert.equal(await response.text(), "replaced");
+    assert.ok(cancelled);
+  });
+
+  await t.step("an upstream silent while inspected fails with the idle timeout", async () => {
+    const clock = new FakeClock();
+    const upstream = manualBody();
+    const pending = withTimeouts(
+      () => Promise.resolve(new Response(upstream.body)),
+      { ...NONE, idleMs: 1000 },
+      { provider: "p", clock, inspect: (_r, start) => start.readAhead().then(() => undefined) },
+    );
+    const checked = assert.rejects(
+      pending,
+      isTimeout("idle", 'no data from provider "p" for 1s (idle timeout)'),
+    );
+    upstream.push(": keep-alive\n\n");
+    await new Promise((r) => setTimeout(r, 0));
+    await clock.advance(1000);
+    await checked;
+  });
+});

@@ -15,6 +15,7 @@ import { upstreamMessage } from "../../core/upstream_message.ts";
 import type { OutgoingHeaders } from "./headers.ts";
 import { jsonPieces } from "../../core/raw_json.ts";
 import { withScratch } from "../../core/scratch_bytes.ts";
+import { earlyStreamError } from "./early_error.ts";
 
 /** The upstream answered 2xx: its response, body not yet read. */
 export interface PostSuccess {
@@ -97,7 +98,7 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
             redirect: "manual",
           })),
       provider.timeouts,
-      { provider: provider.id, signal },
+      { provider: provider.id, signal, inspect: earlyStreamError },
     );
   } catch (error) {
     if (signal.aborted) throw signal.reason ?? error;

@@ -1,0 +1,83 @@
+/**
+ * An upstream that answers 200 to a stream and then sends an error as its first event has not
+ * answered at all: OpenRouter does this when the model behind it is rate limited or down, and
+ * Anthropic-compatible gateways do it when they are overloaded. Read before the response is
+ * handed on, such an error is turned into the HTTP error it stands for, so the request fails
+ * over, rotates its key or retries exactly as if the upstream had said so in its status line.
+ *
+ * Only the start is held: up to the first `data:` line, at most 64 KiB, under the provider's
+ * first-byte and idle timeouts. An answer's first event is its first data line, so a healthy
+ * stream is handed on after its first chunk, as before.
+ */
+
+import { type AnthropicErrorType, STATUS_OF_ERROR_TYPE } from "../../core/errors.ts";
+import { isRecord } from "../../core/json.ts";
+import { errorTypeOfCode } from "../../core/upstream_status.ts";
+import type { BodyStart } from "../../resilience/timeouts.ts";
+
+const HOLD_BYTES = 64 * 1024;
+
+/** The error response a stream's first event stands for, or undefined to hand the stream on. */
+export async function earlyStreamError(
+  response: Response,
+  start: BodyStart,
+): Promise<Response | undefined> {
+  if (!response.headers.get("content-type")?.includes("text/event-stream")) return undefined;
+  const decoder = new TextDecoder();
+  let text = "";
+  let held = 0;
+  for (let chunk = start.first; chunk; chunk = await start.readAhead()) {
+    held += chunk.byteLength;
+    text += decoder.decode(chunk, { stream: true });
+    const data = firstData(text);
+    if (data !== undefined) return errorAnswer(data, response.headers);
+    if (held >= HOLD_BYTES) return undefined;
+  }
+  return undefined;
+}
+
+/** The value of the first complete `data:` line, or undefined while none is complete. */
+function firstData(text: string): string | undefined {
+  let at = 0;
+  while (at < text.length) {
+    let end = text.indexOf("\n", at);
+    const cr = text.indexOf("\r", at);
+    if (cr >= 0 && (end < 0 || cr < end)) end = cr;
+    if (end < 0) return undefined;
+    if (text.startsWith("data:", at)) return text.slice(at + 5, end).trim();
+    at = end + 1;
+  }
+  return undefined;
+}
+
+function errorAnswer(data: string, headers: Headers): Response | undefined {
+  // Cheap test first: every healthy stream passes here once, with its first event.
+  if (!data.includes('"error"')) return undefined;
+  let event: unknown;
+  try {
+    event = JSON.parse(data);
+  } catch {
+    return undefined; // the stream's own reader reports a malformed event
+  }
+  if (!isRecord(event)) return undefined;
+  // Anthropic and OpenAI Responses: {type: "error", error?: …}; Chat Completions and Gemini: {error: …}.
+  const error = event.type === "error" ? event.error ?? event : event.error;
+  if (error === undefined || error === null || error === false) return undefined;
+  const answerHeaders = new Headers(headers);
+  answerHeaders.set("content-type", "application/json");
+  answerHeaders.delete("content-length");
+  return new Response(data, { status: statusOf(error), headers: answerHeaders });
+}
+
+/** The HTTP status an in-stream error stands for; an unnamed failure is a bad gateway. */
+function statusOf(error: unknown): number {
+  if (!isRecord(error)) return 502;
+  const { code, type } = error;
+  // OpenRouter and Gemini put the HTTP status in `code`.
+  if (typeof code === "number" && code >= 400 && code <= 599) return code;
+  if (typeof type === "string" && Object.hasOwn(STATUS_OF_ERROR_TYPE, type)) {
+    return STATUS_OF_ERROR_TYPE[type as AnthropicErrorType];
+  }
+  if (typeof code === "string") return STATUS_OF_ERROR_TYPE[errorTypeOfCode(code)];
+  return 502;
+}

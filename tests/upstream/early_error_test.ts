@@ -1,0 +1,251 @@
+/** A 200 stream whose first event is an error: turned into that error before anything is relayed. */
+
+import assert from "node:assert/strict";
+import { earlyStreamError } from "../../src/upstream/http/early_error.ts";
+import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+
+const encoder = new TextEncoder();
+const SSE = { "content-type": "text/event-stream; charset=utf-8" };
+
+/** A body start made of `chunks`, counting how many chunks were read past the first. */
+function startOf(chunks: string[]) {
+  const bytes = chunks.map((c) => encoder.encode(c));
+  let next = 1;
+  const start = {
+    first: bytes[0],
+    readAhead: () => Promise.resolve(bytes[next++]),
+    get readsAhead() {
+      return next - 1;
+    },
+  };
+  return start;
+}
+
+const stream200 = (headers: Record<string, string> = SSE) =>
+  new Response(null, { status: 200, headers });
+
+Deno.test("early stream error: the first event decides, from each API's error shape", async (t) => {
+  const cases: Array<[string, string[], number]> = [
+    [
+      "Anthropic overloaded",
+      [
+        'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
+      ],
+      529,
+    ],
+    [
+      "OpenRouter: keep-alive comments, then an error split across chunks",
+      [
+        ": OPENROUTER PROCESSING\n\n",
+        ': OPENROUTER PROCESSING\n\ndata: {"id":"gen-1","error":{"code":429,',
+        '"message":"Rate limit exceeded: free-models-per-day"},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}]}\n\n',
+      ],
+      429,
+    ],
+    [
+      "Gemini",
+      [
+        'data: {"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}\r\n\r\n',
+      ],
+      503,
+    ],
+    [
+      "Responses API error event with a code in words",
+      [
+        'event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"slow down","param":null}\n\n',
+      ],
+      429,
+    ],
+    [
+      "an error without a status or type",
+      ['data: {"error":"upstream connect error"}\n\n'],
+      502,
+    ],
+  ];
+  for (const [name, chunks, status] of cases) {
+    await t.step(name, async () => {
+      const upstream = stream200({ ...SSE, "retry-after": "7", "content-length": "99" });
+      const answer = await earlyStreamError(upstream, startOf(chunks));
+      assert.ok(answer, "an error answer");
+      assert.equal(answer.status, status);
+      assert.equal(answer.headers.get("content-type"), "application/json");
+      assert.equal(answer.headers.get("retry-after"), "7");
+      assert.equal(answer.headers.get("content-length"), null);
+      const body = await answer.json();
+      assert.ok(body.error ?? body.type === "error");
+    });
+  }
+});
+
+Deno.test("early stream error: a healthy stream is handed on after its first chunk", async (t) => {
+  await t.step("Anthropic message_start", async () => {
+    const start = startOf([
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","content":[]}}\n\n',
+      "event: ping\n",
+    ]);
+    assert.equal(await earlyStreamError(stream200(), start), undefined);
+    assert.equal(start.readsAhead, 0);
+  });
+  await t.step("a first text that mentions errors is not an error", async () => {
+    const start = startOf([
+      'data: {"choices":[{"delta":{"content":"the \\"error\\" was"}}],"error":null}\n\n',
+    ]);
+    assert.equal(await earlyStreamError(stream200(), start), undefined);
+  });
+  await t.step("a first data line still incomplete waits for the next chunk", async () => {
+    const start = startOf(['data: {"choices":[{"delta":', '{"content":"hi"}}]}\n\n']);
+    assert.equal(await earlyStreamError(stream200(), start), undefined);
+    assert.equal(start.readsAhead, 1);
+  });
+  await t.step("only 64 KiB of keep-alives are held", async () => {
+    const comment = `: ${"x".repeat(1022)}\n`;
+    const start = startOf(Array.from({ length: 100 }, () => comment));
+    assert.equal(await earlyStreamError(stream200(), start), undefined);
+    assert.equal(start.readsAhead, 63);
+  });
+  await t.step("not a stream", async () => {
+    const start = startOf(['{"error":{"code":429}}']);
+    const json = stream200({ "content-type": "application/json" });
+    assert.equal(await earlyStreamError(json, start), undefined);
+  });
+  await t.step("a stream that ends without data", async () => {
+    assert.equal(await earlyStreamError(stream200(), startOf([": bye\n\n"])), undefined);
+  });
+});
+
+/** Serves each request the next script: raw SSE chunks sent 5 ms apart with status 200. */
+function scriptedSse(scripts: string[][]) {
+  let served = 0;
+  const seen: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    seen.push(new URL(req.url).pathname);
+    await req.body?.cancel();
+    const chunks = scripts[Math.min(served++, scripts.length - 1)]!;
+    let i = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (i >= chunks.length) return controller.close();
+        if (i > 0) await new Promise((r) => setTimeout(r, 5));
+        controller.enqueue(encoder.encode(chunks[i++]!));
+      },
+    });
+    return new Response(body, { headers: SSE });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    seen,
+    close: () => server.shutdown(),
+  };
+}
+
+const chatChunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+  `data: ${
+    JSON.stringify({
+      id: "c1",
+      object: "chat.completion.chunk",
+      model: "m",
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    })
+  }\n\n`;
+
+const OPENROUTER_429 = [
+  ": OPENROUTER PROCESSING\n\n",
+  `data: ${
+    JSON.stringify({
+      id: "gen-1",
+      object: "chat.completion.chunk",
+      error: { code: 429, message: "Rate limit exceeded: free-models-per-day" },
+      choices: [{ index: 0, delta: { content: "" }, finish_reason: "error" }],
+    })
+  }\n\n`,
+  "data: [DONE]\n\n",
+];
+
+const streamRequest = (model: string) => ({
+  model,
+  max_tokens: 64,
+  stream: true,
+  messages: [{ role: "user", content: "hi" }],
+});
+
+Deno.test("early stream error: a translated stream fails over before the client sees anything", async () => {
+  const a = scriptedSse([OPENROUTER_429]);
+  const b = scriptedSse([[
+    chatChunk({ role: "assistant", content: "" }),
+    chatChunk({ content: "from b" }),
+    chatChunk({}, "stop"),
+    "data: [DONE]\n\n",
+  ]]);
+  const config = testConfig({
+    providers: [
+      provider("a", { type: "openai", baseUrl: `${a.url}/v1`, apiKeys: ["k-a"], maxRetries: 0 }),
+      provider("b", { type: "openai", baseUrl: `${b.url}/v1`, apiKeys: ["k-b"], maxRetries: 0 }),
+    ],
+    routes: { default: ["a/m1", "b/m2"] },
+  });
+  const ccp = startCcp(config);
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(streamRequest("claude-sonnet-4-5")),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-ccp-provider"), "b");
+    const events = parseSse(await res.text());
+    assert.equal(events[0]!.event, "message_start");
+    assert.ok(!events.some((e) => e.event === "error"), "no error reaches the client");
+    const text = events.filter((e) => e.event === "content_block_delta")
+      .map((e) => (e.data.delta as { text: string }).text).join("");
+    assert.equal(text, "from b");
+    assert.equal(a.seen.length, 1);
+    assert.equal(b.seen.length, 1);
+  } finally {
+    await ccp.close();
+    await a.close();
+    await b.close();
+  }
+});
+
+Deno.test("early stream error: with nowhere to fail over, the client gets it as an HTTP error", async (t) => {
+  const overflow = [
+    'event: error\ndata: {"type":"error","error":{"type":"invalid_request_error",' +
+    '"message":"prompt is too long: 210000 tokens > 200000 maximum"}}\n\n',
+  ];
+  const limited = [
+    'event: error\ndata: {"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}\n\n',
+  ];
+  for (
+    const [name, script, status, type] of [
+      ["an over-long prompt", overflow, 400, "invalid_request_error"],
+      ["a rate limit", limited, 429, "rate_limit_error"],
+    ] as const
+  ) {
+    await t.step(name, async () => {
+      const a = scriptedSse([script]);
+      const config = testConfig({
+        providers: [provider("a", { baseUrl: a.url, apiKeys: ["k-a"], maxRetries: 0 })],
+        routes: { default: "a/m1" },
+      });
+      const ccp = startCcp(config);
+      try {
+        const res = await fetch(`${ccp.url}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(streamRequest("claude-sonnet-4-5")),
+        });
+        assert.equal(res.status, status);
+        const body = await res.json();
+        assert.equal(body.type, "error");
+        assert.equal(body.error.type, type);
+        if (script === overflow) assert.match(body.error.message, /^prompt is too long: /);
+        // Handled as an HTTP 429 is: the key is set aside and the message says until when.
+        else assert.match(body.error.message, /provider "a".*429/);
+      } finally {
+        await ccp.close();
+        await a.close();
+      }
+    });
+  }
+});
