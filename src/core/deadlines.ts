@@ -5,6 +5,14 @@
  * call (~2–4 µs an arm and cancel, ~4 % of a small request's CPU in a profile); here arming is a
  * heap insertion and cancelling sets a flag, and the one runtime timer waits for the earliest
  * deadline still armed.
+ *
+ * That runtime timer is an `AbortSignal.timeout`, not a `setTimeout`: Deno 2.9 loads its Node
+ * timers layer on the first `setTimeout` of a process (~11 ms, measured, before ccp's first
+ * answer), and a timeout signal needs none of it. A signal cannot be cancelled, so a wake-up no
+ * longer needed is left pending and ignored when it fires; a new one is made only when a deadline
+ * earlier than the pending wake-up is armed, so they stay few. A signal also keeps the process
+ * alive until it fires, so none is set more than a second ahead (a later deadline is reached by
+ * waking each second): a script that ends by itself ends at most a second later.
  */
 
 /** Cancels a deadline; calling it again, or after it fired, does nothing. */
@@ -25,8 +33,10 @@ let heap: Entry[] = [];
 let armed = 0;
 let cancelled = 0;
 let nextSeq = 0;
-let timer: ReturnType<typeof setTimeout> | undefined;
-let timerAt = Infinity;
+// When the current wake-up fires (Infinity: none pending), and which wake-up is current.
+let wakeAt = Infinity;
+let wakeSeq = 0;
+const LONGEST_WAKE_MS = 1000;
 
 /** Calls `fn` once `ms` milliseconds have passed, unless the returned function cancels it. */
 export function deadline(ms: number, fn: () => void): Cancel {
@@ -35,7 +45,7 @@ export function deadline(ms: number, fn: () => void): Cancel {
   heap.push(entry);
   siftUp(heap.length - 1);
   armed++;
-  if (entry.at < timerAt) rearm(now);
+  if (entry.at < wakeAt) rearm(now);
   return () => {
     if (entry.fn === undefined) return;
     entry.fn = undefined;
@@ -47,14 +57,24 @@ export function deadline(ms: number, fn: () => void): Cancel {
   };
 }
 
+/** Calls `fn` every `ms` milliseconds (a throwing call is reported) until cancelled. */
+export function every(ms: number, fn: () => void): Cancel {
+  let cancel: Cancel;
+  const tick = () => {
+    cancel = deadline(ms, tick);
+    fn();
+  };
+  cancel = deadline(ms, tick);
+  return () => cancel();
+}
+
 /** Deadlines armed, and entries held (armed plus cancelled ones not yet dropped): for tests. */
 export function deadlineCounts(): { armed: number; held: number } {
   return { armed, held: heap.length };
 }
 
 function fire(): void {
-  timer = undefined;
-  timerAt = Infinity;
+  wakeAt = Infinity;
   const now = performance.now();
   // Deadlines armed by the callbacks below wait for the next turn, even if already due.
   const until = nextSeq;
@@ -86,16 +106,18 @@ function rearm(now: number): void {
   }
   const first = heap[0];
   if (first === undefined) return clear();
-  if (timer !== undefined && timerAt <= first.at) return;
-  if (timer !== undefined) clearTimeout(timer);
-  timerAt = first.at;
-  timer = setTimeout(fire, Math.max(0, first.at - now));
+  if (wakeAt <= first.at) return; // the pending wake-up comes first and re-arms then
+  // Rounded up: a wake-up before the deadline would find nothing due and need another.
+  const ms = Math.min(LONGEST_WAKE_MS, Math.max(0, Math.ceil(first.at - now)));
+  wakeAt = now + ms;
+  const seq = ++wakeSeq;
+  AbortSignal.timeout(ms).onabort = () => {
+    if (seq === wakeSeq) fire();
+  };
 }
 
+/** Nothing armed: the heap is emptied; a pending wake-up fires later and finds nothing due. */
 function clear(): void {
-  if (timer !== undefined) clearTimeout(timer);
-  timer = undefined;
-  timerAt = Infinity;
   heap = [];
   cancelled = 0;
 }

@@ -14,6 +14,8 @@
  * itself and says at once when it ends (`gone`), on every system the guard runs on.
  */
 
+import { type Cancel, deadline } from "../core/deadlines.ts";
+
 /** The client end of a connection, as the server saw it. */
 export interface Peer {
   readonly hostname: string;
@@ -96,7 +98,7 @@ export class DepartureWatcher {
   readonly #recentlyGone = new Map<string, number>();
   readonly #intervalMs: number;
   readonly #list: SocketLister;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: Cancel | undefined;
   #available: boolean;
 
   /** `list` is injected for tests; by default `ss` is asked, on Linux. */
@@ -153,8 +155,7 @@ export class DepartureWatcher {
 
   #schedule(): void {
     if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => void this.#check(), this.#intervalMs);
-    Deno.unrefTimer(this.#timer);
+    this.#timer = deadline(this.#intervalMs, () => void this.#check());
   }
 
   async #check(): Promise<void> {

@@ -11,6 +11,7 @@
 
 import { joinPath } from "../config/paths.ts";
 import type { Config, ProviderConfig } from "../config/types.ts";
+import { type Cancel, every } from "../core/deadlines.ts";
 import type { Logger } from "../core/log.ts";
 import type { SharedGuards, SharedSyncInput, SharedSyncResult } from "../resilience/shared_sync.ts";
 import { CircuitBreaker } from "../resilience/circuit_breaker.ts";
@@ -62,7 +63,7 @@ export class KvGuards implements SharedGuards {
   readonly #restored: Map<string, Saved>;
   readonly #providers = new Map<string, Provider>();
   readonly #digests = new WeakMap<readonly string[], Promise<string>>();
-  readonly #timer: ReturnType<typeof setInterval>;
+  readonly #stopSaving: Cancel;
   // Writes one after another, so an older state never lands after a newer one.
   #writing: Promise<void> = Promise.resolve();
 
@@ -71,8 +72,7 @@ export class KvGuards implements SharedGuards {
     this.#kv = kv;
     this.#restored = restored;
     this.#log = log;
-    this.#timer = setInterval(() => void this.#saveWindows(), SAVE_WINDOWS_MS);
-    Deno.unrefTimer(this.#timer);
+    this.#stopSaving = every(SAVE_WINDOWS_MS, () => void this.#saveWindows());
   }
 
   /** Opens (or creates) the store at `path` and reads what an earlier run kept. */
@@ -233,7 +233,7 @@ export class KvGuards implements SharedGuards {
 
   /** Writes the rate windows one last time and closes the store. */
   async close(): Promise<void> {
-    clearInterval(this.#timer);
+    this.#stopSaving();
     await this.#saveWindows();
     await this.#writing;
     this.#kv.close();

@@ -4,6 +4,7 @@
  * when it is back, and tells the server whether to refuse requests (`on_unavailable: closed`).
  */
 
+import { type Cancel, every } from "../core/deadlines.ts";
 import type { Logger } from "../core/log.ts";
 import { ProxyError } from "../core/errors.ts";
 
@@ -23,7 +24,7 @@ export class SharedMonitor {
   readonly #reachable = new Map<string, boolean>();
   readonly #closed: boolean;
   readonly #log: Logger;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #stopChecking: Cancel = () => {};
 
   constructor(engines: readonly SharedEngine[], mode: "open" | "closed", log: Logger) {
     this.#engines = engines;
@@ -35,8 +36,7 @@ export class SharedMonitor {
   /** Asks every engine now, then every couple of seconds until {@link stop}. */
   async start(): Promise<void> {
     await this.check();
-    this.#timer = setInterval(() => void this.check(), PING_EVERY_MS);
-    Deno.unrefTimer(this.#timer);
+    this.#stopChecking = every(PING_EVERY_MS, () => void this.check());
   }
 
   /** Asks every engine once. */
@@ -78,6 +78,6 @@ export class SharedMonitor {
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#stopChecking();
   }
 }

@@ -5,6 +5,7 @@
  */
 
 import type { Config } from "../config/types.ts";
+import { type Cancel, deadline, every } from "../core/deadlines.ts";
 import type { Logger } from "../core/log.ts";
 import type { RequestObserver, RequestRecord } from "../pipeline/record.ts";
 import type { SharedBudgetCheck } from "../resilience/shared_sync.ts";
@@ -17,6 +18,8 @@ import type { UsageStore } from "./store.ts";
 const FLUSH_DELAY_MS = 100;
 /** How often records past the retention are removed. */
 const PRUNE_EVERY_MS = 3600_000;
+/** When the first prune runs after start. */
+const FIRST_PRUNE_AFTER_MS = 5_000;
 /** How often a failed write is tried again. */
 const RETRY_MS = 1000;
 /** Entries kept in memory while the store cannot be written; older ones are dropped beyond it. */
@@ -36,10 +39,10 @@ export class Ledger implements RequestObserver {
   readonly #config: () => Config;
   readonly #log: Logger;
   #queue: LedgerEntry[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #flushSoon: Cancel | undefined;
   #writing: Promise<void> = Promise.resolve();
-  #pruner: ReturnType<typeof setInterval> | undefined;
-  #refresher: ReturnType<typeof setInterval> | undefined;
+  #stopPruning: Cancel = () => {};
+  #stopRefreshing: Cancel = () => {};
   #budgets: BudgetTracker;
   #budgetSource: Config["budgets"];
   #failed = false;
@@ -61,15 +64,21 @@ export class Ledger implements RequestObserver {
     const prune = () =>
       void this.store.prune(Date.now() - (this.#config().usage?.retentionMs ?? 0))
         .catch((err) => this.#log.warn(`Usage ledger: pruning failed: ${messageOf(err)}`));
-    if ((this.#config().usage?.retentionMs ?? 0) > 0) prune();
-    this.#pruner = setInterval(prune, PRUNE_EVERY_MS);
-    Deno.unrefTimer(this.#pruner);
+    // The first prune waits until the server has been up a few seconds: it reads the whole
+    // expired range (~7 ms at start-up), which would otherwise delay the first answer.
+    const stopFirst = (this.#config().usage?.retentionMs ?? 0) > 0
+      ? deadline(FIRST_PRUNE_AFTER_MS, prune)
+      : () => {};
+    const stopEvery = every(PRUNE_EVERY_MS, prune);
+    this.#stopPruning = () => {
+      stopFirst();
+      stopEvery();
+    };
     if (this.store.shared) {
       // Other instances spend the same budgets: their records count within a second.
-      this.#refresher = setInterval(() => {
+      this.#stopRefreshing = every(SHARED_REFRESH_MS, () => {
         void this.#budgets.load(this.store).catch(() => {});
-      }, SHARED_REFRESH_MS);
-      Deno.unrefTimer(this.#refresher);
+      });
     }
   }
 
@@ -82,7 +91,7 @@ export class Ledger implements RequestObserver {
     const entry = entryOf(record, price ? costOf(record.usage, price) : undefined);
     this.budgets().add(entry);
     this.#queue.push(entry);
-    this.#timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+    this.#flushSoon ??= deadline(FLUSH_DELAY_MS, () => void this.flush());
   }
 
   /** The budget spend, rebuilt when a reload changed the budgets. */
@@ -110,8 +119,8 @@ export class Ledger implements RequestObserver {
 
   /** Writes what is queued; resolves when it is durable. */
   flush(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#flushSoon?.();
+    this.#flushSoon = undefined;
     const batch = this.#queue;
     this.#queue = [];
     if (batch.length === 0) return this.#writing;
@@ -133,7 +142,7 @@ export class Ledger implements RequestObserver {
         this.#failed = true;
         // Kept for the next try, oldest first, within a bound.
         this.#queue = [...batch, ...this.#queue].slice(-MAX_PENDING);
-        this.#timer ??= setTimeout(() => void this.flush(), RETRY_MS);
+        this.#flushSoon ??= deadline(RETRY_MS, () => void this.flush());
       },
     );
     return this.#writing;
@@ -141,8 +150,8 @@ export class Ledger implements RequestObserver {
 
   /** Writes what is left and closes the store. */
   async close(): Promise<void> {
-    clearInterval(this.#pruner);
-    clearInterval(this.#refresher);
+    this.#stopPruning();
+    this.#stopRefreshing();
     await this.flush();
     this.store.close();
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { deadline, deadlineCounts } from "../../src/core/deadlines.ts";
+import { deadline, deadlineCounts, every } from "../../src/core/deadlines.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -75,4 +75,67 @@ Deno.test("many armed and cancelled while others stay armed: the heap is compact
   assert.deepEqual(fired, [1, 2]);
   assert.equal(keep.length, 2);
   assert.deepEqual(deadlineCounts(), { armed: 0, held: 0 });
+});
+
+Deno.test("every repeats until cancelled, and goes on after a throwing call", async () => {
+  const reported: unknown[] = [];
+  const onError = (event: ErrorEvent) => {
+    event.preventDefault();
+    reported.push(event.error);
+  };
+  globalThis.addEventListener("error", onError);
+  try {
+    let calls = 0;
+    const stop = every(5, () => {
+      calls++;
+      if (calls === 2) throw new Error("tick");
+    });
+    await sleep(40);
+    stop();
+    const seen = calls;
+    assert.ok(seen >= 3, `${seen} calls`);
+    assert.equal((reported[0] as Error).message, "tick");
+    await sleep(20);
+    assert.equal(calls, seen);
+    assert.deepEqual(deadlineCounts(), { armed: 0, held: 0 });
+  } finally {
+    globalThis.removeEventListener("error", onError);
+  }
+});
+
+Deno.test("a wake-up made useless by cancelling waits harmlessly; the next deadline still fires", async () => {
+  const fired: string[] = [];
+  const started = performance.now();
+  deadline(5, () => fired.push("gone"))(); // its wake-up stays pending, then finds nothing due
+  await sleep(1);
+  let firedAt = 0;
+  deadline(30, () => {
+    fired.push("on time");
+    firedAt = performance.now() - started;
+  });
+  await sleep(50);
+  assert.deepEqual(fired, ["on time"]);
+  assert.ok(firedAt >= 30, `fired at ${firedAt.toFixed(1)} ms`);
+});
+
+Deno.test("a far deadline, cancelled, does not hold a script that ends by itself", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  const module = new URL("../../src/core/deadlines.ts", import.meta.url).href;
+  await Deno.writeTextFile(
+    file,
+    `import { deadline } from "${module}";\ndeadline(600_000, () => {})();\nconsole.log("ended");\n`,
+  );
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", file],
+      stdout: "piped",
+      stderr: "piped",
+      // Held until the deadline would be 10 minutes; a second at most is the design.
+      signal: AbortSignal.timeout(20_000),
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    assert.equal(new TextDecoder().decode(out.stdout).trim(), "ended");
+  } finally {
+    await Deno.remove(file);
+  }
 });

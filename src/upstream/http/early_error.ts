@@ -11,6 +11,7 @@
  */
 
 import { type AnthropicErrorType, STATUS_OF_ERROR_TYPE } from "../../core/errors.ts";
+import { copyHeaders } from "../../core/headers.ts";
 import { isRecord } from "../../core/json.ts";
 import { errorTypeOfCode } from "../../core/upstream_status.ts";
 import type { BodyStart } from "../../resilience/timeouts.ts";
@@ -63,7 +64,7 @@ function errorAnswer(data: string, headers: Headers): Response | undefined {
   // Anthropic and OpenAI Responses: {type: "error", error?: …}; Chat Completions and Gemini: {error: …}.
   const error = event.type === "error" ? event.error ?? event : event.error;
   if (error === undefined || error === null || error === false) return undefined;
-  const answerHeaders = new Headers(headers);
+  const answerHeaders = copyHeaders(headers);
   answerHeaders.set("content-type", "application/json");
   answerHeaders.delete("content-length");
   return new Response(data, { status: statusOf(error), headers: answerHeaders });
