@@ -20,6 +20,8 @@ export function upstreamHttpError(options: {
   headers: Headers;
   bodyText: string;
   keys: readonly string[];
+  /** What the upstream did, when not simply this status (default `answered HTTP <status>`). */
+  answered?: string;
 }): UpstreamError {
   const mapped = clientErrorOf(options.status);
   const text = upstreamMessage(options.bodyText) || "(empty body)";
@@ -27,9 +29,9 @@ export function upstreamHttpError(options: {
   const hint = options.status === 401 || options.status === 403
     ? " (the provider rejected ccp's API key for it: check the key in ccp's config)"
     : "";
-  const said = `${
-    describeTarget(options.provider, options.model)
-  } answered HTTP ${options.status}${hint}: ${detail}`;
+  const said = `${describeTarget(options.provider, options.model)} ${
+    options.answered ?? `answered HTTP ${options.status}`
+  }${hint}: ${detail}`;
   const overflow = overflowError(options.status, text, said);
   if (overflow) return overflow;
   const message = said;

@@ -109,9 +109,21 @@ Deno.test("early stream error: a healthy stream is handed on after its first chu
     const json = stream200({ "content-type": "application/json" });
     assert.equal(await earlyStreamError(json, start), undefined);
   });
-  await t.step("a stream that ends without data", async () => {
-    assert.equal(await earlyStreamError(stream200(), startOf([": bye\n\n"])), undefined);
-  });
+});
+
+Deno.test("early stream error: a stream with no event before its end is a failed answer", async (t) => {
+  for (
+    const [name, chunks] of [
+      ["it ends after a comment", [": bye\n\n"]],
+      ["it says [DONE] first", [": x\n\n", "data: [DONE]\n\n"]],
+    ] as const
+  ) {
+    await t.step(name, async () => {
+      const answer = await earlyStreamError(stream200(), startOf([...chunks]));
+      assert.equal(answer?.status, 502);
+      assert.match((await answer!.json()).error.message, /ended before its first event/);
+    });
+  }
 });
 
 /** Serves each request the next script: raw SSE chunks sent 5 ms apart with status 200. */
@@ -216,10 +228,14 @@ Deno.test("early stream error: with nowhere to fail over, the client gets it as 
   const limited = [
     'event: error\ndata: {"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}\n\n',
   ];
+  const failed = [
+    'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"busy"}}\n\n',
+  ];
   for (
     const [name, script, status, type] of [
       ["an over-long prompt", overflow, 400, "invalid_request_error"],
       ["a rate limit", limited, 429, "rate_limit_error"],
+      ["a server error, named as what the upstream did", failed, 502, "api_error"],
     ] as const
   ) {
     await t.step(name, async () => {
@@ -240,8 +256,13 @@ Deno.test("early stream error: with nowhere to fail over, the client gets it as 
         assert.equal(body.type, "error");
         assert.equal(body.error.type, type);
         if (script === overflow) assert.match(body.error.message, /^prompt is too long: /);
-        // Handled as an HTTP 429 is: the key is set aside and the message says until when.
-        else assert.match(body.error.message, /provider "a".*429/);
+        else if (status === 502) {
+          assert.match(
+            body.error.message,
+            /Provider "a" \(model m1\) answered HTTP 200, then an error as its first event: busy/,
+          );
+        } // Handled as an HTTP 429 is: the key is set aside and the message says until when.
+        else if (status === 429) assert.match(body.error.message, /provider "a".*429/);
       } finally {
         await ccp.close();
         await a.close();

@@ -5,6 +5,9 @@
  * handed on, such an error is turned into the HTTP error it stands for, so the request fails
  * over, rotates its key or retries exactly as if the upstream had said so in its status line.
  *
+ * A stream that ends, or says `[DONE]`, before any event is a failed answer too (a 502): relayed,
+ * it would be an empty turn that silently ends Claude Code's work.
+ *
  * Only the start is held: up to the first `data:` line, at most 64 KiB, under the provider's
  * first-byte and idle timeouts. An answer's first event is its first data line, so a healthy
  * stream is handed on after its first chunk, as before.
@@ -17,6 +20,14 @@ import { errorTypeOfCode } from "../../core/upstream_status.ts";
 import type { BodyStart } from "../../resilience/timeouts.ts";
 
 const HOLD_BYTES = 64 * 1024;
+
+// The answers made here, so the error message can say what the upstream really sent.
+const made = new WeakMap<Response, string>();
+
+/** How the upstream answered, when `response` was made from the start of its stream. */
+export function earlyAnswerOf(response: Response): string | undefined {
+  return made.get(response);
+}
 
 /** The error response a stream's first event stands for, or undefined to hand the stream on. */
 export async function earlyStreamError(
@@ -31,10 +42,17 @@ export async function earlyStreamError(
     held += chunk.byteLength;
     text += decoder.decode(chunk, { stream: true });
     const data = firstData(text);
+    // A stream that says it is done before saying anything answered nothing: as one that ends.
+    if (data === "[DONE]") break;
     if (data !== undefined) return errorAnswer(data, response.headers);
     if (held >= HOLD_BYTES) return undefined;
   }
-  return undefined;
+  return answer(
+    JSON.stringify({ error: { message: "the stream ended before its first event" } }),
+    502,
+    response.headers,
+    `answered HTTP ${response.status} with an empty stream`,
+  );
 }
 
 /** The value of the first complete `data:` line, or undefined while none is complete. */
@@ -64,10 +82,21 @@ function errorAnswer(data: string, headers: Headers): Response | undefined {
   // Anthropic and OpenAI Responses: {type: "error", error?: …}; Chat Completions and Gemini: {error: …}.
   const error = event.type === "error" ? event.error ?? event : event.error;
   if (error === undefined || error === null || error === false) return undefined;
+  return answer(
+    data,
+    statusOf(error),
+    headers,
+    "answered HTTP 200, then an error as its first event",
+  );
+}
+
+function answer(body: string, status: number, headers: Headers, how: string): Response {
   const answerHeaders = copyHeaders(headers);
   answerHeaders.set("content-type", "application/json");
   answerHeaders.delete("content-length");
-  return new Response(data, { status: statusOf(error), headers: answerHeaders });
+  const response = new Response(body, { status, headers: answerHeaders });
+  made.set(response, how);
+  return response;
 }
 
 /** The HTTP status an in-stream error stands for; an unnamed failure is a bad gateway. */

@@ -15,7 +15,7 @@ import { upstreamMessage } from "../../core/upstream_message.ts";
 import type { OutgoingHeaders } from "./headers.ts";
 import { jsonPieces } from "../../core/raw_json.ts";
 import { withScratch } from "../../core/scratch_bytes.ts";
-import { earlyStreamError } from "./early_error.ts";
+import { earlyAnswerOf, earlyStreamError } from "./early_error.ts";
 
 /** The upstream answered 2xx: its response, body not yet read. */
 export interface PostSuccess {
@@ -138,6 +138,7 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
       headers: response.headers,
       bodyText,
       keys: provider.apiKeys,
+      answered: earlyAnswerOf(response),
     }),
   };
 }
