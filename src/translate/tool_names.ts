@@ -20,6 +20,11 @@ export interface ToolNameRule {
 /** OpenAI's Chat Completions and Responses: `^[a-zA-Z0-9_-]{1,64}$`. */
 export const OPENAI_TOOL_NAMES: ToolNameRule = { invalid: /[^A-Za-z0-9_-]/g, maxLength: 64 };
 
+/** The name an OpenAI API sees for a client tool name (unchanged when already valid). */
+export function openAIToolName(name: string): string {
+  return fitToolName(name, OPENAI_TOOL_NAMES);
+}
+
 /** The name the upstream sees for a client tool name (unchanged when already valid). */
 export function fitToolName(name: string, rule: ToolNameRule): string {
   let out = name.replace(rule.invalid, "_");

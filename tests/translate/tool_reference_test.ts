@@ -94,3 +94,49 @@ Deno.test("deferred tools are offered only once referenced, called or forced", a
     assert.ok(!declared.some((d) => d.name === "WebFetch" || d.name === "DeferredToolPlaceholder"));
   });
 });
+
+Deno.test("a loaded MCP tool is named as each wire offers it", async (t) => {
+  const long = "mcp__claude_ai_Google_Workspace__search_drive_files_by_owner_and_modified_time";
+  const request = () => {
+    const r = toolSearchRequest();
+    const result = r.messages[r.messages.length - 1]!.content as Array<{ content: unknown }>;
+    result[0]!.content = [{ type: "tool_reference", tool_name: long }];
+    r.tools = [...r.tools!.filter((tool) => tool.name !== "WebFetch"), {
+      name: long,
+      description: "Searches Drive.",
+      input_schema: { type: "object", properties: { owner: { type: "string" } } },
+      defer_loading: true,
+    }];
+    return r;
+  };
+  const loadedLine = (text: unknown, offered: readonly string[]) => {
+    const named = /^Tool "(.+)" loaded/.exec(String(text))?.[1];
+    assert.ok(named && named !== long && named.length <= 64, String(text));
+    assert.ok(offered.includes(named), `${named} offered among ${offered}`);
+  };
+  await t.step("Chat Completions", () => {
+    const body = toOpenAIChatRequest(request(), {
+      dialect: OPENAI_DIALECTS.openai_compatible,
+      provider: "p",
+      model: "m",
+    });
+    const offered = (body.tools ?? []).map((tool) => tool.function.name);
+    loadedLine(body.messages.find((m) => m.role === "tool")?.content, offered);
+  });
+  await t.step("Responses", () => {
+    const body = toResponsesRequest(request(), { provider: "p", model: "m" } as never);
+    const output = body.input.find((item) => item.type === "function_call_output");
+    const offered = (body.tools ?? []).map((tool) => (tool as { name?: string }).name ?? "");
+    loadedLine((output as { output?: string } | undefined)?.output, offered);
+  });
+  await t.step("Gemini", () => {
+    const body = toGeminiRequest(request(), { provider: "g", model: "gemini-2.5-pro" });
+    const parts = body.contents.flatMap((c) => c.parts);
+    const response = parts.find((p) => p.functionResponse)?.functionResponse;
+    const offered = (body.tools ?? []).flatMap((tool) =>
+      ((tool as { functionDeclarations?: Array<{ name: string }> }).functionDeclarations ?? [])
+        .map((d) => d.name)
+    );
+    loadedLine((response?.response as { result?: string } | undefined)?.result, offered);
+  });
+});

@@ -9,12 +9,19 @@
 
 import type { MessagesRequest, ToolDefinition } from "../../protocols/anthropic.ts";
 
-/** The text standing in for a `tool_reference` block, or undefined for any other block. */
-export function toolReferenceText(block: { type: string }): string | undefined {
+/**
+ * The text standing in for a `tool_reference` block, or undefined for any other block. It names
+ * the tool as the upstream was offered it (`upstreamName`: the wire's renaming of a long MCP name),
+ * so the model calls the function it can see.
+ */
+export function toolReferenceText(
+  block: { type: string },
+  upstreamName: (name: string) => string,
+): string | undefined {
   if (block.type !== "tool_reference") return undefined;
   const name = (block as { tool_name?: unknown }).tool_name;
   if (typeof name !== "string" || name === "") return undefined;
-  return `Tool "${name}" loaded: it is now available to call.`;
+  return `Tool "${upstreamName(name)}" loaded: it is now available to call.`;
 }
 
 /**

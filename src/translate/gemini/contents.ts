@@ -56,7 +56,7 @@ function toolResultParts(
         else media.push(p);
       }
     } else {
-      const reference = toolReferenceText(part);
+      const reference = toolReferenceText(part, geminiFunctionName);
       if (reference) texts.push(reference);
     }
   }

@@ -1,8 +1,6 @@
 /**
- * Tool names Gemini accepts. A function name "must be a-z, A-Z, 0-9, or contain
- * underscores, colons, dots, and dashes, with a maximum length of 64"
- * (https://ai.google.dev/api/caching#FunctionDeclaration); MCP tools can break both
- * rules.
+ * Tool names Gemini accepts: letters, digits, underscores, colons, dots and dashes, starting with
+ * a letter or an underscore, at most 64 characters. MCP tools can break each rule.
  */
 
 import type { ToolDefinition } from "../../protocols/anthropic.ts";

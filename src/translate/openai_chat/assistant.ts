@@ -10,7 +10,7 @@ import type { ChatAssistantMessage, ChatToolCall } from "../../protocols/openai_
 import type { MapContext } from "./user_content.ts";
 import { decodeCcpSignature, sameReasoningOrigin } from "../reasoning/provenance.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
-import { fitToolName, OPENAI_TOOL_NAMES } from "../tool_names.ts";
+import { openAIToolName } from "../tool_names.ts";
 
 interface NativeReasoning {
   text: string[];
@@ -82,7 +82,7 @@ export function mapAssistantTurn(
         id: block.id,
         type: "function",
         function: {
-          name: fitToolName(block.name, OPENAI_TOOL_NAMES),
+          name: openAIToolName(block.name),
           arguments: JSON.stringify(block.input ?? {}),
         },
       });

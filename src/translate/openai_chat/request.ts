@@ -22,7 +22,7 @@ import { reasoningFields, thinkingIntent } from "./reasoning_request.ts";
 import { toFunctionParameters } from "./schema.ts";
 import { type MapContext, mapUserTurn } from "./user_content.ts";
 import { offeredTools } from "../anthropic/tool_reference.ts";
-import { fitToolName, OPENAI_TOOL_NAMES } from "../tool_names.ts";
+import { openAIToolName } from "../tool_names.ts";
 
 /** Where the request goes: everything the mapping may depend on. */
 export interface OpenAITarget {
@@ -98,7 +98,7 @@ function mapTools(tools: ToolDefinition[] | undefined, dialect: OpenAIDialect): 
   return tools.filter(isFunctionTool).map((t) => ({
     type: "function",
     function: {
-      name: fitToolName(t.name, OPENAI_TOOL_NAMES),
+      name: openAIToolName(t.name),
       ...(t.description ? { description: t.description } : {}),
       parameters: toFunctionParameters(t.input_schema, dialect.schemaDropKeys),
     },
@@ -121,7 +121,7 @@ function mapToolChoice(
       return dialect.forcedToolChoice ? dialect.requiredToolChoice : "auto";
     case "tool": {
       // A forced server tool (web_search) was not sent as a function: forcing it would 400.
-      const name = fitToolName(choice.name, OPENAI_TOOL_NAMES);
+      const name = openAIToolName(choice.name);
       if (!dialect.forcedToolChoice || !tools.some((t) => t.function.name === name)) {
         return "auto";
       }

@@ -15,6 +15,7 @@ import type {
 import type { ChatContentPart, ChatMessage } from "../../protocols/openai_chat.ts";
 import type { OpenAIDialect } from "./dialect.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
+import { openAIToolName } from "../tool_names.ts";
 
 /** Context shared by the message mappers. */
 export interface MapContext {
@@ -87,7 +88,7 @@ function toolResultParts(
         else images.push(p);
       }
     } else {
-      const reference = toolReferenceText(part);
+      const reference = toolReferenceText(part, openAIToolName);
       if (reference) texts.push(reference);
     }
   }

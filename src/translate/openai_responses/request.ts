@@ -29,7 +29,7 @@ import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { toFunctionParameters } from "../openai_chat/schema.ts";
 import { decodeCcpSignature, sameReasoningTarget } from "../reasoning/provenance.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
-import { fitToolName, OPENAI_TOOL_NAMES } from "../tool_names.ts";
+import { openAIToolName } from "../tool_names.ts";
 
 /** Where the request goes. */
 export interface ResponsesTarget {
@@ -119,7 +119,7 @@ function toolOutput(
         if (doc.type === "input_text") texts.push(doc.text);
         else media.push(doc);
       } else {
-        const reference = toolReferenceText(part);
+        const reference = toolReferenceText(part, openAIToolName);
         if (reference) texts.push(reference);
       }
     }
@@ -214,7 +214,7 @@ function assistantItems(
       items.push({
         type: "function_call",
         call_id: block.id,
-        name: fitToolName(block.name, OPENAI_TOOL_NAMES),
+        name: openAIToolName(block.name),
         arguments: JSON.stringify(block.input ?? {}),
       });
     } else {
@@ -256,7 +256,7 @@ function isFunctionTool(tool: ToolDefinition): boolean {
 function toolsOf(tools: ToolDefinition[] | undefined): ResponsesFunctionTool[] {
   return (tools ?? []).filter(isFunctionTool).map((t) => ({
     type: "function",
-    name: fitToolName(t.name, OPENAI_TOOL_NAMES),
+    name: openAIToolName(t.name),
     ...(t.description ? { description: t.description } : {}),
     parameters: toFunctionParameters(t.input_schema, SCHEMA_DROP_KEYS),
     strict: false,
@@ -277,7 +277,7 @@ function toolChoiceOf(
       return "required";
     case "tool": {
       // A forced server tool was not sent as a function: forcing it would 400.
-      const name = fitToolName(choice.name, OPENAI_TOOL_NAMES);
+      const name = openAIToolName(choice.name);
       return tools.some((t) => t.name === name) ? { type: "function", name } : "auto";
     }
     default:
