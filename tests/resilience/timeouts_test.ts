@@ -243,6 +243,29 @@ Deno.test("withTimeouts: inspect looks ahead under the idle timeout and hands on
     assert.equal(await response.text(), "abc");
   });
 
+  await t.step(
+    "a read ahead still under way when inspect gives up is the body's next chunk",
+    async () => {
+      const upstream = manualBody();
+      const pending = withTimeouts(
+        () => Promise.resolve(new Response(upstream.body)),
+        NONE,
+        {
+          provider: "p",
+          inspect: (_response, start) => {
+            void start.readAhead();
+            return Promise.resolve(undefined);
+          },
+        },
+      );
+      upstream.push("a");
+      const response = await pending;
+      upstream.push("b");
+      upstream.end();
+      assert.equal(await response.text(), "ab");
+    },
+  );
+
   await t.step("a replacement answer cancels the upstream body", async () => {
     let cancelled = false;
     const body = new ReadableStream<Uint8Array>({

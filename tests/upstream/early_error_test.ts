@@ -104,6 +104,15 @@ Deno.test("early stream error: a healthy stream is handed on after its first chu
     assert.equal(await earlyStreamError(stream200(), start), undefined);
     assert.equal(start.readsAhead, 63);
   });
+  await t.step("a model still silent after the hold has its stream handed on", async () => {
+    const start = {
+      first: encoder.encode(": OPENROUTER PROCESSING\n\n"),
+      readAhead: () => new Promise<Uint8Array | undefined>(() => {}),
+    };
+    const began = performance.now();
+    assert.equal(await earlyStreamError(stream200(), start, 30), undefined);
+    assert.ok(performance.now() - began >= 29);
+  });
   await t.step("not a stream", async () => {
     const start = startOf(['{"error":{"code":429}}']);
     const json = stream200({ "content-type": "application/json" });

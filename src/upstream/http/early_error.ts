@@ -8,11 +8,14 @@
  * A stream that ends, or says `[DONE]`, before any event is a failed answer too (a 502): relayed,
  * it would be an empty turn that silently ends Claude Code's work.
  *
- * Only the start is held: up to the first `data:` line, at most 64 KiB, under the provider's
+ * Only the start is held: up to the first `data:` line, at most 64 KiB and 10 s (the client gets
+ * no byte meanwhile, and a proxy between it and ccp may give up on a silent connection; a model
+ * still thinking after 10 s has its stream handed on, keep-alives and all), under the provider's
  * first-byte and idle timeouts. An answer's first event is its first data line, so a healthy
  * stream is handed on after its first chunk, as before.
  */
 
+import { type Cancel, deadline } from "../../core/deadlines.ts";
 import { type AnthropicErrorType, STATUS_OF_ERROR_TYPE } from "../../core/errors.ts";
 import { copyHeaders } from "../../core/headers.ts";
 import { isRecord } from "../../core/json.ts";
@@ -20,6 +23,8 @@ import { errorTypeOfCode } from "../../core/upstream_status.ts";
 import type { BodyStart } from "../../resilience/timeouts.ts";
 
 const HOLD_BYTES = 64 * 1024;
+const HOLD_MS = 10_000;
+const HELD_TOO_LONG = Symbol("held too long");
 
 // The answers made here, so the error message can say what the upstream really sent.
 const made = new WeakMap<Response, string>();
@@ -33,12 +38,14 @@ export function earlyAnswerOf(response: Response): string | undefined {
 export async function earlyStreamError(
   response: Response,
   start: BodyStart,
+  holdMs = HOLD_MS,
 ): Promise<Response | undefined> {
   if (!response.headers.get("content-type")?.includes("text/event-stream")) return undefined;
   const decoder = new TextDecoder();
+  const holdUntil = performance.now() + holdMs;
   let text = "";
   let held = 0;
-  for (let chunk = start.first; chunk; chunk = await start.readAhead()) {
+  for (let chunk = start.first; chunk;) {
     held += chunk.byteLength;
     text += decoder.decode(chunk, { stream: true });
     const data = firstData(text);
@@ -46,6 +53,9 @@ export async function earlyStreamError(
     if (data === "[DONE]") break;
     if (data !== undefined) return errorAnswer(data, response.headers);
     if (held >= HOLD_BYTES) return undefined;
+    const next = await within(start.readAhead(), holdUntil - performance.now());
+    if (next === HELD_TOO_LONG) return undefined; // the read under way reaches the client first
+    chunk = next;
   }
   return answer(
     JSON.stringify({ error: { message: "the stream ended before its first event" } }),
@@ -53,6 +63,20 @@ export async function earlyStreamError(
     response.headers,
     `answered HTTP ${response.status} with an empty stream`,
   );
+}
+
+/** `read`, unless `ms` pass first. */
+async function within<T>(read: Promise<T>, ms: number): Promise<T | typeof HELD_TOO_LONG> {
+  read.catch(() => {}); // when given up on, its failure reaches the client through the body
+  let cancel: Cancel = () => {};
+  const late = new Promise<typeof HELD_TOO_LONG>((resolve) => {
+    cancel = deadline(Math.max(0, ms), () => resolve(HELD_TOO_LONG));
+  });
+  try {
+    return await Promise.race([read, late]);
+  } finally {
+    cancel();
+  }
 }
 
 /** The value of the first complete `data:` line, or undefined while none is complete. */

@@ -98,7 +98,7 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
             redirect: "manual",
           })),
       provider.timeouts,
-      { provider: provider.id, signal, inspect: earlyStreamError },
+      { provider: provider.id, signal, inspect: (head, start) => earlyStreamError(head, start) },
     );
   } catch (error) {
     if (signal.aborted) throw signal.reason ?? error;
