@@ -1,5 +1,6 @@
 /** Asking an Anthropic endpoint to count a request's tokens, with the same keys and limits as a request. */
 
+import { deadline } from "../core/deadlines.ts";
 import type { HeaderReader } from "../core/headers.ts";
 import type { ProviderConfig } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
@@ -29,9 +30,9 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
   const { provider, model } = call.target;
   // Linked by hand: a signal from AbortSignal.any() can be collected while fetch waits on it.
   const abort = new AbortController();
-  const timer = setTimeout(
-    () => abort.abort(new DOMException("count timed out", "TimeoutError")),
+  const cancelTimer = deadline(
     COUNT_TIMEOUT_MS,
+    () => abort.abort(new DOMException("count timed out", "TimeoutError")),
   );
   const onClientGone = () => abort.abort(call.signal.reason);
   call.signal.addEventListener("abort", onClientGone, { once: true });
@@ -70,7 +71,7 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
     call.log.debug(`count_tokens upstream failed, counting locally: ${describe(error)}`);
     return undefined;
   } finally {
-    clearTimeout(timer);
+    cancelTimer();
     call.signal.removeEventListener("abort", onClientGone);
   }
 }

@@ -4,6 +4,7 @@
  * as it is known, usage summed in `message_delta`, one `message_stop`).
  */
 
+import { every } from "../core/deadlines.ts";
 import { sseFrame } from "../core/sse.ts";
 import { toProxyError } from "../core/errors.ts";
 import type { AnthropicMessage } from "../protocols/anthropic.ts";
@@ -26,16 +27,11 @@ const PING_INTERVAL_MS = 10_000;
 
 /** Waits for `next`, calling `ping` every interval until it settles. */
 async function withPings<T>(next: Promise<T>, ping: () => void): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const tick = () => {
-    ping();
-    timer = setTimeout(tick, PING_INTERVAL_MS);
-  };
-  timer = setTimeout(tick, PING_INTERVAL_MS);
+  const stop = every(PING_INTERVAL_MS, ping);
   try {
     return await next;
   } finally {
-    clearTimeout(timer);
+    stop();
   }
 }
 
