@@ -21,7 +21,10 @@ export interface TimeoutContext {
    * Looks at the start of a 2xx body before the response is handed on: a response it returns
    * replaces the upstream's (whose body is then cancelled), as if the upstream had answered it.
    */
-  readonly inspect?: (response: Response, start: BodyStart) => Promise<Response | undefined>;
+  readonly inspect?: (
+    response: Response,
+    start: BodyStart,
+  ) => Promise<Response | undefined> | undefined;
 }
 
 /** The first chunk of a body, and a way to read more of it ahead while it is held. */

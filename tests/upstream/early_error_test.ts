@@ -1,7 +1,7 @@
-/** A 200 stream whose first event is an error: turned into that error before anything is relayed. */
+/** A 200 answer whose start is an error: turned into that error before anything is relayed. */
 
 import assert from "node:assert/strict";
-import { earlyStreamError } from "../../src/upstream/http/early_error.ts";
+import { earlyError } from "../../src/upstream/http/early_error.ts";
 import { parseSse, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
@@ -66,7 +66,7 @@ Deno.test("early stream error: the first event decides, from each API's error sh
   for (const [name, chunks, status] of cases) {
     await t.step(name, async () => {
       const upstream = stream200({ ...SSE, "retry-after": "7", "content-length": "99" });
-      const answer = await earlyStreamError(upstream, startOf(chunks));
+      const answer = await earlyError(upstream, startOf(chunks));
       assert.ok(answer, "an error answer");
       assert.equal(answer.status, status);
       assert.equal(answer.headers.get("content-type"), "application/json");
@@ -84,24 +84,24 @@ Deno.test("early stream error: a healthy stream is handed on after its first chu
       'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","content":[]}}\n\n',
       "event: ping\n",
     ]);
-    assert.equal(await earlyStreamError(stream200(), start), undefined);
+    assert.equal(await earlyError(stream200(), start), undefined);
     assert.equal(start.readsAhead, 0);
   });
   await t.step("a first text that mentions errors is not an error", async () => {
     const start = startOf([
       'data: {"choices":[{"delta":{"content":"the \\"error\\" was"}}],"error":null}\n\n',
     ]);
-    assert.equal(await earlyStreamError(stream200(), start), undefined);
+    assert.equal(await earlyError(stream200(), start), undefined);
   });
   await t.step("a first data line still incomplete waits for the next chunk", async () => {
     const start = startOf(['data: {"choices":[{"delta":', '{"content":"hi"}}]}\n\n']);
-    assert.equal(await earlyStreamError(stream200(), start), undefined);
+    assert.equal(await earlyError(stream200(), start), undefined);
     assert.equal(start.readsAhead, 1);
   });
   await t.step("only 64 KiB of keep-alives are held", async () => {
     const comment = `: ${"x".repeat(1022)}\n`;
     const start = startOf(Array.from({ length: 100 }, () => comment));
-    assert.equal(await earlyStreamError(stream200(), start), undefined);
+    assert.equal(await earlyError(stream200(), start), undefined);
     assert.equal(start.readsAhead, 63);
   });
   await t.step("a model still silent after the hold has its stream handed on", async () => {
@@ -110,13 +110,8 @@ Deno.test("early stream error: a healthy stream is handed on after its first chu
       readAhead: () => new Promise<Uint8Array | undefined>(() => {}),
     };
     const began = performance.now();
-    assert.equal(await earlyStreamError(stream200(), start, 30), undefined);
+    assert.equal(await earlyError(stream200(), start, 30), undefined);
     assert.ok(performance.now() - began >= 29);
-  });
-  await t.step("not a stream", async () => {
-    const start = startOf(['{"error":{"code":429}}']);
-    const json = stream200({ "content-type": "application/json" });
-    assert.equal(await earlyStreamError(json, start), undefined);
   });
 });
 
@@ -128,7 +123,7 @@ Deno.test("early stream error: a stream with no event before its end is a failed
     ] as const
   ) {
     await t.step(name, async () => {
-      const answer = await earlyStreamError(stream200(), startOf([...chunks]));
+      const answer = await earlyError(stream200(), startOf([...chunks]));
       assert.equal(answer?.status, 502);
       assert.match((await answer!.json()).error.message, /ended before its first event/);
     });
@@ -277,5 +272,86 @@ Deno.test("early stream error: with nowhere to fail over, the client gets it as 
         await a.close();
       }
     });
+  }
+});
+
+Deno.test("early error: a 200 JSON answer whose body is an error is that error", async (t) => {
+  const json = (status = 200) =>
+    new Response(null, { status, headers: { "content-type": "application/json" } });
+  await t.step("OpenRouter's error body", async () => {
+    const answer = await earlyError(
+      json(),
+      startOf(['{"error":{"code":429,"message":"Rate limit exceeded"},"user_id":"u1"}']),
+    );
+    assert.equal(answer?.status, 429);
+    assert.equal((await answer!.json()).error.message, "Rate limit exceeded");
+  });
+  await t.step("Anthropic's error shape", async () => {
+    const answer = await earlyError(
+      json(),
+      startOf(['{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}']),
+    );
+    assert.equal(answer?.status, 529);
+  });
+  await t.step("an answer, even one that speaks of errors, passes", async () => {
+    const message = JSON.stringify({
+      id: "chatcmpl-1",
+      choices: [{ message: { role: "assistant", content: 'the "error" is fixed' } }],
+      error: null,
+    });
+    assert.equal(await earlyError(json(), startOf([message])), undefined);
+    // Only part of a larger answer in the first chunk: not parsed as a whole, so it passes.
+    assert.equal(await earlyError(json(), startOf([message.slice(0, 40)])), undefined);
+  });
+  await t.step("neither JSON nor a stream: not looked at", () => {
+    const text = new Response(null, { status: 200, headers: { "content-type": "text/plain" } });
+    assert.equal(earlyError(text, startOf(['{"error":{"code":429}}'])), undefined);
+  });
+});
+
+Deno.test("early error: a 200 JSON error fails over like the HTTP error it names", async () => {
+  const bad = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    await req.body?.cancel();
+    return Response.json({ error: { code: 429, message: "Rate limit exceeded" } });
+  });
+  const good = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    await req.body?.cancel();
+    return Response.json({
+      id: "c",
+      object: "chat.completion",
+      model: "m",
+      choices: [{
+        index: 0,
+        message: { role: "assistant", content: "from good" },
+        finish_reason: "stop",
+      }],
+      usage: { prompt_tokens: 3, completion_tokens: 2 },
+    });
+  });
+  const url = (server: Deno.HttpServer<Deno.NetAddr>) => `http://127.0.0.1:${server.addr.port}/v1`;
+  const ccp = startCcp(testConfig({
+    providers: [
+      provider("bad", { type: "openai", baseUrl: url(bad), apiKeys: ["k"], maxRetries: 0 }),
+      provider("good", { type: "openai", baseUrl: url(good), apiKeys: ["k"], maxRetries: 0 }),
+    ],
+    routes: { default: ["bad/m", "good/m"] },
+  }));
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "x",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-ccp-provider"), "good");
+    assert.equal((await res.json()).content[0].text, "from good");
+  } finally {
+    await ccp.close();
+    await bad.shutdown();
+    await good.shutdown();
   }
 });

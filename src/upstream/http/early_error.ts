@@ -1,18 +1,20 @@
 /**
- * An upstream that answers 200 to a stream and then sends an error as its first event has not
- * answered at all: OpenRouter does this when the model behind it is rate limited or down, and
- * Anthropic-compatible gateways do it when they are overloaded. Read before the response is
- * handed on, such an error is turned into the HTTP error it stands for, so the request fails
- * over, rotates its key or retries exactly as if the upstream had said so in its status line.
+ * An upstream that answers 200 and then sends an error has not answered at all: OpenRouter and
+ * some gateways put a rate limit or an outage in the first event of a stream (or, without
+ * streaming, in a 200 JSON body), Anthropic-compatible gateways an `overloaded_error`. Read
+ * before the response is handed on, such an error is turned into the HTTP error it stands for, so
+ * the request fails over, rotates its key or retries exactly as if the upstream had said so in
+ * its status line.
  *
  * A stream that ends, or says `[DONE]`, before any event is a failed answer too (a 502): relayed,
  * it would be an empty turn that silently ends Claude Code's work.
  *
- * Only the start is held: up to the first `data:` line, at most 64 KiB and 10 s (the client gets
- * no byte meanwhile, and a proxy between it and ccp may give up on a silent connection; a model
- * still thinking after 10 s has its stream handed on, keep-alives and all), under the provider's
- * first-byte and idle timeouts. An answer's first event is its first data line, so a healthy
- * stream is handed on after its first chunk, as before.
+ * Only the start is held: up to a stream's first `data:` line, at most 64 KiB and 10 s (the client
+ * gets no byte meanwhile, and a proxy between it and ccp may give up on a silent connection; a
+ * model still thinking after 10 s has its stream handed on, keep-alives and all), under the
+ * provider's first-byte and idle timeouts. An answer's first event is its first data line, so a
+ * healthy stream is handed on after its first chunk, as before. A JSON answer is looked at only
+ * when its first chunk is a whole JSON value that mentions "error" (error bodies are small).
  */
 
 import { type Cancel, deadline } from "../../core/deadlines.ts";
@@ -34,13 +36,26 @@ export function earlyAnswerOf(response: Response): string | undefined {
   return made.get(response);
 }
 
-/** The error response a stream's first event stands for, or undefined to hand the stream on. */
-export async function earlyStreamError(
+/**
+ * The error response a 2xx answer's start stands for, or undefined to hand the answer on.
+ * `holdMs`: how long a stream's start may be held (tests shorten it).
+ */
+export function earlyError(
   response: Response,
   start: BodyStart,
   holdMs = HOLD_MS,
+): Promise<Response | undefined> | undefined {
+  const type = response.headers.get("content-type") ?? "";
+  if (type.includes("text/event-stream")) return streamStart(response, start, holdMs);
+  if (type.includes("json")) return Promise.resolve(jsonError(response, start.first));
+  return undefined;
+}
+
+async function streamStart(
+  response: Response,
+  start: BodyStart,
+  holdMs: number,
 ): Promise<Response | undefined> {
-  if (!response.headers.get("content-type")?.includes("text/event-stream")) return undefined;
   const decoder = new TextDecoder();
   const holdUntil = performance.now() + holdMs;
   let text = "";
@@ -51,7 +66,9 @@ export async function earlyStreamError(
     const data = firstData(text);
     // A stream that says it is done before saying anything answered nothing: as one that ends.
     if (data === "[DONE]") break;
-    if (data !== undefined) return errorAnswer(data, response.headers);
+    if (data !== undefined) {
+      return errorAnswer(data, response, ", then an error as its first event");
+    }
     if (held >= HOLD_BYTES) return undefined;
     const next = await within(start.readAhead(), holdUntil - performance.now());
     if (next === HELD_TOO_LONG) return undefined; // the read under way reaches the client first
@@ -93,24 +110,30 @@ function firstData(text: string): string | undefined {
   return undefined;
 }
 
-function errorAnswer(data: string, headers: Headers): Response | undefined {
-  // Cheap test first: every healthy stream passes here once, with its first event.
-  if (!data.includes('"error"')) return undefined;
-  let event: unknown;
+function jsonError(response: Response, first: Uint8Array | undefined): Response | undefined {
+  if (!first) return undefined;
+  return errorAnswer(new TextDecoder().decode(first), response, " with an error as its body");
+}
+
+/** `text` as an error answer when it is a JSON error object; `how` says where it came. */
+function errorAnswer(text: string, response: Response, how: string): Response | undefined {
+  // Cheap test first: every healthy answer passes here once, with its first event or chunk.
+  if (!text.includes('"error"')) return undefined;
+  let value: unknown;
   try {
-    event = JSON.parse(data);
+    value = JSON.parse(text);
   } catch {
-    return undefined; // the stream's own reader reports a malformed event
+    return undefined; // not whole: the answer's own reader decides
   }
-  if (!isRecord(event)) return undefined;
+  if (!isRecord(value)) return undefined;
   // Anthropic and OpenAI Responses: {type: "error", error?: …}; Chat Completions and Gemini: {error: …}.
-  const error = event.type === "error" ? event.error ?? event : event.error;
+  const error = value.type === "error" ? value.error ?? value : value.error;
   if (error === undefined || error === null || error === false) return undefined;
   return answer(
-    data,
+    text,
     statusOf(error),
-    headers,
-    "answered HTTP 200, then an error as its first event",
+    response.headers,
+    `answered HTTP ${response.status}${how}`,
   );
 }
 

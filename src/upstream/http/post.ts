@@ -15,7 +15,7 @@ import { upstreamMessage } from "../../core/upstream_message.ts";
 import type { OutgoingHeaders } from "./headers.ts";
 import { jsonPieces } from "../../core/raw_json.ts";
 import { withScratch } from "../../core/scratch_bytes.ts";
-import { earlyAnswerOf, earlyStreamError } from "./early_error.ts";
+import { earlyAnswerOf, earlyError } from "./early_error.ts";
 
 /** The upstream answered 2xx: its response, body not yet read. */
 export interface PostSuccess {
@@ -98,7 +98,7 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
             redirect: "manual",
           })),
       provider.timeouts,
-      { provider: provider.id, signal, inspect: (head, start) => earlyStreamError(head, start) },
+      { provider: provider.id, signal, inspect: (head, start) => earlyError(head, start) },
     );
   } catch (error) {
     if (signal.aborted) throw signal.reason ?? error;
