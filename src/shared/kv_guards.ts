@@ -11,7 +11,7 @@
 
 import { joinPath } from "../config/paths.ts";
 import type { Config, ProviderConfig } from "../config/types.ts";
-import { type Cancel, every } from "../core/deadlines.ts";
+import { type Cancel, deadline } from "../core/deadlines.ts";
 import type { Logger } from "../core/log.ts";
 import type { SharedGuards, SharedSyncInput, SharedSyncResult } from "../resilience/shared_sync.ts";
 import { CircuitBreaker } from "../resilience/circuit_breaker.ts";
@@ -63,7 +63,8 @@ export class KvGuards implements SharedGuards {
   readonly #restored: Map<string, Saved>;
   readonly #providers = new Map<string, Provider>();
   readonly #digests = new WeakMap<readonly string[], Promise<string>>();
-  readonly #stopSaving: Cancel;
+  // A save of the rate windows due soon, armed by a request: an idle ccp wakes for nothing.
+  #saveSoon: Cancel | undefined;
   // Writes one after another, so an older state never lands after a newer one.
   #writing: Promise<void> = Promise.resolve();
 
@@ -72,7 +73,6 @@ export class KvGuards implements SharedGuards {
     this.#kv = kv;
     this.#restored = restored;
     this.#log = log;
-    this.#stopSaving = every(SAVE_WINDOWS_MS, () => void this.#saveWindows());
   }
 
   /** Opens (or creates) the store at `path` and reads what an earlier run kept. */
@@ -101,6 +101,10 @@ export class KvGuards implements SharedGuards {
     if (!provider || provider.limiter !== input.limiter) {
       provider = await this.#start(input);
     }
+    this.#saveSoon ??= deadline(SAVE_WINDOWS_MS, () => {
+      this.#saveSoon = undefined;
+      void this.#saveWindows();
+    });
     const circuit = provider.pendingCircuits.get(input.model);
     if (circuit !== undefined) {
       provider.pendingCircuits.delete(input.model);
@@ -233,7 +237,8 @@ export class KvGuards implements SharedGuards {
 
   /** Writes the rate windows one last time and closes the store. */
   async close(): Promise<void> {
-    this.#stopSaving();
+    this.#saveSoon?.();
+    this.#saveSoon = undefined;
     await this.#saveWindows();
     await this.#writing;
     this.#kv.close();

@@ -16,7 +16,7 @@ import type { UsageStore } from "./store.ts";
 
 /** How long a finished request waits to be written with others (well under a second). */
 const FLUSH_DELAY_MS = 100;
-/** How often records past the retention are removed. */
+/** How often records past the retention are removed (checked when records are written). */
 const PRUNE_EVERY_MS = 3600_000;
 /** When the first prune runs after start. */
 const FIRST_PRUNE_AFTER_MS = 5_000;
@@ -41,7 +41,10 @@ export class Ledger implements RequestObserver {
   #queue: LedgerEntry[] = [];
   #flushSoon: Cancel | undefined;
   #writing: Promise<void> = Promise.resolve();
-  #stopPruning: Cancel = () => {};
+  #stopFirstPrune: Cancel = () => {};
+  // Pruning rides on writes (records come only with requests): an idle ccp keeps no timer.
+  #nextPruneAt = Infinity;
+  #prune: () => void = () => {};
   #stopRefreshing: Cancel = () => {};
   #budgets: BudgetTracker;
   #budgetSource: Config["budgets"];
@@ -61,19 +64,16 @@ export class Ledger implements RequestObserver {
   /** Reads budget spend from the store and starts pruning; call once before serving. */
   async start(): Promise<void> {
     await this.#budgets.load(this.store);
-    const prune = () =>
-      void this.store.prune(Date.now() - (this.#config().usage?.retentionMs ?? 0))
+    this.#prune = () => {
+      const retention = this.#config().usage?.retentionMs ?? 0;
+      if (retention <= 0) return;
+      void this.store.prune(Date.now() - retention)
         .catch((err) => this.#log.warn(`Usage ledger: pruning failed: ${messageOf(err)}`));
+    };
     // The first prune waits until the server has been up a few seconds: it reads the whole
     // expired range (~7 ms at start-up), which would otherwise delay the first answer.
-    const stopFirst = (this.#config().usage?.retentionMs ?? 0) > 0
-      ? deadline(FIRST_PRUNE_AFTER_MS, prune)
-      : () => {};
-    const stopEvery = every(PRUNE_EVERY_MS, prune);
-    this.#stopPruning = () => {
-      stopFirst();
-      stopEvery();
-    };
+    this.#nextPruneAt = Date.now() + PRUNE_EVERY_MS;
+    this.#stopFirstPrune = deadline(FIRST_PRUNE_AFTER_MS, () => this.#prune());
     if (this.store.shared) {
       // Other instances spend the same budgets: their records count within a second.
       this.#stopRefreshing = every(SHARED_REFRESH_MS, () => {
@@ -124,6 +124,10 @@ export class Ledger implements RequestObserver {
     const batch = this.#queue;
     this.#queue = [];
     if (batch.length === 0) return this.#writing;
+    if (Date.now() >= this.#nextPruneAt) {
+      this.#nextPruneAt = Date.now() + PRUNE_EVERY_MS;
+      this.#prune();
+    }
     this.#writing = this.#writing.then(() => this.store.append(batch)).then(
       () => {
         if (this.#failed) {
@@ -150,7 +154,7 @@ export class Ledger implements RequestObserver {
 
   /** Writes what is left and closes the store. */
   async close(): Promise<void> {
-    this.#stopPruning();
+    this.#stopFirstPrune();
     this.#stopRefreshing();
     await this.flush();
     this.store.close();
