@@ -183,9 +183,11 @@ export class OpenAIToAnthropicTranslator {
     }
     const finish = choice.finish_reason;
     if (typeof finish === "string" && finish) {
-      if (finish === "error") {
+      // An answer the server gave up on is a failure, not a finished turn (Claude Code would
+      // take a cut answer for the model's last word): `error` (OpenRouter), `abort` (SGLang).
+      if (finish === "error" || finish === "abort") {
         this.#fail(
-          `Upstream provider "${this.#o.provider}" ended the answer with finish_reason "error"`,
+          `Upstream provider "${this.#o.provider}" ended the answer with finish_reason "${finish}"`,
         );
         return;
       }

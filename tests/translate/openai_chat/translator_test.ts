@@ -351,3 +351,15 @@ Deno.test("translator edge cases", async (t) => {
 Deno.test("ping frame", () => {
   assert.equal(new TextDecoder().decode(pingFrame()), 'event: ping\ndata: {"type":"ping"}\n\n');
 });
+
+Deno.test("an answer the server gave up on ends with an error, not a finished turn", async (t) => {
+  for (const finish of ["error", "abort"]) {
+    await t.step(`finish_reason "${finish}"`, () => {
+      const out = run([delta({ content: "partial an" }), delta({}, finish), DONE]);
+      const last = out.at(-1) as { type: string; error?: { message: string } };
+      assert.equal(last.type, "error");
+      assert.match(last.error!.message, new RegExp(`finish_reason "${finish}"`));
+      assert.ok(!out.some((e) => e.type === "message_delta"), "no stop_reason was given");
+    });
+  }
+});
