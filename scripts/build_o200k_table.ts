@@ -5,11 +5,10 @@
  * from gpt-tokenizer, whose own tables cost ~70 MB once loaded. Run it again only when
  * gpt-tokenizer's version changes (its version and licence are in README's Development section):
  *
- *   deno run --allow-read --allow-write --allow-env scripts/build_o200k_table.ts
+ *   deno run --lock=dev.lock --allow-read --allow-write --allow-env scripts/build_o200k_table.ts
  */
 
-import ranks from "gpt-tokenizer/esm/bpeRanks/o200k_base";
-import { O200K_TOKEN_SPLIT_REGEX } from "gpt-tokenizer/esm/encodingParams/constants";
+import { O200K_TOKEN_SPLIT_REGEX, ranks } from "../tests/helpers/gpt_tokenizer.ts";
 import { writeTable } from "../src/tokens/o200k.ts";
 
 const encoder = new TextEncoder();

@@ -114,3 +114,35 @@ Deno.test("no module ccp could import is large: Deno reads and analyses them all
   const large = own.filter((m) => (m.size ?? 0) > 256 * 1024).map((m) => m.specifier);
   assert.deepEqual(large, []);
 });
+
+Deno.test("deno.lock holds only the packages ccp runs with; the tests' own are in dev.lock", async () => {
+  // Deno installs every package of the lockfile in use before it runs anything, so a test-only
+  // package there would be downloaded by every first `deno task start` (160 MB instead of 31 MB).
+  const packagesOf = async (file: string) => {
+    const lock = JSON.parse(await Deno.readTextFile(new URL(`../../${file}`, import.meta.url)));
+    return Object.keys(lock.npm ?? {}).map((key) => key.slice(0, key.indexOf("@", 1)));
+  };
+  const runtime = new Set([
+    "hono",
+    "zod",
+    "yaml",
+    "dotenv",
+    "eventsource-parser",
+    "postgres",
+    "redis",
+  ]);
+  const extra = (await packagesOf("deno.lock")).filter((name) =>
+    !runtime.has(name) && !name.startsWith("@redis/")
+  );
+  assert.deepEqual(extra, [], "deno.lock names packages ccp does not run with");
+  const dev = new Set(await packagesOf("dev.lock"));
+  for (const name of ["@anthropic-ai/sdk", "gpt-tokenizer", "puppeteer-core", ...runtime]) {
+    assert.ok(dev.has(name), `dev.lock holds ${name}`);
+  }
+  // Named in deno.json's imports, a package is installed by every `deno task` too.
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  for (const target of Object.values(config.imports as Record<string, string>)) {
+    const name = /^npm:\/?((?:@[^@/]+\/)?[^@/]+)@/.exec(target)?.[1];
+    assert.ok(name === undefined || runtime.has(name), `deno.json imports ${target}`);
+  }
+});

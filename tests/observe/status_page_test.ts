@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import puppeteer from "puppeteer-core";
+import puppeteer from "npm:puppeteer-core@24.43.1";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
-import { Stream } from "@anthropic-ai/sdk/core/streaming";
-import { MessageStream } from "@anthropic-ai/sdk/lib/MessageStream";
-import type { Message, MessageStreamEvent } from "@anthropic-ai/sdk/resources/messages";
+import {
+  type Message,
+  MessageStream,
+  type MessageStreamEvent,
+  Stream,
+} from "../helpers/anthropic_sdk.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
 import { startGeminiMock } from "../mocks/gemini_mock.ts";
 import { parseSse, startCcp } from "../helpers/ccp.ts";

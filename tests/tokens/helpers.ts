@@ -1,5 +1,5 @@
 /** Shared helpers of the token tests: a transparent calibration and an o200k reference count. */
-import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
+import { countTokens } from "../helpers/gpt_tokenizer.ts";
 import { type Calibration, countRequestTokens, loadO200k } from "../../src/tokens/mod.ts";
 
 // The tokenizer loads on first need in ccp; tests count synchronously, so load it up front.

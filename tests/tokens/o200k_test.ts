@@ -5,9 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
-import ranks from "gpt-tokenizer/esm/bpeRanks/o200k_base";
-import { O200K_TOKEN_SPLIT_REGEX } from "gpt-tokenizer/esm/encodingParams/constants";
+import { countTokens, O200K_TOKEN_SPLIT_REGEX, ranks } from "../helpers/gpt_tokenizer.ts";
 import { TABLE_FILE } from "../../src/tokens/bpe.ts";
 import {
   forEachToken,

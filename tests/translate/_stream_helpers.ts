@@ -6,9 +6,12 @@
  */
 
 import assert from "node:assert/strict";
-import { Stream } from "@anthropic-ai/sdk/core/streaming";
-import { MessageStream } from "@anthropic-ai/sdk/lib/MessageStream";
-import type { Message, MessageStreamEvent } from "@anthropic-ai/sdk/resources/messages";
+import {
+  type Message,
+  MessageStream,
+  type MessageStreamEvent,
+  Stream,
+} from "../helpers/anthropic_sdk.ts";
 import {
   openAIChatTranslation,
   type StreamTranslateOptions,

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { APIError } from "@anthropic-ai/sdk";
-import type { Message } from "@anthropic-ai/sdk/resources/messages";
+import { APIError, type Message } from "../../helpers/anthropic_sdk.ts";
 import { decodeGeminiSignature } from "../../../src/translate/gemini/signature.ts";
 import { geminiTranslation } from "../../../src/translate/gemini/stream.ts";
 import type { GeminiTranslateOptions } from "../../../src/translate/gemini/translator.ts";

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { APIError } from "@anthropic-ai/sdk";
-import type { Message } from "@anthropic-ai/sdk/resources/messages";
+import { APIError, type Message } from "../../helpers/anthropic_sdk.ts";
 import { decodeCcpSignature } from "../../../src/translate/reasoning/provenance.ts";
 import {
   assertWellFormed,

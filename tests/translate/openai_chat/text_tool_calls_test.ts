@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Message } from "@anthropic-ai/sdk/resources/messages";
+import { type Message } from "../../helpers/anthropic_sdk.ts";
 import { DEFAULT_OPENAI_DIALECT } from "../../../src/translate/openai_chat/dialect.ts";
 import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
 import { openAIResponseToAnthropic } from "../../../src/translate/openai_chat/response.ts";
