@@ -355,3 +355,52 @@ Deno.test("early error: a 200 JSON error fails over like the HTTP error it names
     await good.shutdown();
   }
 });
+
+Deno.test("early error: a client that leaves while the start is held cancels the upstream", async () => {
+  let cancelled: (() => void) | undefined;
+  const gone = new Promise<void>((resolve) => (cancelled = resolve));
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => {
+      await req.body?.cancel();
+      let timer: ReturnType<typeof setInterval> | undefined;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          // Keep-alives only, as OpenRouter sends while a model has not started.
+          timer = setInterval(() => controller.enqueue(encoder.encode(": PROCESSING\n\n")), 50);
+        },
+        cancel() {
+          clearInterval(timer);
+          cancelled!();
+        },
+      });
+      return new Response(body, { headers: SSE });
+    },
+  );
+  const ccp = startCcp(testConfig({
+    providers: [
+      provider("a", { baseUrl: `http://127.0.0.1:${upstream.addr.port}`, apiKeys: ["k"] }),
+    ],
+    routes: { default: "a/m1" },
+  }));
+  try {
+    const client = new AbortController();
+    const answer = fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(streamRequest("claude-sonnet-4-5")),
+      signal: client.signal,
+    }).catch((error) => error);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    client.abort();
+    await answer;
+    const left = await Promise.race([
+      gone.then(() => "cancelled"),
+      new Promise((resolve) => setTimeout(() => resolve("still open"), 3000)),
+    ]);
+    assert.equal(left, "cancelled");
+  } finally {
+    await ccp.close();
+    await upstream.shutdown();
+  }
+});
