@@ -7,6 +7,7 @@ import { addContent } from "./content.ts";
 import { modelProfile } from "./models.ts";
 import { addJson, addText, safeJson, type Tally } from "./tally.ts";
 import { isRecord } from "../core/json.ts";
+import { loadedToolNames } from "../protocols/deferred_tools.ts";
 import { sharedTokenCache, TextCounter, type TextMode } from "./text_counter.ts";
 import { loadO200k } from "./bpe.ts";
 import type { TokenCache } from "./lru.ts";
@@ -51,18 +52,22 @@ function isClientTool(tool: Record<string, unknown>): boolean {
   return tool.type === undefined || tool.type === "custom" || tool.input_schema !== undefined;
 }
 
-function addTools(tally: Tally, tools: unknown, toolChoice: unknown): void {
+function addTools(tally: Tally, tools: unknown, toolChoice: unknown, messages: unknown): void {
   if (!Array.isArray(tools) || tools.length === 0) return;
   const choice = isRecord(toolChoice) ? toolChoice.type : undefined;
   const prompt = tally.profile.toolPrompt;
   tally.fixed += choice === "any" || choice === "tool" ? prompt.any : prompt.auto;
+  let loaded: Set<string> | undefined;
   for (const tool of tools) {
     if (!isRecord(tool)) {
       addJson(tally, tool);
       continue;
     }
-    // Deferred tools stay out of the context until tool search loads them (tool search docs).
-    if (tool.defer_loading === true) continue;
+    // A deferred tool is in the context only once the conversation loads it.
+    if (tool.defer_loading === true) {
+      loaded ??= loadedToolNames(messages, toolChoice);
+      if (!loaded.has(String(tool.name))) continue;
+    }
     if (isClientTool(tool)) {
       tally.fixed += tally.calibration.tool;
       addText(tally, tool.name);
@@ -87,9 +92,9 @@ function opensTurn(message: Record<string, unknown>): boolean {
 
 function addMessages(tally: Tally, messages: unknown): void {
   if (!Array.isArray(messages)) return;
-  // Thinking from previous assistant turns is not counted, the current turn's is ("Count tokens
-  // in messages with thinking", token-counting docs). The current turn starts after the last user
-  // message that is not a tool-result hand-back.
+  // Thinking from previous assistant turns is not counted, the current turn's is, as Anthropic
+  // counts it. The current turn starts after the last user message that is not a tool-result
+  // hand-back.
   let turnStart = 0;
   messages.forEach((message, index) => {
     if (isRecord(message) && opensTurn(message)) turnStart = index + 1;
@@ -120,7 +125,7 @@ function count(request: Record<string, unknown>, options: CountOptions): number 
   };
   addSystem(tally, request.system);
   addMessages(tally, request.messages);
-  addTools(tally, request.tools, request.tool_choice);
+  addTools(tally, request.tools, request.tool_choice, request.messages);
   if (thinkingEnabled(request.thinking)) tally.fixed += calibration.thinking;
   const factor = calibration.legacyTextFactor *
     (profile.tokenizer === "current" ? calibration.currentTokenizerRatio : 1);

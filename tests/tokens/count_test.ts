@@ -40,6 +40,30 @@ Deno.test("tools: definitions, tool prompt by tool_choice, per-tool overhead", a
   await t.step("deferred tools stay out of the context", () => {
     assert.equal(plain({ tools: [WEATHER, { ...WEATHER, defer_loading: true }] }), 496 + TOOL_TEXT);
   });
+  await t.step("a deferred tool the conversation loaded is counted", () => {
+    const other = { ...WEATHER, name: "get_time" };
+    const otherText = o200k(other.name) + o200k(other.description) +
+      o200k(JSON.stringify(other.input_schema));
+    const tools = [WEATHER, { ...other, defer_loading: true }];
+    const loaded = {
+      role: "user",
+      content: [{
+        type: "tool_result",
+        tool_use_id: "t1",
+        content: [{ type: "tool_reference", tool_name: "get_time" }],
+      }],
+    };
+    const withHistory = plain({ tools, messages: [loaded] });
+    const without = plain({ tools, messages: [{ ...loaded, content: [] }] });
+    assert.equal(
+      withHistory - without -
+        (plain({ messages: [loaded] }) - plain({ messages: [{ ...loaded, content: [] }] })),
+      otherText,
+    );
+    // Forced by tool_choice: in the context too.
+    const forced = { type: "tool", name: "get_time" };
+    assert.equal(plain({ tools, tool_choice: forced }), 588 + TOOL_TEXT + otherText);
+  });
   await t.step("no tools, no prompt", () => {
     assert.equal(plain({ tools: [] }), 0);
     assert.equal(plain({ tools: "nope", tool_choice: { type: "any" } }), 0);

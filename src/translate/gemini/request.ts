@@ -17,7 +17,7 @@ import { geminiModelInfo, validatesThoughtSignatures } from "./models.ts";
 import { geminiFunctionName } from "./names.ts";
 import { toGeminiParameters } from "./schema.ts";
 import { geminiThinkingConfig } from "./thinking.ts";
-import { offeredTools } from "../anthropic/tool_reference.ts";
+import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { requestedJsonSchema } from "../anthropic/output_format.ts";
 

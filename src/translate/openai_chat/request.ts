@@ -21,7 +21,7 @@ import { applyQuirks } from "./quirks.ts";
 import { reasoningFields, thinkingIntent } from "./reasoning_request.ts";
 import { toFunctionParameters } from "./schema.ts";
 import { type MapContext, mapUserTurn } from "./user_content.ts";
-import { offeredTools } from "../anthropic/tool_reference.ts";
+import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { openAIToolName } from "../tool_names.ts";
 
 /** Where the request goes: everything the mapping may depend on. */

@@ -24,7 +24,8 @@ import type {
   ResponsesToolChoice,
 } from "../../protocols/openai_responses.ts";
 import { effortFromBudget } from "../openai_chat/reasoning_request.ts";
-import { offeredTools, toolReferenceText } from "../anthropic/tool_reference.ts";
+import { toolReferenceText } from "../anthropic/tool_reference.ts";
+import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { toFunctionParameters } from "../openai_chat/schema.ts";
 import { decodeCcpSignature, sameReasoningTarget } from "../reasoning/provenance.ts";
