@@ -3,6 +3,16 @@ import { deadline, deadlineCounts, every } from "../../src/core/deadlines.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Collects what a throwing callback reports (as an uncaught error would be) until stopped. */
+function catchReported(reported: unknown[]): () => void {
+  const onError = (event: ErrorEvent) => {
+    event.preventDefault();
+    reported.push(event.error);
+  };
+  globalThis.addEventListener("error", onError);
+  return () => globalThis.removeEventListener("error", onError);
+}
+
 Deno.test("deadlines fire once each, in time order, same-time ones in arming order", async () => {
   const fired: string[] = [];
   const started = performance.now();
@@ -40,11 +50,7 @@ Deno.test("an earlier deadline armed later still fires first; cancelling the ear
 Deno.test("a callback may arm and cancel deadlines; a throwing one is reported and the rest fire", async () => {
   const fired: string[] = [];
   const reported: unknown[] = [];
-  const onError = (event: ErrorEvent) => {
-    event.preventDefault();
-    reported.push(event.error);
-  };
-  globalThis.addEventListener("error", onError);
+  const stopCatching = catchReported(reported);
   try {
     let later: () => void = () => {};
     deadline(5, () => {
@@ -61,7 +67,7 @@ Deno.test("a callback may arm and cancel deadlines; a throwing one is reported a
     assert.deepEqual(fired, ["first", "third", "armed by first"]);
     assert.equal((reported[0] as Error).message, "boom");
   } finally {
-    globalThis.removeEventListener("error", onError);
+    stopCatching();
   }
 });
 
@@ -79,11 +85,7 @@ Deno.test("many armed and cancelled while others stay armed: the heap is compact
 
 Deno.test("every repeats until cancelled, and goes on after a throwing call", async () => {
   const reported: unknown[] = [];
-  const onError = (event: ErrorEvent) => {
-    event.preventDefault();
-    reported.push(event.error);
-  };
-  globalThis.addEventListener("error", onError);
+  const stopCatching = catchReported(reported);
   try {
     let calls = 0;
     const stop = every(5, () => {
@@ -99,7 +101,7 @@ Deno.test("every repeats until cancelled, and goes on after a throwing call", as
     assert.equal(calls, seen);
     assert.deepEqual(deadlineCounts(), { armed: 0, held: 0 });
   } finally {
-    globalThis.removeEventListener("error", onError);
+    stopCatching();
   }
 });
 
