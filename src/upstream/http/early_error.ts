@@ -56,13 +56,13 @@ async function streamStart(
   start: BodyStart,
   holdMs: number,
 ): Promise<Response | undefined> {
-  const decoder = new TextDecoder();
+  const streamDecoder = new TextDecoder();
   const holdUntil = performance.now() + holdMs;
   let text = "";
   let held = 0;
   for (let chunk = start.first; chunk;) {
     held += chunk.byteLength;
-    text += decoder.decode(chunk, { stream: true });
+    text += streamDecoder.decode(chunk, { stream: true });
     const data = firstData(text);
     // A stream that says it is done before saying anything answered nothing: as one that ends.
     if (data === "[DONE]") break;
@@ -110,9 +110,11 @@ function firstData(text: string): string | undefined {
   return undefined;
 }
 
+const decoder = new TextDecoder();
+
 function jsonError(response: Response, first: Uint8Array | undefined): Response | undefined {
   if (!first) return undefined;
-  return errorAnswer(new TextDecoder().decode(first), response, " with an error as its body");
+  return errorAnswer(decoder.decode(first), response, " with an error as its body");
 }
 
 /** `text` as an error answer when it is a JSON error object; `how` says where it came. */
