@@ -404,3 +404,17 @@ Deno.test("early error: a client that leaves while the start is held cancels the
     await upstream.shutdown();
   }
 });
+
+Deno.test("early error: a first event with `error: null` is not read as an error", async () => {
+  const created = `event: response.created\ndata: ${
+    JSON.stringify({
+      type: "response.created",
+      response: { id: "resp_1", status: "in_progress", error: null, instructions: "x".repeat(500) },
+    })
+  }\n\n`;
+  const upstream = stream200();
+  assert.equal(await earlyError(upstream, startOf([created])), undefined);
+  // The same words at the top level are an error; spaces around the colon change nothing.
+  const failed = 'data: {"error" : {"code": "rate_limit_exceeded", "message": "slow"}}\n\n';
+  assert.equal((await earlyError(stream200(), startOf([failed])))?.status, 429);
+});

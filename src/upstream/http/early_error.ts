@@ -111,6 +111,8 @@ function firstData(text: string): string | undefined {
 }
 
 const decoder = new TextDecoder();
+// An `error` member that is not null, or a `type` that is "error".
+const MAY_BE_ERROR = /"error"\s*:\s*[^\sn]|"type"\s*:\s*"error"/;
 
 function jsonError(response: Response, first: Uint8Array | undefined): Response | undefined {
   if (!first) return undefined;
@@ -119,8 +121,9 @@ function jsonError(response: Response, first: Uint8Array | undefined): Response 
 
 /** `text` as an error answer when it is a JSON error object; `how` says where it came. */
 function errorAnswer(text: string, response: Response, how: string): Response | undefined {
-  // Cheap test first: every healthy answer passes here once, with its first event or chunk.
-  if (!text.includes('"error"')) return undefined;
+  // Cheap test first: every healthy answer passes here once, with its first event or chunk, and
+  // some carry `"error": null` (the Responses API's first event echoes the whole request).
+  if (!text.includes('"error"') || !MAY_BE_ERROR.test(text)) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
