@@ -215,6 +215,9 @@ Deno.test("early stream error: a translated stream fails over before the client 
     const text = events.filter((e) => e.event === "content_block_delta")
       .map((e) => (e.data.delta as { text: string }).text).join("");
     assert.equal(text, "from b");
+    // The debug line says what the upstream really did.
+    const said = "→ 429 (answered HTTP 200, then an error as its first event)";
+    assert.ok(ccp.logs.some((line) => line.includes(said)), ccp.logs.join(""));
     assert.equal(a.seen.length, 1);
     assert.equal(b.seen.length, 1);
   } finally {

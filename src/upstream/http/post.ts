@@ -30,6 +30,8 @@ export interface PostFailure {
   status?: number;
   headers?: Headers;
   bodyText?: string;
+  /** Set when the upstream answered 2xx and the error came in its body (see early_error.ts). */
+  early?: string;
 }
 
 /** What {@link postJson} sends. */
@@ -126,11 +128,13 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
     return { ok: false, error: redirectError(provider.id, model, response) };
   }
   const bodyText = await readErrorText(response);
+  const early = earlyAnswerOf(response);
   return {
     ok: false,
     status: response.status,
     headers: response.headers,
     bodyText,
+    early,
     error: upstreamHttpError({
       provider: provider.id,
       model,
@@ -138,7 +142,7 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
       headers: response.headers,
       bodyText,
       keys: provider.apiKeys,
-      answered: earlyAnswerOf(response),
+      answered: early,
     }),
   };
 }
@@ -202,7 +206,11 @@ async function sentLogged(
   }
   let size = 0;
   for (const piece of pieces) size += piece.length;
-  const answer = result.ok ? result.response.status : result.status ?? "no answer";
+  const answer = result.ok
+    ? result.response.status
+    : result.early
+    ? `${result.status} (${result.early})`
+    : result.status ?? "no answer";
   options.log.debug(
     `${describeTarget(options.provider.id, options.model)}: POST ${where} ` +
       `{${Object.keys(body).join(", ")}} ${size} chars → ${answer} in ${ms} ms`,
