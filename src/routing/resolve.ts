@@ -20,14 +20,15 @@ import {
 } from "./scenarios.ts";
 
 /**
- * Which rule matched, first match wins: URL prefix, token suffix, alias, provider/model, a
- * subagent tag, a scenario route, tier, default.
+ * Which rule matched, first match wins: URL prefix, token suffix, alias, provider/model, a route
+ * named exactly, a subagent tag, a scenario route, tier, default.
  */
 export type ResolutionRule =
   | "url_prefix"
   | "token_suffix"
   | "alias"
   | "provider"
+  | "route"
   | "subagent_tag"
   | "scenario"
   | "tier"
@@ -111,8 +112,21 @@ type Picked = Omit<Resolution, "route">;
 function pick(input: ResolutionInput, model: string, config: Config): Picked {
   if (input.urlPrefix) return resolveOverride(input.urlPrefix, ":", "url_prefix", config);
   if (input.tokenSuffix) return resolveOverride(input.tokenSuffix, "/", "token_suffix", config);
-  return resolveName(model, config) ?? resolveTag(input.request, config) ??
-    resolveScenario(input, config) ?? fallback(model, config);
+  return resolveName(model, config) ?? resolveRouteName(model, config) ??
+    resolveTag(input.request, config) ?? resolveScenario(input, config) ??
+    fallback(model, config);
+}
+
+/**
+ * A route chosen by its exact name. `GET /v1/models` lists every route, and Claude Code's `/model`
+ * picker sends the one chosen (as `claude-ccp/<route>`): a route the user added, or a scenario
+ * route picked by hand, would otherwise fall to the default. `default` and the tier names keep
+ * their own rules, which the order of the scenario routes depends on.
+ */
+function resolveRouteName(model: string, config: Config): Picked | undefined {
+  if (model === "default" || (TIERS as readonly string[]).includes(model)) return undefined;
+  const route = ownValue(config.routes, model);
+  return route ? { chain: route, rule: "route", name: model, routeKey: model } : undefined;
 }
 
 /** A `<CCP-SUBAGENT-MODEL>` tag: a route, an alias or `provider/model`. */
@@ -210,6 +224,7 @@ function routeName(found: Picked): string {
       return `alias:${found.name}`;
     case "provider":
       return "explicit";
+    case "route":
     case "tier":
     case "default":
     case "scenario":

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatTarget } from "../../src/routing/resolve.ts";
+import { formatTarget, resolveRoute } from "../../src/routing/resolve.ts";
 import { resolveModel } from "../helpers/resolve.ts";
 import { ClientRequestError } from "../../src/core/errors.ts";
 import { provider, testConfig } from "../helpers/config.ts";
@@ -147,5 +147,47 @@ Deno.test("resolveModel: errors", async (t) => {
     const before = JSON.stringify(config);
     resolveModel({ model: "claude-opus-5-5" }, config);
     assert.equal(JSON.stringify(config), before);
+  });
+});
+
+Deno.test("resolveModel: a route named exactly, as /model sends it from GET /v1/models", async (t) => {
+  const routed = testConfig({
+    providers: [provider("nim"), provider("local")],
+    routes: {
+      default: "nim/d",
+      opus: "nim/o",
+      image: "local/vision",
+      cheap: ["local/small", "nim/backup"],
+    },
+    aliases: { "my-fast": "local/fast" },
+  });
+  const resolved = (model: string, extra: Record<string, unknown> = {}) =>
+    resolveRoute({ request: { model, ...extra } }, routed);
+  await t.step("a route the user added, by its name or the picker's claude-ccp/ twin", () => {
+    for (const model of ["cheap", "claude-ccp/cheap"]) {
+      const r = resolved(model);
+      assert.deepEqual(r.chain.map(formatTarget), ["local/small", "nim/backup"], model);
+      assert.equal(r.route, "cheap");
+      assert.equal(r.routeKey, "cheap");
+    }
+  });
+  await t.step("a scenario route picked by hand", () => {
+    assert.deepEqual(resolved("claude-ccp/image").chain.map(formatTarget), ["local/vision"]);
+  });
+  await t.step("only the exact name: a model that contains it goes by the other rules", () => {
+    assert.equal(resolved("cheap-model").route, "default");
+  });
+  await t.step("tier names keep their rule: a scenario still comes first", () => {
+    const image = {
+      messages: [{
+        role: "user",
+        content: [{
+          type: "image",
+          source: { type: "base64", media_type: "image/png", data: "x" },
+        }],
+      }],
+    };
+    assert.equal(resolved("opus", image).route, "image");
+    assert.equal(resolved("opus").route, "opus");
   });
 });
