@@ -185,6 +185,15 @@ const streamRequest = (model: string) => ({
   messages: [{ role: "user", content: "hi" }],
 });
 
+/** POSTs `body` to ccp's /v1/messages. */
+const postMessages = (url: string, body: Record<string, unknown>, signal?: AbortSignal) =>
+  fetch(`${url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal,
+  });
+
 Deno.test("early stream error: a translated stream fails over before the client sees anything", async () => {
   const a = scriptedSse([OPENROUTER_429]);
   const b = scriptedSse([[
@@ -202,11 +211,7 @@ Deno.test("early stream error: a translated stream fails over before the client 
   });
   const ccp = startCcp(config);
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(streamRequest("claude-sonnet-4-5")),
-    });
+    const res = await postMessages(ccp.url, streamRequest("claude-sonnet-4-5"));
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("x-ccp-provider"), "b");
     const events = parseSse(await res.text());
@@ -253,11 +258,7 @@ Deno.test("early stream error: with nowhere to fail over, the client gets it as 
       });
       const ccp = startCcp(config);
       try {
-        const res = await fetch(`${ccp.url}/v1/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(streamRequest("claude-sonnet-4-5")),
-        });
+        const res = await postMessages(ccp.url, streamRequest("claude-sonnet-4-5"));
         assert.equal(res.status, status);
         const body = await res.json();
         assert.equal(body.type, "error");
@@ -340,14 +341,10 @@ Deno.test("early error: a 200 JSON error fails over like the HTTP error it names
     routes: { default: ["bad/m", "good/m"] },
   }));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "x",
-        max_tokens: 10,
-        messages: [{ role: "user", content: "hi" }],
-      }),
+    const res = await postMessages(ccp.url, {
+      model: "x",
+      max_tokens: 10,
+      messages: [{ role: "user", content: "hi" }],
     });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("x-ccp-provider"), "good");
@@ -388,12 +385,8 @@ Deno.test("early error: a client that leaves while the start is held cancels the
   }));
   try {
     const client = new AbortController();
-    const answer = fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(streamRequest("claude-sonnet-4-5")),
-      signal: client.signal,
-    }).catch((error) => error);
+    const request = streamRequest("claude-sonnet-4-5");
+    const answer = postMessages(ccp.url, request, client.signal).catch((error) => error);
     await new Promise((resolve) => setTimeout(resolve, 200));
     client.abort();
     await answer;
