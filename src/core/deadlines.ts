@@ -41,7 +41,8 @@ const LONGEST_WAKE_MS = 1000;
 /** Calls `fn` once `ms` milliseconds have passed, unless the returned function cancels it. */
 export function deadline(ms: number, fn: () => void): Cancel {
   const now = performance.now();
-  const entry: Entry = { at: now + Math.max(0, ms), seq: nextSeq++, fn };
+  // As with setTimeout, a negative or NaN delay is due at once (NaN would never be due).
+  const entry: Entry = { at: now + (ms > 0 ? ms : 0), seq: nextSeq++, fn };
   heap.push(entry);
   siftUp(heap.length - 1);
   armed++;

@@ -107,6 +107,12 @@ export function primedGuard(
     options.onSettle?.();
   };
   const onAbort = () => fail(options.signal?.reason);
+  /** Ends the guard on a failure: the timers, the upstream, and whoever awaits a read ahead. */
+  const stop = (reason: unknown) => {
+    settle();
+    failed(reason);
+    reader.cancel(reason).catch(() => {});
+  };
 
   /** Arms the one timer: first-byte deadline first, then the idle check, re-armed as it fires. */
   const schedule = () => {
@@ -128,8 +134,9 @@ export function primedGuard(
     }
   };
 
-  // Chunks read ahead of the body's first pull, in order, and the read ahead still under way.
-  const held: ReadableStreamReadResult<Uint8Array>[] = [];
+  // Chunks read ahead of the body's first pull, in order (a failed read ahead last, as its error,
+  // so what came before it still comes out), and the read ahead still under way.
+  const held: (ReadableStreamReadResult<Uint8Array> | { readonly error: unknown })[] = [];
   let ahead: Promise<unknown> | undefined;
   let failed: (reason: unknown) => void = () => {};
   const failure = new Promise<never>((_, reject) => (failed = reject));
@@ -146,20 +153,21 @@ export function primedGuard(
     start(controller) {
       fail = (reason) => {
         if (settled) return;
-        settle();
-        failed(reason);
+        stop(reason);
+        held.length = 0; // an errored stream gives out nothing more
         controller.error(reason);
-        reader.cancel(reason).catch(() => {});
       };
       if (options.signal?.aborted) return fail(options.signal.reason);
       options.signal?.addEventListener("abort", onAbort, { once: true });
       schedule();
     },
     async pull(controller) {
-      if (ahead) await ahead.catch(() => {}); // lands in `held`
-      if (settled) return;
+      // A chunk already held goes out at once; otherwise one being read ahead lands in `held`.
+      if (held.length === 0 && ahead) await ahead.catch(() => {});
       let chunk = held.shift();
+      if (chunk && "error" in chunk) return controller.error(chunk.error);
       if (!chunk) {
+        if (settled) return;
         waitingSince = clock.now();
         try {
           chunk = await reader.read();
@@ -168,8 +176,8 @@ export function primedGuard(
         } finally {
           waitingSince = undefined;
         }
+        if (settled) return;
       }
-      if (settled) return;
       if (chunk.done) {
         settle();
         return controller.close();
@@ -194,7 +202,11 @@ export function primedGuard(
         return chunk.value;
       },
       (error) => {
-        fail(error);
+        if (held.length === 0) fail(error);
+        else if (!settled) {
+          stop(error);
+          held.push({ error });
+        }
         throw error;
       },
     ).finally(() => {

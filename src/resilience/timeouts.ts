@@ -106,6 +106,9 @@ export async function withTimeouts(
       return replaced;
     }
   } catch (error) {
+    // A failed stream has settled the guard; an inspector that threw has not, so the upstream and
+    // the timers are released here.
+    await body.cancel(error).catch(() => {});
     throw controller.signal.aborted ? controller.signal.reason ?? error : error;
   }
   return new Response(body, {

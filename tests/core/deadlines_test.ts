@@ -120,6 +120,15 @@ Deno.test("a wake-up made useless by cancelling waits harmlessly; the next deadl
   assert.ok(firedAt >= 30, `fired at ${firedAt.toFixed(1)} ms`);
 });
 
+Deno.test("a deadline of NaN ms is due at once (as setTimeout treats it) and the others still fire", async () => {
+  const fired: string[] = [];
+  deadline(Number.NaN, () => fired.push("nan"));
+  deadline(5, () => fired.push("later"));
+  await sleep(40);
+  assert.deepEqual(fired, ["nan", "later"]);
+  assert.equal(deadlineCounts().armed, 0);
+});
+
 Deno.test("a far deadline, cancelled, does not hold a script that ends by itself", async () => {
   const file = await Deno.makeTempFile({ suffix: ".ts" });
   const module = new URL("../../src/core/deadlines.ts", import.meta.url).href;

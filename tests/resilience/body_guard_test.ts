@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { guardBody } from "../../src/resilience/body_guard.ts";
+import { guardBody, primedGuard } from "../../src/resilience/body_guard.ts";
 import { concatBytes } from "../helpers/bytes.ts";
 
 /** A byte stream serving `payload` into whatever view each read offers; records the view sizes. */
@@ -96,4 +96,49 @@ Deno.test("after a burst fills the buffer, small reads bring it back to 4 KiB", 
   const out = await readAll(guardBody(source, { provider: "p", idleMs: 0 }));
   assert.equal(out.length, 4096 + 16384 + 200);
   assert.deepEqual(views, [4096, 16384, 65536, 4096, 4096]);
+});
+
+/** A plain stream whose chunks and failure the test sends by hand. */
+function manualSource() {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  return {
+    body,
+    push: (text: string) => controller.enqueue(new TextEncoder().encode(text)),
+    fail: (error: Error) => controller.error(error),
+  };
+}
+
+const decoded = (chunk: ReadableStreamReadResult<Uint8Array>) =>
+  chunk.done ? "(done)" : new TextDecoder().decode(chunk.value);
+
+Deno.test("held chunks come out at once, while a read ahead still waits for the upstream", async () => {
+  const upstream = manualSource();
+  const guarded = primedGuard(upstream.body, { provider: "p", idleMs: 0, prime: true });
+  upstream.push(": keep-alive\n\n");
+  await guarded.firstChunk;
+  const ahead = guarded.readAhead(); // the upstream sends nothing more for now
+  const reader = guarded.body.getReader();
+  const first = await Promise.race([
+    reader.read().then(decoded),
+    new Promise<string>((resolve) => setTimeout(() => resolve("(still waiting)"), 50)),
+  ]);
+  assert.equal(first, ": keep-alive\n\n");
+  upstream.push("data: {}\n\n");
+  assert.equal(new TextDecoder().decode(await ahead), "data: {}\n\n");
+  assert.equal(decoded(await reader.read()), "data: {}\n\n");
+  await reader.cancel();
+});
+
+Deno.test("a read ahead that fails still lets the chunks held before it out, then the error", async () => {
+  const upstream = manualSource();
+  const guarded = primedGuard(upstream.body, { provider: "p", idleMs: 0, prime: true });
+  upstream.push(": keep-alive\n\n");
+  await guarded.firstChunk;
+  const ahead = guarded.readAhead();
+  upstream.fail(new Error("connection reset"));
+  await assert.rejects(ahead, /connection reset/);
+  const reader = guarded.body.getReader();
+  assert.equal(decoded(await reader.read()), ": keep-alive\n\n");
+  await assert.rejects(reader.read(), /connection reset/);
 });

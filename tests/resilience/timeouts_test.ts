@@ -281,6 +281,22 @@ Deno.test("withTimeouts: inspect looks ahead under the idle timeout and hands on
     assert.ok(cancelled);
   });
 
+  await t.step("an inspector that throws cancels the upstream body", async () => {
+    let cancelled: unknown;
+    const body = new ReadableStream<Uint8Array>({
+      start: (c) => c.enqueue(encoder.encode("data: x\n\n")),
+      cancel: (reason) => void (cancelled = reason),
+    });
+    await assert.rejects(
+      withTimeouts(() => Promise.resolve(new Response(body)), NONE, {
+        provider: "p",
+        inspect: () => Promise.reject(new Error("inspector failed")),
+      }),
+      /inspector failed/,
+    );
+    assert.match(String(cancelled), /inspector failed/);
+  });
+
   await t.step("an upstream silent while inspected fails with the idle timeout", async () => {
     const clock = new FakeClock();
     const upstream = manualBody();
