@@ -58,6 +58,18 @@ Deno.test("early stream error: the first event decides, from each API's error sh
       429,
     ],
     [
+      "a refused key, named in words: the key's fault, so it rotates",
+      [
+        'data: {"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}\n\n',
+      ],
+      401,
+    ],
+    [
+      "a status given as a string",
+      ['data: {"error":{"code":"429","message":"Too many requests"}}\n\n'],
+      429,
+    ],
+    [
       "an error without a status or type",
       ['data: {"error":"upstream connect error"}\n\n'],
       502,

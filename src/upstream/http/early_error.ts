@@ -155,8 +155,11 @@ function answer(body: string, status: number, headers: Headers, how: string): Re
 function statusOf(error: unknown): number {
   if (!isRecord(error)) return 502;
   const { code, type } = error;
-  // OpenRouter and Gemini put the HTTP status in `code`.
-  if (typeof code === "number" && code >= 400 && code <= 599) return code;
+  // OpenRouter and Gemini put the HTTP status in `code`, some gateways as a string.
+  const status = typeof code === "string" && /^\d{3}$/.test(code) ? Number(code) : code;
+  if (typeof status === "number" && status >= 400 && status <= 599) return status;
+  // A refused key is the key's fault, whatever the `type` beside it says: as a 401 it rotates.
+  if (typeof code === "string" && /api_key|unauthori[sz]ed|authentication/i.test(code)) return 401;
   if (typeof type === "string" && Object.hasOwn(STATUS_OF_ERROR_TYPE, type)) {
     return STATUS_OF_ERROR_TYPE[type as AnthropicErrorType];
   }
