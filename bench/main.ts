@@ -15,7 +15,7 @@
 import { stopAll } from "./child.ts";
 import { compare, warmUp } from "./latency.ts";
 import { renderTable } from "./report.ts";
-import { cpuPerFrame, openStreamsRss, rssNow } from "./resources.ts";
+import { cpuPerFrame, openStreamsRss, relayOpenStreamsRss, rssNow } from "./resources.ts";
 import { type Path, startRig } from "./rig.ts";
 import { sampleProc } from "./proc.ts";
 import { buildSections, type Results } from "./sections.ts";
@@ -42,6 +42,11 @@ async function run(root: string, tmp: string): Promise<Results> {
   await sleep(1000);
   const firstRss = await rssNow(rig);
   const open = await openStreamsRss(rig, 500, 3000);
+  step("3b. the same 500 streams through fresh bare relays (native, one BYOB layer)");
+  const openFloor = {
+    native: await relayOpenStreamsRss(rig, "native", 500, 3000),
+    byob: await relayOpenStreamsRss(rig, "byob", 500, 3000),
+  };
   step("6. start-up (3 spawns of each program, after one uncounted)");
   const boot = await startup(root, rig.configPath, 3);
   step("warming up every path");
@@ -154,6 +159,7 @@ async function run(root: string, tmp: string): Promise<Results> {
     growing: { turns: growingTo, costs: growing },
     ccpPeakMB,
     open,
+    openFloor,
     startup: boot,
     ttfb,
     ttfbAlone,

@@ -3,7 +3,17 @@
  * mock's as a bare-Deno baseline), and ccp's CPU per relayed upstream frame.
  */
 
-import { jobFor, type Path, type Rig, runLoad, serverOf, usageOf } from "./rig.ts";
+import {
+  FLAGS,
+  jobFor,
+  type Path,
+  type Rig,
+  runLoad,
+  serverOf,
+  startRunner,
+  usageOf,
+} from "./rig.ts";
+import type { RelayMode } from "./relay_runner.ts";
 import type { Child } from "./child.ts";
 import type { Usage } from "./control.ts";
 import { sampleProc } from "./proc.ts";
@@ -83,6 +93,71 @@ export async function openStreamsRss(
     samples: valid.length,
     failed: result.failed,
   };
+}
+
+/**
+ * The floor of the open-streams row: the same streams through a fresh bare relay process (so no
+ * earlier load has grown its heap), its RSS sampled like ccp's. `ccpMB` is the relay's.
+ */
+export async function relayOpenStreamsRss(
+  rig: Rig,
+  mode: RelayMode,
+  streams: number,
+  holdMs: number,
+): Promise<RssPair> {
+  const relay = await startRunner(rig.root, `relay-${mode}`, FLAGS.relay, "bench/relay_runner.ts", [
+    "--upstream",
+    rig.mockUrl,
+    "--port",
+    "0",
+  ]);
+  try {
+    const fresh: Rig = { ...rig, relay: relay.child, relayUrl: `http://127.0.0.1:${relay.port}` };
+    const delayMs = 100;
+    const shape = { frames: Math.ceil(holdMs / delayMs), delayMs };
+    const load = { requests: streams, concurrency: streams, announceOpen: true };
+    const job = jobFor(
+      fresh,
+      { upstream: "anthropic", via: `relay:${mode}` },
+      shape,
+      "small",
+      load,
+    );
+    let done = false;
+    let peak: RssPair | undefined;
+    const sample = async () => {
+      const [server, mock] = await Promise.all([
+        sampleProc(relay.child.pid),
+        sampleProc(rig.mock.pid),
+      ]);
+      if (!peak || server.rssMB > peak.ccpMB) {
+        peak = {
+          ccpMB: server.rssMB,
+          mockMB: mock.rssMB,
+          ccpAnonMB: server.anonMB,
+          mockAnonMB: mock.anonMB,
+        };
+      }
+    };
+    let opened: () => void = () => {};
+    const open = new Promise<void>((resolve) => (opened = resolve));
+    const sampler = (async () => {
+      await open;
+      while (!done) {
+        await sample().catch(() => {});
+        await sleep(100);
+      }
+    })();
+    await runLoad(fresh, job, opened).finally(() => {
+      done = true;
+      opened();
+    });
+    await sampler;
+    if (!peak) throw new Error(`no RSS sample of the ${mode} relay with ${streams} streams open`);
+    return peak;
+  } finally {
+    await relay.child.stop();
+  }
 }
 
 /** CPU of one batch of streams, idle time subtracted. */

@@ -28,6 +28,8 @@ export interface Results {
   /** ccp's VmHWM at the end: its peak RSS over the whole run. */
   ccpPeakMB: number;
   open: OpenStreamsRss;
+  /** The same streams through fresh bare relays: the runtime's floor, and one JS layer's. */
+  openFloor: { native: RssPair; byob: RssPair };
   startup: StartupResults;
   ttfb: Comparison;
   ttfbAlone: Comparison;
@@ -248,6 +250,19 @@ function rssRows(r: Results): Row[] {
       under(120, "MB", open.peak.ccpMB, true),
       privateNote(open.peak),
     ),
+    rss(
+      `${open.streams} open streams, peak, bare Deno relay`,
+      r.openFloor.native,
+      undefined,
+      "a fresh relay process, new Response(upstream.body): the runtime's floor, no JS per chunk",
+    ),
+    rss(
+      `${open.streams} open streams, peak, bare relay with one BYOB layer`,
+      r.openFloor.byob,
+      undefined,
+      "a fresh relay process reading each chunk in JS once: the floor of any proxy that looks " +
+        "at the stream",
+    ),
     rss("idle after the whole run", r.afterRss),
     { measure: "peak over the whole run (VmHWM)", ccp: r.ccpPeakMB, unit: "MB" },
   ];
@@ -422,6 +437,8 @@ function issueRows(r: Results): Row[] {
       ccp: r.open.peak.ccpMB,
       unit: "MB",
       target: under(120, "MB", r.open.peak.ccpMB, true),
+      note: `bare relays in fresh processes: native ${r.openFloor.native.ccpMB.toFixed(1)} MB, ` +
+        `one BYOB layer ${r.openFloor.byob.ccpMB.toFixed(1)} MB`,
     },
     {
       measure: "cold start to first answer, `src/main.ts serve` from source",
