@@ -426,3 +426,50 @@ Deno.test("early error: a first event with `error: null` is not read as an error
   const failed = 'data: {"error" : {"code": "rate_limit_exceeded", "message": "slow"}}\n\n';
   assert.equal((await earlyError(stream200(), startOf([failed])))?.status, 429);
 });
+
+Deno.test("early error: a refused key inside a 200 stream sets that key aside, like a 401", async () => {
+  const seen: string[] = [];
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => {
+      await req.body?.cancel();
+      const key = req.headers.get("x-api-key") ??
+        (req.headers.get("authorization") ?? "").replace("Bearer ", "");
+      seen.push(key);
+      const first = key === "revoked"
+        ? 'data: {"error":{"message":"Incorrect API key provided","type":"invalid_request_error",' +
+          '"code":"invalid_api_key"}}\n\n'
+        : 'data: {"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,' +
+          '"delta":{"content":"hello"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n';
+      return new Response(first, { headers: SSE });
+    },
+  );
+  const ccp = startCcp(testConfig({
+    providers: [
+      provider("p", {
+        type: "openai",
+        baseUrl: `http://127.0.0.1:${upstream.addr.port}/v1`,
+        apiKeys: ["revoked", "valid"],
+        maxRetries: 0,
+      }),
+    ],
+    routes: { default: "p/m" },
+  }));
+  try {
+    for (let turn = 0; turn < 2; turn++) {
+      const res = await postMessages(ccp.url, {
+        model: "x",
+        max_tokens: 10,
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
+      });
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /hello/);
+    }
+    // The first turn met the revoked key and moved on; the second went straight to the valid one.
+    assert.deepEqual(seen, ["revoked", "valid", "valid"]);
+  } finally {
+    await ccp.close();
+    await upstream.shutdown();
+  }
+});
