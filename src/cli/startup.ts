@@ -4,6 +4,7 @@ import { defaultModeNotice } from "../config/default.ts";
 import type { Config, ServerConfig, Target } from "../config/types.ts";
 import { ConfigError } from "../core/errors.ts";
 import { VERSION } from "../version.ts";
+import { isLoopbackHost } from "../core/loopback.ts";
 
 /** One line for the logger. */
 export interface LogLine {
@@ -13,12 +14,6 @@ export interface LogLine {
 
 function bare(host: string): string {
   return host.replace(/^\[(.*)\]$/, "$1");
-}
-
-/** True for addresses only this machine can reach: 127.0.0.0/8, ::1 and localhost. */
-export function isLoopbackHost(host: string): boolean {
-  const h = bare(host).toLowerCase();
-  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
 /**

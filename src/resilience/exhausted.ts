@@ -63,6 +63,10 @@ export function failureError(outcome: Failed, now: number): UpstreamError {
   if (status === 429 || hint !== undefined && status >= 500) {
     headers["Retry-After"] = String(secondsUntil(now + (hint ?? 1000), now));
   }
+  // The failure's own advice to the client (a model server that is not running: do not retry).
+  const noRetry = outcome.failure.error instanceof ProxyError &&
+    outcome.failure.error.headers["x-should-retry"];
+  if (noRetry) headers["x-should-retry"] = noRetry;
   const message = outcome.failure.error instanceof ProxyError
     ? outcome.detail // already names provider and model
     : outcome.verdict.action === "fatal"

@@ -6,6 +6,7 @@ import { clientErrorOf } from "../core/upstream_status.ts";
 import { redactUrlCredentials, scrubSecrets } from "../core/secrets.ts";
 import { capitalise } from "../core/text.ts";
 import { overflowError } from "../core/context_overflow.ts";
+import { isLoopbackHost } from "../core/loopback.ts";
 
 /** Names a target for messages: `provider "nim" (model z-ai/glm4.7)`. */
 export function describeTarget(provider: string, model: string): string {
@@ -56,14 +57,30 @@ export function upstreamNetworkError(options: {
   hint?: string;
 }): UpstreamError {
   const cause = networkCause(options.error);
-  const hint = options.hint ? `. ${options.hint}` : "";
+  // Refused on this machine: the model server is not running, which no retry soon changes.
+  // Claude Code would retry the 502 for minutes, silently under -p; it obeys x-should-retry.
+  const notRunning = cause === "connection refused" && isLoopbackHost(hostOf(options.url));
+  const advice = options.hint ??
+    (notRunning ? "nothing listens there: start the model server, or fix its base_url" : "");
   return new UpstreamError(
     "api_error",
     `Cannot reach ${describeTarget(options.provider, options.model)} at ${
       origin(options.url)
-    }: ${cause}${hint}`,
-    { status: 502, cause: options.error },
+    }: ${cause}${advice ? `. ${advice}` : ""}`,
+    {
+      status: 502,
+      cause: options.error,
+      ...(notRunning ? { headers: { "x-should-retry": "false" } } : {}),
+    },
   );
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return "";
+  }
 }
 
 /** Short, human cause of a fetch failure (connection refused, DNS, TLS, reset…). */

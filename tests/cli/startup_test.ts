@@ -4,11 +4,11 @@ import {
   claudeCodeLine,
   clientHost,
   httpUrl,
-  isLoopbackHost,
   listenHost,
   startupLines,
 } from "../../src/cli/startup.ts";
 import { ConfigError } from "../../src/core/errors.ts";
+import { isLoopbackHost } from "../../src/core/loopback.ts";
 import { VERSION } from "../../src/version.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
