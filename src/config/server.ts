@@ -44,6 +44,12 @@ function pick(
   return undefined;
 }
 
+// free-claude-code ships ANTHROPIC_AUTH_TOKEN="freecc" with PROXY_AUTH_ENABLED=false, where it
+// checks no token; its boolean parser takes these words for false.
+function fccAuthOff(value: string | undefined): boolean {
+  return value !== undefined && ["false", "0", "no", "off", "f", "n"].includes(value.toLowerCase());
+}
+
 /** Merges the server settings; `envOnly` turns on free-claude-code's HOST, PORT and token variables. */
 export function resolveServer(input: {
   flags: ServerFlags;
@@ -121,7 +127,10 @@ export function resolveServer(input: {
   const tokenPick = pick(
     ["the auth token flag", flags.authToken?.trim() || undefined],
     ["CCP_AUTH_TOKEN", envValue(env, "CCP_AUTH_TOKEN")],
-    ["ANTHROPIC_AUTH_TOKEN", fcc("ANTHROPIC_AUTH_TOKEN")],
+    [
+      "ANTHROPIC_AUTH_TOKEN",
+      fccAuthOff(fcc("PROXY_AUTH_ENABLED")) ? undefined : fcc("ANTHROPIC_AUTH_TOKEN"),
+    ],
     ["server.auth_token", file.auth_token?.trim() || undefined],
   );
   const authToken = tokenPick ? String(tokenPick[1]) : undefined;

@@ -102,6 +102,26 @@ Deno.test("environment-only mode honours HOST/PORT/ANTHROPIC_AUTH_TOKEN below CC
   });
 });
 
+Deno.test("environment-only mode: PROXY_AUTH_ENABLED=false turns ANTHROPIC_AUTH_TOKEN off", async (t) => {
+  // free-claude-code's .env ships ANTHROPIC_AUTH_TOKEN="freecc" with PROXY_AUTH_ENABLED=false:
+  // that proxy then checks no token.
+  const fcc = { MODEL: "ollama/llama3", ANTHROPIC_AUTH_TOKEN: "freecc" };
+  for (const off of ["false", "False", "0", "no", "off"]) {
+    await t.step(off, () => {
+      const s = configFromSources({ flags: {}, env: { ...fcc, PROXY_AUTH_ENABLED: off } }).server;
+      assert.equal(s.authToken, undefined);
+    });
+  }
+  await t.step("true keeps it", () => {
+    const s = configFromSources({ flags: {}, env: { ...fcc, PROXY_AUTH_ENABLED: "true" } }).server;
+    assert.equal(s.authToken, "freecc");
+  });
+  await t.step("CCP_AUTH_TOKEN still applies", () => {
+    const env = { ...fcc, PROXY_AUTH_ENABLED: "false", CCP_AUTH_TOKEN: "mine" };
+    assert.equal(configFromSources({ flags: {}, env }).server.authToken, "mine");
+  });
+});
+
 Deno.test("bad flag and CCP_* values name their source", () => {
   assert.throws(
     () => configFromSources({ flags: {}, env: { CCP_PORT: "80a" }, yaml }),
