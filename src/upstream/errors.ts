@@ -23,13 +23,17 @@ export function upstreamHttpError(options: {
   keys: readonly string[];
   /** What the upstream did, when not simply this status (default `answered HTTP <status>`). */
   answered?: string;
+  /** Set when ccp sent no key of its own: what to set (`NVIDIA_NIM_API_KEY`, …). */
+  missingKey?: string;
 }): UpstreamError {
   const mapped = clientErrorOf(options.status);
   const text = upstreamMessage(options.bodyText) || "(empty body)";
   const detail = scrubSecrets(text.length > 500 ? `${text.slice(0, 500)}…` : text, options.keys);
-  const hint = options.status === 401 || options.status === 403
-    ? " (the provider rejected ccp's API key for it: check the key in ccp's config)"
-    : "";
+  const hint = options.status !== 401 && options.status !== 403
+    ? ""
+    : options.missingKey
+    ? ` (ccp has no API key for this provider: set ${options.missingKey})`
+    : " (the provider rejected ccp's API key for it: check the key in ccp's config)";
   const said = `${describeTarget(options.provider, options.model)} ${
     options.answered ?? `answered HTTP ${options.status}`
   }${hint}: ${detail}`;
