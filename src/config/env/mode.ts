@@ -5,7 +5,7 @@ import { type Preset, PRESET_IDS, PRESETS } from "../../providers/catalog.ts";
 import type { Config, ProviderConfig, Target } from "../types.ts";
 import { type EnvMap, envValue } from "./map.ts";
 import type { ProviderDefaultsSection, ProviderSection } from "../schema/config.ts";
-import { hasKeyInEnv, sectionFromEnv, touchedInEnv } from "./preset.ts";
+import { hasKeyInEnv, sectionFromEnv, strayKeyVariables, touchedInEnv } from "./preset.ts";
 import { LITELLM_VARIABLES } from "./litellm_names.ts";
 import { thinkingFromEnv, withThinking } from "./thinking.ts";
 import { tuningFromEnv } from "./tuning.ts";
@@ -105,10 +105,13 @@ export function envProviders(
     if (!provider) continue;
     providers[preset.id] = provider;
     if (named && !preset.local && preset.keyEnv && provider.apiKeys.length === 0) {
+      const stray = strayKeyVariables(preset, env).map((name) =>
+        `; ${name} is set, but ccp does not read it`
+      );
       warnings.push(
         `${preset.id} has no API key: set ${preset.keyEnv} (used by ${
           (usedBy.get(preset.id) ?? []).join(", ")
-        })`,
+        })${stray.join("")}`,
       );
     }
   }

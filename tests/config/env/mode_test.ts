@@ -270,3 +270,22 @@ Deno.test("free-claude-code variables ccp does not read are named, with what to 
   assert.doesNotMatch(text, /\bMODEL\b|PROVIDER_RATE_LIMIT/);
   assert.deepEqual(configFromEnv({ env: { MODEL: "ollama/m" } }).warnings, []);
 });
+
+Deno.test("a key in a near-miss variable is named beside the missing one", () => {
+  const warnings = (env: Record<string, string>) =>
+    configFromEnv({ env: { MODEL: "nvidia_nim/z-ai/glm4.7", ...env } }).warnings.join("\n");
+  for (const stray of ["NVIDIA_API_KEY", "NIM_API_KEY", "NVIDIA_NIM_KEY", "nvidia_nim_api_key"]) {
+    assert.match(
+      warnings({ [stray]: "nvapi-x" }),
+      new RegExp(`set NVIDIA_NIM_API_KEY .*; ${stray} is set, but ccp does not read it`),
+      stray,
+    );
+  }
+  // Unrelated keys are not named.
+  assert.doesNotMatch(
+    warnings({ GROQ_API_KEY: "g", GITHUB_TOKEN: "t", ANIMATION_TOKEN: "a" }),
+    /is set, but/,
+  );
+  const or = configFromEnv({ env: { MODEL: "open_router/x/y", OPEN_ROUTER_API_KEY: "k" } });
+  assert.match(or.warnings.join("\n"), /OPEN_ROUTER_API_KEY is set, but ccp does not read it/);
+});
