@@ -81,6 +81,20 @@ Deno.test("YAML mode ignores free-claude-code's HOST, PORT and ANTHROPIC_AUTH_TO
   assert.deepEqual([s.host, s.port, s.authToken], ["127.0.0.1", 8082, undefined]);
 });
 
+Deno.test("YAML mode names a MODEL* variable it does not read", () => {
+  const env = { MODEL: "ollama/m", MODEL_HAIKU: "ollama/h", NVIDIA_NIM_API_KEY: "k" };
+  const warnings = (text: string) =>
+    configFromSources({ flags: {}, env, yaml: { text, file: "c.yaml" } }).warnings.join("\n");
+  const text = warnings("routes: {default: ollama/m}");
+  assert.match(text, /MODEL, MODEL_HAIKU: set but not read: c\.yaml is in use/);
+  assert.match(text, /\$\{MODEL\}/);
+  // Referenced through ${VAR}, a variable is read: nothing to say about it.
+  assert.doesNotMatch(
+    warnings('routes: {default: "${MODEL}", haiku: "${MODEL_HAIKU}"}'),
+    /not read/,
+  );
+});
+
 Deno.test("environment-only mode honours HOST/PORT/ANTHROPIC_AUTH_TOKEN below CCP_*", async (t) => {
   const fcc = {
     MODEL: "ollama/llama3",
