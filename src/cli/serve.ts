@@ -180,6 +180,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       listenUrl,
       clientUrl: url,
       startupMs: performance.now(),
+      // From a source checkout there is no `ccp` on the PATH: the quick start runs deno task.
+      command: ctx.standalone ? "ccp" : "deno task start",
     })
   ) {
     log[line.level](line.text);

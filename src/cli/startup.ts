@@ -100,10 +100,10 @@ export function routeLines(config: Config): string[] {
 }
 
 /** The copy-paste line for Claude Code; the real token is never printed. */
-export function claudeCodeLine(url: string, hasToken: boolean): string {
+export function claudeCodeLine(url: string, hasToken: boolean, command = "ccp"): string {
   const token = hasToken ? "<your auth token>" : "ccp";
   return `Use it with Claude Code: ANTHROPIC_BASE_URL=${url} ANTHROPIC_AUTH_TOKEN=${token} claude` +
-    `   (or run: ccp code)`;
+    `   (or run: ${command} code)`;
 }
 
 /** Everything `ccp serve` logs once it listens, in order. */
@@ -114,7 +114,10 @@ export function startupLines(input: {
   /** The address clients on this machine use. */
   clientUrl: string;
   startupMs: number;
+  /** How the user runs ccp (`ccp`, or `deno task start` from a source checkout). */
+  command?: string;
 }): LogLine[] {
+  const command = input.command ?? "ccp";
   const { config } = input;
   const lines: LogLine[] = [
     {
@@ -126,13 +129,13 @@ export function startupLines(input: {
     { level: "info", text: `Config: ${configSourceText(config)}` },
   ];
   if (config.source.kind === "default") {
-    lines.push({ level: "info", text: defaultModeNotice(config) });
+    lines.push({ level: "info", text: defaultModeNotice(config, command) });
   }
   for (const warning of config.warnings) lines.push({ level: "warn", text: warning });
   for (const text of routeLines(config)) lines.push({ level: "info", text });
   lines.push({
     level: "info",
-    text: claudeCodeLine(input.clientUrl, config.server.authToken !== undefined),
+    text: claudeCodeLine(input.clientUrl, config.server.authToken !== undefined, command),
   });
   return lines;
 }
