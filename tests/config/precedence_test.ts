@@ -130,6 +130,15 @@ Deno.test("environment-only mode: PROXY_AUTH_ENABLED=false turns ANTHROPIC_AUTH_
     const s = configFromSources({ flags: {}, env: { ...fcc, PROXY_AUTH_ENABLED: "true" } }).server;
     assert.equal(s.authToken, "freecc");
   });
+  await t.step("with a HOST beyond this machine, the refusal names both variables", () => {
+    const env = { ...fcc, PROXY_AUTH_ENABLED: "false", HOST: "0.0.0.0" };
+    assert.throws(
+      () => configFromSources({ flags: {}, env }),
+      (err: Error) =>
+        err instanceof ConfigError && /PROXY_AUTH_ENABLED=false/.test(err.message) &&
+        /host 0\.0\.0\.0/.test(err.message) && /ANTHROPIC_AUTH_TOKEN/.test(err.message),
+    );
+  });
   await t.step("CCP_AUTH_TOKEN still applies", () => {
     const env = { ...fcc, PROXY_AUTH_ENABLED: "false", CCP_AUTH_TOKEN: "mine" };
     assert.equal(configFromSources({ flags: {}, env }).server.authToken, "mine");
