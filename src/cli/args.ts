@@ -259,7 +259,9 @@ function toCommand(
 }
 
 /** Parses `argv` (without the program name); never throws. */
-export function parseCli(argv: readonly string[]): Command {
+export function parseCli(given: readonly string[]): Command {
+  // `deno task start -- --port 9000`, the npm habit, hands ccp a leading `--` that ends nothing.
+  const argv = given[0] === "--" ? given.slice(1) : given;
   const at = commandIndex(argv);
   const isCode = at >= 0 && argv[at] === "code";
   const split = isCode ? splitCodeArgs(argv.slice(at + 1)) : undefined;

@@ -1,7 +1,7 @@
 /** `ccp serve`: listens, logs the start-up lines, reloads on SIGHUP, drains on SIGINT/SIGTERM. */
 
 import type { Config, LogLevel } from "../config/types.ts";
-import { createLogger } from "../core/log.ts";
+import { createLogger, type Logger } from "../core/log.ts";
 import { createServerApp } from "../server/compose.ts";
 import { DepartureWatcher } from "../server/departures.ts";
 import { listen, type Listening } from "../server/listen.ts";
@@ -161,7 +161,14 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const { host, port } = first.server;
   let bound: Listening;
   try {
-    bound = await listen(listenHost(host), port, first.server, app.fetch, departures);
+    bound = await listen(
+      listenHost(host),
+      port,
+      first.server,
+      app.fetch,
+      departures,
+      tlsNote(log, host),
+    );
   } catch (err) {
     throw listenError(err, host, port);
   }
@@ -173,6 +180,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       listenUrl,
       clientUrl: url,
       startupMs: performance.now(),
+      // From a source checkout there is no `ccp` on the PATH: the quick start runs deno task.
+      command: ctx.standalone ? "ccp" : "deno task start",
     })
   ) {
     log[line.level](line.text);
@@ -255,4 +264,20 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
 export async function runServe(ctx: CliContext, flags: CliFlags): Promise<number> {
   const handle = await startServer({ ctx, flags, handleSignals: true });
   return await handle.finished;
+}
+
+/**
+ * The log line for a client that speaks TLS to ccp's plain HTTP port (`https://` in
+ * ANTHROPIC_BASE_URL): Claude Code retries such a connection in silence. At most once a minute.
+ */
+function tlsNote(log: Logger, host: string): (port: number) => void {
+  let lastAt = -Infinity;
+  return (port) => {
+    if (Date.now() - lastAt < 60_000) return;
+    lastAt = Date.now();
+    log.warn(
+      `A client opened a TLS (https://) connection; ccp speaks plain HTTP: use ` +
+        `ANTHROPIC_BASE_URL=${httpUrl(clientHost(host), port)}`,
+    );
+  };
 }

@@ -4,6 +4,7 @@ import { defaultModeNotice } from "../config/default.ts";
 import type { Config, ServerConfig, Target } from "../config/types.ts";
 import { ConfigError } from "../core/errors.ts";
 import { VERSION } from "../version.ts";
+import { isLoopbackHost } from "../core/loopback.ts";
 
 /** One line for the logger. */
 export interface LogLine {
@@ -13,12 +14,6 @@ export interface LogLine {
 
 function bare(host: string): string {
   return host.replace(/^\[(.*)\]$/, "$1");
-}
-
-/** True for addresses only this machine can reach: 127.0.0.0/8, ::1 and localhost. */
-export function isLoopbackHost(host: string): boolean {
-  const h = bare(host).toLowerCase();
-  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
 /**
@@ -105,10 +100,10 @@ export function routeLines(config: Config): string[] {
 }
 
 /** The copy-paste line for Claude Code; the real token is never printed. */
-export function claudeCodeLine(url: string, hasToken: boolean): string {
+export function claudeCodeLine(url: string, hasToken: boolean, command = "ccp"): string {
   const token = hasToken ? "<your auth token>" : "ccp";
   return `Use it with Claude Code: ANTHROPIC_BASE_URL=${url} ANTHROPIC_AUTH_TOKEN=${token} claude` +
-    `   (or run: ccp code)`;
+    `   (or run: ${command} code)`;
 }
 
 /** Everything `ccp serve` logs once it listens, in order. */
@@ -119,7 +114,10 @@ export function startupLines(input: {
   /** The address clients on this machine use. */
   clientUrl: string;
   startupMs: number;
+  /** How the user runs ccp (`ccp`, or `deno task start` from a source checkout). */
+  command?: string;
 }): LogLine[] {
+  const command = input.command ?? "ccp";
   const { config } = input;
   const lines: LogLine[] = [
     {
@@ -131,13 +129,13 @@ export function startupLines(input: {
     { level: "info", text: `Config: ${configSourceText(config)}` },
   ];
   if (config.source.kind === "default") {
-    lines.push({ level: "info", text: defaultModeNotice(config) });
+    lines.push({ level: "info", text: defaultModeNotice(config, command) });
   }
   for (const warning of config.warnings) lines.push({ level: "warn", text: warning });
   for (const text of routeLines(config)) lines.push({ level: "info", text });
   lines.push({
     level: "info",
-    text: claudeCodeLine(input.clientUrl, config.server.authToken !== undefined),
+    text: claudeCodeLine(input.clientUrl, config.server.authToken !== undefined, command),
   });
   return lines;
 }

@@ -63,11 +63,11 @@ export function defaultConfig(input: { env: EnvMap; flags?: ServerFlags }): Conf
 }
 
 /** The start-up line for default mode: what is used, and how to configure something else. */
-export function defaultModeNotice(config: Config): string {
+export function defaultModeNotice(config: Config, command = "ccp"): string {
   const ollama = config.providers[DEFAULT_TARGET.provider];
   const where = ollama ? ` at ${ollama.baseUrl}` : "";
   return `No config file and no MODEL variable: using the built-in default, ` +
     `${DEFAULT_TARGET.provider}/${DEFAULT_TARGET.model}${where}. ` +
-    `Run "ccp init" to write a commented config.yaml, or set MODEL=provider/model ` +
+    `Run "${command} init" to write a commented config.yaml, or set MODEL=provider/model ` +
     `(e.g. MODEL=open_router/qwen/qwen3-coder with OPENROUTER_API_KEY).`;
 }

@@ -2,7 +2,8 @@
 
 import { findPreset, LOCAL_PRESET_IDS, type Preset, PRESET_IDS } from "../providers/catalog.ts";
 import type { Config, ProviderConfig, Target } from "./types.ts";
-import type { EnvMap } from "./env/map.ts";
+import { type EnvMap, envValue } from "./env/map.ts";
+import { MODEL_VARIABLES } from "./env/mode.ts";
 import { expandTree } from "./expand.ts";
 import { deepFreeze } from "./freeze.ts";
 import { formatKeyPath, Problems } from "./issues.ts";
@@ -140,6 +141,16 @@ export function configFromYaml(input: YamlConfigInput): Config {
   const warnings = expanded.unset.map((ref) =>
     `${file}: ${formatKeyPath(ref.path)}: \${${ref.name}} is not set, so it reads as ""`
   );
+  // The README's `MODEL=… ccp` after `ccp init`: the file wins and the variable is dropped.
+  const unread = Object.keys(MODEL_VARIABLES).filter((name) =>
+    envValue(env, name) !== undefined && !input.text.includes(`\${${name}`)
+  );
+  if (unread.length > 0) {
+    warnings.push(
+      `${unread.join(", ")}: set but not read: ${file} is in use, and a config file reads ` +
+        `variables only through \${VAR} (routes: {default: "\${MODEL}"}); or remove the file`,
+    );
+  }
   const unsetKeyOwners = new Set(
     expanded.unset
       .filter((ref) => ref.path[0] === "providers" && /^api_keys?$/.test(String(ref.path[2])))

@@ -9,7 +9,9 @@ import { configFromLiteLLMEnv, usesLiteLLMEnv } from "./env/litellm.ts";
 import { configFromEnv, usesEnvMode } from "./env/mode.ts";
 import { configFromYaml } from "./from_yaml.ts";
 import { dirnamePath, joinPath } from "./paths.ts";
-import { defaultConfigDir, findConfigFile } from "./search.ts";
+import { peerFileWarnings } from "./peer_files.ts";
+import { deepFreeze } from "./freeze.ts";
+import { defaultConfigDir, findConfigFile, homeDir } from "./search.ts";
 import type { ServerFlags } from "./server.ts";
 
 export { configFromYaml, type YamlConfigInput } from "./from_yaml.ts";
@@ -63,7 +65,14 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     cwd: opts.cwd,
     ...(opts.home !== undefined ? { home: opts.home } : {}),
   };
-  if (!found) return configFromSources({ flags, env });
+  if (!found) {
+    const config = configFromSources({ flags, env });
+    if (config.source.kind !== "default") return config;
+    const peers = await peerFileWarnings(homeDir(env, opts.home));
+    return peers.length === 0
+      ? config
+      : deepFreeze({ ...config, warnings: [...config.warnings, ...peers] });
+  }
 
   let text: string;
   try {

@@ -1,6 +1,7 @@
 /** Server settings: flags > CCP_* variables > (env-only mode: HOST/PORT/ANTHROPIC_AUTH_TOKEN) > file > defaults. */
 
 import { ConfigError } from "../core/errors.ts";
+import { isLoopbackHost } from "../core/loopback.ts";
 import type { LogFormat, LogLevel, ServerConfig } from "./types.ts";
 import type { ServerSection } from "./schema/config.ts";
 import { type EnvMap, envValue } from "./env/map.ts";
@@ -42,6 +43,12 @@ function pick(
     if (value !== undefined) return [origin, value];
   }
   return undefined;
+}
+
+// free-claude-code ships ANTHROPIC_AUTH_TOKEN="freecc" with PROXY_AUTH_ENABLED=false, where it
+// checks no token; its boolean parser takes these words for false.
+function fccAuthOff(value: string | undefined): boolean {
+  return value !== undefined && ["false", "0", "no", "off", "f", "n"].includes(value.toLowerCase());
 }
 
 /** Merges the server settings; `envOnly` turns on free-claude-code's HOST, PORT and token variables. */
@@ -121,10 +128,22 @@ export function resolveServer(input: {
   const tokenPick = pick(
     ["the auth token flag", flags.authToken?.trim() || undefined],
     ["CCP_AUTH_TOKEN", envValue(env, "CCP_AUTH_TOKEN")],
-    ["ANTHROPIC_AUTH_TOKEN", fcc("ANTHROPIC_AUTH_TOKEN")],
+    [
+      "ANTHROPIC_AUTH_TOKEN",
+      fccAuthOff(fcc("PROXY_AUTH_ENABLED")) ? undefined : fcc("ANTHROPIC_AUTH_TOKEN"),
+    ],
     ["server.auth_token", file.auth_token?.trim() || undefined],
   );
   const authToken = tokenPick ? String(tokenPick[1]) : undefined;
+  const fccOff = fccAuthOff(fcc("PROXY_AUTH_ENABLED")) && fcc("ANTHROPIC_AUTH_TOKEN") !== undefined;
+  if (!authToken && fccOff && !isLoopbackHost(host)) {
+    // The general refusal would point at ANTHROPIC_AUTH_TOKEN, which is set: say why it is off.
+    throw new ConfigError(
+      `PROXY_AUTH_ENABLED=false turns ANTHROPIC_AUTH_TOKEN off, and host ${host} is reachable ` +
+        `from other machines, where ccp does not listen without a token: remove ` +
+        `PROXY_AUTH_ENABLED=false (ANTHROPIC_AUTH_TOKEN is then ccp's token) or set HOST=127.0.0.1`,
+    );
+  }
   if (tokenPick && authToken?.includes(":")) {
     // Clients write `<token>:<provider>/<model>` to pick a model, so ccp compares only what comes
     // before the first ':' — a token containing one could never match.

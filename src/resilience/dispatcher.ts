@@ -258,7 +258,9 @@ export class Dispatcher<S extends { readonly ok: true }> {
           verdict,
           detail,
         };
-        this.#log?.warn(`${nameOf(ref)} ${key.label}: ${detail} → ${verdict.action}`);
+        // A keyless provider's label ("no key") would read as the cause of the failure.
+        const which = key.value === "" ? "" : ` ${key.label}`;
+        this.#log?.warn(`${nameOf(ref)}${which}: ${detail} → ${verdict.action}`);
 
         if (verdict.action === "fatal") throw failureError(failed, now);
         if (verdict.action === "rotate_key") {

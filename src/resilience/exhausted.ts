@@ -21,7 +21,9 @@ export function describeOutcome(outcome: TargetOutcome, now: number): string {
       const { cooling, blocked, recentStatuses, retryAt } = outcome.keys;
       const parts: string[] = [];
       if (cooling > 0) parts.push(`${plural(cooling, "key")} cooling down after 429`);
-      if (blocked > 0) {
+      if (blocked > 0 && outcome.keys.keyless) {
+        parts.push(`no API key is set for it and it answered ${recentStatuses.join(", ")}`);
+      } else if (blocked > 0) {
         parts.push(`${plural(blocked, "key")} set aside after ${recentStatuses.join(", ")}`);
       }
       return `${who}: ${parts.join(", ")} (usable again in ${secondsUntil(retryAt, now)}s)`;
@@ -63,6 +65,10 @@ export function failureError(outcome: Failed, now: number): UpstreamError {
   if (status === 429 || hint !== undefined && status >= 500) {
     headers["Retry-After"] = String(secondsUntil(now + (hint ?? 1000), now));
   }
+  // The failure's own advice to the client (a model server that is not running: do not retry).
+  const noRetry = outcome.failure.error instanceof ProxyError &&
+    outcome.failure.error.headers["x-should-retry"];
+  if (noRetry) headers["x-should-retry"] = noRetry;
   const message = outcome.failure.error instanceof ProxyError
     ? outcome.detail // already names provider and model
     : outcome.verdict.action === "fatal"
@@ -136,9 +142,12 @@ function authUnavailable(outcomes: readonly KeysOutcome[], now: number): Upstrea
   const blocked = providers.reduce((n, o) => n + o.keys.blocked, 0);
   const statuses = [...new Set(providers.flatMap((o) => o.keys.recentStatuses))];
   const seconds = secondsUntil(Math.min(...outcomes.map((o) => o.keys.retryAt)), now);
+  const advice = outcomes.every((o) => o.keys.keyless)
+    ? "Set the API key of each (`ccp check` names its variable)."
+    : "Check api_keys of these providers.";
   const message = `No usable credentials: ${
     outcomes.map((o) => describeOutcome(o, now)).join("; ")
-  }. Check api_keys of these providers.`;
+  }. ${advice}`;
   return new UpstreamError("api_error", message, {
     status: 503,
     headers: { "Retry-After": String(seconds) },

@@ -31,6 +31,8 @@ export interface KeysUnavailable {
   readonly hinted: boolean;
   /** Statuses that blocked keys, most recent first, without repeats. */
   readonly recentStatuses: readonly number[];
+  /** The provider has no key at all (its one slot sends none). */
+  readonly keyless: boolean;
 }
 
 /** Result of {@link KeyPool.pick}. */
@@ -340,6 +342,7 @@ export class KeyPool {
       retryAt: Math.min(...untils),
       hinted: cooling.length > 0 && cooling.every((c) => c.hinted),
       recentStatuses: [...new Set(recent)],
+      keyless: this.#slots.length === 1 && this.#slots[0]!.lease.value === "",
     };
   }
 }

@@ -11,6 +11,7 @@ import { DepartureWatcher, type Peer } from "./departures.ts";
 import type { AppDeps, AppEnv, ServerDeps } from "./deps.ts";
 import { errorResponse } from "./responses.ts";
 import { splitRoutingPrefix } from "./url_prefix.ts";
+import { misplacedPathAdvice } from "./misplaced_path.ts";
 import { countTokensHandler } from "./routes/count_tokens.ts";
 import { messagesHandler } from "./routes/messages.ts";
 import { modelsHandler } from "./routes/models.ts";
@@ -147,11 +148,16 @@ export function createApp(
       { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } },
     ));
 
-  app.notFound((c) =>
-    errorResponse(
-      new ProxyError("not_found_error", `Not found: ${c.req.method} ${c.env.path}`),
-    )
-  );
+  app.notFound((c) => {
+    const what = `${c.req.method} ${c.env.path}`;
+    // The Host header, not the request URL: behind the connection guard that is a socket's.
+    const advice = misplacedPathAdvice(c.env.path, `http://${c.req.header("host") ?? "127.0.0.1"}`);
+    // Claude Code shows a 404 as "an issue with the selected model": the log has to say it.
+    if (advice) deps.log.warn(`Not found: ${what}: ${advice}`);
+    return errorResponse(
+      new ProxyError("not_found_error", `Not found: ${what}${advice ? `; ${advice}` : ""}`),
+    );
+  });
   app.onError((err) => {
     if (!(err instanceof ProxyError)) deps.log.error(`Unhandled error: ${err.stack ?? err}`);
     return errorResponse(err);

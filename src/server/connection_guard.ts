@@ -21,7 +21,12 @@ export interface GuardLimits {
   readonly maxBodyBytes: number;
   /** Told the connection's peer key (`host:port#n`) when a client closes it (or it breaks). */
   readonly onClientGone?: (peer: string) => void;
+  /** Told when a client starts a TLS handshake (an https:// base URL): ccp speaks plain HTTP. */
+  readonly onTls?: () => void;
 }
+
+// A TLS record of type handshake begins with this byte; no HTTP request head can.
+const TLS_HANDSHAKE = 0x16;
 
 const MAX_HEAD = 64 * 1024;
 const encoder = new TextEncoder();
@@ -210,6 +215,11 @@ async function serveConnection(
           continue;
         }
         // Collecting a request head: once it has begun, it must end within the head limit.
+        if (headLength === 0 && data[0] === TLS_HANDSHAKE) {
+          // An https:// client would otherwise wait out the head limit, then retry in silence.
+          limits.onTls?.();
+          return end();
+        }
         if (headLength === 0) awaitHead();
         if (headLength + data.byteLength > head.byteLength) {
           const grown = new Uint8Array(

@@ -34,6 +34,8 @@ export async function listen(
   >,
   handler: Handler,
   departures: DepartureWatcher,
+  /** Told the bound port when a client speaks TLS to it (only the guard can see that). */
+  onTls?: (port: number) => void,
 ): Promise<Listening> {
   if (!settings.connectionGuard || Deno.build.os === "windows") {
     const server = Deno.serve({ hostname, port, onListen: () => {} }, handler);
@@ -64,6 +66,7 @@ export async function listen(
     maxConnections: settings.maxConnections,
     maxBodyBytes: settings.maxBodyBytes,
     onClientGone: (peer) => departures.gone(peer),
+    ...(onTls ? { onTls: () => onTls(listener.addr.port) } : {}),
   });
   return {
     server,

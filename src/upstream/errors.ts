@@ -6,6 +6,7 @@ import { clientErrorOf } from "../core/upstream_status.ts";
 import { redactUrlCredentials, scrubSecrets } from "../core/secrets.ts";
 import { capitalise } from "../core/text.ts";
 import { overflowError } from "../core/context_overflow.ts";
+import { isLoopbackHost } from "../core/loopback.ts";
 
 /** Names a target for messages: `provider "nim" (model z-ai/glm4.7)`. */
 export function describeTarget(provider: string, model: string): string {
@@ -22,13 +23,17 @@ export function upstreamHttpError(options: {
   keys: readonly string[];
   /** What the upstream did, when not simply this status (default `answered HTTP <status>`). */
   answered?: string;
+  /** Set when ccp sent no key of its own: what to set (`NVIDIA_NIM_API_KEY`, …). */
+  missingKey?: string;
 }): UpstreamError {
   const mapped = clientErrorOf(options.status);
   const text = upstreamMessage(options.bodyText) || "(empty body)";
   const detail = scrubSecrets(text.length > 500 ? `${text.slice(0, 500)}…` : text, options.keys);
-  const hint = options.status === 401 || options.status === 403
-    ? " (the provider rejected ccp's API key for it: check the key in ccp's config)"
-    : "";
+  const hint = options.status !== 401 && options.status !== 403
+    ? ""
+    : options.missingKey
+    ? ` (ccp has no API key for this provider: set ${options.missingKey})`
+    : " (the provider rejected ccp's API key for it: check the key in ccp's config)";
   const said = `${describeTarget(options.provider, options.model)} ${
     options.answered ?? `answered HTTP ${options.status}`
   }${hint}: ${detail}`;
@@ -56,14 +61,30 @@ export function upstreamNetworkError(options: {
   hint?: string;
 }): UpstreamError {
   const cause = networkCause(options.error);
-  const hint = options.hint ? `. ${options.hint}` : "";
+  // Refused on this machine: the model server is not running, which no retry soon changes.
+  // Claude Code would retry the 502 for minutes, silently under -p; it obeys x-should-retry.
+  const notRunning = cause === "connection refused" && isLoopbackHost(hostOf(options.url));
+  const advice = options.hint ??
+    (notRunning ? "nothing listens there: start the model server, or fix its base_url" : "");
   return new UpstreamError(
     "api_error",
     `Cannot reach ${describeTarget(options.provider, options.model)} at ${
       origin(options.url)
-    }: ${cause}${hint}`,
-    { status: 502, cause: options.error },
+    }: ${cause}${advice ? `. ${advice}` : ""}`,
+    {
+      status: 502,
+      cause: options.error,
+      ...(notRunning ? { headers: { "x-should-retry": "false" } } : {}),
+    },
   );
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return "";
+  }
 }
 
 /** Short, human cause of a fetch failure (connection refused, DNS, TLS, reset…). */

@@ -6,6 +6,13 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], Command]> = [
   ["serve", ["serve"], { cmd: "serve", flags: {} }],
   ["flags without a command serve", ["--port", "9000"], { cmd: "serve", flags: { port: 9000 } }],
   ["flags before the command", ["--port=0", "check"], { cmd: "check", flags: { port: 0 } }],
+  // `deno task start -- --port 9000` (the npm habit) hands ccp a leading `--`.
+  ["a leading -- is skipped", ["--", "--port", "9000"], { cmd: "serve", flags: { port: 9000 } }],
+  ["a leading -- before a command", ["--", "code", "-p", "hi"], {
+    cmd: "code",
+    flags: {},
+    claudeArgs: ["-p", "hi"],
+  }],
   [
     "every common flag",
     ["serve", "--config", "a.yaml", "--host", "0.0.0.0", "--port", "8083", "--log-level", "DEBUG"],

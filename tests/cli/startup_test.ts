@@ -4,11 +4,11 @@ import {
   claudeCodeLine,
   clientHost,
   httpUrl,
-  isLoopbackHost,
   listenHost,
   startupLines,
 } from "../../src/cli/startup.ts";
 import { ConfigError } from "../../src/core/errors.ts";
+import { isLoopbackHost } from "../../src/core/loopback.ts";
 import { VERSION } from "../../src/version.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
@@ -83,4 +83,22 @@ Deno.test("start-up lines: version and URL, source, warnings, one line per route
     "info Use it with Claude Code: ANTHROPIC_BASE_URL=http://127.0.0.1:8082 " +
     "ANTHROPIC_AUTH_TOKEN=<your auth token> claude   (or run: ccp code)",
   ]);
+});
+
+Deno.test("start-up lines from a source checkout name deno task start, not a ccp on the PATH", () => {
+  const config = testConfig({
+    providers: [provider("ollama")],
+    routes: { default: "ollama/qwen3-coder" },
+    source: { kind: "default" },
+  });
+  const text = startupLines({
+    config,
+    listenUrl: "http://127.0.0.1:8082",
+    clientUrl: "http://127.0.0.1:8082",
+    startupMs: 1,
+    command: "deno task start",
+  }).map((l) => l.text).join("\n");
+  assert.match(text, /\(or run: deno task start code\)/);
+  assert.match(text, /Run "deno task start init"/);
+  assert.doesNotMatch(text, /ccp (code|init)/);
 });

@@ -110,3 +110,26 @@ Deno.test("no file and no MODEL: the embedded default", () =>
     assert.deepEqual(config.source, { kind: "default" });
     assert.equal(config.server.port, 9100);
   }));
+
+Deno.test("no config: a claude-code-router or free-claude-code config in the home is named", () =>
+  withTree(async ({ cwd, home }) => {
+    const quiet = await loadConfig({ flags: {}, env: {}, cwd, home });
+    assert.ok(!quiet.warnings.some((w) => /claude-code-router|free-claude-code/.test(w)));
+    await Deno.mkdir(`${home}/.claude-code-router`);
+    await Deno.writeTextFile(`${home}/.claude-code-router/config.json`, "{}");
+    await Deno.mkdir(`${home}/.config/free-claude-code`, { recursive: true });
+    await Deno.writeTextFile(`${home}/.config/free-claude-code/.env`, "MODEL=ollama/x\n");
+    const config = await loadConfig({ flags: {}, env: {}, cwd, home });
+    assert.equal(config.source.kind, "default");
+    const text = config.warnings.join("\n");
+    assert.match(text, /\.claude-code-router\/config\.json.*not read.*Providers.*Router/);
+    assert.match(text, /free-claude-code\/\.env.*not read.*\.config\/ccp\/\.env/);
+    // Once ccp has a configuration of its own, the peers' files are not its business.
+    await Deno.writeTextFile(`${cwd}/.env`, "MODEL=ollama/m\n");
+    const env = await loadConfig({ flags: {}, env: {}, cwd, home });
+    assert.ok(!env.warnings.some((w) => /claude-code-router|free-claude-code/.test(w)));
+    // The home may come from HOME alone, as it does for the real program.
+    await Deno.remove(`${cwd}/.env`);
+    const byVar = await loadConfig({ flags: {}, env: { HOME: home }, cwd });
+    assert.ok(byVar.warnings.some((w) => /claude-code-router/.test(w)), byVar.warnings.join("\n"));
+  }));

@@ -81,6 +81,20 @@ Deno.test("YAML mode ignores free-claude-code's HOST, PORT and ANTHROPIC_AUTH_TO
   assert.deepEqual([s.host, s.port, s.authToken], ["127.0.0.1", 8082, undefined]);
 });
 
+Deno.test("YAML mode names a MODEL* variable it does not read", () => {
+  const env = { MODEL: "ollama/m", MODEL_HAIKU: "ollama/h", NVIDIA_NIM_API_KEY: "k" };
+  const warnings = (text: string) =>
+    configFromSources({ flags: {}, env, yaml: { text, file: "c.yaml" } }).warnings.join("\n");
+  const text = warnings("routes: {default: ollama/m}");
+  assert.match(text, /MODEL, MODEL_HAIKU: set but not read: c\.yaml is in use/);
+  assert.match(text, /\$\{MODEL\}/);
+  // Referenced through ${VAR}, a variable is read: nothing to say about it.
+  assert.doesNotMatch(
+    warnings('routes: {default: "${MODEL}", haiku: "${MODEL_HAIKU}"}'),
+    /not read/,
+  );
+});
+
 Deno.test("environment-only mode honours HOST/PORT/ANTHROPIC_AUTH_TOKEN below CCP_*", async (t) => {
   const fcc = {
     MODEL: "ollama/llama3",
@@ -99,6 +113,35 @@ Deno.test("environment-only mode honours HOST/PORT/ANTHROPIC_AUTH_TOKEN below CC
   await t.step("below flags", () => {
     const s = configFromSources({ flags: FLAGS, env: fcc }).server;
     assert.deepEqual([s.host, s.port, s.authToken], ["10.0.0.3", 7002, "flag-token"]);
+  });
+});
+
+Deno.test("environment-only mode: PROXY_AUTH_ENABLED=false turns ANTHROPIC_AUTH_TOKEN off", async (t) => {
+  // free-claude-code's .env ships ANTHROPIC_AUTH_TOKEN="freecc" with PROXY_AUTH_ENABLED=false:
+  // that proxy then checks no token.
+  const fcc = { MODEL: "ollama/llama3", ANTHROPIC_AUTH_TOKEN: "freecc" };
+  for (const off of ["false", "False", "0", "no", "off"]) {
+    await t.step(off, () => {
+      const s = configFromSources({ flags: {}, env: { ...fcc, PROXY_AUTH_ENABLED: off } }).server;
+      assert.equal(s.authToken, undefined);
+    });
+  }
+  await t.step("true keeps it", () => {
+    const s = configFromSources({ flags: {}, env: { ...fcc, PROXY_AUTH_ENABLED: "true" } }).server;
+    assert.equal(s.authToken, "freecc");
+  });
+  await t.step("with a HOST beyond this machine, the refusal names both variables", () => {
+    const env = { ...fcc, PROXY_AUTH_ENABLED: "false", HOST: "0.0.0.0" };
+    assert.throws(
+      () => configFromSources({ flags: {}, env }),
+      (err: Error) =>
+        err instanceof ConfigError && /PROXY_AUTH_ENABLED=false/.test(err.message) &&
+        /host 0\.0\.0\.0/.test(err.message) && /ANTHROPIC_AUTH_TOKEN/.test(err.message),
+    );
+  });
+  await t.step("CCP_AUTH_TOKEN still applies", () => {
+    const env = { ...fcc, PROXY_AUTH_ENABLED: "false", CCP_AUTH_TOKEN: "mine" };
+    assert.equal(configFromSources({ flags: {}, env }).server.authToken, "mine");
   });
 });
 

@@ -134,6 +134,7 @@ Deno.test("KeyPool says why no key is usable", async (t) => {
       retryAt: clock.now() + 7000,
       hinted: true,
       recentStatuses: [],
+      keyless: false,
     });
   });
   await t.step("all blocked: counts and recent statuses, newest first, no repeats", async () => {

@@ -359,6 +359,31 @@ Deno.test("unknown paths and methods get Anthropic-shaped 404s", async () => {
   });
 });
 
+Deno.test("ANTHROPIC_BASE_URL with /v1: the 404 and the log say to drop the path", async () => {
+  await withCcp([{ kind: "hang" }], async (ccp) => {
+    // Claude Code appends /v1/messages itself; it shows a 404 as "an issue with the selected
+    // model", so ccp's log is where the user can learn what is wrong.
+    for (
+      const path of ["/v1/v1/messages?beta=true", "/v1/v1/messages/count_tokens", "/v1/v1/models"]
+    ) {
+      const res = await fetch(`${ccp.url}${path}`, {
+        method: path.endsWith("models") ? "GET" : "POST",
+        headers: auth,
+        ...(path.endsWith("models") ? {} : { body: body() }),
+      });
+      assert.equal(res.status, 404, path);
+      const error = (await res.json()).error;
+      assert.equal(error.type, "not_found_error");
+      assert.match(error.message, new RegExp(`ANTHROPIC_BASE_URL=${ccp.url}[ )]`), path);
+      assert.match(error.message, /without \/v1/);
+    }
+    assert.ok(
+      ccp.logs.some((l) => l.includes("/v1/v1/messages") && l.includes("without /v1")),
+      ccp.logs.join(""),
+    );
+  });
+});
+
 Deno.test("GET /health: only the status without the token, the detail with it", async () => {
   await withCcp([{ kind: "hang" }], async (ccp) => {
     const bare = await (await fetch(`${ccp.url}/health`)).json();

@@ -410,6 +410,31 @@ Deno.test("embedded default: unreachable Ollama gives a 502 saying exactly that"
       /^Cannot reach provider "ollama" \(model qwen3-coder\) at http:\/\/127\.0\.0\.1:\d+\/v1\/messages: connection refused/,
     );
     assert.match(body.error.message, /ollama serve/);
+    // Claude Code would retry this 502 for about three minutes and show nothing meanwhile.
+    assert.equal(res.headers.get("x-should-retry"), "false");
+  } finally {
+    await ccp.close();
+  }
+});
+
+Deno.test("a local model server that is not running: said at once, not retried by Claude Code", async () => {
+  const port = closedPort();
+  const config = testConfig({
+    providers: [provider("local", { type: "openai", baseUrl: `http://127.0.0.1:${port}/v1` })],
+    routes: { default: "local/qwen3-coder" },
+  });
+  const ccp = startCcp(config);
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(claudeCodeBody()),
+    });
+    assert.equal(res.status, 502);
+    assert.equal(res.headers.get("x-should-retry"), "false");
+    const body = await res.json();
+    assert.match(body.error.message, /connection refused/);
+    assert.match(body.error.message, /nothing listens there: start the model server/);
   } finally {
     await ccp.close();
   }

@@ -51,7 +51,8 @@ Deno.test("a 3-target chain reaches the third target before the first byte", asy
   const log = env.ccp.logs.join("");
   assert.match(
     log,
-    /provider "a" model "m1" no key: .*answered HTTP 503: upstream busy → next_target/,
+    // A keyless provider's attempt names no key: "no key:" read as the cause of the failure.
+    /provider "a" model "m1": .*answered HTTP 503: upstream busy → next_target/,
   );
   assert.match(log, /provider "b" .*connection refused/);
   assert.match(log, /claude-opus-5-5 → c\/m3 200/);

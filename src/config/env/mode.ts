@@ -5,10 +5,11 @@ import { type Preset, PRESET_IDS, PRESETS } from "../../providers/catalog.ts";
 import type { Config, ProviderConfig, Target } from "../types.ts";
 import { type EnvMap, envValue } from "./map.ts";
 import type { ProviderDefaultsSection, ProviderSection } from "../schema/config.ts";
-import { hasKeyInEnv, sectionFromEnv, touchedInEnv } from "./preset.ts";
+import { hasKeyInEnv, sectionFromEnv, strayKeyVariables, touchedInEnv } from "./preset.ts";
 import { LITELLM_VARIABLES } from "./litellm_names.ts";
 import { thinkingFromEnv, withThinking } from "./thinking.ts";
 import { tuningFromEnv } from "./tuning.ts";
+import { fccUnreadWarnings } from "./fcc_unread.ts";
 import { deepFreeze } from "../freeze.ts";
 import { buildProvider } from "../provider_build.ts";
 import { resolveServer, type ServerFlags } from "../server.ts";
@@ -104,14 +105,21 @@ export function envProviders(
     if (!provider) continue;
     providers[preset.id] = provider;
     if (named && !preset.local && preset.keyEnv && provider.apiKeys.length === 0) {
+      const stray = strayKeyVariables(preset, env).map((name) =>
+        `; ${name} is set, but ccp does not read it`
+      );
       warnings.push(
         `${preset.id} has no API key: set ${preset.keyEnv} (used by ${
           (usedBy.get(preset.id) ?? []).join(", ")
-        })`,
+        })${stray.join("")}`,
       );
     }
   }
   return providers;
+}
+
+function sameTarget(a: Target, b: Target): boolean {
+  return a.provider === b.provider && a.model === b.model;
 }
 
 /** Builds the Config from the environment; throws ConfigError naming each bad variable. */
@@ -130,6 +138,15 @@ export function configFromEnv(input: { env: EnvMap; flags?: ServerFlags }): Conf
     for (const t of chain) usedBy.set(t.provider, [...(usedBy.get(t.provider) ?? []), variable]);
   }
 
+  // free-claude-code's cross-provider fallbacks: tried after each route's own targets.
+  const fallbacksText = envValue(env, "MODEL_FALLBACKS");
+  const fallbacks = fallbacksText === undefined
+    ? []
+    : parseChain("MODEL_FALLBACKS", fallbacksText, problems);
+  for (const t of fallbacks) {
+    usedBy.set(t.provider, [...(usedBy.get(t.provider) ?? []), "MODEL_FALLBACKS"]);
+  }
+
   const tuning = tuningFromEnv(env);
   problems.push(...tuning.problems);
   const thinking = thinkingFromEnv(env);
@@ -141,6 +158,7 @@ export function configFromEnv(input: { env: EnvMap; flags?: ServerFlags }): Conf
   if (ignored.length > 0) {
     warnings.push(`${ignored.join(", ")} ignored: MODEL* variables take precedence`);
   }
+  warnings.push(...fccUnreadWarnings(env));
 
   // Blank tiers inherit MODEL; without MODEL the first tier given becomes the default.
   const routes: Record<string, Target[]> = {};
@@ -151,7 +169,9 @@ export function configFromEnv(input: { env: EnvMap; flags?: ServerFlags }): Conf
     warnings.push(`MODEL is not set; using MODEL_${String(route).toUpperCase()} as the default`);
   }
   for (const route of Object.values(MODEL_VARIABLES)) {
-    routes[route] = withThinking(chains[route] ?? fallback, thinking.byRoute[route]);
+    const own = chains[route] ?? fallback;
+    const chain = [...own, ...fallbacks.filter((t) => !own.some((o) => sameTarget(o, t)))];
+    routes[route] = withThinking(chain, thinking.byRoute[route]);
   }
 
   return deepFreeze({

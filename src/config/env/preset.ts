@@ -1,6 +1,6 @@
 /** Reads one preset's free-claude-code variables (keys, base URL, proxy, usage limit) into a provider section. */
 
-import type { Preset } from "../../providers/catalog.ts";
+import { type Preset, PRESETS } from "../../providers/catalog.ts";
 import type { ProviderSection } from "../schema/config.ts";
 import { type EnvMap, envValue, splitList, unique } from "./map.ts";
 
@@ -41,4 +41,30 @@ export function hasKeyInEnv(preset: Preset, env: EnvMap): boolean {
 export function touchedInEnv(preset: Preset, env: EnvMap): boolean {
   return [preset.keyEnv, preset.keysEnv, preset.baseUrlEnv, preset.proxyEnv]
     .some((name) => envValue(env, name) !== undefined);
+}
+
+// Variables ccp reads as keys or tokens: never a stray spelling of a provider's key.
+const READ_AS_KEYS: ReadonlySet<string> = new Set([
+  ...PRESETS.flatMap((p) => [p.keyEnv, p.keysEnv]).filter((name) => name !== undefined),
+  "ANTHROPIC_AUTH_TOKEN",
+  "CCP_AUTH_TOKEN",
+]);
+
+/**
+ * Set variables that look like a key for `preset` but are not one ccp reads (`NVIDIA_API_KEY`,
+ * `NIM_API_KEY` for `NVIDIA_NIM_API_KEY`): the usual reason a key "is set" yet ccp has none.
+ */
+export function strayKeyVariables(preset: Preset, env: EnvMap): string[] {
+  if (!preset.keyEnv) return [];
+  const words = preset.keyEnv.replace(/_API_KEY$/, "").split("_").filter((w) => w.length >= 3);
+  const looksLike = (name: string) => {
+    const upper = name.toUpperCase();
+    const parts = upper.split("_");
+    // A whole word of the provider's name, or its start written with other underscores.
+    return words.some((w) => parts.includes(w) || upper.replaceAll("_", "").startsWith(w));
+  };
+  return Object.keys(env).filter((name) =>
+    !READ_AS_KEYS.has(name) && /_(KEYS?|TOKEN)$/i.test(name) && envValue(env, name) !== undefined &&
+    looksLike(name)
+  );
 }

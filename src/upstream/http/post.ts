@@ -16,6 +16,7 @@ import type { OutgoingHeaders } from "./headers.ts";
 import { jsonPieces } from "../../core/raw_json.ts";
 import { withScratch } from "../../core/scratch_bytes.ts";
 import { earlyAnswerOf, earlyError } from "./early_error.ts";
+import { findPreset } from "../../providers/catalog.ts";
 
 /** The upstream answered 2xx: its response, body not yet read. */
 export interface PostSuccess {
@@ -129,6 +130,7 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
   }
   const bodyText = await readErrorText(response);
   const early = earlyAnswerOf(response);
+  const missingKey = missingKeyAdvice(provider);
   return {
     ok: false,
     status: response.status,
@@ -143,8 +145,16 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
       bodyText,
       keys: provider.apiKeys,
       answered: early,
+      ...(missingKey ? { missingKey } : {}),
     }),
   };
+}
+
+/** What to set when a provider that sends ccp's own key has none; undefined when it has one. */
+function missingKeyAdvice(provider: ProviderConfig): string | undefined {
+  if (provider.apiKeys.length > 0 || provider.auth !== "key") return undefined;
+  const variable = provider.preset ? findPreset(provider.preset)?.keyEnv : undefined;
+  return variable ?? `api_key under providers.${provider.id} in config.yaml`;
 }
 
 /** What {@link postJsonLearning} sends: the body as an object, and where refusals are learned. */

@@ -204,3 +204,88 @@ Deno.test("MODEL_FABLE fills the fable route; blank, it inherits MODEL", () => {
   const blank = configFromEnv({ env: { MODEL: "ollama/m" } });
   assert.deepEqual(blank.routes.fable, [{ provider: "ollama", model: "m" }]);
 });
+
+Deno.test("MODEL_FALLBACKS (free-claude-code) follows each route's own targets", () => {
+  const config = configFromEnv({
+    env: {
+      MODEL: "ollama/m",
+      MODEL_OPUS: "ollama/o",
+      MODEL_HAIKU: "lmstudio/h",
+      MODEL_FALLBACKS: "lmstudio/h, ollama/last",
+    },
+  });
+  assert.deepEqual(config.routes.opus, [
+    { provider: "ollama", model: "o" },
+    { provider: "lmstudio", model: "h" },
+    { provider: "ollama", model: "last" },
+  ]);
+  // A target already in the chain is not tried twice.
+  assert.deepEqual(config.routes.haiku, [
+    { provider: "lmstudio", model: "h" },
+    { provider: "ollama", model: "last" },
+  ]);
+  assert.deepEqual(config.routes.default, [
+    { provider: "ollama", model: "m" },
+    { provider: "lmstudio", model: "h" },
+    { provider: "ollama", model: "last" },
+  ]);
+  assert.throws(
+    () => configFromEnv({ env: { MODEL: "ollama/m", MODEL_FALLBACKS: "nope/x" } }),
+    (err: Error) =>
+      err instanceof ConfigError && /^MODEL_FALLBACKS: unknown provider "nope"/.test(err.message),
+  );
+});
+
+Deno.test("free-claude-code variables ccp does not read are named, with what to do instead", () => {
+  const config = configFromEnv({
+    env: {
+      MODEL: "ollama/m",
+      REASONING_POLICY: "high",
+      REASONING_OPUS: "inherit",
+      ENABLE_WEB_SERVER_TOOLS: "true",
+      FAST_PREFIX_DETECTION: "true",
+      ENABLE_NETWORK_PROBE_MOCK: "true",
+      PROVIDER_PROGRESS_TIMEOUT: "600",
+      HTTP_WRITE_TIMEOUT: "10",
+      FCC_ENV_FILE: "/x/.env",
+    },
+  });
+  const text = config.warnings.join("\n");
+  for (
+    const name of [
+      "REASONING_POLICY",
+      "REASONING_OPUS",
+      "ENABLE_WEB_SERVER_TOOLS",
+      "FAST_PREFIX_DETECTION",
+      "ENABLE_NETWORK_PROBE_MOCK",
+      "PROVIDER_PROGRESS_TIMEOUT",
+      "HTTP_WRITE_TIMEOUT",
+      "FCC_ENV_FILE",
+    ]
+  ) assert.match(text, new RegExp(`\\b${name}\\b`), name);
+  assert.match(text, /ENABLE_MODEL_THINKING/);
+  assert.match(text, /not read by ccp/);
+  assert.ok(config.warnings.length <= 6, text);
+  // Variables ccp reads are never named so.
+  assert.doesNotMatch(text, /\bMODEL\b|PROVIDER_RATE_LIMIT/);
+  assert.deepEqual(configFromEnv({ env: { MODEL: "ollama/m" } }).warnings, []);
+});
+
+Deno.test("a key in a near-miss variable is named beside the missing one", () => {
+  const warnings = (env: Record<string, string>) =>
+    configFromEnv({ env: { MODEL: "nvidia_nim/z-ai/glm4.7", ...env } }).warnings.join("\n");
+  for (const stray of ["NVIDIA_API_KEY", "NIM_API_KEY", "NVIDIA_NIM_KEY", "nvidia_nim_api_key"]) {
+    assert.match(
+      warnings({ [stray]: "nvapi-x" }),
+      new RegExp(`set NVIDIA_NIM_API_KEY .*; ${stray} is set, but ccp does not read it`),
+      stray,
+    );
+  }
+  // Unrelated keys are not named.
+  assert.doesNotMatch(
+    warnings({ GROQ_API_KEY: "g", GITHUB_TOKEN: "t", ANIMATION_TOKEN: "a" }),
+    /is set, but/,
+  );
+  const or = configFromEnv({ env: { MODEL: "open_router/x/y", OPEN_ROUTER_API_KEY: "k" } });
+  assert.match(or.warnings.join("\n"), /OPEN_ROUTER_API_KEY is set, but ccp does not read it/);
+});
