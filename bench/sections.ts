@@ -250,19 +250,20 @@ function rssRows(r: Results): Row[] {
       under(120, "MB", open.peak.ccpMB, true),
       privateNote(open.peak),
     ),
-    rss(
-      `${open.streams} open streams, peak, bare Deno relay`,
-      r.openFloor.native,
-      undefined,
-      "a fresh relay process, new Response(upstream.body): the runtime's floor, no JS per chunk",
-    ),
-    rss(
-      `${open.streams} open streams, peak, bare relay with one BYOB layer`,
-      r.openFloor.byob,
-      undefined,
-      "a fresh relay process reading each chunk in JS once: the floor of any proxy that looks " +
-        "at the stream",
-    ),
+    {
+      measure: `${open.streams} open streams, peak, bare Deno relay`,
+      ccp: r.openFloor.native.ccpMB,
+      unit: "MB",
+      note: "a fresh relay process, new Response(upstream.body): the runtime's floor, no JS per " +
+        "chunk",
+    },
+    {
+      measure: `${open.streams} open streams, peak, bare relay with one BYOB layer`,
+      ccp: r.openFloor.byob.ccpMB,
+      unit: "MB",
+      note: "a fresh relay process reading each chunk in JS once: the floor of any proxy that " +
+        "looks at the stream",
+    },
     rss("idle after the whole run", r.afterRss),
     { measure: "peak over the whole run (VmHWM)", ccp: r.ccpPeakMB, unit: "MB" },
   ];
