@@ -119,9 +119,8 @@ export async function runCode(
     const token = config.server.authToken ?? config.server.clients?.[0]?.token ?? "ccp";
     const env = { ...claudeEnv(ctx.env, url, token), ...codeEnv(config, ctx.env) };
     const args = [...statuslineSettings(ctx, ledgerPlace(ctx, config)), ...claudeArgs];
-    // Under `deno task`, the working directory is the project's; INIT_CWD is where the user was.
-    const cwd = ctx.env.INIT_CWD ?? ctx.cwd;
-    return await runClaude(ctx, claude, args, env, cwd);
+    // ctx.cwd is where the user started ccp, also under `deno task` (see main.ts).
+    return await runClaude(ctx, claude, args, env, ctx.cwd);
   } finally {
     await server?.stop();
   }
