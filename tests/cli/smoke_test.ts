@@ -143,5 +143,11 @@ Deno.test("under `deno task start`, paths and ./ccp.yaml are the user's director
     const found = await task(["check"]);
     assert.equal(found.code, 0, new TextDecoder().decode(found.stderr));
     assert.ok(new TextDecoder().decode(found.stdout).includes(`config file ${dir}/ccp.yaml`));
+    // Not started by deno task (not in the project's directory): an inherited INIT_CWD is ignored.
+    const direct = await runCcp(["check", "--config", "c.yaml"], {
+      cwd: dir,
+      env: childEnv(dir, { INIT_CWD: ROOT }),
+    });
+    assert.equal(direct.code, 0, direct.stderr);
   });
 });
