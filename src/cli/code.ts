@@ -7,7 +7,7 @@ import { loadCliConfig } from "./load.ts";
 import { startServer } from "./serve.ts";
 import { onSignals, stopSignals } from "./signals.ts";
 import { assertSafeExposure, clientHost, httpUrl } from "./startup.ts";
-import { codeEnv, statuslineSettings } from "./code_setup.ts";
+import { codeEnv, ledgerPlace, statuslineSettings } from "./code_setup.ts";
 import { joinPath } from "../config/paths.ts";
 
 /** How long to wait for an already running ccp to answer GET /health. */
@@ -118,10 +118,9 @@ export async function runCode(
   try {
     const token = config.server.authToken ?? config.server.clients?.[0]?.token ?? "ccp";
     const env = { ...claudeEnv(ctx.env, url, token), ...codeEnv(config, ctx.env) };
-    const args = [...statuslineSettings(ctx, dataDir), ...claudeArgs];
-    // Under `deno task`, the working directory is the project's; INIT_CWD is where the user was.
-    const cwd = ctx.env.INIT_CWD ?? ctx.cwd;
-    return await runClaude(ctx, claude, args, env, cwd);
+    const args = [...statuslineSettings(ctx, ledgerPlace(ctx, config)), ...claudeArgs];
+    // ctx.cwd is where the user started ccp, also under `deno task` (see main.ts).
+    return await runClaude(ctx, claude, args, env, ctx.cwd);
   } finally {
     await server?.stop();
   }

@@ -5,7 +5,7 @@
 
 import { settingsFor } from "../config/settings_merge.ts";
 import type { Config } from "../config/types.ts";
-import { dirnamePath, joinPath } from "../config/paths.ts";
+import { dirnamePath, joinPath, resolvePath } from "../config/paths.ts";
 import type { CliContext } from "./context.ts";
 import { PERMISSION_FLAGS, RUNTIME_FLAGS } from "./permissions.ts";
 import { fileUrlToPath } from "./service_render.ts";
@@ -66,9 +66,29 @@ function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Where `ccp statusline` finds the ledger: this run's config file and data dir. */
+export interface LedgerPlace {
+  readonly configFile?: string;
+  readonly dataDir?: string;
+}
+
+/** The ledger place of a loaded config; the file by absolute path (claude may change directory). */
+export function ledgerPlace(ctx: CliContext, config: Config): LedgerPlace {
+  const source = config.source;
+  return {
+    ...(source.kind === "file" ? { configFile: resolvePath(ctx.cwd, source.path) } : {}),
+    ...(config.server.dataDir !== undefined ? { dataDir: config.server.dataDir } : {}),
+  };
+}
+
 /** The shell command that runs `ccp statusline` for this ccp (compiled, or from source). */
-export function statuslineCommand(ctx: CliContext, dataDir: string | undefined): string {
-  const own = ["statusline", ...(dataDir !== undefined ? ["--data-dir", dataDir] : [])];
+export function statuslineCommand(ctx: CliContext, place: LedgerPlace): string {
+  // The config names a shared ledger (`shared.postgres`) when there is one.
+  const own = [
+    "statusline",
+    ...(place.configFile !== undefined ? ["--config", place.configFile] : []),
+    ...(place.dataDir !== undefined ? ["--data-dir", place.dataDir] : []),
+  ];
   if (ctx.standalone) return [ctx.execPath, ...own].map(shellQuote).join(" ");
   const main = fileUrlToPath(ctx.mainModule);
   const root = dirnamePath(dirnamePath(main));
@@ -86,9 +106,9 @@ export function statuslineCommand(ctx: CliContext, dataDir: string | undefined):
 }
 
 /** `--settings` for claude: the status line. */
-export function statuslineSettings(ctx: CliContext, dataDir: string | undefined): string[] {
+export function statuslineSettings(ctx: CliContext, place: LedgerPlace): string[] {
   const settings = {
-    statusLine: { type: "command", command: statuslineCommand(ctx, dataDir), padding: 0 },
+    statusLine: { type: "command", command: statuslineCommand(ctx, place), padding: 0 },
   };
   return ["--settings", JSON.stringify(settings)];
 }

@@ -15,6 +15,8 @@ export interface ServiceSpec {
   readonly program: readonly string[];
   readonly workingDirectory: string;
   readonly environment: Readonly<Record<string, string>>;
+  /** Directories named by flags that the service writes (data dir, log file's dir). */
+  readonly writable?: readonly string[];
 }
 
 /** Inputs of {@link serviceSpec}, all taken from the running process. */
@@ -36,18 +38,35 @@ export function fileUrlToPath(url: string): string {
   return decodeURIComponent(new URL(url).pathname);
 }
 
-/** The `serve` flags for the service; a relative --config becomes absolute. */
+/** The data dir and log file the service is told about, made absolute. */
+function servicePaths(flags: CliFlags, env: Readonly<Record<string, string>>, cwd: string) {
+  const config = flags.config ?? envValue(env, "CCP_CONFIG");
+  const dataDir = flags.dataDir ?? envValue(env, "CCP_DATA_DIR");
+  return {
+    config: config === undefined ? undefined : resolvePath(cwd, config),
+    dataDir: dataDir === undefined ? undefined : resolvePath(cwd, dataDir),
+    logFile: flags.logFile === undefined ? undefined : resolvePath(cwd, flags.logFile),
+  };
+}
+
+/**
+ * The `serve` flags for the service; relative paths become absolute, and CCP_CONFIG and
+ * CCP_DATA_DIR of the shell that ran `install` become flags (the service manager has neither).
+ */
 export function serveArgs(
   flags: CliFlags,
   env: Readonly<Record<string, string>>,
   cwd: string,
 ): string[] {
-  const config = flags.config ?? envValue(env, "CCP_CONFIG");
+  const paths = servicePaths(flags, env, cwd);
   const args = ["serve"];
-  if (config !== undefined) args.push("--config", resolvePath(cwd, config));
+  if (paths.config !== undefined) args.push("--config", paths.config);
   if (flags.host !== undefined) args.push("--host", flags.host);
   if (flags.port !== undefined) args.push("--port", String(flags.port));
   if (flags.logLevel !== undefined) args.push("--log-level", flags.logLevel);
+  if (paths.dataDir !== undefined) args.push("--data-dir", paths.dataDir);
+  if (flags.logFormat !== undefined) args.push("--log-format", flags.logFormat);
+  if (paths.logFile !== undefined) args.push("--log-file", paths.logFile);
   return args;
 }
 
@@ -67,8 +86,12 @@ export function serviceSpec(input: SpecInput): ServiceSpec {
   // The service works in the config dir, wherever `install` ran: its ./.env and ./ccp.yaml are
   // the config dir's.
   const workingDirectory = input.configDir ?? input.cwd;
+  const paths = servicePaths(input.flags, input.env, input.cwd);
+  const dirs = [paths.dataDir, paths.logFile === undefined ? undefined : dirnamePath(paths.logFile)]
+    .filter((d): d is string => d !== undefined);
+  const writable = dirs.length > 0 ? { writable: [...new Set(dirs)] } : {};
   if (input.standalone) {
-    return { program: [input.execPath, ...serve], workingDirectory, environment };
+    return { program: [input.execPath, ...serve], workingDirectory, environment, ...writable };
   }
   const main = fileUrlToPath(input.mainModule);
   const root = dirnamePath(dirnamePath(main));
@@ -85,6 +108,7 @@ export function serviceSpec(input: SpecInput): ServiceSpec {
     ],
     workingDirectory,
     environment,
+    ...writable,
   };
 }
 
@@ -104,6 +128,11 @@ export function renderSystemdUnit(
     `Environment=${systemdQuote(`${k}=${v}`)}\n`
   ).join("");
   // ccp writes only its data dir (usage ledger, logs); everything else is read-only to it.
+  // Directories given by flags may not exist yet: `-` keeps a missing one from failing the start.
+  const named = (spec.writable ?? []).map((d) => {
+    const word = `-${d.replace(/%/g, "%%")}`;
+    return `ReadWritePaths=${/\s/.test(word) ? `"${word}"` : word}\n`;
+  }).join("");
   const sandbox = files.system
     ? `# Its own user, nothing else writable but its state dir (/var/lib/ccp).
 DynamicUser=yes
@@ -115,14 +144,14 @@ ProtectSystem=strict
 ProtectHome=yes
 PrivateTmp=yes
 ReadWritePaths=/var/lib/ccp
-`
+${named}`
     : `# Nothing writable but its data dir; a user manager needs PrivateUsers for the rest.
 NoNewPrivileges=yes
 PrivateUsers=yes
 ProtectSystem=strict
 ProtectHome=read-only
 ReadWritePaths=-%h/.local/share/ccp
-`;
+${named}`;
   return `[Unit]
 Description=ccp, an Anthropic Messages API proxy for Claude Code
 # A broken config exits 1 at once: give up after 5 tries instead of restarting forever.

@@ -8,9 +8,37 @@ import { ConfigError } from "../core/errors.ts";
 import { literalSecrets, redactUrlCredentials, scrubSecrets } from "../core/secrets.ts";
 import { describeValue } from "./issues.ts";
 
+function parseDocument(text: string) {
+  return YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+}
+
+// `${VAR}` (or `$${…}`) written unquoted in a flow collection, `{ token: ${T} }`, is not YAML:
+// there `{` and `}` are syntax. A file that does not parse is parsed again with each reference
+// stood in for by a plain word, which the values then get back for expansion.
+const REFERENCE_TEXT = /\$?\$\{[^}\n]*\}/g;
+const STAND_IN = /\$ccp_reference_(\d+)_/g;
+
+function putBack(node: unknown, references: readonly string[]): unknown {
+  const text = (s: string) => s.replace(STAND_IN, (word, n) => references[Number(n)] ?? word);
+  if (typeof node === "string") return text(node);
+  if (Array.isArray(node)) return node.map((item) => putBack(item, references));
+  if (node === null || typeof node !== "object") return node;
+  return Object.fromEntries(
+    Object.entries(node).map(([key, value]) => [text(key), putBack(value, references)]),
+  );
+}
+
 /** Parses YAML text into a plain mapping (an empty file is an empty mapping). */
 export function parseYamlTree(text: string, file: string): Record<string, unknown> {
-  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  let doc = parseDocument(text);
+  let references: string[] = [];
+  if (doc.errors.length > 0 && text.includes("${")) {
+    const stood: string[] = [];
+    const again = parseDocument(
+      text.replace(REFERENCE_TEXT, (ref) => `$ccp_reference_${stood.push(ref) - 1}_`),
+    );
+    if (again.errors.length === 0) [doc, references] = [again, stood];
+  }
   if (doc.errors.length > 0) {
     // The library quotes the lines around the error: a key written there must not be printed.
     const secrets = literalSecrets(text);
@@ -26,7 +54,8 @@ export function parseYamlTree(text: string, file: string): Record<string, unknow
     });
     throw new ConfigError(lines.join("\n"));
   }
-  const tree: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const parsed: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const tree = references.length > 0 ? putBack(parsed, references) : parsed;
   if (tree === null || tree === undefined) return {};
   if (typeof tree !== "object" || Array.isArray(tree)) {
     throw new ConfigError(

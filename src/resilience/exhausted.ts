@@ -186,9 +186,12 @@ export function exhaustedError(
   }
   const reasons = outcomes.map((o) => describeOutcome(o, now)).join("; ");
   if (outcomes.length > 0 && outcomes.every((o) => o.kind === "busy")) {
+    // The earliest known place; a local queue or a slot frees at any moment, so 1 s.
+    const known = outcomes.flatMap((o) => o.kind === "busy" && o.until ? [o.until] : []);
+    const seconds = known.length === outcomes.length ? secondsUntil(Math.min(...known), now) : 1;
     return new UpstreamError("rate_limit_error", `${reasons}.`, {
       status: 429,
-      headers: { "Retry-After": "1" },
+      headers: { "Retry-After": String(seconds) },
     });
   }
   const untils = outcomes.flatMap((o) =>

@@ -18,7 +18,13 @@ export type TargetOutcome =
     readonly until: number;
     readonly lastError?: string;
   }
-  | { readonly kind: "busy"; readonly target: TargetRef; readonly message: string }
+  | {
+    readonly kind: "busy";
+    readonly target: TargetRef;
+    readonly message: string;
+    /** When a place frees (epoch ms), when known: a shared rate window says so. */
+    readonly until?: number;
+  }
   /** Its budget is spent until `until` (epoch ms), when the budget's period resets. */
   | { readonly kind: "budget"; readonly target: TargetRef; readonly until: number }
   | {

@@ -128,6 +128,8 @@ export async function syncShared(
         kind: "busy",
         target: ref,
         message: `${nameOf(ref)}: ${limits} reached across every ccp instance`,
+        // A full window says when its oldest place leaves; a taken slot cannot say.
+        ...(reply.waitMs > 0 ? { until: clock.now() + reply.waitMs } : {}),
       };
     }
     await sleep(clock, wait, attempt.signal);

@@ -154,7 +154,13 @@ Deno.test({
       assert.equal(rest, "-p hi --port 1");
       const statusLine = JSON.parse(settings!).statusLine;
       assert.equal(statusLine.type, "command");
-      assert.match(statusLine.command, / statusline --data-dir .*xdg-data\/ccp$/);
+      // The status line reads the same config (a shared ledger lives there), by absolute path.
+      assert.ok(
+        statusLine.command.endsWith(
+          ` statusline --config ${dir}/c.yaml --data-dir ${dir}/xdg-data/ccp`,
+        ),
+        statusLine.command,
+      );
       assert.match(result.stdout, /HEALTH=200 ccp\n/);
       assert.match(result.stdout, /DISCOVERY=1\n/);
       assert.match(result.stdout, /COMPACT=unset\n/, "no context window is known for up/model-a");

@@ -67,6 +67,37 @@ Deno.test("serviceSpec runs the compiled binary itself, with CCP_CONFIG made exp
   assert.deepEqual(spec.environment, {});
 });
 
+Deno.test("serviceSpec keeps --data-dir, --log-file and --log-format, and lets the unit write there", () => {
+  const input = {
+    execPath: "/usr/local/bin/ccp",
+    mainModule: "file:///tmp/deno-compile-ccp/src/main.ts",
+    standalone: true,
+    env: {},
+    cwd: "/home/u/work",
+  };
+  const spec = serviceSpec({
+    ...input,
+    flags: { dataDir: "data", logFile: "logs/ccp.log", logFormat: "json" },
+  });
+  assert.deepEqual(spec.program, [
+    "/usr/local/bin/ccp",
+    "serve",
+    "--data-dir",
+    "/home/u/work/data",
+    "--log-format",
+    "json",
+    "--log-file",
+    "/home/u/work/logs/ccp.log",
+  ]);
+  const unit = renderSystemdUnit(spec);
+  assert.ok(unit.includes("ReadWritePaths=-/home/u/work/data\n"), unit);
+  assert.ok(unit.includes("ReadWritePaths=-/home/u/work/logs\n"), unit);
+  // CCP_DATA_DIR in the shell that ran `install` is made explicit, as CCP_CONFIG is.
+  const fromEnv = serviceSpec({ ...input, flags: {}, env: { CCP_DATA_DIR: "/srv/ccp" } });
+  assert.deepEqual(fromEnv.program, ["/usr/local/bin/ccp", "serve", "--data-dir", "/srv/ccp"]);
+  assert.ok(renderSystemdUnit(fromEnv, { system: true }).includes("ReadWritePaths=-/srv/ccp\n"));
+});
+
 const SPEC: ServiceSpec = {
   program: ["/usr/bin/deno", "run", "/a b/src/main.ts", "serve", "--config", "/c/100%.yaml"],
   workingDirectory: "/home/u/my dir",

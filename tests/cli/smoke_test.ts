@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { VERSION } from "../../src/version.ts";
-import { childEnv, NOWHERE_YAML, runCcp, spawnCcp } from "./helpers.ts";
+import { childEnv, NOWHERE_YAML, ROOT, runCcp, spawnCcp } from "./helpers.ts";
 
 const POSIX = Deno.build.os !== "windows";
 
@@ -118,5 +118,36 @@ Deno.test("check with a broken config exits 1 with file and key path", async () 
     const result = await runCcp(["check"], { cwd: dir, env: childEnv(dir) });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /ccp\.yaml: routes\.default: unknown provider "nope"/);
+  });
+});
+
+Deno.test("under `deno task start`, paths and ./ccp.yaml are the user's directory's, as for ./ccp", async () => {
+  await inTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
+    await Deno.writeTextFile(`${dir}/ccp.yaml`, NOWHERE_YAML);
+    // deno task runs the task in the project's directory, wherever the user typed it.
+    const task = (args: string[]) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["task", "-q", "--config", `${ROOT}/deno.json`, "start", ...args],
+        cwd: dir,
+        env: childEnv(dir),
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(30_000),
+      }).output();
+    const named = await task(["check", "--config", "c.yaml"]);
+    const out = new TextDecoder().decode(named.stdout);
+    assert.equal(named.code, 0, new TextDecoder().decode(named.stderr));
+    assert.ok(out.includes(`Source: config file ${dir}/c.yaml`), out);
+    const found = await task(["check"]);
+    assert.equal(found.code, 0, new TextDecoder().decode(found.stderr));
+    assert.ok(new TextDecoder().decode(found.stdout).includes(`config file ${dir}/ccp.yaml`));
+    // Not started by deno task (not in the project's directory): an inherited INIT_CWD is ignored.
+    const direct = await runCcp(["check", "--config", "c.yaml"], {
+      cwd: dir,
+      env: childEnv(dir, { INIT_CWD: ROOT }),
+    });
+    assert.equal(direct.code, 0, direct.stderr);
   });
 });

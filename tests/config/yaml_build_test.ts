@@ -258,3 +258,26 @@ Deno.test("usage.retention takes days and weeks, as README's `retention: 90d` sh
   assert.equal(load(`${base}usage: { retention: 2w }`).usage?.retentionMs, 14 * 86_400_000);
   assert.throws(() => load(`${base}usage: { retention: 3y }`), /usage\.retention: "3y"/);
 });
+
+Deno.test("${VAR} written unquoted inside a flow mapping or list (SPEC's clients example) loads", () => {
+  const config = load(
+    `server:
+  auth_token: \${CCP_AUTH_TOKEN:-main}
+clients:
+  - { name: alice, token: \${ALICE_TOKEN} }
+  - { name: ci, token: \${CI_TOKEN:-ci, x}, routes: [haiku, default] }
+providers:
+  local: { type: openai, base_url: http://\${HOST:-127.0.0.1}:9999/v1, api_keys: [\${K1}, $\${lit}] }
+routes:
+  default: local/m
+  haiku: local/m
+`,
+    { ALICE_TOKEN: "a-1", K1: "k-1" },
+  );
+  assert.deepEqual(config.server.clients?.map((c) => [c.name, c.token]), [
+    ["alice", "a-1"],
+    ["ci", "ci, x"],
+  ]);
+  assert.equal(config.providers.local?.baseUrl, "http://127.0.0.1:9999/v1");
+  assert.deepEqual(config.providers.local?.apiKeys, ["k-1", "${lit}"]);
+});

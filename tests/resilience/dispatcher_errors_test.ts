@@ -6,6 +6,7 @@ import { UpstreamTimeoutError } from "../../src/resilience/timeout_error.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { h, type Ok, provider, scripted, type Step } from "./helpers.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
+import type { SharedGuards } from "../../src/resilience/shared_sync.ts";
 
 const K1 = "sk-live-aaaaaaaaaaaa1111";
 const K2 = "sk-live-bbbbbbbbbbbb2222";
@@ -296,4 +297,28 @@ Deno.test("an empty route is a 503, not a crash", async () => {
   const { run } = setup({});
   const error = await failure(() => run([]));
   assert.equal(error.status, 503);
+});
+
+Deno.test("a shared rate window still full after waiting: 429 with Retry-After until it frees", async () => {
+  const clock = new FakeClock();
+  const registry = new ResilienceRegistry({ clock });
+  const { calls, attempt } = scripted({});
+  // Another instance holds the window's one place: the first answer says 50 s, the next 60 s.
+  const waits = [50_000, 60_000];
+  const shared: SharedGuards = {
+    sync: () => Promise.resolve({ waitMs: waits.shift() ?? 60_000 }),
+    release: () => {},
+    cooling: () => {},
+    setAside: () => {},
+    circuit: () => {},
+  };
+  const dispatcher = new Dispatcher<Ok>({ registry, attempt, clock, shared });
+  const limited = provider("free", { rateLimit: { requests: 1, windowMs: 60_000 } });
+  const error = await failure(() =>
+    clock.run(dispatcher.dispatch([to(limited, "m")], new AbortController().signal))
+  );
+  assert.deepEqual(calls, []);
+  assert.equal(error.status, 429);
+  assert.equal(error.errorType, "rate_limit_error");
+  assert.equal(error.headers["Retry-After"], "60");
 });

@@ -159,3 +159,31 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "shared.postgres: after a long outage the store answers again within seconds of its return",
+  ignore: PG_MISSING !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const pg = await startPostgres();
+    const store = openPgStore(pg.url);
+    try {
+      assert.equal(await store.ping(), true);
+      await pg.stop();
+      // The monitor's pings while it is away: each failed connection grows the client's wait
+      // before the next one, which must not outlast /health's five seconds once it is back.
+      const down = Date.now();
+      while (Date.now() - down < 12_000) {
+        assert.equal(await store.ping(), false);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      await pg.start();
+      const took = await until(() => store.ping(), 15_000, "the store answering again");
+      assert.ok(took < 2_500, `answered again only after ${took} ms`);
+    } finally {
+      store.close();
+      await pg.remove();
+    }
+  },
+});
