@@ -24,7 +24,9 @@ export async function probeHealth(url: string, timeoutMs = PROBE_MS): Promise<Pr
     const response = await fetch(`${url}/health`, { signal: controller.signal });
     const body: unknown = await response.json().catch(() => undefined);
     const name = typeof body === "object" && body !== null ? Reflect.get(body, "name") : undefined;
-    return response.ok && name === "ccp" ? "ccp" : "other";
+    // A ccp that refuses requests for now (a shared engine away, `on_unavailable: closed`) answers
+    // 503: it is still the ccp to use, and serves again when the engine is back.
+    return name === "ccp" ? "ccp" : "other";
   } catch {
     return "none";
   } finally {

@@ -113,9 +113,17 @@ export function createApp(
     // its shared engines are reachable, which a load balancer's check may want; provider ids,
     // models, key labels and upstream error text are for the operator.
     const shared = deps.shared ? { shared: deps.shared.state() } : {};
-    if (!c.env.identity) return c.json({ status: "ok", name: "ccp", ...shared });
-    return c.json({
-      ...status(),
+    // Closed mode with an engine away refuses every request: a load balancer's check says so too.
+    const refusal = deps.shared?.refusal();
+    const health = refusal
+      ? { status: "unavailable", reason: refusal.message, name: "ccp" }
+      : { status: "ok", name: "ccp" };
+    const answer = (body: Record<string, unknown>) =>
+      refusal ? c.json(body, 503, { "Retry-After": "5" }) : c.json(body);
+    if (!c.env.identity) return answer({ ...health, ...shared });
+    return answer({
+      ...health,
+      version: deps.version,
       uptime_s: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
       config: deps.config().source.kind,
       // Key pools, limiters and circuit breakers: why a target is being skipped, if it is.

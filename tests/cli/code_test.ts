@@ -89,6 +89,16 @@ Deno.test("probeHealth tells ccp from something else and from nothing", async ()
     }
     assert.equal(await probeHealth(`http://127.0.0.1:${other.addr.port}`), "other");
     assert.equal(await probeHealth(ccp.url), "none");
+    // A ccp refusing requests for now (a shared engine away in closed mode) is still that ccp.
+    const refusing = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      () => Response.json({ status: "unavailable", name: "ccp" }, { status: 503 }),
+    );
+    try {
+      assert.equal(await probeHealth(`http://127.0.0.1:${refusing.addr.port}`), "ccp");
+    } finally {
+      await refusing.shutdown();
+    }
   } finally {
     await other.shutdown();
     await Deno.remove(dir, { recursive: true });

@@ -222,6 +222,17 @@ routes:
       );
       const refused = await send(servers[2]!.url, "claude-haiku-4-5");
       assert.match(refused.body.error.message, /Redis at .* \(shared\.redis\) is unreachable/);
+      // A load balancer's check sees it too: closed mode's /health is 503, open mode's stays 200.
+      const closedHealth = await fetch(`${servers[2]!.url}/health`);
+      assert.equal(closedHealth.status, 503);
+      assert.equal(closedHealth.headers.get("retry-after"), "5");
+      const closedBody = await closedHealth.json();
+      assert.equal(closedBody.status, "unavailable");
+      assert.deepEqual(closedBody.shared, { redis: { reachable: false } });
+      assert.match(closedBody.reason, /shared\.redis\) is unreachable/);
+      const openHealth = await fetch(`${servers[0]!.url}/health`);
+      assert.equal(openHealth.status, 200);
+      assert.equal((await openHealth.json()).status, "ok");
       assert.equal(
         (await send(servers[0]!.url, "claude-haiku-4-5")).status,
         200,
@@ -236,6 +247,7 @@ routes:
         "closed mode serving again",
       );
       assert.ok(lost <= 5000 && back <= 10_000, `503 after ${lost} ms, back after ${back} ms`);
+      assert.equal((await fetch(`${servers[2]!.url}/health`)).status, 200);
     } finally {
       for (const s of servers) await s.stop();
       await up.close();
