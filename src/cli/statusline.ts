@@ -38,9 +38,7 @@ export function statusText(usage: SessionUsage | undefined): string {
     ? "answered locally"
     : "not served";
   const t = usage.totals;
-  const cost = t.priced > 0
-    ? ` · $${(t.costNanoUsd / 1e9).toFixed(t.costNanoUsd < 1e9 ? 4 : 2)}`
-    : "";
+  const cost = t.priced > 0 ? ` · ${usd(t.costNanoUsd / 1e9)}` : "";
   const cache = t.cacheReadTokens > 0 ? ` (+${short(t.cacheReadTokens)} cached)` : "";
   return `ccp ▸ ${served} · ${short(t.inputTokens)} in${cache} / ${short(t.outputTokens)} out · ` +
     `${t.requests} req${cost}`;
@@ -82,4 +80,11 @@ export async function runStatusline(
     ctx.io.out(`ccp · ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
   }
   return 0;
+}
+
+/** Dollars as the status line shows them: four decimals under $1, a cost below that not as 0. */
+function usd(amount: number): string {
+  if (amount === 0) return "$0";
+  if (amount < 0.0001) return "<$0.0001";
+  return `$${amount.toFixed(amount < 1 ? 4 : 2)}`;
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { runCli } from "../../src/cli/run.ts";
 import { startServer } from "../../src/cli/serve.ts";
-import { runStatusline } from "../../src/cli/statusline.ts";
+import { runStatusline, statusText } from "../../src/cli/statusline.ts";
+import { zeroCounters } from "../../src/usage/totals.ts";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { codeEnv } from "../../src/cli/code_setup.ts";
 import { testContext } from "./helpers.ts";
@@ -151,4 +152,30 @@ routes:
     Object.keys(codeEnv(config, { CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "0" })),
     ["CLAUDE_CODE_AUTO_COMPACT_WINDOW", "CLAUDE_AUTOCOMPACT_PCT_OVERRIDE"],
   );
+});
+
+Deno.test("statusline: a cost too small for four decimals is not shown as $0.0000", () => {
+  const line = (costNanoUsd: number) =>
+    statusText({
+      latest: {
+        id: "req_1",
+        at: 0,
+        client: "default",
+        provider: "p",
+        model: "m",
+        status: 200,
+        error: false,
+        stream: true,
+        inputTokens: 12,
+        outputTokens: 1,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        durationMs: 1,
+      },
+      totals: { ...zeroCounters(), requests: 1, inputTokens: 12, costNanoUsd, priced: 1 },
+    });
+  assert.match(line(30_000), / · <\$0\.0001$/); // $0.00003: a few tokens of a cheap model
+  assert.match(line(0), / · \$0$/); // a free model priced at 0
+  assert.match(line(123_400_000), / · \$0\.1234$/);
+  assert.match(line(2_345_000_000), / · \$2\.35$/);
 });
