@@ -6,7 +6,8 @@
  * run by hand is printed and the exit code is 1.
  */
 
-import { dirnamePath } from "../config/paths.ts";
+import { dirnamePath, isAbsolutePath, resolvePath } from "../config/paths.ts";
+import { loadCliConfig } from "./load.ts";
 import { defaultConfigDir, homeDir } from "../config/search.ts";
 import type { CliFlags, ServiceAction } from "./args.ts";
 import { type CliContext, CliError } from "./context.ts";
@@ -17,6 +18,7 @@ import {
   SERVICE_NAME,
   type ServiceFiles,
   serviceFiles,
+  type ServiceSpec,
   serviceSpec,
 } from "./service_render.ts";
 
@@ -167,7 +169,10 @@ export async function runService(
 
   const configDir = system ? "/etc/ccp" : defaultConfigDir(ctx.env, home);
   if (configDir === undefined) throw new CliError("ccp service: no config dir is known (set HOME)");
-  const spec = serviceSpec({ ...ctx, flags, configDir, system });
+  const spec = withConfigDirs(
+    serviceSpec({ ...ctx, flags, configDir, system }),
+    await configDirs(ctx, flags, configDir, system),
+  );
   const text = files.kind === "systemd"
     ? renderSystemdUnit(spec, files)
     : renderLaunchdPlist(spec, files.log);
@@ -209,6 +214,36 @@ export async function runService(
   } else ctx.io.out(`Logs: ${files.log}`);
   ctx.io.out(`It reads its config from ${configDir}; provider keys go in ${configDir}/.env.`);
   return 0;
+}
+
+/**
+ * The data dir and log directory the service's config names (`server.data_dir`, `log_file`):
+ * the unit must let it write there too, not only where flags point. Read as the service will
+ * read it, from the config dir; a config that does not load yet names none.
+ */
+async function configDirs(
+  ctx: CliContext,
+  flags: CliFlags,
+  configDir: string,
+  system: boolean,
+): Promise<string[]> {
+  if (system) return []; // its config is in /etc/ccp, written after install
+  try {
+    const config = await loadCliConfig({ ...ctx, cwd: configDir }, {
+      ...flags,
+      ...(flags.config !== undefined ? { config: resolvePath(ctx.cwd, flags.config) } : {}),
+    });
+    const { dataDir, logFile } = config.server;
+    return [dataDir, logFile === undefined ? undefined : dirnamePath(logFile)]
+      .filter((d): d is string => d !== undefined && isAbsolutePath(d));
+  } catch {
+    return [];
+  }
+}
+
+function withConfigDirs(spec: ServiceSpec, dirs: readonly string[]): ServiceSpec {
+  const writable = [...new Set([...spec.writable ?? [], ...dirs])];
+  return writable.length > 0 ? { ...spec, writable } : spec;
 }
 
 function firstLine(text: string): string {

@@ -276,3 +276,24 @@ Deno.test("--dry-run prints the unit and the commands and changes nothing; --sys
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("service install lets the unit write the data dir and log directory its config names", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+  try {
+    await Deno.mkdir(`${dir}/xdg/ccp`, { recursive: true });
+    await Deno.writeTextFile(
+      `${dir}/xdg/ccp/config.yaml`,
+      `server: { data_dir: ${dir}/ledger, log_file: ${dir}/logs/ccp.log }\n` +
+        `providers:\n  local: { type: openai, base_url: "http://127.0.0.1:9/v1" }\n` +
+        `routes: { default: local/m }\n`,
+    );
+    const ctx = testContext(dir, { os: "linux" });
+    const { exec } = fakeExec({});
+    assert.equal(await runService(ctx, "install", {}, exec), 0);
+    const unit = await Deno.readTextFile(`${dir}/xdg/systemd/user/ccp.service`);
+    assert.ok(unit.includes(`ReadWritePaths=-${dir}/ledger\n`), unit);
+    assert.ok(unit.includes(`ReadWritePaths=-${dir}/logs\n`), unit);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
