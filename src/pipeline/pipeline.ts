@@ -316,8 +316,10 @@ export function routeHeaders(recorder: Recorder): Record<string, string> {
 /** Advice for a connection error when ccp runs on its embedded default. */
 export function unreachableHint(config: Config): string | undefined {
   if (config.source.kind !== "default") return undefined;
+  // From a source checkout there is no `ccp` on the PATH: the quick start runs deno task.
+  const ccp = Deno.build.standalone ? "ccp" : "deno task start";
   return "ccp found no config and is using its built-in default (a local Ollama): start Ollama " +
-    "(`ollama serve`), or run `ccp init` / set MODEL=provider/model to use another provider";
+    `(\`ollama serve\`), or run \`${ccp} init\` / set MODEL=provider/model to use another provider`;
 }
 
 // Route variants carry settings; the dispatcher hands back the same target objects.

@@ -410,6 +410,8 @@ Deno.test("embedded default: unreachable Ollama gives a 502 saying exactly that"
       /^Cannot reach provider "ollama" \(model qwen3-coder\) at http:\/\/127\.0\.0\.1:\d+\/v1\/messages: connection refused/,
     );
     assert.match(body.error.message, /ollama serve/);
+    // Run from source (as the tests are), the advice names the command that exists there.
+    assert.match(body.error.message, /run `deno task start init`/);
     // Claude Code would retry this 502 for about three minutes and show nothing meanwhile.
     assert.equal(res.headers.get("x-should-retry"), "false");
   } finally {
