@@ -221,40 +221,50 @@ async function serveConnection(
           return end();
         }
         if (headLength === 0) awaitHead();
-        if (headLength + data.byteLength > head.byteLength) {
-          const grown = new Uint8Array(
-            Math.min(MAX_HEAD + 4, Math.max(head.byteLength * 2, headLength + data.byteLength)),
-          );
-          grown.set(head.subarray(0, headLength));
-          head = grown;
-        }
-        const take = Math.min(data.byteLength, head.byteLength - headLength);
-        head.set(data.subarray(0, take), headLength);
-        const from = Math.max(0, headLength - 3);
-        headLength += take;
-        data = data.subarray(take);
-        const endAt = headEnd(head.subarray(from), headLength - from);
-        if (endAt < 0) {
-          if (headLength > MAX_HEAD) {
-            await refuse(
-              conn,
-              errorResponse(400, "invalid_request_error", "Request headers exceed 64 KiB"),
+        let raw: Uint8Array;
+        const endHere = headLength === 0 ? headEnd(data, data.byteLength) : -1;
+        if (endHere >= 0) {
+          // The usual case: the whole head came in this read, and is read where it lies.
+          raw = data.subarray(0, endHere);
+          data = data.subarray(endHere);
+        } else {
+          // A head split across reads is collected in `head`. Only then: copying every read there
+          // copied a large body's first read (up to 64 KiB) three times per request.
+          if (headLength + data.byteLength > head.byteLength) {
+            const grown = new Uint8Array(
+              Math.min(MAX_HEAD + 4, Math.max(head.byteLength * 2, headLength + data.byteLength)),
             );
-            return;
+            grown.set(head.subarray(0, headLength));
+            head = grown;
           }
-          continue;
+          const take = Math.min(data.byteLength, head.byteLength - headLength);
+          head.set(data.subarray(0, take), headLength);
+          const from = Math.max(0, headLength - 3);
+          headLength += take;
+          data = data.subarray(take);
+          const endAt = headEnd(head.subarray(from), headLength - from);
+          if (endAt < 0) {
+            if (headLength > MAX_HEAD) {
+              await refuse(
+                conn,
+                errorResponse(400, "invalid_request_error", "Request headers exceed 64 KiB"),
+              );
+              return;
+            }
+            continue;
+          }
+          const split = from + endAt;
+          // What came after the head goes back to the front of the data to handle.
+          data = concat(head.slice(split, headLength), data);
+          raw = head.subarray(0, split);
+          headLength = 0;
         }
-        const split = from + endAt;
-        // What came after the head goes back to the front of the data to handle.
-        const rest = head.slice(split, headLength);
-        const checked = inspectHead(head.subarray(0, split), peer, limits.maxBodyBytes);
+        const checked = inspectHead(raw, peer, limits.maxBodyBytes);
         if (!checked.ok) {
           await refuse(conn, errorResponse(checked.status, checked.type, checked.message));
           return;
         }
         cancelHead?.();
-        headLength = 0;
-        data = concat(rest, data);
         bodyLeft = checked.bodyLength;
         // The head and the body bytes already here go to the server in one write.
         const body = bodyLeft === "unknown" ? 0 : Math.min(bodyLeft, data.byteLength);
