@@ -29,6 +29,8 @@ export interface GuardLimits {
 const TLS_HANDSHAKE = 0x16;
 
 const MAX_HEAD = 64 * 1024;
+// Body bytes read with a head that are joined to it into one write (see toServer).
+const JOIN_BODY_BYTES = 16 * 1024;
 const encoder = new TextEncoder();
 
 /** A guarded listener: accepts on `listener`, forwards to the HTTP server at `backend`. */
@@ -266,9 +268,15 @@ async function serveConnection(
         }
         cancelHead?.();
         bodyLeft = checked.bodyLength;
-        // The head and the body bytes already here go to the server in one write.
+        // The head and the body bytes already here go to the server in one write, unless there
+        // are many of them: copying a large read behind the head cost more than a second write.
         const body = bodyLeft === "unknown" ? 0 : Math.min(bodyLeft, data.byteLength);
-        await writeAll(backend!, concat(checked.bytes, data.subarray(0, body)));
+        if (body <= JOIN_BODY_BYTES) {
+          await writeAll(backend!, concat(checked.bytes, data.subarray(0, body)));
+        } else {
+          await writeAll(backend!, checked.bytes);
+          await writeAll(backend!, data.subarray(0, body));
+        }
         data = data.subarray(body);
         if (bodyLeft !== "unknown") bodyLeft -= body;
         if (bodyLeft === 0) requestSent();
