@@ -98,6 +98,19 @@ Deno.test("serviceSpec keeps --data-dir, --log-file and --log-format, and lets t
   assert.ok(renderSystemdUnit(fromEnv, { system: true }).includes("ReadWritePaths=-/srv/ccp\n"));
 });
 
+Deno.test("systemd unit: a writable dir with a quote, backslash, space or % is one word to systemd", () => {
+  const unit = renderSystemdUnit({
+    program: ["/usr/local/bin/ccp", "serve"],
+    workingDirectory: "/home/u",
+    environment: {},
+    writable: ["/home/u/O'Brien/ccp", '/srv/a "b"\\c', "/srv/100%", "/srv/$HOME"],
+  });
+  assert.ok(unit.includes(`ReadWritePaths="-/home/u/O'Brien/ccp"\n`), unit);
+  assert.ok(unit.includes('ReadWritePaths="-/srv/a \\"b\\"\\\\c"\n'), unit);
+  assert.ok(unit.includes("ReadWritePaths=-/srv/100%%\n"), unit);
+  assert.ok(unit.includes('ReadWritePaths="-/srv/$HOME"\n'), unit);
+});
+
 const SPEC: ServiceSpec = {
   program: ["/usr/bin/deno", "run", "/a b/src/main.ts", "serve", "--config", "/c/100%.yaml"],
   workingDirectory: "/home/u/my dir",
