@@ -38,8 +38,8 @@ export function fileUrlToPath(url: string): string {
   return decodeURIComponent(new URL(url).pathname);
 }
 
-/** The data dir and log file the service is told about, made absolute. */
-function servicePaths(flags: CliFlags, env: Readonly<Record<string, string>>, cwd: string) {
+/** The config file, data dir and log file the service is told about, made absolute. */
+export function servicePaths(flags: CliFlags, env: Readonly<Record<string, string>>, cwd: string) {
   const config = flags.config ?? envValue(env, "CCP_CONFIG");
   const dataDir = flags.dataDir ?? envValue(env, "CCP_DATA_DIR");
   return {

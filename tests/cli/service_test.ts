@@ -310,3 +310,25 @@ Deno.test("service install lets the unit write the data dir and log directory it
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("service install reads a relative CCP_CONFIG from where install ran, as the unit does", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+  try {
+    await Deno.mkdir(`${dir}/work`, { recursive: true });
+    await Deno.writeTextFile(
+      `${dir}/work/mine.yaml`,
+      `server: { data_dir: ${dir}/ledger }\n` +
+        `providers:\n  local: { type: openai, base_url: "http://127.0.0.1:9/v1" }\n` +
+        `routes: { default: local/m }\n`,
+    );
+    const ctx = testContext(dir, { os: "linux", cwd: `${dir}/work` });
+    const withConfig = { ...ctx, env: { ...ctx.env, CCP_CONFIG: "mine.yaml" } };
+    const { exec } = fakeExec({});
+    assert.equal(await runService(withConfig, "install", {}, exec), 0);
+    const unit = await Deno.readTextFile(`${dir}/xdg/systemd/user/ccp.service`);
+    assert.ok(unit.includes(` serve --config ${dir}/work/mine.yaml`), unit);
+    assert.ok(unit.includes(`ReadWritePaths=-${dir}/ledger\n`), unit);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
