@@ -6,7 +6,7 @@
  * run by hand is printed and the exit code is 1.
  */
 
-import { dirnamePath, isAbsolutePath, resolvePath } from "../config/paths.ts";
+import { dirnamePath, isAbsolutePath } from "../config/paths.ts";
 import { loadCliConfig } from "./load.ts";
 import { defaultConfigDir, homeDir } from "../config/search.ts";
 import type { CliFlags, ServiceAction } from "./args.ts";
@@ -18,6 +18,7 @@ import {
   SERVICE_NAME,
   type ServiceFiles,
   serviceFiles,
+  servicePaths,
   type ServiceSpec,
   serviceSpec,
 } from "./service_render.ts";
@@ -229,9 +230,13 @@ async function configDirs(
 ): Promise<string[]> {
   if (system) return []; // its config is in /etc/ccp, written after install
   try {
+    // The paths the unit passes as flags, made absolute from where install ran (CCP_CONFIG too).
+    const paths = servicePaths(flags, ctx.env, ctx.cwd);
     const config = await loadCliConfig({ ...ctx, cwd: configDir }, {
       ...flags,
-      ...(flags.config !== undefined ? { config: resolvePath(ctx.cwd, flags.config) } : {}),
+      ...(paths.config !== undefined ? { config: paths.config } : {}),
+      ...(paths.dataDir !== undefined ? { dataDir: paths.dataDir } : {}),
+      ...(paths.logFile !== undefined ? { logFile: paths.logFile } : {}),
     });
     const { dataDir, logFile } = config.server;
     return [dataDir, logFile === undefined ? undefined : dirnamePath(logFile)]

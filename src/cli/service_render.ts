@@ -38,8 +38,8 @@ export function fileUrlToPath(url: string): string {
   return decodeURIComponent(new URL(url).pathname);
 }
 
-/** The data dir and log file the service is told about, made absolute. */
-function servicePaths(flags: CliFlags, env: Readonly<Record<string, string>>, cwd: string) {
+/** The config file, data dir and log file the service is told about, made absolute. */
+export function servicePaths(flags: CliFlags, env: Readonly<Record<string, string>>, cwd: string) {
   const config = flags.config ?? envValue(env, "CCP_CONFIG");
   const dataDir = flags.dataDir ?? envValue(env, "CCP_DATA_DIR");
   return {
@@ -119,6 +119,16 @@ export function systemdQuote(word: string): string {
   return `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
+/**
+ * Quotes one ReadWritePaths= word: systemd expands `%` specifiers there and unquotes the word, so
+ * `'`, `"` and `\` are syntax too (`$` is not: no variables are expanded in it).
+ */
+function systemdPath(word: string): string {
+  const escaped = word.replace(/%/g, "%%");
+  if (/^[\w@%+=:,./-]+$/.test(escaped)) return escaped;
+  return `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
 /** The systemd unit text: a user unit, or (for `system`) a system unit with its own user. */
 export function renderSystemdUnit(
   spec: ServiceSpec,
@@ -129,10 +139,8 @@ export function renderSystemdUnit(
   ).join("");
   // ccp writes only its data dir (usage ledger, logs); everything else is read-only to it.
   // Directories given by flags may not exist yet: `-` keeps a missing one from failing the start.
-  const named = (spec.writable ?? []).map((d) => {
-    const word = `-${d.replace(/%/g, "%%")}`;
-    return `ReadWritePaths=${/\s/.test(word) ? `"${word}"` : word}\n`;
-  }).join("");
+  const named = (spec.writable ?? []).map((d) => `ReadWritePaths=${systemdPath(`-${d}`)}\n`)
+    .join("");
   const sandbox = files.system
     ? `# Its own user, nothing else writable but its state dir (/var/lib/ccp).
 DynamicUser=yes

@@ -143,7 +143,8 @@ export function configFromYaml(input: YamlConfigInput): Config {
   );
   // The README's `MODEL=… ccp` after `ccp init`: the file wins and the variable is dropped.
   const unread = Object.keys(MODEL_VARIABLES).filter((name) =>
-    envValue(env, name) !== undefined && !input.text.includes(`\${${name}`)
+    // `${MODEL}` or `${MODEL:-…}`; `${MODEL_HAIKU}` does not read MODEL.
+    envValue(env, name) !== undefined && !new RegExp(`\\$\\{${name}(?:\\}|:-)`).test(input.text)
   );
   if (unread.length > 0) {
     warnings.push(

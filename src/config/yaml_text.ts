@@ -18,26 +18,44 @@ function parseDocument(text: string) {
 const REFERENCE_TEXT = /\$?\$\{[^}\n]*\}/g;
 const STAND_IN = /\$ccp_reference_(\d+)_/g;
 
-function putBack(node: unknown, references: readonly string[]): unknown {
-  const text = (s: string) => s.replace(STAND_IN, (word, n) => references[Number(n)] ?? word);
-  if (typeof node === "string") return text(node);
-  if (Array.isArray(node)) return node.map((item) => putBack(item, references));
-  if (node === null || typeof node !== "object") return node;
-  return Object.fromEntries(
-    Object.entries(node).map(([key, value]) => [text(key), putBack(value, references)]),
-  );
+// A reference inside a quoted scalar is read with that scalar's escapes (`"${X:-\u00e9}"`,
+// `'${X:-it''s}'`), as it would have been without the stand-in; elsewhere it reads as written.
+function readAs(reference: string, type: unknown): string {
+  const quote = type === "QUOTE_DOUBLE" ? '"' : type === "QUOTE_SINGLE" ? "'" : undefined;
+  if (quote === undefined) return reference;
+  const quoted = YAML.parseDocument(`${quote}${reference}${quote}`);
+  const value: unknown = quoted.errors.length === 0 ? quoted.toJS() : undefined;
+  return typeof value === "string" ? value : reference;
+}
+
+/** Gives each scalar of `doc` (keys too) the references its stand-ins took the place of. */
+function putBack(doc: ReturnType<typeof parseDocument>, references: readonly string[]): void {
+  YAML.visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value !== "string") return;
+      node.value = node.value.replace(
+        STAND_IN,
+        (word, n) => {
+          const reference = references[Number(n)];
+          return reference === undefined ? word : readAs(reference, node.type);
+        },
+      );
+    },
+  });
 }
 
 /** Parses YAML text into a plain mapping (an empty file is an empty mapping). */
 export function parseYamlTree(text: string, file: string): Record<string, unknown> {
   let doc = parseDocument(text);
-  let references: string[] = [];
   if (doc.errors.length > 0 && text.includes("${")) {
     const stood: string[] = [];
     const again = parseDocument(
       text.replace(REFERENCE_TEXT, (ref) => `$ccp_reference_${stood.push(ref) - 1}_`),
     );
-    if (again.errors.length === 0) [doc, references] = [again, stood];
+    if (again.errors.length === 0) {
+      putBack(again, stood);
+      doc = again;
+    }
   }
   if (doc.errors.length > 0) {
     // The library quotes the lines around the error: a key written there must not be printed.
@@ -54,8 +72,7 @@ export function parseYamlTree(text: string, file: string): Record<string, unknow
     });
     throw new ConfigError(lines.join("\n"));
   }
-  const parsed: unknown = doc.toJS({ maxAliasCount: 1000 });
-  const tree = references.length > 0 ? putBack(parsed, references) : parsed;
+  const tree: unknown = doc.toJS({ maxAliasCount: 1000 });
   if (tree === null || tree === undefined) return {};
   if (typeof tree !== "object" || Array.isArray(tree)) {
     throw new ConfigError(

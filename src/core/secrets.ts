@@ -49,6 +49,9 @@ export function redactUrlCredentials(text: string): string {
 const SECRET_KEY =
   /^(\s*(?:-\s+)?["']?[\w.-]*(?:key|keys|token|secret|password|passwd)["']?\s*:\s*)(.+)$/i;
 const LIST_ITEM = /^(\s*-\s+)(.+)$/;
+// The same keys in a flow mapping, `- { name: ci, token: abc }`: a list, quoted or plain value.
+const FLOW_SECRET =
+  /[{,]\s*["']?[\w.-]*(?:key|keys|token|secret|password|passwd)["']?\s*:\s*(\[[^\]]*\]?|"[^"]*"?|'[^']*'?|[^,}\]#]*)/gi;
 
 /**
  * The secret values written literally in a config file's text (after `api_key:`, `auth_token:`,
@@ -59,6 +62,10 @@ export function literalSecrets(text: string): string[] {
   let listIndent = -1;
   for (const line of text.split(/\r?\n/)) {
     const indent = line.length - line.trimStart().length;
+    for (const [, value = ""] of line.matchAll(FLOW_SECRET)) {
+      const items = value.startsWith("[") ? value.replace(/^\[|\]$/g, "").split(",") : [value];
+      found.push(...items.map(unquote));
+    }
     const keyed = SECRET_KEY.exec(line);
     if (keyed) {
       const value = keyed[2]!.replace(/\s+#.*$/, "").trim();

@@ -112,11 +112,17 @@ export function createApp(
     // it from another program on the port without sending that program the token) and whether
     // its shared engines are reachable, which a load balancer's check may want; provider ids,
     // models, key labels and upstream error text are for the operator.
-    const shared = deps.shared ? { shared: deps.shared.state() } : {};
+    const state = deps.shared?.state() ?? {};
+    const shared = deps.shared ? { shared: state } : {};
     // Closed mode with an engine away refuses every request: a load balancer's check says so too.
     const refusal = deps.shared?.refusal();
+    // The refusal names the engine's host, user or file: without the token, only which is away.
+    const away = Object.keys(state).filter((name) => !state[name]?.reachable);
+    const reason = c.env.identity
+      ? refusal?.message
+      : `${away.map((name) => `shared.${name}`).join(", ")} unreachable (on_unavailable: closed)`;
     const health = refusal
-      ? { status: "unavailable", reason: refusal.message, name: "ccp" }
+      ? { status: "unavailable", reason, name: "ccp" }
       : { status: "ok", name: "ccp" };
     const answer = (body: Record<string, unknown>) =>
       refusal ? c.json(body, 503, { "Retry-After": "5" }) : c.json(body);

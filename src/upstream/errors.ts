@@ -28,7 +28,9 @@ export function upstreamHttpError(options: {
 }): UpstreamError {
   const mapped = clientErrorOf(options.status);
   const text = upstreamMessage(options.bodyText) || "(empty body)";
-  const detail = scrubSecrets(text.length > 500 ? `${text.slice(0, 500)}…` : text, options.keys);
+  // Scrubbed before it is cut: a key cut in two would no longer be found.
+  const clean = scrubSecrets(text, options.keys);
+  const detail = clean.length > 500 ? `${clean.slice(0, 500)}…` : clean;
   const hint = options.status !== 401 && options.status !== 403
     ? ""
     : options.missingKey

@@ -98,6 +98,19 @@ Deno.test("serviceSpec keeps --data-dir, --log-file and --log-format, and lets t
   assert.ok(renderSystemdUnit(fromEnv, { system: true }).includes("ReadWritePaths=-/srv/ccp\n"));
 });
 
+Deno.test("systemd unit: a writable dir with a quote, backslash, space or % is one word to systemd", () => {
+  const unit = renderSystemdUnit({
+    program: ["/usr/local/bin/ccp", "serve"],
+    workingDirectory: "/home/u",
+    environment: {},
+    writable: ["/home/u/O'Brien/ccp", '/srv/a "b"\\c', "/srv/100%", "/srv/$HOME"],
+  });
+  assert.ok(unit.includes(`ReadWritePaths="-/home/u/O'Brien/ccp"\n`), unit);
+  assert.ok(unit.includes('ReadWritePaths="-/srv/a \\"b\\"\\\\c"\n'), unit);
+  assert.ok(unit.includes("ReadWritePaths=-/srv/100%%\n"), unit);
+  assert.ok(unit.includes('ReadWritePaths="-/srv/$HOME"\n'), unit);
+});
+
 const SPEC: ServiceSpec = {
   program: ["/usr/bin/deno", "run", "/a b/src/main.ts", "serve", "--config", "/c/100%.yaml"],
   workingDirectory: "/home/u/my dir",
@@ -293,6 +306,28 @@ Deno.test("service install lets the unit write the data dir and log directory it
     const unit = await Deno.readTextFile(`${dir}/xdg/systemd/user/ccp.service`);
     assert.ok(unit.includes(`ReadWritePaths=-${dir}/ledger\n`), unit);
     assert.ok(unit.includes(`ReadWritePaths=-${dir}/logs\n`), unit);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("service install reads a relative CCP_CONFIG from where install ran, as the unit does", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+  try {
+    await Deno.mkdir(`${dir}/work`, { recursive: true });
+    await Deno.writeTextFile(
+      `${dir}/work/mine.yaml`,
+      `server: { data_dir: ${dir}/ledger }\n` +
+        `providers:\n  local: { type: openai, base_url: "http://127.0.0.1:9/v1" }\n` +
+        `routes: { default: local/m }\n`,
+    );
+    const ctx = testContext(dir, { os: "linux", cwd: `${dir}/work` });
+    const withConfig = { ...ctx, env: { ...ctx.env, CCP_CONFIG: "mine.yaml" } };
+    const { exec } = fakeExec({});
+    assert.equal(await runService(withConfig, "install", {}, exec), 0);
+    const unit = await Deno.readTextFile(`${dir}/xdg/systemd/user/ccp.service`);
+    assert.ok(unit.includes(` serve --config ${dir}/work/mine.yaml`), unit);
+    assert.ok(unit.includes(`ReadWritePaths=-${dir}/ledger\n`), unit);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -93,6 +93,12 @@ Deno.test("YAML mode names a MODEL* variable it does not read", () => {
     warnings('routes: {default: "${MODEL}", haiku: "${MODEL_HAIKU}"}'),
     /not read/,
   );
+  // ${MODEL_HAIKU} reads MODEL_HAIKU, not MODEL.
+  assert.match(
+    warnings('routes: {default: ollama/m, haiku: "${MODEL_HAIKU}"}'),
+    /MODEL: set but not read/,
+  );
+  assert.doesNotMatch(warnings('routes: {default: "${MODEL:-ollama/m}"}'), /MODEL,/);
 });
 
 Deno.test("environment-only mode honours HOST/PORT/ANTHROPIC_AUTH_TOKEN below CCP_*", async (t) => {

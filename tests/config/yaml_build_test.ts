@@ -281,3 +281,18 @@ routes:
   assert.equal(config.providers.local?.baseUrl, "http://127.0.0.1:9999/v1");
   assert.deepEqual(config.providers.local?.apiKeys, ["k-1", "${lit}"]);
 });
+
+Deno.test("beside an unquoted flow ${VAR}, a quoted ${VAR:-default} keeps its quoting's escapes", () => {
+  const config = load(
+    `server:
+  auth_token: "\${MAIN:-caf\\u00e9-\\"main\\"}"
+clients:
+  - { name: alice, token: \${ALICE_TOKEN} }
+  - { name: bob, token: '\${BOB_TOKEN:-it''s-bob}' }
+routes: {default: ollama/m}
+`,
+    { ALICE_TOKEN: "a-1" },
+  );
+  assert.equal(config.server.authToken, 'café-"main"');
+  assert.deepEqual(config.server.clients?.map((c) => c.token), ["a-1", "it's-bob"]);
+});

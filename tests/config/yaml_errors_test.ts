@@ -280,3 +280,16 @@ Deno.test("a bad provider_defaults value is reported there, even with only impli
   const message = errorOf("provider_defaults:\n  proxy: nope\nroutes: {default: ollama/m}\n");
   assert.match(message, /^config\.yaml: provider_defaults\.proxy: "nope" is not a proxy URL/);
 });
+
+Deno.test("a YAML error's excerpt does not show a secret written in a flow mapping", () => {
+  const secrets = ["bobsecrettoken123", "quotedsecret456", "listsecret789a", "listsecret789b"];
+  const message = errorOf(`clients:
+  - { name: bob, token: bobsecrettoken123 
+providers:
+  up: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: "quotedsecret456" }
+  lst: {type: openai, api_keys: [listsecret789a, 'listsecret789b'] } }
+routes: {default: up/m}
+`);
+  assert.match(message, /invalid YAML/);
+  for (const secret of secrets) assert.ok(!message.includes(secret), message);
+});

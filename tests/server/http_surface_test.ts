@@ -3,6 +3,8 @@ import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { thinkingTextToolMessage, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
 import { parseSse, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import { createLogger } from "../../src/core/log.ts";
+import { SharedMonitor } from "../../src/shared/monitor.ts";
 
 const TOKEN = "ccp-secret";
 const body = (over: Record<string, unknown> = {}) =>
@@ -392,6 +394,33 @@ Deno.test("GET /health: only the status without the token, the detail with it", 
     assert.equal(json.status, "ok");
     assert.equal(typeof json.uptime_s, "number");
   });
+});
+
+Deno.test("GET /health in closed mode with an engine away: 503, its address only with the token", async () => {
+  const log = createLogger({ level: "error", write: () => {}, colour: false });
+  const description = "PostgreSQL at postgres://ccp_user:***@db.internal:5432/ccp";
+  const shared = new SharedMonitor(
+    [{ name: "postgres", description, ping: () => Promise.resolve(false) }],
+    "closed",
+    log,
+  );
+  await shared.check();
+  const ccp = startCcp(
+    testConfig({ providers: [provider("up", {})], routes: { default: "up/m" }, authToken: TOKEN }),
+    { shared },
+  );
+  try {
+    const bare = await fetch(`${ccp.url}/health`);
+    assert.equal(bare.status, 503);
+    const text = await bare.text();
+    assert.match(text, /"status":"unavailable"/);
+    assert.match(text, /shared\.postgres unreachable/);
+    assert.ok(!text.includes("db.internal") && !text.includes("ccp_user"), text);
+    const full = await (await fetch(`${ccp.url}/health`, { headers: auth })).json();
+    assert.ok(full.reason.includes(description), full.reason);
+  } finally {
+    await ccp.close();
+  }
 });
 
 Deno.test("a streamed answer through the haiku chain falls over to its second target", async () => {
