@@ -120,10 +120,11 @@ export function systemdQuote(word: string): string {
 }
 
 /**
- * Quotes one ReadWritePaths= word: systemd expands `%` specifiers there and unquotes the word, so
- * `'`, `"` and `\` are syntax too (`$` is not: no variables are expanded in it).
+ * Quotes one Environment= or ReadWritePaths= word: systemd expands `%` specifiers there and
+ * unquotes the word, so `'`, `"` and `\` are syntax too; `$` is not (only ExecStart= expands
+ * variables), so it stays single.
  */
-function systemdPath(word: string): string {
+function systemdLiteral(word: string): string {
   const escaped = word.replace(/%/g, "%%");
   if (/^[\w@%+=:,./-]+$/.test(escaped)) return escaped;
   return `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
@@ -135,11 +136,11 @@ export function renderSystemdUnit(
   files: { readonly system?: boolean } = {},
 ): string {
   const env = Object.entries(spec.environment).map(([k, v]) =>
-    `Environment=${systemdQuote(`${k}=${v}`)}\n`
+    `Environment=${systemdLiteral(`${k}=${v}`)}\n`
   ).join("");
   // ccp writes only its data dir (usage ledger, logs); everything else is read-only to it.
   // Directories given by flags may not exist yet: `-` keeps a missing one from failing the start.
-  const named = (spec.writable ?? []).map((d) => `ReadWritePaths=${systemdPath(`-${d}`)}\n`)
+  const named = (spec.writable ?? []).map((d) => `ReadWritePaths=${systemdLiteral(`-${d}`)}\n`)
     .join("");
   const sandbox = files.system
     ? `# Its own user, nothing else writable but its state dir (/var/lib/ccp).

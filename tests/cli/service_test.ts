@@ -332,3 +332,11 @@ Deno.test("service install reads a relative CCP_CONFIG from where install ran, a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("systemd unit: an Environment= value keeps a $ single (systemd expands no variables there)", () => {
+  const unit = renderSystemdUnit({
+    ...SPEC,
+    environment: { XDG_CONFIG_HOME: "/home/u/$cfg 100%" },
+  });
+  assert.ok(unit.includes('Environment="XDG_CONFIG_HOME=/home/u/$cfg 100%%"\n'), unit);
+});
