@@ -3,7 +3,7 @@
 import { findPreset, PRESETS } from "../providers/catalog.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { Config } from "./types.ts";
-import type { EnvMap } from "./env/map.ts";
+import { type EnvMap, envValue } from "./env/map.ts";
 import { envProviders, presetProvider } from "./env/mode.ts";
 import { tuningFromEnv } from "./env/tuning.ts";
 import { deepFreeze } from "./freeze.ts";
@@ -51,6 +51,11 @@ export function defaultConfig(input: { env: EnvMap; flags?: ServerFlags }): Conf
       `MODEL=${id}/<model> sends every request there`
     ),
     ...leftOut.map((problem) => `${problem} (that provider is left out)`),
+    // free-claude-code's fallbacks follow a MODEL* route; without one there is none to follow.
+    ...(envValue(env, "MODEL_FALLBACKS") === undefined ? [] : [
+      "MODEL_FALLBACKS is set but MODEL is not: fallbacks follow the MODEL* routes, so they are " +
+      "not used; set MODEL=provider/model too",
+    ]),
   ];
   return deepFreeze({
     source: { kind: "default" },

@@ -142,7 +142,7 @@ export function configFromYaml(input: YamlConfigInput): Config {
     `${file}: ${formatKeyPath(ref.path)}: \${${ref.name}} is not set, so it reads as ""`
   );
   // The README's `MODEL=… ccp` after `ccp init`: the file wins and the variable is dropped.
-  const unread = Object.keys(MODEL_VARIABLES).filter((name) =>
+  const unread = [...Object.keys(MODEL_VARIABLES), "MODEL_FALLBACKS"].filter((name) =>
     // `${MODEL}` or `${MODEL:-…}`; `${MODEL_HAIKU}` does not read MODEL.
     envValue(env, name) !== undefined && !new RegExp(`\\$\\{${name}(?:\\}|:-)`).test(input.text)
   );

@@ -13,6 +13,15 @@ Deno.test("with no YAML and no MODEL the embedded default routes to local Ollama
   assert.ok(Object.isFrozen(config.routes.default?.[0]));
 });
 
+Deno.test("MODEL_FALLBACKS without MODEL: a warning says the fallbacks have no route to follow", () => {
+  const config = defaultConfig({ env: { MODEL_FALLBACKS: "ollama/f" } });
+  assert.deepEqual(config.warnings, [
+    "MODEL_FALLBACKS is set but MODEL is not: fallbacks follow the MODEL* routes, so they are " +
+    "not used; set MODEL=provider/model too",
+  ]);
+  assert.deepEqual(config.routes.default, [{ provider: "ollama", model: "qwen3-coder" }]);
+});
+
 Deno.test("OLLAMA_BASE_URL moves the default", () => {
   const config = defaultConfig({ env: { OLLAMA_BASE_URL: "http://gpu-box:11434/" } });
   assert.equal(config.providers.ollama?.baseUrl, "http://gpu-box:11434");

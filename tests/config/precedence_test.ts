@@ -99,6 +99,12 @@ Deno.test("YAML mode names a MODEL* variable it does not read", () => {
     /MODEL: set but not read/,
   );
   assert.doesNotMatch(warnings('routes: {default: "${MODEL:-ollama/m}"}'), /MODEL,/);
+  const fallbacks = configFromSources({
+    flags: {},
+    env: { MODEL_FALLBACKS: "ollama/f" },
+    yaml: { text: "routes: {default: ollama/m}", file: "c.yaml" },
+  }).warnings.join("\n");
+  assert.match(fallbacks, /MODEL_FALLBACKS: set but not read: c\.yaml is in use/);
 });
 
 Deno.test("environment-only mode honours HOST/PORT/ANTHROPIC_AUTH_TOKEN below CCP_*", async (t) => {

@@ -170,7 +170,9 @@ export function configFromEnv(input: { env: EnvMap; flags?: ServerFlags }): Conf
   }
   for (const route of Object.values(MODEL_VARIABLES)) {
     const own = chains[route] ?? fallback;
-    const chain = [...own, ...fallbacks.filter((t) => !own.some((o) => sameTarget(o, t)))];
+    // A target already in the chain (the route's own, or a fallback listed twice) is tried once.
+    const chain = [...own];
+    for (const t of fallbacks) if (!chain.some((o) => sameTarget(o, t))) chain.push(t);
     routes[route] = withThinking(chain, thinking.byRoute[route]);
   }
 

@@ -211,7 +211,7 @@ Deno.test("MODEL_FALLBACKS (free-claude-code) follows each route's own targets",
       MODEL: "ollama/m",
       MODEL_OPUS: "ollama/o",
       MODEL_HAIKU: "lmstudio/h",
-      MODEL_FALLBACKS: "lmstudio/h, ollama/last",
+      MODEL_FALLBACKS: "lmstudio/h, ollama/last, ollama/last",
     },
   });
   assert.deepEqual(config.routes.opus, [
