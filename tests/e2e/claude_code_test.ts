@@ -1,6 +1,8 @@
 /**
  * Drives the real Claude Code CLI (`claude -p`) through ccp against a scripted upstream, once per
  * wire protocol. Skipped when `claude` is not installed (npm i -g @anthropic-ai/claude-code).
+ * The Gemini upstream refuses what the real Gemini API refuses, so Claude Code's real tool
+ * schemas check ccp's schema cleaning.
  */
 
 import assert from "node:assert/strict";
@@ -8,6 +10,8 @@ import { startScriptedModel } from "../mocks/scripted_model.ts";
 import { startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { countRequestTokensAsync } from "../../src/tokens/mod.ts";
+import type { ProviderConfig } from "../../src/config/types.ts";
+import { schemaProblem, SCRIPTED_SIGNATURE } from "../mocks/gemini_wire.ts";
 
 const claude = await findClaude();
 
@@ -24,7 +28,59 @@ async function findClaude(): Promise<string | undefined> {
   }
 }
 
-for (const type of ["anthropic", "openai", "openai_responses"] as const) {
+type Wire = "anthropic" | "openai" | "openai_responses" | "gemini";
+
+const GEMINI_MODEL = "gemini-3-flash-preview";
+const GEMINI_KEY = "e2e-gemini-key";
+
+function upstream(type: Wire, url: string): { provider: ProviderConfig; model: string } {
+  if (type === "gemini") {
+    return {
+      provider: provider("up", {
+        type,
+        baseUrl: url,
+        authHeader: "x-goog-api-key",
+        apiKeys: [GEMINI_KEY],
+      }),
+      model: GEMINI_MODEL,
+    };
+  }
+  return {
+    provider: provider("up", {
+      type,
+      baseUrl: type === "anthropic" ? url : `${url}/v1`,
+      authHeader: "bearer",
+    }),
+    model: "scripted-model",
+  };
+}
+
+type Obj = Record<string, unknown>;
+
+/** Gemini-only checks of what the upstream received. */
+function checkGeminiBodies(bodies: Obj[]): void {
+  for (const body of bodies) {
+    const declarations = (body.tools as Obj[]).flatMap((t) => t.functionDeclarations as Obj[]);
+    const names = declarations.map((d) => d.name);
+    // Claude Code's own tools, with their real JSON Schemas, all reached the upstream.
+    for (const name of ["Bash", "Edit", "Write", "Read", "WebFetch", "NotebookEdit"]) {
+      assert.ok(names.includes(name), `${name} not declared: ${names.join(", ")}`);
+    }
+    for (const d of declarations) {
+      const problem = d.parameters === undefined
+        ? undefined
+        : schemaProblem(d.parameters, `${d.name}.parameters`);
+      assert.equal(problem, undefined, JSON.stringify(d.parameters));
+    }
+  }
+  // The function call's thoughtSignature came back unchanged, on the call's own part.
+  const model = (bodies[1]!.contents as Obj[]).filter((c) => c.role === "model");
+  const call = model.flatMap((c) => c.parts as Obj[]).find((p) => p.functionCall);
+  assert.equal((call?.functionCall as Obj | undefined)?.name, "Write", JSON.stringify(model));
+  assert.equal(call?.thoughtSignature, SCRIPTED_SIGNATURE, JSON.stringify(model));
+}
+
+for (const type of ["anthropic", "openai", "openai_responses", "gemini"] as const) {
   Deno.test({
     name: `real Claude Code writes a file through ccp (${type} upstream)`,
     ignore: claude === undefined,
@@ -35,16 +91,11 @@ for (const type of ["anthropic", "openai", "openai_responses"] as const) {
       const home = await Deno.makeTempDir({ prefix: "ccp-home-" });
       const target = `${work}/hello.txt`;
       const model = startScriptedModel(target);
+      const up = upstream(type, model.url);
       const ccp = startCcp(
         testConfig({
-          providers: [
-            provider("up", {
-              type,
-              baseUrl: type === "anthropic" ? model.url : `${model.url}/v1`,
-              authHeader: "bearer",
-            }),
-          ],
-          routes: { default: "up/scripted-model" },
+          providers: [up.provider],
+          routes: { default: `up/${up.model}` },
           authToken: "e2e-token",
         }),
         { countTokens: (body) => countRequestTokensAsync(body) },
@@ -60,6 +111,9 @@ for (const type of ["anthropic", "openai", "openai_responses"] as const) {
           DISABLE_ERROR_REPORTING: "1",
           CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
           CLAUDE_CODE_MAX_RETRIES: "0",
+          // Every tool up front (none deferred behind ToolSearch): all of Claude Code's real
+          // schemas go through the Gemini schema cleaning.
+          ...(type === "gemini" ? { ENABLE_TOOL_SEARCH: "false" } : {}),
         };
         const child = new Deno.Command(claude!, {
           args: [
@@ -105,7 +159,9 @@ for (const type of ["anthropic", "openai", "openai_responses"] as const) {
           const reasoning = input.find((item) => item.type === "reasoning");
           assert.equal(reasoning?.encrypted_content, "gAAAA-scripted", JSON.stringify(input));
         }
+        if (type === "gemini") checkGeminiBodies(model.bodies);
         assert.ok(ccp.logs.every((l) => !l.includes("e2e-token")), "token never logged");
+        assert.ok(ccp.logs.every((l) => !l.includes(GEMINI_KEY)), "upstream key never logged");
       } finally {
         await ccp.close();
         await model.close();
