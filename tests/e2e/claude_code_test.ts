@@ -11,7 +11,8 @@ import { startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { countRequestTokensAsync } from "../../src/tokens/mod.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
-import { schemaProblem, SCRIPTED_SIGNATURE } from "../mocks/gemini_wire.ts";
+import { SCRIPTED_SIGNATURE } from "../mocks/gemini_wire.ts";
+import { schemaProblem } from "../mocks/gemini_strict.ts";
 
 const claude = await findClaude();
 

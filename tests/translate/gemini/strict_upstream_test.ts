@@ -5,21 +5,21 @@
 
 import assert from "node:assert/strict";
 import { toGeminiRequest } from "../../../src/translate/gemini/request.ts";
-import { geminiRequestProblem, schemaProblem } from "../../mocks/gemini_wire.ts";
+import { geminiRequestProblem, schemaProblem } from "../../mocks/gemini_strict.ts";
 import { claudeCodeRequest } from "../_claude_code_request.ts";
 
 type Obj = Record<string, unknown>;
 
-function translated(): Obj {
-  const body = toGeminiRequest(claudeCodeRequest("foreign"), {
-    provider: "gemini",
-    model: "gemini-3-flash-preview",
-  });
+const MODEL = "gemini-3-flash-preview";
+
+function translated(model = MODEL): Obj {
+  const body = toGeminiRequest(claudeCodeRequest("foreign"), { provider: "gemini", model });
   return structuredClone(body) as unknown as Obj;
 }
 
 Deno.test("ccp's Gemini translation of a Claude Code request passes the strict check", () => {
-  assert.equal(geminiRequestProblem(translated()), undefined);
+  assert.equal(geminiRequestProblem(translated(), MODEL), undefined);
+  assert.equal(geminiRequestProblem(translated("gemini-2.5-pro"), "gemini-2.5-pro"), undefined);
 });
 
 Deno.test("the strict check refuses Claude Code's raw tool schemas", () => {
@@ -68,10 +68,36 @@ Deno.test("the strict check refuses malformed contents", () => {
       },
       /mutually exclusive/,
     ],
+    [
+      "unsigned function call",
+      (b) => {
+        const model = (b.contents as Obj[]).find((c) => c.role === "model")!;
+        for (const part of model.parts as Obj[]) delete part.thoughtSignature;
+      },
+      /missing a thought_signature/,
+    ],
+    [
+      "too many output tokens",
+      (b) => (b.generationConfig as Obj).maxOutputTokens = 128000,
+      /from 1 \(inclusive\) to 65537 \(exclusive\)/,
+    ],
+    [
+      "budget and level",
+      (b) => ((b.generationConfig as Obj).thinkingConfig as Obj).thinkingBudget = 1024,
+      /only one of thinking budget and thinking level/,
+    ],
+    [
+      "untyped property",
+      (b) => {
+        const d = ((b.tools as Obj[])[0]!.functionDeclarations as Obj[])[0]!;
+        d.parameters = { type: "OBJECT", properties: { x: { description: "any" } } };
+      },
+      /type: must be specified/,
+    ],
   ];
   for (const [name, spoil, expected] of cases) {
     const body = translated();
     spoil(body);
-    assert.match(geminiRequestProblem(body) ?? "", expected, name);
+    assert.match(geminiRequestProblem(body, MODEL) ?? "", expected, name);
   }
 });

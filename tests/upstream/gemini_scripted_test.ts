@@ -1,0 +1,65 @@
+/**
+ * The Claude Code agent loop against the strict scripted Gemini model, without the CLI: a
+ * Claude Code-shaped request through ccp, answered as one `generateContent` JSON per turn.
+ */
+
+import assert from "node:assert/strict";
+import { startScriptedModel } from "../mocks/scripted_model.ts";
+import { SCRIPTED_SIGNATURE } from "../mocks/gemini_wire.ts";
+import { startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+import { claudeCodeRequest } from "../translate/_claude_code_request.ts";
+
+type Block = Record<string, unknown>;
+
+Deno.test("the non-streaming Claude Code loop through ccp to the scripted Gemini model", async () => {
+  const model = startScriptedModel("/tmp/scripted.txt");
+  const ccp = startCcp(testConfig({
+    providers: [
+      provider("up", {
+        type: "gemini",
+        baseUrl: model.url,
+        authHeader: "x-goog-api-key",
+        apiKeys: ["k"],
+      }),
+    ],
+    routes: { default: "up/gemini-3-flash-preview" },
+  }));
+  try {
+    const first = claudeCodeRequest("foreign");
+    // Only the opening user turn (and Claude Code's system message) of the fixture.
+    const opening = first.messages.filter((m, i) => i === 0 || m.role === "system");
+    const post = async (messages: unknown[]) => {
+      const res = await fetch(`${ccp.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+        body: JSON.stringify({ ...first, messages, stream: false }),
+      });
+      const text = await res.text();
+      assert.equal(res.status, 200, `${text}\n${ccp.logs.join("")}`);
+      return JSON.parse(text) as { content: Block[]; stop_reason: string };
+    };
+    const call = await post(opening);
+    assert.equal(call.stop_reason, "tool_use");
+    const use = call.content.find((b) => b.type === "tool_use");
+    assert.equal(use?.name, "Write", JSON.stringify(call));
+    const done = await post([
+      ...opening,
+      { role: "assistant", content: call.content },
+      {
+        role: "user",
+        content: [{ type: "tool_result", tool_use_id: use!.id, content: "File created" }],
+      },
+    ]);
+    assert.equal(done.stop_reason, "end_turn");
+    assert.deepEqual(done.content, [{ type: "text", text: "Done: wrote the file." }]);
+    assert.equal(model.bodies.length, 2);
+    const replayed = (model.bodies[1]!.contents as Array<{ role: string; parts: unknown[] }>)
+      .filter((c) => c.role === "model").flatMap((c) => c.parts) as Array<Record<string, unknown>>;
+    const part = replayed.find((p) => p.functionCall);
+    assert.equal(part?.thoughtSignature, SCRIPTED_SIGNATURE, JSON.stringify(replayed));
+  } finally {
+    await ccp.close();
+    await model.close();
+  }
+});
