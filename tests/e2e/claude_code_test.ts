@@ -58,13 +58,13 @@ function upstream(type: Wire, url: string): { provider: ProviderConfig; model: s
 
 type Obj = Record<string, unknown>;
 
-/** Gemini-only checks of what the upstream received. */
-function checkGeminiBodies(bodies: Obj[]): void {
+/** Gemini-only checks of what the upstream received; `tools` must all be declared. */
+function checkGeminiBodies(bodies: Obj[], tools: readonly string[]): void {
   for (const body of bodies) {
     const declarations = (body.tools as Obj[]).flatMap((t) => t.functionDeclarations as Obj[]);
     const names = declarations.map((d) => d.name);
     // Claude Code's own tools, with their real JSON Schemas, all reached the upstream.
-    for (const name of ["Bash", "Edit", "Write", "Read", "WebFetch", "NotebookEdit"]) {
+    for (const name of tools) {
       assert.ok(names.includes(name), `${name} not declared: ${names.join(", ")}`);
     }
     for (const d of declarations) {
@@ -74,16 +74,32 @@ function checkGeminiBodies(bodies: Obj[]): void {
       assert.equal(problem, undefined, JSON.stringify(d.parameters));
     }
   }
-  // The function call's thoughtSignature came back unchanged, on the call's own part.
+  // The first parallel call's thoughtSignature came back unchanged, on the call's own part;
+  // the second call had none and got none.
   const model = (bodies[1]!.contents as Obj[]).filter((c) => c.role === "model");
-  const call = model.flatMap((c) => c.parts as Obj[]).find((p) => p.functionCall);
-  assert.equal((call?.functionCall as Obj | undefined)?.name, "Write", JSON.stringify(model));
-  assert.equal(call?.thoughtSignature, SCRIPTED_SIGNATURE, JSON.stringify(model));
+  const calls = model.flatMap((c) => c.parts as Obj[]).filter((p) => p.functionCall);
+  assert.deepEqual(calls.map((p) => (p.functionCall as Obj).name), ["Write", "Write"]);
+  assert.deepEqual(calls.map((p) => p.thoughtSignature), [SCRIPTED_SIGNATURE, undefined]);
 }
 
-for (const type of ["anthropic", "openai", "openai_responses", "gemini"] as const) {
+/** One run per wire; Gemini twice: tools deferred behind ToolSearch (the default), and all up front. */
+const RUNS: ReadonlyArray<{ type: Wire; allTools?: boolean }> = [
+  { type: "anthropic" },
+  { type: "openai" },
+  { type: "openai_responses" },
+  { type: "gemini" },
+  { type: "gemini", allTools: true },
+];
+
+/** Tools the Gemini upstream must see declared: deferred ones only when sent up front. */
+const CORE_TOOLS = ["Bash", "Edit", "Write", "Read", "Agent"];
+const DEFERRED_TOOLS = ["WebFetch", "WebSearch", "NotebookEdit"];
+
+for (const { type, allTools } of RUNS) {
   Deno.test({
-    name: `real Claude Code writes a file through ccp (${type} upstream)`,
+    name: `real Claude Code writes a file through ccp (${type} upstream${
+      allTools ? ", every tool up front" : ""
+    })`,
     ignore: claude === undefined,
     sanitizeResources: false,
     sanitizeOps: false,
@@ -114,7 +130,7 @@ for (const type of ["anthropic", "openai", "openai_responses", "gemini"] as cons
           CLAUDE_CODE_MAX_RETRIES: "0",
           // Every tool up front (none deferred behind ToolSearch): all of Claude Code's real
           // schemas go through the Gemini schema cleaning.
-          ...(type === "gemini" ? { ENABLE_TOOL_SEARCH: "false" } : {}),
+          ...(allTools ? { ENABLE_TOOL_SEARCH: "false" } : {}),
         };
         const child = new Deno.Command(claude!, {
           args: [
@@ -160,7 +176,13 @@ for (const type of ["anthropic", "openai", "openai_responses", "gemini"] as cons
           const reasoning = input.find((item) => item.type === "reasoning");
           assert.equal(reasoning?.encrypted_content, "gAAAA-scripted", JSON.stringify(input));
         }
-        if (type === "gemini") checkGeminiBodies(model.bodies);
+        if (type === "gemini") {
+          assert.equal(await Deno.readTextFile(`${target}.copy`), "hello from ccp\n");
+          checkGeminiBodies(
+            model.bodies,
+            allTools ? [...CORE_TOOLS, ...DEFERRED_TOOLS] : CORE_TOOLS,
+          );
+        }
         assert.ok(ccp.logs.every((l) => !l.includes("e2e-token")), "token never logged");
         assert.ok(ccp.logs.every((l) => !l.includes(GEMINI_KEY)), "upstream key never logged");
       } finally {

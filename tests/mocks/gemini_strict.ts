@@ -229,6 +229,21 @@ function signatureProblem(body: Obj, model: string): string | undefined {
   return undefined;
 }
 
+/** A function-call turn must be answered by as many function responses, in the next content. */
+function pairingProblem(contents: Obj[]): string | undefined {
+  const count = (c: Obj | undefined, key: string) =>
+    ((c?.parts ?? []) as Obj[]).filter((p) => p[key] !== undefined).length;
+  for (const [i, content] of contents.entries()) {
+    const calls = content.role === "model" ? count(content, "functionCall") : 0;
+    if (calls === 0) continue;
+    const next = contents[i + 1];
+    if (next && count(next, "functionResponse") !== calls) {
+      return "Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.";
+    }
+  }
+  return undefined;
+}
+
 /** Why Gemini would refuse `body` sent to `model`; `undefined` when it would accept it. */
 export function geminiRequestProblem(body: Obj, model: string): string | undefined {
   for (const key of Object.keys(body)) if (!REQUEST_KEYS.has(key)) return unknown(key, "");
@@ -250,6 +265,8 @@ export function geminiRequestProblem(body: Obj, model: string): string | undefin
       if (problem) return problem;
     }
   }
+  const unanswered = pairingProblem(contents as Obj[]);
+  if (unanswered) return unanswered;
   const system = body.systemInstruction;
   if (system !== undefined) {
     if (!isObj(system) || !Array.isArray(system.parts) || system.parts.length === 0) {

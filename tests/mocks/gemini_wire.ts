@@ -44,10 +44,14 @@ function chunks(filePath: string, done: boolean, model: string): Obj[] {
     responseId: "scripted-gemini",
   });
   if (done) return [chunk([{ text: "Done: wrote " }], false), chunk([{ text: "the file." }], true)];
-  const args = { file_path: filePath, content: "hello from ccp\n" };
+  const write = (path: string) => ({
+    functionCall: { name: "Write", args: { file_path: path, content: "hello from ccp\n" } },
+  });
+  // Two parallel calls: like Gemini, only the first carries the signature.
   return [
     chunk([{ text: "I should write the file.", thought: true }], false),
-    chunk([{ functionCall: { name: "Write", args }, thoughtSignature: SCRIPTED_SIGNATURE }], true),
+    chunk([{ ...write(filePath), thoughtSignature: SCRIPTED_SIGNATURE }], false),
+    chunk([write(`${filePath}.copy`)], true),
   ];
 }
 

@@ -41,23 +41,33 @@ Deno.test("the non-streaming Claude Code loop through ccp to the scripted Gemini
     };
     const call = await post(opening);
     assert.equal(call.stop_reason, "tool_use");
-    const use = call.content.find((b) => b.type === "tool_use");
-    assert.equal(use?.name, "Write", JSON.stringify(call));
+    const uses = call.content.filter((b) => b.type === "tool_use");
+    assert.deepEqual(uses.map((b) => b.name), ["Write", "Write"], JSON.stringify(call));
+    // Answered in reverse, as Claude Code may when the second tool finishes first.
+    const results = uses.reverse().map((b) => ({
+      type: "tool_result",
+      tool_use_id: b.id,
+      content: `created ${(b.input as { file_path: string }).file_path}`,
+    }));
     const done = await post([
       ...opening,
       { role: "assistant", content: call.content },
-      {
-        role: "user",
-        content: [{ type: "tool_result", tool_use_id: use!.id, content: "File created" }],
-      },
+      { role: "user", content: results },
     ]);
     assert.equal(done.stop_reason, "end_turn");
     assert.deepEqual(done.content, [{ type: "text", text: "Done: wrote the file." }]);
     assert.equal(model.bodies.length, 2);
     const replayed = (model.bodies[1]!.contents as Array<{ role: string; parts: unknown[] }>)
       .filter((c) => c.role === "model").flatMap((c) => c.parts) as Array<Record<string, unknown>>;
-    const part = replayed.find((p) => p.functionCall);
-    assert.equal(part?.thoughtSignature, SCRIPTED_SIGNATURE, JSON.stringify(replayed));
+    const signatures = replayed.filter((p) => p.functionCall).map((p) => p.thoughtSignature);
+    assert.deepEqual(signatures, [SCRIPTED_SIGNATURE, undefined], JSON.stringify(replayed));
+    // Gemini pairs responses with calls by position: back in call order.
+    const answers = (model.bodies[1]!.contents as Array<{ parts: Array<Record<string, Block>> }>)
+      .at(-1)!.parts.map((p) => p.functionResponse?.response);
+    assert.deepEqual(answers, [
+      { result: "created /tmp/scripted.txt" },
+      { result: "created /tmp/scripted.txt.copy" },
+    ]);
   } finally {
     await ccp.close();
     await model.close();

@@ -77,6 +77,14 @@ Deno.test("the strict check refuses malformed contents", () => {
       /missing a thought_signature/,
     ],
     [
+      "a call left unanswered",
+      (b) => {
+        const model = (b.contents as Obj[]).find((c) => c.role === "model")!;
+        (model.parts as Obj[]).push({ functionCall: { name: "Read", args: {} } });
+      },
+      /number of function response parts is equal/,
+    ],
+    [
       "too many output tokens",
       (b) => (b.generationConfig as Obj).maxOutputTokens = 128000,
       /from 1 \(inclusive\) to 65537 \(exclusive\)/,
