@@ -73,6 +73,15 @@ function checkGeminiBodies(bodies: Obj[], tools: readonly string[]): void {
         : schemaProblem(d.parameters, `${d.name}.parameters`);
       assert.equal(problem, undefined, JSON.stringify(d.parameters));
     }
+    // Claude Code's system prompt (and its mid-conversation system message) went to
+    // systemInstruction, never into contents; its per-request billing line went nowhere.
+    const system = ((body.systemInstruction as Obj).parts as Obj[]).map((p) => p.text).join("");
+    assert.ok(system.length > 1000, system);
+    const texts = (body.contents as Obj[]).flatMap((c) => c.parts as Obj[])
+      .map((p) => typeof p.text === "string" ? p.text : "");
+    const opening = system.slice(0, 200);
+    assert.ok(texts.every((t) => !t.includes(opening)), "system prompt copied into contents");
+    assert.ok(!JSON.stringify(body).includes("x-anthropic-billing-header"));
   }
   // The first parallel call's thoughtSignature came back unchanged, on the call's own part;
   // the second call had none and got none.

@@ -278,12 +278,16 @@ export function geminiRequestProblem(body: Obj, model: string): string | undefin
   }
   const tools = body.tools ?? [];
   if (!Array.isArray(tools)) return "Invalid value at 'tools'";
+  const seen = new Set<unknown>();
   for (const [i, tool] of tools.entries()) {
     const declarations = isObj(tool) ? tool.functionDeclarations : undefined;
     if (!Array.isArray(declarations)) continue;
     for (const [j, d] of declarations.entries()) {
       const problem = declarationProblem(d, `tools[${i}].function_declarations[${j}]`);
       if (problem) return problem;
+      const name = (d as Obj).name;
+      if (seen.has(name)) return `Duplicate function declaration found: ${name}`;
+      seen.add(name);
     }
   }
   return generationProblem(body.generationConfig, model) ?? signatureProblem(body, model);

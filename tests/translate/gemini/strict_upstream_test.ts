@@ -77,6 +77,14 @@ Deno.test("the strict check refuses malformed contents", () => {
       /missing a thought_signature/,
     ],
     [
+      "a function declared twice",
+      (b) => {
+        const declarations = (b.tools as Obj[])[0]!.functionDeclarations as Obj[];
+        declarations.push({ ...declarations[0]! });
+      },
+      /Duplicate function declaration found/,
+    ],
+    [
       "a call left unanswered",
       (b) => {
         const model = (b.contents as Obj[]).find((c) => c.role === "model")!;
