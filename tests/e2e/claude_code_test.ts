@@ -11,7 +11,7 @@ import { startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { countRequestTokensAsync } from "../../src/tokens/mod.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
-import { SCRIPTED_SIGNATURE } from "../mocks/gemini_wire.ts";
+import { SCRIPTED_SIGNATURE, SEARCH_SIGNATURE } from "../mocks/gemini_wire.ts";
 import { schemaProblem } from "../mocks/gemini_strict.ts";
 
 const claude = await findClaude();
@@ -85,10 +85,33 @@ function checkGeminiBodies(bodies: Obj[], tools: readonly string[]): void {
   }
   // The first parallel call's thoughtSignature came back unchanged, on the call's own part;
   // the second call had none and got none.
-  const model = (bodies[1]!.contents as Obj[]).filter((c) => c.role === "model");
-  const calls = model.flatMap((c) => c.parts as Obj[]).filter((p) => p.functionCall);
-  assert.deepEqual(calls.map((p) => (p.functionCall as Obj).name), ["Write", "Write"]);
-  assert.deepEqual(calls.map((p) => p.thoughtSignature), [SCRIPTED_SIGNATURE, undefined]);
+  const writes = modelCalls(bodies.at(-1)!).filter((p) => (p.functionCall as Obj).name === "Write");
+  assert.deepEqual(writes.map((p) => p.thoughtSignature), [SCRIPTED_SIGNATURE, undefined]);
+}
+
+function modelCalls(body: Obj): Obj[] {
+  return (body.contents as Obj[]).filter((c) => c.role === "model")
+    .flatMap((c) => c.parts as Obj[]).filter((p) => p.functionCall);
+}
+
+const declared = (body: Obj) =>
+  (body.tools as Obj[]).flatMap((t) => t.functionDeclarations as Obj[]).map((d) => d.name);
+
+/**
+ * Tools deferred behind ToolSearch: the scripted model first loads WebFetch through it, and
+ * the next request declares WebFetch (Claude Code sends it with `defer_loading`).
+ */
+function checkToolSearch(bodies: Obj[]): void {
+  const [first, second] = bodies as [Obj, Obj];
+  assert.ok(declared(first).includes("ToolSearch"), declared(first).join(", "));
+  assert.ok(!declared(first).includes("WebFetch"), "deferred WebFetch offered before loading");
+  assert.ok(!declared(first).includes("DeferredToolPlaceholder"));
+  assert.ok(declared(second).includes("WebFetch"), declared(second).join(", "));
+  const search = modelCalls(second).find((p) => (p.functionCall as Obj).name === "ToolSearch");
+  assert.equal(search?.thoughtSignature, SEARCH_SIGNATURE, JSON.stringify(modelCalls(second)));
+  const answer = ((second.contents as Obj[]).at(-1)!.parts as Obj[])[0]!.functionResponse as Obj;
+  assert.equal(answer.name, "ToolSearch");
+  assert.match(JSON.stringify(answer.response), /WebFetch/);
 }
 
 /** One run per wire; Gemini twice: tools deferred behind ToolSearch (the default), and all up front. */
@@ -178,7 +201,8 @@ for (const { type, allTools } of RUNS) {
         assert.equal(result.is_error, false, JSON.stringify(result));
         assert.equal(result.result, "Done: wrote the file.");
         assert.equal(await Deno.readTextFile(target), "hello from ccp\n");
-        assert.equal(model.bodies.length, 2, "one upstream request per agent turn");
+        const searching = type === "gemini" && !allTools;
+        assert.equal(model.bodies.length, searching ? 3 : 2, "one upstream request per agent turn");
         if (type === "openai_responses") {
           // Claude Code sent the thinking block back; its signature carried the encrypted reasoning.
           const input = model.bodies[1]!.input as Array<Record<string, unknown>>;
@@ -191,6 +215,7 @@ for (const { type, allTools } of RUNS) {
             model.bodies,
             allTools ? [...CORE_TOOLS, ...DEFERRED_TOOLS] : CORE_TOOLS,
           );
+          if (searching) checkToolSearch(model.bodies);
         }
         assert.ok(ccp.logs.every((l) => !l.includes("e2e-token")), "token never logged");
         assert.ok(ccp.logs.every((l) => !l.includes(GEMINI_KEY)), "upstream key never logged");

@@ -17,16 +17,35 @@ export function invalidArgument(message: string): Response {
 
 /** The signature the scripted model puts on its function call; it must come back unchanged. */
 export const SCRIPTED_SIGNATURE = "Q2lNQjFHMnM4c2NyaXB0ZWQtZ2VtaW5pLXNpZw==";
+/** The signature on the ToolSearch call, when the script makes one. */
+export const SEARCH_SIGNATURE = "U0VBUkNILXNjcmlwdGVkLWdlbWluaQ==";
 
-/** True when the last user content answers a call. */
-export function sawFunctionResponse(body: Obj): boolean {
+/** What the scripted model does next. */
+type Step = "search" | "write" | "done";
+
+/**
+ * The script: when Claude Code defers its tools behind ToolSearch, first load WebFetch
+ * through it; then write the file (two parallel calls); after the writes, answer text.
+ */
+export function scriptedStep(body: Obj): Step {
   const last = (body.contents as Obj[]).at(-1);
-  return last?.role === "user" &&
-    (last.parts as Obj[]).some((p) => p.functionResponse !== undefined);
+  const answered = last?.role === "user"
+    ? (last.parts as Obj[]).flatMap((p) =>
+      isRecord(p.functionResponse) ? [p.functionResponse.name] : []
+    )
+    : [];
+  if (answered.includes("Write")) return "done";
+  const declared = ((body.tools ?? []) as Obj[])
+    .flatMap((t) => (t.functionDeclarations ?? []) as Obj[]).map((d) => d.name);
+  const searching = declared.includes("ToolSearch") && !declared.includes("WebFetch");
+  return searching && !answered.includes("ToolSearch") ? "search" : "write";
 }
 
+const isRecord = (v: unknown): v is Obj => typeof v === "object" && v !== null;
+
 /** The scripted turn as Gemini answer chunks (the last one carries finishReason and usage). */
-function chunks(filePath: string, done: boolean, model: string): Obj[] {
+function chunks(filePath: string, step: Step, model: string): Obj[] {
+  const done = step === "done";
   const usage = (out: number) => ({
     promptTokenCount: 900,
     candidatesTokenCount: out,
@@ -44,6 +63,11 @@ function chunks(filePath: string, done: boolean, model: string): Obj[] {
     responseId: "scripted-gemini",
   });
   if (done) return [chunk([{ text: "Done: wrote " }], false), chunk([{ text: "the file." }], true)];
+  if (step === "search") {
+    const args = { query: "select:WebFetch", max_results: 1 };
+    const call = { functionCall: { name: "ToolSearch", args }, thoughtSignature: SEARCH_SIGNATURE };
+    return [chunk([call], true)];
+  }
   const write = (path: string) => ({
     functionCall: { name: "Write", args: { file_path: path, content: "hello from ccp\n" } },
   });
@@ -76,7 +100,7 @@ export function geminiReply(req: Request, body: Obj, filePath: string): Response
   const model = decodeURIComponent(action[1]!);
   const problem = geminiRequestProblem(body, model);
   if (problem) return invalidArgument(problem);
-  const parts = chunks(filePath, sawFunctionResponse(body), model);
+  const parts = chunks(filePath, scriptedStep(body), model);
   if (action[2] === "generateContent") {
     const all = parts.flatMap((c) => ((c.candidates as Obj[])[0]!.content as Obj).parts as Obj[]);
     const last = parts.at(-1)!;

@@ -29,11 +29,13 @@ Deno.test("the non-streaming Claude Code loop through ccp to the scripted Gemini
     const first = claudeCodeRequest("foreign");
     // Only the opening user turn (and Claude Code's system message) of the fixture.
     const opening = first.messages.filter((m, i) => i === 0 || m.role === "system");
+    // Without ToolSearch the script goes straight to writing.
+    const tools = first.tools!.filter((t) => t.name !== "ToolSearch");
     const post = async (messages: unknown[]) => {
       const res = await fetch(`${ccp.url}/v1/messages`, {
         method: "POST",
         headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-        body: JSON.stringify({ ...first, messages, stream: false }),
+        body: JSON.stringify({ ...first, tools, messages, stream: false }),
       });
       const text = await res.text();
       assert.equal(res.status, 200, `${text}\n${ccp.logs.join("")}`);
