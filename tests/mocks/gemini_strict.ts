@@ -229,13 +229,19 @@ function signatureProblem(body: Obj, model: string): string | undefined {
   return undefined;
 }
 
-/** A function-call turn must be answered by as many function responses, in the next content. */
+/**
+ * A function-call turn must follow a user turn and be answered by as many function
+ * responses, in the next content.
+ */
 function pairingProblem(contents: Obj[]): string | undefined {
   const count = (c: Obj | undefined, key: string) =>
     ((c?.parts ?? []) as Obj[]).filter((p) => p[key] !== undefined).length;
   for (const [i, content] of contents.entries()) {
     const calls = content.role === "model" ? count(content, "functionCall") : 0;
     if (calls === 0) continue;
+    if (contents[i - 1]?.role !== "user") {
+      return "Please ensure that function call turn comes immediately after a user turn or after a function response turn.";
+    }
     const next = contents[i + 1];
     if (next && count(next, "functionResponse") !== calls) {
       return "Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.";

@@ -93,6 +93,11 @@ Deno.test("the strict check refuses malformed contents", () => {
       /number of function response parts is equal/,
     ],
     [
+      "a function call opening the conversation",
+      (b) => (b.contents as Obj[]).shift(),
+      /function call turn comes immediately after a user turn/,
+    ],
+    [
       "too many output tokens",
       (b) => (b.generationConfig as Obj).maxOutputTokens = 128000,
       /from 1 \(inclusive\) to 65537 \(exclusive\)/,
