@@ -6,7 +6,8 @@
  * - assistant turns: text → text parts, `tool_use` → `functionCall` parts; thinking
  *   blocks ccp made from this same provider and model family give back their Gemini
  *   `thoughtSignature`s on the parts they came with; other reasoning is dropped;
- * - adjacent turns of one role are merged and empty turns removed.
+ * - adjacent turns of one role are merged and empty turns removed; a history that opens
+ *   with a function call gets a stand-in user turn first.
  * `role: "system"` messages are left to the request mapper (they join `systemInstruction`).
  */
 
@@ -28,6 +29,9 @@ import { toolReferenceText } from "../anthropic/tool_reference.ts";
  * this placeholder (FAQ of https://ai.google.dev/gemini-api/docs/thought-signatures).
  */
 export const SKIP_SIGNATURE = "skip_thought_signature_validator";
+
+/** The user turn put before a history that opens with a function call. */
+export const TRIMMED_HISTORY = "[earlier conversation omitted]";
 
 /** What the message mapping depends on. */
 export interface ContentsContext {
@@ -175,6 +179,11 @@ export function toGeminiContents(
     const last = out.at(-1);
     if (last?.role === role) last.parts.push(...parts);
     else out.push({ role, parts });
+  }
+  // Gemini refuses a function call that does not follow a user turn; a client that trimmed
+  // the start of its history can open with one, so a stand-in user turn goes first.
+  if (out[0]?.role === "model" && out[0].parts.some((p) => p.functionCall)) {
+    out.unshift({ role: "user", parts: [{ text: TRIMMED_HISTORY }] });
   }
   return out;
 }

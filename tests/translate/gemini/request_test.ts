@@ -213,6 +213,7 @@ Deno.test("contents", async (t) => {
   await t.step("images inside a tool result follow the responses as inlineData", () => {
     const body = map(req({
       messages: [
+        { role: "user", content: "Take a screenshot" },
         { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Shot", input: {} }] },
         {
           role: "user",
@@ -227,7 +228,7 @@ Deno.test("contents", async (t) => {
         },
       ],
     }));
-    assert.deepEqual(body.contents[1]?.parts, [
+    assert.deepEqual(body.contents[2]?.parts, [
       { functionResponse: { name: "Shot", response: { result: "captured" } } },
       { inlineData: { mimeType: "image/png", data: "AA" } },
     ]);
@@ -243,12 +244,12 @@ Deno.test("contents", async (t) => {
   });
   await t.step("a non-object tool input becomes empty args", () => {
     const body = map(req({
-      messages: [{
+      messages: [{ role: "user", content: "Go" }, {
         role: "assistant",
         content: [{ type: "tool_use", id: "t", name: "X", input: "s" }],
       }],
     }));
-    assert.deepEqual(body.contents[0]?.parts, [{ functionCall: { name: "X", args: {} } }]);
+    assert.deepEqual(body.contents[1]?.parts, [{ functionCall: { name: "X", args: {} } }]);
   });
 });
 
@@ -312,6 +313,7 @@ Deno.test("tools and tool_choice", async (t) => {
       ],
       tool_choice: { type: "tool", name: odd },
       messages: [
+        { role: "user", content: "Search" },
         { role: "assistant", content: [{ type: "tool_use", id: "t", name: long, input: {} }] },
         { role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: "ok" }] },
       ],
@@ -321,8 +323,8 @@ Deno.test("tools and tool_choice", async (t) => {
     assert.match(names[0]!, /^[A-Za-z_][A-Za-z0-9_.:-]*$/);
     assert.equal(names[1], "mcp__my_server__do_it");
     assert.deepEqual(body.toolConfig?.functionCallingConfig.allowedFunctionNames, [names[1]]);
-    assert.equal(body.contents[0]?.parts[0]?.functionCall?.name, names[0]);
-    assert.equal(body.contents[1]?.parts[0]?.functionResponse?.name, names[0]);
+    assert.equal(body.contents[1]?.parts[0]?.functionCall?.name, names[0]);
+    assert.equal(body.contents[2]?.parts[0]?.functionResponse?.name, names[0]);
     assert.deepEqual(
       renamedTools([{ name: long }, { name: odd }, { name: "Bash" }]),
       new Map([[names[0]!, long], [names[1]!, odd]]),
@@ -548,4 +550,23 @@ Deno.test("messages must be an array", () => {
       }),
     ClientRequestError,
   );
+});
+
+Deno.test("a history that opens with a function call gets a user turn before it", () => {
+  // Gemini answers 400 "Please ensure that function call turn comes immediately after a user
+  // turn or after a function response turn" when a trimmed history starts with a call.
+  const body = map(req({
+    messages: [
+      { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Read", input: {} }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "text" }] },
+    ],
+  }));
+  assert.deepEqual(body.contents.map((c) => c.role), ["user", "model", "user"]);
+  assert.deepEqual(body.contents[0]?.parts, [{ text: "[earlier conversation omitted]" }]);
+  assert.deepEqual(body.contents[1]?.parts, [{ functionCall: { name: "Read", args: {} } }]);
+  // A history that opens with plain model text is left as it is.
+  const text = map(req({
+    messages: [{ role: "assistant", content: "Hello." }, { role: "user", content: "Hi" }],
+  }));
+  assert.deepEqual(text.contents.map((c) => c.role), ["model", "user"]);
 });
