@@ -250,6 +250,15 @@ function pairingProblem(contents: Obj[]): string | undefined {
   return undefined;
 }
 
+/** Models that continue a final model turn (prefill); 3.5 Flash-Lite, 3.6 and later refuse it. */
+const PREFILL_MODELS =
+  /^(gemma-|gemini-[12]\.|gemini-3-|gemini-3\.[0-4][.-]|gemini-3\.5-flash(?!-lite))/;
+
+function finalTurnProblem(contents: Obj[], model: string): string | undefined {
+  if (PREFILL_MODELS.test(model) || contents.at(-1)?.role !== "model") return undefined;
+  return "Requests ending with a model turn are not supported.";
+}
+
 /** Why Gemini would refuse `body` sent to `model`; `undefined` when it would accept it. */
 export function geminiRequestProblem(body: Obj, model: string): string | undefined {
   for (const key of Object.keys(body)) if (!REQUEST_KEYS.has(key)) return unknown(key, "");
@@ -296,5 +305,6 @@ export function geminiRequestProblem(body: Obj, model: string): string | undefin
       seen.add(name);
     }
   }
-  return generationProblem(body.generationConfig, model) ?? signatureProblem(body, model);
+  return generationProblem(body.generationConfig, model) ?? signatureProblem(body, model) ??
+    finalTurnProblem(contents as Obj[], model);
 }

@@ -116,6 +116,10 @@ Deno.test("the strict check refuses malformed contents", () => {
       /type: must be specified/,
     ],
   ];
+  const prefill = translated("gemini-3.6-flash");
+  (prefill.contents as Obj[]).push({ role: "model", parts: [{ text: "Partial" }] });
+  assert.match(geminiRequestProblem(prefill, "gemini-3.6-flash") ?? "", /ending with a model turn/);
+  assert.equal(geminiRequestProblem(prefill, "gemini-3.5-flash"), undefined);
   for (const [name, spoil, expected] of cases) {
     const body = translated();
     spoil(body);
