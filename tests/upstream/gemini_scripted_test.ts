@@ -75,3 +75,39 @@ Deno.test("the non-streaming Claude Code loop through ccp to the scripted Gemini
     await model.close();
   }
 });
+
+Deno.test("an assistant prefill reaches a Gemini 3.6 model as a request it accepts", async () => {
+  const model = startScriptedModel("/tmp/scripted.txt");
+  const ccp = startCcp(testConfig({
+    providers: [
+      provider("up", {
+        type: "gemini",
+        baseUrl: model.url,
+        authHeader: "x-goog-api-key",
+        apiKeys: ["k"],
+      }),
+    ],
+    routes: { default: "up/gemini-3.6-flash" },
+  }));
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({
+        model: "claude-opus-5-5",
+        max_tokens: 1000,
+        messages: [
+          { role: "user", content: "Count to five" },
+          { role: "assistant", content: "One, two," },
+        ],
+      }),
+    });
+    const text = await res.text();
+    assert.equal(res.status, 200, `${text}\n${ccp.logs.join("")}`);
+    const roles = (model.bodies[0]!.contents as Array<{ role: string }>).map((c) => c.role);
+    assert.deepEqual(roles, ["user", "model", "user"]);
+  } finally {
+    await ccp.close();
+    await model.close();
+  }
+});

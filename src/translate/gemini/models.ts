@@ -79,3 +79,20 @@ export function validatesThoughtSignatures(model: string): boolean {
   const name = model.toLowerCase().split("/").pop() ?? "";
   return !/^gemini-[12]\.|^gemma-/.test(name);
 }
+
+/**
+ * False for models that refuse a request ending on a model turn (an assistant prefill): Gemini
+ * 3.5 Flash-Lite, 3.6 Flash and every release after them
+ * (https://ai.google.dev/gemini-api/docs/generate-content/whats-new-gemini-3.6). Older models
+ * continue the turn; names ccp cannot date count as new.
+ */
+export function continuesModelTurn(model: string): boolean {
+  const name = model.toLowerCase().split("/").pop() ?? "";
+  if (name.startsWith("gemma-")) return true;
+  const version = /^gemini-(\d+)(?:\.(\d+))?-(.*)$/.exec(name);
+  if (!version) return false;
+  const major = Number(version[1]);
+  const minor = Number(version[2] ?? 0);
+  if (major !== 3) return major < 3;
+  return minor < 5 || (minor === 5 && !version[3]!.startsWith("flash-lite"));
+}

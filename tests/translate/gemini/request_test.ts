@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ClientRequestError } from "../../../src/core/errors.ts";
 import type { MessagesRequest } from "../../../src/protocols/anthropic.ts";
 import type { GeminiRequest } from "../../../src/protocols/gemini.ts";
-import { SKIP_SIGNATURE } from "../../../src/translate/gemini/contents.ts";
+import { CONTINUE_MODEL_TURN, SKIP_SIGNATURE } from "../../../src/translate/gemini/contents.ts";
 import { geminiFunctionName, renamedTools } from "../../../src/translate/gemini/names.ts";
 import { toGeminiRequest } from "../../../src/translate/gemini/request.ts";
 import { encodeGeminiSignature } from "../../../src/translate/gemini/signature.ts";
@@ -569,4 +569,33 @@ Deno.test("a history that opens with a function call gets a user turn before it"
     messages: [{ role: "assistant", content: "Hello." }, { role: "user", content: "Hi" }],
   }));
   assert.deepEqual(text.contents.map((c) => c.role), ["model", "user"]);
+});
+
+Deno.test("a history ending on a model turn, for models that refuse one", async (t) => {
+  // Gemini 3.5 Flash-Lite, 3.6 Flash and later answer 400 "Requests ending with a model turn
+  // are not supported"; Claude Code ends on an assistant turn to resume an interrupted answer.
+  const prefill = req({
+    messages: [{ role: "user", content: "Count to five" }, {
+      role: "assistant",
+      content: "One, two,",
+    }],
+  });
+  for (const model of ["gemini-3.6-flash", "gemini-3.8-flash", "gemini-3.5-flash-lite"]) {
+    await t.step(`${model}: a user turn asks to continue`, () => {
+      const body = map(prefill, model);
+      assert.deepEqual(body.contents.map((c) => c.role), ["user", "model", "user"]);
+      assert.deepEqual(body.contents[1]?.parts, [{ text: "One, two," }]);
+      assert.deepEqual(body.contents[2]?.parts, [{ text: CONTINUE_MODEL_TURN }]);
+    });
+  }
+  for (const model of ["gemini-2.5-flash", "gemini-3-flash-preview", "gemini-3.5-flash"]) {
+    await t.step(`${model} continues the model turn itself`, () => {
+      const body = map(prefill, model);
+      assert.deepEqual(body.contents.map((c) => c.role), ["user", "model"]);
+    });
+  }
+  await t.step("a history ending on a user turn is left alone", () => {
+    const body = map(req(), "gemini-3.6-flash");
+    assert.deepEqual(body.contents.map((c) => c.role), ["user"]);
+  });
 });
