@@ -211,6 +211,12 @@ function generationProblem(config: unknown, model: string): string | undefined {
   if (thinking.thinkingLevel !== undefined && olderModel(model)) {
     return "Thinking level is not supported for this model.";
   }
+  // Gemini 3.7 Flash and later Flash models (not Flash-Lite) have no "minimal" level.
+  if (
+    thinking.thinkingLevel === "minimal" && /^gemini-3\.([7-9]|\d\d)-flash(?!-lite)/.test(model)
+  ) {
+    return "Thinking level MINIMAL is not supported for this model.";
+  }
   return undefined;
 }
 
@@ -250,9 +256,8 @@ function pairingProblem(contents: Obj[]): string | undefined {
   return undefined;
 }
 
-/** Models that continue a final model turn (prefill); 3.5 Flash-Lite, 3.6 and later refuse it. */
-const PREFILL_MODELS =
-  /^(gemma-|gemini-[12]\.|gemini-3-|gemini-3\.[0-4][.-]|gemini-3\.5-flash(?!-lite))/;
+/** Models that continue a final model turn (prefill); 3.5 (served by 3.6) and later refuse it. */
+const PREFILL_MODELS = /^(gemma-|gemini-[12]\.|gemini-3-|gemini-3\.[0-4][.-])/;
 
 function finalTurnProblem(contents: Obj[], model: string): string | undefined {
   if (PREFILL_MODELS.test(model) || contents.at(-1)?.role !== "model") return undefined;

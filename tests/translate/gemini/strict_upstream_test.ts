@@ -119,7 +119,11 @@ Deno.test("the strict check refuses malformed contents", () => {
   const prefill = translated("gemini-3.6-flash");
   (prefill.contents as Obj[]).push({ role: "model", parts: [{ text: "Partial" }] });
   assert.match(geminiRequestProblem(prefill, "gemini-3.6-flash") ?? "", /ending with a model turn/);
-  assert.equal(geminiRequestProblem(prefill, "gemini-3.5-flash"), undefined);
+  assert.equal(geminiRequestProblem(prefill, "gemini-3.1-pro-preview"), undefined);
+  const minimal = translated("gemini-3.8-flash");
+  (minimal.generationConfig as Obj).thinkingConfig = { thinkingLevel: "minimal" };
+  assert.match(geminiRequestProblem(minimal, "gemini-3.8-flash") ?? "", /MINIMAL is not supported/);
+  assert.equal(geminiRequestProblem(minimal, "gemini-3.8-flash-lite"), undefined);
   for (const [name, spoil, expected] of cases) {
     const body = translated();
     spoil(body);
