@@ -432,6 +432,23 @@ Deno.test("thinking → thinkingConfig", async (t) => {
     });
     assert.equal(cfg({ thinking: { type: "disabled" } }, "gemini-3-pro-preview"), undefined);
   });
+  await t.step("Gemini 3.7 Flash and later take low, medium and high only", () => {
+    // "minimal" is a 400 there; thinking off leaves the model's default, as on Pro.
+    for (const model of ["gemini-3.7-flash", "gemini-3.8-flash", "gemini-flash-latest"]) {
+      assert.equal(cfg({ thinking: { type: "disabled" } }, model), undefined, model);
+      assert.equal(
+        cfg({ thinking: { type: "adaptive" }, output_config: { effort: "low" } }, model)
+          ?.thinkingLevel,
+        "low",
+      );
+    }
+    // Flash-Lite and 3.6 Flash still have it.
+    for (const model of ["gemini-3.5-flash-lite", "gemini-3.6-flash", "gemini-3.8-flash-lite"]) {
+      assert.deepEqual(cfg({ thinking: { type: "disabled" } }, model), {
+        thinkingLevel: "minimal",
+      });
+    }
+  });
   await t.step("models without thinking get no thinkingConfig", () => {
     assert.equal(cfg({ thinking: { type: "adaptive" } }, "gemini-2.0-flash"), undefined);
     assert.equal(cfg({ thinking: { type: "adaptive" } }, "gemma-3-27b-it"), undefined);
@@ -580,7 +597,15 @@ Deno.test("a history ending on a model turn, for models that refuse one", async 
       content: "One, two,",
     }],
   });
-  for (const model of ["gemini-3.6-flash", "gemini-3.8-flash", "gemini-3.5-flash-lite"]) {
+  // gemini-3.5-flash is now served by 3.6 Flash.
+  for (
+    const model of [
+      "gemini-3.6-flash",
+      "gemini-3.8-flash",
+      "gemini-3.5-flash-lite",
+      "gemini-3.5-flash",
+    ]
+  ) {
     await t.step(`${model}: a user turn asks to continue`, () => {
       const body = map(prefill, model);
       assert.deepEqual(body.contents.map((c) => c.role), ["user", "model", "user"]);
@@ -588,7 +613,7 @@ Deno.test("a history ending on a model turn, for models that refuse one", async 
       assert.deepEqual(body.contents[2]?.parts, [{ text: CONTINUE_MODEL_TURN }]);
     });
   }
-  for (const model of ["gemini-2.5-flash", "gemini-3-flash-preview", "gemini-3.5-flash"]) {
+  for (const model of ["gemini-2.5-flash", "gemini-3-flash-preview", "gemini-3.1-pro-preview"]) {
     await t.step(`${model} continues the model turn itself`, () => {
       const body = map(prefill, model);
       assert.deepEqual(body.contents.map((c) => c.role), ["user", "model"]);
