@@ -31,7 +31,7 @@ async function findClaude(): Promise<string | undefined> {
 
 type Wire = "anthropic" | "openai" | "openai_responses" | "gemini";
 
-const GEMINI_MODEL = "gemini-3-flash-preview";
+const GEMINI_MODEL = "gemini-3.8-flash";
 const GEMINI_KEY = "e2e-gemini-key";
 
 function upstream(type: Wire, url: string): { provider: ProviderConfig; model: string } {
