@@ -27,7 +27,7 @@ type Step = "search" | "write" | "done";
  * The script: when Claude Code defers its tools behind ToolSearch, first load WebFetch
  * through it; then write the file (two parallel calls); after the writes, answer text.
  */
-export function scriptedStep(body: Obj): Step {
+function scriptedStep(body: Obj): Step {
   const last = (body.contents as Obj[]).at(-1);
   const answered = last?.role === "user"
     ? (last.parts as Obj[]).flatMap((p) =>
