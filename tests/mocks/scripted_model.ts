@@ -1,12 +1,14 @@
 /**
  * A tiny scripted "model" upstream for end-to-end runs of the real Claude Code: on the first turn
  * it calls the Write tool, after a tool_result it answers with text. Speaks Anthropic Messages
- * (SSE) on /v1/messages, OpenAI Chat Completions (SSE) on /v1/chat/completions and the OpenAI
- * Responses API (SSE) on /v1/responses.
+ * (SSE) on /v1/messages, OpenAI Chat Completions (SSE) on /v1/chat/completions, the OpenAI
+ * Responses API (SSE) on /v1/responses and the Gemini API on /v1beta/models/{model}:… (see
+ * gemini_wire.ts, which also refuses what the real Gemini API refuses).
  */
 
 import { encodeEvents, type SseEvent } from "./anthropic_fixtures.ts";
 import { type ResponsesScript, responsesSse } from "./responses_wire.ts";
+import { geminiReply } from "./gemini_wire.ts";
 
 /** A running scripted upstream. */
 export interface ScriptedModel {
@@ -170,6 +172,7 @@ export function startScriptedModel(filePath: string): ScriptedModel {
     const body = await req.json();
     bodies.push(body);
     const path = new URL(req.url).pathname;
+    if (path.startsWith("/v1beta/")) return geminiReply(req, body, filePath);
     if (path.endsWith("/responses")) {
       const input = body.input as Item[];
       const text = responsesTurn(filePath, input.at(-1)?.type === "function_call_output");

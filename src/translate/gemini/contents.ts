@@ -6,7 +6,9 @@
  * - assistant turns: text → text parts, `tool_use` → `functionCall` parts; thinking
  *   blocks ccp made from this same provider and model family give back their Gemini
  *   `thoughtSignature`s on the parts they came with; other reasoning is dropped;
- * - adjacent turns of one role are merged and empty turns removed.
+ * - adjacent turns of one role are merged and empty turns removed; a history that opens
+ *   with a function call gets a stand-in user turn first, and one that ends on a model turn
+ *   gets a user turn asking to continue it when the model refuses to end on a model turn.
  * `role: "system"` messages are left to the request mapper (they join `systemInstruction`).
  */
 
@@ -29,12 +31,21 @@ import { toolReferenceText } from "../anthropic/tool_reference.ts";
  */
 export const SKIP_SIGNATURE = "skip_thought_signature_validator";
 
+/** The user turn put before a history that opens with a function call. */
+export const TRIMMED_HISTORY = "[earlier conversation omitted]";
+
+/** The user turn put after a final model turn for models that refuse to end on one. */
+export const CONTINUE_MODEL_TURN =
+  "[Continue your previous message from exactly where it stopped, without repeating it.]";
+
 /** What the message mapping depends on. */
 export interface ContentsContext {
   readonly provider: string;
   readonly model: string;
   /** Put {@link SKIP_SIGNATURE} on unsigned function-call steps (Gemini 3 and later). */
   readonly placeholderSignatures: boolean;
+  /** The model refuses a request that ends on a model turn (Gemini 3.6 and later). */
+  readonly endOnUserTurn: boolean;
 }
 
 function toolResultParts(
@@ -175,6 +186,17 @@ export function toGeminiContents(
     const last = out.at(-1);
     if (last?.role === role) last.parts.push(...parts);
     else out.push({ role, parts });
+  }
+  // Gemini refuses a function call that does not follow a user turn; a client that trimmed
+  // the start of its history can open with one, so a stand-in user turn goes first.
+  if (out[0]?.role === "model" && out[0].parts.some((p) => p.functionCall)) {
+    out.unshift({ role: "user", parts: [{ text: TRIMMED_HISTORY }] });
+  }
+  // An assistant prefill (Claude Code resuming a cut-off answer) ends on a model turn; models
+  // that refuse that are asked to continue it instead. A dangling call is left to fail upstream.
+  const final = out.at(-1);
+  if (ctx.endOnUserTurn && final?.role === "model" && !final.parts.some((p) => p.functionCall)) {
+    out.push({ role: "user", parts: [{ text: CONTINUE_MODEL_TURN }] });
   }
   return out;
 }

@@ -53,6 +53,12 @@ const LEVEL_FLASH: GeminiModelInfo = {
   maxOutputTokens: 65536,
   thinking: { kind: "level", levels: ["minimal", "low", "medium", "high"], off: "minimal" },
 };
+// Gemini 3.7 Flash dropped "minimal" (a 400), and later Flash models (3.8, the -latest alias)
+// kept it out (https://ai.google.dev/gemini-api/docs/generate-content/whats-new-gemini-3.7).
+const LEVEL_FLASH_NO_MINIMAL: GeminiModelInfo = {
+  maxOutputTokens: 65536,
+  thinking: { kind: "level", levels: ["low", "medium", "high"] },
+};
 
 /** First match wins; names are matched on the last path segment, lower-cased. */
 const FAMILIES: ReadonlyArray<readonly [RegExp, GeminiModelInfo]> = [
@@ -60,6 +66,10 @@ const FAMILIES: ReadonlyArray<readonly [RegExp, GeminiModelInfo]> = [
   [/^gemini-2\.5-flash-lite/, BUDGET_FLASH_LITE],
   [/^gemini-2\.5-flash/, BUDGET_FLASH],
   [/^gemini-(1\.|2\.0)|^gemma-/, NO_THINKING],
+  [
+    /^gemini-(3\.([7-9]|\d{2,})|([4-9]|\d{2,})\.\d+)-flash(?!-lite)|^gemini-flash-latest/,
+    LEVEL_FLASH_NO_MINIMAL,
+  ],
   [/flash/, LEVEL_FLASH],
 ];
 
@@ -78,4 +88,20 @@ export function geminiModelInfo(model: string): GeminiModelInfo {
 export function validatesThoughtSignatures(model: string): boolean {
   const name = model.toLowerCase().split("/").pop() ?? "";
   return !/^gemini-[12]\.|^gemma-/.test(name);
+}
+
+/**
+ * False for models that refuse a request ending on a model turn (an assistant prefill): Gemini
+ * 3.5 Flash-Lite, 3.6 Flash and every release after them
+ * (https://ai.google.dev/gemini-api/docs/generate-content/whats-new-gemini-3.6), and 3.5 Flash,
+ * which is now served by 3.6 Flash. Older models continue the turn; names ccp cannot date
+ * count as new.
+ */
+export function continuesModelTurn(model: string): boolean {
+  const name = model.toLowerCase().split("/").pop() ?? "";
+  if (name.startsWith("gemma-")) return true;
+  const version = /^gemini-(\d+)(?:\.(\d+))?-/.exec(name);
+  if (!version) return false;
+  const major = Number(version[1]);
+  return major < 3 || (major === 3 && Number(version[2] ?? 0) < 5);
 }

@@ -13,7 +13,7 @@ import type {
   GeminiToolConfig,
 } from "../../protocols/gemini.ts";
 import { toGeminiContents } from "./contents.ts";
-import { geminiModelInfo, validatesThoughtSignatures } from "./models.ts";
+import { continuesModelTurn, geminiModelInfo, validatesThoughtSignatures } from "./models.ts";
 import { geminiFunctionName } from "./names.ts";
 import { toGeminiParameters } from "./schema.ts";
 import { geminiThinkingConfig } from "./thinking.ts";
@@ -116,6 +116,7 @@ export function toGeminiRequest(req: MessagesRequest, target: GeminiTarget): Gem
       provider: target.provider,
       model: target.model,
       placeholderSignatures: validatesThoughtSignatures(target.model),
+      endOnUserTurn: !continuesModelTurn(target.model),
     }),
   };
   const system = systemInstruction(req);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ClientRequestError } from "../../../src/core/errors.ts";
 import type { MessagesRequest } from "../../../src/protocols/anthropic.ts";
 import type { GeminiRequest } from "../../../src/protocols/gemini.ts";
-import { SKIP_SIGNATURE } from "../../../src/translate/gemini/contents.ts";
+import { CONTINUE_MODEL_TURN, SKIP_SIGNATURE } from "../../../src/translate/gemini/contents.ts";
 import { geminiFunctionName, renamedTools } from "../../../src/translate/gemini/names.ts";
 import { toGeminiRequest } from "../../../src/translate/gemini/request.ts";
 import { encodeGeminiSignature } from "../../../src/translate/gemini/signature.ts";
@@ -213,6 +213,7 @@ Deno.test("contents", async (t) => {
   await t.step("images inside a tool result follow the responses as inlineData", () => {
     const body = map(req({
       messages: [
+        { role: "user", content: "Take a screenshot" },
         { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Shot", input: {} }] },
         {
           role: "user",
@@ -227,7 +228,7 @@ Deno.test("contents", async (t) => {
         },
       ],
     }));
-    assert.deepEqual(body.contents[1]?.parts, [
+    assert.deepEqual(body.contents[2]?.parts, [
       { functionResponse: { name: "Shot", response: { result: "captured" } } },
       { inlineData: { mimeType: "image/png", data: "AA" } },
     ]);
@@ -243,12 +244,12 @@ Deno.test("contents", async (t) => {
   });
   await t.step("a non-object tool input becomes empty args", () => {
     const body = map(req({
-      messages: [{
+      messages: [{ role: "user", content: "Go" }, {
         role: "assistant",
         content: [{ type: "tool_use", id: "t", name: "X", input: "s" }],
       }],
     }));
-    assert.deepEqual(body.contents[0]?.parts, [{ functionCall: { name: "X", args: {} } }]);
+    assert.deepEqual(body.contents[1]?.parts, [{ functionCall: { name: "X", args: {} } }]);
   });
 });
 
@@ -312,6 +313,7 @@ Deno.test("tools and tool_choice", async (t) => {
       ],
       tool_choice: { type: "tool", name: odd },
       messages: [
+        { role: "user", content: "Search" },
         { role: "assistant", content: [{ type: "tool_use", id: "t", name: long, input: {} }] },
         { role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: "ok" }] },
       ],
@@ -321,8 +323,8 @@ Deno.test("tools and tool_choice", async (t) => {
     assert.match(names[0]!, /^[A-Za-z_][A-Za-z0-9_.:-]*$/);
     assert.equal(names[1], "mcp__my_server__do_it");
     assert.deepEqual(body.toolConfig?.functionCallingConfig.allowedFunctionNames, [names[1]]);
-    assert.equal(body.contents[0]?.parts[0]?.functionCall?.name, names[0]);
-    assert.equal(body.contents[1]?.parts[0]?.functionResponse?.name, names[0]);
+    assert.equal(body.contents[1]?.parts[0]?.functionCall?.name, names[0]);
+    assert.equal(body.contents[2]?.parts[0]?.functionResponse?.name, names[0]);
     assert.deepEqual(
       renamedTools([{ name: long }, { name: odd }, { name: "Bash" }]),
       new Map([[names[0]!, long], [names[1]!, odd]]),
@@ -429,6 +431,23 @@ Deno.test("thinking → thinkingConfig", async (t) => {
       thinkingLevel: "minimal",
     });
     assert.equal(cfg({ thinking: { type: "disabled" } }, "gemini-3-pro-preview"), undefined);
+  });
+  await t.step("Gemini 3.7 Flash and later take low, medium and high only", () => {
+    // "minimal" is a 400 there; thinking off leaves the model's default, as on Pro.
+    for (const model of ["gemini-3.7-flash", "gemini-3.8-flash", "gemini-flash-latest"]) {
+      assert.equal(cfg({ thinking: { type: "disabled" } }, model), undefined, model);
+      assert.equal(
+        cfg({ thinking: { type: "adaptive" }, output_config: { effort: "low" } }, model)
+          ?.thinkingLevel,
+        "low",
+      );
+    }
+    // Flash-Lite and 3.6 Flash still have it.
+    for (const model of ["gemini-3.5-flash-lite", "gemini-3.6-flash", "gemini-3.8-flash-lite"]) {
+      assert.deepEqual(cfg({ thinking: { type: "disabled" } }, model), {
+        thinkingLevel: "minimal",
+      });
+    }
   });
   await t.step("models without thinking get no thinkingConfig", () => {
     assert.equal(cfg({ thinking: { type: "adaptive" } }, "gemini-2.0-flash"), undefined);
@@ -548,4 +567,60 @@ Deno.test("messages must be an array", () => {
       }),
     ClientRequestError,
   );
+});
+
+Deno.test("a history that opens with a function call gets a user turn before it", () => {
+  // Gemini answers 400 "Please ensure that function call turn comes immediately after a user
+  // turn or after a function response turn" when a trimmed history starts with a call.
+  const body = map(req({
+    messages: [
+      { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Read", input: {} }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "text" }] },
+    ],
+  }));
+  assert.deepEqual(body.contents.map((c) => c.role), ["user", "model", "user"]);
+  assert.deepEqual(body.contents[0]?.parts, [{ text: "[earlier conversation omitted]" }]);
+  assert.deepEqual(body.contents[1]?.parts, [{ functionCall: { name: "Read", args: {} } }]);
+  // A history that opens with plain model text is left as it is.
+  const text = map(req({
+    messages: [{ role: "assistant", content: "Hello." }, { role: "user", content: "Hi" }],
+  }));
+  assert.deepEqual(text.contents.map((c) => c.role), ["model", "user"]);
+});
+
+Deno.test("a history ending on a model turn, for models that refuse one", async (t) => {
+  // Gemini 3.5 Flash-Lite, 3.6 Flash and later answer 400 "Requests ending with a model turn
+  // are not supported"; Claude Code ends on an assistant turn to resume an interrupted answer.
+  const prefill = req({
+    messages: [{ role: "user", content: "Count to five" }, {
+      role: "assistant",
+      content: "One, two,",
+    }],
+  });
+  // gemini-3.5-flash is now served by 3.6 Flash.
+  for (
+    const model of [
+      "gemini-3.6-flash",
+      "gemini-3.8-flash",
+      "gemini-3.5-flash-lite",
+      "gemini-3.5-flash",
+    ]
+  ) {
+    await t.step(`${model}: a user turn asks to continue`, () => {
+      const body = map(prefill, model);
+      assert.deepEqual(body.contents.map((c) => c.role), ["user", "model", "user"]);
+      assert.deepEqual(body.contents[1]?.parts, [{ text: "One, two," }]);
+      assert.deepEqual(body.contents[2]?.parts, [{ text: CONTINUE_MODEL_TURN }]);
+    });
+  }
+  for (const model of ["gemini-2.5-flash", "gemini-3-flash-preview", "gemini-3.1-pro-preview"]) {
+    await t.step(`${model} continues the model turn itself`, () => {
+      const body = map(prefill, model);
+      assert.deepEqual(body.contents.map((c) => c.role), ["user", "model"]);
+    });
+  }
+  await t.step("a history ending on a user turn is left alone", () => {
+    const body = map(req(), "gemini-3.6-flash");
+    assert.deepEqual(body.contents.map((c) => c.role), ["user"]);
+  });
 });
