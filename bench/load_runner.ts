@@ -7,6 +7,7 @@
  *   deno run --allow-net --allow-read bench/load_runner.ts @job.json   (bodies past argv's 128 KiB)
  */
 
+import { Http1Connection } from "./http1_client.ts";
 import { LOAD_LINES, type LoadJob, type LoadResult } from "./load_types.ts";
 
 interface Stream {
@@ -21,31 +22,25 @@ interface Stream {
 /** A text delta's token; "tokens" (as in output_tokens) never matches. */
 const TOKEN = /token\d/;
 
-/** Sends one request and reads its body to the end, timing every read. */
+/** Sends one request on `connection` and reads its body to the end, timing every read. */
 async function one(
   job: LoadJob,
+  connection: Http1Connection,
   index: number,
   signal: AbortSignal,
   onFirstByte: () => void,
 ): Promise<Stream> {
   const started = performance.now();
-  const response = await fetch(job.url, {
-    method: "POST",
-    headers: job.headers,
-    body: job.bodies ? job.bodies[index % job.bodies.length] : job.body,
-    signal,
-  });
-  if (!response.ok || !response.body) {
-    const text = (await response.text()).slice(0, 300);
-    throw new Error(`HTTP ${response.status}: ${text}`);
-  }
   const decoder = new TextDecoder();
   // Too short to hold a whole marker or token, so a match always ends in the new read.
   const keep = Math.max(job.marker.length - 1, 5);
   const stream: Stream = { ttfb: NaN, ttft: NaN, gaps: [], reads: 0, tokenReads: 0, bytes: 0 };
   let tail = "";
   let lastToken = NaN;
-  for await (const chunk of response.body) {
+  // The answer's first bytes, for the message of a failed request.
+  let opening = "";
+  const openingDecoder = new TextDecoder();
+  const onChunk = (chunk: Uint8Array) => {
     const now = performance.now();
     if (stream.reads === 0) {
       stream.ttfb = now - started;
@@ -53,7 +48,8 @@ async function one(
     }
     stream.reads++;
     stream.bytes += chunk.length;
-    if (!job.gaps && !Number.isNaN(stream.ttft)) continue;
+    if (opening.length < 300) opening += openingDecoder.decode(chunk, { stream: true });
+    if (!job.gaps && !Number.isNaN(stream.ttft)) return;
     // A marker or token may straddle two reads: search the carried-over tail too.
     const text = tail + decoder.decode(chunk, { stream: true });
     tail = text.slice(-keep);
@@ -63,7 +59,10 @@ async function one(
       lastToken = now;
       stream.tokenReads++;
     }
-  }
+  };
+  const body = job.bodies ? job.bodies[index % job.bodies.length]! : job.body;
+  const status = await connection.post(job.headers, body, onChunk, signal);
+  if (status < 200 || status > 299) throw new Error(`HTTP ${status}: ${opening.slice(0, 300)}`);
   if (Number.isNaN(stream.ttft)) throw new Error(`the stream ended without "${job.marker}"`);
   return stream;
 }
@@ -91,11 +90,14 @@ export async function runJob(job: LoadJob): Promise<LoadResult> {
     }
   };
   const started = performance.now();
+  const url = new URL(job.url);
   const worker = async () => {
+    // One kept-alive connection per worker, as Claude Code keeps its connections.
+    const connection = new Http1Connection(url);
     while (next < job.requests && !signal.aborted) {
       const index = next++;
       try {
-        const s = await one(job, index, signal, onFirstByte);
+        const s = await one(job, connection, index, signal, onFirstByte);
         result.ok++;
         result.ttfbMs.push(s.ttfb);
         result.ttftMs.push(s.ttft);
@@ -108,6 +110,7 @@ export async function runJob(job: LoadJob): Promise<LoadResult> {
         if (result.errors.length < 5) result.errors.push(String(error));
       }
     }
+    connection.close();
   };
   await Promise.all(Array.from({ length: Math.min(job.concurrency, job.requests) }, worker));
   result.elapsedMs = performance.now() - started;
