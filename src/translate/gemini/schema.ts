@@ -15,11 +15,13 @@
  *   `float`/`double` on numbers, `int32`/`int64` on integers;
  * - an object keeps only non-empty `properties` (Gemini rejects `properties: {}`: "should be
  *   non-empty for OBJECT type") and `required` names that exist; an array always has `items`;
- * - a schema whose type cannot be told (`{}`, "any") becomes a string;
+ * - a schema that allows any value (`{}`, `true`) becomes a string asking for JSON text, which
+ *   json_args.ts turns back into the value in the model's calls;
  * - a root union of objects is flattened into one object (Gemini wants an OBJECT root).
  */
 
 import { isRecord } from "../../core/json.ts";
+import { isAnyValueSchema, JSON_TEXT_NOTE } from "./json_args.ts";
 import type { GeminiSchema, GeminiType, JsonObject } from "../../protocols/gemini.ts";
 
 const TYPES: Readonly<Record<string, GeminiType>> = {
@@ -154,7 +156,9 @@ function arrayItems(raw: JsonObject, ctx: Ctx): GeminiSchema {
   const source = Array.isArray(raw.items)
     ? raw.items[0]
     : raw.items ?? (Array.isArray(raw.prefixItems) ? raw.prefixItems[0] : undefined);
-  return convert(source ?? {}, deeper(ctx)) ?? { type: "STRING" };
+  // No item schema: strings, as the parameter's own description can only explain.
+  if (source === undefined) return { type: "STRING" };
+  return convert(source, deeper(ctx)) ?? { type: "STRING" };
 }
 
 function plain(raw: JsonObject, ctx: Ctx): GeminiSchema | undefined {
@@ -174,6 +178,9 @@ function plain(raw: JsonObject, ctx: Ctx): GeminiSchema | undefined {
   const type = types[0] ? TYPES[types[0]]! : inferType(raw, values);
   const out: GeminiSchema = { type };
   let description = describe(raw);
+  if (isAnyValueSchema(raw)) {
+    description = description ? `${description}\n${JSON_TEXT_NOTE}` : JSON_TEXT_NOTE;
+  }
   if (values && values.length > 0) {
     if (type === "STRING" && values.every((v) => typeof v === "string")) out.enum = values;
     else {
@@ -202,7 +209,7 @@ function plain(raw: JsonObject, ctx: Ctx): GeminiSchema | undefined {
 }
 
 function convert(node: unknown, ctx: Ctx): GeminiSchema | undefined {
-  if (node === true) return { type: "STRING" };
+  if (node === true) return { type: "STRING", description: JSON_TEXT_NOTE };
   if (!isRecord(node)) return undefined;
   if (ctx.depth > MAX_DEPTH) return withNotes({ type: "OBJECT" }, describe(node), false);
   if (typeof node.$ref === "string") {

@@ -15,6 +15,7 @@ import type { AnthropicStreamEvent, StopReason } from "../../protocols/anthropic
 import type { GeminiCandidate, GeminiPart, GeminiResponse } from "../../protocols/gemini.ts";
 import { AnthropicBlockWriter } from "../anthropic/blocks.ts";
 import { describeGeminiError, type GeminiEvent } from "./events.ts";
+import { withJsonValues } from "./json_args.ts";
 import { encodeGeminiSignature } from "./signature.ts";
 import {
   blockNote,
@@ -38,6 +39,8 @@ export interface GeminiTranslateOptions {
   readonly upstreamModel: string;
   /** Gemini function name → client tool name, for names that had to change. */
   readonly toolNames?: ReadonlyMap<string, string>;
+  /** Input schemas of the client's tools with parameters that take any value (json_args.ts). */
+  readonly anyValueTools?: ReadonlyMap<string, unknown>;
   readonly messageId?: string;
 }
 
@@ -195,8 +198,10 @@ export class GeminiToAnthropicTranslator {
     if (typeof call.name !== "string" || !call.name) return; // a call without a name cannot run
     if (sig) this.#carrier(sig);
     this.#close();
-    const args = JSON.stringify(isRecord(call.args) ? call.args : {});
     const name = this.#o.toolNames?.get(call.name) ?? call.name;
+    const schema = this.#o.anyValueTools?.get(name);
+    const raw = isRecord(call.args) ? call.args : {};
+    const args = JSON.stringify(schema === undefined ? raw : withJsonValues(raw, schema));
     const state = {
       id: "",
       name,

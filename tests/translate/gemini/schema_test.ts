@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { GeminiSchema } from "../../../src/protocols/gemini.ts";
 import { toGeminiParameters, toGeminiSchema } from "../../../src/translate/gemini/schema.ts";
+import { JSON_TEXT_NOTE } from "../../../src/translate/gemini/json_args.ts";
 
 /** Every key Gemini's Schema knows (https://ai.google.dev/api/caching#Schema). */
 const ALLOWED = new Set([
@@ -260,7 +261,7 @@ const TABLE: Array<{ name: string; input: unknown; output: GeminiSchema | undefi
     output: { type: "STRING", description: "Path" },
   },
   {
-    name: "types are inferred; an untyped schema becomes a string",
+    name: "types are inferred; a schema allowing any value becomes a string asking for JSON text",
     input: {
       type: "object",
       properties: {
@@ -275,8 +276,8 @@ const TABLE: Array<{ name: string; input: unknown; output: GeminiSchema | undefi
       properties: {
         obj: { type: "OBJECT", properties: { z: { type: "STRING" } } },
         arr: { type: "ARRAY", items: { type: "NUMBER" } },
-        any: { type: "STRING" },
-        yes: { type: "STRING" },
+        any: { type: "STRING", description: JSON_TEXT_NOTE },
+        yes: { type: "STRING", description: JSON_TEXT_NOTE },
       },
     },
   },

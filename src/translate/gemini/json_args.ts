@@ -1,0 +1,93 @@
+/**
+ * Tool parameters that take any JSON value. Gemini's schema has no such type (every node needs
+ * one, and an OBJECT needs properties), so such a parameter goes out as a STRING whose
+ * description asks for JSON text, and the text the model writes is turned back into the value
+ * before the client sees the call: Claude Code's tools that take "any" value expect arrays and
+ * objects, not their JSON text.
+ */
+
+import { isRecord } from "../../core/json.ts";
+import type { ToolDefinition } from "../../protocols/anthropic.ts";
+
+// A node with none of these says nothing about its value's type.
+const SHAPE_KEYS = [
+  "type",
+  "properties",
+  "items",
+  "prefixItems",
+  "enum",
+  "const",
+  "$ref",
+  "anyOf",
+  "oneOf",
+  "allOf",
+];
+
+/** What the description of such a parameter gains, so the model writes JSON text in it. */
+export const JSON_TEXT_NOTE = "Any JSON value, written as JSON text.";
+
+/** True for a schema that allows any value (`true`, `{}`, a node with only a description…). */
+export function isAnyValueSchema(node: unknown): boolean {
+  return node === true || (isRecord(node) && !SHAPE_KEYS.some((key) => key in node));
+}
+
+/** The input schemas of the tools that have a parameter taking any value, by tool name. */
+export function anyValueTools(
+  tools: readonly ToolDefinition[] | undefined,
+): ReadonlyMap<string, unknown> | undefined {
+  const out = new Map<string, unknown>();
+  for (const tool of tools ?? []) {
+    if (tool.input_schema && reachesAnyValue(tool.input_schema, 0)) {
+      out.set(tool.name, tool.input_schema);
+    }
+  }
+  return out.size > 0 ? out : undefined;
+}
+
+function reachesAnyValue(schema: unknown, depth: number): boolean {
+  if (depth > 0 && isAnyValueSchema(schema)) return true;
+  if (!isRecord(schema) || depth > 32) return false;
+  if (isRecord(schema.properties)) {
+    for (const sub of Object.values(schema.properties)) {
+      if (reachesAnyValue(sub, depth + 1)) return true;
+    }
+  }
+  return schema.items !== undefined && reachesAnyValue(schema.items, depth + 1);
+}
+
+/**
+ * `value` with the JSON text of an object or array put back as the value wherever `schema` allows
+ * any value. Other text stays text: "42" may well be meant as a string. Unchanged parts are kept.
+ */
+export function withJsonValues(value: unknown, schema: unknown, depth = 0): unknown {
+  if (depth > 32) return value;
+  if (depth > 0 && isAnyValueSchema(schema)) {
+    if (typeof value !== "string" || !/^\s*[[{]/.test(value)) return value;
+    try {
+      const parsed: unknown = JSON.parse(value);
+      return typeof parsed === "object" && parsed !== null ? parsed : value;
+    } catch {
+      return value;
+    }
+  }
+  if (!isRecord(schema)) return value;
+  if (isRecord(value) && isRecord(schema.properties)) {
+    let out: Record<string, unknown> | undefined;
+    for (const [key, sub] of Object.entries(schema.properties)) {
+      if (!(key in value)) continue;
+      const next = withJsonValues(value[key], sub, depth + 1);
+      if (next !== value[key]) (out ??= { ...value })[key] = next;
+    }
+    return out ?? value;
+  }
+  if (Array.isArray(value) && schema.items !== undefined && !Array.isArray(schema.items)) {
+    let changed = false;
+    const items = value.map((item) => {
+      const next = withJsonValues(item, schema.items, depth + 1);
+      if (next !== item) changed = true;
+      return next;
+    });
+    return changed ? items : value;
+  }
+  return value;
+}

@@ -1,0 +1,99 @@
+/**
+ * Parameters that take any JSON value go to Gemini as strings asking for JSON text; the text of an
+ * object or array in the model's call comes back to the client as the value.
+ */
+
+import assert from "node:assert/strict";
+import type { ToolDefinition } from "../../../src/protocols/anthropic.ts";
+import {
+  anyValueTools,
+  JSON_TEXT_NOTE,
+  withJsonValues,
+} from "../../../src/translate/gemini/json_args.ts";
+import { toGeminiRequest } from "../../../src/translate/gemini/request.ts";
+import { geminiResponseToAnthropic } from "../../../src/translate/gemini/response.ts";
+
+// Shaped like Claude Code's Workflow tool: `args` has no type and asks for real JSON values.
+const WORKFLOW: ToolDefinition = {
+  name: "Workflow",
+  description: "Runs a workflow",
+  input_schema: {
+    type: "object",
+    properties: {
+      name: { type: "string" },
+      args: {
+        description: "Pass arrays/objects as actual JSON values, NOT as a JSON-encoded string",
+      },
+      steps: { type: "array", items: { type: "object", properties: { with: {} } } },
+    },
+    required: ["name"],
+  },
+};
+const BASH: ToolDefinition = {
+  name: "Bash",
+  input_schema: { type: "object", properties: { command: { type: "string" } } },
+};
+
+Deno.test("only tools with a parameter that takes any value are looked at", () => {
+  const tools = anyValueTools([WORKFLOW, BASH]);
+  assert.deepEqual([...tools!.keys()], ["Workflow"]);
+  assert.equal(anyValueTools([BASH]), undefined);
+  assert.equal(anyValueTools(undefined), undefined);
+});
+
+Deno.test("the declaration asks for JSON text where any value is allowed", () => {
+  const request = toGeminiRequest({
+    model: "m",
+    max_tokens: 10,
+    messages: [{ role: "user", content: "go" }],
+    tools: [WORKFLOW],
+  }, { provider: "gem", model: "gemini-2.5-flash" });
+  const args = request.tools?.[0]?.functionDeclarations?.[0]?.parameters?.properties?.args;
+  assert.equal(args?.type, "STRING");
+  assert.equal(
+    args?.description,
+    `Pass arrays/objects as actual JSON values, NOT as a JSON-encoded string\n${JSON_TEXT_NOTE}`,
+  );
+});
+
+Deno.test("JSON text of objects and arrays becomes the value; other text stays text", () => {
+  const schema = WORKFLOW.input_schema;
+  const input = {
+    name: '{"not": "touched"}',
+    args: ' {"files": ["a.ts"], "n": 2}',
+    steps: [{ with: "[1, 2]" }, { with: "42" }, { with: "{broken" }],
+  };
+  assert.deepEqual(withJsonValues(input, schema), {
+    name: '{"not": "touched"}',
+    args: { files: ["a.ts"], n: 2 },
+    steps: [{ with: [1, 2] }, { with: "42" }, { with: "{broken" }],
+  });
+  const plain = { name: "x", args: "hello" };
+  assert.equal(withJsonValues(plain, schema), plain, "nothing to change: the same object");
+});
+
+Deno.test("a Gemini call to such a tool reaches the client with the value", () => {
+  const message = geminiResponseToAnthropic({
+    candidates: [{
+      content: {
+        role: "model",
+        parts: [
+          { functionCall: { name: "Workflow", args: { name: "build", args: '{"target":"x"}' } } },
+          { functionCall: { name: "Bash", args: { command: "[1]" } } },
+        ],
+      },
+      finishReason: "STOP",
+    }],
+  }, {
+    clientModel: "claude-sonnet-4-5",
+    inputTokens: 1,
+    provider: "gem",
+    upstreamModel: "gemini-2.5-flash",
+    anyValueTools: anyValueTools([WORKFLOW, BASH]),
+  });
+  const calls = message.content.filter((b) => b.type === "tool_use");
+  assert.deepEqual(calls.map((c) => c.type === "tool_use" && c.input), [
+    { name: "build", args: { target: "x" } },
+    { command: "[1]" },
+  ]);
+});
