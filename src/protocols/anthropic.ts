@@ -3,7 +3,7 @@
  *
  * Request types are permissive on purpose: Claude Code adds fields with every release
  * (`context_management`, `output_config`, `defer_loading`, …), so every object also
- * allows unknown keys. See https://docs.anthropic.com/en/api/messages.
+ * allows unknown keys.
  */
 
 /** Any JSON object. */

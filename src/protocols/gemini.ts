@@ -1,7 +1,6 @@
 /**
  * Types for the Gemini API `generateContent` / `streamGenerateContent` wire format, the
- * subset ccp sends and reads. Field names are the REST (camelCase JSON) ones; see
- * https://ai.google.dev/api/generate-content and https://ai.google.dev/api/caching#Content.
+ * subset ccp sends and reads. Field names are the REST (camelCase JSON) ones.
  * Response types are permissive: every field is optional and read through type guards.
  */
 
@@ -9,10 +8,10 @@
 export type { JsonObject } from "../core/json.ts";
 import type { JsonObject } from "../core/json.ts";
 
-/** Schema types of Gemini's OpenAPI 3.0 subset (https://ai.google.dev/api/caching#Type). */
+/** Schema types of Gemini's OpenAPI 3.0 subset, spelled in upper case. */
 export type GeminiType = "STRING" | "NUMBER" | "INTEGER" | "BOOLEAN" | "ARRAY" | "OBJECT";
 
-/** The OpenAPI-subset schema of function parameters (https://ai.google.dev/api/caching#Schema). */
+/** The OpenAPI-subset schema of function parameters: Gemini answers 400 for other keywords. */
 export interface GeminiSchema {
   type?: GeminiType;
   format?: string;
@@ -74,7 +73,7 @@ export interface GeminiFunctionDeclaration {
   parameters?: GeminiSchema;
 }
 
-/** Function-calling mode (https://ai.google.dev/api/caching#Mode). */
+/** Function-calling mode. */
 export type GeminiCallingMode = "AUTO" | "ANY" | "NONE";
 
 /** `toolConfig` of a request. */
@@ -82,7 +81,7 @@ export interface GeminiToolConfig {
   functionCallingConfig: { mode: GeminiCallingMode; allowedFunctionNames?: string[] };
 }
 
-/** Gemini 3 thinking levels (https://ai.google.dev/gemini-api/docs/thinking#thinking-levels). */
+/** Gemini 3 thinking levels; each model accepts only some of them. */
 export type GeminiThinkingLevel = "minimal" | "low" | "medium" | "high";
 
 /** `generationConfig.thinkingConfig`: a budget (2.5 models) or a level (Gemini 3), never both. */
@@ -113,7 +112,7 @@ export interface GeminiRequest {
   generationConfig?: GeminiGenerationConfig;
 }
 
-/** Token counts (https://ai.google.dev/api/generate-content#UsageMetadata). */
+/** Token counts. */
 export interface GeminiUsageMetadata {
   promptTokenCount?: number;
   candidatesTokenCount?: number;

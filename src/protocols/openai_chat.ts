@@ -2,9 +2,8 @@
  * Types for the OpenAI Chat Completions wire format and its common extensions
  * (`reasoning_content`, `reasoning`, `reasoning_details`, `matched_stop`, …).
  *
- * Reference: https://platform.openai.com/docs/api-reference/chat. Chunks are read
- * field by field with type guards in the translator, so these types describe what
- * may arrive rather than what is guaranteed; every object allows unknown keys.
+ * Chunks are read field by field with type guards in the translator, so these types
+ * describe what may arrive rather than what is guaranteed; every object allows unknown keys.
  */
 
 /** Any JSON object. */

@@ -1,10 +1,9 @@
 /**
  * Request cleaning per Anthropic-type preset, as data: what each endpoint rejects, removed before
- * sending. The rules are code in src/upstream/cleaning; each step says why, the comments say
- * where from. The catalog names these lists; the config builder compiles them once.
+ * sending. The rules are code in src/upstream/cleaning; each step says why. The catalog names
+ * these lists; the config builder compiles them once.
  */
 
-// The rules themselves are code in src/upstream/cleaning; reasons cite docs or reported 400s.
 /** One request-cleaning rule by name, with its parameters and a one-line reason. */
 export type CleaningStep =
   | {
@@ -31,9 +30,6 @@ export type CleaningStep =
     readonly reason: string;
   };
 
-// Request cleaning per Anthropic-type preset: what each endpoint rejects, removed before sending.
-// The rules are code in src/upstream/cleaning; each step says why, the comments say where from.
-
 /** The core Messages fields every compatible server implements. */
 const CORE_FIELDS = [
   "model",
@@ -51,14 +47,14 @@ const CORE_FIELDS = [
   "thinking",
 ];
 
-// deepseek-ai/DeepSeek-V3#1370, deepseek-ai/awesome-deepseek-integration#639, QwenLM/Qwen#2244.
+// DeepSeek's and Qwen's endpoints are among those that reject a system role inside messages.
 const FOLD_SYSTEM: CleaningStep = {
   rule: "foldSystemMessages",
   reason:
     'role "system" inside messages is Anthropic-only; others answer 400 "unknown variant system"',
 };
 
-// ollama/ollama#14918, lmstudio.ai/docs/integrations/claude-code, claude-code-router#1220.
+// Its text changed on every request before Claude Code 2.1.181, so a prefix cache never hit.
 const NO_BILLING: CleaningStep = {
   rule: "dropBillingHeader",
   reason: "Claude Code's attribution block is read by Anthropic only and defeats prefix caching",
@@ -70,7 +66,7 @@ const NO_REDACTED: CleaningStep = {
     "redacted_thinking is encrypted for Anthropic; signed thinking stays (unverified, needed)",
 };
 
-// anthropics/claude-code#46105, #70563; TokenRhythm/opensquilla#1102 (400 on effort-2025-11-24).
+// Gateways have answered 400 to newer betas such as effort-2025-11-24; these three pass widely.
 const OLD_BETAS: CleaningStep = {
   rule: "keepOnlyBetas",
   betas: [
@@ -108,8 +104,7 @@ export const ANTHROPIC_CLEANING: readonly CleaningStep[] = [TOOL_IDS, {
   reason: "Anthropic verifies thinking signatures: ccp-made ones, an empty one or none answer 400",
 }];
 
-// https://api-docs.deepseek.com/guides/anthropic_api ("Anthropic API Compatibility Details").
-// No beta rule: DeepSeek documents anthropic-beta as ignored.
+// No beta rule: DeepSeek ignores anthropic-beta.
 /** DeepSeek's Anthropic API: its documented fields only. */
 export const DEEPSEEK_CLEANING: readonly CleaningStep[] = [
   {
@@ -125,8 +120,7 @@ export const DEEPSEEK_CLEANING: readonly CleaningStep[] = [
   NO_BILLING,
 ];
 
-// farion1231/cc-switch#1888, #2006; anthropics/claude-code#44219. Other betas are kept: OpenRouter
-// hands them to Anthropic for anthropic/* models.
+// Other betas are kept: OpenRouter hands them to Anthropic for anthropic/* models.
 /** OpenRouter: no context management; Anthropic's checks for anthropic/* models. */
 export const OPEN_ROUTER_CLEANING: readonly CleaningStep[] = [
   {
@@ -148,8 +142,7 @@ export const OPEN_ROUTER_CLEANING: readonly CleaningStep[] = [
   },
 ];
 
-// https://docs.fireworks.ai/tools-sdks/anthropic-compatibility ("Unsupported features").
-/** Fireworks: the features its compatibility page lists as unsupported. */
+/** Fireworks: the features it declares unsupported. */
 export const FIREWORKS_CLEANING: readonly CleaningStep[] = [
   {
     rule: "dropServerTools",
@@ -172,8 +165,7 @@ export const FIREWORKS_CLEANING: readonly CleaningStep[] = [
   OLD_BETAS,
 ];
 
-// https://friendli.ai/docs/openapi/serverless/messages: a beta API; server tools are documented as
-// ignored (so kept), other fields are not listed.
+// A beta API: it ignores server tools (so they are kept) and names no fields beyond the core.
 /** FriendliAI's beta Messages API: the core fields only. */
 export const FRIENDLIAI_CLEANING: readonly CleaningStep[] = [
   {
@@ -187,8 +179,8 @@ export const FRIENDLIAI_CLEANING: readonly CleaningStep[] = [
   OLD_BETAS,
 ];
 
-// docs.z.ai / open.bigmodel.cn document no field list; 0xPuncker's proxy allow-lists the core
-// fields for Z.AI; GLM setups for Claude Code rely on output_config.effort.
+// Z.AI and Zhipu publish no field list, so only the core fields are sure; GLM setups for Claude
+// Code rely on output_config.effort.
 /** Z.AI and Zhipu (GLM): the core fields plus output_config. */
 export const GLM_CLEANING: readonly CleaningStep[] = [
   {
@@ -202,8 +194,8 @@ export const GLM_CLEANING: readonly CleaningStep[] = [
   OLD_BETAS,
 ];
 
-// https://platform.minimax.io/docs/api-reference/text-anthropic-api documents context_management,
-// container, mcp_servers, service_tier, top_k and stop_sequences as "Ignored": no field rule.
+// MiniMax ignores context_management, container, mcp_servers, service_tier, top_k and
+// stop_sequences rather than rejecting them: no field rule.
 /** MiniMax: it ignores unknown fields, so only history is adjusted. */
 export const MINIMAX_CLEANING: readonly CleaningStep[] = [
   FOLD_SYSTEM,
@@ -212,8 +204,8 @@ export const MINIMAX_CLEANING: readonly CleaningStep[] = [
   OLD_BETAS,
 ];
 
-// Moonshot publishes no contract for /anthropic (MoonshotAI/Kimi-K2#129); kimi-k3 reads
-// output_config.effort; thinking must come back on tool turns (farion1231/cc-switch#3377).
+// Moonshot publishes no field list for /anthropic; kimi-k3 reads output_config.effort; thinking
+// must come back on tool turns.
 /** Moonshot's Anthropic API: the core fields plus output_config. */
 export const MOONSHOT_CLEANING: readonly CleaningStep[] = [
   {
@@ -227,8 +219,8 @@ export const MOONSHOT_CLEANING: readonly CleaningStep[] = [
   OLD_BETAS,
 ];
 
-// https://docs.ollama.com/api/anthropic-compatibility lists exactly the core fields; LM Studio,
-// llama.cpp (tools/server README) and vLLM document less. All four reuse their KV cache by prefix.
+// Ollama accepts exactly the core fields; LM Studio, llama.cpp and vLLM name fewer. All four
+// reuse their KV cache by prefix.
 /** Local servers (LM Studio, llama.cpp, Ollama, vLLM): the core fields, no cache markers. */
 export const LOCAL_CLEANING: readonly CleaningStep[] = [
   {

@@ -28,13 +28,13 @@ export function backoffDelay(
   if (retryAfterMs !== undefined) {
     return Math.min(Math.max(0, retryAfterMs), options.maxRetryAfterMs);
   }
-  // Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"): spreads retries of
-  // many clients instead of having them hit a recovering upstream in lock-step.
+  // Full jitter (a uniform wait below the exponential ceiling): spreads retries of many clients
+  // instead of having them hit a recovering upstream in lock-step.
   const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, attempt));
   return Math.floor((options.random ?? Math.random)() * ceiling);
 }
 
-/** Parses a `Retry-After` value (delta seconds or HTTP-date, RFC 9110 §10.2.3) into ms from `now`. */
+/** Parses a `Retry-After` value (delta seconds or an HTTP-date) into ms from `now`. */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
   if (value === null || value === undefined) return undefined;
   const text = value.trim();

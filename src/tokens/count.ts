@@ -24,9 +24,9 @@ export interface CountOptions {
   calibration?: Calibration;
 }
 
-// Documented tool-definition overheads of Anthropic-defined tools (tool-use pricing section):
-// bash 245, text editor 700, computer use 735 plus a 466–499 token system prompt. Other server
-// tools (web search, web fetch, code execution, …) publish no number; 300 is a guess.
+// Tool-definition overheads Anthropic bills for its own tools: bash 245, text editor 700, computer
+// use 735 plus a 466–499 token system prompt. Other server tools (web search, web fetch, code
+// execution, …) publish no number; 300 is a guess.
 const SERVER_TOOL_TOKENS: ReadonlyArray<readonly [string, number]> = [
   ["bash_", 245],
   ["text_editor_", 700],

@@ -1,7 +1,6 @@
 /**
  * Image dimensions from the first bytes of base64 PNG, JPEG, GIF and WebP data, and Claude's
- * image token cost: https://platform.claude.com/docs/en/build-with-claude/vision-coordinates
- * ("How Claude resizes and pads images", reference implementation).
+ * image token cost, computed the way Claude resizes and pads images.
  */
 import { Base64Bytes } from "./base64_bytes.ts";
 import { type ImageTier, STANDARD_TIER } from "./models.ts";
@@ -126,7 +125,7 @@ export function resizedImageSize(
     const [h, w] = resizedImageSize(height, width, tier);
     return [w, h];
   }
-  // Binary search along the long edge, as in Anthropic's reference implementation.
+  // Binary search along the long edge, as Claude itself resizes, so sizes match to the pixel.
   const aspect = width / height;
   let lo = 1;
   let hi = width;

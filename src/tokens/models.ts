@@ -9,10 +9,10 @@ export interface ImageTier {
   readonly maxTokens: number;
 }
 
-/** Standard tier: every model before Claude 4.7 ("Resolution and token cost", vision docs). */
+/** Standard tier: every model before Claude 4.7. */
 export const STANDARD_TIER: ImageTier = { maxEdge: 1568, maxTokens: 1568 };
 
-/** High-resolution tier: Claude 4.7 and later models (same docs table). */
+/** High-resolution tier: Claude 4.7 and later models. */
 export const HIGH_RES_TIER: ImageTier = { maxEdge: 2576, maxTokens: 4784 };
 
 /** Tokenizer generation: Opus 4.7 introduced a tokenizer that yields ~30 % more text tokens. */

@@ -52,7 +52,7 @@ function hits(list: unknown, snippetKey: string, ageKeys: readonly string[]): Se
 
 /** Every backend `web_tools.search.provider` may name. */
 export const SEARCH_BACKENDS: Readonly<Record<WebSearchConfig["provider"], SearchBackend>> = {
-  // https://docs.searxng.org/dev/search_api.html — the instance must allow the json format.
+  // The SearXNG instance must allow the json format, or it answers 403.
   searxng: {
     request: (base, _key, q) =>
       new Request(`${base}/search?${new URLSearchParams({ q: q.query, format: "json" })}`, {
@@ -61,7 +61,6 @@ export const SEARCH_BACKENDS: Readonly<Record<WebSearchConfig["provider"], Searc
     results: (json) =>
       hits(isRecord(json) ? json.results : undefined, "content", ["publishedDate"]),
   },
-  // https://api-dashboard.search.brave.com/app/documentation/web-search/get-started
   brave: {
     defaultBaseUrl: "https://api.search.brave.com/res/v1",
     request: (base, key, q) =>
@@ -74,7 +73,6 @@ export const SEARCH_BACKENDS: Readonly<Record<WebSearchConfig["provider"], Searc
       return hits(web?.results, "description", ["page_age", "age"]);
     },
   },
-  // https://docs.tavily.com/documentation/api-reference/endpoint/search
   tavily: {
     defaultBaseUrl: "https://api.tavily.com",
     request: (base, key, q) =>

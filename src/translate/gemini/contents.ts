@@ -26,8 +26,8 @@ import { toolReferenceText } from "../anthropic/tool_reference.ts";
 
 /**
  * Gemini 3 rejects a function-call step whose first call carries no signature; for calls
- * that never had one (made by another model, or before ccp kept them) Google documents
- * this placeholder (FAQ of https://ai.google.dev/gemini-api/docs/thought-signatures).
+ * that never had one (made by another model, or before ccp kept them) Gemini accepts
+ * this placeholder instead.
  */
 export const SKIP_SIGNATURE = "skip_thought_signature_validator";
 

@@ -1,8 +1,7 @@
 /**
  * Parsed SSE messages of `streamGenerateContent?alt=sse` → typed events. Each `data:`
  * line is one whole `GenerateContentResponse` JSON object; there is no `[DONE]`
- * sentinel: the stream simply ends after the chunk with `finishReason`
- * (https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent).
+ * sentinel: the stream simply ends after the chunk with `finishReason`.
  */
 
 import { isRecord } from "../../core/json.ts";

@@ -1,8 +1,7 @@
 /**
  * What ccp must know per Gemini model family: its output-token limit and how its
  * thinking is switched (a token budget on 2.5 models, a level on Gemini 3 and later).
- * Limits from https://ai.google.dev/gemini-api/docs/models and the budget ranges from
- * https://ai.google.dev/gemini-api/docs/thinking#set-budget.
+ * The limits and budget ranges are the ones the Gemini API holds each model to.
  */
 
 import type { GeminiThinkingLevel } from "../../protocols/gemini.ts";
@@ -43,8 +42,8 @@ const BUDGET_FLASH: GeminiModelInfo = {
   thinking: { kind: "budget", min: 1, max: 24576, canDisable: true },
 };
 const NO_THINKING: GeminiModelInfo = { maxOutputTokens: 8192, thinking: { kind: "none" } };
-// Gemini 3 Pro takes only "low" and "high"; Flash models also "minimal" and "medium"
-// (https://ai.google.dev/gemini-api/docs/gemini-3#thinking_level). An unsupported level is a 400.
+// Gemini 3 Pro takes only "low" and "high"; Flash models also "minimal" and "medium".
+// An unsupported level is a 400.
 const LEVEL_PRO: GeminiModelInfo = {
   maxOutputTokens: 65536,
   thinking: { kind: "level", levels: ["low", "high"] },
@@ -54,7 +53,7 @@ const LEVEL_FLASH: GeminiModelInfo = {
   thinking: { kind: "level", levels: ["minimal", "low", "medium", "high"], off: "minimal" },
 };
 // Gemini 3.7 Flash dropped "minimal" (a 400), and later Flash models (3.8, the -latest alias)
-// kept it out (https://ai.google.dev/gemini-api/docs/generate-content/whats-new-gemini-3.7).
+// kept it out.
 const LEVEL_FLASH_NO_MINIMAL: GeminiModelInfo = {
   maxOutputTokens: 65536,
   thinking: { kind: "level", levels: ["low", "medium", "high"] },
@@ -82,8 +81,7 @@ export function geminiModelInfo(model: string): GeminiModelInfo {
 
 /**
  * True for models that validate thought signatures on function calls (Gemini 3 and
- * later; https://ai.google.dev/gemini-api/docs/thought-signatures), i.e. every model
- * that is not a 1.x/2.x Gemini or a Gemma.
+ * later), i.e. every model that is not a 1.x/2.x Gemini or a Gemma.
  */
 export function validatesThoughtSignatures(model: string): boolean {
   const name = model.toLowerCase().split("/").pop() ?? "";
@@ -92,9 +90,8 @@ export function validatesThoughtSignatures(model: string): boolean {
 
 /**
  * False for models that refuse a request ending on a model turn (an assistant prefill): Gemini
- * 3.5 Flash-Lite, 3.6 Flash and every release after them
- * (https://ai.google.dev/gemini-api/docs/generate-content/whats-new-gemini-3.6), and 3.5 Flash,
- * which is now served by 3.6 Flash. Older models continue the turn; names ccp cannot date
+ * 3.5 Flash-Lite, 3.6 Flash and every release after them, and 3.5 Flash, which is now served
+ * by 3.6 Flash. Older models continue the turn; names ccp cannot date
  * count as new.
  */
 export function continuesModelTurn(model: string): boolean {

@@ -1,7 +1,6 @@
 /**
- * Anthropic Messages request → Gemini `generateContent` request
- * (https://ai.google.dev/api/generate-content#request-body). Pure and typed: no I/O, no
- * context beyond its arguments, and the input is never mutated.
+ * Anthropic Messages request → Gemini `generateContent` request. Pure and typed: no I/O,
+ * no context beyond its arguments, and the input is never mutated.
  */
 
 import { ClientRequestError } from "../../core/errors.ts";
@@ -29,7 +28,7 @@ export interface GeminiTarget {
   readonly model: string;
 }
 
-/** Gemini takes at most five stop sequences (https://ai.google.dev/api/generate-content#generationconfig). */
+/** Gemini takes at most five stop sequences. */
 const MAX_STOP_SEQUENCES = 5;
 
 /** Claude Code's per-request attribution line means nothing upstream and spoils prefix caches. */

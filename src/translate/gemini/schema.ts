@@ -1,6 +1,6 @@
 /**
  * Tool `input_schema` (JSON Schema 2020-12, as Claude Code sends it) → the OpenAPI 3.0
- * subset Gemini accepts for function parameters (https://ai.google.dev/api/caching#Schema).
+ * subset Gemini accepts for function parameters.
  * An allow-list, not a deny-list: Gemini answers 400 "Unknown name" for any keyword it
  * does not know (`$schema`, `additionalProperties`, `propertyNames`, private keys…), so
  * only the fields below are ever written:

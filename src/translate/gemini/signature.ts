@@ -1,8 +1,7 @@
 /**
  * The ccp signature of a thinking block made from a Gemini answer. Gemini returns an
- * opaque `thoughtSignature` on some parts and requires it back "in the exact part where
- * it was received" (https://ai.google.dev/gemini-api/docs/thought-signatures); Anthropic
- * only has signatures on thinking blocks. So each thinking block carries, besides
+ * opaque `thoughtSignature` on some parts and requires it back on the exact part it came
+ * on; Anthropic only has signatures on thinking blocks. So each thinking block carries, besides
  * provider and model, the signature of its own thought part (`sig`) and the signature
  * of the part right after it (`next`: the first function call or answer text). Gemini
  * signatures on a function call with no thought before it travel on an empty thinking

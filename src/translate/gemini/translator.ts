@@ -166,8 +166,7 @@ export class GeminiToAnthropicTranslator {
       if (this.#open === "thinking" && !this.#thought.next) this.#thought.next = sig;
       // A signature on the first text of an answer rides an empty thinking block before it.
       else if (this.#open !== "text" && text) this.#carrier(sig);
-      // Others (on the last part of a plain answer) are optional for Gemini and dropped:
-      // https://ai.google.dev/gemini-api/docs/thought-signatures
+      // Others (on the last part of a plain answer) are optional for Gemini and dropped.
     }
     if (text) {
       this.#blocks.text(text);

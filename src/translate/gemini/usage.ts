@@ -1,7 +1,6 @@
 /**
  * Gemini `finishReason` / `usageMetadata` → Anthropic stop reasons and usage: const
  * tables and small pure functions shared by the streaming and non-streaming paths.
- * Enum values from https://ai.google.dev/api/generate-content#FinishReason.
  */
 
 import type { StopReason } from "../../protocols/anthropic.ts";

@@ -1,8 +1,8 @@
 /**
- * The named dialects of known OpenAI-compatible providers. Values come from each
- * provider's public documentation (linked per entry); numbers marked "conservative"
- * are caps chosen to avoid 400s where the documentation gives none, and can be raised
- * per model through the provider config (`maxOutputTokens` of the translation target).
+ * The named dialects of known OpenAI-compatible providers. Values are what each provider
+ * says its API accepts; numbers marked "conservative" are caps chosen to avoid 400s where
+ * the provider names no limit, and can be raised per model through the provider config
+ * (`maxOutputTokens` of the translation target).
  */
 
 import { DEFAULT_OPENAI_DIALECT, type OpenAIDialect } from "./dialect.ts";
@@ -32,9 +32,8 @@ export type OpenAIDialectName =
 export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>> = {
   openai_compatible: DEFAULT_OPENAI_DIALECT,
 
-  // https://docs.nvidia.com/nim/large-language-models/latest/reasoning-model.html — hybrid
-  // models switch through chat_template_kwargs (`thinking` for DeepSeek, `enable_thinking`
-  // for Qwen/GLM/Nemotron); unknown kwargs are ignored by the templates.
+  // NVIDIA NIM: hybrid models switch through chat_template_kwargs (`thinking` for DeepSeek,
+  // `enable_thinking` for Qwen/GLM/Nemotron); unknown kwargs are ignored by the templates.
   nvidia_nim: {
     ...base,
     name: "nvidia_nim",
@@ -48,8 +47,8 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     needsNonEmptyAssistantContent: true,
   },
 
-  // https://console.groq.com/docs/reasoning — `reasoning_format` only for reasoning models;
-  // qwen3 takes reasoning_effort none|default, gpt-oss low|medium|high.
+  // Groq: `reasoning_format` only for reasoning models; qwen3 takes reasoning_effort none|default,
+  // gpt-oss low|medium|high.
   groq: {
     ...base,
     name: "groq",
@@ -85,8 +84,8 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     ],
   },
 
-  // https://inference-docs.cerebras.ai/api-reference/chat-completions — reasoning text in
-  // `reasoning`; gpt-oss takes reasoning_effort, GLM turns thinking off with disable_reasoning.
+  // Cerebras: reasoning text in `reasoning`; gpt-oss takes reasoning_effort, GLM turns thinking off
+  // with disable_reasoning.
   cerebras: {
     ...base,
     name: "cerebras",
@@ -106,8 +105,8 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     ],
   },
 
-  // https://docs.together.ai/docs/inference/chat/reasoning — hybrid models toggle with
-  // reasoning={enabled}; gpt-oss uses reasoning_effort; reasoning arrives in `reasoning`.
+  // Together: hybrid models toggle with reasoning={enabled}; gpt-oss uses reasoning_effort;
+  // reasoning arrives in `reasoning`.
   together: {
     ...base,
     name: "together",
@@ -123,9 +122,9 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     ],
   },
 
-  // https://platform.moonshot.cn/docs/guide/use-kimi-k2-thinking-model — thinking toggles with
-  // thinking={type}; with thinking on, assistant tool-call turns must carry reasoning_content
-  // ("thinking is enabled but reasoning_content is missing in assistant tool call message").
+  // Kimi: thinking toggles with thinking={type}; with thinking on, assistant tool-call turns must
+  // carry reasoning_content ("thinking is enabled but reasoning_content is missing in assistant
+  // tool call message").
   kimi: {
     ...base,
     name: "kimi",
@@ -135,8 +134,8 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     reasoningReplay: "tool_turns",
   },
 
-  // https://platform.openai.com/docs/api-reference/chat — max_completion_tokens; only
-  // reasoning models accept reasoning_effort, and they reject sampling parameters.
+  // OpenAI: max_completion_tokens; only reasoning models accept reasoning_effort, and they reject
+  // sampling parameters.
   openai: {
     ...base,
     name: "openai",
@@ -170,8 +169,8 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     ],
   },
 
-  // https://docs.mistral.ai/api/ — tool_choice "any"; tool call ids must be 9 alphanumerics;
-  // the API rejects unknown fields, so no `user` and no `stream_options`.
+  // Mistral: tool_choice "any"; tool call ids must be 9 alphanumerics; the API rejects unknown
+  // fields, so no `user` and no `stream_options`.
   mistral: {
     ...base,
     name: "mistral",
@@ -183,8 +182,8 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     quirks: ["mistral_tool_call_ids"],
   },
 
-  // https://docs.x.ai/developers/model-capabilities/text/reasoning — reasoning_effort only on grok-3-mini and
-  // grok-4.3+; reasoning tokens are reported apart from completion_tokens.
+  // xAI: reasoning_effort only on grok-3-mini and grok-4.3+; reasoning tokens are reported apart
+  // from completion_tokens.
   xai: {
     ...base,
     name: "xai",
@@ -204,8 +203,8 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     ],
   },
 
-  // https://api-docs.deepseek.com/guides/thinking_mode — thinking={type} + reasoning_effort;
-  // reasoning_content of tool-call turns must be passed back in every later request.
+  // DeepSeek: thinking={type} + reasoning_effort; reasoning_content of tool-call turns must be
+  // passed back in every later request.
   deepseek: {
     ...base,
     name: "deepseek",
@@ -219,8 +218,8 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     models: [{ match: "reasoner", set: { maxOutputTokens: 65536 } }],
   },
 
-  // https://openrouter.ai/docs/use-cases/reasoning-tokens — `reasoning` object; reasoning
-  // arrives as `reasoning` + `reasoning_details`, which must be preserved on tool turns.
+  // OpenRouter: a `reasoning` object switches it; reasoning arrives as `reasoning` +
+  // `reasoning_details`, which must be preserved on tool turns.
   openrouter: {
     ...base,
     name: "openrouter",
@@ -235,8 +234,8 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     userFieldMaxLength: 64,
   },
 
-  // Alibaba Model Studio (DashScope) compatible mode documents enable_thinking and
-  // thinking_budget; thinking is only allowed on streaming calls.
+  // Alibaba Model Studio (DashScope) compatible mode takes enable_thinking and thinking_budget;
+  // thinking is only allowed on streaming calls.
   qwen: {
     ...base,
     name: "qwen",

@@ -2,7 +2,7 @@
  * Removing Claude Code's attribution block. Claude Code puts
  * `x-anthropic-billing-header: cc_version=…; cc_entrypoint=…; cch=…;` at the head of `system`;
  * only Anthropic reads it, and before 2.1.181 it changed on every request, so any other server's
- * prefix cache missed from the first token on (ollama/ollama#14918, musistudio/claude-code-router#1220).
+ * prefix cache missed from the first token on.
  */
 
 import { type Body, without } from "./types.ts";

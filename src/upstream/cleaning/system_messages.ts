@@ -2,7 +2,7 @@
  * Folding `role: "system"` messages into the top-level `system`. Claude Code 2.1.15x+ sends the
  * environment, deferred tools and skills as a system message inside `messages` (Anthropic's
  * mid-conversation system messages); most compatible endpoints only know user and assistant and
- * answer 400 "messages[1].role: unknown variant `system`" (deepseek-ai/DeepSeek-V3#1370).
+ * answer 400 "messages[1].role: unknown variant `system`".
  */
 
 import { type Body, type Obj } from "./types.ts";

@@ -1,7 +1,7 @@
 /**
  * Top-level field rules. Strict Anthropic-compatible servers validate the body with a closed
  * schema and answer 400 "context_management: Extra inputs are not permitted" for any field they
- * do not know (anthropics/claude-code#21612), and Claude Code adds such fields every few releases.
+ * do not know, and Claude Code adds such fields every few releases.
  */
 
 import { type Body, type BodyRule, without } from "./types.ts";
