@@ -39,7 +39,17 @@ export function fileUrlToPath(url: string): string {
 }
 
 /** The config file, data dir and log file the service is told about, made absolute. */
-export function servicePaths(flags: CliFlags, env: Readonly<Record<string, string>>, cwd: string) {
+export interface ServicePaths {
+  readonly config: string | undefined;
+  readonly dataDir: string | undefined;
+  readonly logFile: string | undefined;
+}
+
+export function servicePaths(
+  flags: CliFlags,
+  env: Readonly<Record<string, string>>,
+  cwd: string,
+): ServicePaths {
   const config = flags.config ?? envValue(env, "CCP_CONFIG");
   const dataDir = flags.dataDir ?? envValue(env, "CCP_DATA_DIR");
   return {
