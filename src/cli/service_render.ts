@@ -38,13 +38,14 @@ export function fileUrlToPath(url: string): string {
   return decodeURIComponent(new URL(url).pathname);
 }
 
-/** The config file, data dir and log file the service is told about, made absolute. */
+/** The config file, data dir and log file the service is told about. */
 export interface ServicePaths {
   readonly config: string | undefined;
   readonly dataDir: string | undefined;
   readonly logFile: string | undefined;
 }
 
+/** The service's paths from the flags and the environment, made absolute. */
 export function servicePaths(
   flags: CliFlags,
   env: Readonly<Record<string, string>>,
