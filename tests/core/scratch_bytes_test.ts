@@ -16,6 +16,12 @@ Deno.test("a large buffer is lent again to the next call that fits it", () => {
   assert.equal(withScratch(310_000, (buffer) => buffer.buffer), first);
   assert.equal(withScratch(200_000, (buffer) => buffer.buffer), first);
   assert.ok(idleScratch().includes(512 * 1024));
+  // A Claude Code body's size is pooled too.
+  withScratch(600_000, (big) => {
+    const body = withScratch(47_000, (buffer) => buffer.buffer);
+    assert.equal(withScratch(47_500, (buffer) => buffer.buffer), body);
+    assert.notEqual(body, big.buffer);
+  });
 });
 
 Deno.test("a small buffer is fresh each time and never kept", () => {
