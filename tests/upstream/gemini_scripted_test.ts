@@ -12,7 +12,8 @@ import { claudeCodeRequest } from "../translate/_claude_code_request.ts";
 
 type Block = Record<string, unknown>;
 
-Deno.test("the non-streaming Claude Code loop through ccp to the scripted Gemini model", async () => {
+/** The scripted Gemini model and a ccp whose default route is its `upstreamModel`. */
+function scriptedGemini(upstreamModel: string) {
   const model = startScriptedModel("/tmp/scripted.txt");
   const ccp = startCcp(testConfig({
     providers: [
@@ -23,8 +24,13 @@ Deno.test("the non-streaming Claude Code loop through ccp to the scripted Gemini
         apiKeys: ["k"],
       }),
     ],
-    routes: { default: "up/gemini-3-flash-preview" },
+    routes: { default: `up/${upstreamModel}` },
   }));
+  return { model, ccp };
+}
+
+Deno.test("the non-streaming Claude Code loop through ccp to the scripted Gemini model", async () => {
+  const { model, ccp } = scriptedGemini("gemini-3-flash-preview");
   try {
     const first = claudeCodeRequest("foreign");
     // Only the opening user turn (and Claude Code's system message) of the fixture.
@@ -77,18 +83,7 @@ Deno.test("the non-streaming Claude Code loop through ccp to the scripted Gemini
 });
 
 Deno.test("an assistant prefill reaches a Gemini 3.6 model as a request it accepts", async () => {
-  const model = startScriptedModel("/tmp/scripted.txt");
-  const ccp = startCcp(testConfig({
-    providers: [
-      provider("up", {
-        type: "gemini",
-        baseUrl: model.url,
-        authHeader: "x-goog-api-key",
-        apiKeys: ["k"],
-      }),
-    ],
-    routes: { default: "up/gemini-3.6-flash" },
-  }));
+  const { model, ccp } = scriptedGemini("gemini-3.6-flash");
   try {
     const res = await fetch(`${ccp.url}/v1/messages`, {
       method: "POST",

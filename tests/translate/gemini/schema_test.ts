@@ -3,7 +3,7 @@ import type { GeminiSchema } from "../../../src/protocols/gemini.ts";
 import { toGeminiParameters, toGeminiSchema } from "../../../src/translate/gemini/schema.ts";
 import { JSON_TEXT_NOTE } from "../../../src/translate/gemini/json_args.ts";
 
-/** Every key Gemini's Schema knows (https://ai.google.dev/api/caching#Schema). */
+/** The keys ccp writes into a Gemini schema, all of them keys Gemini's Schema object knows. */
 const ALLOWED = new Set([
   "type",
   "format",
