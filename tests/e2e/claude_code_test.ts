@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { startScriptedModel } from "../mocks/scripted_model.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { countRequestTokensAsync } from "../../src/tokens/mod.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
@@ -141,7 +141,8 @@ for (const { type, allTools } of RUNS) {
       const target = `${work}/hello.txt`;
       const model = startScriptedModel(target);
       const up = upstream(type, model.url);
-      const ccp = startCcp(
+      // Bound as `ccp serve` binds it: Claude Code's requests pass the connection guard.
+      const ccp = await startGuardedCcp(
         testConfig({
           providers: [up.provider],
           routes: { default: `up/${up.model}` },

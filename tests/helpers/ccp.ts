@@ -6,6 +6,8 @@ import { createApp } from "../../src/server/app.ts";
 import type { AppDeps } from "../../src/server/deps.ts";
 import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { TRANSPORTS } from "../../src/server/compose.ts";
+import { DepartureWatcher } from "../../src/server/departures.ts";
+import { listen } from "../../src/server/listen.ts";
 
 /** A running in-process ccp. */
 export interface RunningCcp {
@@ -18,6 +20,41 @@ export interface RunningCcp {
 
 /** Starts ccp with `config` on 127.0.0.1:0. */
 export function startCcp(config: Config, over: Partial<AppDeps> = {}): RunningCcp {
+  const { app, logs, setConfig } = testApp(config, over);
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    logs,
+    setConfig,
+    close: () => server.shutdown(),
+  };
+}
+
+/**
+ * Starts ccp with `config` on 127.0.0.1:0 bound as `ccp serve` binds it: behind the connection
+ * guard, which reads every request head and passes the bytes on to the HTTP server.
+ */
+export async function startGuardedCcp(
+  config: Config,
+  over: Partial<AppDeps> = {},
+): Promise<RunningCcp> {
+  const departures = new DepartureWatcher();
+  const { app, logs, setConfig } = testApp(config, { departures, ...over });
+  const settings = { ...config.server, connectionGuard: true };
+  const bound = await listen("127.0.0.1", 0, settings, app.fetch, departures);
+  return {
+    url: `http://127.0.0.1:${bound.port}`,
+    logs,
+    setConfig,
+    close: async () => {
+      bound.stopAccepting();
+      await bound.server.shutdown();
+      await bound.cleanUp();
+    },
+  };
+}
+
+function testApp(config: Config, over: Partial<AppDeps>) {
   let current = config;
   const logs: string[] = [];
   const app = createApp({
@@ -32,13 +69,7 @@ export function startCcp(config: Config, over: Partial<AppDeps> = {}): RunningCc
     version: "test",
     ...over,
   });
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
-  return {
-    url: `http://127.0.0.1:${server.addr.port}`,
-    logs,
-    setConfig: (next) => (current = next),
-    close: () => server.shutdown(),
-  };
+  return { app, logs, setConfig: (next: Config) => (current = next) };
 }
 
 /** Parses SSE text into {event, data} records. */
