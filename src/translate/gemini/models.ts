@@ -90,13 +90,15 @@ export function validatesThoughtSignatures(model: string): boolean {
 
 /**
  * False for models that refuse a request ending on a model turn (an assistant prefill): Gemini
- * 3.5 Flash-Lite, 3.6 Flash and every release after them, and 3.5 Flash, which is now served
- * by 3.6 Flash. Older models continue the turn; names ccp cannot date
- * count as new.
+ * 3.5 Flash-Lite, 3.6 Flash and every release after them, and 3.5 Flash and the 3 Flash
+ * preview, which are now served by 3.6 Flash. Older models continue the turn; names ccp cannot
+ * date count as new.
  */
 export function continuesModelTurn(model: string): boolean {
   const name = model.toLowerCase().split("/").pop() ?? "";
   if (name.startsWith("gemma-")) return true;
+  // The Gemini 3 Flash preview is now served by 3.6 Flash too.
+  if (name.startsWith("gemini-3-flash")) return false;
   const version = /^gemini-(\d+)(?:\.(\d+))?-/.exec(name);
   if (!version) return false;
   const major = Number(version[1]);

@@ -597,13 +597,14 @@ Deno.test("a history ending on a model turn, for models that refuse one", async 
       content: "One, two,",
     }],
   });
-  // gemini-3.5-flash is now served by 3.6 Flash.
+  // gemini-3.5-flash and gemini-3-flash-preview are now served by 3.6 Flash.
   for (
     const model of [
       "gemini-3.6-flash",
       "gemini-3.8-flash",
       "gemini-3.5-flash-lite",
       "gemini-3.5-flash",
+      "gemini-3-flash-preview",
     ]
   ) {
     await t.step(`${model}: a user turn asks to continue`, () => {
@@ -613,7 +614,7 @@ Deno.test("a history ending on a model turn, for models that refuse one", async 
       assert.deepEqual(body.contents[2]?.parts, [{ text: CONTINUE_MODEL_TURN }]);
     });
   }
-  for (const model of ["gemini-2.5-flash", "gemini-3-flash-preview", "gemini-3.1-pro-preview"]) {
+  for (const model of ["gemini-2.5-flash", "gemini-3-pro-preview", "gemini-3.1-pro-preview"]) {
     await t.step(`${model} continues the model turn itself`, () => {
       const body = map(prefill, model);
       assert.deepEqual(body.contents.map((c) => c.role), ["user", "model"]);
