@@ -23,6 +23,49 @@ function framesFor(protocol: "anthropic" | "openai", model: string): Uint8Array[
   return frames;
 }
 
+/**
+ * The headers a hosted upstream sends besides the content type, so a proxy's per-header costs
+ * show: an Anthropic answer carries its request id, organisation, twelve rate-limit headers and
+ * its CDN's; an OpenAI one its request id, processing time and six rate-limit headers.
+ */
+const UPSTREAM_HEADERS: Record<"anthropic" | "openai", Record<string, string>> = {
+  anthropic: {
+    "request-id": "req_011CSLsW7mFqvHHnzrKdKjAE",
+    "anthropic-organization-id": "36562039-1ae4-48e6-ae28-1e517e3d2d12",
+    ...Object.fromEntries(
+      ["requests", "tokens", "input-tokens", "output-tokens"].flatMap((kind) => [
+        [`anthropic-ratelimit-${kind}-limit`, "80000"],
+        [`anthropic-ratelimit-${kind}-remaining`, "79000"],
+        [`anthropic-ratelimit-${kind}-reset`, "2026-12-05T12:40:59Z"],
+      ]),
+    ),
+    "strict-transport-security": "max-age=31536000; includeSubDomains; preload",
+    "x-envoy-upstream-service-time": "690",
+    via: "1.1 google",
+    "cf-cache-status": "DYNAMIC",
+    "x-robots-tag": "none",
+    server: "cloudflare",
+    "cf-ray": "972a33bb3977d246-FRA",
+  },
+  openai: {
+    "x-request-id": "req_6b7c1f0e2d3a4b5c8d9e0f1a2b3c4d5e",
+    "openai-organization": "user-abc123",
+    "openai-processing-ms": "412",
+    "openai-version": "2020-10-01",
+    ...Object.fromEntries(
+      ["requests", "tokens"].flatMap((kind) => [
+        [`x-ratelimit-limit-${kind}`, "10000"],
+        [`x-ratelimit-remaining-${kind}`, "9999"],
+        [`x-ratelimit-reset-${kind}`, "6ms"],
+      ]),
+    ),
+    "strict-transport-security": "max-age=31536000; includeSubDomains; preload",
+    "cf-cache-status": "DYNAMIC",
+    server: "cloudflare",
+    "cf-ray": "972a33bb3977d246-FRA",
+  },
+};
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One frame per pull, `delayMs` apart; stops early when the client hangs up. */
@@ -55,7 +98,7 @@ async function handle(request: Request): Promise<Response> {
       return Response.json({ error: String(error) }, { status: 400 });
     }
     return new Response(jsonAnswer(protocol, model, shape.frames), {
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...UPSTREAM_HEADERS[protocol] },
     });
   }
   let frames: Uint8Array[];
@@ -65,7 +108,11 @@ async function handle(request: Request): Promise<Response> {
     return Response.json({ error: String(error) }, { status: 400 });
   }
   return new Response(streamOf(frames, parseShape(model).delayMs, request.signal), {
-    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" },
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      ...UPSTREAM_HEADERS[protocol],
+    },
   });
 }
 

@@ -111,9 +111,17 @@ export async function withTimeouts(
     await body.cancel(error).catch(() => {});
     throw controller.signal.aborted ? controller.signal.reason ?? error : error;
   }
-  return new Response(body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
+  return withBody(response, body);
+}
+
+/**
+ * `response` with `body` in place of its own, keeping the upstream's Headers object: copying it
+ * into a new Response walks it header by header (~0.8 µs each, and a hosted upstream's answer
+ * carries two dozen: request id, rate limits, its CDN's), while ccp only reads the copy's headers
+ * with `get` and never hands it to the HTTP server.
+ */
+function withBody(response: Response, body: ReadableStream<Uint8Array>): Response {
+  const wrapped = new Response(body, { status: response.status, statusText: response.statusText });
+  Object.defineProperty(wrapped, "headers", { value: response.headers });
+  return wrapped;
 }

@@ -315,3 +315,19 @@ Deno.test("withTimeouts: inspect looks ahead under the idle timeout and hands on
     await checked;
   });
 });
+
+Deno.test("withTimeouts: the guarded response keeps the upstream's status, headers and body", async () => {
+  const upstream = new Response('{"ok":true}', {
+    status: 201,
+    statusText: "Created",
+    headers: { "content-type": "application/json", "request-id": "req_1", "retry-after": "3" },
+  });
+  const response = await withTimeouts(() => Promise.resolve(upstream), NONE, { provider: "p" });
+  assert.notEqual(response, upstream);
+  assert.equal(response.status, 201);
+  assert.equal(response.statusText, "Created");
+  assert.equal(response.ok, true);
+  assert.equal(response.headers.get("request-id"), "req_1");
+  assert.equal(response.headers.get("content-type"), "application/json");
+  assert.deepEqual(await response.json(), { ok: true });
+});
