@@ -11,6 +11,12 @@
 const encoder = new TextEncoder();
 const CRLF_CRLF = [13, 10, 13, 10];
 
+/** An answer's status line and headers; its body went to `onChunk`. */
+export interface Http1Answer {
+  readonly status: number;
+  readonly headers: Headers;
+}
+
 /** One kept-alive connection to `url`'s origin; requests on it run one at a time. */
 export class Http1Connection {
   #conn: Deno.TcpConn | undefined;
@@ -22,14 +28,15 @@ export class Http1Connection {
 
   /**
    * POSTs `body` with `headers`; calls `onChunk` with each piece of the answer's body as it
-   * arrives. Resolves with the status once the body has ended. An error closes the connection.
+   * arrives. Resolves with the status and headers once the body has ended. An error closes the
+   * connection.
    */
   async post(
     headers: Record<string, string>,
     body: string,
     onChunk: (bytes: Uint8Array) => void,
     signal: AbortSignal,
-  ): Promise<number> {
+  ): Promise<Http1Answer> {
     const onAbort = () => this.close();
     signal.addEventListener("abort", onAbort, { once: true });
     try {
@@ -78,7 +85,7 @@ export class Http1Connection {
     return out;
   }
 
-  async #answer(onChunk: (bytes: Uint8Array) => void): Promise<number> {
+  async #answer(onChunk: (bytes: Uint8Array) => void): Promise<Http1Answer> {
     let data: Uint8Array = this.#pending;
     let headEnd = indexOf(data, CRLF_CRLF);
     while (headEnd < 0) {
@@ -87,9 +94,12 @@ export class Http1Connection {
     }
     const head = new TextDecoder().decode(data.subarray(0, headEnd)).split("\r\n");
     const status = Number(head[0]!.split(" ")[1]);
-    const header = (name: string) =>
-      head.find((line) => line.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1)
-        .trim().toLowerCase();
+    const headers = new Headers();
+    for (const line of head.slice(1)) {
+      const colon = line.indexOf(":");
+      if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+    }
+    const header = (name: string) => headers.get(name)?.toLowerCase();
     data = data.subarray(headEnd + 4);
     if (header("transfer-encoding") === "chunked") data = await this.#chunked(data, onChunk);
     else {
@@ -104,7 +114,7 @@ export class Http1Connection {
     }
     this.#pending = data.slice();
     if (header("connection") === "close") this.close();
-    return status;
+    return { status, headers };
   }
 
   /** Decodes a chunked body; returns the bytes read past its end. */

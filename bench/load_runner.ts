@@ -61,7 +61,7 @@ async function one(
     }
   };
   const body = job.bodies ? job.bodies[index % job.bodies.length]! : job.body;
-  const status = await connection.post(job.headers, body, onChunk, signal);
+  const { status } = await connection.post(job.headers, body, onChunk, signal);
   if (status < 200 || status > 299) throw new Error(`HTTP ${status}: ${opening.slice(0, 300)}`);
   if (Number.isNaN(stream.ttft)) throw new Error(`the stream ended without "${job.marker}"`);
   return stream;

@@ -1,12 +1,13 @@
 // deno-lint-ignore-file no-console -- the load generator reports one JSON line on stdout
 /**
  * The soak's client, in its own process: sends `requests` streaming requests through ccp with
- * `concurrency` workers, reads every answer whole and judges it (bench/soak_check.ts). Prints
+ * `concurrency` workers, each on its own kept-alive connection as Claude Code sends them, reads every answer whole and judges it (bench/soak_check.ts). Prints
  * `result <json>` and exits; exits at once if its stdin closes (the benchmark went away).
  *
  *   deno run --allow-net bench/soak_load_runner.ts '{"url": …, "requests": 2000, …}'
  */
 
+import { Http1Connection } from "./http1_client.ts";
 import { judgeErrorResponse, judgeStream, type Verdict } from "./soak_check.ts";
 
 /** One soak batch. */
@@ -61,19 +62,23 @@ const bodyOf = (tag: string) =>
     stream: true,
   });
 
+/** Sends one request on the worker's kept-alive connection, as Claude Code sends it. */
 async function one(
   job: SoakJob,
+  connection: Http1Connection,
   tag: string,
 ): Promise<{ verdict: Verdict; text: string; status?: number; retryAfterMs?: number }> {
   const signal = AbortSignal.timeout(job.requestTimeoutMs);
   try {
-    const res = await fetch(job.url, {
-      method: "POST",
-      headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-      body: bodyOf(tag),
+    const decoder = new TextDecoder();
+    let text = "";
+    const res = await connection.post(
+      { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      bodyOf(tag),
+      (bytes) => (text += decoder.decode(bytes, { stream: true })),
       signal,
-    });
-    const text = await res.text();
+    );
+    text += decoder.decode();
     if (res.status === 200 && /text\/event-stream/.test(res.headers.get("content-type") ?? "")) {
       return { verdict: judgeStream(text), text };
     }
@@ -111,11 +116,13 @@ export async function runSoak(job: SoakJob): Promise<SoakResult> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
+  const url = new URL(job.url);
   const worker = async () => {
+    const connection = new Http1Connection(url);
     while (next < job.requests) {
       const tag = `${job.tag}-${next++}`;
       const t0 = performance.now();
-      const { verdict, text, status, retryAfterMs } = await one(job, tag);
+      const { verdict, text, status, retryAfterMs } = await one(job, connection, tag);
       latencies.push(performance.now() - t0);
       const wait = Math.min(retryAfterMs ?? 0, job.maxRetryAfterMs);
       if (wait > 0 && next < job.requests) {
@@ -133,6 +140,7 @@ export async function runSoak(job: SoakJob): Promise<SoakResult> {
         if (result.malformedSamples.length < 5) result.malformedSamples.push(verdict.why);
       }
     }
+    connection.close();
   };
   await Promise.all(Array.from({ length: Math.min(job.concurrency, job.requests) }, worker));
   result.elapsedMs = performance.now() - started;

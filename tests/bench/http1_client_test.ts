@@ -44,10 +44,10 @@ Deno.test("answers of both framings on one kept-alive connection, with the reque
     const plain = new Http1Connection(new URL(base));
     const big = "é".repeat(70_000);
     const a = collect();
-    assert.equal(await plain.post({ "x-n": "1" }, big, a.onChunk, signal), 200);
+    assert.equal((await plain.post({ "x-n": "1" }, big, a.onChunk, signal)).status, 200);
     assert.equal(a.chunks.join(""), "plain 1");
     const b = collect();
-    assert.equal(await plain.post({ "x-n": "2" }, "{}", b.onChunk, signal), 200);
+    assert.equal((await plain.post({ "x-n": "2" }, "{}", b.onChunk, signal)).status, 200);
     assert.equal(b.chunks.join(""), "plain 2");
     plain.close();
     assert.deepEqual(bodies, [big, "{}"]);
@@ -55,16 +55,18 @@ Deno.test("answers of both framings on one kept-alive connection, with the reque
 
     const streamed = new Http1Connection(new URL(`${base}?stream`));
     const c = collect();
-    assert.equal(await streamed.post({}, "{}", c.onChunk, signal), 200);
+    assert.equal((await streamed.post({}, "{}", c.onChunk, signal)).status, 200);
     assert.deepEqual(c.chunks, ["event 0\n", "event 1\n", "event 2\n"]);
     const d = collect();
-    assert.equal(await streamed.post({}, "{}", d.onChunk, signal), 200);
+    assert.equal((await streamed.post({}, "{}", d.onChunk, signal)).status, 200);
     assert.equal(d.chunks.length, 3);
     streamed.close();
 
     const failing = new Http1Connection(new URL(`${base}?fail`));
     const e = collect();
-    assert.equal(await failing.post({}, "{}", e.onChunk, signal), 418);
+    const refused = await failing.post({}, "{}", e.onChunk, signal);
+    assert.equal(refused.status, 418);
+    assert.equal(refused.headers.get("content-type"), "text/plain;charset=UTF-8");
     assert.equal(e.chunks.join(""), "nope");
     failing.close();
   } finally {
@@ -87,10 +89,9 @@ Deno.test("the head and the body reach the server in one read", async () => {
   })();
   const client = new Http1Connection(new URL(`http://127.0.0.1:${listener.addr.port}/v1/messages`));
   const got = collect();
-  assert.equal(
-    await client.post({ "x-a": "b" }, body, got.onChunk, AbortSignal.timeout(5000)),
-    200,
-  );
+  const answer = await client.post({ "x-a": "b" }, body, got.onChunk, AbortSignal.timeout(5000));
+  assert.equal(answer.status, 200);
+  assert.equal(answer.headers.get("content-length"), "2");
   client.close();
   listener.close();
   const read = await firstRead;
