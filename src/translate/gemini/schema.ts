@@ -11,6 +11,8 @@
  *   several non-null types → `anyOf`;
  * - `const` → a one-value enum; enums of non-strings move into the description (Gemini's
  *   `enum` holds strings only); `title` becomes the description when there is none;
+ * - `exclusiveMinimum`/`exclusiveMaximum` become `minimum`/`maximum` (the next whole number on
+ *   integers);
  * - `format` is kept only where Gemini documents it: `enum`/`date-time` on strings,
  *   `float`/`double` on numbers, `int32`/`int64` on integers;
  * - an object keeps only non-empty `properties` (Gemini rejects `properties: {}`: "should be
@@ -204,6 +206,19 @@ function plain(raw: JsonObject, ctx: Ctx): GeminiSchema | undefined {
   if (type === "NUMBER" || type === "INTEGER") {
     if (typeof raw.minimum === "number") out.minimum = raw.minimum;
     if (typeof raw.maximum === "number") out.maximum = raw.maximum;
+    // Gemini has no exclusive bounds: on integers the next whole number is the same bound
+    // (Claude Code's Read `limit` is `exclusiveMinimum: 0`); on numbers the bound itself is kept.
+    const step = type === "INTEGER" ? 1 : 0;
+    if (typeof raw.exclusiveMinimum === "number" && out.minimum === undefined) {
+      out.minimum = type === "INTEGER"
+        ? Math.floor(raw.exclusiveMinimum) + step
+        : raw.exclusiveMinimum;
+    }
+    if (typeof raw.exclusiveMaximum === "number" && out.maximum === undefined) {
+      out.maximum = type === "INTEGER"
+        ? Math.ceil(raw.exclusiveMaximum) - step
+        : raw.exclusiveMaximum;
+    }
   }
   return out;
 }

@@ -102,8 +102,7 @@ const TABLE: Array<{ name: string; input: unknown; output: GeminiSchema | undefi
     },
   },
   {
-    name:
-      "exclusiveMinimum, multipleOf, pattern, default, examples, title, const-less extras dropped",
+    name: "exclusive bounds become inclusive ones; multipleOf, default, examples, extras dropped",
     input: {
       type: "number",
       exclusiveMinimum: 0,
@@ -113,7 +112,25 @@ const TABLE: Array<{ name: string; input: unknown; output: GeminiSchema | undefi
       examples: [2],
       $comment: "x",
     },
-    output: { type: "NUMBER" },
+    output: { type: "NUMBER", minimum: 0, maximum: 9 },
+  },
+  {
+    name: "on integers an exclusive bound is the next whole number; an inclusive one wins",
+    input: {
+      type: "object",
+      properties: {
+        // Claude Code's Read tool.
+        limit: { type: "integer", exclusiveMinimum: 0 },
+        page: { type: "integer", exclusiveMaximum: 10.5, minimum: 2, exclusiveMinimum: 1 },
+      },
+    },
+    output: {
+      type: "OBJECT",
+      properties: {
+        limit: { type: "INTEGER", minimum: 1 },
+        page: { type: "INTEGER", minimum: 2, maximum: 10 },
+      },
+    },
   },
   {
     name: "string pattern, uniqueItems, contains, if/then/else are dropped",
