@@ -8,6 +8,7 @@
 
 import { isRecord } from "../../core/json.ts";
 import type { ToolDefinition } from "../../protocols/anthropic.ts";
+import { resolveRef } from "./schema_ref.ts";
 
 // A node with none of these says nothing about its value's type.
 const SHAPE_KEYS = [
@@ -37,30 +38,45 @@ export function anyValueTools(
 ): ReadonlyMap<string, unknown> | undefined {
   const out = new Map<string, unknown>();
   for (const tool of tools ?? []) {
-    if (tool.input_schema && reachesAnyValue(tool.input_schema, 0)) {
+    if (tool.input_schema && reachesAnyValue(tool.input_schema, tool.input_schema, 0)) {
       out.set(tool.name, tool.input_schema);
     }
   }
   return out.size > 0 ? out : undefined;
 }
 
-function reachesAnyValue(schema: unknown, depth: number): boolean {
+/** `schema`, or the node its local `$ref` points to (siblings of the reference win). */
+function followed(schema: unknown, root: unknown): unknown {
+  if (!isRecord(schema) || typeof schema.$ref !== "string" || !isRecord(root)) return schema;
+  const { $ref, ...siblings } = schema;
+  const target = resolveRef($ref, root);
+  return target ? { ...target, ...siblings } : schema;
+}
+
+function reachesAnyValue(node: unknown, root: unknown, depth: number): boolean {
+  const schema = followed(node, root);
   if (depth > 0 && isAnyValueSchema(schema)) return true;
   if (!isRecord(schema) || depth > 32) return false;
   if (isRecord(schema.properties)) {
     for (const sub of Object.values(schema.properties)) {
-      if (reachesAnyValue(sub, depth + 1)) return true;
+      if (reachesAnyValue(sub, root, depth + 1)) return true;
     }
   }
-  return schema.items !== undefined && reachesAnyValue(schema.items, depth + 1);
+  return schema.items !== undefined && reachesAnyValue(schema.items, root, depth + 1);
 }
 
 /**
  * `value` with the JSON text of an object or array put back as the value wherever `schema` allows
  * any value. Other text stays text: "42" may well be meant as a string. Unchanged parts are kept.
  */
-export function withJsonValues(value: unknown, schema: unknown, depth = 0): unknown {
+export function withJsonValues(
+  value: unknown,
+  node: unknown,
+  root: unknown = node,
+  depth = 0,
+): unknown {
   if (depth > 32) return value;
+  const schema = followed(node, root);
   if (depth > 0 && isAnyValueSchema(schema)) {
     if (typeof value !== "string" || !/^\s*[[{]/.test(value)) return value;
     try {
@@ -75,7 +91,7 @@ export function withJsonValues(value: unknown, schema: unknown, depth = 0): unkn
     let out: Record<string, unknown> | undefined;
     for (const [key, sub] of Object.entries(schema.properties)) {
       if (!(key in value)) continue;
-      const next = withJsonValues(value[key], sub, depth + 1);
+      const next = withJsonValues(value[key], sub, root, depth + 1);
       if (next !== value[key]) (out ??= { ...value })[key] = next;
     }
     return out ?? value;
@@ -83,7 +99,7 @@ export function withJsonValues(value: unknown, schema: unknown, depth = 0): unkn
   if (Array.isArray(value) && schema.items !== undefined && !Array.isArray(schema.items)) {
     let changed = false;
     const items = value.map((item) => {
-      const next = withJsonValues(item, schema.items, depth + 1);
+      const next = withJsonValues(item, schema.items, root, depth + 1);
       if (next !== item) changed = true;
       return next;
     });

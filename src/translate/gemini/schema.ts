@@ -24,6 +24,7 @@
 
 import { isRecord } from "../../core/json.ts";
 import { isAnyValueSchema, JSON_TEXT_NOTE } from "./json_args.ts";
+import { resolveRef } from "./schema_ref.ts";
 import type { GeminiSchema, GeminiType, JsonObject } from "../../protocols/gemini.ts";
 
 const TYPES: Readonly<Record<string, GeminiType>> = {
@@ -61,16 +62,6 @@ interface Ctx {
   /** `$ref`s being expanded on the current path (cycle guard). */
   readonly refs: readonly string[];
   readonly depth: number;
-}
-
-function resolveRef(ref: string, root: JsonObject): JsonObject | undefined {
-  if (!ref.startsWith("#")) return undefined; // remote references cannot be fetched
-  let node: unknown = root;
-  for (const raw of ref.slice(1).split("/").filter(Boolean)) {
-    if (!isRecord(node)) return undefined;
-    node = node[decodeURIComponent(raw).replaceAll("~1", "/").replaceAll("~0", "~")];
-  }
-  return isRecord(node) ? node : undefined;
 }
 
 function deeper(ctx: Ctx, ref?: string): Ctx {

@@ -97,3 +97,35 @@ Deno.test("a Gemini call to such a tool reaches the client with the value", () =
     { command: "[1]" },
   ]);
 });
+
+Deno.test("parameters reached through local $refs (as Pydantic writes schemas) are found too", () => {
+  const tool: ToolDefinition = {
+    name: "mcp__db__query",
+    input_schema: {
+      type: "object",
+      properties: { request: { $ref: "#/$defs/Request" } },
+      $defs: {
+        Request: {
+          type: "object",
+          properties: { sql: { type: "string" }, params: { $ref: "#/$defs/Any" } },
+        },
+        Any: { description: "Any value" },
+      },
+    },
+  };
+  const tools = anyValueTools([tool]);
+  assert.ok(tools?.has("mcp__db__query"));
+  assert.deepEqual(
+    withJsonValues({ request: { sql: "select", params: '[1, "a"]' } }, tool.input_schema),
+    { request: { sql: "select", params: [1, "a"] } },
+  );
+  const declared = toGeminiRequest({
+    model: "m",
+    max_tokens: 10,
+    messages: [{ role: "user", content: "go" }],
+    tools: [tool],
+  }, { provider: "gem", model: "gemini-2.5-flash" }).tools?.[0]?.functionDeclarations?.[0];
+  const params = declared?.parameters?.properties?.request?.properties?.params;
+  assert.equal(params?.type, "STRING");
+  assert.equal(params?.description, `Any value\n${JSON_TEXT_NOTE}`);
+});
