@@ -123,11 +123,9 @@ export function serviceSpec(input: SpecInput): ServiceSpec {
   };
 }
 
-/** Quotes one ExecStart word (systemd expands `%` specifiers and `$` variables). */
+/** Quotes one ExecStart word: as {@link systemdLiteral}, and `$` variables expand there too. */
 export function systemdQuote(word: string): string {
-  const escaped = word.replace(/%/g, "%%").replace(/\$/g, "$$$$");
-  if (/^[\w@%+=:,./-]+$/.test(escaped)) return escaped;
-  return `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  return systemdLiteral(word.replace(/\$/g, "$$$$"));
 }
 
 /**
