@@ -7,7 +7,6 @@
  */
 
 import { isRecord } from "../../core/json.ts";
-import type { ToolDefinition } from "../../protocols/anthropic.ts";
 import { resolveRef } from "./schema_ref.ts";
 
 // A node with none of these says nothing about its value's type.
@@ -32,37 +31,12 @@ export function isAnyValueSchema(node: unknown): boolean {
   return node === true || (isRecord(node) && !SHAPE_KEYS.some((key) => key in node));
 }
 
-/** The input schemas of the tools that have a parameter taking any value, by tool name. */
-export function anyValueTools(
-  tools: readonly ToolDefinition[] | undefined,
-): ReadonlyMap<string, unknown> | undefined {
-  const out = new Map<string, unknown>();
-  for (const tool of tools ?? []) {
-    if (tool.input_schema && reachesAnyValue(tool.input_schema, tool.input_schema, 0)) {
-      out.set(tool.name, tool.input_schema);
-    }
-  }
-  return out.size > 0 ? out : undefined;
-}
-
 /** `schema`, or the node its local `$ref` points to (siblings of the reference win). */
 function followed(schema: unknown, root: unknown): unknown {
   if (!isRecord(schema) || typeof schema.$ref !== "string" || !isRecord(root)) return schema;
   const { $ref, ...siblings } = schema;
   const target = resolveRef($ref, root);
   return target ? { ...target, ...siblings } : schema;
-}
-
-function reachesAnyValue(node: unknown, root: unknown, depth: number): boolean {
-  const schema = followed(node, root);
-  if (depth > 0 && isAnyValueSchema(schema)) return true;
-  if (!isRecord(schema) || depth > 32) return false;
-  if (isRecord(schema.properties)) {
-    for (const sub of Object.values(schema.properties)) {
-      if (reachesAnyValue(sub, root, depth + 1)) return true;
-    }
-  }
-  return schema.items !== undefined && reachesAnyValue(schema.items, root, depth + 1);
 }
 
 /**

@@ -11,7 +11,11 @@
 
 import { errorTypeOfUpstream } from "../../core/upstream_status.ts";
 import { isRecord } from "../../core/json.ts";
-import type { AnthropicStreamEvent, StopReason } from "../../protocols/anthropic.ts";
+import type {
+  AnthropicStreamEvent,
+  StopReason,
+  ToolDefinition,
+} from "../../protocols/anthropic.ts";
 import type { GeminiCandidate, GeminiPart, GeminiResponse } from "../../protocols/gemini.ts";
 import { AnthropicBlockWriter } from "../anthropic/blocks.ts";
 import { describeGeminiError, type GeminiEvent } from "./events.ts";
@@ -39,8 +43,8 @@ export interface GeminiTranslateOptions {
   readonly upstreamModel: string;
   /** Gemini function name → client tool name, for names that had to change. */
   readonly toolNames?: ReadonlyMap<string, string>;
-  /** Input schemas of the client's tools with parameters that take any value (json_args.ts). */
-  readonly anyValueTools?: ReadonlyMap<string, unknown>;
+  /** The client's tools: a call's arguments are read against its tool's schema (json_args.ts). */
+  readonly tools?: readonly ToolDefinition[];
   readonly messageId?: string;
 }
 
@@ -198,7 +202,8 @@ export class GeminiToAnthropicTranslator {
     if (sig) this.#carrier(sig);
     this.#close();
     const name = this.#o.toolNames?.get(call.name) ?? call.name;
-    const schema = this.#o.anyValueTools?.get(name);
+    // Looked up per call (calls are few), so a request's tools are not walked unless called.
+    const schema = this.#o.tools?.find((tool) => tool.name === name)?.input_schema;
     const raw = isRecord(call.args) ? call.args : {};
     const args = JSON.stringify(schema === undefined ? raw : withJsonValues(raw, schema));
     const state = {

@@ -1,7 +1,6 @@
 /** The Transport for `type: gemini` providers: Anthropic ⇄ Gemini `generateContent` translation. */
 
 import { settingsFor } from "../../config/settings_merge.ts";
-import { anyValueTools } from "../../translate/gemini/json_args.ts";
 import { renamedTools } from "../../translate/gemini/names.ts";
 import { toGeminiRequest } from "../../translate/gemini/request.ts";
 import { geminiResponseToAnthropic } from "../../translate/gemini/response.ts";
@@ -44,7 +43,7 @@ export const geminiTransport: Transport = {
       provider: provider.id,
       upstreamModel: model,
       toolNames: renamedTools(client.tools),
-      anyValueTools: anyValueTools(client.tools),
+      tools: client.tools,
     };
     return { ok: true, open: (hooks) => openAnswer(request, result.response, translate, hooks) };
   },

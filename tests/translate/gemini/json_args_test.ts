@@ -5,11 +5,7 @@
 
 import assert from "node:assert/strict";
 import type { ToolDefinition } from "../../../src/protocols/anthropic.ts";
-import {
-  anyValueTools,
-  JSON_TEXT_NOTE,
-  withJsonValues,
-} from "../../../src/translate/gemini/json_args.ts";
+import { JSON_TEXT_NOTE, withJsonValues } from "../../../src/translate/gemini/json_args.ts";
 import { toGeminiRequest } from "../../../src/translate/gemini/request.ts";
 import { geminiResponseToAnthropic } from "../../../src/translate/gemini/response.ts";
 
@@ -33,13 +29,6 @@ const BASH: ToolDefinition = {
   name: "Bash",
   input_schema: { type: "object", properties: { command: { type: "string" } } },
 };
-
-Deno.test("only tools with a parameter that takes any value are looked at", () => {
-  const tools = anyValueTools([WORKFLOW, BASH]);
-  assert.deepEqual([...tools!.keys()], ["Workflow"]);
-  assert.equal(anyValueTools([BASH]), undefined);
-  assert.equal(anyValueTools(undefined), undefined);
-});
 
 Deno.test("the declaration asks for JSON text where any value is allowed", () => {
   const request = toGeminiRequest({
@@ -89,7 +78,7 @@ Deno.test("a Gemini call to such a tool reaches the client with the value", () =
     inputTokens: 1,
     provider: "gem",
     upstreamModel: "gemini-2.5-flash",
-    anyValueTools: anyValueTools([WORKFLOW, BASH]),
+    tools: [WORKFLOW, BASH],
   });
   const calls = message.content.filter((b) => b.type === "tool_use");
   assert.deepEqual(calls.map((c) => c.type === "tool_use" && c.input), [
@@ -113,8 +102,6 @@ Deno.test("parameters reached through local $refs (as Pydantic writes schemas) a
       },
     },
   };
-  const tools = anyValueTools([tool]);
-  assert.ok(tools?.has("mcp__db__query"));
   assert.deepEqual(
     withJsonValues({ request: { sql: "select", params: '[1, "a"]' } }, tool.input_schema),
     { request: { sql: "select", params: [1, "a"] } },
