@@ -64,6 +64,23 @@ Deno.test("cache: same counts with and without it, and hits on repeat", () => {
   assert.equal(countRequestTokens(body, { cache, mode: "exact" }), uncached);
 });
 
+Deno.test("cache: short texts are cached too (a session resends its tool names every turn)", () => {
+  const cache = new TokenCache(100, 1_000_000);
+  const turn = (n: number) => [
+    { role: "assistant", content: [{ type: "tool_use", id: `t${n}`, name: "Read", input: {} }] },
+    { role: "user", content: [{ type: "tool_result", tool_use_id: `t${n}`, content: "ok" }] },
+  ];
+  const body = { model: "claude-opus-5-5", messages: [{ role: "user", content: "Hi" }] };
+  const long = { ...body, messages: [...body.messages, ...turn(1), ...turn(2), ...turn(3)] };
+  const uncached = countRequestTokens(long, { cache: null });
+  assert.equal(countRequestTokens(long, { cache }), uncached);
+  const { hits, misses } = cache.stats;
+  assert.equal(countRequestTokens(long, { cache }), uncached);
+  // The second count finds every text ("Hi", "Read", "ok", the inputs) in the cache.
+  assert.equal(cache.stats.misses, misses);
+  assert.equal(cache.stats.hits > hits, true);
+});
+
 Deno.test("cache: LRU bounds by entries and characters", () => {
   const cache = new TokenCache(2, 10);
   cache.set("aaaa", 1);

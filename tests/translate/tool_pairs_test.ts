@@ -65,6 +65,35 @@ Deno.test("pairToolBlocks: missing results are added, orphan results become text
   });
 });
 
+Deno.test("pairToolBlocks: a call answered twice keeps its first result; the second is text", () => {
+  const twice: MessageParam[] = [
+    { role: "user", content: "hi" },
+    { role: "assistant", content: [call("a"), call("b")] },
+    { role: "user", content: [result("a"), result("a", "again"), result("b")] },
+  ];
+  assert.deepEqual(pairToolBlocks(twice)[2], {
+    role: "user",
+    content: [
+      result("a"),
+      { type: "text", text: "[result of tool call a]\nagain" },
+      result("b"),
+    ],
+  });
+  // Two results for one call and none for the other: as many results as calls, still repaired.
+  const swapped: MessageParam[] = [
+    ...twice.slice(0, 2),
+    { role: "user", content: [result("a"), result("a", "again")] },
+  ];
+  assert.deepEqual(pairToolBlocks(swapped)[2], {
+    role: "user",
+    content: [
+      { type: "tool_result", tool_use_id: "b", content: MISSING_RESULT_TEXT, is_error: true },
+      result("a"),
+      { type: "text", text: "[result of tool call a]\nagain" },
+    ],
+  });
+});
+
 Deno.test("pairToolBlocks: two assistant turns in a row get the results in between", () => {
   const out = pairToolBlocks([
     { role: "user", content: "hi" },

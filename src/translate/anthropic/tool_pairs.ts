@@ -68,11 +68,26 @@ function repairUser(
   return { ...message, content: [...missing, ...kept] };
 }
 
+// Walks the blocks without building arrays or sets: it runs on every user turn of every
+// translated request, and a long session's history is hundreds of turns that need nothing.
 function needsRepair(message: MessageParam, calls: readonly string[]): boolean {
-  const results = blocksOf(message).flatMap((b) => b.type === "tool_result" ? [b.tool_use_id] : []);
-  if (calls.length === 0) return results.length > 0;
-  return results.length !== calls.length || calls.some((id) => !results.includes(id)) ||
-    new Set(results).size !== results.length;
+  const blocks = blocksOf(message);
+  let results = 0;
+  for (let i = 0; i < blocks.length; i++) {
+    const block = blocks[i]!;
+    if (block.type !== "tool_result") continue;
+    results++;
+    const id = block.tool_use_id;
+    if (!calls.includes(id)) return true;
+    // A call answered twice: an earlier result has the same id.
+    for (let j = 0; j < i; j++) {
+      const earlier = blocks[j]!;
+      if (earlier.type === "tool_result" && earlier.tool_use_id === id) return true;
+    }
+  }
+  // Every result answers a distinct call of the turn before: each call is answered iff the
+  // counts agree.
+  return results !== calls.length;
 }
 
 /**
