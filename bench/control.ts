@@ -4,17 +4,24 @@
  * per stdout line. EOF on stdin means the benchmark went away, so the runner exits.
  */
 
-import process from "node:process";
-
-/** What a runner reports about itself; CPU from getrusage, so µs-precise (unlike /proc ticks). */
-export interface Usage {
-  userUs: number;
-  systemUs: number;
+/**
+ * What a runner reports about itself: its memory as Deno sees it. CPU and page faults are read
+ * from /proc by the benchmark (see usageOf): asking `node:process` here loaded Node's
+ * compatibility layer into every runner, ~4 MB of RSS and start-up time that `ccp serve` and a
+ * bare Deno.serve do not have.
+ */
+export interface RunnerMemory {
   rssBytes: number;
   heapUsedBytes: number;
   /** V8 heap reserved: what GC keeps committed after a burst, often most of the RSS growth. */
   heapTotalBytes: number;
   externalBytes: number;
+}
+
+/** A runner's memory and, from /proc, its CPU and page faults so far. */
+export interface Usage extends RunnerMemory {
+  /** CPU time of all its threads, µs. */
+  cpuUs: number;
   /**
    * Minor page faults so far: each is a first touch of freshly mapped memory (~13 µs on the
    * development VM), the cost that makes the same large request cheap one turn and dear the next.
@@ -22,18 +29,14 @@ export interface Usage {
   minorFaults: number;
 }
 
-/** Reads own CPU and memory. */
-export function usage(): Usage {
-  const cpu = process.cpuUsage();
+/** Reads own memory. */
+export function usage(): RunnerMemory {
   const memory = Deno.memoryUsage();
   return {
-    userUs: cpu.user,
-    systemUs: cpu.system,
     rssBytes: memory.rss,
     heapUsedBytes: memory.heapUsed,
     heapTotalBytes: memory.heapTotal,
     externalBytes: memory.external,
-    minorFaults: process.resourceUsage().minorPageFault,
   };
 }
 

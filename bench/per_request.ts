@@ -39,7 +39,7 @@ export interface PathCost {
   failed: number;
 }
 
-const cpuOf = (a: Usage, b: Usage) => b.userUs + b.systemUs - a.userUs - a.systemUs;
+const cpuOf = (a: Usage, b: Usage) => b.cpuUs - a.cpuUs;
 
 /** Runs `job` once, returning the serving process's and the mock's CPU (µs, idle removed). */
 async function measured(rig: Rig, server: Child, job: LoadJob, idle: Map<Child, number>) {

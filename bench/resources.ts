@@ -187,7 +187,7 @@ export interface CpuResult {
   runs: CpuRun[];
 }
 
-const cpuOf = (a: Usage, b: Usage) => b.userUs + b.systemUs - a.userUs - a.systemUs;
+const cpuOf = (a: Usage, b: Usage) => b.cpuUs - a.cpuUs;
 
 /** Idle CPU rates (µs of CPU per ms of wall time) of ccp, relay and mock, to subtract. */
 export async function idleRate(rig: Rig, ms: number): Promise<Map<Child, number>> {

@@ -6,7 +6,8 @@
 import { anthropicBody, type BodyKind, openAIBody } from "./bodies.ts";
 import { Child, denoCommand } from "./child.ts";
 import { RUNTIME_FLAGS } from "../src/cli/permissions.ts";
-import type { Usage } from "./control.ts";
+import type { RunnerMemory, Usage } from "./control.ts";
+import { sampleCpu } from "./proc.ts";
 import { LOAD_LINES, type LoadJob, type LoadResult } from "./load_types.ts";
 import type { RelayMode } from "./relay_runner.ts";
 import { shapeModel, type StreamShape } from "./upstream_frames.ts";
@@ -98,10 +99,13 @@ export async function startRig(root: string, tmp: string): Promise<Rig> {
   };
 }
 
-/** A runner's own CPU and memory, over its control channel. */
+/** A runner's memory, over its control channel, with its CPU and page faults from /proc. */
 export async function usageOf(child: Child): Promise<Usage> {
-  await child.send("usage");
-  return JSON.parse(await child.expect("usage ", 5000)) as Usage;
+  const [cpu, memory] = await Promise.all([
+    sampleCpu(child.pid),
+    child.send("usage").then(() => child.expect("usage ", 5000)),
+  ]);
+  return { ...JSON.parse(memory) as RunnerMemory, ...cpu };
 }
 
 /** Where the client sends its request: the mock itself, ccp (guarded or not), or the bare relay. */
