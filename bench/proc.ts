@@ -80,3 +80,13 @@ export async function sampleCpu(pid: number): Promise<CpuSample> {
     : (Number(fields[11]) + Number(fields[12])) * TICK_MS * 1000;
   return { cpuUs, minorFaults };
 }
+
+/** The processes `pid` started that are still running (e.g. the program `timeout` runs). */
+export async function childPids(pid: number): Promise<number[]> {
+  const out = await new Deno.Command("cat", {
+    args: [`/proc/${pid}/task/${pid}/children`],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(out.stdout).trim().split(/\s+/).filter(Boolean).map(Number);
+}

@@ -8,6 +8,7 @@ import { Child, denoCommand } from "./child.ts";
 import { PERMISSION_FLAGS, RUNTIME_FLAGS } from "../src/cli/permissions.ts";
 import { FLAGS, startRunner } from "./rig.ts";
 import { median } from "./stats.ts";
+import { childPids, type ProcSample, sampleProc } from "./proc.ts";
 
 /** Spawn-to-ready times of one program. */
 export interface StartupResult {
@@ -18,6 +19,8 @@ export interface StartupResult {
   firstAnswerMs?: number[];
   /** Why it was not measured, when it was not. */
   skipped?: string;
+  /** The server process's memory a second after its first answer (the CLI, once). */
+  idleAfterAnswer?: ProcSample;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -106,6 +109,8 @@ export async function cliStartup(
   }
   try {
     const answered: number[] = [];
+    let idleAfterAnswer: ProcSample | undefined;
+    let spawns = 0;
     const times = await timesOf(runs, async () => {
       const port = freePort();
       const args = ["serve", "--config", configPath, "--port", String(port)];
@@ -115,6 +120,13 @@ export async function cliStartup(
         const listening = await untilListening(child, port, 10_000);
         await askOnce(port);
         answered.push(performance.now() - child.spawnedAt);
+        // The last spawn also shows what the real server process holds once idle (it runs under
+        // `timeout`, so it is that process's child).
+        if (++spawns === runs + 1) {
+          await sleep(1000);
+          const [server] = await childPids(child.pid);
+          if (server !== undefined) idleAfterAnswer = await sampleProc(server);
+        }
         return listening;
       } finally {
         await child.stop();
@@ -122,7 +134,13 @@ export async function cliStartup(
     });
     // The uncounted first spawn answered too: drop it.
     const firstAnswerMs = answered.slice(1);
-    return { program, runs: times, medianMs: median(times), firstAnswerMs };
+    return {
+      program,
+      runs: times,
+      medianMs: median(times),
+      firstAnswerMs,
+      ...(idleAfterAnswer ? { idleAfterAnswer } : {}),
+    };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { program, runs: [], medianMs: NaN, skipped: reason.split("\n")[0] };
