@@ -10,6 +10,7 @@
 
 import { parseArgs } from "node:util";
 import { VERSION } from "../src/version.ts";
+import { LAZY_MODULES } from "../src/core/lazy_modules.ts";
 
 /** Every target a release ships. */
 export const TARGETS = [
@@ -111,6 +112,12 @@ export async function verifyBinary(
   };
 }
 
+/** `--include` for every file the compiled ccp loads that no static import names (paths relative to ROOT). */
+export function includes(): string[] {
+  const files = ["src/tokens/o200k_ranks.bin", ...LAZY_MODULES.map((path) => `src/${path}`)];
+  return files.flatMap((file) => ["--include", file]);
+}
+
 /** The output file for a target. */
 export function outputFor(target: string): string {
   return `dist/ccp-${target}${target.includes("windows") ? ".exe" : ""}`;
@@ -135,14 +142,13 @@ async function main(): Promise<number> {
 
   for (const target of targets) {
     const output = outputFor(target);
-    // Only the packages src/ reaches are embedded; all dynamic imports in src/ are static strings.
-    // The tokenizer table is a data file ccp reads, so it is named here.
+    // Only the packages src/ reaches are embedded: the modules ccp loads lazily (whose imports
+    // deno compile cannot see) are named, with the tokenizer table, a data file ccp reads.
     const args = [
       "compile",
       ...flags,
       "--exclude-unused-npm",
-      "--include",
-      "src/tokens/o200k_ranks.bin", // relative to ROOT, the command's working directory
+      ...includes(),
       "--target",
       target,
       "--output",

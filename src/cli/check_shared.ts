@@ -8,6 +8,7 @@ import type { Config } from "../config/types.ts";
 import { createLogger } from "../core/log.ts";
 import type { RedisGuards } from "../shared/redis_guards.ts";
 import { openUsageStore } from "../usage/open.ts";
+import { lazyImport } from "../core/lazy_modules.ts";
 
 /** The stores `ccp check` reads: the usage ledger (when anything needs it) and Redis. */
 export interface CheckEngines {
@@ -22,7 +23,9 @@ export async function openCheckEngines(config: Config): Promise<CheckEngines> {
   const store = needsStore ? await openUsageStore(config) : undefined;
   let redis: RedisGuards | undefined;
   if (config.shared?.redis) {
-    const { RedisGuards } = await import("../shared/redis_guards.ts");
+    const { RedisGuards } = await lazyImport<
+      typeof import("../shared/redis_guards.ts")
+    >("shared/redis_guards.ts");
     const quiet = createLogger({ level: "error", write: () => {}, colour: false });
     redis = new RedisGuards(config.shared.redis, config.shared.prefix, quiet);
   }

@@ -5,6 +5,7 @@ import { VERSION } from "../version.ts";
 import { parseCli } from "./args.ts";
 import { type CliContext, CliError } from "./context.ts";
 import { helpText, usageErrorText } from "./usage.ts";
+import { lazyImport } from "../core/lazy_modules.ts";
 
 /** Exit code for a usage error (unknown flag or command, bad flag value). */
 export const EXIT_USAGE = 2;
@@ -24,26 +25,52 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
         ctx.io.out(VERSION);
         return 0;
       case "serve":
-        return await (await import("./serve.ts")).runServe(ctx, command.flags);
+        return await (await lazyImport<typeof import("./serve.ts")>("cli/serve.ts")).runServe(
+          ctx,
+          command.flags,
+        );
       case "init":
-        return await (await import("./init.ts")).runInit(ctx, command.flags);
+        return await (await lazyImport<typeof import("./init.ts")>("cli/init.ts")).runInit(
+          ctx,
+          command.flags,
+        );
       case "check":
-        return await (await import("./check.ts")).runCheck(ctx, command.flags);
+        return await (await lazyImport<typeof import("./check.ts")>("cli/check.ts")).runCheck(
+          ctx,
+          command.flags,
+        );
       case "models":
-        return await (await import("./models.ts")).runModels(ctx, command.flags);
+        return await (await lazyImport<typeof import("./models.ts")>("cli/models.ts")).runModels(
+          ctx,
+          command.flags,
+        );
       case "health":
-        return await (await import("./health.ts")).runHealth(ctx, command.flags);
+        return await (await lazyImport<typeof import("./health.ts")>("cli/health.ts")).runHealth(
+          ctx,
+          command.flags,
+        );
       case "usage":
-        return await (await import("./usage_report.ts")).runUsage(ctx, command);
+        return await (await lazyImport<typeof import("./usage_report.ts")>("cli/usage_report.ts"))
+          .runUsage(ctx, command);
       case "statusline":
-        return await (await import("./statusline.ts")).runStatusline(ctx, command.flags);
+        return await (await lazyImport<typeof import("./statusline.ts")>("cli/statusline.ts"))
+          .runStatusline(ctx, command.flags);
       case "code":
-        return await (await import("./code.ts")).runCode(ctx, command.flags, command.claudeArgs);
+        return await (await lazyImport<typeof import("./code.ts")>("cli/code.ts")).runCode(
+          ctx,
+          command.flags,
+          command.claudeArgs,
+        );
       case "service":
-        return await (await import("./service.ts")).runService(ctx, command.action, command.flags, {
-          system: command.system,
-          dryRun: command.dryRun,
-        });
+        return await (await lazyImport<typeof import("./service.ts")>("cli/service.ts")).runService(
+          ctx,
+          command.action,
+          command.flags,
+          {
+            system: command.system,
+            dryRun: command.dryRun,
+          },
+        );
     }
   } catch (err) {
     if (err instanceof ConfigError) {

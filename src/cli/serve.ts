@@ -25,6 +25,7 @@ import { openServerStore } from "../usage/open.ts";
 import { type SharedEngine, SharedMonitor } from "../shared/monitor.ts";
 import type { RedisGuards } from "../shared/redis_guards.ts";
 import { KvGuards, openKvGuards } from "../shared/kv_guards.ts";
+import { lazyImport } from "../core/lazy_modules.ts";
 
 /** How long a stop waits for requests in flight (streams included) before giving up on them. */
 export const GRACE_MS = 10_000;
@@ -110,7 +111,9 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const redisUrl = first.shared?.redis;
   // The Redis client costs ~250 ms and ~30 MB to load: only a config that names Redis pays it.
   const redis = redisUrl
-    ? new (await import("../shared/redis_guards.ts")).RedisGuards(
+    ? new (await lazyImport<typeof import("../shared/redis_guards.ts")>(
+      "shared/redis_guards.ts",
+    )).RedisGuards(
       redisUrl,
       first.shared?.prefix ?? "ccp:",
       log,

@@ -32,6 +32,7 @@ import { countUpstream } from "./count_upstream.ts";
 import type { RequestObserver } from "./record.ts";
 import { Recorder, type RecordStart } from "./recorder.ts";
 import type { SharedBudgetCheck, SharedGuards } from "../resilience/shared_sync.ts";
+import { lazyImport } from "../core/lazy_modules.ts";
 
 /** What the pipeline is built from; everything impure is injected. */
 export interface PipelineDeps {
@@ -152,7 +153,9 @@ export class Pipeline {
     // (the web tools' modules load on the first such request).
     const web = planWebTools(body, config, chain[0]?.provider);
     if (web) {
-      const { roundEvents, runWebTools } = await import("../webtools/mod.ts");
+      const { roundEvents, runWebTools } = await lazyImport<
+        typeof import("../webtools/mod.ts")
+      >("webtools/mod.ts");
       const answer = await runWebTools(web, {
         send: (round) =>
           roundEvents(() =>

@@ -9,15 +9,19 @@ import {
   isWellFormedCountTokensRequest,
   isWellFormedMessagesRequest,
 } from "./anthropic_request_check.ts";
+import { lazyImport } from "../core/lazy_modules.ts";
+
+const schemas = () =>
+  lazyImport<typeof import("./anthropic_request.ts")>("protocols/anthropic_request.ts");
 
 /** A `POST /v1/messages` body, or a ClientRequestError that says what is wrong with it. */
 export async function admitMessagesRequest(body: unknown): Promise<MessagesRequest> {
   if (isWellFormedMessagesRequest(body)) return body as MessagesRequest;
-  return (await import("./anthropic_request.ts")).parseMessagesRequest(body);
+  return (await schemas()).parseMessagesRequest(body);
 }
 
 /** A `POST /v1/messages/count_tokens` body, or a ClientRequestError. */
 export async function admitCountTokensRequest(body: unknown): Promise<CountTokensRequest> {
   if (isWellFormedCountTokensRequest(body)) return body as CountTokensRequest;
-  return (await import("./anthropic_request.ts")).parseCountTokensRequest(body);
+  return (await schemas()).parseCountTokensRequest(body);
 }

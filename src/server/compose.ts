@@ -14,6 +14,7 @@ import type { Ledger } from "../usage/ledger.ts";
 import type { SharedMonitor } from "../shared/monitor.ts";
 import type { DepartureWatcher } from "./departures.ts";
 import type { SharedGuards } from "../resilience/shared_sync.ts";
+import { lazyImport } from "../core/lazy_modules.ts";
 
 /**
  * The transports ccp ships, by wire protocol. Each translating one loads with its translator on
@@ -23,13 +24,19 @@ import type { SharedGuards } from "../resilience/shared_sync.ts";
 export const TRANSPORTS: AppDeps["transports"] = {
   anthropic: anthropicTransport,
   openai: loadedOnFirstUse(async () =>
-    (await import("../upstream/openai_chat/transport.ts")).openAITransport
+    (await lazyImport<typeof import("../upstream/openai_chat/transport.ts")>(
+      "upstream/openai_chat/transport.ts",
+    )).openAITransport
   ),
   openai_responses: loadedOnFirstUse(async () =>
-    (await import("../upstream/openai_responses/transport.ts")).openAIResponsesTransport
+    (await lazyImport<typeof import("../upstream/openai_responses/transport.ts")>(
+      "upstream/openai_responses/transport.ts",
+    )).openAIResponsesTransport
   ),
   gemini: loadedOnFirstUse(async () =>
-    (await import("../upstream/gemini/transport.ts")).geminiTransport
+    (await lazyImport<typeof import("../upstream/gemini/transport.ts")>(
+      "upstream/gemini/transport.ts",
+    )).geminiTransport
   ),
 };
 

@@ -4,6 +4,7 @@
  */
 
 import type { O200kCounter } from "./o200k.ts";
+import { lazyImport } from "../core/lazy_modules.ts";
 
 // The o200k table costs ~30 MB of memory and ~100 ms to load, so it is loaded on first need (a
 // local count_tokens or a translated request), never at start-up: a passthrough-only ccp stays
@@ -24,7 +25,10 @@ export const TABLE_FILE = new URL("./o200k_ranks.bin", import.meta.url);
  * forbidden or broken table leaves counts estimated until restart.
  */
 export function loadO200k(): Promise<void> {
-  loading ??= Promise.all([Deno.readFile(TABLE_FILE), import("./o200k.ts")]).then(
+  loading ??= Promise.all([
+    Deno.readFile(TABLE_FILE),
+    lazyImport<typeof import("./o200k.ts")>("tokens/o200k.ts"),
+  ]).then(
     ([file, { O200kCounter, readTable }]) => {
       counter = new O200kCounter(readTable(file));
       unavailable = undefined;

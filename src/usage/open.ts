@@ -5,6 +5,7 @@ import { joinPath } from "../config/paths.ts";
 import type { Logger } from "../core/log.ts";
 import { openKvStore } from "./kv_store.ts";
 import type { UsageStore } from "./store.ts";
+import { lazyImport } from "../core/lazy_modules.ts";
 
 /** The ledger file's name inside the data dir. */
 export const LEDGER_FILE = "usage.kv";
@@ -22,7 +23,9 @@ export async function openUsageStore(
   if (shared) {
     try {
       // Loaded only here: the PostgreSQL client is start-up time every other ccp would pay.
-      const { openPgStore } = await import("./pg_store.ts");
+      const { openPgStore } = await lazyImport<typeof import("./pg_store.ts")>(
+        "usage/pg_store.ts",
+      );
       return { ok: true, store: openPgStore(shared) };
     } catch (err) {
       return { ok: false, reason: `shared.postgres: ${err instanceof Error ? err.message : err}` };

@@ -1,0 +1,81 @@
+/**
+ * The modules ccp loads on first need stay out of what Deno prepares at every start, still load
+ * when needed, and are embedded by `deno compile`.
+ */
+
+import assert from "node:assert/strict";
+import { LAZY_MODULES, lazyImport } from "../../src/core/lazy_modules.ts";
+import { includes } from "../../scripts/compile.ts";
+
+const SRC = new URL("../../src/", import.meta.url);
+
+interface InfoModule {
+  specifier: string;
+  dependencies?: { code?: { specifier: string } }[];
+}
+
+Deno.test("each lazily loaded module exists and loads", async () => {
+  for (const path of LAZY_MODULES) {
+    const module = await lazyImport<Record<string, unknown>>(path);
+    assert.ok(Object.keys(module).length > 0, `${path} exports nothing`);
+  }
+});
+
+Deno.test("Deno prepares none of the lazily loaded modules when ccp starts", async () => {
+  // What `deno run src/main.ts` reads before ccp's first line: every module that code imports
+  // name, dynamic imports with literal specifiers included; type-only imports are not run.
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL("main.ts", SRC).href],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: InfoModule[] };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const prepared = new Set<string>();
+  const pending = [new URL("main.ts", SRC).href];
+  while (pending.length > 0) {
+    const specifier = pending.pop()!;
+    if (prepared.has(specifier)) continue;
+    prepared.add(specifier);
+    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
+      if (dep.code) pending.push(dep.code.specifier);
+    }
+  }
+  assert.ok(prepared.has(new URL("cli/run.ts", SRC).href), "the CLI is reached");
+  for (const path of LAZY_MODULES) {
+    assert.ok(!prepared.has(new URL(path, SRC).href), `${path} is prepared at every start`);
+  }
+});
+
+Deno.test("src imports its own modules lazily only through lazyImport", async () => {
+  // `import("./x.ts")` would have Deno prepare x.ts and all it imports at every start.
+  const literal = /\bimport\(\s*["'`](\.{1,2}\/[^"'`]+)["'`]\s*\)/g;
+  const found: string[] = [];
+  const walk = async (dir: URL) => {
+    for await (const entry of Deno.readDir(dir)) {
+      const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
+      if (entry.isDirectory) await walk(url);
+      else if (entry.name.endsWith(".ts")) {
+        const text = await Deno.readTextFile(url);
+        // `typeof import("…")` only names a type.
+        for (const match of text.matchAll(literal)) {
+          if (!text.slice(Math.max(0, match.index - 7), match.index).includes("typeof")) {
+            found.push(`${url.pathname.slice(SRC.pathname.length)}: ${match[0]}`);
+          }
+        }
+      }
+    }
+  };
+  await walk(SRC);
+  assert.deepEqual(found, []);
+});
+
+Deno.test("deno compile embeds every lazily loaded module and the tokenizer table", async () => {
+  const args = includes();
+  const files = args.filter((_, i) => i % 2 === 1);
+  assert.ok(args.every((arg, i) => i % 2 === 1 || arg === "--include"));
+  assert.ok(files.includes("src/tokens/o200k_ranks.bin"));
+  for (const path of LAZY_MODULES) assert.ok(files.includes(`src/${path}`), path);
+  for (const file of files) await Deno.stat(new URL(`../../${file}`, import.meta.url));
+});
