@@ -1,6 +1,7 @@
 /**
  * ccp's modules that load only when something needs them: the CLI's other commands, the
- * translating transports, the web tools, the shared stores' clients, request validation's schemas.
+ * translating transports, the web tools, the shared stores' clients, request validation's schemas,
+ * the tokenizer, the status page.
  *
  * Deno reads and analyses every module that a dynamic import with a literal specifier names, and
  * all that module imports, before ccp runs its first line, even when the import never runs: that was ~28 ms of
@@ -29,6 +30,8 @@ export const LAZY_MODULES = [
   "shared/redis_guards.ts",
   "protocols/anthropic_request.ts",
   "tokens/o200k.ts",
+  "observe/ui/page.ts",
+  "observe/ui/vendor/uplot.ts",
 ] as const;
 
 /** One of {@link LAZY_MODULES}. */

@@ -15,9 +15,14 @@ import { authRequired, isAcceptedToken } from "../clients.ts";
 import type { ServerConfig } from "../../config/types.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 import { RecentRequests } from "../../observe/recent.ts";
-import { UI_PAGE } from "../../observe/ui/page.ts";
 import { uiState } from "../../observe/ui/state.ts";
-import { UPLOT_CSS, UPLOT_JS } from "../../observe/ui/vendor/uplot.ts";
+import { lazyImport } from "../../core/lazy_modules.ts";
+
+// The page and its chart library (~60 KB of source) load with the first visit to the page.
+const page = async () =>
+  (await lazyImport<typeof import("../../observe/ui/page.ts")>("observe/ui/page.ts")).UI_PAGE;
+const uplot = () =>
+  lazyImport<typeof import("../../observe/ui/vendor/uplot.ts")>("observe/ui/vendor/uplot.ts");
 
 const COOKIE = "ccp_ui";
 /** Events queued for a page that stopped reading, before its stream is ended. */
@@ -82,23 +87,23 @@ export function addUiRoutes(
   recent: RecentRequests,
   sessions: UiSessions,
 ): void {
-  app.get("/ui", (c) => {
+  app.get("/ui", async (c) => {
     // Only a valid token reaches here with ?token= (uiAllows): it opens a browser session.
     if (authRequired(deps.config().server) && new URL(c.req.url).searchParams.has("token")) {
       const cookie = `${COOKIE}=${sessions.open()}; Path=/; HttpOnly; SameSite=Strict`;
-      return new Response(UI_PAGE, { headers: { ...PAGE_HEADERS, "set-cookie": cookie } });
+      return new Response(await page(), { headers: { ...PAGE_HEADERS, "set-cookie": cookie } });
     }
-    return new Response(UI_PAGE, { headers: PAGE_HEADERS });
+    return new Response(await page(), { headers: PAGE_HEADERS });
   });
-  app.get("/ui/uplot.js", () =>
-    new Response(UPLOT_JS, {
+  app.get("/ui/uplot.js", async () =>
+    new Response((await uplot()).UPLOT_JS, {
       headers: {
         "content-type": "text/javascript; charset=utf-8",
         "cache-control": "max-age=86400",
       },
     }));
-  app.get("/ui/uplot.css", () =>
-    new Response(UPLOT_CSS, {
+  app.get("/ui/uplot.css", async () =>
+    new Response((await uplot()).UPLOT_CSS, {
       headers: { "content-type": "text/css; charset=utf-8", "cache-control": "max-age=86400" },
     }));
   app.get("/ui/state", async (c) =>
