@@ -12,6 +12,7 @@ import type { LoadJob } from "./load_types.ts";
 import { idleRate } from "./resources.ts";
 import { jobFor, type Load, type Path, type Rig, runLoad, serverOf, usageOf } from "./rig.ts";
 import { median } from "./stats.ts";
+import { REQUEST_BPE_BUDGET } from "../src/tokens/text_counter.ts";
 import type { StreamShape } from "./upstream_frames.ts";
 
 /** A value over rounds: the median and the spread. */
@@ -109,25 +110,32 @@ export function repeated(
 
 /**
  * One Claude Code session's consecutive turns `from`..`to`, one request at a time, non-streaming:
- * each request's history was sent by the one before (turn `from` − 1 warms up unmeasured), as a
- * session does. `to` − `from` + 1 requests are measured.
+ * each request's history was sent by the one before, as a session does. `to` − `from` + 1 requests
+ * are measured.
+ *
+ * Turn `from` − 1 warms up unmeasured, sent until ccp has counted all of its history, as it has
+ * in a session it followed from the start: one request counts at most REQUEST_BPE_BUDGET
+ * characters of new text exactly, and leaves the rest for the next (a resumed session's first
+ * turns). Warmed with one request, the 800 KB turns spent ~35 ms of their CPU on that catch-up.
  */
 export function sessionTurns(rig: Rig, from: number, to: number): Scenario {
   const shape = { frames: 20, delayMs: 0 };
   const load: Load = { requests: to - from + 1, concurrency: 1, stream: false };
   // Every round is another session, so nothing new in a turn was cached by an earlier round.
   let session = 0;
-  const jobOf = (path: Path, first: number, last: number): LoadJob => {
-    const turns = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  const jobOf = (path: Path, turns: number[]): LoadJob => {
     const body = (t: number) => jobFor(rig, path, shape, `session:${t}:${session}`, load).body;
     const bodies = turns.map(body);
     return { ...jobFor(rig, path, shape, "small", load), bodies, requests: bodies.length };
   };
+  const before = Math.max(0, from - 1);
   return {
     warm: (path) => {
       session++;
-      return jobOf(path, Math.max(0, from - 1), Math.max(0, from - 1));
+      const chars = jobOf(path, [before]).bodies![0]!.length;
+      const sends = 1 + Math.ceil(chars / REQUEST_BPE_BUDGET);
+      return jobOf(path, Array.from({ length: sends }, () => before));
     },
-    job: (path) => jobOf(path, from, to),
+    job: (path) => jobOf(path, Array.from({ length: to - from + 1 }, (_, i) => from + i)),
   };
 }
