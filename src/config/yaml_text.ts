@@ -31,7 +31,9 @@ function mask(text: string): Masked {
   const spots: Masked["spots"] = [];
   let shift = 0;
   const masked = text.replace(REFERENCE_TEXT, (reference: string, from: number) => {
-    const word = `$ccp_reference_${references.push(reference) - 1}_`;
+    // The same reference gets the same word, so `{ ${K}: 1, ${K}: 2 }` is still a duplicate key.
+    const known = references.indexOf(reference);
+    const word = `$ccp_reference_${known < 0 ? references.push(reference) - 1 : known}_`;
     spots.push({ at: from + shift, word: word.length, from, reference: reference.length });
     shift += word.length - reference.length;
     return word;

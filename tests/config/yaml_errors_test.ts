@@ -336,6 +336,13 @@ routes:
     assert.equal(line, '      up: { api_key: "[redacted]", base_url: ${URL}, models: [m }');
     assert.equal(line!.charAt(caret!.indexOf("^")), "}");
   });
+
+  await t.step("the same reference twice as a key is a duplicate key", () => {
+    assert.match(
+      errorOf("routes: { default: ollama/m }\nheaders: { ${H}: 1, ${H}: 2 }\n"),
+      /^config\.yaml:2:21: invalid YAML: Map keys must be unique/,
+    );
+  });
 });
 
 Deno.test("a YAML error with ${VAR} only outside flow collections is told as before", () => {
