@@ -1,6 +1,7 @@
 /** ccp's entry point, the one impure file: gathers the process facts, runs the CLI, exits. */
 
 import { runCli } from "./cli/run.ts";
+import { startDir } from "./cli/start_dir.ts";
 
 const encoder = new TextEncoder();
 const write = (stream: typeof Deno.stdout | typeof Deno.stderr) => (text: string) => {
@@ -14,18 +15,18 @@ const write = (stream: typeof Deno.stdout | typeof Deno.stderr) => (text: string
   }
 };
 
-// `deno task` runs ccp in the project's directory; INIT_CWD is where the user typed the command,
-// which a compiled ccp would have as its own: paths and ./ccp.yaml are looked up from there. Run
-// anywhere else, ccp was not started by `deno task`, and an inherited INIT_CWD is not its own.
-const slashes = (path: string) => path.replace(/\\/g, "/").replace(/\/+$/, "");
-const projectDir = slashes(decodeURIComponent(new URL("..", import.meta.url).pathname))
-  .replace(/^\/([A-Za-z]:)/, "$1");
-const byTask = !Deno.build.standalone && slashes(Deno.cwd()) === projectDir;
-const cwd = (byTask && Deno.env.get("INIT_CWD")) || Deno.cwd();
+const env = Deno.env.toObject();
+// Under `deno task start`, the directory the user typed the command in, not the project's.
+const cwd = startDir({
+  cwd: Deno.cwd(),
+  mainUrl: import.meta.url,
+  standalone: Deno.build.standalone,
+  env,
+});
 
 const code = await runCli(Deno.args, {
   io: { out: write(Deno.stdout), err: write(Deno.stderr) },
-  env: Deno.env.toObject(),
+  env,
   cwd,
   os: Deno.build.os,
   colour: Deno.stderr.isTerminal() && Deno.env.get("NO_COLOR") === undefined,

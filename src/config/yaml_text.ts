@@ -9,7 +9,7 @@ import { literalSecrets, redactUrlCredentials, scrubSecrets } from "../core/secr
 import { describeValue } from "./issues.ts";
 
 function parseDocument(text: string) {
-  return YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  return YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
 }
 
 // `${VAR}` (or `$${…}`) written unquoted in a flow collection, `{ token: ${T} }`, is not YAML:
@@ -17,6 +17,43 @@ function parseDocument(text: string) {
 // stood in for by a plain word, which the values then get back for expansion.
 const REFERENCE_TEXT = /\$?\$\{[^}\n]*\}/g;
 const STAND_IN = /\$ccp_reference_(\d+)_/g;
+
+/** The text with its references stood in for, and where each stand-in sits in both texts. */
+interface Masked {
+  text: string;
+  references: string[];
+  /** Offset of each stand-in in the masked text (`at`) and of its reference in the user's. */
+  spots: { at: number; word: number; from: number; reference: number }[];
+}
+
+function mask(text: string): Masked {
+  const references: string[] = [];
+  const spots: Masked["spots"] = [];
+  let shift = 0;
+  const masked = text.replace(REFERENCE_TEXT, (reference: string, from: number) => {
+    // The same reference gets the same word, so `{ ${K}: 1, ${K}: 2 }` is still a duplicate key.
+    const known = references.indexOf(reference);
+    const word = `$ccp_reference_${known < 0 ? references.push(reference) - 1 : known}_`;
+    spots.push({ at: from + shift, word: word.length, from, reference: reference.length });
+    shift += word.length - reference.length;
+    return word;
+  });
+  return { text: masked, references, spots };
+}
+
+/** The user's offset for an offset in the masked text (within a stand-in: its reference's start). */
+function userOffset(spots: Masked["spots"], offset: number): number {
+  let delta = 0;
+  for (const spot of spots) {
+    if (offset < spot.at) break;
+    if (offset < spot.at + spot.word) return spot.from;
+    delta = spot.from + spot.reference - (spot.at + spot.word);
+  }
+  return offset + delta;
+}
+
+const restore = (text: string, references: readonly string[]) =>
+  text.replace(STAND_IN, (word, n) => references[Number(n)] ?? word);
 
 // A reference inside a quoted scalar is read with that scalar's escapes (`"${X:-\u00e9}"`,
 // `'${X:-it''s}'`), as it would have been without the stand-in; elsewhere it reads as written.
@@ -44,33 +81,92 @@ function putBack(doc: ReturnType<typeof parseDocument>, references: readonly str
   });
 }
 
+/** A YAML error as found in the user's text: offsets into it and the library's message. */
+interface SyntaxProblem {
+  start: number;
+  end: number;
+  message: string;
+}
+
+const WIDTH = 80;
+const cutAt = (line: string) => line.length > WIDTH ? `${line.slice(0, WIDTH - 1)}\u2026` : line;
+
+/**
+ * The user's line at `start` (and the one before when `start` is at its indentation), secrets
+ * scrubbed, then a caret under the spot: placed after scrubbing, so it stays under it.
+ */
+function excerpt(text: string, start: number, end: number, clean: (s: string) => string) {
+  const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+  const lineEnd = text.indexOf("\n", start);
+  const raw = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd).replace(/\r$/, "");
+  const before = raw.slice(0, start - lineStart);
+  let shown = clean(raw);
+  let caret = Math.min(clean(before).length, shown.length);
+  // A long line is shown from a little before the spot.
+  if (caret >= 60 && shown.length > WIDTH) {
+    const cut = Math.min(caret - 39, shown.length - (WIDTH - 1));
+    shown = `\u2026${shown.slice(cut)}`;
+    caret -= cut - 1;
+  }
+  const lines = [cutAt(shown)];
+  if (lineStart > 0 && /^ *$/.test(before)) {
+    const previous = text.slice(text.lastIndexOf("\n", lineStart - 2) + 1, lineStart - 1);
+    lines.unshift(cutAt(clean(previous.replace(/\r$/, ""))));
+  }
+  if (lines.every((line) => line.trim() === "")) return [];
+  const span = end <= lineStart + raw.length ? end - start : 1;
+  lines.push(" ".repeat(caret) + "^".repeat(Math.max(1, Math.min(span, WIDTH - caret))));
+  return lines;
+}
+
+/** "file:line:col: invalid YAML: …" and the excerpt, indented. */
+function describeProblem(
+  { start, end, message }: SyntaxProblem,
+  text: string,
+  file: string,
+  clean: (s: string) => string,
+): string {
+  const summary = `invalid YAML: ${clean(message)}`;
+  if (start < 0) return `${file}: ${summary}`;
+  const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+  const where = `${file}:${text.slice(0, lineStart).split("\n").length}:${start - lineStart + 1}`;
+  const lines = excerpt(text, start, end, clean).map((line) => line && `    ${line}`);
+  return [`${where}: ${summary}`, ...lines].join("\n");
+}
+
 /** Parses YAML text into a plain mapping (an empty file is an empty mapping). */
 export function parseYamlTree(text: string, file: string): Record<string, unknown> {
   let doc = parseDocument(text);
-  if (doc.errors.length > 0 && text.includes("${")) {
-    const stood: string[] = [];
-    const again = parseDocument(
-      text.replace(REFERENCE_TEXT, (ref) => `$ccp_reference_${stood.push(ref) - 1}_`),
-    );
+  let problems: SyntaxProblem[] = doc.errors.map(({ pos: [start, end], message }) => ({
+    start,
+    end,
+    message,
+  }));
+  if (problems.length > 0 && text.includes("${")) {
+    const masked = mask(text);
+    const again = parseDocument(masked.text);
     if (again.errors.length === 0) {
-      putBack(again, stood);
+      putBack(again, masked.references);
       doc = again;
+      problems = [];
+    } else {
+      // The masked text's errors are the user's real mistakes: the unmasked parse reports each
+      // unquoted reference in a flow collection first, and the cascade after it hides the rest.
+      // They are told at the user's own offsets, with the references back in their messages.
+      problems = again.errors.map(({ pos: [start, end], message }) => ({
+        start: start < 0 ? start : userOffset(masked.spots, start),
+        end: end < 0 ? end : userOffset(masked.spots, end),
+        message: restore(message, masked.references),
+      }));
     }
   }
-  if (doc.errors.length > 0) {
-    // The library quotes the lines around the error: a key written there must not be printed.
+  if (problems.length > 0) {
+    // The excerpt quotes the user's line: a key written there must not be printed.
     const secrets = literalSecrets(text);
     const clean = (line: string) => redactUrlCredentials(scrubSecrets(line, secrets));
-    const lines = doc.errors.map((error) => {
-      const pos = error.linePos?.[0];
-      const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-      // The library's message is "text at line L, column C:\n\n<excerpt>"; keep text and excerpt.
-      const [first = "", ...rest] = error.message.split("\n");
-      const summary = first.replace(/ at line \d+, column \d+:?$/, "");
-      const excerpt = rest.filter((line) => line.trim() !== "").map((line) => `    ${clean(line)}`);
-      return [`${where}: invalid YAML: ${clean(summary)}`, ...excerpt].join("\n");
-    });
-    throw new ConfigError(lines.join("\n"));
+    throw new ConfigError(
+      problems.map((problem) => describeProblem(problem, text, file, clean)).join("\n"),
+    );
   }
   const tree: unknown = doc.toJS({ maxAliasCount: 1000 });
   if (tree === null || tree === undefined) return {};

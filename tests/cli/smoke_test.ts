@@ -149,5 +149,16 @@ Deno.test("under `deno task start`, paths and ./ccp.yaml are the user's director
       env: childEnv(dir, { INIT_CWD: ROOT }),
     });
     assert.equal(direct.code, 0, direct.stderr);
+    // Started in the project's directory under an INIT_CWD that npm left for another directory
+    // (inherited from an npm script further up): that is not where ccp was started from.
+    const byNpm = await runCcp(["check", "--config", "c.yaml"], {
+      cwd: ROOT,
+      env: childEnv(dir, {
+        INIT_CWD: dir,
+        npm_config_user_agent: "npm/10.9.0 node/v22.11.0 linux x64 workspaces/false",
+      }),
+    });
+    assert.notEqual(byNpm.code, 0, byNpm.stdout);
+    assert.match(byNpm.stderr, /c\.yaml: config file named by --config does not exist/);
   });
 });

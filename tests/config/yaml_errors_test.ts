@@ -293,3 +293,62 @@ routes: {default: up/m}
   assert.match(message, /invalid YAML/);
   for (const secret of secrets) assert.ok(!message.includes(secret), message);
 });
+
+Deno.test("a YAML error beside an unquoted ${VAR} in a flow mapping", async (t) => {
+  const noStandIn = (message: string) => assert.ok(!/ccp_reference/.test(message), message);
+
+  await t.step("is the first error, at its own line, not the reference's", () => {
+    const message = errorOf(`providers:
+  up: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: \${UP_KEY} }
+routes:
+  default: up/m
+  bad: [up/a, up/b
+  sonnet: up/c
+`);
+    assert.match(message, /^config\.yaml:6:3: invalid YAML: Flow sequence in block collection/);
+    assert.ok(message.includes("\n      bad: [up/a, up/b\n      sonnet: up/c\n      ^"), message);
+    assert.ok(!message.includes("2:"), message);
+    noStandIn(message);
+  });
+
+  await t.step("on the same line, at the user's column under the user's text", () => {
+    const message = errorOf("routes: { default: ${ROUTE_FOR_EVERYTHING}, opus: [up/a, up/b }\n");
+    const [first, line, caret] = message.split("\n");
+    assert.match(first!, /^config\.yaml:1:63: invalid YAML: Flow sequence/);
+    assert.equal(line, "    routes: { default: ${ROUTE_FOR_EVERYTHING}, opus: [up/a, up/b }");
+    assert.equal(caret, `${" ".repeat(4 + 62)}^`);
+  });
+
+  await t.step("a reference quoted in the library's message is the user's", () => {
+    const message = errorOf("- a\nb: ${HOME}\nc: { k: ${HOME} }\n");
+    assert.ok(message.includes('Unexpected scalar token in YAML stream: "${HOME}"'), message);
+    noStandIn(message);
+  });
+
+  await t.step("a secret on that line is scrubbed and the caret still points at the spot", () => {
+    const secret = "abcdefghijklmnopqrstuvwxyz0123456789";
+    const message = errorOf(
+      `providers:\n  up: { api_key: "${secret}", base_url: \${URL}, models: [m }\n`,
+    );
+    assert.ok(!message.includes(secret), message);
+    const [first, line, caret] = message.split("\n");
+    assert.match(first!, /^config\.yaml:2:87: invalid YAML: /);
+    assert.equal(line, '      up: { api_key: "[redacted]", base_url: ${URL}, models: [m }');
+    assert.equal(line!.charAt(caret!.indexOf("^")), "}");
+  });
+
+  await t.step("the same reference twice as a key is a duplicate key", () => {
+    assert.match(
+      errorOf("routes: { default: ollama/m }\nheaders: { ${H}: 1, ${H}: 2 }\n"),
+      /^config\.yaml:2:21: invalid YAML: Map keys must be unique/,
+    );
+  });
+});
+
+Deno.test("a YAML error with ${VAR} only outside flow collections is told as before", () => {
+  const message = errorOf(
+    "providers:\n  up:\n    api_key: ${UP_KEY}\nroutes:\n  default: up/m\n   sonnet: up/x\n",
+  );
+  assert.match(message, /^config\.yaml:5:12: invalid YAML: Nested mappings are not allowed/);
+  assert.ok(message.includes("\n      default: up/m\n               ^"), message);
+});
