@@ -81,7 +81,10 @@ function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
   return false;
 }
 
-/** Runs a binary with --version: ok when it prints exactly `version`. */
+/**
+ * Runs a binary with --version, ok when it prints exactly `version`, then with `check`, ok when
+ * it accepts the built-in default config.
+ */
 export async function verifyBinary(
   path: string | URL,
   version: string,
@@ -101,15 +104,44 @@ export async function verifyBinary(
     };
   }
   const printed = new TextDecoder().decode(run.stdout).trim();
-  if (run.success && printed === version) return { ok: true };
-  const first = printed.split("\n")[0] ?? "";
-  const hint = /^deno /.test(first)
-    ? " — it is plain Deno: it was built with a Deno runtime (DENORT_BIN) that is not ccp's"
-    : "";
-  return {
-    ok: false,
-    reason: `--version printed "${first}" (exit ${run.code}), expected ${version}${hint}`,
-  };
+  if (!run.success || printed !== version) {
+    const first = printed.split("\n")[0] ?? "";
+    const hint = /^deno /.test(first)
+      ? " — it is plain Deno: it was built with a Deno runtime (DENORT_BIN) that is not ccp's"
+      : "";
+    return {
+      ok: false,
+      reason: `--version printed "${first}" (exit ${run.code}), expected ${version}${hint}`,
+    };
+  }
+  return await checksDefaultConfig(path);
+}
+
+/**
+ * Runs `ccp check` in an empty home: it must load its command module (imported lazily, so only
+ * there if the compile embedded the lazily loaded modules) and accept the built-in default.
+ */
+async function checksDefaultConfig(
+  path: string | URL,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const home = await Deno.makeTempDir({ prefix: "ccp_verify_" });
+  try {
+    const run = await new Deno.Command(path, {
+      args: ["check"],
+      cwd: home,
+      clearEnv: true,
+      env: { HOME: home, USERPROFILE: home, XDG_CONFIG_HOME: `${home}/.config`, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(30_000),
+    }).output();
+    const printed = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
+    if (run.success && /Config OK/.test(printed)) return { ok: true };
+    const last = printed.trim().split("\n").at(-1) ?? "";
+    return { ok: false, reason: `\`check\` failed (exit ${run.code}): ${last}` };
+  } finally {
+    await Deno.remove(home, { recursive: true }).catch(() => {});
+  }
 }
 
 /** `--include` for every file the compiled ccp loads that no static import names (paths relative to ROOT). */

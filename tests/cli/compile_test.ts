@@ -28,7 +28,7 @@ Deno.test("compile builds one dist/ccp-<target> per release target, .exe on Wind
   assert.equal(outputFor("x86_64-pc-windows-msvc"), "dist/ccp-x86_64-pc-windows-msvc.exe");
 });
 
-Deno.test("a built binary that is not ccp is caught: plain Deno prints Deno's version", async () => {
+Deno.test("a built binary that is not ccp is caught: plain Deno, or one missing its lazy modules", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccp_compile_" });
   try {
     const fake = `${dir}/fake`;
@@ -40,10 +40,24 @@ Deno.test("a built binary that is not ccp is caught: plain Deno prints Deno's ve
     const verdict = await verifyBinary(fake, "0.1.0");
     assert.ok(!verdict.ok);
     assert.match(verdict.reason, /printed "deno 2\.9\.6.*expected 0\.1\.0 — it is plain Deno/);
-    const real = `${dir}/real`;
-    await Deno.writeTextFile(real, "#!/bin/sh\necho 0.1.0\n");
-    await Deno.chmod(real, 0o755);
+    const script = async (name: string, onCheck: string) => {
+      await Deno.writeTextFile(
+        `${dir}/${name}`,
+        `#!/bin/sh\nif [ "$1" = check ]; then ${onCheck}; fi\necho 0.1.0\n`,
+      );
+      await Deno.chmod(`${dir}/${name}`, 0o755);
+      return `${dir}/${name}`;
+    };
+    const real = await script("real", `echo "Routes:"; echo "Config OK"; exit 0`);
     assert.deepEqual(await verifyBinary(real, "0.1.0"), { ok: true });
+    // A compile that left out the lazily loaded modules prints its version but cannot run a command.
+    const partial = await script(
+      "partial",
+      `echo 'error: Module not found "file:///x/src/cli/check.ts".' >&2; exit 1`,
+    );
+    const broken = await verifyBinary(partial, "0.1.0");
+    assert.ok(!broken.ok);
+    assert.match(broken.reason, /`check` failed \(exit 1\): error: Module not found/);
     const missing = await verifyBinary(`${dir}/none`, "0.1.0");
     assert.ok(!missing.ok && /cannot be run/.test(missing.reason));
   } finally {
