@@ -38,14 +38,24 @@ export async function findOnPath(
   return undefined;
 }
 
-/** The child's environment: this proxy's URL and token, and no ANTHROPIC_API_KEY. */
+/**
+ * The child's environment: this proxy's URL and token, no ANTHROPIC_API_KEY, and not what
+ * `deno task start code` added for ccp itself.
+ */
 export function claudeEnv(
   env: Readonly<Record<string, string>>,
   baseUrl: string,
   token: string,
 ): Record<string, string> {
   // With ANTHROPIC_API_KEY set, Claude Code prefers it (or asks about it) over the token.
-  const { ANTHROPIC_API_KEY: _dropped, ...rest } = env;
+  const { ANTHROPIC_API_KEY: _dropped, ...rest }: Record<string, string> = env;
+  // deno task sets INIT_CWD and npm_config_user_agent (`deno/…`) for the task it runs, and only
+  // where they are absent: left in claude's environment, every deno task claude runs would
+  // inherit ccp's start directory as its own INIT_CWD.
+  if (rest.npm_config_user_agent?.startsWith("deno/")) {
+    delete rest.INIT_CWD;
+    delete rest.npm_config_user_agent;
+  }
   return { ...rest, ANTHROPIC_BASE_URL: baseUrl, ANTHROPIC_AUTH_TOKEN: token };
 }
 

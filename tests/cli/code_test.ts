@@ -49,6 +49,28 @@ Deno.test("claudeEnv points claude at the proxy and drops ANTHROPIC_API_KEY", ()
   });
 });
 
+Deno.test("claudeEnv leaves out what deno task set for ccp, and keeps what npm set", () => {
+  const proxy = "http://127.0.0.1:8082";
+  const byDenoTask = claudeEnv(
+    { HOME: "/h", INIT_CWD: "/work/app", npm_config_user_agent: "deno/2.9.6 npm/? deno/2.9.6" },
+    proxy,
+    "tok",
+  );
+  assert.deepEqual(Object.keys(byDenoTask).sort(), [
+    "ANTHROPIC_AUTH_TOKEN",
+    "ANTHROPIC_BASE_URL",
+    "HOME",
+  ]);
+  // Under npm (or set by the user), they are not ccp's to remove.
+  const byNpm = claudeEnv(
+    { INIT_CWD: "/work/app", npm_config_user_agent: "npm/11.19.1 node/v20.20.2 linux x64" },
+    proxy,
+    "tok",
+  );
+  assert.equal(byNpm.INIT_CWD, "/work/app");
+  assert.equal(claudeEnv({ INIT_CWD: "/x" }, proxy, "tok").INIT_CWD, "/x");
+});
+
 Deno.test("spawnSpec: direct on POSIX and for .exe, cmd /d /s /c for npm's .cmd shims", () => {
   assert.deepEqual(spawnSpec("/usr/bin/claude", ["-p", "a b"], "linux"), {
     command: "/usr/bin/claude",
