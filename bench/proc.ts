@@ -55,30 +55,55 @@ export interface CpuSample {
   minorFaults: number;
 }
 
+// The threads of each sampled process (by pid and start time, as a pid is reused) with the run
+// time each had when last seen, and the time of those that ended since.
+const seen = new Map<string, { threads: Map<string, number>; endedNs: number }>();
+
 /**
  * CPU and minor faults of `pid`, µs-precise: the sum of its threads' run time from
  * /proc/PID/task/TID/schedstat (nanoseconds; equal to getrusage's user + system, checked on the
- * development machine), where /stat counts 10 ms ticks. A thread that ended takes its time with
- * it; Deno's threads (the event loop, V8's and tokio's workers) live as long as the process.
- * Without schedstat (a kernel built without it) the ticks are used.
+ * development machine), where /stat counts 10 ms ticks. A thread that ended is gone from /proc
+ * with its time: an idle blocking-pool thread of Deno's ends ~10 s after its last task, and a
+ * Worker's thread when it is terminated. So each thread's time is remembered from the samples
+ * that saw it, and a process's CPU never goes down between two samples; only a thread that both
+ * started and ended between them goes uncounted. Without schedstat (a kernel built without it)
+ * the ticks are used.
  */
 export async function sampleCpu(pid: number): Promise<CpuSample> {
   const out = await new Deno.Command("sh", {
-    args: ["-c", `cat /proc/${pid}/stat && cat /proc/${pid}/task/*/schedstat 2>/dev/null; true`],
+    args: [
+      "-c",
+      `cat /proc/${pid}/stat && grep -H . /proc/${pid}/task/*/schedstat 2>/dev/null; true`,
+    ],
     stdout: "piped",
     stderr: "null",
   }).output();
   const lines = new TextDecoder().decode(out.stdout).trimEnd().split("\n");
   const statLine = lines[0] ?? "";
   if (!statLine.includes(")")) throw new Error(`cannot read /proc/${pid}: the process is gone`);
-  // Fields after "(comm) " start at field 3: minflt is field 10, utime/stime are 14/15.
+  // Fields after "(comm) " start at field 3: minflt is field 10, utime/stime are 14/15, the start
+  // time 22.
   const fields = statLine.slice(statLine.lastIndexOf(")") + 2).split(" ");
   const minorFaults = Number(fields[7]);
-  const threads = lines.slice(1).filter((line) => /^\d+ /.test(line));
-  const cpuUs = threads.length > 0
-    ? threads.reduce((sum, line) => sum + Number(line.split(" ")[0]), 0) / 1000
-    : (Number(fields[11]) + Number(fields[12])) * TICK_MS * 1000;
-  return { cpuUs, minorFaults };
+  const running = lines.slice(1).flatMap((line) => {
+    const match = /\/task\/(\d+)\/schedstat:(\d+) /.exec(line);
+    return match ? [[match[1]!, Number(match[2])] as const] : [];
+  });
+  if (running.length === 0) {
+    return { cpuUs: (Number(fields[11]) + Number(fields[12])) * TICK_MS * 1000, minorFaults };
+  }
+  const key = `${pid}@${fields[19]}`;
+  const known = seen.get(key) ?? { threads: new Map<string, number>(), endedNs: 0 };
+  seen.set(key, known);
+  for (const [tid, ns] of running) {
+    const before = known.threads.get(tid) ?? 0;
+    // Less than before: that thread ended and a new one has its id.
+    if (ns < before) known.endedNs += before;
+    known.threads.set(tid, ns);
+  }
+  let ns = known.endedNs;
+  for (const time of known.threads.values()) ns += time;
+  return { cpuUs: ns / 1000, minorFaults };
 }
 
 /** The processes `pid` started that are still running (e.g. the program `timeout` runs). */

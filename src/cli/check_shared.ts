@@ -23,9 +23,7 @@ export async function openCheckEngines(config: Config): Promise<CheckEngines> {
   const store = needsStore ? await openUsageStore(config) : undefined;
   let redis: RedisGuards | undefined;
   if (config.shared?.redis) {
-    const { RedisGuards } = await lazyImport<
-      typeof import("../shared/redis_guards.ts")
-    >("shared/redis_guards.ts");
+    const { RedisGuards } = await lazyImport("shared/redis_guards.ts");
     const quiet = createLogger({ level: "error", write: () => {}, colour: false });
     redis = new RedisGuards(config.shared.redis, config.shared.prefix, quiet);
   }

@@ -25,51 +25,31 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
         ctx.io.out(VERSION);
         return 0;
       case "serve":
-        return await (await lazyImport<typeof import("./serve.ts")>("cli/serve.ts")).runServe(
-          ctx,
-          command.flags,
-        );
+        return await (await lazyImport("cli/serve.ts")).runServe(ctx, command.flags);
       case "init":
-        return await (await lazyImport<typeof import("./init.ts")>("cli/init.ts")).runInit(
-          ctx,
-          command.flags,
-        );
+        return await (await lazyImport("cli/init.ts")).runInit(ctx, command.flags);
       case "check":
-        return await (await lazyImport<typeof import("./check.ts")>("cli/check.ts")).runCheck(
-          ctx,
-          command.flags,
-        );
+        return await (await lazyImport("cli/check.ts")).runCheck(ctx, command.flags);
       case "models":
-        return await (await lazyImport<typeof import("./models.ts")>("cli/models.ts")).runModels(
-          ctx,
-          command.flags,
-        );
+        return await (await lazyImport("cli/models.ts")).runModels(ctx, command.flags);
       case "health":
-        return await (await lazyImport<typeof import("./health.ts")>("cli/health.ts")).runHealth(
-          ctx,
-          command.flags,
-        );
+        return await (await lazyImport("cli/health.ts")).runHealth(ctx, command.flags);
       case "usage":
-        return await (await lazyImport<typeof import("./usage_report.ts")>("cli/usage_report.ts"))
-          .runUsage(ctx, command);
+        return await (await lazyImport("cli/usage_report.ts")).runUsage(ctx, command);
       case "statusline":
-        return await (await lazyImport<typeof import("./statusline.ts")>("cli/statusline.ts"))
-          .runStatusline(ctx, command.flags);
+        return await (await lazyImport("cli/statusline.ts")).runStatusline(ctx, command.flags);
       case "code":
-        return await (await lazyImport<typeof import("./code.ts")>("cli/code.ts")).runCode(
+        return await (await lazyImport("cli/code.ts")).runCode(
           ctx,
           command.flags,
           command.claudeArgs,
         );
       case "service":
-        return await (await lazyImport<typeof import("./service.ts")>("cli/service.ts")).runService(
+        return await (await lazyImport("cli/service.ts")).runService(
           ctx,
           command.action,
           command.flags,
-          {
-            system: command.system,
-            dryRun: command.dryRun,
-          },
+          { system: command.system, dryRun: command.dryRun },
         );
     }
   } catch (err) {

@@ -111,9 +111,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const redisUrl = first.shared?.redis;
   // The Redis client costs ~250 ms and ~30 MB to load: only a config that names Redis pays it.
   const redis = redisUrl
-    ? new (await lazyImport<typeof import("../shared/redis_guards.ts")>(
-      "shared/redis_guards.ts",
-    )).RedisGuards(
+    ? new (await lazyImport("shared/redis_guards.ts")).RedisGuards(
       redisUrl,
       first.shared?.prefix ?? "ccp:",
       log,

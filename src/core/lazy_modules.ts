@@ -11,7 +11,35 @@
  * type of {@link lazyImport} keeps a call from naming a module that is not listed.
  */
 
-/** The lazily loaded modules, relative to src/. */
+/**
+ * Each lazily loaded module (relative to src/) with its type. `typeof import("…")` only names a
+ * type: Deno does not load it to run ccp. A call names the path alone, and its type follows from
+ * it, so no call can load one module while typed as another.
+ */
+interface LazyModuleTypes {
+  "cli/serve.ts": typeof import("../cli/serve.ts");
+  "cli/init.ts": typeof import("../cli/init.ts");
+  "cli/check.ts": typeof import("../cli/check.ts");
+  "cli/models.ts": typeof import("../cli/models.ts");
+  "cli/health.ts": typeof import("../cli/health.ts");
+  "cli/usage_report.ts": typeof import("../cli/usage_report.ts");
+  "cli/statusline.ts": typeof import("../cli/statusline.ts");
+  "cli/code.ts": typeof import("../cli/code.ts");
+  "cli/service.ts": typeof import("../cli/service.ts");
+  "upstream/openai_chat/transport.ts": typeof import("../upstream/openai_chat/transport.ts");
+  "upstream/openai_responses/transport.ts":
+    typeof import("../upstream/openai_responses/transport.ts");
+  "upstream/gemini/transport.ts": typeof import("../upstream/gemini/transport.ts");
+  "webtools/mod.ts": typeof import("../webtools/mod.ts");
+  "usage/pg_store.ts": typeof import("../usage/pg_store.ts");
+  "shared/redis_guards.ts": typeof import("../shared/redis_guards.ts");
+  "protocols/anthropic_request.ts": typeof import("../protocols/anthropic_request.ts");
+  "tokens/o200k.ts": typeof import("../tokens/o200k.ts");
+  "observe/ui/page.ts": typeof import("../observe/ui/page.ts");
+  "observe/ui/vendor/uplot.ts": typeof import("../observe/ui/vendor/uplot.ts");
+}
+
+/** The lazily loaded modules, relative to src/: what scripts/compile.ts embeds. */
 export const LAZY_MODULES = [
   "cli/serve.ts",
   "cli/init.ts",
@@ -37,12 +65,15 @@ export const LAZY_MODULES = [
 /** One of {@link LAZY_MODULES}. */
 export type LazyModule = typeof LAZY_MODULES[number];
 
+// The list and the types name the same modules: a module typed here but not listed would not be
+// embedded by deno compile, and one listed but not typed could not be imported.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Expect<T extends true> = T;
+type _ListedAreTyped = Expect<Same<LazyModule, keyof LazyModuleTypes>>;
+
 const SRC = new URL("../", import.meta.url);
 
-/**
- * Imports `path` (relative to src/) on first call; `T` is its module type, written
- * `typeof import("…")`, which Deno does not load to run ccp.
- */
-export function lazyImport<T>(path: LazyModule): Promise<T> {
+/** Imports `path` (relative to src/) on first call, typed as that module. */
+export function lazyImport<P extends LazyModule>(path: P): Promise<LazyModuleTypes[P]> {
   return import(new URL(path, SRC).href);
 }

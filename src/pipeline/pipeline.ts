@@ -153,9 +153,7 @@ export class Pipeline {
     // (the web tools' modules load on the first such request).
     const web = planWebTools(body, config, chain[0]?.provider);
     if (web) {
-      const { roundEvents, runWebTools } = await lazyImport<
-        typeof import("../webtools/mod.ts")
-      >("webtools/mod.ts");
+      const { roundEvents, runWebTools } = await lazyImport("webtools/mod.ts");
       const answer = await runWebTools(web, {
         send: (round) =>
           roundEvents(() =>

@@ -11,8 +11,7 @@ import {
 } from "./anthropic_request_check.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 
-const schemas = () =>
-  lazyImport<typeof import("./anthropic_request.ts")>("protocols/anthropic_request.ts");
+const schemas = () => lazyImport("protocols/anthropic_request.ts");
 
 /** A `POST /v1/messages` body, or a ClientRequestError that says what is wrong with it. */
 export async function admitMessagesRequest(body: unknown): Promise<MessagesRequest> {

@@ -24,19 +24,13 @@ import { lazyImport } from "../core/lazy_modules.ts";
 export const TRANSPORTS: AppDeps["transports"] = {
   anthropic: anthropicTransport,
   openai: loadedOnFirstUse(async () =>
-    (await lazyImport<typeof import("../upstream/openai_chat/transport.ts")>(
-      "upstream/openai_chat/transport.ts",
-    )).openAITransport
+    (await lazyImport("upstream/openai_chat/transport.ts")).openAITransport
   ),
   openai_responses: loadedOnFirstUse(async () =>
-    (await lazyImport<typeof import("../upstream/openai_responses/transport.ts")>(
-      "upstream/openai_responses/transport.ts",
-    )).openAIResponsesTransport
+    (await lazyImport("upstream/openai_responses/transport.ts")).openAIResponsesTransport
   ),
   gemini: loadedOnFirstUse(async () =>
-    (await lazyImport<typeof import("../upstream/gemini/transport.ts")>(
-      "upstream/gemini/transport.ts",
-    )).geminiTransport
+    (await lazyImport("upstream/gemini/transport.ts")).geminiTransport
   ),
 };
 

@@ -27,7 +27,7 @@ export const TABLE_FILE = new URL("./o200k_ranks.bin", import.meta.url);
 export function loadO200k(): Promise<void> {
   loading ??= Promise.all([
     Deno.readFile(TABLE_FILE),
-    lazyImport<typeof import("./o200k.ts")>("tokens/o200k.ts"),
+    lazyImport("tokens/o200k.ts"),
   ]).then(
     ([file, { O200kCounter, readTable }]) => {
       counter = new O200kCounter(readTable(file));

@@ -23,9 +23,7 @@ export async function openUsageStore(
   if (shared) {
     try {
       // Loaded only here: the PostgreSQL client is start-up time every other ccp would pay.
-      const { openPgStore } = await lazyImport<typeof import("./pg_store.ts")>(
-        "usage/pg_store.ts",
-      );
+      const { openPgStore } = await lazyImport("usage/pg_store.ts");
       return { ok: true, store: openPgStore(shared) };
     } catch (err) {
       return { ok: false, reason: `shared.postgres: ${err instanceof Error ? err.message : err}` };

@@ -20,6 +20,26 @@ Deno.test("sampleCpu: a process's CPU in µs, as precise as getrusage, with its 
   );
 });
 
+Deno.test("sampleCpu: a thread that ended keeps its CPU in the process's figure", async () => {
+  // A Worker runs on a thread of its own, gone from /proc once the worker is terminated, as an
+  // idle blocking-pool thread of Deno's is ~10 s after its last task.
+  const source = "const end = performance.now() + 100; while (performance.now() < end);" +
+    "postMessage(0);";
+  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  const worker = new Worker(url, { type: "module" });
+  try {
+    await new Promise((resolve) => worker.onmessage = resolve);
+    const busy = await sampleCpu(Deno.pid);
+    worker.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const after = await sampleCpu(Deno.pid);
+    assert.ok(after.cpuUs >= busy.cpuUs, `CPU went from ${busy.cpuUs} to ${after.cpuUs} µs`);
+  } finally {
+    worker.terminate();
+    URL.revokeObjectURL(url);
+  }
+});
+
 Deno.test("sampleCpu and sampleProc: a process that is gone is said to be", async () => {
   const child = new Deno.Command("true").spawn();
   await child.status;

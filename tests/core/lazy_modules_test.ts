@@ -16,9 +16,22 @@ interface InfoModule {
 
 Deno.test("each lazily loaded module exists and loads", async () => {
   for (const path of LAZY_MODULES) {
-    const module = await lazyImport<Record<string, unknown>>(path);
+    const module = await lazyImport(path);
     assert.ok(Object.keys(module).length > 0, `${path} exports nothing`);
   }
+});
+
+Deno.test("a lazy import is typed by its path: no call can be typed as another module", async () => {
+  const check = await lazyImport("cli/check.ts");
+  assert.equal(typeof check.runCheck, "function");
+  // Type checking (which `deno test` does) refuses both of these: a type given apart from the
+  // path could name another module than the one loaded, and an unlisted module is not embedded.
+  const typedAsAnother = () =>
+    // @ts-expect-error the path alone decides the module's type
+    lazyImport<typeof import("../../src/cli/serve.ts")>("cli/check.ts");
+  // @ts-expect-error only listed modules load lazily
+  const unlisted = () => lazyImport("cli/args.ts");
+  assert.equal(typeof typedAsAnother, typeof unlisted);
 });
 
 Deno.test("Deno prepares none of the lazily loaded modules when ccp starts", async () => {

@@ -19,10 +19,8 @@ import { uiState } from "../../observe/ui/state.ts";
 import { lazyImport } from "../../core/lazy_modules.ts";
 
 // The page and its chart library (~60 KB of source) load with the first visit to the page.
-const page = async () =>
-  (await lazyImport<typeof import("../../observe/ui/page.ts")>("observe/ui/page.ts")).UI_PAGE;
-const uplot = () =>
-  lazyImport<typeof import("../../observe/ui/vendor/uplot.ts")>("observe/ui/vendor/uplot.ts");
+const page = async () => (await lazyImport("observe/ui/page.ts")).UI_PAGE;
+const uplot = () => lazyImport("observe/ui/vendor/uplot.ts");
 
 const COOKIE = "ccp_ui";
 /** Events queued for a page that stopped reading, before its stream is ended. */
