@@ -130,7 +130,15 @@ async function checksDefaultConfig(
       args: ["check"],
       cwd: home,
       clearEnv: true,
-      env: { HOME: home, USERPROFILE: home, XDG_CONFIG_HOME: `${home}/.config`, NO_COLOR: "1" },
+      env: {
+        ...systemEnv(),
+        HOME: home,
+        USERPROFILE: home,
+        APPDATA: `${home}/AppData/Roaming`,
+        LOCALAPPDATA: `${home}/AppData/Local`,
+        XDG_CONFIG_HOME: `${home}/.config`,
+        NO_COLOR: "1",
+      },
       stdout: "piped",
       stderr: "piped",
       signal: AbortSignal.timeout(30_000),
@@ -142,6 +150,21 @@ async function checksDefaultConfig(
   } finally {
     await Deno.remove(home, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * What a Windows program needs from its environment whatever it does (without SystemRoot its
+ * sockets and system libraries fail to start); nothing on other systems.
+ */
+export function systemEnv(
+  get: (name: string) => string | undefined = (name) => Deno.env.get(name),
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ["SystemRoot", "windir", "SystemDrive"]) {
+    const value = get(name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
 }
 
 /** `--include` for every file the compiled ccp loads that no static import names (paths relative to ROOT). */

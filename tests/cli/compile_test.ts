@@ -3,6 +3,7 @@ import {
   checkEmbedded,
   compileFlags,
   outputFor,
+  systemEnv,
   TARGETS,
   verifyBinary,
 } from "../../scripts/compile.ts";
@@ -82,4 +83,20 @@ Deno.test("the embedded files must hold ccp's code and the tokenizer data", () =
   assert.match(checkEmbedded(listing, table, table)!, /too small/);
   const colouredOther = "\x1b[38;5;245m├──\x1b[0m other.ts";
   assert.match(checkEmbedded(colouredOther, big(true), table)!, /main\.ts/);
+});
+
+Deno.test("the build check keeps what a Windows program needs from its environment, nothing else", () => {
+  const windows: Record<string, string> = {
+    SystemRoot: "C:\\Windows",
+    windir: "C:\\Windows",
+    SystemDrive: "C:",
+    PATH: "C:\\bin",
+    ANTHROPIC_API_KEY: "sk-ant-secret",
+  };
+  assert.deepEqual(systemEnv((name) => windows[name]), {
+    SystemRoot: "C:\\Windows",
+    windir: "C:\\Windows",
+    SystemDrive: "C:",
+  });
+  assert.deepEqual(systemEnv(() => undefined), {});
 });
