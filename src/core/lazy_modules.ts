@@ -73,7 +73,12 @@ type _ListedAreTyped = Expect<Same<LazyModule, keyof LazyModuleTypes>>;
 
 const SRC = new URL("../", import.meta.url);
 
+/** Where a lazily loaded module is (for messages about it). */
+export function lazyModuleUrl(path: LazyModule): URL {
+  return new URL(path, SRC);
+}
+
 /** Imports `path` (relative to src/) on first call, typed as that module. */
 export function lazyImport<P extends LazyModule>(path: P): Promise<LazyModuleTypes[P]> {
-  return import(new URL(path, SRC).href);
+  return import(lazyModuleUrl(path).href);
 }

@@ -59,8 +59,7 @@ export function createServerApp(options: {
     if (problem !== undefined && !warnedAboutCounts) {
       warnedAboutCounts = true;
       options.log.warn(
-        `Local token counts are estimates (~4 characters per token): cannot read the ` +
-          `tokenizer table (${problem})`,
+        `Local token counts are estimates (~4 characters per token): ${problem}`,
       );
     }
     return tokens;

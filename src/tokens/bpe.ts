@@ -4,7 +4,7 @@
  */
 
 import type { O200kCounter } from "./o200k.ts";
-import { lazyImport } from "../core/lazy_modules.ts";
+import { lazyImport, lazyModuleUrl } from "../core/lazy_modules.ts";
 
 // The o200k table costs ~30 MB of memory and ~100 ms to load, so it is loaded on first need (a
 // local count_tokens or a translated request), never at start-up: a passthrough-only ccp stays
@@ -22,29 +22,51 @@ export const TABLE_FILE = new URL("./o200k_ranks.bin", import.meta.url);
 /**
  * Loads the o200k table once; later calls return the same promise, which never rejects. A failure
  * that may pass (too many open files, an I/O error) is tried again by the next call; a missing,
- * forbidden or broken table leaves counts estimated until restart.
+ * forbidden or broken table, or tokenizer code that cannot load, leaves counts estimated until
+ * restart.
  */
 export function loadO200k(): Promise<void> {
   loading ??= Promise.all([
-    Deno.readFile(TABLE_FILE),
-    lazyImport("tokens/o200k.ts"),
+    Deno.readFile(TABLE_FILE).catch(failed("cannot read the tokenizer table", TABLE_FILE)),
+    lazyImport(CODE).catch(failed("cannot load the tokenizer's code", lazyModuleUrl(CODE))),
   ]).then(
     ([file, { O200kCounter, readTable }]) => {
       counter = new O200kCounter(readTable(file));
       unavailable = undefined;
     },
   ).catch((err) => {
-    const path = decodeURIComponent(TABLE_FILE.pathname);
-    unavailable = `${path}: ${err instanceof Error ? err.message : err}`;
+    // A table that reads but does not parse is broken.
+    const failure = err instanceof LoadFailure
+      ? err
+      : loadFailure("cannot use the tokenizer table", TABLE_FILE, err);
+    unavailable = failure.message;
     // Running out of file handles, or an interrupted or failed read, may pass: try again later.
-    const passing = err instanceof Deno.errors.Interrupted ||
-      /too many open files|input\/output error/i.test(String(err));
+    const passing = failure.cause instanceof Deno.errors.Interrupted ||
+      /too many open files|input\/output error/i.test(String(failure.cause));
     if (passing) loading = undefined;
   });
   return loading;
 }
 
-/** Why local counts are estimates, once a load of the table failed. */
+const CODE = "tokens/o200k.ts";
+
+/** A failed part of the load, saying which part and why; `cause` is the original error. */
+class LoadFailure extends Error {}
+
+function loadFailure(what: string, file: URL, err: unknown): LoadFailure {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new LoadFailure(`${what} (${decodeURIComponent(file.pathname)}: ${reason})`, {
+    cause: err,
+  });
+}
+
+function failed(what: string, file: URL): (err: unknown) => never {
+  return (err) => {
+    throw loadFailure(what, file, err);
+  };
+}
+
+/** Why local counts are estimates, once a load of the table or the tokenizer's code failed. */
 export function o200kProblem(): string | undefined {
   return unavailable;
 }

@@ -6,8 +6,10 @@
 
 import assert from "node:assert/strict";
 import { TABLE_FILE } from "../../src/tokens/bpe.ts";
+import { lazyModuleUrl } from "../../src/core/lazy_modules.ts";
 
-Deno.test("an unreadable tokenizer table makes counts estimates, and the log says why", async () => {
+/** Runs two count_tokens requests in a ccp that may not read `denied`; what it answered and logged. */
+async function countWithout(denied: string) {
   const script = `
     import { createServerApp } from "${new URL("../../src/server/compose.ts", import.meta.url)}";
     import { configFromYaml } from "${new URL("../../src/config/load.ts", import.meta.url)}";
@@ -43,7 +45,7 @@ Deno.test("an unreadable tokenizer table makes counts estimates, and the log say
       "--config",
       new URL("../../deno.json", import.meta.url).pathname,
       "--allow-read",
-      `--deny-read=${TABLE_FILE.pathname}`,
+      `--deny-read=${denied}`,
       "--allow-env",
       "--allow-net",
       file,
@@ -63,8 +65,19 @@ Deno.test("an unreadable tokenizer table makes counts estimates, and the log say
     JSON.stringify(result),
   );
   assert.equal(result.warnings.length, 1, JSON.stringify(result.warnings));
+  return result.warnings[0] as string;
+}
+
+Deno.test("an unreadable tokenizer table makes counts estimates, and the log says why", async () => {
   assert.match(
-    result.warnings[0],
-    /estimates .*cannot read the tokenizer table .*o200k_ranks\.bin/,
+    await countWithout(TABLE_FILE.pathname),
+    /estimates .*cannot read the tokenizer table \(.*o200k_ranks\.bin: /,
   );
+});
+
+Deno.test("tokenizer code that cannot load makes counts estimates, and the log names it", async () => {
+  const code = lazyModuleUrl("tokens/o200k.ts").pathname;
+  const warning = await countWithout(code);
+  assert.match(warning, /estimates .*cannot load the tokenizer's code \(.*o200k\.ts: /);
+  assert.doesNotMatch(warning, /table/);
 });
