@@ -20,6 +20,7 @@ import type { FetchLike } from "../upstream/http/clients.ts";
 import { applyTransforms, transformsFor } from "./transforms.ts";
 import type {
   Answer,
+  AnswerHooks,
   AnswerOutcome,
   AttemptFailure,
   AttemptSuccess,
@@ -114,65 +115,22 @@ export class Pipeline {
       stream: body.stream === true,
       route: resolution.route,
     });
-    // Linked by hand: a signal from AbortSignal.any() can be collected while fetch waits on it.
-    const upstreamAbort = new AbortController();
-    const signal = upstreamAbort.signal;
-    const abort = () => upstreamAbort.abort(new DOMException("client disconnected", "AbortError"));
-    if (call.signal.aborted) abort();
-    else call.signal.addEventListener("abort", abort, { once: true });
-
-    let counted = call.inputTokens === undefined ? undefined : Promise.resolve(call.inputTokens);
-    const declared = Number(call.headers.get("content-length") ?? NaN);
-    const request: ChainRequest = {
-      clientModel: body.model,
-      body,
-      ...(Number.isFinite(declared) ? { bodyBytes: declared } : {}),
-      clientHeaders: call.headers,
-      signal,
-      fetch: this.#deps.fetch,
-      unreachableHint: unreachableHint(config),
-      inputTokens: () => (counted ??= this.#deps.countTokens(body)),
-      maxResponseBytes: config.server.maxResponseBytes,
-      learned: this.#deps.registry.learned,
-      log: this.#deps.log,
-    };
+    const { signal, abort } = linkedAbort(call.signal);
+    const request = this.#chainRequest(call, signal, config);
     const { chain, variants } = chainOf(resolution, config);
-    const finish = (outcome: AnswerOutcome) => {
-      // A JSON answer ends as it opens: its first token is its whole body.
-      if (!outcome.cancelled && !outcome.error) recorder.firstToken();
-      // The status line stays 200 (it was sent); the outcome says how the answer ended.
-      recorder.end({
-        status: outcome.cancelled ? 499 : 200,
-        outcome: outcome.cancelled ? "cancelled" : outcome.error ? "error" : "ok",
-        ...(outcome.cancelled ? { error: "client disconnected" } : {}),
-        ...(outcome.error ? { errorType: "api_error", error: outcome.error } : {}),
-        usage: outcome.usage,
-      });
-    };
     // Web server tools that no upstream on this route runs: ccp runs them, one round at a time
     // (the web tools' modules load on the first such request).
     const web = planWebTools(body, config, chain[0]?.provider);
     if (web) {
-      const { roundEvents, runWebTools } = await lazyImport("webtools/mod.ts");
-      const answer = await runWebTools(web, {
-        send: (round) =>
-          roundEvents(() =>
-            this.#dispatcher(
-              {
-                ...request,
-                body: round,
-                bodyBytes: undefined,
-                inputTokens: () => this.#deps.countTokens(round),
-              },
-              variants,
-              resolution.routeKey,
-              recorder,
-            ).dispatch(chain, signal), this.#deps.shutdown),
-        fetch: this.#deps.fetch,
-        signal,
-        ...(this.#deps.resolveHost ? { resolve: this.#deps.resolveHost } : {}),
-        hooks: { onFirstByte: () => recorder.firstToken(), onEnd: finish, onCancel: abort },
-      });
+      const answer = await this.#webTools(
+        web,
+        request,
+        chain,
+        variants,
+        resolution,
+        recorder,
+        abort,
+      );
       return { answer, headers: routeHeaders(recorder) };
     }
     const dispatched = await this.#dispatcher(request, variants, resolution.routeKey, recorder)
@@ -180,21 +138,68 @@ export class Pipeline {
     const headers = routeHeaders(recorder);
     let answer: Answer;
     try {
-      answer = await dispatched.result.open({
-        onFirstByte: () => recorder.firstToken(),
-        shutdown: this.#deps.shutdown,
-        onEnd: (outcome) => {
-          dispatched.done(outcome.cancelled ? undefined : outcome.error);
-          finish(outcome);
-        },
-        onCancel: abort,
-      });
+      answer = await dispatched.result.open(
+        answerHooks(recorder, abort, this.#deps.shutdown, dispatched.done),
+      );
     } catch (err) {
       // An answer that could not even be opened (e.g. unreadable JSON) still frees its slot.
       dispatched.done(err instanceof Error ? err.message : String(err));
       throw err;
     }
     return { answer, headers };
+  }
+
+  /** What every attempt of a Messages request is sent from. */
+  #chainRequest(call: MessagesCall, signal: AbortSignal, config: Config): ChainRequest {
+    const body = call.body;
+    let counted = call.inputTokens === undefined ? undefined : Promise.resolve(call.inputTokens);
+    const declared = Number(call.headers.get("content-length") ?? NaN);
+    const countTokens = this.#deps.countTokens;
+    return {
+      clientModel: body.model,
+      body,
+      ...(Number.isFinite(declared) ? { bodyBytes: declared } : {}),
+      clientHeaders: call.headers,
+      signal,
+      fetch: this.#deps.fetch,
+      unreachableHint: unreachableHint(config),
+      inputTokens: () => (counted ??= countTokens(body)),
+      maxResponseBytes: config.server.maxResponseBytes,
+      learned: this.#deps.registry.learned,
+      log: this.#deps.log,
+    };
+  }
+
+  /** Runs the web tools ccp serves itself, each round through the route's chain. */
+  async #webTools(
+    web: NonNullable<ReturnType<typeof planWebTools>>,
+    request: ChainRequest,
+    chain: readonly DispatchTarget[],
+    variants: ReadonlyMap<DispatchTarget, ModelSettings>,
+    resolution: Resolution,
+    recorder: Recorder,
+    abort: () => void,
+  ): Promise<Answer> {
+    const { roundEvents, runWebTools } = await lazyImport("webtools/mod.ts");
+    return await runWebTools(web, {
+      send: (round) =>
+        roundEvents(() =>
+          this.#dispatcher(
+            {
+              ...request,
+              body: round,
+              bodyBytes: undefined,
+              inputTokens: () => this.#deps.countTokens(round),
+            },
+            variants,
+            resolution.routeKey,
+            recorder,
+          ).dispatch(chain, request.signal), this.#deps.shutdown),
+      fetch: this.#deps.fetch,
+      signal: request.signal,
+      ...(this.#deps.resolveHost ? { resolve: this.#deps.resolveHost } : {}),
+      hooks: answerHooks(recorder, abort, this.#deps.shutdown),
+    });
   }
 
   /**
@@ -300,6 +305,50 @@ export class Pipeline {
           .catch(() => {}),
     });
   }
+}
+
+/**
+ * The upstream request's abort, linked by hand to the client's signal: a signal from
+ * AbortSignal.any() can be collected while fetch waits on it.
+ */
+function linkedAbort(client: AbortSignal): { signal: AbortSignal; abort: () => void } {
+  const upstream = new AbortController();
+  const abort = () => upstream.abort(new DOMException("client disconnected", "AbortError"));
+  if (client.aborted) abort();
+  else client.addEventListener("abort", abort, { once: true });
+  return { signal: upstream.signal, abort };
+}
+
+/**
+ * The hooks an answer calls until it ends. Built here, apart from the request: a closure keeps
+ * its whole scope alive, and these live as long as the answer streams, so from within
+ * `messages` they would keep the parsed request (a long session's whole history) in memory for
+ * every open stream.
+ */
+function answerHooks(
+  recorder: Recorder,
+  abort: () => void,
+  shutdown: AbortSignal | undefined,
+  done?: (failure?: string) => void,
+): AnswerHooks {
+  return {
+    onFirstByte: () => recorder.firstToken(),
+    ...(shutdown ? { shutdown } : {}),
+    onEnd: (outcome: AnswerOutcome) => {
+      done?.(outcome.cancelled ? undefined : outcome.error);
+      // A JSON answer ends as it opens: its first token is its whole body.
+      if (!outcome.cancelled && !outcome.error) recorder.firstToken();
+      // The status line stays 200 (it was sent); the outcome says how the answer ended.
+      recorder.end({
+        status: outcome.cancelled ? 499 : 200,
+        outcome: outcome.cancelled ? "cancelled" : outcome.error ? "error" : "ok",
+        ...(outcome.cancelled ? { error: "client disconnected" } : {}),
+        ...(outcome.error ? { errorType: "api_error", error: outcome.error } : {}),
+        usage: outcome.usage,
+      });
+    },
+    onCancel: abort,
+  };
 }
 
 /** `x-ccp-route`, and the provider and upstream model that served (or were tried last). */

@@ -190,8 +190,11 @@ export class Dispatcher<S extends { readonly ok: true }> {
       if ("kind" in synced) return synced;
       sharedSlot = synced.slot;
     }
+    // The closures below outlive this call (settle runs when a stream ends): they use `shared`,
+    // not `this`, so an open stream does not keep the dispatcher and its request alive.
+    const shared = this.#shared;
     const freeShared = () => {
-      if (sharedSlot !== undefined) this.#shared?.release(ref.provider, sharedSlot);
+      if (sharedSlot !== undefined) shared?.release(ref.provider, sharedSlot);
       sharedSlot = undefined;
     };
     let handedOver = false;
@@ -236,7 +239,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
             if (signal.aborted) breaker.released(admission.trial);
             else if (failure === undefined) breaker.succeeded();
             else breaker.streamFailed(failure);
-            shareCircuit(this.#shared, ref, breaker, wasOpen);
+            shareCircuit(shared, ref, breaker, wasOpen);
           };
           handedOver = true;
           return this.#success(result, target, key, counter.attempts, settle);

@@ -1,0 +1,133 @@
+// deno-lint-ignore-file no-console -- the probe reports its measurement on stdout
+/**
+ * Run by open_stream_memory_test.ts under `--v8-flags=--expose-gc`: opens streams through ccp
+ * whose requests carry a large history, holds them open upstream, and prints how much JS heap
+ * each open stream keeps once garbage is collected. Arguments: the route (`anth/m`, `oai/m`).
+ */
+
+import { provider, testConfig } from "../helpers/config.ts";
+import { startCcp } from "../helpers/ccp.ts";
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error("run with --v8-flags=--expose-gc");
+const model = Deno.args[0] ?? "anth/m";
+const STREAMS = 4;
+const encoder = new TextEncoder();
+
+// An upstream that starts each answer at once and finishes it only when told.
+let release: () => void = () => {};
+const released = new Promise<void>((resolve) => (release = resolve));
+const anthropicEvents = [
+  `event: message_start\ndata: ${
+    JSON.stringify({
+      type: "message_start",
+      message: {
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        model: "m",
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 9, output_tokens: 1 },
+      },
+    })
+  }\n\n`,
+  `event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n`,
+  `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}\n\n`,
+];
+const anthropicEnd = [
+  `event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n`,
+  `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":2}}\n\n`,
+  `event: message_stop\ndata: {"type":"message_stop"}\n\n`,
+];
+const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+  `data: ${
+    JSON.stringify({
+      id: "c1",
+      object: "chat.completion.chunk",
+      model: "m",
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    })
+  }\n\n`;
+const openaiEvents = [chunk({ role: "assistant", content: "Hi" })];
+const openaiEnd = [chunk({}, "stop"), "data: [DONE]\n\n"];
+
+const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+  await req.arrayBuffer(); // read and dropped: the upstream keeps nothing of the request
+  const openai = new URL(req.url).pathname.endsWith("/chat/completions");
+  const [first, last] = openai ? [openaiEvents, openaiEnd] : [anthropicEvents, anthropicEnd];
+  const body = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      for (const event of first) controller.enqueue(encoder.encode(event));
+      await released;
+      for (const event of last) controller.enqueue(encoder.encode(event));
+      controller.close();
+    },
+  });
+  return new Response(body, { headers: { "content-type": "text/event-stream" } });
+});
+const base = `http://127.0.0.1:${upstream.addr.port}`;
+const ccp = startCcp(testConfig({
+  providers: [
+    provider("anth", { baseUrl: base, apiKeys: ["k"], maxRetries: 0 }),
+    provider("oai", {
+      type: "openai",
+      preset: "openai",
+      baseUrl: `${base}/v1`,
+      apiKeys: ["k"],
+      authHeader: "bearer",
+      maxRetries: 0,
+    }),
+  ],
+  routes: { default: model },
+}));
+
+/** A Claude Code-like request whose history is ~2 MB of distinct text. */
+function bigRequest(seed: number): Uint8Array {
+  const messages = [];
+  for (let i = 0; i < 200; i++) {
+    const text = `${seed}:${i} ` + "history ".repeat(1250);
+    messages.push({ role: i % 2 ? "assistant" : "user", content: [{ type: "text", text }] });
+  }
+  messages.push({ role: "user", content: "go on" });
+  return encoder.encode(JSON.stringify({ model, max_tokens: 100, stream: true, messages }));
+}
+
+const heapAfterGc = () => {
+  for (let i = 0; i < 4; i++) gc();
+  return Deno.memoryUsage().heapUsed;
+};
+
+/** Opens one stream and reads until its first text arrives; the reader stays open. */
+async function open(seed: number): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+  const response = await fetch(`${ccp.url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+    body: bigRequest(seed),
+  });
+  if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+  const reader = response.body!.getReader();
+  let text = "";
+  while (!text.includes("text_delta")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the stream ended early");
+    text += new TextDecoder().decode(value);
+  }
+  return reader;
+}
+
+// One stream opened first, so every module and cache a stream touches is in place.
+const warm = await open(-1);
+const before = heapAfterGc();
+const readers = [];
+for (let s = 0; s < STREAMS; s++) readers.push(await open(s));
+const during = heapAfterGc();
+release();
+for (const reader of [warm, ...readers]) while (!(await reader.read()).done);
+console.log(JSON.stringify({
+  bodyBytes: bigRequest(0).byteLength,
+  perStreamBytes: Math.round((during - before) / STREAMS),
+}));
+await ccp.close();
+await upstream.shutdown();

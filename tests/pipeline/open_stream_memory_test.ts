@@ -1,0 +1,53 @@
+/**
+ * An open stream holds what it needs to stream, not the request it answers: Claude Code resends
+ * its whole history every turn, so a stream that kept its parsed request would hold a long
+ * session's history (up to ~1 MB of JSON, more once parsed) for as long as it streams, times
+ * every stream open at once (parallel sub-agents).
+ */
+
+import assert from "node:assert/strict";
+
+const PROBE = new URL("./_open_stream_probe.ts", import.meta.url).pathname;
+const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
+
+/** The JS heap each of four open streams keeps, with the size of the request each answers. */
+async function heldPerStream(
+  route: string,
+): Promise<{ bodyBytes: number; perStreamBytes: number }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--config",
+      CONFIG,
+      "--lock=dev.lock",
+      "--frozen",
+      // gc() lets the probe read what is still held, not what is merely not yet collected.
+      "--v8-flags=--expose-gc",
+      "--allow-net=127.0.0.1",
+      "--allow-read",
+      "--allow-env",
+      PROBE,
+      route,
+    ],
+    cwd: new URL("../..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.ok(out.success, `the probe failed: ${stderr}`);
+  return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
+}
+
+for (const [route, path] of [["anth/m", "passthrough"], ["oai/m", "translated"]] as const) {
+  Deno.test(`an open ${path} stream does not keep its 2 MB request in memory`, async () => {
+    const { bodyBytes, perStreamBytes } = await heldPerStream(route);
+    assert.ok(bodyBytes > 2_000_000, `request of ${bodyBytes} bytes`);
+    // Kept, the parsed history alone is as large as the request; what a stream itself needs
+    // (its buffers, its stream objects, its record) is ~0.2 MB.
+    assert.ok(
+      perStreamBytes < bodyBytes / 4,
+      `each open stream holds ${(perStreamBytes / 1e6).toFixed(2)} MB of JS heap`,
+    );
+  });
+}
