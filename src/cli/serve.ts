@@ -2,7 +2,8 @@
 
 import type { Config, LogLevel } from "../config/types.ts";
 import { createLogger, type Logger } from "../core/log.ts";
-import { createServerApp } from "../server/compose.ts";
+import { createServerApp, TRANSPORTS } from "../server/compose.ts";
+import { scheduleWarmUp } from "../server/warm_up.ts";
 import { DepartureWatcher } from "../server/departures.ts";
 import { listen, type Listening } from "../server/listen.ts";
 import type { CliFlags } from "./args.ts";
@@ -187,8 +188,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   ) {
     log[line.level](line.text);
   }
-  // The o200k tokenizer (~30 MB, ~100 ms) is not warmed up here: it loads on the first local
-  // count (count_tokens or a translated request), so a passthrough-only ccp stays small.
+  let cancelWarmUp = scheduleWarmUp(first, TRANSPORTS, { log });
 
   const doReload = async (): Promise<boolean> => {
     log.info("Reloading the config");
@@ -202,6 +202,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
         );
       }
       current = next;
+      cancelWarmUp();
+      cancelWarmUp = scheduleWarmUp(next, TRANSPORTS, { log });
       log.setLevel(levelFor(next));
       log.info(`Config reloaded: ${configSourceText(next)}`);
       for (const warning of next.warnings) log.warn(warning);
@@ -221,6 +223,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   let stopping: Promise<void> | undefined;
   const drain = async () => {
     log.info(`Stopping: no new connections; requests in flight get up to ${graceMs / 1000} s`);
+    cancelWarmUp();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const grace = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), graceMs);

@@ -6,9 +6,10 @@
 import type { O200kCounter } from "./o200k.ts";
 import { lazyImport, lazyModuleUrl } from "../core/lazy_modules.ts";
 
-// The o200k table costs ~30 MB of memory and ~100 ms to load, so it is loaded on first need (a
-// local count_tokens or a translated request), never at start-up: a passthrough-only ccp stays
-// small and starts fast. It is a data file, not a module: Deno reads and analyses every module a
+// The o200k table costs ~17 MB of memory and ~60 ms to load, so it is loaded on first need (a
+// local count_tokens or a translated request) or, when the config's routes will need it, shortly
+// after start (server/warm_up.ts), never before listening: a passthrough-only ccp stays small and
+// starts fast. It is a data file, not a module: Deno reads and analyses every module a
 // program could import at each start, and a 2 MB module cost every start ~30 ms.
 let counter: O200kCounter | undefined;
 let loading: Promise<void> | undefined;

@@ -109,6 +109,8 @@ export type Transports = Partial<Record<ProviderConfig["type"], Transport>>;
 /** One wire protocol's implementation. */
 export interface Transport {
   send(request: TransportRequest): Promise<AttemptSuccess | AttemptFailure>;
+  /** Loads the transport's code ahead of its first request (one loaded on first use). */
+  warm?(): Promise<void>;
 }
 
 /** A transport whose module is imported when it first sends (then kept). */
@@ -118,6 +120,13 @@ export function loadedOnFirstUse(load: () => Promise<Transport>): Transport {
     async send(request) {
       loading ??= load();
       return (await loading).send(request);
+    },
+    async warm() {
+      loading ??= load();
+      // A module that cannot load fails the first request that needs it, saying why.
+      await loading.catch(() => {
+        loading = undefined;
+      });
     },
   };
 }

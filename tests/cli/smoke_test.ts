@@ -61,6 +61,24 @@ Deno.test("serve: start-up lines, GET /health, SIGHUP reload, SIGTERM drains and
   });
 });
 
+Deno.test("serve loads a translated route's translator and the tokenizer before the first request", async () => {
+  await inTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
+    const ccp = await spawnCcp(
+      ["serve", "--config", "c.yaml", "--port", "0", "--log-level", "debug"],
+      { cwd: dir, env: childEnv(dir) },
+    );
+    try {
+      const [line] = await ccp.waitForStderr(
+        /Loaded ahead of the first request: the openai translator, the o200k tokenizer \(\d+ ms\)/,
+      );
+      assert.ok(line, ccp.stderr());
+    } finally {
+      await ccp.kill();
+    }
+  });
+});
+
 Deno.test("--version prints VERSION; -h prints the help", async () => {
   await inTempDir(async (dir) => {
     const version = await runCcp(["--version"], { cwd: dir, env: childEnv(dir) });

@@ -84,7 +84,7 @@ const ccp = startCcp(testConfig({
 }));
 
 /** A Claude Code-like request whose history is ~2 MB of distinct text. */
-function bigRequest(seed: number): Uint8Array {
+function bigRequest(seed: number): Uint8Array<ArrayBuffer> {
   const messages = [];
   for (let i = 0; i < 200; i++) {
     const text = `${seed}:${i} ` + "history ".repeat(1250);
