@@ -81,12 +81,12 @@ export async function untilListening(child: Child, port: number, limitMs: number
 }
 
 /** One small non-streaming request, read to its end. */
-export async function askOnce(port: number): Promise<void> {
+export async function askOnce(port: number, model = "anth/f20-d0"): Promise<void> {
   const response = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-api-key": "bench" },
     body: JSON.stringify({
-      model: "anth/f20-d0",
+      model,
       max_tokens: 16,
       messages: [{ role: "user", content: "Say hello." }],
     }),

@@ -1,9 +1,13 @@
 // deno-lint-ignore-file no-console -- a benchmark reports on the console
 /**
- * `deno task bench:startup [--root DIR]… [--runs N]`: cold start of `src/main.ts serve` to its
- * first answer, and the server process's RSS once idle after it. Each checkout given with
- * `--root` (this one when none is) is spawned in turn, round by round, so a before/after pair
- * shares the same machine load. The mock upstream runs in its own process.
+ * `deno task bench:startup [--root DIR]… [--runs N] [--translated]`: cold start of
+ * `src/main.ts serve` to its first answer, and the server process's RSS once idle after it. Each
+ * checkout given with `--root` (this one when none is) is spawned in turn, round by round, so a
+ * before/after pair shares the same machine load. The mock upstream runs in its own process.
+ *
+ * `--translated` routes the requests to an OpenAI-compatible provider instead and sends the first
+ * one a second after ccp listens, as a client started beside ccp does: the "1st answer" column is
+ * then that request's own time, what the first translated turn of a session waits.
  */
 
 import { parseArgs } from "node:util";
@@ -15,11 +19,16 @@ import { median } from "./stats.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { root: { type: "string", multiple: true }, runs: { type: "string", default: "7" } },
+  options: {
+    root: { type: "string", multiple: true },
+    runs: { type: "string", default: "7" },
+    translated: { type: "boolean", default: false },
+  },
 });
 const here = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const roots = values.root?.length ? values.root : [here];
 const runs = Number(values.runs);
+const translated = values.translated;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Run {
@@ -36,8 +45,16 @@ async function once(root: string, configPath: string): Promise<Run> {
   const child = new Child("ccp", denoCommand(root, CLI_FLAGS, "src/main.ts", args));
   try {
     const listeningMs = await untilListening(child, port, 15_000);
-    await askOnce(port);
-    const answerMs = performance.now() - child.spawnedAt;
+    let answerMs: number;
+    if (translated) {
+      await sleep(1000);
+      const asked = performance.now();
+      await askOnce(port, "oai/f20-d0");
+      answerMs = performance.now() - asked;
+    } else {
+      await askOnce(port);
+      answerMs = performance.now() - child.spawnedAt;
+    }
     await sleep(1000);
     const { rssMB, anonMB } = await sampleProc(child.pid);
     return { listeningMs, answerMs, idleRssMB: rssMB, privateMB: anonMB };
@@ -53,7 +70,11 @@ try {
     "0",
   ]);
   const configPath = `${tmp}/ccp.yaml`;
-  await Deno.writeTextFile(configPath, configYaml(`http://127.0.0.1:${mock.port}`));
+  const yaml = configYaml(`http://127.0.0.1:${mock.port}`);
+  await Deno.writeTextFile(
+    configPath,
+    translated ? yaml.replace("default: anth/f200-d0", "default: oai/f200-d0") : yaml,
+  );
   const results = roots.map(() => [] as Run[]);
   for (let r = 0; r <= runs; r++) {
     for (let i = 0; i < roots.length; i++) {
@@ -62,7 +83,10 @@ try {
     }
   }
   const load = Deno.loadavg().map((l) => l.toFixed(2)).join(" ");
-  console.log(`src/main.ts serve, ${runs} spawns each after one uncounted; load average ${load}`);
+  const what = translated ? "an OpenAI route, asked 1 s after listening" : "an Anthropic route";
+  console.log(
+    `src/main.ts serve, ${what}, ${runs} spawns each after one uncounted; load average ${load}`,
+  );
   console.log(
     `${"checkout".padEnd(40)}${"listening".padStart(12)}${"1st answer".padStart(12)}${
       "idle RSS".padStart(12)
