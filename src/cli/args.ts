@@ -1,5 +1,6 @@
 /** Parses ccp's command line into a tagged union of commands, or a usage error. */
 
+import { didYouMean } from "../config/suggest.ts";
 import type { LogLevel } from "../config/types.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./flag_parser.ts";
 
@@ -181,7 +182,10 @@ function toCommand(
   claudeArgs: readonly string[],
 ): Command {
   const [name = "serve", ...rest] = positionals;
-  if (!isCommand(name)) throw new UsageError(`unknown command "${name}"`);
+  if (!isCommand(name)) {
+    const near = didYouMean(name, COMMANDS);
+    throw new UsageError(`unknown command "${name}"${near === undefined ? "" : `; ${near}`}`);
+  }
   const topic: CommandName = name;
   if (values.help) {
     // Plain `ccp --help` is the main help, not serve's, although serve is the default command.

@@ -34,6 +34,27 @@ export async function probeHealth(url: string, timeoutMs = PROBE_MS): Promise<Pr
   }
 }
 
+/**
+ * Whether a running ccp accepts `token` (GET /v1/models needs it when the ccp has one). Only a
+ * 401 says no: anything else, a timeout included, is left for claude to meet.
+ */
+export async function acceptsToken(
+  url: string,
+  token: string,
+  timeoutMs = PROBE_MS * 3,
+): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/v1/models`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.body?.cancel();
+    return response.status !== 401;
+  } catch {
+    return true;
+  }
+}
+
 /** Runs claude with inherited stdio and returns its exit code. */
 async function runClaude(
   ctx: CliContext,
@@ -117,8 +138,17 @@ export async function runCode(
     );
   } else ctx.io.err(`ccp: using the proxy already running at ${url}`);
 
+  const token = config.server.authToken ?? config.server.clients?.[0]?.token ?? "ccp";
+  // A ccp started elsewhere with another token would refuse every request, and Claude Code can
+  // only say "Not logged in · Please run /login".
+  if (!server && !(await acceptsToken(url, token))) {
+    ctx.io.err(
+      `ccp: the proxy running at ${url} refuses this ccp's token: give both the same ` +
+        "server.auth_token (or CCP_AUTH_TOKEN), or stop that proxy and let ccp code start one",
+    );
+    return 1;
+  }
   try {
-    const token = config.server.authToken ?? config.server.clients?.[0]?.token ?? "ccp";
     const env = { ...claudeEnv(ctx.env, url, token), ...codeEnv(config, ctx.env) };
     const args = [...statuslineSettings(ctx, ledgerPlace(ctx, config)), ...claudeArgs];
     // ctx.cwd is where the user started ccp, also under `deno task` (see main.ts).

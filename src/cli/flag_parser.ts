@@ -4,6 +4,8 @@
  * node:util's parseArgs, whose Node-compatibility layer cost every start ~13 ms and ~2.5 MB.
  */
 
+import { closest } from "../config/suggest.ts";
+
 /** One flag: takes a value (`string`) or is a switch (`boolean`, with an optional one-letter alias). */
 export type FlagSpec =
   | { readonly type: "string" }
@@ -40,7 +42,12 @@ export function parseFlags(
       const eq = arg.indexOf("=");
       const name = arg.slice(2, eq < 0 ? undefined : eq);
       const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
-      if (!spec) throw new UsageError(`unknown option --${name}`);
+      if (!spec) {
+        const near = closest(name, Object.keys(specs));
+        throw new UsageError(
+          `unknown option --${name}${near === undefined ? "" : `; did you mean --${near}?`}`,
+        );
+      }
       if (spec.type === "boolean") {
         if (eq >= 0) throw new UsageError(`--${name} does not take a value`);
         values[name] = true;

@@ -2,6 +2,7 @@
 
 import type { CliFlags } from "./args.ts";
 import type { CliContext } from "./context.ts";
+import { networkCause } from "../upstream/errors.ts";
 import { loadCliConfig } from "./load.ts";
 import { clientHost, httpUrl } from "./startup.ts";
 
@@ -18,7 +19,8 @@ export async function runHealth(ctx: CliContext, flags: CliFlags): Promise<numbe
     }
     ctx.io.err(`${url} answered ${res.status}`);
   } catch (error) {
-    ctx.io.err(`${url}: ${error instanceof Error ? error.message : error}`);
+    // fetch's own message is "fetch failed" whatever went wrong: name the cause.
+    ctx.io.err(`Cannot reach ccp at ${url}: ${networkCause(error)}`);
   }
   return 1;
 }

@@ -76,14 +76,16 @@ export async function runInit(ctx: CliContext, flags: CliFlags): Promise<number>
     } else ctx.io.out(`${file.path} exists, left alone`);
   }
   const flag = target.needsFlag ? ` --config ${flags.config}` : "";
+  // From a source checkout there is no `ccp` on the PATH: the steps name what the user typed.
+  const ccp = ctx.standalone ? "ccp" : "deno task start";
   ctx.io.out(
     [
       "",
       "Next steps:",
       `  1. Put provider keys in ${target.envFile} (e.g. NVIDIA_NIM_API_KEY=...)`,
       `  2. Edit ${target.configFile}: providers and routes (it starts with local Ollama)`,
-      `  3. ccp check${flag}     validate it`,
-      `  4. ccp serve${flag}     or: ccp code${flag}   to run Claude Code through it`,
+      `  3. ${ccp} check${flag}     validate it`,
+      `  4. ${ccp} serve${flag}     or: ${ccp} code${flag}   to run Claude Code through it`,
     ].join("\n"),
   );
   return 0;

@@ -170,6 +170,16 @@ export async function runService(
 
   const configDir = system ? "/etc/ccp" : defaultConfigDir(ctx.env, home);
   if (configDir === undefined) throw new CliError("ccp service: no config dir is known (set HOME)");
+  if (system && files.kind === "systemd" && !ctx.standalone) {
+    // The system unit runs as a user of its own with /home and /root hidden: that user cannot
+    // read a checkout there, and Deno's package cache (under the installing user's home) is not
+    // its cache, which ProtectSystem=strict gives it nowhere to fill.
+    ctx.io.err(
+      "Note: a --system service from a source checkout runs as its own user, who cannot read " +
+        "this checkout under /home or /root, nor your Deno package cache: install the ccp " +
+        "binary (install.sh) and run its `ccp service install --system` instead.",
+    );
+  }
   const spec = withConfigDirs(
     serviceSpec({ ...ctx, flags, configDir, system }),
     await configDirs(ctx, flags, configDir, system),

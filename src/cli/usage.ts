@@ -3,8 +3,11 @@
 import { VERSION } from "../version.ts";
 import type { CommandName } from "./args.ts";
 
-const FLAGS = `Flags:
-  --config FILE      config file to use (default: the search below)
+// A page that shows the config file search below its flags points there; the others to the
+// main help, which shows it.
+const flagsText = (search: string) =>
+  `Flags:
+  --config FILE      config file to use (default: ${search})
   --host H           address to listen on (default 127.0.0.1)
   --port N           port to listen on, 0-65535 (default 8082)
   --log-level L      debug | info | warn | error (default info)
@@ -13,6 +16,9 @@ const FLAGS = `Flags:
   --data-dir DIR     where the usage ledger is kept (default ~/.local/share/ccp)
   -h, --help         show help
   -V, --version      print the version`;
+
+const FLAGS = flagsText("the search in ccp --help");
+const FLAGS_ABOVE_SEARCH = flagsText("the search below");
 
 const ENVIRONMENT = `Environment (below the flags, above the config file):
   CCP_CONFIG, CCP_HOST, CCP_PORT, CCP_LOG_LEVEL, CCP_AUTH_TOKEN, CCP_DATA_DIR,
@@ -40,7 +46,7 @@ Commands:
   service ACTION     install | uninstall | status of a background service
   help [command]     show help for a command
 
-${FLAGS}
+${FLAGS_ABOVE_SEARCH}
 
 ${ENVIRONMENT}
 
@@ -63,7 +69,7 @@ localhost) requires an auth token: server.auth_token in the config, or CCP_AUTH_
 Signals: SIGINT/SIGTERM stop accepting connections and let requests in flight finish
 (up to 10 s); SIGHUP re-reads the config (an invalid one is logged and ignored).
 
-${FLAGS}
+${FLAGS_ABOVE_SEARCH}
 
 ${ENVIRONMENT}
 
@@ -88,7 +94,7 @@ Loads and validates the configuration, then prints the server settings, provider
 (keys redacted), routes and aliases. Exits 1 with a message naming the file and key on
 any error.
 
-${FLAGS}
+${FLAGS_ABOVE_SEARCH}
 
 ${ENVIRONMENT}`,
 

@@ -36,9 +36,17 @@ function cells(row: Omit<UsageRow, "key">): string[] {
     row.output_tokens,
     row.cache_read_input_tokens,
     row.cache_creation_input_tokens,
-  ].map((n) => n.toLocaleString("en-US")).concat(
-    row.cost_usd === null ? "-" : row.cost_usd.toFixed(row.cost_usd < 1 ? 4 : 2),
-  );
+  ].map((n) => n.toLocaleString("en-US")).concat(dollars(row.cost_usd));
+}
+
+/**
+ * Four decimals under $1, two above. A known cost below $0.0001 shows as `<0.0001`, as the
+ * status line does: `0.0000` would read as free, and `-` means "no known price".
+ */
+function dollars(cost: number | null): string {
+  if (cost === null) return "-";
+  if (cost > 0 && cost < 0.0001) return "<0.0001";
+  return cost.toFixed(cost < 1 ? 4 : 2);
 }
 
 /** A plain-text table: one row per group, then the total. */

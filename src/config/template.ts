@@ -29,8 +29,9 @@ server:
 # A preset fills type, base_url and auth; keys written beside it override the preset.
 # Presets (id, wire protocol, key variable, default API root):
 ${presetLines()}
-# lmstudio, llamacpp, ollama, vllm and cliproxyapi are always usable by name (e.g. "vllm/my-model")
-# at their default addresses, even when not listed here.
+# A route or alias may name lmstudio, llamacpp, ollama, vllm or cliproxyapi (e.g. "vllm/my-model",
+# at its default address) without an entry here. A client's own "provider/model" reaches only the
+# providers listed here or named by a route or alias; any other gets 400.
 providers:
   ollama:
     preset: ollama
@@ -46,7 +47,7 @@ providers:
 
   # Every provider key, on a hand-written OpenAI-compatible server:
   # local:
-  #   type: openai                         # openai (Chat Completions) | anthropic | gemini
+  #   type: openai                         # openai (Chat Completions) | openai_responses | anthropic | gemini
   #   base_url: http://127.0.0.1:9999/v1   # the API root as the server documents it
   #   api_key: \${LOCAL_API_KEY:-none}      # or api_keys: [k1, k2]
   #   auth_header: bearer                  # x-api-key | bearer | x-goog-api-key | none
@@ -77,8 +78,8 @@ provider_defaults:
   # max_retries: 3
 
 # What a request's model resolves to: "provider/model" (split at the first "/"), or a list that is
-# tried in order when a target fails. Model names containing opus, sonnet or haiku use those routes;
-# everything else uses default.
+# tried in order when a target fails. Model names containing opus, haiku, sonnet or fable use those
+# routes; everything else uses default.
 routes:
   default: ollama/qwen3-coder
   # opus: nim/moonshotai/kimi-k2.5

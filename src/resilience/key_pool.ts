@@ -191,6 +191,9 @@ export class KeyPool {
         hinted: retryAfterMs !== undefined,
       },
     );
+    // Upstreams check the key before its limits: a set-aside key that answers 429 (its re-try
+    // after a 401/403) was accepted, and is only cooling now, not refused.
+    if (slot.blockedUntil > 0) this.#unblock(slot);
     slot.setAsideSeq = ++this.#seq;
     if (key.index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
     return slot.cooling.get(model)!.until;

@@ -67,7 +67,7 @@ export function upstreamNetworkError(options: {
   // Claude Code would retry the 502 for minutes, silently under -p; it obeys x-should-retry.
   const notRunning = cause === "connection refused" && isLoopbackHost(hostOf(options.url));
   const advice = options.hint ??
-    (notRunning ? "nothing listens there: start the model server, or fix its base_url" : "");
+    (notRunning ? "Nothing listens there: start the model server, or fix its base_url" : "");
   return new UpstreamError(
     "api_error",
     `Cannot reach ${describeTarget(options.provider, options.model)} at ${

@@ -132,6 +132,15 @@ const ERRORS: ReadonlyArray<readonly [readonly string[], RegExp, string | undefi
   [["service", "status", "now"], /unexpected argument "now"/, "service"],
   [["help", "bogus"], /no help for unknown command "bogus"/, "help"],
   [["bogus", "--help"], /^unknown command "bogus"$/, undefined],
+  // A typo gets the command or option it was close to.
+  [["serv"], /^unknown command "serv"; did you mean "serve"\?$/, undefined],
+  [["chek", "--port", "1"], /^unknown command "chek"; did you mean "check"\?$/, undefined],
+  [["serve", "--prot", "9000"], /^unknown option --prot; did you mean --port\?$/, "serve"],
+  [
+    ["check", "--log-levle", "debug"],
+    /^unknown option --log-levle; did you mean --log-level\?$/,
+    "check",
+  ],
   [["code", "--port"], /^--port needs a value$/, "code"],
   [["code", "--port", "x"], /expected an integer/, "code"],
 ];

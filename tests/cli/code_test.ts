@@ -6,7 +6,7 @@ import {
   findOnPath,
   spawnSpec,
 } from "../../src/cli/claude_spawn.ts";
-import { probeHealth } from "../../src/cli/code.ts";
+import { acceptsToken, probeHealth } from "../../src/cli/code.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { childEnv, NOWHERE_YAML, runCcp, testContext } from "./helpers.ts";
 
@@ -231,6 +231,46 @@ Deno.test({
         await running.stop();
       }
     }),
+});
+
+Deno.test({
+  name: "code refuses a running ccp whose token is not its own, before claude starts",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      const running = await startServer({
+        ctx: testContext(dir, { env: { CCP_AUTH_TOKEN: "tok-of-the-server" } }),
+        flags: { config: "c.yaml", port: 0 },
+      });
+      try {
+        const result = await runCcp(
+          ["code", "--config", "c.yaml", "--port", String(running.port)],
+          { cwd: dir, env },
+        );
+        assert.equal(result.code, 1, result.stderr);
+        assert.equal(result.stdout, "", "claude did not run");
+        assert.match(result.stderr, /refuses this ccp's token: give both the same/);
+      } finally {
+        await running.stop();
+      }
+    }),
+});
+
+Deno.test("acceptsToken: only a 401 is a refusal", async () => {
+  const statuses = [401, 200, 503];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response(null, { status: statuses.shift() ?? 200 }),
+  );
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}`;
+    assert.equal(await acceptsToken(url, "t"), false);
+    assert.equal(await acceptsToken(url, "t"), true);
+    assert.equal(await acceptsToken(url, "t"), true);
+  } finally {
+    await server.shutdown();
+  }
+  assert.equal(await acceptsToken(`http://127.0.0.1:${server.addr.port}`, "t", 300), true);
 });
 
 Deno.test("code without claude on PATH exits 1 and says how to install it", async () => {

@@ -18,6 +18,12 @@ Deno.test("ccp health: 0 while ccp answers, 1 once it has stopped", async () => 
     await server.stop();
     const down = testContext(dir);
     assert.equal(await runCli(args, down), 1);
+    assert.match(
+      down.io.stderr.join("\n"),
+      new RegExp(
+        `^Cannot reach ccp at http://127\\.0\\.0\\.1:${server.port}/health: connection refused`,
+      ),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -16,7 +16,9 @@ Deno.test("init writes config.yaml and .env into the config dir, then leaves the
     const out = ctx.io.stdout.join("\n");
     assert.match(out, new RegExp(`Wrote ${configFile}\n`));
     assert.match(out, /Next steps:/);
-    assert.match(out, /ccp check /);
+    // Run from source (as this context is), the steps say what to type there.
+    assert.match(out, / {2}3\. deno task start check /);
+    assert.match(out, / {2}4\. deno task start serve .*or: deno task start code /);
 
     // The written config passes check as it is.
     const checked = testContext(dir);
@@ -43,9 +45,23 @@ Deno.test("init --config FILE writes that file and a .env beside it, creating di
     assert.equal(await runCli(["init", "--config", "deep/er/my.yaml"], ctx), 0);
     assert.equal(await Deno.readTextFile(`${dir}/deep/er/my.yaml`), CONFIG_YAML_TEMPLATE);
     assert.equal(await Deno.readTextFile(`${dir}/deep/er/.env`), DOTENV_TEMPLATE);
-    assert.match(ctx.io.stdout.join("\n"), /ccp check --config deep\/er\/my\.yaml/);
+    assert.match(ctx.io.stdout.join("\n"), /deno task start check --config deep\/er\/my\.yaml/);
     const checked = testContext(dir);
     assert.equal(await runCli(["check", "--config", "deep/er/my.yaml"], checked), 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("init's next steps name ccp itself when it runs as the compiled binary", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_init_" });
+  try {
+    const ctx = testContext(dir, { standalone: true });
+    assert.equal(await runCli(["init"], ctx), 0);
+    const out = ctx.io.stdout.join("\n");
+    assert.match(out, / {2}3\. ccp check /);
+    assert.match(out, / {2}4\. ccp serve .*or: ccp code /);
+    assert.doesNotMatch(out, /deno task/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

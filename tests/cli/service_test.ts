@@ -283,6 +283,15 @@ Deno.test("--dry-run prints the unit and the commands and changes nothing; --sys
     assert.match(out, /would run: systemctl enable --now ccp\.service/);
     await assert.rejects(() => Deno.stat("/etc/systemd/system/ccp.service"), Deno.errors.NotFound);
     await assert.rejects(() => Deno.stat(`${dir}/xdg/systemd`), Deno.errors.NotFound);
+    assert.deepEqual(ctx.io.stderr, [], "the binary's system unit needs no note");
+    // From a source checkout, the system unit's own user could not run it: the user is told.
+    const source = testContext(dir, { os: "linux" });
+    assert.equal(await runCli(["service", "install", "--dry-run", "--system"], source), 0);
+    assert.match(source.io.stderr.join("\n"), /^Note: a --system service from a source checkout/);
+    assert.match(source.io.stderr.join("\n"), /install the ccp binary \(install\.sh\)/);
+    const user = testContext(dir, { os: "linux" });
+    assert.equal(await runCli(["service", "install", "--dry-run"], user), 0);
+    assert.deepEqual(user.io.stderr, [], "a user unit from source reads the user's own checkout");
     const bad = testContext(dir, { os: "linux" });
     assert.equal(await runCli(["serve", "--system"], bad), 2);
   } finally {

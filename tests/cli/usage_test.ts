@@ -38,6 +38,17 @@ Deno.test("every command has its own help page starting with its usage line", ()
   }
 });
 
+Deno.test("a page that points at the config file search below shows it", () => {
+  for (const command of [undefined, ...COMMANDS]) {
+    const text = helpText(command);
+    if (text.includes("the search below")) {
+      assert.match(text, /the search below[^]*Config file search/, String(command));
+    } else if (text.includes("--config FILE      config file")) {
+      assert.match(text, /\(default: the search in ccp --help\)/, String(command));
+    }
+  }
+});
+
 Deno.test("command pages say what the SPEC promises", () => {
   assert.match(helpText("init"), /never overwritten/);
   assert.match(helpText("code"), /npm install -g @anthropic-ai\/claude-code/);

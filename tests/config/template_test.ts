@@ -3,6 +3,8 @@ import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { parseDotenv } from "../../src/config/env/dotenv.ts";
 import { CONFIG_YAML_TEMPLATE, DOTENV_TEMPLATE } from "../../src/config/template.ts";
 import { PRESET_IDS } from "../../src/providers/catalog.ts";
+import { RouteRefused } from "../../src/routing/resolve.ts";
+import { resolveModel } from "../helpers/resolve.ts";
 
 Deno.test("the config.yaml template loads as written, routing to local Ollama", () => {
   const config = configFromYaml({ text: CONFIG_YAML_TEMPLATE, file: "config.yaml", env: {} });
@@ -21,6 +23,34 @@ Deno.test("the template honours OLLAMA_BASE_URL and CCP_AUTH_TOKEN through ${VAR
   });
   assert.equal(config.providers.ollama?.baseUrl, "http://gpu:11434");
   assert.equal(config.server.authToken, "t0ken");
+});
+
+Deno.test("the template says what its routing does with a local preset it does not list", () => {
+  // A client's "vllm/my-model" is refused while no route names vllm: the template must not
+  // promise that local presets are always reachable by name.
+  const config = configFromYaml({ text: CONFIG_YAML_TEMPLATE, file: "config.yaml", env: {} });
+  assert.throws(() => resolveModel({ model: "vllm/my-model" }, config), RouteRefused);
+  assert.ok(!/always usable by name/.test(CONFIG_YAML_TEMPLATE));
+  assert.match(CONFIG_YAML_TEMPLATE, /A route or alias may name lmstudio, llamacpp, ollama, vllm/);
+  assert.match(
+    CONFIG_YAML_TEMPLATE,
+    /reaches only the\n# providers listed here or named by a route/,
+  );
+  // And a route may name one with no entry under providers.
+  const routed = configFromYaml({
+    text: CONFIG_YAML_TEMPLATE.replace("default: ollama/qwen3-coder", "default: vllm/my-model"),
+    file: "config.yaml",
+    env: {},
+  });
+  assert.equal(resolveModel({ model: "vllm/other" }, routed).chain[0]?.provider, "vllm");
+});
+
+Deno.test("the template names every tier and wire protocol", () => {
+  assert.match(CONFIG_YAML_TEMPLATE, /containing opus, haiku, sonnet or fable/);
+  assert.match(
+    CONFIG_YAML_TEMPLATE,
+    /openai \(Chat Completions\) \| openai_responses \| anthropic/,
+  );
 });
 
 Deno.test("the template mentions every key of SPEC §3 and every preset", () => {

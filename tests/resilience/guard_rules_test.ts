@@ -199,3 +199,29 @@ Deno.test("guards still reorder while an alternative is left", async () => {
   await run([at("m"), { provider: backup, model: "b" }]);
   assert.deepEqual(calls.slice(6), ["backup/b"], "the open circuit is skipped: backup answers");
 });
+
+Deno.test("a set-aside key whose re-try answers 429 is model_cooldown, not auth_unavailable", async (t) => {
+  const two = provider("two", { apiKeys: [KEY, "sk-live-bbbbbbbbbbbb2222"] });
+  const on = (model: string): DispatchTarget => ({ provider: two, model });
+  // Both keys refused for m1 (an upstream that refuses that model with 401), then m2's re-tries
+  // are rate limited: the keys were accepted, so the client hears of the 429 and its wait.
+  const { fail, calls } = setup({ two: [{ status: 401 }, { status: 401 }, rateLimited(30)] });
+  const refused = await fail([on("m1")]);
+  await t.step("the 401s set both keys aside", () => {
+    assert.equal(refused.status, 503);
+    assert.equal(refused.extra.code, "auth_unavailable");
+  });
+  const limited = await fail([on("m2")]);
+  await t.step("each key had its re-try", () => assert.equal(calls.length, 4));
+  await t.step("the answer is the 429 with the upstream's wait", () => {
+    assert.equal(limited.status, 429);
+    assert.equal(limited.extra.code, "model_cooldown");
+    assert.equal(limited.headers["Retry-After"], "30");
+  });
+  await t.step("the next request for m2 is told the same, not 'set aside after 401'", async () => {
+    const again = await fail([on("m2")]);
+    assert.equal(again.status, 429);
+    assert.equal(again.extra.code, "model_cooldown");
+    assert.doesNotMatch(again.message, /set aside/);
+  });
+});

@@ -225,6 +225,21 @@ Deno.test("KeyPool: what is left to try when every key is guarded", async (t) =>
     assert.ok(pick.ok && pick.key.value === K1);
     assert.equal(pool.snapshot()[0]?.state, "ready");
   });
+  await t.step("a set-aside key whose re-try answers 429 is cooling, no longer refused", () => {
+    const clock = new FakeClock();
+    const pool = new KeyPool([K1, K2], { clock });
+    pool.rejected(take(pool), 401, "a");
+    pool.rejected(take(pool), 401, "b");
+    for (const key of pool.setAside("m")) pool.rateLimited(key, 30_000, "m");
+    const pick = pool.pick("m");
+    assert.ok(!pick.ok);
+    assert.equal(pick.reason, "cooling");
+    assert.equal(pick.blocked, 0);
+    assert.equal(pick.retryAt, clock.now() + 30_000);
+    // The key's other models may use it again.
+    const other = pool.pick("other");
+    assert.ok(other.ok && other.key.value === K1);
+  });
   await t.step("soonest: the cooling key whose cool-down ends first", () => {
     const clock = new FakeClock();
     const pool = new KeyPool([K1, K2], { clock });

@@ -436,7 +436,7 @@ Deno.test("a local model server that is not running: said at once, not retried b
     assert.equal(res.headers.get("x-should-retry"), "false");
     const body = await res.json();
     assert.match(body.error.message, /connection refused/);
-    assert.match(body.error.message, /nothing listens there: start the model server/);
+    assert.match(body.error.message, /connection refused\. Nothing listens there: start the model/);
   } finally {
     await ccp.close();
   }

@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { usageTable } from "../../src/cli/usage_report.ts";
+import type { UsageRow } from "../../src/usage/totals.ts";
+
+function row(key: string, cost: number | null): UsageRow {
+  return {
+    key,
+    requests: 1,
+    errors: 0,
+    input_tokens: 12,
+    output_tokens: 7,
+    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: 0,
+    cost_usd: cost,
+  };
+}
+
+Deno.test("ccp usage's cost column: unknown, tiny, small and large costs", () => {
+  const rows = [
+    row("unpriced", null),
+    row("tiny", 0.0000247),
+    row("free", 0),
+    row("small", 0.01234),
+    row("large", 3.4712),
+  ];
+  const { key: _, ...total } = row("", 3.4835647);
+  const text = usageTable({ since: "2026-12-01T00:00:00.000Z", by: "model", rows, total });
+  const cost = (name: string) =>
+    text.split("\n").find((l) => l.startsWith(name))?.trim().split(/\s+/).at(-1);
+  assert.equal(cost("unpriced"), "-");
+  // A known cost is never shown as zero: 0.0000 would read as free.
+  assert.equal(cost("tiny"), "<0.0001");
+  assert.equal(cost("free"), "0.0000");
+  assert.equal(cost("small"), "0.0123");
+  assert.equal(cost("large"), "3.47");
+  assert.equal(cost("total"), "3.48");
+});

@@ -1,0 +1,66 @@
+/**
+ * Every ccp configuration README shows loads: whole examples as written, fragments beside the
+ * providers, routes and clients they say are defined elsewhere. A newcomer copies these first.
+ */
+
+import assert from "node:assert/strict";
+import { configFromYaml } from "../src/config/from_yaml.ts";
+
+const README = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+
+/** The README's ```yaml blocks with the line each starts on. */
+function yamlBlocks(text: string): { line: number; body: string }[] {
+  const blocks: { line: number; body: string }[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i] !== "```yaml") continue;
+    const end = lines.indexOf("```", i + 1);
+    blocks.push({ line: i + 1, body: lines.slice(i + 1, end).join("\n") });
+    i = end;
+  }
+  return blocks;
+}
+
+// What fragments name without defining: the providers of the scenario, transform and budget
+// examples, a default route, and the client a budget names.
+const CONTEXT: Record<string, string> = {
+  providers: `providers:
+  nim: { preset: nvidia_nim, api_key: nvapi-0000000000000000 }
+  groq: { preset: groq, api_key: gsk-00000000000000000000 }
+  gemini: { preset: gemini, api_key: AIza0000000000000000 }
+  deepseek: { preset: deepseek, api_key: sk-0000000000000000000 }
+  anthropic: { preset: anthropic, api_key: sk-ant-000000000000000 }`,
+  routes: "routes: { default: nim/z-ai/glm4.7, haiku: nim/z-ai/glm4.7 }",
+  clients: "clients: [{ name: ci, token: ci-token-0000000000000 }]",
+};
+
+const topLevel = (body: string, key: string) => new RegExp(`^${key}:`, "m").test(body);
+
+Deno.test("every configuration example in README loads", async (t) => {
+  const blocks = yamlBlocks(README).filter((b) => !topLevel(b.body, "scrape_configs"));
+  assert.ok(blocks.length >= 12, `found ${blocks.length} yaml blocks`);
+  for (const block of blocks) {
+    await t.step(`README.md:${block.line}`, () => {
+      const parts = [block.body];
+      // A fragment (no routes of its own) is shown beside a config that defines the rest.
+      const whole = topLevel(block.body, "routes") && topLevel(block.body, "providers");
+      const selfContained = topLevel(block.body, "routes") && !/defined under providers/.test(
+        block.body,
+      );
+      if (!whole && !selfContained) {
+        for (const key of ["providers", "routes"] as const) {
+          if (!topLevel(block.body, key)) parts.push(CONTEXT[key]!);
+        }
+      }
+      if (/client: /.test(block.body) && !topLevel(block.body, "clients")) {
+        parts.push(CONTEXT.clients!);
+      }
+      const config = configFromYaml({
+        text: parts.join("\n"),
+        file: `README.md:${block.line}`,
+        env: { ALICE_TOKEN: "alice-token-000000000", CI_TOKEN: "ci-token-00000000000000" },
+      });
+      assert.ok(config.routes.default !== undefined);
+    });
+  }
+});
