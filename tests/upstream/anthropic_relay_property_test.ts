@@ -2,7 +2,7 @@
  * Properties of the Anthropic passthrough relay, read by a client that parses SSE as the
  * standard says (eventsource-parser): however the upstream's bytes are split, and whichever
  * framing the upstream uses (LF, CRLF, bare CR, comments, several data lines), the client sees
- * the same events; and whatever a hostile upstream sends, every event the client gets carries
+ * the same events, in valid UTF-8; and whatever a hostile upstream sends, every event the client gets carries
  * JSON, and the stream ends in exactly one `message_stop` or one `error`.
  */
 
@@ -54,7 +54,9 @@ async function relay(chunks: Uint8Array[]): Promise<Seen> {
     pingIntervalMs: 0,
     onEnd: (o) => (outcome = o),
   });
-  const text = await new Response(out).text();
+  const bytes = new Uint8Array(await new Response(out).arrayBuffer());
+  // What comes out is UTF-8, never a character's bytes cut or sent twice.
+  const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   const events: Seen["events"] = [];
   const parser = createParser({
     onEvent: (e) => {
@@ -111,6 +113,9 @@ const FRAMINGS: Record<string, Framing> = {
       const eol = ["\n", "\r\n", "\r"][i % 3]!;
       return `event: ${e.event}${eol}data: ${JSON.stringify(e.data)}${eol}${eol}`;
     }).join(""),
+  "a field unknown to SSE, not ASCII, first in each event": (events) =>
+    events.map((e, i) => `ünknown: ${i}\nevent: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`)
+      .join(""),
   "last event without its blank line": (events) =>
     events.map((e) => `event: ${e.event}\ndata: ${JSON.stringify(e.data)}`).join("\n\n"),
 };
@@ -124,7 +129,16 @@ Deno.test("property: every framing, split any way, reaches the client as the sam
       assert.deepEqual(whole.events, WANT, "the events, the model rewritten");
       assertEnds(whole, text);
       const random = prng(bytes.length);
-      const splits = [Array.from(bytes, (_, i) => i)];
+      // Every byte alone, every two-way split, each event's first byte apart from the rest, and
+      // random many-way splits.
+      const starts = [...text.matchAll(/\n\n|\r\n\r\n|\r\r/g)].map((m) =>
+        enc.encode(text.slice(0, m.index + m[0].length)).length
+      );
+      const splits = [
+        Array.from(bytes, (_, i) => i),
+        ...Array.from(bytes, (_, i) => [i]),
+        starts.flatMap((at) => [at, at + 1]),
+      ];
       for (let run = 0; run < 60; run++) {
         const n = 1 + Math.floor(random() * 20);
         splits.push(Array.from({ length: n }, () => Math.floor(random() * bytes.length)));

@@ -53,6 +53,8 @@ class AnthropicFrames implements FrameSource {
   #rewrite = true;
   // A CR that ended the last read: the first half of a CRLF, or a line end of its own.
   #cr = false;
+  // The last read may have ended inside a multi-byte character.
+  #endsInCharacter = false;
 
   constructor(
     clientModel: string,
@@ -66,6 +68,8 @@ class AnthropicFrames implements FrameSource {
 
   push(bytes: Uint8Array): Frames {
     const held = this.#held;
+    const startsInCharacter = this.#endsInCharacter;
+    this.#endsInCharacter = (bytes.at(-1) ?? 0) >= 0x80;
     let fresh = this.#decoder.decode(bytes, { stream: true });
     if (this.#cr || fresh.includes("\r")) fresh = this.#lineFeeds(fresh);
     const found = lastEventEnd(held.tail + fresh);
@@ -73,8 +77,13 @@ class AnthropicFrames implements FrameSource {
       held.add(fresh);
       return held.length <= MAX_EVENT_SIZE ? {} : { end: eventTooLarge(this.#describeUpstream) };
     }
-    // The common case, one chunk of whole events, is forwarded as the bytes that came in.
-    const whole = held.length === 0 && found === fresh.length && !this.#cr ? bytes : undefined;
+    // The common case, one chunk of whole events, is forwarded as the bytes that came in: when
+    // they end with the blank line (not with a CR still to be read) and hold every character
+    // whole (none begun in the last read, none left for the next).
+    const whole = held.length === 0 && found === fresh.length && bytes.at(-1) === 0x0a &&
+        !startsInCharacter
+      ? bytes
+      : undefined;
     const text = held.take() + fresh;
     const end = text.length - fresh.length - Math.min(3, text.length - fresh.length) + found;
     held.add(text.slice(end));
