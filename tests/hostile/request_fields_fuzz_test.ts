@@ -16,29 +16,47 @@ import { anthropicHead, anthropicTail } from "./creds_helpers.ts";
 
 const SSE = { "content-type": "text/event-stream" };
 
-/** A canned upstream of every protocol, chosen by the URL ccp calls. */
-function upstream(input: string | URL | Request): Response {
+/** A canned upstream of every protocol, chosen by the URL ccp calls; JSON unless SSE is asked for. */
+function upstream(input: string | URL | Request, init?: RequestInit): Response {
   const url = String(input instanceof Request ? input.url : input);
+  const sse = (text: string) => new Response(text, { headers: SSE });
+  const json = !/event-stream/.test(new Headers(init?.headers).get("accept") ?? "") &&
+    !url.includes("streamGenerateContent");
   if (url.includes("count_tokens")) return Response.json({ input_tokens: 5 });
   if (url.includes(":countTokens")) return Response.json({ totalTokens: 5 });
   if (url.includes("/v1/messages")) {
-    return new Response([...anthropicHead(), ...anthropicTail()].join(""), { headers: SSE });
-  }
-  if (url.includes("/chat/completions")) {
-    const chunk = (delta: unknown, finish: string | null) =>
-      `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-    return new Response(chunk({ content: "hi" }, null) + chunk({}, "stop") + "data: [DONE]\n\n", {
-      headers: SSE,
+    if (!json) return sse([...anthropicHead(), ...anthropicTail()].join(""));
+    return Response.json({
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "up",
+      content: [{ type: "text", text: "hi" }],
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage: { input_tokens: 3, output_tokens: 1 },
     });
   }
+  if (url.includes("/chat/completions")) {
+    const message = { role: "assistant", content: "hi" };
+    if (json) return Response.json({ choices: [{ index: 0, message, finish_reason: "stop" }] });
+    const chunk = (delta: unknown, finish: string | null) =>
+      `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    return sse(chunk({ content: "hi" }, null) + chunk({}, "stop") + "data: [DONE]\n\n");
+  }
   if (url.includes("/responses")) {
+    const output = [{
+      type: "message",
+      role: "assistant",
+      content: [{ type: "output_text", text: "hi" }],
+    }];
+    if (json) return Response.json({ status: "completed", output });
     const ev = (data: Record<string, unknown>) =>
       `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
-    return new Response(
+    return sse(
       ev({ type: "response.created", response: {} }) +
         ev({ type: "response.output_text.delta", delta: "hi" }) +
         ev({ type: "response.completed", response: { status: "completed" } }),
-      { headers: SSE },
     );
   }
   if (/generatecontent/i.test(url)) {
@@ -46,7 +64,7 @@ function upstream(input: string | URL | Request): Response {
       candidates: [{ content: { role: "model", parts: [{ text: "hi" }] }, finishReason: "STOP" }],
       usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 1 },
     };
-    return new Response(`data: ${JSON.stringify(data)}\n\n`, { headers: SSE });
+    return json ? Response.json(data) : sse(`data: ${JSON.stringify(data)}\n\n`);
   }
   // A URL ccp should not call fails loudly: a 5xx the checks below refuse.
   return new Response("unexpected upstream URL", { status: 500 });
@@ -81,7 +99,8 @@ export function app() {
         providers: PROVIDERS,
         routes: { default: "anth/m" },
       }),
-    fetch: (input: string | URL | Request) => Promise.resolve(upstream(input)),
+    fetch: (input: string | URL | Request, init?: RequestInit) =>
+      Promise.resolve(upstream(input, init)),
     log: createLogger({ level: "error", write: () => {}, colour: false }),
     transports: TRANSPORTS,
     registry: new ResilienceRegistry(),
@@ -395,7 +414,15 @@ function conversation(random: () => number): Record<string, unknown> {
         type: "tool_result",
         tool_use_id: id(),
         content: maybe(() =>
-          pick([text(), [{ type: "text", text: text() }], [{ type: "image", source: source() }]])
+          pick([
+            text(),
+            [{ type: "text", text: text() }],
+            [{ type: "image", source: source() }],
+            [{ type: "document", source: source() }],
+            [{ type: "search_result", source: "s", title: "t", content: maybe(() => []) }],
+            [{ type: "tool_reference", tool_name: maybe(() => "Bash") }],
+            [odd(), odd()],
+          ])
         ),
         is_error: maybe(() => true),
       },
@@ -473,7 +500,24 @@ function conversation(random: () => number): Record<string, unknown> {
         defer_loading: maybe(() => true),
       },
     ]);
+  const extra = () =>
+    pick<Record<string, unknown>>([
+      { output_config: maybe(() => ({ effort: pick(["low", "max", "x"]) })) },
+      {
+        output_config: {
+          format: maybe(() => ({ type: "json_schema", schema: maybe(() => ({ type: "object" })) })),
+        },
+      },
+      { output_format: maybe(() => ({ type: "json_schema", schema: { type: "object" } })) },
+      { stop_sequences: maybe(() => Array.from({ length: 10 }, text)) },
+      { temperature: maybe(() => 0.5), top_p: maybe(() => 0.9), top_k: maybe(() => 5) },
+      { metadata: maybe(() => ({ user_id: maybe(() => '{"session_id":"s"}') })) },
+      { context_management: maybe(() => ({ edits: [{ type: "clear_thinking_20251015" }] })) },
+      { max_tokens: pick([1, 16, 2 ** 31, 2 ** 53 - 1]) },
+      { service_tier: maybe(() => "auto") },
+    ]);
   return {
+    ...extra(),
     messages,
     ...(random() < 0.5
       ? { tools: Array.from({ length: 1 + Math.floor(random() * 3) }, tool) }
