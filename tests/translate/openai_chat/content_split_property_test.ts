@@ -153,3 +153,38 @@ Deno.test("property: parallel tool calls cut and interleaved any way give the sa
     assert.equal(await message(deltas), reference, JSON.stringify(deltas));
   }
 });
+
+Deno.test("property: reasoning fields and content, each cut any way, give the same message", async () => {
+  const random = prng(99);
+  const fields = ["reasoning_content", "reasoning", "content", "content"] as const;
+  for (let run = 0; run < 150; run++) {
+    const segments = Array.from({ length: 1 + Math.floor(random() * 5) }, () => ({
+      field: fields[Math.floor(random() * fields.length)]!,
+      text: content(random),
+    }));
+    const reference = await message(segments.map((s) => ({ [s.field]: s.text })));
+    const deltas = segments.flatMap((s) => cut(s.text, random).map((t) => ({ [s.field]: t })));
+    assert.equal(await message(deltas), reference, JSON.stringify(deltas));
+  }
+});
+
+Deno.test("content held back for a possible tag goes out before reasoning that follows it", async () => {
+  const blocks = async (deltas: unknown[]) =>
+    (JSON.parse(await message(deltas)).content as { type: string; text?: string }[])
+      .map((b) => b.type === "text" ? `text:${b.text}` : b.type);
+  for (const held of ["<", "<th", "<|", "<|im_", "<tool_", "<function"]) {
+    assert.deepEqual(
+      await blocks([{ content: `a ${held}` }, { reasoning_content: "r" }, { content: " b" }]),
+      [`text:a ${held}`, "thinking", "text: b"],
+      held,
+    );
+  }
+  // OpenRouter sends a last encrypted reasoning detail after the answer's text.
+  assert.deepEqual(
+    await blocks([
+      { content: "x <" },
+      { reasoning_details: [{ type: "reasoning.encrypted", data: "e", index: 0 }] },
+    ]),
+    ["text:x <", "thinking"],
+  );
+});
