@@ -116,8 +116,8 @@ export function isStackOverflow(err: unknown): boolean {
 /** The 400 for a request nested deeper than ccp can follow. */
 export function nestedTooDeeply(): ClientRequestError {
   return new ClientRequestError(
-    "Request body is nested too deeply: arrays or objects inside each other thousands of levels " +
-      "deep cannot be read",
+    "Request body is nested too deeply: ccp cannot read arrays or objects inside each other " +
+      "hundreds of levels deep or more",
   );
 }
 
