@@ -104,9 +104,27 @@ export function anthropicError(type: AnthropicErrorType, message: string): Anthr
   return { type: "error", error: { type, message } };
 }
 
+/**
+ * True for the RangeError a recursive walk throws when the stack runs out. ccp's walks follow a
+ * request's nesting, so only a request nested thousands of levels deep gets there: that is the
+ * client's mistake to name (a 400), not ccp's (a 500).
+ */
+export function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && err.message.includes("call stack");
+}
+
+/** The 400 for a request nested deeper than ccp can follow. */
+export function nestedTooDeeply(): ClientRequestError {
+  return new ClientRequestError(
+    "Request body is nested too deeply: ccp cannot read arrays or objects inside each other " +
+      "hundreds of levels deep or more",
+  );
+}
+
 /** Turns anything thrown into a ProxyError; unknown errors become 500 api_error. */
 export function toProxyError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;
+  if (isStackOverflow(err)) return nestedTooDeeply();
   const message = err instanceof Error ? err.message : String(err);
   return new ProxyError("api_error", `Internal error in ccp: ${message}`, { cause: err });
 }

@@ -62,7 +62,11 @@ function buildSchemas(): RequestSchemas {
     document: z.looseObject({
       source: z.union([
         z.looseObject({ type: z.literal("content"), content: z.union([z.string(), blocks]) }),
-        mediaSource,
+        // A `content` source that is not blocks is wrong in its content, not a media source.
+        mediaSource.refine((source) => source.type !== "content", {
+          path: ["content"],
+          message: "Input should be a string or an array of content blocks",
+        }),
       ]),
     }),
     tool_use: z.looseObject({

@@ -69,7 +69,10 @@ function isBlock(block: unknown): boolean {
     case "image":
       return isMediaSource(block.source);
     case "document":
-      return isMediaSource(block.source) || isContentDocument(block.source);
+      // A `content` source holds blocks: it is never read as a media source.
+      return isObject(block.source) && block.source.type === "content"
+        ? isContentDocument(block.source)
+        : isMediaSource(block.source);
     case "tool_use":
       return typeof block.id === "string" && isNonEmptyString(block.name) &&
         (block.input === undefined || isPlainObject(block.input));

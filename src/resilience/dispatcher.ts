@@ -10,7 +10,7 @@
  */
 
 import type { ProviderConfig } from "../config/types.ts";
-import { ProxyError } from "../core/errors.ts";
+import { isStackOverflow, nestedTooDeeply, ProxyError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { classify, type Failure } from "./classify.ts";
@@ -321,8 +321,10 @@ export class Dispatcher<S extends { readonly ok: true }> {
     } catch (error) {
       // A transport's own errors (and an abort) are judged like reported ones. Anything else is a
       // bug inside ccp (a translator that threw on a request): never an upstream failure, so it is
-      // not retried and not held against the target or its key — it answers 500, naming ccp.
+      // not retried and not held against the target or its key — it answers 500, naming ccp. A
+      // stack overflow is a request nested too deeply to follow: the client's, a 400.
       if (signal.aborted || error instanceof ProxyError) return { ok: false, error };
+      if (isStackOverflow(error)) return { ok: false, error: nestedTooDeeply() };
       const who = nameOf({ provider: target.provider.id, model: target.model });
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       const trace = error instanceof Error ? error.stack ?? reason : reason;

@@ -192,3 +192,21 @@ Deno.test("a valid request comes back as the very object sent, not a copy", () =
   const body = fullBody();
   assert.equal(parseMessagesRequest(body), body);
 });
+
+Deno.test("a content document is read as one, never as a media source", () => {
+  const body = fullBody();
+  for (const content of [5, null, {}, [5]]) {
+    const bad = {
+      ...body,
+      messages: [{
+        role: "user",
+        content: [{ type: "document", source: { type: "content", content } }],
+      }],
+    };
+    assert.equal(isWellFormedMessagesRequest(bad), false, JSON.stringify(content));
+    assert.throws(
+      () => parseMessagesRequest(bad),
+      /^ClientRequestError: messages\.0\.content\.0\.source\.content(\.0)?: /,
+    );
+  }
+});

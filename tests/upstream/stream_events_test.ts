@@ -31,6 +31,7 @@ Deno.test("stream events: boundaries, splitting and one read of each event", asy
     ],
     ["malformed", 'event: x\ndata: {"type":', "malformed"],
     ["not an object", "event: x\ndata: 5", "malformed"],
+    ["a data field without a colon (empty data)", "event: x\ndata", "malformed"],
   ];
   for (const [name, event, kind] of table) {
     await t.step(name, () => assert.equal(inspectEvent(event).kind, kind));

@@ -9,7 +9,18 @@ export function resolveRef(ref: string, root: JsonObject): JsonObject | undefine
   let node: unknown = root;
   for (const raw of ref.slice(1).split("/").filter(Boolean)) {
     if (!isRecord(node)) return undefined;
-    node = node[decodeURIComponent(raw).replaceAll("~1", "/").replaceAll("~0", "~")];
+    const key = decoded(raw);
+    if (key === undefined) return undefined;
+    node = node[key.replaceAll("~1", "/").replaceAll("~0", "~")];
   }
   return isRecord(node) ? node : undefined;
+}
+
+/** A reference token without its percent-encoding; undefined when that encoding is broken. */
+function decoded(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 }

@@ -50,7 +50,11 @@ export function geminiThinkingConfig(
 ): GeminiThinkingConfig | undefined {
   const thinking = req.thinking;
   if (!thinking || control.kind === "none") return undefined;
-  const effort = req.output_config?.effort;
+  const asked: unknown = req.output_config?.effort;
+  // An effort these tables do not know (newer, or mistyped) counts as none given.
+  const effort = typeof asked === "string" && Object.hasOwn(LEVELS_OF_EFFORT, asked)
+    ? asked as Effort
+    : undefined;
   if (thinking.type === "disabled") {
     if (control.kind === "budget") return control.canDisable ? { thinkingBudget: 0 } : undefined;
     return control.off ? { thinkingLevel: control.off } : undefined;

@@ -210,7 +210,18 @@ export class OpenAIToAnthropicTranslator {
       ? d.reasoning_details
       : undefined;
     if (!text && details) text = textOfReasoningDetails(details);
-    if (text || details) this.#reasoning(text, source, details);
+    if (text || details) {
+      this.#releaseHeld();
+      this.#reasoning(text, source, details);
+    }
+  }
+
+  /**
+   * Releases content the stages hold back for a possible tag: reasoning or a tool call coming
+   * next means the model has left that text, which goes first to keep the order.
+   */
+  #releaseHeld(): void {
+    if (this.#pipe) this.#route(this.#pipe.flush());
   }
 
   #reasoning(text: string, source: ReasoningSource, details?: readonly unknown[]): void {
@@ -258,7 +269,10 @@ export class OpenAIToAnthropicTranslator {
         const inner = Array.isArray(p.thinking) ? p.thinking : [p.thinking];
         for (const t of inner) {
           const text = typeof t === "string" ? t : (t as { text?: unknown } | null)?.text;
-          if (typeof text === "string" && text) this.#reasoning(text, "content_thinking");
+          if (typeof text === "string" && text) {
+            this.#releaseHeld();
+            this.#reasoning(text, "content_thinking");
+          }
         }
       }
     }
@@ -268,7 +282,7 @@ export class OpenAIToAnthropicTranslator {
     const call = this.#tools.resolve(delta);
     if (!this.#toolsPhase) {
       // Tool calls start: release text held back by the content stages, close prose blocks.
-      if (this.#pipe) this.#route(this.#pipe.flush());
+      this.#releaseHeld();
       this.#blocks.close();
       this.#toolsPhase = true;
     }

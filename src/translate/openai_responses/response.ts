@@ -4,6 +4,7 @@
  */
 
 import { UpstreamError } from "../../core/errors.ts";
+import { isRecord } from "../../core/json.ts";
 import { clientErrorOfType } from "../../core/upstream_status.ts";
 import type { AnthropicMessage } from "../../protocols/anthropic.ts";
 import type {
@@ -15,25 +16,35 @@ import { accumulateAnthropicEvents } from "../anthropic/accumulate.ts";
 import { errorFields, reportedError } from "./errors.ts";
 import { ResponsesToAnthropicTranslator, type ResponsesTranslateOptions } from "./translator.ts";
 
+/** The parts of an item's list field; an answer's other shapes are read as none. */
+function partsOf(list: unknown): { type?: unknown; text?: unknown; refusal?: unknown }[] {
+  return Array.isArray(list) ? list.filter(isRecord) : [];
+}
+
 function itemEvents(item: ResponsesOutputItem, index: number): ResponsesStreamEvent[] {
-  const at = { output_index: index, item_id: item.id ?? `item_${index}` };
+  const at = {
+    output_index: index,
+    item_id: typeof item.id === "string" ? item.id : `item_${index}`,
+  };
   const events: ResponsesStreamEvent[] = [];
   if (item.type === "message") {
-    for (const part of item.content ?? []) {
+    for (const part of partsOf(item.content)) {
       const text = part.type === "output_text"
         ? part.text
         : part.type === "refusal"
         ? part.refusal
         : "";
-      if (text) events.push({ type: "response.output_text.delta", ...at, delta: text });
+      if (typeof text === "string" && text) {
+        events.push({ type: "response.output_text.delta", ...at, delta: text });
+      }
     }
     return events;
   }
   if (item.type === "reasoning") {
     events.push({ type: "response.output_item.added", ...at, item: { ...item, summary: [] } });
-    const summary = item.summary ?? [];
+    const summary = partsOf(item.summary);
     summary.forEach((part, summary_index) => {
-      if (part.text) {
+      if (typeof part.text === "string" && part.text) {
         events.push({
           type: "response.reasoning_summary_text.delta",
           ...at,
@@ -44,9 +55,9 @@ function itemEvents(item: ResponsesOutputItem, index: number): ResponsesStreamEv
     });
     // Open-weight models served behind this API give their raw reasoning as `content`
     // (`reasoning_text` parts) instead of a summary; a stream carries it as its own deltas.
-    if (!summary.some((part) => part.text)) {
-      (item.content ?? []).forEach((part, content_index) => {
-        if (part.type === "reasoning_text" && part.text) {
+    if (!summary.some((part) => typeof part.text === "string" && part.text)) {
+      partsOf(item.content).forEach((part, content_index) => {
+        if (part.type === "reasoning_text" && typeof part.text === "string" && part.text) {
           events.push({
             type: "response.reasoning_text.delta",
             ...at,
@@ -63,7 +74,9 @@ function itemEvents(item: ResponsesOutputItem, index: number): ResponsesStreamEv
 
 /** The events a stream would have carried for `response`. */
 export function responseEvents(response: ResponsesResponse): ResponsesStreamEvent[] {
-  const output = Array.isArray(response.output) ? response.output : [];
+  const output = (Array.isArray(response.output) ? response.output : []).filter(
+    isRecord,
+  ) as ResponsesOutputItem[];
   const final = response.status === "failed"
     ? "response.failed"
     : response.status === "incomplete"

@@ -155,12 +155,12 @@ export class ResponsesToAnthropicTranslator {
   #itemAdded(item: ResponsesOutputItem | undefined): void {
     if (!item) return;
     if (item.type === "function_call") {
-      const itemId = item.id ?? item.call_id ?? `fc_${this.#calls.size}`;
+      const itemId = str(item.id) || str(item.call_id) || `fc_${this.#calls.size}`;
       if (this.#calls.has(itemId)) return;
       const call: Call = {
         itemId,
-        id: item.call_id ?? itemId,
-        name: item.name ?? "",
+        id: str(item.call_id) || itemId,
+        name: str(item.name),
         args: "",
         emitted: 0,
         scanner: new JsonCompletionScanner(),
@@ -169,7 +169,7 @@ export class ResponsesToAnthropicTranslator {
       };
       this.#calls.set(itemId, call);
       this.#pending.push(call);
-      this.#accept(call, item.arguments ?? "");
+      this.#accept(call, str(item.arguments));
       this.#openNextCall();
     } else if (item.type === "reasoning") {
       // A new reasoning item after finished ones starts its own thinking block.
@@ -216,12 +216,12 @@ export class ResponsesToAnthropicTranslator {
   #itemDone(item: ResponsesOutputItem | undefined): void {
     if (!item) return;
     if (item.type === "function_call") {
-      const itemId = item.id ?? item.call_id ?? "";
+      const itemId = str(item.id) || str(item.call_id);
       if (!this.#calls.has(itemId)) this.#itemAdded(item);
       this.#argumentsDone(itemId, item.arguments);
       const call = this.#calls.get(itemId);
       if (!call) return;
-      if (item.name && !call.name) call.name = item.name;
+      if (typeof item.name === "string" && item.name && !call.name) call.name = item.name;
       call.closed = true;
       if (this.#blocks.openCall === call) {
         this.#blocks.close();

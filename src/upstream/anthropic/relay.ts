@@ -51,6 +51,10 @@ class AnthropicFrames implements FrameSource {
   readonly #describeUpstream: string;
   readonly #onEventData: ((data: Record<string, unknown>) => void) | undefined;
   #rewrite = true;
+  // A CR that ended the last read: the first half of a CRLF, or a line end of its own.
+  #cr = false;
+  // The last read may have ended inside a multi-byte character.
+  #endsInCharacter = false;
 
   constructor(
     clientModel: string,
@@ -64,14 +68,22 @@ class AnthropicFrames implements FrameSource {
 
   push(bytes: Uint8Array): Frames {
     const held = this.#held;
-    const fresh = this.#decoder.decode(bytes, { stream: true });
+    const startsInCharacter = this.#endsInCharacter;
+    this.#endsInCharacter = (bytes.at(-1) ?? 0) >= 0x80;
+    let fresh = this.#decoder.decode(bytes, { stream: true });
+    if (this.#cr || fresh.includes("\r")) fresh = this.#lineFeeds(fresh);
     const found = lastEventEnd(held.tail + fresh);
     if (found === 0) {
       held.add(fresh);
       return held.length <= MAX_EVENT_SIZE ? {} : { end: eventTooLarge(this.#describeUpstream) };
     }
-    // The common case, one chunk of whole events, is forwarded as the bytes that came in.
-    const whole = held.length === 0 && found === fresh.length ? bytes : undefined;
+    // The common case, one chunk of whole events, is forwarded as the bytes that came in: when
+    // they end with the blank line (not with a CR still to be read) and hold every character
+    // whole (none begun in the last read, none left for the next).
+    const whole = held.length === 0 && found === fresh.length && bytes.at(-1) === 0x0a &&
+        !startsInCharacter
+      ? bytes
+      : undefined;
     const text = held.take() + fresh;
     const end = text.length - fresh.length - Math.min(3, text.length - fresh.length) + found;
     held.add(text.slice(end));
@@ -83,8 +95,19 @@ class AnthropicFrames implements FrameSource {
 
   end(): Frames {
     // An upstream that forgot the blank line after its last event still sent that event.
-    const rest = this.#held.take() + this.#decoder.decode();
+    const rest = this.#held.take() + (this.#cr ? "\n" : "") + this.#decoder.decode();
     return rest.trim() === "" ? {} : this.#events(`${rest}\n\n`, undefined);
+  }
+
+  /**
+   * `text` with every line end a LF. A lone CR ends a line too (any SSE client reads it so): read
+   * any other way, an upstream could hide an event, or its end, from the checks below.
+   */
+  #lineFeeds(text: string): string {
+    if (this.#cr) text = `\r${text}`;
+    this.#cr = text.endsWith("\r");
+    if (this.#cr) text = text.slice(0, -1);
+    return text.replace(/\r\n?/g, "\n");
   }
 
   /** Checks whole events; `bytes` are the same events as received, when they can go untouched. */

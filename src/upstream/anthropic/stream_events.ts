@@ -69,6 +69,9 @@ function fieldsOf(event: string): { name: string; data?: string } {
     if (line.startsWith("data:")) {
       const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
       data = data === undefined ? value : `${data}\n${value}`;
+    } else if (line === "data") {
+      // A field name alone is the field with an empty value: clients dispatch that event.
+      data = data === undefined ? "" : `${data}\n`;
     } else if (line.startsWith("event:")) name = line.slice(6).trim();
   }
   return { name, data };

@@ -76,8 +76,12 @@ async function openAnswer(
       },
     );
   }
-  // A 2xx that is not a message (an error body, or not even an object) is the upstream failing.
-  if (!isRecord(message) || message.type === "error" || !Array.isArray(message.content)) {
+  // A 2xx that is not a message (an error body, or not even an object, or content that is not
+  // blocks) is the upstream failing.
+  if (
+    !isRecord(message) || message.type === "error" || !Array.isArray(message.content) ||
+    !message.content.every(isRecord)
+  ) {
     const text = isRecord(message) ? upstreamMessage(JSON.stringify(message)) : "not an object";
     throw new UpstreamError(
       "api_error",

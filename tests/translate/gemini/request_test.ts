@@ -449,6 +449,20 @@ Deno.test("thinking → thinkingConfig", async (t) => {
       });
     }
   });
+  await t.step("an effort ccp does not know counts as none given", () => {
+    for (const effort of ["x", "xhigh", "toString", "__proto__"]) {
+      const unknown = {
+        thinking: { type: "adaptive" },
+        output_config: { effort },
+      } as unknown as Partial<MessagesRequest>;
+      assert.deepEqual(cfg(unknown, "gemini-3-pro-preview"), { includeThoughts: true }, effort);
+      assert.deepEqual(
+        cfg(unknown, "gemini-2.5-pro"),
+        { thinkingBudget: -1, includeThoughts: true },
+        effort,
+      );
+    }
+  });
   await t.step("models without thinking get no thinkingConfig", () => {
     assert.equal(cfg({ thinking: { type: "adaptive" } }, "gemini-2.0-flash"), undefined);
     assert.equal(cfg({ thinking: { type: "adaptive" } }, "gemma-3-27b-it"), undefined);

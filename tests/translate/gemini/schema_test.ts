@@ -197,6 +197,11 @@ const TABLE: Array<{ name: string; input: unknown; output: GeminiSchema | undefi
     output: { type: "OBJECT", description: "Remote" },
   },
   {
+    name: "a $ref whose percent-encoding is broken is unresolvable too",
+    input: { $ref: "#/%E0%A4%A", description: "Broken" },
+    output: { type: "OBJECT", description: "Broken" },
+  },
+  {
     name: "type [T, null] and a null enum value become nullable",
     input: {
       type: "object",

@@ -175,6 +175,23 @@ Deno.test("Responses stream: the ugly cases", async (t) => {
     responsesSse({ items: [{ kind: "text", text: "hi" }] }, model).split(
       "event: response.output_item.added",
     )[0]!;
+  await t.step("a call item whose fields are not strings is read as one without them", async () => {
+    const item = { id: 5, type: "function_call", call_id: ["c"], name: 7, arguments: [null] };
+    const frames = parseFrames(
+      await translate([encoder.encode(
+        head() +
+          `event: response.output_item.added\ndata: ${
+            JSON.stringify({ type: "response.output_item.added", output_index: 0, item })
+          }\n\n` +
+          `event: response.output_item.done\ndata: ${
+            JSON.stringify({ type: "response.output_item.done", output_index: 0, item })
+          }\n\n` +
+          'event: response.completed\ndata: {"type":"response.completed","response":{}}\n\n',
+      )]),
+    );
+    assertWellFormed(frames);
+    assert.equal(frames.at(-1)!.event, "message_stop", JSON.stringify(frames.at(-1)));
+  });
   await t.step("a malformed event ends the stream with one error", async () => {
     const frames = parseFrames(
       await translate([

@@ -1,0 +1,225 @@
+/**
+ * Property: whatever JSON answer a hostile upstream sends (any value in a well-formed answer
+ * replaced by one of another type), the client gets a 2xx that is a well-formed Anthropic
+ * message or stream, or an Anthropic error naming the upstream — never a 500 blaming ccp — on
+ * every wire protocol, streamed or not. Seeded, so a failure reproduces.
+ */
+
+import assert from "node:assert/strict";
+import { createLogger } from "../../src/core/log.ts";
+import { createApp } from "../../src/server/app.ts";
+import { TRANSPORTS } from "../../src/server/compose.ts";
+import { ResilienceRegistry } from "../../src/resilience/registry.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+import { assertWellFormed, parseFrames } from "../translate/_stream_helpers.ts";
+
+/** Small seeded PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// A well-formed answer of each protocol, with every kind of content it can carry.
+const ANSWERS: Record<string, Record<string, unknown>> = {
+  anthropic: {
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    model: "up",
+    content: [
+      { type: "thinking", thinking: "hm", signature: "sig" },
+      { type: "text", text: "hi", citations: null },
+      { type: "tool_use", id: "toolu_1", name: "Bash", input: { command: "ls" } },
+    ],
+    stop_reason: "tool_use",
+    stop_sequence: null,
+    usage: { input_tokens: 3, output_tokens: 1, cache_read_input_tokens: 0 },
+  },
+  openai: {
+    id: "c",
+    model: "m",
+    choices: [{
+      index: 0,
+      message: {
+        role: "assistant",
+        content: "hi",
+        reasoning_content: "hm",
+        tool_calls: [{
+          id: "call_1",
+          type: "function",
+          function: { name: "Bash", arguments: '{"command":"ls"}' },
+        }],
+      },
+      finish_reason: "tool_calls",
+    }],
+    usage: {
+      prompt_tokens: 3,
+      completion_tokens: 1,
+      prompt_tokens_details: { cached_tokens: 1 },
+      completion_tokens_details: { reasoning_tokens: 1 },
+    },
+  },
+  openai_responses: {
+    id: "resp_1",
+    status: "completed",
+    output: [
+      {
+        id: "rs_1",
+        type: "reasoning",
+        summary: [{ type: "summary_text", text: "hm" }],
+        encrypted_content: "enc",
+      },
+      {
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        content: [{ type: "output_text", text: "hi", annotations: [] }],
+      },
+      {
+        id: "fc_1",
+        type: "function_call",
+        call_id: "call_1",
+        name: "Bash",
+        arguments: '{"command":"ls"}',
+      },
+    ],
+    usage: {
+      input_tokens: 3,
+      output_tokens: 1,
+      input_tokens_details: { cached_tokens: 1 },
+      output_tokens_details: { reasoning_tokens: 1 },
+    },
+  },
+  gemini: {
+    candidates: [{
+      index: 0,
+      content: {
+        role: "model",
+        parts: [
+          { text: "hm", thought: true, thoughtSignature: "c2ln" },
+          { text: "hi" },
+          { functionCall: { name: "Bash", args: { command: "ls" } } },
+        ],
+      },
+      finishReason: "STOP",
+    }],
+    usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 1, thoughtsTokenCount: 1 },
+    promptFeedback: { safetyRatings: [] },
+  },
+};
+
+const ODD: unknown[] = [null, 0, -1, 1.5, 1e308, "", "x", [], [null], {}, true, { a: 1 }];
+
+function paths(value: unknown, at: (string | number)[] = [], out: (string | number)[][] = []) {
+  out.push(at);
+  if (Array.isArray(value)) value.forEach((v, i) => paths(v, [...at, i], out));
+  else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) paths(v, [...at, k], out);
+  }
+  return out;
+}
+
+function replaced(value: unknown, path: (string | number)[], odd: unknown): unknown {
+  if (path.length === 0) return odd;
+  const copy = structuredClone(value) as Record<string | number, unknown>;
+  let node = copy;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  node[path.at(-1)!] = odd;
+  return copy;
+}
+
+function app(answer: () => unknown) {
+  const providers = [
+    provider("anthropic", { type: "anthropic", baseUrl: "http://up.test", apiKeys: ["k"] }),
+    provider("openai", { type: "openai", baseUrl: "http://up.test/v1", apiKeys: ["k"] }),
+    provider("openai_responses", {
+      type: "openai_responses",
+      baseUrl: "http://up.test/v1",
+      apiKeys: ["k"],
+    }),
+    provider("gemini", { type: "gemini", baseUrl: "http://up.test/v1beta", apiKeys: ["k"] }),
+  ].map((p) => ({ ...p, maxRetries: 0 }));
+  return createApp({
+    config: () => testConfig({ providers, routes: { default: "anthropic/m" } }),
+    fetch: () => Promise.resolve(Response.json(answer())),
+    log: createLogger({ level: "error", write: () => {}, colour: false }),
+    transports: TRANSPORTS,
+    registry: new ResilienceRegistry(),
+    countTokens: () => Promise.resolve(7),
+    now: () => performance.now(),
+    startedAt: new Date("2026-11-21T00:00:00Z"),
+    version: "test",
+  });
+}
+
+// Answers that once made ccp fail on its own, checked every run.
+const KNOWN: [string, (string | number)[], unknown][] = [
+  ["anthropic", ["content", 2], null],
+  ["openai_responses", ["output", 0, "summary"], 1.5],
+  ["openai_responses", ["output", 1, "content", 0], null],
+  ["openai_responses", ["output", 2, "arguments"], [null]],
+  ["openai_responses", ["output", 2, "name"], 5],
+];
+
+Deno.test("property: any JSON answer gives a sound message, stream or Anthropic error", async (t) => {
+  for (const [kind, answer] of Object.entries(ANSWERS)) {
+    await t.step(kind, async () => {
+      const random = prng(kind.length * 31);
+      let current: unknown = answer;
+      const server = app(() => current);
+      const all = paths(answer);
+      const known = KNOWN.filter(([k]) => k === kind).flatMap(([, path, odd]) => [
+        { path, odd, stream: true },
+        { path, odd, stream: false },
+      ]);
+      for (let run = 0; run < 200 + known.length; run++) {
+        const next = known[run] ?? {
+          path: all[Math.floor(random() * all.length)]!,
+          odd: ODD[Math.floor(random() * ODD.length)],
+          stream: random() < 0.5,
+        };
+        current = replaced(answer, next.path, next.odd);
+        const stream = next.stream;
+        const res = await server.fetch(
+          new Request("http://ccp.test/v1/messages", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({
+              model: `${kind}/m`,
+              max_tokens: 64,
+              stream,
+              tools: [{ name: "Bash", input_schema: { type: "object" } }],
+              messages: [{ role: "user", content: "hi" }],
+            }),
+          }),
+        );
+        const text = await res.text();
+        const what = `${kind} stream=${stream} ${JSON.stringify(current)}: ${res.status} ${text}`;
+        if (res.status >= 400) {
+          const error = JSON.parse(text);
+          assert.equal(error.type, "error", what);
+          assert.doesNotMatch(error.error.message, /Internal error in ccp/, what);
+          assert.notEqual(res.status, 500, what);
+        } else if (stream && kind === "anthropic") {
+          // An Anthropic upstream's own events pass as they are, usage included.
+          const names = parseFrames(text).map((f) => f.event);
+          assert.equal(names[0], "message_start", what);
+          assert.equal(names.at(-1), "message_stop", what);
+        } else if (stream) {
+          assertWellFormed(parseFrames(text), { toolJson: false });
+        } else {
+          const message = JSON.parse(text);
+          // An Anthropic upstream's message passes as it is; a translated one is ccp's own.
+          if (kind !== "anthropic") assert.equal(message.type, "message", what);
+          assert.ok(Array.isArray(message.content), what);
+        }
+      }
+    });
+  }
+});
