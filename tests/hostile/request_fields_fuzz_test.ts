@@ -92,7 +92,7 @@ const PROVIDERS: ProviderConfig[] = [
   }),
 ];
 
-export function app() {
+function app(): ReturnType<typeof createApp> {
   return createApp({
     config: () =>
       testConfig({
