@@ -1,8 +1,10 @@
 /** What ccp loads ahead of the first request, from what the config's routes use. */
 
 import assert from "node:assert/strict";
-import { routeNeeds, scheduleWarmUp } from "../../src/server/warm_up.ts";
+import { startServer } from "../../src/cli/serve.ts";
+import { routeNeeds, scheduleWarmUp, WARM_UP_DELAY_MS } from "../../src/server/warm_up.ts";
 import { loadedOnFirstUse, type Transport, type Transports } from "../../src/upstream/transport.ts";
+import { testContext } from "../cli/helpers.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
 const PROVIDERS = [
@@ -112,4 +114,31 @@ Deno.test("a transport loaded on first use loads once, warmed or sent; a failed 
   const sent = await transport.send({} as never);
   assert.equal(sent.ok, true);
   assert.equal(loads, 2, "loaded again after the failure, then kept");
+});
+
+Deno.test("a reload that ends while ccp stops schedules no warm-up", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_warm_up_" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { log_level: debug }
+providers:
+  oai: { type: openai, base_url: "http://127.0.0.1:9/v1" }
+routes:
+  default: oai/m
+`,
+    );
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
+    // The reload reads the config while the stop begins, then swaps it in.
+    const reloaded = server.reload();
+    await server.stop();
+    assert.equal(await reloaded, true);
+    await after(WARM_UP_DELAY_MS + 250);
+    const log = ctx.io.stderr.join("");
+    assert.match(log, /Config reloaded/);
+    assert.doesNotMatch(log, /Loaded ahead of the first request/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
