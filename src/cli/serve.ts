@@ -203,7 +203,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       }
       current = next;
       cancelWarmUp();
-      cancelWarmUp = scheduleWarmUp(next, TRANSPORTS, { log });
+      // A reload that ends while ccp stops would load for requests that will never come.
+      if (stopping === undefined) cancelWarmUp = scheduleWarmUp(next, TRANSPORTS, { log });
       log.setLevel(levelFor(next));
       log.info(`Config reloaded: ${configSourceText(next)}`);
       for (const warning of next.warnings) log.warn(warning);

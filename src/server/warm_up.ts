@@ -9,7 +9,7 @@
 import type { Config, ProviderConfig } from "../config/types.ts";
 import { type Cancel, deadline } from "../core/deadlines.ts";
 import type { Logger } from "../core/log.ts";
-import { warmUpTokenizer } from "../tokens/mod.ts";
+import { o200kProblem, warmUpTokenizer } from "../tokens/mod.ts";
 import type { Transports } from "../upstream/transport.ts";
 
 /**
@@ -38,8 +38,14 @@ export function routeNeeds(config: Config): {
 export interface WarmUpOptions {
   readonly delayMs?: number;
   readonly log?: Logger;
-  /** Loads the tokenizer and runs it once. */
+  /** Loads the tokenizer and runs it once; rejects when counts stay estimated. */
   readonly warmTokens?: () => Promise<void>;
+}
+
+async function warmTokenizer(): Promise<void> {
+  await warmUpTokenizer();
+  const problem = o200kProblem();
+  if (problem !== undefined) throw new Error(problem);
 }
 
 /** Schedules the warm-up for `config`; the returned function cancels it if it has not run. */
@@ -53,16 +59,21 @@ export function scheduleWarmUp(
   if (!tokens && modules.length === 0) return () => {};
   return deadline(options.delayMs ?? WARM_UP_DELAY_MS, async () => {
     const started = performance.now();
-    for (const type of modules) await transports[type]!.warm!();
+    const loaded: string[] = [];
+    const failed: string[] = [];
+    for (const type of modules) {
+      const ok = await transports[type]!.warm!();
+      (ok ? loaded : failed).push(`the ${type} translator`);
+    }
     // A tokenizer that cannot load leaves counts estimated; the first count says so in the log.
-    if (tokens) await (options.warmTokens ?? warmUpTokenizer)().catch(() => {});
-    const what = [
-      ...modules.map((type) => `the ${type} translator`),
-      ...(tokens ? ["the o200k tokenizer"] : []),
-    ];
+    if (tokens) {
+      const ok = await (options.warmTokens ?? warmTokenizer)().then(() => true, () => false);
+      (ok ? loaded : failed).push("the o200k tokenizer");
+    }
     options.log?.debug(
-      `Loaded ahead of the first request: ${what.join(", ")} ` +
-        `(${Math.round(performance.now() - started)} ms)`,
+      `Loaded ahead of the first request: ${loaded.join(", ") || "nothing"} ` +
+        `(${Math.round(performance.now() - started)} ms)` +
+        (failed.length > 0 ? `; could not load: ${failed.join(", ")}` : ""),
     );
   });
 }

@@ -86,7 +86,10 @@ export function unpackTokens(packed: Uint8Array, count: number): UnpackedTokens 
       length |= (b & 0x7f) << shift;
       shift += 7;
     } while (b & 0x80);
-    if (read + length > packed.length) throw new Error(`o200k table ends inside rank ${rank}`);
+    // A length of 2^31 or more reads as negative (shifts are 32-bit): it too runs past the end.
+    if (length < 0 || read + length > packed.length) {
+      throw new Error(`o200k table ends inside rank ${rank}`);
+    }
     offsets[rank] = written;
     for (let i = 0; i < length; i++) bytes[written++] = packed[read++]!;
   }

@@ -109,8 +109,11 @@ export type Transports = Partial<Record<ProviderConfig["type"], Transport>>;
 /** One wire protocol's implementation. */
 export interface Transport {
   send(request: TransportRequest): Promise<AttemptSuccess | AttemptFailure>;
-  /** Loads the transport's code ahead of its first request (one loaded on first use). */
-  warm?(): Promise<void>;
+  /**
+   * Loads the transport's code ahead of its first request (one loaded on first use); resolves to
+   * whether it loaded.
+   */
+  warm?(): Promise<boolean>;
 }
 
 /** A transport whose module is imported when it first sends (then kept). */
@@ -124,8 +127,9 @@ export function loadedOnFirstUse(load: () => Promise<Transport>): Transport {
     async warm() {
       loading ??= load();
       // A module that cannot load fails the first request that needs it, saying why.
-      await loading.catch(() => {
+      return await loading.then(() => true, () => {
         loading = undefined;
+        return false;
       });
     },
   };

@@ -2,11 +2,13 @@
 /**
  * Run by open_stream_memory_test.ts under `--v8-flags=--expose-gc`: opens streams through ccp
  * whose requests carry a large history, holds them open upstream, and prints how much JS heap
- * each open stream keeps once garbage is collected. Arguments: the route (`anth/m`, `oai/m`).
+ * each open stream keeps once garbage is collected. Arguments: the route (`anth/m`, `oai/m`,
+ * `resp/m`, `gem/m`).
  */
 
 import { provider, testConfig } from "../helpers/config.ts";
 import { startCcp } from "../helpers/ccp.ts";
+import { responsesSse } from "../mocks/responses_wire.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --v8-flags=--expose-gc");
@@ -52,11 +54,38 @@ const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
   }\n\n`;
 const openaiEvents = [chunk({ role: "assistant", content: "Hi" })];
 const openaiEnd = [chunk({}, "stop"), "data: [DONE]\n\n"];
+const geminiChunk = (text: string, last: boolean) =>
+  `data: ${
+    JSON.stringify({
+      candidates: [{
+        content: { role: "model", parts: [{ text }] },
+        index: 0,
+        ...(last ? { finishReason: "STOP" } : {}),
+      }],
+      ...(last
+        ? { usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 2, totalTokenCount: 11 } }
+        : {}),
+    })
+  }\n\n`;
+const geminiEvents = [geminiChunk("Hi", false)];
+const geminiEnd = [geminiChunk(" there", true)];
+// The Responses API's events, split after the first text delta.
+const responses = responsesSse({ items: [{ kind: "text", text: "Hi there" }] }, "m")
+  .split("\n\n").filter((e) => e !== "").map((e) => `${e}\n\n`);
+const firstDelta = responses.findIndex((e) => e.includes("response.output_text.delta"));
+const responsesEvents = responses.slice(0, firstDelta + 1);
+const responsesEnd = responses.slice(firstDelta + 1);
 
 const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
   await req.arrayBuffer(); // read and dropped: the upstream keeps nothing of the request
-  const openai = new URL(req.url).pathname.endsWith("/chat/completions");
-  const [first, last] = openai ? [openaiEvents, openaiEnd] : [anthropicEvents, anthropicEnd];
+  const path = new URL(req.url).pathname;
+  const [first, last] = path.endsWith("/chat/completions")
+    ? [openaiEvents, openaiEnd]
+    : path.endsWith("/responses")
+    ? [responsesEvents, responsesEnd]
+    : path.includes(":streamGenerateContent")
+    ? [geminiEvents, geminiEnd]
+    : [anthropicEvents, anthropicEnd];
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
       for (const event of first) controller.enqueue(encoder.encode(event));
@@ -77,6 +106,20 @@ const ccp = startCcp(testConfig({
       baseUrl: `${base}/v1`,
       apiKeys: ["k"],
       authHeader: "bearer",
+      maxRetries: 0,
+    }),
+    provider("resp", {
+      type: "openai_responses",
+      baseUrl: `${base}/v1`,
+      apiKeys: ["k"],
+      authHeader: "bearer",
+      maxRetries: 0,
+    }),
+    provider("gem", {
+      type: "gemini",
+      baseUrl: `${base}/v1beta`,
+      apiKeys: ["k"],
+      authHeader: "x-goog-api-key",
       maxRetries: 0,
     }),
   ],

@@ -39,7 +39,14 @@ async function heldPerStream(
   return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
 }
 
-for (const [route, path] of [["anth/m", "passthrough"], ["oai/m", "translated"]] as const) {
+const ROUTES = [
+  ["anth/m", "passthrough"],
+  ["oai/m", "OpenAI Chat"],
+  ["resp/m", "OpenAI Responses"],
+  ["gem/m", "Gemini"],
+] as const;
+
+for (const [route, path] of ROUTES) {
   Deno.test(`an open ${path} stream does not keep its 2 MB request in memory`, async () => {
     const { bodyBytes, perStreamBytes } = await heldPerStream(route);
     assert.ok(bodyBytes > 2_000_000, `request of ${bodyBytes} bytes`);

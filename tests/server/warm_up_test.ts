@@ -1,8 +1,10 @@
 /** What ccp loads ahead of the first request, from what the config's routes use. */
 
 import assert from "node:assert/strict";
-import { routeNeeds, scheduleWarmUp } from "../../src/server/warm_up.ts";
+import { startServer } from "../../src/cli/serve.ts";
+import { routeNeeds, scheduleWarmUp, WARM_UP_DELAY_MS } from "../../src/server/warm_up.ts";
 import { loadedOnFirstUse, type Transport, type Transports } from "../../src/upstream/transport.ts";
+import { testContext } from "../cli/helpers.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
 const PROVIDERS = [
@@ -20,7 +22,7 @@ function countingTransports(): { transports: Transports; warmed: string[] } {
     send: () => Promise.reject(new Error("not sent in this test")),
     warm: () => {
       warmed.push(type);
-      return Promise.resolve();
+      return Promise.resolve(true);
     },
   });
   return {
@@ -76,6 +78,43 @@ Deno.test("the warm-up loads the translators the routes use and the tokenizer, o
   );
 });
 
+Deno.test("the warm-up's log names what could not load apart from what loaded", async () => {
+  const logs: string[] = [];
+  let logged: () => void = () => {};
+  const done = new Promise<void>((resolve) => (logged = resolve));
+  const transports: Transports = {
+    // A module that cannot load (its first request will say why).
+    openai: {
+      send: () => Promise.reject(new Error("not sent")),
+      warm: () => Promise.resolve(false),
+    },
+    gemini: {
+      send: () => Promise.reject(new Error("not sent")),
+      warm: () => Promise.resolve(true),
+    },
+  };
+  scheduleWarmUp(
+    testConfig({ providers: PROVIDERS, routes: { default: "oai/m", haiku: "gem/g" } }),
+    transports,
+    {
+      delayMs: 0,
+      // A tokenizer table that is missing: counts stay estimated.
+      warmTokens: () => Promise.reject(new Error("cannot read the tokenizer table")),
+      log: {
+        debug: (line: string) => {
+          logs.push(line);
+          logged();
+        },
+      } as never,
+    },
+  );
+  await done;
+  assert.match(
+    logs.join("\n"),
+    /^Loaded ahead of the first request: the gemini translator \(\d+ ms\); could not load: the openai translator, the o200k tokenizer$/,
+  );
+});
+
 Deno.test("a passthrough-only config warms nothing, and a cancelled warm-up never runs", async () => {
   const { transports, warmed } = countingTransports();
   let tokens = 0;
@@ -105,11 +144,39 @@ Deno.test("a transport loaded on first use loads once, warmed or sent; a failed 
       send: () => Promise.resolve({ ok: true, open: () => Promise.reject() }),
     });
   });
-  await transport.warm!(); // a failure is not the warm-up's to report
+  // A failure is not the warm-up's to explain: the first request that needs the module does.
+  assert.equal(await transport.warm!(), false);
   assert.equal(loads, 1);
   fail = false;
-  await transport.warm!();
+  assert.equal(await transport.warm!(), true);
   const sent = await transport.send({} as never);
   assert.equal(sent.ok, true);
   assert.equal(loads, 2, "loaded again after the failure, then kept");
+});
+
+Deno.test("a reload that ends while ccp stops schedules no warm-up", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_warm_up_" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { log_level: debug }
+providers:
+  oai: { type: openai, base_url: "http://127.0.0.1:9/v1" }
+routes:
+  default: oai/m
+`,
+    );
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
+    // The reload reads the config while the stop begins, then swaps it in.
+    const reloaded = server.reload();
+    await server.stop();
+    assert.equal(await reloaded, true);
+    await after(WARM_UP_DELAY_MS + 250);
+    const log = ctx.io.stderr.join("");
+    assert.match(log, /Config reloaded/);
+    assert.doesNotMatch(log, /Loaded ahead of the first request/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

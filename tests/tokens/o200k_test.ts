@@ -112,3 +112,16 @@ Deno.test("o200k: the table file reads back what was written, and a file that is
   const longer = writeTable({ ...small, packed: Uint8Array.from([...small.packed, 0, 0]) });
   assert.throws(() => new O200kCounter(readTable(longer)), /past its last rank/);
 });
+
+Deno.test("o200k: a rank whose length reads as 2^31 or more is refused, not read as an unused rank", () => {
+  // A varint's fifth byte reaches bit 31: a 32-bit shift makes the length negative.
+  const huge = [0x80, 0x80, 0x80, 0x80, 0x08];
+  const tables = [
+    { count: 3, packed: [...huge, 1, 97, 1, 98] }, // before two good ranks
+    { count: 2, packed: [1, 97, ...huge] }, // the last rank
+  ];
+  for (const { count, packed } of tables) {
+    const table = { count, pattern: "\\p{L}+", packed: Uint8Array.from(packed) };
+    assert.throws(() => new O200kCounter(table), /ends inside rank/, `${packed}`);
+  }
+});
