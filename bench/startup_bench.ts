@@ -71,10 +71,10 @@ try {
   ]);
   const configPath = `${tmp}/ccp.yaml`;
   const yaml = configYaml(`http://127.0.0.1:${mock.port}`);
-  await Deno.writeTextFile(
-    configPath,
-    translated ? yaml.replace("default: anth/f200-d0", "default: oai/f200-d0") : yaml,
-  );
+  const routed = yaml.replace("default: anth/f200-d0", "default: oai/f200-d0");
+  // Without the OpenAI route there is nothing to load ahead, and the figure would mean nothing.
+  if (translated && routed === yaml) throw new Error("bench/rig.ts's config has no default route");
+  await Deno.writeTextFile(configPath, translated ? routed : yaml);
   const results = roots.map(() => [] as Run[]);
   for (let r = 0; r <= runs; r++) {
     for (let i = 0; i < roots.length; i++) {

@@ -13,10 +13,10 @@
  * memory there either.
  */
 
-/** Blocks up to this size are then kept for reuse; the allocator trims free memory above twice it. */
+/** Blocks up to this size are then reused; the allocator returns free memory above twice it. */
 export const REUSED_BLOCK_BYTES = 8 * 1024 * 1024;
 
-/** Allocates and at once frees one block of {@link REUSED_BLOCK_BYTES} (~0.4 ms, no page touched). */
+/** Allocates and at once frees a block of {@link REUSED_BLOCK_BYTES} (~0.4 ms, no page touched). */
 export function keepLargeBlocksForReuse(): void {
   // transfer(0) frees the old backing store right away, where a dropped buffer would wait for a
   // collection; zeroed memory fresh from the system is never written, so no page is touched.

@@ -3,7 +3,8 @@
  * an open-addressing hash table of rank numbers (~6 MB of arrays, ~17 MB of process memory once
  * loaded, where gpt-tokenizer's map of 200,000 strings costs ~80 MB). Text is cut into pre-tokens
  * by the encoding's own pattern; a pre-token that is not itself a token is merged byte pair by
- * byte pair, lowest rank first, as byte-pair encoding defines it. The counts equal gpt-tokenizer's (tests/tokens/o200k_test.ts compares them).
+ * byte pair, lowest rank first, as byte-pair encoding defines it. The counts equal
+ * gpt-tokenizer's (tests/tokens/o200k_test.ts compares them).
  */
 
 /** The table: how many ranks, the pre-token pattern, and every token's bytes in rank order. */
@@ -60,7 +61,7 @@ export function writeTable(table: O200kTable): Uint8Array {
   return file;
 }
 
-/** Every token's bytes, back to back in rank order; rank r's are bytes[offsets[r], offsets[r + 1]). */
+/** Every token's bytes, back to back in rank order: rank r's are bytes[offsets[r], offsets[r + 1]). */
 export interface UnpackedTokens {
   readonly bytes: Uint8Array;
   readonly offsets: Uint32Array;
