@@ -21,6 +21,7 @@ import {
   adoptEntry,
   circuitEntry,
   circuitField,
+  clearedFields,
   coolingEntry,
   entryEnd,
   type GuardEntry,
@@ -180,8 +181,11 @@ export class KvGuards implements SharedGuards {
 
   circuit(provider: string, model: string, until: number, lastError?: string): void {
     if (until > 0) return this.#learn(provider, circuitEntry(model, until, lastError));
-    const state = this.#providers.get(provider);
-    if (state?.entries.delete(circuitField(model))) void this.#save(provider, state);
+    this.#forget(provider, [circuitField(model)]);
+  }
+
+  cleared(provider: string, index: number, model?: string): void {
+    this.#forget(provider, clearedFields(index, model));
   }
 
   #learn(provider: string, [field, value]: GuardEntry): void {
@@ -189,6 +193,15 @@ export class KvGuards implements SharedGuards {
     if (!state) return;
     state.entries.set(field, value);
     void this.#save(provider, state);
+  }
+
+  #forget(provider: string, fields: readonly string[]): void {
+    const state = this.#providers.get(provider);
+    if (!state) return;
+    // Nothing to write when none of them is kept (one that ended was dropped at the last write).
+    let changed = false;
+    for (const field of fields) changed = state.entries.delete(field) || changed;
+    if (changed) void this.#save(provider, state);
   }
 
   #save(name: string, provider: Provider): Promise<void> {
