@@ -43,7 +43,6 @@ Deno.test("guards.kv: cool-downs, set-asides, circuits and windows come back; ot
     await first.close();
 
     const second = await KvGuards.open(path, quiet);
-    assert.equal(second.restoredCount, 1);
     const after = guardsOf(["k0", "k1", "k2"]);
     await second.sync({ provider: "p", model: "m", ...after });
     const keys = after.keys.snapshot();
@@ -256,6 +255,61 @@ routes:
       } finally {
         await second.stop();
       }
+    } finally {
+      await upstream.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "the start-up line counts only the configured providers whose guard state came back",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const upstream = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      async (req) => {
+        await req.body?.cancel();
+        return Response.json({
+          type: "error",
+          error: { type: "authentication_error", message: "invalid x-api-key" },
+        }, { status: 401 });
+      },
+    );
+    const url = `http://127.0.0.1:${upstream.addr.port}`;
+    const dir = await Deno.makeTempDir({ prefix: "ccp_guard_count_" });
+    const config = (providers: string[]) =>
+      `server: { data_dir: data }
+usage: { enabled: false }
+providers:
+${
+        providers.map((p) =>
+          `  ${p}: { type: anthropic, base_url: "${url}", api_key: revoked-${p}-0123456789 }`
+        ).join("\n")
+      }
+routes:
+${providers.map((p, i) => `  ${["haiku", "default"][i]}: ${p}/m`).join("\n")}
+`;
+    await Deno.writeTextFile(`${dir}/both.yaml`, config(["kept", "dropped"]));
+    await Deno.writeTextFile(`${dir}/one.yaml`, config(["kept"]));
+    try {
+      const first = await startServer({
+        ctx: testContext(dir),
+        flags: { config: "both.yaml", port: 0 },
+      });
+      try {
+        assert.equal(await send(first.url, "claude-haiku-4-5"), 503);
+        assert.equal(await send(first.url, "claude-sonnet-4-5"), 503);
+      } finally {
+        await first.stop();
+      }
+      const ctx = testContext(dir);
+      const second = await startServer({ ctx, flags: { config: "one.yaml", port: 0 } });
+      await second.stop();
+      const lines = ctx.io.stderr.filter((line) => line.includes("Guard state"));
+      assert.equal(lines.length, 1, ctx.io.stderr.join("\n"));
+      assert.match(lines[0]!, /Guard state of 1 provider\(s\) taken back from /);
     } finally {
       await upstream.shutdown();
       await Deno.remove(dir, { recursive: true });
