@@ -374,12 +374,12 @@ routes:
     };
     try {
       assert.equal(await sent(a!), "200 flip,spare", "A sets the refused key aside");
-      // The refused key is fixed upstream; the spare one is limited for a moment, so A's next
-      // request has no key left and re-tries the set-aside one, which answers.
+      // The refused key is fixed upstream; the spare one is limited for a moment, so A is left with
+      // the set-aside key alone, and its re-try answers (today in the request after the 429).
       flags.refused = false;
       flags.limited = true;
-      assert.equal(await sent(a!), "429 spare");
-      assert.equal(await sent(a!), "200 flip", "the set-aside key's re-try answers");
+      const tries = [await sent(a!), await sent(a!)];
+      assert.ok(tries.some((t) => /^200 (spare,)?flip$/.test(t)), tries.join(" | "));
       flags.limited = false;
       // The spare key's one-second cool-down ends; the first key is the one each instance uses.
       await new Promise((r) => setTimeout(r, 1200));
