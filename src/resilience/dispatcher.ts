@@ -227,7 +227,11 @@ export class Dispatcher<S extends { readonly ok: true }> {
           throw signal.reason;
         }
         if (result.ok) {
-          keys.succeeded(key, target.model);
+          // A key that answered past its set-aside or cool-down is back for every instance and
+          // after a restart too, not only here.
+          if (keys.succeeded(key, target.model)) {
+            shared?.cleared(ref.provider, key.index, target.model);
+          }
           // An answer ends a run of failures to answer at once (streams in flight vouch for the
           // target); the verdict on the answer itself waits for done(): it may still die mid-way.
           breaker.answered();
@@ -269,6 +273,9 @@ export class Dispatcher<S extends { readonly ok: true }> {
         if (verdict.action === "rotate_key") {
           if (verdict.cause === "rate_limit") {
             const scope = verdict.scope === "key" ? WHOLE_KEY : target.model;
+            // A set-aside key that answers 429 was accepted: the pool ends its set-aside (below),
+            // and shared state must too, or the key is refused again where it is read back.
+            if (keys.isSetAside(key)) this.#shared?.cleared(ref.provider, key.index);
             const until = keys.rateLimited(key, verdict.retryAfterMs, scope);
             this.#shared?.cooling(
               ref.provider,

@@ -149,10 +149,15 @@ export class KeyPool {
     return { ok: false, ...this.#unavailable(model, now) };
   }
 
-  /** Records a success for `model`: clears its 429 history and rotates once `usageLimit` is reached. */
-  succeeded(key: KeyLease, model: string = WHOLE_KEY): void {
+  /**
+   * Records a success for `model`: clears its 429 history and rotates once `usageLimit` is reached.
+   * True when the answer ended a set-aside or a cool-down still running (shared state has it too).
+   */
+  succeeded(key: KeyLease, model: string = WHOLE_KEY): boolean {
     const slot = this.#slots[key.index];
-    if (!slot) return;
+    if (!slot) return false;
+    const now = this.#clock.now();
+    const ended = slot.blockedUntil > now || this.#coolingFor(slot, model, now) !== undefined;
     slot.uses++;
     slot.strikes.delete(model);
     slot.strikes.delete(WHOLE_KEY);
@@ -160,11 +165,17 @@ export class KeyPool {
     slot.cooling.delete(model);
     slot.cooling.delete(WHOLE_KEY);
     if (slot.blockedUntil > 0) this.#unblock(slot); // a set-aside key that answered is back
-    if (key.index !== this.#current) return;
+    if (key.index !== this.#current) return ended;
     this.#sinceRotation++;
     if (this.#usageLimit > 0 && this.#sinceRotation >= this.#usageLimit) {
       this.#moveTo((this.#current + 1) % this.#slots.length);
     }
+    return ended;
+  }
+
+  /** True while `key` is set aside after 401/402/403. */
+  isSetAside(key: KeyLease): boolean {
+    return (this.#slots[key.index]?.blockedUntil ?? 0) > this.#clock.now();
   }
 
   /**

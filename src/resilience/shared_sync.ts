@@ -56,6 +56,12 @@ export interface SharedGuards {
   cooling(provider: string, index: number, model: string, until: number, hinted: boolean): void;
   setAside(provider: string, index: number, until: number, status: number, reason: string): void;
   circuit(provider: string, model: string, until: number, lastError?: string): void;
+  /**
+   * A key answered again before its guards ended: its set-aside is over and, given the `model` it
+   * answered for, so are its cool-downs for that model and for the whole key. Without this, the
+   * next sync (or restart) would take them back in.
+   */
+  cleared(provider: string, index: number, model?: string): void;
 }
 
 /** How often a request waiting for a shared concurrency slot asks again. */

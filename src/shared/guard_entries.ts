@@ -8,7 +8,7 @@
  */
 
 import type { CircuitBreaker } from "../resilience/circuit_breaker.ts";
-import type { KeyPool } from "../resilience/key_pool.ts";
+import { type KeyPool, WHOLE_KEY } from "../resilience/key_pool.ts";
 
 /** One learned entry. */
 export type GuardEntry = readonly [field: string, value: string];
@@ -20,7 +20,11 @@ export function coolingEntry(
   until: number,
   hinted: boolean,
 ): GuardEntry {
-  return [`c|${index}|${model}`, `${Math.round(until)}|${hinted ? 1 : 0}`];
+  return [coolingField(index, model), `${Math.round(until)}|${hinted ? 1 : 0}`];
+}
+
+function coolingField(index: number, model: string): string {
+  return `c|${index}|${model}`;
 }
 
 /** A key set aside after 401/403. */
@@ -30,7 +34,20 @@ export function setAsideEntry(
   status: number,
   reason: string,
 ): GuardEntry {
-  return [`a|${index}`, `${Math.round(until)}|${status}|${reason.slice(0, 200)}`];
+  return [setAsideField(index), `${Math.round(until)}|${status}|${reason.slice(0, 200)}`];
+}
+
+function setAsideField(index: number): string {
+  return `a|${index}`;
+}
+
+/**
+ * The entries a key's answer ends, as the key pool ends them in memory: its set-aside and, given
+ * the model it answered for, its cool-downs for that model and for the whole key.
+ */
+export function clearedFields(index: number, model?: string): string[] {
+  if (model === undefined) return [setAsideField(index)];
+  return [setAsideField(index), coolingField(index, model), coolingField(index, WHOLE_KEY)];
 }
 
 /** The field of a target's open circuit. */

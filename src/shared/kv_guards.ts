@@ -21,6 +21,7 @@ import {
   adoptEntry,
   circuitEntry,
   circuitField,
+  clearedFields,
   coolingEntry,
   entryEnd,
   type GuardEntry,
@@ -58,6 +59,7 @@ interface Provider {
 /** Guard state of one instance, kept in Deno KV across restarts. */
 export class KvGuards implements SharedGuards {
   readonly description: string;
+  readonly #path: string;
   readonly #kv: Deno.Kv;
   readonly #log: Logger;
   readonly #restored: Map<string, Saved>;
@@ -70,6 +72,7 @@ export class KvGuards implements SharedGuards {
 
   private constructor(path: string, kv: Deno.Kv, restored: Map<string, Saved>, log: Logger) {
     this.description = `Deno KV at ${path}`;
+    this.#path = path;
     this.#kv = kv;
     this.#restored = restored;
     this.#log = log;
@@ -89,11 +92,6 @@ export class KvGuards implements SharedGuards {
       throw err;
     }
     return new KvGuards(path, kv, restored, log);
-  }
-
-  /** How many providers had state to take in (for the start-up log). */
-  get restoredCount(): number {
-    return this.#restored.size;
   }
 
   async sync(input: SharedSyncInput): Promise<SharedSyncResult> {
@@ -142,11 +140,14 @@ export class KvGuards implements SharedGuards {
 
   /**
    * Takes back what an earlier run kept for the configured providers now, so that `/health` and
-   * the status page show it before their first request.
+   * the status page show it before their first request, and logs how many providers it was for
+   * (a provider the config no longer has, or whose keys changed, takes nothing back).
    */
   async restore(registry: ResilienceRegistry, providers: readonly ProviderConfig[]): Promise<void> {
+    let count = 0;
     for (const config of providers) {
-      if (!this.#restored.has(config.id)) continue;
+      const saved = this.#restored.get(config.id);
+      if (!saved) continue;
       const { keys, limiter } = registry.provider(config);
       const provider = await this.#start({
         provider: config.id,
@@ -165,6 +166,10 @@ export class KvGuards implements SharedGuards {
         });
       }
       provider.pendingCircuits.clear();
+      if (provider.keys === saved.keys) count++;
+    }
+    if (count > 0) {
+      this.#log.info(`Guard state of ${count} provider(s) taken back from ${this.#path}`);
     }
   }
 
@@ -180,8 +185,11 @@ export class KvGuards implements SharedGuards {
 
   circuit(provider: string, model: string, until: number, lastError?: string): void {
     if (until > 0) return this.#learn(provider, circuitEntry(model, until, lastError));
-    const state = this.#providers.get(provider);
-    if (state?.entries.delete(circuitField(model))) void this.#save(provider, state);
+    this.#forget(provider, [circuitField(model)]);
+  }
+
+  cleared(provider: string, index: number, model?: string): void {
+    this.#forget(provider, clearedFields(index, model));
   }
 
   #learn(provider: string, [field, value]: GuardEntry): void {
@@ -189,6 +197,15 @@ export class KvGuards implements SharedGuards {
     if (!state) return;
     state.entries.set(field, value);
     void this.#save(provider, state);
+  }
+
+  #forget(provider: string, fields: readonly string[]): void {
+    const state = this.#providers.get(provider);
+    if (!state) return;
+    // Nothing to write when none of them is kept (one that ended was dropped at the last write).
+    let changed = false;
+    for (const field of fields) changed = state.entries.delete(field) || changed;
+    if (changed) void this.#save(provider, state);
   }
 
   #save(name: string, provider: Provider): Promise<void> {
@@ -261,11 +278,7 @@ export async function openKvGuards(config: Config, log: Logger): Promise<KvGuard
   const path = joinPath(dir, GUARDS_FILE);
   try {
     await Deno.mkdir(dir, { recursive: true });
-    const guards = await KvGuards.open(path, log);
-    if (guards.restoredCount > 0) {
-      log.info(`Guard state of ${guards.restoredCount} provider(s) taken back from ${path}`);
-    }
-    return guards;
+    return await KvGuards.open(path, log);
   } catch (err) {
     log.warn(
       `Guard state is kept in memory only: cannot open ${path}: ` +

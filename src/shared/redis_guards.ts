@@ -18,6 +18,7 @@ import {
   adoptEntry,
   circuitEntry,
   circuitField,
+  clearedFields,
   coolingEntry,
   type GuardEntry,
   setAsideEntry,
@@ -235,13 +236,20 @@ export class RedisGuards implements SharedGuards, SpendCounters {
 
   /** Tells the others a circuit is open until `until`, or (0) that it closed. */
   circuit(provider: string, model: string, until: number, lastError?: string): void {
-    if (until <= 0) {
-      this.#recent.delete(provider);
-      void this.#call(() => this.#client.hDel(this.#key("guard", provider), circuitField(model)))
-        .catch(() => {});
-      return;
-    }
+    if (until <= 0) return this.#forget(provider, [circuitField(model)]);
     this.#write(provider, circuitEntry(model, until, lastError));
+  }
+
+  /** Tells the others a key answered again: its set-aside (and cool-downs for `model`) are over. */
+  cleared(provider: string, index: number, model?: string): void {
+    this.#forget(provider, clearedFields(index, model));
+  }
+
+  #forget(provider: string, fields: string[]): void {
+    // The last answer kept still has them: the next sync must ask again.
+    this.#recent.delete(provider);
+    void this.#call(() => this.#client.hDel(this.#key("guard", provider), fields))
+      .catch(() => {});
   }
 
   #write(provider: string, [field, value]: GuardEntry): void {

@@ -311,6 +311,7 @@ Deno.test("a shared rate window still full after waiting: 429 with Retry-After u
     cooling: () => {},
     setAside: () => {},
     circuit: () => {},
+    cleared: () => {},
   };
   const dispatcher = new Dispatcher<Ok>({ registry, attempt, clock, shared });
   const limited = provider("free", { rateLimit: { requests: 1, windowMs: 60_000 } });

@@ -8,8 +8,9 @@ import assert from "node:assert/strict";
 import { Dispatcher, type DispatchTarget, MAX_WAIT_MS } from "../../src/resilience/dispatcher.ts";
 import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { sleep } from "../../src/resilience/clock.ts";
+import type { SharedGuards } from "../../src/resilience/shared_sync.ts";
 import { FakeClock } from "./fake_clock.ts";
-import { type Ok, provider, scripted } from "./helpers.ts";
+import { h, type Ok, provider, scripted, type Step } from "./helpers.ts";
 
 const KEY = "sk-live-bbbbbbbbbbbb2222";
 const nim = provider("nim", { apiKeys: [KEY] });
@@ -117,4 +118,51 @@ Deno.test("a key whose cool-down ended while the next target was tried gets the 
   got.done();
   assert.equal(got.target.model, "m1");
   assert.deepEqual(calls, ["slow/b", `nim/m1 ${KEY}`]);
+});
+
+Deno.test("a key that answers past its guards has them cleared in shared state too", async (t) => {
+  const clock = new FakeClock();
+  const registry = new ResilienceRegistry({ clock });
+  const cleared: string[] = [];
+  const shared: SharedGuards = {
+    sync: () => Promise.resolve({ waitMs: 0 }),
+    release: () => {},
+    cooling: () => {},
+    setAside: () => {},
+    circuit: () => {},
+    cleared: (provider, index, model) => void cleared.push(`${provider} ${index} ${model ?? "-"}`),
+  };
+  const script: Step[] = [];
+  const { attempt } = scripted({ nim: script });
+  const dispatcher = new Dispatcher<Ok>({ registry, attempt, clock, shared });
+  const keys = registry.provider(nim).keys;
+  const pick = keys.pick("m");
+  assert.ok(pick.ok);
+  const run = async (...steps: Step[]) => {
+    script.splice(0, script.length, ...steps);
+    cleared.length = 0;
+    try {
+      (await clock.run(dispatcher.dispatch([at("m")], new AbortController().signal))).done();
+    } catch {
+      // A refusal is what some steps expect; what was cleared is what the test looks at.
+    }
+    return cleared;
+  };
+  await t.step("an answer past no guard clears nothing", async () => {
+    assert.deepEqual(await run("ok"), []);
+  });
+  await t.step("a set-aside key's re-try that answers ends its set-aside everywhere", async () => {
+    keys.rejected(pick.key, 401, "upstream answered 401: invalid key");
+    assert.deepEqual(await run("ok"), ["nim 0 m"]);
+  });
+  await t.step("a cooling key's probe that answers ends its cool-downs everywhere", async () => {
+    keys.rateLimited(pick.key, 60_000, "m");
+    assert.deepEqual(await run("ok"), ["nim 0 m"]);
+  });
+  await t.step("a set-aside key that answers 429 is only cooling from then on", async () => {
+    keys.rejected(pick.key, 401, "upstream answered 401: invalid key");
+    assert.deepEqual(await run({ status: 429, headers: h({ "retry-after": "60" }) }), ["nim 0 -"]);
+    assert.equal(keys.snapshot()[0]?.state, "ready");
+    assert.ok(keys.snapshot()[0]?.models?.m, "cooling for m");
+  });
 });

@@ -43,7 +43,6 @@ Deno.test("guards.kv: cool-downs, set-asides, circuits and windows come back; ot
     await first.close();
 
     const second = await KvGuards.open(path, quiet);
-    assert.equal(second.restoredCount, 1);
     const after = guardsOf(["k0", "k1", "k2"]);
     await second.sync({ provider: "p", model: "m", ...after });
     const keys = after.keys.snapshot();
@@ -155,6 +154,162 @@ routes:
       } finally {
         await second.stop();
       }
+    } finally {
+      await upstream.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** Sends one request for `model` to a running ccp; returns the status. */
+async function send(base: string, model: string): Promise<number> {
+  const res = await fetch(`${base}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model, max_tokens: 5, messages: [{ role: "user", content: "hi" }] }),
+  });
+  await res.body?.cancel();
+  return res.status;
+}
+
+/**
+ * Each key's state and the models it cools down for, as a running ccp's /health shows them; a
+ * provider with no state and no traffic yet is not listed, and its one key is ready.
+ */
+async function keyStates(base: string, provider: string): Promise<string[]> {
+  const health = await (await fetch(`${base}/health`)).json();
+  const keys: { state: string; models?: object }[] | undefined = health.resilience.providers[
+    provider
+  ]?.keys;
+  return keys?.map((k) => k.models ? `${k.state} ${Object.keys(k.models)}` : k.state) ?? ["ready"];
+}
+
+Deno.test({
+  name: "a key that answers again is not put aside or cooling again by a restart",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    // `flip-*` is refused and `busy-*` limited until the test lifts it.
+    const upstreamState = { refused: true, limited: true };
+    const seen: string[] = [];
+    const upstream = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      async (req) => {
+        await req.body?.cancel();
+        const key = req.headers.get("x-api-key") ?? "";
+        seen.push(key.split("-")[0]!);
+        if (key.startsWith("flip-") && upstreamState.refused) {
+          return Response.json({
+            type: "error",
+            error: { type: "authentication_error", message: "invalid x-api-key" },
+          }, { status: 401 });
+        }
+        if (key.startsWith("busy-") && upstreamState.limited) {
+          return Response.json({
+            type: "error",
+            error: { type: "rate_limit_error", message: "Rate limit exceeded for model m" },
+          }, { status: 429, headers: { "retry-after": "30" } });
+        }
+        return Response.json(textMessage("m", { input_tokens: 10, output_tokens: 5 }));
+      },
+    );
+    const url = `http://127.0.0.1:${upstream.addr.port}`;
+    const dir = await Deno.makeTempDir({ prefix: "ccp_guard_cleared_" });
+    await Deno.writeTextFile(
+      `${dir}/ccp.yaml`,
+      `server: { data_dir: data }
+usage: { enabled: false }
+providers:
+  pool: { type: anthropic, base_url: "${url}", api_key: flip-0123456789 }
+  busy: { type: anthropic, base_url: "${url}", api_key: busy-0123456789 }
+routes:
+  haiku: pool/m
+  default: busy/m
+`,
+    );
+    const start = () =>
+      startServer({ ctx: testContext(dir), flags: { config: "ccp.yaml", port: 0 } });
+    try {
+      const first = await start();
+      try {
+        assert.equal(await send(first.url, "claude-haiku-4-5"), 503);
+        assert.equal(await send(first.url, "claude-sonnet-4-5"), 429);
+        assert.deepEqual(await keyStates(first.url, "pool"), ["blocked"]);
+        assert.deepEqual(await keyStates(first.url, "busy"), ["ready m"]);
+        // Both keys work again: the set-aside key's re-try and the cooling key's probe answer.
+        upstreamState.refused = false;
+        upstreamState.limited = false;
+        seen.length = 0;
+        assert.equal(await send(first.url, "claude-haiku-4-5"), 200);
+        assert.equal(await send(first.url, "claude-sonnet-4-5"), 200);
+        assert.deepEqual(seen, ["flip", "busy"]);
+        assert.deepEqual(await keyStates(first.url, "pool"), ["ready"]);
+        assert.deepEqual(await keyStates(first.url, "busy"), ["ready"]);
+      } finally {
+        await first.stop();
+      }
+      const second = await start();
+      try {
+        assert.deepEqual(await keyStates(second.url, "pool"), ["ready"], "no set-aside comes back");
+        assert.deepEqual(await keyStates(second.url, "busy"), ["ready"], "no cool-down comes back");
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await upstream.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "the start-up line counts only the configured providers whose guard state came back",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const upstream = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      async (req) => {
+        await req.body?.cancel();
+        return Response.json({
+          type: "error",
+          error: { type: "authentication_error", message: "invalid x-api-key" },
+        }, { status: 401 });
+      },
+    );
+    const url = `http://127.0.0.1:${upstream.addr.port}`;
+    const dir = await Deno.makeTempDir({ prefix: "ccp_guard_count_" });
+    const config = (providers: string[]) =>
+      `server: { data_dir: data }
+usage: { enabled: false }
+providers:
+${
+        providers.map((p) =>
+          `  ${p}: { type: anthropic, base_url: "${url}", api_key: revoked-${p}-0123456789 }`
+        ).join("\n")
+      }
+routes:
+${providers.map((p, i) => `  ${["haiku", "default"][i]}: ${p}/m`).join("\n")}
+`;
+    await Deno.writeTextFile(`${dir}/both.yaml`, config(["kept", "dropped"]));
+    await Deno.writeTextFile(`${dir}/one.yaml`, config(["kept"]));
+    try {
+      const first = await startServer({
+        ctx: testContext(dir),
+        flags: { config: "both.yaml", port: 0 },
+      });
+      try {
+        assert.equal(await send(first.url, "claude-haiku-4-5"), 503);
+        assert.equal(await send(first.url, "claude-sonnet-4-5"), 503);
+      } finally {
+        await first.stop();
+      }
+      const ctx = testContext(dir);
+      const second = await startServer({ ctx, flags: { config: "one.yaml", port: 0 } });
+      await second.stop();
+      const lines = ctx.io.stderr.filter((line) => line.includes("Guard state"));
+      assert.equal(lines.length, 1, ctx.io.stderr.join("\n"));
+      assert.match(lines[0]!, /Guard state of 1 provider\(s\) taken back from /);
     } finally {
       await upstream.shutdown();
       await Deno.remove(dir, { recursive: true });

@@ -315,3 +315,81 @@ budgets:
     }
   },
 });
+
+Deno.test({
+  name:
+    "shared.redis: a key that answers again is not put aside again, here or on another instance",
+  ignore: REDIS_MISSING !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const redis = await startRedis();
+    // `flip-*` is refused (401) and `spare-*` limited (429, no Retry-After) while the flags say so.
+    const flags = { refused: true, limited: false };
+    const seen: string[] = [];
+    const upstream = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      async (req) => {
+        await req.body?.cancel();
+        const key = req.headers.get("x-api-key") ?? "";
+        seen.push(key.split("-")[0]!);
+        if (key.startsWith("flip-") && flags.refused) {
+          return Response.json({
+            type: "error",
+            error: { type: "authentication_error", message: "invalid x-api-key" },
+          }, { status: 401 });
+        }
+        if (key.startsWith("spare-") && flags.limited) {
+          return Response.json({
+            type: "error",
+            error: { type: "rate_limit_error", message: "Rate limit exceeded for model m" },
+          }, { status: 429 });
+        }
+        return Response.json(message);
+      },
+    );
+    const dir = await Deno.makeTempDir({ prefix: "ccp_redis_cleared_" });
+    await Deno.writeTextFile(
+      `${dir}/ccp.yaml`,
+      `usage: { enabled: false }
+shared: { redis: "${redis.url}" }
+providers:
+  pool:
+    type: anthropic
+    base_url: "http://127.0.0.1:${upstream.addr.port}"
+    api_keys: [flip-0123456789, spare-0123456789]
+routes:
+  haiku: pool/m
+`,
+    );
+    const [a, b] = await Promise.all(
+      [0, 1].map(() =>
+        startServer({ ctx: testContext(dir), flags: { config: "ccp.yaml", port: 0 } })
+      ),
+    );
+    const sent = async (server: { url: string }) => {
+      seen.length = 0;
+      const { status } = await send(server.url, "claude-haiku-4-5");
+      return `${status} ${seen.join(",")}`;
+    };
+    try {
+      assert.equal(await sent(a!), "200 flip,spare", "A sets the refused key aside");
+      // The refused key is fixed upstream; the spare one is limited for a moment, so A is left with
+      // the set-aside key alone, and its re-try answers (today in the request after the 429).
+      flags.refused = false;
+      flags.limited = true;
+      const tries = [await sent(a!), await sent(a!)];
+      assert.ok(tries.some((t) => /^200 (spare,)?flip$/.test(t)), tries.join(" | "));
+      flags.limited = false;
+      // The spare key's one-second cool-down ends; the first key is the one each instance uses.
+      await new Promise((r) => setTimeout(r, 1200));
+      assert.equal(await sent(b!), "200 flip", "B does not take the key that answered for refused");
+      assert.equal(await sent(a!), "200 flip", "nor does A, from what it wrote to Redis earlier");
+    } finally {
+      for (const s of [a, b]) await s!.stop();
+      await upstream.shutdown();
+      await redis.remove();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
