@@ -14,7 +14,6 @@ import type { Ledger } from "../usage/ledger.ts";
 import type { SharedMonitor } from "../shared/monitor.ts";
 import type { DepartureWatcher } from "./departures.ts";
 import type { SharedGuards } from "../resilience/shared_sync.ts";
-import { keepLargeBlocksForReuse } from "../core/large_buffers.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 
 /**
@@ -50,7 +49,6 @@ export function createServerApp(options: {
   fetch: (request: Request, info?: ConnectionInfo) => Promise<Response>;
   registry: ResilienceRegistry;
 } {
-  keepLargeBlocksForReuse();
   const registry = options.registry ?? new ResilienceRegistry();
   let warnedAboutCounts = false;
   const countTokens = async (body: Record<string, unknown>) => {
