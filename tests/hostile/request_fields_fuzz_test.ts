@@ -13,6 +13,7 @@ import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { anthropicHead, anthropicTail } from "./creds_helpers.ts";
+import { seeded } from "../helpers/random.ts";
 
 const SSE = { "content-type": "text/event-stream" };
 
@@ -375,18 +376,6 @@ Deno.test("property: any top-level field of any type gets a 2xx or an Anthropic 
   }
 });
 
-/** Small seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Random, mostly well-formed conversations: every block type, odd values inside. */
 function conversation(random: () => number): Record<string, unknown> {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
@@ -540,7 +529,7 @@ Deno.test("property: random conversations with odd values inside get a 2xx or a 
   const server = app();
   for (const model of ["anth/m", "oai/m", "resp/m", "gem/m"]) {
     await t.step(model, async () => {
-      const random = prng(model.length * 104729 + model.charCodeAt(0));
+      const random = seeded(model.length * 104729 + model.charCodeAt(0));
       for (let run = 0; run < 150; run++) {
         const over = conversation(random);
         for (const path of ["/v1/messages", "/v1/messages/count_tokens"]) {

@@ -12,18 +12,7 @@ import { TRANSPORTS } from "../../src/server/compose.ts";
 import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { assertWellFormed, parseFrames } from "../translate/_stream_helpers.ts";
-
-/** Small seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from "../helpers/random.ts";
 
 // A well-formed answer of each protocol, with every kind of content it can carry.
 const ANSWERS: Record<string, Record<string, unknown>> = {
@@ -170,7 +159,7 @@ const KNOWN: [string, (string | number)[], unknown][] = [
 Deno.test("property: any JSON answer gives a sound message, stream or Anthropic error", async (t) => {
   for (const [kind, answer] of Object.entries(ANSWERS)) {
     await t.step(kind, async () => {
-      const random = prng(kind.length * 31);
+      const random = seeded(kind.length * 31);
       let current: unknown = answer;
       const server = app(() => current);
       const all = paths(answer);

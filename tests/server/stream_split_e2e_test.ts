@@ -13,18 +13,7 @@ import { provider, testConfig } from "../helpers/config.ts";
 import { encodeEvents, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
 import { responsesSse } from "../mocks/responses_wire.ts";
 import { assertWellFormed, parseFrames } from "../translate/_stream_helpers.ts";
-
-/** Small seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from "../helpers/random.ts";
 
 const fixture = (path: string) =>
   Deno.readFileSync(new URL(`../fixtures/${path}`, import.meta.url));
@@ -121,7 +110,7 @@ Deno.test("property: any cut of an upstream's answer gives the client the same a
       // An Anthropic upstream's own events pass as they are; a translation's are ccp's own.
       if (kind !== "anthropic") assertWellFormed(frames);
       assert.equal(frames.at(-1)!.event, "message_stop");
-      const random = prng(bytes.length);
+      const random = seeded(bytes.length);
       const splits = [Array.from(bytes, (_, i) => i)];
       for (let run = 0; run < 40; run++) {
         splits.push(

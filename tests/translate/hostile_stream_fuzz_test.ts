@@ -23,18 +23,7 @@ import {
   relayChunks,
   splitAt,
 } from "./_stream_helpers.ts";
-
-/** Small seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from "../helpers/random.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -199,7 +188,7 @@ function assertSound(sse: string, upstream: string): void {
 
 for (const [name, protocol] of Object.entries(PROTOCOLS)) {
   Deno.test(`property: a hostile ${name} stream gives a sound Anthropic stream`, async () => {
-    const random = prng(name.length * 7919);
+    const random = seeded(name.length * 7919);
     for (const fixture of protocol.fixtures) {
       const events = fixture.split(/\r?\n\r?\n/).filter((e) => e.trim() !== "");
       for (let run = 0; run < 150; run++) {

@@ -11,20 +11,9 @@ import { createParser } from "eventsource-parser";
 import { relayAnthropicStream } from "../../src/upstream/anthropic/relay.ts";
 import { type SseEvent, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
 import type { RelayOutcome } from "../../src/upstream/relay_stream.ts";
+import { seeded } from "../helpers/random.ts";
 
 const enc = new TextEncoder();
-
-/** Small seeded PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function splitAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -128,7 +117,7 @@ Deno.test("property: every framing, split any way, reaches the client as the sam
       const whole = await relay([bytes]);
       assert.deepEqual(whole.events, WANT, "the events, the model rewritten");
       assertEnds(whole, text);
-      const random = prng(bytes.length);
+      const random = seeded(bytes.length);
       // Every byte alone, every two-way split, each event's first byte apart from the rest, and
       // random many-way splits.
       const starts = [...text.matchAll(/\n\n|\r\n\r\n|\r\r/g)].map((m) =>
@@ -185,7 +174,7 @@ Deno.test("property: a hostile upstream, split any way, ends the client's stream
       const bytes = enc.encode(text);
       const whole = await relay([bytes]);
       assertEnds(whole, text);
-      const random = prng(bytes.length + 1);
+      const random = seeded(bytes.length + 1);
       for (let run = 0; run < 30; run++) {
         const n = 1 + Math.floor(random() * 12);
         const cuts = Array.from({ length: n }, () => Math.floor(random() * bytes.length));

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { geminiTranslation } from "../../../src/translate/gemini/stream.ts";
 import { bytewise, normalizeIds, relayChunks, splitAt } from "../_stream_helpers.ts";
+import { seeded } from "../../helpers/random.ts";
 
 const DIR = new URL("../../fixtures/gemini/", import.meta.url);
 const FILES = [...Deno.readDirSync(DIR)]
@@ -22,18 +23,6 @@ async function translate(chunks: Uint8Array[]): Promise<string> {
   return normalizeIds((await Array.fromAsync(out.pipeThrough(new TextDecoderStream()))).join(""));
 }
 
-/** Small seeded PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 Deno.test("property: any chunking of the same Gemini bytes yields the identical Anthropic stream", async (t) => {
   assert.ok(FILES.length >= 10, "fixtures found");
   for (const file of FILES) {
@@ -45,7 +34,7 @@ Deno.test("property: any chunking of the same Gemini bytes yields the identical 
         assert.equal(await translate(splitAt(bytes, [cut])), reference, `split at ${cut}`);
       }
       assert.equal(await translate(bytewise(bytes)), reference, "bytewise");
-      const random = prng(bytes.length);
+      const random = seeded(bytes.length);
       for (let run = 0; run < 40; run++) {
         const cuts = Array.from(
           { length: 1 + Math.floor(random() * 12) },

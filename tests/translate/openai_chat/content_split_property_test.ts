@@ -16,6 +16,7 @@ import {
   sdkMessage,
   translateChunks,
 } from "../_stream_helpers.ts";
+import { seeded } from "../../helpers/random.ts";
 
 const TOOLS: OfferedTool[] = [
   {
@@ -25,18 +26,6 @@ const TOOLS: OfferedTool[] = [
   { name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } },
 ];
 const ON: Partial<StreamTranslateOptions> = { dialect: OPENAI_DIALECTS.local, tools: TOOLS };
-
-/** Small seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // The pieces content is made of: plain prose, near misses, tags, tokens, calls.
 const ATOMS = [
@@ -93,7 +82,7 @@ async function message(deltas: readonly unknown[]): Promise<string> {
 }
 
 Deno.test("property: content cut into any deltas gives the same message", async () => {
-  const random = prng(20261205);
+  const random = seeded(20261205);
   for (let run = 0; run < 300; run++) {
     const text = content(random);
     const reference = await message([{ content: text }]);
@@ -116,7 +105,7 @@ const CALLS = [
 ];
 
 Deno.test("property: parallel tool calls cut and interleaved any way give the same message", async () => {
-  const random = prng(7);
+  const random = seeded(7);
   const reference = await message([
     { reasoning_content: "Think." },
     { content: "Calling." },
@@ -155,7 +144,7 @@ Deno.test("property: parallel tool calls cut and interleaved any way give the sa
 });
 
 Deno.test("property: reasoning fields and content, each cut any way, give the same message", async () => {
-  const random = prng(99);
+  const random = seeded(99);
   const fields = ["reasoning_content", "reasoning", "content", "content"] as const;
   for (let run = 0; run < 150; run++) {
     const segments = Array.from({ length: 1 + Math.floor(random() * 5) }, () => ({

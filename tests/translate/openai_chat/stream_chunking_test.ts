@@ -9,23 +9,12 @@ import {
   splitAt,
   translateChunks,
 } from "../_stream_helpers.ts";
+import { seeded } from "../../helpers/random.ts";
 
 const FILES = [...Deno.readDirSync(new URL("../../fixtures/openai/", import.meta.url))]
   .filter((e) => e.isFile && e.name.endsWith(".sse"))
   .map((e) => e.name)
   .sort();
-
-/** Small seeded PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 Deno.test("property: any chunking of the same upstream bytes yields the identical Anthropic stream", async (t) => {
   for (const file of FILES) {
@@ -41,7 +30,7 @@ Deno.test("property: any chunking of the same upstream bytes yields the identica
         );
       }
       assert.equal(normalizeIds(await translateChunks(bytewise(bytes))), reference, "bytewise");
-      const random = prng(bytes.length);
+      const random = seeded(bytes.length);
       for (let run = 0; run < 40; run++) {
         const cuts = Array.from(
           { length: 1 + Math.floor(random() * 12) },
