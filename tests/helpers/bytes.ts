@@ -10,3 +10,17 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffe
   }
   return out;
 }
+
+/** `bytes` cut at each of `cuts` (in any order, repeats and out-of-range cuts ignored). */
+export function splitAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let from = 0;
+  for (const cut of [...new Set(cuts)].sort((a, b) => a - b)) {
+    if (cut > from && cut < bytes.length) {
+      out.push(bytes.slice(from, cut));
+      from = cut;
+    }
+  }
+  out.push(bytes.slice(from));
+  return out;
+}

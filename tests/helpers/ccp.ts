@@ -54,7 +54,15 @@ export async function startGuardedCcp(
   };
 }
 
-function testApp(config: Config, over: Partial<AppDeps>) {
+/** The app `startCcp` serves, with its captured log and a way to swap its config. */
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  logs: string[];
+  setConfig(config: Config): void;
+}
+
+/** Builds the app `startCcp` serves. */
+export function testApp(config: Config, over: Partial<AppDeps> = {}): TestApp {
   let current = config;
   const logs: string[] = [];
   const app = createApp({
@@ -69,7 +77,7 @@ function testApp(config: Config, over: Partial<AppDeps>) {
     version: "test",
     ...over,
   });
-  return { app, logs, setConfig: (next: Config) => (current = next) };
+  return { app, logs, setConfig: (next: Config) => void (current = next) };
 }
 
 /** Parses SSE text into {event, data} records. */

@@ -6,12 +6,9 @@
  */
 
 import assert from "node:assert/strict";
-import { createLogger } from "../../src/core/log.ts";
-import { createApp } from "../../src/server/app.ts";
-import { TRANSPORTS } from "../../src/server/compose.ts";
-import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import { type TestApp, testApp } from "../helpers/ccp.ts";
 import { anthropicHead, anthropicTail } from "./creds_helpers.ts";
 import { seeded } from "../helpers/random.ts";
 
@@ -93,23 +90,12 @@ const PROVIDERS: ProviderConfig[] = [
   }),
 ];
 
-function app(): ReturnType<typeof createApp> {
-  return createApp({
-    config: () =>
-      testConfig({
-        providers: PROVIDERS,
-        routes: { default: "anth/m" },
-      }),
+function app(): TestApp["app"] {
+  const config = testConfig({ providers: PROVIDERS, routes: { default: "anth/m" } });
+  return testApp(config, {
     fetch: (input: string | URL | Request, init?: RequestInit) =>
       Promise.resolve(upstream(input, init)),
-    log: createLogger({ level: "error", write: () => {}, colour: false }),
-    transports: TRANSPORTS,
-    registry: new ResilienceRegistry(),
-    countTokens: () => Promise.resolve(7),
-    now: () => performance.now(),
-    startedAt: new Date("2026-11-21T00:00:00Z"),
-    version: "test",
-  });
+  }).app;
 }
 
 const ODD: unknown[] = [

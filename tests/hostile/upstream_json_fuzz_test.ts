@@ -6,13 +6,10 @@
  */
 
 import assert from "node:assert/strict";
-import { createLogger } from "../../src/core/log.ts";
-import { createApp } from "../../src/server/app.ts";
-import { TRANSPORTS } from "../../src/server/compose.ts";
-import { ResilienceRegistry } from "../../src/resilience/registry.ts";
-import { provider, testConfig } from "../helpers/config.ts";
 import { assertWellFormed, parseFrames } from "../translate/_stream_helpers.ts";
 import { seeded } from "../helpers/random.ts";
+import { everyProtocolApp } from "../helpers/every_protocol.ts";
+import { paths, replaced } from "../helpers/odd_values.ts";
 
 // A well-formed answer of each protocol, with every kind of content it can carry.
 const ANSWERS: Record<string, Record<string, unknown>> = {
@@ -105,46 +102,8 @@ const ANSWERS: Record<string, Record<string, unknown>> = {
 
 const ODD: unknown[] = [null, 0, -1, 1.5, 1e308, "", "x", [], [null], {}, true, { a: 1 }];
 
-function paths(value: unknown, at: (string | number)[] = [], out: (string | number)[][] = []) {
-  out.push(at);
-  if (Array.isArray(value)) value.forEach((v, i) => paths(v, [...at, i], out));
-  else if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) paths(v, [...at, k], out);
-  }
-  return out;
-}
-
-function replaced(value: unknown, path: (string | number)[], odd: unknown): unknown {
-  if (path.length === 0) return odd;
-  const copy = structuredClone(value) as Record<string | number, unknown>;
-  let node = copy;
-  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
-  node[path.at(-1)!] = odd;
-  return copy;
-}
-
 function app(answer: () => unknown) {
-  const providers = [
-    provider("anthropic", { type: "anthropic", baseUrl: "http://up.test", apiKeys: ["k"] }),
-    provider("openai", { type: "openai", baseUrl: "http://up.test/v1", apiKeys: ["k"] }),
-    provider("openai_responses", {
-      type: "openai_responses",
-      baseUrl: "http://up.test/v1",
-      apiKeys: ["k"],
-    }),
-    provider("gemini", { type: "gemini", baseUrl: "http://up.test/v1beta", apiKeys: ["k"] }),
-  ].map((p) => ({ ...p, maxRetries: 0 }));
-  return createApp({
-    config: () => testConfig({ providers, routes: { default: "anthropic/m" } }),
-    fetch: () => Promise.resolve(Response.json(answer())),
-    log: createLogger({ level: "error", write: () => {}, colour: false }),
-    transports: TRANSPORTS,
-    registry: new ResilienceRegistry(),
-    countTokens: () => Promise.resolve(7),
-    now: () => performance.now(),
-    startedAt: new Date("2026-11-21T00:00:00Z"),
-    version: "test",
-  });
+  return everyProtocolApp(() => Promise.resolve(Response.json(answer())));
 }
 
 // Answers that once made ccp fail on its own, checked every run.

@@ -5,15 +5,12 @@
  */
 
 import assert from "node:assert/strict";
-import { createLogger } from "../../src/core/log.ts";
-import { createApp } from "../../src/server/app.ts";
-import { TRANSPORTS } from "../../src/server/compose.ts";
-import { ResilienceRegistry } from "../../src/resilience/registry.ts";
-import { provider, testConfig } from "../helpers/config.ts";
 import { encodeEvents, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
 import { responsesSse } from "../mocks/responses_wire.ts";
 import { assertWellFormed, parseFrames } from "../translate/_stream_helpers.ts";
 import { seeded } from "../helpers/random.ts";
+import { everyProtocolApp } from "../helpers/every_protocol.ts";
+import { splitAt } from "../helpers/bytes.ts";
 
 const fixture = (path: string) =>
   Deno.readFileSync(new URL(`../fixtures/${path}`, import.meta.url));
@@ -32,46 +29,14 @@ const UPSTREAMS: Record<string, Uint8Array> = {
   gemini: fixture("gemini/thoughts_then_text.sse"),
 };
 
-function splitAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let from = 0;
-  for (const cut of [...new Set(cuts)].sort((a, b) => a - b)) {
-    if (cut > from && cut < bytes.length) {
-      out.push(bytes.slice(from, cut));
-      from = cut;
-    }
-  }
-  out.push(bytes.slice(from));
-  return out;
-}
-
 function app(chunks: () => Uint8Array[]) {
-  const providers = [
-    provider("anthropic", { type: "anthropic", baseUrl: "http://up.test", apiKeys: ["k"] }),
-    provider("openai", { type: "openai", baseUrl: "http://up.test/v1", apiKeys: ["k"] }),
-    provider("openai_responses", {
-      type: "openai_responses",
-      baseUrl: "http://up.test/v1",
-      apiKeys: ["k"],
-    }),
-    provider("gemini", { type: "gemini", baseUrl: "http://up.test/v1beta", apiKeys: ["k"] }),
-  ];
-  return createApp({
-    config: () => testConfig({ providers, routes: { default: "anthropic/m" } }),
-    fetch: () =>
-      Promise.resolve(
-        new Response(ReadableStream.from(chunks()), {
-          headers: { "content-type": "text/event-stream" },
-        }),
-      ),
-    log: createLogger({ level: "error", write: () => {}, colour: false }),
-    transports: TRANSPORTS,
-    registry: new ResilienceRegistry(),
-    countTokens: () => Promise.resolve(7),
-    now: () => performance.now(),
-    startedAt: new Date("2026-11-21T00:00:00Z"),
-    version: "test",
-  });
+  return everyProtocolApp(() =>
+    Promise.resolve(
+      new Response(ReadableStream.from(chunks()), {
+        headers: { "content-type": "text/event-stream" },
+      }),
+    )
+  );
 }
 
 /** Generated ids (messages, tool calls) replaced, so answers compare equal. */

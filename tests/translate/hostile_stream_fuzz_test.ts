@@ -24,6 +24,7 @@ import {
   splitAt,
 } from "./_stream_helpers.ts";
 import { seeded } from "../helpers/random.ts";
+import { paths, replaced } from "../helpers/odd_values.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -98,25 +99,6 @@ const GARBAGE = [
 
 // Values of another type, put in place of any JSON value.
 const ODD = [null, 0, -1, 1.5, 1e308, "", "x", [], [null], {}, true, { a: 1 }, "</think>"];
-
-/** Every path to a value inside `value`. */
-function paths(value: unknown, at: (string | number)[] = [], out: (string | number)[][] = []) {
-  out.push(at);
-  if (Array.isArray(value)) value.forEach((v, i) => paths(v, [...at, i], out));
-  else if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) paths(v, [...at, k], out);
-  }
-  return out;
-}
-
-function replaced(value: unknown, path: (string | number)[], odd: unknown): unknown {
-  if (path.length === 0) return odd;
-  const copy = structuredClone(value) as Record<string | number, unknown>;
-  let node = copy;
-  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
-  node[path.at(-1)!] = odd;
-  return copy;
-}
 
 /** One random change to the stream's events. */
 function mutate(events: string[], random: () => number): string[] {

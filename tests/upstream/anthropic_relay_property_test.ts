@@ -12,21 +12,9 @@ import { relayAnthropicStream } from "../../src/upstream/anthropic/relay.ts";
 import { type SseEvent, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
 import type { RelayOutcome } from "../../src/upstream/relay_stream.ts";
 import { seeded } from "../helpers/random.ts";
+import { splitAt } from "../helpers/bytes.ts";
 
 const enc = new TextEncoder();
-
-function splitAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let from = 0;
-  for (const cut of [...new Set(cuts)].sort((a, b) => a - b)) {
-    if (cut > from && cut < bytes.length) {
-      out.push(bytes.slice(from, cut));
-      from = cut;
-    }
-  }
-  out.push(bytes.slice(from));
-  return out;
-}
 
 /** What a standard SSE client makes of ccp's output: each event's name and parsed data. */
 interface Seen {
