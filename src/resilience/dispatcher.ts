@@ -10,7 +10,6 @@
  */
 
 import type { ProviderConfig } from "../config/types.ts";
-import { isStackOverflow, nestedTooDeeply, ProxyError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { classify, type Failure } from "./classify.ts";
@@ -22,6 +21,7 @@ import { type Limiter, LimiterFullError, type Release } from "./limiter.ts";
 import { nameOf, type TargetOutcome, type TargetRef } from "./outcome.ts";
 import type { ResilienceRegistry } from "./registry.ts";
 import { type Counter, keyId, lastResort, type TryMode } from "./last_resort.ts";
+import { thrownError } from "./thrown.ts";
 
 export { MAX_WAIT_MS } from "./last_resort.ts";
 
@@ -326,25 +326,8 @@ export class Dispatcher<S extends { readonly ok: true }> {
     try {
       return await this.#attempt(target, key.value === "" ? undefined : key.value, signal);
     } catch (error) {
-      // A transport's own errors (and an abort) are judged like reported ones. Anything else is a
-      // bug inside ccp (a translator that threw on a request): never an upstream failure, so it is
-      // not retried and not held against the target or its key — it answers 500, naming ccp. A
-      // stack overflow is a request nested too deeply to follow: the client's, a 400.
-      if (signal.aborted || error instanceof ProxyError) return { ok: false, error };
-      if (isStackOverflow(error)) return { ok: false, error: nestedTooDeeply() };
       const who = nameOf({ provider: target.provider.id, model: target.model });
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      const trace = error instanceof Error ? error.stack ?? reason : reason;
-      this.#log?.error(`Internal error in ccp preparing the request for ${who}: ${trace}`);
-      return {
-        ok: false,
-        error: new ProxyError(
-          "api_error",
-          `Internal error in ccp (not the upstream's fault) while handling the request for ` +
-            `${who}: ${reason}`,
-          { status: 500 },
-        ),
-      };
+      return { ok: false, error: thrownError(error, signal.aborted, who, this.#log) };
     }
   }
 
