@@ -185,14 +185,6 @@ function withClientModel(event: string, data: Record<string, unknown>, model: st
   const message = data.message;
   if (typeof message !== "object" || message === null) return event;
   (message as Record<string, unknown>).model = model;
-  const eol = event.includes("\r\n") ? "\r\n" : "\n";
-  const lines = event.split(/\r?\n/).filter((line) => !line.startsWith("data:"));
-  return [...lines, `data: ${JSON.stringify(data)}`].join(eol);
-}
-
-/** Puts the client's model name into a `message_start` event; other events pass unchanged. */
-export function rewriteModel(event: string, model: string): string {
-  const verdict = inspectEvent(event);
-  if (verdict.kind !== "pass" || verdict.data?.type !== "message_start") return event;
-  return withClientModel(event, verdict.data, model);
+  const lines = event.split("\n").filter((line) => !line.startsWith("data:"));
+  return [...lines, `data: ${JSON.stringify(data)}`].join("\n");
 }

@@ -16,18 +16,18 @@ export type EventVerdict =
   | { kind: "error"; type: AnthropicErrorType; message: string }
   | { kind: "malformed"; detail: string };
 
-/** Index just past the last blank line (the end of the last whole event) in `text`, or 0. */
+/**
+ * Index just past the last blank line (the end of the last whole event) in `text`, or 0. The relay
+ * gives these functions text whose line ends are all LF (see relay.ts).
+ */
 export function lastEventEnd(text: string): number {
   const lf = text.lastIndexOf("\n\n");
-  const crlf = text.lastIndexOf("\r\n\r\n");
-  // "\r\n\r\n" contains "\n\r\n", not "\n\n": each form is found by its own search.
-  return Math.max(lf < 0 ? 0 : lf + 2, crlf < 0 ? 0 : crlf + 4);
+  return lf < 0 ? 0 : lf + 2;
 }
 
 /** Splits text made of whole events into the events (blank lines dropped). */
 export function splitEvents(text: string): string[] {
-  const events = text.includes("\r") ? text.split(/\r?\n\r?\n/) : text.split("\n\n");
-  return events.filter((event) => event.trim() !== "");
+  return text.split("\n\n").filter((event) => event.trim() !== "");
 }
 
 /** Reads one event: its name line and its data lines, parsed as JSON. */
@@ -58,14 +58,14 @@ export function inspectEvent(event: string): EventVerdict {
 }
 
 // The usual event is `event: <name>\ndata: <json>`: read that shape without splitting lines.
-const SIMPLE = /^event: ?([^\r\n]*)\r?\ndata: ?([^\r\n]*)$/;
+const SIMPLE = /^event: ?([^\n]*)\ndata: ?([^\n]*)$/;
 
 function fieldsOf(event: string): { name: string; data?: string } {
   const simple = SIMPLE.exec(event);
   if (simple) return { name: simple[1]!.trim(), data: simple[2]! };
   let name = "";
   let data: string | undefined;
-  for (const line of event.split(/\r?\n/)) {
+  for (const line of event.split("\n")) {
     if (line.startsWith("data:")) {
       const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
       data = data === undefined ? value : `${data}\n${value}`;
