@@ -10,6 +10,7 @@
  */
 
 import { type Fault, startFaultMock } from "../tests/mocks/fault_mock.ts";
+import { seeded } from "../tests/helpers/random.ts";
 import { flag, usage } from "./control.ts";
 import { TAG_PREFIX } from "./soak_load_runner.ts";
 
@@ -29,18 +30,6 @@ export const FAULT_MIX: ReadonlyArray<readonly [weight: number, fault: Fault]> =
   [4, { kind: "reset", afterEvents: 3 }],
   [3, { kind: "stall", afterEvents: 2 }],
 ];
-
-/** mulberry32: a small seeded PRNG, so a soak run can be repeated exactly. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Picks the fault for one request: `rate` of them get one from FAULT_MIX, by weight. */
 export function faultPicker(rate: number, random: () => number): () => Fault | undefined {

@@ -1,4 +1,4 @@
-/** Seeded randomness for property tests, so a failing case can be replayed from its seed. */
+/** Seeded randomness for property tests and the soak bench, so a run can be replayed from its seed. */
 
 /** mulberry32: a small seeded generator of numbers in [0, 1). */
 export function seeded(seed: number): () => number {
