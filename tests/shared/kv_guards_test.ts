@@ -12,7 +12,7 @@ import { KeyPool } from "../../src/resilience/key_pool.ts";
 import { Limiter } from "../../src/resilience/limiter.ts";
 import { KvGuards } from "../../src/shared/kv_guards.ts";
 import { testContext } from "../cli/helpers.ts";
-import { textMessage } from "../mocks/anthropic_fixtures.ts";
+import { keyedUpstream } from "./keyed_upstream.ts";
 
 const quiet = createLogger({ level: "error", write: () => {}, colour: false });
 
@@ -72,23 +72,8 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const seen: { key: string; at: number }[] = [];
-    const upstream = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-      async (req) => {
-        await req.body?.cancel();
-        const key = req.headers.get("x-api-key") ?? "";
-        seen.push({ key, at: Date.now() });
-        if (key.startsWith("revoked-")) {
-          return Response.json({
-            type: "error",
-            error: { type: "authentication_error", message: "invalid x-api-key" },
-          }, { status: 401 });
-        }
-        return Response.json(textMessage("m", { input_tokens: 10, output_tokens: 5 }));
-      },
-    );
-    const url = `http://127.0.0.1:${upstream.addr.port}`;
+    const upstream = keyedUpstream((key) => key.startsWith("revoked-") ? "refuse" : "answer");
+    const { url, seen } = upstream;
     const dir = await Deno.makeTempDir({ prefix: "ccp_guard_restart_" });
     await Deno.writeTextFile(
       `${dir}/ccp.yaml`,
@@ -120,7 +105,7 @@ routes:
     try {
       const first = await start();
       assert.equal(await send(first.url, "claude-haiku-4-5"), 200);
-      assert.deepEqual(seen.map((s) => s.key.split("-")[0]), ["revoked", "good"]);
+      assert.deepEqual(upstream.roles(), ["revoked", "good"]);
       assert.deepEqual(
         await Promise.all([
           send(first.url, "claude-sonnet-4-5"),
@@ -139,11 +124,7 @@ routes:
         const states = health.resilience.providers.pool.keys.map((k: { state: string }) => k.state);
         assert.deepEqual(states, ["blocked", "ready"], JSON.stringify(health.resilience));
         assert.equal(await send(second.url, "claude-haiku-4-5"), 200);
-        assert.deepEqual(
-          seen.map((s) => s.key.split("-")[0]),
-          ["good"],
-          "the revoked key stays aside",
-        );
+        assert.deepEqual(upstream.roles(), ["good"], "the revoked key stays aside");
         // Two places of a 2-per-3 s window were taken before the restart: the next waits for one.
         assert.equal(await send(second.url, "claude-sonnet-4-5"), 200);
         const paced = seen.find((s) => s.key.startsWith("paced"))!;
@@ -155,7 +136,7 @@ routes:
         await second.stop();
       }
     } finally {
-      await upstream.shutdown();
+      await upstream.close();
       await Deno.remove(dir, { recursive: true });
     }
   },
@@ -191,29 +172,14 @@ Deno.test({
   fn: async () => {
     // `flip-*` is refused and `busy-*` limited until the test lifts it.
     const upstreamState = { refused: true, limited: true };
-    const seen: string[] = [];
-    const upstream = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-      async (req) => {
-        await req.body?.cancel();
-        const key = req.headers.get("x-api-key") ?? "";
-        seen.push(key.split("-")[0]!);
-        if (key.startsWith("flip-") && upstreamState.refused) {
-          return Response.json({
-            type: "error",
-            error: { type: "authentication_error", message: "invalid x-api-key" },
-          }, { status: 401 });
-        }
-        if (key.startsWith("busy-") && upstreamState.limited) {
-          return Response.json({
-            type: "error",
-            error: { type: "rate_limit_error", message: "Rate limit exceeded for model m" },
-          }, { status: 429, headers: { "retry-after": "30" } });
-        }
-        return Response.json(textMessage("m", { input_tokens: 10, output_tokens: 5 }));
-      },
+    const upstream = keyedUpstream((key) =>
+      key.startsWith("flip-") && upstreamState.refused
+        ? "refuse"
+        : key.startsWith("busy-") && upstreamState.limited
+        ? "limit"
+        : "answer"
     );
-    const url = `http://127.0.0.1:${upstream.addr.port}`;
+    const { url, seen } = upstream;
     const dir = await Deno.makeTempDir({ prefix: "ccp_guard_cleared_" });
     await Deno.writeTextFile(
       `${dir}/ccp.yaml`,
@@ -242,7 +208,7 @@ routes:
         seen.length = 0;
         assert.equal(await send(first.url, "claude-haiku-4-5"), 200);
         assert.equal(await send(first.url, "claude-sonnet-4-5"), 200);
-        assert.deepEqual(seen, ["flip", "busy"]);
+        assert.deepEqual(upstream.roles(), ["flip", "busy"]);
         assert.deepEqual(await keyStates(first.url, "pool"), ["ready"]);
         assert.deepEqual(await keyStates(first.url, "busy"), ["ready"]);
       } finally {
@@ -256,7 +222,7 @@ routes:
         await second.stop();
       }
     } finally {
-      await upstream.shutdown();
+      await upstream.close();
       await Deno.remove(dir, { recursive: true });
     }
   },
@@ -267,17 +233,8 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const upstream = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-      async (req) => {
-        await req.body?.cancel();
-        return Response.json({
-          type: "error",
-          error: { type: "authentication_error", message: "invalid x-api-key" },
-        }, { status: 401 });
-      },
-    );
-    const url = `http://127.0.0.1:${upstream.addr.port}`;
+    const upstream = keyedUpstream(() => "refuse");
+    const { url } = upstream;
     const dir = await Deno.makeTempDir({ prefix: "ccp_guard_count_" });
     const config = (providers: string[]) =>
       `server: { data_dir: data }
@@ -311,7 +268,7 @@ ${providers.map((p, i) => `  ${["haiku", "default"][i]}: ${p}/m`).join("\n")}
       assert.equal(lines.length, 1, ctx.io.stderr.join("\n"));
       assert.match(lines[0]!, /Guard state of 1 provider\(s\) taken back from /);
     } finally {
-      await upstream.shutdown();
+      await upstream.close();
       await Deno.remove(dir, { recursive: true });
     }
   },

@@ -10,6 +10,7 @@ import { runCheck } from "../../src/cli/check.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { REDIS_MISSING, startRedis, until } from "./engines.ts";
+import { keyedUpstream, refusal } from "./keyed_upstream.ts";
 
 const message = textMessage("m", { input_tokens: 10, output_tokens: 5 });
 
@@ -31,22 +32,9 @@ function startUpstream() {
       slow.inFlight--;
     }
     if (key.startsWith("limited-") || (key.startsWith("flaky-") && flaky.limited)) {
-      return Response.json(
-        {
-          type: "error",
-          error: { type: "rate_limit_error", message: "Rate limit exceeded for model m" },
-        },
-        { status: 429, headers: { "retry-after": "30" } },
-      );
+      return refusal("limit");
     }
-    if (key.startsWith("revoked-")) {
-      return Response.json({
-        type: "error",
-        error: { type: "authentication_error", message: "invalid x-api-key" },
-      }, {
-        status: 401,
-      });
-    }
+    if (key.startsWith("revoked-")) return refusal("refuse");
     return Response.json({ ...message, model });
   });
   return {
@@ -326,27 +314,12 @@ Deno.test({
     const redis = await startRedis();
     // `flip-*` is refused (401) and `spare-*` limited (429, no Retry-After) while the flags say so.
     const flags = { refused: true, limited: false };
-    const seen: string[] = [];
-    const upstream = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-      async (req) => {
-        await req.body?.cancel();
-        const key = req.headers.get("x-api-key") ?? "";
-        seen.push(key.split("-")[0]!);
-        if (key.startsWith("flip-") && flags.refused) {
-          return Response.json({
-            type: "error",
-            error: { type: "authentication_error", message: "invalid x-api-key" },
-          }, { status: 401 });
-        }
-        if (key.startsWith("spare-") && flags.limited) {
-          return Response.json({
-            type: "error",
-            error: { type: "rate_limit_error", message: "Rate limit exceeded for model m" },
-          }, { status: 429 });
-        }
-        return Response.json(message);
-      },
+    const upstream = keyedUpstream((key) =>
+      key.startsWith("flip-") && flags.refused
+        ? "refuse"
+        : key.startsWith("spare-") && flags.limited
+        ? "limit-briefly"
+        : "answer"
     );
     const dir = await Deno.makeTempDir({ prefix: "ccp_redis_cleared_" });
     await Deno.writeTextFile(
@@ -356,7 +329,7 @@ shared: { redis: "${redis.url}" }
 providers:
   pool:
     type: anthropic
-    base_url: "http://127.0.0.1:${upstream.addr.port}"
+    base_url: "${upstream.url}"
     api_keys: [flip-0123456789, spare-0123456789]
 routes:
   haiku: pool/m
@@ -368,9 +341,9 @@ routes:
       ),
     );
     const sent = async (server: { url: string }) => {
-      seen.length = 0;
+      upstream.seen.length = 0;
       const { status } = await send(server.url, "claude-haiku-4-5");
-      return `${status} ${seen.join(",")}`;
+      return `${status} ${upstream.roles().join(",")}`;
     };
     try {
       assert.equal(await sent(a!), "200 flip,spare", "A sets the refused key aside");
@@ -387,7 +360,7 @@ routes:
       assert.equal(await sent(a!), "200 flip", "nor does A, from what it wrote to Redis earlier");
     } finally {
       for (const s of [a, b]) await s!.stop();
-      await upstream.shutdown();
+      await upstream.close();
       await redis.remove();
       await Deno.remove(dir, { recursive: true });
     }
