@@ -225,6 +225,9 @@ export function relayFrames(
     } catch (error) {
       frames = sourceFailed(error);
     }
+    // An upstream still answering after its finish (a server that says it too early) is not cut
+    // short: the grace counts from its last output, not from keep-alives.
+    if (hasBytes(frames)) graceEndsAt = undefined;
     if (!result.done) return deliver(controller, frames) || hasBytes(frames);
     deliver(controller, frames.end ? frames : { ...frames, end: { kind: "cut" } });
     return true;

@@ -29,6 +29,8 @@ interface Script {
   readonly parts?: readonly string[];
   readonly json?: unknown;
   readonly after: After;
+  /** Time between the parts (default: all sent at once). */
+  readonly gapMs?: number;
 }
 
 const encoder = new TextEncoder();
@@ -48,7 +50,10 @@ function upstream(script: Script) {
     conns.add(conn);
     try {
       await readRequest(conn);
-      await conn.write(encoder.encode(answerBytes(script)));
+      for (const [i, piece] of answerPieces(script).entries()) {
+        if (i > 0 && script.gapMs) await new Promise<void>((wake) => deadline(script.gapMs!, wake));
+        await conn.write(encoder.encode(piece));
+      }
       if (script.after !== "hold") return;
       // Held: whatever ccp sends is ignored; its close is the release.
       const scratch = new Uint8Array(1024);
@@ -75,19 +80,23 @@ function upstream(script: Script) {
   };
 }
 
-/** The whole response the mock writes for `script` (chunked for SSE, JSON with its length). */
-function answerBytes(script: Script): string {
+/** The response the mock writes for `script`, piece by piece (SSE chunked, JSON with its length). */
+function answerPieces(script: Script): string[] {
   if (script.json !== undefined) {
     const body = JSON.stringify(script.json);
-    return "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n" +
-      `content-length: ${encoder.encode(body).length}\r\n\r\n${body}`;
+    return [
+      "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n" +
+      `content-length: ${encoder.encode(body).length}\r\n\r\n${body}`,
+    ];
   }
   const chunks = (script.parts ?? []).map((part) =>
     `${encoder.encode(part).length.toString(16)}\r\n${part}\r\n`
   );
-  const last = script.after === "close" ? "0\r\n\r\n" : "";
-  return "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n" +
-    `transfer-encoding: chunked\r\n\r\n${chunks.join("")}${last}`;
+  const head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n" +
+    "transfer-encoding: chunked\r\n\r\n";
+  const pieces = [head + (chunks[0] ?? ""), ...chunks.slice(1)];
+  if (script.after === "close") pieces.push("0\r\n\r\n");
+  return pieces;
 }
 
 /** Reads one request (its head and its content-length of body) from `conn`. */
@@ -371,5 +380,23 @@ Deno.test("gemini: a blocked prompt whose upstream holds the connection ends aft
     assert.equal((delta.data.delta as { stop_reason: string }).stop_reason, "refusal");
     assert.ok(answer.ms < PROMPT_MS, `took ${answer.ms} ms`);
     await within(mock.release, 500, "the upstream's release");
+  });
+});
+
+Deno.test("openai: an upstream still answering after its finish_reason is not cut short", async () => {
+  // A finish said too early, then more text: each piece comes within the grace of the last.
+  const parts = [
+    sse({ id: "c", choices: [{ index: 0, delta: { content: "Hel" }, finish_reason: "stop" }] }),
+    sse({ id: "c", choices: [{ index: 0, delta: { content: "lo" } }] }),
+    sse({ id: "c", choices: [{ index: 0, delta: { content: "!" } }] }),
+    FINISHED.openai[2]!,
+  ];
+  const gapMs = FINISH_GRACE_MS * 0.7;
+  await withUpstream("openai", { parts, after: "hold", gapMs }, async (ccp) => {
+    const answer = await ask(ccp, true);
+    assertFinished(answer, true);
+    const text = parseSse(answer.text).filter((e) => e.event === "content_block_delta")
+      .map((e) => (e.data.delta as { text: string }).text).join("");
+    assert.equal(text, "Hello!");
   });
 });
