@@ -12,6 +12,12 @@ import type { AnthropicStreamEvent } from "../protocols/anthropic.ts";
 export interface SseTranslation {
   /** True once the translation has ended: nothing more is read. */
   readonly done: boolean;
+  /**
+   * True once the upstream said the answer is finished but the translation still reads on, for
+   * what may follow and is optional (a usage chunk, `[DONE]`): the relay waits only briefly for
+   * it. Absent where the protocol's last event ends the translation by itself.
+   */
+  readonly finishing?: boolean;
   /** Events to send before the first upstream event, if any. */
   start?(): AnthropicStreamEvent[];
   /** One upstream SSE message → the Anthropic events it completes. */

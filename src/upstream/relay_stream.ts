@@ -4,14 +4,16 @@
  * source checks the upstream's own events, a translating one writes them from another
  * protocol's), and adds what every stream needs the same way: one well-formed error frame when
  * anything goes wrong, pings through upstream silence, usage and the end for the log, the
- * upstream cancelled when the client leaves, and a last frame when ccp shuts down. One stage, not
- * a pipe of several: each stream hop costs per chunk.
+ * upstream cancelled when the client leaves or when it has finished but keeps its connection open,
+ * and a last frame when ccp shuts down. One stage, not a pipe of several: each stream hop costs per
+ * chunk.
  */
 
 import { type Cancel, deadline } from "../core/deadlines.ts";
 import type { AnthropicErrorBody, AnthropicErrorType } from "../core/errors.ts";
 import { scrubSecrets } from "../core/secrets.ts";
 import { sseFrame } from "../core/sse.ts";
+import { FINISH_GRACE_MS, readUntil } from "./finish_grace.ts";
 import type { UsageTotals } from "./transport.ts";
 
 /** How the stream ends after a chunk's frames, when it does. */
@@ -37,6 +39,11 @@ export interface FrameSource {
   readonly usage: UsageTotals;
   /** Characters of answer (text, thinking, tool input) sent on so far. */
   readonly answerChars: number;
+  /**
+   * True once the upstream said its answer is finished and only optional data may follow: the
+   * relay then waits for the body's end only briefly, and a read that fails counts as that end.
+   */
+  readonly finishing?: boolean;
   /** Frames to send before the first upstream byte, if any. */
   begin?(): Frames;
   /** The frames one upstream chunk completes. */
@@ -105,6 +112,8 @@ export function relayFrames(
   let sentAny = false;
   let lastDataAt = performance.now();
   let cancelPing: Cancel | undefined;
+  // When the wait for what may follow the upstream's finish is over (set once it finished).
+  let graceEndsAt: number | undefined;
   let out: ReadableStreamDefaultController<Uint8Array> | undefined;
   const pingMs = hooks.pingIntervalMs ?? DEFAULT_PING_MS;
 
@@ -185,19 +194,30 @@ export function relayFrames(
     return true;
   };
 
+  /** The next upstream chunk; once the upstream said it finished, its end after a short grace. */
+  const read = () => {
+    if (!source.finishing) return reader.read();
+    graceEndsAt ??= performance.now() + FINISH_GRACE_MS;
+    return readUntil(reader, graceEndsAt);
+  };
+
   /** Reads one upstream chunk; true once something was enqueued or the stream closed. */
   const step = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
     let result: ReadableStreamReadResult<Uint8Array>;
     try {
-      result = await reader.read();
+      result = await read();
       // Ended meanwhile (ccp shutting down): the client has its last frame already.
       if (finished) return true;
     } catch (error) {
       if (finished) return true;
-      const reason = hooks.describeError?.(error) ??
-        (error instanceof Error ? error.message : String(error));
-      fail(controller, `${hooks.describeUpstream} failed mid-stream: ${reason}`);
-      return true;
+      // The upstream had said it finished: the connection's end lost nothing the answer needs.
+      if (source.finishing) result = { done: true, value: undefined };
+      else {
+        const reason = hooks.describeError?.(error) ??
+          (error instanceof Error ? error.message : String(error));
+        fail(controller, `${hooks.describeUpstream} failed mid-stream: ${reason}`);
+        return true;
+      }
     }
     let frames: Frames;
     try {
@@ -205,6 +225,9 @@ export function relayFrames(
     } catch (error) {
       frames = sourceFailed(error);
     }
+    // An upstream still answering after its finish (a server that says it too early) is not cut
+    // short: the grace counts from its last output, not from keep-alives.
+    if (hasBytes(frames)) graceEndsAt = undefined;
     if (!result.done) return deliver(controller, frames) || hasBytes(frames);
     deliver(controller, frames.end ? frames : { ...frames, end: { kind: "cut" } });
     return true;

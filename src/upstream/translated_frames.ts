@@ -45,6 +45,11 @@ export class TranslatedFrames implements FrameSource {
     this.#describeUpstream = describeUpstream;
   }
 
+  /** The translation's word: the upstream said the answer is finished. */
+  get finishing(): boolean {
+    return this.#translation.finishing === true;
+  }
+
   begin(): Frames {
     return this.#translation.start ? this.#frames(this.#translation.start()) : {};
   }

@@ -15,6 +15,9 @@ export function geminiTranslation(options: GeminiTranslateOptions): SseTranslati
     get done() {
       return translator.done;
     },
+    get finishing() {
+      return translator.finishing;
+    },
     message: (message) => {
       const event = toGeminiEvent(message);
       return event ? translator.push(event) : [];

@@ -80,6 +80,14 @@ export class GeminiToAnthropicTranslator {
     return this.#done;
   }
 
+  /**
+   * True once Gemini said why it stopped (or that it blocked the prompt): its stream has no end
+   * event of its own, and what may still follow is at most a later usage count.
+   */
+  get finishing(): boolean {
+    return (this.#finish !== undefined || this.#blocked !== undefined) && !this.#done;
+  }
+
   /** Consumes one upstream event. */
   push(event: GeminiEvent): AnthropicStreamEvent[] {
     return this.#run(() => {

@@ -66,6 +66,9 @@ export function openAIChatTranslation(options: StreamTranslateOptions): SseTrans
     get done() {
       return translator.done;
     },
+    get finishing() {
+      return translator.finishing;
+    },
     ...(options.eagerStart ? { start: () => translator.start() } : {}),
     message: (message) => translate(translator, message),
     end: () => translator.end(),

@@ -101,6 +101,11 @@ export class OpenAIToAnthropicTranslator {
     return this.#done;
   }
 
+  /** True once a `finish_reason` came: only the usage chunk and `[DONE]` may follow. */
+  get finishing(): boolean {
+    return this.#finish !== undefined && !this.#done;
+  }
+
   /** Emits `message_start` now (for callers that want it before the first upstream byte). */
   start(): AnthropicStreamEvent[] {
     return this.#run(() => this.#begin());
@@ -154,6 +159,11 @@ export class OpenAIToAnthropicTranslator {
     const inChoice = Array.isArray(choices) ? (choices[0] as ChatChunkChoice | null)?.usage : null;
     const usage = readUsage(chunk.usage ?? chunk.x_groq?.usage ?? inChoice);
     if (usage) this.#usage = usage;
+    // The usage chunk after the finish (no choices) is OpenAI's last before `[DONE]`: the answer
+    // is whole now, whether or not the server goes on to say `[DONE]` or close.
+    if (usage && this.#finish !== undefined && Array.isArray(choices) && choices.length === 0) {
+      return this.#complete();
+    }
     if (!Array.isArray(choices)) return;
     for (const choice of choices) {
       if (!choice || typeof choice !== "object") continue;

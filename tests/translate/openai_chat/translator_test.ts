@@ -363,3 +363,38 @@ Deno.test("an answer the server gave up on ends with an error, not a finished tu
     });
   }
 });
+
+Deno.test("the end of an answer is known from what the upstream sent, not from its close", async (t) => {
+  const usageChunk: UpstreamEvent = {
+    kind: "chunk",
+    chunk: { choices: [], usage: { prompt_tokens: 11, completion_tokens: 5 } },
+  };
+  await t.step("after a finish_reason, only what may follow is awaited", () => {
+    const tr = new OpenAIToAnthropicTranslator(OPTIONS);
+    tr.push(delta({ content: "Hello" }));
+    assert.equal(tr.finishing, false);
+    tr.push(delta({}, "stop"));
+    assert.equal(tr.finishing, true);
+    assert.equal(tr.done, false);
+  });
+  await t.step("the usage chunk after the finish completes the answer, without [DONE]", () => {
+    const tr = new OpenAIToAnthropicTranslator(OPTIONS);
+    tr.push(delta({ content: "Hello" }));
+    tr.push(delta({}, "stop"));
+    const out = tr.push(usageChunk);
+    assert.equal(tr.done, true);
+    assert.equal(tr.finishing, false);
+    assert.equal(out.at(-1)?.type, "message_stop");
+    const stop = out.find((e) => e.type === "message_delta") as {
+      usage: { output_tokens: number };
+    };
+    assert.equal(stop.usage.output_tokens, 5);
+    assert.deepEqual(tr.push(DONE), []);
+  });
+  await t.step("a usage chunk before the finish does not end the answer", () => {
+    const tr = new OpenAIToAnthropicTranslator(OPTIONS);
+    tr.push(delta({ content: "Hello" }));
+    assert.deepEqual(tr.push(usageChunk), []);
+    assert.equal(tr.done, false);
+  });
+});
