@@ -12,6 +12,7 @@ import {
   type RelayHooks,
 } from "../relay_stream.ts";
 import type { UsageTotals } from "../transport.ts";
+import { isRecord } from "../../core/json.ts";
 import { deltaChars, inspectEvent, lastEventEnd, noteUsage, splitEvents } from "./stream_events.ts";
 
 /** Options for {@link relayAnthropicStream}. */
@@ -126,6 +127,9 @@ class AnthropicFrames implements FrameSource {
             events[passed] = withClientModel(event, verdict.data, this.#clientModel);
             this.#rewrite = false;
             changed = true;
+          } else if (filledToolInput(verdict.data)) {
+            events[passed] = withData(event, verdict.data);
+            changed = true;
           }
         }
         passed++;
@@ -180,11 +184,42 @@ class HeldText {
   }
 }
 
-/** The `message_start` event with the client's model name in place of the upstream's. */
+/**
+ * The `message_start` event with the client's model name in place of the upstream's, and the
+ * fields a compatible server left out filled in as Anthropic sends them: vLLM leaves out `type`
+ * and `role`, Ollama `stop_reason` and `stop_sequence`, and a client reads
+ * `usage.input_tokens` from here (Claude Code sizes its context with it), so it is never absent.
+ */
 function withClientModel(event: string, data: Record<string, unknown>, model: string): string {
   const message = data.message;
-  if (typeof message !== "object" || message === null) return event;
-  (message as Record<string, unknown>).model = model;
+  if (!isRecord(message)) return event;
+  message.model = model;
+  message.type ??= "message";
+  message.role ??= "assistant";
+  if (!Array.isArray(message.content)) message.content = [];
+  if (message.stop_reason === undefined) message.stop_reason = null;
+  if (message.stop_sequence === undefined) message.stop_sequence = null;
+  const usage = isRecord(message.usage) ? message.usage : (message.usage = {});
+  if (typeof usage.input_tokens !== "number") usage.input_tokens = 0;
+  if (typeof usage.output_tokens !== "number") usage.output_tokens = 0;
+  return withData(event, data);
+}
+
+/**
+ * Gives a `tool_use` block started without `input` (llama.cpp sends none) Anthropic's `input: {}`
+ * and says whether it did: a client that gets no `input_json_delta` for it, a call without
+ * arguments, would otherwise be left with no input at all.
+ */
+function filledToolInput(data: Record<string, unknown>): boolean {
+  if (data.type !== "content_block_start" || !isRecord(data.content_block)) return false;
+  const block = data.content_block;
+  if (block.type !== "tool_use" || block.input !== undefined) return false;
+  block.input = {};
+  return true;
+}
+
+/** `event` with its data lines replaced by `data`, written out again. */
+function withData(event: string, data: Record<string, unknown>): string {
   const lines = event.split("\n").filter((line) => !line.startsWith("data:"));
   return [...lines, `data: ${JSON.stringify(data)}`].join("\n");
 }
