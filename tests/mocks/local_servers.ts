@@ -44,6 +44,12 @@ export interface Dialect {
   readonly httpError: "anthropic" | "openai";
   /** The error type the server puts on a 400 (vLLM passes its OpenAI exception names). */
   readonly badRequestType: string;
+  /**
+   * `message_start` goes out with the first generated token's chunk only (llama.cpp writes it
+   * when its decoded count is 1, and holds a token that is part of a UTF-8 character back): an
+   * answer that opens with half a character streams no `message_start` at all.
+   */
+  readonly startWithFirstToken: boolean;
   /** Answers POST /v1/messages/count_tokens. */
   readonly countTokens: boolean;
   /** A JSON answer with no blocks: Ollama writes its nil slice as `content: null`. */
@@ -58,6 +64,7 @@ const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
 export const DIALECTS: readonly Dialect[] = [
   {
     id: "ollama",
+    startWithFirstToken: false,
     messageId: `msg_${hex(0xa1b2c3, 24)}`,
     toolId: (n) => `call_${hex(n, 8)}`,
     ping: false,
@@ -79,6 +86,7 @@ export const DIALECTS: readonly Dialect[] = [
   },
   {
     id: "llamacpp",
+    startWithFirstToken: true,
     messageId: "chatcmpl-Zq3xW8vLk2PmN5rT7yHb4cJd6fGs1aEo",
     toolId: (n) => `Xk${hex(n, 4)}9PqLmN3vB7cZ1tR5wY8uE2iO4aS6d`,
     ping: false,
@@ -100,6 +108,7 @@ export const DIALECTS: readonly Dialect[] = [
   },
   {
     id: "vllm",
+    startWithFirstToken: false,
     messageId: "chatcmpl-9f1c2d3e4b5a69788796a5b4c3d2e1f0",
     toolId: (n) => `chatcmpl-tool-${hex(n, 32)}`,
     ping: false,
@@ -121,6 +130,7 @@ export const DIALECTS: readonly Dialect[] = [
   },
   {
     id: "lmstudio",
+    startWithFirstToken: false,
     messageId: "msg_lmstudio_0001",
     toolId: (n) => `toolu_lms_${hex(n, 8)}`,
     ping: true,
@@ -154,6 +164,8 @@ export interface Turn {
   readonly thinking?: readonly string[];
   readonly text?: readonly string[];
   readonly tools?: readonly ToolCall[];
+  /** The first token generated is part of a character (an emoji split in two tokens, say). */
+  readonly firstTokenSplit?: boolean;
   /** The output limit was hit. */
   readonly cut?: boolean;
   readonly inputTokens: number;
@@ -287,7 +299,9 @@ export function streamEvents(
   model: string,
   failWith?: string,
 ): Sse[] {
-  const events: Sse[] = [messageStart(turn, dialect, model)];
+  const events: Sse[] = turn.firstTokenSplit && dialect.startWithFirstToken
+    ? []
+    : [messageStart(turn, dialect, model)];
   if (dialect.ping) events.push({ event: "ping", data: { type: "ping" } });
   const blocks = blocksOf(turn, dialect);
   blocks.forEach((block, i) => {

@@ -235,6 +235,34 @@ Deno.test("local servers: text answers and answers cut at max_tokens stream whol
   );
 });
 
+Deno.test("local servers: an answer whose first token is half a character still opens with message_start", async (t) => {
+  const emoji: Turn = {
+    text: ["🙂 Done."],
+    firstTokenSplit: true,
+    inputTokens: 30,
+    outputTokens: 5,
+  };
+  await eachDialect(
+    t,
+    (dialect) =>
+      withServer(dialect, [{ kind: "turn", turn: emoji }], async (ask) => {
+        for (const stream of [true, false]) {
+          const response = await ask(stream);
+          assert.equal(response.status, 200);
+          if (!stream) {
+            assert.deepEqual((await response.json()).content, [{ type: "text", text: "🙂 Done." }]);
+            continue;
+          }
+          const events = parseSse(await response.text());
+          assert.deepEqual(streamProblems(events), []);
+          const message = collected(events);
+          assert.equal(message.model, "claude-opus-5-5");
+          assert.deepEqual(message.content, [{ type: "text", text: "🙂 Done." }]);
+        }
+      }),
+  );
+});
+
 Deno.test("local servers: JSON answers come back as Anthropic Messages, empty ones too", async (t) => {
   const empty: Turn = { inputTokens: 9, outputTokens: 1 };
   await eachDialect(t, (dialect) =>

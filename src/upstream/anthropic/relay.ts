@@ -114,42 +114,48 @@ class AnthropicFrames implements FrameSource {
   /** Checks whole events; `bytes` are the same events as received, when they can go untouched. */
   #events(text: string, bytes: Uint8Array | undefined): Frames {
     const events = splitEvents(text);
-    let passed = 0;
+    // The events that go on, some written anew; `changed` once one differs from what came in.
+    const out: string[] = [];
     let changed = false;
     for (const event of events) {
       const verdict = inspectEvent(event);
       if (verdict.kind === "pass") {
-        if (verdict.data) {
-          noteUsage(this.usage, verdict.data);
-          this.answerChars += deltaChars(verdict.data);
-          this.#onEventData?.(verdict.data);
-          if (this.#rewrite && verdict.data.type === "message_start") {
-            events[passed] = withClientModel(event, verdict.data, this.#clientModel);
+        const data = verdict.data;
+        let sent = event;
+        if (data) {
+          noteUsage(this.usage, data);
+          this.answerChars += deltaChars(data);
+          this.#onEventData?.(data);
+          if (this.#rewrite && data.type !== "message_start" && opensAnswer(data)) {
+            // Before the upstream's first event, the `message_start` it never sent.
+            out.push(startFor(this.#clientModel));
             this.#rewrite = false;
             changed = true;
-          } else if (filledToolInput(verdict.data)) {
-            events[passed] = withData(event, verdict.data);
-            changed = true;
           }
+          if (this.#rewrite && data.type === "message_start") {
+            sent = withClientModel(event, data, this.#clientModel);
+            this.#rewrite = false;
+          } else if (filledToolInput(data)) sent = withData(event, data);
         }
-        passed++;
+        if (sent !== event) changed = true;
+        out.push(sent);
         continue;
       }
       // Only part of what came in goes on: those events are written out again.
       if (verdict.kind === "stop") {
-        return { bytes: joined(events.slice(0, passed + 1)), end: { kind: "stop" } };
+        return { bytes: joined([...out, event]), end: { kind: "stop" } };
       }
       const message = verdict.kind === "error"
         ? verdict.message
         : `${this.#describeUpstream} sent ${verdict.detail}`;
       const type = verdict.kind === "error" ? verdict.type : undefined;
       return {
-        ...(passed > 0 ? { bytes: joined(events.slice(0, passed)) } : {}),
+        ...(out.length > 0 ? { bytes: joined(out) } : {}),
         end: { kind: "error", message, ...(type ? { type } : {}) },
       };
     }
-    if (events.length === 0) return {};
-    return { bytes: changed || !bytes ? joined(events) : bytes };
+    if (out.length === 0) return {};
+    return { bytes: changed || !bytes ? joined(out) : bytes };
   }
 }
 
@@ -203,6 +209,26 @@ function withClientModel(event: string, data: Record<string, unknown>, model: st
   if (typeof usage.input_tokens !== "number") usage.input_tokens = 0;
   if (typeof usage.output_tokens !== "number") usage.output_tokens = 0;
   return withData(event, data);
+}
+
+/**
+ * True for an event that only comes after `message_start`: a client's accumulator refuses it
+ * without one ("Unexpected event order"). llama.cpp writes `message_start` with the chunk of the
+ * first generated token only, and holds back a token that is part of a UTF-8 character, so an
+ * answer that opens with half a character reaches ccp without one.
+ */
+function opensAnswer(data: Record<string, unknown>): boolean {
+  const type = data.type;
+  return type === "content_block_start" || type === "content_block_delta" ||
+    type === "content_block_stop" || type === "message_delta";
+}
+
+let started = 0;
+
+/** A `message_start` for an upstream that sent none, with what ccp knows of the answer. */
+function startFor(model: string): string {
+  const data = { type: "message_start", message: { id: `msg_ccp_${Date.now()}_${started++}` } };
+  return withClientModel("event: message_start", data, model);
 }
 
 /**
