@@ -171,3 +171,21 @@ Deno.test("relay: an event begun after whole events in the same chunk counts tow
     /^Up sent a stream event larger than 16 MiB$/,
   );
 });
+
+Deno.test("relay: a message_start without usage still gives the client usage.input_tokens", async () => {
+  const text = encodeEvents([
+    { event: "message_start", data: { type: "message_start", message: { id: "m", model: "u" } } },
+    { event: "message_stop", data: { type: "message_stop" } },
+  ]);
+  const [start] = parseSse(await relayText(chunked(text, 1000)));
+  assert.deepEqual(start!.data.message, {
+    id: "m",
+    model: "claude-x",
+    type: "message",
+    role: "assistant",
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { input_tokens: 0, output_tokens: 0 },
+  });
+});

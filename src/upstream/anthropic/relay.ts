@@ -12,6 +12,7 @@ import {
   type RelayHooks,
 } from "../relay_stream.ts";
 import type { UsageTotals } from "../transport.ts";
+import { isRecord } from "../../core/json.ts";
 import { deltaChars, inspectEvent, lastEventEnd, noteUsage, splitEvents } from "./stream_events.ts";
 
 /** Options for {@link relayAnthropicStream}. */
@@ -113,39 +114,48 @@ class AnthropicFrames implements FrameSource {
   /** Checks whole events; `bytes` are the same events as received, when they can go untouched. */
   #events(text: string, bytes: Uint8Array | undefined): Frames {
     const events = splitEvents(text);
-    let passed = 0;
+    // The events that go on, some written anew; `changed` once one differs from what came in.
+    const out: string[] = [];
     let changed = false;
     for (const event of events) {
       const verdict = inspectEvent(event);
       if (verdict.kind === "pass") {
-        if (verdict.data) {
-          noteUsage(this.usage, verdict.data);
-          this.answerChars += deltaChars(verdict.data);
-          this.#onEventData?.(verdict.data);
-          if (this.#rewrite && verdict.data.type === "message_start") {
-            events[passed] = withClientModel(event, verdict.data, this.#clientModel);
+        const data = verdict.data;
+        let sent = event;
+        if (data) {
+          noteUsage(this.usage, data);
+          this.answerChars += deltaChars(data);
+          this.#onEventData?.(data);
+          if (this.#rewrite && data.type !== "message_start" && opensAnswer(data)) {
+            // Before the upstream's first event, the `message_start` it never sent.
+            out.push(startFor(this.#clientModel));
             this.#rewrite = false;
             changed = true;
           }
+          if (this.#rewrite && data.type === "message_start") {
+            sent = withClientModel(event, data, this.#clientModel);
+            this.#rewrite = false;
+          } else if (filledToolInput(data)) sent = withData(event, data);
         }
-        passed++;
+        if (sent !== event) changed = true;
+        out.push(sent);
         continue;
       }
       // Only part of what came in goes on: those events are written out again.
       if (verdict.kind === "stop") {
-        return { bytes: joined(events.slice(0, passed + 1)), end: { kind: "stop" } };
+        return { bytes: joined([...out, event]), end: { kind: "stop" } };
       }
       const message = verdict.kind === "error"
         ? verdict.message
         : `${this.#describeUpstream} sent ${verdict.detail}`;
       const type = verdict.kind === "error" ? verdict.type : undefined;
       return {
-        ...(passed > 0 ? { bytes: joined(events.slice(0, passed)) } : {}),
+        ...(out.length > 0 ? { bytes: joined(out) } : {}),
         end: { kind: "error", message, ...(type ? { type } : {}) },
       };
     }
-    if (events.length === 0) return {};
-    return { bytes: changed || !bytes ? joined(events) : bytes };
+    if (out.length === 0) return {};
+    return { bytes: changed || !bytes ? joined(out) : bytes };
   }
 }
 
@@ -180,11 +190,62 @@ class HeldText {
   }
 }
 
-/** The `message_start` event with the client's model name in place of the upstream's. */
+/**
+ * The `message_start` event with the client's model name in place of the upstream's, and the
+ * fields a compatible server left out filled in as Anthropic sends them: vLLM leaves out `type`
+ * and `role`, Ollama `stop_reason` and `stop_sequence`, and a client reads
+ * `usage.input_tokens` from here (Claude Code sizes its context with it), so it is never absent.
+ */
 function withClientModel(event: string, data: Record<string, unknown>, model: string): string {
   const message = data.message;
-  if (typeof message !== "object" || message === null) return event;
-  (message as Record<string, unknown>).model = model;
+  if (!isRecord(message)) return event;
+  message.model = model;
+  message.type ??= "message";
+  message.role ??= "assistant";
+  if (!Array.isArray(message.content)) message.content = [];
+  if (message.stop_reason === undefined) message.stop_reason = null;
+  if (message.stop_sequence === undefined) message.stop_sequence = null;
+  const usage = isRecord(message.usage) ? message.usage : (message.usage = {});
+  if (typeof usage.input_tokens !== "number") usage.input_tokens = 0;
+  if (typeof usage.output_tokens !== "number") usage.output_tokens = 0;
+  return withData(event, data);
+}
+
+/**
+ * True for an event that only comes after `message_start`: a client's accumulator refuses it
+ * without one ("Unexpected event order"). llama.cpp writes `message_start` with the chunk of the
+ * first generated token only, and holds back a token that is part of a UTF-8 character, so an
+ * answer that opens with half a character reaches ccp without one.
+ */
+function opensAnswer(data: Record<string, unknown>): boolean {
+  const type = data.type;
+  return type === "content_block_start" || type === "content_block_delta" ||
+    type === "content_block_stop" || type === "message_delta";
+}
+
+let started = 0;
+
+/** A `message_start` for an upstream that sent none, with what ccp knows of the answer. */
+function startFor(model: string): string {
+  const data = { type: "message_start", message: { id: `msg_ccp_${Date.now()}_${started++}` } };
+  return withClientModel("event: message_start", data, model);
+}
+
+/**
+ * Gives a `tool_use` block started without `input` (llama.cpp sends none) Anthropic's `input: {}`
+ * and says whether it did: a client that gets no `input_json_delta` for it, a call without
+ * arguments, would otherwise be left with no input at all.
+ */
+function filledToolInput(data: Record<string, unknown>): boolean {
+  if (data.type !== "content_block_start" || !isRecord(data.content_block)) return false;
+  const block = data.content_block;
+  if (block.type !== "tool_use" || block.input !== undefined) return false;
+  block.input = {};
+  return true;
+}
+
+/** `event` with its data lines replaced by `data`, written out again. */
+function withData(event: string, data: Record<string, unknown>): string {
   const lines = event.split("\n").filter((line) => !line.startsWith("data:"));
   return [...lines, `data: ${JSON.stringify(data)}`].join("\n");
 }

@@ -76,6 +76,11 @@ async function openAnswer(
       },
     );
   }
+  // Ollama writes an answer with no blocks (the model stopped at once) as `content: null`: an
+  // empty message still, not a failure.
+  if (isRecord(message) && message.type === "message" && message.content === null) {
+    message.content = [];
+  }
   // A 2xx that is not a message (an error body, or not even an object, or content that is not
   // blocks) is the upstream failing.
   if (
@@ -92,6 +97,10 @@ async function openAnswer(
     );
   }
   message.model = request.clientModel;
+  // Ollama leaves `input` out of a tool call without arguments; Anthropic always sends an object.
+  for (const block of message.content) {
+    if (block.type === "tool_use" && block.input === undefined) block.input = {};
+  }
   if (!verifiesSignatures(request.provider)) FOREIGN_SIGNATURES.noteMessage(message);
   return jsonAnswer(message, request.body.stream === true, hooks);
 }

@@ -1,0 +1,443 @@
+/**
+ * Mock upstreams that answer like the Anthropic-compatible endpoints of the local servers ccp has
+ * presets for (Ollama, llama.cpp's llama-server, vLLM, LM Studio). One mock, one dialect table:
+ * each server's habits are data below, read from the servers' own answer-writing code (LM Studio,
+ * closed source, from its documentation; where that says nothing it is written as Anthropic
+ * answers). The differences that matter are the ones a relay could trip over: fields left out,
+ * blocks closed late, odd signatures, errors in other shapes.
+ */
+
+/** How one server writes its answers. */
+export interface Dialect {
+  readonly id: "ollama" | "llamacpp" | "vllm" | "lmstudio";
+  /** Message ids: Ollama `msg_<24 hex>`, llama.cpp and vLLM pass their OpenAI `chatcmpl-…` id. */
+  readonly messageId: string;
+  /** Tool call ids: Ollama `call_<8>`, llama.cpp 32 letters and digits, vLLM `chatcmpl-tool-…`. */
+  readonly toolId: (n: number) => string;
+  /** A `ping` right after `message_start` (Anthropic does; the open-source servers never do). */
+  readonly ping: boolean;
+  /** `message_start.message` fields the server leaves out. */
+  readonly startOmits: readonly string[];
+  /** `message_start` usage carries `cache_read_input_tokens` (llama.cpp: its prompt cache). */
+  readonly startCacheRead: boolean;
+  /** The `content_block` of a thinking block's start. */
+  readonly thinkingStart: Readonly<Record<string, unknown>>;
+  /** The `signature_delta` sent before a thinking block's stop: none, an empty one, or a value. */
+  readonly signature: "none" | "empty" | "value";
+  /** Blocks stopped each before the next starts, or all at the end (llama.cpp). */
+  readonly closing: "each" | "at_end";
+  /** A tool_use start carries `input: {}` (llama.cpp's has only id and name). */
+  readonly toolStartInput: boolean;
+  /** Tool arguments as one `input_json_delta` (Ollama) or in the pieces generated. */
+  readonly argsWhole: boolean;
+  /** `message_delta.usage` fields. */
+  readonly deltaUsage: readonly ("input_tokens" | "output_tokens")[];
+  /** `message_delta.delta` carries `stop_sequence: null` (Ollama and vLLM leave it out). */
+  readonly deltaStopSequence: boolean;
+  /**
+   * An error once streaming began: an Anthropic `error` event, llama.cpp's `event: error` whose
+   * data is its OpenAI-style error object, or the stream just ending (Ollama writes the error
+   * into a chunk its converter turns into nothing).
+   */
+  readonly midStreamError: "anthropic" | "openai_object" | "cut";
+  /** An error before streaming: Anthropic's shape, or llama.cpp's OpenAI `{error: {code, …}}`. */
+  readonly httpError: "anthropic" | "openai";
+  /** The error type the server puts on a 400 (vLLM passes its OpenAI exception names). */
+  readonly badRequestType: string;
+  /**
+   * `message_start` goes out with the first generated token's chunk only (llama.cpp writes it
+   * when its decoded count is 1, and holds a token that is part of a UTF-8 character back): an
+   * answer that opens with half a character streams no `message_start` at all.
+   */
+  readonly startWithFirstToken: boolean;
+  /** Answers POST /v1/messages/count_tokens. */
+  readonly countTokens: boolean;
+  /** A JSON answer with no blocks: Ollama writes its nil slice as `content: null`. */
+  readonly emptyContent: null | readonly never[];
+  /** A JSON tool call without arguments has no `input` at all (Ollama's omitzero). */
+  readonly jsonOmitsEmptyInput: boolean;
+}
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
+
+/** The four servers, as their code (or docs) writes answers. */
+export const DIALECTS: readonly Dialect[] = [
+  {
+    id: "ollama",
+    startWithFirstToken: false,
+    messageId: `msg_${hex(0xa1b2c3, 24)}`,
+    toolId: (n) => `call_${hex(n, 8)}`,
+    ping: false,
+    startOmits: ["stop_reason", "stop_sequence"],
+    startCacheRead: false,
+    thinkingStart: { type: "thinking", thinking: "" },
+    signature: "none",
+    closing: "each",
+    toolStartInput: true,
+    argsWhole: true,
+    deltaUsage: ["input_tokens", "output_tokens"],
+    deltaStopSequence: false,
+    midStreamError: "cut",
+    httpError: "anthropic",
+    badRequestType: "invalid_request_error",
+    countTokens: false,
+    emptyContent: null,
+    jsonOmitsEmptyInput: true,
+  },
+  {
+    id: "llamacpp",
+    startWithFirstToken: true,
+    messageId: "chatcmpl-Zq3xW8vLk2PmN5rT7yHb4cJd6fGs1aEo",
+    toolId: (n) => `Xk${hex(n, 4)}9PqLmN3vB7cZ1tR5wY8uE2iO4aS6d`,
+    ping: false,
+    startOmits: [],
+    startCacheRead: true,
+    thinkingStart: { type: "thinking", thinking: "" },
+    signature: "empty",
+    closing: "at_end",
+    toolStartInput: false,
+    argsWhole: false,
+    deltaUsage: ["output_tokens"],
+    deltaStopSequence: true,
+    midStreamError: "openai_object",
+    httpError: "openai",
+    badRequestType: "invalid_request_error",
+    countTokens: true,
+    emptyContent: [],
+    jsonOmitsEmptyInput: false,
+  },
+  {
+    id: "vllm",
+    startWithFirstToken: false,
+    messageId: "chatcmpl-9f1c2d3e4b5a69788796a5b4c3d2e1f0",
+    toolId: (n) => `chatcmpl-tool-${hex(n, 32)}`,
+    ping: false,
+    startOmits: ["type", "role"],
+    startCacheRead: false,
+    thinkingStart: { type: "thinking", thinking: "" },
+    signature: "value",
+    closing: "each",
+    toolStartInput: true,
+    argsWhole: false,
+    deltaUsage: ["input_tokens", "output_tokens"],
+    deltaStopSequence: false,
+    midStreamError: "anthropic",
+    httpError: "anthropic",
+    badRequestType: "BadRequestError",
+    countTokens: true,
+    emptyContent: [],
+    jsonOmitsEmptyInput: false,
+  },
+  {
+    id: "lmstudio",
+    startWithFirstToken: false,
+    messageId: "msg_lmstudio_0001",
+    toolId: (n) => `toolu_lms_${hex(n, 8)}`,
+    ping: true,
+    startOmits: [],
+    startCacheRead: false,
+    thinkingStart: { type: "thinking", thinking: "", signature: "" },
+    signature: "none",
+    closing: "each",
+    toolStartInput: true,
+    argsWhole: false,
+    deltaUsage: ["output_tokens"],
+    deltaStopSequence: true,
+    midStreamError: "anthropic",
+    httpError: "anthropic",
+    badRequestType: "invalid_request_error",
+    countTokens: false,
+    emptyContent: [],
+    jsonOmitsEmptyInput: false,
+  },
+];
+
+/** One tool call of a scripted turn: its name and its arguments as generated, in pieces. */
+export interface ToolCall {
+  readonly name: string;
+  /** JSON text pieces; none for a call without arguments. */
+  readonly args: readonly string[];
+}
+
+/** What the model "generates" for one request. */
+export interface Turn {
+  readonly thinking?: readonly string[];
+  readonly text?: readonly string[];
+  readonly tools?: readonly ToolCall[];
+  /** The first token generated is part of a character (an emoji split in two tokens, say). */
+  readonly firstTokenSplit?: boolean;
+  /** The output limit was hit. */
+  readonly cut?: boolean;
+  readonly inputTokens: number;
+  readonly cachedTokens?: number;
+  readonly outputTokens: number;
+}
+
+/** What the mock does with the next request. */
+export type Script =
+  | { readonly kind: "turn"; readonly turn: Turn }
+  /** Streams the turn's blocks, then fails with `message` (how depends on the dialect). */
+  | { readonly kind: "fail_mid_stream"; readonly turn: Turn; readonly message: string }
+  /** Refuses the request: HTTP `status` with `message`. */
+  | { readonly kind: "refuse"; readonly status: number; readonly message: string };
+
+/** A running mock server. */
+export interface LocalServer {
+  url: string;
+  readonly dialect: Dialect;
+  /** Scripts used in order; the last one repeats. */
+  scripts: Script[];
+  /** Paths of the requests received. */
+  readonly paths: string[];
+  close(): Promise<void>;
+}
+
+interface Sse {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+type Block =
+  | { kind: "thinking"; pieces: readonly string[] }
+  | { kind: "text"; pieces: readonly string[] }
+  | { kind: "tool"; call: ToolCall; id: string };
+
+function blocksOf(turn: Turn, dialect: Dialect): Block[] {
+  const blocks: Block[] = [];
+  if (turn.thinking?.length) blocks.push({ kind: "thinking", pieces: turn.thinking });
+  if (turn.text?.length) blocks.push({ kind: "text", pieces: turn.text });
+  (turn.tools ?? []).forEach((call, i) =>
+    blocks.push({ kind: "tool", call, id: dialect.toolId(i + 1) })
+  );
+  return blocks;
+}
+
+function stopReason(turn: Turn): string {
+  if (turn.cut) return "max_tokens";
+  return turn.tools?.length ? "tool_use" : "end_turn";
+}
+
+/** The events one block opens with and carries; its stop is written separately. */
+function blockEvents(block: Block, index: number, dialect: Dialect): Sse[] {
+  const ev = (event: string, data: Record<string, unknown>): Sse => ({
+    event,
+    data: { type: event, index, ...data },
+  });
+  switch (block.kind) {
+    case "thinking":
+      return [
+        ev("content_block_start", { content_block: { ...dialect.thinkingStart } }),
+        ...block.pieces.map((thinking) =>
+          ev("content_block_delta", { delta: { type: "thinking_delta", thinking } })
+        ),
+      ];
+    case "text":
+      return [
+        ev("content_block_start", { content_block: { type: "text", text: "" } }),
+        ...block.pieces.map((text) =>
+          ev("content_block_delta", { delta: { type: "text_delta", text } })
+        ),
+      ];
+    case "tool": {
+      const start: Record<string, unknown> = {
+        type: "tool_use",
+        id: block.id,
+        name: block.call.name,
+      };
+      if (dialect.toolStartInput) start.input = {};
+      const args = block.call.args;
+      const pieces = dialect.argsWhole ? [args.join("") || "{}"] : args;
+      return [
+        ev("content_block_start", { content_block: start }),
+        ...pieces.map((partial_json) =>
+          ev("content_block_delta", { delta: { type: "input_json_delta", partial_json } })
+        ),
+      ];
+    }
+  }
+}
+
+function blockStop(block: Block, index: number, dialect: Dialect): Sse[] {
+  const out: Sse[] = [];
+  if (block.kind === "thinking" && dialect.signature !== "none") {
+    const signature = dialect.signature === "empty" ? "" : "5b0c1f0e9d8c4a7b8e6f5d4c3b2a1908";
+    out.push({
+      event: "content_block_delta",
+      data: { type: "content_block_delta", index, delta: { type: "signature_delta", signature } },
+    });
+  }
+  out.push({ event: "content_block_stop", data: { type: "content_block_stop", index } });
+  return out;
+}
+
+function messageStart(turn: Turn, dialect: Dialect, model: string): Sse {
+  const usage: Record<string, number> = dialect.startCacheRead
+    ? {
+      cache_read_input_tokens: turn.cachedTokens ?? 0,
+      input_tokens: turn.inputTokens - (turn.cachedTokens ?? 0),
+      output_tokens: 0,
+    }
+    : { input_tokens: turn.inputTokens, output_tokens: 0 };
+  const message: Record<string, unknown> = {
+    id: dialect.messageId,
+    type: "message",
+    role: "assistant",
+    content: [],
+    model,
+    stop_reason: null,
+    stop_sequence: null,
+    usage,
+  };
+  for (const field of dialect.startOmits) delete message[field];
+  return { event: "message_start", data: { type: "message_start", message } };
+}
+
+/** The whole stream for a turn, as the dialect writes it; `failWith` replaces its end. */
+export function streamEvents(
+  turn: Turn,
+  dialect: Dialect,
+  model: string,
+  failWith?: string,
+): Sse[] {
+  const events: Sse[] = turn.firstTokenSplit && dialect.startWithFirstToken
+    ? []
+    : [messageStart(turn, dialect, model)];
+  if (dialect.ping) events.push({ event: "ping", data: { type: "ping" } });
+  const blocks = blocksOf(turn, dialect);
+  blocks.forEach((block, i) => {
+    events.push(...blockEvents(block, i, dialect));
+    if (dialect.closing === "each" && !failWith) events.push(...blockStop(block, i, dialect));
+  });
+  if (failWith) {
+    if (dialect.midStreamError === "anthropic") {
+      events.push({
+        event: "error",
+        data: { type: "error", error: { type: "internal_error", message: failWith } },
+      });
+    } else if (dialect.midStreamError === "openai_object") {
+      events.push({ event: "error", data: { code: 500, message: failWith, type: "server_error" } });
+    }
+    return events;
+  }
+  if (dialect.closing === "at_end") {
+    blocks.forEach((block, i) => events.push(...blockStop(block, i, dialect)));
+  }
+  const usage: Record<string, number> = {};
+  for (const field of dialect.deltaUsage) {
+    usage[field] = field === "input_tokens" ? turn.inputTokens : turn.outputTokens;
+  }
+  const delta: Record<string, unknown> = { stop_reason: stopReason(turn) };
+  if (dialect.deltaStopSequence) delta.stop_sequence = null;
+  events.push(
+    { event: "message_delta", data: { type: "message_delta", delta, usage } },
+    { event: "message_stop", data: { type: "message_stop" } },
+  );
+  return events;
+}
+
+/** The non-streaming answer for a turn, as the dialect writes it. */
+export function jsonMessage(turn: Turn, dialect: Dialect, model: string): Record<string, unknown> {
+  const content: Record<string, unknown>[] = blocksOf(turn, dialect).map((block) => {
+    switch (block.kind) {
+      case "thinking": {
+        const thinking: Record<string, unknown> = {
+          type: "thinking",
+          thinking: block.pieces.join(""),
+        };
+        if (dialect.signature === "empty") thinking.signature = "";
+        if (dialect.signature === "value") thinking.signature = "5b0c1f0e9d8c4a7b";
+        return thinking;
+      }
+      case "text":
+        return { type: "text", text: block.pieces.join("") };
+      case "tool": {
+        const args = block.call.args.join("");
+        const tool: Record<string, unknown> = {
+          type: "tool_use",
+          id: block.id,
+          name: block.call.name,
+        };
+        if (args || !dialect.jsonOmitsEmptyInput) tool.input = args ? JSON.parse(args) : {};
+        return tool;
+      }
+    }
+  });
+  return {
+    id: dialect.messageId,
+    type: "message",
+    role: "assistant",
+    model,
+    content: content.length === 0 ? dialect.emptyContent : content,
+    stop_reason: stopReason(turn),
+    stop_sequence: null,
+    usage: { input_tokens: turn.inputTokens, output_tokens: turn.outputTokens },
+  };
+}
+
+function errorBody(dialect: Dialect, status: number, message: string): Record<string, unknown> {
+  const type = status === 400
+    ? dialect.badRequestType
+    : status === 404
+    ? "not_found_error"
+    : status === 503
+    ? "overloaded_error"
+    : "api_error";
+  if (dialect.httpError === "openai") {
+    const openaiType = status === 400
+      ? "invalid_request_error"
+      : status === 503
+      ? "unavailable_error"
+      : "server_error";
+    return { error: { code: status, message, type: openaiType } };
+  }
+  return { type: "error", error: { type, message } };
+}
+
+const encoder = new TextEncoder();
+
+/** Starts a mock of `dialect` on an ephemeral port. */
+export function startLocalServer(dialect: Dialect, scripts: Script[] = []): LocalServer {
+  const paths: string[] = [];
+  const server: LocalServer = { url: "", dialect, scripts, paths, close: async () => {} };
+  let served = 0;
+  const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    paths.push(path);
+    const body = await req.json() as Record<string, unknown>;
+    const model = String(body.model);
+    if (path === "/v1/messages/count_tokens") {
+      if (!dialect.countTokens) return new Response("404 page not found", { status: 404 });
+      return Response.json({ input_tokens: 1234 });
+    }
+    if (path !== "/v1/messages") return new Response("not found", { status: 404 });
+    const script = server.scripts[Math.min(served++, server.scripts.length - 1)];
+    if (!script) return Response.json(errorBody(dialect, 500, "no script"), { status: 500 });
+    if (script.kind === "refuse") {
+      return Response.json(errorBody(dialect, script.status, script.message), {
+        status: script.status,
+      });
+    }
+    if (body.stream !== true) {
+      if (script.kind !== "turn") {
+        return Response.json(errorBody(dialect, 500, script.message), { status: 500 });
+      }
+      return Response.json(jsonMessage(script.turn, dialect, model));
+    }
+    const events = streamEvents(
+      script.turn,
+      dialect,
+      model,
+      script.kind === "fail_mid_stream" ? script.message : undefined,
+    );
+    // One event per chunk, the way these servers flush after each.
+    const chunks = events.map((e) =>
+      encoder.encode(`event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`)
+    );
+    return new Response(ReadableStream.from(chunks), {
+      headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+    });
+  });
+  server.url = `http://127.0.0.1:${http.addr.port}`;
+  server.close = () => http.shutdown();
+  return server;
+}
