@@ -12,6 +12,7 @@ import {
   FRIENDLIAI_CLEANING,
   GLM_CLEANING,
   LOCAL_CLEANING,
+  LOCAL_EFFORT_CLEANING,
   MINIMAX_CLEANING,
   MOONSHOT_CLEANING,
   OPEN_ROUTER_CLEANING,
@@ -308,7 +309,7 @@ export const PRESETS: readonly Preset[] = [
     local: true,
     countTokens: false,
     notes: "Ollama; the base URL is the server root, without /v1",
-    cleaning: LOCAL_CLEANING,
+    cleaning: LOCAL_EFFORT_CLEANING,
     dialect: OPENAI_DIALECTS.local,
   },
   {
@@ -322,7 +323,7 @@ export const PRESETS: readonly Preset[] = [
     local: true,
     countTokens: false,
     notes: "vLLM OpenAI/Anthropic server",
-    cleaning: LOCAL_CLEANING,
+    cleaning: LOCAL_EFFORT_CLEANING,
     dialect: OPENAI_DIALECTS.local,
   },
   {

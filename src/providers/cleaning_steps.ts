@@ -219,14 +219,14 @@ export const MOONSHOT_CLEANING: readonly CleaningStep[] = [
   OLD_BETAS,
 ];
 
-// Ollama accepts exactly the core fields; LM Studio, llama.cpp and vLLM name fewer. All four
-// reuse their KV cache by prefix.
-/** Local servers (LM Studio, llama.cpp, Ollama, vLLM): the core fields, no cache markers. */
+// LM Studio and llama.cpp name fewer fields than the core; all four local servers reuse their KV
+// cache by prefix.
+/** Local servers (LM Studio, llama.cpp): the core fields, no cache markers. */
 export const LOCAL_CLEANING: readonly CleaningStep[] = [
   {
     rule: "keepTopLevel",
     fields: CORE_FIELDS,
-    reason: "local servers implement the core fields (Ollama lists exactly these); rest dropped",
+    reason: "local servers implement the core fields at most; the rest is dropped",
   },
   {
     rule: "stripCacheControl",
@@ -241,6 +241,18 @@ export const LOCAL_CLEANING: readonly CleaningStep[] = [
     reason: "LM Studio and Ollama tell Claude Code users to turn it off: it breaks their KV cache",
   },
   OLD_BETAS,
+];
+
+// Ollama and vLLM read output_config.effort: with Claude Code's adaptive thinking it is what sets
+// how much the model thinks (Ollama's think level), so dropping it left the model's default.
+/** Ollama and vLLM: the local servers' cleaning, keeping output_config. */
+export const LOCAL_EFFORT_CLEANING: readonly CleaningStep[] = [
+  {
+    rule: "keepTopLevel",
+    fields: [...CORE_FIELDS, "output_config"],
+    reason: "Ollama and vLLM implement the core fields and output_config (effort); rest dropped",
+  },
+  ...LOCAL_CLEANING.slice(1),
 ];
 
 // CLIProxyAPI is built for Claude Code traffic and relays to Anthropic (keys, OAuth) as well as

@@ -149,3 +149,25 @@ Deno.test("stripCcpThinking keeps thinking on when the turn still starts with re
   const turn = (out.messages as Array<{ content: Array<{ type: string }> }>)[1]!;
   assert.deepEqual(turn.content.map((b) => b.type), ["redacted_thinking", "tool_use"]);
 });
+
+Deno.test("Claude Code's effort reaches the local servers that read it (Ollama, vLLM), not the others", () => {
+  const body = Object.freeze({
+    model: "m",
+    max_tokens: 32000,
+    thinking: { type: "adaptive" },
+    output_config: { effort: "high" },
+    context_management: { edits: [{ type: "clear_thinking_20251015", keep: "all" }] },
+    messages: [{ role: "user", content: "q" }],
+  });
+  for (const preset of ["ollama", "vllm"]) {
+    const out = cleanFor({ preset, baseUrl: "http://127.0.0.1:1" }).body(body);
+    assert.deepEqual(out.output_config, { effort: "high" }, preset);
+    assert.deepEqual(out.thinking, { type: "adaptive" }, preset);
+    assert.equal("context_management" in out, false, preset);
+  }
+  for (const preset of ["lmstudio", "llamacpp"]) {
+    const out = cleanFor({ preset, baseUrl: "http://127.0.0.1:1" }).body(body);
+    assert.equal("output_config" in out, false, preset);
+    assert.deepEqual(out.thinking, { type: "adaptive" }, preset);
+  }
+});
