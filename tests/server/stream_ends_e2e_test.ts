@@ -343,14 +343,43 @@ Deno.test("openai: a finish with no usage chunk after it ends after the grace, u
   });
 });
 
-for (const protocol of ["openai", "gemini"] as const) {
+// An Anthropic answer is finished once message_delta has said how it stopped: only message_stop,
+// which carries nothing, may follow.
+const WITHOUT_MESSAGE_STOP = [
+  encodeEvents(textTurn("m", 5).filter((e) => e.event !== "message_stop")),
+];
+
+for (const protocol of ["openai", "gemini", "anthropic"] as const) {
   Deno.test(`${protocol}: a connection that breaks after the finish loses nothing the answer needs`, async () => {
-    const parts = protocol === "openai" ? FINISHED.openai.slice(0, 2) : FINISHED.gemini;
+    const parts = protocol === "openai"
+      ? FINISHED.openai.slice(0, 2)
+      : protocol === "gemini"
+      ? FINISHED.gemini
+      : WITHOUT_MESSAGE_STOP;
     await withUpstream(protocol, { parts, after: "reset" }, async (ccp) => {
       assertFinished(await ask(ccp, true), true, protocol === "openai" ? 2 : 5);
     });
   });
 }
+
+Deno.test("anthropic: message_delta, then neither message_stop nor a close, ends after the grace", async () => {
+  const script = { parts: WITHOUT_MESSAGE_STOP, after: "hold" } as const;
+  await withUpstream("anthropic", script, async (ccp, mock) => {
+    const answer = await ask(ccp, true);
+    assertFinished(answer, true);
+    assert.ok(answer.ms >= FINISH_GRACE_MS - 50, `took ${answer.ms} ms`);
+    assert.ok(answer.ms < PROMPT_MS, `took ${answer.ms} ms`);
+    await within(mock.release, 500, "the upstream's release");
+  });
+});
+
+Deno.test("anthropic: message_delta, then a close without message_stop, is a whole answer", async () => {
+  await withUpstream("anthropic", { parts: WITHOUT_MESSAGE_STOP, after: "close" }, async (ccp) => {
+    const answer = await ask(ccp, true);
+    assertFinished(answer, true);
+    assert.equal(parseSse(answer.text).filter((e) => e.event === "message_stop").length, 1);
+  });
+});
 
 Deno.test("openai_responses: response.incomplete and response.failed end the answer at once too", async (t) => {
   const ends = [

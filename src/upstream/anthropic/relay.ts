@@ -24,6 +24,7 @@ export interface RelayOptions extends RelayHooks {
 }
 
 const encoder = new TextEncoder();
+const MESSAGE_STOP = encoder.encode('event: message_stop\ndata: {"type":"message_stop"}\n\n');
 
 /**
  * Pipes the upstream's Anthropic SSE to the client one whole event at a time, each event's JSON
@@ -45,6 +46,8 @@ export function relayAnthropicStream(
 class AnthropicFrames implements FrameSource {
   readonly usage: UsageTotals = {};
   answerChars = 0;
+  /** Set by a `message_delta` with its stop reason: only `message_stop` may follow. */
+  finishing = false;
   readonly #decoder = new TextDecoder();
   // Text of an event whose blank line has not arrived yet.
   readonly #held = new HeldText();
@@ -97,7 +100,15 @@ class AnthropicFrames implements FrameSource {
   end(): Frames {
     // An upstream that forgot the blank line after its last event still sent that event.
     const rest = this.#held.take() + (this.#cr ? "\n" : "") + this.#decoder.decode();
-    return rest.trim() === "" ? {} : this.#events(`${rest}\n\n`, undefined);
+    const frames = rest.trim() === "" ? {} : this.#events(`${rest}\n\n`, undefined);
+    if (frames.end || !this.finishing) return frames;
+    // The upstream said how its answer stopped, then closed or went quiet without message_stop:
+    // nothing the answer needs is missing, so it ends as Anthropic ends one.
+    const before = frames.bytes ?? new Uint8Array();
+    const bytes = new Uint8Array(before.byteLength + MESSAGE_STOP.byteLength);
+    bytes.set(before);
+    bytes.set(MESSAGE_STOP, before.byteLength);
+    return { bytes, end: { kind: "stop" } };
   }
 
   /**
@@ -125,6 +136,9 @@ class AnthropicFrames implements FrameSource {
         if (data) {
           noteUsage(this.usage, data);
           this.answerChars += deltaChars(data);
+          if (data.type === "message_delta" && stopReasonOf(data) !== undefined) {
+            this.finishing = true;
+          }
           this.#onEventData?.(data);
           if (this.#rewrite && data.type !== "message_start" && opensAnswer(data)) {
             // Before the upstream's first event, the `message_start` it never sent.
@@ -242,6 +256,12 @@ function filledToolInput(data: Record<string, unknown>): boolean {
   if (block.type !== "tool_use" || block.input !== undefined) return false;
   block.input = {};
   return true;
+}
+
+/** The stop reason a `message_delta` carries, if any. */
+function stopReasonOf(data: Record<string, unknown>): string | undefined {
+  const delta = data.delta;
+  return isRecord(delta) && typeof delta.stop_reason === "string" ? delta.stop_reason : undefined;
 }
 
 /** `event` with its data lines replaced by `data`, written out again. */
