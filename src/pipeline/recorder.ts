@@ -2,7 +2,7 @@
 
 import type { HeaderReader } from "../core/headers.ts";
 import type { Logger } from "../core/log.ts";
-import { randomBase62 } from "../translate/anthropic/ids.ts";
+import { newRequestId } from "../translate/anthropic/ids.ts";
 import type {
   AttemptRecord,
   RequestObserver,
@@ -49,7 +49,7 @@ export class Recorder {
     this.#now = now;
     this.#startedPerf = now();
     this.record = {
-      id: `req_${randomBase62(24)}`,
+      id: newRequestId(),
       startedAt: Date.now(),
       method: start.method,
       path: start.path,

@@ -30,8 +30,12 @@ export function backoffDelay(
   }
   // Full jitter (a uniform wait below the exponential ceiling): spreads retries of many clients
   // instead of having them hit a recovering upstream in lock-step.
-  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, attempt));
-  return Math.floor((options.random ?? Math.random)() * ceiling);
+  return Math.floor((options.random ?? Math.random)() * backoffCeiling(attempt, options));
+}
+
+/** The longest wait {@link backoffDelay} may draw before retry number `attempt` (0-based). */
+export function backoffCeiling(attempt: number, options: BackoffOptions = DEFAULT_BACKOFF): number {
+  return Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, attempt));
 }
 
 /** Parses a `Retry-After` value (delta seconds or an HTTP-date) into ms from `now`. */

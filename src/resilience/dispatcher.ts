@@ -11,7 +11,7 @@
 
 import type { ProviderConfig } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
-import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
+import { backoffCeiling, backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { classify, type Failure } from "./classify.ts";
 import { type Clock, sleep, systemClock } from "./clock.ts";
 import { describeFailure } from "./describe.ts";
@@ -144,7 +144,11 @@ export class Dispatcher<S extends { readonly ok: true }> {
     });
     if (rescued) return rescued;
     this.#poolStates(chain, outcomes);
-    throw exhaustedError(outcomes, this.#clock.now());
+    // After several tries, a client's retry should come no sooner than ccp's next one would.
+    const repeatWait = counter.attempts > 1
+      ? backoffCeiling(counter.attempts - 1, this.#backoff)
+      : undefined;
+    throw exhaustedError(outcomes, this.#clock.now(), repeatWait);
   }
 
   // A target whose keys were refused (429, 401/403) is in the state its pool is in, which says how

@@ -57,17 +57,32 @@ function mapStatus(outcome: Failed): ClientError {
   return clientErrorOf(status);
 }
 
-/** The last upstream failure as an Anthropic error naming provider, model and reason. */
-export function failureError(outcome: Failed, now: number): UpstreamError {
+// Upstream trouble that may pass with time, which a client's retry (after a wait) may outlast.
+const PASSING = new Set(["server", "overloaded", "network", "timeout", "connect"]);
+
+/**
+ * The last upstream failure as an Anthropic error naming provider, model and reason.
+ * `repeatWaitMs`: when ccp already tried more than once for this request (retries in place or
+ * failover), the wait its own backoff would take next.
+ */
+export function failureError(outcome: Failed, now: number, repeatWaitMs?: number): UpstreamError {
   const { status, type } = mapStatus(outcome);
   const hint = outcome.verdict.retryAfterMs;
   const headers: Record<string, string> = {};
-  if (status === 429 || hint !== undefined && status >= 500) {
-    headers["Retry-After"] = String(secondsUntil(now + (hint ?? 1000), now));
-  }
   // The failure's own advice to the client (a model server that is not running: do not retry).
   const noRetry = outcome.failure.error instanceof ProxyError &&
     outcome.failure.error.headers["x-should-retry"];
+  if (status === 429 || hint !== undefined && status >= 500) {
+    headers["Retry-After"] = String(secondsUntil(now + (hint ?? 1000), now));
+  } else if (
+    status >= 500 && repeatWaitMs !== undefined && !noRetry && PASSING.has(outcome.verdict.cause)
+  ) {
+    // Without a wait, the Anthropic SDKs retry a 5xx or 529 after half a second (Claude Code
+    // after about one), and each retry would run ccp's whole sequence of tries again: the
+    // upstream that just failed that many times gets them again at once. The wait ccp's backoff
+    // would take next continues its schedule; the retry stays the client's to make.
+    headers["Retry-After"] = String(secondsUntil(now + repeatWaitMs, now));
+  }
   if (noRetry) headers["x-should-retry"] = noRetry;
   const message = outcome.failure.error instanceof ProxyError
     ? outcome.detail // already names provider and model
@@ -162,6 +177,7 @@ function authUnavailable(outcomes: readonly KeysOutcome[], now: number): Upstrea
 export function exhaustedError(
   every: readonly TargetOutcome[],
   now: number,
+  repeatWaitMs?: number,
 ): UpstreamError {
   // A spent budget is the answer only when it is the reason for every target.
   const outcomes = every.filter((o) => o.kind !== "budget");
@@ -171,7 +187,7 @@ export function exhaustedError(
     return modelCooldown(outcomes, Math.min(...(announced as number[])), now);
   }
   const failed = outcomes.findLast((o): o is Failed => o.kind === "failed");
-  if (failed) return failureError(failed, now);
+  if (failed) return failureError(failed, now, repeatWaitMs);
   const keys = outcomes.filter((o): o is KeysOutcome => o.kind === "keys");
   if (outcomes.length > 0 && keys.length === outcomes.length) {
     const cooling = keys.filter((o) => o.keys.cooling > 0);

@@ -10,11 +10,12 @@ import { PEER_HEADER } from "./guard_head.ts";
 import { DepartureWatcher, type Peer } from "./departures.ts";
 import type { AppDeps, AppEnv, ServerDeps } from "./deps.ts";
 import { errorResponse } from "./responses.ts";
+import { newRequestId } from "../translate/anthropic/ids.ts";
 import { splitRoutingPrefix } from "./url_prefix.ts";
 import { misplacedPathAdvice } from "./misplaced_path.ts";
 import { countTokensHandler } from "./routes/count_tokens.ts";
 import { messagesHandler } from "./routes/messages.ts";
-import { modelsHandler } from "./routes/models.ts";
+import { modelHandler, modelsHandler } from "./routes/models.ts";
 import { usageHandler } from "./routes/usage.ts";
 import { Metrics } from "../observe/metrics.ts";
 import { RecentRequests } from "../observe/recent.ts";
@@ -92,11 +93,13 @@ export function createApp(
       // A wrong token stays wrong: Claude Code would retry the 401 up to 10 times (minutes) and
       // then say "Not logged in · Please run /login", hiding this message. It obeys
       // `x-should-retry: false` and shows the message at once.
+      // Refused before a request record exists, yet with a request id, as Anthropic's answers
+      // all have one (the SDKs show it as the error's `requestID`).
       throw new ProxyError(
         "authentication_error",
         "Invalid or missing API key: send ccp's auth token as ANTHROPIC_AUTH_TOKEN " +
           "(Authorization: Bearer), x-api-key or anthropic-auth-token",
-        { headers: { "x-should-retry": "false" } },
+        { headers: { "x-should-retry": "false", "request-id": newRequestId() } },
       );
     }
     // Closed mode: no request is served on local state while a shared engine is away.
@@ -140,6 +143,7 @@ export function createApp(
   app.post("/v1/messages", messagesHandler(deps));
   app.post("/v1/messages/count_tokens", countTokensHandler(deps));
   app.get("/v1/models", modelsHandler(deps.config, deps.startedAt));
+  app.get("/v1/models/:id{.+}", modelHandler(deps.config, deps.startedAt));
   app.get("/v1/ccp/usage", usageHandler(deps.ledger?.store));
   addUiRoutes(app, deps, recent, sessions);
   app.get("/metrics", () =>

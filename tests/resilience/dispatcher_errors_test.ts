@@ -163,6 +163,8 @@ Deno.test("the last upstream failure as an Anthropic error", async (t) => {
       status: 529,
       type: "overloaded_error",
       message: /answered 529/,
+      // Tried twice (one retry in place): the client is asked to wait for the next try.
+      retryAfter: "2",
     },
     {
       name: "503 keeps its status",
@@ -170,6 +172,8 @@ Deno.test("the last upstream failure as an Anthropic error", async (t) => {
       status: 503,
       type: "api_error",
       message: /answered 503/,
+      // Tried twice (one retry in place): the client is asked to wait for the next try.
+      retryAfter: "2",
     },
     {
       name: "504 keeps its status",
@@ -177,6 +181,8 @@ Deno.test("the last upstream failure as an Anthropic error", async (t) => {
       status: 504,
       type: "api_error",
       message: /answered 504/,
+      // Tried twice (one retry in place): the client is asked to wait for the next try.
+      retryAfter: "2",
     },
     {
       name: "500 becomes 502",
@@ -184,6 +190,8 @@ Deno.test("the last upstream failure as an Anthropic error", async (t) => {
       status: 502,
       type: "api_error",
       message: /answered 500/,
+      // Tried twice (one retry in place): the client is asked to wait for the next try.
+      retryAfter: "2",
     },
     {
       name: "503 with Retry-After passes the hint on",

@@ -2,8 +2,9 @@
 
 import type { Context } from "hono";
 import type { Config, Target } from "../../config/types.ts";
-import { DISCOVERABLE, discoveryId } from "../../routing/discovery_ids.ts";
-import { formatTarget } from "../../routing/resolve.ts";
+import { ProxyError } from "../../core/errors.ts";
+import { DISCOVERABLE, DISCOVERY_PREFIX, discoveryId } from "../../routing/discovery_ids.ts";
+import { formatTarget, resolveRoute, RouteRefused } from "../../routing/resolve.ts";
 
 /** One entry of the Anthropic models list. */
 export interface ModelEntry {
@@ -69,6 +70,51 @@ export function modelsHandler(config: () => Config, startedAt: Date): (c: Contex
       first_id: page[0]?.id ?? null,
       last_id: page[page.length - 1]?.id ?? null,
     });
+  };
+}
+
+/**
+ * Builds the handler for GET /v1/models/{id} (the SDKs' `models.retrieve`): a listed id as the
+ * list shows it; any other name as a request for that model would be routed (ccp serves every
+ * name its rules resolve, so an SDK user checking a model before using it is not told it is
+ * missing when a request for it would be served); 404 for a name a request would be refused for.
+ */
+export function modelHandler(
+  config: () => Config,
+  startedAt: Date,
+): (c: Context<{ Bindings: { path: string } }>) => Response {
+  const createdAt = startedAt.toISOString().replace(/\.\d{3}Z$/, "Z");
+  return (c) => {
+    const raw = c.env.path.slice("/v1/models/".length);
+    let id: string;
+    try {
+      // The SDKs escape a `/` inside the id (`nim%2Fkimi-k2.5`); a bare one is read the same.
+      id = decodeURIComponent(raw);
+    } catch {
+      id = raw;
+    }
+    const current = config();
+    const listed = listModels(current, createdAt);
+    const own = listed.find((m) => m.id === id);
+    if (own) return c.json(own);
+    const twin = id.startsWith(DISCOVERY_PREFIX)
+      ? listed.find((m) => m.id === id.slice(DISCOVERY_PREFIX.length))
+      : undefined;
+    if (twin) return c.json(discoverable(twin));
+    try {
+      // A bare request for that model: no scenario route matches one.
+      const resolution = resolveRoute(
+        { request: { model: id, max_tokens: 1, messages: [{ role: "user", content: "." }] } },
+        current,
+      );
+      const chain = resolution.chain.map(formatTarget).join(" → ");
+      return c.json(
+        { type: "model", id, display_name: `${id} (${chain})`, created_at: createdAt },
+      );
+    } catch (err) {
+      if (!(err instanceof RouteRefused)) throw err;
+      throw new ProxyError("not_found_error", `Model ${JSON.stringify(id)}: ${err.message}`);
+    }
   };
 }
 

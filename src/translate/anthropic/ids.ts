@@ -21,6 +21,11 @@ export function randomBase62(length: number): string {
   return out;
 }
 
+/** A fresh request id (`req_…`), sent to clients as `request-id`. */
+export function newRequestId(): string {
+  return `req_${randomBase62(24)}`;
+}
+
 /** A fresh Anthropic-style message id. */
 export function newMessageId(): string {
   return `msg_${randomBase62(24)}`;
