@@ -273,25 +273,44 @@ export class Pipeline {
         const transport = transports[target.provider.type];
         // Declared transforms apply here only, per attempt: a failover target may have its own.
         const changes = transformsFor(this.#deps.config(), routeKey, target.provider.id);
-        const result = transport
-          ? await transport.send({
-            ...request,
-            ...(changes.length > 0 ? { body: applyTransforms(request.body, changes) } : {}),
-            provider: target.provider,
-            model: target.model,
-            key,
-            signal,
-            settings: variants.get(target),
-          })
-          : unsupported(target.provider);
-        recorder.attempt({
+        const tried = {
           provider: target.provider.id,
           model: target.model,
           keyLabel: keyLabel(target.provider, key),
+          startedAt,
+        };
+        let result: AttemptSuccess | AttemptFailure;
+        try {
+          result = transport
+            ? await transport.send({
+              ...request,
+              ...(changes.length > 0 ? { body: applyTransforms(request.body, changes) } : {}),
+              provider: target.provider,
+              model: target.model,
+              key,
+              signal,
+              settings: variants.get(target),
+            })
+            : unsupported(target.provider);
+        } catch (error) {
+          // The request did reach this target (Esc in Claude Code before the model answered
+          // throws here): the log line, the ledger and the status line still name it.
+          recorder.attempt({
+            ...tried,
+            outcome: "failed",
+            reason: signal.aborted ? "client disconnected" : scrubSecrets(
+              error instanceof Error ? error.message : String(error),
+              target.provider.apiKeys,
+            ),
+            durationMs: performance.now() - began,
+          });
+          throw error;
+        }
+        recorder.attempt({
+          ...tried,
           ...(result.ok ? { status: 200 } : result.status ? { status: result.status } : {}),
           outcome: result.ok ? "answered" : "failed",
           ...(result.ok ? {} : { reason: describeFailure(result, target.provider.apiKeys) }),
-          startedAt,
           durationMs: performance.now() - began,
         });
         return result;

@@ -9,37 +9,9 @@ import assert from "node:assert/strict";
 import { childEnv, MAIN, ROOT } from "../cli/helpers.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { claudeHome, tmux, tmuxAndClaude, typeLine, waitForScreen } from "../helpers/tmux.ts";
 
-async function has(command: string): Promise<boolean> {
-  try {
-    return (await new Deno.Command(command, { args: ["-V"], stdout: "null", stderr: "null" })
-      .output())
-      .success || command === "claude";
-  } catch {
-    return false;
-  }
-}
-
-const ready = await has("tmux") && await has("claude");
-
-function tmux(...args: string[]): Promise<Deno.CommandOutput> {
-  return new Deno.Command("tmux", { args, stdout: "piped", stderr: "piped" }).output();
-}
-
-async function screen(session: string): Promise<string> {
-  return new TextDecoder().decode((await tmux("capture-pane", "-p", "-t", session)).stdout);
-}
-
-async function waitFor(session: string, pattern: RegExp, ms: number): Promise<string> {
-  const deadline = Date.now() + ms;
-  let text = "";
-  while (Date.now() < deadline) {
-    text = await screen(session);
-    if (pattern.test(text)) return text;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the screen never matched ${pattern}:\n${text}`);
-}
+const ready = await tmuxAndClaude();
 
 Deno.test({
   name: "ccp code: Claude Code's status line shows the provider/model that served the session",
@@ -55,16 +27,7 @@ Deno.test({
       const work = `${dir}/work`;
       await Deno.mkdir(home);
       await Deno.mkdir(work);
-      await Deno.writeTextFile(
-        `${home}/.claude.json`,
-        JSON.stringify({
-          hasCompletedOnboarding: true,
-          theme: "dark",
-          projects: {
-            [work]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true },
-          },
-        }),
-      );
+      await claudeHome(home, work);
       await Deno.writeTextFile(
         `${dir}/c.yaml`,
         `providers:
@@ -113,10 +76,9 @@ routes:
         ...envArgs,
         ...command,
       );
-      await waitFor(session, /❯/, 30_000);
-      await tmux("send-keys", "-t", session, "-l", "say hi");
-      await tmux("send-keys", "-t", session, "Enter");
-      const shown = await waitFor(session, /ccp ▸ up\/served-model/, 30_000);
+      await waitForScreen(session, /❯/, 30_000);
+      await typeLine(session, "say hi");
+      const shown = await waitForScreen(session, /ccp ▸ up\/served-model/, 30_000);
       assert.ok(!/listening on/.test(shown), "the proxy's log stays out of Claude Code's screen");
       assert.equal(mock.requests.at(-1)?.body?.model, "served-model");
       const log = await Deno.readTextFile(`${dir}/xdg-data/ccp/ccp.log`);

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 
 const TOKEN = "ccp-debug-log-test";
 
@@ -66,6 +67,55 @@ routes:
     assert.match(line, /max_(completion_)?tokens/);
     assert.ok(!log.includes("PROMPT-WORDS"), "no prompt text");
     assert.ok(!log.includes("0123456789"), "no key");
+  } finally {
+    await mock.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("debug log: an attempt the client abandoned before the answer still has its line", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_debuglog_" });
+  const mock = startAnthropicMock([{ kind: "hang" }]);
+  const ctx = testContext(dir);
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { auth_token: ${TOKEN}, data_dir: data, log_level: debug }
+providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: sk-debug-secret-0123456789 }
+routes:
+  default: up/slow-model
+`,
+    );
+    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
+    try {
+      // Esc in Claude Code while the model has not answered yet.
+      const leave = new AbortController();
+      const res = fetch(`${server.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": TOKEN },
+        body: JSON.stringify({
+          model: "m",
+          max_tokens: 10,
+          messages: [{ role: "user", content: "hi" }],
+        }),
+        signal: leave.signal,
+      });
+      while (mock.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+      leave.abort();
+      await res.catch(() => {});
+      const deadline = Date.now() + 3000;
+      while (!ctx.io.stderr.join("\n").includes(" 499 ") && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      await server.stop();
+    }
+    const log = ctx.io.stderr.join("\n");
+    const line = log.split("\n").find((l) => l.includes("DEBUG") && l.includes("/v1/messages"));
+    assert.ok(line, log);
+    assert.match(line, /slow-model/);
+    assert.match(line, /→ cancelled \(client disconnected\) in \d+ ms/);
   } finally {
     await mock.close();
     await Deno.remove(dir, { recursive: true });

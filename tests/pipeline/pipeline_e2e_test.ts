@@ -39,9 +39,15 @@ function setup(repliesA: MockReply[], repliesB: MockReply[]) {
   };
 }
 
-const post = (url: string, path: string, body: Record<string, unknown>) =>
+const post = (
+  url: string,
+  path: string,
+  body: Record<string, unknown>,
+  signal?: AbortSignal,
+) =>
   fetch(`${url}${path}`, {
     method: "POST",
+    ...(signal ? { signal } : {}),
     headers: { "content-type": "application/json", "x-claude-code-session-id": "sess-9" },
     body: JSON.stringify(body),
   });
@@ -110,6 +116,27 @@ Deno.test("pipeline: an error answer names the route and the last target tried",
   assert.equal(r.outcome, "error");
   assert.equal(r.errorType, "api_error");
   assert.equal(r.attempts.length, 2);
+});
+
+Deno.test("pipeline: a client that leaves before the upstream answers is recorded against the target", async () => {
+  // Esc in Claude Code while the model has not answered yet: the request was sent to a/m1, so
+  // the log line, the ledger (`ccp usage --by model`) and the status line must name it.
+  await using env = setup([{ kind: "hang" }], []);
+  const leave = new AbortController();
+  const res = post(env.ccp.url, "/v1/messages", ask("claude-3-haiku"), leave.signal);
+  while (env.a.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+  leave.abort();
+  await res.catch(() => {});
+  while (env.records.length === 0) await new Promise((r) => setTimeout(r, 5));
+  const r = env.records[0]!;
+  assert.equal(r.status, 499);
+  assert.equal(r.outcome, "cancelled");
+  assert.equal(r.provider, "a");
+  assert.equal(r.model, "m1");
+  assert.equal(r.attempts.length, 1);
+  assert.equal(r.attempts[0]!.outcome, "failed");
+  assert.equal(r.attempts[0]!.status, undefined);
+  assert.match(r.attempts[0]!.reason ?? "", /client disconnected/);
 });
 
 Deno.test("pipeline: a request refused before any upstream is still recorded", async () => {

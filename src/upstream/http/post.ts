@@ -205,8 +205,24 @@ async function sentLogged(
   const pieces = jsonPieces(body);
   if (!options.log?.enabled("debug")) return await postJson({ ...options, body: pieces });
   const started = performance.now();
-  const result = await postJson({ ...options, body: pieces });
-  const ms = Math.round(performance.now() - started);
+  let result: PostSuccess | PostFailure | undefined;
+  try {
+    result = await postJson({ ...options, body: pieces });
+    return result;
+  } finally {
+    // Also when postJson throws: a client that left before the answer (Esc) is an attempt too.
+    logSent(options, body, pieces, result, Math.round(performance.now() - started));
+  }
+}
+
+/** The debug line of one attempt; `result` is undefined when the attempt threw (an abort). */
+function logSent(
+  options: LearningPostOptions,
+  body: Record<string, unknown>,
+  pieces: readonly { length: number }[],
+  result: PostSuccess | PostFailure | undefined,
+  ms: number,
+): void {
   let where = options.url;
   try {
     const u = new URL(options.url);
@@ -216,16 +232,17 @@ async function sentLogged(
   }
   let size = 0;
   for (const piece of pieces) size += piece.length;
-  const answer = result.ok
+  const answer = result === undefined
+    ? (options.signal.aborted ? "cancelled (client disconnected)" : "no answer")
+    : result.ok
     ? result.response.status
     : result.early
     ? `${result.status} (${result.early})`
     : result.status ?? "no answer";
-  options.log.debug(
+  options.log?.debug(
     `${describeTarget(options.provider.id, options.model)}: POST ${where} ` +
       `{${Object.keys(body).join(", ")}} ${size} chars → ${answer} in ${ms} ms`,
   );
-  return result;
 }
 
 /** Reads at most 64 KiB of an error body (a broken upstream must not make ccp buffer forever). */

@@ -1,0 +1,195 @@
+/**
+ * Esc in the real, interactive Claude Code (driven in tmux) on a translated provider: ccp
+ * cancels the upstream answer at once, mid-stream and before the model's first byte, records
+ * each cancelled request against the provider it was sent to, and the next prompt of the same
+ * session goes through with a history an OpenAI-style API accepts. Skipped without `claude` or
+ * `tmux`.
+ */
+
+import assert from "node:assert/strict";
+import { startGuardedCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+import { claudeHome, tmux, tmuxAndClaude, typeLine, waitForScreen } from "../helpers/tmux.ts";
+import type { RequestRecord } from "../../src/pipeline/record.ts";
+
+const ready = await tmuxAndClaude();
+
+type Obj = Record<string, unknown>;
+
+/** What an OpenAI-style API refuses in a history (the 400s that would end the session). */
+function chatHistoryProblem(messages: Obj[]): string | undefined {
+  for (const [i, m] of messages.entries()) {
+    if (!["system", "user", "assistant", "tool"].includes(String(m.role))) return `role ${i}`;
+    const calls = (m.tool_calls as Obj[] | undefined) ?? [];
+    if (m.role === "assistant" && calls.length > 0) {
+      const answered = new Set<unknown>();
+      for (let j = i + 1; messages[j]?.role === "tool"; j++) {
+        answered.add(messages[j]!.tool_call_id);
+      }
+      if (calls.some((c) => !answered.has(c.id))) return `tool call without result at ${i}`;
+    }
+    if (m.role === "tool") {
+      let j = i - 1;
+      while (messages[j]?.role === "tool") j--;
+      const calls = (messages[j]?.tool_calls as Obj[] | undefined) ?? [];
+      if (!calls.some((c) => c.id === m.tool_call_id)) return `tool result without call at ${i}`;
+      if (typeof m.content !== "string") return `tool content not text at ${i}`;
+    }
+    if (m.role === "assistant" && !m.content && calls.length === 0) return `empty assistant ${i}`;
+  }
+  return undefined;
+}
+
+function chunk(delta: Obj, finish: string | null = null): string {
+  const body = { id: "c", object: "chat.completion.chunk", created: 1, model: "m" };
+  return `data: ${
+    JSON.stringify({ ...body, choices: [{ index: 0, delta, finish_reason: finish }] })
+  }\n\n`;
+}
+
+/** Turn 1 streams slowly, turn 2 answers at once, turn 3 holds its head back. */
+function startSlowOpenAI() {
+  const bodies: Obj[] = [];
+  const cancelledAt: number[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const body = await req.json();
+    bodies.push(body);
+    const turn = bodies.length;
+    const encoder = new TextEncoder();
+    if (turn === 2) {
+      const text = [chunk({ role: "assistant", content: "second answer" }), chunk({}, "stop")];
+      return new Response(text.join("") + "data: [DONE]\n\n", {
+        headers: { "content-type": "text/event-stream" },
+      });
+    }
+    if (turn >= 3) {
+      // No status line until the client has long gone (bounded, so a failure cannot hang).
+      await new Promise((r) => setTimeout(r, 6000));
+      return new Response(null, { status: 503 });
+    }
+    let n = 0;
+    return new Response(
+      new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (n > 0) await new Promise((r) => setTimeout(r, 100));
+          if (n >= 300) return controller.close();
+          controller.enqueue(encoder.encode(chunk({ content: `w${n++} ` })));
+        },
+        cancel() {
+          cancelledAt.push(Date.now());
+        },
+      }),
+      { headers: { "content-type": "text/event-stream" } },
+    );
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/v1`,
+    bodies,
+    cancelledAt,
+    close: () => server.shutdown(),
+  };
+}
+
+async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+Deno.test({
+  name: "real Claude Code in tmux: Esc cancels a translated answer at once; the session goes on",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ccp-esc-tmux-" });
+    const up = startSlowOpenAI();
+    const records: RequestRecord[] = [];
+    const ccp = await startGuardedCcp(
+      testConfig({
+        providers: [provider("up", { type: "openai", baseUrl: up.url, maxRetries: 0 })],
+        routes: { default: "up/slow-model" },
+      }),
+      { observers: [{ ended: (r) => records.push(r) }] },
+    );
+    const session = `ccp-esc-${Date.now()}`;
+    try {
+      const home = `${dir}/home`;
+      const work = `${dir}/work`;
+      await Deno.mkdir(home);
+      await Deno.mkdir(work);
+      await claudeHome(home, work);
+      const env = {
+        PATH: Deno.env.get("PATH") ?? "",
+        HOME: home,
+        TERM: "xterm-256color",
+        ANTHROPIC_BASE_URL: ccp.url,
+        ANTHROPIC_AUTH_TOKEN: "e2e",
+        DISABLE_TELEMETRY: "1",
+        DISABLE_AUTOUPDATER: "1",
+        DISABLE_ERROR_REPORTING: "1",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      };
+      const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+      await tmux(
+        "new-session",
+        "-d",
+        "-s",
+        session,
+        "-x",
+        "150",
+        "-y",
+        "40",
+        "-c",
+        work,
+        "env",
+        "-i",
+        ...envArgs,
+        "claude",
+      );
+      await waitForScreen(session, /❯/, 15_000);
+
+      // 1. Mid-stream: the words are arriving when Esc is pressed.
+      await typeLine(session, "tell me a long story");
+      await waitForScreen(session, /w3 /, 10_000);
+      const pressed = Date.now();
+      await tmux("send-keys", "-t", session, "Escape");
+      await until(() => up.cancelledAt.length > 0, 3000, "the upstream stream to be cancelled");
+      const gap = up.cancelledAt[0]! - pressed;
+      // About 70 ms here (tmux, Claude Code and ccp together); the bound leaves room for a busy CI.
+      assert.ok(gap < 1000, `upstream cancelled ${gap} ms after Esc`);
+      await waitForScreen(session, /Interrupted/, 5000);
+
+      // 2. The next prompt: the interrupted turn is in the history, and it is valid Chat.
+      await typeLine(session, "go on");
+      await waitForScreen(session, /second answer/, 10_000);
+      const next = up.bodies[1]!.messages as Obj[];
+      assert.equal(chatHistoryProblem(next), undefined, JSON.stringify(next));
+      assert.match(JSON.stringify(next), /Request interrupted by user/);
+
+      // 3. Before the first byte: the model has not answered yet when Esc is pressed.
+      await typeLine(session, "third");
+      await until(() => up.bodies.length === 3, 10_000, "the third request");
+      await tmux("send-keys", "-t", session, "Escape");
+      await until(() => records.length === 3, 3000, "the third record");
+
+      const [first, second, third] = records;
+      assert.deepEqual(
+        [first, second, third].map((r) => [r!.status, r!.outcome, r!.provider, r!.model]),
+        [
+          [499, "cancelled", "up", "slow-model"],
+          [200, "ok", "up", "slow-model"],
+          [499, "cancelled", "up", "slow-model"],
+        ],
+      );
+      assert.ok(third!.durationMs < 5000, "cancelled before the upstream's late answer");
+    } finally {
+      await tmux("kill-session", "-t", session);
+      await ccp.close();
+      await up.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});

@@ -1,0 +1,67 @@
+/** Drives an interactive program (the real Claude Code) in a detached tmux session. */
+
+/** True when `tmux` and `claude` can both be started here. */
+export async function tmuxAndClaude(): Promise<boolean> {
+  for (const [command, flag] of [["tmux", "-V"], ["claude", "--version"]]) {
+    try {
+      const out = await new Deno.Command(command!, {
+        args: [flag!],
+        stdout: "null",
+        stderr: "null",
+      })
+        .output();
+      if (!out.success) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Runs one tmux command. */
+export function tmux(...args: string[]): Promise<Deno.CommandOutput> {
+  return new Deno.Command("tmux", { args, stdout: "piped", stderr: "piped" }).output();
+}
+
+/** What the session's pane shows now. */
+export async function screen(session: string): Promise<string> {
+  return new TextDecoder().decode((await tmux("capture-pane", "-p", "-t", session)).stdout);
+}
+
+/** Polls the pane until it matches `pattern`; throws with the last screen after `ms`. */
+export async function waitForScreen(
+  session: string,
+  pattern: RegExp,
+  ms: number,
+): Promise<string> {
+  const deadline = Date.now() + ms;
+  let text = "";
+  while (Date.now() < deadline) {
+    text = await screen(session);
+    if (pattern.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the screen never matched ${pattern}:\n${text}`);
+}
+
+/** Types `text` into the session and presses Enter. */
+export async function typeLine(session: string, text: string): Promise<void> {
+  await tmux("send-keys", "-t", session, "-l", text);
+  // Claude Code's input box takes a moment to settle pasted text before Enter submits it.
+  await new Promise((r) => setTimeout(r, 200));
+  await tmux("send-keys", "-t", session, "Enter");
+}
+
+/** A fresh HOME in which Claude Code starts without onboarding or trust dialogs for `work`. */
+export async function claudeHome(home: string, work: string): Promise<void> {
+  await Deno.writeTextFile(
+    `${home}/.claude.json`,
+    JSON.stringify({
+      hasCompletedOnboarding: true,
+      theme: "dark",
+      projects: {
+        [work]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true },
+      },
+    }),
+  );
+}
