@@ -6,23 +6,21 @@
  */
 
 import { type HeaderReader, headerSafe } from "../core/headers.ts";
-import type { Config, ModelSettings, ProviderConfig } from "../config/types.ts";
-import { type ProxyError, toProxyError, UpstreamError } from "../core/errors.ts";
+import type { Config, ModelSettings } from "../config/types.ts";
+import { type ProxyError, toProxyError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { configuredKeys, scrubSecrets } from "../core/secrets.ts";
 import type { MessagesRequest } from "../protocols/anthropic.ts";
-import { describeFailure } from "../resilience/describe.ts";
 import { Dispatcher, type DispatchTarget } from "../resilience/dispatcher.ts";
-import { labelOf } from "../resilience/key_pool.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
 import type { Resolution } from "../routing/resolve.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
-import { applyTransforms, transformsFor } from "./transforms.ts";
+import { transformsFor } from "./transforms.ts";
+import { recordedAttempt } from "./attempt.ts";
 import type {
   Answer,
   AnswerHooks,
   AnswerOutcome,
-  AttemptFailure,
   AttemptSuccess,
   ChainRequest,
   Transports,
@@ -267,54 +265,17 @@ export class Pipeline {
       ...(budgets?.sharedChecks
         ? { sharedBudgets: (ref) => budgets.sharedChecks!(client, ref.provider, ref.model) }
         : {}),
-      attempt: async (target, key, signal) => {
-        const startedAt = Date.now();
-        const began = performance.now();
-        const transport = transports[target.provider.type];
-        // Declared transforms apply here only, per attempt: a failover target may have its own.
-        const changes = transformsFor(this.#deps.config(), routeKey, target.provider.id);
-        const tried = {
-          provider: target.provider.id,
-          model: target.model,
-          keyLabel: keyLabel(target.provider, key),
-          startedAt,
-        };
-        let result: AttemptSuccess | AttemptFailure;
-        try {
-          result = transport
-            ? await transport.send({
-              ...request,
-              ...(changes.length > 0 ? { body: applyTransforms(request.body, changes) } : {}),
-              provider: target.provider,
-              model: target.model,
-              key,
-              signal,
-              settings: variants.get(target),
-            })
-            : unsupported(target.provider);
-        } catch (error) {
-          // The request did reach this target (Esc in Claude Code before the model answered
-          // throws here): the log line, the ledger and the status line still name it.
-          recorder.attempt({
-            ...tried,
-            outcome: "failed",
-            reason: signal.aborted ? "client disconnected" : scrubSecrets(
-              error instanceof Error ? error.message : String(error),
-              target.provider.apiKeys,
-            ),
-            durationMs: performance.now() - began,
-          });
-          throw error;
-        }
-        recorder.attempt({
-          ...tried,
-          ...(result.ok ? { status: 200 } : result.status ? { status: result.status } : {}),
-          outcome: result.ok ? "answered" : "failed",
-          ...(result.ok ? {} : { reason: describeFailure(result, target.provider.apiKeys) }),
-          durationMs: performance.now() - began,
-        });
-        return result;
-      },
+      attempt: (target, key, signal) =>
+        recordedAttempt({
+          request,
+          target,
+          key,
+          signal,
+          transports,
+          // Declared transforms apply here only, per attempt: a failover target may have its own.
+          changes: transformsFor(this.#deps.config(), routeKey, target.provider.id),
+          settings: variants.get(target),
+        }, recorder),
       // A success that arrives after the client left is opened and cancelled, freeing the upstream.
       discard: (result) =>
         void result.open({ onEnd: () => {}, onCancel: () => {} })
@@ -400,20 +361,4 @@ function chainOf(resolution: Resolution, config: Config) {
     return target;
   });
   return { chain, variants };
-}
-
-function keyLabel(provider: ProviderConfig, key: string | undefined): string {
-  if (key === undefined) return labelOf("", 0);
-  return labelOf(key, Math.max(0, provider.apiKeys.indexOf(key)));
-}
-
-function unsupported(provider: ProviderConfig): AttemptFailure {
-  return {
-    ok: false,
-    error: new UpstreamError(
-      "api_error",
-      `Provider "${provider.id}" uses the ${provider.type} protocol, which this build of ccp cannot speak yet`,
-      { status: 501 },
-    ),
-  };
 }

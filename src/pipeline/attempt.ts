@@ -1,0 +1,98 @@
+/**
+ * One attempt at one target of a route: the transport's request with the attempt's own
+ * transforms and model settings, recorded in the request's record however it ends.
+ */
+
+import type { ModelSettings, ProviderConfig, Transform } from "../config/types.ts";
+import { UpstreamError } from "../core/errors.ts";
+import { scrubSecrets } from "../core/secrets.ts";
+import { describeFailure } from "../resilience/describe.ts";
+import type { DispatchTarget } from "../resilience/dispatcher.ts";
+import { labelOf } from "../resilience/key_pool.ts";
+import type {
+  AttemptFailure,
+  AttemptSuccess,
+  ChainRequest,
+  Transports,
+} from "../upstream/transport.ts";
+import type { Recorder } from "./recorder.ts";
+import { applyTransforms } from "./transforms.ts";
+
+/** What one attempt is sent with. */
+export interface AttemptInput {
+  readonly request: ChainRequest;
+  readonly target: DispatchTarget;
+  readonly key: string | undefined;
+  readonly signal: AbortSignal;
+  readonly transports: Transports;
+  /** The route's declared transforms for this target's provider. */
+  readonly changes: readonly Transform[];
+  readonly settings: ModelSettings | undefined;
+}
+
+/** Sends one attempt and records it, also when it throws (the client left before the answer). */
+export async function recordedAttempt(
+  input: AttemptInput,
+  recorder: Recorder,
+): Promise<AttemptSuccess | AttemptFailure> {
+  const { request, target, key, signal, changes } = input;
+  const tried = {
+    provider: target.provider.id,
+    model: target.model,
+    keyLabel: keyLabel(target.provider, key),
+    startedAt: Date.now(),
+  };
+  const began = performance.now();
+  const transport = input.transports[target.provider.type];
+  let result: AttemptSuccess | AttemptFailure;
+  try {
+    result = transport
+      ? await transport.send({
+        ...request,
+        ...(changes.length > 0 ? { body: applyTransforms(request.body, changes) } : {}),
+        provider: target.provider,
+        model: target.model,
+        key,
+        signal,
+        settings: input.settings,
+      })
+      : unsupported(target.provider);
+  } catch (error) {
+    // The request did reach this target (Esc in Claude Code before the model answered throws
+    // here): the log line, the ledger and the status line still name it.
+    recorder.attempt({
+      ...tried,
+      outcome: "failed",
+      reason: signal.aborted ? "client disconnected" : scrubSecrets(
+        error instanceof Error ? error.message : String(error),
+        target.provider.apiKeys,
+      ),
+      durationMs: performance.now() - began,
+    });
+    throw error;
+  }
+  recorder.attempt({
+    ...tried,
+    ...(result.ok ? { status: 200 } : result.status ? { status: result.status } : {}),
+    outcome: result.ok ? "answered" : "failed",
+    ...(result.ok ? {} : { reason: describeFailure(result, target.provider.apiKeys) }),
+    durationMs: performance.now() - began,
+  });
+  return result;
+}
+
+function keyLabel(provider: ProviderConfig, key: string | undefined): string {
+  if (key === undefined) return labelOf("", 0);
+  return labelOf(key, Math.max(0, provider.apiKeys.indexOf(key)));
+}
+
+function unsupported(provider: ProviderConfig): AttemptFailure {
+  return {
+    ok: false,
+    error: new UpstreamError(
+      "api_error",
+      `Provider "${provider.id}" uses the ${provider.type} protocol, which this build of ccp cannot speak yet`,
+      { status: 501 },
+    ),
+  };
+}
