@@ -9,7 +9,14 @@
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
-import { claudeHome, tmux, tmuxAndClaude, typeLine, waitForScreen } from "../helpers/tmux.ts";
+import {
+  claudeHome,
+  startSession,
+  tmux,
+  tmuxAndClaude,
+  typeLine,
+  waitForScreen,
+} from "../helpers/tmux.ts";
 import type { RequestRecord } from "../../src/pipeline/record.ts";
 
 const ready = await tmuxAndClaude();
@@ -132,23 +139,7 @@ Deno.test({
         DISABLE_ERROR_REPORTING: "1",
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
       };
-      const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-      await tmux(
-        "new-session",
-        "-d",
-        "-s",
-        session,
-        "-x",
-        "150",
-        "-y",
-        "40",
-        "-c",
-        work,
-        "env",
-        "-i",
-        ...envArgs,
-        "claude",
-      );
+      await startSession(session, work, env, ["claude"]);
       await waitForScreen(session, /❯/, 15_000);
 
       // 1. Mid-stream: the words are arriving when Esc is pressed.

@@ -9,7 +9,14 @@ import assert from "node:assert/strict";
 import { childEnv, MAIN, ROOT } from "../cli/helpers.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
-import { claudeHome, tmux, tmuxAndClaude, typeLine, waitForScreen } from "../helpers/tmux.ts";
+import {
+  claudeHome,
+  startSession,
+  tmux,
+  tmuxAndClaude,
+  typeLine,
+  waitForScreen,
+} from "../helpers/tmux.ts";
 
 const ready = await tmuxAndClaude();
 
@@ -59,23 +66,7 @@ routes:
         "--port",
         "0",
       ];
-      const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-      await tmux(
-        "new-session",
-        "-d",
-        "-s",
-        session,
-        "-x",
-        "150",
-        "-y",
-        "40",
-        "-c",
-        work,
-        "env",
-        "-i",
-        ...envArgs,
-        ...command,
-      );
+      await startSession(session, work, env, command);
       await waitForScreen(session, /❯/, 30_000);
       await typeLine(session, "say hi");
       const shown = await waitForScreen(session, /ccp ▸ up\/served-model/, 30_000);

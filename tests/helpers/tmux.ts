@@ -23,6 +23,33 @@ export function tmux(...args: string[]): Promise<Deno.CommandOutput> {
   return new Deno.Command("tmux", { args, stdout: "piped", stderr: "piped" }).output();
 }
 
+/**
+ * Starts `command` in a detached 150×40 session named `session`, in `cwd`, with exactly the
+ * environment `env` (nothing of the test runner's own leaks in).
+ */
+export async function startSession(
+  session: string,
+  cwd: string,
+  env: Record<string, string>,
+  command: readonly string[],
+): Promise<void> {
+  const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const size = ["-x", "150", "-y", "40"];
+  await tmux(
+    "new-session",
+    "-d",
+    "-s",
+    session,
+    ...size,
+    "-c",
+    cwd,
+    "env",
+    "-i",
+    ...envArgs,
+    ...command,
+  );
+}
+
 /** What the session's pane shows now. */
 export async function screen(session: string): Promise<string> {
   return new TextDecoder().decode((await tmux("capture-pane", "-p", "-t", session)).stdout);
