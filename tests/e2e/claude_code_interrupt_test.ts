@@ -58,6 +58,7 @@ function chunk(delta: Obj, finish: string | null = null): string {
 function startSlowOpenAI() {
   const bodies: Obj[] = [];
   const cancelledAt: number[] = [];
+  const held: (() => void)[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const body = await req.json();
     bodies.push(body);
@@ -70,8 +71,12 @@ function startSlowOpenAI() {
       });
     }
     if (turn >= 3) {
-      // No status line until the client has long gone (bounded, so a failure cannot hang).
-      await new Promise((r) => setTimeout(r, 6000));
+      // No status line until the client has long gone (bounded, so a failure cannot hang); the
+      // test's end lets it go, so shutting the server down does not wait for it.
+      await new Promise<void>((r) => {
+        held.push(r);
+        setTimeout(r, 6000);
+      });
       return new Response(null, { status: 503 });
     }
     let n = 0;
@@ -93,7 +98,10 @@ function startSlowOpenAI() {
     url: `http://127.0.0.1:${server.addr.port}/v1`,
     bodies,
     cancelledAt,
-    close: () => server.shutdown(),
+    close: () => {
+      for (const release of held) release();
+      return server.shutdown();
+    },
   };
 }
 
