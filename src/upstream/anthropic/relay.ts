@@ -125,15 +125,14 @@ class AnthropicFrames implements FrameSource {
   /** Checks whole events; `bytes` are the same events as received, when they can go untouched. */
   #events(text: string, bytes: Uint8Array | undefined): Frames {
     const events = splitEvents(text);
-    // Events are rewritten in place (rarely); `changed` once one differs from what came in.
-    let passed = 0;
+    // The events that go on, some written anew; `changed` once one differs from what came in.
+    const out: string[] = [];
     let changed = false;
-    // The `message_start` the upstream never sent, to go before this chunk's events.
-    let start: string | undefined;
     for (const event of events) {
       const verdict = inspectEvent(event);
       if (verdict.kind === "pass") {
         const data = verdict.data;
+        let sent = event;
         if (data) {
           noteUsage(this.usage, data);
           this.answerChars += deltaChars(data);
@@ -142,43 +141,36 @@ class AnthropicFrames implements FrameSource {
           }
           this.#onEventData?.(data);
           if (this.#rewrite && data.type !== "message_start" && opensAnswer(data)) {
-            start = startFor(this.#clientModel);
+            // Before the upstream's first event, the `message_start` it never sent.
+            out.push(startFor(this.#clientModel));
             this.#rewrite = false;
+            changed = true;
           }
           if (this.#rewrite && data.type === "message_start") {
-            events[passed] = withClientModel(event, data, this.#clientModel);
+            sent = withClientModel(event, data, this.#clientModel);
             this.#rewrite = false;
-            changed = true;
-          } else if (filledToolInput(data)) {
-            events[passed] = withData(event, data);
-            changed = true;
-          }
+          } else if (filledToolInput(data)) sent = withData(event, data);
         }
-        passed++;
+        if (sent !== event) changed = true;
+        out.push(sent);
         continue;
       }
       // Only part of what came in goes on: those events are written out again.
       if (verdict.kind === "stop") {
-        return { bytes: joined(after(start, events.slice(0, passed + 1))), end: { kind: "stop" } };
+        return { bytes: joined([...out, event]), end: { kind: "stop" } };
       }
       const message = verdict.kind === "error"
         ? verdict.message
         : `${this.#describeUpstream} sent ${verdict.detail}`;
       const type = verdict.kind === "error" ? verdict.type : undefined;
       return {
-        ...(passed > 0 ? { bytes: joined(after(start, events.slice(0, passed))) } : {}),
+        ...(out.length > 0 ? { bytes: joined(out) } : {}),
         end: { kind: "error", message, ...(type ? { type } : {}) },
       };
     }
-    if (events.length === 0) return {};
-    if (start !== undefined) return { bytes: joined(after(start, events)) };
-    return { bytes: changed || !bytes ? joined(events) : bytes };
+    if (out.length === 0) return {};
+    return { bytes: changed || !bytes ? joined(out) : bytes };
   }
-}
-
-/** `events`, after `first` when there is one. */
-function after(first: string | undefined, events: string[]): string[] {
-  return first === undefined ? events : [first, ...events];
 }
 
 function joined(events: readonly string[]): Uint8Array {
