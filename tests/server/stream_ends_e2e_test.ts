@@ -318,3 +318,22 @@ Deno.test("openai: an upstream still answering after its finish_reason is not cu
     assert.equal(text, "Hello!");
   });
 });
+
+for (const protocol of ["openai", "gemini", "anthropic"] as const) {
+  Deno.test(`${protocol}: a connection that breaks inside what follows the finish loses nothing either`, async () => {
+    // Half of an event after the finish (OpenAI's usage chunk, Gemini's later count, Anthropic's
+    // message_stop): it can only have said what the answer already has.
+    const parts = protocol === "openai"
+      ? [...FINISHED.openai.slice(0, 2), FINISHED.openai[2]!.slice(0, 24)]
+      : protocol === "gemini"
+      ? [...FINISHED.gemini, 'data: {"usageMetadata": {"promptTok']
+      : [...WITHOUT_MESSAGE_STOP, 'event: message_stop\ndata: {"type":"mess'];
+    for (const after of ["reset", "hold"] as const) {
+      await withUpstream(protocol, { parts, after }, async (ccp) => {
+        const answer = await ask(ccp, true);
+        assertFinished(answer, true, protocol === "openai" ? 2 : 5);
+        assert.ok(answer.ms < PROMPT_MS, `${after}: took ${answer.ms} ms`);
+      });
+    }
+  });
+}

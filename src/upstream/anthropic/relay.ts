@@ -154,6 +154,12 @@ class AnthropicFrames implements FrameSource {
         continue;
       }
       // Only part of what came in goes on: those events are written out again.
+      // After the stop reason only message_stop may come: one broken off (the connection ended
+      // inside it) says nothing the answer needs, and end() writes it whole.
+      if (verdict.kind === "malformed" && this.finishing) {
+        changed = true;
+        continue;
+      }
       if (verdict.kind === "stop") {
         events[kept++] = event;
         events.length = kept;
