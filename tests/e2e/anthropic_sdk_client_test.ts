@@ -10,6 +10,7 @@ import { Anthropic, type Message, type MessageStreamEvent } from "../helpers/ant
 import { type RunningCcp, startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { type Script, startTwinUpstream, type TwinUpstream } from "../mocks/twin_upstream.ts";
+import { within } from "../helpers/within.ts";
 
 const TOOLS_TURN: Script = {
   blocks: [
@@ -256,19 +257,6 @@ Deno.test("SDK client: stream.abort() and an AbortController close the upstream 
     }
   });
 });
-
-/** `promise`'s value, or a failure after `ms`. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 Deno.test("SDK client: countTokens, models.list() pages and models.retrieve()", async () => {
   await withCcp(async (client) => {

@@ -13,106 +13,8 @@ import { parseSse, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { errorFields } from "../helpers/anthropic_error.ts";
 import { FINISH_GRACE_MS } from "../../src/upstream/finish_grace.ts";
-import { deadline } from "../../src/core/deadlines.ts";
-
-/** What the mock upstream does once it has sent `parts`. */
-type After =
-  /** Keeps the connection open and silent until ccp lets it go. */
-  | "hold"
-  /** Ends the body properly (the last chunk) and closes the connection. */
-  | "close"
-  /** Closes the connection mid-body, without the last chunk: a broken answer. */
-  | "reset";
-
-/** One scripted answer: SSE parts, or a JSON body (sent whole, with its content-length). */
-interface Script {
-  readonly parts?: readonly string[];
-  readonly json?: unknown;
-  readonly after: After;
-  /** Time between the parts (default: all sent at once). */
-  readonly gapMs?: number;
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/**
- * A mock upstream on 127.0.0.1:0 answering every request with `script`, over raw TCP so that it
- * can hold a connection open after its answer, or break it, as misbehaving servers do. `release`
- * resolves once ccp has closed a held connection.
- */
-function upstream(script: Script) {
-  let onRelease = () => {};
-  const release = new Promise<void>((resolve) => (onRelease = resolve));
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns = new Set<Deno.Conn>();
-  const serve = async (conn: Deno.Conn) => {
-    conns.add(conn);
-    try {
-      await readRequest(conn);
-      for (const [i, piece] of answerPieces(script).entries()) {
-        if (i > 0 && script.gapMs) await new Promise<void>((wake) => deadline(script.gapMs!, wake));
-        await conn.write(encoder.encode(piece));
-      }
-      if (script.after !== "hold") return;
-      // Held: whatever ccp sends is ignored; its close is the release.
-      const scratch = new Uint8Array(1024);
-      while ((await conn.read(scratch)) !== null) { /* ignored */ }
-      onRelease();
-    } catch {
-      // ccp hung up: nothing to answer.
-    } finally {
-      if (conns.delete(conn)) conn.close();
-    }
-  };
-  const accepting = (async () => {
-    for await (const conn of listener) serve(conn);
-  })().catch(() => {});
-  return {
-    url: `http://127.0.0.1:${listener.addr.port}`,
-    release,
-    close: async () => {
-      listener.close();
-      for (const conn of conns) conn.close();
-      conns.clear();
-      await accepting;
-    },
-  };
-}
-
-/** The response the mock writes for `script`, piece by piece (SSE chunked, JSON with its length). */
-function answerPieces(script: Script): string[] {
-  if (script.json !== undefined) {
-    const body = JSON.stringify(script.json);
-    return [
-      "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n" +
-      `content-length: ${encoder.encode(body).length}\r\n\r\n${body}`,
-    ];
-  }
-  const chunks = (script.parts ?? []).map((part) =>
-    `${encoder.encode(part).length.toString(16)}\r\n${part}\r\n`
-  );
-  const head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n" +
-    "transfer-encoding: chunked\r\n\r\n";
-  const pieces = [head + (chunks[0] ?? ""), ...chunks.slice(1)];
-  if (script.after === "close") pieces.push("0\r\n\r\n");
-  return pieces;
-}
-
-/** Reads one request (its head and its content-length of body) from `conn`. */
-async function readRequest(conn: Deno.Conn): Promise<void> {
-  const scratch = new Uint8Array(64 * 1024);
-  let text = "";
-  for (;;) {
-    const n = await conn.read(scratch);
-    if (n === null) throw new Error("closed before a whole request");
-    text += decoder.decode(scratch.subarray(0, n), { stream: true });
-    const headEnd = text.indexOf("\r\n\r\n");
-    if (headEnd < 0) continue;
-    const length = Number(/^content-length:\s*(\d+)/im.exec(text)?.[1] ?? 0);
-    if (encoder.encode(text.slice(headEnd + 4)).length >= length) return;
-  }
-}
+import { type HeldScript, heldUpstream } from "../mocks/held_upstream.ts";
+import { within } from "../helpers/within.ts";
 
 const PROTOCOLS = ["openai", "openai_responses", "gemini", "anthropic"] as const;
 type Protocol = typeof PROTOCOLS[number];
@@ -249,19 +151,6 @@ function assertCut(text: string) {
   assert.equal((fields as { type: string }).type, "api_error");
 }
 
-/** Waits for `promise`, failing the test after `ms` rather than hanging it. */
-async function within(promise: Promise<void>, ms: number, what: string): Promise<void> {
-  let cancel = () => {};
-  const late = new Promise<never>((_, reject) => {
-    cancel = deadline(ms, () => reject(new Error(`${what} did not happen within ${ms} ms`)));
-  });
-  try {
-    await Promise.race([promise, late]);
-  } finally {
-    cancel();
-  }
-}
-
 // What a finished answer may still cost when its upstream holds the connection: the grace for
 // what may follow its finish, and the time to run through a loaded machine; under the idle timeout.
 const PROMPT_MS = FINISH_GRACE_MS + 700;
@@ -269,10 +158,10 @@ const PROMPT_MS = FINISH_GRACE_MS + 700;
 /** Runs `test` against ccp and a mock upstream of `protocol` answering with `script`. */
 async function withUpstream(
   protocol: Protocol,
-  script: Script,
-  test: (ccp: { url: string }, mock: ReturnType<typeof upstream>) => Promise<void>,
+  script: HeldScript,
+  test: (ccp: { url: string }, mock: ReturnType<typeof heldUpstream>) => Promise<void>,
 ) {
-  const mock = upstream(script);
+  const mock = heldUpstream(script);
   const ccp = ccpFor(protocol, mock.url);
   try {
     await test(ccp, mock);
@@ -429,3 +318,22 @@ Deno.test("openai: an upstream still answering after its finish_reason is not cu
     assert.equal(text, "Hello!");
   });
 });
+
+for (const protocol of ["openai", "gemini", "anthropic"] as const) {
+  Deno.test(`${protocol}: a connection that breaks inside what follows the finish loses nothing either`, async () => {
+    // Half of an event after the finish (OpenAI's usage chunk, Gemini's later count, Anthropic's
+    // message_stop): it can only have said what the answer already has.
+    const parts = protocol === "openai"
+      ? [...FINISHED.openai.slice(0, 2), FINISHED.openai[2]!.slice(0, 24)]
+      : protocol === "gemini"
+      ? [...FINISHED.gemini, 'data: {"usageMetadata": {"promptTok']
+      : [...WITHOUT_MESSAGE_STOP, 'event: message_stop\ndata: {"type":"mess'];
+    for (const after of ["reset", "hold"] as const) {
+      await withUpstream(protocol, { parts, after }, async (ccp) => {
+        const answer = await ask(ccp, true);
+        assertFinished(answer, true, protocol === "openai" ? 2 : 5);
+        assert.ok(answer.ms < PROMPT_MS, `${after}: took ${answer.ms} ms`);
+      });
+    }
+  });
+}

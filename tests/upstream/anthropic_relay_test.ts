@@ -189,3 +189,48 @@ Deno.test("relay: a message_start without usage still gives the client usage.inp
     usage: { input_tokens: 0, output_tokens: 0 },
   });
 });
+
+Deno.test("relay: a message_start that comes after ccp opened the answer with its own is not sent again", async () => {
+  // The client's accumulator would take a second message_start for a new, empty message.
+  const text = encodeEvents([
+    {
+      event: "content_block_start",
+      data: { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+    },
+    {
+      event: "content_block_delta",
+      data: { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Hi" } },
+    },
+    {
+      event: "message_start",
+      data: { type: "message_start", message: { id: "m", model: "u", usage: { input_tokens: 7 } } },
+    },
+    { event: "content_block_stop", data: { type: "content_block_stop", index: 0 } },
+    {
+      event: "message_delta",
+      data: {
+        type: "message_delta",
+        delta: { stop_reason: "end_turn" },
+        usage: { output_tokens: 1 },
+      },
+    },
+    { event: "message_stop", data: { type: "message_stop" } },
+  ]);
+  for (const size of [1, 7, 1000]) {
+    let usage = {};
+    const got = parseSse(
+      await relayText(chunked(text, size), { onEnd: (o: { usage: object }) => (usage = o.usage) }),
+    );
+    assert.deepEqual(got.map((e) => e.event), [
+      "message_start",
+      "content_block_start",
+      "content_block_delta",
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ], `chunk size ${size}`);
+    assert.equal((got[0]!.data.message as { model: string }).model, "claude-x");
+    // What the late one said still counts for ccp's own usage.
+    assert.deepEqual(usage, { inputTokens: 7, outputTokens: 1 }, `usage at chunk size ${size}`);
+  }
+});

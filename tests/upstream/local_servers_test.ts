@@ -42,7 +42,8 @@ function streamProblems(events: readonly Event[]): string[] {
   for (const { event, data } of body.slice(1)) {
     if (data.type !== event) problems.push(`event ${event} carries type ${data.type}`);
     const index = data.index as number;
-    if (event === "content_block_start") {
+    if (event === "message_start") problems.push("a second message_start");
+    else if (event === "content_block_start") {
       if (seen.has(index)) problems.push(`block ${index} started twice`);
       seen.add(index);
       open.add(index);

@@ -5,6 +5,8 @@ import type { Config, Target } from "../../config/types.ts";
 import { ProxyError } from "../../core/errors.ts";
 import { DISCOVERABLE, DISCOVERY_PREFIX, discoveryId } from "../../routing/discovery_ids.ts";
 import { formatTarget, resolveRoute, RouteRefused } from "../../routing/resolve.ts";
+import { tokenSuffix } from "../auth.ts";
+import type { AppEnv } from "../deps.ts";
 
 /** One entry of the Anthropic models list. */
 export interface ModelEntry {
@@ -78,11 +80,12 @@ export function modelsHandler(config: () => Config, startedAt: Date): (c: Contex
  * list shows it; any other name as a request for that model would be routed (ccp serves every
  * name its rules resolve, so an SDK user checking a model before using it is not told it is
  * missing when a request for it would be served); 404 for a name a request would be refused for.
+ * Under a routing prefix, or with a token suffix, every name is where that override sends it.
  */
 export function modelHandler(
   config: () => Config,
   startedAt: Date,
-): (c: Context<{ Bindings: { path: string } }>) => Response {
+): (c: Context<AppEnv>) => Response {
   const createdAt = startedAt.toISOString().replace(/\.\d{3}Z$/, "Z");
   return (c) => {
     const raw = c.env.path.slice("/v1/models/".length);
@@ -94,19 +97,25 @@ export function modelHandler(
       id = raw;
     }
     const current = config();
-    const listed = listModels(current, createdAt);
-    const own = listed.find((m) => m.id === id);
-    if (own) return c.json(own);
-    const twin = id.startsWith(DISCOVERY_PREFIX)
-      ? listed.find((m) => m.id === id.slice(DISCOVERY_PREFIX.length))
-      : undefined;
-    if (twin) return c.json(discoverable(twin));
+    // A routing prefix or token suffix decides before any name (as for POST /v1/messages).
+    const urlPrefix = c.env.routePrefix;
+    const suffix = tokenSuffix(c.req.raw.headers, c.env.identity?.token);
+    if (urlPrefix === undefined && suffix === undefined) {
+      const listed = listModels(current, createdAt);
+      const own = listed.find((m) => m.id === id);
+      if (own) return c.json(own);
+      const twin = id.startsWith(DISCOVERY_PREFIX)
+        ? listed.find((m) => m.id === id.slice(DISCOVERY_PREFIX.length))
+        : undefined;
+      if (twin) return c.json(discoverable(twin));
+    }
     try {
       // A bare request for that model: no scenario route matches one.
-      const resolution = resolveRoute(
-        { request: { model: id, max_tokens: 1, messages: [{ role: "user", content: "." }] } },
-        current,
-      );
+      const resolution = resolveRoute({
+        request: { model: id, max_tokens: 1, messages: [{ role: "user", content: "." }] },
+        urlPrefix,
+        tokenSuffix: suffix,
+      }, current);
       const chain = resolution.chain.map(formatTarget).join(" → ");
       return c.json(
         { type: "model", id, display_name: `${id} (${chain})`, created_at: createdAt },

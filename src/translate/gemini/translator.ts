@@ -94,6 +94,9 @@ export class GeminiToAnthropicTranslator {
       const who = `Upstream provider "${this.#o.provider}"`;
       if (event.kind === "chunk") this.#chunk(event.chunk);
       else if (event.kind === "malformed") {
+        // After Gemini said why it stopped, a chunk broken off (the connection ended inside it)
+        // can only have carried a later count, not the answer.
+        if (this.finishing) return;
         this.#fail(`${who} sent a malformed chunk: ${event.detail}`);
       } else {
         this.#fail(

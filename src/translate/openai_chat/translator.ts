@@ -117,6 +117,9 @@ export class OpenAIToAnthropicTranslator {
       if (event.kind === "chunk") this.#chunk(event.chunk);
       else if (event.kind === "done") this.#complete();
       else if (event.kind === "malformed") {
+        // After the finish only the usage chunk may come: one broken off (the connection ended
+        // inside it) costs the exact count, not the answer.
+        if (this.#finish !== undefined) return;
         this.#fail(
           `Upstream provider "${this.#o.provider}" sent a malformed chunk: ${event.detail}`,
         );

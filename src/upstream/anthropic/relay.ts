@@ -55,6 +55,8 @@ class AnthropicFrames implements FrameSource {
   readonly #describeUpstream: string;
   readonly #onEventData: ((data: Record<string, unknown>) => void) | undefined;
   #rewrite = true;
+  // ccp wrote the answer's message_start itself (the upstream had sent none).
+  #startSent = false;
   // A CR that ended the last read: the first half of a CRLF, or a line end of its own.
   #cr = false;
   // The last read may have ended inside a multi-byte character.
@@ -125,14 +127,15 @@ class AnthropicFrames implements FrameSource {
   /** Checks whole events; `bytes` are the same events as received, when they can go untouched. */
   #events(text: string, bytes: Uint8Array | undefined): Frames {
     const events = splitEvents(text);
-    // The events that go on, some written anew; `changed` once one differs from what came in.
-    const out: string[] = [];
+    // The events that go on are the first `kept` of `events`, some written anew (in place: no
+    // array more per chunk); `changed` once one differs from what came in.
+    let kept = 0;
     let changed = false;
     for (const event of events) {
       const verdict = inspectEvent(event);
       if (verdict.kind === "pass") {
         const data = verdict.data;
-        let sent = event;
+        let sent: string | undefined = event;
         if (data) {
           noteUsage(this.usage, data);
           this.answerChars += deltaChars(data);
@@ -140,36 +143,58 @@ class AnthropicFrames implements FrameSource {
             this.finishing = true;
           }
           this.#onEventData?.(data);
-          if (this.#rewrite && data.type !== "message_start" && opensAnswer(data)) {
-            // Before the upstream's first event, the `message_start` it never sent.
-            out.push(startFor(this.#clientModel));
-            this.#rewrite = false;
-            changed = true;
-          }
-          if (this.#rewrite && data.type === "message_start") {
-            sent = withClientModel(event, data, this.#clientModel);
-            this.#rewrite = false;
+          if (this.#rewrite) sent = this.#opening(event, data);
+          else if (this.#startSent && data.type === "message_start") {
+            // ccp opened the answer with its own already: a second would start a new message.
+            sent = undefined;
           } else if (filledToolInput(data)) sent = withData(event, data);
         }
         if (sent !== event) changed = true;
-        out.push(sent);
+        if (sent !== undefined) events[kept++] = sent;
         continue;
       }
       // Only part of what came in goes on: those events are written out again.
+      // After the stop reason only message_stop may come: one broken off (the connection ended
+      // inside it) says nothing the answer needs, and end() writes it whole.
+      if (verdict.kind === "malformed" && this.finishing) {
+        changed = true;
+        continue;
+      }
       if (verdict.kind === "stop") {
-        return { bytes: joined([...out, event]), end: { kind: "stop" } };
+        events[kept++] = event;
+        events.length = kept;
+        return { bytes: joined(events), end: { kind: "stop" } };
       }
       const message = verdict.kind === "error"
         ? verdict.message
         : `${this.#describeUpstream} sent ${verdict.detail}`;
       const type = verdict.kind === "error" ? verdict.type : undefined;
+      events.length = kept;
       return {
-        ...(out.length > 0 ? { bytes: joined(out) } : {}),
+        ...(kept > 0 ? { bytes: joined(events) } : {}),
         end: { kind: "error", message, ...(type ? { type } : {}) },
       };
     }
-    if (out.length === 0) return {};
-    return { bytes: changed || !bytes ? joined(out) : bytes };
+    if (kept === 0) return {};
+    events.length = kept;
+    return { bytes: changed || !bytes ? joined(events) : bytes };
+  }
+
+  /**
+   * An event that comes while the answer has no `message_start` yet: the upstream's own, with the
+   * client's model name, or, before the first event that needs one, the `message_start` it never
+   * sent.
+   */
+  #opening(event: string, data: Record<string, unknown>): string {
+    if (data.type === "message_start") {
+      this.#rewrite = false;
+      return withClientModel(event, data, this.#clientModel);
+    }
+    if (!opensAnswer(data)) return event;
+    this.#rewrite = false;
+    this.#startSent = true;
+    const sent = filledToolInput(data) ? withData(event, data) : event;
+    return `${startFor(this.#clientModel)}\n\n${sent}`;
   }
 }
 

@@ -391,6 +391,21 @@ Deno.test("the end of an answer is known from what the upstream sent, not from i
     assert.equal(stop.usage.output_tokens, 5);
     assert.deepEqual(tr.push(DONE), []);
   });
+  await t.step("a chunk broken off after the finish costs the count, not the answer", () => {
+    const tr = new OpenAIToAnthropicTranslator(OPTIONS);
+    tr.push(delta({ content: "Hello" }));
+    tr.push(delta({}, "stop"));
+    assert.deepEqual(tr.push({ kind: "malformed", detail: "Unterminated string in JSON" }), []);
+    const out = tr.end();
+    assert.equal(out.at(-1)?.type, "message_stop");
+    assert.ok(!out.some((e) => e.type === "error"));
+  });
+  await t.step("a malformed chunk before the finish still fails the answer", () => {
+    const tr = new OpenAIToAnthropicTranslator(OPTIONS);
+    tr.push(delta({ content: "Hello" }));
+    const out = tr.push({ kind: "malformed", detail: "Unterminated string in JSON" });
+    assert.equal(out.at(-1)?.type, "error");
+  });
   await t.step("a usage chunk before the finish does not end the answer", () => {
     const tr = new OpenAIToAnthropicTranslator(OPTIONS);
     tr.push(delta({ content: "Hello" }));
