@@ -1,7 +1,7 @@
 /** Building Anthropic-shaped HTTP answers. */
 
 import { type ProxyError, toProxyError } from "../core/errors.ts";
-import { DEFAULT_BACKOFF, parseRetryAfter } from "../resilience/backoff.ts";
+import { parseRetryAfter } from "../resilience/backoff.ts";
 
 /**
  * The JSON error response for anything thrown while handling a request. `headers` (the route and
@@ -17,14 +17,19 @@ export function errorResponse(err: unknown, headers: Record<string, string> = {}
 }
 
 /**
- * Whether a `Retry-After` asks for a wait no client should sit out inside one call. The Anthropic
- * SDKs honour any wait they are given: a key set aside for half an hour, a budget that resets
- * next week or a daily quota would hang the caller's request (and Claude Code's turn) that long
- * without a word, to be refused again. Past the longest wait ccp itself sits out upstream, the
- * answer says not to retry, so the error and its wait are shown at once; a shorter wait is left
- * to the client's own retries.
+ * Past this a wait is not sat out inside one call. A cool-down of a minute or a few (the usual
+ * per-minute limits) is: Claude Code shows its countdown and then gets the answer, as it would
+ * from Anthropic. A key set aside for half an hour, a budget that resets next week or a daily
+ * quota would hang the caller's request (and Claude Code's turn) that long without a word.
+ */
+const LONGEST_CLIENT_WAIT_MS = 5 * 60_000;
+
+/**
+ * Whether a `Retry-After` asks for a wait no client should sit out inside one call: the Anthropic
+ * SDKs honour any wait they are given, so such an answer says not to retry, and the error and its
+ * wait are shown at once.
  */
 function waitTooLong(retryAfter: string | null): boolean {
   const ms = parseRetryAfter(retryAfter, Date.now());
-  return ms !== undefined && ms > DEFAULT_BACKOFF.maxRetryAfterMs;
+  return ms !== undefined && ms > LONGEST_CLIENT_WAIT_MS;
 }
