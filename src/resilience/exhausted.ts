@@ -3,6 +3,7 @@
 import { ProxyError, UpstreamError } from "../core/errors.ts";
 import { type ClientError, clientErrorOf } from "../core/upstream_status.ts";
 import { headerSafe } from "../core/headers.ts";
+import type { Cause } from "./classify.ts";
 import { secondsUntil } from "./clock.ts";
 import { nameOf, type TargetOutcome } from "./outcome.ts";
 
@@ -58,7 +59,13 @@ function mapStatus(outcome: Failed): ClientError {
 }
 
 // Upstream trouble that may pass with time, which a client's retry (after a wait) may outlast.
-const PASSING = new Set(["server", "overloaded", "network", "timeout", "connect"]);
+const PASSING: ReadonlySet<Cause> = new Set<Cause>([
+  "server",
+  "overloaded",
+  "network",
+  "timeout",
+  "connect",
+]);
 
 /**
  * The last upstream failure as an Anthropic error naming provider, model and reason.
