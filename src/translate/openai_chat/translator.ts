@@ -7,9 +7,7 @@
  * a failure closes the open block and ends with one `error` event.
  */
 
-import { overflowMessage } from "../../core/context_overflow.ts";
-import { errorTypeOfCode, errorTypeOfUpstream } from "../../core/upstream_status.ts";
-import type { AnthropicStreamEvent, StopReason } from "../../protocols/anthropic.ts";
+import type { AnthropicStreamEvent } from "../../protocols/anthropic.ts";
 import type {
   ChatChunkChoice,
   ChatCompletionChunk,
@@ -20,6 +18,7 @@ import { AnthropicBlockWriter } from "../anthropic/blocks.ts";
 import { newToolUseId } from "../anthropic/ids.ts";
 import { DEFAULT_OPENAI_DIALECT, dialectForModel, type OpenAIDialect } from "./dialect.ts";
 import type { UpstreamEvent } from "./events.ts";
+import { midStreamError, stopReasonOf } from "./stream_end.ts";
 import { ContentPipe, type ContentSegment } from "./content_pipe.ts";
 import type { OfferedTool, TextToolCall } from "./text_tool_parse.ts";
 import {
@@ -28,13 +27,7 @@ import {
   type ToolCallState,
   ToolCallTracker,
 } from "./tool_calls.ts";
-import {
-  deltaUsage,
-  messageStartEvent,
-  readUsage,
-  STOP_REASON_OF_FINISH,
-  type UpstreamUsage,
-} from "./usage.ts";
+import { deltaUsage, messageStartEvent, readUsage, type UpstreamUsage } from "./usage.ts";
 import { textOfReasoningDetails } from "../reasoning/capture.ts";
 import type { ReasoningSource } from "../reasoning/provenance.ts";
 
@@ -349,23 +342,15 @@ export class OpenAIToAnthropicTranslator {
     this.#blocks.close();
   }
 
-  #stopReason(): { reason: StopReason; sequence: string | null } {
-    let reason: StopReason = (this.#finish && STOP_REASON_OF_FINISH[this.#finish]) || "end_turn";
-    // Several servers say "stop" after tool calls; Claude Code only runs tools on tool_use.
-    if (this.#toolBlocks > 0 && reason === "end_turn") reason = "tool_use";
-    if (this.#toolBlocks === 0 && reason === "tool_use") reason = "end_turn";
-    const matched = this.#matched;
-    if (
-      this.#toolBlocks === 0 && this.#finish === "stop" && typeof matched === "string" &&
-      this.#o.stopSequences?.includes(matched)
-    ) return { reason: "stop_sequence", sequence: matched };
-    return { reason, sequence: null };
-  }
-
   #complete(): void {
     this.#begin();
     this.#finalizeBlocks();
-    const { reason, sequence } = this.#stopReason();
+    const { reason, sequence } = stopReasonOf({
+      finish: this.#finish,
+      toolBlocks: this.#toolBlocks,
+      matched: this.#matched,
+      stopSequences: this.#o.stopSequences,
+    });
     const usage = deltaUsage({
       localInputTokens: this.#o.inputTokens,
       upstream: this.#usage,
@@ -382,26 +367,9 @@ export class OpenAIToAnthropicTranslator {
     this.#done = true;
   }
 
-  /**
-   * An error the upstream reported inside the stream. Its `code` is an HTTP status (gateways,
-   * as a number or a string such as "401") or OpenAI's word for it (`context_length_exceeded`).
-   * An over-long prompt is reported this way too, once the stream began, and Claude Code
-   * compacts only for Anthropic's wording of it: that leads, the provider's text follows.
-   */
   #upstreamError(event: Extract<UpstreamEvent, { kind: "error" }>): void {
-    const code = typeof event.code === "string" && /^\d{3}$/.test(event.code)
-      ? Number(event.code)
-      : event.code;
-    const status = typeof code === "number" ? code : undefined;
-    const type = status !== undefined
-      ? errorTypeOfUpstream(status)
-      : errorTypeOfCode(typeof code === "string" ? code : event.type);
-    const said =
-      `Upstream provider "${this.#o.provider}" reported an error mid-stream: ${event.message}`;
-    const overflow = type === "invalid_request_error"
-      ? overflowMessage(status ?? 400, `${code ?? ""} ${event.message}`, said)
-      : undefined;
-    this.#fail(overflow ?? said, type);
+    const { message, type } = midStreamError(event, this.#o.provider);
+    this.#fail(message, type);
   }
 
   #fail(message: string, type = "api_error"): void {
