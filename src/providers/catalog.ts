@@ -43,6 +43,8 @@ export interface Preset {
   /** Upstream answers POST /v1/messages/count_tokens itself. */
   readonly countTokens: boolean;
   readonly notes: string;
+  /** The first version with the API ccp speaks to it, named when an older one answers 404. */
+  readonly since?: string;
   /** Anthropic-type presets: what ccp removes before the endpoint sees a request, in order. */
   readonly cleaning?: readonly CleaningStep[];
   /** How it speaks Chat Completions (also under `type: openai` in YAML); absent: generic. */
@@ -309,6 +311,7 @@ export const PRESETS: readonly Preset[] = [
     local: true,
     countTokens: false,
     notes: "Ollama; the base URL is the server root, without /v1",
+    since: "Ollama 0.14",
     cleaning: LOCAL_EFFORT_CLEANING,
     dialect: OPENAI_DIALECTS.local,
   },

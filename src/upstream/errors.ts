@@ -25,6 +25,8 @@ export function upstreamHttpError(options: {
   answered?: string;
   /** Set when ccp sent no key of its own: what to set (`NVIDIA_NIM_API_KEY`, …). */
   missingKey?: string;
+  /** What to change, said after the upstream's words (a 404 from an endpoint that is not there). */
+  advice?: string;
 }): UpstreamError {
   const mapped = clientErrorOf(options.status);
   const text = upstreamMessage(options.bodyText) || "(empty body)";
@@ -41,7 +43,7 @@ export function upstreamHttpError(options: {
   }${hint}: ${detail}`;
   const overflow = overflowError(options.status, text, said);
   if (overflow) return overflow;
-  const message = said;
+  const message = options.advice ? `${said} (${options.advice})` : said;
   const headers: Record<string, string> = {};
   const retryAfter = options.headers.get("retry-after");
   if (retryAfter && (mapped.status === 429 || mapped.status >= 500)) {
@@ -71,7 +73,7 @@ export function upstreamNetworkError(options: {
   return new UpstreamError(
     "api_error",
     `Cannot reach ${describeTarget(options.provider, options.model)} at ${
-      origin(options.url)
+      addressOf(options.url)
     }: ${cause}${advice ? `. ${advice}` : ""}`,
     {
       status: 502,
@@ -109,11 +111,12 @@ export function networkCause(error: unknown): string {
   return redactUrlCredentials(scrubSecrets(error instanceof Error ? error.message : String(error)));
 }
 
-function origin(url: string): string {
+/** A URL as ccp says it: origin and path, without credentials, query or fragment. */
+export function addressOf(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.origin}${parsed.pathname}`;
   } catch {
-    return url;
+    return url.split("?")[0]!;
   }
 }

@@ -5,7 +5,7 @@ import { UpstreamError } from "../../core/errors.ts";
 import { capitalise } from "../../core/text.ts";
 import { UpstreamTimeoutError } from "../../resilience/timeout_error.ts";
 import { withTimeouts } from "../../resilience/timeouts.ts";
-import { describeTarget, upstreamHttpError, upstreamNetworkError } from "../errors.ts";
+import { addressOf, describeTarget, upstreamHttpError, upstreamNetworkError } from "../errors.ts";
 import type { Logger } from "../../core/log.ts";
 import { fetchFor, type FetchLike } from "./clients.ts";
 import type { LearnedParams } from "../../resilience/learned_params.ts";
@@ -17,6 +17,7 @@ import { jsonPieces } from "../../core/raw_json.ts";
 import { withScratch } from "../../core/scratch_bytes.ts";
 import { earlyAnswerOf, earlyError } from "./early_error.ts";
 import { findPreset } from "../../providers/catalog.ts";
+import { missingEndpointAdvice } from "./missing_endpoint.ts";
 
 /** The upstream answered 2xx: its response, body not yet read. */
 export interface PostSuccess {
@@ -131,6 +132,7 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
   const bodyText = await readErrorText(response);
   const early = earlyAnswerOf(response);
   const missingKey = missingKeyAdvice(provider);
+  const advice = missingEndpointAdvice(provider, url, response.status, bodyText);
   return {
     ok: false,
     status: response.status,
@@ -146,6 +148,7 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
       keys: provider.apiKeys,
       answered: early,
       ...(missingKey ? { missingKey } : {}),
+      ...(advice ? { advice } : {}),
     }),
   };
 }
@@ -223,13 +226,7 @@ function logSent(
   result: PostSuccess | PostFailure | undefined,
   ms: number,
 ): void {
-  let where = options.url;
-  try {
-    const u = new URL(options.url);
-    where = u.origin + u.pathname;
-  } catch {
-    where = options.url.split("?")[0]!;
-  }
+  const where = addressOf(options.url);
   let size = 0;
   for (const piece of pieces) size += piece.length;
   const answer = result === undefined

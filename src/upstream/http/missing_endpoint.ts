@@ -1,0 +1,34 @@
+/**
+ * A 404 about the path, not the model: nothing answers ccp's request there. The usual causes are
+ * a base_url with a wrong path and a local server older than the API ccp speaks to it (an Ollama
+ * before 0.14 has no Anthropic endpoint). Such a 404 says only "404 page not found" or "Not
+ * Found", and Claude Code shows every 404 as "an issue with the selected model": the message
+ * (in ccp's log and in the answer) says where ccp sent the request and what to change.
+ */
+
+import type { ProviderConfig } from "../../config/types.ts";
+import { findPreset } from "../../providers/catalog.ts";
+import { addressOf } from "../errors.ts";
+
+/** What to change when `status` and `bodyText` say nothing answers at `url`; else undefined. */
+export function missingEndpointAdvice(
+  provider: ProviderConfig,
+  url: string,
+  status: number,
+  bodyText: string,
+): string | undefined {
+  // A server that knows the path and not the model says so, naming the model.
+  if (status !== 404 || /model/i.test(bodyText)) return undefined;
+  const where = `nothing answers POST ${addressOf(url)}: check base_url`;
+  const preset = provider.preset ? findPreset(provider.preset) : undefined;
+  if (!preset?.local || provider.type !== "anthropic") return where;
+  const older = preset.since ? `a version before ${preset.since}` : "an older version";
+  return `${where}; ${older} has no Anthropic Messages endpoint: update it, or reach it ` +
+    `with \`type: openai\` at ${openAiRoot(provider.baseUrl)}`;
+}
+
+/** The server's OpenAI-compatible root: its base URL, ending in `/v1`. */
+function openAiRoot(baseUrl: string): string {
+  const root = baseUrl.replace(/\/+$/, "");
+  return /\/v1$/.test(root) ? root : `${root}/v1`;
+}

@@ -1,0 +1,93 @@
+/**
+ * A 404 about the path (nothing answers ccp's request there: a wrong base_url, or a local server
+ * older than its Anthropic API) says where ccp sent the request and what to change; a 404 about
+ * the model stays the upstream's words alone. The status stays 404 either way (SPEC §6).
+ */
+
+import assert from "node:assert/strict";
+import { startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+import type { ProviderConfig } from "../../src/config/types.ts";
+
+/** An upstream answering every request with a 404 of `body` (as `type`). */
+function notFound(body: string, type = "text/plain") {
+  const paths: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    await req.body?.cancel();
+    paths.push(new URL(req.url).pathname);
+    return new Response(body, { status: 404, headers: { "content-type": type } });
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, paths, close: () => server.shutdown() };
+}
+
+async function ask(over: Partial<ProviderConfig>, baseUrl: string) {
+  const ccp = startCcp(testConfig({
+    providers: [provider("local", { ...over, baseUrl, maxRetries: 0 })],
+    routes: { default: "local/qwen3-coder" },
+  }));
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "claude-sonnet-4-5",
+        max_tokens: 16,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    const body = await res.json();
+    return { status: res.status, type: body.error.type, message: body.error.message as string };
+  } finally {
+    await ccp.close();
+  }
+}
+
+Deno.test("an Ollama without an Anthropic endpoint: the 404 says to update it or use its OpenAI API", async () => {
+  const up = notFound("404 page not found");
+  try {
+    const got = await ask({ preset: "ollama", type: "anthropic" }, up.url);
+    assert.equal(got.status, 404);
+    assert.equal(got.type, "not_found_error");
+    assert.ok(got.message.includes("404 page not found"), got.message);
+    assert.ok(
+      got.message.includes(`nothing answers POST ${up.url}/v1/messages: check base_url`),
+      got.message,
+    );
+    assert.ok(got.message.includes("a version before Ollama 0.14"), got.message);
+    assert.ok(got.message.includes(`\`type: openai\` at ${up.url}/v1`), got.message);
+  } finally {
+    await up.close();
+  }
+});
+
+Deno.test("a 404 from a Chat Completions base_url without its path says where ccp sent it", async () => {
+  const up = notFound('{"detail":"Not Found"}', "application/json");
+  try {
+    const got = await ask({ type: "openai" }, up.url);
+    assert.equal(got.status, 404);
+    assert.ok(
+      got.message.includes(`nothing answers POST ${up.url}/chat/completions: check base_url`),
+      got.message,
+    );
+    assert.ok(!got.message.includes("type: openai"), got.message);
+  } finally {
+    await up.close();
+  }
+});
+
+Deno.test("a 404 about the model is the upstream's words alone", async () => {
+  const up = notFound(
+    JSON.stringify({
+      error: { type: "not_found_error", message: "model 'qwen3-coder' not found" },
+    }),
+    "application/json",
+  );
+  try {
+    const got = await ask({ preset: "ollama", type: "anthropic" }, up.url);
+    assert.equal(got.status, 404);
+    assert.ok(got.message.includes("model 'qwen3-coder' not found"), got.message);
+    assert.ok(!got.message.includes("base_url"), got.message);
+  } finally {
+    await up.close();
+  }
+});
