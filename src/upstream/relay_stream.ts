@@ -220,14 +220,15 @@ export function relayFrames(
       }
     }
     let frames: Frames;
+    const answered = source.answerChars;
     try {
       frames = result.done ? source.end() : source.push(result.value);
     } catch (error) {
       frames = sourceFailed(error);
     }
     // An upstream still answering after its finish (a server that says it too early) is not cut
-    // short: the grace counts from its last output, not from keep-alives.
-    if (hasBytes(frames)) graceEndsAt = undefined;
+    // short: the grace counts from its last output, not from keep-alives (pings).
+    if (source.answerChars > answered) graceEndsAt = undefined;
     if (!result.done) return deliver(controller, frames) || hasBytes(frames);
     deliver(controller, frames.end ? frames : { ...frames, end: { kind: "cut" } });
     return true;

@@ -262,6 +262,17 @@ Deno.test("anthropic: message_delta, then neither message_stop nor a close, ends
   });
 });
 
+Deno.test("anthropic: pings after message_delta do not hold the answer open", async () => {
+  // A keep-alive every 0.2 s for 1.6 s: the grace counts from the last output, not from pings.
+  const ping = 'event: ping\ndata: {"type":"ping"}\n\n';
+  const parts = [...WITHOUT_MESSAGE_STOP, ...Array(8).fill(ping)];
+  await withUpstream("anthropic", { parts, after: "hold", gapMs: 200 }, async (ccp) => {
+    const answer = await ask(ccp, true);
+    assertFinished(answer, true);
+    assert.ok(answer.ms < PROMPT_MS, `took ${answer.ms} ms`);
+  });
+});
+
 Deno.test("anthropic: message_delta, then a close without message_stop, is a whole answer", async () => {
   await withUpstream("anthropic", { parts: WITHOUT_MESSAGE_STOP, after: "close" }, async (ccp) => {
     const answer = await ask(ccp, true);
