@@ -106,6 +106,15 @@ export function createApp(
     const refusal = c.req.method === "POST" ? deps.shared?.refusal() : undefined;
     if (refusal) throw refusal;
     await next();
+    // Every answer of the API has an id, as Anthropic's do (the SDKs' `_request_id`); the
+    // Messages answers carry their record's.
+    if (path.startsWith("/v1/") && !c.res.headers.has("request-id")) {
+      try {
+        c.res.headers.set("request-id", newRequestId());
+      } catch {
+        // A response whose headers are fixed (one relayed as it came) goes without.
+      }
+    }
   });
 
   const status = () => ({ status: "ok", name: "ccp", version: deps.version });

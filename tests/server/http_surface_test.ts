@@ -442,3 +442,27 @@ Deno.test("a streamed answer through the haiku chain falls over to its second ta
     },
   );
 });
+
+Deno.test("every API answer has a request-id, as Anthropic's do", async () => {
+  await withCcp(
+    [{ kind: "json", status: 404, body: { error: { message: "no" } } }],
+    async (ccp) => {
+      const answers = [
+        await fetch(`${ccp.url}/v1/models`, { headers: auth }),
+        await fetch(`${ccp.url}/v1/models/up%2Fdef`, { headers: auth }),
+        await fetch(`${ccp.url}/v1/messages/count_tokens`, {
+          method: "POST",
+          headers: auth,
+          body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+        }),
+        await fetch(`${ccp.url}/v1/nowhere`, { headers: auth }),
+      ];
+      for (const res of answers) {
+        await res.body?.cancel();
+        assert.match(res.headers.get("request-id") ?? "", /^req_[0-9A-Za-z]{24}$/, res.url);
+      }
+      const ids = new Set(answers.map((res) => res.headers.get("request-id")));
+      assert.equal(ids.size, answers.length, "one id per answer");
+    },
+  );
+});
