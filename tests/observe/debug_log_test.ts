@@ -12,8 +12,42 @@ import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 
 const TOKEN = "ccp-debug-log-test";
 
-Deno.test("debug log: one line per upstream attempt with target, address, body fields, status", async () => {
+/**
+ * Runs `use` against a ccp at debug level whose one provider `id` is `provider` (a YAML flow
+ * mapping) and whose default route is `<id>/<model>`; returns everything ccp logged.
+ */
+async function debugLogOf(
+  id: string,
+  provider: string,
+  model: string,
+  use: (url: string, log: () => string) => Promise<void>,
+): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "ccp_debuglog_" });
+  const ctx = testContext(dir);
+  const log = () => ctx.io.stderr.join("\n");
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { auth_token: ${TOKEN}, data_dir: data, log_level: debug }
+providers:
+  ${id}: ${provider}
+routes:
+  default: ${id}/${model}
+`,
+    );
+    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
+    try {
+      await use(server.url, log);
+    } finally {
+      await server.stop();
+    }
+    return log();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("debug log: one line per upstream attempt with target, address, body fields, status", async () => {
   const mock = startOpenAIMock({
     json: {
       id: "c1",
@@ -27,34 +61,25 @@ Deno.test("debug log: one line per upstream attempt with target, address, body f
       usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
     },
   });
-  const ctx = testContext(dir);
   try {
-    await Deno.writeTextFile(
-      `${dir}/c.yaml`,
-      `server: { auth_token: ${TOKEN}, data_dir: data, log_level: debug }
-providers:
-  oai: { type: openai, base_url: "${mock.url}", api_key: sk-debug-secret-0123456789 }
-routes:
-  default: oai/gpt-x
-`,
+    const log = await debugLogOf(
+      "oai",
+      `{ type: openai, base_url: "${mock.url}", api_key: sk-debug-secret-0123456789 }`,
+      "gpt-x",
+      async (url) => {
+        const res = await fetch(`${url}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": TOKEN },
+          body: JSON.stringify({
+            model: "claude-sonnet-4-5",
+            max_tokens: 10,
+            messages: [{ role: "user", content: "PROMPT-WORDS-NEVER-LOGGED" }],
+          }),
+        });
+        assert.equal(res.status, 200);
+        await res.text();
+      },
     );
-    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
-    try {
-      const res = await fetch(`${server.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-api-key": TOKEN },
-        body: JSON.stringify({
-          model: "claude-sonnet-4-5",
-          max_tokens: 10,
-          messages: [{ role: "user", content: "PROMPT-WORDS-NEVER-LOGGED" }],
-        }),
-      });
-      assert.equal(res.status, 200);
-      await res.text();
-    } finally {
-      await server.stop();
-    }
-    const log = ctx.io.stderr.join("\n");
     const line = log.split("\n").find((l) =>
       l.includes("DEBUG") && l.includes("/chat/completions")
     );
@@ -69,55 +94,43 @@ routes:
     assert.ok(!log.includes("0123456789"), "no key");
   } finally {
     await mock.close();
-    await Deno.remove(dir, { recursive: true });
   }
 });
 
 Deno.test("debug log: an attempt the client abandoned before the answer still has its line", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_debuglog_" });
   const mock = startAnthropicMock([{ kind: "hang" }]);
-  const ctx = testContext(dir);
   try {
-    await Deno.writeTextFile(
-      `${dir}/c.yaml`,
-      `server: { auth_token: ${TOKEN}, data_dir: data, log_level: debug }
-providers:
-  up: { type: anthropic, base_url: "${mock.url}", api_key: sk-debug-secret-0123456789 }
-routes:
-  default: up/slow-model
-`,
+    const log = await debugLogOf(
+      "up",
+      `{ type: anthropic, base_url: "${mock.url}", api_key: sk-debug-secret-0123456789 }`,
+      "slow-model",
+      async (url, log) => {
+        // Esc in Claude Code while the model has not answered yet.
+        const leave = new AbortController();
+        const res = fetch(`${url}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": TOKEN },
+          body: JSON.stringify({
+            model: "m",
+            max_tokens: 10,
+            messages: [{ role: "user", content: "hi" }],
+          }),
+          signal: leave.signal,
+        });
+        while (mock.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+        leave.abort();
+        await res.catch(() => {});
+        const deadline = Date.now() + 3000;
+        while (!log().includes(" 499 ") && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      },
     );
-    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
-    try {
-      // Esc in Claude Code while the model has not answered yet.
-      const leave = new AbortController();
-      const res = fetch(`${server.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-api-key": TOKEN },
-        body: JSON.stringify({
-          model: "m",
-          max_tokens: 10,
-          messages: [{ role: "user", content: "hi" }],
-        }),
-        signal: leave.signal,
-      });
-      while (mock.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
-      leave.abort();
-      await res.catch(() => {});
-      const deadline = Date.now() + 3000;
-      while (!ctx.io.stderr.join("\n").includes(" 499 ") && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    } finally {
-      await server.stop();
-    }
-    const log = ctx.io.stderr.join("\n");
     const line = log.split("\n").find((l) => l.includes("DEBUG") && l.includes("/v1/messages"));
     assert.ok(line, log);
     assert.match(line, /slow-model/);
     assert.match(line, /→ cancelled \(client disconnected\) in \d+ ms/);
   } finally {
     await mock.close();
-    await Deno.remove(dir, { recursive: true });
   }
 });
