@@ -38,8 +38,9 @@ export async function startGuardedCcp(
   config: Config,
   over: Partial<AppDeps> = {},
 ): Promise<RunningCcp> {
-  const departures = new DepartureWatcher();
-  const { app, logs, setConfig } = testApp(config, { departures, ...over });
+  // The guard reports departures to the watcher the app asks.
+  const departures = over.departures ?? new DepartureWatcher();
+  const { app, logs, setConfig } = testApp(config, { ...over, departures });
   const settings = { ...config.server, connectionGuard: true };
   const bound = await listen("127.0.0.1", 0, settings, app.fetch, departures);
   return {

@@ -11,6 +11,7 @@ import { thinkingTextToolMessage } from "../mocks/anthropic_fixtures.ts";
 import { startFaultMock } from "../mocks/fault_mock.ts";
 import { guardConnections } from "../../src/server/connection_guard.ts";
 import { PEER_HEADER } from "../../src/server/guard_head.ts";
+import { DepartureWatcher } from "../../src/server/departures.ts";
 import { until } from "../server/_resilience_env.ts";
 
 const encoder = new TextEncoder();
@@ -310,49 +311,45 @@ Deno.test("an answer slower than the header and idle limits still reaches the cl
 });
 
 Deno.test("behind the guard, a client that hangs up before the first byte cancels the upstream, without ss", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_departure_" });
+  const { startGuardedCcp } = await import("../helpers/ccp.ts");
+  const { provider, testConfig } = await import("../helpers/config.ts");
   // An upstream that thinks for ever; it reads raw sockets, so it sees ccp give up on it.
   const up = startFaultMock({ replies: [{ kind: "hang" }] });
-  // No `ss` to ask: only the guard can tell that the client left.
-  const path = Deno.env.get("PATH") ?? "";
-  Deno.env.set("PATH", dir);
+  // No `ss` to ask (it fails as a missing command does): only the guard can tell that the
+  // client left. Injected rather than emptying PATH, which would hide commands from the tests
+  // that run beside this one.
+  const departures = new DepartureWatcher({
+    list: () => Promise.reject(new Deno.errors.NotFound("ss: command not found")),
+  });
+  const config = testConfig({
+    providers: [provider("up", { baseUrl: up.url, apiKeys: ["k-1234567890"], maxRetries: 0 })],
+    routes: { default: "up/m" },
+  });
+  const server = await startGuardedCcp(config, { departures });
   try {
-    await Deno.writeTextFile(
-      `${dir}/c.yaml`,
-      `providers:\n  up: { type: anthropic, base_url: "${up.url}", api_key: k-1234567890, max_retries: 0 }\n` +
-        "routes:\n  default: up/m\n",
-    );
-    const server = await startServer({
-      ctx: testContext(dir),
-      flags: { config: "c.yaml", port: 0 },
+    // A Claude Code-sized body: Deno's server alone would not notice this client leave.
+    const body = JSON.stringify({
+      model: "m",
+      max_tokens: 10,
+      messages: [{ role: "user", content: "x".repeat(20_000) }],
     });
-    try {
-      // A Claude Code-sized body: Deno's server alone would not notice this client leave.
-      const body = JSON.stringify({
-        model: "m",
-        max_tokens: 10,
-        messages: [{ role: "user", content: "x".repeat(20_000) }],
-      });
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
-      await conn.write(encoder.encode(
-        `POST /v1/messages HTTP/1.1\r\nhost: 127.0.0.1:${server.port}\r\n` +
-          `content-type: application/json\r\ncontent-length: ${encoder.encode(body).byteLength}` +
-          `\r\n\r\n${body}`,
-      ));
-      while (up.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
-      conn.close();
-      const since = Date.now();
-      while (!up.requests[0]!.aborted && Date.now() - since < 5000) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      assert.ok(up.requests[0]!.aborted, "the upstream request was cancelled");
-    } finally {
-      await server.stop();
+    const port = Number(new URL(server.url).port);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(encoder.encode(
+      `POST /v1/messages HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n` +
+        `content-type: application/json\r\ncontent-length: ${encoder.encode(body).byteLength}` +
+        `\r\n\r\n${body}`,
+    ));
+    while (up.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    conn.close();
+    const since = Date.now();
+    while (!up.requests[0]!.aborted && Date.now() - since < 5000) {
+      await new Promise((r) => setTimeout(r, 10));
     }
+    assert.ok(up.requests[0]!.aborted, "the upstream request was cancelled");
   } finally {
-    Deno.env.set("PATH", path);
+    await server.close();
     await up.close();
-    await Deno.remove(dir, { recursive: true });
   }
 });
 
