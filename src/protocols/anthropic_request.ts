@@ -20,6 +20,8 @@ export interface RequestSchemas {
 
 let built: RequestSchemas | undefined;
 
+const POSITIVE_INTEGER = "Input should be a positive integer";
+
 /**
  * The request schemas, built on first need: a well-formed request never needs them (the in-place
  * check accepts it), and building them is start-up time (~20 ms).
@@ -104,15 +106,19 @@ function buildSchemas(): RequestSchemas {
       ctx.addIssue({
         code: "custom",
         path: ["budget_tokens"],
-        message: "Input should be a positive integer",
+        message: POSITIVE_INTEGER,
       });
     }
   });
 
+  // zod's own words for these name its internals ("Invalid input", the safe-integer bound a huge
+  // number misses): the client is told what the field takes instead.
   const common = {
     model: z.string().min(1),
     messages: z.array(message).min(1, "at least one message is required"),
-    system: z.union([z.string(), z.array(text.extend({ type: z.string() }))]).optional(),
+    system: z.union([z.string(), z.array(text.extend({ type: z.string() }))], {
+      error: "Input should be a string or an array of text blocks",
+    }).optional(),
     tools: z.array(z.looseObject({ name: z.string().min(1) })).optional(),
     tool_choice: toolChoice.optional(),
     thinking: thinking.optional(),
@@ -122,7 +128,8 @@ function buildSchemas(): RequestSchemas {
   return {
     messages: z.looseObject({
       ...common,
-      max_tokens: z.number().int().positive(),
+      max_tokens: z.number({ error: POSITIVE_INTEGER }).int({ error: POSITIVE_INTEGER })
+        .positive({ error: POSITIVE_INTEGER }),
       stream: z.boolean().optional(),
     }),
     countTokens: z.looseObject(common),

@@ -153,11 +153,13 @@ export class Dispatcher<S extends { readonly ok: true }> {
 
   // A target whose keys were refused (429, 401/403) is in the state its pool is in, which says how
   // many keys wait and until when: that, not the last refusal alone, is what the client is told.
+  // A target skipped for its keys is looked at again: a re-try may have set a key aside anew.
   #poolStates(chain: readonly DispatchTarget[], outcomes: TargetOutcome[]): void {
     chain.forEach((target, i) => {
       const outcome = outcomes[i];
-      if (outcome?.kind !== "failed") return;
-      if (outcome.verdict.cause !== "auth" && outcome.verdict.cause !== "rate_limit") return;
+      if (outcome?.kind === "failed") {
+        if (outcome.verdict.cause !== "auth" && outcome.verdict.cause !== "rate_limit") return;
+      } else if (outcome?.kind !== "keys") return;
       const pick = this.#registry.provider(target.provider).keys.pick(target.model);
       if (!pick.ok) outcomes[i] = { kind: "keys", target: refOf(target), keys: pick };
     });

@@ -5,11 +5,15 @@
  */
 
 import type { Logger } from "../core/log.ts";
+import type { Cause } from "./classify.ts";
 import { type Clock, sleep } from "./clock.ts";
 import type { KeyLease, KeyPool } from "./key_pool.ts";
 import { nameOf, type TargetOutcome } from "./outcome.ts";
 import type { ResilienceRegistry } from "./registry.ts";
 import type { DispatchTarget } from "./dispatcher.ts";
+
+/** Causes that leave a target without a usable key: its set-aside keys are what is left. */
+const KEY_CAUSES: ReadonlySet<Cause> = new Set(["auth", "rate_limit"]);
 
 /** The longest announced cool-down waited out inside ccp before answering 429. */
 export const MAX_WAIT_MS = 5000;
@@ -105,9 +109,10 @@ export async function lastResort<R extends object>(
     const target = chain[i]!;
     const before = outcomes[i];
     const { keys } = deps.registry.provider(target.provider);
-    // A target skipped for its open circuit never looked at its keys: it may have none left.
+    // A target whose last key was refused (401/403) or rate limited (429) ran out of keys like a
+    // target skipped for them; one skipped for its open circuit never looked at its keys.
     const blocked = before?.kind === "keys" ||
-      (before?.kind === "failed" && before.verdict.cause === "auth") ||
+      (before?.kind === "failed" && KEY_CAUSES.has(before.verdict.cause)) ||
       (before?.kind === "open" && !keys.pick(target.model).ok);
     if (!blocked) continue;
     for (const key of keys.setAside(target.model)) {
@@ -115,7 +120,9 @@ export async function lastResort<R extends object>(
       signal.throwIfAborted();
       const outcome = await deps.tryTarget(target, { key, forceBreaker: true });
       if (answered(outcome)) return outcome;
-      outcomes[i] = outcome;
+      // A key refused again leaves the target as it was, and the probe below goes by that: a
+      // key that just answered 429 is not asked again at once, a cooling key is still probed.
+      if (outcome.kind !== "failed" || outcome.verdict.cause !== "auth") outcomes[i] = outcome;
     }
   }
   // Then the one target whose guards end first gets a probe. An announced wait too long to wait

@@ -141,7 +141,8 @@ export class KvGuards implements SharedGuards {
   /**
    * Takes back what an earlier run kept for the configured providers now, so that `/health` and
    * the status page show it before their first request, and logs how many providers it was for
-   * (a provider the config no longer has, or whose keys changed, takes nothing back).
+   * (a provider the config no longer has, whose keys changed, or whose state has ended, takes
+   * nothing back).
    */
   async restore(registry: ResilienceRegistry, providers: readonly ProviderConfig[]): Promise<void> {
     let count = 0;
@@ -166,7 +167,8 @@ export class KvGuards implements SharedGuards {
         });
       }
       provider.pendingCircuits.clear();
-      if (provider.keys === saved.keys) count++;
+      // Entries that have all ended since (a restart hours later) took nothing back either.
+      if (provider.entries.size > 0 || limiter.windowGrants().length > 0) count++;
     }
     if (count > 0) {
       this.#log.info(`Guard state of ${count} provider(s) taken back from ${this.#path}`);

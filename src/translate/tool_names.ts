@@ -1,8 +1,8 @@
 /**
  * Tool names an upstream accepts. Claude Code names MCP tools `mcp__<server>__<tool>` and
  * never shortens them, so they can be longer, or hold other characters, than a function name
- * may be elsewhere. The rename is deterministic, so declarations and history agree without
- * state, and the answer's calls are mapped back to the client's names.
+ * may be elsewhere. The rename depends on the request's declared tools alone, so declarations
+ * and history agree without state, and the answer's calls are mapped back to the client's names.
  */
 
 import type { ToolDefinition } from "../protocols/anthropic.ts";
@@ -20,20 +20,49 @@ export interface ToolNameRule {
 /** OpenAI's Chat Completions and Responses: `^[a-zA-Z0-9_-]{1,64}$`. */
 export const OPENAI_TOOL_NAMES: ToolNameRule = { invalid: /[^A-Za-z0-9_-]/g, maxLength: 64 };
 
-/** The name an OpenAI API sees for a client tool name (unchanged when already valid). */
-export function openAIToolName(name: string): string {
-  return fitToolName(name, OPENAI_TOOL_NAMES);
-}
+/** Client tool name → the name the upstream sees, for one request. */
+export type ToolNamer = (name: string) => string;
 
-/** The name the upstream sees for a client tool name (unchanged when already valid). */
+/** The name the upstream sees for a client tool name, alone (unchanged when already valid). */
 export function fitToolName(name: string, rule: ToolNameRule): string {
   let out = name.replace(rule.invalid, "_");
   if (rule.start && !rule.start.test(out)) out = `_${out}`;
-  if (out.length > rule.maxLength) {
-    // Keep a readable prefix; the hash of the original keeps distinct names distinct.
-    out = `${out.slice(0, rule.maxLength - 17)}_${fnv1a64Hex(name)}`;
+  return out.length > rule.maxLength ? withHash(out, name, rule) : out;
+}
+
+// A readable prefix; the hash of the client's name keeps distinct names distinct.
+function withHash(fitted: string, name: string, rule: ToolNameRule): string {
+  return `${fitted.slice(0, rule.maxLength - 17)}_${fnv1a64Hex(name)}`;
+}
+
+/**
+ * The names one request's tools reach the upstream under. Each name is fitted alone, except where
+ * two client names would fit to one (`a.b` and `a_b`): the upstream would see a function twice
+ * and every call would map back to one of them, so each renamed one of them gets the hash of its
+ * own name, and a name already valid stays as it is. It depends on the declared tools only, never
+ * on their order: every turn of a conversation with the same tools names them the same way, and
+ * a prompt cache upstream keeps matching. Names the history uses but no tool declares (a tool
+ * gone since) are fitted the same way against the declared ones.
+ */
+export function toolNamer(
+  tools: readonly ToolDefinition[] | undefined,
+  rule: ToolNameRule,
+): ToolNamer {
+  // Fitted name → the one client name fitting to it, or null when several do.
+  const owners = new Map<string, string | null>();
+  for (const tool of tools ?? []) {
+    if (typeof tool.name !== "string") continue;
+    const fitted = fitToolName(tool.name, rule);
+    const owner = owners.get(fitted);
+    if (owner === undefined) owners.set(fitted, tool.name);
+    else if (owner !== tool.name) owners.set(fitted, null);
   }
-  return out;
+  return (name) => {
+    const fitted = fitToolName(name, rule);
+    if (fitted === name) return name;
+    const owner = owners.get(fitted);
+    return owner === undefined || owner === name ? fitted : withHash(fitted, name, rule);
+  };
 }
 
 /** Upstream name → client name, for the tools whose names had to change. */
@@ -42,9 +71,10 @@ export function renamedToolNames(
   rule: ToolNameRule,
 ): Map<string, string> {
   const out = new Map<string, string>();
+  const upstream = toolNamer(tools, rule);
   for (const tool of tools ?? []) {
     if (typeof tool.name !== "string") continue;
-    const renamed = fitToolName(tool.name, rule);
+    const renamed = upstream(tool.name);
     if (renamed !== tool.name) out.set(renamed, tool.name);
   }
   return out;

@@ -51,3 +51,26 @@ Deno.test("the gate rejects a bad request with the schema's message", async () =
     return true;
   });
 });
+
+Deno.test("a number or system of the wrong kind is told what the field takes", async () => {
+  const cases: Array<[unknown, string]> = [
+    [{ ...good, max_tokens: -1e308 }, "max_tokens: Input should be a positive integer"],
+    [{ ...good, max_tokens: 1e308 }, "max_tokens: Input should be a positive integer"],
+    [{ ...good, max_tokens: 2.5 }, "max_tokens: Input should be a positive integer"],
+    [{ ...good, max_tokens: -1 }, "max_tokens: Input should be a positive integer"],
+    [{ ...good, system: 5 }, "system: Input should be a string or an array of text blocks"],
+    [{ ...good, system: {} }, "system: Input should be a string or an array of text blocks"],
+  ];
+  for (const [body, message] of cases) {
+    await assert.rejects(admitMessagesRequest(body), (err: Error) => {
+      assert.ok(err instanceof ClientRequestError);
+      assert.equal(err.message, message);
+      return true;
+    });
+  }
+  const count = { model: "m", messages: good.messages, system: 5 };
+  assert.equal(
+    wording(parseCountTokensRequest, count),
+    "system: Input should be a string or an array of text blocks",
+  );
+});

@@ -225,3 +225,52 @@ Deno.test("a set-aside key whose re-try answers 429 is model_cooldown, not auth_
     assert.doesNotMatch(again.message, /set aside/);
   });
 });
+
+Deno.test("a set-aside key gets its re-try when the last other key answers 429", async (t) => {
+  const KEY_B = "sk-live-bbbbbbbbbbbb2222";
+  const two = provider("two", { apiKeys: [KEY, KEY_B] });
+  const on: DispatchTarget = { provider: two, model: "m" };
+  const slow: Step = { status: 429, bodyText: "slow down" };
+  await t.step("fixed upstream since: the set-aside key answers", async () => {
+    // Key 1 refused (set aside), key 2 serves; then key 2 is rate limited without saying when.
+    const { run, calls } = setup({ two: [{ status: 401 }, "ok", slow, "ok"] });
+    await run([on]);
+    const got = await run([on]);
+    assert.equal(got.target.model, "m");
+    assert.deepEqual(calls, [`two/m ${KEY}`, `two/m ${KEY_B}`, `two/m ${KEY_B}`, `two/m ${KEY}`]);
+  });
+  await t.step(
+    "refused again: the 429 is the answer, its key not asked again at once",
+    async () => {
+      const { run, fail, calls } = setup({ two: [{ status: 401 }, "ok", slow, { status: 401 }] });
+      await run([on]);
+      const error = await fail([on]);
+      assert.equal(error.status, 429);
+      assert.deepEqual(calls.slice(2), [`two/m ${KEY_B}`, `two/m ${KEY}`]);
+    },
+  );
+  await t.step(
+    "refused again: a short announced wait of the other key is still waited out",
+    async () => {
+      const { run, calls, clock } = setup({
+        two: [{ status: 401 }, "ok", rateLimited(2), { status: 401 }, "ok"],
+      });
+      await run([on]);
+      const started = clock.now();
+      const got = await run([on]);
+      assert.equal(got.target.model, "m");
+      assert.deepEqual(calls.slice(2), [`two/m ${KEY_B}`, `two/m ${KEY}`, `two/m ${KEY_B}`]);
+      assert.equal(clock.now() - started, 2000);
+    },
+  );
+});
+
+Deno.test("a set-aside key refused again on its re-try is waited for from that refusal", async () => {
+  const { fail, calls, clock } = setup({ nim: [{ status: 401 }] });
+  await fail([at("m")]);
+  await clock.advance(20 * 60_000); // the set-aside has 10 of its 30 minutes left
+  const error = await fail([at("m")]);
+  assert.equal(error.extra.code, "auth_unavailable");
+  assert.equal(calls.length, 2, "the re-try reached the upstream");
+  assert.equal(error.headers["Retry-After"], String(30 * 60), "30 minutes from the re-try");
+});

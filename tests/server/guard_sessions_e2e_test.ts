@@ -129,6 +129,40 @@ Deno.test("session: a set-aside key that comes back", async (t) => {
   });
 });
 
+Deno.test("session: a set-aside key is re-tried when the other key answers 429", async (t) => {
+  // Key A was revoked and is fixed upstream since; key B then meets a 429 that says no wait.
+  let refuse: Record<string, number> = { [KEY_A]: 401 };
+  const up = startFaultMock({
+    script: (r) => {
+      const code = refuse[r.key ?? ""];
+      return code
+        ? status(code, undefined, code === 401 ? "invalid x-api-key" : "slow down")
+        : undefined;
+    },
+  });
+  await using env = setup(
+    [up],
+    testConfig({
+      providers: [at(up, "p", { apiKeys: [KEY_A, KEY_B] })],
+      routes: { default: "p/m" },
+    }),
+  );
+  await t.step("key A refused: set aside, key B serves", async () => {
+    assertComplete(await readStream(await env.send()), "claude-opus-5-5");
+    assert.deepEqual(up.requests.map((r) => [r.key, r.status]), [[KEY_A, 401], [KEY_B, 200]]);
+  });
+  await t.step("B answers 429: A gets its re-try and serves, not a 429 to the client", async () => {
+    refuse = { [KEY_B]: 429 };
+    assertComplete(await readStream(await env.send()), "claude-opus-5-5");
+    assert.deepEqual(up.requests.slice(2).map((r) => [r.key, r.status]), [
+      [KEY_B, 429],
+      [KEY_A, 200],
+    ]);
+    const keys = (await env.health()).resilience.providers.p!.keys;
+    assert.deepEqual(keys.map((k) => k.state), ["ready", "ready"], "B cools for m only");
+  });
+});
+
 Deno.test("session: an upstream 401 in the middle of a stream is not the client's login failing", async (t) => {
   const opening =
     'data: {"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"}}]}\n\n';

@@ -162,7 +162,7 @@ Deno.test("bad input gets a clear Anthropic-shaped 400/413", async (t) => {
         body({ max_tokens: "10" }),
         400,
         "invalid_request_error",
-        /^max_tokens: /,
+        /^max_tokens: Input should be a positive integer$/,
       ],
       [
         "bad role",

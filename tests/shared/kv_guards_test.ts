@@ -10,8 +10,10 @@ import { createLogger } from "../../src/core/log.ts";
 import { CircuitBreaker } from "../../src/resilience/circuit_breaker.ts";
 import { KeyPool } from "../../src/resilience/key_pool.ts";
 import { Limiter } from "../../src/resilience/limiter.ts";
+import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { KvGuards } from "../../src/shared/kv_guards.ts";
 import { testContext } from "../cli/helpers.ts";
+import { provider } from "../resilience/helpers.ts";
 import { keyedUpstream } from "./keyed_upstream.ts";
 
 const quiet = createLogger({ level: "error", write: () => {}, colour: false });
@@ -272,4 +274,30 @@ ${providers.map((p, i) => `  ${["haiku", "default"][i]}: ${p}/m`).join("\n")}
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("the start-up line counts a provider only when some of its kept state is still running", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_kv_guards_ended_" });
+  const path = `${dir}/guards.kv`;
+  const p = provider("p", { apiKeys: ["k0", "k1"] });
+  /** Keeps a set-aside of key 0 ending in `ms`, waits `wait` ms, restarts: the start-up lines. */
+  const restartAfter = async (ms: number, wait: number) => {
+    const first = await KvGuards.open(path, quiet);
+    await first.sync({ provider: "p", model: "m", ...guardsOf(["k0", "k1"]) });
+    first.setAside("p", 0, Date.now() + ms, 401, "invalid x-api-key");
+    await first.close();
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    const lines: string[] = [];
+    const log = createLogger({ level: "info", write: (line) => lines.push(line), colour: false });
+    const second = await KvGuards.open(path, log);
+    await second.restore(new ResilienceRegistry(), [p]);
+    await second.close();
+    return lines.filter((line) => line.includes("Guard state"));
+  };
+  try {
+    assert.equal((await restartAfter(60_000, 0)).length, 1, "a running set-aside is counted");
+    assert.deepEqual(await restartAfter(20, 60), [], "one that has ended is not");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

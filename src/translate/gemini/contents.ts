@@ -19,7 +19,7 @@ import type {
 } from "../../protocols/anthropic.ts";
 import type { GeminiContent, GeminiPart, JsonObject } from "../../protocols/gemini.ts";
 import { documentParts, imagePart } from "./media.ts";
-import { geminiFunctionName } from "./names.ts";
+import type { ToolNamer } from "../tool_names.ts";
 import { decodeGeminiSignature, sameGeminiOrigin } from "./signature.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
@@ -46,11 +46,14 @@ export interface ContentsContext {
   readonly placeholderSignatures: boolean;
   /** The model refuses a request that ends on a model turn (Gemini 3.6 and later). */
   readonly endOnUserTurn: boolean;
+  /** The name Gemini sees for a client tool name, in this request. */
+  readonly toolName: ToolNamer;
 }
 
 function toolResultParts(
   block: ToolResultBlockParam,
   provider: string,
+  toolName: ToolNamer,
 ): { text: string; media: GeminiPart[] } {
   const content = block.content;
   if (content === undefined || typeof content === "string") {
@@ -67,7 +70,7 @@ function toolResultParts(
         else media.push(p);
       }
     } else {
-      const reference = toolReferenceText(part, geminiFunctionName);
+      const reference = toolReferenceText(part, toolName);
       if (reference) texts.push(reference);
     }
   }
@@ -84,6 +87,7 @@ function userParts(
   content: string | ContentBlockParam[],
   calls: ReadonlyMap<string, CallRef>,
   provider: string,
+  toolName: ToolNamer,
 ): GeminiPart[] {
   if (typeof content === "string") return content ? [{ text: content }] : [];
   const responses: Array<{ part: GeminiPart; order: number }> = [];
@@ -94,7 +98,7 @@ function userParts(
     } else if (block.type === "image") others.push(imagePart(block, provider));
     else if (block.type === "document") others.push(...documentParts(block, provider));
     else if (block.type === "tool_result") {
-      const { text, media } = toolResultParts(block, provider);
+      const { text, media } = toolResultParts(block, provider, toolName);
       const call = calls.get(block.tool_use_id);
       if (call) {
         const response = block.is_error ? { error: text } : { result: text };
@@ -132,7 +136,7 @@ function modelParts(content: string | ContentBlockParam[], ctx: ContentsContext)
           !Array.isArray(block.input)
         ? block.input as JsonObject
         : {};
-      push({ functionCall: { name: geminiFunctionName(block.name), args } });
+      push({ functionCall: { name: ctx.toolName(block.name), args } });
     } else if (block.type === "thinking") {
       const origin = decodeGeminiSignature(block.signature);
       if (!origin || !sameGeminiOrigin(origin, ctx.provider, ctx.model)) continue;
@@ -156,13 +160,13 @@ function modelParts(content: string | ContentBlockParam[], ctx: ContentsContext)
 }
 
 /** Client tool-use id → the Gemini function name it was called under and its position. */
-function callRefs(messages: readonly MessageParam[]): Map<string, CallRef> {
+function callRefs(messages: readonly MessageParam[], toolName: ToolNamer): Map<string, CallRef> {
   const out = new Map<string, CallRef>();
   for (const m of messages) {
     if (m.role !== "assistant" || typeof m.content === "string") continue;
     for (const b of m.content) {
       if (b.type === "tool_use") {
-        out.set(b.id, { name: geminiFunctionName(b.name), order: out.size });
+        out.set(b.id, { name: toolName(b.name), order: out.size });
       }
     }
   }
@@ -174,14 +178,14 @@ export function toGeminiContents(
   messages: readonly MessageParam[],
   ctx: ContentsContext,
 ): GeminiContent[] {
-  const calls = callRefs(messages);
+  const calls = callRefs(messages, ctx.toolName);
   const out: GeminiContent[] = [];
   for (const message of messages) {
     if (message.role === "system") continue;
     const role = message.role === "assistant" ? "model" : "user";
     const parts = role === "model"
       ? modelParts(message.content, ctx)
-      : userParts(message.content, calls, ctx.provider);
+      : userParts(message.content, calls, ctx.provider, ctx.toolName);
     if (parts.length === 0) continue;
     const last = out.at(-1);
     if (last?.role === role) last.parts.push(...parts);

@@ -4,7 +4,7 @@
  */
 
 import type { ToolDefinition } from "../../protocols/anthropic.ts";
-import { fitToolName, renamedToolNames, type ToolNameRule } from "../tool_names.ts";
+import { renamedToolNames, type ToolNamer, toolNamer, type ToolNameRule } from "../tool_names.ts";
 
 const GEMINI_TOOL_NAMES: ToolNameRule = {
   invalid: /[^A-Za-z0-9_.:-]/g,
@@ -12,9 +12,9 @@ const GEMINI_TOOL_NAMES: ToolNameRule = {
   maxLength: 64,
 };
 
-/** The name Gemini sees for a client tool name (unchanged when already valid). */
-export function geminiFunctionName(name: string): string {
-  return fitToolName(name, GEMINI_TOOL_NAMES);
+/** The names Gemini sees for one request's client tool names (unchanged when already valid). */
+export function geminiToolNamer(tools: readonly ToolDefinition[] | undefined): ToolNamer {
+  return toolNamer(tools, GEMINI_TOOL_NAMES);
 }
 
 /** Gemini name → client name, for the tools whose names had to change. */

@@ -13,7 +13,8 @@ import type {
 } from "../../protocols/gemini.ts";
 import { toGeminiContents } from "./contents.ts";
 import { continuesModelTurn, geminiModelInfo, validatesThoughtSignatures } from "./models.ts";
-import { geminiFunctionName } from "./names.ts";
+import { geminiToolNamer } from "./names.ts";
+import type { ToolNamer } from "../tool_names.ts";
 import { toGeminiParameters } from "./schema.ts";
 import { geminiThinkingConfig } from "./thinking.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
@@ -54,11 +55,14 @@ function isFunctionTool(tool: ToolDefinition): boolean {
   return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
 }
 
-function declarations(tools: ToolDefinition[] | undefined): GeminiFunctionDeclaration[] {
+function declarations(
+  tools: ToolDefinition[] | undefined,
+  toolName: ToolNamer,
+): GeminiFunctionDeclaration[] {
   return (tools ?? []).filter(isFunctionTool).map((t) => {
     const parameters = toGeminiParameters(t.input_schema);
     return {
-      name: geminiFunctionName(t.name),
+      name: toolName(t.name),
       description: t.description ?? "",
       ...(parameters ? { parameters } : {}),
     };
@@ -68,6 +72,7 @@ function declarations(tools: ToolDefinition[] | undefined): GeminiFunctionDeclar
 function toolConfig(
   req: MessagesRequest,
   declared: GeminiFunctionDeclaration[],
+  toolName: ToolNamer,
 ): GeminiToolConfig | undefined {
   const choice = req.tool_choice;
   if (!choice) return undefined;
@@ -79,7 +84,7 @@ function toolConfig(
     case "any":
       return { functionCallingConfig: { mode: "ANY" } };
     case "tool": {
-      const name = geminiFunctionName(choice.name);
+      const name = toolName(choice.name);
       // A forced server tool (web_search) was not declared: forcing it would be a 400.
       if (!declared.some((d) => d.name === name)) {
         return { functionCallingConfig: { mode: "AUTO" } };
@@ -110,20 +115,23 @@ function generationConfig(req: MessagesRequest, model: string): GeminiGeneration
 /** Translates an Anthropic Messages request for the Gemini API. */
 export function toGeminiRequest(req: MessagesRequest, target: GeminiTarget): GeminiRequest {
   if (!Array.isArray(req.messages)) throw new ClientRequestError("messages: an array is required");
+  // Every declared tool, offered or deferred: names stay the same when a deferred one loads.
+  const toolName = geminiToolNamer(req.tools);
   const body: GeminiRequest = {
     contents: toGeminiContents(pairToolBlocks(req.messages), {
       provider: target.provider,
       model: target.model,
       placeholderSignatures: validatesThoughtSignatures(target.model),
       endOnUserTurn: !continuesModelTurn(target.model),
+      toolName,
     }),
   };
   const system = systemInstruction(req);
   if (system) body.systemInstruction = system;
-  const declared = declarations(offeredTools(req));
+  const declared = declarations(offeredTools(req), toolName);
   if (declared.length > 0) {
     body.tools = [{ functionDeclarations: declared }];
-    const config = toolConfig(req, declared);
+    const config = toolConfig(req, declared, toolName);
     if (config) body.toolConfig = config;
   }
   body.generationConfig = generationConfig(req, target.model);

@@ -10,7 +10,6 @@ import type { ChatAssistantMessage, ChatToolCall } from "../../protocols/openai_
 import type { MapContext } from "./user_content.ts";
 import { decodeCcpSignature, sameReasoningOrigin } from "../reasoning/provenance.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
-import { openAIToolName } from "../tool_names.ts";
 
 interface NativeReasoning {
   text: string[];
@@ -82,7 +81,7 @@ export function mapAssistantTurn(
         id: block.id,
         type: "function",
         function: {
-          name: openAIToolName(block.name),
+          name: ctx.toolName(block.name),
           arguments: JSON.stringify(block.input ?? {}),
         },
       });

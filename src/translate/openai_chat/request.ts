@@ -22,7 +22,7 @@ import { reasoningFields, thinkingIntent } from "./reasoning_request.ts";
 import { toFunctionParameters } from "./schema.ts";
 import { type MapContext, mapUserTurn } from "./user_content.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
-import { openAIToolName } from "../tool_names.ts";
+import { OPENAI_TOOL_NAMES, toolNamer } from "../tool_names.ts";
 
 /** Where the request goes: everything the mapping may depend on. */
 export interface OpenAITarget {
@@ -93,14 +93,14 @@ function isFunctionTool(tool: ToolDefinition): boolean {
   return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
 }
 
-function mapTools(tools: ToolDefinition[] | undefined, dialect: OpenAIDialect): ChatTool[] {
+function mapTools(tools: ToolDefinition[] | undefined, ctx: MapContext): ChatTool[] {
   if (!tools) return [];
   return tools.filter(isFunctionTool).map((t) => ({
     type: "function",
     function: {
-      name: openAIToolName(t.name),
+      name: ctx.toolName(t.name),
       ...(t.description ? { description: t.description } : {}),
-      parameters: toFunctionParameters(t.input_schema, dialect.schemaDropKeys),
+      parameters: toFunctionParameters(t.input_schema, ctx.dialect.schemaDropKeys),
     },
   }));
 }
@@ -108,8 +108,9 @@ function mapTools(tools: ToolDefinition[] | undefined, dialect: OpenAIDialect): 
 function mapToolChoice(
   req: MessagesRequest,
   tools: ChatTool[],
-  dialect: OpenAIDialect,
+  ctx: MapContext,
 ): ChatToolChoice | undefined {
+  const { dialect } = ctx;
   const choice = req.tool_choice;
   if (!choice) return undefined;
   switch (choice.type) {
@@ -121,7 +122,7 @@ function mapToolChoice(
       return dialect.forcedToolChoice ? dialect.requiredToolChoice : "auto";
     case "tool": {
       // A forced server tool (web_search) was not sent as a function: forcing it would 400.
-      const name = openAIToolName(choice.name);
+      const name = ctx.toolName(choice.name);
       if (!dialect.forcedToolChoice || !tools.some((t) => t.function.name === name)) {
         return "auto";
       }
@@ -163,14 +164,20 @@ export function toOpenAIChatRequest(
   if (!Array.isArray(req.messages)) throw new ClientRequestError("messages: an array is required");
   req = { ...req, messages: pairToolBlocks(req.messages) };
   const dialect = dialectForModel(target.dialect, target.model);
-  const ctx: MapContext = { dialect, provider: target.provider, model: target.model };
+  const ctx: MapContext = {
+    dialect,
+    provider: target.provider,
+    model: target.model,
+    // Every declared tool, offered or deferred: names stay the same when a deferred one loads.
+    toolName: toolNamer(req.tools, OPENAI_TOOL_NAMES),
+  };
   const stream = req.stream === true;
   const body: ChatCompletionRequest = { model: target.model, messages: mapMessages(req, ctx) };
 
-  const tools = mapTools(offeredTools(req), dialect);
+  const tools = mapTools(offeredTools(req), ctx);
   if (tools.length > 0) {
     body.tools = tools;
-    const choice = mapToolChoice(req, tools, dialect);
+    const choice = mapToolChoice(req, tools, ctx);
     if (choice !== undefined) body.tool_choice = choice;
     if (req.tool_choice?.disable_parallel_tool_use && dialect.acceptsParallelToolCalls) {
       body.parallel_tool_calls = false;

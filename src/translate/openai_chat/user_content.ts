@@ -15,13 +15,15 @@ import type {
 import type { ChatContentPart, ChatMessage } from "../../protocols/openai_chat.ts";
 import type { OpenAIDialect } from "./dialect.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
-import { openAIToolName } from "../tool_names.ts";
+import type { ToolNamer } from "../tool_names.ts";
 
 /** Context shared by the message mappers. */
 export interface MapContext {
   readonly dialect: OpenAIDialect;
   readonly provider: string;
   readonly model: string;
+  /** The name the upstream sees for a client tool name, in this request. */
+  readonly toolName: ToolNamer;
 }
 
 function imagePart(block: ImageBlockParam, ctx: MapContext): ChatContentPart {
@@ -88,7 +90,7 @@ function toolResultParts(
         else images.push(p);
       }
     } else {
-      const reference = toolReferenceText(part, openAIToolName);
+      const reference = toolReferenceText(part, ctx.toolName);
       if (reference) texts.push(reference);
     }
   }

@@ -30,7 +30,7 @@ import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { toFunctionParameters } from "../openai_chat/schema.ts";
 import { decodeCcpSignature, sameReasoningTarget } from "../reasoning/provenance.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
-import { openAIToolName } from "../tool_names.ts";
+import { OPENAI_TOOL_NAMES, type ToolNamer, toolNamer } from "../tool_names.ts";
 
 /** Where the request goes. */
 export interface ResponsesTarget {
@@ -106,6 +106,7 @@ function documentContent(
 function toolOutput(
   block: ToolResultBlockParam,
   target: ResponsesTarget,
+  toolName: ToolNamer,
 ): { output: string; media: ResponsesInputContent[] } {
   const texts: string[] = [];
   const media: ResponsesInputContent[] = [];
@@ -120,7 +121,7 @@ function toolOutput(
         if (doc.type === "input_text") texts.push(doc.text);
         else media.push(doc);
       } else {
-        const reference = toolReferenceText(part, openAIToolName);
+        const reference = toolReferenceText(part, toolName);
         if (reference) texts.push(reference);
       }
     }
@@ -136,6 +137,7 @@ function toolOutput(
 function userItems(
   content: string | ContentBlockParam[],
   target: ResponsesTarget,
+  toolName: ToolNamer,
 ): ResponsesInputItem[] {
   if (typeof content === "string") {
     return [{ type: "message", role: "user", content: [{ type: "input_text", text: content }] }];
@@ -145,7 +147,7 @@ function userItems(
   const media: ResponsesInputContent[] = [];
   for (const block of content) {
     if (block.type === "tool_result") {
-      const result = toolOutput(block, target);
+      const result = toolOutput(block, target, toolName);
       outputs.push({
         type: "function_call_output",
         call_id: block.tool_use_id,
@@ -187,6 +189,7 @@ function replayableReasoning(
 function assistantItems(
   content: string | ContentBlockParam[],
   target: ResponsesTarget,
+  toolName: ToolNamer,
 ): ResponsesInputItem[] {
   if (typeof content === "string") {
     return content
@@ -215,7 +218,7 @@ function assistantItems(
       items.push({
         type: "function_call",
         call_id: block.id,
-        name: openAIToolName(block.name),
+        name: toolName(block.name),
         arguments: JSON.stringify(block.input ?? {}),
       });
     } else {
@@ -229,7 +232,7 @@ function assistantItems(
   return items;
 }
 
-function inputOf(messages: MessageParam[], target: ResponsesTarget) {
+function inputOf(messages: MessageParam[], target: ResponsesTarget, toolName: ToolNamer) {
   const leading: string[] = [];
   const input: ResponsesInputItem[] = [];
   for (const message of messages) {
@@ -244,8 +247,10 @@ function inputOf(messages: MessageParam[], target: ResponsesTarget) {
           role: "developer",
           content: [{ type: "input_text", text }],
         });}
-    } else if (message.role === "user") input.push(...userItems(message.content, target));
-    else if (message.role === "assistant") input.push(...assistantItems(message.content, target));
+    } else if (message.role === "user") input.push(...userItems(message.content, target, toolName));
+    else if (message.role === "assistant") {
+      input.push(...assistantItems(message.content, target, toolName));
+    }
   }
   return { leading, input };
 }
@@ -254,10 +259,13 @@ function isFunctionTool(tool: ToolDefinition): boolean {
   return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
 }
 
-function toolsOf(tools: ToolDefinition[] | undefined): ResponsesFunctionTool[] {
+function toolsOf(
+  tools: ToolDefinition[] | undefined,
+  toolName: ToolNamer,
+): ResponsesFunctionTool[] {
   return (tools ?? []).filter(isFunctionTool).map((t) => ({
     type: "function",
-    name: openAIToolName(t.name),
+    name: toolName(t.name),
     ...(t.description ? { description: t.description } : {}),
     parameters: toFunctionParameters(t.input_schema, SCHEMA_DROP_KEYS),
     strict: false,
@@ -267,6 +275,7 @@ function toolsOf(tools: ToolDefinition[] | undefined): ResponsesFunctionTool[] {
 function toolChoiceOf(
   req: MessagesRequest,
   tools: ResponsesFunctionTool[],
+  toolName: ToolNamer,
 ): ResponsesToolChoice | undefined {
   const choice = req.tool_choice;
   switch (choice?.type) {
@@ -278,7 +287,7 @@ function toolChoiceOf(
       return "required";
     case "tool": {
       // A forced server tool was not sent as a function: forcing it would 400.
-      const name = openAIToolName(choice.name);
+      const name = toolName(choice.name);
       return tools.some((t) => t.name === name) ? { type: "function", name } : "auto";
     }
     default:
@@ -312,15 +321,17 @@ export function toResponsesRequest(
   target: ResponsesTarget,
 ): ResponsesRequest {
   if (!Array.isArray(req.messages)) throw new ClientRequestError("messages: an array is required");
-  const { leading, input } = inputOf(pairToolBlocks(req.messages), target);
+  // Every declared tool, offered or deferred: names stay the same when a deferred one loads.
+  const toolName = toolNamer(req.tools, OPENAI_TOOL_NAMES);
+  const { leading, input } = inputOf(pairToolBlocks(req.messages), target, toolName);
   const instructions = [systemText(req.system), ...leading].filter(Boolean).join("\n\n");
   const body: ResponsesRequest = { model: target.model, input, store: false };
   if (instructions) body.instructions = instructions;
 
-  const tools = toolsOf(offeredTools(req));
+  const tools = toolsOf(offeredTools(req), toolName);
   if (tools.length > 0) {
     body.tools = tools;
-    const choice = toolChoiceOf(req, tools);
+    const choice = toolChoiceOf(req, tools, toolName);
     if (choice !== undefined) body.tool_choice = choice;
     if (req.tool_choice?.disable_parallel_tool_use) body.parallel_tool_calls = false;
   }

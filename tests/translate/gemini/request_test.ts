@@ -3,7 +3,7 @@ import { ClientRequestError } from "../../../src/core/errors.ts";
 import type { MessagesRequest } from "../../../src/protocols/anthropic.ts";
 import type { GeminiRequest } from "../../../src/protocols/gemini.ts";
 import { CONTINUE_MODEL_TURN, SKIP_SIGNATURE } from "../../../src/translate/gemini/contents.ts";
-import { geminiFunctionName, renamedTools } from "../../../src/translate/gemini/names.ts";
+import { geminiToolNamer, renamedTools } from "../../../src/translate/gemini/names.ts";
 import { toGeminiRequest } from "../../../src/translate/gemini/request.ts";
 import { encodeGeminiSignature } from "../../../src/translate/gemini/signature.ts";
 import { encodeCcpSignature } from "../../../src/translate/reasoning/provenance.ts";
@@ -329,6 +329,7 @@ Deno.test("tools and tool_choice", async (t) => {
       renamedTools([{ name: long }, { name: odd }, { name: "Bash" }]),
       new Map([[names[0]!, long], [names[1]!, odd]]),
     );
+    const geminiFunctionName = geminiToolNamer(undefined);
     assert.equal(geminiFunctionName("Bash"), "Bash");
     assert.equal(geminiFunctionName("9lives"), "_9lives");
     assert.notEqual(geminiFunctionName(`${long}a`), geminiFunctionName(`${long}b`));
