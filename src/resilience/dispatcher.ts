@@ -6,7 +6,8 @@
  * resort runs: every key set aside after a 401/403 gets one re-try, then the target whose guard
  * ends first gets one probe. A cool-down the upstream itself announced (`Retry-After`) is not
  * probed early — unless it ends within a few seconds, which are waited out here rather than
- * bounced to the client as a 429 it would have to retry itself.
+ * bounced to the client as a 429 it would have to retry itself. A passthrough target held for
+ * the client's own credential (its plan's limit) gets its one try after that.
  */
 
 import type { ProviderConfig } from "../config/types.ts";
