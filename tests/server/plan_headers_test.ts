@@ -15,6 +15,7 @@ import {
   sse,
   startUpstream,
 } from "../hostile/creds_helpers.ts";
+import { planHeaders } from "../../src/upstream/anthropic/plan_headers.ts";
 
 const RESET = "1767232800";
 const PLAN = {
@@ -165,4 +166,15 @@ Deno.test("plan headers never come from a key-based provider or another target",
       await other.close();
     }
   });
+});
+
+Deno.test("planHeaders: only the plan's headers, bounded, only for passthrough", () => {
+  const many = new Headers({ "anthropic-ratelimit-unified-long": "x".repeat(300), other: "1" });
+  for (let i = 0; i < 100; i++) many.set(`anthropic-ratelimit-unified-h${i}`, String(i));
+  const relayed = planHeaders({ auth: "passthrough" }, many)!;
+  assert.equal(Object.keys(relayed).length, 64);
+  assert.ok(Object.keys(relayed).every((name) => name.startsWith("anthropic-ratelimit-unified-")));
+  assert.equal(relayed["anthropic-ratelimit-unified-long"], undefined);
+  assert.equal(planHeaders({ auth: "key" }, many), undefined);
+  assert.equal(planHeaders({ auth: "passthrough" }, new Headers({ other: "1" })), undefined);
 });

@@ -23,10 +23,11 @@ export function planHeaders(
   if (provider.auth !== "passthrough" || headers === undefined) return undefined;
   let out: Record<string, string> | undefined;
   let count = 0;
-  for (const [name, value] of headers) {
-    if (!name.startsWith(PREFIX) || value.length > MAX_VALUE) continue;
-    if (++count > MAX_HEADERS) break;
+  // forEach, not the iterator: it costs far less per header on Deno's Headers.
+  headers.forEach((value, name) => {
+    if (!name.startsWith(PREFIX) || value.length > MAX_VALUE || count >= MAX_HEADERS) return;
+    count++;
     (out ??= {})[name] = value;
-  }
+  });
   return out;
 }
