@@ -9,6 +9,7 @@ import { onSignals, stopSignals } from "./signals.ts";
 import { assertSafeExposure, clientHost, httpUrl } from "./startup.ts";
 import { codeEnv, ledgerPlace, statuslineSettings } from "./code_setup.ts";
 import { joinPath } from "../config/paths.ts";
+import { claudeLogin, keepLogin, usesPassthrough } from "./claude_login.ts";
 
 /** How long to wait for an already running ccp to answer GET /health. */
 export const PROBE_MS = 300;
@@ -92,6 +93,34 @@ async function runClaude(
   }
 }
 
+/**
+ * With an `auth: passthrough` provider, Claude Code keeps its own Claude login when it has one
+ * (ccp's token, if any, rides beside it); otherwise it gets ccp's token as before. Says which.
+ */
+async function loginChoice(
+  ctx: CliContext,
+  config: Awaited<ReturnType<typeof loadCliConfig>>,
+  env: Record<string, string>,
+  own: string | undefined,
+): Promise<Record<string, string>> {
+  if (!usesPassthrough(config)) return env;
+  const login = await claudeLogin(ctx.env, ctx.os, ctx.home);
+  if (login === undefined) {
+    ctx.io.err(
+      "ccp: a provider passes Claude Code's own login through (auth: passthrough), but Claude " +
+        "Code has no Claude login here: it gets ccp's token, which that provider refuses, so " +
+        "its targets fall through to the next. Log in with `claude /login` (or set " +
+        "CLAUDE_CODE_OAUTH_TOKEN) to use your plan.",
+    );
+    return env;
+  }
+  ctx.io.err(
+    `ccp: Claude Code keeps its Claude login (found in ${login}) for the auth: passthrough ` +
+      "provider" + (own === undefined ? "" : "; ccp's token goes in ANTHROPIC_CUSTOM_HEADERS"),
+  );
+  return keepLogin(env, own);
+}
+
 /** Runs `ccp code [claude args…]`; returns claude's exit code (1 when it cannot start). */
 export async function runCode(
   ctx: CliContext,
@@ -138,7 +167,8 @@ export async function runCode(
     );
   } else ctx.io.err(`ccp: using the proxy already running at ${url}`);
 
-  const token = config.server.authToken ?? config.server.clients?.[0]?.token ?? "ccp";
+  const own = config.server.authToken ?? config.server.clients?.[0]?.token;
+  const token = own ?? "ccp";
   // A ccp started elsewhere with another token would refuse every request, and Claude Code can
   // only say "Not logged in · Please run /login".
   if (!server && !(await acceptsToken(url, token))) {
@@ -149,7 +179,10 @@ export async function runCode(
     return 1;
   }
   try {
-    const env = { ...claudeEnv(ctx.env, url, token), ...codeEnv(config, ctx.env) };
+    const env = {
+      ...await loginChoice(ctx, config, claudeEnv(ctx.env, url, token), own),
+      ...codeEnv(config, ctx.env),
+    };
     const args = [...statuslineSettings(ctx, ledgerPlace(ctx, config)), ...claudeArgs];
     // ctx.cwd is where the user started ccp, also under `deno task` (see main.ts).
     return await runClaude(ctx, claude, args, env, ctx.cwd);

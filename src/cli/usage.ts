@@ -143,6 +143,11 @@ process and stopped when claude exits. claude's exit code is passed through.
 Arguments that are not ccp flags go to claude; everything after -- goes to claude.
 The token is the configured auth token, else "ccp".
 
+With an "auth: passthrough" provider (your Claude plan first) and a Claude login
+(claude /login, or CLAUDE_CODE_OAUTH_TOKEN), Claude Code keeps its login:
+ANTHROPIC_AUTH_TOKEN is not set, and the configured auth token goes as x-api-key in
+ANTHROPIC_CUSTOM_HEADERS instead.
+
 ${FLAGS}
 
 Examples:

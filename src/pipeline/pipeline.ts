@@ -32,6 +32,8 @@ import type { RequestObserver } from "./record.ts";
 import { Recorder, type RecordStart } from "./recorder.ts";
 import type { SharedBudgetCheck, SharedGuards } from "../resilience/shared_sync.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
+import { credentialRef } from "../upstream/http/headers.ts";
+import type { CredentialRef } from "../resilience/credential_holds.ts";
 
 /** What the pipeline is built from; everything impure is injected. */
 export interface PipelineDeps {
@@ -116,6 +118,10 @@ export class Pipeline {
     const { signal, abort } = linkedAbort(call.signal);
     const request = this.#chainRequest(call, signal, config);
     const { chain, variants } = chainOf(resolution, config);
+    // Hashed once per request, and only when a target is sent the client's own credential.
+    const credential = chain.some((t) => t.provider.auth === "passthrough")
+      ? await credentialRef(request.clientHeaders)
+      : undefined;
     // Web server tools that no upstream on this route runs: ccp runs them, one round at a time
     // (the web tools' modules load on the first such request).
     const web = planWebTools(body, config, chain[0]?.provider);
@@ -128,12 +134,19 @@ export class Pipeline {
         resolution,
         recorder,
         abort,
+        credential,
       );
       return { answer, headers: routeHeaders(recorder) };
     }
-    const dispatched = await this.#dispatcher(request, variants, resolution.routeKey, recorder)
-      .dispatch(chain, signal);
-    const headers = routeHeaders(recorder);
+    const dispatched = await this.#dispatcher(
+      request,
+      variants,
+      resolution.routeKey,
+      recorder,
+      credential,
+    ).dispatch(chain, signal);
+    // What the upstream asked to show the client (a passthrough plan's usage), then ccp's own.
+    const headers = { ...dispatched.result.relayHeaders, ...routeHeaders(recorder) };
     let answer: Answer;
     try {
       answer = await dispatched.result.open(
@@ -177,6 +190,7 @@ export class Pipeline {
     resolution: Resolution,
     recorder: Recorder,
     abort: () => void,
+    credential: CredentialRef | undefined,
   ): Promise<Answer> {
     const { roundEvents, runWebTools } = await lazyImport("webtools/mod.ts");
     return await runWebTools(web, {
@@ -192,6 +206,7 @@ export class Pipeline {
             variants,
             resolution.routeKey,
             recorder,
+            credential,
           ).dispatch(chain, request.signal), this.#deps.shutdown),
       fetch: this.#deps.fetch,
       signal: request.signal,
@@ -251,6 +266,7 @@ export class Pipeline {
     variants: ReadonlyMap<DispatchTarget, ModelSettings>,
     routeKey: string | undefined,
     recorder: Recorder,
+    credential: CredentialRef | undefined,
   ): Dispatcher<AttemptSuccess> {
     const transports = this.#deps.transports;
     const budgets = this.#deps.budgets;
@@ -262,6 +278,7 @@ export class Pipeline {
         ? { overBudget: (ref) => budgets.blockedUntil(client, ref.provider, ref.model) }
         : {}),
       ...(this.#deps.sharedGuards ? { shared: this.#deps.sharedGuards } : {}),
+      ...(credential ? { credential } : {}),
       ...(budgets?.sharedChecks
         ? { sharedBudgets: (ref) => budgets.sharedChecks!(client, ref.provider, ref.model) }
         : {}),

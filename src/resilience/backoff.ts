@@ -71,7 +71,20 @@ export function retryAfterFromHeaders(
   if (ms !== null && /^\d+(\.\d+)?$/.test(ms.trim())) return Math.round(Number(ms));
   const standard = parseRetryAfter(headers.get("retry-after"), now);
   if (standard !== undefined) return standard;
-  return resetHint(headers, now);
+  return planReset(headers, now) ?? resetHint(headers, now);
+}
+
+/**
+ * When a Claude plan's limit lifts, from Anthropic's plan-usage headers: `…-unified-reset` is the
+ * moment (epoch seconds) the limit that counts resets. It is a wait hint only when
+ * `…-unified-status` says `rejected`: on a 429 while the plan still allows requests (a momentary
+ * throttle), that reset is the end of a usage window hours away, not when to come back.
+ */
+function planReset(headers: Headers, now: number): number | undefined {
+  if (headers.get("anthropic-ratelimit-unified-status")?.trim() !== "rejected") return undefined;
+  const raw = headers.get("anthropic-ratelimit-unified-reset")?.trim();
+  if (raw === undefined || !/^\d+(\.\d+)?$/.test(raw)) return undefined;
+  return Math.max(0, Math.round(Number(raw) * 1000 - now));
 }
 
 // Rate-limit reset headers: OpenAI/Groq `x-ratelimit-reset-{requests,tokens}` (durations) and

@@ -25,6 +25,8 @@ export interface Failure {
   readonly headers?: Headers;
   readonly bodyText?: string;
   readonly error?: unknown;
+  /** Upstream headers the client should see should this failure be its answer. */
+  readonly relayHeaders?: Readonly<Record<string, string>>;
 }
 
 /** Provider facts classification depends on. */

@@ -6,7 +6,8 @@
  * resort runs: every key set aside after a 401/403 gets one re-try, then the target whose guard
  * ends first gets one probe. A cool-down the upstream itself announced (`Retry-After`) is not
  * probed early — unless it ends within a few seconds, which are waited out here rather than
- * bounced to the client as a 429 it would have to retry itself.
+ * bounced to the client as a 429 it would have to retry itself. A passthrough target held for
+ * the client's own credential (its plan's limit) gets its one try after that.
  */
 
 import type { ProviderConfig } from "../config/types.ts";
@@ -16,11 +17,18 @@ import { classify, type Failure } from "./classify.ts";
 import { type Clock, sleep, systemClock } from "./clock.ts";
 import { describeFailure } from "./describe.ts";
 import { exhaustedError, failureError } from "./exhausted.ts";
-import { type KeyLease, type KeyPool, WHOLE_KEY } from "./key_pool.ts";
-import { type Limiter, LimiterFullError, type Release } from "./limiter.ts";
+import { type KeyLease, WHOLE_KEY } from "./key_pool.ts";
+import { takeSlot } from "./slot.ts";
 import { nameOf, type TargetOutcome, type TargetRef } from "./outcome.ts";
 import type { ResilienceRegistry } from "./registry.ts";
-import { type Counter, keyId, lastResort, type TryMode } from "./last_resort.ts";
+import {
+  type Counter,
+  keyId,
+  lastResort,
+  retryHeldCredentials,
+  type TryMode,
+} from "./last_resort.ts";
+import type { CredentialRef } from "./credential_holds.ts";
 import { thrownError } from "./thrown.ts";
 
 export { MAX_WAIT_MS } from "./last_resort.ts";
@@ -86,6 +94,8 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
    * the upstream announced, since its answer does not need the upstream.
    */
   readonly probeAnnouncedWaits?: boolean;
+  /** The client's own credential, which `auth: passthrough` targets are sent (held per credential). */
+  readonly credential?: CredentialRef;
 }
 
 // Key rotation and 429 causes are the key pool's business, not a sign the target is unhealthy.
@@ -108,8 +118,10 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #shared?: SharedGuards;
   readonly #sharedBudgets?: (target: TargetRef) => readonly SharedBudgetCheck[];
   readonly #probeAnnouncedWaits: boolean;
+  readonly #credential?: CredentialRef;
 
   constructor(options: DispatcherOptions<S>) {
+    this.#credential = options.credential;
     this.#probeAnnouncedWaits = options.probeAnnouncedWaits ?? true;
     this.#shared = options.shared;
     this.#sharedBudgets = options.sharedBudgets;
@@ -143,6 +155,13 @@ export class Dispatcher<S extends { readonly ok: true }> {
       probeAnnouncedWaits: this.#probeAnnouncedWaits,
     });
     if (rescued) return rescued;
+    const held = await retryHeldCredentials(
+      chain,
+      outcomes,
+      signal,
+      (target, mode) => this.#tryTarget(target, signal, counter, mode),
+    );
+    if (held) return held;
     this.#poolStates(chain, outcomes);
     // After several tries, a client's retry should come no sooner than ccp's next one would.
     const repeatWait = counter.attempts > 1
@@ -176,6 +195,14 @@ export class Dispatcher<S extends { readonly ok: true }> {
     if (spentUntil !== undefined) {
       this.#log?.debug(`${nameOf(ref)}: skipped, budget spent`);
       return { kind: "budget", target: ref, until: spentUntil };
+    }
+    const credential = this.#credentialFor(target);
+    const hold = credential && !mode.pastCredentialHold
+      ? this.#registry.credentials.holding(ref.provider, credential, ref.model)
+      : undefined;
+    if (hold) {
+      this.#log?.debug(`${nameOf(ref)}: skipped, ${credential!.label} refused ${hold.status}`);
+      return { kind: "credential", target: ref, ...hold };
     }
     const { keys, limiter } = this.#registry.provider(target.provider);
     const breaker = this.#registry.breaker(ref.provider, ref.model);
@@ -215,7 +242,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
       let retries = 0;
       let rotations = 0;
       for (;;) {
-        const slot = await this.#slot(
+        const slot = await takeSlot(
           ref,
           keys,
           limiter,
@@ -238,6 +265,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
           if (keys.succeeded(key, target.model)) {
             shared?.cleared(ref.provider, key.index, target.model);
           }
+          if (credential) this.#registry.credentials.answered(ref.provider, credential, ref.model);
           // An answer ends a run of failures to answer at once (streams in flight vouch for the
           // target); the verdict on the answer itself waits for done(): it may still die mid-way.
           breaker.answered();
@@ -272,8 +300,11 @@ export class Dispatcher<S extends { readonly ok: true }> {
           detail,
         };
         // A keyless provider's label ("no key") would read as the cause of the failure.
-        const which = key.value === "" ? "" : ` ${key.label}`;
+        const which = credential ? ` ${credential.label}` : key.value === "" ? "" : ` ${key.label}`;
         this.#log?.warn(`${nameOf(ref)}${which}: ${detail} → ${verdict.action}`);
+        if (credential) {
+          this.#registry.credentials.failed(ref.provider, credential, ref.model, result, verdict);
+        }
 
         if (verdict.action === "fatal") throw failureError(failed, now);
         if (verdict.action === "rotate_key") {
@@ -324,6 +355,11 @@ export class Dispatcher<S extends { readonly ok: true }> {
     }
   }
 
+  // Passthrough targets are sent the client's own credential: their guards are per credential.
+  #credentialFor(target: DispatchTarget): CredentialRef | undefined {
+    return target.provider.auth === "passthrough" ? this.#credential : undefined;
+  }
+
   async #run(
     target: DispatchTarget,
     key: KeyLease,
@@ -335,34 +371,6 @@ export class Dispatcher<S extends { readonly ok: true }> {
       const who = nameOf({ provider: target.provider.id, model: target.model });
       return { ok: false, error: thrownError(error, signal.aborted, who, this.#log) };
     }
-  }
-
-  // Looks at the keys before queueing (waiting for a slot on a target with no usable key is
-  // pointless) and again after, since the wait may have outlived the key. A last-resort key is
-  // used as given.
-  async #slot(
-    ref: TargetRef,
-    keys: KeyPool,
-    limiter: Limiter,
-    signal: AbortSignal,
-    forced?: KeyLease,
-  ): Promise<{ release: Release; key: KeyLease } | TargetOutcome> {
-    const early = forced ? undefined : keys.pick(ref.model);
-    if (early && !early.ok) return { kind: "keys", target: ref, keys: early };
-    let release: Release;
-    try {
-      release = await limiter.acquire(signal);
-    } catch (error) {
-      if (error instanceof LimiterFullError) {
-        return { kind: "busy", target: ref, message: error.message };
-      }
-      throw error;
-    }
-    if (forced) return { release, key: forced };
-    const pick = keys.pick(ref.model);
-    if (pick.ok) return { release, key: pick.key };
-    release();
-    return { kind: "keys", target: ref, keys: pick };
   }
 
   #success(

@@ -37,6 +37,11 @@ export function describeOutcome(outcome: TargetOutcome, now: number): string {
       return outcome.message;
     case "budget":
       return `${who}: budget spent (resets in ${secondsUntil(outcome.until, now)}s)`;
+    case "credential":
+      // Never the credential, not even its last characters: this text goes to the client.
+      return `${who}: the client's own credential was refused with ${outcome.status} (${
+        outcome.status === 429 ? "plan or rate limit" : "not accepted"
+      }; tried again in ${secondsUntil(outcome.until, now)}s)`;
     case "failed":
       return `${who}: ${outcome.detail}`;
   }
@@ -75,7 +80,8 @@ const PASSING: ReadonlySet<Cause> = new Set<Cause>([
 export function failureError(outcome: Failed, now: number, repeatWaitMs?: number): UpstreamError {
   const { status, type } = mapStatus(outcome);
   const hint = outcome.verdict.retryAfterMs;
-  const headers: Record<string, string> = {};
+  // What the upstream said the client should see (a passthrough plan's usage headers).
+  const headers: Record<string, string> = { ...outcome.failure.relayHeaders };
   // The failure's own advice to the client (a model server that is not running: do not retry).
   const noRetry = outcome.failure.error instanceof ProxyError &&
     outcome.failure.error.headers["x-should-retry"];
@@ -121,6 +127,9 @@ function announcedCooldown(outcome: TargetOutcome, now: number): number | undefi
     const hint = outcome.verdict.retryAfterMs;
     return hint !== undefined && hint > 0 ? now + hint : undefined;
   }
+  if (outcome.kind === "credential" && outcome.status === 429 && outcome.hinted) {
+    return outcome.until > now ? outcome.until : undefined;
+  }
   return undefined;
 }
 
@@ -133,10 +142,11 @@ function modelCooldown(
   const message = `All credentials are cooling down after rate limits (429): ${
     outcomes.map((o) => describeOutcome(o, now)).join("; ")
   }. Retry in ${seconds}s.`;
+  const relayed = outcomes.flatMap((o) => o.kind === "failed" ? [o.failure.relayHeaders] : []);
   return new UpstreamError("rate_limit_error", message, {
     status: 429,
     upstreamStatus: 429,
-    headers: { "Retry-After": String(seconds) },
+    headers: { ...Object.assign({}, ...relayed), "Retry-After": String(seconds) },
     extra: { code: "model_cooldown", retry_after: seconds },
   });
 }
@@ -218,7 +228,11 @@ export function exhaustedError(
     });
   }
   const untils = outcomes.flatMap((o) =>
-    o.kind === "open" ? [o.until] : o.kind === "keys" ? [o.keys.retryAt] : []
+    o.kind === "open" || o.kind === "credential"
+      ? [o.until]
+      : o.kind === "keys"
+      ? [o.keys.retryAt]
+      : []
   );
   const seconds = untils.length > 0 ? secondsUntil(Math.min(...untils), now) : 1;
   return new UpstreamError(

@@ -35,6 +35,8 @@ export interface TryMode {
   readonly forceBreaker?: boolean;
   /** Use this key although it is set aside or cooling (one try, no rotation). */
   readonly key?: KeyLease;
+  /** Send the client's own credential although it was lately refused here. */
+  readonly pastCredentialHold?: boolean;
 }
 
 /** A last-resort probe: which target, when its guards end, how long to wait first, and how. */
@@ -154,5 +156,27 @@ export async function lastResort<R extends object>(
   const outcome = await deps.tryTarget(target, best.mode);
   if (answered(outcome)) return outcome;
   outcomes[best.index] = outcome;
+  return undefined;
+}
+
+/**
+ * The targets skipped because the client's own credential was lately refused there (its Claude
+ * plan's limit) get one try each, in chain order, once nothing else answered: the memory of an
+ * earlier answer never refuses a request on its own (the limit may have lifted early, and a route
+ * whose only target is the plan always tries it). Updates `outcomes` in place.
+ */
+export async function retryHeldCredentials<R extends object>(
+  chain: readonly DispatchTarget[],
+  outcomes: TargetOutcome[],
+  signal: AbortSignal,
+  tryTarget: (target: DispatchTarget, mode: TryMode) => Promise<R | TargetOutcome>,
+): Promise<R | undefined> {
+  for (let i = 0; i < chain.length; i++) {
+    if (outcomes[i]?.kind !== "credential") continue;
+    signal.throwIfAborted();
+    const outcome = await tryTarget(chain[i]!, { pastCredentialHold: true, forceBreaker: true });
+    if (!("kind" in outcome)) return outcome;
+    outcomes[i] = outcome;
+  }
   return undefined;
 }

@@ -25,6 +25,17 @@ export type TargetOutcome =
     /** When a place frees (epoch ms), when known: a shared rate window says so. */
     readonly until?: number;
   }
+  /**
+   * Skipped: the client's own credential (`auth: passthrough`) was lately refused here, with
+   * `status`, until `until` (epoch ms).
+   */
+  | {
+    readonly kind: "credential";
+    readonly target: TargetRef;
+    readonly until: number;
+    readonly status: number;
+    readonly hinted: boolean;
+  }
   /** Its budget is spent until `until` (epoch ms), when the budget's period resets. */
   | { readonly kind: "budget"; readonly target: TargetRef; readonly until: number }
   | {

@@ -6,6 +6,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { KeyPool, type KeyPoolOptions, type KeySnapshot } from "./key_pool.ts";
 import { Limiter, type LimiterSnapshot } from "./limiter.ts";
 import { LearnedParams } from "./learned_params.ts";
+import { CredentialHolds } from "./credential_holds.ts";
 
 /** A provider's key pool and limiter. */
 export interface ProviderState {
@@ -58,10 +59,13 @@ export class ResilienceRegistry {
   readonly #breakers = new Map<string, CircuitBreaker>();
   /** Parameters upstreams refused, kept across config reloads like the other guards' state. */
   readonly learned = new LearnedParams();
+  /** What passthrough targets refused per client credential (a plan's limit), kept across reloads too. */
+  readonly credentials: CredentialHolds;
 
   constructor(options: RegistryOptions = {}) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.credentials = new CredentialHolds({ clock: this.#clock });
   }
 
   /** The pool and limiter for `config.id`, built on first use and rebuilt when its keys or limits change. */

@@ -89,6 +89,8 @@ export type MessageJson = AnthropicMessage | Record<string, unknown>;
 export interface AttemptSuccess {
   ok: true;
   open: (hooks: AnswerHooks) => Promise<Answer>;
+  /** Upstream response headers the client should see (a passthrough plan's usage headers). */
+  relayHeaders?: Readonly<Record<string, string>>;
 }
 
 /** An upstream that failed before answering (the shape the dispatcher classifies). */
@@ -98,6 +100,8 @@ export interface AttemptFailure {
   status?: number;
   headers?: Headers;
   bodyText?: string;
+  /** Upstream response headers the client should see should this failure be its answer. */
+  relayHeaders?: Readonly<Record<string, string>>;
 }
 
 /** What one request needs besides the target and the key. */

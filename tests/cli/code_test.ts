@@ -130,7 +130,8 @@ Deno.test("probeHealth tells ccp from something else and from nothing", async ()
 /** A fake `claude` that reports what it got, checks the proxy answers, and exits 7. */
 const FAKE_CLAUDE = `#!/bin/sh
 echo "BASE=$ANTHROPIC_BASE_URL"
-echo "TOKEN=$ANTHROPIC_AUTH_TOKEN"
+echo "TOKEN=\${ANTHROPIC_AUTH_TOKEN-unset}"
+echo "CUSTOM=\${ANTHROPIC_CUSTOM_HEADERS-unset}"
 echo "KEY=\${ANTHROPIC_API_KEY-unset}"
 echo "ARGS=$*"
 echo "DISCOVERY=$CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY"
@@ -253,6 +254,55 @@ Deno.test({
       } finally {
         await running.stop();
       }
+    }),
+});
+
+const PLAN_YAML = `server:
+  auth_token: tok-plan-0123456789
+providers:
+  claude: { preset: anthropic, auth: passthrough, base_url: "http://127.0.0.1:9" }
+  up: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: sk-test-1234567890abcdef }
+routes:
+  default: [claude/claude-sonnet-4-5, up/model-a]
+`;
+
+Deno.test({
+  name: "code with an auth: passthrough provider keeps Claude Code's own login when it has one",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      await Deno.writeTextFile(`${dir}/plan.yaml`, PLAN_YAML);
+      await Deno.mkdir(`${dir}/claude`);
+      await Deno.writeTextFile(
+        `${dir}/claude/.credentials.json`,
+        JSON.stringify({ claudeAiOauth: { accessToken: "sk-ant-oat01-login-abcdef" } }),
+      );
+      const run = (configDir: string) =>
+        runCcp(["code", "--config", "plan.yaml", "--port", "0"], {
+          cwd: dir,
+          env: {
+            ...env,
+            CLAUDE_CONFIG_DIR: configDir,
+            ANTHROPIC_AUTH_TOKEN: "user-token-replaces-the-login",
+            ANTHROPIC_CUSTOM_HEADERS: "X-Team: blue",
+          },
+        });
+      const kept = await run(`${dir}/claude`);
+      assert.equal(kept.code, 7, kept.stderr);
+      assert.match(kept.stdout, /TOKEN=unset\n/);
+      assert.match(kept.stdout, /CUSTOM=X-Team: blue\nx-api-key: tok-plan-0123456789\n/);
+      assert.match(kept.stdout, /HEALTH=200 ccp\n/);
+      assert.match(
+        kept.stderr,
+        /keeps its Claude login \(found in .*claude\/\.credentials\.json\)/,
+      );
+      assert.ok(!kept.stderr.includes("sk-ant-oat01-login"), "the login is never shown");
+      // No login to keep: Claude Code gets ccp's token as before, and the user is told why.
+      const none = await run(`${dir}/nowhere`);
+      assert.equal(none.code, 7, none.stderr);
+      assert.match(none.stdout, /TOKEN=tok-plan-0123456789\n/);
+      assert.match(none.stdout, /CUSTOM=X-Team: blue\n/);
+      assert.match(none.stderr, /has no Claude login here/);
     }),
 });
 

@@ -65,6 +65,78 @@ Deno.test("auth: passthrough forwards the client's own credentials, never ccp's 
   }
 });
 
+Deno.test("a passthrough credential held after a plan limit reaches no other provider, log or answer", async () => {
+  const OAUTH = "sk-ant-oat01-user-secret-0123456789-WXYZ";
+  const plan = startUpstream(() =>
+    Response.json({
+      type: "error",
+      error: { type: "rate_limit_error", message: `limit for Bearer ${OAUTH}` },
+    }, {
+      status: 429,
+      headers: {
+        "anthropic-ratelimit-unified-status": "rejected",
+        "anthropic-ratelimit-unified-reset": String(Math.floor(Date.now() / 1000) + 3600),
+      },
+    })
+  );
+  const fallback = startUpstream(() =>
+    Response.json({ error: { message: "down" } }, { status: 500 })
+  );
+  const ccp = startCcp(testConfig({
+    providers: [
+      providerOf("anthropic", plan.url, "", { id: "claude", apiKeys: [], auth: "passthrough" }),
+      providerOf("openai", fallback.url, PROVIDER_KEY, { id: "zai", maxRetries: 0 }),
+    ],
+    routes: { default: ["claude/m", "zai/m"] },
+    authToken: TOKEN,
+  }));
+  try {
+    // Twice: the first request is refused and remembered, the second skips the plan at first
+    // and tries it again last (the fallback fails too).
+    const texts: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${ccp.url}/v1/messages`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-api-key": TOKEN,
+          authorization: `Bearer ${OAUTH}`,
+        },
+        body: messages(),
+      });
+      texts.push(JSON.stringify([...res.headers]), await res.text());
+    }
+    const health = await fetch(`${ccp.url}/health`, { headers: { "x-api-key": TOKEN } });
+    texts.push(await health.text());
+    for (const seen of fallback.seen) {
+      for (const [name, value] of seen.headers) {
+        assert.ok(!value.includes(OAUTH.slice(0, 20)), `the fallback got it in ${name}`);
+      }
+      assert.ok(!seen.body.includes(OAUTH.slice(0, 20)));
+    }
+    assert.equal(fallback.seen.length, 2);
+    assert.equal(plan.seen.length, 2);
+    // ccp's token (x-api-key) was consumed; the plan got the client's login unchanged.
+    for (const seen of plan.seen) {
+      assert.equal(seen.headers.get("authorization"), `Bearer ${OAUTH}`);
+      assert.equal(seen.headers.get("x-api-key"), null);
+    }
+    for (const text of [...texts, ...ccp.logs]) {
+      assert.ok(!text.includes(OAUTH.slice(0, 20)), `leaked: ${text}`);
+      assert.ok(!text.includes("user-secret"), `leaked: ${text}`);
+    }
+    // The log names the credential by its last 4 characters only.
+    assert.ok(
+      ccp.logs.some((line) => line.includes("client credential (…WXYZ)")),
+      ccp.logs.join(""),
+    );
+  } finally {
+    await ccp.close();
+    await plan.close();
+    await fallback.close();
+  }
+});
+
 Deno.test("only the header that authenticated may carry a route suffix", async (t) => {
   const main = startUpstream(() => sse([...anthropicHead(), ...anthropicTail()]));
   const other = startUpstream(() => sse([...anthropicHead(), ...anthropicTail()]));

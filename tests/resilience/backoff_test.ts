@@ -102,6 +102,50 @@ Deno.test("retryAfterFromHeaders", async (t) => {
       45_000,
     );
   });
+  await t.step("a Claude plan's limit: unified-reset (epoch seconds) once the plan refuses", () => {
+    const reset = String(NOW / 1000 + 3 * 3600);
+    assert.equal(
+      at({
+        "anthropic-ratelimit-unified-status": "rejected",
+        "anthropic-ratelimit-unified-reset": reset,
+      }),
+      3 * 3_600_000,
+    );
+    // A 429 while the plan still allows requests is a momentary throttle: the window's reset,
+    // hours away, is no wait hint.
+    for (const status of ["allowed", "allowed_warning"]) {
+      assert.equal(
+        at({
+          "anthropic-ratelimit-unified-status": status,
+          "anthropic-ratelimit-unified-reset": reset,
+        }),
+        undefined,
+      );
+    }
+    // retry-after, when sent, still wins; a reset already past waits nothing; garbage is no hint.
+    assert.equal(
+      at({
+        "retry-after": "7",
+        "anthropic-ratelimit-unified-status": "rejected",
+        "anthropic-ratelimit-unified-reset": reset,
+      }),
+      7000,
+    );
+    assert.equal(
+      at({
+        "anthropic-ratelimit-unified-status": "rejected",
+        "anthropic-ratelimit-unified-reset": String(NOW / 1000 - 60),
+      }),
+      0,
+    );
+    assert.equal(
+      at({
+        "anthropic-ratelimit-unified-status": "rejected",
+        "anthropic-ratelimit-unified-reset": "soon",
+      }),
+      undefined,
+    );
+  });
   await t.step("no hint at all", () => {
     assert.equal(at({}), undefined);
     assert.equal(retryAfterFromHeaders(undefined, NOW), undefined);

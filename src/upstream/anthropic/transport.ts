@@ -7,6 +7,7 @@ import { callAnthropic, describeCall } from "./anthropic.ts";
 import { filterBetaHeader } from "../http/headers.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { relayedAnswer } from "../relayed_answer.ts";
+import { planHeaders } from "./plan_headers.ts";
 import { FOREIGN_SIGNATURES } from "./foreign_signatures.ts";
 import { verifiesSignatures } from "./real_anthropic.ts";
 import { networkCause } from "../errors.ts";
@@ -45,9 +46,17 @@ export const anthropicTransport: Transport = {
       learned: request.learned,
       log: request.log,
     });
-    if (!result.ok) return result;
+    const relayHeaders = planHeaders(
+      request.provider,
+      result.ok ? result.response.headers : result.headers,
+    );
+    if (!result.ok) return relayHeaders ? { ...result, relayHeaders } : result;
     const response = result.response;
-    return { ok: true, open: (hooks) => openAnswer(request, response, hooks) };
+    return {
+      ok: true,
+      ...(relayHeaders ? { relayHeaders } : {}),
+      open: (hooks) => openAnswer(request, response, hooks),
+    };
   },
 };
 

@@ -4,6 +4,8 @@ import type { AuthHeader, ProviderConfig } from "../../config/types.ts";
 import { copyHeaders, type HeaderReader } from "../../core/headers.ts";
 import { parseBetas } from "../cleaning/betas.ts";
 import type { BetaRule } from "../cleaning/types.ts";
+import { redactKey } from "../../core/secrets.ts";
+import type { CredentialRef } from "../../resilience/credential_holds.ts";
 
 // Client headers worth forwarding to an Anthropic-compatible upstream. Everything else —
 // hop-by-hop headers, the client's own credentials, host, content-length, accept-encoding —
@@ -76,10 +78,31 @@ export function applyProviderHeaders(headers: OutgoingHeaders, provider: Provide
   for (const [name, value] of Object.entries(provider.headers)) headers[name.toLowerCase()] = value;
 }
 
+// The client's own credentials, as an `auth: passthrough` provider is sent them.
+const CREDENTIALS = ["x-api-key", "authorization"] as const;
+
 /** Copies the client's own credential headers (for `auth: passthrough` providers). */
 export function passthroughCredentials(client: HeaderReader, headers: OutgoingHeaders): void {
-  for (const name of ["x-api-key", "authorization"]) {
+  for (const name of CREDENTIALS) {
     const value = client.get(name);
     if (value) headers[name] = value;
   }
 }
+
+/**
+ * The credential a passthrough provider would be sent, as the guards key it: a SHA-256 hash (the
+ * credential itself is never kept) and a label with its last 4 characters at most. Undefined
+ * when the client sent none.
+ */
+export async function credentialRef(client: HeaderReader): Promise<CredentialRef | undefined> {
+  const values = CREDENTIALS.map((name) => client.get(name) ?? "");
+  if (values.every((v) => v === "")) return undefined;
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(values.join("\n")));
+  // 128 bits tell credentials apart as well as 256 do, in half the memory per entry.
+  const id = Array.from(new Uint8Array(digest, 0, 16), (b) => b.toString(16).padStart(2, "0"))
+    .join("");
+  const shown = values.find((v) => v !== "")!.replace(/^bearer\s+/i, "");
+  return { id, label: `client credential (${redactKey(shown)})` };
+}
+
+const encoder = new TextEncoder();

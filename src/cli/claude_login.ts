@@ -1,0 +1,86 @@
+/**
+ * Whether `ccp code` lets Claude Code keep its own Claude plan login (for `auth: passthrough`
+ * providers) instead of giving it ccp's token as ANTHROPIC_AUTH_TOKEN, which replaces the login.
+ *
+ * Only where a login is known to exist: without one, Claude Code with no token would ask the
+ * user to log in instead of starting. Looked at, never read out: ccp checks that a login is there
+ * and keeps nothing of it.
+ */
+
+import type { Config } from "../config/types.ts";
+import { joinPath } from "../config/paths.ts";
+import { homeDir } from "../config/search.ts";
+
+/** Where a login was found, in words for the user; undefined when none was. */
+export type LoginPlace = string | undefined;
+
+/** Reads a file's text; undefined when it cannot. */
+export type ReadText = (path: string) => Promise<string | undefined>;
+
+const readText: ReadText = (path) => Deno.readTextFile(path).catch(() => undefined);
+
+function parsed(text: string | undefined): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = text === undefined ? undefined : JSON.parse(text);
+    return typeof value === "object" && value !== null
+      ? value as Record<string, unknown>
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where Claude Code keeps a plan login it would use: `CLAUDE_CODE_OAUTH_TOKEN` (from
+ * `claude setup-token`), or the OAuth login in its credentials file (`.credentials.json` in
+ * `$CLAUDE_CONFIG_DIR`, else `~/.claude`). On macOS the login lives in the Keychain, which ccp
+ * does not open (that would ask the user's leave and hand ccp the token): there the account
+ * `claude /login` records in Claude Code's settings (`oauthAccount` in `.claude.json`) stands
+ * for it.
+ */
+export async function claudeLogin(
+  env: Readonly<Record<string, string>>,
+  os: typeof Deno.build.os,
+  home?: string,
+  read: ReadText = readText,
+): Promise<LoginPlace> {
+  if ((env.CLAUDE_CODE_OAUTH_TOKEN ?? "") !== "") return "CLAUDE_CODE_OAUTH_TOKEN";
+  const base = homeDir(env, home);
+  const configDir = env.CLAUDE_CONFIG_DIR || (base && joinPath(base, ".claude"));
+  if (!configDir) return undefined;
+  const credentialsFile = joinPath(configDir, ".credentials.json");
+  const oauth = parsed(await read(credentialsFile))?.claudeAiOauth;
+  const token = typeof oauth === "object" && oauth !== null
+    ? (oauth as Record<string, unknown>).accessToken
+    : undefined;
+  if (typeof token === "string" && token !== "") return credentialsFile;
+  if (os !== "darwin") return undefined;
+  const settings = env.CLAUDE_CONFIG_DIR
+    ? joinPath(env.CLAUDE_CONFIG_DIR, ".claude.json")
+    : base && joinPath(base, ".claude.json");
+  if (!settings) return undefined;
+  const account = parsed(await read(settings))?.oauthAccount;
+  return typeof account === "object" && account !== null ? "the macOS Keychain" : undefined;
+}
+
+/** Whether a provider of the config sends upstream the client's own credentials. */
+export function usesPassthrough(config: Config): boolean {
+  return Object.values(config.providers).some((p) => p.auth === "passthrough");
+}
+
+/**
+ * Claude Code's environment when it keeps its login: no ANTHROPIC_AUTH_TOKEN (it would replace
+ * the login), and ccp's token, when ccp has one, as `x-api-key` in ANTHROPIC_CUSTOM_HEADERS
+ * beside the user's own custom headers (ccp consumes it; the login goes on to the plan).
+ */
+export function keepLogin(
+  env: Readonly<Record<string, string>>,
+  token: string | undefined,
+): Record<string, string> {
+  const { ANTHROPIC_AUTH_TOKEN: _replaced, ...rest }: Record<string, string> = env;
+  if (token === undefined) return rest;
+  // One `Name: value` per line; a user's own x-api-key would hide ccp's token from ccp.
+  const lines = (rest.ANTHROPIC_CUSTOM_HEADERS ?? "").split(/\r?\n/)
+    .filter((line) => line.trim() !== "" && !/^\s*x-api-key\s*:/i.test(line));
+  return { ...rest, ANTHROPIC_CUSTOM_HEADERS: [...lines, `x-api-key: ${token}`].join("\n") };
+}

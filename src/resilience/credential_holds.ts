@@ -1,0 +1,156 @@
+/**
+ * What ccp remembers about the client credentials it passed through (`auth: passthrough`): a
+ * plan's limit (429) until the upstream said it lifts, a refusal (401/403) for a few minutes.
+ * Without it, every turn of a client whose Claude plan is spent would first pay a round trip to
+ * Anthropic and its 429, for hours. Only that client's requests skip the target: another
+ * credential is another entry. Entries are keyed by provider and a hash of the credential (never
+ * the credential itself), held in memory only, and bounded: the oldest entry goes first.
+ */
+
+import { type Clock, systemClock } from "./clock.ts";
+import type { Classification, Failure } from "./classify.ts";
+
+/** A client credential as the guards see it: a hash to key by, a label safe to log. */
+export interface CredentialRef {
+  /** A non-reversible hash of the credential headers (hex). */
+  readonly id: string;
+  /** `client credential (…abcd)`: the last 4 characters at most, as for keys. */
+  readonly label: string;
+}
+
+/** Why and until when a credential skips a target. */
+export interface CredentialHold {
+  /** Epoch ms. */
+  readonly until: number;
+  /** The status that started the hold: 429, or 401/402/403. */
+  readonly status: number;
+  /** True when `until` is the upstream's own announcement (`retry-after`, the plan's reset). */
+  readonly hinted: boolean;
+}
+
+/** Tuning for {@link CredentialHolds}; every field has a default. */
+export interface CredentialHoldOptions {
+  readonly clock?: Clock;
+  /** Entries (provider and credential) kept; the oldest is dropped past this. */
+  readonly maxEntries?: number;
+  /** No 429 hold lasts longer, however far off the announced reset. */
+  readonly maxHoldMs?: number;
+  /** How long a refused (401/402/403) credential skips the target. */
+  readonly refusedMs?: number;
+}
+
+/** The hold of a refusal or limit that covers every model of the provider. */
+const EVERY_MODEL = "*";
+const THIRTY_MINUTES = 30 * 60_000;
+// A refused credential: Claude Code refreshes its OAuth token on its own, and a new token is a
+// new entry, so a hold only keeps a token that was refused (expired, revoked, of an account that
+// lost access) from being re-sent on every turn. Anthropic rarely changes its mind about one
+// token within minutes, and a fix on the user's side (a new login) is a new token: five minutes
+// saves the round trips of a busy session without hiding a recovery for long.
+const FIVE_MINUTES = 5 * 60_000;
+
+// Claims of a plan limit that bind one model family only: the plan still serves the others.
+const MODEL_CLAIMS = /^seven_day_(?:opus|sonnet)$/;
+
+/**
+ * Whether a 429 limits every model the credential may use or only the one asked for. A plan
+ * refusal names the limit that counts (`…-unified-representative-claim`): the 5-hour, weekly or
+ * extra-usage limits bind the whole plan, the per-family weekly ones only that family. A 429
+ * without it (a momentary throttle) is held for its model only.
+ */
+export function holdScope(headers: Headers | undefined): "model" | "every" {
+  if (headers?.get("anthropic-ratelimit-unified-status")?.trim() !== "rejected") return "model";
+  const claim = headers.get("anthropic-ratelimit-unified-representative-claim")?.trim() ?? "";
+  return MODEL_CLAIMS.test(claim) ? "model" : "every";
+}
+
+/** Holds per provider and client credential, in memory, bounded. */
+export class CredentialHolds {
+  readonly #clock: Clock;
+  readonly #maxEntries: number;
+  readonly #maxHoldMs: number;
+  readonly #refusedMs: number;
+  // `provider \n hash` → model (or EVERY_MODEL) → hold. Insertion order is age: an entry
+  // written again moves to the end.
+  readonly #entries = new Map<string, Map<string, CredentialHold>>();
+
+  constructor(options: CredentialHoldOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+    this.#maxEntries = options.maxEntries ?? 4096;
+    this.#maxHoldMs = options.maxHoldMs ?? THIRTY_MINUTES;
+    this.#refusedMs = options.refusedMs ?? FIVE_MINUTES;
+  }
+
+  /** Entries held (for tests and bounds). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The hold keeping `credential` from `provider`'s `model`, while one runs. */
+  holding(provider: string, credential: CredentialRef, model: string): CredentialHold | undefined {
+    const entry = this.#entries.get(entryKey(provider, credential));
+    if (!entry) return undefined;
+    const now = this.#clock.now();
+    let found: CredentialHold | undefined;
+    for (const scope of [model, EVERY_MODEL]) {
+      const hold = entry.get(scope);
+      if (hold === undefined) continue;
+      if (hold.until <= now) entry.delete(scope);
+      else if (!found || hold.until > found.until) found = hold;
+    }
+    if (entry.size === 0) this.#entries.delete(entryKey(provider, credential));
+    return found;
+  }
+
+  /**
+   * Remembers a failure of `credential` at `provider`'s `model`; returns the hold, or undefined
+   * when the failure is not worth remembering (a 429 that does not say when it lifts is most
+   * often a momentary throttle: the next turn may well be served).
+   */
+  failed(
+    provider: string,
+    credential: CredentialRef,
+    model: string,
+    failure: Failure,
+    verdict: Classification,
+  ): CredentialHold | undefined {
+    const status = failure.status ?? 0;
+    const now = this.#clock.now();
+    let hold: CredentialHold;
+    let scope: string;
+    if (verdict.cause === "rate_limit") {
+      if (verdict.retryAfterMs === undefined) return undefined;
+      const wait = Math.min(Math.max(0, verdict.retryAfterMs), this.#maxHoldMs);
+      hold = { until: now + wait, status, hinted: wait === verdict.retryAfterMs };
+      scope = holdScope(failure.headers) === "every" ? EVERY_MODEL : model;
+    } else if (verdict.cause === "auth") {
+      hold = { until: now + this.#refusedMs, status, hinted: false };
+      // A 403 may refuse one model only (a plan without it); a 401 or 402 is the credential's.
+      scope = status === 403 ? model : EVERY_MODEL;
+    } else return undefined;
+    if (hold.until <= now) return undefined;
+    const key = entryKey(provider, credential);
+    const entry = this.#entries.get(key) ?? new Map<string, CredentialHold>();
+    this.#entries.delete(key);
+    entry.set(scope, hold);
+    this.#entries.set(key, entry);
+    while (this.#entries.size > this.#maxEntries) {
+      this.#entries.delete(this.#entries.keys().next().value!);
+    }
+    return hold;
+  }
+
+  /** `credential` was served by `provider`'s `model`: the holds it answered past end. */
+  answered(provider: string, credential: CredentialRef, model: string): void {
+    const key = entryKey(provider, credential);
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    entry.delete(model);
+    entry.delete(EVERY_MODEL);
+    if (entry.size === 0) this.#entries.delete(key);
+  }
+}
+
+function entryKey(provider: string, credential: CredentialRef): string {
+  return `${provider}\n${credential.id}`;
+}

@@ -1,0 +1,65 @@
+/** `ccp code` with an `auth: passthrough` provider: finding Claude Code's own login, keeping it. */
+
+import assert from "node:assert/strict";
+import { claudeLogin, keepLogin } from "../../src/cli/claude_login.ts";
+
+const OAUTH = JSON.stringify({ claudeAiOauth: { accessToken: "sk-ant-oat01-x", expiresAt: 1 } });
+
+function files(map: Record<string, string>) {
+  return (path: string) => Promise.resolve(map[path]);
+}
+
+Deno.test("claudeLogin: where Claude Code keeps a login it would use", async (t) => {
+  await t.step("the OAuth login in ~/.claude/.credentials.json", async () => {
+    const read = files({ "/h/.claude/.credentials.json": OAUTH });
+    assert.equal(
+      await claudeLogin({ HOME: "/h" }, "linux", undefined, read),
+      "/h/.claude/.credentials.json",
+    );
+  });
+  await t.step("in $CLAUDE_CONFIG_DIR when it is set", async () => {
+    const read = files({ "/h/.claude/.credentials.json": OAUTH, "/cfg/.credentials.json": OAUTH });
+    const env = { HOME: "/h", CLAUDE_CONFIG_DIR: "/cfg" };
+    assert.equal(await claudeLogin(env, "linux", undefined, read), "/cfg/.credentials.json");
+    assert.equal(await claudeLogin(env, "linux", undefined, files({})), undefined);
+  });
+  await t.step("CLAUDE_CODE_OAUTH_TOKEN (claude setup-token)", async () => {
+    const env = { HOME: "/h", CLAUDE_CODE_OAUTH_TOKEN: "sk-ant-oat01-y" };
+    assert.equal(await claudeLogin(env, "linux", undefined, files({})), "CLAUDE_CODE_OAUTH_TOKEN");
+  });
+  await t.step("no login: a missing, unreadable or login-less credentials file", async () => {
+    for (const text of [undefined, "{", "null", '{"claudeAiOauth":{}}', '{"mcpOAuth":{}}']) {
+      const read = files(text === undefined ? {} : { "/h/.claude/.credentials.json": text });
+      assert.equal(await claudeLogin({ HOME: "/h" }, "linux", undefined, read), undefined, text);
+    }
+    assert.equal(await claudeLogin({}, "linux", undefined, files({})), undefined, "no home");
+  });
+  await t.step("macOS: the account claude /login recorded stands for the Keychain", async () => {
+    const read = files({ "/h/.claude.json": '{"oauthAccount":{"emailAddress":"a@b.c"}}' });
+    assert.equal(
+      await claudeLogin({ HOME: "/h" }, "darwin", undefined, read),
+      "the macOS Keychain",
+    );
+    // Elsewhere the credentials file is the login: an account record alone is not one.
+    assert.equal(await claudeLogin({ HOME: "/h" }, "linux", undefined, read), undefined);
+    assert.equal(
+      await claudeLogin({ HOME: "/h" }, "darwin", undefined, files({ "/h/.claude.json": "{}" })),
+      undefined,
+    );
+  });
+});
+
+Deno.test("keepLogin: no ANTHROPIC_AUTH_TOKEN, ccp's token beside the user's custom headers", () => {
+  const env = { HOME: "/h", ANTHROPIC_AUTH_TOKEN: "ccp-tok", ANTHROPIC_BASE_URL: "http://x" };
+  assert.deepEqual(keepLogin(env, undefined), { HOME: "/h", ANTHROPIC_BASE_URL: "http://x" });
+  assert.deepEqual(keepLogin(env, "ccp-tok"), {
+    HOME: "/h",
+    ANTHROPIC_BASE_URL: "http://x",
+    ANTHROPIC_CUSTOM_HEADERS: "x-api-key: ccp-tok",
+  });
+  const custom = { ...env, ANTHROPIC_CUSTOM_HEADERS: "X-Team: blue\nX-Api-Key: old\r\nX-Env: dev" };
+  assert.equal(
+    keepLogin(custom, "ccp-tok").ANTHROPIC_CUSTOM_HEADERS,
+    "X-Team: blue\nX-Env: dev\nx-api-key: ccp-tok",
+  );
+});
