@@ -120,9 +120,13 @@ export async function lastResort<R extends object>(
       signal.throwIfAborted();
       const outcome = await deps.tryTarget(target, { key, forceBreaker: true });
       if (answered(outcome)) return outcome;
-      // A key refused again leaves the target as it was, and the probe below goes by that: a
-      // key that just answered 429 is not asked again at once, a cooling key is still probed.
-      if (outcome.kind !== "failed" || outcome.verdict.cause !== "auth") outcomes[i] = outcome;
+      // Only a re-try that answered 429 changes what the target is (its key now cools). One
+      // refused again, or that failed on the way (5xx, timeout, a full limiter), leaves the target
+      // as it was, and the probe below goes by that: a key that just answered 429 is not asked
+      // again at once, a cooling key is still probed, and the client is told of the keys' state.
+      if (outcome.kind === "failed" && outcome.verdict.cause === "rate_limit") {
+        outcomes[i] = outcome;
+      }
     }
   }
   // Then the one target whose guards end first gets a probe. An announced wait too long to wait
