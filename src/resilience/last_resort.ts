@@ -65,11 +65,15 @@ export function probeOf(
     const mode = { key: soonest.key, forceBreaker: true };
     return { index, until: soonest.until, wait: Math.max(0, soonest.until - now), mode };
   }
-  if (outcome?.kind !== "open" && outcome?.kind !== "keys") return undefined;
+  // A target whose last key was just refused (401/403) has its other keys cooling, if any: the
+  // one whose cool-down ends first is probed as for a target skipped for its keys. The refused
+  // key itself is set aside, or (passthrough) the client's own and never asked again.
+  const refused = outcome?.kind === "failed" && outcome.verdict.cause === "auth";
+  if (outcome?.kind !== "open" && outcome?.kind !== "keys" && !refused) return undefined;
   const circuitUntil = outcome.kind === "open" ? outcome.until : now;
   // A key may be usable by now: one whose cool-down ended while other targets were tried, or the
   // keys of a target its open circuit kept ccp from looking at.
-  if (keys.pick(target.model).ok) {
+  if (!refused && keys.pick(target.model).ok) {
     return { index, until: circuitUntil, wait: 0, mode: { forceBreaker: true } };
   }
   // Keys set aside after 401/403 had their re-try already: only a cooling key can be probed.

@@ -302,3 +302,16 @@ Deno.test("a set-aside key whose re-try fails on the way leaves the other key's 
     assert.equal(error.headers["Retry-After"], "60");
   });
 });
+
+Deno.test("the last key refused while another cools for a short announced wait: it is waited out", async () => {
+  const KEY_B = "sk-live-bbbbbbbbbbbb2222";
+  const two = provider("two", { apiKeys: [KEY, KEY_B] });
+  const on: DispatchTarget = { provider: two, model: "m" };
+  // Key 1 answers 429 for 2 s, key 2 is refused: key 1's wait is short enough to wait out.
+  const { run, calls, clock } = setup({ two: [rateLimited(2), { status: 401 }, "ok"] });
+  const started = clock.now();
+  const got = await run([on]);
+  assert.equal(got.target.model, "m");
+  assert.deepEqual(calls, [`two/m ${KEY}`, `two/m ${KEY_B}`, `two/m ${KEY}`]);
+  assert.equal(clock.now() - started, 2000);
+});
