@@ -33,7 +33,8 @@ function isCommonWellFormed(body: Json): boolean {
     (body.tools === undefined || areTools(body.tools)) &&
     (body.tool_choice === undefined || isToolChoice(body.tool_choice)) &&
     (body.thinking === undefined || isThinking(body.thinking)) &&
-    (body.stop_sequences === undefined || areStrings(body.stop_sequences));
+    (body.stop_sequences === undefined || areStrings(body.stop_sequences)) &&
+    (body.metadata === undefined || isMetadata(body.metadata));
 }
 
 function areMessages(value: unknown): boolean {
@@ -119,6 +120,7 @@ function areTools(value: unknown): boolean {
   if (!Array.isArray(value)) return false;
   for (const tool of value) {
     if (!isObject(tool) || !isNonEmptyString(tool.name)) return false;
+    if (tool.input_schema !== undefined && !isPlainObject(tool.input_schema)) return false;
   }
   return true;
 }
@@ -135,6 +137,14 @@ function isThinking(value: unknown): boolean {
   if (value.type !== "enabled") return true;
   const budget = value.budget_tokens;
   return Number.isInteger(budget) && (budget as number) > 0;
+}
+
+// `user_id` is a string (Claude Code's holds JSON), or null as the SDKs may send it.
+function isMetadata(value: unknown): boolean {
+  if (value === null) return true;
+  if (!isObject(value)) return false;
+  const id = value.user_id;
+  return id === undefined || id === null || typeof id === "string";
 }
 
 function areStrings(value: unknown): boolean {

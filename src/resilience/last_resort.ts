@@ -67,11 +67,15 @@ export function probeOf(
     const mode = { key: soonest.key, forceBreaker: true };
     return { index, until: soonest.until, wait: Math.max(0, soonest.until - now), mode };
   }
-  if (outcome?.kind !== "open" && outcome?.kind !== "keys") return undefined;
+  // A target whose last key was just refused (401/403) has its other keys cooling, if any: the
+  // one whose cool-down ends first is probed as for a target skipped for its keys. The refused
+  // key itself is set aside, or (passthrough) the client's own and never asked again.
+  const refused = outcome?.kind === "failed" && outcome.verdict.cause === "auth";
+  if (outcome?.kind !== "open" && outcome?.kind !== "keys" && !refused) return undefined;
   const circuitUntil = outcome.kind === "open" ? outcome.until : now;
   // A key may be usable by now: one whose cool-down ended while other targets were tried, or the
   // keys of a target its open circuit kept ccp from looking at.
-  if (keys.pick(target.model).ok) {
+  if (!refused && keys.pick(target.model).ok) {
     return { index, until: circuitUntil, wait: 0, mode: { forceBreaker: true } };
   }
   // Keys set aside after 401/403 had their re-try already: only a cooling key can be probed.
@@ -122,9 +126,13 @@ export async function lastResort<R extends object>(
       signal.throwIfAborted();
       const outcome = await deps.tryTarget(target, { key, forceBreaker: true });
       if (answered(outcome)) return outcome;
-      // A key refused again leaves the target as it was, and the probe below goes by that: a
-      // key that just answered 429 is not asked again at once, a cooling key is still probed.
-      if (outcome.kind !== "failed" || outcome.verdict.cause !== "auth") outcomes[i] = outcome;
+      // Only a re-try that answered 429 changes what the target is (its key now cools). One
+      // refused again, or that failed on the way (5xx, timeout, a full limiter), leaves the target
+      // as it was, and the probe below goes by that: a key that just answered 429 is not asked
+      // again at once, a cooling key is still probed, and the client is told of the keys' state.
+      if (outcome.kind === "failed" && outcome.verdict.cause === "rate_limit") {
+        outcomes[i] = outcome;
+      }
     }
   }
   // Then the one target whose guards end first gets a probe. An announced wait too long to wait

@@ -42,7 +42,8 @@ function withHash(fitted: string, name: string, rule: ToolNameRule): string {
  * own name, and a name already valid stays as it is. It depends on the declared tools only, never
  * on their order: every turn of a conversation with the same tools names them the same way, and
  * a prompt cache upstream keeps matching. Names the history uses but no tool declares (a tool
- * gone since) are fitted the same way against the declared ones.
+ * gone since) are fitted the same way against the declared ones, and give way to them: such a
+ * name, valid or not, never reaches the upstream as a declared tool's.
  */
 export function toolNamer(
   tools: readonly ToolDefinition[] | undefined,
@@ -59,8 +60,13 @@ export function toolNamer(
   }
   return (name) => {
     const fitted = fitToolName(name, rule);
-    if (fitted === name) return name;
     const owner = owners.get(fitted);
+    // A valid name stays, unless one declared tool (not this one) reaches the upstream under it:
+    // then this is a tool the history names and no tool declares any more (a declared tool of
+    // this name would have made the owner null), and it gives way.
+    if (fitted === name) {
+      return typeof owner === "string" && owner !== name ? withHash(name, name, rule) : name;
+    }
     return owner === undefined || owner === name ? fitted : withHash(fitted, name, rule);
   };
 }

@@ -5,7 +5,11 @@
  */
 
 import assert from "node:assert/strict";
-import { parseMessagesRequest, requestSchemas } from "../../src/protocols/anthropic_request.ts";
+import {
+  parseCountTokensRequest,
+  parseMessagesRequest,
+  requestSchemas,
+} from "../../src/protocols/anthropic_request.ts";
 import {
   isWellFormedCountTokensRequest,
   isWellFormedMessagesRequest,
@@ -209,4 +213,33 @@ Deno.test("a content document is read as one, never as a media source", () => {
       /^ClientRequestError: messages\.0\.content\.0\.source\.content(\.0)?: /,
     );
   }
+});
+
+// Anthropic's own words for a malformed field; anything else is the validation library's.
+const HOUSE_STYLE =
+  /^[a-z_]+(\.[\w]+)*: (Input should be [^:]+|Field required|at least one message is required)$/;
+
+Deno.test("every refusal of a malformed field says in Anthropic's words what the field takes", () => {
+  const words = new Set<string>();
+  for (
+    const [schema, parse] of [
+      [requestSchemas().messages, parseMessagesRequest],
+      [requestSchemas().countTokens, parseCountTokensRequest],
+    ] as const
+  ) {
+    for (const path of [...paths(fullBody()), ...ABSENT]) {
+      for (const value of REPLACEMENTS) {
+        const body = withValue(path, value);
+        if (schema === requestSchemas().countTokens) delete body.max_tokens;
+        if (schema.safeParse(body).success) continue;
+        assert.throws(() => parse(body), (error: Error) => {
+          assert.match(error.message, HOUSE_STYLE, `${path.join(".")} = ${JSON.stringify(value)}`);
+          words.add(error.message.slice(error.message.indexOf(": ") + 2));
+          return true;
+        });
+      }
+    }
+  }
+  // The sweep met most of the wordings, or it proves little.
+  assert.ok(words.size >= 10, [...words].join("\n"));
 });

@@ -274,3 +274,44 @@ Deno.test("a set-aside key refused again on its re-try is waited for from that r
   assert.equal(calls.length, 2, "the re-try reached the upstream");
   assert.equal(error.headers["Retry-After"], String(30 * 60), "30 minutes from the re-try");
 });
+
+Deno.test("a set-aside key whose re-try fails on the way leaves the other key's short wait to wait out", async (t) => {
+  const KEY_B = "sk-live-bbbbbbbbbbbb2222";
+  const two = provider("two", { apiKeys: [KEY, KEY_B] });
+  const on: DispatchTarget = { provider: two, model: "m" };
+  const broken: Step = { status: 500, bodyText: "internal error" };
+  await t.step(
+    "the re-try answers 500: key 2's announced 2 s are waited out, and it serves",
+    async () => {
+      const { run, calls, clock } = setup({
+        two: [{ status: 401 }, "ok", rateLimited(2), broken, "ok"],
+      });
+      await run([on]);
+      const started = clock.now();
+      const got = await run([on]);
+      assert.equal(got.target.model, "m");
+      assert.deepEqual(calls.slice(2), [`two/m ${KEY_B}`, `two/m ${KEY}`, `two/m ${KEY_B}`]);
+      assert.equal(clock.now() - started, 2000);
+    },
+  );
+  await t.step("a long announced wait: the client is told the 429 and its wait", async () => {
+    const { run, fail } = setup({ two: [{ status: 401 }, "ok", rateLimited(60), broken] });
+    await run([on]);
+    const error = await fail([on]);
+    assert.equal(error.status, 429);
+    assert.equal(error.headers["Retry-After"], "60");
+  });
+});
+
+Deno.test("the last key refused while another cools for a short announced wait: it is waited out", async () => {
+  const KEY_B = "sk-live-bbbbbbbbbbbb2222";
+  const two = provider("two", { apiKeys: [KEY, KEY_B] });
+  const on: DispatchTarget = { provider: two, model: "m" };
+  // Key 1 answers 429 for 2 s, key 2 is refused: key 1's wait is short enough to wait out.
+  const { run, calls, clock } = setup({ two: [rateLimited(2), { status: 401 }, "ok"] });
+  const started = clock.now();
+  const got = await run([on]);
+  assert.equal(got.target.model, "m");
+  assert.deepEqual(calls, [`two/m ${KEY}`, `two/m ${KEY_B}`, `two/m ${KEY}`]);
+  assert.equal(clock.now() - started, 2000);
+});

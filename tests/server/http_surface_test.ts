@@ -169,7 +169,29 @@ Deno.test("bad input gets a clear Anthropic-shaped 400/413", async (t) => {
         body({ messages: [{ role: "bot", content: "x" }] }),
         400,
         "invalid_request_error",
-        /^messages\.0\.role: /,
+        /^messages\.0\.role: Input should be 'user', 'assistant' or 'system'$/,
+      ],
+      [
+        "bad nested field",
+        body({
+          messages: [{
+            role: "user",
+            content: [{
+              type: "image",
+              source: { type: "base64", media_type: "image/png", data: 5 },
+            }],
+          }],
+        }),
+        400,
+        "invalid_request_error",
+        /^messages\.0\.content\.0\.source\.data: Input should be a valid string$/,
+      ],
+      [
+        "empty model",
+        body({ model: "" }),
+        400,
+        "invalid_request_error",
+        /^model: Input should be a non-empty string$/,
       ],
       [
         "bad content",

@@ -168,3 +168,28 @@ Deno.test("Gemini: 1x and _1x reach the upstream as two functions and come back 
   const back = message.content.flatMap((b) => b.type === "tool_use" ? [b.name] : []);
   assert.deepEqual(back, ["1x", "_1x"]);
 });
+
+Deno.test("a valid name in the history that no tool declares any more does not take a declared one's", () => {
+  // a_b was a tool once; a.b, declared now, reaches the upstream as a_b.
+  const names = toolNamer([tool("a.b")], OPENAI_TOOL_NAMES);
+  assert.equal(names("a.b"), "a_b", "the declared tool keeps its readable name");
+  assert.notEqual(names("a_b"), "a_b");
+  assert.match(names("a_b"), /^a_b_[0-9a-f]{16}$/);
+  assert.equal(names("Bash"), "Bash", "a valid name no declared one fits to stays");
+  const req: MessagesRequest = {
+    ...request(["a.b"]),
+    messages: [
+      { role: "user", content: "go" },
+      { role: "assistant", content: [{ type: "tool_use", id: "old", name: "a_b", input: {} }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "old", content: "ok" }] },
+      { role: "assistant", content: [{ type: "tool_use", id: "new", name: "a.b", input: {} }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "new", content: "ok" }] },
+    ],
+  };
+  const body = toOpenAIChatRequest(req, { dialect: DEFAULT_OPENAI_DIALECT, ...TARGET });
+  const history = body.messages.flatMap((m) =>
+    "tool_calls" in m && m.tool_calls ? m.tool_calls.map((c) => c.function.name) : []
+  );
+  assert.equal(history[1], "a_b");
+  assert.notEqual(history[0], history[1], "the old tool's call is not the declared tool's");
+});
