@@ -100,6 +100,12 @@ export interface LastResortDeps<R> {
   readonly probeAnnouncedWaits?: boolean;
 }
 
+/** Whether a key of `keys` cools down for `model` (and will serve again at its end). */
+function coolingKey(keys: KeyPool, model: string): boolean {
+  const pick = keys.pick(model);
+  return !pick.ok && pick.reason === "cooling";
+}
+
 /** Tries what the guards skipped, now that nothing else is left; updates `outcomes` in place. */
 export async function lastResort<R extends object>(
   chain: readonly DispatchTarget[],
@@ -126,11 +132,14 @@ export async function lastResort<R extends object>(
       signal.throwIfAborted();
       const outcome = await deps.tryTarget(target, { key, forceBreaker: true });
       if (answered(outcome)) return outcome;
-      // Only a re-try that answered 429 changes what the target is (its key now cools). One
-      // refused again, or that failed on the way (5xx, timeout, a full limiter), leaves the target
-      // as it was, and the probe below goes by that: a key that just answered 429 is not asked
-      // again at once, a cooling key is still probed, and the client is told of the keys' state.
-      if (outcome.kind === "failed" && outcome.verdict.cause === "rate_limit") {
+      // A re-try that answered 429 changes what the target is (its key now cools). One refused
+      // again leaves the target as it was, and so does one that failed on the way (5xx, timeout,
+      // a full limiter) while another key cools: the probe below goes by that, so a key that just
+      // answered 429 is not asked again at once, a cooling key is still probed, and the client is
+      // told of the keys' state. With no key cooling, such a failure is the newest word on the
+      // target: the client hears it (retried soon) rather than a set-aside of up to 30 minutes.
+      if (outcome.kind !== "failed" || outcome.verdict.cause === "auth") continue;
+      if (outcome.verdict.cause === "rate_limit" || !coolingKey(keys, target.model)) {
         outcomes[i] = outcome;
       }
     }

@@ -303,6 +303,19 @@ Deno.test("a set-aside key whose re-try fails on the way leaves the other key's 
   });
 });
 
+Deno.test("every key set aside and the re-try fails on the way: the client hears that failure, not a 30-minute set-aside", async () => {
+  // The one key was refused; its re-try 20 minutes later meets a server error. Whether the key
+  // works again is unknown: the server's trouble is the newest word, and a 5xx is retried soon,
+  // where auth_unavailable would tell the client to come back in 30 minutes.
+  const { fail, calls, clock } = setup({ nim: [{ status: 401 }, { status: 500 }] });
+  await fail([at("m")]);
+  await clock.advance(20 * 60_000); // set aside for 10 more minutes
+  const error = await fail([at("m")]);
+  assert.equal(calls.length, 2, "the re-try reached the upstream");
+  assert.notEqual(error.extra.code, "auth_unavailable");
+  assert.ok(error.status >= 500, `status ${error.status}`);
+});
+
 Deno.test("the last key refused while another cools for a short announced wait: it is waited out", async () => {
   const KEY_B = "sk-live-bbbbbbbbbbbb2222";
   const two = provider("two", { apiKeys: [KEY, KEY_B] });
