@@ -9,6 +9,7 @@ import { startCcp } from "../helpers/ccp.ts";
 import { SharedMonitor } from "../../src/shared/monitor.ts";
 import { silentLogger } from "../../src/core/log.ts";
 import { testConfig } from "../helpers/config.ts";
+import type { RequestRecord } from "../../src/pipeline/record.ts";
 import {
   anthropicHead,
   anthropicTail,
@@ -227,3 +228,59 @@ Deno.test("/health: only 'up' without the token; providers and key labels with i
     await upstream.close();
   }
 });
+
+Deno.test("a passthrough attempt's record names the client credential by its last 4 characters, never more", async () => {
+  const plan = startUpstream(() => sse([...anthropicHead(), ...anthropicTail()]));
+  const records: Readonly<RequestRecord>[] = [];
+  const ccp = startCcp(
+    testConfig({
+      providers: [
+        providerOf("anthropic", plan.url, "", { id: "claude", apiKeys: [], auth: "passthrough" }),
+      ],
+      routes: { default: "claude/m" },
+      authToken: TOKEN,
+    }),
+    { observers: [{ ended: (record) => records.push(structuredClone(record)) }] },
+  );
+  const users = [
+    "sk-ant-oat01-first-user-secret-0123-AAAA",
+    "sk-ant-oat01-other-user-secret-4567-BBBB",
+  ];
+  try {
+    for (const oauth of users) {
+      const res = await fetch(`${ccp.url}/v1/messages`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-api-key": TOKEN,
+          authorization: `Bearer ${oauth}`,
+        },
+        body: messages({ stream: true }),
+      });
+      await res.text();
+    }
+    await waitFor(() => records.length === 2);
+    // Two users of one ccp token: their plans are told apart in the ledger by the label alone.
+    assert.deepEqual(records.map((r) => r.keyLabel), [
+      "client credential (…AAAA)",
+      "client credential (…BBBB)",
+    ]);
+    assert.deepEqual(records.map((r) => r.attempts[0]?.keyLabel), [
+      "client credential (…AAAA)",
+      "client credential (…BBBB)",
+    ]);
+    const stored = JSON.stringify(records) + ccp.logs.join("");
+    for (const oauth of users) {
+      assert.ok(!stored.includes(oauth.slice(0, 30)), "the credential was kept");
+    }
+    assert.ok(!stored.includes(TOKEN), "ccp's token was kept");
+  } finally {
+    await ccp.close();
+    await plan.close();
+  }
+});
+
+async function waitFor(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(done(), "timed out");
+}
