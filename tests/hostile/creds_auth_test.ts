@@ -280,6 +280,60 @@ Deno.test("a passthrough attempt's record names the client credential by its las
   }
 });
 
+Deno.test("a passthrough upstream that quotes the client's credential back: the quote goes nowhere", async () => {
+  // Not shaped like any known key: only knowing the credential itself can scrub it.
+  const CREDENTIAL = "corp-gateway-credential-0123456789-QRST";
+  const plan = startUpstream(() =>
+    Response.json({
+      type: "error",
+      error: { type: "authentication_error", message: `credential ${CREDENTIAL} is revoked` },
+    }, { status: 401 })
+  );
+  const fallback = startUpstream(() =>
+    Response.json({ error: { message: "down" } }, { status: 500 })
+  );
+  const records: Readonly<RequestRecord>[] = [];
+  const ccp = startCcp(
+    testConfig({
+      providers: [
+        providerOf("anthropic", plan.url, "", { id: "claude", apiKeys: [], auth: "passthrough" }),
+        providerOf("openai", fallback.url, PROVIDER_KEY, { id: "zai", maxRetries: 0 }),
+      ],
+      routes: { default: ["claude/m", "zai/m"] },
+      authToken: TOKEN,
+    }),
+    { observers: [{ ended: (record) => records.push(structuredClone(record)) }] },
+  );
+  try {
+    const texts: string[] = [];
+    for (const stream of [false, true]) {
+      const res = await fetch(`${ccp.url}/v1/messages`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${TOKEN}`,
+          "x-api-key": CREDENTIAL,
+        },
+        body: messages({ stream }),
+      });
+      texts.push(JSON.stringify([...res.headers]), await res.text());
+    }
+    await waitFor(() => records.length === 2);
+    texts.push(JSON.stringify(records), ...ccp.logs);
+    texts.push(
+      await (await fetch(`${ccp.url}/health`, { headers: { "x-api-key": TOKEN } })).text(),
+    );
+    for (const text of texts) assert.ok(!text.includes("credential-0123456789"), `leaked: ${text}`);
+    for (const seen of fallback.seen) {
+      assert.ok(!JSON.stringify([...seen.headers]).includes("credential-0123456789"));
+    }
+  } finally {
+    await ccp.close();
+    await plan.close();
+    await fallback.close();
+  }
+});
+
 async function waitFor(done: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(done(), "timed out");
