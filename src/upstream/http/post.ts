@@ -148,6 +148,7 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
       bodyText,
       keys: secrets,
       answered: early,
+      ...(provider.auth === "passthrough" ? { passthrough: true } : {}),
       ...(missingKey ? { missingKey } : {}),
       ...(advice ? { advice } : {}),
     }),
