@@ -334,6 +334,64 @@ Deno.test("a passthrough upstream that quotes the client's credential back: the 
   }
 });
 
+Deno.test("two users of one ccp token: one user's plan limit never skips the other's plan", async () => {
+  const SPENT = "sk-ant-oat01-spent-user-0123456789-AAAA";
+  const FRESH = "sk-ant-oat01-fresh-user-0123456789-BBBB";
+  const plan = startUpstream((seen) =>
+    seen.headers.get("authorization") === `Bearer ${SPENT}`
+      ? Response.json({
+        type: "error",
+        error: { type: "rate_limit_error", message: "limit" },
+      }, {
+        status: 429,
+        headers: {
+          "anthropic-ratelimit-unified-status": "rejected",
+          "anthropic-ratelimit-unified-reset": String(Math.floor(Date.now() / 1000) + 3600),
+        },
+      })
+      : sse([...anthropicHead(), ...anthropicTail()])
+  );
+  const fallback = startUpstream(() => sse([...anthropicHead(), ...anthropicTail()]));
+  const ccp = startCcp(testConfig({
+    providers: [
+      providerOf("anthropic", plan.url, "", { id: "claude", apiKeys: [], auth: "passthrough" }),
+      providerOf("anthropic", fallback.url, PROVIDER_KEY, { id: "keyed" }),
+    ],
+    routes: { default: ["claude/m", "keyed/m"] },
+    authToken: TOKEN,
+  }));
+  const send = async (oauth: string) => {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      // ccp's shared token in x-api-key, each user's own login as the bearer.
+      headers: {
+        "content-type": "application/json",
+        "x-api-key": TOKEN,
+        authorization: `Bearer ${oauth}`,
+      },
+      body: messages({ stream: true }),
+    });
+    await res.text();
+    return res.headers.get("x-ccp-provider");
+  };
+  try {
+    assert.equal(await send(SPENT), "keyed");
+    assert.equal(await send(SPENT), "keyed");
+    assert.equal(plan.seen.length, 1, "the spent plan was asked again");
+    // The other user's plan is asked and serves: the hold is that user's credential's alone.
+    assert.equal(await send(FRESH), "claude");
+    assert.equal(await send(FRESH), "claude");
+    assert.equal(plan.seen.length, 3);
+    for (const seen of fallback.seen) {
+      assert.ok(!JSON.stringify([...seen.headers]).includes("sk-ant-oat01"), "a login leaked");
+    }
+  } finally {
+    await ccp.close();
+    await plan.close();
+    await fallback.close();
+  }
+});
+
 async function waitFor(done: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(done(), "timed out");
