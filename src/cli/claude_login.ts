@@ -49,11 +49,7 @@ export async function claudeLogin(
   const configDir = env.CLAUDE_CONFIG_DIR || (base && joinPath(base, ".claude"));
   if (!configDir) return undefined;
   const credentialsFile = joinPath(configDir, ".credentials.json");
-  const oauth = parsed(await read(credentialsFile))?.claudeAiOauth;
-  const token = typeof oauth === "object" && oauth !== null
-    ? (oauth as Record<string, unknown>).accessToken
-    : undefined;
-  if (typeof token === "string" && token !== "") return credentialsFile;
+  if (usableLogin(parsed(await read(credentialsFile))?.claudeAiOauth)) return credentialsFile;
   if (os !== "darwin") return undefined;
   const settings = env.CLAUDE_CONFIG_DIR
     ? joinPath(env.CLAUDE_CONFIG_DIR, ".claude.json")
@@ -61,6 +57,18 @@ export async function claudeLogin(
   if (!settings) return undefined;
   const account = parsed(await read(settings))?.oauthAccount;
   return typeof account === "object" && account !== null ? "the macOS Keychain" : undefined;
+}
+
+/**
+ * Whether Claude Code would send this stored login to the Messages API: a token (Claude Code
+ * empties it when the login ended) whose scopes include inference. Without that scope Claude Code
+ * does not use the token for requests, and with no ANTHROPIC_AUTH_TOKEN it says "Not logged in".
+ */
+function usableLogin(oauth: unknown): boolean {
+  if (typeof oauth !== "object" || oauth === null) return false;
+  const { accessToken, scopes } = oauth as Record<string, unknown>;
+  return typeof accessToken === "string" && accessToken !== "" && Array.isArray(scopes) &&
+    scopes.includes("user:inference");
 }
 
 /** Whether a provider of the config sends upstream the client's own credentials. */

@@ -28,6 +28,11 @@ export interface AttemptInput {
   /** The route's declared transforms for this target's provider. */
   readonly changes: readonly Transform[];
   readonly settings: ModelSettings | undefined;
+  /**
+   * How the client's own credential is named (`client credential (…abcd)`), for a target sent
+   * it (`auth: passthrough`): the record tells users' plans apart by it, never by more.
+   */
+  readonly credentialLabel?: string;
 }
 
 /** Sends one attempt and records it, also when it throws (the client left before the answer). */
@@ -39,7 +44,7 @@ export async function recordedAttempt(
   const tried = {
     provider: target.provider.id,
     model: target.model,
-    keyLabel: keyLabel(target.provider, key),
+    keyLabel: input.credentialLabel ?? keyLabel(target.provider, key),
     startedAt: Date.now(),
   };
   const began = performance.now();

@@ -292,6 +292,9 @@ export class Pipeline {
           // Declared transforms apply here only, per attempt: a failover target may have its own.
           changes: transformsFor(this.#deps.config(), routeKey, target.provider.id),
           settings: variants.get(target),
+          ...(credential && target.provider.auth === "passthrough"
+            ? { credentialLabel: credential.label }
+            : {}),
         }, recorder),
       // A success that arrives after the client left is opened and cancelled, freeing the upstream.
       discard: (result) =>

@@ -140,7 +140,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
    */
   async dispatch(chain: readonly DispatchTarget[], signal: AbortSignal): Promise<Dispatched<S>> {
     const outcomes: TargetOutcome[] = [];
-    const counter: Counter = { attempts: 0, tried: new Set() };
+    const counter: Counter = { attempts: 0, tried: new Set(), heldNow: new Set() };
     for (const target of chain) {
       signal.throwIfAborted();
       const outcome = await this.#tryTarget(target, signal, counter, NORMAL);
@@ -202,7 +202,8 @@ export class Dispatcher<S extends { readonly ok: true }> {
       : undefined;
     if (hold) {
       this.#log?.debug(`${nameOf(ref)}: skipped, ${credential!.label} refused ${hold.status}`);
-      return { kind: "credential", target: ref, ...hold };
+      const now = counter.heldNow?.has(hold) === true;
+      return { kind: "credential", target: ref, ...hold, ...(now ? { now } : {}) };
     }
     const { keys, limiter } = this.#registry.provider(target.provider);
     const breaker = this.#registry.breaker(ref.provider, ref.model);
@@ -303,7 +304,9 @@ export class Dispatcher<S extends { readonly ok: true }> {
         const which = credential ? ` ${credential.label}` : key.value === "" ? "" : ` ${key.label}`;
         this.#log?.warn(`${nameOf(ref)}${which}: ${detail} → ${verdict.action}`);
         if (credential) {
-          this.#registry.credentials.failed(ref.provider, credential, ref.model, result, verdict);
+          const held = this.#registry.credentials
+            .failed(ref.provider, credential, ref.model, result, verdict);
+          if (held) counter.heldNow?.add(held);
         }
 
         if (verdict.action === "fatal") throw failureError(failed, now);

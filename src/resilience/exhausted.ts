@@ -127,7 +127,9 @@ function announcedCooldown(outcome: TargetOutcome, now: number): number | undefi
     const hint = outcome.verdict.retryAfterMs;
     return hint !== undefined && hint > 0 ? now + hint : undefined;
   }
-  if (outcome.kind === "credential" && outcome.status === 429 && outcome.hinted) {
+  // A hold set by a 429 earlier in this same request stands for that announced limit (its end
+  // capped to when ccp asks again), as its own try would have.
+  if (outcome.kind === "credential" && outcome.status === 429 && (outcome.hinted || outcome.now)) {
     return outcome.until > now ? outcome.until : undefined;
   }
   return undefined;

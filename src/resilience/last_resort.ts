@@ -22,6 +22,8 @@ export const MAX_WAIT_MS = 5000;
 export interface Counter {
   attempts: number;
   readonly tried: Set<string>;
+  /** Client-credential holds this very request set (its plan refused it just now). */
+  readonly heldNow?: Set<object>;
 }
 
 /** How a key is named in {@link Counter.tried}. */
@@ -189,7 +191,10 @@ export async function retryHeldCredentials<R extends object>(
   tryTarget: (target: DispatchTarget, mode: TryMode) => Promise<R | TargetOutcome>,
 ): Promise<R | undefined> {
   for (let i = 0; i < chain.length; i++) {
-    if (outcomes[i]?.kind !== "credential") continue;
+    const before = outcomes[i];
+    // A hold this very request set (the plan refused another of its models moments ago) is no
+    // memory to doubt: asking again now would only earn the same refusal.
+    if (before?.kind !== "credential" || before.now) continue;
     signal.throwIfAborted();
     const outcome = await tryTarget(chain[i]!, { pastCredentialHold: true, forceBreaker: true });
     if (!("kind" in outcome)) return outcome;

@@ -35,6 +35,8 @@ export type TargetOutcome =
     readonly until: number;
     readonly status: number;
     readonly hinted: boolean;
+    /** Set by a refusal earlier in this same request, not remembered from an earlier one. */
+    readonly now?: boolean;
   }
   /** Its budget is spent until `until` (epoch ms), when the budget's period resets. */
   | { readonly kind: "budget"; readonly target: TargetRef; readonly until: number }

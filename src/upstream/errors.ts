@@ -27,6 +27,8 @@ export function upstreamHttpError(options: {
   missingKey?: string;
   /** What to change, said after the upstream's words (a 404 from an endpoint that is not there). */
   advice?: string;
+  /** The provider was sent the client's own credential (`auth: passthrough`), not ccp's key. */
+  passthrough?: boolean;
 }): UpstreamError {
   const mapped = clientErrorOf(options.status);
   const text = upstreamMessage(options.bodyText) || "(empty body)";
@@ -35,6 +37,8 @@ export function upstreamHttpError(options: {
   const detail = clean.length > 500 ? `${clean.slice(0, 500)}…` : clean;
   const hint = options.status !== 401 && options.status !== 403
     ? ""
+    : options.passthrough
+    ? " (the provider refused the client's own credential (auth: passthrough))"
     : options.missingKey
     ? ` (ccp has no API key for this provider: set ${options.missingKey})`
     : " (the provider rejected ccp's API key for it: check the key in ccp's config)";

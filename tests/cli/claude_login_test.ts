@@ -3,7 +3,9 @@
 import assert from "node:assert/strict";
 import { claudeLogin, keepLogin } from "../../src/cli/claude_login.ts";
 
-const OAUTH = JSON.stringify({ claudeAiOauth: { accessToken: "sk-ant-oat01-x", expiresAt: 1 } });
+const OAUTH = JSON.stringify({
+  claudeAiOauth: { accessToken: "sk-ant-oat01-x", expiresAt: 1, scopes: ["user:inference"] },
+});
 
 function files(map: Record<string, string>) {
   return (path: string) => Promise.resolve(map[path]);
@@ -33,6 +35,27 @@ Deno.test("claudeLogin: where Claude Code keeps a login it would use", async (t)
       assert.equal(await claudeLogin({ HOME: "/h" }, "linux", undefined, read), undefined, text);
     }
     assert.equal(await claudeLogin({}, "linux", undefined, files({})), undefined, "no home");
+  });
+  await t.step("no login Claude Code would use: a token without the inference scope", async () => {
+    // Claude Code sends a stored token to the Messages API only when its scopes include
+    // user:inference; without it, and without ANTHROPIC_AUTH_TOKEN, it says "Not logged in".
+    const oauth = (extra: Record<string, unknown>) =>
+      JSON.stringify({ claudeAiOauth: { accessToken: "sk-ant-oat01-x", ...extra } });
+    for (const text of [oauth({}), oauth({ scopes: ["user:profile"] }), oauth({ scopes: "x" })]) {
+      const read = files({ "/h/.claude/.credentials.json": text });
+      assert.equal(await claudeLogin({ HOME: "/h" }, "linux", undefined, read), undefined, text);
+    }
+    // A login Claude Code ended (its refresh refused): the token is emptied on disk.
+    const ended = JSON.stringify({
+      claudeAiOauth: {
+        accessToken: "",
+        refreshToken: "",
+        expiresAt: 0,
+        scopes: ["user:inference"],
+      },
+    });
+    const read = files({ "/h/.claude/.credentials.json": ended });
+    assert.equal(await claudeLogin({ HOME: "/h" }, "linux", undefined, read), undefined);
   });
   await t.step("macOS: the account claude /login recorded stands for the Keychain", async () => {
     const read = files({ "/h/.claude.json": '{"oauthAccount":{"emailAddress":"a@b.c"}}' });

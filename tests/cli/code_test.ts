@@ -275,7 +275,9 @@ Deno.test({
       await Deno.mkdir(`${dir}/claude`);
       await Deno.writeTextFile(
         `${dir}/claude/.credentials.json`,
-        JSON.stringify({ claudeAiOauth: { accessToken: "sk-ant-oat01-login-abcdef" } }),
+        JSON.stringify({
+          claudeAiOauth: { accessToken: "sk-ant-oat01-login-abcdef", scopes: ["user:inference"] },
+        }),
       );
       const run = (configDir: string) =>
         runCcp(["code", "--config", "plan.yaml", "--port", "0"], {
@@ -303,6 +305,24 @@ Deno.test({
       assert.match(none.stdout, /TOKEN=tok-plan-0123456789\n/);
       assert.match(none.stdout, /CUSTOM=X-Team: blue\n/);
       assert.match(none.stderr, /has no Claude login here/);
+    }),
+});
+
+Deno.test({
+  name: "code without an auth: passthrough provider gives ccp's token although a login exists",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      const result = await runCcp(["code", "--config", "c.yaml", "--port", "0"], {
+        cwd: dir,
+        // A plan login Claude Code has: with no passthrough provider it is not ccp's business.
+        env: { ...env, CLAUDE_CODE_OAUTH_TOKEN: "sk-ant-oat01-user-login-0123456789" },
+      });
+      assert.equal(result.code, 7, result.stderr);
+      assert.match(result.stdout, /TOKEN=ccp\n/);
+      assert.match(result.stdout, /CUSTOM=unset\n/);
+      assert.ok(!result.stderr.includes("login"), result.stderr);
+      assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
     }),
 });
 

@@ -9,6 +9,7 @@ import { startCcp } from "../helpers/ccp.ts";
 import { SharedMonitor } from "../../src/shared/monitor.ts";
 import { silentLogger } from "../../src/core/log.ts";
 import { testConfig } from "../helpers/config.ts";
+import type { RequestRecord } from "../../src/pipeline/record.ts";
 import {
   anthropicHead,
   anthropicTail,
@@ -227,3 +228,171 @@ Deno.test("/health: only 'up' without the token; providers and key labels with i
     await upstream.close();
   }
 });
+
+Deno.test("a passthrough attempt's record names the client credential by its last 4 characters, never more", async () => {
+  const plan = startUpstream(() => sse([...anthropicHead(), ...anthropicTail()]));
+  const records: Readonly<RequestRecord>[] = [];
+  const ccp = startCcp(
+    testConfig({
+      providers: [
+        providerOf("anthropic", plan.url, "", { id: "claude", apiKeys: [], auth: "passthrough" }),
+      ],
+      routes: { default: "claude/m" },
+      authToken: TOKEN,
+    }),
+    { observers: [{ ended: (record) => records.push(structuredClone(record)) }] },
+  );
+  const users = [
+    "sk-ant-oat01-first-user-secret-0123-AAAA",
+    "sk-ant-oat01-other-user-secret-4567-BBBB",
+  ];
+  try {
+    for (const oauth of users) {
+      const res = await fetch(`${ccp.url}/v1/messages`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-api-key": TOKEN,
+          authorization: `Bearer ${oauth}`,
+        },
+        body: messages({ stream: true }),
+      });
+      await res.text();
+    }
+    await waitFor(() => records.length === 2);
+    // Two users of one ccp token: their plans are told apart in the ledger by the label alone.
+    assert.deepEqual(records.map((r) => r.keyLabel), [
+      "client credential (…AAAA)",
+      "client credential (…BBBB)",
+    ]);
+    assert.deepEqual(records.map((r) => r.attempts[0]?.keyLabel), [
+      "client credential (…AAAA)",
+      "client credential (…BBBB)",
+    ]);
+    const stored = JSON.stringify(records) + ccp.logs.join("");
+    for (const oauth of users) {
+      assert.ok(!stored.includes(oauth.slice(0, 30)), "the credential was kept");
+    }
+    assert.ok(!stored.includes(TOKEN), "ccp's token was kept");
+  } finally {
+    await ccp.close();
+    await plan.close();
+  }
+});
+
+Deno.test("a passthrough upstream that quotes the client's credential back: the quote goes nowhere", async () => {
+  // Not shaped like any known key: only knowing the credential itself can scrub it.
+  const CREDENTIAL = "corp-gateway-credential-0123456789-QRST";
+  const plan = startUpstream(() =>
+    Response.json({
+      type: "error",
+      error: { type: "authentication_error", message: `credential ${CREDENTIAL} is revoked` },
+    }, { status: 401 })
+  );
+  const fallback = startUpstream(() =>
+    Response.json({ error: { message: "down" } }, { status: 500 })
+  );
+  const records: Readonly<RequestRecord>[] = [];
+  const ccp = startCcp(
+    testConfig({
+      providers: [
+        providerOf("anthropic", plan.url, "", { id: "claude", apiKeys: [], auth: "passthrough" }),
+        providerOf("openai", fallback.url, PROVIDER_KEY, { id: "zai", maxRetries: 0 }),
+      ],
+      routes: { default: ["claude/m", "zai/m"] },
+      authToken: TOKEN,
+    }),
+    { observers: [{ ended: (record) => records.push(structuredClone(record)) }] },
+  );
+  try {
+    const texts: string[] = [];
+    for (const stream of [false, true]) {
+      const res = await fetch(`${ccp.url}/v1/messages`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${TOKEN}`,
+          "x-api-key": CREDENTIAL,
+        },
+        body: messages({ stream }),
+      });
+      texts.push(JSON.stringify([...res.headers]), await res.text());
+    }
+    await waitFor(() => records.length === 2);
+    texts.push(JSON.stringify(records), ...ccp.logs);
+    texts.push(
+      await (await fetch(`${ccp.url}/health`, { headers: { "x-api-key": TOKEN } })).text(),
+    );
+    for (const text of texts) assert.ok(!text.includes("credential-0123456789"), `leaked: ${text}`);
+    for (const seen of fallback.seen) {
+      assert.ok(!JSON.stringify([...seen.headers]).includes("credential-0123456789"));
+    }
+  } finally {
+    await ccp.close();
+    await plan.close();
+    await fallback.close();
+  }
+});
+
+Deno.test("two users of one ccp token: one user's plan limit never skips the other's plan", async () => {
+  const SPENT = "sk-ant-oat01-spent-user-0123456789-AAAA";
+  const FRESH = "sk-ant-oat01-fresh-user-0123456789-BBBB";
+  const plan = startUpstream((seen) =>
+    seen.headers.get("authorization") === `Bearer ${SPENT}`
+      ? Response.json({
+        type: "error",
+        error: { type: "rate_limit_error", message: "limit" },
+      }, {
+        status: 429,
+        headers: {
+          "anthropic-ratelimit-unified-status": "rejected",
+          "anthropic-ratelimit-unified-reset": String(Math.floor(Date.now() / 1000) + 3600),
+        },
+      })
+      : sse([...anthropicHead(), ...anthropicTail()])
+  );
+  const fallback = startUpstream(() => sse([...anthropicHead(), ...anthropicTail()]));
+  const ccp = startCcp(testConfig({
+    providers: [
+      providerOf("anthropic", plan.url, "", { id: "claude", apiKeys: [], auth: "passthrough" }),
+      providerOf("anthropic", fallback.url, PROVIDER_KEY, { id: "keyed" }),
+    ],
+    routes: { default: ["claude/m", "keyed/m"] },
+    authToken: TOKEN,
+  }));
+  const send = async (oauth: string) => {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      // ccp's shared token in x-api-key, each user's own login as the bearer.
+      headers: {
+        "content-type": "application/json",
+        "x-api-key": TOKEN,
+        authorization: `Bearer ${oauth}`,
+      },
+      body: messages({ stream: true }),
+    });
+    await res.text();
+    return res.headers.get("x-ccp-provider");
+  };
+  try {
+    assert.equal(await send(SPENT), "keyed");
+    assert.equal(await send(SPENT), "keyed");
+    assert.equal(plan.seen.length, 1, "the spent plan was asked again");
+    // The other user's plan is asked and serves: the hold is that user's credential's alone.
+    assert.equal(await send(FRESH), "claude");
+    assert.equal(await send(FRESH), "claude");
+    assert.equal(plan.seen.length, 3);
+    for (const seen of fallback.seen) {
+      assert.ok(!JSON.stringify([...seen.headers]).includes("sk-ant-oat01"), "a login leaked");
+    }
+  } finally {
+    await ccp.close();
+    await plan.close();
+    await fallback.close();
+  }
+});
+
+async function waitFor(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(done(), "timed out");
+}

@@ -123,6 +123,28 @@ Deno.test("a held plan is still tried when nothing else answers", async (t) => {
   });
 });
 
+Deno.test("a plan that refused in this very request is not asked again for its other model", async () => {
+  const { run, calls } = setup({ claude: [planLimit(HOUR), "ok"], zai: [{ status: 500 }] });
+  // Opus, then Sonnet on the same plan, then the fallback: the 5-hour limit binds both models.
+  const chain = [to(claude, "claude-opus-4-5"), to(claude, "claude-sonnet-4-5"), to(zai, "m")];
+  const error = await run(chain, ALICE).then(() => assert.fail("served"), (e) => e);
+  assert.ok(error instanceof UpstreamError);
+  assert.deepEqual(calls.filter((c) => c.startsWith("claude/")), ["claude/claude-opus-4-5"]);
+});
+
+Deno.test("a plan's two models and nothing else: its limit is answered as a 429 model_cooldown", async () => {
+  const { run, calls } = setup({ claude: [planLimit(HOUR), "ok"] });
+  const chain = [to(claude, "claude-opus-4-5"), to(claude, "claude-sonnet-4-5")];
+  const error = await run(chain, ALICE).then(() => assert.fail("served"), (e) => e);
+  assert.ok(error instanceof UpstreamError);
+  assert.deepEqual(calls, ["claude/claude-opus-4-5"]);
+  assert.equal(error.status, 429);
+  assert.equal(error.extra.code, "model_cooldown");
+  assert.equal(error.headers["anthropic-ratelimit-unified-status"], "rejected");
+  // ccp asks the plan again after 30 minutes at most: the client need not wait longer.
+  assert.equal(error.headers["Retry-After"], "1800");
+});
+
 Deno.test("which refusals are held, for which models, and how long", async (t) => {
   const chain = (model: string) => [to(claude, model), to(zai, "glm-4.7")];
   await t.step("a weekly limit of one model family holds that model only", async () => {

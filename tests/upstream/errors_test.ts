@@ -16,3 +16,19 @@ Deno.test("a configured key echoed across the 500-character cut of an upstream e
     assert.ok(!error.message.includes(key.slice(0, 4)), `${before}: ${error.message.slice(-60)}`);
   }
 });
+
+Deno.test("a 401/403 of an auth: passthrough provider blames the client's credential, not ccp's key", () => {
+  for (const status of [401, 403]) {
+    const error = upstreamHttpError({
+      provider: "claude",
+      model: "m",
+      status,
+      headers: new Headers(),
+      bodyText: '{"type":"error","error":{"type":"authentication_error","message":"Invalid"}}',
+      keys: [],
+      passthrough: true,
+    });
+    assert.ok(!error.message.includes("ccp's API key"), error.message);
+    assert.match(error.message, /refused the client's own credential \(auth: passthrough\)/);
+  }
+});

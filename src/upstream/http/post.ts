@@ -129,7 +129,8 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
     await response.body?.cancel().catch(() => {});
     return { ok: false, error: redirectError(provider.id, model, response) };
   }
-  const bodyText = await readErrorText(response);
+  const secrets = sentSecrets(provider, options.headers);
+  const bodyText = withoutCredentials(await readErrorText(response), provider, secrets);
   const early = earlyAnswerOf(response);
   const missingKey = missingKeyAdvice(provider);
   const advice = missingEndpointAdvice(provider, url, response.status, bodyText);
@@ -145,12 +146,48 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
       status: response.status,
       headers: response.headers,
       bodyText,
-      keys: provider.apiKeys,
+      keys: secrets,
       answered: early,
+      ...(provider.auth === "passthrough" ? { passthrough: true } : {}),
       ...(missingKey ? { missingKey } : {}),
       ...(advice ? { advice } : {}),
     }),
   };
+}
+
+// The credential headers an `auth: passthrough` upstream is sent (the client's own).
+const PASSED_CREDENTIALS = ["x-api-key", "authorization"] as const;
+
+/**
+ * What an error answer must not quote: ccp's keys, and with `auth: passthrough` the client's own
+ * credential as it was sent, which no config lists and which need not look like any known key.
+ */
+function sentSecrets(provider: ProviderConfig, headers: OutgoingHeaders): readonly string[] {
+  if (provider.auth !== "passthrough") return provider.apiKeys;
+  const secrets = [...provider.apiKeys];
+  for (const name of PASSED_CREDENTIALS) {
+    const value = headers[name];
+    if (!value) continue;
+    secrets.push(value);
+    const bare = value.replace(/^bearer\s+/i, "");
+    if (bare !== value) secrets.push(bare);
+  }
+  return secrets;
+}
+
+/**
+ * An error body with the client's passed-through credential cut out: the body goes on into
+ * failure descriptions, log lines, usage records and the client's error message.
+ */
+function withoutCredentials(
+  text: string,
+  provider: ProviderConfig,
+  secrets: readonly string[],
+): string {
+  if (provider.auth !== "passthrough") return text;
+  let out = text;
+  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join("[redacted]");
+  return out;
 }
 
 /** What to set when a provider that sends ccp's own key has none; undefined when it has one. */
