@@ -494,3 +494,51 @@ Deno.test("auth: passthrough sends the client's own credentials upstream, and a 
     await fallback.close();
   }
 });
+
+Deno.test("a provider sent ccp's own key is not sent the client's OAuth login beta; a passthrough one is", async () => {
+  const plan = startAnthropicMock([
+    {
+      kind: "json",
+      status: 429,
+      body: anthropicErrorBody("rate_limit_error", "5-hour limit reached"),
+      headers: { "retry-after": "3600" },
+    },
+  ]);
+  const api = startAnthropicMock([{ kind: "json", body: thinkingTextToolMessage("m") }]);
+  const ccp = startCcp(testConfig({
+    providers: [
+      provider("claude", { preset: "anthropic", auth: "passthrough", baseUrl: plan.url }),
+      provider("api", {
+        preset: "anthropic",
+        baseUrl: api.url,
+        apiKeys: ["sk-ant-api03-0000000000"],
+      }),
+    ],
+    routes: { default: ["claude/claude-sonnet-4-5", "api/claude-sonnet-4-5"] },
+  }));
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: "Bearer sk-ant-oat01-CLIENTOAUTH",
+        "anthropic-beta": "claude-code-20250219,oauth-2025-04-20,effort-2025-11-24",
+      },
+      body: JSON.stringify(claudeCodeBody(false)),
+    });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    assert.equal(
+      plan.requests[0]!.headers.get("anthropic-beta"),
+      "claude-code-20250219,oauth-2025-04-20,effort-2025-11-24",
+    );
+    assert.equal(
+      api.requests[0]!.headers.get("anthropic-beta"),
+      "claude-code-20250219,effort-2025-11-24",
+    );
+  } finally {
+    await ccp.close();
+    await plan.close();
+    await api.close();
+  }
+});

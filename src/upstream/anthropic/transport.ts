@@ -38,7 +38,10 @@ export const anthropicTransport: Transport = {
       provider: request.provider,
       model: request.model,
       body: withExtraBody(cleaning.body(body), settings),
-      clientHeaders: filterBetaHeader(request.clientHeaders, cleaning.betas),
+      clientHeaders: filterBetaHeader(
+        request.clientHeaders,
+        request.provider.auth === "passthrough" ? cleaning.betas : cleaning.keyedBetas,
+      ),
       key: request.key,
       signal: request.signal,
       fetch: request.fetch,

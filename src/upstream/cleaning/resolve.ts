@@ -64,12 +64,19 @@ export function ruleFor(step: CleaningStep): { body: BodyRule } | { betas: BetaR
   }
 }
 
+// Claude Code logged in with a Claude plan says so in a beta: it describes the client's own
+// login, which a provider sent ccp's key does not get, and a server that checks its betas may
+// refuse one that does not match the credential it was sent.
+const LOGIN_BETAS = dropBetas(["oauth-2025-04-20"]);
+
 /** Builds the cleaning for a list of steps (body steps run in the order listed). */
 export function cleaningFromSteps(steps: readonly CleaningStep[]): Cleaning {
   const rules = steps.map(ruleFor);
+  const betaRules = rules.flatMap((r) => ("betas" in r ? [r.betas] : []));
   return {
     body: chain(rules.flatMap((r) => ("body" in r ? [r.body] : []))),
-    betas: chainBetas(rules.flatMap((r) => ("betas" in r ? [r.betas] : []))),
+    betas: chainBetas(betaRules),
+    keyedBetas: chainBetas([LOGIN_BETAS, ...betaRules]),
   };
 }
 

@@ -18,7 +18,10 @@ export type BetaRule = (betas: readonly string[]) => readonly string[];
 /** What ccp does to a request for one provider before sending it: body rules, then betas. */
 export interface Cleaning {
   readonly body: BodyRule;
+  /** For a provider sent the client's own credentials (`auth: passthrough`). */
   readonly betas: BetaRule;
+  /** For a provider sent ccp's key: `betas`, less the betas of the client's own login. */
+  readonly keyedBetas: BetaRule;
 }
 
 /** A body without `keys`, or the body itself when it has none of them. */
