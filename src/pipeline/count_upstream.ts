@@ -8,7 +8,7 @@ import { Dispatcher } from "../resilience/dispatcher.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
 import { callAnthropic } from "../upstream/anthropic/anthropic.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
-import { filterBetaHeader } from "../upstream/http/headers.ts";
+import { betaRuleOf, filterBetaHeader } from "../upstream/http/headers.ts";
 import type { PostSuccess } from "../upstream/http/post.ts";
 
 /** One count request. */
@@ -49,7 +49,7 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
         provider: target.provider,
         model: target.model,
         body: cleaning.body(call.body),
-        clientHeaders: filterBetaHeader(call.headers, cleaning.betas),
+        clientHeaders: filterBetaHeader(call.headers, betaRuleOf(target.provider)),
         key,
         signal,
         fetch: call.fetch,

@@ -4,7 +4,7 @@ import { settingsFor } from "../../config/settings_merge.ts";
 import { UpstreamError } from "../../core/errors.ts";
 import { capitalise } from "../../core/text.ts";
 import { callAnthropic, describeCall } from "./anthropic.ts";
-import { filterBetaHeader } from "../http/headers.ts";
+import { betaRuleOf, filterBetaHeader } from "../http/headers.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { relayedAnswer } from "../relayed_answer.ts";
 import { planHeaders } from "./plan_headers.ts";
@@ -38,10 +38,7 @@ export const anthropicTransport: Transport = {
       provider: request.provider,
       model: request.model,
       body: withExtraBody(cleaning.body(body), settings),
-      clientHeaders: filterBetaHeader(
-        request.clientHeaders,
-        request.provider.auth === "passthrough" ? cleaning.betas : cleaning.keyedBetas,
-      ),
+      clientHeaders: filterBetaHeader(request.clientHeaders, betaRuleOf(request.provider)),
       key: request.key,
       signal: request.signal,
       fetch: request.fetch,

@@ -37,6 +37,11 @@ export function forwardedAnthropicHeaders(client: HeaderReader): OutgoingHeaders
   return out;
 }
 
+/** The `anthropic-beta` rule of `provider`: a provider sent ccp's key loses the login's betas. */
+export function betaRuleOf(provider: Pick<ProviderConfig, "auth" | "cleaning">): BetaRule {
+  return provider.auth === "passthrough" ? provider.cleaning.betas : provider.cleaning.keyedBetas;
+}
+
 /**
  * The client's headers with `anthropic-beta` filtered by `rule` (the header is removed when no
  * value survives). Returns the same headers when the rule keeps every value.
