@@ -102,16 +102,19 @@ function formatChain(chain: readonly Target[]): string {
 /** One provider as a few indented lines. */
 function describeProvider(p: ProviderConfig): string[] {
   const origin = p.implicit ? "local preset, implicit" : p.preset ? `preset ${p.preset}` : "custom";
+  // A passthrough provider sends the client's credentials in the headers they came in.
   const keys = p.auth === "passthrough"
-    ? "client's own credentials (passthrough)"
-    : p.apiKeys.length === 0
-    ? "none"
-    : `${p.apiKeys.length} (${p.apiKeys.map(redactKey).join(", ")})`;
+    ? "client's own credentials, as sent (passthrough: a Claude plan login or the client's key)"
+    : `${
+      p.apiKeys.length === 0
+        ? "none"
+        : `${p.apiKeys.length} (${p.apiKeys.map(redactKey).join(", ")})`
+    }; auth header: ${p.authHeader}`;
   const t = p.timeouts;
   const lines = [
     `  ${p.id}  [${origin}]`,
     `    ${p.type} at ${p.baseUrl}`,
-    `    keys: ${keys}; auth header: ${p.authHeader}` +
+    `    keys: ${keys}` +
     (p.keyUsageLimit > 0 ? `; rotate after ${p.keyUsageLimit} requests` : ""),
     `    timeouts: connect ${formatMs(t.connectMs)}, first byte ${formatMs(t.firstByteMs)}, ` +
     `idle ${formatMs(t.idleMs)}, total ${formatMs(t.totalMs)}; retries ${p.maxRetries}; ` +

@@ -51,7 +51,7 @@ providers:
   #   base_url: http://127.0.0.1:9999/v1   # the API root as the server documents it
   #   api_key: \${LOCAL_API_KEY:-none}      # or api_keys: [k1, k2]
   #   auth_header: bearer                  # x-api-key | bearer | x-goog-api-key | none
-  #   auth: key                            # passthrough = forward the client's own key (anthropic only)
+  #   auth: key                            # passthrough = forward the client's own login or key (a Claude plan; anthropic only)
   #   headers: { X-Extra: "1" }
   #   proxy: http://proxy:3128             # http, https or socks5
   #   models: [qwen3-coder]                # advertised by GET /v1/models

@@ -81,3 +81,20 @@ Deno.test("describeConfig names environment-only and default sources, and shows 
   assert.match(def, /auth token not set/);
   assert.ok(!def.includes("Aliases:"));
 });
+
+Deno.test("describeConfig says a passthrough provider sends the client's own credentials as they came", () => {
+  const config = configFromSources({
+    flags: {},
+    env: {},
+    yaml: {
+      text: "providers:\n  claude: { preset: anthropic, auth: passthrough }\n" +
+        "routes:\n  default: claude/claude-sonnet-4-5\n",
+      file: "c.yaml",
+      path: "/etc/ccp/c.yaml",
+    },
+  });
+  const text = describeConfig(config);
+  assert.match(text, /keys: client's own credentials, as sent \(passthrough: a Claude plan login/);
+  // ccp attaches no key of its own there, so no auth header of its own is named.
+  assert.doesNotMatch(text, /passthrough[^\n]*auth header/);
+});
