@@ -11,21 +11,9 @@ import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { type ClaudePlan, PLAN_ANSWER, startClaudePlan } from "../mocks/claude_plan.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
+import { findClaude } from "../helpers/claude.ts";
 
 const claude = await findClaude();
-
-async function findClaude(): Promise<string | undefined> {
-  try {
-    const out = await new Deno.Command("claude", {
-      args: ["--version"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return out.success ? "claude" : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const ACCESS = "sk-ant-oat01-FAKE-e2e-access-token-0123456789abcdef-PLAN";
 const FALLBACK_KEY = "e2e-fallback-key-0123456789";

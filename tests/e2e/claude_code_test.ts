@@ -13,21 +13,9 @@ import { countRequestTokensAsync } from "../../src/tokens/mod.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
 import { SCRIPTED_SIGNATURE, SEARCH_SIGNATURE } from "../mocks/gemini_wire.ts";
 import { schemaProblem } from "../mocks/gemini_strict.ts";
+import { findClaude } from "../helpers/claude.ts";
 
 const claude = await findClaude();
-
-async function findClaude(): Promise<string | undefined> {
-  try {
-    const out = await new Deno.Command("claude", {
-      args: ["--version"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return out.success ? "claude" : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 type Wire = "anthropic" | "openai" | "openai_responses" | "gemini";
 

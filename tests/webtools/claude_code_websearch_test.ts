@@ -16,21 +16,9 @@ import {
   startWebMock,
   trailingToolResults,
 } from "./mocks.ts";
+import { findClaude } from "../helpers/claude.ts";
 
 const claude = await findClaude();
-
-async function findClaude(): Promise<string | undefined> {
-  try {
-    const out = await new Deno.Command("claude", {
-      args: ["--version"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return out.success ? "claude" : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 type Msg = { role: string; content?: unknown };
 type Tool = { function?: { name?: string } };
