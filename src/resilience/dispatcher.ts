@@ -10,7 +10,6 @@
  * the client's own credential (its plan's limit) gets its one try after that.
  */
 
-import type { ProviderConfig } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
 import { backoffCeiling, backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { classify, type Failure } from "./classify.ts";
@@ -19,7 +18,15 @@ import { describeFailure } from "./describe.ts";
 import { exhaustedError, failureError } from "./exhausted.ts";
 import { type KeyLease, WHOLE_KEY } from "./key_pool.ts";
 import { takeSlot } from "./slot.ts";
-import { nameOf, type TargetOutcome, type TargetRef } from "./outcome.ts";
+import {
+  answerHandle,
+  type Dispatched,
+  type DispatchTarget,
+  nameOf,
+  refOf,
+  type TargetOutcome,
+  type TargetRef,
+} from "./outcome.ts";
 import type { ResilienceRegistry } from "./registry.ts";
 import {
   type Counter,
@@ -31,9 +38,6 @@ import {
 import type { CredentialRef } from "./credential_holds.ts";
 import { thrownError } from "./thrown.ts";
 
-export { MAX_WAIT_MS } from "./last_resort.ts";
-
-const NORMAL: TryMode = {};
 import {
   shareCircuit,
   type SharedBudgetCheck,
@@ -41,11 +45,11 @@ import {
   syncShared,
 } from "./shared_sync.ts";
 
-/** One step of a route: the provider's config and the upstream model name. */
-export interface DispatchTarget {
-  readonly provider: ProviderConfig;
-  readonly model: string;
-}
+export { MAX_WAIT_MS } from "./last_resort.ts";
+
+const NORMAL: TryMode = {};
+
+export type { Dispatched, DispatchTarget } from "./outcome.ts";
 
 /** A failed attempt, as the transport reports it (before any byte reached the client). */
 export interface AttemptFailed extends Failure {
@@ -58,21 +62,6 @@ export type AttemptFn<S extends { readonly ok: true }> = (
   key: string | undefined,
   signal: AbortSignal,
 ) => Promise<S | AttemptFailed>;
-
-/** A target that answered; call `done` when its answer ends. */
-export interface Dispatched<S> {
-  readonly result: S;
-  readonly target: DispatchTarget;
-  /** Safe to log: `key 2 (…abcd)` or `no key`. */
-  readonly keyLabel: string;
-  /** Upstream attempts this request made, this one included. */
-  readonly attempts: number;
-  /**
-   * Call when the answer has ended: frees the limiter slot and gives the breaker its verdict
-   * (pass a reason when the answer broke mid-way). Idempotent.
-   */
-  done(failure?: string): void;
-}
 
 /** Dependencies of a {@link Dispatcher}. */
 export interface DispatcherOptions<S extends { readonly ok: true }> {
@@ -281,7 +270,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
             shareCircuit(shared, ref, breaker, wasOpen);
           };
           handedOver = true;
-          return this.#success(result, target, key, counter.attempts, settle);
+          return answerHandle(result, target, key.label, counter.attempts, settle);
         }
         release();
 
@@ -371,33 +360,8 @@ export class Dispatcher<S extends { readonly ok: true }> {
     try {
       return await this.#attempt(target, key.value === "" ? undefined : key.value, signal);
     } catch (error) {
-      const who = nameOf({ provider: target.provider.id, model: target.model });
+      const who = nameOf(refOf(target));
       return { ok: false, error: thrownError(error, signal.aborted, who, this.#log) };
     }
   }
-
-  #success(
-    result: S,
-    target: DispatchTarget,
-    key: KeyLease,
-    attempts: number,
-    settle: (failure?: string) => void,
-  ): Dispatched<S> {
-    let finished = false;
-    return {
-      result,
-      target,
-      keyLabel: key.label,
-      attempts,
-      done: (failure?: string) => {
-        if (finished) return;
-        finished = true;
-        settle(failure);
-      },
-    };
-  }
-}
-
-function refOf(target: DispatchTarget): TargetRef {
-  return { provider: target.provider.id, model: target.model };
 }

@@ -1,12 +1,61 @@
 /** How one target of a route ended for a request, as the dispatcher records it. */
 
+import type { ProviderConfig } from "../config/types.ts";
 import type { Classification, Failure } from "./classify.ts";
 import type { KeysUnavailable } from "./key_pool.ts";
+
+/** One step of a route: the provider's config and the upstream model name. */
+export interface DispatchTarget {
+  readonly provider: ProviderConfig;
+  readonly model: string;
+}
 
 /** Provider id and upstream model of one attempt. */
 export interface TargetRef {
   readonly provider: string;
   readonly model: string;
+}
+
+/** A target that answered; call `done` when its answer ends. */
+export interface Dispatched<S> {
+  readonly result: S;
+  readonly target: DispatchTarget;
+  /** Safe to log: `key 2 (…abcd)` or `no key`. */
+  readonly keyLabel: string;
+  /** Upstream attempts this request made, this one included. */
+  readonly attempts: number;
+  /**
+   * Call when the answer has ended: frees the limiter slot and gives the breaker its verdict
+   * (pass a reason when the answer broke mid-way). Idempotent.
+   */
+  done(failure?: string): void;
+}
+
+/** The handle of an answer: `settle` runs once, at the first `done`. */
+export function answerHandle<S>(
+  result: S,
+  target: DispatchTarget,
+  keyLabel: string,
+  attempts: number,
+  settle: (failure?: string) => void,
+): Dispatched<S> {
+  let finished = false;
+  return {
+    result,
+    target,
+    keyLabel,
+    attempts,
+    done: (failure?: string) => {
+      if (finished) return;
+      finished = true;
+      settle(failure);
+    },
+  };
+}
+
+/** The ids of a target, as outcomes and logs name it. */
+export function refOf(target: DispatchTarget): TargetRef {
+  return { provider: target.provider.id, model: target.model };
 }
 
 /** Why a target did not answer: skipped (cooling, blocked, open, busy) or failed. */
