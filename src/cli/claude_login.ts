@@ -8,11 +8,18 @@
  */
 
 import type { Config } from "../config/types.ts";
-import { joinPath } from "../config/paths.ts";
+import { joinPath, resolvePath } from "../config/paths.ts";
 import { homeDir } from "../config/search.ts";
 
 /** Where a login was found, in words for the user; undefined when none was. */
 export type LoginPlace = string | undefined;
+
+/** Where Claude Code runs: its OS, the home directory, the directory it starts in. */
+export interface ClaudeSite {
+  readonly os: typeof Deno.build.os;
+  readonly home?: string;
+  readonly cwd?: string;
+}
 
 /** Reads a file's text; undefined when it cannot. */
 export type ReadText = (path: string) => Promise<string | undefined>;
@@ -40,19 +47,22 @@ function parsed(text: string | undefined): Record<string, unknown> | undefined {
  */
 export async function claudeLogin(
   env: Readonly<Record<string, string>>,
-  os: typeof Deno.build.os,
-  home?: string,
+  where: ClaudeSite,
   read: ReadText = readText,
 ): Promise<LoginPlace> {
   if ((env.CLAUDE_CODE_OAUTH_TOKEN ?? "") !== "") return "CLAUDE_CODE_OAUTH_TOKEN";
-  const base = homeDir(env, home);
-  const configDir = env.CLAUDE_CONFIG_DIR || (base && joinPath(base, ".claude"));
+  const base = homeDir(env, where.home);
+  // Claude Code runs where the user started ccp, and reads a relative directory from there.
+  const ownDir = env.CLAUDE_CONFIG_DIR
+    ? (where.cwd ? resolvePath(where.cwd, env.CLAUDE_CONFIG_DIR) : env.CLAUDE_CONFIG_DIR)
+    : undefined;
+  const configDir = ownDir || (base && joinPath(base, ".claude"));
   if (!configDir) return undefined;
   const credentialsFile = joinPath(configDir, ".credentials.json");
   if (usableLogin(parsed(await read(credentialsFile))?.claudeAiOauth)) return credentialsFile;
-  if (os !== "darwin") return undefined;
-  const settings = env.CLAUDE_CONFIG_DIR
-    ? joinPath(env.CLAUDE_CONFIG_DIR, ".claude.json")
+  if (where.os !== "darwin") return undefined;
+  const settings = ownDir
+    ? joinPath(ownDir, ".claude.json")
     : base && joinPath(base, ".claude.json");
   if (!settings) return undefined;
   const account = parsed(await read(settings))?.oauthAccount;

@@ -104,7 +104,7 @@ async function loginChoice(
   own: string | undefined,
 ): Promise<Record<string, string>> {
   if (!usesPassthrough(config)) return env;
-  const login = await claudeLogin(ctx.env, ctx.os, ctx.home);
+  const login = await claudeLogin(ctx.env, { os: ctx.os, home: ctx.home, cwd: ctx.cwd });
   if (login === undefined) {
     ctx.io.err(
       "ccp: a provider passes Claude Code's own login through (auth: passthrough), but Claude " +

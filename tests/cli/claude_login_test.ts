@@ -15,26 +15,34 @@ Deno.test("claudeLogin: where Claude Code keeps a login it would use", async (t)
   await t.step("the OAuth login in ~/.claude/.credentials.json", async () => {
     const read = files({ "/h/.claude/.credentials.json": OAUTH });
     assert.equal(
-      await claudeLogin({ HOME: "/h" }, "linux", undefined, read),
+      await claudeLogin({ HOME: "/h" }, { os: "linux" }, read),
       "/h/.claude/.credentials.json",
     );
   });
   await t.step("in $CLAUDE_CONFIG_DIR when it is set", async () => {
     const read = files({ "/h/.claude/.credentials.json": OAUTH, "/cfg/.credentials.json": OAUTH });
     const env = { HOME: "/h", CLAUDE_CONFIG_DIR: "/cfg" };
-    assert.equal(await claudeLogin(env, "linux", undefined, read), "/cfg/.credentials.json");
-    assert.equal(await claudeLogin(env, "linux", undefined, files({})), undefined);
+    assert.equal(await claudeLogin(env, { os: "linux" }, read), "/cfg/.credentials.json");
+    assert.equal(await claudeLogin(env, { os: "linux" }, files({})), undefined);
+  });
+  await t.step("a relative $CLAUDE_CONFIG_DIR from where Claude Code starts, not ccp", async () => {
+    const read = files({ "/work/proj/cfg/.credentials.json": OAUTH });
+    const env = { HOME: "/h", CLAUDE_CONFIG_DIR: "cfg" };
+    assert.equal(
+      await claudeLogin(env, { os: "linux", cwd: "/work/proj" }, read),
+      "/work/proj/cfg/.credentials.json",
+    );
   });
   await t.step("CLAUDE_CODE_OAUTH_TOKEN (claude setup-token)", async () => {
     const env = { HOME: "/h", CLAUDE_CODE_OAUTH_TOKEN: "sk-ant-oat01-y" };
-    assert.equal(await claudeLogin(env, "linux", undefined, files({})), "CLAUDE_CODE_OAUTH_TOKEN");
+    assert.equal(await claudeLogin(env, { os: "linux" }, files({})), "CLAUDE_CODE_OAUTH_TOKEN");
   });
   await t.step("no login: a missing, unreadable or login-less credentials file", async () => {
     for (const text of [undefined, "{", "null", '{"claudeAiOauth":{}}', '{"mcpOAuth":{}}']) {
       const read = files(text === undefined ? {} : { "/h/.claude/.credentials.json": text });
-      assert.equal(await claudeLogin({ HOME: "/h" }, "linux", undefined, read), undefined, text);
+      assert.equal(await claudeLogin({ HOME: "/h" }, { os: "linux" }, read), undefined, text);
     }
-    assert.equal(await claudeLogin({}, "linux", undefined, files({})), undefined, "no home");
+    assert.equal(await claudeLogin({}, { os: "linux" }, files({})), undefined, "no home");
   });
   await t.step("no login Claude Code would use: a token without the inference scope", async () => {
     // Claude Code sends a stored token to the Messages API only when its scopes include
@@ -43,7 +51,7 @@ Deno.test("claudeLogin: where Claude Code keeps a login it would use", async (t)
       JSON.stringify({ claudeAiOauth: { accessToken: "sk-ant-oat01-x", ...extra } });
     for (const text of [oauth({}), oauth({ scopes: ["user:profile"] }), oauth({ scopes: "x" })]) {
       const read = files({ "/h/.claude/.credentials.json": text });
-      assert.equal(await claudeLogin({ HOME: "/h" }, "linux", undefined, read), undefined, text);
+      assert.equal(await claudeLogin({ HOME: "/h" }, { os: "linux" }, read), undefined, text);
     }
     // A login Claude Code ended (its refresh refused): the token is emptied on disk.
     const ended = JSON.stringify({
@@ -55,18 +63,18 @@ Deno.test("claudeLogin: where Claude Code keeps a login it would use", async (t)
       },
     });
     const read = files({ "/h/.claude/.credentials.json": ended });
-    assert.equal(await claudeLogin({ HOME: "/h" }, "linux", undefined, read), undefined);
+    assert.equal(await claudeLogin({ HOME: "/h" }, { os: "linux" }, read), undefined);
   });
   await t.step("macOS: the account claude /login recorded stands for the Keychain", async () => {
     const read = files({ "/h/.claude.json": '{"oauthAccount":{"emailAddress":"a@b.c"}}' });
     assert.equal(
-      await claudeLogin({ HOME: "/h" }, "darwin", undefined, read),
+      await claudeLogin({ HOME: "/h" }, { os: "darwin" }, read),
       "the macOS Keychain",
     );
     // Elsewhere the credentials file is the login: an account record alone is not one.
-    assert.equal(await claudeLogin({ HOME: "/h" }, "linux", undefined, read), undefined);
+    assert.equal(await claudeLogin({ HOME: "/h" }, { os: "linux" }, read), undefined);
     assert.equal(
-      await claudeLogin({ HOME: "/h" }, "darwin", undefined, files({ "/h/.claude.json": "{}" })),
+      await claudeLogin({ HOME: "/h" }, { os: "darwin" }, files({ "/h/.claude.json": "{}" })),
       undefined,
     );
   });
