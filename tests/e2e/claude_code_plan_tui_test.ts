@@ -7,7 +7,8 @@
  *   the session shows the plan's earlier usage warning, never the limit as an error;
  * - the plan alone and spent: Claude Code shows exactly what it shows when Anthropic answers it
  *   directly (which limit, when it resets), asking once;
- * - `ccp code` keeps the login, says so on stderr, and the plan serves the session.
+ * - `ccp code` keeps the login (ccp's token beside it), says so on stderr, and the plan serves
+ *   the session.
  * Skipped without `claude` or `tmux`.
  */
 
@@ -265,8 +266,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ccp code in tmux with a passthrough provider and a Claude login: it says it keeps the " +
-    "login, and the plan serves the session",
+  name: "ccp code in tmux with a passthrough provider, a Claude login and ccp's own token: it " +
+    "says it keeps the login, and the plan serves the session",
   ignore: !ready,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -274,10 +275,12 @@ Deno.test({
     const { dir, home, work } = await loggedIn();
     const plan = startClaudePlan(ACCESS, "serve");
     const session = `ccp-code-plan-${Date.now()}`;
+    const TOKEN = "tui-ccp-token-0123456789";
     try {
       await Deno.writeTextFile(
         `${dir}/c.yaml`,
-        `providers:
+        `server: { auth_token: ${TOKEN} }
+providers:
   claude: { type: anthropic, base_url: "${plan.url}", auth: passthrough }
 routes:
   default: claude/claude-sonnet-4-5
@@ -315,11 +318,14 @@ routes:
       await waitForScreen(session, new RegExp(PLAN_ANSWER), 10_000);
       // Claude Code's status line (ccp statusline, wired in by ccp code) names the plan.
       await waitForScreen(session, /ccp ▸ claude\/claude-sonnet-4-5/, 10_000);
-      assert.equal(plan.requests.at(-1)!.headers.get("authorization"), `Bearer ${ACCESS}`);
+      // The plan gets the login; ccp's token, which Claude Code sent beside it, stays in ccp.
+      const request = plan.requests.at(-1)!;
+      assert.equal(request.headers.get("authorization"), `Bearer ${ACCESS}`);
+      for (const [name, value] of request.headers) assert.ok(!value.includes(TOKEN), name);
       const stderr = await Deno.readTextFile(`${dir}/stderr.txt`);
       assert.match(
         stderr,
-        /^ccp: Claude Code keeps its Claude login \(found in [^)]*\.credentials\.json\) for the auth: passthrough provider$/m,
+        /^ccp: Claude Code keeps its Claude login \(found in [^)]*\.credentials\.json\) for the auth: passthrough provider; ccp's token goes in ANTHROPIC_CUSTOM_HEADERS$/m,
         stderr,
       );
     } finally {
