@@ -14,6 +14,11 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
+/** `text` as a sentence: an upstream's own message often ends in a full stop already. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
 /** One clause per target: what state it is in and why. */
 export function describeOutcome(outcome: TargetOutcome, now: number): string {
   const who = nameOf(outcome.target);
@@ -141,9 +146,11 @@ function modelCooldown(
   now: number,
 ): UpstreamError {
   const seconds = secondsUntil(retryAt, now);
-  const message = `All credentials are cooling down after rate limits (429): ${
-    outcomes.map((o) => describeOutcome(o, now)).join("; ")
-  }. Retry in ${seconds}s.`;
+  const message = sentence(
+    `All credentials are cooling down after rate limits (429): ${
+      outcomes.map((o) => describeOutcome(o, now)).join("; ")
+    }`,
+  ) + ` Retry in ${seconds}s.`;
   const relayed = outcomes.flatMap((o) => o.kind === "failed" ? [o.failure.relayHeaders] : []);
   return new UpstreamError("rate_limit_error", message, {
     status: 429,
@@ -156,9 +163,11 @@ function modelCooldown(
 function budgetExhausted(outcomes: readonly TargetOutcome[], now: number): UpstreamError {
   const resets = outcomes.flatMap((o) => (o.kind === "budget" ? [o.until] : []));
   const seconds = secondsUntil(Math.min(...resets), now);
-  const message = `Every target of this route has spent its budget: ${
-    outcomes.map((o) => describeOutcome(o, now)).join("; ")
-  }. Raise the budget or add another target.`;
+  const message = sentence(
+    `Every target of this route has spent its budget: ${
+      outcomes.map((o) => describeOutcome(o, now)).join("; ")
+    }`,
+  ) + " Raise the budget or add another target.";
   // No target was tried: the answer names the last one whose budget is spent instead.
   const last = outcomes.at(-1)?.target;
   return new UpstreamError("rate_limit_error", message, {
@@ -215,7 +224,7 @@ export function exhaustedError(
     const seconds = secondsUntil(Math.min(...cooling.map((o) => o.keys.retryAt)), now);
     return new UpstreamError(
       "rate_limit_error",
-      `Rate limited (429): ${keys.map((o) => describeOutcome(o, now)).join("; ")}.`,
+      sentence(`Rate limited (429): ${keys.map((o) => describeOutcome(o, now)).join("; ")}`),
       { status: 429, upstreamStatus: 429, headers: { "Retry-After": String(seconds) } },
     );
   }
@@ -224,7 +233,7 @@ export function exhaustedError(
     // The earliest known place; a local queue or a slot frees at any moment, so 1 s.
     const known = outcomes.flatMap((o) => o.kind === "busy" && o.until ? [o.until] : []);
     const seconds = known.length === outcomes.length ? secondsUntil(Math.min(...known), now) : 1;
-    return new UpstreamError("rate_limit_error", `${reasons}.`, {
+    return new UpstreamError("rate_limit_error", sentence(reasons), {
       status: 429,
       headers: { "Retry-After": String(seconds) },
     });
@@ -239,7 +248,7 @@ export function exhaustedError(
   const seconds = untils.length > 0 ? secondsUntil(Math.min(...untils), now) : 1;
   return new UpstreamError(
     "api_error",
-    `No target of this route is available: ${reasons || "empty route"}.`,
+    sentence(`No target of this route is available: ${reasons || "empty route"}`),
     {
       status: 503,
       headers: { "Retry-After": String(seconds) },

@@ -20,8 +20,12 @@
  * Claude Code reads them to warn that a limit is near and to say when a spent one lifts.
  */
 
-/** What the plan does with a request: serve it (at 91% of its 5-hour window) or refuse it. */
-export type PlanMode = "serve" | "limit";
+/**
+ * What the plan does with a request: serve it (at 91% of its 5-hour window), refuse it, or
+ * (`tool-then-limit`) answer a prompt with signed thinking and a Bash call to `echo hi`, then
+ * reach its limit: the call's result, and everything after, is refused.
+ */
+export type PlanMode = "serve" | "limit" | "tool-then-limit";
 
 /** A request the plan received. */
 export interface PlanRequest {
@@ -42,6 +46,12 @@ export interface ClaudePlan {
 
 /** The text a served request answers with. */
 export const PLAN_ANSWER = "Hello from your Claude plan.";
+
+/** The id of the Bash call `tool-then-limit` answers with. */
+export const PLAN_TOOL_ID = "toolu_plan_echo_01";
+
+/** The signature of the thinking block `tool-then-limit` answers with (Anthropic's own). */
+export const PLAN_SIGNATURE = "EqQBCkYIBxgCKkBplanSignatureOnlyAnthropicCanCheck0123456789==";
 
 const OAUTH_BETA = "oauth-2025-04-20";
 
@@ -67,23 +77,74 @@ function error(status: number, type: string, message: string, headers = {}): Res
   });
 }
 
-function served(model: string, headers: Record<string, string>): Response {
-  const frame = (event: string, data: unknown) =>
-    `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+const frame = (event: string, data: unknown) =>
+  `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+function messageStart(model: string): string {
+  return frame("message_start", {
+    type: "message_start",
+    message: {
+      id: "msg_plan_1",
+      type: "message",
+      role: "assistant",
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 12, output_tokens: 1 },
+    },
+  });
+}
+
+/** Signed thinking, then a Bash call to `echo hi`. */
+function toolCall(model: string, headers: Record<string, string>): Response {
   const text = [
-    frame("message_start", {
-      type: "message_start",
-      message: {
-        id: "msg_plan_1",
-        type: "message",
-        role: "assistant",
-        model,
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: 12, output_tokens: 1 },
+    messageStart(model),
+    frame("content_block_start", {
+      type: "content_block_start",
+      index: 0,
+      content_block: { type: "thinking", thinking: "", signature: "" },
+    }),
+    frame("content_block_delta", {
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "thinking_delta", thinking: "The user wants me to run echo hi." },
+    }),
+    frame("content_block_delta", {
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "signature_delta", signature: PLAN_SIGNATURE },
+    }),
+    frame("content_block_stop", { type: "content_block_stop", index: 0 }),
+    frame("content_block_start", {
+      type: "content_block_start",
+      index: 1,
+      content_block: { type: "tool_use", id: PLAN_TOOL_ID, name: "Bash", input: {} },
+    }),
+    frame("content_block_delta", {
+      type: "content_block_delta",
+      index: 1,
+      delta: {
+        type: "input_json_delta",
+        partial_json: JSON.stringify({ command: "echo hi", description: "Say hi" }),
       },
     }),
+    frame("content_block_stop", { type: "content_block_stop", index: 1 }),
+    frame("message_delta", {
+      type: "message_delta",
+      delta: { stop_reason: "tool_use", stop_sequence: null },
+      usage: { output_tokens: 30 },
+    }),
+    frame("message_stop", { type: "message_stop" }),
+  ].join("");
+  return new Response(text, {
+    headers: { "content-type": "text/event-stream", "request-id": "req_plan_tool", ...headers },
+  });
+}
+
+function served(model: string, headers: Record<string, string>): Response {
+  const text = [
+    messageStart(model),
     frame("content_block_start", {
       type: "content_block_start",
       index: 0,
@@ -120,6 +181,15 @@ export function startClaudePlan(token: string, mode: PlanMode = "serve"): Claude
     if (req.headers.get("authorization") !== `Bearer ${token}` || !betas.includes(OAUTH_BETA)) {
       return error(401, "authentication_error", "Invalid bearer token");
     }
+    const warning = {
+      ...windows(reset, "allowed_warning", "0.91"),
+      "anthropic-ratelimit-unified-5h-surpassed-threshold": "0.9",
+    };
+    if (plan.mode === "tool-then-limit" && Array.isArray(body.tools) && body.tools.length > 0) {
+      // The prompt gets the call; the call's result finds the plan spent.
+      plan.mode = "limit";
+      return toolCall(String(body.model), warning);
+    }
     if (plan.mode === "limit") {
       // The plan's 5-hour limit is spent: a 429 that says which limit and when it resets.
       return error(
@@ -135,10 +205,7 @@ export function startClaudePlan(token: string, mode: PlanMode = "serve"): Claude
         },
       );
     }
-    return served(String(body.model), {
-      ...windows(reset, "allowed_warning", "0.91"),
-      "anthropic-ratelimit-unified-5h-surpassed-threshold": "0.9",
-    });
+    return served(String(body.model), warning);
   });
   const plan: ClaudePlan = {
     url: `http://127.0.0.1:${server.addr.port}`,

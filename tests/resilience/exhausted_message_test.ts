@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { exhaustedError } from "../../src/resilience/exhausted.ts";
+import type { TargetOutcome } from "../../src/resilience/outcome.ts";
+
+const PLAN_HEADERS = {
+  "anthropic-ratelimit-unified-status": "rejected",
+  "anthropic-ratelimit-unified-representative-claim": "five_hour",
+};
+
+/** A plan's 429 whose message is a full sentence, as Anthropic's is. */
+function spentPlan(detail: string): TargetOutcome {
+  return {
+    kind: "failed",
+    target: { provider: "claude", model: "claude-sonnet-4-5" },
+    failure: { status: 429, relayHeaders: PLAN_HEADERS },
+    verdict: { action: "next_target", cause: "rate_limit", retryAfterMs: 7_200_000 },
+    detail,
+  } as TargetOutcome;
+}
+
+Deno.test("model_cooldown after an upstream message that ends its sentence: one full stop, not two", () => {
+  const detail = 'Provider "claude" (model claude-sonnet-4-5) answered HTTP 429: ' +
+    "This request would exceed your account's rate limit. Please try again later.";
+  const error = exhaustedError([spentPlan(detail)], 0);
+  assert.deepEqual(error.toAnthropicError(), {
+    type: "error",
+    error: {
+      type: "rate_limit_error",
+      message: "All credentials are cooling down after rate limits (429): " +
+        'provider "claude" model "claude-sonnet-4-5": ' + detail + " Retry in 7200s.",
+      code: "model_cooldown",
+      retry_after: 7200,
+    },
+  });
+  // The plan's own headers ride on ccp's 429: Claude Code reads the limit and its reset there.
+  assert.deepEqual(error.headers, { ...PLAN_HEADERS, "Retry-After": "7200" });
+});
