@@ -41,6 +41,19 @@ export function testContext(
   };
 }
 
+/** Runs `run` in a new temporary directory named after `prefix`, removed afterwards. */
+export async function inTempDir(
+  prefix: string,
+  run: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix });
+  try {
+    await run(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** The environment spawned ccp processes get: enough for deno to find its cache, no CCP_* or MODEL. */
 export function childEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
   // The config and the usage ledger stay inside the test's directory.

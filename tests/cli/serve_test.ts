@@ -4,16 +4,7 @@ import { startServer } from "../../src/cli/serve.ts";
 import { ConfigError } from "../../src/core/errors.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
-import { NOWHERE_YAML, testContext } from "./helpers.ts";
-
-async function inTempDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_serve_" });
-  try {
-    await run(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { inTempDir, NOWHERE_YAML, testContext } from "./helpers.ts";
 
 function anthropicYaml(url: string): string {
   return `providers:\n  up:\n    type: anthropic\n    base_url: ${url}\n    api_key: k-1234567890\n` +
@@ -21,7 +12,7 @@ function anthropicYaml(url: string): string {
 }
 
 Deno.test("startServer listens, logs the start-up lines and answers /health", async () => {
-  await inTempDir(async (dir) => {
+  await inTempDir("ccp_serve_", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
     const ctx = testContext(dir);
     const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
@@ -49,7 +40,7 @@ Deno.test("startServer listens, logs the start-up lines and answers /health", as
 });
 
 Deno.test("the embedded default logs its notice, and a token is never printed", async () => {
-  await inTempDir(async (dir) => {
+  await inTempDir("ccp_serve_", async (dir) => {
     const ctx = testContext(dir, { env: { CCP_AUTH_TOKEN: "tok-very-secret", CCP_PORT: "0" } });
     const server = await startServer({ ctx, flags: {} });
     await server.stop();
@@ -61,7 +52,7 @@ Deno.test("the embedded default logs its notice, and a token is never printed", 
 });
 
 Deno.test("reload swaps in a valid config and keeps the old one when the new is broken", async () => {
-  await inTempDir(async (dir) => {
+  await inTempDir("ccp_serve_", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
     const ctx = testContext(dir);
     const server = await startServer({ ctx, flags: { config: `${dir}/c.yaml`, port: 0 } });
@@ -86,7 +77,7 @@ Deno.test("reload swaps in a valid config and keeps the old one when the new is 
 
 Deno.test("stop lets a stream in flight finish before the server goes", async () => {
   const mock = startAnthropicMock([{ kind: "stream", events: textTurn("m", 8), delayMs: 60 }]);
-  await inTempDir(async (dir) => {
+  await inTempDir("ccp_serve_", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, anthropicYaml(mock.url));
     const ctx = testContext(dir);
     const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
@@ -120,7 +111,7 @@ Deno.test({
   sanitizeResources: false,
   fn: async () => {
     const mock = startAnthropicMock([{ kind: "hang" }]);
-    await inTempDir(async (dir) => {
+    await inTempDir("ccp_serve_", async (dir) => {
       await Deno.writeTextFile(`${dir}/c.yaml`, anthropicYaml(mock.url));
       const ctx = testContext(dir);
       const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 }, graceMs: 200 });
@@ -153,7 +144,7 @@ Deno.test({
   sanitizeResources: false,
   fn: async () => {
     const mock = startAnthropicMock([{ kind: "stream", events: textTurn("m", 40), delayMs: 400 }]);
-    await inTempDir(async (dir) => {
+    await inTempDir("ccp_serve_", async (dir) => {
       await Deno.writeTextFile(`${dir}/c.yaml`, anthropicYaml(mock.url));
       const ctx = testContext(dir);
       const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 }, graceMs: 300 });
@@ -186,7 +177,7 @@ Deno.test({
 });
 
 Deno.test("a port in use and a public host without a token are refused with clear messages", async () => {
-  await inTempDir(async (dir) => {
+  await inTempDir("ccp_serve_", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
     const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     try {

@@ -2,21 +2,12 @@
 
 import assert from "node:assert/strict";
 import { VERSION } from "../../src/version.ts";
-import { childEnv, NOWHERE_YAML, ROOT, runCcp, spawnCcp } from "./helpers.ts";
+import { childEnv, inTempDir, NOWHERE_YAML, ROOT, runCcp, spawnCcp } from "./helpers.ts";
 
 const POSIX = Deno.build.os !== "windows";
 
-async function inTempDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_smoke_" });
-  try {
-    await run(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("serve: start-up lines, GET /health, SIGHUP reload, SIGTERM drains and exits 0", async () => {
-  await inTempDir(async (dir) => {
+  await inTempDir("ccp_smoke_", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
     const ccp = await spawnCcp(["serve", "--config", "c.yaml", "--port", "0"], {
       cwd: dir,
@@ -62,7 +53,7 @@ Deno.test("serve: start-up lines, GET /health, SIGHUP reload, SIGTERM drains and
 });
 
 Deno.test("serve loads a translated route's translator and the tokenizer before the first request", async () => {
-  await inTempDir(async (dir) => {
+  await inTempDir("ccp_smoke_", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
     const ccp = await spawnCcp(
       ["serve", "--config", "c.yaml", "--port", "0", "--log-level", "debug"],
@@ -80,7 +71,7 @@ Deno.test("serve loads a translated route's translator and the tokenizer before 
 });
 
 Deno.test("--version prints VERSION; -h prints the help", async () => {
-  await inTempDir(async (dir) => {
+  await inTempDir("ccp_smoke_", async (dir) => {
     const version = await runCcp(["--version"], { cwd: dir, env: childEnv(dir) });
     assert.equal(version.code, 0);
     assert.equal(version.stdout, `${VERSION}\n`);
@@ -91,7 +82,7 @@ Deno.test("--version prints VERSION; -h prints the help", async () => {
 });
 
 Deno.test("an unknown flag exits 2 with the usage on stderr", async () => {
-  await inTempDir(async (dir) => {
+  await inTempDir("ccp_smoke_", async (dir) => {
     const result = await runCcp(["serve", "--verbose"], { cwd: dir, env: childEnv(dir) });
     assert.equal(result.code, 2);
     assert.equal(result.stdout, "");
@@ -100,7 +91,7 @@ Deno.test("an unknown flag exits 2 with the usage on stderr", async () => {
 });
 
 Deno.test("a non-loopback host without a token exits 1 and says how to set one", async () => {
-  await inTempDir(async (dir) => {
+  await inTempDir("ccp_smoke_", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
     const result = await runCcp(["--config", "c.yaml", "--host", "0.0.0.0", "--port", "0"], {
       cwd: dir,
@@ -114,7 +105,7 @@ Deno.test("a non-loopback host without a token exits 1 and says how to set one",
 });
 
 Deno.test("a port in use exits 1 with a clear message", async () => {
-  await inTempDir(async (dir) => {
+  await inTempDir("ccp_smoke_", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
     const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     try {
@@ -131,7 +122,7 @@ Deno.test("a port in use exits 1 with a clear message", async () => {
 });
 
 Deno.test("check with a broken config exits 1 with file and key path", async () => {
-  await inTempDir(async (dir) => {
+  await inTempDir("ccp_smoke_", async (dir) => {
     await Deno.writeTextFile(`${dir}/ccp.yaml`, "routes:\n  default: nope/x\n");
     const result = await runCcp(["check"], { cwd: dir, env: childEnv(dir) });
     assert.equal(result.code, 1);
@@ -140,7 +131,7 @@ Deno.test("check with a broken config exits 1 with file and key path", async () 
 });
 
 Deno.test("under `deno task start`, paths and ./ccp.yaml are the user's directory's, as for ./ccp", async () => {
-  await inTempDir(async (dir) => {
+  await inTempDir("ccp_smoke_", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
     await Deno.writeTextFile(`${dir}/ccp.yaml`, NOWHERE_YAML);
     // deno task runs the task in the project's directory, wherever the user typed it.

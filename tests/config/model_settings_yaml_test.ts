@@ -1,21 +1,13 @@
 import assert from "node:assert/strict";
-import { ConfigError } from "../../src/core/errors.ts";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { configErrorOf } from "../helpers/config.ts";
 import { describeConfig } from "../../src/config/describe.ts";
 
 const load = (text: string, env: Record<string, string> = {}) =>
   configFromYaml({ text, file: "config.yaml", env });
 
 /** The ConfigError message for `text`, failing the test when it loads. */
-function errorOf(text: string): string {
-  try {
-    load(text);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-    return err.message;
-  }
-  assert.fail("config loaded but should have been refused");
-}
+const errorOf = (text: string): string => configErrorOf(() => load(text));
 
 const NIM = `
 providers:

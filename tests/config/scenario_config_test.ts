@@ -1,9 +1,9 @@
 /** `routing:` and `transforms:` in YAML: values, defaults, refusals, and what `ccp check` prints. */
 
 import assert from "node:assert/strict";
-import { ConfigError } from "../../src/core/errors.ts";
 import { describeConfig } from "../../src/config/describe.ts";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { configErrorOf } from "../helpers/config.ts";
 
 const BASE = `providers:
   nim: { preset: nvidia_nim, api_key: k }
@@ -17,15 +17,8 @@ function load(extra: string) {
   return configFromYaml({ text: `${BASE}${extra}`, file: "config.yaml", env: {} });
 }
 
-function errorOf(extra: string): string {
-  try {
-    load(extra);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-    return err.message;
-  }
-  assert.fail("config loaded but should have been refused");
-}
+/** The ConfigError message for `extra`, failing the test when it loads. */
+const errorOf = (extra: string): string => configErrorOf(() => load(extra));
 
 Deno.test("routing thresholds take token sizes; absent, resolution uses the defaults", () => {
   const config = load("routing: { long_context_threshold: 100k, think_budget_tokens: 16000 }\n");

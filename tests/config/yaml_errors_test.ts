@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
-import { ConfigError } from "../../src/core/errors.ts";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { configErrorOf } from "../helpers/config.ts";
 
 /** The ConfigError message for `text`, failing the test when it loads. */
-function errorOf(text: string, env: Record<string, string> = {}): string {
-  try {
-    configFromYaml({ text, file: "config.yaml", env });
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-    return err.message;
-  }
-  assert.fail("config loaded but should have been refused");
-}
+const errorOf = (text: string, env: Record<string, string> = {}): string =>
+  configErrorOf(() => configFromYaml({ text, file: "config.yaml", env }));
 
 const PROVIDERS = `
 providers:

@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
+import { CLAUDE_QUIET } from "../helpers/claude.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   claudeHome,
@@ -142,10 +143,7 @@ Deno.test({
         TERM: "xterm-256color",
         ANTHROPIC_BASE_URL: ccp.url,
         ANTHROPIC_AUTH_TOKEN: "e2e",
-        DISABLE_TELEMETRY: "1",
-        DISABLE_AUTOUPDATER: "1",
-        DISABLE_ERROR_REPORTING: "1",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        ...CLAUDE_QUIET,
       };
       await startSession(session, work, env, ["claude"]);
       await waitForScreen(session, /❯/, 15_000);

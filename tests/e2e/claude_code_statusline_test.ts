@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { childEnv, MAIN, ROOT } from "../cli/helpers.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { CLAUDE_QUIET } from "../helpers/claude.ts";
 import {
   claudeHome,
   startSession,
@@ -48,10 +49,7 @@ routes:
       const env = childEnv(dir, {
         HOME: home,
         DENO_DIR: denoDir,
-        DISABLE_TELEMETRY: "1",
-        DISABLE_AUTOUPDATER: "1",
-        DISABLE_ERROR_REPORTING: "1",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        ...CLAUDE_QUIET,
       });
       const command = [
         Deno.execPath(),

@@ -7,20 +7,9 @@
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { startCcp } from "../helpers/ccp.ts";
+import { claudeEnv, findClaude } from "../helpers/claude.ts";
 
-const claude = await (async () => {
-  try {
-    const out = await new Deno.Command("claude", {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .output();
-    return out.success ? "claude" : undefined;
-  } catch {
-    return undefined;
-  }
-})();
+const claude = await findClaude();
 
 type Body = Record<string, unknown> & {
   model: string;
@@ -128,17 +117,7 @@ You are a careful code reviewer. Report bugs with file and line.
           "Read",
         ],
         cwd: work,
-        env: {
-          PATH: Deno.env.get("PATH") ?? "",
-          HOME: home,
-          ANTHROPIC_BASE_URL: ccp.url,
-          ANTHROPIC_AUTH_TOKEN: "e2e-token",
-          DISABLE_TELEMETRY: "1",
-          DISABLE_AUTOUPDATER: "1",
-          DISABLE_ERROR_REPORTING: "1",
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-          CLAUDE_CODE_MAX_RETRIES: "0",
-        },
+        env: claudeEnv(home, ccp.url),
         clearEnv: true,
         stdin: "null",
         stdout: "piped",

@@ -13,7 +13,7 @@ import { countRequestTokensAsync } from "../../src/tokens/mod.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
 import { SCRIPTED_SIGNATURE, SEARCH_SIGNATURE } from "../mocks/gemini_wire.ts";
 import { schemaProblem } from "../mocks/gemini_strict.ts";
-import { findClaude } from "../helpers/claude.ts";
+import { claudeEnv, findClaude } from "../helpers/claude.ts";
 
 const claude = await findClaude();
 
@@ -140,15 +140,7 @@ for (const { type, allTools } of RUNS) {
       );
       try {
         const env = {
-          PATH: Deno.env.get("PATH") ?? "",
-          HOME: home,
-          ANTHROPIC_BASE_URL: ccp.url,
-          ANTHROPIC_AUTH_TOKEN: "e2e-token",
-          DISABLE_TELEMETRY: "1",
-          DISABLE_AUTOUPDATER: "1",
-          DISABLE_ERROR_REPORTING: "1",
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-          CLAUDE_CODE_MAX_RETRIES: "0",
+          ...claudeEnv(home, ccp.url),
           // Every tool up front (none deferred behind ToolSearch): all of Claude Code's real
           // schemas go through the Gemini schema cleaning.
           ...(allTools ? { ENABLE_TOOL_SEARCH: "false" } : {}),

@@ -1,5 +1,7 @@
 /** Builds Config objects for tests without touching files or the environment. */
 
+import assert from "node:assert/strict";
+import { ConfigError } from "../../src/core/errors.ts";
 import { protocolParts } from "../../src/config/provider_build.ts";
 import type { Config, ProviderConfig, Target } from "../../src/config/types.ts";
 import { findPreset } from "../../src/providers/catalog.ts";
@@ -68,4 +70,15 @@ export function testConfig(options: {
     aliases: chains(options.aliases),
     warnings: [],
   };
+}
+
+/** The ConfigError message `load` throws, failing the test when it loads instead. */
+export function configErrorOf(load: () => unknown): string {
+  try {
+    load();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+    return err.message;
+  }
+  assert.fail("config loaded but should have been refused");
 }

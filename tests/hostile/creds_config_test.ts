@@ -5,16 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { childEnv, runCcp, spawnCcp } from "../cli/helpers.ts";
-
-async function inTempDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "ccp-creds-" });
-  try {
-    await run(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { childEnv, inTempDir, runCcp, spawnCcp } from "../cli/helpers.ts";
 
 const SECRET = "literalsecret0123456789zz";
 const PASSWORD = "hunter2password";
@@ -49,7 +40,7 @@ routes:
 `;
 
 Deno.test("config errors never print a key or a proxy password", async (t) => {
-  await inTempDir(async (dir) => {
+  await inTempDir("ccp-creds-", async (dir) => {
     const cases: [string, string, string][] = [
       ["YAML syntax error", BROKEN_YAML, SECRET],
       ["proxy URL", BAD_PROXY, PASSWORD],
@@ -90,7 +81,7 @@ Deno.test("config errors never print a key or a proxy password", async (t) => {
 });
 
 Deno.test("a token no client can send is refused at start", async () => {
-  await inTempDir(async (dir) => {
+  await inTempDir("ccp-creds-", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, VALID);
     const token = "abcdefgh:ijklmnopqrstuvwxyz";
     const run = await runCcp(["serve", "--config", "c.yaml", "--port", "0"], {
@@ -106,7 +97,7 @@ Deno.test("a token no client can send is refused at start", async () => {
 Deno.test("a token too short for a public address starts with a warning", async () => {
   // The contract refuses a public address only without a token; a guessable one is the
   // operator's choice, said out loud at start and by `ccp check`.
-  await inTempDir(async (dir) => {
+  await inTempDir("ccp-creds-", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, VALID);
     const token = "short-tok";
     const env = childEnv(dir, { CCP_AUTH_TOKEN: token });

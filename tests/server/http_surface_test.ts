@@ -1,53 +1,16 @@
+/**
+ * The server's HTTP surface as a client meets it: the token on every route but the probes, clear
+ * Anthropic-shaped errors for bad input and unknown paths, GET /health, and a request-id on
+ * every answer. Routing, model lists and count_tokens have their own http_*_test.ts files.
+ */
+
 import assert from "node:assert/strict";
-import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
-import { thinkingTextToolMessage, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { thinkingTextToolMessage } from "../mocks/anthropic_fixtures.ts";
+import { startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { SharedMonitor } from "../../src/shared/monitor.ts";
-
-const TOKEN = "ccp-secret";
-const body = (over: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    model: "claude-sonnet-4-5",
-    max_tokens: 100,
-    messages: [{ role: "user", content: "hi" }],
-    ...over,
-  });
-
-async function withCcp(
-  replies: Parameters<typeof startAnthropicMock>[0],
-  run: (
-    ccp: ReturnType<typeof startCcp>,
-    mock: ReturnType<typeof startAnthropicMock>,
-  ) => Promise<void>,
-  over: { maxBodyBytes?: number; countTokens?: boolean; models?: string[] } = {},
-) {
-  const mock = startAnthropicMock(replies);
-  const ccp = startCcp(testConfig({
-    providers: [
-      provider("up", {
-        baseUrl: mock.url,
-        apiKeys: ["k-1234567890"],
-        countTokens: over.countTokens ?? true,
-        models: over.models ?? [],
-      }),
-      provider("alt", { baseUrl: mock.url, models: ["alt-model"] }),
-    ],
-    routes: { default: "up/def", sonnet: "up/son", haiku: ["alt/h1", "up/h2"] },
-    aliases: { "my-fast": "alt/fast" },
-    authToken: TOKEN,
-    maxBodyBytes: over.maxBodyBytes,
-  }));
-  try {
-    await run(ccp, mock);
-  } finally {
-    await ccp.close();
-    await mock.close();
-  }
-}
-
-const auth = { "content-type": "application/json", authorization: `Bearer ${TOKEN}` };
+import { auth, body, TOKEN, withCcp } from "./_http_surface_env.ts";
 
 Deno.test("auth: every route but the probes needs the token, in any of three headers", async (t) => {
   await withCcp([{ kind: "json", body: thinkingTextToolMessage("m") }], async (ccp) => {
@@ -226,151 +189,6 @@ Deno.test("bad input gets a clear Anthropic-shaped 400/413", async (t) => {
   }, { maxBodyBytes: 4096 });
 });
 
-Deno.test("routing: URL prefix, token suffix, alias, tier, default — upstream sees the right model", async () => {
-  await withCcp([{ kind: "json", body: thinkingTextToolMessage("m") }], async (ccp, mock) => {
-    const send = async (path: string, model: string, token = TOKEN) => {
-      const res = await fetch(`${ccp.url}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-api-key": token },
-        body: body({ model }),
-      });
-      assert.equal(res.status, 200);
-      const json = await res.json();
-      assert.equal(json.model, model, "answers carry the client's model name");
-      return mock.requests.at(-1)!.body!.model;
-    };
-    assert.equal(await send("/up:prefixed/v1/messages?beta=true", "claude-opus-5-5"), "prefixed");
-    assert.equal(await send("/up:org%2Fdeep:tag/v1/messages", "x"), "org/deep:tag");
-    assert.equal(
-      await send("/v1/messages", "claude-opus-5-5", `${TOKEN}:up/from-token`),
-      "from-token",
-    );
-    assert.equal(await send("/v1/messages", "my-fast"), "fast");
-    assert.equal(await send("/v1/messages", "up/explicit"), "explicit");
-    assert.equal(await send("/v1/messages", "claude-sonnet-4-5-20250929"), "son");
-    assert.equal(await send("/v1/messages", "claude-haiku-5-5"), "h1");
-    assert.equal(await send("/v1/messages", "gpt-4o"), "def");
-  });
-});
-
-Deno.test("count_tokens: forwarded to an Anthropic upstream, local when it cannot", async (t) => {
-  await t.step("upstream answers", async () => {
-    await withCcp([{ kind: "json", body: { input_tokens: 4242 } }], async (ccp, mock) => {
-      const res = await fetch(`${ccp.url}/v1/messages/count_tokens?beta=true`, {
-        method: "POST",
-        headers: auth,
-        body: JSON.stringify({
-          model: "claude-sonnet-4-5",
-          messages: [{ role: "user", content: "hi" }],
-        }),
-      });
-      assert.deepEqual(await res.json(), { input_tokens: 4242 });
-      assert.equal(mock.requests[0]!.path, "/v1/messages/count_tokens");
-      assert.equal(mock.requests[0]!.body!.model, "son");
-    });
-  });
-  await t.step("upstream fails → local count", async () => {
-    await withCcp(
-      [{ kind: "json", status: 404, body: { error: { message: "no" } } }],
-      async (ccp) => {
-        const res = await fetch(`${ccp.url}/v1/messages/count_tokens`, {
-          method: "POST",
-          headers: auth,
-          body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
-        });
-        assert.deepEqual(await res.json(), { input_tokens: 7 });
-      },
-    );
-  });
-  await t.step("provider without count_tokens → local, no upstream call", async () => {
-    await withCcp([{ kind: "hang" }], async (ccp, mock) => {
-      const res = await fetch(`${ccp.url}/v1/messages/count_tokens`, {
-        method: "POST",
-        headers: auth,
-        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
-      });
-      assert.deepEqual(await res.json(), { input_tokens: 7 });
-      assert.equal(mock.requests.length, 0);
-    }, { countTokens: false });
-  });
-  await t.step("validation: messages required, max_tokens not", async () => {
-    await withCcp([{ kind: "hang" }], async (ccp) => {
-      const res = await fetch(`${ccp.url}/v1/messages/count_tokens`, {
-        method: "POST",
-        headers: auth,
-        body: JSON.stringify({ model: "m" }),
-      });
-      assert.equal(res.status, 400);
-      assert.match((await res.json()).error.message, /^messages: Field required$/);
-    });
-  });
-});
-
-Deno.test("GET /v1/models lists routes, aliases and provider models in Anthropic's shape", async () => {
-  await withCcp([{ kind: "hang" }], async (ccp) => {
-    const res = await fetch(`${ccp.url}/v1/models?limit=1000`, { headers: auth });
-    const json = await res.json();
-    const ids = ["default", "sonnet", "haiku", "my-fast", "up/u1", "alt/alt-model"];
-    assert.deepEqual(json.data.map((m: { id: string }) => m.id), ids);
-    // Claude Code gets the same again under ids its /model picker keeps (it drops ids without
-    // "claude"), as its discovery request names itself.
-    const discovered = await (await fetch(`${ccp.url}/v1/models?limit=1000`, {
-      headers: { ...auth, "user-agent": "claude-code/2.1.330" },
-    })).json();
-    assert.deepEqual(discovered.data.map((m: { id: string }) => m.id), [
-      ...ids,
-      ...ids.map((id) => `claude-ccp/${id}`),
-    ]);
-    assert.equal(discovered.last_id, "claude-ccp/alt/alt-model");
-    for (const m of json.data) {
-      assert.equal(m.type, "model");
-      assert.equal(typeof m.display_name, "string");
-      assert.match(m.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    }
-    assert.equal(json.has_more, false);
-    assert.equal(json.first_id, "default");
-    assert.equal(json.last_id, "alt/alt-model");
-    const page =
-      await (await fetch(`${ccp.url}/v1/models?limit=2&after_id=sonnet`, { headers: auth })).json();
-    assert.deepEqual(page.data.map((m: { id: string }) => m.id), ["haiku", "my-fast"]);
-    assert.equal(page.has_more, true);
-  }, { models: ["u1"] });
-});
-
-Deno.test("GET /v1/models without paging lists every entry, however many", async () => {
-  const models = Array.from({ length: 30 }, (_, i) => `m${i}`);
-  await withCcp([{ kind: "hang" }], async (ccp) => {
-    const json = await (await fetch(`${ccp.url}/v1/models`, { headers: auth })).json();
-    assert.equal(json.data.length, 4 + models.length + 1);
-    assert.equal(json.has_more, false);
-    assert.equal(json.last_id, "alt/alt-model");
-  }, { models });
-});
-
-Deno.test("a model picked from the discovered list routes like the name it stands for", async (t) => {
-  await withCcp([{ kind: "json", body: thinkingTextToolMessage("m") }], async (ccp) => {
-    const cases: Array<[string, string, string, string]> = [
-      ["claude-ccp/my-fast", "alias:my-fast", "alt", "fast"],
-      ["claude-ccp/alt/alt-model", "explicit", "alt", "alt-model"],
-      ["claude-ccp/default", "default", "up", "def"],
-      ["claude-ccp/haiku", "haiku", "alt", "h1"],
-    ];
-    for (const [model, route, provider, upstream] of cases) {
-      await t.step(model, async () => {
-        const res = await fetch(`${ccp.url}/v1/messages`, {
-          method: "POST",
-          headers: auth,
-          body: body({ model }),
-        });
-        await res.body?.cancel();
-        assert.equal(res.headers.get("x-ccp-route"), route);
-        assert.equal(res.headers.get("x-ccp-provider"), provider);
-        assert.equal(res.headers.get("x-ccp-model"), upstream);
-      });
-    }
-  });
-});
-
 Deno.test("unknown paths and methods get Anthropic-shaped 404s", async () => {
   await withCcp([{ kind: "hang" }], async (ccp) => {
     const res = await fetch(`${ccp.url}/v1/complete`, {
@@ -443,26 +261,6 @@ Deno.test("GET /health in closed mode with an engine away: 503, its address only
   } finally {
     await ccp.close();
   }
-});
-
-Deno.test("a streamed answer through the haiku chain falls over to its second target", async () => {
-  await withCcp(
-    [{
-      kind: "json",
-      status: 503,
-      body: { type: "error", error: { type: "api_error", message: "down" } },
-    }, { kind: "stream", events: thinkingTextToolTurn("up") }],
-    async (ccp, mock) => {
-      const res = await fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: auth,
-        body: body({ model: "claude-haiku-5-5", stream: true }),
-      });
-      assert.equal(res.status, 200);
-      assert.equal(parseSse(await res.text()).at(-1)!.event, "message_stop");
-      assert.deepEqual(mock.requests.map((r) => r.body!.model), ["h1", "h2"]);
-    },
-  );
 });
 
 Deno.test("every API answer has a request-id, as Anthropic's do", async () => {

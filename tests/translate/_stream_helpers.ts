@@ -19,6 +19,7 @@ import {
 import type { SseTranslation } from "../../src/translate/sse_translation.ts";
 import { relayTranslatedStream } from "../../src/upstream/translated_frames.ts";
 import { concatBytes } from "../helpers/bytes.ts";
+export { splitAt } from "../helpers/bytes.ts";
 
 /** Options every fixture runs with (fixed message id so outputs compare equal). */
 export const BASE_OPTIONS: StreamTranslateOptions = {
@@ -34,20 +35,6 @@ const FIXTURES = new URL("../fixtures/openai/", import.meta.url);
 /** Bytes of a fixture file. */
 export async function fixture(name: string): Promise<Uint8Array> {
   return await Deno.readFile(new URL(name, FIXTURES));
-}
-
-/** Splits bytes at the given offsets. */
-export function splitAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let from = 0;
-  for (const cut of [...cuts].sort((a, b) => a - b)) {
-    if (cut > from && cut < bytes.length) {
-      out.push(bytes.slice(from, cut));
-      from = cut;
-    }
-  }
-  out.push(bytes.slice(from));
-  return out;
 }
 
 /** Every byte in its own chunk. */

@@ -16,7 +16,7 @@ import {
   startWebMock,
   trailingToolResults,
 } from "./mocks.ts";
-import { findClaude } from "../helpers/claude.ts";
+import { claudeEnv, findClaude } from "../helpers/claude.ts";
 
 const claude = await findClaude();
 
@@ -89,17 +89,7 @@ Deno.test({
           "WebSearch",
         ],
         cwd: work,
-        env: {
-          PATH: Deno.env.get("PATH") ?? "",
-          HOME: home,
-          ANTHROPIC_BASE_URL: ccp.url,
-          ANTHROPIC_AUTH_TOKEN: "e2e-token",
-          DISABLE_TELEMETRY: "1",
-          DISABLE_AUTOUPDATER: "1",
-          DISABLE_ERROR_REPORTING: "1",
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-          CLAUDE_CODE_MAX_RETRIES: "0",
-        },
+        env: claudeEnv(home, ccp.url),
         clearEnv: true,
         stdin: "null",
         stdout: "piped",

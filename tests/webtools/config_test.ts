@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { ConfigError } from "../../src/core/errors.ts";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { configErrorOf } from "../helpers/config.ts";
 
 const BASE = `
 providers:
@@ -13,15 +13,8 @@ function load(extra: string) {
   return configFromYaml({ text: BASE + extra, file: "config.yaml", env: {} });
 }
 
-function errorOf(extra: string): string {
-  try {
-    load(extra);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError);
-    return err.message;
-  }
-  assert.fail("config loaded but should have been refused");
-}
+/** The ConfigError message for `extra`, failing the test when it loads. */
+const errorOf = (extra: string): string => configErrorOf(() => load(extra));
 
 Deno.test("web_tools config", async (t) => {
   await t.step("absent: no web tools", () => assert.equal(load("").webTools, undefined));

@@ -1,3 +1,9 @@
+/**
+ * The web search loop through the real server in front of an OpenAI-compatible model: ccp runs
+ * the searches the model asks for and answers the client with server_tool_use and
+ * web_search_tool_result blocks, as JSON or as one well-formed stream.
+ */
+
 import assert from "node:assert/strict";
 import type { Config, WebToolsConfig } from "../../src/config/types.ts";
 import { parseSse, startCcp } from "../helpers/ccp.ts";
@@ -9,8 +15,7 @@ import {
   startWebMock,
   trailingToolResults,
 } from "./mocks.ts";
-
-const SEARCH_TOOL = { type: "web_search_20250305", name: "web_search", max_uses: 3 };
+import { post, QUESTION, SEARCH_TOOL, webTools } from "./_loop_env.ts";
 
 function config(modelUrl: string, webTools: WebToolsConfig | undefined): Config {
   const base = testConfig({
@@ -20,13 +25,6 @@ function config(modelUrl: string, webTools: WebToolsConfig | undefined): Config 
   return webTools ? { ...base, webTools } : base;
 }
 
-function webTools(searchUrl: string, allowPrivateNetworks = false): WebToolsConfig {
-  return {
-    search: { provider: "searxng", baseUrl: searchUrl },
-    fetch: { allowPrivateNetworks, maxBytes: 1024 * 1024, timeoutMs: 10_000 },
-  };
-}
-
 // Searches once, then answers quoting what the search returned.
 function searchThenAnswer(messages: Parameters<Parameters<typeof startScriptedOpenAI>[0]>[0]) {
   const results = trailingToolResults(messages);
@@ -34,14 +32,6 @@ function searchThenAnswer(messages: Parameters<Parameters<typeof startScriptedOp
     return { calls: [{ name: "web_search", args: { query: "moon distance" } }] };
   }
   return { text: `Found: ${results[0]!.includes("384,400 km") ? "384,400 km" : "nothing"}` };
-}
-
-function post(url: string, body: Record<string, unknown>): Promise<Response> {
-  return fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 1000, ...body }),
-  });
 }
 
 /** The content blocks a stream builds, text deltas applied. */
@@ -60,8 +50,6 @@ function blocksOfStream(text: string): Array<{ type: string; text: string }> {
   }
   return blocks;
 }
-
-const QUESTION = [{ role: "user", content: "Perform a web search for the query: moon distance" }];
 
 async function withSetup(
   script: (m: Parameters<Parameters<typeof startScriptedOpenAI>[0]>[0]) => ModelMove,
@@ -359,100 +347,4 @@ Deno.test("web search loop through ccp", async (t) => {
       }
     });
   });
-});
-
-Deno.test("an Anthropic-compatible upstream gets the functions and the loop", async () => {
-  const bodies: Array<Record<string, unknown>> = [];
-  const upstream = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    async (req) => {
-      const body = await req.json();
-      bodies.push(body);
-      const messages = body.messages as Array<{ content: unknown }>;
-      const last = JSON.stringify(messages.at(-1)?.content ?? "");
-      const content = last.includes("tool_result")
-        ? [{ type: "text", text: last.includes("384,400") ? "It is 384,400 km." : "unknown" }]
-        : [{ type: "tool_use", id: "toolu_01", name: "web_search", input: { query: "moon" } }];
-      return Response.json({
-        id: "msg_1",
-        type: "message",
-        role: "assistant",
-        model: "glm",
-        content,
-        stop_reason: content[0]!.type === "text" ? "end_turn" : "tool_use",
-        stop_sequence: null,
-        usage: { input_tokens: 50, output_tokens: 5 },
-      });
-    },
-  );
-  const web = startWebMock();
-  const ccp = startCcp({
-    ...testConfig({
-      providers: [provider("zai", { baseUrl: `http://127.0.0.1:${upstream.addr.port}` })],
-      routes: { default: "zai/glm" },
-    }),
-    webTools: webTools(web.url),
-  });
-  try {
-    const res = await post(ccp.url, { messages: QUESTION, tools: [SEARCH_TOOL] });
-    const msg = await res.json();
-    assert.deepEqual(msg.content.map((b: { type: string }) => b.type), [
-      "server_tool_use",
-      "web_search_tool_result",
-      "text",
-    ]);
-    assert.equal(msg.content[2].text, "It is 384,400 km.");
-    assert.equal(msg.usage.input_tokens, 100);
-    const offered = bodies[0]!.tools as Array<Record<string, unknown>>;
-    assert.deepEqual(offered.map((x) => [x.name, x.type]), [["web_search", undefined]]);
-    assert.equal(bodies.length, 2);
-  } finally {
-    await ccp.close();
-    await web.close();
-    await upstream.shutdown();
-  }
-});
-
-Deno.test("web search tools reach a real Anthropic endpoint untouched", async () => {
-  const bodies: Array<Record<string, unknown>> = [];
-  const upstream = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    async (req) => {
-      bodies.push(await req.json());
-      return Response.json({
-        id: "msg_1",
-        type: "message",
-        role: "assistant",
-        model: "claude-sonnet-4-6",
-        content: [{ type: "text", text: "ok" }],
-        stop_reason: "end_turn",
-        stop_sequence: null,
-        usage: { input_tokens: 1, output_tokens: 1 },
-      });
-    },
-  );
-  const web = startWebMock();
-  const ccp = startCcp({
-    ...testConfig({
-      providers: [
-        provider("anthropic", {
-          preset: "anthropic",
-          baseUrl: `http://127.0.0.1:${upstream.addr.port}`,
-        }),
-      ],
-      routes: { default: "anthropic/claude-sonnet-4-6" },
-    }),
-    webTools: webTools(web.url),
-  });
-  try {
-    const res = await post(ccp.url, { messages: QUESTION, tools: [SEARCH_TOOL] });
-    assert.equal(res.status, 200);
-    await res.body?.cancel();
-    assert.deepEqual(bodies[0]!.tools, [SEARCH_TOOL]);
-    assert.deepEqual(web.paths, []);
-  } finally {
-    await ccp.close();
-    await web.close();
-    await upstream.shutdown();
-  }
 });

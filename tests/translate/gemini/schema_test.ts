@@ -1,43 +1,14 @@
+/**
+ * JSON Schema → Gemini schema cleaning, table-driven: each row a tool schema as clients send it
+ * and the Gemini schema ccp makes of it, with only keys Gemini knows. The root of a tool's
+ * parameters is in parameters_test.ts.
+ */
+
 import assert from "node:assert/strict";
 import type { GeminiSchema } from "../../../src/protocols/gemini.ts";
-import { toGeminiParameters, toGeminiSchema } from "../../../src/translate/gemini/schema.ts";
+import { toGeminiSchema } from "../../../src/translate/gemini/schema.ts";
 import { JSON_TEXT_NOTE } from "../../../src/translate/gemini/json_args.ts";
-
-/** The keys ccp writes into a Gemini schema, all of them keys Gemini's Schema object knows. */
-const ALLOWED = new Set([
-  "type",
-  "format",
-  "description",
-  "nullable",
-  "enum",
-  "items",
-  "minItems",
-  "maxItems",
-  "properties",
-  "required",
-  "minProperties",
-  "maxProperties",
-  "minLength",
-  "maxLength",
-  "minimum",
-  "maximum",
-  "anyOf",
-]);
-
-function assertOnlyGeminiKeys(schema: unknown, path = "$"): void {
-  if (typeof schema !== "object" || schema === null) return;
-  for (const [key, value] of Object.entries(schema)) {
-    assert.ok(ALLOWED.has(key), `${path}.${key} is not a Gemini Schema field`);
-    if (key === "properties") {
-      for (const [name, sub] of Object.entries(value as object)) {
-        assertOnlyGeminiKeys(sub, `${path}.properties.${name}`);
-      }
-    } else if (key === "items") assertOnlyGeminiKeys(value, `${path}.items`);
-    else if (key === "anyOf") {
-      (value as unknown[]).forEach((v, i) => assertOnlyGeminiKeys(v, `${path}.anyOf[${i}]`));
-    }
-  }
-}
+import { assertOnlyGeminiKeys } from "./_schema_keys.ts";
 
 const TABLE: Array<{ name: string; input: unknown; output: GeminiSchema | undefined }> = [
   {
@@ -347,59 +318,4 @@ Deno.test("JSON Schema → Gemini schema cleaning", async (t) => {
       assertOnlyGeminiKeys(output);
     });
   }
-});
-
-Deno.test("function parameters: object schemas with properties only", async (t) => {
-  await t.step("no schema, empty object schema → no parameters", () => {
-    assert.equal(toGeminiParameters(undefined), undefined);
-    assert.equal(
-      toGeminiParameters({
-        $schema: "https://json-schema.org/draft/2020-12/schema",
-        type: "object",
-        properties: {},
-        additionalProperties: false,
-      }),
-      undefined,
-    );
-  });
-  await t.step("a normal tool schema is an OBJECT", () => {
-    assert.deepEqual(
-      toGeminiParameters({
-        type: "object",
-        properties: { command: { type: "string" } },
-        required: ["command"],
-      }),
-      { type: "OBJECT", properties: { command: { type: "STRING" } }, required: ["command"] },
-    );
-  });
-  await t.step("a root union of objects is flattened; required where every variant agrees", () => {
-    assert.deepEqual(
-      toGeminiParameters({
-        oneOf: [
-          {
-            type: "object",
-            properties: { id: { type: "string" }, a: { type: "number" } },
-            required: ["id", "a"],
-          },
-          {
-            type: "object",
-            properties: { id: { type: "string" }, b: { type: "boolean" } },
-            required: ["id"],
-          },
-        ],
-      }),
-      {
-        type: "OBJECT",
-        properties: { id: { type: "STRING" }, a: { type: "NUMBER" }, b: { type: "BOOLEAN" } },
-        required: ["id"],
-      },
-    );
-  });
-  await t.step("deep nesting is cut instead of recursing forever", () => {
-    let schema: Record<string, unknown> = { type: "string" };
-    for (let i = 0; i < 60; i++) schema = { type: "object", properties: { n: schema } };
-    const out = toGeminiParameters(schema);
-    assert.equal(out?.type, "OBJECT");
-    assertOnlyGeminiKeys(out);
-  });
 });

@@ -10,17 +10,9 @@ import {
   type OpenAITarget,
   toOpenAIChatRequest,
 } from "../../../src/translate/openai_chat/request.ts";
+import { req } from "../_request.ts";
 
 const D = OPENAI_DIALECTS;
-
-function req(extra: Partial<MessagesRequest> = {}): MessagesRequest {
-  return {
-    model: "claude-x",
-    max_tokens: 1000,
-    messages: [{ role: "user", content: "Hi" }],
-    ...extra,
-  };
-}
 
 function map(
   request: MessagesRequest,

@@ -8,15 +8,7 @@ import {
 } from "../../../src/translate/openai_chat/dialect.ts";
 import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
 import { toOpenAIChatRequest } from "../../../src/translate/openai_chat/request.ts";
-
-function req(extra: Partial<MessagesRequest> = {}): MessagesRequest {
-  return {
-    model: "claude-x",
-    max_tokens: 1000,
-    messages: [{ role: "user", content: "Hi" }],
-    ...extra,
-  };
-}
+import { req } from "../_request.ts";
 
 function map(
   request: MessagesRequest,

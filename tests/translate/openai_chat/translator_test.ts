@@ -1,47 +1,17 @@
+/**
+ * The OpenAI Chat → Anthropic stream translator on the edge cases providers send: tool calls
+ * named late, duplicated or written the old way, reasoning and content parts, mid-stream errors,
+ * usage in odd places, refusals, extra choices and stop strings. How an answer ends is in
+ * stream_end_test.ts.
+ */
+
 import assert from "node:assert/strict";
-import type { AnthropicMessage, AnthropicStreamEvent } from "../../../src/protocols/anthropic.ts";
-import type { ChatCompletionChunk, ChatDelta } from "../../../src/protocols/openai_chat.ts";
+import type { AnthropicMessage } from "../../../src/protocols/anthropic.ts";
 import { accumulateAnthropicEvents } from "../../../src/translate/anthropic/accumulate.ts";
-import { pingFrame } from "../../../src/translate/anthropic/sse.ts";
 import { DEFAULT_OPENAI_DIALECT } from "../../../src/translate/openai_chat/dialect.ts";
 import type { UpstreamEvent } from "../../../src/translate/openai_chat/events.ts";
-import {
-  OpenAIToAnthropicTranslator,
-  type TranslateOptions,
-} from "../../../src/translate/openai_chat/translator.ts";
-import { assertWellFormed, type Frame, type FrameData } from "../_stream_helpers.ts";
-
-const OPTIONS: TranslateOptions = {
-  clientModel: "c",
-  inputTokens: 10,
-  provider: "p",
-  upstreamModel: "m",
-};
-
-function delta(d: ChatDelta, finish: string | null = null): UpstreamEvent {
-  const chunk: ChatCompletionChunk = { choices: [{ index: 0, delta: d, finish_reason: finish }] };
-  return { kind: "chunk", chunk };
-}
-
-function run(
-  events: UpstreamEvent[],
-  options: Partial<TranslateOptions> = {},
-): AnthropicStreamEvent[] {
-  const t = new OpenAIToAnthropicTranslator({ ...OPTIONS, ...options });
-  const out = events.flatMap((e) => t.push(e));
-  out.push(...t.end());
-  assertWellFormed(out.map((e): Frame => ({ event: e.type, data: e as unknown as FrameData })));
-  return out;
-}
-
-function message(
-  events: UpstreamEvent[],
-  options: Partial<TranslateOptions> = {},
-): AnthropicMessage {
-  return accumulateAnthropicEvents(run(events, options));
-}
-
-const DONE: UpstreamEvent = { kind: "done" };
+import { OpenAIToAnthropicTranslator } from "../../../src/translate/openai_chat/translator.ts";
+import { delta, DONE, message, OPTIONS, run } from "./_translator.ts";
 
 Deno.test("translator edge cases", async (t) => {
   await t.step("a tool name that arrives after the id and first arguments", () => {
@@ -345,71 +315,5 @@ Deno.test("translator edge cases", async (t) => {
     assert.ok(t2.push(DONE).length > 0);
     assert.deepEqual(t2.push(delta({ content: "late" })), []);
     assert.deepEqual(t2.end(), []);
-  });
-});
-
-Deno.test("ping frame", () => {
-  assert.equal(new TextDecoder().decode(pingFrame()), 'event: ping\ndata: {"type":"ping"}\n\n');
-});
-
-Deno.test("an answer the server gave up on ends with an error, not a finished turn", async (t) => {
-  for (const finish of ["error", "abort"]) {
-    await t.step(`finish_reason "${finish}"`, () => {
-      const out = run([delta({ content: "partial an" }), delta({}, finish), DONE]);
-      const last = out.at(-1) as { type: string; error?: { message: string } };
-      assert.equal(last.type, "error");
-      assert.match(last.error!.message, new RegExp(`finish_reason "${finish}"`));
-      assert.ok(!out.some((e) => e.type === "message_delta"), "no stop_reason was given");
-    });
-  }
-});
-
-Deno.test("the end of an answer is known from what the upstream sent, not from its close", async (t) => {
-  const usageChunk: UpstreamEvent = {
-    kind: "chunk",
-    chunk: { choices: [], usage: { prompt_tokens: 11, completion_tokens: 5 } },
-  };
-  await t.step("after a finish_reason, only what may follow is awaited", () => {
-    const tr = new OpenAIToAnthropicTranslator(OPTIONS);
-    tr.push(delta({ content: "Hello" }));
-    assert.equal(tr.finishing, false);
-    tr.push(delta({}, "stop"));
-    assert.equal(tr.finishing, true);
-    assert.equal(tr.done, false);
-  });
-  await t.step("the usage chunk after the finish completes the answer, without [DONE]", () => {
-    const tr = new OpenAIToAnthropicTranslator(OPTIONS);
-    tr.push(delta({ content: "Hello" }));
-    tr.push(delta({}, "stop"));
-    const out = tr.push(usageChunk);
-    assert.equal(tr.done, true);
-    assert.equal(tr.finishing, false);
-    assert.equal(out.at(-1)?.type, "message_stop");
-    const stop = out.find((e) => e.type === "message_delta") as {
-      usage: { output_tokens: number };
-    };
-    assert.equal(stop.usage.output_tokens, 5);
-    assert.deepEqual(tr.push(DONE), []);
-  });
-  await t.step("a chunk broken off after the finish costs the count, not the answer", () => {
-    const tr = new OpenAIToAnthropicTranslator(OPTIONS);
-    tr.push(delta({ content: "Hello" }));
-    tr.push(delta({}, "stop"));
-    assert.deepEqual(tr.push({ kind: "malformed", detail: "Unterminated string in JSON" }), []);
-    const out = tr.end();
-    assert.equal(out.at(-1)?.type, "message_stop");
-    assert.ok(!out.some((e) => e.type === "error"));
-  });
-  await t.step("a malformed chunk before the finish still fails the answer", () => {
-    const tr = new OpenAIToAnthropicTranslator(OPTIONS);
-    tr.push(delta({ content: "Hello" }));
-    const out = tr.push({ kind: "malformed", detail: "Unterminated string in JSON" });
-    assert.equal(out.at(-1)?.type, "error");
-  });
-  await t.step("a usage chunk before the finish does not end the answer", () => {
-    const tr = new OpenAIToAnthropicTranslator(OPTIONS);
-    tr.push(delta({ content: "Hello" }));
-    assert.deepEqual(tr.push(usageChunk), []);
-    assert.equal(tr.done, false);
   });
 });

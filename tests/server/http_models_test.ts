@@ -1,0 +1,45 @@
+/** GET /v1/models: routes, aliases and provider models listed in Anthropic's shape, paged or whole. */
+
+import assert from "node:assert/strict";
+import { auth, withCcp } from "./_http_surface_env.ts";
+
+Deno.test("GET /v1/models lists routes, aliases and provider models in Anthropic's shape", async () => {
+  await withCcp([{ kind: "hang" }], async (ccp) => {
+    const res = await fetch(`${ccp.url}/v1/models?limit=1000`, { headers: auth });
+    const json = await res.json();
+    const ids = ["default", "sonnet", "haiku", "my-fast", "up/u1", "alt/alt-model"];
+    assert.deepEqual(json.data.map((m: { id: string }) => m.id), ids);
+    // Claude Code gets the same again under ids its /model picker keeps (it drops ids without
+    // "claude"), as its discovery request names itself.
+    const discovered = await (await fetch(`${ccp.url}/v1/models?limit=1000`, {
+      headers: { ...auth, "user-agent": "claude-code/2.1.330" },
+    })).json();
+    assert.deepEqual(discovered.data.map((m: { id: string }) => m.id), [
+      ...ids,
+      ...ids.map((id) => `claude-ccp/${id}`),
+    ]);
+    assert.equal(discovered.last_id, "claude-ccp/alt/alt-model");
+    for (const m of json.data) {
+      assert.equal(m.type, "model");
+      assert.equal(typeof m.display_name, "string");
+      assert.match(m.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    }
+    assert.equal(json.has_more, false);
+    assert.equal(json.first_id, "default");
+    assert.equal(json.last_id, "alt/alt-model");
+    const page =
+      await (await fetch(`${ccp.url}/v1/models?limit=2&after_id=sonnet`, { headers: auth })).json();
+    assert.deepEqual(page.data.map((m: { id: string }) => m.id), ["haiku", "my-fast"]);
+    assert.equal(page.has_more, true);
+  }, { models: ["u1"] });
+});
+
+Deno.test("GET /v1/models without paging lists every entry, however many", async () => {
+  const models = Array.from({ length: 30 }, (_, i) => `m${i}`);
+  await withCcp([{ kind: "hang" }], async (ccp) => {
+    const json = await (await fetch(`${ccp.url}/v1/models`, { headers: auth })).json();
+    assert.equal(json.data.length, 4 + models.length + 1);
+    assert.equal(json.has_more, false);
+    assert.equal(json.last_id, "alt/alt-model");
+  }, { models });
+});

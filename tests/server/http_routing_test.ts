@@ -1,0 +1,80 @@
+/**
+ * How the server picks the model an upstream sees: URL prefix, token suffix, alias, tier and
+ * default, a model picked from the discovered list, and a tier's chain falling over mid-request.
+ */
+
+import assert from "node:assert/strict";
+import { thinkingTextToolMessage, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
+import { parseSse } from "../helpers/ccp.ts";
+import { auth, body, TOKEN, withCcp } from "./_http_surface_env.ts";
+
+Deno.test("routing: URL prefix, token suffix, alias, tier, default — upstream sees the right model", async () => {
+  await withCcp([{ kind: "json", body: thinkingTextToolMessage("m") }], async (ccp, mock) => {
+    const send = async (path: string, model: string, token = TOKEN) => {
+      const res = await fetch(`${ccp.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": token },
+        body: body({ model }),
+      });
+      assert.equal(res.status, 200);
+      const json = await res.json();
+      assert.equal(json.model, model, "answers carry the client's model name");
+      return mock.requests.at(-1)!.body!.model;
+    };
+    assert.equal(await send("/up:prefixed/v1/messages?beta=true", "claude-opus-5-5"), "prefixed");
+    assert.equal(await send("/up:org%2Fdeep:tag/v1/messages", "x"), "org/deep:tag");
+    assert.equal(
+      await send("/v1/messages", "claude-opus-5-5", `${TOKEN}:up/from-token`),
+      "from-token",
+    );
+    assert.equal(await send("/v1/messages", "my-fast"), "fast");
+    assert.equal(await send("/v1/messages", "up/explicit"), "explicit");
+    assert.equal(await send("/v1/messages", "claude-sonnet-4-5-20250929"), "son");
+    assert.equal(await send("/v1/messages", "claude-haiku-5-5"), "h1");
+    assert.equal(await send("/v1/messages", "gpt-4o"), "def");
+  });
+});
+
+Deno.test("a model picked from the discovered list routes like the name it stands for", async (t) => {
+  await withCcp([{ kind: "json", body: thinkingTextToolMessage("m") }], async (ccp) => {
+    const cases: Array<[string, string, string, string]> = [
+      ["claude-ccp/my-fast", "alias:my-fast", "alt", "fast"],
+      ["claude-ccp/alt/alt-model", "explicit", "alt", "alt-model"],
+      ["claude-ccp/default", "default", "up", "def"],
+      ["claude-ccp/haiku", "haiku", "alt", "h1"],
+    ];
+    for (const [model, route, provider, upstream] of cases) {
+      await t.step(model, async () => {
+        const res = await fetch(`${ccp.url}/v1/messages`, {
+          method: "POST",
+          headers: auth,
+          body: body({ model }),
+        });
+        await res.body?.cancel();
+        assert.equal(res.headers.get("x-ccp-route"), route);
+        assert.equal(res.headers.get("x-ccp-provider"), provider);
+        assert.equal(res.headers.get("x-ccp-model"), upstream);
+      });
+    }
+  });
+});
+
+Deno.test("a streamed answer through the haiku chain falls over to its second target", async () => {
+  await withCcp(
+    [{
+      kind: "json",
+      status: 503,
+      body: { type: "error", error: { type: "api_error", message: "down" } },
+    }, { kind: "stream", events: thinkingTextToolTurn("up") }],
+    async (ccp, mock) => {
+      const res = await fetch(`${ccp.url}/v1/messages`, {
+        method: "POST",
+        headers: auth,
+        body: body({ model: "claude-haiku-5-5", stream: true }),
+      });
+      assert.equal(res.status, 200);
+      assert.equal(parseSse(await res.text()).at(-1)!.event, "message_stop");
+      assert.deepEqual(mock.requests.map((r) => r.body!.model), ["h1", "h2"]);
+    },
+  );
+});

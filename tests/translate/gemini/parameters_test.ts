@@ -1,0 +1,63 @@
+/**
+ * A tool's input schema → Gemini function parameters: an OBJECT with properties only, a root
+ * union flattened, and nesting cut where it would recurse for ever.
+ */
+
+import assert from "node:assert/strict";
+import { toGeminiParameters } from "../../../src/translate/gemini/schema.ts";
+import { assertOnlyGeminiKeys } from "./_schema_keys.ts";
+
+Deno.test("function parameters: object schemas with properties only", async (t) => {
+  await t.step("no schema, empty object schema → no parameters", () => {
+    assert.equal(toGeminiParameters(undefined), undefined);
+    assert.equal(
+      toGeminiParameters({
+        $schema: "https://json-schema.org/draft/2020-12/schema",
+        type: "object",
+        properties: {},
+        additionalProperties: false,
+      }),
+      undefined,
+    );
+  });
+  await t.step("a normal tool schema is an OBJECT", () => {
+    assert.deepEqual(
+      toGeminiParameters({
+        type: "object",
+        properties: { command: { type: "string" } },
+        required: ["command"],
+      }),
+      { type: "OBJECT", properties: { command: { type: "STRING" } }, required: ["command"] },
+    );
+  });
+  await t.step("a root union of objects is flattened; required where every variant agrees", () => {
+    assert.deepEqual(
+      toGeminiParameters({
+        oneOf: [
+          {
+            type: "object",
+            properties: { id: { type: "string" }, a: { type: "number" } },
+            required: ["id", "a"],
+          },
+          {
+            type: "object",
+            properties: { id: { type: "string" }, b: { type: "boolean" } },
+            required: ["id"],
+          },
+        ],
+      }),
+      {
+        type: "OBJECT",
+        properties: { id: { type: "STRING" }, a: { type: "NUMBER" }, b: { type: "BOOLEAN" } },
+        required: ["id"],
+      },
+    );
+  });
+  await t.step("deep nesting is cut instead of recursing forever", () => {
+    let schema: Record<string, unknown> = { type: "string" };
+    for (let i = 0; i < 60; i++) schema = { type: "object", properties: { n: schema } };
+    const out = toGeminiParameters(schema);
+    assert.equal(out?.type, "OBJECT");
+    assertOnlyGeminiKeys(out);
+  });
+});

@@ -1,0 +1,296 @@
+/**
+ * A 200 answer whose start is an error, through the real server: it fails over before the
+ * client sees anything, reaches the client as an HTTP error when there is nowhere to go, sets a
+ * refused key aside, and a client that leaves while the start is held cancels the upstream.
+ */
+
+import assert from "node:assert/strict";
+import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+
+const encoder = new TextEncoder();
+const SSE = { "content-type": "text/event-stream; charset=utf-8" };
+
+/** Serves each request the next script: raw SSE chunks sent 5 ms apart with status 200. */
+function scriptedSse(scripts: string[][]) {
+  let served = 0;
+  const seen: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    seen.push(new URL(req.url).pathname);
+    await req.body?.cancel();
+    const chunks = scripts[Math.min(served++, scripts.length - 1)]!;
+    let i = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (i >= chunks.length) return controller.close();
+        if (i > 0) await new Promise((r) => setTimeout(r, 5));
+        controller.enqueue(encoder.encode(chunks[i++]!));
+      },
+    });
+    return new Response(body, { headers: SSE });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    seen,
+    close: () => server.shutdown(),
+  };
+}
+
+const chatChunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+  `data: ${
+    JSON.stringify({
+      id: "c1",
+      object: "chat.completion.chunk",
+      model: "m",
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    })
+  }\n\n`;
+
+const OPENROUTER_429 = [
+  ": OPENROUTER PROCESSING\n\n",
+  `data: ${
+    JSON.stringify({
+      id: "gen-1",
+      object: "chat.completion.chunk",
+      error: { code: 429, message: "Rate limit exceeded: free-models-per-day" },
+      choices: [{ index: 0, delta: { content: "" }, finish_reason: "error" }],
+    })
+  }\n\n`,
+  "data: [DONE]\n\n",
+];
+
+const streamRequest = (model: string) => ({
+  model,
+  max_tokens: 64,
+  stream: true,
+  messages: [{ role: "user", content: "hi" }],
+});
+
+/** POSTs `body` to ccp's /v1/messages. */
+const postMessages = (url: string, body: Record<string, unknown>, signal?: AbortSignal) =>
+  fetch(`${url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal,
+  });
+
+Deno.test("early stream error: a translated stream fails over before the client sees anything", async () => {
+  const a = scriptedSse([OPENROUTER_429]);
+  const b = scriptedSse([[
+    chatChunk({ role: "assistant", content: "" }),
+    chatChunk({ content: "from b" }),
+    chatChunk({}, "stop"),
+    "data: [DONE]\n\n",
+  ]]);
+  const config = testConfig({
+    providers: [
+      provider("a", { type: "openai", baseUrl: `${a.url}/v1`, apiKeys: ["k-a"], maxRetries: 0 }),
+      provider("b", { type: "openai", baseUrl: `${b.url}/v1`, apiKeys: ["k-b"], maxRetries: 0 }),
+    ],
+    routes: { default: ["a/m1", "b/m2"] },
+  });
+  const ccp = startCcp(config);
+  try {
+    const res = await postMessages(ccp.url, streamRequest("claude-sonnet-4-5"));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-ccp-provider"), "b");
+    const events = parseSse(await res.text());
+    assert.equal(events[0]!.event, "message_start");
+    assert.ok(!events.some((e) => e.event === "error"), "no error reaches the client");
+    const text = events.filter((e) => e.event === "content_block_delta")
+      .map((e) => (e.data.delta as { text: string }).text).join("");
+    assert.equal(text, "from b");
+    // The debug line says what the upstream really did.
+    const said = "→ 429 (answered HTTP 200, then an error as its first event)";
+    assert.ok(ccp.logs.some((line) => line.includes(said)), ccp.logs.join(""));
+    assert.equal(a.seen.length, 1);
+    assert.equal(b.seen.length, 1);
+  } finally {
+    await ccp.close();
+    await a.close();
+    await b.close();
+  }
+});
+
+Deno.test("early stream error: with nowhere to fail over, the client gets it as an HTTP error", async (t) => {
+  const overflow = [
+    'event: error\ndata: {"type":"error","error":{"type":"invalid_request_error",' +
+    '"message":"prompt is too long: 210000 tokens > 200000 maximum"}}\n\n',
+  ];
+  const limited = [
+    'event: error\ndata: {"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}\n\n',
+  ];
+  const failed = [
+    'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"busy"}}\n\n',
+  ];
+  for (
+    const [name, script, status, type] of [
+      ["an over-long prompt", overflow, 400, "invalid_request_error"],
+      ["a rate limit", limited, 429, "rate_limit_error"],
+      ["a server error, named as what the upstream did", failed, 502, "api_error"],
+    ] as const
+  ) {
+    await t.step(name, async () => {
+      const a = scriptedSse([script]);
+      const config = testConfig({
+        providers: [provider("a", { baseUrl: a.url, apiKeys: ["k-a"], maxRetries: 0 })],
+        routes: { default: "a/m1" },
+      });
+      const ccp = startCcp(config);
+      try {
+        const res = await postMessages(ccp.url, streamRequest("claude-sonnet-4-5"));
+        assert.equal(res.status, status);
+        const body = await res.json();
+        assert.equal(body.type, "error");
+        assert.equal(body.error.type, type);
+        if (script === overflow) assert.match(body.error.message, /^prompt is too long: /);
+        else if (status === 502) {
+          assert.match(
+            body.error.message,
+            /Provider "a" \(model m1\) answered HTTP 200, then an error as its first event: busy/,
+          );
+        } // Handled as an HTTP 429 is: the key is set aside and the message says until when.
+        else if (status === 429) assert.match(body.error.message, /provider "a".*429/);
+      } finally {
+        await ccp.close();
+        await a.close();
+      }
+    });
+  }
+});
+
+Deno.test("early error: a 200 JSON error fails over like the HTTP error it names", async () => {
+  const bad = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    await req.body?.cancel();
+    return Response.json({ error: { code: 429, message: "Rate limit exceeded" } });
+  });
+  const good = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    await req.body?.cancel();
+    return Response.json({
+      id: "c",
+      object: "chat.completion",
+      model: "m",
+      choices: [{
+        index: 0,
+        message: { role: "assistant", content: "from good" },
+        finish_reason: "stop",
+      }],
+      usage: { prompt_tokens: 3, completion_tokens: 2 },
+    });
+  });
+  const url = (server: Deno.HttpServer<Deno.NetAddr>) => `http://127.0.0.1:${server.addr.port}/v1`;
+  const ccp = startCcp(testConfig({
+    providers: [
+      provider("bad", { type: "openai", baseUrl: url(bad), apiKeys: ["k"], maxRetries: 0 }),
+      provider("good", { type: "openai", baseUrl: url(good), apiKeys: ["k"], maxRetries: 0 }),
+    ],
+    routes: { default: ["bad/m", "good/m"] },
+  }));
+  try {
+    const res = await postMessages(ccp.url, {
+      model: "x",
+      max_tokens: 10,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-ccp-provider"), "good");
+    assert.equal((await res.json()).content[0].text, "from good");
+  } finally {
+    await ccp.close();
+    await bad.shutdown();
+    await good.shutdown();
+  }
+});
+
+Deno.test("early error: a client that leaves while the start is held cancels the upstream", async () => {
+  let cancelled: (() => void) | undefined;
+  const gone = new Promise<void>((resolve) => (cancelled = resolve));
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => {
+      await req.body?.cancel();
+      let timer: ReturnType<typeof setInterval> | undefined;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          // Keep-alives only, as OpenRouter sends while a model has not started.
+          timer = setInterval(() => controller.enqueue(encoder.encode(": PROCESSING\n\n")), 50);
+        },
+        cancel() {
+          clearInterval(timer);
+          cancelled!();
+        },
+      });
+      return new Response(body, { headers: SSE });
+    },
+  );
+  const ccp = startCcp(testConfig({
+    providers: [
+      provider("a", { baseUrl: `http://127.0.0.1:${upstream.addr.port}`, apiKeys: ["k"] }),
+    ],
+    routes: { default: "a/m1" },
+  }));
+  try {
+    const client = new AbortController();
+    const request = streamRequest("claude-sonnet-4-5");
+    const answer = postMessages(ccp.url, request, client.signal).catch((error) => error);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    client.abort();
+    await answer;
+    const left = await Promise.race([
+      gone.then(() => "cancelled"),
+      new Promise((resolve) => setTimeout(() => resolve("still open"), 3000)),
+    ]);
+    assert.equal(left, "cancelled");
+  } finally {
+    await ccp.close();
+    await upstream.shutdown();
+  }
+});
+
+Deno.test("early error: a refused key inside a 200 stream sets that key aside, like a 401", async () => {
+  const seen: string[] = [];
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => {
+      await req.body?.cancel();
+      const key = req.headers.get("x-api-key") ??
+        (req.headers.get("authorization") ?? "").replace("Bearer ", "");
+      seen.push(key);
+      const first = key === "revoked"
+        ? 'data: {"error":{"message":"Incorrect API key provided","type":"invalid_request_error",' +
+          '"code":"invalid_api_key"}}\n\n'
+        : 'data: {"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,' +
+          '"delta":{"content":"hello"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n';
+      return new Response(first, { headers: SSE });
+    },
+  );
+  const ccp = startCcp(testConfig({
+    providers: [
+      provider("p", {
+        type: "openai",
+        baseUrl: `http://127.0.0.1:${upstream.addr.port}/v1`,
+        apiKeys: ["revoked", "valid"],
+        maxRetries: 0,
+      }),
+    ],
+    routes: { default: "p/m" },
+  }));
+  try {
+    for (let turn = 0; turn < 2; turn++) {
+      const res = await postMessages(ccp.url, {
+        model: "x",
+        max_tokens: 10,
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
+      });
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /hello/);
+    }
+    // The first turn met the revoked key and moved on; the second went straight to the valid one.
+    assert.deepEqual(seen, ["revoked", "valid", "valid"]);
+  } finally {
+    await ccp.close();
+    await upstream.shutdown();
+  }
+});
