@@ -117,9 +117,15 @@ Deno.test("auto mode: sampled estimate for huge texts, then extrapolation", asyn
       counter.count(chunk + spent);
       spent += chunk.length;
     }
-    const started = performance.now();
-    const n = counter.count(huge);
-    assert.equal(performance.now() - started < 5, true);
+    // The fastest of a few: a test file running beside this one may take the core for a while.
+    let fastest = Infinity;
+    let n = 0;
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      n = counter.count(`${huge}${i}`); // a text of its own each time: nothing cached
+      fastest = Math.min(fastest, performance.now() - started);
+    }
+    assert.equal(fastest < 5, true, `${fastest.toFixed(1)} ms`);
     assert.equal(Math.abs(n - exact) / exact < 0.05, true, `${n} vs ${exact}`);
   });
 });
