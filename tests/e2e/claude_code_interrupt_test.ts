@@ -19,34 +19,11 @@ import {
   waitForScreen,
 } from "../helpers/tmux.ts";
 import type { RequestRecord } from "../../src/pipeline/record.ts";
+import { chatHistoryProblem } from "../helpers/chat_history.ts";
 
 const ready = await tmuxAndClaude();
 
 type Obj = Record<string, unknown>;
-
-/** What an OpenAI-style API refuses in a history (the 400s that would end the session). */
-function chatHistoryProblem(messages: Obj[]): string | undefined {
-  for (const [i, m] of messages.entries()) {
-    if (!["system", "user", "assistant", "tool"].includes(String(m.role))) return `role ${i}`;
-    const calls = (m.tool_calls as Obj[] | undefined) ?? [];
-    if (m.role === "assistant" && calls.length > 0) {
-      const answered = new Set<unknown>();
-      for (let j = i + 1; messages[j]?.role === "tool"; j++) {
-        answered.add(messages[j]!.tool_call_id);
-      }
-      if (calls.some((c) => !answered.has(c.id))) return `tool call without result at ${i}`;
-    }
-    if (m.role === "tool") {
-      let j = i - 1;
-      while (messages[j]?.role === "tool") j--;
-      const calls = (messages[j]?.tool_calls as Obj[] | undefined) ?? [];
-      if (!calls.some((c) => c.id === m.tool_call_id)) return `tool result without call at ${i}`;
-      if (typeof m.content !== "string") return `tool content not text at ${i}`;
-    }
-    if (m.role === "assistant" && !m.content && calls.length === 0) return `empty assistant ${i}`;
-  }
-  return undefined;
-}
 
 function chunk(delta: Obj, finish: string | null = null): string {
   const body = { id: "c", object: "chat.completion.chunk", created: 1, model: "m" };
