@@ -48,8 +48,17 @@ export function describeOutcome(outcome: TargetOutcome, now: number): string {
         outcome.status === 429 ? "plan or rate limit" : "not accepted"
       }; tried again in ${secondsUntil(outcome.until, now)}s)`;
     case "failed":
-      return `${who}: ${outcome.detail}`;
+      return namesTarget(outcome.detail, outcome.target)
+        ? outcome.detail
+        : `${who}: ${outcome.detail}`;
   }
+}
+
+// A transport's own error already begins with the target it names (`Provider "p" (model m)
+// answered …`): said once, not twice.
+function namesTarget(detail: string, target: TargetOutcome["target"]): boolean {
+  const named = `provider "${target.provider}" (model ${target.model})`;
+  return detail.slice(0, named.length).toLowerCase() === named.toLowerCase();
 }
 
 // Status and type for the last upstream failure: ccp's own errors keep theirs, failures without

@@ -26,8 +26,8 @@ Deno.test("model_cooldown after an upstream message that ends its sentence: one 
     type: "error",
     error: {
       type: "rate_limit_error",
-      message: "All credentials are cooling down after rate limits (429): " +
-        'provider "claude" model "claude-sonnet-4-5": ' + detail + " Retry in 7200s.",
+      message: "All credentials are cooling down after rate limits (429): " + detail +
+        " Retry in 7200s.",
       code: "model_cooldown",
       retry_after: 7200,
     },
