@@ -7,7 +7,8 @@
  * makes it lower `max_tokens`.
  * Every provider words the same failure differently (OpenAI/vLLM/DeepSeek "maximum context
  * length is M tokens. However, you requested N tokens", llama.cpp "exceeds the available context
- * size", Gemini "input token count … exceeds the maximum"), and a prefix such as "Provider x
+ * size", Gemini "input token count … exceeds the maximum", Kimi "exceeded model token limit", Z.AI
+ * and Zhipu GLM "Prompt exceeds max length"), and a prefix such as "Provider x
  * answered HTTP 400:" hides even Anthropic's own wording. So the recognised cases lead with
  * Anthropic's sentence and keep the provider's text after it.
  */
@@ -26,7 +27,7 @@ export interface Overflow {
 
 // Words that only an overflow error uses (tested against the lower-cased message).
 const OVERFLOW =
-  /prompt is too long|prompt too long|context (?:length|window|size|limit)|maximum context|context_length_exceeded|exceed_context_size|too many (?:input )?tokens|input token count|reduce the length of the (?:messages|input|prompt)/;
+  /prompt is too long|prompt too long|context (?:length|window|size|limit)|maximum context|context_length_exceeded|exceed_context_size|too many (?:input )?tokens|input token count|reduce the length of the (?:messages|input|prompt)|exceeded model token limit|prompt exceeds max(?:imum)? length|input length \d[\d,]* exceeds the maximum length/;
 
 type Reader = (m: RegExpExecArray) => Overflow;
 const num = (text: string | undefined) =>
@@ -56,6 +57,16 @@ const READERS: ReadonlyArray<readonly [RegExp, Reader]> = [
   // Gemini: "The input token count (N) exceeds the maximum number of tokens allowed (M)"
   [
     /\(([\d,]+)(?: tokens?)?\) (?:exceeds|is longer than)[^(]*\(([\d,]+)(?: tokens?)?\)/,
+    (m) => ({ prompt: num(m[1]), limit: num(m[2]) }),
+  ],
+  // Kimi: "Your request exceeded model token limit: M (requested: N)"
+  [
+    /token limit: ([\d,]+) \(requested: ([\d,]+)\)/,
+    (m) => ({ limit: num(m[1]), prompt: num(m[2]) }),
+  ],
+  // GLM on other hosts: "Input length N exceeds the maximum length M"
+  [
+    /input length ([\d,]+) exceeds the maximum length ([\d,]+)/,
     (m) => ({ prompt: num(m[1]), limit: num(m[2]) }),
   ],
   // Mistral: "Prompt contains N tokens … too large for model with M maximum context length"

@@ -77,6 +77,35 @@ Deno.test("context overflow: each provider's wording leads with Anthropic's sent
       "prompt is too long: 40000 tokens > 32768 maximum",
     ],
     [
+      "Kimi (Moonshot)",
+      400,
+      {
+        error: {
+          message:
+            "Invalid request: Your request exceeded model token limit: 262144 (requested: 269030)",
+          type: "invalid_request_error",
+        },
+      },
+      "prompt is too long: 269030 tokens > 262144 maximum",
+    ],
+    [
+      "Z.AI / Zhipu GLM (code 1261, no sizes)",
+      400,
+      { error: { code: "1261", message: "Prompt exceeds max length" } },
+      "prompt is too long",
+    ],
+    [
+      "GLM on another host",
+      400,
+      {
+        error: {
+          code: "InvalidParameter",
+          message: "Input length 203743 exceeds the maximum length 202752",
+        },
+      },
+      "prompt is too long: 203743 tokens > 202752 maximum",
+    ],
+    [
       "an Anthropic-compatible upstream's own sentence is kept in front",
       400,
       {
