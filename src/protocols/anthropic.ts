@@ -203,7 +203,8 @@ export type StopReason =
   | "stop_sequence"
   | "tool_use"
   | "pause_turn"
-  | "refusal";
+  | "refusal"
+  | "model_context_window_exceeded";
 
 /** A text block in a response. */
 export interface TextBlock {

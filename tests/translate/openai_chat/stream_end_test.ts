@@ -21,6 +21,17 @@ Deno.test("an answer the server gave up on ends with an error, not a finished tu
   }
 });
 
+Deno.test("a full context window is Anthropic's stop reason for it, not a finished turn", () => {
+  const out = run([
+    delta({ content: "partial an" }),
+    delta({}, "model_context_window_exceeded"),
+    DONE,
+  ]);
+  const stop = out.find((e) => e.type === "message_delta") as { delta: { stop_reason: string } };
+  assert.equal(stop.delta.stop_reason, "model_context_window_exceeded");
+  assert.equal(out.at(-1)?.type, "message_stop");
+});
+
 Deno.test("the end of an answer is known from what the upstream sent, not from its close", async (t) => {
   const usageChunk: UpstreamEvent = {
     kind: "chunk",
