@@ -74,6 +74,25 @@ export function retryAfterFromHeaders(
   return planReset(headers, now) ?? resetHint(headers, now);
 }
 
+// Wait hints written in an error body rather than a header: Google's RetryInfo detail
+// (`"retryDelay": "33s"`, the only hint a Gemini 429 carries) and the sentence its message ends
+// with (`Please retry in 33.52s.`).
+const BODY_HINTS: readonly RegExp[] = [
+  /"retryDelay"\s*:\s*"(\d+(?:\.\d+)?(?:ms|s))"/,
+  /\bplease retry in (\d+(?:\.\d+)?(?:ms|s))\b/i,
+];
+
+/** Reads a wait hint from an error body, in ms; undefined when it has none. */
+export function retryAfterFromBody(bodyText: string | undefined): number | undefined {
+  if (!bodyText) return undefined;
+  for (const pattern of BODY_HINTS) {
+    const match = pattern.exec(bodyText);
+    const ms = match ? parseDuration(match[1]!) : undefined;
+    if (ms !== undefined) return ms;
+  }
+  return undefined;
+}
+
 /**
  * When a Claude plan's limit lifts, from Anthropic's plan-usage headers: `…-unified-reset` is the
  * moment (epoch seconds) the limit that counts resets. It is a wait hint only when

@@ -44,6 +44,41 @@ const ROWS: Row[] = [
     retryAfterMs: 12_000,
   },
   {
+    name: "Gemini 429: the wait is in the body's RetryInfo, there is no header",
+    failure: {
+      status: 429,
+      bodyText: JSON.stringify({
+        error: {
+          code: 429,
+          message: "You exceeded your current quota. Please retry in 33.527391s.",
+          status: "RESOURCE_EXHAUSTED",
+          details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "33s" }],
+        },
+      }),
+    },
+    action: "rotate_key",
+    cause: "rate_limit",
+    retryAfterMs: 33_000,
+  },
+  {
+    name: "429 whose message alone says when to retry",
+    failure: { status: 429, bodyText: '{"error":{"message":"Please retry in 1.5s."}}' },
+    action: "rotate_key",
+    cause: "rate_limit",
+    retryAfterMs: 1500,
+  },
+  {
+    name: "429: a Retry-After header wins over the body's hint",
+    failure: {
+      status: 429,
+      headers: new Headers({ "retry-after": "4" }),
+      bodyText: '{"error":{"details":[{"retryDelay":"60s"}]}}',
+    },
+    action: "rotate_key",
+    cause: "rate_limit",
+    retryAfterMs: 4000,
+  },
+  {
     name: "429 even when listed in fallback_on (rotate first)",
     failure: { status: 429 },
     fallbackOn: [429],
