@@ -150,3 +150,69 @@ Deno.test("the server that signed a thinking block gets it back: only Anthropic-
     await glm.close();
   }
 });
+
+Deno.test("a signature Anthropic refuses that ccp never saw costs one round trip per session, not the session", async () => {
+  const refused = {
+    kind: "json" as const,
+    status: 400,
+    body: {
+      type: "error",
+      error: {
+        type: "invalid_request_error",
+        message: "messages.1.content.0: Invalid `signature` in `thinking` block",
+      },
+    },
+  };
+  // Each turn of the mock answers in order: refused, then the turn sent again, then the next turn.
+  const anthropic = startAnthropicMock([
+    refused,
+    { kind: "stream", events: textTurn("claude", 1) },
+    { kind: "stream", events: textTurn("claude", 1) },
+  ]);
+  const ccp = startCcp(testConfig({
+    providers: [provider("claude", { baseUrl: anthropic.url, preset: "anthropic" })],
+    routes: { default: "claude/claude-sonnet-4-5" },
+  }));
+  // A signature this ccp process never relayed: a session resumed after a restart.
+  const unknown = { type: "thinking", thinking: "t", signature: "EqQBCkgIBhABGAIiQLunknown" };
+  const history = [
+    { role: "user", content: "hi" },
+    { role: "assistant", content: [unknown, { type: "text", text: "ok" }] },
+    { role: "user", content: "again" },
+  ];
+  const ask = (messages: unknown[]) =>
+    fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "claude-sonnet-4-5",
+        max_tokens: 1000,
+        stream: true,
+        thinking: { type: "enabled", budget_tokens: 500 },
+        messages,
+      }),
+    });
+  try {
+    const first = await ask(history);
+    assert.equal(first.status, 200);
+    assert.equal(parseSse(await first.text()).at(-1)!.event, "message_stop");
+    const contents = () =>
+      anthropic.requests.map((r) => (r.body!.messages as Array<{ content: unknown }>)[1]!.content);
+    assert.deepEqual(contents(), [
+      [unknown, { type: "text", text: "ok" }],
+      [{ type: "text", text: "ok" }],
+    ]);
+    // The next turn of the session leaves the block out at once.
+    const next = await ask([
+      ...history,
+      { role: "assistant", content: [{ type: "text", text: "fine" }] },
+      { role: "user", content: "more" },
+    ]);
+    await next.text();
+    assert.equal(anthropic.requests.length, 3);
+    assert.deepEqual(contents()[2], [{ type: "text", text: "ok" }]);
+  } finally {
+    await ccp.close();
+    await anthropic.close();
+  }
+});

@@ -46,6 +46,17 @@ export class ForeignSignatures {
     }
   }
 
+  /**
+   * Notes the signatures of every thinking block in a request's history: used when Anthropic
+   * refused one of them, since its error names only the first and the rest cannot be checked.
+   */
+  noteHistory(body: Record<string, unknown>): void {
+    if (!Array.isArray(body.messages)) return;
+    for (const message of body.messages) {
+      if (isRecord(message) && message.role === "assistant") this.noteMessage(message);
+    }
+  }
+
   /** Notes the signatures of a whole Message's thinking blocks. */
   noteMessage(message: Record<string, unknown>): void {
     if (!Array.isArray(message.content)) return;

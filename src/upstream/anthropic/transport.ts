@@ -10,6 +10,7 @@ import { relayedAnswer } from "../relayed_answer.ts";
 import { planHeaders } from "./plan_headers.ts";
 import { FOREIGN_SIGNATURES } from "./foreign_signatures.ts";
 import { verifiesSignatures } from "./real_anthropic.ts";
+import { refusesSignature } from "./refused_signature.ts";
 import { networkCause } from "../errors.ts";
 import { readJsonCapped } from "../http/read_capped.ts";
 import { upstreamMessage } from "../../core/upstream_message.ts";
@@ -34,18 +35,38 @@ export const anthropicTransport: Transport = {
     const settings = settingsFor(request.provider, request.model, request.settings);
     const inputTokens = settings.contextWindow ? await request.inputTokens() : undefined;
     const body = applyModelSettings(request.body, settings, { protocol: "anthropic", inputTokens });
-    const result = await callAnthropic({
-      provider: request.provider,
-      model: request.model,
-      body: withExtraBody(cleaning.body(body), settings),
-      clientHeaders: filterBetaHeader(request.clientHeaders, betaRuleOf(request.provider)),
-      key: request.key,
-      signal: request.signal,
-      fetch: request.fetch,
-      unreachableHint: request.unreachableHint,
-      learned: request.learned,
-      log: request.log,
-    });
+    const call = (sent: Record<string, unknown>) =>
+      callAnthropic({
+        provider: request.provider,
+        model: request.model,
+        body: sent,
+        clientHeaders: filterBetaHeader(request.clientHeaders, betaRuleOf(request.provider)),
+        key: request.key,
+        signal: request.signal,
+        fetch: request.fetch,
+        unreachableHint: request.unreachableHint,
+        learned: request.learned,
+        log: request.log,
+      });
+    const sent = withExtraBody(cleaning.body(body), settings);
+    let result = await call(sent);
+    if (
+      !result.ok && verifiesSignatures(request.provider) &&
+      refusesSignature(result.status, result.bodyText)
+    ) {
+      // The signatures of this history cannot all be told apart from Anthropic's own: from now on
+      // they count as foreign, so the cleaning strips them, now and on the session's later turns
+      // (one refused round trip per session, and the cached prefix stays the same afterwards).
+      FOREIGN_SIGNATURES.noteHistory(sent);
+      const again = withExtraBody(cleaning.body(body), settings);
+      if (JSON.stringify(again.messages) !== JSON.stringify(sent.messages)) {
+        request.log?.warn(
+          `${describeCall(request)} refused a thinking signature made elsewhere: ` +
+            "sent again without the history's thinking blocks",
+        );
+        result = await call(again);
+      }
+    }
     const relayHeaders = planHeaders(
       request.provider,
       result.ok ? result.response.headers : result.headers,
