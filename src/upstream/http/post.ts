@@ -11,6 +11,7 @@ import { fetchFor, type FetchLike } from "./clients.ts";
 import type { LearnedParams } from "../../resilience/learned_params.ts";
 import { refusedParameter, withoutParams } from "./refused_params.ts";
 import { refusedOutputLimit, withOutputLimits } from "./output_limit.ts";
+import { NO_IMAGES, refusesImages, withoutImages } from "./refused_images.ts";
 import { upstreamMessage } from "../../core/upstream_message.ts";
 import type { OutgoingHeaders } from "./headers.ts";
 import { jsonPieces } from "../../core/raw_json.ts";
@@ -213,10 +214,21 @@ export async function postJsonLearning(
   options: LearningPostOptions,
 ): Promise<PostSuccess | PostFailure> {
   const { provider, model, learned } = options;
-  const known = learned?.for(provider.id, model) ?? [];
-  const body = withOutputLimits(withoutParams(options.json, known), known);
+  const known = learned?.for(provider.id, model) ?? new Set<string>();
+  const limited = withOutputLimits(withoutParams(options.json, known), known);
+  const body = known.has(NO_IMAGES) ? withoutImages(limited) : limited;
   const first = await sentLogged(options, body);
-  if (first.ok || first.status !== 400 || !learned) return first;
+  if (first.ok || !learned) return first;
+  if (refusesImages(first.status, upstreamMessage(first.bodyText), body)) {
+    if (learned.learn(provider.id, model, NO_IMAGES)) {
+      options.log?.warn(
+        `provider "${provider.id}" model "${model}" does not accept images: sent again with ` +
+          "each image replaced by a note, and so from now on (or set supports: { images: false })",
+      );
+    }
+    return await sentLogged(options, withoutImages(body));
+  }
+  if (first.status !== 400) return first;
   const param = refusedParameter(first.bodyText, body);
   const limit = param ? undefined : refusedOutputLimit(upstreamMessage(first.bodyText), body);
   if (!param && !limit) return first;
