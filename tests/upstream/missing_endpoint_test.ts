@@ -91,3 +91,18 @@ Deno.test("a 404 about the model is the upstream's words alone", async () => {
     await up.close();
   }
 });
+
+Deno.test("OpenRouter's 404 for a request no provider of the model serves is its words alone", async () => {
+  const up = notFound(
+    JSON.stringify({ error: { message: "No endpoints found that support tool use.", code: 404 } }),
+    "application/json",
+  );
+  try {
+    const got = await ask({ type: "openai" }, up.url);
+    assert.equal(got.status, 404);
+    assert.ok(got.message.includes("No endpoints found that support tool use"), got.message);
+    assert.ok(!got.message.includes("base_url"), got.message);
+  } finally {
+    await up.close();
+  }
+});

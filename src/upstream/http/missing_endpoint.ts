@@ -17,8 +17,9 @@ export function missingEndpointAdvice(
   status: number,
   bodyText: string,
 ): string | undefined {
-  // A server that knows the path and not the model says so, naming the model.
-  if (status !== 404 || /model/i.test(bodyText)) return undefined;
+  // A server that knows the path and not the model says so, naming the model; OpenRouter says
+  // that none of its providers serves this request ("No endpoints found that support tool use").
+  if (status !== 404 || /model|no endpoints found/i.test(bodyText)) return undefined;
   const where = `nothing answers POST ${addressOf(url)}: check base_url`;
   const preset = provider.preset ? findPreset(provider.preset) : undefined;
   if (!preset?.local || provider.type !== "anthropic") return where;
