@@ -19,6 +19,7 @@ import { withScratch } from "../../core/scratch_bytes.ts";
 import { earlyAnswerOf, earlyError } from "./early_error.ts";
 import { findPreset } from "../../providers/catalog.ts";
 import { missingEndpointAdvice } from "./missing_endpoint.ts";
+import { statusStandsFor } from "./model_fault.ts";
 
 /** The upstream answered 2xx: its response, body not yet read. */
 export interface PostSuccess {
@@ -135,20 +136,21 @@ export async function postJson(options: PostOptions): Promise<PostSuccess | Post
   const early = earlyAnswerOf(response);
   const missingKey = missingKeyAdvice(provider);
   const advice = missingEndpointAdvice(provider, url, response.status, bodyText);
+  const status = statusStandsFor(response.status, bodyText);
   return {
     ok: false,
-    status: response.status,
+    status,
     headers: response.headers,
     bodyText,
     early,
     error: upstreamHttpError({
       provider: provider.id,
       model,
-      status: response.status,
+      status,
       headers: response.headers,
       bodyText,
       keys: secrets,
-      answered: early,
+      answered: early ?? `answered HTTP ${response.status}`,
       ...(provider.auth === "passthrough" ? { passthrough: true } : {}),
       ...(missingKey ? { missingKey } : {}),
       ...(advice ? { advice } : {}),
