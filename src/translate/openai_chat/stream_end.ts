@@ -9,6 +9,12 @@ import type { StopReason } from "../../protocols/anthropic.ts";
 import type { UpstreamEvent } from "./events.ts";
 import { STOP_REASON_OF_FINISH } from "./usage.ts";
 
+/**
+ * Finish reasons of an answer the server gave up on: `error` (OpenRouter), `abort` (SGLang),
+ * `network_error` (GLM: its inference failed mid-answer).
+ */
+export const FAILED_FINISHES: ReadonlySet<string> = new Set(["error", "abort", "network_error"]);
+
 /** What the stop reason is decided from. */
 export interface Finished {
   /** The upstream's `finish_reason`, if it sent one. */

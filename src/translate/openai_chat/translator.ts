@@ -18,7 +18,7 @@ import { AnthropicBlockWriter } from "../anthropic/blocks.ts";
 import { newToolUseId } from "../anthropic/ids.ts";
 import { DEFAULT_OPENAI_DIALECT, dialectForModel, type OpenAIDialect } from "./dialect.ts";
 import type { UpstreamEvent } from "./events.ts";
-import { midStreamError, stopReasonOf } from "./stream_end.ts";
+import { FAILED_FINISHES, midStreamError, stopReasonOf } from "./stream_end.ts";
 import { ContentPipe, type ContentSegment } from "./content_pipe.ts";
 import type { OfferedTool, TextToolCall } from "./text_tool_parse.ts";
 import {
@@ -190,8 +190,8 @@ export class OpenAIToAnthropicTranslator {
     const finish = choice.finish_reason;
     if (typeof finish === "string" && finish) {
       // An answer the server gave up on is a failure, not a finished turn (Claude Code would
-      // take a cut answer for the model's last word): `error` (OpenRouter), `abort` (SGLang).
-      if (finish === "error" || finish === "abort") {
+      // take a cut answer for the model's last word).
+      if (FAILED_FINISHES.has(finish)) {
         this.#fail(
           `Upstream provider "${this.#o.provider}" ended the answer with finish_reason "${finish}"`,
         );

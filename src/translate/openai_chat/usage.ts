@@ -22,6 +22,7 @@ export const STOP_REASON_OF_FINISH: Readonly<Record<string, StopReason>> = {
   tool_calls: "tool_use",
   function_call: "tool_use",
   content_filter: "refusal",
+  sensitive: "refusal", // GLM: its safety review stopped the answer
   // GLM stops this way when prompt and output fill its window; it is Anthropic's own stop reason,
   // which Claude Code reports as the context limit rather than taking the cut answer as finished.
   model_context_window_exceeded: "model_context_window_exceeded",

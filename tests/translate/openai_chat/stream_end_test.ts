@@ -10,7 +10,7 @@ import { OpenAIToAnthropicTranslator } from "../../../src/translate/openai_chat/
 import { delta, DONE, OPTIONS, run } from "./_translator.ts";
 
 Deno.test("an answer the server gave up on ends with an error, not a finished turn", async (t) => {
-  for (const finish of ["error", "abort"]) {
+  for (const finish of ["error", "abort", "network_error"]) {
     await t.step(`finish_reason "${finish}"`, () => {
       const out = run([delta({ content: "partial an" }), delta({}, finish), DONE]);
       const last = out.at(-1) as { type: string; error?: { message: string } };
@@ -19,6 +19,12 @@ Deno.test("an answer the server gave up on ends with an error, not a finished tu
       assert.ok(!out.some((e) => e.type === "message_delta"), "no stop_reason was given");
     });
   }
+});
+
+Deno.test("GLM's safety stop is a refusal", () => {
+  const out = run([delta({ content: "I" }), delta({}, "sensitive"), DONE]);
+  const stop = out.find((e) => e.type === "message_delta") as { delta: { stop_reason: string } };
+  assert.equal(stop.delta.stop_reason, "refusal");
 });
 
 Deno.test("a full context window is Anthropic's stop reason for it, not a finished turn", () => {
