@@ -12,6 +12,7 @@ import type { LearnedParams } from "../../resilience/learned_params.ts";
 import { refusedParameter, withoutParams } from "./refused_params.ts";
 import { refusedOutputLimit, withOutputLimits } from "./output_limit.ts";
 import { NO_IMAGES, refusesImages, withoutImages } from "./refused_images.ts";
+import { betaEntry, refusedBetas, withoutBetas } from "./refused_betas.ts";
 import { upstreamMessage } from "../../core/upstream_message.ts";
 import type { OutgoingHeaders } from "./headers.ts";
 import { jsonPieces } from "../../core/raw_json.ts";
@@ -219,8 +220,25 @@ export async function postJsonLearning(
   const known = learned?.for(provider.id, model) ?? new Set<string>();
   const limited = withOutputLimits(withoutParams(options.json, known), known);
   const body = known.has(NO_IMAGES) ? withoutImages(limited) : limited;
-  const first = await sentLogged(options, body);
+  const sending = { ...options, headers: withoutBetas(options.headers, known) };
+  const first = await sentLogged(sending, body);
   if (first.ok || !learned) return first;
+  const betas = first.status === 400
+    ? refusedBetas(upstreamMessage(first.bodyText), sending.headers)
+    : [];
+  if (betas.length > 0) {
+    const entries = betas.map(betaEntry);
+    if (entries.map((e) => learned.learn(provider.id, model, e)).some(Boolean)) {
+      options.log?.warn(
+        `provider "${provider.id}" model "${model}" does not accept anthropic-beta ` +
+          `${betas.join(", ")}: sent again without it, and left out from now on`,
+      );
+    }
+    return await sentLogged(
+      { ...sending, headers: withoutBetas(sending.headers, entries) },
+      body,
+    );
+  }
   if (refusesImages(first.status, upstreamMessage(first.bodyText), body)) {
     if (learned.learn(provider.id, model, NO_IMAGES)) {
       options.log?.warn(
@@ -228,7 +246,7 @@ export async function postJsonLearning(
           "each image replaced by a note, and so from now on (or set supports: { images: false })",
       );
     }
-    return await sentLogged(options, withoutImages(body));
+    return await sentLogged(sending, withoutImages(body));
   }
   if (first.status !== 400) return first;
   const param = refusedParameter(first.bodyText, body);
@@ -244,7 +262,7 @@ export async function postJsonLearning(
     );
   }
   const retry = param ? withoutParams(body, [param]) : withOutputLimits(body, [limit!]);
-  return await sentLogged(options, retry);
+  return await sentLogged(sending, retry);
 }
 
 /**

@@ -1,0 +1,102 @@
+/**
+ * An `anthropic-beta` value an Anthropic-compatible endpoint refuses costs one round trip: the
+ * request goes again without it, and later requests leave it out at once.
+ */
+
+import assert from "node:assert/strict";
+import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+import { encodeEvents, textTurn } from "../mocks/anthropic_fixtures.ts";
+import { betaEntry, refusedBetas, withoutBetas } from "../../src/upstream/http/refused_betas.ts";
+
+const SENT = {
+  "anthropic-beta": "claude-code-20250219,prompt-caching-scope-2026-01-05,effort-2025-11-24",
+};
+
+Deno.test("refusedBetas: the values the refusal names among those sent", () => {
+  const vertex =
+    "Unexpected value(s) `prompt-caching-scope-2026-01-05` for the `anthropic-beta` header. " +
+    "Please consult our documentation at docs.anthropic.com or try again without the header.";
+  assert.deepEqual(refusedBetas(vertex, SENT), ["prompt-caching-scope-2026-01-05"]);
+  // Relayed by a gateway that lost the backticks, with two values.
+  assert.deepEqual(
+    refusedBetas(
+      "Unexpected value(s) prompt-caching-scope-2026-01-05, effort-2025-11-24 for the anthropic-beta header.",
+      SENT,
+    ),
+    ["prompt-caching-scope-2026-01-05", "effort-2025-11-24"],
+  );
+  assert.deepEqual(refusedBetas(vertex, { "anthropic-beta": "claude-code-20250219" }), []);
+  assert.deepEqual(refusedBetas("max_tokens: Field required", SENT), []);
+});
+
+Deno.test("withoutBetas: leaves out learned betas, the header when none is left", () => {
+  const learned = [betaEntry("prompt-caching-scope-2026-01-05"), "max_tokens<=8192"];
+  assert.deepEqual(withoutBetas(SENT, learned), {
+    "anthropic-beta": "claude-code-20250219,effort-2025-11-24",
+  });
+  assert.equal(withoutBetas(SENT, ["temperature"]), SENT);
+  assert.deepEqual(
+    withoutBetas({ "anthropic-beta": "effort-2025-11-24", "x-app": "cli" }, [
+      betaEntry("effort-2025-11-24"),
+    ]),
+    { "x-app": "cli" },
+  );
+});
+
+Deno.test("a refused beta is left out from then on, after one refused request", async () => {
+  const seen: Array<string | null> = [];
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => {
+      await req.body?.cancel();
+      const beta = req.headers.get("anthropic-beta");
+      seen.push(beta);
+      if (beta?.includes("prompt-caching-scope-2026-01-05")) {
+        return Response.json({
+          type: "error",
+          error: {
+            type: "invalid_request_error",
+            message:
+              "Unexpected value(s) `prompt-caching-scope-2026-01-05` for the `anthropic-beta` header.",
+          },
+        }, { status: 400 });
+      }
+      return new Response(encodeEvents(textTurn("m", 2)), {
+        headers: { "content-type": "text/event-stream" },
+      });
+    },
+  );
+  const ccp = startCcp(testConfig({
+    providers: [provider("gateway", { baseUrl: `http://127.0.0.1:${upstream.addr.port}` })],
+    routes: { default: "gateway/claude-opus-4-5" },
+  }));
+  const ask = async () => {
+    const res = await fetch(`${ccp.url}/v1/messages?beta=true`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...SENT },
+      body: JSON.stringify({
+        model: "claude-opus-4-5",
+        max_tokens: 100,
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    return { status: res.status, events: parseSse(await res.text()) };
+  };
+  try {
+    const first = await ask();
+    assert.equal(first.status, 200);
+    assert.equal(first.events.at(-1)!.event, "message_stop");
+    const second = await ask();
+    assert.equal(second.status, 200);
+    assert.deepEqual(seen, [
+      SENT["anthropic-beta"],
+      "claude-code-20250219,effort-2025-11-24",
+      "claude-code-20250219,effort-2025-11-24",
+    ]);
+  } finally {
+    await ccp.close();
+    await upstream.shutdown();
+  }
+});
