@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { relayAnthropicStream } from "../../src/upstream/anthropic/relay.ts";
-import { encodeEvents, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
-import { parseSse } from "../helpers/ccp.ts";
+import {
+  encodeEvents,
+  type SseEvent,
+  thinkingTextToolMessage,
+  thinkingTextToolTurn,
+} from "../mocks/anthropic_fixtures.ts";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
 
 const enc = new TextEncoder();
 
@@ -232,5 +239,105 @@ Deno.test("relay: a message_start that comes after ccp opened the answer with it
     assert.equal((got[0]!.data.message as { model: string }).model, "claude-x");
     // What the late one said still counts for ccp's own usage.
     assert.deepEqual(usage, { inputTokens: 7, outputTokens: 1 }, `usage at chunk size ${size}`);
+  }
+});
+
+Deno.test("relay: a message_delta gets the usage and the stop reason Claude Code needs", async (t) => {
+  const start: SseEvent = {
+    event: "message_start",
+    data: { type: "message_start", message: { id: "m", model: "u", usage: { input_tokens: 9 } } },
+  };
+  const call: SseEvent[] = [
+    {
+      event: "content_block_start",
+      data: {
+        type: "content_block_start",
+        index: 0,
+        content_block: { type: "tool_use", id: "call_1", name: "Read", input: {} },
+      },
+    },
+    {
+      event: "content_block_delta",
+      data: {
+        type: "content_block_delta",
+        index: 0,
+        delta: { type: "input_json_delta", partial_json: '{"file_path":"a.txt"}' },
+      },
+    },
+    { event: "content_block_stop", data: { type: "content_block_stop", index: 0 } },
+  ];
+  const stop: SseEvent = { event: "message_stop", data: { type: "message_stop" } };
+  /** The message_delta the client gets, the same at any chunking. */
+  const deltaOf = async (events: SseEvent[]) => {
+    const [one, whole] = await Promise.all([1, 1000].map(async (size) => {
+      const got = parseSse(await relayText(chunked(encodeEvents(events), size)));
+      return got.find((e) => e.event === "message_delta")!.data;
+    }));
+    assert.deepEqual(one, whole);
+    return whole;
+  };
+  await t.step("a tool call ended as end_turn stops for tool_use, usage filled in", async () => {
+    const data = await deltaOf([start, ...call, {
+      event: "message_delta",
+      data: { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null } },
+    }, stop]);
+    assert.deepEqual(data, {
+      type: "message_delta",
+      delta: { stop_reason: "tool_use", stop_sequence: null },
+      usage: { output_tokens: 6 },
+    });
+  });
+  await t.step("text alone keeps end_turn; a usage without output_tokens gets one", async () => {
+    const data = await deltaOf([start, {
+      event: "message_delta",
+      data: { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: {} },
+    }, stop]);
+    assert.deepEqual(data, {
+      type: "message_delta",
+      delta: { stop_reason: "end_turn" },
+      usage: { output_tokens: 0 },
+    });
+  });
+  await t.step("max_tokens in the middle of a call stays max_tokens", async () => {
+    const data = await deltaOf([start, ...call, {
+      event: "message_delta",
+      data: {
+        type: "message_delta",
+        delta: { stop_reason: "max_tokens" },
+        usage: { output_tokens: 5 },
+      },
+    }, stop]);
+    assert.deepEqual(data, {
+      type: "message_delta",
+      delta: { stop_reason: "max_tokens" },
+      usage: { output_tokens: 5 },
+    });
+  });
+});
+
+Deno.test("a JSON answer with a tool call ended as end_turn reaches the client as tool_use", async () => {
+  const upstream = startAnthropicMock([
+    { kind: "json", body: { ...thinkingTextToolMessage("glm"), stop_reason: "end_turn" } },
+  ]);
+  const ccp = startCcp(testConfig({
+    providers: [provider("glm", { baseUrl: upstream.url })],
+    routes: { default: "glm/glm-5" },
+  }));
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "claude-sonnet-4-6",
+        max_tokens: 100,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    const message = await res.json();
+    assert.ok(message.content.some((b: { type: string }) => b.type === "tool_use"));
+    assert.equal(message.stop_reason, "tool_use");
+  } finally {
+    await ccp.close();
+    await upstream.close();
   }
 });

@@ -57,6 +57,8 @@ class AnthropicFrames implements FrameSource {
   #rewrite = true;
   // ccp wrote the answer's message_start itself (the upstream had sent none).
   #startSent = false;
+  // The answer has a tool call of the client's (a `tool_use` block).
+  #toolUse = false;
   // A CR that ended the last read: the first half of a CRLF, or a line end of its own.
   #cr = false;
   // The last read may have ended inside a multi-byte character.
@@ -143,11 +145,12 @@ class AnthropicFrames implements FrameSource {
             this.finishing = true;
           }
           this.#onEventData?.(data);
-          if (this.#rewrite) sent = this.#opening(event, data);
+          const filled = filledToolInput(data) || this.#completedDelta(data);
+          if (this.#rewrite) sent = this.#opening(event, data, filled);
           else if (this.#startSent && data.type === "message_start") {
             // ccp opened the answer with its own already: a second would start a new message.
             sent = undefined;
-          } else if (filledToolInput(data)) sent = withData(event, data);
+          } else if (filled) sent = withData(event, data);
         }
         if (sent !== event) changed = true;
         if (sent !== undefined) events[kept++] = sent;
@@ -185,7 +188,7 @@ class AnthropicFrames implements FrameSource {
    * client's model name, or, before the first event that needs one, the `message_start` it never
    * sent.
    */
-  #opening(event: string, data: Record<string, unknown>): string {
+  #opening(event: string, data: Record<string, unknown>, filled: boolean): string {
     if (data.type === "message_start") {
       this.#rewrite = false;
       return withClientModel(event, data, this.#clientModel);
@@ -193,8 +196,37 @@ class AnthropicFrames implements FrameSource {
     if (!opensAnswer(data)) return event;
     this.#rewrite = false;
     this.#startSent = true;
-    const sent = filledToolInput(data) ? withData(event, data) : event;
+    const sent = filled ? withData(event, data) : event;
     return `${startFor(this.#clientModel)}\n\n${sent}`;
+  }
+
+  /**
+   * Completes a `message_delta` as Anthropic writes one, and says whether it did. Claude Code
+   * reads `usage` from it unconditionally (a server that leaves it out crashes it with
+   * "undefined is not an object (evaluating '$.input_tokens')"), and runs the answer's tool calls
+   * only when the stop reason is `tool_use`: a server that ends a turn with tool calls as
+   * `end_turn` would stop the session's work with the calls unrun.
+   */
+  #completedDelta(data: Record<string, unknown>): boolean {
+    if (data.type === "content_block_start" && isRecord(data.content_block)) {
+      if (data.content_block.type === "tool_use") this.#toolUse = true;
+      return false;
+    }
+    if (data.type !== "message_delta") return false;
+    let changed = false;
+    if (!isRecord(data.usage)) {
+      data.usage = { output_tokens: Math.ceil(this.answerChars / 4) };
+      changed = true;
+    } else if (typeof data.usage.output_tokens !== "number") {
+      data.usage.output_tokens = Math.ceil(this.answerChars / 4);
+      changed = true;
+    }
+    const delta = data.delta;
+    if (this.#toolUse && isRecord(delta) && delta.stop_reason === "end_turn") {
+      delta.stop_reason = "tool_use";
+      changed = true;
+    }
+    return changed;
   }
 }
 

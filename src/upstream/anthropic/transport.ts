@@ -131,6 +131,10 @@ async function openAnswer(
   for (const block of message.content) {
     if (block.type === "tool_use" && block.input === undefined) block.input = {};
   }
+  // Claude Code runs an answer's tool calls only when it stopped for them (as the stream relay).
+  if (message.stop_reason === "end_turn" && message.content.some((b) => b.type === "tool_use")) {
+    message.stop_reason = "tool_use";
+  }
   if (!verifiesSignatures(request.provider)) FOREIGN_SIGNATURES.noteMessage(message);
   return jsonAnswer(message, request.body.stream === true, hooks);
 }
