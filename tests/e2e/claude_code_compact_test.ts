@@ -66,7 +66,7 @@ function textOf(message: Obj | undefined): string {
 }
 
 const isSummaryRequest = (body: Obj) =>
-  textOf((body.messages as Obj[]).at(-1)).startsWith(SUMMARY_REQUEST);
+  textOf((body.messages as Obj[]).at(-1)).includes(SUMMARY_REQUEST);
 
 /** The conversation of a body, without its system messages. */
 const turns = (body: Obj) => (body.messages as Obj[]).filter((m) => m.role !== "system");

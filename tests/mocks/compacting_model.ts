@@ -15,7 +15,7 @@ import { invalidArgument } from "./gemini_wire.ts";
 
 type Obj = Record<string, unknown>;
 
-/** How Claude Code's summarisation request begins (its last user message). */
+/** How Claude Code asks for a summary (the last user message, or its last text block). */
 export const SUMMARY_REQUEST = "CRITICAL: Respond with TEXT ONLY. Do NOT call any tools.";
 
 /** A line of the summary the mock writes, found again in the history after compaction. */
@@ -89,7 +89,7 @@ function chatText(message: Obj | undefined): string {
 function chatConversation(messages: Obj[]): Conversation {
   const at = messages.findLastIndex((m) => m.role === "user");
   return {
-    summarising: at === messages.length - 1 && chatText(messages[at]).startsWith(SUMMARY_REQUEST),
+    summarising: at === messages.length - 1 && chatText(messages[at]).includes(SUMMARY_REQUEST),
     prompt: chatText(messages[at]),
     results: messages.slice(at + 1).filter((m) => m.role === "tool").length,
   };
@@ -151,7 +151,7 @@ function geminiConversation(contents: Obj[]): Conversation {
   // Gemini puts a tool result and the text beside it in one user turn: read the last text.
   const lastText = ((last?.parts ?? []) as Obj[]).filter((p) => typeof p.text === "string").at(-1);
   return {
-    summarising: last?.role === "user" && String(lastText?.text ?? "").startsWith(SUMMARY_REQUEST),
+    summarising: last?.role === "user" && String(lastText?.text ?? "").includes(SUMMARY_REQUEST),
     prompt: texts(contents[at]),
     results,
   };
