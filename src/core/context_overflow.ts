@@ -125,3 +125,20 @@ export function overflowError(
     ? undefined
     : new UpstreamError("invalid_request_error", message, { status: 400, upstreamStatus: status });
 }
+
+/** Room beside a prompt below which ccp's own token count cannot tell whether it fits. */
+const MIN_FITTED_OUTPUT = 1024;
+
+/**
+ * `max` fitted beside a prompt of `inputTokens` (ccp's local count) into a model's context
+ * `window`, since servers refuse prompt + max_tokens above the window. When the count leaves less
+ * than {@link MIN_FITTED_OUTPUT}, `max` is kept: the count is an estimate made with another
+ * tokenizer than the model's, and a cap of a few tokens makes the model stop at once (Claude Code
+ * even takes such a cut-off answer as the summary of a compaction and loses the conversation).
+ * The upstream's own count decides then: it serves the request, or refuses it in words ccp turns
+ * into Anthropic's, and Claude Code compacts or asks for fewer output tokens.
+ */
+export function fitOutputToWindow(max: number, window: number, inputTokens: number): number {
+  const room = window - inputTokens - 64;
+  return room < MIN_FITTED_OUTPUT ? max : Math.min(max, room);
+}

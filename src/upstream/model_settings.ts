@@ -7,6 +7,7 @@
 
 import type { ModelSettings, ReasoningEffort, WireProtocol } from "../config/types.ts";
 import { deepMerge } from "../config/settings_merge.ts";
+import { fitOutputToWindow } from "../core/context_overflow.ts";
 import type { Effort } from "../protocols/anthropic.ts";
 import type { ChatCompletionRequest } from "../protocols/openai_chat.ts";
 import { dialectForModel, type OpenAIDialect } from "../translate/openai_chat/dialect.ts";
@@ -100,8 +101,7 @@ function cappedMaxTokens(value: unknown, s: ModelSettings, inputTokens?: number)
   if (typeof value !== "number" || value <= 0) return value;
   let out = s.maxOutputTokens !== undefined ? Math.min(value, s.maxOutputTokens) : value;
   if (s.contextWindow !== undefined && inputTokens !== undefined) {
-    // Leave room for the prompt; servers reject prompt + max_tokens above the window.
-    out = Math.max(1, Math.min(out, s.contextWindow - inputTokens - 64));
+    out = fitOutputToWindow(out, s.contextWindow, inputTokens);
   }
   return out;
 }

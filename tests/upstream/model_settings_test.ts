@@ -114,8 +114,23 @@ Deno.test("max_output_tokens caps max_tokens on every protocol", async (t) => {
   await t.step("context_window leaves room for the prompt", () => {
     const out = anthropic(base(), { contextWindow: 32000 }, 20000);
     assert.equal(out.max_tokens, 32000 - 20000 - 64);
-    assert.equal(anthropic(base(), { contextWindow: 32000 }, 40000).max_tokens, 1);
   });
+  await t.step(
+    "a prompt count that leaves no room keeps max_tokens: the upstream's own count decides",
+    () => {
+      // Not 1: a model capped at a token stops at once, and Claude Code takes that cut-off
+      // answer as a compaction's summary.
+      const requested = base().max_tokens;
+      assert.equal(anthropic(base(), { contextWindow: 32000 }, 40000).max_tokens, requested);
+      assert.equal(anthropic(base(), { contextWindow: 32000 }, 31500).max_tokens, requested);
+      assert.equal(
+        anthropic(base(), { contextWindow: 32000, maxOutputTokens: 8000 }, 40000).max_tokens,
+        8000,
+      );
+      // Room of at least 1024 tokens is still fitted.
+      assert.equal(anthropic(base(), { contextWindow: 32000 }, 30000).max_tokens, 1936);
+    },
+  );
   await t.step("a thinking budget above the new cap shrinks; below 1024 it goes", () => {
     const thinking = { type: "enabled", budget_tokens: 31999 };
     assert.deepEqual(anthropic(base({ thinking }), s).thinking, {

@@ -4,6 +4,7 @@
  */
 
 import { OUTPUT_SCHEMA_NAME, requestedJsonSchema } from "../anthropic/output_format.ts";
+import { fitOutputToWindow } from "../../core/context_overflow.ts";
 import { ClientRequestError } from "../../core/errors.ts";
 import type { JsonObject } from "../../core/json.ts";
 import type { MessagesRequest, TextBlockParam, ToolDefinition } from "../../protocols/anthropic.ts";
@@ -143,8 +144,7 @@ function maxTokens(
     value = dialect.overLimit === "clamp" ? limit : undefined;
   }
   if (value !== undefined && target.contextWindow && target.inputTokens !== undefined) {
-    // Leave room for the prompt; servers reject prompt + max_tokens above the window.
-    value = Math.max(1, Math.min(value, target.contextWindow - target.inputTokens - 64));
+    value = fitOutputToWindow(value, target.contextWindow, target.inputTokens);
   }
   return value;
 }

@@ -170,6 +170,19 @@ Deno.test("max_tokens", async (t) => {
       );
     },
   );
+  await t.step(
+    "a prompt count that leaves under 1024 tokens of room fits nothing: the server's count decides",
+    () => {
+      const fit = (inputTokens: number) =>
+        map(req({ max_tokens: 16000 }), DEFAULT_OPENAI_DIALECT, {
+          contextWindow: 32768,
+          inputTokens,
+        }).max_tokens;
+      assert.equal(fit(40000), 16000);
+      assert.equal(fit(32000), 16000);
+      assert.equal(fit(31000), 1704);
+    },
+  );
 });
 
 Deno.test("sampling, stop, user, stream", async (t) => {
