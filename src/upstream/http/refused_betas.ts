@@ -35,12 +35,13 @@ export function refusedBetas(message: string, headers: OutgoingHeaders): string[
 
 /** `headers` without the betas `learned` names (the header goes when none is left). */
 export function withoutBetas(headers: OutgoingHeaders, learned: Iterable<string>): OutgoingHeaders {
-  const sent = parseBetas(headers["anthropic-beta"] ?? null);
-  if (sent.length === 0) return headers;
   const refused = new Set<string>();
   for (const entry of learned) {
     if (entry.startsWith(PREFIX)) refused.add(entry.slice(PREFIX.length));
   }
+  // The usual request: nothing learned, and its header is not parsed at all.
+  if (refused.size === 0) return headers;
+  const sent = parseBetas(headers["anthropic-beta"] ?? null);
   const kept = sent.filter((beta) => !refused.has(beta));
   if (kept.length === sent.length) return headers;
   const { "anthropic-beta": _dropped, ...rest } = headers;
