@@ -21,7 +21,6 @@ export { toUpstreamEvent, type UpstreamEvent } from "./openai_chat/events.ts";
 export {
   DEFAULT_OPENAI_DIALECT,
   dialectForModel,
-  type EffortLevel,
   type ModelPatch,
   type OpenAIDialect,
   type ReasoningField,
