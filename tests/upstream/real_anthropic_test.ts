@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
-import {
-  forRealAnthropic,
-  verifiesSignatures,
-} from "../../src/upstream/anthropic/real_anthropic.ts";
+import { verifiesSignatures } from "../../src/upstream/anthropic/real_anthropic.ts";
 import { encodeCcpSignature } from "../../src/translate/mod.ts";
 import { cleaningFor } from "../../src/upstream/cleaning/resolve.ts";
 import { findPreset } from "../../src/providers/catalog.ts";
+
+/** What a request to api.anthropic.com goes through after other providers served earlier turns. */
+const forRealAnthropic = cleaningFor({
+  preset: findPreset("anthropic"),
+  baseUrl: "https://api.anthropic.com",
+}).body;
 
 const ccpSig = encodeCcpSignature(
   { provider: "ds", protocol: "openai", model: "deepseek-chat" } as never,
