@@ -1,4 +1,4 @@
-/** Encoding of Anthropic stream events as SSE bytes, plus a ping frame helper. */
+/** Encoding of Anthropic stream events as SSE bytes. */
 
 import { sseBytes, sseFrame } from "../../core/sse.ts";
 import type { AnthropicStreamEvent } from "../../protocols/anthropic.ts";
@@ -40,13 +40,6 @@ export function encodeAnthropicEvents(events: readonly AnthropicStreamEvent[]): 
   let text = "";
   for (const event of events) text += anthropicEventText(event);
   return encoder.encode(text);
-}
-
-const PING = sseBytes("ping", { type: "ping" });
-
-/** A `ping` frame, for transports that keep the client alive during upstream silence. */
-export function pingFrame(): Uint8Array {
-  return PING.slice();
 }
 
 /** TransformStream stage: Anthropic events → SSE bytes. */
