@@ -13,7 +13,7 @@ import { provider, testConfig } from "../helpers/config.ts";
 import { closedPort } from "../helpers/ports.ts";
 import { CLAUDE_HEADERS, claudeCodeBody, setup } from "./_messages_env.ts";
 
-Deno.test("upstream errors map to SPEC §6 errors naming provider and model, keys scrubbed", async (t) => {
+Deno.test("upstream errors map to Anthropic errors naming provider and model, keys scrubbed", async (t) => {
   const cases: Array<[number, string, number, string]> = [
     [400, "invalid_request_error", 400, "invalid_request_error"],
     [401, "authentication_error", 503, "api_error"],
@@ -47,14 +47,15 @@ Deno.test("upstream errors map to SPEC §6 errors naming provider and model, key
       assert.equal(body.error.type, type);
       assert.ok(!JSON.stringify(body).includes("UPSTREAMKEY"));
       if (upstream === 401 || upstream === 403) {
-        // SPEC §6: every credential blocked → 503 auth_unavailable, never a 401 to Claude Code.
+        // Every credential blocked → 503 auth_unavailable: a 401 would read as Claude Code's own
+        // token being wrong.
         assert.equal(body.error.code, "auth_unavailable");
         assert.equal(body.error.blocked, 1);
         assert.deepEqual(body.error.recent_statuses, [upstream]);
         assert.match(body.error.message, /provider "up" model "kimi-k2\.5"/);
         assert.ok(Number(res.headers.get("retry-after")) > 0);
       } else if (upstream === 429) {
-        // SPEC §6: every key of every target cooling down → 429 model_cooldown.
+        // Every key of every target cooling down → 429 model_cooldown.
         assert.equal(body.error.code, "model_cooldown");
         assert.equal(body.error.retry_after, 7);
         assert.match(body.error.message, /provider "up" model "kimi-k2\.5"/);

@@ -1,7 +1,8 @@
 /**
  * A 404 about the path (nothing answers ccp's request there: a wrong base_url, or a local server
  * older than its Anthropic API) says where ccp sent the request and what to change; a 404 about
- * the model stays the upstream's words alone. The status stays 404 either way (SPEC §6).
+ * the model stays the upstream's words alone. The status stays 404 either way: a client reads a
+ * 404 as "not found", whatever ccp adds to the message.
  */
 
 import assert from "node:assert/strict";

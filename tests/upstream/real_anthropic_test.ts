@@ -72,8 +72,8 @@ Deno.test("real Anthropic: ccp-signed thinking removed; thinking switched off wh
   assert.equal(out.context_management, undefined);
 });
 
-// CLAUDE_CODE_WIRE.md §4: Claude Code sends thinking blocks without a signature (claude-code-router
-// makes them) back verbatim; Anthropic answers 400 on a thinking block it cannot verify.
+// Claude Code sends thinking blocks without a signature (other proxies make them) back verbatim;
+// Anthropic answers 400 on a thinking block it cannot verify.
 Deno.test("real Anthropic: thinking with no signature or an empty one is removed", async (t) => {
   for (const [label, signature] of [["missing", undefined], ["empty", ""]] as const) {
     await t.step(label, () => {
