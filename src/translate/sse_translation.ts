@@ -18,8 +18,6 @@ export interface SseTranslation {
    * it. Absent where the protocol's last event ends the translation by itself.
    */
   readonly finishing?: boolean;
-  /** Events to send before the first upstream event, if any. */
-  start?(): AnthropicStreamEvent[];
   /** One upstream SSE message → the Anthropic events it completes. */
   message(message: EventSourceMessage): AnthropicStreamEvent[];
   /** The events that close the stream when the upstream body ends. */

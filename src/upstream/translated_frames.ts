@@ -50,10 +50,6 @@ export class TranslatedFrames implements FrameSource {
     return this.#translation.finishing === true;
   }
 
-  begin(): Frames {
-    return this.#translation.start ? this.#frames(this.#translation.start()) : {};
-  }
-
   push(bytes: Uint8Array): Frames {
     const messages = this.#decoder.push(bytes);
     if (messages.length === 0) {

@@ -24,12 +24,6 @@ import { TerminateLastEventStream, toUpstreamEvent } from "./events.ts";
 import { OpenAIToAnthropicTranslator, type TranslateOptions } from "./translator.ts";
 import type { SseTranslation } from "../sse_translation.ts";
 
-/** Options of the streaming translation. */
-export interface StreamTranslateOptions extends TranslateOptions {
-  /** Emit `message_start` before the first upstream event (default: with the first one). */
-  readonly eagerStart?: boolean;
-}
-
 function translate(
   translator: OpenAIToAnthropicTranslator,
   message: EventSourceMessage,
@@ -41,12 +35,9 @@ function translate(
 /** TransformStream stage: parsed upstream SSE messages → Anthropic events. */
 export class OpenAIToAnthropicStream
   extends TransformStream<EventSourceMessage, AnthropicStreamEvent> {
-  constructor(options: StreamTranslateOptions) {
+  constructor(options: TranslateOptions) {
     const translator = new OpenAIToAnthropicTranslator(options);
     super({
-      start(controller) {
-        if (options.eagerStart) { for (const e of translator.start()) controller.enqueue(e); }
-      },
       transform(message, controller) {
         for (const e of translate(translator, message)) controller.enqueue(e);
         // Finished or failed: close our side now and let the pipe cancel the upstream.
@@ -60,7 +51,7 @@ export class OpenAIToAnthropicStream
 }
 
 /** A Chat Completions stream's translation, for the relay stage. */
-export function openAIChatTranslation(options: StreamTranslateOptions): SseTranslation {
+export function openAIChatTranslation(options: TranslateOptions): SseTranslation {
   const translator = new OpenAIToAnthropicTranslator(options);
   return {
     get done() {
@@ -69,7 +60,6 @@ export function openAIChatTranslation(options: StreamTranslateOptions): SseTrans
     get finishing() {
       return translator.finishing;
     },
-    ...(options.eagerStart ? { start: () => translator.start() } : {}),
     message: (message) => translate(translator, message),
     end: () => translator.end(),
   };
@@ -78,7 +68,7 @@ export function openAIChatTranslation(options: StreamTranslateOptions): SseTrans
 /** Upstream SSE bytes → Anthropic stream events, one stream stage per step. */
 export function openAIStreamToAnthropicEvents(
   body: ReadableStream<Uint8Array>,
-  options: StreamTranslateOptions,
+  options: TranslateOptions,
 ): ReadableStream<AnthropicStreamEvent> {
   return body
     .pipeThrough(new TextDecoderStream())

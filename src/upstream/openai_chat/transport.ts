@@ -5,8 +5,8 @@ import {
   offeredToolsOf,
   openAIChatTranslation,
   openAIResponseToAnthropic,
-  type StreamTranslateOptions,
   toOpenAIChatRequest,
+  type TranslateOptions,
 } from "../../translate/mod.ts";
 import { OPENAI_TOOL_NAMES, renamedToolNames } from "../../translate/tool_names.ts";
 import { openAIChatUrl } from "../http/endpoints.ts";
@@ -39,7 +39,7 @@ export const openAITransport: Transport = {
       request,
       { url: openAIChatUrl(provider.baseUrl), body: chat, stream: chat.stream === true },
       (basics) => {
-        const translate: StreamTranslateOptions = {
+        const translate: TranslateOptions = {
           ...basics,
           dialect,
           stopSequences: client.stop_sequences as string[] | undefined,
