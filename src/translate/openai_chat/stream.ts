@@ -22,7 +22,7 @@ import type { EventSourceMessage } from "eventsource-parser";
 import type { AnthropicStreamEvent } from "../../protocols/anthropic.ts";
 import { TerminateLastEventStream, toUpstreamEvent } from "./events.ts";
 import { OpenAIToAnthropicTranslator, type TranslateOptions } from "./translator.ts";
-import type { SseTranslation } from "../sse_translation.ts";
+import { type SseTranslation, sseTranslation } from "../sse_translation.ts";
 
 function translate(
   translator: OpenAIToAnthropicTranslator,
@@ -52,17 +52,7 @@ export class OpenAIToAnthropicStream
 
 /** A Chat Completions stream's translation, for the relay stage. */
 export function openAIChatTranslation(options: TranslateOptions): SseTranslation {
-  const translator = new OpenAIToAnthropicTranslator(options);
-  return {
-    get done() {
-      return translator.done;
-    },
-    get finishing() {
-      return translator.finishing;
-    },
-    message: (message) => translate(translator, message),
-    end: () => translator.end(),
-  };
+  return sseTranslation(new OpenAIToAnthropicTranslator(options), translate);
 }
 
 /** Upstream SSE bytes → Anthropic stream events, one stream stage per step. */
