@@ -56,7 +56,7 @@ const MODEL_CLAIMS = /^seven_day_(?:opus|sonnet)$/;
  * extra-usage limits bind the whole plan, the per-family weekly ones only that family. A 429
  * without it (a momentary throttle) is held for its model only.
  */
-export function holdScope(headers: Headers | undefined): "model" | "every" {
+function holdScope(headers: Headers | undefined): "model" | "every" {
   if (headers?.get("anthropic-ratelimit-unified-status")?.trim() !== "rejected") return "model";
   const claim = headers.get("anthropic-ratelimit-unified-representative-claim")?.trim() ?? "";
   return MODEL_CLAIMS.test(claim) ? "model" : "every";

@@ -31,7 +31,7 @@ export function relayTranslatedStream(
 }
 
 /** Upstream bytes → the Anthropic events the translation completes, encoded in one chunk. */
-export class TranslatedFrames implements FrameSource {
+class TranslatedFrames implements FrameSource {
   readonly usage: UsageTotals = {};
   answerChars = 0;
   readonly #decoder = new SseMessageDecoder();

@@ -97,7 +97,7 @@ export function openPgStore(url: string): PgUsageStore {
 }
 
 /** {@link UsageStore} on PostgreSQL. */
-export class PgUsageStore implements UsageStore {
+class PgUsageStore implements UsageStore {
   readonly description: string;
   /** Several instances write it: budgets re-read it instead of trusting local counts alone. */
   readonly shared = true;

@@ -33,8 +33,7 @@ function translate(
 }
 
 /** TransformStream stage: parsed upstream SSE messages → Anthropic events. */
-export class OpenAIToAnthropicStream
-  extends TransformStream<EventSourceMessage, AnthropicStreamEvent> {
+class OpenAIToAnthropicStream extends TransformStream<EventSourceMessage, AnthropicStreamEvent> {
   constructor(options: TranslateOptions) {
     const translator = new OpenAIToAnthropicTranslator(options);
     super({

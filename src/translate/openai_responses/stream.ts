@@ -11,7 +11,7 @@ import { type SseTranslation, sseTranslation } from "../sse_translation.ts";
 import { ResponsesToAnthropicTranslator, type ResponsesTranslateOptions } from "./translator.ts";
 
 /** Feeds one SSE message to the translator. */
-export function translateMessage(
+function translateMessage(
   translator: ResponsesToAnthropicTranslator,
   message: EventSourceMessage,
 ): AnthropicStreamEvent[] {
