@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { startFaultMock } from "../mocks/fault_mock.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { anthropicErrorBody, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
-import { parseSse, rawPost, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, rawPost, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { closedPort } from "../helpers/ports.ts";
 import { CLAUDE_HEADERS, claudeCodeBody, setup } from "./_messages_env.ts";
@@ -80,11 +80,7 @@ Deno.test("a failover chain moves to the next target on 529 before the first byt
     routes: { default: ["a/m1", "b/m2"] },
   }));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(claudeCodeBody()),
-    });
+    const res = await postMessages(ccp.url, claudeCodeBody());
     assert.equal(res.status, 200);
     assert.equal(parseSse(await res.text()).at(-1)!.event, "message_stop");
     assert.equal(bad.requests.length, 1);
@@ -198,11 +194,7 @@ Deno.test("embedded default: unreachable Ollama gives a 502 saying exactly that"
   });
   const ccp = startCcp(config);
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(claudeCodeBody()),
-    });
+    const res = await postMessages(ccp.url, claudeCodeBody());
     assert.equal(res.status, 502);
     const body = await res.json();
     assert.equal(body.error.type, "api_error");
@@ -228,11 +220,7 @@ Deno.test("a local model server that is not running: said at once, not retried b
   });
   const ccp = startCcp(config);
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(claudeCodeBody()),
-    });
+    const res = await postMessages(ccp.url, claudeCodeBody());
     assert.equal(res.status, 502);
     assert.equal(res.headers.get("x-should-retry"), "false");
     const body = await res.json();
