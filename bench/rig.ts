@@ -133,7 +133,7 @@ export type Load =
   & { /** false sends non-streaming requests (default true). */ stream?: boolean };
 
 /**
- * The headers Claude Code 2.1 sends with each request (shared/CLAUDE_CODE_WIRE.md), so every path
+ * The headers Claude Code 2.1 sends with each request, so every path
  * reads, checks and forwards what a real session's requests carry.
  */
 export const CLAUDE_CODE_HEADERS: Readonly<Record<string, string>> = {

@@ -22,7 +22,7 @@ export const COMMANDS = [
 export type CommandName = (typeof COMMANDS)[number];
 
 /** Actions of `ccp service`. */
-export const SERVICE_ACTIONS = ["install", "uninstall", "status"] as const;
+const SERVICE_ACTIONS = ["install", "uninstall", "status"] as const;
 
 /** A `ccp service` action. */
 export type ServiceAction = (typeof SERVICE_ACTIONS)[number];

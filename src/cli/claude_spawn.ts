@@ -4,7 +4,7 @@
 export type FileKind = "executable" | "other" | "missing";
 
 /** Classifies a path with Deno.stat (on POSIX a file needs an execute bit). */
-export async function fileKind(path: string): Promise<FileKind> {
+async function fileKind(path: string): Promise<FileKind> {
   try {
     const info = await Deno.stat(path);
     if (!info.isFile) return "other";

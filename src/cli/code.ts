@@ -12,7 +12,7 @@ import { joinPath } from "../config/paths.ts";
 import { claudeLogin, keepLogin, usesPassthrough } from "./claude_login.ts";
 
 /** How long to wait for an already running ccp to answer GET /health. */
-export const PROBE_MS = 300;
+const PROBE_MS = 300;
 
 /** What answers at a URL: ccp, something else, or nothing (within the timeout). */
 export type ProbeResult = "ccp" | "other" | "none";

@@ -11,7 +11,7 @@ import { PERMISSION_FLAGS, RUNTIME_FLAGS } from "./permissions.ts";
 import { fileUrlToPath } from "./service_render.ts";
 
 /** The default route's first target's context window, when the config knows it. */
-export function defaultContextWindow(config: Config): number | undefined {
+function defaultContextWindow(config: Config): number | undefined {
   const first = config.routes.default?.[0];
   const provider = first ? config.providers[first.provider] : undefined;
   if (!first || !provider) return undefined;
@@ -82,7 +82,7 @@ export function ledgerPlace(ctx: CliContext, config: Config): LedgerPlace {
 }
 
 /** The shell command that runs `ccp statusline` for this ccp (compiled, or from source). */
-export function statuslineCommand(ctx: CliContext, place: LedgerPlace): string {
+function statuslineCommand(ctx: CliContext, place: LedgerPlace): string {
   // The config names a shared ledger (`shared.postgres`) when there is one.
   const own = [
     "statusline",

@@ -34,10 +34,3 @@ export class CliError extends Error {
     this.exitCode = exitCode;
   }
 }
-
-/** An Io that collects output in memory, for tests and in-process callers. */
-export function memoryIo(): Io & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t) };
-}

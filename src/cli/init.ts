@@ -17,7 +17,7 @@ export interface InitTarget {
 }
 
 /** The files init writes: `--config FILE` (or $CCP_CONFIG) and its dir, else the config dir. */
-export function initTarget(ctx: CliContext, flags: CliFlags): InitTarget {
+function initTarget(ctx: CliContext, flags: CliFlags): InitTarget {
   const named = flags.config ?? envValue(ctx.env, "CCP_CONFIG");
   if (named !== undefined) {
     const configFile = resolvePath(ctx.cwd, named);

@@ -8,7 +8,7 @@ import { helpText, usageErrorText } from "./usage.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 
 /** Exit code for a usage error (unknown flag or command, bad flag value). */
-export const EXIT_USAGE = 2;
+const EXIT_USAGE = 2;
 
 /** Runs the command `argv` names; commands are imported lazily so --help and --version stay fast. */
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {

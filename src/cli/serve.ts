@@ -29,7 +29,7 @@ import { KvGuards, openKvGuards } from "../shared/kv_guards.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 
 /** How long a stop waits for requests in flight (streams included) before giving up on them. */
-export const GRACE_MS = 10_000;
+const GRACE_MS = 10_000;
 
 /** Options of {@link startServer}. */
 export interface StartOptions {

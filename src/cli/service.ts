@@ -33,7 +33,7 @@ export interface ExecResult {
 export type Exec = (command: string, args: readonly string[]) => Promise<ExecResult>;
 
 /** Runs a program with Deno.Command; a missing program gives code 127. */
-export async function realExec(command: string, args: readonly string[]): Promise<ExecResult> {
+async function realExec(command: string, args: readonly string[]): Promise<ExecResult> {
   try {
     const result = await new Deno.Command(command, { args: [...args], stdin: "null" }).output();
     const text = new TextDecoder().decode(result.stdout) + new TextDecoder().decode(result.stderr);

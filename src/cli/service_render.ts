@@ -64,7 +64,7 @@ export function servicePaths(
  * The `serve` flags for the service; relative paths become absolute, and CCP_CONFIG and
  * CCP_DATA_DIR of the shell that ran `install` become flags (the service manager has neither).
  */
-export function serveArgs(
+function serveArgs(
   flags: CliFlags,
   env: Readonly<Record<string, string>>,
   cwd: string,

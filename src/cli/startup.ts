@@ -20,7 +20,7 @@ function bare(host: string): string {
  * The shortest token not warned about on a non-loopback host: 16 random characters are at least
  * 64 bits (hex) and nothing slows a network guesser down but the token's length.
  */
-export const MIN_PUBLIC_TOKEN_LENGTH = 16;
+const MIN_PUBLIC_TOKEN_LENGTH = 16;
 
 /**
  * Refuses a non-loopback host without an auth token: anyone reaching it could spend your keys.

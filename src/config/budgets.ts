@@ -5,7 +5,7 @@ import type { BudgetSection } from "./schema/config.ts";
 import type { BudgetConfig, UsageConfig } from "./types.ts";
 
 /** Ledger records are kept this long unless `usage.retention` says otherwise. */
-export const DEFAULT_RETENTION_MS = 90 * 24 * 3600_000;
+const DEFAULT_RETENTION_MS = 90 * 24 * 3600_000;
 
 /** The usage settings with their defaults. */
 export function buildUsage(

@@ -10,7 +10,7 @@ import { deepFreeze } from "./freeze.ts";
 import { resolveServer, type ServerFlags } from "./server.ts";
 
 /** The route every request takes in default mode. */
-export const DEFAULT_TARGET = { provider: "ollama", model: "qwen3-coder" } as const;
+const DEFAULT_TARGET = { provider: "ollama", model: "qwen3-coder" } as const;
 
 /**
  * Builds the default Config: one route to the embedded Ollama (OLLAMA_BASE_URL etc. honoured),

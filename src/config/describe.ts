@@ -42,7 +42,7 @@ function formatMs(ms: number): string {
 }
 
 /** Settings in a few words: `max output 32000, effort high, thinking off, no images`. */
-export function formatSettings(s: ModelSettings): string {
+function formatSettings(s: ModelSettings): string {
   const parts: string[] = [];
   if (s.maxOutputTokens !== undefined) parts.push(`max output ${s.maxOutputTokens}`);
   if (s.contextWindow !== undefined) parts.push(`context ${s.contextWindow}`);

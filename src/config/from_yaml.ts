@@ -185,7 +185,7 @@ export function configFromYaml(input: YamlConfigInput): Config {
       ]),
       defaults: config.provider_defaults,
       // Only provider_defaults can break an implicit provider in YAML mode.
-      describe: (_id, key) => `${file}: ${formatKeyPath(["provider_defaults", ...key.split(".")])}`,
+      describe: (key) => `${file}: ${formatKeyPath(["provider_defaults", ...key.split(".")])}`,
     });
   } catch (err) {
     problems.addLine((err as Error).message);

@@ -3,19 +3,18 @@
 import { findPreset, LOCAL_PRESET_IDS } from "../providers/catalog.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { ProviderConfig } from "./types.ts";
-import type { ProviderDefaultsSection, ProviderSection } from "./schema/config.ts";
+import type { ProviderDefaultsSection } from "./schema/config.ts";
 import { buildProvider } from "./provider_build.ts";
 
 /**
- * Builds every local preset not in `skip` as an implicit provider. `ownFor` supplies per-preset
- * overrides (environment-only mode reads OLLAMA_BASE_URL and friends; YAML mode passes none).
+ * Builds every local preset not in `skip` as an implicit provider: the preset under the YAML's
+ * provider_defaults, with nothing of its own (environment-only mode builds its locals itself).
  */
 export function implicitLocalProviders(opts: {
   skip: ReadonlySet<string>;
   defaults?: ProviderDefaultsSection;
-  ownFor?: (id: string) => ProviderSection;
-  /** Names where an override came from, for errors (e.g. a malformed OLLAMA_BASE_URL). */
-  describe?: (id: string, key: string) => string;
+  /** Where a key of provider_defaults was written, for errors (only those can fail here). */
+  describe: (key: string) => string;
 }): ProviderConfig[] {
   const out: ProviderConfig[] = [];
   for (const id of LOCAL_PRESET_IDS) {
@@ -25,12 +24,12 @@ export function implicitLocalProviders(opts: {
       id,
       preset,
       defaults: opts.defaults,
-      own: opts.ownFor?.(id) ?? {},
+      own: {},
       implicit: true,
     });
     if (!built.provider) {
-      const where = (key: string) => opts.describe?.(id, key) ?? `${id}.${key}`;
-      throw new ConfigError(built.problems.map((p) => `${where(p.key)}: ${p.message}`).join("\n"));
+      const lines = built.problems.map((p) => `${opts.describe(p.key)}: ${p.message}`);
+      throw new ConfigError(lines.join("\n"));
     }
     out.push(built.provider);
   }

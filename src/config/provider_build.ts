@@ -11,7 +11,7 @@ import { OPENAI_DIALECTS } from "../translate/openai_chat/dialects.ts";
 import { cleaningFor } from "../upstream/cleaning/resolve.ts";
 
 /** Values every provider gets unless a preset, provider_defaults or the provider says otherwise. */
-export const BUILTIN_PROVIDER_DEFAULTS = {
+const BUILTIN_PROVIDER_DEFAULTS = {
   timeouts: { connectMs: 10_000, firstByteMs: 600_000, idleMs: 120_000, totalMs: 0 },
   maxRetries: 3,
   fallbackOn: [429, 500, 502, 503, 504, 529],
@@ -45,7 +45,7 @@ export interface BuildProblem {
 }
 
 /** Checks an http(s) URL and drops trailing slashes; returns a message when it is not one. */
-export function normaliseBaseUrl(raw: string): { url: string } | { message: string } {
+function normaliseBaseUrl(raw: string): { url: string } | { message: string } {
   const trimmed = raw.trim();
   let parsed: URL;
   try {

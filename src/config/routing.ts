@@ -5,9 +5,9 @@ import type { TransformSection } from "./schema/config.ts";
 import type { RoutingConfig, Transform } from "./types.ts";
 
 /** Input tokens above which the `long_context` route takes a request. */
-export const DEFAULT_LONG_CONTEXT_THRESHOLD = 60_000;
+const DEFAULT_LONG_CONTEXT_THRESHOLD = 60_000;
 /** Thinking budget from which the `think` route takes a request. */
-export const DEFAULT_THINK_BUDGET_TOKENS = 32_000;
+const DEFAULT_THINK_BUDGET_TOKENS = 32_000;
 
 /** The scenario thresholds with their defaults. */
 export function buildRouting(

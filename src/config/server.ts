@@ -23,7 +23,7 @@ export interface ServerFlags {
 }
 
 /** Built-in server defaults. */
-export const SERVER_DEFAULTS = {
+const SERVER_DEFAULTS = {
   host: "127.0.0.1",
   port: 8082,
   logLevel: "info",
@@ -174,7 +174,7 @@ export function resolveServer(input: {
 }
 
 /** `$XDG_DATA_HOME/ccp`, else `~/.local/share/ccp` (`%LOCALAPPDATA%\\ccp` on Windows). */
-export function defaultDataDir(env: EnvMap, home?: string): string | undefined {
+function defaultDataDir(env: EnvMap, home?: string): string | undefined {
   const xdg = envValue(env, "XDG_DATA_HOME");
   // The XDG spec says relative values are invalid and must be ignored.
   if (xdg !== undefined && isAbsolutePath(xdg)) return joinPath(xdg, "ccp");

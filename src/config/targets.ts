@@ -28,7 +28,7 @@ export interface KnownProviders {
 }
 
 /** The message for a target whose provider is not known, with the hints that help fix it. */
-export function unknownProviderMessage(id: string, known: KnownProviders): string {
+function unknownProviderMessage(id: string, known: KnownProviders): string {
   const list = known.configured.length > 0 ? known.configured.join(", ") : "none";
   let message = `unknown provider "${id}" (known: ${list})`;
   const hint = didYouMean(id, known.usable);

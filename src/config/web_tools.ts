@@ -5,9 +5,9 @@ import type { WebToolsSection } from "./schema/config.ts";
 import type { WebToolsConfig } from "./types.ts";
 
 /** Pages are cut after this many bytes unless `fetch.max_bytes` says otherwise. */
-export const DEFAULT_FETCH_MAX_BYTES = 5 * 1024 * 1024;
+const DEFAULT_FETCH_MAX_BYTES = 5 * 1024 * 1024;
 /** A page that takes longer than this is abandoned unless `fetch.timeout` says otherwise. */
-export const DEFAULT_FETCH_TIMEOUT_MS = 20_000;
+const DEFAULT_FETCH_TIMEOUT_MS = 20_000;
 
 /** The `web_tools` config, or undefined when the section is absent. */
 export function buildWebTools(

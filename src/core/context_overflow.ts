@@ -77,7 +77,7 @@ const READERS: ReadonlyArray<readonly [RegExp, Reader]> = [
 ];
 
 /** The sizes of an overflow error, or undefined when `message` is not one. */
-export function readOverflow(status: number, message: string): Overflow | undefined {
+function readOverflow(status: number, message: string): Overflow | undefined {
   // Only a refusal of the request; a 5xx mentioning the context is the server's own fault.
   if (status !== 400 && status !== 413 && status !== 422) return undefined;
   const text = message.toLowerCase();
@@ -93,7 +93,7 @@ export function readOverflow(status: number, message: string): Overflow | undefi
  * Anthropic's sentence for an overflow: the max_tokens one when the prompt alone fits (Claude
  * Code then asks for fewer output tokens), else "prompt is too long" (it compacts).
  */
-export function anthropicOverflowText(overflow: Overflow): string {
+function anthropicOverflowText(overflow: Overflow): string {
   const { prompt, output, limit } = overflow;
   if (prompt !== undefined && output !== undefined && limit !== undefined && prompt < limit) {
     return `input length and \`max_tokens\` exceed context limit: ${prompt} + ${output} > ${limit}, decrease input length or \`max_tokens\` and try again`;

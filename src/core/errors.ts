@@ -99,11 +99,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** Builds an Anthropic error body from a type and message. */
-export function anthropicError(type: AnthropicErrorType, message: string): AnthropicErrorBody {
-  return { type: "error", error: { type, message } };
-}
-
 /**
  * True for the RangeError a recursive walk throws when the stack runs out. ccp's walks follow a
  * request's nesting, so only a request nested thousands of levels deep gets there: that is the

@@ -50,11 +50,6 @@ function inert(message: string): string {
     .replace(/\n/g, "\n    ");
 }
 
-/** Returns true when `value` names a log level. */
-export function isLogLevel(value: string): value is LogLevel {
-  return Object.hasOwn(RANK, value);
-}
-
 /** Creates a logger writing `<ISO time> <LEVEL> <message>` lines, or JSON objects. */
 export function createLogger(options: LoggerOptions): Logger {
   const encoder = new TextEncoder();

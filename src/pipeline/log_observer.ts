@@ -23,7 +23,7 @@ export function formatRecord(r: Readonly<RequestRecord>): string {
 }
 
 /** The record's fields for a JSON log line (the record holds no text and no key). */
-export function recordFields(r: Readonly<RequestRecord>): Record<string, unknown> {
+function recordFields(r: Readonly<RequestRecord>): Record<string, unknown> {
   return {
     request_id: r.id,
     started_at: new Date(r.startedAt).toISOString(),

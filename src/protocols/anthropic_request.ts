@@ -174,7 +174,7 @@ export function parseCountTokensRequest(body: unknown): CountTokensRequest {
  * Validates `body` and returns it unchanged (not zod's copy), so every field the client sent,
  * known or not, reaches the upstream byte for byte.
  */
-export function validateRequest<T>(schema: z.ZodType<T>, body: unknown): T {
+function validateRequest<T>(schema: z.ZodType<T>, body: unknown): T {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new ClientRequestError("Request body must be a JSON object");
   }

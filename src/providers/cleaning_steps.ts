@@ -131,7 +131,7 @@ export const OPEN_ROUTER_CLEANING: readonly CleaningStep[] = [
   {
     rule: "dropTopLevel",
     fields: ["context_management"],
-    reason: "the same 400 follows from the body field even without the beta (claude-code#44219)",
+    reason: "the same 400 follows from the body field alone, even when the beta was dropped",
   },
   { ...FOLD_SYSTEM, reason: "OpenRouter routes to many providers; several reject system messages" },
   NO_BILLING,

@@ -3,7 +3,7 @@
 import { type Cancel, type Clock, systemClock } from "./clock.ts";
 import { UpstreamTimeoutError } from "./timeout_error.ts";
 
-/** Limits for {@link guardBody}; 0 or absent means none. */
+/** Limits for {@link primedGuard}; 0 or absent means none. */
 export interface BodyGuardOptions {
   readonly provider: string;
   /** Longest wait for the next chunk once one has arrived. */
@@ -15,11 +15,6 @@ export interface BodyGuardOptions {
   readonly clock?: Clock;
   /** Called once when the body ends, fails or is cancelled. */
   readonly onSettle?: () => void;
-  /**
-   * Start reading at once and resolve `firstChunk` when the first chunk is in (or reject with the
-   * failure): the caller can then still fail over on a first-byte timeout after early headers.
-   */
-  readonly prime?: boolean;
 }
 
 /** A guarded body whose first chunk is being read ahead. */
@@ -77,15 +72,9 @@ function chunkReader(body: ReadableStream<Uint8Array>): {
 /**
  * Re-streams `body`, failing it with an UpstreamTimeoutError when the upstream goes quiet.
  * One timer per stream checks how long the current read has waited, instead of a timer per chunk.
+ * Reading starts at once: `firstChunk` resolves when the first chunk is in (or rejects with the
+ * failure), so the caller can still fail over on a first-byte timeout after early headers.
  */
-export function guardBody(
-  body: ReadableStream<Uint8Array>,
-  options: BodyGuardOptions,
-): ReadableStream<Uint8Array> {
-  return primedGuard(body, options).body;
-}
-
-/** {@link guardBody} with the first chunk read ahead (see {@link BodyGuardOptions.prime}). */
 export function primedGuard(
   body: ReadableStream<Uint8Array>,
   options: BodyGuardOptions,
@@ -217,7 +206,7 @@ export function primedGuard(
     return Promise.race([read, failure]);
   };
 
-  const firstChunk = options.prime ? readAhead() : Promise.resolve(undefined);
+  const firstChunk = readAhead();
   firstChunk.catch(() => {}); // a failure is reported by pull too
   return { body: stream, firstChunk, readAhead };
 }

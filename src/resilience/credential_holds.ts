@@ -33,21 +33,19 @@ export interface CredentialHoldOptions {
   readonly clock?: Clock;
   /** Entries (provider and credential) kept; the oldest is dropped past this. */
   readonly maxEntries?: number;
-  /** No 429 hold lasts longer, however far off the announced reset. */
-  readonly maxHoldMs?: number;
-  /** How long a refused (401/402/403) credential skips the target. */
-  readonly refusedMs?: number;
 }
 
 /** The hold of a refusal or limit that covers every model of the provider. */
 const EVERY_MODEL = "*";
-const THIRTY_MINUTES = 30 * 60_000;
-// A refused credential: Claude Code refreshes its OAuth token on its own, and a new token is a
-// new entry, so a hold only keeps a token that was refused (expired, revoked, of an account that
-// lost access) from being re-sent on every turn. Anthropic rarely changes its mind about one
-// token within minutes, and a fix on the user's side (a new login) is a new token: five minutes
-// saves the round trips of a busy session without hiding a recovery for long.
-const FIVE_MINUTES = 5 * 60_000;
+/** No 429 hold lasts longer, however far off the announced reset. */
+const MAX_HOLD_MS = 30 * 60_000;
+// How long a refused (401/402/403) credential skips the target. Claude Code refreshes its OAuth
+// token on its own, and a new token is a new entry, so a hold only keeps a token that was refused
+// (expired, revoked, of an account that lost access) from being re-sent on every turn. Anthropic
+// rarely changes its mind about one token within minutes, and a fix on the user's side (a new
+// login) is a new token: five minutes saves the round trips of a busy session without hiding a
+// recovery for long.
+const REFUSED_MS = 5 * 60_000;
 
 // Claims of a plan limit that bind one model family only: the plan still serves the others.
 const MODEL_CLAIMS = /^seven_day_(?:opus|sonnet)$/;
@@ -58,7 +56,7 @@ const MODEL_CLAIMS = /^seven_day_(?:opus|sonnet)$/;
  * extra-usage limits bind the whole plan, the per-family weekly ones only that family. A 429
  * without it (a momentary throttle) is held for its model only.
  */
-export function holdScope(headers: Headers | undefined): "model" | "every" {
+function holdScope(headers: Headers | undefined): "model" | "every" {
   if (headers?.get("anthropic-ratelimit-unified-status")?.trim() !== "rejected") return "model";
   const claim = headers.get("anthropic-ratelimit-unified-representative-claim")?.trim() ?? "";
   return MODEL_CLAIMS.test(claim) ? "model" : "every";
@@ -68,8 +66,6 @@ export function holdScope(headers: Headers | undefined): "model" | "every" {
 export class CredentialHolds {
   readonly #clock: Clock;
   readonly #maxEntries: number;
-  readonly #maxHoldMs: number;
-  readonly #refusedMs: number;
   // `provider \n hash` → model (or EVERY_MODEL) → hold. Insertion order is age: an entry
   // written again moves to the end.
   readonly #entries = new Map<string, Map<string, CredentialHold>>();
@@ -77,8 +73,6 @@ export class CredentialHolds {
   constructor(options: CredentialHoldOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.#maxEntries = options.maxEntries ?? 4096;
-    this.#maxHoldMs = options.maxHoldMs ?? THIRTY_MINUTES;
-    this.#refusedMs = options.refusedMs ?? FIVE_MINUTES;
   }
 
   /** Entries held (for tests and bounds). */
@@ -120,11 +114,11 @@ export class CredentialHolds {
     let scope: string;
     if (verdict.cause === "rate_limit") {
       if (verdict.retryAfterMs === undefined) return undefined;
-      const wait = Math.min(Math.max(0, verdict.retryAfterMs), this.#maxHoldMs);
+      const wait = Math.min(Math.max(0, verdict.retryAfterMs), MAX_HOLD_MS);
       hold = { until: now + wait, status, hinted: wait === verdict.retryAfterMs };
       scope = holdScope(failure.headers) === "every" ? EVERY_MODEL : model;
     } else if (verdict.cause === "auth") {
-      hold = { until: now + this.#refusedMs, status, hinted: false };
+      hold = { until: now + REFUSED_MS, status, hinted: false };
       // A 403 may refuse one model only (a plan without it); a 401 or 402 is the credential's.
       scope = status === 403 ? model : EVERY_MODEL;
     } else return undefined;

@@ -20,7 +20,7 @@ function sentence(text: string): string {
 }
 
 /** One clause per target: what state it is in and why. */
-export function describeOutcome(outcome: TargetOutcome, now: number): string {
+function describeOutcome(outcome: TargetOutcome, now: number): string {
   const who = nameOf(outcome.target);
   switch (outcome.kind) {
     case "keys": {

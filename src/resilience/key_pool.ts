@@ -63,10 +63,6 @@ export interface KeyPoolOptions {
   /** Rotate after this many successes on the current key; 0 = stay until it fails. */
   readonly usageLimit?: number;
   readonly clock?: Clock;
-  /** First 429 cool-down without a server hint; doubles per consecutive 429. */
-  readonly coolBaseMs?: number;
-  /** No cool-down, hinted or not, lasts longer: providers announce resets that come sooner. */
-  readonly coolMaxMs?: number;
   /** How long a 401/403/402 key is set aside before it is tried again. */
   readonly blockMs?: number;
 }
@@ -96,6 +92,10 @@ interface Slot {
 /** The cool-down key of a 429 that limits every model of the key. */
 export const WHOLE_KEY = "*";
 const THIRTY_MINUTES = 30 * 60_000;
+/** First 429 cool-down without a server hint; doubles per consecutive 429. */
+const FIRST_COOL_MS = 1000;
+/** No cool-down, hinted or not, lasts longer: providers announce resets that come sooner. */
+const MAX_COOL_MS = THIRTY_MINUTES;
 
 /** `key 2 (…abcd)` for the key at `index`, or `no key`; the only way a key is ever shown. */
 export function labelOf(key: string, index: number): string {
@@ -107,8 +107,6 @@ export class KeyPool {
   readonly #slots: Slot[];
   readonly #clock: Clock;
   readonly #usageLimit: number;
-  readonly #coolBaseMs: number;
-  readonly #coolMaxMs: number;
   readonly #blockMs: number;
   #current = 0;
   #sinceRotation = 0;
@@ -126,8 +124,6 @@ export class KeyPool {
     }));
     this.#clock = options.clock ?? systemClock;
     this.#usageLimit = options.usageLimit ?? 0;
-    this.#coolBaseMs = options.coolBaseMs ?? 1000;
-    this.#coolMaxMs = options.coolMaxMs ?? THIRTY_MINUTES;
     this.#blockMs = options.blockMs ?? THIRTY_MINUTES;
   }
 
@@ -186,8 +182,8 @@ export class KeyPool {
     const slot = this.#slots[key.index];
     if (!slot) return 0;
     const strikes = slot.strikes.get(model) ?? 0;
-    const grown = this.#coolBaseMs * 2 ** strikes;
-    const wait = Math.max(0, Math.min(retryAfterMs ?? grown, this.#coolMaxMs));
+    const grown = FIRST_COOL_MS * 2 ** strikes;
+    const wait = Math.max(0, Math.min(retryAfterMs ?? grown, MAX_COOL_MS));
     slot.strikes.set(model, strikes + 1);
     // A 429 that says nothing of when (a probe during an announced wait, often) does not cut
     // short a wait the upstream announced before.

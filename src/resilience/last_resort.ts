@@ -55,7 +55,7 @@ export interface Probe {
  * guards at once (an open circuit and cooling keys): it is usable when both have ended, the
  * circuit is ccp's own guess and can be forced, a cool-down the upstream announced cannot.
  */
-export function probeOf(
+function probeOf(
   index: number,
   target: { readonly model: string },
   keys: KeyPool,

@@ -40,7 +40,7 @@ interface Waiter {
 }
 
 /** Default wait-queue bound per provider. */
-export const DEFAULT_MAX_QUEUE = 100;
+const DEFAULT_MAX_QUEUE = 100;
 
 /** Grants slots in arrival order; waiting is a timer or a release, never polling. */
 export class Limiter {

@@ -3,7 +3,7 @@
 import type { ProviderConfig } from "../config/types.ts";
 import { type BreakerOptions, type BreakerSnapshot, CircuitBreaker } from "./circuit_breaker.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { KeyPool, type KeyPoolOptions, type KeySnapshot } from "./key_pool.ts";
+import { KeyPool, type KeySnapshot } from "./key_pool.ts";
 import { Limiter, type LimiterSnapshot } from "./limiter.ts";
 import { LearnedParams } from "./learned_params.ts";
 import { CredentialHolds } from "./credential_holds.ts";
@@ -17,7 +17,6 @@ export interface ProviderState {
 /** Defaults shared by every pool, limiter and breaker the registry builds. */
 export interface RegistryOptions {
   readonly clock?: Clock;
-  readonly keyPool?: Omit<KeyPoolOptions, "clock" | "usageLimit">;
   readonly breaker?: Omit<BreakerOptions, "clock">;
   /** Wait-queue bound per provider. */
   readonly maxQueue?: number;
@@ -75,7 +74,6 @@ export class ResilienceRegistry {
     if (found && found.fingerprint === print) return found.state;
     const state: ProviderState = {
       keys: new KeyPool(config.apiKeys, {
-        ...this.#options.keyPool,
         usageLimit: config.keyUsageLimit,
         clock: this.#clock,
       }),

@@ -86,7 +86,6 @@ export async function withTimeouts(
   // headers (vLLM and llama.cpp send them at once) then still counts as "no answer" and can fail
   // over to the next target, instead of breaking a stream the client was already given.
   const { body, firstChunk, readAhead } = primedGuard(response.body, {
-    prime: true,
     provider,
     idleMs: timeouts.idleMs,
     firstByte: timeouts.firstByteMs > 0

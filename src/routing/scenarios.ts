@@ -12,7 +12,7 @@ type Body = Readonly<Record<string, unknown>>;
 const SUBAGENT_MARK = "cc_is_subagent=true";
 
 /** The tag that picks a target for a subagent, anywhere in its system prompt. */
-export const SUBAGENT_TAG = /<CCP-SUBAGENT-MODEL>\s*([^<]*?)\s*<\/CCP-SUBAGENT-MODEL>/;
+const SUBAGENT_TAG = /<CCP-SUBAGENT-MODEL>\s*([^<]*?)\s*<\/CCP-SUBAGENT-MODEL>/;
 const SUBAGENT_TAG_ALL = new RegExp(SUBAGENT_TAG.source, "g");
 
 /** Every text of the system prompt: `system` (string or blocks) and `role: "system"` messages. */

@@ -81,13 +81,3 @@ export function constantTimeEqual(a: string, b: string): boolean {
   for (let i = 0; i < length; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
   return diff === 0;
 }
-
-/** True when any presented credential's token part equals `expected`. */
-export function isAuthorized(headers: Headers, expected: string): boolean {
-  let ok = false;
-  // Check every credential (no early exit) so timing does not reveal which header matched.
-  for (const credential of presentedCredentials(headers)) {
-    if (constantTimeEqual(splitToken(credential).token, expected)) ok = true;
-  }
-  return ok;
-}

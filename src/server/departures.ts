@@ -29,7 +29,7 @@ export interface Peer {
 }
 
 /** The key the connection guard reports a departure by: `host:port#n`. */
-export function reportedKey(peer: Peer): string {
+function reportedKey(peer: Peer): string {
   return `${peer.hostname}:${peer.port}#${peer.connection}`;
 }
 
@@ -79,7 +79,7 @@ export function parseSs(text: string): SocketRow[] {
 }
 
 /** Asks `ss` for the sockets on `port`. */
-export const ssLister: SocketLister = async (port: number): Promise<SocketRow[]> => {
+const ssLister: SocketLister = async (port: number): Promise<SocketRow[]> => {
   const out = await new Deno.Command("ss", {
     args: ["-Htn", `sport = :${port}`],
     stdin: "null",

@@ -30,7 +30,7 @@ import {
 } from "./guard_entries.ts";
 
 /** The file's name inside the data dir. */
-export const GUARDS_FILE = "guards.kv";
+const GUARDS_FILE = "guards.kv";
 
 /** How often rate windows are written. */
 const SAVE_WINDOWS_MS = 5000;

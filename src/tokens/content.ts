@@ -54,7 +54,7 @@ function webSearchResults(tally: Tally, content: unknown): void {
 }
 
 /** Count one content block; `thinking` says whether thinking blocks count (current turn only). */
-export function addBlock(tally: Tally, block: unknown, thinking: boolean, depth: number): void {
+function addBlock(tally: Tally, block: unknown, thinking: boolean, depth: number): void {
   if (typeof block === "string") return addText(tally, block);
   if (!isRecord(block)) return;
   switch (block.type) {

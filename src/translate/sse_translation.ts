@@ -18,10 +18,32 @@ export interface SseTranslation {
    * it. Absent where the protocol's last event ends the translation by itself.
    */
   readonly finishing?: boolean;
-  /** Events to send before the first upstream event, if any. */
-  start?(): AnthropicStreamEvent[];
   /** One upstream SSE message → the Anthropic events it completes. */
   message(message: EventSourceMessage): AnthropicStreamEvent[];
   /** The events that close the stream when the upstream body ends. */
   end(): AnthropicStreamEvent[];
+}
+
+/** What the relay reads off a protocol's translator, besides the events its steps return. */
+export interface StreamTranslator {
+  readonly done: boolean;
+  readonly finishing?: boolean;
+  end(): AnthropicStreamEvent[];
+}
+
+/** `translator` as the relay stage sees it, each SSE message handed to it through `read`. */
+export function sseTranslation<T extends StreamTranslator>(
+  translator: T,
+  read: (translator: T, message: EventSourceMessage) => AnthropicStreamEvent[],
+): SseTranslation {
+  return {
+    get done() {
+      return translator.done;
+    },
+    get finishing() {
+      return translator.finishing;
+    },
+    message: (message) => read(translator, message),
+    end: () => translator.end(),
+  };
 }

@@ -24,7 +24,7 @@ export const OPENAI_TOOL_NAMES: ToolNameRule = { invalid: /[^A-Za-z0-9_-]/g, max
 export type ToolNamer = (name: string) => string;
 
 /** The name the upstream sees for a client tool name, alone (unchanged when already valid). */
-export function fitToolName(name: string, rule: ToolNameRule): string {
+function fitToolName(name: string, rule: ToolNameRule): string {
   let out = name.replace(rule.invalid, "_");
   if (rule.start && !rule.start.test(out)) out = `_${out}`;
   return out.length > rule.maxLength ? withHash(out, name, rule) : out;

@@ -64,7 +64,7 @@ export function contentBlockEvents(block: Block, index: number): BlockEvent[] {
 }
 
 /** The same events as SSE text. */
-export function contentBlockFrames(block: Block, index: number): string {
+function contentBlockFrames(block: Block, index: number): string {
   return contentBlockEvents(block, index).map((e) => sseFrame(String(e.type), e)).join("");
 }
 

@@ -264,7 +264,7 @@ export function relayFrames(
 }
 
 /** Output tokens of an answer cut short: at least ~4 characters per token of what was sent. */
-export function withStreamedEstimate(usage: UsageTotals, answerChars: number): UsageTotals {
+function withStreamedEstimate(usage: UsageTotals, answerChars: number): UsageTotals {
   const estimate = Math.ceil(answerChars / CHARS_PER_OUTPUT_TOKEN);
   return estimate > (usage.outputTokens ?? 0) ? { ...usage, outputTokens: estimate } : usage;
 }

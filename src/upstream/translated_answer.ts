@@ -1,4 +1,7 @@
-/** Opening the answer of a translating transport (OpenAI, Gemini): stream or JSON, one way. */
+/**
+ * What every translating transport (OpenAI Chat, Responses, Gemini) does once its body is built:
+ * send it, count the prompt meanwhile, and open the answer, streamed or JSON, one way.
+ */
 
 import { nextEventLoopTurn } from "../core/event_loop.ts";
 import { UpstreamError } from "../core/errors.ts";
@@ -11,10 +14,60 @@ import { applyAuth, applyProviderHeaders, type OutgoingHeaders } from "./http/he
 import { type PostFailure, postJsonLearning, type PostSuccess } from "./http/post.ts";
 import { DEFAULT_MAX_RESPONSE } from "./transport.ts";
 import { readJsonCapped } from "./http/read_capped.ts";
-import { type Answer, type AnswerHooks, jsonAnswer, type TransportRequest } from "./transport.ts";
+import {
+  type Answer,
+  type AnswerHooks,
+  type AttemptFailure,
+  type AttemptSuccess,
+  jsonAnswer,
+  type TransportRequest,
+} from "./transport.ts";
+
+/** The request built for the upstream, in its protocol. */
+export interface TranslatedPost {
+  readonly url: string;
+  readonly body: object;
+  /** Whether the body asks for a stream (sets the Accept header). */
+  readonly stream: boolean;
+}
+
+/** What every protocol's answer translation is told about the request. */
+export interface AnswerBasics {
+  /** The model name the client asked for; every answer carries it. */
+  readonly clientModel: string;
+  /** ccp's local count of the prompt. */
+  readonly inputTokens: number;
+  readonly provider: string;
+  readonly upstreamModel: string;
+}
+
+/**
+ * Sends `post` and, once the upstream accepted it, offers its answer through the translation
+ * `translationFor` builds (it is given the prompt's count, taken while the request was on its way).
+ */
+export async function sendTranslated(
+  request: TransportRequest,
+  post: TranslatedPost,
+  translationFor: (basics: AnswerBasics) => AnswerTranslation,
+): Promise<AttemptSuccess | AttemptFailure> {
+  const sending = postTranslated(request, post.url, post.body, post.stream);
+  const counting = countWhileSending(request);
+  const result = await sending;
+  if (!result.ok) return result;
+  const translation = translationFor({
+    clientModel: request.clientModel,
+    inputTokens: await counting,
+    provider: request.provider.id,
+    upstreamModel: request.model,
+  });
+  return {
+    ok: true,
+    open: (hooks) => openTranslatedAnswer(request, result.response, translation, hooks),
+  };
+}
 
 /** POSTs a translated body to `url` with the provider's key and headers (no client headers). */
-export function postTranslated(
+function postTranslated(
   request: TransportRequest,
   url: string,
   body: object,
@@ -73,7 +126,7 @@ export interface AnswerTranslation {
 }
 
 /** Translates an upstream 2xx answer, streamed or not, into what the client asked for. */
-export async function openTranslatedAnswer(
+async function openTranslatedAnswer(
   request: TransportRequest,
   response: Response,
   translation: AnswerTranslation,

@@ -31,7 +31,7 @@ export function relayTranslatedStream(
 }
 
 /** Upstream bytes → the Anthropic events the translation completes, encoded in one chunk. */
-export class TranslatedFrames implements FrameSource {
+class TranslatedFrames implements FrameSource {
   readonly usage: UsageTotals = {};
   answerChars = 0;
   readonly #decoder = new SseMessageDecoder();
@@ -48,10 +48,6 @@ export class TranslatedFrames implements FrameSource {
   /** The translation's word: the upstream said the answer is finished. */
   get finishing(): boolean {
     return this.#translation.finishing === true;
-  }
-
-  begin(): Frames {
-    return this.#translation.start ? this.#frames(this.#translation.start()) : {};
   }
 
   push(bytes: Uint8Array): Frames {

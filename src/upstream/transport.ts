@@ -46,7 +46,7 @@ export interface UsageTotals {
 }
 
 /** The counts of an Anthropic `usage` object that are numbers. */
-export function usageTotalsOf(raw: unknown): UsageTotals {
+function usageTotalsOf(raw: unknown): UsageTotals {
   const u = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
   const out: UsageTotals = {};
   if (typeof u.input_tokens === "number") out.inputTokens = u.input_tokens;

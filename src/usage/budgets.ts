@@ -27,7 +27,7 @@ export interface BudgetState {
 }
 
 /** The label a budget is shown with. */
-export function budgetLabel(b: BudgetConfig): string {
+function budgetLabel(b: BudgetConfig): string {
   if (b.client !== undefined) return `client ${b.client}`;
   return b.model !== undefined ? `${b.provider}/${b.model}` : `${b.provider}`;
 }

@@ -54,7 +54,7 @@ export async function openKvStore(
 }
 
 /** {@link UsageStore} on Deno KV. */
-export class KvUsageStore implements UsageStore {
+class KvUsageStore implements UsageStore {
   readonly description: string;
   readonly #kv: Deno.Kv;
   readonly #retentionMs: number;

@@ -8,10 +8,10 @@ import type { UsageStore } from "./store.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 
 /** The ledger file's name inside the data dir. */
-export const LEDGER_FILE = "usage.kv";
+const LEDGER_FILE = "usage.kv";
 
 /** Where the ledger of `dataDir` lives. */
-export function ledgerPath(dataDir: string): string {
+function ledgerPath(dataDir: string): string {
   return joinPath(dataDir, LEDGER_FILE);
 }
 

@@ -83,10 +83,10 @@ const GROUP_SQL: Readonly<Record<UsageGroup, string>> = {
  * The store for `url`. Nothing is sent yet: the table is created on first use, so a database that
  * is down at start delays the ledger's writes (kept in memory meanwhile) instead of stopping ccp.
  */
-export function openPgStore(url: string, options: { connectTimeoutS?: number } = {}): PgUsageStore {
+export function openPgStore(url: string): PgUsageStore {
   const sql = postgres(url, {
     max: 4,
-    connect_timeout: options.connectTimeoutS ?? 3,
+    connect_timeout: 3,
     idle_timeout: 60,
     // The client's wait between failed connections grows to 20 s by default; a database that is
     // back must be found by the next ping (every 2 s), so it stays at half a second.
@@ -97,7 +97,7 @@ export function openPgStore(url: string, options: { connectTimeoutS?: number } =
 }
 
 /** {@link UsageStore} on PostgreSQL. */
-export class PgUsageStore implements UsageStore {
+class PgUsageStore implements UsageStore {
   readonly description: string;
   /** Several instances write it: budgets re-read it instead of trusting local counts alone. */
   readonly shared = true;

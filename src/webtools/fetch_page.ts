@@ -97,7 +97,7 @@ export async function fetchPage(url: string, deps: FetchDeps): Promise<FetchOutc
 }
 
 /** Why `url` may not be fetched (scheme, or an address after resolution), or undefined. */
-export async function checkDestination(
+async function checkDestination(
   url: URL,
   deps: Pick<FetchDeps, "config" | "resolve">,
 ): Promise<FetchOutcome | undefined> {

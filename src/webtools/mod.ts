@@ -25,7 +25,7 @@ export interface WebToolsDeps {
 }
 
 /** The text added to an answer when the client offered web tools that ccp cannot run. */
-export const NOT_CONFIGURED_NOTICE =
+const NOT_CONFIGURED_NOTICE =
   "Web search is not configured in ccp, so no web search or fetch was run for this answer. " +
   "To enable it, add a web_tools section (a SearXNG, Brave or Tavily backend) to ccp's config.";
 

@@ -18,10 +18,10 @@ export interface OfferedWebTool {
 }
 
 /** Without `max_uses`, a request may run this many calls of each tool before the model must answer. */
-export const DEFAULT_MAX_USES = 5;
+const DEFAULT_MAX_USES = 5;
 
 /** The web server tool a tool definition is, if any. */
-export function webToolKind(tool: ToolDefinition): WebToolKind | undefined {
+function webToolKind(tool: ToolDefinition): WebToolKind | undefined {
   if (typeof tool.type !== "string") return undefined;
   if (tool.type.startsWith("web_search_")) return "web_search";
   if (tool.type.startsWith("web_fetch_")) return "web_fetch";

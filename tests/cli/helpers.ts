@@ -1,6 +1,6 @@
 /** Helpers for CLI tests: an in-memory context, and the real program spawned like `deno task start`. */
 
-import { type CliContext, memoryIo } from "../../src/cli/context.ts";
+import type { CliContext, Io } from "../../src/cli/context.ts";
 
 /** The project root (where deno.json lives). */
 export const ROOT: string = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
@@ -19,6 +19,13 @@ export async function startTaskFlags(): Promise<string[]> {
 
 function assertWord(ok: boolean, task: string): void {
   if (!ok) throw new Error(`unexpected start task: ${task}`);
+}
+
+/** An Io that collects output in memory. */
+export function memoryIo(): Io & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t) };
 }
 
 /** A CLI context backed by memory and a temp dir; nothing from the real environment leaks in. */

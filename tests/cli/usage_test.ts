@@ -49,7 +49,7 @@ Deno.test("a page that points at the config file search below shows it", () => {
   }
 });
 
-Deno.test("command pages say what the SPEC promises", () => {
+Deno.test("command pages say what each command promises", () => {
   assert.match(helpText("init"), /never overwritten/);
   assert.match(helpText("code"), /npm install -g @anthropic-ai\/claude-code/);
   assert.match(helpText("code"), /ANTHROPIC_API_KEY is removed/);

@@ -19,7 +19,7 @@ Deno.test("defaultConfigDir", () => {
   assert.equal(defaultConfigDir({}), undefined);
 });
 
-Deno.test("candidates come in SPEC order", () => {
+Deno.test("candidates come in their documented order", () => {
   const list = configCandidates({
     ...base,
     flag: "my.yaml",

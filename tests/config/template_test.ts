@@ -53,7 +53,7 @@ Deno.test("the template names every tier and wire protocol", () => {
   );
 });
 
-Deno.test("the template mentions every key of SPEC §3 and every preset", () => {
+Deno.test("the template mentions every config key and every preset", () => {
   const keys = [
     "server:",
     "host:",

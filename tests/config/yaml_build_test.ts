@@ -6,7 +6,7 @@ function load(text: string, env: Record<string, string> = {}): Config {
   return configFromYaml({ text, file: "config.yaml", path: "/abs/config.yaml", env });
 }
 
-const SPEC_EXAMPLE = `
+const EXAMPLE = `
 server:
   host: 127.0.0.1
   port: 8082
@@ -35,8 +35,8 @@ aliases:
   my-fast: local/qwen3-coder
 `;
 
-Deno.test("the SPEC §3 example loads as documented", async (t) => {
-  const config = load(SPEC_EXAMPLE, { CCP_AUTH_TOKEN: "secret" });
+Deno.test("the documented example config loads as documented", async (t) => {
+  const config = load(EXAMPLE, { CCP_AUTH_TOKEN: "secret" });
   await t.step("source and server", () => {
     assert.deepEqual(config.source, { kind: "file", path: "/abs/config.yaml" });
     assert.deepEqual(config.server, {
@@ -237,7 +237,7 @@ Deno.test("passthrough auth is kept for anthropic providers and needs no key", (
 });
 
 Deno.test("the result is deeply frozen", () => {
-  const config = load(SPEC_EXAMPLE);
+  const config = load(EXAMPLE);
   assert.ok(Object.isFrozen(config));
   assert.ok(Object.isFrozen(config.server));
   assert.ok(Object.isFrozen(config.providers.nim?.apiKeys));
@@ -259,7 +259,7 @@ Deno.test("usage.retention takes days and weeks, as README's `retention: 90d` sh
   assert.throws(() => load(`${base}usage: { retention: 3y }`), /usage\.retention: "3y"/);
 });
 
-Deno.test("${VAR} written unquoted inside a flow mapping or list (SPEC's clients example) loads", () => {
+Deno.test("${VAR} written unquoted inside a flow mapping or list (the documented clients example) loads", () => {
   const config = load(
     `server:
   auth_token: \${CCP_AUTH_TOKEN:-main}

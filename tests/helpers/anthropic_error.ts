@@ -1,4 +1,4 @@
-/** What a well-formed Anthropic error looks like (SPEC §6), shared by tests and the soak bench. */
+/** What a well-formed Anthropic error looks like, shared by tests and the soak bench. */
 
 /** Statuses each Anthropic error type may carry. */
 export const ERROR_STATUSES: Readonly<Record<string, readonly number[]>> = {

@@ -90,6 +90,19 @@ export function parseSse(text: string): Array<{ event: string; data: Record<stri
   });
 }
 
+/** POSTs `body` as JSON to `<baseUrl>/v1/messages`, with `headers` beside the content type. */
+export function postMessages(
+  baseUrl: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${baseUrl}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
 /**
  * Sends one HTTP/1.1 request over a raw TCP socket and returns the socket, so a test can hang up
  * the way a killed client does (Deno's fetch abort can leave the socket half-open).

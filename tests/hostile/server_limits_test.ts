@@ -12,6 +12,7 @@ import { testContext } from "../cli/helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { thinkingTextToolMessage } from "../mocks/anthropic_fixtures.ts";
 import { readToClose } from "./_sockets.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const encoder = new TextEncoder();
 
@@ -215,14 +216,10 @@ Deno.test("a huge non-streaming upstream answer is cut off at max_response_size 
     for (const model of ["claude-sonnet-4-5", "claude-haiku-4-5"]) {
       await t.step(model.includes("haiku") ? "Anthropic path" : "OpenAI path", async () => {
         sent = 0;
-        const res = await fetch(`${ccp.url}/v1/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            model,
-            max_tokens: 10,
-            messages: [{ role: "user", content: "hi" }],
-          }),
+        const res = await postMessages(ccp.url, {
+          model,
+          max_tokens: 10,
+          messages: [{ role: "user", content: "hi" }],
         });
         assert.equal(res.status, 502);
         const body = await res.json();

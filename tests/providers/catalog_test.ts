@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { findPreset, LOCAL_PRESET_IDS, PRESET_IDS, PRESETS } from "../../src/providers/catalog.ts";
 
-const SPEC_PRESETS = {
+const PROMISED_PRESETS = {
   openai: [
     "nvidia_nim",
     "groq",
@@ -33,10 +33,10 @@ const SPEC_PRESETS = {
   gemini: ["gemini"],
 } as const;
 
-Deno.test("the catalog has exactly the presets of SPEC §3, each with its protocol", () => {
-  const expected = Object.values(SPEC_PRESETS).flat();
+Deno.test("the catalog has exactly the presets ccp promises, each with its protocol", () => {
+  const expected = Object.values(PROMISED_PRESETS).flat();
   assert.deepEqual([...PRESET_IDS].sort(), [...expected].sort());
-  for (const [type, ids] of Object.entries(SPEC_PRESETS)) {
+  for (const [type, ids] of Object.entries(PROMISED_PRESETS)) {
     for (const id of ids) assert.equal(findPreset(id)?.type, type, id);
   }
   assert.equal(new Set(PRESET_IDS).size, PRESET_IDS.length, "ids are unique");

@@ -10,7 +10,7 @@ import { type RecordedRequest, startAnthropicMock } from "../mocks/anthropic_moc
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
 import { startResponsesMock } from "../mocks/responses_mock.ts";
 
-/** Where each preset's request must land, relative to its (overridden) API root (SPEC §3). */
+/** Where each preset's request must land, relative to its (overridden) API root. */
 const EXPECTED_PATH: Record<string, string> = {
   nvidia_nim: "/v1/chat/completions",
   groq: "/openai/v1/chat/completions",
@@ -48,7 +48,7 @@ const CCP_SIG = encodeCcpSignature({
   fields: ["reasoning_content"],
 });
 
-/** Claude Code's newest request shape, plus history other providers served (WIRE §3). */
+/** Claude Code's newest request shape, plus history other providers served. */
 function claudeCodeBody(model: string): Record<string, unknown> {
   return {
     model,

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { guardBody, primedGuard } from "../../src/resilience/body_guard.ts";
+import { primedGuard } from "../../src/resilience/body_guard.ts";
 import { concatBytes } from "../helpers/bytes.ts";
 
 /** A byte stream serving `payload` into whatever view each read offers; records the view sizes. */
@@ -36,7 +36,9 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
 Deno.test("a large body passes whole, read through a buffer that starts at 4 KiB and grows to 64 KiB", async () => {
   const payload = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 31 + 7) & 0xff);
   const views: number[] = [];
-  const out = await readAll(guardBody(byteSource(payload, views), { provider: "p", idleMs: 0 }));
+  const out = await readAll(
+    primedGuard(byteSource(payload, views), { provider: "p", idleMs: 0 }).body,
+  );
   assert.deepEqual(out, payload);
   assert.equal(views[0], 4096);
   assert.equal(Math.max(...views), 65536);
@@ -65,11 +67,11 @@ Deno.test("SSE-sized reads keep the small buffer; a plain stream's chunks pass a
       request.respond(event.length);
     },
   });
-  const out = await readAll(guardBody(source, { provider: "p", idleMs: 0 }));
+  const out = await readAll(primedGuard(source, { provider: "p", idleMs: 0 }).body);
   assert.equal(out.length, 20 * event.length);
   assert.ok(views.every((v) => v === 4096), `views: ${views}`);
   const plain = ReadableStream.from([Uint8Array.of(1, 2), Uint8Array.of(3)]);
-  const passed = await readAll(guardBody(plain, { provider: "p", idleMs: 0 }));
+  const passed = await readAll(primedGuard(plain, { provider: "p", idleMs: 0 }).body);
   assert.deepEqual(passed, Uint8Array.of(1, 2, 3));
 });
 
@@ -93,7 +95,7 @@ Deno.test("after a burst fills the buffer, small reads bring it back to 4 KiB", 
       request.respond(size);
     },
   });
-  const out = await readAll(guardBody(source, { provider: "p", idleMs: 0 }));
+  const out = await readAll(primedGuard(source, { provider: "p", idleMs: 0 }).body);
   assert.equal(out.length, 4096 + 16384 + 200);
   assert.deepEqual(views, [4096, 16384, 65536, 4096, 4096]);
 });
@@ -114,7 +116,7 @@ const decoded = (chunk: ReadableStreamReadResult<Uint8Array>) =>
 
 Deno.test("held chunks come out at once, while a read ahead still waits for the upstream", async () => {
   const upstream = manualSource();
-  const guarded = primedGuard(upstream.body, { provider: "p", idleMs: 0, prime: true });
+  const guarded = primedGuard(upstream.body, { provider: "p", idleMs: 0 });
   upstream.push(": keep-alive\n\n");
   await guarded.firstChunk;
   const ahead = guarded.readAhead(); // the upstream sends nothing more for now
@@ -132,7 +134,7 @@ Deno.test("held chunks come out at once, while a read ahead still waits for the 
 
 Deno.test("a read ahead that fails still lets the chunks held before it out, then the error", async () => {
   const upstream = manualSource();
-  const guarded = primedGuard(upstream.body, { provider: "p", idleMs: 0, prime: true });
+  const guarded = primedGuard(upstream.body, { provider: "p", idleMs: 0 });
   upstream.push(": keep-alive\n\n");
   await guarded.firstChunk;
   const ahead = guarded.readAhead();

@@ -61,7 +61,7 @@ Deno.test("model_cooldown: every key of every target cooling after 429", async (
     assert.equal(error.status, 429);
     assert.deepEqual(error.headers, { "Retry-After": "12" });
   });
-  await t.step("the exact SPEC §6 body", () => {
+  await t.step("the exact Anthropic error body", () => {
     assert.deepEqual(error.toAnthropicError(), {
       type: "error",
       error: {

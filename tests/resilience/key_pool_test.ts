@@ -99,7 +99,7 @@ Deno.test("KeyPool cool-downs", async (t) => {
     assert.ok(!pick.ok);
     assert.equal(pick.retryAt - clock.now(), 30 * 60_000);
   });
-  await t.step("a hint of days is capped so the key is re-probed (PEERS D19)", () => {
+  await t.step("a hint of days is capped so the key is re-probed", () => {
     const clock = new FakeClock();
     const pool = new KeyPool([K1], { clock });
     pool.rateLimited(take(pool), 3 * 86_400_000);

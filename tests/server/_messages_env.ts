@@ -20,7 +20,10 @@ export const CLAUDE_HEADERS = {
   "accept-encoding": "gzip, deflate, br, zstd",
 };
 
-/** A body shaped like Claude Code 2.1.x's first request (SPEC §5a fields included). */
+/**
+ * A body shaped like Claude Code 2.1.x's first request: a system-role message, the billing header,
+ * a deferred tool, thinking, context management, output config and a field no schema knows.
+ */
 export function claudeCodeBody(stream = true): Record<string, unknown> {
   return {
     model: "claude-opus-5-5",

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { Config, ProviderConfig, Timeouts } from "../../src/config/types.ts";
 import { type RegistryOptions, ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { ERROR_STATUSES, type ErrorFields, errorFields } from "../helpers/anthropic_error.ts";
-import { parseSse, type RunningCcp, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, type RunningCcp, startCcp } from "../helpers/ccp.ts";
 import { provider } from "../helpers/config.ts";
 import type { Fault, FaultMock } from "../mocks/fault_mock.ts";
 
@@ -88,10 +88,8 @@ export function setup(mocks: FaultMock[], config: Config, registry: RegistryOpti
   return {
     ccp,
     send: (model = "claude-opus-5-5", init = {}) =>
-      fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-        body: JSON.stringify(messageBody(model, init.stream ?? true)),
+      postMessages(ccp.url, messageBody(model, init.stream ?? true), {
+        "anthropic-version": "2023-06-01",
       }),
     health: async () => await (await fetch(`${ccp.url}/health`)).json(),
     async [Symbol.asyncDispose]() {

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import type { SseEvent } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
@@ -51,10 +51,8 @@ Deno.test("session: an Anthropic upstream refusing its key mid-stream is not the
       routes: { default: "anth/m" },
     }));
     const send = (stream: boolean) =>
-      fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-        body: JSON.stringify(messageBody("claude-sonnet-4-5", stream)),
+      postMessages(ccp.url, messageBody("claude-sonnet-4-5", stream), {
+        "anthropic-version": "2023-06-01",
       });
     try {
       await t.step(`${type}, streaming client: the error frame is api_error`, async () => {

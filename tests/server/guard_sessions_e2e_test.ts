@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { testConfig } from "../helpers/config.ts";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider } from "../helpers/config.ts";
 import { startFaultMock } from "../mocks/fault_mock.ts";
 import { startGeminiMock } from "../mocks/gemini_mock.ts";
@@ -182,15 +182,11 @@ Deno.test("session: an upstream 401 in the middle of a stream is not the client'
       routes: { default: "oai/m" },
     }));
     try {
-      const res = await fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "claude-sonnet-4-5",
-          max_tokens: 50,
-          stream: true,
-          messages: [{ role: "user", content: "hi" }],
-        }),
+      const res = await postMessages(ccp.url, {
+        model: "claude-sonnet-4-5",
+        max_tokens: 50,
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
       });
       const events = parseSse(await res.text());
       assertErrorFrame(events);
@@ -223,15 +219,11 @@ Deno.test("session: an upstream 401 in the middle of a stream is not the client'
       routes: { default: "gem/gemini-2.5-flash" },
     }));
     try {
-      const res = await fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "claude-sonnet-4-5",
-          max_tokens: 50,
-          stream: true,
-          messages: [{ role: "user", content: "hi" }],
-        }),
+      const res = await postMessages(ccp.url, {
+        model: "claude-sonnet-4-5",
+        max_tokens: 50,
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
       });
       const events = parseSse(await res.text());
       assertErrorFrame(events);

@@ -30,7 +30,7 @@ Deno.test("auth: every route but the probes needs the token, in any of three hea
       assert.equal(res.status, 401);
       await res.body?.cancel();
     });
-    // CLAUDE_CODE_WIRE.md §5: Claude Code retries a 401 up to 10 times (minutes); retrying cannot
+    // Claude Code retries a 401 up to 10 times (minutes); retrying cannot
     // fix a wrong token, and Claude Code obeys x-should-retry: false.
     await t.step("the 401 tells Claude Code not to retry", async () => {
       const res = await fetch(`${ccp.url}/v1/messages?beta=true`, {

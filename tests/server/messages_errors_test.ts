@@ -8,12 +8,12 @@ import assert from "node:assert/strict";
 import { startFaultMock } from "../mocks/fault_mock.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { anthropicErrorBody, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
-import { parseSse, rawPost, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, rawPost, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { closedPort } from "../helpers/ports.ts";
 import { CLAUDE_HEADERS, claudeCodeBody, setup } from "./_messages_env.ts";
 
-Deno.test("upstream errors map to SPEC §6 errors naming provider and model, keys scrubbed", async (t) => {
+Deno.test("upstream errors map to Anthropic errors naming provider and model, keys scrubbed", async (t) => {
   const cases: Array<[number, string, number, string]> = [
     [400, "invalid_request_error", 400, "invalid_request_error"],
     [401, "authentication_error", 503, "api_error"],
@@ -47,14 +47,15 @@ Deno.test("upstream errors map to SPEC §6 errors naming provider and model, key
       assert.equal(body.error.type, type);
       assert.ok(!JSON.stringify(body).includes("UPSTREAMKEY"));
       if (upstream === 401 || upstream === 403) {
-        // SPEC §6: every credential blocked → 503 auth_unavailable, never a 401 to Claude Code.
+        // Every credential blocked → 503 auth_unavailable: a 401 would read as Claude Code's own
+        // token being wrong.
         assert.equal(body.error.code, "auth_unavailable");
         assert.equal(body.error.blocked, 1);
         assert.deepEqual(body.error.recent_statuses, [upstream]);
         assert.match(body.error.message, /provider "up" model "kimi-k2\.5"/);
         assert.ok(Number(res.headers.get("retry-after")) > 0);
       } else if (upstream === 429) {
-        // SPEC §6: every key of every target cooling down → 429 model_cooldown.
+        // Every key of every target cooling down → 429 model_cooldown.
         assert.equal(body.error.code, "model_cooldown");
         assert.equal(body.error.retry_after, 7);
         assert.match(body.error.message, /provider "up" model "kimi-k2\.5"/);
@@ -79,11 +80,7 @@ Deno.test("a failover chain moves to the next target on 529 before the first byt
     routes: { default: ["a/m1", "b/m2"] },
   }));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(claudeCodeBody()),
-    });
+    const res = await postMessages(ccp.url, claudeCodeBody());
     assert.equal(res.status, 200);
     assert.equal(parseSse(await res.text()).at(-1)!.event, "message_stop");
     assert.equal(bad.requests.length, 1);
@@ -197,11 +194,7 @@ Deno.test("embedded default: unreachable Ollama gives a 502 saying exactly that"
   });
   const ccp = startCcp(config);
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(claudeCodeBody()),
-    });
+    const res = await postMessages(ccp.url, claudeCodeBody());
     assert.equal(res.status, 502);
     const body = await res.json();
     assert.equal(body.error.type, "api_error");
@@ -227,11 +220,7 @@ Deno.test("a local model server that is not running: said at once, not retried b
   });
   const ccp = startCcp(config);
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(claudeCodeBody()),
-    });
+    const res = await postMessages(ccp.url, claudeCodeBody());
     assert.equal(res.status, 502);
     assert.equal(res.headers.get("x-should-retry"), "false");
     const body = await res.json();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
 const fixture = (name: string) =>
@@ -91,11 +91,7 @@ Deno.test("openai provider: non-streaming answer becomes an Anthropic Message", 
     routes: { default: "oa/gpt-4.1" },
   }));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(request(false)),
-    });
+    const res = await postMessages(ccp.url, request(false));
     const json = await res.json();
     assert.equal(json.type, "message");
     assert.equal(json.model, "claude-opus-5-5");
@@ -120,11 +116,7 @@ Deno.test("openai provider: upstream 400 keeps its message, names provider and m
     routes: { default: "groq/llama" },
   }));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(request(true)),
-    });
+    const res = await postMessages(ccp.url, request(true));
     assert.equal(res.status, 400);
     const json = await res.json();
     assert.equal(json.error.type, "invalid_request_error");

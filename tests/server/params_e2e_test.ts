@@ -1,7 +1,7 @@
 /** Thinking on a generic OpenAI-compatible upstream, and parameters it refuses, through the server. */
 
 import assert from "node:assert/strict";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
 const OK_ANSWER = {
@@ -46,12 +46,7 @@ Deno.test("a generic OpenAI-compatible upstream gets reasoning_effort; a refusal
     providers: [provider("local", { type: "openai", baseUrl: up.url, authHeader: "bearer" })],
     routes: { default: "local/local-model" },
   }));
-  const post = (body: unknown) =>
-    fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
+  const post = (body: unknown) => postMessages(ccp.url, body);
   try {
     await t.step(
       "thinking asked for: reasoning_effort sent, refused, sent again without it",
@@ -109,11 +104,7 @@ Deno.test("adaptive thinking without an effort asks a generic upstream for mediu
         budget_tokens: 2000,
       }, "low"], [{ type: "disabled" }, undefined]] as const
     ) {
-      const res = await fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(ask(thinking)),
-      });
+      const res = await postMessages(ccp.url, ask(thinking));
       await res.body?.cancel();
       assert.equal(bodies.at(-1)!.reasoning_effort, effort, JSON.stringify(thinking));
     }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { textMessage } from "../mocks/anthropic_fixtures.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
 /** A Claude Code turn well past 16 KiB, with quotes, escapes and non-ASCII text throughout. */
@@ -103,13 +103,9 @@ Deno.test("large bodies sent at once each reach the upstream exactly as sent", a
         content: `${i % 2 === 0 ? "plain" : "ünïcödé ✓"} request ${i} message ${j} `.repeat(200),
       })).concat([{ role: "user", content: `last of ${i}` }]),
     }));
-    const responses = await Promise.all(bodies.map((body) =>
-      fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-api-key": "client" },
-        body: JSON.stringify(body),
-      })
-    ));
+    const responses = await Promise.all(
+      bodies.map((body) => postMessages(ccp.url, body, { "x-api-key": "client" })),
+    );
     for (const res of responses) {
       assert.equal(res.status, 200, await res.clone().text());
       await res.body?.cancel();

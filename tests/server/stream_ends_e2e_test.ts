@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { encodeEvents, textMessage, textTurn } from "../mocks/anthropic_fixtures.ts";
 import { responseObject, responsesSse } from "../mocks/responses_wire.ts";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { errorFields } from "../helpers/anthropic_error.ts";
 import { FINISH_GRACE_MS } from "../../src/upstream/finish_grace.ts";
@@ -44,15 +44,11 @@ function ccpFor(protocol: Protocol, url: string) {
 
 async function ask(ccp: { url: string }, stream: boolean) {
   const began = performance.now();
-  const res = await fetch(`${ccp.url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      model: "claude-test",
-      max_tokens: 64,
-      stream,
-      messages: [{ role: "user", content: "hi" }],
-    }),
+  const res = await postMessages(ccp.url, {
+    model: "claude-test",
+    max_tokens: 64,
+    stream,
+    messages: [{ role: "user", content: "hi" }],
   });
   const text = await res.text();
   return { status: res.status, text, ms: performance.now() - began };

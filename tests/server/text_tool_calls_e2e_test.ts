@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 
 /** What Ollama's /v1 sends for a Qwen model run without a tool-call parser. */
 function ollamaStream(): string {
@@ -61,11 +61,7 @@ routes:
   });
   const ccp = startCcp(config);
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-      body: JSON.stringify(REQUEST),
-    });
+    const res = await postMessages(ccp.url, REQUEST, { "anthropic-version": "2023-06-01" });
     assert.equal(res.status, 200);
     const events = parseSse(await res.text());
     assert.equal(upstream.requests.length, 1);
@@ -138,10 +134,8 @@ routes:
   });
   const ccp = startCcp(config);
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-      body: JSON.stringify({ ...REQUEST, stream: false }),
+    const res = await postMessages(ccp.url, { ...REQUEST, stream: false }, {
+      "anthropic-version": "2023-06-01",
     });
     assert.equal(res.status, 200);
     const message = await res.json();

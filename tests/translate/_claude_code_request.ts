@@ -1,5 +1,5 @@
 /**
- * A request shaped like the ones Claude Code 2.1.x sends (see shared/CLAUDE_CODE_WIRE.md):
+ * A request shaped like the ones Claude Code 2.1.x sends:
  * three system blocks (billing header, agent line, main prompt with cache_control), a
  * `role: "system"` message after the first user turn, 12 tools with `$schema` and
  * `additionalProperties: false`, adaptive thinking, `output_config`, `context_management`,

@@ -12,17 +12,15 @@ import {
   type MessageStreamEvent,
   Stream,
 } from "../helpers/anthropic_sdk.ts";
-import {
-  openAIChatTranslation,
-  type StreamTranslateOptions,
-} from "../../src/translate/openai_chat/stream.ts";
+import { openAIChatTranslation } from "../../src/translate/openai_chat/stream.ts";
+import type { TranslateOptions } from "../../src/translate/openai_chat/translator.ts";
 import type { SseTranslation } from "../../src/translate/sse_translation.ts";
 import { relayTranslatedStream } from "../../src/upstream/translated_frames.ts";
 import { concatBytes } from "../helpers/bytes.ts";
 export { splitAt } from "../helpers/bytes.ts";
 
 /** Options every fixture runs with (fixed message id so outputs compare equal). */
-export const BASE_OPTIONS: StreamTranslateOptions = {
+export const BASE_OPTIONS: TranslateOptions = {
   clientModel: "claude-opus-5-5",
   inputTokens: 1234,
   provider: "testprov",
@@ -56,7 +54,7 @@ export function relayChunks(
 /** Runs upstream chunks through the streaming translation; returns the SSE text. */
 export async function translateChunks(
   chunks: Uint8Array[],
-  options: Partial<StreamTranslateOptions> = {},
+  options: Partial<TranslateOptions> = {},
 ): Promise<string> {
   const out = relayChunks(chunks, openAIChatTranslation({ ...BASE_OPTIONS, ...options }));
   const parts = await Array.fromAsync(out);

@@ -18,7 +18,7 @@ const result = (id: string, content = `out ${id}`) => ({
   content,
 });
 
-// Claude Code histories seen with unpaired blocks (anthropics/claude-code#8286, #5989): call_2
+// Claude Code histories have been seen with unpaired blocks: call_2
 // never got a result, and call_zzz's result has no call before it.
 const BROKEN: MessageParam[] = [
   { role: "user", content: "hi" },

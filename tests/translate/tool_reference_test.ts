@@ -1,5 +1,5 @@
 // Claude Code's ToolSearch answers with `tool_reference` blocks inside a tool_result (tools it
-// loads are sent with `defer_loading: true`, CLAUDE_CODE_WIRE.md §3). Translated upstreams must
+// loads are sent with `defer_loading: true`). Translated upstreams must
 // read that the tool was loaded, not an empty result.
 
 import assert from "node:assert/strict";

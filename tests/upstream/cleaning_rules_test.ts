@@ -26,7 +26,7 @@ function frozen<T>(value: T): T {
 
 const BILLING = "x-anthropic-billing-header: cc_version=2.1.330.f73; cc_entrypoint=sdk-cli;";
 
-/** Everything Claude Code 2.1.x sends that some endpoint rejects (CLAUDE_CODE_WIRE.md §3). */
+/** Everything Claude Code 2.1.x sends that some endpoint rejects. */
 function claudeCodeBody(): Body {
   return frozen({
     model: "claude-opus-5-5",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { anthropicToolId, rewriteToolIds } from "../../src/upstream/cleaning/mod.ts";
-import { forRealAnthropic } from "../../src/upstream/anthropic/real_anthropic.ts";
+import { anthropicToolId, cleaningFor, rewriteToolIds } from "../../src/upstream/cleaning/mod.ts";
+import { findPreset } from "../../src/providers/catalog.ts";
 
 function frozen<T>(value: T): T {
   if (typeof value === "object" && value !== null) {
@@ -83,8 +83,9 @@ Deno.test("tool ids: the mapping is a pure function (stable across turns, no col
   assert.match(anthropicToolId("toolu_has space"), /^toolu_toolu_has_space_[0-9a-f]{8}$/);
 });
 
-Deno.test("forRealAnthropic rewrites ids and keeps genuine history", () => {
-  const out = forRealAnthropic(mixedHistory());
+Deno.test("the Anthropic preset's cleaning rewrites ids and keeps genuine history", () => {
+  const anthropic = cleaningFor({ preset: findPreset("anthropic"), baseUrl: "https://x" });
+  const out = anthropic.body(mixedHistory());
   const [, first] = out.messages as Msg[];
   assert.equal(first!.content[1]!.id, "toolu_call_abc");
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import {
@@ -61,16 +61,12 @@ async function roundTrip(stream: boolean): Promise<unknown[]> {
     routes: { default: "glm/glm-5" },
   }));
   try {
-    const first = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "glm/glm-5",
-        max_tokens: 1000,
-        stream,
-        thinking: { type: "enabled", budget_tokens: 500 },
-        messages: [{ role: "user", content: "hi" }],
-      }),
+    const first = await postMessages(ccp.url, {
+      model: "glm/glm-5",
+      max_tokens: 1000,
+      stream,
+      thinking: { type: "enabled", budget_tokens: 500 },
+      messages: [{ role: "user", content: "hi" }],
     });
     const content = stream
       ? parseSse(await first.text()).filter((e) => e.event === "content_block_delta")
@@ -79,19 +75,15 @@ async function roundTrip(stream: boolean): Promise<unknown[]> {
         .map((d) => ({ type: "thinking", thinking: "t", signature: d.signature }))
       : (await first.json()).content.filter((b: { type: string }) => b.type === "thinking");
     assert.equal(content[0].signature, signature, "relayed untouched to the client");
-    const second = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "claude/claude-sonnet-4-5",
-        max_tokens: 1000,
-        stream: true,
-        messages: [
-          { role: "user", content: "hi" },
-          { role: "assistant", content: [...content, { type: "text", text: "ok" }] },
-          { role: "user", content: "again" },
-        ],
-      }),
+    const second = await postMessages(ccp.url, {
+      model: "claude/claude-sonnet-4-5",
+      max_tokens: 1000,
+      stream: true,
+      messages: [
+        { role: "user", content: "hi" },
+        { role: "assistant", content: [...content, { type: "text", text: "ok" }] },
+        { role: "user", content: "again" },
+      ],
     });
     await second.body?.cancel();
     const sent = anthropic.requests[0]!.body!.messages as Array<{ content: unknown }>;
@@ -130,11 +122,7 @@ Deno.test("the server that signed a thinking block gets it back: only Anthropic-
   }));
   try {
     const ask = (messages: unknown[], stream: boolean) =>
-      fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: "glm/glm-5", max_tokens: 1000, stream, messages }),
-      });
+      postMessages(ccp.url, { model: "glm/glm-5", max_tokens: 1000, stream, messages });
     const first = await (await ask([{ role: "user", content: "hi" }], false)).json();
     const thinking = first.content.filter((b: { type: string }) => b.type === "thinking");
     assert.equal(thinking[0].signature, signature);

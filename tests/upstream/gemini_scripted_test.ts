@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { startScriptedModel } from "../mocks/scripted_model.ts";
 import { SCRIPTED_SIGNATURE } from "../mocks/gemini_wire.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { claudeCodeRequest } from "../translate/_claude_code_request.ts";
 
@@ -38,10 +38,8 @@ Deno.test("the non-streaming Claude Code loop through ccp to the scripted Gemini
     // Without ToolSearch the script goes straight to writing.
     const tools = first.tools!.filter((t) => t.name !== "ToolSearch");
     const post = async (messages: unknown[]) => {
-      const res = await fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-        body: JSON.stringify({ ...first, tools, messages, stream: false }),
+      const res = await postMessages(ccp.url, { ...first, tools, messages, stream: false }, {
+        "anthropic-version": "2023-06-01",
       });
       const text = await res.text();
       assert.equal(res.status, 200, `${text}\n${ccp.logs.join("")}`);
@@ -85,18 +83,14 @@ Deno.test("the non-streaming Claude Code loop through ccp to the scripted Gemini
 Deno.test("an assistant prefill reaches a Gemini 3.6 model as a request it accepts", async () => {
   const { model, ccp } = scriptedGemini("gemini-3.6-flash");
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-      body: JSON.stringify({
-        model: "claude-opus-5-5",
-        max_tokens: 1000,
-        messages: [
-          { role: "user", content: "Count to five" },
-          { role: "assistant", content: "One, two," },
-        ],
-      }),
-    });
+    const res = await postMessages(ccp.url, {
+      model: "claude-opus-5-5",
+      max_tokens: 1000,
+      messages: [
+        { role: "user", content: "Count to five" },
+        { role: "assistant", content: "One, two," },
+      ],
+    }, { "anthropic-version": "2023-06-01" });
     const text = await res.text();
     assert.equal(res.status, 200, `${text}\n${ccp.logs.join("")}`);
     const roles = (model.bodies[0]!.contents as Array<{ role: string }>).map((c) => c.role);

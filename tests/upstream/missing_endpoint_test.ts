@@ -1,11 +1,12 @@
 /**
  * A 404 about the path (nothing answers ccp's request there: a wrong base_url, or a local server
  * older than its Anthropic API) says where ccp sent the request and what to change; a 404 about
- * the model stays the upstream's words alone. The status stays 404 either way (SPEC §6).
+ * the model stays the upstream's words alone. The status stays 404 either way: a client reads a
+ * 404 as "not found", whatever ccp adds to the message.
  */
 
 import assert from "node:assert/strict";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
 
@@ -26,14 +27,10 @@ async function ask(over: Partial<ProviderConfig>, baseUrl: string) {
     routes: { default: "local/qwen3-coder" },
   }));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "claude-sonnet-4-5",
-        max_tokens: 16,
-        messages: [{ role: "user", content: "hi" }],
-      }),
+    const res = await postMessages(ccp.url, {
+      model: "claude-sonnet-4-5",
+      max_tokens: 16,
+      messages: [{ role: "user", content: "hi" }],
     });
     const body = await res.json();
     return { status: res.status, type: body.error.type, message: body.error.message as string };

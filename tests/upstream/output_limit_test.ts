@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { anthropicErrorBody, textTurn } from "../mocks/anthropic_fixtures.ts";
@@ -84,15 +84,11 @@ Deno.test("an upstream's max_tokens range: sent again within it, then remembered
   }));
   try {
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "claude-sonnet-4-5",
-          max_tokens: 32000,
-          stream: true,
-          messages: [{ role: "user", content: "hi" }],
-        }),
+      const res = await postMessages(ccp.url, {
+        model: "claude-sonnet-4-5",
+        max_tokens: 32000,
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
       });
       assert.equal(res.status, 200);
       const events = parseSse(await res.text());

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
-import {
-  forRealAnthropic,
-  verifiesSignatures,
-} from "../../src/upstream/anthropic/real_anthropic.ts";
+import { verifiesSignatures } from "../../src/upstream/anthropic/real_anthropic.ts";
 import { encodeCcpSignature } from "../../src/translate/mod.ts";
 import { cleaningFor } from "../../src/upstream/cleaning/resolve.ts";
 import { findPreset } from "../../src/providers/catalog.ts";
+
+/** What a request to api.anthropic.com goes through after other providers served earlier turns. */
+const forRealAnthropic = cleaningFor({
+  preset: findPreset("anthropic"),
+  baseUrl: "https://api.anthropic.com",
+}).body;
 
 const ccpSig = encodeCcpSignature(
   { provider: "ds", protocol: "openai", model: "deepseek-chat" } as never,
@@ -69,8 +72,8 @@ Deno.test("real Anthropic: ccp-signed thinking removed; thinking switched off wh
   assert.equal(out.context_management, undefined);
 });
 
-// CLAUDE_CODE_WIRE.md §4: Claude Code sends thinking blocks without a signature (claude-code-router
-// makes them) back verbatim; Anthropic answers 400 on a thinking block it cannot verify.
+// Claude Code sends thinking blocks without a signature (other proxies make them) back verbatim;
+// Anthropic answers 400 on a thinking block it cannot verify.
 Deno.test("real Anthropic: thinking with no signature or an empty one is removed", async (t) => {
   for (const [label, signature] of [["missing", undefined], ["empty", ""]] as const) {
     await t.step(label, () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Config } from "../../src/config/types.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { type ModelMove, startScriptedOpenAI, startWebMock, trailingToolResults } from "./mocks.ts";
 
@@ -36,15 +36,11 @@ async function fetchThroughCcp(
   const model = startScriptedOpenAI(fetchThenAnswer(url(web.port)));
   const ccp = startCcp(config(model.url, allowPrivateNetworks), over);
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "claude-sonnet-4-6",
-        max_tokens: 1000,
-        messages: [{ role: "user", content: `Fetch ${url(web.port)}` }],
-        tools: [tool],
-      }),
+    const res = await postMessages(ccp.url, {
+      model: "claude-sonnet-4-6",
+      max_tokens: 1000,
+      messages: [{ role: "user", content: `Fetch ${url(web.port)}` }],
+      tools: [tool],
     });
     assert.equal(res.status, 200);
     return { msg: await res.json(), paths: web.paths, modelBodies: model.bodies };

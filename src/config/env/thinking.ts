@@ -8,7 +8,7 @@ import type { Target } from "../types.ts";
 import { type EnvMap, envValue } from "./map.ts";
 
 /** Route name → the variable that switches its thinking (default reads the global one). */
-export const THINKING_VARIABLES: Readonly<Record<string, string>> = {
+const THINKING_VARIABLES: Readonly<Record<string, string>> = {
   default: "ENABLE_MODEL_THINKING",
   opus: "ENABLE_OPUS_THINKING",
   sonnet: "ENABLE_SONNET_THINKING",

@@ -4,16 +4,6 @@ import type { ProviderDefaultsSection } from "../schema/config.ts";
 import { type EnvMap, envValue } from "./map.ts";
 import { parseDuration } from "../units.ts";
 
-/** Variables this module reads, for documentation and the .env template. */
-export const TUNING_VARIABLES = [
-  "PROVIDER_MAX_RETRIES",
-  "PROVIDER_MAX_CONCURRENCY",
-  "PROVIDER_RATE_LIMIT",
-  "PROVIDER_RATE_WINDOW",
-  "HTTP_CONNECT_TIMEOUT",
-  "HTTP_READ_TIMEOUT",
-] as const;
-
 // free-claude-code treats these words as "wait forever" for HTTP_READ_TIMEOUT.
 const NO_TIMEOUT = new Set(["0", "none", "null", "off", "disabled"]);
 

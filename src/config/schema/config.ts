@@ -51,7 +51,7 @@ const sharedProviderShape = {
 };
 
 /** One entry under `providers:`. */
-export const providerSchema = section({
+const providerSchema = section({
   preset: text().optional(),
   type: oneOf(["openai", "openai_responses", "anthropic", "gemini"], "type").optional(),
   base_url: text().optional(),
@@ -62,10 +62,10 @@ export const providerSchema = section({
  * `provider_defaults:` applies to every provider, below the provider's own keys: every key but
  * a provider's identity (preset, type, base_url), which would turn every provider into one.
  */
-export const providerDefaultsSchema = section(sharedProviderShape);
+const providerDefaultsSchema = section(sharedProviderShape);
 
 /** `server:` settings; flags and CCP_* variables override them. */
-export const serverSchema = section({
+const serverSchema = section({
   host: text().optional(),
   port: wholeNumber(0, 65_535).optional(),
   auth_token: text().optional(),
@@ -89,14 +89,14 @@ export const serverSchema = section({
 });
 
 /** `usage:` the ledger's settings. */
-export const usageSchema = section({
+const usageSchema = section({
   /** `false` keeps no ledger (no usage reports, no budgets). */
   enabled: flag().optional(),
   retention: period().optional(),
 });
 
 /** One entry of `budgets:`. */
-export const budgetSchema = section({
+const budgetSchema = section({
   target: text().optional(),
   client: text().optional(),
   tokens: tokenSize().optional(),
@@ -106,7 +106,7 @@ export const budgetSchema = section({
 });
 
 /** `web_tools:` the search backend and the page fetcher's limits. */
-export const webToolsSchema = section({
+const webToolsSchema = section({
   search: section({
     provider: oneOf(["searxng", "brave", "tavily"], "search provider"),
     base_url: text().optional(),
@@ -120,20 +120,20 @@ export const webToolsSchema = section({
 });
 
 /** `routing:` thresholds of the scenario routes. */
-export const routingSchema = section({
+const routingSchema = section({
   long_context_threshold: tokenSize().optional(),
   think_budget_tokens: wholeNumber(1).optional(),
 });
 
 /** One entry of `transforms:` (keyed by a route name or a provider id). */
-export const transformSchema = section({
+const transformSchema = section({
   drop_tools: textList("tool names").optional(),
   system_append: text().optional(),
   set: record(anything()).optional(),
 });
 
 /** `shared:` engines that several instances share. */
-export const sharedSchema = section({
+const sharedSchema = section({
   redis: text().optional(),
   postgres: text().optional(),
   prefix: text().optional(),
@@ -141,7 +141,7 @@ export const sharedSchema = section({
 });
 
 /** One entry of `clients:`. */
-export const clientSchema = section({
+const clientSchema = section({
   name: text(),
   token: text(),
   routes: textList("route names").optional(),

@@ -31,7 +31,7 @@ export class Schema<T> {
 }
 
 /** A schema whose key may be absent. */
-export class Optional<T> extends Schema<T | undefined> {
+class Optional<T> extends Schema<T | undefined> {
   // A member of its own, so that the types can tell an Optional from a Schema: without it every
   // Schema would match Optional<unknown> and every key of a section would be typed optional.
   readonly mayBeAbsent = true;

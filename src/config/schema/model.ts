@@ -5,7 +5,7 @@ import { amount, flag, oneOf, onOff, tokenSize } from "./fields.ts";
 import { anything, type Output, record, section } from "./kit.ts";
 
 /** Every reasoning effort a setting may name, weakest first. */
-export const REASONING_EFFORTS: readonly ReasoningEffort[] = [
+const REASONING_EFFORTS: readonly ReasoningEffort[] = [
   "none",
   "minimal",
   "low",

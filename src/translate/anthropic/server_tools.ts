@@ -19,7 +19,7 @@ export function encodeSnippet(snippet: string): string {
 }
 
 /** The snippet ccp stored in `encrypted_content`, or undefined for any other value. */
-export function decodeSnippet(value: unknown): string | undefined {
+function decodeSnippet(value: unknown): string | undefined {
   if (typeof value !== "string" || !value.startsWith(SNIPPET_PREFIX)) return undefined;
   try {
     const binary = atob(value.slice(SNIPPET_PREFIX.length));

@@ -1,4 +1,4 @@
-/** Encoding of Anthropic stream events as SSE bytes, plus a ping frame helper. */
+/** Encoding of Anthropic stream events as SSE bytes. */
 
 import { sseBytes, sseFrame } from "../../core/sse.ts";
 import type { AnthropicStreamEvent } from "../../protocols/anthropic.ts";
@@ -6,7 +6,7 @@ import type { AnthropicStreamEvent } from "../../protocols/anthropic.ts";
 const encoder = new TextEncoder();
 
 /** Encodes one Anthropic event as an SSE frame (`event: <type>` + JSON data). */
-export function encodeAnthropicEvent(event: AnthropicStreamEvent): Uint8Array {
+function encodeAnthropicEvent(event: AnthropicStreamEvent): Uint8Array {
   return sseBytes(event.type, event);
 }
 
@@ -15,7 +15,7 @@ export function encodeAnthropicEvent(event: AnthropicStreamEvent): Uint8Array {
  * `JSON.stringify` of the payload string (same bytes as serialising the whole object,
  * half the cost); every other event goes through `sseFrame`.
  */
-export function anthropicEventText(event: AnthropicStreamEvent): string {
+function anthropicEventText(event: AnthropicStreamEvent): string {
   if (event.type !== "content_block_delta") return sseFrame(event.type, event);
   const d = event.delta;
   const head =
@@ -40,13 +40,6 @@ export function encodeAnthropicEvents(events: readonly AnthropicStreamEvent[]): 
   let text = "";
   for (const event of events) text += anthropicEventText(event);
   return encoder.encode(text);
-}
-
-const PING = sseBytes("ping", { type: "ping" });
-
-/** A `ping` frame, for transports that keep the client alive during upstream silence. */
-export function pingFrame(): Uint8Array {
-  return PING.slice();
 }
 
 /** TransformStream stage: Anthropic events → SSE bytes. */

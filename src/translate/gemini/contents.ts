@@ -32,7 +32,7 @@ import { toolReferenceText } from "../anthropic/tool_reference.ts";
 export const SKIP_SIGNATURE = "skip_thought_signature_validator";
 
 /** The user turn put before a history that opens with a function call. */
-export const TRIMMED_HISTORY = "[earlier conversation omitted]";
+const TRIMMED_HISTORY = "[earlier conversation omitted]";
 
 /** The user turn put after a final model turn for models that refuse to end on one. */
 export const CONTINUE_MODEL_TURN =

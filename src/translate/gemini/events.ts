@@ -7,16 +7,13 @@
 import { isRecord } from "../../core/json.ts";
 import type { EventSourceMessage } from "eventsource-parser";
 import type { GeminiResponse } from "../../protocols/gemini.ts";
+import { type MalformedEvent, notAnObject, notJson } from "../malformed_event.ts";
 
 /** What the Gemini translator consumes. */
 export type GeminiEvent =
   | { kind: "chunk"; chunk: GeminiResponse }
-  | { kind: "malformed"; detail: string }
+  | MalformedEvent
   | { kind: "error"; message: string; code?: number };
-
-function clip(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
-}
 
 /** Reads `{message, code}` from Gemini's error object `{code, message, status}`. */
 export function describeGeminiError(value: unknown): { message: string; code?: number } {
@@ -36,13 +33,12 @@ export function toGeminiEvent(message: EventSourceMessage): GeminiEvent | null {
   try {
     parsed = JSON.parse(data);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    return { kind: "malformed", detail: `${reason} in ${JSON.stringify(clip(data))}` };
+    return notJson(data, err);
   }
   // An error after the first byte arrives as an error body inside the stream, sometimes
   // wrapped in a one-element array (the shape of the non-SSE stream format).
   if (Array.isArray(parsed) && parsed.length === 1 && isRecord(parsed[0])) parsed = parsed[0];
-  if (!isRecord(parsed)) return { kind: "malformed", detail: `not a JSON object: ${clip(data)}` };
+  if (!isRecord(parsed)) return notAnObject(data);
   if (parsed.error !== undefined && parsed.error !== null) {
     return { kind: "error", ...describeGeminiError(parsed.error) };
   }

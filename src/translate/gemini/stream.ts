@@ -4,24 +4,14 @@
  * (src/upstream/translated_frames.ts).
  */
 
-import type { SseTranslation } from "../sse_translation.ts";
+import { type SseTranslation, sseTranslation } from "../sse_translation.ts";
 import { toGeminiEvent } from "./events.ts";
 import { GeminiToAnthropicTranslator, type GeminiTranslateOptions } from "./translator.ts";
 
 /** A Gemini stream's translation, for the relay stage. */
 export function geminiTranslation(options: GeminiTranslateOptions): SseTranslation {
-  const translator = new GeminiToAnthropicTranslator(options);
-  return {
-    get done() {
-      return translator.done;
-    },
-    get finishing() {
-      return translator.finishing;
-    },
-    message: (message) => {
-      const event = toGeminiEvent(message);
-      return event ? translator.push(event) : [];
-    },
-    end: () => translator.end(),
-  };
+  return sseTranslation(new GeminiToAnthropicTranslator(options), (translator, message) => {
+    const event = toGeminiEvent(message);
+    return event ? translator.push(event) : [];
+  });
 }

@@ -6,7 +6,7 @@
  */
 
 /** Known control tokens of common chat templates (ChatML, Llama 3, Phi, Gemma, DeepSeek). */
-export const CONTROL_TOKENS: readonly string[] = [
+const CONTROL_TOKENS: readonly string[] = [
   "<|im_end|>",
   "<|im_start|>",
   "<|endoftext|>",

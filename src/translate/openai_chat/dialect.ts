@@ -9,9 +9,6 @@
 import type { JsonObject } from "../../protocols/openai_chat.ts";
 import type { OpenAIQuirkName } from "./quirks.ts";
 
-/** Reasoning effort values a provider may accept, weakest first. */
-export type EffortLevel = "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max";
-
 /** Which assistant turns get their reasoning sent back in its native field. */
 export type ReasoningReplay = "none" | "tool_turns" | "all";
 

@@ -7,12 +7,13 @@
 import { isRecord } from "../../core/json.ts";
 import type { EventSourceMessage } from "eventsource-parser/stream";
 import type { ChatCompletionChunk } from "../../protocols/openai_chat.ts";
+import { clipData, type MalformedEvent, notAnObject, notJson } from "../malformed_event.ts";
 
 /** What the translator consumes. */
 export type UpstreamEvent =
   | { kind: "chunk"; chunk: ChatCompletionChunk }
   | { kind: "done" }
-  | { kind: "malformed"; detail: string }
+  | MalformedEvent
   | { kind: "error"; message: string; code?: string | number; type?: string };
 
 /** What an upstream error value says: its message, and its code and type when it has them. */
@@ -39,10 +40,6 @@ export function describeUpstreamError(value: unknown): UpstreamErrorInfo {
   return { message, ...(code === undefined ? {} : { code }), ...(type ? { type } : {}) };
 }
 
-function clip(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
-}
-
 /** Turns one SSE message into an upstream event, or `null` to skip it. */
 export function toUpstreamEvent(message: EventSourceMessage): UpstreamEvent | null {
   const data = message.data;
@@ -54,7 +51,7 @@ export function toUpstreamEvent(message: EventSourceMessage): UpstreamEvent | nu
         ...describeUpstreamError(isRecord(parsed) && "error" in parsed ? parsed.error : parsed),
       };
     } catch {
-      return { kind: "error", message: clip(data) || "upstream sent an error event" };
+      return { kind: "error", message: clipData(data) || "upstream sent an error event" };
     }
   }
   if (data.length === 0) return null;
@@ -63,10 +60,9 @@ export function toUpstreamEvent(message: EventSourceMessage): UpstreamEvent | nu
   try {
     parsed = JSON.parse(data);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    return { kind: "malformed", detail: `${reason} in ${JSON.stringify(clip(data))}` };
+    return notJson(data, err);
   }
-  if (!isRecord(parsed)) return { kind: "malformed", detail: `not a JSON object: ${clip(data)}` };
+  if (!isRecord(parsed)) return notAnObject(data);
   if (parsed.error !== undefined && parsed.error !== null) {
     return { kind: "error", ...describeUpstreamError(parsed.error) };
   }

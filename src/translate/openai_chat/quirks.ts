@@ -34,7 +34,7 @@ export function nineCharToolId(id: string): string {
  * ("Tool call id has to be …"), so ids are mapped deterministically, both on the
  * assistant's `tool_calls` and on the matching `tool` messages.
  */
-export function mistralToolCallIds(body: ChatCompletionRequest): ChatCompletionRequest {
+function mistralToolCallIds(body: ChatCompletionRequest): ChatCompletionRequest {
   const messages = body.messages.map((m): ChatMessage => {
     if (m.role === "tool") return { ...m, tool_call_id: nineCharToolId(m.tool_call_id) };
     if (m.role === "assistant" && m.tool_calls) {
@@ -52,7 +52,7 @@ export function mistralToolCallIds(body: ChatCompletionRequest): ChatCompletionR
  * DeepSeek's API takes message content as a string; multi-part text content is joined.
  * Messages that carry images keep their parts (the dialect then declares no images).
  */
-export function flattenTextContent(body: ChatCompletionRequest): ChatCompletionRequest {
+function flattenTextContent(body: ChatCompletionRequest): ChatCompletionRequest {
   const messages = body.messages.map((m): ChatMessage => {
     if (m.role !== "user" || typeof m.content === "string") return m;
     if (
@@ -66,7 +66,7 @@ export function flattenTextContent(body: ChatCompletionRequest): ChatCompletionR
 }
 
 /** OpenAI reasoning models reject sampling parameters ("Unsupported parameter: 'temperature'"). */
-export function dropSamplingParams(body: ChatCompletionRequest): ChatCompletionRequest {
+function dropSamplingParams(body: ChatCompletionRequest): ChatCompletionRequest {
   const {
     temperature: _t,
     top_p: _p,
@@ -79,13 +79,13 @@ export function dropSamplingParams(body: ChatCompletionRequest): ChatCompletionR
 }
 
 /** xAI grok-4 reasoning models reject `stop`. */
-export function dropStop(body: ChatCompletionRequest): ChatCompletionRequest {
+function dropStop(body: ChatCompletionRequest): ChatCompletionRequest {
   const { stop: _stop, ...rest } = body;
   return rest as ChatCompletionRequest;
 }
 
 /** Every quirk by the name dialects use. */
-export const OPENAI_QUIRKS = {
+const OPENAI_QUIRKS = {
   mistral_tool_call_ids: mistralToolCallIds,
   flatten_text_content: flattenTextContent,
   drop_sampling_params: dropSamplingParams,

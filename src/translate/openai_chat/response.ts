@@ -18,7 +18,7 @@ import { describeUpstreamError } from "./events.ts";
 import { OpenAIToAnthropicTranslator, type TranslateOptions } from "./translator.ts";
 
 /** The answer as the one chunk a stream would have carried. */
-export function responseToChunk(response: ChatCompletionResponse): ChatCompletionChunk {
+function responseToChunk(response: ChatCompletionResponse): ChatCompletionChunk {
   const choice = Array.isArray(response.choices) ? response.choices[0] : undefined;
   const m = choice?.message ?? {};
   const toolCalls: ChatToolCallDelta[] = Array.isArray(m.tool_calls)

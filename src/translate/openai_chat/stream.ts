@@ -22,13 +22,7 @@ import type { EventSourceMessage } from "eventsource-parser";
 import type { AnthropicStreamEvent } from "../../protocols/anthropic.ts";
 import { TerminateLastEventStream, toUpstreamEvent } from "./events.ts";
 import { OpenAIToAnthropicTranslator, type TranslateOptions } from "./translator.ts";
-import type { SseTranslation } from "../sse_translation.ts";
-
-/** Options of the streaming translation. */
-export interface StreamTranslateOptions extends TranslateOptions {
-  /** Emit `message_start` before the first upstream event (default: with the first one). */
-  readonly eagerStart?: boolean;
-}
+import { type SseTranslation, sseTranslation } from "../sse_translation.ts";
 
 function translate(
   translator: OpenAIToAnthropicTranslator,
@@ -39,14 +33,10 @@ function translate(
 }
 
 /** TransformStream stage: parsed upstream SSE messages → Anthropic events. */
-export class OpenAIToAnthropicStream
-  extends TransformStream<EventSourceMessage, AnthropicStreamEvent> {
-  constructor(options: StreamTranslateOptions) {
+class OpenAIToAnthropicStream extends TransformStream<EventSourceMessage, AnthropicStreamEvent> {
+  constructor(options: TranslateOptions) {
     const translator = new OpenAIToAnthropicTranslator(options);
     super({
-      start(controller) {
-        if (options.eagerStart) { for (const e of translator.start()) controller.enqueue(e); }
-      },
       transform(message, controller) {
         for (const e of translate(translator, message)) controller.enqueue(e);
         // Finished or failed: close our side now and let the pipe cancel the upstream.
@@ -60,25 +50,14 @@ export class OpenAIToAnthropicStream
 }
 
 /** A Chat Completions stream's translation, for the relay stage. */
-export function openAIChatTranslation(options: StreamTranslateOptions): SseTranslation {
-  const translator = new OpenAIToAnthropicTranslator(options);
-  return {
-    get done() {
-      return translator.done;
-    },
-    get finishing() {
-      return translator.finishing;
-    },
-    ...(options.eagerStart ? { start: () => translator.start() } : {}),
-    message: (message) => translate(translator, message),
-    end: () => translator.end(),
-  };
+export function openAIChatTranslation(options: TranslateOptions): SseTranslation {
+  return sseTranslation(new OpenAIToAnthropicTranslator(options), translate);
 }
 
 /** Upstream SSE bytes → Anthropic stream events, one stream stage per step. */
 export function openAIStreamToAnthropicEvents(
   body: ReadableStream<Uint8Array>,
-  options: StreamTranslateOptions,
+  options: TranslateOptions,
 ): ReadableStream<AnthropicStreamEvent> {
   return body
     .pipeThrough(new TextDecoderStream())

@@ -20,7 +20,7 @@ const MARKERS = [
 ] as const;
 
 /** Longest call text held back; a file a model writes through a tool can be large. */
-export const MAX_HELD_CHARS = 256 * 1024;
+const MAX_HELD_CHARS = 256 * 1024;
 
 function firstMarker(s: string): { at: number; close: string } | undefined {
   let best: { at: number; close: string } | undefined;

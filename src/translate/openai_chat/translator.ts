@@ -99,11 +99,6 @@ export class OpenAIToAnthropicTranslator {
     return this.#finish !== undefined && !this.#done;
   }
 
-  /** Emits `message_start` now (for callers that want it before the first upstream byte). */
-  start(): AnthropicStreamEvent[] {
-    return this.#run(() => this.#begin());
-  }
-
   /** Consumes one upstream event. */
   push(event: UpstreamEvent): AnthropicStreamEvent[] {
     return this.#run(() => {

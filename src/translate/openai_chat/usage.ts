@@ -96,7 +96,7 @@ export function deltaUsage(inputs: UsageInputs): AnthropicDeltaUsage {
 }
 
 /** The complete usage object of `message_start`: every field Claude Code reads. */
-export function startUsage(inputTokens: number): AnthropicUsage {
+function startUsage(inputTokens: number): AnthropicUsage {
   return {
     input_tokens: inputTokens,
     output_tokens: 0,

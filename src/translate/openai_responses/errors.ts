@@ -33,7 +33,7 @@ export function errorFields(event: Record<string, unknown>): ResponsesErrorField
 }
 
 /** The Anthropic error type of reported fields: by code, else by the wrapper's type. */
-export function errorTypeOf(fields: ResponsesErrorFields): AnthropicErrorType {
+function errorTypeOf(fields: ResponsesErrorFields): AnthropicErrorType {
   return errorTypeOfCode(fields.code ?? fields.type);
 }
 

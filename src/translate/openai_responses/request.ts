@@ -43,7 +43,7 @@ export interface ResponsesTarget {
 }
 
 /** The API refuses `max_output_tokens` below this. */
-export const MIN_OUTPUT_TOKENS = 16;
+const MIN_OUTPUT_TOKENS = 16;
 
 // JSON Schema keys the Responses API rejects in function parameters.
 const SCHEMA_DROP_KEYS = ["$schema"];

@@ -73,7 +73,7 @@ function itemEvents(item: ResponsesOutputItem, index: number): ResponsesStreamEv
 }
 
 /** The events a stream would have carried for `response`. */
-export function responseEvents(response: ResponsesResponse): ResponsesStreamEvent[] {
+function responseEvents(response: ResponsesResponse): ResponsesStreamEvent[] {
   const output = (Array.isArray(response.output) ? response.output : []).filter(
     isRecord,
   ) as ResponsesOutputItem[];

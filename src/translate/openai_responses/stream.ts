@@ -7,11 +7,11 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import type { AnthropicStreamEvent } from "../../protocols/anthropic.ts";
 import type { ResponsesStreamEvent } from "../../protocols/openai_responses.ts";
-import type { SseTranslation } from "../sse_translation.ts";
+import { type SseTranslation, sseTranslation } from "../sse_translation.ts";
 import { ResponsesToAnthropicTranslator, type ResponsesTranslateOptions } from "./translator.ts";
 
 /** Feeds one SSE message to the translator. */
-export function translateMessage(
+function translateMessage(
   translator: ResponsesToAnthropicTranslator,
   message: EventSourceMessage,
 ): AnthropicStreamEvent[] {
@@ -34,12 +34,5 @@ export function translateMessage(
 
 /** A Responses stream's translation, for the relay stage. */
 export function responsesTranslation(options: ResponsesTranslateOptions): SseTranslation {
-  const translator = new ResponsesToAnthropicTranslator(options);
-  return {
-    get done() {
-      return translator.done;
-    },
-    message: (message) => translateMessage(translator, message),
-    end: () => translator.end(),
-  };
+  return sseTranslation(new ResponsesToAnthropicTranslator(options), translateMessage);
 }

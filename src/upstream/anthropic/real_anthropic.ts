@@ -6,7 +6,6 @@ import {
   stripThinkingWhere,
   type ThinkingBlock,
 } from "../../translate/reasoning/provenance.ts";
-import { rewriteToolIds } from "../cleaning/tool_ids.ts";
 import { FOREIGN_SIGNATURES } from "./foreign_signatures.ts";
 
 type Body = Record<string, unknown>;
@@ -63,11 +62,6 @@ function stripThinkingForAnthropic(body: Body, drop: (block: ThinkingBlock) => b
     else delete rest.context_management;
   }
   return rest;
-}
-
-/** Everything the real Anthropic API needs after other providers served earlier turns. */
-export function forRealAnthropic(body: Body): Body {
-  return stripUnverifiableThinkingForAnthropic(rewriteToolIds(body));
 }
 
 function lastAssistant(body: Body): { content?: unknown } | undefined {

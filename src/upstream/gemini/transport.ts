@@ -8,15 +8,8 @@ import { geminiTranslation } from "../../translate/gemini/stream.ts";
 import type { GeminiTranslateOptions } from "../../translate/gemini/translator.ts";
 import { geminiUrl } from "../http/endpoints.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
-import { countWhileSending, openTranslatedAnswer, postTranslated } from "../translated_answer.ts";
-import {
-  type Answer,
-  type AnswerHooks,
-  type AttemptFailure,
-  type AttemptSuccess,
-  type Transport,
-  type TransportRequest,
-} from "../transport.ts";
+import { sendTranslated } from "../translated_answer.ts";
+import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from "../transport.ts";
 
 /** Sends Anthropic Messages requests to the Gemini API (key in `x-goog-api-key`). */
 export const geminiTransport: Transport = {
@@ -28,35 +21,20 @@ export const geminiTransport: Transport = {
     const stream = client.stream === true;
     const body = withExtraBody(toGeminiRequest(client, { provider: provider.id, model }), settings);
     // Gemini's error body {error: {code, message, status}} is read by postJson's mapping.
-    const sending = postTranslated(
+    return await sendTranslated(
       request,
-      geminiUrl(provider.baseUrl, model, stream),
-      body,
-      stream,
+      { url: geminiUrl(provider.baseUrl, model, stream), body, stream },
+      (basics) => {
+        const translate: GeminiTranslateOptions = {
+          ...basics,
+          toolNames: renamedTools(client.tools),
+          tools: client.tools,
+        };
+        return {
+          stream: () => geminiTranslation(translate),
+          message: (json) => geminiResponseToAnthropic(json, translate),
+        };
+      },
     );
-    const counting = countWhileSending(request);
-    const result = await sending;
-    if (!result.ok) return result;
-    const translate: GeminiTranslateOptions = {
-      clientModel: request.clientModel,
-      inputTokens: await counting,
-      provider: provider.id,
-      upstreamModel: model,
-      toolNames: renamedTools(client.tools),
-      tools: client.tools,
-    };
-    return { ok: true, open: (hooks) => openAnswer(request, result.response, translate, hooks) };
   },
 };
-
-function openAnswer(
-  request: TransportRequest,
-  response: Response,
-  translate: GeminiTranslateOptions,
-  hooks: AnswerHooks,
-): Promise<Answer> {
-  return openTranslatedAnswer(request, response, {
-    stream: () => geminiTranslation(translate),
-    message: (json) => geminiResponseToAnthropic(json, translate),
-  }, hooks);
-}

@@ -41,7 +41,7 @@ function get(body: Json, path: string): unknown {
 }
 
 /** The learned entry for a limit: `field<=limit`. */
-export function limitEntry(field: string, limit: number): string {
+function limitEntry(field: string, limit: number): string {
   return `${field}<=${limit}`;
 }
 

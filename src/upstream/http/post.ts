@@ -85,7 +85,7 @@ function encodeAll(pieces: readonly string[], into: Uint8Array<ArrayBuffer>) {
 }
 
 /** POSTs and resolves once headers arrive: 2xx → success; otherwise a mapped failure. */
-export async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure> {
+async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure> {
   const { provider, model, url, signal } = options;
   const send = fetchFor(provider, options.fetch);
   let response: Response;

@@ -5,8 +5,8 @@ import {
   offeredToolsOf,
   openAIChatTranslation,
   openAIResponseToAnthropic,
-  type StreamTranslateOptions,
   toOpenAIChatRequest,
+  type TranslateOptions,
 } from "../../translate/mod.ts";
 import { OPENAI_TOOL_NAMES, renamedToolNames } from "../../translate/tool_names.ts";
 import { openAIChatUrl } from "../http/endpoints.ts";
@@ -16,15 +16,8 @@ import {
   withExactEffort,
   withExtraBody,
 } from "../model_settings.ts";
-import { countWhileSending, openTranslatedAnswer, postTranslated } from "../translated_answer.ts";
-import {
-  type Answer,
-  type AnswerHooks,
-  type AttemptFailure,
-  type AttemptSuccess,
-  type Transport,
-  type TransportRequest,
-} from "../transport.ts";
+import { sendTranslated } from "../translated_answer.ts";
+import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from "../transport.ts";
 
 /** Sends Anthropic Messages requests to an OpenAI Chat Completions upstream. */
 export const openAITransport: Transport = {
@@ -42,37 +35,22 @@ export const openAITransport: Transport = {
       ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
     });
     const chat = withExtraBody(withExactEffort(translated, dialect, model, settings), settings);
-    const sending = postTranslated(
+    return await sendTranslated(
       request,
-      openAIChatUrl(provider.baseUrl),
-      chat,
-      chat.stream === true,
+      { url: openAIChatUrl(provider.baseUrl), body: chat, stream: chat.stream === true },
+      (basics) => {
+        const translate: TranslateOptions = {
+          ...basics,
+          dialect,
+          stopSequences: client.stop_sequences as string[] | undefined,
+          toolNames: renamedToolNames(client.tools, OPENAI_TOOL_NAMES),
+          ...(dialect.textToolCalls ? { tools: offeredToolsOf(chat.tools) } : {}),
+        };
+        return {
+          stream: () => openAIChatTranslation(translate),
+          message: (json) => openAIResponseToAnthropic(json, translate),
+        };
+      },
     );
-    const counting = countWhileSending(request);
-    const result = await sending;
-    if (!result.ok) return result;
-    const translate: StreamTranslateOptions = {
-      clientModel: request.clientModel,
-      inputTokens: await counting,
-      provider: provider.id,
-      upstreamModel: model,
-      dialect,
-      stopSequences: client.stop_sequences as string[] | undefined,
-      toolNames: renamedToolNames(client.tools, OPENAI_TOOL_NAMES),
-      ...(dialect.textToolCalls ? { tools: offeredToolsOf(chat.tools) } : {}),
-    };
-    return { ok: true, open: (hooks) => openAnswer(request, result.response, translate, hooks) };
   },
 };
-
-function openAnswer(
-  request: TransportRequest,
-  response: Response,
-  translate: StreamTranslateOptions,
-  hooks: AnswerHooks,
-): Promise<Answer> {
-  return openTranslatedAnswer(request, response, {
-    stream: () => openAIChatTranslation(translate),
-    message: (json) => openAIResponseToAnthropic(json, translate),
-  }, hooks);
-}

@@ -8,7 +8,7 @@ import type { ResponsesTranslateOptions } from "../../translate/openai_responses
 import { OPENAI_TOOL_NAMES, renamedToolNames } from "../../translate/tool_names.ts";
 import { openAIResponsesUrl } from "../http/endpoints.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
-import { countWhileSending, openTranslatedAnswer, postTranslated } from "../translated_answer.ts";
+import { sendTranslated } from "../translated_answer.ts";
 import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from "../transport.ts";
 
 /** Sends Anthropic Messages requests to an OpenAI Responses API upstream. */
@@ -29,30 +29,19 @@ export const openAIResponsesTransport: Transport = {
       }),
       settings,
     );
-    const stream = body.stream === true;
-    const sending = postTranslated(
+    return await sendTranslated(
       request,
-      openAIResponsesUrl(provider.baseUrl),
-      body,
-      stream,
-    );
-    const counting = countWhileSending(request);
-    const result = await sending;
-    if (!result.ok) return result;
-    const translate: ResponsesTranslateOptions = {
-      clientModel: request.clientModel,
-      inputTokens: await counting,
-      provider: provider.id,
-      upstreamModel: model,
-      toolNames: renamedToolNames(client.tools, OPENAI_TOOL_NAMES),
-    };
-    return {
-      ok: true,
-      open: (hooks) =>
-        openTranslatedAnswer(request, result.response, {
+      { url: openAIResponsesUrl(provider.baseUrl), body, stream: body.stream === true },
+      (basics) => {
+        const translate: ResponsesTranslateOptions = {
+          ...basics,
+          toolNames: renamedToolNames(client.tools, OPENAI_TOOL_NAMES),
+        };
+        return {
           stream: () => responsesTranslation(translate),
           message: (json) => responsesResponseToAnthropic(json, translate),
-        }, hooks),
-    };
+        };
+      },
+    );
   },
 };

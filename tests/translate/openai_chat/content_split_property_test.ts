@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
 import type { OfferedTool } from "../../../src/translate/openai_chat/text_tool_parse.ts";
-import type { StreamTranslateOptions } from "../../../src/translate/openai_chat/stream.ts";
+import type { TranslateOptions } from "../../../src/translate/openai_chat/translator.ts";
 import {
   assertWellFormed,
   normalizeIds,
@@ -25,7 +25,7 @@ const TOOLS: OfferedTool[] = [
   },
   { name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } },
 ];
-const ON: Partial<StreamTranslateOptions> = { dialect: OPENAI_DIALECTS.local, tools: TOOLS };
+const ON: Partial<TranslateOptions> = { dialect: OPENAI_DIALECTS.local, tools: TOOLS };
 
 // The pieces content is made of: plain prose, near misses, tags, tokens, calls.
 const ATOMS = [

@@ -10,7 +10,7 @@ import {
   translateChunks,
 } from "../_stream_helpers.ts";
 import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
-import type { StreamTranslateOptions } from "../../../src/translate/openai_chat/stream.ts";
+import type { TranslateOptions } from "../../../src/translate/openai_chat/translator.ts";
 
 /** Content with signatures decoded, so expectations read as provenance. */
 function readable(message: Message): unknown[] {
@@ -37,7 +37,7 @@ function readable(message: Message): unknown[] {
 
 interface Case {
   file: string;
-  options?: Partial<StreamTranslateOptions>;
+  options?: Partial<TranslateOptions>;
   content?: unknown[];
   stop?: string;
   stopSequence?: string | null;
@@ -237,11 +237,4 @@ Deno.test("an empty upstream body is an error, never a hang", async () => {
   const sse = await translateChunks([]);
   assert.match(sse, /event: error/);
   assert.match(sse, /closed the stream without sending any data/);
-});
-
-Deno.test("eagerStart sends message_start before the first upstream byte", async () => {
-  const sse = await translateChunks([await fixture("text_usage_chunk.sse")], { eagerStart: true });
-  const frames = parseFrames(sse);
-  assert.equal(frames[0]?.event, "message_start");
-  assert.equal(frames.filter((f) => f.event === "message_start").length, 1);
 });

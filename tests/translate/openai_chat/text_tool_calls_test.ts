@@ -4,7 +4,7 @@ import { DEFAULT_OPENAI_DIALECT } from "../../../src/translate/openai_chat/diale
 import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
 import { openAIResponseToAnthropic } from "../../../src/translate/openai_chat/response.ts";
 import type { OfferedTool } from "../../../src/translate/openai_chat/text_tool_parse.ts";
-import type { StreamTranslateOptions } from "../../../src/translate/openai_chat/stream.ts";
+import type { TranslateOptions } from "../../../src/translate/openai_chat/translator.ts";
 import {
   assertWellFormed,
   BASE_OPTIONS,
@@ -30,7 +30,7 @@ const TOOLS: OfferedTool[] = [
   { name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } },
 ];
 
-const ON: Partial<StreamTranslateOptions> = { dialect: OPENAI_DIALECTS.local, tools: TOOLS };
+const ON: Partial<TranslateOptions> = { dialect: OPENAI_DIALECTS.local, tools: TOOLS };
 const encoder = new TextEncoder();
 
 /** A recorded-style Ollama /v1 stream whose content arrives in `pieces`. */
@@ -51,7 +51,7 @@ function sse(pieces: readonly string[]): string {
 /** Streams the pieces through ccp's translation; checks the events and returns the message. */
 async function streamed(
   pieces: readonly string[],
-  options: Partial<StreamTranslateOptions> = ON,
+  options: Partial<TranslateOptions> = ON,
   split = false,
 ): Promise<Message> {
   const bytes = encoder.encode(sse(pieces));

@@ -113,7 +113,7 @@ Deno.test("Responses request: reasoning goes back only where it came from", asyn
     "same provider, same upstream model",
     () => assert.equal(reasoningOf(responsesSignature("codex", "gpt-5.1-codex", "e")), 1),
   );
-  // SPEC §3: only the same upstream model. A dated snapshot is a name ccp sends only when a
+  // Only the same upstream model gets its reasoning back. A dated snapshot is a name ccp sends only when a
   // route names it, so it is another target, as is another case or an org-prefixed name.
   for (const model of ["gpt-5.1-codex-2025-11-13", "GPT-5.1-Codex", "openai/gpt-5.1-codex"]) {
     await t.step(
