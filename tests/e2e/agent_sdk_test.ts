@@ -159,7 +159,11 @@ const text = (t: string, inputTokens = 40, outputTokens = 6): Script => ({
 });
 
 const call = (id: string, name: string, input: Obj): Script => ({
-  blocks: [{ kind: "text", text: "Let me check." }, { kind: "tool", id, name, input }],
+  blocks: [
+    { kind: "thinking", text: `Thinking before ${id}.`, signature: `sig-${id}` },
+    { kind: "text", text: "Let me check." },
+    { kind: "tool", id, name, input },
+  ],
   stop: "tool_use",
   inputTokens: 40,
   outputTokens: 12,
@@ -253,15 +257,13 @@ e2e(
     const agent = (wire: Wire): Answer => (request) => {
       const body = request.body;
       const mcp = declared(wire, body).find((n) => n.startsWith("mcp__"));
-      if (toolResults(wire, body).length === 0) {
-        return call("toolu_bash1", "Bash", { command: "echo agent-sdk-$((6*7))" });
-      }
-      if (mcp === undefined) {
+      // One call per turn, whatever came back, so that a failure ends the run rather than loops.
+      const done = toolResults(wire, body).length;
+      if (done === 0) return call("toolu_bash1", "Bash", { command: "echo agent-sdk-$((6*7))" });
+      if (done === 1) {
         return call("toolu_search1", "ToolSearch", { query: `select:${MCP_NAME}`, max_results: 1 });
       }
-      if (!toolCalls(wire, body).some((c) => c.name === mcp)) {
-        return call("toolu_mcp1", mcp, { service: "billing" });
-      }
+      if (done === 2) return call("toolu_mcp1", mcp ?? "not-declared", { service: "billing" });
       return text("Both checks are done.");
     };
     const results = await bothPaths(agent, async (path) => {
@@ -295,8 +297,14 @@ e2e(
       assert.deepEqual(handled, [{ service: "billing" }], "the MCP handler ran once");
 
       // The SDK's messages name the tools as the client declared them, whatever the upstream saw.
-      const uses = messages.filter((m) => m.type === "assistant")
-        .flatMap((m) => (m.message as Obj).content as Obj[]).filter((b) => b.type === "tool_use");
+      const blocks = messages.filter((m) => m.type === "assistant")
+        .flatMap((m) => (m.message as Obj).content as Obj[]);
+      const uses = blocks.filter((b) => b.type === "tool_use");
+      // Each turn's thinking (reasoning_content, on the OpenAI path) reached the SDK.
+      assert.deepEqual(
+        blocks.filter((b) => b.type === "thinking").map((b) => b.thinking),
+        ["toolu_bash1", "toolu_search1", "toolu_mcp1"].map((id) => `Thinking before ${id}.`),
+      );
       assert.deepEqual(uses.map((b) => b.name), ["Bash", "ToolSearch", MCP_NAME]);
       assert.deepEqual(uses.map((b) => b.input), [
         { command: "echo agent-sdk-$((6*7))" },
