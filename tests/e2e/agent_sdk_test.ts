@@ -3,7 +3,8 @@
  * Code's own Bash tool, a custom in-process MCP tool, structured output and a cancelled answer,
  * each on the passthrough path (an Anthropic upstream) and on a translated one (OpenAI Chat
  * Completions), both answered by one scripted upstream, so what the SDK gives on the translated
- * path can be held against what it gives on the Anthropic one. The SDK runs the Claude Code
+ * path (its messages, results and raw stream events) can be held against what it gives on the
+ * Anthropic one. The SDK runs the Claude Code
  * installed on PATH. Skipped, saying so, without `claude` or without the SDK's package (which
  * `deno task fetch:agent-sdk` unpacks; tests/helpers/agent_sdk.ts says why it is not in dev.lock).
  */
@@ -185,6 +186,30 @@ function stableResult(result: Obj): Obj {
   };
 }
 
+/**
+ * The raw stream events the SDK passed on (`includePartialMessages`), in the form a UI reads
+ * them: each event's type and block index, what a block starts as, what a delta carries, and
+ * each block's text, thinking or tool input put together (ids and signatures left out).
+ */
+function streamShape(messages: SdkMessage[]): { events: string[]; blocks: string[] } {
+  const events: string[] = [];
+  const blocks: string[] = [];
+  for (const m of messages) {
+    if (m.type !== "stream_event") continue;
+    const e = m.event as Obj;
+    if (e.type === "ping") continue;
+    const start = e.content_block as Obj | undefined;
+    const delta = e.delta as Obj | undefined;
+    events.push(
+      [e.type, e.index, start?.type, delta?.type].filter((x) => x !== undefined).join(" "),
+    );
+    if (start) blocks.push(`${start.type} ${start.name ?? ""}: `);
+    const add = delta?.text ?? delta?.thinking ?? delta?.partial_json;
+    if (typeof add === "string") blocks[blocks.length - 1] += add;
+  }
+  return { events, blocks };
+}
+
 /** Runs `check` on both paths at once, and returns each path's stable result. */
 async function bothPaths(
   answer: (wire: Wire) => Answer,
@@ -286,6 +311,7 @@ e2e(
             allowedTools: ["Bash", MCP_NAME],
             // Anything not allowed above is refused rather than asked about: nobody answers.
             permissionMode: "dontAsk",
+            includePartialMessages: true,
           }),
         }),
         "the tool query",
@@ -341,8 +367,9 @@ e2e(
         toolResults(path.wire, turns[1]!.body).map((a) => a.id),
         toolCalls(path.wire, turns[1]!.body).map((c) => c.id),
       );
-      return stableResult(result);
+      return { ...stableResult(result), stream: streamShape(messages) };
     });
+    // What a UI streams from the SDK's raw events is the same on both paths.
     assert.deepEqual(results.openai, results.anthropic);
   },
 );
