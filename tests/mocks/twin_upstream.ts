@@ -22,6 +22,12 @@ export interface Script {
   outputTokens: number;
 }
 
+/**
+ * What the upstream answers: one script for every request, or a script chosen per request (an
+ * agent's turns: a tool call first, then text once the tool_result is back).
+ */
+export type Answer = Script | ((request: TwinRequest) => Script);
+
 /** A request the upstream received. */
 export interface TwinRequest {
   path: string;
@@ -40,7 +46,7 @@ export interface TwinUpstream {
    * Replaces the script; `gapMs` waits between streamed pieces (an answer still generating),
    * `headMs` before the answer starts (a model still reading the prompt).
    */
-  set(script: Script, timing?: { gapMs?: number; headMs?: number }): void;
+  set(script: Answer, timing?: { gapMs?: number; headMs?: number }): void;
   /** Resolves when a streamed answer's connection closed early. */
   closed(): Promise<void>;
   close(): Promise<void>;
@@ -268,8 +274,8 @@ async function readRequest(conn: Deno.Conn): Promise<{ path: string; body: strin
  * sees exactly when ccp closes a connection, also before the answer starts (Deno's HTTP server
  * does not always say so then).
  */
-export function startTwinUpstream(script: Script): TwinUpstream {
-  let current = script;
+export function startTwinUpstream(script: Answer): TwinUpstream {
+  let answer = script;
   let gap = 0;
   let head = 0;
   const requests: TwinRequest[] = [];
@@ -290,6 +296,7 @@ export function startTwinUpstream(script: Script): TwinUpstream {
       record.closedEarly = true;
       for (const wake of closedWaiters.splice(0)) wake();
     });
+    const current = typeof answer === "function" ? answer(record) : answer;
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const write = async (text: string) => {
       if (record.closedEarly) return;
@@ -351,7 +358,7 @@ export function startTwinUpstream(script: Script): TwinUpstream {
     openaiUrl: `${url}/v1`,
     requests,
     set: (next, timing = {}) => {
-      current = next;
+      answer = next;
       gap = timing.gapMs ?? 0;
       head = timing.headMs ?? 0;
     },
