@@ -232,7 +232,8 @@ Deno.test("SDK client: stream.abort() and an AbortController close the upstream 
       });
       const closed = twin.closed().then(() => Date.now());
       await assert.rejects(stream.finalMessage(), Anthropic.APIUserAbortError, path.name);
-      const lag = await within(closed, 2000) - abortedAt;
+      const lag = await within(closed, 2000, `${path.name}: the upstream seeing the close`) -
+        abortedAt;
       assert.ok(lag < 250, `${path.name}: upstream saw the close ${lag} ms after stream.abort()`);
       assert.ok(twin.requests.at(-1)!.closedEarly, path.name);
     }
@@ -243,15 +244,25 @@ Deno.test("SDK client: stream.abort() and an AbortController close the upstream 
         const label = `${path.name}, stream ${stream}`;
         const controller = new AbortController();
         const closed = twin.closed().then(() => Date.now());
+        const before = twin.requests.length;
         const asked = client.messages.create(
           { model: path.model, ...PARAMS, stream },
           { signal: controller.signal },
         );
-        await new Promise((r) => setTimeout(r, 50));
+        // Aborted once the upstream holds the request: a fixed wait could abort, on a busy
+        // machine, before the request got there, and then no upstream connection ever closes.
+        await within(
+          (async () => {
+            while (twin.requests.length === before) await new Promise((r) => setTimeout(r, 5));
+          })(),
+          5000,
+          `${label}: the request reaching the upstream`,
+        );
         const abortedAt = Date.now();
         controller.abort();
         await assert.rejects(asked, Anthropic.APIUserAbortError, label);
-        const lag = await within(closed, 2000) - abortedAt;
+        const lag = await within(closed, 2000, `${label}: the upstream seeing the close`) -
+          abortedAt;
         assert.ok(lag < 250, `${label}: upstream saw the close ${lag} ms after abort()`);
       }
     }
