@@ -1,4 +1,15 @@
-/** A TCP connect probe, because fetch does not report when its connection is established. */
+/**
+ * The connect timeout's probe. Deno's fetch neither reports when its connection is established
+ * nor takes a connect timeout, and a host that drops packets (a machine that is off, a firewall)
+ * leaves its connect waiting for the system's SYN retries (minutes): the request would wait for
+ * `first_byte` before failing over. So while fetch connects, ccp opens a TCP connection of its own
+ * to the same place; `timeouts.connect` runs until that probe connects or fails.
+ *
+ * A probe costs a connection the upstream sees opened and closed unused, so it is made only when
+ * fetch is likely to connect anew: not while the place answered within the last minute (fetch
+ * then reuses a pooled connection), and never when fetch's connection cannot be known (an HTTP
+ * proxy from the environment, or a fetch that is not the runtime's).
+ */
 
 /** Resolves once a connection is up (and closes it); rejects when it cannot be made. */
 export type ConnectProbe = (signal: AbortSignal) => Promise<void>;
@@ -12,12 +23,76 @@ const DEFAULT_PORT: Readonly<Record<string, number>> = {
 
 /** Probes the host fetch will connect to: the proxy when one is set, else the URL's host. */
 export function tcpConnectProbe(url: string, proxy?: string): ConnectProbe {
-  const target = new URL(proxy ?? url);
-  const port = target.port === "" ? DEFAULT_PORT[target.protocol] ?? 80 : Number(target.port);
-  // URL keeps IPv6 literals bracketed; Deno.connect wants them bare.
-  const hostname = target.hostname.replace(/^\[(.*)\]$/, "$1");
+  const { hostname, port } = placeOf(url, proxy);
   return async (signal) => {
     const conn = await Deno.connect({ hostname, port, signal });
     conn.close();
   };
 }
+
+function placeOf(url: string, proxy?: string): { hostname: string; port: number } {
+  const target = new URL(proxy ?? url);
+  const port = target.port === "" ? DEFAULT_PORT[target.protocol] ?? 80 : Number(target.port);
+  // URL keeps IPv6 literals bracketed; Deno.connect wants them bare.
+  return { hostname: target.hostname.replace(/^\[(.*)\]$/, "$1"), port };
+}
+
+// Below the idle time after which fetch's pool drops a connection (90 s).
+const ANSWERED_RECENTLY_MS = 60_000;
+// Upstream places are few (one or two per provider); the bound only keeps a mistake small.
+const MAX_PLACES = 256;
+
+// The environment variables Deno's fetch takes a proxy from.
+const PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"];
+
+function environmentProxy(): boolean {
+  try {
+    return PROXY_VARIABLES.some((name) =>
+      !!(Deno.env.get(name) || Deno.env.get(name.toLowerCase()))
+    );
+  } catch {
+    // Not allowed to read the environment: fetch's route cannot be known.
+    return true;
+  }
+}
+
+/** When each place (host and port, or proxy) last answered, for whether to probe it again. */
+export class ConnectProbes {
+  readonly #answered = new Map<string, number>();
+  readonly #now: () => number;
+  readonly #environmentProxy: () => boolean;
+  // Read once: ccp never changes its own environment.
+  #viaEnvironment?: boolean;
+
+  constructor(
+    options: { now?: () => number; environmentProxy?: () => boolean } = {},
+  ) {
+    this.#now = options.now ?? (() => performance.now());
+    this.#environmentProxy = options.environmentProxy ?? environmentProxy;
+  }
+
+  /** The probe for a request to `url` (through `proxy`), or none when fetch will not connect. */
+  probeFor(url: string, proxy?: string): ConnectProbe | undefined {
+    if (!proxy && (this.#viaEnvironment ??= this.#environmentProxy())) return undefined;
+    const answered = this.#answered.get(keyOf(url, proxy));
+    if (answered !== undefined && this.#now() - answered < ANSWERED_RECENTLY_MS) return undefined;
+    return tcpConnectProbe(url, proxy);
+  }
+
+  /** The place answered (any status): its connection is pooled for the next request. */
+  answered(url: string, proxy?: string): void {
+    const key = keyOf(url, proxy);
+    if (!this.#answered.has(key) && this.#answered.size >= MAX_PLACES) this.#answered.clear();
+    this.#answered.set(key, this.#now());
+  }
+}
+
+function keyOf(url: string, proxy?: string): string {
+  if (proxy) return `proxy ${proxy}`;
+  // The origin without parsing the URL: scheme, host and port end at the first "/" after "//".
+  const end = url.indexOf("/", url.indexOf("//") + 2);
+  return end < 0 ? url : url.slice(0, end);
+}
+
+/** The probes of requests made with the runtime's own fetch. */
+export const CONNECT_PROBES = new ConnectProbes();

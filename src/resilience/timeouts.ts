@@ -13,8 +13,8 @@ export interface TimeoutContext {
   readonly signal?: AbortSignal;
   readonly clock?: Clock;
   /**
-   * Deno's fetch exposes no "connected" moment, so the connect timeout is enforced only with a
-   * probe (see tcpConnectProbe); without one, `first_byte` alone bounds a dead host.
+   * Deno's fetch exposes no "connected" moment, so the connect timeout runs only with a probe
+   * (see connect_probe.ts), until it connects; without one, `first_byte` bounds a dead host.
    */
   readonly connectProbe?: ConnectProbe;
   /**

@@ -14,6 +14,7 @@ import { refusedOutputLimit, withOutputLimits } from "./output_limit.ts";
 import { NO_IMAGES, refusesImages, withoutImages } from "./refused_images.ts";
 import { betaEntry, refusedBetas, withoutBetas } from "./refused_betas.ts";
 import { upstreamMessage } from "../../core/upstream_message.ts";
+import { CONNECT_PROBES } from "../../resilience/connect_probe.ts";
 import type { OutgoingHeaders } from "./headers.ts";
 import { jsonPieces } from "../../core/raw_json.ts";
 import { withScratch } from "../../core/scratch_bytes.ts";
@@ -88,6 +89,9 @@ function encodeAll(pieces: readonly string[], into: Uint8Array<ArrayBuffer>) {
 async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure> {
   const { provider, model, url, signal } = options;
   const send = fetchFor(provider, options.fetch);
+  // Only the runtime's own fetch connects where the probe would (a test's fetch may not).
+  const probes = options.fetch === globalThis.fetch ? CONNECT_PROBES : undefined;
+  const connectProbe = probes?.probeFor(url, provider.proxy);
   let response: Response;
   try {
     // The returned body is guarded too: idle and total timeouts keep running while it streams.
@@ -105,8 +109,14 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
             redirect: "manual",
           })),
       provider.timeouts,
-      { provider: provider.id, signal, inspect: (head, start) => earlyError(head, start) },
+      {
+        provider: provider.id,
+        signal,
+        inspect: (head, start) => earlyError(head, start),
+        ...(connectProbe ? { connectProbe } : {}),
+      },
     );
+    probes?.answered(url, provider.proxy);
   } catch (error) {
     if (signal.aborted) throw signal.reason ?? error;
     if (error instanceof UpstreamTimeoutError) {
