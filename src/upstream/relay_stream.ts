@@ -44,8 +44,6 @@ export interface FrameSource {
    * relay then waits for the body's end only briefly, and a read that fails counts as that end.
    */
   readonly finishing?: boolean;
-  /** Frames to send before the first upstream byte, if any. */
-  begin?(): Frames;
   /** The frames one upstream chunk completes. */
   push(bytes: Uint8Array): Frames;
   /** The body ended: the frames it still held. Without an `end`, the stream was cut short. */
@@ -242,13 +240,6 @@ export function relayFrames(
       };
       if (hooks.shutdown?.aborted) return onShutdown();
       hooks.shutdown?.addEventListener("abort", onShutdown, { once: true });
-      if (source.begin) {
-        try {
-          deliver(controller, source.begin());
-        } catch (error) {
-          deliver(controller, sourceFailed(error));
-        }
-      }
       if (pingMs > 0 && !finished) cancelPing = deadline(pingMs, pingCheck);
     },
     // A pull must enqueue or close before it returns: the stream does not pull again by itself.
