@@ -149,3 +149,81 @@ routes:
     await upstream.close();
   }
 });
+
+/** Kimi K2 through `preset` (whose dialect turns the recovery on for `model`). */
+async function kimiThrough(preset: string, model: string): Promise<void> {
+  // Moonshot-style chunks: the section's tokens cut across deltas, two calls, usage in the choice.
+  const pieces = [
+    "Let me look.<|tool_calls_sec",
+    "tion_begin|><|tool_call_begin|>functions.Bash:0<|tool_call_argu",
+    'ment_begin|>{"command": "l',
+    's"}<|tool_call_end|><|tool_call_begin|>functions.Bash:1<|tool_call_argument_begin|>{}',
+    "<|tool_call_end|><|tool_calls_section_end|>",
+  ];
+  const chunk = (delta: unknown, finish: string | null = null, usage?: unknown) =>
+    `data: ${
+      JSON.stringify({
+        id: "chatcmpl-k2",
+        object: "chat.completion.chunk",
+        model,
+        choices: [{ index: 0, delta, finish_reason: finish, ...(usage ? { usage } : {}) }],
+      })
+    }\n\n`;
+  const sse = [
+    chunk({ role: "assistant", content: "" }),
+    ...pieces.map((content) => chunk({ content })),
+    chunk({}, "stop", { prompt_tokens: 20, completion_tokens: 30, total_tokens: 50 }),
+    "data: [DONE]\n\n",
+  ].join("");
+  const upstream = startOpenAIMock({ sse });
+  const config = configFromYaml({
+    file: "config.yaml",
+    env: {},
+    text: `
+providers:
+  up:
+    preset: ${preset}
+    base_url: ${upstream.url}
+    api_key: sk-test
+routes:
+  default: up/${model}
+`,
+  });
+  const ccp = startCcp(config);
+  try {
+    const res = await postMessages(ccp.url, REQUEST, { "anthropic-version": "2023-06-01" });
+    assert.equal(res.status, 200);
+    const events = parseSse(await res.text());
+    const starts = events.filter((e) => e.event === "content_block_start")
+      .map((e) => e.data.content_block as { type: string; id?: string; name?: string });
+    assert.deepEqual(starts.map((b) => b.type), ["text", "tool_use", "tool_use"]);
+    assert.deepEqual(starts.slice(1).map((b) => b.name), ["Bash", "Bash"]);
+    for (const b of starts.slice(1)) assert.match(b.id!, /^toolu_/);
+    const json = (index: number) =>
+      events.filter((e) => e.event === "content_block_delta" && e.data.index === index)
+        .map((e) => (e.data.delta as { partial_json: string }).partial_json).join("");
+    assert.deepEqual(JSON.parse(json(1)), { command: "ls" });
+    assert.deepEqual(JSON.parse(json(2) || "{}"), {});
+    const text = events.filter((e) => e.event === "content_block_delta" && e.data.index === 0)
+      .map((e) => (e.data.delta as { text: string }).text).join("");
+    assert.equal(text, "Let me look.");
+    const delta = events.find((e) => e.event === "message_delta")!.data.delta as {
+      stop_reason: string;
+    };
+    assert.equal(delta.stop_reason, "tool_use");
+    // ccp offered the tools on the wire, under their own names.
+    const sent = upstream.requests[0]!.body as { tools: { function: { name: string } }[] };
+    assert.deepEqual(sent.tools.map((t) => t.function.name), ["Bash"]);
+  } finally {
+    await ccp.close();
+    await upstream.close();
+  }
+}
+
+Deno.test("Kimi K2's tool tokens left in content reach Claude Code as tool_use blocks", async (t) => {
+  await t.step("Moonshot's API (preset kimi)", () => kimiThrough("kimi", "kimi-k2-0905-preview"));
+  await t.step(
+    "a host serving many models (preset nvidia_nim)",
+    () => kimiThrough("nvidia_nim", "moonshotai/kimi-k2-instruct-0905"),
+  );
+});

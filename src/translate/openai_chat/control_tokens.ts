@@ -5,10 +5,14 @@
  * back until the next piece decides it.
  */
 
-/** Known control tokens of common chat templates (ChatML, Llama 3, Phi, Gemma, DeepSeek). */
+/** Known control tokens of common chat templates (ChatML, Llama 3, Phi, Gemma, DeepSeek, Kimi). */
 const CONTROL_TOKENS: readonly string[] = [
   "<|im_end|>",
   "<|im_start|>",
+  "<|im_middle|>",
+  "<|im_assistant|>",
+  "<|im_user|>",
+  "<|im_system|>",
   "<|endoftext|>",
   "<|end_of_text|>",
   "<|begin_of_text|>",

@@ -12,6 +12,11 @@ import { DEFAULT_OPENAI_DIALECT, type OpenAIDialect } from "./dialect.ts";
 const base: OpenAIDialect = { ...DEFAULT_OPENAI_DIALECT, reasoningSwitch: { kind: "none" } };
 const EFFORT_LMH = ["low", "medium", "high"] as const;
 
+// Kimi K2 sometimes writes its tool calls as its own tokens in `content` instead of
+// `tool_calls` (more often with few tools offered); hosts that serve it among other models
+// turn the recovery on for it alone. Recovery is strict, so ordinary prose is untouched.
+const KIMI_K2_TEXT_TOOLS = { match: "kimi-k2", set: { textToolCalls: true } } as const;
+
 /** Names of the built-in dialects. */
 export type OpenAIDialectName =
   | "openai_compatible"
@@ -45,6 +50,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     },
     reasoningReplay: "tool_turns",
     needsNonEmptyAssistantContent: true,
+    models: [KIMI_K2_TEXT_TOOLS],
   },
 
   // Groq: `reasoning_format` only for reasoning models; qwen3 takes reasoning_effort none|default,
@@ -57,7 +63,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     userFieldMaxLength: 64,
     models: [
       { match: "llama-3.3-70b", set: { maxOutputTokens: 32768 } },
-      { match: "kimi-k2", set: { maxOutputTokens: 16384 } },
+      { match: "kimi-k2", set: { maxOutputTokens: 16384, textToolCalls: true } },
       {
         match: "qwen3",
         set: {
@@ -119,12 +125,13 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
         match: "gpt-oss",
         set: { reasoningSwitch: { kind: "reasoning_effort", levels: EFFORT_LMH } },
       },
+      KIMI_K2_TEXT_TOOLS,
     ],
   },
 
   // Kimi: thinking toggles with thinking={type}; with thinking on, assistant tool-call turns must
   // carry reasoning_content ("thinking is enabled but reasoning_content is missing in assistant
-  // tool call message").
+  // tool call message"). Its models are all Kimi, so the recovery of K2's tool tokens is on.
   kimi: {
     ...base,
     name: "kimi",
@@ -132,6 +139,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     maxOutputTokens: 32768,
     reasoningSwitch: { kind: "thinking_type" },
     reasoningReplay: "tool_turns",
+    textToolCalls: true,
   },
 
   // OpenAI: max_completion_tokens; only reasoning models accept reasoning_effort, and they reject
@@ -232,6 +240,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     supportsDocuments: true,
     acceptsTopK: true,
     userFieldMaxLength: 64,
+    models: [KIMI_K2_TEXT_TOOLS],
   },
 
   // Alibaba Model Studio (DashScope) compatible mode takes enable_thinking and thinking_budget;

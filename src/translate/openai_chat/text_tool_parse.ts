@@ -1,12 +1,15 @@
 /**
- * Reads one tool call a model wrote as text, in the two forms chat templates teach:
- * Hermes/Qwen JSON (`<tool_call>{"name": …, "arguments": {…}}</tool_call>`) and
- * Qwen3-Coder XML (`<function=Name><parameter=key>value</parameter></function>`, possibly
- * inside `<tool_call>`). Strict on purpose: a call must name an offered tool and give an
- * object of arguments, so prose that merely mentions the tags stays prose.
+ * Reads tool calls a model wrote as text, in the forms chat templates teach: Hermes/Qwen JSON
+ * (`<tool_call>{"name": …, "arguments": {…}}</tool_call>`), Qwen3-Coder XML
+ * (`<function=Name><parameter=key>value</parameter></function>`, possibly inside `<tool_call>`)
+ * and Kimi K2's token section (`<|tool_calls_section_begin|><|tool_call_begin|>functions.Name:0
+ * <|tool_call_argument_begin|>{…}<|tool_call_end|>…<|tool_calls_section_end|>`). Strict on
+ * purpose: a call must name an offered tool and give an object of arguments, so prose that
+ * merely mentions the tags stays prose.
  */
 
 import { isRecord } from "../../core/json.ts";
+import { partialTagSuffix } from "../reasoning/think_tags.ts";
 
 /** What the recovery needs of an offered tool. */
 export interface OfferedTool {
@@ -81,7 +84,7 @@ function jsonCall(body: string, tools: ReadonlyMap<string, OfferedTool>): TextTo
   return isRecord(args) ? { name: value.name, input: args } : null;
 }
 
-/** The call `raw` (one whole marker-to-close span) spells, or `null` when it is not one. */
+/** The call `raw` (one whole `<tool_call>` or `<function=` span) spells, or `null`. */
 export function parseTextToolCall(
   raw: string,
   tools: ReadonlyMap<string, OfferedTool>,
@@ -91,3 +94,97 @@ export function parseTextToolCall(
   if (wrapped) body = wrapped[1]!.trim();
   return body.startsWith("<function=") ? xmlCall(body, tools) : jsonCall(body, tools);
 }
+
+// Kimi K2: one section holds any number of calls, each `<id><argument token><JSON>` between
+// call tokens. The id is `functions.<name>:<n>` (some servers drop `functions.`); `n` counts
+// the conversation's calls and is no tool_use id, so ccp mints its own.
+const KIMI_CALL_BEGIN = "<|tool_call_begin|>";
+const KIMI_ARGUMENT_BEGIN = "<|tool_call_argument_begin|>";
+const KIMI_CALL_END = "<|tool_call_end|>";
+const KIMI_ID = /^(?:functions\.)?([^\s<>:]+):\d+$/;
+
+function kimiCall(
+  id: string,
+  args: string,
+  tools: ReadonlyMap<string, OfferedTool>,
+): TextToolCall | null {
+  const m = KIMI_ID.exec(id.trim());
+  const tool = m ? tools.get(m[1]!) : undefined;
+  if (!tool || args.includes(KIMI_CALL_BEGIN)) return null;
+  // A tool without parameters may be called with nothing after the argument token.
+  const input = args.trim() === "" ? {} : parseJson(args.trim());
+  return isRecord(input) ? { name: tool.name, input } : null;
+}
+
+/**
+ * The calls of a Kimi K2 section's inside, or `null` unless it is only calls and layout
+ * (then the whole section stays text, unchanged). A section with no call gives none.
+ */
+function kimiSection(
+  body: string,
+  tools: ReadonlyMap<string, OfferedTool>,
+): TextToolCall[] | null {
+  const calls: TextToolCall[] = [];
+  let at = 0;
+  for (;;) {
+    while (at < body.length && /\s/.test(body[at]!)) at++;
+    if (at === body.length) return calls;
+    if (!body.startsWith(KIMI_CALL_BEGIN, at)) return null;
+    const argsAt = body.indexOf(KIMI_ARGUMENT_BEGIN, at);
+    const endAt = body.indexOf(KIMI_CALL_END, at);
+    if (argsAt === -1 || endAt === -1 || argsAt > endAt) return null;
+    const call = kimiCall(
+      body.slice(at + KIMI_CALL_BEGIN.length, argsAt),
+      body.slice(argsAt + KIMI_ARGUMENT_BEGIN.length, endAt),
+      tools,
+    );
+    if (!call) return null;
+    calls.push(call);
+    at = endAt + KIMI_CALL_END.length;
+  }
+}
+
+/** A text form: the marker that opens a span, the tag that closes it, and how it reads. */
+export interface TextToolFormat {
+  readonly open: string;
+  readonly close: string;
+  /** The calls one whole span (from `open` through `close`) holds, or `null`: it is text. */
+  readonly parse: (raw: string, tools: ReadonlyMap<string, OfferedTool>) => TextToolCall[] | null;
+  /**
+   * The calls of a span the stream left open, or `null` (it is text); absent: always text.
+   * Only a form whose calls end with their own tokens can say a call is whole without `close`.
+   */
+  readonly parseUnclosed?: (
+    raw: string,
+    tools: ReadonlyMap<string, OfferedTool>,
+  ) => TextToolCall[] | null;
+}
+
+function single(raw: string, tools: ReadonlyMap<string, OfferedTool>): TextToolCall[] | null {
+  const call = parseTextToolCall(raw, tools);
+  return call ? [call] : null;
+}
+
+function kimiFormat(open: string, close: string): TextToolFormat {
+  return {
+    open,
+    close,
+    parse: (raw, tools) => kimiSection(raw.slice(open.length, raw.length - close.length), tools),
+    // Every call already ended with its own token; only the section's end is missing (a server
+    // stopping on it, a stream cut after it). A call cut before its end token could be a
+    // truncated command, so then the whole section stays text.
+    parseUnclosed: (raw, tools) => {
+      const body = raw.slice(open.length).trimEnd();
+      return kimiSection(body.slice(0, body.length - partialTagSuffix(body, close)), tools);
+    },
+  };
+}
+
+/** Every text form recognised, in no particular order (the earliest marker in text wins). */
+export const TEXT_TOOL_FORMATS: readonly TextToolFormat[] = [
+  { open: "<tool_call>", close: "</tool_call>", parse: single },
+  { open: "<function=", close: "</function>", parse: single },
+  kimiFormat("<|tool_calls_section_begin|>", "<|tool_calls_section_end|>"),
+  // Some Kimi K2 builds write the section tokens in the singular.
+  kimiFormat("<|tool_call_section_begin|>", "<|tool_call_section_end|>"),
+];

@@ -1,32 +1,32 @@
 /**
  * Finds tool calls a model writes as text in streamed content. Text before a possible
- * call streams at once; from a marker (`<tool_call>`, `<function=`, split anywhere across
- * chunks) text is held back until the call closes, then it becomes a call, or text again
- * when it does not parse. Held text is bounded: past the limit it is released as text.
+ * call streams at once; from a marker (`<tool_call>`, `<function=`, Kimi K2's
+ * `<|tool_calls_section_begin|>`, split anywhere across chunks) text is held back until the
+ * span closes, then it becomes its calls, or text again when it does not parse. Held text is
+ * bounded: past the limit it is released as text.
  */
 
 import { partialTagSuffix } from "../reasoning/think_tags.ts";
-import { type OfferedTool, parseTextToolCall, type TextToolCall } from "./text_tool_parse.ts";
+import {
+  type OfferedTool,
+  TEXT_TOOL_FORMATS,
+  type TextToolCall,
+  type TextToolFormat,
+} from "./text_tool_parse.ts";
 
 /** What the splitter yields, in order. */
 export type TextToolSegment =
   | { kind: "text"; text: string }
   | { kind: "call"; call: TextToolCall };
 
-/** Each marker and the tag that closes what it opens. */
-const MARKERS = [
-  { open: "<tool_call>", close: "</tool_call>" },
-  { open: "<function=", close: "</function>" },
-] as const;
-
 /** Longest call text held back; a file a model writes through a tool can be large. */
 const MAX_HELD_CHARS = 256 * 1024;
 
-function firstMarker(s: string): { at: number; close: string } | undefined {
-  let best: { at: number; close: string } | undefined;
-  for (const m of MARKERS) {
-    const at = s.indexOf(m.open);
-    if (at >= 0 && (!best || at < best.at)) best = { at, close: m.close };
+function firstMarker(s: string): { at: number; format: TextToolFormat } | undefined {
+  let best: { at: number; format: TextToolFormat } | undefined;
+  for (const format of TEXT_TOOL_FORMATS) {
+    const at = s.indexOf(format.open);
+    if (at >= 0 && (!best || at < best.at)) best = { at, format };
   }
   return best;
 }
@@ -42,8 +42,8 @@ export class TextToolSplitter {
   readonly #limit: number;
   /** Outside a call: a possible marker start held back. */
   #prefix = "";
-  /** Close tag of the open call; undefined outside a call. */
-  #close: string | undefined;
+  /** Form of the open call; undefined outside a call. */
+  #format: TextToolFormat | undefined;
   /** The open call's text so far, from its marker on. */
   #held: string[] = [];
   #heldLength = 0;
@@ -59,14 +59,14 @@ export class TextToolSplitter {
 
   /** True while text is held back. */
   get holding(): boolean {
-    return this.#prefix !== "" || this.#close !== undefined;
+    return this.#prefix !== "" || this.#format !== undefined;
   }
 
   /** Splits the next text piece; returns the segments that are certain so far. */
   push(piece: string): TextToolSegment[] {
     const out: TextToolSegment[] = [];
     let s = piece;
-    if (this.#close !== undefined) {
+    if (this.#format !== undefined) {
       const ended = this.#continueCall(piece, out);
       if (ended === undefined) return out;
       s = ended;
@@ -82,13 +82,13 @@ export class TextToolSplitter {
       }
       const found = firstMarker(s);
       if (!found) {
-        const hold = Math.max(...MARKERS.map((m) => partialTagSuffix(s, m.open)));
+        const hold = Math.max(...TEXT_TOOL_FORMATS.map((f) => partialTagSuffix(s, f.open)));
         if (s.length > hold) out.push({ kind: "text", text: s.slice(0, s.length - hold) });
         this.#prefix = s.slice(s.length - hold);
         break;
       }
       if (found.at > 0) out.push({ kind: "text", text: s.slice(0, found.at) });
-      this.#close = found.close;
+      this.#format = found.format;
       const ended = this.#continueCall(s.slice(found.at), out);
       if (ended === undefined) break;
       s = ended;
@@ -96,11 +96,21 @@ export class TextToolSplitter {
     return out;
   }
 
-  /** Releases held text at the end of the stream: an unclosed call stays text. */
+  /**
+   * Releases held text at the end of the content: an unclosed call stays text, unless its form
+   * can tell its calls are whole without the close tag.
+   */
   flush(): TextToolSegment[] {
-    const rest = this.#prefix + this.#takeHeld();
+    const format = this.#format;
+    const held = this.#takeHeld();
+    this.#format = undefined;
+    const calls = format?.parseUnclosed?.(held, this.#tools);
+    if (calls) {
+      this.#trimLead = true;
+      return calls.map((call) => ({ kind: "call", call }));
+    }
+    const rest = this.#prefix + held;
     this.#prefix = "";
-    this.#close = undefined;
     return rest ? [{ kind: "text", text: rest }] : [];
   }
 
@@ -109,7 +119,8 @@ export class TextToolSplitter {
    * returns what follows the close tag; undefined while the call is still open.
    */
   #continueCall(piece: string, out: TextToolSegment[]): string | undefined {
-    const close = this.#close!;
+    const format = this.#format!;
+    const close = format.close;
     const window = this.#tail + piece;
     const at = window.indexOf(close);
     if (at === -1) {
@@ -119,17 +130,17 @@ export class TextToolSplitter {
       if (this.#heldLength > this.#limit) {
         // Too long to be a call worth waiting for: it is text.
         out.push({ kind: "text", text: this.#takeHeld() });
-        this.#close = undefined;
+        this.#format = undefined;
       }
       return undefined;
     }
     // The tail is shorter than the tag, so the tag ends inside this piece.
     const end = at + close.length - this.#tail.length;
     const raw = this.#takeHeld() + piece.slice(0, end);
-    this.#close = undefined;
-    const call = parseTextToolCall(raw, this.#tools);
-    if (call) {
-      out.push({ kind: "call", call });
+    this.#format = undefined;
+    const calls = format.parse(raw, this.#tools);
+    if (calls) {
+      for (const call of calls) out.push({ kind: "call", call });
       this.#trimLead = true;
     } else out.push({ kind: "text", text: raw });
     return piece.slice(end);

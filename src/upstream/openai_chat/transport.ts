@@ -8,6 +8,7 @@ import {
   toOpenAIChatRequest,
   type TranslateOptions,
 } from "../../translate/mod.ts";
+import { dialectForModel } from "../../translate/openai_chat/dialect.ts";
 import { OPENAI_TOOL_NAMES, renamedToolNames } from "../../translate/tool_names.ts";
 import { openAIChatUrl } from "../http/endpoints.ts";
 import {
@@ -44,7 +45,10 @@ export const openAITransport: Transport = {
           dialect,
           stopSequences: client.stop_sequences as string[] | undefined,
           toolNames: renamedToolNames(client.tools, OPENAI_TOOL_NAMES),
-          ...(dialect.textToolCalls ? { tools: offeredToolsOf(chat.tools) } : {}),
+          // A model patch may turn the recovery on (Kimi K2 on a host that serves many models).
+          ...(dialectForModel(dialect, model).textToolCalls
+            ? { tools: offeredToolsOf(chat.tools) }
+            : {}),
         };
         return {
           stream: () => openAIChatTranslation(translate),

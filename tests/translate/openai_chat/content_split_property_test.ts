@@ -49,6 +49,13 @@ const ATOMS = [
   "<function=Read>\n<parameter=file_path>\n/b\n</parameter>\n</function>",
   '<tool_call>{"name": "Nope", "arguments": {}}</tool_call>',
   "</tool_call>",
+  // Kimi K2's section: whole, its tokens alone, a call without its section.
+  "<|tool_calls_section_begin|> <|tool_call_begin|>functions.Read:0<|tool_call_argument_begin|>" +
+  '{"file_path": "/k"}<|tool_call_end|><|tool_call_begin|>functions.Bash:1' +
+  "<|tool_call_argument_begin|>{}<|tool_call_end|> <|tool_calls_section_end|>",
+  "<|tool_calls_section_begin|>",
+  "<|tool_calls_section_end|>",
+  "<|tool_call_begin|>functions.Read:2<|tool_call_argument_begin|>{}<|tool_call_end|>",
 ];
 
 function content(random: () => number): string {
@@ -161,7 +168,7 @@ Deno.test("content held back for a possible tag goes out before reasoning that f
   const blocks = async (deltas: unknown[]) =>
     (JSON.parse(await message(deltas)).content as { type: string; text?: string }[])
       .map((b) => b.type === "text" ? `text:${b.text}` : b.type);
-  for (const held of ["<", "<th", "<|", "<|im_", "<tool_", "<function"]) {
+  for (const held of ["<", "<th", "<|", "<|im_", "<tool_", "<function", "<|tool_calls_sec"]) {
     assert.deepEqual(
       await blocks([{ content: `a ${held}` }, { reasoning_content: "r" }, { content: " b" }]),
       [`text:a ${held}`, "thinking", "text: b"],
