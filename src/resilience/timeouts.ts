@@ -58,9 +58,7 @@ export async function withTimeouts(
   const started = clock.now();
   const cancelTotal = arm(timeouts.totalMs, "total");
   const cancelFirstByte = arm(timeouts.firstByteMs, "first_byte");
-  const cancelConnect = context.connectProbe ? arm(timeouts.connectMs, "connect") : () => {};
-  // Either probe outcome ends the connect phase: a refused probe means fetch fails fast by itself.
-  context.connectProbe?.(controller.signal).then(cancelConnect, cancelConnect);
+  const cancelConnect = connectPhase(context.connectProbe, timeouts.connectMs, controller, arm);
   const cleanup = () => {
     cancelTotal();
     cancelFirstByte();
@@ -111,6 +109,34 @@ export async function withTimeouts(
     throw controller.signal.aborted ? controller.signal.reason ?? error : error;
   }
   return withBody(response, body);
+}
+
+/**
+ * Starts the connect timeout and its probe (none when the timeout is off: a probe is a connection
+ * the upstream sees); returns what ends the phase. The probe is given up when the phase ends, as
+ * it may still be trying to connect when fetch has connected (fetch tries a host's other
+ * addresses; the probe only its first) and would otherwise keep a socket until the system gives up.
+ */
+function connectPhase(
+  probe: ConnectProbe | undefined,
+  ms: number,
+  controller: AbortController,
+  arm: (ms: number, kind: UpstreamTimeoutError["kind"]) => Cancel,
+): Cancel {
+  if (!probe || ms <= 0) return () => {};
+  const cancelTimer = arm(ms, "connect");
+  const probing = new AbortController();
+  const stop = () => probing.abort();
+  // Linked by hand: a signal from AbortSignal.any() can be collected while the probe waits on it.
+  controller.signal.addEventListener("abort", stop, { once: true });
+  const end = () => {
+    cancelTimer();
+    controller.signal.removeEventListener("abort", stop);
+    stop();
+  };
+  // Either probe outcome ends the connect phase: a refused probe means fetch fails fast by itself.
+  probe(probing.signal).then(end, end);
+  return end;
 }
 
 /**

@@ -148,6 +148,39 @@ Deno.test("withTimeouts", async (t) => {
     assert.equal(await (await pending).text(), "late but fine");
   });
 
+  await t.step("the probe is stopped once fetch has answered", async () => {
+    // A probe that cannot connect although fetch did (fetch tries the host's other addresses).
+    let probeSignal: AbortSignal | undefined;
+    const response = await withTimeouts(
+      () => Promise.resolve(new Response("ok")),
+      { ...NONE, connectMs: 10_000 },
+      {
+        provider: "groq",
+        clock: new FakeClock(),
+        connectProbe: (signal) => {
+          probeSignal = signal;
+          return hangingFetch(signal).then(() => {});
+        },
+      },
+    );
+    assert.equal(await response.text(), "ok");
+    assert.equal(probeSignal?.aborted, true, "the probe's connection attempt is given up");
+  });
+
+  await t.step("connect 0: no probe is made", async () => {
+    let probed = false;
+    const response = await withTimeouts(() => Promise.resolve(new Response("ok")), NONE, {
+      provider: "p",
+      clock: new FakeClock(),
+      connectProbe: () => {
+        probed = true;
+        return Promise.resolve();
+      },
+    });
+    assert.equal(await response.text(), "ok");
+    assert.equal(probed, false, "a connection the upstream sees for a timeout that is off");
+  });
+
   await t.step("0 means none: no timer is even scheduled", async () => {
     const clock = new FakeClock();
     const response = await withTimeouts(() => Promise.resolve(new Response("ok")), NONE, {

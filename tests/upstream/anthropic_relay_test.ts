@@ -313,6 +313,22 @@ Deno.test("relay: a message_delta gets the usage and the stop reason Claude Code
       usage: { output_tokens: 5 },
     });
   });
+  await t.step(
+    "a call whose start leaves out input (Ollama) ended as end_turn stops for tool_use",
+    async () => {
+      const bare = structuredClone(call);
+      delete (bare[0]!.data.content_block as Record<string, unknown>).input;
+      const data = await deltaOf([start, ...bare, {
+        event: "message_delta",
+        data: {
+          type: "message_delta",
+          delta: { stop_reason: "end_turn" },
+          usage: { output_tokens: 5 },
+        },
+      }, stop]);
+      assert.equal((data?.delta as Record<string, unknown>).stop_reason, "tool_use");
+    },
+  );
 });
 
 Deno.test("a JSON answer with a tool call ended as end_turn reaches the client as tool_use", async () => {

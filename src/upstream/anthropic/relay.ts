@@ -145,7 +145,9 @@ class AnthropicFrames implements FrameSource {
             this.finishing = true;
           }
           this.#onEventData?.(data);
-          const filled = filledToolInput(data) || this.#completedDelta(data);
+          // Both run: a tool call's start that lacked `input` still marks the answer as calling.
+          const completed = this.#completedDelta(data);
+          const filled = filledToolInput(data) || completed;
           if (this.#rewrite) sent = this.#opening(event, data, filled);
           else if (this.#startSent && data.type === "message_start") {
             // ccp opened the answer with its own already: a second would start a new message.
