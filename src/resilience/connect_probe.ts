@@ -21,12 +21,45 @@ const DEFAULT_PORT: Readonly<Record<string, number>> = {
   "socks5h:": 1080,
 };
 
-/** Probes the host fetch will connect to: the proxy when one is set, else the URL's host. */
-export function tcpConnectProbe(url: string, proxy?: string): ConnectProbe {
+/** A host name's addresses (IPv4 and IPv6); rejects when there are none. */
+export type Resolve = (hostname: string, signal: AbortSignal) => Promise<string[]>;
+
+async function resolveBoth(hostname: string, signal: AbortSignal): Promise<string[]> {
+  const found = await Promise.allSettled(
+    (["A", "AAAA"] as const).map((type) => Deno.resolveDns(hostname, type, { signal })),
+  );
+  const addresses = found.flatMap((r) => r.status === "fulfilled" ? r.value : []);
+  if (addresses.length === 0) throw new Error(`no address for ${hostname}`);
+  return addresses;
+}
+
+/** A name the system resolves (its hosts file, mDNS): not worth asking DNS about. */
+function isLocalName(hostname: string): boolean {
+  return hostname === "localhost" || hostname.endsWith(".localhost") || !hostname.includes(".");
+}
+
+const IP_LITERAL = /^(\d{1,3}(\.\d{1,3}){3}|.*:.*)$/;
+
+/**
+ * Probes the host fetch will connect to: the proxy when one is set, else the URL's host. A name
+ * is also looked up, and each of its addresses tried: Deno.connect tries only the first address
+ * the system gives, where fetch moves on to the other family after a moment, so a host whose
+ * IPv6 route drops packets would keep the probe waiting while fetch had long connected over
+ * IPv4. The first connection made ends the probe; it fails only when every attempt has failed.
+ */
+export function tcpConnectProbe(url: string, proxy?: string, resolve = resolveBoth): ConnectProbe {
   const { hostname, port } = placeOf(url, proxy);
+  const viaDns = !IP_LITERAL.test(hostname) && !isLocalName(hostname);
   return async (signal) => {
-    const conn = await Deno.connect({ hostname, port, signal });
-    conn.close();
+    const connect = async (host: string) => {
+      const conn = await Deno.connect({ hostname: host, port, signal });
+      conn.close();
+    };
+    const attempts = [connect(hostname)];
+    if (viaDns) {
+      attempts.push(resolve(hostname, signal).then((all) => Promise.any(all.map(connect))));
+    }
+    await Promise.any(attempts);
   };
 }
 

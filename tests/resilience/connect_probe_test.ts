@@ -1,7 +1,7 @@
 /** When ccp probes an upstream's connection for the connect timeout, and where to. */
 
 import assert from "node:assert/strict";
-import { ConnectProbes } from "../../src/resilience/connect_probe.ts";
+import { ConnectProbes, tcpConnectProbe } from "../../src/resilience/connect_probe.ts";
 
 function probes(environmentProxy = false) {
   let now = 0;
@@ -43,4 +43,44 @@ Deno.test("ConnectProbes: a provider's proxy is the place; a proxy from the envi
   const viaEnvironment = probes(true).table;
   assert.equal(viaEnvironment.probeFor(url), undefined, "fetch connects to a proxy ccp cannot see");
   assert.ok(viaEnvironment.probeFor(url, "http://proxy.test:3128"), "an explicit proxy is known");
+});
+
+Deno.test("tcpConnectProbe: a name's looked-up addresses are tried beside the system's first", async (t) => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  const accepting = (async () => {
+    for await (const conn of listener) conn.close();
+  })();
+  try {
+    await t.step("the system cannot reach the name, one of its addresses listens", async () => {
+      const asked: string[] = [];
+      const probe = tcpConnectProbe(`https://api.example.invalid:${port}/v1`, undefined, (name) => {
+        asked.push(name);
+        return Promise.resolve(["127.0.0.2", "127.0.0.1"]);
+      });
+      await probe(new AbortController().signal);
+      assert.deepEqual(asked, ["api.example.invalid"]);
+    });
+    await t.step("no attempt connects: the probe fails", async () => {
+      const probe = tcpConnectProbe(
+        `https://api.example.invalid:${port}/v1`,
+        undefined,
+        () => Promise.reject(new Error("no address")),
+      );
+      await assert.rejects(probe(new AbortController().signal));
+    });
+    await t.step("IP literals and local names are not looked up", async () => {
+      for (const host of ["127.0.0.1", "[::1]", "localhost", "gpu-box"]) {
+        const probe = tcpConnectProbe(`http://${host}:${port}/v1`, undefined, () => {
+          throw new Error(`${host} was looked up`);
+        });
+        await probe(new AbortController().signal).catch((error: Error) => {
+          assert.doesNotMatch(error.message, /looked up/);
+        });
+      }
+    });
+  } finally {
+    listener.close();
+    await accepting.catch(() => {});
+  }
 });
