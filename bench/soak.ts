@@ -105,6 +105,9 @@ export interface Unattempted {
 
 /** Of the requests answered with an HTTP error, those of which no attempt reached the mock. */
 async function unattempted(mock: Child, result: SoakResult): Promise<Unattempted> {
+  // With nothing refused there is nothing to ask: the mock trims its input lines, and an empty
+  // "unseen " line would reach it as "unseen", which it does not answer.
+  if (result.refused.length === 0) return { count: 0, byKind: {}, samples: {} };
   await mock.send(`unseen ${result.refused.map(([tag]) => tag).join(",")}`);
   const unseen = new Set(JSON.parse(await mock.expect("unseen ", 5000)) as string[]);
   const found: Unattempted = { count: 0, byKind: {}, samples: {} };
