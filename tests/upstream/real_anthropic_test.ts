@@ -106,3 +106,40 @@ Deno.test("real Anthropic preset cleans unsigned thinking; a compatible server k
   const kept = other.body(unsigned()).messages as Array<{ content: Array<{ type: string }> }>;
   assert.deepEqual(kept[3]!.content.map((c) => c.type), ["thinking", "tool_use"]);
 });
+
+Deno.test("real Anthropic: the tool loop after a turn sent without thinking goes on without it", async (t) => {
+  // The previous request of this loop went without thinking (its thinking was stripped), so the
+  // answer that ends the history has none; with thinking enabled Anthropic would refuse the turn.
+  const loop = (thinking: Record<string, unknown>) => ({
+    model: "claude-opus-5-5",
+    max_tokens: 4000,
+    thinking,
+    messages: [
+      { role: "user", content: "go" },
+      {
+        role: "assistant",
+        content: [{ type: "tool_use", id: "toolu_1", name: "Bash", input: {} }],
+      },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "ok" }] },
+    ],
+  });
+  await t.step("enabled: thinking goes for this request", () => {
+    const out = forRealAnthropic(loop({ type: "enabled", budget_tokens: 2000 }));
+    assert.equal(out.thinking, undefined);
+  });
+  await t.step("adaptive: the model may answer without thinking, the request is kept", () => {
+    const b = loop({ type: "adaptive" });
+    assert.equal(forRealAnthropic(b), b);
+  });
+  await t.step("a new prompt after a plain answer keeps thinking", () => {
+    const b = {
+      ...loop({ type: "enabled", budget_tokens: 2000 }),
+      messages: [
+        { role: "user", content: "hi" },
+        { role: "assistant", content: [{ type: "text", text: "hello" }] },
+        { role: "user", content: "go on" },
+      ],
+    };
+    assert.equal(forRealAnthropic(b), b);
+  });
+});

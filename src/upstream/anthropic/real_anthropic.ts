@@ -49,9 +49,12 @@ function stripThinkingForAnthropic(body: Body, drop: (block: ThinkingBlock) => b
     body as Body & Pick<MessagesRequest, "messages">,
     drop,
   );
-  if (stripped === body) return body;
   const thinking = body.thinking as { type?: string } | undefined;
-  if (!thinking || thinking.type === "disabled" || !lastTurnLostThinking(body, stripped)) {
+  if (
+    !thinking || thinking.type === "disabled" ||
+    !(lastTurnLostThinking(body, stripped) ||
+      (thinking.type === "enabled" && toolTurnWithoutThinking(stripped)))
+  ) {
     return stripped;
   }
   const { thinking: _off, ...rest } = stripped;
@@ -69,10 +72,24 @@ function lastAssistant(body: Body): { content?: unknown } | undefined {
   return messages.findLast((m) => m.role === "assistant");
 }
 
+const firstType = (m: { content?: unknown } | undefined) =>
+  Array.isArray(m?.content) ? (m.content[0] as Block | undefined)?.type : undefined;
+// Anthropic wants the turn to start with either kind of thinking block.
+const thinks = (type: string | undefined) => type === "thinking" || type === "redacted_thinking";
+
 function lastTurnLostThinking(before: Body, after: Body): boolean {
-  const first = (m: { content?: unknown } | undefined) =>
-    Array.isArray(m?.content) ? (m.content[0] as Block | undefined)?.type : undefined;
-  // Anthropic wants the turn to start with either kind of thinking block.
-  const thinks = (type: string | undefined) => type === "thinking" || type === "redacted_thinking";
-  return thinks(first(lastAssistant(before))) && !thinks(first(lastAssistant(after)));
+  return thinks(firstType(lastAssistant(before))) && !thinks(firstType(lastAssistant(after)));
+}
+
+/**
+ * A tool loop in progress whose last answer has no thinking: with thinking enabled (a budget, so
+ * every answer thinks), Anthropic refuses such a turn (its last assistant message must start
+ * with thinking). It is what the turn after one sent without thinking looks like (its thinking
+ * stripped, or answered by another provider), so the rest of the loop goes without thinking too.
+ * Adaptive thinking is left alone: there the model itself may answer without thinking.
+ */
+function toolTurnWithoutThinking(body: Body): boolean {
+  const last = lastAssistant(body);
+  return !thinks(firstType(last)) && Array.isArray(last?.content) &&
+    (last.content as Block[]).some((block) => block.type === "tool_use");
 }
