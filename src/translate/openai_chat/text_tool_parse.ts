@@ -180,11 +180,19 @@ function kimiFormat(open: string, close: string): TextToolFormat {
   };
 }
 
+/**
+ * Kimi K2's section forms. The only ones looked for in reasoning: K2 Thinking at times writes its
+ * real calls there, while a `<tool_call>` in reasoning is more often a draft the model thinks over.
+ */
+export const KIMI_TEXT_TOOL_FORMATS: readonly TextToolFormat[] = [
+  kimiFormat("<|tool_calls_section_begin|>", "<|tool_calls_section_end|>"),
+  // Some Kimi K2 builds write the section tokens in the singular.
+  kimiFormat("<|tool_call_section_begin|>", "<|tool_call_section_end|>"),
+];
+
 /** Every text form recognised, in no particular order (the earliest marker in text wins). */
 export const TEXT_TOOL_FORMATS: readonly TextToolFormat[] = [
   { open: "<tool_call>", close: "</tool_call>", parse: single },
   { open: "<function=", close: "</function>", parse: single },
-  kimiFormat("<|tool_calls_section_begin|>", "<|tool_calls_section_end|>"),
-  // Some Kimi K2 builds write the section tokens in the singular.
-  kimiFormat("<|tool_call_section_begin|>", "<|tool_call_section_end|>"),
+  ...KIMI_TEXT_TOOL_FORMATS,
 ];

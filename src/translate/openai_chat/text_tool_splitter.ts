@@ -22,9 +22,12 @@ export type TextToolSegment =
 /** Longest call text held back; a file a model writes through a tool can be large. */
 const MAX_HELD_CHARS = 256 * 1024;
 
-function firstMarker(s: string): { at: number; format: TextToolFormat } | undefined {
+function firstMarker(
+  s: string,
+  formats: readonly TextToolFormat[],
+): { at: number; format: TextToolFormat } | undefined {
   let best: { at: number; format: TextToolFormat } | undefined;
-  for (const format of TEXT_TOOL_FORMATS) {
+  for (const format of formats) {
     const at = s.indexOf(format.open);
     if (at >= 0 && (!best || at < best.at)) best = { at, format };
   }
@@ -40,6 +43,7 @@ function firstMarker(s: string): { at: number; format: TextToolFormat } | undefi
 export class TextToolSplitter {
   readonly #tools: ReadonlyMap<string, OfferedTool>;
   readonly #limit: number;
+  readonly #formats: readonly TextToolFormat[];
   /** Outside a call: a possible marker start held back. */
   #prefix = "";
   /** Form of the open call; undefined outside a call. */
@@ -52,9 +56,15 @@ export class TextToolSplitter {
   /** After a call, blank layout before the next text or call is dropped. */
   #trimLead = false;
 
-  constructor(tools: readonly OfferedTool[], limit = MAX_HELD_CHARS) {
+  /** `formats`: the text forms looked for (default: all of them). */
+  constructor(
+    tools: readonly OfferedTool[],
+    limit = MAX_HELD_CHARS,
+    formats: readonly TextToolFormat[] = TEXT_TOOL_FORMATS,
+  ) {
     this.#tools = new Map(tools.map((t) => [t.name, t]));
     this.#limit = limit;
+    this.#formats = formats;
   }
 
   /** True while text is held back. */
@@ -80,9 +90,9 @@ export class TextToolSplitter {
         if (!s) break;
         this.#trimLead = false;
       }
-      const found = firstMarker(s);
+      const found = firstMarker(s, this.#formats);
       if (!found) {
-        const hold = Math.max(...TEXT_TOOL_FORMATS.map((f) => partialTagSuffix(s, f.open)));
+        const hold = Math.max(...this.#formats.map((f) => partialTagSuffix(s, f.open)));
         if (s.length > hold) out.push({ kind: "text", text: s.slice(0, s.length - hold) });
         this.#prefix = s.slice(s.length - hold);
         break;

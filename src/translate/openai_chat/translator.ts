@@ -20,7 +20,8 @@ import { DEFAULT_OPENAI_DIALECT, dialectForModel, type OpenAIDialect } from "./d
 import type { UpstreamEvent } from "./events.ts";
 import { FAILED_FINISHES, midStreamError, stopReasonOf } from "./stream_end.ts";
 import { ContentPipe, type ContentSegment } from "./content_pipe.ts";
-import type { OfferedTool, TextToolCall } from "./text_tool_parse.ts";
+import { KIMI_TEXT_TOOL_FORMATS, type OfferedTool, type TextToolCall } from "./text_tool_parse.ts";
+import { type TextToolSegment, TextToolSplitter } from "./text_tool_splitter.ts";
 import {
   acceptArguments,
   completeToolCall,
@@ -63,6 +64,10 @@ export class OpenAIToAnthropicTranslator {
   readonly #o: TranslateOptions;
   readonly #dialect: OpenAIDialect;
   readonly #pipe: ContentPipe | undefined;
+  /** Kimi K2 tool-call sections inside reasoning; undefined when recovery is off. */
+  readonly #reasoningCalls: TextToolSplitter | undefined;
+  /** Where the reasoning the splitter holds back came from. */
+  #reasoningSource: ReasoningSource = "reasoning_content";
   readonly #blocks: AnthropicBlockWriter;
   readonly #tools = new ToolCallTracker();
   readonly #usedIds = new Set<string>();
@@ -83,6 +88,10 @@ export class OpenAIToAnthropicTranslator {
       options.upstreamModel,
     );
     this.#pipe = ContentPipe.for(this.#dialect, options.tools);
+    // Recovery only when tools were offered, as in content: a call must name one of them.
+    this.#reasoningCalls = this.#dialect.textToolCalls && (options.tools?.length ?? 0) > 0
+      ? new TextToolSplitter(options.tools!, undefined, KIMI_TEXT_TOOL_FORMATS)
+      : undefined;
     this.#blocks = new AnthropicBlockWriter(
       (capture) => capture.signature(options.provider, options.upstreamModel),
       options.toolNames,
@@ -173,7 +182,10 @@ export class OpenAIToAnthropicTranslator {
         if (c) this.#content(c);
       } else if (Array.isArray(c)) this.#contentParts(c);
       // OpenAI streams a refusal apart from content; Anthropic carries it as text.
-      if (typeof d.refusal === "string" && d.refusal) this.#text(d.refusal);
+      if (typeof d.refusal === "string" && d.refusal) {
+        this.#releaseReasoning();
+        this.#text(d.refusal);
+      }
       const calls = d.tool_calls;
       if (Array.isArray(calls)) {
         for (const call of calls) if (call && typeof call === "object") this.#toolDelta(call);
@@ -213,7 +225,37 @@ export class OpenAIToAnthropicTranslator {
     if (!text && details) text = textOfReasoningDetails(details);
     if (text || details) {
       this.#releaseHeld();
-      this.#reasoning(text, source, details);
+      this.#thinking(text, source, details);
+    }
+  }
+
+  /**
+   * Reasoning as it arrives. K2 Thinking at times writes its tool-call section in its reasoning
+   * (the server's reasoning parser takes it for thought): the calls are taken out and become
+   * tool_use blocks after the thinking, or the turn would end without them running.
+   */
+  #thinking(text: string, source: ReasoningSource, details?: readonly unknown[]): void {
+    const calls = this.#reasoningCalls;
+    if (!calls) return this.#reasoning(text, source, details);
+    // Held text keeps the field it came in; a different field means the model moved on.
+    if (text && source !== this.#reasoningSource) {
+      this.#releaseReasoning();
+      this.#reasoningSource = source;
+    }
+    // Details ride with the reasoning before any call this piece ends: they describe thought.
+    if (details) this.#reasoning("", source, details);
+    this.#routeReasoning(calls.push(text));
+  }
+
+  /** Releases reasoning held back for a possible section: something else comes next. */
+  #releaseReasoning(): void {
+    if (this.#reasoningCalls?.holding) this.#routeReasoning(this.#reasoningCalls.flush());
+  }
+
+  #routeReasoning(segments: readonly TextToolSegment[]): void {
+    for (const seg of segments) {
+      if (seg.kind === "call") this.#textCall(seg.call);
+      else this.#reasoning(seg.text, this.#reasoningSource);
     }
   }
 
@@ -239,8 +281,13 @@ export class OpenAIToAnthropicTranslator {
 
   #route(segments: readonly ContentSegment[]): void {
     for (const seg of segments) {
+      if (seg.kind === "thinking") {
+        this.#thinking(seg.text, "think_tag");
+        continue;
+      }
+      // Answer text or a call: reasoning held back before it goes first.
+      this.#releaseReasoning();
       if (seg.kind === "call") this.#textCall(seg.call);
-      else if (seg.kind === "thinking") this.#reasoning(seg.text, "think_tag");
       else this.#text(seg.text);
     }
   }
@@ -272,7 +319,7 @@ export class OpenAIToAnthropicTranslator {
           const text = typeof t === "string" ? t : (t as { text?: unknown } | null)?.text;
           if (typeof text === "string" && text) {
             this.#releaseHeld();
-            this.#reasoning(text, "content_thinking");
+            this.#thinking(text, "content_thinking");
           }
         }
       }
@@ -283,7 +330,9 @@ export class OpenAIToAnthropicTranslator {
     const call = this.#tools.resolve(delta);
     if (!this.#toolsPhase) {
       // Tool calls start: release text held back by the content stages, close prose blocks.
+      // Content stages first: what they release may be reasoning (a `<think>` span's end).
       this.#releaseHeld();
+      this.#releaseReasoning();
       this.#blocks.close();
       this.#toolsPhase = true;
     }
@@ -320,6 +369,7 @@ export class OpenAIToAnthropicTranslator {
 
   #finalizeBlocks(): void {
     if (this.#pipe) this.#route(this.#pipe.flush());
+    this.#releaseReasoning();
     this.#blocks.close();
     for (const call of this.#tools.order) {
       if (call.block !== -1 || !call.name) continue; // a call that never got a name cannot run
