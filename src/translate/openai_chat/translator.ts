@@ -20,7 +20,7 @@ import { DEFAULT_OPENAI_DIALECT, dialectForModel, type OpenAIDialect } from "./d
 import type { UpstreamEvent } from "./events.ts";
 import { FAILED_FINISHES, midStreamError, stopReasonOf } from "./stream_end.ts";
 import { ContentPipe, type ContentSegment } from "./content_pipe.ts";
-import { KIMI_TEXT_TOOL_FORMATS, type OfferedTool, type TextToolCall } from "./text_tool_parse.ts";
+import { KIMI_TEXT_TOOL_FORMATS, type TextToolCall } from "./text_tool_parse.ts";
 import { type TextToolSegment, TextToolSplitter } from "./text_tool_splitter.ts";
 import {
   acceptArguments,
@@ -29,30 +29,11 @@ import {
   ToolCallTracker,
 } from "./tool_calls.ts";
 import { deltaUsage, messageStartEvent, readUsage, type UpstreamUsage } from "./usage.ts";
-import { textOfReasoningDetails } from "../reasoning/capture.ts";
+import { reasoningOfDelta } from "./reasoning_delta.ts";
 import type { ReasoningSource } from "../reasoning/provenance.ts";
+import type { TranslateOptions } from "./translate_options.ts";
 
-/** What the translator needs to know about the request it answers. */
-export interface TranslateOptions {
-  /** The model name the client asked for; every answer carries it. */
-  readonly clientModel: string;
-  /** ccp's local count of the prompt (never 0 for a non-empty prompt). */
-  readonly inputTokens: number;
-  /** Provider id and upstream model, recorded in thinking signatures. */
-  readonly provider: string;
-  readonly upstreamModel: string;
-  /** The provider's dialect (default: generic); model patches are applied here. */
-  readonly dialect?: OpenAIDialect;
-  /** The request's `stop_sequences`, to recognise a matched one the server reveals. */
-  readonly stopSequences?: readonly string[];
-  readonly messageId?: string;
-  /** Report ccp's own input count in `message_delta` even when the upstream sends one. */
-  readonly preferLocalInputTokens?: boolean;
-  /** Tools the request offered; a tool call written as text must name one of them. */
-  readonly tools?: readonly OfferedTool[];
-  /** Upstream name → client name, for tools renamed to fit the wire's name rule. */
-  readonly toolNames?: ReadonlyMap<string, string>;
-}
+export type { TranslateOptions } from "./translate_options.ts";
 
 type LateItem =
   | { kind: "text"; text: string }
@@ -210,22 +191,10 @@ export class OpenAIToAnthropicTranslator {
   }
 
   #reasoningOf(d: ChatDelta): void {
-    let text = "";
-    let source: ReasoningSource = "reasoning_details";
-    if (typeof d.reasoning_content === "string" && d.reasoning_content) {
-      text = d.reasoning_content;
-      source = "reasoning_content";
-    } else if (typeof d.reasoning === "string" && d.reasoning) {
-      text = d.reasoning;
-      source = "reasoning";
-    }
-    const details = Array.isArray(d.reasoning_details) && d.reasoning_details.length > 0
-      ? d.reasoning_details
-      : undefined;
-    if (!text && details) text = textOfReasoningDetails(details);
-    if (text || details) {
+    const reasoning = reasoningOfDelta(d);
+    if (reasoning) {
       this.#releaseHeld();
-      this.#thinking(text, source, details);
+      this.#thinking(reasoning.text, reasoning.source, reasoning.details);
     }
   }
 
