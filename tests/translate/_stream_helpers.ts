@@ -184,3 +184,19 @@ export async function sdkMessage(sse: string): Promise<Message> {
 export function normalizeIds(sse: string): string {
   return sse.replace(/toolu_[A-Za-z0-9]{24}/g, "toolu_GENERATED");
 }
+
+/** Every way of cutting `text` into two pieces (the upstream's content or reasoning deltas). */
+export function* cuts(text: string): Generator<string[]> {
+  for (let i = 1; i < text.length; i++) yield [text.slice(0, i), text.slice(i)];
+}
+
+/** Block `at` of `m`, which must be a tool_use with ccp's id form; its name and input. */
+export function toolUse(
+  m: { content: readonly unknown[] },
+  at: number,
+): { name: string; input: unknown } {
+  const b = m.content[at] as { type?: string; id: string; name: string; input: unknown };
+  assert.equal(b?.type, "tool_use", JSON.stringify(m.content));
+  assert.match(b.id, /^toolu_[A-Za-z0-9]{24}$/, "a tool_use id of ccp's, not the model's own");
+  return { name: b.name, input: b.input };
+}

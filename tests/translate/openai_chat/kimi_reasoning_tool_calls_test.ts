@@ -14,6 +14,7 @@ import type { TranslateOptions } from "../../../src/translate/openai_chat/transl
 import {
   assertWellFormed,
   BASE_OPTIONS,
+  cuts,
   type Frame,
   parseFrames,
   sdkMessage,
@@ -58,11 +59,6 @@ async function run(
   const frames = parseFrames(out);
   assertWellFormed(frames);
   return { frames, message: await sdkMessage(out) };
-}
-
-/** Every way of cutting `text` into two pieces. */
-function* cuts(text: string): Generator<string[]> {
-  for (let i = 1; i < text.length; i++) yield [text.slice(0, i), text.slice(i)];
 }
 
 /** The blocks, tool ids left out. */

@@ -15,8 +15,10 @@ import {
   assertWellFormed,
   BASE_OPTIONS,
   bytewise,
+  cuts,
   parseFrames,
   sdkMessage,
+  toolUse,
   translateChunks,
 } from "../_stream_helpers.ts";
 
@@ -76,18 +78,6 @@ async function streamed(
   const out = await translateChunks(split ? bytewise(bytes) : [bytes], options);
   assertWellFormed(parseFrames(out));
   return await sdkMessage(out);
-}
-
-/** Every way of cutting `text` into two pieces. */
-function* cuts(text: string): Generator<string[]> {
-  for (let i = 1; i < text.length; i++) yield [text.slice(0, i), text.slice(i)];
-}
-
-function toolUse(m: { content: readonly unknown[] }, at: number): { name: string; input: unknown } {
-  const b = m.content[at] as { type?: string; id: string; name: string; input: unknown };
-  assert.equal(b?.type, "tool_use", JSON.stringify(m.content));
-  assert.match(b.id, /^toolu_[A-Za-z0-9]{24}$/, "a tool_use id, not Kimi's functions.Name:n");
-  return { name: b.name, input: b.input };
 }
 
 const ONE = `I'll list the files.${BEGIN}${call("functions.Bash:0", '{"command":"ls"}')}${END}`;

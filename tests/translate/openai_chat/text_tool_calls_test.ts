@@ -9,8 +9,10 @@ import {
   assertWellFormed,
   BASE_OPTIONS,
   bytewise,
+  cuts,
   parseFrames,
   sdkMessage,
+  toolUse,
   translateChunks,
 } from "../_stream_helpers.ts";
 
@@ -60,18 +62,6 @@ async function streamed(
   const frames = parseFrames(out);
   assert.equal(frames.at(-2)?.data.usage?.output_tokens, 5, "the upstream's usage is kept");
   return await sdkMessage(out);
-}
-
-/** Every way of cutting `text` into two content pieces. */
-function* cuts(text: string): Generator<string[]> {
-  for (let i = 1; i < text.length; i++) yield [text.slice(0, i), text.slice(i)];
-}
-
-function toolUse(m: { content: readonly unknown[] }, at: number): { name: string; input: unknown } {
-  const b = m.content[at] as { type?: string; id: string; name: string; input: unknown };
-  assert.equal(b?.type, "tool_use", JSON.stringify(m.content));
-  assert.match(b.id, /^toolu_[A-Za-z0-9]{24}$/);
-  return { name: b.name, input: b.input };
 }
 
 const HERMES = 'Let me look.\n<tool_call>\n{"name": "Bash", "arguments": {"command": "ls"}}\n' +
