@@ -170,6 +170,7 @@ export function configFromYaml(input: YamlConfigInput): Config {
     config.budgets,
     new Set(Object.keys(config.providers ?? {})),
     problems,
+    config.usage?.enabled !== false,
   );
   // A local preset exists only when the file names it: under providers, or in a route or alias.
   // Any other local port stays out of a client's reach.

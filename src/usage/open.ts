@@ -19,6 +19,10 @@ function ledgerPath(dataDir: string): string {
 export async function openUsageStore(
   config: Config,
 ): Promise<{ ok: true; store: UsageStore } | { ok: false; reason: string }> {
+  // Turned off on purpose: no file is created and nothing is recorded anywhere.
+  if (config.usage?.enabled === false) {
+    return { ok: false, reason: "the config turns it off (usage.enabled: false)" };
+  }
   const shared = config.shared?.postgres;
   if (shared) {
     try {
@@ -56,6 +60,11 @@ export async function openServerStore(
 ): Promise<UsageStore | undefined> {
   const opened = await openUsageStore(config);
   if (opened.ok) return opened.store;
+  // Asked for in the config: worth a line, not a warning.
+  if (config.usage?.enabled === false) {
+    log.info(`Usage ledger off: ${opened.reason}`);
+    return undefined;
+  }
   log.warn(`Usage ledger off: ${opened.reason}; requests are served but not recorded`);
   return undefined;
 }

@@ -222,3 +222,40 @@ Deno.test("ledger: a store that cannot be opened is one warning, and ccp still s
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("ledger: usage.enabled: false keeps no ledger, and budgets beside it are refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_ledger_off_" });
+  const mock = startAnthropicMock([answer(10, 5)]);
+  try {
+    await Deno.writeTextFile(`${dir}/c.yaml`, yaml(mock.url, "usage: { enabled: false }\n"));
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
+    try {
+      assert.equal((await post(server.url, "claude-sonnet-4-5")).status, 200);
+      const res = await fetch(`${server.url}/v1/ccp/usage`, { headers: { "x-api-key": TOKEN } });
+      assert.equal(res.status, 503);
+      await res.body?.cancel();
+      assert.doesNotMatch(ctx.io.stderr.join("\n"), /WARN.*Usage ledger/);
+    } finally {
+      await server.stop();
+    }
+    await assert.rejects(Deno.stat(`${dir}/data/usage.kv`), Deno.errors.NotFound);
+    const usage = testContext(dir);
+    assert.equal(await runCli(["usage", "--config", "c.yaml"], usage), 1);
+    assert.match(usage.io.stderr.join("\n"), /usage\.enabled: false/);
+
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      yaml(
+        mock.url,
+        "usage: { enabled: false }\nbudgets: [{ target: anth, tokens: 1M, per: day }]\n",
+      ),
+    );
+    const check = testContext(dir);
+    assert.equal(await runCli(["check", "--config", "c.yaml"], check), 1);
+    assert.match(check.io.stderr.join("\n"), /budgets are read from the usage ledger/);
+  } finally {
+    await mock.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -16,7 +16,7 @@ export function usageHandler(
       return errorResponse(
         new ProxyError(
           "api_error",
-          "The usage ledger is off (see ccp's start-up warning): no usage is recorded",
+          "The usage ledger is off (ccp's start-up log says why): no usage is recorded",
           { status: 503 },
         ),
       );
