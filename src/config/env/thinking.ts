@@ -7,12 +7,16 @@
 import type { Target } from "../types.ts";
 import { type EnvMap, envValue } from "./map.ts";
 
-/** Route name → the variable that switches its thinking (default reads the global one). */
-const THINKING_VARIABLES: Readonly<Record<string, string>> = {
+/**
+ * Route name → the variable that switches its thinking (default reads the global one). The fable
+ * tier has no switch of its own in free-claude-code, so it follows the global one.
+ */
+const THINKING_VARIABLES: Readonly<Record<string, string | undefined>> = {
   default: "ENABLE_MODEL_THINKING",
   opus: "ENABLE_OPUS_THINKING",
   sonnet: "ENABLE_SONNET_THINKING",
   haiku: "ENABLE_HAIKU_THINKING",
+  fable: undefined,
 };
 
 // free-claude-code refuses to start with these; ccp names the replacement instead.
@@ -47,7 +51,7 @@ export function thinkingFromEnv(
   const global = read("ENABLE_MODEL_THINKING");
   const byRoute: Record<string, "on" | "off"> = {};
   for (const [route, name] of Object.entries(THINKING_VARIABLES)) {
-    const value = route === "default" ? global : read(name) ?? global;
+    const value = route === "default" || name === undefined ? global : read(name) ?? global;
     if (value) byRoute[route] = value;
   }
   const warnings = Object.entries(RENAMED)

@@ -12,7 +12,13 @@ Deno.test("ENABLE_*_THINKING: tiers inherit ENABLE_MODEL_THINKING when blank", (
     ENABLE_SONNET_THINKING: "",
   });
   assert.deepEqual(problems, []);
-  assert.deepEqual(byRoute, { default: "off", opus: "on", sonnet: "off", haiku: "off" });
+  assert.deepEqual(byRoute, {
+    default: "off",
+    opus: "on",
+    sonnet: "off",
+    haiku: "off",
+    fable: "off",
+  });
 });
 
 Deno.test("unset thinking variables leave thinking to the client", () => {
@@ -28,7 +34,8 @@ Deno.test("thinking variables become variant settings on the tier routes", () =>
   // Untouched tiers keep the plain target shape.
   assert.deepEqual(config.routes.sonnet, [{ provider: "ollama", model: "a" }]);
   const all = configFromEnv({ env: { ...MODEL, ENABLE_MODEL_THINKING: "yes" } });
-  for (const route of ["default", "opus", "sonnet", "haiku"]) {
+  // The fable tier has no variable of its own: it follows ENABLE_MODEL_THINKING.
+  for (const route of ["default", "opus", "sonnet", "haiku", "fable"]) {
     assert.equal(all.routes[route]?.[0]?.settings?.thinking, "on", route);
   }
 });
