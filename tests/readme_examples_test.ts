@@ -64,3 +64,65 @@ Deno.test("every configuration example in README loads", async (t) => {
     });
   }
 });
+
+/** The README's fenced blocks of one language (```json, or ``` alone), as written. */
+function fencedBlocks(text: string, fence: string): { line: number; body: string }[] {
+  const blocks: { line: number; body: string }[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]!.startsWith("```")) continue;
+    const end = lines.indexOf("```", i + 1);
+    if (lines[i] === fence) blocks.push({ line: i + 1, body: lines.slice(i + 1, end).join("\n") });
+    i = end;
+  }
+  return blocks;
+}
+
+Deno.test("every JSON example in README parses", () => {
+  const blocks = fencedBlocks(README, "```json");
+  assert.ok(blocks.length >= 2, `found ${blocks.length} json blocks`);
+  for (const block of blocks) {
+    assert.doesNotThrow(() => JSON.parse(block.body), `README.md:${block.line}`);
+  }
+});
+
+Deno.test("README's config error is the one ccp prints for that mistake", () => {
+  const shown = fencedBlocks(README, "```").map((b) => b.body).find((b) =>
+    b.startsWith("config.yaml: ")
+  );
+  assert.ok(shown, "the example error block");
+  assert.throws(
+    () =>
+      configFromYaml({
+        file: "config.yaml",
+        env: {},
+        text: `providers:
+  nim: { preset: nvidia_nim, api_key: nvapi-0000000000000000 }
+  local: { type: openai, base_url: http://127.0.0.1:9999/v1, api_key: test }
+routes:
+  default: nim/z-ai/glm4.7
+  sonnet: [local/qwen3-coder, nmi/z-ai/glm4.7]`,
+      }),
+    (err: unknown) => err instanceof Error && err.message.includes(shown),
+  );
+});
+
+Deno.test("the configs README writes inline load as it says", () => {
+  // A local preset a route names needs no providers entry.
+  const local = configFromYaml({
+    file: "inline",
+    env: {},
+    text: "routes: {default: ollama/llama3.2}",
+  });
+  assert.equal(local.routes.default?.[0]?.provider, "ollama");
+  // The Gemini example under "How each protocol is handled".
+  const gemini = configFromYaml({
+    file: "inline",
+    env: { GEMINI_API_KEY: "AIza0000000000000000" },
+    text: `providers: {gemini: {preset: gemini, api_key: "\${GEMINI_API_KEY}"}}
+routes: {default: gemini/gemini-2.5-pro}`,
+  });
+  assert.equal(gemini.routes.default?.[0]?.model, "gemini-2.5-pro");
+  assert.match(README, /`routes: \{default: ollama\/llama3\.2\}` works as is/);
+  assert.match(README, /`routes: \{default: gemini\/gemini-2\.5-pro\}`/);
+});
