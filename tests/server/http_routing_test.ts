@@ -78,3 +78,32 @@ Deno.test("a streamed answer through the haiku chain falls over to its second ta
     },
   );
 });
+
+Deno.test("a misspelt provider in provider/model is served by its fallback route, and said once", async () => {
+  await withCcp([{ kind: "json", body: thinkingTextToolMessage("m") }], async (ccp) => {
+    const send = async (model: string) => {
+      const res = await fetch(`${ccp.url}/v1/messages`, {
+        method: "POST",
+        headers: auth,
+        body: body({ model }),
+      });
+      await res.body?.cancel();
+      return res.headers.get("x-ccp-route");
+    };
+    const warnings = () => ccp.logs.filter((line) => line.includes("did you mean"));
+    // Routing is unchanged (the contract's rules): only the log says what was probably meant.
+    assert.equal(await send("pu/some-model"), "default");
+    assert.equal(await send("pu/some-model"), "default");
+    assert.equal(await send("atl/sonnet-x"), "sonnet");
+    assert.equal(warnings().length, 2, ccp.logs.join("\n"));
+    assert.match(
+      warnings()[0]!,
+      /Model "pu\/some-model": no provider "pu" is configured \(did you mean "up"\?\), so it went by the default route/,
+    );
+    assert.match(warnings()[1]!, /"atl".*did you mean "alt"\?.*sonnet route/);
+    // Names that are no typo of a provider say nothing.
+    assert.equal(await send("meta-llama/llama-3"), "default");
+    assert.equal(await send("claude-opus-5-5"), "default");
+    assert.equal(warnings().length, 2);
+  });
+});

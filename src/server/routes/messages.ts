@@ -6,6 +6,7 @@ import { admitMessagesRequest } from "../../protocols/anthropic_request_gate.ts"
 import { routeHeaders } from "../../pipeline/pipeline.ts";
 import { type ResolutionInput, resolveRouteCounted, RouteRefused } from "../../routing/resolve.ts";
 import { subagentTag, withoutSubagentTag } from "../../routing/scenarios.ts";
+import { mistypedProvider } from "../../routing/mistyped.ts";
 import {
   type LocalKind,
   localKind,
@@ -23,6 +24,7 @@ import { errorResponse } from "../responses.ts";
 
 /** Builds the handler for POST /v1/messages. */
 export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promise<Response> {
+  const warnMistyped = onceEach(256);
   return async (c) => {
     const raw = c.req.raw;
     const identity = c.env.identity ?? ANYONE;
@@ -60,6 +62,14 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
         async () => (counted = await deps.countTokens(parsed)),
       );
       recorder.record.route = resolution.route;
+      const meant = mistypedProvider(parsed.model, resolution, config);
+      if (meant && warnMistyped(parsed.model)) {
+        deps.log.warn(
+          `Model "${parsed.model}": no provider "${
+            parsed.model.slice(0, parsed.model.indexOf("/"))
+          }" is configured (did you mean "${meant}"?), so it went by the ${resolution.route} route`,
+        );
+      }
       checkRouteAllowed(identity, resolution);
       // The tag is for ccp: the upstream never sees it.
       const body = subagentTag(parsed) === undefined ? parsed : withoutSubagentTag(parsed);
@@ -86,6 +96,16 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
       const error = deps.pipeline.failed(recorder, err, gone.signal.aborted);
       return errorResponse(error, routeHeaders(recorder));
     }
+  };
+}
+
+/** True the first time each key is seen (up to `limit` keys, then nothing more is said). */
+function onceEach(limit: number): (key: string) => boolean {
+  const seen = new Set<string>();
+  return (key) => {
+    if (seen.has(key) || seen.size >= limit) return false;
+    seen.add(key);
+    return true;
   };
 }
 
