@@ -153,3 +153,51 @@ Deno.test("every HTTP route also works under a URL prefix, the probes without th
     await w.close();
   }
 });
+
+Deno.test("a body refused before routing still carries x-ccp-route, and no target headers", async () => {
+  const mock = startAnthropicMock([]);
+  const ccp = startCcp(configFromYaml({
+    file: "c.yaml",
+    env: {},
+    text: `server: { auth_token: ${TOKEN}, max_body_size: 1KiB }
+providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: sk-up-0123456789 }
+routes:
+  default: up/main
+`,
+  }));
+  try {
+    const bodies: Array<[string, number, string]> = [
+      ["not json", 400, "invalid_request_error"],
+      [JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 5 }), 400, "invalid_request_error"],
+      [
+        JSON.stringify({ max_tokens: 5, messages: [{ role: "user", content: "hi" }] }),
+        400,
+        "invalid_request_error",
+      ],
+      [
+        JSON.stringify({
+          model: "m",
+          max_tokens: 5,
+          messages: [{ role: "user", content: "x".repeat(4096) }],
+        }),
+        413,
+        "request_too_large",
+      ],
+    ];
+    for (const [body, status, type] of bodies) {
+      const res = await fetch(`${ccp.url}/v1/messages`, { method: "POST", headers: AUTH, body });
+      const json = await res.json();
+      assert.equal(res.status, status, body.slice(0, 40));
+      assert.equal(json.type, "error");
+      assert.equal(json.error.type, type);
+      assert.equal(res.headers.get("x-ccp-route"), "none", body.slice(0, 40));
+      assert.equal(res.headers.get("x-ccp-provider"), null);
+      assert.equal(res.headers.get("x-ccp-model"), null);
+    }
+    assert.equal(mock.requests.length, 0);
+  } finally {
+    await ccp.close();
+    await mock.close();
+  }
+});
