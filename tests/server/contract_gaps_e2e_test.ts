@@ -195,6 +195,23 @@ routes:
       assert.equal(res.headers.get("x-ccp-provider"), null);
       assert.equal(res.headers.get("x-ccp-model"), null);
     }
+    // A request without the token is refused before routing too.
+    const refused = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": "wrong" },
+      body: JSON.stringify({
+        model: "m",
+        max_tokens: 5,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    assert.equal(refused.status, 401);
+    assert.equal((await refused.json()).error.type, "authentication_error");
+    assert.equal(refused.headers.get("x-ccp-route"), "none");
+    assert.equal(refused.headers.get("x-ccp-provider"), null);
+    const elsewhere = await fetch(`${ccp.url}/v1/models`, { headers: { "x-api-key": "wrong" } });
+    await elsewhere.body?.cancel();
+    assert.equal(elsewhere.headers.get("x-ccp-route"), null, "only Messages answers name a route");
     assert.equal(mock.requests.length, 0);
   } finally {
     await ccp.close();
