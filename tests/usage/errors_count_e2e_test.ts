@@ -1,6 +1,7 @@
 /**
  * `errors` in the usage report counts every record that ended in an error: an HTTP status of 400
- * or more, and also a stream that began with 200 and ended with an `error` event.
+ * or more, and also a stream that began with 200 and ended with an `error` event; and only Messages
+ * requests that passed auth are records (local answers too; count_tokens, /health and probes not).
  */
 
 import assert from "node:assert/strict";
@@ -86,6 +87,68 @@ routes:
     }
   } finally {
     await mock.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("usage: only Messages requests that passed auth are records, local answers included", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_records_" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { auth_token: ${TOKEN}, data_dir: ${dir}/data }
+providers:
+  up: { type: anthropic, base_url: "http://127.0.0.1:9", api_key: sk-up-0123456789 }
+routes:
+  default: up/m
+`,
+    );
+    const server = await startServer({
+      ctx: testContext(dir),
+      flags: { config: "c.yaml", port: 0 },
+    });
+    try {
+      const call = async (path: string, init: RequestInit) => {
+        const res = await fetch(`${server.url}${path}`, init);
+        await res.body?.cancel();
+        return res.status;
+      };
+      const json = { "content-type": "application/json", "x-api-key": TOKEN };
+      const warmup = JSON.stringify({
+        model: "claude-haiku-4-5",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "Warmup" }],
+      });
+      assert.equal(
+        await call("/v1/messages/count_tokens", { method: "POST", headers: json, body: warmup }),
+        200,
+      );
+      assert.equal(await call("/health", {}), 200);
+      assert.equal(await call("/api/hello", { method: "HEAD" }), 200);
+      assert.equal(await call("/", { method: "HEAD" }), 200);
+      const wrong = { "content-type": "application/json", "x-api-key": "wrong" };
+      assert.equal(
+        await call("/v1/messages", { method: "POST", headers: wrong, body: warmup }),
+        401,
+      );
+      assert.equal(
+        await call("/v1/messages", { method: "POST", headers: json, body: warmup }),
+        200,
+      );
+      await new Promise((r) => setTimeout(r, 300)); // written within the flush delay
+
+      const res = await fetch(`${server.url}/v1/ccp/usage?since=24h&by=route`, {
+        headers: { "x-api-key": TOKEN },
+      });
+      const report = await res.json();
+      assert.deepEqual(
+        report.rows.map((r: { key: string; requests: number }) => [r.key, r.requests]),
+        [["local", 1]],
+      );
+    } finally {
+      await server.stop();
+    }
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
