@@ -14,7 +14,7 @@ import { newRequestId } from "../translate/anthropic/ids.ts";
 import { splitRoutingPrefix } from "./url_prefix.ts";
 import { misplacedPathAdvice } from "./misplaced_path.ts";
 import { countTokensHandler } from "./routes/count_tokens.ts";
-import { messagesHandler } from "./routes/messages.ts";
+import { messagesHandler, NO_ROUTE } from "./routes/messages.ts";
 import { modelHandler, modelsHandler } from "./routes/models.ts";
 import { usageHandler } from "./routes/usage.ts";
 import { Metrics } from "../observe/metrics.ts";
@@ -185,9 +185,11 @@ export function createApp(
       new ProxyError("not_found_error", `Not found: ${what}${advice ? `; ${advice}` : ""}`),
     );
   });
-  app.onError((err) => {
+  app.onError((err, c) => {
     if (!(err instanceof ProxyError)) deps.log.error(`Unhandled error: ${err.stack ?? err}`);
-    return errorResponse(err);
+    // A Messages request refused before its handler ran (auth, closed mode) was routed nowhere.
+    const messages = c.req.method === "POST" && c.env.path === "/v1/messages";
+    return errorResponse(err, messages ? { "x-ccp-route": NO_ROUTE } : {});
   });
 
   return {

@@ -125,3 +125,18 @@ Deno.test("every preset record is well formed", () => {
   }
   assert.equal(findPreset("nope"), undefined);
 });
+
+Deno.test("openai_responses reads the same key, key list, base-URL and proxy variables as openai", () => {
+  const vars = (id: string) => {
+    const p = findPreset(id);
+    return [p?.type, p?.keyEnv, p?.keysEnv, p?.baseUrlEnv, p?.proxyEnv];
+  };
+  assert.deepEqual(vars("openai"), [
+    "openai",
+    "OPENAI_API_KEY",
+    "OPENAI_API_KEYS",
+    "OPENAI_BASE_URL",
+    "OPENAI_PROXY",
+  ]);
+  assert.deepEqual(vars("openai_responses"), ["openai_responses", ...vars("openai").slice(1)]);
+});

@@ -125,3 +125,66 @@ ${clients}`,
   assert.throws(load(`  - { name: a, token: ${ADMIN} }\n`), /same as another client's token/);
   assert.throws(load(`  - { name: a, token: "a:b" }\n`), /contains ':'/);
 });
+
+Deno.test("clients: an allow-list may name explicit (provider/model, URL prefix, token suffix), an alias or a scenario", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_clients_" });
+  const mock = startAnthropicMock([{
+    kind: "json",
+    body: textMessage("m", { input_tokens: 4, output_tokens: 1 }),
+  }]);
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { auth_token: ${ADMIN}, data_dir: data }
+clients:
+  - { name: ex, token: ${CI}, routes: [explicit] }
+  - { name: al, token: ${ALICE}, routes: [my-fast, think] }
+providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: sk-up-0123456789 }
+routes:
+  default: up/main
+  think: up/thinker
+aliases:
+  my-fast: up/fast
+`,
+    );
+    const server = await startServer({
+      ctx: testContext(dir),
+      flags: { config: "c.yaml", port: 0 },
+    });
+    try {
+      const send = async (token: string, model: string, path = "", extra = {}) => {
+        const res = await fetch(`${server.url}${path}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": token },
+          body: JSON.stringify({
+            model,
+            max_tokens: 10,
+            messages: [{ role: "user", content: "hi" }],
+            ...extra,
+          }),
+        });
+        const body = await res.json();
+        if (res.status === 403) assert.equal(body.error.type, "permission_error");
+        return [res.status, res.headers.get("x-ccp-route")];
+      };
+      assert.deepEqual(await send(CI, "up/other"), [200, "explicit"]);
+      assert.deepEqual(await send(CI, "claude-opus-4-5", "/up:m2"), [200, "url_prefix"]);
+      assert.deepEqual(await send(`${CI}:up/m3`, "claude-opus-4-5"), [200, "token_suffix"]);
+      assert.deepEqual(await send(CI, "claude-opus-4-5"), [403, "default"]);
+      assert.deepEqual(await send(CI, "my-fast"), [403, "alias:my-fast"]);
+
+      assert.deepEqual(await send(ALICE, "my-fast"), [200, "alias:my-fast"]);
+      const high = { output_config: { effort: "high" } };
+      assert.deepEqual(await send(ALICE, "claude-opus-4-5", "", high), [200, "think"]);
+      assert.deepEqual(await send(ALICE, "claude-opus-4-5"), [403, "default"]);
+      assert.deepEqual(await send(ALICE, "up/other"), [403, "explicit"]);
+      assert.equal(mock.requests.length, 5, "refused requests never went upstream");
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await mock.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -22,6 +22,9 @@ import { ANYONE, checkRouteAllowed } from "../clients.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 import { errorResponse } from "../responses.ts";
 
+/** `x-ccp-route` of an answer refused before any rule chose a route (unreadable or invalid body). */
+export const NO_ROUTE = "none";
+
 /** Builds the handler for POST /v1/messages. */
 export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promise<Response> {
   const warnMistyped = onceEach(256);
@@ -94,7 +97,10 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
       // A refusal while choosing the route still says which rule refused it.
       if (err instanceof RouteRefused) recorder.record.route ??= err.route;
       const error = deps.pipeline.failed(recorder, err, gone.signal.aborted);
-      return errorResponse(error, routeHeaders(recorder));
+      const headers = routeHeaders(recorder);
+      // Every answer says which rule decided; a body refused before routing reached none.
+      headers["x-ccp-route"] ??= NO_ROUTE;
+      return errorResponse(error, headers);
     }
   };
 }

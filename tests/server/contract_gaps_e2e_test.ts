@@ -1,0 +1,220 @@
+/**
+ * Promises of the external contract that no other test pinned, checked from outside: the
+ * `local_answers` switch, models naming a provider that is not configured, and the probe and
+ * read-only routes under a URL prefix.
+ */
+
+import assert from "node:assert/strict";
+import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { startCcp } from "../helpers/ccp.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+
+const TOKEN = "ccp-contract-token";
+const AUTH = { "content-type": "application/json", "x-api-key": TOKEN };
+
+function world(extra = "") {
+  const mock = startAnthropicMock([{
+    kind: "json",
+    body: textMessage("m", { input_tokens: 3, output_tokens: 2 }),
+  }]);
+  const config = configFromYaml({
+    file: "c.yaml",
+    env: {},
+    text: `server: { auth_token: ${TOKEN} }
+providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: sk-up-0123456789 }
+routes:
+  default: up/main
+${extra}`,
+  });
+  const ccp = startCcp(config);
+  return { mock, ccp, close: async () => (await ccp.close(), await mock.close()) };
+}
+
+async function post(url: string, body: Record<string, unknown>, path = "/v1/messages") {
+  const res = await fetch(`${url}${path}`, {
+    method: "POST",
+    headers: AUTH,
+    body: JSON.stringify({
+      model: "claude-sonnet-4-5",
+      max_tokens: 100,
+      messages: [{ role: "user", content: "hi" }],
+      ...body,
+    }),
+  });
+  return { res, json: await res.json() };
+}
+
+const quota = {
+  max_tokens: 1,
+  system: [{ type: "text", text: "You are Claude Code." }],
+  tools: [{ name: "Bash", input_schema: { type: "object" } }],
+  messages: [{ role: "user", content: [{ type: "text", text: "quota" }] }],
+};
+const warmup = { messages: [{ role: "user", content: "Warmup" }] };
+
+Deno.test("local answers: quota as text blocks and a string Warmup are answered locally by default", async () => {
+  const w = world();
+  try {
+    for (const body of [quota, warmup]) {
+      const { res, json } = await post(w.ccp.url, body);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("x-ccp-route"), "local");
+      assert.equal(res.headers.get("x-ccp-provider"), null);
+      assert.equal(res.headers.get("x-ccp-model"), null);
+      assert.equal(json.type, "message");
+      assert.equal(json.role, "assistant");
+      assert.equal(json.model, "claude-sonnet-4-5");
+    }
+    assert.equal(w.mock.requests.length, 0, "nothing went upstream");
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("local_answers: false sends the quota probe and Warmup to the model like any request", async () => {
+  const w = world("local_answers: false\n");
+  try {
+    for (const body of [quota, warmup]) {
+      const { res } = await post(w.ccp.url, body);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("x-ccp-route"), "default");
+      assert.equal(res.headers.get("x-ccp-provider"), "up");
+      assert.equal(res.headers.get("x-ccp-model"), "main");
+    }
+    assert.equal(w.mock.requests.length, 2);
+    assert.equal(w.mock.requests[0]!.body?.model, "main");
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("a model naming a preset that is not configured is refused with 400, never sent", async () => {
+  const w = world();
+  try {
+    for (const name of ["nvidia_nim", "open_router", "anthropic", "gemini", "openai_responses"]) {
+      const { res, json } = await post(w.ccp.url, { model: `${name}/some/model` });
+      assert.equal(res.status, 400, name);
+      assert.equal(json.type, "error");
+      assert.equal(json.error.type, "invalid_request_error");
+      assert.ok(json.error.message.includes(`"${name}"`), json.error.message);
+      assert.match(json.error.message, /providers:/, "says how to configure it");
+    }
+    assert.equal(w.mock.requests.length, 0, "nothing went upstream");
+    // A configured provider id is explicit; a prefix that is neither goes to the default route.
+    const explicit = await post(w.ccp.url, { model: "up/vendor/model-x" });
+    assert.equal(explicit.res.headers.get("x-ccp-route"), "explicit");
+    assert.equal(explicit.res.headers.get("x-ccp-model"), "vendor/model-x");
+    assert.equal(explicit.json.model, "up/vendor/model-x");
+    const other = await post(w.ccp.url, { model: "moonshotai/kimi-k2.5" });
+    assert.equal(other.res.headers.get("x-ccp-route"), "default");
+    assert.equal(w.mock.requests.at(-1)!.body?.model, "main");
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("every HTTP route also works under a URL prefix, the probes without the token", async () => {
+  const w = world();
+  const at = (path: string) => `${w.ccp.url}/up:pm${path}`;
+  try {
+    for (const path of ["/", "/api/hello"]) {
+      const res = await fetch(at(path), { method: "HEAD" });
+      await res.body?.cancel();
+      assert.equal(res.status, 200, `HEAD ${path}`);
+    }
+    const health = await fetch(at("/health"));
+    assert.equal(health.status, 200);
+    assert.equal((await health.json()).status, "ok");
+
+    const root = await fetch(at("/"), { headers: AUTH });
+    await root.body?.cancel();
+    assert.equal(root.status, 200);
+    const denied = await fetch(at("/v1/models"));
+    assert.equal(denied.status, 401);
+    assert.equal((await denied.json()).error.type, "authentication_error");
+
+    const models = await fetch(at("/v1/models"), { headers: AUTH });
+    const list = await models.json();
+    assert.equal(list.has_more, false);
+    assert.equal(list.data[0].type, "model");
+
+    const count = await post(w.ccp.url, warmup, "/up:pm/v1/messages/count_tokens");
+    assert.equal(count.res.status, 200);
+    assert.deepEqual(Object.keys(count.json), ["input_tokens"]);
+
+    const beta = await post(w.ccp.url, { model: "x" }, "/up:pm/v1/messages?beta=true");
+    assert.equal(beta.res.status, 200);
+    assert.equal(beta.res.headers.get("x-ccp-route"), "url_prefix");
+    assert.equal(beta.res.headers.get("x-ccp-model"), "pm");
+    assert.equal(beta.json.model, "x");
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("a body refused before routing still carries x-ccp-route, and no target headers", async () => {
+  const mock = startAnthropicMock([]);
+  const ccp = startCcp(configFromYaml({
+    file: "c.yaml",
+    env: {},
+    text: `server: { auth_token: ${TOKEN}, max_body_size: 1KiB }
+providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: sk-up-0123456789 }
+routes:
+  default: up/main
+`,
+  }));
+  try {
+    const bodies: Array<[string, number, string]> = [
+      ["not json", 400, "invalid_request_error"],
+      [JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 5 }), 400, "invalid_request_error"],
+      [
+        JSON.stringify({ max_tokens: 5, messages: [{ role: "user", content: "hi" }] }),
+        400,
+        "invalid_request_error",
+      ],
+      [
+        JSON.stringify({
+          model: "m",
+          max_tokens: 5,
+          messages: [{ role: "user", content: "x".repeat(4096) }],
+        }),
+        413,
+        "request_too_large",
+      ],
+    ];
+    for (const [body, status, type] of bodies) {
+      const res = await fetch(`${ccp.url}/v1/messages`, { method: "POST", headers: AUTH, body });
+      const json = await res.json();
+      assert.equal(res.status, status, body.slice(0, 40));
+      assert.equal(json.type, "error");
+      assert.equal(json.error.type, type);
+      assert.equal(res.headers.get("x-ccp-route"), "none", body.slice(0, 40));
+      assert.equal(res.headers.get("x-ccp-provider"), null);
+      assert.equal(res.headers.get("x-ccp-model"), null);
+    }
+    // A request without the token is refused before routing too.
+    const refused = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": "wrong" },
+      body: JSON.stringify({
+        model: "m",
+        max_tokens: 5,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    assert.equal(refused.status, 401);
+    assert.equal((await refused.json()).error.type, "authentication_error");
+    assert.equal(refused.headers.get("x-ccp-route"), "none");
+    assert.equal(refused.headers.get("x-ccp-provider"), null);
+    const elsewhere = await fetch(`${ccp.url}/v1/models`, { headers: { "x-api-key": "wrong" } });
+    await elsewhere.body?.cancel();
+    assert.equal(elsewhere.headers.get("x-ccp-route"), null, "only Messages answers name a route");
+    assert.equal(mock.requests.length, 0);
+  } finally {
+    await ccp.close();
+    await mock.close();
+  }
+});

@@ -1,0 +1,111 @@
+/**
+ * Where the usage ledger lives, seen from outside: `--data-dir` over `CCP_DATA_DIR` over
+ * `server.data_dir`, else `$XDG_DATA_HOME/ccp`, else `~/.local/share/ccp`; `ccp usage` reads the
+ * same place, and local answers are recorded too.
+ */
+
+import assert from "node:assert/strict";
+import { childEnv, NOWHERE_YAML, runCcp, spawnCcp } from "../cli/helpers.ts";
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+/** Where deno keeps its cache, as `deno info` says. */
+async function denoCacheDir(): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output();
+  return JSON.parse(new TextDecoder().decode(out.stdout)).denoDir;
+}
+
+/** Serves once with `args` and `env`, answers one Warmup locally, then stops with SIGTERM. */
+async function serveOnce(dir: string, args: string[], env: Record<string, string>) {
+  const ccp = await spawnCcp(["serve", "--config", "c.yaml", "--port", "0", ...args], {
+    cwd: dir,
+    env,
+  });
+  try {
+    const [, url] = await ccp.waitForStderr(/listening on (http:\/\/[\d.:]+)/);
+    const res = await fetch(`${url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-claude-code-session-id": "s-dir" },
+      body: JSON.stringify({
+        model: "claude-haiku-4-5",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "Warmup" }],
+      }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-ccp-route"), "local");
+    await res.body?.cancel();
+    ccp.process.kill("SIGTERM");
+    const status = await ccp.exit();
+    assert.equal(status.code, 0, ccp.stderr());
+  } finally {
+    await ccp.kill();
+  }
+}
+
+/** `ccp usage --json --by route` with `args` and `env`: the rows as [key, requests]. */
+async function routes(dir: string, args: string[], env: Record<string, string>) {
+  const usage = await runCcp(["usage", "--config", "c.yaml", "--json", "--by", "route", ...args], {
+    cwd: dir,
+    env,
+  });
+  assert.equal(usage.code, 0, usage.stderr);
+  const report = JSON.parse(usage.stdout);
+  return report.rows.map((r: { key: string; requests: number }) => [r.key, r.requests]);
+}
+
+Deno.test("data dir: $XDG_DATA_HOME/ccp by default, else ~/.local/share/ccp", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_datadir_" });
+  try {
+    await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
+    const xdg = childEnv(dir, { XDG_DATA_HOME: `${dir}/xd` });
+    await serveOnce(dir, [], xdg);
+    assert.ok(await exists(`${dir}/xd/ccp`), "the ledger is under $XDG_DATA_HOME/ccp");
+    assert.deepEqual(await routes(dir, [], xdg), [["local", 1]]);
+    assert.deepEqual(await routes(dir, ["--data-dir", `${dir}/xd/ccp`], xdg), [["local", 1]]);
+
+    // Another HOME must not move deno's own cache.
+    const denoDir = Deno.env.get("DENO_DIR") ?? await denoCacheDir();
+    const home = childEnv(dir, { HOME: `${dir}/home`, DENO_DIR: denoDir });
+    delete home.XDG_DATA_HOME;
+    await serveOnce(dir, [], home);
+    assert.ok(
+      await exists(`${dir}/home/.local/share/ccp`),
+      "without XDG_DATA_HOME: ~/.local/share",
+    );
+    assert.deepEqual(await routes(dir, [], home), [["local", 1]]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("data dir: --data-dir over CCP_DATA_DIR over server.data_dir", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_datadir_" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server:\n  data_dir: ${dir}/from-yaml\n${NOWHERE_YAML}`,
+    );
+    const all = childEnv(dir, { CCP_DATA_DIR: `${dir}/from-env` });
+    await serveOnce(dir, ["--data-dir", `${dir}/from-flag`], all);
+    assert.ok(await exists(`${dir}/from-flag`));
+    assert.ok(!(await exists(`${dir}/from-env`)), "CCP_DATA_DIR is below the flag");
+    assert.ok(!(await exists(`${dir}/from-yaml`)), "server.data_dir is below the flag");
+    assert.ok(!(await exists(`${dir}/xdg-data/ccp`)), "the default is below all three");
+    assert.deepEqual(await routes(dir, ["--data-dir", `${dir}/from-flag`], all), [["local", 1]]);
+
+    await serveOnce(dir, [], all);
+    assert.ok(!(await exists(`${dir}/from-yaml`)), "server.data_dir is below CCP_DATA_DIR");
+    assert.deepEqual(await routes(dir, [], all), [["local", 1]], "ccp usage reads CCP_DATA_DIR");
+
+    const fileOnly = childEnv(dir);
+    await serveOnce(dir, [], fileOnly);
+    assert.deepEqual(await routes(dir, [], fileOnly), [["local", 1]]);
+    assert.ok(await exists(`${dir}/from-yaml`));
+    assert.ok(!(await exists(`${dir}/xdg-data/ccp`)), "server.data_dir is over the default");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
