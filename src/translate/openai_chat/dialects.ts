@@ -143,11 +143,12 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
   },
 
   // OpenAI: max_completion_tokens; only reasoning models accept reasoning_effort, and they reject
-  // sampling parameters.
+  // sampling parameters. PDFs go as `file` parts (data only: Chat Completions takes no file URL).
   openai: {
     ...base,
     name: "openai",
     systemMidConversation: true,
+    supportsDocuments: true,
     maxTokensField: "max_completion_tokens",
     maxOutputTokens: 16384,
     userFieldMaxLength: 64,
@@ -238,6 +239,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     reasoningReplay: "tool_turns",
     replayField: "reasoning",
     supportsDocuments: true,
+    documentUrls: true, // "PDFs can be sent as direct URLs or base64-encoded data URLs"
     acceptsTopK: true,
     userFieldMaxLength: 64,
     models: [KIMI_K2_TEXT_TOOLS],
