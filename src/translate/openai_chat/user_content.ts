@@ -14,6 +14,7 @@ import type {
 } from "../../protocols/anthropic.ts";
 import type { ChatContentPart, ChatMessage } from "../../protocols/openai_chat.ts";
 import type { OpenAIDialect } from "./dialect.ts";
+import { searchResultText } from "../anthropic/search_result.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
 import type { ToolNamer } from "../tool_names.ts";
 
@@ -105,8 +106,8 @@ function toolResultParts(
         else images.push(p);
       }
     } else {
-      const reference = toolReferenceText(part, ctx.toolName);
-      if (reference) texts.push(reference);
+      const text = toolReferenceText(part, ctx.toolName) ?? searchResultText(part);
+      if (text) texts.push(text);
     }
   }
   return { text: texts.join("\n"), images };
@@ -143,8 +144,11 @@ export function mapUserTurn(content: string | ContentBlockParam[], ctx: MapConte
       case "document":
         own.push(...documentParts(block, ctx));
         break;
-      default:
-        break; // thinking / tool_use / unknown blocks have no place in a user turn
+      default: {
+        // thinking / tool_use / unknown blocks have no place in a user turn
+        const text = searchResultText(block);
+        if (text) own.push({ type: "text", text });
+      }
     }
   }
   parts.push(...own);

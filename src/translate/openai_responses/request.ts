@@ -24,6 +24,7 @@ import type {
   ResponsesToolChoice,
 } from "../../protocols/openai_responses.ts";
 import { effortFromBudget } from "../openai_chat/reasoning_request.ts";
+import { searchResultText } from "../anthropic/search_result.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
@@ -121,8 +122,8 @@ function toolOutput(
         if (doc.type === "input_text") texts.push(doc.text);
         else media.push(doc);
       } else {
-        const reference = toolReferenceText(part, toolName);
-        if (reference) texts.push(reference);
+        const text = toolReferenceText(part, toolName) ?? searchResultText(part);
+        if (text) texts.push(text);
       }
     }
   }
@@ -158,6 +159,10 @@ function userItems(
       if (block.text) parts.push({ type: "input_text", text: block.text });
     } else if (block.type === "image") parts.push(imageContent(block, target));
     else if (block.type === "document") parts.push(documentContent(block));
+    else {
+      const text = searchResultText(block);
+      if (text) parts.push({ type: "input_text", text });
+    }
   }
   const all = [...media, ...parts];
   return all.length > 0 ? [...outputs, { type: "message", role: "user", content: all }] : outputs;
