@@ -84,6 +84,8 @@ export interface OpenAIDialect {
   readonly requiredToolChoice: "required" | "any";
   /** Max length of `user`; longer ids are hashed. `null`: never send `user`. */
   readonly userFieldMaxLength: number | null;
+  /** Send `prompt_cache_key` (a hash of `metadata.user_id`, one per Claude Code session). */
+  readonly promptCacheKey: boolean;
   /** Assistant turns need non-empty `content` even with tool calls (NIM, Mistral). */
   readonly needsNonEmptyAssistantContent: boolean;
   readonly maxStopSequences: number;
@@ -140,6 +142,7 @@ export const DEFAULT_OPENAI_DIALECT: OpenAIDialect = {
   forcedToolChoice: true,
   requiredToolChoice: "required",
   userFieldMaxLength: null,
+  promptCacheKey: false,
   needsNonEmptyAssistantContent: false,
   maxStopSequences: 4,
   thinkTags: true,

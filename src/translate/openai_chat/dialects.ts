@@ -152,6 +152,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     maxTokensField: "max_completion_tokens",
     maxOutputTokens: 16384,
     userFieldMaxLength: 64,
+    promptCacheKey: true, // keeps one conversation's requests on the same prefix cache
     thinkTags: false,
     models: [
       { match: "gpt-4.1", set: { maxOutputTokens: 32768 } },
@@ -188,6 +189,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     streamUsage: false,
     requiredToolChoice: "any",
     needsNonEmptyAssistantContent: true,
+    promptCacheKey: true, // Mistral caches a prompt prefix only for requests that share a key
     quirks: ["mistral_tool_call_ids"],
   },
 

@@ -24,6 +24,7 @@ import type {
   ResponsesToolChoice,
 } from "../../protocols/openai_responses.ts";
 import { effortFromBudget } from "../openai_chat/reasoning_request.ts";
+import { promptCacheKey } from "../anthropic/ids.ts";
 import { searchResultText } from "../anthropic/search_result.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
@@ -356,6 +357,9 @@ export function toResponsesRequest(
   }
   const schema = requestedJsonSchema(req);
   if (schema) body.text = { format: { type: "json_schema", name: OUTPUT_SCHEMA_NAME, schema } };
+  // One key per client session keeps its requests on the same prefix cache.
+  const cacheKey = promptCacheKey(req.metadata?.user_id);
+  if (cacheKey) body.prompt_cache_key = cacheKey;
   if (req.stream === true) body.stream = true;
   return body;
 }
