@@ -9,6 +9,11 @@ import type { AnthropicMessage } from "../protocols/anthropic.ts";
 import { capitalise } from "../core/text.ts";
 import { relayedAnswer } from "./relayed_answer.ts";
 import type { SseTranslation } from "../translate/sse_translation.ts";
+import {
+  cutMessageAtStopSequence,
+  stopSequencesOf,
+  withStopSequences,
+} from "../translate/anthropic/stop_sequences.ts";
 import { describeTarget, networkCause } from "./errors.ts";
 import { applyAuth, applyProviderHeaders, type OutgoingHeaders } from "./http/headers.ts";
 import { type PostFailure, postJsonLearning, type PostSuccess } from "./http/post.ts";
@@ -54,12 +59,15 @@ export async function sendTranslated(
   const counting = countWhileSending(request);
   const result = await sending;
   if (!result.ok) return result;
-  const translation = translationFor({
-    clientModel: request.clientModel,
-    inputTokens: await counting,
-    provider: request.provider.id,
-    upstreamModel: request.model,
-  });
+  const translation = withClientStops(
+    translationFor({
+      clientModel: request.clientModel,
+      inputTokens: await counting,
+      provider: request.provider.id,
+      upstreamModel: request.model,
+    }),
+    stopSequencesOf(request.body.stop_sequences),
+  );
   return {
     ok: true,
     open: (hooks) => openTranslatedAnswer(request, result.response, translation, hooks),
@@ -123,6 +131,22 @@ export interface AnswerTranslation {
   stream: () => SseTranslation;
   /** The upstream's JSON answer → an Anthropic Message. */
   message: (json: unknown) => AnthropicMessage;
+}
+
+/**
+ * The client's stop sequences applied to the translated answer: where the upstream never got
+ * them (an API without the parameter, a model that refused it) the answer still ends at one,
+ * and says which, as Anthropic's does.
+ */
+function withClientStops(
+  translation: AnswerTranslation,
+  sequences: readonly string[],
+): AnswerTranslation {
+  if (sequences.length === 0) return translation;
+  return {
+    stream: () => withStopSequences(translation.stream(), sequences),
+    message: (json) => cutMessageAtStopSequence(translation.message(json), sequences),
+  };
 }
 
 /** Translates an upstream 2xx answer, streamed or not, into what the client asked for. */
