@@ -305,7 +305,8 @@ const EFFORT_OF: Readonly<Record<string, ResponsesEffort>> = {
   low: "low",
   medium: "medium",
   high: "high",
-  // Anthropic's strongest level; `xhigh` exists only for some Codex models.
+  // Anthropic's strongest levels; the API's `xhigh` exists only for some Codex models.
+  xhigh: "high",
   max: "high",
 };
 

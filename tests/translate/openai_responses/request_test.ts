@@ -217,6 +217,14 @@ Deno.test("Responses request: parameters", async (t) => {
         "high",
       );
       assert.equal(
+        toResponsesRequest(
+          req({ thinking: { type: "adaptive" }, output_config: { effort: "xhigh" } }),
+          TARGET,
+        ).reasoning?.effort,
+        "high",
+        "xhigh, between high and max, is not dropped",
+      );
+      assert.equal(
         toResponsesRequest(req({ thinking: { type: "adaptive" } }), TARGET).reasoning?.effort,
         undefined,
       );
