@@ -14,6 +14,7 @@ import {
   stopSequencesOf,
   withStopSequences,
 } from "../translate/anthropic/stop_sequences.ts";
+import { keepFirstToolUse, withSingleToolUse } from "../translate/anthropic/single_tool_use.ts";
 import { describeTarget, networkCause } from "./errors.ts";
 import { applyAuth, applyProviderHeaders, type OutgoingHeaders } from "./http/headers.ts";
 import { type PostFailure, postJsonLearning, type PostSuccess } from "./http/post.ts";
@@ -59,7 +60,7 @@ export async function sendTranslated(
   const counting = countWhileSending(request);
   const result = await sending;
   if (!result.ok) return result;
-  const translation = withClientStops(
+  const translation = withClientLimits(
     translationFor({
       clientModel: request.clientModel,
       inputTokens: await counting,
@@ -67,6 +68,7 @@ export async function sendTranslated(
       upstreamModel: request.model,
     }),
     stopSequencesOf(request.body.stop_sequences),
+    oneToolUseAsked(request.body.tool_choice),
   );
   return {
     ok: true,
@@ -133,19 +135,33 @@ export interface AnswerTranslation {
   message: (json: unknown) => AnthropicMessage;
 }
 
+/** True when `tool_choice` asks for at most one tool call. */
+function oneToolUseAsked(choice: unknown): boolean {
+  return typeof choice === "object" && choice !== null &&
+    (choice as { disable_parallel_tool_use?: unknown }).disable_parallel_tool_use === true;
+}
+
 /**
- * The client's stop sequences applied to the translated answer: where the upstream never got
- * them (an API without the parameter, a model that refused it) the answer still ends at one,
- * and says which, as Anthropic's does.
+ * The client's stop sequences and `disable_parallel_tool_use` applied to the translated answer:
+ * where the upstream never got them (an API without the parameter, a model that refused it) the
+ * answer still ends at a stop sequence, saying which, and calls one tool at most, as Anthropic's
+ * does.
  */
-function withClientStops(
+function withClientLimits(
   translation: AnswerTranslation,
   sequences: readonly string[],
+  oneToolUse: boolean,
 ): AnswerTranslation {
-  if (sequences.length === 0) return translation;
+  if (sequences.length === 0 && !oneToolUse) return translation;
   return {
-    stream: () => withStopSequences(translation.stream(), sequences),
-    message: (json) => cutMessageAtStopSequence(translation.message(json), sequences),
+    stream: () => {
+      const stream = withStopSequences(translation.stream(), sequences);
+      return oneToolUse ? withSingleToolUse(stream) : stream;
+    },
+    message: (json) => {
+      const message = cutMessageAtStopSequence(translation.message(json), sequences);
+      return oneToolUse ? keepFirstToolUse(message) : message;
+    },
   };
 }
 
