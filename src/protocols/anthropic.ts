@@ -141,8 +141,8 @@ export type ThinkingConfig =
   | { type: "adaptive"; display?: string }
   | { type: "disabled" };
 
-/** Effort levels of `output_config.effort`. */
-export type Effort = "low" | "medium" | "high" | "max";
+/** Effort levels of `output_config.effort` (`xhigh`, between high and max, on newer models). */
+export type Effort = "low" | "medium" | "high" | "xhigh" | "max";
 
 /** A `POST /v1/messages` body. */
 export interface MessagesRequest extends CountTokensRequest {

@@ -107,10 +107,10 @@ export function lastUserHasImage(body: Body): boolean {
   return false;
 }
 
-/** True when the request asks for deep thinking: effort high or max, or a large budget. */
+/** True when the request asks for deep thinking: effort high, xhigh or max, or a large budget. */
 export function wantsDeepThinking(body: Body, budgetThreshold: number): boolean {
   const effort = isRecord(body.output_config) ? body.output_config.effort : undefined;
-  if (effort === "high" || effort === "max") return true;
+  if (effort === "high" || effort === "xhigh" || effort === "max") return true;
   const thinking = isRecord(body.thinking) ? body.thinking : undefined;
   return typeof thinking?.budget_tokens === "number" && thinking.budget_tokens >= budgetThreshold;
 }

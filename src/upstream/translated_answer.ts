@@ -9,6 +9,12 @@ import type { AnthropicMessage } from "../protocols/anthropic.ts";
 import { capitalise } from "../core/text.ts";
 import { relayedAnswer } from "./relayed_answer.ts";
 import type { SseTranslation } from "../translate/sse_translation.ts";
+import {
+  cutMessageAtStopSequence,
+  stopSequencesOf,
+  withStopSequences,
+} from "../translate/anthropic/stop_sequences.ts";
+import { keepFirstToolUse, withSingleToolUse } from "../translate/anthropic/single_tool_use.ts";
 import { describeTarget, networkCause } from "./errors.ts";
 import { applyAuth, applyProviderHeaders, type OutgoingHeaders } from "./http/headers.ts";
 import { type PostFailure, postJsonLearning, type PostSuccess } from "./http/post.ts";
@@ -54,12 +60,16 @@ export async function sendTranslated(
   const counting = countWhileSending(request);
   const result = await sending;
   if (!result.ok) return result;
-  const translation = translationFor({
-    clientModel: request.clientModel,
-    inputTokens: await counting,
-    provider: request.provider.id,
-    upstreamModel: request.model,
-  });
+  const translation = withClientLimits(
+    translationFor({
+      clientModel: request.clientModel,
+      inputTokens: await counting,
+      provider: request.provider.id,
+      upstreamModel: request.model,
+    }),
+    stopSequencesOf(request.body.stop_sequences),
+    oneToolUseAsked(request.body.tool_choice),
+  );
   return {
     ok: true,
     open: (hooks) => openTranslatedAnswer(request, result.response, translation, hooks),
@@ -123,6 +133,36 @@ export interface AnswerTranslation {
   stream: () => SseTranslation;
   /** The upstream's JSON answer → an Anthropic Message. */
   message: (json: unknown) => AnthropicMessage;
+}
+
+/** True when `tool_choice` asks for at most one tool call. */
+function oneToolUseAsked(choice: unknown): boolean {
+  return typeof choice === "object" && choice !== null &&
+    (choice as { disable_parallel_tool_use?: unknown }).disable_parallel_tool_use === true;
+}
+
+/**
+ * The client's stop sequences and `disable_parallel_tool_use` applied to the translated answer:
+ * where the upstream never got them (an API without the parameter, a model that refused it) the
+ * answer still ends at a stop sequence, saying which, and calls one tool at most, as Anthropic's
+ * does.
+ */
+function withClientLimits(
+  translation: AnswerTranslation,
+  sequences: readonly string[],
+  oneToolUse: boolean,
+): AnswerTranslation {
+  if (sequences.length === 0 && !oneToolUse) return translation;
+  return {
+    stream: () => {
+      const stream = withStopSequences(translation.stream(), sequences);
+      return oneToolUse ? withSingleToolUse(stream) : stream;
+    },
+    message: (json) => {
+      const message = cutMessageAtStopSequence(translation.message(json), sequences);
+      return oneToolUse ? keepFirstToolUse(message) : message;
+    },
+  };
 }
 
 /** Translates an upstream 2xx answer, streamed or not, into what the client asked for. */

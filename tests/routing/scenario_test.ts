@@ -87,6 +87,8 @@ Deno.test("scenario routes: each rule, in order, after explicit choices and befo
     "long_context → p/long-m",
   );
   assert.equal(route({ output_config: { effort: "high" }, ...user("hi") }), "think → p/think-m");
+  // Anthropic's level between high and max (Claude Opus 4.7 and later).
+  assert.equal(route({ output_config: { effort: "xhigh" }, ...user("hi") }), "think → p/think-m");
   assert.equal(
     route({ thinking: { type: "enabled", budget_tokens: 8000 }, ...user("hi") }),
     "think → p/think-m",

@@ -50,3 +50,11 @@ export function fnv1a64Hex(text: string): string {
   }
   return h0.toString(16).padStart(8, "0") + h1.toString(16).padStart(8, "0");
 }
+
+/**
+ * A prompt-cache key per client session: Claude Code's `metadata.user_id` names its session, so
+ * its hash groups one conversation's requests without sending the id itself.
+ */
+export function promptCacheKey(userId: unknown): string | undefined {
+  return typeof userId === "string" && userId ? `ccp_${fnv1a64Hex(userId)}` : undefined;
+}

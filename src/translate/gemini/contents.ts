@@ -22,6 +22,7 @@ import { documentParts, imagePart } from "./media.ts";
 import type { ToolNamer } from "../tool_names.ts";
 import { decodeGeminiSignature, sameGeminiOrigin } from "./signature.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
+import { searchResultText } from "../anthropic/search_result.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
 
 /**
@@ -70,8 +71,8 @@ function toolResultParts(
         else media.push(p);
       }
     } else {
-      const reference = toolReferenceText(part, toolName);
-      if (reference) texts.push(reference);
+      const text = toolReferenceText(part, toolName) ?? searchResultText(part);
+      if (text) texts.push(text);
     }
   }
   return { text: texts.join("\n"), media };
@@ -111,6 +112,9 @@ function userParts(
         others.push({ text: `[result of tool call ${block.tool_use_id}]\n${text}` });
       }
       others.push(...media);
+    } else {
+      const text = searchResultText(block);
+      if (text) others.push({ text });
     }
   }
   // Claude Code lists parallel results as the tools finish, but Gemini pairs responses with

@@ -14,6 +14,7 @@ const BUDGET_OF_EFFORT: Readonly<Record<Effort, number | "max">> = {
   low: 2048,
   medium: 8192,
   high: -1,
+  xhigh: "max",
   max: "max",
 };
 
@@ -23,6 +24,7 @@ const LEVELS_OF_EFFORT: Readonly<Record<Effort, readonly GeminiThinkingLevel[]>>
   // Gemini 3 Pro has no "medium": its default ("high") is the closer match for Claude's default.
   medium: ["medium", "high"],
   high: ["high"],
+  xhigh: ["high"],
   max: ["high"],
 };
 

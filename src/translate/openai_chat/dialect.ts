@@ -65,8 +65,10 @@ export interface OpenAIDialect {
   /** JSON-Schema keywords removed from tool parameters (recursively, keywords only). */
   readonly schemaDropKeys: readonly string[];
   readonly supportsImages: boolean;
-  /** PDFs as `file` content parts; otherwise a PDF is a 400. */
+  /** PDFs as `file` content parts; otherwise a PDF becomes a placeholder text. */
   readonly supportsDocuments: boolean;
+  /** A PDF's URL may stand in a `file` part's `file_data` (the provider fetches it). */
+  readonly documentUrls: boolean;
   /**
    * How a client's JSON schema for the answer is sent: `response_format` of type
    * `json_schema`, or the older `json_object` mode (the schema then only in the prompt).
@@ -82,6 +84,8 @@ export interface OpenAIDialect {
   readonly requiredToolChoice: "required" | "any";
   /** Max length of `user`; longer ids are hashed. `null`: never send `user`. */
   readonly userFieldMaxLength: number | null;
+  /** Send `prompt_cache_key` (a hash of `metadata.user_id`, one per Claude Code session). */
+  readonly promptCacheKey: boolean;
   /** Assistant turns need non-empty `content` even with tool calls (NIM, Mistral). */
   readonly needsNonEmptyAssistantContent: boolean;
   readonly maxStopSequences: number;
@@ -130,6 +134,7 @@ export const DEFAULT_OPENAI_DIALECT: OpenAIDialect = {
   schemaDropKeys: ["$schema"],
   supportsImages: true,
   supportsDocuments: false,
+  documentUrls: false,
   jsonOutput: "json_schema",
   streamUsage: true,
   acceptsTopK: false,
@@ -137,6 +142,7 @@ export const DEFAULT_OPENAI_DIALECT: OpenAIDialect = {
   forcedToolChoice: true,
   requiredToolChoice: "required",
   userFieldMaxLength: null,
+  promptCacheKey: false,
   needsNonEmptyAssistantContent: false,
   maxStopSequences: 4,
   thinkTags: true,

@@ -143,14 +143,16 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
   },
 
   // OpenAI: max_completion_tokens; only reasoning models accept reasoning_effort, and they reject
-  // sampling parameters.
+  // sampling parameters. PDFs go as `file` parts (data only: Chat Completions takes no file URL).
   openai: {
     ...base,
     name: "openai",
     systemMidConversation: true,
+    supportsDocuments: true,
     maxTokensField: "max_completion_tokens",
     maxOutputTokens: 16384,
     userFieldMaxLength: 64,
+    promptCacheKey: true, // keeps one conversation's requests on the same prefix cache
     thinkTags: false,
     models: [
       { match: "gpt-4.1", set: { maxOutputTokens: 32768 } },
@@ -187,6 +189,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     streamUsage: false,
     requiredToolChoice: "any",
     needsNonEmptyAssistantContent: true,
+    promptCacheKey: true, // Mistral caches a prompt prefix only for requests that share a key
     quirks: ["mistral_tool_call_ids"],
   },
 
@@ -238,6 +241,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     reasoningReplay: "tool_turns",
     replayField: "reasoning",
     supportsDocuments: true,
+    documentUrls: true, // "PDFs can be sent as direct URLs or base64-encoded data URLs"
     acceptsTopK: true,
     userFieldMaxLength: 64,
     models: [KIMI_K2_TEXT_TOOLS],

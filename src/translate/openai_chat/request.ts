@@ -14,7 +14,7 @@ import type {
   ChatTool,
   ChatToolChoice,
 } from "../../protocols/openai_chat.ts";
-import { fnv1a64Hex } from "../anthropic/ids.ts";
+import { fnv1a64Hex, promptCacheKey } from "../anthropic/ids.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { mapAssistantTurn } from "./assistant.ts";
 import { dialectForModel, type OpenAIDialect } from "./dialect.ts";
@@ -204,6 +204,8 @@ export function toOpenAIChatRequest(
   }
   const user = userField(req, dialect);
   if (user) body.user = user;
+  const cacheKey = dialect.promptCacheKey ? promptCacheKey(req.metadata?.user_id) : undefined;
+  if (cacheKey) body.prompt_cache_key = cacheKey;
   if (stream) {
     body.stream = true;
     if (dialect.streamUsage) body.stream_options = { include_usage: true };

@@ -11,9 +11,15 @@ import { STOP_REASON_OF_FINISH } from "./usage.ts";
 
 /**
  * Finish reasons of an answer the server gave up on: `error` (OpenRouter), `abort` (SGLang),
- * `network_error` (GLM: its inference failed mid-answer).
+ * `network_error` (GLM: its inference failed mid-answer), `insufficient_system_resource`
+ * (DeepSeek: its servers ran out of capacity mid-answer).
  */
-export const FAILED_FINISHES: ReadonlySet<string> = new Set(["error", "abort", "network_error"]);
+export const FAILED_FINISHES: ReadonlySet<string> = new Set([
+  "error",
+  "abort",
+  "network_error",
+  "insufficient_system_resource",
+]);
 
 /** What the stop reason is decided from. */
 export interface Finished {

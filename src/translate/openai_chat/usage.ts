@@ -26,6 +26,7 @@ export const STOP_REASON_OF_FINISH: Readonly<Record<string, StopReason>> = {
   // GLM stops this way when prompt and output fill its window; it is Anthropic's own stop reason,
   // which Claude Code reports as the context limit rather than taking the cut answer as finished.
   model_context_window_exceeded: "model_context_window_exceeded",
+  model_length: "model_context_window_exceeded", // Mistral's word for the same stop
 };
 
 /** Token counts read from an upstream usage object (missing fields stay undefined). */

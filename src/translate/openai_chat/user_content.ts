@@ -14,6 +14,7 @@ import type {
 } from "../../protocols/anthropic.ts";
 import type { ChatContentPart, ChatMessage } from "../../protocols/openai_chat.ts";
 import type { OpenAIDialect } from "./dialect.ts";
+import { searchResultText } from "../anthropic/search_result.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
 import type { ToolNamer } from "../tool_names.ts";
 
@@ -55,19 +56,34 @@ function documentParts(block: DocumentBlockParam, ctx: MapContext): ChatContentP
       : src.content.map((b) => (b.type === "text" ? b.text : "")).join("\n");
     return [{ type: "text", text: title + text }];
   }
-  if (ctx.dialect.supportsDocuments && src.type === "base64") {
+  if (src.type === "file") {
+    throw new ClientRequestError(
+      `Document source "file" (an Anthropic Files API id) cannot be sent to provider ` +
+        `"${ctx.provider}": use base64, url or text documents`,
+    );
+  }
+  const { supportsDocuments, documentUrls } = ctx.dialect;
+  const filename = block.title ?? "document.pdf";
+  if (src.type === "base64" && supportsDocuments) {
     return [{
       type: "file",
-      file: {
-        filename: block.title ?? "document.pdf",
-        file_data: `data:${src.media_type};base64,${src.data}`,
-      },
+      file: { filename, file_data: `data:${src.media_type};base64,${src.data}` },
     }];
   }
-  throw new ClientRequestError(
-    `Provider "${ctx.provider}" (model ${ctx.model}) does not accept PDF documents; ` +
-      `route this request to a provider that does, or send the document as text`,
-  );
+  if (src.type === "url" && supportsDocuments && documentUrls) {
+    return [{ type: "file", file: { filename, file_data: src.url } }];
+  }
+  // A 400 here would poison the whole session: the PDF stays in Claude Code's history.
+  const name = block.title ? ` "${block.title}"` : "";
+  const where = src.type === "url" ? ` at ${src.url}` : "";
+  const what = src.type === "url" && supportsDocuments
+    ? "does not fetch documents by URL"
+    : "does not accept PDF documents";
+  return [{
+    type: "text",
+    text:
+      `[document${name}${where} omitted: provider "${ctx.provider}" (model ${ctx.model}) ${what}]`,
+  }];
 }
 
 /** Text of a tool result plus the images it carried. */
@@ -90,8 +106,8 @@ function toolResultParts(
         else images.push(p);
       }
     } else {
-      const reference = toolReferenceText(part, ctx.toolName);
-      if (reference) texts.push(reference);
+      const text = toolReferenceText(part, ctx.toolName) ?? searchResultText(part);
+      if (text) texts.push(text);
     }
   }
   return { text: texts.join("\n"), images };
@@ -128,8 +144,11 @@ export function mapUserTurn(content: string | ContentBlockParam[], ctx: MapConte
       case "document":
         own.push(...documentParts(block, ctx));
         break;
-      default:
-        break; // thinking / tool_use / unknown blocks have no place in a user turn
+      default: {
+        // thinking / tool_use / unknown blocks have no place in a user turn
+        const text = searchResultText(block);
+        if (text) own.push({ type: "text", text });
+      }
     }
   }
   parts.push(...own);

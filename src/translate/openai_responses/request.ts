@@ -24,6 +24,8 @@ import type {
   ResponsesToolChoice,
 } from "../../protocols/openai_responses.ts";
 import { effortFromBudget } from "../openai_chat/reasoning_request.ts";
+import { promptCacheKey } from "../anthropic/ids.ts";
+import { searchResultText } from "../anthropic/search_result.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
@@ -121,8 +123,8 @@ function toolOutput(
         if (doc.type === "input_text") texts.push(doc.text);
         else media.push(doc);
       } else {
-        const reference = toolReferenceText(part, toolName);
-        if (reference) texts.push(reference);
+        const text = toolReferenceText(part, toolName) ?? searchResultText(part);
+        if (text) texts.push(text);
       }
     }
   }
@@ -158,6 +160,10 @@ function userItems(
       if (block.text) parts.push({ type: "input_text", text: block.text });
     } else if (block.type === "image") parts.push(imageContent(block, target));
     else if (block.type === "document") parts.push(documentContent(block));
+    else {
+      const text = searchResultText(block);
+      if (text) parts.push({ type: "input_text", text });
+    }
   }
   const all = [...media, ...parts];
   return all.length > 0 ? [...outputs, { type: "message", role: "user", content: all }] : outputs;
@@ -299,7 +305,8 @@ const EFFORT_OF: Readonly<Record<string, ResponsesEffort>> = {
   low: "low",
   medium: "medium",
   high: "high",
-  // Anthropic's strongest level; `xhigh` exists only for some Codex models.
+  // Anthropic's strongest levels; the API's `xhigh` exists only for some Codex models.
+  xhigh: "high",
   max: "high",
 };
 
@@ -351,6 +358,9 @@ export function toResponsesRequest(
   }
   const schema = requestedJsonSchema(req);
   if (schema) body.text = { format: { type: "json_schema", name: OUTPUT_SCHEMA_NAME, schema } };
+  // One key per client session keeps its requests on the same prefix cache.
+  const cacheKey = promptCacheKey(req.metadata?.user_id);
+  if (cacheKey) body.prompt_cache_key = cacheKey;
   if (req.stream === true) body.stream = true;
   return body;
 }

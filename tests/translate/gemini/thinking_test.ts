@@ -34,7 +34,7 @@ Deno.test("thinking → thinkingConfig", async (t) => {
     });
   });
   await t.step("2.5: adaptive → dynamic, or a budget sized by output_config.effort", () => {
-    const adaptive = (effort?: "low" | "medium" | "high" | "max") => ({
+    const adaptive = (effort?: "low" | "medium" | "high" | "xhigh" | "max") => ({
       thinking: { type: "adaptive" as const },
       ...(effort ? { output_config: { effort } } : {}),
     });
@@ -46,6 +46,7 @@ Deno.test("thinking → thinkingConfig", async (t) => {
     assert.equal(cfg(adaptive("medium"), "gemini-2.5-flash")?.thinkingBudget, 8192);
     assert.equal(cfg(adaptive("high"), "gemini-2.5-flash")?.thinkingBudget, -1);
     assert.equal(cfg(adaptive("max"), "gemini-2.5-pro")?.thinkingBudget, 32768);
+    assert.equal(cfg(adaptive("xhigh"), "gemini-2.5-pro")?.thinkingBudget, 32768);
   });
   await t.step("2.5: disabled → budget 0 where allowed, omitted on 2.5 Pro", () => {
     const off = { thinking: { type: "disabled" as const } };
@@ -54,7 +55,7 @@ Deno.test("thinking → thinkingConfig", async (t) => {
     assert.equal(cfg(off, "gemini-2.5-pro"), undefined);
   });
   await t.step("Gemini 3: levels the model supports", () => {
-    const adaptive = (effort?: "low" | "medium" | "high" | "max") => ({
+    const adaptive = (effort?: "low" | "medium" | "high" | "xhigh" | "max") => ({
       thinking: { type: "adaptive" as const },
       ...(effort ? { output_config: { effort } } : {}),
     });
@@ -68,6 +69,7 @@ Deno.test("thinking → thinkingConfig", async (t) => {
       includeThoughts: true,
     });
     assert.equal(cfg(adaptive("low"), "gemini-3-pro-preview")?.thinkingLevel, "low");
+    assert.equal(cfg(adaptive("xhigh"), "gemini-3-flash-preview")?.thinkingLevel, "high");
     assert.equal(
       cfg({ thinking: { type: "enabled", budget_tokens: 2000 } }, "gemini-3-flash-preview")
         ?.thinkingLevel,
@@ -96,7 +98,7 @@ Deno.test("thinking → thinkingConfig", async (t) => {
     }
   });
   await t.step("an effort ccp does not know counts as none given", () => {
-    for (const effort of ["x", "xhigh", "toString", "__proto__"]) {
+    for (const effort of ["x", "ultra", "toString", "__proto__"]) {
       const unknown = {
         thinking: { type: "adaptive" },
         output_config: { effort },

@@ -215,6 +215,20 @@ Deno.test("sampling, stop, user, stream", async (t) => {
     assert.equal(map(req({ metadata: { user_id: long } }), D.openai).user, user, "stable");
     assert.equal(map(req({ metadata: { user_id: "u1" } }), D.openai).user, "u1");
   });
+  await t.step("prompt_cache_key: one per client session where the provider caches by key", () => {
+    // Claude Code's user_id names its session; Mistral caches a prefix only for requests that
+    // share a key, and OpenAI keeps requests with one key on the same cache.
+    const session = (id: string) =>
+      JSON.stringify({ device_id: "f".repeat(64), account_uuid: "", session_id: id });
+    const key = (user_id: string, dialect = D.mistral) =>
+      map(req({ metadata: { user_id } }), dialect).prompt_cache_key;
+    assert.match(String(key(session("a"))), /^ccp_[0-9a-f]{16}$/);
+    assert.equal(key(session("a")), key(session("a")), "stable within a session");
+    assert.notEqual(key(session("a")), key(session("b")), "new per session");
+    assert.equal(key(session("a"), D.openai), key(session("a")));
+    assert.equal(key(session("a"), DEFAULT_OPENAI_DIALECT), undefined, "generic servers: none");
+    assert.equal(map(req(), D.mistral).prompt_cache_key, undefined, "no user_id: none");
+  });
   await t.step("stream: true asks for usage where accepted", () => {
     assert.deepEqual(map(req({ stream: true })).stream_options, { include_usage: true });
     assert.equal(map(req({ stream: true }), D.mistral).stream_options, undefined);

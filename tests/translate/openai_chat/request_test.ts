@@ -10,6 +10,12 @@ import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts"
 import { toOpenAIChatRequest } from "../../../src/translate/openai_chat/request.ts";
 import { req } from "../_request.ts";
 
+/** A message's content as text: its text parts joined. */
+function contentText(content: unknown): string {
+  if (typeof content === "string") return content;
+  return (content as { text?: string }[]).map((p) => p.text ?? "").join("\n");
+}
+
 function map(
   request: MessagesRequest,
   dialect: OpenAIDialect = DEFAULT_OPENAI_DIALECT,
@@ -117,25 +123,58 @@ Deno.test("user blocks", async (t) => {
     );
     assert.match(String(body.messages[0]?.content), /image omitted: provider "prov"/);
   });
-  await t.step("PDF documents are a 400 unless the provider declares support", () => {
-    const pdf = req({
+  const pdfRequest = (source: Record<string, string>) =>
+    req({
       messages: [{
         role: "user",
-        content: [{
-          type: "document",
-          source: { type: "base64", media_type: "application/pdf", data: "JVBE" },
-        }],
+        content: [
+          { type: "text", text: "Summarise it" },
+          { type: "document", title: "report.pdf", source } as never,
+        ],
       }],
     });
+  const base64Pdf = { type: "base64", media_type: "application/pdf", data: "JVBE" };
+  await t.step("a PDF goes as a file part where the provider reads PDFs (OpenAI too)", () => {
+    for (const name of ["openrouter", "openai"] as const) {
+      const body = map(pdfRequest(base64Pdf), OPENAI_DIALECTS[name], { model: "gpt-4.1" });
+      assert.deepEqual(body.messages[0]?.content, [
+        { type: "text", text: "Summarise it" },
+        {
+          type: "file",
+          file: { filename: "report.pdf", file_data: "data:application/pdf;base64,JVBE" },
+        },
+      ], name);
+    }
+  });
+  await t.step("a PDF to a provider without PDF support is a placeholder, never a 400", () => {
+    // Claude Code keeps the PDF its Read tool returned in the history: a 400 would fail every
+    // later turn of the session, as it would for an image.
+    for (const dialect of [DEFAULT_OPENAI_DIALECT, OPENAI_DIALECTS.deepseek]) {
+      const body = map(pdfRequest(base64Pdf), dialect);
+      const text = contentText(body.messages[0]?.content);
+      assert.match(text, /Summarise it/);
+      assert.match(text, /\[document "report.pdf" omitted: provider "prov" \(model up-model\)/);
+      assert.doesNotMatch(text, /JVBE/);
+    }
+  });
+  await t.step("a PDF by URL: a file part on OpenRouter, else a placeholder naming the URL", () => {
+    const url = { type: "url", url: "https://x/a.pdf" };
+    const routed = map(pdfRequest(url), OPENAI_DIALECTS.openrouter);
+    assert.deepEqual((routed.messages[0]?.content as unknown[])[1], {
+      type: "file",
+      file: { filename: "report.pdf", file_data: "https://x/a.pdf" },
+    });
+    const body = map(pdfRequest(url), OPENAI_DIALECTS.openai, { model: "gpt-4.1" });
+    assert.match(
+      contentText(body.messages[0]?.content),
+      /\[document "report.pdf" at https:\/\/x\/a\.pdf omitted: .* does not fetch documents by URL/,
+    );
+  });
+  await t.step("a Files API document is still a 400: no other provider can read it", () => {
     assert.throws(
-      () => map(pdf),
+      () => map(pdfRequest({ type: "file", file_id: "file_1" }), OPENAI_DIALECTS.openrouter),
       (e: unknown) => e instanceof ClientRequestError && e.status === 400,
     );
-    const body = map(pdf, OPENAI_DIALECTS.openrouter);
-    assert.deepEqual(body.messages[0]?.content, [{
-      type: "file",
-      file: { filename: "document.pdf", file_data: "data:application/pdf;base64,JVBE" },
-    }]);
   });
   await t.step("text documents are inlined as text", () => {
     const body = map(req({

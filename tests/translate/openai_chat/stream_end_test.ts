@@ -10,7 +10,7 @@ import { OpenAIToAnthropicTranslator } from "../../../src/translate/openai_chat/
 import { delta, DONE, OPTIONS, run } from "./_translator.ts";
 
 Deno.test("an answer the server gave up on ends with an error, not a finished turn", async (t) => {
-  for (const finish of ["error", "abort", "network_error"]) {
+  for (const finish of ["error", "abort", "network_error", "insufficient_system_resource"]) {
     await t.step(`finish_reason "${finish}"`, () => {
       const out = run([delta({ content: "partial an" }), delta({}, finish), DONE]);
       const last = out.at(-1) as { type: string; error?: { message: string } };
@@ -27,15 +27,18 @@ Deno.test("GLM's safety stop is a refusal", () => {
   assert.equal(stop.delta.stop_reason, "refusal");
 });
 
-Deno.test("a full context window is Anthropic's stop reason for it, not a finished turn", () => {
-  const out = run([
-    delta({ content: "partial an" }),
-    delta({}, "model_context_window_exceeded"),
-    DONE,
-  ]);
-  const stop = out.find((e) => e.type === "message_delta") as { delta: { stop_reason: string } };
-  assert.equal(stop.delta.stop_reason, "model_context_window_exceeded");
-  assert.equal(out.at(-1)?.type, "message_stop");
+Deno.test("a full context window is Anthropic's stop reason for it, not a finished turn", async (t) => {
+  // GLM's spelling, and Mistral's `model_length` (prompt and output reached the model's window).
+  for (const finish of ["model_context_window_exceeded", "model_length"]) {
+    await t.step(`finish_reason "${finish}"`, () => {
+      const out = run([delta({ content: "partial an" }), delta({}, finish), DONE]);
+      const stop = out.find((e) => e.type === "message_delta") as {
+        delta: { stop_reason: string };
+      };
+      assert.equal(stop.delta.stop_reason, "model_context_window_exceeded");
+      assert.equal(out.at(-1)?.type, "message_stop");
+    });
+  }
 });
 
 Deno.test("the end of an answer is known from what the upstream sent, not from its close", async (t) => {

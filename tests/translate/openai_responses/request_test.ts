@@ -165,6 +165,13 @@ Deno.test("Responses request: reasoning goes back only where it came from", asyn
 });
 
 Deno.test("Responses request: parameters", async (t) => {
+  await t.step("prompt_cache_key: a hash of metadata.user_id (Claude Code's session)", () => {
+    const user_id = JSON.stringify({ device_id: "d", account_uuid: "", session_id: "s1" });
+    const key = toResponsesRequest(req({ metadata: { user_id } }), TARGET).prompt_cache_key;
+    assert.match(String(key), /^ccp_[0-9a-f]{16}$/);
+    assert.ok(!String(key).includes("s1"), "the id itself is not sent");
+    assert.equal(toResponsesRequest(req({}), TARGET).prompt_cache_key, undefined);
+  });
   await t.step("max_tokens → max_output_tokens, capped by the model and never below 16", () => {
     assert.equal(
       toResponsesRequest(req({ max_tokens: 32000 }), { ...TARGET, maxOutputTokens: 8000 })
@@ -208,6 +215,14 @@ Deno.test("Responses request: parameters", async (t) => {
           TARGET,
         ).reasoning?.effort,
         "high",
+      );
+      assert.equal(
+        toResponsesRequest(
+          req({ thinking: { type: "adaptive" }, output_config: { effort: "xhigh" } }),
+          TARGET,
+        ).reasoning?.effort,
+        "high",
+        "xhigh, between high and max, is not dropped",
       );
       assert.equal(
         toResponsesRequest(req({ thinking: { type: "adaptive" } }), TARGET).reasoning?.effort,

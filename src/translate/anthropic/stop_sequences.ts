@@ -1,0 +1,201 @@
+/**
+ * The client's `stop_sequences`, applied to the answer ccp relays: the text ends before the first
+ * sequence it holds, with `stop_reason: "stop_sequence"` and the sequence, as Anthropic answers.
+ * Upstreams that honour `stop` have already cut there (and removed the sequence), so this finds
+ * nothing in their answers; it matters where the sequences never reached the model: the Responses
+ * API has no such parameter, some models refuse it (ccp then sends the request without it), and
+ * some servers ignore it. Only answer text is searched, as Anthropic does: not thinking, not tool
+ * input.
+ */
+
+import type {
+  AnthropicDeltaUsage,
+  AnthropicMessage,
+  AnthropicStreamEvent,
+  ContentBlock,
+  ContentDelta,
+} from "../../protocols/anthropic.ts";
+import type { SseTranslation } from "../sse_translation.ts";
+
+/** The sequences a request asks for: non-empty strings only. */
+export function stopSequencesOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((s): s is string => typeof s === "string" && !!s) : [];
+}
+
+/** The first sequence in `text` (the earliest; at one place, the first listed) and where. */
+function firstMatch(
+  text: string,
+  sequences: readonly string[],
+): { at: number; sequence: string } | undefined {
+  let best: { at: number; sequence: string } | undefined;
+  for (const sequence of sequences) {
+    const at = text.indexOf(sequence);
+    if (at >= 0 && (best === undefined || at < best.at)) best = { at, sequence };
+  }
+  return best;
+}
+
+/** Characters a delta adds to the answer. */
+function deltaLength(delta: ContentDelta): number {
+  switch (delta.type) {
+    case "text_delta":
+      return delta.text.length;
+    case "thinking_delta":
+      return delta.thinking.length;
+    case "input_json_delta":
+      return delta.partial_json.length;
+    default:
+      return 0;
+  }
+}
+
+/** Cuts before `at`, moved back off the middle of a surrogate pair. */
+function safeCut(text: string, at: number): number {
+  const code = text.charCodeAt(at - 1);
+  return at > 0 && code >= 0xd800 && code <= 0xdbff ? at - 1 : at;
+}
+
+/**
+ * Applies stop sequences to a stream of Anthropic events. Text is held back by up to the longest
+ * sequence's length less one character, so a sequence split over deltas is still found; the held
+ * text goes out with the block's end.
+ */
+export class StopSequenceCutter {
+  readonly #sequences: readonly string[];
+  readonly #hold: number;
+  #text: { index: number; held: string } | undefined;
+  #inputTokens = 0;
+  #chars = 0;
+  #stopped = false;
+
+  constructor(sequences: readonly string[]) {
+    this.#sequences = sequences;
+    this.#hold = Math.max(0, ...sequences.map((s) => s.length)) - 1;
+  }
+
+  /** True once a sequence was found: the answer has ended, nothing more goes out. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** The events that go out for `events`. */
+  push(events: readonly AnthropicStreamEvent[]): AnthropicStreamEvent[] {
+    const out: AnthropicStreamEvent[] = [];
+    for (const event of events) {
+      if (this.#stopped) break;
+      this.#event(event, out);
+    }
+    return out;
+  }
+
+  #event(event: AnthropicStreamEvent, out: AnthropicStreamEvent[]): void {
+    switch (event.type) {
+      case "message_start":
+        this.#inputTokens = event.message.usage.input_tokens;
+        break;
+      case "content_block_start":
+        if (event.content_block.type === "text") this.#text = { index: event.index, held: "" };
+        break;
+      case "content_block_delta":
+        if (event.delta.type === "text_delta" && event.index === this.#text?.index) {
+          return this.#scan(event.delta.text, out);
+        }
+        this.#chars += deltaLength(event.delta);
+        break;
+      case "content_block_stop":
+        if (event.index === this.#text?.index) this.#flush(out);
+        break;
+      case "error":
+        this.#flush(out);
+        break;
+    }
+    out.push(event);
+  }
+
+  #scan(piece: string, out: AnthropicStreamEvent[]): void {
+    const text = this.#text!;
+    const all = text.held + piece;
+    const match = firstMatch(all, this.#sequences);
+    if (match) {
+      this.#emit(all.slice(0, match.at), out);
+      out.push({ type: "content_block_stop", index: text.index });
+      out.push({
+        type: "message_delta",
+        delta: { stop_reason: "stop_sequence", stop_sequence: match.sequence },
+        usage: this.#usage(),
+      });
+      out.push({ type: "message_stop" });
+      this.#stopped = true;
+      return;
+    }
+    const cut = safeCut(all, Math.max(0, all.length - this.#hold));
+    this.#emit(all.slice(0, cut), out);
+    text.held = all.slice(cut);
+  }
+
+  #flush(out: AnthropicStreamEvent[]): void {
+    if (!this.#text) return;
+    this.#emit(this.#text.held, out);
+    this.#text = undefined;
+  }
+
+  #emit(text: string, out: AnthropicStreamEvent[]): void {
+    if (!text || !this.#text) return;
+    this.#chars += text.length;
+    out.push({
+      type: "content_block_delta",
+      index: this.#text.index,
+      delta: { type: "text_delta", text },
+    });
+  }
+
+  /** The upstream's own count never comes (its answer is cut off): an estimate. */
+  #usage(): AnthropicDeltaUsage {
+    return {
+      input_tokens: this.#inputTokens,
+      output_tokens: Math.ceil(this.#chars / 4),
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
+    };
+  }
+}
+
+/** `translation` with `sequences` applied to the events it produces. */
+export function withStopSequences(
+  translation: SseTranslation,
+  sequences: readonly string[],
+): SseTranslation {
+  if (sequences.length === 0) return translation;
+  const cutter = new StopSequenceCutter(sequences);
+  return {
+    get done() {
+      return cutter.stopped || translation.done;
+    },
+    get finishing() {
+      return !cutter.stopped && translation.finishing;
+    },
+    message: (message) => cutter.push(translation.message(message)),
+    end: () => (cutter.stopped ? [] : cutter.push(translation.end())),
+  };
+}
+
+/** A complete answer with `sequences` applied: cut at the first one its text holds. */
+export function cutMessageAtStopSequence(
+  message: AnthropicMessage,
+  sequences: readonly string[],
+): AnthropicMessage {
+  if (sequences.length === 0) return message;
+  const content: ContentBlock[] = [];
+  for (const block of message.content) {
+    const match = block.type === "text" ? firstMatch(block.text, sequences) : undefined;
+    if (!match) {
+      content.push(block);
+      continue;
+    }
+    const text = (block as { text: string }).text.slice(0, match.at);
+    if (text) content.push({ type: "text", text });
+    return { ...message, content, stop_reason: "stop_sequence", stop_sequence: match.sequence };
+  }
+  return message;
+}

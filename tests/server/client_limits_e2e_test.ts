@@ -1,0 +1,112 @@
+/**
+ * Limits a client sets on the answer, through ccp to an upstream that did not apply them: the
+ * Responses API has no stop sequences, and a server may call tools in parallel anyway. The answer
+ * still ends before the sequence and says `stop_sequence` and which, and calls one tool at most,
+ * streamed or not.
+ */
+
+import assert from "node:assert/strict";
+import { startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+import { startResponsesMock } from "../mocks/responses_mock.ts";
+import type { ResponsesScript } from "../mocks/responses_wire.ts";
+import { assertWellFormed, parseFrames, sdkMessage } from "../translate/_stream_helpers.ts";
+
+const ANSWER = "Thought: I should look.\nObservation: the file has 3 lines\nThought: done";
+
+function setup(script: ResponsesScript = { items: [{ kind: "text", text: ANSWER }] }) {
+  const mock = startResponsesMock(() => script);
+  const ccp = startCcp(testConfig({
+    providers: [
+      provider("codex", {
+        type: "openai_responses",
+        preset: "openai_responses",
+        baseUrl: mock.url,
+        apiKeys: ["sk-test-responses-key"],
+        authHeader: "bearer",
+        maxRetries: 0,
+      }),
+    ],
+    routes: { default: "codex/gpt-4.1" },
+  }));
+  return {
+    ccp,
+    mock,
+    async [Symbol.asyncDispose]() {
+      await ccp.close();
+      await mock.close();
+    },
+  };
+}
+
+const request = (stream: boolean) => ({
+  model: "claude-sonnet-4-5",
+  max_tokens: 1000,
+  stream,
+  stop_sequences: ["\nObservation:"],
+  messages: [{ role: "user", content: "go" }],
+});
+
+const post = (url: string, body: unknown) =>
+  fetch(`${url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
+Deno.test("Responses upstream: stop_sequences end the answer and are named", async (t) => {
+  await using env = setup();
+  await t.step("streamed", async () => {
+    const res = await post(env.ccp.url, request(true));
+    assert.equal(res.status, 200);
+    const sse = await res.text();
+    assertWellFormed(parseFrames(sse));
+    const message = await sdkMessage(sse);
+    assert.deepEqual(message.content, [{ type: "text", text: "Thought: I should look." }]);
+    assert.equal(message.stop_reason, "stop_sequence");
+    assert.equal(message.stop_sequence, "\nObservation:");
+  });
+  await t.step("not streamed", async () => {
+    const res = await post(env.ccp.url, request(false));
+    assert.equal(res.status, 200);
+    const message = await res.json();
+    assert.deepEqual(message.content, [{ type: "text", text: "Thought: I should look." }]);
+    assert.equal(message.stop_reason, "stop_sequence");
+    assert.equal(message.stop_sequence, "\nObservation:");
+  });
+  assert.equal(env.mock.requests[0]?.body.stop, undefined, "the API has no stop parameter");
+});
+
+Deno.test("Responses upstream: disable_parallel_tool_use keeps the first call only", async (t) => {
+  await using env = setup({
+    items: [
+      { kind: "call", name: "Read", args: '{"file_path":"/a"}', callId: "call_A" },
+      { kind: "call", name: "Read", args: '{"file_path":"/b"}', callId: "call_B" },
+    ],
+  });
+  const body = (stream: boolean) => ({
+    model: "claude-sonnet-4-5",
+    max_tokens: 1000,
+    stream,
+    tools: [{ name: "Read", input_schema: { type: "object", properties: {} } }],
+    tool_choice: { type: "auto", disable_parallel_tool_use: true },
+    messages: [{ role: "user", content: "read both" }],
+  });
+  await t.step("streamed", async () => {
+    const res = await post(env.ccp.url, body(true));
+    assert.equal(res.status, 200);
+    const sse = await res.text();
+    assertWellFormed(parseFrames(sse));
+    const message = await sdkMessage(sse);
+    assert.deepEqual(message.content.map((b) => b.type === "tool_use" && b.input), [{
+      file_path: "/a",
+    }]);
+    assert.equal(message.stop_reason, "tool_use");
+  });
+  await t.step("not streamed", async () => {
+    const message = await (await post(env.ccp.url, body(false))).json();
+    assert.equal(message.content.length, 1);
+    assert.deepEqual(message.content[0].input, { file_path: "/a" });
+    assert.equal(message.stop_reason, "tool_use");
+  });
+});
