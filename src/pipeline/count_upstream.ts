@@ -54,6 +54,10 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
         signal,
         fetch: call.fetch,
         path: "messages/count_tokens",
+        // What Messages learned about this target (refused betas, no images, refused
+        // parameters) spares the count a refused round trip; the count itself teaches nothing.
+        learned: call.registry.learned,
+        learn: false,
       }),
   });
   try {
