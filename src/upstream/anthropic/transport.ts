@@ -4,7 +4,7 @@ import { settingsFor } from "../../config/settings_merge.ts";
 import { UpstreamError } from "../../core/errors.ts";
 import { capitalise } from "../../core/text.ts";
 import { callAnthropic, describeCall } from "./anthropic.ts";
-import { betaRuleOf, filterBetaHeader } from "../http/headers.ts";
+import { betaRuleOf, filterBetaHeader, secretsSent } from "../http/headers.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { relayedAnswer } from "../relayed_answer.ts";
 import { planHeaders } from "./plan_headers.ts";
@@ -121,7 +121,7 @@ async function openAnswer(
     throw new UpstreamError(
       "api_error",
       `${capitalise(where)} answered ${response.status} without a message: ${
-        scrubSecrets(text, request.provider.apiKeys)
+        scrubSecrets(text, secretsSent(request.provider, (name) => request.clientHeaders.get(name)))
       }`,
       { status: 502 },
     );

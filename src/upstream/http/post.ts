@@ -11,7 +11,7 @@ import { fetchFor, type FetchLike } from "./clients.ts";
 import type { LearnedParams } from "../../resilience/learned_params.ts";
 import { applyLearned, lessonOf } from "./lessons.ts";
 import { CONNECT_PROBES } from "../../resilience/connect_probe.ts";
-import type { OutgoingHeaders } from "./headers.ts";
+import { type OutgoingHeaders, secretsSent } from "./headers.ts";
 import { jsonPieces } from "../../core/raw_json.ts";
 import { withScratch } from "../../core/scratch_bytes.ts";
 import { earlyAnswerOf, earlyError } from "./early_error.ts";
@@ -138,7 +138,7 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
     await response.body?.cancel().catch(() => {});
     return { ok: false, error: redirectError(provider.id, model, response) };
   }
-  const secrets = sentSecrets(provider, options.headers);
+  const secrets = secretsSent(provider, (name) => options.headers[name]);
   const bodyText = withoutCredentials(await readErrorText(response), provider, secrets);
   const early = earlyAnswerOf(response);
   const missingKey = missingKeyAdvice(provider);
@@ -163,26 +163,6 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
       ...(advice ? { advice } : {}),
     }),
   };
-}
-
-// The credential headers an `auth: passthrough` upstream is sent (the client's own).
-const PASSED_CREDENTIALS = ["x-api-key", "authorization"] as const;
-
-/**
- * What an error answer must not quote: ccp's keys, and with `auth: passthrough` the client's own
- * credential as it was sent, which no config lists and which need not look like any known key.
- */
-function sentSecrets(provider: ProviderConfig, headers: OutgoingHeaders): readonly string[] {
-  if (provider.auth !== "passthrough") return provider.apiKeys;
-  const secrets = [...provider.apiKeys];
-  for (const name of PASSED_CREDENTIALS) {
-    const value = headers[name];
-    if (!value) continue;
-    secrets.push(value);
-    const bare = value.replace(/^bearer\s+/i, "");
-    if (bare !== value) secrets.push(bare);
-  }
-  return secrets;
 }
 
 /**
