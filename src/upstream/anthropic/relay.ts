@@ -13,7 +13,14 @@ import {
 } from "../relay_stream.ts";
 import type { UsageTotals } from "../transport.ts";
 import { isRecord } from "../../core/json.ts";
-import { deltaChars, inspectEvent, lastEventEnd, noteUsage, splitEvents } from "./stream_events.ts";
+import {
+  completedStopReason,
+  deltaChars,
+  inspectEvent,
+  lastEventEnd,
+  noteUsage,
+  splitEvents,
+} from "./stream_events.ts";
 
 /** Options for {@link relayAnthropicStream}. */
 export interface RelayOptions extends RelayHooks {
@@ -207,7 +214,7 @@ class AnthropicFrames implements FrameSource {
    * reads `usage` from it unconditionally (a server that leaves it out crashes it with
    * "undefined is not an object (evaluating '$.input_tokens')"), and runs the answer's tool calls
    * only when the stop reason is `tool_use`: a server that ends a turn with tool calls as
-   * `end_turn` would stop the session's work with the calls unrun.
+   * `end_turn`, or with no reason, would stop the session's work with the calls unrun.
    */
   #completedDelta(data: Record<string, unknown>): boolean {
     if (data.type === "content_block_start" && isRecord(data.content_block)) {
@@ -223,9 +230,11 @@ class AnthropicFrames implements FrameSource {
       data.usage.output_tokens = Math.ceil(this.answerChars / 4);
       changed = true;
     }
-    const delta = data.delta;
-    if (this.#toolUse && isRecord(delta) && delta.stop_reason === "end_turn") {
-      delta.stop_reason = "tool_use";
+    if (!isRecord(data.delta)) data.delta = { stop_sequence: null };
+    const delta = data.delta as Record<string, unknown>;
+    const reason = completedStopReason(delta.stop_reason, this.#toolUse);
+    if (reason !== delta.stop_reason) {
+      delta.stop_reason = reason;
       changed = true;
     }
     return changed;

@@ -121,3 +121,15 @@ export function noteUsageCounts(usage: UsageTotals, source: unknown): void {
     usage.cacheCreationInputTokens = source.cache_creation_input_tokens;
   }
 }
+
+/**
+ * The stop reason to send for an answer whose server said `upstream`. Claude Code runs an
+ * answer's tool calls only when it stopped for them, so `end_turn` after a `tool_use` block is
+ * `tool_use`; no reason at all (vLLM and Ollama give none for a finish they cannot map, such as
+ * an abort) is `tool_use` after a call, else `end_turn`. Any other reason the server gave stands:
+ * only the server knows an answer was cut at `max_tokens`.
+ */
+export function completedStopReason(upstream: unknown, toolUse: boolean): unknown {
+  if (upstream === null || upstream === undefined) return toolUse ? "tool_use" : "end_turn";
+  return toolUse && upstream === "end_turn" ? "tool_use" : upstream;
+}

@@ -11,6 +11,7 @@ import { planHeaders } from "./plan_headers.ts";
 import { FOREIGN_SIGNATURES } from "./foreign_signatures.ts";
 import { verifiesSignatures } from "./real_anthropic.ts";
 import { refusesSignature } from "./refused_signature.ts";
+import { completedStopReason } from "./stream_events.ts";
 import { networkCause } from "../errors.ts";
 import { readJsonCapped } from "../http/read_capped.ts";
 import { upstreamMessage } from "../../core/upstream_message.ts";
@@ -132,9 +133,8 @@ async function openAnswer(
     if (block.type === "tool_use" && block.input === undefined) block.input = {};
   }
   // Claude Code runs an answer's tool calls only when it stopped for them (as the stream relay).
-  if (message.stop_reason === "end_turn" && message.content.some((b) => b.type === "tool_use")) {
-    message.stop_reason = "tool_use";
-  }
+  const toolUse = message.content.some((b) => b.type === "tool_use");
+  message.stop_reason = completedStopReason(message.stop_reason, toolUse);
   if (!verifiesSignatures(request.provider)) FOREIGN_SIGNATURES.noteMessage(message);
   return jsonAnswer(message, request.body.stream === true, hooks);
 }
