@@ -41,6 +41,9 @@ export async function relayedAnswer(
     : relayAnthropicStream(sse, {
       ...relay,
       clientModel: request.clientModel,
+      ...(request.countedInputTokens !== undefined
+        ? { inputTokens: request.countedInputTokens }
+        : {}),
       ...(verifiesSignatures(request.provider)
         ? {}
         : { onEventData: (data) => FOREIGN_SIGNATURES.noteEvent(data) }),

@@ -197,6 +197,38 @@ Deno.test("relay: a message_start without usage still gives the client usage.inp
   });
 });
 
+Deno.test("relay: a count ccp made already fills a message_start's missing input_tokens", async (t) => {
+  const text = (events: SseEvent[]) => chunked(encodeEvents(events), 1000);
+  const startOf = async (events: SseEvent[]) =>
+    (parseSse(await relayText(text(events), { inputTokens: 1234 }))[0]!.data.message as {
+      usage: unknown;
+    }).usage;
+  const stop: SseEvent = { event: "message_stop", data: { type: "message_stop" } };
+  await t.step("the message_start ccp writes for an upstream that sent none", async () => {
+    assert.deepEqual(
+      await startOf([{
+        event: "content_block_start",
+        data: { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+      }, stop]),
+      { input_tokens: 1234, output_tokens: 0 },
+    );
+  });
+  await t.step(
+    "an upstream's message_start without usage; the upstream's own count wins",
+    async () => {
+      const start = (message: Record<string, unknown>): SseEvent => ({
+        event: "message_start",
+        data: { type: "message_start", message: { id: "m", model: "u", ...message } },
+      });
+      assert.deepEqual(await startOf([start({}), stop]), { input_tokens: 1234, output_tokens: 0 });
+      assert.deepEqual(await startOf([start({ usage: { input_tokens: 9 } }), stop]), {
+        input_tokens: 9,
+        output_tokens: 0,
+      });
+    },
+  );
+});
+
 Deno.test("relay: a message_start that comes after ccp opened the answer with its own is not sent again", async () => {
   // The client's accumulator would take a second message_start for a new, empty message.
   const text = encodeEvents([

@@ -77,7 +77,13 @@ export const anthropicTransport: Transport = {
     return {
       ok: true,
       ...(relayHeaders ? { relayHeaders } : {}),
-      open: (hooks) => openAnswer(request, response, hooks),
+      // A count made for max_tokens fills a message_start the upstream left without one.
+      open: (hooks) =>
+        openAnswer(
+          inputTokens === undefined ? request : { ...request, countedInputTokens: inputTokens },
+          response,
+          hooks,
+        ),
     };
   },
 };
