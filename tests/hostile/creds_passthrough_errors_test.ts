@@ -77,6 +77,11 @@ for (const status of [401, 403] as const) {
         );
         const error = errorOf(got.text);
         assert.equal(error.type, "api_error");
+        // Whose refusal it was, as before the first byte: not the client's ccp token.
+        assert.match(
+          error.message,
+          new RegExp(`^Provider "claude" \\(model m\\) sent ${TYPE_OF[status]} mid-stream \\(`),
+        );
         assert.ok(!got.text.includes("credential-0123456789"), got.text);
         assert.ok(!got.logs.includes("credential-0123456789"), got.logs);
       });

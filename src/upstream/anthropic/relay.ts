@@ -192,9 +192,14 @@ class AnthropicFrames implements FrameSource {
         events.length = kept;
         return { bytes: joined(events), end: { kind: "stop" } };
       }
-      const message = verdict.kind === "error"
-        ? verdict.message
-        : `${this.#describeUpstream} sent ${verdict.detail}`;
+      const message = verdict.kind !== "error"
+        ? `${this.#describeUpstream} sent ${verdict.detail}`
+        : verdict.refusedCredential
+        // Said whose refusal it is, as before the first byte: the type the client gets is no
+        // longer the upstream's, and its words alone read as the client's ccp token refused.
+        ? `${this.#describeUpstream} sent ${verdict.refusedCredential} mid-stream (it refused ` +
+          `the credential ccp sent it): ${verdict.message}`
+        : verdict.message;
       const type = verdict.kind === "error" ? verdict.type : undefined;
       events.length = kept;
       return {

@@ -13,7 +13,13 @@ import type { UsageTotals } from "../transport.ts";
 export type EventVerdict =
   | { kind: "pass"; data?: Record<string, unknown> }
   | { kind: "stop" }
-  | { kind: "error"; type: AnthropicErrorType; message: string }
+  | {
+    kind: "error";
+    type: AnthropicErrorType;
+    message: string;
+    /** The upstream's own type when it refused the credential ccp sent it (401/403). */
+    refusedCredential?: string;
+  }
   | { kind: "malformed"; detail: string };
 
 /**
@@ -86,7 +92,8 @@ export function errorVerdict(
   const message = typeof error.message === "string" && error.message
     ? error.message
     : JSON.stringify(error).slice(0, 500);
-  return { kind: "error", type, message };
+  const refused = error.type === "authentication_error" || error.type === "permission_error";
+  return { kind: "error", type, message, ...(refused ? { refusedCredential: error.type } : {}) };
 }
 
 /** Notes the token counts a `message_start` or `message_delta` event carries. */
