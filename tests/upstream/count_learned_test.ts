@@ -107,3 +107,30 @@ Deno.test("count_tokens teaches Messages nothing: a refused count falls back to 
     await gateway.close();
   }
 });
+
+Deno.test("count_tokens to a model configured without images counts the notes Messages sends", async () => {
+  const gateway = startGateway();
+  const ccp = startCcp(testConfig({
+    providers: [provider("gateway", {
+      baseUrl: gateway.url,
+      modelSettings: { "*": { supports: { images: false } } },
+    })],
+    routes: { default: "gateway/text-model" },
+  }));
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "m",
+        messages: [{ role: "user", content: [{ type: "text", text: "what is it?" }, IMAGE] }],
+      }),
+    });
+    assert.deepEqual(await res.json(), { input_tokens: UPSTREAM_COUNT });
+    assert.equal(gateway.seen.length, 1, "no refused round trip");
+    assert.ok(gateway.seen[0]!.body.includes(IMAGE_PLACEHOLDER));
+  } finally {
+    await ccp.close();
+    await gateway.close();
+  }
+});
