@@ -53,11 +53,11 @@ export function lessonOf(
     const entries = betas.map(betaEntry);
     if (learnAll(pupil, [...entries, ...fields])) {
       const also = fields.length > 0 ? ` (and the body's ${fields.join(", ")}, which need it)` : "";
+      const named = betas.join(", ");
       warn(
         pupil,
-        `does not accept anthropic-beta ${
-          betas.join(", ")
-        }: sent again without it${also}, and left out from now on`,
+        `does not accept anthropic-beta ${named}: sent again without it${also}, ` +
+          "and left out from now on",
       );
     }
     return { body: withoutParams(body, fields), headers: withoutBetas(headers, entries) };
