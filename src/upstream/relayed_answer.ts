@@ -28,7 +28,9 @@ export async function relayedAnswer(
   let ended: RelayOutcome | undefined;
   const relay: RelayHooks = {
     describeUpstream: capitalise(describeTarget(request.provider.id, request.model)),
-    keys: secretsSent(request.provider, (name) => request.clientHeaders.get(name)),
+    // No closure over `request` here: every closure of this function would then keep the
+    // request, its whole history, alive for as long as the stream is open.
+    keys: secretsSent(request.provider, request.clientHeaders),
     describeError: networkCause,
     // A collected answer reports its end once it is complete, below.
     onEnd: wantsStream ? hooks.onEnd : (outcome) => (ended = outcome),

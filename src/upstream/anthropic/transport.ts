@@ -128,7 +128,7 @@ async function openAnswer(
     throw new UpstreamError(
       "api_error",
       `${capitalise(where)} answered ${response.status} without a message: ${
-        scrubSecrets(text, secretsSent(request.provider, (name) => request.clientHeaders.get(name)))
+        scrubSecrets(text, secretsSent(request.provider, request.clientHeaders))
       }`,
       { status: 502 },
     );

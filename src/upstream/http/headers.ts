@@ -89,16 +89,16 @@ const CREDENTIALS = ["x-api-key", "authorization"] as const;
 /**
  * What an error text must not quote: the provider's keys, and with `auth: passthrough` the
  * client's own credential as it is sent, which no config lists and which need not look like any
- * known key. `header` reads the credential headers (sent or received: they are the same values).
+ * known key. `headers` are those sent or those received: the credential values are the same.
  */
 export function secretsSent(
   provider: Pick<ProviderConfig, "auth" | "apiKeys">,
-  header: (name: string) => string | null | undefined,
+  headers: { get(name: string): string | null | undefined },
 ): readonly string[] {
   if (provider.auth !== "passthrough") return provider.apiKeys;
   const secrets = [...provider.apiKeys];
   for (const name of CREDENTIALS) {
-    const value = header(name);
+    const value = headers.get(name);
     if (!value) continue;
     secrets.push(value);
     const bare = value.replace(/^bearer\s+/i, "");

@@ -138,7 +138,7 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
     await response.body?.cancel().catch(() => {});
     return { ok: false, error: redirectError(provider.id, model, response) };
   }
-  const secrets = secretsSent(provider, (name) => options.headers[name]);
+  const secrets = secretsSent(provider, { get: (name) => options.headers[name] });
   const bodyText = withoutCredentials(await readErrorText(response), provider, secrets);
   const early = earlyAnswerOf(response);
   const missingKey = missingKeyAdvice(provider);
