@@ -10,6 +10,8 @@ import { callAnthropic } from "../upstream/anthropic/anthropic.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
 import { betaRuleOf, filterBetaHeader } from "../upstream/http/headers.ts";
 import type { PostSuccess } from "../upstream/http/post.ts";
+import { withoutImages } from "../upstream/http/refused_images.ts";
+import { settingsFor } from "../config/settings_merge.ts";
 
 /** One count request. */
 export interface CountUpstream {
@@ -36,8 +38,10 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
   );
   const onClientGone = () => abort.abort(call.signal.reason);
   call.signal.addEventListener("abort", onClientGone, { once: true });
-  // The same cleaning as a Messages request, so a strict endpoint counts what it would be sent.
+  // The same cleaning as a Messages request, so a strict endpoint counts what it would be sent;
+  // a model configured without vision is sent notes in place of images, as Messages are.
   const cleaning = provider.cleaning;
+  const textOnly = settingsFor(provider, model).supports?.images === false;
   const dispatcher = new Dispatcher<PostSuccess>({
     registry: call.registry,
     log: call.log,
@@ -48,12 +52,16 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
       callAnthropic({
         provider: target.provider,
         model: target.model,
-        body: cleaning.body(call.body),
+        body: textOnly ? withoutImages(cleaning.body(call.body)) : cleaning.body(call.body),
         clientHeaders: filterBetaHeader(call.headers, betaRuleOf(target.provider)),
         key,
         signal,
         fetch: call.fetch,
         path: "messages/count_tokens",
+        // What Messages learned about this target (refused betas, no images, refused
+        // parameters) spares the count a refused round trip; the count itself teaches nothing.
+        learned: call.registry.learned,
+        learn: false,
       }),
   });
   try {

@@ -175,6 +175,7 @@ export class Pipeline {
       fetch: this.#deps.fetch,
       unreachableHint: unreachableHint(config),
       inputTokens: () => (counted ??= countTokens(body)),
+      ...(call.inputTokens !== undefined ? { countedInputTokens: call.inputTokens } : {}),
       maxResponseBytes: config.server.maxResponseBytes,
       learned: this.#deps.registry.learned,
       log: this.#deps.log,
@@ -202,6 +203,8 @@ export class Pipeline {
               body: round,
               bodyBytes: undefined,
               inputTokens: () => this.#deps.countTokens(round),
+              // The routing count was of the first round's body, not this one.
+              countedInputTokens: undefined,
             },
             variants,
             resolution.routeKey,

@@ -7,6 +7,7 @@ import { verifiesSignatures } from "./anthropic/real_anthropic.ts";
 import { relayAnthropicStream } from "./anthropic/relay.ts";
 import { collectMessage } from "./collect_stream.ts";
 import { describeTarget, networkCause } from "./errors.ts";
+import { secretsSent } from "./http/headers.ts";
 import type { RelayHooks, RelayOutcome } from "./relay_stream.ts";
 import { relayTranslatedStream } from "./translated_frames.ts";
 import type { Answer, AnswerHooks, TransportRequest } from "./transport.ts";
@@ -27,7 +28,9 @@ export async function relayedAnswer(
   let ended: RelayOutcome | undefined;
   const relay: RelayHooks = {
     describeUpstream: capitalise(describeTarget(request.provider.id, request.model)),
-    keys: request.provider.apiKeys,
+    // No closure over `request` here: every closure of this function would then keep the
+    // request, its whole history, alive for as long as the stream is open.
+    keys: secretsSent(request.provider, request.clientHeaders),
     describeError: networkCause,
     // A collected answer reports its end once it is complete, below.
     onEnd: wantsStream ? hooks.onEnd : (outcome) => (ended = outcome),
@@ -40,6 +43,9 @@ export async function relayedAnswer(
     : relayAnthropicStream(sse, {
       ...relay,
       clientModel: request.clientModel,
+      ...(request.countedInputTokens !== undefined
+        ? { inputTokens: request.countedInputTokens }
+        : {}),
       ...(verifiesSignatures(request.provider)
         ? {}
         : { onEventData: (data) => FOREIGN_SIGNATURES.noteEvent(data) }),

@@ -28,6 +28,11 @@ export interface TransportRequest {
   unreachableHint?: string;
   /** ccp's local prompt-size estimate, for protocols whose usage arrives late. */
   inputTokens: () => Promise<number>;
+  /**
+   * The same estimate when it was made already (for routing, or to fit `max_tokens`): free to
+   * use where counting anew would cost more than what it fills in.
+   */
+  countedInputTokens?: number;
   /** The route variant's settings; they override the provider's `model_settings` per key. */
   settings?: ModelSettings;
   /** Non-streaming answers above this many bytes fail (default {@link DEFAULT_MAX_RESPONSE}). */

@@ -197,6 +197,38 @@ Deno.test("relay: a message_start without usage still gives the client usage.inp
   });
 });
 
+Deno.test("relay: a count ccp made already fills a message_start's missing input_tokens", async (t) => {
+  const text = (events: SseEvent[]) => chunked(encodeEvents(events), 1000);
+  const startOf = async (events: SseEvent[]) =>
+    (parseSse(await relayText(text(events), { inputTokens: 1234 }))[0]!.data.message as {
+      usage: unknown;
+    }).usage;
+  const stop: SseEvent = { event: "message_stop", data: { type: "message_stop" } };
+  await t.step("the message_start ccp writes for an upstream that sent none", async () => {
+    assert.deepEqual(
+      await startOf([{
+        event: "content_block_start",
+        data: { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+      }, stop]),
+      { input_tokens: 1234, output_tokens: 0 },
+    );
+  });
+  await t.step(
+    "an upstream's message_start without usage; the upstream's own count wins",
+    async () => {
+      const start = (message: Record<string, unknown>): SseEvent => ({
+        event: "message_start",
+        data: { type: "message_start", message: { id: "m", model: "u", ...message } },
+      });
+      assert.deepEqual(await startOf([start({}), stop]), { input_tokens: 1234, output_tokens: 0 });
+      assert.deepEqual(await startOf([start({ usage: { input_tokens: 9 } }), stop]), {
+        input_tokens: 9,
+        output_tokens: 0,
+      });
+    },
+  );
+});
+
 Deno.test("relay: a message_start that comes after ccp opened the answer with its own is not sent again", async () => {
   // The client's accumulator would take a second message_start for a new, empty message.
   const text = encodeEvents([
@@ -329,31 +361,50 @@ Deno.test("relay: a message_delta gets the usage and the stop reason Claude Code
       assert.equal((data?.delta as Record<string, unknown>).stop_reason, "tool_use");
     },
   );
+  // vLLM and Ollama map a finish they do not know (an abort, a server-side stop) to no reason.
+  await t.step("a null or missing stop reason: tool_use after a call, else end_turn", async () => {
+    const ended = (delta?: Record<string, unknown>): SseEvent => ({
+      event: "message_delta",
+      data: { type: "message_delta", ...(delta ? { delta } : {}), usage: { output_tokens: 5 } },
+    });
+    const reason = async (events: SseEvent[]) =>
+      ((await deltaOf(events))?.delta as Record<string, unknown>).stop_reason;
+    assert.equal(await reason([start, ...call, ended({ stop_reason: null }), stop]), "tool_use");
+    assert.equal(await reason([start, ...call, ended({}), stop]), "tool_use");
+    assert.equal(await reason([start, ended({ stop_reason: null }), stop]), "end_turn");
+    assert.equal(await reason([start, ended(), stop]), "end_turn");
+  });
 });
 
-Deno.test("a JSON answer with a tool call ended as end_turn reaches the client as tool_use", async () => {
-  const upstream = startAnthropicMock([
-    { kind: "json", body: { ...thinkingTextToolMessage("glm"), stop_reason: "end_turn" } },
-  ]);
-  const ccp = startCcp(testConfig({
-    providers: [provider("glm", { baseUrl: upstream.url })],
-    routes: { default: "glm/glm-5" },
-  }));
-  try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "claude-sonnet-4-6",
-        max_tokens: 100,
-        messages: [{ role: "user", content: "hi" }],
-      }),
-    });
-    const message = await res.json();
-    assert.ok(message.content.some((b: { type: string }) => b.type === "tool_use"));
-    assert.equal(message.stop_reason, "tool_use");
-  } finally {
-    await ccp.close();
-    await upstream.close();
-  }
-});
+for (const upstreamReason of ["end_turn", null, undefined]) {
+  Deno.test(`a JSON answer with a tool call ended as ${upstreamReason} reaches the client as tool_use`, async () => {
+    const { stop_reason: _, ...message } = thinkingTextToolMessage("glm");
+    const upstream = startAnthropicMock([
+      {
+        kind: "json",
+        body: upstreamReason === undefined ? message : { ...message, stop_reason: upstreamReason },
+      },
+    ]);
+    const ccp = startCcp(testConfig({
+      providers: [provider("glm", { baseUrl: upstream.url })],
+      routes: { default: "glm/glm-5" },
+    }));
+    try {
+      const res = await fetch(`${ccp.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "claude-sonnet-4-6",
+          max_tokens: 100,
+          messages: [{ role: "user", content: "hi" }],
+        }),
+      });
+      const message = await res.json();
+      assert.ok(message.content.some((b: { type: string }) => b.type === "tool_use"));
+      assert.equal(message.stop_reason, "tool_use");
+    } finally {
+      await ccp.close();
+      await upstream.close();
+    }
+  });
+}

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { parseSse, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import type { Config, ProviderConfig } from "../../src/config/types.ts";
 import {
   type Dialect,
   DIALECTS,
@@ -262,6 +263,56 @@ Deno.test("local servers: an answer whose first token is half a character still 
         }
       }),
   );
+});
+
+Deno.test("llama.cpp: the message_start ccp writes carries ccp's count when it made one", async (t) => {
+  const llamacpp = DIALECTS.find((d) => d.id === "llamacpp")!;
+  const emoji: Turn = {
+    text: ["🙂 Done."],
+    firstTokenSplit: true,
+    inputTokens: 30,
+    outputTokens: 5,
+  };
+  const TARGET = { provider: "llamacpp", model: "local-model" };
+  const cases: Array<[string, Partial<ProviderConfig>, Partial<Config>]> = [
+    // ccp counts the prompt to fit max_tokens into the window before it sends.
+    ["a context window", { modelSettings: { "*": { contextWindow: 128_000 } } }, {}],
+    // ccp counts the prompt to decide the long_context route.
+    ["a long_context route", {}, {
+      routes: { default: [TARGET], long_context: [TARGET] },
+      routing: { longContextThreshold: 10, thinkBudgetTokens: 32_000 },
+    }],
+  ];
+  for (const [name, over, configOver] of cases) {
+    await t.step(name, async () => {
+      const server = startLocalServer(llamacpp, [{ kind: "turn", turn: emoji }]);
+      const ccp = startCcp({
+        ...testConfig({
+          providers: [provider("llamacpp", {
+            preset: "llamacpp",
+            baseUrl: `${server.url}/v1`,
+            ...over,
+          })],
+          routes: { default: "llamacpp/local-model" },
+        }),
+        ...configOver,
+      });
+      try {
+        const response = await fetch(`${ccp.url}/v1/messages?beta=true`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(claudeCodeBody(true, "claude-opus-5-5")),
+        });
+        const events = parseSse(await response.text());
+        assert.deepEqual(streamProblems(events), []);
+        const usage = (events[0]!.data.message as Json).usage as Json;
+        assert.ok((usage.input_tokens as number) > 0, JSON.stringify(usage));
+      } finally {
+        await ccp.close();
+        await server.close();
+      }
+    });
+  }
 });
 
 Deno.test("local servers: JSON answers come back as Anthropic Messages, empty ones too", async (t) => {

@@ -100,3 +100,65 @@ Deno.test("a refused beta is left out from then on, after one refused request", 
     await upstream.shutdown();
   }
 });
+
+Deno.test("a refused beta takes the body field that needs it along, on the retry and after", async () => {
+  const CM = "context-management-2025-06-27";
+  const seen: Array<{ beta: string | null; field: boolean }> = [];
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => {
+      const body = await req.json();
+      const beta = req.headers.get("anthropic-beta");
+      const field = "context_management" in body;
+      seen.push({ beta, field });
+      const refuse = (message: string) =>
+        Response.json({ type: "error", error: { type: "invalid_request_error", message } }, {
+          status: 400,
+        });
+      if (beta?.includes(CM)) {
+        return refuse(`Unexpected value(s) \`${CM}\` for the \`anthropic-beta\` header.`);
+      }
+      // Anthropic's own answer to the field without its beta.
+      if (field) return refuse("context_management: Extra inputs are not permitted");
+      return new Response(encodeEvents(textTurn("m", 2)), {
+        headers: { "content-type": "text/event-stream" },
+      });
+    },
+  );
+  const ccp = startCcp(testConfig({
+    providers: [provider("vertex", { baseUrl: `http://127.0.0.1:${upstream.addr.port}` })],
+    routes: { default: "vertex/claude-opus-4-5" },
+  }));
+  const ask = async () => {
+    const res = await fetch(`${ccp.url}/v1/messages?beta=true`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "anthropic-beta": `claude-code-20250219,${CM}`,
+      },
+      body: JSON.stringify({
+        model: "claude-opus-4-5",
+        max_tokens: 100,
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
+        context_management: { edits: [{ type: "clear_thinking_20251015", keep: "all" }] },
+      }),
+    });
+    return { status: res.status, events: parseSse(await res.text()) };
+  };
+  try {
+    const first = await ask();
+    assert.equal(first.status, 200, JSON.stringify(first.events));
+    assert.equal(first.events.at(-1)!.event, "message_stop");
+    const second = await ask();
+    assert.equal(second.status, 200);
+    assert.deepEqual(seen, [
+      { beta: `claude-code-20250219,${CM}`, field: true },
+      { beta: "claude-code-20250219", field: false },
+      { beta: "claude-code-20250219", field: false },
+    ]);
+  } finally {
+    await ccp.close();
+    await upstream.shutdown();
+  }
+});

@@ -43,7 +43,12 @@ Deno.test("stream events: boundaries, splitting and one read of each event", asy
       const verdict = inspectEvent(
         `event: error\ndata: {"error":{"type":"${type}","message":"m"}}`,
       );
-      assert.deepEqual(verdict, { kind: "error", type: "api_error", message: "m" });
+      assert.deepEqual(verdict, {
+        kind: "error",
+        type: "api_error",
+        message: "m",
+        refusedCredential: type,
+      });
     }
   });
   await t.step("other error types keep their meaning", () => {

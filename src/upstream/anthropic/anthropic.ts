@@ -32,6 +32,8 @@ export interface AnthropicCall {
   unreachableHint?: string;
   /** Optional parameters this upstream refused before. */
   learned?: LearnedParams;
+  /** False: `learned` is applied, and nothing new is learned (see LearningPostOptions). */
+  learn?: boolean;
   log?: Logger;
 }
 
@@ -54,6 +56,7 @@ export function callAnthropic(call: AnthropicCall): Promise<PostSuccess | PostFa
     fetch: call.fetch,
     unreachableHint: call.unreachableHint,
     learned: call.learned,
+    ...(call.learn === false ? { learn: false } : {}),
     log: call.log,
   });
 }

@@ -13,14 +13,32 @@ import {
 } from "../relay_stream.ts";
 import type { UsageTotals } from "../transport.ts";
 import { isRecord } from "../../core/json.ts";
-import { deltaChars, inspectEvent, lastEventEnd, noteUsage, splitEvents } from "./stream_events.ts";
+import {
+  completedStopReason,
+  deltaChars,
+  inspectEvent,
+  lastEventEnd,
+  noteUsage,
+  splitEvents,
+} from "./stream_events.ts";
 
 /** Options for {@link relayAnthropicStream}. */
 export interface RelayOptions extends RelayHooks {
   /** Model name the client sent; it replaces the upstream's in `message_start`. */
   clientModel: string;
+  /**
+   * ccp's local count of the prompt, when one was made already: the `usage.input_tokens` of a
+   * `message_start` the upstream did not send, or sent without it (else 0).
+   */
+  inputTokens?: number;
   /** Called with each event's data: remembers signatures of servers other than Anthropic. */
   onEventData?: (data: Record<string, unknown>) => void;
+}
+
+/** What a `message_start` ccp writes or completes says: the client's model, the prompt's size. */
+interface Opening {
+  readonly model: string;
+  readonly inputTokens: number;
 }
 
 const encoder = new TextEncoder();
@@ -37,7 +55,11 @@ export function relayAnthropicStream(
 ): ReadableStream<Uint8Array> {
   return relayFrames(
     upstream,
-    new AnthropicFrames(options.clientModel, options.describeUpstream, options.onEventData),
+    new AnthropicFrames(
+      { model: options.clientModel, inputTokens: options.inputTokens ?? 0 },
+      options.describeUpstream,
+      options.onEventData,
+    ),
     options,
   );
 }
@@ -51,7 +73,7 @@ class AnthropicFrames implements FrameSource {
   readonly #decoder = new TextDecoder();
   // Text of an event whose blank line has not arrived yet.
   readonly #held = new HeldText();
-  readonly #clientModel: string;
+  readonly #start: Opening;
   readonly #describeUpstream: string;
   readonly #onEventData: ((data: Record<string, unknown>) => void) | undefined;
   #rewrite = true;
@@ -65,11 +87,11 @@ class AnthropicFrames implements FrameSource {
   #endsInCharacter = false;
 
   constructor(
-    clientModel: string,
+    opening: Opening,
     describeUpstream: string,
     onEventData?: (data: Record<string, unknown>) => void,
   ) {
-    this.#clientModel = clientModel;
+    this.#start = opening;
     this.#describeUpstream = describeUpstream;
     this.#onEventData = onEventData;
   }
@@ -170,9 +192,14 @@ class AnthropicFrames implements FrameSource {
         events.length = kept;
         return { bytes: joined(events), end: { kind: "stop" } };
       }
-      const message = verdict.kind === "error"
-        ? verdict.message
-        : `${this.#describeUpstream} sent ${verdict.detail}`;
+      const message = verdict.kind !== "error"
+        ? `${this.#describeUpstream} sent ${verdict.detail}`
+        : verdict.refusedCredential
+        // Said whose refusal it is, as before the first byte: the type the client gets is no
+        // longer the upstream's, and its words alone read as the client's ccp token refused.
+        ? `${this.#describeUpstream} sent ${verdict.refusedCredential} mid-stream (it refused ` +
+          `the credential ccp sent it): ${verdict.message}`
+        : verdict.message;
       const type = verdict.kind === "error" ? verdict.type : undefined;
       events.length = kept;
       return {
@@ -193,13 +220,13 @@ class AnthropicFrames implements FrameSource {
   #opening(event: string, data: Record<string, unknown>, filled: boolean): string {
     if (data.type === "message_start") {
       this.#rewrite = false;
-      return withClientModel(event, data, this.#clientModel);
+      return withClientModel(event, data, this.#start);
     }
     if (!opensAnswer(data)) return event;
     this.#rewrite = false;
     this.#startSent = true;
     const sent = filled ? withData(event, data) : event;
-    return `${startFor(this.#clientModel)}\n\n${sent}`;
+    return `${startFor(this.#start)}\n\n${sent}`;
   }
 
   /**
@@ -207,7 +234,7 @@ class AnthropicFrames implements FrameSource {
    * reads `usage` from it unconditionally (a server that leaves it out crashes it with
    * "undefined is not an object (evaluating '$.input_tokens')"), and runs the answer's tool calls
    * only when the stop reason is `tool_use`: a server that ends a turn with tool calls as
-   * `end_turn` would stop the session's work with the calls unrun.
+   * `end_turn`, or with no reason, would stop the session's work with the calls unrun.
    */
   #completedDelta(data: Record<string, unknown>): boolean {
     if (data.type === "content_block_start" && isRecord(data.content_block)) {
@@ -223,9 +250,11 @@ class AnthropicFrames implements FrameSource {
       data.usage.output_tokens = Math.ceil(this.answerChars / 4);
       changed = true;
     }
-    const delta = data.delta;
-    if (this.#toolUse && isRecord(delta) && delta.stop_reason === "end_turn") {
-      delta.stop_reason = "tool_use";
+    if (!isRecord(data.delta)) data.delta = { stop_sequence: null };
+    const delta = data.delta as Record<string, unknown>;
+    const reason = completedStopReason(delta.stop_reason, this.#toolUse);
+    if (reason !== delta.stop_reason) {
+      delta.stop_reason = reason;
       changed = true;
     }
     return changed;
@@ -269,17 +298,17 @@ class HeldText {
  * and `role`, Ollama `stop_reason` and `stop_sequence`, and a client reads
  * `usage.input_tokens` from here (Claude Code sizes its context with it), so it is never absent.
  */
-function withClientModel(event: string, data: Record<string, unknown>, model: string): string {
+function withClientModel(event: string, data: Record<string, unknown>, opening: Opening): string {
   const message = data.message;
   if (!isRecord(message)) return event;
-  message.model = model;
+  message.model = opening.model;
   message.type ??= "message";
   message.role ??= "assistant";
   if (!Array.isArray(message.content)) message.content = [];
   if (message.stop_reason === undefined) message.stop_reason = null;
   if (message.stop_sequence === undefined) message.stop_sequence = null;
   const usage = isRecord(message.usage) ? message.usage : (message.usage = {});
-  if (typeof usage.input_tokens !== "number") usage.input_tokens = 0;
+  if (typeof usage.input_tokens !== "number") usage.input_tokens = opening.inputTokens;
   if (typeof usage.output_tokens !== "number") usage.output_tokens = 0;
   return withData(event, data);
 }
@@ -299,9 +328,9 @@ function opensAnswer(data: Record<string, unknown>): boolean {
 let started = 0;
 
 /** A `message_start` for an upstream that sent none, with what ccp knows of the answer. */
-function startFor(model: string): string {
+function startFor(opening: Opening): string {
   const data = { type: "message_start", message: { id: `msg_ccp_${Date.now()}_${started++}` } };
-  return withClientModel("event: message_start", data, model);
+  return withClientModel("event: message_start", data, opening);
 }
 
 /**

@@ -13,7 +13,13 @@ import type { UsageTotals } from "../transport.ts";
 export type EventVerdict =
   | { kind: "pass"; data?: Record<string, unknown> }
   | { kind: "stop" }
-  | { kind: "error"; type: AnthropicErrorType; message: string }
+  | {
+    kind: "error";
+    type: AnthropicErrorType;
+    message: string;
+    /** The upstream's own type when it refused the credential ccp sent it (401/403). */
+    refusedCredential?: string;
+  }
   | { kind: "malformed"; detail: string };
 
 /**
@@ -86,7 +92,8 @@ export function errorVerdict(
   const message = typeof error.message === "string" && error.message
     ? error.message
     : JSON.stringify(error).slice(0, 500);
-  return { kind: "error", type, message };
+  const refused = error.type === "authentication_error" || error.type === "permission_error";
+  return { kind: "error", type, message, ...(refused ? { refusedCredential: error.type } : {}) };
 }
 
 /** Notes the token counts a `message_start` or `message_delta` event carries. */
@@ -120,4 +127,16 @@ export function noteUsageCounts(usage: UsageTotals, source: unknown): void {
   if (typeof source.cache_creation_input_tokens === "number") {
     usage.cacheCreationInputTokens = source.cache_creation_input_tokens;
   }
+}
+
+/**
+ * The stop reason to send for an answer whose server said `upstream`. Claude Code runs an
+ * answer's tool calls only when it stopped for them, so `end_turn` after a `tool_use` block is
+ * `tool_use`; no reason at all (vLLM and Ollama give none for a finish they cannot map, such as
+ * an abort) is `tool_use` after a call, else `end_turn`. Any other reason the server gave stands:
+ * only the server knows an answer was cut at `max_tokens`.
+ */
+export function completedStopReason(upstream: unknown, toolUse: boolean): unknown {
+  if (upstream === null || upstream === undefined) return toolUse ? "tool_use" : "end_turn";
+  return toolUse && upstream === "end_turn" ? "tool_use" : upstream;
 }

@@ -4,13 +4,14 @@ import { settingsFor } from "../../config/settings_merge.ts";
 import { UpstreamError } from "../../core/errors.ts";
 import { capitalise } from "../../core/text.ts";
 import { callAnthropic, describeCall } from "./anthropic.ts";
-import { betaRuleOf, filterBetaHeader } from "../http/headers.ts";
+import { betaRuleOf, filterBetaHeader, secretsSent } from "../http/headers.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { relayedAnswer } from "../relayed_answer.ts";
 import { planHeaders } from "./plan_headers.ts";
 import { FOREIGN_SIGNATURES } from "./foreign_signatures.ts";
 import { verifiesSignatures } from "./real_anthropic.ts";
 import { refusesSignature } from "./refused_signature.ts";
+import { completedStopReason } from "./stream_events.ts";
 import { networkCause } from "../errors.ts";
 import { readJsonCapped } from "../http/read_capped.ts";
 import { upstreamMessage } from "../../core/upstream_message.ts";
@@ -76,7 +77,13 @@ export const anthropicTransport: Transport = {
     return {
       ok: true,
       ...(relayHeaders ? { relayHeaders } : {}),
-      open: (hooks) => openAnswer(request, response, hooks),
+      // A count made for max_tokens fills a message_start the upstream left without one.
+      open: (hooks) =>
+        openAnswer(
+          inputTokens === undefined ? request : { ...request, countedInputTokens: inputTokens },
+          response,
+          hooks,
+        ),
     };
   },
 };
@@ -121,7 +128,7 @@ async function openAnswer(
     throw new UpstreamError(
       "api_error",
       `${capitalise(where)} answered ${response.status} without a message: ${
-        scrubSecrets(text, request.provider.apiKeys)
+        scrubSecrets(text, secretsSent(request.provider, request.clientHeaders))
       }`,
       { status: 502 },
     );
@@ -132,9 +139,8 @@ async function openAnswer(
     if (block.type === "tool_use" && block.input === undefined) block.input = {};
   }
   // Claude Code runs an answer's tool calls only when it stopped for them (as the stream relay).
-  if (message.stop_reason === "end_turn" && message.content.some((b) => b.type === "tool_use")) {
-    message.stop_reason = "tool_use";
-  }
+  const toolUse = message.content.some((b) => b.type === "tool_use");
+  message.stop_reason = completedStopReason(message.stop_reason, toolUse);
   if (!verifiesSignatures(request.provider)) FOREIGN_SIGNATURES.noteMessage(message);
   return jsonAnswer(message, request.body.stream === true, hooks);
 }

@@ -86,6 +86,27 @@ export function applyProviderHeaders(headers: OutgoingHeaders, provider: Provide
 // The client's own credentials, as an `auth: passthrough` provider is sent them.
 const CREDENTIALS = ["x-api-key", "authorization"] as const;
 
+/**
+ * What an error text must not quote: the provider's keys, and with `auth: passthrough` the
+ * client's own credential as it is sent, which no config lists and which need not look like any
+ * known key. `headers` are those sent or those received: the credential values are the same.
+ */
+export function secretsSent(
+  provider: Pick<ProviderConfig, "auth" | "apiKeys">,
+  headers: { get(name: string): string | null | undefined },
+): readonly string[] {
+  if (provider.auth !== "passthrough") return provider.apiKeys;
+  const secrets = [...provider.apiKeys];
+  for (const name of CREDENTIALS) {
+    const value = headers.get(name);
+    if (!value) continue;
+    secrets.push(value);
+    const bare = value.replace(/^bearer\s+/i, "");
+    if (bare !== value) secrets.push(bare);
+  }
+  return secrets;
+}
+
 /** Copies the client's own credential headers (for `auth: passthrough` providers). */
 export function passthroughCredentials(client: HeaderReader, headers: OutgoingHeaders): void {
   for (const name of CREDENTIALS) {

@@ -9,13 +9,9 @@ import { addressOf, describeTarget, upstreamHttpError, upstreamNetworkError } fr
 import type { Logger } from "../../core/log.ts";
 import { fetchFor, type FetchLike } from "./clients.ts";
 import type { LearnedParams } from "../../resilience/learned_params.ts";
-import { refusedParameter, withoutParams } from "./refused_params.ts";
-import { refusedOutputLimit, withOutputLimits } from "./output_limit.ts";
-import { NO_IMAGES, refusesImages, withoutImages } from "./refused_images.ts";
-import { betaEntry, refusedBetas, withoutBetas } from "./refused_betas.ts";
-import { upstreamMessage } from "../../core/upstream_message.ts";
+import { applyLearned, lessonOf } from "./lessons.ts";
 import { CONNECT_PROBES } from "../../resilience/connect_probe.ts";
-import type { OutgoingHeaders } from "./headers.ts";
+import { type OutgoingHeaders, secretsSent } from "./headers.ts";
 import { jsonPieces } from "../../core/raw_json.ts";
 import { withScratch } from "../../core/scratch_bytes.ts";
 import { earlyAnswerOf, earlyError } from "./early_error.ts";
@@ -142,7 +138,7 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
     await response.body?.cancel().catch(() => {});
     return { ok: false, error: redirectError(provider.id, model, response) };
   }
-  const secrets = sentSecrets(provider, options.headers);
+  const secrets = secretsSent(provider, { get: (name) => options.headers[name] });
   const bodyText = withoutCredentials(await readErrorText(response), provider, secrets);
   const early = earlyAnswerOf(response);
   const missingKey = missingKeyAdvice(provider);
@@ -167,26 +163,6 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
       ...(advice ? { advice } : {}),
     }),
   };
-}
-
-// The credential headers an `auth: passthrough` upstream is sent (the client's own).
-const PASSED_CREDENTIALS = ["x-api-key", "authorization"] as const;
-
-/**
- * What an error answer must not quote: ccp's keys, and with `auth: passthrough` the client's own
- * credential as it was sent, which no config lists and which need not look like any known key.
- */
-function sentSecrets(provider: ProviderConfig, headers: OutgoingHeaders): readonly string[] {
-  if (provider.auth !== "passthrough") return provider.apiKeys;
-  const secrets = [...provider.apiKeys];
-  for (const name of PASSED_CREDENTIALS) {
-    const value = headers[name];
-    if (!value) continue;
-    secrets.push(value);
-    const bare = value.replace(/^bearer\s+/i, "");
-    if (bare !== value) secrets.push(bare);
-  }
-  return secrets;
 }
 
 /**
@@ -216,63 +192,43 @@ export interface LearningPostOptions extends Omit<PostOptions, "body"> {
   json: Record<string, unknown>;
   /** Parameters this provider and model refused before; absent: nothing is learned. */
   learned?: LearnedParams;
+  /**
+   * False: what was learned is applied, but a refusal teaches nothing and is not retried. A
+   * count_tokens endpoint may refuse what Messages takes, and its caller counts locally anyway.
+   */
+  learn?: boolean;
   log?: Logger;
 }
 
+// Each lesson takes something out of what was sent, so the tries end; a bound all the same.
+const MAX_LESSONS = 3;
+
 /**
- * {@link postJson} for a body ccp built: parameters the upstream refused before are left out,
- * and a 400 that names one it was just sent is answered by one more try without it.
+ * {@link postJson} for a body ccp built: what the upstream refused before is left out, and a
+ * refusal of something it was just sent is answered by another try without it (lessons.ts).
  */
 export async function postJsonLearning(
   options: LearningPostOptions,
 ): Promise<PostSuccess | PostFailure> {
   const { provider, model, learned } = options;
   const known = learned?.for(provider.id, model) ?? new Set<string>();
-  const limited = withOutputLimits(withoutParams(options.json, known), known);
-  const body = known.has(NO_IMAGES) ? withoutImages(limited) : limited;
-  const sending = { ...options, headers: withoutBetas(options.headers, known) };
-  const first = await sentLogged(sending, body);
-  if (first.ok || !learned) return first;
-  const betas = first.status === 400
-    ? refusedBetas(upstreamMessage(first.bodyText), sending.headers)
-    : [];
-  if (betas.length > 0) {
-    const entries = betas.map(betaEntry);
-    if (entries.map((e) => learned.learn(provider.id, model, e)).some(Boolean)) {
-      options.log?.warn(
-        `provider "${provider.id}" model "${model}" does not accept anthropic-beta ` +
-          `${betas.join(", ")}: sent again without it, and left out from now on`,
-      );
-    }
-    return await sentLogged(
-      { ...sending, headers: withoutBetas(sending.headers, entries) },
-      body,
-    );
+  let sent = applyLearned({ body: options.json, headers: options.headers }, known);
+  let result = await sentLogged({ ...options, headers: sent.headers }, sent.body);
+  if (!learned || options.learn === false) return result;
+  const pupil = {
+    provider: provider.id,
+    model,
+    learned,
+    ...(options.log ? { log: options.log } : {}),
+  };
+  // One refusal may hide the next (a refused beta, then the image): each is learned in turn.
+  for (let n = 0; n < MAX_LESSONS && !result.ok; n++) {
+    const next = lessonOf(result, sent, pupil);
+    if (!next) break;
+    sent = next;
+    result = await sentLogged({ ...options, headers: sent.headers }, sent.body);
   }
-  if (refusesImages(first.status, upstreamMessage(first.bodyText), body)) {
-    if (learned.learn(provider.id, model, NO_IMAGES)) {
-      options.log?.warn(
-        `provider "${provider.id}" model "${model}" does not accept images: sent again with ` +
-          "each image replaced by a note, and so from now on (or set supports: { images: false })",
-      );
-    }
-    return await sentLogged(sending, withoutImages(body));
-  }
-  if (first.status !== 400) return first;
-  const param = refusedParameter(first.bodyText, body);
-  const limit = param ? undefined : refusedOutputLimit(upstreamMessage(first.bodyText), body);
-  if (!param && !limit) return first;
-  if (learned.learn(provider.id, model, (param ?? limit)!)) {
-    options.log?.warn(
-      param
-        ? `provider "${provider.id}" model "${model}" does not accept "${param}": ` +
-          "sent again without it, and left out from now on"
-        : `provider "${provider.id}" model "${model}" accepts at most ${limit}: ` +
-          "sent again within it, and kept within it from now on",
-    );
-  }
-  const retry = param ? withoutParams(body, [param]) : withOutputLimits(body, [limit!]);
-  return await sentLogged(sending, retry);
+  return result;
 }
 
 /**

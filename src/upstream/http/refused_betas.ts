@@ -18,6 +18,18 @@ const PREFIX = "anthropic-beta:";
 // Anthropic's wording, which Vertex and gateways pass on; the values may be quoted in backticks.
 const REFUSED = /unexpected value\(s\)\s*(.+?)\s*for the\s*`?anthropic-beta`?\s*header/i;
 
+// Body fields that mean nothing without their beta: an endpoint that refuses the beta refuses
+// the field too ("context_management: Extra inputs are not permitted"), so both go together.
+const FIELDS_OF_BETA: Readonly<Record<string, readonly string[]>> = {
+  "context-management-2025-06-27": ["context_management"],
+  "mcp-client-2025-04-04": ["mcp_servers"],
+};
+
+/** The body fields that need one of `betas` (learned and left out with them). */
+export function fieldsNeeding(betas: readonly string[]): string[] {
+  return betas.flatMap((beta) => FIELDS_OF_BETA[beta] ?? []);
+}
+
 /** The learned entry for `beta`. */
 export function betaEntry(beta: string): string {
   return PREFIX + beta;

@@ -1,0 +1,98 @@
+/**
+ * What one refused attempt teaches a learning post (post.ts): the change that answers the
+ * refusal — a beta left out, images replaced by notes, a parameter dropped, an output limit
+ * applied — remembered for that provider and model, and what to send next.
+ */
+
+import type { Logger } from "../../core/log.ts";
+import { upstreamMessage } from "../../core/upstream_message.ts";
+import type { LearnedParams } from "../../resilience/learned_params.ts";
+import type { OutgoingHeaders } from "./headers.ts";
+import { refusedOutputLimit, withOutputLimits } from "./output_limit.ts";
+import { betaEntry, fieldsNeeding, refusedBetas, withoutBetas } from "./refused_betas.ts";
+import { NO_IMAGES, refusesImages, withoutImages } from "./refused_images.ts";
+import { refusedParameter, withoutParams } from "./refused_params.ts";
+
+type Json = Record<string, unknown>;
+
+/** One attempt's body and headers. */
+export interface Sent {
+  readonly body: Json;
+  readonly headers: OutgoingHeaders;
+}
+
+/** Where lessons are kept, and for which target. */
+export interface Pupil {
+  readonly provider: string;
+  readonly model: string;
+  readonly learned: LearnedParams;
+  readonly log?: Logger;
+}
+
+/** `sent` with everything `known` applied: the first attempt already does without it. */
+export function applyLearned(sent: Sent, known: ReadonlySet<string>): Sent {
+  const limited = withOutputLimits(withoutParams(sent.body, known), known);
+  return {
+    body: known.has(NO_IMAGES) ? withoutImages(limited) : limited,
+    headers: withoutBetas(sent.headers, known),
+  };
+}
+
+/** What to send after the refusal `failure` of `sent`; undefined when it teaches nothing. */
+export function lessonOf(
+  failure: { readonly status?: number; readonly bodyText?: string },
+  sent: Sent,
+  pupil: Pupil,
+): Sent | undefined {
+  const message = upstreamMessage(failure.bodyText);
+  const { body, headers } = sent;
+  const betas = failure.status === 400 ? refusedBetas(message, headers) : [];
+  if (betas.length > 0) {
+    // A body field that only works with its beta goes too, or the retry fails for the field.
+    const fields = fieldsNeeding(betas);
+    const entries = betas.map(betaEntry);
+    if (learnAll(pupil, [...entries, ...fields])) {
+      const also = fields.length > 0 ? ` (and the body's ${fields.join(", ")}, which need it)` : "";
+      const named = betas.join(", ");
+      warn(
+        pupil,
+        `does not accept anthropic-beta ${named}: sent again without it${also}, ` +
+          "and left out from now on",
+      );
+    }
+    return { body: withoutParams(body, fields), headers: withoutBetas(headers, entries) };
+  }
+  if (refusesImages(failure.status, message, body)) {
+    if (learnAll(pupil, [NO_IMAGES])) {
+      warn(
+        pupil,
+        "does not accept images: sent again with each image replaced by a note, and so from " +
+          "now on (or set supports: { images: false })",
+      );
+    }
+    return { body: withoutImages(body), headers };
+  }
+  if (failure.status !== 400) return undefined;
+  const param = refusedParameter(failure.bodyText, body);
+  if (param) {
+    if (learnAll(pupil, [param])) {
+      warn(pupil, `does not accept "${param}": sent again without it, and left out from now on`);
+    }
+    return { body: withoutParams(body, [param]), headers };
+  }
+  const limit = refusedOutputLimit(message, body);
+  if (!limit) return undefined;
+  if (learnAll(pupil, [limit])) {
+    warn(pupil, `accepts at most ${limit}: sent again within it, and kept within it from now on`);
+  }
+  return { body: withOutputLimits(body, [limit]), headers };
+}
+
+/** Learns every entry; true when one of them was new (then it is said once, in the log). */
+function learnAll(pupil: Pupil, entries: readonly string[]): boolean {
+  return entries.map((e) => pupil.learned.learn(pupil.provider, pupil.model, e)).some(Boolean);
+}
+
+function warn(pupil: Pupil, what: string): void {
+  pupil.log?.warn(`provider "${pupil.provider}" model "${pupil.model}" ${what}`);
+}
