@@ -63,6 +63,42 @@ Deno.test("relay: an error mid-event is closed off before the error frame", asyn
   assert.ok(out.includes("\n\nevent: error"), "error frame starts on an event boundary");
 });
 
+Deno.test("relay: an upstream's error event names the provider and model, keeping its type", async (t) => {
+  const opened = encodeEvents(thinkingTextToolTurn("m").slice(0, 3));
+  const failing = (type: string, message: string) =>
+    `${opened}event: error\ndata: ${
+      JSON.stringify({ type: "error", error: { type, message } })
+    }\n\n`;
+  const lastError = async (text: string) => {
+    const got = parseSse(
+      await relayText(chunked(text, 50), { describeUpstream: 'Provider "glm" (model glm-4.6)' }),
+    );
+    return got.at(-1)!;
+  };
+  await t.step("overloaded: whose it is, with the upstream's words", async () => {
+    const last = await lastError(failing("overloaded_error", "Overloaded"));
+    assert.equal(last.event, "error");
+    assert.deepEqual(last.data, {
+      type: "error",
+      error: {
+        type: "overloaded_error",
+        message: 'Provider "glm" (model glm-4.6) reported an error mid-stream: Overloaded',
+      },
+    });
+  });
+  await t.step(
+    "prompt is too long: Anthropic's words as they came (Claude Code compacts on them)",
+    async () => {
+      const words = "prompt is too long: 210000 tokens > 200000 maximum";
+      const last = await lastError(failing("invalid_request_error", words));
+      assert.deepEqual(last.data, {
+        type: "error",
+        error: { type: "invalid_request_error", message: words },
+      });
+    },
+  );
+});
+
 Deno.test("relay: pings while the upstream is silent, only between events", async () => {
   const events = thinkingTextToolTurn("m");
   const first = encodeEvents(events.slice(0, 2));

@@ -22,6 +22,8 @@ import {
   splitEvents,
 } from "./stream_events.ts";
 
+const PROMPT_TOO_LONG = /prompt is too long/i;
+
 /** Options for {@link relayAnthropicStream}. */
 export interface RelayOptions extends RelayHooks {
   /** Model name the client sent; it replaces the upstream's in `message_start`. */
@@ -199,7 +201,10 @@ class AnthropicFrames implements FrameSource {
         // longer the upstream's, and its words alone read as the client's ccp token refused.
         ? `${this.#describeUpstream} sent ${verdict.refusedCredential} mid-stream (it refused ` +
           `the credential ccp sent it): ${verdict.message}`
-        : verdict.message;
+        // Claude Code compacts on these words: they go on as the upstream wrote them.
+        : PROMPT_TOO_LONG.test(verdict.message)
+        ? verdict.message
+        : `${this.#describeUpstream} reported an error mid-stream: ${verdict.message}`;
       const type = verdict.kind === "error" ? verdict.type : undefined;
       events.length = kept;
       return {
