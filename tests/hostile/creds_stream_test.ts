@@ -83,7 +83,10 @@ Deno.test("one error per stream, then the end", async (t) => {
   }
   await t.step("the upstream's error type is kept", async () => {
     const { text } = await ask("anthropic", () => sse(cases[2]![2]), true);
-    assert.match(text, /"type":"overloaded_error","message":"busy"/);
+    assert.match(
+      text,
+      /"type":"overloaded_error","message":"Provider \\"up\\" \(model m\) reported an error mid-stream: busy"/,
+    );
   });
 });
 
