@@ -6,6 +6,7 @@
 import { CcrError, convertCcr, type Draft } from "../config/ccr/convert.ts";
 import { parseJsonc } from "../config/ccr/jsonc.ts";
 import { renderConfigYaml, renderDotenv } from "../config/ccr/render.ts";
+import { oneLine } from "../config/ccr/text.ts";
 import { joinPath, resolvePath } from "../config/paths.ts";
 import type { CliFlags } from "./args.ts";
 import { type CliContext, CliError } from "./context.ts";
@@ -88,7 +89,7 @@ export async function runInitFromCcr(
   }
   if (draft.notCarried.length > 0) {
     ctx.io.out(["", "Not carried over (also listed at the top of the config):"].join("\n"));
-    for (const note of draft.notCarried) ctx.io.out(`  - ${note}`);
+    for (const note of draft.notCarried) ctx.io.out(`  - ${oneLine(note)}`);
   }
   const flag = target.needsFlag ? ` --config ${flags.config}` : "";
   const ccp = ctx.standalone ? "ccp" : "deno task start";

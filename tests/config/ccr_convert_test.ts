@@ -228,6 +228,8 @@ Deno.test("ccr: odd names, unknown providers and bad Router values are reported,
       },
       { name: "null", api_base_url: "https://x.example/v1/messages", api_key: "$X", models: ["n"] },
       { api_base_url: "https://nameless.example/v1/chat/completions" },
+      // A line break in a name must not end the comment it is quoted in.
+      { name: "lan\nollama: x", api_base_url: "http://192.168.1.20:11434/v1/chat/completions" },
     ],
     Router: {
       default: "My Provider,m",
@@ -237,7 +239,11 @@ Deno.test("ccr: odd names, unknown providers and bad Router values are reported,
       somethingElse: "null,n",
     },
   });
-  assert.deepEqual(draft.providers.map((p) => p.id), ["my_provider", "null"]);
+  assert.deepEqual(draft.providers.map((p) => p.id), ["my_provider", "null", "lan_ollama__x"]);
+  // Ollama's port names it on another machine too; its address is kept.
+  assert.equal(provider(draft, "lan_ollama__x").field("preset"), "ollama");
+  assert.equal(provider(draft, "lan_ollama__x").field("base_url"), "http://192.168.1.20:11434");
+  assert.ok(renderConfigYaml(draft, "c.json").includes("# CCR lan ollama: x: http://192.168.1.20"));
   assert.equal(provider(draft, "null").field("type"), "anthropic");
   assert.equal(provider(draft, "null").field("base_url"), "https://x.example/v1");
   assert.deepEqual(draft.routes.map((r) => r.targets), [["my_provider/m"]]);

@@ -31,9 +31,9 @@ function shownUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
-/** The `KNOWN_HOSTS` key for a URL: its host name, or `loopback:<port>` for a local server. */
-function hostKey(url: URL): string {
-  return LOOPBACK_NAMES.has(url.hostname) ? `loopback:${url.port}` : url.hostname;
+/** The preset a URL's host (or, for local servers, its port) names, if any. */
+function knownPreset(url: URL): string | undefined {
+  return KNOWN_HOSTS.find((h) => h.host === url.hostname || h.host === `*:${url.port}`)?.preset;
 }
 
 /** The API root under a full endpoint URL, by the protocol ccp will speak to it. */
@@ -107,9 +107,7 @@ export function convertProvider(
   const fields: Array<readonly [string, unknown]> = [];
   const comments: string[] = [];
   const shown = url ? shownUrl(url) : ccpText(rawUrl);
-  let preset = url
-    ? findPreset(KNOWN_HOSTS.find((h) => h.host === hostKey(url))?.preset ?? "")
-    : undefined;
+  let preset = url ? findPreset(knownPreset(url) ?? "") : undefined;
   // OpenAI's Codex models are only on the Responses API, which has its own preset.
   if (preset?.id === "openai" && guessType(rawUrl, declared) === "openai_responses") {
     preset = findPreset("openai_responses");
@@ -151,7 +149,7 @@ export function convertProvider(
   const perModel = Object.entries(transformer).filter(([k, v]) => k !== "use" && isObject(v));
   const lists = [
     { model: "*", use },
-    ...perModel.map(([model, v]) => ({ model, use: parseUse((v as Json).use) })),
+    ...perModel.map(([model, v]) => ({ model: ccpText(model), use: parseUse((v as Json).use) })),
   ];
   for (const list of lists) {
     for (const { name: tName, options } of list.use) {

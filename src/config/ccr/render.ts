@@ -1,6 +1,7 @@
 /** Writes a converted claude-code-router config (convert.ts) as commented config.yaml and .env text. */
 
 import type { Draft, Fields } from "./convert.ts";
+import { oneLine } from "./text.ts";
 
 /** YAML keys that would not read back as strings, or that need quoting. */
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -30,7 +31,7 @@ function fieldLines(fields: Fields, indent: string): string[] {
 
 /** Wraps `text` into comment lines of at most ~100 characters. */
 function comment(text: string, indent = "", first = "# ", rest = "#   "): string[] {
-  const words = text.split(" ");
+  const words = oneLine(text).split(" ");
   const lines: string[] = [];
   let line = "";
   for (const word of words) {
@@ -46,7 +47,7 @@ function comment(text: string, indent = "", first = "# ", rest = "#   "): string
 /** The config.yaml text for `draft`, converted from `source`. */
 export function renderConfigYaml(draft: Draft, source: string): string {
   const out: string[] = [
-    `# ccp configuration converted from claude-code-router's ${source}`,
+    `# ccp configuration converted from claude-code-router's ${oneLine(source)}`,
     '# by "ccp init --from ccr". Validate it with "ccp check"; the full reference is in README.md.',
     "# Literal API keys were moved to the .env file beside this one and are read as ${VAR}.",
     '# In Claude Code, /model takes "provider/model" here where CCR took "provider,model".',
@@ -94,7 +95,9 @@ function envValue(value: string): string {
 
 /** The .env text: the literal keys, and the variables the config still reads from the environment. */
 export function renderDotenv(draft: Draft, source: string): string {
-  const out = [`# Keys moved out of ${source} by "ccp init --from ccr". Keep this file private.`];
+  const out = [
+    `# Keys moved out of ${oneLine(source)} by "ccp init --from ccr". Keep this file private.`,
+  ];
   for (const s of draft.secrets) out.push(`${s.name}=${envValue(s.value)}`);
   if (draft.envRefs.length > 0) {
     out.push(

@@ -6,7 +6,7 @@
 
 /** A host CCR users point `api_base_url` at that a ccp preset serves. */
 export interface KnownHost {
-  /** Host name, or `host:port` for a local server on its usual port. */
+  /** Host name, or `*:port` for a local server known by its usual port on any host. */
   readonly host: string;
   readonly preset: string;
 }
@@ -33,10 +33,10 @@ export const KNOWN_HOSTS: readonly KnownHost[] = [
   { host: "open.bigmodel.cn", preset: "zhipu" },
   { host: "api.minimax.io", preset: "minimax" },
   { host: "api.fireworks.ai", preset: "fireworks" },
-  // Local servers are known by their port (on any loopback name).
-  { host: "loopback:11434", preset: "ollama" },
-  { host: "loopback:1234", preset: "lmstudio" },
-  { host: "loopback:8317", preset: "cliproxyapi" },
+  // Local servers are known by their port, on this machine or another one on the network.
+  { host: "*:11434", preset: "ollama" },
+  { host: "*:1234", preset: "lmstudio" },
+  { host: "*:8317", preset: "cliproxyapi" },
 ];
 
 /** A line under a preset's entry where ccp speaks to it otherwise than CCR did. */

@@ -74,3 +74,9 @@ export function secretRef(value: string, stem: string, state: State): string {
   state.secrets.push({ name, value });
   return `\${${name}}`;
 }
+
+/** Text from the CCR file on one line, for comments and terminal output (no control characters). */
+export function oneLine(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ");
+}
