@@ -140,7 +140,7 @@ Deno.test("ccr: transformers become model_settings, or a note saying what ccp do
     "moonshotai/kimi-k2": { max_output_tokens: 16384 },
   });
   assert.deepEqual(provider(draft, "DeepSeek").modelSettings, {
-    "deepseek-reasoner": { max_output_tokens: 65536, thinking: "on" },
+    "deepseek-reasoner": { max_output_tokens: 65536 },
   });
   assert.deepEqual(provider(draft, "modelscope").modelSettings, {
     "*": { max_output_tokens: 65536 },
@@ -149,7 +149,32 @@ Deno.test("ccr: transformers become model_settings, or a note saying what ccp do
   assert.match(notes, /DeepSeek \(deepseek-chat\): transformer tooluse/);
   assert.match(notes, /modelscope: transformer enhancetool/);
   assert.match(notes, /modelscope: transformer my-plugin: unknown to ccp/);
+  assert.match(notes, /DeepSeek \(deepseek-reasoner\): transformer forcereasoning: .*thinking: on/);
   assert.ok(provider(draft, "DeepSeek").comments.some((c) => /^deepseek: done by/.test(c)));
+});
+
+Deno.test("ccr: OpenRouter's referer, title and providerOrder options become headers and a body field", () => {
+  const draft = convertCcr({
+    Providers: [{
+      name: "or",
+      api_base_url: "https://openrouter.ai/api/v1/chat/completions",
+      api_key: "$OR_KEY",
+      models: ["z-ai/glm-4.6"],
+      transformer: {
+        use: [["openrouter", {
+          referer: "https://me.example",
+          title: "me",
+          providerOrder: ["z-ai"],
+        }]],
+      },
+    }],
+    Router: { default: "or,z-ai/glm-4.6" },
+  });
+  const or = provider(draft, "or");
+  assert.deepEqual(or.field("headers"), { "HTTP-Referer": "https://me.example", "X-Title": "me" });
+  assert.deepEqual(or.modelSettings, { "*": { extra_body: { provider: { order: ["z-ai"] } } } });
+  const config = load(draft, { OR_KEY: "k" });
+  assert.equal(config.providers.or?.headers?.["X-Title"], "me");
 });
 
 Deno.test("ccr: Router entries become routes; background is the haiku tier", () => {

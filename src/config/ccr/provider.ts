@@ -146,6 +146,8 @@ export function convertProvider(
   if (models.length > 0) fields.push(["models", models.map(ccpText)]);
 
   const modelSettings: Record<string, Record<string, unknown>> = {};
+  // Headers are per provider in ccp; a model's transformer adds them for all its models.
+  const headers: Json = {};
   const perModel = Object.entries(transformer).filter(([k, v]) => k !== "use" && isObject(v));
   const lists = [
     { model: "*", use },
@@ -160,7 +162,9 @@ export function convertProvider(
           `provider ${name}${where}: transformer ${tName}: unknown to ccp (a plugin?); not carried over`,
         );
       } else if (rule.kind === "settings") {
-        addSettings(modelSettings, list.model, ccpData(rule.settings(options)) as Json);
+        const { headers: more, ...settings } = ccpData(rule.settings(options)) as Json;
+        addSettings(modelSettings, list.model, settings);
+        if (isObject(more)) Object.assign(headers, more);
       } else if (rule.kind === "builtin") comments.push(`${tName}${where}: done by ${rule.why}`);
       else if (rule.kind === "none" || rule.kind === "unsupported") {
         const why = rule.why;
@@ -169,5 +173,6 @@ export function convertProvider(
       }
     }
   }
+  if (Object.keys(headers).length > 0) fields.push(["headers", headers]);
   return { name, provider: { id, comments, fields, modelSettings } };
 }

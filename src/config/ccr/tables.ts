@@ -65,7 +65,10 @@ export type TransformerRule =
   | { readonly kind: "type"; readonly type: CcpType }
   /** ccp does the same on its own; `why` says where. */
   | { readonly kind: "builtin"; readonly why: string }
-  /** Becomes model_settings keys (`options` are the transformer's options object). */
+  /**
+   * Becomes model_settings keys (`options` are the transformer's options object); a `headers`
+   * key holds headers for the provider as a whole.
+   */
   | {
     readonly kind: "settings";
     readonly settings: (options: Readonly<Record<string, unknown>>) => Record<string, unknown>;
@@ -92,6 +95,20 @@ function bodyFields(options: Readonly<Record<string, unknown>>): Record<string, 
   return Object.keys(options).length === 0 ? {} : { extra_body: { ...options } };
 }
 
+/** OpenRouter's options: attribution headers, a provider order, anything else as body fields. */
+function openRouter(options: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const { referer, title, providerOrder, ...rest } = options;
+  const headers = {
+    ...(typeof referer === "string" ? { "HTTP-Referer": referer } : {}),
+    ...(typeof title === "string" ? { "X-Title": title } : {}),
+  };
+  const order = Array.isArray(providerOrder) && providerOrder.length > 0
+    ? { provider: { ...(rest.provider as object | undefined), order: providerOrder } }
+    : {};
+  const body = bodyFields({ ...rest, ...order });
+  return { ...body, ...(Object.keys(headers).length > 0 ? { headers } : {}) };
+}
+
 /** Built-in transformers of CCR (its llms library), by name. */
 export const TRANSFORMERS: Readonly<Record<string, TransformerRule>> = {
   anthropic: { kind: "type", type: "anthropic" },
@@ -102,11 +119,18 @@ export const TRANSFORMERS: Readonly<Record<string, TransformerRule>> = {
   groq: { kind: "builtin", why: "the groq preset's dialect" },
   cerebras: { kind: "builtin", why: "the cerebras preset's dialect" },
   vercel: { kind: "builtin", why: "ccp's Chat Completions translation" },
-  openrouter: { kind: "settings", settings: bodyFields },
+  openrouter: { kind: "settings", settings: openRouter },
   maxtoken: { kind: "settings", settings: maxTokens },
-  maxcompletiontokens: { kind: "settings", settings: maxTokens },
+  maxcompletiontokens: {
+    kind: "builtin",
+    why: "ccp, which sends max_completion_tokens where a provider wants it (or refuses max_tokens)",
+  },
   reasoning: { kind: "builtin", why: "ccp reads reasoning_content/reasoning as thinking" },
-  forcereasoning: { kind: "settings", settings: () => ({ thinking: "on" }) },
+  forcereasoning: {
+    kind: "none",
+    why: "ccp adds no think-step-by-step prompt; thinking: on in model_settings switches on a " +
+      "model's own thinking",
+  },
   extrathinktag: { kind: "builtin", why: "ccp turns <think> text into thinking blocks" },
   streamoptions: { kind: "builtin", why: "ccp asks for stream usage where the provider takes it" },
   sampling: { kind: "settings", settings: bodyFields },
