@@ -33,8 +33,8 @@ const CCR = {
       api_key: "$DEEPSEEK_API_KEY",
       models: ["deepseek-chat", "deepseek-reasoner"],
       transformer: {
-        use: ["deepseek"],
-        "deepseek-chat": { use: ["tooluse"] },
+        use: ["deepseek", "reasoning"],
+        "deepseek-chat": { use: ["tooluse", ["reasoning", { enable: false }]] },
         "deepseek-reasoner": { use: [["maxtoken", { max_tokens: 65536 }], "forcereasoning"] },
       },
     },
@@ -140,8 +140,10 @@ Deno.test("ccr: transformers become model_settings, or a note saying what ccp do
     "moonshotai/kimi-k2": { max_output_tokens: 16384 },
   });
   assert.deepEqual(provider(draft, "DeepSeek").modelSettings, {
+    "deepseek-chat": { thinking: "off" },
     "deepseek-reasoner": { max_output_tokens: 65536 },
   });
+  assert.ok(provider(draft, "DeepSeek").comments.some((c) => /^reasoning: done by ccp/.test(c)));
   assert.deepEqual(provider(draft, "modelscope").modelSettings, {
     "*": { max_output_tokens: 65536 },
   });

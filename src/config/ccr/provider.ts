@@ -164,6 +164,9 @@ export function convertProvider(
       } else if (rule.kind === "settings") {
         const { headers: more, ...settings } = ccpData(rule.settings(options)) as Json;
         addSettings(modelSettings, list.model, settings);
+        if (Object.keys(settings).length === 0 && !more && rule.why) {
+          comments.push(`${tName}${where}: done by ${rule.why}`);
+        }
         if (isObject(more)) Object.assign(headers, more);
       } else if (rule.kind === "builtin") comments.push(`${tName}${where}: done by ${rule.why}`);
       else if (rule.kind === "none" || rule.kind === "unsupported") {

@@ -71,6 +71,8 @@ export type TransformerRule =
    */
   | {
     readonly kind: "settings";
+    /** What ccp does on its own when the options ask for no setting. */
+    readonly why?: string;
     readonly settings: (options: Readonly<Record<string, unknown>>) => Record<string, unknown>;
   }
   /** Nothing in ccp does it; the provider is still converted, `why` goes in the notes. */
@@ -125,7 +127,12 @@ export const TRANSFORMERS: Readonly<Record<string, TransformerRule>> = {
     kind: "builtin",
     why: "ccp, which sends max_completion_tokens where a provider wants it (or refuses max_tokens)",
   },
-  reasoning: { kind: "builtin", why: "ccp reads reasoning_content/reasoning as thinking" },
+  reasoning: {
+    kind: "settings",
+    // `{enable: false}` switched thinking off; otherwise it only turned reasoning into thinking.
+    settings: (options) => options.enable === false ? { thinking: "off" } : {},
+    why: "ccp reads reasoning_content/reasoning as thinking",
+  },
   forcereasoning: {
     kind: "none",
     why: "ccp adds no think-step-by-step prompt; thinking: on in model_settings switches on a " +
