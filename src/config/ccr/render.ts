@@ -70,7 +70,10 @@ export function renderConfigYaml(draft: Draft, source: string): string {
   if (draft.providerDefaults.length > 0) {
     out.push(
       "",
-      ...comment("CCR's API_TIMEOUT_MS: how long to wait for an answer to begin"),
+      ...comment(
+        "CCR's API_TIMEOUT_MS (which ccr code also gave Claude Code as its request timeout): " +
+          "how long ccp waits for an upstream answer to begin",
+      ),
       "provider_defaults:",
       ...fieldLines(draft.providerDefaults, "  "),
     );
