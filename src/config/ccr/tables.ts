@@ -43,8 +43,8 @@ export const KNOWN_HOSTS: readonly KnownHost[] = [
 export const PRESET_NOTES: Readonly<Record<string, string>> = {
   ollama: "Ollama 0.14 or later speaks the Anthropic API; for an older one write type: openai " +
     "and base_url: <its address>/v1 instead of the preset",
-  open_router: "ccp speaks OpenRouter's Anthropic API, so cache_control and thinking pass as sent",
-  deepseek: "ccp speaks DeepSeek's Anthropic API; deepseek-reasoner's thinking arrives as thinking",
+  open_router: "ccp speaks OpenRouter's Anthropic API, not Chat Completions",
+  deepseek: "ccp speaks DeepSeek's Anthropic API, not Chat Completions",
 };
 
 /** Names a loopback address may go by in a CCR config. */
@@ -117,7 +117,10 @@ export const TRANSFORMERS: Readonly<Record<string, TransformerRule>> = {
   openai: { kind: "type", type: "openai" },
   "openai.responses": { kind: "type", type: "openai_responses" },
   gemini: { kind: "type", type: "gemini" },
-  deepseek: { kind: "builtin", why: "ccp's own translation (reasoning_content becomes thinking)" },
+  deepseek: {
+    kind: "builtin",
+    why: "the deepseek preset, or elsewhere ccp's translation (reasoning_content becomes thinking)",
+  },
   groq: { kind: "builtin", why: "the groq preset's dialect" },
   cerebras: { kind: "builtin", why: "the cerebras preset's dialect" },
   vercel: { kind: "builtin", why: "ccp's Chat Completions translation" },
