@@ -27,6 +27,12 @@ const SERVICE_ACTIONS = ["install", "uninstall", "status"] as const;
 /** A `ccp service` action. */
 export type ServiceAction = (typeof SERVICE_ACTIONS)[number];
 
+/** Configs `ccp init --from` converts. */
+export const IMPORT_PEERS = ["ccr"] as const;
+
+/** A config `ccp init --from` converts: claude-code-router's config.json. */
+export type ImportPeer = (typeof IMPORT_PEERS)[number];
+
 /** The common flags; absent ones fall back to CCP_* variables, the config file and defaults. */
 export interface CliFlags {
   readonly config?: string;
@@ -41,8 +47,14 @@ export interface CliFlags {
 /** What the command line asks for. */
 export type Command =
   | {
-    readonly cmd: "serve" | "init" | "check" | "models" | "health" | "statusline";
+    readonly cmd: "serve" | "check" | "models" | "health" | "statusline";
     readonly flags: CliFlags;
+  }
+  | {
+    readonly cmd: "init";
+    readonly flags: CliFlags;
+    /** `--from ccr [--from-file PATH]`: convert another proxy's config instead of the template. */
+    readonly from?: { readonly peer: ImportPeer; readonly file?: string };
   }
   | { readonly cmd: "code"; readonly flags: CliFlags; readonly claudeArgs: readonly string[] }
   | {
@@ -80,6 +92,8 @@ const OPTIONS: Readonly<Record<string, FlagSpec>> = {
   since: { type: "string" },
   by: { type: "string" },
   json: { type: "boolean" },
+  from: { type: "string" },
+  "from-file": { type: "string" },
 };
 
 /** Flags followed by a value (`--port 8082` or `--port=8082`). */
@@ -93,6 +107,8 @@ const VALUE_FLAGS: ReadonlySet<string> = new Set([
   "--log-file",
   "--since",
   "--by",
+  "--from",
+  "--from-file",
 ]);
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
@@ -215,6 +231,34 @@ function toCommand(
       ? "--by"
       : "--json";
     throw new UsageError(`${option} is an option of "ccp usage"`);
+  }
+  const from = values.from;
+  const fromFile = values["from-file"];
+  if (topic !== "init" && (from !== undefined || fromFile !== undefined)) {
+    throw new UsageError(
+      `${from !== undefined ? "--from" : "--from-file"} is an option of "ccp init"`,
+    );
+  }
+  if (topic === "init") {
+    if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+    if (typeof fromFile === "string" && from === undefined) {
+      throw new UsageError("--from-file needs --from ccr (the kind of file it is)");
+    }
+    if (typeof from !== "string") return { cmd: "init", flags };
+    const peer = IMPORT_PEERS.find((p) => p === from.trim().toLowerCase());
+    if (peer === undefined) {
+      throw new UsageError(
+        `--from: expected ${IMPORT_PEERS.join(" or ")}, got ${JSON.stringify(from)}`,
+      );
+    }
+    if (typeof fromFile === "string" && fromFile.trim() === "") {
+      throw new UsageError("--from-file needs a value");
+    }
+    return {
+      cmd: "init",
+      flags,
+      from: { peer, ...(typeof fromFile === "string" ? { file: fromFile.trim() } : {}) },
+    };
   }
   if (topic === "code") return { cmd: "code", flags, claudeArgs };
   if (topic === "usage") {

@@ -17,7 +17,7 @@ export interface InitTarget {
 }
 
 /** The files init writes: `--config FILE` (or $CCP_CONFIG) and its dir, else the config dir. */
-function initTarget(ctx: CliContext, flags: CliFlags): InitTarget {
+export function initTarget(ctx: CliContext, flags: CliFlags): InitTarget {
   const named = flags.config ?? envValue(ctx.env, "CCP_CONFIG");
   if (named !== undefined) {
     const configFile = resolvePath(ctx.cwd, named);
@@ -42,7 +42,7 @@ function initTarget(ctx: CliContext, flags: CliFlags): InitTarget {
 }
 
 /** Creates `path` with `text` unless it exists; returns whether it was written. */
-async function writeNew(path: string, text: string, mode: number): Promise<boolean> {
+export async function writeNew(path: string, text: string, mode: number): Promise<boolean> {
   try {
     await Deno.writeTextFile(path, text, { createNew: true, mode });
     return true;
@@ -53,26 +53,35 @@ async function writeNew(path: string, text: string, mode: number): Promise<boole
   }
 }
 
-/** Runs `ccp init`; returns the exit code. */
-export async function runInit(ctx: CliContext, flags: CliFlags): Promise<number> {
-  const target = initTarget(ctx, flags);
+/** Creates the directory init writes into. */
+export async function makeTargetDir(target: InitTarget): Promise<void> {
   try {
     await Deno.mkdir(target.dir, { recursive: true });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new CliError(`Cannot create ${target.dir}: ${reason}`);
   }
+}
+
+/** Reports a written file; a secret one is made private first. */
+export async function reportWritten(ctx: CliContext, path: string, secret: boolean): Promise<void> {
+  const private600 = secret && ctx.os !== "windows";
+  // Explicitly, because a mode given at creation is only as good as the umask allows.
+  if (private600) await Deno.chmod(path, 0o600);
+  ctx.io.out(`Wrote ${path}${private600 ? " (mode 600)" : ""}`);
+}
+
+/** Runs `ccp init`; returns the exit code. */
+export async function runInit(ctx: CliContext, flags: CliFlags): Promise<number> {
+  const target = initTarget(ctx, flags);
+  await makeTargetDir(target);
   const files = [
     { path: target.configFile, text: CONFIG_YAML_TEMPLATE, mode: 0o644 },
     { path: target.envFile, text: DOTENV_TEMPLATE, mode: 0o600 },
   ];
   for (const file of files) {
     if (await writeNew(file.path, file.text, file.mode)) {
-      const secret = file.mode === 0o600 && ctx.os !== "windows";
-      // Explicitly, because a mode given at creation is only as good as the umask allows.
-      if (secret) await Deno.chmod(file.path, 0o600);
-      const note = secret ? " (mode 600)" : "";
-      ctx.io.out(`Wrote ${file.path}${note}`);
+      await reportWritten(ctx, file.path, file.mode === 0o600);
     } else ctx.io.out(`${file.path} exists, left alone`);
   }
   const flag = target.needsFlag ? ` --config ${flags.config}` : "";

@@ -27,6 +27,13 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
       case "serve":
         return await (await lazyImport("cli/serve.ts")).runServe(ctx, command.flags);
       case "init":
+        if (command.from) {
+          return await (await lazyImport("cli/init_ccr.ts")).runInitFromCcr(
+            ctx,
+            command.flags,
+            command.from.file,
+          );
+        }
         return await (await lazyImport("cli/init.ts")).runInit(ctx, command.flags);
       case "check":
         return await (await lazyImport("cli/check.ts")).runCheck(ctx, command.flags);

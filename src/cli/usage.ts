@@ -78,15 +78,25 @@ Examples:
   ccp serve --host 0.0.0.0 --port 8082     (with CCP_AUTH_TOKEN set)
   ANTHROPIC_BASE_URL=http://127.0.0.1:8082 ANTHROPIC_AUTH_TOKEN=<token> claude`,
 
-  init: `Usage: ccp init [--config FILE]
+  init: `Usage: ccp init [--config FILE] [--from ccr [--from-file PATH]]
 
 Writes a commented config.yaml and a .env template into the config dir
 ($XDG_CONFIG_HOME/ccp or ~/.config/ccp), or FILE and a .env beside it. Existing files
 are never overwritten: they are reported and left alone. The .env gets mode 600.
 
+--from ccr converts claude-code-router's config.json (~/.claude-code-router/config.json,
+or PATH) instead: Providers become providers (a known host becomes its preset), Router
+entries routes (background is the haiku route), APIKEY/HOST/PORT the server settings,
+PROXY_URL each provider's proxy, API_TIMEOUT_MS the first-byte timeout, and the usual
+transformers model_settings. Literal API keys go to the .env, referenced as \${VAR}.
+What is not carried over is printed and listed at the top of the file. It exits 1 when
+config.yaml exists or the file cannot be read.
+
 Examples:
   ccp init
-  ccp init --config ./ccp.yaml`,
+  ccp init --config ./ccp.yaml
+  ccp init --from ccr
+  ccp init --from ccr --from-file ./ccr-config.json --config ./ccp.yaml`,
 
   check: `Usage: ccp check [flags]
 

@@ -19,6 +19,12 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], Command]> = [
     { cmd: "serve", flags: { config: "a.yaml", host: "0.0.0.0", port: 8083, logLevel: "debug" } },
   ],
   ["init", ["init"], { cmd: "init", flags: {} }],
+  ["init --from ccr", ["init", "--from", "ccr"], { cmd: "init", flags: {}, from: { peer: "ccr" } }],
+  ["init --from=CCR --from-file", ["init", "--from=CCR", "--from-file", "c.json"], {
+    cmd: "init",
+    flags: {},
+    from: { peer: "ccr", file: "c.json" },
+  }],
   ["init --config", ["init", "--config", "x/c.yaml"], {
     cmd: "init",
     flags: { config: "x/c.yaml" },
@@ -115,6 +121,10 @@ const ERRORS: ReadonlyArray<readonly [readonly string[], RegExp, string | undefi
   [["serve", "--bogus"], /^unknown option --bogus$/, "serve"],
   [["check", "-x"], /^unknown option -x$/, "check"],
   [["--force", "init"], /^unknown option --force$/, "init"],
+  [["init", "--from", "litellm"], /^--from: expected ccr, got "litellm"$/, "init"],
+  [["init", "--from-file", "c.json"], /^--from-file needs --from ccr/, "init"],
+  [["init", "--from", "ccr", "--from-file="], /^--from-file needs a value$/, "init"],
+  [["check", "--from", "ccr"], /^--from is an option of "ccp init"$/, "check"],
   [["serve", "--port"], /^--port needs a value$/, "serve"],
   [["serve", "--port", "-1"], /^--port needs a value/, "serve"],
   [["serve", "--port", "65536"], /expected an integer from 0 to 65535, got "65536"/, "serve"],

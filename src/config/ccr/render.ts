@@ -1,0 +1,113 @@
+/** Writes a converted claude-code-router config (convert.ts) as commented config.yaml and .env text. */
+
+import type { Draft, Fields } from "./convert.ts";
+import { oneLine } from "./text.ts";
+
+/** YAML keys that would not read back as strings, or that need quoting. */
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const RESERVED = /^(true|false|null|yes|no|on|off|y|n)$/i;
+
+/** A mapping key, quoted unless plain YAML reads it back as the same string. */
+export function yamlKey(key: string): string {
+  return PLAIN_KEY.test(key) && !RESERVED.test(key) ? key : JSON.stringify(key);
+}
+
+/**
+ * A value in YAML flow style. Strings are double-quoted as JSON writes them, which YAML reads
+ * back unchanged (and keeps `#`, `:` and leading `*` from meaning anything).
+ */
+export function yamlValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (value === null || value === undefined) return "null";
+  if (Array.isArray(value)) return `[${value.map(yamlValue).join(", ")}]`;
+  const entries = Object.entries(value as Record<string, unknown>);
+  return `{ ${entries.map(([k, v]) => `${yamlKey(k)}: ${yamlValue(v)}`).join(", ")} }`;
+}
+
+function fieldLines(fields: Fields, indent: string): string[] {
+  return fields.map(([k, v]) => `${indent}${yamlKey(k)}: ${yamlValue(v)}`);
+}
+
+/** Wraps `text` into comment lines of at most ~100 characters. */
+function comment(text: string, indent = "", first = "# ", rest = "#   "): string[] {
+  const words = oneLine(text).split(" ");
+  const lines: string[] = [];
+  let line = "";
+  for (const word of words) {
+    if (line !== "" && indent.length + first.length + line.length + word.length + 1 > 100) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines.map((l, i) => `${indent}${i === 0 ? first : rest}${l}`);
+}
+
+/** The config.yaml text for `draft`, converted from `source`. */
+export function renderConfigYaml(draft: Draft, source: string): string {
+  const out: string[] = [
+    `# ccp configuration converted from claude-code-router's ${oneLine(source)}`,
+    '# by "ccp init --from ccr". Validate it with "ccp check"; the full reference is in README.md.',
+    "# Literal API keys were moved to the .env file beside this one and are read as ${VAR}.",
+    '# In Claude Code, /model takes "provider/model" here where CCR took "provider,model".',
+  ];
+  if (draft.notCarried.length > 0) {
+    out.push("#", "# Not carried over:");
+    for (const note of draft.notCarried) out.push(...comment(note, "", "#  - ", "#    "));
+  }
+  if (draft.server.length > 0) out.push("", "server:", ...fieldLines(draft.server, "  "));
+  out.push("", "providers:");
+  for (const p of draft.providers) {
+    for (const c of p.comments) out.push(...comment(c, "  "));
+    out.push(`  ${yamlKey(p.id)}:`, ...fieldLines(p.fields, "    "));
+    const settings = Object.entries(p.modelSettings);
+    if (settings.length > 0) {
+      out.push("    model_settings:");
+      for (const [model, s] of settings) out.push(`      ${yamlKey(model)}: ${yamlValue(s)}`);
+    }
+  }
+  if (draft.providerDefaults.length > 0) {
+    out.push(
+      "",
+      ...comment(
+        "CCR's API_TIMEOUT_MS (which ccr code also gave Claude Code as its request timeout): " +
+          "how long ccp waits for an upstream answer to begin",
+      ),
+      "provider_defaults:",
+      ...fieldLines(draft.providerDefaults, "  "),
+    );
+  }
+  out.push("", "routes:");
+  for (const r of draft.routes) {
+    if (r.comment) out.push(...comment(r.comment, "  "));
+    const value = r.targets.length === 1 ? r.targets[0] : r.targets;
+    out.push(`  ${yamlKey(r.name)}: ${yamlValue(value)}`);
+  }
+  if (draft.routing.length > 0) out.push("", "routing:", ...fieldLines(draft.routing, "  "));
+  return `${out.join("\n")}\n`;
+}
+
+/** A .env value, quoted when it holds anything a .env reader would take apart. */
+function envValue(value: string): string {
+  if (/^[A-Za-z0-9_./:@+=-]*$/.test(value)) return value;
+  // npm dotenv's rules: single quotes keep everything literal; the other quotes when it has one.
+  const quote = ["'", '"', "`"].find((q) => !value.includes(q)) ?? "'";
+  return `${quote}${value}${quote}`;
+}
+
+/** The .env text: the literal keys, and the variables the config still reads from the environment. */
+export function renderDotenv(draft: Draft, source: string): string {
+  const out = [
+    `# Keys moved out of ${oneLine(source)} by "ccp init --from ccr". Keep this file private.`,
+  ];
+  for (const s of draft.secrets) out.push(`${s.name}=${envValue(s.value)}`);
+  if (draft.envRefs.length > 0) {
+    out.push(
+      "",
+      "# Read from your environment, as CCR read them; or set them here:",
+      ...draft.envRefs.map((name) => `# ${name}=`),
+    );
+  }
+  return `${out.join("\n")}\n`;
+}
