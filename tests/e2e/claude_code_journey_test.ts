@@ -3,8 +3,9 @@
  * `reasoning_content`, which DeepSeek and Kimi want back on tool-call turns): one turn calls
  * Bash and Read of a PNG in parallel, the next answers, and `claude -p --continue` goes on. Once
  * on a model with vision (the picture reaches it as an image) and once without (it gets a note in
- * its place). Claude Code runs in its default `-p` output, where it asks for
- * `thinking.display: "omitted"`. Skipped when `claude` is not installed.
+ * its place). Then a subagent (the Agent tool) on the same model. Claude Code runs in its default
+ * `-p` output, where it asks for `thinking.display: "omitted"`; ccp streams the reasoning anyway,
+ * and it comes back. Skipped when `claude` is not installed.
  */
 
 import assert from "node:assert/strict";
@@ -45,30 +46,41 @@ const textOf = (content: unknown): string =>
  * `png`), a turn after tool results reasoning and an answer, "again" just an answer.
  */
 function startThinkingModel(png: string) {
+  return startChatModel((messages) => pictureTurn(messages, png));
+}
+
+/** What the picture session's model answers to `messages`, as Chat chunks. */
+function pictureTurn(messages: Obj[], png: string): string[] {
+  const lastUser = textOf(messages.findLast((m) => m.role === "user")?.content);
+  const parts: string[] = [];
+  if (lastUser.includes("again")) {
+    parts.push(chunk({ content: "Again done." }), chunk({}, "stop"));
+  } else if (messages.some((m) => m.role === "tool")) {
+    parts.push(
+      chunk({ reasoning_content: "Both came back." }),
+      chunk({ content: "Saw alpha and the picture." }),
+      chunk({}, "stop"),
+    );
+  } else {
+    parts.push(
+      chunk({ reasoning_content: PLAN.slice(0, 6) }),
+      chunk({ reasoning_content: PLAN.slice(6) }),
+      call(0, "call_bash_1", "Bash", { command: "echo alpha", description: "Say alpha" }),
+      call(1, "call_read_2", "Read", { file_path: png }),
+      chunk({}, "tool_calls"),
+    );
+  }
+  return parts;
+}
+
+/** A streaming Chat Completions upstream whose answers `turn` writes; it keeps every body. */
+function startChatModel(turn: (messages: Obj[]) => string[]) {
   const bodies: Obj[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const body = await req.json();
     bodies.push(body);
     const messages = body.messages as Obj[];
-    const lastUser = textOf(messages.findLast((m) => m.role === "user")?.content);
-    const parts = [chunk({ role: "assistant", content: "" })];
-    if (lastUser.includes("again")) {
-      parts.push(chunk({ content: "Again done." }), chunk({}, "stop"));
-    } else if (messages.some((m) => m.role === "tool")) {
-      parts.push(
-        chunk({ reasoning_content: "Both came back." }),
-        chunk({ content: "Saw alpha and the picture." }),
-        chunk({}, "stop"),
-      );
-    } else {
-      parts.push(
-        chunk({ reasoning_content: PLAN.slice(0, 6) }),
-        chunk({ reasoning_content: PLAN.slice(6) }),
-        call(0, "call_bash_1", "Bash", { command: "echo alpha", description: "Say alpha" }),
-        call(1, "call_read_2", "Read", { file_path: png }),
-        chunk({}, "tool_calls"),
-      );
-    }
+    const parts = [chunk({ role: "assistant", content: "" }), ...turn(messages)];
     const usage = { prompt_tokens: 900, completion_tokens: 20, total_tokens: 920 };
     parts.push(
       `data: ${
@@ -85,7 +97,13 @@ function startThinkingModel(png: string) {
   };
 }
 
-async function print(home: string, work: string, url: string, args: string[]): Promise<Obj> {
+async function print(
+  home: string,
+  work: string,
+  url: string,
+  args: string[],
+  tools = ["Bash", "Write", "Edit", "Read"],
+): Promise<Obj> {
   const out = await new Deno.Command(claude!, {
     args: [
       ...args,
@@ -94,10 +112,7 @@ async function print(home: string, work: string, url: string, args: string[]): P
       "--permission-mode",
       "acceptEdits",
       "--allowedTools",
-      "Bash",
-      "Write",
-      "Edit",
-      "Read",
+      ...tools,
     ],
     cwd: work,
     env: claudeEnv(home, url),
@@ -190,3 +205,89 @@ for (const vision of [true, false]) {
     },
   });
 }
+
+const SUBTASK = "SUBTASK: say beta";
+
+/**
+ * The subagent session's model: the main agent thinks and hands {@link SUBTASK} to a
+ * general-purpose subagent (the Agent tool), which thinks and runs Bash, then answers. Claude Code
+ * 2.1.332 runs the subagent in the background: the Agent call's result says it started, and its
+ * report comes later as a user message with a task notification, which the main agent answers.
+ */
+function subagentTurn(messages: Obj[]): string[] {
+  const answered = (id: string) => messages.some((m) => m.role === "tool" && m.tool_call_id === id);
+  const think = chunk({ reasoning_content: "Thinking it over." });
+  const last = textOf(messages.at(-1)?.content);
+  if (last.includes("<task-notification>")) {
+    return [chunk({ content: "Main done." }), chunk({}, "stop")];
+  }
+  if (answered("call_agent_1")) return [chunk({ content: "Waiting." }), chunk({}, "stop")];
+  if (messages.some((m) => m.role === "user" && textOf(m.content).includes(SUBTASK))) {
+    if (answered("call_sub_bash")) {
+      return [chunk({ content: "Subagent: beta said." }), chunk({}, "stop")];
+    }
+    const args = { command: "echo beta", description: "Say beta" };
+    return [think, call(0, "call_sub_bash", "Bash", args), chunk({}, "tool_calls")];
+  }
+  const args = { description: "Say beta", prompt: SUBTASK, subagent_type: "general-purpose" };
+  return [think, call(0, "call_agent_1", "Agent", args), chunk({}, "tool_calls")];
+}
+
+Deno.test({
+  name: "real Claude Code on a thinking Chat model: a general-purpose subagent (Agent tool) " +
+    "runs Bash and reports; every request is a valid Chat history with reasoning back",
+  ignore: claude === undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ccp-journey-agent-" });
+    const home = `${dir}/home`;
+    const work = `${dir}/work`;
+    await Deno.mkdir(home);
+    await Deno.mkdir(work);
+    const model = startChatModel(subagentTurn);
+    const ccp = await startGuardedCcp(
+      testConfig({
+        providers: [
+          provider("up", {
+            type: "openai",
+            baseUrl: model.url,
+            authHeader: "bearer",
+            maxRetries: 0,
+            dialect: OPENAI_DIALECTS.deepseek!,
+          }),
+        ],
+        routes: { default: "up/thinker" },
+        authToken: "e2e-token",
+      }),
+    );
+    try {
+      const tools = ["Bash", "Agent", "Read"];
+      const result = await print(home, work, ccp.url, ["-p", "Delegate: say beta"], tools);
+      assert.equal(result.is_error, false, JSON.stringify(result) + ccp.logs.join(""));
+      assert.equal(result.result, "Main done.");
+      // Main (Agent call), main (after the start), subagent twice (in either order with it), main.
+      assert.equal(model.bodies.length, 5);
+      for (const body of model.bodies) {
+        const messages = body.messages as Obj[];
+        assert.equal(chatHistoryProblem(messages), undefined, JSON.stringify(messages));
+        // Each tool-call turn carries its reasoning back (DeepSeek refuses it missing).
+        for (const turn of messages.filter((m) => m.tool_calls)) {
+          assert.equal(turn.reasoning_content, "Thinking it over.", JSON.stringify(turn));
+        }
+      }
+      const isSub = (b: Obj) => JSON.stringify(b.messages).includes(SUBTASK);
+      const subs = model.bodies.filter((b) =>
+        isSub(b) && !JSON.stringify(b).includes("call_agent")
+      );
+      assert.equal(subs.length, 2, "the subagent has a history of its own");
+      assert.match(JSON.stringify(subs[1]!.messages), /"content":"beta"/);
+      const last = JSON.stringify(model.bodies[4]!.messages);
+      assert.match(last, /Subagent: beta said\./, "the subagent's report reached the main agent");
+    } finally {
+      await ccp.close();
+      await model.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
