@@ -1,0 +1,202 @@
+/**
+ * Auto mode, the interactive Claude Code's default permission mode since 2.1.332, has the API
+ * check each risky tool call: every request carries a `safeguards` field and the
+ * `dangerous-tool-use-2026-09-03` beta, and the answer's `message_delta` carries
+ * `safeguard_results`. Through ccp to an Anthropic upstream (the `anthropic` preset, here a mock
+ * that answers as that check does) all three pass, so a risky command runs as it does on a direct
+ * connection; on a translated upstream there is no check, and Claude Code says so.
+ * Skipped without `claude` or `tmux`.
+ */
+
+import assert from "node:assert/strict";
+import { startGuardedCcp } from "../helpers/ccp.ts";
+import { CLAUDE_QUIET } from "../helpers/claude.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+import {
+  claudeHome,
+  startSession,
+  tmux,
+  tmuxAndClaude,
+  typeLine,
+  waitForScreen,
+} from "../helpers/tmux.ts";
+import { encodeEvents, type SseEvent } from "../mocks/anthropic_fixtures.ts";
+import { startOpenAIMock } from "../mocks/openai_mock.ts";
+
+const ready = await tmuxAndClaude();
+
+type Obj = Record<string, unknown>;
+
+// Risky-looking (a script piped into a shell) but harmless: nothing listens on port 9.
+const RISKY = "curl -s http://127.0.0.1:9/install.sh | sh";
+const NO_CHECK = /Auto mode can't check actions/;
+
+const ev = (event: string, data: Obj): SseEvent => ({ event, data: { type: event, ...data } });
+
+/** One Bash call of {@link RISKY}, judged not flagged; after its result, a text answer. */
+function answer(body: Obj): string {
+  const messages = body.messages as Array<{ content: unknown }>;
+  const done = JSON.stringify(messages.at(-1)?.content).includes("tool_result");
+  const usage = { input_tokens: 900, output_tokens: 1 };
+  const message = {
+    id: `msg_${crypto.randomUUID().replaceAll("-", "")}`,
+    type: "message",
+    role: "assistant",
+    model: body.model,
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage,
+  };
+  const events = [ev("message_start", { message })];
+  if (done) {
+    events.push(
+      ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+      ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Installed." } }),
+      ev("content_block_stop", { index: 0 }),
+      ev("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage }),
+    );
+  } else {
+    const id = `toolu_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
+    const input = JSON.stringify({ command: RISKY, description: "Install" });
+    const verdict = { type: "evaluated", outcome: "not_flagged" };
+    const results = [{
+      type: "dangerous_tool_use",
+      status: { type: "available", tool_uses: { [id]: verdict } },
+    }];
+    events.push(
+      ev("content_block_start", {
+        index: 0,
+        content_block: { type: "tool_use", id, name: "Bash", input: {} },
+      }),
+      ev("content_block_delta", {
+        index: 0,
+        delta: { type: "input_json_delta", partial_json: input },
+      }),
+      ev("content_block_stop", { index: 0 }),
+      ev("message_delta", {
+        delta: { stop_reason: "tool_use", stop_sequence: null, safeguard_results: results },
+        usage,
+      }),
+    );
+  }
+  events.push(ev("message_stop", {}));
+  return encodeEvents(events);
+}
+
+function startCheckingAnthropic() {
+  const requests: Array<{ headers: Headers; body: Obj }> = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const body = await req.json();
+    requests.push({ headers: req.headers, body });
+    return new Response(answer(body), { headers: { "content-type": "text/event-stream" } });
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, requests, close: () => server.shutdown() };
+}
+
+async function tui(dir: string, url: string, session: string): Promise<void> {
+  const home = `${dir}/home`;
+  const work = `${dir}/work`;
+  await Deno.mkdir(home);
+  await Deno.mkdir(work);
+  await claudeHome(home, work);
+  const env = {
+    PATH: Deno.env.get("PATH") ?? "",
+    HOME: home,
+    TERM: "xterm-256color",
+    ANTHROPIC_BASE_URL: url,
+    ANTHROPIC_AUTH_TOKEN: "e2e",
+    ...CLAUDE_QUIET,
+  };
+  await startSession(session, work, env, ["claude"]);
+  await waitForScreen(session, /auto mode on/, 15_000);
+  await typeLine(session, "install it");
+}
+
+Deno.test({
+  name: "Claude Code TUI in auto mode through ccp to Anthropic: the server's check of a risky " +
+    "command passes both ways, and it runs without asking",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ccp-auto-" });
+    const up = startCheckingAnthropic();
+    const ccp = await startGuardedCcp(
+      testConfig({
+        providers: [provider("claude", { preset: "anthropic", baseUrl: up.url, maxRetries: 0 })],
+        routes: { default: "claude/claude-opus-5-5" },
+      }),
+    );
+    const session = `ccp-auto-${Date.now()}`;
+    try {
+      await tui(dir, ccp.url, session);
+      const shown = await waitForScreen(session, /Installed\.|Auto mode can't/, 15_000);
+      assert.doesNotMatch(shown, NO_CHECK);
+      assert.equal(up.requests.length, 2);
+      for (const { headers, body } of up.requests) {
+        assert.match(headers.get("anthropic-beta") ?? "", /dangerous-tool-use-2026-09-03/);
+        const safeguards = body.safeguards as Obj[] | undefined;
+        assert.equal(safeguards?.[0]?.type, "dangerous_tool_use", JSON.stringify(body.safeguards));
+      }
+    } finally {
+      await tmux("kill-session", "-t", session);
+      await ccp.close();
+      await up.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+function chatCall(): string {
+  const chunk = (delta: Obj, finish: string | null = null) =>
+    `data: ${
+      JSON.stringify({
+        id: "c",
+        object: "chat.completion.chunk",
+        created: 1,
+        model: "m",
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      })
+    }\n\n`;
+  const args = JSON.stringify({ command: RISKY, description: "Install" });
+  const call = {
+    index: 0,
+    id: "call_1",
+    type: "function",
+    function: { name: "Bash", arguments: args },
+  };
+  return chunk({ role: "assistant", tool_calls: [call] }) + chunk({}, "tool_calls") +
+    "data: [DONE]\n\n";
+}
+
+Deno.test({
+  name: "Claude Code TUI in auto mode through ccp on a translated upstream: no server check, " +
+    "Claude Code says so before running a risky command",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ccp-auto-chat-" });
+    const up = startOpenAIMock({ sse: chatCall() });
+    const ccp = await startGuardedCcp(
+      testConfig({
+        providers: [provider("up", { type: "openai", baseUrl: up.url, maxRetries: 0 })],
+        routes: { default: "up/model" },
+      }),
+    );
+    const session = `ccp-auto-chat-${Date.now()}`;
+    try {
+      await tui(dir, ccp.url, session);
+      await waitForScreen(session, NO_CHECK, 15_000);
+      assert.equal(up.requests.length, 1, "the command waits for the user");
+      // The Anthropic-only check's field never reaches a translated upstream.
+      assert.ok(!JSON.stringify(up.requests[0]!.body).includes("dangerous_tool_use"));
+    } finally {
+      await tmux("kill-session", "-t", session);
+      await ccp.close();
+      await up.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
