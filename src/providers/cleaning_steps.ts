@@ -155,9 +155,9 @@ export const FIREWORKS_CLEANING: readonly CleaningStep[] = [
   },
   {
     rule: "dropTopLevel",
-    fields: ["context_management", "inference_geo"],
+    fields: ["context_management", "inference_geo", "safeguards"],
     reason:
-      "inference_geo is documented unsupported; context editing is not in its documented surface",
+      "inference_geo is documented unsupported; context editing and safeguards are not documented",
   },
   FOLD_SYSTEM,
   NO_REDACTED,
@@ -195,9 +195,15 @@ export const GLM_CLEANING: readonly CleaningStep[] = [
 ];
 
 // MiniMax ignores context_management, container, mcp_servers, service_tier, top_k and
-// stop_sequences rather than rejecting them: no field rule.
-/** MiniMax: it ignores unknown fields, so only history is adjusted. */
+// stop_sequences rather than rejecting them: only what it should not be sent is dropped.
+/** MiniMax: it ignores unknown fields, so only history and the user's safeguards are adjusted. */
 export const MINIMAX_CLEANING: readonly CleaningStep[] = [
+  {
+    rule: "dropTopLevel",
+    fields: ["safeguards"],
+    reason:
+      "Claude Code's auto-mode safeguards (the user's directories, git state) are Anthropic's",
+  },
   FOLD_SYSTEM,
   NO_REDACTED,
   NO_BILLING,

@@ -171,3 +171,24 @@ Deno.test("Claude Code's effort reaches the local servers that read it (Ollama, 
     assert.deepEqual(out.thinking, { type: "adaptive" }, preset);
   }
 });
+
+// Claude Code's auto mode sends the user's working and home directories, settings paths and git
+// state for a check only Anthropic's servers run.
+Deno.test("Claude Code's safeguards go only where Anthropic may be reached", () => {
+  const body = Object.freeze({
+    model: "m",
+    max_tokens: 1000,
+    safeguards: { cwd: "/home/me/project", git: { branch: "main" } },
+    messages: [{ role: "user", content: "q" }],
+  });
+  const kept = ["anthropic", "cliproxyapi", "open_router", undefined];
+  for (const preset of kept) {
+    const out = cleanFor({ preset, baseUrl: "https://gateway.example" }).body(body);
+    assert.ok("safeguards" in out, `${preset ?? "no preset"} may relay to Anthropic`);
+  }
+  for (const preset of PRESETS) {
+    if (preset.type !== "anthropic" || kept.includes(preset.id)) continue;
+    const out = cleanFor({ preset: preset.id, baseUrl: "https://x.example" }).body(body);
+    assert.equal("safeguards" in out, false, preset.id);
+  }
+});
