@@ -12,6 +12,9 @@ import {
   refusesDocuments,
   withoutDocuments,
 } from "../../src/upstream/http/refused_documents.ts";
+import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { settingsFor } from "../../src/config/settings_merge.ts";
+import { applyModelSettings } from "../../src/upstream/model_settings.ts";
 import type { ModelSettings, ProviderConfig } from "../../src/config/types.ts";
 
 const PDF = {
@@ -340,4 +343,18 @@ Deno.test("an Anthropic-compatible endpoint that refuses documents: learned, and
     await ccp.close();
     await gateway.close();
   }
+});
+
+Deno.test("the deepseek preset (its Anthropic endpoint drops documents silently) sends notes", () => {
+  const config = configFromYaml({
+    text:
+      "providers:\n  ds: { preset: deepseek, api_key: k }\nroutes:\n  default: ds/deepseek-chat\n",
+    file: "config.yaml",
+    env: {},
+  });
+  const settings = settingsFor(config.providers.ds!, "deepseek-chat");
+  const body = { model: "m", max_tokens: 10, messages: READ_HISTORY };
+  const sent = JSON.stringify(applyModelSettings(body, settings, { protocol: "anthropic" }));
+  assert.ok(!sent.includes('"type":"document"'));
+  assert.ok(sent.includes(NOTE_IN_JSON));
 });
