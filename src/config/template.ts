@@ -69,7 +69,7 @@ providers:
   #       reasoning_effort: high           # none | minimal | low | medium | high | xhigh | max
   #       thinking: on                     # on | off: force the provider's thinking switch
   #       extra_body: { top_k: 20 }        # deep-merged into the upstream JSON (null removes)
-  #       supports: { images: false, tools: true, thinking: true }   # false = rewrite requests
+  #       supports: { images: false, documents: false, tools: true }   # false = rewrite requests
   #       text_tool_calls: true            # <tool_call> text -> tool_use (type: openai)
 
 # Applied to every provider, below each provider's own keys (any key above but preset, type, base_url).

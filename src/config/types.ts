@@ -26,6 +26,8 @@ export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "
 /** What a model accepts; `false` makes ccp rewrite requests so the upstream never sees it. */
 export interface ModelSupports {
   readonly images?: boolean;
+  /** PDFs: `false` replaces them with a note; `true` sends `file` parts on `openai` providers. */
+  readonly documents?: boolean;
   readonly tools?: boolean;
   readonly thinking?: boolean;
 }

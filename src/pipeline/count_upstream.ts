@@ -11,6 +11,7 @@ import type { FetchLike } from "../upstream/http/clients.ts";
 import { betaRuleOf, filterBetaHeader } from "../upstream/http/headers.ts";
 import type { PostSuccess } from "../upstream/http/post.ts";
 import { withoutImages } from "../upstream/http/refused_images.ts";
+import { withoutDocuments } from "../upstream/http/refused_documents.ts";
 import { settingsFor } from "../config/settings_merge.ts";
 
 /** One count request. */
@@ -39,9 +40,13 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
   const onClientGone = () => abort.abort(call.signal.reason);
   call.signal.addEventListener("abort", onClientGone, { once: true });
   // The same cleaning as a Messages request, so a strict endpoint counts what it would be sent;
-  // a model configured without vision is sent notes in place of images, as Messages are.
+  // a model configured without vision (or PDFs) is sent notes in their place, as Messages are.
   const cleaning = provider.cleaning;
-  const textOnly = settingsFor(provider, model).supports?.images === false;
+  const supports = settingsFor(provider, model).supports ?? {};
+  const noImages = (body: Record<string, unknown>) =>
+    supports.images === false ? withoutImages(body) : body;
+  const noDocuments = (body: Record<string, unknown>) =>
+    supports.documents === false ? withoutDocuments(body) : body;
   const dispatcher = new Dispatcher<PostSuccess>({
     registry: call.registry,
     log: call.log,
@@ -52,13 +57,13 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
       callAnthropic({
         provider: target.provider,
         model: target.model,
-        body: textOnly ? withoutImages(cleaning.body(call.body)) : cleaning.body(call.body),
+        body: noDocuments(noImages(cleaning.body(call.body))),
         clientHeaders: filterBetaHeader(call.headers, betaRuleOf(target.provider)),
         key,
         signal,
         fetch: call.fetch,
         path: "messages/count_tokens",
-        // What Messages learned about this target (refused betas, no images, refused
+        // What Messages learned about this target (refused betas, no images or PDFs, refused
         // parameters) spares the count a refused round trip; the count itself teaches nothing.
         learned: call.registry.learned,
         learn: false,

@@ -53,8 +53,12 @@ export interface Preset {
   readonly modelSettings?: Readonly<Record<string, ModelSettings>>;
 }
 
-// Text-only APIs: an image would be an upstream 400, so ccp replaces it with a note.
-const TEXT_ONLY: Readonly<Record<string, ModelSettings>> = { "*": { supports: { images: false } } };
+// Text-only APIs: an image would be an upstream 400, so ccp replaces it with a note. A PDF too:
+// DeepSeek's Anthropic endpoint takes no documents and drops them without a word, so the model
+// would answer as if it had read one; the note tells it (and the user) that it was left out.
+const TEXT_ONLY: Readonly<Record<string, ModelSettings>> = {
+  "*": { supports: { images: false, documents: false } },
+};
 
 /** Builds the usual variable names from a prefix: `<P>_API_KEY(S)`, `<P>_BASE_URL`, `<P>_PROXY`. */
 function vars(prefix: string) {

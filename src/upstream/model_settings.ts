@@ -11,6 +11,7 @@ import { fitOutputToWindow } from "../core/context_overflow.ts";
 import type { Effort } from "../protocols/anthropic.ts";
 import type { ChatCompletionRequest } from "../protocols/openai_chat.ts";
 import { dialectForModel, type OpenAIDialect } from "../translate/openai_chat/dialect.ts";
+import { withoutDocuments } from "./http/refused_documents.ts";
 
 type Json = Record<string, unknown>;
 
@@ -182,6 +183,9 @@ export function applyModelSettings<T extends Json>(
   if (supports.images === false || supports.tools === false || supports.thinking === false) {
     out.messages = rewriteMessages(body.messages, s);
   }
+  if (supports.documents === false) {
+    out.messages = withoutDocuments({ messages: out.messages }).messages;
+  }
   if (supports.tools === false) {
     delete out.tools;
     delete out.tool_choice;
@@ -200,7 +204,7 @@ export function withExtraBody<T extends object>(body: T, s: ModelSettings): T {
 
 /**
  * The dialect for this request: with `supports.thinking: false` no reasoning switch is sent;
- * `text_tool_calls` replaces the dialect's default.
+ * `supports.documents` and `text_tool_calls` replace the dialect's defaults.
  */
 export function dialectWithSettings(
   dialect: OpenAIDialect,
@@ -208,13 +212,16 @@ export function dialectWithSettings(
   s: ModelSettings,
 ): OpenAIDialect {
   const noThinking = s.supports?.thinking === false;
-  if (!noThinking && s.textToolCalls === undefined) return dialect;
+  const documents = s.supports?.documents;
+  if (!noThinking && s.textToolCalls === undefined && documents === undefined) return dialect;
   // Model patches are applied first so none can undo a setting.
   return {
     ...dialectForModel(dialect, model),
     models: [],
     ...(noThinking ? { reasoningSwitch: { kind: "none" }, reasoningReplay: "none" } : {}),
     ...(s.textToolCalls !== undefined ? { textToolCalls: s.textToolCalls } : {}),
+    // A generic server (LiteLLM, vLLM, Azure) may read PDFs as `file` parts: the user says so.
+    ...(documents !== undefined ? { supportsDocuments: documents } : {}),
   };
 }
 

@@ -25,7 +25,7 @@ Deno.test("model_settings: every key, token sizes and on/off words", () => {
         reasoning_effort: high
         thinking: on
         extra_body: { chat_template_kwargs: { thinking: true }, stream_options: null }
-        supports: { images: false, tools: "yes", thinking: true }
+        supports: { images: false, documents: true, tools: "yes", thinking: true }
       other: { thinking: false, max_output_tokens: 8000 }
 routes:
   default: nim/moonshotai/kimi-k2.5
@@ -39,7 +39,7 @@ routes:
       thinking: "on",
       // The null is kept: it removes the field from the upstream request.
       extraBody: { chat_template_kwargs: { thinking: true }, stream_options: null },
-      supports: { images: false, tools: true, thinking: true },
+      supports: { images: false, documents: true, tools: true, thinking: true },
     },
     other: { thinking: "off", maxOutputTokens: 8000 },
   });

@@ -24,6 +24,7 @@ export const modelSettingsShape = {
   extra_body: record(anything()).optional(),
   supports: section({
     images: flag().optional(),
+    documents: flag().optional(),
     tools: flag().optional(),
     thinking: flag().optional(),
   }).optional(),

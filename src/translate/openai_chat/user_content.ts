@@ -16,6 +16,7 @@ import type { ChatContentPart, ChatMessage } from "../../protocols/openai_chat.t
 import type { OpenAIDialect } from "./dialect.ts";
 import { searchResultText } from "../anthropic/search_result.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
+import { followsNote } from "../tool_media_note.ts";
 import type { ToolNamer } from "../tool_names.ts";
 
 /** Context shared by the message mappers. */
@@ -113,11 +114,18 @@ function toolResultParts(
   return { text: texts.join("\n"), images };
 }
 
-function toolMessage(block: ToolResultBlockParam, text: string, hasImages: boolean): ChatMessage {
+function toolMessage(
+  block: ToolResultBlockParam,
+  text: string,
+  follows: readonly ChatContentPart[],
+): ChatMessage {
   let content = text;
   // Claude Code already wraps most failures in <tool_use_error>; other errors get a marker.
   if (block.is_error && !content.includes("tool_use_error")) content = `Error: ${content}`;
-  if (hasImages) content += `${content ? "\n" : ""}[image output follows in the next message]`;
+  // `file` parts are PDFs; the rest are images (or the note that stands for one).
+  const documents = follows.filter((p) => p.type === "file").length;
+  const note = followsNote(follows.length - documents, documents);
+  if (note) content += `${content ? "\n" : ""}${note}`;
   return { role: "tool", tool_call_id: block.tool_use_id, content: content || "(no output)" };
 }
 
@@ -131,7 +139,7 @@ export function mapUserTurn(content: string | ContentBlockParam[], ctx: MapConte
     switch (block.type) {
       case "tool_result": {
         const { text, images } = toolResultParts(block, ctx);
-        out.push(toolMessage(block, text, images.length > 0));
+        out.push(toolMessage(block, text, images));
         parts.push(...images);
         break;
       }

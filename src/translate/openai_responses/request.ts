@@ -27,6 +27,7 @@ import { effortFromBudget } from "../openai_chat/reasoning_request.ts";
 import { promptCacheKey } from "../anthropic/ids.ts";
 import { searchResultText } from "../anthropic/search_result.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
+import { followsNote } from "../tool_media_note.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { toFunctionParameters } from "../openai_chat/schema.ts";
@@ -131,7 +132,9 @@ function toolOutput(
   let output = texts.join("\n");
   // Claude Code wraps most failures in <tool_use_error>; other errors get a marker.
   if (block.is_error && !output.includes("tool_use_error")) output = `Error: ${output}`;
-  if (media.length > 0) output += `${output ? "\n" : ""}[image output follows in the next message]`;
+  const documents = media.filter((m) => m.type === "input_file").length;
+  const note = followsNote(media.length - documents, documents);
+  if (note) output += `${output ? "\n" : ""}${note}`;
   return { output: output || "(no output)", media };
 }
 

@@ -1,6 +1,6 @@
 /**
  * What one refused attempt teaches a learning post (post.ts): the change that answers the
- * refusal — a beta left out, images replaced by notes, a parameter dropped, an output limit
+ * refusal — a beta left out, images or documents replaced by notes, a parameter dropped, an output limit
  * applied — remembered for that provider and model, and what to send next.
  */
 
@@ -10,6 +10,7 @@ import type { LearnedParams } from "../../resilience/learned_params.ts";
 import type { OutgoingHeaders } from "./headers.ts";
 import { refusedOutputLimit, withOutputLimits } from "./output_limit.ts";
 import { betaEntry, fieldsNeeding, refusedBetas, withoutBetas } from "./refused_betas.ts";
+import { NO_DOCUMENTS, refusesDocuments, withoutDocuments } from "./refused_documents.ts";
 import { NO_IMAGES, refusesImages, withoutImages } from "./refused_images.ts";
 import { refusedParameter, withoutParams } from "./refused_params.ts";
 
@@ -32,8 +33,9 @@ export interface Pupil {
 /** `sent` with everything `known` applied: the first attempt already does without it. */
 export function applyLearned(sent: Sent, known: ReadonlySet<string>): Sent {
   const limited = withOutputLimits(withoutParams(sent.body, known), known);
+  const noImages = known.has(NO_IMAGES) ? withoutImages(limited) : limited;
   return {
-    body: known.has(NO_IMAGES) ? withoutImages(limited) : limited,
+    body: known.has(NO_DOCUMENTS) ? withoutDocuments(noImages) : noImages,
     headers: withoutBetas(sent.headers, known),
   };
 }
@@ -71,6 +73,16 @@ export function lessonOf(
       );
     }
     return { body: withoutImages(body), headers };
+  }
+  if (refusesDocuments(failure.status, message, body)) {
+    if (learnAll(pupil, [NO_DOCUMENTS])) {
+      warn(
+        pupil,
+        "does not accept PDF documents: sent again with each document replaced by a note, and " +
+          "so from now on (or set supports: { documents: false })",
+      );
+    }
+    return { body: withoutDocuments(body), headers };
   }
   if (failure.status !== 400) return undefined;
   const param = refusedParameter(failure.bodyText, body);

@@ -10,6 +10,7 @@
  */
 
 import { IMAGE_PLACEHOLDER } from "../model_settings.ts";
+import { isRecord, withPartsReplaced } from "./replace_parts.ts";
 
 type Json = Record<string, unknown>;
 
@@ -25,14 +26,6 @@ const REFUSED: readonly RegExp[] = [
   /\bimage (?:input|content)s? (?:is|are) not supported|\bnot a multimodal model/i, // llama.cpp, vLLM
 ];
 
-// Keys whose values hold messages (Anthropic and Chat `messages`, Gemini `contents`, Responses
-// `input`), and keys below them that hold tool arguments: those are the model's data, never images.
-const HISTORY_KEYS = ["messages", "contents", "input"];
-const ARGUMENT_KEYS = new Set(["input", "arguments", "args", "functionCall", "function"]);
-
-const isRecord = (v: unknown): v is Json =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
 /** The note that replaces `part` when it is an image in any protocol's shape; else undefined. */
 function placeholderFor(part: Json): Json | undefined {
   if (part.type === "image" || part.type === "image_url") {
@@ -46,37 +39,9 @@ function placeholderFor(part: Json): Json | undefined {
   return undefined;
 }
 
-/** `value` with every image replaced by a note; the same value when it holds none. */
-function replaceImages(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    let out: unknown[] | undefined;
-    value.forEach((item, i) => {
-      const next = replaceImages(item);
-      if (next !== item) (out ??= [...value])[i] = next;
-    });
-    return out ?? value;
-  }
-  if (!isRecord(value)) return value;
-  const note = placeholderFor(value);
-  if (note) return note;
-  let out: Json | undefined;
-  for (const [key, item] of Object.entries(value)) {
-    if (ARGUMENT_KEYS.has(key)) continue;
-    const next = replaceImages(item);
-    if (next !== item) (out ??= { ...value })[key] = next;
-  }
-  return out ?? value;
-}
-
 /** `body` with every image of its history replaced by a note; the input is not changed. */
 export function withoutImages(body: Json): Json {
-  let out = body;
-  for (const key of HISTORY_KEYS) {
-    if (!Array.isArray(body[key])) continue;
-    const next = replaceImages(body[key]);
-    if (next !== body[key]) out = { ...out, [key]: next };
-  }
-  return out;
+  return withPartsReplaced(body, placeholderFor);
 }
 
 /** True when a refusal (`status`, the upstream's `message`) is of the images `sent` carries. */

@@ -239,6 +239,31 @@ Deno.test("tool results", async (t) => {
       ]);
     },
   );
+  await t.step("a PDF that follows is named as one, not as an image", () => {
+    const pdf = {
+      type: "document" as const,
+      source: { type: "base64" as const, media_type: "application/pdf" as const, data: "JVB" },
+    };
+    const image = {
+      type: "image" as const,
+      source: { type: "base64" as const, media_type: "image/png" as const, data: "QQ" },
+    };
+    const toolText = (content: (typeof pdf | typeof image)[]) =>
+      map(
+        req({
+          messages: [...history, {
+            role: "user",
+            content: [{ type: "tool_result", tool_use_id: "t2", content }],
+          }],
+        }),
+        OPENAI_DIALECTS.openai!,
+      ).messages.find((m) => m.role === "tool" && m.tool_call_id === "t2")?.content;
+    assert.equal(toolText([pdf]), "[PDF document output follows in the next message]");
+    assert.equal(
+      toolText([image, pdf]),
+      "[image and PDF document output follow in the next message]",
+    );
+  });
   await t.step(
     "Claude Code's own <tool_use_error> is not wrapped twice; empty output is said",
     () => {

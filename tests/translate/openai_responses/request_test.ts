@@ -288,6 +288,35 @@ Deno.test("Responses request: parameters", async (t) => {
       },
     ]);
   });
+  await t.step("a PDF in a tool result is named as one where it follows", () => {
+    const body = toResponsesRequest(
+      req({
+        messages: [
+          {
+            role: "assistant",
+            content: [{ type: "tool_use", id: "toolu_1", name: "Read", input: {} }],
+          },
+          {
+            role: "user",
+            content: [{
+              type: "tool_result",
+              tool_use_id: "toolu_1",
+              content: [{
+                type: "document",
+                source: { type: "base64", media_type: "application/pdf", data: "JVB" },
+              }],
+            }],
+          },
+        ],
+      }),
+      TARGET,
+    );
+    const output = body.input.find((i) => i.type === "function_call_output");
+    assert.equal(
+      (output as { output: string }).output,
+      "[PDF document output follows in the next message]",
+    );
+  });
   await t.step("a URL document is an input_file the API fetches", () => {
     const body = toResponsesRequest(
       req({
