@@ -63,7 +63,9 @@ function safeCut(text: string, at: number): number {
 export class StopSequenceCutter {
   readonly #sequences: readonly string[];
   readonly #hold: number;
-  #text: { index: number; held: string } | undefined;
+  // The open text block; its start goes out with its first text, so that a block the sequence
+  // begins never opens: Anthropic refuses an empty text block sent back on a later turn.
+  #text: { index: number; held: string; start?: AnthropicStreamEvent } | undefined;
   #inputTokens = 0;
   #chars = 0;
   #stopped = false;
@@ -94,7 +96,10 @@ export class StopSequenceCutter {
         this.#inputTokens = event.message.usage.input_tokens;
         break;
       case "content_block_start":
-        if (event.content_block.type === "text") this.#text = { index: event.index, held: "" };
+        if (event.content_block.type === "text") {
+          this.#text = { index: event.index, held: "", start: event };
+          return;
+        }
         break;
       case "content_block_delta":
         if (event.delta.type === "text_delta" && event.index === this.#text?.index) {
@@ -103,7 +108,12 @@ export class StopSequenceCutter {
         this.#chars += deltaLength(event.delta);
         break;
       case "content_block_stop":
-        if (event.index === this.#text?.index) this.#flush(out);
+        if (event.index === this.#text?.index) {
+          const text = this.#text;
+          this.#flush(out);
+          // A block that stayed empty opens and closes as the upstream sent it.
+          if (text.start) out.push(text.start);
+        }
         break;
       case "error":
         this.#flush(out);
@@ -118,7 +128,7 @@ export class StopSequenceCutter {
     const match = firstMatch(all, this.#sequences);
     if (match) {
       this.#emit(all.slice(0, match.at), out);
-      out.push({ type: "content_block_stop", index: text.index });
+      if (!text.start) out.push({ type: "content_block_stop", index: text.index });
       out.push({
         type: "message_delta",
         delta: { stop_reason: "stop_sequence", stop_sequence: match.sequence },
@@ -141,6 +151,8 @@ export class StopSequenceCutter {
 
   #emit(text: string, out: AnthropicStreamEvent[]): void {
     if (!text || !this.#text) return;
+    if (this.#text.start) out.push(this.#text.start);
+    this.#text.start = undefined;
     this.#chars += text.length;
     out.push({
       type: "content_block_delta",
