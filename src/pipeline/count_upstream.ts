@@ -2,7 +2,7 @@
 
 import { deadline } from "../core/deadlines.ts";
 import type { HeaderReader } from "../core/headers.ts";
-import type { ProviderConfig } from "../config/types.ts";
+import type { ModelSettings, ProviderConfig } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
 import { Dispatcher } from "../resilience/dispatcher.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
@@ -15,7 +15,12 @@ import { settingsFor } from "../config/settings_merge.ts";
 
 /** One count request. */
 export interface CountUpstream {
-  readonly target: { readonly provider: ProviderConfig; readonly model: string };
+  readonly target: {
+    readonly provider: ProviderConfig;
+    readonly model: string;
+    /** The route variant's settings, as a Messages request to this target gets them. */
+    readonly settings?: ModelSettings;
+  };
   readonly body: Record<string, unknown>;
   readonly headers: HeaderReader;
   readonly signal: AbortSignal;
@@ -41,7 +46,7 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
   // The same cleaning as a Messages request, so a strict endpoint counts what it would be sent;
   // a model configured without vision is sent notes in place of images, as Messages are.
   const cleaning = provider.cleaning;
-  const textOnly = settingsFor(provider, model).supports?.images === false;
+  const textOnly = settingsFor(provider, model, call.target.settings).supports?.images === false;
   const dispatcher = new Dispatcher<PostSuccess>({
     registry: call.registry,
     log: call.log,
