@@ -178,3 +178,28 @@ Deno.test("stream: a text block that begins with the sequence never opens (no em
     assert.equal(textOf(out), "\nObserved.");
   });
 });
+
+Deno.test("the sequence that ends first wins, whatever the chunking, streamed or not", () => {
+  // A model stops as soon as its output ends with a sequence: "<b" is complete before "<br>" is.
+  const sequences = ["<br>", "r"];
+  for (const pieces of [["a<br>x"], ["a<b", "r>x"], ["a", "<", "b", "r", ">x"]]) {
+    const out = run(pieces, sequences);
+    assert.equal(textOf(out), "a<b", JSON.stringify(pieces));
+    assert.equal(ending(out).delta.stop_sequence, "r", JSON.stringify(pieces));
+  }
+  const message = {
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    model: "claude-x",
+    content: [{ type: "text", text: "a<br>x" }],
+    stop_reason: "end_turn",
+    stop_sequence: null,
+    usage: {},
+  } as unknown as AnthropicMessage;
+  const cut = cutMessageAtStopSequence(message, sequences);
+  assert.deepEqual(cut.content, [{ type: "text", text: "a<b" }]);
+  assert.equal(cut.stop_sequence, "r");
+  // Two that end together: the longer one, which began first.
+  assert.equal(cutMessageAtStopSequence(message, ["br>", "<br>"]).stop_sequence, "<br>");
+});

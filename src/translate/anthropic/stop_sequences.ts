@@ -22,15 +22,23 @@ export function stopSequencesOf(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((s): s is string => typeof s === "string" && !!s) : [];
 }
 
-/** The first sequence in `text` (the earliest; at one place, the first listed) and where. */
+/**
+ * The first sequence in `text` and where it begins: the one that ends first, since a model stops
+ * as soon as its output ends with one (of two that end together, the longer). Picking the one
+ * that begins first instead would make the answer depend on how the text was split into deltas.
+ */
 function firstMatch(
   text: string,
   sequences: readonly string[],
 ): { at: number; sequence: string } | undefined {
-  let best: { at: number; sequence: string } | undefined;
+  let best: { at: number; end: number; sequence: string } | undefined;
   for (const sequence of sequences) {
     const at = text.indexOf(sequence);
-    if (at >= 0 && (best === undefined || at < best.at)) best = { at, sequence };
+    if (at < 0) continue;
+    const end = at + sequence.length;
+    if (best === undefined || end < best.end || (end === best.end && at < best.at)) {
+      best = { at, end, sequence };
+    }
   }
   return best;
 }
