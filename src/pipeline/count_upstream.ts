@@ -2,7 +2,7 @@
 
 import { deadline } from "../core/deadlines.ts";
 import type { HeaderReader } from "../core/headers.ts";
-import type { ProviderConfig } from "../config/types.ts";
+import type { ModelSettings, ProviderConfig } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
 import { Dispatcher } from "../resilience/dispatcher.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
@@ -16,7 +16,12 @@ import { settingsFor } from "../config/settings_merge.ts";
 
 /** One count request. */
 export interface CountUpstream {
-  readonly target: { readonly provider: ProviderConfig; readonly model: string };
+  readonly target: {
+    readonly provider: ProviderConfig;
+    readonly model: string;
+    /** The route variant's settings, as a Messages request to this target gets them. */
+    readonly settings?: ModelSettings;
+  };
   readonly body: Record<string, unknown>;
   readonly headers: HeaderReader;
   readonly signal: AbortSignal;
@@ -42,7 +47,7 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
   // The same cleaning as a Messages request, so a strict endpoint counts what it would be sent;
   // a model configured without vision (or PDFs) is sent notes in their place, as Messages are.
   const cleaning = provider.cleaning;
-  const supports = settingsFor(provider, model).supports ?? {};
+  const supports = settingsFor(provider, model, call.target.settings).supports ?? {};
   const noImages = (body: Record<string, unknown>) =>
     supports.images === false ? withoutImages(body) : body;
   const noDocuments = (body: Record<string, unknown>) =>

@@ -228,7 +228,7 @@ export class Pipeline {
     const provider = first ? config.providers[first.provider] : undefined;
     if (first && provider?.type === "anthropic" && provider.countTokens) {
       const counted = await countUpstream({
-        target: { provider, model: first.model },
+        target: { provider, model: first.model, settings: first.settings },
         body: call.body,
         headers: call.headers,
         signal: call.signal,

@@ -153,14 +153,16 @@ function withClientLimits(
   oneToolUse: boolean,
 ): AnswerTranslation {
   if (sequences.length === 0 && !oneToolUse) return translation;
+  // The calls after the first go before the stop sequences are looked for: text that is left
+  // out must not end the answer as stop_sequence, or the one call kept would never run.
   return {
     stream: () => {
-      const stream = withStopSequences(translation.stream(), sequences);
-      return oneToolUse ? withSingleToolUse(stream) : stream;
+      const stream = translation.stream();
+      return withStopSequences(oneToolUse ? withSingleToolUse(stream) : stream, sequences);
     },
     message: (json) => {
-      const message = cutMessageAtStopSequence(translation.message(json), sequences);
-      return oneToolUse ? keepFirstToolUse(message) : message;
+      const message = translation.message(json);
+      return cutMessageAtStopSequence(oneToolUse ? keepFirstToolUse(message) : message, sequences);
     },
   };
 }

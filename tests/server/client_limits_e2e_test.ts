@@ -110,3 +110,33 @@ Deno.test("Responses upstream: disable_parallel_tool_use keeps the first call on
     assert.equal(message.stop_reason, "tool_use");
   });
 });
+
+Deno.test("Responses upstream: a stop sequence in text after the one call kept does not end it", async (t) => {
+  // The text after the call is left out with the calls after it: a sequence found there must not
+  // turn the answer's tool_use into stop_sequence (Claude Code would then run no tool).
+  await using env = setup({
+    items: [
+      { kind: "call", name: "Read", args: '{"file_path":"/a"}', callId: "call_A" },
+      { kind: "text", text: ANSWER },
+    ],
+  });
+  const body = (stream: boolean) => ({
+    ...request(stream),
+    tools: [{ name: "Read", input_schema: { type: "object", properties: {} } }],
+    tool_choice: { type: "auto", disable_parallel_tool_use: true },
+  });
+  await t.step("streamed", async () => {
+    const sse = await (await post(env.ccp.url, body(true))).text();
+    assertWellFormed(parseFrames(sse));
+    const message = await sdkMessage(sse);
+    assert.deepEqual(message.content.map((b) => b.type), ["tool_use"]);
+    assert.equal(message.stop_reason, "tool_use");
+    assert.equal(message.stop_sequence, null);
+  });
+  await t.step("not streamed", async () => {
+    const message = await (await post(env.ccp.url, body(false))).json();
+    assert.deepEqual(message.content.map((b: { type: string }) => b.type), ["tool_use"]);
+    assert.equal(message.stop_reason, "tool_use");
+    assert.equal(message.stop_sequence, null);
+  });
+});

@@ -148,3 +148,58 @@ Deno.test("stopSequencesOf keeps non-empty strings only", () => {
   assert.deepEqual(stopSequencesOf(["a", "", 3, null, "b"]), ["a", "b"]);
   assert.deepEqual(stopSequencesOf(undefined), []);
 });
+
+Deno.test("stream: a text block that begins with the sequence never opens (no empty text block)", async (t) => {
+  // An empty text block in the history is refused by Anthropic on a later turn; the JSON answer
+  // leaves it out too.
+  for (const pieces of [["\nObservation: 42"], ["\nObs", "ervation: 42"], ["", "\nObservation:"]]) {
+    await t.step(JSON.stringify(pieces), () => {
+      const out = run(pieces, ["\nObservation:"]);
+      assert.deepEqual(out.map((e) => e.type), ["message_start", "message_delta", "message_stop"]);
+      assert.equal(ending(out).delta.stop_reason, "stop_sequence");
+    });
+  }
+  await t.step("an empty block without a sequence still opens and closes", () => {
+    const out = run([], ["\nObservation:"]);
+    assert.deepEqual(out.map((e) => e.type), [
+      "message_start",
+      "content_block_start",
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
+  });
+  await t.step("text held back opens the block when it goes out", () => {
+    const out = run(["\nObs", "erved."], ["\nObservation:"]);
+    assert.deepEqual(out.slice(1, 3).map((e) => e.type), [
+      "content_block_start",
+      "content_block_delta",
+    ]);
+    assert.equal(textOf(out), "\nObserved.");
+  });
+});
+
+Deno.test("the sequence that ends first wins, whatever the chunking, streamed or not", () => {
+  // A model stops as soon as its output ends with a sequence: "<b" is complete before "<br>" is.
+  const sequences = ["<br>", "r"];
+  for (const pieces of [["a<br>x"], ["a<b", "r>x"], ["a", "<", "b", "r", ">x"]]) {
+    const out = run(pieces, sequences);
+    assert.equal(textOf(out), "a<b", JSON.stringify(pieces));
+    assert.equal(ending(out).delta.stop_sequence, "r", JSON.stringify(pieces));
+  }
+  const message = {
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    model: "claude-x",
+    content: [{ type: "text", text: "a<br>x" }],
+    stop_reason: "end_turn",
+    stop_sequence: null,
+    usage: {},
+  } as unknown as AnthropicMessage;
+  const cut = cutMessageAtStopSequence(message, sequences);
+  assert.deepEqual(cut.content, [{ type: "text", text: "a<b" }]);
+  assert.equal(cut.stop_sequence, "r");
+  // Two that end together: the longer one, which began first.
+  assert.equal(cutMessageAtStopSequence(message, ["br>", "<br>"]).stop_sequence, "<br>");
+});

@@ -444,3 +444,22 @@ for (const upstreamReason of ["end_turn", null, undefined]) {
     }
   });
 }
+
+Deno.test("relay: a message_delta without a stop reason, then a close, is a whole answer", async (t) => {
+  // ccp fills the reason in (end_turn or tool_use), so the answer has told the client it
+  // finished: a close without message_stop must end it as one, not with an error after it.
+  const start: SseEvent = {
+    event: "message_start",
+    data: { type: "message_start", message: { id: "m", model: "u", usage: { input_tokens: 9 } } },
+  };
+  for (const delta of [{ stop_reason: null }, undefined]) {
+    await t.step(JSON.stringify(delta ?? "no delta"), async () => {
+      const ended: SseEvent = {
+        event: "message_delta",
+        data: { type: "message_delta", ...(delta ? { delta } : {}), usage: { output_tokens: 1 } },
+      };
+      const got = parseSse(await relayText(chunked(encodeEvents([start, ended]), 1000)));
+      assert.deepEqual(got.map((e) => e.event), ["message_start", "message_delta", "message_stop"]);
+    });
+  }
+});

@@ -22,15 +22,23 @@ export function stopSequencesOf(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((s): s is string => typeof s === "string" && !!s) : [];
 }
 
-/** The first sequence in `text` (the earliest; at one place, the first listed) and where. */
+/**
+ * The first sequence in `text` and where it begins: the one that ends first, since a model stops
+ * as soon as its output ends with one (of two that end together, the longer). Picking the one
+ * that begins first instead would make the answer depend on how the text was split into deltas.
+ */
 function firstMatch(
   text: string,
   sequences: readonly string[],
 ): { at: number; sequence: string } | undefined {
-  let best: { at: number; sequence: string } | undefined;
+  let best: { at: number; end: number; sequence: string } | undefined;
   for (const sequence of sequences) {
     const at = text.indexOf(sequence);
-    if (at >= 0 && (best === undefined || at < best.at)) best = { at, sequence };
+    if (at < 0) continue;
+    const end = at + sequence.length;
+    if (best === undefined || end < best.end || (end === best.end && at < best.at)) {
+      best = { at, end, sequence };
+    }
   }
   return best;
 }
@@ -63,7 +71,9 @@ function safeCut(text: string, at: number): number {
 export class StopSequenceCutter {
   readonly #sequences: readonly string[];
   readonly #hold: number;
-  #text: { index: number; held: string } | undefined;
+  // The open text block; its start goes out with its first text, so that a block the sequence
+  // begins never opens: Anthropic refuses an empty text block sent back on a later turn.
+  #text: { index: number; held: string; start?: AnthropicStreamEvent } | undefined;
   #inputTokens = 0;
   #chars = 0;
   #stopped = false;
@@ -94,7 +104,10 @@ export class StopSequenceCutter {
         this.#inputTokens = event.message.usage.input_tokens;
         break;
       case "content_block_start":
-        if (event.content_block.type === "text") this.#text = { index: event.index, held: "" };
+        if (event.content_block.type === "text") {
+          this.#text = { index: event.index, held: "", start: event };
+          return;
+        }
         break;
       case "content_block_delta":
         if (event.delta.type === "text_delta" && event.index === this.#text?.index) {
@@ -103,7 +116,12 @@ export class StopSequenceCutter {
         this.#chars += deltaLength(event.delta);
         break;
       case "content_block_stop":
-        if (event.index === this.#text?.index) this.#flush(out);
+        if (event.index === this.#text?.index) {
+          const text = this.#text;
+          this.#flush(out);
+          // A block that stayed empty opens and closes as the upstream sent it.
+          if (text.start) out.push(text.start);
+        }
         break;
       case "error":
         this.#flush(out);
@@ -118,7 +136,7 @@ export class StopSequenceCutter {
     const match = firstMatch(all, this.#sequences);
     if (match) {
       this.#emit(all.slice(0, match.at), out);
-      out.push({ type: "content_block_stop", index: text.index });
+      if (!text.start) out.push({ type: "content_block_stop", index: text.index });
       out.push({
         type: "message_delta",
         delta: { stop_reason: "stop_sequence", stop_sequence: match.sequence },
@@ -141,6 +159,8 @@ export class StopSequenceCutter {
 
   #emit(text: string, out: AnthropicStreamEvent[]): void {
     if (!text || !this.#text) return;
+    if (this.#text.start) out.push(this.#text.start);
+    this.#text.start = undefined;
     this.#chars += text.length;
     out.push({
       type: "content_block_delta",

@@ -165,12 +165,13 @@ class AnthropicFrames implements FrameSource {
         if (data) {
           noteUsage(this.usage, data);
           this.answerChars += deltaChars(data);
-          if (data.type === "message_delta" && stopReasonOf(data) !== undefined) {
-            this.finishing = true;
-          }
           this.#onEventData?.(data);
           // Both run: a tool call's start that lacked `input` still marks the answer as calling.
           const completed = this.#completedDelta(data);
+          // After the reason is filled in: the client has been told the answer finished.
+          if (data.type === "message_delta" && stopReasonOf(data) !== undefined) {
+            this.finishing = true;
+          }
           const filled = filledToolInput(data) || completed;
           if (this.#rewrite) sent = this.#opening(event, data, filled);
           else if (this.#startSent && data.type === "message_start") {
