@@ -10,13 +10,13 @@
 
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
-import { CLAUDE_QUIET } from "../helpers/claude.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
-  claudeHome,
+  claudeDirs,
   startSession,
   tmux,
   tmuxAndClaude,
+  tuiEnv,
   typeLine,
   waitForScreen,
 } from "../helpers/tmux.ts";
@@ -95,20 +95,8 @@ function startCheckingAnthropic() {
 }
 
 async function tui(dir: string, url: string, session: string): Promise<void> {
-  const home = `${dir}/home`;
-  const work = `${dir}/work`;
-  await Deno.mkdir(home);
-  await Deno.mkdir(work);
-  await claudeHome(home, work);
-  const env = {
-    PATH: Deno.env.get("PATH") ?? "",
-    HOME: home,
-    TERM: "xterm-256color",
-    ANTHROPIC_BASE_URL: url,
-    ANTHROPIC_AUTH_TOKEN: "e2e",
-    ...CLAUDE_QUIET,
-  };
-  await startSession(session, work, env, ["claude"]);
+  const { home, work } = await claudeDirs(dir);
+  await startSession(session, work, tuiEnv(home, url), ["claude"]);
   await waitForScreen(session, /auto mode on/, 15_000);
   await typeLine(session, "install it");
 }

@@ -8,14 +8,15 @@
 
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
-import { CLAUDE_QUIET } from "../helpers/claude.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
-  claudeHome,
+  claudeDirs,
   startSession,
   tmux,
   tmuxAndClaude,
+  tuiEnv,
   typeLine,
+  until,
   waitForScreen,
 } from "../helpers/tmux.ts";
 import type { RequestRecord } from "../../src/pipeline/record.ts";
@@ -83,14 +84,6 @@ function startSlowOpenAI() {
   };
 }
 
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 Deno.test({
   name: "real Claude Code in tmux: Esc cancels a translated answer at once; the session goes on",
   ignore: !ready,
@@ -109,20 +102,8 @@ Deno.test({
     );
     const session = `ccp-esc-${Date.now()}`;
     try {
-      const home = `${dir}/home`;
-      const work = `${dir}/work`;
-      await Deno.mkdir(home);
-      await Deno.mkdir(work);
-      await claudeHome(home, work);
-      const env = {
-        PATH: Deno.env.get("PATH") ?? "",
-        HOME: home,
-        TERM: "xterm-256color",
-        ANTHROPIC_BASE_URL: ccp.url,
-        ANTHROPIC_AUTH_TOKEN: "e2e",
-        ...CLAUDE_QUIET,
-      };
-      await startSession(session, work, env, ["claude"]);
+      const { home, work } = await claudeDirs(dir);
+      await startSession(session, work, tuiEnv(home, ccp.url), ["claude"]);
       await waitForScreen(session, /❯/, 15_000);
 
       // 1. Mid-stream: the words are arriving when Esc is pressed.
