@@ -106,13 +106,18 @@ export function providerOf(
 }
 
 /** A minimal valid Messages body. */
-export function messages(over: Record<string, unknown> = {}): string {
-  return JSON.stringify({
+export function messageBody(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
     model: "claude-sonnet-4-5",
     max_tokens: 64,
     messages: [{ role: "user", content: "hello" }],
     ...over,
-  });
+  };
+}
+
+/** {@link messageBody} as JSON. */
+export function messages(over: Record<string, unknown> = {}): string {
+  return JSON.stringify(messageBody(over));
 }
 
 /** The `event:` names of an SSE text, in order. */
