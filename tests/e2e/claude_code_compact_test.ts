@@ -16,7 +16,7 @@
 
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
-import { claudeEnv, findClaude } from "../helpers/claude.ts";
+import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   claudeDirs,
@@ -177,26 +177,20 @@ Deno.test({
 
 /** One `claude -p` run in `work`; its stream-json events. */
 async function print(home: string, work: string, url: string, args: string[]): Promise<Obj[]> {
-  const out = await new Deno.Command(claude!, {
-    args: [
+  const out = await runClaude(
+    [
       ...args,
-      "--output-format",
-      "stream-json",
-      "--verbose",
+      ...STREAM_JSON,
       "--permission-mode",
       "acceptEdits",
       "--allowedTools",
       "Bash",
       "Write",
     ],
-    cwd: work,
-    env: claudeEnv(home, url),
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(20_000),
-  }).output();
+    work,
+    claudeEnv(home, url),
+    20_000,
+  );
   const stdout = new TextDecoder().decode(out.stdout);
   const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj);
   const result = events.find((e) => e.type === "result");

@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
-import { claudeEnv, findClaude } from "../helpers/claude.ts";
+import { claudeEnv, findClaude, runClaude } from "../helpers/claude.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
@@ -104,8 +104,8 @@ async function print(
   args: string[],
   tools = ["Bash", "Write", "Edit", "Read"],
 ): Promise<Obj> {
-  const out = await new Deno.Command(claude!, {
-    args: [
+  const out = await runClaude(
+    [
       ...args,
       "--output-format",
       "json",
@@ -114,14 +114,10 @@ async function print(
       "--allowedTools",
       ...tools,
     ],
-    cwd: work,
-    env: claudeEnv(home, url),
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  }).output();
+    work,
+    claudeEnv(home, url),
+    60_000,
+  );
   const text = new TextDecoder().decode(out.stdout);
   try {
     return JSON.parse(text);
