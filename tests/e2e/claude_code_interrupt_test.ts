@@ -21,17 +21,11 @@ import {
 } from "../helpers/tmux.ts";
 import type { RequestRecord } from "../../src/pipeline/record.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
+import { chatChunk } from "../mocks/openai_mock.ts";
 
 const ready = await tmuxAndClaude();
 
 type Obj = Record<string, unknown>;
-
-function chunk(delta: Obj, finish: string | null = null): string {
-  const body = { id: "c", object: "chat.completion.chunk", created: 1, model: "m" };
-  return `data: ${
-    JSON.stringify({ ...body, choices: [{ index: 0, delta, finish_reason: finish }] })
-  }\n\n`;
-}
 
 /** Turn 1 streams slowly, turn 2 answers at once, turn 3 holds its head back. */
 function startSlowOpenAI() {
@@ -44,7 +38,10 @@ function startSlowOpenAI() {
     const turn = bodies.length;
     const encoder = new TextEncoder();
     if (turn === 2) {
-      const text = [chunk({ role: "assistant", content: "second answer" }), chunk({}, "stop")];
+      const text = [
+        chatChunk({ role: "assistant", content: "second answer" }),
+        chatChunk({}, "stop"),
+      ];
       return new Response(text.join("") + "data: [DONE]\n\n", {
         headers: { "content-type": "text/event-stream" },
       });
@@ -64,7 +61,7 @@ function startSlowOpenAI() {
         async pull(controller) {
           if (n > 0) await new Promise((r) => setTimeout(r, 100));
           if (n >= 300) return controller.close();
-          controller.enqueue(encoder.encode(chunk({ content: `w${n++} ` })));
+          controller.enqueue(encoder.encode(chatChunk({ content: `w${n++} ` })));
         },
         cancel() {
           cancelledAt.push(Date.now());

@@ -20,18 +20,12 @@ import {
   waitForScreen,
 } from "../helpers/tmux.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
+import { chatChunk } from "../mocks/openai_mock.ts";
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
 
 const ready = await tmuxAndClaude();
 
 type Obj = Record<string, unknown>;
-
-function chunk(delta: Obj, finish: string | null = null): string {
-  const body = { id: "c", object: "chat.completion.chunk", created: 1, model: "m" };
-  return `data: ${
-    JSON.stringify({ ...body, choices: [{ index: 0, delta, finish_reason: finish }] })
-  }\n\n`;
-}
 
 /** Turn 1 reasons slowly and never answers; turn 2 answers at once. */
 function startSlowThinker() {
@@ -43,9 +37,9 @@ function startSlowThinker() {
     bodies.push(body);
     if (bodies.length > 1) {
       const text = [
-        chunk({ role: "assistant", reasoning_content: "Fine." }),
-        chunk({ content: "second answer" }),
-        chunk({}, "stop"),
+        chatChunk({ role: "assistant", reasoning_content: "Fine." }),
+        chatChunk({ content: "second answer" }),
+        chatChunk({}, "stop"),
       ];
       return new Response(text.join("") + "data: [DONE]\n\n", {
         headers: { "content-type": "text/event-stream" },
@@ -57,7 +51,7 @@ function startSlowThinker() {
         async pull(controller) {
           if (sent > 0) await new Promise((r) => setTimeout(r, 100));
           if (sent >= 300) return controller.close();
-          controller.enqueue(encoder.encode(chunk({ reasoning_content: `step ${sent++}. ` })));
+          controller.enqueue(encoder.encode(chatChunk({ reasoning_content: `step ${sent++}. ` })));
         },
         cancel() {
           cancelled = true;
