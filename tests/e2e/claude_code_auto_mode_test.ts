@@ -20,7 +20,7 @@ import {
   typeLine,
   waitForScreen,
 } from "../helpers/tmux.ts";
-import { encodeEvents, type SseEvent } from "../mocks/anthropic_fixtures.ts";
+import { encodeEvents, openingMessage, type SseEvent } from "../mocks/anthropic_fixtures.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
 
 const ready = await tmuxAndClaude();
@@ -38,16 +38,11 @@ function answer(body: Obj): string {
   const messages = body.messages as Array<{ content: unknown }>;
   const done = JSON.stringify(messages.at(-1)?.content).includes("tool_result");
   const usage = { input_tokens: 900, output_tokens: 1 };
-  const message = {
-    id: `msg_${crypto.randomUUID().replaceAll("-", "")}`,
-    type: "message",
-    role: "assistant",
-    model: body.model,
-    content: [],
-    stop_reason: null,
-    stop_sequence: null,
+  const message = openingMessage(
+    `msg_${crypto.randomUUID().replaceAll("-", "")}`,
+    body.model,
     usage,
-  };
+  );
   const events = [ev("message_start", { message })];
   if (done) {
     events.push(
