@@ -11,6 +11,7 @@ import { startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
 import type { AppDeps } from "../../src/server/deps.ts";
+import { openingMessage } from "../mocks/anthropic_fixtures.ts";
 
 const TOKEN = "ccp-token-0123456789abcdef";
 const CI_TOKEN = "ci-token-0123456789abcdef0";
@@ -48,16 +49,7 @@ function startUpstream(replies: Reply[] = ["ok"]) {
     if (reply === "midstream-overloaded") {
       const start = {
         type: "message_start",
-        message: {
-          id: "msg_up",
-          type: "message",
-          role: "assistant",
-          model,
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { input_tokens: 3, output_tokens: 1 },
-        },
+        message: openingMessage("msg_up", model, { input_tokens: 3, output_tokens: 1 }),
       };
       const error = { type: "error", error: { type: "overloaded_error", message: "Overloaded" } };
       return new Response(

@@ -10,17 +10,17 @@
 
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
-import { CLAUDE_QUIET } from "../helpers/claude.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
-  claudeHome,
+  claudeDirs,
   startSession,
   tmux,
   tmuxAndClaude,
+  tuiEnv,
   typeLine,
   waitForScreen,
 } from "../helpers/tmux.ts";
-import { encodeEvents, type SseEvent } from "../mocks/anthropic_fixtures.ts";
+import { encodeEvents, openingMessage, type SseEvent } from "../mocks/anthropic_fixtures.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
 
 const ready = await tmuxAndClaude();
@@ -38,16 +38,11 @@ function answer(body: Obj): string {
   const messages = body.messages as Array<{ content: unknown }>;
   const done = JSON.stringify(messages.at(-1)?.content).includes("tool_result");
   const usage = { input_tokens: 900, output_tokens: 1 };
-  const message = {
-    id: `msg_${crypto.randomUUID().replaceAll("-", "")}`,
-    type: "message",
-    role: "assistant",
-    model: body.model,
-    content: [],
-    stop_reason: null,
-    stop_sequence: null,
+  const message = openingMessage(
+    `msg_${crypto.randomUUID().replaceAll("-", "")}`,
+    body.model,
     usage,
-  };
+  );
   const events = [ev("message_start", { message })];
   if (done) {
     events.push(
@@ -95,20 +90,8 @@ function startCheckingAnthropic() {
 }
 
 async function tui(dir: string, url: string, session: string): Promise<void> {
-  const home = `${dir}/home`;
-  const work = `${dir}/work`;
-  await Deno.mkdir(home);
-  await Deno.mkdir(work);
-  await claudeHome(home, work);
-  const env = {
-    PATH: Deno.env.get("PATH") ?? "",
-    HOME: home,
-    TERM: "xterm-256color",
-    ANTHROPIC_BASE_URL: url,
-    ANTHROPIC_AUTH_TOKEN: "e2e",
-    ...CLAUDE_QUIET,
-  };
-  await startSession(session, work, env, ["claude"]);
+  const { home, work } = await claudeDirs(dir);
+  await startSession(session, work, tuiEnv(home, url), ["claude"]);
   await waitForScreen(session, /auto mode on/, 15_000);
   await typeLine(session, "install it");
 }

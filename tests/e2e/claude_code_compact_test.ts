@@ -16,15 +16,17 @@
 
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
-import { CLAUDE_QUIET, claudeEnv, findClaude } from "../helpers/claude.ts";
+import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
-  claudeHome,
+  claudeDirs,
   screen,
   startSession,
   tmux,
   tmuxAndClaude,
+  tuiEnv,
   typeLine,
+  until,
   waitForScreen,
 } from "../helpers/tmux.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
@@ -102,22 +104,11 @@ function checkAfterSummary(body: Obj, prompt: string): void {
   assert.ok(textOf(turns(body).at(-1)).includes(prompt));
 }
 
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** A temp dir with a HOME where Claude Code trusts `work` and may run `echo hi`. */
 async function place(): Promise<{ dir: string; home: string; work: string }> {
   const dir = await Deno.makeTempDir({ prefix: "ccp-compact-" });
-  const home = `${dir}/home`;
-  const work = `${dir}/work`;
-  await Deno.mkdir(home);
-  await Deno.mkdir(`${work}/.claude`, { recursive: true });
-  await claudeHome(home, work);
+  const { home, work } = await claudeDirs(dir);
+  await Deno.mkdir(`${work}/.claude`);
   await Deno.writeTextFile(
     `${work}/.claude/settings.json`,
     JSON.stringify({ permissions: { allow: ["Bash(echo hi)"] } }),
@@ -140,12 +131,7 @@ Deno.test({
     const session = `ccp-compact-${Date.now()}`;
     try {
       const env = {
-        PATH: Deno.env.get("PATH") ?? "",
-        HOME: home,
-        TERM: "xterm-256color",
-        ANTHROPIC_BASE_URL: ccp.url,
-        ANTHROPIC_AUTH_TOKEN: "e2e",
-        ...CLAUDE_QUIET,
+        ...tuiEnv(home, ccp.url),
         CLAUDE_CODE_MAX_RETRIES: "0",
         // What `ccp code` sets for this config: the model's window, and the percentage that
         // makes Claude Code compact inside it.
@@ -173,7 +159,7 @@ Deno.test({
       // the next prompt is summarised first, then sent after the summary.
       mock.promptTokens = 1200;
       await typeLine(session, "third prompt");
-      await until(() => mock.bodies.length >= 7, 10_000, "auto-compaction and the third turn");
+      await until(() => mock.bodies.length >= 7, 10_000, "auto-compaction and the third turn", 20);
       await waitForScreen(session, /Answer 7\./, 10_000);
       assert.ok(isSummaryRequest(mock.bodies[5]!), "no auto-compaction before the third turn");
       checkSummaryRequest(mock.bodies[5]!, ["second prompt", "Answer 5."]);
@@ -191,26 +177,20 @@ Deno.test({
 
 /** One `claude -p` run in `work`; its stream-json events. */
 async function print(home: string, work: string, url: string, args: string[]): Promise<Obj[]> {
-  const out = await new Deno.Command(claude!, {
-    args: [
+  const out = await runClaude(
+    [
       ...args,
-      "--output-format",
-      "stream-json",
-      "--verbose",
+      ...STREAM_JSON,
       "--permission-mode",
       "acceptEdits",
       "--allowedTools",
       "Bash",
       "Write",
     ],
-    cwd: work,
-    env: claudeEnv(home, url),
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(20_000),
-  }).output();
+    work,
+    claudeEnv(home, url),
+    20_000,
+  );
   const stdout = new TextDecoder().decode(out.stdout);
   const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj);
   const result = events.find((e) => e.type === "result");

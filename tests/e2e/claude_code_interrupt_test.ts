@@ -8,29 +8,24 @@
 
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
-import { CLAUDE_QUIET } from "../helpers/claude.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
-  claudeHome,
+  claudeDirs,
   startSession,
   tmux,
   tmuxAndClaude,
+  tuiEnv,
   typeLine,
+  until,
   waitForScreen,
 } from "../helpers/tmux.ts";
 import type { RequestRecord } from "../../src/pipeline/record.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
+import { chatChunk } from "../mocks/openai_mock.ts";
 
 const ready = await tmuxAndClaude();
 
 type Obj = Record<string, unknown>;
-
-function chunk(delta: Obj, finish: string | null = null): string {
-  const body = { id: "c", object: "chat.completion.chunk", created: 1, model: "m" };
-  return `data: ${
-    JSON.stringify({ ...body, choices: [{ index: 0, delta, finish_reason: finish }] })
-  }\n\n`;
-}
 
 /** Turn 1 streams slowly, turn 2 answers at once, turn 3 holds its head back. */
 function startSlowOpenAI() {
@@ -43,7 +38,10 @@ function startSlowOpenAI() {
     const turn = bodies.length;
     const encoder = new TextEncoder();
     if (turn === 2) {
-      const text = [chunk({ role: "assistant", content: "second answer" }), chunk({}, "stop")];
+      const text = [
+        chatChunk({ role: "assistant", content: "second answer" }),
+        chatChunk({}, "stop"),
+      ];
       return new Response(text.join("") + "data: [DONE]\n\n", {
         headers: { "content-type": "text/event-stream" },
       });
@@ -63,7 +61,7 @@ function startSlowOpenAI() {
         async pull(controller) {
           if (n > 0) await new Promise((r) => setTimeout(r, 100));
           if (n >= 300) return controller.close();
-          controller.enqueue(encoder.encode(chunk({ content: `w${n++} ` })));
+          controller.enqueue(encoder.encode(chatChunk({ content: `w${n++} ` })));
         },
         cancel() {
           cancelledAt.push(Date.now());
@@ -81,14 +79,6 @@ function startSlowOpenAI() {
       return server.shutdown();
     },
   };
-}
-
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 Deno.test({
@@ -109,20 +99,8 @@ Deno.test({
     );
     const session = `ccp-esc-${Date.now()}`;
     try {
-      const home = `${dir}/home`;
-      const work = `${dir}/work`;
-      await Deno.mkdir(home);
-      await Deno.mkdir(work);
-      await claudeHome(home, work);
-      const env = {
-        PATH: Deno.env.get("PATH") ?? "",
-        HOME: home,
-        TERM: "xterm-256color",
-        ANTHROPIC_BASE_URL: ccp.url,
-        ANTHROPIC_AUTH_TOKEN: "e2e",
-        ...CLAUDE_QUIET,
-      };
-      await startSession(session, work, env, ["claude"]);
+      const { home, work } = await claudeDirs(dir);
+      await startSession(session, work, tuiEnv(home, ccp.url), ["claude"]);
       await waitForScreen(session, /❯/, 15_000);
 
       // 1. Mid-stream: the words are arriving when Esc is pressed.

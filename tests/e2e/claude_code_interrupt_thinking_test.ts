@@ -8,29 +8,24 @@
 
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
-import { CLAUDE_QUIET } from "../helpers/claude.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
-  claudeHome,
+  claudeDirs,
   startSession,
   tmux,
   tmuxAndClaude,
+  tuiEnv,
   typeLine,
+  until,
   waitForScreen,
 } from "../helpers/tmux.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
+import { chatChunk } from "../mocks/openai_mock.ts";
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
 
 const ready = await tmuxAndClaude();
 
 type Obj = Record<string, unknown>;
-
-function chunk(delta: Obj, finish: string | null = null): string {
-  const body = { id: "c", object: "chat.completion.chunk", created: 1, model: "m" };
-  return `data: ${
-    JSON.stringify({ ...body, choices: [{ index: 0, delta, finish_reason: finish }] })
-  }\n\n`;
-}
 
 /** Turn 1 reasons slowly and never answers; turn 2 answers at once. */
 function startSlowThinker() {
@@ -42,9 +37,9 @@ function startSlowThinker() {
     bodies.push(body);
     if (bodies.length > 1) {
       const text = [
-        chunk({ role: "assistant", reasoning_content: "Fine." }),
-        chunk({ content: "second answer" }),
-        chunk({}, "stop"),
+        chatChunk({ role: "assistant", reasoning_content: "Fine." }),
+        chatChunk({ content: "second answer" }),
+        chatChunk({}, "stop"),
       ];
       return new Response(text.join("") + "data: [DONE]\n\n", {
         headers: { "content-type": "text/event-stream" },
@@ -56,7 +51,7 @@ function startSlowThinker() {
         async pull(controller) {
           if (sent > 0) await new Promise((r) => setTimeout(r, 100));
           if (sent >= 300) return controller.close();
-          controller.enqueue(encoder.encode(chunk({ reasoning_content: `step ${sent++}. ` })));
+          controller.enqueue(encoder.encode(chatChunk({ reasoning_content: `step ${sent++}. ` })));
         },
         cancel() {
           cancelled = true;
@@ -72,14 +67,6 @@ function startSlowThinker() {
     cancelled: () => cancelled,
     close: () => server.shutdown(),
   };
-}
-
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 Deno.test({
@@ -106,20 +93,8 @@ Deno.test({
     );
     const session = `ccp-esc-think-${Date.now()}`;
     try {
-      const home = `${dir}/home`;
-      const work = `${dir}/work`;
-      await Deno.mkdir(home);
-      await Deno.mkdir(work);
-      await claudeHome(home, work);
-      const env = {
-        PATH: Deno.env.get("PATH") ?? "",
-        HOME: home,
-        TERM: "xterm-256color",
-        ANTHROPIC_BASE_URL: ccp.url,
-        ANTHROPIC_AUTH_TOKEN: "e2e",
-        ...CLAUDE_QUIET,
-      };
-      await startSession(session, work, env, ["claude"]);
+      const { home, work } = await claudeDirs(dir);
+      await startSession(session, work, tuiEnv(home, ccp.url), ["claude"]);
       await waitForScreen(session, /❯/, 15_000);
 
       await typeLine(session, "think hard");

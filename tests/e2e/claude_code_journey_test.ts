@@ -10,9 +10,10 @@
 
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
-import { claudeEnv, findClaude } from "../helpers/claude.ts";
+import { claudeEnv, findClaude, runClaude } from "../helpers/claude.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
+import { chatChunk } from "../mocks/openai_mock.ts";
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
 
 const claude = await findClaude();
@@ -24,12 +25,7 @@ const PNG =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 const PLAN = "Plan: say alpha and look at the picture.";
 
-function chunk(delta: Obj, finish: string | null = null): string {
-  const head = { id: "chatcmpl-j", object: "chat.completion.chunk", created: 1, model: "m" };
-  return `data: ${
-    JSON.stringify({ ...head, choices: [{ index: 0, delta, finish_reason: finish }] })
-  }\n\n`;
-}
+const chunk = (delta: Obj, finish: string | null = null) => chatChunk(delta, finish, "chatcmpl-j");
 
 function call(index: number, id: string, name: string, args: Obj): string {
   const text = JSON.stringify(args);
@@ -104,8 +100,8 @@ async function print(
   args: string[],
   tools = ["Bash", "Write", "Edit", "Read"],
 ): Promise<Obj> {
-  const out = await new Deno.Command(claude!, {
-    args: [
+  const out = await runClaude(
+    [
       ...args,
       "--output-format",
       "json",
@@ -114,14 +110,10 @@ async function print(
       "--allowedTools",
       ...tools,
     ],
-    cwd: work,
-    env: claudeEnv(home, url),
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  }).output();
+    work,
+    claudeEnv(home, url),
+    60_000,
+  );
   const text = new TextDecoder().decode(out.stdout);
   try {
     return JSON.parse(text);

@@ -11,7 +11,7 @@ import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { type ClaudePlan, PLAN_ANSWER, startClaudePlan } from "../mocks/claude_plan.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
-import { findClaude } from "../helpers/claude.ts";
+import { CLAUDE_QUIET, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
 
 const claude = await findClaude();
 
@@ -60,26 +60,19 @@ type Line = Record<string, unknown>;
 
 /** Runs one `claude -p` turn; returns its stream-json lines and the result line. */
 async function turn(home: string, url: string, extra: Record<string, string> = {}) {
-  const out = await new Deno.Command(claude!, {
-    args: ["-p", "say hi", "--output-format", "stream-json", "--verbose"],
-    cwd: home,
-    env: {
+  const out = await runClaude(
+    ["-p", "say hi", ...STREAM_JSON],
+    home,
+    {
       PATH: Deno.env.get("PATH") ?? "",
       HOME: home,
       ANTHROPIC_BASE_URL: url,
-      DISABLE_TELEMETRY: "1",
-      DISABLE_AUTOUPDATER: "1",
-      DISABLE_ERROR_REPORTING: "1",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      ...CLAUDE_QUIET,
       CLAUDE_CODE_MAX_RETRIES: "0",
       ...extra,
     },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  }).output();
+    60_000,
+  );
   const stdout = new TextDecoder().decode(out.stdout);
   const lines: Line[] = stdout.split("\n").filter((l) => l.startsWith("{")).map((l) =>
     JSON.parse(l)

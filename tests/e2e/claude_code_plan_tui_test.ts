@@ -14,6 +14,7 @@
 
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
+import { CLAUDE_QUIET } from "../helpers/claude.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   claudeHome,
@@ -21,6 +22,7 @@ import {
   tmux,
   tmuxAndClaude,
   typeLine,
+  until,
   waitForScreen,
 } from "../helpers/tmux.ts";
 import { childEnv, MAIN, ROOT } from "../cli/helpers.ts";
@@ -95,10 +97,7 @@ function claudeEnv(home: string, url: string): Record<string, string> {
     HOME: home,
     TERM: "xterm-256color",
     ANTHROPIC_BASE_URL: url,
-    DISABLE_TELEMETRY: "1",
-    DISABLE_AUTOUPDATER: "1",
-    DISABLE_ERROR_REPORTING: "1",
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    ...CLAUDE_QUIET,
   };
 }
 
@@ -129,14 +128,6 @@ function planConfig(plan: ClaudePlan, fallbackUrl?: string) {
 async function startClaude(session: string, home: string, work: string, url: string) {
   await startSession(session, work, claudeEnv(home, url), ["claude"]);
   await waitForScreen(session, /❯/, 15_000);
-}
-
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 Deno.test({
@@ -175,7 +166,7 @@ Deno.test({
 
       // The next turn goes straight to the fallback: the spent plan is not asked again.
       await typeLine(session, "and again");
-      await until(() => fallback.requests.length === 2, 10_000, "the second fallback turn");
+      await until(() => fallback.requests.length === 2, 10_000, "the second fallback turn", 20);
       const second = await waitForScreen(session, /used 91% of your 5-hour limit/, 10_000);
       assert.equal(plan.requests.length, 2, "the spent plan was asked again");
       assert.equal(chatHistoryProblem(fallback.requests[1]!.body.messages as Obj[]), undefined);
@@ -269,10 +260,7 @@ routes:
         HOME: home,
         DENO_DIR: denoDir,
         TERM: "xterm-256color",
-        DISABLE_TELEMETRY: "1",
-        DISABLE_AUTOUPDATER: "1",
-        DISABLE_ERROR_REPORTING: "1",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        ...CLAUDE_QUIET,
       });
       const command = [
         Deno.execPath(),

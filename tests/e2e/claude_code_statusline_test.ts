@@ -11,7 +11,7 @@ import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { CLAUDE_QUIET } from "../helpers/claude.ts";
 import {
-  claudeHome,
+  claudeDirs,
   startSession,
   tmux,
   tmuxAndClaude,
@@ -31,11 +31,7 @@ Deno.test({
     const mock = startAnthropicMock([{ kind: "stream", events: textTurn("m", 2) }]);
     const session = `ccp-code-${Date.now()}`;
     try {
-      const home = `${dir}/home`;
-      const work = `${dir}/work`;
-      await Deno.mkdir(home);
-      await Deno.mkdir(work);
-      await claudeHome(home, work);
+      const { home, work } = await claudeDirs(dir);
       await Deno.writeTextFile(
         `${dir}/c.yaml`,
         `providers:

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { startCcp } from "../helpers/ccp.ts";
-import { claudeEnv, findClaude } from "../helpers/claude.ts";
+import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
 
 const claude = await findClaude();
 
@@ -102,13 +102,11 @@ tools: Read
 You are a careful code reviewer. Report bugs with file and line.
 `,
       );
-      const out = await new Deno.Command(claude!, {
-        args: [
+      const out = await runClaude(
+        [
           "-p",
           "Ask the reviewer agent to review main.py.",
-          "--output-format",
-          "stream-json",
-          "--verbose",
+          ...STREAM_JSON,
           "--permission-mode",
           "acceptEdits",
           "--allowedTools",
@@ -116,14 +114,10 @@ You are a careful code reviewer. Report bugs with file and line.
           "Agent",
           "Read",
         ],
-        cwd: work,
-        env: claudeEnv(home, ccp.url),
-        clearEnv: true,
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-        signal: AbortSignal.timeout(90_000),
-      }).output();
+        work,
+        claudeEnv(home, ccp.url),
+        90_000,
+      );
       const stdout = new TextDecoder().decode(out.stdout);
       const result = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((e) =>
         e.type === "result"

@@ -13,7 +13,7 @@ import { countRequestTokensAsync } from "../../src/tokens/mod.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
 import { SCRIPTED_SIGNATURE, SEARCH_SIGNATURE } from "../mocks/gemini_wire.ts";
 import { schemaProblem } from "../mocks/gemini_strict.ts";
-import { claudeEnv, findClaude } from "../helpers/claude.ts";
+import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
 
 const claude = await findClaude();
 
@@ -145,13 +145,11 @@ for (const { type, allTools } of RUNS) {
           // schemas go through the Gemini schema cleaning.
           ...(allTools ? { ENABLE_TOOL_SEARCH: "false" } : {}),
         };
-        const child = new Deno.Command(claude!, {
-          args: [
+        const out = await runClaude(
+          [
             "-p",
             `Write "hello from ccp" into ${target}`,
-            "--output-format",
-            "stream-json",
-            "--verbose",
+            ...STREAM_JSON,
             "--permission-mode",
             "acceptEdits",
             "--allowedTools",
@@ -160,15 +158,10 @@ for (const { type, allTools } of RUNS) {
             "Edit",
             "Read",
           ],
-          cwd: work,
+          work,
           env,
-          clearEnv: true,
-          stdin: "null",
-          stdout: "piped",
-          stderr: "piped",
-          signal: AbortSignal.timeout(90_000),
-        });
-        const out = await child.output();
+          90_000,
+        );
         const stdout = new TextDecoder().decode(out.stdout);
         const result = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((e) =>
           e.type === "result"

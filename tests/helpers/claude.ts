@@ -39,3 +39,28 @@ export function claudeEnv(home: string, url: string): Record<string, string> {
     CLAUDE_CODE_MAX_RETRIES: "0",
   };
 }
+
+/** The flags of a `claude -p` run that prints every event as one JSON line. */
+export const STREAM_JSON: readonly string[] = ["--output-format", "stream-json", "--verbose"];
+
+/**
+ * Runs `claude` with `args` in `cwd` with exactly the environment `env` (nothing of the test
+ * runner's own), no stdin, and its output collected; it is killed after `ms`.
+ */
+export function runClaude(
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string>,
+  ms: number,
+): Promise<Deno.CommandOutput> {
+  return new Deno.Command("claude", {
+    args: [...args],
+    cwd,
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(ms),
+  }).output();
+}

@@ -1,5 +1,7 @@
 /** Drives an interactive program (the real Claude Code) in a detached tmux session. */
 
+import { CLAUDE_QUIET } from "./claude.ts";
+
 /** True when `tmux` and `claude` can both be started here. */
 export async function tmuxAndClaude(): Promise<boolean> {
   for (const [command, flag] of [["tmux", "-V"], ["claude", "--version"]]) {
@@ -91,4 +93,43 @@ export async function claudeHome(home: string, work: string): Promise<void> {
       },
     }),
   );
+}
+
+/** `home` and `work` made under `dir`, with {@link claudeHome} written for them. */
+export async function claudeDirs(dir: string): Promise<{ home: string; work: string }> {
+  const home = `${dir}/home`;
+  const work = `${dir}/work`;
+  await Deno.mkdir(home);
+  await Deno.mkdir(work);
+  await claudeHome(home, work);
+  return { home, work };
+}
+
+/**
+ * The whole environment of the interactive Claude Code in its own `home` against ccp at `url`
+ * with the token "e2e": a terminal, and quiet.
+ */
+export function tuiEnv(home: string, url: string): Record<string, string> {
+  return {
+    PATH: Deno.env.get("PATH") ?? "",
+    HOME: home,
+    TERM: "xterm-256color",
+    ANTHROPIC_BASE_URL: url,
+    ANTHROPIC_AUTH_TOKEN: "e2e",
+    ...CLAUDE_QUIET,
+  };
+}
+
+/** Polls `check` every `every` ms until it holds; throws after `ms`. */
+export async function until(
+  check: () => boolean,
+  ms: number,
+  what: string,
+  every = 10,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
 }

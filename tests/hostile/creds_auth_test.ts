@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { SharedMonitor } from "../../src/shared/monitor.ts";
 import { silentLogger } from "../../src/core/log.ts";
 import { testConfig } from "../helpers/config.ts";
@@ -13,6 +13,7 @@ import type { RequestRecord } from "../../src/pipeline/record.ts";
 import {
   anthropicHead,
   anthropicTail,
+  messageBody,
   messages,
   providerOf,
   sse,
@@ -30,11 +31,7 @@ Deno.test("auth: passthrough forwards the client's own credentials, never ccp's 
     authToken: TOKEN,
   }));
   const send = async (headers: Record<string, string>) => {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headers },
-      body: messages({ stream: true }),
-    });
+    const res = await postMessages(ccp.url, messageBody({ stream: true }), headers);
     await res.body?.cancel();
     assert.equal(res.status, 200);
     const seen = upstream.seen.at(-1)!;
@@ -96,14 +93,9 @@ Deno.test("a passthrough credential held after a plan limit reaches no other pro
     // and tries it again last (the fallback fails too).
     const texts: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-api-key": TOKEN,
-          authorization: `Bearer ${OAUTH}`,
-        },
-        body: messages(),
+      const res = await postMessages(ccp.url, messageBody(), {
+        "x-api-key": TOKEN,
+        authorization: `Bearer ${OAUTH}`,
       });
       texts.push(JSON.stringify([...res.headers]), await res.text());
     }
@@ -150,11 +142,7 @@ Deno.test("only the header that authenticated may carry a route suffix", async (
     authToken: TOKEN,
   }));
   const send = async (headers: Record<string, string>) => {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headers },
-      body: messages(),
-    });
+    const res = await postMessages(ccp.url, messageBody(), headers);
     await res.body?.cancel();
     return res;
   };
@@ -248,14 +236,9 @@ Deno.test("a passthrough attempt's record names the client credential by its las
   ];
   try {
     for (const oauth of users) {
-      const res = await fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-api-key": TOKEN,
-          authorization: `Bearer ${oauth}`,
-        },
-        body: messages({ stream: true }),
+      const res = await postMessages(ccp.url, messageBody({ stream: true }), {
+        "x-api-key": TOKEN,
+        authorization: `Bearer ${oauth}`,
       });
       await res.text();
     }
@@ -307,14 +290,9 @@ Deno.test("a passthrough upstream that quotes the client's credential back: the 
   try {
     const texts: string[] = [];
     for (const stream of [false, true]) {
-      const res = await fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          authorization: `Bearer ${TOKEN}`,
-          "x-api-key": CREDENTIAL,
-        },
-        body: messages({ stream }),
+      const res = await postMessages(ccp.url, messageBody({ stream }), {
+        authorization: `Bearer ${TOKEN}`,
+        "x-api-key": CREDENTIAL,
       });
       texts.push(JSON.stringify([...res.headers]), await res.text());
     }
@@ -361,15 +339,10 @@ Deno.test("two users of one ccp token: one user's plan limit never skips the oth
     authToken: TOKEN,
   }));
   const send = async (oauth: string) => {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      // ccp's shared token in x-api-key, each user's own login as the bearer.
-      headers: {
-        "content-type": "application/json",
-        "x-api-key": TOKEN,
-        authorization: `Bearer ${oauth}`,
-      },
-      body: messages({ stream: true }),
+    // ccp's shared token in x-api-key, each user's own login as the bearer.
+    const res = await postMessages(ccp.url, messageBody({ stream: true }), {
+      "x-api-key": TOKEN,
+      authorization: `Bearer ${oauth}`,
     });
     await res.text();
     return res.headers.get("x-ccp-provider");

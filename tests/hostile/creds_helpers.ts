@@ -2,6 +2,7 @@
 
 import type { ProviderConfig } from "../../src/config/types.ts";
 import { provider } from "../helpers/config.ts";
+import { openingMessage } from "../mocks/anthropic_fixtures.ts";
 
 /** One request an upstream received. */
 export interface Seen {
@@ -57,16 +58,7 @@ export function anthropicHead(): string[] {
   return [
     frame("message_start", {
       type: "message_start",
-      message: {
-        id: "msg_1",
-        type: "message",
-        role: "assistant",
-        model: "up",
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: 3, output_tokens: 1 },
-      },
+      message: openingMessage("msg_1", "up", { input_tokens: 3, output_tokens: 1 }),
     }),
     frame("content_block_start", {
       type: "content_block_start",
@@ -106,13 +98,18 @@ export function providerOf(
 }
 
 /** A minimal valid Messages body. */
-export function messages(over: Record<string, unknown> = {}): string {
-  return JSON.stringify({
+export function messageBody(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
     model: "claude-sonnet-4-5",
     max_tokens: 64,
     messages: [{ role: "user", content: "hello" }],
     ...over,
-  });
+  };
+}
+
+/** {@link messageBody} as JSON. */
+export function messages(over: Record<string, unknown> = {}): string {
+  return JSON.stringify(messageBody(over));
 }
 
 /** The `event:` names of an SSE text, in order. */

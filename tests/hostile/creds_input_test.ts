@@ -5,13 +5,14 @@
  */
 
 import assert from "node:assert/strict";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { testConfig } from "../helpers/config.ts";
 import { TRANSPORTS } from "../../src/server/compose.ts";
 import type { Transport } from "../../src/upstream/transport.ts";
 import {
   anthropicHead,
   anthropicTail,
+  messageBody,
   messages,
   providerOf,
   sse,
@@ -67,11 +68,7 @@ Deno.test("malformed blocks: 400 naming the field, nothing sent, on every protoc
       }));
       try {
         for (const [name, over, field] of MALFORMED) {
-          const res = await fetch(`${ccp.url}/v1/messages`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: messages(over),
-          });
+          const res = await postMessages(ccp.url, messageBody(over));
           const json = await res.json();
           assert.equal(res.status, 400, `${name}: ${JSON.stringify(json)}`);
           assert.equal(json.error.type, "invalid_request_error");
@@ -131,11 +128,7 @@ Deno.test("an exception inside ccp: 500 naming ccp, tried once, breaker untouche
   );
   try {
     for (let i = 0; i < 6; i++) {
-      const res = await fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: messages(),
-      });
+      const res = await postMessages(ccp.url, messageBody());
       const json = await res.json();
       assert.equal(res.status, 500, JSON.stringify(json));
       assert.equal(json.error.type, "api_error");
@@ -144,11 +137,7 @@ Deno.test("an exception inside ccp: 500 naming ccp, tried once, breaker untouche
     }
     assert.equal(calls, 6, "one attempt per request: an internal error is not retried");
     broken = false;
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: messages(),
-    });
+    const res = await postMessages(ccp.url, messageBody());
     await res.body?.cancel();
     assert.equal(res.status, 200, "the target's breaker did not open");
   } finally {

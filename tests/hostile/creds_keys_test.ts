@@ -5,13 +5,13 @@
  */
 
 import assert from "node:assert/strict";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { testConfig } from "../helpers/config.ts";
 import {
   anthropicHead,
   eventNames,
   frame,
-  messages,
+  messageBody,
   providerOf,
   sse,
   startUpstream,
@@ -46,11 +46,7 @@ Deno.test("an upstream key echoed in a mid-stream error never reaches the client
         routes: { default: "up/m" },
       }));
       try {
-        const res = await fetch(`${ccp.url}/v1/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: messages({ stream: true }),
-        });
+        const res = await postMessages(ccp.url, messageBody({ stream: true }));
         assert.equal(res.status, 200);
         const text = await res.text();
         assert.ok(!text.includes(KEY), `key leaked: ${text}`);
@@ -77,11 +73,7 @@ Deno.test("a key echoed before the first byte, or in a stream collected as JSON,
       routes: { default: "up/m" },
     }));
     try {
-      const res = await fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: messages(),
-      });
+      const res = await postMessages(ccp.url, messageBody());
       const text = await res.text();
       assert.ok(res.status >= 500, `${res.status} ${text}`);
       assert.ok(!text.includes(KEY), text);
@@ -98,11 +90,7 @@ Deno.test("a key echoed before the first byte, or in a stream collected as JSON,
       routes: { default: "up/m" },
     }));
     try {
-      const res = await fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: messages({ stream: false }),
-      });
+      const res = await postMessages(ccp.url, messageBody({ stream: false }));
       const text = await res.text();
       assert.equal(res.headers.get("content-type")?.includes("application/json"), true, text);
       assert.equal(JSON.parse(text).type, "error");
@@ -127,11 +115,7 @@ Deno.test("client and upstream text cannot forge log lines or drive the operator
     routes: { default: "up/m" },
   }));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: messages({ model: forged }),
-    });
+    const res = await postMessages(ccp.url, messageBody({ model: forged }));
     await res.body?.cancel();
     const log = ccp.logs.join("");
     assert.match(log, /forged line/, "the text is still there, made inert");

@@ -6,9 +6,16 @@
  */
 
 import assert from "node:assert/strict";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { testConfig } from "../helpers/config.ts";
-import { anthropicHead, frame, messages, providerOf, sse, startUpstream } from "./creds_helpers.ts";
+import {
+  anthropicHead,
+  frame,
+  messageBody,
+  providerOf,
+  sse,
+  startUpstream,
+} from "./creds_helpers.ts";
 
 const TOKEN = "ccp-token-0123456789abcdef";
 // Not shaped like any known key: only knowing the credential itself can scrub it.
@@ -25,14 +32,9 @@ async function askPlan(answer: () => Response, stream: boolean) {
     authToken: TOKEN,
   }));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        authorization: `Bearer ${TOKEN}`,
-        "x-api-key": CREDENTIAL,
-      },
-      body: messages({ stream }),
+    const res = await postMessages(ccp.url, messageBody({ stream }), {
+      authorization: `Bearer ${TOKEN}`,
+      "x-api-key": CREDENTIAL,
     });
     const text = await res.text();
     return { status: res.status, text, logs: ccp.logs.join("\n") };

@@ -5,13 +5,13 @@
  */
 
 import assert from "node:assert/strict";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { testConfig } from "../helpers/config.ts";
 import {
   anthropicHead,
   anthropicTail,
   eventNames,
-  messages,
+  messageBody,
   providerOf,
   sse,
   startUpstream,
@@ -26,11 +26,7 @@ async function ask(kind: Kind, answer: () => Response, stream: boolean) {
     routes: { default: "up/m" },
   }));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: messages({ stream }),
-    });
+    const res = await postMessages(ccp.url, messageBody({ stream }));
     return { res, text: await res.text() };
   } finally {
     await ccp.close();

@@ -6,6 +6,24 @@ export interface SseEvent {
   data: Record<string, unknown>;
 }
 
+/** The `message` of a `message_start` event: nothing written yet, no stop reason. */
+export function openingMessage(
+  id: string,
+  model: unknown,
+  usage: unknown,
+): Record<string, unknown> {
+  return {
+    id,
+    type: "message",
+    role: "assistant",
+    model,
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage,
+  };
+}
+
 /** Encodes events as Anthropic's SSE wire text. */
 export function encodeEvents(events: readonly SseEvent[]): string {
   return events.map((e) => `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`).join("");

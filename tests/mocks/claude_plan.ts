@@ -1,3 +1,4 @@
+import { openingMessage } from "./anthropic_fixtures.ts";
 /**
  * Anthropic's Messages API as a Claude plan's login (Pro/Max, OAuth) meets it: it accepts only
  * the login's own access token as a Bearer with the OAuth beta, answers with the plan's usage
@@ -83,16 +84,7 @@ const frame = (event: string, data: unknown) =>
 function messageStart(model: string): string {
   return frame("message_start", {
     type: "message_start",
-    message: {
-      id: "msg_plan_1",
-      type: "message",
-      role: "assistant",
-      model,
-      content: [],
-      stop_reason: null,
-      stop_sequence: null,
-      usage: { input_tokens: 12, output_tokens: 1 },
-    },
+    message: openingMessage("msg_plan_1", model, { input_tokens: 12, output_tokens: 1 }),
   });
 }
 

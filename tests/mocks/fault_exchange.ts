@@ -4,7 +4,7 @@
  * drips, stalls or is cut, or nothing at all — while noticing when the client leaves.
  */
 
-import { encodeEvents, type SseEvent } from "./anthropic_fixtures.ts";
+import { encodeEvents, openingMessage, type SseEvent } from "./anthropic_fixtures.ts";
 import { concatBytes } from "../helpers/bytes.ts";
 import type { Fault, FaultRecord } from "./fault_mock.ts";
 
@@ -37,16 +37,7 @@ export function answerEvents(model: string, deltas = 4): SseEvent[] {
   });
   return [
     ev("message_start", {
-      message: {
-        id: "msg_fault_mock",
-        type: "message",
-        role: "assistant",
-        model,
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: 12, output_tokens: 1 },
-      },
+      message: openingMessage("msg_fault_mock", model, { input_tokens: 12, output_tokens: 1 }),
     }),
     ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
     ...Array.from(

@@ -38,3 +38,15 @@ export function startOpenAIMock(
     close: () => server.shutdown(),
   };
 }
+
+/** One Chat Completions stream chunk as an SSE `data:` line, with `delta` and `finish`. */
+export function chatChunk(
+  delta: Record<string, unknown>,
+  finish: string | null = null,
+  id = "c",
+): string {
+  const head = { id, object: "chat.completion.chunk", created: 1, model: "m" };
+  return `data: ${
+    JSON.stringify({ ...head, choices: [{ index: 0, delta, finish_reason: finish }] })
+  }\n\n`;
+}

@@ -6,7 +6,7 @@
  * gemini_wire.ts, which also refuses what the real Gemini API refuses).
  */
 
-import { encodeEvents, type SseEvent } from "./anthropic_fixtures.ts";
+import { encodeEvents, openingMessage, type SseEvent } from "./anthropic_fixtures.ts";
 import { type ResponsesScript, responsesSse } from "./responses_wire.ts";
 import { geminiReply } from "./gemini_wire.ts";
 
@@ -43,16 +43,7 @@ function anthropicTurn(model: string, path: string, done: boolean): string {
   };
   const events: SseEvent[] = [
     ev("message_start", {
-      message: {
-        id: "msg_scripted",
-        type: "message",
-        role: "assistant",
-        model,
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage,
-      },
+      message: openingMessage("msg_scripted", model, usage),
     }),
   ];
   if (done) {

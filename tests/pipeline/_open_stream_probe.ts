@@ -9,6 +9,7 @@
 import { provider, testConfig } from "../helpers/config.ts";
 import { startCcp } from "../helpers/ccp.ts";
 import { responsesSse } from "../mocks/responses_wire.ts";
+import { openingMessage } from "../mocks/anthropic_fixtures.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --v8-flags=--expose-gc");
@@ -23,16 +24,7 @@ const anthropicEvents = [
   `event: message_start\ndata: ${
     JSON.stringify({
       type: "message_start",
-      message: {
-        id: "msg_1",
-        type: "message",
-        role: "assistant",
-        model: "m",
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: 9, output_tokens: 1 },
-      },
+      message: openingMessage("msg_1", "m", { input_tokens: 9, output_tokens: 1 }),
     })
   }\n\n`,
   `event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n`,

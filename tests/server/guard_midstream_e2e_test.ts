@@ -11,6 +11,7 @@ import { provider, testConfig } from "../helpers/config.ts";
 import type { SseEvent } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { assertErrorBody, assertErrorFrame, messageBody } from "./_resilience_env.ts";
+import { openingMessage } from "../mocks/anthropic_fixtures.ts";
 
 const KEY = "charlie-credential-03-Sc3z";
 
@@ -21,16 +22,7 @@ function openingThen(type: string, message: string): SseEvent[] {
   });
   return [
     ev("message_start", {
-      message: {
-        id: "msg_1",
-        type: "message",
-        role: "assistant",
-        model: "m",
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: 3, output_tokens: 1 },
-      },
+      message: openingMessage("msg_1", "m", { input_tokens: 3, output_tokens: 1 }),
     }),
     ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
     ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Hel" } }),

@@ -5,6 +5,7 @@ import type { SseTranslation } from "../../src/translate/sse_translation.ts";
 import type { RelayOutcome } from "../../src/upstream/relay_stream.ts";
 import { relayTranslatedStream } from "../../src/upstream/translated_frames.ts";
 import { parseSse } from "../helpers/ccp.ts";
+import { openingMessage } from "../mocks/anthropic_fixtures.ts";
 
 const enc = new TextEncoder();
 const KEY = "sk-test-0123456789abcdef";
@@ -21,16 +22,7 @@ function scripted(): SseTranslation & { ends: number } {
       case "start":
         return [{
           type: "message_start",
-          message: {
-            id: "msg_1",
-            type: "message",
-            role: "assistant",
-            model: "claude-x",
-            content: [],
-            stop_reason: null,
-            stop_sequence: null,
-            usage: { input_tokens: 40, output_tokens: 1 },
-          },
+          message: openingMessage("msg_1", "claude-x", { input_tokens: 40, output_tokens: 1 }),
         } as unknown as AnthropicStreamEvent];
       case "text":
         return [

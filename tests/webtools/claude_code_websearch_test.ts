@@ -16,7 +16,7 @@ import {
   startWebMock,
   trailingToolResults,
 } from "./mocks.ts";
-import { claudeEnv, findClaude } from "../helpers/claude.ts";
+import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
 
 const claude = await findClaude();
 
@@ -78,24 +78,18 @@ Deno.test({
       { countTokens: (body) => countRequestTokensAsync(body) },
     );
     try {
-      const out = await new Deno.Command(claude!, {
-        args: [
+      const out = await runClaude(
+        [
           "-p",
           "How far away is the Moon? Use WebSearch.",
-          "--output-format",
-          "stream-json",
-          "--verbose",
+          ...STREAM_JSON,
           "--allowedTools",
           "WebSearch",
         ],
-        cwd: work,
-        env: claudeEnv(home, ccp.url),
-        clearEnv: true,
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-        signal: AbortSignal.timeout(120_000),
-      }).output();
+        work,
+        claudeEnv(home, ccp.url),
+        120_000,
+      );
       const stdout = new TextDecoder().decode(out.stdout);
       const lines = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
       const result = lines.find((e) => e.type === "result");

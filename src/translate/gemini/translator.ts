@@ -17,6 +17,7 @@ import type {
   ToolDefinition,
 } from "../../protocols/anthropic.ts";
 import type { GeminiCandidate, GeminiPart, GeminiResponse } from "../../protocols/gemini.ts";
+import { AnswerFrame } from "../anthropic/answer_frame.ts";
 import { AnthropicBlockWriter } from "../anthropic/blocks.ts";
 import { describeGeminiError, type GeminiEvent } from "./events.ts";
 import { withJsonValues } from "./json_args.ts";
@@ -58,12 +59,11 @@ function firstCandidate(chunk: GeminiResponse): GeminiCandidate | undefined {
 export class GeminiToAnthropicTranslator {
   readonly #o: GeminiTranslateOptions;
   readonly #blocks: AnthropicBlockWriter;
+  readonly #frame: AnswerFrame;
   /** Kind of the open block as far as signatures care. */
   #open: "thinking" | "text" | null = null;
   /** Gemini signatures collected for the open thinking block. */
   #thought: { sig?: string; next?: string } = {};
-  #started = false;
-  #done = false;
   #tools = 0;
   #usage: UpstreamUsage | undefined;
   #finish: string | undefined;
@@ -73,11 +73,12 @@ export class GeminiToAnthropicTranslator {
   constructor(options: GeminiTranslateOptions) {
     this.#o = options;
     this.#blocks = new AnthropicBlockWriter(() => this.#signThought());
+    this.#frame = new AnswerFrame(this.#blocks, () => messageStartEvent(options));
   }
 
   /** True once the message ended (normally or with an error); later input is ignored. */
   get done(): boolean {
-    return this.#done;
+    return this.#frame.done;
   }
 
   /**
@@ -85,12 +86,12 @@ export class GeminiToAnthropicTranslator {
    * event of its own, and what may still follow is at most a later usage count.
    */
   get finishing(): boolean {
-    return (this.#finish !== undefined || this.#blocked !== undefined) && !this.#done;
+    return (this.#finish !== undefined || this.#blocked !== undefined) && !this.#frame.done;
   }
 
   /** Consumes one upstream event. */
   push(event: GeminiEvent): AnthropicStreamEvent[] {
-    return this.#run(() => {
+    return this.#frame.run(() => {
       const who = `Upstream provider "${this.#o.provider}"`;
       if (event.kind === "chunk") this.#chunk(event.chunk);
       else if (event.kind === "malformed") {
@@ -114,30 +115,17 @@ export class GeminiToAnthropicTranslator {
 
   /** The upstream closed: finish normally if Gemini said why it stopped, else fail loudly. */
   end(): AnthropicStreamEvent[] {
-    return this.#run(() => {
+    return this.#frame.run(() => {
       const who = `Upstream provider "${this.#o.provider}"`;
       if (this.#finish !== undefined || this.#blocked) this.#complete();
-      else if (!this.#started) this.#fail(`${who} closed the stream without sending any data`);
-      else this.#fail(`${who} closed the stream early (no finishReason)`);
+      else if (!this.#frame.started) {
+        this.#fail(`${who} closed the stream without sending any data`);
+      } else this.#fail(`${who} closed the stream early (no finishReason)`);
     });
   }
 
-  #run(step: () => void): AnthropicStreamEvent[] {
-    if (this.#done) return [];
-    const out: AnthropicStreamEvent[] = [];
-    this.#blocks.out = out;
-    step();
-    return out;
-  }
-
-  #begin(): void {
-    if (this.#started) return;
-    this.#started = true;
-    this.#blocks.out.push(messageStartEvent(this.#o));
-  }
-
   #chunk(chunk: GeminiResponse): void {
-    this.#begin();
+    this.#frame.begin();
     if (chunk.error !== undefined && chunk.error !== null) {
       const { message, code } = describeGeminiError(chunk.error);
       this.#fail(
@@ -267,7 +255,7 @@ export class GeminiToAnthropicTranslator {
   }
 
   #complete(): void {
-    this.#begin();
+    this.#frame.begin();
     const reason = this.#stopReason();
     this.#close();
     const usage = deltaUsage({
@@ -277,18 +265,10 @@ export class GeminiToAnthropicTranslator {
       reasoningTokensSeparate: true,
       preferLocalInputTokens: false,
     });
-    this.#blocks.out.push({
-      type: "message_delta",
-      delta: { stop_reason: reason, stop_sequence: null },
-      usage,
-    });
-    this.#blocks.out.push({ type: "message_stop" });
-    this.#done = true;
+    this.#frame.finish(reason, usage);
   }
 
   #fail(message: string, type = "api_error"): void {
-    if (this.#started) this.#close();
-    this.#blocks.out.push({ type: "error", error: { type, message } });
-    this.#done = true;
+    this.#frame.fail(message, type, () => this.#close());
   }
 }

@@ -14,6 +14,7 @@ import type {
   ResponsesResponse,
   ResponsesStreamEvent,
 } from "../../protocols/openai_responses.ts";
+import { AnswerFrame } from "../anthropic/answer_frame.ts";
 import { AnthropicBlockWriter } from "../anthropic/blocks.ts";
 import { JsonCompletionScanner } from "../openai_chat/json_scanner.ts";
 import type { ToolCallState } from "../openai_chat/tool_calls.ts";
@@ -49,6 +50,7 @@ interface Call extends ToolCallState {
 export class ResponsesToAnthropicTranslator {
   readonly #o: ResponsesTranslateOptions;
   readonly #blocks: AnthropicBlockWriter;
+  readonly #frame: AnswerFrame;
   /** Function calls by item id; the first not yet closed owns the open tool block. */
   readonly #calls = new Map<string, Call>();
   readonly #pending: Call[] = [];
@@ -58,35 +60,35 @@ export class ResponsesToAnthropicTranslator {
   #summaryAt = "";
   /** Text that arrived while a function call's block was open, written once it closes. */
   #late = "";
-  #started = false;
-  #done = false;
   #toolBlocks = 0;
 
   constructor(options: ResponsesTranslateOptions) {
     this.#o = options;
     this.#blocks = new AnthropicBlockWriter(() => this.#sign(), options.toolNames);
+    this.#frame = new AnswerFrame(this.#blocks, () => messageStartEvent(options));
   }
 
   /** True once the message ended (normally or with an error); later input is ignored. */
   get done(): boolean {
-    return this.#done;
+    return this.#frame.done;
   }
 
   /** Consumes one upstream event. */
   push(event: ResponsesStreamEvent): AnthropicStreamEvent[] {
-    return this.#run(() => this.#event(event));
+    return this.#frame.run(() => this.#event(event));
   }
 
   /** An upstream chunk that was not valid JSON. */
   malformed(detail: string): AnthropicStreamEvent[] {
-    return this.#run(() => this.#fail(`${this.#who()} sent a malformed event: ${detail}`));
+    return this.#frame.run(() => this.#fail(`${this.#who()} sent a malformed event: ${detail}`));
   }
 
   /** The upstream closed: fine after a final event, else a loud failure. */
   end(): AnthropicStreamEvent[] {
-    return this.#run(() => {
-      if (!this.#started) this.#fail(`${this.#who()} closed the stream without sending any data`);
-      else this.#fail(`${this.#who()} closed the stream before response.completed`);
+    return this.#frame.run(() => {
+      if (!this.#frame.started) {
+        this.#fail(`${this.#who()} closed the stream without sending any data`);
+      } else this.#fail(`${this.#who()} closed the stream before response.completed`);
     });
   }
 
@@ -94,48 +96,34 @@ export class ResponsesToAnthropicTranslator {
     return `Upstream provider "${this.#o.provider}"`;
   }
 
-  #run(step: () => void): AnthropicStreamEvent[] {
-    if (this.#done) return [];
-    const out: AnthropicStreamEvent[] = [];
-    this.#blocks.out = out;
-    step();
-    return out;
-  }
-
-  #begin(): void {
-    if (this.#started) return;
-    this.#started = true;
-    this.#blocks.out.push(messageStartEvent(this.#o));
-  }
-
   #event(e: ResponsesStreamEvent): void {
     switch (e.type) {
       case "response.created":
       case "response.in_progress":
       case "response.queued":
-        return this.#begin();
+        return this.#frame.begin();
       case "response.output_item.added":
-        this.#begin();
+        this.#frame.begin();
         return this.#itemAdded(e.item);
       case "response.output_text.delta":
       case "response.refusal.delta":
-        this.#begin();
+        this.#frame.begin();
         return this.#text(str(e.delta));
       case "response.reasoning_summary_text.delta":
       case "response.reasoning_text.delta":
-        this.#begin();
+        this.#frame.begin();
         return this.#thinking(e, str(e.delta));
       case "response.function_call_arguments.delta":
-        this.#begin();
+        this.#frame.begin();
         return this.#arguments(str(e.item_id), str(e.delta));
       case "response.function_call_arguments.done":
         return this.#argumentsDone(str(e.item_id), e.arguments);
       case "response.output_item.done":
-        this.#begin();
+        this.#frame.begin();
         return this.#itemDone(e.item);
       case "response.completed":
       case "response.incomplete":
-        this.#begin();
+        this.#frame.begin();
         return this.#complete(e.response ?? {});
       case "response.failed": {
         const fields = errorFields(e.response?.error ?? {});
@@ -294,13 +282,7 @@ export class ResponsesToAnthropicTranslator {
       reasoningTokensSeparate: false,
       preferLocalInputTokens: false,
     });
-    this.#blocks.out.push({
-      type: "message_delta",
-      delta: { stop_reason: reason, stop_sequence: null },
-      usage,
-    });
-    this.#blocks.out.push({ type: "message_stop" });
-    this.#done = true;
+    this.#frame.finish(reason, usage);
   }
 
   #report(what: string, fields: ResponsesErrorFields): void {
@@ -309,9 +291,7 @@ export class ResponsesToAnthropicTranslator {
   }
 
   #fail(message: string, type = "api_error"): void {
-    if (this.#started) this.#blocks.close();
-    this.#blocks.out.push({ type: "error", error: { type, message } });
-    this.#done = true;
+    this.#frame.fail(message, type, () => this.#blocks.close());
   }
 }
 

@@ -1,0 +1,61 @@
+/**
+ * The frame of one translated answer, the same for every upstream protocol: `message_start`
+ * before anything else, nothing once the answer ended, and an end that is either the final
+ * `message_delta` and `message_stop` or one `error` event after the open block is closed.
+ */
+
+import type {
+  AnthropicDeltaUsage,
+  AnthropicStreamEvent,
+  StopReason,
+} from "../../protocols/anthropic.ts";
+import type { AnthropicBlockWriter } from "./blocks.ts";
+
+export class AnswerFrame {
+  /** True once `message_start` was written. */
+  started = false;
+  /** True once the message ended (normally or with an error). */
+  done = false;
+  readonly #blocks: AnthropicBlockWriter;
+  readonly #start: () => AnthropicStreamEvent;
+
+  /** Events go to `blocks.out`; `start` makes the `message_start` event. */
+  constructor(blocks: AnthropicBlockWriter, start: () => AnthropicStreamEvent) {
+    this.#blocks = blocks;
+    this.#start = start;
+  }
+
+  /** Runs one step of the translator and returns what it wrote; nothing after the end. */
+  run(step: () => void): AnthropicStreamEvent[] {
+    if (this.done) return [];
+    const out: AnthropicStreamEvent[] = [];
+    this.#blocks.out = out;
+    step();
+    return out;
+  }
+
+  /** Writes `message_start` unless it was written already. */
+  begin(): void {
+    if (this.started) return;
+    this.started = true;
+    this.#blocks.out.push(this.#start());
+  }
+
+  /** Ends the answer normally (its blocks already closed). */
+  finish(reason: StopReason, usage: AnthropicDeltaUsage): void {
+    this.#blocks.out.push({
+      type: "message_delta",
+      delta: { stop_reason: reason, stop_sequence: null },
+      usage,
+    });
+    this.#blocks.out.push({ type: "message_stop" });
+    this.done = true;
+  }
+
+  /** Ends the answer with an error; `close` closes the open block first, if it began. */
+  fail(message: string, type: string, close: () => void): void {
+    if (this.started) close();
+    this.#blocks.out.push({ type: "error", error: { type, message } });
+    this.done = true;
+  }
+}
