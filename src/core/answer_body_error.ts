@@ -6,6 +6,7 @@
  * (or OpenAI's `invalid_request_error` type) decides, as it would for a real HTTP error.
  */
 
+import { upstreamWho } from "./text.ts";
 import { overflowError } from "./context_overflow.ts";
 import { UpstreamError } from "./errors.ts";
 import { type ClientError, clientErrorOf } from "./upstream_status.ts";
@@ -18,13 +19,13 @@ function statusOf(code: unknown, type: unknown): number | undefined {
 
 /** The client-facing error for an error body inside a 200 answer. */
 export function answerBodyError(
-  provider: string,
+  target: { provider: string; upstreamModel: string },
   detail: string,
   error: { code?: unknown; type?: unknown },
 ): UpstreamError {
   const status = statusOf(error.code, error.type);
   const mapped: ClientError = clientErrorOf(status);
-  const said = `Upstream provider "${provider}" returned an error: ${detail}`;
+  const said = `${upstreamWho(target)} returned an error: ${detail}`;
   const overflow = status === undefined ? undefined : overflowError(status, detail, said);
   if (overflow) return overflow;
   return new UpstreamError(mapped.type, said, { status: mapped.status, upstreamStatus: status });

@@ -4,14 +4,9 @@ import { UpstreamError } from "../core/errors.ts";
 import { upstreamMessage } from "../core/upstream_message.ts";
 import { clientErrorOf } from "../core/upstream_status.ts";
 import { redactUrlCredentials, scrubSecrets } from "../core/secrets.ts";
-import { capitalise } from "../core/text.ts";
+import { capitalise, describeTarget } from "../core/text.ts";
 import { overflowError } from "../core/context_overflow.ts";
 import { isLoopbackHost } from "../core/loopback.ts";
-
-/** Names a target for messages: `provider "nim" (model z-ai/glm4.7)`. */
-export function describeTarget(provider: string, model: string): string {
-  return `provider "${provider}" (model ${model})`;
-}
 
 /** Builds the client-facing error for an upstream HTTP error answer. */
 export function upstreamHttpError(options: {

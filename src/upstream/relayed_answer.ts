@@ -1,12 +1,12 @@
 /** An upstream's SSE answer, relayed as a stream or collected into JSON. */
 
-import { capitalise } from "../core/text.ts";
+import { capitalise, describeTarget } from "../core/text.ts";
 import type { SseTranslation } from "../translate/sse_translation.ts";
 import { FOREIGN_SIGNATURES } from "./anthropic/foreign_signatures.ts";
 import { verifiesSignatures } from "./anthropic/real_anthropic.ts";
 import { relayAnthropicStream } from "./anthropic/relay.ts";
 import { collectMessage } from "./collect_stream.ts";
-import { describeTarget, networkCause } from "./errors.ts";
+import { networkCause } from "./errors.ts";
 import { secretsSent } from "./http/headers.ts";
 import type { RelayHooks, RelayOutcome } from "./relay_stream.ts";
 import { relayTranslatedStream } from "./translated_frames.ts";

@@ -6,7 +6,7 @@
 import { nextEventLoopTurn } from "../core/event_loop.ts";
 import { UpstreamError } from "../core/errors.ts";
 import type { AnthropicMessage } from "../protocols/anthropic.ts";
-import { capitalise } from "../core/text.ts";
+import { capitalise, describeTarget } from "../core/text.ts";
 import { relayedAnswer } from "./relayed_answer.ts";
 import type { SseTranslation } from "../translate/sse_translation.ts";
 import {
@@ -15,7 +15,7 @@ import {
   withStopSequences,
 } from "../translate/anthropic/stop_sequences.ts";
 import { keepFirstToolUse, withSingleToolUse } from "../translate/anthropic/single_tool_use.ts";
-import { describeTarget, networkCause } from "./errors.ts";
+import { networkCause } from "./errors.ts";
 import { applyAuth, applyProviderHeaders, type OutgoingHeaders } from "./http/headers.ts";
 import { type PostFailure, postJsonLearning, type PostSuccess } from "./http/post.ts";
 import { DEFAULT_MAX_RESPONSE } from "./transport.ts";

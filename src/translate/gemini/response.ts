@@ -3,6 +3,7 @@
  * the same translator as the stream, and the events are accumulated into a Message.
  */
 
+import { upstreamWho } from "../../core/text.ts";
 import { answerBodyError } from "../../core/answer_body_error.ts";
 import { UpstreamError } from "../../core/errors.ts";
 import type { AnthropicMessage } from "../../protocols/anthropic.ts";
@@ -12,7 +13,7 @@ import { describeGeminiError } from "./events.ts";
 import { GeminiToAnthropicTranslator, type GeminiTranslateOptions } from "./translator.ts";
 
 function fail(options: GeminiTranslateOptions, what: string): UpstreamError {
-  return new UpstreamError("api_error", `Upstream provider "${options.provider}" ${what}`, {
+  return new UpstreamError("api_error", `${upstreamWho(options)} ${what}`, {
     status: 502,
   });
 }
@@ -31,7 +32,7 @@ export function geminiResponseToAnthropic(
   const body = response as GeminiResponse;
   if (body.error !== undefined && body.error !== null) {
     const { message, code } = describeGeminiError(body.error);
-    throw answerBodyError(options.provider, message, { code });
+    throw answerBodyError(options, message, { code });
   }
   const hasCandidate = Array.isArray(body.candidates) && body.candidates.length > 0;
   if (!hasCandidate && !body.promptFeedback?.blockReason) {

@@ -9,6 +9,7 @@
  * the open block and ends with one `error` event.
  */
 
+import { upstreamWho } from "../../core/text.ts";
 import { errorTypeOfUpstream } from "../../core/upstream_status.ts";
 import { isRecord } from "../../core/json.ts";
 import type {
@@ -92,7 +93,7 @@ export class GeminiToAnthropicTranslator {
   /** Consumes one upstream event. */
   push(event: GeminiEvent): AnthropicStreamEvent[] {
     return this.#frame.run(() => {
-      const who = `Upstream provider "${this.#o.provider}"`;
+      const who = upstreamWho(this.#o);
       if (event.kind === "chunk") this.#chunk(event.chunk);
       else if (event.kind === "malformed") {
         // After Gemini said why it stopped, a chunk broken off (the connection ended inside it)
@@ -116,7 +117,7 @@ export class GeminiToAnthropicTranslator {
   /** The upstream closed: finish normally if Gemini said why it stopped, else fail loudly. */
   end(): AnthropicStreamEvent[] {
     return this.#frame.run(() => {
-      const who = `Upstream provider "${this.#o.provider}"`;
+      const who = upstreamWho(this.#o);
       if (this.#finish !== undefined || this.#blocked) this.#complete();
       else if (!this.#frame.started) {
         this.#fail(`${who} closed the stream without sending any data`);
@@ -129,7 +130,7 @@ export class GeminiToAnthropicTranslator {
     if (chunk.error !== undefined && chunk.error !== null) {
       const { message, code } = describeGeminiError(chunk.error);
       this.#fail(
-        `Upstream provider "${this.#o.provider}" reported an error mid-stream: ${message}`,
+        `${upstreamWho(this.#o)} reported an error mid-stream: ${message}`,
         errorTypeOfUpstream(code),
       );
       return;

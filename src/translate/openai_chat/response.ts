@@ -4,6 +4,7 @@
  * accumulated into an Anthropic Message.
  */
 
+import { upstreamWho } from "../../core/text.ts";
 import { answerBodyError } from "../../core/answer_body_error.ts";
 import { UpstreamError } from "../../core/errors.ts";
 import { isRecord } from "../../core/json.ts";
@@ -66,7 +67,7 @@ export function openAIResponseToAnthropic(
   if (typeof response !== "object" || response === null || Array.isArray(response)) {
     throw new UpstreamError(
       "api_error",
-      `Upstream provider "${options.provider}" returned a non-object body`,
+      `${upstreamWho(options)} returned a non-object body`,
       {
         status: 502,
       },
@@ -76,12 +77,12 @@ export function openAIResponseToAnthropic(
   if (body.error !== undefined && body.error !== null) {
     const { message, code } = describeUpstreamError(body.error);
     const type = isRecord(body.error) ? body.error.type : undefined;
-    throw answerBodyError(options.provider, message, { code, type });
+    throw answerBodyError(options, message, { code, type });
   }
   if (!Array.isArray(body.choices) || body.choices.length === 0) {
     throw new UpstreamError(
       "api_error",
-      `Upstream provider "${options.provider}" returned no choices`,
+      `${upstreamWho(options)} returned no choices`,
       {
         status: 502,
       },

@@ -3,6 +3,7 @@
  * its content make, or the Anthropic error an error it reported mid-stream becomes.
  */
 
+import { upstreamWho } from "../../core/text.ts";
 import { overflowMessage } from "../../core/context_overflow.ts";
 import { errorTypeOfCode, errorTypeOfUpstream } from "../../core/upstream_status.ts";
 import type { StopReason } from "../../protocols/anthropic.ts";
@@ -57,7 +58,7 @@ export function stopReasonOf(
  */
 export function midStreamError(
   event: Extract<UpstreamEvent, { kind: "error" }>,
-  provider: string,
+  options: { provider: string; upstreamModel: string },
 ): { message: string; type: string } {
   const code = typeof event.code === "string" && /^\d{3}$/.test(event.code)
     ? Number(event.code)
@@ -66,7 +67,7 @@ export function midStreamError(
   const type = status !== undefined
     ? errorTypeOfUpstream(status)
     : errorTypeOfCode(typeof code === "string" ? code : event.type);
-  const said = `Upstream provider "${provider}" reported an error mid-stream: ${event.message}`;
+  const said = `${upstreamWho(options)} reported an error mid-stream: ${event.message}`;
   const overflow = type === "invalid_request_error"
     ? overflowMessage(status ?? 400, `${code ?? ""} ${event.message}`, said)
     : undefined;

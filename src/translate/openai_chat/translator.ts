@@ -7,6 +7,7 @@
  * a failure closes the open block and ends with one `error` event.
  */
 
+import { upstreamWho } from "../../core/text.ts";
 import type { AnthropicStreamEvent } from "../../protocols/anthropic.ts";
 import type {
   ChatChunkChoice,
@@ -99,7 +100,7 @@ export class OpenAIToAnthropicTranslator {
         // inside it) costs the exact count, not the answer.
         if (this.#finish !== undefined) return;
         this.#fail(
-          `Upstream provider "${this.#o.provider}" sent a malformed chunk: ${event.detail}`,
+          `${upstreamWho(this.#o)} sent a malformed chunk: ${event.detail}`,
         );
       } else this.#upstreamError(event);
     });
@@ -108,7 +109,7 @@ export class OpenAIToAnthropicTranslator {
   /** The upstream closed: finish normally if it said it was done, else fail loudly. */
   end(): AnthropicStreamEvent[] {
     return this.#run(() => {
-      const who = `Upstream provider "${this.#o.provider}"`;
+      const who = upstreamWho(this.#o);
       if (this.#finish !== undefined) this.#complete();
       else if (!this.#started) this.#fail(`${who} closed the stream without sending any data`);
       else this.#fail(`${who} closed the stream early (no finish_reason and no [DONE])`);
@@ -181,7 +182,7 @@ export class OpenAIToAnthropicTranslator {
       // take a cut answer for the model's last word).
       if (FAILED_FINISHES.has(finish)) {
         this.#fail(
-          `Upstream provider "${this.#o.provider}" ended the answer with finish_reason "${finish}"`,
+          `${upstreamWho(this.#o)} ended the answer with finish_reason "${finish}"`,
         );
         return;
       }
@@ -382,7 +383,7 @@ export class OpenAIToAnthropicTranslator {
   }
 
   #upstreamError(event: Extract<UpstreamEvent, { kind: "error" }>): void {
-    const { message, type } = midStreamError(event, this.#o.provider);
+    const { message, type } = midStreamError(event, this.#o);
     this.#fail(message, type);
   }
 

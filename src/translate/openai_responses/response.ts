@@ -3,6 +3,7 @@
  * would have carried, fed through the same translator, and accumulated into a Message.
  */
 
+import { upstreamWho } from "../../core/text.ts";
 import { UpstreamError } from "../../core/errors.ts";
 import { isRecord } from "../../core/json.ts";
 import { clientErrorOfType } from "../../core/upstream_status.ts";
@@ -94,7 +95,7 @@ export function responsesResponseToAnthropic(
   response: unknown,
   options: ResponsesTranslateOptions,
 ): AnthropicMessage {
-  const who = `Upstream provider "${options.provider}"`;
+  const who = upstreamWho(options);
   if (typeof response !== "object" || response === null || Array.isArray(response)) {
     throw new UpstreamError("api_error", `${who} returned a non-object body`, { status: 502 });
   }

@@ -8,6 +8,7 @@
  * block and ends with one `error` event.
  */
 
+import { upstreamWho } from "../../core/text.ts";
 import type { AnthropicStreamEvent, StopReason } from "../../protocols/anthropic.ts";
 import type {
   ResponsesOutputItem,
@@ -93,7 +94,7 @@ export class ResponsesToAnthropicTranslator {
   }
 
   #who(): string {
-    return `Upstream provider "${this.#o.provider}"`;
+    return upstreamWho(this.#o);
   }
 
   #event(e: ResponsesStreamEvent): void {

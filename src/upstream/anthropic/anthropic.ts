@@ -9,7 +9,7 @@ import {
   forwardedAnthropicHeaders,
   passthroughCredentials,
 } from "../http/headers.ts";
-import { describeTarget } from "../errors.ts";
+import { describeTarget } from "../../core/text.ts";
 import type { FetchLike } from "../http/clients.ts";
 import type { Logger } from "../../core/log.ts";
 import type { LearnedParams } from "../../resilience/learned_params.ts";

@@ -108,7 +108,7 @@ Deno.test("non-streaming answers share the stream translator", async (t) => {
     }
     assert.throws(
       () => openAIResponseToAnthropic({ error: { message: "bad key" } }, OPTIONS),
-      /Upstream provider "ds" returned an error: bad key/,
+      /Upstream provider "ds" \(model deepseek-v4-pro\) returned an error: bad key/,
     );
   });
 });

@@ -124,6 +124,13 @@ Deno.test("translator edge cases", async (t) => {
       assert.equal(last?.type === "error" ? last.error.type : undefined, type, String(code));
     }
   });
+  await t.step("a mid-stream error names the provider and the model", () => {
+    const last = run([delta({ content: "x" }), { kind: "error", message: "busy" }]).at(-1);
+    assert.equal(
+      last?.type === "error" ? last.error.message : undefined,
+      `Upstream provider "p" (model ${OPTIONS.upstreamModel}) reported an error mid-stream: busy`,
+    );
+  });
   await t.step("a mid-stream error's string code or type is classified too", () => {
     const table: Array<[UpstreamEvent, string]> = [
       [{ kind: "error", message: "m", code: "rate_limit_exceeded" }, "rate_limit_error"],
