@@ -30,7 +30,10 @@ Deno.test("an error body in a 200 answer keeps the status it names", async (t) =
     });
     assert.equal(error.status, 400);
     assert.equal(error.errorType, "invalid_request_error");
-    assert.match(error.message, /Upstream provider "gw" \(model m\) returned an error: Invalid max_tokens/);
+    assert.match(
+      error.message,
+      /Upstream provider "gw" \(model m\) returned an error: Invalid max_tokens/,
+    );
   });
   await t.step("a gateway's numeric or string code", () => {
     assert.equal(chat({ message: "slow down", code: 429 }).status, 429);
