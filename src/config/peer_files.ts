@@ -8,8 +8,7 @@ import { joinPath } from "./paths.ts";
 const PEER_FILES: ReadonlyArray<{ readonly path: string; readonly advice: string }> = [
   {
     path: ".claude-code-router/config.json",
-    advice: "write its Providers as providers: and its Router entries (provider,model) as " +
-      "routes: (provider/model) in a config.yaml (ccp init writes one)",
+    advice: "ccp init --from ccr converts it into a config.yaml (providers, keys, routes)",
   },
   {
     path: ".config/free-claude-code/.env",
