@@ -64,7 +64,7 @@ export interface ResponsesFunctionTool {
 export type ResponsesToolChoice = "auto" | "none" | "required" | { type: "function"; name: string };
 
 /** Reasoning effort levels the API accepts. */
-export type ResponsesEffort = "minimal" | "low" | "medium" | "high" | "xhigh";
+export type ResponsesEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
 
 /** The request body. */
 export interface ResponsesRequest {

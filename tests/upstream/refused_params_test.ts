@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { LearnedParams } from "../../src/resilience/learned_params.ts";
+import { applyLearned, lessonOf } from "../../src/upstream/http/lessons.ts";
 import { refusedParameter, withoutParams } from "../../src/upstream/http/refused_params.ts";
 
 const SENT = {
@@ -172,4 +173,56 @@ Deno.test("LearnedParams: per provider and model, new once, bounded", () => {
   learned.learn("p", "m2", "x");
   learned.learn("p", "m3", "y");
   assert.deepEqual(Object.keys(learned.snapshot()), ["p/m2", "p/m3"], "the oldest is forgotten");
+});
+
+Deno.test("a refused value is left out alone, not the parameter", async (t) => {
+  const kimi =
+    `{"error":{"message":"Unsupported value: 'reasoning_effort' does not support 'none' with this model. Supported values are: 'minimal', 'low', 'medium', and 'high'.","type":"invalid_request_error"}}`;
+  const gpt51 =
+    `{"error":{"message":"Unsupported value: 'minimal' is not supported with the 'gpt-5.1' model. Supported values are: 'none', 'low', 'medium', and 'high'.","type":"invalid_request_error","param":"reasoning.effort","code":"unsupported_value"}}`;
+  await t.step("the wordings name the parameter and the value", () => {
+    assert.equal(
+      refusedParameter(kimi, { model: "m", reasoning_effort: "none" }),
+      "reasoning_effort=none",
+    );
+    assert.equal(
+      refusedParameter(gpt51, { model: "m", reasoning: { effort: "minimal" } }),
+      "reasoning.effort=minimal",
+    );
+    assert.equal(
+      refusedParameter(gpt51, { model: "m", reasoning: { effort: "low" } }),
+      undefined,
+      "not the value ccp sent",
+    );
+  });
+  await t.step("withoutParams drops it only while it holds that value", () => {
+    const entry = ["reasoning.effort=minimal"];
+    assert.deepEqual(withoutParams({ reasoning: { effort: "minimal" } }, entry), { reasoning: {} });
+    const high = { reasoning: { effort: "high", summary: "auto" } };
+    assert.equal(withoutParams(high, entry), high);
+  });
+  await t.step("refused for a request without thinking, kept for the next that asks", () => {
+    const learned = new LearnedParams();
+    const pupil = { provider: "codex", model: "gpt-5.1", learned };
+    const off = { body: { model: "gpt-5.1", reasoning: { effort: "minimal" } }, headers: {} };
+    const retry = lessonOf({ status: 400, bodyText: gpt51 }, off, pupil);
+    assert.deepEqual(retry?.body, { model: "gpt-5.1", reasoning: {} });
+    const on = {
+      body: { model: "gpt-5.1", reasoning: { effort: "high", summary: "auto" } },
+      headers: {},
+    };
+    const next = applyLearned(on, learned.for("codex", "gpt-5.1"));
+    assert.deepEqual(next.body.reasoning, { effort: "high", summary: "auto" });
+    assert.deepEqual(applyLearned(off, learned.for("codex", "gpt-5.1")).body.reasoning, {});
+  });
+  await t.step("a Chat request's reasoning_effort likewise", () => {
+    const learned = new LearnedParams();
+    const pupil = { provider: "kimi", model: "k", learned };
+    lessonOf({ status: 400, bodyText: kimi }, {
+      body: { model: "k", reasoning_effort: "none" },
+      headers: {},
+    }, pupil);
+    const body = { model: "k", reasoning_effort: "high" };
+    assert.equal(applyLearned({ body, headers: {} }, learned.for("kimi", "k")).body, body);
+  });
 });

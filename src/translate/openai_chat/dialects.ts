@@ -168,6 +168,17 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
           quirks: ["drop_sampling_params"],
         },
       },
+      {
+        // gpt-5.1 and later: `none` skips reasoning, and `minimal` is refused.
+        match: "gpt-5.",
+        set: {
+          reasoningSwitch: {
+            kind: "reasoning_effort",
+            levels: ["none", "low", "medium", "high"],
+            off: "none",
+          },
+        },
+      },
       ...["o1", "o3", "o4"].map((match) => ({
         match,
         set: {

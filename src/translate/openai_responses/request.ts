@@ -313,6 +313,23 @@ const EFFORT_OF: Readonly<Record<string, ResponsesEffort>> = {
   max: "high",
 };
 
+// The weakest effort each reasoning family accepts, first match wins: sent when the client did
+// not ask for thinking, since the API's default (medium for most) is slow and costly.
+// gpt-5-pro takes only `high`, its default, and models outside the table take no effort at all.
+const LOWEST_EFFORT: ReadonlyArray<readonly [RegExp, ResponsesEffort | undefined]> = [
+  [/gpt-5(\.\d+)?-pro/i, undefined],
+  [/codex/i, "low"], // Codex models refuse `minimal` and, so far, `none`
+  [/gpt-5\.\d/i, "none"], // gpt-5.1 and later can skip reasoning; they refuse `minimal`
+  [/gpt-5/i, "minimal"],
+  [/(^|\/)o\d/i, "low"],
+];
+
+/** The reasoning setting for a request that does not ask for thinking. */
+function lowestReasoning(model: string): ResponsesRequest["reasoning"] | undefined {
+  const effort = LOWEST_EFFORT.find(([re]) => re.test(model))?.[1];
+  return effort ? { effort } : undefined;
+}
+
 function reasoningOf(req: MessagesRequest): ResponsesRequest["reasoning"] | undefined {
   const thinking = req.thinking;
   if (!thinking || thinking.type === "disabled") return undefined;
@@ -354,6 +371,9 @@ export function toResponsesRequest(
     body.reasoning = reasoning;
     // Reasoning travels back encrypted inside the thinking block's signature.
     body.include = ["reasoning.encrypted_content"];
+  } else {
+    const lowest = lowestReasoning(target.model);
+    if (lowest) body.reasoning = lowest;
   }
   if (!reasoning && !REASONING_MODEL.test(target.model)) {
     if (typeof req.temperature === "number") body.temperature = req.temperature;

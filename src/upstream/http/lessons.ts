@@ -88,7 +88,9 @@ export function lessonOf(
   const param = refusedParameter(failure.bodyText, body);
   if (param) {
     if (learnAll(pupil, [param])) {
-      warn(pupil, `does not accept "${param}": sent again without it, and left out from now on`);
+      const [name, value] = param.split("=");
+      const what = value === undefined ? `"${name}"` : `${name} "${value}"`;
+      warn(pupil, `does not accept ${what}: sent again without it, and left out from now on`);
     }
     return { body: withoutParams(body, [param]), headers };
   }

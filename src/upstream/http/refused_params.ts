@@ -51,6 +51,14 @@ const PATTERNS: readonly RegExp[] = [
   /model does not support (?:the )?parameter ['"`]?([\w.]+)/i, // gateways in front of xAI
 ];
 
+// Wordings that refuse one quoted value of a parameter the server otherwise takes (an effort
+// level a model lacks): only that value is left out, so other values still reach the model.
+const VALUE_PATTERNS: readonly RegExp[] = [
+  /Unsupported value: '([\w.]+)' does not support '([^']+)'/i, // OpenAI-style servers
+];
+// OpenAI's structured form names the parameter apart and quotes only the value.
+const STRUCTURED_VALUE = /Unsupported value: '([^']+)' is not supported/i;
+
 // Wordings that describe a parameter without spelling its name.
 const DESCRIBED: ReadonlyArray<readonly [RegExp, string]> = [
   // Structured output that a model or server does not offer.
@@ -73,10 +81,37 @@ function has(body: Json, path: readonly string[]): boolean {
   return true;
 }
 
-/** The path of the parameter a 400 body says is not accepted, if ccp sent it and may drop it. */
+function valueAt(body: Json, path: readonly string[]): unknown {
+  return path.reduce<unknown>((node, key) => (node as Json)[key], body);
+}
+
+/** `path=value` when the refusal names one string value ccp sent, else undefined. */
+function refusedValue(texts: readonly string[], sent: Json, param?: string): string | undefined {
+  const found: Array<[string, string]> = [];
+  for (const text of texts) {
+    for (const re of VALUE_PATTERNS) {
+      const m = re.exec(text);
+      if (m?.[1] && m[2]) found.push([m[1], m[2]]);
+    }
+    const m = param ? STRUCTURED_VALUE.exec(text) : null;
+    if (param && m?.[1]) found.push([param, m[1]]);
+  }
+  for (const [name, value] of found) {
+    const path = name.split(".");
+    if (path.length > 2 || REQUIRED.has(path[0]!) || !has(sent, path)) continue;
+    if (valueAt(sent, path) === value) return `${name}=${value}`;
+  }
+  return undefined;
+}
+
+/**
+ * The parameter a 400 body says is not accepted, if ccp sent it and may drop it: its path, or
+ * `path=value` when only that value was refused.
+ */
 export function refusedParameter(bodyText: string | undefined, sent: Json): string | undefined {
   const raw = bodyText ?? "";
   const texts = [upstreamMessage(raw), raw];
+  let valueParam: string | undefined;
   // OpenAI's structured form names the parameter outright.
   try {
     const error = (JSON.parse(raw) as { error?: { code?: unknown; param?: unknown } }).error;
@@ -84,9 +119,14 @@ export function refusedParameter(bodyText: string | undefined, sent: Json): stri
       (error?.code === "unsupported_parameter" || error?.code === "unknown_parameter") &&
       typeof error.param === "string"
     ) texts.unshift(`Unsupported parameter: '${error.param}'`);
+    if (error?.code === "unsupported_value" && typeof error.param === "string") {
+      valueParam = error.param;
+    }
   } catch {
     // Not JSON: the wording alone has to do.
   }
+  const value = refusedValue(texts, sent, valueParam);
+  if (value) return value;
   for (const text of texts) {
     for (const pattern of PATTERNS) {
       const match = pattern.exec(text);
@@ -104,12 +144,17 @@ export function refusedParameter(bodyText: string | undefined, sent: Json): stri
   return undefined;
 }
 
-/** `body` without the learned parameters (renamed where a rename exists); the input is not changed. */
+/**
+ * `body` without the learned parameters (renamed where a rename exists); a `path=value` entry
+ * drops the parameter only while it holds that value. The input is not changed.
+ */
 export function withoutParams(body: Json, params: Iterable<string>): Json {
   let out = body;
   for (const param of params) {
-    const path = param.split(".");
+    const [name, ...rest] = param.split("=");
+    const path = name!.split(".");
     if (!has(out, path)) continue;
+    if (rest.length > 0 && valueAt(out, path) !== rest.join("=")) continue;
     out = structuredCloneShallow(out, path);
     const parent = path.slice(0, -1).reduce<Json>((node, key) => node[key] as Json, out);
     const last = path.at(-1)!;

@@ -254,6 +254,10 @@ Deno.test("thinking → the provider's own switch", async (t) => {
       "minimal",
       "absent → off switch",
     );
+    // gpt-5.1 and later refuse `minimal` but can skip reasoning.
+    assert.equal(map(req(), D.openai, { model: "gpt-5.1" }).reasoning_effort, "none");
+    assert.equal(map(enabled(2000), D.openai, { model: "gpt-5.2" }).reasoning_effort, "low");
+    assert.equal(map(req(), D.openai, { model: "gpt-5-mini" }).reasoning_effort, "minimal");
     assert.equal(
       map(enabled(31999), D.openai, { model: "gpt-4o" }).reasoning_effort,
       undefined,

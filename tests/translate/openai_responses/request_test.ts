@@ -202,7 +202,7 @@ Deno.test("Responses request: parameters", async (t) => {
     assert.equal(body.tools, undefined);
   });
   await t.step(
-    "effort: explicit beats a budget; max maps to high; no thinking sends no reasoning",
+    "effort: explicit beats a budget; max maps to high; adaptive leaves it to the model",
     () => {
       assert.equal(
         toResponsesRequest(req({ thinking: { type: "enabled", budget_tokens: 2000 } }), TARGET)
@@ -228,9 +228,34 @@ Deno.test("Responses request: parameters", async (t) => {
         toResponsesRequest(req({ thinking: { type: "adaptive" } }), TARGET).reasoning?.effort,
         undefined,
       );
-      assert.equal(toResponsesRequest(req({}), TARGET).reasoning, undefined);
     },
   );
+  await t.step("no thinking asked for: the weakest effort the model family takes", () => {
+    const off = (model: string, thinking?: MessagesRequest["thinking"]) =>
+      toResponsesRequest(req(thinking ? { thinking } : {}), { provider: "p", model });
+    const cases: Array<[string, unknown]> = [
+      ["gpt-5", { effort: "minimal" }],
+      ["gpt-5-mini-2025-08-07", { effort: "minimal" }],
+      ["gpt-5.1", { effort: "none" }],
+      ["openai/gpt-5.2", { effort: "none" }],
+      ["gpt-5.1-codex", { effort: "low" }],
+      ["gpt-5-codex", { effort: "low" }],
+      ["o3", { effort: "low" }],
+      ["o4-mini", { effort: "low" }],
+      ["gpt-5-pro", undefined], // takes only its default
+      ["gpt-4.1", undefined], // not a reasoning model: the field would be refused
+    ];
+    for (const [model, want] of cases) {
+      assert.deepEqual(off(model).reasoning, want, model);
+      assert.deepEqual(off(model, { type: "disabled" }).reasoning, want, `${model} disabled`);
+      assert.equal(off(model).include, undefined, "nothing encrypted to carry back");
+    }
+    const plain = toResponsesRequest(req({ temperature: 0.2 }), {
+      provider: "p",
+      model: "gpt-4.1",
+    });
+    assert.equal(plain.temperature, 0.2, "sampling still goes to a non-reasoning model");
+  });
   await t.step("temperature and top_p only for models that accept them", () => {
     assert.equal("temperature" in toResponsesRequest(req({ temperature: 0.2 }), TARGET), false);
     const plain = toResponsesRequest(req({ temperature: 0.2, top_p: 0.9 }), {
