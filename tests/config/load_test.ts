@@ -122,7 +122,7 @@ Deno.test("no config: a claude-code-router or free-claude-code config in the hom
     const config = await loadConfig({ flags: {}, env: {}, cwd, home });
     assert.equal(config.source.kind, "default");
     const text = config.warnings.join("\n");
-    assert.match(text, /\.claude-code-router\/config\.json.*not read.*Providers.*Router/);
+    assert.match(text, /\.claude-code-router\/config\.json.*not read.*ccp init --from ccr/);
     assert.match(text, /free-claude-code\/\.env.*not read.*\.config\/ccp\/\.env/);
     // Once ccp has a configuration of its own, the peers' files are not its business.
     await Deno.writeTextFile(`${cwd}/.env`, "MODEL=ollama/m\n");
