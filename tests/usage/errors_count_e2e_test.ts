@@ -23,18 +23,18 @@ function failingStream() {
   return { kind: "stream" as const, events };
 }
 
-Deno.test("usage: errors count statuses ≥ 400 and streams that ended with an error event", async () => {
+/** Runs `run` against `ccp serve` with a ledger in a fresh dir, its one provider at `baseUrl`. */
+async function withLedgerServer(
+  baseUrl: string,
+  run: (url: string, dir: string) => Promise<void>,
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "ccp_errors_" });
-  const mock = startAnthropicMock([
-    { kind: "stream", events: textTurn("m", 2) },
-    failingStream(),
-  ]);
   try {
     await Deno.writeTextFile(
       `${dir}/c.yaml`,
       `server: { auth_token: ${TOKEN}, data_dir: ${dir}/data }
 providers:
-  up: { type: anthropic, base_url: "${mock.url}", api_key: sk-up-0123456789 }
+  up: { type: anthropic, base_url: "${baseUrl}", api_key: sk-up-0123456789 }
 routes:
   default: up/m
 `,
@@ -44,8 +44,24 @@ routes:
       flags: { config: "c.yaml", port: 0 },
     });
     try {
+      await run(server.url, dir);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("usage: errors count statuses ≥ 400 and streams that ended with an error event", async () => {
+  const mock = startAnthropicMock([
+    { kind: "stream", events: textTurn("m", 2) },
+    failingStream(),
+  ]);
+  try {
+    await withLedgerServer(mock.url, async (url, dir) => {
       const post = async (body: string) => {
-        const res = await fetch(`${server.url}/v1/messages`, {
+        const res = await fetch(`${url}/v1/messages`, {
           method: "POST",
           headers: { "content-type": "application/json", "x-api-key": TOKEN },
           body,
@@ -69,7 +85,7 @@ routes:
       assert.equal(refused.status, 400);
       await new Promise((r) => setTimeout(r, 300)); // written within the flush delay
 
-      const res = await fetch(`${server.url}/v1/ccp/usage?since=24h&by=provider`, {
+      const res = await fetch(`${url}/v1/ccp/usage?since=24h&by=provider`, {
         headers: { "x-api-key": TOKEN },
       });
       const report = await res.json();
@@ -82,73 +98,50 @@ routes:
       const code = await runCli(["usage", "--config", "c.yaml", "--json", "--by", "provider"], ctx);
       assert.equal(code, 0, ctx.io.stderr.join("\n"));
       assert.deepEqual(JSON.parse(ctx.io.stdout.join("")).total, report.total);
-    } finally {
-      await server.stop();
-    }
+    });
   } finally {
     await mock.close();
-    await Deno.remove(dir, { recursive: true });
   }
 });
 
 Deno.test("usage: only Messages requests that passed auth are records, local answers included", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_records_" });
-  try {
-    await Deno.writeTextFile(
-      `${dir}/c.yaml`,
-      `server: { auth_token: ${TOKEN}, data_dir: ${dir}/data }
-providers:
-  up: { type: anthropic, base_url: "http://127.0.0.1:9", api_key: sk-up-0123456789 }
-routes:
-  default: up/m
-`,
-    );
-    const server = await startServer({
-      ctx: testContext(dir),
-      flags: { config: "c.yaml", port: 0 },
+  await withLedgerServer("http://127.0.0.1:9", async (url) => {
+    const call = async (path: string, init: RequestInit) => {
+      const res = await fetch(`${url}${path}`, init);
+      await res.body?.cancel();
+      return res.status;
+    };
+    const json = { "content-type": "application/json", "x-api-key": TOKEN };
+    const warmup = JSON.stringify({
+      model: "claude-haiku-4-5",
+      max_tokens: 10,
+      messages: [{ role: "user", content: "Warmup" }],
     });
-    try {
-      const call = async (path: string, init: RequestInit) => {
-        const res = await fetch(`${server.url}${path}`, init);
-        await res.body?.cancel();
-        return res.status;
-      };
-      const json = { "content-type": "application/json", "x-api-key": TOKEN };
-      const warmup = JSON.stringify({
-        model: "claude-haiku-4-5",
-        max_tokens: 10,
-        messages: [{ role: "user", content: "Warmup" }],
-      });
-      assert.equal(
-        await call("/v1/messages/count_tokens", { method: "POST", headers: json, body: warmup }),
-        200,
-      );
-      assert.equal(await call("/health", {}), 200);
-      assert.equal(await call("/api/hello", { method: "HEAD" }), 200);
-      assert.equal(await call("/", { method: "HEAD" }), 200);
-      const wrong = { "content-type": "application/json", "x-api-key": "wrong" };
-      assert.equal(
-        await call("/v1/messages", { method: "POST", headers: wrong, body: warmup }),
-        401,
-      );
-      assert.equal(
-        await call("/v1/messages", { method: "POST", headers: json, body: warmup }),
-        200,
-      );
-      await new Promise((r) => setTimeout(r, 300)); // written within the flush delay
+    assert.equal(
+      await call("/v1/messages/count_tokens", { method: "POST", headers: json, body: warmup }),
+      200,
+    );
+    assert.equal(await call("/health", {}), 200);
+    assert.equal(await call("/api/hello", { method: "HEAD" }), 200);
+    assert.equal(await call("/", { method: "HEAD" }), 200);
+    const wrong = { "content-type": "application/json", "x-api-key": "wrong" };
+    assert.equal(
+      await call("/v1/messages", { method: "POST", headers: wrong, body: warmup }),
+      401,
+    );
+    assert.equal(
+      await call("/v1/messages", { method: "POST", headers: json, body: warmup }),
+      200,
+    );
+    await new Promise((r) => setTimeout(r, 300)); // written within the flush delay
 
-      const res = await fetch(`${server.url}/v1/ccp/usage?since=24h&by=route`, {
-        headers: { "x-api-key": TOKEN },
-      });
-      const report = await res.json();
-      assert.deepEqual(
-        report.rows.map((r: { key: string; requests: number }) => [r.key, r.requests]),
-        [["local", 1]],
-      );
-    } finally {
-      await server.stop();
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+    const res = await fetch(`${url}/v1/ccp/usage?since=24h&by=route`, {
+      headers: { "x-api-key": TOKEN },
+    });
+    const report = await res.json();
+    assert.deepEqual(
+      report.rows.map((r: { key: string; requests: number }) => [r.key, r.requests]),
+      [["local", 1]],
+    );
+  });
 });
