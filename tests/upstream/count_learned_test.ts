@@ -108,43 +108,11 @@ Deno.test("count_tokens teaches Messages nothing: a refused count falls back to 
   }
 });
 
-Deno.test("count_tokens to a model configured without images counts the notes Messages sends", async () => {
-  const gateway = startGateway();
-  const ccp = startCcp(testConfig({
-    providers: [provider("gateway", {
-      baseUrl: gateway.url,
-      modelSettings: { "*": { supports: { images: false } } },
-    })],
-    routes: { default: "gateway/text-model" },
-  }));
-  try {
-    const res = await fetch(`${ccp.url}/v1/messages/count_tokens`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "m",
-        messages: [{ role: "user", content: [{ type: "text", text: "what is it?" }, IMAGE] }],
-      }),
-    });
-    assert.deepEqual(await res.json(), { input_tokens: UPSTREAM_COUNT });
-    assert.equal(gateway.seen.length, 1, "no refused round trip");
-    assert.ok(gateway.seen[0]!.body.includes(IMAGE_PLACEHOLDER));
-  } finally {
-    await ccp.close();
-    await gateway.close();
-  }
-});
-
-Deno.test("count_tokens to a route variant configured without images counts the notes too", async () => {
-  const gateway = startGateway();
-  const config = testConfig({
-    providers: [provider("gateway", { baseUrl: gateway.url })],
-    routes: { default: "gateway/text-model" },
-  });
-  // routes: { default: { target: gateway/text-model, supports: { images: false } } }
-  (config.routes as Record<string, unknown>).default = [
-    { provider: "gateway", model: "text-model", settings: { supports: { images: false } } },
-  ];
+/** Counts an image question through `config`: the gateway must get notes at the first try. */
+async function countsNotesAtFirstTry(
+  gateway: ReturnType<typeof startGateway>,
+  config: ReturnType<typeof testConfig>,
+): Promise<void> {
   const ccp = startCcp(config);
   try {
     const res = await fetch(`${ccp.url}/v1/messages/count_tokens`, {
@@ -162,4 +130,31 @@ Deno.test("count_tokens to a route variant configured without images counts the 
     await ccp.close();
     await gateway.close();
   }
+}
+
+Deno.test("count_tokens to a model configured without images counts the notes Messages sends", async () => {
+  const gateway = startGateway();
+  await countsNotesAtFirstTry(
+    gateway,
+    testConfig({
+      providers: [provider("gateway", {
+        baseUrl: gateway.url,
+        modelSettings: { "*": { supports: { images: false } } },
+      })],
+      routes: { default: "gateway/text-model" },
+    }),
+  );
+});
+
+Deno.test("count_tokens to a route variant configured without images counts the notes too", async () => {
+  const gateway = startGateway();
+  const config = testConfig({
+    providers: [provider("gateway", { baseUrl: gateway.url })],
+    routes: { default: "gateway/text-model" },
+  });
+  // routes: { default: { target: gateway/text-model, supports: { images: false } } }
+  (config.routes as Record<string, unknown>).default = [
+    { provider: "gateway", model: "text-model", settings: { supports: { images: false } } },
+  ];
+  await countsNotesAtFirstTry(gateway, config);
 });
