@@ -1,7 +1,7 @@
 /**
  * What one refused attempt teaches a learning post (post.ts): the change that answers the
- * refusal — a beta left out, images or documents replaced by notes, a parameter dropped, an output limit
- * applied — remembered for that provider and model, and what to send next.
+ * refusal — a beta left out, images or documents replaced by notes, a parameter dropped, an
+ * output limit applied — remembered for that provider and model, and what to send next.
  */
 
 import type { Logger } from "../../core/log.ts";
@@ -30,14 +30,31 @@ export interface Pupil {
   readonly log?: Logger;
 }
 
+/** Content a model may refuse, replaced by notes once it has: what to look for and what to say. */
+const REFUSABLE_CONTENT = [
+  {
+    entry: NO_IMAGES,
+    refuses: refusesImages,
+    without: withoutImages,
+    what: "images",
+    one: "image",
+  },
+  {
+    entry: NO_DOCUMENTS,
+    refuses: refusesDocuments,
+    without: withoutDocuments,
+    what: "PDF documents",
+    one: "document",
+  },
+] as const;
+
 /** `sent` with everything `known` applied: the first attempt already does without it. */
 export function applyLearned(sent: Sent, known: ReadonlySet<string>): Sent {
-  const limited = withOutputLimits(withoutParams(sent.body, known), known);
-  const noImages = known.has(NO_IMAGES) ? withoutImages(limited) : limited;
-  return {
-    body: known.has(NO_DOCUMENTS) ? withoutDocuments(noImages) : noImages,
-    headers: withoutBetas(sent.headers, known),
-  };
+  let body = withOutputLimits(withoutParams(sent.body, known), known);
+  for (const content of REFUSABLE_CONTENT) {
+    if (known.has(content.entry)) body = content.without(body);
+  }
+  return { body, headers: withoutBetas(sent.headers, known) };
 }
 
 /** What to send after the refusal `failure` of `sent`; undefined when it teaches nothing. */
@@ -64,25 +81,16 @@ export function lessonOf(
     }
     return { body: withoutParams(body, fields), headers: withoutBetas(headers, entries) };
   }
-  if (refusesImages(failure.status, message, body)) {
-    if (learnAll(pupil, [NO_IMAGES])) {
+  for (const content of REFUSABLE_CONTENT) {
+    if (!content.refuses(failure.status, message, body)) continue;
+    if (learnAll(pupil, [content.entry])) {
       warn(
         pupil,
-        "does not accept images: sent again with each image replaced by a note, and so from " +
-          "now on (or set supports: { images: false })",
+        `does not accept ${content.what}: sent again with each ${content.one} replaced by a ` +
+          `note, and so from now on (or set supports: { ${content.one}s: false })`,
       );
     }
-    return { body: withoutImages(body), headers };
-  }
-  if (refusesDocuments(failure.status, message, body)) {
-    if (learnAll(pupil, [NO_DOCUMENTS])) {
-      warn(
-        pupil,
-        "does not accept PDF documents: sent again with each document replaced by a note, and " +
-          "so from now on (or set supports: { documents: false })",
-      );
-    }
-    return { body: withoutDocuments(body), headers };
+    return { body: content.without(body), headers };
   }
   if (failure.status !== 400) return undefined;
   const param = refusedParameter(failure.bodyText, body);
