@@ -13,11 +13,11 @@ import type { Resolution } from "./resolve.ts";
 const FALLBACK_RULES: ReadonlySet<Resolution["rule"]> = new Set(["tier", "default", "scenario"]);
 
 /**
- * The configured provider id (or catalog preset) that `model`'s prefix is a likely typo of, when
- * the request went by a fallback rule; undefined for names that are not such a typo
- * (`claude-opus-5-5`, `meta-llama/x`).
+ * What to tell the user when `model` (which went by a fallback rule) names a provider that is not
+ * configured but is close to one that is, or to a catalog preset; undefined for names that are no
+ * such typo (`claude-opus-5-5`, `meta-llama/x`).
  */
-export function mistypedProvider(
+export function mistypedProviderNote(
   model: string,
   resolution: Resolution,
   config: Config,
@@ -27,5 +27,7 @@ export function mistypedProvider(
   if (slash <= 0) return undefined;
   const written = model.slice(0, slash);
   const meant = closest(written, [...Object.keys(config.providers), ...PRESET_IDS]);
-  return meant !== undefined && meant !== written ? meant : undefined;
+  if (meant === undefined || meant === written) return undefined;
+  return `Model "${model}": no provider "${written}" is configured (did you mean "${meant}"?), ` +
+    `so it went by the ${resolution.route} route`;
 }

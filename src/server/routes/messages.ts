@@ -6,7 +6,7 @@ import { admitMessagesRequest } from "../../protocols/anthropic_request_gate.ts"
 import { routeHeaders } from "../../pipeline/pipeline.ts";
 import { type ResolutionInput, resolveRouteCounted, RouteRefused } from "../../routing/resolve.ts";
 import { subagentTag, withoutSubagentTag } from "../../routing/scenarios.ts";
-import { mistypedProvider } from "../../routing/mistyped.ts";
+import { mistypedProviderNote } from "../../routing/mistyped.ts";
 import {
   type LocalKind,
   localKind,
@@ -65,14 +65,8 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
         async () => (counted = await deps.countTokens(parsed)),
       );
       recorder.record.route = resolution.route;
-      const meant = mistypedProvider(parsed.model, resolution, config);
-      if (meant && warnMistyped(parsed.model)) {
-        deps.log.warn(
-          `Model "${parsed.model}": no provider "${
-            parsed.model.slice(0, parsed.model.indexOf("/"))
-          }" is configured (did you mean "${meant}"?), so it went by the ${resolution.route} route`,
-        );
-      }
+      const mistyped = mistypedProviderNote(parsed.model, resolution, config);
+      if (mistyped && warnMistyped(parsed.model)) deps.log.warn(mistyped);
       checkRouteAllowed(identity, resolution);
       // The tag is for ccp: the upstream never sees it.
       const body = subagentTag(parsed) === undefined ? parsed : withoutSubagentTag(parsed);
