@@ -1,11 +1,13 @@
 /**
  * What `ccp code` gives Claude Code besides the proxy's address: model discovery, the default
- * model's context window for auto-compaction, and `ccp statusline` as its status line.
+ * model's context window for auto-compaction, auto mode's own check where the server's cannot
+ * run, and `ccp statusline` as its status line.
  */
 
 import { settingsFor } from "../config/settings_merge.ts";
 import type { Config } from "../config/types.ts";
 import { dirnamePath, joinPath, resolvePath } from "../config/paths.ts";
+import { autoModeEnv } from "./auto_mode.ts";
 import type { CliContext } from "./context.ts";
 import { PERMISSION_FLAGS, RUNTIME_FLAGS } from "./permissions.ts";
 import { fileUrlToPath } from "./service_render.ts";
@@ -57,6 +59,8 @@ export function codeEnv(
     CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1",
     // Claude Code assumes a large window for models it does not know and compacts too late.
     ...(userCompacts ? {} : compact),
+    // Auto mode checks risky calls with Claude Code's own classifier where no server check runs.
+    ...autoModeEnv(config),
   };
   return Object.fromEntries(Object.entries(ours).filter(([name]) => userEnv[name] === undefined));
 }

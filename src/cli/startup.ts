@@ -5,6 +5,7 @@ import type { Config, ServerConfig, Target } from "../config/types.ts";
 import { ConfigError } from "../core/errors.ts";
 import { VERSION } from "../version.ts";
 import { isLoopbackHost } from "../core/loopback.ts";
+import { autoModeEnv } from "./auto_mode.ts";
 
 /** One line for the logger. */
 export interface LogLine {
@@ -99,11 +100,20 @@ export function routeLines(config: Config): string[] {
   ];
 }
 
-/** The copy-paste line for Claude Code; the real token is never printed. */
-export function claudeCodeLine(url: string, hasToken: boolean, command = "ccp"): string {
+/**
+ * The copy-paste line for Claude Code; the real token is never printed. `env` adds variables
+ * Claude Code needs for this config (auto mode's own check).
+ */
+export function claudeCodeLine(
+  url: string,
+  hasToken: boolean,
+  command = "ccp",
+  env: Readonly<Record<string, string>> = {},
+): string {
   const token = hasToken ? "<your auth token>" : "ccp";
-  return `Use it with Claude Code: ANTHROPIC_BASE_URL=${url} ANTHROPIC_AUTH_TOKEN=${token} claude` +
-    `   (or run: ${command} code)`;
+  const extra = Object.entries(env).map(([name, value]) => ` ${name}=${value}`).join("");
+  return `Use it with Claude Code: ANTHROPIC_BASE_URL=${url} ANTHROPIC_AUTH_TOKEN=${token}${extra}` +
+    ` claude   (or run: ${command} code)`;
 }
 
 /** Everything `ccp serve` logs once it listens, in order. */
@@ -135,7 +145,12 @@ export function startupLines(input: {
   for (const text of routeLines(config)) lines.push({ level: "info", text });
   lines.push({
     level: "info",
-    text: claudeCodeLine(input.clientUrl, config.server.authToken !== undefined, command),
+    text: claudeCodeLine(
+      input.clientUrl,
+      config.server.authToken !== undefined,
+      command,
+      autoModeEnv(config),
+    ),
   });
   return lines;
 }

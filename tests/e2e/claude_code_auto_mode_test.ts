@@ -4,7 +4,9 @@
  * `dangerous-tool-use-2026-09-03` beta, and the answer's `message_delta` carries
  * `safeguard_results`. Through ccp to an Anthropic upstream (the `anthropic` preset, here a mock
  * that answers as that check does) all three pass, so a risky command runs as it does on a direct
- * connection; on a translated upstream there is no check, and Claude Code says so.
+ * connection; on a translated upstream there is no check, and Claude Code says so, unless it is
+ * told `CLAUDE_CODE_AUTO_MODE_SERVER=0` (as `ccp code` does): then its own classifier checks the
+ * call, through ccp to the sonnet route.
  * Skipped without `claude` or `tmux`.
  */
 
@@ -175,6 +177,100 @@ Deno.test({
       assert.equal(up.requests.length, 1, "the command waits for the user");
       // The Anthropic-only check's field never reaches a translated upstream.
       assert.ok(!JSON.stringify(up.requests[0]!.body).includes("dangerous_tool_use"));
+    } finally {
+      await tmux("kill-session", "-t", session);
+      await ccp.close();
+      await up.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+/** A Chat Completions answer: streamed when asked for, else one JSON completion. */
+function chatAnswer(stream: boolean, message: Obj, finish: string): Response {
+  if (!stream) {
+    return Response.json({
+      id: "c",
+      object: "chat.completion",
+      created: 1,
+      model: "m",
+      choices: [{ index: 0, message: { role: "assistant", ...message }, finish_reason: finish }],
+      usage: { prompt_tokens: 900, completion_tokens: 5, total_tokens: 905 },
+    });
+  }
+  const chunk = (delta: Obj, finish_reason: string | null) =>
+    `data: ${
+      JSON.stringify({
+        id: "c",
+        object: "chat.completion.chunk",
+        created: 1,
+        model: "m",
+        choices: [{ index: 0, delta, finish_reason }],
+      })
+    }\n\n`;
+  const calls = message.tool_calls as Obj[] | undefined;
+  const delta = calls
+    ? { role: "assistant", tool_calls: calls.map((call, index) => ({ index, ...call })) }
+    : { role: "assistant", content: message.content };
+  const sse = chunk(delta, null) + chunk({}, finish) + "data: [DONE]\n\n";
+  return new Response(sse, { headers: { "content-type": "text/event-stream" } });
+}
+
+/**
+ * A Chat Completions upstream for the agent (model `agent`: one Bash call of {@link RISKY}, then
+ * text) and for auto mode's classifier (model `checker`: a harmless grade).
+ */
+function startChecked() {
+  const requests: Obj[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const body = await req.json() as Obj;
+    requests.push(body);
+    const stream = body.stream === true;
+    if (body.model === "checker") {
+      return chatAnswer(stream, { content: "<severity>10</severity>" }, "stop");
+    }
+    const messages = body.messages as Obj[];
+    if (messages.at(-1)?.role === "tool") {
+      return chatAnswer(stream, { content: "Installed." }, "stop");
+    }
+    const args = JSON.stringify({ command: RISKY, description: "Install" });
+    const call = { id: "call_1", type: "function", function: { name: "Bash", arguments: args } };
+    return chatAnswer(stream, { content: null, tool_calls: [call] }, "tool_calls");
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, requests, close: () => server.shutdown() };
+}
+
+Deno.test({
+  name: "Claude Code TUI in auto mode through ccp on a translated upstream, told to check calls " +
+    "itself: its classifier's request goes through ccp to the sonnet route, and the command runs",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ccp-auto-own-" });
+    const up = startChecked();
+    const ccp = await startGuardedCcp(
+      testConfig({
+        providers: [provider("up", { type: "openai", baseUrl: up.url, maxRetries: 0 })],
+        routes: { default: "up/agent", sonnet: "up/checker" },
+      }),
+    );
+    const session = `ccp-auto-own-${Date.now()}`;
+    try {
+      const { home, work } = await claudeDirs(dir);
+      const env = { ...tuiEnv(home, ccp.url), CLAUDE_CODE_AUTO_MODE_SERVER: "0" };
+      await startSession(session, work, env, ["claude"]);
+      await waitForScreen(session, /auto mode on/, 15_000);
+      await typeLine(session, "install it");
+      const shown = await waitForScreen(session, /Installed\.|Auto mode can't|Not run/, 20_000);
+      assert.doesNotMatch(shown, /Auto mode can't|Not run/);
+      const checks = up.requests.filter((body) => body.model === "checker");
+      assert.ok(checks.length >= 1, "the classifier asked through ccp");
+      assert.match(JSON.stringify(checks[0]!.messages), /security monitor/);
+      assert.match(JSON.stringify(checks[0]!.messages), /install\.sh \| sh/);
+      const agent = up.requests.filter((body) => body.model === "agent");
+      assert.equal(agent.length, 2, "the command ran and its result went back");
+      assert.match(JSON.stringify(agent[1]!.messages), /"role":"tool"/);
     } finally {
       await tmux("kill-session", "-t", session);
       await ccp.close();

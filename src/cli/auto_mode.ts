@@ -1,0 +1,77 @@
+/**
+ * Claude Code's auto mode (its default permission mode) has the API check each risky tool call:
+ * requests carry a `safeguards` field and a beta, and only Anthropic answers with verdicts.
+ * Through any other upstream Claude Code stops at the first risky call and asks. Told
+ * `CLAUDE_CODE_AUTO_MODE_SERVER=0`, it checks the calls itself instead, with its built-in
+ * classifier: a request to its sonnet model, which ccp routes like any other. `ccp code` and the
+ * start-up line choose that when ccp cannot pass the server's check on.
+ */
+
+import type { Config, ProviderConfig, Target } from "../config/types.ts";
+import { isLoopbackHost } from "../core/loopback.ts";
+import { findPreset } from "../providers/catalog.ts";
+import { resolveRoute } from "../routing/resolve.ts";
+
+/** The variable that has Claude Code check auto mode's actions with its own classifier. */
+export const AUTO_MODE_VARIABLE = "CLAUDE_CODE_AUTO_MODE_SERVER";
+
+// The beta Claude Code sends with `safeguards` (2.1.332); any later date names the same check.
+const CHECK_BETA = "dangerous-tool-use-2026-09-03";
+
+// What the classifier asks for: a sonnet model, a prompt of ~35k tokens, a 64-token answer.
+const CLASSIFIER_REQUEST = {
+  model: "claude-sonnet-5",
+  max_tokens: 64,
+  messages: [{ role: "user", content: "<transcript>" }],
+};
+const CLASSIFIER_TOKENS = 36_000;
+
+/** Whether ccp sends a provider Claude Code's check as it came (an Anthropic-compatible relay). */
+export function relaysServerCheck(provider: ProviderConfig): boolean {
+  if (provider.type !== "anthropic") return false;
+  const body = provider.cleaning.body({ ...CLASSIFIER_REQUEST, safeguards: [] });
+  return "safeguards" in body && provider.cleaning.keyedBetas([CHECK_BETA]).includes(CHECK_BETA);
+}
+
+/** Whether a provider runs on this machine (a local preset, or a loopback address). */
+function isLocal(provider: ProviderConfig): boolean {
+  if (provider.preset !== undefined && findPreset(provider.preset)?.local) return true;
+  try {
+    return isLoopbackHost(new URL(provider.baseUrl).hostname);
+  } catch {
+    return false;
+  }
+}
+
+function everyTarget(config: Config): Target[] {
+  return [...Object.values(config.routes), ...Object.values(config.aliases)].flat();
+}
+
+/** Where the classifier's requests go first, when the config resolves them. */
+function classifierProvider(config: Config): ProviderConfig | undefined {
+  try {
+    const first = resolveRoute(
+      { request: CLASSIFIER_REQUEST, inputTokens: CLASSIFIER_TOKENS },
+      config,
+    ).chain[0];
+    return first ? config.providers[first.provider] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `CLAUDE_CODE_AUTO_MODE_SERVER=0` when some route leads where the server's check cannot go and
+ * the classifier's requests go to a hosted model. A model on this machine is left out: every
+ * checked action would cost it a ~35k-token prompt, and Claude Code asking is the better deal.
+ */
+export function autoModeEnv(config: Config): Record<string, string> {
+  const relayed = everyTarget(config).every((target) => {
+    const provider = config.providers[target.provider];
+    return provider !== undefined && relaysServerCheck(provider);
+  });
+  if (relayed) return {};
+  const classifier = classifierProvider(config);
+  if (!classifier || isLocal(classifier)) return {};
+  return { [AUTO_MODE_VARIABLE]: "0" };
+}
