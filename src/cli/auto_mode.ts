@@ -43,6 +43,18 @@ function isLocal(provider: ProviderConfig): boolean {
   }
 }
 
+// Providers that pass the check on for some models only: OpenRouter's Anthropic API has only its
+// anthropic/* models served by Anthropic.
+const CHECKED_MODEL_PREFIX: Readonly<Record<string, string>> = { open_router: "anthropic/" };
+
+/** Whether a request sent to `target` keeps the server's check all the way to Anthropic. */
+function targetRelaysCheck(config: Config, target: Target): boolean {
+  const provider = config.providers[target.provider];
+  if (!provider || !relaysServerCheck(provider)) return false;
+  const prefix = provider.preset !== undefined ? CHECKED_MODEL_PREFIX[provider.preset] : undefined;
+  return prefix === undefined || target.model.startsWith(prefix);
+}
+
 function everyTarget(config: Config): Target[] {
   return [...Object.values(config.routes), ...Object.values(config.aliases)].flat();
 }
@@ -66,11 +78,7 @@ function classifierProvider(config: Config): ProviderConfig | undefined {
  * checked action would cost it a ~35k-token prompt, and Claude Code asking is the better deal.
  */
 export function autoModeEnv(config: Config): Record<string, string> {
-  const relayed = everyTarget(config).every((target) => {
-    const provider = config.providers[target.provider];
-    return provider !== undefined && relaysServerCheck(provider);
-  });
-  if (relayed) return {};
+  if (everyTarget(config).every((target) => targetRelaysCheck(config, target))) return {};
   const classifier = classifierProvider(config);
   if (!classifier || isLocal(classifier)) return {};
   return { [AUTO_MODE_VARIABLE]: "0" };

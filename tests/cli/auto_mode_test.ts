@@ -46,6 +46,17 @@ routes:
   assert.deepEqual(autoModeEnv(mixed), { CLAUDE_CODE_AUTO_MODE_SERVER: "0" });
 });
 
+Deno.test("auto mode: OpenRouter passes the check on for its anthropic/* models only", () => {
+  const openRouter = (model: string) =>
+    autoModeEnv(config(`providers:
+  or: { preset: open_router, api_key: k }
+routes:
+  default: or/${model}
+`));
+  assert.deepEqual(openRouter("anthropic/claude-sonnet-5"), {});
+  assert.deepEqual(openRouter("qwen/qwen3-coder"), { CLAUDE_CODE_AUTO_MODE_SERVER: "0" });
+});
+
 Deno.test("auto mode: a classifier served on this machine leaves Claude Code to ask", () => {
   // Each checked call would cost a local model a ~35k-token prompt.
   const local = config(`providers:
