@@ -31,8 +31,9 @@ export function tunnelProbe(
   proxy: string,
   open: (signal: AbortSignal) => Promise<Deno.Conn>,
 ): (signal: AbortSignal) => Promise<void> {
-  const request = connectRequest(url, proxy);
   return async (signal) => {
+    // Made here: a proxy URL that cannot be read fails the probe, not the request.
+    const request = connectRequest(url, proxy);
     const conn = await open(signal);
     const close = () => {
       try {

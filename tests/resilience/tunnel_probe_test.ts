@@ -92,3 +92,8 @@ Deno.test("tunnel probe: an http upstream through the proxy is probed up to the 
   await tcpConnectProbe("http://api.example.test/v1", proxy.url)(signal());
   await proxy.allClosed();
 });
+
+Deno.test("tunnel probe: proxy credentials that cannot be decoded fail the probe, not its making", async () => {
+  const probe = tcpConnectProbe("https://api.example.test/v1", "http://us%zz@127.0.0.1:9");
+  await assert.rejects(probe(signal()), URIError);
+});
