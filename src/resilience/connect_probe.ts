@@ -3,13 +3,16 @@
  * nor takes a connect timeout, and a host that drops packets (a machine that is off, a firewall)
  * leaves its connect waiting for the system's SYN retries (minutes): the request would wait for
  * `first_byte` before failing over. So while fetch connects, ccp opens a TCP connection of its own
- * to the same place; `timeouts.connect` runs until that probe connects or fails.
+ * to the same place (through an HTTP proxy, up to the tunnel: see tunnel_probe.ts);
+ * `timeouts.connect` runs until that probe connects or fails.
  *
  * A probe costs a connection the upstream sees opened and closed unused, so it is made only when
  * fetch is likely to connect anew: not while the place answered within the last minute (fetch
  * then reuses a pooled connection), and never when fetch's connection cannot be known (an HTTP
  * proxy from the environment, or a fetch that is not the runtime's).
  */
+
+import { tunnelProbe, tunnels } from "./tunnel_probe.ts";
 
 /** Resolves once a connection is up (and closes it); rejects when it cannot be made. */
 export type ConnectProbe = (signal: AbortSignal) => Promise<void>;
@@ -41,25 +44,45 @@ function isLocalName(hostname: string): boolean {
 const IP_LITERAL = /^(\d{1,3}(\.\d{1,3}){3}|.*:.*)$/;
 
 /**
- * Probes the host fetch will connect to: the proxy when one is set, else the URL's host. A name
- * is also looked up, and each of its addresses tried: Deno.connect tries only the first address
- * the system gives, where fetch moves on to the other family after a moment, so a host whose
- * IPv6 route drops packets would keep the probe waiting while fetch had long connected over
- * IPv4. The first connection made ends the probe; it fails only when every attempt has failed.
+ * Probes the host fetch will connect to: the proxy when one is set, else the URL's host; through
+ * an HTTP proxy to an https upstream, up to the tunnel the proxy opens (see tunnel_probe.ts).
  */
 export function tcpConnectProbe(url: string, proxy?: string, resolve = resolveBoth): ConnectProbe {
   const { hostname, port } = placeOf(url, proxy);
+  const open = openFirst(hostname, port, resolve);
+  if (proxy && tunnels(url, proxy)) return tunnelProbe(url, proxy, open);
+  return async (signal) => (await open(signal)).close();
+}
+
+/**
+ * Opens a connection to `hostname:port`. A name is also looked up, and each of its addresses
+ * tried: Deno.connect tries only the first address the system gives, where fetch moves on to the
+ * other family after a moment, so a host whose IPv6 route drops packets would keep the probe
+ * waiting while fetch had long connected over IPv4. The first connection made is the one
+ * returned (any made later is closed); it fails only when every attempt has failed.
+ */
+function openFirst(
+  hostname: string,
+  port: number,
+  resolve: Resolve,
+): (signal: AbortSignal) => Promise<Deno.Conn> {
   const viaDns = !IP_LITERAL.test(hostname) && !isLocalName(hostname);
-  return async (signal) => {
+  return (signal) => {
+    let made = false;
     const connect = async (host: string) => {
       const conn = await Deno.connect({ hostname: host, port, signal });
-      conn.close();
+      if (made) {
+        conn.close();
+        throw new Error("connected already");
+      }
+      made = true;
+      return conn;
     };
     const attempts = [connect(hostname)];
     if (viaDns) {
       attempts.push(resolve(hostname, signal).then((all) => Promise.any(all.map(connect))));
     }
-    await Promise.any(attempts);
+    return Promise.any(attempts);
   };
 }
 
@@ -121,10 +144,11 @@ export class ConnectProbes {
 }
 
 function keyOf(url: string, proxy?: string): string {
-  if (proxy) return `proxy ${proxy}`;
   // The origin without parsing the URL: scheme, host and port end at the first "/" after "//".
   const end = url.indexOf("/", url.indexOf("//") + 2);
-  return end < 0 ? url : url.slice(0, end);
+  const origin = end < 0 ? url : url.slice(0, end);
+  // Through a proxy, each upstream has a tunnel of its own.
+  return proxy ? `${proxy} ${origin}` : origin;
 }
 
 /** The probes of requests made with the runtime's own fetch. */

@@ -38,7 +38,11 @@ Deno.test("ConnectProbes: a provider's proxy is the place; a proxy from the envi
     "through its proxy, fetch connects there",
   );
   table.answered(url, "http://proxy.test:3128");
-  assert.equal(table.probeFor("https://other.test/v1", "http://proxy.test:3128"), undefined);
+  assert.equal(table.probeFor(url, "http://proxy.test:3128"), undefined);
+  assert.ok(
+    table.probeFor("https://other.test/v1", "http://proxy.test:3128"),
+    "another upstream through the same proxy is another tunnel",
+  );
 
   const viaEnvironment = probes(true).table;
   assert.equal(viaEnvironment.probeFor(url), undefined, "fetch connects to a proxy ccp cannot see");

@@ -61,3 +61,65 @@ Deno.test("connect timeout: a host that never answers the connection is left aft
   assert.equal(next.requests.length, 1);
   assert.match(env.ccp.logs.join(""), /300ms \(connect timeout\)/);
 });
+
+/**
+ * An HTTP proxy that takes connections and reads what it is sent, but never answers: as a proxy
+ * does while its own connection to an upstream that drops packets waits.
+ */
+function silentProxy(): { url: string; [Symbol.asyncDispose](): Promise<void> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const serving = (async () => {
+    for await (const conn of listener) {
+      conns.push(conn);
+      (async () => {
+        const buffer = new Uint8Array(4096);
+        while ((await conn.read(buffer).catch(() => null)) !== null);
+      })();
+    }
+  })();
+  return {
+    url: `http://127.0.0.1:${listener.addr.port}`,
+    [Symbol.asyncDispose]: async () => {
+      listener.close();
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch {
+          // ccp closed it.
+        }
+      }
+      await serving.catch(() => {});
+    },
+  };
+}
+
+Deno.test("connect timeout: through a proxy that never opens the tunnel, the next target after timeouts.connect", async () => {
+  await using proxy = silentProxy();
+  const next = startFaultMock();
+  await using env = setup(
+    [next],
+    testConfig({
+      providers: [
+        provider("proxied", {
+          baseUrl: "https://api.example.test",
+          proxy: proxy.url,
+          timeouts: { ...FAST, connectMs: 300, firstByteMs: 8000 },
+        }),
+        provider("live", { baseUrl: next.url, timeouts: FAST }),
+      ],
+      routes: { default: ["proxied/m1", "live/m2"] },
+    }),
+  );
+  const started = performance.now();
+  assertComplete(await readStream(await env.send()), "claude-opus-5-5");
+  const took = performance.now() - started;
+  assert.ok(took >= 290 && took < 3000, `took ${took} ms (first_byte is 8 s)`);
+  assert.equal(next.requests.length, 1);
+  assert.match(
+    env.ccp.logs.join(""),
+    new RegExp(
+      `300ms \\(connect timeout\\) \\(model m1, https://api\\.example\\.test/v1/messages, through proxy ${proxy.url}\\)`,
+    ),
+  );
+});

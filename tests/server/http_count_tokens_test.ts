@@ -2,6 +2,9 @@
 
 import assert from "node:assert/strict";
 import { auth, withCcp } from "./_http_surface_env.ts";
+import { configFromSources } from "../../src/config/load.ts";
+import { startCcp } from "../helpers/ccp.ts";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 
 Deno.test("count_tokens: forwarded to an Anthropic upstream, local when it cannot", async (t) => {
   await t.step("upstream answers", async () => {
@@ -54,4 +57,50 @@ Deno.test("count_tokens: forwarded to an Anthropic upstream, local when it canno
       assert.match((await res.json()).error.message, /^messages: Field required$/);
     });
   });
+});
+
+Deno.test("count_tokens: a target that takes the client's model name counts with that name", async () => {
+  // PREFERRED_PROVIDER=anthropic (LiteLLM style) routes every tier to `anthropic/<client model>`.
+  const mock = startAnthropicMock([{ kind: "json", body: { input_tokens: 11 } }, {
+    kind: "json",
+    body: {
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "x",
+      content: [],
+      stop_reason: "end_turn",
+      usage: { input_tokens: 11, output_tokens: 1 },
+    },
+  }]);
+  const env = configFromSources({
+    flags: {},
+    env: { PREFERRED_PROVIDER: "anthropic", ANTHROPIC_API_KEY: "sk-ant-1234567890" },
+  });
+  const ccp = startCcp({
+    ...env,
+    providers: { anthropic: { ...env.providers.anthropic!, baseUrl: mock.url } },
+  });
+  const request = JSON.stringify({
+    model: "claude-haiku-4-5-20251001",
+    max_tokens: 10,
+    messages: [{ role: "user", content: "hi" }],
+  });
+  try {
+    for (const path of ["/v1/messages/count_tokens", "/v1/messages"]) {
+      const res = await fetch(`${ccp.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: request,
+      });
+      assert.equal(res.status, 200, await res.text());
+    }
+    assert.deepEqual(mock.requests.map((r) => [r.path, r.body!.model]), [
+      ["/v1/messages/count_tokens", "claude-haiku-4-5-20251001"],
+      ["/v1/messages", "claude-haiku-4-5-20251001"],
+    ]);
+  } finally {
+    await ccp.close();
+    await mock.close();
+  }
 });

@@ -158,6 +158,31 @@ export interface TextToolFormat {
     raw: string,
     tools: ReadonlyMap<string, OfferedTool>,
   ) => TextToolCall[] | null;
+  /**
+   * True when `head`, the start of a span still open, begins as a call of an offered tool does
+   * (its name and where its arguments start): a span so begun is worth waiting for however long
+   * its arguments run, where prose that only mentions the marker is not.
+   */
+  readonly underway: (head: string, tools: ReadonlyMap<string, OfferedTool>) => boolean;
+}
+
+/** How much of an open span's start {@link TextToolFormat.underway} is given. */
+export const CALL_HEAD_CHARS = 1024;
+
+const JSON_HEAD =
+  /^<tool_call>\s*\{\s*"name"\s*:\s*"([^"\\]+)"\s*,\s*"(?:arguments|parameters)"\s*:/;
+const XML_HEAD = /^(?:<tool_call>\s*)?<function=([^>\s]+)>/;
+const KIMI_HEAD =
+  /^\s*<\|tool_call_begin\|>\s*(?:functions\.)?([^\s<>:]+):\d+\s*<\|tool_call_argument_begin\|>/;
+
+/** True when `pattern` matches `text` and names an offered tool in its first group. */
+function namesTool(
+  pattern: RegExp,
+  text: string,
+  tools: ReadonlyMap<string, OfferedTool>,
+): boolean {
+  const name = pattern.exec(text)?.[1];
+  return name !== undefined && tools.has(name);
 }
 
 function single(raw: string, tools: ReadonlyMap<string, OfferedTool>): TextToolCall[] | null {
@@ -177,6 +202,7 @@ function kimiFormat(open: string, close: string): TextToolFormat {
       const body = raw.slice(open.length).trimEnd();
       return kimiSection(body.slice(0, body.length - partialTagSuffix(body, close)), tools);
     },
+    underway: (head, tools) => namesTool(KIMI_HEAD, head.slice(open.length), tools),
   };
 }
 
@@ -192,7 +218,18 @@ export const KIMI_TEXT_TOOL_FORMATS: readonly TextToolFormat[] = [
 
 /** Every text form recognised, in no particular order (the earliest marker in text wins). */
 export const TEXT_TOOL_FORMATS: readonly TextToolFormat[] = [
-  { open: "<tool_call>", close: "</tool_call>", parse: single },
-  { open: "<function=", close: "</function>", parse: single },
+  {
+    open: "<tool_call>",
+    close: "</tool_call>",
+    parse: single,
+    underway: (head, tools) =>
+      namesTool(JSON_HEAD, head, tools) || namesTool(XML_HEAD, head, tools),
+  },
+  {
+    open: "<function=",
+    close: "</function>",
+    parse: single,
+    underway: (head, tools) => namesTool(XML_HEAD, head, tools),
+  },
   ...KIMI_TEXT_TOOL_FORMATS,
 ];

@@ -3,11 +3,12 @@
  * call streams at once; from a marker (`<tool_call>`, `<function=`, Kimi K2's
  * `<|tool_calls_section_begin|>`, split anywhere across chunks) text is held back until the
  * span closes, then it becomes its calls, or text again when it does not parse. Held text is
- * bounded: past the limit it is released as text.
+ * bounded: past the limit it is released as text (a span that begins as a call has a larger one).
  */
 
 import { partialTagSuffix } from "../reasoning/think_tags.ts";
 import {
+  CALL_HEAD_CHARS,
   type OfferedTool,
   TEXT_TOOL_FORMATS,
   type TextToolCall,
@@ -19,8 +20,24 @@ export type TextToolSegment =
   | { kind: "text"; text: string }
   | { kind: "call"; call: TextToolCall };
 
-/** Longest call text held back; a file a model writes through a tool can be large. */
+/** Longest span held back unless it begins as a call of an offered tool does. */
 const MAX_HELD_CHARS = 256 * 1024;
+
+/**
+ * Longest span held back that begins as a call: a file a model writes through a tool can be
+ * larger than {@link MAX_HELD_CHARS}, and given up on there, it would reach the client as text
+ * (the call never run) when streamed, where the same call in one piece is a call. This bound
+ * only keeps a model that never closes its call from holding unbounded memory.
+ */
+const MAX_CALL_CHARS = 16 * 1024 * 1024;
+
+/** How much text a {@link TextToolSplitter} holds back (tests set smaller limits). */
+export interface HoldLimits {
+  /** Any open span (default 256 Ki characters). */
+  readonly held?: number;
+  /** A span that begins as a call of an offered tool (default 16 Mi characters). */
+  readonly call?: number;
+}
 
 function firstMarker(
   s: string,
@@ -43,6 +60,7 @@ function firstMarker(
 export class TextToolSplitter {
   readonly #tools: ReadonlyMap<string, OfferedTool>;
   readonly #limit: number;
+  readonly #callLimit: number;
   readonly #formats: readonly TextToolFormat[];
   /** Outside a call: a possible marker start held back. */
   #prefix = "";
@@ -55,15 +73,18 @@ export class TextToolSplitter {
   #tail = "";
   /** After a call, blank layout before the next text or call is dropped. */
   #trimLead = false;
+  /** The open span begins as a call (known once it passed the first limit). */
+  #underway = false;
 
   /** `formats`: the text forms looked for (default: all of them). */
   constructor(
     tools: readonly OfferedTool[],
-    limit = MAX_HELD_CHARS,
+    limits: HoldLimits = {},
     formats: readonly TextToolFormat[] = TEXT_TOOL_FORMATS,
   ) {
     this.#tools = new Map(tools.map((t) => [t.name, t]));
-    this.#limit = limit;
+    this.#limit = limits.held ?? MAX_HELD_CHARS;
+    this.#callLimit = limits.call ?? MAX_CALL_CHARS;
     this.#formats = formats;
   }
 
@@ -137,7 +158,7 @@ export class TextToolSplitter {
       this.#held.push(piece);
       this.#heldLength += piece.length;
       this.#tail = window.slice(-(close.length - 1));
-      if (this.#heldLength > this.#limit) {
+      if (this.#heldLength > this.#limit && !this.#worthWaiting(format)) {
         // Too long to be a call worth waiting for: it is text.
         out.push({ kind: "text", text: this.#takeHeld() });
         this.#format = undefined;
@@ -156,11 +177,29 @@ export class TextToolSplitter {
     return piece.slice(end);
   }
 
+  /**
+   * Whether the open span, past the first limit, is still held: only when it begins as a call
+   * (read once, from its first characters) and is within the call limit.
+   */
+  #worthWaiting(format: TextToolFormat): boolean {
+    if (!this.#underway) {
+      let head = "";
+      for (const piece of this.#held) {
+        head += piece.slice(0, CALL_HEAD_CHARS - head.length);
+        if (head.length >= CALL_HEAD_CHARS) break;
+      }
+      if (!format.underway(head, this.#tools)) return false;
+      this.#underway = true;
+    }
+    return this.#heldLength <= this.#callLimit;
+  }
+
   #takeHeld(): string {
     const text = this.#held.join("");
     this.#held = [];
     this.#heldLength = 0;
     this.#tail = "";
+    this.#underway = false;
     return text;
   }
 }

@@ -72,7 +72,7 @@ export class OpenAIToAnthropicTranslator {
     this.#pipe = ContentPipe.for(this.#dialect, options.tools);
     // Recovery only when tools were offered, as in content: a call must name one of them.
     this.#reasoningCalls = this.#dialect.textToolCalls && (options.tools?.length ?? 0) > 0
-      ? new TextToolSplitter(options.tools!, undefined, KIMI_TEXT_TOOL_FORMATS)
+      ? new TextToolSplitter(options.tools!, {}, KIMI_TEXT_TOOL_FORMATS)
       : undefined;
     this.#blocks = new AnthropicBlockWriter(
       (capture) => capture.signature(options.provider, options.upstreamModel),

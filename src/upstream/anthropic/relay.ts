@@ -161,7 +161,10 @@ class AnthropicFrames implements FrameSource {
       const verdict = inspectEvent(event);
       if (verdict.kind === "pass") {
         const data = verdict.data;
-        let sent: string | undefined = event;
+        // Events are named as Anthropic names them: an SDK reads an event by its name, and
+        // drops one that has none.
+        const source = verdict.unnamed ? named(event, data?.type) : event;
+        let sent: string | undefined = source;
         if (data) {
           noteUsage(this.usage, data);
           this.answerChars += deltaChars(data);
@@ -173,11 +176,11 @@ class AnthropicFrames implements FrameSource {
             this.finishing = true;
           }
           const filled = filledToolInput(data) || completed;
-          if (this.#rewrite) sent = this.#opening(event, data, filled);
+          if (this.#rewrite) sent = this.#opening(source, data, filled);
           else if (this.#startSent && data.type === "message_start") {
             // ccp opened the answer with its own already: a second would start a new message.
             sent = undefined;
-          } else if (filled) sent = withData(event, data);
+          } else if (filled) sent = withData(source, data);
         }
         if (sent !== event) changed = true;
         if (sent !== undefined) events[kept++] = sent;
@@ -191,7 +194,7 @@ class AnthropicFrames implements FrameSource {
         continue;
       }
       if (verdict.kind === "stop") {
-        events[kept++] = event;
+        events[kept++] = verdict.unnamed ? named(event, "message_stop") : event;
         events.length = kept;
         return { bytes: joined(events), end: { kind: "stop" } };
       }
@@ -357,6 +360,18 @@ function stopReasonOf(data: Record<string, unknown>): string | undefined {
   const delta = data.delta;
   return isRecord(delta) && typeof delta.stop_reason === "string" ? delta.stop_reason : undefined;
 }
+
+/**
+ * `event`, which came without a name, named after its data's `type` (an `event:` line with no
+ * name goes: the last one would win). A type that cannot be a name is left as it came.
+ */
+function named(event: string, type: unknown): string {
+  if (typeof type !== "string" || !EVENT_NAME.test(type)) return event;
+  const lines = event.split("\n").filter((line) => !line.startsWith("event:"));
+  return [`event: ${type}`, ...lines].join("\n");
+}
+
+const EVENT_NAME = /^[a-z_]+$/;
 
 /** `event` with its data lines replaced by `data`, written out again. */
 function withData(event: string, data: Record<string, unknown>): string {

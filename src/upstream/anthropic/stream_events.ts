@@ -11,8 +11,8 @@ import type { UsageTotals } from "../transport.ts";
 
 /** What one whole SSE event turned out to be. */
 export type EventVerdict =
-  | { kind: "pass"; data?: Record<string, unknown> }
-  | { kind: "stop" }
+  | { kind: "pass"; data?: Record<string, unknown>; unnamed?: true }
+  | { kind: "stop"; unnamed?: true }
   | {
     kind: "error";
     type: AnthropicErrorType;
@@ -36,7 +36,10 @@ export function splitEvents(text: string): string[] {
   return text.split("\n\n").filter((event) => event.trim() !== "");
 }
 
-/** Reads one event: its name line and its data lines, parsed as JSON. */
+/**
+ * Reads one event: its name line and its data lines, parsed as JSON. `unnamed` marks an event
+ * that came with data but no `event:` line (some gateways and local servers write only `data:`).
+ */
 export function inspectEvent(event: string): EventVerdict {
   const { name, data } = fieldsOf(event);
   if (data === undefined) return { kind: "pass" }; // a comment or a bare keep-alive
@@ -59,8 +62,10 @@ export function inspectEvent(event: string): EventVerdict {
   if (name === "error" || parsed.type === "error") {
     return errorVerdict(isRecord(parsed.error) ? parsed.error : parsed);
   }
-  if (parsed.type === "message_stop") return { kind: "stop" };
-  return { kind: "pass", data: parsed };
+  if (parsed.type === "message_stop") {
+    return name ? { kind: "stop" } : { kind: "stop", unnamed: true };
+  }
+  return name ? { kind: "pass", data: parsed } : { kind: "pass", data: parsed, unnamed: true };
 }
 
 // The usual event is `event: <name>\ndata: <json>`: read that shape without splitting lines.

@@ -2,6 +2,7 @@
 
 import type { ProviderConfig } from "../../config/types.ts";
 import { UpstreamError } from "../../core/errors.ts";
+import { redactUrlCredentials } from "../../core/secrets.ts";
 import { capitalise } from "../../core/text.ts";
 import { UpstreamTimeoutError } from "../../resilience/timeout_error.ts";
 import { withTimeouts } from "../../resilience/timeouts.ts";
@@ -117,7 +118,11 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
   } catch (error) {
     if (signal.aborted) throw signal.reason ?? error;
     if (error instanceof UpstreamTimeoutError) {
-      const message = capitalise(`${error.message} (model ${model}, ${url})`);
+      // Through a proxy, the connection that did not come may be the proxy's own.
+      const via = provider.proxy && error.kind === "connect"
+        ? `, through proxy ${redactUrlCredentials(provider.proxy)}`
+        : "";
+      const message = capitalise(`${error.message} (model ${model}, ${url}${via})`);
       return {
         ok: false,
         error: new UpstreamError("api_error", message, { status: 504, cause: error }),

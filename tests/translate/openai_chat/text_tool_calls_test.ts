@@ -217,3 +217,23 @@ Deno.test("a text-form call after native tool calls follows them", async () => {
   assert.deepEqual(toolUse(m, 1), { name: "Read", input: {} });
   assert.equal(m.stop_reason, "tool_use");
 });
+
+Deno.test("a text-form call longer than 256 KiB is a tool_use however it is streamed", async () => {
+  // A file a model writes through a tool: streamed, it once passed the hold-back limit and reached
+  // the client as text (the call never run), in one delta per piece after the limit.
+  const command = "x".repeat(300 * 1024);
+  const call = `<tool_call>{"name": "Bash", "arguments": {"command": "${command}"}}</tool_call>`;
+  for (const size of [call.length, 4096, 64]) {
+    const pieces: string[] = [];
+    for (let at = 0; at < call.length; at += size) pieces.push(call.slice(at, at + size));
+    const frames = parseFrames(await translateChunks([encoder.encode(sse(pieces))], ON));
+    const deltas = frames.filter((f) => f.event === "content_block_delta");
+    assert.deepEqual(
+      deltas.map((f) => f.data.delta?.type),
+      ["input_json_delta"],
+      `pieces of ${size}: one tool_use, its input in one delta, no text`,
+    );
+    const input = JSON.parse(deltas[0]!.data.delta!.partial_json as string);
+    assert.equal(input.command, command);
+  }
+});
