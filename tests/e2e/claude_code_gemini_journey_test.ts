@@ -6,7 +6,7 @@
  *    came on, every function call is answered by a function response in call order, and the
  *    picture reaches the model as inline data;
  * 2. `--continue` of that session: the whole history, signatures included, goes back again;
- * 3. a new session whose answer breaks off with an error chunk mid-stream: ccp ends the answer
+ * 3. `--continue` again, and the answer breaks off with an error chunk mid-stream: ccp ends it
  *    with an error event (no retry of its own), and Claude Code keeps the part that arrived and
  *    asks for the rest in a next request, which the model answers.
  * Skipped when `claude` is not installed.
@@ -33,6 +33,7 @@ const SIG = {
   parallel: "UEFSQUxMRUwtam91cm5leS1zaWc=",
   read: "UkVBRC1qb3VybmV5LXNpZ25hdHVyZQ==",
   answer: "QU5TV0VSLWpvdXJuZXktc2lnbmF0dXJl",
+  again: "QUdBSU4tam91cm5leS1zaWduYXR1cmU=",
 } as const;
 
 const OVERLOADED = "The model is overloaded. Please try again later.";
@@ -88,7 +89,8 @@ function answerOf(step: Step, notes: string, png: string): Obj[][] {
         thoughtSignature: SIG.answer,
       }]];
     case "again":
-      return [[{ text: "Again done." }]];
+      // A one-part answer after a thought: its signature is on the first text, kept for it.
+      return [[thought("Once more.")], [{ text: "Again done.", thoughtSignature: SIG.again }]];
     case "fail":
       return [[{ text: "Partial ans" }]];
     case "resume":
@@ -247,11 +249,17 @@ Deno.test({
         parts: [{ text: "Journey done." }],
       });
 
-      const failed = await printJson(ws, ccp.url, ["-p", "JOURNEY-FAIL"]);
+      const failed = await printJson(ws, ccp.url, ["-p", "--continue", "JOURNEY-FAIL"]);
       // Claude Code keeps what arrived before the error and asks for the rest, once.
       assert.equal(failed.is_error, false, JSON.stringify(failed));
       assert.equal(failed.result, "wer, resumed.");
       assert.equal(model.bodies.length, 7, "the failed answer was asked for once, then resumed");
+      for (const body of model.bodies.slice(5)) {
+        checkHistory(body, 3);
+        // The signature on the first text of the answer to JOURNEY-AGAIN came back on it.
+        const answered = modelContents(body).find((c) => partsOf(c)[0]?.text === "Again done.");
+        assert.deepEqual(answered?.parts, [{ text: "Again done.", thoughtSignature: SIG.again }]);
+      }
       const resume = (model.bodies[6]!.contents as Obj[]).slice(-2);
       assert.deepEqual(resume[0], { role: "model", parts: [{ text: "Partial ans" }] });
       assert.match(JSON.stringify(resume[1]), /cut off mid-stream/);

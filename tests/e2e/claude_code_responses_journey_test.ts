@@ -7,8 +7,8 @@
  *    back before the calls it led to, every call's output comes back under its `call_id`, and the
  *    picture reaches the model as an `input_image`;
  * 2. `--continue` of that session: the whole history, reasoning included, goes back again;
- * 3. a new session whose answer fails mid-stream (`response.failed` after some text): ccp ends
- *    the answer with an error event (no retry of its own), and Claude Code keeps the part that
+ * 3. `--continue` again, and the answer fails mid-stream (`response.failed` after some text): ccp
+ *    ends the answer with an error event (no retry of its own), and Claude Code keeps the part that
  *    arrived and asks for the rest in a next request, which the model answers.
  * Skipped when `claude` is not installed.
  */
@@ -33,6 +33,7 @@ const ENC = {
   write: "gAAAAB-journey-write",
   parallel: "gAAAAB-journey-parallel",
   answer: "gAAAAB-journey-answer",
+  again: "gAAAAB-journey-again",
 } as const;
 
 const SERVER_ERROR = "The server had an error processing your request. Sorry about that!";
@@ -123,7 +124,9 @@ function scriptOf(step: Step, notes: string, png: string): ResponsesScript {
         }],
       };
     case "again":
-      return { items: [{ kind: "text", text: "Again done." }] };
+      return {
+        items: [reasoning("Once more.", ENC.again), { kind: "text", text: "Again done." }],
+      };
     case "fail":
       return {
         items: [{ kind: "text", text: "Partial ans" }],
@@ -189,6 +192,17 @@ function checkHistory(body: Obj, turns: number): void {
   }
 }
 
+/** The answer `text` in `input` comes right after its reasoning, `encrypted`. */
+function assertReasoningBefore(input: Obj[], text: string, encrypted: string): void {
+  const at = input.findIndex((i) => i.role === "assistant" && textOf(i) === text);
+  assert.ok(at > 0, JSON.stringify(input));
+  const before = input[at - 1]!;
+  assert.deepEqual({ type: before.type, encrypted: before.encrypted_content }, {
+    type: "reasoning",
+    encrypted,
+  });
+}
+
 Deno.test({
   name: "real Claude Code on the Responses API: Write, parallel Bash + Read of a PNG, Read, with " +
     "encrypted reasoning back; then --continue; then response.failed mid-stream",
@@ -244,11 +258,16 @@ Deno.test({
         { type: "reasoning", encrypted: ENC.answer },
       );
 
-      const failed = await printJson(ws, ccp.url, ["-p", "JOURNEY-FAIL"]);
+      const failed = await printJson(ws, ccp.url, ["-p", "--continue", "JOURNEY-FAIL"]);
       // Claude Code keeps what arrived before the failure and asks for the rest, once.
       assert.equal(failed.is_error, false, JSON.stringify(failed) + ccp.logs.join(""));
       assert.equal(failed.result, "wer, resumed.");
       assert.equal(bodies().length, 7, "the failed answer was asked for once, then resumed");
+      for (const body of bodies().slice(5)) {
+        checkHistory(body, 3);
+        assertReasoningBefore(body.input as Obj[], "Journey done.", ENC.answer);
+        assertReasoningBefore(body.input as Obj[], "Again done.", ENC.again);
+      }
       const resume = (bodies()[6]!.input as Obj[]).slice(-2);
       assert.equal(resume[0]!.role, "assistant");
       assert.equal(textOf(resume[0]), "Partial ans");
