@@ -29,15 +29,18 @@ export async function claudeWorkspace(prefix: string): Promise<ClaudeWorkspace> 
   return { home, work, remove: () => Deno.remove(dir, { recursive: true }).catch(() => {}) };
 }
 
+/** The tools a journey lets Claude Code run without asking. */
+export const JOURNEY_TOOLS: readonly string[] = ["Bash", "Write", "Edit", "Read"];
+
 /**
  * Runs `claude <args> --output-format json` against ccp at `url` with edits accepted and
- * Bash, Write, Edit and Read allowed, killed after `ms`; returns its result object.
+ * `tools` allowed, killed after `ms`; returns its result object.
  */
 export async function printJson(
   ws: ClaudeWorkspace,
   url: string,
   args: readonly string[],
-  ms = 90_000,
+  { ms = 90_000, tools = JOURNEY_TOOLS }: { ms?: number; tools?: readonly string[] } = {},
 ): Promise<Obj> {
   const out = await runClaude(
     [
@@ -47,10 +50,7 @@ export async function printJson(
       "--permission-mode",
       "acceptEdits",
       "--allowedTools",
-      "Bash",
-      "Write",
-      "Edit",
-      "Read",
+      ...tools,
     ],
     ws.work,
     claudeEnv(ws.home, url),
