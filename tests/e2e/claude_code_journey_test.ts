@@ -10,7 +10,8 @@
 
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
-import { claudeEnv, findClaude, runClaude } from "../helpers/claude.ts";
+import { findClaude } from "../helpers/claude.ts";
+import { claudeWorkspace, PNG_1X1, printJson } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
 import { chatChunk } from "../mocks/openai_mock.ts";
@@ -20,9 +21,6 @@ const claude = await findClaude();
 
 type Obj = Record<string, unknown>;
 
-// A 1×1 PNG.
-const PNG =
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 const PLAN = "Plan: say alpha and look at the picture.";
 
 const chunk = (delta: Obj, finish: string | null = null) => chatChunk(delta, finish, "chatcmpl-j");
@@ -93,34 +91,7 @@ function startChatModel(turn: (messages: Obj[]) => string[]) {
   };
 }
 
-async function print(
-  home: string,
-  work: string,
-  url: string,
-  args: string[],
-  tools = ["Bash", "Write", "Edit", "Read"],
-): Promise<Obj> {
-  const out = await runClaude(
-    [
-      ...args,
-      "--output-format",
-      "json",
-      "--permission-mode",
-      "acceptEdits",
-      "--allowedTools",
-      ...tools,
-    ],
-    work,
-    claudeEnv(home, url),
-    60_000,
-  );
-  const text = new TextDecoder().decode(out.stdout);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Error(`not JSON:\n${text}\n${new TextDecoder().decode(out.stderr)}`);
-  }
-}
+const ONE_MINUTE = { ms: 60_000 };
 
 const turnWithCalls = (body: Obj) =>
   (body.messages as Obj[]).find((m) => (m.tool_calls as Obj[] | undefined)?.length);
@@ -134,13 +105,9 @@ for (const vision of [true, false]) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const dir = await Deno.makeTempDir({ prefix: "ccp-journey-" });
-      const home = `${dir}/home`;
-      const work = `${dir}/work`;
-      await Deno.mkdir(home);
-      await Deno.mkdir(work);
-      const png = `${work}/dot.png`;
-      await Deno.writeFile(png, Uint8Array.from(atob(PNG), (c) => c.charCodeAt(0)));
+      const ws = await claudeWorkspace("ccp-journey-");
+      const png = `${ws.work}/dot.png`;
+      await Deno.writeFile(png, Uint8Array.from(atob(PNG_1X1), (c) => c.charCodeAt(0)));
       const model = startThinkingModel(png);
       const ccp = await startGuardedCcp(
         testConfig({
@@ -159,10 +126,15 @@ for (const vision of [true, false]) {
         }),
       );
       try {
-        const first = await print(home, work, ccp.url, ["-p", `Look at the picture ${png}`]);
+        const first = await printJson(
+          ws,
+          ccp.url,
+          ["-p", `Look at the picture ${png}`],
+          ONE_MINUTE,
+        );
         assert.equal(first.is_error, false, JSON.stringify(first) + ccp.logs.join(""));
         assert.equal(first.result, "Saw alpha and the picture.");
-        const again = await print(home, work, ccp.url, ["-p", "--continue", "again"]);
+        const again = await printJson(ws, ccp.url, ["-p", "--continue", "again"], ONE_MINUTE);
         assert.equal(again.is_error, false, JSON.stringify(again));
         assert.equal(again.result, "Again done.");
         assert.equal(model.bodies.length, 3, "one request per turn");
@@ -192,7 +164,7 @@ for (const vision of [true, false]) {
       } finally {
         await ccp.close();
         await model.close();
-        await Deno.remove(dir, { recursive: true }).catch(() => {});
+        await ws.remove();
       }
     },
   });
@@ -232,11 +204,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp-journey-agent-" });
-    const home = `${dir}/home`;
-    const work = `${dir}/work`;
-    await Deno.mkdir(home);
-    await Deno.mkdir(work);
+    const ws = await claudeWorkspace("ccp-journey-agent-");
     const model = startChatModel(subagentTurn);
     const ccp = await startGuardedCcp(
       testConfig({
@@ -255,7 +223,10 @@ Deno.test({
     );
     try {
       const tools = ["Bash", "Agent", "Read"];
-      const result = await print(home, work, ccp.url, ["-p", "Delegate: say beta"], tools);
+      const result = await printJson(ws, ccp.url, ["-p", "Delegate: say beta"], {
+        ...ONE_MINUTE,
+        tools,
+      });
       assert.equal(result.is_error, false, JSON.stringify(result) + ccp.logs.join(""));
       assert.equal(result.result, "Main done.");
       // Main (Agent call), main (after the start), subagent twice (in either order with it), main.
@@ -279,7 +250,7 @@ Deno.test({
     } finally {
       await ccp.close();
       await model.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await ws.remove();
     }
   },
 });

@@ -1,0 +1,67 @@
+/**
+ * A scratch home and working directory for `claude -p` runs, and one run in them with JSON
+ * output, as the end-to-end journeys use them.
+ */
+
+import { claudeEnv, runClaude } from "./claude.ts";
+
+type Obj = Record<string, unknown>;
+
+/** A 1×1 PNG, base64. */
+export const PNG_1X1 =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+
+/** A temporary directory with `home` and `work` inside it. */
+export interface ClaudeWorkspace {
+  readonly home: string;
+  readonly work: string;
+  /** Removes the whole directory. */
+  remove(): Promise<void>;
+}
+
+/** Makes a {@link ClaudeWorkspace} whose directory name starts with `prefix`. */
+export async function claudeWorkspace(prefix: string): Promise<ClaudeWorkspace> {
+  const dir = await Deno.makeTempDir({ prefix });
+  const home = `${dir}/home`;
+  const work = `${dir}/work`;
+  await Deno.mkdir(home);
+  await Deno.mkdir(work);
+  return { home, work, remove: () => Deno.remove(dir, { recursive: true }).catch(() => {}) };
+}
+
+/** The tools a journey lets Claude Code run without asking. */
+export const JOURNEY_TOOLS: readonly string[] = ["Bash", "Write", "Edit", "Read"];
+
+/**
+ * Runs `claude <args> --output-format json` against ccp at `url` with edits accepted and
+ * `tools` allowed, killed after `ms`; returns its result object.
+ */
+export async function printJson(
+  ws: ClaudeWorkspace,
+  url: string,
+  args: readonly string[],
+  { ms = 90_000, tools = JOURNEY_TOOLS }: { ms?: number; tools?: readonly string[] } = {},
+): Promise<Obj> {
+  const out = await runClaude(
+    [
+      ...args,
+      "--output-format",
+      "json",
+      "--permission-mode",
+      "acceptEdits",
+      "--allowedTools",
+      ...tools,
+    ],
+    ws.work,
+    claudeEnv(ws.home, url),
+    ms,
+  );
+  const text = new TextDecoder().decode(out.stdout);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(
+      `not JSON (exit ${out.code}):\n${text}\n${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+}
