@@ -9,6 +9,7 @@ import type { CountTokensRequest, MessagesRequest } from "./anthropic.ts";
 import {
   isWellFormedCountTokensRequest,
   isWellFormedMessagesRequest,
+  MAX_MODEL_CHARS,
   SOURCE_FIELDS,
 } from "./anthropic_request_check.ts";
 
@@ -124,7 +125,7 @@ function buildSchemas(): RequestSchemas {
   // zod's own words for these name its internals ("Invalid input", the safe-integer bound a huge
   // number misses): the client is told what the field takes instead.
   const common = {
-    model: z.string().min(1),
+    model: z.string().min(1).max(MAX_MODEL_CHARS),
     // Anthropic's own words for an empty history.
     messages: z.array(message, { error: "Input should be an array of messages" })
       .min(1, "at least one message is required"),
@@ -223,6 +224,10 @@ function wording(issue: z.core.$ZodRawIssue): string {
         : `Input should have at least ${issue.minimum} ${
           issue.origin === "string" ? "characters" : "items"
         }`;
+    case "too_big":
+      return `Input should have at most ${issue.maximum} ${
+        issue.origin === "string" ? "characters" : "items"
+      }`;
     case "invalid_value":
       return `Input should be ${oneOf(issue.values)}`;
     case "invalid_union": {

@@ -13,6 +13,15 @@ export const SOURCE_FIELDS: Readonly<Record<string, readonly string[]>> = Object
   { base64: ["media_type", "data"], url: ["url"], text: ["data"], file: ["file_id"] },
 );
 
+/**
+ * The longest model name a request may carry. Real names (a provider prefix, a Hugging Face repo
+ * and quantisation, a cloud's inference-profile ARN) stay under ~150 characters; the name keys
+ * what ccp keeps per target for as long as it runs (breakers, key cool-downs, metrics series,
+ * learned refusals), each bounded in count, so without a bound on length a client could make
+ * each entry as large as a whole request body.
+ */
+export const MAX_MODEL_CHARS = 1024;
+
 /** True when `body` is a well-formed `POST /v1/messages` body. */
 export function isWellFormedMessagesRequest(body: unknown): boolean {
   if (!isObject(body) || !isCommonWellFormed(body)) return false;
@@ -27,7 +36,7 @@ export function isWellFormedCountTokensRequest(body: unknown): boolean {
 }
 
 function isCommonWellFormed(body: Json): boolean {
-  return isNonEmptyString(body.model) &&
+  return isNonEmptyString(body.model) && body.model.length <= MAX_MODEL_CHARS &&
     areMessages(body.messages) &&
     (body.system === undefined || isSystem(body.system)) &&
     (body.tools === undefined || areTools(body.tools)) &&
@@ -166,6 +175,6 @@ function isPlainObject(value: unknown): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function isNonEmptyString(value: unknown): boolean {
+function isNonEmptyString(value: unknown): value is string {
   return typeof value === "string" && value.length > 0;
 }

@@ -7,6 +7,7 @@
  * the credential itself), held in memory only, and bounded: the oldest entry goes first.
  */
 
+import { setNewest } from "../core/bounded_map.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Classification, Failure } from "./classify.ts";
 
@@ -37,6 +38,12 @@ export interface CredentialHoldOptions {
 
 /** The hold of a refusal or limit that covers every model of the provider. */
 const EVERY_MODEL = "*";
+/**
+ * Holds kept per provider and credential. A 403 or a throttle holds one model, and the client
+ * names the model: past this many, ended holds go first, then the oldest (never the hold of
+ * every model).
+ */
+export const MAX_MODELS_PER_CREDENTIAL = 64;
 /** No 429 hold lasts longer, however far off the announced reset. */
 const MAX_HOLD_MS = 30 * 60_000;
 // How long a refused (401/402/403) credential skips the target. Claude Code refreshes its OAuth
@@ -78,6 +85,13 @@ export class CredentialHolds {
   /** Entries held (for tests and bounds). */
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** Holds of every entry together, per model or of every model (for tests and bounds). */
+  get holds(): number {
+    let n = 0;
+    for (const entry of this.#entries.values()) n += entry.size;
+    return n;
   }
 
   /** The hold keeping `credential` from `provider`'s `model`, while one runs. */
@@ -126,7 +140,10 @@ export class CredentialHolds {
     const key = entryKey(provider, credential);
     const entry = this.#entries.get(key) ?? new Map<string, CredentialHold>();
     this.#entries.delete(key);
-    entry.set(scope, hold);
+    if (entry.size >= MAX_MODELS_PER_CREDENTIAL && !entry.has(scope)) {
+      for (const [model, old] of entry) if (old.until <= now) entry.delete(model);
+    }
+    setNewest(entry, scope, hold, MAX_MODELS_PER_CREDENTIAL, EVERY_MODEL);
     this.#entries.set(key, entry);
     while (this.#entries.size > this.#maxEntries) {
       this.#entries.delete(this.#entries.keys().next().value!);

@@ -8,6 +8,7 @@
  * cools the key for every model.
  */
 
+import { setNewest } from "../core/bounded_map.ts";
 import { redactKey } from "../core/secrets.ts";
 import { type Clock, systemClock } from "./clock.ts";
 
@@ -96,6 +97,12 @@ const THIRTY_MINUTES = 30 * 60_000;
 const FIRST_COOL_MS = 1000;
 /** No cool-down, hinted or not, lasts longer: providers announce resets that come sooner. */
 const MAX_COOL_MS = THIRTY_MINUTES;
+/**
+ * Models one key keeps 429 history for. A client may name any upstream model, and a key's
+ * per-model strikes are never read again for a model nobody asks for: past this many, those of
+ * the models not rate limited lately are forgotten (the whole-key entry never is).
+ */
+export const MAX_MODELS_PER_KEY = 256;
 
 /** `key 2 (…abcd)` for the key at `index`, or `no key`; the only way a key is ever shown. */
 export function labelOf(key: string, index: number): string {
@@ -125,6 +132,17 @@ export class KeyPool {
     this.#clock = options.clock ?? systemClock;
     this.#usageLimit = options.usageLimit ?? 0;
     this.#blockMs = options.blockMs ?? THIRTY_MINUTES;
+  }
+
+  /** The most per-model cool-downs and strike counts any one key holds (for tests and bounds). */
+  get held(): { cooling: number; strikes: number } {
+    let cooling = 0;
+    let strikes = 0;
+    for (const slot of this.#slots) {
+      cooling = Math.max(cooling, slot.cooling.size);
+      strikes = Math.max(strikes, slot.strikes.size);
+    }
+    return { cooling, strikes };
   }
 
   /** Number of keys (1 for a keyless provider). */
@@ -184,13 +202,14 @@ export class KeyPool {
     const strikes = slot.strikes.get(model) ?? 0;
     const grown = FIRST_COOL_MS * 2 ** strikes;
     const wait = Math.max(0, Math.min(retryAfterMs ?? grown, MAX_COOL_MS));
-    slot.strikes.set(model, strikes + 1);
+    setNewest(slot.strikes, model, strikes + 1, MAX_MODELS_PER_KEY, WHOLE_KEY);
     // A 429 that says nothing of when (a probe during an announced wait, often) does not cut
     // short a wait the upstream announced before.
     const announced = slot.cooling.get(model);
     const keep = retryAfterMs === undefined && announced?.hinted &&
       announced.until > this.#clock.now() + wait;
-    slot.cooling.set(
+    this.#cool(
+      slot,
       model,
       keep ? { ...announced, strikes: strikes + 1 } : {
         until: this.#clock.now() + wait,
@@ -224,7 +243,7 @@ export class KeyPool {
     if (!slot || until <= this.#clock.now()) return;
     const own = slot.cooling.get(model);
     if (own && own.until >= until) return;
-    slot.cooling.set(model, { until, strikes: own?.strikes ?? 1, hinted });
+    this.#cool(slot, model, { until, strikes: own?.strikes ?? 1, hinted });
     slot.setAsideSeq = ++this.#seq;
     if (index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
   }
@@ -317,6 +336,15 @@ export class KeyPool {
       else if (!found || c.until > found.until) found = c;
     }
     return found;
+  }
+
+  /** Records a cool-down, within {@link MAX_MODELS_PER_KEY}: ended ones go first, then the oldest. */
+  #cool(slot: Slot, model: string, cooling: Cooling): void {
+    if (slot.cooling.size >= MAX_MODELS_PER_KEY && !slot.cooling.has(model)) {
+      const now = this.#clock.now();
+      for (const [name, c] of slot.cooling) if (c.until <= now) slot.cooling.delete(name);
+    }
+    setNewest(slot.cooling, model, cooling, MAX_MODELS_PER_KEY, WHOLE_KEY);
   }
 
   #unblock(slot: Slot): void {

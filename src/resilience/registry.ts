@@ -36,8 +36,12 @@ interface Entry {
   readonly state: ProviderState;
 }
 
-// Breakers are created per model a client names; past this many, idle closed ones are dropped.
-const MAX_BREAKERS = 1000;
+/**
+ * Breakers are created per model a client names; past this many, idle closed ones are dropped,
+ * and when too few are idle (a client naming ever new models that each failed once), the least
+ * recently used go: a target nobody asked for lately has no failures worth remembering.
+ */
+export const MAX_BREAKERS = 1000;
 
 // The settings a pool or limiter is built from: a config reload that changes them starts afresh
 // (new keys must not inherit old blocks), one that does not keeps cool-downs in place.
@@ -93,11 +97,14 @@ export class ResilienceRegistry {
   breaker(provider: string, model: string): CircuitBreaker {
     const id = `${provider}/${model}`;
     let breaker = this.#breakers.get(id);
-    if (!breaker) {
+    if (breaker) {
+      // Map order is recency: the breaker in use moves to the end.
+      this.#breakers.delete(id);
+    } else {
       if (this.#breakers.size >= MAX_BREAKERS) this.#prune();
       breaker = new CircuitBreaker({ ...this.#options.breaker, clock: this.#clock });
-      this.#breakers.set(id, breaker);
     }
+    this.#breakers.set(id, breaker);
     return breaker;
   }
 
@@ -117,5 +124,15 @@ export class ResilienceRegistry {
       const s = breaker.snapshot();
       if (s.state === "closed" && s.failures === 0) this.#breakers.delete(id);
     }
+    // A tenth goes at once, so the next new targets do not each walk the whole map again.
+    for (const id of this.#breakers.keys()) {
+      if (this.#breakers.size < MAX_BREAKERS * 0.9) break;
+      this.#breakers.delete(id);
+    }
+  }
+
+  /** Breakers held (for tests and bounds). */
+  get breakers(): number {
+    return this.#breakers.size;
   }
 }

@@ -10,6 +10,7 @@ import { ownValue } from "../core/json.ts";
 import { PRESET_IDS } from "../providers/catalog.ts";
 import { buildRouting } from "../config/routing.ts";
 import { withoutDiscoveryPrefix } from "./discovery_ids.ts";
+import { MAX_MODEL_CHARS } from "../protocols/anthropic_request_check.ts";
 import {
   hasWebSearch,
   isSubagent,
@@ -310,6 +311,13 @@ function resolveOverride(
   const cut = text.indexOf(separator);
   const provider = cut > 0 ? text.slice(0, cut) : "";
   const model = cut > 0 ? text.slice(cut + 1) : "";
+  // As long as a request's own `model` may be: the name keys what ccp keeps per target.
+  if (model.length > MAX_MODEL_CHARS) {
+    throw new RouteRefused(
+      `The ${where} names a model of ${model.length} characters: at most ${MAX_MODEL_CHARS}`,
+      rule,
+    );
+  }
   if (!provider || !model) {
     throw new RouteRefused(
       `Invalid ${where} "${text}": expected <provider>${separator}<model> or an alias`,

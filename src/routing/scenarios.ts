@@ -5,6 +5,7 @@
 
 import { isRecord } from "../core/json.ts";
 import { maxRequestTokens } from "../tokens/bound.ts";
+import { MAX_MODEL_CHARS } from "../protocols/anthropic_request_check.ts";
 
 type Body = Readonly<Record<string, unknown>>;
 
@@ -33,11 +34,14 @@ function systemTexts(body: Body): string[] {
   return out;
 }
 
-/** The model named by a subagent tag, if the system prompt has one. */
+/**
+ * The model named by a subagent tag, if the system prompt has one. A name longer than a request's
+ * `model` may be is no tag (it would key per-target state as the model field cannot).
+ */
 export function subagentTag(body: Body): string | undefined {
   for (const text of systemTexts(body)) {
     const match = SUBAGENT_TAG.exec(text);
-    if (match?.[1]) return match[1];
+    if (match?.[1] && match[1].length <= MAX_MODEL_CHARS) return match[1];
   }
   return undefined;
 }

@@ -11,6 +11,7 @@
 
 import { joinPath } from "../config/paths.ts";
 import type { Config, ProviderConfig } from "../config/types.ts";
+import { setNewest } from "../core/bounded_map.ts";
 import { type Cancel, deadline } from "../core/deadlines.ts";
 import type { Logger } from "../core/log.ts";
 import type { SharedGuards, SharedSyncInput, SharedSyncResult } from "../resilience/shared_sync.ts";
@@ -36,6 +37,14 @@ const GUARDS_FILE = "guards.kv";
 const SAVE_WINDOWS_MS = 5000;
 
 const GO: SharedSyncResult = { waitMs: 0 };
+
+/**
+ * Entries kept per provider. Cool-downs and circuits are per model, which clients name: ended
+ * ones go at each write, but a flood of new names within a cool-down's half hour would grow the
+ * mirror, and the value written with each, without end. Past this many, ended entries go first,
+ * then the oldest (a Deno KV value holds at most 64 KiB anyway).
+ */
+export const MAX_ENTRIES_PER_PROVIDER = 256;
 
 /** What is kept per provider. */
 interface Saved {
@@ -197,7 +206,13 @@ export class KvGuards implements SharedGuards {
   #learn(provider: string, [field, value]: GuardEntry): void {
     const state = this.#providers.get(provider);
     if (!state) return;
-    state.entries.set(field, value);
+    if (state.entries.size >= MAX_ENTRIES_PER_PROVIDER && !state.entries.has(field)) {
+      const now = Date.now();
+      for (const [old, kept] of state.entries) {
+        if (!(entryEnd(kept) > now)) state.entries.delete(old);
+      }
+    }
+    setNewest(state.entries, field, value, MAX_ENTRIES_PER_PROVIDER);
     void this.#save(provider, state);
   }
 
@@ -252,6 +267,13 @@ export class KvGuards implements SharedGuards {
       this.#digests.set(keys, digest);
     }
     return digest;
+  }
+
+  /** Entries kept for every provider together (for tests and bounds). */
+  get held(): number {
+    let n = 0;
+    for (const provider of this.#providers.values()) n += provider.entries.size;
+    return n;
   }
 
   /** Writes the rate windows one last time and closes the store. */

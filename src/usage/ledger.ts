@@ -23,7 +23,7 @@ const FIRST_PRUNE_AFTER_MS = 5_000;
 /** How often a failed write is tried again. */
 const RETRY_MS = 1000;
 /** Entries kept in memory while the store cannot be written; older ones are dropped beyond it. */
-const MAX_PENDING = 100_000;
+export const MAX_PENDING = 100_000;
 /** How often budgets re-read a store other instances write to. */
 const SHARED_REFRESH_MS = 1000;
 
@@ -41,6 +41,9 @@ export class Ledger implements RequestObserver {
   #queue: LedgerEntry[] = [];
   #flushSoon: Cancel | undefined;
   #writing: Promise<void> = Promise.resolve();
+  // The batch being written, while a write is in flight; and the one flush waiting for it.
+  #inFlight: readonly LedgerEntry[] | undefined;
+  #afterWrite: Promise<void> | undefined;
   #stopFirstPrune: Cancel = () => {};
   // Pruning rides on writes (records come only with requests): an idle ccp keeps no timer.
   #nextPruneAt = Infinity;
@@ -117,10 +120,25 @@ export class Ledger implements RequestObserver {
     return this.budgets().sharedChecks(client, provider, model);
   }
 
+  /** Entries not yet durable: queued, and in the write in flight (for tests and bounds). */
+  get pending(): number {
+    return this.#queue.length + (this.#inFlight?.length ?? 0);
+  }
+
   /** Writes what is queued; resolves when it is durable. */
   flush(): Promise<void> {
     this.#flushSoon?.();
     this.#flushSoon = undefined;
+    // One write at a time. While one is in flight (a store slow to answer, or one that never
+    // does, such as a database behind a dropped connection), entries wait in the queue, within its
+    // bound; chained behind the write, every batch would be held apart for as long as it waits.
+    if (this.#inFlight) {
+      if (this.#queue.length > MAX_PENDING) this.#queue = this.#queue.slice(-MAX_PENDING);
+      return this.#afterWrite ??= this.#writing.then(() => {
+        this.#afterWrite = undefined;
+        return this.flush();
+      });
+    }
     const batch = this.#queue;
     this.#queue = [];
     if (batch.length === 0) return this.#writing;
@@ -128,14 +146,17 @@ export class Ledger implements RequestObserver {
       this.#nextPruneAt = Date.now() + PRUNE_EVERY_MS;
       this.#prune();
     }
+    this.#inFlight = batch;
     this.#writing = this.#writing.then(() => this.store.append(batch)).then(
       () => {
+        this.#inFlight = undefined;
         if (this.#failed) {
           this.#log.info(`Usage ledger: writing to ${this.store.description} again`);
         }
         this.#failed = false;
       },
       (err) => {
+        this.#inFlight = undefined;
         // Said once per outage: a full disk must not flood the log line by line.
         if (!this.#failed) {
           this.#log.warn(

@@ -47,6 +47,8 @@ const CASES: ReadonlyArray<readonly [Json, string]> = [
   [without("model"), "model: Field required"],
   [withField("model", 5), `model: ${STRING}`],
   [withField("model", ""), `model: ${NON_EMPTY}`],
+  // The name keys what ccp keeps per target: a name the size of a body is refused.
+  [withField("model", "m".repeat(1025)), "model: Input should have at most 1024 characters"],
   // max_tokens
   [without("max_tokens"), "max_tokens: Field required"],
   [withField("max_tokens", "10"), "max_tokens: Input should be a positive integer"],
@@ -222,6 +224,7 @@ Deno.test("what these fields may also be is still accepted", async () => {
     withField("metadata", {}),
     threeTools({ type: "web_search_20250305", name: "web_search", max_uses: 5 }),
     threeTools({ name: "c", input_schema: { type: "object", properties: {} } }),
+    withField("model", "m".repeat(1024)),
   ];
   for (const body of accepted) assert.equal(await admitMessagesRequest(body), body);
 });

@@ -6,7 +6,11 @@
 
 import assert from "node:assert/strict";
 import { UpstreamError } from "../../src/core/errors.ts";
-import { CredentialHolds, type CredentialRef } from "../../src/resilience/credential_holds.ts";
+import {
+  CredentialHolds,
+  type CredentialRef,
+  MAX_MODELS_PER_CREDENTIAL,
+} from "../../src/resilience/credential_holds.ts";
 import { Dispatcher, type DispatchTarget } from "../../src/resilience/dispatcher.ts";
 import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { credentialRef } from "../../src/upstream/http/headers.ts";
@@ -200,6 +204,22 @@ Deno.test("CredentialHolds keeps a bounded number of entries, the oldest dropped
   assert.equal(holds.holding("claude", who(4), "m")?.status, 401);
   // Another provider is another entry.
   assert.equal(holds.holding("other", who(4), "m"), undefined);
+});
+
+Deno.test("one credential holds at most MAX_MODELS_PER_CREDENTIAL models, every-model kept", () => {
+  const clock = new FakeClock(NOW);
+  const holds = new CredentialHolds({ clock });
+  const alice: CredentialRef = { id: "alice", label: "…" };
+  const auth = { action: "next_target", cause: "auth" } as const;
+  holds.failed("claude", alice, "m", { status: 401 }, auth);
+  // A client naming model after model, each refused with a 403 (held for that model only).
+  for (let i = 0; i < MAX_MODELS_PER_CREDENTIAL * 10; i++) {
+    holds.failed("claude", alice, `invented-${i}`, { status: 403 }, auth);
+  }
+  assert.ok(holds.holds <= MAX_MODELS_PER_CREDENTIAL, `${holds.holds} holds`);
+  assert.equal(holds.holding("claude", alice, "any")?.status, 401, "the 401 of every model stays");
+  const last = `invented-${MAX_MODELS_PER_CREDENTIAL * 10 - 1}`;
+  assert.equal(holds.holding("claude", alice, last)?.status, 403, "the newest model hold stays");
 });
 
 Deno.test("credentialRef: a hash and a 4-character label, never the credential", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type KeyLease, KeyPool } from "../../src/resilience/key_pool.ts";
+import { type KeyLease, KeyPool, MAX_MODELS_PER_KEY } from "../../src/resilience/key_pool.ts";
 import { FakeClock } from "./fake_clock.ts";
 
 const K1 = "sk-first-0000000000001111";
@@ -251,5 +251,37 @@ Deno.test("KeyPool: what is left to try when every key is guarded", async (t) =>
       hinted: true,
     });
     assert.equal(pool.soonest("other"), undefined);
+  });
+});
+
+Deno.test("KeyPool keeps per-model 429 history within a bound", async (t) => {
+  await t.step("strikes of many models a client named are capped; whole-key history stays", () => {
+    const clock = new FakeClock();
+    const pool = new KeyPool([K1], { clock });
+    pool.rateLimited(take(pool), 60 * 60_000); // the whole key, for the longest cool-down
+    const lease = { index: 0, value: K1, label: "key 1" };
+    for (let i = 0; i < MAX_MODELS_PER_KEY * 4; i++) {
+      pool.rateLimited(lease, 1, `invented-model-${i}`);
+    }
+    const held = pool.held;
+    assert.ok(held.strikes <= MAX_MODELS_PER_KEY, `strikes ${held.strikes}`);
+    assert.ok(held.cooling <= MAX_MODELS_PER_KEY, `cooling ${held.cooling}`);
+    assert.equal(pool.snapshot()[0]?.state, "cooling", "the whole-key cool-down is kept");
+  });
+  await t.step("live cool-downs of many models are capped, ended ones forgotten first", () => {
+    const clock = new FakeClock();
+    const pool = new KeyPool([K1], { clock });
+    const lease = { index: 0, value: K1, label: "key 1" };
+    for (let i = 0; i < MAX_MODELS_PER_KEY * 4; i++) {
+      pool.rateLimited(lease, 60_000, `invented-model-${i}`);
+    }
+    assert.ok(pool.held.cooling <= MAX_MODELS_PER_KEY);
+    const models = Object.keys(pool.snapshot()[0]?.models ?? {});
+    assert.equal(models.length, MAX_MODELS_PER_KEY);
+    // The newest are the ones kept: the model just limited is still cooling.
+    assert.ok(!pool.pick(`invented-model-${MAX_MODELS_PER_KEY * 4 - 1}`).ok);
+    pool.adoptCooling(0, "from-another-instance", clock.now() + 60_000, true);
+    assert.ok(pool.held.cooling <= MAX_MODELS_PER_KEY);
+    assert.ok(!pool.pick("from-another-instance").ok);
   });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ResilienceRegistry } from "../../src/resilience/registry.ts";
+import { MAX_BREAKERS, ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { provider } from "./helpers.ts";
 
@@ -79,4 +79,21 @@ Deno.test("ResilienceRegistry", async (t) => {
     });
     assert.ok(!JSON.stringify(snapshot).includes("secret"));
   });
+});
+
+Deno.test("ResilienceRegistry keeps at most MAX_BREAKERS breakers, the recently used ones", () => {
+  const registry = new ResilienceRegistry({ clock: new FakeClock() });
+  // A target in steady use, open after its failures: it must outlive the flood of new names.
+  const busy = registry.breaker("up", "busy-model");
+  for (let i = 0; i < 3; i++) busy.failed("503");
+  for (let i = 0; i < MAX_BREAKERS * 5; i++) {
+    // Each invented model failed once: not idle, so never dropped as idle.
+    registry.breaker("up", `invented-model-${i}`).failed("404 no such model");
+    if (i % 100 === 0) registry.breaker("up", "busy-model");
+  }
+  assert.ok(registry.breakers <= MAX_BREAKERS, `${registry.breakers} breakers`);
+  assert.equal(registry.breaker("up", "busy-model"), busy);
+  assert.equal(registry.snapshot().targets["up/busy-model"]?.state, "open");
+  const newest = registry.snapshot().targets[`up/invented-model-${MAX_BREAKERS * 5 - 1}`];
+  assert.equal(newest?.failures, 1);
 });

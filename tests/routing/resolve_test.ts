@@ -136,6 +136,22 @@ Deno.test("resolveModel: errors", async (t) => {
       /expected <provider>\/<model> or an alias/,
     );
   });
+  await t.step("a model name longer than a request's model field may be", () => {
+    assert.equal(
+      resolveModel({ model: "x", urlPrefix: `nim:${"m".repeat(1024)}` }, config).chain[0]?.model,
+      "m".repeat(1024),
+    );
+    assert.throws(
+      () => resolveModel({ model: "x", urlPrefix: `nim:${"m".repeat(1025)}` }, config),
+      (e: unknown) =>
+        e instanceof ClientRequestError && e.status === 400 &&
+        e.message === "The URL prefix names a model of 1025 characters: at most 1024",
+    );
+    assert.throws(
+      () => resolveModel({ model: "x", tokenSuffix: `nim/${"m".repeat(5000)}` }, config),
+      /auth token suffix names a model of 5000 characters/,
+    );
+  });
   await t.step("no default route", () => {
     const none = testConfig({ providers: [provider("nim")], routes: {} });
     assert.throws(

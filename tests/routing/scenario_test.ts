@@ -232,6 +232,9 @@ Deno.test("subagent tag: picks a route, alias or provider/model, beats scenarios
   assert.equal(route(tagged("think")), "subagent_tag → p/think-m");
   assert.equal(route(tagged("fast")), "subagent_tag → p/fast-m");
   assert.throws(() => route(tagged("nowhere/x")), /subagent model tag names "nowhere\/x"/);
+  // No longer than a request's model field may be.
+  assert.equal(route(tagged(`p/${"x".repeat(1022)}`)), `subagent_tag → p/${"x".repeat(1022)}`);
+  assert.notEqual(route(tagged(`p/${"x".repeat(1023)}`)).split(" ")[0], "subagent_tag");
   const stripped = withoutSubagentTag({ model: "m", ...tagged("p/reviewer") });
   assert.deepEqual(stripped.system, [{ type: "text", text: BILLING }, {
     type: "text",

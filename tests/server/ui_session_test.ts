@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { startCcp } from "../helpers/ccp.ts";
 import { testConfig } from "../helpers/config.ts";
+import { MAX_UI_SESSIONS, UiSessions } from "../../src/server/routes/ui.ts";
 
 const TOKEN = "ui-session-token-0123456789";
 
@@ -55,4 +56,15 @@ Deno.test("under a routing prefix the page opens and points at /ui for its data"
   } finally {
     await ccp.close();
   }
+});
+
+Deno.test("UiSessions keeps at most MAX_UI_SESSIONS, the oldest forgotten first", () => {
+  const sessions = new UiSessions();
+  const cookie = (id: string) => new Headers({ cookie: `ccp_ui=${id}` });
+  const first = sessions.open();
+  let last = first;
+  for (let i = 0; i < MAX_UI_SESSIONS * 10; i++) last = sessions.open();
+  assert.equal(sessions.size, MAX_UI_SESSIONS);
+  assert.equal(sessions.holds(cookie(first)), false);
+  assert.equal(sessions.holds(cookie(last)), true);
 });

@@ -11,7 +11,7 @@ import { CircuitBreaker } from "../../src/resilience/circuit_breaker.ts";
 import { KeyPool } from "../../src/resilience/key_pool.ts";
 import { Limiter } from "../../src/resilience/limiter.ts";
 import { ResilienceRegistry } from "../../src/resilience/registry.ts";
-import { KvGuards } from "../../src/shared/kv_guards.ts";
+import { KvGuards, MAX_ENTRIES_PER_PROVIDER } from "../../src/shared/kv_guards.ts";
 import { testContext } from "../cli/helpers.ts";
 import { provider } from "../resilience/helpers.ts";
 import { keyedUpstream } from "./keyed_upstream.ts";
@@ -297,6 +297,24 @@ Deno.test("the start-up line counts a provider only when some of its kept state 
   try {
     assert.equal((await restartAfter(60_000, 0)).length, 1, "a running set-aside is counted");
     assert.deepEqual(await restartAfter(20, 60), [], "one that has ended is not");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("guards.kv keeps at most MAX_ENTRIES_PER_PROVIDER entries per provider", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_kv_guards_" });
+  try {
+    const guards = await KvGuards.open(`${dir}/guards.kv`, quiet);
+    await guards.sync({ provider: "p", model: "m", ...guardsOf(["k0"]) });
+    const until = Date.now() + 60_000;
+    guards.setAside("p", 0, until, 401, "refused");
+    // A client naming model after model, each rate limited for a minute.
+    for (let i = 0; i < MAX_ENTRIES_PER_PROVIDER + 64; i++) {
+      guards.cooling("p", 0, `invented-${i}`, until, true);
+    }
+    assert.ok(guards.held <= MAX_ENTRIES_PER_PROVIDER, `${guards.held} entries`);
+    await guards.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LearnedParams } from "../../src/resilience/learned_params.ts";
+import { LearnedParams, MAX_PER_TARGET } from "../../src/resilience/learned_params.ts";
 import { applyLearned, lessonOf } from "../../src/upstream/http/lessons.ts";
 import { refusedParameter, withoutParams } from "../../src/upstream/http/refused_params.ts";
 
@@ -173,6 +173,15 @@ Deno.test("LearnedParams: per provider and model, new once, bounded", () => {
   learned.learn("p", "m2", "x");
   learned.learn("p", "m3", "y");
   assert.deepEqual(Object.keys(learned.snapshot()), ["p/m2", "p/m3"], "the oldest is forgotten");
+});
+
+Deno.test("LearnedParams: one target keeps at most MAX_PER_TARGET entries", () => {
+  const learned = new LearnedParams();
+  // A client inventing anthropic-beta values that the upstream refuses one by one.
+  for (let i = 0; i < MAX_PER_TARGET * 10; i++) learned.learn("p", "m", `anthropic-beta:x-${i}`);
+  assert.equal(learned.for("p", "m").size, MAX_PER_TARGET);
+  assert.ok(learned.for("p", "m").has("anthropic-beta:x-0"), "the first ones learned stay");
+  assert.equal(learned.learn("p", "m", "top_k"), false, "past the bound: not kept, not logged");
 });
 
 Deno.test("a refused value is left out alone, not the parameter", async (t) => {

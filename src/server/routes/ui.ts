@@ -38,7 +38,14 @@ const PAGE_HEADERS = {
   "referrer-policy": "no-referrer",
 };
 
-/** Browser sessions opened with the token; they last as long as this process. */
+/**
+ * Browser sessions kept. Each visit of `/ui?token=` opens one (a script polling it would open one
+ * per call), and a cookie lasts until its browser closes, which ccp never hears of: past this
+ * many, the oldest session is forgotten, and its page asks for the token again.
+ */
+export const MAX_UI_SESSIONS = 256;
+
+/** Browser sessions opened with the token; they last as long as this process, bounded. */
 export class UiSessions {
   readonly #ids = new Set<string>();
 
@@ -47,7 +54,13 @@ export class UiSessions {
     const bytes = crypto.getRandomValues(new Uint8Array(24));
     const id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
     this.#ids.add(id);
+    if (this.#ids.size > MAX_UI_SESSIONS) this.#ids.delete(this.#ids.values().next().value!);
     return id;
+  }
+
+  /** Sessions held (for tests and bounds). */
+  get size(): number {
+    return this.#ids.size;
   }
 
   /** True when the request carries a session cookie this process issued. */
