@@ -280,6 +280,7 @@ Deno.test("self-report: metrics, health, status page, log and usage agree with w
           assert.ok(seconds >= LATE_MS / 1000, `${provider}/${model} first token at ${seconds} s`);
         }
         assert.equal(m.get(`ccp_budget_used_ratio{budget="bud"}`), 3.2);
+        assert.equal(m.get(`ccp_budget_exhausted{budget="bud"}`), 1);
 
         // /health: the target whose count endpoint failed is healthy.
         const health = await (await get("/health")).json();
