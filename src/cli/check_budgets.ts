@@ -4,6 +4,7 @@ import type { Config } from "../config/types.ts";
 import { type BudgetState, BudgetTracker } from "../usage/budgets.ts";
 import type { RedisGuards } from "../shared/redis_guards.ts";
 import type { CheckEngines } from "./check_shared.ts";
+import { unpricedTargets, unpricedWarning } from "../usage/unpriced.ts";
 
 function amount(state: BudgetState, n: number): string {
   return state.budget.costUsd !== undefined
@@ -31,6 +32,7 @@ export async function budgetLines(config: Config, engines: CheckEngines): Promis
         (s.exhausted ? " — SPENT: requests skip it" : ""),
     );
   }
+  for (const u of unpricedTargets(config)) lines.push(`  note: ${unpricedWarning(u)}`);
   return lines;
 }
 

@@ -94,7 +94,7 @@ export interface MetricsSources {
   readonly version: string;
   readonly startedAt: Date;
   /** Budgets' use, 0–1 and beyond, by label (absent without a ledger). */
-  readonly budgets?: () => readonly { label: string; used: number }[];
+  readonly budgets?: () => readonly { label: string; used: number; exhausted: boolean }[];
   /** Reachability of the shared engines (absent without any). */
   readonly shared?: () => Readonly<Record<string, { reachable: boolean }>>;
 }
@@ -261,6 +261,15 @@ export class Metrics implements RequestObserver {
     family("ccp_budget_used_ratio", "gauge", "Share of each budget spent this period.");
     for (const b of budgets) {
       out.push(`ccp_budget_used_ratio${labels({ budget: b.label })} ${b.used}`);
+    }
+    // The ratio alone cannot say when routing away starts: `route_away_at` may be below 100 %.
+    family(
+      "ccp_budget_exhausted",
+      "gauge",
+      "1 while a budget's spend has reached its route_away_at and requests skip its target.",
+    );
+    for (const b of budgets) {
+      out.push(`ccp_budget_exhausted${labels({ budget: b.label })} ${b.exhausted ? 1 : 0}`);
     }
   }
 }

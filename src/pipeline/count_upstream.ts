@@ -58,6 +58,9 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
     backoff: { maxRetryAfterMs: 0 },
     // Counting falls back to the local count: no probe during a cool-down the upstream announced.
     probeAnnouncedWaits: false,
+    // A count endpoint that fails (many compatible servers lack one) is answered locally; it
+    // must not open the breaker that steers Messages requests away from a target that serves.
+    judgesTarget: false,
     attempt: (target, key, signal) =>
       callAnthropic({
         provider: target.provider,

@@ -15,11 +15,26 @@ export function formatRecord(r: Readonly<RequestRecord>): string {
   if (r.usage.inputTokens !== undefined) parts.push(`in=${r.usage.inputTokens}`);
   if (r.usage.outputTokens !== undefined) parts.push(`out=${r.usage.outputTokens}`);
   if (r.usage.cacheReadInputTokens) parts.push(`cache_read=${r.usage.cacheReadInputTokens}`);
+  if (r.usage.cacheCreationInputTokens) {
+    parts.push(`cache_write=${r.usage.cacheCreationInputTokens}`);
+  }
   if (r.stream !== undefined) parts.push(r.stream ? "stream" : "json");
   if (r.route !== undefined) parts.push(`[${r.route}]`);
-  if (r.attempts.length > 1) parts.push(`attempts=${r.attempts.length}`);
+  if (r.attempts.length > 1) parts.push(`attempts=${r.attempts.length}${failedAttempts(r)}`);
   if (r.error) parts.push(`(${r.error.slice(0, 300)})`);
   return parts.join(" ");
+}
+
+// Which tries failed, so the one line shows the failover (each try also has its own warning,
+// which does not name the request): ` (failed: oa/r429 429, oa/r500 no answer)`.
+function failedAttempts(r: Readonly<RequestRecord>): string {
+  const failed = r.attempts.filter((a) => a.outcome === "failed");
+  if (failed.length === 0) return "";
+  const shown = failed.slice(0, 5).map((a) =>
+    `${a.provider}/${a.model} ${a.status ?? "no answer"}`
+  );
+  if (failed.length > shown.length) shown.push(`${failed.length - shown.length} more`);
+  return ` (failed: ${shown.join(", ")})`;
 }
 
 /** The record's fields for a JSON log line (the record holds no text and no key). */

@@ -335,12 +335,14 @@ function answerHooks(
   done?: (failure?: string) => void,
 ): AnswerHooks {
   return {
-    onFirstByte: () => recorder.firstToken(),
+    onFirstContent: () => recorder.firstToken(),
     ...(shutdown ? { shutdown } : {}),
     onEnd: (outcome: AnswerOutcome) => {
       done?.(outcome.cancelled ? undefined : outcome.error);
-      // A JSON answer ends as it opens: its first token is its whole body.
-      if (!outcome.cancelled && !outcome.error) recorder.firstToken();
+      // A complete stream whose content had no characters (a tool call without input) had its
+      // first token by its end. A JSON answer has no time to first token: its first token
+      // arrives with its last, and counting it would blend whole-answer times into the figure.
+      if (!outcome.cancelled && !outcome.error && recorder.record.stream) recorder.firstToken();
       // The status line stays 200 (it was sent); the outcome says how the answer ended.
       recorder.end({
         status: outcome.cancelled ? 499 : 200,

@@ -66,7 +66,10 @@ export interface RequestRecord {
   error?: string;
   readonly usage: Usage;
   durationMs: number;
-  /** Milliseconds from arrival to the first content event sent to the client. */
+  /**
+   * Milliseconds from arrival to the first answer content (text, thinking, tool input) sent to
+   * the client; streamed answers only.
+   */
   ttftMs?: number;
 }
 

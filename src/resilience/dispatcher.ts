@@ -85,6 +85,12 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
   readonly probeAnnouncedWaits?: boolean;
   /** The client's own credential, which `auth: passthrough` targets are sent (held per credential). */
   readonly credential?: CredentialRef;
+  /**
+   * False for a call to another endpoint than Messages (count_tokens): its failures and answers
+   * say nothing about the target's Messages endpoint, so they neither open nor close its
+   * breaker (an open one still skips the target).
+   */
+  readonly judgesTarget?: boolean;
 }
 
 // Key rotation and 429 causes are the key pool's business, not a sign the target is unhealthy.
@@ -108,9 +114,11 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #sharedBudgets?: (target: TargetRef) => readonly SharedBudgetCheck[];
   readonly #probeAnnouncedWaits: boolean;
   readonly #credential?: CredentialRef;
+  readonly #judgesTarget: boolean;
 
   constructor(options: DispatcherOptions<S>) {
     this.#credential = options.credential;
+    this.#judgesTarget = options.judgesTarget ?? true;
     this.#probeAnnouncedWaits = options.probeAnnouncedWaits ?? true;
     this.#shared = options.shared;
     this.#sharedBudgets = options.sharedBudgets;
@@ -258,13 +266,14 @@ export class Dispatcher<S extends { readonly ok: true }> {
           if (credential) this.#registry.credentials.answered(ref.provider, credential, ref.model);
           // An answer ends a run of failures to answer at once (streams in flight vouch for the
           // target); the verdict on the answer itself waits for done(): it may still die mid-way.
-          breaker.answered();
+          const judges = this.#judgesTarget;
+          if (judges) breaker.answered();
           reported = true;
           const settle = (failure?: string) => {
             release();
             freeShared();
             const wasOpen = breaker.state !== "closed";
-            if (signal.aborted) breaker.released(admission.trial);
+            if (signal.aborted || !judges) breaker.released(admission.trial);
             else if (failure === undefined) breaker.succeeded();
             else breaker.streamFailed(failure);
             shareCircuit(shared, ref, breaker, wasOpen);
@@ -331,7 +340,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
           retries++;
           continue;
         }
-        if (!BREAKER_IGNORES.has(verdict.cause)) {
+        if (this.#judgesTarget && !BREAKER_IGNORES.has(verdict.cause)) {
           const wasOpen = breaker.state !== "closed";
           breaker.failed(detail, hint);
           shareCircuit(this.#shared, ref, breaker, wasOpen);

@@ -168,6 +168,7 @@ export function createApp(
               deps.ledger!.budgets().states().map((b) => ({
                 label: b.label,
                 used: b.limit > 0 ? b.spent / b.limit : 0,
+                exhausted: b.exhausted,
               })),
           }
           : {}),

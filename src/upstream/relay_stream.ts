@@ -71,8 +71,12 @@ export interface RelayHooks {
   onEnd?: (outcome: RelayOutcome) => void;
   /** Called when the client cancels, to abort the upstream request at once. */
   onCancel?: () => void;
-  /** Called once, when the first bytes go to the client (time to first token). */
-  onFirstByte?: () => void;
+  /**
+   * Called once, when the first answer content (text, thinking, tool input) goes to the client:
+   * the time to first token. Not at `message_start`, which an upstream may send at once and then
+   * work on the prompt for seconds.
+   */
+  onFirstContent?: () => void;
   /** Send `event: ping` after this long without upstream data (default 10 s; 0 = never). */
   pingIntervalMs?: number;
   /** Aborted when ccp shuts down: the stream ends with one `overloaded_error` saying so. */
@@ -108,6 +112,7 @@ export function relayFrames(
   const reader = upstream.getReader();
   let finished = false;
   let sentAny = false;
+  let contentSent = false;
   let lastDataAt = performance.now();
   let cancelPing: Cancel | undefined;
   // When the wait for what may follow the upstream's finish is over (set once it finished).
@@ -150,8 +155,11 @@ export function relayFrames(
   const send = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
     controller.enqueue(bytes);
     lastDataAt = performance.now();
-    if (!sentAny) hooks.onFirstByte?.();
     sentAny = true;
+    if (!contentSent && source.answerChars > 0) {
+      contentSent = true;
+      hooks.onFirstContent?.();
+    }
   };
 
   /** A throw from the source (a bug in ccp) ends the stream with one error frame. */

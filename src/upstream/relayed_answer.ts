@@ -35,7 +35,7 @@ export async function relayedAnswer(
     // A collected answer reports its end once it is complete, below.
     onEnd: wantsStream ? hooks.onEnd : (outcome) => (ended = outcome),
     onCancel: hooks.onCancel,
-    onFirstByte: wantsStream ? hooks.onFirstByte : undefined,
+    onFirstContent: wantsStream ? hooks.onFirstContent : undefined,
     shutdown: hooks.shutdown,
   };
   const body = translation

@@ -74,8 +74,8 @@ export interface AnswerOutcome {
 
 /** Callbacks for the life of an answer. */
 export interface AnswerHooks {
-  /** Called once, when the first bytes of a streamed answer go to the client. */
-  onFirstByte?: () => void;
+  /** Called once, when a streamed answer's first content (text, thinking, tool input) goes out. */
+  onFirstContent?: () => void;
   /** Aborted when ccp shuts down: an open stream then ends with an error saying so. */
   shutdown?: AbortSignal;
   onEnd: (outcome: AnswerOutcome) => void;

@@ -27,13 +27,13 @@ export interface BudgetState {
 }
 
 /** The label a budget is shown with. */
-function budgetLabel(b: BudgetConfig): string {
+export function budgetLabel(b: BudgetConfig): string {
   if (b.client !== undefined) return `client ${b.client}`;
   return b.model !== undefined ? `${b.provider}/${b.model}` : `${b.provider}`;
 }
 
 /** True when a request of `client` to `provider`/`model` counts against `b`. */
-function appliesTo(
+export function appliesTo(
   b: BudgetConfig,
   client: string | undefined,
   provider: string | undefined,

@@ -13,6 +13,12 @@ import { BudgetTracker, type SpendCounters } from "./budgets.ts";
 import { entryOf, type LedgerEntry } from "./entry.ts";
 import { costOf, priceOf } from "./prices.ts";
 import type { UsageStore } from "./store.ts";
+import {
+  costBudgetsOf,
+  type UnpricedTarget,
+  unpricedTargets,
+  unpricedWarning,
+} from "./unpriced.ts";
 
 /** How long a finished request waits to be written with others (well under a second). */
 const FLUSH_DELAY_MS = 100;
@@ -26,6 +32,8 @@ const RETRY_MS = 1000;
 export const MAX_PENDING = 100_000;
 /** How often budgets re-read a store other instances write to. */
 const SHARED_REFRESH_MS = 1000;
+/** Unpriced targets warned about at most (clients may name any model). */
+const MAX_UNPRICED_WARNINGS = 100;
 
 // One entry per POST /v1/messages (the others never reach a model); a request refused by auth
 // never gets a record.
@@ -53,6 +61,7 @@ export class Ledger implements RequestObserver {
   #budgetSource: Config["budgets"];
   #failed = false;
   readonly #counters?: SpendCounters;
+  readonly #warnedUnpriced = new Set<string>();
 
   /** `counters`: where budget spend is also counted across instances (Redis), when shared. */
   constructor(store: UsageStore, config: () => Config, log: Logger, counters?: SpendCounters) {
@@ -67,6 +76,7 @@ export class Ledger implements RequestObserver {
   /** Reads budget spend from the store and starts pruning; call once before serving. */
   async start(): Promise<void> {
     await this.#budgets.load(this.store);
+    for (const u of unpricedTargets(this.#config())) this.#warnUnpriced(u);
     this.#prune = () => {
       const retention = this.#config().usage?.retentionMs ?? 0;
       if (retention <= 0) return;
@@ -92,9 +102,24 @@ export class Ledger implements RequestObserver {
       ? priceOf(config, record.provider, record.model)
       : undefined;
     const entry = entryOf(record, price ? costOf(record.usage, price) : undefined);
+    // A model clients name themselves (provider/model) was not among the targets checked at start.
+    if (!price && record.provider !== undefined && record.model !== undefined && config.budgets) {
+      const { provider, model } = record;
+      for (const budget of costBudgetsOf(config.budgets, record.client, provider, model)) {
+        this.#warnUnpriced({ budget, provider, model });
+      }
+    }
     this.budgets().add(entry);
     this.#queue.push(entry);
     this.#flushSoon ??= deadline(FLUSH_DELAY_MS, () => void this.flush());
+  }
+
+  // Once per budget and target: each of its requests would say the same.
+  #warnUnpriced(u: UnpricedTarget): void {
+    const key = `${u.budget}\u0000${u.provider}/${u.model}`;
+    if (this.#warnedUnpriced.has(key) || this.#warnedUnpriced.size >= MAX_UNPRICED_WARNINGS) return;
+    this.#warnedUnpriced.add(key);
+    this.#log.warn(unpricedWarning(u));
   }
 
   /** The budget spend, rebuilt when a reload changed the budgets. */

@@ -71,7 +71,8 @@ export async function openWebAnswer(loop: WebToolLoop, options: AnswerOptions): 
   let pending: IteratorResult<ContentEvent, LoopEnd> | undefined = first;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      options.hooks.onFirstByte?.();
+      // The loop's first content event is already here (awaited above): it follows at once.
+      options.hooks.onFirstContent?.();
       controller.enqueue(encoder.encode(start));
     },
     async pull(controller) {

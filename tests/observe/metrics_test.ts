@@ -82,7 +82,8 @@ routes:
         text,
         /^ccp_request_duration_seconds_bucket\{provider="anth",model="m",le="\+Inf"\} 3$/m,
       );
-      assert.match(text, /^ccp_time_to_first_token_seconds_count\{provider="anth",model="m"\} 2$/m);
+      // The stream cut off before its first token has no time to first token.
+      assert.match(text, /^ccp_time_to_first_token_seconds_count\{provider="anth",model="m"\} 1$/m);
       assert.match(text, /^ccp_stream_errors_total\{provider="anth",model="m"\} 1$/m);
       assert.match(text, /^ccp_inflight_requests 0$/m);
       assert.match(text, /^ccp_keys\{provider="anth",state="ready"\} 1$/m);

@@ -44,6 +44,8 @@ providers:
 routes:
   default: anth/m
   opus: [anth/m, anth/m2]
+budgets:
+  - { target: anth, tokens: 5000, per: day, route_away_at: 80% }
 `,
     );
     const server = await startServer({
@@ -106,6 +108,14 @@ routes:
         timeout: 5000,
       });
       await page.waitForFunction('document.querySelectorAll("#chart24 canvas").length === 1');
+      // Two answers of 2,098 tokens spent 84 % of 5,000: past route_away_at, though under the
+      // limit, so requests skip the target and the page says so.
+      await page.waitForFunction(
+        'document.querySelector("#budgets tbody")?.textContent?.includes("requests skip it")',
+        { timeout: 5000 },
+      );
+      const budget = await page.$eval("#budgets tbody tr", (r) => r.innerHTML);
+      assert.match(budget, /class="n bad"/);
       const text = String(await page.evaluate("document.body.innerText"));
       assert.ok(!text.includes("0123456789"), "no key on the page");
       // CCP_TEST_ARTIFACTS=<dir> keeps the screenshot (outside the repository) for a look.

@@ -106,6 +106,38 @@ Deno.test("log observer", async (t) => {
       "POST /v1/messages claude-opus-5-5 → nim/glm4.7 200 12ms ttft=5ms in=1200 out=45 cache_read=1000 stream [opus]",
     );
   });
+  await t.step("a failover names the tries that failed; cache writes are shown", () => {
+    const attempt = (
+      provider: string,
+      status: number | undefined,
+      outcome: "answered" | "failed",
+    ) => ({
+      provider,
+      model: "m",
+      keyLabel: "key 1",
+      ...(status !== undefined ? { status } : {}),
+      outcome,
+      startedAt: 0,
+      durationMs: 1,
+    });
+    assert.equal(
+      formatRecord(base({
+        clientModel: "sonnet",
+        provider: "b",
+        model: "m",
+        stream: false,
+        usage: { inputTokens: 10, outputTokens: 2, cacheCreationInputTokens: 500 },
+        route: "sonnet",
+        attempts: [
+          attempt("a", 429, "failed"),
+          attempt("c", undefined, "failed"),
+          attempt("b", 200, "answered"),
+        ],
+      })),
+      "POST /v1/messages sonnet → b/m 200 12ms in=10 out=2 cache_write=500 json [sonnet] " +
+        "attempts=3 (failed: a/m 429, c/m no answer)",
+    );
+  });
   await t.step("warn for errors and cancelled answers, info otherwise", () => {
     const lines: string[] = [];
     const observer = logObserver(quietLog(lines));

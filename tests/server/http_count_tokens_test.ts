@@ -35,6 +35,24 @@ Deno.test("count_tokens: forwarded to an Anthropic upstream, local when it canno
       },
     );
   });
+  await t.step("a failing count endpoint leaves the Messages breaker closed", async () => {
+    // Many Anthropic-compatible servers have no working count_tokens: each failure is answered
+    // with the local count, and must not open the breaker that steers Messages away.
+    const broken = { kind: "json" as const, status: 500, body: { error: { message: "none" } } };
+    await withCcp([broken, broken, broken, broken, broken, broken, broken, broken], async (ccp) => {
+      for (let i = 0; i < 4; i++) {
+        const res = await fetch(`${ccp.url}/v1/messages/count_tokens`, {
+          method: "POST",
+          headers: auth,
+          body: JSON.stringify({ model: "haiku", messages: [{ role: "user", content: "hi" }] }),
+        });
+        assert.deepEqual(await res.json(), { input_tokens: 7 });
+      }
+      const health = await (await fetch(`${ccp.url}/health`, { headers: auth })).json();
+      const breaker = health.resilience.targets["alt/h1"] ?? { state: "closed", failures: 0 };
+      assert.deepEqual([breaker.state, breaker.failures], ["closed", 0]);
+    });
+  });
   await t.step("provider without count_tokens → local, no upstream call", async () => {
     await withCcp([{ kind: "hang" }], async (ccp, mock) => {
       const res = await fetch(`${ccp.url}/v1/messages/count_tokens`, {

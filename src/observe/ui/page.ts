@@ -112,7 +112,7 @@ function render(state) {
     fill("errors", state.usage.byProvider, (tr, p) => { cell(tr, p.provider); cell(tr, n(p.requests), "n"); cell(tr, n(p.errors), p.errors ? "n bad" : "n"); });
     fill("budgets", state.usage.budgets, (tr, b) => {
       const f = (x) => b.unit === "USD" ? "$" + x.toFixed(2) : n(Math.round(x));
-      cell(tr, b.label); cell(tr, f(b.spent), b.spent >= b.limit ? "n bad" : "n"); cell(tr, f(b.limit), "n");
+      cell(tr, b.label + (b.exhausted ? " (requests skip it)" : "")); cell(tr, f(b.spent), b.exhausted ? "n bad" : "n"); cell(tr, f(b.limit), "n");
     });
   }
 }

@@ -28,7 +28,14 @@ export interface UiState {
     readonly hourly: readonly ChartPoint[];
     readonly daily: readonly ChartPoint[];
     readonly byProvider: readonly { provider: string; requests: number; errors: number }[];
-    readonly budgets: readonly { label: string; spent: number; limit: number; unit: string }[];
+    readonly budgets: readonly {
+      label: string;
+      spent: number;
+      limit: number;
+      unit: string;
+      /** Spend has reached `route_away_at` (which may be below 100 %): requests skip it. */
+      exhausted: boolean;
+    }[];
   };
 }
 
@@ -134,6 +141,7 @@ export async function uiState(deps: {
         spent: b.spent,
         limit: b.limit,
         unit: b.budget.costUsd !== undefined ? "USD" : "tokens",
+        exhausted: b.exhausted,
       })),
     };
   }

@@ -113,7 +113,8 @@ function onceEach(limit: number): (key: string) => boolean {
 function localResponse(kind: LocalKind, body: MessagesRequest, recorder: Recorder): Response {
   const message = localMessage(kind, body.model);
   recorder.record.route = "local";
-  recorder.firstToken();
+  // Time to first token is a streamed answer's figure only (a JSON answer arrives whole).
+  if (body.stream === true) recorder.firstToken();
   const usage = message.usage as Record<string, number>;
   recorder.end({
     status: 200,

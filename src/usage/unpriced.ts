@@ -1,0 +1,60 @@
+/**
+ * USD budgets that cannot see part of their spend: a request to a model without a price (a
+ * local preset, a model neither the config nor the built-in table prices) adds nothing to a
+ * `cost_usd` budget, which then reads $0 and never routes away however much is used. ccp says
+ * so at start, in `ccp check`, and when such a request first arrives.
+ */
+
+import type { BudgetConfig, Config, Target } from "../config/types.ts";
+import { appliesTo, budgetLabel } from "./budgets.ts";
+import { priceOf } from "./prices.ts";
+
+/** A `provider/model` a USD budget covers but has no price for. */
+export interface UnpricedTarget {
+  /** The budget's label (`anthropic`, `nim/glm4.7`, `client ci`). */
+  readonly budget: string;
+  readonly provider: string;
+  readonly model: string;
+}
+
+/** The warning for one {@link UnpricedTarget}. */
+export function unpricedWarning(u: UnpricedTarget): string {
+  return `Budget ${u.budget} counts USD, but ${u.provider}/${u.model} has no price: its ` +
+    `requests add nothing to it. Set providers.${u.provider}.model_settings."${u.model}".price ` +
+    `(USD per million tokens), or make it a tokens budget`;
+}
+
+/** Every route and alias target a USD budget covers that has no price. */
+export function unpricedTargets(config: Config): UnpricedTarget[] {
+  const budgets = (config.budgets ?? []).filter((b) => b.costUsd !== undefined);
+  if (budgets.length === 0) return [];
+  const targets = new Map<string, Target>();
+  for (const chain of [...Object.values(config.routes), ...Object.values(config.aliases)]) {
+    for (const t of chain) targets.set(`${t.provider}/${t.model}`, t);
+  }
+  const out: UnpricedTarget[] = [];
+  for (const b of budgets) {
+    const covered: Pick<Target, "provider" | "model">[] =
+      b.provider !== undefined && b.model !== undefined
+        ? [{ provider: b.provider, model: b.model }]
+        : [...targets.values()].filter((t) => appliesTo(b, b.client, t.provider, t.model));
+    for (const t of covered) {
+      if (!priceOf(config, t.provider, t.model)) {
+        out.push({ budget: budgetLabel(b), provider: t.provider, model: t.model });
+      }
+    }
+  }
+  return out;
+}
+
+/** The USD budgets a request of `client` to `provider`/`model` falls under. */
+export function costBudgetsOf(
+  budgets: readonly BudgetConfig[],
+  client: string | undefined,
+  provider: string,
+  model: string,
+): string[] {
+  return budgets
+    .filter((b) => b.costUsd !== undefined && appliesTo(b, client, provider, model))
+    .map(budgetLabel);
+}

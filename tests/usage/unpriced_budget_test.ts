@@ -1,0 +1,98 @@
+/**
+ * A USD budget over a model without a price would read $0 forever and never route away: ccp says
+ * so at start, in `ccp check`, and when a request to such a model first ends.
+ */
+
+import assert from "node:assert/strict";
+import type { BudgetConfig, Config } from "../../src/config/types.ts";
+import { createLogger } from "../../src/core/log.ts";
+import type { RequestRecord } from "../../src/pipeline/record.ts";
+import { openKvStore } from "../../src/usage/kv_store.ts";
+import { Ledger } from "../../src/usage/ledger.ts";
+import { unpricedTargets } from "../../src/usage/unpriced.ts";
+import { budgetLines } from "../../src/cli/check_budgets.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+
+const PRICE = { input: 1, output: 2 };
+
+function config(budgets: BudgetConfig[]): Config {
+  return {
+    ...testConfig({
+      providers: [
+        provider("paid", { modelSettings: { priced: { price: PRICE } } }),
+        provider("loc", { preset: "ollama" }),
+      ],
+      routes: {
+        default: ["paid/priced", "paid/mystery-model"],
+        haiku: "loc/qwen3",
+        opus: "paid/claude-opus-4-5", // the built-in table prices it
+      },
+    }),
+    budgets,
+  };
+}
+
+const usd = (over: Partial<BudgetConfig>): BudgetConfig => ({
+  costUsd: 5,
+  per: "day",
+  routeAwayAt: 1,
+  ...over,
+});
+
+Deno.test("unpriced: each route target a USD budget covers without a price is named", () => {
+  const found = (budgets: BudgetConfig[]) =>
+    unpricedTargets(config(budgets)).map((u) => `${u.budget}: ${u.provider}/${u.model}`);
+  assert.deepEqual(found([usd({ provider: "paid" })]), ["paid: paid/mystery-model"]);
+  assert.deepEqual(found([usd({ provider: "loc" })]), ["loc: loc/qwen3"]);
+  assert.deepEqual(found([usd({ provider: "paid", model: "priced" })]), []);
+  assert.deepEqual(found([usd({ provider: "paid", model: "other" })]), ["paid/other: paid/other"]);
+  assert.deepEqual(found([usd({ client: "ci" })]), [
+    "client ci: paid/mystery-model",
+    "client ci: loc/qwen3",
+  ]);
+  // A tokens budget counts whatever the price.
+  assert.deepEqual(found([{ provider: "loc", tokens: 1000, per: "day", routeAwayAt: 1 }]), []);
+});
+
+Deno.test("unpriced: ccp check notes it under the budgets", async () => {
+  const lines = await budgetLines(config([usd({ provider: "loc" })]), { close: () => {} });
+  assert.match(lines.at(-1)!, /^ {2}note: Budget loc counts USD, but loc\/qwen3 has no price/);
+  assert.match(lines.at(-1)!, /providers\.loc\.model_settings\."qwen3"\.price/);
+});
+
+Deno.test("unpriced: the ledger warns at start, and once for a model a client names", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_unpriced_" });
+  const store = await openKvStore(`${dir}/usage.kv`, { retentionMs: 3600_000 });
+  const logs: string[] = [];
+  const log = createLogger({ level: "warn", write: (line) => logs.push(line), colour: false });
+  const current = config([usd({ provider: "paid" })]);
+  const ledger = new Ledger(store, () => current, log);
+  try {
+    await ledger.start();
+    assert.equal(logs.length, 1);
+    assert.match(logs[0]!, /Budget paid counts USD, but paid\/mystery-model has no price/);
+    const record = (model: string): RequestRecord => ({
+      id: `req_${model}`,
+      startedAt: Date.now(),
+      method: "POST",
+      path: "/v1/messages",
+      client: "default",
+      provider: "paid",
+      model,
+      attempts: [],
+      status: 200,
+      outcome: "ok",
+      usage: { inputTokens: 100, outputTokens: 10 },
+      durationMs: 5,
+    });
+    ledger.ended(record("named-by-client"));
+    ledger.ended(record("named-by-client"));
+    ledger.ended(record("priced"));
+    ledger.ended(record("mystery-model")); // already said at start
+    assert.equal(logs.length, 2, logs.join("\n"));
+    assert.match(logs[1]!, /Budget paid counts USD, but paid\/named-by-client has no price/);
+  } finally {
+    await ledger.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
