@@ -14,7 +14,7 @@ import { buildProvider } from "./provider_build.ts";
 import { type ConfigFile, configFileSchema, type ProviderSection } from "./schema/config.ts";
 import { parse } from "./schema/kit.ts";
 import { resolveServer, type ServerFlags } from "./server.ts";
-import { didYouMean } from "./suggest.ts";
+import { didYouMean, setVariableLike } from "./suggest.ts";
 import { checkTarget, type KnownProviders } from "./targets.ts";
 import { buildWebTools } from "./web_tools.ts";
 import { buildBudgets, buildUsage } from "./budgets.ts";
@@ -138,9 +138,12 @@ export function configFromYaml(input: YamlConfigInput): Config {
   }
   const config: ConfigFile = parsed.value;
 
-  const warnings = expanded.unset.map((ref) =>
-    `${file}: ${formatKeyPath(ref.path)}: \${${ref.name}} is not set, so it reads as ""`
-  );
+  const warnings = expanded.unset.map((ref) => {
+    const like = setVariableLike(ref.name, env);
+    return `${file}: ${formatKeyPath(ref.path)}: \${${ref.name}} is not set, so it reads as ""${
+      like ? ` (${like} is set: did you mean \${${like}}?)` : ""
+    }`;
+  });
   // The README's `MODEL=… ccp` after `ccp init`: the file wins and the variable is dropped.
   const unread = [...Object.keys(MODEL_VARIABLES), "MODEL_FALLBACKS"].filter((name) =>
     // `${MODEL}` or `${MODEL:-…}`; `${MODEL_HAIKU}` does not read MODEL.
