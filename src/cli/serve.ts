@@ -1,5 +1,6 @@
 /** `ccp serve`: listens, logs the start-up lines, reloads on SIGHUP, drains on SIGINT/SIGTERM. */
 
+import type { RequestObserver } from "../pipeline/record.ts";
 import type { Config, LogLevel } from "../config/types.ts";
 import { createLogger, type Logger } from "../core/log.ts";
 import { createServerApp, TRANSPORTS } from "../server/compose.ts";
@@ -42,6 +43,8 @@ export interface StartOptions {
   readonly graceMs?: number;
   /** Log to this file instead of the config's choice (`ccp code` keeps Claude Code's screen clean). */
   readonly logFile?: string;
+  /** Told of each finished request besides the log and the ledger (`ccp code`'s failure note). */
+  readonly observers?: readonly RequestObserver[];
 }
 
 /** A running server, for main, `ccp code`, tests and benchmarks. */
@@ -154,6 +157,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     ...(ledger ? { ledger } : {}),
     ...(shared ? { shared } : {}),
     ...(guards ? { sharedGuards: guards } : {}),
+    ...(options.observers ? { observers: options.observers } : {}),
   });
 
   if (guards instanceof KvGuards) {
