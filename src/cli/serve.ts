@@ -64,6 +64,22 @@ export interface ServerHandle {
   readonly finished: Promise<number>;
 }
 
+/** The flags of this serve that `ccp code` must repeat to find it (its config file, its port). */
+function codeArgs(flags: CliFlags, config: Config, port: number): string {
+  const args: string[] = [];
+  if (flags.config !== undefined && config.source.kind === "file") {
+    args.push("--config", quoteArg(config.source.path));
+  }
+  if (flags.host !== undefined) args.push("--host", quoteArg(flags.host));
+  if (flags.port !== undefined) args.push("--port", String(port));
+  return args.map((a) => ` ${a}`).join("");
+}
+
+/** A path or host as a shell word: quoted when it holds anything but plain characters. */
+function quoteArg(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
 /** Turns a failed bind into a message that says what to do. */
 function listenError(err: unknown, host: string, port: number): CliError {
   const where = `${host}:${port}`;
@@ -188,6 +204,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       startupMs: performance.now(),
       // From a source checkout there is no `ccp` on the PATH: the quick start runs deno task.
       command: ctx.standalone ? "ccp" : "deno task start",
+      codeArgs: codeArgs(flags, first, bound.port),
     })
   ) {
     log[line.level](line.text);

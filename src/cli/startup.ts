@@ -100,10 +100,15 @@ export function routeLines(config: Config): string[] {
 }
 
 /** The copy-paste line for Claude Code; the real token is never printed. */
-export function claudeCodeLine(url: string, hasToken: boolean, command = "ccp"): string {
+export function claudeCodeLine(
+  url: string,
+  hasToken: boolean,
+  command = "ccp",
+  codeArgs = "",
+): string {
   const token = hasToken ? "<your auth token>" : "ccp";
   return `Use it with Claude Code: ANTHROPIC_BASE_URL=${url} ANTHROPIC_AUTH_TOKEN=${token} claude` +
-    `   (or run: ${command} code)`;
+    `   (or run: ${command} code${codeArgs})`;
 }
 
 /** Everything `ccp serve` logs once it listens, in order. */
@@ -116,6 +121,11 @@ export function startupLines(input: {
   startupMs: number;
   /** How the user runs ccp (`ccp`, or `deno task start` from a source checkout). */
   command?: string;
+  /**
+   * The flags `ccp code` needs to find this ccp, when serve was given them (` --port 8090`):
+   * without them it would look at the configured port and start a ccp of its own.
+   */
+  codeArgs?: string;
 }): LogLine[] {
   const command = input.command ?? "ccp";
   const { config } = input;
@@ -135,7 +145,12 @@ export function startupLines(input: {
   for (const text of routeLines(config)) lines.push({ level: "info", text });
   lines.push({
     level: "info",
-    text: claudeCodeLine(input.clientUrl, config.server.authToken !== undefined, command),
+    text: claudeCodeLine(
+      input.clientUrl,
+      config.server.authToken !== undefined,
+      command,
+      input.codeArgs,
+    ),
   });
   return lines;
 }
