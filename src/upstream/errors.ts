@@ -67,10 +67,10 @@ export function upstreamNetworkError(options: {
   // Refused on this machine: the model server is not running, which no retry soon changes.
   // Claude Code would retry the 502 for minutes, silently under -p; it obeys x-should-retry.
   const notRunning = cause === "connection refused" && isLoopbackHost(hostOf(options.url));
+  // A base_url with the wrong scheme fails the same way on every try.
+  const scheme = schemeAdvice(cause, options.url);
   const advice = options.hint ??
-    (notRunning
-      ? "Nothing listens there: start the model server, or fix its base_url"
-      : schemeAdvice(cause, options.url));
+    (notRunning ? "Nothing listens there: start the model server, or fix its base_url" : scheme);
   return new UpstreamError(
     "api_error",
     `Cannot reach ${describeTarget(options.provider, options.model)} at ${
@@ -79,7 +79,7 @@ export function upstreamNetworkError(options: {
     {
       status: 502,
       cause: options.error,
-      ...(notRunning ? { headers: { "x-should-retry": "false" } } : {}),
+      ...(notRunning || scheme ? { headers: { "x-should-retry": "false" } } : {}),
     },
   );
 }

@@ -23,6 +23,8 @@ async function errorVia(baseUrl: string): Promise<string> {
       }),
     });
     assert.equal(res.status, 502);
+    // No retry can fix a scheme: Claude Code shows the error at once instead of retrying.
+    assert.equal(res.headers.get("x-should-retry"), "false");
     return (await res.json()).error.message;
   } finally {
     await ccp.close();
