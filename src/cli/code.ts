@@ -1,5 +1,6 @@
 /** `ccp code`: runs Claude Code against this proxy, starting the proxy in-process if needed. */
 
+import { FailureNote } from "./code_failures.ts";
 import type { CliFlags } from "./args.ts";
 import { claudeEnv, findOnPath, spawnSpec } from "./claude_spawn.ts";
 import type { CliContext } from "./context.ts";
@@ -150,12 +151,14 @@ export async function runCode(
   // Claude Code owns the terminal: the in-process proxy logs to a file, named once here.
   const logFile = flags.logFile ?? config.server.logFile ??
     (dataDir !== undefined ? joinPath(dataDir, "ccp.log") : undefined);
+  const failures = new FailureNote();
   const server = found === "none"
     ? await startServer({
       ctx,
       flags,
       quiet: logFile === undefined,
       graceMs: 2_000,
+      observers: [failures],
       ...(logFile !== undefined ? { logFile } : {}),
     })
     : undefined;
@@ -188,5 +191,7 @@ export async function runCode(
     return await runClaude(ctx, claude, args, env, ctx.cwd);
   } finally {
     await server?.stop();
+    const note = failures.note(logFile);
+    if (note !== undefined) ctx.io.err(note);
   }
 }

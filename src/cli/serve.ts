@@ -1,5 +1,6 @@
 /** `ccp serve`: listens, logs the start-up lines, reloads on SIGHUP, drains on SIGINT/SIGTERM. */
 
+import type { RequestObserver } from "../pipeline/record.ts";
 import type { Config, LogLevel } from "../config/types.ts";
 import { createLogger, type Logger } from "../core/log.ts";
 import { createServerApp, TRANSPORTS } from "../server/compose.ts";
@@ -42,6 +43,8 @@ export interface StartOptions {
   readonly graceMs?: number;
   /** Log to this file instead of the config's choice (`ccp code` keeps Claude Code's screen clean). */
   readonly logFile?: string;
+  /** Told of each finished request besides the log and the ledger (`ccp code`'s failure note). */
+  readonly observers?: readonly RequestObserver[];
 }
 
 /** A running server, for main, `ccp code`, tests and benchmarks. */
@@ -59,6 +62,22 @@ export interface ServerHandle {
   stop(): Promise<void>;
   /** Resolves with the process exit code once the server has stopped. */
   readonly finished: Promise<number>;
+}
+
+/** The flags of this serve that `ccp code` must repeat to find it (its config file, its port). */
+function codeArgs(flags: CliFlags, config: Config, port: number): string {
+  const args: string[] = [];
+  if (flags.config !== undefined && config.source.kind === "file") {
+    args.push("--config", quoteArg(config.source.path));
+  }
+  if (flags.host !== undefined) args.push("--host", quoteArg(flags.host));
+  if (flags.port !== undefined) args.push("--port", String(port));
+  return args.map((a) => ` ${a}`).join("");
+}
+
+/** A path or host as a shell word: quoted when it holds anything but plain characters. */
+function quoteArg(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /** Turns a failed bind into a message that says what to do. */
@@ -154,6 +173,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     ...(ledger ? { ledger } : {}),
     ...(shared ? { shared } : {}),
     ...(guards ? { sharedGuards: guards } : {}),
+    ...(options.observers ? { observers: options.observers } : {}),
   });
 
   if (guards instanceof KvGuards) {
@@ -184,6 +204,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       startupMs: performance.now(),
       // From a source checkout there is no `ccp` on the PATH: the quick start runs deno task.
       command: ctx.standalone ? "ccp" : "deno task start",
+      codeArgs: codeArgs(flags, first, bound.port),
     })
   ) {
     log[line.level](line.text);

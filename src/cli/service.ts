@@ -6,7 +6,10 @@
  * run by hand is printed and the exit code is 1.
  */
 
-import { dirnamePath, isAbsolutePath } from "../config/paths.ts";
+import { dirnamePath, isAbsolutePath, joinPath } from "../config/paths.ts";
+import type { Config } from "../config/types.ts";
+import { MODEL_VARIABLES } from "../config/env/mode.ts";
+import { LITELLM_VARIABLES } from "../config/env/litellm_names.ts";
 import { loadCliConfig } from "./load.ts";
 import { defaultConfigDir, homeDir } from "../config/search.ts";
 import type { CliFlags, ServiceAction } from "./args.ts";
@@ -180,10 +183,19 @@ export async function runService(
         "binary (install.sh) and run its `ccp service install --system` instead.",
     );
   }
-  const spec = withConfigDirs(
-    serviceSpec({ ...ctx, flags, configDir, system }),
-    await configDirs(ctx, flags, configDir, system),
-  );
+  const read = await readAsService(ctx, flags, configDir, system);
+  const spec = withConfigDirs(serviceSpec({ ...ctx, flags, configDir, system }), read.dirs);
+  const unseen = read.config ? await shellOnlySetup(read.config, ctx.env, configDir) : [];
+  if (unseen.length > 0) {
+    ctx.io.err(
+      `Note: no config file is found, and ${unseen.join(", ")} ${
+        unseen.length === 1 ? "is" : "are"
+      } set in this shell only: the service does not see this shell's variables and would run ` +
+        `on the built-in default (local Ollama). Put ${
+          unseen.length === 1 ? "it" : "them"
+        } and the provider keys in ${configDir}/.env, or run ccp init.`,
+    );
+  }
   const text = files.kind === "systemd"
     ? renderSystemdUnit(spec, files)
     : renderLaunchdPlist(spec, files.log);
@@ -232,13 +244,13 @@ export async function runService(
  * the unit must let it write there too, not only where flags point. Read as the service will
  * read it, from the config dir; a config that does not load yet names none.
  */
-async function configDirs(
+async function readAsService(
   ctx: CliContext,
   flags: CliFlags,
   configDir: string,
   system: boolean,
-): Promise<string[]> {
-  if (system) return []; // its config is in /etc/ccp, written after install
+): Promise<{ dirs: string[]; config?: Config }> {
+  if (system) return { dirs: [] }; // its config is in /etc/ccp, written after install
   try {
     // The paths the unit passes as flags, made absolute from where install ran (CCP_CONFIG too).
     const paths = servicePaths(flags, ctx.env, ctx.cwd);
@@ -249,11 +261,31 @@ async function configDirs(
       ...(paths.logFile !== undefined ? { logFile: paths.logFile } : {}),
     });
     const { dataDir, logFile } = config.server;
-    return [dataDir, logFile === undefined ? undefined : dirnamePath(logFile)]
+    const dirs = [dataDir, logFile === undefined ? undefined : dirnamePath(logFile)]
       .filter((d): d is string => d !== undefined && isAbsolutePath(d));
+    return { dirs, config };
   } catch {
-    return [];
+    return { dirs: [] };
   }
+}
+
+/**
+ * The variables of an environment-only setup (`MODEL=…`, LiteLLM's `BIG_MODEL`, …) that come
+ * from this shell alone: set here, absent from the config dir's `.env`. A service starts with
+ * an environment of its own, so it would run on the built-in default instead.
+ */
+async function shellOnlySetup(
+  config: Config,
+  env: Readonly<Record<string, string | undefined>>,
+  configDir: string,
+): Promise<string[]> {
+  if (config.source.kind !== "env") return [];
+  const dotenv = await Deno.readTextFile(joinPath(configDir, ".env")).catch(() => "");
+  const inDotenv = (name: string) =>
+    new RegExp(`^[ \\t]*(?:export[ \\t]+)?${name}[ \\t]*=[ \\t]*[^\\s#]`, "m").test(dotenv);
+  return [...Object.keys(MODEL_VARIABLES), ...LITELLM_VARIABLES].filter((name) =>
+    env[name]?.trim() && !inDotenv(name)
+  );
 }
 
 function withConfigDirs(spec: ServiceSpec, dirs: readonly string[]): ServiceSpec {

@@ -102,18 +102,20 @@ export function routeLines(config: Config): string[] {
 
 /**
  * The copy-paste line for Claude Code; the real token is never printed. `env` adds variables
- * Claude Code needs for this config (auto mode's own check).
+ * Claude Code needs for this config (auto mode's own check); `codeArgs` are the flags that make
+ * `ccp code` find this ccp.
  */
 export function claudeCodeLine(
   url: string,
   hasToken: boolean,
   command = "ccp",
+  codeArgs = "",
   env: Readonly<Record<string, string>> = {},
 ): string {
   const token = hasToken ? "<your auth token>" : "ccp";
   const extra = Object.entries(env).map(([name, value]) => ` ${name}=${value}`).join("");
   return `Use it with Claude Code: ANTHROPIC_BASE_URL=${url} ANTHROPIC_AUTH_TOKEN=${token}${extra}` +
-    ` claude   (or run: ${command} code)`;
+    ` claude   (or run: ${command} code${codeArgs})`;
 }
 
 /** Everything `ccp serve` logs once it listens, in order. */
@@ -126,6 +128,11 @@ export function startupLines(input: {
   startupMs: number;
   /** How the user runs ccp (`ccp`, or `deno task start` from a source checkout). */
   command?: string;
+  /**
+   * The flags `ccp code` needs to find this ccp, when serve was given them (` --port 8090`):
+   * without them it would look at the configured port and start a ccp of its own.
+   */
+  codeArgs?: string;
 }): LogLine[] {
   const command = input.command ?? "ccp";
   const { config } = input;
@@ -149,6 +156,7 @@ export function startupLines(input: {
       input.clientUrl,
       config.server.authToken !== undefined,
       command,
+      input.codeArgs,
       autoModeEnv(config),
     ),
   });

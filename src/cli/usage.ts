@@ -197,7 +197,19 @@ export function helpText(topic?: CommandName): string {
   return topic === undefined ? MAIN : TOPICS[topic];
 }
 
-/** What a usage error prints on stderr: the message, then the relevant help. */
+// The names of the main help's command list, in its order.
+const COMMAND_NAMES = [
+  ...(MAIN.split("Commands:\n")[1] ?? "").split("\n\n")[0]!.matchAll(/^ {2}([a-z]+)/gm),
+].map((m) => m[1]);
+
+/**
+ * What a usage error prints on stderr: the message, the command's usage line, and where the
+ * whole help is. The whole page (40 lines) would push the message off the screen.
+ */
 export function usageErrorText(message: string, topic?: CommandName): string {
-  return `ccp: ${message}\n\n${helpText(topic)}`;
+  const help = helpText(topic);
+  const usage = help.slice(help.indexOf("Usage:")).split("\n\n")[0] ?? "";
+  const commands = topic === undefined ? `\nCommands: ${COMMAND_NAMES.join(", ")}` : "";
+  const more = topic === undefined ? "ccp --help" : `ccp ${topic} --help`;
+  return `ccp: ${message}\n\n${usage}${commands}\nRun "${more}" for the flags and examples.`;
 }

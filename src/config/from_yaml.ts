@@ -14,7 +14,7 @@ import { buildProvider } from "./provider_build.ts";
 import { type ConfigFile, configFileSchema, type ProviderSection } from "./schema/config.ts";
 import { parse } from "./schema/kit.ts";
 import { resolveServer, type ServerFlags } from "./server.ts";
-import { didYouMean } from "./suggest.ts";
+import { didYouMean, setVariableLike } from "./suggest.ts";
 import { checkTarget, type KnownProviders } from "./targets.ts";
 import { buildWebTools } from "./web_tools.ts";
 import { buildBudgets, buildUsage } from "./budgets.ts";
@@ -62,7 +62,7 @@ function buildConfigured(
   file: ConfigFile,
   problems: Problems,
   warnings: string[],
-  unsetKeyOwners: ReadonlySet<string>,
+  unsetKeyOwners: ReadonlyMap<string, string>,
 ): ProviderConfig[] {
   const out: ProviderConfig[] = [];
   for (const [id, own] of Object.entries(file.providers ?? {})) {
@@ -83,9 +83,10 @@ function buildConfigured(
       problems.add(["providers", id, ...(p.key === "" ? [] : p.key.split("."))], p.message);
     }
     if (!built.provider) continue;
-    out.push(built.provider);
-    // Providers whose api_key named an unset ${VAR} already have a warning that says so.
     const keyless = built.provider.apiKeys.length === 0 && built.provider.auth === "key";
+    const missingKey = keyless ? missingKeyOf(id, preset, unsetKeyOwners.get(id)) : undefined;
+    out.push(missingKey ? { ...built.provider, missingKey } : built.provider);
+    // Providers whose api_key named an unset ${VAR} already have a warning that says so.
     if (preset && !preset.local && preset.keyEnv && keyless && !unsetKeyOwners.has(id)) {
       warnings.push(
         `${problems.source}: ${formatKeyPath(["providers", id])}: no API key; ` +
@@ -95,6 +96,21 @@ function buildConfigured(
     }
   }
   return out;
+}
+
+/**
+ * What a keyless provider's 401 should tell the user to set: the unset variable its `api_key`
+ * reads (with the set variable it was likely meant to be), else an `api_key` entry.
+ */
+function missingKeyOf(
+  id: string,
+  preset: Preset | undefined,
+  unset: string | undefined,
+): string | undefined {
+  if (unset) return unset;
+  if (preset?.local) return undefined;
+  const value = preset?.keyEnv ? ` \${${preset.keyEnv}}` : "";
+  return `api_key:${value} under providers.${id} in the config file`;
 }
 
 /** Checks every target of `routes` or `aliases`, each reported at its own key path. */
@@ -138,9 +154,12 @@ export function configFromYaml(input: YamlConfigInput): Config {
   }
   const config: ConfigFile = parsed.value;
 
-  const warnings = expanded.unset.map((ref) =>
-    `${file}: ${formatKeyPath(ref.path)}: \${${ref.name}} is not set, so it reads as ""`
-  );
+  const warnings = expanded.unset.map((ref) => {
+    const like = setVariableLike(ref.name, env);
+    return `${file}: ${formatKeyPath(ref.path)}: \${${ref.name}} is not set, so it reads as ""${
+      like ? ` (${like} is set: did you mean \${${like}}?)` : ""
+    }`;
+  });
   // The README's `MODEL=… ccp` after `ccp init`: the file wins and the variable is dropped.
   const unread = [...Object.keys(MODEL_VARIABLES), "MODEL_FALLBACKS"].filter((name) =>
     // `${MODEL}` or `${MODEL:-…}`; `${MODEL_HAIKU}` does not read MODEL.
@@ -152,10 +171,17 @@ export function configFromYaml(input: YamlConfigInput): Config {
         `variables only through \${VAR} (routes: {default: "\${MODEL}"}); or remove the file`,
     );
   }
-  const unsetKeyOwners = new Set(
+  // Provider id → the unset variable its api_key reads, with the set one it likely meant.
+  const unsetKeyOwners = new Map(
     expanded.unset
       .filter((ref) => ref.path[0] === "providers" && /^api_keys?$/.test(String(ref.path[2])))
-      .map((ref) => String(ref.path[1])),
+      .map((ref) => {
+        const like = setVariableLike(ref.name, env);
+        const said = `${ref.name}, which ${formatKeyPath(ref.path)} reads${
+          like ? ` (${like} is set: did you mean \${${like}}?)` : ""
+        }`;
+        return [String(ref.path[1]), said];
+      }),
   );
   const configured = buildConfigured(config, problems, warnings, unsetKeyOwners);
   const known: KnownProviders = {

@@ -43,3 +43,24 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   const match = closest(word, candidates);
   return match === undefined ? undefined : `did you mean "${match}"?`;
 }
+
+/**
+ * A set variable whose name is one or two edits from `name` (`OPENROUTR_API_KEY` →
+ * `OPENROUTER_API_KEY`, `…_API_KEYS` → `…_API_KEY`): what a `${name}` that reads as "" most
+ * likely meant. Tighter than {@link closest}: the environment holds many unrelated names.
+ */
+export function setVariableLike(
+  name: string,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  const limit = name.length < 8 ? 1 : 2;
+  let best: { candidate: string; distance: number } | undefined;
+  for (const [candidate, value] of Object.entries(env)) {
+    if (candidate === name || !value?.trim()) continue;
+    const distance = editDistance(name.toUpperCase(), candidate.toUpperCase());
+    if (distance <= limit && (best === undefined || distance < best.distance)) {
+      best = { candidate, distance };
+    }
+  }
+  return best?.candidate;
+}

@@ -42,7 +42,7 @@ providers:
   #   api_key: \${NVIDIA_NIM_API_KEY}
   # openrouter:
   #   preset: open_router
-  #   api_keys: \${OPENROUTER_API_KEYS}     # several keys: a list, or "k1,k2" in one variable
+  #   api_key: \${OPENROUTER_API_KEY}       # several: api_keys: [k1, k2], or "k1,k2" in one variable
   #   key_usage_limit: 0                   # rotate keys after N requests; 0 = only on 401/429
 
   # Every provider key, on a hand-written OpenAI-compatible server:

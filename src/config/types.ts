@@ -93,6 +93,11 @@ export interface ProviderConfig {
   readonly countTokens: boolean;
   /** True for local presets that exist without being configured. */
   readonly implicit: boolean;
+  /**
+   * What to set when the provider has no key, where the preset's key variable is not the answer
+   * (a config file reads variables only through `${VAR}`): said with the upstream's 401.
+   */
+  readonly missingKey?: string;
   /** Upstream model name (or "*" for every model) → its settings; the exact name wins per key. */
   readonly modelSettings?: Readonly<Record<string, ModelSettings>>;
 }

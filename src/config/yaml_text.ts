@@ -134,6 +134,33 @@ function describeProblem(
   return [`${where}: ${summary}`, ...lines].join("\n");
 }
 
+// What the YAML parser says when a line is indented by a space too many or too few: about the
+// line before it, or a blank line, not the line to fix.
+const INDENT_ERRORS =
+  /Nested mappings are not allowed|Implicit keys need to be on a single line|must start at the same column|bad indentation/i;
+
+/**
+ * The line whose indentation is likely wrong: the first content line after the problem, when
+ * it starts at a column no line above it starts at and the line before it opens no block (a
+ * commented-out line of the template uncommented by removing only its `#`).
+ */
+function indentHint(problem: SyntaxProblem, text: string): string | undefined {
+  if (problem.start < 0 || !INDENT_ERRORS.test(problem.message)) return undefined;
+  const lines = text.split("\n").map((line) => line.replace(/\r$/, ""));
+  const content = (line: string) => line.trim() !== "" && !line.trimStart().startsWith("#");
+  const indent = (line: string) => line.length - line.trimStart().length;
+  const at = text.slice(0, problem.start).split("\n").length - 1;
+  const next = lines.findIndex((line, i) => i > at && content(line));
+  if (next < 0) return undefined;
+  const above = lines.slice(0, next).filter(content);
+  const before = above.at(-1);
+  const column = indent(lines[next]!);
+  if (before === undefined || above.some((line) => indent(line) === column)) return undefined;
+  if (/:\s*(#.*)?$/.test(before) && column > indent(before)) return undefined;
+  return `  (line ${next + 1} starts at column ${column + 1}, which no line above it does: ` +
+    "keys of one mapping start at the same column)";
+}
+
 /** Parses YAML text into a plain mapping (an empty file is an empty mapping). */
 export function parseYamlTree(text: string, file: string): Record<string, unknown> {
   let doc = parseDocument(text);
@@ -164,8 +191,11 @@ export function parseYamlTree(text: string, file: string): Record<string, unknow
     // The excerpt quotes the user's line: a key written there must not be printed.
     const secrets = literalSecrets(text);
     const clean = (line: string) => redactUrlCredentials(scrubSecrets(line, secrets));
+    const hints = new Set(problems.map((problem) => indentHint(problem, text)));
+    hints.delete(undefined);
     throw new ConfigError(
-      problems.map((problem) => describeProblem(problem, text, file, clean)).join("\n"),
+      [...problems.map((problem) => describeProblem(problem, text, file, clean)), ...hints]
+        .join("\n"),
     );
   }
   const tree: unknown = doc.toJS({ maxAliasCount: 1000 });

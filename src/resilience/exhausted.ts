@@ -196,7 +196,9 @@ function authUnavailable(outcomes: readonly KeysOutcome[], now: number): Upstrea
   const seconds = secondsUntil(Math.min(...outcomes.map((o) => o.keys.retryAt)), now);
   const advice = outcomes.every((o) => o.keys.keyless)
     ? "Set the API key of each (`ccp check` names its variable)."
-    : "Check api_keys of these providers.";
+    // A fixed key is read at a restart or SIGHUP; until then the refused one stays set aside.
+    : "Fix the key (`ccp check` shows the last 4 characters of each), then restart ccp or send " +
+      "it SIGHUP.";
   const message = `No usable credentials: ${
     outcomes.map((o) => describeOutcome(o, now)).join("; ")
   }. ${advice}`;

@@ -1,5 +1,6 @@
 /** Wires the real parts together: transports, resilience registry, token counter, logger. */
 
+import type { RequestObserver } from "../pipeline/record.ts";
 import type { Config } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
 import { ResilienceRegistry } from "../resilience/registry.ts";
@@ -45,6 +46,7 @@ export function createServerApp(options: {
   shared?: SharedMonitor;
   sharedGuards?: SharedGuards;
   departures?: DepartureWatcher;
+  observers?: readonly RequestObserver[];
 }): {
   fetch: (request: Request, info?: ConnectionInfo) => Promise<Response>;
   registry: ResilienceRegistry;
@@ -78,6 +80,7 @@ export function createServerApp(options: {
     ...(options.ledger ? { ledger: options.ledger } : {}),
     ...(options.shared ? { shared: options.shared } : {}),
     ...(options.sharedGuards ? { sharedGuards: options.sharedGuards } : {}),
+    ...(options.observers ? { observers: options.observers } : {}),
     ...(options.departures ? { departures: options.departures } : {}),
   });
   return { fetch: app.fetch, registry };

@@ -67,8 +67,10 @@ export function upstreamNetworkError(options: {
   // Refused on this machine: the model server is not running, which no retry soon changes.
   // Claude Code would retry the 502 for minutes, silently under -p; it obeys x-should-retry.
   const notRunning = cause === "connection refused" && isLoopbackHost(hostOf(options.url));
+  // A base_url with the wrong scheme fails the same way on every try.
+  const scheme = schemeAdvice(cause, options.url);
   const advice = options.hint ??
-    (notRunning ? "Nothing listens there: start the model server, or fix its base_url" : "");
+    (notRunning ? "Nothing listens there: start the model server, or fix its base_url" : scheme);
   return new UpstreamError(
     "api_error",
     `Cannot reach ${describeTarget(options.provider, options.model)} at ${
@@ -77,9 +79,23 @@ export function upstreamNetworkError(options: {
     {
       status: 502,
       cause: options.error,
-      ...(notRunning ? { headers: { "x-should-retry": "false" } } : {}),
+      ...(notRunning || scheme ? { headers: { "x-should-retry": "false" } } : {}),
     },
   );
+}
+
+// The two ways a base_url's scheme can be the wrong one, as the cause reads them.
+const PLAIN_ANSWER = "the server answered in plain HTTP";
+const NOT_HTTP = "the answer was not HTTP";
+
+/** `http://` against a TLS port, or `https://` against a plain one: which to write instead. */
+function schemeAdvice(cause: string, url: string): string {
+  const https = url.startsWith("https:");
+  if (https && cause.includes(PLAIN_ANSWER)) return "Use http:// in its base_url";
+  if (!https && cause.includes(NOT_HTTP)) {
+    return "The server may speak HTTPS: use https:// in its base_url";
+  }
+  return "";
 }
 
 function hostOf(url: string): string {
@@ -99,6 +115,10 @@ export function networkCause(error: unknown): string {
     : String(error);
   const known: Array<[RegExp, string]> = [
     [/connection refused|ECONNREFUSED/i, "connection refused"],
+    // rustls meeting an HTTP answer where a TLS record should be (https:// to a plain port).
+    [/corrupt message of type InvalidContentType/i, `TLS handshake failed: ${PLAIN_ANSWER}`],
+    // hyper reading a TLS alert as an HTTP answer (http:// to a TLS port).
+    [/invalid HTTP version parsed/i, NOT_HTTP],
     [/dns error|failed to lookup|name or service not known|ENOTFOUND/i, "host name not found"],
     [/certificate|tls|ssl/i, "TLS handshake failed"],
     [/connection reset|ECONNRESET|broken pipe/i, "connection reset"],
@@ -106,8 +126,14 @@ export function networkCause(error: unknown): string {
     [/unreachable/i, "network unreachable"],
   ];
   for (const [pattern, label] of known) if (pattern.test(text)) return label;
+  // fetch's own message is "fetch failed"; what failed is in its cause, after the request's URL.
+  const said = error instanceof Error
+    ? error.message === "fetch failed" && error.cause instanceof Error
+      ? error.cause.message.split("): ").at(-1) ?? error.message
+      : error.message
+    : String(error);
   // A proxy's URL (with its password) can appear in the client library's message.
-  return redactUrlCredentials(scrubSecrets(error instanceof Error ? error.message : String(error)));
+  return redactUrlCredentials(scrubSecrets(said));
 }
 
 /** A URL as ccp says it: origin and path, without credentials, query or fragment. */

@@ -207,6 +207,33 @@ Deno.test({
     }),
 });
 
+/** A fake `claude` that sends one request, gets an error (nothing listens upstream), exits 1. */
+const FAILING_CLAUDE = `#!/bin/sh
+"$DENO_BIN" eval --quiet "await fetch(Deno.env.get('ANTHROPIC_BASE_URL') + '/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'ccp' }, body: JSON.stringify({ model: 'claude-opus-5-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }) }).then((r) => r.text())"
+echo "There's an issue with the selected model (claude-opus-5-5)." >&2
+exit 1
+`;
+
+Deno.test({
+  name: "code says, after claude exits, which request failed and why (Claude Code may not)",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      await Deno.writeTextFile(`${dir}/bin/claude`, FAILING_CLAUDE, { mode: 0o755 });
+      const result = await runCcp(["code", "--config", "c.yaml", "--port", "0", "-p", "hi"], {
+        cwd: dir,
+        env,
+      });
+      assert.equal(result.code, 1, result.stderr);
+      const last = result.stderr.trim().split("\n").at(-1) ?? "";
+      assert.match(
+        last,
+        /^ccp: 1 request failed while claude ran; the last: POST \/v1\/messages claude-opus-5-5 → up\/model-a 502 .*\(Cannot reach provider "up" \(model model-a\) at http:\/\/127\.0\.0\.1:9\/v1\/chat\/completions: /,
+      );
+      assert.match(last, /\(log: \S+ccp\.log\)$/);
+    }),
+});
+
 Deno.test({
   name: "code uses a ccp that already answers, with the configured token",
   ignore: !POSIX,

@@ -31,6 +31,11 @@ Deno.test("startServer listens, logs the start-up lines and answers /health", as
         log.includes(`ANTHROPIC_BASE_URL=${server.url} ANTHROPIC_AUTH_TOKEN=ccp claude`),
         log,
       );
+      // `ccp code` finds this ccp only with the same config file and port.
+      assert.ok(
+        log.includes(`(or run: deno task start code --config ${dir}/c.yaml --port ${server.port})`),
+        log,
+      );
     } finally {
       await server.stop();
     }

@@ -320,6 +320,37 @@ Deno.test("service install lets the unit write the data dir and log directory it
   }
 });
 
+Deno.test("service install notes a MODEL set in this shell only, which the service would not see", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+  try {
+    const ctx = testContext(dir, { os: "linux" });
+    const shell = { ...ctx, env: { ...ctx.env, MODEL: "deepseek/deepseek-chat" } };
+    assert.equal(
+      await runService(shell, "install", {}, { dryRun: true, exec: fakeExec({}).exec }),
+      0,
+    );
+    assert.match(
+      shell.io.stderr.join("\n"),
+      new RegExp(
+        "^Note: no config file is found, and MODEL is set in this shell only: the service does " +
+          "not see this shell's variables and would run on the built-in default \\(local " +
+          `Ollama\\)\\. Put it and the provider keys in ${dir}/xdg/ccp/\\.env, or run ccp init\\.$`,
+      ),
+    );
+    // Written in the config dir's .env, the service reads it: nothing to say.
+    await Deno.mkdir(`${dir}/xdg/ccp`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/xdg/ccp/.env`, "MODEL=deepseek/deepseek-chat\n");
+    const again = { ...testContext(dir, { os: "linux" }), env: shell.env };
+    assert.equal(
+      await runService(again, "install", {}, { dryRun: true, exec: fakeExec({}).exec }),
+      0,
+    );
+    assert.deepEqual(again.io.stderr, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("service install reads a relative CCP_CONFIG from where install ran, as the unit does", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
   try {

@@ -15,7 +15,7 @@ Deno.test("serve: start-up lines, GET /health, SIGHUP reload, SIGTERM drains and
     });
     try {
       const [, url] = await ccp.waitForStderr(/listening on (http:\/\/127\.0\.0\.1:\d+) /);
-      await ccp.waitForStderr(/\(or run: deno task start code\)\n/);
+      await ccp.waitForStderr(/\(or run: deno task start code --config \S+c\.yaml --port \d+\)\n/);
       const log = ccp.stderr();
       assert.match(
         log,

@@ -59,8 +59,20 @@ Deno.test("command pages say what each command promises", () => {
   assert.match(helpText("check"), /redacted/);
 });
 
-Deno.test("a usage error shows the message, then the relevant help", () => {
-  const text = usageErrorText("unknown option --x", "check");
-  assert.ok(text.startsWith("ccp: unknown option --x\n\nUsage: ccp check"));
-  assert.ok(usageErrorText('unknown command "x"').includes("Commands:"));
+Deno.test("a usage error shows the message, the usage line and where the help is, not the whole page", () => {
+  assert.equal(
+    usageErrorText("unknown option --x", "check"),
+    'ccp: unknown option --x\n\nUsage: ccp check [flags]\nRun "ccp check --help" for the flags and examples.',
+  );
+  assert.equal(
+    usageErrorText('unknown command "x"'),
+    'ccp: unknown command "x"\n\nUsage: ccp [command] [flags]\n' +
+      "Commands: serve, init, check, models, health, usage, statusline, code, service, help\n" +
+      'Run "ccp --help" for the flags and examples.',
+  );
+  assert.equal(
+    usageErrorText("x", "usage"),
+    "ccp: x\n\nUsage: ccp usage [--since 24h|7d|30d|YYYY-MM-DD] [--by GROUP] [--json] [flags]\n" +
+      'Run "ccp usage --help" for the flags and examples.',
+  );
 });

@@ -15,6 +15,24 @@ Deno.test("the config.yaml template loads as written, routing to local Ollama", 
   assert.deepEqual(config.warnings, []);
 });
 
+Deno.test("the template's providers, uncommented, read the keys the .env template names", async () => {
+  // The nim and openrouter blocks, uncommented as an editor's toggle does ("# " removed).
+  const start = CONFIG_YAML_TEMPLATE.indexOf("  # nim:");
+  const end = CONFIG_YAML_TEMPLATE.indexOf("\n\n", start);
+  const block = CONFIG_YAML_TEMPLATE.slice(start, end).replace(/^ {2}# /gm, "  ");
+  const text = (CONFIG_YAML_TEMPLATE.slice(0, start) + block + CONFIG_YAML_TEMPLATE.slice(end))
+    .replace("default: ollama/qwen3-coder", "default: openrouter/qwen/qwen3-coder");
+  const dotenv = DOTENV_TEMPLATE.replace(
+    /^# (NVIDIA_NIM|OPENROUTER)_API_KEY=$/gm,
+    "$1_API_KEY=k-1",
+  );
+  const env = await parseDotenv(dotenv);
+  const config = configFromYaml({ text, file: "config.yaml", env });
+  assert.deepEqual(config.providers.openrouter?.apiKeys, ["k-1"]);
+  assert.deepEqual(config.providers.nim?.apiKeys, ["k-1"]);
+  assert.deepEqual(config.warnings, []);
+});
+
 Deno.test("the template honours OLLAMA_BASE_URL and CCP_AUTH_TOKEN through ${VAR}", () => {
   const config = configFromYaml({
     text: CONFIG_YAML_TEMPLATE,

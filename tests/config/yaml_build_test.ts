@@ -155,6 +155,23 @@ Deno.test("an unset ${VAR} is a warning naming the key and variable", () => {
   ]);
 });
 
+Deno.test("an unset ${VAR} one or two letters off a set variable names that variable", () => {
+  const text = (ref: string) =>
+    `providers:\n  or:\n    preset: open_router\n    api_key: \${${ref}}\nroutes:\n  default: or/m\n`;
+  const env = { OPENROUTER_API_KEY: "sk-or-1", OPENROUTER_PROXY: "" };
+  assert.deepEqual(load(text("OPENROUTR_API_KEY"), env).warnings, [
+    'config.yaml: providers.or.api_key: ${OPENROUTR_API_KEY} is not set, so it reads as "" ' +
+    "(OPENROUTER_API_KEY is set: did you mean ${OPENROUTER_API_KEY}?)",
+  ]);
+  assert.match(
+    load(text("OPENROUTER_API_KEYS"), env).warnings.join(),
+    /did you mean \$\{OPENROUTER_API_KEY\}/,
+  );
+  // Far from every set variable, or close only to an empty one: no guess.
+  assert.doesNotMatch(load(text("MY_ROUTER_KEY"), env).warnings.join(), /did you mean/);
+  assert.doesNotMatch(load(text("OPENROUTER_PROXI"), env).warnings.join(), /did you mean/);
+});
+
 Deno.test("local presets need no key and get no warning", () => {
   const config = load("providers:\n  lm: {preset: lmstudio}\nroutes:\n  default: lm/m\n");
   assert.deepEqual(config.warnings, []);

@@ -345,3 +345,27 @@ Deno.test("a YAML error with ${VAR} only outside flow collections is told as bef
   assert.match(message, /^config\.yaml:5:12: invalid YAML: Nested mappings are not allowed/);
   assert.ok(message.includes("\n      default: up/m\n               ^"), message);
 });
+
+Deno.test("a key indented a space too far is named by its line, not only the line before", () => {
+  // `  # opus: …` uncommented by removing only the `#`.
+  const routes = errorOf(
+    "providers:\n  ollama: { preset: ollama }\nroutes:\n  default: ollama/a\n   opus: ollama/b\n",
+  );
+  assert.match(routes, /config\.yaml:4:12: invalid YAML: Nested mappings/);
+  assert.ok(
+    routes.endsWith(
+      "(line 5 starts at column 4, which no line above it does: keys of one mapping start at " +
+        "the same column)",
+    ),
+    routes,
+  );
+  // The same after a blank line and a comment, at the start of the next provider.
+  const providers = errorOf(
+    "providers:\n  ollama:\n    preset: ollama\n\n  # another\n   nim:\n    preset: nvidia_nim\n" +
+      "routes:\n  default: ollama/a\n",
+  );
+  assert.match(providers, /\(line 6 starts at column 4, which no line above it does/);
+  // A deeper line under a key that opens a block is not a mistake of this kind.
+  const other = errorOf("routes:\n  default: [ollama/a\n");
+  assert.doesNotMatch(other, /starts at column/);
+});

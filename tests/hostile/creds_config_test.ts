@@ -67,7 +67,7 @@ Deno.test("config errors never print a key or a proxy password", async (t) => {
           env: childEnv(dir),
         });
         try {
-          await ccp.waitForStderr(/\(or run: deno task start code\)\n/);
+          await ccp.waitForStderr(/\(or run: deno task start code[^)\n]*\)\n/);
           await Deno.writeTextFile(`${dir}/c.yaml`, BROKEN_YAML);
           ccp.process.kill("SIGHUP");
           await ccp.waitForStderr(/Config reload failed[^]*invalid YAML[^]*\^/);

@@ -67,6 +67,31 @@ Deno.test("a 404 from a Chat Completions base_url without its path says where cc
       got.message,
     );
     assert.ok(!got.message.includes("type: openai"), got.message);
+    assert.ok(
+      got.message.includes(
+        `check base_url; an OpenAI-compatible root usually ends in /v1: ${up.url}/v1)`,
+      ),
+      got.message,
+    );
+  } finally {
+    await up.close();
+  }
+});
+
+Deno.test("a 404 from a preset's base_url with another path names the preset's own root", async () => {
+  const up = notFound("404 page not found");
+  try {
+    // DeepSeek's Anthropic API is under /anthropic; without it nothing answers.
+    const got = await ask({ preset: "deepseek", type: "anthropic" }, up.url);
+    assert.ok(
+      got.message.includes(
+        `check base_url; the deepseek preset's is https://api.deepseek.com/anthropic)`,
+      ),
+      got.message,
+    );
+    // With /v1 already there, an OpenAI-compatible root gets no guess.
+    const v1 = await ask({ type: "openai" }, `${up.url}/v1`);
+    assert.ok(v1.message.endsWith("check base_url)"), v1.message);
   } finally {
     await up.close();
   }

@@ -27,6 +27,66 @@ Deno.test("statusStandsFor: a model fault is a 502, other answers keep their sta
   assert.equal(statusStandsFor(429, JSON.stringify(FAILED)), 429);
 });
 
+// Gemini's answer to a wrong or expired key, as Google AI Studio sends it.
+const GEMINI_BAD_KEY = {
+  error: {
+    code: 400,
+    message: "API key not valid. Please pass a valid API key.",
+    status: "INVALID_ARGUMENT",
+    details: [{
+      "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+      reason: "API_KEY_INVALID",
+      domain: "googleapis.com",
+    }],
+  },
+};
+
+Deno.test("statusStandsFor: Gemini's 400 API_KEY_INVALID is a refused key", () => {
+  assert.equal(statusStandsFor(400, JSON.stringify(GEMINI_BAD_KEY)), 401);
+  assert.equal(statusStandsFor(400, '{"error":{"message":"API_KEY_INVALID in a prompt"}}'), 400);
+});
+
+Deno.test("a Gemini key refused with 400 is set aside and the next key answers", async () => {
+  const keys: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    await req.body?.cancel();
+    const key = req.headers.get("x-goog-api-key") ?? "";
+    keys.push(key);
+    if (key === "bad-key-0001") return Response.json(GEMINI_BAD_KEY, { status: 400 });
+    return Response.json({
+      candidates: [{ content: { role: "model", parts: [{ text: "hi" }] }, finishReason: "STOP" }],
+      usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 1 },
+    });
+  });
+  const ccp = startCcp(testConfig({
+    providers: [provider("gm", {
+      type: "gemini",
+      preset: "gemini",
+      baseUrl: `http://127.0.0.1:${server.addr.port}/v1beta`,
+      apiKeys: ["bad-key-0001", "good-key-0002"],
+      authHeader: "x-goog-api-key",
+    })],
+    routes: { default: ["gm/gemini-2.5-pro"] },
+  }));
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "claude-sonnet-4-6",
+        max_tokens: 100,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.body?.cancel();
+    assert.deepEqual(keys, ["bad-key-0001", "good-key-0002"]);
+  } finally {
+    await ccp.close();
+    await server.shutdown();
+  }
+});
+
 /** An OpenAI-style upstream that answers each request with the next of `replies`. */
 function upstream(replies: Array<() => Response>) {
   let served = 0;

@@ -3,6 +3,7 @@
 import { type Preset, PRESETS } from "../../providers/catalog.ts";
 import type { ProviderSection } from "../schema/config.ts";
 import { type EnvMap, envValue, splitList, unique } from "./map.ts";
+import { editDistance } from "../suggest.ts";
 
 /** The preset's variables that are set, as YAML-style provider keys; throws RangeError on a bad number. */
 export function sectionFromEnv(preset: Preset, env: EnvMap): ProviderSection {
@@ -60,8 +61,12 @@ export function strayKeyVariables(preset: Preset, env: EnvMap): string[] {
   const looksLike = (name: string) => {
     const upper = name.toUpperCase();
     const parts = upper.split("_");
-    // A whole word of the provider's name, or its start written with other underscores.
-    return words.some((w) => parts.includes(w) || upper.replaceAll("_", "").startsWith(w));
+    // A whole word of the provider's name, or its start written with other underscores, or
+    // the word misspelt (OPENROUTR_API_KEY).
+    return words.some((w) =>
+      parts.includes(w) || upper.replaceAll("_", "").startsWith(w) ||
+      (w.length >= 5 && parts.some((part) => editDistance(part, w) <= 2))
+    );
   };
   return Object.keys(env).filter((name) =>
     !READ_AS_KEYS.has(name) && /_(KEYS?|TOKEN)$/i.test(name) && envValue(env, name) !== undefined &&

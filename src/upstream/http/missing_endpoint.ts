@@ -22,7 +22,10 @@ export function missingEndpointAdvice(
   if (status !== 404 || /model|no endpoints found/i.test(bodyText)) return undefined;
   const where = `nothing answers POST ${addressOf(url)}: check base_url`;
   const preset = provider.preset ? findPreset(provider.preset) : undefined;
-  if (!preset?.local || provider.type !== "anthropic") return where;
+  if (!preset?.local || provider.type !== "anthropic") {
+    const root = expectedRoot(provider, preset?.type === provider.type ? preset.baseUrl : "");
+    return root ? `${where}; ${root}` : where;
+  }
   const older = preset.since ? `a version before ${preset.since}` : "an older version";
   return `${where}; ${older} has no Anthropic Messages endpoint: update it, or reach it ` +
     `with \`type: openai\` at ${openAiRoot(provider.baseUrl)}`;
@@ -32,4 +35,26 @@ export function missingEndpointAdvice(
 function openAiRoot(baseUrl: string): string {
   const root = baseUrl.replace(/\/+$/, "");
   return /\/v1$/.test(root) ? root : `${root}/v1`;
+}
+
+/**
+ * What the API root usually looks like, when the configured one differs: the preset's own path
+ * (DeepSeek's `…/anthropic`), or `/v1` for an OpenAI-compatible server whose root has no version.
+ */
+function expectedRoot(provider: ProviderConfig, presetRoot: string): string | undefined {
+  const path = (text: string) => {
+    try {
+      return new URL(text).pathname.replace(/\/+$/, "");
+    } catch {
+      return "";
+    }
+  };
+  if (presetRoot && path(presetRoot) !== path(provider.baseUrl)) {
+    return `the ${provider.preset} preset's is ${presetRoot}`;
+  }
+  const openai = provider.type === "openai" || provider.type === "openai_responses";
+  if (!presetRoot && openai && !/\/v\d/.test(path(provider.baseUrl))) {
+    return `an OpenAI-compatible root usually ends in /v1: ${openAiRoot(provider.baseUrl)}`;
+  }
+  return undefined;
 }

@@ -189,6 +189,7 @@ function withoutCredentials(
 /** What to set when a provider that sends ccp's own key has none; undefined when it has one. */
 function missingKeyAdvice(provider: ProviderConfig): string | undefined {
   if (provider.apiKeys.length > 0 || provider.auth !== "key") return undefined;
+  if (provider.missingKey) return provider.missingKey;
   const variable = provider.preset ? findPreset(provider.preset)?.keyEnv : undefined;
   return variable ?? `api_key under providers.${provider.id} in config.yaml`;
 }

@@ -288,4 +288,7 @@ Deno.test("a key in a near-miss variable is named beside the missing one", () =>
   );
   const or = configFromEnv({ env: { MODEL: "open_router/x/y", OPEN_ROUTER_API_KEY: "k" } });
   assert.match(or.warnings.join("\n"), /OPEN_ROUTER_API_KEY is set, but ccp does not read it/);
+  // A misspelt provider name in the variable is named too.
+  const typo = configFromEnv({ env: { MODEL: "open_router/x/y", OPENROUTR_API_KEY: "k" } });
+  assert.match(typo.warnings.join("\n"), /OPENROUTR_API_KEY is set, but ccp does not read it/);
 });

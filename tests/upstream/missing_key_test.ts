@@ -1,0 +1,64 @@
+/**
+ * A provider with no key answered 401: the log says what to set. From a config file that is the
+ * file's own `${VAR}` or an `api_key` entry, not the preset's variable, which a config file
+ * never reads by itself (the user may well have set it already).
+ */
+
+import assert from "node:assert/strict";
+import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
+
+async function hintFor(yamlKey: string, env: Record<string, string>): Promise<string> {
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => {
+      await req.body?.cancel();
+      return Response.json({
+        type: "error",
+        error: { type: "authentication_error", message: "no key" },
+      }, {
+        status: 401,
+      });
+    },
+  );
+  const config = configFromYaml({
+    text:
+      `providers:\n  or:\n    preset: open_router\n    base_url: http://127.0.0.1:${upstream.addr.port}/api\n` +
+      `${yamlKey}routes:\n  default: or/qwen/qwen3-coder\n`,
+    file: "config.yaml",
+    env,
+  });
+  const ccp = startCcp(config);
+  try {
+    const res = await postMessages(ccp.url, {
+      model: "claude-sonnet-4-5",
+      max_tokens: 16,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    await res.body?.cancel();
+    const line = ccp.logs.find((l) => l.includes("ccp has no API key for this provider"));
+    assert.ok(line, ccp.logs.join(""));
+    return line;
+  } finally {
+    await ccp.close();
+    await upstream.shutdown();
+  }
+}
+
+Deno.test("a config file's keyless provider: its 401 names the unset ${VAR} it reads", async () => {
+  const line = await hintFor("    api_key: ${OPENROUTR_API_KEY}\n", {
+    OPENROUTER_API_KEY: "sk-or-1",
+  });
+  assert.match(
+    line,
+    /set OPENROUTR_API_KEY, which providers\.or\.api_key reads \(OPENROUTER_API_KEY is set: did you mean \$\{OPENROUTER_API_KEY\}\?\)/,
+  );
+});
+
+Deno.test("a config file's provider without api_key: its 401 says to add one, not to set the variable", async () => {
+  const line = await hintFor("", { OPENROUTER_API_KEY: "sk-or-1" });
+  assert.match(
+    line,
+    /set api_key: \$\{OPENROUTER_API_KEY\} under providers\.or in the config file/,
+  );
+});
