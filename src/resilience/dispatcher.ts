@@ -266,7 +266,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
             const wasOpen = breaker.state !== "closed";
             if (signal.aborted) breaker.released(admission.trial);
             else if (failure === undefined) breaker.succeeded();
-            else breaker.streamFailed(failure);
+            else breaker.streamFailed(failure, admission.trial);
             shareCircuit(shared, ref, breaker, wasOpen);
           };
           handedOver = true;
@@ -333,7 +333,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
         }
         if (!BREAKER_IGNORES.has(verdict.cause)) {
           const wasOpen = breaker.state !== "closed";
-          breaker.failed(detail, hint);
+          breaker.failed(detail, hint, admission.trial);
           shareCircuit(this.#shared, ref, breaker, wasOpen);
           reported = true;
         }
