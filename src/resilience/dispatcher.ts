@@ -83,6 +83,11 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
    * the upstream announced, since its answer does not need the upstream.
    */
   readonly probeAnnouncedWaits?: boolean;
+  /**
+   * False for a call whose upstream limits are counted apart from Messages (count_tokens): its 429
+   * says nothing of when a key serves Messages again, so it cools no key; the call just fails.
+   */
+  readonly coolsKeys?: boolean;
   /** The client's own credential, which `auth: passthrough` targets are sent (held per credential). */
   readonly credential?: CredentialRef;
 }
@@ -107,10 +112,12 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #shared?: SharedGuards;
   readonly #sharedBudgets?: (target: TargetRef) => readonly SharedBudgetCheck[];
   readonly #probeAnnouncedWaits: boolean;
+  readonly #coolsKeys: boolean;
   readonly #credential?: CredentialRef;
 
   constructor(options: DispatcherOptions<S>) {
     this.#credential = options.credential;
+    this.#coolsKeys = options.coolsKeys ?? true;
     this.#probeAnnouncedWaits = options.probeAnnouncedWaits ?? true;
     this.#shared = options.shared;
     this.#sharedBudgets = options.sharedBudgets;
@@ -300,6 +307,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
 
         if (verdict.action === "fatal") throw failureError(failed, now);
         if (verdict.action === "rotate_key") {
+          if (verdict.cause === "rate_limit" && !this.#coolsKeys) return failed;
           if (verdict.cause === "rate_limit") {
             const scope = verdict.scope === "key" ? WHOLE_KEY : target.model;
             // A set-aside key that answers 429 was accepted: the pool ends its set-aside (below),

@@ -2,6 +2,9 @@
 
 import assert from "node:assert/strict";
 import { auth, withCcp } from "./_http_surface_env.ts";
+import { testConfig } from "../helpers/config.ts";
+import { startFaultMock } from "../mocks/fault_mock.ts";
+import { assertComplete, at, readStream, setup, status } from "./_resilience_env.ts";
 
 Deno.test("count_tokens: forwarded to an Anthropic upstream, local when it cannot", async (t) => {
   await t.step("upstream answers", async () => {
@@ -54,4 +57,33 @@ Deno.test("count_tokens: forwarded to an Anthropic upstream, local when it canno
       assert.match((await res.json()).error.message, /^messages: Field required$/);
     });
   });
+});
+
+Deno.test("count_tokens: a 429 from the count endpoint does not cool the key for Messages", async () => {
+  // Anthropic limits token counting apart from Messages: its 429 says nothing of the key's
+  // Messages limit, so the next request still goes to the first target of its route.
+  const up = startFaultMock({
+    script: (request) => request.path.endsWith("/count_tokens") ? status(429, 30) : undefined,
+  });
+  const next = startFaultMock();
+  await using env = setup(
+    [up, next],
+    testConfig({
+      providers: [
+        at(up, "a", { apiKeys: ["sk-a-000000000001"], countTokens: true }),
+        at(next, "b"),
+      ],
+      routes: { default: ["a/m", "b/m"] },
+    }),
+  );
+  const count = await fetch(`${env.ccp.url}/v1/messages/count_tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "claude-opus-5-5", messages: [{ role: "user", content: "hi" }] }),
+  });
+  assert.deepEqual(await count.json(), { input_tokens: 7 }, "counted locally");
+  const res = await env.send();
+  assert.equal(res.headers.get("x-ccp-provider"), "a");
+  assertComplete(await readStream(res), "claude-opus-5-5");
+  assert.equal(next.requests.length, 0);
 });
