@@ -58,8 +58,8 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
     backoff: { maxRetryAfterMs: 0 },
     // Counting falls back to the local count: no probe during a cool-down the upstream announced.
     probeAnnouncedWaits: false,
-    // Anthropic limits token counting apart from Messages: a count's 429 leaves the keys as they are.
-    coolsKeys: false,
+    // A count is no verdict on the target's Messages (see judgesTarget).
+    judgesTarget: false,
     attempt: (target, key, signal) =>
       callAnthropic({
         provider: target.provider,

@@ -84,10 +84,12 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
    */
   readonly probeAnnouncedWaits?: boolean;
   /**
-   * False for a call whose upstream limits are counted apart from Messages (count_tokens): its 429
-   * says nothing of when a key serves Messages again, so it cools no key; the call just fails.
+   * False for a side call (count_tokens): another endpoint, whose limits Anthropic counts apart
+   * from Messages, and whose failure a local count covers. It heeds the target's guards but is no
+   * verdict on them: it takes no trial of a half-open circuit, moves no breaker, and its 429 cools
+   * no key.
    */
-  readonly coolsKeys?: boolean;
+  readonly judgesTarget?: boolean;
   /** The client's own credential, which `auth: passthrough` targets are sent (held per credential). */
   readonly credential?: CredentialRef;
 }
@@ -112,12 +114,12 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #shared?: SharedGuards;
   readonly #sharedBudgets?: (target: TargetRef) => readonly SharedBudgetCheck[];
   readonly #probeAnnouncedWaits: boolean;
-  readonly #coolsKeys: boolean;
+  readonly #judgesTarget: boolean;
   readonly #credential?: CredentialRef;
 
   constructor(options: DispatcherOptions<S>) {
     this.#credential = options.credential;
-    this.#coolsKeys = options.coolsKeys ?? true;
+    this.#judgesTarget = options.judgesTarget ?? true;
     this.#probeAnnouncedWaits = options.probeAnnouncedWaits ?? true;
     this.#shared = options.shared;
     this.#sharedBudgets = options.sharedBudgets;
@@ -228,7 +230,12 @@ export class Dispatcher<S extends { readonly ok: true }> {
       sharedSlot = undefined;
     };
     let handedOver = false;
-    const admission = mode.forceBreaker ? breaker.force() : breaker.admit();
+    const judges = this.#judgesTarget;
+    const admission = !judges
+      ? (breaker.state === "open" ? breaker.admit() : { ok: true as const, trial: false })
+      : mode.forceBreaker
+      ? breaker.force()
+      : breaker.admit();
     if (!admission.ok) {
       this.#log?.debug(`${nameOf(ref)}: skipped, circuit open`);
       freeShared();
@@ -265,11 +272,12 @@ export class Dispatcher<S extends { readonly ok: true }> {
           if (credential) this.#registry.credentials.answered(ref.provider, credential, ref.model);
           // An answer ends a run of failures to answer at once (streams in flight vouch for the
           // target); the verdict on the answer itself waits for done(): it may still die mid-way.
-          breaker.answered();
+          if (judges) breaker.answered();
           reported = true;
           const settle = (failure?: string) => {
             release();
             freeShared();
+            if (!judges) return;
             const wasOpen = breaker.state !== "closed";
             if (signal.aborted) breaker.released(admission.trial);
             else if (failure === undefined) breaker.succeeded();
@@ -307,7 +315,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
 
         if (verdict.action === "fatal") throw failureError(failed, now);
         if (verdict.action === "rotate_key") {
-          if (verdict.cause === "rate_limit" && !this.#coolsKeys) return failed;
+          if (verdict.cause === "rate_limit" && !judges) return failed;
           if (verdict.cause === "rate_limit") {
             const scope = verdict.scope === "key" ? WHOLE_KEY : target.model;
             // A set-aside key that answers 429 was accepted: the pool ends its set-aside (below),
@@ -339,7 +347,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
           retries++;
           continue;
         }
-        if (!BREAKER_IGNORES.has(verdict.cause)) {
+        if (judges && !BREAKER_IGNORES.has(verdict.cause)) {
           const wasOpen = breaker.state !== "closed";
           breaker.failed(detail, hint, admission.trial);
           shareCircuit(this.#shared, ref, breaker, wasOpen);
