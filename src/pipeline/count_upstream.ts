@@ -58,8 +58,7 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
     backoff: { maxRetryAfterMs: 0 },
     // Counting falls back to the local count: no probe during a cool-down the upstream announced.
     probeAnnouncedWaits: false,
-    // A count endpoint that fails (many compatible servers lack one) is answered locally; it
-    // must not open the breaker that steers Messages requests away from a target that serves.
+    // A count is no verdict on the target's Messages (see judgesTarget).
     judgesTarget: false,
     attempt: (target, key, signal) =>
       callAnthropic({

@@ -360,7 +360,11 @@ function answerHooks(
 export function routeHeaders(recorder: Recorder): Record<string, string> {
   const { route, provider, model } = recorder.record;
   const headers: Record<string, string> = { "request-id": recorder.record.id };
-  if (route !== undefined) headers["x-ccp-route"] = route;
+  // An alias or route name may be any text, a header value only Latin-1: what is past ASCII is
+  // percent-encoded, the rule before it kept (`alias:opus-%E6%A8%A1`).
+  if (route !== undefined) {
+    headers["x-ccp-route"] = route.replace(/[^\x20-\x7e]+/g, encodeURIComponent);
+  }
   if (provider !== undefined && model !== undefined) {
     headers["x-ccp-provider"] = provider;
     headers["x-ccp-model"] = headerSafe(model);

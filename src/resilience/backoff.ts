@@ -60,18 +60,29 @@ export function parseDuration(value: string): number | undefined {
   return Math.round(Number(h) * 3_600_000 + Number(m) * 60_000 + Number(s) * 1000 + Number(ms));
 }
 
-/** Reads the best wait hint from response headers, in ms; undefined when there is none. */
+/**
+ * Reads the best wait hint of a 429 from response headers, in ms; undefined when there is none.
+ * Besides `Retry-After`, when the exhausted rate-limit window resets says when the limit lifts.
+ */
 export function retryAfterFromHeaders(
   headers: Headers | undefined,
   now: number,
 ): number | undefined {
   if (!headers) return undefined;
+  return explicitRetryAfter(headers, now) ?? planReset(headers, now) ?? resetHint(headers, now);
+}
+
+/**
+ * The wait the server asked for in so many words (`retry-after-ms`, `Retry-After`), in ms. The
+ * only hint of an answer other than a 429: the rate-limit windows that Groq and OpenAI send on
+ * every answer say nothing of when a 5xx passes.
+ */
+export function explicitRetryAfter(headers: Headers | undefined, now: number): number | undefined {
+  if (!headers) return undefined;
   // retry-after-ms is what OpenAI and Azure send for sub-second precision; it wins over retry-after.
   const ms = headers.get("retry-after-ms");
   if (ms !== null && /^\d+(\.\d+)?$/.test(ms.trim())) return Math.round(Number(ms));
-  const standard = parseRetryAfter(headers.get("retry-after"), now);
-  if (standard !== undefined) return standard;
-  return planReset(headers, now) ?? resetHint(headers, now);
+  return parseRetryAfter(headers.get("retry-after"), now);
 }
 
 // Wait hints written in an error body rather than a header: Google's RetryInfo detail

@@ -113,24 +113,29 @@ export class CircuitBreaker {
     this.#trialRunning = false;
   }
 
-  /** Counts a target-level failure before any answer; opens (or re-opens, longer) at the threshold. */
-  failed(error: string, retryAfterMs?: number): void {
-    this.#trip(error, ++this.#failures, retryAfterMs);
+  /**
+   * Counts a target-level failure before any answer; opens (or re-opens, longer) at the threshold.
+   * `trial`: the failed request was admitted as the half-open circuit's trial.
+   */
+  failed(error: string, retryAfterMs?: number, trial = false): void {
+    this.#trip(error, ++this.#failures, retryAfterMs, trial);
   }
 
   /** Counts an answer that broke mid-way (idle timeout, reset); opens at the threshold. */
-  streamFailed(error: string): void {
-    this.#trip(error, ++this.#streamFailures);
+  streamFailed(error: string, trial = false): void {
+    this.#trip(error, ++this.#streamFailures, undefined, trial);
   }
 
-  #trip(error: string, run: number, retryAfterMs?: number): void {
+  #trip(error: string, run: number, retryAfterMs: number | undefined, trial: boolean): void {
     this.#lastError = error;
-    const wasTrial = this.#trialRunning;
-    this.#trialRunning = false;
+    if (trial) this.#trialRunning = false;
     // A failed trial always re-opens: an earlier request's answer may have ended the run.
-    if (run < this.#threshold && !wasTrial) return;
-    // A failure from a request admitted before the circuit opened must not extend the period.
-    if (!wasTrial && this.#opens > 0 && this.#clock.now() < this.#openUntil) return;
+    if (run < this.#threshold && !trial) return;
+    // A failure from a request admitted before the circuit opened must not extend the period, nor
+    // stand for a trial still running (a stream that breaks now, begun before the failures).
+    if (
+      !trial && this.#opens > 0 && (this.#trialRunning || this.#clock.now() < this.#openUntil)
+    ) return;
     const grown = Math.min(this.#maxMs, this.#baseMs * 2 ** this.#opens);
     const period = Math.min(this.#maxMs, Math.max(grown, retryAfterMs ?? 0));
     this.#opens++;

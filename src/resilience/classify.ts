@@ -1,7 +1,7 @@
 /** Decides what to do after a failed upstream attempt: retry, rotate the key, move on, or give up. */
 
 import { ProxyError } from "../core/errors.ts";
-import { retryAfterFromBody, retryAfterFromHeaders } from "./backoff.ts";
+import { explicitRetryAfter, retryAfterFromBody, retryAfterFromHeaders } from "./backoff.ts";
 import { UpstreamTimeoutError } from "./timeout_error.ts";
 
 /** The next step after a failed attempt. */
@@ -111,8 +111,10 @@ function serverSide(status: number, cause: Cause, ctx: ClassifyContext, hint?: n
 export function classify(failure: Failure, ctx: ClassifyContext): Classification {
   const { status } = failure;
   if (status === undefined) return classifyError(failure.error);
-  const hint = retryAfterFromHeaders(failure.headers, ctx.now) ??
-    retryAfterFromBody(failure.bodyText);
+  const hint =
+    (status === 429
+      ? retryAfterFromHeaders(failure.headers, ctx.now)
+      : explicitRetryAfter(failure.headers, ctx.now)) ?? retryAfterFromBody(failure.bodyText);
   if (status === 401 || status === 402 || status === 403) {
     // With passthrough there is no pool to rotate: the client's own credentials were refused
     // here, and the next target (with keys of its own) may still serve the request.

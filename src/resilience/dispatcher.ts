@@ -83,14 +83,15 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
    * the upstream announced, since its answer does not need the upstream.
    */
   readonly probeAnnouncedWaits?: boolean;
-  /** The client's own credential, which `auth: passthrough` targets are sent (held per credential). */
-  readonly credential?: CredentialRef;
   /**
-   * False for a call to another endpoint than Messages (count_tokens): its failures and answers
-   * say nothing about the target's Messages endpoint, so they neither open nor close its
-   * breaker (an open one still skips the target).
+   * False for a side call (count_tokens): another endpoint, whose limits Anthropic counts apart
+   * from Messages, and whose failure a local count covers. It heeds the target's guards but is no
+   * verdict on them: it takes no trial of a half-open circuit, moves no breaker, and its 429 cools
+   * no key.
    */
   readonly judgesTarget?: boolean;
+  /** The client's own credential, which `auth: passthrough` targets are sent (held per credential). */
+  readonly credential?: CredentialRef;
 }
 
 // Key rotation and 429 causes are the key pool's business, not a sign the target is unhealthy.
@@ -113,8 +114,8 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #shared?: SharedGuards;
   readonly #sharedBudgets?: (target: TargetRef) => readonly SharedBudgetCheck[];
   readonly #probeAnnouncedWaits: boolean;
-  readonly #credential?: CredentialRef;
   readonly #judgesTarget: boolean;
+  readonly #credential?: CredentialRef;
 
   constructor(options: DispatcherOptions<S>) {
     this.#credential = options.credential;
@@ -229,7 +230,12 @@ export class Dispatcher<S extends { readonly ok: true }> {
       sharedSlot = undefined;
     };
     let handedOver = false;
-    const admission = mode.forceBreaker ? breaker.force() : breaker.admit();
+    const judges = this.#judgesTarget;
+    const admission = !judges
+      ? (breaker.state === "open" ? breaker.admit() : { ok: true as const, trial: false })
+      : mode.forceBreaker
+      ? breaker.force()
+      : breaker.admit();
     if (!admission.ok) {
       this.#log?.debug(`${nameOf(ref)}: skipped, circuit open`);
       freeShared();
@@ -266,16 +272,16 @@ export class Dispatcher<S extends { readonly ok: true }> {
           if (credential) this.#registry.credentials.answered(ref.provider, credential, ref.model);
           // An answer ends a run of failures to answer at once (streams in flight vouch for the
           // target); the verdict on the answer itself waits for done(): it may still die mid-way.
-          const judges = this.#judgesTarget;
           if (judges) breaker.answered();
           reported = true;
           const settle = (failure?: string) => {
             release();
             freeShared();
+            if (!judges) return;
             const wasOpen = breaker.state !== "closed";
-            if (signal.aborted || !judges) breaker.released(admission.trial);
+            if (signal.aborted) breaker.released(admission.trial);
             else if (failure === undefined) breaker.succeeded();
-            else breaker.streamFailed(failure);
+            else breaker.streamFailed(failure, admission.trial);
             shareCircuit(shared, ref, breaker, wasOpen);
           };
           handedOver = true;
@@ -309,6 +315,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
 
         if (verdict.action === "fatal") throw failureError(failed, now);
         if (verdict.action === "rotate_key") {
+          if (verdict.cause === "rate_limit" && !judges) return failed;
           if (verdict.cause === "rate_limit") {
             const scope = verdict.scope === "key" ? WHOLE_KEY : target.model;
             // A set-aside key that answers 429 was accepted: the pool ends its set-aside (below),
@@ -340,9 +347,9 @@ export class Dispatcher<S extends { readonly ok: true }> {
           retries++;
           continue;
         }
-        if (this.#judgesTarget && !BREAKER_IGNORES.has(verdict.cause)) {
+        if (judges && !BREAKER_IGNORES.has(verdict.cause)) {
           const wasOpen = breaker.state !== "closed";
-          breaker.failed(detail, hint);
+          breaker.failed(detail, hint, admission.trial);
           shareCircuit(this.#shared, ref, breaker, wasOpen);
           reported = true;
         }

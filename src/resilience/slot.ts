@@ -2,7 +2,7 @@
 
 import type { KeyLease, KeyPool } from "./key_pool.ts";
 import { type Limiter, LimiterFullError, type Release } from "./limiter.ts";
-import type { TargetOutcome, TargetRef } from "./outcome.ts";
+import { nameOf, type TargetOutcome, type TargetRef } from "./outcome.ts";
 
 /**
  * Looks at the keys before queueing (waiting for a slot on a target with no usable key is
@@ -23,7 +23,8 @@ export async function takeSlot(
     release = await limiter.acquire(signal);
   } catch (error) {
     if (error instanceof LimiterFullError) {
-      return { kind: "busy", target: ref, message: error.message };
+      // The limiter is the provider's; the client is told the model too, as of every target.
+      return { kind: "busy", target: ref, message: `${nameOf(ref)}: ${error.message}` };
     }
     throw error;
   }

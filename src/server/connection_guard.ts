@@ -251,7 +251,9 @@ async function serveConnection(
                 conn,
                 errorResponse(400, "invalid_request_error", "Request headers exceed 64 KiB"),
               );
-              return;
+              // The server's side goes too: it would wait for a request that never comes, and the
+              // connection would keep its place under max_connections.
+              return end();
             }
             continue;
           }
@@ -264,7 +266,7 @@ async function serveConnection(
         const checked = inspectHead(raw, peer, limits.maxBodyBytes);
         if (!checked.ok) {
           await refuse(conn, errorResponse(checked.status, checked.type, checked.message));
-          return;
+          return end();
         }
         cancelHead?.();
         bodyLeft = checked.bodyLength;

@@ -47,6 +47,8 @@ interface Watch {
   readonly peer: string;
   readonly port: number;
   readonly onGone: () => void;
+  /** The connection was listed on `port` once: that is the port it came in on. */
+  seen?: boolean;
 }
 
 const CLOSING = new Set(["CLOSE-WAIT", "LAST-ACK", "CLOSING", "CLOSED"]);
@@ -176,6 +178,14 @@ export class DepartureWatcher {
     }
     for (const watch of [...this.#watches]) {
       const mine = rows.filter((r) => r.peer === watch.peer && r.local.endsWith(`|${watch.port}`));
+      // The port is the Host header's, which may not be the one the client reached ccp on (a port
+      // mapping, a tunnel, a reverse proxy passing the client's Host): a connection never listed
+      // there cannot be watched there, and is noticed when the answer starts, as without `ss`.
+      if (mine.length === 0 && !watch.seen) {
+        this.#watches.delete(watch);
+        continue;
+      }
+      watch.seen = true;
       // Gone from the list, or closing: the client left.
       if (mine.length === 0 || mine.every((r) => CLOSING.has(r.state))) {
         this.#watches.delete(watch);

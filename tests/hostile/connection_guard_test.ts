@@ -255,3 +255,41 @@ Deno.test("heads read whole or a byte at a time, and large bodies behind them, p
     },
   );
 });
+
+Deno.test("a connection the guard refuses (413, oversized head) gives its place back", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_refused_" });
+  const socket = `${dir}/http.sock`;
+  const backend = Deno.serve(
+    { transport: "unix", path: socket, onListen: () => {} },
+    async (req) => new Response(await req.text()),
+  );
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const guard = guardConnections(listener, socket, {
+    timeouts: { headersMs: 5000, bodyMs: 5000, idleMs: 60_000 },
+    maxConnections: 2,
+    maxBodyBytes: 100,
+  });
+  try {
+    const port = listener.addr.port;
+    const tooLarge = encoder.encode("POST /a HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n");
+    for (let i = 0; i < 3; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(tooLarge);
+      const { text } = await readToClose(conn);
+      conn.close();
+      assert.match(text, /^HTTP\/1\.1 413 /, `connection ${i + 1}: ${text.slice(0, 80)}`);
+    }
+    // One refused after an answered request on the same connection (the server holds it open).
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(encoder.encode("POST /b HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\nok"));
+    await conn.write(tooLarge);
+    const { text } = await readToClose(conn);
+    conn.close();
+    assert.match(text, /HTTP\/1\.1 413 /);
+    await until("every place to be given back", () => guard.open === 0, 2000);
+  } finally {
+    guard.close();
+    await backend.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

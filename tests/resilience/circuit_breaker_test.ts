@@ -16,7 +16,7 @@ async function failTrial(clock: FakeClock, breaker: CircuitBreaker): Promise<num
   await clock.advance(admission.until - clock.now());
   const trial = breaker.admit();
   assert.deepEqual(trial, { ok: true, trial: true });
-  breaker.failed("still down");
+  breaker.failed("still down", undefined, true);
   const reopened = breaker.admit();
   assert.ok(!reopened.ok);
   return reopened.until - clock.now();

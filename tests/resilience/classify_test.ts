@@ -100,6 +100,31 @@ const ROWS: Row[] = [
     cause: "server",
     retryAfterMs: 1500,
   },
+  {
+    name: "503: rate-limit windows are no wait hint (only a 429's)",
+    failure: {
+      status: 503,
+      headers: new Headers({
+        "x-ratelimit-reset-tokens": "7.66s",
+        "x-ratelimit-reset-requests": "2m",
+      }),
+    },
+    action: "retry_same",
+    cause: "server",
+  },
+  {
+    name: "429 whose rate-limit window says when it lifts",
+    failure: {
+      status: 429,
+      headers: new Headers({
+        "x-ratelimit-reset-tokens": "7.66s",
+        "x-ratelimit-remaining-tokens": "0",
+      }),
+    },
+    action: "rotate_key",
+    cause: "rate_limit",
+    retryAfterMs: 7660,
+  },
   { name: "408", failure: { status: 408 }, action: "retry_same", cause: "server" },
   {
     name: "503 in fallback_on",

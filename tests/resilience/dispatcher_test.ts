@@ -204,6 +204,42 @@ Deno.test("Dispatcher circuit breaker", async (t) => {
     assert.deepEqual(calls, ["a/m", "b/m", "a/m"], "a success closed the circuit at once");
   });
 
+  await t.step(
+    "an answer admitted before the circuit opened does not end the trial by failing",
+    async () => {
+      const a = provider("a");
+      let finishTrial!: (result: Ok) => void;
+      const { run, clock, dispatcher, registry } = setup({
+        a: [
+          "ok",
+          { error: refused },
+          { error: refused },
+          { error: refused },
+          () => new Promise<Ok>((resolve) => finishTrial = resolve),
+          "ok",
+        ],
+      });
+      const chain = [to(a), to(provider("b"))];
+      // A long stream, answered while the circuit was closed, is still open when a's failures open it.
+      const early = await run(chain);
+      for (let i = 0; i < 3; i++) (await run(chain)).done();
+      const breaker = registry.breaker("a", "m");
+      assert.equal(breaker.state, "open");
+      await clock.advance(5000);
+      const trial = dispatcher.dispatch(chain, new AbortController().signal);
+      await flush();
+      // The early stream breaks while the trial waits for its answer: it was not the trial.
+      early.done("idle timeout");
+      assert.equal(breaker.state, "half_open", "the trial still decides");
+      assert.equal(breaker.snapshot().opens, 1, "the open period did not grow");
+      await clock.advance(10_000);
+      assert.equal(breaker.admit().ok, false, "no second trial while the first runs");
+      finishTrial({ ok: true, response: new Response("trial ok") });
+      (await trial).done();
+      assert.equal(breaker.state, "closed");
+    },
+  );
+
   await t.step("done(failure) counts against the target; a client abort does not", async () => {
     const a = provider("a");
     const { run, registry } = setup({});

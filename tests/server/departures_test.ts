@@ -5,6 +5,10 @@ import {
   parseSs,
   type SocketRow,
 } from "../../src/server/departures.ts";
+import { startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+import { thinkingTextToolMessage } from "../mocks/anthropic_fixtures.ts";
+import { readToClose } from "../hostile/_sockets.ts";
 
 Deno.test("parseSs: states and addresses, IPv4, IPv6 and IPv4-mapped", () => {
   const text = "ESTAB      0      0      127.0.0.1:8082 127.0.0.1:53944\n" +
@@ -42,6 +46,19 @@ Deno.test("DepartureWatcher: notices a client that hung up, and only that one", 
   rows = [];
   await new Promise((r) => setTimeout(r, 30));
   assert.deepEqual(gone, ["a"], "a watch that was stopped never fires");
+});
+
+Deno.test("DepartureWatcher: a connection never listed on the Host header's port is not taken for gone", async () => {
+  // Behind a port mapping, a tunnel or a reverse proxy the client's Host may name a port the
+  // connection did not come in on: that port's listing (here another client's) says nothing of it.
+  const watcher = new DepartureWatcher({
+    intervalMs: 5,
+    list: () => Promise.resolve([{ state: "ESTAB", local: "127.0.0.1|9000", peer: "10.0.0.1|4" }]),
+  });
+  let gone = false;
+  watcher.watch({ hostname: "127.0.0.1", port: 50000, localPort: 9000 }, () => (gone = true));
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(gone, false);
 });
 
 Deno.test("DepartureWatcher: without a way to list sockets it stays out of the way", async () => {
@@ -101,4 +118,55 @@ Deno.test("DepartureWatcher: a new connection from a port a departed client used
   await new Promise((r) => setTimeout(r, 30));
   assert.deepEqual(gone, ["first"]);
   unwatch();
+});
+
+Deno.test({
+  name: "without the guard, a request whose Host names another port (a port mapping) is served",
+  // `ss` is asked on Linux only.
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    // An upstream that thinks a while: long enough for several looks at the sockets.
+    const upstream = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      async (req) => {
+        await req.text();
+        await new Promise((r) => setTimeout(r, 1000));
+        return Response.json(thinkingTextToolMessage("m"));
+      },
+    );
+    const ccp = startCcp(testConfig({
+      providers: [
+        provider("up", {
+          baseUrl: `http://127.0.0.1:${upstream.addr.port}`,
+          apiKeys: ["k-1234567890"],
+          maxRetries: 0,
+        }),
+      ],
+      routes: { default: "up/m" },
+    }));
+    try {
+      // A Claude Code-sized body (Deno alone does not report this client leaving), sent as
+      // `docker run -p 9000:8082` or an SSH tunnel delivers it: Host names the client's port.
+      const body = new TextEncoder().encode(JSON.stringify({
+        model: "m",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "x".repeat(5000) }],
+      }));
+      const conn = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: Number(new URL(ccp.url).port),
+      });
+      await conn.write(new TextEncoder().encode(
+        "POST /v1/messages HTTP/1.1\r\nhost: localhost:9\r\ncontent-type: application/json\r\n" +
+          `content-length: ${body.byteLength}\r\nconnection: close\r\n\r\n`,
+      ));
+      await conn.write(body);
+      const { text } = await readToClose(conn, 5000);
+      conn.close();
+      assert.match(text, /^HTTP\/1\.1 200 /, text.slice(0, 400));
+    } finally {
+      await ccp.close();
+      await upstream.shutdown();
+    }
+  },
 });

@@ -5,6 +5,9 @@ import { auth, withCcp } from "./_http_surface_env.ts";
 import { configFromSources } from "../../src/config/load.ts";
 import { startCcp } from "../helpers/ccp.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { testConfig } from "../helpers/config.ts";
+import { startFaultMock } from "../mocks/fault_mock.ts";
+import { assertComplete, at, readStream, setup, status } from "./_resilience_env.ts";
 
 Deno.test("count_tokens: forwarded to an Anthropic upstream, local when it cannot", async (t) => {
   await t.step("upstream answers", async () => {
@@ -121,4 +124,62 @@ Deno.test("count_tokens: a target that takes the client's model name counts with
     await ccp.close();
     await mock.close();
   }
+Deno.test("count_tokens: a 429 from the count endpoint does not cool the key for Messages", async () => {
+  // Anthropic limits token counting apart from Messages: its 429 says nothing of the key's
+  // Messages limit, so the next request still goes to the first target of its route.
+  const up = startFaultMock({
+    script: (request) => request.path.endsWith("/count_tokens") ? status(429, 30) : undefined,
+  });
+  const next = startFaultMock();
+  await using env = setup(
+    [up, next],
+    testConfig({
+      providers: [
+        at(up, "a", { apiKeys: ["sk-a-000000000001"], countTokens: true }),
+        at(next, "b"),
+      ],
+      routes: { default: ["a/m", "b/m"] },
+    }),
+  );
+  const count = await fetch(`${env.ccp.url}/v1/messages/count_tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "claude-opus-5-5", messages: [{ role: "user", content: "hi" }] }),
+  });
+  assert.deepEqual(await count.json(), { input_tokens: 7 }, "counted locally");
+  const res = await env.send();
+  assert.equal(res.headers.get("x-ccp-provider"), "a");
+  assertComplete(await readStream(res), "claude-opus-5-5");
+  assert.equal(next.requests.length, 0);
+});
+
+Deno.test("count_tokens: an upstream whose count endpoint fails is not paused for Messages", async () => {
+  // A server whose count endpoint breaks (or is missing behind a 5xx) while its Messages work:
+  // the counts fall back to local ones, and the Messages requests still reach it.
+  const up = startFaultMock({
+    script: (request) => request.path.endsWith("/count_tokens") ? status(500) : undefined,
+  });
+  const next = startFaultMock();
+  await using env = setup(
+    [up, next],
+    testConfig({
+      providers: [at(up, "a", { countTokens: true, maxRetries: 0 }), at(next, "b")],
+      routes: { default: ["a/m", "b/m"] },
+    }),
+  );
+  for (let i = 0; i < 3; i++) {
+    const count = await fetch(`${env.ccp.url}/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "claude-opus-5-5",
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    assert.deepEqual(await count.json(), { input_tokens: 7 }, "counted locally");
+  }
+  const res = await env.send();
+  assert.equal(res.headers.get("x-ccp-provider"), "a");
+  assertComplete(await readStream(res), "claude-opus-5-5");
+  assert.equal(next.requests.length, 0);
 });

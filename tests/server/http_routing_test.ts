@@ -7,6 +7,9 @@ import assert from "node:assert/strict";
 import { thinkingTextToolMessage, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
 import { parseSse } from "../helpers/ccp.ts";
 import { auth, body, TOKEN, withCcp } from "./_http_surface_env.ts";
+import { testConfig } from "../helpers/config.ts";
+import { startFaultMock } from "../mocks/fault_mock.ts";
+import { assertComplete, at, readStream, setup } from "./_resilience_env.ts";
 
 Deno.test("routing: URL prefix, token suffix, alias, tier, default — upstream sees the right model", async () => {
   await withCcp([{ kind: "json", body: thinkingTextToolMessage("m") }], async (ccp, mock) => {
@@ -106,4 +109,23 @@ Deno.test("a misspelt provider in provider/model is served by its fallback route
     assert.equal(await send("claude-opus-5-5"), "default");
     assert.equal(warnings().length, 2);
   });
+});
+
+Deno.test("an alias named past ASCII is served, its x-ccp-route percent-encoded", async () => {
+  // A header value holds Latin-1 at most: the answer's own headers must not be what fails it,
+  // after the upstream has answered and holds a slot until its answer ends.
+  const up = startFaultMock();
+  await using env = setup(
+    [up],
+    testConfig({
+      providers: [at(up, "p", { maxConcurrency: 1 })],
+      routes: { default: "p/m" },
+      aliases: { "opus-模型": "p/m" },
+    }),
+  );
+  const res = await env.send("opus-模型");
+  assert.equal(res.headers.get("x-ccp-route"), `alias:${encodeURIComponent("opus-模型")}`);
+  assertComplete(await readStream(res), "opus-模型");
+  const { limiter } = (await env.health()).resilience.providers.p!;
+  assert.equal(limiter.active, 0, "the slot is free again");
 });

@@ -258,3 +258,34 @@ Deno.test("circuit breaker under concurrency: answers still streaming vouch for 
   assert.equal(fallback.requests.length, 3);
   assert.equal((await env.health()).resilience.targets["a/m1"]!.failures, 0);
 });
+
+Deno.test("a 5xx is retried on ccp's backoff: rate-limit reset headers are no wait hint for it", async () => {
+  // Groq and OpenAI send their rate-limit windows on every answer, a 503 included: when the
+  // token window resets says nothing of when the server recovers.
+  const up = startFaultMock({
+    replies: [
+      {
+        kind: "status",
+        status: 503,
+        message: "over capacity",
+        headers: {
+          "x-ratelimit-remaining-tokens": "5000",
+          "x-ratelimit-reset-tokens": "2m0s",
+          "x-ratelimit-reset-requests": "3m0s",
+        },
+      },
+      { kind: "ok" },
+    ],
+  });
+  await using env = setup(
+    [up],
+    testConfig({
+      providers: [at(up, "p", { maxRetries: 2, fallbackOn: [] })],
+      routes: { default: "p/m" },
+    }),
+  );
+  const started = performance.now();
+  assertComplete(await readStream(await env.send()), "claude-opus-5-5");
+  assert.equal(up.requests.length, 2, "retried in place");
+  assert.ok(performance.now() - started < 3000, "after a backoff of a second or less");
+});

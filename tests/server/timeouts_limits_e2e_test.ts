@@ -174,7 +174,7 @@ Deno.test("a full wait queue answers 429 at once", async () => {
   const error = await expectError(res, 429, "rate_limit_error");
   assert.match(
     error.message,
-    /queue for provider "p" is full \(1 requests waiting; max_concurrency 1\)/,
+    /^provider "p" model "m": ccp's queue for provider "p" is full \(1 requests waiting; max_concurrency 1\)/,
   );
   assertComplete(await active, "claude-opus-5-5");
   assertComplete(await queued, "claude-opus-5-5");
