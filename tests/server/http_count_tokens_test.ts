@@ -124,6 +124,8 @@ Deno.test("count_tokens: a target that takes the client's model name counts with
     await ccp.close();
     await mock.close();
   }
+});
+
 Deno.test("count_tokens: a 429 from the count endpoint does not cool the key for Messages", async () => {
   // Anthropic limits token counting apart from Messages: its 429 says nothing of the key's
   // Messages limit, so the next request still goes to the first target of its route.
