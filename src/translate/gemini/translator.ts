@@ -31,7 +31,7 @@ import {
   STOP_REASON_OF_FINISH,
 } from "./usage.ts";
 import { newToolUseId } from "../anthropic/ids.ts";
-import { JsonCompletionScanner } from "../openai_chat/json_scanner.ts";
+import { completeToolCall } from "../openai_chat/tool_calls.ts";
 import { deltaUsage, messageStartEvent, type UpstreamUsage } from "../openai_chat/usage.ts";
 
 /** What the translator needs to know about the request it answers. */
@@ -203,17 +203,8 @@ export class GeminiToAnthropicTranslator {
     const schema = this.#o.tools?.find((tool) => tool.name === name)?.input_schema;
     const raw = isRecord(call.args) ? call.args : {};
     const args = JSON.stringify(schema === undefined ? raw : withJsonValues(raw, schema));
-    const state = {
-      id: "",
-      name,
-      args,
-      emitted: 0,
-      scanner: new JsonCompletionScanner(),
-      block: -1,
-      closed: false,
-    };
     // Gemini's optional call ids are not kept: Claude Code pairs results by these toolu_ ids.
-    this.#blocks.startTool(state, newToolUseId());
+    this.#blocks.startTool(completeToolCall(name, args), newToolUseId());
     this.#blocks.close();
   }
 

@@ -17,8 +17,7 @@ import type {
 } from "../../protocols/openai_responses.ts";
 import { AnswerFrame } from "../anthropic/answer_frame.ts";
 import { AnthropicBlockWriter } from "../anthropic/blocks.ts";
-import { JsonCompletionScanner } from "../openai_chat/json_scanner.ts";
-import type { ToolCallState } from "../openai_chat/tool_calls.ts";
+import { newToolCall, type ToolCallState } from "../openai_chat/tool_calls.ts";
 import { deltaUsage, messageStartEvent, type UpstreamUsage } from "../openai_chat/usage.ts";
 import { encodeCcpSignature } from "../reasoning/provenance.ts";
 import { errorFields, reportedError, type ResponsesErrorFields } from "./errors.ts";
@@ -146,16 +145,9 @@ export class ResponsesToAnthropicTranslator {
     if (item.type === "function_call") {
       const itemId = str(item.id) || str(item.call_id) || `fc_${this.#calls.size}`;
       if (this.#calls.has(itemId)) return;
-      const call: Call = {
+      const call: Call = Object.assign(newToolCall(str(item.call_id) || itemId, str(item.name)), {
         itemId,
-        id: str(item.call_id) || itemId,
-        name: str(item.name),
-        args: "",
-        emitted: 0,
-        scanner: new JsonCompletionScanner(),
-        block: -1,
-        closed: false,
-      };
+      });
       this.#calls.set(itemId, call);
       this.#pending.push(call);
       this.#accept(call, str(item.arguments));
