@@ -41,21 +41,29 @@ export class AnswerFrame {
     this.#blocks.out.push(this.#start());
   }
 
-  /** Ends the answer normally (its blocks already closed). */
-  finish(reason: StopReason, usage: AnthropicDeltaUsage): void {
+  /** Ends the answer normally (its blocks already closed); `sequence` is the stop sequence hit. */
+  finish(reason: StopReason, usage: AnthropicDeltaUsage, sequence: string | null = null): void {
     this.#blocks.out.push({
       type: "message_delta",
-      delta: { stop_reason: reason, stop_sequence: null },
+      delta: { stop_reason: reason, stop_sequence: sequence },
       usage,
     });
     this.#blocks.out.push({ type: "message_stop" });
     this.done = true;
   }
 
-  /** Ends the answer with an error; `close` closes the open block first, if it began. */
-  fail(message: string, type: string, close: () => void): void {
-    if (this.started) close();
+  /** Ends the answer with an error, closing the open block first if the answer began. */
+  fail(message: string, type = "api_error"): void {
+    if (this.started) this.#blocks.close();
     this.#blocks.out.push({ type: "error", error: { type, message } });
     this.done = true;
+  }
+
+  /**
+   * Fails an answer whose upstream stream ended before it finished: with `early` once the answer
+   * began, else saying that the stream carried nothing at all.
+   */
+  cutOff(who: string, early: string): void {
+    this.fail(this.started ? early : `${who} closed the stream without sending any data`);
   }
 }

@@ -20,6 +20,8 @@ export class AnthropicBlockWriter {
   out: AnthropicStreamEvent[] = [];
   /** Characters of text, thinking and arguments written (for usage estimates). */
   chars = 0;
+  /** tool_use blocks opened (the stop reason is `tool_use` when there are any). */
+  toolBlocks = 0;
   #next = 0;
   #open: OpenBlock | null = null;
   readonly #sign: (capture: ReasoningCapture) => string;
@@ -90,6 +92,7 @@ export class AnthropicBlockWriter {
   /** Opens a tool_use block for `call` and writes the arguments buffered so far. */
   startTool(call: ToolCallState, id: string): void {
     this.close();
+    this.toolBlocks++;
     call.block = this.#next++;
     this.#open = { kind: "tool", index: call.block, call };
     this.out.push({

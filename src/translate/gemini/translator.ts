@@ -31,7 +31,7 @@ import {
   STOP_REASON_OF_FINISH,
 } from "./usage.ts";
 import { newToolUseId } from "../anthropic/ids.ts";
-import { JsonCompletionScanner } from "../openai_chat/json_scanner.ts";
+import { completeToolCall } from "../openai_chat/tool_calls.ts";
 import { deltaUsage, messageStartEvent, type UpstreamUsage } from "../openai_chat/usage.ts";
 
 /** What the translator needs to know about the request it answers. */
@@ -65,7 +65,6 @@ export class GeminiToAnthropicTranslator {
   #open: "thinking" | "text" | null = null;
   /** Gemini signatures collected for the open thinking block. */
   #thought: { sig?: string; next?: string } = {};
-  #tools = 0;
   #usage: UpstreamUsage | undefined;
   #finish: string | undefined;
   #finishMessage: string | undefined;
@@ -99,9 +98,9 @@ export class GeminiToAnthropicTranslator {
         // After Gemini said why it stopped, a chunk broken off (the connection ended inside it)
         // can only have carried a later count, not the answer.
         if (this.finishing) return;
-        this.#fail(`${who} sent a malformed chunk: ${event.detail}`);
+        this.#frame.fail(`${who} sent a malformed chunk: ${event.detail}`);
       } else {
-        this.#fail(
+        this.#frame.fail(
           `${who} reported an error mid-stream: ${event.message}`,
           errorTypeOfUpstream(event.code),
         );
@@ -117,11 +116,9 @@ export class GeminiToAnthropicTranslator {
   /** The upstream closed: finish normally if Gemini said why it stopped, else fail loudly. */
   end(): AnthropicStreamEvent[] {
     return this.#frame.run(() => {
+      if (this.#finish !== undefined || this.#blocked) return this.#complete();
       const who = upstreamWho(this.#o);
-      if (this.#finish !== undefined || this.#blocked) this.#complete();
-      else if (!this.#frame.started) {
-        this.#fail(`${who} closed the stream without sending any data`);
-      } else this.#fail(`${who} closed the stream early (no finishReason)`);
+      this.#frame.cutOff(who, `${who} closed the stream early (no finishReason)`);
     });
   }
 
@@ -129,7 +126,7 @@ export class GeminiToAnthropicTranslator {
     this.#frame.begin();
     if (chunk.error !== undefined && chunk.error !== null) {
       const { message, code } = describeGeminiError(chunk.error);
-      this.#fail(
+      this.#frame.fail(
         `${upstreamWho(this.#o)} reported an error mid-stream: ${message}`,
         errorTypeOfUpstream(code),
       );
@@ -206,19 +203,9 @@ export class GeminiToAnthropicTranslator {
     const schema = this.#o.tools?.find((tool) => tool.name === name)?.input_schema;
     const raw = isRecord(call.args) ? call.args : {};
     const args = JSON.stringify(schema === undefined ? raw : withJsonValues(raw, schema));
-    const state = {
-      id: "",
-      name,
-      args,
-      emitted: 0,
-      scanner: new JsonCompletionScanner(),
-      block: -1,
-      closed: false,
-    };
     // Gemini's optional call ids are not kept: Claude Code pairs results by these toolu_ ids.
-    this.#blocks.startTool(state, newToolUseId());
+    this.#blocks.startTool(completeToolCall(name, args), newToolUseId());
     this.#blocks.close();
-    this.#tools++;
   }
 
   #close(): void {
@@ -247,7 +234,7 @@ export class GeminiToAnthropicTranslator {
     const finish = this.#finish ?? "STOP";
     const reason = STOP_REASON_OF_FINISH[finish] ?? "end_turn";
     // Gemini says STOP after function calls; Claude Code only runs tools on tool_use.
-    if (this.#tools > 0 && reason !== "refusal") return "tool_use";
+    if (this.#blocks.toolBlocks > 0 && reason !== "refusal") return "tool_use";
     if (finishNeedsNote(finish)) {
       this.#close();
       this.#blocks.text(finishNote(finish, this.#finishMessage));
@@ -267,9 +254,5 @@ export class GeminiToAnthropicTranslator {
       preferLocalInputTokens: false,
     });
     this.#frame.finish(reason, usage);
-  }
-
-  #fail(message: string, type = "api_error"): void {
-    this.#frame.fail(message, type, () => this.#close());
   }
 }

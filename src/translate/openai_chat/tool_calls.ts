@@ -52,15 +52,7 @@ export class ToolCallTracker {
     // Some servers reuse index 0 for every parallel call; a new id means a new call.
     if (call && id && call.id && call.id !== id) call = undefined;
     if (!call) {
-      call = {
-        id: "",
-        name: "",
-        args: "",
-        emitted: 0,
-        scanner: new JsonCompletionScanner(),
-        block: -1,
-        closed: false,
-      };
+      call = newToolCall("", "");
       this.order.push(call);
     }
     if (index !== undefined) this.#byIndex.set(index, call);
@@ -101,11 +93,25 @@ export class ToolCallTracker {
   }
 }
 
-/** A call whose name and arguments are known at once (recovered from text). */
+/** A call whose arguments have not begun, with the id and name known so far ("" if none). */
+export function newToolCall(id: string, name: string): ToolCallState {
+  return {
+    id,
+    name,
+    args: "",
+    emitted: 0,
+    scanner: new JsonCompletionScanner(),
+    block: -1,
+    closed: false,
+  };
+}
+
+/** A call whose name and arguments are known at once (recovered from text, or Gemini's). */
 export function completeToolCall(name: string, args: string): ToolCallState {
-  const scanner = new JsonCompletionScanner();
-  scanner.feed(args);
-  return { id: "", name, args, emitted: 0, scanner, block: -1, closed: false };
+  const call = newToolCall("", name);
+  call.args = args;
+  call.scanner.feed(args);
+  return call;
 }
 
 /**

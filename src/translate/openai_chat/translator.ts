@@ -15,6 +15,7 @@ import type {
   ChatDelta,
   ChatToolCallDelta,
 } from "../../protocols/openai_chat.ts";
+import { AnswerFrame } from "../anthropic/answer_frame.ts";
 import { AnthropicBlockWriter } from "../anthropic/blocks.ts";
 import { newToolUseId } from "../anthropic/ids.ts";
 import { DEFAULT_OPENAI_DIALECT, dialectForModel, type OpenAIDialect } from "./dialect.ts";
@@ -51,13 +52,11 @@ export class OpenAIToAnthropicTranslator {
   /** Where the reasoning the splitter holds back came from. */
   #reasoningSource: ReasoningSource = "reasoning_content";
   readonly #blocks: AnthropicBlockWriter;
+  readonly #frame: AnswerFrame;
   readonly #tools = new ToolCallTracker();
   readonly #usedIds = new Set<string>();
-  #started = false;
-  #done = false;
   /** Set once tool calls began: later prose waits in `#late` so blocks stay sequential. */
   #toolsPhase = false;
-  #toolBlocks = 0;
   #late: LateItem[] = [];
   #usage: UpstreamUsage | undefined;
   #finish: string | undefined;
@@ -78,64 +77,44 @@ export class OpenAIToAnthropicTranslator {
       (capture) => capture.signature(options.provider, options.upstreamModel),
       options.toolNames,
     );
+    this.#frame = new AnswerFrame(this.#blocks, () => messageStartEvent(options));
   }
 
   /** True once the message ended (normally or with an error); later input is ignored. */
   get done(): boolean {
-    return this.#done;
+    return this.#frame.done;
   }
 
   /** True once a `finish_reason` came: only the usage chunk and `[DONE]` may follow. */
   get finishing(): boolean {
-    return this.#finish !== undefined && !this.#done;
+    return this.#finish !== undefined && !this.#frame.done;
   }
 
   /** Consumes one upstream event. */
   push(event: UpstreamEvent): AnthropicStreamEvent[] {
-    return this.#run(() => {
+    return this.#frame.run(() => {
       if (event.kind === "chunk") this.#chunk(event.chunk);
       else if (event.kind === "done") this.#complete();
       else if (event.kind === "malformed") {
         // After the finish only the usage chunk may come: one broken off (the connection ended
         // inside it) costs the exact count, not the answer.
         if (this.#finish !== undefined) return;
-        this.#fail(
-          `${upstreamWho(this.#o)} sent a malformed chunk: ${event.detail}`,
-        );
+        this.#frame.fail(`${upstreamWho(this.#o)} sent a malformed chunk: ${event.detail}`);
       } else this.#upstreamError(event);
     });
   }
 
   /** The upstream closed: finish normally if it said it was done, else fail loudly. */
   end(): AnthropicStreamEvent[] {
-    return this.#run(() => {
+    return this.#frame.run(() => {
+      if (this.#finish !== undefined) return this.#complete();
       const who = upstreamWho(this.#o);
-      if (this.#finish !== undefined) this.#complete();
-      else if (!this.#started) this.#fail(`${who} closed the stream without sending any data`);
-      else this.#fail(`${who} closed the stream early (no finish_reason and no [DONE])`);
+      this.#frame.cutOff(who, `${who} closed the stream early (no finish_reason and no [DONE])`);
     });
   }
 
-  #run(step: () => void): AnthropicStreamEvent[] {
-    if (this.#done) return [];
-    const out: AnthropicStreamEvent[] = [];
-    this.#blocks.out = out;
-    step();
-    return out;
-  }
-
-  #emit(event: AnthropicStreamEvent): void {
-    this.#blocks.out.push(event);
-  }
-
-  #begin(): void {
-    if (this.#started) return;
-    this.#started = true;
-    this.#emit(messageStartEvent(this.#o));
-  }
-
   #chunk(chunk: ChatCompletionChunk): void {
-    this.#begin();
+    this.#frame.begin();
     const choices = chunk.choices;
     // Moonshot puts the usage inside the finishing choice rather than beside it.
     const inChoice = Array.isArray(choices) ? (choices[0] as ChatChunkChoice | null)?.usage : null;
@@ -151,7 +130,7 @@ export class OpenAIToAnthropicTranslator {
       if (!choice || typeof choice !== "object") continue;
       if (typeof choice.index === "number" && choice.index !== 0) continue; // n > 1 is not Anthropic
       this.#choice(choice);
-      if (this.#done) return;
+      if (this.#frame.done) return;
     }
   }
 
@@ -181,9 +160,7 @@ export class OpenAIToAnthropicTranslator {
       // An answer the server gave up on is a failure, not a finished turn (Claude Code would
       // take a cut answer for the model's last word).
       if (FAILED_FINISHES.has(finish)) {
-        this.#fail(
-          `${upstreamWho(this.#o)} ended the answer with finish_reason "${finish}"`,
-        );
+        this.#frame.fail(`${upstreamWho(this.#o)} ended the answer with finish_reason "${finish}"`);
         return;
       }
       this.#finish = finish;
@@ -333,7 +310,6 @@ export class OpenAIToAnthropicTranslator {
     // Missing or repeated ids would break Claude Code's tool_use/tool_result pairing.
     const id = call.id && !this.#usedIds.has(call.id) ? call.id : newToolUseId();
     this.#usedIds.add(id);
-    this.#toolBlocks++;
     this.#blocks.startTool(call, id);
   }
 
@@ -358,11 +334,11 @@ export class OpenAIToAnthropicTranslator {
   }
 
   #complete(): void {
-    this.#begin();
+    this.#frame.begin();
     this.#finalizeBlocks();
     const { reason, sequence } = stopReasonOf({
       finish: this.#finish,
-      toolBlocks: this.#toolBlocks,
+      toolBlocks: this.#blocks.toolBlocks,
       matched: this.#matched,
       stopSequences: this.#o.stopSequences,
     });
@@ -373,23 +349,11 @@ export class OpenAIToAnthropicTranslator {
       reasoningTokensSeparate: this.#dialect.reasoningTokensSeparate,
       preferLocalInputTokens: this.#o.preferLocalInputTokens === true,
     });
-    this.#emit({
-      type: "message_delta",
-      delta: { stop_reason: reason, stop_sequence: sequence },
-      usage,
-    });
-    this.#emit({ type: "message_stop" });
-    this.#done = true;
+    this.#frame.finish(reason, usage, sequence);
   }
 
   #upstreamError(event: Extract<UpstreamEvent, { kind: "error" }>): void {
     const { message, type } = midStreamError(event, this.#o);
-    this.#fail(message, type);
-  }
-
-  #fail(message: string, type = "api_error"): void {
-    if (this.#started) this.#blocks.close();
-    this.#emit({ type: "error", error: { type, message } });
-    this.#done = true;
+    this.#frame.fail(message, type);
   }
 }

@@ -17,8 +17,7 @@ import type {
 } from "../../protocols/openai_responses.ts";
 import { AnswerFrame } from "../anthropic/answer_frame.ts";
 import { AnthropicBlockWriter } from "../anthropic/blocks.ts";
-import { JsonCompletionScanner } from "../openai_chat/json_scanner.ts";
-import type { ToolCallState } from "../openai_chat/tool_calls.ts";
+import { newToolCall, type ToolCallState } from "../openai_chat/tool_calls.ts";
 import { deltaUsage, messageStartEvent, type UpstreamUsage } from "../openai_chat/usage.ts";
 import { encodeCcpSignature } from "../reasoning/provenance.ts";
 import { errorFields, reportedError, type ResponsesErrorFields } from "./errors.ts";
@@ -61,7 +60,6 @@ export class ResponsesToAnthropicTranslator {
   #summaryAt = "";
   /** Text that arrived while a function call's block was open, written once it closes. */
   #late = "";
-  #toolBlocks = 0;
 
   constructor(options: ResponsesTranslateOptions) {
     this.#o = options;
@@ -81,15 +79,16 @@ export class ResponsesToAnthropicTranslator {
 
   /** An upstream chunk that was not valid JSON. */
   malformed(detail: string): AnthropicStreamEvent[] {
-    return this.#frame.run(() => this.#fail(`${this.#who()} sent a malformed event: ${detail}`));
+    return this.#frame.run(() =>
+      this.#frame.fail(`${this.#who()} sent a malformed event: ${detail}`)
+    );
   }
 
   /** The upstream closed: fine after a final event, else a loud failure. */
   end(): AnthropicStreamEvent[] {
     return this.#frame.run(() => {
-      if (!this.#frame.started) {
-        this.#fail(`${this.#who()} closed the stream without sending any data`);
-      } else this.#fail(`${this.#who()} closed the stream before response.completed`);
+      const who = this.#who();
+      this.#frame.cutOff(who, `${who} closed the stream before response.completed`);
     });
   }
 
@@ -146,16 +145,9 @@ export class ResponsesToAnthropicTranslator {
     if (item.type === "function_call") {
       const itemId = str(item.id) || str(item.call_id) || `fc_${this.#calls.size}`;
       if (this.#calls.has(itemId)) return;
-      const call: Call = {
+      const call: Call = Object.assign(newToolCall(str(item.call_id) || itemId, str(item.name)), {
         itemId,
-        id: str(item.call_id) || itemId,
-        name: str(item.name),
-        args: "",
-        emitted: 0,
-        scanner: new JsonCompletionScanner(),
-        block: -1,
-        closed: false,
-      };
+      });
       this.#calls.set(itemId, call);
       this.#pending.push(call);
       this.#accept(call, str(item.arguments));
@@ -240,7 +232,6 @@ export class ResponsesToAnthropicTranslator {
       this.#late = "";
       return;
     }
-    this.#toolBlocks++;
     this.#summaryAt = "";
     this.#blocks.startTool(next, next.id);
     if (next.closed) {
@@ -275,7 +266,7 @@ export class ResponsesToAnthropicTranslator {
     let reason: StopReason = incomplete
       ? STOP_REASON_OF_INCOMPLETE[incomplete] ?? "end_turn"
       : "end_turn";
-    if (reason === "end_turn" && this.#toolBlocks > 0) reason = "tool_use";
+    if (reason === "end_turn" && this.#blocks.toolBlocks > 0) reason = "tool_use";
     const usage = deltaUsage({
       localInputTokens: this.#o.inputTokens,
       upstream: usageOf(response),
@@ -288,11 +279,7 @@ export class ResponsesToAnthropicTranslator {
 
   #report(what: string, fields: ResponsesErrorFields): void {
     const { type, message } = reportedError(`${this.#who()} ${what}`, fields);
-    this.#fail(message, type);
-  }
-
-  #fail(message: string, type = "api_error"): void {
-    this.#frame.fail(message, type, () => this.#blocks.close());
+    this.#frame.fail(message, type);
   }
 }
 
