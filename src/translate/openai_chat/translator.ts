@@ -17,7 +17,7 @@ import type {
 } from "../../protocols/openai_chat.ts";
 import { AnswerFrame } from "../anthropic/answer_frame.ts";
 import { AnthropicBlockWriter } from "../anthropic/blocks.ts";
-import { newToolUseId } from "../anthropic/ids.ts";
+import { ToolUseIds } from "../anthropic/tool_use_ids.ts";
 import { DEFAULT_OPENAI_DIALECT, dialectForModel, type OpenAIDialect } from "./dialect.ts";
 import type { UpstreamEvent } from "./events.ts";
 import { FAILED_FINISHES, midStreamError, stopReasonOf } from "./stream_end.ts";
@@ -54,7 +54,7 @@ export class OpenAIToAnthropicTranslator {
   readonly #blocks: AnthropicBlockWriter;
   readonly #frame: AnswerFrame;
   readonly #tools = new ToolCallTracker();
-  readonly #usedIds = new Set<string>();
+  readonly #ids: ToolUseIds;
   /** Set once tool calls began: later prose waits in `#late` so blocks stay sequential. */
   #toolsPhase = false;
   #late: LateItem[] = [];
@@ -64,6 +64,7 @@ export class OpenAIToAnthropicTranslator {
 
   constructor(options: TranslateOptions) {
     this.#o = options;
+    this.#ids = new ToolUseIds(options.history);
     this.#dialect = dialectForModel(
       options.dialect ?? DEFAULT_OPENAI_DIALECT,
       options.upstreamModel,
@@ -307,10 +308,7 @@ export class OpenAIToAnthropicTranslator {
   }
 
   #startTool(call: ToolCallState): void {
-    // Missing or repeated ids would break Claude Code's tool_use/tool_result pairing.
-    const id = call.id && !this.#usedIds.has(call.id) ? call.id : newToolUseId();
-    this.#usedIds.add(id);
-    this.#blocks.startTool(call, id);
+    this.#blocks.startTool(call, this.#ids.take(call.id));
   }
 
   #finalizeBlocks(): void {

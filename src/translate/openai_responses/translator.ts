@@ -9,7 +9,7 @@
  */
 
 import { upstreamWho } from "../../core/text.ts";
-import type { AnthropicStreamEvent, StopReason } from "../../protocols/anthropic.ts";
+import type { AnthropicStreamEvent, MessageParam, StopReason } from "../../protocols/anthropic.ts";
 import type {
   ResponsesOutputItem,
   ResponsesResponse,
@@ -17,6 +17,7 @@ import type {
 } from "../../protocols/openai_responses.ts";
 import { AnswerFrame } from "../anthropic/answer_frame.ts";
 import { AnthropicBlockWriter } from "../anthropic/blocks.ts";
+import { ToolUseIds } from "../anthropic/tool_use_ids.ts";
 import { newToolCall, type ToolCallState } from "../openai_chat/tool_calls.ts";
 import { deltaUsage, messageStartEvent, type UpstreamUsage } from "../openai_chat/usage.ts";
 import { encodeCcpSignature } from "../reasoning/provenance.ts";
@@ -34,6 +35,8 @@ export interface ResponsesTranslateOptions {
   readonly messageId?: string;
   /** Upstream name → client name, for tools renamed to fit the wire's name rule. */
   readonly toolNames?: ReadonlyMap<string, string>;
+  /** The request's messages: a tool call's id must not repeat one of theirs. */
+  readonly history?: readonly MessageParam[];
 }
 
 /** `incomplete_details.reason` → `stop_reason`. */
@@ -53,6 +56,7 @@ export class ResponsesToAnthropicTranslator {
   readonly #frame: AnswerFrame;
   /** Function calls by item id; the first not yet closed owns the open tool block. */
   readonly #calls = new Map<string, Call>();
+  readonly #ids: ToolUseIds;
   readonly #pending: Call[] = [];
   /** Encrypted reasoning items of the thinking block that is open. */
   #reasoning: ResponsesOutputItem[] = [];
@@ -63,6 +67,7 @@ export class ResponsesToAnthropicTranslator {
 
   constructor(options: ResponsesTranslateOptions) {
     this.#o = options;
+    this.#ids = new ToolUseIds(options.history);
     this.#blocks = new AnthropicBlockWriter(() => this.#sign(), options.toolNames);
     this.#frame = new AnswerFrame(this.#blocks, () => messageStartEvent(options));
   }
@@ -145,9 +150,8 @@ export class ResponsesToAnthropicTranslator {
     if (item.type === "function_call") {
       const itemId = str(item.id) || str(item.call_id) || `fc_${this.#calls.size}`;
       if (this.#calls.has(itemId)) return;
-      const call: Call = Object.assign(newToolCall(str(item.call_id) || itemId, str(item.name)), {
-        itemId,
-      });
+      const id = this.#ids.take(str(item.call_id) || itemId);
+      const call: Call = Object.assign(newToolCall(id, str(item.name)), { itemId });
       this.#calls.set(itemId, call);
       this.#pending.push(call);
       this.#accept(call, str(item.arguments));

@@ -45,6 +45,7 @@ export const openAITransport: Transport = {
           dialect,
           stopSequences: client.stop_sequences as string[] | undefined,
           toolNames: renamedToolNames(client.tools, OPENAI_TOOL_NAMES),
+          history: client.messages,
           // A model patch may turn the recovery on (Kimi K2 on a host that serves many models).
           ...(dialectForModel(dialect, model).textToolCalls
             ? { tools: offeredToolsOf(chat.tools) }

@@ -36,6 +36,7 @@ export const openAIResponsesTransport: Transport = {
         const translate: ResponsesTranslateOptions = {
           ...basics,
           toolNames: renamedToolNames(client.tools, OPENAI_TOOL_NAMES),
+          history: client.messages,
         };
         return {
           stream: () => responsesTranslation(translate),

@@ -1,0 +1,48 @@
+/**
+ * The ids of the tool calls an answer hands Claude Code. Claude Code drops a call whose id it has
+ * seen before in the conversation, and the model, never told its call ran, asks again: a loop.
+ * Upstream ids are kept when they are fresh; one that is missing, repeats in this answer, or
+ * repeats a call of the history (a server numbering calls per answer, a model writing its own
+ * ids) is replaced by a new `toolu_…` id.
+ */
+
+import type { MessageParam } from "../../protocols/anthropic.ts";
+import { newToolUseId } from "./ids.ts";
+
+/** Hands out tool_use ids for one answer. */
+export class ToolUseIds {
+  readonly #used = new Set<string>();
+  readonly #history: readonly MessageParam[];
+  #earlier: Set<string> | undefined;
+
+  /** `history`: the request's messages, read only when an id has to be checked against them. */
+  constructor(history: readonly MessageParam[] = []) {
+    this.#history = history;
+  }
+
+  /** `upstreamId` when it is fresh, else a new id. */
+  take(upstreamId: string | undefined): string {
+    const id = upstreamId && !this.#used.has(upstreamId) && !this.#seen(upstreamId)
+      ? upstreamId
+      : newToolUseId();
+    this.#used.add(id);
+    return id;
+  }
+
+  // The history's ids are collected once per answer, and only for an answer with a tool call.
+  #seen(id: string): boolean {
+    this.#earlier ??= historyToolIds(this.#history);
+    return this.#earlier.has(id);
+  }
+}
+
+function historyToolIds(history: readonly MessageParam[]): Set<string> {
+  const ids = new Set<string>();
+  for (const message of history) {
+    if (message.role !== "assistant" || typeof message.content === "string") continue;
+    for (const block of message.content) {
+      if (block.type === "tool_use" && typeof block.id === "string") ids.add(block.id);
+    }
+  }
+  return ids;
+}
