@@ -12,31 +12,28 @@ import { newToolUseId } from "./ids.ts";
 /** Hands out tool_use ids for one answer. */
 export class ToolUseIds {
   readonly #used = new Set<string>();
-  readonly #history: readonly MessageParam[];
-  #earlier: Set<string> | undefined;
+  readonly #earlier: ReadonlySet<string>;
 
-  /** `history`: the request's messages, read only when an id has to be checked against them. */
-  constructor(history: readonly MessageParam[] = []) {
-    this.#history = history;
+  /** `earlier`: the ids of the request's tool calls ({@link historyToolIds}). */
+  constructor(earlier: ReadonlySet<string> = new Set()) {
+    this.#earlier = earlier;
   }
 
   /** `upstreamId` when it is fresh, else a new id. */
   take(upstreamId: string | undefined): string {
-    const id = upstreamId && !this.#used.has(upstreamId) && !this.#seen(upstreamId)
+    const id = upstreamId && !this.#used.has(upstreamId) && !this.#earlier.has(upstreamId)
       ? upstreamId
       : newToolUseId();
     this.#used.add(id);
     return id;
   }
-
-  // The history's ids are collected once per answer, and only for an answer with a tool call.
-  #seen(id: string): boolean {
-    this.#earlier ??= historyToolIds(this.#history);
-    return this.#earlier.has(id);
-  }
 }
 
-function historyToolIds(history: readonly MessageParam[]): Set<string> {
+/**
+ * The ids of the tool calls in a request's history. Collected before the answer streams, so an
+ * open stream holds these short strings and not the request's messages.
+ */
+export function historyToolIds(history: readonly MessageParam[]): Set<string> {
   const ids = new Set<string>();
   for (const message of history) {
     if (message.role !== "assistant" || typeof message.content === "string") continue;

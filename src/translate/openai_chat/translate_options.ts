@@ -1,6 +1,5 @@
 /** What the Chat Completions translator is told about the request it answers. */
 
-import type { MessageParam } from "../../protocols/anthropic.ts";
 import type { OpenAIDialect } from "./dialect.ts";
 import type { OfferedTool } from "./text_tool_parse.ts";
 
@@ -24,6 +23,6 @@ export interface TranslateOptions {
   readonly tools?: readonly OfferedTool[];
   /** Upstream name → client name, for tools renamed to fit the wire's name rule. */
   readonly toolNames?: ReadonlyMap<string, string>;
-  /** The request's messages: a tool call's id must not repeat one of theirs. */
-  readonly history?: readonly MessageParam[];
+  /** The ids of the request's tool calls: an answer's call must not repeat one of them. */
+  readonly historyToolIds?: ReadonlySet<string>;
 }

@@ -64,7 +64,7 @@ export class OpenAIToAnthropicTranslator {
 
   constructor(options: TranslateOptions) {
     this.#o = options;
-    this.#ids = new ToolUseIds(options.history);
+    this.#ids = new ToolUseIds(options.historyToolIds);
     this.#dialect = dialectForModel(
       options.dialect ?? DEFAULT_OPENAI_DIALECT,
       options.upstreamModel,

@@ -9,7 +9,7 @@
  */
 
 import { upstreamWho } from "../../core/text.ts";
-import type { AnthropicStreamEvent, MessageParam, StopReason } from "../../protocols/anthropic.ts";
+import type { AnthropicStreamEvent, StopReason } from "../../protocols/anthropic.ts";
 import type {
   ResponsesOutputItem,
   ResponsesResponse,
@@ -35,8 +35,8 @@ export interface ResponsesTranslateOptions {
   readonly messageId?: string;
   /** Upstream name → client name, for tools renamed to fit the wire's name rule. */
   readonly toolNames?: ReadonlyMap<string, string>;
-  /** The request's messages: a tool call's id must not repeat one of theirs. */
-  readonly history?: readonly MessageParam[];
+  /** The ids of the request's tool calls: an answer's call must not repeat one of them. */
+  readonly historyToolIds?: ReadonlySet<string>;
 }
 
 /** `incomplete_details.reason` → `stop_reason`. */
@@ -67,7 +67,7 @@ export class ResponsesToAnthropicTranslator {
 
   constructor(options: ResponsesTranslateOptions) {
     this.#o = options;
-    this.#ids = new ToolUseIds(options.history);
+    this.#ids = new ToolUseIds(options.historyToolIds);
     this.#blocks = new AnthropicBlockWriter(() => this.#sign(), options.toolNames);
     this.#frame = new AnswerFrame(this.#blocks, () => messageStartEvent(options));
   }

@@ -17,6 +17,7 @@ import {
   withExactEffort,
   withExtraBody,
 } from "../model_settings.ts";
+import { historyToolIds } from "../../translate/anthropic/tool_use_ids.ts";
 import { sendTranslated } from "../translated_answer.ts";
 import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from "../transport.ts";
 
@@ -36,6 +37,7 @@ export const openAITransport: Transport = {
       ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
     });
     const chat = withExtraBody(withExactEffort(translated, dialect, model, settings), settings);
+    const toolIds = historyToolIds(client.messages);
     return await sendTranslated(
       request,
       { url: openAIChatUrl(provider.baseUrl), body: chat, stream: chat.stream === true },
@@ -45,7 +47,7 @@ export const openAITransport: Transport = {
           dialect,
           stopSequences: client.stop_sequences as string[] | undefined,
           toolNames: renamedToolNames(client.tools, OPENAI_TOOL_NAMES),
-          history: client.messages,
+          historyToolIds: toolIds,
           // A model patch may turn the recovery on (Kimi K2 on a host that serves many models).
           ...(dialectForModel(dialect, model).textToolCalls
             ? { tools: offeredToolsOf(chat.tools) }

@@ -8,6 +8,7 @@ import type { ResponsesTranslateOptions } from "../../translate/openai_responses
 import { OPENAI_TOOL_NAMES, renamedToolNames } from "../../translate/tool_names.ts";
 import { openAIResponsesUrl } from "../http/endpoints.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
+import { historyToolIds } from "../../translate/anthropic/tool_use_ids.ts";
 import { sendTranslated } from "../translated_answer.ts";
 import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from "../transport.ts";
 
@@ -29,6 +30,7 @@ export const openAIResponsesTransport: Transport = {
       }),
       settings,
     );
+    const toolIds = historyToolIds(client.messages);
     return await sendTranslated(
       request,
       { url: openAIResponsesUrl(provider.baseUrl), body, stream: body.stream === true },
@@ -36,7 +38,7 @@ export const openAIResponsesTransport: Transport = {
         const translate: ResponsesTranslateOptions = {
           ...basics,
           toolNames: renamedToolNames(client.tools, OPENAI_TOOL_NAMES),
-          history: client.messages,
+          historyToolIds: toolIds,
         };
         return {
           stream: () => responsesTranslation(translate),
