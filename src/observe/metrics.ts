@@ -4,7 +4,7 @@
  * guards' state (keys, breakers, limiters) read at scrape time.
  */
 
-import type { RequestObserver, RequestRecord } from "../pipeline/record.ts";
+import type { CountRecord, RequestObserver, RequestRecord } from "../pipeline/record.ts";
 import type { ResilienceSnapshot } from "../resilience/registry.ts";
 
 /** Request durations: from a quick local answer to a long agent turn. */
@@ -99,9 +99,21 @@ export interface MetricsSources {
   readonly shared?: () => Readonly<Record<string, { reachable: boolean }>>;
 }
 
+/** What the metrics are built with. */
+export interface MetricsOptions {
+  /**
+   * A finished request's cost in USD, the number the usage ledger records (undefined when its
+   * target has no known price); without it, `ccp_cost_usd_total` stays empty.
+   */
+  readonly costOf?: (record: Readonly<RequestRecord>) => number | undefined;
+}
+
 /** Collects request metrics; an observer of the pipeline. */
 export class Metrics implements RequestObserver {
+  readonly #costOf?: (record: Readonly<RequestRecord>) => number | undefined;
   readonly #requests = new Counter();
+  readonly #cost = new Counter();
+  readonly #counts = new Counter();
   readonly #tokens = new Counter();
   readonly #attempts = new Counter();
   readonly #streamErrors = new Counter();
@@ -112,7 +124,13 @@ export class Metrics implements RequestObserver {
   readonly #tokenLabels = new LabelSets(["provider", "model", "kind"]);
   readonly #attemptLabels = new LabelSets(["provider", "model", "outcome"]);
   readonly #targetLabels = new LabelSets(["provider", "model"]);
+  readonly #costLabels = new LabelSets(["provider", "model", "route"]);
+  readonly #countLabels = new LabelSets(["provider", "model", "via"]);
   readonly #models = new ModelNames();
+
+  constructor(options: MetricsOptions = {}) {
+    this.#costOf = options.costOf;
+  }
 
   started(): void {
     this.#inflight++;
@@ -132,6 +150,9 @@ export class Metrics implements RequestObserver {
     for (const [kind, n] of kinds) {
       if (n) this.#tokens.add(this.#tokenLabels.of(provider, model, kind), n);
     }
+    // Priced by the served model's own name: past the bound its label is `other`, its price is not.
+    const cost = this.#costOf?.(r);
+    if (cost) this.#cost.add(this.#costLabels.of(provider, model, r.route ?? ""), cost);
     for (const a of r.attempts) {
       const outcome = a.outcome === "answered"
         ? "answered"
@@ -148,6 +169,11 @@ export class Metrics implements RequestObserver {
     if (r.status < 400 && r.outcome === "error") this.#streamErrors.add(where);
     this.#duration.observe(where, r.durationMs / 1000);
     if (r.ttftMs !== undefined) this.#ttft.observe(where, r.ttftMs / 1000);
+  }
+
+  counted(c: Readonly<CountRecord>): void {
+    const model = c.model === "" ? "" : this.#models.of(c.provider, c.model);
+    this.#counts.add(this.#countLabels.of(c.provider, model, c.via));
   }
 
   /** Requests being answered right now. */
@@ -187,6 +213,16 @@ export class Metrics implements RequestObserver {
       this.#requests,
     );
     counter("ccp_tokens_total", "Tokens by provider, upstream model and kind.", this.#tokens);
+    counter(
+      "ccp_cost_usd_total",
+      "Cost in USD of requests (models with a known price), by served target and route.",
+      this.#cost,
+    );
+    counter(
+      "ccp_count_tokens_total",
+      "count_tokens answered, by the route's first target and who counted (upstream, local).",
+      this.#counts,
+    );
     counter(
       "ccp_upstream_attempts_total",
       "Upstream attempts by provider, model and outcome (answered, status_<code>, no_answer).",

@@ -60,6 +60,10 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
     probeAnnouncedWaits: false,
     // A count is no verdict on the target's Messages (see judgesTarget).
     judgesTarget: false,
+    // A 5xx or a lost connection is answered with the local count at once: a re-try would only
+    // make the client wait for a number it already has. (The chain is this one target: counting
+    // at a failover target would take its limits for the same fallback.)
+    maxRetries: 0,
     attempt: (target, key, signal) =>
       callAnthropic({
         provider: target.provider,

@@ -28,7 +28,7 @@ import type {
 import type { Resolver } from "../webtools/fetch_page.ts";
 import { planWebTools } from "../webtools/plan.ts";
 import { countUpstream } from "./count_upstream.ts";
-import type { RequestObserver } from "./record.ts";
+import type { CountRecord, RequestObserver } from "./record.ts";
 import { Recorder, type RecordStart } from "./recorder.ts";
 import type { SharedBudgetCheck, SharedGuards } from "../resilience/shared_sync.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
@@ -237,13 +237,26 @@ export class Pipeline {
         log: this.#deps.log,
       });
       if (counted !== undefined) {
+        this.#counted({ provider: provider.id, model: first.model, via: "upstream" });
         return { inputTokens: counted, via: `${provider.id}/${first.model}` };
       }
     }
-    return {
-      inputTokens: call.inputTokens ?? await this.#deps.countTokens(call.body),
-      via: "local",
-    };
+    const inputTokens = call.inputTokens ?? await this.#deps.countTokens(call.body);
+    this.#counted({ provider: first?.provider ?? "", model: first?.model ?? "", via: "local" });
+    return { inputTokens, via: "local" };
+  }
+
+  // An observer that throws must not take the count (or the other observers) down with it.
+  #counted(record: CountRecord): void {
+    for (const observer of this.#deps.observers) {
+      try {
+        observer.counted?.(record);
+      } catch (error) {
+        this.#deps.log.error(
+          `request observer failed: ${error instanceof Error ? error.message : error}`,
+        );
+      }
+    }
   }
 
   /** Ends the record of a request that failed before its answer opened; returns what to send. */

@@ -73,9 +73,24 @@ export interface RequestRecord {
   ttftMs?: number;
 }
 
+/**
+ * One count_tokens answer. It has no request record (no model answers it), yet an upstream count
+ * spends the provider's keys and limits, so the observers that count traffic hear of it.
+ */
+export interface CountRecord {
+  /** The route's first target: the one an upstream count goes to. */
+  readonly provider: string;
+  /** Upstream model name. */
+  readonly model: string;
+  /** `upstream`: the target counted; `local`: ccp counted (no count endpoint, or it failed). */
+  readonly via: "upstream" | "local";
+}
+
 /** Receives each request's record once, after its answer ended; must not throw or block. */
 export interface RequestObserver {
   /** Called while a request starts (for in-flight gauges); optional. */
   started?(record: Readonly<RequestRecord>): void;
   ended(record: Readonly<RequestRecord>): void;
+  /** Called once per count_tokens answer; optional. */
+  counted?(record: Readonly<CountRecord>): void;
 }

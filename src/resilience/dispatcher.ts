@@ -90,6 +90,12 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
    * no key.
    */
   readonly judgesTarget?: boolean;
+  /**
+   * At most this many re-tries of one target, below its provider's `max_retries`: 0 for a call
+   * with a local fallback (count_tokens), whose client that fallback serves at once, where a
+   * re-try of a failing upstream would only make it wait.
+   */
+  readonly maxRetries?: number;
   /** The client's own credential, which `auth: passthrough` targets are sent (held per credential). */
   readonly credential?: CredentialRef;
 }
@@ -115,11 +121,13 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #sharedBudgets?: (target: TargetRef) => readonly SharedBudgetCheck[];
   readonly #probeAnnouncedWaits: boolean;
   readonly #judgesTarget: boolean;
+  readonly #maxRetries: number;
   readonly #credential?: CredentialRef;
 
   constructor(options: DispatcherOptions<S>) {
     this.#credential = options.credential;
     this.#judgesTarget = options.judgesTarget ?? true;
+    this.#maxRetries = options.maxRetries ?? Infinity;
     this.#probeAnnouncedWaits = options.probeAnnouncedWaits ?? true;
     this.#shared = options.shared;
     this.#sharedBudgets = options.sharedBudgets;
@@ -342,7 +350,8 @@ export class Dispatcher<S extends { readonly ok: true }> {
         }
         const hint = verdict.retryAfterMs;
         const waitable = hint === undefined || hint <= this.#backoff.maxRetryAfterMs;
-        if (verdict.action === "retry_same" && retries < target.provider.maxRetries && waitable) {
+        const maxRetries = Math.min(target.provider.maxRetries, this.#maxRetries);
+        if (verdict.action === "retry_same" && retries < maxRetries && waitable) {
           await sleep(this.#clock, backoffDelay(retries, this.#backoff, hint), signal);
           retries++;
           continue;

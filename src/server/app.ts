@@ -18,6 +18,7 @@ import { messagesHandler, NO_ROUTE } from "./routes/messages.ts";
 import { modelHandler, modelsHandler } from "./routes/models.ts";
 import { usageHandler } from "./routes/usage.ts";
 import { Metrics } from "../observe/metrics.ts";
+import { requestCost } from "../usage/prices.ts";
 import { RecentRequests } from "../observe/recent.ts";
 import { addUiRoutes, isUiPath, uiAllows, UiSessions } from "./routes/ui.ts";
 
@@ -54,7 +55,7 @@ function peerOf(info: ConnectionInfo | undefined, request: Request, url: URL): P
 export function createApp(
   appDeps: AppDeps,
 ): { fetch: (request: Request, info?: ConnectionInfo) => Promise<Response> } {
-  const metrics = new Metrics();
+  const metrics = new Metrics({ costOf: (record) => requestCost(appDeps.config(), record) });
   const recent = new RecentRequests();
   const sessions = new UiSessions();
   const deps: ServerDeps = {

@@ -11,7 +11,7 @@ import type { RequestObserver, RequestRecord } from "../pipeline/record.ts";
 import type { SharedBudgetCheck } from "../resilience/shared_sync.ts";
 import { BudgetTracker, type SpendCounters } from "./budgets.ts";
 import { entryOf, type LedgerEntry } from "./entry.ts";
-import { costOf, priceOf } from "./prices.ts";
+import { requestCost } from "./prices.ts";
 import type { UsageStore } from "./store.ts";
 import {
   costBudgetsOf,
@@ -98,12 +98,13 @@ export class Ledger implements RequestObserver {
   ended(record: Readonly<RequestRecord>): void {
     if (!isLedgerRecord(record)) return;
     const config = this.#config();
-    const price = record.provider !== undefined && record.model !== undefined
-      ? priceOf(config, record.provider, record.model)
-      : undefined;
-    const entry = entryOf(record, price ? costOf(record.usage, price) : undefined);
+    const cost = requestCost(config, record);
+    const entry = entryOf(record, cost);
     // A model clients name themselves (provider/model) was not among the targets checked at start.
-    if (!price && record.provider !== undefined && record.model !== undefined && config.budgets) {
+    if (
+      cost === undefined && record.provider !== undefined && record.model !== undefined &&
+      config.budgets
+    ) {
       const { provider, model } = record;
       for (const budget of costBudgetsOf(config.budgets, record.client, provider, model)) {
         this.#warnUnpriced({ budget, provider, model });

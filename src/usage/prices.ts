@@ -9,7 +9,7 @@
 
 import type { Config, Price } from "../config/types.ts";
 import { settingsFor } from "../config/settings_merge.ts";
-import type { Usage } from "../pipeline/record.ts";
+import type { RequestRecord, Usage } from "../pipeline/record.ts";
 
 /** Model name patterns (matched against the upstream model, any vendor prefix ignored) → price. */
 const BUILT_IN: readonly (readonly [RegExp, Price])[] = [
@@ -97,4 +97,14 @@ export function costOf(usage: Usage, price: Price): number {
     (usage.cacheReadInputTokens ?? 0) * (price.cacheRead ?? price.input) +
     (usage.cacheCreationInputTokens ?? 0) * (price.cacheWrite ?? price.input)
   ) / 1e6;
+}
+
+/**
+ * What a finished request cost in USD, as the usage ledger records it and `/metrics` counts it;
+ * undefined when the target that served has no known price (or none served).
+ */
+export function requestCost(config: Config, record: Readonly<RequestRecord>): number | undefined {
+  if (record.provider === undefined || record.model === undefined) return undefined;
+  const price = priceOf(config, record.provider, record.model);
+  return price ? costOf(record.usage, price) : undefined;
 }

@@ -37,12 +37,14 @@ function record(model: string): RequestRecord {
 const resilience = () => ({ providers: {}, targets: {}, learned_params: {} });
 
 Deno.test("/metrics: random model names from clients keep the series count bounded", () => {
-  const metrics = new Metrics();
+  // Every model priced: the cost family is bounded like the others, and counts its overflow too.
+  const metrics = new Metrics({ costOf: (r) => (r.usage.inputTokens ?? 0) / 1e6 });
   metrics.started();
   metrics.ended(record("claude-like-real"));
   for (let i = 0; i < 5000; i++) {
     metrics.started();
     metrics.ended(record(`random-${crypto.randomUUID()}`));
+    metrics.counted({ provider: "anth", model: `random-${crypto.randomUUID()}`, via: "local" });
   }
   const text = metrics.render({ resilience, version: "t", startedAt: new Date() });
   const series = (name: string) =>
@@ -54,6 +56,8 @@ Deno.test("/metrics: random model names from clients keep the series count bound
       "ccp_upstream_attempts_total",
       "ccp_request_duration_seconds_count",
       "ccp_time_to_first_token_seconds_count",
+      "ccp_cost_usd_total",
+      "ccp_count_tokens_total",
     ]
   ) {
     assert.ok(series(name) <= 1000, `${name}: ${series(name)} series`);
@@ -67,6 +71,10 @@ Deno.test("/metrics: random model names from clients keep the series count bound
     .reduce((sum, l) => sum + Number(l.split(" ").at(-1)), 0);
   assert.equal(total, 5001);
   assert.match(text, /^ccp_requests_total\{[^}]*model="other"[^}]*\} \d+$/m);
+  const cost = text.split("\n").filter((l) => l.startsWith("ccp_cost_usd_total{"))
+    .reduce((sum, l) => sum + Number(l.split(" ").at(-1)), 0);
+  assert.ok(Math.abs(cost - 5001 * 5 / 1e6) < 1e-9, `${cost}`);
+  assert.match(text, /^ccp_count_tokens_total\{provider="anth",model="other",via="local"\} \d+$/m);
 });
 
 Deno.test("/metrics: a stream that fails after its 200 is counted as a stream error", () => {

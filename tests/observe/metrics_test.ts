@@ -21,7 +21,12 @@ Deno.test("/metrics: requests, tokens, histograms, attempts, in-flight and guard
       `${dir}/c.yaml`,
       `server: { auth_token: ${TOKEN}, data_dir: data }
 providers:
-  anth: { type: anthropic, base_url: "${mock.url}", api_key: sk-ant-metrics-0123456789, max_retries: 0 }
+  anth:
+    type: anthropic
+    base_url: "${mock.url}"
+    api_key: sk-ant-metrics-0123456789
+    max_retries: 0
+    model_settings: { m: { price: { input: 1, output: 2 } } }
   fast: { type: anthropic, base_url: "${mock.url}", api_key: sk-ant-weird-0123456789 }
 routes:
   default: anth/m
@@ -51,6 +56,16 @@ routes:
       assert.equal(await send("claude-sonnet-4-5"), 503);
       assert.equal(await send("claude-haiku-4-5"), 200);
       assert.equal(await send("claude-sonnet-4-5"), 200); // the upstream breaks off mid-stream
+      const count = await fetch(`${server.url}/v1/messages/count_tokens`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": TOKEN },
+        body: JSON.stringify({
+          model: "claude-sonnet-4-5",
+          messages: [{ role: "user", content: "hi" }],
+        }),
+      });
+      assert.equal(count.status, 200);
+      await count.body?.cancel();
 
       const denied = await fetch(`${server.url}/metrics`);
       assert.equal(denied.status, 401);
@@ -86,6 +101,20 @@ routes:
       assert.match(text, /^ccp_time_to_first_token_seconds_count\{provider="anth",model="m"\} 1$/m);
       assert.match(text, /^ccp_stream_errors_total\{provider="anth",model="m"\} 1$/m);
       assert.match(text, /^ccp_inflight_requests 0$/m);
+      // Cost: the served model's price times its tokens; a model without a price has no series.
+      const tokens = (kind: string) =>
+        Number(
+          new RegExp(`^ccp_tokens_total\\{provider="anth",model="m",kind="${kind}"\\} (\\S+)$`, "m")
+            .exec(text)?.[1] ?? 0,
+        );
+      const cost = /^ccp_cost_usd_total\{provider="anth",model="m",route="default"\} (\S+)$/m
+        .exec(text);
+      assert.ok(cost, "a cost series for the priced model");
+      const expected = (tokens("input") * 1 + tokens("output") * 2) / 1e6;
+      assert.ok(expected > 0 && Math.abs(Number(cost[1]) - expected) < 1e-12, cost[1]);
+      assert.doesNotMatch(text, /^ccp_cost_usd_total\{provider="fast"/m);
+      // No count endpoint on this provider: counted by ccp, under the route's first target.
+      assert.match(text, /^ccp_count_tokens_total\{provider="anth",model="m",via="local"\} 1$/m);
       assert.match(text, /^ccp_keys\{provider="anth",state="ready"\} 1$/m);
       assert.ok(!text.includes("0123456789"), "no key material");
 

@@ -279,6 +279,13 @@ Deno.test("self-report: metrics, health, status page, log and usage agree with w
           )!;
           assert.ok(seconds >= LATE_MS / 1000, `${provider}/${model} first token at ${seconds} s`);
         }
+        // count_tokens: by the route's first target and who counted.
+        const counts = (provider: string, model: string, via: string) =>
+          m.get(`ccp_count_tokens_total{provider="${provider}",model="${model}",via="${via}"}`);
+        assert.equal(counts("an", "claude-x", "upstream"), 1);
+        assert.equal(counts("oa", "ok", "local"), 1); // no count endpoint
+        assert.equal(counts("an", "count-broken", "local"), 4); // its count endpoint fails
+        assert.equal(sum(m, "ccp_count_tokens_total"), 6);
         assert.equal(m.get(`ccp_budget_used_ratio{budget="bud"}`), 3.2);
         assert.equal(m.get(`ccp_budget_exhausted{budget="bud"}`), 1);
 
@@ -326,6 +333,12 @@ Deno.test("self-report: metrics, health, status page, log and usage agree with w
         assert.ok(Math.abs(byRoute.get("default")!.cost_usd! - 2 * perClaudeX) < 1e-12);
         assert.ok(Math.abs(byRoute.get("sonnet")!.cost_usd! - 2 * (11 + 2 * 5) / 1e6) < 1e-12);
         assert.equal(byRoute.get("budgeted")!.cost_usd, null); // no price known for bud
+        // /metrics counts the same cost, route by route, as the ledger records.
+        for (const row of usage.rows) {
+          const counted = sum(m, "ccp_cost_usd_total", { route: row.key });
+          assert.ok(Math.abs(counted - (row.cost_usd ?? 0)) < 1e-12, `${row.key}: ${counted}`);
+        }
+        assert.ok(sum(m, "ccp_cost_usd_total") > 0);
         assert.deepEqual([byRoute.get("default")!.requests, byRoute.get("default")!.errors], [
           3,
           1,

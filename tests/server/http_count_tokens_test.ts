@@ -7,7 +7,8 @@ import { startCcp } from "../helpers/ccp.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { testConfig } from "../helpers/config.ts";
 import { startFaultMock } from "../mocks/fault_mock.ts";
-import { assertComplete, at, readStream, setup, status } from "./_resilience_env.ts";
+import { assertComplete, at, FAST, readStream, setup, status } from "./_resilience_env.ts";
+import { provider } from "../helpers/config.ts";
 
 Deno.test("count_tokens: forwarded to an Anthropic upstream, local when it cannot", async (t) => {
   await t.step("upstream answers", async () => {
@@ -184,4 +185,84 @@ Deno.test("count_tokens: an upstream whose count endpoint fails is not paused fo
   assert.equal(res.headers.get("x-ccp-provider"), "a");
   assertComplete(await readStream(res), "claude-opus-5-5");
   assert.equal(next.requests.length, 0);
+});
+
+Deno.test("count_tokens: a 5xx or a lost connection is answered with the local count at once", async (t) => {
+  // The local count is a good answer: re-trying a failing count endpoint (up to max_retries, with
+  // backoff) or counting at the next target would only make the client wait for it.
+  await t.step("a 5xx: one request, no re-try, no failover", async () => {
+    const up = startFaultMock({
+      script: (request) => request.path.endsWith("/count_tokens") ? status(500) : undefined,
+    });
+    const next = startFaultMock();
+    await using env = setup(
+      [up, next],
+      testConfig({
+        providers: [
+          // A 5xx left out of fallback_on (as 520–524 are by default) is re-tried for Messages.
+          at(up, "a", { countTokens: true, maxRetries: 3, fallbackOn: [429] }),
+          at(next, "b", { countTokens: true }),
+        ],
+        routes: { default: ["a/m", "b/m"] },
+      }),
+    );
+    const count = await fetch(`${env.ccp.url}/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "claude-opus-5-5",
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    assert.deepEqual(await count.json(), { input_tokens: 7 }, "counted locally");
+    assert.deepEqual(up.requests.map((r) => r.path), ["/v1/messages/count_tokens"]);
+    assert.equal(next.requests.length, 0);
+  });
+  await t.step("connection dropped before an answer: one try, then local", async () => {
+    // A server that closes each connection once it has read the request (a crash, a proxy cut).
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    let connections = 0;
+    const serving = (async () => {
+      for await (const conn of listener) {
+        connections++;
+        await conn.read(new Uint8Array(65536)).catch(() => null);
+        conn.close();
+      }
+    })();
+    const next = startFaultMock();
+    await using env = setup(
+      [next],
+      testConfig({
+        providers: [
+          provider("a", {
+            baseUrl: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+            timeouts: FAST,
+            countTokens: true,
+            maxRetries: 3,
+          }),
+          at(next, "b", { countTokens: true }),
+        ],
+        routes: { default: ["a/m", "b/m"] },
+      }),
+    );
+    await using _stop = {
+      [Symbol.asyncDispose]: async () => {
+        listener.close();
+        await serving.catch(() => {});
+      },
+    };
+    const count = await fetch(`${env.ccp.url}/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "claude-opus-5-5",
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    assert.deepEqual(await count.json(), { input_tokens: 7 }, "counted locally");
+    // One attempt: Deno's fetch itself may open a second connection for a request whose
+    // connection closed unanswered; each re-try of ccp's would add one or two more.
+    assert.ok(connections <= 2, `${connections} connections`);
+    assert.equal(next.requests.length, 0);
+  });
 });
