@@ -8,7 +8,7 @@ import { scheduleWarmUp } from "../server/warm_up.ts";
 import { DepartureWatcher } from "../server/departures.ts";
 import { listen, type Listening } from "../server/listen.ts";
 import type { CliFlags } from "./args.ts";
-import { type CliContext, CliError } from "./context.ts";
+import { ccpCommand, type CliContext, CliError } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
 import { onSignals, reloadSignals, stopSignals } from "./signals.ts";
 import {
@@ -202,8 +202,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       listenUrl,
       clientUrl: url,
       startupMs: performance.now(),
-      // From a source checkout there is no `ccp` on the PATH: the quick start runs deno task.
-      command: ctx.standalone ? "ccp" : "deno task start",
+      command: ccpCommand(ctx),
       codeArgs: codeArgs(flags, first, bound.port),
     })
   ) {
