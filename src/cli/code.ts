@@ -9,32 +9,12 @@ import { startServer } from "./serve.ts";
 import { onSignals, stopSignals } from "./signals.ts";
 import { assertSafeExposure, clientHost, httpUrl } from "./startup.ts";
 import { codeEnv, ledgerPlace, statuslineSettings } from "./code_setup.ts";
+import { probeHealth } from "./probe.ts";
 import { joinPath } from "../config/paths.ts";
 import { claudeLogin, keepLogin, usesPassthrough } from "./claude_login.ts";
 
-/** How long to wait for an already running ccp to answer GET /health. */
-const PROBE_MS = 300;
-
-/** What answers at a URL: ccp, something else, or nothing (within the timeout). */
-export type ProbeResult = "ccp" | "other" | "none";
-
-/** Asks `${url}/health` who is there. */
-export async function probeHealth(url: string, timeoutMs = PROBE_MS): Promise<ProbeResult> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  try {
-    const response = await fetch(`${url}/health`, { signal: controller.signal });
-    const body: unknown = await response.json().catch(() => undefined);
-    const name = typeof body === "object" && body !== null ? Reflect.get(body, "name") : undefined;
-    // A ccp that refuses requests for now (a shared engine away, `on_unavailable: closed`) answers
-    // 503: it is still the ccp to use, and serves again when the engine is back.
-    return name === "ccp" ? "ccp" : "other";
-  } catch {
-    return "none";
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** How long to wait for a running ccp to answer GET /v1/models. */
+const TOKEN_PROBE_MS = 900;
 
 /**
  * Whether a running ccp accepts `token` (GET /v1/models needs it when the ccp has one). Only a
@@ -43,7 +23,7 @@ export async function probeHealth(url: string, timeoutMs = PROBE_MS): Promise<Pr
 export async function acceptsToken(
   url: string,
   token: string,
-  timeoutMs = PROBE_MS * 3,
+  timeoutMs = TOKEN_PROBE_MS,
 ): Promise<boolean> {
   try {
     const response = await fetch(`${url}/v1/models`, {
@@ -140,7 +120,7 @@ export async function runCode(
   }
 
   let url = httpUrl(clientHost(config.server.host), config.server.port);
-  const found = config.server.port === 0 ? "none" : await probeHealth(url);
+  const found = config.server.port === 0 ? "none" : (await probeHealth(url)).found;
   if (found === "other") {
     ctx.io.err(
       `ccp: something other than ccp answers at ${url}; choose another port with --port N`,

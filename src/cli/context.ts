@@ -25,6 +25,14 @@ export interface CliContext {
   readonly standalone: boolean;
 }
 
+/**
+ * How the user runs ccp, for the commands ccp's notes suggest: `ccp`, or `deno task start` from
+ * a source checkout, where no `ccp` is on the PATH.
+ */
+export function ccpCommand(ctx: Pick<CliContext, "standalone">): string {
+  return ctx.standalone ? "ccp" : "deno task start";
+}
+
 /** An error a command reports as one message and an exit code (no stack trace). */
 export class CliError extends Error {
   readonly exitCode: number;

@@ -5,7 +5,7 @@ import { dirnamePath, joinPath, resolvePath } from "../config/paths.ts";
 import { defaultConfigDir } from "../config/search.ts";
 import { CONFIG_YAML_TEMPLATE, DOTENV_TEMPLATE } from "../config/template.ts";
 import type { CliFlags } from "./args.ts";
-import { type CliContext, CliError } from "./context.ts";
+import { ccpCommand, type CliContext, CliError } from "./context.ts";
 
 /** Where init writes: the config file and the .env beside it. */
 export interface InitTarget {
@@ -85,8 +85,7 @@ export async function runInit(ctx: CliContext, flags: CliFlags): Promise<number>
     } else ctx.io.out(`${file.path} exists, left alone`);
   }
   const flag = target.needsFlag ? ` --config ${flags.config}` : "";
-  // From a source checkout there is no `ccp` on the PATH: the steps name what the user typed.
-  const ccp = ctx.standalone ? "ccp" : "deno task start";
+  const ccp = ccpCommand(ctx);
   ctx.io.out(
     [
       "",

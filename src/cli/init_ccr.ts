@@ -9,7 +9,7 @@ import { renderConfigYaml, renderDotenv } from "../config/ccr/render.ts";
 import { oneLine } from "../config/ccr/text.ts";
 import { joinPath, resolvePath } from "../config/paths.ts";
 import type { CliFlags } from "./args.ts";
-import { type CliContext, CliError } from "./context.ts";
+import { ccpCommand, type CliContext, CliError } from "./context.ts";
 import { initTarget, makeTargetDir, reportWritten, writeNew } from "./init.ts";
 
 /** CCR's config file, relative to the home directory. */
@@ -92,7 +92,7 @@ export async function runInitFromCcr(
     for (const note of draft.notCarried) ctx.io.out(`  - ${oneLine(note)}`);
   }
   const flag = target.needsFlag ? ` --config ${flags.config}` : "";
-  const ccp = ctx.standalone ? "ccp" : "deno task start";
+  const ccp = ccpCommand(ctx);
   ctx.io.out(
     [
       "",

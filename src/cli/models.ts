@@ -1,15 +1,22 @@
 /** `ccp models`: the model names clients can send, as GET /v1/models lists them. */
 
-import { listModels } from "../server/routes/models.ts";
+import { modelRows } from "../server/routes/models.ts";
 import type { CliFlags } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
 
-/** Runs `ccp models`: one `id  display name` line per model. */
+/**
+ * Runs `ccp models`: one line per name: the name, what it is, and a route's or alias's targets
+ * (a provider model goes where its name says). Not the API's display names: they repeat the name
+ * for pickers that show nothing else, and a terminal already has it in the first column.
+ */
 export async function runModels(ctx: CliContext, flags: CliFlags): Promise<number> {
   const config = await loadCliConfig(ctx, flags);
-  const models = listModels(config, new Date().toISOString());
-  const width = Math.max(0, ...models.map((m) => m.id.length));
-  for (const model of models) ctx.io.out(`${model.id.padEnd(width)}  ${model.display_name}`);
+  const rows = modelRows(config);
+  const width = Math.max(0, ...rows.map((row) => row.id.length));
+  for (const row of rows) {
+    const line = `${row.id.padEnd(width)}  ${row.kind}`;
+    ctx.io.out(row.kind === "model" ? line : `${line}  → ${row.chain}`);
+  }
   return 0;
 }

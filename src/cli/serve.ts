@@ -8,8 +8,9 @@ import { scheduleWarmUp } from "../server/warm_up.ts";
 import { DepartureWatcher } from "../server/departures.ts";
 import { listen, type Listening } from "../server/listen.ts";
 import type { CliFlags } from "./args.ts";
-import { type CliContext, CliError } from "./context.ts";
+import { ccpCommand, type CliContext, CliError } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
+import { probeHealth } from "./probe.ts";
 import { onSignals, reloadSignals, stopSignals } from "./signals.ts";
 import {
   assertSafeExposure,
@@ -80,15 +81,20 @@ function quoteArg(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Turns a failed bind into a message that says what to do. */
-function listenError(err: unknown, host: string, port: number): CliError {
+/**
+ * Turns a failed bind into a message that says what to do. A port in use is asked who holds it,
+ * as `ccp code` does: a ccp there is one to use, anything else needs another port.
+ */
+async function listenError(err: unknown, host: string, port: number): Promise<CliError> {
   const where = `${host}:${port}`;
   if (err instanceof Deno.errors.AddrInUse) {
-    return new CliError(
-      `Cannot listen on ${where}: the port is already in use (another ccp? try ` +
-        `curl ${httpUrl(clientHost(host), port)}/health). Stop that process, or choose ` +
-        `another port with --port N or CCP_PORT.`,
-    );
+    const probe = await probeHealth(httpUrl(clientHost(host), port));
+    const another = "choose another port with --port N or CCP_PORT";
+    if (probe.found !== "ccp") {
+      return new CliError(`something else is using ${where} (not a ccp): ${another}.`);
+    }
+    const version = probe.version === undefined ? "" : ` (version ${probe.version})`;
+    return new CliError(`a ccp${version} is already running on ${where}: use it, or ${another}.`);
   }
   if (err instanceof Deno.errors.AddrNotAvailable) {
     return new CliError(`Cannot listen on ${where}: this machine has no such address.`);
@@ -192,7 +198,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       tlsNote(log, host),
     );
   } catch (err) {
-    throw listenError(err, host, port);
+    throw await listenError(err, host, port);
   }
   const listenUrl = httpUrl(host, bound.port);
   const url = httpUrl(clientHost(host), bound.port);
@@ -202,8 +208,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       listenUrl,
       clientUrl: url,
       startupMs: performance.now(),
-      // From a source checkout there is no `ccp` on the PATH: the quick start runs deno task.
-      command: ctx.standalone ? "ccp" : "deno task start",
+      command: ccpCommand(ctx),
       codeArgs: codeArgs(flags, first, bound.port),
     })
   ) {

@@ -13,7 +13,7 @@ import { LITELLM_VARIABLES } from "../config/env/litellm_names.ts";
 import { loadCliConfig } from "./load.ts";
 import { defaultConfigDir, homeDir } from "../config/search.ts";
 import type { CliFlags, ServiceAction } from "./args.ts";
-import { type CliContext, CliError } from "./context.ts";
+import { ccpCommand, type CliContext, CliError } from "./context.ts";
 import {
   LAUNCHD_LABEL,
   renderLaunchdPlist,
@@ -102,6 +102,7 @@ export async function runService(
   const { system = false, dryRun = false, exec = realExec } = typeof options === "function"
     ? { exec: options }
     : options;
+  const ccp = ccpCommand(ctx);
   const home = homeDir(ctx.env, ctx.home);
   const files = serviceFiles(ctx.os, ctx.env, home, system);
   if (files === undefined) {
@@ -109,7 +110,7 @@ export async function runService(
       home === undefined && !system
         ? "ccp service: no home directory is known (HOME is unset); use --system, or set HOME."
         : `ccp service supports Linux (systemd) and macOS (launchd), not ${ctx.os}. ` +
-          'Run "ccp serve" from your own service manager instead (e.g. Task Scheduler).',
+          `Run "${ccp} serve" from your own service manager instead (e.g. Task Scheduler).`,
     );
   }
   const uid = Deno.uid() ?? 0;
@@ -193,7 +194,7 @@ export async function runService(
       } set in this shell only: the service does not see this shell's variables and would run ` +
         `on the built-in default (local Ollama). Put ${
           unseen.length === 1 ? "it" : "them"
-        } and the provider keys in ${configDir}/.env, or run ccp init.`,
+        } and the provider keys in ${configDir}/.env, or run ${ccp} init.`,
     );
   }
   const text = files.kind === "systemd"

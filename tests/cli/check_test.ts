@@ -93,16 +93,16 @@ Deno.test("check refuses a non-loopback host without a token, and accepts one wi
   });
 });
 
-Deno.test("models lists routes, aliases and provider models", async () => {
+Deno.test("models lists routes, aliases and provider models, each name once", async () => {
   await withConfig(YAML, async (dir, file) => {
     const ctx = testContext(dir);
     assert.equal(await runCli(["models", "--config", file], ctx), 0);
-    const ids = ctx.io.stdout.map((line) => line.split(/\s+/)[0]);
-    assert.deepEqual(ids, ["default", "sonnet", "fast", "local/qwen3-coder"]);
-    assert.match(
-      ctx.io.stdout[1] ?? "",
-      /^sonnet\s+sonnet \(local\/qwen3-coder → nim\/z-ai\/glm4\.7\)$/,
-    );
+    assert.deepEqual(ctx.io.stdout, [
+      "default            route  → local/qwen3-coder",
+      "sonnet             route  → local/qwen3-coder → nim/z-ai/glm4.7",
+      "fast               alias  → local/qwen3-coder",
+      "local/qwen3-coder  model",
+    ]);
   });
 });
 

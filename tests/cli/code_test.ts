@@ -6,8 +6,10 @@ import {
   findOnPath,
   spawnSpec,
 } from "../../src/cli/claude_spawn.ts";
-import { acceptsToken, probeHealth } from "../../src/cli/code.ts";
+import { acceptsToken } from "../../src/cli/code.ts";
+import { probeHealth } from "../../src/cli/probe.ts";
 import { startServer } from "../../src/cli/serve.ts";
+import { VERSION } from "../../src/version.ts";
 import { childEnv, NOWHERE_YAML, runCcp, testContext } from "./helpers.ts";
 
 const POSIX = Deno.build.os !== "windows";
@@ -105,19 +107,21 @@ Deno.test("probeHealth tells ccp from something else and from nothing", async ()
     await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
     const ccp = await startServer({ ctx: testContext(dir), flags: { config: "c.yaml", port: 0 } });
     try {
-      assert.equal(await probeHealth(ccp.url), "ccp");
+      assert.deepEqual(await probeHealth(ccp.url), { found: "ccp", version: VERSION });
     } finally {
       await ccp.stop();
     }
-    assert.equal(await probeHealth(`http://127.0.0.1:${other.addr.port}`), "other");
-    assert.equal(await probeHealth(ccp.url), "none");
+    assert.deepEqual(await probeHealth(`http://127.0.0.1:${other.addr.port}`), { found: "other" });
+    assert.deepEqual(await probeHealth(ccp.url), { found: "none" });
     // A ccp refusing requests for now (a shared engine away in closed mode) is still that ccp.
     const refusing = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen: () => {} },
       () => Response.json({ status: "unavailable", name: "ccp" }, { status: 503 }),
     );
     try {
-      assert.equal(await probeHealth(`http://127.0.0.1:${refusing.addr.port}`), "ccp");
+      assert.deepEqual(await probeHealth(`http://127.0.0.1:${refusing.addr.port}`), {
+        found: "ccp",
+      });
     } finally {
       await refusing.shutdown();
     }

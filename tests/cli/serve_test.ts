@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { CliError } from "../../src/cli/context.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { ConfigError } from "../../src/core/errors.ts";
+import { VERSION } from "../../src/version.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { inTempDir, NOWHERE_YAML, testContext } from "./helpers.ts";
@@ -181,22 +182,44 @@ Deno.test({
   },
 });
 
-Deno.test("a port in use and a public host without a token are refused with clear messages", async () => {
+Deno.test("a port in use says whether a ccp holds it; a public host without a token is refused", async () => {
   await inTempDir("ccp_serve_", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
-    const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    try {
+    const refused = async (port: number, message: RegExp) => {
       const ctx = testContext(dir);
-      const port = taken.addr.port;
       await assert.rejects(
         () => startServer({ ctx, flags: { config: "c.yaml", port } }),
         (err: unknown) =>
-          err instanceof CliError && err.exitCode === 1 &&
-          err.message.includes(`127.0.0.1:${port}: the port is already in use`) &&
-          err.message.includes("--port N"),
+          err instanceof CliError && err.exitCode === 1 && message.test(err.message),
+      );
+    };
+    const other = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      () => new Response("hello from something else"),
+    );
+    try {
+      const port = other.addr.port;
+      await refused(
+        port,
+        new RegExp(
+          `^something else is using 127\\.0\\.0\\.1:${port} \\(not a ccp\\): choose another port ` +
+            "with --port N or CCP_PORT\\.$",
+        ),
       );
     } finally {
-      taken.close();
+      await other.shutdown();
+    }
+    const ccp = await startServer({ ctx: testContext(dir), flags: { config: "c.yaml", port: 0 } });
+    try {
+      await refused(
+        ccp.port,
+        new RegExp(
+          `^a ccp \\(version ${VERSION.replaceAll(".", "\\.")}\\) is already running on ` +
+            `127\\.0\\.0\\.1:${ccp.port}: use it, or choose another port with --port N or CCP_PORT\\.$`,
+        ),
+      );
+    } finally {
+      await ccp.stop();
     }
     await assert.rejects(
       () => startServer({ ctx: testContext(dir), flags: { config: "c.yaml", host: "0.0.0.0" } }),

@@ -260,6 +260,11 @@ Deno.test("an unreachable service manager: the command to run by hand, exit 1, n
     const win = testContext(dir, { os: "windows" });
     assert.equal(await runCli(["service", "status"], win), 1);
     assert.match(win.io.stderr.join("\n"), /supports Linux \(systemd\) and macOS \(launchd\)/);
+    // From a source checkout there is no `ccp` command to run.
+    assert.match(win.io.stderr.join("\n"), /Run "deno task start serve" from your own service/);
+    const winBinary = testContext(dir, { os: "windows", standalone: true });
+    assert.equal(await runCli(["service", "status"], winBinary), 1);
+    assert.match(winBinary.io.stderr.join("\n"), /Run "ccp serve" from your own service/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -334,9 +339,18 @@ Deno.test("service install notes a MODEL set in this shell only, which the servi
       new RegExp(
         "^Note: no config file is found, and MODEL is set in this shell only: the service does " +
           "not see this shell's variables and would run on the built-in default \\(local " +
-          `Ollama\\)\\. Put it and the provider keys in ${dir}/xdg/ccp/\\.env, or run ccp init\\.$`,
+          `Ollama\\)\\. Put it and the provider keys in ${dir}/xdg/ccp/\\.env, or run deno task start ` +
+          "init\\.$",
       ),
     );
+    // The compiled binary is the `ccp` command.
+    const binary = testContext(dir, { os: "linux", standalone: true });
+    const binaryShell = { ...binary, env: { ...binary.env, MODEL: "deepseek/deepseek-chat" } };
+    assert.equal(
+      await runService(binaryShell, "install", {}, { dryRun: true, exec: fakeExec({}).exec }),
+      0,
+    );
+    assert.match(binaryShell.io.stderr.join("\n"), /, or run ccp init\.$/);
     // Written in the config dir's .env, the service reads it: nothing to say.
     await Deno.mkdir(`${dir}/xdg/ccp`, { recursive: true });
     await Deno.writeTextFile(`${dir}/xdg/ccp/.env`, "MODEL=deepseek/deepseek-chat\n");

@@ -114,7 +114,7 @@ Deno.test("a port in use exits 1 with a clear message", async () => {
         env: childEnv(dir),
       });
       assert.equal(result.code, 1);
-      assert.match(result.stderr, /the port is already in use/);
+      assert.match(result.stderr, /something else is using 127\.0\.0\.1:\d+ \(not a ccp\)/);
     } finally {
       taken.close();
     }

@@ -16,28 +16,51 @@ export interface ModelEntry {
   created_at: string;
 }
 
-/** Lists what a client may put in `model`: routes, aliases, then `provider/model` entries. */
-export function listModels(config: Config, createdAt: string): ModelEntry[] {
+/** One name a client may put in `model`: a route or alias and its targets, or a provider's model. */
+export type ModelRow =
+  | { readonly id: string; readonly kind: "route" | "alias"; readonly chain: string }
+  | {
+    readonly id: string;
+    readonly kind: "model";
+    readonly provider: string;
+    readonly model: string;
+  };
+
+/** Routes, aliases, then `provider/model` entries, each name once (the first one wins). */
+export function modelRows(config: Config): ModelRow[] {
   const seen = new Set<string>();
-  const out: ModelEntry[] = [];
-  const add = (id: string, display: string) => {
-    if (seen.has(id)) return;
-    seen.add(id);
-    out.push({ type: "model", id, display_name: display, created_at: createdAt });
+  const out: ModelRow[] = [];
+  const add = (row: ModelRow) => {
+    if (seen.has(row.id)) return;
+    seen.add(row.id);
+    out.push(row);
   };
   const chain = (targets: readonly Target[]) => targets.map(formatTarget).join(" → ");
-  for (const [name, targets] of Object.entries(config.routes)) {
-    add(name, `${name} (${chain(targets)})`);
+  for (const [id, targets] of Object.entries(config.routes)) {
+    add({ id, kind: "route", chain: chain(targets) });
   }
-  for (const [name, targets] of Object.entries(config.aliases)) {
-    add(name, `${name} (${chain(targets)})`);
+  for (const [id, targets] of Object.entries(config.aliases)) {
+    add({ id, kind: "alias", chain: chain(targets) });
   }
   for (const provider of Object.values(config.providers)) {
     for (const model of provider.models) {
-      add(`${provider.id}/${model}`, `${model} (${provider.id})`);
+      add({ id: `${provider.id}/${model}`, kind: "model", provider: provider.id, model });
     }
   }
   return out;
+}
+
+/** Lists what a client may put in `model`: routes, aliases, then `provider/model` entries. */
+export function listModels(config: Config, createdAt: string): ModelEntry[] {
+  return modelRows(config).map((row) => ({
+    type: "model",
+    id: row.id,
+    // Clients show only the display name in their pickers: it names the thing and where it goes.
+    display_name: row.kind === "model"
+      ? `${row.model} (${row.provider})`
+      : `${row.id} (${row.chain})`,
+    created_at: createdAt,
+  }));
 }
 
 /**
