@@ -91,9 +91,14 @@ function startCheckingAnthropic() {
   return { url: `http://127.0.0.1:${server.addr.port}`, requests, close: () => server.shutdown() };
 }
 
-async function tui(dir: string, url: string, session: string): Promise<void> {
+async function tui(
+  dir: string,
+  url: string,
+  session: string,
+  env: Record<string, string> = {},
+): Promise<void> {
   const { home, work } = await claudeDirs(dir);
-  await startSession(session, work, tuiEnv(home, url), ["claude"]);
+  await startSession(session, work, { ...tuiEnv(home, url), ...env }, ["claude"]);
   await waitForScreen(session, /auto mode on/, 15_000);
   await typeLine(session, "install it");
 }
@@ -257,11 +262,7 @@ Deno.test({
     );
     const session = `ccp-auto-own-${Date.now()}`;
     try {
-      const { home, work } = await claudeDirs(dir);
-      const env = { ...tuiEnv(home, ccp.url), CLAUDE_CODE_AUTO_MODE_SERVER: "0" };
-      await startSession(session, work, env, ["claude"]);
-      await waitForScreen(session, /auto mode on/, 15_000);
-      await typeLine(session, "install it");
+      await tui(dir, ccp.url, session, { CLAUDE_CODE_AUTO_MODE_SERVER: "0" });
       const shown = await waitForScreen(session, /Installed\.|Auto mode can't|Not run/, 20_000);
       assert.doesNotMatch(shown, /Auto mode can't|Not run/);
       const checks = up.requests.filter((body) => body.model === "checker");
