@@ -60,26 +60,63 @@ function everyTarget(config: Config): Target[] {
 }
 
 /** Where the classifier's requests go first, when the config resolves them. */
-function classifierProvider(config: Config): ProviderConfig | undefined {
+function classifierTarget(config: Config): Target | undefined {
   try {
-    const first = resolveRoute(
+    return resolveRoute(
       { request: CLASSIFIER_REQUEST, inputTokens: CLASSIFIER_TOKENS },
       config,
     ).chain[0];
-    return first ? config.providers[first.provider] : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** How Claude Code's auto mode checks risky calls through this config. */
+type AutoModeCheck =
+  | { readonly by: "server" }
+  | { readonly by: "classifier"; readonly target: Target }
+  | { readonly by: "user"; readonly target?: Target };
+
 /**
- * `CLAUDE_CODE_AUTO_MODE_SERVER=0` when some route leads where the server's check cannot go and
- * the classifier's requests go to a hosted model. A model on this machine is left out: every
- * checked action would cost it a ~35k-token prompt, and Claude Code asking is the better deal.
+ * The server's check where every route passes it on; else Claude Code's own classifier through
+ * the route its requests take, when that is a hosted model. A model on this machine is left out:
+ * every checked action would cost it a ~35k-token prompt, and Claude Code asking is the better
+ * deal.
  */
+function autoModeCheck(config: Config): AutoModeCheck {
+  if (everyTarget(config).every((target) => targetRelaysCheck(config, target))) {
+    return { by: "server" };
+  }
+  const target = classifierTarget(config);
+  const provider = target ? config.providers[target.provider] : undefined;
+  if (!target || !provider || isLocal(provider)) {
+    return target ? { by: "user", target } : { by: "user" };
+  }
+  return { by: "classifier", target };
+}
+
+/** `CLAUDE_CODE_AUTO_MODE_SERVER=0` when Claude Code's own classifier should check risky calls. */
 export function autoModeEnv(config: Config): Record<string, string> {
-  if (everyTarget(config).every((target) => targetRelaysCheck(config, target))) return {};
-  const classifier = classifierProvider(config);
-  if (!classifier || isLocal(classifier)) return {};
-  return { [AUTO_MODE_VARIABLE]: "0" };
+  return autoModeCheck(config).by === "classifier" ? { [AUTO_MODE_VARIABLE]: "0" } : {};
+}
+
+/** `ccp check`'s line on how Claude Code's auto mode will check risky tool calls. */
+export function autoModeLine(config: Config): string {
+  const check = autoModeCheck(config);
+  const where = (target: Target) => `${target.provider}/${target.model}`;
+  switch (check.by) {
+    case "server":
+      return "Claude Code auto mode: Anthropic checks risky tool calls (every route passes its " +
+        "check on)";
+    case "classifier":
+      return `Claude Code auto mode: Claude Code checks risky tool calls itself through ${
+        where(check.target)
+      } (not every route passes Anthropic's check on; \`ccp code\` sets ` +
+        `${AUTO_MODE_VARIABLE}=0, set it yourself otherwise)`;
+    case "user":
+      return "Claude Code auto mode: Claude Code asks before risky tool calls (not every route " +
+        "passes Anthropic's check on, and its own check would run " +
+        (check.target ? `on ${where(check.target)}, on this machine` : "on no route") +
+        `; ${AUTO_MODE_VARIABLE}=0 has it check them there)`;
+  }
 }

@@ -7,6 +7,7 @@ import { loadCliConfig } from "./load.ts";
 import { assertSafeExposure } from "./startup.ts";
 import { budgetLines } from "./check_budgets.ts";
 import { openCheckEngines, sharedLines } from "./check_shared.ts";
+import { autoModeLine } from "./auto_mode.ts";
 
 /** Runs `ccp check`; a ConfigError propagates to the caller, which prints it and exits 1. */
 export async function runCheck(ctx: CliContext, flags: CliFlags): Promise<number> {
@@ -21,6 +22,7 @@ export async function runCheck(ctx: CliContext, flags: CliFlags): Promise<number
   } finally {
     engines.close();
   }
+  ctx.io.out(autoModeLine(config));
   ctx.io.out("Config OK");
   return 0;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { autoModeEnv, relaysServerCheck } from "../../src/cli/auto_mode.ts";
+import { autoModeEnv, autoModeLine, relaysServerCheck } from "../../src/cli/auto_mode.ts";
 import { codeEnv } from "../../src/cli/code_setup.ts";
 import { startupLines } from "../../src/cli/startup.ts";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
@@ -95,5 +95,29 @@ Deno.test("auto mode: the start-up line for Claude Code carries the variable whe
   assert.doesNotMatch(
     line(`providers:\n  claude: { preset: anthropic, api_key: k }\nroutes:\n  default: claude/x\n`),
     /AUTO_MODE/,
+  );
+});
+
+Deno.test("auto mode: ccp check says who checks risky tool calls, and through which route", () => {
+  assert.match(
+    autoModeLine(config(DEEPSEEK)),
+    /^Claude Code auto mode: Claude Code checks risky tool calls itself through ds\/deepseek-chat .*CLAUDE_CODE_AUTO_MODE_SERVER=0/,
+  );
+  assert.match(
+    autoModeLine(config(`providers:
+  ds: { preset: deepseek, api_key: k }
+routes:
+  default: ds/deepseek-chat
+  sonnet: ollama/qwen3-coder
+`)),
+    /^Claude Code auto mode: Claude Code asks before risky tool calls .*ollama\/qwen3-coder, on this machine/,
+  );
+  assert.match(
+    autoModeLine(config(`providers:
+  claude: { preset: anthropic, api_key: k }
+routes:
+  default: claude/claude-opus-5-5
+`)),
+    /^Claude Code auto mode: Anthropic checks risky tool calls/,
   );
 });
