@@ -6,38 +6,14 @@
  */
 
 import assert from "node:assert/strict";
-import { startCcp } from "../helpers/ccp.ts";
-import { provider, testConfig } from "../helpers/config.ts";
-import { startResponsesMock } from "../mocks/responses_mock.ts";
+import { startResponsesCcp } from "../helpers/responses_ccp.ts";
 import type { ResponsesScript } from "../mocks/responses_wire.ts";
 import { assertWellFormed, parseFrames, sdkMessage } from "../translate/_stream_helpers.ts";
 
 const ANSWER = "Thought: I should look.\nObservation: the file has 3 lines\nThought: done";
 
-function setup(script: ResponsesScript = { items: [{ kind: "text", text: ANSWER }] }) {
-  const mock = startResponsesMock(() => script);
-  const ccp = startCcp(testConfig({
-    providers: [
-      provider("codex", {
-        type: "openai_responses",
-        preset: "openai_responses",
-        baseUrl: mock.url,
-        apiKeys: ["sk-test-responses-key"],
-        authHeader: "bearer",
-        maxRetries: 0,
-      }),
-    ],
-    routes: { default: "codex/gpt-4.1" },
-  }));
-  return {
-    ccp,
-    mock,
-    async [Symbol.asyncDispose]() {
-      await ccp.close();
-      await mock.close();
-    },
-  };
-}
+const setup = (script: ResponsesScript = { items: [{ kind: "text", text: ANSWER }] }) =>
+  startResponsesCcp(() => script, "gpt-4.1");
 
 const request = (stream: boolean) => ({
   model: "claude-sonnet-4-5",

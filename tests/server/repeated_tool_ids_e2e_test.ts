@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { chatChunk, startOpenAIMock } from "../mocks/openai_mock.ts";
-import { startResponsesMock } from "../mocks/responses_mock.ts";
+import { startResponsesCcp } from "../helpers/responses_ccp.ts";
 
 const READ = {
   name: "Read",
@@ -90,34 +90,16 @@ Deno.test("a Chat Completions tool call that reuses an id of the history gets a 
 });
 
 Deno.test("a Responses API function call that reuses a call_id of the history gets a fresh id", async () => {
-  const mock = startResponsesMock(() => ({
+  await using env = startResponsesCcp(() => ({
     items: [
       { kind: "call", name: "Read", args: '{"file_path":"b"}', callId: "call_A" },
       { kind: "call", name: "Read", args: '{"file_path":"c"}', callId: "call_B" },
     ],
   }));
-  const ccp = startCcp(testConfig({
-    providers: [
-      provider("codex", {
-        type: "openai_responses",
-        preset: "openai_responses",
-        baseUrl: mock.url,
-        apiKeys: ["sk-test-responses-key"],
-        authHeader: "bearer",
-        maxRetries: 0,
-      }),
-    ],
-    routes: { default: "codex/gpt-5.1-codex" },
-  }));
-  try {
-    for (const stream of [true, false]) {
-      const ids = await toolIds(ccp.url, "call_A", stream);
-      assert.equal(ids.length, 2);
-      assert.match(ids[0]!, /^toolu_/);
-      assert.equal(ids[1], "call_B");
-    }
-  } finally {
-    await ccp.close();
-    await mock.close();
+  for (const stream of [true, false]) {
+    const ids = await toolIds(env.ccp.url, "call_A", stream);
+    assert.equal(ids.length, 2);
+    assert.match(ids[0]!, /^toolu_/);
+    assert.equal(ids[1], "call_B");
   }
 });

@@ -2,43 +2,17 @@
 
 import assert from "node:assert/strict";
 import type { ProviderConfig } from "../../src/config/types.ts";
-import { startCcp } from "../helpers/ccp.ts";
-import { provider, testConfig } from "../helpers/config.ts";
-import { startResponsesMock } from "../mocks/responses_mock.ts";
+import { RESPONSES_KEY, startResponsesCcp } from "../helpers/responses_ccp.ts";
 import { CONTEXT_OVERFLOW_SCRIPT, type ResponsesScript } from "../mocks/responses_wire.ts";
 import { assertWellFormed, parseFrames, sdkMessage } from "../translate/_stream_helpers.ts";
 
-const KEY = "sk-test-responses-key";
+const KEY = RESPONSES_KEY;
 const WRITE = '{"file_path":"/tmp/x.txt","content":"hi\\n"}';
 
-function setup(
+const setup = (
   script: (body: Record<string, unknown>, n: number) => ResponsesScript,
   over: Partial<ProviderConfig> = {},
-) {
-  const mock = startResponsesMock(script);
-  const ccp = startCcp(testConfig({
-    providers: [
-      provider("codex", {
-        type: "openai_responses",
-        preset: "openai_responses",
-        baseUrl: mock.url,
-        apiKeys: [KEY],
-        authHeader: "bearer",
-        maxRetries: 0,
-        ...over,
-      }),
-    ],
-    routes: { default: "codex/gpt-5.1-codex" },
-  }));
-  return {
-    mock,
-    ccp,
-    async [Symbol.asyncDispose]() {
-      await ccp.close();
-      await mock.close();
-    },
-  };
-}
+) => startResponsesCcp(script, "gpt-5.1-codex", over);
 
 const post = (url: string, body: unknown) =>
   fetch(`${url}/v1/messages`, {
