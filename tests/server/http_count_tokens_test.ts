@@ -10,6 +10,16 @@ import { startFaultMock } from "../mocks/fault_mock.ts";
 import { assertComplete, at, FAST, readStream, setup, status } from "./_resilience_env.ts";
 import { provider } from "../helpers/config.ts";
 
+/** POSTs a one-message count_tokens request and checks ccp answered it with its local count. */
+async function assertCountedLocally(url: string): Promise<void> {
+  const count = await fetch(`${url}/v1/messages/count_tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "claude-opus-5-5", messages: [{ role: "user", content: "hi" }] }),
+  });
+  assert.deepEqual(await count.json(), { input_tokens: 7 }, "counted locally");
+}
+
 Deno.test("count_tokens: forwarded to an Anthropic upstream, local when it cannot", async (t) => {
   await t.step("upstream answers", async () => {
     await withCcp([{ kind: "json", body: { input_tokens: 4242 } }], async (ccp, mock) => {
@@ -144,12 +154,7 @@ Deno.test("count_tokens: a 429 from the count endpoint does not cool the key for
       routes: { default: ["a/m", "b/m"] },
     }),
   );
-  const count = await fetch(`${env.ccp.url}/v1/messages/count_tokens`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "claude-opus-5-5", messages: [{ role: "user", content: "hi" }] }),
-  });
-  assert.deepEqual(await count.json(), { input_tokens: 7 }, "counted locally");
+  await assertCountedLocally(env.ccp.url);
   const res = await env.send();
   assert.equal(res.headers.get("x-ccp-provider"), "a");
   assertComplete(await readStream(res), "claude-opus-5-5");
@@ -171,15 +176,7 @@ Deno.test("count_tokens: an upstream whose count endpoint fails is not paused fo
     }),
   );
   for (let i = 0; i < 3; i++) {
-    const count = await fetch(`${env.ccp.url}/v1/messages/count_tokens`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "claude-opus-5-5",
-        messages: [{ role: "user", content: "hi" }],
-      }),
-    });
-    assert.deepEqual(await count.json(), { input_tokens: 7 }, "counted locally");
+    await assertCountedLocally(env.ccp.url);
   }
   const res = await env.send();
   assert.equal(res.headers.get("x-ccp-provider"), "a");
@@ -206,15 +203,7 @@ Deno.test("count_tokens: a 5xx or a lost connection is answered with the local c
         routes: { default: ["a/m", "b/m"] },
       }),
     );
-    const count = await fetch(`${env.ccp.url}/v1/messages/count_tokens`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "claude-opus-5-5",
-        messages: [{ role: "user", content: "hi" }],
-      }),
-    });
-    assert.deepEqual(await count.json(), { input_tokens: 7 }, "counted locally");
+    await assertCountedLocally(env.ccp.url);
     assert.deepEqual(up.requests.map((r) => r.path), ["/v1/messages/count_tokens"]);
     assert.equal(next.requests.length, 0);
   });
@@ -251,15 +240,7 @@ Deno.test("count_tokens: a 5xx or a lost connection is answered with the local c
         await serving.catch(() => {});
       },
     };
-    const count = await fetch(`${env.ccp.url}/v1/messages/count_tokens`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "claude-opus-5-5",
-        messages: [{ role: "user", content: "hi" }],
-      }),
-    });
-    assert.deepEqual(await count.json(), { input_tokens: 7 }, "counted locally");
+    await assertCountedLocally(env.ccp.url);
     // One attempt: Deno's fetch itself may open a second connection for a request whose
     // connection closed unanswered; each re-try of ccp's would add one or two more.
     assert.ok(connections <= 2, `${connections} connections`);
