@@ -47,7 +47,7 @@ export function redactUrlCredentials(text: string): string {
 
 // Config keys whose values are secrets, and list items under a key named so.
 const SECRET_KEY =
-  /^(\s*(?:-\s+)?["']?[\w.-]*(?:key|keys|token|secret|password|passwd)["']?\s*:\s*)(.+)$/i;
+  /^(\s*(?:-\s+)?["']?[\w.-]*(?:key|keys|token|secret|password|passwd)["']?\s*:\s*)(.*)$/i;
 const LIST_ITEM = /^(\s*-\s+)(.+)$/;
 // The same keys in a flow mapping, `- { name: ci, token: abc }`: a list, quoted or plain value.
 const FLOW_SECRET =

@@ -287,6 +287,22 @@ routes: {default: up/m}
   for (const secret of secrets) assert.ok(!message.includes(secret), message);
 });
 
+Deno.test("a YAML error's excerpt does not show a key listed in a block under api_keys", () => {
+  const message = errorOf(`providers:
+  up:
+    type: openai
+    base_url: https://api.example.com/v1
+    api_keys:
+      - plainsecret1234
+      - otherplain9876: [
+routes: {default: up/m}
+`);
+  assert.match(message, /invalid YAML/);
+  for (const secret of ["plainsecret1234", "otherplain9876"]) {
+    assert.ok(!message.includes(secret), message);
+  }
+});
+
 Deno.test("a YAML error beside an unquoted ${VAR} in a flow mapping", async (t) => {
   const noStandIn = (message: string) => assert.ok(!/ccp_reference/.test(message), message);
 
