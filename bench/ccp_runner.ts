@@ -7,7 +7,7 @@
  *   deno run --allow-net --allow-read --allow-write --allow-env bench/ccp_runner.ts --config F --port 0
  */
 
-import { configFromYaml } from "../src/config/load.ts";
+import { configFromYaml } from "../src/config/from_yaml.ts";
 import { silentLogger } from "../src/core/log.ts";
 import { createServerApp } from "../src/server/compose.ts";
 import { DepartureWatcher } from "../src/server/departures.ts";

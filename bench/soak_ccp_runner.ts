@@ -11,7 +11,7 @@
  *     bench/soak_ccp_runner.ts --config F --port 0
  */
 
-import { configFromYaml } from "../src/config/load.ts";
+import { configFromYaml } from "../src/config/from_yaml.ts";
 import { silentLogger } from "../src/core/log.ts";
 import { createServerApp } from "../src/server/compose.ts";
 import { flag, usage } from "./control.ts";

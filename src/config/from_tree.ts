@@ -1,4 +1,8 @@
-/** The pure core of YAML mode: config text + environment + flags → a validated, frozen Config. */
+/**
+ * The pure core of YAML mode: a config file's parsed tree + environment + flags → a validated,
+ * frozen Config. The tree comes from the YAML parser (from_yaml.ts) or from the loader's cache of
+ * parsed trees (tree_cache.ts), which spares a start the parser.
+ */
 
 import { findPreset, LOCAL_PRESET_IDS, type Preset, PRESET_IDS } from "../providers/catalog.ts";
 import type { Config, ProviderConfig, Target } from "./types.ts";
@@ -20,7 +24,6 @@ import { buildWebTools } from "./web_tools.ts";
 import { buildBudgets, buildUsage } from "./budgets.ts";
 import { buildRouting, buildTransforms } from "./routing.ts";
 import { buildClients } from "./clients.ts";
-import { dropNullEntries, parseYamlTree } from "./yaml_text.ts";
 
 /** Everything the YAML core needs; no I/O happens inside. */
 export interface YamlConfigInput {
@@ -31,6 +34,11 @@ export interface YamlConfigInput {
   readonly path?: string;
   readonly env: EnvMap;
   readonly flags?: ServerFlags;
+}
+
+/** The same with the text's parsed tree. */
+export interface ParsedConfigInput extends YamlConfigInput {
+  readonly tree: Record<string, unknown>;
 }
 
 const PROVIDER_ID = /^[A-Za-z0-9_.-]+$/;
@@ -136,11 +144,10 @@ function buildChains(
   return out;
 }
 
-/** Validates YAML text and builds the Config; throws ConfigError listing every problem. */
-export function configFromYaml(input: YamlConfigInput): Config {
-  const { file, env } = input;
+/** Validates a parsed config file and builds the Config; throws ConfigError listing every problem. */
+export function configFromTree(input: ParsedConfigInput): Config {
+  const { file, env, tree } = input;
   const problems = new Problems(file);
-  const tree = parseYamlTree(input.text, file);
 
   const expanded = expandTree(tree, env);
   for (const p of expanded.problems) problems.add(p.path, p.message);
@@ -268,4 +275,22 @@ export function configFromYaml(input: YamlConfigInput): Config {
       : {}),
     warnings,
   });
+}
+
+// Inside these (a model's `extra_body`, a transform's `set`) null means "remove this field from
+// the request", so it is kept.
+const KEEPS_NULLS = new Set(["extra_body", "set"]);
+
+/**
+ * Removes mapping entries whose value is null: `api_key:` left blank means "not set" (except
+ * under the keys above).
+ */
+function dropNullEntries(tree: unknown): unknown {
+  if (Array.isArray(tree)) return tree.map(dropNullEntries);
+  if (tree === null || typeof tree !== "object") return tree;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(tree)) {
+    if (value !== null) out[key] = KEEPS_NULLS.has(key) ? value : dropNullEntries(value);
+  }
+  return out;
 }

@@ -7,14 +7,13 @@ import { loadEnvWithDotenv, mergeEnv, readDotenvFile } from "./env/dotenv.ts";
 import type { EnvMap } from "./env/map.ts";
 import { configFromLiteLLMEnv, usesLiteLLMEnv } from "./env/litellm.ts";
 import { configFromEnv, usesEnvMode } from "./env/mode.ts";
-import { configFromYaml } from "./from_yaml.ts";
+import { configFromTree } from "./from_tree.ts";
 import { dirnamePath, joinPath } from "./paths.ts";
 import { peerFileWarnings } from "./peer_files.ts";
 import { deepFreeze } from "./freeze.ts";
-import { defaultConfigDir, findConfigFile, homeDir } from "./search.ts";
+import { defaultCacheDir, defaultConfigDir, findConfigFile, homeDir } from "./search.ts";
+import { configTree } from "./tree_cache.ts";
 import type { ServerFlags } from "./server.ts";
-
-export { configFromYaml, type YamlConfigInput } from "./from_yaml.ts";
 
 /** Flags that affect loading (the common flags of every command). */
 export interface LoadFlags extends ServerFlags {
@@ -30,17 +29,12 @@ export interface LoadOptions {
 }
 
 /**
- * Builds the Config from text already read: YAML mode when `yaml` is given, else environment-only
- * mode when a MODEL* variable is set (free-claude-code style), else when BIG_MODEL, SMALL_MODEL
- * or PREFERRED_PROVIDER is (LiteLLM style), else the embedded default. Pure: no file or env access.
+ * The Config when no file is in use: environment-only mode when a MODEL* variable is set
+ * (free-claude-code style), else when BIG_MODEL, SMALL_MODEL or PREFERRED_PROVIDER is (LiteLLM
+ * style), else the embedded default. Pure: no file or env access.
  */
-export function configFromSources(input: {
-  flags: LoadFlags;
-  env: EnvMap;
-  yaml?: { text: string; file: string; path?: string };
-}): Config {
-  const { flags, env, yaml } = input;
-  if (yaml) return configFromYaml({ ...yaml, env, flags });
+export function configWithoutFile(input: { flags: LoadFlags; env: EnvMap }): Config {
+  const { flags, env } = input;
   if (usesEnvMode(env)) return configFromEnv({ env, flags });
   if (usesLiteLLMEnv(env)) return configFromLiteLLMEnv({ env, flags });
   return defaultConfig({ env, flags });
@@ -66,7 +60,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     ...(opts.home !== undefined ? { home: opts.home } : {}),
   };
   if (!found) {
-    const config = configFromSources({ flags, env });
+    const config = configWithoutFile({ flags, env });
     if (config.source.kind !== "default") return config;
     const peers = await peerFileWarnings(homeDir(env, opts.home));
     return peers.length === 0
@@ -81,9 +75,6 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     const reason = err instanceof Error ? err.message : String(err);
     throw new ConfigError(`${found.path}: cannot read the config file: ${reason}`);
   }
-  return configFromSources({
-    flags,
-    env,
-    yaml: { text, file: found.path, path: found.absolutePath },
-  });
+  const tree = await configTree(text, found.path, defaultCacheDir(env, opts.home));
+  return configFromTree({ text, file: found.path, path: found.absolutePath, env, flags, tree });
 }

@@ -40,6 +40,14 @@ export function defaultConfigDir(env: EnvMap, home?: string): string | undefined
   return base === undefined ? undefined : joinPath(base, ".config", "ccp");
 }
 
+/** `$XDG_CACHE_HOME/ccp`, else `~/.cache/ccp`: what ccp keeps only to start faster. */
+export function defaultCacheDir(env: EnvMap, home?: string): string | undefined {
+  const xdg = envValue(env, "XDG_CACHE_HOME");
+  if (xdg !== undefined && isAbsolutePath(xdg)) return joinPath(xdg, "ccp");
+  const base = homeDir(env, home);
+  return base === undefined ? undefined : joinPath(base, ".cache", "ccp");
+}
+
 /** The ordered list of places to look: `--config`, `$CCP_CONFIG`, `./ccp.yaml`, the config dir. */
 export function configCandidates(opts: SearchOptions): ConfigCandidate[] {
   const make = (path: string, origin: ConfigOrigin, required: boolean): ConfigCandidate => ({

@@ -207,21 +207,3 @@ export function parseYamlTree(text: string, file: string): Record<string, unknow
   }
   return tree as Record<string, unknown>;
 }
-
-// Inside these (a model's `extra_body`, a transform's `set`) null means "remove this field from
-// the request", so it is kept.
-const KEEPS_NULLS = new Set(["extra_body", "set"]);
-
-/**
- * Removes mapping entries whose value is null: `api_key:` left blank means "not set" (except
- * under the keys above).
- */
-export function dropNullEntries(tree: unknown): unknown {
-  if (Array.isArray(tree)) return tree.map(dropNullEntries);
-  if (tree === null || typeof tree !== "object") return tree;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(tree)) {
-    if (value !== null) out[key] = KEEPS_NULLS.has(key) ? value : dropNullEntries(value);
-  }
-  return out;
-}

@@ -1,7 +1,7 @@
 /**
  * ccp's modules that load only when something needs them: the CLI's other commands, the
  * translating transports, the web tools, the shared stores' clients, request validation's schemas,
- * the tokenizer, the status page.
+ * the YAML parser (when the config's tree is not cached), the tokenizer, the status page.
  *
  * Deno reads and analyses every module that a dynamic import with a literal specifier names, and
  * all that module imports, before ccp runs its first line, even when the import never runs: that was ~28 ms of
@@ -35,6 +35,7 @@ interface LazyModuleTypes {
   "usage/pg_store.ts": typeof import("../usage/pg_store.ts");
   "shared/redis_guards.ts": typeof import("../shared/redis_guards.ts");
   "protocols/anthropic_request.ts": typeof import("../protocols/anthropic_request.ts");
+  "config/yaml_text.ts": typeof import("../config/yaml_text.ts");
   "tokens/o200k.ts": typeof import("../tokens/o200k.ts");
   "observe/ui/page.ts": typeof import("../observe/ui/page.ts");
   "observe/ui/vendor/uplot.ts": typeof import("../observe/ui/vendor/uplot.ts");
@@ -59,6 +60,7 @@ export const LAZY_MODULES = [
   "usage/pg_store.ts",
   "shared/redis_guards.ts",
   "protocols/anthropic_request.ts",
+  "config/yaml_text.ts",
   "tokens/o200k.ts",
   "observe/ui/page.ts",
   "observe/ui/vendor/uplot.ts",

@@ -1,7 +1,8 @@
 /**
  * What `ccp serve` loads before it listens: the clients and libraries that only some configs
  * use are loaded on first need, because each costs every start time and memory (the Redis
- * client alone ~250 ms and ~30 MB), and the YAML parser is loaded as an ES module.
+ * client alone ~250 ms and ~30 MB), and the YAML parser (an ES module) only when the config
+ * file's parsed tree is not in the cache.
  */
 
 import assert from "node:assert/strict";
@@ -43,7 +44,7 @@ async function staticClosure(path: string): Promise<Set<string>> {
   return seen;
 }
 
-Deno.test("ccp serve loads Redis, PostgreSQL, dotenv, zod and the tokenizer only on first need", async () => {
+Deno.test("ccp serve loads Redis, PostgreSQL, dotenv, zod, YAML and the tokenizer only on first need", async () => {
   const loaded = [...await staticClosure("../../src/cli/serve.ts")];
   // The graph is resolved: the server's own modules and its always-needed packages are in it.
   assert.ok(loaded.some((s) => s.endsWith("/src/server/compose.ts")), "compose.ts reached");
@@ -53,10 +54,14 @@ Deno.test("ccp serve loads Redis, PostgreSQL, dotenv, zod and the tokenizer only
     assert.deepEqual(found, [], `${lazy} is imported statically`);
   }
   assert.ok(!loaded.some((s) => s.endsWith("/src/tokens/o200k.ts")), "o200k counter is lazy");
-  // The config parser is the vendored ES-module build; the npm package (CommonJS, which brings up
-  // the Node-compatibility layer) gives only its types.
-  assert.ok(loaded.some((s) => s.endsWith("/src/config/vendor/yaml.js")), "vendored yaml reached");
-  assert.deepEqual(loaded.filter((s) => s.startsWith("npm:/yaml@")), []);
+  // The config parser loads only for a config text not parsed before (tree_cache.ts), and then
+  // as the vendored ES-module build: the npm package (CommonJS, which brings up the
+  // Node-compatibility layer) gives only its types.
+  assert.ok(loaded.some((s) => s.endsWith("/src/config/tree_cache.ts")), "the tree cache reached");
+  assert.ok(!loaded.some((s) => s.endsWith("/src/config/vendor/yaml.js")), "yaml is lazy");
+  const parser = [...await staticClosure("../../src/config/yaml_text.ts")];
+  assert.ok(parser.some((s) => s.endsWith("/src/config/vendor/yaml.js")), "vendored yaml reached");
+  assert.deepEqual([...loaded, ...parser].filter((s) => s.startsWith("npm:/yaml@")), []);
 });
 
 Deno.test("ccp check, ccp statusline and --version load no zod (the config has its own kit)", async () => {

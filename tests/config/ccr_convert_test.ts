@@ -3,7 +3,7 @@ import { CcrError, convertCcr, type Draft } from "../../src/config/ccr/convert.t
 import { parseJsonc } from "../../src/config/ccr/jsonc.ts";
 import { renderConfigYaml, renderDotenv } from "../../src/config/ccr/render.ts";
 import { ccpText } from "../../src/config/ccr/text.ts";
-import { configFromYaml } from "../../src/config/load.ts";
+import { configFromYaml } from "../../src/config/from_yaml.ts";
 
 /** A claude-code-router config as its users write them: several providers, options, both key kinds. */
 const CCR = {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { defaultConfig, defaultModeNotice } from "../../src/config/default.ts";
-import { configFromSources } from "../../src/config/load.ts";
+import { configFromSources } from "../../src/config/sources.ts";
 
 Deno.test("with no YAML and no MODEL the embedded default routes to local Ollama", () => {
   const config = configFromSources({ flags: {}, env: {} });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describeConfig, redactKey, redactUrl } from "../../src/config/describe.ts";
-import { configFromSources } from "../../src/config/load.ts";
+import { configFromSources } from "../../src/config/sources.ts";
 
 const LONG_KEY = "nvapi-0123456789abcdefWXYZ";
 const SECOND_KEY = "sk-or-v1-9876543210fedcbaQRST";

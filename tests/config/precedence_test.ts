@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../src/core/errors.ts";
-import { configFromSources } from "../../src/config/load.ts";
+import { configFromSources } from "../../src/config/sources.ts";
 
 const FILE = `
 server:

@@ -12,7 +12,7 @@ import { lazyModuleUrl } from "../../src/core/lazy_modules.ts";
 async function countWithout(denied: string) {
   const script = `
     import { createServerApp } from "${new URL("../../src/server/compose.ts", import.meta.url)}";
-    import { configFromYaml } from "${new URL("../../src/config/load.ts", import.meta.url)}";
+    import { configFromYaml } from "${new URL("../../src/config/from_yaml.ts", import.meta.url)}";
     const lines = [];
     const log = { debug() {}, info() {}, error() {}, warn: (t) => lines.push(t) };
     const config = configFromYaml({
