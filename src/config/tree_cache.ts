@@ -13,11 +13,11 @@ import { joinPath } from "./paths.ts";
 type Tree = Record<string, unknown>;
 
 /** Raise when parseYamlTree's trees change shape, so older entries are no longer read. */
-const TREE_FORMAT = 1;
+const TREE_FORMAT = 2;
 const CACHE_FILE = "config_trees.json";
 /** Entries kept: a user switching between a few config files keeps all of them. */
 const MAX_ENTRIES = 8;
-/** Where a literal secret stood in a kept tree: its index in literalSecrets(text). */
+/** Where a literal secret stood in a kept tree: `[offset, length]` of it in the file's text. */
 const SECRET_MARK = "$ccp_literal_secret";
 
 interface CacheFile {
@@ -36,24 +36,34 @@ export async function configTree(
   dir: string | undefined,
 ): Promise<Tree> {
   const path = dir === undefined ? undefined : joinPath(dir, CACHE_FILE);
-  const key = await keyOf(text);
+  const key = keyOf(text);
   const cache = path === undefined ? undefined : await readCache(path);
   const kept = cache?.trees[key];
-  const secrets = literalSecrets(text);
   if (kept !== undefined) {
-    const tree = revealSecrets(kept, secrets);
+    const tree = revealSecrets(kept, text);
     if (isTree(tree)) return tree;
   }
   const { parseYamlTree } = await lazyImport("config/yaml_text.ts");
   const tree = parseYamlTree(text, file);
-  if (path !== undefined) await keep(path, cache, key, tree, secrets);
+  if (path !== undefined) await keep(path, cache, key, tree, text);
   return tree;
 }
 
-async function keyOf(text: string): Promise<string> {
-  const bytes = new TextEncoder().encode(`ccp ${VERSION} tree ${TREE_FORMAT}\n${text}`);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
+/**
+ * The text's key: its length and two 32-bit FNV-1a hashes of it with different offsets (64 bits),
+ * with ccp's version and the tree format. Not a cryptographic hash: only texts the user wrote meet
+ * here, and a cryptographic one cost more than the parse it spares on the first use of the API.
+ */
+export function keyOf(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    a = Math.imul(a ^ code, 0x01000193);
+    b = Math.imul(b ^ code, 0x5bd1e995) ^ (b >>> 15);
+  }
+  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
+  return `${VERSION}.${TREE_FORMAT}.${text.length}.${hex(a)}${hex(b)}`;
 }
 
 async function readCache(path: string): Promise<CacheFile | undefined> {
@@ -71,9 +81,9 @@ async function keep(
   cache: CacheFile | undefined,
   key: string,
   tree: Tree,
-  secrets: readonly string[],
+  text: string,
 ): Promise<void> {
-  const hidden = hideSecrets(tree, secrets);
+  const hidden = hideSecrets(tree, text);
   if (hidden === undefined) return;
   const trees = { ...cache?.trees };
   delete trees[key];
@@ -95,22 +105,20 @@ async function keep(
 
 /**
  * The tree as it may be written to disk: each string that is one of the file's literal secrets
- * (`api_key: sk-…`) replaced by its index, which {@link revealSecrets} reads back from the file's
- * own text. Undefined when the tree cannot be kept exactly or safely: a value JSON cannot hold
- * (`.inf`, `-0`), or a secret or URL credentials still in it after the replacement.
+ * (`api_key: sk-…`) replaced by where it stands in the text, which {@link revealSecrets} reads
+ * back from the file itself. Undefined when the tree cannot be kept exactly or safely: a value
+ * JSON cannot hold (`.inf`, `-0`, a tree holding itself), or a secret or URL credentials still in
+ * it after the replacement.
  */
-export function hideSecrets(tree: Tree, secrets: readonly string[]): unknown {
+export function hideSecrets(tree: Tree, text: string): unknown {
+  const secrets = literalSecrets(text);
   let exact = true;
   // A YAML alias may make a tree hold itself, which JSON cannot.
   const path = new Set<unknown>();
   const hide = (value: unknown): unknown => {
-    if (path.has(value)) {
-      exact = false;
-      return null;
-    }
     if (typeof value === "string") {
-      const index = secrets.indexOf(value);
-      return index < 0 ? value : { [SECRET_MARK]: index };
+      const at = secrets.includes(value) ? text.indexOf(value) : -1;
+      return at < 0 ? value : { [SECRET_MARK]: [at, value.length] };
     }
     if (typeof value === "number") {
       if (!Number.isFinite(value) || Object.is(value, -0)) exact = false;
@@ -119,7 +127,7 @@ export function hideSecrets(tree: Tree, secrets: readonly string[]): unknown {
     if (value === null || typeof value === "boolean") return value;
     const plain = Array.isArray(value) ||
       (isTree(value) && !Object.hasOwn(value, "__proto__") && !Object.hasOwn(value, SECRET_MARK));
-    if (!plain) {
+    if (!plain || path.has(value)) {
       exact = false;
       return null;
     }
@@ -137,16 +145,22 @@ export function hideSecrets(tree: Tree, secrets: readonly string[]): unknown {
   return leaks || redactUrlCredentials(json) !== json ? undefined : hidden;
 }
 
-/** A kept tree with the file's secrets back in place; undefined when one is missing. */
-export function revealSecrets(kept: unknown, secrets: readonly string[]): unknown {
+/** A kept tree with the file's secrets back in place; undefined when a mark does not fit `text`. */
+export function revealSecrets(kept: unknown, text: string): unknown {
   let whole = true;
   const reveal = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(reveal);
     if (!isTree(value)) return value;
     if (Object.hasOwn(value, SECRET_MARK)) {
-      const secret = secrets[value[SECRET_MARK] as number];
-      if (secret === undefined) whole = false;
-      return secret;
+      const [at, length] = value[SECRET_MARK] as [number, number];
+      if (
+        !(Number.isInteger(at) && Number.isInteger(length) && at >= 0 && length > 0 &&
+          at + length <= text.length)
+      ) {
+        whole = false;
+        return null;
+      }
+      return text.slice(at, at + length);
     }
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
   };

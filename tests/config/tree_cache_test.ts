@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { configTree, hideSecrets, revealSecrets } from "../../src/config/tree_cache.ts";
+import { configTree, hideSecrets, keyOf, revealSecrets } from "../../src/config/tree_cache.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { ConfigError } from "../../src/core/errors.ts";
 
@@ -104,21 +104,30 @@ Deno.test("a damaged, foreign or unwritable cache only means parsing again", asy
 });
 
 Deno.test("a tree JSON cannot hold exactly, or with credentials in a URL, is not kept", () => {
-  assert.equal(hideSecrets({ timeouts: { read: Infinity } }, []), undefined);
-  assert.equal(hideSecrets({ n: -0 }, []), undefined);
+  assert.equal(hideSecrets({ timeouts: { read: Infinity } }, ""), undefined);
+  assert.equal(hideSecrets({ n: -0 }, ""), undefined);
   const self: Record<string, unknown> = {};
   self.again = self;
-  assert.equal(hideSecrets({ self }, []), undefined);
+  assert.equal(hideSecrets({ self }, ""), undefined);
   assert.equal(
-    hideSecrets({ usage: { store: "postgres://ccp:hunter22@db/ccp" } }, []),
+    hideSecrets({ usage: { store: "postgres://ccp:hunter22@db/ccp" } }, ""),
     undefined,
   );
   // A secret inside a longer string stays in the string, so the tree is not kept.
-  assert.equal(hideSecrets({ note: "key sk-abcdef here" }, ["sk-abcdef"]), undefined);
-  const hidden = hideSecrets({ a: ["sk-abcdef", 1, true, null] }, ["sk-abcdef"]);
-  assert.deepEqual(hidden, { a: [{ $ccp_literal_secret: 0 }, 1, true, null] });
-  assert.deepEqual(revealSecrets(hidden, ["sk-abcdef"]), { a: ["sk-abcdef", 1, true, null] });
-  assert.equal(revealSecrets(hidden, []), undefined, "a secret the file no longer holds");
+  const text = "p: { api_key: sk-abcdef }\nnote: key sk-abcdef here\n";
+  assert.equal(hideSecrets({ note: "key sk-abcdef here" }, text), undefined);
+  const hidden = hideSecrets({ a: ["sk-abcdef", 1, true, null] }, text);
+  assert.deepEqual(hidden, { a: [{ $ccp_literal_secret: [14, 9] }, 1, true, null] });
+  assert.deepEqual(revealSecrets(hidden, text), { a: ["sk-abcdef", 1, true, null] });
+  assert.equal(revealSecrets(hidden, "short"), undefined, "a mark past the text");
+});
+
+Deno.test("the key tells texts apart by every character and by length", () => {
+  const base = "routes: { default: up/m }\n";
+  const keys = new Set([base, base + " ", base.replace("m", "n"), "", "\u00e9", "e\u0301"]
+    .map(keyOf));
+  assert.equal(keys.size, 6);
+  assert.equal(keyOf(base), keyOf(String(base)));
 });
 
 Deno.test("loadConfig keeps the tree under $XDG_CACHE_HOME/ccp and reads it back", async () => {
