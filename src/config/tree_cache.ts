@@ -92,7 +92,8 @@ async function keep(
   trees[key] = hidden;
   const body = JSON.stringify({ format: TREE_FORMAT, trees } satisfies CacheFile);
   const dir = path.slice(0, path.length - CACHE_FILE.length - 1);
-  const temporary = `${path}.${Deno.pid}.tmp`;
+  // Two servers in one process (tests, `ccp code`) may write at once: each has its own file.
+  const temporary = `${path}.${Deno.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     await Deno.writeTextFile(temporary, body, { mode: 0o600 });
