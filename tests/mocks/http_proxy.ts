@@ -1,7 +1,8 @@
 /**
  * A mock HTTP proxy on 127.0.0.1 that records what reaches it: CONNECT requests (https targets)
  * and absolute-form requests (`GET http://host/path`, http targets). A CONNECT is answered with
- * the status `connect` gives for its authority, or never ("hang"); an absolute-form request is
+ * the status `connect` gives for its authority, or never ("hang"), or opened to 127.0.0.1 at the
+ * port it gives as `{ tunnelTo }`; an absolute-form request is
  * answered with the status `refuse` gives for its URL, else forwarded to 127.0.0.1:`forwardTo`
  * whatever its host, or answered 502 without one.
  */
@@ -24,7 +25,7 @@ const decoder = new TextDecoder();
 /** Starts the proxy; `connect` maps a CONNECT authority to its answer (default 502). */
 export function startMockProxy(
   options: {
-    connect?: (authority: string) => number | "hang";
+    connect?: (authority: string) => number | "hang" | { tunnelTo: number };
     refuse?: (url: string) => number | undefined;
     forwardTo?: number;
   } = {},
@@ -45,6 +46,13 @@ export function startMockProxy(
       if (method === "CONNECT") {
         const answer = options.connect?.(target) ?? 502;
         if (answer === "hang") return await new Promise<void>(() => {});
+        if (typeof answer === "object") {
+          const upstream = await Deno.connect({ hostname: "127.0.0.1", port: answer.tunnelTo });
+          open.add(upstream);
+          await conn.write(encoder.encode("HTTP/1.1 200 Connection established\r\n\r\n"));
+          await pipeBoth(conn, upstream, rest);
+          return;
+        }
         await conn.write(encoder.encode(`HTTP/1.1 ${answer} Mock\r\ncontent-length: 0\r\n\r\n`));
         return;
       }
@@ -58,12 +66,7 @@ export function startMockProxy(
       open.add(upstream);
       const rewritten = [line.replace(target, path), ...fields].join("\r\n") + "\r\n\r\n";
       await upstream.write(encoder.encode(rewritten));
-      if (rest.length > 0) await upstream.write(rest);
-      await Promise.allSettled([
-        conn.readable.pipeTo(upstream.writable, { preventClose: true }),
-        upstream.readable.pipeTo(conn.writable, { preventClose: true }),
-      ]);
-      upstream.close();
+      await pipeBoth(conn, upstream, rest);
     } catch {
       // The client or ccp went away: nothing to record.
     } finally {
@@ -96,6 +99,23 @@ export function startMockProxy(
       await accepting;
     },
   };
+}
+
+/** Sends `rest` on, then copies both ways until either side ends; closes `upstream`. */
+async function pipeBoth(conn: Deno.Conn, upstream: Deno.Conn, rest: Uint8Array): Promise<void> {
+  try {
+    if (rest.length > 0) await upstream.write(rest);
+    await Promise.allSettled([
+      conn.readable.pipeTo(upstream.writable, { preventClose: true }),
+      upstream.readable.pipeTo(conn.writable, { preventClose: true }),
+    ]);
+  } finally {
+    try {
+      upstream.close();
+    } catch {
+      // Closed already.
+    }
+  }
 }
 
 /** Reads up to the end of the request head; `rest` is what came after it. */

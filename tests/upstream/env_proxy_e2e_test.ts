@@ -263,3 +263,128 @@ web_tools:
     await web.close();
   }
 });
+
+/** A CA and a certificate for api.tls.test signed by it, made with openssl. */
+async function testCertificates(dir: string): Promise<{ ca: string; cert: string; key: string }> {
+  const run = async (args: string[]) => {
+    const out = await new Deno.Command("openssl", {
+      args,
+      cwd: dir,
+      stdout: "null",
+      stderr: "piped",
+    })
+      .output();
+    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+  };
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await run([
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=ccp-test-ca",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign",
+  ]);
+  await run(["req", ...ec, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=api.tls.test"]);
+  await Deno.writeTextFile(
+    `${dir}/ext.cnf`,
+    "subjectAltName=DNS:api.tls.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+  );
+  await run([
+    "x509",
+    "-req",
+    "-in",
+    "leaf.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "leaf.pem",
+    "-days",
+    "2",
+    "-extfile",
+    "ext.cnf",
+  ]);
+  return {
+    ca: `${dir}/ca.pem`,
+    cert: await Deno.readTextFile(`${dir}/leaf.pem`),
+    key: await Deno.readTextFile(`${dir}/leaf.key`),
+  };
+}
+
+const HAS_OPENSSL = await new Deno.Command("openssl", { args: ["version"], stdout: "null" })
+  .output().then((out) => out.success, () => false);
+
+Deno.test({
+  name: "behind HTTPS_PROXY: a hosted https upstream answers through the tunnel, connect probe too",
+  ignore: !HAS_OPENSSL,
+  fn: async () => {
+    await inTempDir("ccp_env_proxy_tls_", async (dir) => {
+      const tls = await testCertificates(dir);
+      const upstream = Deno.serve(
+        { hostname: "127.0.0.1", port: 0, cert: tls.cert, key: tls.key, onListen: () => {} },
+        () => Response.json(COMPLETION),
+      );
+      const proxy = startMockProxy({ connect: () => ({ tunnelTo: upstream.addr.port }) });
+      try {
+        await Deno.writeTextFile(
+          `${dir}/c.yaml`,
+          `providers:
+  hosted: { type: openai, base_url: "https://api.tls.test/v1", api_key: sk-tls-0123456789 }
+routes:
+  default: hosted/m
+`,
+        );
+        const env = childEnv(dir, {
+          HTTPS_PROXY: `http://carol:pa55@127.0.0.1:${proxy.port}`,
+          // Deno adds this CA to the ones it trusts, for every client ccp makes.
+          DENO_CERT: tls.ca,
+          DENO_NO_UPDATE_CHECK: "1",
+        });
+        const ccp = await spawnCcp(["serve", "--config", "c.yaml", "--port", "0"], {
+          cwd: dir,
+          env,
+        });
+        try {
+          const [, url] = await ccp.waitForStderr(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+          const res = await fetch(`${url}/v1/messages`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({
+              model: "hosted/m",
+              max_tokens: 50,
+              messages: [{ role: "user", content: "hi" }],
+            }),
+          });
+          const body = await res.json();
+          assert.equal(res.status, 200, JSON.stringify(body));
+          assert.equal(body.content[0].text, "hello");
+          // fetch's tunnel, and the connect probe's (which closes it unused).
+          assert.deepEqual(proxy.seen, [
+            "CONNECT api.tls.test:443 HTTP/1.1",
+            "CONNECT api.tls.test:443 HTTP/1.1",
+          ]);
+          for (const auth of proxy.authorizations) {
+            assert.equal(auth, `Basic ${btoa("carol:pa55")}`);
+          }
+        } finally {
+          await ccp.kill();
+        }
+      } finally {
+        await proxy.close();
+        await upstream.shutdown();
+      }
+    });
+  },
+});
