@@ -1,5 +1,7 @@
 /** How `ccp code` finds and starts `claude`: PATH lookup, child environment, Windows quoting. */
 
+import { PROXY_VARIABLES } from "../upstream/http/env_proxy.ts";
+
 /** What a file on PATH is, as far as the lookup cares. */
 export type FileKind = "executable" | "other" | "missing";
 
@@ -56,7 +58,40 @@ export function claudeEnv(
     delete rest.INIT_CWD;
     delete rest.npm_config_user_agent;
   }
-  return { ...rest, ANTHROPIC_BASE_URL: baseUrl, ANTHROPIC_AUTH_TOKEN: token };
+  return {
+    ...rest,
+    ...directToCcp(rest, baseUrl),
+    ANTHROPIC_BASE_URL: baseUrl,
+    ANTHROPIC_AUTH_TOKEN: token,
+  };
+}
+
+/**
+ * NO_PROXY (both spellings) with ccp's host added, when a proxy variable is set: Claude Code
+ * sends even a 127.0.0.1 base URL through HTTP_PROXY unless NO_PROXY names it, and a proxy
+ * elsewhere cannot reach ccp on this machine.
+ */
+function directToCcp(
+  env: Readonly<Record<string, string>>,
+  baseUrl: string,
+): Record<string, string> {
+  if (!PROXY_VARIABLES.some((name) => env[name])) return {};
+  let host: string;
+  try {
+    host = new URL(baseUrl).hostname;
+  } catch {
+    return {};
+  }
+  const bare = host.replace(/^\[(.*)\]$/, "$1");
+  const entries = [env.NO_PROXY, env.no_proxy]
+    .flatMap((value) => value?.split(",") ?? [])
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  for (const entry of bare === host ? [host] : [bare, host]) {
+    if (!entries.includes(entry)) entries.push(entry);
+  }
+  const value = entries.join(",");
+  return { NO_PROXY: value, no_proxy: value };
 }
 
 /** cmd.exe metacharacters, escaped with `^` (as cross-spawn does). */

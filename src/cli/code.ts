@@ -12,6 +12,7 @@ import { codeEnv, ledgerPlace, statuslineSettings } from "./code_setup.ts";
 import { probeHealth } from "./probe.ts";
 import { joinPath } from "../config/paths.ts";
 import { claudeLogin, keepLogin, usesPassthrough } from "./claude_login.ts";
+import { environmentFetch } from "../upstream/http/clients.ts";
 
 /** How long to wait for a running ccp to answer GET /v1/models. */
 const TOKEN_PROBE_MS = 900;
@@ -26,7 +27,7 @@ export async function acceptsToken(
   timeoutMs = TOKEN_PROBE_MS,
 ): Promise<boolean> {
   try {
-    const response = await fetch(`${url}/v1/models`, {
+    const response = await environmentFetch()(`${url}/v1/models`, {
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(timeoutMs),
     });

@@ -5,13 +5,14 @@ import type { CliContext } from "./context.ts";
 import { networkCause } from "../upstream/errors.ts";
 import { loadCliConfig } from "./load.ts";
 import { clientHost, httpUrl } from "./startup.ts";
+import { environmentFetch } from "../upstream/http/clients.ts";
 
 /** Runs `ccp health`: 0 when GET /health answers 200 within 5 s, 1 otherwise. */
 export async function runHealth(ctx: CliContext, flags: CliFlags): Promise<number> {
   const config = await loadCliConfig(ctx, flags);
   const url = `${httpUrl(clientHost(config.server.host), config.server.port)}/health`;
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    const res = await environmentFetch()(url, { signal: AbortSignal.timeout(5000) });
     const body = await res.text();
     if (res.status === 200) {
       ctx.io.out(`${url}: ${body.trim()}`);

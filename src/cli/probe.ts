@@ -1,5 +1,7 @@
 /** Who answers at a ccp address: a ccp (and its version), something else, or nothing. */
 
+import { environmentFetch } from "../upstream/http/clients.ts";
+
 /** How long to wait for a program on the port to answer GET /health. */
 const PROBE_MS = 300;
 
@@ -15,7 +17,7 @@ export async function probeHealth(url: string, timeoutMs = PROBE_MS): Promise<Pr
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const response = await fetch(`${url}/health`, { signal: controller.signal });
+    const response = await environmentFetch()(`${url}/health`, { signal: controller.signal });
     const body: unknown = await response.json().catch(() => undefined);
     const field = (key: string) =>
       typeof body === "object" && body !== null ? Reflect.get(body, key) : undefined;

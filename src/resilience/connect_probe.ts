@@ -8,8 +8,9 @@
  *
  * A probe costs a connection the upstream sees opened and closed unused, so it is made only when
  * fetch is likely to connect anew: not while the place answered within the last minute (fetch
- * then reuses a pooled connection), and never when fetch's connection cannot be known (an HTTP
- * proxy from the environment, or a fetch that is not the runtime's).
+ * then reuses a pooled connection), and never for a fetch that is not the runtime's (its caller
+ * decides). A proxy from the environment is known: ccp routes requests itself (upstream/http/
+ * clients.ts) and passes the proxy it chose, so it is probed as a provider's own `proxy` is.
  */
 
 import { tunnelProbe, tunnels } from "./tunnel_probe.ts";
@@ -98,38 +99,17 @@ const ANSWERED_RECENTLY_MS = 60_000;
 // Upstream places are few (one or two per provider); the bound only keeps a mistake small.
 const MAX_PLACES = 256;
 
-// The environment variables Deno's fetch takes a proxy from.
-const PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"];
-
-function environmentProxy(): boolean {
-  try {
-    return PROXY_VARIABLES.some((name) =>
-      !!(Deno.env.get(name) || Deno.env.get(name.toLowerCase()))
-    );
-  } catch {
-    // Not allowed to read the environment: fetch's route cannot be known.
-    return true;
-  }
-}
-
 /** When each place (host and port, or proxy) last answered, for whether to probe it again. */
 export class ConnectProbes {
   readonly #answered = new Map<string, number>();
   readonly #now: () => number;
-  readonly #environmentProxy: () => boolean;
-  // Read once: ccp never changes its own environment.
-  #viaEnvironment?: boolean;
 
-  constructor(
-    options: { now?: () => number; environmentProxy?: () => boolean } = {},
-  ) {
+  constructor(options: { now?: () => number } = {}) {
     this.#now = options.now ?? (() => performance.now());
-    this.#environmentProxy = options.environmentProxy ?? environmentProxy;
   }
 
   /** The probe for a request to `url` (through `proxy`), or none when fetch will not connect. */
   probeFor(url: string, proxy?: string): ConnectProbe | undefined {
-    if (!proxy && (this.#viaEnvironment ??= this.#environmentProxy())) return undefined;
     const answered = this.#answered.get(keyOf(url, proxy));
     if (answered !== undefined && this.#now() - answered < ANSWERED_RECENTLY_MS) return undefined;
     return tcpConnectProbe(url, proxy);

@@ -62,8 +62,11 @@ export function upstreamNetworkError(options: {
   url: string;
   error: unknown;
   hint?: string;
+  /** The proxy the request went through, as named to the user (see proxyName). */
+  proxy?: string;
 }): UpstreamError {
   const cause = networkCause(options.error);
+  if (options.proxy) return throughProxyError({ ...options, proxy: options.proxy }, cause);
   // Refused on this machine: the model server is not running, which no retry soon changes.
   // Claude Code would retry the 502 for minutes, silently under -p; it obeys x-should-retry.
   const notRunning = cause === "connection refused" && isLoopbackHost(hostOf(options.url));
@@ -82,6 +85,49 @@ export function upstreamNetworkError(options: {
       ...(notRunning || scheme ? { headers: { "x-should-retry": "false" } } : {}),
     },
   );
+}
+
+// What Deno's fetch says when the proxy, not the upstream, failed the request.
+const PROXY_CAUSES: Array<[RegExp, string]> = [
+  [/proxy authentication required/i, "the proxy asks for a user and password (407)"],
+  [/unsuccessful tunnel/i, "the proxy refused to open a tunnel (CONNECT) to the upstream"],
+];
+
+/**
+ * A request through a proxy that failed before any answer: fetch's own words never say that a
+ * proxy was involved, and "connection refused" there is the proxy's, not the upstream's.
+ */
+function throughProxyError(
+  options: { provider: string; model: string; url: string; error: unknown; proxy: string },
+  cause: string,
+): UpstreamError {
+  const text = options.error instanceof Error
+    ? `${options.error.message} ${String(options.error.cause ?? "")}`
+    : String(options.error);
+  const known = PROXY_CAUSES.find(([pattern]) => pattern.test(text))?.[1];
+  const said = known ??
+    (cause === "connection refused"
+      ? "the proxy refused the connection (is it running, and is its address right?)"
+      : cause);
+  return new UpstreamError(
+    "api_error",
+    `Cannot reach ${describeTarget(options.provider, options.model)} at ${
+      addressOf(options.url)
+    } through ${options.proxy}: ${said}`,
+    { status: 502, cause: options.error },
+  );
+}
+
+/** A proxy as ccp names it: scheme, host and port (never its user or password), and its source. */
+export function proxyName(proxy: string, from?: string): string {
+  let place: string;
+  try {
+    const url = new URL(proxy);
+    place = `${url.protocol}//${url.host}`;
+  } catch {
+    place = redactUrlCredentials(proxy.replace(/^[^@/]*@/, ""));
+  }
+  return from && from !== "proxy" ? `proxy ${place} (from ${from})` : `proxy ${place}`;
 }
 
 // The two ways a base_url's scheme can be the wrong one, as the cause reads them.

@@ -5,7 +5,7 @@
  */
 
 import type { AnthropicStreamEvent, MessagesRequest } from "../protocols/anthropic.ts";
-import type { FetchLike } from "../upstream/http/clients.ts";
+import { environmentFetch, type FetchLike } from "../upstream/http/clients.ts";
 import type { Answer, AnswerHooks } from "../upstream/transport.ts";
 import { openWebAnswer } from "./answer.ts";
 import { type FetchErrorCode, type FetchOutcome, fetchPage, type Resolver } from "./fetch_page.ts";
@@ -37,6 +37,9 @@ export { roundEvents } from "./round.ts";
 /** Runs the loop and opens the client's answer. */
 export function runWebTools(plan: WebToolsPlan, deps: WebToolsDeps): Promise<Answer> {
   const config = plan.config;
+  // A search backend on this machine (SearXNG on localhost) is reached directly, not through an
+  // HTTP_PROXY that cannot reach it; the rest goes as the environment's proxies say.
+  const fetch = environmentFetch(deps.fetch);
   const loop = new WebToolLoop(
     plan.body,
     plan.offered,
@@ -45,7 +48,7 @@ export function runWebTools(plan: WebToolsPlan, deps: WebToolsDeps): Promise<Ans
       search: (query) =>
         searchWeb(query, {
           config: config?.search,
-          fetch: deps.fetch,
+          fetch,
           signal: deps.signal,
           timeoutMs: SEARCH_TIMEOUT_MS,
         }),
@@ -59,7 +62,7 @@ export function runWebTools(plan: WebToolsPlan, deps: WebToolsDeps): Promise<Ans
         }
         return fetchPage(url, {
           config: config.fetch,
-          fetch: deps.fetch,
+          fetch,
           signal: deps.signal,
           ...(deps.resolve ? { resolve: deps.resolve } : {}),
         });

@@ -51,6 +51,21 @@ Deno.test("claudeEnv points claude at the proxy and drops ANTHROPIC_API_KEY", ()
   });
 });
 
+Deno.test("claudeEnv: behind a proxy, NO_PROXY names ccp's host (claude would send it to the proxy)", () => {
+  const env = claudeEnv(
+    { HTTPS_PROXY: "http://proxy.corp:3128", NO_PROXY: "corp.test, .intra", HOME: "/h" },
+    "http://127.0.0.1:8082",
+    "tok",
+  );
+  assert.equal(env.NO_PROXY, "corp.test,.intra,127.0.0.1");
+  assert.equal(env.no_proxy, env.NO_PROXY, "both spellings, whichever claude reads");
+  assert.equal(env.HTTPS_PROXY, "http://proxy.corp:3128", "the proxy stays for everything else");
+  const ipv6 = claudeEnv({ http_proxy: "http://p:1" }, "http://[::1]:8082", "tok");
+  assert.equal(ipv6.NO_PROXY, "::1,[::1]");
+  const none = claudeEnv({ HOME: "/h" }, "http://127.0.0.1:8082", "tok");
+  assert.equal(none.NO_PROXY, undefined, "without a proxy variable nothing is added");
+});
+
 Deno.test("claudeEnv leaves out what deno task set for ccp, and keeps what npm set", () => {
   const proxy = "http://127.0.0.1:8082";
   const byDenoTask = claudeEnv(

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { upstreamHttpError } from "../../src/upstream/errors.ts";
+import { proxyName, upstreamHttpError, upstreamNetworkError } from "../../src/upstream/errors.ts";
 
 Deno.test("a configured key echoed across the 500-character cut of an upstream error is not shown", () => {
   const key = "plainkey0123456789abcdef"; // no known key shape: only the configured list finds it
@@ -30,5 +30,41 @@ Deno.test("a 401/403 of an auth: passthrough provider blames the client's creden
     });
     assert.ok(!error.message.includes("ccp's API key"), error.message);
     assert.match(error.message, /refused the client's own credential \(auth: passthrough\)/);
+  }
+});
+
+Deno.test("upstreamNetworkError through a proxy: the proxy is named, without its credentials", () => {
+  const fetchFailed = (cause: string) =>
+    new TypeError("fetch failed", {
+      cause: new Error(
+        `error sending request for url (https://api.test/v1/messages): client error (Connect): ${cause}`,
+      ),
+    });
+  const proxy = proxyName("http://alice:s3cret@proxy.corp:3128", "HTTPS_PROXY");
+  assert.equal(proxy, "proxy http://proxy.corp:3128 (from HTTPS_PROXY)");
+  assert.equal(proxyName("http://proxy.corp:3128", "proxy"), "proxy http://proxy.corp:3128");
+  const cases: Array<[string, RegExp]> = [
+    ["unsuccessful tunnel", /the proxy refused to open a tunnel \(CONNECT\) to the upstream$/],
+    ["proxy authentication required", /the proxy asks for a user and password \(407\)$/],
+    ["tcp connect error: Connection refused (os error 111)", /the proxy refused the connection/],
+  ];
+  for (const [cause, expected] of cases) {
+    const error = upstreamNetworkError({
+      provider: "p",
+      model: "m",
+      url: "https://api.test/v1/messages",
+      error: fetchFailed(cause),
+      proxy,
+    });
+    assert.equal(error.status, 502);
+    assert.ok(
+      error.message.startsWith(
+        'Cannot reach provider "p" (model m) at https://api.test/v1/messages through proxy ' +
+          "http://proxy.corp:3128 (from HTTPS_PROXY): ",
+      ),
+      error.message,
+    );
+    assert.match(error.message, expected);
+    assert.ok(!error.message.includes("s3cret") && !error.message.includes("alice"));
   }
 });

@@ -2,14 +2,13 @@
 
 import type { ProviderConfig } from "../../config/types.ts";
 import { UpstreamError } from "../../core/errors.ts";
-import { redactUrlCredentials } from "../../core/secrets.ts";
 import { capitalise } from "../../core/text.ts";
 import { UpstreamTimeoutError } from "../../resilience/timeout_error.ts";
 import { withTimeouts } from "../../resilience/timeouts.ts";
-import { addressOf, upstreamHttpError, upstreamNetworkError } from "../errors.ts";
+import { addressOf, proxyName, upstreamHttpError, upstreamNetworkError } from "../errors.ts";
 import { describeTarget } from "../../core/text.ts";
 import type { Logger } from "../../core/log.ts";
-import { fetchFor, type FetchLike } from "./clients.ts";
+import { fetchFor, type FetchLike, routeFor } from "./clients.ts";
 import type { LearnedParams } from "../../resilience/learned_params.ts";
 import { applyLearned, lessonOf } from "./lessons.ts";
 import { CONNECT_PROBES } from "../../resilience/connect_probe.ts";
@@ -87,9 +86,11 @@ function encodeAll(pieces: readonly string[], into: Uint8Array<ArrayBuffer>) {
 async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure> {
   const { provider, model, url, signal } = options;
   const send = fetchFor(provider, options.fetch);
+  // The provider's own proxy, or the environment's as ccp routes it (clients.ts): known either way.
+  const { proxy, from } = routeFor(provider, url);
   // Only the runtime's own fetch connects where the probe would (a test's fetch may not).
   const probes = options.fetch === globalThis.fetch ? CONNECT_PROBES : undefined;
-  const connectProbe = probes?.probeFor(url, provider.proxy);
+  const connectProbe = probes?.probeFor(url, proxy);
   let response: Response;
   try {
     // The returned body is guarded too: idle and total timeouts keep running while it streams.
@@ -114,14 +115,12 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
         ...(connectProbe ? { connectProbe } : {}),
       },
     );
-    probes?.answered(url, provider.proxy);
+    probes?.answered(url, proxy);
   } catch (error) {
     if (signal.aborted) throw signal.reason ?? error;
     if (error instanceof UpstreamTimeoutError) {
       // Through a proxy, the connection that did not come may be the proxy's own.
-      const via = provider.proxy && error.kind === "connect"
-        ? `, through proxy ${redactUrlCredentials(provider.proxy)}`
-        : "";
+      const via = proxy && error.kind === "connect" ? `, through ${proxyName(proxy, from)}` : "";
       const message = capitalise(`${error.message} (model ${model}, ${url}${via})`);
       return {
         ok: false,
@@ -136,6 +135,7 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
         url,
         error,
         hint: options.unreachableHint,
+        ...(proxy ? { proxy: proxyName(proxy, from) } : {}),
       }),
     };
   }
@@ -143,6 +143,20 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
   if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400)) {
     await response.body?.cancel().catch(() => {});
     return { ok: false, error: redirectError(provider.id, model, response) };
+  }
+  if (proxy && response.status === 407) {
+    // A plain-http upstream through an HTTP proxy: the proxy's refusal comes as the answer.
+    await response.body?.cancel().catch(() => {});
+    return {
+      ok: false,
+      error: upstreamNetworkError({
+        provider: provider.id,
+        model,
+        url,
+        error: new Error("proxy authentication required"),
+        proxy: proxyName(proxy, from),
+      }),
+    };
   }
   const secrets = secretsSent(provider, { get: (name) => options.headers[name] });
   const bodyText = withoutCredentials(await readErrorText(response), provider, secrets);

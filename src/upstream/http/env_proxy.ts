@@ -1,0 +1,130 @@
+/**
+ * The proxy the environment names for a URL (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY, and
+ * their lower-case forms), decided by ccp rather than by Deno's fetch. Deno's own reading sends
+ * loopback through the proxy unless NO_PROXY names it, applies NO_PROXY even to a client's own
+ * proxy, and ignores `*.domain`, `host:port` and upper-case entries; a local model server behind a
+ * corporate proxy then answers through a proxy that cannot reach it. Here loopback never takes an
+ * environment proxy, and NO_PROXY reads as curl and most clients read it.
+ */
+
+import { isLoopbackHost } from "../../core/loopback.ts";
+
+/** The proxy variables and NO_PROXY as found, in the order a name is looked up. */
+export interface EnvironmentProxies {
+  /** Variable name → proxy URL, for http and https targets. */
+  readonly http?: { readonly variable: string; readonly url: string };
+  readonly https?: { readonly variable: string; readonly url: string };
+  readonly noProxy: readonly string[];
+}
+
+/** An environment proxy chosen for a URL: where it goes and which variable said so. */
+export interface EnvironmentProxy {
+  readonly url: string;
+  readonly variable: string;
+}
+
+/** Every variable Deno's fetch reads a proxy or its exceptions from. */
+export const PROXY_VARIABLES: readonly string[] = [
+  "HTTP_PROXY",
+  "http_proxy",
+  "HTTPS_PROXY",
+  "https_proxy",
+  "ALL_PROXY",
+  "all_proxy",
+];
+export const NO_PROXY_VARIABLES: readonly string[] = ["NO_PROXY", "no_proxy"];
+
+/** Reads the variables through `get` (an unset or empty variable counts as absent). */
+export function readEnvironmentProxies(
+  get: (name: string) => string | undefined,
+): EnvironmentProxies {
+  const first = (...names: string[]) => {
+    for (const name of names) {
+      const value = get(name)?.trim();
+      if (value) return { variable: name, url: withScheme(value) };
+    }
+    return undefined;
+  };
+  const http = first("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy");
+  const https = first("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy");
+  const noProxy = (get("NO_PROXY") || get("no_proxy") || "")
+    .split(/[\s,]+/)
+    .map((entry) => entry.trim().toLowerCase())
+    .filter((entry) => entry !== "");
+  return { ...(http ? { http } : {}), ...(https ? { https } : {}), noProxy };
+}
+
+/** Deno (like curl) takes `host:port` as an http:// proxy. */
+function withScheme(value: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+}
+
+/** The environment's proxy for `url`, or undefined when fetch should connect directly. */
+export function environmentProxyFor(
+  url: string,
+  env: EnvironmentProxies,
+): EnvironmentProxy | undefined {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const proxy = target.protocol === "https:"
+    ? env.https
+    : target.protocol === "http:"
+    ? env.http
+    : undefined;
+  if (!proxy) return undefined;
+  const host = target.hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase().replace(/\.$/, "");
+  // A proxy elsewhere cannot reach this machine's loopback: going through it only fails.
+  if (isLoopbackHost(host) || host.endsWith(".localhost")) return undefined;
+  const port = target.port || (target.protocol === "https:" ? "443" : "80");
+  if (env.noProxy.some((entry) => bypasses(entry, host, port))) return undefined;
+  return proxy;
+}
+
+/** Whether one NO_PROXY entry covers `host` (lower-case, unbracketed) on `port`. */
+export function bypasses(entry: string, host: string, port: string): boolean {
+  if (entry === "*") return true;
+  let name = entry;
+  // `[::1]:8080`, `host:8080`: an entry with a port covers that port only.
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(name);
+  if (bracketed) {
+    if (bracketed[2] !== undefined && bracketed[2] !== port) return false;
+    name = bracketed[1]!;
+  } else {
+    const withPort = /^([^:]+):(\d+)$/.exec(name);
+    if (withPort) {
+      if (withPort[2] !== port) return false;
+      name = withPort[1]!;
+    }
+  }
+  if (name.includes("/")) return inCidr(host, name);
+  name = name.replace(/^\*?\./, "").replace(/\.$/, "");
+  if (name === "") return false;
+  return host === name || host.endsWith(`.${name}`);
+}
+
+/** Whether the IPv4 address `host` lies in `cidr` (`10.0.0.0/8`); other forms never match. */
+function inCidr(host: string, cidr: string): boolean {
+  const [base, bitsText] = cidr.split("/");
+  const address = ipv4(host);
+  const network = ipv4(base ?? "");
+  const bits = Number(bitsText);
+  if (address === undefined || network === undefined) return false;
+  if (!Number.isInteger(bits) || bits < 0 || bits > 32) return false;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return ((address & mask) >>> 0) === ((network & mask) >>> 0);
+}
+
+function ipv4(text: string): number | undefined {
+  const parts = text.split(".");
+  if (parts.length !== 4) return undefined;
+  let value = 0;
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
+    value = value * 256 + Number(part);
+  }
+  return value;
+}
