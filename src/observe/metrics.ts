@@ -4,7 +4,12 @@
  * guards' state (keys, breakers, limiters) read at scrape time.
  */
 
-import type { CountRecord, RequestObserver, RequestRecord } from "../pipeline/record.ts";
+import {
+  type CountRecord,
+  NO_ROUTE,
+  type RequestObserver,
+  type RequestRecord,
+} from "../pipeline/record.ts";
 import type { ResilienceSnapshot } from "../resilience/registry.ts";
 
 /** Request durations: from a quick local answer to a long agent turn. */
@@ -140,7 +145,9 @@ export class Metrics implements RequestObserver {
     this.#inflight--;
     const provider = r.provider ?? "";
     const model = r.model === undefined ? "" : this.#models.of(provider, r.model);
-    this.#requests.add(this.#requestLabels.of(r.route ?? "", provider, model, String(r.status)));
+    this.#requests.add(
+      this.#requestLabels.of(r.route ?? NO_ROUTE, provider, model, String(r.status)),
+    );
     const kinds: [string, number | undefined][] = [
       ["input", r.usage.inputTokens],
       ["output", r.usage.outputTokens],
@@ -152,7 +159,7 @@ export class Metrics implements RequestObserver {
     }
     // Priced by the served model's own name: past the bound its label is `other`, its price is not.
     const cost = this.#costOf?.(r);
-    if (cost) this.#cost.add(this.#costLabels.of(provider, model, r.route ?? ""), cost);
+    if (cost) this.#cost.add(this.#costLabels.of(provider, model, r.route ?? NO_ROUTE), cost);
     for (const a of r.attempts) {
       const outcome = a.outcome === "answered"
         ? "answered"
