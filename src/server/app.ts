@@ -21,6 +21,7 @@ import { usageHandler } from "./routes/usage.ts";
 import { Metrics } from "../observe/metrics.ts";
 import { requestCost } from "../usage/prices.ts";
 import { RecentRequests } from "../observe/recent.ts";
+import { configuredTargets } from "../observe/target_keys.ts";
 import { addUiRoutes, isUiPath, uiAllows, UiSessions } from "./routes/ui.ts";
 
 /** GET /health answers without a token (the HEAD probes never reach the router). */
@@ -164,6 +165,7 @@ export function createApp(
         version: deps.version,
         startedAt: deps.startedAt,
         ...(deps.shared ? { shared: () => deps.shared!.state() } : {}),
+        targets: () => configuredTargets(deps.config()),
         ...(deps.ledger
           ? {
             budgets: () =>
