@@ -74,6 +74,11 @@ export class ClientRequestError extends ProxyError {
 export class UpstreamError extends ProxyError {
   /** The upstream's HTTP status, when it answered at all. */
   readonly upstreamStatus?: number;
+  /**
+   * The target a refusal names when none was tried (a spent budget): the request's record names
+   * it too, so the log line, ledger and metrics say whose budget refused.
+   */
+  readonly target?: { readonly provider: string; readonly model: string };
   constructor(
     errorType: AnthropicErrorType,
     message: string,
@@ -83,11 +88,13 @@ export class UpstreamError extends ProxyError {
       headers?: Record<string, string>;
       extra?: Record<string, unknown>;
       cause?: unknown;
+      target?: { readonly provider: string; readonly model: string };
     },
   ) {
     super(errorType, message, options);
     this.name = "UpstreamError";
     this.upstreamStatus = options.upstreamStatus;
+    if (options.target) this.target = options.target;
   }
 }
 

@@ -4,8 +4,14 @@
  * guards' state (keys, breakers, limiters) read at scrape time.
  */
 
-import type { CountRecord, RequestObserver, RequestRecord } from "../pipeline/record.ts";
+import {
+  type CountRecord,
+  NO_ROUTE,
+  type RequestObserver,
+  type RequestRecord,
+} from "../pipeline/record.ts";
 import type { ResilienceSnapshot } from "../resilience/registry.ts";
+import { targetKeys } from "./target_keys.ts";
 
 /** Request durations: from a quick local answer to a long agent turn. */
 const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
@@ -97,6 +103,18 @@ export interface MetricsSources {
   readonly budgets?: () => readonly { label: string; used: number; exhausted: boolean }[];
   /** Reachability of the shared engines (absent without any). */
   readonly shared?: () => Readonly<Record<string, { reachable: boolean }>>;
+  /**
+   * The targets routes and aliases name, with each provider's configured key count (for a pool
+   * no request has built yet); `ccp_target_keys` shows each of them.
+   */
+  readonly targets?: () => readonly ConfiguredTarget[];
+}
+
+/** One `provider/model` the config names, and how many keys its provider has. */
+export interface ConfiguredTarget {
+  readonly provider: string;
+  readonly model: string;
+  readonly keys: number;
 }
 
 /** What the metrics are built with. */
@@ -140,7 +158,9 @@ export class Metrics implements RequestObserver {
     this.#inflight--;
     const provider = r.provider ?? "";
     const model = r.model === undefined ? "" : this.#models.of(provider, r.model);
-    this.#requests.add(this.#requestLabels.of(r.route ?? "", provider, model, String(r.status)));
+    this.#requests.add(
+      this.#requestLabels.of(r.route ?? NO_ROUTE, provider, model, String(r.status)),
+    );
     const kinds: [string, number | undefined][] = [
       ["input", r.usage.inputTokens],
       ["output", r.usage.outputTokens],
@@ -152,7 +172,7 @@ export class Metrics implements RequestObserver {
     }
     // Priced by the served model's own name: past the bound its label is `other`, its price is not.
     const cost = this.#costOf?.(r);
-    if (cost) this.#cost.add(this.#costLabels.of(provider, model, r.route ?? ""), cost);
+    if (cost) this.#cost.add(this.#costLabels.of(provider, model, r.route ?? NO_ROUTE), cost);
     for (const a of r.attempts) {
       const outcome = a.outcome === "answered"
         ? "answered"
@@ -249,13 +269,54 @@ export class Metrics implements RequestObserver {
     return out.join("\n") + "\n";
   }
 
+  /**
+   * Keys that can serve each target now. A 429 cools a key for one model, so only a per-model
+   * count says whether a target has a key left. The series are the configured targets plus the
+   * models a key is cooling for right now (an explicit `provider/model` a client named), those
+   * under the same bound as every model label: past it they are left to /health.
+   */
+  #renderTargetKeys(
+    out: string[],
+    family: (name: string, type: string, help: string) => void,
+    snapshot: ResilienceSnapshot,
+    configured: readonly ConfiguredTarget[],
+  ): void {
+    family(
+      "ccp_target_keys",
+      "gauge",
+      "Keys by state for one provider and upstream model: ready keys can serve it now.",
+    );
+    const shown = new Map<string, { provider: string; model: string; keys: number }>();
+    for (const t of configured) shown.set(JSON.stringify([t.provider, t.model]), t);
+    for (const [provider, { keys }] of Object.entries(snapshot.providers)) {
+      for (const k of keys) {
+        for (const model of Object.keys(k.models ?? {})) {
+          const id = JSON.stringify([provider, model]);
+          if (shown.has(id) || this.#models.of(provider, model) !== model) continue;
+          shown.set(id, { provider, model, keys: 0 });
+        }
+      }
+    }
+    for (const { provider, model, keys } of shown.values()) {
+      const counts = targetKeys(snapshot.providers[provider]?.keys, keys, model);
+      for (const [state, n] of Object.entries(counts)) {
+        out.push(`ccp_target_keys${labels({ provider, model, state })} ${n}`);
+      }
+    }
+  }
+
   #renderGuards(
     out: string[],
     family: (name: string, type: string, help: string) => void,
     sources: MetricsSources,
   ): void {
     const snapshot = sources.resilience();
-    family("ccp_keys", "gauge", "Keys per provider by state (ready, cooling, blocked).");
+    family(
+      "ccp_keys",
+      "gauge",
+      "Keys per provider by their own state (ready, cooling as a whole, blocked); a key cooling " +
+        "for one model is ready here: ccp_target_keys counts per model.",
+    );
     for (const [provider, { keys }] of Object.entries(snapshot.providers)) {
       const counts: Record<string, number> = { ready: 0, cooling: 0, blocked: 0 };
       for (const k of keys) counts[k.state] = (counts[k.state] ?? 0) + 1;
@@ -263,6 +324,7 @@ export class Metrics implements RequestObserver {
         out.push(`ccp_keys${labels({ provider, state })} ${n}`);
       }
     }
+    this.#renderTargetKeys(out, family, snapshot, sources.targets?.() ?? []);
     family("ccp_limiter_active", "gauge", "Requests holding a provider's concurrency slots.");
     for (const [provider, { limiter }] of Object.entries(snapshot.providers)) {
       out.push(`ccp_limiter_active${labels({ provider })} ${limiter.active}`);

@@ -1,13 +1,13 @@
 /** The latest requests, for the status page: a small ring of summaries and live subscribers. */
 
-import type { RequestObserver, RequestRecord } from "../pipeline/record.ts";
+import { NO_ROUTE, type RequestObserver, type RequestRecord } from "../pipeline/record.ts";
 
 /** What the status page shows of one request: no text, no key. */
 export interface RequestSummary {
   readonly id: string;
   readonly at: number;
   readonly clientModel?: string;
-  readonly route?: string;
+  readonly route: string;
   readonly provider?: string;
   readonly model?: string;
   readonly status: number;
@@ -39,9 +39,9 @@ function summaryOf(r: Readonly<RequestRecord>): RequestSummary {
     cacheReadTokens: r.usage.cacheReadInputTokens ?? 0,
     durationMs: Math.round(r.durationMs),
     attempts: r.attempts.length,
+    route: r.route ?? NO_ROUTE,
   };
   if (r.clientModel !== undefined) summary.clientModel = r.clientModel;
-  if (r.route !== undefined) summary.route = r.route;
   if (r.provider !== undefined) summary.provider = r.provider;
   if (r.model !== undefined) summary.model = r.model;
   if (r.ttftMs !== undefined) summary.ttftMs = Math.round(r.ttftMs);

@@ -7,7 +7,7 @@
 
 import { type HeaderReader, headerSafe } from "../core/headers.ts";
 import type { Config, ModelSettings } from "../config/types.ts";
-import { type ProxyError, toProxyError } from "../core/errors.ts";
+import { type ProxyError, toProxyError, UpstreamError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { configuredKeys, scrubSecrets } from "../core/secrets.ts";
 import type { MessagesRequest } from "../protocols/anthropic.ts";
@@ -258,6 +258,11 @@ export class Pipeline {
     const error = toProxyError(err);
     // The last check before text that may quote an upstream reaches the client or the log.
     error.message = scrubSecrets(error.message, configuredKeys(this.#deps.config()));
+    // A refusal that tried no target but names one (a spent budget) is that target's record.
+    if (error instanceof UpstreamError && error.target && recorder.record.provider === undefined) {
+      recorder.record.provider = error.target.provider;
+      recorder.record.model = error.target.model;
+    }
     if (!recorder.ended) {
       recorder.end(
         clientGone ? { status: 499, outcome: "cancelled", error: "client disconnected" } : {

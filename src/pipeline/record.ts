@@ -5,6 +5,12 @@
  * text, and never a key (only the pool's label, e.g. `key 2 (…abcd)`).
  */
 
+/**
+ * The route of a request refused before any rule chose one (an unreadable or invalid body): the
+ * `x-ccp-route` header, the log line, the ledger, /metrics and the status page all say this.
+ */
+export const NO_ROUTE = "none";
+
 /** Token counts as Anthropic reports them (`usage` of a Message). */
 export interface Usage {
   inputTokens?: number;

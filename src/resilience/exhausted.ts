@@ -2,7 +2,6 @@
 
 import { ProxyError, UpstreamError } from "../core/errors.ts";
 import { type ClientError, clientErrorOf } from "../core/upstream_status.ts";
-import { headerSafe } from "../core/headers.ts";
 import type { Cause } from "./classify.ts";
 import { secondsUntil } from "./clock.ts";
 import { nameOf, type TargetOutcome } from "./outcome.ts";
@@ -177,15 +176,14 @@ function budgetExhausted(outcomes: readonly TargetOutcome[], now: number): Upstr
       outcomes.map((o) => describeOutcome(o, now)).join("; ")
     }`,
   ) + " Raise the budget or add another target.";
-  // No target was tried: the answer names the last one whose budget is spent instead.
+  // No target was tried: the answer (its headers and its record) names the last one whose
+  // budget is spent instead.
   const last = outcomes.at(-1)?.target;
   return new UpstreamError("rate_limit_error", message, {
     status: 429,
-    headers: {
-      "Retry-After": String(seconds),
-      ...(last ? { "x-ccp-provider": last.provider, "x-ccp-model": headerSafe(last.model) } : {}),
-    },
+    headers: { "Retry-After": String(seconds) },
     extra: { code: "budget_exhausted" },
+    ...(last ? { target: { provider: last.provider, model: last.model } } : {}),
   });
 }
 

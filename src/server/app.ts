@@ -14,12 +14,14 @@ import { newRequestId } from "../translate/anthropic/ids.ts";
 import { splitRoutingPrefix } from "./url_prefix.ts";
 import { misplacedPathAdvice } from "./misplaced_path.ts";
 import { countTokensHandler } from "./routes/count_tokens.ts";
-import { messagesHandler, NO_ROUTE } from "./routes/messages.ts";
+import { messagesHandler } from "./routes/messages.ts";
+import { NO_ROUTE } from "../pipeline/record.ts";
 import { modelHandler, modelsHandler } from "./routes/models.ts";
 import { usageHandler } from "./routes/usage.ts";
 import { Metrics } from "../observe/metrics.ts";
 import { requestCost } from "../usage/prices.ts";
 import { RecentRequests } from "../observe/recent.ts";
+import { configuredTargets } from "../observe/target_keys.ts";
 import { addUiRoutes, isUiPath, uiAllows, UiSessions } from "./routes/ui.ts";
 
 /** GET /health answers without a token (the HEAD probes never reach the router). */
@@ -163,6 +165,7 @@ export function createApp(
         version: deps.version,
         startedAt: deps.startedAt,
         ...(deps.shared ? { shared: () => deps.shared!.state() } : {}),
+        targets: () => configuredTargets(deps.config()),
         ...(deps.ledger
           ? {
             budgets: () =>

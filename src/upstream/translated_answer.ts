@@ -18,6 +18,7 @@ import { keepFirstToolUse, withSingleToolUse } from "../translate/anthropic/sing
 import { networkCause } from "./errors.ts";
 import { applyAuth, applyProviderHeaders, type OutgoingHeaders } from "./http/headers.ts";
 import { type PostFailure, postJsonLearning, type PostSuccess } from "./http/post.ts";
+import type { FailedStart } from "./http/early_error.ts";
 import { DEFAULT_MAX_RESPONSE } from "./transport.ts";
 import { readJsonCapped } from "./http/read_capped.ts";
 import {
@@ -35,6 +36,8 @@ export interface TranslatedPost {
   readonly body: object;
   /** Whether the body asks for a stream (sets the Accept header). */
   readonly stream: boolean;
+  /** The protocol's test for a 2xx answer that failed at its start: it fails the attempt. */
+  readonly failedStart?: FailedStart;
 }
 
 /** What every protocol's answer translation is told about the request. */
@@ -56,7 +59,7 @@ export async function sendTranslated(
   post: TranslatedPost,
   translationFor: (basics: AnswerBasics) => AnswerTranslation,
 ): Promise<AttemptSuccess | AttemptFailure> {
-  const sending = postTranslated(request, post.url, post.body, post.stream);
+  const sending = postTranslated(request, post);
   const counting = countWhileSending(request);
   const result = await sending;
   if (!result.ok) return result;
@@ -79,9 +82,7 @@ export async function sendTranslated(
 /** POSTs a translated body to `url` with the provider's key and headers (no client headers). */
 function postTranslated(
   request: TransportRequest,
-  url: string,
-  body: object,
-  stream: boolean,
+  { url, body, stream, failedStart }: TranslatedPost,
 ): Promise<PostSuccess | PostFailure> {
   const { provider } = request;
   const headers: OutgoingHeaders = {
@@ -101,6 +102,7 @@ function postTranslated(
     unreachableHint: request.unreachableHint,
     learned: request.learned,
     log: request.log,
+    ...(failedStart ? { failedStart } : {}),
   });
 }
 

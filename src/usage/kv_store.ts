@@ -21,9 +21,11 @@ import {
   type Dimensions,
   dimensionsOf,
   groupKey,
+  NONE,
   type UsageGroup,
   zeroCounters,
 } from "./totals.ts";
+import { NO_ROUTE } from "../pipeline/record.ts";
 
 const FIELDS = [
   "requests",
@@ -224,7 +226,9 @@ class KvUsageStore implements UsageStore {
       const id = `${hour}\u0000${route}\u0000${provider}\u0000${model}\u0000${client}`;
       if (current?.id !== id) {
         emit();
-        current = { id, hour, d: { route, provider, model, client }, c: zeroCounters() };
+        // Hours summed before `none` was the route of a request refused before routing say `-`.
+        const d = { route: route === NONE ? NO_ROUTE : route, provider, model, client };
+        current = { id, hour, d, c: zeroCounters() };
       }
       current.c[field] = Number(item.value.value);
     }

@@ -8,6 +8,7 @@ import postgres from "postgres";
 import type { LedgerEntry } from "./entry.ts";
 import type { SeriesPoint, SessionUsage, UsageFilter, UsageStore } from "./store.ts";
 import { type Counters, NONE, type UsageGroup, zeroCounters } from "./totals.ts";
+import { NO_ROUTE } from "../pipeline/record.ts";
 
 // Run once at start; each statement is safe to repeat.
 // The advisory lock the table's creation is done under ("ccpu" in ASCII).
@@ -72,7 +73,7 @@ function countersOf(row: SumRow | undefined): Counters {
 // The SQL expression a report groups on (only these fixed strings reach the query text).
 const GROUP_SQL: Readonly<Record<UsageGroup, string>> = {
   day: `to_char(to_timestamp(at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
-  route: `coalesce(route, '${NONE}')`,
+  route: `coalesce(route, '${NO_ROUTE}')`,
   provider: `coalesce(provider, '${NONE}')`,
   model:
     `CASE WHEN provider IS NULL THEN '${NONE}' ELSE provider || '/' || coalesce(model, '${NONE}') END`,

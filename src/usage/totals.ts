@@ -1,6 +1,7 @@
 /** Counters summed over ledger entries, and the report shape `ccp usage --json` prints. */
 
 import type { LedgerEntry } from "./entry.ts";
+import { NO_ROUTE } from "../pipeline/record.ts";
 
 /** What `--by` groups on. */
 export const USAGE_GROUPS = ["day", "route", "provider", "model", "client"] as const;
@@ -75,7 +76,8 @@ export const NONE = "-";
 /** An entry's dimensions. */
 export function dimensionsOf(e: LedgerEntry): Dimensions {
   return {
-    route: e.route ?? NONE,
+    // An entry without a route was refused before routing: `none`, as its header and metrics say.
+    route: e.route ?? NO_ROUTE,
     provider: e.provider ?? NONE,
     model: e.model ?? NONE,
     client: e.client,

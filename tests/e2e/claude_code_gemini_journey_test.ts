@@ -242,8 +242,10 @@ Deno.test({
       assert.equal(model.bodies.length, 5);
       const resumed = model.bodies[4]!;
       checkHistory(resumed, 3);
-      // The answer went back as its text, without the empty part that carried its signature
-      // (optional on a text answer: ccp has no block after the text to keep it on).
+      // The answer went back as its text, without the empty part that carried its signature:
+      // Gemini only asks for it back "for best performance" (no error without it), and the one
+      // block that could carry it, a thinking block after the text, would be the message's last
+      // block, which Claude Code takes as the answer (`claude -p` then prints nothing).
       assert.deepEqual(modelContents(resumed).at(-1), {
         role: "model",
         parts: [{ text: "Journey done." }],

@@ -116,6 +116,9 @@ routes:
       // No count endpoint on this provider: counted by ccp, under the route's first target.
       assert.match(text, /^ccp_count_tokens_total\{provider="anth",model="m",via="local"\} 1$/m);
       assert.match(text, /^ccp_keys\{provider="anth",state="ready"\} 1$/m);
+      // Per configured target too; a name with a quote is escaped (promtool checks it below).
+      assert.match(text, /^ccp_target_keys\{provider="anth",model="m",state="ready"\} 1$/m);
+      assert.match(text, /^ccp_target_keys\{provider="fast",model="we\\"ird",state="ready"\} 1$/m);
       assert.ok(!text.includes("0123456789"), "no key material");
 
       const promtool = new Deno.Command("promtool", {

@@ -1,8 +1,8 @@
 /**
  * What ccp says about itself, checked number by number against what happened: a real `ccp serve`
  * is driven through a scripted mix (passthrough and translated, stream and not, failovers after
- * a 429 and a 500, a retry, a mid-stream failure, a client that leaves, refusals by budget and by
- * allow-list, count_tokens calls), then /metrics, /health, the status page's data, the request
+ * a 429 and a 500, a retry, a mid-stream failure, a client that leaves, refusals by budget, by
+ * allow-list and before routing, count_tokens calls), then /metrics, /health, the status page's data, the request
  * log, `GET /v1/ccp/usage` and `ccp usage` must all tell that same story.
  */
 
@@ -165,6 +165,17 @@ Deno.test("self-report: metrics, health, status page, log and usage agree with w
         assert.equal((await send("budgeted", false)).status, 429); // budget_exhausted
         assert.equal((await send("claude-opus-4-5", false, CI)).status, 403); // not its route
         {
+          // A body refused before any rule chose a route.
+          const res = await fetch(`${url}/v1/messages`, {
+            method: "POST",
+            headers: headers(),
+            body: JSON.stringify({ model: "sonnet", max_tokens: 10 }),
+          });
+          assert.equal(res.status, 400);
+          assert.equal(res.headers.get("x-ccp-route"), "none");
+          await res.body?.cancel();
+        }
+        {
           // A client that leaves mid-stream.
           const abort = new AbortController();
           const res = await fetch(`${url}/v1/messages`, {
@@ -187,7 +198,7 @@ Deno.test("self-report: metrics, health, status page, log and usage agree with w
         assert.equal(counted.headers.get("x-ccp-provider"), "an");
         assert.equal((await send("late", true)).status, 200);
         assert.equal((await send("late_translated", true)).status, 200);
-        const requests = 15;
+        const requests = 16;
 
         // Let the cancelled stream's record and the ledger's batch land.
         const deadline = Date.now() + 10_000;
@@ -218,7 +229,10 @@ Deno.test("self-report: metrics, health, status page, log and usage agree with w
         assert.equal(req("retry", "oa", "flaky", 200), 1);
         assert.equal(req("midfail", "oa", "midfail", 200), 1);
         assert.equal(req("budgeted", "bud", "claude-y", 200), 1);
-        assert.equal(req("budgeted", "", "", 429), 1);
+        // The budget that refused is named (no target was tried), like the answer's headers do.
+        assert.equal(req("budgeted", "bud", "claude-y", 429), 1);
+        // One spelling of "no route" everywhere: the header's.
+        assert.equal(req("none", "", "", 400), 1);
         assert.equal(req("default", "", "", 403), 1);
         assert.equal(req("slow", "oa", "slow", 499), 1);
         assert.equal(req("counted", "an", "count-broken", 200), 1);
@@ -310,6 +324,10 @@ Deno.test("self-report: metrics, health, status page, log and usage agree with w
           ui.usage.hourly.reduce((n: number, p: { requests: number }) => n + p.requests, 0),
           requests,
         );
+        const unrouted = ui.latest.filter((r: { route: string }) => r.route === "none");
+        assert.deepEqual(unrouted.map((r: { status: number }) => r.status), [400]);
+        const refusedByBudget = ui.latest.find((r: { status: number }) => r.status === 429);
+        assert.deepEqual([refusedByBudget.provider, refusedByBudget.model], ["bud", "claude-y"]);
         const page = await (await get("/ui")).text();
         assert.match(page, /<th[^>]*>ttft<\/th>/);
 
@@ -317,7 +335,8 @@ Deno.test("self-report: metrics, health, status page, log and usage agree with w
         assert.ok(usage);
         const total = usage.total;
         assert.equal(total.requests, requests);
-        assert.equal(total.errors, 4); // budget 429, allow-list 403, mid-stream error, cancelled
+        // Budget 429, allow-list 403, refused before routing, mid-stream error, cancelled.
+        assert.equal(total.errors, 5);
         assert.equal(total.input_tokens, sum(m, "ccp_tokens_total", { kind: "input" }));
         assert.equal(total.output_tokens, sum(m, "ccp_tokens_total", { kind: "output" }));
         assert.equal(
@@ -339,6 +358,8 @@ Deno.test("self-report: metrics, health, status page, log and usage agree with w
           assert.ok(Math.abs(counted - (row.cost_usd ?? 0)) < 1e-12, `${row.key}: ${counted}`);
         }
         assert.ok(sum(m, "ccp_cost_usd_total") > 0);
+        assert.deepEqual([byRoute.get("none")?.requests, byRoute.get("none")?.errors], [1, 1]);
+        assert.equal(byRoute.get("-"), undefined);
         assert.deepEqual([byRoute.get("default")!.requests, byRoute.get("default")!.errors], [
           3,
           1,
@@ -347,8 +368,11 @@ Deno.test("self-report: metrics, health, status page, log and usage agree with w
         const byClient = await (await get("/v1/ccp/usage?since=24h&by=client")).json();
         assert.deepEqual(
           byClient.rows.map((r: Row) => [r.key, r.requests, r.errors]),
-          [["ci", 1, 1], ["default", requests - 1, 3]],
+          [["ci", 1, 1], ["default", requests - 1, 4]],
         );
+        const byProvider = await (await get("/v1/ccp/usage?since=24h&by=provider")).json();
+        const budRow = byProvider.rows.find((r: Row) => r.key === "bud");
+        assert.deepEqual([budRow?.requests, budRow?.errors], [2, 1]);
 
         // The request log: one line per Messages request, with its attempts; none for counts.
         const lines = ccp.stderr().split("\n").filter((l) => l.startsWith("{"))
@@ -366,6 +390,10 @@ Deno.test("self-report: metrics, health, status page, log and usage agree with w
         for (const l of lines) {
           assert.equal(l.ttft_ms !== undefined, l.stream === true, JSON.stringify(l));
         }
+        assert.deepEqual(lines.filter((l) => l.route === "none").map((l) => l.status), [400]);
+        const budgetLine = lines.find((l) => l.status === 429)!;
+        assert.deepEqual([budgetLine.provider, budgetLine.model], ["bud", "claude-y"]);
+        assert.match(String(budgetLine.msg), /→ bud\/claude-y 429/);
 
         // `ccp usage` reads the same ledger as the server.
         const cli = await runCcp(

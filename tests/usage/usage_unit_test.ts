@@ -162,3 +162,28 @@ Deno.test("budgets: spend per period, provider/model and client scopes, reset at
   assert.equal(tracker.blockedUntil("default", "p", "m"), undefined);
   assert.equal(tracker.states()[0]!.spent, 0);
 });
+
+Deno.test("kv store: a request refused before routing is grouped under route `none`, old `-` hours too", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_kv_none_" });
+  const path = `${dir}/usage.kv`;
+  const base = Date.UTC(2026, 11, 2, 10);
+  try {
+    // An hour summed by an older ccp, which wrote `-` for "no route".
+    const old = await Deno.openKv(path);
+    await old.set(["h", base - 2 * HOUR, "-", "-", "-", "default", "requests"], new Deno.KvU64(1n));
+    old.close();
+    const store = await openKvStore(path, { retentionMs: 90 * 24 * HOUR });
+    try {
+      const { route: _, ...unrouted } = entry({ at: base - HOUR, status: 400, error: true });
+      await store.append([unrouted, entry({ at: base - HOUR })]);
+      const grouped = await store.grouped(base - 3 * HOUR, "route");
+      assert.deepEqual([...grouped.keys()].sort(), ["default", "none"]);
+      assert.equal(grouped.get("none")!.requests, 2);
+      assert.equal(grouped.get("none")!.errors, 1);
+    } finally {
+      store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

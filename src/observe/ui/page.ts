@@ -65,7 +65,7 @@ const n = (x) => x.toLocaleString("en-US");
 function requestRow(tr, r) {
   cell(tr, new Date(r.at).toLocaleTimeString());
   cell(tr, r.clientModel ?? "");
-  cell(tr, r.route ?? "");
+  cell(tr, r.route);
   cell(tr, r.provider ? r.provider + "/" + r.model : "—");
   cell(tr, String(r.status) + (r.outcome === "ok" ? "" : " " + r.outcome), r.status >= 400 || r.outcome !== "ok" ? "bad" : "ok").title = r.error ?? "";
   cell(tr, n(r.inputTokens), "n");

@@ -5,6 +5,7 @@ import type { ResilienceSnapshot } from "../../resilience/registry.ts";
 import type { Ledger } from "../../usage/ledger.ts";
 import type { SeriesPoint } from "../../usage/store.ts";
 import type { RecentRequests, RequestSummary } from "../recent.ts";
+import { keyStateFor, targetKeys } from "../target_keys.ts";
 
 /** Health of one target of a route. */
 export interface TargetHealth {
@@ -63,16 +64,11 @@ function healthOf(
   model: string,
 ): TargetHealth {
   const breaker = snapshot.targets[`${provider}/${model}`];
-  const keys = { ready: 0, cooling: 0, blocked: 0 };
   const reasons: string[] = [];
   const pool = snapshot.providers[provider]?.keys;
-  // A provider's key pool is built by its first request; until then all its keys are ready
-  // (one "no key" entry for a provider without keys, as the pool itself counts it).
-  if (!pool) keys.ready = Math.max(1, config.providers[provider]?.apiKeys.length ?? 0);
+  const keys = targetKeys(pool, config.providers[provider]?.apiKeys.length ?? 0, model);
   for (const k of pool ?? []) {
-    const coolingHere = k.models?.[model] !== undefined;
-    const state = k.state === "ready" && coolingHere ? "cooling" : k.state;
-    keys[state]++;
+    const state = keyStateFor(k, model);
     if (state === "blocked") {
       reasons.push(`${keyName(k.label)} set aside after ${k.status ?? "an error"}`);
     } else if (state === "cooling") reasons.push(`${keyName(k.label)} cooling down after 429`);

@@ -15,15 +15,13 @@ import {
 } from "../../pipeline/local_answer.ts";
 import type { MessagesRequest } from "../../protocols/anthropic.ts";
 import type { Recorder } from "../../pipeline/recorder.ts";
+import { NO_ROUTE } from "../../pipeline/record.ts";
 import { bodyLimits, readJsonBody } from "../body.ts";
 import { forgetRawJson } from "../../core/raw_json.ts";
 import { tokenSuffix, withoutOwnToken } from "../auth.ts";
 import { ANYONE, checkRouteAllowed } from "../clients.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 import { errorResponse } from "../responses.ts";
-
-/** `x-ccp-route` of an answer refused before any rule chose a route (unreadable or invalid body). */
-export const NO_ROUTE = "none";
 
 /** Builds the handler for POST /v1/messages. */
 export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promise<Response> {
@@ -88,13 +86,11 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
       return Response.json(answer.message, { headers });
     } catch (err) {
       unwatch();
-      // A refusal while choosing the route still says which rule refused it.
-      if (err instanceof RouteRefused) recorder.record.route ??= err.route;
+      // A refusal while choosing the route still says which rule refused it; a body refused
+      // before routing reached none, and its header, log line, ledger and metrics all say so.
+      recorder.record.route ??= err instanceof RouteRefused ? err.route : NO_ROUTE;
       const error = deps.pipeline.failed(recorder, err, gone.signal.aborted);
-      const headers = routeHeaders(recorder);
-      // Every answer says which rule decided; a body refused before routing reached none.
-      headers["x-ccp-route"] ??= NO_ROUTE;
-      return errorResponse(error, headers);
+      return errorResponse(error, routeHeaders(recorder));
     }
   };
 }

@@ -167,7 +167,9 @@ export class GeminiToAnthropicTranslator {
       if (this.#open === "thinking" && !this.#thought.next) this.#thought.next = sig;
       // A signature on the first text of an answer rides an empty thinking block before it.
       else if (this.#open !== "text" && text) this.#carrier(sig);
-      // Others (on the last part of a plain answer) are optional for Gemini and dropped.
+      // Others (on the last part of a plain answer) are dropped: Gemini asks them back only for
+      // its best answers, and a thinking block to carry one would follow the text, and Claude
+      // Code takes a message's last block as its answer.
     }
     if (text) {
       this.#blocks.text(text);

@@ -8,7 +8,9 @@ import { geminiTranslation } from "../../translate/gemini/stream.ts";
 import type { GeminiTranslateOptions } from "../../translate/gemini/translator.ts";
 import { geminiUrl } from "../http/endpoints.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
-import { sendTranslated } from "../translated_answer.ts";
+import { type AnswerBasics, sendTranslated } from "../translated_answer.ts";
+import { describeTarget } from "../../core/text.ts";
+import { malformedCallOnly } from "./malformed_call.ts";
 import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from "../transport.ts";
 
 /** Sends Anthropic Messages requests to the Gemini API (key in `x-goog-api-key`). */
@@ -20,21 +22,33 @@ export const geminiTransport: Transport = {
     const client = applyModelSettings(request.body, settings, { protocol: "gemini", inputTokens });
     const stream = client.stream === true;
     const body = withExtraBody(toGeminiRequest(client, { provider: provider.id, model }), settings);
+    const url = geminiUrl(provider.baseUrl, model, stream);
+    const translation = (basics: AnswerBasics) => {
+      const translate: GeminiTranslateOptions = {
+        ...basics,
+        toolNames: renamedTools(client.tools),
+        tools: client.tools,
+      };
+      return {
+        stream: () => geminiTranslation(translate),
+        message: (json: unknown) => geminiResponseToAnthropic(json, translate),
+      };
+    };
     // Gemini's error body {error: {code, message, status}} is read by postJson's mapping.
-    return await sendTranslated(
-      request,
-      { url: geminiUrl(provider.baseUrl, model, stream), body, stream },
-      (basics) => {
-        const translate: GeminiTranslateOptions = {
-          ...basics,
-          toolNames: renamedTools(client.tools),
-          tools: client.tools,
-        };
-        return {
-          stream: () => geminiTranslation(translate),
-          message: (json) => geminiResponseToAnthropic(json, translate),
-        };
-      },
+    let malformed = false;
+    const first = await sendTranslated(request, {
+      url,
+      body,
+      stream,
+      failedStart: (data) => (malformed = malformedCallOnly(data)),
+    }, translation);
+    if (first.ok || !malformed) return first;
+    // Nothing reached the client: one more try, whose answer goes on whatever it is (a second
+    // malformed call ends with its note), so a model that keeps failing costs one request more.
+    request.log?.warn(
+      `${describeTarget(provider.id, model)}: the model wrote a malformed function call ` +
+        "before anything else (MALFORMED_FUNCTION_CALL); asking once more",
     );
+    return await sendTranslated(request, { url, body, stream }, translation);
   },
 };

@@ -37,6 +37,12 @@ export function earlyAnswerOf(response: Response): string | undefined {
 }
 
 /**
+ * A protocol's own reading of an answer's first event (or whole JSON body): true when the answer
+ * failed though it came as a 2xx with no error in it, so it stands for a 502 too.
+ */
+export type FailedStart = (data: string) => boolean;
+
+/**
  * The error response a 2xx answer's start stands for, or undefined to hand the answer on.
  * `holdMs`: how long a stream's start may be held (tests shorten it).
  */
@@ -44,10 +50,11 @@ export function earlyError(
   response: Response,
   start: BodyStart,
   holdMs = HOLD_MS,
+  failed?: FailedStart,
 ): Promise<Response | undefined> | undefined {
   const type = response.headers.get("content-type") ?? "";
-  if (type.includes("text/event-stream")) return streamStart(response, start, holdMs);
-  if (type.includes("json")) return Promise.resolve(jsonError(response, start.first));
+  if (type.includes("text/event-stream")) return streamStart(response, start, holdMs, failed);
+  if (type.includes("json")) return Promise.resolve(jsonError(response, start.first, failed));
   return undefined;
 }
 
@@ -55,6 +62,7 @@ async function streamStart(
   response: Response,
   start: BodyStart,
   holdMs: number,
+  failed: FailedStart | undefined,
 ): Promise<Response | undefined> {
   const streamDecoder = new TextDecoder();
   const holdUntil = performance.now() + holdMs;
@@ -67,6 +75,7 @@ async function streamStart(
     // A stream that says it is done before saying anything answered nothing: as one that ends.
     if (data === "[DONE]") break;
     if (data !== undefined) {
+      if (failed?.(data)) return answer(data, 502, response.headers, failedHow(response, "event"));
       return errorAnswer(data, response, ", then an error as its first event");
     }
     if (held >= HOLD_BYTES) return undefined;
@@ -114,9 +123,21 @@ const decoder = new TextDecoder();
 // An `error` member that is not null, or a `type` that is "error".
 const MAY_BE_ERROR = /"error"\s*:\s*[^\sn]|"type"\s*:\s*"error"/;
 
-function jsonError(response: Response, first: Uint8Array | undefined): Response | undefined {
+function jsonError(
+  response: Response,
+  first: Uint8Array | undefined,
+  failed: FailedStart | undefined,
+): Response | undefined {
   if (!first) return undefined;
-  return errorAnswer(decoder.decode(first), response, " with an error as its body");
+  const text = decoder.decode(first);
+  if (failed?.(text)) return answer(text, 502, response.headers, failedHow(response, "body"));
+  return errorAnswer(text, response, " with an error as its body");
+}
+
+function failedHow(response: Response, where: "event" | "body"): string {
+  return `answered HTTP ${response.status} with a failed answer as its ${
+    where === "event" ? "first event" : "body"
+  }`;
 }
 
 /** `text` as an error answer when it is a JSON error object; `how` says where it came. */

@@ -15,7 +15,7 @@ import { CONNECT_PROBES } from "../../resilience/connect_probe.ts";
 import { type OutgoingHeaders, secretsSent } from "./headers.ts";
 import { jsonPieces } from "../../core/raw_json.ts";
 import { withScratch } from "../../core/scratch_bytes.ts";
-import { earlyAnswerOf, earlyError } from "./early_error.ts";
+import { earlyAnswerOf, earlyError, type FailedStart } from "./early_error.ts";
 import { findPreset } from "../../providers/catalog.ts";
 import { missingEndpointAdvice } from "./missing_endpoint.ts";
 import { statusStandsFor } from "./model_fault.ts";
@@ -50,6 +50,8 @@ export interface PostOptions {
   fetch: FetchLike;
   /** Advice appended to a connection error. */
   unreachableHint?: string;
+  /** The protocol's test for a 2xx answer that failed at its start (see early_error.ts). */
+  failedStart?: FailedStart;
 }
 
 const encoder = new TextEncoder();
@@ -111,7 +113,7 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
       {
         provider: provider.id,
         signal,
-        inspect: (head, start) => earlyError(head, start),
+        inspect: (head, start) => earlyError(head, start, undefined, options.failedStart),
         ...(connectProbe ? { connectProbe } : {}),
       },
     );
