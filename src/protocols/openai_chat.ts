@@ -117,7 +117,8 @@ export interface ChatToolCallDelta {
 /** The `delta` of a streamed choice. */
 export interface ChatDelta {
   role?: string;
-  content?: string | null;
+  /** A list of typed parts from Mistral's magistral models (thinking and text). */
+  content?: string | unknown[] | null;
   reasoning_content?: string | null;
   reasoning?: string | null;
   reasoning_details?: unknown[] | null;
@@ -158,7 +159,8 @@ export interface ChatCompletionChunk {
 /** The assistant message of a non-streaming answer. */
 export interface ChatResponseMessage {
   role?: string;
-  content?: string | null;
+  /** A list of typed parts from Mistral's magistral models (thinking and text). */
+  content?: string | unknown[] | null;
   reasoning_content?: string | null;
   reasoning?: string | null;
   reasoning_details?: unknown[] | null;

@@ -17,6 +17,13 @@ const EFFORT_LMH = ["low", "medium", "high"] as const;
 // turn the recovery on for it alone. Recovery is strict, so ordinary prose is untouched.
 const KIMI_K2_TEXT_TOOLS = { match: "kimi-k2", set: { textToolCalls: true } } as const;
 
+// Mistral's models refuse a user message right after tool results wherever they are served
+// (Mistral's own request validator runs in NIM and in vLLM): hosts that serve them among other
+// models bridge that gap for them alone.
+const MISTRAL_ROLE_ORDER = ["mistral", "devstral", "magistral", "codestral", "ministral"].map(
+  (match) => ({ match, set: { quirks: ["assistant_after_tool"] } }) as const,
+);
+
 /** Names of the built-in dialects. */
 export type OpenAIDialectName =
   | "openai_compatible"
@@ -50,7 +57,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     },
     reasoningReplay: "tool_turns",
     needsNonEmptyAssistantContent: true,
-    models: [KIMI_K2_TEXT_TOOLS],
+    models: [KIMI_K2_TEXT_TOOLS, ...MISTRAL_ROLE_ORDER],
   },
 
   // Groq: `reasoning_format` only for reasoning models; qwen3 takes reasoning_effort none|default,
@@ -190,8 +197,8 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     ],
   },
 
-  // Mistral: tool_choice "any"; tool call ids must be 9 alphanumerics; the API rejects unknown
-  // fields, so no `user` and no `stream_options`.
+  // Mistral: tool_choice "any"; tool call ids must be 9 alphanumerics; no user message right
+  // after tool results; the API rejects unknown fields, so no `user` and no `stream_options`.
   mistral: {
     ...base,
     name: "mistral",
@@ -201,7 +208,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     requiredToolChoice: "any",
     needsNonEmptyAssistantContent: true,
     promptCacheKey: true, // Mistral caches a prompt prefix only for requests that share a key
-    quirks: ["mistral_tool_call_ids"],
+    quirks: ["mistral_tool_call_ids", "assistant_after_tool"],
   },
 
   // xAI: reasoning_effort only on grok-3-mini and grok-4.3+; reasoning tokens are reported apart
@@ -255,7 +262,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     documentUrls: true, // "PDFs can be sent as direct URLs or base64-encoded data URLs"
     acceptsTopK: true,
     userFieldMaxLength: 64,
-    models: [KIMI_K2_TEXT_TOOLS],
+    models: [KIMI_K2_TEXT_TOOLS, ...MISTRAL_ROLE_ORDER],
   },
 
   // Alibaba Model Studio (DashScope) compatible mode takes enable_thinking and thinking_budget;
@@ -283,5 +290,6 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     },
     acceptsTopK: true,
     textToolCalls: true,
+    models: MISTRAL_ROLE_ORDER,
   },
 };

@@ -49,6 +49,26 @@ function mistralToolCallIds(body: ChatCompletionRequest): ChatCompletionRequest 
 }
 
 /**
+ * Mistral refuses a user message right after tool results ("Unexpected role 'user' after role
+ * 'tool'"). Claude Code's turn after a tool ran often holds text beside the results (its system
+ * reminders, what the user typed when a tool was interrupted), and an image a tool returned also
+ * follows the tool messages in a user message: an assistant message with nothing to say goes
+ * between them. The refusal would otherwise repeat on every later turn of the session.
+ */
+function assistantAfterTool(body: ChatCompletionRequest): ChatCompletionRequest {
+  let messages: ChatMessage[] | undefined;
+  body.messages.forEach((m, i) => {
+    if (m.role === "user" && body.messages[i - 1]?.role === "tool") {
+      messages ??= body.messages.slice(0, i);
+      // A space: Mistral refuses an assistant message without content.
+      messages.push({ role: "assistant", content: " " });
+    }
+    messages?.push(m);
+  });
+  return messages ? { ...body, messages } : body;
+}
+
+/**
  * DeepSeek's API takes message content as a string; multi-part text content is joined.
  * Messages that carry images keep their parts (the dialect then declares no images).
  */
@@ -87,6 +107,7 @@ function dropStop(body: ChatCompletionRequest): ChatCompletionRequest {
 /** Every quirk by the name dialects use. */
 const OPENAI_QUIRKS = {
   mistral_tool_call_ids: mistralToolCallIds,
+  assistant_after_tool: assistantAfterTool,
   flatten_text_content: flattenTextContent,
   drop_sampling_params: dropSamplingParams,
   drop_stop: dropStop,

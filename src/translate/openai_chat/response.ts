@@ -41,7 +41,8 @@ function responseToChunk(response: ChatCompletionResponse): ChatCompletionChunk 
         index: 0,
         delta: {
           role: "assistant",
-          content: typeof m.content === "string" ? m.content : null,
+          // Mistral's magistral answers with typed parts (thinking and text), as it streams them.
+          content: typeof m.content === "string" || Array.isArray(m.content) ? m.content : null,
           refusal: m.refusal ?? null,
           reasoning_content: m.reasoning_content ?? null,
           reasoning: m.reasoning ?? null,

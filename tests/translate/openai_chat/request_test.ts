@@ -363,3 +363,94 @@ Deno.test("messages must be an array", () => {
     ClientRequestError,
   );
 });
+
+Deno.test("Mistral: a user message never follows tool results", async (t) => {
+  // Mistral answers 400 "Unexpected role 'user' after role 'tool'" (code 3230) for such a list.
+  const refusedOrder = (messages: readonly { role: string }[]) =>
+    messages.findIndex((m, i) => m.role === "user" && messages[i - 1]?.role === "tool");
+  // Claude Code's turn after a tool ran: the result, then a system reminder in the same turn.
+  const history = req({
+    messages: [
+      { role: "user", content: "Run the tests" },
+      {
+        role: "assistant",
+        content: [
+          { type: "text", text: "Running them." },
+          { type: "tool_use", id: "toolu_01A", name: "Bash", input: { command: "deno test" } },
+        ],
+      },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "toolu_01A", content: "ok | 3 passed | 0 failed" },
+          {
+            type: "text",
+            text: "<system-reminder>\nThe TodoWrite tool hasn't been used recently.\n" +
+              "</system-reminder>",
+          },
+        ],
+      },
+    ],
+  });
+  await t.step("an empty assistant message goes between them", () => {
+    const messages = map(history, OPENAI_DIALECTS.mistral).messages;
+    assert.equal(refusedOrder(messages), -1);
+    assert.deepEqual(messages.map((m) => m.role), [
+      "user",
+      "assistant",
+      "tool",
+      "assistant",
+      "user",
+    ]);
+    assert.deepEqual(messages[3], { role: "assistant", content: " " });
+    assert.match(contentText(messages[4]?.content), /TodoWrite/);
+  });
+  await t.step("also before the image a tool returned", () => {
+    const image = req({
+      messages: [
+        { role: "user", content: "Look at the screenshot" },
+        {
+          role: "assistant",
+          content: [{
+            type: "tool_use",
+            id: "toolu_01B",
+            name: "Read",
+            input: { file_path: "a.png" },
+          }],
+        },
+        {
+          role: "user",
+          content: [{
+            type: "tool_result",
+            tool_use_id: "toolu_01B",
+            content: [{
+              type: "image",
+              source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" },
+            }],
+          }],
+        },
+      ],
+    });
+    const messages = map(image, OPENAI_DIALECTS.mistral).messages;
+    assert.equal(refusedOrder(messages), -1);
+    assert.equal(messages.at(-1)?.role, "user");
+  });
+  await t.step("Mistral's models served by NIM or a local vLLM get the same", () => {
+    for (
+      const [dialect, model] of [
+        [OPENAI_DIALECTS.nvidia_nim, "mistralai/mistral-small-4-119b-2603"],
+        [OPENAI_DIALECTS.local, "mistralai/Devstral-Small-2-24B-Instruct-2512"],
+        [OPENAI_DIALECTS.openrouter, "mistralai/magistral-medium-2506"],
+      ] as const
+    ) {
+      const messages = map(history, dialect, { model }).messages;
+      assert.equal(refusedOrder(messages), -1, model);
+    }
+  });
+  await t.step("other providers and models keep the order as it was", () => {
+    const roles = ["user", "assistant", "tool", "user"];
+    assert.deepEqual(map(history, OPENAI_DIALECTS.openai).messages.map((m) => m.role), roles);
+    const kimi = map(history, OPENAI_DIALECTS.nvidia_nim, { model: "moonshotai/kimi-k2.5" });
+    assert.deepEqual(kimi.messages.map((m) => m.role), roles);
+  });
+});

@@ -102,6 +102,36 @@ Deno.test("non-streaming answers share the stream translator", async (t) => {
     assert.equal(block.name, "Bash");
     assert.deepEqual(block.input, { command: "ls" });
   });
+  await t.step("Mistral's typed content parts (magistral) keep their thinking and text", () => {
+    // magistral answers a non-streamed request with `content` as a list of parts, as it streams.
+    const message = openAIResponseToAnthropic({
+      id: "0c1d7e2f",
+      object: "chat.completion",
+      model: "magistral-medium-2509",
+      choices: [{
+        index: 0,
+        finish_reason: "stop",
+        message: {
+          role: "assistant",
+          tool_calls: null,
+          content: [
+            {
+              type: "thinking",
+              thinking: [{ type: "text", text: "The user wants the file count." }],
+            },
+            { type: "text", text: "There are 12 files." },
+          ],
+        },
+      }],
+      usage: { prompt_tokens: 420, completion_tokens: 31, total_tokens: 451 },
+    }, { ...OPTIONS, provider: "mistral", upstreamModel: "magistral-medium-2509" });
+    assert.deepEqual(message.content.map((b) => b.type), ["thinking", "text"]);
+    const [thinking, text] = message.content;
+    assert.ok(thinking?.type === "thinking");
+    assert.equal(thinking.thinking, "The user wants the file count.");
+    assert.deepEqual(text, { type: "text", text: "There are 12 files." });
+    assert.equal(message.stop_reason, "end_turn");
+  });
   await t.step("error bodies, empty choices and non-objects throw UpstreamError", () => {
     for (const body of [{ error: { message: "bad key" } }, { choices: [] }, "nope", null]) {
       assert.throws(() => openAIResponseToAnthropic(body, OPTIONS), UpstreamError);
