@@ -19,7 +19,13 @@ export const geminiTransport: Transport = {
     const inputTokens = settings.contextWindow ? await request.inputTokens() : undefined;
     const client = applyModelSettings(request.body, settings, { protocol: "gemini", inputTokens });
     const stream = client.stream === true;
-    const body = withExtraBody(toGeminiRequest(client, { provider: provider.id, model }), settings);
+    const target = {
+      provider: provider.id,
+      model,
+      ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
+      ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
+    };
+    const body = withExtraBody(toGeminiRequest(client, target), settings);
     // Gemini's error body {error: {code, message, status}} is read by postJson's mapping.
     return await sendTranslated(
       request,
