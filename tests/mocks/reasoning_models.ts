@@ -187,3 +187,78 @@ export function startReasoningResponses(reasoningOf: (body: Obj) => number): Rea
   });
   return { url: mock.url, bodies, close: () => mock.close() };
 }
+
+/**
+ * An Anthropic-compatible endpoint (DeepSeek's, MiniMax's, Z.AI's) whose model thinks
+ * `thinkingOf(body)` tokens: thinking blocks come first and count against `max_tokens`, and an
+ * answer cut there has no text block and `stop_reason: "max_tokens"`.
+ */
+export function startThinkingAnthropic(thinkingOf: (body: Obj) => number): ReasoningMock {
+  const bodies: Obj[] = [];
+  return serve(
+    (_req, body) => {
+      const limit = limitOf(body.max_tokens);
+      const { thought, visible, text, cut } = spend(thinkingOf(body), limit);
+      const stop = cut ? "max_tokens" : "end_turn";
+      const blocks: Obj[] = [
+        ...(thought > 0 ? [{ type: "thinking", thinking: "Weighing it.", signature: "sig" }] : []),
+        ...(text ? [{ type: "text", text }] : []),
+      ];
+      const usage = { input_tokens: 900, output_tokens: thought + visible };
+      const message = {
+        id: "msg_thinking",
+        type: "message",
+        role: "assistant",
+        model: String(body.model),
+        content: blocks,
+        stop_reason: stop,
+        stop_sequence: null,
+        usage,
+      };
+      if (body.stream !== true) return Response.json(message);
+      const ev = (type: string, data: Obj) =>
+        `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+      const frames = [
+        ev("message_start", {
+          message: {
+            ...message,
+            content: [],
+            stop_reason: null,
+            usage: { ...usage, output_tokens: 1 },
+          },
+        }),
+      ];
+      blocks.forEach((block, index) => {
+        if (block.type === "thinking") {
+          frames.push(
+            ev("content_block_start", { index, content_block: { type: "thinking", thinking: "" } }),
+            ev("content_block_delta", {
+              index,
+              delta: { type: "thinking_delta", thinking: block.thinking },
+            }),
+            ev("content_block_delta", {
+              index,
+              delta: { type: "signature_delta", signature: "sig" },
+            }),
+          );
+        } else {
+          frames.push(
+            ev("content_block_start", { index, content_block: { type: "text", text: "" } }),
+            ev("content_block_delta", { index, delta: { type: "text_delta", text: block.text } }),
+          );
+        }
+        frames.push(ev("content_block_stop", { index }));
+      });
+      frames.push(
+        ev("message_delta", {
+          delta: { stop_reason: stop, stop_sequence: null },
+          usage: { output_tokens: thought + visible },
+        }),
+        ev("message_stop", {}),
+      );
+      return sse(frames);
+    },
+    bodies,
+    "",
+  );
+}

@@ -14,6 +14,7 @@ import {
   type ReasoningMock,
   startReasoningChat,
   startReasoningResponses,
+  startThinkingAnthropic,
   startThinkingGemini,
   VERDICT,
 } from "../mocks/reasoning_models.ts";
@@ -356,3 +357,80 @@ Deno.test(
     }
   },
 );
+
+/** Anthropic-compatible endpoints as their models think. */
+const RELAY_CASES: ReadonlyArray<{
+  name: string;
+  preset: string;
+  model: string;
+  thinking: (body: Obj) => number;
+  /** What ccp should send as `thinking` for a request without it. */
+  untoldThinking?: Obj;
+}> = [
+  {
+    // DeepSeek thinks unless told not to; the reasoner model thinks whatever it is told.
+    name: "DeepSeek chat",
+    preset: "deepseek",
+    model: "deepseek-chat",
+    thinking: (b) => (b.thinking as Obj | undefined)?.type === "disabled" ? 0 : 700,
+    untoldThinking: { type: "disabled" },
+  },
+  {
+    name: "DeepSeek reasoner",
+    preset: "deepseek",
+    model: "deepseek-reasoner",
+    thinking: () => 700,
+    untoldThinking: { type: "disabled" },
+  },
+  {
+    // MiniMax M2 keeps thinking when told not to.
+    name: "MiniMax M2",
+    preset: "minimax",
+    model: "MiniMax-M2.7",
+    thinking: () => 900,
+    untoldThinking: { type: "disabled" },
+  },
+  {
+    // GLM 4.5 and later think by default and switch off when told.
+    name: "GLM",
+    preset: "zai",
+    model: "glm-4.7",
+    thinking: (b) => (b.thinking as Obj | undefined)?.type === "disabled" ? 0 : 600,
+    untoldThinking: { type: "disabled" },
+  },
+  {
+    name: "Kimi K2 Thinking",
+    preset: "moonshot_anthropic",
+    model: "kimi-k2-thinking",
+    thinking: () => 900,
+  },
+];
+
+for (const c of RELAY_CASES) {
+  for (const [label, request] of [["classifier", classifier], ["untold", untold]] as const) {
+    for (const stream of [false, true]) {
+      Deno.test(
+        `${c.name} (Anthropic-compatible relay), ${label} request, ${
+          stream ? "streamed" : "whole"
+        }: thinking said off where it switches off, room for it where not, and the text comes back`,
+        async () => {
+          const mock = startThinkingAnthropic(c.thinking);
+          const over: Partial<ProviderConfig> = {
+            type: "anthropic",
+            preset: c.preset,
+            apiKeys: ["sk-test"],
+            authHeader: "bearer",
+          };
+          await through(mock, over, c.model, async (url) => {
+            const body = request(stream);
+            const got = await answer(url, body);
+            assert.equal(got.text, VERDICT, JSON.stringify(mock.bodies.at(-1)));
+            assert.equal(got.stop, "end_turn");
+            const sent = mock.bodies.at(-1)!;
+            if (label === "untold") assert.deepEqual(sent.thinking, c.untoldThinking);
+          });
+        },
+      );
+    }
+  }
+}

@@ -125,7 +125,8 @@ export interface ModelPatch {
  * Models that reason whatever the request says, by name wherever they are served: their
  * reasoning needs room beside a short answer. Names hold these words across hosts
  * (`deepseek-ai/DeepSeek-R1`, `deepseek-reasoner`, `Qwen/QwQ-32B`, `kimi-k2-thinking`,
- * `qwen3-235b-a22b-thinking-2507`, `openai/gpt-oss-120b`, `magistral-medium`).
+ * `qwen3-235b-a22b-thinking-2507`, `openai/gpt-oss-120b`, `magistral-medium`, `kimi-k3`, and
+ * `MiniMax-M2.7`, which keeps thinking when told not to).
  */
 export const REASONING_ONLY_MODELS: readonly ModelPatch[] = [
   "deepseek-r1",
@@ -134,6 +135,8 @@ export const REASONING_ONLY_MODELS: readonly ModelPatch[] = [
   "thinking",
   "gpt-oss",
   "magistral",
+  "kimi-k3",
+  "minimax-m2",
 ].map((match) => ({ match, set: { reasoningAllowance: REASONING_ALLOWANCE.full } }));
 
 /**
