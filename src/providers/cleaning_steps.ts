@@ -105,7 +105,6 @@ export const ANTHROPIC_CLEANING: readonly CleaningStep[] = [TOOL_IDS, {
   reason: "Anthropic verifies thinking signatures: ccp-made ones, an empty one or none answer 400",
 }];
 
-// No beta rule: DeepSeek ignores anthropic-beta.
 // Anthropic reads a request without `thinking` as no thinking; these endpoints think unless told
 // not to (DeepSeek, GLM 4.5 and later, MiniMax M3) and take the off switch (MiniMax M2 ignores it).
 // Not Moonshot: some Kimi models think always and are said to refuse "disabled".
@@ -114,6 +113,7 @@ const SAY_NO_THINKING: CleaningStep = {
   reason: "thinks by default; a request without thinking (a side request of Claude Code) means off",
 };
 
+// No beta rule: DeepSeek ignores anthropic-beta.
 /** DeepSeek's Anthropic API: its documented fields only. */
 export const DEEPSEEK_CLEANING: readonly CleaningStep[] = [
   {
