@@ -22,6 +22,7 @@ export type CleaningStep =
       | "stripCacheControl"
       | "dropServerTools"
       | "dropRedactedThinking"
+      | "disableAbsentThinking"
       | "stripCcpThinking"
       | "stripUnverifiableThinking"
       | "foldSystemMessages"
@@ -104,6 +105,14 @@ export const ANTHROPIC_CLEANING: readonly CleaningStep[] = [TOOL_IDS, {
   reason: "Anthropic verifies thinking signatures: ccp-made ones, an empty one or none answer 400",
 }];
 
+// Anthropic reads a request without `thinking` as no thinking; these endpoints think unless told
+// not to (DeepSeek, GLM 4.5 and later, MiniMax M3) and take the off switch (MiniMax M2 ignores it).
+// Not Moonshot: some Kimi models think always and are said to refuse "disabled".
+const SAY_NO_THINKING: CleaningStep = {
+  rule: "disableAbsentThinking",
+  reason: "thinks by default; a request without thinking (a side request of Claude Code) means off",
+};
+
 // No beta rule: DeepSeek ignores anthropic-beta.
 /** DeepSeek's Anthropic API: its documented fields only. */
 export const DEEPSEEK_CLEANING: readonly CleaningStep[] = [
@@ -118,6 +127,7 @@ export const DEEPSEEK_CLEANING: readonly CleaningStep[] = [
     reason: "DeepSeek lists redacted_thinking Not Supported; thinking must come back",
   },
   NO_BILLING,
+  SAY_NO_THINKING,
 ];
 
 // Other betas are kept: OpenRouter hands them to Anthropic for anthropic/* models.
@@ -192,6 +202,7 @@ export const GLM_CLEANING: readonly CleaningStep[] = [
   NO_REDACTED,
   NO_BILLING,
   OLD_BETAS,
+  SAY_NO_THINKING,
 ];
 
 // MiniMax ignores context_management, container, mcp_servers, service_tier, top_k and
@@ -208,6 +219,7 @@ export const MINIMAX_CLEANING: readonly CleaningStep[] = [
   NO_REDACTED,
   NO_BILLING,
   OLD_BETAS,
+  SAY_NO_THINKING,
 ];
 
 // Moonshot publishes no field list for /anthropic; kimi-k3 reads output_config.effort; thinking

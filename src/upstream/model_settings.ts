@@ -218,7 +218,9 @@ export function dialectWithSettings(
   return {
     ...dialectForModel(dialect, model),
     models: [],
-    ...(noThinking ? { reasoningSwitch: { kind: "none" }, reasoningReplay: "none" } : {}),
+    ...(noThinking
+      ? { reasoningSwitch: { kind: "none" }, reasoningReplay: "none", reasoningAllowance: 0 }
+      : {}),
     ...(s.textToolCalls !== undefined ? { textToolCalls: s.textToolCalls } : {}),
     // A generic server (LiteLLM, vLLM, Azure) may read PDFs as `file` parts: the user says so.
     ...(documents !== undefined ? { supportsDocuments: documents } : {}),

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   type Body,
   type BodyRule,
+  disableAbsentThinking,
   dropBetas,
   dropBillingHeader,
   dropRedactedThinking,
@@ -182,6 +183,15 @@ Deno.test("dropToolFields strips only the named fields", () => {
   const [bash, search] = out.tools as unknown[];
   assert.deepEqual(bash, { name: "Bash", input_schema: { type: "object" } });
   assert.equal(search, (body.tools as unknown[])[1], "a tool without them is shared as is");
+});
+
+Deno.test("disableAbsentThinking: a request without thinking says it off; others are kept", () => {
+  const untold = frozen({ model: "m", max_tokens: 32, messages: [] });
+  assert.deepEqual(disableAbsentThinking(untold), { ...untold, thinking: { type: "disabled" } });
+  for (const thinking of [{ type: "adaptive" }, { type: "disabled" }]) {
+    const body = frozen({ model: "m", max_tokens: 32, messages: [], thinking });
+    assert.equal(disableAbsentThinking(body), body);
+  }
 });
 
 Deno.test("dropRedactedThinking keeps signed thinking; an emptied turn is removed", () => {

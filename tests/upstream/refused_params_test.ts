@@ -100,6 +100,13 @@ Deno.test("refusedParameter: the wordings servers use to refuse one parameter", 
   for (const [name, body, param] of rows) {
     await t.step(name, () => assert.equal(refusedParameter(body, SENT), param));
   }
+  await t.step("OpenRouter: reasoning that cannot be turned off on the model", () => {
+    const body =
+      '{"error":{"message":"Reasoning is mandatory for this endpoint and cannot be disabled.","code":400,"metadata":{"provider_name":null}}}';
+    const sent = { model: "deepseek/deepseek-r1", reasoning: { enabled: false } };
+    assert.equal(refusedParameter(body, sent), "reasoning.enabled");
+    assert.equal(refusedParameter(body, { model: "m" }), undefined, "nothing to leave out");
+  });
 });
 
 Deno.test("refusedParameter: what must not be taken for a refused optional parameter", async (t) => {

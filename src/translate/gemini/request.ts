@@ -16,7 +16,9 @@ import { continuesModelTurn, geminiModelInfo, validatesThoughtSignatures } from 
 import { geminiToolNamer } from "./names.ts";
 import type { ToolNamer } from "../tool_names.ts";
 import { toGeminiParameters } from "./schema.ts";
-import { geminiThinkingConfig } from "./thinking.ts";
+import { geminiThinkingConfig, unaskedThinking } from "./thinking.ts";
+import { withReasoningAllowance } from "../reasoning/allowance.ts";
+import { fitOutputToWindow } from "../../core/context_overflow.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { requestedJsonSchema } from "../anthropic/output_format.ts";
@@ -27,6 +29,11 @@ export interface GeminiTarget {
   readonly provider: string;
   /** Upstream model name (it goes in the URL, not the body). */
   readonly model: string;
+  /** The model's declared output limit (`model_settings`), below the family's own. */
+  readonly maxOutputTokens?: number;
+  /** The model's context window and ccp's count of this prompt: an allowance then fits both. */
+  readonly contextWindow?: number;
+  readonly inputTokens?: number;
 }
 
 /** Gemini takes at most five stop sequences. */
@@ -94,12 +101,20 @@ function toolConfig(
   }
 }
 
-function generationConfig(req: MessagesRequest, model: string): GeminiGenerationConfig {
-  const info = geminiModelInfo(model);
+function generationConfig(req: MessagesRequest, target: GeminiTarget): GeminiGenerationConfig {
+  const info = geminiModelInfo(target.model);
   const config: GeminiGenerationConfig = {};
   if (typeof req.max_tokens === "number" && req.max_tokens > 0) {
     // Claude Code asks for up to 128000; Gemini refuses more than the model's limit.
-    config.maxOutputTokens = Math.min(req.max_tokens, info.maxOutputTokens);
+    const cap = Math.min(info.maxOutputTokens, target.maxOutputTokens ?? Infinity);
+    const max = Math.min(req.max_tokens, cap);
+    // Thoughts count against maxOutputTokens: unasked ones get room beside the answer.
+    const asked = req.thinking !== undefined && req.thinking.type !== "disabled";
+    const allowance = asked ? 0 : unaskedThinking(info.thinking).allowance;
+    const room = target.contextWindow && target.inputTokens !== undefined
+      ? Math.min(cap, fitOutputToWindow(cap, target.contextWindow, target.inputTokens))
+      : cap;
+    config.maxOutputTokens = withReasoningAllowance(max, allowance, room);
   }
   if (typeof req.temperature === "number") config.temperature = req.temperature;
   if (typeof req.top_p === "number") config.topP = req.top_p;
@@ -134,7 +149,7 @@ export function toGeminiRequest(req: MessagesRequest, target: GeminiTarget): Gem
     const config = toolConfig(req, declared, toolName);
     if (config) body.toolConfig = config;
   }
-  body.generationConfig = generationConfig(req, target.model);
+  body.generationConfig = generationConfig(req, target);
   const schema = requestedJsonSchema(req);
   // Older Gemini models refuse a JSON answer type together with function calling.
   if (schema && declared.length === 0) {

@@ -7,6 +7,7 @@
 
 import type { Effort, MessagesRequest } from "../../protocols/anthropic.ts";
 import type { GeminiThinkingConfig, GeminiThinkingLevel } from "../../protocols/gemini.ts";
+import { REASONING_ALLOWANCE } from "../reasoning/allowance.ts";
 import type { GeminiThinkingControl } from "./models.ts";
 
 /** Budgets for an adaptive request with an effort, on budget models (-1 = dynamic). */
@@ -45,22 +46,49 @@ function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, Math.round(value)));
 }
 
-/** The `thinkingConfig` for a request, or `undefined` to leave the model's default. */
+/** Thinking for a request without it, and the room its reasoning needs beside the answer. */
+export interface UnaskedThinking {
+  readonly config?: GeminiThinkingConfig;
+  /** Tokens to add to `maxOutputTokens`, which counts thoughts too. */
+  readonly allowance: number;
+}
+
+/**
+ * A request that does not ask for thinking (no `thinking`, or `disabled`), as an Anthropic model
+ * would take it: thinking off where the model can switch it off, else its least (2.5 Pro's
+ * smallest budget, Gemini 3 Pro's `low`) with room for it on top of the client's limit.
+ */
+export function unaskedThinking(control: GeminiThinkingControl): UnaskedThinking {
+  switch (control.kind) {
+    case "none":
+      return { allowance: 0 };
+    case "budget":
+      return control.canDisable
+        ? { config: { thinkingBudget: 0 }, allowance: 0 }
+        : { config: { thinkingBudget: control.min }, allowance: REASONING_ALLOWANCE.low };
+    case "level":
+      // Flash's `minimal` still thinks a little; without it the least level is the first.
+      return control.off
+        ? { config: { thinkingLevel: control.off }, allowance: REASONING_ALLOWANCE.minimal }
+        : control.levels[0]
+        ? { config: { thinkingLevel: control.levels[0] }, allowance: REASONING_ALLOWANCE.low }
+        : { allowance: REASONING_ALLOWANCE.low };
+  }
+}
+
+/** The `thinkingConfig` for a request that asks for thinking; unasked: see {@link unaskedThinking}. */
 export function geminiThinkingConfig(
   req: MessagesRequest,
   control: GeminiThinkingControl,
 ): GeminiThinkingConfig | undefined {
   const thinking = req.thinking;
-  if (!thinking || control.kind === "none") return undefined;
+  if (!thinking || thinking.type === "disabled") return unaskedThinking(control).config;
+  if (control.kind === "none") return undefined;
   const asked: unknown = req.output_config?.effort;
   // An effort these tables do not know (newer, or mistyped) counts as none given.
   const effort = typeof asked === "string" && Object.hasOwn(LEVELS_OF_EFFORT, asked)
     ? asked as Effort
     : undefined;
-  if (thinking.type === "disabled") {
-    if (control.kind === "budget") return control.canDisable ? { thinkingBudget: 0 } : undefined;
-    return control.off ? { thinkingLevel: control.off } : undefined;
-  }
   const budget = thinking.type === "enabled" && typeof thinking.budget_tokens === "number"
     ? thinking.budget_tokens
     : undefined;

@@ -7,6 +7,7 @@
  */
 
 import type { JsonObject } from "../../protocols/openai_chat.ts";
+import { REASONING_ALLOWANCE } from "../reasoning/allowance.ts";
 import type { OpenAIQuirkName } from "./quirks.ts";
 
 /** Which assistant turns get their reasoning sent back in its native field. */
@@ -23,7 +24,10 @@ export type ReasoningSwitch =
   | {
     kind: "reasoning_effort";
     levels: readonly string[];
-    /** Value that turns reasoning off, when the provider has one. */
+    /**
+     * Value sent when the client wants no thinking: the provider's off, or else the weakest
+     * level of a model that always reasons (its default thinks longer).
+     */
     off?: string;
     /** Level sent when thinking is asked for without an effort (else the provider decides). */
     unspecified?: string;
@@ -62,6 +66,12 @@ export interface OpenAIDialect {
   readonly reasoningSwitch: ReasoningSwitch;
   /** What a request without `thinking` means: the off switch, or the provider default. */
   readonly thinkingAbsent: "off" | "default";
+  /**
+   * Tokens added to the output limit when the client did not ask for thinking but the model
+   * reasons anyway (no off switch, or one the model ignores): its reasoning counts against the
+   * limit, and a short one (auto mode's 64 tokens) would leave no room for the answer. 0: none.
+   */
+  readonly reasoningAllowance: number;
   /** JSON-Schema keywords removed from tool parameters (recursively, keywords only). */
   readonly schemaDropKeys: readonly string[];
   readonly supportsImages: boolean;
@@ -112,6 +122,24 @@ export interface ModelPatch {
 }
 
 /**
+ * Models that reason whatever the request says, by name wherever they are served: their
+ * reasoning needs room beside a short answer. Names hold these words across hosts
+ * (`deepseek-ai/DeepSeek-R1`, `deepseek-reasoner`, `Qwen/QwQ-32B`, `kimi-k2-thinking`,
+ * `qwen3-235b-a22b-thinking-2507`, `openai/gpt-oss-120b`, `magistral-medium`, `kimi-k3`, and
+ * `MiniMax-M2.7`, which keeps thinking when told not to).
+ */
+export const REASONING_ONLY_MODELS: readonly ModelPatch[] = [
+  "deepseek-r1",
+  "reasoner",
+  "qwq",
+  "thinking",
+  "gpt-oss",
+  "magistral",
+  "kimi-k3",
+  "minimax-m2",
+].map((match) => ({ match, set: { reasoningAllowance: REASONING_ALLOWANCE.full } }));
+
+/**
  * A generic, conservative OpenAI-compatible server (no preset): thinking is asked for with the
  * standard `reasoning_effort`; a server that does not take it says so with a 400, and ccp then
  * leaves it out for that provider and model.
@@ -131,6 +159,7 @@ export const DEFAULT_OPENAI_DIALECT: OpenAIDialect = {
     unspecified: "medium",
   },
   thinkingAbsent: "off",
+  reasoningAllowance: 0,
   schemaDropKeys: ["$schema"],
   supportsImages: true,
   supportsDocuments: false,
@@ -149,7 +178,7 @@ export const DEFAULT_OPENAI_DIALECT: OpenAIDialect = {
   textToolCalls: false,
   reasoningTokensSeparate: false,
   quirks: [],
-  models: [],
+  models: REASONING_ONLY_MODELS,
 };
 
 /**

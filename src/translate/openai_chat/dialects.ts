@@ -5,12 +5,17 @@
  * (`maxOutputTokens` of the translation target).
  */
 
-import { DEFAULT_OPENAI_DIALECT, type OpenAIDialect } from "./dialect.ts";
+import { REASONING_ALLOWANCE } from "../reasoning/allowance.ts";
+import { DEFAULT_OPENAI_DIALECT, type OpenAIDialect, REASONING_ONLY_MODELS } from "./dialect.ts";
 
 // Named dialects start from the generic one without its switch: each says how its provider
 // turns reasoning on, or leaves it to the model.
 const base: OpenAIDialect = { ...DEFAULT_OPENAI_DIALECT, reasoningSwitch: { kind: "none" } };
 const EFFORT_LMH = ["low", "medium", "high"] as const;
+const ALWAYS = REASONING_ONLY_MODELS;
+
+// gpt-oss always reasons; `low` is its least, and without an effort it thinks at `medium`.
+const GPT_OSS_SWITCH = { kind: "reasoning_effort", levels: EFFORT_LMH, off: "low" } as const;
 
 // Kimi K2 sometimes writes its tool calls as its own tokens in `content` instead of
 // `tool_calls` (more often with few tools offered); hosts that serve it among other models
@@ -57,7 +62,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     },
     reasoningReplay: "tool_turns",
     needsNonEmptyAssistantContent: true,
-    models: [KIMI_K2_TEXT_TOOLS, ...MISTRAL_ROLE_ORDER],
+    models: [...ALWAYS, KIMI_K2_TEXT_TOOLS, ...MISTRAL_ROLE_ORDER],
   },
 
   // Groq: `reasoning_format` only for reasoning models; qwen3 takes reasoning_effort none|default,
@@ -69,6 +74,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     maxOutputTokens: 8192,
     userFieldMaxLength: 64,
     models: [
+      ...ALWAYS,
       { match: "llama-3.3-70b", set: { maxOutputTokens: 32768 } },
       { match: "kimi-k2", set: { maxOutputTokens: 16384, textToolCalls: true } },
       {
@@ -87,11 +93,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
         match: "gpt-oss",
         set: {
           maxOutputTokens: 65536,
-          reasoningSwitch: {
-            kind: "reasoning_effort",
-            levels: EFFORT_LMH,
-            onExtra: { include_reasoning: true },
-          },
+          reasoningSwitch: { ...GPT_OSS_SWITCH, onExtra: { include_reasoning: true } },
         },
       },
     ],
@@ -107,10 +109,8 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     streamUsage: false,
     userFieldMaxLength: 64,
     models: [
-      {
-        match: "gpt-oss",
-        set: { reasoningSwitch: { kind: "reasoning_effort", levels: EFFORT_LMH } },
-      },
+      ...ALWAYS,
+      { match: "gpt-oss", set: { reasoningSwitch: GPT_OSS_SWITCH } },
       {
         match: "glm",
         set: { reasoningSwitch: { kind: "fields", on: {}, off: { disable_reasoning: true } } },
@@ -128,10 +128,8 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     acceptsTopK: true,
     userFieldMaxLength: 64,
     models: [
-      {
-        match: "gpt-oss",
-        set: { reasoningSwitch: { kind: "reasoning_effort", levels: EFFORT_LMH } },
-      },
+      ...ALWAYS,
+      { match: "gpt-oss", set: { reasoningSwitch: GPT_OSS_SWITCH } },
       KIMI_K2_TEXT_TOOLS,
     ],
   },
@@ -147,6 +145,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     reasoningSwitch: { kind: "thinking_type" },
     reasoningReplay: "tool_turns",
     textToolCalls: true,
+    models: ALWAYS, // kimi-k2-thinking thinks whatever `thinking` says
   },
 
   // OpenAI: max_completion_tokens; only reasoning models accept reasoning_effort, and they reject
@@ -164,6 +163,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     models: [
       { match: "gpt-4.1", set: { maxOutputTokens: 32768 } },
       {
+        // `minimal` still reasons a little.
         match: "gpt-5",
         set: {
           maxOutputTokens: 128000,
@@ -172,6 +172,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
             levels: ["minimal", "low", "medium", "high"],
             off: "minimal",
           },
+          reasoningAllowance: REASONING_ALLOWANCE.minimal,
           quirks: ["drop_sampling_params"],
         },
       },
@@ -184,13 +185,16 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
             levels: ["none", "low", "medium", "high"],
             off: "none",
           },
+          reasoningAllowance: 0,
         },
       },
+      // The o-series cannot stop reasoning: `low` is the least (the default is `medium`).
       ...["o1", "o3", "o4"].map((match) => ({
         match,
         set: {
           maxOutputTokens: 100000,
-          reasoningSwitch: { kind: "reasoning_effort", levels: EFFORT_LMH } as const,
+          reasoningSwitch: { kind: "reasoning_effort", levels: EFFORT_LMH, off: "low" } as const,
+          reasoningAllowance: REASONING_ALLOWANCE.low,
           quirks: ["drop_sampling_params"] as const,
         },
       })),
@@ -222,13 +226,24 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     models: [
       {
         match: "grok-3-mini",
-        set: { reasoningSwitch: { kind: "reasoning_effort", levels: ["low", "high"] } },
+        set: {
+          reasoningSwitch: { kind: "reasoning_effort", levels: ["low", "high"], off: "low" },
+          reasoningAllowance: REASONING_ALLOWANCE.low,
+        },
       },
-      { match: "grok-4", set: { quirks: ["drop_stop"] } },
+      // grok-4 always reasons and takes no effort.
+      {
+        match: "grok-4",
+        set: { quirks: ["drop_stop"], reasoningAllowance: REASONING_ALLOWANCE.full },
+      },
       {
         match: "grok-4.3",
-        set: { reasoningSwitch: { kind: "reasoning_effort", levels: EFFORT_LMH, off: "none" } },
+        set: {
+          reasoningSwitch: { kind: "reasoning_effort", levels: EFFORT_LMH, off: "none" },
+          reasoningAllowance: 0,
+        },
       },
+      { match: "non-reasoning", set: { reasoningAllowance: 0 } },
     ],
   },
 
@@ -244,7 +259,8 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     forcedToolChoice: false, // "deepseek-reasoner does not support this tool_choice"
     jsonOutput: "json_object", // response_format takes only text and json_object
     quirks: ["flatten_text_content"],
-    models: [{ match: "reasoner", set: { maxOutputTokens: 65536 } }],
+    // deepseek-reasoner thinks whatever `thinking` says: the model name is the switch.
+    models: [...ALWAYS, { match: "reasoner", set: { maxOutputTokens: 65536 } }],
   },
 
   // OpenRouter: a `reasoning` object switches it; reasoning arrives as `reasoning` +
@@ -256,6 +272,9 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     reasoningSwitch: { kind: "openrouter_reasoning" },
     // Disabling reasoning on a model where it is mandatory is a 400, so absent = default.
     thinkingAbsent: "default",
+    // Its reasoning models think by default, some cannot be told not to, and every one counts
+    // the reasoning in `max_tokens`.
+    reasoningAllowance: REASONING_ALLOWANCE.full,
     reasoningReplay: "tool_turns",
     replayField: "reasoning",
     supportsDocuments: true,
@@ -273,7 +292,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     jsonOutput: "json_object",
     maxOutputTokens: 16384,
     reasoningSwitch: { kind: "enable_thinking", budget: true },
-    models: [{ match: "coder", set: { maxOutputTokens: 65536 } }],
+    models: [...ALWAYS, { match: "coder", set: { maxOutputTokens: 65536 } }],
   },
 
   // llama.cpp server, vLLM, SGLang, LM Studio and Ollama's /v1 endpoint: the server knows

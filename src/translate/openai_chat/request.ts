@@ -20,6 +20,7 @@ import { mapAssistantTurn } from "./assistant.ts";
 import { dialectForModel, type OpenAIDialect } from "./dialect.ts";
 import { applyQuirks } from "./quirks.ts";
 import { reasoningFields, thinkingIntent } from "./reasoning_request.ts";
+import { withReasoningAllowance } from "../reasoning/allowance.ts";
 import { toFunctionParameters } from "./schema.ts";
 import { type MapContext, mapUserTurn } from "./user_content.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
@@ -136,10 +137,12 @@ function maxTokens(
   req: MessagesRequest,
   target: OpenAITarget,
   dialect: OpenAIDialect,
+  allowance: number,
 ): number | undefined {
   let value: number | undefined = req.max_tokens;
   if (typeof value !== "number" || value <= 0) return undefined;
   const limit = target.maxOutputTokens ?? dialect.maxOutputTokens;
+  value = withReasoningAllowance(value, allowance, limit);
   if (limit !== undefined && value > limit) {
     value = dialect.overLimit === "clamp" ? limit : undefined;
   }
@@ -184,7 +187,10 @@ export function toOpenAIChatRequest(
     }
   }
 
-  const max = maxTokens(req, target, dialect);
+  const intent = thinkingIntent(req, dialect);
+  // Reasoning the client did not ask for still counts against the limit: give it room.
+  const allowance = intent.mode === "on" ? 0 : dialect.reasoningAllowance;
+  const max = maxTokens(req, target, dialect, allowance);
   if (max !== undefined) body[dialect.maxTokensField] = max;
   if (typeof req.temperature === "number") body.temperature = req.temperature;
   if (typeof req.top_p === "number") body.top_p = req.top_p;
@@ -211,7 +217,6 @@ export function toOpenAIChatRequest(
     if (dialect.streamUsage) body.stream_options = { include_usage: true };
   }
 
-  const intent = thinkingIntent(req, dialect);
   Object.assign(body, reasoningFields(intent, dialect.reasoningSwitch, { stream, maxTokens: max }));
   return applyQuirks(body, dialect.quirks);
 }

@@ -5,6 +5,7 @@
  */
 
 import { OUTPUT_SCHEMA_NAME, requestedJsonSchema } from "../anthropic/output_format.ts";
+import { fitOutputToWindow } from "../../core/context_overflow.ts";
 import { ClientRequestError } from "../../core/errors.ts";
 import type {
   ContentBlockParam,
@@ -31,6 +32,7 @@ import { followsNote } from "../tool_media_note.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { toFunctionParameters } from "../openai_chat/schema.ts";
+import { REASONING_ALLOWANCE, withReasoningAllowance } from "../reasoning/allowance.ts";
 import { decodeCcpSignature, sameReasoningTarget } from "../reasoning/provenance.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
 import { OPENAI_TOOL_NAMES, type ToolNamer, toolNamer } from "../tool_names.ts";
@@ -43,6 +45,18 @@ export interface ResponsesTarget {
   readonly provider: string;
   /** The model's declared output limit. */
   readonly maxOutputTokens?: number;
+  /** The model's context window and ccp's count of this prompt: an allowance then fits both. */
+  readonly contextWindow?: number;
+  readonly inputTokens?: number;
+}
+
+/** The most output a reasoning allowance may raise the limit to: the cap, within the window. */
+function outputRoom(
+  cap: number,
+  window: { contextWindow?: number; inputTokens?: number },
+): number {
+  if (!window.contextWindow || window.inputTokens === undefined) return cap;
+  return Math.min(cap, fitOutputToWindow(cap, window.contextWindow, window.inputTokens));
 }
 
 /** The API refuses `max_output_tokens` below this. */
@@ -316,18 +330,26 @@ const EFFORT_OF: Readonly<Record<string, ResponsesEffort>> = {
 // The weakest effort each reasoning family accepts, first match wins: sent when the client did
 // not ask for thinking, since the API's default (medium for most) is slow and costly.
 // gpt-5-pro takes only `high`, its default, and models outside the table take no effort at all.
-const LOWEST_EFFORT: ReadonlyArray<readonly [RegExp, ResponsesEffort | undefined]> = [
-  [/gpt-5(\.\d+)?-pro/i, undefined],
-  [/codex/i, "low"], // Codex models refuse `minimal` and, so far, `none`
-  [/gpt-5\.\d/i, "none"], // gpt-5.1 and later can skip reasoning; they refuse `minimal`
-  [/gpt-5/i, "minimal"],
-  [/(^|\/)o\d/i, "low"],
+// Reasoning counts against `max_output_tokens`, so a family that still reasons at its weakest
+// gets an allowance on top of the client's limit (see ../reasoning/allowance.ts).
+const LOWEST_EFFORT: ReadonlyArray<
+  readonly [RegExp, ResponsesEffort | undefined, allowance: number]
+> = [
+  [/gpt-5(\.\d+)?-pro/i, undefined, REASONING_ALLOWANCE.full],
+  [/codex/i, "low", REASONING_ALLOWANCE.low], // Codex models refuse `minimal` and, so far, `none`
+  [/gpt-5\.\d/i, "none", 0], // gpt-5.1 and later can skip reasoning; they refuse `minimal`
+  [/gpt-5/i, "minimal", REASONING_ALLOWANCE.minimal],
+  [/(^|\/)o\d/i, "low", REASONING_ALLOWANCE.low],
 ];
 
-/** The reasoning setting for a request that does not ask for thinking. */
-function lowestReasoning(model: string): ResponsesRequest["reasoning"] | undefined {
-  const effort = LOWEST_EFFORT.find(([re]) => re.test(model))?.[1];
-  return effort ? { effort } : undefined;
+/** The reasoning setting for a request that does not ask for thinking, and room for it. */
+function lowestReasoning(
+  model: string,
+): { reasoning?: ResponsesRequest["reasoning"]; allowance: number } {
+  const row = LOWEST_EFFORT.find(([re]) => re.test(model));
+  if (!row) return { allowance: 0 };
+  const [, effort, allowance] = row;
+  return { ...(effort ? { reasoning: { effort } } : {}), allowance };
 }
 
 function reasoningOf(req: MessagesRequest): ResponsesRequest["reasoning"] | undefined {
@@ -362,18 +384,22 @@ export function toResponsesRequest(
     if (choice !== undefined) body.tool_choice = choice;
     if (req.tool_choice?.disable_parallel_tool_use) body.parallel_tool_calls = false;
   }
+  const reasoning = reasoningOf(req);
+  const lowest = reasoning ? { allowance: 0 } : lowestReasoning(target.model);
   if (typeof req.max_tokens === "number" && req.max_tokens > 0) {
     const cap = target.maxOutputTokens ?? Infinity;
-    body.max_output_tokens = Math.max(MIN_OUTPUT_TOKENS, Math.min(req.max_tokens, cap));
+    const max = Math.min(req.max_tokens, cap);
+    body.max_output_tokens = Math.max(
+      MIN_OUTPUT_TOKENS,
+      withReasoningAllowance(max, lowest.allowance, outputRoom(cap, target)),
+    );
   }
-  const reasoning = reasoningOf(req);
   if (reasoning) {
     body.reasoning = reasoning;
     // Reasoning travels back encrypted inside the thinking block's signature.
     body.include = ["reasoning.encrypted_content"];
-  } else {
-    const lowest = lowestReasoning(target.model);
-    if (lowest) body.reasoning = lowest;
+  } else if (lowest.reasoning) {
+    body.reasoning = lowest.reasoning;
   }
   if (!reasoning && !REASONING_MODEL.test(target.model)) {
     if (typeof req.temperature === "number") body.temperature = req.temperature;

@@ -11,6 +11,7 @@ import { planHeaders } from "./plan_headers.ts";
 import { FOREIGN_SIGNATURES } from "./foreign_signatures.ts";
 import { verifiesSignatures } from "./real_anthropic.ts";
 import { refusesSignature } from "./refused_signature.ts";
+import { withUnaskedReasoningRoom } from "./unasked_reasoning.ts";
 import { completedStopReason } from "./stream_events.ts";
 import { networkCause } from "../errors.ts";
 import { readJsonCapped } from "../http/read_capped.ts";
@@ -35,7 +36,15 @@ export const anthropicTransport: Transport = {
     const cleaning = request.provider.cleaning;
     const settings = settingsFor(request.provider, request.model, request.settings);
     const inputTokens = settings.contextWindow ? await request.inputTokens() : undefined;
-    const body = applyModelSettings(request.body, settings, { protocol: "anthropic", inputTokens });
+    const body = withUnaskedReasoningRoom(
+      applyModelSettings(request.body, settings, { protocol: "anthropic", inputTokens }),
+      {
+        dialect: request.provider.dialect,
+        model: request.model,
+        ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
+        ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
+      },
+    );
     const call = (sent: Record<string, unknown>) =>
       callAnthropic({
         provider: request.provider,

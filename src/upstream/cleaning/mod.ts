@@ -12,7 +12,7 @@ export {
   stepsFor,
 } from "./resolve.ts";
 export { foldSystemMessages } from "./system_messages.ts";
-export { dropRedactedThinking } from "./thinking.ts";
+export { disableAbsentThinking, dropRedactedThinking } from "./thinking.ts";
 export { anthropicToolId, rewriteToolIds } from "./tool_ids.ts";
 export { dropServerTools, dropToolFields } from "./tools.ts";
 export { dropTopLevel, keepTopLevel } from "./top_level.ts";

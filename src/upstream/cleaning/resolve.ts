@@ -18,7 +18,7 @@ import { dropBetas, keepOnlyBetas } from "./betas.ts";
 import { dropBillingHeader } from "./billing_header.ts";
 import { stripCacheControl } from "./cache_control.ts";
 import { foldSystemMessages } from "./system_messages.ts";
-import { dropRedactedThinking } from "./thinking.ts";
+import { disableAbsentThinking, dropRedactedThinking } from "./thinking.ts";
 import { rewriteToolIds } from "./tool_ids.ts";
 import { dropServerTools, dropToolFields } from "./tools.ts";
 import { dropTopLevel, keepTopLevel } from "./top_level.ts";
@@ -51,6 +51,8 @@ export function ruleFor(step: CleaningStep): { body: BodyRule } | { betas: BetaR
       return { body: dropServerTools };
     case "dropRedactedThinking":
       return { body: dropRedactedThinking };
+    case "disableAbsentThinking":
+      return { body: disableAbsentThinking };
     case "stripCcpThinking":
       return { body: stripCcpThinkingForAnthropic };
     case "stripUnverifiableThinking":

@@ -4,6 +4,15 @@ import { editBlocks } from "./blocks.ts";
 import type { Body } from "./types.ts";
 
 /**
+ * Says "no thinking" to an endpoint that thinks unless told not to: a request without `thinking`
+ * gets `{type: "disabled"}`, what the missing field means to Anthropic. Otherwise the model thinks
+ * inside a side request's small `max_tokens` (a title, auto mode's classifier) and writes no text.
+ */
+export function disableAbsentThinking(body: Body): Body {
+  return body.thinking === undefined ? { ...body, thinking: { type: "disabled" } } : body;
+}
+
+/**
  * Removes `redacted_thinking` blocks: their `data` is encrypted for Anthropic alone, and
  * compatible endpoints reject the block type (DeepSeek lists it "Not Supported"). Plain
  * `thinking` blocks stay whatever their signature: these endpoints do not verify signatures,

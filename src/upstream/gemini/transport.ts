@@ -21,7 +21,13 @@ export const geminiTransport: Transport = {
     const inputTokens = settings.contextWindow ? await request.inputTokens() : undefined;
     const client = applyModelSettings(request.body, settings, { protocol: "gemini", inputTokens });
     const stream = client.stream === true;
-    const body = withExtraBody(toGeminiRequest(client, { provider: provider.id, model }), settings);
+    const target = {
+      provider: provider.id,
+      model,
+      ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
+      ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
+    };
+    const body = withExtraBody(toGeminiRequest(client, target), settings);
     const url = geminiUrl(provider.baseUrl, model, stream);
     const translation = (basics: AnswerBasics) => {
       const translate: GeminiTranslateOptions = {

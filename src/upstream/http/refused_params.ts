@@ -66,6 +66,9 @@ const DESCRIBED: ReadonlyArray<readonly [RegExp, string]> = [
     /does not support (?:the )?response[ _]format|\bresponse[ _]format\b.{0,60}?\b(?:is not supported|unsupported)/i,
     "response_format",
   ],
+  // OpenRouter, told to turn off reasoning on a model that always reasons: without the switch
+  // the model reasons at its default and answers (an effort or budget sent stays).
+  [/Reasoning is mandatory for this endpoint/i, "reasoning.enabled"],
 ];
 
 function camel(name: string): string {
@@ -138,7 +141,7 @@ export function refusedParameter(bodyText: string | undefined, sent: Json): stri
       if (has(sent, path)) return path.join(".");
     }
     for (const [pattern, param] of DESCRIBED) {
-      if (pattern.test(text) && has(sent, [param])) return param;
+      if (pattern.test(text) && has(sent, param.split("."))) return param;
     }
   }
   return undefined;

@@ -27,6 +27,7 @@ export const openAIResponsesTransport: Transport = {
         provider: provider.id,
         model,
         ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
+        ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
       }),
       settings,
     );

@@ -145,6 +145,22 @@ Deno.test("generationConfig", async (t) => {
       65536,
     );
   });
+  await t.step("thinking not asked for: room for what a model still thinks", () => {
+    const max = (model: string, extra: Partial<MessagesRequest> = {}) =>
+      map(req({ max_tokens: 64, ...extra }), model).generationConfig?.maxOutputTokens;
+    assert.equal(max("gemini-2.5-flash"), 64, "switched off");
+    assert.equal(max("gemini-2.5-pro"), 64 + 4096);
+    assert.equal(max("gemini-3-pro-preview"), 64 + 4096);
+    assert.equal(max("gemini-3-flash-preview"), 64 + 1024, "minimal still thinks a little");
+    assert.equal(max("gemini-2.0-flash"), 64);
+    assert.equal(max("gemini-2.5-pro", { thinking: { type: "adaptive" } }), 64);
+    const capped = toGeminiRequest(req({ max_tokens: 64 }), {
+      provider: "p",
+      model: "gemini-2.5-pro",
+      maxOutputTokens: 1000,
+    });
+    assert.equal(capped.generationConfig?.maxOutputTokens, 1000, "never above the model's limit");
+  });
   await t.step("sampling parameters and at most five stop sequences", () => {
     const config = map(req({
       temperature: 0.3,
@@ -154,6 +170,7 @@ Deno.test("generationConfig", async (t) => {
     })).generationConfig;
     assert.deepEqual(config, {
       maxOutputTokens: 1000,
+      thinkingConfig: { thinkingBudget: 0 },
       temperature: 0.3,
       topP: 0.9,
       topK: 40,

@@ -14,9 +14,12 @@ import { map } from "./_map.ts";
 Deno.test("thinking → thinkingConfig", async (t) => {
   const cfg = (extra: Partial<MessagesRequest>, model: string) =>
     map(req({ max_tokens: 64000, ...extra }), model).generationConfig?.thinkingConfig;
-  await t.step("absent → the model's default (nothing sent)", () => {
-    assert.equal(cfg({}, "gemini-2.5-flash"), undefined);
-    assert.equal(cfg({}, "gemini-3-pro-preview"), undefined);
+  await t.step("absent → as disabled: off where the model can, else its least", () => {
+    assert.deepEqual(cfg({}, "gemini-2.5-flash"), { thinkingBudget: 0 });
+    assert.deepEqual(cfg({}, "gemini-2.5-pro"), { thinkingBudget: 128 });
+    assert.deepEqual(cfg({}, "gemini-3-pro-preview"), { thinkingLevel: "low" });
+    assert.deepEqual(cfg({}, "gemini-3-flash-preview"), { thinkingLevel: "minimal" });
+    assert.equal(cfg({}, "gemini-2.0-flash"), undefined);
   });
   await t.step("2.5: an enabled budget is clamped to the model's range", () => {
     const enabled = (n: number) => ({ thinking: { type: "enabled" as const, budget_tokens: n } });
@@ -48,11 +51,12 @@ Deno.test("thinking → thinkingConfig", async (t) => {
     assert.equal(cfg(adaptive("max"), "gemini-2.5-pro")?.thinkingBudget, 32768);
     assert.equal(cfg(adaptive("xhigh"), "gemini-2.5-pro")?.thinkingBudget, 32768);
   });
-  await t.step("2.5: disabled → budget 0 where allowed, omitted on 2.5 Pro", () => {
+  await t.step("2.5: disabled → budget 0 where allowed, the least budget on 2.5 Pro", () => {
     const off = { thinking: { type: "disabled" as const } };
     assert.deepEqual(cfg(off, "gemini-2.5-flash"), { thinkingBudget: 0 });
     assert.deepEqual(cfg(off, "gemini-2.5-flash-lite"), { thinkingBudget: 0 });
-    assert.equal(cfg(off, "gemini-2.5-pro"), undefined);
+    // 2.5 Pro cannot stop thinking; its dynamic default would think far longer.
+    assert.deepEqual(cfg(off, "gemini-2.5-pro"), { thinkingBudget: 128 });
   });
   await t.step("Gemini 3: levels the model supports", () => {
     const adaptive = (effort?: "low" | "medium" | "high" | "xhigh" | "max") => ({
@@ -78,12 +82,17 @@ Deno.test("thinking → thinkingConfig", async (t) => {
     assert.deepEqual(cfg({ thinking: { type: "disabled" } }, "gemini-3-flash-preview"), {
       thinkingLevel: "minimal",
     });
-    assert.equal(cfg({ thinking: { type: "disabled" } }, "gemini-3-pro-preview"), undefined);
+    // Gemini 3 Pro has no off: its least level, rather than its default `high`.
+    assert.deepEqual(cfg({ thinking: { type: "disabled" } }, "gemini-3-pro-preview"), {
+      thinkingLevel: "low",
+    });
   });
   await t.step("Gemini 3.7 Flash and later take low, medium and high only", () => {
-    // "minimal" is a 400 there; thinking off leaves the model's default, as on Pro.
+    // "minimal" is a 400 there; thinking off sends the least level, as on Pro.
     for (const model of ["gemini-3.7-flash", "gemini-3.8-flash", "gemini-flash-latest"]) {
-      assert.equal(cfg({ thinking: { type: "disabled" } }, model), undefined, model);
+      assert.deepEqual(cfg({ thinking: { type: "disabled" } }, model), {
+        thinkingLevel: "low",
+      }, model);
       assert.equal(
         cfg({ thinking: { type: "adaptive" }, output_config: { effort: "low" } }, model)
           ?.thinkingLevel,

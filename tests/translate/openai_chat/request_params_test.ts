@@ -183,6 +183,47 @@ Deno.test("max_tokens", async (t) => {
       assert.equal(fit(31000), 1704);
     },
   );
+  await t.step(
+    "a model that reasons though not asked to gets room for it on top of the client's limit",
+    () => {
+      const off = { thinking: { type: "disabled" as const } };
+      const sent = (
+        dialect: OpenAIDialect,
+        model: string,
+        extra: Partial<MessagesRequest> = {},
+      ) => {
+        const body = map(req({ max_tokens: 64, ...extra }), dialect, { model });
+        return body.max_completion_tokens ?? body.max_tokens;
+      };
+      // No off switch: the weakest effort, and room for it.
+      const o3 = map(req({ max_tokens: 64, ...off }), D.openai, { model: "o3" });
+      assert.equal(o3.reasoning_effort, "low");
+      assert.equal(o3.max_completion_tokens, 64 + 4096);
+      assert.equal(sent(D.openai, "o4-mini"), 64 + 4096);
+      assert.equal(sent(D.openai, "gpt-5"), 64 + 1024, "minimal still thinks a little");
+      assert.equal(sent(D.openai, "gpt-5.1"), 64, "none turns it off");
+      assert.equal(sent(D.openai, "gpt-4.1"), 64);
+      // Models that reason whatever the switch says, wherever they are served.
+      assert.equal(sent(D.deepseek, "deepseek-reasoner", off), 64 + 8192);
+      assert.equal(sent(D.deepseek, "deepseek-chat", off), 64);
+      assert.equal(sent(D.kimi, "kimi-k2-thinking", off), 64 + 8192);
+      assert.equal(sent(D.kimi, "kimi-k2.5", off), 64);
+      assert.equal(sent(D.nvidia_nim, "deepseek-ai/deepseek-r1"), 64 + 8192);
+      assert.equal(sent(D.together, "Qwen/QwQ-32B"), 64 + 8192);
+      assert.equal(sent(DEFAULT_OPENAI_DIALECT, "qwen3-235b-a22b-thinking-2507"), 64 + 8192);
+      assert.equal(sent(D.local, "deepseek-r1-distill-qwen-7b"), 4096, "capped at the limit");
+      const oss = map(req({ max_tokens: 64 }), D.groq, { model: "openai/gpt-oss-120b" });
+      assert.equal(oss.reasoning_effort, "low");
+      assert.equal(sent(D.xai, "grok-4"), 64 + 8192);
+      assert.equal(sent(D.xai, "grok-4.3"), 64);
+      assert.equal(sent(D.xai, "grok-4-fast-non-reasoning"), 64);
+      // OpenRouter's reasoning models think by default and count it in max_tokens.
+      assert.equal(sent(D.openrouter, "deepseek/deepseek-r1"), 64 + 8192);
+      // Thinking asked for: the client's budget already includes it.
+      const on = { thinking: { type: "enabled" as const, budget_tokens: 1024 } };
+      assert.equal(sent(D.openai, "o3", { ...on, max_tokens: 4000 }), 4000);
+    },
+  );
 });
 
 Deno.test("sampling, stop, user, stream", async (t) => {

@@ -178,8 +178,34 @@ Deno.test("Responses request: parameters", async (t) => {
         .max_output_tokens,
       8000,
     );
-    assert.equal(toResponsesRequest(req({ max_tokens: 1 }), TARGET).max_output_tokens, 16);
+    const plain = { ...TARGET, model: "gpt-4.1" };
+    assert.equal(toResponsesRequest(req({ max_tokens: 1 }), plain).max_output_tokens, 16);
   });
+  await t.step(
+    "reasoning not asked for but not switched off gets room on top of max_tokens",
+    () => {
+      const limit = (model: string, extra: Partial<MessagesRequest> = {}, over = {}) =>
+        toResponsesRequest(req({ max_tokens: 64, ...extra }), { ...TARGET, model, ...over })
+          .max_output_tokens;
+      assert.equal(limit("o3"), 64 + 4096);
+      assert.equal(limit("gpt-5.1-codex"), 64 + 4096);
+      assert.equal(limit("gpt-5-pro"), 64 + 8192);
+      assert.equal(limit("gpt-5"), 64 + 1024);
+      assert.equal(limit("gpt-5.1"), 64, "`none` turns reasoning off");
+      assert.equal(limit("gpt-4.1"), 64);
+      assert.equal(limit("o3", { thinking: { type: "enabled", budget_tokens: 2048 } }), 64);
+      assert.equal(
+        limit("o3", {}, { maxOutputTokens: 1000 }),
+        1000,
+        "never above the model's limit",
+      );
+      assert.equal(
+        limit("o3", {}, { contextWindow: 200_000, inputTokens: 198_000 }),
+        200_000 - 198_000 - 64,
+        "within the context window",
+      );
+    },
+  );
   await t.step("tool_choice and parallel_tool_calls", () => {
     const tools = [{ name: "Bash", input_schema: { type: "object" } }];
     const of = (tool_choice: MessagesRequest["tool_choice"]) =>
