@@ -309,6 +309,6 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     },
     acceptsTopK: true,
     textToolCalls: true,
-    models: MISTRAL_ROLE_ORDER,
+    models: [...ALWAYS, ...MISTRAL_ROLE_ORDER],
   },
 };
