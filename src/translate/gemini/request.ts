@@ -17,8 +17,7 @@ import { geminiToolNamer } from "./names.ts";
 import type { ToolNamer } from "../tool_names.ts";
 import { toGeminiParameters } from "./schema.ts";
 import { geminiThinkingConfig, unaskedThinking } from "./thinking.ts";
-import { withReasoningAllowance } from "../reasoning/allowance.ts";
-import { fitOutputToWindow } from "../../core/context_overflow.ts";
+import { allowanceRoom, withReasoningAllowance } from "../reasoning/allowance.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { requestedJsonSchema } from "../anthropic/output_format.ts";
@@ -111,10 +110,7 @@ function generationConfig(req: MessagesRequest, target: GeminiTarget): GeminiGen
     // Thoughts count against maxOutputTokens: unasked ones get room beside the answer.
     const asked = req.thinking !== undefined && req.thinking.type !== "disabled";
     const allowance = asked ? 0 : unaskedThinking(info.thinking).allowance;
-    const room = target.contextWindow && target.inputTokens !== undefined
-      ? Math.min(cap, fitOutputToWindow(cap, target.contextWindow, target.inputTokens))
-      : cap;
-    config.maxOutputTokens = withReasoningAllowance(max, allowance, room);
+    config.maxOutputTokens = withReasoningAllowance(max, allowance, allowanceRoom(cap, target));
   }
   if (typeof req.temperature === "number") config.temperature = req.temperature;
   if (typeof req.top_p === "number") config.topP = req.top_p;

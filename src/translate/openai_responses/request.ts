@@ -5,7 +5,6 @@
  */
 
 import { OUTPUT_SCHEMA_NAME, requestedJsonSchema } from "../anthropic/output_format.ts";
-import { fitOutputToWindow } from "../../core/context_overflow.ts";
 import { ClientRequestError } from "../../core/errors.ts";
 import type {
   ContentBlockParam,
@@ -16,7 +15,6 @@ import type {
   ToolResultBlockParam,
 } from "../../protocols/anthropic.ts";
 import type {
-  ResponsesEffort,
   ResponsesFunctionTool,
   ResponsesInputContent,
   ResponsesInputItem,
@@ -24,7 +22,6 @@ import type {
   ResponsesRequest,
   ResponsesToolChoice,
 } from "../../protocols/openai_responses.ts";
-import { effortFromBudget } from "../openai_chat/reasoning_request.ts";
 import { promptCacheKey } from "../anthropic/ids.ts";
 import { searchResultText } from "../anthropic/search_result.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
@@ -32,7 +29,8 @@ import { followsNote } from "../tool_media_note.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { toFunctionParameters } from "../openai_chat/schema.ts";
-import { REASONING_ALLOWANCE, withReasoningAllowance } from "../reasoning/allowance.ts";
+import { allowanceRoom, withReasoningAllowance } from "../reasoning/allowance.ts";
+import { lowestReasoning, REASONING_MODEL, reasoningOf } from "./reasoning.ts";
 import { decodeCcpSignature, sameReasoningTarget } from "../reasoning/provenance.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
 import { OPENAI_TOOL_NAMES, type ToolNamer, toolNamer } from "../tool_names.ts";
@@ -50,24 +48,12 @@ export interface ResponsesTarget {
   readonly inputTokens?: number;
 }
 
-/** The most output a reasoning allowance may raise the limit to: the cap, within the window. */
-function outputRoom(
-  cap: number,
-  window: { contextWindow?: number; inputTokens?: number },
-): number {
-  if (!window.contextWindow || window.inputTokens === undefined) return cap;
-  return Math.min(cap, fitOutputToWindow(cap, window.contextWindow, window.inputTokens));
-}
-
 /** The API refuses `max_output_tokens` below this. */
 const MIN_OUTPUT_TOKENS = 16;
 
 // JSON Schema keys the Responses API rejects in function parameters.
 const SCHEMA_DROP_KEYS = ["$schema"];
 const BILLING_HEADER = "x-anthropic-billing-header:";
-
-// Reasoning models (o-series, GPT-5, Codex) refuse sampling parameters.
-const REASONING_MODEL = /(^|\/)(o\d|gpt-5|codex)/i;
 
 function systemText(system: string | TextBlockParam[] | undefined): string {
   if (system === undefined) return "";
@@ -318,52 +304,6 @@ function toolChoiceOf(
   }
 }
 
-const EFFORT_OF: Readonly<Record<string, ResponsesEffort>> = {
-  low: "low",
-  medium: "medium",
-  high: "high",
-  // Anthropic's strongest levels; the API's `xhigh` exists only for some Codex models.
-  xhigh: "high",
-  max: "high",
-};
-
-// The weakest effort each reasoning family accepts, first match wins: sent when the client did
-// not ask for thinking, since the API's default (medium for most) is slow and costly.
-// gpt-5-pro takes only `high`, its default, and models outside the table take no effort at all.
-// Reasoning counts against `max_output_tokens`, so a family that still reasons at its weakest
-// gets an allowance on top of the client's limit (see ../reasoning/allowance.ts).
-const LOWEST_EFFORT: ReadonlyArray<
-  readonly [RegExp, ResponsesEffort | undefined, allowance: number]
-> = [
-  [/gpt-5(\.\d+)?-pro/i, undefined, REASONING_ALLOWANCE.full],
-  [/codex/i, "low", REASONING_ALLOWANCE.low], // Codex models refuse `minimal` and, so far, `none`
-  [/gpt-5\.\d/i, "none", 0], // gpt-5.1 and later can skip reasoning; they refuse `minimal`
-  [/gpt-5/i, "minimal", REASONING_ALLOWANCE.minimal],
-  [/(^|\/)o\d/i, "low", REASONING_ALLOWANCE.low],
-];
-
-/** The reasoning setting for a request that does not ask for thinking, and room for it. */
-function lowestReasoning(
-  model: string,
-): { reasoning?: ResponsesRequest["reasoning"]; allowance: number } {
-  const row = LOWEST_EFFORT.find(([re]) => re.test(model));
-  if (!row) return { allowance: 0 };
-  const [, effort, allowance] = row;
-  return { ...(effort ? { reasoning: { effort } } : {}), allowance };
-}
-
-function reasoningOf(req: MessagesRequest): ResponsesRequest["reasoning"] | undefined {
-  const thinking = req.thinking;
-  if (!thinking || thinking.type === "disabled") return undefined;
-  const explicit = req.output_config?.effort;
-  const budget = thinking.type === "enabled" && typeof thinking.budget_tokens === "number"
-    ? thinking.budget_tokens
-    : undefined;
-  const level = explicit ?? (budget !== undefined ? effortFromBudget(budget) : undefined);
-  const effort = level ? EFFORT_OF[level] : undefined;
-  return { ...(effort ? { effort } : {}), summary: "auto" };
-}
-
 /** Translates an Anthropic Messages request for the OpenAI Responses API. */
 export function toResponsesRequest(
   req: MessagesRequest,
@@ -391,7 +331,7 @@ export function toResponsesRequest(
     const max = Math.min(req.max_tokens, cap);
     body.max_output_tokens = Math.max(
       MIN_OUTPUT_TOKENS,
-      withReasoningAllowance(max, lowest.allowance, outputRoom(cap, target)),
+      withReasoningAllowance(max, lowest.allowance, allowanceRoom(cap, target)),
     );
   }
   if (reasoning) {

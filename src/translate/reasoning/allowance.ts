@@ -7,6 +7,8 @@
  * off switch, ccp sends the client's limit plus an allowance for the reasoning.
  */
 
+import { fitOutputToWindow } from "../../core/context_overflow.ts";
+
 /** Tokens added to the output limit, by how much the model still reasons when told the least. */
 export const REASONING_ALLOWANCE = {
   /** A level that still thinks a little (GPT-5 `minimal`, Gemini Flash `minimal`). */
@@ -24,4 +26,16 @@ export const REASONING_ALLOWANCE = {
 export function withReasoningAllowance(max: number, allowance: number, cap = Infinity): number {
   if (allowance <= 0) return max;
   return Math.max(max, Math.min(max + allowance, cap));
+}
+
+/** The model's context window and ccp's count of the prompt, when both are known. */
+export interface OutputWindow {
+  readonly contextWindow?: number;
+  readonly inputTokens?: number;
+}
+
+/** The most an allowance may raise the limit to: `cap`, within the context window when known. */
+export function allowanceRoom(cap: number, window: OutputWindow): number {
+  if (!window.contextWindow || window.inputTokens === undefined) return cap;
+  return Math.min(cap, fitOutputToWindow(cap, window.contextWindow, window.inputTokens));
 }

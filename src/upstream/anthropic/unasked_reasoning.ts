@@ -6,8 +6,7 @@
  * reasoning allowance on top of `max_tokens`, as on the translated protocols.
  */
 
-import { fitOutputToWindow } from "../../core/context_overflow.ts";
-import { withReasoningAllowance } from "../../translate/reasoning/allowance.ts";
+import { allowanceRoom, withReasoningAllowance } from "../../translate/reasoning/allowance.ts";
 import { dialectForModel, type OpenAIDialect } from "../../translate/openai_chat/dialect.ts";
 
 type Body = Record<string, unknown>;
@@ -36,10 +35,7 @@ export function withUnaskedReasoningRoom(body: Body, target: RelayTarget): Body 
   if (typeof max !== "number" || max <= 0 || asksForThinking(body)) return body;
   const dialect = dialectForModel(target.dialect, target.model);
   if (dialect.reasoningAllowance <= 0) return body;
-  let cap = target.maxOutputTokens ?? dialect.maxOutputTokens ?? Infinity;
-  if (target.contextWindow && target.inputTokens !== undefined) {
-    cap = Math.min(cap, fitOutputToWindow(cap, target.contextWindow, target.inputTokens));
-  }
+  const cap = allowanceRoom(target.maxOutputTokens ?? dialect.maxOutputTokens ?? Infinity, target);
   const raised = withReasoningAllowance(max, dialect.reasoningAllowance, cap);
   return raised === max ? body : { ...body, max_tokens: raised };
 }
