@@ -98,6 +98,37 @@ Deno.test("serviceSpec keeps --data-dir, --log-file and --log-format, and lets t
   assert.ok(renderSystemdUnit(fromEnv, { system: true }).includes("ReadWritePaths=-/srv/ccp\n"));
 });
 
+Deno.test("serviceSpec: the service keeps the shell's XDG_DATA_HOME, so its ledger is the one ccp usage reads", () => {
+  const input = {
+    execPath: "/usr/local/bin/ccp",
+    mainModule: "file:///tmp/deno-compile-ccp/src/main.ts",
+    standalone: true,
+    flags: {},
+    cwd: "/home/u/work",
+  };
+  // A user manager does not share the shell's XDG_DATA_HOME: without it the service would keep
+  // its usage ledger in ~/.local/share/ccp while `ccp usage` and the status line read the other.
+  const spec = serviceSpec({ ...input, env: { XDG_DATA_HOME: "/home/u/.data" } });
+  assert.deepEqual(spec.environment, { XDG_DATA_HOME: "/home/u/.data" });
+  const unit = renderSystemdUnit(spec);
+  assert.ok(unit.includes("Environment=XDG_DATA_HOME=/home/u/.data\n"), unit);
+  assert.ok(unit.includes("ReadWritePaths=-/home/u/.data/ccp\n"), unit);
+  assert.match(
+    renderLaunchdPlist(spec, "/home/u/Library/Logs/ccp.log"),
+    /<key>XDG_DATA_HOME<\/key><string>\/home\/u\/\.data<\/string>/,
+  );
+  // A data dir given explicitly wins; a relative XDG_DATA_HOME is ignored, as ccp ignores it.
+  const explicit = serviceSpec({
+    ...input,
+    env: { XDG_DATA_HOME: "/home/u/.data", CCP_DATA_DIR: "/srv/d" },
+  });
+  assert.deepEqual(explicit.writable, ["/srv/d"]);
+  assert.deepEqual(serviceSpec({ ...input, env: { XDG_DATA_HOME: "rel" } }).environment, {});
+  // A system service keeps its state in /var/lib/ccp whatever the installing shell says.
+  const system = serviceSpec({ ...input, env: { XDG_DATA_HOME: "/home/u/.data" }, system: true });
+  assert.equal(system.environment.XDG_DATA_HOME, undefined);
+});
+
 Deno.test("systemd unit: a writable dir with a quote, backslash, space or % is one word to systemd", () => {
   const unit = renderSystemdUnit({
     program: ["/usr/local/bin/ccp", "serve"],
