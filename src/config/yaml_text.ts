@@ -15,7 +15,8 @@ function parseDocument(text: string) {
 // `${VAR}` (or `$${…}`) written unquoted in a flow collection, `{ token: ${T} }`, is not YAML:
 // there `{` and `}` are syntax. A file that does not parse is parsed again with each reference
 // stood in for by a plain word, which the values then get back for expansion.
-const REFERENCE_TEXT = /\$?\$\{[^}\n]*\}/g;
+// A default may hold a reference of its own (`${A:-${B}}`).
+const REFERENCE_TEXT = /\$?\$\{(?:\$?\$\{[^}\n]*\}|[^}\n])*\}/g;
 const STAND_IN = /\$ccp_reference_(\d+)_/g;
 
 /** The text with its references stood in for, and where each stand-in sits in both texts. */

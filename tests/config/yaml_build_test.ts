@@ -299,6 +299,22 @@ routes:
   assert.deepEqual(config.providers.local?.apiKeys, ["k-1", "${lit}"]);
 });
 
+Deno.test("a ${VAR:-default} whose default is a reference reads that variable, also unquoted in a list", () => {
+  const config = load(
+    `providers:
+  up:
+    type: openai
+    base_url: \${UP_URL:-\${LOCAL_URL}}
+    api_keys: [\${NEW_KEY:-\${OLD_KEY}}, "\${SPARE:-\${OLD_KEY}-2}"]
+routes:
+  default: up/m
+`,
+    { OLD_KEY: "sk-old", LOCAL_URL: "http://127.0.0.1:9999/v1" },
+  );
+  assert.equal(config.providers.up?.baseUrl, "http://127.0.0.1:9999/v1");
+  assert.deepEqual(config.providers.up?.apiKeys, ["sk-old", "sk-old-2"]);
+});
+
 Deno.test("beside an unquoted flow ${VAR}, a quoted ${VAR:-default} keeps its quoting's escapes", () => {
   const config = load(
     `server:
