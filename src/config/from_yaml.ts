@@ -19,7 +19,7 @@ import { checkTarget, type KnownProviders } from "./targets.ts";
 import { buildWebTools } from "./web_tools.ts";
 import { buildBudgets, buildUsage } from "./budgets.ts";
 import { buildRouting, buildTransforms } from "./routing.ts";
-import { buildClients } from "./clients.ts";
+import { buildClients, clientNameWarnings } from "./clients.ts";
 import { dropNullEntries, parseYamlTree } from "./yaml_text.ts";
 
 /** Everything the YAML core needs; no I/O happens inside. */
@@ -242,6 +242,13 @@ export function configFromYaml(input: YamlConfigInput): Config {
   const clients = buildClients(config.clients, resolved.authToken, problems);
   problems.throwIfAny();
   const server = clients.length > 0 ? { ...resolved, clients } : resolved;
+  warnings.push(...clientNameWarnings({
+    file,
+    clients,
+    budgets: config.budgets,
+    routes: Object.keys(orderedRoutes),
+    aliases: Object.keys(aliases),
+  }));
   const providers: Record<string, ProviderConfig> = {};
   for (const provider of [...configured, ...implicit]) providers[provider.id] = provider;
   return deepFreeze({

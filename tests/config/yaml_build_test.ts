@@ -329,3 +329,31 @@ routes: {default: ollama/m}
   assert.equal(config.server.authToken, 'café-"main"');
   assert.deepEqual(config.server.clients?.map((c) => c.token), ["a-1", "it's-bob"]);
 });
+
+Deno.test("a client budget or client route list naming nothing that exists is a warning", () => {
+  const config = load(
+    `providers: { up: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: k } }
+routes: { default: up/m, haiku: up/small }
+aliases: { fast: up/small }
+clients:
+  - { name: alice, token: a-1, routes: [haiku, defualt, fast, explicit] }
+  - { name: ci, token: c-1, routes: [sonnet] }
+budgets:
+  - { client: alise, tokens: 1M, per: day }
+  - { client: alice, tokens: 1M, per: day }
+  - { client: default, tokens: 1M, per: day }
+`,
+  );
+  const warnings = config.warnings.join("\n");
+  assert.match(
+    warnings,
+    /budgets\[0\]\.client: no client is named "alise" \(did you mean "alice"\?; clients: default, alice, ci\): this budget counts nothing/,
+  );
+  assert.match(
+    warnings,
+    /clients\[0\]\.routes: "defualt" is no route or alias \(did you mean "default"\?\)/,
+  );
+  // A tier word without a route of its own resolves to routes.default, never to "sonnet".
+  assert.match(warnings, /clients\[1\]\.routes: "sonnet" is no route or alias/);
+  assert.doesNotMatch(warnings, /budgets\[1\]|budgets\[2\]|"haiku"|"fast"|"explicit"/);
+});
