@@ -209,6 +209,11 @@ export async function runService(
   }
   await Deno.mkdir(dirnamePath(files.file), { recursive: true });
   if (files.kind === "launchd") await Deno.mkdir(dirnamePath(files.log), { recursive: true });
+  // The service starts in the config dir: a missing one fails every start (systemd's CHDIR
+  // error), as it would before `ccp init`, or with a config file named elsewhere.
+  await Deno.mkdir(configDir, { recursive: true }).catch((err) => {
+    throw new CliError(`Cannot create ${configDir}, where the service works: ${err.message}`);
+  });
   if (files.kind === "launchd" && installed) await run(manager.stop[0]!); // reload the new plist
   await Deno.writeTextFile(files.file, text);
   ctx.io.out(`${installed ? "Updated" : "Wrote"} ${files.file}`);

@@ -254,6 +254,22 @@ Deno.test("service install on macOS writes the plist and bootstraps it", async (
   }
 });
 
+Deno.test("service install creates the config dir the service works in (before ccp init, or with --config)", async () => {
+  for (const os of ["linux", "darwin"] as const) {
+    const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+    try {
+      await Deno.writeTextFile(`${dir}/elsewhere.yaml`, "routes: {default: ollama/qwen3-coder}\n");
+      const ctx = testContext(dir, { os, standalone: true, execPath: "/usr/local/bin/ccp" });
+      const { exec } = fakeExec();
+      // systemd fails a unit whose WorkingDirectory= is missing (status 200/CHDIR); so does launchd.
+      assert.equal(await runService(ctx, "install", { config: "elsewhere.yaml" }, exec), 0);
+      assert.ok((await Deno.stat(`${dir}/xdg/ccp`)).isDirectory, os);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+});
+
 Deno.test("an unreachable service manager: the command to run by hand, exit 1, no false report", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
   try {
