@@ -2,7 +2,7 @@
 
 import { FailureNote } from "./code_failures.ts";
 import type { CliFlags } from "./args.ts";
-import { claudeEnv, findOnPath, spawnSpec } from "./claude_spawn.ts";
+import { claudeEnv, cloudSwitchNote, findOnPath, spawnSpec } from "./claude_spawn.ts";
 import type { CliContext } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
 import { startServer } from "./serve.ts";
@@ -161,6 +161,8 @@ export async function runCode(
     );
     return 1;
   }
+  const cloud = cloudSwitchNote(ctx.env);
+  if (cloud !== undefined) ctx.io.err(cloud);
   try {
     const env = {
       ...await loginChoice(ctx, config, claudeEnv(ctx.env, url, token), own),

@@ -146,7 +146,8 @@ ${FLAGS}`,
   code: `Usage: ccp code [flags] [--] [claude arguments...]
 
 Runs Claude Code ("claude" on PATH) with ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN
-set to this proxy; ANTHROPIC_API_KEY is removed from its environment. When nothing
+set to this proxy; ANTHROPIC_API_KEY and CLAUDE_CODE_USE_BEDROCK (VERTEX, FOUNDRY, ...)
+are removed from its environment. When nothing
 answers GET /health at the configured host and port, the proxy is started inside this
 process and stopped when claude exits. claude's exit code is passed through.
 

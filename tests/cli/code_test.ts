@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   claudeEnv,
+  cloudSwitchNote,
   escapeCmdArgument,
   type FileKind,
   findOnPath,
@@ -49,6 +50,39 @@ Deno.test("claudeEnv points claude at the proxy and drops ANTHROPIC_API_KEY", ()
     ANTHROPIC_BASE_URL: "http://127.0.0.1:8082",
     ANTHROPIC_AUTH_TOKEN: "tok",
   });
+});
+
+Deno.test("claudeEnv leaves out the switches that send Claude Code to a cloud instead of ccp", () => {
+  const shell = {
+    HOME: "/h",
+    CLAUDE_CODE_USE_BEDROCK: "1",
+    CLAUDE_CODE_USE_VERTEX: "1",
+    CLAUDE_CODE_USE_FOUNDRY: "1",
+    CLAUDE_CODE_USE_ANTHROPIC_AWS: "1",
+    CLAUDE_CODE_USE_ANTHROPIC_GOOGLE_CLOUD: "1",
+    CLAUDE_CODE_USE_MANTLE: "1",
+    AWS_REGION: "us-east-1",
+  };
+  // With any of them set, Claude Code ignores ANTHROPIC_BASE_URL: not one request reached ccp.
+  const env = claudeEnv(shell, "http://127.0.0.1:8082", "tok");
+  assert.deepEqual(Object.keys(env).sort(), [
+    "ANTHROPIC_AUTH_TOKEN",
+    "ANTHROPIC_BASE_URL",
+    "AWS_REGION",
+    "HOME",
+  ]);
+  assert.equal(
+    cloudSwitchNote(shell),
+    "ccp: CLAUDE_CODE_USE_BEDROCK, CLAUDE_CODE_USE_VERTEX, CLAUDE_CODE_USE_FOUNDRY, " +
+      "CLAUDE_CODE_USE_ANTHROPIC_AWS, CLAUDE_CODE_USE_ANTHROPIC_GOOGLE_CLOUD, " +
+      "CLAUDE_CODE_USE_MANTLE: left out of claude's environment (with them, Claude Code " +
+      "would send its requests to that cloud instead of to ccp)",
+  );
+  assert.equal(cloudSwitchNote({ CLAUDE_CODE_USE_BEDROCK: "" }), undefined);
+  assert.equal(
+    claudeEnv({ CLAUDE_CODE_USE_BEDROCK: "" }, "u", "t").CLAUDE_CODE_USE_BEDROCK,
+    undefined,
+  );
 });
 
 Deno.test("claudeEnv leaves out what deno task set for ccp, and keeps what npm set", () => {
