@@ -412,6 +412,41 @@ Deno.test("service install notes a MODEL set in this shell only, which the servi
   }
 });
 
+Deno.test("service install notes a ${VAR} of the config file set in this shell only", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+  try {
+    await Deno.mkdir(`${dir}/xdg/ccp`, { recursive: true });
+    await Deno.writeTextFile(
+      `${dir}/xdg/ccp/config.yaml`,
+      `providers:\n  or: { preset: open_router, api_key: "\${OPENROUTER_API_KEY}" }\n` +
+        `  ds: { preset: deepseek, api_key: "\${DEEPSEEK_API_KEY}" }\n` +
+        `server: { auth_token: "\${CCP_TOKEN:-x}", data_dir: "\${HOME}/d" }\n` +
+        `routes: { default: or/m, haiku: "ds/$\${lit}" }\n`,
+    );
+    await Deno.writeTextFile(`${dir}/xdg/ccp/.env`, "DEEPSEEK_API_KEY=sk-ds\n");
+    const ctx = testContext(dir, { os: "linux", standalone: true });
+    // Exported in the shell's profile: the service, started by systemd, never sees them.
+    const shell = {
+      ...ctx,
+      env: { ...ctx.env, OPENROUTER_API_KEY: "sk-or", DEEPSEEK_API_KEY: "sk-ds", CCP_TOKEN: "t" },
+    };
+    assert.equal(
+      await runService(shell, "install", {}, { dryRun: true, exec: fakeExec({}).exec }),
+      0,
+    );
+    assert.match(
+      shell.io.stderr.join("\n"),
+      new RegExp(
+        `^Note: ${dir}/xdg/ccp/config\\.yaml reads OPENROUTER_API_KEY and CCP_TOKEN, set in ` +
+          "this shell only: the service does not see this shell's variables and would read " +
+          `them as empty \\(or their defaults\\)\\. Put them in ${dir}/xdg/ccp/\\.env\\.$`,
+      ),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("service install reads a relative CCP_CONFIG from where install ran, as the unit does", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
   try {
