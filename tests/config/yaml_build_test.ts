@@ -357,3 +357,30 @@ budgets:
   assert.match(warnings, /clients\[1\]\.routes: "sonnet" is no route or alias/);
   assert.doesNotMatch(warnings, /budgets\[1\]|budgets\[2\]|"haiku"|"fast"|"explicit"/);
 });
+
+Deno.test("server.data_dir and log_file starting with ~/ are under the home directory", () => {
+  const config = configFromYaml({
+    text: "server: { data_dir: ~/ccp-data, log_file: ~/logs/ccp.log }\n" +
+      "routes: { default: ollama/qwen3-coder }\n",
+    file: "config.yaml",
+    env: {},
+    flags: { home: "/home/u", cwd: "/srv/work" },
+  });
+  // Read as relative paths they were directories named "~" in the working directory.
+  assert.equal(config.server.dataDir, "/home/u/ccp-data");
+  assert.equal(config.server.logFile, "/home/u/logs/ccp.log");
+  const fromEnv = configFromYaml({
+    text: "routes: { default: ollama/qwen3-coder }\n",
+    file: "config.yaml",
+    env: { CCP_DATA_DIR: "~/d", HOME: "/home/v" },
+    flags: { cwd: "/srv/work" },
+  });
+  assert.equal(fromEnv.server.dataDir, "/home/v/d");
+  const plain = configFromYaml({
+    text: "server: { data_dir: data/~x }\nroutes: { default: ollama/qwen3-coder }\n",
+    file: "config.yaml",
+    env: {},
+    flags: { home: "/home/u", cwd: "/srv/work" },
+  });
+  assert.equal(plain.server.dataDir, "/srv/work/data/~x");
+});
