@@ -22,6 +22,36 @@ export function redactUrl(url: string): string {
   }
 }
 
+// Query parameters that carry a credential in the gateways' own URLs (`?api-key=`, `?token=`, `?sig=`).
+const SECRET_PARAM = /key|token|secret|sig|auth|pass|code/i;
+
+/**
+ * A base URL without the credentials a gateway may take in it: the password, a user name that
+ * stands alone (a token written as `https://TOKEN@host`), and secret-looking query values.
+ */
+export function redactBaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    let changed = false;
+    if (parsed.password !== "") {
+      parsed.password = "***";
+      changed = true;
+    } else if (parsed.username !== "") {
+      parsed.username = "***";
+      changed = true;
+    }
+    for (const name of [...new Set(parsed.searchParams.keys())]) {
+      if (SECRET_PARAM.test(name)) {
+        parsed.searchParams.set(name, "***");
+        changed = true;
+      }
+    }
+    return changed ? parsed.toString().replace(/\/$/, url.endsWith("/") ? "/" : "") : url;
+  } catch {
+    return url;
+  }
+}
+
 /** Formats a byte count the way the config file writes it. */
 function formatBytes(bytes: number): string {
   for (
@@ -113,7 +143,7 @@ function describeProvider(p: ProviderConfig): string[] {
   const t = p.timeouts;
   const lines = [
     `  ${p.id}  [${origin}]`,
-    `    ${p.type} at ${p.baseUrl}`,
+    `    ${p.type} at ${redactBaseUrl(p.baseUrl)}`,
     `    keys: ${keys}` +
     (p.keyUsageLimit > 0 ? `; rotate after ${p.keyUsageLimit} requests` : ""),
     `    timeouts: connect ${formatMs(t.connectMs)}, first byte ${formatMs(t.firstByteMs)}, ` +
@@ -162,7 +192,7 @@ export function describeConfig(config: Config): string {
   if (implicit.length > 0) {
     lines.push(
       `  local presets named by routes: ${
-        implicit.map((p) => `${p.id} (${p.baseUrl})`).join(", ")
+        implicit.map((p) => `${p.id} (${redactBaseUrl(p.baseUrl)})`).join(", ")
       }`,
     );
   }

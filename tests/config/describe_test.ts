@@ -72,6 +72,32 @@ Deno.test("describeConfig lists source, server, providers, routes and aliases wi
   assert.ok(!text.includes("nvapi-"));
 });
 
+Deno.test("describeConfig hides credentials written into a base_url", () => {
+  const config = configFromSources({
+    flags: {},
+    env: {},
+    yaml: {
+      text: `providers:
+  gate:
+    type: openai
+    base_url: https://ccp:basic-auth-pw@llm.example.com/v1?api-key=query-key-1234&region=eu
+  tok: { type: anthropic, base_url: "https://user-token-5678@gw.example.com" }
+routes: { default: gate/m, haiku: tok/m }
+`,
+      file: "c.yaml",
+    },
+  });
+  const text = describeConfig(config);
+  assert.match(
+    text,
+    /openai at https:\/\/ccp:\*\*\*@llm\.example\.com\/v1\?api-key=\*\*\*&region=eu/,
+  );
+  assert.match(text, /anthropic at https:\/\/\*\*\*@gw\.example\.com/);
+  for (const secret of ["basic-auth-pw", "query-key-1234", "user-token-5678"]) {
+    assert.ok(!text.includes(secret), `leaked ${secret}`);
+  }
+});
+
 Deno.test("describeConfig names environment-only and default sources, and shows warnings", () => {
   const env = describeConfig(configFromSources({ flags: {}, env: { MODEL: "nvidia_nim/m" } }));
   assert.match(env, /Source: environment variables/);
