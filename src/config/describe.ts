@@ -1,6 +1,7 @@
 /** Human-readable summary of a loaded Config for `ccp check`; never prints a whole secret. */
 
 import type { Config, ModelSettings, ProviderConfig, Target, Transform } from "./types.ts";
+import { redactUrlSecrets } from "../core/secrets.ts";
 
 /**
  * Shows only the last 4 characters of a key. Keys shorter than 12 characters show nothing, because
@@ -17,36 +18,6 @@ export function redactUrl(url: string): string {
     if (parsed.password === "" && parsed.username === "") return url;
     parsed.password = parsed.password === "" ? "" : "***";
     return parsed.toString().replace(/\/$/, url.endsWith("/") ? "/" : "");
-  } catch {
-    return url;
-  }
-}
-
-// Query parameters that carry a credential in the gateways' own URLs (`?api-key=`, `?token=`, `?sig=`).
-const SECRET_PARAM = /key|token|secret|sig|auth|pass|code/i;
-
-/**
- * A base URL without the credentials a gateway may take in it: the password, a user name that
- * stands alone (a token written as `https://TOKEN@host`), and secret-looking query values.
- */
-export function redactBaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    let changed = false;
-    if (parsed.password !== "") {
-      parsed.password = "***";
-      changed = true;
-    } else if (parsed.username !== "") {
-      parsed.username = "***";
-      changed = true;
-    }
-    for (const name of [...new Set(parsed.searchParams.keys())]) {
-      if (SECRET_PARAM.test(name)) {
-        parsed.searchParams.set(name, "***");
-        changed = true;
-      }
-    }
-    return changed ? parsed.toString().replace(/\/$/, url.endsWith("/") ? "/" : "") : url;
   } catch {
     return url;
   }
@@ -143,7 +114,7 @@ function describeProvider(p: ProviderConfig): string[] {
   const t = p.timeouts;
   const lines = [
     `  ${p.id}  [${origin}]`,
-    `    ${p.type} at ${redactBaseUrl(p.baseUrl)}`,
+    `    ${p.type} at ${redactUrlSecrets(p.baseUrl)}`,
     `    keys: ${keys}` +
     (p.keyUsageLimit > 0 ? `; rotate after ${p.keyUsageLimit} requests` : ""),
     `    timeouts: connect ${formatMs(t.connectMs)}, first byte ${formatMs(t.firstByteMs)}, ` +
@@ -192,7 +163,7 @@ export function describeConfig(config: Config): string {
   if (implicit.length > 0) {
     lines.push(
       `  local presets named by routes: ${
-        implicit.map((p) => `${p.id} (${redactBaseUrl(p.baseUrl)})`).join(", ")
+        implicit.map((p) => `${p.id} (${redactUrlSecrets(p.baseUrl)})`).join(", ")
       }`,
     );
   }
@@ -211,8 +182,12 @@ export function describeConfig(config: Config): string {
   const shared = config.shared;
   if (shared?.redis || shared?.postgres) {
     const engines = [
-      ...(shared.redis ? [`Redis ${redactUrl(shared.redis)} (key prefix ${shared.prefix})`] : []),
-      ...(shared.postgres ? [`PostgreSQL ${redactUrl(shared.postgres)} (usage ledger)`] : []),
+      ...(shared.redis
+        ? [`Redis ${redactUrlSecrets(shared.redis)} (key prefix ${shared.prefix})`]
+        : []),
+      ...(shared.postgres
+        ? [`PostgreSQL ${redactUrlSecrets(shared.postgres)} (usage ledger)`]
+        : []),
     ];
     lines.push(
       `Shared with other instances: ${engines.join(", ")}; while one is away: ` +

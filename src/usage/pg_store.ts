@@ -5,6 +5,7 @@
  */
 
 import postgres from "postgres";
+import { redactUrlSecrets } from "../core/secrets.ts";
 import type { LedgerEntry } from "./entry.ts";
 import type { SeriesPoint, SessionUsage, UsageFilter, UsageStore } from "./store.ts";
 import { type Counters, NONE, type UsageGroup, zeroCounters } from "./totals.ts";
@@ -106,8 +107,8 @@ class PgUsageStore implements UsageStore {
 
   constructor(sql: Sql, url: string) {
     this.#sql = sql;
-    // The address without its password.
-    this.description = `PostgreSQL at ${url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@")}`;
+    // The address without its password (in the user part, or as `?password=`).
+    this.description = `PostgreSQL at ${redactUrlSecrets(url)}`;
   }
 
   // Creates the table once; a failure is retried on the next use.
