@@ -42,6 +42,9 @@ const MIGRATION = [
 
 type Sql = ReturnType<typeof postgres>;
 
+/** Rows per INSERT: 19 columns each, well within PostgreSQL's 65535 parameters a statement. */
+const ROWS_PER_INSERT = 1000;
+
 const SUMS = `count(*)::bigint AS requests,
   count(*) FILTER (WHERE error)::bigint AS errors,
   coalesce(sum(input_tokens), 0)::bigint AS input,
@@ -161,8 +164,12 @@ class PgUsageStore implements UsageStore {
       duration_ms: e.durationMs,
       ttft_ms: e.ttftMs ?? null,
     }));
-    // One statement per batch; a retried batch does not count twice.
-    await this.#sql`INSERT INTO ccp_usage ${this.#sql(rows)} ON CONFLICT (id) DO NOTHING`;
+    // A statement per ROWS_PER_INSERT rows: PostgreSQL takes at most 65535 parameters in one,
+    // and the batch kept through an outage holds thousands. A retried batch does not count twice.
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      const part = rows.slice(i, i + ROWS_PER_INSERT);
+      await this.#sql`INSERT INTO ccp_usage ${this.#sql(part)} ON CONFLICT (id) DO NOTHING`;
+    }
   }
 
   async grouped(since: number, by: UsageGroup): Promise<Map<string, Counters>> {
