@@ -194,7 +194,8 @@ export function configFromYaml(input: YamlConfigInput): Config {
   const webTools = buildWebTools(config.web_tools, problems);
   const budgets = buildBudgets(
     config.budgets,
-    new Set(Object.keys(config.providers ?? {})),
+    // A local preset a route names needs no providers entry, so a budget may name it too.
+    known.usable,
     problems,
     config.usage?.enabled !== false,
   );

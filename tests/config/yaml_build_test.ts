@@ -384,3 +384,17 @@ Deno.test("server.data_dir and log_file starting with ~/ are under the home dire
   });
   assert.equal(plain.server.dataDir, "/srv/work/data/~x");
 });
+
+Deno.test("a budget may name a local preset that routes use without a providers entry", () => {
+  const config = load(
+    "routes: { default: ollama/qwen3-coder }\nbudgets:\n  - { target: ollama, tokens: 5M, per: day }\n",
+  );
+  assert.deepEqual(config.budgets?.map((b) => b.provider), ["ollama"]);
+  assert.throws(
+    () =>
+      load(
+        "routes: { default: ollama/m }\nbudgets:\n  - { target: olama, tokens: 1M, per: day }\n",
+      ),
+    /budgets\[0\]\.target: unknown provider "olama"/,
+  );
+});
