@@ -1,6 +1,7 @@
 /** `ccp code`: runs Claude Code against this proxy, starting the proxy in-process if needed. */
 
 import { FailureNote } from "./code_failures.ts";
+import type { Config } from "../config/types.ts";
 import type { CliFlags } from "./args.ts";
 import { claudeEnv, cloudSwitchNote, findOnPath, spawnSpec } from "./claude_spawn.ts";
 import type { CliContext } from "./context.ts";
@@ -35,6 +36,16 @@ export async function acceptsToken(
   } catch {
     return true;
   }
+}
+
+/**
+ * The token `ccp code` gives Claude Code: `server.auth_token`, else the first client allowed every
+ * route (Claude Code asks for several: its main model, haiku for side tasks, subagents), else the
+ * first client.
+ */
+export function codeToken(server: Config["server"]): string | undefined {
+  const clients = server.clients ?? [];
+  return server.authToken ?? (clients.find((c) => c.routes === undefined) ?? clients[0])?.token;
 }
 
 /** Runs claude with inherited stdio and returns its exit code. */
@@ -150,7 +161,7 @@ export async function runCode(
     );
   } else ctx.io.err(`ccp: using the proxy already running at ${url}`);
 
-  const own = config.server.authToken ?? config.server.clients?.[0]?.token;
+  const own = codeToken(config.server);
   const token = own ?? "ccp";
   // A ccp started elsewhere with another token would refuse every request, and Claude Code can
   // only say "Not logged in · Please run /login".

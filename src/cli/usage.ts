@@ -152,7 +152,8 @@ answers GET /health at the configured host and port, the proxy is started inside
 process and stopped when claude exits. claude's exit code is passed through.
 
 Arguments that are not ccp flags go to claude; everything after -- goes to claude.
-The token is the configured auth token, else "ccp".
+The token is the configured auth token (with only clients:, the first client allowed
+every route), else "ccp".
 
 With an "auth: passthrough" provider (your Claude plan first) and a Claude login
 (claude /login, or CLAUDE_CODE_OAUTH_TOKEN), Claude Code keeps its login:

@@ -7,7 +7,7 @@ import {
   findOnPath,
   spawnSpec,
 } from "../../src/cli/claude_spawn.ts";
-import { acceptsToken } from "../../src/cli/code.ts";
+import { acceptsToken, codeToken } from "../../src/cli/code.ts";
 import { probeHealth } from "../../src/cli/probe.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { VERSION } from "../../src/version.ts";
@@ -389,6 +389,21 @@ Deno.test({
       assert.ok(!result.stderr.includes("login"), result.stderr);
       assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
     }),
+});
+
+Deno.test("codeToken: the auth token, else a client allowed every route, else the first client", () => {
+  const server = {
+    clients: [
+      { name: "ci", token: "ci-token", routes: ["haiku"] },
+      { name: "me", token: "me-token" },
+    ],
+  } as unknown as Parameters<typeof codeToken>[0];
+  // The first client may only use haiku: Claude Code's main requests were all refused with 403.
+  assert.equal(codeToken(server), "me-token");
+  assert.equal(codeToken({ ...server, authToken: "main" }), "main");
+  const limited = { clients: [{ name: "ci", token: "ci-token", routes: ["haiku"] }] };
+  assert.equal(codeToken(limited as unknown as Parameters<typeof codeToken>[0]), "ci-token");
+  assert.equal(codeToken({} as Parameters<typeof codeToken>[0]), undefined);
 });
 
 Deno.test("acceptsToken: only a 401 is a refusal", async () => {
