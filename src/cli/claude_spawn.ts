@@ -41,8 +41,32 @@ export async function findOnPath(
 }
 
 /**
- * The child's environment: this proxy's URL and token, no ANTHROPIC_API_KEY, and not what
- * `deno task start code` added for ccp itself.
+ * The variables that make Claude Code talk to a cloud's endpoint (Bedrock, Vertex, …) and ignore
+ * ANTHROPIC_BASE_URL: left set, not one request would reach ccp.
+ */
+const CLOUD_SWITCHES = [
+  "CLAUDE_CODE_USE_BEDROCK",
+  "CLAUDE_CODE_USE_VERTEX",
+  "CLAUDE_CODE_USE_FOUNDRY",
+  "CLAUDE_CODE_USE_ANTHROPIC_AWS",
+  "CLAUDE_CODE_USE_ANTHROPIC_GOOGLE_CLOUD",
+  "CLAUDE_CODE_USE_MANTLE",
+] as const;
+
+/** The line `ccp code` prints when it leaves a cloud switch of the user's shell out. */
+export function cloudSwitchNote(
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  const set = CLOUD_SWITCHES.filter((name) => env[name]);
+  if (set.length === 0) return undefined;
+  return `ccp: ${set.join(", ")}: left out of claude's environment (with ${
+    set.length === 1 ? "it" : "them"
+  }, Claude Code would send its requests to that cloud instead of to ccp)`;
+}
+
+/**
+ * The child's environment: this proxy's URL and token, no ANTHROPIC_API_KEY or cloud switch,
+ * and not what `deno task start code` added for ccp itself.
  */
 export function claudeEnv(
   env: Readonly<Record<string, string>>,
@@ -51,6 +75,7 @@ export function claudeEnv(
 ): Record<string, string> {
   // With ANTHROPIC_API_KEY set, Claude Code prefers it (or asks about it) over the token.
   const { ANTHROPIC_API_KEY: _dropped, ...rest }: Record<string, string> = env;
+  for (const name of CLOUD_SWITCHES) delete rest[name];
   // deno task sets INIT_CWD and npm_config_user_agent (`deno/…`) for the task it runs, and only
   // where they are absent: left in claude's environment, every deno task claude runs would
   // inherit ccp's start directory as its own INIT_CWD.

@@ -1,8 +1,9 @@
 /** `ccp code`: runs Claude Code against this proxy, starting the proxy in-process if needed. */
 
 import { FailureNote } from "./code_failures.ts";
+import type { Config } from "../config/types.ts";
 import type { CliFlags } from "./args.ts";
-import { claudeEnv, findOnPath, spawnSpec } from "./claude_spawn.ts";
+import { claudeEnv, cloudSwitchNote, findOnPath, spawnSpec } from "./claude_spawn.ts";
 import type { CliContext } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
 import { startServer } from "./serve.ts";
@@ -36,6 +37,16 @@ export async function acceptsToken(
   } catch {
     return true;
   }
+}
+
+/**
+ * The token `ccp code` gives Claude Code: `server.auth_token`, else the first client allowed every
+ * route (Claude Code asks for several: its main model, haiku for side tasks, subagents), else the
+ * first client.
+ */
+export function codeToken(server: Config["server"]): string | undefined {
+  const clients = server.clients ?? [];
+  return server.authToken ?? (clients.find((c) => c.routes === undefined) ?? clients[0])?.token;
 }
 
 /** Runs claude with inherited stdio and returns its exit code. */
@@ -151,7 +162,7 @@ export async function runCode(
     );
   } else ctx.io.err(`ccp: using the proxy already running at ${url}`);
 
-  const own = config.server.authToken ?? config.server.clients?.[0]?.token;
+  const own = codeToken(config.server);
   const token = own ?? "ccp";
   // A ccp started elsewhere with another token would refuse every request, and Claude Code can
   // only say "Not logged in · Please run /login".
@@ -162,6 +173,8 @@ export async function runCode(
     );
     return 1;
   }
+  const cloud = cloudSwitchNote(ctx.env);
+  if (cloud !== undefined) ctx.io.err(cloud);
   try {
     const env = {
       ...await loginChoice(ctx, config, claudeEnv(ctx.env, url, token), own),

@@ -6,6 +6,7 @@ import { defaultConfigDir } from "../config/search.ts";
 import { CONFIG_YAML_TEMPLATE, DOTENV_TEMPLATE } from "../config/template.ts";
 import type { CliFlags } from "./args.ts";
 import { ccpCommand, type CliContext, CliError } from "./context.ts";
+import { shellWord } from "./shell_word.ts";
 
 /** Where init writes: the config file and the .env beside it. */
 export interface InitTarget {
@@ -84,7 +85,7 @@ export async function runInit(ctx: CliContext, flags: CliFlags): Promise<number>
       await reportWritten(ctx, file.path, file.mode === 0o600);
     } else ctx.io.out(`${file.path} exists, left alone`);
   }
-  const flag = target.needsFlag ? ` --config ${flags.config}` : "";
+  const flag = target.needsFlag ? ` --config ${shellWord(flags.config ?? "")}` : "";
   const ccp = ccpCommand(ctx);
   ctx.io.out(
     [

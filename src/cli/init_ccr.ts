@@ -10,6 +10,7 @@ import { oneLine } from "../config/ccr/text.ts";
 import { joinPath, resolvePath } from "../config/paths.ts";
 import type { CliFlags } from "./args.ts";
 import { ccpCommand, type CliContext, CliError } from "./context.ts";
+import { shellWord } from "./shell_word.ts";
 import { initTarget, makeTargetDir, reportWritten, writeNew } from "./init.ts";
 
 /** CCR's config file, relative to the home directory. */
@@ -91,7 +92,7 @@ export async function runInitFromCcr(
     ctx.io.out(["", "Not carried over (also listed at the top of the config):"].join("\n"));
     for (const note of draft.notCarried) ctx.io.out(`  - ${oneLine(note)}`);
   }
-  const flag = target.needsFlag ? ` --config ${flags.config}` : "";
+  const flag = target.needsFlag ? ` --config ${shellWord(flags.config ?? "")}` : "";
   const ccp = ccpCommand(ctx);
   ctx.io.out(
     [

@@ -22,6 +22,7 @@ import {
   startupLines,
 } from "./startup.ts";
 import { swappableLogger } from "./swap_log.ts";
+import { restartOnlyChanges } from "./reload_changes.ts";
 import { fileSink } from "./log_file.ts";
 import { Ledger } from "../usage/ledger.ts";
 import { openServerStore } from "../usage/open.ts";
@@ -225,6 +226,15 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
         log.warn(
           `The new config listens on ${httpUrl(next.server.host, next.server.port)}; ` +
             `restart ccp to move there (still on ${listenUrl})`,
+        );
+      }
+      // Compared with the config ccp started with: that is what these settings still are.
+      const unapplied = restartOnlyChanges(first, next);
+      if (unapplied.length > 0) {
+        log.warn(
+          `${
+            unapplied.join(", ")
+          }: changed; restart ccp to apply (until then the values it started with hold)`,
         );
       }
       current = next;

@@ -197,6 +197,17 @@ export async function runService(
         } and the provider keys in ${configDir}/.env, or run ${ccp} init.`,
     );
   }
+  const unread = read.config ? await shellOnlyReferences(read.config, ctx.env, configDir) : [];
+  if (unread.length > 0) {
+    const one = unread.length === 1;
+    const source = read.config?.source.kind === "file" ? read.config.source.path : "";
+    ctx.io.err(
+      `Note: ${source} reads ${listed(unread)}, set in this shell only: the service does not ` +
+        `see this shell's variables and would read ${one ? "it" : "them"} as empty (or ${
+          one ? "its default" : "their defaults"
+        }). Put ${one ? "it" : "them"} in ${configDir}/.env.`,
+    );
+  }
   const text = files.kind === "systemd"
     ? renderSystemdUnit(spec, files)
     : renderLaunchdPlist(spec, files.log);
@@ -209,6 +220,11 @@ export async function runService(
   }
   await Deno.mkdir(dirnamePath(files.file), { recursive: true });
   if (files.kind === "launchd") await Deno.mkdir(dirnamePath(files.log), { recursive: true });
+  // The service starts in the config dir: a missing one fails every start (systemd's CHDIR
+  // error), as it would before `ccp init`, or with a config file named elsewhere.
+  await Deno.mkdir(configDir, { recursive: true }).catch((err) => {
+    throw new CliError(`Cannot create ${configDir}, where the service works: ${err.message}`);
+  });
   if (files.kind === "launchd" && installed) await run(manager.stop[0]!); // reload the new plist
   await Deno.writeTextFile(files.file, text);
   ctx.io.out(`${installed ? "Updated" : "Wrote"} ${files.file}`);
@@ -282,11 +298,63 @@ async function shellOnlySetup(
 ): Promise<string[]> {
   if (config.source.kind !== "env") return [];
   const dotenv = await Deno.readTextFile(joinPath(configDir, ".env")).catch(() => "");
-  const inDotenv = (name: string) =>
-    new RegExp(`^[ \\t]*(?:export[ \\t]+)?${name}[ \\t]*=[ \\t]*[^\\s#]`, "m").test(dotenv);
   return [...Object.keys(MODEL_VARIABLES), ...LITELLM_VARIABLES].filter((name) =>
-    env[name]?.trim() && !inDotenv(name)
+    env[name]?.trim() && !inDotenv(dotenv, name)
   );
+}
+
+// What a service manager gives every service itself (and the XDG dirs the unit passes on).
+const SERVICE_PROVIDED: ReadonlySet<string> = new Set([
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "SHELL",
+  "PATH",
+  "TMPDIR",
+  "LANG",
+  "XDG_RUNTIME_DIR",
+  "XDG_CONFIG_HOME",
+  "XDG_DATA_HOME",
+]);
+
+/**
+ * The variables the config file reads through `${VAR}` that are set in this shell but in neither
+ * `.env` the service reads (its working directory's, the config file's directory's): typically a
+ * provider key exported in a shell profile, which the service would read as "".
+ */
+async function shellOnlyReferences(
+  config: Config,
+  env: Readonly<Record<string, string | undefined>>,
+  configDir: string,
+): Promise<string[]> {
+  if (config.source.kind !== "file") return [];
+  const text = await Deno.readTextFile(config.source.path).catch(() => "");
+  // `$${` is a literal, not a reference.
+  const names = [...text.matchAll(/(\$?)\$\{([A-Za-z_][A-Za-z0-9_]*)/g)]
+    .filter((m) => m[1] === "")
+    .map((m) => m[2] as string);
+  const dotenv = (
+    await Promise.all(
+      [configDir, dirnamePath(config.source.path)].map((dir) =>
+        Deno.readTextFile(joinPath(dir, ".env")).catch(() => "")
+      ),
+    )
+  ).join("\n");
+  return [...new Set(names)].filter((name) =>
+    env[name]?.trim() && !SERVICE_PROVIDED.has(name) && !inDotenv(dotenv, name)
+  );
+}
+
+/** True when a `.env` text sets `name` to something. */
+function inDotenv(dotenv: string, name: string): boolean {
+  return new RegExp(`^[ \\t]*(?:export[ \\t]+)?${name}[ \\t]*=[ \\t]*[^\\s#]`, "m").test(dotenv);
+}
+
+/** `A`, `A and B`, `A, B and C`. */
+function listed(names: readonly string[]): string {
+  return names.length === 1
+    ? names[0] ?? ""
+    : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
 
 function withConfigDirs(spec: ServiceSpec, dirs: readonly string[]): ServiceSpec {

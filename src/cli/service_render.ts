@@ -87,18 +87,27 @@ function serveArgs(
  */
 export function serviceSpec(input: SpecInput): ServiceSpec {
   const serve = serveArgs(input.flags, input.env, input.cwd);
-  const xdg = envValue(input.env, "XDG_CONFIG_HOME");
-  // A systemd/launchd user session may not share the shell's XDG_CONFIG_HOME.
+  const absolute = (name: string) => {
+    const value = envValue(input.env, name);
+    return value !== undefined && isAbsolutePath(value) ? value : undefined;
+  };
+  const xdg = absolute("XDG_CONFIG_HOME");
+  // Where the shell's ccp keeps its usage ledger (`ccp usage`, the status line read it there).
+  const xdgData = absolute("XDG_DATA_HOME");
+  // A systemd/launchd user session may not share the shell's XDG_CONFIG_HOME or XDG_DATA_HOME.
   const environment: Record<string, string> = input.system
     ? { CCP_CONFIG: joinPath(input.configDir ?? "/etc/ccp", "config.yaml") }
-    : xdg !== undefined && isAbsolutePath(xdg)
-    ? { XDG_CONFIG_HOME: xdg }
-    : {};
+    : {
+      ...(xdg !== undefined ? { XDG_CONFIG_HOME: xdg } : {}),
+      ...(xdgData !== undefined ? { XDG_DATA_HOME: xdgData } : {}),
+    };
   // The service works in the config dir, wherever `install` ran: its ./.env and ./ccp.yaml are
   // the config dir's.
   const workingDirectory = input.configDir ?? input.cwd;
   const paths = servicePaths(input.flags, input.env, input.cwd);
-  const dirs = [paths.dataDir, paths.logFile === undefined ? undefined : dirnamePath(paths.logFile)]
+  const dataDir = paths.dataDir ??
+    (input.system || xdgData === undefined ? undefined : joinPath(xdgData, "ccp"));
+  const dirs = [dataDir, paths.logFile === undefined ? undefined : dirnamePath(paths.logFile)]
     .filter((d): d is string => d !== undefined);
   const writable = dirs.length > 0 ? { writable: [...new Set(dirs)] } : {};
   if (input.standalone) {

@@ -146,12 +146,14 @@ ${FLAGS}`,
   code: `Usage: ccp code [flags] [--] [claude arguments...]
 
 Runs Claude Code ("claude" on PATH) with ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN
-set to this proxy; ANTHROPIC_API_KEY is removed from its environment. When nothing
+set to this proxy; ANTHROPIC_API_KEY and CLAUDE_CODE_USE_BEDROCK (VERTEX, FOUNDRY, ...)
+are removed from its environment. When nothing
 answers GET /health at the configured host and port, the proxy is started inside this
 process and stopped when claude exits. claude's exit code is passed through.
 
 Arguments that are not ccp flags go to claude; everything after -- goes to claude.
-The token is the configured auth token, else "ccp".
+The token is the configured auth token (with only clients:, the first client allowed
+every route), else "ccp".
 
 With an "auth: passthrough" provider (your Claude plan first) and a Claude login
 (claude /login, or CLAUDE_CODE_OAUTH_TOKEN), Claude Code keeps its login:

@@ -48,7 +48,10 @@ export function buildBudgets(
       provider = cut < 0 ? b.target : b.target.slice(0, cut);
       model = cut < 0 ? undefined : b.target.slice(cut + 1) || undefined;
       if (!providerIds.has(provider)) {
-        problems.add([...path, "target"], `unknown provider "${provider}" (not under providers:)`);
+        problems.add(
+          [...path, "target"],
+          `unknown provider "${provider}" (not under providers:, nor a local preset)`,
+        );
       }
     }
     if (problems.count > before) return;

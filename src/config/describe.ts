@@ -1,6 +1,7 @@
 /** Human-readable summary of a loaded Config for `ccp check`; never prints a whole secret. */
 
 import type { Config, ModelSettings, ProviderConfig, Target, Transform } from "./types.ts";
+import { redactUrlSecrets } from "../core/secrets.ts";
 
 /**
  * Shows only the last 4 characters of a key. Keys shorter than 12 characters show nothing, because
@@ -113,7 +114,7 @@ function describeProvider(p: ProviderConfig): string[] {
   const t = p.timeouts;
   const lines = [
     `  ${p.id}  [${origin}]`,
-    `    ${p.type} at ${p.baseUrl}`,
+    `    ${p.type} at ${redactUrlSecrets(p.baseUrl)}`,
     `    keys: ${keys}` +
     (p.keyUsageLimit > 0 ? `; rotate after ${p.keyUsageLimit} requests` : ""),
     `    timeouts: connect ${formatMs(t.connectMs)}, first byte ${formatMs(t.firstByteMs)}, ` +
@@ -162,7 +163,7 @@ export function describeConfig(config: Config): string {
   if (implicit.length > 0) {
     lines.push(
       `  local presets named by routes: ${
-        implicit.map((p) => `${p.id} (${p.baseUrl})`).join(", ")
+        implicit.map((p) => `${p.id} (${redactUrlSecrets(p.baseUrl)})`).join(", ")
       }`,
     );
   }
@@ -181,8 +182,12 @@ export function describeConfig(config: Config): string {
   const shared = config.shared;
   if (shared?.redis || shared?.postgres) {
     const engines = [
-      ...(shared.redis ? [`Redis ${redactUrl(shared.redis)} (key prefix ${shared.prefix})`] : []),
-      ...(shared.postgres ? [`PostgreSQL ${redactUrl(shared.postgres)} (usage ledger)`] : []),
+      ...(shared.redis
+        ? [`Redis ${redactUrlSecrets(shared.redis)} (key prefix ${shared.prefix})`]
+        : []),
+      ...(shared.postgres
+        ? [`PostgreSQL ${redactUrlSecrets(shared.postgres)} (usage ledger)`]
+        : []),
     ];
     lines.push(
       `Shared with other instances: ${engines.join(", ")}; while one is away: ` +

@@ -19,8 +19,27 @@ export interface Expansion {
 const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/;
 
 /**
+ * Where the `}` that closes the reference opening at `open` is, or -1. A default may hold
+ * references of its own (`${A:-${B}}`), so inner `${` … `}` pairs are skipped.
+ */
+function closingBrace(text: string, open: number): number {
+  let depth = 0;
+  for (let j = open + 2; j < text.length; j++) {
+    if (text.startsWith("${", j)) {
+      depth++;
+      j++;
+    } else if (text[j] === "}") {
+      if (depth === 0) return j;
+      depth--;
+    }
+  }
+  return -1;
+}
+
+/**
  * Expands one string. `$${` is a literal `${`; an unset variable without default becomes "";
- * `${VAR:-x}` uses x when VAR is unset or empty (shell semantics). Throws RangeError on bad syntax.
+ * `${VAR:-x}` uses x when VAR is unset or empty (shell semantics), and x is expanded in turn, as
+ * a shell does (`${A:-${B}}`); a variable's value never is. Throws RangeError on bad syntax.
  */
 export function expandString(text: string, env: EnvMap): { value: string; unset: string[] } {
   let out = "";
@@ -31,7 +50,7 @@ export function expandString(text: string, env: EnvMap): { value: string; unset:
       out += "${";
       i += 3;
     } else if (text.startsWith("${", i)) {
-      const close = text.indexOf("}", i + 2);
+      const close = closingBrace(text, i);
       if (close < 0) {
         throw new RangeError(`"${text}" has a "\${" without "}" (write $\${ for a literal \${)`);
       }
@@ -45,8 +64,14 @@ export function expandString(text: string, env: EnvMap): { value: string; unset:
       const name = match[1] as string;
       const fallback = match[2];
       const value = env[name];
-      if (fallback !== undefined) out += value ? value : fallback;
-      else if (value === undefined) unset.push(name);
+      if (fallback !== undefined) {
+        if (value) out += value;
+        else {
+          const inner = expandString(fallback, env);
+          out += inner.value;
+          unset.push(...inner.unset);
+        }
+      } else if (value === undefined) unset.push(name);
       else out += value;
       i = close + 1;
     } else {

@@ -23,7 +23,7 @@ import { checkTarget, type KnownProviders } from "./targets.ts";
 import { buildWebTools } from "./web_tools.ts";
 import { buildBudgets, buildUsage } from "./budgets.ts";
 import { buildRouting, buildTransforms } from "./routing.ts";
-import { buildClients } from "./clients.ts";
+import { buildClients, clientNameWarnings } from "./clients.ts";
 
 /** Everything the YAML core needs; no I/O happens inside. */
 export interface YamlConfigInput {
@@ -201,7 +201,8 @@ export function configFromTree(input: ParsedConfigInput): Config {
   const webTools = buildWebTools(config.web_tools, problems);
   const budgets = buildBudgets(
     config.budgets,
-    new Set(Object.keys(config.providers ?? {})),
+    // A local preset a route names needs no providers entry, so a budget may name it too.
+    known.usable,
     problems,
     config.usage?.enabled !== false,
   );
@@ -249,6 +250,13 @@ export function configFromTree(input: ParsedConfigInput): Config {
   const clients = buildClients(config.clients, resolved.authToken, problems);
   problems.throwIfAny();
   const server = clients.length > 0 ? { ...resolved, clients } : resolved;
+  warnings.push(...clientNameWarnings({
+    file,
+    clients,
+    budgets: config.budgets,
+    routes: Object.keys(orderedRoutes),
+    aliases: Object.keys(aliases),
+  }));
   const providers: Record<string, ProviderConfig> = {};
   for (const provider of [...configured, ...implicit]) providers[provider.id] = provider;
   return deepFreeze({

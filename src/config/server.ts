@@ -114,8 +114,15 @@ export function resolveServer(input: {
       );}
   }
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
-  const at = (path: string | undefined) =>
-    path && flags.cwd !== undefined ? resolvePath(flags.cwd, path) : path;
+  const home = homeDir(env, flags.home);
+  const at = (written: string | undefined) => {
+    // `~/…` as a shell would read it (a config file or .env is read by no shell); a path that
+    // stayed relative would be a directory named "~" in the working directory.
+    const path = written && home !== undefined && /^~(?:[\\/]|$)/.test(written)
+      ? joinPath(home, written.slice(1))
+      : written;
+    return path && flags.cwd !== undefined ? resolvePath(flags.cwd, path) : path;
+  };
   const logFile = at(
     flags.logFile?.trim() || envValue(env, "CCP_LOG_FILE") || file.log_file?.trim(),
   );

@@ -12,8 +12,8 @@ import { joinPath } from "./paths.ts";
 
 type Tree = Record<string, unknown>;
 
-/** Raise when parseYamlTree's trees change shape, so older entries are no longer read. */
-const TREE_FORMAT = 2;
+/** Raise when parseYamlTree reads some text differently, so older entries are no longer read. */
+const TREE_FORMAT = 3;
 const CACHE_FILE = "config_trees.json";
 /** Entries kept: a user switching between a few config files keeps all of them. */
 const MAX_ENTRIES = 8;

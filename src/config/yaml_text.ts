@@ -15,7 +15,8 @@ function parseDocument(text: string) {
 // `${VAR}` (or `$${…}`) written unquoted in a flow collection, `{ token: ${T} }`, is not YAML:
 // there `{` and `}` are syntax. A file that does not parse is parsed again with each reference
 // stood in for by a plain word, which the values then get back for expansion.
-const REFERENCE_TEXT = /\$?\$\{[^}\n]*\}/g;
+// A default may hold a reference of its own (`${A:-${B}}`).
+const REFERENCE_TEXT = /\$?\$\{(?:\$?\$\{[^}\n]*\}|[^}\n])*\}/g;
 const STAND_IN = /\$ccp_reference_(\d+)_/g;
 
 /** The text with its references stood in for, and where each stand-in sits in both texts. */
@@ -161,7 +162,10 @@ function indentHint(problem: SyntaxProblem, text: string): string | undefined {
     "keys of one mapping start at the same column)";
 }
 
-/** Parses YAML text into a plain mapping (an empty file is an empty mapping). */
+/**
+ * Parses YAML text into a plain mapping (an empty file is an empty mapping). Starts keep its trees
+ * (tree_cache.ts): a change to what it returns for some text must raise TREE_FORMAT there.
+ */
 export function parseYamlTree(text: string, file: string): Record<string, unknown> {
   let doc = parseDocument(text);
   let problems: SyntaxProblem[] = doc.errors.map(({ pos: [start, end], message }) => ({

@@ -86,3 +86,34 @@ export function literalSecrets(text: string): string[] {
 function unquote(value: string): string {
   return value.trim().replace(/^["']|["']$/g, "");
 }
+
+// Query parameters that carry a credential in the gateways' own URLs (`?api-key=`, `?token=`, `?sig=`).
+const SECRET_PARAM = /key|token|secret|sig|auth|pass|code/i;
+
+/**
+ * A URL without the credentials it may carry: the password, an HTTP user name that stands alone
+ * (a token written as `https://TOKEN@host`; a database's user name is only a name), and
+ * secret-looking query values (`?password=` in a database URL, a gateway's `?api-key=`).
+ */
+export function redactUrlSecrets(url: string): string {
+  try {
+    const parsed = new URL(url);
+    let changed = false;
+    if (parsed.password !== "") {
+      parsed.password = "***";
+      changed = true;
+    } else if (parsed.username !== "" && /^https?:$/.test(parsed.protocol)) {
+      parsed.username = "***";
+      changed = true;
+    }
+    for (const name of [...new Set(parsed.searchParams.keys())]) {
+      if (SECRET_PARAM.test(name)) {
+        parsed.searchParams.set(name, "***");
+        changed = true;
+      }
+    }
+    return changed ? parsed.toString().replace(/\/$/, url.endsWith("/") ? "/" : "") : url;
+  } catch {
+    return url;
+  }
+}

@@ -50,6 +50,8 @@ function amountOf(b: BudgetConfig, c: Pick<Counters, "costNanoUsd"> & { tokens: 
 
 interface Tally {
   readonly budget: BudgetConfig;
+  /** False until its spend has been read from the ledger (or taken over from a reload). */
+  known: boolean;
   start: number;
   /** What this instance knows of: its ledger at start plus the requests it finished since. */
   own: number;
@@ -81,20 +83,36 @@ export class BudgetTracker {
   readonly #now: () => number;
   readonly #counters?: SpendCounters;
 
+  /**
+   * `previous`: the tracker of the config before a reload. A budget that still counts the same
+   * spend (same target or client, period and unit; the limit may change) keeps what it counted,
+   * including requests whose records are not written yet, which a read of the ledger would miss.
+   */
   constructor(
     budgets: readonly BudgetConfig[],
     now: () => number = Date.now,
     counters?: SpendCounters,
+    previous?: BudgetTracker,
   ) {
     this.#now = now;
     this.#counters = counters;
-    this.#tallies = budgets.map((budget) => ({ budget, start: 0, own: 0, shared: 0 }));
+    const kept = new Map((previous ? previous.#tallies : []).map((t) => [spendKey(t.budget), t]));
+    this.#tallies = budgets.map((budget) => {
+      const old = kept.get(spendKey(budget));
+      return old
+        ? { budget, known: old.known, start: old.start, own: old.own, shared: old.shared }
+        : { budget, known: false, start: 0, own: 0, shared: 0 };
+    });
   }
 
-  /** Reads each budget's spend so far this period from the ledger. */
-  async load(store: UsageStore): Promise<void> {
+  /**
+   * Reads each budget's spend so far this period from the ledger; with `onlyNew`, only of the
+   * budgets that have not been read yet.
+   */
+  async load(store: UsageStore, options: { onlyNew?: boolean } = {}): Promise<void> {
     const now = this.#now();
-    await Promise.all(this.#tallies.map(async (t) => {
+    const tallies = options.onlyNew ? this.#tallies.filter((t) => !t.known) : this.#tallies;
+    await Promise.all(tallies.map(async (t) => {
       const start = periodStart(t.budget.per, now);
       const c = await store.totals(start, {
         ...(t.budget.provider !== undefined ? { provider: t.budget.provider } : {}),
@@ -107,6 +125,7 @@ export class BudgetTracker {
         t.shared = 0;
       }
       t.own = amountOf(t.budget, { costNanoUsd: c.costNanoUsd, tokens });
+      t.known = true;
     }));
   }
 
@@ -213,6 +232,11 @@ export class BudgetTracker {
       t.shared = 0;
     }
   }
+}
+
+// What a budget's spend is the spend of: budgets with the same key count the same requests.
+function spendKey(b: BudgetConfig): string {
+  return `${budgetLabel(b)}:${b.per}:${b.costUsd !== undefined ? "nanousd" : "tokens"}`;
 }
 
 // One counter per budget and period; the unit is part of the name, so a token budget and a cost

@@ -40,7 +40,9 @@ const FIELDS = [
 
 type Field = (typeof FIELDS)[number];
 
+// Deno KV refuses an atomic operation of more than 1000 mutations or 100 checks.
 const MUTATIONS_PER_COMMIT = 1000;
+const CHECKS_PER_COMMIT = 100;
 
 const DAY_MS = 24 * HOUR_MS;
 
@@ -67,17 +69,65 @@ class KvUsageStore implements UsageStore {
     this.#retentionMs = retentionMs;
   }
 
+  /**
+   * Adds a batch in commits of whole entries: each commit holds some entries and the sums they
+   * add, and writes only if none of its entries is stored yet. A batch that failed part-way is
+   * tried again by the ledger, and its commits that did go through must not add their sums twice.
+   */
   async append(entries: readonly LedgerEntry[]): Promise<void> {
+    let chunk: LedgerEntry[] = [];
+    let mutations = 0;
+    const hours = new Set<string>();
+    const sessions = new Set<string>();
+    // At most what an entry adds to a commit: itself, its hour's sums, its session's sums.
+    const cost = (e: LedgerEntry) =>
+      1 + (hours.has(hourId(e)) ? 0 : FIELDS.length) +
+      (e.session === undefined || sessions.has(e.session) ? 0 : FIELDS.length + 1);
+    for (const e of entries) {
+      if (chunk.length === CHECKS_PER_COMMIT || mutations + cost(e) > MUTATIONS_PER_COMMIT) {
+        await this.#commitNew(chunk);
+        chunk = [];
+        mutations = 0;
+        hours.clear();
+        sessions.clear();
+      }
+      mutations += cost(e);
+      chunk.push(e);
+      hours.add(hourId(e));
+      if (e.session !== undefined) sessions.add(e.session);
+    }
+    if (chunk.length > 0) await this.#commitNew(chunk);
+  }
+
+  // Commits `entries` with their sums unless one is stored already; then only those that are not.
+  async #commitNew(entries: readonly LedgerEntry[]): Promise<void> {
+    const op = this.#kv.atomic();
+    for (const e of entries) op.check({ key: ["r", e.at, e.id], versionstamp: null });
+    for (const write of this.#writes(entries)) write(op);
+    if ((await op.commit()).ok) return;
+    const fresh: LedgerEntry[] = [];
+    // getMany reads at most 10 keys at a time.
+    for (let i = 0; i < entries.length; i += 10) {
+      const group = entries.slice(i, i + 10);
+      const stored = await this.#kv.getMany(group.map((e) => ["r", e.at, e.id]));
+      group.forEach((e, j) => stored[j]?.versionstamp === null && fresh.push(e));
+    }
+    if (fresh.length === entries.length) throw new Error("the usage ledger refused a write");
+    if (fresh.length > 0) await this.#commitNew(fresh);
+  }
+
+  /**
+   * The writes of some entries: each entry as it is, one sum per counter per hour × dimensions
+   * they touched, and per session its totals and latest entry — far fewer writes than per entry.
+   */
+  #writes(entries: readonly LedgerEntry[]): ((op: Deno.AtomicOperation) => void)[] {
     const expireIn = this.#retentionMs;
-    // A batch becomes: each entry as it is, one sum per counter per hour × dimensions it touched,
-    // and per session its totals and latest entry — far fewer writes than per entry.
     const hours = new Map<string, { key: Deno.KvKey; counters: Counters }>();
     const sessions = new Map<string, { totals: Counters; latest: LedgerEntry }>();
     const writes: ((op: Deno.AtomicOperation) => void)[] = [];
     for (const e of entries) {
       writes.push((op) => op.set(["r", e.at, e.id], e, { expireIn }));
-      const d = dimensionsOf(e);
-      const key: Deno.KvKey = ["h", hourOf(e.at), d.route, d.provider, d.model, d.client];
+      const key = hourKey(e);
       const id = JSON.stringify(key);
       const slot = hours.get(id) ?? { key, counters: zeroCounters() };
       addCounters(slot.counters, countersOf(e));
@@ -94,13 +144,7 @@ class KvUsageStore implements UsageStore {
       writes.push((op) => op.set(["s", session, "latest"], s.latest, { expireIn }));
       writes.push(...sums(["s", session], s.totals));
     }
-    // Deno KV refuses an atomic operation of more than 1000 mutations.
-    for (let i = 0; i < writes.length; i += MUTATIONS_PER_COMMIT) {
-      const op = this.#kv.atomic();
-      for (const write of writes.slice(i, i + MUTATIONS_PER_COMMIT)) write(op);
-      const result = await op.commit();
-      if (!result.ok) throw new Error("the usage ledger refused a write");
-    }
+    return writes;
   }
 
   async grouped(since: number, by: UsageGroup): Promise<Map<string, Counters>> {
@@ -242,6 +286,16 @@ class KvUsageStore implements UsageStore {
     FIELDS.forEach((f, i) => (c[f] = Number(values[i]?.value?.value ?? 0n)));
     return c;
   }
+}
+
+// The key of the hour counters an entry adds to.
+function hourKey(e: LedgerEntry): Deno.KvKey {
+  const d = dimensionsOf(e);
+  return ["h", hourOf(e.at), d.route, d.provider, d.model, d.client];
+}
+
+function hourId(e: LedgerEntry): string {
+  return JSON.stringify(hourKey(e));
 }
 
 // Sums cannot expire: prune() removes old counters.

@@ -128,8 +128,9 @@ export class Ledger implements RequestObserver {
     const source = this.#config().budgets;
     if (source !== this.#budgetSource) {
       this.#budgetSource = source;
-      this.#budgets = new BudgetTracker(source ?? [], Date.now, this.#counters);
-      void this.#budgets.load(this.store).catch((err) =>
+      // Every reload makes new budget objects: those that still count the same spend keep it.
+      this.#budgets = new BudgetTracker(source ?? [], Date.now, this.#counters, this.#budgets);
+      void this.#budgets.load(this.store, { onlyNew: true }).catch((err) =>
         this.#log.warn(`Usage ledger: reading budget spend failed: ${messageOf(err)}`)
       );
     }

@@ -5,6 +5,7 @@
  */
 
 import postgres from "postgres";
+import { redactUrlSecrets } from "../core/secrets.ts";
 import type { LedgerEntry } from "./entry.ts";
 import type { SeriesPoint, SessionUsage, UsageFilter, UsageStore } from "./store.ts";
 import { type Counters, NONE, type UsageGroup, zeroCounters } from "./totals.ts";
@@ -41,6 +42,9 @@ const MIGRATION = [
 ];
 
 type Sql = ReturnType<typeof postgres>;
+
+/** Rows per INSERT: 19 columns each, well within PostgreSQL's 65535 parameters a statement. */
+const ROWS_PER_INSERT = 1000;
 
 const SUMS = `count(*)::bigint AS requests,
   count(*) FILTER (WHERE error)::bigint AS errors,
@@ -107,8 +111,8 @@ class PgUsageStore implements UsageStore {
 
   constructor(sql: Sql, url: string) {
     this.#sql = sql;
-    // The address without its password.
-    this.description = `PostgreSQL at ${url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@")}`;
+    // The address without its password (in the user part, or as `?password=`).
+    this.description = `PostgreSQL at ${redactUrlSecrets(url)}`;
   }
 
   // Creates the table once; a failure is retried on the next use.
@@ -161,8 +165,12 @@ class PgUsageStore implements UsageStore {
       duration_ms: e.durationMs,
       ttft_ms: e.ttftMs ?? null,
     }));
-    // One statement per batch; a retried batch does not count twice.
-    await this.#sql`INSERT INTO ccp_usage ${this.#sql(rows)} ON CONFLICT (id) DO NOTHING`;
+    // A statement per ROWS_PER_INSERT rows: PostgreSQL takes at most 65535 parameters in one,
+    // and the batch kept through an outage holds thousands. A retried batch does not count twice.
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      const part = rows.slice(i, i + ROWS_PER_INSERT);
+      await this.#sql`INSERT INTO ccp_usage ${this.#sql(part)} ON CONFLICT (id) DO NOTHING`;
+    }
   }
 
   async grouped(since: number, by: UsageGroup): Promise<Map<string, Counters>> {

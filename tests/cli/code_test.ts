@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import {
   claudeEnv,
+  cloudSwitchNote,
   escapeCmdArgument,
   type FileKind,
   findOnPath,
   spawnSpec,
 } from "../../src/cli/claude_spawn.ts";
-import { acceptsToken } from "../../src/cli/code.ts";
+import { acceptsToken, codeToken } from "../../src/cli/code.ts";
 import { probeHealth } from "../../src/cli/probe.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { VERSION } from "../../src/version.ts";
@@ -64,6 +65,39 @@ Deno.test("claudeEnv: behind a proxy, NO_PROXY names ccp's host (claude would se
   assert.equal(ipv6.NO_PROXY, "::1,[::1]");
   const none = claudeEnv({ HOME: "/h" }, "http://127.0.0.1:8082", "tok");
   assert.equal(none.NO_PROXY, undefined, "without a proxy variable nothing is added");
+});
+
+Deno.test("claudeEnv leaves out the switches that send Claude Code to a cloud instead of ccp", () => {
+  const shell = {
+    HOME: "/h",
+    CLAUDE_CODE_USE_BEDROCK: "1",
+    CLAUDE_CODE_USE_VERTEX: "1",
+    CLAUDE_CODE_USE_FOUNDRY: "1",
+    CLAUDE_CODE_USE_ANTHROPIC_AWS: "1",
+    CLAUDE_CODE_USE_ANTHROPIC_GOOGLE_CLOUD: "1",
+    CLAUDE_CODE_USE_MANTLE: "1",
+    AWS_REGION: "us-east-1",
+  };
+  // With any of them set, Claude Code ignores ANTHROPIC_BASE_URL: not one request reached ccp.
+  const env = claudeEnv(shell, "http://127.0.0.1:8082", "tok");
+  assert.deepEqual(Object.keys(env).sort(), [
+    "ANTHROPIC_AUTH_TOKEN",
+    "ANTHROPIC_BASE_URL",
+    "AWS_REGION",
+    "HOME",
+  ]);
+  assert.equal(
+    cloudSwitchNote(shell),
+    "ccp: CLAUDE_CODE_USE_BEDROCK, CLAUDE_CODE_USE_VERTEX, CLAUDE_CODE_USE_FOUNDRY, " +
+      "CLAUDE_CODE_USE_ANTHROPIC_AWS, CLAUDE_CODE_USE_ANTHROPIC_GOOGLE_CLOUD, " +
+      "CLAUDE_CODE_USE_MANTLE: left out of claude's environment (with them, Claude Code " +
+      "would send its requests to that cloud instead of to ccp)",
+  );
+  assert.equal(cloudSwitchNote({ CLAUDE_CODE_USE_BEDROCK: "" }), undefined);
+  assert.equal(
+    claudeEnv({ CLAUDE_CODE_USE_BEDROCK: "" }, "u", "t").CLAUDE_CODE_USE_BEDROCK,
+    undefined,
+  );
 });
 
 Deno.test("claudeEnv leaves out what deno task set for ccp, and keeps what npm set", () => {
@@ -370,6 +404,21 @@ Deno.test({
       assert.ok(!result.stderr.includes("login"), result.stderr);
       assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
     }),
+});
+
+Deno.test("codeToken: the auth token, else a client allowed every route, else the first client", () => {
+  const server = {
+    clients: [
+      { name: "ci", token: "ci-token", routes: ["haiku"] },
+      { name: "me", token: "me-token" },
+    ],
+  } as unknown as Parameters<typeof codeToken>[0];
+  // The first client may only use haiku: Claude Code's main requests were all refused with 403.
+  assert.equal(codeToken(server), "me-token");
+  assert.equal(codeToken({ ...server, authToken: "main" }), "main");
+  const limited = { clients: [{ name: "ci", token: "ci-token", routes: ["haiku"] }] };
+  assert.equal(codeToken(limited as unknown as Parameters<typeof codeToken>[0]), "ci-token");
+  assert.equal(codeToken({} as Parameters<typeof codeToken>[0]), undefined);
 });
 
 Deno.test("acceptsToken: only a 401 is a refusal", async () => {

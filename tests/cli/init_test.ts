@@ -53,6 +53,21 @@ Deno.test("init --config FILE writes that file and a .env beside it, creating di
   }
 });
 
+Deno.test("init's next steps quote a --config path the shell would split", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_init_" });
+  try {
+    const ctx = testContext(dir);
+    assert.equal(await runCli(["init", "--config", "my configs/it's.yaml"], ctx), 0);
+    const out = ctx.io.stdout.join("\n");
+    // Pasted as printed, the command must name the same file.
+    assert.ok(out.includes(`check --config 'my configs/it'\\''s.yaml'`), out);
+    const checked = testContext(dir);
+    assert.equal(await runCli(["check", "--config", "my configs/it's.yaml"], checked), 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("init's next steps name ccp itself when it runs as the compiled binary", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccp_init_" });
   try {

@@ -81,6 +81,37 @@ Deno.test("reload swaps in a valid config and keeps the old one when the new is 
   });
 });
 
+Deno.test("a reload names the changed settings that only a restart applies", async () => {
+  await inTempDir("ccp_serve_", async (dir) => {
+    await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
+    const ctx = testContext(dir);
+    const server = await startServer({
+      ctx,
+      flags: { config: `${dir}/c.yaml`, port: 0, dataDir: `${dir}/data` },
+    });
+    try {
+      // Routes and providers apply at once; nothing to say about them.
+      await Deno.writeTextFile(`${dir}/c.yaml`, `${NOWHERE_YAML}  haiku: up/model-c\n`);
+      assert.equal(await server.reload(), true);
+      assert.doesNotMatch(ctx.io.stderr.join("\n"), /restart ccp/);
+      // The ledger, the listener's limits and the log are set up once, at start.
+      await Deno.writeTextFile(
+        `${dir}/c.yaml`,
+        `${NOWHERE_YAML}server:\n  max_connections: 10\n  timeouts: { idle: 5s }\n` +
+          `  log_format: json\nusage:\n  enabled: false\n`,
+      );
+      assert.equal(await server.reload(), true);
+      const log = ctx.io.stderr.join("\n");
+      assert.match(
+        log,
+        /server\.timeouts, server\.max_connections, server\.log_format, usage\.enabled: changed; restart ccp to apply/,
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 Deno.test("stop lets a stream in flight finish before the server goes", async () => {
   const mock = startAnthropicMock([{ kind: "stream", events: textTurn("m", 8), delayMs: 60 }]);
   await inTempDir("ccp_serve_", async (dir) => {

@@ -98,6 +98,37 @@ Deno.test("serviceSpec keeps --data-dir, --log-file and --log-format, and lets t
   assert.ok(renderSystemdUnit(fromEnv, { system: true }).includes("ReadWritePaths=-/srv/ccp\n"));
 });
 
+Deno.test("serviceSpec: the service keeps the shell's XDG_DATA_HOME, so its ledger is the one ccp usage reads", () => {
+  const input = {
+    execPath: "/usr/local/bin/ccp",
+    mainModule: "file:///tmp/deno-compile-ccp/src/main.ts",
+    standalone: true,
+    flags: {},
+    cwd: "/home/u/work",
+  };
+  // A user manager does not share the shell's XDG_DATA_HOME: without it the service would keep
+  // its usage ledger in ~/.local/share/ccp while `ccp usage` and the status line read the other.
+  const spec = serviceSpec({ ...input, env: { XDG_DATA_HOME: "/home/u/.data" } });
+  assert.deepEqual(spec.environment, { XDG_DATA_HOME: "/home/u/.data" });
+  const unit = renderSystemdUnit(spec);
+  assert.ok(unit.includes("Environment=XDG_DATA_HOME=/home/u/.data\n"), unit);
+  assert.ok(unit.includes("ReadWritePaths=-/home/u/.data/ccp\n"), unit);
+  assert.match(
+    renderLaunchdPlist(spec, "/home/u/Library/Logs/ccp.log"),
+    /<key>XDG_DATA_HOME<\/key><string>\/home\/u\/\.data<\/string>/,
+  );
+  // A data dir given explicitly wins; a relative XDG_DATA_HOME is ignored, as ccp ignores it.
+  const explicit = serviceSpec({
+    ...input,
+    env: { XDG_DATA_HOME: "/home/u/.data", CCP_DATA_DIR: "/srv/d" },
+  });
+  assert.deepEqual(explicit.writable, ["/srv/d"]);
+  assert.deepEqual(serviceSpec({ ...input, env: { XDG_DATA_HOME: "rel" } }).environment, {});
+  // A system service keeps its state in /var/lib/ccp whatever the installing shell says.
+  const system = serviceSpec({ ...input, env: { XDG_DATA_HOME: "/home/u/.data" }, system: true });
+  assert.equal(system.environment.XDG_DATA_HOME, undefined);
+});
+
 Deno.test("systemd unit: a writable dir with a quote, backslash, space or % is one word to systemd", () => {
   const unit = renderSystemdUnit({
     program: ["/usr/local/bin/ccp", "serve"],
@@ -220,6 +251,22 @@ Deno.test("service install on macOS writes the plist and bootstraps it", async (
     assert.equal(calls.at(-1), `launchctl bootout gui/${Deno.uid()}/dev.ccp`);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("service install creates the config dir the service works in (before ccp init, or with --config)", async () => {
+  for (const os of ["linux", "darwin"] as const) {
+    const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+    try {
+      await Deno.writeTextFile(`${dir}/elsewhere.yaml`, "routes: {default: ollama/qwen3-coder}\n");
+      const ctx = testContext(dir, { os, standalone: true, execPath: "/usr/local/bin/ccp" });
+      const { exec } = fakeExec();
+      // systemd fails a unit whose WorkingDirectory= is missing (status 200/CHDIR); so does launchd.
+      assert.equal(await runService(ctx, "install", { config: "elsewhere.yaml" }, exec), 0);
+      assert.ok((await Deno.stat(`${dir}/xdg/ccp`)).isDirectory, os);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   }
 });
 
@@ -360,6 +407,41 @@ Deno.test("service install notes a MODEL set in this shell only, which the servi
       0,
     );
     assert.deepEqual(again.io.stderr, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("service install notes a ${VAR} of the config file set in this shell only", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+  try {
+    await Deno.mkdir(`${dir}/xdg/ccp`, { recursive: true });
+    await Deno.writeTextFile(
+      `${dir}/xdg/ccp/config.yaml`,
+      `providers:\n  or: { preset: open_router, api_key: "\${OPENROUTER_API_KEY}" }\n` +
+        `  ds: { preset: deepseek, api_key: "\${DEEPSEEK_API_KEY}" }\n` +
+        `server: { auth_token: "\${CCP_TOKEN:-x}", data_dir: "\${HOME}/d" }\n` +
+        `routes: { default: or/m, haiku: "ds/$\${lit}" }\n`,
+    );
+    await Deno.writeTextFile(`${dir}/xdg/ccp/.env`, "DEEPSEEK_API_KEY=sk-ds\n");
+    const ctx = testContext(dir, { os: "linux", standalone: true });
+    // Exported in the shell's profile: the service, started by systemd, never sees them.
+    const shell = {
+      ...ctx,
+      env: { ...ctx.env, OPENROUTER_API_KEY: "sk-or", DEEPSEEK_API_KEY: "sk-ds", CCP_TOKEN: "t" },
+    };
+    assert.equal(
+      await runService(shell, "install", {}, { dryRun: true, exec: fakeExec({}).exec }),
+      0,
+    );
+    assert.match(
+      shell.io.stderr.join("\n"),
+      new RegExp(
+        `^Note: ${dir}/xdg/ccp/config\\.yaml reads OPENROUTER_API_KEY and CCP_TOKEN, set in ` +
+          "this shell only: the service does not see this shell's variables and would read " +
+          `them as empty \\(or their defaults\\)\\. Put them in ${dir}/xdg/ccp/\\.env\\.$`,
+      ),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -52,7 +52,7 @@ Deno.test("a page that points at the config file search below shows it", () => {
 Deno.test("command pages say what each command promises", () => {
   assert.match(helpText("init"), /never overwritten/);
   assert.match(helpText("code"), /npm install -g @anthropic-ai\/claude-code/);
-  assert.match(helpText("code"), /ANTHROPIC_API_KEY is removed/);
+  assert.match(helpText("code"), /ANTHROPIC_API_KEY and CLAUDE_CODE_USE_BEDROCK[^]*are removed/);
   assert.match(helpText("service"), /systemd/);
   assert.match(helpText("service"), /launchd/);
   assert.match(helpText("serve"), /SIGHUP/);

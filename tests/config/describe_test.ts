@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describeConfig, redactKey, redactUrl } from "../../src/config/describe.ts";
 import { configFromSources } from "../../src/config/sources.ts";
+import { openPgStore } from "../../src/usage/pg_store.ts";
 
 const LONG_KEY = "nvapi-0123456789abcdefWXYZ";
 const SECOND_KEY = "sk-or-v1-9876543210fedcbaQRST";
@@ -70,6 +71,38 @@ Deno.test("describeConfig lists source, server, providers, routes and aliases wi
   }
   // Not even a key's first characters.
   assert.ok(!text.includes("nvapi-"));
+});
+
+Deno.test("describeConfig hides credentials written into a base_url or a database URL", () => {
+  const config = configFromSources({
+    flags: {},
+    env: {},
+    yaml: {
+      text: `providers:
+  gate:
+    type: openai
+    base_url: https://ccp:basic-auth-pw@llm.example.com/v1?api-key=query-key-1234&region=eu
+  tok: { type: anthropic, base_url: "https://user-token-5678@gw.example.com" }
+routes: { default: gate/m, haiku: tok/m }
+shared: { postgres: "postgres://ccp@127.0.0.1/ccp?password=pg-secret-99&sslmode=disable" }
+`,
+      file: "c.yaml",
+    },
+  });
+  const text = describeConfig(config);
+  assert.match(
+    text,
+    /openai at https:\/\/ccp:\*\*\*@llm\.example\.com\/v1\?api-key=\*\*\*&region=eu/,
+  );
+  assert.match(text, /anthropic at https:\/\/\*\*\*@gw\.example\.com/);
+  assert.match(text, /postgres:\/\/ccp@127\.0\.0\.1\/ccp\?password=\*\*\*&sslmode=disable/);
+  // The ledger's own name for the database, which its warnings print.
+  const store = openPgStore("postgres://ccp@127.0.0.1:1/ccp?password=pg-secret-99");
+  assert.equal(store.description, "PostgreSQL at postgres://ccp@127.0.0.1:1/ccp?password=***");
+  store.close();
+  for (const secret of ["basic-auth-pw", "query-key-1234", "user-token-5678", "pg-secret-99"]) {
+    assert.ok(!text.includes(secret), `leaked ${secret}`);
+  }
 });
 
 Deno.test("describeConfig names environment-only and default sources, and shows warnings", () => {

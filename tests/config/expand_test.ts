@@ -35,8 +35,17 @@ Deno.test("expandString", async (t) => {
     assert.throws(() => expandString("${1BAD}", env), /is not a variable reference/);
     assert.throws(() => expandString("${}", env), RangeError);
   });
-  await t.step("defaults are not expanded again", () => {
-    assert.equal(expandString("${MISSING:-${NIM}", env).value, "${NIM");
+  await t.step("a default is expanded in turn, as a shell does; a value never is", () => {
+    // `api_key: ${NEW_KEY:-${OLD_KEY}}` went upstream as the text "${OLD_KEY}".
+    assert.deepEqual(expandString("${MISSING:-${NIM}}", env), { value: "nvapi-1", unset: [] });
+    assert.equal(expandString("${NIM:-${MISSING}}", env).value, "nvapi-1");
+    assert.deepEqual(expandString("${MISSING:-${ALSO}}x", env), { value: "x", unset: ["ALSO"] });
+    assert.equal(expandString("${MISSING:-${EMPTY:-a}-b}", env).value, "a-b");
+    assert.equal(expandString("${MISSING:-$${NIM}}", env).value, "${NIM}");
+    assert.equal(expandString("${MISSING:-x}}", env).value, "x}");
+    assert.equal(expandString("${V}", { V: "${NIM}" }).value, "${NIM}");
+    assert.throws(() => expandString("${MISSING:-${NIM}", env), /without "}"/);
+    assert.throws(() => expandString("${MISSING:-${1BAD}}", env), /is not a variable reference/);
   });
 });
 

@@ -299,6 +299,22 @@ routes:
   assert.deepEqual(config.providers.local?.apiKeys, ["k-1", "${lit}"]);
 });
 
+Deno.test("a ${VAR:-default} whose default is a reference reads that variable, also unquoted in a list", () => {
+  const config = load(
+    `providers:
+  up:
+    type: openai
+    base_url: \${UP_URL:-\${LOCAL_URL}}
+    api_keys: [\${NEW_KEY:-\${OLD_KEY}}, "\${SPARE:-\${OLD_KEY}-2}"]
+routes:
+  default: up/m
+`,
+    { OLD_KEY: "sk-old", LOCAL_URL: "http://127.0.0.1:9999/v1" },
+  );
+  assert.equal(config.providers.up?.baseUrl, "http://127.0.0.1:9999/v1");
+  assert.deepEqual(config.providers.up?.apiKeys, ["sk-old", "sk-old-2"]);
+});
+
 Deno.test("beside an unquoted flow ${VAR}, a quoted ${VAR:-default} keeps its quoting's escapes", () => {
   const config = load(
     `server:
@@ -312,4 +328,73 @@ routes: {default: ollama/m}
   );
   assert.equal(config.server.authToken, 'café-"main"');
   assert.deepEqual(config.server.clients?.map((c) => c.token), ["a-1", "it's-bob"]);
+});
+
+Deno.test("a client budget or client route list naming nothing that exists is a warning", () => {
+  const config = load(
+    `providers: { up: { type: openai, base_url: http://127.0.0.1:9/v1, api_key: k } }
+routes: { default: up/m, haiku: up/small }
+aliases: { fast: up/small }
+clients:
+  - { name: alice, token: a-1, routes: [haiku, defualt, fast, explicit] }
+  - { name: ci, token: c-1, routes: [sonnet] }
+budgets:
+  - { client: alise, tokens: 1M, per: day }
+  - { client: alice, tokens: 1M, per: day }
+  - { client: default, tokens: 1M, per: day }
+`,
+  );
+  const warnings = config.warnings.join("\n");
+  assert.match(
+    warnings,
+    /budgets\[0\]\.client: no client is named "alise" \(did you mean "alice"\?; clients: default, alice, ci\): this budget counts nothing/,
+  );
+  assert.match(
+    warnings,
+    /clients\[0\]\.routes: "defualt" is no route or alias \(did you mean "default"\?\)/,
+  );
+  // A tier word without a route of its own resolves to routes.default, never to "sonnet".
+  assert.match(warnings, /clients\[1\]\.routes: "sonnet" is no route or alias/);
+  assert.doesNotMatch(warnings, /budgets\[1\]|budgets\[2\]|"haiku"|"fast"|"explicit"/);
+});
+
+Deno.test("server.data_dir and log_file starting with ~/ are under the home directory", () => {
+  const config = configFromYaml({
+    text: "server: { data_dir: ~/ccp-data, log_file: ~/logs/ccp.log }\n" +
+      "routes: { default: ollama/qwen3-coder }\n",
+    file: "config.yaml",
+    env: {},
+    flags: { home: "/home/u", cwd: "/srv/work" },
+  });
+  // Read as relative paths they were directories named "~" in the working directory.
+  assert.equal(config.server.dataDir, "/home/u/ccp-data");
+  assert.equal(config.server.logFile, "/home/u/logs/ccp.log");
+  const fromEnv = configFromYaml({
+    text: "routes: { default: ollama/qwen3-coder }\n",
+    file: "config.yaml",
+    env: { CCP_DATA_DIR: "~/d", HOME: "/home/v" },
+    flags: { cwd: "/srv/work" },
+  });
+  assert.equal(fromEnv.server.dataDir, "/home/v/d");
+  const plain = configFromYaml({
+    text: "server: { data_dir: data/~x }\nroutes: { default: ollama/qwen3-coder }\n",
+    file: "config.yaml",
+    env: {},
+    flags: { home: "/home/u", cwd: "/srv/work" },
+  });
+  assert.equal(plain.server.dataDir, "/srv/work/data/~x");
+});
+
+Deno.test("a budget may name a local preset that routes use without a providers entry", () => {
+  const config = load(
+    "routes: { default: ollama/qwen3-coder }\nbudgets:\n  - { target: ollama, tokens: 5M, per: day }\n",
+  );
+  assert.deepEqual(config.budgets?.map((b) => b.provider), ["ollama"]);
+  assert.throws(
+    () =>
+      load(
+        "routes: { default: ollama/m }\nbudgets:\n  - { target: olama, tokens: 1M, per: day }\n",
+      ),
+    /budgets\[0\]\.target: unknown provider "olama"/,
+  );
 });

@@ -187,3 +187,44 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "shared.postgres: the records kept through an outage are written in one go once it is back",
+  ignore: PG_MISSING !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const pg = await startPostgres();
+    const store = openPgStore(pg.url);
+    try {
+      // What the ledger holds after some minutes without PostgreSQL: one batch of thousands. As
+      // one statement it had more parameters than PostgreSQL takes, and failed on every retry.
+      const at = Date.now();
+      const entries = Array.from({ length: 5000 }, (_, i) => ({
+        id: `req_outage_${i}`,
+        at: at + i,
+        session: "s-outage",
+        client: "default",
+        route: "default",
+        provider: "up",
+        model: "main",
+        status: 200,
+        error: false,
+        stream: true,
+        inputTokens: 10,
+        outputTokens: 1,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        durationMs: 1,
+      }));
+      await store.append(entries);
+      assert.equal((await store.totals(at, {})).requests, 5000);
+      // Tried again (a write that failed part-way): nothing counts twice.
+      await store.append(entries);
+      assert.equal((await store.session("s-outage")).totals.requests, 5000);
+    } finally {
+      store.close();
+      await pg.remove();
+    }
+  },
+});

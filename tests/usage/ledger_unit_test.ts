@@ -7,6 +7,8 @@ import type { LedgerEntry } from "../../src/usage/entry.ts";
 import { Ledger, MAX_PENDING } from "../../src/usage/ledger.ts";
 import type { UsageStore } from "../../src/usage/store.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import { openKvStore } from "../../src/usage/kv_store.ts";
+import type { Config } from "../../src/config/types.ts";
 
 const quiet = createLogger({ level: "error", write: () => {}, colour: false });
 
@@ -62,4 +64,45 @@ Deno.test("a store that does not answer holds no more than MAX_PENDING entries i
   await ledger.close();
   assert.ok(written.entries <= MAX_PENDING + 1000, `${written.entries} written`);
   assert.ok(written.entries > MAX_PENDING - 1000, `${written.entries} written`);
+});
+
+Deno.test("a reload that keeps a budget keeps its spend, also what is not yet written", async () => {
+  const dir = await Deno.makeTempDir();
+  const store = await openKvStore(`${dir}/usage.kv`, { retentionMs: 86_400_000 });
+  const budgeted = (tokens: number): Config => ({
+    ...testConfig({ providers: [provider("up")], routes: { default: "up/m" } }),
+    budgets: [{ provider: "up", tokens, per: "day", routeAwayAt: 1 }],
+  });
+  // Each SIGHUP loads a new config object, budgets included, even when the file did not change.
+  let config = budgeted(100);
+  const ledger = new Ledger(store, () => config, quiet);
+  try {
+    await ledger.start();
+    ledger.ended(record(1)); // 15 tokens, written
+    await ledger.flush();
+    ledger.ended(record(2)); // 15 tokens, still queued when the reload comes
+    config = budgeted(100);
+    assert.equal(ledger.budgets().states()[0]!.spent, 30);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(ledger.budgets().states()[0]!.spent, 30, "after the new tracker's read");
+    // A new limit for the same target and period is the same spend against another limit.
+    config = budgeted(40);
+    ledger.ended(record(3));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const [state] = ledger.budgets().states();
+    assert.equal(state!.spent, 45);
+    assert.equal(state!.exhausted, true);
+    // A budget the old config did not have is read from the ledger (what is written of it).
+    config = {
+      ...budgeted(100),
+      budgets: [{ provider: "up", model: "m", tokens: 100, per: "week", routeAwayAt: 1 }],
+    };
+    await ledger.flush();
+    ledger.budgets();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(ledger.budgets().states()[0]!.spent, 45);
+  } finally {
+    await ledger.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

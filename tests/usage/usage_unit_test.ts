@@ -141,6 +141,40 @@ Deno.test("kv store: exact partial hours, whole hours from counters, sessions, p
   }
 });
 
+Deno.test("kv store: a batch tried again after a write that failed part-way counts each entry once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_kv_" });
+  const store = await openKvStore(`${dir}/usage.kv`, { retentionMs: 90 * 24 * HOUR });
+  // One session per entry: the batch needs several commits (the store's limit is 1000 writes).
+  const batch = Array.from({ length: 300 }, (_, i) => entry({ at: WED + i, session: `s${i}` }));
+  const later = [entry({ at: WED + 400, session: "s0" })];
+  const probe = await Deno.openKv(":memory:");
+  const atomic = Object.getPrototypeOf(probe.atomic()) as Deno.AtomicOperation;
+  probe.close();
+  const commit = atomic.commit;
+  let commits = 0;
+  atomic.commit = function (this: Deno.AtomicOperation) {
+    // The second commit fails, as a full disk would fail it.
+    if (++commits === 2) return Promise.reject(new Error("disk I/O error"));
+    return commit.call(this);
+  };
+  try {
+    await assert.rejects(store.append(batch), /disk I\/O error/);
+    atomic.commit = commit;
+    // The ledger tries the batch again, with what ended meanwhile after it.
+    await store.append([...batch, ...later]);
+    const total = await store.totals(periodStart("day", WED), {});
+    assert.equal(total.requests, 301);
+    assert.equal(total.inputTokens, 30_100);
+    assert.equal((await store.grouped(WED - HOUR, "day")).get("2026-12-02")?.requests, 301);
+    assert.equal((await store.session("s0")).totals.requests, 2);
+    assert.equal((await store.session("s299")).totals.requests, 1);
+  } finally {
+    atomic.commit = commit;
+    store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("budgets: spend per period, provider/model and client scopes, reset at the period's end", () => {
   let now = WED;
   const tracker = new BudgetTracker([
