@@ -1,11 +1,12 @@
 /**
  * Auto mode's own check (`CLAUDE_CODE_AUTO_MODE_SERVER=0`) with the sonnet route on a model that
- * reasons whatever it is told (DeepSeek's reasoner on Chat Completions): the classifier asks for
- * 64 output tokens with thinking disabled, and the reasoning counts against that limit. Without
- * room for the reasoning on top, the quick grade never gets written, so every risky call also
- * costs the classifier's slower second stage, and reasoning longer than that stage's own limit
- * leaves Claude Code unable to judge the call, which it then blocks. With that room, the real
- * `claude -p` in auto mode runs a risky command on the classifier's word.
+ * reasons whatever it is told (DeepSeek's reasoner, on Chat Completions and through the relay to
+ * DeepSeek's Anthropic-compatible API): the classifier asks for 64 output tokens with thinking
+ * disabled, and the reasoning counts against that limit. Without room for the reasoning on top,
+ * the quick grade never gets written, so every risky call also costs the classifier's slower
+ * second stage, and reasoning longer than that stage's own limit leaves Claude Code unable to
+ * judge the call, which it then blocks. With that room, the real `claude -p` in auto mode runs a
+ * risky command on the classifier's word.
  * Skipped without `claude`.
  */
 
@@ -13,7 +14,8 @@ import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
 import { provider, testConfig } from "../helpers/config.ts";
-import { startReasoningChat } from "../mocks/reasoning_models.ts";
+import type { ProviderConfig } from "../../src/config/types.ts";
+import { startReasoningChat, startThinkingAnthropic } from "../mocks/reasoning_models.ts";
 
 const claude = await findClaude();
 
@@ -67,18 +69,26 @@ function startAgent() {
   return { url: `http://127.0.0.1:${server.addr.port}`, bodies, close: () => server.shutdown() };
 }
 
+/** DeepSeek's two APIs, each with a reasoner that thinks `reasoning` tokens whatever it is told. */
+const WIRES = {
+  "Chat Completions": (reasoning: number) => startReasoningChat(() => reasoning),
+  "Anthropic-compatible relay": (reasoning: number) => startThinkingAnthropic(() => reasoning),
+};
+type Wire = keyof typeof WIRES;
+
 /** What one `claude -p` run in auto mode left: its events, and what each upstream received. */
-async function autoRun(reasoning: number) {
+async function autoRun(reasoning: number, wire: Wire) {
   const work = await Deno.makeTempDir({ prefix: "ccp-auto-reason-" });
   const home = await Deno.makeTempDir({ prefix: "ccp-home-" });
   const agent = startAgent();
-  const reasoner = startReasoningChat(() => reasoning);
+  const reasoner = WIRES[wire](reasoning);
+  const type: ProviderConfig["type"] = wire === "Chat Completions" ? "openai" : "anthropic";
   const ccp = await startGuardedCcp(
     testConfig({
       providers: [
         provider("up", { type: "openai", baseUrl: agent.url, maxRetries: 0 }),
         provider("ds", {
-          type: "openai",
+          type,
           preset: "deepseek",
           baseUrl: reasoner.url,
           apiKeys: ["sk-test"],
@@ -123,39 +133,42 @@ const CASES = [
   { reasoning: 9_000, stages: 2, what: "the thinking stage answers" },
 ];
 
-for (const { reasoning, stages, what } of CASES) {
-  Deno.test({
-    name:
-      `claude -p in auto mode through ccp, its classifier on a model that reasons ${reasoning} ` +
-      `tokens whatever it is told: ${what}, and the risky command runs without asking`,
-    ignore: claude === undefined,
-    sanitizeResources: false,
-    sanitizeOps: false,
-    fn: async () => {
-      const { events, said, agent, checks } = await autoRun(reasoning);
-      const result = events.find((e) => e.type === "result");
-      assert.ok(result, `no result line:\n${said}`);
-      assert.deepEqual(result.permission_denials, [], said);
-      assert.equal(result.is_error, false, said);
-      assert.equal(result.result, "Installed.");
-      // The call ran on the classifier's word, not on a rule or a prompt.
-      const ran = events.find((e) => e.type === "user" && Array.isArray(e.tool_result_meta));
-      const meta = (ran?.tool_result_meta as Obj[] | undefined)?.[0];
-      assert.deepEqual(meta?.permission_decision, {
-        decision: "accept",
-        source: "config",
-        reason_type: "classifier",
-      }, said);
-      assert.equal(agent.length, 2, "the command's result went back to the agent");
-      assert.match(JSON.stringify(agent[1]!.messages), /Bash completed with no output/);
-      // Each stage asked once, through ccp, with room for the reasoning on top of its limit.
-      assert.equal(checks.length, stages, JSON.stringify(checks.map((b) => b.max_tokens)));
-      for (const body of checks) {
-        assert.equal(body.model, "deepseek-reasoner");
-        assert.deepEqual(body.thinking, { type: "disabled" });
-      }
-      assert.match(JSON.stringify(checks[0]!.messages), /install\.sh \| sh/);
-      assert.ok(Number(checks.at(-1)!.max_tokens) > reasoning, String(checks.at(-1)!.max_tokens));
-    },
-  });
+for (const wire of Object.keys(WIRES) as Wire[]) {
+  for (const { reasoning, stages, what } of CASES) {
+    Deno.test({
+      name:
+        `claude -p in auto mode through ccp, its classifier on DeepSeek's reasoner (${wire}), ` +
+        `which reasons ${reasoning} tokens whatever it is told: ${what}, and the risky command ` +
+        "runs without asking",
+      ignore: claude === undefined,
+      sanitizeResources: false,
+      sanitizeOps: false,
+      fn: async () => {
+        const { events, said, agent, checks } = await autoRun(reasoning, wire);
+        const result = events.find((e) => e.type === "result");
+        assert.ok(result, `no result line:\n${said}`);
+        assert.deepEqual(result.permission_denials, [], said);
+        assert.equal(result.is_error, false, said);
+        assert.equal(result.result, "Installed.");
+        // The call ran on the classifier's word, not on a rule or a prompt.
+        const ran = events.find((e) => e.type === "user" && Array.isArray(e.tool_result_meta));
+        const meta = (ran?.tool_result_meta as Obj[] | undefined)?.[0];
+        assert.deepEqual(meta?.permission_decision, {
+          decision: "accept",
+          source: "config",
+          reason_type: "classifier",
+        }, said);
+        assert.equal(agent.length, 2, "the command's result went back to the agent");
+        assert.match(JSON.stringify(agent[1]!.messages), /Bash completed with no output/);
+        // Each stage asked once, through ccp, with room for the reasoning on top of its limit.
+        assert.equal(checks.length, stages, JSON.stringify(checks.map((b) => b.max_tokens)));
+        for (const body of checks) {
+          assert.equal(body.model, "deepseek-reasoner");
+          assert.deepEqual(body.thinking, { type: "disabled" });
+        }
+        assert.match(JSON.stringify(checks[0]!.messages), /install\.sh \| sh/);
+        assert.ok(Number(checks.at(-1)!.max_tokens) > reasoning, String(checks.at(-1)!.max_tokens));
+      },
+    });
+  }
 }
