@@ -1,7 +1,7 @@
 /**
  * Provider differences of OpenAI-compatible upstreams, as data. Generic translation
  * code reads these knobs and never branches on a provider's name; a provider that
- * needs something a knob cannot say lists a named quirk (see `openai_quirks.ts`).
+ * needs something a knob cannot say lists a named quirk (see `quirks.ts`).
  * Model-specific values live in `models`: the first entries whose `match` is a
  * substring of the (lower-cased) upstream model name patch the dialect in order.
  */
