@@ -1,7 +1,7 @@
 /**
  * Provider differences of OpenAI-compatible upstreams, as data. Generic translation
  * code reads these knobs and never branches on a provider's name; a provider that
- * needs something a knob cannot say lists a named quirk (see `openai_quirks.ts`).
+ * needs something a knob cannot say lists a named quirk (see `quirks.ts`).
  * Model-specific values live in `models`: the first entries whose `match` is a
  * substring of the (lower-cased) upstream model name patch the dialect in order.
  */
@@ -115,10 +115,14 @@ export interface OpenAIDialect {
   readonly models: readonly ModelPatch[];
 }
 
-/** A patch for models whose name contains `match`. */
+/**
+ * A patch for models whose name contains `match`: `set` replaces knobs, `quirks` are added after
+ * the dialect's own (a model's need never takes away what its host needs).
+ */
 export interface ModelPatch {
   readonly match: string;
-  readonly set: Partial<Omit<OpenAIDialect, "name" | "models">>;
+  readonly set?: Partial<Omit<OpenAIDialect, "name" | "models" | "quirks">>;
+  readonly quirks?: readonly OpenAIQuirkName[];
 }
 
 /**
@@ -138,6 +142,19 @@ export const REASONING_ONLY_MODELS: readonly ModelPatch[] = [
   "kimi-k3",
   "minimax-m2",
 ].map((match) => ({ match, set: { reasoningAllowance: REASONING_ALLOWANCE.full } }));
+
+/**
+ * Mistral's models refuse a user message right after tool results wherever they are served
+ * (Mistral's own request validator also runs in NIM and in vLLM): a server that hosts them among
+ * other models bridges that gap for them alone.
+ */
+export const MISTRAL_ROLE_ORDER: readonly ModelPatch[] = [
+  "mistral",
+  "devstral",
+  "magistral",
+  "codestral",
+  "ministral",
+].map((match) => ({ match, quirks: ["assistant_after_tool"] }));
 
 /**
  * A generic, conservative OpenAI-compatible server (no preset): thinking is asked for with the
@@ -178,7 +195,7 @@ export const DEFAULT_OPENAI_DIALECT: OpenAIDialect = {
   textToolCalls: false,
   reasoningTokensSeparate: false,
   quirks: [],
-  models: REASONING_ONLY_MODELS,
+  models: [...REASONING_ONLY_MODELS, ...MISTRAL_ROLE_ORDER],
 };
 
 /**
@@ -189,7 +206,10 @@ export function dialectForModel(dialect: OpenAIDialect, model: string): OpenAIDi
   const name = model.toLowerCase();
   let out = dialect;
   for (const patch of dialect.models) {
-    if (name.includes(patch.match)) out = { ...out, ...patch.set };
+    if (!name.includes(patch.match)) continue;
+    out = { ...out, ...patch.set };
+    const added = patch.quirks?.filter((quirk) => !out.quirks.includes(quirk)) ?? [];
+    if (added.length > 0) out = { ...out, quirks: [...out.quirks, ...added] };
   }
   return out;
 }

@@ -6,11 +6,21 @@
  */
 
 import { REASONING_ALLOWANCE } from "../reasoning/allowance.ts";
-import { DEFAULT_OPENAI_DIALECT, type OpenAIDialect, REASONING_ONLY_MODELS } from "./dialect.ts";
+import {
+  DEFAULT_OPENAI_DIALECT,
+  MISTRAL_ROLE_ORDER,
+  type OpenAIDialect,
+  REASONING_ONLY_MODELS,
+} from "./dialect.ts";
 
 // Named dialects start from the generic one without its switch: each says how its provider
-// turns reasoning on, or leaves it to the model.
-const base: OpenAIDialect = { ...DEFAULT_OPENAI_DIALECT, reasoningSwitch: { kind: "none" } };
+// turns reasoning on, or leaves it to the model. Model patches are not inherited: each named
+// dialect lists those its provider's models need.
+const base: OpenAIDialect = {
+  ...DEFAULT_OPENAI_DIALECT,
+  reasoningSwitch: { kind: "none" },
+  models: REASONING_ONLY_MODELS,
+};
 const EFFORT_LMH = ["low", "medium", "high"] as const;
 const ALWAYS = REASONING_ONLY_MODELS;
 
@@ -21,13 +31,6 @@ const GPT_OSS_SWITCH = { kind: "reasoning_effort", levels: EFFORT_LMH, off: "low
 // `tool_calls` (more often with few tools offered); hosts that serve it among other models
 // turn the recovery on for it alone. Recovery is strict, so ordinary prose is untouched.
 const KIMI_K2_TEXT_TOOLS = { match: "kimi-k2", set: { textToolCalls: true } } as const;
-
-// Mistral's models refuse a user message right after tool results wherever they are served
-// (Mistral's own request validator runs in NIM and in vLLM): hosts that serve them among other
-// models bridge that gap for them alone.
-const MISTRAL_ROLE_ORDER = ["mistral", "devstral", "magistral", "codestral", "ministral"].map(
-  (match) => ({ match, set: { quirks: ["assistant_after_tool"] } }) as const,
-);
 
 /** Names of the built-in dialects. */
 export type OpenAIDialectName =
@@ -173,8 +176,8 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
             off: "minimal",
           },
           reasoningAllowance: REASONING_ALLOWANCE.minimal,
-          quirks: ["drop_sampling_params"],
         },
+        quirks: ["drop_sampling_params"],
       },
       {
         // gpt-5.1 and later: `none` skips reasoning, and `minimal` is refused.
@@ -195,8 +198,8 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
           maxOutputTokens: 100000,
           reasoningSwitch: { kind: "reasoning_effort", levels: EFFORT_LMH, off: "low" } as const,
           reasoningAllowance: REASONING_ALLOWANCE.low,
-          quirks: ["drop_sampling_params"] as const,
         },
+        quirks: ["drop_sampling_params"] as const,
       })),
     ],
   },
@@ -234,7 +237,8 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
       // grok-4 always reasons and takes no effort.
       {
         match: "grok-4",
-        set: { quirks: ["drop_stop"], reasoningAllowance: REASONING_ALLOWANCE.full },
+        set: { reasoningAllowance: REASONING_ALLOWANCE.full },
+        quirks: ["drop_stop"],
       },
       {
         match: "grok-4.3",

@@ -447,8 +447,21 @@ Deno.test("Mistral: a user message never follows tool results", async (t) => {
       assert.equal(refusedOrder(messages), -1, model);
     }
   });
+  await t.step("a provider without a preset gets the same for Mistral's models", () => {
+    const model = "mistralai/Devstral-Small-2507";
+    assert.equal(refusedOrder(map(history, DEFAULT_OPENAI_DIALECT, { model }).messages), -1);
+  });
+  await t.step("a model's patch adds the bridge and keeps the dialect's own quirks", () => {
+    // A dialect with ids of its own to fix: the bridge must not take their place.
+    const dialect = { ...DEFAULT_OPENAI_DIALECT, quirks: ["mistral_tool_call_ids"] } as const;
+    const messages = map(history, dialect, { model: "codestral-latest" }).messages;
+    assert.equal(refusedOrder(messages), -1);
+    const tool = messages.find((m) => m.role === "tool");
+    assert.match(tool?.role === "tool" ? tool.tool_call_id : "", /^[A-Za-z0-9]{9}$/);
+  });
   await t.step("other providers and models keep the order as it was", () => {
     const roles = ["user", "assistant", "tool", "user"];
+    assert.deepEqual(map(history).messages.map((m) => m.role), roles);
     assert.deepEqual(map(history, OPENAI_DIALECTS.openai).messages.map((m) => m.role), roles);
     const kimi = map(history, OPENAI_DIALECTS.nvidia_nim, { model: "moonshotai/kimi-k2.5" });
     assert.deepEqual(kimi.messages.map((m) => m.role), roles);
