@@ -1,6 +1,6 @@
 /**
  * Parsed config trees kept on disk, so a start whose config file has not changed skips the YAML
- * parser: loading it and its first parse were ~15 ms of every start, and ~3 MB of the running
+ * parser: loading it and its first parse were ~10–15 ms of every start, and ~1 MB of the running
  * server. A tree is found by a hash of the file's text, and the parser runs again whenever the
  * text differs. The cache holds no secret written in the file (see {@link hideSecrets}).
  */
