@@ -114,7 +114,7 @@ export const DOTENV_TEMPLATE =
 # CCP_HOST=127.0.0.1
 # CCP_PORT=8082
 # CCP_LOG_LEVEL=info
-# CCP_CONFIG=/path/to/config.yaml
+# (CCP_CONFIG picks this file's directory, so it is read only from the environment or ./.env.)
 
 # Provider keys (reference them in config.yaml, e.g. api_key: \${NVIDIA_NIM_API_KEY}).
 ${[...new Set(PRESETS.filter((p) => p.keyEnv && !p.local).map((p) => `# ${p.keyEnv}=`))].join("\n")}

@@ -6,6 +6,7 @@
 
 import {
   type CountRecord,
+  NO_PROVIDER,
   NO_ROUTE,
   type RequestObserver,
   type RequestRecord,
@@ -156,7 +157,7 @@ export class Metrics implements RequestObserver {
 
   ended(r: Readonly<RequestRecord>): void {
     this.#inflight--;
-    const provider = r.provider ?? "";
+    const provider = r.provider ?? NO_PROVIDER;
     const model = r.model === undefined ? "" : this.#models.of(provider, r.model);
     this.#requests.add(
       this.#requestLabels.of(r.route ?? NO_ROUTE, provider, model, String(r.status)),

@@ -11,6 +11,12 @@
  */
 export const NO_ROUTE = "none";
 
+/**
+ * The provider (and upstream model) of a request no provider served (refused before routing, by
+ * the client rules, or answered by ccp itself): the ledger, /metrics and the status page say this.
+ */
+export const NO_PROVIDER = "none";
+
 /** Token counts as Anthropic reports them (`usage` of a Message). */
 export interface Usage {
   inputTokens?: number;

@@ -12,6 +12,7 @@
 
 import { createClient } from "redis";
 import type { Logger } from "../core/log.ts";
+import { redactUrlSecrets } from "../core/secrets.ts";
 import type { SharedGuards, SharedSyncInput, SharedSyncResult } from "../resilience/shared_sync.ts";
 import type { SpendCounters } from "../usage/budgets.ts";
 import {
@@ -111,7 +112,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
   readonly #recent = new Map<string, { at: number; live: string[] }>();
 
   constructor(url: string, prefix: string, log: Logger) {
-    this.description = `Redis at ${url.replace(/\/\/[^@/]*@/, "//***@")}`;
+    this.description = `Redis at ${redactUrlSecrets(url)}`;
     this.#prefix = prefix;
     this.#log = log;
     this.#client = createClient({

@@ -178,11 +178,17 @@ export function networkCause(error: unknown): string {
       ? error.cause.message.split("): ").at(-1) ?? error.message
       : error.message
     : String(error);
-  // A proxy's URL (with its password) can appear in the client library's message.
-  return redactUrlCredentials(scrubSecrets(said));
+  // fetch's words may quote the URL it was asked for, with a token in a query value; a proxy's URL
+  // (with its password) can appear in the client library's message.
+  const named = said.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s)"'<>]+/gi, (url) => addressOf(url));
+  return redactUrlCredentials(scrubSecrets(named));
 }
 
-/** A URL as ccp says it: origin and path, without credentials, query or fragment. */
+/**
+ * A URL as ccp says it: origin and path, without credentials, query or fragment. Every message,
+ * log line and error body that names an upstream's address goes through here, because a base_url
+ * may carry a key (`https://TOKEN@host`, `?api-key=`).
+ */
 export function addressOf(url: string): string {
   try {
     const parsed = new URL(url);

@@ -22,6 +22,7 @@ import {
   dimensionsOf,
   groupKey,
   NONE,
+  OLD_NONE,
   type UsageGroup,
   zeroCounters,
 } from "./totals.ts";
@@ -270,8 +271,13 @@ class KvUsageStore implements UsageStore {
       const id = `${hour}\u0000${route}\u0000${provider}\u0000${model}\u0000${client}`;
       if (current?.id !== id) {
         emit();
-        // Hours summed before `none` was the route of a request refused before routing say `-`.
-        const d = { route: route === NONE ? NO_ROUTE : route, provider, model, client };
+        // Hours summed before `none` spelled a missing route, provider or model say `-`.
+        const d = {
+          route: route === OLD_NONE ? NO_ROUTE : route,
+          provider: provider === OLD_NONE ? NONE : provider,
+          model: model === OLD_NONE ? NONE : model,
+          client,
+        };
         current = { id, hour, d, c: zeroCounters() };
       }
       current.c[field] = Number(item.value.value);

@@ -1,7 +1,7 @@
 /** Counters summed over ledger entries, and the report shape `ccp usage --json` prints. */
 
 import type { LedgerEntry } from "./entry.ts";
-import { NO_ROUTE } from "../pipeline/record.ts";
+import { NO_PROVIDER, NO_ROUTE } from "../pipeline/record.ts";
 
 /** What `--by` groups on. */
 export const USAGE_GROUPS = ["day", "route", "provider", "model", "client"] as const;
@@ -70,8 +70,11 @@ export interface Dimensions {
   readonly client: string;
 }
 
+/** How an older ccp wrote a dimension a record did not have; hours it summed still say so. */
+export const OLD_NONE = "-";
+
 /** Shown for a dimension a record does not have (a local answer has no provider). */
-export const NONE = "-";
+export const NONE = NO_PROVIDER;
 
 /** An entry's dimensions. */
 export function dimensionsOf(e: LedgerEntry): Dimensions {

@@ -104,3 +104,10 @@ Deno.test("init without any home directory asks for --config", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("init's .env does not offer CCP_CONFIG, which is read before that file is found", () => {
+  // The .env beside the config file is read once the file is chosen, so a CCP_CONFIG in it would
+  // be ignored; the template says where it does work instead.
+  assert.doesNotMatch(DOTENV_TEMPLATE, /^#\s*CCP_CONFIG=/m);
+  assert.match(DOTENV_TEMPLATE, /CCP_CONFIG.*environment or \.\/\.env/);
+});

@@ -68,3 +68,16 @@ Deno.test("upstreamNetworkError through a proxy: the proxy is named, without its
     assert.ok(!error.message.includes("s3cret") && !error.message.includes("alice"));
   }
 });
+
+Deno.test("upstreamNetworkError never quotes credentials written into the base_url", () => {
+  const url = "https://tok3n@gw.example/v1/chat/completions?api-key=SECRETQ";
+  const error = upstreamNetworkError({
+    provider: "gw",
+    model: "m",
+    url,
+    // An unknown cause keeps fetch's own words, which may quote the URL it was asked for.
+    error: new TypeError(`error sending request for url (${url}): something odd happened`),
+  });
+  assert.doesNotMatch(error.message, /tok3n|SECRETQ/);
+  assert.match(error.message, /gw\.example\/v1\/chat\/completions/);
+});

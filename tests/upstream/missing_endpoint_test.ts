@@ -128,3 +128,16 @@ Deno.test("OpenRouter's 404 for a request no provider of the model serves is its
     await up.close();
   }
 });
+
+Deno.test("the 404 advice never quotes credentials written into the base_url", async () => {
+  const up = notFound("404 page not found");
+  try {
+    const withToken = up.url.replace("http://", "http://tok3n@");
+    const got = await ask({ preset: "ollama", type: "anthropic" }, withToken);
+    assert.equal(got.status, 404);
+    assert.ok(got.message.includes("`type: openai` at http://127.0.0.1:"), got.message);
+    assert.ok(!got.message.includes("tok3n"), got.message);
+  } finally {
+    await up.close();
+  }
+});

@@ -208,12 +208,22 @@ Deno.test("kv store: a request refused before routing is grouped under route `no
     old.close();
     const store = await openKvStore(path, { retentionMs: 90 * 24 * HOUR });
     try {
-      const { route: _, ...unrouted } = entry({ at: base - HOUR, status: 400, error: true });
+      const { route: _, provider: _p, model: _m, ...unrouted } = entry({
+        at: base - HOUR,
+        status: 400,
+        error: true,
+      });
       await store.append([unrouted, entry({ at: base - HOUR })]);
       const grouped = await store.grouped(base - 3 * HOUR, "route");
       assert.deepEqual([...grouped.keys()].sort(), ["default", "none"]);
       assert.equal(grouped.get("none")!.requests, 2);
       assert.equal(grouped.get("none")!.errors, 1);
+      // No provider is `none` too, as /metrics and the status page say, old `-` hours included.
+      const byProvider = await store.grouped(base - 3 * HOUR, "provider");
+      assert.deepEqual([...byProvider.keys()].sort(), ["none", "p"]);
+      assert.equal(byProvider.get("none")!.requests, 2);
+      const byModel = await store.grouped(base - 3 * HOUR, "model");
+      assert.equal(byModel.get("none")!.requests, 2);
     } finally {
       store.close();
     }

@@ -66,7 +66,7 @@ function requestRow(tr, r) {
   cell(tr, new Date(r.at).toLocaleTimeString());
   cell(tr, r.clientModel ?? "");
   cell(tr, r.route);
-  cell(tr, r.provider ? r.provider + "/" + r.model : "—");
+  cell(tr, r.provider ? r.provider + "/" + r.model : "none");
   cell(tr, String(r.status) + (r.outcome === "ok" ? "" : " " + r.outcome), r.status >= 400 || r.outcome !== "ok" ? "bad" : "ok").title = r.error ?? "";
   cell(tr, n(r.inputTokens), "n");
   cell(tr, n(r.outputTokens), "n");

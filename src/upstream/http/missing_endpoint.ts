@@ -33,7 +33,7 @@ export function missingEndpointAdvice(
 
 /** The server's OpenAI-compatible root: its base URL, ending in `/v1`. */
 function openAiRoot(baseUrl: string): string {
-  const root = baseUrl.replace(/\/+$/, "");
+  const root = addressOf(baseUrl).replace(/\/+$/, "");
   return /\/v1$/.test(root) ? root : `${root}/v1`;
 }
 
