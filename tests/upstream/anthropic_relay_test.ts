@@ -463,3 +463,96 @@ Deno.test("relay: a message_delta without a stop reason, then a close, is a whol
     });
   }
 });
+
+// Claude Code opens a tool_use block with `input: ""` and builds the input from
+// input_json_delta alone, so an input carried only by the start would reach the tool as {}.
+Deno.test("relay: a tool_use start that carries its input and sends no delta", async (t) => {
+  const msgStart: SseEvent = {
+    event: "message_start",
+    data: {
+      type: "message_start",
+      message: {
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        model: "m",
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 10, output_tokens: 0 },
+      },
+    },
+  };
+  const startOf = (input: unknown): SseEvent => ({
+    event: "content_block_start",
+    data: {
+      type: "content_block_start",
+      index: 0,
+      content_block: { type: "tool_use", id: "toolu_1", name: "Bash", input },
+    },
+  });
+  const delta = (partial_json: string): SseEvent => ({
+    event: "content_block_delta",
+    data: {
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "input_json_delta", partial_json },
+    },
+  });
+  const blockStop: SseEvent = {
+    event: "content_block_stop",
+    data: { type: "content_block_stop", index: 0 },
+  };
+  const end: SseEvent[] = [
+    {
+      event: "message_delta",
+      data: {
+        type: "message_delta",
+        delta: { stop_reason: "tool_use", stop_sequence: null },
+        usage: { output_tokens: 5 },
+      },
+    },
+    { event: "message_stop", data: { type: "message_stop" } },
+  ];
+  const relayed = async (events: SseEvent[]) =>
+    parseSse(await relayText(chunked(encodeEvents(events), 7)));
+  /** The input as Claude Code builds it: `""` at the start, then the deltas' JSON. */
+  const clientInput = (events: SseEvent[]) => {
+    const json = events.filter((e) =>
+      e.event === "content_block_delta" &&
+      (e.data.delta as Record<string, unknown>).type === "input_json_delta"
+    ).map((e) => (e.data.delta as Record<string, string>).partial_json).join("");
+    return json === "" ? {} : JSON.parse(json);
+  };
+  const input = { command: "ls -la", description: "list" };
+
+  await t.step("becomes one input_json_delta, and the start carries {}", async () => {
+    const got = await relayed([msgStart, startOf(input), blockStop, ...end]);
+    assert.deepEqual(got.map((e) => e.event), [
+      "message_start",
+      "content_block_start",
+      "content_block_delta",
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
+    assert.deepEqual((got[1]!.data.content_block as Record<string, unknown>).input, {});
+    assert.deepEqual(clientInput(got), input);
+  });
+  await t.step("only empty deltas follow: the carried input still arrives", async () => {
+    const got = await relayed([msgStart, startOf(input), delta(""), blockStop, ...end]);
+    assert.deepEqual(clientInput(got), input);
+  });
+  await t.step("deltas follow: they are the input, nothing is added", async () => {
+    const events = [msgStart, startOf(input), delta('{"command":'), delta('"pwd"}'), blockStop];
+    const got = await relayed([...events, ...end]);
+    assert.deepEqual(clientInput(got), { command: "pwd" });
+    assert.equal(got.filter((e) => e.event === "content_block_delta").length, 2);
+  });
+  await t.step("a start with input {} passes untouched", async () => {
+    const events = [msgStart, startOf({}), blockStop, ...end];
+    const want = events.map((e) => structuredClone(e));
+    (want[0]!.data.message as Record<string, unknown>).model = "claude-x";
+    assert.deepEqual(await relayed(events), want);
+  });
+});

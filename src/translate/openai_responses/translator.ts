@@ -208,10 +208,9 @@ export class ResponsesToAnthropicTranslator {
       if (!call) return;
       if (typeof item.name === "string" && item.name && !call.name) call.name = item.name;
       call.closed = true;
-      if (this.#blocks.openCall === call) {
-        this.#blocks.close();
-        this.#openNextCall();
-      }
+      if (this.#blocks.openCall === call) this.#blocks.close();
+      // The call may have been waiting for the name this item brought.
+      this.#openNextCall();
     } else if (item.type === "reasoning") {
       // Without its encrypted content (thinking was not asked for, yet the model reasoned) the
       // item cannot go back, so it needs no block: Anthropic sends none when thinking is off.
@@ -227,9 +226,17 @@ export class ResponsesToAnthropicTranslator {
     }
   }
 
-  /** Opens the first function call waiting, writing its buffered arguments. */
-  #openNextCall(): void {
+  /**
+   * Opens the first function call waiting, writing its buffered arguments. A call without
+   * its name yet stays waiting (a tool block cannot be renamed once started, and a tool
+   * named "" cannot run); one that finished, or the answer ended, without a name is dropped.
+   */
+  #openNextCall(final = false): void {
     if (this.#blocks.openCall !== undefined) return;
+    while (this.#pending[0] && !this.#pending[0].name) {
+      if (!this.#pending[0].closed && !final) return;
+      this.#pending.shift();
+    }
     const next = this.#pending.shift();
     if (!next) {
       if (this.#late) this.#blocks.text(this.#late);
@@ -238,9 +245,9 @@ export class ResponsesToAnthropicTranslator {
     }
     this.#summaryAt = "";
     this.#blocks.startTool(next, next.id);
-    if (next.closed) {
+    if (next.closed || final) {
       this.#blocks.close();
-      this.#openNextCall();
+      this.#openNextCall(final);
     }
   }
 
@@ -259,10 +266,8 @@ export class ResponsesToAnthropicTranslator {
 
   #complete(response: ResponsesResponse): void {
     // Calls the stream announced but never finished are written out as they stand.
-    while (this.#blocks.openCall !== undefined || this.#pending.length > 0) {
-      this.#blocks.close();
-      this.#openNextCall();
-    }
+    this.#blocks.close();
+    this.#openNextCall(true);
     this.#blocks.close();
     const incomplete = response.status === "incomplete"
       ? response.incomplete_details?.reason

@@ -287,6 +287,66 @@ Deno.test("Responses stream: the ugly cases", async (t) => {
       "text",
     ]);
   });
+  await t.step("a call added without its name opens its block once the name comes", async () => {
+    // Recorded from a Responses server that names the call only in output_item.done.
+    const at = (n: number, type: string, data: Record<string, unknown>) =>
+      `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...data })}\n\n`;
+    const body = head() +
+      at(2, "response.output_item.added", {
+        output_index: 0,
+        item: { id: "fc_1", type: "function_call", call_id: "call_1", arguments: "" },
+      }) +
+      at(3, "response.function_call_arguments.delta", {
+        item_id: "fc_1",
+        output_index: 0,
+        delta: '{"command":"ls"}',
+      }) +
+      at(4, "response.function_call_arguments.done", {
+        item_id: "fc_1",
+        output_index: 0,
+        arguments: '{"command":"ls"}',
+      }) +
+      at(5, "response.output_item.done", {
+        output_index: 0,
+        item: {
+          id: "fc_1",
+          type: "function_call",
+          call_id: "call_1",
+          name: "Bash",
+          arguments: '{"command":"ls"}',
+        },
+      }) +
+      at(6, "response.completed", { response: responseObject({ items: [] }, "gpt-5.1-codex") });
+    const wire = await translate([encoder.encode(body)]);
+    const frames = parseFrames(wire);
+    assertWellFormed(frames);
+    const starts = frames.filter((f) => f.event === "content_block_start")
+      .map((f) => (f.data.content_block as { name?: string }).name);
+    assert.deepEqual(starts, ["Bash"]);
+    const message = await sdkMessage(wire);
+    assert.deepEqual(message.content.map((b) => b.type === "tool_use" ? b.input : b.type), [
+      { command: "ls" },
+    ]);
+    assert.equal(message.stop_reason, "tool_use");
+  });
+  await t.step("a call that never gets a name is dropped, as on the Chat path", async () => {
+    const at = (n: number, type: string, data: Record<string, unknown>) =>
+      `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...data })}\n\n`;
+    const body = head() +
+      at(2, "response.output_item.added", {
+        output_index: 0,
+        item: { id: "fc_1", type: "function_call", call_id: "call_1", arguments: "" },
+      }) +
+      at(3, "response.function_call_arguments.delta", {
+        item_id: "fc_1",
+        output_index: 0,
+        delta: '{"command":"ls"}',
+      }) +
+      at(4, "response.output_text.delta", { item_id: "msg_1", output_index: 1, delta: "Hi." }) +
+      at(5, "response.completed", { response: responseObject({ items: [] }, "gpt-5.1-codex") });
+    const message = await sdkMessage(await translate([encoder.encode(body)]));
+    assert.deepEqual(message.content.map((b) => b.type), ["text"]);
+  });
 });
 
 Deno.test("Responses JSON answer → the same Message the stream gives", async (t) => {
