@@ -13,6 +13,7 @@ import {
 } from "../relay_stream.ts";
 import type { UsageTotals } from "../transport.ts";
 import { isRecord } from "../../core/json.ts";
+import { CarriedToolInput } from "./carried_input.ts";
 import {
   completedStopReason,
   deltaChars,
@@ -84,7 +85,7 @@ class AnthropicFrames implements FrameSource {
   // The answer has a tool call of the client's (a `tool_use` block).
   #toolUse = false;
   // A tool call's input its start carried, until a delta with input arrives or the block stops.
-  #carried: { readonly index: unknown; readonly json: string } | undefined;
+  #carried = new CarriedToolInput();
   // A CR that ended the last read: the first half of a CRLF, or a line end of its own.
   #cr = false;
   // The last read may have ended inside a multi-byte character.
@@ -177,14 +178,17 @@ class AnthropicFrames implements FrameSource {
           if (data.type === "message_delta" && stopReasonOf(data) !== undefined) {
             this.finishing = true;
           }
-          const carried = this.#carriedInput(data);
+          const carried = this.#carried.see(data);
+          if (typeof carried === "object") this.answerChars += carried.json.length;
           const filled = filledToolInput(data) || carried === true || completed;
           if (this.#rewrite) sent = this.#opening(source, data, filled);
           else if (this.#startSent && data.type === "message_start") {
             // ccp opened the answer with its own already: a second would start a new message.
             sent = undefined;
           } else if (filled) sent = withData(source, data);
-          if (typeof carried === "string" && sent !== undefined) sent = `${carried}\n\n${sent}`;
+          if (typeof carried === "object" && sent !== undefined) {
+            sent = `${carried.event}\n\n${sent}`;
+          }
         }
         if (sent !== event) changed = true;
         if (sent !== undefined) events[kept++] = sent;
@@ -240,43 +244,6 @@ class AnthropicFrames implements FrameSource {
     this.#startSent = true;
     const sent = filled ? withData(event, data) : event;
     return `${startFor(this.#start)}\n\n${sent}`;
-  }
-
-  /**
-   * A `tool_use` start that carries its input (some compatible servers send the whole call so
-   * and no `input_json_delta`) gets `input: {}`, and true; its block's stop then gets that input
-   * as one delta before it, the event returned, unless a delta with input came: Claude Code
-   * builds a call's input from the deltas alone, so it would run the tool with `{}`. Only the
-   * input's text is kept, until the block ends.
-   */
-  #carriedInput(data: Record<string, unknown>): boolean | string {
-    const carried = this.#carried;
-    if (data.type === "content_block_start" && isRecord(data.content_block)) {
-      const block = data.content_block;
-      this.#carried = undefined;
-      if (block.type !== "tool_use" || !isRecord(block.input)) return false;
-      if (Object.keys(block.input).length === 0) return false;
-      this.#carried = { index: data.index, json: JSON.stringify(block.input) };
-      block.input = {};
-      return true;
-    }
-    if (!carried || data.index !== carried.index) return false;
-    if (data.type === "content_block_delta") {
-      const delta = data.delta;
-      if (isRecord(delta) && typeof delta.partial_json === "string" && delta.partial_json) {
-        this.#carried = undefined;
-      }
-      return false;
-    }
-    if (data.type !== "content_block_stop") return false;
-    this.#carried = undefined;
-    this.answerChars += carried.json.length;
-    const delta = {
-      type: "content_block_delta",
-      index: carried.index,
-      delta: { type: "input_json_delta", partial_json: carried.json },
-    };
-    return `event: content_block_delta\ndata: ${JSON.stringify(delta)}`;
   }
 
   /**
