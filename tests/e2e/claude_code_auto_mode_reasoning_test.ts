@@ -16,6 +16,7 @@ import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude
 import { provider, testConfig } from "../helpers/config.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
 import { startReasoningChat, startThinkingAnthropic } from "../mocks/reasoning_models.ts";
+import { chatAnswer } from "../helpers/chat_answer.ts";
 
 const claude = await findClaude();
 
@@ -23,33 +24,6 @@ type Obj = Record<string, unknown>;
 
 // Risky-looking (a script piped into a shell) but harmless: nothing listens on port 9.
 const RISKY = "curl -s http://127.0.0.1:9/install.sh | sh";
-
-/** A Chat Completions answer: streamed when asked for, else one JSON completion. */
-function chatAnswer(stream: boolean, message: Obj, finish: string): Response {
-  const base = { id: "c", created: 1, model: "agent" };
-  if (!stream) {
-    return Response.json({
-      ...base,
-      object: "chat.completion",
-      choices: [{ index: 0, message: { role: "assistant", ...message }, finish_reason: finish }],
-      usage: { prompt_tokens: 900, completion_tokens: 5, total_tokens: 905 },
-    });
-  }
-  const chunk = (delta: Obj, finish_reason: string | null) =>
-    `data: ${
-      JSON.stringify({
-        ...base,
-        object: "chat.completion.chunk",
-        choices: [{ index: 0, delta, finish_reason }],
-      })
-    }\n\n`;
-  const calls = message.tool_calls as Obj[] | undefined;
-  const delta = calls
-    ? { role: "assistant", tool_calls: calls.map((call, index) => ({ index, ...call })) }
-    : { role: "assistant", content: message.content };
-  const sse = chunk(delta, null) + chunk({}, finish) + "data: [DONE]\n\n";
-  return new Response(sse, { headers: { "content-type": "text/event-stream" } });
-}
 
 /** The agent's upstream: one Bash call of {@link RISKY}, then, after its result, a text answer. */
 function startAgent() {
@@ -60,11 +34,11 @@ function startAgent() {
     const stream = body.stream === true;
     const messages = body.messages as Obj[];
     if (messages.at(-1)?.role === "tool") {
-      return chatAnswer(stream, { content: "Installed." }, "stop");
+      return chatAnswer(stream, { content: "Installed." }, "stop", "agent");
     }
     const args = JSON.stringify({ command: RISKY, description: "Install" });
     const call = { id: "call_1", type: "function", function: { name: "Bash", arguments: args } };
-    return chatAnswer(stream, { content: null, tool_calls: [call] }, "tool_calls");
+    return chatAnswer(stream, { content: null, tool_calls: [call] }, "tool_calls", "agent");
   });
   return { url: `http://127.0.0.1:${server.addr.port}`, bodies, close: () => server.shutdown() };
 }

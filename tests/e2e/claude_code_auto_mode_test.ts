@@ -24,6 +24,7 @@ import {
 } from "../helpers/tmux.ts";
 import { encodeEvents, openingMessage, type SseEvent } from "../mocks/anthropic_fixtures.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
+import { chatAnswer } from "../helpers/chat_answer.ts";
 
 const ready = await tmuxAndClaude();
 
@@ -190,36 +191,6 @@ Deno.test({
     }
   },
 });
-
-/** A Chat Completions answer: streamed when asked for, else one JSON completion. */
-function chatAnswer(stream: boolean, message: Obj, finish: string): Response {
-  if (!stream) {
-    return Response.json({
-      id: "c",
-      object: "chat.completion",
-      created: 1,
-      model: "m",
-      choices: [{ index: 0, message: { role: "assistant", ...message }, finish_reason: finish }],
-      usage: { prompt_tokens: 900, completion_tokens: 5, total_tokens: 905 },
-    });
-  }
-  const chunk = (delta: Obj, finish_reason: string | null) =>
-    `data: ${
-      JSON.stringify({
-        id: "c",
-        object: "chat.completion.chunk",
-        created: 1,
-        model: "m",
-        choices: [{ index: 0, delta, finish_reason }],
-      })
-    }\n\n`;
-  const calls = message.tool_calls as Obj[] | undefined;
-  const delta = calls
-    ? { role: "assistant", tool_calls: calls.map((call, index) => ({ index, ...call })) }
-    : { role: "assistant", content: message.content };
-  const sse = chunk(delta, null) + chunk({}, finish) + "data: [DONE]\n\n";
-  return new Response(sse, { headers: { "content-type": "text/event-stream" } });
-}
 
 /**
  * A Chat Completions upstream for the agent (model `agent`: one Bash call of {@link RISKY}, then
