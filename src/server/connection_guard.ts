@@ -12,6 +12,7 @@
 
 import type { ClientTimeouts } from "../config/types.ts";
 import { type Cancel, deadline } from "../core/deadlines.ts";
+import { NO_ROUTE } from "../pipeline/record.ts";
 import { headEnd, inspectHead, latin1Text } from "./guard_head.ts";
 
 /** Limits of the guard. */
@@ -40,6 +41,11 @@ export interface Guard {
   close(): void;
 }
 
+/**
+ * An answer the guard gives in the server's place. It says `x-ccp-route: none`, as the server
+ * does for a request refused before routing: every answer to POST /v1/messages names its route,
+ * and the guard answers before any route is chosen.
+ */
 function errorResponse(status: number, type: string, message: string): Uint8Array {
   const body = JSON.stringify({ type: "error", error: { type, message } });
   const reason = status === 413
@@ -49,6 +55,7 @@ function errorResponse(status: number, type: string, message: string): Uint8Arra
     : "Bad Request";
   return encoder.encode(
     `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\n` +
+      `x-ccp-route: ${NO_ROUTE}\r\n` +
       `content-length: ${encoder.encode(body).byteLength}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
@@ -64,7 +71,7 @@ export function guardConnections(
   (async () => {
     for await (const conn of listener) {
       if (open >= limits.maxConnections) {
-        void refuse(conn, errorResponse(503, "overloaded_error", "Too many connections to ccp"));
+        void refuse(conn, errorResponse(503, "api_error", "Too many connections to ccp"));
         continue;
       }
       open++;

@@ -132,6 +132,8 @@ Deno.test("hostile clients against the server's own limits", async (t) => {
           const error = errorOf(text);
           assert.equal(error.status, status);
           assert.match(error.message, pattern);
+          // Every answer to POST /v1/messages names its route: none was chosen yet.
+          assert.match(text, /\r\nx-ccp-route: none\r\n/i);
           assert.ok(closed);
           conn.close();
         },
@@ -147,6 +149,8 @@ Deno.test("hostile clients against the server's own limits", async (t) => {
           refused.every((r) => r.closed && /^HTTP\/1\.1 503/.test(r.text)),
           "refused with 503",
         );
+        // A 503 is an api_error in Anthropic's table (overloaded_error goes with 529).
+        assert.deepEqual(new Set(refused.map((r) => errorOf(r.text).type)), new Set(["api_error"]));
         for (const c of conns) c.close();
         await new Promise((r) => setTimeout(r, 100));
         const health = await fetch(`http://127.0.0.1:${port}/health`);
