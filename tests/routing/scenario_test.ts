@@ -97,7 +97,16 @@ Deno.test("scenario routes: each rule, in order, after explicit choices and befo
     route({ thinking: { type: "enabled", budget_tokens: 7999 }, ...user("hi") }),
     "opus → p/opus-m",
   );
-  // Order: subagent before image before think.
+  assert.equal(route({ output_config: { effort: "medium" }, ...user("hi") }), "opus → p/opus-m");
+  // Order: subagent, web_search, image, long_context, think; each pair met in one request.
+  const webSearch = { tools: [{ type: "web_search_20250305", name: "web_search" }] };
+  assert.equal(route({ system: BILLING, ...webSearch, ...user("hi") }), "subagent → p/sub-m");
+  assert.equal(route({ ...webSearch, ...user([image]) }), "web_search → p/web-m");
+  assert.equal(route(user([image]), { inputTokens: 2200 }), "image → p/image-m");
+  assert.equal(
+    route({ output_config: { effort: "max" }, ...user("hi") }, { inputTokens: 2200 }),
+    "long_context → p/long-m",
+  );
   assert.equal(
     route({ system: BILLING, output_config: { effort: "max" }, ...user([image]) }),
     "subagent → p/sub-m",
