@@ -1,0 +1,93 @@
+/**
+ * An open circuit breaker is shared through Redis like cool-downs and set-asides: once one
+ * instance has opened it, a request that starts on another instance 100 ms later skips that
+ * target for the route's next one, without trying it first.
+ */
+
+import assert from "node:assert/strict";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
+import { startServer } from "../../src/cli/serve.ts";
+import { testContext } from "../cli/helpers.ts";
+import { REDIS_MISSING, startRedis } from "./engines.ts";
+
+const message = textMessage("m", { input_tokens: 10, output_tokens: 5 });
+
+/** An upstream whose model `broken` always fails with 500; any other model answers. */
+function startUpstream() {
+  const tries: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const { model } = await req.json();
+    tries.push(model);
+    if (model === "broken") {
+      return Response.json({ type: "error", error: { type: "api_error", message: "down" } }, {
+        status: 500,
+      });
+    }
+    return Response.json({ ...message, model });
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, tries, close: () => server.shutdown() };
+}
+
+async function send(url: string): Promise<{ status: number; model: string | null }> {
+  const res = await fetch(`${url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      model: "x",
+      max_tokens: 10,
+      messages: [{ role: "user", content: "hi" }],
+    }),
+  });
+  await res.body?.cancel();
+  return { status: res.status, model: res.headers.get("x-ccp-model") };
+}
+
+Deno.test({
+  name: "shared.redis: a circuit one instance opened is skipped by another 100 ms later",
+  ignore: REDIS_MISSING !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const redis = await startRedis();
+    const up = startUpstream();
+    const dir = await Deno.makeTempDir({ prefix: "ccp_redis_circuit_" });
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { data_dir: data }
+usage: { enabled: false }
+shared: { redis: "${redis.url}" }
+providers:
+  up:
+    type: anthropic
+    base_url: "${up.url}"
+    api_key: good-0123456789
+    max_retries: 0
+routes:
+  default: [up/broken, up/spare]
+`,
+    );
+    const [a, b] = await Promise.all(
+      [0, 1].map(() =>
+        startServer({ ctx: testContext(dir), flags: { config: "c.yaml", port: 0 } })
+      ),
+    );
+    try {
+      const urlA = `http://127.0.0.1:${a!.port}`;
+      const urlB = `http://127.0.0.1:${b!.port}`;
+      // Three failures in a row open the circuit on A; each request is still served by the spare.
+      for (let i = 0; i < 3; i++) {
+        assert.deepEqual(await send(urlA), { status: 200, model: "spare" });
+      }
+      assert.equal(up.tries.filter((m) => m === "broken").length, 3);
+      await new Promise((r) => setTimeout(r, 100));
+      // B never met the failures: what A learned keeps it from trying the broken target.
+      assert.deepEqual(await send(urlB), { status: 200, model: "spare" });
+      assert.equal(up.tries.filter((m) => m === "broken").length, 3, "B tried the open circuit");
+    } finally {
+      await Promise.all([a!.stop(), b!.stop()]);
+      await up.close();
+      await redis.remove();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
