@@ -1,7 +1,8 @@
 /**
  * An open circuit breaker is shared through Redis like cool-downs and set-asides: once one
  * instance has opened it, a request that starts on another instance 100 ms later skips that
- * target for the route's next one, without trying it first.
+ * target for the route's next one, without trying it first. Another deployment on the same Redis
+ * (its own `shared.prefix`; `ccp:` by default) shares nothing with it.
  */
 
 import assert from "node:assert/strict";
@@ -28,6 +29,20 @@ function startUpstream() {
   return { url: `http://127.0.0.1:${server.addr.port}`, tries, close: () => server.shutdown() };
 }
 
+/** The names of every key in the Redis at `port` (one KEYS command, read as text). */
+async function redisKeys(port: number): Promise<string[]> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode("*2\r\n$4\r\nKEYS\r\n$1\r\n*\r\n"));
+    const buf = new Uint8Array(65536);
+    const n = await conn.read(buf) ?? 0;
+    const lines = new TextDecoder().decode(buf.subarray(0, n)).split("\r\n");
+    return lines.filter((line, i) => i > 0 && line !== "" && !line.startsWith("$"));
+  } finally {
+    conn.close();
+  }
+}
+
 async function send(url: string): Promise<{ status: number; model: string | null }> {
   const res = await fetch(`${url}/v1/messages`, {
     method: "POST",
@@ -51,11 +66,10 @@ Deno.test({
     const redis = await startRedis();
     const up = startUpstream();
     const dir = await Deno.makeTempDir({ prefix: "ccp_redis_circuit_" });
-    await Deno.writeTextFile(
-      `${dir}/c.yaml`,
+    const yaml = (shared: string) =>
       `server: { data_dir: data }
 usage: { enabled: false }
-shared: { redis: "${redis.url}" }
+shared: { redis: "${redis.url}"${shared} }
 providers:
   up:
     type: anthropic
@@ -64,11 +78,12 @@ providers:
     max_retries: 0
 routes:
   default: [up/broken, up/spare]
-`,
-    );
-    const [a, b] = await Promise.all(
-      [0, 1].map(() =>
-        startServer({ ctx: testContext(dir), flags: { config: "c.yaml", port: 0 } })
+`;
+    await Deno.writeTextFile(`${dir}/c.yaml`, yaml(""));
+    await Deno.writeTextFile(`${dir}/other.yaml`, yaml(`, prefix: "other:"`));
+    const [a, b, other] = await Promise.all(
+      ["c.yaml", "c.yaml", "other.yaml"].map((config) =>
+        startServer({ ctx: testContext(dir), flags: { config, port: 0 } })
       ),
     );
     try {
@@ -83,8 +98,17 @@ routes:
       // B never met the failures: what A learned keeps it from trying the broken target.
       assert.deepEqual(await send(urlB), { status: 200, model: "spare" });
       assert.equal(up.tries.filter((m) => m === "broken").length, 3, "B tried the open circuit");
+      // The other deployment's keys are apart: it has learned nothing, and tries the target.
+      assert.deepEqual(await send(`http://127.0.0.1:${other!.port}`), {
+        status: 200,
+        model: "spare",
+      });
+      assert.equal(up.tries.filter((m) => m === "broken").length, 4);
+      const keys = await redisKeys(redis.port);
+      assert.ok(keys.length > 0 && keys.every((k) => /^(ccp|other):/.test(k)), keys.join(", "));
+      assert.ok(keys.some((k) => k.startsWith("ccp:")), keys.join(", "));
     } finally {
-      await Promise.all([a!.stop(), b!.stop()]);
+      await Promise.all([a!.stop(), b!.stop(), other!.stop()]);
       await up.close();
       await redis.remove();
       await Deno.remove(dir, { recursive: true });
