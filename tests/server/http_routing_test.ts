@@ -13,10 +13,10 @@ import { assertComplete, at, readStream, setup } from "./_resilience_env.ts";
 
 Deno.test("routing: URL prefix, token suffix, alias, tier, default — upstream sees the right model", async () => {
   await withCcp([{ kind: "json", body: thinkingTextToolMessage("m") }], async (ccp, mock) => {
-    const send = async (path: string, model: string, token = TOKEN) => {
+    const send = async (path: string, model: string, token = TOKEN, header = "x-api-key") => {
       const res = await fetch(`${ccp.url}${path}`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-api-key": token },
+        headers: { "content-type": "application/json", [header]: token },
         body: body({ model }),
       });
       assert.equal(res.status, 200);
@@ -29,6 +29,15 @@ Deno.test("routing: URL prefix, token suffix, alias, tier, default — upstream 
     assert.equal(
       await send("/v1/messages", "claude-opus-5-5", `${TOKEN}:up/from-token`),
       "from-token",
+    );
+    // The suffix works in each of the three headers that carry the token.
+    assert.equal(
+      await send("/v1/messages", "x", `Bearer ${TOKEN}:up/from-bearer`, "authorization"),
+      "from-bearer",
+    );
+    assert.equal(
+      await send("/v1/messages", "x", `${TOKEN}:up/org/from:aat`, "anthropic-auth-token"),
+      "org/from:aat",
     );
     assert.equal(await send("/v1/messages", "my-fast"), "fast");
     assert.equal(await send("/v1/messages", "up/explicit"), "explicit");
