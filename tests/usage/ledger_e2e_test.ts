@@ -259,3 +259,32 @@ Deno.test("ledger: usage.enabled: false keeps no ledger, and budgets beside it a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("budgets: one added after the spend counts what the ledger already holds for its period", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_budget_added_" });
+  const mock = startAnthropicMock([answer(600, 100)]);
+  try {
+    await Deno.writeTextFile(`${dir}/c.yaml`, yaml(mock.url));
+    let server = await startServer({ ctx: testContext(dir), flags: { config: "c.yaml", port: 0 } });
+    try {
+      assert.equal((await post(server.url, "claude-sonnet-4-5")).status, 200); // 710 tokens
+      await new Promise((r) => setTimeout(r, 300));
+      await server.stop();
+      // The budget comes later, as an edit and a restart: the 710 tokens already count.
+      await Deno.writeTextFile(
+        `${dir}/c.yaml`,
+        yaml(mock.url, "budgets:\n  - { target: anth, tokens: 700, per: month }\n"),
+      );
+      server = await startServer({ ctx: testContext(dir), flags: { config: "c.yaml", port: 0 } });
+      const spent = await post(server.url, "claude-sonnet-4-5");
+      assert.equal(spent.status, 429);
+      assert.equal(spent.body.error.code, "budget_exhausted");
+      assert.equal(mock.requests.length, 1, "the spent target was never asked again");
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await mock.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
