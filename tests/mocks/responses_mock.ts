@@ -46,6 +46,8 @@ const KNOWN = new Set([
 ]);
 
 const REASONING_MODEL = /(^|\/)(o\d|gpt-5|codex)/i;
+// Models the API refuses any reasoning setting for (the GPT-4 family, GPT-5's chat model).
+const NO_REASONING = /(^|\/)(gpt-4|gpt-5-chat)/i;
 
 function openAIError(status: number, message: string, param: string | null, code: string | null) {
   return Response.json(
@@ -91,6 +93,16 @@ function problem(body: Record<string, unknown>): Response | undefined {
         );
       }
     }
+  }
+  const reasoning = body.reasoning;
+  if (NO_REASONING.test(body.model) && reasoning && typeof reasoning === "object") {
+    const field = Object.keys(reasoning)[0] ?? "effort";
+    return openAIError(
+      400,
+      `Unsupported parameter: 'reasoning.${field}' is not supported with this model.`,
+      `reasoning.${field}`,
+      "unsupported_parameter",
+    );
   }
   if (!Array.isArray(body.input)) {
     return openAIError(

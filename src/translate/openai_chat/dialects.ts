@@ -201,6 +201,11 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
         },
         quirks: ["drop_sampling_params"] as const,
       })),
+      {
+        // GPT-5's chat model does not reason: it refuses reasoning_effort, as the GPT-4 family.
+        match: "gpt-5-chat",
+        set: { maxOutputTokens: 16384, reasoningSwitch: { kind: "none" }, reasoningAllowance: 0 },
+      },
     ],
   },
 

@@ -11,6 +11,10 @@ import { REASONING_ALLOWANCE } from "../reasoning/allowance.ts";
 // Reasoning models (o-series, GPT-5, Codex) refuse sampling parameters.
 export const REASONING_MODEL = /(^|\/)(o\d|gpt-5|codex)/i;
 
+// Models that take no reasoning setting at all: the API refuses the field ("'reasoning.effort'
+// is not supported with this model"), so thinking a client asks of them is not passed on.
+const NO_REASONING = /(^|\/)(gpt-4|gpt-3\.5|chatgpt-|gpt-5-chat)/i;
+
 const EFFORT_OF: Readonly<Record<string, ResponsesEffort>> = {
   low: "low",
   medium: "medium",
@@ -28,6 +32,7 @@ const EFFORT_OF: Readonly<Record<string, ResponsesEffort>> = {
 const LOWEST_EFFORT: ReadonlyArray<
   readonly [RegExp, ResponsesEffort | undefined, allowance: number]
 > = [
+  [NO_REASONING, undefined, 0],
   [/gpt-5(\.\d+)?-pro/i, undefined, REASONING_ALLOWANCE.full],
   [/codex/i, "low", REASONING_ALLOWANCE.low], // Codex models refuse `minimal` and, so far, `none`
   [/gpt-5\.\d/i, "none", 0], // gpt-5.1 and later can skip reasoning; they refuse `minimal`
@@ -45,10 +50,16 @@ export function lowestReasoning(
   return { ...(effort ? { reasoning: { effort } } : {}), allowance };
 }
 
-/** The client's thinking as the API's `reasoning`; undefined when it asked for none. */
-export function reasoningOf(req: MessagesRequest): ResponsesRequest["reasoning"] | undefined {
+/**
+ * The client's thinking as the API's `reasoning`; undefined when it asked for none or the model
+ * takes none.
+ */
+export function reasoningOf(
+  req: MessagesRequest,
+  model: string,
+): ResponsesRequest["reasoning"] | undefined {
   const thinking = req.thinking;
-  if (!thinking || thinking.type === "disabled") return undefined;
+  if (!thinking || thinking.type === "disabled" || NO_REASONING.test(model)) return undefined;
   const explicit = req.output_config?.effort;
   const budget = thinking.type === "enabled" && typeof thinking.budget_tokens === "number"
     ? thinking.budget_tokens

@@ -324,7 +324,7 @@ export function toResponsesRequest(
     if (choice !== undefined) body.tool_choice = choice;
     if (req.tool_choice?.disable_parallel_tool_use) body.parallel_tool_calls = false;
   }
-  const reasoning = reasoningOf(req);
+  const reasoning = reasoningOf(req, target.model);
   const lowest = reasoning ? { allowance: 0 } : lowestReasoning(target.model);
   if (typeof req.max_tokens === "number" && req.max_tokens > 0) {
     const cap = target.maxOutputTokens ?? Infinity;

@@ -270,6 +270,7 @@ Deno.test("Responses request: parameters", async (t) => {
       ["o4-mini", { effort: "low" }],
       ["gpt-5-pro", undefined], // takes only its default
       ["gpt-4.1", undefined], // not a reasoning model: the field would be refused
+      ["gpt-5-chat-latest", undefined], // GPT-5's chat model takes no reasoning setting either
     ];
     for (const [model, want] of cases) {
       assert.deepEqual(off(model).reasoning, want, model);
