@@ -131,3 +131,19 @@ Deno.test("fetchPage", async (t) => {
     assert.equal(await code("http://app.localhost/"), "url_not_allowed");
   });
 });
+
+Deno.test("fetchPage: a name server that never answers is bounded by the fetch timeout", async () => {
+  const s = site({});
+  const started = Date.now();
+  const out = await fetchPage("http://slow-dns.test/", {
+    config: config({ timeoutMs: 200 }),
+    fetch: s.fetch,
+    signal,
+    resolve: () => new Promise<string[]>(() => {}),
+  });
+  assert.equal(out.ok, false);
+  assert.equal((out as { code: string }).code, "url_not_accessible");
+  assert.match((out as { detail: string }).detail, /no answer within 200 ms/);
+  assert.ok(Date.now() - started < 2000);
+  assert.deepEqual(s.asked, []);
+});
