@@ -177,8 +177,9 @@ export class RedisGuards implements SharedGuards, SpendCounters {
       }
       return GO;
     }
+    let sent: Promise<unknown> | undefined;
     const reply = await this.#call(() =>
-      this.#client.eval(SYNC_SCRIPT, {
+      sent = this.#client.eval(SYNC_SCRIPT, {
         keys: [
           this.#key("guard", input.provider),
           this.#key("rate", input.provider),
@@ -195,7 +196,15 @@ export class RedisGuards implements SharedGuards, SpendCounters {
           ...budgets.map((b) => String(b.limit)),
         ],
       })
-    ) as [number, string[], string, string[]];
+    ).catch((err) => {
+      // Redis may still run the script after ccp stopped waiting: a slot it takes then is given
+      // back, not held by nobody until its lease ends.
+      void sent?.then((late) => {
+        const slot = (late as [number, string[], string] | undefined)?.[2];
+        if (slot) this.release(input.provider, slot);
+      }, () => {});
+      throw err;
+    }) as [number, string[], string, string[]];
     const [waitMs, live, slot, spent] = reply;
     this.#recent.set(input.provider, { at: Date.now(), live });
     for (let i = 0; i + 1 < live.length; i += 2) adoptEntry(live[i]!, live[i + 1]!, input);
