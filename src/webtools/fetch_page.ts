@@ -45,6 +45,8 @@ export interface FetchDeps {
   readonly signal: AbortSignal;
   /** Defaults to DNS A and AAAA lookups. */
   readonly resolve?: Resolver;
+  /** The tool's `allowed_domains` / `blocked_domains`, asked of the URL and of every redirect. */
+  readonly allowUrl?: (url: string) => boolean;
 }
 
 /** Anthropic refuses longer URLs with `url_too_long`; so does ccp. */
@@ -99,7 +101,7 @@ export async function fetchPage(url: string, deps: FetchDeps): Promise<FetchOutc
 /** Why `url` may not be fetched (scheme, or an address after resolution), or undefined. */
 async function checkDestination(
   url: URL,
-  deps: Pick<FetchDeps, "config" | "resolve">,
+  deps: Pick<FetchDeps, "config" | "resolve" | "allowUrl">,
   signal: AbortSignal,
 ): Promise<FetchOutcome | undefined> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
@@ -107,6 +109,12 @@ async function checkDestination(
   }
   if (url.username || url.password) {
     return failure("url_not_allowed", "URLs with credentials are not fetched");
+  }
+  if (deps.allowUrl && !deps.allowUrl(url.href)) {
+    return failure(
+      "url_not_allowed",
+      `${url.hostname} is outside the tool's allowed_domains or in its blocked_domains`,
+    );
   }
   if (deps.config.allowPrivateNetworks) return undefined;
   const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");

@@ -147,3 +147,22 @@ Deno.test("fetchPage: a name server that never answers is bounded by the fetch t
   assert.ok(Date.now() - started < 2000);
   assert.deepEqual(s.asked, []);
 });
+
+Deno.test("fetchPage: a redirect to a domain the tool refuses is not followed", async () => {
+  const s = site({
+    "http://docs.test/": () =>
+      new Response(null, { status: 302, headers: { location: "http://blocked.test/page" } }),
+    "http://blocked.test/page": () =>
+      new Response("secret", { headers: { "content-type": "text/plain" } }),
+  });
+  const out = await fetchPage("http://docs.test/", {
+    config: config(),
+    fetch: s.fetch,
+    signal,
+    resolve: PUBLIC,
+    allowUrl: (url) => !url.includes("blocked.test"),
+  });
+  assert.equal(out.ok, false);
+  assert.equal((out as { code: string }).code, "url_not_allowed");
+  assert.deepEqual(s.asked, ["http://docs.test/"]);
+});
