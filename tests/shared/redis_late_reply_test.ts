@@ -1,6 +1,7 @@
 /**
- * A Redis that answers a sync after ccp stopped waiting (500 ms) still ran the script: a
- * concurrency slot it took there must be given back, not held by nobody for the lease's 15 min.
+ * Concurrency slots that nobody holds any more are given back, not kept for the lease's 15 min:
+ * one taken by a sync Redis answered after ccp stopped waiting (500 ms), and one whose release
+ * met a dropped connection.
  */
 
 import assert from "node:assert/strict";
@@ -43,6 +44,43 @@ Deno.test({
       await assert.rejects(guards.sync(input), /no answer within/);
       await new Promise((r) => setTimeout(r, 1200));
       assert.equal(await command(redis.port, "ZCARD late:slots:p"), ":0");
+    } finally {
+      guards.close();
+      await redis.remove();
+    }
+  },
+});
+
+Deno.test({
+  name: "a slot whose release met a dropped connection is given back once Redis answers again",
+  ignore: REDIS_MISSING !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const redis = await startRedis();
+    const guards = new RedisGuards(redis.url, "drop:", silentLogger);
+    try {
+      assert.equal(await guards.ping(), true);
+      const input = {
+        provider: "p",
+        model: "m",
+        apiKeys: [],
+        maxConcurrency: 1,
+      } as unknown as SharedSyncInput;
+      const { slot } = await guards.sync(input);
+      assert.ok(slot);
+      // The connection drops (a network blip) just as the answer ends and the slot is given back.
+      assert.match(await command(redis.port, "CLIENT KILL TYPE normal"), /^:\d+/);
+      guards.release("p", slot);
+      // The monitor's next pings find Redis again.
+      let up = false;
+      for (let i = 0; i < 30 && !up; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        up = await guards.ping();
+      }
+      assert.equal(up, true);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(await command(redis.port, "ZCARD drop:slots:p"), ":0", "the slot is still held");
     } finally {
       guards.close();
       await redis.remove();
