@@ -10,6 +10,11 @@ import { ProxyError } from "../core/errors.ts";
 
 /** How often each engine is asked. */
 const PING_EVERY_MS = 2000;
+/**
+ * A ping not answered by then counts as the engine being away: a database whose host is paused or
+ * whose route dropped accepts the question and never answers, and the loss must show within 5 s.
+ */
+const PING_TIMEOUT_MS = 2000;
 
 /** One engine: its name in /health and messages, and how to ask it. */
 export interface SharedEngine {
@@ -42,7 +47,7 @@ export class SharedMonitor {
   /** Asks every engine once. */
   async check(): Promise<void> {
     await Promise.all(this.#engines.map(async (engine) => {
-      const up = await engine.ping().catch(() => false);
+      const up = await answerWithin(engine.ping(), PING_TIMEOUT_MS).catch(() => false);
       const was = this.#reachable.get(engine.name);
       this.#reachable.set(engine.name, up);
       if (was && !up) {
@@ -80,4 +85,13 @@ export class SharedMonitor {
   stop(): void {
     this.#stopChecking();
   }
+}
+
+/** `ping`'s answer, or false once `ms` have passed without one. */
+function answerWithin(ping: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([ping, late]).finally(() => clearTimeout(timer));
 }

@@ -95,6 +95,8 @@ const GO: SharedSyncResult = { waitMs: 0 };
 
 /** How long a concurrency slot is held at most if its instance never gives it back. */
 const SLOT_LEASE_MS = 15 * 60_000;
+/** Failed releases remembered for a retry at most (the rest end with their lease). */
+const MAX_UNRELEASED = 10_000;
 
 /** Guard state and budget counters in Redis for every instance that shares `prefix`. */
 export class RedisGuards implements SharedGuards, SpendCounters {
@@ -110,6 +112,8 @@ export class RedisGuards implements SharedGuards, SpendCounters {
   readonly #instance = crypto.randomUUID().slice(0, 8);
   // Each provider's guard entries as the last sync returned them, and when.
   readonly #recent = new Map<string, { at: number; live: string[] }>();
+  // Slots whose release failed (slot → its sorted set), given back by the next ping that answers.
+  readonly #unreleased = new Map<string, string>();
 
   constructor(url: string, prefix: string, log: Logger) {
     this.description = `Redis at ${redactUrlSecrets(url)}`;
@@ -152,6 +156,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     try {
       await this.#call(() => this.#client.ping());
       this.#down = false;
+      this.#releaseLeftovers();
       return true;
     } catch {
       return false;
@@ -177,8 +182,9 @@ export class RedisGuards implements SharedGuards, SpendCounters {
       }
       return GO;
     }
+    let sent: Promise<unknown> | undefined;
     const reply = await this.#call(() =>
-      this.#client.eval(SYNC_SCRIPT, {
+      sent = this.#client.eval(SYNC_SCRIPT, {
         keys: [
           this.#key("guard", input.provider),
           this.#key("rate", input.provider),
@@ -195,7 +201,15 @@ export class RedisGuards implements SharedGuards, SpendCounters {
           ...budgets.map((b) => String(b.limit)),
         ],
       })
-    ) as [number, string[], string, string[]];
+    ).catch((err) => {
+      // Redis may still run the script after ccp stopped waiting: a slot it takes then is given
+      // back, not held by nobody until its lease ends.
+      void sent?.then((late) => {
+        const slot = (late as [number, string[], string] | undefined)?.[2];
+        if (slot) this.release(input.provider, slot);
+      }, () => {});
+      throw err;
+    }) as [number, string[], string, string[]];
     const [waitMs, live, slot, spent] = reply;
     this.#recent.set(input.provider, { at: Date.now(), live });
     for (let i = 0; i + 1 < live.length; i += 2) adoptEntry(live[i]!, live[i + 1]!, input);
@@ -222,7 +236,20 @@ export class RedisGuards implements SharedGuards, SpendCounters {
 
   /** Gives back a shared concurrency slot. */
   release(provider: string, slot: string): void {
-    void this.#call(() => this.#client.zRem(this.#key("slots", provider), slot)).catch(() => {});
+    const key = this.#key("slots", provider);
+    void this.#call(() => this.#client.zRem(key, slot)).catch(() => {
+      // Lost on a dropped connection: given back when Redis answers again, not at lease end.
+      if (this.#unreleased.size < MAX_UNRELEASED) this.#unreleased.set(slot, key);
+    });
+  }
+
+  #releaseLeftovers(): void {
+    for (const [slot, key] of this.#unreleased) {
+      this.#unreleased.delete(slot);
+      void this.#call(() => this.#client.zRem(key, slot)).catch(() => {
+        if (this.#unreleased.size < MAX_UNRELEASED) this.#unreleased.set(slot, key);
+      });
+    }
   }
 
   /** Tells the others a key cools down for `model` until `until`. */

@@ -32,6 +32,8 @@ const RETRY_MS = 1000;
 export const MAX_PENDING = 100_000;
 /** How often budgets re-read a store other instances write to. */
 const SHARED_REFRESH_MS = 1000;
+/** A budget read still unanswered after this long no longer holds back the next one. */
+const ABANDON_READ_MS = 30_000;
 /** Unpriced targets warned about at most (clients may name any model). */
 const MAX_UNPRICED_WARNINGS = 100;
 
@@ -89,8 +91,17 @@ export class Ledger implements RequestObserver {
     this.#stopFirstPrune = deadline(FIRST_PRUNE_AFTER_MS, () => this.#prune());
     if (this.store.shared) {
       // Other instances spend the same budgets: their records count within a second.
+      // One read at a time: a database that stops answering would otherwise gather a read a
+      // second for as long as it is away, all sent at once when it is back. A read that has
+      // waited far too long is given up on, so one lost on a dead connection stops nothing.
+      let readingSince: number | undefined;
       this.#stopRefreshing = every(SHARED_REFRESH_MS, () => {
-        void this.#budgets.load(this.store).catch(() => {});
+        const now = Date.now();
+        if (readingSince !== undefined && now - readingSince < ABANDON_READ_MS) return;
+        const started = readingSince = now;
+        void this.#budgets.load(this.store).catch(() => {}).finally(() => {
+          if (readingSince === started) readingSince = undefined;
+        });
       });
     }
   }

@@ -35,8 +35,8 @@ export type FetchOutcome =
   | { readonly ok: true; readonly page: FetchedPage }
   | { readonly ok: false; readonly code: FetchErrorCode; readonly detail: string };
 
-/** Resolves a host name to its IP addresses. */
-export type Resolver = (host: string) => Promise<string[]>;
+/** Resolves a host name to its IP addresses (giving up when `signal` fires, if it can). */
+export type Resolver = (host: string, signal?: AbortSignal) => Promise<string[]>;
 
 /** What a fetch needs besides its URL. */
 export interface FetchDeps {
@@ -45,6 +45,8 @@ export interface FetchDeps {
   readonly signal: AbortSignal;
   /** Defaults to DNS A and AAAA lookups. */
   readonly resolve?: Resolver;
+  /** The tool's `allowed_domains` / `blocked_domains`, asked of the URL and of every redirect. */
+  readonly allowUrl?: (url: string) => boolean;
 }
 
 /** Anthropic refuses longer URLs with `url_too_long`; so does ccp. */
@@ -68,7 +70,7 @@ export async function fetchPage(url: string, deps: FetchDeps): Promise<FetchOutc
   }
   try {
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      const refusal = await checkDestination(current, deps);
+      const refusal = await checkDestination(current, deps, signal);
       if (refusal) return refusal;
       const response = await deps.fetch(current.href, {
         redirect: "manual",
@@ -99,13 +101,20 @@ export async function fetchPage(url: string, deps: FetchDeps): Promise<FetchOutc
 /** Why `url` may not be fetched (scheme, or an address after resolution), or undefined. */
 async function checkDestination(
   url: URL,
-  deps: Pick<FetchDeps, "config" | "resolve">,
+  deps: Pick<FetchDeps, "config" | "resolve" | "allowUrl">,
+  signal: AbortSignal,
 ): Promise<FetchOutcome | undefined> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return failure("url_not_allowed", `the scheme ${url.protocol} is not allowed (http, https)`);
   }
   if (url.username || url.password) {
     return failure("url_not_allowed", "URLs with credentials are not fetched");
+  }
+  if (deps.allowUrl && !deps.allowUrl(url.href)) {
+    return failure(
+      "url_not_allowed",
+      `${url.hostname} is outside the tool's allowed_domains or in its blocked_domains`,
+    );
   }
   if (deps.config.allowPrivateNetworks) return undefined;
   const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
@@ -117,8 +126,10 @@ async function checkDestination(
   if (parseIpv4(host) || parseIpv6(host)) addresses = [host];
   else {
     try {
-      addresses = await (deps.resolve ?? resolveDns)(host);
+      // A name server that never answers is bounded by the fetch's time limit too.
+      addresses = await untilAborted((deps.resolve ?? resolveDns)(host, signal), signal);
     } catch (err) {
+      if (signal.aborted) throw err;
       return failure("url_not_accessible", `cannot resolve ${host}: ${(err as Error).message}`);
     }
     if (addresses.length === 0) return failure("url_not_accessible", `${host} has no address`);
@@ -130,11 +141,21 @@ async function checkDestination(
   return undefined;
 }
 
+/** `promise`, or the abort's reason once `signal` fires first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
+}
+
 /** A and AAAA records of `host` (either may be missing). */
-async function resolveDns(host: string): Promise<string[]> {
+async function resolveDns(host: string, signal?: AbortSignal): Promise<string[]> {
   const [a, aaaa] = await Promise.allSettled([
-    Deno.resolveDns(host, "A"),
-    Deno.resolveDns(host, "AAAA"),
+    Deno.resolveDns(host, "A", { signal }),
+    Deno.resolveDns(host, "AAAA", { signal }),
   ]);
   const found = [
     ...(a.status === "fulfilled" ? a.value : []),

@@ -65,6 +65,8 @@ export function runWebTools(plan: WebToolsPlan, deps: WebToolsDeps): Promise<Ans
           fetch,
           signal: deps.signal,
           ...(deps.resolve ? { resolve: deps.resolve } : {}),
+          // A page inside the tool's domains may redirect outside them: every hop is asked.
+          allowUrl: (next) => domainAllowed(next, tool),
         });
       },
       now: deps.now ?? (() => new Date()),

@@ -1,44 +1,44 @@
-/**
- * /ui/state before any request: a provider's keys are counted ready from the config, not shown as
- * "0 / 0 / 0" until its first request builds its key pool.
- */
+/** The status page's data while the usage ledger does not answer: routes and requests still come. */
 
 import assert from "node:assert/strict";
-import { startServer } from "../../src/cli/serve.ts";
-import { testContext } from "../cli/helpers.ts";
+import { uiState } from "../../src/observe/ui/state.ts";
+import { RecentRequests } from "../../src/observe/recent.ts";
+import { ResilienceRegistry } from "../../src/resilience/registry.ts";
+import type { Ledger } from "../../src/usage/ledger.ts";
+import { provider, testConfig } from "../helpers/config.ts";
 
-const TOKEN = "ccp-ui-state-test";
+function ledgerThat(read: () => Promise<never>): Ledger {
+  return {
+    store: { description: "PostgreSQL at test", series: read, grouped: read },
+    budgets: () => ({ states: () => [] }),
+  } as unknown as Ledger;
+}
 
-Deno.test("/ui/state: unused providers show their configured keys as ready", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_uistate_" });
-  try {
-    await Deno.writeTextFile(
-      `${dir}/c.yaml`,
-      `server: { auth_token: ${TOKEN}, data_dir: data }
-providers:
-  two: { type: anthropic, base_url: "http://127.0.0.1:9", api_keys: [sk-ant-aaaa1111, sk-ant-bbbb2222] }
-  local: { type: openai, base_url: "http://127.0.0.1:9/v1" }
-routes:
-  default: two/m
-  haiku: local/q
-`,
-    );
-    const server = await startServer({
-      ctx: testContext(dir),
-      flags: { config: "c.yaml", port: 0 },
+Deno.test({
+  name: "a usage ledger that fails or hangs leaves the routes on the status page",
+  sanitizeOps: false,
+  fn: async () => {
+    const config = testConfig({ providers: [provider("up")], routes: { default: "up/m" } });
+    const deps = {
+      config,
+      snapshot: new ResilienceRegistry().snapshot(),
+      inflight: 0,
+      recent: new RecentRequests(),
+      version: "test",
+    };
+    // PostgreSQL away: the reads fail.
+    const failed = await uiState({
+      ...deps,
+      ledger: ledgerThat(() => Promise.reject(new Error("connection refused"))),
     });
-    try {
-      const res = await fetch(`${server.url}/ui/state`, { headers: { "x-api-key": TOKEN } });
-      assert.equal(res.status, 200);
-      const state = await res.json();
-      const keys = (name: string) =>
-        state.routes.find((r: { name: string }) => r.name === name).targets[0].keys;
-      assert.deepEqual(keys("default"), { ready: 2, cooling: 0, blocked: 0 });
-      assert.deepEqual(keys("haiku"), { ready: 1, cooling: 0, blocked: 0 });
-    } finally {
-      await server.stop();
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+    assert.deepEqual(failed.routes.map((r) => r.name), ["default"]);
+    assert.equal(failed.usage, undefined);
+    assert.match(failed.usageUnavailable ?? "", /connection refused/);
+    // PostgreSQL paused: the reads never end; the page gets its routes all the same.
+    const started = Date.now();
+    const hung = await uiState({ ...deps, ledger: ledgerThat(() => new Promise<never>(() => {})) });
+    assert.ok(Date.now() - started < 4000);
+    assert.deepEqual(hung.routes.map((r) => r.name), ["default"]);
+    assert.match(hung.usageUnavailable ?? "", /no answer/);
+  },
 });

@@ -106,3 +106,39 @@ Deno.test("a reload that keeps a budget keeps its spend, also what is not yet wr
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name: "a shared ledger that stops answering is not asked again while it is still asked",
+  sanitizeOps: false,
+  fn: async () => {
+    const config: Config = {
+      ...testConfig({ providers: [provider("up")], routes: { default: "up/m" } }),
+      budgets: [{ provider: "up", tokens: 1000, per: "day", routeAwayAt: 1 }],
+    };
+    // Answers the start's read, then hangs (a paused database): every later read waits.
+    let reads = 0;
+    const zero = {
+      requests: 0,
+      errors: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      costNanoUsd: 0,
+    };
+    const store = {
+      description: "a shared store that stops answering",
+      shared: true,
+      totals: () => (++reads === 1 ? Promise.resolve(zero) : new Promise(() => {})),
+      append: () => Promise.resolve(),
+      prune: () => Promise.resolve(0),
+      close() {},
+    } as unknown as UsageStore;
+    const ledger = new Ledger(store, () => config, quiet);
+    await ledger.start();
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    await ledger.close();
+    // One read at start, one refresh that never ended, and no pile of others behind it.
+    assert.equal(reads, 2, `${reads} reads`);
+  },
+});

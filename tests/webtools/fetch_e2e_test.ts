@@ -151,6 +151,24 @@ Deno.test("web_fetch through ccp", async (t) => {
     assert.deepEqual(paths, []);
   });
 
+  await t.step("a redirect out of allowed_domains is url_not_allowed", async () => {
+    // public.test is allowed and served by the mock; it redirects to 127.0.0.1, outside the list.
+    const toMock = (input: Request | URL | string, init?: RequestInit) => {
+      const request = new Request(input, init);
+      const url = new URL(request.url);
+      if (url.hostname === "public.test") url.hostname = "127.0.0.1";
+      return fetch(new Request(url, request));
+    };
+    const { msg, paths } = await fetchThroughCcp(
+      (port) => `http://public.test:${port}/redirect`,
+      true,
+      { fetch: toMock },
+      { ...FETCH_TOOL, allowed_domains: ["public.test"] },
+    );
+    assert.equal(msg.content[1].content.error_code, "url_not_allowed");
+    assert.deepEqual(paths, ["/redirect"], "the redirect target was never requested");
+  });
+
   await t.step("an unreachable page is url_not_accessible", async () => {
     const { msg } = await fetchThroughCcp((port) => `http://127.0.0.1:${port}/missing`, true);
     assert.deepEqual(msg.content[1].content, {

@@ -131,3 +131,38 @@ Deno.test("fetchPage", async (t) => {
     assert.equal(await code("http://app.localhost/"), "url_not_allowed");
   });
 });
+
+Deno.test("fetchPage: a name server that never answers is bounded by the fetch timeout", async () => {
+  const s = site({});
+  const started = Date.now();
+  const out = await fetchPage("http://slow-dns.test/", {
+    config: config({ timeoutMs: 200 }),
+    fetch: s.fetch,
+    signal,
+    resolve: () => new Promise<string[]>(() => {}),
+  });
+  assert.equal(out.ok, false);
+  assert.equal((out as { code: string }).code, "url_not_accessible");
+  assert.match((out as { detail: string }).detail, /no answer within 200 ms/);
+  assert.ok(Date.now() - started < 2000);
+  assert.deepEqual(s.asked, []);
+});
+
+Deno.test("fetchPage: a redirect to a domain the tool refuses is not followed", async () => {
+  const s = site({
+    "http://docs.test/": () =>
+      new Response(null, { status: 302, headers: { location: "http://blocked.test/page" } }),
+    "http://blocked.test/page": () =>
+      new Response("secret", { headers: { "content-type": "text/plain" } }),
+  });
+  const out = await fetchPage("http://docs.test/", {
+    config: config(),
+    fetch: s.fetch,
+    signal,
+    resolve: PUBLIC,
+    allowUrl: (url) => !url.includes("blocked.test"),
+  });
+  assert.equal(out.ok, false);
+  assert.equal((out as { code: string }).code, "url_not_allowed");
+  assert.deepEqual(s.asked, ["http://docs.test/"]);
+});

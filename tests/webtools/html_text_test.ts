@@ -38,3 +38,27 @@ Deno.test("HTML reduced to text", async (t) => {
     assert.equal(htmlTitle("<p>none</p>"), undefined);
   });
 });
+
+Deno.test("a hostile page is reduced in linear time (the server waits for it)", async (t) => {
+  // Each case was quadratic: every `<` that starts a tag or element scanned to the page's end.
+  const filler = "y".repeat(200_000);
+  const cases: Record<string, string> = {
+    "tags that never close": "a<b c ".repeat(20_000) + filler,
+    "self-closed hidden elements": "<p>text</p><svg class='i'/>".repeat(10_000) + filler,
+    "unterminated quotes": `<a title="x `.repeat(20_000) + filler,
+    "declarations that never close": "<!x ".repeat(20_000) + filler,
+    "titles that never close": "<title>".repeat(20_000) + filler,
+  };
+  for (const [name, html] of Object.entries(cases)) {
+    await t.step(name, () => {
+      const started = performance.now();
+      htmlToText(html);
+      htmlTitle(html);
+      const ms = performance.now() - started;
+      assert.ok(ms < 500, `${Math.round(ms)} ms`);
+    });
+  }
+  await t.step("a tag cut by the end of the page is not shown", () => {
+    assert.equal(htmlToText(`<p>kept</p><img src="data:image/png;base64,AAAA`), "kept");
+  });
+});

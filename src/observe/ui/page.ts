@@ -106,6 +106,9 @@ function render(state) {
   fill("latest", latest, requestRow);
   $("usage").hidden = !state.usage;
   $("noledger").hidden = !!state.usage;
+  $("noledger").textContent = state.usageUnavailable
+    ? "The usage ledger does not answer (" + state.usageUnavailable + "): no charts."
+    : "The usage ledger is off: no charts.";
   if (state.usage) {
     drawChart("chart24", state.usage.hourly, true);
     drawChart("chart7", state.usage.daily, false);

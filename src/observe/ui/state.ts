@@ -24,7 +24,9 @@ export interface UiState {
   readonly inflight: number;
   readonly routes: readonly { readonly name: string; readonly targets: readonly TargetHealth[] }[];
   readonly latest: readonly RequestSummary[];
-  /** Absent when the ledger is off. */
+  /** Why there is no usage while the ledger is on (its database fails or does not answer). */
+  readonly usageUnavailable?: string;
+  /** Absent when the ledger is off or does not answer. */
   readonly usage?: {
     readonly hourly: readonly ChartPoint[];
     readonly daily: readonly ChartPoint[];
@@ -115,31 +117,27 @@ export async function uiState(deps: {
     targets: chain.map((t) => healthOf(deps.snapshot, deps.config, t.provider, t.model)),
   }));
   let usage: UiState["usage"];
+  let usageUnavailable: string | undefined;
   if (deps.ledger) {
     const store = deps.ledger.store;
     const dayAgo = now - 23 * HOUR;
     const weekAgo = now - 6 * DAY;
-    const [hourly, daily, providers] = await Promise.all([
-      store.series(dayAgo, "hour"),
-      store.series(weekAgo, "day"),
-      store.grouped(now - 24 * 3600_000, "provider"),
-    ]);
-    usage = {
-      hourly: chart(hourly, dayAgo, now, HOUR),
-      daily: chart(daily, weekAgo, now, DAY),
-      byProvider: [...providers].map(([provider, c]) => ({
-        provider,
-        requests: c.requests,
-        errors: c.errors,
-      })),
-      budgets: deps.ledger.budgets().states().map((b) => ({
-        label: b.label,
-        spent: b.spent,
-        limit: b.limit,
-        unit: b.budget.costUsd !== undefined ? "USD" : "tokens",
-        exhausted: b.exhausted,
-      })),
-    };
+    // A ledger database that is away must not take the routes' health with it, which is what
+    // the page is opened for during an outage.
+    const reads = await withinTime(
+      Promise.all([
+        store.series(dayAgo, "hour"),
+        store.series(weekAgo, "day"),
+        store.grouped(now - 24 * 3600_000, "provider"),
+      ]),
+      USAGE_READ_MS,
+    ).catch((err: unknown) => {
+      usageUnavailable = `${store.description}: ${
+        err instanceof Error ? err.message : String(err)
+      }`;
+      return undefined;
+    });
+    if (reads) usage = usageOf(deps.ledger, reads, dayAgo, weekAgo, now);
   }
   return {
     version: deps.version,
@@ -148,5 +146,46 @@ export async function uiState(deps: {
     routes,
     latest: deps.recent.latest(),
     ...(usage ? { usage } : {}),
+    ...(usageUnavailable ? { usageUnavailable } : {}),
+  };
+}
+
+/** How long the page waits for the ledger's sums. */
+const USAGE_READ_MS = 2000;
+
+function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+function usageOf(
+  ledger: Ledger,
+  [hourly, daily, providers]: [
+    SeriesPoint[],
+    SeriesPoint[],
+    Awaited<ReturnType<Ledger["store"]["grouped"]>>,
+  ],
+  dayAgo: number,
+  weekAgo: number,
+  now: number,
+): UiState["usage"] {
+  return {
+    hourly: chart(hourly, dayAgo, now, HOUR),
+    daily: chart(daily, weekAgo, now, DAY),
+    byProvider: [...providers].map(([provider, c]) => ({
+      provider,
+      requests: c.requests,
+      errors: c.errors,
+    })),
+    budgets: ledger.budgets().states().map((b) => ({
+      label: b.label,
+      spent: b.spent,
+      limit: b.limit,
+      unit: b.budget.costUsd !== undefined ? "USD" : "tokens",
+      exhausted: b.exhausted,
+    })),
   };
 }
