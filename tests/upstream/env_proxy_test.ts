@@ -80,3 +80,33 @@ Deno.test("environment proxies: NO_PROXY as curl reads it", () => {
     "no_proxy in lower case",
   );
 });
+
+Deno.test("environment proxies: IPv6 addresses and ranges in NO_PROXY, as curl reads them", () => {
+  const table: Array<[string, string, boolean]> = [
+    // [NO_PROXY, URL, bypassed]
+    ["fd00::/8", "http://[fd12:3456::1]:8000/v1", true],
+    ["fd00::/8", "http://[fe80::1]:8000/v1", false],
+    ["[fd00::]/8", "http://[fd12::1]:8000/v1", true],
+    ["2001:db8::/32", "https://[2001:db8:1::5]/v1", true],
+    ["2001:db8::/32", "https://[2001:db9::5]/v1", false],
+    ["2001:db8:0:0::/64", "https://[2001:db8::abcd]/v1", true],
+    ["fd00:0:0::1", "http://[fd00::1]:8000/v1", true],
+    ["[fd00::1]", "http://[fd00::1]:8000/v1", true],
+    ["fd00::1", "http://[fd00::2]:8000/v1", false],
+    ["FD00::1", "http://[fd00::1]:8000/v1", true],
+    ["::/0", "http://[2001:db8::1]/v1", true],
+    ["fd00::/8", "http://10.1.2.3/v1", false],
+    ["fd00::/8", "http://fd00.example.test/v1", false],
+    ["10.0.0.0/8", "http://[fd00::1]/v1", false],
+    ["fd00::/129", "http://[fd00::1]/v1", false],
+  ];
+  for (const [noProxy, url, bypassed] of table) {
+    const found = via({ HTTP_PROXY: P, HTTPS_PROXY: P, NO_PROXY: noProxy }, url);
+    assert.equal(found === undefined, bypassed, `NO_PROXY=${noProxy} ${url}`);
+  }
+  // Loopback is direct whatever NO_PROXY says; `::1` and `[::1]` as entries are accepted too.
+  for (const entry of ["::1", "[::1]"]) {
+    assert.equal(via({ HTTP_PROXY: P, NO_PROXY: entry }, "http://[::1]:8000/v1"), undefined);
+    assert.ok(via({ HTTP_PROXY: P, NO_PROXY: entry }, "http://[fd00::1]:8000/v1"), entry);
+  }
+});
