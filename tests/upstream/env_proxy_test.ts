@@ -110,3 +110,28 @@ Deno.test("environment proxies: IPv6 addresses and ranges in NO_PROXY, as curl r
     assert.ok(via({ HTTP_PROXY: P, NO_PROXY: entry }, "http://[fd00::1]:8000/v1"), entry);
   }
 });
+
+Deno.test("environment proxies: a .env file's settings apply where the process sets none", () => {
+  const read = (own: Record<string, string>, file: Record<string, string>, url: string) => {
+    const found = environmentProxyFor(url, readEnvironmentProxies((name) => own[name], file));
+    return found && `${found.url} ${found.variable}`;
+  };
+  const F = "http://file.proxy:3128";
+  assert.equal(read({}, { HTTPS_PROXY: F }, "https://api.test/v1"), `${F} HTTPS_PROXY in .env`);
+  assert.equal(read({}, { all_proxy: F }, "http://api.test/v1"), `${F} all_proxy in .env`);
+  // The process environment wins per setting, whatever the case of either.
+  assert.equal(
+    read({ https_proxy: P }, { HTTPS_PROXY: F }, "https://api.test/v1"),
+    `${P} https_proxy`,
+  );
+  assert.equal(read({ ALL_PROXY: P }, { HTTPS_PROXY: F }, "https://api.test/v1"), `${P} ALL_PROXY`);
+  assert.equal(
+    read({ HTTP_PROXY: P }, { HTTPS_PROXY: F }, "https://api.test/v1"),
+    `${F} HTTPS_PROXY in .env`,
+  );
+  assert.equal(read({ HTTP_PROXY: P }, { NO_PROXY: "api.test" }, "http://api.test/v1"), undefined);
+  assert.equal(
+    read({ HTTP_PROXY: P, no_proxy: "other.test" }, { NO_PROXY: "api.test" }, "http://api.test/v1"),
+    `${P} HTTP_PROXY`,
+  );
+});

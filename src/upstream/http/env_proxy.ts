@@ -35,10 +35,27 @@ export const PROXY_VARIABLES: readonly string[] = [
 ];
 export const NO_PROXY_VARIABLES: readonly string[] = ["NO_PROXY", "no_proxy"];
 
-/** Reads the variables through `get` (an unset or empty variable counts as absent). */
+/**
+ * Reads the variables through `get` (an unset or empty variable counts as absent), each setting
+ * the process environment leaves unset taken from `dotenv`: the proxy variables of ccp's `.env`
+ * files, which Deno's fetch never sees. Its proxies are named `HTTPS_PROXY in .env`, ….
+ */
 export function readEnvironmentProxies(
   get: (name: string) => string | undefined,
+  dotenv: Readonly<Record<string, string>> = {},
 ): EnvironmentProxies {
+  const own = readProxies(get);
+  const file = readProxies((name) => dotenv[name]);
+  const inFile = (p: EnvironmentProxies["http"]) =>
+    p && { variable: `${p.variable} in .env`, url: p.url };
+  // The process environment wins per setting, whatever case either spells a variable in.
+  const http = own.http ?? inFile(file.http);
+  const https = own.https ?? inFile(file.https);
+  const noProxy = own.noProxy.length > 0 ? own.noProxy : file.noProxy;
+  return { ...(http ? { http } : {}), ...(https ? { https } : {}), noProxy };
+}
+
+function readProxies(get: (name: string) => string | undefined): EnvironmentProxies {
   const first = (...names: string[]) => {
     for (const name of names) {
       const value = get(name)?.trim();
