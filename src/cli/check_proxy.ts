@@ -5,9 +5,9 @@ import { routeFor } from "../upstream/http/clients.ts";
 import { readEnvironmentProxies } from "../upstream/http/env_proxy.ts";
 import { proxyName } from "../upstream/errors.ts";
 
-/** The lines, or none when no proxy variable is set in `env`. */
+/** The lines, or none when no proxy variable is set in `env` or in the config's `.env` files. */
 export function proxyLines(config: Config, env: Readonly<Record<string, string>>): string[] {
-  const proxies = readEnvironmentProxies((name) => env[name]);
+  const proxies = readEnvironmentProxies((name) => env[name], config.dotenvProxies);
   const named = [proxies.https, proxies.http].filter((p) => p !== undefined);
   if (named.length === 0) return [];
   const seen = new Set<string>();

@@ -4,10 +4,11 @@ import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/types.ts";
 import type { CliFlags } from "./args.ts";
 import type { CliContext } from "./context.ts";
+import { useDotenvProxies } from "../upstream/http/clients.ts";
 
 /** Runs loadConfig with flags > CCP_* > file > defaults; throws ConfigError on any problem. */
-export function loadCliConfig(ctx: CliContext, flags: CliFlags): Promise<Config> {
-  return loadConfig({
+export async function loadCliConfig(ctx: CliContext, flags: CliFlags): Promise<Config> {
+  const config = await loadConfig({
     flags: {
       config: flags.config,
       host: flags.host,
@@ -21,4 +22,8 @@ export function loadCliConfig(ctx: CliContext, flags: CliFlags): Promise<Config>
     cwd: ctx.cwd,
     ...(ctx.home !== undefined ? { home: ctx.home } : {}),
   });
+  // Every command that reaches a provider or ccp itself goes the way these say, as for the
+  // process environment's own proxy variables.
+  useDotenvProxies(config.dotenvProxies);
+  return config;
 }

@@ -3,7 +3,7 @@
 import { ConfigError } from "../core/errors.ts";
 import type { Config } from "./types.ts";
 import { defaultConfig } from "./default.ts";
-import { loadEnvWithDotenv, mergeEnv, readDotenvFile } from "./env/dotenv.ts";
+import { dotenvProxies, loadEnvWithDotenv, mergeEnv, readDotenvFile } from "./env/dotenv.ts";
 import type { EnvMap } from "./env/map.ts";
 import { configFromLiteLLMEnv, usesLiteLLMEnv } from "./env/litellm.ts";
 import { configFromEnv, usesEnvMode } from "./env/mode.ts";
@@ -54,6 +54,17 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     ? dirnamePath(found.absolutePath)
     : defaultConfigDir(searchEnv, opts.home);
   const env = await loadEnvWithDotenv({ env: opts.env, cwd: opts.cwd, configDir });
+  const config = await configFound(found, env, opts);
+  const proxies = dotenvProxies(opts.env, env);
+  return proxies ? deepFreeze({ ...config, dotenvProxies: proxies }) : config;
+}
+
+/** The Config from the file found (or from `env` alone without one). */
+async function configFound(
+  found: Awaited<ReturnType<typeof findConfigFile>>,
+  env: Record<string, string>,
+  opts: LoadOptions,
+): Promise<Config> {
   const flags = {
     ...opts.flags,
     cwd: opts.cwd,

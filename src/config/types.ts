@@ -275,6 +275,11 @@ export interface Config {
   readonly localAnswers?: boolean;
   /** Engines shared with other ccp instances. */
   readonly shared?: SharedConfig;
+  /**
+   * Proxy variables (`HTTPS_PROXY`, `NO_PROXY`, …) set in ccp's `.env` files and not in the
+   * process environment; absent when there are none.
+   */
+  readonly dotenvProxies?: Readonly<Record<string, string>>;
   /** Non-fatal remarks found while loading (shown at start and by `ccp check`). */
   readonly warnings: readonly string[];
 }

@@ -158,7 +158,8 @@ export class Metrics implements RequestObserver {
   ended(r: Readonly<RequestRecord>): void {
     this.#inflight--;
     const provider = r.provider ?? NO_PROVIDER;
-    const model = r.model === undefined ? "" : this.#models.of(provider, r.model);
+    // No provider served it (refused before routing, or answered by ccp): `none`, as the ledger says.
+    const model = r.model === undefined ? NO_PROVIDER : this.#models.of(provider, r.model);
     this.#requests.add(
       this.#requestLabels.of(r.route ?? NO_ROUTE, provider, model, String(r.status)),
     );
@@ -193,7 +194,7 @@ export class Metrics implements RequestObserver {
   }
 
   counted(c: Readonly<CountRecord>): void {
-    const model = c.model === "" ? "" : this.#models.of(c.provider, c.model);
+    const model = c.model === NO_PROVIDER ? NO_PROVIDER : this.#models.of(c.provider, c.model);
     this.#counts.add(this.#countLabels.of(c.provider, model, c.via));
   }
 

@@ -22,7 +22,7 @@ import type { Answer, AttemptSuccess, ChainRequest, Transports } from "../upstre
 import type { Resolver } from "../webtools/fetch_page.ts";
 import { planWebTools } from "../webtools/plan.ts";
 import { countUpstream } from "./count_upstream.ts";
-import type { CountRecord, RequestObserver } from "./record.ts";
+import { type CountRecord, NO_PROVIDER, type RequestObserver } from "./record.ts";
 import { Recorder, type RecordStart } from "./recorder.ts";
 import type { SharedBudgetCheck, SharedGuards } from "../resilience/shared_sync.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
@@ -236,7 +236,11 @@ export class Pipeline {
       }
     }
     const inputTokens = call.inputTokens ?? await this.#deps.countTokens(call.body);
-    this.#counted({ provider: first?.provider ?? "", model: first?.model ?? "", via: "local" });
+    this.#counted({
+      provider: first?.provider ?? NO_PROVIDER,
+      model: first?.model ?? NO_PROVIDER,
+      via: "local",
+    });
     return { inputTokens, via: "local" };
   }
 

@@ -90,7 +90,7 @@ export interface RequestRecord {
  * spends the provider's keys and limits, so the observers that count traffic hear of it.
  */
 export interface CountRecord {
-  /** The route's first target: the one an upstream count goes to. */
+  /** The route's first target: the one an upstream count goes to (`none` without one). */
   readonly provider: string;
   /** Upstream model name. */
   readonly model: string;

@@ -1,6 +1,7 @@
 /**
  * Fetches one page for `web_fetch`, safely: http and https only; every host resolved and each
- * of its addresses checked before the request, and again at every redirect (followed by hand);
+ * of its addresses checked before the request, and again at every redirect (followed by hand),
+ * except a name only the proxy that fetches it can resolve;
  * a byte limit and a time limit; HTML reduced to text. Failures become Anthropic error codes.
  */
 
@@ -47,6 +48,8 @@ export interface FetchDeps {
   readonly resolve?: Resolver;
   /** The tool's `allowed_domains` / `blocked_domains`, asked of the URL and of every redirect. */
   readonly allowUrl?: (url: string) => boolean;
+  /** Whether a proxy fetches `url` (and so resolves its host itself); default never. */
+  readonly proxied?: (url: string) => boolean;
 }
 
 /** Anthropic refuses longer URLs with `url_too_long`; so does ccp. */
@@ -101,7 +104,7 @@ export async function fetchPage(url: string, deps: FetchDeps): Promise<FetchOutc
 /** Why `url` may not be fetched (scheme, or an address after resolution), or undefined. */
 async function checkDestination(
   url: URL,
-  deps: Pick<FetchDeps, "config" | "resolve" | "allowUrl">,
+  deps: Pick<FetchDeps, "config" | "resolve" | "allowUrl" | "proxied">,
   signal: AbortSignal,
 ): Promise<FetchOutcome | undefined> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
@@ -125,14 +128,21 @@ async function checkDestination(
   let addresses: string[];
   if (parseIpv4(host) || parseIpv6(host)) addresses = [host];
   else {
+    // Behind a proxy, this machine may have no DNS for outside names: the proxy resolves them.
+    // Names that do resolve here are still checked, so an intranet name this machine knows stays
+    // refused.
+    const proxied = deps.proxied?.(url.href) === true;
     try {
       // A name server that never answers is bounded by the fetch's time limit too.
       addresses = await untilAborted((deps.resolve ?? resolveDns)(host, signal), signal);
     } catch (err) {
       if (signal.aborted) throw err;
+      if (proxied) return undefined;
       return failure("url_not_accessible", `cannot resolve ${host}: ${(err as Error).message}`);
     }
-    if (addresses.length === 0) return failure("url_not_accessible", `${host} has no address`);
+    if (addresses.length === 0) {
+      return proxied ? undefined : failure("url_not_accessible", `${host} has no address`);
+    }
   }
   for (const address of addresses) {
     const reason = blockedReason(address);

@@ -5,7 +5,7 @@
  */
 
 import type { AnthropicStreamEvent, MessagesRequest } from "../protocols/anthropic.ts";
-import { environmentFetch, type FetchLike } from "../upstream/http/clients.ts";
+import { environmentFetch, type FetchLike, routeFor } from "../upstream/http/clients.ts";
 import type { Answer, AnswerHooks } from "../upstream/transport.ts";
 import { openWebAnswer } from "./answer.ts";
 import { type FetchErrorCode, type FetchOutcome, fetchPage, type Resolver } from "./fetch_page.ts";
@@ -67,6 +67,7 @@ export function runWebTools(plan: WebToolsPlan, deps: WebToolsDeps): Promise<Ans
           ...(deps.resolve ? { resolve: deps.resolve } : {}),
           // A page inside the tool's domains may redirect outside them: every hop is asked.
           allowUrl: (next) => domainAllowed(next, tool),
+          proxied: (target) => routeFor(undefined, target).proxy !== undefined,
         });
       },
       now: deps.now ?? (() => new Date()),

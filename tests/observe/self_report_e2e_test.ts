@@ -232,8 +232,8 @@ Deno.test("self-report: metrics, health, status page, log and usage agree with w
         // The budget that refused is named (no target was tried), like the answer's headers do.
         assert.equal(req("budgeted", "bud", "claude-y", 429), 1);
         // One spelling of "no route" everywhere: the header's.
-        assert.equal(req("none", "none", "", 400), 1);
-        assert.equal(req("default", "none", "", 403), 1);
+        assert.equal(req("none", "none", "none", 400), 1);
+        assert.equal(req("default", "none", "none", 403), 1);
         assert.equal(req("slow", "oa", "slow", 499), 1);
         assert.equal(req("counted", "an", "count-broken", 200), 1);
         assert.equal(req("late", "an", "late", 200), 1);

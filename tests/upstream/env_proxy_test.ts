@@ -80,3 +80,58 @@ Deno.test("environment proxies: NO_PROXY as curl reads it", () => {
     "no_proxy in lower case",
   );
 });
+
+Deno.test("environment proxies: IPv6 addresses and ranges in NO_PROXY, as curl reads them", () => {
+  const table: Array<[string, string, boolean]> = [
+    // [NO_PROXY, URL, bypassed]
+    ["fd00::/8", "http://[fd12:3456::1]:8000/v1", true],
+    ["fd00::/8", "http://[fe80::1]:8000/v1", false],
+    ["[fd00::]/8", "http://[fd12::1]:8000/v1", true],
+    ["2001:db8::/32", "https://[2001:db8:1::5]/v1", true],
+    ["2001:db8::/32", "https://[2001:db9::5]/v1", false],
+    ["2001:db8:0:0::/64", "https://[2001:db8::abcd]/v1", true],
+    ["fd00:0:0::1", "http://[fd00::1]:8000/v1", true],
+    ["[fd00::1]", "http://[fd00::1]:8000/v1", true],
+    ["fd00::1", "http://[fd00::2]:8000/v1", false],
+    ["FD00::1", "http://[fd00::1]:8000/v1", true],
+    ["::/0", "http://[2001:db8::1]/v1", true],
+    ["fd00::/8", "http://10.1.2.3/v1", false],
+    ["fd00::/8", "http://fd00.example.test/v1", false],
+    ["10.0.0.0/8", "http://[fd00::1]/v1", false],
+    ["fd00::/129", "http://[fd00::1]/v1", false],
+  ];
+  for (const [noProxy, url, bypassed] of table) {
+    const found = via({ HTTP_PROXY: P, HTTPS_PROXY: P, NO_PROXY: noProxy }, url);
+    assert.equal(found === undefined, bypassed, `NO_PROXY=${noProxy} ${url}`);
+  }
+  // Loopback is direct whatever NO_PROXY says; `::1` and `[::1]` as entries are accepted too.
+  for (const entry of ["::1", "[::1]"]) {
+    assert.equal(via({ HTTP_PROXY: P, NO_PROXY: entry }, "http://[::1]:8000/v1"), undefined);
+    assert.ok(via({ HTTP_PROXY: P, NO_PROXY: entry }, "http://[fd00::1]:8000/v1"), entry);
+  }
+});
+
+Deno.test("environment proxies: a .env file's settings apply where the process sets none", () => {
+  const read = (own: Record<string, string>, file: Record<string, string>, url: string) => {
+    const found = environmentProxyFor(url, readEnvironmentProxies((name) => own[name], file));
+    return found && `${found.url} ${found.variable}`;
+  };
+  const F = "http://file.proxy:3128";
+  assert.equal(read({}, { HTTPS_PROXY: F }, "https://api.test/v1"), `${F} HTTPS_PROXY in .env`);
+  assert.equal(read({}, { all_proxy: F }, "http://api.test/v1"), `${F} all_proxy in .env`);
+  // The process environment wins per setting, whatever the case of either.
+  assert.equal(
+    read({ https_proxy: P }, { HTTPS_PROXY: F }, "https://api.test/v1"),
+    `${P} https_proxy`,
+  );
+  assert.equal(read({ ALL_PROXY: P }, { HTTPS_PROXY: F }, "https://api.test/v1"), `${P} ALL_PROXY`);
+  assert.equal(
+    read({ HTTP_PROXY: P }, { HTTPS_PROXY: F }, "https://api.test/v1"),
+    `${F} HTTPS_PROXY in .env`,
+  );
+  assert.equal(read({ HTTP_PROXY: P }, { NO_PROXY: "api.test" }, "http://api.test/v1"), undefined);
+  assert.equal(
+    read({ HTTP_PROXY: P, no_proxy: "other.test" }, { NO_PROXY: "api.test" }, "http://api.test/v1"),
+    `${P} HTTP_PROXY`,
+  );
+});

@@ -166,3 +166,49 @@ Deno.test("fetchPage: a redirect to a domain the tool refuses is not followed", 
   assert.equal((out as { code: string }).code, "url_not_allowed");
   assert.deepEqual(s.asked, ["http://docs.test/"]);
 });
+
+Deno.test("fetchPage behind a proxy: a name only the proxy can resolve is left to it", async (t) => {
+  const page = () => new Response("outside", { headers: { "content-type": "text/plain" } });
+  const noDns = () => Promise.reject(new Error("no DNS here"));
+  const proxiedHosts = (url: string) => !new URL(url).hostname.endsWith(".lan");
+  const run = (url: string, resolve: (host: string) => Promise<string[]>, proxied?: boolean) => {
+    const s = site({ [url]: page });
+    const out = fetchPage(url, {
+      config: config(),
+      fetch: s.fetch,
+      signal,
+      resolve,
+      ...(proxied === undefined ? {} : { proxied: proxied ? proxiedHosts : () => false }),
+    });
+    return out.then((o) => ({ out: o, asked: s.asked }));
+  };
+
+  await t.step("unresolvable here, fetched through the proxy", async () => {
+    const { out, asked } = await run("http://far.test/", noDns, true);
+    assert.equal(out.ok, true, JSON.stringify(out));
+    assert.deepEqual(asked, ["http://far.test/"]);
+    const empty = await run("http://far.test/", () => Promise.resolve([]), true);
+    assert.equal(empty.out.ok, true, JSON.stringify(empty.out));
+  });
+
+  await t.step("without a proxy for the URL, unresolvable stays not accessible", async () => {
+    for (const proxied of [undefined, false]) {
+      const { out, asked } = await run("http://far.test/", noDns, proxied);
+      assert.equal((out as { code: string }).code, "url_not_accessible");
+      assert.deepEqual(asked, []);
+    }
+    const direct = await run("http://printer.lan/", noDns, true);
+    assert.equal((direct.out as { code: string }).code, "url_not_accessible", "NO_PROXY host");
+  });
+
+  await t.step("a private address, literal or resolved here, stays refused", async () => {
+    for (const url of ["http://10.1.2.3/", "http://[fd00::1]/", "http://localhost/"]) {
+      const { out, asked } = await run(url, noDns, true);
+      assert.equal((out as { code: string }).code, "url_not_allowed", url);
+      assert.deepEqual(asked, [], url);
+    }
+    const intranet = await run("http://wiki.test/", () => Promise.resolve(["192.168.1.9"]), true);
+    assert.equal((intranet.out as { code: string }).code, "url_not_allowed");
+    assert.deepEqual(intranet.asked, []);
+  });
+});

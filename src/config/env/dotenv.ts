@@ -53,3 +53,21 @@ export async function loadEnvWithDotenv(opts: {
   const dirFile = sameDir ? {} : await readDotenvFile(joinPath(opts.configDir as string, ".env"));
   return mergeEnv(opts.env, cwdFile, dirFile);
 }
+
+// The proxy variables as Deno's fetch and curl read them: upper or lower case, nothing between.
+const PROXY_VARIABLE = /^(?:(?:HTTPS?|ALL|NO)_PROXY|(?:https?|all|no)_proxy)$/;
+
+/**
+ * The proxy variables `merged` took from a `.env` file (the process environment has no variable
+ * of that name), or undefined when there are none. Deno's fetch reads only the process
+ * environment, so ccp applies these itself.
+ */
+export function dotenvProxies(
+  real: EnvMap,
+  merged: Readonly<Record<string, string>>,
+): Record<string, string> | undefined {
+  const found = Object.entries(merged).filter(([name]) =>
+    PROXY_VARIABLE.test(name) && real[name] === undefined
+  );
+  return found.length > 0 ? Object.fromEntries(found) : undefined;
+}

@@ -30,6 +30,7 @@ export interface Route {
 }
 
 let environment: EnvironmentProxies | undefined;
+let dotenvProxies: Readonly<Record<string, string>> = {};
 
 function currentEnvironment(): EnvironmentProxies {
   return environment ??= readEnvironmentProxies((name) => {
@@ -39,7 +40,16 @@ function currentEnvironment(): EnvironmentProxies {
       // Not allowed to read it: fetch cannot either.
       return undefined;
     }
-  });
+  }, dotenvProxies);
+}
+
+/**
+ * Takes the proxy variables of ccp's `.env` files (as the config last loaded found them) into
+ * account from now on, under the process environment's.
+ */
+export function useDotenvProxies(values: Readonly<Record<string, string>> | undefined): void {
+  dotenvProxies = values ?? {};
+  environment = undefined;
 }
 
 /** Replaces what the environment says (tests); undefined reads the real environment again. */

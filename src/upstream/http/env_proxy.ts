@@ -8,6 +8,7 @@
  */
 
 import { isLoopbackHost } from "../../core/loopback.ts";
+import { parseIpv4, parseIpv6 } from "../../core/ip_address.ts";
 
 /** The proxy variables and NO_PROXY as found, in the order a name is looked up. */
 export interface EnvironmentProxies {
@@ -34,10 +35,27 @@ export const PROXY_VARIABLES: readonly string[] = [
 ];
 export const NO_PROXY_VARIABLES: readonly string[] = ["NO_PROXY", "no_proxy"];
 
-/** Reads the variables through `get` (an unset or empty variable counts as absent). */
+/**
+ * Reads the variables through `get` (an unset or empty variable counts as absent), each setting
+ * the process environment leaves unset taken from `dotenv`: the proxy variables of ccp's `.env`
+ * files, which Deno's fetch never sees. Its proxies are named `HTTPS_PROXY in .env`, ….
+ */
 export function readEnvironmentProxies(
   get: (name: string) => string | undefined,
+  dotenv: Readonly<Record<string, string>> = {},
 ): EnvironmentProxies {
+  const own = readProxies(get);
+  const file = readProxies((name) => dotenv[name]);
+  const inFile = (p: EnvironmentProxies["http"]) =>
+    p && { variable: `${p.variable} in .env`, url: p.url };
+  // The process environment wins per setting, whatever case either spells a variable in.
+  const http = own.http ?? inFile(file.http);
+  const https = own.https ?? inFile(file.https);
+  const noProxy = own.noProxy.length > 0 ? own.noProxy : file.noProxy;
+  return { ...(http ? { http } : {}), ...(https ? { https } : {}), noProxy };
+}
+
+function readProxies(get: (name: string) => string | undefined): EnvironmentProxies {
   const first = (...names: string[]) => {
     for (const name of names) {
       const value = get(name)?.trim();
@@ -88,11 +106,11 @@ export function environmentProxyFor(
 export function bypasses(entry: string, host: string, port: string): boolean {
   if (entry === "*") return true;
   let name = entry;
-  // `[::1]:8080`, `host:8080`: an entry with a port covers that port only.
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(name);
+  // `[::1]:8080`, `[fd00::]/8`, `host:8080`: an entry with a port covers that port only.
+  const bracketed = /^\[([^\]]+)\](\/\d+)?(?::(\d+))?$/.exec(name);
   if (bracketed) {
-    if (bracketed[2] !== undefined && bracketed[2] !== port) return false;
-    name = bracketed[1]!;
+    if (bracketed[3] !== undefined && bracketed[3] !== port) return false;
+    name = bracketed[1]! + (bracketed[2] ?? "");
   } else {
     const withPort = /^([^:]+):(\d+)$/.exec(name);
     if (withPort) {
@@ -100,31 +118,34 @@ export function bypasses(entry: string, host: string, port: string): boolean {
       name = withPort[1]!;
     }
   }
-  if (name.includes("/")) return inCidr(host, name);
+  // Host names have no colon: one left is an IPv6 address, and a slash makes any address a range.
+  if (name.includes(":") || name.includes("/")) return inRange(host, name);
   name = name.replace(/^\*?\./, "").replace(/\.$/, "");
   if (name === "") return false;
   return host === name || host.endsWith(`.${name}`);
 }
 
-/** Whether the IPv4 address `host` lies in `cidr` (`10.0.0.0/8`); other forms never match. */
-function inCidr(host: string, cidr: string): boolean {
-  const [base, bitsText] = cidr.split("/");
-  const address = ipv4(host);
-  const network = ipv4(base ?? "");
-  const bits = Number(bitsText);
-  if (address === undefined || network === undefined) return false;
-  if (!Number.isInteger(bits) || bits < 0 || bits > 32) return false;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((address & mask) >>> 0) === ((network & mask) >>> 0);
-}
-
-function ipv4(text: string): number | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
-    value = value * 256 + Number(part);
+/**
+ * Whether the address `host` lies in `range`: an IPv4 or IPv6 address alone (compared as an
+ * address, so `fd00:0::1` covers `fd00::1`) or with `/bits` (`10.0.0.0/8`, `fd00::/8`). A name, or
+ * an address of the other family, never matches.
+ */
+function inRange(host: string, range: string): boolean {
+  const [base = "", bitsText, ...extra] = range.split("/");
+  if (extra.length > 0) return false;
+  const v4 = parseIpv4(base);
+  const network = v4 ?? parseIpv6(base);
+  const address = v4 ? parseIpv4(host) : parseIpv6(host);
+  if (!network || !address) return false;
+  const groupBits = v4 ? 8 : 16;
+  const width = network.length * groupBits;
+  if (bitsText !== undefined && !/^\d{1,3}$/.test(bitsText)) return false;
+  const bits = bitsText === undefined ? width : Number(bitsText);
+  if (bits > width) return false;
+  for (let i = 0, left = bits; left > 0; i++, left -= groupBits) {
+    const take = Math.min(groupBits, left);
+    const mask = ((1 << take) - 1) << (groupBits - take);
+    if ((address[i]! & mask) !== (network[i]! & mask)) return false;
   }
-  return value;
+  return true;
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  dotenvProxies,
   loadEnvWithDotenv,
   mergeEnv,
   parseDotenv,
@@ -72,4 +73,20 @@ Deno.test("loadEnvWithDotenv reads both files without touching Deno.env", async 
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("dotenvProxies: the proxy variables only a .env file set", () => {
+  const real = { HTTP_PROXY: "http://own:1", PATH: "/bin" };
+  const merged = {
+    ...real,
+    HTTPS_PROXY: "http://file:2",
+    no_proxy: "corp.test",
+    Https_Proxy: "not read by anyone",
+    OPENAI_PROXY: "a provider's own, not the environment's",
+  };
+  assert.deepEqual(dotenvProxies(real, merged), {
+    HTTPS_PROXY: "http://file:2",
+    no_proxy: "corp.test",
+  });
+  assert.equal(dotenvProxies(real, real), undefined);
 });
