@@ -75,7 +75,7 @@ function scenarioNote(name: string, config: Config): string {
     web_search: "requests with a web_search tool",
     image: "an image in the last user message",
     long_context: `more than ${long} input tokens`,
-    think: `effort high/max or a thinking budget of ${think}+ tokens`,
+    think: `effort high, xhigh or max, or a thinking budget of ${think}+ tokens`,
   };
   return Object.hasOwn(when, name) ? `   (scenario: ${when[name]})` : "";
 }

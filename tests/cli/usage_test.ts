@@ -30,6 +30,12 @@ Deno.test("main help lists every command, flag, CCP_* variable and the search pa
   assert.match(text, /2 usage error/);
 });
 
+Deno.test("help says .env is read beside the config file in use, not only in the config dir", () => {
+  // `--config /etc/ccp/x.yaml` reads /etc/ccp/.env: "the config dir" (~/.config/ccp) misled.
+  const text = helpText().replaceAll(/\s+/g, " ");
+  assert.match(text, /\.env files are read from the config file's directory \(the config dir when/);
+});
+
 Deno.test("every command has its own help page starting with its usage line", () => {
   for (const command of COMMANDS) {
     const text = helpText(command);

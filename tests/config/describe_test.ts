@@ -131,3 +131,20 @@ Deno.test("describeConfig says a passthrough provider sends the client's own cre
   // ccp attaches no key of its own there, so no auth header of its own is named.
   assert.doesNotMatch(text, /passthrough[^\n]*auth header/);
 });
+
+Deno.test("describeConfig's note on the think route names every effort that takes it", () => {
+  // `xhigh` (between high and max) routes to `think` too; the note left it out.
+  const config = configFromSources({
+    flags: {},
+    env: {},
+    yaml: {
+      text: "routes: {default: ollama/a, think: ollama/b}\nrouting: {think_budget_tokens: 16000}",
+      file: "c.yaml",
+      path: "/etc/ccp/c.yaml",
+    },
+  });
+  assert.match(
+    describeConfig(config),
+    /think → ollama\/b {3}\(scenario: effort high, xhigh or max, or a thinking budget of 16000\+ tokens\)/,
+  );
+});

@@ -57,7 +57,7 @@ transforms:
   think: { drop_tools: [NotebookEdit], set: { temperature: 0.2 } }
 `));
   assert.match(text, /long_context → nim\/long +\(scenario: more than 100000 input tokens\)/);
-  assert.match(text, /think → nim\/deep +\(scenario: effort high\/max/);
+  assert.match(text, /think → nim\/deep +\(scenario: effort high, xhigh or max/);
   assert.ok(
     text.includes("Transforms:\n  think: drop tools NotebookEdit; set temperature: 0.2"),
     text,

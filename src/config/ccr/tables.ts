@@ -168,7 +168,7 @@ export const ROUTER_KEYS: Readonly<Record<string, { route: string; note?: string
   think: {
     route: "think",
     note: "CCR sent every request with thinking here; ccp sends those asking for much " +
-      "(effort high/max or budget >= routing.think_budget_tokens, default 32000)",
+      "(effort high, xhigh or max, or budget >= routing.think_budget_tokens, default 32000)",
   },
   longContext: { route: "long_context" },
   webSearch: { route: "web_search" },

@@ -41,7 +41,8 @@ const GROUPS: ReadonlyArray<{ readonly names: readonly string[]; readonly instea
   },
   {
     names: ["FCC_ENV_FILE"],
-    instead: "ccp reads .env from its config dir and the working directory",
+    instead: "ccp reads .env beside its config file (in the config dir without one) and in the " +
+      "working directory",
   },
   {
     names: ["LOG_RAW_API_PAYLOADS", "LOG_RAW_SSE_EVENTS", "LOG_API_ERROR_TRACEBACKS"],
