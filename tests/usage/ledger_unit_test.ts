@@ -9,6 +9,7 @@ import type { UsageStore } from "../../src/usage/store.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { openKvStore } from "../../src/usage/kv_store.ts";
 import type { Config } from "../../src/config/types.ts";
+import { zeroCounters } from "../../src/usage/totals.ts";
 
 const quiet = createLogger({ level: "error", write: () => {}, colour: false });
 
@@ -117,15 +118,7 @@ Deno.test({
     };
     // Answers the start's read, then hangs (a paused database): every later read waits.
     let reads = 0;
-    const zero = {
-      requests: 0,
-      errors: 0,
-      inputTokens: 0,
-      outputTokens: 0,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      costNanoUsd: 0,
-    };
+    const zero = zeroCounters();
     const store = {
       description: "a shared store that stops answering",
       shared: true,
