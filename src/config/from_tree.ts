@@ -22,7 +22,7 @@ import { didYouMean, setVariableLike } from "./suggest.ts";
 import { checkTarget, type KnownProviders } from "./targets.ts";
 import { buildWebTools } from "./web_tools.ts";
 import { buildBudgets, buildUsage } from "./budgets.ts";
-import { buildRouting, buildTransforms } from "./routing.ts";
+import { buildRouting, buildTransforms, ruleWordWarnings } from "./routing.ts";
 import { buildClients, clientNameWarnings } from "./clients.ts";
 
 /** Everything the YAML core needs; no I/O happens inside. */
@@ -250,6 +250,7 @@ export function configFromTree(input: ParsedConfigInput): Config {
   const clients = buildClients(config.clients, resolved.authToken, problems);
   problems.throwIfAny();
   const server = clients.length > 0 ? { ...resolved, clients } : resolved;
+  warnings.push(...ruleWordWarnings(file, Object.keys(routes), Object.keys(aliases)));
   warnings.push(...clientNameWarnings({
     file,
     clients,

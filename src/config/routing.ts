@@ -48,3 +48,35 @@ export function buildTransforms(
   }
   return out;
 }
+
+/**
+ * The words `x-ccp-route`, the usage ledger and `/metrics` use for a request no named route
+ * decided. A route of the same name could not be told apart from them there, nor (for
+ * `explicit`) in a client's `routes` list, where the word allows `provider/model` choices.
+ */
+const RULE_WORDS: Readonly<Record<string, string>> = {
+  none: "a request refused before routing",
+  local: "an answer ccp gives without a model",
+  explicit: "a provider/model the client named",
+  url_prefix: "a model chosen by the URL path",
+  token_suffix: "a model chosen by the auth token's suffix",
+  subagent_tag: "a subagent model tag",
+};
+
+/** Warnings for route names (and an alias named `explicit`) that are also rule words. */
+export function ruleWordWarnings(
+  file: string,
+  routes: readonly string[],
+  aliases: readonly string[],
+): string[] {
+  const clashes = [
+    ...routes.filter((name) => Object.hasOwn(RULE_WORDS, name)).map((name) => `routes.${name}`),
+    ...aliases.filter((name) => name === "explicit").map((name) => `aliases.${name}`),
+  ];
+  return clashes.map((key) => {
+    const word = key.slice(key.indexOf(".") + 1);
+    return `${file}: ${key}: "${word}" is also the word ccp uses for ${
+      RULE_WORDS[word]
+    } (in x-ccp-route, the usage ledger, /metrics and clients' routes lists): rename it so the two can be told apart`;
+  });
+}
