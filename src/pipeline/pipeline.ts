@@ -24,6 +24,7 @@ import { planWebTools } from "../webtools/plan.ts";
 import { countUpstream } from "./count_upstream.ts";
 import { type CountRecord, NO_PROVIDER, type RequestObserver } from "./record.ts";
 import { Recorder, type RecordStart } from "./recorder.ts";
+import type { SpentBudget } from "../resilience/outcome.ts";
 import type { SharedBudgetCheck, SharedGuards } from "../resilience/shared_sync.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 import { credentialRef } from "../upstream/http/headers.ts";
@@ -52,7 +53,7 @@ export interface PipelineDeps {
 
 /** What the pipeline asks of the budgets. */
 export interface BudgetGate {
-  blockedUntil(client: string, provider: string, model: string): number | undefined;
+  spentBudget(client: string, provider: string, model: string): SpentBudget | undefined;
   /** The shared counters of the budgets a request falls under (several instances). */
   sharedChecks?(client: string, provider: string, model: string): SharedBudgetCheck[];
 }
@@ -294,7 +295,7 @@ export class Pipeline {
       registry: this.#deps.registry,
       log: this.#deps.log,
       ...(budgets
-        ? { overBudget: (ref) => budgets.blockedUntil(client, ref.provider, ref.model) }
+        ? { overBudget: (ref) => budgets.spentBudget(client, ref.provider, ref.model) }
         : {}),
       ...(this.#deps.sharedGuards ? { shared: this.#deps.sharedGuards } : {}),
       ...(credential ? { credential } : {}),

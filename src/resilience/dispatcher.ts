@@ -24,6 +24,7 @@ import {
   type DispatchTarget,
   nameOf,
   refOf,
+  type SpentBudget,
   type TargetOutcome,
   type TargetRef,
 } from "./outcome.ts";
@@ -72,8 +73,8 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
   readonly log?: Logger;
   /** Frees a success that arrived after the client left; defaults to cancelling `result.response`. */
   readonly discard?: (result: S) => void;
-  /** When a target's budget is spent: when it resets (epoch ms); such a target is skipped. */
-  readonly overBudget?: (target: TargetRef) => number | undefined;
+  /** The budget a target is over and when it resets; such a target is skipped. */
+  readonly overBudget?: (target: TargetRef) => SpentBudget | undefined;
   /** Guard state shared with other instances (Redis), when configured. */
   readonly shared?: SharedGuards;
   /** The shared budget counters a target's request must check (with `shared`). */
@@ -116,7 +117,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #backoff: BackoffOptions;
   readonly #log?: Logger;
   readonly #discard: (result: S) => void;
-  readonly #overBudget?: (target: TargetRef) => number | undefined;
+  readonly #overBudget?: (target: TargetRef) => SpentBudget | undefined;
   readonly #shared?: SharedGuards;
   readonly #sharedBudgets?: (target: TargetRef) => readonly SharedBudgetCheck[];
   readonly #probeAnnouncedWaits: boolean;
@@ -197,10 +198,10 @@ export class Dispatcher<S extends { readonly ok: true }> {
     mode: TryMode,
   ): Promise<Dispatched<S> | TargetOutcome> {
     const ref = refOf(target);
-    const spentUntil = this.#overBudget?.(ref);
-    if (spentUntil !== undefined) {
-      this.#log?.debug(`${nameOf(ref)}: skipped, budget spent`);
-      return { kind: "budget", target: ref, until: spentUntil };
+    const spent = this.#overBudget?.(ref);
+    if (spent !== undefined) {
+      this.#log?.debug(`${nameOf(ref)}: skipped, budget ${spent.budget} spent`);
+      return { kind: "budget", target: ref, until: spent.until, budget: spent.budget };
     }
     const credential = this.#credentialFor(target);
     const hold = credential && !mode.pastCredentialHold

@@ -40,7 +40,9 @@ function describeOutcome(outcome: TargetOutcome, now: number): string {
     case "busy":
       return outcome.message;
     case "budget":
-      return `${who}: budget spent (resets in ${secondsUntil(outcome.until, now)}s)`;
+      return `${who}: ${
+        outcome.budget ? `budget of ${outcome.budget}` : "budget"
+      } spent (resets in ${secondsUntil(outcome.until, now)}s)`;
     case "credential":
       // Never the credential, not even its last characters: this text goes to the client.
       return `${who}: the client's own credential was refused with ${outcome.status} (${
@@ -172,7 +174,7 @@ function budgetExhausted(outcomes: readonly TargetOutcome[], now: number): Upstr
   const resets = outcomes.flatMap((o) => (o.kind === "budget" ? [o.until] : []));
   const seconds = secondsUntil(Math.min(...resets), now);
   const message = sentence(
-    `Every target of this route has spent its budget: ${
+    `Every target of this route is over a budget: ${
       outcomes.map((o) => describeOutcome(o, now)).join("; ")
     }`,
   ) + " Raise the budget or add another target.";

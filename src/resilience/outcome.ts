@@ -58,6 +58,12 @@ export function refOf(target: DispatchTarget): TargetRef {
   return { provider: target.provider.id, model: target.model };
 }
 
+/** A budget that keeps a request back: its label (`client alice`, `p/m`) and when it resets. */
+export interface SpentBudget {
+  readonly until: number;
+  readonly budget: string;
+}
+
 /** Why a target did not answer: skipped (cooling, blocked, open, busy) or failed. */
 export type TargetOutcome =
   | { readonly kind: "keys"; readonly target: TargetRef; readonly keys: KeysUnavailable }
@@ -87,8 +93,16 @@ export type TargetOutcome =
     /** Set by a refusal earlier in this same request, not remembered from an earlier one. */
     readonly now?: boolean;
   }
-  /** Its budget is spent until `until` (epoch ms), when the budget's period resets. */
-  | { readonly kind: "budget"; readonly target: TargetRef; readonly until: number }
+  /**
+   * A budget it falls under is spent until `until` (epoch ms), when the budget's period resets;
+   * `budget` names it (`client alice`, `p/m`) when known.
+   */
+  | {
+    readonly kind: "budget";
+    readonly target: TargetRef;
+    readonly until: number;
+    readonly budget?: string;
+  }
   | {
     readonly kind: "failed";
     readonly target: TargetRef;

@@ -11,7 +11,7 @@ import type { CircuitBreaker } from "./circuit_breaker.ts";
 import { type Clock, sleep } from "./clock.ts";
 import type { KeyPool } from "./key_pool.ts";
 import type { Limiter } from "./limiter.ts";
-import { nameOf, type TargetOutcome, type TargetRef } from "./outcome.ts";
+import { nameOf, type SpentBudget, type TargetOutcome, type TargetRef } from "./outcome.ts";
 
 /** One budget a request falls under, as the shared counters check it. */
 export interface SharedBudgetCheck {
@@ -80,7 +80,7 @@ export interface SharedAttempt {
   readonly breaker: CircuitBreaker;
   readonly budgets: readonly SharedBudgetCheck[];
   /** The local budget verdict, which the shared counters have just fed. */
-  readonly overBudget?: (target: TargetRef) => number | undefined;
+  readonly overBudget?: (target: TargetRef) => SpentBudget | undefined;
   readonly clock: Clock;
   readonly log?: Logger;
   readonly signal: AbortSignal;
@@ -120,9 +120,11 @@ export async function syncShared(
     if (reply.waitMs === 0) return reply.slot !== undefined ? { slot: reply.slot } : {};
     if (reply.waitMs === BUDGET_SPENT) {
       // The counters were adopted: the local tally now says until when.
-      const until = attempt.overBudget?.(ref) ?? clock.now() + 60_000;
+      const spent = attempt.overBudget?.(ref);
       attempt.log?.debug(`${nameOf(ref)}: skipped, budget spent across instances`);
-      return { kind: "budget", target: ref, until };
+      return spent
+        ? { kind: "budget", target: ref, until: spent.until, budget: spent.budget }
+        : { kind: "budget", target: ref, until: clock.now() + 60_000 };
     }
     const wait = reply.waitMs < 0 ? SLOT_POLL_MS : reply.waitMs;
     if (waited + wait > patience) {

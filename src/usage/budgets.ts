@@ -6,6 +6,7 @@
  */
 
 import type { BudgetConfig } from "../config/types.ts";
+import type { SpentBudget } from "../resilience/outcome.ts";
 import type { SharedBudgetCheck } from "../resilience/shared_sync.ts";
 import { type LedgerEntry, totalTokens } from "./entry.ts";
 import { periodEnd, periodStart } from "./period.ts";
@@ -190,19 +191,27 @@ export class BudgetTracker {
    * period resets (the latest, when several are spent); undefined when it may go.
    */
   blockedUntil(client: string, provider: string, model: string): number | undefined {
+    return this.spentBudget(client, provider, model)?.until;
+  }
+
+  /**
+   * The budget that keeps a request of `client` to `provider`/`model` back, with the time its
+   * period resets (of several spent, the one that resets last); undefined when it may go.
+   */
+  spentBudget(client: string, provider: string, model: string): SpentBudget | undefined {
     if (this.#tallies.length === 0) return undefined;
     const now = this.#now();
-    let until: number | undefined;
+    let spent: SpentBudget | undefined;
     for (const t of this.#tallies) {
       const b = t.budget;
       if (!appliesTo(b, client, provider, model)) continue;
       this.#roll(t, now);
       if (spentOf(t) >= limitOf(b) * b.routeAwayAt) {
-        const reset = periodEnd(b.per, now);
-        until = until === undefined ? reset : Math.max(until, reset);
+        const until = periodEnd(b.per, now);
+        if (spent === undefined || until > spent.until) spent = { until, budget: budgetLabel(b) };
       }
     }
-    return until;
+    return spent;
   }
 
   /** Every budget's spend, limit and reset time. */

@@ -8,6 +8,7 @@ import type { Config } from "../config/types.ts";
 import { type Cancel, deadline, every } from "../core/deadlines.ts";
 import type { Logger } from "../core/log.ts";
 import type { RequestObserver, RequestRecord } from "../pipeline/record.ts";
+import type { SpentBudget } from "../resilience/outcome.ts";
 import type { SharedBudgetCheck } from "../resilience/shared_sync.ts";
 import { BudgetTracker, type SpendCounters } from "./budgets.ts";
 import { entryOf, type LedgerEntry } from "./entry.ts";
@@ -148,9 +149,9 @@ export class Ledger implements RequestObserver {
     return this.#budgets;
   }
 
-  /** When a client's request to a target is over a budget: when that budget resets. */
-  blockedUntil(client: string, provider: string, model: string): number | undefined {
-    return this.budgets().blockedUntil(client, provider, model);
+  /** The budget a client's request to a target is over, and when it resets. */
+  spentBudget(client: string, provider: string, model: string): SpentBudget | undefined {
+    return this.budgets().spentBudget(client, provider, model);
   }
 
   /** The shared budget counters a client's request to a target must check before it goes. */

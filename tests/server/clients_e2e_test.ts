@@ -73,6 +73,11 @@ budgets:
       const spent = await send(ALICE, "claude-sonnet-4-5");
       assert.equal(spent.status, 429);
       assert.equal(spent.body.error.code, "budget_exhausted");
+      // The budget that ran out is alice's own, not the target's: the message names it.
+      assert.match(
+        spent.body.error.message,
+        /over a budget: provider "up" model "main": budget of client alice spent \(resets in/,
+      );
       assert.equal(
         (await send(ADMIN, "claude-sonnet-4-5")).status,
         200,
