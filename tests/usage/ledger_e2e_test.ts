@@ -161,7 +161,10 @@ Deno.test("budgets: a spent target is skipped, then budget_exhausted with Retry-
       assert.equal(spent.status, 429);
       assert.equal(spent.body.error.type, "rate_limit_error");
       assert.equal(spent.body.error.code, "budget_exhausted");
-      assert.match(spent.body.error.message, /provider "anth" model "m-priced": budget of anth spent/);
+      assert.match(
+        spent.body.error.message,
+        /provider "anth" model "m-priced": budget of anth spent/,
+      );
       // The route, and the target whose budget is spent (none was tried).
       assert.equal(spent.headers.get("x-ccp-route"), "default");
       assert.equal(spent.headers.get("x-ccp-provider"), "anth");
