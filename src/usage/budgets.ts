@@ -187,14 +187,6 @@ export class BudgetTracker {
   }
 
   /**
-   * When a request of `client` to `provider`/`model` is over a budget: the time that budget's
-   * period resets (the latest, when several are spent); undefined when it may go.
-   */
-  blockedUntil(client: string, provider: string, model: string): number | undefined {
-    return this.spentBudget(client, provider, model)?.until;
-  }
-
-  /**
    * The budget that keeps a request of `client` to `provider`/`model` back, with the time its
    * period resets (of several spent, the one that resets last); undefined when it may go.
    */

@@ -183,17 +183,17 @@ Deno.test("budgets: spend per period, provider/model and client scopes, reset at
     { client: "ci", tokens: 50, per: "week", routeAwayAt: 1 },
   ], () => now);
   tracker.add(entry({ at: now, provider: "p", inputTokens: 850, outputTokens: 0 }));
-  assert.equal(tracker.blockedUntil("default", "p", "m"), undefined);
+  assert.equal(tracker.spentBudget("default", "p", "m")?.until, undefined);
   tracker.add(entry({ at: now, provider: "p", inputTokens: 50, outputTokens: 0 }));
-  assert.equal(tracker.blockedUntil("default", "p", "m"), Date.UTC(2026, 11, 3));
+  assert.equal(tracker.spentBudget("default", "p", "m")?.until, Date.UTC(2026, 11, 3));
   tracker.add(entry({ at: now, provider: "q", model: "big", costUsd: 1 }));
-  assert.equal(tracker.blockedUntil("default", "q", "small"), undefined);
-  assert.equal(tracker.blockedUntil("default", "q", "big"), Date.UTC(2027, 0, 1));
+  assert.equal(tracker.spentBudget("default", "q", "small")?.until, undefined);
+  assert.equal(tracker.spentBudget("default", "q", "big")?.until, Date.UTC(2027, 0, 1));
   tracker.add(entry({ at: now, client: "ci", provider: "r", inputTokens: 60 }));
-  assert.equal(tracker.blockedUntil("ci", "r", "m"), Date.UTC(2026, 11, 7));
-  assert.equal(tracker.blockedUntil("default", "r", "m"), undefined);
+  assert.equal(tracker.spentBudget("ci", "r", "m")?.until, Date.UTC(2026, 11, 7));
+  assert.equal(tracker.spentBudget("default", "r", "m")?.until, undefined);
   now = Date.UTC(2026, 11, 3, 0, 1); // the next day: the daily budget starts again
-  assert.equal(tracker.blockedUntil("default", "p", "m"), undefined);
+  assert.equal(tracker.spentBudget("default", "p", "m")?.until, undefined);
   assert.equal(tracker.states()[0]!.spent, 0);
 });
 
