@@ -4,7 +4,7 @@
  * when it is back, and tells the server whether to refuse requests (`on_unavailable: closed`).
  */
 
-import { type Cancel, every } from "../core/deadlines.ts";
+import { type Cancel, deadline, every } from "../core/deadlines.ts";
 import type { Logger } from "../core/log.ts";
 import { ProxyError } from "../core/errors.ts";
 
@@ -89,9 +89,9 @@ export class SharedMonitor {
 
 /** `ping`'s answer, or false once `ms` have passed without one. */
 function answerWithin(ping: Promise<boolean>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancel: Cancel | undefined;
   const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
+    cancel = deadline(ms, () => resolve(false));
   });
-  return Promise.race([ping, late]).finally(() => clearTimeout(timer));
+  return Promise.race([ping, late]).finally(() => cancel?.());
 }
