@@ -434,3 +434,35 @@ for (const c of RELAY_CASES) {
     }
   }
 }
+
+Deno.test(
+  "OpenRouter, a model that does not reason: the client's limit is sent as is and stops the " +
+    "answer with max_tokens (translated and relayed)",
+  async () => {
+    const shortUntold = (stream: boolean) => ({ ...untold(stream), max_tokens: 4 });
+    const chat = startReasoningChat(() => 0, "reasoning");
+    await through(chat, openai("open_router"), "meta-llama/llama-3.3-70b-instruct", async (url) => {
+      for (const stream of [false, true]) {
+        const got = await answer(url, shortUntold(stream));
+        assert.equal(chat.bodies.at(-1)!.max_tokens, 4);
+        assert.equal(got.text, VERDICT.slice(0, 4));
+        assert.equal(got.stop, "max_tokens");
+      }
+    });
+    const relay = startThinkingAnthropic(() => 0);
+    const over: Partial<ProviderConfig> = {
+      type: "anthropic",
+      preset: "open_router",
+      apiKeys: ["sk-test"],
+      authHeader: "bearer",
+    };
+    await through(relay, over, "qwen/qwen3-coder", async (url) => {
+      for (const stream of [false, true]) {
+        const got = await answer(url, shortUntold(stream));
+        assert.equal(relay.bodies.at(-1)!.max_tokens, 4);
+        assert.equal(got.text, VERDICT.slice(0, 4));
+        assert.equal(got.stop, "max_tokens");
+      }
+    });
+  },
+);

@@ -9,6 +9,7 @@ import { REASONING_ALLOWANCE } from "../reasoning/allowance.ts";
 import {
   DEFAULT_OPENAI_DIALECT,
   MISTRAL_ROLE_ORDER,
+  type ModelPatch,
   type OpenAIDialect,
   REASONING_ONLY_MODELS,
 } from "./dialect.ts";
@@ -31,6 +32,35 @@ const GPT_OSS_SWITCH = { kind: "reasoning_effort", levels: EFFORT_LMH, off: "low
 // `tool_calls` (more often with few tools offered); hosts that serve it among other models
 // turn the recovery on for it alone. Recovery is strict, so ordinary prose is untouched.
 const KIMI_K2_TEXT_TOOLS = { match: "kimi-k2", set: { textToolCalls: true } } as const;
+
+// OpenRouter's models that reason when the request says nothing (its default for them), by the
+// family names its model ids carry; the reasoning counts in `max_tokens`. Later entries win, so
+// the models of those families that do not reason come last.
+const OPENROUTER_REASONING: readonly ModelPatch[] = [
+  ...[
+    ...ALWAYS.map((patch) => patch.match),
+    "openai/o1",
+    "openai/o3",
+    "openai/o4",
+    "gpt-5",
+    "gemini-2.5-pro",
+    "gemini-2.5-flash",
+    "gemini-3",
+    "grok-3-mini",
+    "grok-4",
+    "grok-code",
+    "glm-4.5",
+    "glm-4.6",
+    "glm-4.7",
+    "glm-5",
+    "minimax-m1",
+    "reasoning", // sonar-reasoning, phi-4-reasoning
+  ].map((match) => ({ match, set: { reasoningAllowance: REASONING_ALLOWANCE.full } })),
+  ...["gpt-5-chat", "gemini-2.5-flash-lite", "non-reasoning"].map((match) => ({
+    match,
+    set: { reasoningAllowance: 0 },
+  })),
+];
 
 /** Names of the built-in dialects. */
 export type OpenAIDialectName =
@@ -281,16 +311,15 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     reasoningSwitch: { kind: "openrouter_reasoning" },
     // Disabling reasoning on a model where it is mandatory is a 400, so absent = default.
     thinkingAbsent: "default",
-    // Its reasoning models think by default, some cannot be told not to, and every one counts
-    // the reasoning in `max_tokens`.
-    reasoningAllowance: REASONING_ALLOWANCE.full,
     reasoningReplay: "tool_turns",
     replayField: "reasoning",
     supportsDocuments: true,
     documentUrls: true, // "PDFs can be sent as direct URLs or base64-encoded data URLs"
     acceptsTopK: true,
     userFieldMaxLength: 64,
-    models: [KIMI_K2_TEXT_TOOLS, ...MISTRAL_ROLE_ORDER],
+    // Only its reasoning models get room for reasoning beside the client's limit: a model that
+    // does not reason would spend that room on the answer, past what the client asked for.
+    models: [...OPENROUTER_REASONING, KIMI_K2_TEXT_TOOLS, ...MISTRAL_ROLE_ORDER],
   },
 
   // Alibaba Model Studio (DashScope) compatible mode takes enable_thinking and thinking_budget;

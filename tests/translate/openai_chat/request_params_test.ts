@@ -219,6 +219,15 @@ Deno.test("max_tokens", async (t) => {
       assert.equal(sent(D.xai, "grok-4-fast-non-reasoning"), 64);
       // OpenRouter's reasoning models think by default and count it in max_tokens.
       assert.equal(sent(D.openrouter, "deepseek/deepseek-r1"), 64 + 8192);
+      assert.equal(sent(D.openrouter, "openai/gpt-5-mini"), 64 + 8192);
+      assert.equal(sent(D.openrouter, "google/gemini-2.5-pro"), 64 + 8192);
+      assert.equal(sent(D.openrouter, "z-ai/glm-4.6"), 64 + 8192);
+      // Its models that do not reason answer within the client's own limit.
+      assert.equal(sent(D.openrouter, "meta-llama/llama-3.3-70b-instruct"), 64);
+      assert.equal(sent(D.openrouter, "anthropic/claude-sonnet-4.5"), 64);
+      assert.equal(sent(D.openrouter, "openai/gpt-5-chat"), 64);
+      assert.equal(sent(D.openrouter, "x-ai/grok-4-fast-non-reasoning"), 64);
+      assert.equal(sent(D.openrouter, "google/gemini-2.5-flash-lite"), 64);
       // Thinking asked for: the client's budget already includes it.
       const on = { thinking: { type: "enabled" as const, budget_tokens: 1024 } };
       assert.equal(sent(D.openai, "o3", { ...on, max_tokens: 4000 }), 4000);
