@@ -104,6 +104,17 @@ function problem(body: Record<string, unknown>): Response | undefined {
       "unsupported_parameter",
     );
   }
+  // gpt-5-pro takes only `high`, its default.
+  const effort = (reasoning as Item | undefined)?.effort;
+  if (/(^|\/)gpt-5(\.\d+)?-pro/i.test(body.model) && effort !== undefined && effort !== "high") {
+    return openAIError(
+      400,
+      `Unsupported value: '${effort}' is not supported with the '${body.model}' model. ` +
+        "Supported values are: 'high'.",
+      "reasoning.effort",
+      "unsupported_value",
+    );
+  }
   if (!Array.isArray(body.input)) {
     return openAIError(
       400,

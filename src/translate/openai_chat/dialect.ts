@@ -144,6 +144,19 @@ export const REASONING_ONLY_MODELS: readonly ModelPatch[] = [
 ].map((match) => ({ match, set: { reasoningAllowance: REASONING_ALLOWANCE.full } }));
 
 /**
+ * gpt-5-pro reasons at `high` and takes no other effort: any other is refused with a 400, so the
+ * client's effort becomes `high`, and a request without thinking sends none (`high` is its
+ * default) with room for that reasoning.
+ */
+export const GPT5_PRO: ModelPatch = {
+  match: "gpt-5-pro",
+  set: {
+    reasoningSwitch: { kind: "reasoning_effort", levels: ["high"] },
+    reasoningAllowance: REASONING_ALLOWANCE.full,
+  },
+};
+
+/**
  * Mistral's models refuse a user message right after tool results wherever they are served
  * (Mistral's own request validator also runs in NIM and in vLLM): a server that hosts them among
  * other models bridges that gap for them alone.
@@ -195,7 +208,7 @@ export const DEFAULT_OPENAI_DIALECT: OpenAIDialect = {
   textToolCalls: false,
   reasoningTokensSeparate: false,
   quirks: [],
-  models: [...REASONING_ONLY_MODELS, ...MISTRAL_ROLE_ORDER],
+  models: [...REASONING_ONLY_MODELS, ...MISTRAL_ROLE_ORDER, GPT5_PRO],
 };
 
 /**

@@ -8,6 +8,7 @@
 import { REASONING_ALLOWANCE } from "../reasoning/allowance.ts";
 import {
   DEFAULT_OPENAI_DIALECT,
+  GPT5_PRO,
   MISTRAL_ROLE_ORDER,
   type ModelPatch,
   type OpenAIDialect,
@@ -236,6 +237,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
         match: "gpt-5-chat",
         set: { maxOutputTokens: 16384, reasoningSwitch: { kind: "none" }, reasoningAllowance: 0 },
       },
+      GPT5_PRO,
     ],
   },
 

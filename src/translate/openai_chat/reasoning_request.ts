@@ -55,13 +55,13 @@ const RANK: Readonly<Record<string, number>> = {
 };
 
 /** The strongest allowed level not above the requested effort (else the weakest). */
-export function pickLevel(
-  levels: readonly string[],
+export function pickLevel<L extends string>(
+  levels: readonly L[],
   effort: Effort | undefined,
-): string | undefined {
+): L | undefined {
   if (levels.length === 0) return undefined;
   const want = RANK[effort ?? "high"] ?? 4;
-  let best: string | undefined;
+  let best: L | undefined;
   for (const level of levels) {
     const rank = RANK[level] ?? 4;
     if (rank <= want && (best === undefined || rank > (RANK[best] ?? 4))) best = level;

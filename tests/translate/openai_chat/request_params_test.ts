@@ -314,6 +314,20 @@ Deno.test("thinking → the provider's own switch", async (t) => {
       "not a reasoning model",
     );
   });
+  await t.step("gpt-5-pro takes only `high`, its default (OpenAI and generic servers)", () => {
+    for (const dialect of [D.openai, DEFAULT_OPENAI_DIALECT]) {
+      const effort = (request: MessagesRequest) =>
+        map(request, dialect, { model: "gpt-5-pro" }).reasoning_effort;
+      assert.equal(effort(enabled(2000)), "high");
+      assert.equal(effort(enabled(10000)), "high");
+      assert.equal(effort(adaptive), "high");
+      assert.equal(effort(req({ thinking: { type: "adaptive" } })), undefined);
+      assert.equal(effort(req()), undefined, "no `minimal`: high is all it does");
+      assert.equal(effort(req({ thinking: { type: "disabled" } })), undefined);
+      const body = map(req({ max_tokens: 64 }), dialect, { model: "gpt-5-pro" });
+      assert.equal(body.max_completion_tokens ?? body.max_tokens, 64 + 8192);
+    }
+  });
   await t.step("NVIDIA NIM chat_template_kwargs", () => {
     assert.deepEqual(map(adaptive, D.nvidia_nim).chat_template_kwargs, {
       thinking: true,

@@ -256,6 +256,22 @@ Deno.test("Responses request: parameters", async (t) => {
       );
     },
   );
+  await t.step("gpt-5-pro takes only `high`: every effort asked for becomes it", () => {
+    const pro = (over: Partial<MessagesRequest>, model = "gpt-5-pro") =>
+      toResponsesRequest(req(over), { provider: "p", model }).reasoning;
+    for (const budget of [1024, 8000, 31999]) {
+      assert.deepEqual(pro({ thinking: { type: "enabled", budget_tokens: budget } }), {
+        effort: "high",
+        summary: "auto",
+      });
+    }
+    for (const effort of ["low", "medium", "high", "xhigh", "max"] as const) {
+      const adaptive = { thinking: { type: "adaptive" as const }, output_config: { effort } };
+      assert.equal(pro(adaptive)?.effort, "high", effort);
+      assert.equal(pro(adaptive, "gpt-5-pro-2025-10-06")?.effort, "high", effort);
+    }
+    assert.deepEqual(pro({ thinking: { type: "adaptive" } }), { summary: "auto" });
+  });
   await t.step("no thinking asked for: the weakest effort the model family takes", () => {
     const off = (model: string, thinking?: MessagesRequest["thinking"]) =>
       toResponsesRequest(req(thinking ? { thinking } : {}), { provider: "p", model });
