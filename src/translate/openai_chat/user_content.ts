@@ -18,6 +18,7 @@ import { searchResultText } from "../anthropic/search_result.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
 import { followsNote } from "../tool_media_note.ts";
 import type { ToolNamer } from "../tool_names.ts";
+import { pdfFileName } from "../document_name.ts";
 
 /** Context shared by the message mappers. */
 export interface MapContext {
@@ -64,7 +65,7 @@ function documentParts(block: DocumentBlockParam, ctx: MapContext): ChatContentP
     );
   }
   const { supportsDocuments, documentUrls } = ctx.dialect;
-  const filename = block.title ?? "document.pdf";
+  const filename = pdfFileName(block.title);
   if (src.type === "base64" && supportsDocuments) {
     return [{
       type: "file",

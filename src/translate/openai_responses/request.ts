@@ -34,6 +34,7 @@ import { lowestReasoning, REASONING_MODEL, reasoningOf } from "./reasoning.ts";
 import { decodeCcpSignature, sameReasoningTarget } from "../reasoning/provenance.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
 import { OPENAI_TOOL_NAMES, type ToolNamer, toolNamer } from "../tool_names.ts";
+import { pdfFileName } from "../document_name.ts";
 
 /** Where the request goes. */
 export interface ResponsesTarget {
@@ -93,7 +94,7 @@ function documentContent(
     case "base64":
       return {
         type: "input_file",
-        filename: block.title ?? "document.pdf",
+        filename: pdfFileName(block.title),
         file_data: `data:${src.media_type};base64,${src.data}`,
       };
     case "url":
