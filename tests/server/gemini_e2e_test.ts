@@ -223,3 +223,42 @@ Deno.test("gemini provider: an image Gemini cannot read is a 400 before any upst
     await mock.close();
   }
 });
+
+Deno.test(
+  "gemini provider: a tool call the output limit cut short ends with max_tokens, streamed or not",
+  async () => {
+    const sse = fixture("max_tokens_call.sse");
+    const last = JSON.parse(sse.trim().split("\n\n").at(-1)!.slice("data: ".length));
+    const whole = {
+      ...last,
+      candidates: [{
+        ...last.candidates[0],
+        content: {
+          role: "model",
+          parts: [{ text: "Writing the notes." }, ...last.candidates[0].content.parts],
+        },
+      }],
+    };
+    const mock = startGeminiMock({ sse, json: whole });
+    const ccp = startCcp(testConfig({
+      providers: [gemini(mock.url)],
+      routes: { default: "gem/gemini-2.5-flash" },
+    }));
+    try {
+      for (const stream of [true, false]) {
+        const res = await post(ccp.url, request(stream));
+        assert.equal(res.status, 200);
+        const message = stream ? await sdkMessage(await res.text()) : await res.json() as Message;
+        assert.equal(message.stop_reason, "max_tokens", `stream: ${stream}`);
+        assert.deepEqual(message.content.map((b) => b.type), ["text", "tool_use"]);
+        const call = message.content[1]!;
+        assert.deepEqual(call.type === "tool_use" && call.input, {
+          command: "cat > notes.md <<'END'\n# Notes\n",
+        });
+      }
+    } finally {
+      await ccp.close();
+      await mock.close();
+    }
+  },
+);

@@ -235,8 +235,10 @@ export class GeminiToAnthropicTranslator {
     }
     const finish = this.#finish ?? "STOP";
     const reason = STOP_REASON_OF_FINISH[finish] ?? "end_turn";
-    // Gemini says STOP after function calls; Claude Code only runs tools on tool_use.
-    if (this.#blocks.toolBlocks > 0 && reason !== "refusal") return "tool_use";
+    // Gemini says STOP after function calls; Claude Code only runs tools on tool_use. A call the
+    // output limit cut short keeps `max_tokens`, as Anthropic says it: Claude Code then asks for
+    // more room rather than run a call whose arguments may be missing their end.
+    if (this.#blocks.toolBlocks > 0 && reason === "end_turn") return "tool_use";
     if (finishNeedsNote(finish)) {
       this.#close();
       this.#blocks.text(finishNote(finish, this.#finishMessage));

@@ -63,6 +63,15 @@ Deno.test("non-streaming answers share the stream translator", async (t) => {
       output_tokens_details: { thinking_tokens: 25 },
     });
   });
+  await t.step("calls the output limit cut short end with max_tokens, not tool_use", () => {
+    const candidate = { ...ANSWER.candidates[0]!, finishReason: "MAX_TOKENS" };
+    const message = geminiResponseToAnthropic({ ...ANSWER, candidates: [candidate] }, OPTIONS);
+    assert.equal(message.stop_reason, "max_tokens");
+    assert.deepEqual(message.content.map((b) => b.type), ["thinking", "tool_use", "tool_use"]);
+    assert.deepEqual(message.content[2]?.type === "tool_use" && message.content[2].input, {
+      command: "ls",
+    });
+  });
   await t.step("a prompt block is a refusal with an explanation", () => {
     const message = geminiResponseToAnthropic({
       promptFeedback: { blockReason: "SAFETY", blockReasonMessage: "unsafe" },

@@ -103,6 +103,16 @@ const CASES: Case[] = [
     usage: { input_tokens: 10, output_tokens: 8 },
   },
   {
+    // The limit cut the call short: Claude Code asks for more rather than run it.
+    file: "max_tokens_call.sse",
+    content: [
+      { type: "text", text: "Writing the notes." },
+      { type: "tool_use", name: "Bash", input: { command: "cat > notes.md <<'END'\n# Notes\n" } },
+    ],
+    stop: "max_tokens",
+    usage: { input_tokens: 60, output_tokens: 64 },
+  },
+  {
     file: "safety.sse",
     content: [
       { type: "text", text: "Here is how" },
