@@ -19,6 +19,13 @@ export interface BodyLimits {
   readonly timeoutMs: number;
 }
 
+/**
+ * Header the connection guard puts on a request whose declared body is over the size limit: it
+ * passes on the head alone, with this size, and the handler refuses it as it refuses a body that
+ * ran over the limit while being read.
+ */
+export const BODY_TOO_LARGE_HEADER = "x-ccp-body-too-large";
+
 /** The body limits of the server config. */
 export function bodyLimits(config: Config): BodyLimits {
   return { maxBytes: config.server.maxBodyBytes, timeoutMs: config.server.clientTimeouts.bodyMs };
@@ -35,6 +42,7 @@ export async function readJsonBody(
   const header = request.headers.get("content-length");
   const declared = header === null ? undefined : Number(header);
   if (declared !== undefined && declared > maxBytes) throw tooLarge(maxBytes);
+  if (request.headers.has(BODY_TOO_LARGE_HEADER)) throw tooLarge(maxBytes);
   const collected = await readBounded(request, maxBytes, timeoutMs, declared);
   const text = collected.withBytes((bytes) => new TextDecoder().decode(bytes));
   if (text.trim() === "") {

@@ -6,8 +6,9 @@
  * socket. The cost is one extra copy per chunk in each direction (measured in README).
  *
  * A request head that is malformed (see guard_head.ts) or over 64 KiB gets an Anthropic-shaped
- * error instead of the HTTP server's empty 400, and a declared body over the size limit its 413,
- * before any of it is read; the connection is then closed.
+ * error instead of the HTTP server's empty 400; the connection is then closed. A declared body
+ * over the size limit is never passed on: the server gets the head alone and answers its 413,
+ * then closes the connection.
  */
 
 import type { ClientTimeouts } from "../config/types.ts";
@@ -196,6 +197,8 @@ async function serveConnection(
     let headLength = 0;
     let bodyLeft: number | "unknown" = 0;
     let chunkedTail = "";
+    // Set once a body over the size limit was declared: what the client sends after it is dropped.
+    let dropping = false;
     const buffer = new ReadBuffer();
     for (;;) {
       const chunk = buffer.bytes;
@@ -206,6 +209,7 @@ async function serveConnection(
       // The next read gets a new buffer if this one grows; `data` keeps pointing at this one.
       buffer.filled(n);
       while (data.byteLength > 0) {
+        if (dropping) break;
         if (bodyLeft === "unknown") {
           // A chunked body: only the idle limit applies, until its last chunk (`0` and a blank
           // line; trailers are not looked for) says the request is complete.
@@ -276,6 +280,12 @@ async function serveConnection(
           return end();
         }
         cancelHead?.();
+        if (checked.dropBody) {
+          await writeAll(backend!, checked.bytes);
+          requestSent();
+          dropping = true;
+          break;
+        }
         bodyLeft = checked.bodyLength;
         // The head and the body bytes already here go to the server in one write, unless there
         // are many of them: copying a large read behind the head cost more than a second write.

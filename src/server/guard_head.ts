@@ -4,7 +4,7 @@
  * from the guard), and the peer header the guard adds.
  */
 
-import { bodyTooLargeMessage } from "./body.ts";
+import { BODY_TOO_LARGE_HEADER } from "./body.ts";
 
 /**
  * Header the guard puts on every request: the client end of the TCP connection and the guard's
@@ -16,9 +16,12 @@ export const PEER_HEADER = "x-ccp-peer";
 const BARE_LF = /(?:^|[^\r])\n/;
 const encoder = new TextEncoder();
 
-/** What a request head says about its body, or why it is refused. */
+/**
+ * What a request head says about its body, or why it is refused. `dropBody`: the body is over the
+ * size limit, and the guard drops it instead of passing it on (the server gets the head alone).
+ */
 export type Head =
-  | { ok: true; bodyLength: number | "unknown"; bytes: Uint8Array }
+  | { ok: true; bodyLength: number | "unknown"; bytes: Uint8Array; dropBody?: true }
   | { ok: false; status: number; type: string; message: string };
 
 /** Checks a complete request head and adds the peer header; `raw` ends with the blank line. */
@@ -33,6 +36,7 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
   // where a client is), and `connection` when a chunked body makes the guard close it. Without
   // any (the usual case) the head goes on as its own bytes with the peer header added.
   const dropped = new Set<number>();
+  const lengthAt: number[] = [];
   let length: string | undefined;
   let chunked = false;
   let connectionAt = -1;
@@ -47,13 +51,14 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
     const colon = line.indexOf(":");
     const name = (colon < 0 ? line : line.slice(0, colon)).trim().toLowerCase();
     const value = colon < 0 ? "" : line.slice(colon + 1).trim();
-    if (name === PEER_HEADER) dropped.add(i);
+    if (name === PEER_HEADER || name === BODY_TOO_LARGE_HEADER) dropped.add(i);
     if (name === "connection") connectionAt = i;
     if (name === "content-length") {
       if (length !== undefined && length !== value) {
         return bad("Conflicting Content-Length headers");
       }
       length = value;
+      lengthAt.push(i);
     }
     if (name === "transfer-encoding") chunked = true;
   }
@@ -64,15 +69,23 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
     return bad(`Content-Length "${length.slice(0, 40)}" is not a number of bytes`);
   }
   const declared = length === undefined ? (chunked ? "unknown" : 0) : Number(length);
-  if (typeof declared === "number" && declared > maxBodyBytes) {
-    return {
-      ok: false,
-      status: 413,
-      type: "request_too_large",
-      message: bodyTooLargeMessage(maxBodyBytes),
-    };
-  }
   const peerLine = `${PEER_HEADER}: ${peer}`;
+  if (typeof declared === "number" && declared > maxBodyBytes) {
+    // Refused by the server, not here, so the refusal is logged, counted in /metrics and recorded
+    // in the usage ledger as one whose chunked body ran over the limit: the server gets the head
+    // with no body and the declared size in a header of the guard's, and closes the connection
+    // after its answer. The guard drops the body without reading it into memory.
+    for (const i of [...lengthAt, connectionAt]) dropped.add(i);
+    const kept = lines.filter((_, i) => !dropped.has(i));
+    kept.push(
+      "content-length: 0",
+      `${BODY_TOO_LARGE_HEADER}: ${declared}`,
+      "connection: close",
+      peerLine,
+    );
+    const bytes = latin1Bytes(`${kept.join("\r\n")}\r\n\r\n`);
+    return { ok: true, bodyLength: 0, bytes, dropBody: true };
+  }
   if (declared === "unknown" || dropped.size > 0) {
     // The guard does not follow chunk framing, so it cannot find the next request's head on this
     // connection: the server closes it after the answer, and the client's next request comes on

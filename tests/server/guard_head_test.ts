@@ -61,9 +61,25 @@ Deno.test("the headers that frame a body are found in any case; conflicts are re
     refused("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 8\r\n\r\n"),
     "400 Content-Length and Transfer-Encoding together are not allowed",
   );
+});
+
+Deno.test("a body over the limit is left behind: the server gets the head and refuses it", () => {
+  // The server answers the 413, so it is logged and recorded like a chunked body over the limit.
+  const head = "POST /v1/messages HTTP/1.1\r\nhost: x\r\nContent-Length: 2000000\r\n" +
+    "connection: keep-alive\r\nx-ccp-body-too-large: 1\r\n\r\n";
+  const result = inspectHead(latin1(head), "10.0.0.7:5000#3", 1 << 20);
+  assert.ok(result.ok);
+  assert.equal(result.dropBody, true);
+  assert.equal(result.bodyLength, 0);
   assert.equal(
-    refused("POST / HTTP/1.1\r\ncontent-length: 2000000\r\n\r\n"),
-    "413 Request body exceeds the 1 MiB limit (raise server.max_body_size in the config)",
+    text(result.bytes),
+    "POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n" +
+      "x-ccp-body-too-large: 2000000\r\nconnection: close\r\nx-ccp-peer: 10.0.0.7:5000#3\r\n\r\n",
+  );
+  // A client's own such header is dropped from a body within the limit.
+  assert.equal(
+    forwarded("POST / HTTP/1.1\r\ncontent-length: 2\r\nX-CCP-Body-Too-Large: 9\r\n\r\n").bytes,
+    "POST / HTTP/1.1\r\ncontent-length: 2\r\nx-ccp-peer: 10.0.0.7:5000#3\r\n\r\n",
   );
 });
 

@@ -27,12 +27,13 @@ function failingStream() {
 async function withLedgerServer(
   baseUrl: string,
   run: (url: string, dir: string) => Promise<void>,
+  serverYaml = "",
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "ccp_errors_" });
   try {
     await Deno.writeTextFile(
       `${dir}/c.yaml`,
-      `server: { auth_token: ${TOKEN}, data_dir: ${dir}/data }
+      `server: { auth_token: ${TOKEN}, data_dir: ${dir}/data${serverYaml} }
 providers:
   up: { type: anthropic, base_url: "${baseUrl}", api_key: sk-up-0123456789 }
 routes:
@@ -145,3 +146,51 @@ Deno.test("usage: only Messages requests that passed auth are records, local ans
     );
   });
 });
+
+Deno.test(
+  "usage and /metrics: a body over max_body_size is one refused record, declared or chunked",
+  async () => {
+    await withLedgerServer("http://127.0.0.1:9", async (url) => {
+      const big = JSON.stringify({
+        model: "claude-sonnet-4-5",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "x".repeat(4000) }],
+      });
+      const post = async (token: string, chunked: boolean) => {
+        const bytes = new TextEncoder().encode(big);
+        const res = await fetch(`${url}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": token },
+          // A stream goes chunked; a string declares its length, which the guard reads first.
+          body: chunked ? ReadableStream.from([bytes.slice(0, 1000), bytes.slice(1000)]) : big,
+        });
+        return {
+          status: res.status,
+          route: res.headers.get("x-ccp-route"),
+          text: await res.text(),
+        };
+      };
+      for (const chunked of [false, true]) {
+        const refused = await post(TOKEN, chunked);
+        assert.equal(refused.status, 413, refused.text);
+        assert.match(refused.text, /"request_too_large".*exceeds the 1 KiB limit/);
+        assert.equal(refused.route, "none");
+        // Without the token it is refused for that first, as any request: not a record.
+        assert.equal((await post("wrong", chunked)).status, 401);
+      }
+      await new Promise((r) => setTimeout(r, 300)); // written within the flush delay
+
+      const res = await fetch(`${url}/v1/ccp/usage?since=24h&by=route`, {
+        headers: { "x-api-key": TOKEN },
+      });
+      const report = await res.json();
+      assert.deepEqual([report.total.requests, report.total.errors], [2, 2]);
+      const metrics = await (await fetch(`${url}/metrics`, { headers: { "x-api-key": TOKEN } }))
+        .text();
+      assert.match(
+        metrics,
+        /^ccp_requests_total\{route="none",provider="none",model="none",status="413"\} 2$/m,
+      );
+    }, ", max_body_size: 1KiB");
+  },
+);
