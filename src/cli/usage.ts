@@ -146,15 +146,15 @@ ${FLAGS}`,
 
   code: `Usage: ccp code [flags] [--] [claude arguments...]
 
-Runs Claude Code ("claude" on PATH) with ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN
-set to this proxy; ANTHROPIC_API_KEY and CLAUDE_CODE_USE_BEDROCK (VERTEX, FOUNDRY, ...)
-are removed from its environment. When nothing
-answers GET /health at the configured host and port, the proxy is started inside this
-process and stopped when claude exits. claude's exit code is passed through.
+Runs Claude Code ("claude" on PATH) with ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN set to
+this proxy; ANTHROPIC_API_KEY and CLAUDE_CODE_USE_BEDROCK (VERTEX, FOUNDRY, ...) are removed
+from its environment. When nothing answers GET /health at the configured host and port, the
+proxy is started inside this process and stopped when claude exits. claude's exit code is
+passed through. Install Claude Code first: npm install -g @anthropic-ai/claude-code
 
-Arguments that are not ccp flags go to claude; everything after -- goes to claude.
-The token is the configured auth token (with only clients:, the first client allowed
-every route), else "ccp".
+Arguments that are not ccp flags go to claude, and so does everything after --.
+The token is the configured auth token (with clients: and no auth_token, the token of the
+first client allowed every route), else "ccp".
 
 With an "auth: passthrough" provider (your Claude plan first) and a Claude login
 (claude /login, or CLAUDE_CODE_OAUTH_TOKEN), Claude Code keeps its login:
@@ -165,8 +165,7 @@ ${FLAGS}
 
 Examples:
   ccp code
-  ccp code --port 8090 -- --model sonnet -p "fix the failing test"
-  Install Claude Code first: npm install -g @anthropic-ai/claude-code`,
+  ccp code --port 8090 -- --model sonnet -p "fix the failing test"`,
 
   service:
     `Usage: ccp service install|uninstall|status [--system] [--dry-run] [flags] [-- serve flags]

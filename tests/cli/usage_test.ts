@@ -44,6 +44,29 @@ Deno.test("every command has its own help page starting with its usage line", ()
   }
 });
 
+Deno.test("help prose is wrapped as paragraphs: no sentence breaks off early", () => {
+  // A short line followed by one that goes on in lower case is a sentence cut by a stray break
+  // ("When nothing" / "answers GET /health ...").
+  for (const command of [undefined, ...COMMANDS]) {
+    const lines = helpText(command).split("\n");
+    lines.forEach((line, i) => {
+      const next = lines[i + 1] ?? "";
+      const early = line !== "" && !line.startsWith(" ") && !line.endsWith(":") &&
+        line.length < 60 && /^[a-z]/.test(next);
+      assert.ok(!early, `${command}: "${line}" / "${next}"`);
+    });
+  }
+});
+
+Deno.test("Examples hold command lines only", () => {
+  for (const command of [undefined, ...COMMANDS]) {
+    const examples = helpText(command).split(/^Examples:\n/m)[1]?.split("\n\n")[0];
+    for (const line of examples?.split("\n") ?? []) {
+      assert.match(line, /^ {2}(ccp |[A-Z_]+=)/, `${command}: ${line}`);
+    }
+  }
+});
+
 Deno.test("a page that points at the config file search below shows it", () => {
   for (const command of [undefined, ...COMMANDS]) {
     const text = helpText(command);
