@@ -57,10 +57,12 @@ const OPENROUTER_REASONING: readonly ModelPatch[] = [
     "minimax-m1",
     "reasoning", // sonar-reasoning, phi-4-reasoning
   ].map((match) => ({ match, set: { reasoningAllowance: REASONING_ALLOWANCE.full } })),
-  ...["gpt-5-chat", "gemini-2.5-flash-lite", "non-reasoning"].map((match) => ({
+  // gpt-5.1 and later do not reason unless asked to (their Codex models do).
+  ...["gpt-5-chat", "gpt-5.", "gemini-2.5-flash-lite", "non-reasoning"].map((match) => ({
     match,
     set: { reasoningAllowance: 0 },
   })),
+  { match: "codex", set: { reasoningAllowance: REASONING_ALLOWANCE.full } },
 ];
 
 /** Names of the built-in dialects. */

@@ -228,6 +228,8 @@ Deno.test("max_tokens", async (t) => {
       assert.equal(sent(D.openrouter, "openai/gpt-5-chat"), 64);
       assert.equal(sent(D.openrouter, "x-ai/grok-4-fast-non-reasoning"), 64);
       assert.equal(sent(D.openrouter, "google/gemini-2.5-flash-lite"), 64);
+      assert.equal(sent(D.openrouter, "openai/gpt-5.1"), 64, "5.1 and later: none by default");
+      assert.equal(sent(D.openrouter, "openai/gpt-5.1-codex"), 64 + 8192);
       // Thinking asked for: the client's budget already includes it.
       const on = { thinking: { type: "enabled" as const, budget_tokens: 1024 } };
       assert.equal(sent(D.openai, "o3", { ...on, max_tokens: 4000 }), 4000);
