@@ -4,9 +4,12 @@
  * as an unsupported file, so the name always ends in `.pdf`.
  */
 
-/** `title` as a PDF's file name: kept as written, with `.pdf` added when it lacks it. */
-export function pdfFileName(title: string | null | undefined): string {
-  const name = title?.trim();
+/**
+ * `title` as a PDF's file name: kept as written, with `.pdf` added when it lacks it. Anything but
+ * a string (a client's odd value) gives the default name.
+ */
+export function pdfFileName(title: unknown): string {
+  const name = typeof title === "string" ? title.trim() : "";
   if (!name) return "document.pdf";
   return /\.pdf$/i.test(name) ? name : `${name}.pdf`;
 }
