@@ -12,7 +12,7 @@
 
 import { createClient } from "redis";
 import type { Logger } from "../core/log.ts";
-import { redactUrlSecrets } from "../core/secrets.ts";
+import { redactUrlSecrets, scrubSecrets } from "../core/secrets.ts";
 import type { SharedGuards, SharedSyncInput, SharedSyncResult } from "../resilience/shared_sync.ts";
 import type { SpendCounters } from "../usage/budgets.ts";
 import {
@@ -22,6 +22,7 @@ import {
   clearedFields,
   coolingEntry,
   type GuardEntry,
+  keyIds,
   setAsideEntry,
 } from "./guard_entries.ts";
 
@@ -114,6 +115,13 @@ export class RedisGuards implements SharedGuards, SpendCounters {
   readonly #recent = new Map<string, { at: number; live: string[] }>();
   // Slots whose release failed (slot → its sorted set), given back by the next ping that answers.
   readonly #unreleased = new Map<string, string>();
+  // Each provider's keys as its last sync named them, with their ids: entries name a key by id,
+  // so that instances listing the same keys in another order (or one more) agree on which.
+  readonly #keys = new Map<
+    string,
+    { readonly values: readonly string[]; readonly ids: string[] }
+  >();
+  readonly #ids = new WeakMap<readonly string[], Promise<string[]>>();
 
   constructor(url: string, prefix: string, log: Logger) {
     this.description = `Redis at ${redactUrlSecrets(url)}`;
@@ -169,6 +177,11 @@ export class RedisGuards implements SharedGuards, SpendCounters {
    * provider's shared rate window when it has one. Throws when Redis does not answer.
    */
   async sync(input: SharedSyncInput): Promise<SharedSyncResult> {
+    const keys = await this.#learnKeys(input.provider, input.apiKeys);
+    const indexOf = (id: string) => {
+      const index = keys.ids.indexOf(id);
+      return index < 0 ? undefined : index;
+    };
     if (this.#down) throw new Error(`${this.description} is unreachable`);
     const rate = input.rate;
     const budgets = input.budgets ?? [];
@@ -178,7 +191,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     const countsNothing = !rate && !input.maxConcurrency && budgets.length === 0;
     if (countsNothing && recent && Date.now() - recent.at < FRESH_MS) {
       for (let i = 0; i + 1 < recent.live.length; i += 2) {
-        adoptEntry(recent.live[i]!, recent.live[i + 1]!, input);
+        adoptEntry(recent.live[i]!, recent.live[i + 1]!, input, indexOf);
       }
       return GO;
     }
@@ -212,7 +225,9 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     }) as [number, string[], string, string[]];
     const [waitMs, live, slot, spent] = reply;
     this.#recent.set(input.provider, { at: Date.now(), live });
-    for (let i = 0; i + 1 < live.length; i += 2) adoptEntry(live[i]!, live[i + 1]!, input);
+    for (let i = 0; i + 1 < live.length; i += 2) {
+      adoptEntry(live[i]!, live[i + 1]!, input, indexOf);
+    }
     budgets.forEach((b, i) => b.adopt(Number(spent[i] ?? 0)));
     return { waitMs: Number(waitMs), ...(slot ? { slot } : {}) };
   }
@@ -252,14 +267,37 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     }
   }
 
+  /** The provider's keys with their ids (the pool holds one key, "", when none is configured). */
+  async #learnKeys(provider: string, apiKeys: readonly string[]) {
+    const known = this.#keys.get(provider);
+    if (known?.values === apiKeys) return known;
+    let ids = this.#ids.get(apiKeys);
+    if (!ids) {
+      ids = keyIds(apiKeys.length > 0 ? apiKeys : [""]);
+      this.#ids.set(apiKeys, ids);
+    }
+    const learned = { values: apiKeys, ids: await ids };
+    this.#keys.set(provider, learned);
+    return learned;
+  }
+
+  /** The id of the key at `index`, as the provider's last sync listed its keys. */
+  #idOf(provider: string, index: number): string | undefined {
+    return this.#keys.get(provider)?.ids[index];
+  }
+
   /** Tells the others a key cools down for `model` until `until`. */
   cooling(provider: string, index: number, model: string, until: number, hinted: boolean): void {
-    this.#write(provider, coolingEntry(index, model, until, hinted));
+    const id = this.#idOf(provider, index);
+    if (id !== undefined) this.#write(provider, coolingEntry(id, model, until, hinted));
   }
 
   /** Tells the others a key is set aside until `until`. */
   setAside(provider: string, index: number, until: number, status: number, reason: string): void {
-    this.#write(provider, setAsideEntry(index, until, status, reason));
+    const id = this.#idOf(provider, index);
+    // An upstream's refusal may quote the key it refused.
+    const said = scrubSecrets(reason, this.#keys.get(provider)?.values);
+    if (id !== undefined) this.#write(provider, setAsideEntry(id, until, status, said));
   }
 
   /** Tells the others a circuit is open until `until`, or (0) that it closed. */
@@ -270,7 +308,8 @@ export class RedisGuards implements SharedGuards, SpendCounters {
 
   /** Tells the others a key answered again: its set-aside (and cool-downs for `model`) are over. */
   cleared(provider: string, index: number, model?: string): void {
-    this.#forget(provider, clearedFields(index, model));
+    const id = this.#idOf(provider, index);
+    if (id !== undefined) this.#forget(provider, clearedFields(id, model));
   }
 
   #forget(provider: string, fields: string[]): void {
