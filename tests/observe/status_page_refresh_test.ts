@@ -112,6 +112,7 @@ routes:
       for (const r of held.splice(0)) await r.continue();
       // The second event's refresh runs once the first is done, not at the next poll.
       await waitFor(() => states > before, "a refresh for the request that came meanwhile");
+      assert.equal(held.length, 0);
     } finally {
       await browser.close();
       await server.stop();
