@@ -25,6 +25,9 @@ import {
   keyIds,
   setAsideEntry,
 } from "./guard_entries.ts";
+import { SPEND_SCRIPT, SpendQueue } from "./spend_queue.ts";
+
+export { MAX_PENDING_COUNTERS } from "./spend_queue.ts";
 
 // Entries (guard_entries.ts) are fields of one hash per provider. The script drops ended entries and returns the rest with the budget counters the request falls
 // under (KEYS[4…], limits in ARGV[7…]). Then, unless a budget is spent (-2), when the provider has
@@ -80,38 +83,6 @@ end
 return {0, live, slot, spent}
 `;
 
-// Adds one batch of an instance's spend to a budget counter, once: KEYS[2] keeps, per instance,
-// the sequence number of the last batch it applied, so a batch sent again (its first sending may
-// have arrived after ccp stopped waiting) is not counted twice. An instance sends a counter's
-// batches one at a time, in increasing order.
-const SPEND_SCRIPT = `
-local last = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-if tonumber(ARGV[2]) > last then
-  redis.call('INCRBY', KEYS[1], ARGV[3])
-  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-end
-redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-redis.call('PEXPIREAT', KEYS[2], ARGV[4])
-return 1
-`;
-
-/**
- * Budget counters whose spend waits to be sent at most (each holds one sum, however many
- * requests added to it): budgets times periods, so a few in practice; spend on a counter past
- * this many is counted here only.
- */
-export const MAX_PENDING_COUNTERS = 1000;
-
-/** Spend on one counter not yet confirmed by Redis. */
-interface PendingSpend {
-  /** Spend added since the batch on its way (or waiting to go) was formed. */
-  more: number;
-  /** The batch sent (again, until Redis confirms it), with its sequence number. */
-  batch?: { readonly seq: number; readonly units: number };
-  sending: boolean;
-  expiry: number;
-}
-
 /** How long a guard hash is kept after its last write (the longest cool-down ccp sets). */
 const KEEP_MS = 30 * 60_000;
 /** A Redis call that takes longer than this counts as Redis being away. */
@@ -154,11 +125,9 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     { readonly values: readonly string[]; readonly ids: string[] }
   >();
   readonly #ids = new WeakMap<readonly string[], Promise<string[]>>();
-  // Budget spend not yet confirmed, per counter: sent when added, and again (same batch, same
-  // sequence number) by each ping that answers until Redis confirms it.
-  readonly #spend = new Map<string, PendingSpend>();
-  #spendSeq = 0;
-  #spendDropped = false;
+  // Budget spend not yet confirmed: sent when added, and again by each ping that answers until
+  // Redis confirms it.
+  readonly #spend: SpendQueue;
 
   constructor(url: string, prefix: string, log: Logger) {
     this.description = `Redis at ${redactUrlSecrets(url)}`;
@@ -175,6 +144,22 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     });
     // Reported by the monitor; the client's own errors would only repeat it.
     this.#client.on("error", () => {});
+    this.#spend = new SpendQueue(
+      (batch) =>
+        this.#call(() =>
+          this.#client.eval(SPEND_SCRIPT, {
+            keys: [this.#prefix + batch.key, `${this.#prefix}applied:${batch.key}`],
+            arguments: [
+              this.#instance,
+              String(batch.seq),
+              String(batch.units),
+              String(batch.expiry),
+            ],
+          })
+        ),
+      log,
+      this.description,
+    );
   }
 
   #ready(): Promise<unknown> {
@@ -202,7 +187,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
       await this.#call(() => this.#client.ping());
       this.#down = false;
       this.#releaseLeftovers();
-      for (const [name, pending] of this.#spend) this.#sendSpend(name, pending);
+      this.#spend.flush();
       return true;
     } catch {
       return false;
@@ -272,64 +257,11 @@ export class RedisGuards implements SharedGuards, SpendCounters {
 
   /**
    * Adds a finished request's spend to a budget counter every instance reads. While Redis is
-   * away it waits here, summed per counter, and is sent once Redis answers again.
+   * away it waits, summed per counter, and is added once Redis answers again, exactly once.
    */
   add(key: string, units: number, expireAt: number): void {
-    const amount = Math.round(units);
-    if (amount <= 0) return;
     // Kept a day past its period, so a late reader still finds it.
-    const expiry = Math.round(expireAt + 86_400_000);
-    let pending = this.#spend.get(key);
-    if (!pending) {
-      if (this.#spend.size >= MAX_PENDING_COUNTERS) {
-        if (!this.#spendDropped) {
-          this.#log.warn(
-            `${this.description}: budget spend on more than ${MAX_PENDING_COUNTERS} counters ` +
-              "waits for Redis; spend on others is counted by this instance only",
-          );
-        }
-        this.#spendDropped = true;
-        return;
-      }
-      pending = { more: 0, sending: false, expiry };
-      this.#spend.set(key, pending);
-    }
-    pending.more += amount;
-    pending.expiry = Math.max(pending.expiry, expiry);
-    if (!this.#down) this.#sendSpend(key, pending);
-  }
-
-  /** Sends a counter's waiting spend: the batch Redis has not confirmed, else a new one. */
-  #sendSpend(key: string, pending: PendingSpend): void {
-    if (pending.sending) return;
-    if (!pending.batch) {
-      if (pending.more === 0) {
-        this.#spend.delete(key);
-        return;
-      }
-      pending.batch = { seq: ++this.#spendSeq, units: pending.more };
-      pending.more = 0;
-    }
-    const { seq, units } = pending.batch;
-    pending.sending = true;
-    void this.#call(() =>
-      this.#client.eval(SPEND_SCRIPT, {
-        keys: [this.#prefix + key, `${this.#prefix}applied:${key}`],
-        arguments: [this.#instance, String(seq), String(units), String(pending.expiry)],
-      })
-    ).then(
-      () => {
-        pending.sending = false;
-        pending.batch = undefined;
-        this.#spendDropped = false;
-        // What was added meanwhile goes next (or the entry goes).
-        this.#sendSpend(key, pending);
-      },
-      (err) => {
-        pending.sending = false;
-        this.#log.debug(`${this.description}: a budget write waits for Redis: ${err}`);
-      },
-    );
+    this.#spend.add(key, Math.round(units), Math.round(expireAt + 86_400_000), this.#down);
   }
 
   /** Counters with spend Redis has not confirmed yet (for tests and bounds). */
