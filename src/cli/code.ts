@@ -1,7 +1,7 @@
 /** `ccp code`: runs Claude Code against this proxy, starting the proxy in-process if needed. */
 
 import { FailureNote } from "./code_failures.ts";
-import type { Config } from "../config/types.ts";
+import { codeToken } from "./code_token.ts";
 import type { CliFlags } from "./args.ts";
 import { claudeEnv, cloudSwitchNote, findOnPath, spawnSpec } from "./claude_spawn.ts";
 import type { CliContext } from "./context.ts";
@@ -14,6 +14,8 @@ import { probeHealth } from "./probe.ts";
 import { joinPath } from "../config/paths.ts";
 import { claudeLogin, keepLogin, usesPassthrough } from "./claude_login.ts";
 import { environmentFetch } from "../upstream/http/clients.ts";
+
+export { codeToken };
 
 /** How long to wait for a running ccp to answer GET /v1/models. */
 const TOKEN_PROBE_MS = 900;
@@ -37,16 +39,6 @@ export async function acceptsToken(
   } catch {
     return true;
   }
-}
-
-/**
- * The token `ccp code` gives Claude Code: `server.auth_token`, else the first client allowed every
- * route (Claude Code asks for several: its main model, haiku for side tasks, subagents), else the
- * first client.
- */
-export function codeToken(server: Config["server"]): string | undefined {
-  const clients = server.clients ?? [];
-  return server.authToken ?? (clients.find((c) => c.routes === undefined) ?? clients[0])?.token;
 }
 
 /** Runs claude with inherited stdio and returns its exit code. */
@@ -180,7 +172,13 @@ export async function runCode(
       ...await loginChoice(ctx, config, claudeEnv(ctx.env, url, token), own),
       ...codeEnv(config, ctx.env),
     };
-    const args = [...statuslineSettings(ctx, ledgerPlace(ctx, config)), ...claudeArgs];
+    // Beside a ccp it did not start, the status line asks that ccp: its data dir (or config)
+    // may differ from this one's, and this one's ledger would not have the session.
+    const place = server ? ledgerPlace(ctx, config) : {
+      ...ledgerPlace(ctx, config),
+      proxy: { host: clientHost(config.server.host), port: config.server.port },
+    };
+    const args = [...statuslineSettings(ctx, place), ...claudeArgs];
     // ctx.cwd is where the user started ccp, also under `deno task` (see main.ts).
     return await runClaude(ctx, claude, args, env, ctx.cwd);
   } finally {

@@ -70,10 +70,14 @@ function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Where `ccp statusline` finds the ledger: this run's config file and data dir. */
+/**
+ * Where `ccp statusline` finds a session's usage: this run's config file and data dir, or the
+ * ccp already running at `proxy` (its ledger may be in another data dir: only it can say).
+ */
 export interface LedgerPlace {
   readonly configFile?: string;
   readonly dataDir?: string;
+  readonly proxy?: { readonly host: string; readonly port: number };
 }
 
 /** The ledger place of a loaded config; the file by absolute path (claude may change directory). */
@@ -91,7 +95,11 @@ function statuslineCommand(ctx: CliContext, place: LedgerPlace): string {
   const own = [
     "statusline",
     ...(place.configFile !== undefined ? ["--config", place.configFile] : []),
-    ...(place.dataDir !== undefined ? ["--data-dir", place.dataDir] : []),
+    ...(place.proxy !== undefined
+      ? ["--host", place.proxy.host, "--port", String(place.proxy.port)]
+      : place.dataDir !== undefined
+      ? ["--data-dir", place.dataDir]
+      : []),
   ];
   if (ctx.standalone) return [ctx.execPath, ...own].map(shellQuote).join(" ");
   const main = fileUrlToPath(ctx.mainModule);

@@ -3,15 +3,24 @@
  * object (with `session_id`) to it after each turn; it prints one line: the provider/model that
  * really served the session's latest request (Claude Code's banner shows the Claude model it
  * asked for), and the session's tokens and cost. It reads the usage ledger in the data dir, so
- * no server needs to be running, and it never fails Claude Code's screen: any problem is one
- * short line and exit 0.
+ * no server needs to be running; with `--host` or `--port` it asks the ccp running there instead
+ * (`ccp code` beside a ccp it did not start: that ccp's ledger may be in another data dir). It
+ * never fails Claude Code's screen: any problem is one short line and exit 0.
  */
 
 import { openUsageStore } from "../usage/open.ts";
 import type { SessionUsage } from "../usage/store.ts";
+import { zeroCounters } from "../usage/totals.ts";
+import type { Config } from "../config/types.ts";
+import { environmentFetch } from "../upstream/http/clients.ts";
 import type { CliFlags } from "./args.ts";
+import { codeToken } from "./code_token.ts";
 import type { CliContext } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
+import { clientHost, httpUrl } from "./startup.ts";
+
+/** How long the status line waits for a running ccp (Claude Code redraws after each turn). */
+const ASK_MS = 2000;
 
 /** Reads all of standard input (Claude Code writes one JSON object and closes it). */
 async function readStdin(): Promise<string> {
@@ -26,8 +35,18 @@ function short(n: number): string {
   return String(n);
 }
 
+/** What the status line shows of a session: who served its latest request, and its totals. */
+export type SessionView = {
+  readonly latest?: {
+    readonly route?: string;
+    readonly provider?: string;
+    readonly model?: string;
+  };
+  readonly totals: SessionUsage["totals"];
+};
+
 /** The status line for a session's usage. */
-export function statusText(usage: SessionUsage | undefined): string {
+export function statusText(usage: SessionUsage | SessionView | undefined): string {
   const latest = usage?.latest;
   if (!usage || !latest || usage.totals.requests === 0) {
     return "ccp · no requests yet in this session";
@@ -66,6 +85,10 @@ export async function runStatusline(
   }
   try {
     const config = await loadCliConfig(ctx, flags);
+    if (flags.host !== undefined || flags.port !== undefined) {
+      ctx.io.out(await askRunning(config, session));
+      return 0;
+    }
     const opened = await openUsageStore(config);
     if (!opened.ok) {
       ctx.io.out("ccp · usage ledger unavailable");
@@ -87,4 +110,60 @@ function usd(amount: number): string {
   if (amount === 0) return "$0";
   if (amount < 0.0001) return "<$0.0001";
   return `$${amount.toFixed(amount < 1 ? 4 : 2)}`;
+}
+
+/**
+ * The status line from the ccp running at the config's host and port, with the token `ccp code`
+ * gives Claude Code. Never from a ledger of its own: that may not be the running ccp's.
+ */
+async function askRunning(config: Config, session: string): Promise<string> {
+  const url = httpUrl(clientHost(config.server.host), config.server.port);
+  let response: Response;
+  try {
+    response = await environmentFetch()(
+      `${url}/v1/ccp/usage/session/${encodeURIComponent(session)}`,
+      {
+        headers: { authorization: `Bearer ${codeToken(config.server) ?? "ccp"}` },
+        signal: AbortSignal.timeout(ASK_MS),
+      },
+    );
+  } catch {
+    return `ccp · the proxy at ${url} does not answer`;
+  }
+  const body: unknown = await response.json().catch(() => undefined);
+  if (response.status === 401) return `ccp · the proxy at ${url} refuses this ccp's token`;
+  if (response.status === 404) {
+    return `ccp · the proxy at ${url} is an older ccp: no session usage (update it)`;
+  }
+  if (response.status === 503) return `ccp · usage ledger unavailable at ${url}`;
+  const view = sessionView(body);
+  if (!response.ok || view === undefined) {
+    return `ccp · the proxy at ${url} answered ${response.status}`;
+  }
+  return statusText(view);
+}
+
+/** A session answer as the status line reads it, or undefined when it is not one. */
+function sessionView(body: unknown): SessionView | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const totals: unknown = Reflect.get(body, "totals");
+  if (typeof totals !== "object" || totals === null) return undefined;
+  const counters = zeroCounters();
+  for (const name of Object.keys(counters) as (keyof typeof counters)[]) {
+    const value: unknown = Reflect.get(totals, name);
+    if (typeof value === "number" && Number.isFinite(value)) counters[name] = value;
+  }
+  const latest: unknown = Reflect.get(body, "latest");
+  const text = (key: string) => {
+    const value: unknown = typeof latest === "object" && latest !== null
+      ? Reflect.get(latest, key)
+      : undefined;
+    return typeof value === "string" ? { [key]: value } : {};
+  };
+  return {
+    ...(typeof latest === "object" && latest !== null
+      ? { latest: { ...text("route"), ...text("provider"), ...text("model") } }
+      : {}),
+    totals: counters,
+  };
 }

@@ -139,7 +139,8 @@ ${FLAGS}`,
 The command Claude Code runs for its status line: it reads the JSON Claude Code pipes to it
 (session_id, ...) and prints one line with the provider/model that served the session's
 latest request, and the session's tokens and cost, from the usage ledger in the data dir
-(no server needs to run). \`ccp code\` wires it in; by hand, in ~/.claude/settings.json:
+(no server needs to run). With --host or --port, it asks the ccp running there instead.
+\`ccp code\` wires it in; by hand, in ~/.claude/settings.json:
   "statusLine": { "type": "command", "command": "ccp statusline" }
 
 ${FLAGS}`,

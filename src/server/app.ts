@@ -17,7 +17,7 @@ import { countTokensHandler } from "./routes/count_tokens.ts";
 import { messagesHandler } from "./routes/messages.ts";
 import { NO_ROUTE } from "../pipeline/record.ts";
 import { modelHandler, modelsHandler } from "./routes/models.ts";
-import { usageHandler } from "./routes/usage.ts";
+import { sessionUsageHandler, usageHandler } from "./routes/usage.ts";
 import { Metrics } from "../observe/metrics.ts";
 import { requestCost } from "../usage/prices.ts";
 import { RecentRequests } from "../observe/recent.ts";
@@ -157,6 +157,7 @@ export function createApp(
   app.get("/v1/models", modelsHandler(deps.config, deps.startedAt));
   app.get("/v1/models/:id{.+}", modelHandler(deps.config, deps.startedAt));
   app.get("/v1/ccp/usage", usageHandler(deps.ledger?.store));
+  app.get("/v1/ccp/usage/session/:id", sessionUsageHandler(deps.ledger?.store));
   addUiRoutes(app, deps, recent, sessions);
   app.get("/metrics", () =>
     new Response(

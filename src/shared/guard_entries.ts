@@ -2,9 +2,12 @@
  * Learned guard state as flat entries, one field and one value each, so that Redis (a hash per
  * provider) and the embedded store (a record per provider) keep it the same way. Each value
  * starts with the epoch ms it ends at:
- *   c|<key index>|<model> → "<until>|<hinted 0/1>"        a key cooling after a 429
- *   a|<key index>         → "<until>|<status>|<reason>"   a key set aside after 401/403
- *   b|<model>             → "<until>|<last error>"        an open circuit
+ *   c|<key>|<model> → "<until>|<hinted 0/1>"        a key cooling after a 429
+ *   a|<key>         → "<until>|<status>|<reason>"   a key set aside after 401/403
+ *   b|<model>       → "<until>|<last error>"        an open circuit
+ * A key is named by its index in the provider's list in the embedded store (which only takes
+ * entries back for the same list), and by a hash of its value in Redis (see `keyIds`), where
+ * instances may list the same keys in another order.
  */
 
 import type { CircuitBreaker } from "../resilience/circuit_breaker.ts";
@@ -13,9 +16,25 @@ import { type KeyPool, WHOLE_KEY } from "../resilience/key_pool.ts";
 /** One learned entry. */
 export type GuardEntry = readonly [field: string, value: string];
 
+/** How an entry names a key: its index, or an id that is the same for every instance. */
+export type KeyRef = number | string;
+
+/**
+ * Ids of keys that every instance derives alike and that never reveal a key: the first 48 bits
+ * of a SHA-256 of each value (in hex), in the order given.
+ */
+export async function keyIds(keys: readonly string[]): Promise<string[]> {
+  const encoder = new TextEncoder();
+  return await Promise.all(keys.map(async (key) => {
+    const digest = await crypto.subtle.digest("SHA-256", encoder.encode(`ccp key\n${key}`));
+    return Array.from(new Uint8Array(digest, 0, 6), (b) => b.toString(16).padStart(2, "0"))
+      .join("");
+  }));
+}
+
 /** A key cooling down for `model` after a 429. */
 export function coolingEntry(
-  index: number,
+  index: KeyRef,
   model: string,
   until: number,
   hinted: boolean,
@@ -23,13 +42,13 @@ export function coolingEntry(
   return [coolingField(index, model), `${Math.round(until)}|${hinted ? 1 : 0}`];
 }
 
-function coolingField(index: number, model: string): string {
+function coolingField(index: KeyRef, model: string): string {
   return `c|${index}|${model}`;
 }
 
 /** A key set aside after 401/403. */
 export function setAsideEntry(
-  index: number,
+  index: KeyRef,
   until: number,
   status: number,
   reason: string,
@@ -37,7 +56,7 @@ export function setAsideEntry(
   return [setAsideField(index), `${Math.round(until)}|${status}|${reason.slice(0, 200)}`];
 }
 
-function setAsideField(index: number): string {
+function setAsideField(index: KeyRef): string {
   return `a|${index}`;
 }
 
@@ -45,7 +64,7 @@ function setAsideField(index: number): string {
  * The entries a key's answer ends, as the key pool ends them in memory: its set-aside and, given
  * the model it answered for, its cool-downs for that model and for the whole key.
  */
-export function clearedFields(index: number, model?: string): string[] {
+export function clearedFields(index: KeyRef, model?: string): string[] {
   if (model === undefined) return [setAsideField(index)];
   return [setAsideField(index), coolingField(index, model), coolingField(index, WHOLE_KEY)];
 }
@@ -70,21 +89,29 @@ export function isKeyEntry(field: string): boolean {
   return field.startsWith("c|") || field.startsWith("a|");
 }
 
-/** Applies one entry to the local guards of `model`'s target. */
+/**
+ * Applies one entry to the local guards of `model`'s target; `indexOf` finds the key an entry
+ * names (by default, the entry names its index), and an entry about a key the target does not
+ * have is passed over.
+ */
 export function adoptEntry(
   field: string,
   value: string,
   target: { readonly model: string; readonly keys: KeyPool; readonly breaker: CircuitBreaker },
+  indexOf: (key: string) => number | undefined = Number,
 ): void {
   const parts = field.split("|");
   const values = value.split("|");
   const until = Number(values[0]);
+  const index = parts[0] === "c" || parts[0] === "a" ? indexOf(parts[1] ?? "") : undefined;
   if (parts[0] === "c") {
+    if (index === undefined) return;
     const model = parts.slice(2).join("|");
-    target.keys.adoptCooling(Number(parts[1]), model, until, values[1] === "1");
+    target.keys.adoptCooling(index, model, until, values[1] === "1");
   } else if (parts[0] === "a") {
+    if (index === undefined) return;
     target.keys.adoptSetAside(
-      Number(parts[1]),
+      index,
       until,
       Number(values[1]),
       values.slice(2).join("|"),

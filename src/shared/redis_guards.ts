@@ -12,7 +12,7 @@
 
 import { createClient } from "redis";
 import type { Logger } from "../core/log.ts";
-import { redactUrlSecrets } from "../core/secrets.ts";
+import { redactUrlSecrets, scrubSecrets } from "../core/secrets.ts";
 import type { SharedGuards, SharedSyncInput, SharedSyncResult } from "../resilience/shared_sync.ts";
 import type { SpendCounters } from "../usage/budgets.ts";
 import {
@@ -22,8 +22,12 @@ import {
   clearedFields,
   coolingEntry,
   type GuardEntry,
+  keyIds,
   setAsideEntry,
 } from "./guard_entries.ts";
+import { SPEND_SCRIPT, SpendQueue } from "./spend_queue.ts";
+
+export { MAX_PENDING_COUNTERS } from "./spend_queue.ts";
 
 // Entries (guard_entries.ts) are fields of one hash per provider. The script drops ended entries and returns the rest with the budget counters the request falls
 // under (KEYS[4…], limits in ARGV[7…]). Then, unless a budget is spent (-2), when the provider has
@@ -114,6 +118,16 @@ export class RedisGuards implements SharedGuards, SpendCounters {
   readonly #recent = new Map<string, { at: number; live: string[] }>();
   // Slots whose release failed (slot → its sorted set), given back by the next ping that answers.
   readonly #unreleased = new Map<string, string>();
+  // Each provider's keys as its last sync named them, with their ids: entries name a key by id,
+  // so that instances listing the same keys in another order (or one more) agree on which.
+  readonly #keys = new Map<
+    string,
+    { readonly values: readonly string[]; readonly ids: string[] }
+  >();
+  readonly #ids = new WeakMap<readonly string[], Promise<string[]>>();
+  // Budget spend not yet confirmed: sent when added, and again by each ping that answers until
+  // Redis confirms it.
+  readonly #spend: SpendQueue;
 
   constructor(url: string, prefix: string, log: Logger) {
     this.description = `Redis at ${redactUrlSecrets(url)}`;
@@ -130,6 +144,22 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     });
     // Reported by the monitor; the client's own errors would only repeat it.
     this.#client.on("error", () => {});
+    this.#spend = new SpendQueue(
+      (batch) =>
+        this.#call(() =>
+          this.#client.eval(SPEND_SCRIPT, {
+            keys: [this.#prefix + batch.key, `${this.#prefix}applied:${batch.key}`],
+            arguments: [
+              this.#instance,
+              String(batch.seq),
+              String(batch.units),
+              String(batch.expiry),
+            ],
+          })
+        ),
+      log,
+      this.description,
+    );
   }
 
   #ready(): Promise<unknown> {
@@ -157,6 +187,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
       await this.#call(() => this.#client.ping());
       this.#down = false;
       this.#releaseLeftovers();
+      this.#spend.flush();
       return true;
     } catch {
       return false;
@@ -169,6 +200,11 @@ export class RedisGuards implements SharedGuards, SpendCounters {
    * provider's shared rate window when it has one. Throws when Redis does not answer.
    */
   async sync(input: SharedSyncInput): Promise<SharedSyncResult> {
+    const keys = await this.#learnKeys(input.provider, input.apiKeys);
+    const indexOf = (id: string) => {
+      const index = keys.ids.indexOf(id);
+      return index < 0 ? undefined : index;
+    };
     if (this.#down) throw new Error(`${this.description} is unreachable`);
     const rate = input.rate;
     const budgets = input.budgets ?? [];
@@ -178,7 +214,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     const countsNothing = !rate && !input.maxConcurrency && budgets.length === 0;
     if (countsNothing && recent && Date.now() - recent.at < FRESH_MS) {
       for (let i = 0; i + 1 < recent.live.length; i += 2) {
-        adoptEntry(recent.live[i]!, recent.live[i + 1]!, input);
+        adoptEntry(recent.live[i]!, recent.live[i + 1]!, input, indexOf);
       }
       return GO;
     }
@@ -212,19 +248,25 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     }) as [number, string[], string, string[]];
     const [waitMs, live, slot, spent] = reply;
     this.#recent.set(input.provider, { at: Date.now(), live });
-    for (let i = 0; i + 1 < live.length; i += 2) adoptEntry(live[i]!, live[i + 1]!, input);
+    for (let i = 0; i + 1 < live.length; i += 2) {
+      adoptEntry(live[i]!, live[i + 1]!, input, indexOf);
+    }
     budgets.forEach((b, i) => b.adopt(Number(spent[i] ?? 0)));
     return { waitMs: Number(waitMs), ...(slot ? { slot } : {}) };
   }
 
-  /** Adds a finished request's spend to a budget counter every instance reads. */
+  /**
+   * Adds a finished request's spend to a budget counter every instance reads. While Redis is
+   * away it waits, summed per counter, and is added once Redis answers again, exactly once.
+   */
   add(key: string, units: number, expireAt: number): void {
-    const name = this.#prefix + key;
     // Kept a day past its period, so a late reader still finds it.
-    const expiry = Math.round(expireAt + 86_400_000);
-    void this.#call(() =>
-      this.#client.multi().incrBy(name, Math.round(units)).pExpireAt(name, expiry).exec()
-    ).catch((err) => this.#log.debug(`${this.description}: a budget write failed: ${err}`));
+    this.#spend.add(key, Math.round(units), Math.round(expireAt + 86_400_000), this.#down);
+  }
+
+  /** Counters with spend Redis has not confirmed yet (for tests and bounds). */
+  get pendingSpend(): number {
+    return this.#spend.size;
   }
 
   /** Reads budget counters (0 for one nobody added to yet); throws when Redis does not answer. */
@@ -252,14 +294,37 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     }
   }
 
+  /** The provider's keys with their ids (the pool holds one key, "", when none is configured). */
+  async #learnKeys(provider: string, apiKeys: readonly string[]) {
+    const known = this.#keys.get(provider);
+    if (known?.values === apiKeys) return known;
+    let ids = this.#ids.get(apiKeys);
+    if (!ids) {
+      ids = keyIds(apiKeys.length > 0 ? apiKeys : [""]);
+      this.#ids.set(apiKeys, ids);
+    }
+    const learned = { values: apiKeys, ids: await ids };
+    this.#keys.set(provider, learned);
+    return learned;
+  }
+
+  /** The id of the key at `index`, as the provider's last sync listed its keys. */
+  #idOf(provider: string, index: number): string | undefined {
+    return this.#keys.get(provider)?.ids[index];
+  }
+
   /** Tells the others a key cools down for `model` until `until`. */
   cooling(provider: string, index: number, model: string, until: number, hinted: boolean): void {
-    this.#write(provider, coolingEntry(index, model, until, hinted));
+    const id = this.#idOf(provider, index);
+    if (id !== undefined) this.#write(provider, coolingEntry(id, model, until, hinted));
   }
 
   /** Tells the others a key is set aside until `until`. */
   setAside(provider: string, index: number, until: number, status: number, reason: string): void {
-    this.#write(provider, setAsideEntry(index, until, status, reason));
+    const id = this.#idOf(provider, index);
+    // An upstream's refusal may quote the key it refused.
+    const said = scrubSecrets(reason, this.#keys.get(provider)?.values);
+    if (id !== undefined) this.#write(provider, setAsideEntry(id, until, status, said));
   }
 
   /** Tells the others a circuit is open until `until`, or (0) that it closed. */
@@ -270,7 +335,8 @@ export class RedisGuards implements SharedGuards, SpendCounters {
 
   /** Tells the others a key answered again: its set-aside (and cool-downs for `model`) are over. */
   cleared(provider: string, index: number, model?: string): void {
-    this.#forget(provider, clearedFields(index, model));
+    const id = this.#idOf(provider, index);
+    if (id !== undefined) this.#forget(provider, clearedFields(id, model));
   }
 
   #forget(provider: string, fields: string[]): void {

@@ -161,7 +161,12 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** A and AAAA records of `host` (either may be missing). */
+/**
+ * A and AAAA records of `host` (either may be missing). Deno's resolver reads the hosts file on
+ * each lookup and prefers it to DNS, as the system resolver that the fetch uses does, so a name
+ * the hosts file sends to loopback or the LAN is refused like its address
+ * (tests/webtools/fetch_hosts_file_test.ts keeps it so).
+ */
 async function resolveDns(host: string, signal?: AbortSignal): Promise<string[]> {
   const [a, aaaa] = await Promise.allSettled([
     Deno.resolveDns(host, "A", { signal }),

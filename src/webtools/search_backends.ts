@@ -50,14 +50,45 @@ function hits(list: unknown, snippetKey: string, ageKeys: readonly string[]): Se
   });
 }
 
+/** A domain as a `site:` operator takes it: `*.example.com` and `.example.com` name example.com. */
+function bareDomain(domain: string): string {
+  return domain.trim().toLowerCase().replace(/^\*?\./, "");
+}
+
+/**
+ * The query with the tool's domain lists as search operators (`site:a OR site:b -site:c`), which
+ * Brave and the engines behind SearXNG understand: asked this way, a search limited to one domain
+ * gets that domain's pages, where filtering a general search afterwards usually leaves nothing.
+ * Results are still filtered afterwards (an engine may ignore the operators). A query the
+ * operators would push past `maxLength` goes without them.
+ */
+export function withSiteOperators(q: SearchQuery, maxLength = Infinity): string {
+  const allowed = (q.allowedDomains ?? []).map(bareDomain).filter((d) => d !== "");
+  const blocked = (q.blockedDomains ?? []).map(bareDomain).filter((d) => d !== "");
+  const operators = [
+    ...(allowed.length > 0 ? [allowed.map((d) => `site:${d}`).join(" OR ")] : []),
+    ...blocked.map((d) => `-site:${d}`),
+  ];
+  if (operators.length === 0) return q.query;
+  const text = `${q.query} ${operators.join(" ")}`;
+  return text.length <= maxLength ? text : q.query;
+}
+
+/** Brave refuses a query longer than this. */
+const BRAVE_MAX_QUERY = 400;
+
 /** Every backend `web_tools.search.provider` may name. */
 export const SEARCH_BACKENDS: Readonly<Record<WebSearchConfig["provider"], SearchBackend>> = {
-  // The SearXNG instance must allow the json format, or it answers 403.
+  // The SearXNG instance must allow the json format, or it answers 403. It has no domain
+  // parameter: its engines read `site:` in the query.
   searxng: {
     request: (base, _key, q) =>
-      new Request(`${base}/search?${new URLSearchParams({ q: q.query, format: "json" })}`, {
-        headers: { accept: "application/json" },
-      }),
+      new Request(
+        `${base}/search?${new URLSearchParams({ q: withSiteOperators(q), format: "json" })}`,
+        {
+          headers: { accept: "application/json" },
+        },
+      ),
     results: (json) =>
       hits(isRecord(json) ? json.results : undefined, "content", ["publishedDate"]),
   },
@@ -65,7 +96,10 @@ export const SEARCH_BACKENDS: Readonly<Record<WebSearchConfig["provider"], Searc
     defaultBaseUrl: "https://api.search.brave.com/res/v1",
     request: (base, key, q) =>
       new Request(
-        `${base}/web/search?${new URLSearchParams({ q: q.query, count: String(q.count) })}`,
+        `${base}/web/search?${new URLSearchParams({
+          q: withSiteOperators(q, BRAVE_MAX_QUERY),
+          count: String(q.count),
+        })}`,
         { headers: { accept: "application/json", "x-subscription-token": key ?? "" } },
       ),
     results: (json) => {

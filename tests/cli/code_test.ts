@@ -314,6 +314,75 @@ Deno.test({
     }),
 });
 
+/** Runs a status line command as Claude Code does: through a shell, its JSON on stdin. */
+async function runStatusLine(command: string, env: Record<string, string>, input: string) {
+  const child = new Deno.Command("sh", {
+    args: ["-c", command],
+    env,
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(input));
+  await writer.close();
+  const out = await child.output();
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+Deno.test({
+  name: "code beside a running ccp with another data dir: the status line asks that ccp",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      const running = await startServer({
+        ctx: testContext(dir, { env: { CCP_AUTH_TOKEN: "tok-123" } }),
+        flags: { config: "c.yaml", port: 0, dataDir: `${dir}/server-data` },
+      });
+      try {
+        // One request of session s-1 in the running ccp's ledger (its upstream does not answer).
+        const res = await fetch(`${running.url}/v1/messages`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-api-key": "tok-123",
+            "x-claude-code-session-id": "s-1",
+          },
+          body: JSON.stringify({
+            model: "claude-sonnet-4-5",
+            max_tokens: 5,
+            messages: [{ role: "user", content: "hi" }],
+          }),
+        });
+        await res.body?.cancel();
+        await new Promise((r) => setTimeout(r, 300)); // the ledger writes within ~0.1 s
+        const code = { ...env, CCP_AUTH_TOKEN: "tok-123" };
+        const result = await runCcp(
+          ["code", "--config", "c.yaml", "--port", String(running.port)],
+          { cwd: dir, env: code },
+        );
+        assert.equal(result.code, 7, result.stderr);
+        const [, settings] = /ARGS=--settings (\{.*\})\n/.exec(result.stdout) ?? [];
+        const command: string = JSON.parse(settings!).statusLine.command;
+        assert.ok(!command.includes("tok-123"), "no token on a command line");
+        const line = (session: string) =>
+          runStatusLine(command, code, JSON.stringify({ session_id: session }));
+        // The sonnet route: its last target, which did not answer either, is who it was sent to.
+        assert.equal(await line("s-1"), "ccp ▸ ollama/qwen3-coder · 0 in / 0 out · 1 req");
+        assert.equal(await line("s-2"), "ccp · no requests yet in this session");
+        // The ccp it asks is gone: the line says so, and reads no other ledger instead.
+        await running.stop();
+        assert.equal(
+          await line("s-1"),
+          `ccp · the proxy at ${running.url} does not answer`,
+        );
+      } finally {
+        await running.stop();
+      }
+    }),
+});
+
 Deno.test({
   name: "code refuses a running ccp whose token is not its own, before claude starts",
   ignore: !POSIX,

@@ -179,3 +179,49 @@ Deno.test("statusline: a cost too small for four decimals is not shown as $0.000
   assert.match(line(123_400_000), / · \$0\.1234$/);
   assert.match(line(2_345_000_000), / · \$2\.35$/);
 });
+
+Deno.test("statusline --port: asks the ccp running there, and says what it cannot", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_statusline_ask_" });
+  let answer = (): Response => new Response("", { status: 404 });
+  const seen: { path: string; auth: string | null }[] = [];
+  const fake = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    seen.push({ path: new URL(req.url).pathname, auth: req.headers.get("authorization") });
+    return answer();
+  });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { auth_token: tok-status }
+providers: { up: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: sk-test-123456789 } }
+routes: { default: up/m }
+`,
+    );
+    const port = fake.addr.port;
+    const line = async () => {
+      const ctx = testContext(dir);
+      await runStatusline(ctx, { config: "c.yaml", port }, JSON.stringify({ session_id: "s/1" }));
+      return ctx.io.stdout.join("\n");
+    };
+    const url = `http://127.0.0.1:${port}`;
+    assert.equal(
+      await line(),
+      `ccp · the proxy at ${url} is an older ccp: no session usage (update it)`,
+    );
+    assert.deepEqual(seen[0], { path: "/v1/ccp/usage/session/s%2F1", auth: "Bearer tok-status" });
+    answer = () => Response.json({ error: {} }, { status: 503 });
+    assert.equal(await line(), `ccp · usage ledger unavailable at ${url}`);
+    answer = () => Response.json({ error: {} }, { status: 401 });
+    assert.equal(await line(), `ccp · the proxy at ${url} refuses this ccp's token`);
+    answer = () => Response.json(["not", "a", "session"]);
+    assert.equal(await line(), `ccp · the proxy at ${url} answered 200`);
+    answer = () =>
+      Response.json({
+        latest: { route: "default", provider: "up", model: "m" },
+        totals: { ...zeroCounters(), requests: 2, inputTokens: 1200, outputTokens: 30 },
+      });
+    assert.equal(await line(), "ccp ▸ up/m · 1.2k in / 30 out · 2 req");
+  } finally {
+    await fake.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

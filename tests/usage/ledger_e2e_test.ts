@@ -238,6 +238,15 @@ Deno.test("ledger: usage.enabled: false keeps no ledger, and budgets beside it a
       const res = await fetch(`${server.url}/v1/ccp/usage`, { headers: { "x-api-key": TOKEN } });
       assert.equal(res.status, 503);
       await res.body?.cancel();
+      // The status line's question gets the same answer, and only with the token.
+      const session = await fetch(`${server.url}/v1/ccp/usage/session/s-1`, {
+        headers: { "x-api-key": TOKEN },
+      });
+      assert.equal(session.status, 503);
+      await session.body?.cancel();
+      const denied = await fetch(`${server.url}/v1/ccp/usage/session/s-1`);
+      assert.equal(denied.status, 401);
+      await denied.body?.cancel();
       assert.doesNotMatch(ctx.io.stderr.join("\n"), /WARN.*Usage ledger/);
     } finally {
       await server.stop();

@@ -83,6 +83,50 @@ Deno.test("search backends", async (t) => {
     },
   );
 
+  await t.step(
+    "brave and searxng are told the domain lists as site: operators; the filter still holds",
+    async () => {
+      const lists = {
+        ...query,
+        allowedDomains: ["docs.deno.com", "*.jsr.io"],
+        blockedDomains: ["spam.example"],
+      };
+      for (
+        const [config, q] of [
+          [{ provider: "brave", apiKey: "k" }, "q"],
+          [{ provider: "searxng", baseUrl: "http://127.0.0.1:8888" }, "q"],
+        ] as const
+      ) {
+        const r = recorder(() =>
+          Response.json({
+            web: { results: [{ url: "https://elsewhere.example/", title: "E" }] },
+            results: [{ url: "https://docs.deno.com/x", title: "D" }, {
+              url: "https://elsewhere.example/",
+              title: "E",
+            }],
+          })
+        );
+        const out = await searchWeb(lists, { config, fetch: r.fetch, signal, timeoutMs: 5000 });
+        assert.equal(
+          new URL(r.seen[0]!.url).searchParams.get(q),
+          "deno 2 site:docs.deno.com OR site:jsr.io -site:spam.example",
+          config.provider,
+        );
+        // The backend may not honour the operators: what it answers is filtered all the same.
+        assert.ok(out.ok);
+        assert.ok(out.hits.every((h) => h.url.startsWith("https://docs.deno.com/")));
+      }
+      // Brave takes at most 400 characters: lists that would pass it go by the filter alone.
+      const r = recorder(() => Response.json({}));
+      const many = Array.from({ length: 40 }, (_, i) => `domain-number-${i}.example`);
+      await searchWeb(
+        { ...query, allowedDomains: many },
+        { config: { provider: "brave", apiKey: "k" }, fetch: r.fetch, signal, timeoutMs: 5000 },
+      );
+      assert.equal(new URL(r.seen[0]!.url).searchParams.get("q"), "deno 2");
+    },
+  );
+
   await t.step("failures become Anthropic error codes", async () => {
     const config: WebSearchConfig = { provider: "searxng", baseUrl: "http://127.0.0.1:8888" };
     const run = (status: number) =>

@@ -119,13 +119,24 @@ function render(state) {
     });
   }
 }
+// One refresh at a time; one asked for meanwhile (a request just ended) runs right after it, or
+// the charts would wait for the next poll.
 let pending = false;
+let again = false;
 async function refresh() {
-  if (pending) return;
+  if (pending) { again = true; return; }
   pending = true;
   try {
-    const res = await fetch("/ui/state", { credentials: "same-origin" });
-    if (res.ok) render(await res.json());
+    do {
+      again = false;
+      try {
+        const res = await fetch("/ui/state", { credentials: "same-origin" });
+        if (res.ok) render(await res.json());
+      } catch (err) {
+        // A failed fetch or state the page cannot show: the next event or poll tries again.
+        console.warn("ccp: the status could not be refreshed:", err);
+      }
+    } while (again);
   } finally { pending = false; }
 }
 function connect() {
@@ -139,7 +150,8 @@ function connect() {
     setTimeout(refresh, 300);
   });
 }
-refresh().then(connect);
+// Live events connect whatever the first state did.
+refresh().finally(connect);
 setInterval(refresh, 15000);
 addEventListener("resize", () => refresh());
 </script>

@@ -1,26 +1,67 @@
-/** GET /v1/ccp/usage: the usage ledger's report, the same JSON as `ccp usage --json`. */
+/**
+ * GET /v1/ccp/usage: the usage ledger's report, the same JSON as `ccp usage --json`; and
+ * GET /v1/ccp/usage/session/:id: one Claude Code session's totals and who served its latest
+ * request, which `ccp statusline` asks a running ccp for (its ledger may be in another data dir).
+ */
 
 import type { Context } from "hono";
 import { ClientRequestError, ProxyError } from "../../core/errors.ts";
 import { parseQuestion, usageReport } from "../../usage/query.ts";
 import type { UsageStore } from "../../usage/store.ts";
+import type { Counters } from "../../usage/totals.ts";
 import type { AppEnv } from "../deps.ts";
 import { errorResponse } from "../responses.ts";
+
+/** What a session's answer says of its latest request: who served it, not what it said. */
+export interface SessionAnswer {
+  readonly latest?: {
+    readonly route?: string;
+    readonly provider?: string;
+    readonly model?: string;
+  };
+  readonly totals: Counters;
+}
+
+/** The session handler; without a store the ledger is off and the answer says so (503). */
+export function sessionUsageHandler(
+  store: UsageStore | undefined,
+): (c: Context<AppEnv>) => Promise<Response> {
+  return async (c) => {
+    if (!store) return ledgerOff();
+    const usage = await store.session(c.req.param("id") ?? "");
+    const latest = usage.latest;
+    const answer: SessionAnswer = {
+      ...(latest
+        ? {
+          latest: {
+            ...(latest.route !== undefined ? { route: latest.route } : {}),
+            ...(latest.provider !== undefined ? { provider: latest.provider } : {}),
+            ...(latest.model !== undefined ? { model: latest.model } : {}),
+          },
+        }
+        : {}),
+      totals: usage.totals,
+    };
+    return c.json(answer);
+  };
+}
+
+function ledgerOff(): Response {
+  return errorResponse(
+    new ProxyError(
+      "api_error",
+      "The usage ledger is off (ccp's start-up log says why): no usage is recorded",
+      { status: 503 },
+    ),
+  );
+}
 
 /** Builds the handler; without a store the ledger is off and the answer says so. */
 export function usageHandler(
   store: UsageStore | undefined,
 ): (c: Context<AppEnv>) => Promise<Response> {
   return async (c) => {
-    if (!store) {
-      return errorResponse(
-        new ProxyError(
-          "api_error",
-          "The usage ledger is off (ccp's start-up log says why): no usage is recorded",
-          { status: 503 },
-        ),
-      );
-    }
+    if (!store) return ledgerOff();
     const q = parseQuestion(
       { since: c.req.query("since") ?? undefined, by: c.req.query("by") ?? undefined },
       Date.now(),

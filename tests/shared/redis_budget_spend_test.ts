@@ -1,0 +1,122 @@
+/**
+ * Budget spend written to Redis: what an instance spends while Redis is away reaches the others
+ * once it is back, a write Redis applied after ccp stopped waiting is not counted twice when it
+ * is sent again, and what waits for Redis stays bounded.
+ */
+
+import assert from "node:assert/strict";
+import { MAX_PENDING_COUNTERS, RedisGuards } from "../../src/shared/redis_guards.ts";
+import { silentLogger } from "../../src/core/log.ts";
+import { REDIS_MISSING, startRedis, until } from "./engines.ts";
+
+/** Sends one inline command on its own connection and returns the reply's first line. */
+async function command(port: number, line: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode(`${line}\r\n`));
+    const buf = new Uint8Array(256);
+    const n = await conn.read(buf);
+    return new TextDecoder().decode(buf.subarray(0, n ?? 0)).split("\r\n")[0]!;
+  } finally {
+    conn.close();
+  }
+}
+
+const DAY = Date.now() + 86_400_000;
+
+Deno.test({
+  name: "shared.redis: spend while Redis is away reaches the other instances once it is back",
+  ignore: REDIS_MISSING !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const redis = await startRedis();
+    const a = new RedisGuards(redis.url, "away:", silentLogger);
+    const b = new RedisGuards(redis.url, "away:", silentLogger);
+    try {
+      assert.equal(await a.ping(), true);
+      assert.equal(await b.ping(), true);
+      a.add("budget:x", 100, DAY);
+      await until(async () => (await b.readCounters(["budget:x"]))[0] === 100, 3000, "a write");
+      await until(() => Promise.resolve(a.pendingSpend === 0), 3000, "the write being confirmed");
+      // Redis restarts empty (no persistence): the 100 is gone, what follows is not.
+      await redis.stop();
+      a.add("budget:x", 40, DAY);
+      a.add("budget:y", 7, DAY);
+      await new Promise((r) => setTimeout(r, 600));
+      a.add("budget:x", 2, DAY);
+      assert.equal(await a.ping(), false);
+      await redis.start();
+      // The monitor's pings find Redis again; what waited is sent then.
+      await until(async () => await a.ping(), 5000, "Redis answering again");
+      await until(
+        async () => {
+          const seen = await b.readCounters(["budget:x", "budget:y"]).catch(() => []);
+          return seen[0] === 42 && seen[1] === 7;
+        },
+        3000,
+        "the spend made while Redis was away reaching instance b",
+      );
+      // Sent once: later pings send nothing again.
+      await a.ping();
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(await b.readCounters(["budget:x", "budget:y"]), [42, 7]);
+      assert.equal(a.pendingSpend, 0);
+    } finally {
+      a.close();
+      b.close();
+      await redis.remove();
+    }
+  },
+});
+
+Deno.test({
+  name: "shared.redis: spend Redis applied after ccp stopped waiting is not counted twice",
+  ignore: REDIS_MISSING !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const redis = await startRedis();
+    const a = new RedisGuards(redis.url, "late:", silentLogger);
+    try {
+      assert.equal(await a.ping(), true);
+      // Every client waits ~0.9 s: the write gives up at 0.5 s, then Redis runs it.
+      assert.equal(await command(redis.port, "CLIENT PAUSE 900 ALL"), "+OK");
+      a.add("budget:z", 25, DAY);
+      await new Promise((r) => setTimeout(r, 1200));
+      assert.equal(await command(redis.port, "GET late:budget:z"), "$2");
+      // Sent again when Redis answers (ccp cannot tell it arrived), and counted once.
+      await until(async () => await a.ping(), 3000, "Redis answering again");
+      await until(() => Promise.resolve(a.pendingSpend === 0), 3000, "the write being confirmed");
+      assert.deepEqual(await a.readCounters(["budget:z"]), [25]);
+      a.add("budget:z", 5, DAY);
+      await until(async () => (await a.readCounters(["budget:z"]))[0] === 30, 3000, "a next add");
+    } finally {
+      a.close();
+      await redis.remove();
+    }
+  },
+});
+
+Deno.test({
+  name: "shared.redis: spend waiting for Redis is bounded",
+  ignore: REDIS_MISSING !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const redis = await startRedis();
+    const a = new RedisGuards(redis.url, "bound:", silentLogger);
+    try {
+      assert.equal(await a.ping(), true);
+      await redis.stop();
+      assert.equal(await a.ping(), false);
+      for (let i = 0; i < MAX_PENDING_COUNTERS + 50; i++) a.add(`budget:${i}`, 1, DAY);
+      // More spend on counters already waiting adds up in place.
+      for (let i = 0; i < 100; i++) a.add("budget:0", 1, DAY);
+      assert.equal(a.pendingSpend, MAX_PENDING_COUNTERS);
+    } finally {
+      a.close();
+      await redis.remove();
+    }
+  },
+});
