@@ -81,7 +81,7 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
   readonly sharedBudgets?: (target: TargetRef) => readonly SharedBudgetCheck[];
   /**
    * False for a call that has a local fallback (count_tokens): it never probes past a cool-down
-   * the upstream announced, since its answer does not need the upstream.
+   * the upstream announced, nor waits for one to end, since its answer does not need the upstream.
    */
   readonly probeAnnouncedWaits?: boolean;
   /**

@@ -98,7 +98,10 @@ export interface LastResortDeps<R> {
   readonly log?: Logger;
   /** Tries one target in a mode; an answer is returned as is, anything else as its outcome. */
   readonly tryTarget: (target: DispatchTarget, mode: TryMode) => Promise<R | TargetOutcome>;
-  /** False: a cool-down the upstream announced is never probed early (the caller has a fallback). */
+  /**
+   * False: a cool-down the upstream announced is neither probed early nor waited out (the caller
+   * has a fallback it answers with at once).
+   */
   readonly probeAnnouncedWaits?: boolean;
 }
 
@@ -159,6 +162,8 @@ export async function lastResort<R extends object>(
     const keys = deps.registry.provider(chain[i]!.provider).keys;
     const probe = probeOf(i, chain[i]!, keys, outcomes[i], now);
     if (!probe) continue;
+    // A call with a fallback of its own (a local count) answers with it rather than wait.
+    if (probe.wait > 0 && deps.probeAnnouncedWaits === false) continue;
     if (probe.wait <= MAX_WAIT_MS) {
       if (!best || probe.until < best.until) best = probe;
     } else if (!soonestLong || probe.until < soonestLong.until) soonestLong = probe;

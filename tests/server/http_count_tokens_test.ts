@@ -247,3 +247,30 @@ Deno.test("count_tokens: a 5xx or a lost connection is answered with the local c
     assert.equal(next.requests.length, 0);
   });
 });
+
+Deno.test("count_tokens: a Messages cool-down the upstream announced is not waited out", async () => {
+  // Messages wait out an announced wait of a few seconds; a count has its local answer at once.
+  const up = startFaultMock({
+    script: (request) => request.path.endsWith("/count_tokens") ? undefined : status(429, 3),
+  });
+  const next = startFaultMock();
+  await using env = setup(
+    [up, next],
+    testConfig({
+      providers: [
+        at(up, "a", { apiKeys: ["sk-a-000000000001"], countTokens: true }),
+        at(next, "b"),
+      ],
+      routes: { default: ["a/m", "b/m"] },
+    }),
+  );
+  // The 429 cools a's only key for 3 s; the next target answers.
+  const res = await env.send();
+  assert.equal(res.headers.get("x-ccp-provider"), "b");
+  assertComplete(await readStream(res), "claude-opus-5-5");
+  const started = performance.now();
+  await assertCountedLocally(env.ccp.url);
+  const took = performance.now() - started;
+  assert.ok(took < 1000, `the count took ${Math.round(took)} ms`);
+  assert.deepEqual(up.requests.map((r) => r.path), ["/v1/messages"]);
+});
