@@ -166,18 +166,23 @@ export class KeyPool {
   /**
    * Records a success for `model`: clears its 429 history and rotates once `usageLimit` is reached.
    * True when the answer ended a set-aside or a cool-down still running (shared state has it too).
+   * `limits: false` for an endpoint whose limits are not Messages' (count_tokens): its answer
+   * shows the key is accepted (a set-aside ends) but says nothing of Messages' 429s.
    */
-  succeeded(key: KeyLease, model: string = WHOLE_KEY): boolean {
+  succeeded(key: KeyLease, model: string = WHOLE_KEY, limits = true): boolean {
     const slot = this.#slots[key.index];
     if (!slot) return false;
     const now = this.#clock.now();
-    const ended = slot.blockedUntil > now || this.#coolingFor(slot, model, now) !== undefined;
+    const ended = slot.blockedUntil > now ||
+      (limits && this.#coolingFor(slot, model, now) !== undefined);
     slot.uses++;
-    slot.strikes.delete(model);
-    slot.strikes.delete(WHOLE_KEY);
-    // A key that answered (a probe past its cool-down) is limited no more.
-    slot.cooling.delete(model);
-    slot.cooling.delete(WHOLE_KEY);
+    if (limits) {
+      slot.strikes.delete(model);
+      slot.strikes.delete(WHOLE_KEY);
+      // A key that answered (a probe past its cool-down) is limited no more.
+      slot.cooling.delete(model);
+      slot.cooling.delete(WHOLE_KEY);
+    }
     if (slot.blockedUntil > 0) this.#unblock(slot); // a set-aside key that answered is back
     if (key.index !== this.#current) return ended;
     this.#sinceRotation++;
