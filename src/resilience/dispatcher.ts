@@ -266,6 +266,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
         const { release, key } = slot;
         counter.attempts++;
         counter.tried.add(keyId(ref.provider, key));
+        counter.tried.add(keyId(ref.provider, key, ref.model));
         const result = await this.#run(target, key, signal);
         if (signal.aborted) {
           release();

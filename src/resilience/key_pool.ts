@@ -197,6 +197,11 @@ export class KeyPool {
     return (this.#slots[key.index]?.blockedUntil ?? 0) > this.#clock.now();
   }
 
+  /** The status that set `key` aside (401, 402, 403), while it is set aside. */
+  setAsideStatus(key: KeyLease): number | undefined {
+    return this.isSetAside(key) ? this.#slots[key.index]?.status : undefined;
+  }
+
   /**
    * Cools a key after a 429 for `model` (every model with {@link WHOLE_KEY}): for the server's
    * hint when given, else 1 s doubling per repeat; both capped.

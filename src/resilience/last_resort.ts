@@ -18,17 +18,18 @@ const KEY_CAUSES: ReadonlySet<Cause> = new Set(["auth", "rate_limit"]);
 /** The longest announced cool-down waited out inside ccp before answering 429. */
 export const MAX_WAIT_MS = 5000;
 
-/** What one request has done so far: attempts made and keys used (`provider#index`). */
+/** What one request has done so far: attempts made and keys used (see {@link keyId}). */
 export interface Counter {
   attempts: number;
+  /** Each key used, as `provider#index` and as `provider#index/model` for the model it was sent. */
   readonly tried: Set<string>;
   /** Client-credential holds this very request set (its plan refused it just now). */
   readonly heldNow?: Set<object>;
 }
 
-/** How a key is named in {@link Counter.tried}. */
-export function keyId(provider: string, key: KeyLease): string {
-  return `${provider}#${key.index}`;
+/** How a key is named in {@link Counter.tried}: for any model, or for `model`. */
+export function keyId(provider: string, key: KeyLease, model?: string): string {
+  return model === undefined ? `${provider}#${key.index}` : `${provider}#${key.index}/${model}`;
 }
 
 /** How a target is tried: normally, or as a last resort past its guards. */
@@ -121,7 +122,9 @@ export async function lastResort<R extends object>(
 ): Promise<R | undefined> {
   const answered = (outcome: R | TargetOutcome): outcome is R => !("kind" in outcome);
   // Every key set aside after a 401/403 gets one re-try: keys are fixed or replaced upstream.
-  // Keys refused during this very request are not asked again.
+  // Keys refused during this very request are not asked again, save for another model: a 403 may
+  // refuse one model only (an account without access to it), so a key it set aside for one of
+  // the provider's models is asked once for each other model of the route.
   for (let i = 0; i < chain.length; i++) {
     const target = chain[i]!;
     const before = outcomes[i];
@@ -133,7 +136,10 @@ export async function lastResort<R extends object>(
       (before?.kind === "open" && !keys.pick(target.model).ok);
     if (!blocked) continue;
     for (const key of keys.setAside(target.model)) {
-      if (counter.tried.has(keyId(target.provider.id, key))) continue;
+      const id = target.provider.id;
+      const triedHere = counter.tried.has(keyId(id, key, target.model));
+      const refused = counter.tried.has(keyId(id, key)) && keys.setAsideStatus(key) !== 403;
+      if (triedHere || refused) continue;
       signal.throwIfAborted();
       const outcome = await deps.tryTarget(target, { key, forceBreaker: true });
       if (answered(outcome)) return outcome;
