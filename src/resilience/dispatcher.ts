@@ -241,7 +241,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
     let handedOver = false;
     const judges = this.#judgesTarget;
     const admission = !judges
-      ? (breaker.state === "open" ? breaker.admit() : { ok: true as const, trial: false })
+      ? breaker.peek()
       : mode.forceBreaker
       ? breaker.force()
       : breaker.admit();
