@@ -32,6 +32,8 @@ export interface KeysUnavailable {
   readonly hinted: boolean;
   /** Statuses that blocked keys, most recent first, without repeats. */
   readonly recentStatuses: readonly number[];
+  /** What the upstream said when it refused the key set aside last (key-free, one line). */
+  readonly lastRefusal?: string;
   /** The provider has no key at all (its one slot sends none). */
   readonly keyless: boolean;
 }
@@ -378,8 +380,7 @@ export class KeyPool {
         if (c) cooling.push(c);
       }
     }
-    const recent = [...blocked].sort((a, b) => b.setAsideSeq - a.setAsideSeq)
-      .map((s) => s.status ?? 0);
+    const recent = [...blocked].sort((a, b) => b.setAsideSeq - a.setAsideSeq);
     const untils = cooling.length > 0
       ? cooling.map((c) => c.until)
       : blocked.map((s) => s.blockedUntil);
@@ -389,7 +390,8 @@ export class KeyPool {
       blocked: blocked.length,
       retryAt: Math.min(...untils),
       hinted: cooling.length > 0 && cooling.every((c) => c.hinted),
-      recentStatuses: [...new Set(recent)],
+      recentStatuses: [...new Set(recent.map((s) => s.status ?? 0))],
+      ...(recent[0]?.reason ? { lastRefusal: recent[0].reason } : {}),
       keyless: this.#slots.length === 1 && this.#slots[0]!.lease.value === "",
     };
   }

@@ -330,3 +330,23 @@ Deno.test("a 403 for one model does not keep the key from the route's other mode
     assert.deepEqual(up.requests.map((r) => r.model), ["m1"]);
   });
 });
+
+Deno.test("auth_unavailable says what the upstream answered, not only its status", async () => {
+  // A 403 is as often a region, model or content refusal as a wrong key: the client is told the
+  // upstream's words, on the request that met it and on the later ones.
+  const up = startFaultMock({
+    replies: [status(403, undefined, "Country, region, or territory not supported")],
+  });
+  await using env = setup(
+    [up],
+    testConfig({ providers: [at(up, "p", { apiKeys: [KEY_A] })], routes: { default: "p/m" } }),
+  );
+  for (let i = 0; i < 2; i++) {
+    const error = await expectError(await env.send(), 503, "api_error");
+    assert.equal(error.code, "auth_unavailable");
+    assert.match(
+      error.message,
+      /provider "p" model "m": 1 key set aside after 403 \(usable again in \d+s; last: .*Country, region, or territory not supported\)/,
+    );
+  }
+});
