@@ -90,6 +90,16 @@ export class CircuitBreaker {
   }
 
   /**
+   * What a call that is no verdict on the target (a count) sees: refused only while the circuit
+   * is open, never a trial. The state is read once: read twice, the open period could end between
+   * the reads and the call would take the trial it can never give back.
+   */
+  peek(): Admission {
+    if (this.state !== "open") return { ok: true, trial: false };
+    return { ok: false, until: this.#openUntil, lastError: this.#lastError };
+  }
+
+  /**
    * Admits a probe although the circuit is open: the last resort of a route with nothing else
    * left to try. It is the trial unless another one is already running.
    */

@@ -81,7 +81,7 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
   readonly sharedBudgets?: (target: TargetRef) => readonly SharedBudgetCheck[];
   /**
    * False for a call that has a local fallback (count_tokens): it never probes past a cool-down
-   * the upstream announced, since its answer does not need the upstream.
+   * the upstream announced, nor waits for one to end, since its answer does not need the upstream.
    */
   readonly probeAnnouncedWaits?: boolean;
   /**
@@ -241,7 +241,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
     let handedOver = false;
     const judges = this.#judgesTarget;
     const admission = !judges
-      ? (breaker.state === "open" ? breaker.admit() : { ok: true as const, trial: false })
+      ? breaker.peek()
       : mode.forceBreaker
       ? breaker.force()
       : breaker.admit();
@@ -266,6 +266,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
         const { release, key } = slot;
         counter.attempts++;
         counter.tried.add(keyId(ref.provider, key));
+        counter.tried.add(keyId(ref.provider, key, ref.model));
         const result = await this.#run(target, key, signal);
         if (signal.aborted) {
           release();
@@ -274,9 +275,10 @@ export class Dispatcher<S extends { readonly ok: true }> {
         }
         if (result.ok) {
           // A key that answered past its set-aside or cool-down is back for every instance and
-          // after a restart too, not only here.
-          if (keys.succeeded(key, target.model)) {
-            shared?.cleared(ref.provider, key.index, target.model);
+          // after a restart too, not only here. A side call's answer only shows the key is
+          // accepted: its endpoint's limits are not Messages', so a cool-down stays.
+          if (keys.succeeded(key, target.model, judges)) {
+            shared?.cleared(ref.provider, key.index, judges ? target.model : undefined);
           }
           if (credential) this.#registry.credentials.answered(ref.provider, credential, ref.model);
           // An answer ends a run of failures to answer at once (streams in flight vouch for the

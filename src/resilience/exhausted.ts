@@ -31,7 +31,11 @@ function describeOutcome(outcome: TargetOutcome, now: number): string {
       } else if (blocked > 0) {
         parts.push(`${plural(blocked, "key")} set aside after ${recentStatuses.join(", ")}`);
       }
-      return `${who}: ${parts.join(", ")} (usable again in ${secondsUntil(retryAt, now)}s)`;
+      // The upstream's own words: a 403 is as often a model, region or content refusal as a bad key.
+      const last = blocked > 0 && outcome.keys.lastRefusal
+        ? `; last: ${outcome.keys.lastRefusal}`
+        : "";
+      return `${who}: ${parts.join(", ")} (usable again in ${secondsUntil(retryAt, now)}s${last})`;
     }
     case "open":
       return `${who}: paused after repeated failures${

@@ -32,6 +32,8 @@ export interface KeysUnavailable {
   readonly hinted: boolean;
   /** Statuses that blocked keys, most recent first, without repeats. */
   readonly recentStatuses: readonly number[];
+  /** What the upstream said when it refused the key set aside last (key-free, one line). */
+  readonly lastRefusal?: string;
   /** The provider has no key at all (its one slot sends none). */
   readonly keyless: boolean;
 }
@@ -166,18 +168,23 @@ export class KeyPool {
   /**
    * Records a success for `model`: clears its 429 history and rotates once `usageLimit` is reached.
    * True when the answer ended a set-aside or a cool-down still running (shared state has it too).
+   * `limits: false` for an endpoint whose limits are not Messages' (count_tokens): its answer
+   * shows the key is accepted (a set-aside ends) but says nothing of Messages' 429s.
    */
-  succeeded(key: KeyLease, model: string = WHOLE_KEY): boolean {
+  succeeded(key: KeyLease, model: string = WHOLE_KEY, limits = true): boolean {
     const slot = this.#slots[key.index];
     if (!slot) return false;
     const now = this.#clock.now();
-    const ended = slot.blockedUntil > now || this.#coolingFor(slot, model, now) !== undefined;
+    const ended = slot.blockedUntil > now ||
+      (limits && this.#coolingFor(slot, model, now) !== undefined);
     slot.uses++;
-    slot.strikes.delete(model);
-    slot.strikes.delete(WHOLE_KEY);
-    // A key that answered (a probe past its cool-down) is limited no more.
-    slot.cooling.delete(model);
-    slot.cooling.delete(WHOLE_KEY);
+    if (limits) {
+      slot.strikes.delete(model);
+      slot.strikes.delete(WHOLE_KEY);
+      // A key that answered (a probe past its cool-down) is limited no more.
+      slot.cooling.delete(model);
+      slot.cooling.delete(WHOLE_KEY);
+    }
     if (slot.blockedUntil > 0) this.#unblock(slot); // a set-aside key that answered is back
     if (key.index !== this.#current) return ended;
     this.#sinceRotation++;
@@ -190,6 +197,11 @@ export class KeyPool {
   /** True while `key` is set aside after 401/402/403. */
   isSetAside(key: KeyLease): boolean {
     return (this.#slots[key.index]?.blockedUntil ?? 0) > this.#clock.now();
+  }
+
+  /** The status that set `key` aside (401, 402, 403), while it is set aside. */
+  setAsideStatus(key: KeyLease): number | undefined {
+    return this.isSetAside(key) ? this.#slots[key.index]?.status : undefined;
   }
 
   /**
@@ -368,8 +380,7 @@ export class KeyPool {
         if (c) cooling.push(c);
       }
     }
-    const recent = [...blocked].sort((a, b) => b.setAsideSeq - a.setAsideSeq)
-      .map((s) => s.status ?? 0);
+    const recent = [...blocked].sort((a, b) => b.setAsideSeq - a.setAsideSeq);
     const untils = cooling.length > 0
       ? cooling.map((c) => c.until)
       : blocked.map((s) => s.blockedUntil);
@@ -379,7 +390,8 @@ export class KeyPool {
       blocked: blocked.length,
       retryAt: Math.min(...untils),
       hinted: cooling.length > 0 && cooling.every((c) => c.hinted),
-      recentStatuses: [...new Set(recent)],
+      recentStatuses: [...new Set(recent.map((s) => s.status ?? 0))],
+      ...(recent[0]?.reason ? { lastRefusal: recent[0].reason } : {}),
       keyless: this.#slots.length === 1 && this.#slots[0]!.lease.value === "",
     };
   }

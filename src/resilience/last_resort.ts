@@ -18,17 +18,18 @@ const KEY_CAUSES: ReadonlySet<Cause> = new Set(["auth", "rate_limit"]);
 /** The longest announced cool-down waited out inside ccp before answering 429. */
 export const MAX_WAIT_MS = 5000;
 
-/** What one request has done so far: attempts made and keys used (`provider#index`). */
+/** What one request has done so far: attempts made and keys used (see {@link keyId}). */
 export interface Counter {
   attempts: number;
+  /** Each key used, as `provider#index` and as `provider#index/model` for the model it was sent. */
   readonly tried: Set<string>;
   /** Client-credential holds this very request set (its plan refused it just now). */
   readonly heldNow?: Set<object>;
 }
 
-/** How a key is named in {@link Counter.tried}. */
-export function keyId(provider: string, key: KeyLease): string {
-  return `${provider}#${key.index}`;
+/** How a key is named in {@link Counter.tried}: for any model, or for `model`. */
+export function keyId(provider: string, key: KeyLease, model?: string): string {
+  return model === undefined ? `${provider}#${key.index}` : `${provider}#${key.index}/${model}`;
 }
 
 /** How a target is tried: normally, or as a last resort past its guards. */
@@ -98,7 +99,10 @@ export interface LastResortDeps<R> {
   readonly log?: Logger;
   /** Tries one target in a mode; an answer is returned as is, anything else as its outcome. */
   readonly tryTarget: (target: DispatchTarget, mode: TryMode) => Promise<R | TargetOutcome>;
-  /** False: a cool-down the upstream announced is never probed early (the caller has a fallback). */
+  /**
+   * False: a cool-down the upstream announced is neither probed early nor waited out (the caller
+   * has a fallback it answers with at once).
+   */
   readonly probeAnnouncedWaits?: boolean;
 }
 
@@ -118,7 +122,9 @@ export async function lastResort<R extends object>(
 ): Promise<R | undefined> {
   const answered = (outcome: R | TargetOutcome): outcome is R => !("kind" in outcome);
   // Every key set aside after a 401/403 gets one re-try: keys are fixed or replaced upstream.
-  // Keys refused during this very request are not asked again.
+  // Keys refused during this very request are not asked again, save for another model: a 403 may
+  // refuse one model only (an account without access to it), so a key it set aside for one of
+  // the provider's models is asked once for each other model of the route.
   for (let i = 0; i < chain.length; i++) {
     const target = chain[i]!;
     const before = outcomes[i];
@@ -130,7 +136,10 @@ export async function lastResort<R extends object>(
       (before?.kind === "open" && !keys.pick(target.model).ok);
     if (!blocked) continue;
     for (const key of keys.setAside(target.model)) {
-      if (counter.tried.has(keyId(target.provider.id, key))) continue;
+      const id = target.provider.id;
+      const triedHere = counter.tried.has(keyId(id, key, target.model));
+      const refused = counter.tried.has(keyId(id, key)) && keys.setAsideStatus(key) !== 403;
+      if (triedHere || refused) continue;
       signal.throwIfAborted();
       const outcome = await deps.tryTarget(target, { key, forceBreaker: true });
       if (answered(outcome)) return outcome;
@@ -159,6 +168,8 @@ export async function lastResort<R extends object>(
     const keys = deps.registry.provider(chain[i]!.provider).keys;
     const probe = probeOf(i, chain[i]!, keys, outcomes[i], now);
     if (!probe) continue;
+    // A call with a fallback of its own (a local count) answers with it rather than wait.
+    if (probe.wait > 0 && deps.probeAnnouncedWaits === false) continue;
     if (probe.wait <= MAX_WAIT_MS) {
       if (!best || probe.until < best.until) best = probe;
     } else if (!soonestLong || probe.until < soonestLong.until) soonestLong = probe;

@@ -96,7 +96,8 @@ Deno.test("auth_unavailable: every credential blocked by 401/403", async (t) => 
       error: {
         type: "api_error",
         message: 'No usable credentials: provider "nim" model "z-ai/glm4.7": ' +
-          "2 keys set aside after 403, 401 (usable again in 1800s). Fix the key (`ccp check` " +
+          "2 keys set aside after 403, 401 (usable again in 1800s; last: upstream answered " +
+          "403). Fix the key (`ccp check` " +
           "shows the last 4 characters of each), then restart ccp or send it SIGHUP.",
         code: "auth_unavailable",
         blocked: 2,

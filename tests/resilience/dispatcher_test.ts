@@ -375,3 +375,23 @@ Deno.test("Dispatcher slots and abort", async (t) => {
     assert.equal(registry.breaker("a", "m").admit().ok, true, "the next request may probe");
   });
 });
+
+Deno.test("a side call takes no circuit trial when the open period ends between two clock reads", async () => {
+  // A count is no verdict on the target: if it took the half-open trial, its answer would never
+  // give it back, and Messages requests would skip the target until the trial went stale.
+  let now = Date.UTC(2026, 0, 1);
+  const reads: number[] = [];
+  const clock = { now: () => reads.shift() ?? now, timer: () => () => {} };
+  const registry = new ResilienceRegistry({ clock });
+  const breaker = registry.breaker("a", "m");
+  for (let i = 0; i < 3; i++) breaker.failed("upstream answered 503");
+  const until = breaker.snapshot().openUntil!;
+  // The first read still sees the circuit open; every later one is past its end.
+  now = until;
+  reads.push(until - 1);
+  const { attempt } = scripted({ a: ["ok"] });
+  const dispatcher = new Dispatcher<Ok>({ registry, attempt, clock, judgesTarget: false });
+  const answered = await dispatcher.dispatch([to(provider("a"))], new AbortController().signal);
+  answered.done();
+  assert.deepEqual(breaker.admit(), { ok: true, trial: true }, "the trial is still free");
+});

@@ -285,3 +285,22 @@ Deno.test("KeyPool keeps per-model 429 history within a bound", async (t) => {
     assert.ok(!pool.pick("from-another-instance").ok);
   });
 });
+
+Deno.test("KeyPool: a success on another endpoint ends a set-aside, not a cool-down", () => {
+  // A count_tokens answer: the key is accepted, but Messages' 429 limits are not the count's.
+  const clock = new FakeClock();
+  const pool = new KeyPool([K1], { clock });
+  const key = take(pool);
+  pool.rateLimited(key, undefined, "m");
+  pool.rateLimited(key, undefined, "m");
+  const cooling = pool.snapshot()[0]!.models!.m!;
+  assert.equal(pool.succeeded(key, "m", false), false, "no guard ended");
+  assert.deepEqual(pool.snapshot()[0]!.models!.m, cooling);
+  // The growth goes on: a third 429 cools for 4 s, as after two.
+  pool.rateLimited(key, undefined, "m");
+  assert.equal(pool.snapshot()[0]!.models!.m!.until, clock.now() + 4000);
+  pool.rejected(key, 401, "refused");
+  assert.equal(pool.succeeded(key, "m", false), true, "the set-aside ended");
+  assert.equal(pool.snapshot()[0]!.state, "ready");
+  assert.equal(pool.snapshot()[0]!.uses, 2);
+});

@@ -247,3 +247,77 @@ Deno.test("count_tokens: a 5xx or a lost connection is answered with the local c
     assert.equal(next.requests.length, 0);
   });
 });
+
+Deno.test("count_tokens: a Messages cool-down the upstream announced is not waited out", async () => {
+  // Messages wait out an announced wait of a few seconds; a count has its local answer at once.
+  const up = startFaultMock({
+    script: (request) => request.path.endsWith("/count_tokens") ? undefined : status(429, 3),
+  });
+  const next = startFaultMock();
+  await using env = setup(
+    [up, next],
+    testConfig({
+      providers: [
+        at(up, "a", { apiKeys: ["sk-a-000000000001"], countTokens: true }),
+        at(next, "b"),
+      ],
+      routes: { default: ["a/m", "b/m"] },
+    }),
+  );
+  // The 429 cools a's only key for 3 s; the next target answers.
+  const res = await env.send();
+  assert.equal(res.headers.get("x-ccp-provider"), "b");
+  assertComplete(await readStream(res), "claude-opus-5-5");
+  const started = performance.now();
+  await assertCountedLocally(env.ccp.url);
+  const took = performance.now() - started;
+  assert.ok(took < 1000, `the count took ${Math.round(took)} ms`);
+  assert.deepEqual(up.requests.map((r) => r.path), ["/v1/messages"]);
+});
+
+Deno.test("count_tokens: a count that answers does not end a Messages cool-down", async () => {
+  // The count endpoint's limits are not Messages': its answer, sent with a key cooling down for
+  // the model, shows the key is accepted, not that Messages are let through again. Ending the
+  // cool-down (and its growth) would send the next Messages request into the same 429 sooner.
+  const limited = {
+    kind: "json" as const,
+    status: 429,
+    body: { type: "error", error: { type: "rate_limit_error", message: "slow down" } },
+  };
+  const mock = startAnthropicMock([limited, limited, {
+    kind: "json",
+    body: { input_tokens: 4242 },
+  }]);
+  await using env = setup(
+    [],
+    testConfig({
+      providers: [
+        provider("a", {
+          baseUrl: mock.url,
+          timeouts: FAST,
+          apiKeys: ["sk-a-000000000001"],
+          countTokens: true,
+        }),
+      ],
+      routes: { default: ["a/m"] },
+    }),
+  );
+  await using _mock = { [Symbol.asyncDispose]: () => mock.close() };
+  // Two 429s without a wait: the key cools down for m, 1 s and then 2 s (ccp's own guess).
+  for (let i = 0; i < 2; i++) {
+    const res = await env.send();
+    assert.equal(res.status, 429);
+    await res.body?.cancel();
+  }
+  const cooling = async () =>
+    (await env.health()).resilience.providers.a!.keys[0]!.models?.m as { until: number };
+  const before = await cooling();
+  assert.ok(before, "the key cools down for m");
+  const count = await fetch(`${env.ccp.url}/v1/messages/count_tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "claude-opus-5-5", messages: [{ role: "user", content: "hi" }] }),
+  });
+  assert.deepEqual(await count.json(), { input_tokens: 4242 }, "counted upstream");
+  assert.deepEqual(await cooling(), before, "the cool-down for m is still there");
+});

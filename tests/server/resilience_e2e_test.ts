@@ -289,3 +289,64 @@ Deno.test("a 5xx is retried on ccp's backoff: rate-limit reset headers are no wa
   assert.equal(up.requests.length, 2, "retried in place");
   assert.ok(performance.now() - started < 3000, "after a backoff of a second or less");
 });
+
+Deno.test("a 403 for one model does not keep the key from the route's other models", async (t) => {
+  // An account without access to one model (403) still serves the others: `[p/m1, p/m2]` with
+  // one key reaches m2, on this request and on the next ones.
+  await t.step("403 for m1: m2 answers", async () => {
+    const up = startFaultMock({
+      script: (r) => r.model === "m1" ? status(403, undefined, "no access to model m1") : undefined,
+    });
+    await using env = setup(
+      [up],
+      testConfig({
+        providers: [at(up, "p", { apiKeys: [KEY_A] })],
+        routes: { default: ["p/m1", "p/m2"] },
+      }),
+    );
+    for (let i = 0; i < 2; i++) {
+      const res = await env.send();
+      assert.equal(res.headers.get("x-ccp-model"), "m2");
+      assertComplete(await readStream(res), "claude-opus-5-5");
+    }
+    assert.deepEqual(up.requests.map((r) => [r.model, r.status]), [
+      ["m1", 403],
+      ["m2", 200],
+      ["m1", 403],
+      ["m2", 200],
+    ]);
+  });
+  await t.step("401 (the key is refused): not asked again for m2", async () => {
+    const up = startFaultMock({ replies: [status(401, undefined, "invalid key")] });
+    await using env = setup(
+      [up],
+      testConfig({
+        providers: [at(up, "p", { apiKeys: [KEY_A] })],
+        routes: { default: ["p/m1", "p/m2"] },
+      }),
+    );
+    const error = await expectError(await env.send(), 503, "api_error");
+    assert.equal(error.code, "auth_unavailable");
+    assert.deepEqual(up.requests.map((r) => r.model), ["m1"]);
+  });
+});
+
+Deno.test("auth_unavailable says what the upstream answered, not only its status", async () => {
+  // A 403 is as often a region, model or content refusal as a wrong key: the client is told the
+  // upstream's words, on the request that met it and on the later ones.
+  const up = startFaultMock({
+    replies: [status(403, undefined, "Country, region, or territory not supported")],
+  });
+  await using env = setup(
+    [up],
+    testConfig({ providers: [at(up, "p", { apiKeys: [KEY_A] })], routes: { default: "p/m" } }),
+  );
+  for (let i = 0; i < 2; i++) {
+    const error = await expectError(await env.send(), 503, "api_error");
+    assert.equal(error.code, "auth_unavailable");
+    assert.match(
+      error.message,
+      /provider "p" model "m": 1 key set aside after 403 \(usable again in \d+s; last: .*Country, region, or territory not supported\)/,
+    );
+  }
+});
