@@ -92,14 +92,88 @@ Deno.test("early stream error: the first event decides, from each API's error sh
   }
 });
 
+const MESSAGE_START =
+  'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","content":[]}}\n\n';
+const PING = 'event: ping\ndata: {"type": "ping"}\n\n';
+
+/** A Chat Completions chunk with one choice whose delta is `delta`. */
+const chatChunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+  JSON.stringify({
+    id: "c1",
+    object: "chat.completion.chunk",
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  });
+
+Deno.test("early stream error: an error after the opening events is the answer's error", async (t) => {
+  for (
+    const [name, chunks, status] of [
+      [
+        "Anthropic overloaded_error after message_start",
+        [
+          MESSAGE_START,
+          'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
+        ],
+        529,
+      ],
+      [
+        "an OpenRouter error after the role chunk",
+        [
+          `data: ${chatChunk({ role: "assistant", content: "" })}\n\n` +
+          'data: {"error":{"code":429,"message":"Rate limit exceeded"}}\n\n',
+        ],
+        429,
+      ],
+      [
+        "Responses response.failed after response.created",
+        [
+          'data: {"type":"response.created","response":{"id":"r1","error":null}}\n\n',
+          'data: {"type":"response.in_progress","response":{"id":"r1"}}\n\n',
+          'data: {"type":"error","code":"server_error","message":"boom"}\n\n',
+        ],
+        500,
+      ],
+      ["message_start, then the stream ends", [MESSAGE_START + PING], 502],
+    ] as const
+  ) {
+    await t.step(name, async () => {
+      const answer = await earlyError(stream200(), startOf([...chunks]));
+      assert.equal(answer?.status, status);
+    });
+  }
+  await t.step("a role chunk with a finish reason is the answer, not an opening", async () => {
+    const start = startOf([`data: ${chatChunk({ role: "assistant", content: "" }, "stop")}\n\n`]);
+    assert.equal(await earlyError(stream200(), start), undefined);
+  });
+});
+
 Deno.test("early stream error: a healthy stream is handed on after its first chunk", async (t) => {
-  await t.step("Anthropic message_start", async () => {
+  await t.step("Anthropic message_start with its first block", async () => {
     const start = startOf([
-      'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","content":[]}}\n\n',
+      MESSAGE_START + PING +
+      'event: content_block_start\ndata: {"type":"content_block_start","index":0,' +
+      '"content_block":{"type":"text","text":""}}\n\n',
       "event: ping\n",
     ]);
     assert.equal(await earlyError(stream200(), start), undefined);
     assert.equal(start.readsAhead, 0);
+  });
+  await t.step("the opening events, then the first block in the next chunk", async () => {
+    const start = startOf([
+      MESSAGE_START + PING,
+      'event: content_block_start\ndata: {"type":"content_block_start","index":0}\n\n',
+      "event: ping\n",
+    ]);
+    assert.equal(await earlyError(stream200(), start), undefined);
+    assert.equal(start.readsAhead, 1);
+  });
+  await t.step("a Chat chunk naming the role, then content", async () => {
+    const start = startOf([
+      `data: ${chatChunk({ role: "assistant", content: "", refusal: null })}\n\n`,
+      `data: ${chatChunk({ content: "Hi" })}\n\n`,
+      "data: [DONE]\n\n",
+    ]);
+    assert.equal(await earlyError(stream200(), start), undefined);
+    assert.equal(start.readsAhead, 1);
   });
   await t.step("a first text that mentions errors is not an error", async () => {
     const start = startOf([
@@ -185,8 +259,9 @@ Deno.test("early error: a first event with `error: null` is not read as an error
       response: { id: "resp_1", status: "in_progress", error: null, instructions: "x".repeat(500) },
     })
   }\n\n`;
+  const text = 'data: {"type":"response.output_text.delta","delta":"Hi"}\n\n';
   const upstream = stream200();
-  assert.equal(await earlyError(upstream, startOf([created])), undefined);
+  assert.equal(await earlyError(upstream, startOf([created, text])), undefined);
   // The same words at the top level are an error; spaces around the colon change nothing.
   const failed = 'data: {"error" : {"code": "rate_limit_exceeded", "message": "slow"}}\n\n';
   assert.equal((await earlyError(stream200(), startOf([failed])))?.status, 429);

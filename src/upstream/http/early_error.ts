@@ -9,11 +9,12 @@
  * A stream that ends, or says `[DONE]`, before any event is a failed answer too (a 502): relayed,
  * it would be an empty turn that silently ends Claude Code's work.
  *
- * Only the start is held: up to a stream's first `data:` line, at most 64 KiB and 10 s (the client
- * gets no byte meanwhile, and a proxy between it and ccp may give up on a silent connection; a
- * model still thinking after 10 s has its stream handed on, keep-alives and all), under the
- * provider's first-byte and idle timeouts. An answer's first event is its first data line, so a
- * healthy stream is handed on after its first chunk, as before. A JSON answer is looked at only
+ * Only the start is held: up to a stream's first event that is not an opening one (see
+ * stream_preamble.ts: `message_start`, `ping`, a role-only chunk…), at most 64 KiB and 10 s (the
+ * client gets no byte meanwhile, and a proxy between it and ccp may give up on a silent connection;
+ * a model still thinking after 10 s has its stream handed on, keep-alives and all), under the
+ * provider's first-byte and idle timeouts. A healthy stream's opening and first content come
+ * together, so it is handed on after its first chunk or two. A JSON answer is looked at only
  * when its first chunk is a whole JSON value that mentions "error" (error bodies are small).
  */
 
@@ -22,6 +23,7 @@ import { type AnthropicErrorType, STATUS_OF_ERROR_TYPE } from "../../core/errors
 import { copyHeaders } from "../../core/headers.ts";
 import { isRecord } from "../../core/json.ts";
 import { errorTypeOfCode } from "../../core/upstream_status.ts";
+import { isPreamble } from "./stream_preamble.ts";
 import type { BodyStart } from "../../resilience/timeouts.ts";
 
 const HOLD_BYTES = 64 * 1024;
@@ -68,10 +70,14 @@ async function streamStart(
   const holdUntil = performance.now() + holdMs;
   let text = "";
   let held = 0;
+  // Where the next data line is looked for: the opening events before it are read once.
+  let from = 0;
   for (let chunk = start.first; chunk;) {
     held += chunk.byteLength;
     text += streamDecoder.decode(chunk, { stream: true });
-    const data = firstData(text);
+    let found = nextData(text, from);
+    while (found && isPreamble(found.data)) found = nextData(text, from = found.end);
+    const data = found?.data;
     // A stream that says it is done before saying anything answered nothing: as one that ends.
     if (data === "[DONE]") break;
     if (data !== undefined) {
@@ -105,15 +111,18 @@ async function within<T>(read: Promise<T>, ms: number): Promise<T | typeof HELD_
   }
 }
 
-/** The value of the first complete `data:` line, or undefined while none is complete. */
-function firstData(text: string): string | undefined {
-  let at = 0;
+/**
+ * The value of the first complete `data:` line at or after `from`, and where its line ends; or
+ * undefined while none is complete.
+ */
+function nextData(text: string, from: number): { data: string; end: number } | undefined {
+  let at = from;
   while (at < text.length) {
     let end = text.indexOf("\n", at);
     const cr = text.indexOf("\r", at);
     if (cr >= 0 && (end < 0 || cr < end)) end = cr;
     if (end < 0) return undefined;
-    if (text.startsWith("data:", at)) return text.slice(at + 5, end).trim();
+    if (text.startsWith("data:", at)) return { data: text.slice(at + 5, end).trim(), end: end + 1 };
     at = end + 1;
   }
   return undefined;
