@@ -169,6 +169,28 @@ Deno.test("gemini provider: a non-streaming answer becomes an Anthropic Message"
   }
 });
 
+Deno.test("gemini provider: a model named as Gemini's model list names it (models/…) is called by its id", async () => {
+  const mock = startGeminiMock({
+    json: {
+      candidates: [{ content: { role: "model", parts: [{ text: "Hi" }] }, finishReason: "STOP" }],
+      usageMetadata: { promptTokenCount: 2, candidatesTokenCount: 1, totalTokenCount: 3 },
+    },
+  });
+  const ccp = startCcp(testConfig({
+    providers: [gemini(mock.url)],
+    routes: { default: "gem/models/gemini-2.5-flash" },
+  }));
+  try {
+    const res = await post(ccp.url, request(false));
+    assert.equal(res.status, 200);
+    assert.deepEqual((await res.json()).content, [{ type: "text", text: "Hi" }]);
+    assert.equal(mock.requests[0]!.path, "/v1beta/models/gemini-2.5-flash:generateContent");
+  } finally {
+    await ccp.close();
+    await mock.close();
+  }
+});
+
 Deno.test("gemini provider: Gemini's error body keeps its message, names provider and model", async () => {
   const mock = startGeminiMock({
     status: 400,

@@ -21,5 +21,7 @@ export function geminiUrl(baseUrl: string, model: string, stream: boolean): stri
   let root = baseUrl.replace(/\/+$/, "");
   if (!/\/v1beta$/.test(root)) root = `${root}/v1beta`;
   const action = stream ? "streamGenerateContent?alt=sse" : "generateContent";
-  return `${root}/models/${encodeURIComponent(model)}:${action}`;
+  // Gemini's model list names each model `models/<id>`: a name copied from it as written works too.
+  const id = model.startsWith("models/") ? model.slice("models/".length) : model;
+  return `${root}/models/${encodeURIComponent(id)}:${action}`;
 }
