@@ -1,10 +1,13 @@
 /**
  * Esc in the real, interactive Claude Code (driven in tmux) on each kind of upstream other than
  * Chat Completions (which claude_code_interrupt_test.ts covers), in one session whose model
- * changes with `/model` between them: Anthropic (the `anthropic` preset, relayed), Gemini and the
- * Responses API. Each time ccp cancels the upstream answer at once, and the next prompt, on the
- * same provider, goes through with the interrupted turn in a history that provider accepts.
- * Skipped without `claude` or `tmux`.
+ * changes between them with `/model claude-ccp/<route>`, the names ccp's model list gives Claude
+ * Code (`CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY`, as `ccp code` sets it): Anthropic (the
+ * `anthropic` preset, relayed), Gemini and the Responses API. Claude Code checks each picked
+ * model with a short non-streamed request, which the route's upstream answers. Each time ccp
+ * cancels the upstream answer at once, and the next prompt, on the same provider, goes through
+ * with the interrupted turn in a history that provider accepts. Skipped without `claude` or
+ * `tmux`.
  */
 
 import assert from "node:assert/strict";
@@ -24,7 +27,7 @@ import {
 import { encodeEvents, type SseEvent } from "../mocks/anthropic_fixtures.ts";
 import { geminiRequestProblem } from "../mocks/gemini_strict.ts";
 import { invalidArgument } from "../mocks/gemini_wire.ts";
-import { responsesSse } from "../mocks/responses_wire.ts";
+import { responseObject, responsesSse } from "../mocks/responses_wire.ts";
 
 const ready = await tmuxAndClaude();
 
@@ -117,11 +120,35 @@ function problemOf(kind: Kind, body: Obj): string | undefined {
   return undefined;
 }
 
+/** A short whole (non-streamed) answer on `kind`, as Claude Code's check of a model gets. */
+function wholeAnswer(kind: Kind, model: string): Obj {
+  if (kind === "anthropic") {
+    return {
+      id: "msg_check",
+      type: "message",
+      role: "assistant",
+      model,
+      content: [{ type: "text", text: "ok" }],
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage: { input_tokens: 10, output_tokens: 1 },
+    };
+  }
+  if (kind === "gemini") {
+    return {
+      candidates: [{ content: { role: "model", parts: [{ text: "ok" }] }, finishReason: "STOP" }],
+      usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 1, totalTokenCount: 11 },
+    };
+  }
+  return responseObject({ items: [{ kind: "text", text: "ok" }] }, model);
+}
+
 /**
- * One server for the three upstreams, told apart by path. Each provider's first answer streams
- * a word every 100 ms (30 s in all); later ones answer at once.
+ * One server for the three upstreams, told apart by path. Each provider's first streamed answer
+ * streams a word every 100 ms (30 s in all); later ones answer at once.
  */
 function startUpstreams() {
+  const checks: Kind[] = [];
   const bodies: Record<Kind, Obj[]> = { anthropic: [], gemini: [], responses: [] };
   const cancelledAt: Record<Kind, number[]> = { anthropic: [], gemini: [], responses: [] };
   const problems: string[] = [];
@@ -134,6 +161,10 @@ function startUpstreams() {
       ? "responses"
       : "anthropic";
     const body = await req.json() as Obj;
+    if (body.stream !== true && !path.endsWith(":streamGenerateContent")) {
+      checks.push(kind);
+      return Response.json(wholeAnswer(kind, "m"));
+    }
     bodies[kind].push(body);
     const problem = problemOf(kind, body);
     if (problem) {
@@ -165,6 +196,7 @@ function startUpstreams() {
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
     bodies,
+    checks,
     cancelledAt,
     problems,
     close: () => server.shutdown(),
@@ -206,8 +238,8 @@ Deno.test({
         ],
         routes: {
           default: "claude/claude-opus-5-5",
-          sonnet: "gem/gemini-3.8-flash",
-          haiku: "oai/gpt-5.5",
+          flash: "gem/gemini-3.8-flash",
+          codex: "oai/gpt-5.5",
         },
         authToken: "e2e",
       }),
@@ -215,24 +247,27 @@ Deno.test({
     const session = `ccp-esc-providers-${Date.now()}`;
     try {
       const { home, work } = await claudeDirs(dir);
-      await startSession(session, work, tuiEnv(home, ccp.url), ["claude"]);
+      const env = { ...tuiEnv(home, ccp.url), CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1" };
+      await startSession(session, work, env, ["claude"]);
       await waitForScreen(session, /❯/, 15_000);
       const steps: Array<[string | undefined, Kind]> = [
         [undefined, "anthropic"],
-        ["sonnet", "gemini"],
-        ["haiku", "responses"],
+        ["flash", "gemini"],
+        ["codex", "responses"],
       ];
-      for (const [tier, kind] of steps) {
-        if (tier) {
-          await typeLine(session, `/model ${tier}`);
-          // Claude Code may ask first whether to leave the model the conversation is cached for.
+      for (const [route, kind] of steps) {
+        if (route) {
+          await typeLine(session, `/model claude-ccp/${route}`);
+          // Claude Code asks first whether to leave the model the conversation is cached for.
+          // It names the pick as ccp's list does: the route and where it goes.
+          const set = new RegExp(`Set model to ${route} \\(`);
           const asked = await waitForScreen(
             session,
-            new RegExp(`Switch model\\?|Set model to ${tier}`, "i"),
+            new RegExp(`Switch model\\?|${set.source}`),
             5000,
           );
           if (/Switch model\?/.test(asked)) await tmux("send-keys", "-t", session, "Enter");
-          await waitForScreen(session, new RegExp(`Set model to ${tier}`, "i"), 5000);
+          await waitForScreen(session, set, 5000);
         }
         await typeLine(session, `tell a long story on ${kind}`);
         await waitForScreen(session, new RegExp(`${kind.slice(0, 2)}3 `), 10_000);
@@ -250,6 +285,7 @@ Deno.test({
         assert.match(JSON.stringify(up.bodies[kind][1]), /Request interrupted by user/);
       }
       assert.deepEqual(up.problems, []);
+      assert.deepEqual(up.checks, ["gemini", "responses"], "each pick checked on its upstream");
       assert.doesNotMatch(await screen(session), /API Error/);
     } finally {
       await tmux("kill-session", "-t", session);
