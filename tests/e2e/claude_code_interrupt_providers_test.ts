@@ -277,7 +277,8 @@ Deno.test({
         const gap = up.cancelledAt[kind][0]! - pressed;
         // About 70 ms here; the bound leaves room for a busy machine.
         assert.ok(gap < 1000, `${kind}: upstream cancelled ${gap} ms after Esc`);
-        await waitForScreen(session, /Interrupted/, 5000);
+        // This turn's mark, not an earlier one still on the screen.
+        await waitForScreen(session, new RegExp(`story on ${kind}[\\s\\S]*Interrupted`), 5000);
 
         await typeLine(session, `go on with ${kind}`);
         await waitForScreen(session, new RegExp(`${kind} answer two`), 10_000);
