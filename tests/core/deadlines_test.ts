@@ -41,9 +41,9 @@ Deno.test("an earlier deadline armed later still fires first; cancelling the ear
   const early = deadline(5, () => fired.push("cancelled"));
   deadline(15, () => fired.push("early"));
   early();
-  await sleep(25);
-  assert.deepEqual(fired, ["early"]);
-  await sleep(30);
+  // The order is the heap's, whatever the machine's load does to when the timer runs.
+  while (fired.length < 2) await sleep(10);
+  await sleep(10);
   assert.deepEqual(fired, ["early", "late"]);
 });
 
