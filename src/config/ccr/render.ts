@@ -50,7 +50,8 @@ export function renderConfigYaml(draft: Draft, source: string): string {
     `# ccp configuration converted from claude-code-router's ${oneLine(source)}`,
     '# by "ccp init --from ccr". Validate it with "ccp check"; the full reference is in README.md.',
     "# Literal API keys were moved to the .env file beside this one and are read as ${VAR}.",
-    '# In Claude Code, /model takes "provider/model" here where CCR took "provider,model".',
+    '# In Claude Code, /model takes "provider/model" (CCR\'s "provider,model" works too), and',
+    "# agents' <CCR-SUBAGENT-MODEL> tags keep choosing their model.",
   ];
   if (draft.notCarried.length > 0) {
     out.push("#", "# Not carried over:");
