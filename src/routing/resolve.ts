@@ -330,8 +330,12 @@ function resolveOverride(
     );
   }
   if (!provider || !model) {
+    // A path with no colon is likely a base URL copied from a proxy that serves under one.
+    const advice = rule === "url_prefix" && !text.includes(":")
+      ? `. Not meant as one? Set ANTHROPIC_BASE_URL to ccp's address without /${text}`
+      : "";
     throw new RouteRefused(
-      `Invalid ${where} "${text}": expected <provider>${separator}<model> or an alias`,
+      `Invalid ${where} "${text}": expected <provider>${separator}<model> or an alias${advice}`,
       rule,
     );
   }
