@@ -3,7 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { convertLiteLlm, LiteLlmError } from "../../src/config/litellm/convert.ts";
 import { renderConfigYaml, renderDotenv } from "../../src/config/ccr/render.ts";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
-import { formatTarget } from "../../src/routing/resolve.ts";
+import { formatTarget, resolveRoute } from "../../src/routing/resolve.ts";
 
 /** A LiteLLM proxy config as its users write one for Claude Code. */
 const LITELLM = `
@@ -75,6 +75,15 @@ Deno.test("LiteLLM model_list: each model_name an alias of its deployments, fall
   assert.deepEqual(chain("openai/gpt-4o"), ["openai/gpt-4o"]);
   // The first name is also where every other model name goes.
   assert.deepEqual(config.routes.default?.map(formatTarget), chain("claude-sonnet-4-5"));
+  // A name with a tier word also takes Claude Code's other names of that tier (a newer version's).
+  assert.deepEqual(config.routes.sonnet?.map(formatTarget), chain("claude-sonnet-4-5"));
+  assert.deepEqual(config.routes.haiku?.map(formatTarget), chain("claude-haiku-4-5"));
+  assert.equal(config.routes.opus, undefined);
+  const newer = resolveRoute({ request: { model: "claude-haiku-5-0" } }, config);
+  assert.deepEqual([newer.route, newer.chain.map(formatTarget)], [
+    "haiku",
+    chain("claude-haiku-4-5"),
+  ]);
   assert.equal(config.server.authToken, "m".repeat(20));
 
   // Providers: the preset, its own key variable, a base URL only where it differs.

@@ -17,6 +17,9 @@ import {
   READ_PARAMS,
 } from "./tables.ts";
 
+/** Claude Code's model families, as ccp's tier routes name them. */
+const TIERS = ["opus", "sonnet", "haiku", "fable"] as const;
+
 /** A LiteLLM config that cannot be converted at all; the message is for the user. */
 export class LiteLlmError extends Error {}
 
@@ -253,6 +256,17 @@ export function convertLiteLlm(config: unknown): Draft {
     comment: `LiteLLM refused a model its model_list did not name; ccp sends any other name ` +
       `(Claude Code's own model names included) where ${first.name} goes`,
   }];
+  // Claude Code's model names change with its versions: a tier's route takes the next ones.
+  for (const tier of TIERS) {
+    const named = aliases.find((a) => a.name.toLowerCase().includes(tier));
+    if (named) {
+      routes.push({
+        name: tier,
+        targets: named.targets,
+        comment: `other ${tier} names (a newer Claude Code's) go where ${named.name} goes`,
+      });
+    }
+  }
   return {
     server: server as Fields,
     providers: providers.map(({ key: _, ...p }) => p),
