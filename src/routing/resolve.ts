@@ -107,7 +107,7 @@ class CountNeeded extends Error {
 export function resolveRoute(input: ResolutionInput, config: Config): Resolution {
   const model = withoutDiscoveryPrefix(input.request.model, config);
   const found = pick(input, model, config);
-  return withClientModel({ ...found, route: routeName(found) }, model);
+  return withClientModel({ ...found, route: routeName(found) }, model, config);
 }
 
 type Picked = Omit<Resolution, "route">;
@@ -239,14 +239,29 @@ function routeName(found: Picked): string {
   }
 }
 
-/** Targets marked `clientModel` send the client's model name upstream (LiteLLM passthrough). */
-function withClientModel(resolution: Resolution, model: string): Resolution {
+/**
+ * Targets marked `clientModel` (`provider/*`) send the client's model name upstream. A name ccp
+ * gave, a route or alias picked in Claude Code's `/model` list, is no model the upstream knows:
+ * such targets are left out, and a chain left empty is refused with why.
+ */
+function withClientModel(resolution: Resolution, model: string, config: Config): Resolution {
   if (!resolution.chain.some((t) => t.clientModel)) return resolution;
-  const chain = resolution.chain.map((t) => {
-    if (!t.clientModel) return t;
+  const ccpName = (TIERS as readonly string[]).includes(model) ||
+    ownValue(config.routes, model) !== undefined || ownValue(config.aliases, model) !== undefined;
+  const chain = resolution.chain.flatMap((t) => {
+    if (!t.clientModel) return [t];
+    if (ccpName) return [];
     const { clientModel: _, ...rest } = t;
-    return { ...rest, model };
+    return [{ ...rest, model }];
   });
+  if (chain.length === 0) {
+    throw new RouteRefused(
+      `"${model}" is ccp's name for a route, not a model, and route "${resolution.route}" sends ` +
+        "the client's model name upstream (provider/*): pick a model by its own name (e.g. " +
+        "claude-sonnet-4-5), or give the route a target that names one",
+      resolution.route,
+    );
+  }
   return { ...resolution, chain };
 }
 

@@ -42,7 +42,7 @@ model_list:
       api_base: https://x.openai.azure.com
   - model_name: "anthropic/*"
     litellm_params:
-      model: "anthropic/*"
+      model: "anthropic/claude-*"
 router_settings:
   routing_strategy: simple-shuffle
   num_retries: 2
@@ -124,6 +124,32 @@ Deno.test("LiteLLM keys ccp does not take are listed with what ccp does instead"
   ) assert.match(notes, expected);
   // What was read is not listed.
   assert.doesNotMatch(notes, /num_retries|master_key|router_settings\.timeout|\brpm\b/);
+});
+
+Deno.test("LiteLLM wildcard entries become a default route that passes names through", () => {
+  const draft = convertLiteLlm(parseYaml(`
+model_list:
+  - model_name: "*"
+    litellm_params: { model: "anthropic/*", api_key: os.environ/ANTHROPIC_API_KEY }
+  - model_name: "claude-*"
+    litellm_params: { model: "anthropic/*", api_key: os.environ/ANTHROPIC_API_KEY }
+  - model_name: "gpt-*"
+    litellm_params: { model: "openai/gpt-*" }
+  - model_name: fast
+    litellm_params: { model: groq/openai/gpt-oss-20b }
+`));
+  const config = configFromYaml({
+    file: "c.yaml",
+    env: { ANTHROPIC_API_KEY: "a", GROQ_API_KEY: "g" },
+    text: renderConfigYaml(draft, "config.yaml"),
+  });
+  const r = resolveRoute({ request: { model: "claude-opus-4-5" } }, config);
+  assert.deepEqual([r.route, r.chain.map(formatTarget)], ["default", [
+    "anthropic/claude-opus-4-5",
+  ]]);
+  assert.deepEqual(config.aliases.fast?.map(formatTarget), ["groq/openai/gpt-oss-20b"]);
+  // A wildcard inside a model name has no ccp form.
+  assert.match(draft.notCarried.join("\n"), /\(gpt-\*\): a wildcard model_name/);
 });
 
 Deno.test("a file that is no LiteLLM config is refused with why", () => {

@@ -55,7 +55,7 @@ function placeOf(model: string, apiBase: string | undefined):
     preset = bare.preset;
     upstream = model;
   }
-  if (upstream === "" || upstream.includes("*")) {
+  if (upstream === "" || (upstream.includes("*") && upstream !== "*")) {
     return { error: "a wildcard model: ccp's provider/model names reach any model of a provider" };
   }
   const own = findPreset(preset);
@@ -87,6 +87,7 @@ export function convertLiteLlm(config: unknown): Draft {
   const state: State = { notCarried: [], secrets: [], envRefs: new Set(), ids: new Set() };
   const providers: Array<DraftProvider & { key: string }> = [];
   const chains = new Map<string, string[]>();
+  const passthrough: string[] = [];
 
   for (const [i, raw] of list.entries()) {
     const name = isObject(raw) && typeof raw.model_name === "string" ? raw.model_name.trim() : "";
@@ -97,10 +98,13 @@ export function convertLiteLlm(config: unknown): Draft {
       state.notCarried.push(`${where}: no model_name or litellm_params.model; not carried over`);
       continue;
     }
-    if (name.includes("*")) {
+    // `"*"` or `"claude-*"` on `anthropic/*`: any such name goes to the provider as it is, which
+    // ccp's `provider/*` target does; other wildcards have no ccp form.
+    const wildcard = name.includes("*");
+    if (wildcard && !(/^[^*]*\*$/.test(name) && /^[^*/]+\/\*$/.test(model))) {
       state.notCarried.push(
         `${where}: a wildcard model_name; in ccp, provider/model names reach any model of a ` +
-          "configured provider; not carried over",
+          "configured provider, and a provider/* target passes any name through; not carried over",
       );
       continue;
     }
@@ -184,11 +188,17 @@ export function convertLiteLlm(config: unknown): Draft {
       );
     }
     const target = `${provider.id}/${ccpText(place.upstream)}`;
+    if (wildcard) {
+      if (!passthrough.includes(target)) passthrough.push(target);
+      continue;
+    }
     const chain = chains.get(name) ?? [];
     if (!chain.includes(target)) chain.push(target);
     chains.set(name, chain);
   }
-  if (chains.size === 0) throw new LiteLlmError("no model_list entry could be converted");
+  if (chains.size === 0 && passthrough.length === 0) {
+    throw new LiteLlmError("no model_list entry could be converted");
+  }
 
   // fallbacks: [{name: [other, …]}] in either settings section; each name's deployments follow.
   const own = new Map([...chains].map(([k, v]) => [k, [...v]]));
@@ -249,13 +259,22 @@ export function convertLiteLlm(config: unknown): Draft {
   }
 
   const aliases: DraftRoute[] = [...chains].map(([name, targets]) => ({ name, targets }));
-  const first = aliases[0]!;
-  const routes: DraftRoute[] = [{
-    name: "default",
-    targets: first.targets,
-    comment: `LiteLLM refused a model its model_list did not name; ccp sends any other name ` +
-      `(Claude Code's own model names included) where ${first.name} goes`,
-  }];
+  const first = aliases[0];
+  const routes: DraftRoute[] = [
+    passthrough.length > 0 || first === undefined
+      ? {
+        name: "default",
+        targets: passthrough,
+        comment: "LiteLLM's wildcard entries: any other model name goes to the provider as the " +
+          "client sent it",
+      }
+      : {
+        name: "default",
+        targets: first.targets,
+        comment: `LiteLLM refused a model its model_list did not name; ccp sends any other ` +
+          `name (Claude Code's own model names included) where ${first.name} goes`,
+      },
+  ];
   // Claude Code's model names change with its versions: a tier's route takes the next ones.
   for (const tier of TIERS) {
     const named = aliases.find((a) => a.name.toLowerCase().includes(tier));
