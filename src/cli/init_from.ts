@@ -1,6 +1,6 @@
 /**
- * `ccp init --from ccr|litellm [--from-file PATH]`: reads claude-code-router's config.json or a
- * LiteLLM proxy config.yaml and writes the equivalent config.yaml, and a .env holding its literal
+ * `ccp init --from ccr|litellm|cliproxyapi [--from-file PATH]`: reads claude-code-router's
+ * config.json, a LiteLLM proxy config.yaml or a CLIProxyAPI config.yaml and writes the equivalent config.yaml, and a .env holding its literal
  * keys; like `ccp init`, never overwrites.
  */
 
@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { CcrError, convertCcr, type Draft } from "../config/ccr/convert.ts";
 import { parseJsonc } from "../config/ccr/jsonc.ts";
 import { convertLiteLlm, LiteLlmError } from "../config/litellm/convert.ts";
+import { CliProxyApiError, convertCliProxyApi } from "../config/cliproxyapi/convert.ts";
 import type { ImportPeer } from "./args.ts";
 import { renderConfigYaml, renderDotenv } from "../config/ccr/render.ts";
 import { oneLine } from "../config/ccr/text.ts";
@@ -36,6 +37,12 @@ const READERS: Readonly<
     convert: convertCcr,
   },
   litellm: { name: "LiteLLM", format: "YAML", parse: parseYaml, convert: convertLiteLlm },
+  cliproxyapi: {
+    name: "CLIProxyAPI",
+    format: "YAML",
+    parse: parseYaml,
+    convert: convertCliProxyApi,
+  },
 };
 
 /** The file to read: `--from-file`, else the peer's own place. */
@@ -75,7 +82,9 @@ async function readDraft(peer: ImportPeer, path: string): Promise<Draft> {
   try {
     return reader.convert(tree);
   } catch (err) {
-    if (err instanceof CcrError || err instanceof LiteLlmError) {
+    if (
+      err instanceof CcrError || err instanceof LiteLlmError || err instanceof CliProxyApiError
+    ) {
       throw new CliError(`${path}: ${err.message}`);
     }
     throw err;

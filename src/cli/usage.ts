@@ -79,7 +79,7 @@ Examples:
   ccp serve --host 0.0.0.0 --port 8082     (with CCP_AUTH_TOKEN set)
   ANTHROPIC_BASE_URL=http://127.0.0.1:8082 ANTHROPIC_AUTH_TOKEN=<token> claude`,
 
-  init: `Usage: ccp init [--config FILE] [--from ccr|litellm [--from-file PATH]]
+  init: `Usage: ccp init [--config FILE] [--from ccr|litellm|cliproxyapi [--from-file PATH]]
 
 Writes a commented config.yaml and a .env template into the config dir
 ($XDG_CONFIG_HOME/ccp or ~/.config/ccp), or FILE and a .env beside it. Existing files
@@ -99,12 +99,18 @@ first one also the default route and the first naming a tier (sonnet, …) that 
 master_key the auth token, num_retries and timeout the
 provider defaults, and max_tokens, rpm, temperature and reasoning_effort per deployment.
 
+--from cliproxyapi --from-file PATH converts CLIProxyAPI's API-key credentials (claude-,
+gemini-, codex-, xai-api-key, openai-compatibility): each listed model name and alias an
+alias, a Claude key the default route (Claude Code's model names passed through). Its
+OAuth accounts cannot be carried over.
+
 Examples:
   ccp init
   ccp init --config ./ccp.yaml
   ccp init --from ccr
   ccp init --from ccr --from-file ./ccr-config.json --config ./ccp.yaml
-  ccp init --from litellm --from-file ./litellm_config.yaml`,
+  ccp init --from litellm --from-file ./litellm_config.yaml
+  ccp init --from cliproxyapi --from-file ~/cli-proxy-api/config.yaml`,
 
   check: `Usage: ccp check [flags]
 

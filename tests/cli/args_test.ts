@@ -126,8 +126,16 @@ const ERRORS: ReadonlyArray<readonly [readonly string[], RegExp, string | undefi
   [["serve", "--bogus"], /^unknown option --bogus$/, "serve"],
   [["check", "-x"], /^unknown option -x$/, "check"],
   [["--force", "init"], /^unknown option --force$/, "init"],
-  [["init", "--from", "portkey"], /^--from: expected ccr or litellm, got "portkey"$/, "init"],
-  [["init", "--from-file", "c.json"], /^--from-file needs --from ccr or litellm/, "init"],
+  [
+    ["init", "--from", "portkey"],
+    /^--from: expected ccr, litellm, cliproxyapi, got "portkey"$/,
+    "init",
+  ],
+  [
+    ["init", "--from-file", "c.json"],
+    /^--from-file needs --from ccr, litellm, cliproxyapi/,
+    "init",
+  ],
   [["init", "--from", "ccr", "--from-file="], /^--from-file needs a value$/, "init"],
   [["check", "--from", "ccr"], /^--from is an option of "ccp init"$/, "check"],
   [["serve", "--port"], /^--port needs a value$/, "serve"],
