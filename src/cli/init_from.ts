@@ -1,6 +1,6 @@
 /**
- * `ccp init --from ccr|litellm|cliproxyapi [--from-file PATH]`: reads claude-code-router's
- * config.json, a LiteLLM proxy config.yaml or a CLIProxyAPI config.yaml and writes the equivalent config.yaml, and a .env holding its literal
+ * `ccp init --from <peer> [--from-file PATH]`: reads claude-code-router's config.json, a
+ * LiteLLM proxy or CLIProxyAPI config.yaml, or anthropic-proxy's models.yaml and writes the equivalent config.yaml, and a .env holding its literal
  * keys; like `ccp init`, never overwrites.
  */
 
@@ -9,6 +9,7 @@ import { CcrError, convertCcr, type Draft } from "../config/ccr/convert.ts";
 import { parseJsonc } from "../config/ccr/jsonc.ts";
 import { convertLiteLlm, LiteLlmError } from "../config/litellm/convert.ts";
 import { CliProxyApiError, convertCliProxyApi } from "../config/cliproxyapi/convert.ts";
+import { convertTizee, TizeeError } from "../config/tizee/convert.ts";
 import type { ImportPeer } from "./args.ts";
 import { renderConfigYaml, renderDotenv } from "../config/ccr/render.ts";
 import { oneLine } from "../config/ccr/text.ts";
@@ -43,6 +44,12 @@ const READERS: Readonly<
     parse: parseYaml,
     convert: convertCliProxyApi,
   },
+  "anthropic-proxy": {
+    name: "anthropic-proxy",
+    format: "YAML",
+    parse: parseYaml,
+    convert: convertTizee,
+  },
 };
 
 /** The file to read: `--from-file`, else the peer's own place. */
@@ -51,7 +58,7 @@ function sourcePath(ctx: CliContext, peer: ImportPeer, file: string | undefined)
   const place = READERS[peer].home;
   if (place === undefined) {
     throw new CliError(
-      `${READERS[peer].name} keeps its config wherever it was started: pass --from-file PATH`,
+      `${READERS[peer].name}'s file has no fixed place: pass --from-file PATH`,
     );
   }
   const home = ctx.home ?? ctx.env.HOME ?? ctx.env.USERPROFILE;
@@ -83,7 +90,8 @@ async function readDraft(peer: ImportPeer, path: string): Promise<Draft> {
     return reader.convert(tree);
   } catch (err) {
     if (
-      err instanceof CcrError || err instanceof LiteLlmError || err instanceof CliProxyApiError
+      err instanceof CcrError || err instanceof LiteLlmError ||
+      err instanceof CliProxyApiError || err instanceof TizeeError
     ) {
       throw new CliError(`${path}: ${err.message}`);
     }

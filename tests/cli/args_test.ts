@@ -128,12 +128,12 @@ const ERRORS: ReadonlyArray<readonly [readonly string[], RegExp, string | undefi
   [["--force", "init"], /^unknown option --force$/, "init"],
   [
     ["init", "--from", "portkey"],
-    /^--from: expected ccr, litellm, cliproxyapi, got "portkey"$/,
+    /^--from: expected ccr, litellm, cliproxyapi, anthropic-proxy, got "portkey"$/,
     "init",
   ],
   [
     ["init", "--from-file", "c.json"],
-    /^--from-file needs --from ccr, litellm, cliproxyapi/,
+    /^--from-file needs --from ccr, litellm, cliproxyapi, anthropic-proxy/,
     "init",
   ],
   [["init", "--from", "ccr", "--from-file="], /^--from-file needs a value$/, "init"],

@@ -80,7 +80,10 @@ Deno.test("init --from litellm needs --from-file, and names a file that is not L
   await inTempDir("ccp_init_litellm_", async (dir) => {
     const none = testContext(dir);
     assert.equal(await runCli(["init", "--from", "litellm"], none), 1);
-    assert.match(none.io.stderr.join("\n"), /LiteLLM keeps its config .*: pass --from-file PATH/);
+    assert.match(
+      none.io.stderr.join("\n"),
+      /LiteLLM's file has no fixed place: pass --from-file PATH/,
+    );
     await Deno.writeTextFile(`${dir}/bad.yaml`, "model_list: [");
     const bad = testContext(dir);
     assert.equal(await runCli(["init", "--from", "litellm", "--from-file", "bad.yaml"], bad), 1);

@@ -30,6 +30,8 @@ export interface DraftRoute {
   readonly name: string;
   readonly targets: string[];
   readonly comment?: string;
+  /** Route-variant settings (model_settings keys) written beside the target. */
+  readonly variant?: Record<string, unknown>;
 }
 
 /** The whole converted config. */

@@ -91,15 +91,15 @@ export function renderConfigYaml(draft: Draft, source: string): string {
   out.push("", "routes:");
   for (const r of draft.routes) {
     if (r.comment) out.push(...comment(r.comment, "  "));
-    const value = r.targets.length === 1 ? r.targets[0] : r.targets;
-    out.push(`  ${yamlKey(r.name)}: ${yamlValue(value)}`);
+    const target = r.targets.length === 1 ? r.targets[0] : r.targets;
+    out.push(`  ${yamlKey(r.name)}: ${yamlValue(r.variant ? { target, ...r.variant } : target)}`);
   }
   if (draft.aliases && draft.aliases.length > 0) {
     out.push("", "aliases:");
     for (const a of draft.aliases) {
-      out.push(
-        `  ${yamlKey(a.name)}: ${yamlValue(a.targets.length === 1 ? a.targets[0] : a.targets)}`,
-      );
+      const target = a.targets.length === 1 ? a.targets[0] : a.targets;
+      const value = a.variant ? { target, ...a.variant } : target;
+      out.push(`  ${yamlKey(a.name)}: ${yamlValue(value)}`);
     }
   }
   if (draft.routing.length > 0) out.push("", "routing:", ...fieldLines(draft.routing, "  "));
