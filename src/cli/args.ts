@@ -28,9 +28,9 @@ const SERVICE_ACTIONS = ["install", "uninstall", "status"] as const;
 export type ServiceAction = (typeof SERVICE_ACTIONS)[number];
 
 /** Configs `ccp init --from` converts. */
-export const IMPORT_PEERS = ["ccr"] as const;
+export const IMPORT_PEERS = ["ccr", "litellm", "cliproxyapi", "anthropic-proxy"] as const;
 
-/** A config `ccp init --from` converts: claude-code-router's config.json. */
+/** A config `ccp init --from` converts: claude-code-router's, LiteLLM's or CLIProxyAPI's. */
 export type ImportPeer = (typeof IMPORT_PEERS)[number];
 
 /** The common flags; absent ones fall back to CCP_* variables, the config file and defaults. */
@@ -53,7 +53,7 @@ export type Command =
   | {
     readonly cmd: "init";
     readonly flags: CliFlags;
-    /** `--from ccr [--from-file PATH]`: convert another proxy's config instead of the template. */
+    /** `--from <peer> [--from-file PATH]`: convert another proxy's config instead. */
     readonly from?: { readonly peer: ImportPeer; readonly file?: string };
   }
   | { readonly cmd: "code"; readonly flags: CliFlags; readonly claudeArgs: readonly string[] }
@@ -242,13 +242,15 @@ function toCommand(
   if (topic === "init") {
     if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
     if (typeof fromFile === "string" && from === undefined) {
-      throw new UsageError("--from-file needs --from ccr (the kind of file it is)");
+      throw new UsageError(
+        `--from-file needs --from ${IMPORT_PEERS.join(", ")} (the kind of file it is)`,
+      );
     }
     if (typeof from !== "string") return { cmd: "init", flags };
     const peer = IMPORT_PEERS.find((p) => p === from.trim().toLowerCase());
     if (peer === undefined) {
       throw new UsageError(
-        `--from: expected ${IMPORT_PEERS.join(" or ")}, got ${JSON.stringify(from)}`,
+        `--from: expected ${IMPORT_PEERS.join(", ")}, got ${JSON.stringify(from)}`,
       );
     }
     if (typeof fromFile === "string" && fromFile.trim() === "") {

@@ -28,9 +28,10 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
         return await (await lazyImport("cli/serve.ts")).runServe(ctx, command.flags);
       case "init":
         if (command.from) {
-          return await (await lazyImport("cli/init_ccr.ts")).runInitFromCcr(
+          return await (await lazyImport("cli/init_from.ts")).runInitFrom(
             ctx,
             command.flags,
+            command.from.peer,
             command.from.file,
           );
         }

@@ -79,7 +79,7 @@ Examples:
   ccp serve --host 0.0.0.0 --port 8082     (with CCP_AUTH_TOKEN set)
   ANTHROPIC_BASE_URL=http://127.0.0.1:8082 ANTHROPIC_AUTH_TOKEN=<token> claude`,
 
-  init: `Usage: ccp init [--config FILE] [--from ccr [--from-file PATH]]
+  init: `Usage: ccp init [--config FILE] [--from PEER [--from-file PATH]]
 
 Writes a commented config.yaml and a .env template into the config dir
 ($XDG_CONFIG_HOME/ccp or ~/.config/ccp), or FILE and a .env beside it. Existing files
@@ -93,11 +93,31 @@ transformers model_settings. Literal API keys go to the .env, referenced as \${V
 What is not carried over is printed and listed at the top of the file. It exits 1 when
 config.yaml exists or the file cannot be read.
 
+--from litellm --from-file PATH converts a LiteLLM proxy config.yaml the same way: each
+model_list name becomes an alias of its deployments in order (fallbacks after them), the
+first one also the default route and the first naming a tier (sonnet, …) that tier's route;
+master_key the auth token, num_retries and timeout the
+provider defaults, and max_tokens, rpm, temperature and reasoning_effort per deployment.
+
+--from cliproxyapi --from-file PATH converts CLIProxyAPI's API-key credentials (claude-,
+gemini-, codex-, xai-api-key, openai-compatibility): each listed model name and alias an
+alias, a Claude key the default route (Claude Code's model names passed through). Its
+OAuth accounts cannot be carried over.
+
+--from anthropic-proxy --from-file PATH converts tizee anthropic-proxy's models.yaml: each
+model_id an alias of its model with the entry's settings (max_tokens, context,
+reasoning_effort, temperature, extra_body) as a route variant.
+
+PEER is ccr, litellm, cliproxyapi or anthropic-proxy.
+
 Examples:
   ccp init
   ccp init --config ./ccp.yaml
   ccp init --from ccr
-  ccp init --from ccr --from-file ./ccr-config.json --config ./ccp.yaml`,
+  ccp init --from ccr --from-file ./ccr-config.json --config ./ccp.yaml
+  ccp init --from litellm --from-file ./litellm_config.yaml
+  ccp init --from cliproxyapi --from-file ~/cli-proxy-api/config.yaml
+  ccp init --from anthropic-proxy --from-file ./models.yaml`,
 
   check: `Usage: ccp check [flags]
 

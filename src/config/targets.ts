@@ -4,7 +4,10 @@ import { LOCAL_PRESET_IDS, PRESET_IDS } from "../providers/catalog.ts";
 import type { Target } from "./types.ts";
 import { didYouMean } from "./suggest.ts";
 
-/** Splits "nim/z-ai/glm4.7" into provider "nim" and model "z-ai/glm4.7", or says what is wrong. */
+/**
+ * Splits "nim/z-ai/glm4.7" into provider "nim" and model "z-ai/glm4.7" ("anthropic/*": the
+ * client's model), or says what is wrong.
+ */
 export function parseTarget(
   text: string,
   example = "ollama/qwen3-coder",
@@ -18,6 +21,9 @@ export function parseTarget(
   const model = trimmed.slice(slash + 1);
   if (provider === "") return { message: `${JSON.stringify(text)} has no provider before "/"` };
   if (model === "") return { message: `${JSON.stringify(text)} has no model name after "/"` };
+  // `provider/*`: the client's own model name goes upstream (Claude Code's names to Anthropic, as
+  // gateways that pass names through do), decided per request when the route is resolved.
+  if (model === "*") return { provider, model, clientModel: true };
   return { provider, model };
 }
 

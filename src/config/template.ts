@@ -132,6 +132,8 @@ ${[...new Set(PRESETS.filter((p) => p.keyEnv && !p.local).map((p) => `# ${p.keyE
 # ENABLE_OPUS_THINKING=              # per tier; blank = ENABLE_MODEL_THINKING
 # ENABLE_SONNET_THINKING=
 # ENABLE_HAIKU_THINKING=
+# REASONING_POLICY=client            # client | off | low | medium | high | xhigh | max; wins over ENABLE_*
+# REASONING_OPUS=inherit             # per tier (also _SONNET, _HAIKU, _FABLE); inherit = REASONING_POLICY
 
 # Or the LiteLLM-based proxies' variables (used when no MODEL* variable is set):
 # PREFERRED_PROVIDER=openai          # openai | google | anthropic

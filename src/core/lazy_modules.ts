@@ -19,7 +19,7 @@
 interface LazyModuleTypes {
   "cli/serve.ts": typeof import("../cli/serve.ts");
   "cli/init.ts": typeof import("../cli/init.ts");
-  "cli/init_ccr.ts": typeof import("../cli/init_ccr.ts");
+  "cli/init_from.ts": typeof import("../cli/init_from.ts");
   "cli/check.ts": typeof import("../cli/check.ts");
   "cli/models.ts": typeof import("../cli/models.ts");
   "cli/health.ts": typeof import("../cli/health.ts");
@@ -45,7 +45,7 @@ interface LazyModuleTypes {
 export const LAZY_MODULES = [
   "cli/serve.ts",
   "cli/init.ts",
-  "cli/init_ccr.ts",
+  "cli/init_from.ts",
   "cli/check.ts",
   "cli/models.ts",
   "cli/health.ts",

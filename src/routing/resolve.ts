@@ -10,6 +10,7 @@ import { ownValue } from "../core/json.ts";
 import { PRESET_IDS } from "../providers/catalog.ts";
 import { buildRouting } from "../config/routing.ts";
 import { withoutDiscoveryPrefix } from "./discovery_ids.ts";
+import { commaProvider, commaTarget } from "./comma_target.ts";
 import { MAX_MODEL_CHARS } from "../protocols/anthropic_request_check.ts";
 import {
   hasWebSearch,
@@ -21,7 +22,8 @@ import {
 } from "./scenarios.ts";
 
 /**
- * Which rule matched, first match wins: URL prefix, token suffix, alias, provider/model, a route
+ * Which rule matched, first match wins: URL prefix, token suffix, alias, provider/model (or
+ * claude-code-router's provider,model), a route
  * named exactly, a subagent tag, a scenario route, tier, default.
  */
 export type ResolutionRule =
@@ -105,7 +107,7 @@ class CountNeeded extends Error {
 export function resolveRoute(input: ResolutionInput, config: Config): Resolution {
   const model = withoutDiscoveryPrefix(input.request.model, config);
   const found = pick(input, model, config);
-  return withClientModel({ ...found, route: routeName(found) }, model);
+  return withClientModel({ ...found, route: routeName(found) }, model, config);
 }
 
 type Picked = Omit<Resolution, "route">;
@@ -130,7 +132,7 @@ function resolveRouteName(model: string, config: Config): Picked | undefined {
   return route ? { chain: route, rule: "route", name: model, routeKey: model } : undefined;
 }
 
-/** A `<CCP-SUBAGENT-MODEL>` tag: a route, an alias or `provider/model`. */
+/** A subagent tag: a route, an alias, `provider/model` or claude-code-router's `provider,model`. */
 function resolveTag(request: RoutableRequest, config: Config): Picked | undefined {
   const tag = subagentTag(request);
   if (tag === undefined) return undefined;
@@ -141,6 +143,8 @@ function resolveTag(request: RoutableRequest, config: Config): Picked | undefine
   const slash = tag.indexOf("/");
   const provider = slash > 0 ? tag.slice(0, slash) : "";
   if (!provider || !Object.hasOwn(config.providers, provider) || slash === tag.length - 1) {
+    const comma = commaTarget(tag, config.providers);
+    if (comma) return { chain: [comma], rule: "subagent_tag" };
     throw new RouteRefused(
       `The subagent model tag names "${tag}", which is no route, alias or configured ` +
         `provider/model (routes: ${Object.keys(config.routes).join(", ")})`,
@@ -235,14 +239,29 @@ function routeName(found: Picked): string {
   }
 }
 
-/** Targets marked `clientModel` send the client's model name upstream (LiteLLM passthrough). */
-function withClientModel(resolution: Resolution, model: string): Resolution {
+/**
+ * Targets marked `clientModel` (`provider/*`) send the client's model name upstream. A name ccp
+ * gave, a route or alias picked in Claude Code's `/model` list, is no model the upstream knows:
+ * such targets are left out, and a chain left empty is refused with why.
+ */
+function withClientModel(resolution: Resolution, model: string, config: Config): Resolution {
   if (!resolution.chain.some((t) => t.clientModel)) return resolution;
-  const chain = resolution.chain.map((t) => {
-    if (!t.clientModel) return t;
+  const ccpName = (TIERS as readonly string[]).includes(model) ||
+    ownValue(config.routes, model) !== undefined || ownValue(config.aliases, model) !== undefined;
+  const chain = resolution.chain.flatMap((t) => {
+    if (!t.clientModel) return [t];
+    if (ccpName) return [];
     const { clientModel: _, ...rest } = t;
-    return { ...rest, model };
+    return [{ ...rest, model }];
   });
+  if (chain.length === 0) {
+    throw new RouteRefused(
+      `"${model}" is ccp's name for a route, not a model, and route "${resolution.route}" sends ` +
+        "the client's model name upstream (provider/*): pick a model by its own name (e.g. " +
+        "claude-sonnet-4-5), or give the route a target that names one",
+      resolution.route,
+    );
+  }
   return { ...resolution, chain };
 }
 
@@ -259,14 +278,21 @@ function resolveName(model: string, config: Config): Picked | undefined {
     }
     // A catalog name the config does not define is refused rather than sent anywhere (other
     // slashed names, such as "meta-llama/x", still go by tier or the default route).
-    if (upstream && PRESET_IDS.includes(provider)) {
-      throw new RouteRefused(
-        `Provider "${provider}" in model "${model}" is not configured. ${howToConfigure(provider)}`,
-        "explicit",
-      );
-    }
+    if (upstream && PRESET_IDS.includes(provider)) throw unconfigured(provider, model);
   }
+  // claude-code-router's `/model provider,model`, which its users keep typing.
+  const comma = commaTarget(model, config.providers);
+  if (comma) return { chain: [comma], rule: "provider" };
+  const named = commaProvider(model)?.toLowerCase();
+  if (named && PRESET_IDS.includes(named)) throw unconfigured(named, model);
   return undefined;
+}
+
+function unconfigured(provider: string, model: string): RouteRefused {
+  return new RouteRefused(
+    `Provider "${provider}" in model "${model}" is not configured. ${howToConfigure(provider)}`,
+    "explicit",
+  );
 }
 
 /** How to make a provider exist, for refusals that name one that does not. */
@@ -319,8 +345,12 @@ function resolveOverride(
     );
   }
   if (!provider || !model) {
+    // A path with no colon is likely a base URL copied from a proxy that serves under one.
+    const advice = rule === "url_prefix" && !text.includes(":")
+      ? `. Not meant as one? Set ANTHROPIC_BASE_URL to ccp's address without /${text}`
+      : "";
     throw new RouteRefused(
-      `Invalid ${where} "${text}": expected <provider>${separator}<model> or an alias`,
+      `Invalid ${where} "${text}": expected <provider>${separator}<model> or an alias${advice}`,
       rule,
     );
   }

@@ -12,8 +12,11 @@ type Body = Readonly<Record<string, unknown>>;
 /** Claude Code's billing-header block marks a subagent's requests so. */
 const SUBAGENT_MARK = "cc_is_subagent=true";
 
-/** The tag that picks a target for a subagent, anywhere in its system prompt. */
-const SUBAGENT_TAG = /<CCP-SUBAGENT-MODEL>\s*([^<]*?)\s*<\/CCP-SUBAGENT-MODEL>/;
+/**
+ * The tag that picks a target for a subagent, anywhere in its system prompt: ccp's, or
+ * claude-code-router's `<CCR-SUBAGENT-MODEL>`, which agent files written for it carry.
+ */
+const SUBAGENT_TAG = /<(CC[PR])-SUBAGENT-MODEL>\s*([^<]*?)\s*<\/\1-SUBAGENT-MODEL>/;
 const SUBAGENT_TAG_ALL = new RegExp(SUBAGENT_TAG.source, "g");
 
 /** Every text of the system prompt: `system` (string or blocks) and `role: "system"` messages. */
@@ -41,7 +44,7 @@ function systemTexts(body: Body): string[] {
 export function subagentTag(body: Body): string | undefined {
   for (const text of systemTexts(body)) {
     const match = SUBAGENT_TAG.exec(text);
-    if (match?.[1] && match[1].length <= MAX_MODEL_CHARS) return match[1];
+    if (match?.[2] && match[2].length <= MAX_MODEL_CHARS) return match[2];
   }
   return undefined;
 }

@@ -20,6 +20,11 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], Command]> = [
   ],
   ["init", ["init"], { cmd: "init", flags: {} }],
   ["init --from ccr", ["init", "--from", "ccr"], { cmd: "init", flags: {}, from: { peer: "ccr" } }],
+  ["init --from litellm", ["init", "--from", "LiteLLM", "--from-file", "c.yaml"], {
+    cmd: "init",
+    flags: {},
+    from: { peer: "litellm", file: "c.yaml" },
+  }],
   ["init --from=CCR --from-file", ["init", "--from=CCR", "--from-file", "c.json"], {
     cmd: "init",
     flags: {},
@@ -121,8 +126,16 @@ const ERRORS: ReadonlyArray<readonly [readonly string[], RegExp, string | undefi
   [["serve", "--bogus"], /^unknown option --bogus$/, "serve"],
   [["check", "-x"], /^unknown option -x$/, "check"],
   [["--force", "init"], /^unknown option --force$/, "init"],
-  [["init", "--from", "litellm"], /^--from: expected ccr, got "litellm"$/, "init"],
-  [["init", "--from-file", "c.json"], /^--from-file needs --from ccr/, "init"],
+  [
+    ["init", "--from", "portkey"],
+    /^--from: expected ccr, litellm, cliproxyapi, anthropic-proxy, got "portkey"$/,
+    "init",
+  ],
+  [
+    ["init", "--from-file", "c.json"],
+    /^--from-file needs --from ccr, litellm, cliproxyapi, anthropic-proxy/,
+    "init",
+  ],
   [["init", "--from", "ccr", "--from-file="], /^--from-file needs a value$/, "init"],
   [["check", "--from", "ccr"], /^--from is an option of "ccp init"$/, "check"],
   [["serve", "--port"], /^--port needs a value$/, "serve"],

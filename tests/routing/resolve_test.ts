@@ -130,6 +130,22 @@ Deno.test("resolveModel: errors", async (t) => {
         ),
     );
   });
+  await t.step("a URL path that is no routing prefix says to drop it from the base URL", () => {
+    // Other proxies serve under a path (`http://host:8082/anthropic`): a base URL copied from
+    // one reaches ccp as `/anthropic/v1/messages`.
+    assert.throws(
+      () => resolveModel({ model: "x", urlPrefix: "anthropic" }, config),
+      (e: unknown) =>
+        e instanceof ClientRequestError && e.status === 400 &&
+        e.message === 'Invalid URL prefix "anthropic": expected <provider>:<model> or an alias. ' +
+            "Not meant as one? Set ANTHROPIC_BASE_URL to ccp's address without /anthropic",
+    );
+    // A prefix with a colon was meant as one: no such advice.
+    assert.throws(
+      () => resolveModel({ model: "x", urlPrefix: "nim:" }, config),
+      (e: unknown) => e instanceof ClientRequestError && !e.message.includes("ANTHROPIC_BASE_URL"),
+    );
+  });
   await t.step("malformed token suffix", () => {
     assert.throws(
       () => resolveModel({ model: "x", tokenSuffix: "justaname" }, config),

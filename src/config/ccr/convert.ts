@@ -30,6 +30,8 @@ export interface DraftRoute {
   readonly name: string;
   readonly targets: string[];
   readonly comment?: string;
+  /** Route-variant settings (model_settings keys) written beside the target. */
+  readonly variant?: Record<string, unknown>;
 }
 
 /** The whole converted config. */
@@ -45,6 +47,22 @@ export interface Draft {
   readonly envRefs: string[];
   /** What was not carried over, and why: one line each. */
   readonly notCarried: string[];
+  /** `aliases:` entries (exact model names), for peers that had them. */
+  readonly aliases?: DraftRoute[];
+  /** Another peer's wording for the written files; absent: claude-code-router's. */
+  readonly peer?: DraftPeer;
+}
+
+/** How the written files name the peer a draft came from. */
+export interface DraftPeer {
+  /** As in "read from the environment, as <name> did". */
+  readonly name: string;
+  /** The command that wrote the files. */
+  readonly command: string;
+  /** Comment lines after the first three of config.yaml. */
+  readonly intro: string[];
+  /** The comment above provider_defaults. */
+  readonly defaultsComment: string;
 }
 
 /** Converts the Router section into routes (and the long-context threshold). */

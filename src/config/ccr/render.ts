@@ -1,7 +1,19 @@
 /** Writes a converted claude-code-router config (convert.ts) as commented config.yaml and .env text. */
 
-import type { Draft, Fields } from "./convert.ts";
+import type { Draft, DraftPeer, Fields } from "./convert.ts";
 import { oneLine } from "./text.ts";
+
+/** claude-code-router's wording, for drafts that name no other peer. */
+const CCR: DraftPeer = {
+  name: "claude-code-router",
+  command: "ccp init --from ccr",
+  intro: [
+    '# In Claude Code, /model takes "provider/model" (CCR\'s "provider,model" works too), and',
+    "# agents' <CCR-SUBAGENT-MODEL> tags keep choosing their model.",
+  ],
+  defaultsComment: "CCR's API_TIMEOUT_MS (which ccr code also gave Claude Code as its request " +
+    "timeout): how long ccp waits for an upstream answer to begin",
+};
 
 /** YAML keys that would not read back as strings, or that need quoting. */
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -46,11 +58,12 @@ function comment(text: string, indent = "", first = "# ", rest = "#   "): string
 
 /** The config.yaml text for `draft`, converted from `source`. */
 export function renderConfigYaml(draft: Draft, source: string): string {
+  const peer = draft.peer ?? CCR;
   const out: string[] = [
-    `# ccp configuration converted from claude-code-router's ${oneLine(source)}`,
-    '# by "ccp init --from ccr". Validate it with "ccp check"; the full reference is in README.md.',
+    `# ccp configuration converted from ${peer.name}'s ${oneLine(source)}`,
+    `# by "${peer.command}". Validate it with "ccp check"; the full reference is in README.md.`,
     "# Literal API keys were moved to the .env file beside this one and are read as ${VAR}.",
-    '# In Claude Code, /model takes "provider/model" here where CCR took "provider,model".',
+    ...peer.intro,
   ];
   if (draft.notCarried.length > 0) {
     out.push("#", "# Not carried over:");
@@ -70,10 +83,7 @@ export function renderConfigYaml(draft: Draft, source: string): string {
   if (draft.providerDefaults.length > 0) {
     out.push(
       "",
-      ...comment(
-        "CCR's API_TIMEOUT_MS (which ccr code also gave Claude Code as its request timeout): " +
-          "how long ccp waits for an upstream answer to begin",
-      ),
+      ...comment(peer.defaultsComment),
       "provider_defaults:",
       ...fieldLines(draft.providerDefaults, "  "),
     );
@@ -81,8 +91,16 @@ export function renderConfigYaml(draft: Draft, source: string): string {
   out.push("", "routes:");
   for (const r of draft.routes) {
     if (r.comment) out.push(...comment(r.comment, "  "));
-    const value = r.targets.length === 1 ? r.targets[0] : r.targets;
-    out.push(`  ${yamlKey(r.name)}: ${yamlValue(value)}`);
+    const target = r.targets.length === 1 ? r.targets[0] : r.targets;
+    out.push(`  ${yamlKey(r.name)}: ${yamlValue(r.variant ? { target, ...r.variant } : target)}`);
+  }
+  if (draft.aliases && draft.aliases.length > 0) {
+    out.push("", "aliases:");
+    for (const a of draft.aliases) {
+      const target = a.targets.length === 1 ? a.targets[0] : a.targets;
+      const value = a.variant ? { target, ...a.variant } : target;
+      out.push(`  ${yamlKey(a.name)}: ${yamlValue(value)}`);
+    }
   }
   if (draft.routing.length > 0) out.push("", "routing:", ...fieldLines(draft.routing, "  "));
   return `${out.join("\n")}\n`;
@@ -98,14 +116,17 @@ function envValue(value: string): string {
 
 /** The .env text: the literal keys, and the variables the config still reads from the environment. */
 export function renderDotenv(draft: Draft, source: string): string {
+  const peer = draft.peer ?? CCR;
   const out = [
-    `# Keys moved out of ${oneLine(source)} by "ccp init --from ccr". Keep this file private.`,
+    `# Keys moved out of ${oneLine(source)} by "${peer.command}". Keep this file private.`,
   ];
   for (const s of draft.secrets) out.push(`${s.name}=${envValue(s.value)}`);
   if (draft.envRefs.length > 0) {
     out.push(
       "",
-      "# Read from your environment, as CCR read them; or set them here:",
+      `# Read from your environment, as ${
+        peer.name === CCR.name ? "CCR" : peer.name
+      } read them; or set them here:`,
       ...draft.envRefs.map((name) => `# ${name}=`),
     );
   }

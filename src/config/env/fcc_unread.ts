@@ -8,17 +8,6 @@ import { type EnvMap, envValue } from "./map.ts";
 const GROUPS: ReadonlyArray<{ readonly names: readonly string[]; readonly instead: string }> = [
   {
     names: [
-      "REASONING_POLICY",
-      "REASONING_FABLE",
-      "REASONING_OPUS",
-      "REASONING_SONNET",
-      "REASONING_HAIKU",
-    ],
-    instead: "use ENABLE_MODEL_THINKING / ENABLE_<TIER>_THINKING (true|false), or a config.yaml " +
-      "route variant with reasoning_effort",
-  },
-  {
-    names: [
       "FAST_PREFIX_DETECTION",
       "ENABLE_NETWORK_PROBE_MOCK",
       "ENABLE_TITLE_GENERATION_SKIP",
@@ -38,6 +27,11 @@ const GROUPS: ReadonlyArray<{ readonly names: readonly string[]; readonly instea
   {
     names: ["PROVIDER_PROGRESS_TIMEOUT", "HTTP_WRITE_TIMEOUT"],
     instead: "HTTP_READ_TIMEOUT (the wait between chunks) and HTTP_CONNECT_TIMEOUT are read",
+  },
+  {
+    names: ["PROVIDER_RETRY_BASE_DELAY", "PROVIDER_RETRY_MAX_DELAY"],
+    instead: "ccp waits up to 1 s before its first retry, doubling to 30 s, and honours a " +
+      "Retry-After up to 60 s; PROVIDER_MAX_RETRIES is read",
   },
   {
     names: ["FCC_ENV_FILE"],

@@ -91,10 +91,10 @@ export function configFromLiteLLMEnv(input: { env: EnvMap; flags?: ServerFlags }
   }
   const big = [target("BIG_MODEL")];
   const routes: Record<string, Target[]> = {
-    default: withThinking(big, thinking.byRoute.default),
-    opus: withThinking(big, thinking.byRoute.opus),
-    sonnet: withThinking(big, thinking.byRoute.sonnet),
-    haiku: withThinking([target("SMALL_MODEL")], thinking.byRoute.haiku),
+    default: withThinking(big, thinking.byRoute.default, thinking.reasoning.default),
+    opus: withThinking(big, thinking.byRoute.opus, thinking.reasoning.opus),
+    sonnet: withThinking(big, thinking.byRoute.sonnet, thinking.reasoning.sonnet),
+    haiku: withThinking([target("SMALL_MODEL")], thinking.byRoute.haiku, thinking.reasoning.haiku),
   };
   return deepFreeze({
     source: { kind: "env", style: "litellm" },

@@ -173,7 +173,7 @@ export function configFromEnv(input: { env: EnvMap; flags?: ServerFlags }): Conf
     // A target already in the chain (the route's own, or a fallback listed twice) is tried once.
     const chain = [...own];
     for (const t of fallbacks) if (!chain.some((o) => sameTarget(o, t))) chain.push(t);
-    routes[route] = withThinking(chain, thinking.byRoute[route]);
+    routes[route] = withThinking(chain, thinking.byRoute[route], thinking.reasoning[route]);
   }
 
   return deepFreeze({

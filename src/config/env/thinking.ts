@@ -6,6 +6,7 @@
 
 import type { Target } from "../types.ts";
 import { type EnvMap, envValue } from "./map.ts";
+import { type ReasoningChoice, reasoningFromEnv } from "./reasoning.ts";
 
 /**
  * Route name → the variable that switches its thinking (default reads the global one). The fable
@@ -36,11 +37,19 @@ const WORDS: Readonly<Record<string, "on" | "off">> = {
   off: "off",
 };
 
-/** The thinking switch of each tier route; unset variables leave thinking to the client. */
-export function thinkingFromEnv(
-  env: EnvMap,
-): { byRoute: Record<string, "on" | "off">; problems: string[]; warnings: string[] } {
-  const problems: string[] = [];
+/**
+ * The thinking switch of each tier route (`byRoute`) and its REASONING_* choice (`reasoning`,
+ * which wins where both are set: it is free-claude-code's newer setting); unset variables leave
+ * thinking to the client.
+ */
+export function thinkingFromEnv(env: EnvMap): {
+  byRoute: Record<string, "on" | "off">;
+  reasoning: Record<string, ReasoningChoice>;
+  problems: string[];
+  warnings: string[];
+} {
+  const reasoning = reasoningFromEnv(env);
+  const problems: string[] = [...reasoning.problems];
   const read = (name: string): "on" | "off" | undefined => {
     const text = envValue(env, name);
     if (text === undefined) return undefined;
@@ -57,11 +66,25 @@ export function thinkingFromEnv(
   const warnings = Object.entries(RENAMED)
     .filter(([old]) => envValue(env, old) !== undefined)
     .map(([old, now]) => `${old} is no longer read; set ${now} instead`);
-  return { byRoute, problems, warnings };
+  return { byRoute, reasoning: reasoning.byRoute, problems, warnings };
 }
 
-/** The chain with `thinking` added to each target's variant settings. */
-export function withThinking(chain: readonly Target[], thinking?: "on" | "off"): Target[] {
-  if (!thinking) return [...chain];
-  return chain.map((t) => ({ ...t, settings: { ...t.settings, thinking } }));
+/**
+ * The chain with `thinking` added to each target's variant settings, or the reasoning choice in
+ * its place: `off` switches thinking off, an effort switches it on at that effort.
+ */
+export function withThinking(
+  chain: readonly Target[],
+  thinking?: "on" | "off",
+  reasoning?: ReasoningChoice,
+): Target[] {
+  const settings = reasoning === "off"
+    ? { thinking: "off" as const }
+    : reasoning !== undefined
+    ? { thinking: "on" as const, reasoningEffort: reasoning }
+    : thinking
+    ? { thinking }
+    : undefined;
+  if (!settings) return [...chain];
+  return chain.map((t) => ({ ...t, settings: { ...t.settings, ...settings } }));
 }

@@ -1,10 +1,16 @@
 /**
- * `ccp init --from ccr [--from-file PATH]`: reads claude-code-router's config.json and writes the
- * equivalent config.yaml, and a .env holding its literal keys; like `ccp init`, never overwrites.
+ * `ccp init --from <peer> [--from-file PATH]`: reads claude-code-router's config.json, a
+ * LiteLLM proxy or CLIProxyAPI config.yaml, or anthropic-proxy's models.yaml and writes the equivalent config.yaml, and a .env holding its literal
+ * keys; like `ccp init`, never overwrites.
  */
 
+import { parse as parseYaml } from "yaml";
 import { CcrError, convertCcr, type Draft } from "../config/ccr/convert.ts";
 import { parseJsonc } from "../config/ccr/jsonc.ts";
+import { convertLiteLlm, LiteLlmError } from "../config/litellm/convert.ts";
+import { CliProxyApiError, convertCliProxyApi } from "../config/cliproxyapi/convert.ts";
+import { convertTizee, TizeeError } from "../config/tizee/convert.ts";
+import type { ImportPeer } from "./args.ts";
 import { renderConfigYaml, renderDotenv } from "../config/ccr/render.ts";
 import { oneLine } from "../config/ccr/text.ts";
 import { joinPath, resolvePath } from "../config/paths.ts";
@@ -13,21 +19,58 @@ import { ccpCommand, type CliContext, CliError } from "./context.ts";
 import { shellWord } from "./shell_word.ts";
 import { initTarget, makeTargetDir, reportWritten, writeNew } from "./init.ts";
 
-/** CCR's config file, relative to the home directory. */
-const CCR_CONFIG = ".claude-code-router/config.json";
+/** How each peer's file is found, read and converted. */
+const READERS: Readonly<
+  Record<ImportPeer, {
+    /** The file relative to the home directory; absent: --from-file is needed. */
+    readonly home?: string;
+    readonly name: string;
+    readonly format: string;
+    readonly parse: (text: string) => unknown;
+    readonly convert: (tree: unknown) => Draft;
+  }>
+> = {
+  ccr: {
+    home: ".claude-code-router/config.json",
+    name: "CCR",
+    format: "JSON",
+    parse: parseJsonc,
+    convert: convertCcr,
+  },
+  litellm: { name: "LiteLLM", format: "YAML", parse: parseYaml, convert: convertLiteLlm },
+  cliproxyapi: {
+    name: "CLIProxyAPI",
+    format: "YAML",
+    parse: parseYaml,
+    convert: convertCliProxyApi,
+  },
+  "anthropic-proxy": {
+    name: "anthropic-proxy",
+    format: "YAML",
+    parse: parseYaml,
+    convert: convertTizee,
+  },
+};
 
-/** The CCR file to read: `--from-file`, else CCR's own place. */
-function sourcePath(ctx: CliContext, file: string | undefined): string {
+/** The file to read: `--from-file`, else the peer's own place. */
+function sourcePath(ctx: CliContext, peer: ImportPeer, file: string | undefined): string {
   if (file !== undefined) return resolvePath(ctx.cwd, file);
+  const place = READERS[peer].home;
+  if (place === undefined) {
+    throw new CliError(
+      `${READERS[peer].name}'s file has no fixed place: pass --from-file PATH`,
+    );
+  }
   const home = ctx.home ?? ctx.env.HOME ?? ctx.env.USERPROFILE;
   if (home === undefined) {
     throw new CliError("No home directory is known (HOME is unset): pass --from-file PATH.");
   }
-  return joinPath(home, CCR_CONFIG);
+  return joinPath(home, place);
 }
 
-/** Reads and converts the CCR file; every failure names the file. */
-async function readDraft(path: string): Promise<Draft> {
+/** Reads and converts the peer's file; every failure names the file. */
+async function readDraft(peer: ImportPeer, path: string): Promise<Draft> {
+  const reader = READERS[peer];
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -37,28 +80,34 @@ async function readDraft(path: string): Promise<Draft> {
     }
     throw new CliError(`Cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  let json: unknown;
+  let tree: unknown;
   try {
-    json = parseJsonc(text);
+    tree = reader.parse(text);
   } catch (err) {
-    throw new CliError(`${path}: not valid JSON: ${(err as Error).message}`);
+    throw new CliError(`${path}: not valid ${reader.format}: ${(err as Error).message}`);
   }
   try {
-    return convertCcr(json);
+    return reader.convert(tree);
   } catch (err) {
-    if (err instanceof CcrError) throw new CliError(`${path}: ${err.message}`);
+    if (
+      err instanceof CcrError || err instanceof LiteLlmError ||
+      err instanceof CliProxyApiError || err instanceof TizeeError
+    ) {
+      throw new CliError(`${path}: ${err.message}`);
+    }
     throw err;
   }
 }
 
-/** Runs `ccp init --from ccr`; returns the exit code. */
-export async function runInitFromCcr(
+/** Runs `ccp init --from <peer>`; returns the exit code. */
+export async function runInitFrom(
   ctx: CliContext,
   flags: CliFlags,
+  peer: ImportPeer,
   file: string | undefined,
 ): Promise<number> {
-  const source = sourcePath(ctx, file);
-  const draft = await readDraft(source);
+  const source = sourcePath(ctx, peer, file);
+  const draft = await readDraft(peer, source);
   const target = initTarget(ctx, flags);
   await makeTargetDir(target);
   if (!await writeNew(target.configFile, renderConfigYaml(draft, source), 0o644)) {
@@ -86,7 +135,9 @@ export async function runInitFromCcr(
     }
   }
   if (draft.envRefs.length > 0) {
-    ctx.io.out(`Read from the environment, as CCR did: ${draft.envRefs.join(", ")}`);
+    ctx.io.out(
+      `Read from the environment, as ${READERS[peer].name} did: ${draft.envRefs.join(", ")}`,
+    );
   }
   if (draft.notCarried.length > 0) {
     ctx.io.out(["", "Not carried over (also listed at the top of the config):"].join("\n"));

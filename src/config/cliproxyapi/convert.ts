@@ -1,0 +1,282 @@
+/**
+ * CLIProxyAPI config.yaml → a ccp config, as data (the claude-code-router converter's Draft,
+ * written by the same renderer). Pure: literal keys come back separately so they go to .env.
+ * Its API-key credentials become providers (entries alike but for the key share one, as a key
+ * list); every model name and alias they list becomes an alias; its OAuth accounts cannot move.
+ */
+
+import { findPreset } from "../../providers/catalog.ts";
+import type { Draft, DraftProvider, DraftRoute } from "../ccr/convert.ts";
+import { ccpText, isEmptyValue, isObject, type Json, secretRef, type State } from "../ccr/text.ts";
+
+/** A CLIProxyAPI config that cannot be converted at all; the message is for the user. */
+export class CliProxyApiError extends Error {}
+
+/** Its credential lists and the preset each one's API is. */
+const KEY_LISTS: Readonly<Record<string, string>> = {
+  "claude-api-key": "anthropic",
+  "gemini-api-key": "gemini",
+  "codex-api-key": "openai_responses",
+  "xai-api-key": "xai",
+};
+
+/** Top-level keys read here. */
+const READ = new Set([
+  ...Object.keys(KEY_LISTS),
+  "openai-compatibility",
+  "host",
+  "port",
+  "api-keys",
+  "proxy-url",
+  "request-retry",
+  "routing",
+]);
+
+/** Keys ccp does otherwise: what it does instead. */
+const INSTEAD: Readonly<Record<string, string>> = {
+  "auth-dir": "its OAuth accounts cannot move: ccp passes only Claude Code's own login through " +
+    "(a provider with auth: passthrough)",
+  "remote-management": "ccp's /ui is a read-only status page; edit config.yaml and send SIGHUP",
+  "payload": "model_settings.extra_body (null removes a field) and transforms.set",
+  "disable-cooling": "ccp cools a key down by the upstream's Retry-After, capped at 30 min",
+  "usage-statistics-enabled": "ccp's usage ledger (ccp usage) and /metrics",
+  "logging-to-file": "--log-file",
+  "debug": "--log-level debug",
+};
+
+/** A proxy URL as ccp takes it, or undefined for none (`direct`, `none`, empty). */
+function proxyOf(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const v = value.trim();
+  return v === "" || v === "direct" || v === "none" ? undefined : ccpText(v);
+}
+
+/** An entry's own proxy: its URL, none for `direct`/`none`, else the global one. */
+function entryProxy(value: unknown, global: string | undefined): string | undefined {
+  if (typeof value !== "string" || value.trim() === "") return global;
+  return proxyOf(value);
+}
+
+interface Entry {
+  readonly preset?: string;
+  readonly type?: string;
+  readonly id: string;
+  readonly baseUrl?: string;
+  readonly proxy?: string;
+  readonly headers?: Json;
+  readonly keys: string[];
+  readonly models: Array<{ name: string; alias?: string }>;
+  readonly label: string;
+}
+
+function modelsOf(value: unknown): Array<{ name: string; alias?: string }> {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((m) => {
+    if (typeof m === "string" && m.trim() !== "") return [{ name: m.trim() }];
+    if (!isObject(m) || typeof m.name !== "string" || m.name.trim() === "") return [];
+    const alias = typeof m.alias === "string" && m.alias.trim() !== "" ? m.alias.trim() : undefined;
+    return [{ name: m.name.trim(), ...(alias ? { alias } : {}) }];
+  });
+}
+
+/** The credential entries, one per provider to write (entries alike but for the key joined). */
+function collect(config: Json, globalProxy: string | undefined, state: State): Entry[] {
+  const entries: Entry[] = [];
+  const join = (e: Entry, key: string) => {
+    const same = entries.find((o) =>
+      o.preset === e.preset && o.type === e.type && o.baseUrl === e.baseUrl &&
+      o.proxy === e.proxy && JSON.stringify(o.headers) === JSON.stringify(e.headers) &&
+      JSON.stringify(o.models) === JSON.stringify(e.models) && o.label === e.label
+    );
+    if (same) {
+      if (key !== "" && !same.keys.includes(key)) same.keys.push(key);
+      return;
+    }
+    let id = e.id;
+    for (let n = 2; entries.some((o) => o.id === id); n++) id = `${e.id}_${n}`;
+    entries.push({ ...e, id, keys: key === "" ? [] : [key] });
+  };
+  for (const [list, preset] of Object.entries(KEY_LISTS)) {
+    const items = config[list];
+    if (!Array.isArray(items)) continue;
+    items.forEach((item, i) => {
+      if (!isObject(item)) return;
+      const base = typeof item["base-url"] === "string" && item["base-url"].trim() !== ""
+        ? item["base-url"].trim().replace(/\/+$/, "")
+        : undefined;
+      const own = findPreset(preset)!;
+      let foreign = false;
+      try {
+        foreign = base !== undefined && new URL(base).host !== new URL(own.baseUrl).host;
+      } catch {
+        foreign = base !== undefined;
+      }
+      for (const k of ["excluded-models", "prefix", "weight", "cloak"]) {
+        if (!isEmptyValue(item[k]) && item[k] !== undefined) {
+          state.notCarried.push(`${list}[${i}].${k}: not used by ccp; not carried over`);
+        }
+      }
+      join({
+        preset,
+        id: preset,
+        ...(foreign ? { baseUrl: ccpText(base!) } : {}),
+        proxy: entryProxy(item["proxy-url"], globalProxy),
+        ...(isObject(item.headers) ? { headers: item.headers } : {}),
+        keys: [],
+        models: modelsOf(item.models),
+        label: list,
+      }, typeof item["api-key"] === "string" ? item["api-key"].trim() : "");
+    });
+  }
+  const compat = config["openai-compatibility"];
+  if (Array.isArray(compat)) {
+    compat.forEach((item, i) => {
+      const name = isObject(item) && typeof item.name === "string" ? item.name.trim() : "";
+      const base = isObject(item) && typeof item["base-url"] === "string"
+        ? item["base-url"].trim().replace(/\/+$/, "")
+        : "";
+      if (!isObject(item) || name === "" || base === "") {
+        state.notCarried.push(`openai-compatibility[${i}]: no name or base-url; not carried over`);
+        return;
+      }
+      const keyEntries = Array.isArray(item["api-key-entries"]) ? item["api-key-entries"] : [];
+      const first = keyEntries.find(isObject);
+      const entry: Entry = {
+        type: "openai",
+        id: name.replace(/[^A-Za-z0-9_.-]/g, "_"),
+        baseUrl: ccpText(base),
+        proxy: entryProxy(first?.["proxy-url"], globalProxy),
+        ...(isObject(item.headers) ? { headers: item.headers } : {}),
+        keys: [],
+        models: modelsOf(item.models),
+        label: `openai-compatibility ${name}`,
+      };
+      if (keyEntries.length === 0) join(entry, "");
+      for (const k of keyEntries) {
+        join(entry, isObject(k) && typeof k["api-key"] === "string" ? k["api-key"].trim() : "");
+      }
+    });
+  }
+  return entries;
+}
+
+/** Converts a parsed CLIProxyAPI config.yaml; throws CliProxyApiError when nothing can move. */
+export function convertCliProxyApi(config: unknown): Draft {
+  if (!isObject(config)) throw new CliProxyApiError("expected a YAML mapping at the top level");
+  const state: State = { notCarried: [], secrets: [], envRefs: new Set(), ids: new Set() };
+  const entries = collect(config, proxyOf(config["proxy-url"]), state);
+  if (entries.length === 0) {
+    throw new CliProxyApiError(
+      "no API-key credentials (claude-api-key, gemini-api-key, codex-api-key, xai-api-key, " +
+        "openai-compatibility): its OAuth accounts cannot be carried over",
+    );
+  }
+  const routing = isObject(config.routing) ? config.routing : {};
+  const roundRobin = routing.strategy === undefined || routing.strategy === "round-robin";
+  const providers: DraftProvider[] = [];
+  const aliases = new Map<string, string[]>();
+  const add = (name: string, target: string) => {
+    const chain = aliases.get(name) ?? [];
+    if (!chain.includes(target)) chain.push(target);
+    aliases.set(name, chain);
+  };
+  for (const e of entries) {
+    const fields: Array<readonly [string, unknown]> = e.preset
+      ? [["preset", e.preset]]
+      : [["type", e.type]];
+    if (e.baseUrl) fields.push(["base_url", e.baseUrl]);
+    const stem = `${e.id.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_API_KEY`;
+    const keys = e.keys.map((k, i) =>
+      secretRef(k, e.keys.length > 1 ? `${stem}_${i + 1}` : stem, state)
+    );
+    if (keys.length === 1) fields.push(["api_key", keys[0]]);
+    else if (keys.length > 1) {
+      fields.push(["api_keys", keys]);
+      // Its default spread requests over the keys in turn; ccp moves on after each success so.
+      if (roundRobin) fields.push(["key_usage_limit", 1]);
+    }
+    if (e.proxy) fields.push(["proxy", e.proxy]);
+    if (e.headers) fields.push(["headers", e.headers]);
+    if (e.models.length > 0) fields.push(["models", e.models.map((m) => ccpText(m.name))]);
+    providers.push({ id: e.id, comments: [`CLIProxyAPI ${e.label}`], fields, modelSettings: {} });
+    for (const m of e.models) {
+      const target = `${e.id}/${ccpText(m.name)}`;
+      add(m.name, target);
+      if (m.alias) add(m.alias, target);
+    }
+  }
+
+  const server: Array<readonly [string, unknown]> = [];
+  const clientKeys = Array.isArray(config["api-keys"])
+    ? config["api-keys"].filter((k): k is string => typeof k === "string" && k.trim() !== "")
+    : [];
+  const host = typeof config.host === "string" ? config.host.trim() : "";
+  if (host !== "" && clientKeys.length > 0) server.push(["host", ccpText(host)]);
+  else if (clientKeys.length > 0) {
+    state.notCarried.push(
+      "host: CLIProxyAPI listened on every address; ccp listens on 127.0.0.1 unless server.host " +
+        "says otherwise",
+    );
+  }
+  if (typeof config.port === "number") server.push(["port", config.port]);
+  if (clientKeys.length > 0) {
+    server.push(["auth_token", secretRef(clientKeys[0]!, "CCP_AUTH_TOKEN", state)]);
+    if (clientKeys.length > 1) {
+      state.notCarried.push(
+        `api-keys: ${clientKeys.length - 1} more client key(s); ccp takes one token, or clients: ` +
+          "with a token each (README: Several instances); not carried over",
+      );
+    }
+  }
+  const providerDefaults: Array<readonly [string, unknown]> = [];
+  const retries = config["request-retry"];
+  if (typeof retries === "number" && Number.isInteger(retries) && retries >= 0) {
+    providerDefaults.push(["max_retries", retries]);
+  }
+  for (const [key, value] of Object.entries(config)) {
+    if (READ.has(key) || isEmptyValue(value)) continue;
+    state.notCarried.push(`${key}: ${INSTEAD[key] ?? "not used by ccp"}; not carried over`);
+  }
+
+  // It routed a Claude model name to a Claude key: ccp passes such names through.
+  const claude = providers.find((p) =>
+    p.fields.some(([k, v]) => k === "preset" && v === "anthropic")
+  );
+  const firstAlias = [...aliases][0];
+  const routes: DraftRoute[] = claude
+    ? [{
+      name: "default",
+      targets: [`${claude.id}/*`],
+      comment: "CLIProxyAPI sent Claude model names to its Claude keys: so does ccp, as asked",
+    }]
+    : firstAlias
+    ? [{
+      name: "default",
+      targets: firstAlias[1],
+      comment: `Claude Code's own model names go where ${firstAlias[0]} goes`,
+    }]
+    : [];
+  if (routes.length === 0) {
+    throw new CliProxyApiError("no Claude key and no listed model to send requests to");
+  }
+  return {
+    server,
+    providers,
+    providerDefaults,
+    routes,
+    aliases: [...aliases].map(([name, targets]) => ({ name, targets })),
+    routing: [],
+    secrets: state.secrets,
+    envRefs: [...state.envRefs],
+    notCarried: state.notCarried,
+    peer: {
+      name: "CLIProxyAPI",
+      command: "ccp init --from cliproxyapi",
+      intro: [
+        "# Each model name and alias the credentials listed is an alias here; a Claude key passes",
+        "# Claude Code's own model names through.",
+      ],
+      defaultsComment: "CLIProxyAPI's request-retry",
+    },
+  };
+}
