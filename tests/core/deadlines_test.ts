@@ -92,10 +92,10 @@ Deno.test("every repeats until cancelled, and goes on after a throwing call", as
       calls++;
       if (calls === 2) throw new Error("tick");
     });
-    await sleep(40);
+    // Three calls, however late a loaded machine runs them.
+    while (calls < 3) await sleep(5);
     stop();
     const seen = calls;
-    assert.ok(seen >= 3, `${seen} calls`);
     assert.equal((reported[0] as Error).message, "tick");
     await sleep(20);
     assert.equal(calls, seen);
