@@ -1,6 +1,6 @@
 /**
- * What `ccp code` gives Claude Code besides the proxy's address: model discovery, the default
- * model's context window for auto-compaction, auto mode's own check where the server's cannot
+ * What `ccp code` gives Claude Code besides the proxy's address: model discovery, the main
+ * loop's context window for auto-compaction, auto mode's own check where the server's cannot
  * run, and `ccp statusline` as its status line.
  */
 
@@ -12,12 +12,26 @@ import type { CliContext } from "./context.ts";
 import { PERMISSION_FLAGS, RUNTIME_FLAGS } from "./permissions.ts";
 import { fileUrlToPath } from "./service_render.ts";
 
-/** The default route's first target's context window, when the config knows it. */
-function defaultContextWindow(config: Config): number | undefined {
-  const first = config.routes.default?.[0];
+/** The routes Claude Code's main loop lands on: its opus and sonnet names, or the default. */
+const MAIN_LOOP_ROUTES = ["opus", "sonnet", "default"] as const;
+
+/** A route's first target's context window, when the config knows it. */
+function routeContextWindow(config: Config, route: string): number | undefined {
+  const first = Object.hasOwn(config.routes, route) ? config.routes[route]?.[0] : undefined;
   const provider = first ? config.providers[first.provider] : undefined;
   if (!first || !provider) return undefined;
   return (first.settings?.contextWindow ?? settingsFor(provider, first.model).contextWindow);
+}
+
+/**
+ * The smallest known window of the routes the main loop may run on: Claude Code compacts by one
+ * window for the session, and a switch between opus and sonnet (or `opusplan`) must not take it
+ * past the smaller model's.
+ */
+function mainLoopContextWindow(config: Config): number | undefined {
+  const windows = MAIN_LOOP_ROUTES.map((route) => routeContextWindow(config, route))
+    .filter((window): window is number => window !== undefined);
+  return windows.length > 0 ? Math.min(...windows) : undefined;
 }
 
 /**
@@ -32,7 +46,7 @@ const COMPACT_ROOM = 33_000;
 
 const COMPACT_VARIABLES = ["CLAUDE_CODE_AUTO_COMPACT_WINDOW", "CLAUDE_AUTOCOMPACT_PCT_OVERRIDE"];
 
-/** Auto-compaction at the default model's window, in the variables Claude Code honours. */
+/** Auto-compaction at the main loop's window, in the variables Claude Code honours. */
 function compactEnv(window: number): Record<string, string> {
   const env = { CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(window) };
   if (window >= MIN_COMPACT_WINDOW) return env;
@@ -51,7 +65,7 @@ export function codeEnv(
   config: Config,
   userEnv: Readonly<Record<string, string>> = {},
 ): Record<string, string> {
-  const window = defaultContextWindow(config);
+  const window = mainLoopContextWindow(config);
   const compact = window !== undefined ? compactEnv(window) : {};
   const userCompacts = COMPACT_VARIABLES.some((name) => userEnv[name] !== undefined);
   const ours: Record<string, string> = {

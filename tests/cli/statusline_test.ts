@@ -105,6 +105,28 @@ routes:
   });
 });
 
+Deno.test("ccp code: the compaction window is the smallest of the main loop's routes (opus, sonnet, default)", () => {
+  const env = (routes: string) =>
+    codeEnv(configFromYaml({
+      file: "c.yaml",
+      env: {},
+      text: `providers:
+  p: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: k,
+       model_settings: { big: { context_window: 1m }, mid: { context_window: 200k },
+                         small: { context_window: 128k }, tiny: { context_window: 32k } } }
+routes:
+${routes}
+`,
+    })).CLAUDE_CODE_AUTO_COMPACT_WINDOW;
+  // Claude Code's main model is an opus or a sonnet name: either route may carry the session.
+  assert.equal(env("  default: p/big\n  sonnet: p/small\n  opus: p/mid"), "128000");
+  assert.equal(env("  default: p/big\n  opus: p/mid"), "200000");
+  // The haiku route runs side requests and subagents, not the session Claude Code compacts.
+  assert.equal(env("  default: p/big\n  haiku: p/tiny"), "1000000");
+  // A route whose window is unknown leaves the decision to those that are known.
+  assert.equal(env("  default: p/unknown\n  sonnet: p/mid"), "200000");
+});
+
 Deno.test("ccp code: a window below Claude Code's 100k minimum gets a compaction percentage", () => {
   // Claude Code 2.1.330 reads CLAUDE_CODE_AUTO_COMPACT_WINDOW=64000 as 100k and says so at start
   // ("reads as 64,000 tokens, so Claude Code treats it as the 100k minimum"); measured, it then
