@@ -2,8 +2,9 @@
 /**
  * Run by open_stream_memory_test.ts under `--v8-flags=--expose-gc`: opens streams through ccp
  * whose requests carry a large history, holds them open upstream, and prints how much JS heap
- * each open stream keeps once garbage is collected. Arguments: the route (`anth/m`, `oai/m`,
- * `resp/m`, `gem/m`).
+ * each open stream keeps once garbage is collected, one JSON line per route. Arguments: the
+ * routes (`anth/m`, `oai/m`, `resp/m`, `gem/m`), measured one after another, each from a baseline
+ * of its own taken once its first stream has loaded every module and cache it touches.
  */
 
 import { provider, testConfig } from "../helpers/config.ts";
@@ -13,13 +14,13 @@ import { openingMessage } from "../mocks/anthropic_fixtures.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --v8-flags=--expose-gc");
-const model = Deno.args[0] ?? "anth/m";
+const models = Deno.args.length > 0 ? Deno.args : ["anth/m"];
 const STREAMS = 4;
 const encoder = new TextEncoder();
 
 // An upstream that starts each answer at once and finishes it only when told.
 let release: () => void = () => {};
-const released = new Promise<void>((resolve) => (release = resolve));
+let released = Promise.resolve();
 const anthropicEvents = [
   `event: message_start\ndata: ${
     JSON.stringify({
@@ -78,10 +79,11 @@ const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, a
     : path.includes(":streamGenerateContent")
     ? [geminiEvents, geminiEnd]
     : [anthropicEvents, anthropicEnd];
+  const told = released;
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
       for (const event of first) controller.enqueue(encoder.encode(event));
-      await released;
+      await told;
       for (const event of last) controller.enqueue(encoder.encode(event));
       controller.close();
     },
@@ -89,37 +91,38 @@ const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, a
   return new Response(body, { headers: { "content-type": "text/event-stream" } });
 });
 const base = `http://127.0.0.1:${upstream.addr.port}`;
-const ccp = startCcp(testConfig({
-  providers: [
-    provider("anth", { baseUrl: base, apiKeys: ["k"], maxRetries: 0 }),
-    provider("oai", {
-      type: "openai",
-      preset: "openai",
-      baseUrl: `${base}/v1`,
-      apiKeys: ["k"],
-      authHeader: "bearer",
-      maxRetries: 0,
-    }),
-    provider("resp", {
-      type: "openai_responses",
-      baseUrl: `${base}/v1`,
-      apiKeys: ["k"],
-      authHeader: "bearer",
-      maxRetries: 0,
-    }),
-    provider("gem", {
-      type: "gemini",
-      baseUrl: `${base}/v1beta`,
-      apiKeys: ["k"],
-      authHeader: "x-goog-api-key",
-      maxRetries: 0,
-    }),
-  ],
-  routes: { default: model },
-}));
+const config = (model: string) =>
+  testConfig({
+    providers: [
+      provider("anth", { baseUrl: base, apiKeys: ["k"], maxRetries: 0 }),
+      provider("oai", {
+        type: "openai",
+        preset: "openai",
+        baseUrl: `${base}/v1`,
+        apiKeys: ["k"],
+        authHeader: "bearer",
+        maxRetries: 0,
+      }),
+      provider("resp", {
+        type: "openai_responses",
+        baseUrl: `${base}/v1`,
+        apiKeys: ["k"],
+        authHeader: "bearer",
+        maxRetries: 0,
+      }),
+      provider("gem", {
+        type: "gemini",
+        baseUrl: `${base}/v1beta`,
+        apiKeys: ["k"],
+        authHeader: "x-goog-api-key",
+        maxRetries: 0,
+      }),
+    ],
+    routes: { default: model },
+  });
 
 /** A Claude Code-like request whose history is ~2 MB of distinct text. */
-function bigRequest(seed: number): Uint8Array<ArrayBuffer> {
+function bigRequest(model: string, seed: number): Uint8Array<ArrayBuffer> {
   const messages = [];
   for (let i = 0; i < 200; i++) {
     const text = `${seed}:${i} ` + "history ".repeat(1250);
@@ -135,11 +138,15 @@ const heapAfterGc = () => {
 };
 
 /** Opens one stream and reads until its first text arrives; the reader stays open. */
-async function open(seed: number): Promise<ReadableStreamDefaultReader<Uint8Array>> {
-  const response = await fetch(`${ccp.url}/v1/messages`, {
+async function open(
+  url: string,
+  model: string,
+  seed: number,
+): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+  const response = await fetch(`${url}/v1/messages`, {
     method: "POST",
     headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-    body: bigRequest(seed),
+    body: bigRequest(model, seed),
   });
   if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
   const reader = response.body!.getReader();
@@ -152,17 +159,22 @@ async function open(seed: number): Promise<ReadableStreamDefaultReader<Uint8Arra
   return reader;
 }
 
-// One stream opened first, so every module and cache a stream touches is in place.
-const warm = await open(-1);
-const before = heapAfterGc();
-const readers = [];
-for (let s = 0; s < STREAMS; s++) readers.push(await open(s));
-const during = heapAfterGc();
-release();
-for (const reader of [warm, ...readers]) while (!(await reader.read()).done);
-console.log(JSON.stringify({
-  bodyBytes: bigRequest(0).byteLength,
-  perStreamBytes: Math.round((during - before) / STREAMS),
-}));
-await ccp.close();
+for (const model of models) {
+  released = new Promise<void>((resolve) => (release = resolve));
+  const ccp = startCcp(config(model));
+  // One stream opened first, so every module and cache a stream touches is in place.
+  const warm = await open(ccp.url, model, -1);
+  const before = heapAfterGc();
+  const readers = [];
+  for (let s = 0; s < STREAMS; s++) readers.push(await open(ccp.url, model, s));
+  const during = heapAfterGc();
+  release();
+  for (const reader of [warm, ...readers]) while (!(await reader.read()).done);
+  console.log(JSON.stringify({
+    route: model,
+    bodyBytes: bigRequest(model, 0).byteLength,
+    perStreamBytes: Math.round((during - before) / STREAMS),
+  }));
+  await ccp.close();
+}
 await upstream.shutdown();

@@ -7,7 +7,15 @@ import { provider, testConfig } from "../helpers/config.ts";
 Deno.test("a first-byte timeout names the upstream without the token in its base_url", async () => {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     await req.body?.cancel();
-    await new Promise((r) => setTimeout(r, 1500));
+    // Late: it answers once ccp has given up on it (at its 200 ms first-byte limit) and closed
+    // the request, or at 1.5 s; shutting the server down waits for this answer.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1500);
+      req.signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
     return new Response("late", { status: 500 });
   });
   const ccp = startCcp(testConfig({
