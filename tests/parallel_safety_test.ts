@@ -1,5 +1,5 @@
 /**
- * `deno task test` runs two test files at a time, as workers of one process: a file that changed
+ * `deno task test` runs four test files at a time, as workers of one process: a file that changed
  * what the process shares (its environment, working directory or signal handling) would change
  * it under the file running beside it, which then fails only now and then.
  */
