@@ -18,6 +18,7 @@ import { describeFailure } from "./describe.ts";
 import { exhaustedError, failureError } from "./exhausted.ts";
 import { type KeyLease, WHOLE_KEY } from "./key_pool.ts";
 import { takeSlot } from "./slot.ts";
+import type { Place, Release } from "./limiter.ts";
 import {
   answerHandle,
   type Dispatched,
@@ -251,17 +252,16 @@ export class Dispatcher<S extends { readonly ok: true }> {
       return { kind: "open", target: ref, until: admission.until, lastError: admission.lastError };
     }
     let reported = false;
+    // A failed attempt keeps its slot until it is queued again (or done), to keep its place.
+    let held: Release | undefined;
     try {
       let retries = 0;
       let rotations = 0;
+      const place: Place = {};
       for (;;) {
-        const slot = await takeSlot(
-          ref,
-          keys,
-          limiter,
-          signal,
-          rotations === 0 ? mode.key : undefined,
-        );
+        const forced = rotations === 0 ? mode.key : undefined;
+        const slot = await takeSlot(ref, keys, limiter, signal, { place, forced, held });
+        held = undefined;
         if ("kind" in slot) return slot;
         const { release, key } = slot;
         counter.attempts++;
@@ -298,7 +298,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
           handedOver = true;
           return answerHandle(result, target, key.label, counter.attempts, settle);
         }
-        release();
+        held = release;
 
         const now = this.#clock.now();
         const verdict = classify(result, {
@@ -368,6 +368,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
         return failed;
       }
     } finally {
+      held?.();
       // A trial that ended without a verdict (abort, client error, no key) frees the probe slot.
       if (!reported) breaker.released(admission.ok && admission.trial);
       // An answer keeps its shared slot until it ends (settle); anything else gives it back now.
