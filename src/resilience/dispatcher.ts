@@ -332,7 +332,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
             // A set-aside key that answers 429 was accepted: the pool ends its set-aside (below),
             // and shared state must too, or the key is refused again where it is read back.
             if (keys.isSetAside(key)) this.#shared?.cleared(ref.provider, key.index);
-            const until = keys.rateLimited(key, verdict.retryAfterMs, scope);
+            const until = keys.rateLimited(key, verdict.retryAfterMs, scope, detail);
             this.#shared?.cooling(
               ref.provider,
               key.index,

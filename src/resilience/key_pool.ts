@@ -136,9 +136,15 @@ export class KeyPool {
 
   /**
    * Cools a key after a 429 for `model` (every model with {@link WHOLE_KEY}): for the server's
-   * hint when given, else 1 s doubling per repeat; both capped.
+   * hint when given, else 1 s doubling per repeat; both capped. `reason` is what the upstream
+   * said (key-free), for the refusal a client gets while every key cools.
    */
-  rateLimited(key: KeyLease, retryAfterMs?: number, model: string = WHOLE_KEY): number {
+  rateLimited(
+    key: KeyLease,
+    retryAfterMs?: number,
+    model: string = WHOLE_KEY,
+    reason?: string,
+  ): number {
     const slot = this.#slots[key.index];
     if (!slot) return 0;
     const strikes = slot.strikes.get(model) ?? 0;
@@ -153,10 +159,11 @@ export class KeyPool {
     cool(
       slot,
       model,
-      keep ? { ...announced, strikes: strikes + 1 } : {
+      keep ? { ...announced, strikes: strikes + 1, reason: reason ?? announced.reason } : {
         until: this.#clock.now() + wait,
         strikes: strikes + 1,
         hinted: retryAfterMs !== undefined,
+        reason,
       },
       this.#clock.now(),
     );

@@ -16,6 +16,8 @@ export interface KeysUnavailable {
   readonly recentStatuses: readonly number[];
   /** What the upstream said when it refused the key set aside last (key-free, one line). */
   readonly lastRefusal?: string;
+  /** What the upstream said with the last 429 of a key cooling now (a daily quota, a minute's). */
+  readonly lastLimit?: string;
   /** The provider has no key at all (its one slot sends none). */
   readonly keyless: boolean;
 }
@@ -40,11 +42,16 @@ export function unavailableOf(
 ): KeysUnavailable {
   const cooling: Cooling[] = [];
   const blocked: Slot[] = [];
+  let latest: { seq: number; reason: string } | undefined;
   for (const slot of slots) {
     if (slot.blockedUntil > now) blocked.push(slot);
     else {
       const c = coolingFor(slot, model, now);
-      if (c) cooling.push(c);
+      if (!c) continue;
+      cooling.push(c);
+      if (c.reason && (!latest || slot.setAsideSeq > latest.seq)) {
+        latest = { seq: slot.setAsideSeq, reason: c.reason };
+      }
     }
   }
   const recent = [...blocked].sort((a, b) => b.setAsideSeq - a.setAsideSeq);
@@ -59,6 +66,7 @@ export function unavailableOf(
     hinted: cooling.length > 0 && cooling.every((c) => c.hinted),
     recentStatuses: [...new Set(recent.map((s) => s.status ?? 0))],
     ...(recent[0]?.reason ? { lastRefusal: recent[0].reason } : {}),
+    ...(latest ? { lastLimit: latest.reason } : {}),
     keyless: slots.length === 1 && slots[0]!.lease.value === "",
   };
 }

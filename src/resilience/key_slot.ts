@@ -19,6 +19,8 @@ export interface Cooling {
   until: number;
   strikes: number;
   hinted: boolean;
+  /** What the upstream said with the 429 (key-free, one line), when known here. */
+  reason?: string;
 }
 
 /** One key of a pool and what has happened to it. */
