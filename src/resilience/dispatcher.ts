@@ -39,7 +39,6 @@ import {
 } from "./last_resort.ts";
 import type { CredentialRef } from "./credential_holds.ts";
 import { thrownError } from "./thrown.ts";
-
 import {
   shareCircuit,
   type SharedBudgetCheck,
@@ -341,8 +340,12 @@ export class Dispatcher<S extends { readonly ok: true }> {
               verdict.retryAfterMs !== undefined,
             );
           } else {
-            const until = keys.rejected(key, result.status ?? 0, detail);
-            this.#shared?.setAside(ref.provider, key.index, until, result.status ?? 0, detail);
+            // A 403 sets the key aside for this model alone; shared state holds whole-key ones.
+            const status = result.status ?? 0;
+            const until = keys.rejected(key, status, detail, target.model);
+            if (status !== 403) {
+              this.#shared?.setAside(ref.provider, key.index, until, status, detail);
+            }
           }
           // A last-resort key had its one try. Otherwise each rotation sets a key aside, so the
           // pool runs dry first; this only stops a loop of zero-length cool-downs (`Retry-After: 0`).

@@ -12,6 +12,8 @@ import { setNewest } from "../core/bounded_map.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { type KeySnapshot, type KeysUnavailable, snapshotOf, unavailableOf } from "./key_report.ts";
 import {
+  blockFor,
+  blockModel,
   cool,
   coolingFor,
   FIRST_COOL_MS,
@@ -105,7 +107,7 @@ export class KeyPool {
     const slot = this.#slots[key.index];
     if (!slot) return false;
     const now = this.#clock.now();
-    const ended = slot.blockedUntil > now ||
+    const ended = blockFor(slot, model, now) !== undefined ||
       (limits && coolingFor(slot, model, now) !== undefined);
     slot.uses++;
     if (limits) {
@@ -116,6 +118,7 @@ export class KeyPool {
       slot.cooling.delete(WHOLE_KEY);
     }
     if (slot.blockedUntil > 0) unblock(slot); // a set-aside key that answered is back
+    slot.blocks.delete(model);
     if (key.index !== this.#current) return ended;
     this.#sinceRotation++;
     if (this.#usageLimit > 0 && this.#sinceRotation >= this.#usageLimit) {
@@ -125,13 +128,15 @@ export class KeyPool {
   }
 
   /** True while `key` is set aside after 401/402/403. */
-  isSetAside(key: KeyLease): boolean {
-    return (this.#slots[key.index]?.blockedUntil ?? 0) > this.#clock.now();
+  isSetAside(key: KeyLease, model: string = WHOLE_KEY): boolean {
+    const slot = this.#slots[key.index];
+    return slot !== undefined && blockFor(slot, model, this.#clock.now()) !== undefined;
   }
 
   /** The status that set `key` aside (401, 402, 403), while it is set aside. */
-  setAsideStatus(key: KeyLease): number | undefined {
-    return this.isSetAside(key) ? this.#slots[key.index]?.status : undefined;
+  setAsideStatus(key: KeyLease, model: string = WHOLE_KEY): number | undefined {
+    const slot = this.#slots[key.index];
+    return slot ? blockFor(slot, model, this.#clock.now())?.status : undefined;
   }
 
   /**
@@ -170,15 +175,26 @@ export class KeyPool {
     // Upstreams check the key before its limits: a set-aside key that answers 429 (its re-try
     // after a 401/403) was accepted, and is only cooling now, not refused.
     if (slot.blockedUntil > 0) unblock(slot);
+    slot.blocks.delete(model);
     slot.setAsideSeq = ++this.#seq;
     if (key.index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
     return slot.cooling.get(model)!.until;
   }
 
-  /** Sets a key aside (every model) after 401/402/403 with the status and a short reason. */
-  rejected(key: KeyLease, status: number, reason: string): number {
+  /**
+   * Sets a key aside after 401/402/403 with the status and a short reason: a 403 for `model` only
+   * (it may refuse one model: an account without access to it), a 401 or 402 for every model.
+   */
+  rejected(key: KeyLease, status: number, reason: string, model: string = WHOLE_KEY): number {
     const slot = this.#slots[key.index];
     if (!slot) return 0;
+    if (status === 403 && model !== WHOLE_KEY) {
+      const until = this.#clock.now() + this.#blockMs;
+      blockModel(slot, model, { until, status, reason }, this.#clock.now());
+      slot.setAsideSeq = ++this.#seq;
+      if (key.index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
+      return until;
+    }
     slot.blockedUntil = this.#clock.now() + this.#blockMs;
     slot.status = status;
     slot.reason = reason;
@@ -213,7 +229,7 @@ export class KeyPool {
   setAside(model: string = WHOLE_KEY): KeyLease[] {
     const now = this.#clock.now();
     return this.#slots
-      .filter((s) => s.blockedUntil > now && coolingFor(s, model, now) === undefined)
+      .filter((s) => blockFor(s, model, now) && coolingFor(s, model, now) === undefined)
       .map((s) => s.lease);
   }
 
@@ -222,7 +238,7 @@ export class KeyPool {
     const now = this.#clock.now();
     let best: SoonestKey | undefined;
     for (const slot of this.#slots) {
-      if (slot.blockedUntil > now) continue;
+      if (blockFor(slot, model, now)) continue;
       const cooling = coolingFor(slot, model, now);
       if (cooling && (!best || cooling.until < best.until)) {
         best = { key: slot.lease, until: cooling.until, hinted: cooling.hinted };
@@ -234,6 +250,7 @@ export class KeyPool {
   #usable(slot: Slot, model: string, now: number): boolean {
     if (slot.blockedUntil > now) return false;
     if (slot.blockedUntil > 0) unblock(slot);
+    if (model !== WHOLE_KEY && blockFor(slot, model, now)) return false;
     return coolingFor(slot, model, now) === undefined;
   }
 

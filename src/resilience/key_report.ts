@@ -1,6 +1,13 @@
 /** What a {@link KeyPool} tells others: why no key is usable, and each key's state for /health. */
 
-import { type Cooling, coolingFor, type Slot, WHOLE_KEY } from "./key_slot.ts";
+import {
+  type Block,
+  blockFor,
+  type Cooling,
+  coolingFor,
+  type Slot,
+  WHOLE_KEY,
+} from "./key_slot.ts";
 
 /** Why no key can be used right now. */
 export interface KeysUnavailable {
@@ -32,6 +39,8 @@ export interface KeySnapshot {
   readonly uses: number;
   /** Models this key is cooling down for after a 429 (the key serves its other models). */
   readonly models?: Readonly<Record<string, { until: number; hinted: boolean }>>;
+  /** Models this key is set aside for after a 403 (the key serves its other models). */
+  readonly setAside?: Readonly<Record<string, Block>>;
 }
 
 /** Why none of `slots` can serve `model` at `now` (every one is set aside or cooling). */
@@ -41,10 +50,11 @@ export function unavailableOf(
   now: number,
 ): KeysUnavailable {
   const cooling: Cooling[] = [];
-  const blocked: Slot[] = [];
+  const blocked: Array<{ slot: Slot; block: Block }> = [];
   let latest: { seq: number; reason: string } | undefined;
   for (const slot of slots) {
-    if (slot.blockedUntil > now) blocked.push(slot);
+    const block = blockFor(slot, model, now);
+    if (block) blocked.push({ slot, block });
     else {
       const c = coolingFor(slot, model, now);
       if (!c) continue;
@@ -54,17 +64,16 @@ export function unavailableOf(
       }
     }
   }
-  const recent = [...blocked].sort((a, b) => b.setAsideSeq - a.setAsideSeq);
-  const untils = cooling.length > 0
-    ? cooling.map((c) => c.until)
-    : blocked.map((s) => s.blockedUntil);
+  const recent = [...blocked].sort((a, b) => b.slot.setAsideSeq - a.slot.setAsideSeq)
+    .map((b) => b.block);
+  const untils = cooling.length > 0 ? cooling.map((c) => c.until) : recent.map((b) => b.until);
   return {
     reason: cooling.length > 0 ? "cooling" : "blocked",
     cooling: cooling.length,
     blocked: blocked.length,
     retryAt: Math.min(...untils),
     hinted: cooling.length > 0 && cooling.every((c) => c.hinted),
-    recentStatuses: [...new Set(recent.map((s) => s.status ?? 0))],
+    recentStatuses: [...new Set(recent.map((b) => b.status))],
     ...(recent[0]?.reason ? { lastRefusal: recent[0].reason } : {}),
     ...(latest ? { lastLimit: latest.reason } : {}),
     keyless: slots.length === 1 && slots[0]!.lease.value === "",
@@ -80,9 +89,14 @@ export function snapshotOf(s: Slot, now: number): KeySnapshot {
       models[model] = { until: c.until, hinted: c.hinted };
     }
   }
+  const setAside: Record<string, Block> = {};
+  for (const [model, b] of s.blocks) if (b.until > now) setAside[model] = b;
   const blocked = s.blockedUntil > now;
   const base = { label: s.lease.label, uses: s.uses };
-  const perModel = Object.keys(models).length > 0 ? { models } : {};
+  const perModel = {
+    ...(Object.keys(models).length > 0 ? { models } : {}),
+    ...(Object.keys(setAside).length > 0 ? { setAside } : {}),
+  };
   if (blocked) {
     return {
       ...base,

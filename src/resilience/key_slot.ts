@@ -23,6 +23,13 @@ export interface Cooling {
   reason?: string;
 }
 
+/** A set-aside after 401/402/403: until when, the status and the upstream's words (key-free). */
+export interface Block {
+  readonly until: number;
+  readonly status: number;
+  readonly reason: string;
+}
+
 /** One key of a pool and what has happened to it. */
 export interface Slot {
   readonly lease: KeyLease;
@@ -30,6 +37,8 @@ export interface Slot {
   blockedUntil: number;
   status?: number;
   reason?: string;
+  /** Set-asides for one upstream model (a 403: an account without access to that model). */
+  readonly blocks: Map<string, Block>;
   /** 429 cool-downs by upstream model; {@link WHOLE_KEY} for the whole key. */
   readonly cooling: Map<string, Cooling>;
   /** Consecutive 429s per model (kept after a cool-down ends, cleared by a success). */
@@ -63,6 +72,7 @@ export function newSlot(value: string, index: number): Slot {
   return {
     lease: { index, value, label: labelOf(value, index) },
     blockedUntil: 0,
+    blocks: new Map(),
     cooling: new Map(),
     strikes: new Map(),
     uses: 0,
@@ -91,7 +101,26 @@ export function cool(slot: Slot, model: string, cooling: Cooling, now: number): 
   setNewest(slot.cooling, model, cooling, MAX_MODELS_PER_KEY, WHOLE_KEY);
 }
 
-/** Ends a set-aside. */
+/** The set-aside that keeps `slot` from serving `model` now, whole-key first (expired ones dropped). */
+export function blockFor(slot: Slot, model: string, now: number): Block | undefined {
+  if (slot.blockedUntil > now) {
+    return { until: slot.blockedUntil, status: slot.status ?? 0, reason: slot.reason ?? "" };
+  }
+  if (model === WHOLE_KEY) return undefined;
+  const block = slot.blocks.get(model);
+  if (block && block.until <= now) slot.blocks.delete(model);
+  return block && block.until > now ? block : undefined;
+}
+
+/** Records a set-aside for one model, within {@link MAX_MODELS_PER_KEY}, ended ones first. */
+export function blockModel(slot: Slot, model: string, block: Block, now: number): void {
+  if (slot.blocks.size >= MAX_MODELS_PER_KEY && !slot.blocks.has(model)) {
+    for (const [name, b] of slot.blocks) if (b.until <= now) slot.blocks.delete(name);
+  }
+  setNewest(slot.blocks, model, block, MAX_MODELS_PER_KEY);
+}
+
+/** Ends a whole-key set-aside. */
 export function unblock(slot: Slot): void {
   slot.blockedUntil = 0;
   slot.status = undefined;
