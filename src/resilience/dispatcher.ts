@@ -18,6 +18,7 @@ import { describeFailure } from "./describe.ts";
 import { exhaustedError, failureError } from "./exhausted.ts";
 import { type KeyLease, WHOLE_KEY } from "./key_pool.ts";
 import { takeSlot } from "./slot.ts";
+import type { Place, Release } from "./limiter.ts";
 import {
   answerHandle,
   type Dispatched,
@@ -38,7 +39,6 @@ import {
 } from "./last_resort.ts";
 import type { CredentialRef } from "./credential_holds.ts";
 import { thrownError } from "./thrown.ts";
-
 import {
   shareCircuit,
   type SharedBudgetCheck,
@@ -251,17 +251,16 @@ export class Dispatcher<S extends { readonly ok: true }> {
       return { kind: "open", target: ref, until: admission.until, lastError: admission.lastError };
     }
     let reported = false;
+    // A failed attempt keeps its slot until it is queued again (or done), to keep its place.
+    let held: Release | undefined;
     try {
       let retries = 0;
       let rotations = 0;
+      const place: Place = {};
       for (;;) {
-        const slot = await takeSlot(
-          ref,
-          keys,
-          limiter,
-          signal,
-          rotations === 0 ? mode.key : undefined,
-        );
+        const forced = rotations === 0 ? mode.key : undefined;
+        const slot = await takeSlot(ref, keys, limiter, signal, { place, forced, held });
+        held = undefined;
         if ("kind" in slot) return slot;
         const { release, key } = slot;
         counter.attempts++;
@@ -298,7 +297,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
           handedOver = true;
           return answerHandle(result, target, key.label, counter.attempts, settle);
         }
-        release();
+        held = release;
 
         const now = this.#clock.now();
         const verdict = classify(result, {
@@ -332,7 +331,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
             // A set-aside key that answers 429 was accepted: the pool ends its set-aside (below),
             // and shared state must too, or the key is refused again where it is read back.
             if (keys.isSetAside(key)) this.#shared?.cleared(ref.provider, key.index);
-            const until = keys.rateLimited(key, verdict.retryAfterMs, scope);
+            const until = keys.rateLimited(key, verdict.retryAfterMs, scope, detail);
             this.#shared?.cooling(
               ref.provider,
               key.index,
@@ -341,8 +340,12 @@ export class Dispatcher<S extends { readonly ok: true }> {
               verdict.retryAfterMs !== undefined,
             );
           } else {
-            const until = keys.rejected(key, result.status ?? 0, detail);
-            this.#shared?.setAside(ref.provider, key.index, until, result.status ?? 0, detail);
+            // A 403 sets the key aside for this model alone; shared state holds whole-key ones.
+            const status = result.status ?? 0;
+            const until = keys.rejected(key, status, detail, target.model);
+            if (status !== 403) {
+              this.#shared?.setAside(ref.provider, key.index, until, status, detail);
+            }
           }
           // A last-resort key had its one try. Otherwise each rotation sets a key aside, so the
           // pool runs dry first; this only stops a loop of zero-length cool-downs (`Retry-After: 0`).
@@ -368,6 +371,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
         return failed;
       }
     } finally {
+      held?.();
       // A trial that ended without a verdict (abort, client error, no key) frees the probe slot.
       if (!reported) breaker.released(admission.ok && admission.trial);
       // An answer keeps its shared slot until it ends (settle); anything else gives it back now.

@@ -31,10 +31,14 @@ function describeOutcome(outcome: TargetOutcome, now: number): string {
       } else if (blocked > 0) {
         parts.push(`${plural(blocked, "key")} set aside after ${recentStatuses.join(", ")}`);
       }
-      // The upstream's own words: a 403 is as often a model, region or content refusal as a bad key.
-      const last = blocked > 0 && outcome.keys.lastRefusal
-        ? `; last: ${outcome.keys.lastRefusal}`
-        : "";
+      // The upstream's own words: a 403 is as often a model, region or content refusal as a bad key,
+      // and a 429 may be a day's quota as well as a minute's.
+      const words = cooling > 0
+        ? outcome.keys.lastLimit
+        : blocked > 0
+        ? outcome.keys.lastRefusal
+        : undefined;
+      const last = words ? `; last: ${words}` : "";
       return `${who}: ${parts.join(", ")} (usable again in ${secondsUntil(retryAt, now)}s${last})`;
     }
     case "open":

@@ -9,34 +9,26 @@
  */
 
 import { setNewest } from "../core/bounded_map.ts";
-import { redactKey } from "../core/secrets.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import { type KeySnapshot, type KeysUnavailable, snapshotOf, unavailableOf } from "./key_report.ts";
+import {
+  blockFor,
+  blockModel,
+  cool,
+  coolingFor,
+  FIRST_COOL_MS,
+  type KeyLease,
+  MAX_COOL_MS,
+  MAX_MODELS_PER_KEY,
+  newSlot,
+  type Slot,
+  THIRTY_MINUTES,
+  unblock,
+  WHOLE_KEY,
+} from "./key_slot.ts";
 
-/** One key as handed to a caller: the value to send and a label safe to log. */
-export interface KeyLease {
-  readonly index: number;
-  readonly value: string;
-  /** `key 2 (…abcd)`: position plus the last 4 characters, never more. */
-  readonly label: string;
-}
-
-/** Why no key can be used right now. */
-export interface KeysUnavailable {
-  /** `cooling` when at least one key will come back from a 429 cool-down, else `blocked`. */
-  readonly reason: "cooling" | "blocked";
-  readonly cooling: number;
-  readonly blocked: number;
-  /** Earliest moment a cooling key comes back (or a blocked one is re-tried when none cools). */
-  readonly retryAt: number;
-  /** True when every cooling key waits out a `Retry-After` the upstream itself sent. */
-  readonly hinted: boolean;
-  /** Statuses that blocked keys, most recent first, without repeats. */
-  readonly recentStatuses: readonly number[];
-  /** What the upstream said when it refused the key set aside last (key-free, one line). */
-  readonly lastRefusal?: string;
-  /** The provider has no key at all (its one slot sends none). */
-  readonly keyless: boolean;
-}
+export type { KeySnapshot, KeysUnavailable } from "./key_report.ts";
+export { type KeyLease, labelOf, MAX_MODELS_PER_KEY, WHOLE_KEY } from "./key_slot.ts";
 
 /** Result of {@link KeyPool.pick}. */
 export type KeyPick = { ok: true; key: KeyLease } | ({ ok: false } & KeysUnavailable);
@@ -49,18 +41,6 @@ export interface SoonestKey {
   readonly hinted: boolean;
 }
 
-/** Per-key state for GET /health. */
-export interface KeySnapshot {
-  readonly label: string;
-  readonly state: "ready" | "cooling" | "blocked";
-  readonly until?: number;
-  readonly status?: number;
-  readonly reason?: string;
-  readonly uses: number;
-  /** Models this key is cooling down for after a 429 (the key serves its other models). */
-  readonly models?: Readonly<Record<string, { until: number; hinted: boolean }>>;
-}
-
 /** Tuning for a {@link KeyPool}; every field has a default. */
 export interface KeyPoolOptions {
   /** Rotate after this many successes on the current key; 0 = stay until it fails. */
@@ -68,47 +48,6 @@ export interface KeyPoolOptions {
   readonly clock?: Clock;
   /** How long a 401/403/402 key is set aside before it is tried again. */
   readonly blockMs?: number;
-}
-
-/** A 429 cool-down of one key, for one model or (under {@link WHOLE_KEY}) for all of them. */
-interface Cooling {
-  until: number;
-  strikes: number;
-  hinted: boolean;
-}
-
-interface Slot {
-  readonly lease: KeyLease;
-  /** Set aside after 401/402/403 until this moment (0: not blocked). */
-  blockedUntil: number;
-  status?: number;
-  reason?: string;
-  /** 429 cool-downs by upstream model; {@link WHOLE_KEY} for the whole key. */
-  readonly cooling: Map<string, Cooling>;
-  /** Consecutive 429s per model (kept after a cool-down ends, cleared by a success). */
-  readonly strikes: Map<string, number>;
-  uses: number;
-  /** Order in which keys were set aside, for "most recent first". */
-  setAsideSeq: number;
-}
-
-/** The cool-down key of a 429 that limits every model of the key. */
-export const WHOLE_KEY = "*";
-const THIRTY_MINUTES = 30 * 60_000;
-/** First 429 cool-down without a server hint; doubles per consecutive 429. */
-const FIRST_COOL_MS = 1000;
-/** No cool-down, hinted or not, lasts longer: providers announce resets that come sooner. */
-const MAX_COOL_MS = THIRTY_MINUTES;
-/**
- * Models one key keeps 429 history for. A client may name any upstream model, and a key's
- * per-model strikes are never read again for a model nobody asks for: past this many, those of
- * the models not rate limited lately are forgotten (the whole-key entry never is).
- */
-export const MAX_MODELS_PER_KEY = 256;
-
-/** `key 2 (…abcd)` for the key at `index`, or `no key`; the only way a key is ever shown. */
-export function labelOf(key: string, index: number): string {
-  return key === "" ? "no key" : `key ${index + 1} (${redactKey(key)})`;
 }
 
 /** Keys of one provider, used one at a time in order; a keyless provider is a pool of one empty key. */
@@ -123,14 +62,7 @@ export class KeyPool {
 
   constructor(keys: readonly string[], options: KeyPoolOptions = {}) {
     const values = keys.length > 0 ? keys : [""];
-    this.#slots = values.map((value, index) => ({
-      lease: { index, value, label: labelOf(value, index) },
-      blockedUntil: 0,
-      cooling: new Map(),
-      strikes: new Map(),
-      uses: 0,
-      setAsideSeq: 0,
-    }));
+    this.#slots = values.map(newSlot);
     this.#clock = options.clock ?? systemClock;
     this.#usageLimit = options.usageLimit ?? 0;
     this.#blockMs = options.blockMs ?? THIRTY_MINUTES;
@@ -162,7 +94,7 @@ export class KeyPool {
       if (index !== this.#current) this.#moveTo(index);
       return { ok: true, key: slot.lease };
     }
-    return { ok: false, ...this.#unavailable(model, now) };
+    return { ok: false, ...unavailableOf(this.#slots, model, now) };
   }
 
   /**
@@ -175,8 +107,8 @@ export class KeyPool {
     const slot = this.#slots[key.index];
     if (!slot) return false;
     const now = this.#clock.now();
-    const ended = slot.blockedUntil > now ||
-      (limits && this.#coolingFor(slot, model, now) !== undefined);
+    const ended = blockFor(slot, model, now) !== undefined ||
+      (limits && coolingFor(slot, model, now) !== undefined);
     slot.uses++;
     if (limits) {
       slot.strikes.delete(model);
@@ -185,7 +117,8 @@ export class KeyPool {
       slot.cooling.delete(model);
       slot.cooling.delete(WHOLE_KEY);
     }
-    if (slot.blockedUntil > 0) this.#unblock(slot); // a set-aside key that answered is back
+    if (slot.blockedUntil > 0) unblock(slot); // a set-aside key that answered is back
+    slot.blocks.delete(model);
     if (key.index !== this.#current) return ended;
     this.#sinceRotation++;
     if (this.#usageLimit > 0 && this.#sinceRotation >= this.#usageLimit) {
@@ -195,20 +128,28 @@ export class KeyPool {
   }
 
   /** True while `key` is set aside after 401/402/403. */
-  isSetAside(key: KeyLease): boolean {
-    return (this.#slots[key.index]?.blockedUntil ?? 0) > this.#clock.now();
+  isSetAside(key: KeyLease, model: string = WHOLE_KEY): boolean {
+    const slot = this.#slots[key.index];
+    return slot !== undefined && blockFor(slot, model, this.#clock.now()) !== undefined;
   }
 
   /** The status that set `key` aside (401, 402, 403), while it is set aside. */
-  setAsideStatus(key: KeyLease): number | undefined {
-    return this.isSetAside(key) ? this.#slots[key.index]?.status : undefined;
+  setAsideStatus(key: KeyLease, model: string = WHOLE_KEY): number | undefined {
+    const slot = this.#slots[key.index];
+    return slot ? blockFor(slot, model, this.#clock.now())?.status : undefined;
   }
 
   /**
    * Cools a key after a 429 for `model` (every model with {@link WHOLE_KEY}): for the server's
-   * hint when given, else 1 s doubling per repeat; both capped.
+   * hint when given, else 1 s doubling per repeat; both capped. `reason` is what the upstream
+   * said (key-free), for the refusal a client gets while every key cools.
    */
-  rateLimited(key: KeyLease, retryAfterMs?: number, model: string = WHOLE_KEY): number {
+  rateLimited(
+    key: KeyLease,
+    retryAfterMs?: number,
+    model: string = WHOLE_KEY,
+    reason?: string,
+  ): number {
     const slot = this.#slots[key.index];
     if (!slot) return 0;
     const strikes = slot.strikes.get(model) ?? 0;
@@ -220,27 +161,40 @@ export class KeyPool {
     const announced = slot.cooling.get(model);
     const keep = retryAfterMs === undefined && announced?.hinted &&
       announced.until > this.#clock.now() + wait;
-    this.#cool(
+    cool(
       slot,
       model,
-      keep ? { ...announced, strikes: strikes + 1 } : {
+      keep ? { ...announced, strikes: strikes + 1, reason: reason ?? announced.reason } : {
         until: this.#clock.now() + wait,
         strikes: strikes + 1,
         hinted: retryAfterMs !== undefined,
+        reason,
       },
+      this.#clock.now(),
     );
     // Upstreams check the key before its limits: a set-aside key that answers 429 (its re-try
     // after a 401/403) was accepted, and is only cooling now, not refused.
-    if (slot.blockedUntil > 0) this.#unblock(slot);
+    if (slot.blockedUntil > 0) unblock(slot);
+    slot.blocks.delete(model);
     slot.setAsideSeq = ++this.#seq;
     if (key.index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
     return slot.cooling.get(model)!.until;
   }
 
-  /** Sets a key aside (every model) after 401/402/403 with the status and a short reason. */
-  rejected(key: KeyLease, status: number, reason: string): number {
+  /**
+   * Sets a key aside after 401/402/403 with the status and a short reason: a 403 for `model` only
+   * (it may refuse one model: an account without access to it), a 401 or 402 for every model.
+   */
+  rejected(key: KeyLease, status: number, reason: string, model: string = WHOLE_KEY): number {
     const slot = this.#slots[key.index];
     if (!slot) return 0;
+    if (status === 403 && model !== WHOLE_KEY) {
+      const until = this.#clock.now() + this.#blockMs;
+      blockModel(slot, model, { until, status, reason }, this.#clock.now());
+      slot.setAsideSeq = ++this.#seq;
+      if (key.index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
+      return until;
+    }
     slot.blockedUntil = this.#clock.now() + this.#blockMs;
     slot.status = status;
     slot.reason = reason;
@@ -255,7 +209,7 @@ export class KeyPool {
     if (!slot || until <= this.#clock.now()) return;
     const own = slot.cooling.get(model);
     if (own && own.until >= until) return;
-    this.#cool(slot, model, { until, strikes: own?.strikes ?? 1, hinted });
+    cool(slot, model, { until, strikes: own?.strikes ?? 1, hinted }, this.#clock.now());
     slot.setAsideSeq = ++this.#seq;
     if (index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
   }
@@ -275,7 +229,7 @@ export class KeyPool {
   setAside(model: string = WHOLE_KEY): KeyLease[] {
     const now = this.#clock.now();
     return this.#slots
-      .filter((s) => s.blockedUntil > now && this.#coolingFor(s, model, now) === undefined)
+      .filter((s) => blockFor(s, model, now) && coolingFor(s, model, now) === undefined)
       .map((s) => s.lease);
   }
 
@@ -284,8 +238,8 @@ export class KeyPool {
     const now = this.#clock.now();
     let best: SoonestKey | undefined;
     for (const slot of this.#slots) {
-      if (slot.blockedUntil > now) continue;
-      const cooling = this.#coolingFor(slot, model, now);
+      if (blockFor(slot, model, now)) continue;
+      const cooling = coolingFor(slot, model, now);
       if (cooling && (!best || cooling.until < best.until)) {
         best = { key: slot.lease, until: cooling.until, hinted: cooling.hinted };
       }
@@ -293,76 +247,11 @@ export class KeyPool {
     return best;
   }
 
-  /** Per-key state for GET /health. */
-  snapshot(): KeySnapshot[] {
-    const now = this.#clock.now();
-    return this.#slots.map((s) => {
-      const whole = this.#coolingFor(s, WHOLE_KEY, now);
-      const models: Record<string, { until: number; hinted: boolean }> = {};
-      for (const [model, c] of s.cooling) {
-        if (model !== WHOLE_KEY && c.until > now) {
-          models[model] = { until: c.until, hinted: c.hinted };
-        }
-      }
-      const blocked = s.blockedUntil > now;
-      const base = { label: s.lease.label, uses: s.uses };
-      const perModel = Object.keys(models).length > 0 ? { models } : {};
-      if (blocked) {
-        return {
-          ...base,
-          state: "blocked",
-          until: s.blockedUntil,
-          status: s.status,
-          reason: s.reason,
-          ...perModel,
-        };
-      }
-      if (whole) {
-        return {
-          ...base,
-          state: "cooling",
-          until: whole.until,
-          status: 429,
-          reason: "rate limited (429)",
-          ...perModel,
-        };
-      }
-      return { ...base, state: "ready", ...perModel };
-    });
-  }
-
   #usable(slot: Slot, model: string, now: number): boolean {
     if (slot.blockedUntil > now) return false;
-    if (slot.blockedUntil > 0) this.#unblock(slot);
-    return this.#coolingFor(slot, model, now) === undefined;
-  }
-
-  /** The cool-down that keeps `slot` from serving `model` now, if any (expired ones are dropped). */
-  #coolingFor(slot: Slot, model: string, now: number): Cooling | undefined {
-    let found: Cooling | undefined;
-    for (const name of model === WHOLE_KEY ? [WHOLE_KEY] : [model, WHOLE_KEY]) {
-      const c = slot.cooling.get(name);
-      if (!c) continue;
-      // Expiry is checked lazily on read, so no timers run per key.
-      if (c.until <= now) slot.cooling.delete(name);
-      else if (!found || c.until > found.until) found = c;
-    }
-    return found;
-  }
-
-  /** Records a cool-down, within {@link MAX_MODELS_PER_KEY}: ended ones go first, then the oldest. */
-  #cool(slot: Slot, model: string, cooling: Cooling): void {
-    if (slot.cooling.size >= MAX_MODELS_PER_KEY && !slot.cooling.has(model)) {
-      const now = this.#clock.now();
-      for (const [name, c] of slot.cooling) if (c.until <= now) slot.cooling.delete(name);
-    }
-    setNewest(slot.cooling, model, cooling, MAX_MODELS_PER_KEY, WHOLE_KEY);
-  }
-
-  #unblock(slot: Slot): void {
-    slot.blockedUntil = 0;
-    slot.status = undefined;
-    slot.reason = undefined;
+    if (slot.blockedUntil > 0) unblock(slot);
+    if (model !== WHOLE_KEY && blockFor(slot, model, now)) return false;
+    return coolingFor(slot, model, now) === undefined;
   }
 
   #moveTo(index: number): void {
@@ -370,29 +259,9 @@ export class KeyPool {
     this.#sinceRotation = 0;
   }
 
-  #unavailable(model: string, now: number): KeysUnavailable {
-    const cooling: Cooling[] = [];
-    const blocked: Slot[] = [];
-    for (const slot of this.#slots) {
-      if (slot.blockedUntil > now) blocked.push(slot);
-      else {
-        const c = this.#coolingFor(slot, model, now);
-        if (c) cooling.push(c);
-      }
-    }
-    const recent = [...blocked].sort((a, b) => b.setAsideSeq - a.setAsideSeq);
-    const untils = cooling.length > 0
-      ? cooling.map((c) => c.until)
-      : blocked.map((s) => s.blockedUntil);
-    return {
-      reason: cooling.length > 0 ? "cooling" : "blocked",
-      cooling: cooling.length,
-      blocked: blocked.length,
-      retryAt: Math.min(...untils),
-      hinted: cooling.length > 0 && cooling.every((c) => c.hinted),
-      recentStatuses: [...new Set(recent.map((s) => s.status ?? 0))],
-      ...(recent[0]?.reason ? { lastRefusal: recent[0].reason } : {}),
-      keyless: this.#slots.length === 1 && this.#slots[0]!.lease.value === "",
-    };
+  /** Per-key state for GET /health. */
+  snapshot(): KeySnapshot[] {
+    const now = this.#clock.now();
+    return this.#slots.map((s) => snapshotOf(s, now));
   }
 }

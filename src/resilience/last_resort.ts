@@ -138,7 +138,8 @@ export async function lastResort<R extends object>(
     for (const key of keys.setAside(target.model)) {
       const id = target.provider.id;
       const triedHere = counter.tried.has(keyId(id, key, target.model));
-      const refused = counter.tried.has(keyId(id, key)) && keys.setAsideStatus(key) !== 403;
+      const refused = counter.tried.has(keyId(id, key)) &&
+        keys.setAsideStatus(key, target.model) !== 403;
       if (triedHere || refused) continue;
       signal.throwIfAborted();
       const outcome = await deps.tryTarget(target, { key, forceBreaker: true });

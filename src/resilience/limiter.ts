@@ -33,7 +33,17 @@ export class LimiterFullError extends Error {
   }
 }
 
+/**
+ * A request's place in the queue, filled in by its first {@link Limiter.acquire}. A request that
+ * comes back with it (a re-try, a rotation to another key) goes before everyone who arrived later,
+ * and a full queue does not refuse it: it was let in already.
+ */
+export interface Place {
+  ticket?: number;
+}
+
 interface Waiter {
+  readonly ticket: number;
   resolve(release: Release): void;
   reject(reason: unknown): void;
   detach(): void;
@@ -52,6 +62,7 @@ export class Limiter {
   // Grant times still inside the window, oldest first.
   readonly #grants: number[] = [];
   #active = 0;
+  #tickets = 0;
   #cancelTimer?: Cancel;
 
   constructor(options: LimiterOptions) {
@@ -61,12 +72,17 @@ export class Limiter {
     if (rate && rate.requests > 0 && rate.windowMs > 0) this.#rate = rate;
   }
 
-  /** Waits for a slot (FIFO); rejects when the queue is full or `signal` aborts. */
-  acquire(signal?: AbortSignal): Promise<Release> {
+  /**
+   * Waits for a slot in arrival order (by `place`, when the request was here before); rejects
+   * when the queue is full or `signal` aborts.
+   */
+  acquire(signal?: AbortSignal, place: Place = {}): Promise<Release> {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    const back = place.ticket !== undefined;
+    const ticket = place.ticket ??= this.#tickets++;
     if (this.#queue.length === 0 && this.#blockedFor() === 0) return Promise.resolve(this.#grant());
     const maxQueue = this.#opts.maxQueue ?? DEFAULT_MAX_QUEUE;
-    if (this.#queue.length >= maxQueue) {
+    if (!back && this.#queue.length >= maxQueue) {
       return Promise.reject(new LimiterFullError(this.#fullMessage(maxQueue)));
     }
     return new Promise<Release>((resolve, reject) => {
@@ -78,12 +94,14 @@ export class Limiter {
         this.#pump();
       };
       const waiter: Waiter = {
+        ticket,
         resolve,
         reject,
         detach: () => signal?.removeEventListener("abort", onAbort),
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      this.#queue.push(waiter);
+      const after = this.#queue.findIndex((w) => w.ticket > ticket);
+      this.#queue.splice(after < 0 ? this.#queue.length : after, 0, waiter);
       this.#pump();
     });
   }

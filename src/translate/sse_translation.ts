@@ -8,6 +8,15 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import type { AnthropicStreamEvent } from "../protocols/anthropic.ts";
 
+/**
+ * Prompt counts the upstream reported in the chunks read so far, before any event carries them
+ * (Gemini sends `usageMetadata` with its chunks, usage reaches the client only at the end).
+ */
+export interface ReportedUsage {
+  readonly inputTokens?: number;
+  readonly cacheReadInputTokens?: number;
+}
+
 /** One stream's stateful translation. */
 export interface SseTranslation {
   /** True once the translation has ended: nothing more is read. */
@@ -18,6 +27,8 @@ export interface SseTranslation {
    * it. Absent where the protocol's last event ends the translation by itself.
    */
   readonly finishing?: boolean;
+  /** What the upstream reported so far, for a stream cut short before its usage was sent. */
+  readonly reported?: ReportedUsage;
   /** One upstream SSE message → the Anthropic events it completes. */
   message(message: EventSourceMessage): AnthropicStreamEvent[];
   /** The events that close the stream when the upstream body ends. */
@@ -28,6 +39,7 @@ export interface SseTranslation {
 export interface StreamTranslator {
   readonly done: boolean;
   readonly finishing?: boolean;
+  readonly reported?: ReportedUsage;
   end(): AnthropicStreamEvent[];
 }
 
@@ -42,6 +54,9 @@ export function sseTranslation<T extends StreamTranslator>(
     },
     get finishing() {
       return translator.finishing;
+    },
+    get reported() {
+      return translator.reported;
     },
     message: (message) => read(translator, message),
     end: () => translator.end(),

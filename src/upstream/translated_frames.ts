@@ -32,7 +32,9 @@ export function relayTranslatedStream(
 
 /** Upstream bytes → the Anthropic events the translation completes, encoded in one chunk. */
 class TranslatedFrames implements FrameSource {
-  readonly usage: UsageTotals = {};
+  readonly #usage: UsageTotals = {};
+  // A message_delta carries the upstream's own counts: until one came, its reports stand in.
+  #delta = false;
   answerChars = 0;
   readonly #decoder = new SseMessageDecoder();
   readonly #translation: SseTranslation;
@@ -43,6 +45,12 @@ class TranslatedFrames implements FrameSource {
   constructor(translation: SseTranslation, describeUpstream: string) {
     this.#translation = translation;
     this.#describeUpstream = describeUpstream;
+  }
+
+  /** Counts read off the events; for a stream cut short, the prompt count the upstream reported. */
+  get usage(): UsageTotals {
+    const reported = this.#delta ? undefined : this.#translation.reported;
+    return reported ? { ...this.#usage, ...reported } : this.#usage;
   }
 
   /** The translation's word: the upstream said the answer is finished. */
@@ -86,10 +94,11 @@ class TranslatedFrames implements FrameSource {
       const event = events[i]!;
       switch (event.type) {
         case "message_start":
-          noteUsageCounts(this.usage, event.message.usage);
+          noteUsageCounts(this.#usage, event.message.usage);
           break;
         case "message_delta":
-          noteUsageCounts(this.usage, event.usage);
+          noteUsageCounts(this.#usage, event.usage);
+          this.#delta = true;
           break;
         case "content_block_delta":
           this.answerChars += deltaChars(event);

@@ -67,8 +67,9 @@ Deno.test("model_cooldown: every key of every target cooling after 429", async (
       error: {
         type: "rate_limit_error",
         message: "All credentials are cooling down after rate limits (429): " +
-          'provider "groq" model "llama-3.3-70b": 2 keys cooling down after 429 (usable again in 12s); ' +
-          'provider "nim" model "z-ai/glm4.7": 1 key cooling down after 429 (usable again in 20s). ' +
+          'provider "groq" model "llama-3.3-70b": 2 keys cooling down after 429 (usable again in 12s; ' +
+          'last: upstream answered 429); provider "nim" model "z-ai/glm4.7": 1 key cooling down ' +
+          "after 429 (usable again in 20s; last: upstream answered 429). " +
           "Retry in 12s.",
         code: "model_cooldown",
         retry_after: 12,

@@ -304,3 +304,35 @@ Deno.test("KeyPool: a success on another endpoint ends a set-aside, not a cool-d
   assert.equal(pool.snapshot()[0]!.state, "ready");
   assert.equal(pool.snapshot()[0]!.uses, 2);
 });
+
+Deno.test("KeyPool: a 403 sets a key aside for its model, a 401 for every model", async (t) => {
+  await t.step("403 for m1: the key still serves m2, and m1 is refused with its words", () => {
+    const pool = new KeyPool([K1], { clock: new FakeClock() });
+    pool.rejected(take(pool), 403, "no access to m1", "m1");
+    assert.ok(pool.pick("m2").ok);
+    const m1 = pool.pick("m1");
+    assert.ok(!m1.ok);
+    assert.deepEqual([m1.reason, m1.recentStatuses, m1.lastRefusal], [
+      "blocked",
+      [403],
+      "no access to m1",
+    ]);
+    assert.deepEqual(pool.setAside("m1").map((k) => k.value), [K1]);
+    assert.deepEqual(pool.setAside("m2"), []);
+    assert.deepEqual(Object.keys(pool.snapshot()[0]!.setAside ?? {}), ["m1"]);
+    assert.equal(pool.snapshot()[0]!.state, "ready");
+  });
+  await t.step("an answer for m1 ends that set-aside", () => {
+    const pool = new KeyPool([K1], { clock: new FakeClock() });
+    const key = take(pool);
+    pool.rejected(key, 403, "no access", "m1");
+    assert.ok(pool.succeeded(key, "m1"));
+    assert.ok(pool.pick("m1").ok);
+  });
+  await t.step("401 on m1: no model is served", () => {
+    const pool = new KeyPool([K1], { clock: new FakeClock() });
+    pool.rejected(take(pool), 401, "invalid key", "m1");
+    assert.ok(!pool.pick("m2").ok);
+    assert.equal(pool.snapshot()[0]!.state, "blocked");
+  });
+});

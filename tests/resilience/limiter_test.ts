@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { Limiter, LimiterFullError, type Release } from "../../src/resilience/limiter.ts";
+import {
+  Limiter,
+  LimiterFullError,
+  type Place,
+  type Release,
+} from "../../src/resilience/limiter.ts";
 import { FakeClock, flush } from "./fake_clock.ts";
 
 /** Starts an acquire and records when it resolves, in order. */
@@ -162,5 +167,29 @@ Deno.test("Limiter rate window", async (t) => {
     controller.abort();
     await assert.rejects(waiter);
     assert.equal(clock.pending, 0);
+  });
+});
+
+Deno.test("Limiter: a request that comes back keeps its place", async (t) => {
+  await t.step("it queues before later arrivals, and a full queue does not refuse it", async () => {
+    const limiter = new Limiter({
+      provider: "p",
+      maxConcurrency: 1,
+      maxQueue: 1,
+      clock: new FakeClock(),
+    });
+    const place: Place = {};
+    const held = await limiter.acquire(undefined, place);
+    const order: string[] = [];
+    enqueue(limiter, "later", order);
+    await assert.rejects(limiter.acquire(), LimiterFullError);
+    const back = limiter.acquire(undefined, place).then((release) => {
+      order.push("back");
+      return release;
+    });
+    held();
+    (await back)();
+    await flush();
+    assert.deepEqual(order, ["back", "later"]);
   });
 });

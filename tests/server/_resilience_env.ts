@@ -75,7 +75,13 @@ export interface Health {
   resilience: {
     providers: Record<string, {
       keys: Array<
-        { label: string; state: string; status?: number; models?: Record<string, unknown> }
+        {
+          label: string;
+          state: string;
+          status?: number;
+          models?: Record<string, unknown>;
+          setAside?: Record<string, unknown>;
+        }
       >;
       limiter: { active: number; queued: number };
     }>;

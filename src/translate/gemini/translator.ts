@@ -33,6 +33,7 @@ import {
 import { newToolUseId } from "../anthropic/ids.ts";
 import { completeToolCall } from "../openai_chat/tool_calls.ts";
 import { deltaUsage, messageStartEvent, type UpstreamUsage } from "../openai_chat/usage.ts";
+import type { ReportedUsage } from "../sse_translation.ts";
 
 /** What the translator needs to know about the request it answers. */
 export interface GeminiTranslateOptions {
@@ -106,6 +107,14 @@ export class GeminiToAnthropicTranslator {
         );
       }
     });
+  }
+
+  /** Gemini's prompt count so far (Anthropic's input excludes cache reads), once it sent one. */
+  get reported(): ReportedUsage | undefined {
+    const prompt = this.#usage?.prompt;
+    if (prompt === undefined) return undefined;
+    const cached = this.#usage?.cached ?? 0;
+    return { inputTokens: Math.max(0, prompt - cached), cacheReadInputTokens: cached };
   }
 
   /** For a complete (non-streamed) body: a candidate without `finishReason` still ends normally. */

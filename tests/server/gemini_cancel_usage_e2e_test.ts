@@ -1,0 +1,87 @@
+/**
+ * A Gemini stream the client leaves records the prompt count Gemini reported in the chunks read
+ * so far, not ccp's own estimate of it.
+ */
+
+import assert from "node:assert/strict";
+import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+import type { RequestRecord } from "../../src/pipeline/record.ts";
+
+const KEY = "AIzaSyTEST-0000000000000000000000000000";
+
+Deno.test("gemini: a stream the client cancels records Gemini's reported prompt count", async () => {
+  let upstreamGone!: () => void;
+  const gone = new Promise<void>((resolve) => upstreamGone = resolve);
+  const chunk = {
+    candidates: [{ content: { role: "model", parts: [{ text: "Hello there" }] }, index: 0 }],
+    usageMetadata: {
+      promptTokenCount: 4321,
+      cachedContentTokenCount: 321,
+      candidatesTokenCount: 2,
+    },
+  };
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(`data: ${JSON.stringify(chunk)}\r\n\r\n`));
+      },
+      cancel: () => upstreamGone(),
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  const records: RequestRecord[] = [];
+  let ended!: () => void;
+  const recorded = new Promise<void>((resolve) => ended = resolve);
+  const ccp = startCcp(
+    testConfig({
+      providers: [provider("gem", {
+        type: "gemini",
+        preset: "gemini",
+        baseUrl: `http://127.0.0.1:${server.addr.port}`,
+        apiKeys: [KEY],
+        authHeader: "x-goog-api-key",
+      })],
+      routes: { default: "gem/gemini-2.5-flash" },
+    }),
+    {
+      observers: [{
+        ended: (record) => {
+          records.push(structuredClone(record));
+          ended();
+        },
+      }],
+    },
+  );
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({
+        model: "claude-opus-5-5",
+        max_tokens: 64,
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    let text = "";
+    while (!text.includes("Hello there")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    const start = parseSse(text)[0]!.data.message as { usage: { input_tokens: number } };
+    assert.notEqual(start.usage.input_tokens, 4000, "message_start carries ccp's own estimate");
+    await reader.cancel();
+    await recorded;
+    await gone;
+    assert.equal(records[0]!.outcome, "cancelled");
+    assert.equal(records[0]!.usage?.inputTokens, 4000, "Gemini's count less its cache reads");
+    assert.equal(records[0]!.usage?.cacheReadInputTokens, 321);
+  } finally {
+    await ccp.close();
+    await server.shutdown();
+  }
+});
