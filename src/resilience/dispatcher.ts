@@ -254,8 +254,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
     // A failed attempt keeps its slot until it is queued again (or done), to keep its place.
     let held: Release | undefined;
     try {
-      let retries = 0;
-      let rotations = 0;
+      let retries = 0, rotations = 0;
       const place: Place = {};
       for (;;) {
         const forced = rotations === 0 ? mode.key : undefined;
@@ -358,8 +357,10 @@ export class Dispatcher<S extends { readonly ok: true }> {
         const waitable = hint === undefined || hint <= this.#backoff.maxRetryAfterMs;
         const maxRetries = Math.min(target.provider.maxRetries, this.#maxRetries);
         if (verdict.action === "retry_same" && retries < maxRetries && waitable) {
-          await sleep(this.#clock, backoffDelay(retries, this.#backoff, hint), signal);
-          retries++;
+          const delay = backoffDelay(retries++, this.#backoff, hint);
+          // A wait frees the slot for others; the request's place brings it back before later ones.
+          if (delay > 0) held = void held?.();
+          await sleep(this.#clock, delay, signal);
           continue;
         }
         if (judges && !BREAKER_IGNORES.has(verdict.cause)) {

@@ -27,13 +27,31 @@ function ask(url: string, text: string): Promise<Response> {
   return postMessages(url, body, { "anthropic-version": "2023-06-01" });
 }
 
+const RETRY_503 = { maxRetries: 1, fallbackOn: [] };
+
 for (
-  const [name, refusal, over] of [
-    ["rotated to another key after a 429", status(429, 60, "slow down"), {}],
-    ["re-tried after a 503", status(503, undefined, "busy"), { maxRetries: 1, fallbackOn: [] }],
+  const [name, refusal, over, order] of [
+    [
+      "rotated to another key after a 429 is sent before the requests queued behind it",
+      status(429, 60, "slow down"),
+      {},
+      ["first", "early", "early", "late1", "late2"],
+    ],
+    [
+      "re-tried at once after a 503 is sent before the requests queued behind it",
+      status(503, 0, "busy"),
+      RETRY_503,
+      ["first", "early", "early", "late1", "late2"],
+    ],
+    [
+      "that waits out Retry-After: 1 before its re-try leaves the slot to those queued behind it",
+      status(503, 1, "busy"),
+      RETRY_503,
+      ["first", "early", "late1", "late2", "early"],
+    ],
   ] as const
 ) {
-  Deno.test(`a request ${name} is sent before the requests queued behind it`, async () => {
+  Deno.test(`a request ${name}`, async () => {
     const seen: string[] = [];
     let refused = false;
     const up = startFaultMock({
@@ -75,6 +93,6 @@ for (
     for (const res of [first, early, ...late]) {
       assertComplete(await readStream(await res), "claude-opus-5-5");
     }
-    assert.deepEqual(seen, ["first", "early", "early", "late1", "late2"]);
+    assert.deepEqual(seen, order);
   });
 }
