@@ -49,19 +49,7 @@ budgets:
     ctx: testContext(dir),
     flags: { config: "c.yaml", port: 0 },
   });
-  const send = async () => {
-    const res = await fetch(`${server.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": TOKEN },
-      body: JSON.stringify({
-        model: "claude-sonnet-4-5",
-        max_tokens: 10,
-        stream: true,
-        messages: [{ role: "user", content: "hi" }],
-      }),
-    });
-    await res.text();
-  };
+  const send = () => sendOne(server.url, TOKEN);
   // A context of its own: nothing (cookies, storage, cache) carries over from the other test.
   const context = await browser.createBrowserContext();
   try {
@@ -146,19 +134,7 @@ routes:
     ctx: testContext(dir),
     flags: { config: "c.yaml", port: 0 },
   });
-  const send = async () => {
-    const res = await fetch(`${server.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": REFRESH_TOKEN },
-      body: JSON.stringify({
-        model: "claude-sonnet-4-5",
-        max_tokens: 10,
-        stream: true,
-        messages: [{ role: "user", content: "hi" }],
-      }),
-    });
-    await res.text();
-  };
+  const send = () => sendOne(server.url, REFRESH_TOKEN);
   // A context of its own: nothing (cookies, storage, cache) carries over from the other test.
   const context = await browser.createBrowserContext();
   try {
@@ -214,6 +190,21 @@ routes:
     await mock.close();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** One streamed request through ccp, read to its end. */
+async function sendOne(url: string, token: string): Promise<void> {
+  const res = await fetch(`${url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": token },
+    body: JSON.stringify({
+      model: "claude-sonnet-4-5",
+      max_tokens: 10,
+      stream: true,
+      messages: [{ role: "user", content: "hi" }],
+    }),
+  });
+  await res.text();
 }
 
 Deno.test({
