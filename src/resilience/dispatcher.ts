@@ -16,7 +16,8 @@ import { classify, type Failure } from "./classify.ts";
 import { type Clock, sleep, systemClock } from "./clock.ts";
 import { describeFailure } from "./describe.ts";
 import { exhaustedError, failureError } from "./exhausted.ts";
-import { type KeyLease, WHOLE_KEY } from "./key_pool.ts";
+import type { KeyLease } from "./key_pool.ts";
+import { noteKeyRefusal } from "./key_refusal.ts";
 import { takeSlot } from "./slot.ts";
 import type { Place, Release } from "./limiter.ts";
 import {
@@ -254,7 +255,8 @@ export class Dispatcher<S extends { readonly ok: true }> {
     // A failed attempt keeps its slot until it is queued again (or done), to keep its place.
     let held: Release | undefined;
     try {
-      let retries = 0, rotations = 0;
+      let retries = 0;
+      let rotations = 0;
       const place: Place = {};
       for (;;) {
         const forced = rotations === 0 ? mode.key : undefined;
@@ -325,27 +327,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
         if (verdict.action === "fatal") throw failureError(failed, now);
         if (verdict.action === "rotate_key") {
           if (verdict.cause === "rate_limit" && !judges) return failed;
-          if (verdict.cause === "rate_limit") {
-            const scope = verdict.scope === "key" ? WHOLE_KEY : target.model;
-            // A set-aside key that answers 429 was accepted: the pool ends its set-aside (below),
-            // and shared state must too, or the key is refused again where it is read back.
-            if (keys.isSetAside(key)) this.#shared?.cleared(ref.provider, key.index);
-            const until = keys.rateLimited(key, verdict.retryAfterMs, scope, detail);
-            this.#shared?.cooling(
-              ref.provider,
-              key.index,
-              scope,
-              until,
-              verdict.retryAfterMs !== undefined,
-            );
-          } else {
-            // A 403 sets the key aside for this model alone; shared state holds whole-key ones.
-            const status = result.status ?? 0;
-            const until = keys.rejected(key, status, detail, target.model);
-            if (status !== 403) {
-              this.#shared?.setAside(ref.provider, key.index, until, status, detail);
-            }
-          }
+          noteKeyRefusal(keys, this.#shared, ref, key, { verdict, status: result.status, detail });
           // A last-resort key had its one try. Otherwise each rotation sets a key aside, so the
           // pool runs dry first; this only stops a loop of zero-length cool-downs (`Retry-After: 0`).
           if (mode.key || ++rotations > keys.size) return failed;

@@ -1,0 +1,34 @@
+/**
+ * What a key's refusal leaves behind: a 429 cools the key for the model that answered it (for
+ * every model when it said the whole key is spent), a 401/402 sets it aside for every model and
+ * a 403 for the refused model only; shared state hears of each, so other instances skip the key
+ * too (a 403's set-aside stays local: shared entries are per key).
+ */
+
+import type { Classification } from "./classify.ts";
+import { type KeyLease, type KeyPool, WHOLE_KEY } from "./key_pool.ts";
+import type { TargetRef } from "./outcome.ts";
+import type { SharedGuards } from "./shared_sync.ts";
+
+/** Records a `rotate_key` verdict of `key` for `ref` in the pool and in shared state. */
+export function noteKeyRefusal(
+  keys: KeyPool,
+  shared: SharedGuards | undefined,
+  ref: TargetRef,
+  key: KeyLease,
+  refusal: { readonly verdict: Classification; readonly status?: number; readonly detail: string },
+): void {
+  const { verdict, detail } = refusal;
+  if (verdict.cause === "rate_limit") {
+    const scope = verdict.scope === "key" ? WHOLE_KEY : ref.model;
+    // A set-aside key that answers 429 was accepted: the pool ends its set-aside (below), and
+    // shared state must too, or the key is refused again where it is read back.
+    if (keys.isSetAside(key)) shared?.cleared(ref.provider, key.index);
+    const until = keys.rateLimited(key, verdict.retryAfterMs, scope, detail);
+    shared?.cooling(ref.provider, key.index, scope, until, verdict.retryAfterMs !== undefined);
+    return;
+  }
+  const status = refusal.status ?? 0;
+  const until = keys.rejected(key, status, detail, ref.model);
+  if (status !== 403) shared?.setAside(ref.provider, key.index, until, status, detail);
+}
