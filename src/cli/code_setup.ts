@@ -5,6 +5,7 @@
  */
 
 import { settingsFor } from "../config/settings_merge.ts";
+import { ownValue } from "../core/json.ts";
 import type { Config } from "../config/types.ts";
 import { dirnamePath, joinPath, resolvePath } from "../config/paths.ts";
 import { autoModeEnv } from "./auto_mode.ts";
@@ -17,7 +18,7 @@ const MAIN_LOOP_ROUTES = ["opus", "sonnet", "default"] as const;
 
 /** A route's first target's context window, when the config knows it. */
 function routeContextWindow(config: Config, route: string): number | undefined {
-  const first = Object.hasOwn(config.routes, route) ? config.routes[route]?.[0] : undefined;
+  const first = ownValue(config.routes, route)?.[0];
   const provider = first ? config.providers[first.provider] : undefined;
   if (!first || !provider) return undefined;
   return (first.settings?.contextWindow ?? settingsFor(provider, first.model).contextWindow);
