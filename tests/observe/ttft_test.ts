@@ -72,7 +72,13 @@ Deno.test("ttft: a stream's first token is its first content, not message_start"
       assert.ok(r.ttftMs >= LATE_MS - 5, `${model}: first token at ${r.ttftMs} ms`);
       assert.ok(r.ttftMs <= r.durationMs);
     }
-    const quick = await send("sonnet", true);
-    assert.ok(quick.ttftMs !== undefined && quick.ttftMs < LATE_MS);
+    // The quickest of three, so that one stall of a loaded machine is not read as ccp's wait.
+    const quick: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { ttftMs } = await send("sonnet", true);
+      assert.ok(ttftMs !== undefined);
+      quick.push(ttftMs);
+    }
+    assert.ok(Math.min(...quick) < LATE_MS, `quick first tokens at ${quick.join(", ")} ms`);
   });
 });
