@@ -101,6 +101,14 @@ const GO: SharedSyncResult = { waitMs: 0 };
 const SLOT_LEASE_MS = 15 * 60_000;
 /** Failed releases remembered for a retry at most (the rest end with their lease). */
 const MAX_UNRELEASED = 10_000;
+/**
+ * How long a stop tries to hand waiting budget spend over to Redis: long enough for a Redis that
+ * is back (but not yet pinged) to take it, short enough that a Redis still away does not hold the
+ * stop up.
+ */
+const HANDOVER_MS = 2000;
+/** Counters a stop names in its log line at most (the rest are counted). */
+const NAMED_COUNTERS = 10;
 
 /** Guard state and budget counters in Redis for every instance that shares `prefix`. */
 export class RedisGuards implements SharedGuards, SpendCounters {
@@ -358,9 +366,34 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     return `${this.#prefix}${kind}:${provider}`;
   }
 
-  close(): void {
+  /**
+   * Closes the client once budget spend still waiting has been handed over to Redis, trying for
+   * at most {@link HANDOVER_MS}; what Redis did not take is named in the log, since the other
+   * instances will never count it.
+   */
+  async close(): Promise<void> {
+    const deadline = Date.now() + HANDOVER_MS;
+    while (this.#spend.size > 0 && Date.now() < deadline) {
+      // A ping that answers sends what waits; one that fails gives up within its own timeout.
+      await withTimeout(this.ping(), Math.max(1, deadline - Date.now())).catch(() => false);
+      if (this.#spend.size > 0) await sleep(Math.min(100, Math.max(0, deadline - Date.now())));
+    }
+    const left = this.#spend.waiting();
+    if (left.length > 0) {
+      const named = left.slice(0, NAMED_COUNTERS).map(([key, units]) => `${key} +${units}`);
+      const more = left.length > NAMED_COUNTERS ? `, and ${left.length - NAMED_COUNTERS} more` : "";
+      this.#log.warn(
+        `${this.description}: stopping without handing over budget spend on ${left.length} ` +
+          `budget counter${left.length === 1 ? "" : "s"} (other instances will not count it; ` +
+          `this instance's usage ledger has it): ${named.join(", ")}${more}`,
+      );
+    }
     void this.#client.close?.().catch(() => {});
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

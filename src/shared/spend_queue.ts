@@ -98,6 +98,11 @@ export class SpendQueue {
     return this.#pending.size;
   }
 
+  /** Each counter's spend Redis has not confirmed yet (sent or not), in units. */
+  waiting(): Array<[key: string, units: number]> {
+    return [...this.#pending].map(([key, p]) => [key, (p.batch?.units ?? 0) + p.more]);
+  }
+
   // Sends the batch Redis has not confirmed, else a new one of what was added since.
   #flush(key: string, pending: Pending): void {
     if (pending.sending) return;

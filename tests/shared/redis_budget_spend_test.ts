@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { MAX_PENDING_COUNTERS, RedisGuards } from "../../src/shared/redis_guards.ts";
-import { silentLogger } from "../../src/core/log.ts";
+import { createLogger, type Logger, silentLogger } from "../../src/core/log.ts";
 import { REDIS_MISSING, startRedis, until } from "./engines.ts";
 
 /** Sends one inline command on its own connection and returns the reply's first line. */
@@ -116,6 +116,68 @@ Deno.test({
       assert.equal(a.pendingSpend, MAX_PENDING_COUNTERS);
     } finally {
       a.close();
+      await redis.remove();
+    }
+  },
+});
+
+/** A logger that keeps its warnings. */
+function warnings(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { log: createLogger({ level: "warn", write: (l) => lines.push(l) }), lines };
+}
+
+Deno.test({
+  name: "shared.redis: a stop hands over spend that waited while Redis was away",
+  ignore: REDIS_MISSING !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const redis = await startRedis();
+    const a = new RedisGuards(redis.url, "stop:", silentLogger);
+    const b = new RedisGuards(redis.url, "stop:", silentLogger);
+    try {
+      assert.equal(await a.ping(), true);
+      await redis.stop();
+      assert.equal(await a.ping(), false);
+      a.add("budget:s", 30, DAY);
+      // Redis is back, but no ping has found it yet when the instance stops.
+      await redis.start();
+      await a.close();
+      assert.equal(a.pendingSpend, 0);
+      assert.deepEqual(await b.readCounters(["budget:s"]), [30]);
+    } finally {
+      b.close();
+      await redis.remove();
+    }
+  },
+});
+
+Deno.test({
+  name: "shared.redis: a stop while Redis stays away ends soon and says what was not handed over",
+  ignore: REDIS_MISSING !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const redis = await startRedis();
+    const { log, lines } = warnings();
+    const a = new RedisGuards(redis.url, "gone:", log);
+    try {
+      assert.equal(await a.ping(), true);
+      await redis.stop();
+      assert.equal(await a.ping(), false);
+      a.add("budget:t", 12, DAY);
+      a.add("budget:u", 5, DAY);
+      const started = Date.now();
+      await a.close();
+      const took = Date.now() - started;
+      assert.ok(took < 4000, `close took ${took} ms`);
+      const said = lines.join("");
+      assert.match(said, /WARN/);
+      assert.match(said, /2 budget counters/);
+      assert.match(said, /budget:t \+12/);
+      assert.match(said, /budget:u \+5/);
+    } finally {
       await redis.remove();
     }
   },
