@@ -278,7 +278,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
           // after a restart too, not only here. A side call's answer only shows the key is
           // accepted: its endpoint's limits are not Messages', so a cool-down stays.
           if (keys.succeeded(key, target.model, judges)) {
-            shared?.cleared(ref.provider, key.index, judges ? target.model : undefined);
+            shared?.cleared(ref.provider, key.index, target.model, judges);
           }
           if (credential) this.#registry.credentials.answered(ref.provider, credential, ref.model);
           // An answer ends a run of failures to answer at once (streams in flight vouch for the

@@ -214,10 +214,26 @@ export class KeyPool {
     if (index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
   }
 
-  /** A set-aside another instance learned (401/403), kept when it ends later than ours. */
-  adoptSetAside(index: number, until: number, status: number, reason: string): void {
+  /**
+   * A set-aside another instance learned (401/402, or a 403 for `model` only), kept when it ends
+   * later than ours.
+   */
+  adoptSetAside(
+    index: number,
+    until: number,
+    status: number,
+    reason: string,
+    model: string = WHOLE_KEY,
+  ): void {
     const slot = this.#slots[index];
     if (!slot || until <= this.#clock.now() || slot.blockedUntil >= until) return;
+    if (model !== WHOLE_KEY) {
+      if ((slot.blocks.get(model)?.until ?? 0) >= until) return;
+      blockModel(slot, model, { until, status, reason }, this.#clock.now());
+      slot.setAsideSeq = ++this.#seq;
+      if (index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
+      return;
+    }
     slot.blockedUntil = until;
     slot.status = status;
     slot.reason = reason;

@@ -2,7 +2,7 @@
  * What a key's refusal leaves behind: a 429 cools the key for the model that answered it (for
  * every model when it said the whole key is spent), a 401/402 sets it aside for every model and
  * a 403 for the refused model only; shared state hears of each, so other instances skip the key
- * too (a 403's set-aside stays local: shared entries are per key).
+ * too (for that model only, after a 403).
  */
 
 import type { Classification } from "./classify.ts";
@@ -23,12 +23,13 @@ export function noteKeyRefusal(
     const scope = verdict.scope === "key" ? WHOLE_KEY : ref.model;
     // A set-aside key that answers 429 was accepted: the pool ends its set-aside (below), and
     // shared state must too, or the key is refused again where it is read back.
-    if (keys.isSetAside(key)) shared?.cleared(ref.provider, key.index);
+    if (keys.isSetAside(key, ref.model)) shared?.cleared(ref.provider, key.index, ref.model, false);
     const until = keys.rateLimited(key, verdict.retryAfterMs, scope, detail);
     shared?.cooling(ref.provider, key.index, scope, until, verdict.retryAfterMs !== undefined);
     return;
   }
   const status = refusal.status ?? 0;
   const until = keys.rejected(key, status, detail, ref.model);
-  if (status !== 403) shared?.setAside(ref.provider, key.index, until, status, detail);
+  const model = status === 403 ? ref.model : undefined;
+  shared?.setAside(ref.provider, key.index, until, status, detail, model);
 }

@@ -54,14 +54,23 @@ export interface SharedGuards {
   /** Gives back a concurrency slot `sync` took. */
   release(provider: string, slot: string): void;
   cooling(provider: string, index: number, model: string, until: number, hinted: boolean): void;
-  setAside(provider: string, index: number, until: number, status: number, reason: string): void;
+  /** A key set aside after 401/402, or for `model` only after a 403. */
+  setAside(
+    provider: string,
+    index: number,
+    until: number,
+    status: number,
+    reason: string,
+    model?: string,
+  ): void;
   circuit(provider: string, model: string, until: number, lastError?: string): void;
   /**
    * A key answered again before its guards ended: its set-aside is over and, given the `model` it
-   * answered for, so are its cool-downs for that model and for the whole key. Without this, the
-   * next sync (or restart) would take them back in.
+   * answered for, so are its set-aside for that model and (unless `limits` is false) its
+   * cool-downs for that model and for the whole key. Without this, the next sync (or restart)
+   * would take them back in.
    */
-  cleared(provider: string, index: number, model?: string): void;
+  cleared(provider: string, index: number, model?: string, limits?: boolean): void;
 }
 
 /** How often a request waiting for a shared concurrency slot asks again. */

@@ -3,7 +3,8 @@
  * provider) and the embedded store (a record per provider) keep it the same way. Each value
  * starts with the epoch ms it ends at:
  *   c|<key>|<model> → "<until>|<hinted 0/1>"        a key cooling after a 429
- *   a|<key>         → "<until>|<status>|<reason>"   a key set aside after 401/403
+ *   a|<key>         → "<until>|<status>|<reason>"   a key set aside after 401/402
+ *   m|<key>|<model> → "<until>|<status>|<reason>"   a key set aside for one model after a 403
  *   b|<model>       → "<until>|<last error>"        an open circuit
  * A key is named by its index in the provider's list in the embedded store (which only takes
  * entries back for the same list), and by a hash of its value in Redis (see `keyIds`), where
@@ -46,27 +47,34 @@ function coolingField(index: KeyRef, model: string): string {
   return `c|${index}|${model}`;
 }
 
-/** A key set aside after 401/403. */
+/** A key set aside after 401/402, or for `model` only (a 403). */
 export function setAsideEntry(
   index: KeyRef,
   until: number,
   status: number,
   reason: string,
+  model: string = WHOLE_KEY,
 ): GuardEntry {
-  return [setAsideField(index), `${Math.round(until)}|${status}|${reason.slice(0, 200)}`];
+  return [setAsideField(index, model), `${Math.round(until)}|${status}|${reason.slice(0, 200)}`];
 }
 
-function setAsideField(index: KeyRef): string {
-  return `a|${index}`;
+// A set-aside for one model has a letter of its own: an instance that knows only whole-key
+// set-asides passes it over instead of setting the key aside for every model.
+function setAsideField(index: KeyRef, model: string = WHOLE_KEY): string {
+  return model === WHOLE_KEY ? `a|${index}` : `m|${index}|${model}`;
 }
 
 /**
  * The entries a key's answer ends, as the key pool ends them in memory: its set-aside and, given
- * the model it answered for, its cool-downs for that model and for the whole key.
+ * the model it answered for, its set-aside for that model and (unless `limits` is false: an
+ * answer from an endpoint whose limits are not Messages') its cool-downs for that model and for
+ * the whole key.
  */
-export function clearedFields(index: KeyRef, model?: string): string[] {
-  if (model === undefined) return [setAsideField(index)];
-  return [setAsideField(index), coolingField(index, model), coolingField(index, WHOLE_KEY)];
+export function clearedFields(index: KeyRef, model?: string, limits = true): string[] {
+  if (model === undefined || model === WHOLE_KEY) return [setAsideField(index)];
+  const aside = [setAsideField(index), setAsideField(index, model)];
+  if (!limits) return aside;
+  return [...aside, coolingField(index, model), coolingField(index, WHOLE_KEY)];
 }
 
 /** The field of a target's open circuit. */
@@ -86,7 +94,7 @@ export function entryEnd(value: string): number {
 
 /** True for an entry about keys (adopted by any model's request), false for a circuit. */
 export function isKeyEntry(field: string): boolean {
-  return field.startsWith("c|") || field.startsWith("a|");
+  return field.startsWith("c|") || field.startsWith("a|") || field.startsWith("m|");
 }
 
 /**
@@ -103,18 +111,21 @@ export function adoptEntry(
   const parts = field.split("|");
   const values = value.split("|");
   const until = Number(values[0]);
-  const index = parts[0] === "c" || parts[0] === "a" ? indexOf(parts[1] ?? "") : undefined;
+  const index = parts[0] === "c" || parts[0] === "a" || parts[0] === "m"
+    ? indexOf(parts[1] ?? "")
+    : undefined;
   if (parts[0] === "c") {
     if (index === undefined) return;
     const model = parts.slice(2).join("|");
     target.keys.adoptCooling(index, model, until, values[1] === "1");
-  } else if (parts[0] === "a") {
+  } else if (parts[0] === "a" || parts[0] === "m") {
     if (index === undefined) return;
     target.keys.adoptSetAside(
       index,
       until,
       Number(values[1]),
       values.slice(2).join("|"),
+      parts[0] === "m" ? parts.slice(2).join("|") : WHOLE_KEY,
     );
   } else if (parts[0] === "b" && parts.slice(1).join("|") === target.model) {
     target.breaker.adoptOpen(until, values.slice(1).join("|") || undefined);

@@ -190,8 +190,15 @@ export class KvGuards implements SharedGuards {
     this.#learn(provider, coolingEntry(index, model, until, hinted));
   }
 
-  setAside(provider: string, index: number, until: number, status: number, reason: string): void {
-    this.#learn(provider, setAsideEntry(index, until, status, reason));
+  setAside(
+    provider: string,
+    index: number,
+    until: number,
+    status: number,
+    reason: string,
+    model?: string,
+  ): void {
+    this.#learn(provider, setAsideEntry(index, until, status, reason, model));
   }
 
   circuit(provider: string, model: string, until: number, lastError?: string): void {
@@ -199,8 +206,8 @@ export class KvGuards implements SharedGuards {
     this.#forget(provider, [circuitField(model)]);
   }
 
-  cleared(provider: string, index: number, model?: string): void {
-    this.#forget(provider, clearedFields(index, model));
+  cleared(provider: string, index: number, model?: string, limits?: boolean): void {
+    this.#forget(provider, clearedFields(index, model, limits));
   }
 
   #learn(provider: string, [field, value]: GuardEntry): void {

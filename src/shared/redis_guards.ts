@@ -1,6 +1,7 @@
 /**
  * Guard state shared between ccp instances through Redis (`shared.redis`): what one instance
- * learns — a key cooling down after a 429 for a model, a key set aside after 401/403, an open
+ * learns — a key cooling down after a 429 for a model, a key set aside after 401/402 (after a 403,
+ * for the refused model only), an open
  * circuit, budget spent — holds for the others' next requests, and a provider's `rate_limit` and
  * `max_concurrency` count requests across all instances.
  *
@@ -327,12 +328,19 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     if (id !== undefined) this.#write(provider, coolingEntry(id, model, until, hinted));
   }
 
-  /** Tells the others a key is set aside until `until`. */
-  setAside(provider: string, index: number, until: number, status: number, reason: string): void {
+  /** Tells the others a key is set aside until `until` (for `model` only, when given). */
+  setAside(
+    provider: string,
+    index: number,
+    until: number,
+    status: number,
+    reason: string,
+    model?: string,
+  ): void {
     const id = this.#idOf(provider, index);
     // An upstream's refusal may quote the key it refused.
     const said = scrubSecrets(reason, this.#keys.get(provider)?.values);
-    if (id !== undefined) this.#write(provider, setAsideEntry(id, until, status, said));
+    if (id !== undefined) this.#write(provider, setAsideEntry(id, until, status, said, model));
   }
 
   /** Tells the others a circuit is open until `until`, or (0) that it closed. */
@@ -341,10 +349,10 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     this.#write(provider, circuitEntry(model, until, lastError));
   }
 
-  /** Tells the others a key answered again: its set-aside (and cool-downs for `model`) are over. */
-  cleared(provider: string, index: number, model?: string): void {
+  /** Tells the others a key answered again: its set-asides (and cool-downs for `model`) are over. */
+  cleared(provider: string, index: number, model?: string, limits?: boolean): void {
     const id = this.#idOf(provider, index);
-    if (id !== undefined) this.#forget(provider, clearedFields(id, model));
+    if (id !== undefined) this.#forget(provider, clearedFields(id, model, limits));
   }
 
   #forget(provider: string, fields: string[]): void {

@@ -130,7 +130,10 @@ Deno.test("a key that answers past its guards has them cleared in shared state t
     cooling: () => {},
     setAside: () => {},
     circuit: () => {},
-    cleared: (provider, index, model) => void cleared.push(`${provider} ${index} ${model ?? "-"}`),
+    cleared: (provider, index, model, limits) =>
+      void cleared.push(
+        `${provider} ${index} ${model ?? "-"}${limits === false ? " (set-asides only)" : ""}`,
+      ),
   };
   const script: Step[] = [];
   const { attempt } = scripted({ nim: script });
@@ -161,7 +164,9 @@ Deno.test("a key that answers past its guards has them cleared in shared state t
   });
   await t.step("a set-aside key that answers 429 is only cooling from then on", async () => {
     keys.rejected(pick.key, 401, "upstream answered 401: invalid key");
-    assert.deepEqual(await run({ status: 429, headers: h({ "retry-after": "60" }) }), ["nim 0 -"]);
+    assert.deepEqual(await run({ status: 429, headers: h({ "retry-after": "60" }) }), [
+      "nim 0 m (set-asides only)",
+    ]);
     assert.equal(keys.snapshot()[0]?.state, "ready");
     assert.ok(keys.snapshot()[0]?.models?.m, "cooling for m");
   });

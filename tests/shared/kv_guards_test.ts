@@ -39,6 +39,7 @@ Deno.test("guards.kv: cool-downs, set-asides, circuits and windows come back; ot
     const until = Date.now() + 60_000;
     first.cooling("p", 0, "m", until, true);
     first.setAside("p", 1, until, 401, "invalid x-api-key");
+    first.setAside("p", 2, until, 403, "no access to m", "m");
     first.circuit("p", "m", until, "502 from upstream");
     first.circuit("p", "other", until, "gone");
     first.circuit("p", "other", 0);
@@ -49,6 +50,12 @@ Deno.test("guards.kv: cool-downs, set-asides, circuits and windows come back; ot
     await second.sync({ provider: "p", model: "m", ...after });
     const keys = after.keys.snapshot();
     assert.equal(keys[1]!.state, "blocked");
+    assert.equal(keys[2]!.state, "ready", "k2 serves models other than m");
+    assert.equal(
+      keys[2]!.setAside?.m?.until,
+      until,
+      "k2 is set aside for m, until the same moment",
+    );
     assert.equal(after.keys.soonest("m")?.key.index, 0, "k0 cools down for m");
     assert.equal(after.breaker.snapshot().state, "open");
     assert.equal(after.limiter.snapshot().inWindow, 1, "the grant is still in the window");
