@@ -19,7 +19,7 @@ import { exhaustedError, failureError } from "./exhausted.ts";
 import type { KeyLease } from "./key_pool.ts";
 import { noteKeyRefusal } from "./key_refusal.ts";
 import { takeSlot } from "./slot.ts";
-import type { Place, Release } from "./limiter.ts";
+import type { Release } from "./limiter.ts";
 import {
   answerHandle,
   type Dispatched,
@@ -35,6 +35,7 @@ import {
   type Counter,
   keyId,
   lastResort,
+  placeOf,
   retryHeldCredentials,
   type TryMode,
 } from "./last_resort.ts";
@@ -148,7 +149,12 @@ export class Dispatcher<S extends { readonly ok: true }> {
    */
   async dispatch(chain: readonly DispatchTarget[], signal: AbortSignal): Promise<Dispatched<S>> {
     const outcomes: TargetOutcome[] = [];
-    const counter: Counter = { attempts: 0, tried: new Set(), heldNow: new Set() };
+    const counter: Counter = {
+      attempts: 0,
+      tried: new Set(),
+      heldNow: new Set(),
+      places: new Map(),
+    };
     for (const target of chain) {
       signal.throwIfAborted();
       const outcome = await this.#tryTarget(target, signal, counter, NORMAL);
@@ -257,7 +263,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
     try {
       let retries = 0;
       let rotations = 0;
-      const place: Place = {};
+      const place = placeOf(counter, ref);
       for (;;) {
         const forced = rotations === 0 ? mode.key : undefined;
         const slot = await takeSlot(ref, keys, limiter, signal, { place, forced, held });

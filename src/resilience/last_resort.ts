@@ -8,7 +8,8 @@ import type { Logger } from "../core/log.ts";
 import type { Cause } from "./classify.ts";
 import { type Clock, sleep } from "./clock.ts";
 import type { KeyLease, KeyPool } from "./key_pool.ts";
-import { nameOf, type TargetOutcome } from "./outcome.ts";
+import type { Place } from "./limiter.ts";
+import { nameOf, type TargetOutcome, type TargetRef } from "./outcome.ts";
 import type { ResilienceRegistry } from "./registry.ts";
 import type { DispatchTarget } from "./dispatcher.ts";
 
@@ -25,11 +26,27 @@ export interface Counter {
   readonly tried: Set<string>;
   /** Client-credential holds this very request set (its plan refused it just now). */
   readonly heldNow?: Set<object>;
+  /**
+   * The request's place in each target's limiter queue (by `provider/model`), taken on its first
+   * try: a last-resort try comes back to it, as a retry or a key rotation does.
+   */
+  readonly places?: Map<string, Place>;
 }
 
 /** How a key is named in {@link Counter.tried}: for any model, or for `model`. */
 export function keyId(provider: string, key: KeyLease, model?: string): string {
   return model === undefined ? `${provider}#${key.index}` : `${provider}#${key.index}/${model}`;
+}
+
+/** The request's place in `ref`'s limiter queue: the one its first try there took, if any. */
+export function placeOf(counter: Counter, ref: TargetRef): Place {
+  const name = nameOf(ref);
+  let place = counter.places?.get(name);
+  if (!place) {
+    place = {};
+    counter.places?.set(name, place);
+  }
+  return place;
 }
 
 /** How a target is tried: normally, or as a last resort past its guards. */
