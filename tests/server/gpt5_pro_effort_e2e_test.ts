@@ -1,7 +1,8 @@
 /**
- * gpt-5-pro reasons only at `high` and refuses any other effort with a 400, on the Responses API
- * and behind Chat Completions servers. Whatever thinking Claude Code asks for (a budget, an
- * effort, none at all), ccp must send `high` or nothing, so no request is refused.
+ * gpt-5-pro reasons only at `high` and refuses any other effort with a 400, on the Responses API,
+ * behind Chat Completions servers and through OpenRouter (`openai/gpt-5-pro`). Whatever thinking
+ * Claude Code asks for (a budget, an effort, none at all), ccp must send `high` or nothing, so no
+ * request is refused.
  */
 
 import assert from "node:assert/strict";
@@ -24,6 +25,18 @@ const THINKING: readonly Obj[] = [
   { thinking: { type: "disabled" } },
   {},
 ];
+
+/**
+ * The effort a Chat Completions body asks for: `reasoning_effort`, or OpenRouter's `reasoning`
+ * object, where a token budget is turned into an effort upstream and switching reasoning off is
+ * refused by a model that always reasons.
+ */
+function effortOf(body: Obj): unknown {
+  const reasoning = body.reasoning as Obj | undefined;
+  if (reasoning?.max_tokens !== undefined) return `a budget of ${reasoning.max_tokens} tokens`;
+  if (reasoning?.enabled === false) return "none";
+  return body.reasoning_effort ?? reasoning?.effort;
+}
 
 function ask(thinking: Obj, stream: boolean): Obj {
   return {
@@ -57,7 +70,11 @@ Deno.test("gpt-5-pro behind Chat Completions: reasoning_effort is `high` or abse
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const body = await req.json() as Obj;
     bodies.push(body);
-    const effort = body.reasoning_effort;
+    console.log(
+      "BODY",
+      JSON.stringify({ m: body.model, r: body.reasoning, e: body.reasoning_effort }),
+    );
+    const effort = effortOf(body);
     if (effort !== undefined && effort !== "high") {
       return Response.json({
         error: {
@@ -87,7 +104,13 @@ Deno.test("gpt-5-pro behind Chat Completions: reasoning_effort is `high` or abse
   });
   const url = `http://127.0.0.1:${server.addr.port}/v1`;
   try {
-    for (const preset of ["openai", undefined]) {
+    for (
+      const [preset, model] of [
+        ["openai", "gpt-5-pro"],
+        [undefined, "gpt-5-pro"],
+        ["open_router", "openai/gpt-5-pro"],
+      ] as const
+    ) {
       bodies.length = 0;
       const ccp = startCcp(testConfig({
         providers: [provider("up", {
@@ -98,7 +121,7 @@ Deno.test("gpt-5-pro behind Chat Completions: reasoning_effort is `high` or abse
           authHeader: "bearer",
           maxRetries: 0,
         })],
-        routes: { default: "up/gpt-5-pro" },
+        routes: { default: `up/${model}` },
       }));
       try {
         for (const thinking of THINKING) {
@@ -112,10 +135,7 @@ Deno.test("gpt-5-pro behind Chat Completions: reasoning_effort is `high` or abse
         await ccp.close();
       }
       assert.equal(bodies.length, THINKING.length * 2, `${preset}: none refused and resent`);
-      assert.deepEqual(
-        new Set(bodies.map((b) => b.reasoning_effort)),
-        new Set(["high", undefined]),
-      );
+      assert.deepEqual(new Set(bodies.map(effortOf)), new Set(["high", undefined]), `${preset}`);
     }
   } finally {
     await server.shutdown();

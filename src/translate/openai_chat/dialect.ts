@@ -144,16 +144,13 @@ export const REASONING_ONLY_MODELS: readonly ModelPatch[] = [
 ].map((match) => ({ match, set: { reasoningAllowance: REASONING_ALLOWANCE.full } }));
 
 /**
- * gpt-5-pro reasons at `high` and takes no other effort: any other is refused with a 400, so the
- * client's effort becomes `high`, and a request without thinking sends none (`high` is its
- * default) with room for that reasoning.
+ * gpt-5-pro always reasons, at `high` (its default): a request without thinking needs room for
+ * that reasoning. The efforts it takes are in ../reasoning/efforts.ts, which every translator
+ * reads, so the client's effort becomes `high` and no effort is sent when it asks for none.
  */
 export const GPT5_PRO: ModelPatch = {
   match: "gpt-5-pro",
-  set: {
-    reasoningSwitch: { kind: "reasoning_effort", levels: ["high"] },
-    reasoningAllowance: REASONING_ALLOWANCE.full,
-  },
+  set: { reasoningAllowance: REASONING_ALLOWANCE.full },
 };
 
 /**

@@ -5,6 +5,7 @@
 
 import type { Effort, MessagesRequest } from "../../protocols/anthropic.ts";
 import type { JsonObject } from "../../protocols/openai_chat.ts";
+import { modelEfforts } from "../reasoning/efforts.ts";
 import type { OpenAIDialect, ReasoningSwitch } from "./dialect.ts";
 
 /** What the client asked for, independent of any provider. */
@@ -69,25 +70,41 @@ export function pickLevel<L extends string>(
   return best ?? levels[0];
 }
 
-/** Request fields that carry the intent for one reasoning switch. */
+/**
+ * Request fields that carry the intent for one reasoning switch. A `model` that takes only some
+ * efforts (see ../reasoning/efforts.ts) is sent one of those, whatever the switch lists.
+ */
 export function reasoningFields(
   intent: ThinkingIntent,
   sw: ReasoningSwitch,
-  ctx: { stream: boolean; maxTokens?: number },
+  ctx: { stream: boolean; maxTokens?: number; model?: string },
 ): JsonObject {
   if (intent.mode === "default") return {};
   const on = intent.mode === "on";
+  const fixed = ctx.model === undefined ? undefined : modelEfforts(ctx.model);
   switch (sw.kind) {
     case "none":
       return {};
     case "reasoning_effort": {
-      if (!on) return sw.off ? { reasoning_effort: sw.off } : {};
+      const off = fixed ? fixed.off : sw.off;
+      if (!on) return off ? { reasoning_effort: off } : {};
       // Adaptive thinking without an effort: the provider's own default is the best match.
-      const level = intent.effort ? pickLevel(sw.levels, intent.effort) : sw.unspecified;
+      const level = intent.effort
+        ? pickLevel(fixed?.efforts ?? sw.levels, intent.effort)
+        : fixed
+        ? undefined
+        : sw.unspecified;
       const base = level && level !== "default" ? { reasoning_effort: level } : {};
       return { ...base, ...(sw.onExtra ?? {}) };
     }
     case "openrouter_reasoning": {
+      if (fixed) {
+        // Such a model always reasons: switching it off is refused, and so is a budget
+        // OpenRouter turns into an effort the model does not take.
+        if (!on) return fixed.off ? { reasoning: { effort: fixed.off } } : {};
+        if (!intent.effort) return { reasoning: { enabled: true } };
+        return { reasoning: { effort: pickLevel(fixed.efforts, intent.effort) } };
+      }
       if (!on) return { reasoning: { enabled: false } };
       const budget = intent.budgetTokens;
       // OpenRouter wants the reasoning budget below max_tokens (and Anthropic models >= 1024).

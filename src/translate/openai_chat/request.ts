@@ -217,6 +217,11 @@ export function toOpenAIChatRequest(
     if (dialect.streamUsage) body.stream_options = { include_usage: true };
   }
 
-  Object.assign(body, reasoningFields(intent, dialect.reasoningSwitch, { stream, maxTokens: max }));
+  const reasoning = reasoningFields(intent, dialect.reasoningSwitch, {
+    stream,
+    maxTokens: max,
+    model: target.model,
+  });
+  Object.assign(body, reasoning);
   return applyQuirks(body, dialect.quirks);
 }

@@ -7,6 +7,7 @@ import type { MessagesRequest } from "../../protocols/anthropic.ts";
 import type { ResponsesEffort, ResponsesRequest } from "../../protocols/openai_responses.ts";
 import { effortFromBudget, pickLevel } from "../openai_chat/reasoning_request.ts";
 import { REASONING_ALLOWANCE } from "../reasoning/allowance.ts";
+import { modelEfforts } from "../reasoning/efforts.ts";
 
 // Reasoning models (o-series, GPT-5, Codex) refuse sampling parameters.
 export const REASONING_MODEL = /(^|\/)(o\d|gpt-5|codex)/i;
@@ -28,19 +29,14 @@ const EFFORT_OF: Readonly<Record<string, ResponsesEffort>> = {
 // not ask for thinking, since the API's default (medium for most) is slow and costly.
 // gpt-5-pro takes only `high`, its default, and models outside the table take no effort at all.
 // Reasoning counts against `max_output_tokens`, so a family that still reasons at its weakest
-// gets an allowance on top of the client's limit (see ../reasoning/allowance.ts). A family that
-// takes only some efforts lists them: the client's effort becomes the nearest one listed, since
-// the API refuses any other with a 400.
+// gets an allowance on top of the client's limit (see ../reasoning/allowance.ts). A model that
+// takes only some efforts (../reasoning/efforts.ts) is sent the nearest one it takes, since the
+// API refuses any other with a 400.
 const LOWEST_EFFORT: ReadonlyArray<
-  readonly [
-    RegExp,
-    ResponsesEffort | undefined,
-    allowance: number,
-    levels?: readonly ResponsesEffort[],
-  ]
+  readonly [RegExp, ResponsesEffort | undefined, allowance: number]
 > = [
   [NO_REASONING, undefined, 0],
-  [/gpt-5(\.\d+)?-pro/i, undefined, REASONING_ALLOWANCE.full, ["high"]],
+  [/gpt-5(\.\d+)?-pro/i, undefined, REASONING_ALLOWANCE.full],
   [/codex/i, "low", REASONING_ALLOWANCE.low], // Codex models refuse `minimal` and, so far, `none`
   [/gpt-5\.\d/i, "none", 0], // gpt-5.1 and later can skip reasoning; they refuse `minimal`
   [/gpt-5/i, "minimal", REASONING_ALLOWANCE.minimal],
@@ -72,7 +68,7 @@ export function reasoningOf(
     ? thinking.budget_tokens
     : undefined;
   const level = explicit ?? (budget !== undefined ? effortFromBudget(budget) : undefined);
-  const levels = LOWEST_EFFORT.find(([re]) => re.test(model))?.[3];
+  const levels = modelEfforts(model)?.efforts;
   const effort = !level ? undefined : levels ? pickLevel(levels, level) : EFFORT_OF[level];
   return { ...(effort ? { effort } : {}), summary: "auto" };
 }

@@ -362,6 +362,20 @@ Deno.test("thinking → the provider's own switch", async (t) => {
       enabled: false,
     });
   });
+  await t.step("OpenRouter: a model with a fixed set of efforts is sent one of them", () => {
+    const pro = (request: MessagesRequest) =>
+      map({ ...request, max_tokens: 20000 }, D.openrouter, { model: "openai/gpt-5-pro" })
+        .reasoning;
+    // A budget would be turned into an effort by OpenRouter, one gpt-5-pro may refuse.
+    assert.deepEqual(pro(enabled(2048)), { effort: "high" });
+    assert.deepEqual(pro(adaptive), { effort: "high" });
+    assert.deepEqual(pro(req({ thinking: { type: "adaptive" } })), { enabled: true });
+    assert.equal(pro(req({ thinking: { type: "disabled" } })), undefined, "it cannot stop");
+    const mini = (request: MessagesRequest) =>
+      map(request, D.openrouter, { model: "x-ai/grok-3-mini" }).reasoning;
+    assert.deepEqual(mini(adaptive), { effort: "low" }, "medium: the nearest below is low");
+    assert.deepEqual(mini(req({ thinking: { type: "disabled" } })), { effort: "low" });
+  });
   await t.step("Qwen enable_thinking + thinking_budget, only when streaming", () => {
     const body = map(enabled(8000), D.qwen);
     assert.equal(body.enable_thinking, true);
