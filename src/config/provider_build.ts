@@ -154,6 +154,12 @@ export function buildProvider(
     totalMs: own.timeouts?.total ?? defaults.timeouts?.total ?? builtin.totalMs,
   };
   const maxConcurrency = own.max_concurrency ?? defaults.max_concurrency;
+  const retryBase = own.retry_delay?.base ?? defaults.retry_delay?.base;
+  const retryMax = own.retry_delay?.max ?? defaults.retry_delay?.max;
+  const retryDelay = {
+    ...(retryBase !== undefined ? { baseMs: retryBase } : {}),
+    ...(retryMax !== undefined ? { maxMs: retryMax } : {}),
+  };
   // The preset's knowledge of its models comes first, then provider_defaults'; the provider's
   // own settings win per key.
   const modelSettings: Record<string, ModelSettings> = { ...preset?.modelSettings };
@@ -179,6 +185,7 @@ export function buildProvider(
     models: unique(own.models ?? defaults.models ?? []),
     timeouts,
     maxRetries: own.max_retries ?? defaults.max_retries ?? BUILTIN_PROVIDER_DEFAULTS.maxRetries,
+    ...(Object.keys(retryDelay).length > 0 ? { retryDelay } : {}),
     ...(rateLimit
       ? { rateLimit: { requests: rateLimit.requests, windowMs: rateLimit.window } }
       : {}),

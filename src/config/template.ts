@@ -57,6 +57,7 @@ providers:
   #   models: [qwen3-coder]                # advertised by GET /v1/models
   #   timeouts: { connect: 10s, first_byte: 600s, idle: 120s, total: 0 }   # 0 = none
   #   max_retries: 3
+  #   retry_delay: { base: 1s, max: 30s }  # wait before a retry: doubling from base, at most max
   #   rate_limit: { requests: 40, window: 60s }
   #   max_concurrency: 5
   #   fallback_on: [429, 500, 502, 503, 504, 529]   # statuses that move on to the next target

@@ -83,6 +83,11 @@ export interface ProviderConfig {
   readonly models: readonly string[];
   readonly timeouts: Timeouts;
   readonly maxRetries: number;
+  /**
+   * The wait before a retry (exponential from `baseMs`, at most `maxMs`; a `Retry-After` wins);
+   * what is absent keeps the dispatcher's default (1 s, 30 s).
+   */
+  readonly retryDelay?: { readonly baseMs?: number; readonly maxMs?: number };
   readonly rateLimit?: RateLimit;
   readonly maxConcurrency?: number;
   /** Upstream statuses that move a request to the next target of its route. */

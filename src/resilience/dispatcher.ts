@@ -345,7 +345,9 @@ export class Dispatcher<S extends { readonly ok: true }> {
         const waitable = hint === undefined || hint <= this.#backoff.maxRetryAfterMs;
         const maxRetries = Math.min(target.provider.maxRetries, this.#maxRetries);
         if (verdict.action === "retry_same" && retries < maxRetries && waitable) {
-          const delay = backoffDelay(retries++, this.#backoff, hint);
+          // The provider's own base and ceiling, when it has them; a hint still wins.
+          const backoff = { ...this.#backoff, ...target.provider.retryDelay };
+          const delay = backoffDelay(retries++, backoff, hint);
           // A wait frees the slot for others; the request's place brings it back before later ones.
           if (delay > 0) held = void held?.();
           await sleep(this.#clock, delay, signal);

@@ -100,6 +100,23 @@ Deno.test("Dispatcher failover", async (t) => {
     },
   );
 
+  await t.step("a provider's retry_delay sets the backoff; Retry-After still wins", async () => {
+    const a = provider("a", { maxRetries: 3, retryDelay: { baseMs: 100, maxMs: 150 } });
+    const { calls, run, clock } = setup({
+      a: [
+        { status: 500 },
+        { status: 500 },
+        { status: 503, headers: h({ "retry-after": "7" }) },
+        "ok",
+      ],
+    });
+    const start = clock.now();
+    (await run([to(a)])).done();
+    assert.equal(calls.length, 4);
+    // Full jitter with random 0.5: 0.5·100 ms + 0.5·150 ms (capped), then the announced 7 s.
+    assert.equal(clock.now() - start, 50 + 75 + 7000);
+  });
+
   await t.step("a retry can succeed on the same target", async () => {
     const a = provider("a", { maxRetries: 3 });
     const { calls, run } = setup({ a: [{ status: 502 }, { error: new TypeError("reset") }, "ok"] });

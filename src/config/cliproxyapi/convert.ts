@@ -29,6 +29,7 @@ const READ = new Set([
   "api-keys",
   "proxy-url",
   "request-retry",
+  "max-retry-interval",
   "routing",
 ]);
 
@@ -233,6 +234,11 @@ export function convertCliProxyApi(config: unknown): Draft {
   if (typeof retries === "number" && Number.isInteger(retries) && retries >= 0) {
     providerDefaults.push(["max_retries", retries]);
   }
+  // Seconds: the longest wait between its retries, as ccp's backoff ceiling.
+  const interval = config["max-retry-interval"];
+  if (typeof interval === "number" && Number.isFinite(interval) && interval > 0) {
+    providerDefaults.push(["retry_delay", { max: `${interval}s` }]);
+  }
   for (const [key, value] of Object.entries(config)) {
     if (READ.has(key) || isEmptyValue(value)) continue;
     state.notCarried.push(`${key}: ${INSTEAD[key] ?? "not used by ccp"}; not carried over`);
@@ -276,7 +282,7 @@ export function convertCliProxyApi(config: unknown): Draft {
         "# Each model name and alias the credentials listed is an alias here; a Claude key passes",
         "# Claude Code's own model names through.",
       ],
-      defaultsComment: "CLIProxyAPI's request-retry",
+      defaultsComment: "CLIProxyAPI's request-retry and max-retry-interval",
     },
   };
 }

@@ -29,11 +29,6 @@ const GROUPS: ReadonlyArray<{ readonly names: readonly string[]; readonly instea
     instead: "HTTP_READ_TIMEOUT (the wait between chunks) and HTTP_CONNECT_TIMEOUT are read",
   },
   {
-    names: ["PROVIDER_RETRY_BASE_DELAY", "PROVIDER_RETRY_MAX_DELAY"],
-    instead: "ccp waits up to 1 s before its first retry, doubling to 30 s, and honours a " +
-      "Retry-After up to 60 s; PROVIDER_MAX_RETRIES is read",
-  },
-  {
     names: ["FCC_ENV_FILE"],
     instead: "ccp reads .env beside its config file (in the config dir without one) and in the " +
       "working directory",

@@ -33,6 +33,9 @@ export function tuningFromEnv(
   };
 
   const maxRetries = whole("PROVIDER_MAX_RETRIES", 0);
+  // Seconds, as free-claude-code reads them ("2.0"); a unit (500ms) is taken too.
+  const retryBase = seconds("PROVIDER_RETRY_BASE_DELAY", false);
+  const retryMax = seconds("PROVIDER_RETRY_MAX_DELAY", false);
   const maxConcurrency = whole("PROVIDER_MAX_CONCURRENCY", 1);
   const requests = whole("PROVIDER_RATE_LIMIT", 1);
   const window = seconds("PROVIDER_RATE_WINDOW", false) ?? 60_000;
@@ -46,8 +49,13 @@ export function tuningFromEnv(
     ...(connect !== undefined ? { connect } : {}),
     ...(idle !== undefined ? { idle } : {}),
   };
+  const retryDelay = {
+    ...(retryBase !== undefined ? { base: retryBase } : {}),
+    ...(retryMax !== undefined ? { max: retryMax } : {}),
+  };
   const defaults: ProviderDefaultsSection = {
     ...(maxRetries !== undefined ? { max_retries: maxRetries } : {}),
+    ...(Object.keys(retryDelay).length > 0 ? { retry_delay: retryDelay } : {}),
     ...(maxConcurrency !== undefined ? { max_concurrency: maxConcurrency } : {}),
     ...(requests !== undefined ? { rate_limit: { requests, window } } : {}),
     ...(Object.keys(timeouts).length > 0 ? { timeouts } : {}),

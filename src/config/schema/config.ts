@@ -25,6 +25,12 @@ const timeoutsSchema = section({
   total: duration().optional(),
 });
 
+/** The wait before a retry of one target: exponential from `base`, never above `max`. */
+const retryDelaySchema = section({
+  base: duration().optional(),
+  max: duration().optional(),
+});
+
 const rateLimitSchema = section({
   requests: wholeNumber(1),
   window: duration(),
@@ -41,6 +47,7 @@ const sharedProviderShape = {
   models: textList("model names").optional(),
   timeouts: timeoutsSchema.optional(),
   max_retries: wholeNumber(0).optional(),
+  retry_delay: retryDelaySchema.optional(),
   rate_limit: rateLimitSchema.optional(),
   max_concurrency: wholeNumber(1).optional(),
   fallback_on: statusList().optional(),

@@ -254,7 +254,6 @@ Deno.test("free-claude-code variables ccp does not read are named, with what to 
   const text = config.warnings.join("\n");
   for (
     const name of [
-      "PROVIDER_RETRY_BASE_DELAY",
       "ENABLE_WEB_SERVER_TOOLS",
       "FAST_PREFIX_DETECTION",
       "ENABLE_NETWORK_PROBE_MOCK",
@@ -266,7 +265,7 @@ Deno.test("free-claude-code variables ccp does not read are named, with what to 
   assert.match(text, /not read by ccp/);
   assert.ok(config.warnings.length <= 6, text);
   // Variables ccp reads are never named so.
-  assert.doesNotMatch(text, /\bMODEL\b|PROVIDER_RATE_LIMIT|REASONING_/);
+  assert.doesNotMatch(text, /\bMODEL\b|PROVIDER_RATE_LIMIT|PROVIDER_RETRY|REASONING_/);
   assert.deepEqual(configFromEnv({ env: { MODEL: "ollama/m" } }).warnings, []);
 });
 
