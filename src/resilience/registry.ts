@@ -7,6 +7,8 @@ import { KeyPool, type KeySnapshot } from "./key_pool.ts";
 import { Limiter, type LimiterSnapshot } from "./limiter.ts";
 import { LearnedParams } from "./learned_params.ts";
 import { CredentialHolds } from "./credential_holds.ts";
+import { SessionAffinity } from "./affinity.ts";
+import { TargetSpread } from "./spread.ts";
 
 /** A provider's key pool and limiter. */
 export interface ProviderState {
@@ -49,6 +51,7 @@ function fingerprint(p: ProviderConfig): string {
   return JSON.stringify([
     p.apiKeys,
     p.keyUsageLimit,
+    p.keyStrategy ?? "fill_first",
     p.rateLimit ?? null,
     p.maxConcurrency ?? null,
   ]);
@@ -64,11 +67,16 @@ export class ResilienceRegistry {
   readonly learned = new LearnedParams();
   /** What passthrough targets refused per client credential (a plan's limit), kept across reloads too. */
   readonly credentials: CredentialHolds;
+  /** Which key and spread target each client session last used (`routing.session_affinity`). */
+  readonly affinity: SessionAffinity;
+  /** Where each weighted route's next new request goes first. */
+  readonly spread = new TargetSpread();
 
   constructor(options: RegistryOptions = {}) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.credentials = new CredentialHolds({ clock: this.#clock });
+    this.affinity = new SessionAffinity({ clock: this.#clock });
   }
 
   /** The pool and limiter for `config.id`, built on first use and rebuilt when its keys or limits change. */
@@ -79,6 +87,7 @@ export class ResilienceRegistry {
     const state: ProviderState = {
       keys: new KeyPool(config.apiKeys, {
         usageLimit: config.keyUsageLimit,
+        ...(config.keyStrategy ? { strategy: config.keyStrategy } : {}),
         clock: this.#clock,
       }),
       limiter: new Limiter({
