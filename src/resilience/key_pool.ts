@@ -87,6 +87,11 @@ export class KeyPool {
     return { cooling, strikes };
   }
 
+  /** True when keys are handed out in turn (`round_robin`). */
+  get roundRobin(): boolean {
+    return this.#roundRobin;
+  }
+
   /** Number of keys (1 for a keyless provider). */
   get size(): number {
     return this.#slots.length;

@@ -26,7 +26,15 @@ export interface RegistryOptions {
 
 /** Everything GET /health shows about resilience; times are epoch milliseconds. */
 export interface ResilienceSnapshot {
-  readonly providers: Record<string, { keys: KeySnapshot[]; limiter: LimiterSnapshot }>;
+  readonly providers: Record<
+    string,
+    {
+      keys: KeySnapshot[];
+      limiter: LimiterSnapshot;
+      /** Present when the keys go in turn; absent for the default, fill-first. */
+      key_strategy?: "round_robin";
+    }
+  >;
   /** Keyed `provider/model`. */
   readonly targets: Record<string, BreakerSnapshot>;
   /** Optional parameters left out per `provider/model`, learned from the upstream's 400s. */
@@ -121,7 +129,11 @@ export class ResilienceRegistry {
   snapshot(): ResilienceSnapshot {
     const providers: ResilienceSnapshot["providers"] = {};
     for (const [id, { state }] of this.#providers) {
-      providers[id] = { keys: state.keys.snapshot(), limiter: state.limiter.snapshot() };
+      providers[id] = {
+        keys: state.keys.snapshot(),
+        limiter: state.limiter.snapshot(),
+        ...(state.keys.roundRobin ? { key_strategy: "round_robin" as const } : {}),
+      };
     }
     const targets: ResilienceSnapshot["targets"] = {};
     for (const [id, breaker] of this.#breakers) targets[id] = breaker.snapshot();

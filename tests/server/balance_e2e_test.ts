@@ -74,7 +74,7 @@ function config(text: string) {
   return configFromYaml({ file: "c.yaml", env: {}, text });
 }
 
-async function send(url: string, session?: string): Promise<Response> {
+async function send(url: string, session?: string, userId?: string): Promise<Response> {
   const res = await fetch(`${url}/v1/messages`, {
     method: "POST",
     headers: {
@@ -85,6 +85,7 @@ async function send(url: string, session?: string): Promise<Response> {
       model: "claude-sonnet-4-5",
       max_tokens: 16,
       messages: [{ role: "user", content: "hi" }],
+      ...(userId ? { metadata: { user_id: userId } } : {}),
     }),
   });
   await res.body?.cancel();
@@ -135,6 +136,8 @@ routing: { session_affinity: true }
     assert.notEqual(moved, "a k2");
     assert.deepEqual(after.s2!.slice(1), [moved, moved], "s2 stays on the key it moved to");
     assert.ok(!ccp.logs.some((l) => /\bs[123]\b/.test(l)), "a session id reached the log");
+    const health = await (await fetch(`${ccp.url}/health`)).json();
+    assert.equal(health.resilience.providers.a.key_strategy, "round_robin");
   } finally {
     await ccp.close();
     await up.close();
@@ -244,5 +247,39 @@ routing: { session_affinity: true }
     await ccp.close();
     await a.close();
     await b.close();
+  }
+});
+
+Deno.test("without the header, the session in metadata.user_id keeps its key", async () => {
+  const seen: Seen[] = [];
+  const up = upstream("a", seen);
+  const ccp = startCcp(config(`
+providers:
+  a: { type: anthropic, base_url: "${up.url}", api_keys: [k1, k2], key_strategy: round_robin }
+routes: { default: a/m }
+routing: { session_affinity: true }
+`));
+  const older = "user_0f1e_account_7a7a_session_11111111-aaaa";
+  const newer = JSON.stringify({ device_id: "d", account_uuid: "a", session_id: "2222-bbbb" });
+  try {
+    for (let i = 0; i < 3; i++) {
+      await send(ccp.url, undefined, older);
+      await send(ccp.url, undefined, newer);
+      await send(ccp.url); // no session: takes its turn, and moves the turn on
+    }
+    assert.deepEqual(seen.map((s) => s.key), [
+      "k1",
+      "k2",
+      "k1",
+      "k1",
+      "k2",
+      "k2",
+      "k1",
+      "k2",
+      "k1",
+    ]);
+  } finally {
+    await ccp.close();
+    await up.close();
   }
 });
