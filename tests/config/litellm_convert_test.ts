@@ -152,6 +152,15 @@ Deno.test("LiteLLM deployments of one name are spread by weight; fallbacks weigh
   // Sessions keep their deployment, or one Claude Code session would mix providers.
   assert.equal(config.routing?.sessionAffinityTtlMs, 3_600_000);
 
+  const fractions = convertLiteLlm(parseYaml(
+    LITELLM.replace(
+      "      reasoning_effort: medium\n",
+      "      reasoning_effort: medium\n      weight: 0.9\n",
+    )
+      .replace("      rpm: 60\n", "      rpm: 60\n      weight: 0.1\n"),
+  ));
+  assert.deepEqual(fractions.aliases?.[0]?.weights, [1000, 111, 0], "fractions keep their ratio");
+
   const other = convertLiteLlm(
     parseYaml(LITELLM.replace("simple-shuffle", "latency-based-routing")),
   );

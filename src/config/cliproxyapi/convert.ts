@@ -2,7 +2,8 @@
  * CLIProxyAPI config.yaml → a ccp config, as data (the claude-code-router converter's Draft,
  * written by the same renderer). Pure: literal keys come back separately so they go to .env.
  * Its API-key credentials become providers (entries alike but for the key share one, as a key
- * list); every model name and alias they list becomes an alias; its OAuth accounts cannot move.
+ * list); every model name and alias they list becomes an alias, spread over the providers that
+ * list it as its routing strategy spread it (routing.ts); its OAuth accounts cannot move.
  */
 
 import { findPreset } from "../../providers/catalog.ts";

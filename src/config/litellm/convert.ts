@@ -74,9 +74,17 @@ function placeOf(model: string, apiBase: string | undefined):
 /** A deployment's `weight`: a number above 0, else 1 (LiteLLM's default). */
 function weightOf(value: unknown): number {
   const n = typeof value === "string" ? Number(value) : value;
-  return typeof n === "number" && Number.isFinite(n) && n > 0
-    ? Math.min(Math.round(n), 1000) || 1
-    : 1;
+  return typeof n === "number" && Number.isFinite(n) && n > 0 ? n : 1;
+}
+
+/**
+ * Weights as ccp writes them, whole numbers up to 1000 in the same ratio: LiteLLM also takes
+ * fractions (`0.9`, `0.1`).
+ */
+function wholeWeights(weights: readonly number[]): number[] {
+  const max = Math.max(...weights);
+  if (weights.every((w) => Number.isInteger(w)) && max <= 1000) return [...weights];
+  return weights.map((w) => Math.max(1, Math.round((w * 1000) / max)));
 }
 
 /** Per-deployment keys ccp has no place for, named once per model name. */
@@ -284,8 +292,10 @@ export function convertLiteLlm(config: unknown): Draft {
   const aliases: DraftRoute[] = [...chains].map(([name, targets]) => {
     const deployments = own.get(name)?.length ?? 0;
     if (deployments < 2) return { name, targets };
-    const spread = targets.map((t, i) => i < deployments ? weights.get(`${name}\n${t}`) ?? 1 : 0);
-    return { name, targets, weights: spread };
+    const spread = wholeWeights(
+      targets.slice(0, deployments).map((t) => weights.get(`${name}\n${t}`) ?? 1),
+    );
+    return { name, targets, weights: targets.map((_, i) => spread[i] ?? 0) };
   });
   // A spread that moved one Claude Code session between providers would mix their thinking
   // signatures and tool ids, and lose each one's prompt cache: sessions keep their deployment.
