@@ -91,13 +91,19 @@ function formatTransform(t: Transform): string {
   return parts.join("; ");
 }
 
-/** "nim/z-ai/glm4.7 [effort high] → local/qwen3-coder" */
+/**
+ * "nim/z-ai/glm4.7 [effort high] → local/qwen3-coder"; a weighted route
+ * "spread by weight: a/m (3) | b/m (1) | c/m (failover only)".
+ */
 function formatChain(chain: readonly Target[]): string {
-  return chain.map((t) => {
+  const spread = chain.some((t) => t.weight !== undefined);
+  const items = chain.map((t) => {
     const model = t.clientModel ? "<client model>" : t.model;
     const settings = t.settings ? formatSettings(t.settings) : "";
-    return `${t.provider}/${model}${settings ? ` [${settings}]` : ""}`;
-  }).join(" → ");
+    const weight = !spread ? "" : t.weight === 0 ? " (failover only)" : ` (${t.weight})`;
+    return `${t.provider}/${model}${settings ? ` [${settings}]` : ""}${weight}`;
+  });
+  return spread ? `spread by weight: ${items.join(" | ")}` : items.join(" → ");
 }
 
 /** One provider as a few indented lines. */
@@ -110,6 +116,8 @@ function describeProvider(p: ProviderConfig): string[] {
       p.apiKeys.length === 0
         ? "none"
         : `${p.apiKeys.length} (${p.apiKeys.map(redactKey).join(", ")})`
+    }${
+      p.apiKeys.length < 2 ? "" : p.keyStrategy === "round_robin" ? ", round robin" : ", fill first"
     }; auth header: ${p.authHeader}`;
   const t = p.timeouts;
   const lines = [
@@ -175,6 +183,13 @@ export function describeConfig(config: Config): string {
   if (transforms.length > 0) {
     lines.push("Transforms:");
     for (const [name, t] of transforms) lines.push(`  ${name}: ${formatTransform(t)}`);
+  }
+  const affinity = config.routing?.sessionAffinityTtlMs;
+  if (affinity !== undefined) {
+    lines.push(
+      `Session affinity: on (a session keeps its key and spread target for ` +
+        `${formatMs(affinity)} after its last request)`,
+    );
   }
   if (config.localAnswers === false) {
     lines.push("Local answers: off (quota probes and Warmup go upstream)");

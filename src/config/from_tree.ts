@@ -131,12 +131,18 @@ function buildChains(
   const out: Record<string, Target[]> = {};
   for (const [name, items] of Object.entries(entries)) {
     const chain: Target[] = [];
+    // One weight spreads the route: every target then has one (1 unless written).
+    const spread = items.some((item) => item.weight !== undefined);
+    if (spread && items.every((item) => item.weight === 0)) {
+      problems.add([section, name], "every target has weight 0: give one a weight above 0");
+    }
     for (const item of items) {
       const checked = checkTarget(item.target, known);
       if ("message" in checked) problems.add([section, name, ...item.path], checked.message);
       else {
         const settings = item.settings ? toModelSettings(item.settings) : {};
-        chain.push(isEmptySettings(settings) ? checked : { ...checked, settings });
+        const weighted = spread ? { ...checked, weight: item.weight ?? 1 } : checked;
+        chain.push(isEmptySettings(settings) ? weighted : { ...weighted, settings });
       }
     }
     out[name] = chain;

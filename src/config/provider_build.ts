@@ -1,7 +1,14 @@
 /** Builds one normalised ProviderConfig from built-in defaults, a preset, provider_defaults and its own keys. */
 
 import type { Preset } from "../providers/catalog.ts";
-import type { AuthHeader, ModelSettings, ProviderConfig, Timeouts, WireProtocol } from "./types.ts";
+import type {
+  AuthHeader,
+  KeyStrategy,
+  ModelSettings,
+  ProviderConfig,
+  Timeouts,
+  WireProtocol,
+} from "./types.ts";
 import { mergeSettings } from "./settings_merge.ts";
 import type { ProviderDefaultsSection, ProviderSection } from "./schema/config.ts";
 import { redactUrlCredentials } from "../core/secrets.ts";
@@ -79,6 +86,12 @@ function checkProxy(raw: string): string | undefined {
 }
 
 /** Keys in rotation order: the provider's own if it names any, else provider_defaults'. */
+// Fill-first is the default and is left unwritten, so configs (and their fingerprints) that never
+// name a strategy read as they did before there was one.
+function keyStrategyOf(strategy: KeyStrategy | undefined): { keyStrategy?: KeyStrategy } {
+  return strategy === undefined || strategy === "fill_first" ? {} : { keyStrategy: strategy };
+}
+
 function collectKeys(own: ProviderSection, defaults: ProviderDefaultsSection): string[] {
   const pick = (s: ProviderDefaultsSection) => [s.api_key ?? "", ...(s.api_keys ?? [])];
   const named = own.api_key !== undefined || own.api_keys !== undefined;
@@ -194,6 +207,7 @@ export function buildProvider(
       [...BUILTIN_PROVIDER_DEFAULTS.fallbackOn],
     keyUsageLimit: own.key_usage_limit ?? defaults.key_usage_limit ??
       BUILTIN_PROVIDER_DEFAULTS.keyUsageLimit,
+    ...keyStrategyOf(own.key_strategy ?? defaults.key_strategy),
     countTokens: own.count_tokens ?? defaults.count_tokens ?? preset?.countTokens ?? false,
     implicit: layers.implicit,
     ...(Object.keys(modelSettings).length > 0 ? { modelSettings } : {}),

@@ -9,13 +9,27 @@ const DEFAULT_LONG_CONTEXT_THRESHOLD = 60_000;
 /** Thinking budget from which the `think` route takes a request. */
 const DEFAULT_THINK_BUDGET_TOKENS = 32_000;
 
-/** The scenario thresholds with their defaults. */
+/**
+ * How long a session keeps its key and target after its last request: an hour covers a pause in
+ * a working session, and upstream prompt caches rarely outlive it.
+ */
+export const DEFAULT_SESSION_AFFINITY_TTL_MS = 60 * 60_000;
+
+/** The scenario thresholds and session affinity with their defaults. */
 export function buildRouting(
-  section: { long_context_threshold?: number; think_budget_tokens?: number } | undefined,
+  section: {
+    long_context_threshold?: number;
+    think_budget_tokens?: number;
+    session_affinity?: boolean;
+    session_affinity_ttl?: number;
+  } | undefined,
 ): RoutingConfig {
+  const ttl = section?.session_affinity_ttl ?? DEFAULT_SESSION_AFFINITY_TTL_MS;
   return {
     longContextThreshold: section?.long_context_threshold ?? DEFAULT_LONG_CONTEXT_THRESHOLD,
     thinkBudgetTokens: section?.think_budget_tokens ?? DEFAULT_THINK_BUDGET_TOKENS,
+    // A ttl of 0 remembers nothing: affinity off.
+    ...(section?.session_affinity === true && ttl > 0 ? { sessionAffinityTtlMs: ttl } : {}),
   };
 }
 

@@ -44,6 +44,7 @@ providers:
   #   preset: open_router
   #   api_key: \${OPENROUTER_API_KEY}       # several: api_keys: [k1, k2], or "k1,k2" in one variable
   #   key_usage_limit: 0                   # rotate keys after N requests; 0 = only on 401/429
+  #   key_strategy: fill_first             # or round_robin: each request the next key in turn
 
   # Every provider key, on a hand-written OpenAI-compatible server:
   # local:
@@ -88,12 +89,20 @@ routes:
   # haiku: ollama/qwen3-coder
   # A variant: {target: ..., any model_settings key} overrides the provider's settings for it.
   # haiku: { target: ollama/qwen3-coder, thinking: off }
+  # A weight on a target spreads new requests by weight (weight 0 = failover only):
+  # sonnet: [{ target: nim/z-ai/glm4.7, weight: 3 }, openrouter/z-ai/glm-4.7]
 
 # Exact model names -> target (checked before routes). Variants let one upstream model appear
 # as several Claude Code models.
 aliases:
   # my-fast: ollama/qwen3-coder
   # kimi-high: { target: nim/moonshotai/kimi-k2.5, reasoning_effort: high }
+
+# Keep each Claude Code session on its key and spread target while they stay usable (their
+# prompt caches stay warm), for this long after its last request.
+# routing:
+#   session_affinity: true
+#   session_affinity_ttl: 1h
 
 # Claude Code's WebSearch and WebFetch on every model: ccp runs the searches and fetches itself.
 # Without this section those tools are removed and the answer says web search is not configured.

@@ -94,6 +94,8 @@ export interface ProviderConfig {
   readonly fallbackOn: readonly number[];
   /** Rotate to the next key after this many successful requests; 0 = never. */
   readonly keyUsageLimit: number;
+  /** How requests spread over the keys; absent means `fill_first`. */
+  readonly keyStrategy?: KeyStrategy;
   /** Whether POST /v1/messages/count_tokens may be forwarded to this provider. */
   readonly countTokens: boolean;
   /** True for local presets that exist without being configured. */
@@ -107,10 +109,21 @@ export interface ProviderConfig {
   readonly modelSettings?: Readonly<Record<string, ModelSettings>>;
 }
 
+/**
+ * `fill_first`: one key until it is refused (or `keyUsageLimit` is reached), then the next;
+ * `round_robin`: each request the next usable key in turn.
+ */
+export type KeyStrategy = "fill_first" | "round_robin";
+
 /** A resolved destination: provider id plus the upstream model name. */
 export interface Target {
   readonly provider: string;
   readonly model: string;
+  /**
+   * Share of new requests (and sessions) this target takes first, when its route spreads by
+   * weight: set on every target of such a route (0 = failover only), absent on ordered routes.
+   */
+  readonly weight?: number;
   /** A route variant's settings; they override the provider's `model_settings` for this target. */
   readonly settings?: ModelSettings;
   /** Send the client's own model name upstream instead of `model` (LiteLLM-style passthrough). */
@@ -202,6 +215,11 @@ export interface RoutingConfig {
   readonly longContextThreshold: number;
   /** `thinking.budget_tokens` from which `think` takes a request. */
   readonly thinkBudgetTokens: number;
+  /**
+   * Session affinity: a client session keeps its key and spread target for this long after its
+   * last request (ms); absent when `session_affinity` is off.
+   */
+  readonly sessionAffinityTtlMs?: number;
 }
 
 /** A declared change to requests of a route or to a provider. */

@@ -22,6 +22,8 @@ import type { Answer, AttemptSuccess, ChainRequest, Transports } from "../upstre
 import type { Resolver } from "../webtools/fetch_page.ts";
 import { planWebTools } from "../webtools/plan.ts";
 import { countUpstream } from "./count_upstream.ts";
+import { balance } from "./balance.ts";
+import type { KeyAffinity } from "../resilience/key_choice.ts";
 import { type CountRecord, NO_PROVIDER, type RequestObserver } from "./record.ts";
 import { Recorder, type RecordStart } from "./recorder.ts";
 import type { SpentBudget } from "../resilience/outcome.ts";
@@ -76,6 +78,12 @@ export interface MessagesCall extends CountCall {
   readonly recorder: Recorder;
 }
 
+/** Who a request is sent as: the client's own credential (passthrough), the session's keys. */
+interface Sender {
+  readonly credential: CredentialRef | undefined;
+  readonly keys: KeyAffinity | undefined;
+}
+
 /** A token count and who made it: `local`, or the `provider/model` that counted. */
 export interface Count {
   readonly inputTokens: number;
@@ -112,7 +120,8 @@ export class Pipeline {
     });
     const { signal, abort } = linkedAbort(call.signal);
     const request = this.#chainRequest(call, signal, config);
-    const { chain, variants } = chainOf(resolution, config);
+    const balanced = balance(resolution, call, config, this.#deps.registry);
+    const { chain, variants } = chainOf(balanced.resolution, config);
     // Hashed once per request, and only when a target is sent the client's own credential.
     const credential = chain.some((t) => t.provider.auth === "passthrough")
       ? await credentialRef(request.clientHeaders)
@@ -129,7 +138,7 @@ export class Pipeline {
         resolution,
         recorder,
         abort,
-        credential,
+        { credential, keys: balanced.keys },
       );
       return { answer, headers: routeHeaders(recorder) };
     }
@@ -138,8 +147,9 @@ export class Pipeline {
       variants,
       resolution.routeKey,
       recorder,
-      credential,
+      { credential, keys: balanced.keys },
     ).dispatch(chain, signal);
+    balanced.served(dispatched.target);
     // What the upstream asked to show the client (a passthrough plan's usage), then ccp's own.
     const headers = { ...dispatched.result.relayHeaders, ...routeHeaders(recorder) };
     let answer: Answer;
@@ -186,7 +196,7 @@ export class Pipeline {
     resolution: Resolution,
     recorder: Recorder,
     abort: () => void,
-    credential: CredentialRef | undefined,
+    who: Sender,
   ): Promise<Answer> {
     const { roundEvents, runWebTools } = await lazyImport("webtools/mod.ts");
     return await runWebTools(web, {
@@ -204,7 +214,7 @@ export class Pipeline {
             variants,
             resolution.routeKey,
             recorder,
-            credential,
+            who,
           ).dispatch(chain, request.signal), this.#deps.shutdown),
       fetch: this.#deps.fetch,
       signal: request.signal,
@@ -286,7 +296,7 @@ export class Pipeline {
     variants: ReadonlyMap<DispatchTarget, ModelSettings>,
     routeKey: string | undefined,
     recorder: Recorder,
-    credential: CredentialRef | undefined,
+    { credential, keys }: Sender,
   ): Dispatcher<AttemptSuccess> {
     const transports = this.#deps.transports;
     const budgets = this.#deps.budgets;
@@ -299,6 +309,7 @@ export class Pipeline {
         : {}),
       ...(this.#deps.sharedGuards ? { shared: this.#deps.sharedGuards } : {}),
       ...(credential ? { credential } : {}),
+      ...(keys ? { affinity: keys } : {}),
       ...(budgets?.sharedChecks
         ? { sharedBudgets: (ref) => budgets.sharedChecks!(client, ref.provider, ref.model) }
         : {}),

@@ -18,6 +18,7 @@ import { describeFailure } from "./describe.ts";
 import { exhaustedError, failureError } from "./exhausted.ts";
 import type { KeyLease } from "./key_pool.ts";
 import { noteKeyRefusal } from "./key_refusal.ts";
+import type { KeyAffinity } from "./key_choice.ts";
 import { takeSlot } from "./slot.ts";
 import type { Release } from "./limiter.ts";
 import {
@@ -101,6 +102,8 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
   readonly maxRetries?: number;
   /** The client's own credential, which `auth: passthrough` targets are sent (held per credential). */
   readonly credential?: CredentialRef;
+  /** The client session's own keys (session affinity), when it has any. */
+  readonly affinity?: KeyAffinity;
 }
 
 // Key rotation and 429 causes are the key pool's business, not a sign the target is unhealthy.
@@ -126,9 +129,11 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #judgesTarget: boolean;
   readonly #maxRetries: number;
   readonly #credential?: CredentialRef;
+  readonly #affinity?: KeyAffinity;
 
   constructor(options: DispatcherOptions<S>) {
     this.#credential = options.credential;
+    this.#affinity = options.affinity;
     this.#judgesTarget = options.judgesTarget ?? true;
     this.#maxRetries = options.maxRetries ?? Infinity;
     this.#probeAnnouncedWaits = options.probeAnnouncedWaits ?? true;
@@ -266,7 +271,8 @@ export class Dispatcher<S extends { readonly ok: true }> {
       const place = placeOf(counter, ref);
       for (;;) {
         const forced = rotations === 0 ? mode.key : undefined;
-        const slot = await takeSlot(ref, keys, limiter, signal, { place, forced, held });
+        const at = { place, forced, held, affinity: this.#affinity };
+        const slot = await takeSlot(ref, keys, limiter, signal, at);
         held = undefined;
         if ("kind" in slot) return slot;
         const { release, key } = slot;

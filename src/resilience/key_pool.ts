@@ -9,6 +9,7 @@
  */
 
 import { setNewest } from "../core/bounded_map.ts";
+import type { KeyStrategy } from "../config/types.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { type KeySnapshot, type KeysUnavailable, snapshotOf, unavailableOf } from "./key_report.ts";
 import {
@@ -48,14 +49,20 @@ export interface KeyPoolOptions {
   readonly clock?: Clock;
   /** How long a 401/403/402 key is set aside before it is tried again. */
   readonly blockMs?: number;
+  /** `round_robin`: each key handed out moves the next pick past it (default `fill_first`). */
+  readonly strategy?: KeyStrategy;
 }
 
-/** Keys of one provider, used one at a time in order; a keyless provider is a pool of one empty key. */
+/**
+ * Keys of one provider, used one at a time in order (or in turn, round robin); a keyless provider
+ * is a pool of one empty key.
+ */
 export class KeyPool {
   readonly #slots: Slot[];
   readonly #clock: Clock;
   readonly #usageLimit: number;
   readonly #blockMs: number;
+  readonly #roundRobin: boolean;
   #current = 0;
   #sinceRotation = 0;
   #seq = 0;
@@ -66,6 +73,7 @@ export class KeyPool {
     this.#clock = options.clock ?? systemClock;
     this.#usageLimit = options.usageLimit ?? 0;
     this.#blockMs = options.blockMs ?? THIRTY_MINUTES;
+    this.#roundRobin = options.strategy === "round_robin";
   }
 
   /** The most per-model cool-downs and strike counts any one key holds (for tests and bounds). */
@@ -77,6 +85,11 @@ export class KeyPool {
       strikes = Math.max(strikes, slot.strikes.size);
     }
     return { cooling, strikes };
+  }
+
+  /** True when keys are handed out in turn (`round_robin`). */
+  get roundRobin(): boolean {
+    return this.#roundRobin;
   }
 
   /** Number of keys (1 for a keyless provider). */
@@ -95,6 +108,22 @@ export class KeyPool {
       return { ok: true, key: slot.lease };
     }
     return { ok: false, ...unavailableOf(this.#slots, model, now) };
+  }
+
+  /** The key at `index` when it is usable for `model` now (a session's own key), else undefined. */
+  usable(index: number, model: string = WHOLE_KEY): KeyLease | undefined {
+    const slot = this.#slots[index];
+    return slot && this.#usable(slot, model, this.#clock.now()) ? slot.lease : undefined;
+  }
+
+  /**
+   * Says `key` (from {@link pick}) was handed to a request: round robin moves the next pick past
+   * it, so requests in flight together go to different keys; fill-first stays on it.
+   */
+  handedOut(key: KeyLease): void {
+    if (this.#roundRobin && key.index === this.#current) {
+      this.#moveTo((key.index + 1) % this.#slots.length);
+    }
   }
 
   /**

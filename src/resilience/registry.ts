@@ -7,6 +7,8 @@ import { KeyPool, type KeySnapshot } from "./key_pool.ts";
 import { Limiter, type LimiterSnapshot } from "./limiter.ts";
 import { LearnedParams } from "./learned_params.ts";
 import { CredentialHolds } from "./credential_holds.ts";
+import { SessionAffinity } from "./affinity.ts";
+import { TargetSpread } from "./spread.ts";
 
 /** A provider's key pool and limiter. */
 export interface ProviderState {
@@ -24,7 +26,15 @@ export interface RegistryOptions {
 
 /** Everything GET /health shows about resilience; times are epoch milliseconds. */
 export interface ResilienceSnapshot {
-  readonly providers: Record<string, { keys: KeySnapshot[]; limiter: LimiterSnapshot }>;
+  readonly providers: Record<
+    string,
+    {
+      keys: KeySnapshot[];
+      limiter: LimiterSnapshot;
+      /** Present when the keys go in turn; absent for the default, fill-first. */
+      key_strategy?: "round_robin";
+    }
+  >;
   /** Keyed `provider/model`. */
   readonly targets: Record<string, BreakerSnapshot>;
   /** Optional parameters left out per `provider/model`, learned from the upstream's 400s. */
@@ -49,6 +59,7 @@ function fingerprint(p: ProviderConfig): string {
   return JSON.stringify([
     p.apiKeys,
     p.keyUsageLimit,
+    p.keyStrategy ?? "fill_first",
     p.rateLimit ?? null,
     p.maxConcurrency ?? null,
   ]);
@@ -64,11 +75,16 @@ export class ResilienceRegistry {
   readonly learned = new LearnedParams();
   /** What passthrough targets refused per client credential (a plan's limit), kept across reloads too. */
   readonly credentials: CredentialHolds;
+  /** Which key and spread target each client session last used (`routing.session_affinity`). */
+  readonly affinity: SessionAffinity;
+  /** Where each weighted route's next new request goes first. */
+  readonly spread = new TargetSpread();
 
   constructor(options: RegistryOptions = {}) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.credentials = new CredentialHolds({ clock: this.#clock });
+    this.affinity = new SessionAffinity({ clock: this.#clock });
   }
 
   /** The pool and limiter for `config.id`, built on first use and rebuilt when its keys or limits change. */
@@ -79,6 +95,7 @@ export class ResilienceRegistry {
     const state: ProviderState = {
       keys: new KeyPool(config.apiKeys, {
         usageLimit: config.keyUsageLimit,
+        ...(config.keyStrategy ? { strategy: config.keyStrategy } : {}),
         clock: this.#clock,
       }),
       limiter: new Limiter({
@@ -112,7 +129,11 @@ export class ResilienceRegistry {
   snapshot(): ResilienceSnapshot {
     const providers: ResilienceSnapshot["providers"] = {};
     for (const [id, { state }] of this.#providers) {
-      providers[id] = { keys: state.keys.snapshot(), limiter: state.limiter.snapshot() };
+      providers[id] = {
+        keys: state.keys.snapshot(),
+        limiter: state.limiter.snapshot(),
+        ...(state.keys.roundRobin ? { key_strategy: "round_robin" as const } : {}),
+      };
     }
     const targets: ResilienceSnapshot["targets"] = {};
     for (const [id, breaker] of this.#breakers) targets[id] = breaker.snapshot();

@@ -1,6 +1,7 @@
 /** A place to send one attempt from: a limiter slot and a usable key, or why there is none. */
 
 import type { KeyLease, KeyPool } from "./key_pool.ts";
+import { chooseKey, type KeyAffinity } from "./key_choice.ts";
 import { type Limiter, LimiterFullError, type Place, type Release } from "./limiter.ts";
 import { nameOf, type TargetOutcome, type TargetRef } from "./outcome.ts";
 
@@ -11,14 +12,20 @@ import { nameOf, type TargetOutcome, type TargetRef } from "./outcome.ts";
  *
  * A request that comes back (a re-try, a rotation) queues by its first arrival (`place`), and
  * gives up the slot it still `held` only once it is queued: that slot goes to the oldest waiter,
- * itself included, not to whoever arrived while it was sending.
+ * itself included, not to whoever arrived while it was sending. The key sent is chosen
+ * last (key_choice.ts: the session's own, else by the provider's strategy).
  */
 export async function takeSlot(
   ref: TargetRef,
   keys: KeyPool,
   limiter: Limiter,
   signal: AbortSignal,
-  at: { readonly place: Place; readonly forced?: KeyLease; readonly held?: Release },
+  at: {
+    readonly place: Place;
+    readonly forced?: KeyLease;
+    readonly held?: Release;
+    readonly affinity?: KeyAffinity;
+  },
 ): Promise<{ release: Release; key: KeyLease } | TargetOutcome> {
   const { forced, held } = at;
   const early = forced ? undefined : keys.pick(ref.model);
@@ -39,7 +46,7 @@ export async function takeSlot(
     throw error;
   }
   if (forced) return { release, key: forced };
-  const pick = keys.pick(ref.model);
+  const pick = chooseKey(keys, ref, at.affinity);
   if (pick.ok) return { release, key: pick.key };
   release();
   return { kind: "keys", target: ref, keys: pick };

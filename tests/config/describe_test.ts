@@ -148,3 +148,27 @@ Deno.test("describeConfig's note on the think route names every effort that take
     /think → ollama\/b {3}\(scenario: effort high, xhigh or max, or a thinking budget of 16000\+ tokens\)/,
   );
 });
+
+Deno.test("describeConfig shows the key strategy, weighted routes and session affinity", async () => {
+  const { configFromYaml } = await import("../../src/config/from_yaml.ts");
+  const text = describeConfig(configFromYaml({
+    file: "c.yaml",
+    env: {},
+    text: `providers:
+  a: { type: anthropic, base_url: "http://127.0.0.1:9", api_keys: [k1, k2], key_strategy: round_robin }
+  b: { type: anthropic, base_url: "http://127.0.0.1:9", api_keys: [j1, j2] }
+routes:
+  default: [{ target: a/m, weight: 3 }, b/m, { target: b/x, weight: 0 }]
+  opus: [a/m, b/m]
+routing: { session_affinity: true, session_affinity_ttl: 30m }
+`,
+  }));
+  assert.match(text, /keys: 2 \(…, …\), round robin; auth header/);
+  assert.match(text, /keys: 2 \(…, …\), fill first; auth header/);
+  assert.match(
+    text,
+    /default → spread by weight: a\/m \(3\) \| b\/m \(1\) \| b\/x \(failover only\)/,
+  );
+  assert.match(text, /opus → a\/m → b\/m/);
+  assert.match(text, /Session affinity: on \(a session keeps its key and spread target for 30m/);
+});

@@ -4,6 +4,7 @@ import { convertLiteLlm, LiteLlmError } from "../../src/config/litellm/convert.t
 import { renderConfigYaml, renderDotenv } from "../../src/config/ccr/render.ts";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { formatTarget, resolveRoute } from "../../src/routing/resolve.ts";
+import type { Target } from "../../src/config/types.ts";
 
 /** A LiteLLM proxy config as its users write one for Claude Code. */
 const LITELLM = `
@@ -116,14 +117,57 @@ Deno.test("LiteLLM keys ccp does not take are listed with what ccp does instead"
       /azure-gpt\) azure\/gpt-4o: LiteLLM provider "azure": ccp has no such provider/,
       /anthropic\/\*\): a wildcard model_name/,
       /vllm-coder\): litellm_params api_version: not used by ccp/,
-      /router_settings\.routing_strategy: ccp tries a model's deployments in order/,
       /router_settings\.fallbacks claude-haiku-4-5 → nowhere: no such model_name/,
       /litellm_settings\.context_window_fallbacks: a long_context route/,
       /litellm_settings\.drop_params: ccp removes what each provider refuses/,
     ]
   ) assert.match(notes, expected);
   // What was read is not listed.
-  assert.doesNotMatch(notes, /num_retries|master_key|router_settings\.timeout|\brpm\b/);
+  assert.doesNotMatch(
+    notes,
+    /num_retries|master_key|router_settings\.timeout|\brpm\b|routing_strategy|weight/,
+  );
+});
+
+Deno.test("LiteLLM deployments of one name are spread by weight; fallbacks weigh 0", () => {
+  const draft = convertLiteLlm(parseYaml(LITELLM.replace(
+    "      reasoning_effort: medium\n",
+    "      reasoning_effort: medium\n      weight: 3\n",
+  )));
+  const config = configFromYaml({
+    file: "c.yaml",
+    env: { OPENAI_API_KEY: "sk-o", LITELLM_MASTER_KEY: "m".repeat(20), GROQ_API_KEY: "g" },
+    text: renderConfigYaml(draft, "config.yaml"),
+  });
+  const spread = (targets: readonly Target[] | undefined) =>
+    targets?.map((t) => `${formatTarget(t)} ${t.weight}`);
+  const expected = ["openai/gpt-5 3", "open_router/moonshotai/kimi-k2 1", "ollama/qwen3-coder 0"];
+  assert.deepEqual(spread(config.aliases["claude-sonnet-4-5"]), expected);
+  assert.deepEqual(spread(config.routes.default), expected);
+  assert.deepEqual(spread(config.routes.sonnet), expected);
+  // One deployment: an ordered chain as before.
+  assert.deepEqual(spread(config.aliases["claude-haiku-4-5"]), [
+    "groq/openai/gpt-oss-20b undefined",
+  ]);
+  // Sessions keep their deployment, or one Claude Code session would mix providers.
+  assert.equal(config.routing?.sessionAffinityTtlMs, 3_600_000);
+
+  const fractions = convertLiteLlm(parseYaml(
+    LITELLM.replace(
+      "      reasoning_effort: medium\n",
+      "      reasoning_effort: medium\n      weight: 0.9\n",
+    )
+      .replace("      rpm: 60\n", "      rpm: 60\n      weight: 0.1\n"),
+  ));
+  assert.deepEqual(fractions.aliases?.[0]?.weights, [1000, 111, 0], "fractions keep their ratio");
+
+  const other = convertLiteLlm(
+    parseYaml(LITELLM.replace("simple-shuffle", "latency-based-routing")),
+  );
+  assert.match(
+    other.notCarried.join("\n"),
+    /routing_strategy: "latency-based-routing": ccp spreads a model's deployments by their weight/,
+  );
 });
 
 Deno.test("LiteLLM wildcard entries become a default route that passes names through", () => {

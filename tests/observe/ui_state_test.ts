@@ -42,3 +42,35 @@ Deno.test({
     assert.match(hung.usageUnavailable ?? "", /no answer/);
   },
 });
+
+Deno.test("the status page says how a route spreads: weights and round-robin keys", async () => {
+  const base = testConfig({
+    providers: [
+      provider("a", { apiKeys: ["k1", "k2"], keyStrategy: "round_robin" }),
+      provider("b"),
+    ],
+    routes: { default: "a/m" },
+  });
+  const config = {
+    ...base,
+    routes: {
+      default: [
+        { provider: "a", model: "m", weight: 2 },
+        { provider: "b", model: "m", weight: 0 },
+      ],
+      opus: [{ provider: "b", model: "m" }],
+    },
+  };
+  const state = await uiState({
+    config,
+    snapshot: new ResilienceRegistry().snapshot(),
+    inflight: 0,
+    recent: new RecentRequests(),
+    version: "test",
+  });
+  const spread = state.routes.map((r) => r.targets.map((t) => `${t.target} ${t.spread ?? "-"}`));
+  assert.deepEqual(spread, [
+    ["a/m weight 2, keys round robin", "b/m failover only"],
+    ["b/m -"],
+  ]);
+});

@@ -32,6 +32,8 @@ export interface DraftRoute {
   readonly comment?: string;
   /** Route-variant settings (model_settings keys) written beside the target. */
   readonly variant?: Record<string, unknown>;
+  /** One weight per target: the route spreads its requests over them. */
+  readonly weights?: number[];
 }
 
 /** The whole converted config. */

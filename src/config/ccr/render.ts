@@ -1,6 +1,6 @@
 /** Writes a converted claude-code-router config (convert.ts) as commented config.yaml and .env text. */
 
-import type { Draft, DraftPeer, Fields } from "./convert.ts";
+import type { Draft, DraftPeer, DraftRoute, Fields } from "./convert.ts";
 import { oneLine } from "./text.ts";
 
 /** claude-code-router's wording, for drafts that name no other peer. */
@@ -91,19 +91,23 @@ export function renderConfigYaml(draft: Draft, source: string): string {
   out.push("", "routes:");
   for (const r of draft.routes) {
     if (r.comment) out.push(...comment(r.comment, "  "));
-    const target = r.targets.length === 1 ? r.targets[0] : r.targets;
-    out.push(`  ${yamlKey(r.name)}: ${yamlValue(r.variant ? { target, ...r.variant } : target)}`);
+    out.push(`  ${yamlKey(r.name)}: ${yamlValue(routeValue(r))}`);
   }
   if (draft.aliases && draft.aliases.length > 0) {
     out.push("", "aliases:");
-    for (const a of draft.aliases) {
-      const target = a.targets.length === 1 ? a.targets[0] : a.targets;
-      const value = a.variant ? { target, ...a.variant } : target;
-      out.push(`  ${yamlKey(a.name)}: ${yamlValue(value)}`);
-    }
+    for (const a of draft.aliases) out.push(`  ${yamlKey(a.name)}: ${yamlValue(routeValue(a))}`);
   }
   if (draft.routing.length > 0) out.push("", "routing:", ...fieldLines(draft.routing, "  "));
   return `${out.join("\n")}\n`;
+}
+
+/** A route's value: its target or list, as a variant with settings, or one item per weighted target. */
+function routeValue(r: DraftRoute): unknown {
+  if (r.weights) {
+    return r.targets.map((target, i) => ({ target, weight: r.weights![i] ?? 1, ...r.variant }));
+  }
+  const target = r.targets.length === 1 ? r.targets[0] : r.targets;
+  return r.variant ? { target, ...r.variant } : target;
 }
 
 /** A .env value, quoted when it holds anything a .env reader would take apart. */

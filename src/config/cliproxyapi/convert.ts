@@ -2,12 +2,14 @@
  * CLIProxyAPI config.yaml → a ccp config, as data (the claude-code-router converter's Draft,
  * written by the same renderer). Pure: literal keys come back separately so they go to .env.
  * Its API-key credentials become providers (entries alike but for the key share one, as a key
- * list); every model name and alias they list becomes an alias; its OAuth accounts cannot move.
+ * list); every model name and alias they list becomes an alias, spread over the providers that
+ * list it as its routing strategy spread it (routing.ts); its OAuth accounts cannot move.
  */
 
 import { findPreset } from "../../providers/catalog.ts";
 import type { Draft, DraftProvider, DraftRoute } from "../ccr/convert.ts";
 import { ccpText, isEmptyValue, isObject, type Json, secretRef, type State } from "../ccr/text.ts";
+import { balanceOf } from "./routing.ts";
 
 /** A CLIProxyAPI config that cannot be converted at all; the message is for the user. */
 export class CliProxyApiError extends Error {}
@@ -66,8 +68,15 @@ interface Entry {
   readonly proxy?: string;
   readonly headers?: Json;
   readonly keys: string[];
+  /** Each credential's weight (1 unless it says); the provider's share is their sum. */
+  readonly weights: number[];
   readonly models: Array<{ name: string; alias?: string }>;
   readonly label: string;
+}
+
+/** A credential's `weight`: a whole number above 0, else 1 (its default). */
+function weightOf(value: unknown): number {
+  return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : 1;
 }
 
 function modelsOf(value: unknown): Array<{ name: string; alias?: string }> {
@@ -83,19 +92,22 @@ function modelsOf(value: unknown): Array<{ name: string; alias?: string }> {
 /** The credential entries, one per provider to write (entries alike but for the key joined). */
 function collect(config: Json, globalProxy: string | undefined, state: State): Entry[] {
   const entries: Entry[] = [];
-  const join = (e: Entry, key: string) => {
+  const join = (e: Entry, key: string, weight = 1) => {
     const same = entries.find((o) =>
       o.preset === e.preset && o.type === e.type && o.baseUrl === e.baseUrl &&
       o.proxy === e.proxy && JSON.stringify(o.headers) === JSON.stringify(e.headers) &&
       JSON.stringify(o.models) === JSON.stringify(e.models) && o.label === e.label
     );
     if (same) {
-      if (key !== "" && !same.keys.includes(key)) same.keys.push(key);
+      if (key !== "" && !same.keys.includes(key)) {
+        same.keys.push(key);
+        same.weights.push(weight);
+      }
       return;
     }
     let id = e.id;
     for (let n = 2; entries.some((o) => o.id === id); n++) id = `${e.id}_${n}`;
-    entries.push({ ...e, id, keys: key === "" ? [] : [key] });
+    entries.push({ ...e, id, keys: key === "" ? [] : [key], weights: [weight] });
   };
   for (const [list, preset] of Object.entries(KEY_LISTS)) {
     const items = config[list];
@@ -112,21 +124,26 @@ function collect(config: Json, globalProxy: string | undefined, state: State): E
       } catch {
         foreign = base !== undefined;
       }
-      for (const k of ["excluded-models", "prefix", "weight", "cloak"]) {
+      for (const k of ["excluded-models", "prefix", "cloak"]) {
         if (!isEmptyValue(item[k]) && item[k] !== undefined) {
           state.notCarried.push(`${list}[${i}].${k}: not used by ccp; not carried over`);
         }
       }
-      join({
-        preset,
-        id: preset,
-        ...(foreign ? { baseUrl: ccpText(base!) } : {}),
-        proxy: entryProxy(item["proxy-url"], globalProxy),
-        ...(isObject(item.headers) ? { headers: item.headers } : {}),
-        keys: [],
-        models: modelsOf(item.models),
-        label: list,
-      }, typeof item["api-key"] === "string" ? item["api-key"].trim() : "");
+      join(
+        {
+          preset,
+          id: preset,
+          ...(foreign ? { baseUrl: ccpText(base!) } : {}),
+          proxy: entryProxy(item["proxy-url"], globalProxy),
+          ...(isObject(item.headers) ? { headers: item.headers } : {}),
+          keys: [],
+          weights: [],
+          models: modelsOf(item.models),
+          label: list,
+        },
+        typeof item["api-key"] === "string" ? item["api-key"].trim() : "",
+        weightOf(item.weight),
+      );
     });
   }
   const compat = config["openai-compatibility"];
@@ -149,12 +166,14 @@ function collect(config: Json, globalProxy: string | undefined, state: State): E
         proxy: entryProxy(first?.["proxy-url"], globalProxy),
         ...(isObject(item.headers) ? { headers: item.headers } : {}),
         keys: [],
+        weights: [],
         models: modelsOf(item.models),
         label: `openai-compatibility ${name}`,
       };
-      if (keyEntries.length === 0) join(entry, "");
+      if (keyEntries.length === 0) join(entry, "", weightOf(item.weight));
       for (const k of keyEntries) {
-        join(entry, isObject(k) && typeof k["api-key"] === "string" ? k["api-key"].trim() : "");
+        const key = isObject(k) && typeof k["api-key"] === "string" ? k["api-key"].trim() : "";
+        join(entry, key, weightOf(isObject(k) ? k.weight ?? item.weight : item.weight));
       }
     });
   }
@@ -172,9 +191,10 @@ export function convertCliProxyApi(config: unknown): Draft {
         "openai-compatibility): its OAuth accounts cannot be carried over",
     );
   }
-  const routing = isObject(config.routing) ? config.routing : {};
-  const roundRobin = routing.strategy === undefined || routing.strategy === "round-robin";
+  const routing = balanceOf(config.routing, state);
   const providers: DraftProvider[] = [];
+  // What share of a model's requests each provider took: its credentials' weights, or their count.
+  const shares = new Map<string, number>();
   const aliases = new Map<string, string[]>();
   const add = (name: string, target: string) => {
     const chain = aliases.get(name) ?? [];
@@ -193,8 +213,14 @@ export function convertCliProxyApi(config: unknown): Draft {
     if (keys.length === 1) fields.push(["api_key", keys[0]]);
     else if (keys.length > 1) {
       fields.push(["api_keys", keys]);
-      // Its default spread requests over the keys in turn; ccp moves on after each success so.
-      if (roundRobin) fields.push(["key_usage_limit", 1]);
+      // Its default spread requests over the keys in turn; so does ccp's round_robin.
+      if (routing.spread) fields.push(["key_strategy", "round_robin"]);
+      if (routing.weighted && new Set(e.weights).size > 1) {
+        state.notCarried.push(
+          `${e.label}: weights of keys on one provider: ccp's round_robin gives each of its ` +
+            "keys an equal turn; not carried over",
+        );
+      }
     }
     if (e.proxy) fields.push(["proxy", e.proxy]);
     if (e.headers) fields.push(["headers", e.headers]);
@@ -202,6 +228,10 @@ export function convertCliProxyApi(config: unknown): Draft {
     providers.push({ id: e.id, comments: [`CLIProxyAPI ${e.label}`], fields, modelSettings: {} });
     for (const m of e.models) {
       const target = `${e.id}/${ccpText(m.name)}`;
+      shares.set(
+        target,
+        routing.weighted ? e.weights.reduce((a, b) => a + b, 0) : e.weights.length,
+      );
       add(m.name, target);
       if (m.alias) add(m.alias, target);
     }
@@ -270,8 +300,13 @@ export function convertCliProxyApi(config: unknown): Draft {
     providers,
     providerDefaults,
     routes,
-    aliases: [...aliases].map(([name, targets]) => ({ name, targets })),
-    routing: [],
+    // A model several credentials served was spread over them: so is its alias.
+    aliases: [...aliases].map(([name, targets]) =>
+      routing.spread && targets.length > 1
+        ? { name, targets, weights: targets.map((t) => shares.get(t) ?? 1) }
+        : { name, targets }
+    ),
+    routing: routing.fields,
     secrets: state.secrets,
     envRefs: [...state.envRefs],
     notCarried: state.notCarried,

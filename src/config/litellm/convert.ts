@@ -1,8 +1,9 @@
 /**
  * LiteLLM proxy config.yaml → a ccp config, as data (the claude-code-router converter's Draft,
  * written by the same renderer). Pure: literal keys come back separately so they go to .env.
- * Each `model_list` name becomes an alias whose targets are its deployments in order, `fallbacks`
- * extend those chains, and the first name is the default route.
+ * Each `model_list` name becomes an alias whose targets are its deployments, spread by their
+ * `weight` as LiteLLM's simple-shuffle spread them (fallbacks follow with weight 0), and the first
+ * name is the default route.
  */
 
 import { findPreset } from "../../providers/catalog.ts";
@@ -70,6 +71,22 @@ function placeOf(model: string, apiBase: string | undefined):
   return sameHost ? { preset, upstream } : { preset, upstream, baseUrl: base };
 }
 
+/** A deployment's `weight`: a number above 0, else 1 (LiteLLM's default). */
+function weightOf(value: unknown): number {
+  const n = typeof value === "string" ? Number(value) : value;
+  return typeof n === "number" && Number.isFinite(n) && n > 0 ? n : 1;
+}
+
+/**
+ * Weights as ccp writes them, whole numbers up to 1000 in the same ratio: LiteLLM also takes
+ * fractions (`0.9`, `0.1`).
+ */
+function wholeWeights(weights: readonly number[]): number[] {
+  const max = Math.max(...weights);
+  if (weights.every((w) => Number.isInteger(w)) && max <= 1000) return [...weights];
+  return weights.map((w) => Math.max(1, Math.round((w * 1000) / max)));
+}
+
 /** Per-deployment keys ccp has no place for, named once per model name. */
 function leftParams(params: Json): string[] {
   return Object.entries(params)
@@ -88,6 +105,8 @@ export function convertLiteLlm(config: unknown): Draft {
   const providers: Array<DraftProvider & { key: string }> = [];
   const chains = new Map<string, string[]>();
   const passthrough: string[] = [];
+  // Each deployment's `weight` by model name and target: its share of the name's requests.
+  const weights = new Map<string, number>();
 
   for (const [i, raw] of list.entries()) {
     const name = isObject(raw) && typeof raw.model_name === "string" ? raw.model_name.trim() : "";
@@ -193,7 +212,10 @@ export function convertLiteLlm(config: unknown): Draft {
       continue;
     }
     const chain = chains.get(name) ?? [];
-    if (!chain.includes(target)) chain.push(target);
+    if (!chain.includes(target)) {
+      chain.push(target);
+      weights.set(`${name}\n${target}`, weightOf(params.weight));
+    }
     chains.set(name, chain);
   }
   if (chains.size === 0 && passthrough.length === 0) {
@@ -258,7 +280,26 @@ export function convertLiteLlm(config: unknown): Draft {
     }
   }
 
-  const aliases: DraftRoute[] = [...chains].map(([name, targets]) => ({ name, targets }));
+  const strategy = settingsOf("router_settings").routing_strategy;
+  if (strategy !== undefined && strategy !== "simple-shuffle") {
+    state.notCarried.push(
+      `router_settings.routing_strategy: ${JSON.stringify(strategy)}: ccp spreads a model's ` +
+        "deployments by their weight (as simple-shuffle does), not by load or latency",
+    );
+  }
+  // LiteLLM spread each name's requests over its deployments (fallbacks only take failures):
+  // weight 0 keeps a fallback out of the spread.
+  const aliases: DraftRoute[] = [...chains].map(([name, targets]) => {
+    const deployments = own.get(name)?.length ?? 0;
+    if (deployments < 2) return { name, targets };
+    const spread = wholeWeights(
+      targets.slice(0, deployments).map((t) => weights.get(`${name}\n${t}`) ?? 1),
+    );
+    return { name, targets, weights: targets.map((_, i) => spread[i] ?? 0) };
+  });
+  // A spread that moved one Claude Code session between providers would mix their thinking
+  // signatures and tool ids, and lose each one's prompt cache: sessions keep their deployment.
+  const routing: Fields = aliases.some((a) => a.weights) ? [["session_affinity", true]] : [];
   const first = aliases[0];
   const routes: DraftRoute[] = [
     passthrough.length > 0 || first === undefined
@@ -271,6 +312,7 @@ export function convertLiteLlm(config: unknown): Draft {
       : {
         name: "default",
         targets: first.targets,
+        ...(first.weights ? { weights: first.weights } : {}),
         comment: `LiteLLM refused a model its model_list did not name; ccp sends any other ` +
           `name (Claude Code's own model names included) where ${first.name} goes`,
       },
@@ -282,6 +324,7 @@ export function convertLiteLlm(config: unknown): Draft {
       routes.push({
         name: tier,
         targets: named.targets,
+        ...(named.weights ? { weights: named.weights } : {}),
         comment: `other ${tier} names (a newer Claude Code's) go where ${named.name} goes`,
       });
     }
@@ -292,7 +335,7 @@ export function convertLiteLlm(config: unknown): Draft {
     providerDefaults: providerDefaults as Fields,
     routes,
     aliases,
-    routing: [],
+    routing,
     secrets: state.secrets,
     envRefs: [...state.envRefs],
     notCarried: state.notCarried,

@@ -54,14 +54,12 @@ export const READ_PARAMS = new Set([
   "extra_headers",
   "headers",
   "reasoning_effort",
+  "weight",
   ...BODY_PARAMS,
 ]);
 
 /** Settings ccp does otherwise, by `section.key`: what it does instead. */
 export const INSTEAD: Readonly<Record<string, string>> = {
-  "router_settings.routing_strategy":
-    "ccp tries a model's deployments in order and moves on when " +
-    "one fails, where LiteLLM spread requests over them",
   "router_settings.cooldown_time": "ccp cools down a failing key or target by the upstream's " +
     "Retry-After, else its own backoff",
   "router_settings.allowed_fails": "ccp's circuit breaker takes a failing target out by itself",
@@ -80,7 +78,7 @@ export const INSTEAD: Readonly<Record<string, string>> = {
 
 /** Keys each section has that the converter reads. */
 export const READ_KEYS: Readonly<Record<string, ReadonlySet<string>>> = {
-  router_settings: new Set(["fallbacks", "num_retries", "timeout"]),
+  router_settings: new Set(["fallbacks", "num_retries", "timeout", "routing_strategy"]),
   litellm_settings: new Set(["fallbacks", "num_retries", "request_timeout"]),
   general_settings: new Set(["master_key"]),
 };

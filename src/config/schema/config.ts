@@ -52,6 +52,7 @@ const sharedProviderShape = {
   max_concurrency: wholeNumber(1).optional(),
   fallback_on: statusList().optional(),
   key_usage_limit: wholeNumber(0).optional(),
+  key_strategy: oneOf(["fill_first", "round_robin"], "key strategy").optional(),
   count_tokens: flag().optional(),
   // Per upstream model ("*" = every model); in provider_defaults, for every provider's models.
   model_settings: record(modelSettingsSchema).optional(),
@@ -126,10 +127,13 @@ const webToolsSchema = section({
   }).optional(),
 });
 
-/** `routing:` thresholds of the scenario routes. */
+/** `routing:` thresholds of the scenario routes, and session affinity. */
 const routingSchema = section({
   long_context_threshold: tokenSize().optional(),
   think_budget_tokens: wholeNumber(1).optional(),
+  /** A client session keeps its key (and a spread route's target) while they stay healthy. */
+  session_affinity: flag().optional(),
+  session_affinity_ttl: duration().optional(),
 });
 
 /** One entry of `transforms:` (keyed by a route name or a provider id). */

@@ -1,21 +1,28 @@
 /**
  * Route and alias values: `"provider/model"`, a failover list, or a variant
- * `{target: "p/m" | [list], ...model settings}`; lists may mix strings and variants.
+ * `{target: "p/m" | [list], weight?, ...model settings}`; lists may mix strings and variants.
  */
 
 import { describeValue } from "../issues.ts";
 import { anything, custom, isMapping, type Issue, parse, type Schema, section } from "./kit.ts";
 import { type ModelSettingsSection, modelSettingsShape } from "./model.ts";
+import { wholeNumber } from "./fields.ts";
 
 /** One target of a route as written, with its variant settings and where it sits in the value. */
 export interface RouteItem {
   readonly target: string;
   readonly settings?: ModelSettingsSection;
+  /** Its share of new requests when the route spreads by weight (any item with one makes it so). */
+  readonly weight?: number;
   /** Key path inside the route's value (empty for a plain string). */
   readonly path: readonly (string | number)[];
 }
 
-const variantSchema = section({ target: anything().optional(), ...modelSettingsShape });
+const variantSchema = section({
+  target: anything().optional(),
+  weight: wholeNumber(0, 1000).optional(),
+  ...modelSettingsShape,
+});
 
 /** A variant mapping: its settings apply to every target it names. */
 function variantItems(
@@ -28,8 +35,11 @@ function variantItems(
     for (const issue of parsed.issues) issues.push({ ...issue, path: [...prefix, ...issue.path] });
     return [];
   }
-  const { target, ...rest } = parsed.value;
-  const settings = Object.keys(rest).length > 0 ? { settings: rest } : {};
+  const { target, weight, ...rest } = parsed.value;
+  const settings = {
+    ...(Object.keys(rest).length > 0 ? { settings: rest } : {}),
+    ...(weight !== undefined ? { weight } : {}),
+  };
   const at = [...prefix, "target"];
   if (typeof target === "string") return [{ target, ...settings, path: at }];
   if (Array.isArray(target) && target.length > 0) {

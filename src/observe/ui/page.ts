@@ -97,7 +97,7 @@ function render(state) {
   const rows = state.routes.flatMap((route) => route.targets.map((t, i) => ({ route, t, i })));
   fill("routes", rows, (tr, { route, t, i }) => {
     cell(tr, i === 0 ? route.name : "");
-    cell(tr, t.target);
+    cell(tr, t.spread ? t.target + " (" + t.spread + ")" : t.target);
     const healthy = t.breaker === "closed" && t.keys.cooling === 0 && t.keys.blocked === 0;
     cell(tr, healthy ? "ok" : t.reasons.join("; ") || t.breaker, healthy ? "ok" : t.breaker === "open" || t.keys.ready === 0 ? "bad" : "warn");
     cell(tr, t.keys.ready + " / " + t.keys.cooling + " / " + t.keys.blocked, "hide-narrow");

@@ -15,6 +15,8 @@ export interface TargetHealth {
   readonly keys: { readonly ready: number; readonly cooling: number; readonly blocked: number };
   /** Why keys or the breaker hold it back, key-free. */
   readonly reasons: readonly string[];
+  /** How requests spread: `weight 3`, `keys round robin` (absent: in order, keys fill first). */
+  readonly spread?: string;
 }
 
 /** The whole page's data. */
@@ -114,7 +116,18 @@ export async function uiState(deps: {
   const now = Date.now();
   const routes = Object.entries(deps.config.routes).map(([name, chain]) => ({
     name,
-    targets: chain.map((t) => healthOf(deps.snapshot, deps.config, t.provider, t.model)),
+    targets: chain.map((t) => {
+      const health = healthOf(deps.snapshot, deps.config, t.provider, t.model);
+      const spread = [
+        ...(t.weight !== undefined
+          ? [t.weight === 0 ? "failover only" : `weight ${t.weight}`]
+          : []),
+        ...(deps.config.providers[t.provider]?.keyStrategy === "round_robin"
+          ? ["keys round robin"]
+          : []),
+      ];
+      return spread.length > 0 ? { ...health, spread: spread.join(", ") } : health;
+    }),
   }));
   let usage: UiState["usage"];
   let usageUnavailable: string | undefined;

@@ -1,0 +1,88 @@
+/**
+ * Session affinity: which key of each provider, and which target of each spread route, a client
+ * session used last, so its next request goes there too. Upstream prompt caches live per account
+ * (per key) and per provider, and a session that changes provider mid-way mixes thinking
+ * signatures and tool ids one upstream cannot read from another: keeping a session in place while
+ * its choice stays healthy saves both the cost and the errors.
+ *
+ * Bounded: an entry ends `ttl` after its session's last request, and past {@link MAX_SESSIONS}
+ * the least recently used go. Only the session id (the client's opaque handle) is kept, never
+ * prompt text or a key, and it is never logged.
+ */
+
+import { setNewest } from "../core/bounded_map.ts";
+import { type Clock, systemClock } from "./clock.ts";
+
+/** Sessions remembered at once; past this the least recently used are forgotten. */
+export const MAX_SESSIONS = 10_000;
+/** Providers (keys) and routes (targets) one session remembers; the config bounds them anyway. */
+const MAX_CHOICES = 64;
+
+/** What one session is bound to, as the key choice and the route spread read and write it. */
+export interface SessionChoices {
+  /** The index of the key the session used last on `provider`. */
+  keyOf(provider: string): number | undefined;
+  keepKey(provider: string, index: number): void;
+  /** The `provider/model` that served the session last on `route`. */
+  targetOf(route: string): string | undefined;
+  keepTarget(route: string, target: string): void;
+}
+
+interface Entry {
+  expires: number;
+  readonly keys: Map<string, number>;
+  readonly targets: Map<string, string>;
+}
+
+/** The sessions' choices, each kept for a time after its last use. */
+export class SessionAffinity {
+  readonly #clock: Clock;
+  readonly #max: number;
+  // Map order is recency: every use moves a session to the end, so the expired are in front.
+  readonly #sessions = new Map<string, Entry>();
+
+  constructor(options: { clock?: Clock; maxSessions?: number } = {}) {
+    this.#clock = options.clock ?? systemClock;
+    this.#max = options.maxSessions ?? MAX_SESSIONS;
+  }
+
+  /** Sessions held (for tests and bounds). */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /** The choices of `session`, kept `ttlMs` past now (a session seen after that starts afresh). */
+  session(session: string, ttlMs: number): SessionChoices {
+    const now = this.#clock.now();
+    this.#dropExpired(now);
+    let entry = this.#sessions.get(session);
+    if (!entry || entry.expires <= now) {
+      entry = { expires: 0, keys: new Map(), targets: new Map() };
+    }
+    entry.expires = now + ttlMs;
+    setNewest(this.#sessions, session, entry, this.#max);
+    const held = entry;
+    return {
+      keyOf: (provider) => held.keys.get(provider),
+      keepKey: (provider, index) => {
+        if (held.keys.get(provider) !== index) setNewest(held.keys, provider, index, MAX_CHOICES);
+      },
+      targetOf: (route) => held.targets.get(route),
+      keepTarget: (route, target) => {
+        if (held.targets.get(route) !== target) {
+          setNewest(held.targets, route, target, MAX_CHOICES);
+        }
+      },
+    };
+  }
+
+  // Entries in front are the least recently used; with one ttl for all, the first to expire.
+  // A ttl changed by a reload may leave a later one expired behind a live one: it is found when
+  // its session comes back, or goes as the oldest once the map is full.
+  #dropExpired(now: number): void {
+    for (const [id, entry] of this.#sessions) {
+      if (entry.expires > now) break;
+      this.#sessions.delete(id);
+    }
+  }
+}

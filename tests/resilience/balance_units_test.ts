@@ -1,0 +1,135 @@
+/** Session ids, the session affinity store's bounds, the weighted spread, and the key choice. */
+
+import assert from "node:assert/strict";
+import { SessionAffinity } from "../../src/resilience/affinity.ts";
+import { chooseKey, type KeyAffinity } from "../../src/resilience/key_choice.ts";
+import { KeyPool } from "../../src/resilience/key_pool.ts";
+import { TargetSpread } from "../../src/resilience/spread.ts";
+import { sessionIdOf } from "../../src/routing/session_id.ts";
+import { FakeClock } from "./fake_clock.ts";
+
+Deno.test("sessionIdOf: the header first, then what metadata.user_id says", async (t) => {
+  const none = new Headers();
+  const rows: Array<[string, Headers, Record<string, unknown>, string | undefined]> = [
+    ["header", new Headers({ "x-claude-code-session-id": " abc " }), {}, "abc"],
+    [
+      "header over body",
+      new Headers({ "x-claude-code-session-id": "h" }),
+      { metadata: { user_id: "user_x_account_y_session_z" } },
+      "h",
+    ],
+    ["older user_id", none, { metadata: { user_id: "user_1f_account_a-b_session_s-1" } }, "s-1"],
+    [
+      "JSON user_id",
+      none,
+      { metadata: { user_id: '{"device_id":"d","account_uuid":"a","session_id":"s-2"}' } },
+      "s-2",
+    ],
+    [
+      "JSON without a session: the user's id",
+      none,
+      { metadata: { user_id: '{"device_id":"d"}' } },
+      '{"device_id":"d"}',
+    ],
+    ["plain user id", none, { metadata: { user_id: "alice" } }, "alice"],
+    ["unreadable JSON is text", none, { metadata: { user_id: "{oops" } }, "{oops"],
+    ["too long", none, { metadata: { user_id: "x".repeat(300) } }, undefined],
+    ["no metadata", none, {}, undefined],
+    ["metadata not an object", none, { metadata: "s" }, undefined],
+    ["user_id not text", none, { metadata: { user_id: 7 } }, undefined],
+    ["empty header falls to the body", new Headers({ "x-claude-code-session-id": "" }), {
+      metadata: { user_id: "u" },
+    }, "u"],
+  ];
+  for (const [name, headers, body, expected] of rows) {
+    await t.step(name, () => assert.equal(sessionIdOf(headers, body), expected));
+  }
+});
+
+Deno.test("SessionAffinity: a session's choices last ttl after its last use", async () => {
+  const clock = new FakeClock();
+  const store = new SessionAffinity({ clock });
+  store.session("s", 1000).keepKey("p", 2);
+  await clock.advance(900);
+  assert.equal(store.session("s", 1000).keyOf("p"), 2, "each use renews the ttl");
+  await clock.advance(900);
+  const again = store.session("s", 1000);
+  assert.equal(again.keyOf("p"), 2);
+  again.keepTarget("default", "a/m");
+  await clock.advance(1000);
+  const late = store.session("s", 1000);
+  assert.equal(late.keyOf("p"), undefined, "expired");
+  assert.equal(late.targetOf("default"), undefined);
+});
+
+Deno.test("SessionAffinity: bounded; the expired go first, then the least recently used", async () => {
+  const clock = new FakeClock();
+  const store = new SessionAffinity({ clock, maxSessions: 3 });
+  for (const id of ["a", "b", "c"]) store.session(id, 1000).keepKey("p", 1);
+  store.session("a", 1000); // a is the most recent now
+  store.session("d", 1000);
+  assert.equal(store.size, 3);
+  assert.equal(store.session("a", 1000).keyOf("p"), 1, "recently used a stays");
+  assert.equal(store.session("b", 1000).keyOf("p"), undefined, "least recently used b went");
+  await clock.advance(2000);
+  store.session("e", 1000);
+  assert.equal(store.size, 1, "expired sessions are dropped as new ones come");
+  for (let i = 0; i < 100; i++) store.session(`n${i}`, 1000);
+  assert.equal(store.size, 3);
+});
+
+Deno.test("TargetSpread: smooth weighted turns; a session's target first; ordered chains unchanged", () => {
+  const spread = new TargetSpread();
+  const a = { provider: "a", model: "m", weight: 2 };
+  const b = { provider: "b", model: "m", weight: 1 };
+  const z = { provider: "z", model: "m", weight: 0 };
+  const firsts = Array.from({ length: 6 }, () => spread.order("r", [a, b, z])[0]!.provider);
+  assert.deepEqual(firsts, ["a", "b", "a", "a", "b", "a"]);
+  assert.deepEqual(
+    spread.order("r", [a, b, z], "z/m"),
+    [z, a, b],
+    "a session's own, even weight 0",
+  );
+  assert.deepEqual(spread.order("r", [a, b, z], "gone/m").length, 3, "an unknown one is ignored");
+  const ordered = [{ provider: "a", model: "m" }, { provider: "b", model: "m" }];
+  assert.equal(spread.order("o", ordered, "b/m"), ordered, "no weights: as written");
+  // Failover follows the written order behind the chosen target.
+  const c = { provider: "c", model: "m", weight: 5 };
+  assert.deepEqual(spread.order("q", [a, b, c]).map((t) => t.provider), ["c", "a", "b"]);
+});
+
+Deno.test("chooseKey: round robin hands out keys in turn, past cooling ones; fill-first stays", () => {
+  const ref = { provider: "p", model: "m" };
+  const rr = new KeyPool(["k1", "k2", "k3"], { strategy: "round_robin" });
+  const take = (pool: KeyPool, affinity?: KeyAffinity) => {
+    const pick = chooseKey(pool, ref, affinity);
+    return pick.ok ? pick.key.value : "none";
+  };
+  // Requests in flight together: no answer in between, each still gets the next key.
+  assert.deepEqual([take(rr), take(rr), take(rr), take(rr)], ["k1", "k2", "k3", "k1"]);
+  const k2 = rr.pick().ok ? rr.usable(1)! : assert.fail();
+  rr.rateLimited(k2, 60_000, "m");
+  assert.deepEqual([take(rr), take(rr), take(rr)], ["k3", "k1", "k3"]);
+  const ff = new KeyPool(["k1", "k2"]);
+  assert.deepEqual([take(ff), take(ff), take(ff)], ["k1", "k1", "k1"]);
+});
+
+Deno.test("chooseKey: a session keeps its key while usable, then keeps the one it moved to", () => {
+  const ref = { provider: "p", model: "m" };
+  const pool = new KeyPool(["k1", "k2", "k3"], { strategy: "round_robin" });
+  const store = new SessionAffinity();
+  const take = (session: string) => {
+    const pick = chooseKey(pool, ref, store.session(session, 60_000));
+    return pick.ok ? pick.key.value : "none";
+  };
+  assert.deepEqual([take("a"), take("b"), take("a"), take("b")], ["k1", "k2", "k1", "k2"]);
+  pool.rateLimited(pool.usable(0)!, 60_000, "m");
+  assert.equal(take("a"), "k3", "a moved to the next usable key");
+  assert.equal(take("b"), "k2", "b did not move");
+  assert.equal(take("a"), "k3", "a stays where it moved");
+  // A keyless provider remembers nothing.
+  const keyless = new KeyPool([]);
+  const session = store.session("c", 60_000);
+  chooseKey(keyless, { provider: "q", model: "m" }, session);
+  assert.equal(session.keyOf("q"), undefined);
+});

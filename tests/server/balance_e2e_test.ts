@@ -1,0 +1,285 @@
+/**
+ * Key strategies, weighted routes and session affinity through the real server: mock upstreams
+ * record which key each request came with, and each session's requests must stay where they began
+ * until their key or target stops being usable.
+ */
+
+import assert from "node:assert/strict";
+import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { startCcp } from "../helpers/ccp.ts";
+
+/** One request an upstream saw: which upstream, with which key, for which session. */
+interface Seen {
+  readonly upstream: string;
+  readonly key: string;
+  readonly session: string;
+}
+
+interface Upstream {
+  readonly url: string;
+  /** Keys answered with 429 (Retry-After 60) while listed. */
+  readonly refuse: Set<string>;
+  /** Answer 503 to everything while true. */
+  down: boolean;
+  close(): Promise<void>;
+}
+
+const ANSWER = {
+  id: "msg_1",
+  type: "message",
+  role: "assistant",
+  model: "m",
+  content: [{ type: "text", text: "ok" }],
+  stop_reason: "end_turn",
+  stop_sequence: null,
+  usage: { input_tokens: 1, output_tokens: 1 },
+};
+
+function upstream(name: string, seen: Seen[]): Upstream {
+  const state = { refuse: new Set<string>(), down: false };
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    await req.text();
+    const key = req.headers.get("x-api-key") ?? "";
+    const session = req.headers.get("x-claude-code-session-id") ?? "";
+    seen.push({ upstream: name, key, session });
+    if (state.down) {
+      return Response.json({ type: "error", error: { type: "api_error", message: "down" } }, {
+        status: 503,
+      });
+    }
+    if (state.refuse.has(key)) {
+      return Response.json(
+        { type: "error", error: { type: "rate_limit_error", message: "slow down" } },
+        { status: 429, headers: { "retry-after": "60" } },
+      );
+    }
+    return Response.json(ANSWER);
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    get refuse() {
+      return state.refuse;
+    },
+    get down() {
+      return state.down;
+    },
+    set down(value: boolean) {
+      state.down = value;
+    },
+    close: () => server.shutdown(),
+  };
+}
+
+function config(text: string) {
+  return configFromYaml({ file: "c.yaml", env: {}, text });
+}
+
+async function send(url: string, session?: string, userId?: string): Promise<Response> {
+  const res = await fetch(`${url}/v1/messages`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(session ? { "x-claude-code-session-id": session } : {}),
+    },
+    body: JSON.stringify({
+      model: "claude-sonnet-4-5",
+      max_tokens: 16,
+      messages: [{ role: "user", content: "hi" }],
+      ...(userId ? { metadata: { user_id: userId } } : {}),
+    }),
+  });
+  await res.body?.cancel();
+  return res;
+}
+
+/** Where each session's requests went, in order: `upstream key` per request. */
+function bySession(seen: readonly Seen[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const s of seen) (out[s.session] ??= []).push(`${s.upstream} ${s.key}`);
+  return out;
+}
+
+Deno.test("round robin spreads sessions over keys; each session keeps its key", async () => {
+  const seen: Seen[] = [];
+  const up = upstream("a", seen);
+  const ccp = startCcp(config(`
+providers:
+  a: { type: anthropic, base_url: "${up.url}", api_keys: [k1, k2, k3], key_strategy: round_robin }
+routes: { default: a/m }
+routing: { session_affinity: true }
+`));
+  try {
+    for (let round = 0; round < 3; round++) {
+      for (const session of ["s1", "s2", "s3"]) {
+        assert.equal((await send(ccp.url, session)).status, 200);
+      }
+    }
+    assert.deepEqual(bySession(seen), {
+      s1: ["a k1", "a k1", "a k1"],
+      s2: ["a k2", "a k2", "a k2"],
+      s3: ["a k3", "a k3", "a k3"],
+    });
+
+    // k2 is rate limited mid-session: only s2 moves, and it stays on its new key.
+    seen.length = 0;
+    up.refuse.add("k2");
+    for (let round = 0; round < 2; round++) {
+      for (const session of ["s1", "s2", "s3"]) {
+        assert.equal((await send(ccp.url, session)).status, 200);
+      }
+    }
+    const after = bySession(seen);
+    assert.deepEqual(after.s1, ["a k1", "a k1"]);
+    assert.deepEqual(after.s3, ["a k3", "a k3"]);
+    assert.equal(after.s2![0], "a k2", "s2 tried its own key first");
+    const moved = after.s2![1]!;
+    assert.notEqual(moved, "a k2");
+    assert.deepEqual(after.s2!.slice(1), [moved, moved], "s2 stays on the key it moved to");
+    assert.ok(!ccp.logs.some((l) => /\bs[123]\b/.test(l)), "a session id reached the log");
+    const health = await (await fetch(`${ccp.url}/health`)).json();
+    assert.equal(health.resilience.providers.a.key_strategy, "round_robin");
+  } finally {
+    await ccp.close();
+    await up.close();
+  }
+});
+
+Deno.test("without affinity, round robin hands each request the next key", async () => {
+  const seen: Seen[] = [];
+  const up = upstream("a", seen);
+  const ccp = startCcp(config(`
+providers:
+  a: { type: anthropic, base_url: "${up.url}", api_keys: [k1, k2], key_strategy: round_robin }
+  b: { type: anthropic, base_url: "${up.url}", api_keys: [j1, j2] }
+routes: { default: a/m, opus: b/m }
+`));
+  try {
+    for (let i = 0; i < 4; i++) assert.equal((await send(ccp.url, "s1")).status, 200);
+    assert.deepEqual(seen.map((s) => s.key), ["k1", "k2", "k1", "k2"]);
+    seen.length = 0;
+    // Fill-first stays the default: one key until it is refused.
+    const opus = () =>
+      fetch(`${ccp.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "claude-opus-4-1",
+          max_tokens: 16,
+          messages: [{ role: "user", content: "hi" }],
+        }),
+      }).then((r) => r.body?.cancel());
+    for (let i = 0; i < 3; i++) await opus();
+    assert.deepEqual(seen.map((s) => s.key), ["j1", "j1", "j1"]);
+  } finally {
+    await ccp.close();
+    await up.close();
+  }
+});
+
+Deno.test("a session's key is forgotten once its affinity ttl has passed", async () => {
+  const seen: Seen[] = [];
+  const up = upstream("a", seen);
+  const ccp = startCcp(config(`
+providers:
+  a: { type: anthropic, base_url: "${up.url}", api_keys: [k1, k2], key_strategy: round_robin }
+routes: { default: a/m }
+routing: { session_affinity: true, session_affinity_ttl: 300ms }
+`));
+  try {
+    await send(ccp.url, "s1"); // k1; the next new choice is k2
+    await send(ccp.url); // no session: k2, then k1
+    await send(ccp.url, "s1"); // its own k1 (the turn does not move)
+    await send(ccp.url); // k1, then k2
+    await new Promise((r) => setTimeout(r, 450));
+    await send(ccp.url, "s1"); // forgotten: the next in turn, k2
+    assert.deepEqual(seen.map((s) => `${s.session || "-"} ${s.key}`), [
+      "s1 k1",
+      "- k2",
+      "s1 k1",
+      "- k1",
+      "s1 k2",
+    ]);
+  } finally {
+    await ccp.close();
+    await up.close();
+  }
+});
+
+Deno.test("a weighted route spreads new sessions by weight and keeps each on its target", async () => {
+  const seen: Seen[] = [];
+  const a = upstream("a", seen);
+  const b = upstream("b", seen);
+  const ccp = startCcp(config(`
+providers:
+  a: { type: anthropic, base_url: "${a.url}", api_key: ka, max_retries: 0 }
+  b: { type: anthropic, base_url: "${b.url}", api_key: kb, max_retries: 0 }
+routes:
+  default:
+    - { target: a/m, weight: 3 }
+    - { target: b/m, weight: 1 }
+routing: { session_affinity: true }
+`));
+  try {
+    // Without a session each request takes the next weighted turn.
+    for (let i = 0; i < 8; i++) await send(ccp.url);
+    assert.equal(seen.map((s) => s.upstream).join(""), "aabaaaba");
+
+    seen.length = 0;
+    const sessions = ["s1", "s2", "s3", "s4"];
+    for (let round = 0; round < 3; round++) {
+      for (const s of sessions) assert.equal((await send(ccp.url, s)).status, 200);
+    }
+    const first = bySession(seen);
+    for (const s of sessions) {
+      assert.equal(new Set(first[s]).size, 1, `${s} changed target: ${first[s]}`);
+    }
+    const onB = sessions.filter((s) => first[s]![0] === "b kb");
+    assert.equal(onB.length, 1, "one session in four goes to the weight-1 target");
+
+    // b fails: its session fails over to a and stays there once b is back.
+    seen.length = 0;
+    b.down = true;
+    assert.equal((await send(ccp.url, onB[0])).status, 200);
+    b.down = false;
+    for (let i = 0; i < 2; i++) assert.equal((await send(ccp.url, onB[0])).status, 200);
+    assert.deepEqual(bySession(seen)[onB[0]!], ["b kb", "a ka", "a ka", "a ka"]);
+  } finally {
+    await ccp.close();
+    await a.close();
+    await b.close();
+  }
+});
+
+Deno.test("without the header, the session in metadata.user_id keeps its key", async () => {
+  const seen: Seen[] = [];
+  const up = upstream("a", seen);
+  const ccp = startCcp(config(`
+providers:
+  a: { type: anthropic, base_url: "${up.url}", api_keys: [k1, k2], key_strategy: round_robin }
+routes: { default: a/m }
+routing: { session_affinity: true }
+`));
+  const older = "user_0f1e_account_7a7a_session_11111111-aaaa";
+  const newer = JSON.stringify({ device_id: "d", account_uuid: "a", session_id: "2222-bbbb" });
+  try {
+    for (let i = 0; i < 3; i++) {
+      await send(ccp.url, undefined, older);
+      await send(ccp.url, undefined, newer);
+      await send(ccp.url); // no session: takes its turn, and moves the turn on
+    }
+    assert.deepEqual(seen.map((s) => s.key), [
+      "k1",
+      "k2",
+      "k1",
+      "k1",
+      "k2",
+      "k2",
+      "k1",
+      "k2",
+      "k1",
+    ]);
+  } finally {
+    await ccp.close();
+    await up.close();
+  }
+});
