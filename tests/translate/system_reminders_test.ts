@@ -128,3 +128,22 @@ Deno.test("a later system message of Claude Code's keeps the earlier requests a 
     },
   );
 });
+
+Deno.test("a system message between tool calls and their results waits for the results", () => {
+  const messages: MessageParam[] = [
+    { role: "user", content: "Go." },
+    {
+      role: "assistant",
+      content: [{ type: "tool_use", id: "call_1", name: "Bash", input: { command: "ls" } }],
+    },
+    { role: "system", content: HOOK },
+    { role: "user", content: [{ type: "tool_result", tool_use_id: "call_1", content: "a" }] },
+  ];
+  const target = { dialect: OPENAI_DIALECTS.deepseek!, model: "deepseek-chat", provider: "ds" };
+  const chat = toOpenAIChatRequest(request(messages), target).messages;
+  assert.deepEqual(chat.slice(1).map((m) => m.role), ["user", "assistant", "tool", "user"]);
+  assert.match(String(chat.at(-1)!.content), /HOOK-POST-CONTEXT/);
+  const gemini = toGeminiRequest(request(messages), { provider: "g", model: "gemini-3.8-flash" });
+  assert.deepEqual(gemini.contents.map((c) => c.role), ["user", "model", "user"]);
+  assert.ok(gemini.contents[2]!.parts[0]!.functionResponse, JSON.stringify(gemini.contents));
+});
