@@ -147,3 +147,19 @@ Deno.test("a system message between tool calls and their results waits for the r
   assert.deepEqual(gemini.contents.map((c) => c.role), ["user", "model", "user"]);
   assert.ok(gemini.contents[2]!.parts[0]!.functionResponse, JSON.stringify(gemini.contents));
 });
+
+Deno.test("a system message after an answer joins the next user turn: no two user turns", () => {
+  const messages: MessageParam[] = [
+    { role: "user", content: "Go." },
+    { role: "assistant", content: "Done." },
+    { role: "system", content: NUDGE },
+    { role: "user", content: "Next." },
+  ];
+  const target = { dialect: OPENAI_DIALECTS.deepseek!, model: "deepseek-chat", provider: "ds" };
+  const chat = toOpenAIChatRequest(request(messages), target).messages;
+  assert.deepEqual(chat.slice(1).map((m) => m.role), ["user", "assistant", "user"]);
+  assert.match(JSON.stringify(chat.at(-1)!.content), /heard from you.*Next\./);
+  // Before the next user turn arrives, the reminder is a user turn of its own.
+  const before = toOpenAIChatRequest(request(messages.slice(0, 3)), target).messages;
+  assert.deepEqual(before.slice(1).map((m) => m.role), ["user", "assistant", "user"]);
+});

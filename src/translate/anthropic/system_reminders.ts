@@ -37,8 +37,8 @@ function asBlocks(content: unknown): ContentBlockParam[] {
 
 /**
  * `messages` with every system message after the first assistant turn turned into reminder
- * text where it stood: appended to the user turn before it (after tool calls, to the turn of
- * their results, which must follow the calls), or a user turn of its own. Claude
+ * text where it stood: appended to the user turn before it, else put at the start of the user
+ * turn after it (behind the results of tool calls), else a user turn of its own. Claude
  * Code adds such messages mid-session (a hook's added context, "the user hasn't heard from you")
  * and keeps each in its place from then on; folded into the system prompt, each one would change
  * the start of every later request, and the upstream's prefix cache would miss for the whole
@@ -51,23 +51,28 @@ export function systemMessagesInPlace(messages: readonly MessageParam[]): Messag
     firstAnswer < 0 || !messages.some((m, i) => i > firstAnswer && m?.role === "system")
   ) return messages as MessageParam[];
   const out: MessageParam[] = [];
-  // Reminders that came between tool calls and their results wait for the results' turn.
+  // Reminders after an answer wait for the next user turn, so user turns never follow each other
+  // (some servers' chat templates insist on alternation); after tool calls they go behind that
+  // turn's results, which must come first.
   let waiting: TextBlockParam[] = [];
   for (const [i, message] of messages.entries()) {
     if (i < firstAnswer || message?.role !== "system") {
       if (waiting.length > 0 && message?.role === "user") {
-        out.push({ ...message, content: [...asBlocks(message.content), ...waiting] });
+        const own = asBlocks(message.content);
+        const last = out.at(-1);
+        const content = last?.role === "assistant" && callsTools(last)
+          ? [...own, ...waiting]
+          : [...waiting, ...own];
+        out.push({ ...message, content });
         waiting = [];
       } else out.push(message);
       continue;
     }
     const texts = reminders(message);
     const last = out.at(-1);
-    if (texts.length === 0) continue;
     if (last?.role === "user") {
       out[out.length - 1] = { ...last, content: [...asBlocks(last.content), ...texts] };
-    } else if (last?.role === "assistant" && callsTools(last)) waiting.push(...texts);
-    else out.push({ role: "user", content: texts });
+    } else waiting.push(...texts);
   }
   if (waiting.length > 0) out.push({ role: "user", content: waiting });
   return out;
