@@ -42,7 +42,11 @@ function startChat({ overloaded = false } = {}) {
     const body = await req.json();
     bodies.push(body);
     const messages = body.messages as Obj[];
-    const last = messages.at(-1)!;
+    // Claude Code's later system messages (its `<total_tokens>` budget) follow the tool results
+    // as reminder text: the turn is still the one those results end.
+    const last = messages.findLast((m) =>
+      !(m.role === "user" && textOf(m.content).startsWith("<system-reminder>"))
+    )!;
     const parts = [chunk({ role: "assistant", content: "" })];
     if (last.role === "tool" && overloaded) {
       const error = { message: "The engine is currently overloaded", type: "server_error" };

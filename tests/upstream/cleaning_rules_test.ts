@@ -242,7 +242,7 @@ Deno.test("foldSystemMessages: block content joins a block system, after the exi
   ]);
 });
 
-Deno.test("foldSystemMessages: string content joins a string system, several in order", () => {
+Deno.test("foldSystemMessages: string content joins a string system; a later one stays in place", () => {
   const body = frozen({
     model: "m",
     system: "base",
@@ -254,10 +254,14 @@ Deno.test("foldSystemMessages: string content joins a string system, several in 
     ],
   });
   const out = foldSystemMessages(body);
-  assert.equal(out.system, "base\n\nenv\n\nlater");
+  assert.equal(out.system, "base\n\nenv");
+  // One after the first answer stays in its place, so later requests begin as this one did.
   assert.deepEqual(out.messages, [{ role: "user", content: "q" }, {
     role: "assistant",
     content: "a",
+  }, {
+    role: "user",
+    content: [{ type: "text", text: "<system-reminder>\nlater\n</system-reminder>" }],
   }]);
   const noSystem = foldSystemMessages(
     frozen({ model: "m", messages: [{ role: "system", content: "env" }] }),

@@ -4,7 +4,12 @@
  */
 
 import { ClientRequestError } from "../../core/errors.ts";
-import type { MessagesRequest, TextBlockParam, ToolDefinition } from "../../protocols/anthropic.ts";
+import type {
+  MessageParam,
+  MessagesRequest,
+  TextBlockParam,
+  ToolDefinition,
+} from "../../protocols/anthropic.ts";
 import type {
   GeminiFunctionDeclaration,
   GeminiGenerationConfig,
@@ -20,6 +25,7 @@ import { geminiThinkingConfig, unaskedThinking } from "./thinking.ts";
 import { allowanceRoom, withReasoningAllowance } from "../reasoning/allowance.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
+import { systemMessagesInPlace } from "../anthropic/system_reminders.ts";
 import { requestedJsonSchema } from "../anthropic/output_format.ts";
 
 /** Where the request goes. */
@@ -49,10 +55,13 @@ function systemTexts(system: string | TextBlockParam[] | undefined): string[] {
     .map((b) => b.text);
 }
 
-/** Top-level `system` plus Claude Code's `role: "system"` messages, in order. */
-function systemInstruction(req: MessagesRequest): GeminiRequest["systemInstruction"] {
+/** Top-level `system` plus the `role: "system"` messages left in `messages`, in order. */
+function systemInstruction(
+  req: MessagesRequest,
+  messages: readonly MessageParam[],
+): GeminiRequest["systemInstruction"] {
   const texts = systemTexts(req.system);
-  for (const m of req.messages) if (m.role === "system") texts.push(...systemTexts(m.content));
+  for (const m of messages) if (m.role === "system") texts.push(...systemTexts(m.content));
   return texts.length > 0 ? { parts: [{ text: texts.join("\n\n") }] } : undefined;
 }
 
@@ -128,8 +137,10 @@ export function toGeminiRequest(req: MessagesRequest, target: GeminiTarget): Gem
   if (!Array.isArray(req.messages)) throw new ClientRequestError("messages: an array is required");
   // Every declared tool, offered or deferred: names stay the same when a deferred one loads.
   const toolName = geminiToolNamer(req.tools);
+  // Later system messages stay where they stood: the start of the request then stays the same.
+  const messages = systemMessagesInPlace(pairToolBlocks(req.messages));
   const body: GeminiRequest = {
-    contents: toGeminiContents(pairToolBlocks(req.messages), {
+    contents: toGeminiContents(messages, {
       provider: target.provider,
       model: target.model,
       placeholderSignatures: validatesThoughtSignatures(target.model),
@@ -137,7 +148,7 @@ export function toGeminiRequest(req: MessagesRequest, target: GeminiTarget): Gem
       toolName,
     }),
   };
-  const system = systemInstruction(req);
+  const system = systemInstruction(req, messages);
   if (system) body.systemInstruction = system;
   const declared = declarations(offeredTools(req), toolName);
   if (declared.length > 0) {

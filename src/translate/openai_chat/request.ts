@@ -16,6 +16,7 @@ import type {
 } from "../../protocols/openai_chat.ts";
 import { fnv1a64Hex, promptCacheKey } from "../anthropic/ids.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
+import { systemMessagesInPlace } from "../anthropic/system_reminders.ts";
 import { mapAssistantTurn } from "./assistant.ts";
 import { dialectForModel, type OpenAIDialect } from "./dialect.ts";
 import { applyQuirks } from "./quirks.ts";
@@ -58,7 +59,11 @@ function mapMessages(req: MessagesRequest, ctx: MapContext): ChatMessage[] {
   const first = systemText(req.system);
   if (first) leading.push(first);
   const out: ChatMessage[] = [];
-  for (const message of req.messages) {
+  // Servers that take system messages anywhere get them where they stood.
+  const messages = ctx.dialect.systemMidConversation
+    ? req.messages
+    : systemMessagesInPlace(req.messages);
+  for (const message of messages) {
     if (message.role === "system") {
       const text = systemText(message.content);
       if (!text) continue;

@@ -7,6 +7,7 @@
 
 import { type Body, type Obj } from "./types.ts";
 import { isRecord } from "../../core/json.ts";
+import { systemMessagesInPlace } from "../../translate/anthropic/system_reminders.ts";
 
 function isSystemMessage(message: unknown): message is Obj {
   return isRecord(message) && message.role === "system";
@@ -19,13 +20,15 @@ function asBlocks(content: unknown): Obj[] {
 }
 
 /**
- * Moves every `role: "system"` message to the end of `system`, in order. A string `system`
+ * Moves the `role: "system"` messages before the first answer to the end of `system`, in order,
+ * and turns later ones into reminder text where they stood. A string `system`
  * stays a string when everything folded is text without markers; otherwise the result is a
  * block array (the existing blocks first, so a cached prefix stays a prefix).
  */
 export function foldSystemMessages(body: Body): Body {
-  const messages = body.messages;
-  if (!Array.isArray(messages) || !messages.some(isSystemMessage)) return body;
+  if (!Array.isArray(body.messages) || !body.messages.some(isSystemMessage)) return body;
+  // Those after the first answer stay in place: the start of the request then stays the same.
+  const messages: unknown[] = systemMessagesInPlace(body.messages);
   const folded = messages.filter(isSystemMessage).flatMap((m) => asBlocks(m.content));
   const rest = messages.filter((m) => !isSystemMessage(m));
   const system = body.system;

@@ -19,7 +19,7 @@ Deno.test("system instruction", async (t) => {
     });
   });
   await t.step(
-    "blocks joined; billing header and cache_control dropped; system messages added",
+    "blocks joined; billing header and cache_control dropped; early system messages added",
     () => {
       const body = map(req({
         system: [
@@ -35,11 +35,13 @@ Deno.test("system instruction", async (t) => {
         ],
       }));
       assert.deepEqual(body.systemInstruction, {
-        parts: [{ text: "A\n\nB\n\n# Environment\n\nLater note" }],
+        parts: [{ text: "A\n\nB\n\n# Environment" }],
       });
+      // One after the first answer stays in its place, so later requests begin as this one did.
       assert.deepEqual(body.contents, [
         { role: "user", parts: [{ text: "Q" }] },
         { role: "model", parts: [{ text: "A1" }] },
+        { role: "user", parts: [{ text: "<system-reminder>\nLater note\n</system-reminder>" }] },
       ]);
       assert.ok(!JSON.stringify(body).includes("cache_control"));
     },

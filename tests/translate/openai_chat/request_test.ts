@@ -62,8 +62,13 @@ Deno.test("role: system inside messages", async (t) => {
   });
   await t.step("merged into the leading system message when the provider wants it first", () => {
     const roles = map(request).messages.map((m) => m.role);
-    assert.deepEqual(roles, ["system", "user", "assistant"]);
-    assert.equal(map(request).messages[0]?.content, "Top.\n\n# Environment\n\nLater note");
+    assert.deepEqual(roles, ["system", "user", "assistant", "user"]);
+    assert.equal(map(request).messages[0]?.content, "Top.\n\n# Environment");
+    // One after the first answer stays in its place, so later requests begin as this one did.
+    assert.deepEqual(
+      map(request).messages[3]?.content,
+      "<system-reminder>\nLater note\n</system-reminder>",
+    );
   });
   await t.step("kept in place where the provider accepts it mid-conversation", () => {
     const messages = map(request, OPENAI_DIALECTS.openai).messages;
