@@ -75,6 +75,16 @@ function requestRow(tr, r) {
 }
 let latest = [];
 const charts = {};
+// An axis as wide as its widest label: at uPlot's fixed 50 px, a day's tokens (2,000,000) and a
+// cheap model's cost ($0.0020) were cut at the canvas's edge.
+const measure = document.createElement("canvas").getContext("2d");
+function fitAxis(u, values, i) {
+  const a = u.axes[i];
+  if (!values) return 50;
+  measure.font = a.font[0];
+  const widest = Math.max(0, ...values.map((v) => measure.measureText(v).width)) / uPlot.pxRatio;
+  return Math.ceil(widest + a.gap + (a.ticks.show ? a.ticks.size : 0)) + 2;
+}
 function drawChart(id, points, hourly) {
   const el = $(id);
   const xs = points.map((p) => p.start / 1000);
@@ -87,7 +97,7 @@ function drawChart(id, points, hourly) {
       { label: "cost $", stroke: "#c73", scale: "usd", value: (u, v) => v == null ? "" : "$" + v.toFixed(4) }],
     axes: [{ space: hourly ? 60 : 50, values: (u, ticks) => ticks.map((t) => { const d = new Date(t * 1000);
         return hourly ? String(d.getHours()).padStart(2, "0") + ":00" : (d.getMonth() + 1) + "/" + d.getDate(); }) },
-      {}, { scale: "usd", side: 1, grid: { show: false }, values: (u, ticks) => ticks.map((v) => v === 0 ? "$0" : "$" + v.toPrecision(2)) }],
+      { size: fitAxis }, { scale: "usd", side: 1, size: fitAxis, grid: { show: false }, values: (u, ticks) => ticks.map((v) => v === 0 ? "$0" : "$" + v.toPrecision(2)) }],
     scales: { x: { time: true } },
   }, data, el);
 }
