@@ -1,7 +1,8 @@
 /**
  * The status page's two charts in a real headless Chromium, drawn from a /ui/state the test
  * writes itself (millions of tokens for a few tenths of a cent, as a day of a cheap model with
- * cached prompts is): every label of both axes fits beside the plot.
+ * cached prompts is): every label of both axes fits beside the plot, and the first and last bars
+ * are drawn whole.
  */
 
 import assert from "node:assert/strict";
@@ -102,7 +103,7 @@ async function charts(browser: Browser, url: string, zone: string): Promise<void
     });
     await page.goto(`${url}/ui`);
     await page.waitForFunction('document.querySelectorAll("#chart7 canvas").length === 1');
-    for (const id of ["chart24", "chart7"]) {
+    for (const [id, size] of [["chart24", HOUR], ["chart7", DAY]] as const) {
       const d = await page.evaluate(drawn(id)) as Drawn;
       // A label wider than its axis is cut at the canvas's edge (`$0.0020` read `$0.00`).
       for (const side of ["tokens", "usd"] as const) {
@@ -116,6 +117,11 @@ async function charts(browser: Browser, url: string, zone: string): Promise<void
           )
         );
       }
+      // Each bar is centred on its bucket's start: the scale reaches half a bucket past both ends.
+      const first = d.data[0]!, last = d.data[d.data.length - 1]!;
+      const half = size / 2000;
+      assert.ok(d.min <= first - half, `${zone} ${id}: the first bar is cut (${d.min} > ${first})`);
+      assert.ok(d.max >= last + half, `${zone} ${id}: the last bar is cut (${d.max} < ${last})`);
     }
   } finally {
     await context.close();
@@ -123,7 +129,7 @@ async function charts(browser: Browser, url: string, zone: string): Promise<void
 }
 
 Deno.test({
-  name: "/ui charts: every axis label fits",
+  name: "/ui charts: every axis label fits, edge bars whole",
   ignore: !(await exists(CHROMIUM)),
   // puppeteer keeps sockets and timers of its own past browser.close().
   sanitizeOps: false,

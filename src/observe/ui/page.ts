@@ -91,6 +91,9 @@ function drawChart(id, points, hourly) {
   const data = [xs, points.map((p) => p.tokens), points.map((p) => p.costUsd)];
   const width = Math.max(200, el.clientWidth);
   if (charts[id]) { charts[id].setSize({ width, height: 180 }); charts[id].setData(data); return; }
+  // A bar is centred on its bucket's start: half a bucket more on each side, or the first and
+  // the last (the current hour or day) are drawn cut in half.
+  const half = (hourly ? 3600 : 86400) / 2;
   charts[id] = new uPlot({
     width, height: 180,
     series: [{}, { label: "tokens", stroke: "#37c", fill: "#37c3", paths: uPlot.paths.bars({ size: [0.8] }) },
@@ -98,7 +101,7 @@ function drawChart(id, points, hourly) {
     axes: [{ space: hourly ? 60 : 50, values: (u, ticks) => ticks.map((t) => { const d = new Date(t * 1000);
         return hourly ? String(d.getHours()).padStart(2, "0") + ":00" : (d.getMonth() + 1) + "/" + d.getDate(); }) },
       { size: fitAxis }, { scale: "usd", side: 1, size: fitAxis, grid: { show: false }, values: (u, ticks) => ticks.map((v) => v === 0 ? "$0" : "$" + v.toPrecision(2)) }],
-    scales: { x: { time: true } },
+    scales: { x: { time: true, range: (u, min, max) => [min - half, max + half] } },
   }, data, el);
 }
 function render(state) {
