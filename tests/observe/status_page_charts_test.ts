@@ -1,8 +1,9 @@
 /**
  * The status page's two charts in a real headless Chromium, drawn from a /ui/state the test
  * writes itself (millions of tokens for a few tenths of a cent, as a day of a cheap model with
- * cached prompts is): every label of both axes fits beside the plot, and the first and last bars
- * are drawn whole.
+ * cached prompts is): every label of both axes fits beside the plot, the first and last bars are
+ * drawn whole, and the 7-day chart's ticks sit on its bars (the ledger's days are UTC days)
+ * whatever the browser's time zone.
  */
 
 import assert from "node:assert/strict";
@@ -123,13 +124,22 @@ async function charts(browser: Browser, url: string, zone: string): Promise<void
       assert.ok(d.min <= first - half, `${zone} ${id}: the first bar is cut (${d.min} > ${first})`);
       assert.ok(d.max >= last + half, `${zone} ${id}: the last bar is cut (${d.max} < ${last})`);
     }
+    // The ledger's days are UTC days: each tick of the 7-day chart sits on a bar and names its day.
+    const week = await page.evaluate(drawn("chart7")) as Drawn;
+    assert.ok(week.x.splits.length > 0);
+    week.x.splits.forEach((t, i) => {
+      assert.ok(week.data.includes(t), `${zone}: the tick ${week.x.values[i]} is on no bar`);
+      const day = new Date(t * 1000);
+      assert.equal(week.x.values[i], `${day.getUTCMonth() + 1}/${day.getUTCDate()}`);
+    });
+    assert.equal(week.x.values[week.x.values.length - 1], "12/6", zone);
   } finally {
     await context.close();
   }
 }
 
 Deno.test({
-  name: "/ui charts: every axis label fits, edge bars whole",
+  name: "/ui charts: every axis label fits, edge bars whole, UTC days on the 7-day chart",
   ignore: !(await exists(CHROMIUM)),
   // puppeteer keeps sockets and timers of its own past browser.close().
   sanitizeOps: false,

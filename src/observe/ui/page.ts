@@ -35,7 +35,7 @@ export const UI_PAGE = `<!doctype html>
 <div id="usage">
 <div class="cards">
   <div class="card"><h2>Tokens and cost, last 24 h</h2><div id="chart24" class="chart"></div></div>
-  <div class="card"><h2>Tokens and cost, last 7 days</h2><div id="chart7" class="chart"></div></div>
+  <div class="card"><h2>Tokens and cost, last 7 days (UTC)</h2><div id="chart7" class="chart"></div></div>
 </div>
 <div class="cards">
   <div class="card"><h2>Errors by provider, last 24 h</h2><table id="errors"><thead><tr><th>provider</th><th class="n">requests</th><th class="n">errors</th></tr></thead><tbody></tbody></table></div>
@@ -99,9 +99,12 @@ function drawChart(id, points, hourly) {
     series: [{}, { label: "tokens", stroke: "#37c", fill: "#37c3", paths: uPlot.paths.bars({ size: [0.8] }) },
       { label: "cost $", stroke: "#c73", scale: "usd", value: (u, v) => v == null ? "" : "$" + v.toFixed(4) }],
     axes: [{ space: hourly ? 60 : 50, values: (u, ticks) => ticks.map((t) => { const d = new Date(t * 1000);
-        return hourly ? String(d.getHours()).padStart(2, "0") + ":00" : (d.getMonth() + 1) + "/" + d.getDate(); }) },
+        return hourly ? String(d.getHours()).padStart(2, "0") + ":00" : (d.getUTCMonth() + 1) + "/" + d.getUTCDate(); }) },
       { size: fitAxis }, { scale: "usd", side: 1, size: fitAxis, grid: { show: false }, values: (u, ticks) => ticks.map((v) => v === 0 ? "$0" : "$" + v.toPrecision(2)) }],
     scales: { x: { time: true, range: (u, min, max) => [min - half, max + half] } },
+    // The ledger's days are UTC days: in local time a day's ticks, labels and legend fell beside
+    // its bar (in Los Angeles today's bar sat past yesterday's tick).
+    ...(hourly ? {} : { tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC") }),
   }, data, el);
 }
 function render(state) {
