@@ -114,8 +114,8 @@ function render(state) {
   fill("routes", rows, (tr, { route, t, i }) => {
     cell(tr, i === 0 ? route.name : "");
     cell(tr, t.target);
-    const healthy = t.breaker === "closed" && t.keys.cooling === 0 && t.keys.blocked === 0;
-    cell(tr, healthy ? "ok" : t.reasons.join("; ") || t.breaker, healthy ? "ok" : t.breaker === "open" || t.keys.ready === 0 ? "bad" : "warn");
+    const healthy = t.breaker === "closed" && t.keys.cooling === 0 && t.keys.blocked === 0 && !t.overBudget;
+    cell(tr, healthy ? "ok" : t.reasons.join("; ") || t.breaker, healthy ? "ok" : t.breaker === "open" || t.keys.ready === 0 || t.overBudget ? "bad" : "warn");
     cell(tr, t.keys.ready + " / " + t.keys.cooling + " / " + t.keys.blocked, "hide-narrow");
   });
   latest = state.latest;
