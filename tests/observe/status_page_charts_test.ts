@@ -46,7 +46,25 @@ const STATE = {
   now: NOW,
   inflight: 0,
   routes: [],
-  latest: [],
+  // A passthrough turn of Claude Code: most of its prompt is read from the cache.
+  latest: [{
+    id: "req_1",
+    at: NOW - 5000,
+    clientModel: "claude-sonnet-4-5",
+    route: "default",
+    provider: "anth",
+    model: "claude-sonnet-4-5",
+    status: 200,
+    outcome: "ok",
+    stream: true,
+    inputTokens: 3,
+    outputTokens: 120,
+    cacheReadTokens: 45_000,
+    cacheWriteTokens: 1_200,
+    durationMs: 2100,
+    ttftMs: 800,
+    attempts: 1,
+  }],
   usage: {
     hourly: points(HOUR, 24),
     daily: points(DAY, 7),
@@ -104,6 +122,16 @@ async function charts(browser: Browser, url: string, zone: string): Promise<void
     });
     await page.goto(`${url}/ui`);
     await page.waitForFunction('document.querySelectorAll("#chart7 canvas").length === 1');
+    // The latest requests show the cached part of a prompt, which the charts count too: `in 3`
+    // alone read as a 3-token prompt.
+    const row = await page.$$eval(
+      "#latest tr",
+      (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)),
+    );
+    const at = (name: string) => row[0]!.indexOf(name);
+    assert.equal(row[1]![at("in")], "3");
+    assert.equal(row[1]![at("cache read")], "45,000");
+    assert.equal(row[1]![at("cache write")], "1,200");
     for (const [id, size] of [["chart24", HOUR], ["chart7", DAY]] as const) {
       const d = await page.evaluate(drawn(id)) as Drawn;
       // A label wider than its axis is cut at the canvas's edge (`$0.0020` read `$0.00`).

@@ -31,7 +31,7 @@ export const UI_PAGE = `<!doctype html>
 <h2>Routes</h2>
 <div class="scroll"><table id="routes"><thead><tr><th>route</th><th>target</th><th>health</th><th class="hide-narrow">keys ready / cooling / blocked</th></tr></thead><tbody></tbody></table></div>
 <h2>Latest requests</h2>
-<div class="scroll"><table id="latest"><thead><tr><th>time</th><th>client model</th><th>route</th><th>served by</th><th>status</th><th class="n">in</th><th class="n">out</th><th class="n">duration</th><th class="n hide-narrow">ttft</th></tr></thead><tbody></tbody></table></div>
+<div class="scroll"><table id="latest"><thead><tr><th>time</th><th>client model</th><th>route</th><th>served by</th><th>status</th><th class="n">in</th><th class="n">out</th><th class="n hide-narrow">cache read</th><th class="n hide-narrow">cache write</th><th class="n">duration</th><th class="n hide-narrow">ttft</th></tr></thead><tbody></tbody></table></div>
 <div id="usage">
 <div class="cards">
   <div class="card"><h2>Tokens and cost, last 24 h</h2><div id="chart24" class="chart"></div></div>
@@ -70,6 +70,9 @@ function requestRow(tr, r) {
   cell(tr, String(r.status) + (r.outcome === "ok" ? "" : " " + r.outcome), r.status >= 400 || r.outcome !== "ok" ? "bad" : "ok").title = r.error ?? "";
   cell(tr, n(r.inputTokens), "n");
   cell(tr, n(r.outputTokens), "n");
+  // Most of a Claude Code prompt is read from the cache: \`in\` alone looked like a tiny prompt.
+  cell(tr, n(r.cacheReadTokens ?? 0), "n hide-narrow");
+  cell(tr, n(r.cacheWriteTokens ?? 0), "n hide-narrow");
   cell(tr, (r.durationMs / 1000).toFixed(2) + " s", "n");
   cell(tr, r.ttftMs === undefined ? "" : r.ttftMs + " ms", "n hide-narrow");
 }
