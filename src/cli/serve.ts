@@ -135,6 +135,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   for (const warning of exposureWarnings) log.warn(warning);
   // Aborted when the grace period is over: streams still open end with an error frame.
   const shuttingDown = new AbortController();
+  // Aborted as the stop begins: the status page's live streams end then, not at the grace's end.
+  const draining = new AbortController();
   const redisUrl = first.shared?.redis;
   // The Redis client costs ~250 ms and ~30 MB to load: only a config that names Redis pays it.
   const redis = redisUrl
@@ -177,6 +179,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     config: () => current,
     log,
     shutdown: shuttingDown.signal,
+    draining: draining.signal,
     ...(ledger ? { ledger } : {}),
     ...(shared ? { shared } : {}),
     ...(guards ? { sharedGuards: guards } : {}),
@@ -266,6 +269,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       timer = setTimeout(() => resolve("timeout"), graceMs);
     });
     bound.stopAccepting();
+    draining.abort();
     const { server } = bound;
     const outcome = await Promise.race([server.shutdown().then(() => "done" as const), grace]);
     clearTimeout(timer);

@@ -18,7 +18,11 @@ export async function runUsage(
   const opened = await openUsageStore(config);
   if (!opened.ok) throw new CliError(`cannot read the usage ledger: ${opened.reason}`);
   try {
-    const report = await usageReport(opened.store, question);
+    // A shared database that is down or refuses: one line that names it, as an unopenable file.
+    const report = await usageReport(opened.store, question).catch((err: unknown) => {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new CliError(`cannot read the usage ledger: ${opened.store.description}: ${why}`);
+    });
     ctx.io.out(command.json ? JSON.stringify(report) : usageTable(report));
   } finally {
     opened.store.close();

@@ -16,6 +16,7 @@ export interface RequestSummary {
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly cacheReadTokens: number;
+  readonly cacheWriteTokens: number;
   readonly durationMs: number;
   readonly ttftMs?: number;
   readonly attempts: number;
@@ -37,6 +38,7 @@ function summaryOf(r: Readonly<RequestRecord>): RequestSummary {
     inputTokens: r.usage.inputTokens ?? 0,
     outputTokens: r.usage.outputTokens ?? 0,
     cacheReadTokens: r.usage.cacheReadInputTokens ?? 0,
+    cacheWriteTokens: r.usage.cacheCreationInputTokens ?? 0,
     durationMs: Math.round(r.durationMs),
     attempts: r.attempts.length,
     route: r.route ?? NO_ROUTE,

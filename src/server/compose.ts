@@ -42,6 +42,7 @@ export function createServerApp(options: {
   fetch?: FetchLike;
   registry?: ResilienceRegistry;
   shutdown?: AbortSignal;
+  draining?: AbortSignal;
   ledger?: Ledger;
   shared?: SharedMonitor;
   sharedGuards?: SharedGuards;
@@ -77,6 +78,7 @@ export function createServerApp(options: {
     startedAt: new Date(),
     version: VERSION,
     ...(options.shutdown ? { shutdown: options.shutdown } : {}),
+    ...(options.draining ? { draining: options.draining } : {}),
     ...(options.ledger ? { ledger: options.ledger } : {}),
     ...(options.shared ? { shared: options.shared } : {}),
     ...(options.sharedGuards ? { sharedGuards: options.sharedGuards } : {}),

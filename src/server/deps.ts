@@ -30,6 +30,11 @@ export interface AppDeps {
   now: () => number;
   /** Aborted when ccp shuts down: open streams then end with an error frame. */
   shutdown?: AbortSignal;
+  /**
+   * Aborted when ccp starts to stop: the status page's live streams end at once (they are no
+   * requests in flight, and would hold the stop for the whole grace period).
+   */
+  draining?: AbortSignal;
   /** Who else reads each request's record (the log line is always one). */
   observers?: readonly RequestObserver[];
   /** When the server started (GET /v1/models `created_at`, GET /health uptime). */

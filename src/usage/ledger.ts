@@ -29,6 +29,8 @@ const PRUNE_EVERY_MS = 3600_000;
 const FIRST_PRUNE_AFTER_MS = 5_000;
 /** How often a failed write is tried again. */
 const RETRY_MS = 1000;
+/** How long a stop waits for the last records to be written. */
+const CLOSE_WAIT_MS = 5000;
 /** Entries kept in memory while the store cannot be written; older ones are dropped beyond it. */
 export const MAX_PENDING = 100_000;
 /** How often budgets re-read a store other instances write to. */
@@ -63,6 +65,8 @@ export class Ledger implements RequestObserver {
   #budgets: BudgetTracker;
   #budgetSource: Config["budgets"];
   #failed = false;
+  #closed = false;
+  #lastError: string | undefined;
   readonly #counters?: SpendCounters;
   readonly #warnedUnpriced = new Set<string>();
 
@@ -196,6 +200,7 @@ export class Ledger implements RequestObserver {
       },
       (err) => {
         this.#inFlight = undefined;
+        this.#lastError = messageOf(err);
         // Said once per outage: a full disk must not flood the log line by line.
         if (!this.#failed) {
           this.#log.warn(
@@ -206,17 +211,37 @@ export class Ledger implements RequestObserver {
         this.#failed = true;
         // Kept for the next try, oldest first, within a bound.
         this.#queue = [...batch, ...this.#queue].slice(-MAX_PENDING);
-        this.#flushSoon ??= deadline(RETRY_MS, () => void this.flush());
+        if (!this.#closed) this.#flushSoon ??= deadline(RETRY_MS, () => void this.flush());
       },
     );
     return this.#writing;
   }
 
-  /** Writes what is left and closes the store. */
-  async close(): Promise<void> {
+  /**
+   * Writes what is left and closes the store. A store that does not answer (a database behind a
+   * dropped connection) is waited for `waitMs` at most, or ccp would never exit; what it did not
+   * take is said, since the warning of a failed write promised a later one.
+   */
+  async close(waitMs = CLOSE_WAIT_MS): Promise<void> {
     this.#stopFirstPrune();
     this.#stopRefreshing();
-    await this.flush();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve(`no answer within ${waitMs / 1000} s`), waitMs);
+    });
+    // Resolves with why the last write failed, or undefined once it went through.
+    const written = this.flush().then(() => this.#failed ? this.#lastError : undefined);
+    const why = await Promise.race([written, late]).finally(() => clearTimeout(timer));
+    this.#closed = true;
+    this.#flushSoon?.();
+    this.#flushSoon = undefined;
+    const lost = this.pending;
+    if (lost > 0) {
+      this.#log.warn(
+        `Usage ledger: ${lost} ${lost === 1 ? "record" : "records"} not written to ` +
+          `${this.store.description} (${why ?? "it did not take them"})`,
+      );
+    }
     this.store.close();
   }
 }

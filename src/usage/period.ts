@@ -32,6 +32,9 @@ export function periodEnd(per: BudgetPeriod, now: number): number {
   }
 }
 
+/** The furthest from 1970 a Date reaches, in milliseconds either way. */
+const MAX_DATE_MS = 8.64e15;
+
 /** `24h`, `7d`, `30d`, `90m`, or a date `YYYY-MM-DD` (UTC midnight) → epoch milliseconds. */
 export function parseSince(text: string, now: number): number | undefined {
   const relative = /^(\d+)([mhdw])$/.exec(text.trim());
@@ -39,7 +42,9 @@ export function parseSince(text: string, now: number): number | undefined {
     const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[
       relative[2] as "m" | "h" | "d" | "w"
     ];
-    return now - Number(relative[1]) * unit;
+    const since = now - Number(relative[1]) * unit;
+    // Past what a Date holds (about 270,000 years back) the report could not say its start.
+    return Math.abs(since) <= MAX_DATE_MS ? since : undefined;
   }
   const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
   if (date) {

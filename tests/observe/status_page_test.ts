@@ -99,6 +99,13 @@ budgets:
     );
     const budget = await page.$eval("#budgets tbody tr", (r) => r.innerHTML);
     assert.match(budget, /class="n bad"/);
+    // The routes say it too: requests skip both targets, which showed `ok` in green.
+    const health = await page.$$eval(
+      "#routes tbody tr",
+      (rows) => rows.map((r) => `${r.children[2]?.textContent}|${r.children[2]?.className}`),
+    );
+    assert.equal(health.length, 3);
+    for (const h of health) assert.match(h, /^over budget anth: requests skip it .*\|bad$/);
     const text = String(await page.evaluate("document.body.innerText"));
     assert.ok(!text.includes("0123456789"), "no key on the page");
     // CCP_TEST_ARTIFACTS=<dir> keeps the screenshot (outside the repository) for a look.

@@ -135,3 +135,47 @@ Deno.test({
     assert.equal(reads, 2, `${reads} reads`);
   },
 });
+
+Deno.test("stopping with a store that does not answer waits a bounded time and says what is lost", async () => {
+  const config = testConfig({ providers: [provider("up")], routes: { default: "up/m" } });
+  const { store, answer } = silentStore();
+  const lines: string[] = [];
+  const log = createLogger({ level: "info", write: (l) => lines.push(l), colour: false });
+  const ledger = new Ledger(store, () => config, log);
+  for (let i = 0; i < 3; i++) ledger.ended(record(i));
+  try {
+    // A database behind a dropped connection never answers: ccp must still exit.
+    const started = Date.now();
+    const closed = await Promise.race([
+      ledger.close(200).then(() => "closed"),
+      new Promise((r) => setTimeout(() => r("still waiting"), 2000)),
+    ]);
+    assert.equal(closed, "closed");
+    assert.ok(Date.now() - started < 1000);
+    assert.match(
+      lines.join(""),
+      /Usage ledger: 3 records not written to a store that does not answer \(no answer within 0\.2 s\)/,
+    );
+  } finally {
+    answer();
+  }
+});
+
+Deno.test("stopping with a store that refuses the last write says the records are lost", async () => {
+  const config = testConfig({ providers: [provider("up")], routes: { default: "up/m" } });
+  const store = {
+    description: "a full disk",
+    append: () => Promise.reject(new Error("no space left on device")),
+    close() {},
+  } as unknown as UsageStore;
+  const lines: string[] = [];
+  const log = createLogger({ level: "info", write: (l) => lines.push(l), colour: false });
+  const ledger = new Ledger(store, () => config, log);
+  ledger.ended(record(1));
+  await ledger.close(200);
+  // The first warning promised a later write; at the stop there is none.
+  assert.match(
+    lines.join(""),
+    /Usage ledger: 1 record not written to a full disk \(no space left on device\)/,
+  );
+});

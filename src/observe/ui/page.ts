@@ -31,11 +31,11 @@ export const UI_PAGE = `<!doctype html>
 <h2>Routes</h2>
 <div class="scroll"><table id="routes"><thead><tr><th>route</th><th>target</th><th>health</th><th class="hide-narrow">keys ready / cooling / blocked</th></tr></thead><tbody></tbody></table></div>
 <h2>Latest requests</h2>
-<div class="scroll"><table id="latest"><thead><tr><th>time</th><th>client model</th><th>route</th><th>served by</th><th>status</th><th class="n">in</th><th class="n">out</th><th class="n">duration</th><th class="n hide-narrow">ttft</th></tr></thead><tbody></tbody></table></div>
+<div class="scroll"><table id="latest"><thead><tr><th>time</th><th>client model</th><th>route</th><th>served by</th><th>status</th><th class="n">in</th><th class="n">out</th><th class="n hide-narrow">cache read</th><th class="n hide-narrow">cache write</th><th class="n">duration</th><th class="n hide-narrow">ttft</th></tr></thead><tbody></tbody></table></div>
 <div id="usage">
 <div class="cards">
   <div class="card"><h2>Tokens and cost, last 24 h</h2><div id="chart24" class="chart"></div></div>
-  <div class="card"><h2>Tokens and cost, last 7 days</h2><div id="chart7" class="chart"></div></div>
+  <div class="card"><h2>Tokens and cost, last 7 days (UTC)</h2><div id="chart7" class="chart"></div></div>
 </div>
 <div class="cards">
   <div class="card"><h2>Errors by provider, last 24 h</h2><table id="errors"><thead><tr><th>provider</th><th class="n">requests</th><th class="n">errors</th></tr></thead><tbody></tbody></table></div>
@@ -70,25 +70,44 @@ function requestRow(tr, r) {
   cell(tr, String(r.status) + (r.outcome === "ok" ? "" : " " + r.outcome), r.status >= 400 || r.outcome !== "ok" ? "bad" : "ok").title = r.error ?? "";
   cell(tr, n(r.inputTokens), "n");
   cell(tr, n(r.outputTokens), "n");
+  // Most of a Claude Code prompt is read from the cache: \`in\` alone looked like a tiny prompt.
+  cell(tr, n(r.cacheReadTokens ?? 0), "n hide-narrow");
+  cell(tr, n(r.cacheWriteTokens ?? 0), "n hide-narrow");
   cell(tr, (r.durationMs / 1000).toFixed(2) + " s", "n");
   cell(tr, r.ttftMs === undefined ? "" : r.ttftMs + " ms", "n hide-narrow");
 }
 let latest = [];
 const charts = {};
+// An axis as wide as its widest label: at uPlot's fixed 50 px, a day's tokens (2,000,000) and a
+// cheap model's cost ($0.0020) were cut at the canvas's edge.
+const measure = document.createElement("canvas").getContext("2d");
+function fitAxis(u, values, i) {
+  const a = u.axes[i];
+  if (!values) return 50;
+  measure.font = a.font[0];
+  const widest = Math.max(0, ...values.map((v) => measure.measureText(v).width)) / uPlot.pxRatio;
+  return Math.ceil(widest + a.gap + (a.ticks.show ? a.ticks.size : 0)) + 2;
+}
 function drawChart(id, points, hourly) {
   const el = $(id);
   const xs = points.map((p) => p.start / 1000);
   const data = [xs, points.map((p) => p.tokens), points.map((p) => p.costUsd)];
   const width = Math.max(200, el.clientWidth);
   if (charts[id]) { charts[id].setSize({ width, height: 180 }); charts[id].setData(data); return; }
+  // A bar is centred on its bucket's start: half a bucket more on each side, or the first and
+  // the last (the current hour or day) are drawn cut in half.
+  const half = (hourly ? 3600 : 86400) / 2;
   charts[id] = new uPlot({
     width, height: 180,
     series: [{}, { label: "tokens", stroke: "#37c", fill: "#37c3", paths: uPlot.paths.bars({ size: [0.8] }) },
       { label: "cost $", stroke: "#c73", scale: "usd", value: (u, v) => v == null ? "" : "$" + v.toFixed(4) }],
     axes: [{ space: hourly ? 60 : 50, values: (u, ticks) => ticks.map((t) => { const d = new Date(t * 1000);
-        return hourly ? String(d.getHours()).padStart(2, "0") + ":00" : (d.getMonth() + 1) + "/" + d.getDate(); }) },
-      {}, { scale: "usd", side: 1, grid: { show: false }, values: (u, ticks) => ticks.map((v) => v === 0 ? "$0" : "$" + v.toPrecision(2)) }],
-    scales: { x: { time: true } },
+        return hourly ? String(d.getHours()).padStart(2, "0") + ":00" : (d.getUTCMonth() + 1) + "/" + d.getUTCDate(); }) },
+      { size: fitAxis }, { scale: "usd", side: 1, size: fitAxis, grid: { show: false }, values: (u, ticks) => ticks.map((v) => v === 0 ? "$0" : "$" + v.toPrecision(2)) }],
+    scales: { x: { time: true, range: (u, min, max) => [min - half, max + half] } },
+    // The ledger's days are UTC days: in local time a day's ticks, labels and legend fell beside
+    // its bar (in Los Angeles today's bar sat past yesterday's tick).
+    ...(hourly ? {} : { tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC") }),
   }, data, el);
 }
 function render(state) {
@@ -98,8 +117,8 @@ function render(state) {
   fill("routes", rows, (tr, { route, t, i }) => {
     cell(tr, i === 0 ? route.name : "");
     cell(tr, t.spread ? t.target + " (" + t.spread + ")" : t.target);
-    const healthy = t.breaker === "closed" && t.keys.cooling === 0 && t.keys.blocked === 0;
-    cell(tr, healthy ? "ok" : t.reasons.join("; ") || t.breaker, healthy ? "ok" : t.breaker === "open" || t.keys.ready === 0 ? "bad" : "warn");
+    const healthy = t.breaker === "closed" && t.keys.cooling === 0 && t.keys.blocked === 0 && !t.overBudget;
+    cell(tr, healthy ? "ok" : t.reasons.join("; ") || t.breaker, healthy ? "ok" : t.breaker === "open" || t.keys.ready === 0 || t.overBudget ? "bad" : "warn");
     cell(tr, t.keys.ready + " / " + t.keys.cooling + " / " + t.keys.blocked, "hide-narrow");
   });
   latest = state.latest;

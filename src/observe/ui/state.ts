@@ -6,6 +6,7 @@ import type { Ledger } from "../../usage/ledger.ts";
 import type { SeriesPoint } from "../../usage/store.ts";
 import type { RecentRequests, RequestSummary } from "../recent.ts";
 import { keyStateFor, targetKeys } from "../target_keys.ts";
+import { appliesTo, type BudgetState } from "../../usage/budgets.ts";
 
 /** Health of one target of a route. */
 export interface TargetHealth {
@@ -13,10 +14,12 @@ export interface TargetHealth {
   /** closed | open | half_open */
   readonly breaker: string;
   readonly keys: { readonly ready: number; readonly cooling: number; readonly blocked: number };
-  /** Why keys or the breaker hold it back, key-free. */
+  /** Why keys, the breaker or a budget hold it back, key-free. */
   readonly reasons: readonly string[];
   /** How requests spread: `weight 3`, `keys round robin` (absent: in order, keys fill first). */
   readonly spread?: string;
+  /** A budget on it is spent (to its `route_away_at`): requests skip it until the reset. */
+  readonly overBudget: boolean;
 }
 
 /** The whole page's data. */
@@ -66,6 +69,7 @@ function healthOf(
   config: Config,
   provider: string,
   model: string,
+  spent: readonly BudgetState[],
 ): TargetHealth {
   const breaker = snapshot.targets[`${provider}/${model}`];
   const reasons: string[] = [];
@@ -84,7 +88,20 @@ function healthOf(
       }`,
     );
   }
-  return { target: `${provider}/${model}`, breaker: breaker?.state ?? "closed", keys, reasons };
+  // A budget of a client does not keep the target from the others: only the target's own count.
+  const over = spent.filter((b) => appliesTo(b.budget, undefined, provider, model));
+  for (const b of over) {
+    reasons.push(
+      `over budget ${b.label}: requests skip it until ${new Date(b.resetsAt).toISOString()}`,
+    );
+  }
+  return {
+    target: `${provider}/${model}`,
+    breaker: breaker?.state ?? "closed",
+    keys,
+    reasons,
+    overBudget: over.length > 0,
+  };
 }
 
 // Every bucket of the window, empty ones as zero, so the bars sit at their time of day.
@@ -114,10 +131,11 @@ export async function uiState(deps: {
   readonly version: string;
 }): Promise<UiState> {
   const now = Date.now();
+  const spent = deps.ledger?.budgets().states().filter((b) => b.exhausted) ?? [];
   const routes = Object.entries(deps.config.routes).map(([name, chain]) => ({
     name,
     targets: chain.map((t) => {
-      const health = healthOf(deps.snapshot, deps.config, t.provider, t.model);
+      const health = healthOf(deps.snapshot, deps.config, t.provider, t.model, spent);
       const spread = [
         ...(t.weight !== undefined
           ? [t.weight === 0 ? "failover only" : `weight ${t.weight}`]

@@ -153,18 +153,24 @@ export function addUiRoutes(
         });
         // A comment now and then keeps proxies from closing a quiet stream.
         const ping = setInterval(() => controller.enqueue(encoder.encode(": ping\n\n")), 15_000);
-        stop = () => {
-          unsubscribe();
-          clearInterval(ping);
-        };
-        c.req.raw.signal.addEventListener("abort", () => {
+        const end = () => {
           stop();
           try {
             controller.close();
           } catch {
             // Already closed.
           }
-        });
+        };
+        stop = () => {
+          ended = true;
+          unsubscribe();
+          clearInterval(ping);
+          deps.draining?.removeEventListener("abort", end);
+        };
+        c.req.raw.signal.addEventListener("abort", end);
+        // ccp is stopping: the page reconnects to the next one by itself.
+        if (deps.draining?.aborted) end();
+        else deps.draining?.addEventListener("abort", end);
       },
       cancel: () => stop(),
     });

@@ -28,7 +28,12 @@ export function sessionUsageHandler(
 ): (c: Context<AppEnv>) => Promise<Response> {
   return async (c) => {
     if (!store) return ledgerOff();
-    const usage = await store.session(c.req.param("id") ?? "");
+    let usage: Awaited<ReturnType<UsageStore["session"]>>;
+    try {
+      usage = await store.session(c.req.param("id") ?? "");
+    } catch (err) {
+      return ledgerAway(store, err);
+    }
     const latest = usage.latest;
     const answer: SessionAnswer = {
       ...(latest
@@ -44,6 +49,21 @@ export function sessionUsageHandler(
     };
     return c.json(answer);
   };
+}
+
+/**
+ * A shared ledger's database that is down or refuses: a 503 that says so (the status line shows
+ * it as unavailable), not an internal error with a stack trace in the log at every status line.
+ */
+function ledgerAway(store: UsageStore, err: unknown): Response {
+  const why = err instanceof Error ? err.message : String(err);
+  return errorResponse(
+    new ProxyError(
+      "api_error",
+      `The usage ledger does not answer: ${store.description}: ${why}`,
+      { status: 503 },
+    ),
+  );
 }
 
 function ledgerOff(): Response {
@@ -67,6 +87,10 @@ export function usageHandler(
       Date.now(),
     );
     if (!q.ok) return errorResponse(new ClientRequestError(q.message));
-    return c.json(await usageReport(store, q));
+    try {
+      return c.json(await usageReport(store, q));
+    } catch (err) {
+      return ledgerAway(store, err);
+    }
   };
 }
