@@ -70,10 +70,6 @@ Deno.test("gpt-5-pro behind Chat Completions: reasoning_effort is `high` or abse
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const body = await req.json() as Obj;
     bodies.push(body);
-    console.log(
-      "BODY",
-      JSON.stringify({ m: body.model, r: body.reasoning, e: body.reasoning_effort }),
-    );
     const effort = effortOf(body);
     if (effort !== undefined && effort !== "high") {
       return Response.json({
