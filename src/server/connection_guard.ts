@@ -145,7 +145,12 @@ async function serveConnection(
   const peer = `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}#${++connections}`;
   // Each SSE event leaves as written: Nagle's algorithm would hold a small write until the client
   // acknowledged the one before (its delayed ACK: tens of milliseconds on a real network).
-  conn.setNoDelay(true);
+  try {
+    conn.setNoDelay(true);
+  } catch {
+    // The client reset the connection already (macOS then refuses the option): its first read
+    // ends it. Thrown from here, it would reject with nobody to catch it and stop ccp.
+  }
   let backend: Deno.UnixConn | undefined;
   let done = false;
   let cancelIdle: Cancel | undefined;

@@ -379,3 +379,47 @@ Deno.test({
     }
   },
 });
+
+Deno.test("a connection whose socket options cannot be set (reset already, on macOS) is still served, and nothing rejects unhandled", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_nodelay_" });
+  const socket = `${dir}/http.sock`;
+  const backend = Deno.serve(
+    { transport: "unix", path: socket, onListen: () => {} },
+    () => new Response("served"),
+  );
+  const real = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  // macOS answers EINVAL to setting TCP_NODELAY on a connection its client has reset.
+  const listener = Object.create(real, {
+    accept: {
+      value: async () =>
+        new Proxy(await real.accept(), {
+          get(conn, name) {
+            if (name === "setNoDelay") {
+              return () => {
+                throw new Error("Invalid argument (os error 22)");
+              };
+            }
+            const value = Reflect.get(conn, name, conn);
+            return typeof value === "function" ? value.bind(conn) : value;
+          },
+        }),
+    },
+  }) as Deno.TcpListener;
+  const guard = guardConnections(listener, socket, {
+    timeouts: { headersMs: 5000, bodyMs: 5000, idleMs: 5000 },
+    maxConnections: 10,
+    maxBodyBytes: 1 << 20,
+  });
+  try {
+    const answer = await rawExchange(
+      real.addr.port,
+      encoder.encode("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"),
+    );
+    assert.equal(answer, "served");
+    await until("the connection's place to be given back", () => guard.open === 0, 2000);
+  } finally {
+    guard.close();
+    await backend.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
