@@ -48,6 +48,26 @@ const READERS: ReadonlyArray<readonly [RegExp, Reader]> = [
     /context length is ([\d,]+) tokens?[^(]*?\(([\d,]+) in the messages, ([\d,]+) in the completion/,
     (m) => ({ limit: num(m[1]), prompt: num(m[2]), output: num(m[3]) }),
   ],
+  // vLLM's newer wordings (also behind Cloudflare, Bedrock, OpenRouter), SGLang, MiniMax: the
+  // output asked for is named apart, and is not the prompt.
+  // "'max_tokens' or 'max_completion_tokens' is too large: Y. This model's maximum context length
+  // is M tokens and your request has N input tokens (Y > M - N)"
+  [
+    /is too large: ([\d,]+)\.? this model's maximum context length is ([\d,]+) tokens? and your request has ([\d,]+) input tokens/,
+    (m) => ({ output: num(m[1]), limit: num(m[2]), prompt: num(m[3]) }),
+  ],
+  // "maximum context length is M tokens. However, you requested Y output tokens and your prompt
+  // contains at least N input tokens"
+  [
+    /context length is ([\d,]+) tokens?\. however, you requested ([\d,]+) output tokens? and your prompt contains (?:at least )?([\d,]+) input tokens?/,
+    (m) => ({ limit: num(m[1]), output: num(m[2]), prompt: num(m[3]) }),
+  ],
+  // "maximum context length of M tokens. You requested a total of T tokens: N tokens from the
+  // input messages and Y tokens for the completion"
+  [
+    /context length of ([\d,]+) tokens?\. you requested a total of [\d,.]+ tokens?: ([\d,]+)(?:\.0)? tokens? from the input messages and ([\d,]+)(?:\.0)? tokens? for the completion/,
+    (m) => ({ limit: num(m[1]), prompt: num(m[2]), output: num(m[3]) }),
+  ],
   [
     /context length is ([\d,]+) tokens?.*?(?:requested|has|contains?|resulted in) (?:about )?([\d,]+)/,
     (m) => ({ limit: num(m[1]), prompt: num(m[2]) }),

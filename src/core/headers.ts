@@ -37,5 +37,7 @@ export function headersWithout(source: HeaderReader, names: readonly string[]): 
 
 /** A header value for a name that came from a client or a config: visible ASCII, else %-encoded. */
 export function headerSafe(value: string): string {
-  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+  // Half of a UTF-16 pair alone (JSON may escape one) has no UTF-8 form: encodeURIComponent
+  // throws on it, so it is written as U+FFFD.
+  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value.toWellFormed());
 }

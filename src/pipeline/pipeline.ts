@@ -345,7 +345,7 @@ export function routeHeaders(recorder: Recorder): Record<string, string> {
   // An alias or route name may be any text, a header value only Latin-1: what is past ASCII is
   // percent-encoded, the rule before it kept (`alias:opus-%E6%A8%A1`).
   if (route !== undefined) {
-    headers["x-ccp-route"] = route.replace(/[^\x20-\x7e]+/g, encodeURIComponent);
+    headers["x-ccp-route"] = route.replace(/[^\x20-\x7e]+/g, (text) => headerSafe(text));
   }
   if (provider !== undefined && model !== undefined) {
     headers["x-ccp-provider"] = provider;

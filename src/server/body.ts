@@ -43,7 +43,8 @@ export async function readJsonBody(
   const declared = header === null ? undefined : Number(header);
   if (declared !== undefined && declared > maxBytes) throw tooLarge(maxBytes);
   if (request.headers.has(BODY_TOO_LARGE_HEADER)) throw tooLarge(maxBytes);
-  const collected = await readBounded(request, maxBytes, timeoutMs, declared);
+  const encoding = bodyEncoding(request.headers.get("content-encoding"));
+  const collected = await readBounded(request, maxBytes, timeoutMs, declared, encoding);
   const text = collected.withBytes((bytes) => new TextDecoder().decode(bytes));
   if (text.trim() === "") {
     throw new ClientRequestError("Request body is empty: expected a JSON object");
@@ -60,15 +61,45 @@ export async function readJsonBody(
   return parsed;
 }
 
+/**
+ * How the body is compressed: Anthropic's API takes gzip bodies, so a client may send one (a
+ * session's history compresses well). An encoding ccp cannot undo is named, where reading the
+ * bytes as JSON would only say that they are not JSON.
+ */
+function bodyEncoding(header: string | null): CompressionFormat | undefined {
+  const named = (header ?? "").split(",").map((part) => part.trim().toLowerCase())
+    .filter((part) => part !== "" && part !== "identity");
+  if (named.length === 0) return undefined;
+  const format = named.length === 1 ? DECODERS[named[0]!] : undefined;
+  if (format) return format;
+  throw new ClientRequestError(
+    `Request body is encoded as "${
+      header!.slice(0, 40)
+    }", which ccp cannot decode: send it uncompressed, or as gzip, deflate or br`,
+  );
+}
+
+// HTTP's `deflate` is the zlib format, DecompressionStream's "deflate"; Deno names Brotli "brotli".
+const DECODERS: Readonly<Record<string, CompressionFormat>> = Object.assign(Object.create(null), {
+  gzip: "gzip",
+  "x-gzip": "gzip",
+  deflate: "deflate",
+  br: "brotli" as CompressionFormat,
+});
+
 async function readBounded(
   request: Request,
   maxBytes: number,
   timeoutMs: number,
   declared: number | undefined,
+  encoding: CompressionFormat | undefined,
 ): Promise<ByteCollector> {
   const collected = new ByteCollector();
   if (!request.body) return collected;
-  const reader = request.body.getReader();
+  // The size limit holds for the decoded bytes: a small compressed body may hold a huge one.
+  const reader =
+    (encoding ? request.body.pipeThrough(new DecompressionStream(encoding)) : request.body)
+      .getReader();
   let timedOut = false;
   const cancelTimer = timeoutMs > 0
     ? deadline(timeoutMs, () => {
@@ -81,8 +112,16 @@ async function readBounded(
       let result: ReadableStreamReadResult<Uint8Array>;
       try {
         result = await reader.read();
-      } catch {
+      } catch (err) {
         if (timedOut) throw late(timeoutMs);
+        if (encoding) {
+          const reason = err instanceof Error ? err.message : String(err);
+          throw new ClientRequestError(
+            `Request body could not be decoded as ${
+              request.headers.get("content-encoding")
+            } after ${collected.size} bytes: ${reason}`,
+          );
+        }
         throw new ClientRequestError(
           `Request body ended after ${collected.size} bytes, before the ${
             declared ?? "announced"
@@ -101,7 +140,8 @@ async function readBounded(
   } finally {
     cancelTimer?.();
   }
-  if (declared !== undefined && collected.size < declared) {
+  // A declared length counts the encoded bytes; the decoder said whether they were all there.
+  if (!encoding && declared !== undefined && collected.size < declared) {
     throw new ClientRequestError(
       `Request body ended after ${collected.size} bytes, before the ${declared} bytes the ` +
         "request declared",

@@ -70,7 +70,22 @@ export function guardConnections(
   let open = 0;
   let closed = false;
   (async () => {
-    for await (const conn of listener) {
+    while (!closed) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch (err) {
+        // The listener closed: nothing more to accept.
+        if (closed || err instanceof Deno.errors.BadResource) return;
+        if (err instanceof Deno.errors.Interrupted) return;
+        // One connection failed, not the listener: a client that reset it before it was taken
+        // (a load balancer's health check closes so) or no file descriptor left for now. Ending
+        // here, as `for await` over the listener does, would accept nobody again.
+        if (!isClientReset(err)) {
+          await new Promise<void>((resume) => deadline(ACCEPT_PAUSE_MS, resume));
+        }
+        continue;
+      }
       if (open >= limits.maxConnections) {
         void refuse(conn, errorResponse(503, "api_error", "Too many connections to ccp"));
         continue;
@@ -78,9 +93,7 @@ export function guardConnections(
       open++;
       void serveConnection(conn, socketPath, limits).finally(() => open--);
     }
-  })().catch(() => {
-    // The listener closed: nothing more to accept.
-  });
+  })();
   return {
     get open() {
       return open;
@@ -95,6 +108,15 @@ export function guardConnections(
       }
     },
   };
+}
+
+// After an accept that failed for want of a file descriptor (or anything but a client's reset),
+// a pause: accepting again at once would spin while the condition lasts.
+const ACCEPT_PAUSE_MS = 50;
+
+function isClientReset(err: unknown): boolean {
+  return err instanceof Deno.errors.NotConnected || err instanceof Deno.errors.ConnectionReset ||
+    err instanceof Deno.errors.ConnectionAborted;
 }
 
 async function refuse(conn: Deno.Conn, response: Uint8Array): Promise<void> {
@@ -123,7 +145,12 @@ async function serveConnection(
   const peer = `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}#${++connections}`;
   // Each SSE event leaves as written: Nagle's algorithm would hold a small write until the client
   // acknowledged the one before (its delayed ACK: tens of milliseconds on a real network).
-  conn.setNoDelay(true);
+  try {
+    conn.setNoDelay(true);
+  } catch {
+    // The client reset the connection already (macOS then refuses the option): its first read
+    // ends it. Thrown from here, it would reject with nobody to catch it and stop ccp.
+  }
   let backend: Deno.UnixConn | undefined;
   let done = false;
   let cancelIdle: Cancel | undefined;

@@ -298,3 +298,128 @@ Deno.test("a connection whose declared body is over the limit (413) gives its pl
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a connection that fails as it is accepted (reset by its client, no descriptor left) does not stop the guard accepting", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_accept_" });
+  const socket = `${dir}/http.sock`;
+  const backend = Deno.serve(
+    { transport: "unix", path: socket, onListen: () => {} },
+    () => new Response("served"),
+  );
+  const real = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  // What Deno's accept throws for a client that reset its connection before it was taken (its
+  // address can no longer be read), then for a process out of file descriptors.
+  const failures: Error[] = [
+    new Deno.errors.NotConnected("Transport endpoint is not connected (os error 107)"),
+    new Error("Too many open files (os error 24)"),
+  ];
+  const listener = Object.create(real, {
+    accept: {
+      value: () => {
+        const failure = failures.shift();
+        return failure ? Promise.reject(failure) : real.accept();
+      },
+    },
+  }) as Deno.TcpListener;
+  const guard = guardConnections(listener, socket, {
+    timeouts: { headersMs: 5000, bodyMs: 5000, idleMs: 5000 },
+    maxConnections: 10,
+    maxBodyBytes: 1 << 20,
+  });
+  try {
+    const answer = await rawExchange(
+      real.addr.port,
+      encoder.encode("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"),
+    );
+    assert.equal(answer, "served");
+    assert.equal(failures.length, 0);
+  } finally {
+    guard.close();
+    await backend.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// A client that resets its connection at once, as a load balancer's TCP health check may
+// (SO_LINGER 0): Deno itself cannot send a reset, so python3 does, where it is installed.
+const hasPython = (() => {
+  try {
+    return new Deno.Command("python3", { args: ["-c", ""] }).outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "behind the guard, ccp keeps serving after clients that reset their connection at once",
+  ignore: !hasPython,
+  fn: async () => {
+    const { startGuardedCcp } = await import("../helpers/ccp.ts");
+    const { provider, testConfig } = await import("../helpers/config.ts");
+    const server = await startGuardedCcp(testConfig({ providers: [provider("up")] }));
+    try {
+      const port = new URL(server.url).port;
+      const reset = await new Deno.Command("python3", {
+        args: [
+          "-c",
+          "import socket, struct\n" +
+          "for _ in range(5):\n" +
+          "  s = socket.socket()\n" +
+          "  s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))\n" +
+          `  s.connect(('127.0.0.1', ${port}))\n` +
+          "  s.close()\n",
+        ],
+      }).output();
+      assert.ok(reset.success, decoder.decode(reset.stderr));
+      const health = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(3000) });
+      assert.equal(health.status, 200);
+      assert.equal((await health.json()).status, "ok");
+    } finally {
+      await server.close();
+    }
+  },
+});
+
+Deno.test("a connection whose socket options cannot be set (reset already, on macOS) is still served, and nothing rejects unhandled", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_nodelay_" });
+  const socket = `${dir}/http.sock`;
+  const backend = Deno.serve(
+    { transport: "unix", path: socket, onListen: () => {} },
+    () => new Response("served"),
+  );
+  const real = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  // macOS answers EINVAL to setting TCP_NODELAY on a connection its client has reset.
+  const listener = Object.create(real, {
+    accept: {
+      value: async () =>
+        new Proxy(await real.accept(), {
+          get(conn, name) {
+            if (name === "setNoDelay") {
+              return () => {
+                throw new Error("Invalid argument (os error 22)");
+              };
+            }
+            const value = Reflect.get(conn, name, conn);
+            return typeof value === "function" ? value.bind(conn) : value;
+          },
+        }),
+    },
+  }) as Deno.TcpListener;
+  const guard = guardConnections(listener, socket, {
+    timeouts: { headersMs: 5000, bodyMs: 5000, idleMs: 5000 },
+    maxConnections: 10,
+    maxBodyBytes: 1 << 20,
+  });
+  try {
+    const answer = await rawExchange(
+      real.addr.port,
+      encoder.encode("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"),
+    );
+    assert.equal(answer, "served");
+    await until("the connection's place to be given back", () => guard.open === 0, 2000);
+  } finally {
+    guard.close();
+    await backend.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -284,3 +284,34 @@ Deno.test(
     }
   },
 );
+
+Deno.test("gemini: a model name holding a lone surrogate goes upstream with U+FFFD, not a 500", async () => {
+  // JSON may escape half of a UTF-16 pair alone; percent-encoding it into the URL threw.
+  const mock = startGeminiMock({
+    json: {
+      candidates: [{ content: { role: "model", parts: [{ text: "hi" }] }, finishReason: "STOP" }],
+      usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 1 },
+    },
+  });
+  const ccp = startCcp(testConfig({
+    providers: [gemini(mock.url)],
+    routes: { default: "gem/gemini-2.5-flash" },
+  }));
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "gem/m\ud800x",
+        max_tokens: 5,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.body?.cancel();
+    assert.equal(mock.requests[0]!.path, `/v1beta/models/m%EF%BF%BDx:generateContent`);
+  } finally {
+    await ccp.close();
+    await mock.close();
+  }
+});

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { auth, withCcp } from "./_http_surface_env.ts";
 import { configFromSources } from "../../src/config/sources.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { rawPost, startCcp } from "../helpers/ccp.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { testConfig } from "../helpers/config.ts";
 import { startFaultMock } from "../mocks/fault_mock.ts";
@@ -320,4 +320,43 @@ Deno.test("count_tokens: a count that answers does not end a Messages cool-down"
   });
   assert.deepEqual(await count.json(), { input_tokens: 4242 }, "counted upstream");
   assert.deepEqual(await cooling(), before, "the cool-down for m is still there");
+});
+
+Deno.test({
+  name: "count_tokens: a client that hangs up while the upstream counts cancels the count at once",
+  // Deno's server does not signal such a departure itself; on Linux ccp reads it from `ss`.
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const up = startFaultMock({ replies: [{ kind: "hang" }] });
+    const ccp = startCcp(testConfig({
+      providers: [provider("up", { baseUrl: up.url, countTokens: true, maxRetries: 0 })],
+      routes: { default: "up/m" },
+    }));
+    try {
+      const conn = await rawPost(
+        ccp.url,
+        "/v1/messages/count_tokens",
+        { "content-type": "application/json" },
+        // Past a few hundred bytes Deno's server says nothing of a client that hangs up.
+        JSON.stringify({
+          model: "claude-opus-5-5",
+          messages: [{ role: "user", content: "count these words ".repeat(100) }],
+        }),
+      );
+      while (up.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+      const hungUpAt = performance.now();
+      conn.close();
+      while (!up.requests[0]!.aborted && performance.now() - hungUpAt < 3000) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      assert.ok(up.requests[0]!.aborted, "the upstream count was cancelled");
+      assert.ok(up.requests[0]!.endedAt! - hungUpAt < 1000, "within 1 s");
+      await new Promise((r) => setTimeout(r, 50));
+      assert.ok(ccp.logs.some((l) => l.includes(" 499 client disconnected")), ccp.logs.join(""));
+      assert.ok(!ccp.logs.some((l) => l.includes("Unhandled")), ccp.logs.join(""));
+    } finally {
+      await ccp.close();
+      await up.close();
+    }
+  },
 });

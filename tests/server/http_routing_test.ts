@@ -138,3 +138,22 @@ Deno.test("an alias named past ASCII is served, its x-ccp-route percent-encoded"
   const { limiter } = (await env.health()).resilience.providers.p!;
   assert.equal(limiter.active, 0, "the slot is free again");
 });
+
+Deno.test("a model name holding a lone surrogate is served, its x-ccp-model readable and its slot freed", async () => {
+  // JSON may escape half of a UTF-16 pair alone; percent-encoding such a name threw once the
+  // upstream had answered, leaving a 500 and the provider's only slot held for good.
+  const up = startFaultMock();
+  await using env = setup(
+    [up],
+    testConfig({ providers: [at(up, "p", { maxConcurrency: 1 })], routes: { default: "p/m" } }),
+  );
+  for (let i = 0; i < 2; i++) {
+    const res = await env.send("p/m\ud800x");
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-ccp-route"), "explicit");
+    assert.equal(res.headers.get("x-ccp-model"), encodeURIComponent("m\ufffdx"));
+    assertComplete(await readStream(res), "p/m\ud800x");
+  }
+  const { limiter } = (await env.health()).resilience.providers.p!;
+  assert.equal(limiter.active, 0, "the slot is free again");
+});

@@ -189,6 +189,78 @@ Deno.test("bad input gets a clear Anthropic-shaped 400/413", async (t) => {
   }, { maxBodyBytes: 4096 });
 });
 
+Deno.test("a compressed body is read as Anthropic's API reads it, its size limit on the decoded bytes", async (t) => {
+  const compressed = async (text: string, format: string) =>
+    new Uint8Array(
+      await new Response(
+        new Blob([text]).stream().pipeThrough(new CompressionStream(format as CompressionFormat)),
+      ).arrayBuffer(),
+    );
+  const post = (url: string, path: string, encoding: string, payload: BodyInit) =>
+    fetch(`${url}${path}`, {
+      method: "POST",
+      headers: { ...auth, "content-encoding": encoding },
+      body: payload,
+    });
+  await withCcp([{ kind: "json", body: thinkingTextToolMessage("m") }], async (ccp, mock) => {
+    for (
+      const [encoding, format] of [["gzip", "gzip"], ["deflate", "deflate"], [
+        "br",
+        "brotli",
+      ]] as const
+    ) {
+      await t.step(`${encoding}: served, the upstream sent the JSON`, async () => {
+        const before = mock.requests.length;
+        const res = await post(
+          ccp.url,
+          "/v1/messages?beta=true",
+          encoding,
+          await compressed(body(), format),
+        );
+        assert.equal(res.status, 200, await res.clone().text());
+        assert.equal((await res.json()).type, "message");
+        assert.equal(mock.requests.length, before + 1);
+        assert.deepEqual(mock.requests.at(-1)!.body!.messages, [{ role: "user", content: "hi" }]);
+      });
+    }
+    await t.step("count_tokens reads one too", async () => {
+      const count = JSON.stringify({
+        model: "claude-sonnet-4-5",
+        messages: [{ role: "user", content: "hi" }],
+      });
+      const res = await post(
+        ccp.url,
+        "/v1/messages/count_tokens",
+        "gzip",
+        await compressed(count, "gzip"),
+      );
+      assert.equal(res.status, 200);
+      assert.equal(typeof (await res.json()).input_tokens, "number");
+    });
+    await t.step("a small body that decodes past the limit: 413", async () => {
+      const packed = await compressed(body({ pad: "x".repeat(50_000) }), "gzip");
+      assert.ok(packed.byteLength < 4096);
+      const res = await post(ccp.url, "/v1/messages", "gzip", packed);
+      assert.equal(res.status, 413);
+      assert.equal((await res.json()).error.type, "request_too_large");
+    });
+    await t.step("bytes that are not what the header says: 400 naming the encoding", async () => {
+      const res = await post(ccp.url, "/v1/messages", "gzip", body());
+      assert.equal(res.status, 400);
+      const error = (await res.json()).error;
+      assert.equal(error.type, "invalid_request_error");
+      assert.match(error.message, /could not be decoded as gzip/);
+    });
+    await t.step("an encoding ccp cannot decode: 400 naming it", async () => {
+      const res = await post(ccp.url, "/v1/messages", "compress", body());
+      assert.equal(res.status, 400);
+      const error = (await res.json()).error;
+      assert.equal(error.type, "invalid_request_error");
+      assert.match(error.message, /encoded as "compress".*uncompressed, or as gzip, deflate or br/);
+    });
+  }, { maxBodyBytes: 4096 });
+});
+
 Deno.test("unknown paths and methods get Anthropic-shaped 404s", async () => {
   await withCcp([{ kind: "hang" }], async (ccp) => {
     const res = await fetch(`${ccp.url}/v1/complete`, {

@@ -36,6 +36,50 @@ Deno.test("context overflow: each provider's wording leads with Anthropic's sent
       "input length and `max_tokens` exceed context limit: 30000 + 6000 > 32768",
     ],
     [
+      "vLLM 0.8+ (and MiniMax), the prompt fits: max_tokens is the problem",
+      400,
+      {
+        error: {
+          message:
+            "'max_tokens' or 'max_completion_tokens' is too large: 4096. This model's maximum context length is 65536 tokens and your request has 63366 input tokens (4096 > 65536 - 63366). (parameter=max_tokens, value=4096)",
+          type: "BadRequestError",
+        },
+      },
+      "input length and `max_tokens` exceed context limit: 63366 + 4096 > 65536",
+    ],
+    [
+      "vLLM (its current wording; Cloudflare, Bedrock): output and prompt named apart",
+      400,
+      {
+        error: {
+          message:
+            "This model's maximum context length is 202752 tokens. However, you requested 64000 output tokens and your prompt contains at least 138753 input tokens, for a total of at least 202753 tokens. Please reduce the length of the input prompt or the number of requested output tokens.",
+        },
+      },
+      "input length and `max_tokens` exceed context limit: 138753 + 64000 > 202752",
+    ],
+    [
+      "vLLM, the same wording when the prompt alone is too long",
+      400,
+      {
+        error: {
+          message:
+            "This model's maximum context length is 32768 tokens. However, you requested 0 output tokens and your prompt contains at least 32769 input tokens, for a total of at least 32769 tokens.",
+        },
+      },
+      "prompt is too long: 32769 tokens > 32768 maximum",
+    ],
+    [
+      "SGLang (and vLLM through some hosts): a total, then its two parts",
+      400,
+      {
+        object: "error",
+        message:
+          "Requested token count exceeds the model's maximum context length of 262144 tokens. You requested a total of 267042 tokens: 201506 tokens from the input messages and 65536 tokens for the completion. Please reduce the number of tokens in the input messages or the completion to fit within the limit.",
+      },
+      "input length and `max_tokens` exceed context limit: 201506 + 65536 > 262144",
+    ],
+    [
       "llama.cpp",
       400,
       {

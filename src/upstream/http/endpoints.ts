@@ -23,5 +23,6 @@ export function geminiUrl(baseUrl: string, model: string, stream: boolean): stri
   const action = stream ? "streamGenerateContent?alt=sse" : "generateContent";
   // Gemini's model list names each model `models/<id>`: a name copied from it as written works too.
   const id = model.startsWith("models/") ? model.slice("models/".length) : model;
-  return `${root}/models/${encodeURIComponent(id)}:${action}`;
+  // Half of a UTF-16 pair alone has no UTF-8 form to percent-encode: it goes as U+FFFD.
+  return `${root}/models/${encodeURIComponent(id.toWellFormed())}:${action}`;
 }
