@@ -24,6 +24,7 @@ import {
   servicePaths,
   type ServiceSpec,
   serviceSpec,
+  userUnitDirs,
 } from "./service_render.ts";
 
 /** The result of running a helper program. */
@@ -225,6 +226,13 @@ export async function runService(
   await Deno.mkdir(configDir, { recursive: true }).catch((err) => {
     throw new CliError(`Cannot create ${configDir}, where the service works: ${err.message}`);
   });
+  if (files.kind === "systemd" && !files.system && home !== undefined) {
+    for (const dir of userUnitDirs(spec, home)) {
+      await Deno.mkdir(dir, { recursive: true }).catch((err) =>
+        ctx.io.err(`Note: cannot create ${dir} (${err.message}): the service cannot write there.`)
+      );
+    }
+  }
   if (files.kind === "launchd" && installed) await run(manager.stop[0]!); // reload the new plist
   await Deno.writeTextFile(files.file, text);
   ctx.io.out(`${installed ? "Updated" : "Wrote"} ${files.file}`);

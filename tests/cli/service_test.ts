@@ -476,3 +476,21 @@ Deno.test("systemd unit: an Environment= value keeps a $ single (systemd expands
   });
   assert.ok(unit.includes('Environment="XDG_CONFIG_HOME=/home/u/$cfg 100%%"\n'), unit);
 });
+
+Deno.test("service install creates the dirs the user unit may write: systemd skips a missing one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+  try {
+    const ctx = testContext(dir, { os: "linux", standalone: true, execPath: "/usr/local/bin/ccp" });
+    const { exec } = fakeExec();
+    // A first install, before any ccp ran: with ProtectHome=read-only, a ReadWritePaths=-DIR that
+    // does not exist when the service starts stays read-only, and ccp cannot create its ledger.
+    assert.equal(await runService(ctx, "install", { dataDir: "ledger" }, exec), 0);
+    const unit = await Deno.readTextFile(`${dir}/xdg/systemd/user/ccp.service`);
+    assert.ok(unit.includes("ReadWritePaths=-%h/.cache/ccp\n"), unit);
+    for (const made of [".local/share/ccp", ".cache/ccp", "ledger"]) {
+      assert.ok((await Deno.stat(`${dir}/${made}`)).isDirectory, made);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
