@@ -96,8 +96,18 @@ tar -xzf "$tmp/$archive" -C "$tmp/unpacked" || fail "cannot unpack $archive"
 mkdir -p "$DIR"
 mv "$tmp/unpacked/ccp" "$DIR/ccp.new"
 chmod 755 "$DIR/ccp.new"
+# Run where it will live (a /tmp mounted noexec proves nothing) before it replaces a working ccp:
+# a glibc build on a musl system (Alpine), or a directory mounted noexec, fails here, not later.
+if ! printed="$("$DIR/ccp.new" --version 2>&1)"; then
+  rm -f "$DIR/ccp.new"
+  hint="run it from source, or use the Docker image (see README)"
+  if (ldd --version 2>&1 || true) | grep -qi musl; then
+    hint="ccp's Linux builds need glibc and this system uses musl: $hint"
+  fi
+  fail "the downloaded ccp $version does not run on this machine ($(echo "$printed" | head -n 1)); nothing installed: $hint"
+fi
 mv "$DIR/ccp.new" "$DIR/ccp"
-echo "Installed $DIR/ccp ($("$DIR/ccp" --version 2>/dev/null || echo "$version"))"
+echo "Installed $DIR/ccp ($printed)"
 case ":$PATH:" in
   *":$DIR:"*) ;;
   *) echo "Add it to your PATH: export PATH=\"$DIR:\$PATH\"" ;;

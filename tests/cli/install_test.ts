@@ -49,6 +49,8 @@ interface ReleaseOptions {
   members?: Members;
   /** The mirror's `latest` file (which no release publishes), or null for none. */
   latest?: string | null;
+  /** A binary this machine cannot run (built for another libc or CPU): its loader is missing. */
+  unrunnable?: boolean;
 }
 
 /** A release directory: v<version>/<archive>, v<version>/SHA256SUMS and, as a mirror may, `latest`. */
@@ -56,7 +58,8 @@ async function fakeRelease(dir: string, version: string, opts: ReleaseOptions): 
   const work = await Deno.makeTempDir();
   const stage = `${work}/stage`;
   await Deno.mkdir(stage);
-  await Deno.writeTextFile(`${stage}/ccp`, `#!/bin/sh\necho ${version}\n`);
+  const interpreter = opts.unrunnable ? "/lib/ld-musl-nowhere.so.1" : "/bin/sh";
+  await Deno.writeTextFile(`${stage}/ccp`, `#!${interpreter}\necho ${version}\n`);
   await Deno.chmod(`${stage}/ccp`, 0o755);
   await Deno.writeTextFile(`${stage}/README.md`, "# ccp\n");
   await Deno.writeTextFile(`${stage}/LICENSE`, "license\n");
@@ -217,5 +220,20 @@ Deno.test({
         assert.match(text, /cannot download .*v1\.0\.0/);
       });
     });
+    await t.step(
+      "a binary that cannot run here: the installed ccp is kept, a clear error",
+      async () => {
+        await withMirror(async (base, dir) => {
+          await Deno.mkdir(`${dir}/bin`);
+          await Deno.writeTextFile(`${dir}/bin/ccp`, "#!/bin/sh\necho 1.0.0\n", { mode: 0o755 });
+          const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7" });
+          assert.notEqual(code, 0, text);
+          assert.match(text, /the downloaded ccp 9\.8\.7 does not run on this machine/);
+          assert.doesNotMatch(text, /Installed/);
+          assert.equal(await Deno.readTextFile(`${dir}/bin/ccp`), "#!/bin/sh\necho 1.0.0\n");
+          await assert.rejects(() => Deno.stat(`${dir}/bin/ccp.new`));
+        }, { unrunnable: true });
+      },
+    );
   },
 });
