@@ -108,6 +108,24 @@ if ! printed="$("$DIR/ccp.new" --version 2>&1)"; then
 fi
 mv "$DIR/ccp.new" "$DIR/ccp"
 echo "Installed $DIR/ccp ($printed)"
+# A running service keeps the binary it started with: the upgrade reaches it only on a restart.
+case "${XDG_CONFIG_HOME:-}" in
+  /*) units="$XDG_CONFIG_HOME/systemd/user" ;;
+  *) units="$HOME/.config/systemd/user" ;;
+esac
+runs_this() { grep -qF "$DIR/ccp" "$1" 2>/dev/null; } # a service file that runs this binary
+restart=""
+if runs_this "$units/ccp.service"; then
+  restart="systemctl --user restart ccp"
+elif runs_this "$HOME/Library/LaunchAgents/dev.ccp.plist"; then
+  restart="launchctl kickstart -k gui/$(id -u)/dev.ccp"
+elif runs_this /etc/systemd/system/ccp.service; then
+  restart="sudo systemctl restart ccp"
+elif runs_this /Library/LaunchDaemons/dev.ccp.plist; then
+  restart="sudo launchctl kickstart -k system/dev.ccp"
+fi
+[ -z "$restart" ] ||
+  echo "A ccp service is installed: it runs the old version until it restarts: $restart"
 case ":$PATH:" in
   *":$DIR:"*) ;;
   *) echo "Add it to your PATH: export PATH=\"$DIR:\$PATH\"" ;;

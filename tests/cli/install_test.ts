@@ -235,5 +235,37 @@ Deno.test({
         }, { unrunnable: true });
       },
     );
+    await t.step("an upgrade under an installed service says how to restart it", async () => {
+      await withMirror(async (base, dir) => {
+        await Deno.mkdir(`${dir}/.config/systemd/user`, { recursive: true });
+        await Deno.writeTextFile(
+          `${dir}/.config/systemd/user/ccp.service`,
+          `[Service]\nExecStart=${dir}/bin/ccp serve\n`,
+        );
+        const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7" });
+        assert.equal(code, 0, text);
+        assert.match(text, /runs the old version until it restarts: systemctl --user restart ccp/);
+      });
+      await withMirror(async (base, dir) => {
+        await Deno.mkdir(`${dir}/Library/LaunchAgents`, { recursive: true });
+        await Deno.writeTextFile(
+          `${dir}/Library/LaunchAgents/dev.ccp.plist`,
+          `<array>\n    <string>${dir}/bin/ccp</string>\n`,
+        );
+        const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7" });
+        assert.equal(code, 0, text);
+        assert.match(text, /until it restarts: launchctl kickstart -k gui\/\d+\/dev\.ccp/);
+      });
+      // A service that runs another ccp (installed from source, or elsewhere) is not this one's.
+      await withMirror(async (base, dir) => {
+        await Deno.mkdir(`${dir}/.config/systemd/user`, { recursive: true });
+        await Deno.writeTextFile(
+          `${dir}/.config/systemd/user/ccp.service`,
+          "[Service]\nExecStart=/usr/bin/deno run src/main.ts serve\n",
+        );
+        const { text } = await install(base, dir, { CCP_VERSION: "9.8.7" });
+        assert.doesNotMatch(text, /restart/);
+      });
+    });
   },
 });
