@@ -126,7 +126,16 @@ elif runs_this /Library/LaunchDaemons/dev.ccp.plist; then
 fi
 [ -z "$restart" ] ||
   echo "A ccp service is installed: it runs the old version until it restarts: $restart"
+# Another ccp found first (an older install elsewhere) would keep answering to `ccp`.
+found="$(command -v ccp 2>/dev/null || true)"
+case "$found" in /*) [ "$found" -ef "$DIR/ccp" ] && found="" ;; *) found="" ;; esac
 case ":$PATH:" in
-  *":$DIR:"*) ;;
-  *) echo "Add it to your PATH: export PATH=\"$DIR:\$PATH\"" ;;
+  *":$DIR:"*)
+    [ -z "$found" ] ||
+      echo "Note: $found comes before $DIR in your PATH, so \`ccp\` runs that one: remove it, or put $DIR first"
+    ;;
+  *)
+    echo "Add it to your PATH: export PATH=\"$DIR:\$PATH\""
+    [ -z "$found" ] || echo "(until then \`ccp\` runs $found)"
+    ;;
 esac

@@ -267,5 +267,16 @@ Deno.test({
         assert.doesNotMatch(text, /restart/);
       });
     });
+    await t.step("another ccp earlier in PATH: says which one `ccp` runs", async () => {
+      await withMirror(async (base, dir) => {
+        await Deno.mkdir(`${dir}/old`);
+        await Deno.writeTextFile(`${dir}/old/ccp`, "#!/bin/sh\necho 0.0.1\n", { mode: 0o755 });
+        const path = `${dir}/old:${dir}/bin:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`;
+        const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7", PATH: path });
+        assert.equal(code, 0, text);
+        assert.ok(text.includes(`${dir}/old/ccp comes before ${dir}/bin in your PATH`), text);
+        assert.doesNotMatch(text, /Add it to your PATH/);
+      });
+    });
   },
 });
