@@ -135,7 +135,18 @@ case ":$PATH:" in
       echo "Note: $found comes before $DIR in your PATH, so \`ccp\` runs that one: remove it, or put $DIR first"
     ;;
   *)
-    echo "Add it to your PATH: export PATH=\"$DIR:\$PATH\""
+    # An export typed once lasts one shell: the login shell's own file keeps it for the next.
+    case "${SHELL:-}" in
+      */fish) echo "Add it to your PATH: fish_add_path $DIR" ;;
+      *)
+        case "${SHELL:-}" in
+          */zsh) profile="~/.zshrc" ;;
+          */bash) profile="~/.bashrc" ;;
+          *) profile="~/.profile" ;;
+        esac
+        echo "Add it to your PATH (in $profile for new shells, and in this one): export PATH=\"$DIR:\$PATH\""
+        ;;
+    esac
     [ -z "$found" ] || echo "(until then \`ccp\` runs $found)"
     ;;
 esac

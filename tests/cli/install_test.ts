@@ -278,5 +278,21 @@ Deno.test({
         assert.doesNotMatch(text, /Add it to your PATH/);
       });
     });
+    await t.step("PATH advice that lasts: the login shell's own file and syntax", async () => {
+      for (
+        const [shell, advice] of [
+          ["/bin/zsh", /Add it to your PATH .*~\/\.zshrc.*: export PATH="[^"]*\/bin:\$PATH"/],
+          ["/bin/bash", /~\/\.bashrc/],
+          ["/bin/sh", /~\/\.profile/],
+          ["/usr/bin/fish", /Add it to your PATH: fish_add_path .*\/bin\n/],
+        ] as const
+      ) {
+        await withMirror(async (base, dir) => {
+          const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7", SHELL: shell });
+          assert.equal(code, 0, text);
+          assert.match(text, advice, shell);
+        });
+      }
+    });
   },
 });
