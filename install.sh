@@ -82,8 +82,10 @@ expected="$(awk -v name="$archive" '$2 == name || $2 == "*" name { print $1 }' "
 [ -n "$expected" ] || fail "SHA256SUMS has no line for $archive"
 if command -v sha256sum >/dev/null 2>&1; then
   actual="$(sha256sum "$tmp/$archive" | awk '{ print $1 }')"
-else
+elif command -v shasum >/dev/null 2>&1; then
   actual="$(shasum -a 256 "$tmp/$archive" | awk '{ print $1 }')"
+else
+  fail "neither sha256sum nor shasum is installed: cannot check $archive, nothing installed"
 fi
 [ "$actual" = "$expected" ] ||
   fail "checksum mismatch for $archive (expected $expected, got $actual): nothing installed"

@@ -294,5 +294,36 @@ Deno.test({
         });
       }
     });
+    await t.step("no sha256sum nor shasum: says so, installs nothing", async () => {
+      await withMirror(async (base, dir) => {
+        const path = await pathWithout(dir, ["sha256sum", "shasum"]);
+        const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7", PATH: path });
+        assert.notEqual(code, 0, text);
+        assert.match(text, /neither sha256sum nor shasum is installed/);
+        assert.doesNotMatch(text, /mismatch/);
+        await assert.rejects(() => Deno.stat(`${dir}/bin/ccp`));
+      });
+    });
   },
 });
+
+/** What install.sh runs, from whichever of these the system has. */
+const PROGRAMS = (
+  "sh dash uname mktemp rm curl wget awk tr tar gzip mkdir mv chmod grep head id ldd cat " +
+  "sha256sum shasum"
+).split(" ");
+
+/** A PATH of one directory linking the programs install.sh runs but `without`. */
+async function pathWithout(dir: string, without: readonly string[]): Promise<string> {
+  const bin = `${dir}/path`;
+  await Deno.mkdir(bin);
+  for (const name of PROGRAMS.filter((name) => !without.includes(name))) {
+    for (const from of (Deno.env.get("PATH") ?? "/usr/bin:/bin").split(":")) {
+      const found = await Deno.stat(`${from}/${name}`).then(() => true, () => false);
+      if (!found) continue;
+      await Deno.symlink(`${from}/${name}`, `${bin}/${name}`);
+      break;
+    }
+  }
+  return bin;
+}
