@@ -62,7 +62,9 @@ if [ -z "$version" ]; then
     is_version "${version#v}" ||
       fail "$BASE/latest does not hold a version like 0.1.0; set CCP_VERSION"
   else
-    # The releases page redirects /latest to /tag/v<version>.
+    # The releases page redirects /latest to /tag/v<version>; only curl tells where it went.
+    command -v curl >/dev/null 2>&1 ||
+      fail "finding the latest release needs curl: set CCP_VERSION (the releases page lists them)"
     url="$(curl -fsSLI -o /dev/null -w '%{url_effective}' https://github.com/ccp-dev/ccp/releases/latest)" ||
       fail "cannot find the latest release; set CCP_VERSION"
     version="${url##*/v}"

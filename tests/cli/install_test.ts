@@ -304,6 +304,14 @@ Deno.test({
         await assert.rejects(() => Deno.stat(`${dir}/bin/ccp`));
       });
     });
+    await t.step("no curl, no version pinned: says what to do before any download", async () => {
+      await withMirror(async (_base, dir) => {
+        const path = await pathWithout(dir, ["curl"]);
+        const { code, text } = await install("", dir, { PATH: path, CCP_INSTALL_BASE_URL: "" });
+        assert.notEqual(code, 0, text);
+        assert.match(text, /finding the latest release needs curl: set CCP_VERSION/);
+      });
+    });
   },
 });
 
