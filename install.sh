@@ -40,6 +40,7 @@ is_version() { # text: 0.1.0, 1.2.3-rc.1, …; not an error page or an address
 case "$(uname -s)" in
   Linux) os=unknown-linux-gnu ;;
   Darwin) os=apple-darwin ;;
+  MINGW* | MSYS* | CYGWIN*) os=windows ;; # Git Bash, MSYS2: a zip to unpack, said once known
   *) fail "no ccp binary for $(uname -s); run it from source instead (see README)" ;;
 esac
 case "$(uname -m)" in
@@ -73,6 +74,8 @@ if [ -z "$version" ]; then
 fi
 version="${version#v}"
 is_version "$version" || fail "CCP_VERSION=$version is not a version like 0.1.0"
+[ "$os" != windows ] || fail "on Windows, download" \
+  "$BASE/v$version/ccp-$version-x86_64-pc-windows-msvc.zip and put its ccp.exe on your PATH"
 archive="ccp-$version-$target.tar.gz"
 
 echo "Downloading ccp $version for $target"

@@ -312,6 +312,22 @@ Deno.test({
         assert.match(text, /finding the latest release needs curl: set CCP_VERSION/);
       });
     });
+    await t.step("Git Bash or MSYS2 on Windows: points at the Windows archive", async () => {
+      await withMirror(async (base, dir) => {
+        const path = await pathWithout(dir, ["uname"]);
+        await Deno.writeTextFile(
+          `${path}/uname`,
+          '#!/bin/sh\ncase "$1" in -s) echo MINGW64_NT-10.0-26100 ;; *) echo x86_64 ;; esac\n',
+          { mode: 0o755 },
+        );
+        const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7", PATH: path });
+        assert.notEqual(code, 0, text);
+        assert.match(
+          text,
+          /on Windows, download http:\/\/\S+\/v9\.8\.7\/ccp-9\.8\.7-x86_64-pc-windows-msvc\.zip and/,
+        );
+      });
+    });
   },
 });
 
