@@ -14,12 +14,16 @@
 set -eu
 
 BASE="${CCP_INSTALL_BASE_URL:-https://github.com/ccp-dev/ccp/releases/download}"
-DIR="${CCP_INSTALL_DIR:-$HOME/.local/bin}"
 
 fail() {
   echo "ccp install: $*" >&2
   exit 1
 }
+
+[ -n "${CCP_INSTALL_DIR:-}" ] || [ -n "${HOME:-}" ] ||
+  fail "HOME is not set: set CCP_INSTALL_DIR to the directory for ccp"
+DIR="${CCP_INSTALL_DIR:-$HOME/.local/bin}"
+HOME="${HOME:-/nonexistent}" # only looked in for an installed service from here on
 
 fetch() { # url file
   if command -v curl >/dev/null 2>&1; then

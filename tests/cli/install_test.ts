@@ -328,6 +328,28 @@ Deno.test({
         );
       });
     });
+    await t.step(
+      "no HOME (a bare container): CCP_INSTALL_DIR works, else a clear error",
+      async () => {
+        await withMirror(async (base, dir) => {
+          const run = async (env: Record<string, string>) => {
+            const out = await new Deno.Command(SHELL, {
+              args: [`${ROOT}/install.sh`],
+              env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env },
+              clearEnv: true,
+              stdout: "piped",
+              stderr: "piped",
+            }).output();
+            return new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+          };
+          const env = { CCP_INSTALL_BASE_URL: base, CCP_VERSION: "9.8.7" };
+          assert.match(await run(env), /HOME is not set: set CCP_INSTALL_DIR/);
+          const text = await run({ ...env, CCP_INSTALL_DIR: `${dir}/bin` });
+          assert.match(text, /Installed .*\/bin\/ccp \(9\.8\.7\)/);
+          assert.doesNotMatch(text, /parameter not set/);
+        });
+      },
+    );
   },
 });
 
