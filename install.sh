@@ -23,6 +23,7 @@ fail() {
 [ -n "${CCP_INSTALL_DIR:-}" ] || [ -n "${HOME:-}" ] ||
   fail "HOME is not set: set CCP_INSTALL_DIR to the directory for ccp"
 DIR="${CCP_INSTALL_DIR:-$HOME/.local/bin}"
+case "$DIR" in /*) ;; *) DIR="$(pwd)/$DIR" ;; esac # a relative PATH entry follows every cd
 HOME="${HOME:-/nonexistent}" # only looked in for an installed service from here on
 
 fetch() { # url file

@@ -350,6 +350,32 @@ Deno.test({
         });
       },
     );
+    await t.step(
+      "a relative CCP_INSTALL_DIR is made absolute: PATH advice must not be relative",
+      async () => {
+        await withMirror(async (base, dir) => {
+          const out = await new Deno.Command(SHELL, {
+            args: [`${ROOT}/install.sh`],
+            cwd: dir,
+            env: {
+              PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+              HOME: dir,
+              CCP_INSTALL_BASE_URL: base,
+              CCP_VERSION: "9.8.7",
+              CCP_INSTALL_DIR: "tools/bin",
+            },
+            clearEnv: true,
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+          assert.ok(out.success, text);
+          const real = await Deno.realPath(dir);
+          assert.ok(text.includes(`Installed ${real}/tools/bin/ccp (9.8.7)`), text);
+          assert.ok(text.includes(`export PATH="${real}/tools/bin:$PATH"`), text);
+        });
+      },
+    );
   },
 });
 
