@@ -56,7 +56,11 @@ esac
 target="$cpu-$os"
 
 tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT INT TERM
+# A trapped signal only runs its action: without the exit the script would carry on, and an
+# interrupted step would be reported as a failed download or a bad checksum.
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 version="${CCP_VERSION:-}"
 if [ -z "$version" ]; then

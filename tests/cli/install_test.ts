@@ -51,6 +51,8 @@ interface ReleaseOptions {
   latest?: string | null;
   /** A binary this machine cannot run (built for another libc or CPU): its loader is missing. */
   unrunnable?: boolean;
+  /** Milliseconds the server waits before it sends the archive. */
+  archiveDelay?: number;
 }
 
 /** A release directory: v<version>/<archive>, v<version>/SHA256SUMS and, as a mirror may, `latest`. */
@@ -103,6 +105,9 @@ async function withMirror(
   await fakeRelease(`${dir}/www`, "9.8.7", opts);
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const path = decodeURIComponent(new URL(req.url).pathname);
+    if (opts.archiveDelay && path.endsWith(".tar.gz")) {
+      await new Promise((done) => setTimeout(done, opts.archiveDelay));
+    }
     try {
       return new Response(await Deno.readFile(`${dir}/www${path}`));
     } catch {
@@ -376,6 +381,34 @@ Deno.test({
         });
       },
     );
+    await t.step("interrupted (Ctrl-C): stops there, cleans up, no other error", async () => {
+      await withMirror(async (base, dir) => {
+        await Deno.mkdir(`${dir}/tmp`);
+        const child = new Deno.Command(SHELL, {
+          args: [`${ROOT}/install.sh`],
+          env: {
+            PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+            HOME: dir,
+            TMPDIR: `${dir}/tmp`,
+            CCP_INSTALL_BASE_URL: base,
+            CCP_VERSION: "9.8.7",
+            CCP_INSTALL_DIR: `${dir}/bin`,
+          },
+          clearEnv: true,
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        // While the archive downloads: the shell alone gets the signal, the download completes.
+        await new Promise((done) => setTimeout(done, 500));
+        child.kill("SIGINT");
+        const out = await child.output();
+        const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+        assert.equal(out.code, 130, text);
+        assert.doesNotMatch(text, /cannot|mismatch|Installed/);
+        assert.deepEqual(await Array.fromAsync(Deno.readDir(`${dir}/tmp`)), []);
+        await assert.rejects(() => Deno.stat(`${dir}/bin/ccp`));
+      }, { archiveDelay: 1500 });
+    });
   },
 });
 
