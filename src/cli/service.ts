@@ -237,7 +237,13 @@ export async function runService(
   await Deno.writeTextFile(files.file, text);
   ctx.io.out(`${installed ? "Updated" : "Wrote"} ${files.file}`);
   for (const command of manager.start) {
-    const result = await run(command);
+    let result = await run(command);
+    // launchctl bootout returns before the old job is gone, and a bootstrap meanwhile fails
+    // with "5: Input/output error": a reinstall gives it a few seconds.
+    for (let tries = 0; replaced(files, installed, result) && tries < 6; tries++) {
+      await new Promise((done) => setTimeout(done, 500));
+      result = await run(command);
+    }
     if (result.code === 0) continue;
     const reason = firstLine(result.output) || `exit ${result.code}`;
     const unreachable = UNREACHABLE.test(result.output) || result.code === 127;
@@ -368,6 +374,11 @@ function listed(names: readonly string[]): string {
 function withConfigDirs(spec: ServiceSpec, dirs: readonly string[]): ServiceSpec {
   const writable = [...new Set([...spec.writable ?? [], ...dirs])];
   return writable.length > 0 ? { ...spec, writable } : spec;
+}
+
+function replaced(files: ServiceFiles, installed: boolean, result: ExecResult): boolean {
+  return files.kind === "launchd" && installed && result.code !== 0 &&
+    (result.code === 5 || /\b5: Input\/output error/.test(result.output));
 }
 
 function firstLine(text: string): string {

@@ -494,3 +494,37 @@ Deno.test("service install creates the dirs the user unit may write: systemd ski
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("service install over a loaded launchd job waits for its bootout before bootstrap", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+  try {
+    const ctx = testContext(dir, {
+      os: "darwin",
+      standalone: true,
+      execPath: "/usr/local/bin/ccp",
+    });
+    const plist = `${dir}/Library/LaunchAgents/dev.ccp.plist`;
+    await Deno.mkdir(`${dir}/Library/LaunchAgents`, { recursive: true });
+    await Deno.writeTextFile(plist, "<plist/>\n");
+    // launchctl bootout returns while the old job is still going away: a bootstrap then fails.
+    const calls: string[] = [];
+    let busy = 2;
+    const exec: Exec = (command, args) => {
+      const line = [command, ...args].join(" ");
+      calls.push(line);
+      if (line.startsWith("launchctl bootstrap") && busy-- > 0) {
+        return Promise.resolve({ code: 5, output: "Bootstrap failed: 5: Input/output error" });
+      }
+      return Promise.resolve({ code: 0, output: "" });
+    };
+    assert.equal(await runService(ctx, "install", {}, exec), 0, ctx.io.stderr.join("\n"));
+    const uid = Deno.uid();
+    assert.deepEqual(calls, [
+      `launchctl bootout gui/${uid}/dev.ccp`,
+      ...Array(3).fill(`launchctl bootstrap gui/${uid} ${plist}`),
+    ]);
+    assert.match(ctx.io.stdout.join("\n"), /Updated .*dev\.ccp\.plist\nStarted it/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
