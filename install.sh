@@ -53,6 +53,11 @@ case "$(uname -m)" in
   aarch64 | arm64) cpu=aarch64 ;;
   *) fail "no ccp binary for the $(uname -m) CPU; run it from source instead (see README)" ;;
 esac
+# A terminal run under Rosetta reports x86_64 on Apple silicon, where the native build is faster.
+if [ "$os" = apple-darwin ] && [ "$cpu" = x86_64 ] &&
+  [ "$(sysctl -n sysctl.proc_translated 2>/dev/null || true)" = 1 ]; then
+  cpu=aarch64
+fi
 target="$cpu-$os"
 
 tmp="$(mktemp -d)"

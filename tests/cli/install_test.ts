@@ -53,6 +53,8 @@ interface ReleaseOptions {
   unrunnable?: boolean;
   /** Milliseconds the server waits before it sends the archive. */
   archiveDelay?: number;
+  /** The archive's target, when not this machine's. */
+  target?: string;
 }
 
 /** A release directory: v<version>/<archive>, v<version>/SHA256SUMS and, as a mirror may, `latest`. */
@@ -66,7 +68,7 @@ async function fakeRelease(dir: string, version: string, opts: ReleaseOptions): 
   await Deno.writeTextFile(`${stage}/README.md`, "# ccp\n");
   await Deno.writeTextFile(`${stage}/LICENSE`, "license\n");
   await Deno.mkdir(`${dir}/v${version}`, { recursive: true });
-  const name = `ccp-${version}-${hostTarget()}`;
+  const name = `ccp-${version}-${opts.target ?? hostTarget()}`;
   const archive = `${name}.tar.gz`;
   // Packed as the workflow packs it: its command line, run by a shell in the directory above stage.
   const command = (opts.members ?? "release") === "release" ? (await archiveStep()).tar : DOT_TAR;
@@ -408,6 +410,18 @@ Deno.test({
         assert.deepEqual(await Array.fromAsync(Deno.readDir(`${dir}/tmp`)), []);
         await assert.rejects(() => Deno.stat(`${dir}/bin/ccp`));
       }, { archiveDelay: 1500 });
+    });
+    await t.step("a shell under Rosetta on Apple silicon gets the arm64 build", async () => {
+      await withMirror(async (base, dir) => {
+        const path = await pathWithout(dir, ["uname"]);
+        const fake = (name: string, body: string) =>
+          Deno.writeTextFile(`${path}/${name}`, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+        await fake("uname", 'case "$1" in -s) echo Darwin ;; *) echo x86_64 ;; esac');
+        await fake("sysctl", '[ "$*" = "-n sysctl.proc_translated" ] && echo 1');
+        const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7", PATH: path });
+        assert.equal(code, 0, text);
+        assert.match(text, /Downloading ccp 9\.8\.7 for aarch64-apple-darwin/);
+      }, { target: "aarch64-apple-darwin" });
     });
   },
 });
