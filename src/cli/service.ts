@@ -175,14 +175,24 @@ export async function runService(
 
   const configDir = system ? "/etc/ccp" : defaultConfigDir(ctx.env, home);
   if (configDir === undefined) throw new CliError("ccp service: no config dir is known (set HOME)");
+  // The system unit runs as a user of its own with /home and /root hidden (ProtectHome=yes).
+  const systemWide = "install the binary system-wide (install.sh with " +
+    "CCP_INSTALL_DIR=/usr/local/bin, as root) and run `/usr/local/bin/ccp service install --system`";
+  if (
+    system && files.kind === "systemd" && ctx.standalone && /^\/(home|root)\//.test(ctx.execPath)
+  ) {
+    throw new CliError(
+      `a --system service runs as its own user with /home and /root hidden: ${ctx.execPath} is ` +
+        `under /home or /root, so every start would fail. To run one, ${systemWide}; or use a ` +
+        "user service (without --system).",
+    );
+  }
   if (system && files.kind === "systemd" && !ctx.standalone) {
-    // The system unit runs as a user of its own with /home and /root hidden: that user cannot
-    // read a checkout there, and Deno's package cache (under the installing user's home) is not
-    // its cache, which ProtectSystem=strict gives it nowhere to fill.
+    // Nor is Deno's package cache (under the installing user's home) its cache, and
+    // ProtectSystem=strict gives it nowhere to fill one.
     ctx.io.err(
       "Note: a --system service from a source checkout runs as its own user, who cannot read " +
-        "this checkout under /home or /root, nor your Deno package cache: install the ccp " +
-        "binary (install.sh) and run its `ccp service install --system` instead.",
+        `this checkout under /home or /root, nor your Deno package cache: ${systemWide} instead.`,
     );
   }
   const read = await readAsService(ctx, flags, configDir, system);

@@ -340,7 +340,7 @@ Deno.test("--dry-run prints the unit and the commands and changes nothing; --sys
     const source = testContext(dir, { os: "linux" });
     assert.equal(await runCli(["service", "install", "--dry-run", "--system"], source), 0);
     assert.match(source.io.stderr.join("\n"), /^Note: a --system service from a source checkout/);
-    assert.match(source.io.stderr.join("\n"), /install the ccp binary \(install\.sh\)/);
+    assert.match(source.io.stderr.join("\n"), /install the binary system-wide \(install\.sh/);
     const user = testContext(dir, { os: "linux" });
     assert.equal(await runCli(["service", "install", "--dry-run"], user), 0);
     assert.deepEqual(user.io.stderr, [], "a user unit from source reads the user's own checkout");
@@ -524,6 +524,27 @@ Deno.test("service install over a loaded launchd job waits for its bootout befor
       ...Array(3).fill(`launchctl bootstrap gui/${uid} ${plist}`),
     ]);
     assert.match(ctx.io.stdout.join("\n"), /Updated .*dev\.ccp\.plist\nStarted it/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--system from a binary under /home (install.sh's default): refused, with the way out", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+  try {
+    for (const execPath of ["/home/ann/.local/bin/ccp", "/root/.local/bin/ccp"]) {
+      const ctx = testContext(dir, { os: "linux", standalone: true, execPath });
+      // Its own user, with ProtectHome=yes, cannot even see the binary: every start fails.
+      assert.equal(await runCli(["service", "install", "--dry-run", "--system"], ctx), 1);
+      const err = ctx.io.stderr.join("\n");
+      assert.ok(err.includes(`${execPath} is under /home or /root`), err);
+      assert.match(err, /CCP_INSTALL_DIR=\/usr\/local\/bin/);
+      assert.deepEqual(ctx.io.stdout, [], "nothing printed as if it would be written");
+    }
+    // The note for a source checkout no longer sends the user to install.sh's default place.
+    const source = testContext(dir, { os: "linux" });
+    assert.equal(await runCli(["service", "install", "--dry-run", "--system"], source), 0);
+    assert.match(source.io.stderr.join("\n"), /CCP_INSTALL_DIR=\/usr\/local\/bin/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
