@@ -6,10 +6,8 @@
  * run by hand is printed and the exit code is 1.
  */
 
-import { dirnamePath, isAbsolutePath, joinPath } from "../config/paths.ts";
+import { dirnamePath, isAbsolutePath } from "../config/paths.ts";
 import type { Config } from "../config/types.ts";
-import { MODEL_VARIABLES } from "../config/env/mode.ts";
-import { LITELLM_VARIABLES } from "../config/env/litellm_names.ts";
 import { loadCliConfig } from "./load.ts";
 import { defaultConfigDir, homeDir } from "../config/search.ts";
 import type { CliFlags, ServiceAction } from "./args.ts";
@@ -26,6 +24,7 @@ import {
   serviceSpec,
   userUnitDirs,
 } from "./service_render.ts";
+import { listed, shellOnlyReferences, shellOnlySettings, shellOnlySetup } from "./service_env.ts";
 
 /** The result of running a helper program. */
 export interface ExecResult {
@@ -219,6 +218,16 @@ export async function runService(
         }). Put ${one ? "it" : "them"} in ${configDir}/.env.`,
     );
   }
+  const settings = await shellOnlySettings(flags, ctx.env, configDir);
+  if (settings.length > 0) {
+    const one = settings.length === 1;
+    ctx.io.err(
+      `Note: ${listed(settings)} ${one ? "is" : "are"} set in this shell only: the service does ` +
+        `not see this shell's variables and would run without ${one ? "it" : "them"}. Put ${
+          one ? "it" : "them"
+        } in ${configDir}/.env.`,
+    );
+  }
   const text = files.kind === "systemd"
     ? renderSystemdUnit(spec, files)
     : renderLaunchdPlist(spec, files.log);
@@ -308,77 +317,6 @@ async function readAsService(
   } catch {
     return { dirs: [] };
   }
-}
-
-/**
- * The variables of an environment-only setup (`MODEL=…`, LiteLLM's `BIG_MODEL`, …) that come
- * from this shell alone: set here, absent from the config dir's `.env`. A service starts with
- * an environment of its own, so it would run on the built-in default instead.
- */
-async function shellOnlySetup(
-  config: Config,
-  env: Readonly<Record<string, string | undefined>>,
-  configDir: string,
-): Promise<string[]> {
-  if (config.source.kind !== "env") return [];
-  const dotenv = await Deno.readTextFile(joinPath(configDir, ".env")).catch(() => "");
-  return [...Object.keys(MODEL_VARIABLES), ...LITELLM_VARIABLES].filter((name) =>
-    env[name]?.trim() && !inDotenv(dotenv, name)
-  );
-}
-
-// What a service manager gives every service itself (and the XDG dirs the unit passes on).
-const SERVICE_PROVIDED: ReadonlySet<string> = new Set([
-  "HOME",
-  "USER",
-  "LOGNAME",
-  "SHELL",
-  "PATH",
-  "TMPDIR",
-  "LANG",
-  "XDG_RUNTIME_DIR",
-  "XDG_CONFIG_HOME",
-  "XDG_DATA_HOME",
-]);
-
-/**
- * The variables the config file reads through `${VAR}` that are set in this shell but in neither
- * `.env` the service reads (its working directory's, the config file's directory's): typically a
- * provider key exported in a shell profile, which the service would read as "".
- */
-async function shellOnlyReferences(
-  config: Config,
-  env: Readonly<Record<string, string | undefined>>,
-  configDir: string,
-): Promise<string[]> {
-  if (config.source.kind !== "file") return [];
-  const text = await Deno.readTextFile(config.source.path).catch(() => "");
-  // `$${` is a literal, not a reference.
-  const names = [...text.matchAll(/(\$?)\$\{([A-Za-z_][A-Za-z0-9_]*)/g)]
-    .filter((m) => m[1] === "")
-    .map((m) => m[2] as string);
-  const dotenv = (
-    await Promise.all(
-      [configDir, dirnamePath(config.source.path)].map((dir) =>
-        Deno.readTextFile(joinPath(dir, ".env")).catch(() => "")
-      ),
-    )
-  ).join("\n");
-  return [...new Set(names)].filter((name) =>
-    env[name]?.trim() && !SERVICE_PROVIDED.has(name) && !inDotenv(dotenv, name)
-  );
-}
-
-/** True when a `.env` text sets `name` to something. */
-function inDotenv(dotenv: string, name: string): boolean {
-  return new RegExp(`^[ \\t]*(?:export[ \\t]+)?${name}[ \\t]*=[ \\t]*[^\\s#]`, "m").test(dotenv);
-}
-
-/** `A`, `A and B`, `A, B and C`. */
-function listed(names: readonly string[]): string {
-  return names.length === 1
-    ? names[0] ?? ""
-    : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
 
 function withConfigDirs(spec: ServiceSpec, dirs: readonly string[]): ServiceSpec {

@@ -549,3 +549,31 @@ Deno.test("--system from a binary under /home (install.sh's default): refused, w
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("service install notes CCP_PORT, CCP_AUTH_TOKEN, … set in this shell only", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+  try {
+    await Deno.mkdir(`${dir}/xdg/ccp`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/xdg/ccp/.env`, "CCP_LOG_LEVEL=debug\n");
+    const base = testContext(dir, { os: "linux", standalone: true });
+    // Exported in a shell profile: the service would listen on 8082 without a token, while
+    // `ccp code` in that shell looks for it on 9000.
+    const env = { ...base.env, CCP_PORT: "9000", CCP_AUTH_TOKEN: "t", CCP_LOG_LEVEL: "debug" };
+    const shell = { ...base, env };
+    const { exec } = fakeExec({});
+    assert.equal(await runService(shell, "install", {}, { dryRun: true, exec }), 0);
+    assert.ok(
+      shell.io.stderr.join("\n").includes(
+        "Note: CCP_PORT and CCP_AUTH_TOKEN are set in this shell only: the service does not see " +
+          `this shell's variables and would run without them. Put them in ${dir}/xdg/ccp/.env.`,
+      ),
+      shell.io.stderr.join("\n"),
+    );
+    // A serve flag given to install wins over the variable: nothing to note for it.
+    const flagged = { ...testContext(dir, { os: "linux", standalone: true }), env };
+    assert.equal(await runService(flagged, "install", { port: 9000 }, { dryRun: true, exec }), 0);
+    assert.match(flagged.io.stderr.join("\n"), /Note: CCP_AUTH_TOKEN is set in this shell only/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
