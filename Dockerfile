@@ -7,10 +7,14 @@ COPY src ./src
 COPY scripts ./scripts
 RUN deno install --frozen --entrypoint src/main.ts \
  && deno task compile --target "$(deno eval 'console.log(Deno.build.target)')" \
- && cp "dist/ccp-$(deno eval 'console.log(Deno.build.target)')" /ccp
+ && cp "dist/ccp-$(deno eval 'console.log(Deno.build.target)')" /ccp \
+ && mkdir -p /empty/ccp
 
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /ccp /usr/local/bin/ccp
+# A volume starts as a copy of the image's directory; one the image lacks is root's, and the
+# nonroot user could not create its data dir in it.
+COPY --from=build --chown=65532:65532 /empty/ /data/
 ENV CCP_HOST=0.0.0.0 \
     CCP_PORT=8082 \
     CCP_CONFIG=/config/config.yaml \

@@ -14,12 +14,17 @@
 set -eu
 
 BASE="${CCP_INSTALL_BASE_URL:-https://github.com/ccp-dev/ccp/releases/download}"
-DIR="${CCP_INSTALL_DIR:-$HOME/.local/bin}"
 
 fail() {
   echo "ccp install: $*" >&2
   exit 1
 }
+
+[ -n "${CCP_INSTALL_DIR:-}" ] || [ -n "${HOME:-}" ] ||
+  fail "HOME is not set: set CCP_INSTALL_DIR to the directory for ccp"
+DIR="${CCP_INSTALL_DIR:-$HOME/.local/bin}"
+case "$DIR" in /*) ;; *) DIR="$(pwd)/$DIR" ;; esac # a relative PATH entry follows every cd
+HOME="${HOME:-/nonexistent}" # only looked in for an installed service from here on
 
 fetch() { # url file
   if command -v curl >/dev/null 2>&1; then
@@ -40,6 +45,7 @@ is_version() { # text: 0.1.0, 1.2.3-rc.1, …; not an error page or an address
 case "$(uname -s)" in
   Linux) os=unknown-linux-gnu ;;
   Darwin) os=apple-darwin ;;
+  MINGW* | MSYS* | CYGWIN*) os=windows ;; # Git Bash, MSYS2: a zip to unpack, said once known
   *) fail "no ccp binary for $(uname -s); run it from source instead (see README)" ;;
 esac
 case "$(uname -m)" in
@@ -47,10 +53,19 @@ case "$(uname -m)" in
   aarch64 | arm64) cpu=aarch64 ;;
   *) fail "no ccp binary for the $(uname -m) CPU; run it from source instead (see README)" ;;
 esac
+# A terminal run under Rosetta reports x86_64 on Apple silicon, where the native build is faster.
+if [ "$os" = apple-darwin ] && [ "$cpu" = x86_64 ] &&
+  [ "$(sysctl -n sysctl.proc_translated 2>/dev/null || true)" = 1 ]; then
+  cpu=aarch64
+fi
 target="$cpu-$os"
 
 tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT INT TERM
+# A trapped signal only runs its action: without the exit the script would carry on, and an
+# interrupted step would be reported as a failed download or a bad checksum.
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 version="${CCP_VERSION:-}"
 if [ -z "$version" ]; then
@@ -62,7 +77,9 @@ if [ -z "$version" ]; then
     is_version "${version#v}" ||
       fail "$BASE/latest does not hold a version like 0.1.0; set CCP_VERSION"
   else
-    # The releases page redirects /latest to /tag/v<version>.
+    # The releases page redirects /latest to /tag/v<version>; only curl tells where it went.
+    command -v curl >/dev/null 2>&1 ||
+      fail "finding the latest release needs curl: set CCP_VERSION (the releases page lists them)"
     url="$(curl -fsSLI -o /dev/null -w '%{url_effective}' https://github.com/ccp-dev/ccp/releases/latest)" ||
       fail "cannot find the latest release; set CCP_VERSION"
     version="${url##*/v}"
@@ -71,6 +88,8 @@ if [ -z "$version" ]; then
 fi
 version="${version#v}"
 is_version "$version" || fail "CCP_VERSION=$version is not a version like 0.1.0"
+[ "$os" != windows ] || fail "on Windows, download" \
+  "$BASE/v$version/ccp-$version-x86_64-pc-windows-msvc.zip and put its ccp.exe on your PATH"
 archive="ccp-$version-$target.tar.gz"
 
 echo "Downloading ccp $version for $target"
@@ -82,8 +101,10 @@ expected="$(awk -v name="$archive" '$2 == name || $2 == "*" name { print $1 }' "
 [ -n "$expected" ] || fail "SHA256SUMS has no line for $archive"
 if command -v sha256sum >/dev/null 2>&1; then
   actual="$(sha256sum "$tmp/$archive" | awk '{ print $1 }')"
-else
+elif command -v shasum >/dev/null 2>&1; then
   actual="$(shasum -a 256 "$tmp/$archive" | awk '{ print $1 }')"
+else
+  fail "neither sha256sum nor shasum is installed: cannot check $archive, nothing installed"
 fi
 [ "$actual" = "$expected" ] ||
   fail "checksum mismatch for $archive (expected $expected, got $actual): nothing installed"
@@ -96,9 +117,57 @@ tar -xzf "$tmp/$archive" -C "$tmp/unpacked" || fail "cannot unpack $archive"
 mkdir -p "$DIR"
 mv "$tmp/unpacked/ccp" "$DIR/ccp.new"
 chmod 755 "$DIR/ccp.new"
+# Run where it will live (a /tmp mounted noexec proves nothing) before it replaces a working ccp:
+# a glibc build on a musl system (Alpine), or a directory mounted noexec, fails here, not later.
+if ! printed="$("$DIR/ccp.new" --version 2>&1)"; then
+  rm -f "$DIR/ccp.new"
+  hint="run it from source, or use the Docker image (see README)"
+  if (ldd --version 2>&1 || true) | grep -qi musl; then
+    hint="ccp's Linux builds need glibc and this system uses musl: $hint"
+  fi
+  fail "the downloaded ccp $version does not run on this machine ($(echo "$printed" | head -n 1)); nothing installed: $hint"
+fi
 mv "$DIR/ccp.new" "$DIR/ccp"
-echo "Installed $DIR/ccp ($("$DIR/ccp" --version 2>/dev/null || echo "$version"))"
+echo "Installed $DIR/ccp ($printed)"
+# A running service keeps the binary it started with: the upgrade reaches it only on a restart.
+case "${XDG_CONFIG_HOME:-}" in
+  /*) units="$XDG_CONFIG_HOME/systemd/user" ;;
+  *) units="$HOME/.config/systemd/user" ;;
+esac
+runs_this() { grep -qF "$DIR/ccp" "$1" 2>/dev/null; } # a service file that runs this binary
+restart=""
+if runs_this "$units/ccp.service"; then
+  restart="systemctl --user restart ccp"
+elif runs_this "$HOME/Library/LaunchAgents/dev.ccp.plist"; then
+  restart="launchctl kickstart -k gui/$(id -u)/dev.ccp"
+elif runs_this /etc/systemd/system/ccp.service; then
+  restart="sudo systemctl restart ccp"
+elif runs_this /Library/LaunchDaemons/dev.ccp.plist; then
+  restart="sudo launchctl kickstart -k system/dev.ccp"
+fi
+[ -z "$restart" ] ||
+  echo "A ccp service is installed: it runs the old version until it restarts: $restart"
+# Another ccp found first (an older install elsewhere) would keep answering to `ccp`.
+found="$(command -v ccp 2>/dev/null || true)"
+case "$found" in /*) [ "$found" -ef "$DIR/ccp" ] && found="" ;; *) found="" ;; esac
 case ":$PATH:" in
-  *":$DIR:"*) ;;
-  *) echo "Add it to your PATH: export PATH=\"$DIR:\$PATH\"" ;;
+  *":$DIR:"*)
+    [ -z "$found" ] ||
+      echo "Note: $found comes before $DIR in your PATH, so \`ccp\` runs that one: remove it, or put $DIR first"
+    ;;
+  *)
+    # An export typed once lasts one shell: the login shell's own file keeps it for the next.
+    case "${SHELL:-}" in
+      */fish) echo "Add it to your PATH: fish_add_path $DIR" ;;
+      *)
+        case "${SHELL:-}" in
+          */zsh) profile="~/.zshrc" ;;
+          */bash) profile="~/.bashrc" ;;
+          *) profile="~/.profile" ;;
+        esac
+        echo "Add it to your PATH (in $profile for new shells, and in this one): export PATH=\"$DIR:\$PATH\""
+        ;;
+    esac
+    [ -z "$found" ] || echo "(until then \`ccp\` runs $found)"
+    ;;
 esac

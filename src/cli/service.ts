@@ -6,10 +6,8 @@
  * run by hand is printed and the exit code is 1.
  */
 
-import { dirnamePath, isAbsolutePath, joinPath } from "../config/paths.ts";
+import { dirnamePath, isAbsolutePath } from "../config/paths.ts";
 import type { Config } from "../config/types.ts";
-import { MODEL_VARIABLES } from "../config/env/mode.ts";
-import { LITELLM_VARIABLES } from "../config/env/litellm_names.ts";
 import { loadCliConfig } from "./load.ts";
 import { defaultConfigDir, homeDir } from "../config/search.ts";
 import type { CliFlags, ServiceAction } from "./args.ts";
@@ -24,7 +22,9 @@ import {
   servicePaths,
   type ServiceSpec,
   serviceSpec,
+  userUnitDirs,
 } from "./service_render.ts";
+import { listed, shellOnlyReferences, shellOnlySettings, shellOnlySetup } from "./service_env.ts";
 
 /** The result of running a helper program. */
 export interface ExecResult {
@@ -174,14 +174,24 @@ export async function runService(
 
   const configDir = system ? "/etc/ccp" : defaultConfigDir(ctx.env, home);
   if (configDir === undefined) throw new CliError("ccp service: no config dir is known (set HOME)");
+  // The system unit runs as a user of its own with /home and /root hidden (ProtectHome=yes).
+  const systemWide = "install the binary system-wide (install.sh with " +
+    "CCP_INSTALL_DIR=/usr/local/bin, as root) and run `/usr/local/bin/ccp service install --system`";
+  if (
+    system && files.kind === "systemd" && ctx.standalone && /^\/(home|root)\//.test(ctx.execPath)
+  ) {
+    throw new CliError(
+      `a --system service runs as its own user with /home and /root hidden: ${ctx.execPath} is ` +
+        `under /home or /root, so every start would fail. To run one, ${systemWide}; or use a ` +
+        "user service (without --system).",
+    );
+  }
   if (system && files.kind === "systemd" && !ctx.standalone) {
-    // The system unit runs as a user of its own with /home and /root hidden: that user cannot
-    // read a checkout there, and Deno's package cache (under the installing user's home) is not
-    // its cache, which ProtectSystem=strict gives it nowhere to fill.
+    // Nor is Deno's package cache (under the installing user's home) its cache, and
+    // ProtectSystem=strict gives it nowhere to fill one.
     ctx.io.err(
       "Note: a --system service from a source checkout runs as its own user, who cannot read " +
-        "this checkout under /home or /root, nor your Deno package cache: install the ccp " +
-        "binary (install.sh) and run its `ccp service install --system` instead.",
+        `this checkout under /home or /root, nor your Deno package cache: ${systemWide} instead.`,
     );
   }
   const read = await readAsService(ctx, flags, configDir, system);
@@ -208,6 +218,16 @@ export async function runService(
         }). Put ${one ? "it" : "them"} in ${configDir}/.env.`,
     );
   }
+  const settings = await shellOnlySettings(flags, ctx.env, configDir);
+  if (settings.length > 0) {
+    const one = settings.length === 1;
+    ctx.io.err(
+      `Note: ${listed(settings)} ${one ? "is" : "are"} set in this shell only: the service does ` +
+        `not see this shell's variables and would run without ${one ? "it" : "them"}. Put ${
+          one ? "it" : "them"
+        } in ${configDir}/.env.`,
+    );
+  }
   const text = files.kind === "systemd"
     ? renderSystemdUnit(spec, files)
     : renderLaunchdPlist(spec, files.log);
@@ -225,11 +245,24 @@ export async function runService(
   await Deno.mkdir(configDir, { recursive: true }).catch((err) => {
     throw new CliError(`Cannot create ${configDir}, where the service works: ${err.message}`);
   });
+  if (files.kind === "systemd" && !files.system && home !== undefined) {
+    for (const dir of userUnitDirs(spec, home)) {
+      await Deno.mkdir(dir, { recursive: true }).catch((err) =>
+        ctx.io.err(`Note: cannot create ${dir} (${err.message}): the service cannot write there.`)
+      );
+    }
+  }
   if (files.kind === "launchd" && installed) await run(manager.stop[0]!); // reload the new plist
   await Deno.writeTextFile(files.file, text);
   ctx.io.out(`${installed ? "Updated" : "Wrote"} ${files.file}`);
   for (const command of manager.start) {
-    const result = await run(command);
+    let result = await run(command);
+    // launchctl bootout returns before the old job is gone, and a bootstrap meanwhile fails
+    // with "5: Input/output error": a reinstall gives it a few seconds.
+    for (let tries = 0; replaced(files, installed, result) && tries < 6; tries++) {
+      await new Promise((done) => setTimeout(done, 500));
+      result = await run(command);
+    }
     if (result.code === 0) continue;
     const reason = firstLine(result.output) || `exit ${result.code}`;
     const unreachable = UNREACHABLE.test(result.output) || result.code === 127;
@@ -286,80 +319,14 @@ async function readAsService(
   }
 }
 
-/**
- * The variables of an environment-only setup (`MODEL=…`, LiteLLM's `BIG_MODEL`, …) that come
- * from this shell alone: set here, absent from the config dir's `.env`. A service starts with
- * an environment of its own, so it would run on the built-in default instead.
- */
-async function shellOnlySetup(
-  config: Config,
-  env: Readonly<Record<string, string | undefined>>,
-  configDir: string,
-): Promise<string[]> {
-  if (config.source.kind !== "env") return [];
-  const dotenv = await Deno.readTextFile(joinPath(configDir, ".env")).catch(() => "");
-  return [...Object.keys(MODEL_VARIABLES), ...LITELLM_VARIABLES].filter((name) =>
-    env[name]?.trim() && !inDotenv(dotenv, name)
-  );
-}
-
-// What a service manager gives every service itself (and the XDG dirs the unit passes on).
-const SERVICE_PROVIDED: ReadonlySet<string> = new Set([
-  "HOME",
-  "USER",
-  "LOGNAME",
-  "SHELL",
-  "PATH",
-  "TMPDIR",
-  "LANG",
-  "XDG_RUNTIME_DIR",
-  "XDG_CONFIG_HOME",
-  "XDG_DATA_HOME",
-]);
-
-/**
- * The variables the config file reads through `${VAR}` that are set in this shell but in neither
- * `.env` the service reads (its working directory's, the config file's directory's): typically a
- * provider key exported in a shell profile, which the service would read as "".
- */
-async function shellOnlyReferences(
-  config: Config,
-  env: Readonly<Record<string, string | undefined>>,
-  configDir: string,
-): Promise<string[]> {
-  if (config.source.kind !== "file") return [];
-  const text = await Deno.readTextFile(config.source.path).catch(() => "");
-  // `$${` is a literal, not a reference.
-  const names = [...text.matchAll(/(\$?)\$\{([A-Za-z_][A-Za-z0-9_]*)/g)]
-    .filter((m) => m[1] === "")
-    .map((m) => m[2] as string);
-  const dotenv = (
-    await Promise.all(
-      [configDir, dirnamePath(config.source.path)].map((dir) =>
-        Deno.readTextFile(joinPath(dir, ".env")).catch(() => "")
-      ),
-    )
-  ).join("\n");
-  return [...new Set(names)].filter((name) =>
-    env[name]?.trim() && !SERVICE_PROVIDED.has(name) && !inDotenv(dotenv, name)
-  );
-}
-
-/** True when a `.env` text sets `name` to something. */
-function inDotenv(dotenv: string, name: string): boolean {
-  return new RegExp(`^[ \\t]*(?:export[ \\t]+)?${name}[ \\t]*=[ \\t]*[^\\s#]`, "m").test(dotenv);
-}
-
-/** `A`, `A and B`, `A, B and C`. */
-function listed(names: readonly string[]): string {
-  return names.length === 1
-    ? names[0] ?? ""
-    : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
-}
-
 function withConfigDirs(spec: ServiceSpec, dirs: readonly string[]): ServiceSpec {
   const writable = [...new Set([...spec.writable ?? [], ...dirs])];
   return writable.length > 0 ? { ...spec, writable } : spec;
+}
+
+function replaced(files: ServiceFiles, installed: boolean, result: ExecResult): boolean {
+  return files.kind === "launchd" && installed && result.code !== 0 &&
+    (result.code === 5 || /\b5: Input\/output error/.test(result.output));
 }
 
 function firstLine(text: string): string {

@@ -178,6 +178,7 @@ PrivateUsers=yes
 ProtectSystem=strict
 ProtectHome=read-only
 ReadWritePaths=-%h/.local/share/ccp
+ReadWritePaths=-%h/.cache/ccp
 ${named}`;
   return `[Unit]
 Description=ccp, an Anthropic Messages API proxy for Claude Code
@@ -198,6 +199,16 @@ ${sandbox}
 [Install]
 WantedBy=${files.system ? "multi-user.target" : "default.target"}
 `;
+}
+
+/**
+ * The directories a user unit may write: its data dir, the config-tree cache and those the flags
+ * or the config name. systemd skips a `ReadWritePaths=-DIR` that does not exist when the service
+ * starts, leaving it read-only, so `install` creates them first.
+ */
+export function userUnitDirs(spec: ServiceSpec, home: string): string[] {
+  const own = [joinPath(home, ".local", "share", "ccp"), joinPath(home, ".cache", "ccp")];
+  return [...new Set([...own, ...spec.writable ?? []])];
 }
 
 /** Escapes text for an XML element. */

@@ -49,6 +49,12 @@ interface ReleaseOptions {
   members?: Members;
   /** The mirror's `latest` file (which no release publishes), or null for none. */
   latest?: string | null;
+  /** A binary this machine cannot run (built for another libc or CPU): its loader is missing. */
+  unrunnable?: boolean;
+  /** Milliseconds the server waits before it sends the archive. */
+  archiveDelay?: number;
+  /** The archive's target, when not this machine's. */
+  target?: string;
 }
 
 /** A release directory: v<version>/<archive>, v<version>/SHA256SUMS and, as a mirror may, `latest`. */
@@ -56,12 +62,13 @@ async function fakeRelease(dir: string, version: string, opts: ReleaseOptions): 
   const work = await Deno.makeTempDir();
   const stage = `${work}/stage`;
   await Deno.mkdir(stage);
-  await Deno.writeTextFile(`${stage}/ccp`, `#!/bin/sh\necho ${version}\n`);
+  const interpreter = opts.unrunnable ? "/lib/ld-musl-nowhere.so.1" : "/bin/sh";
+  await Deno.writeTextFile(`${stage}/ccp`, `#!${interpreter}\necho ${version}\n`);
   await Deno.chmod(`${stage}/ccp`, 0o755);
   await Deno.writeTextFile(`${stage}/README.md`, "# ccp\n");
   await Deno.writeTextFile(`${stage}/LICENSE`, "license\n");
   await Deno.mkdir(`${dir}/v${version}`, { recursive: true });
-  const name = `ccp-${version}-${hostTarget()}`;
+  const name = `ccp-${version}-${opts.target ?? hostTarget()}`;
   const archive = `${name}.tar.gz`;
   // Packed as the workflow packs it: its command line, run by a shell in the directory above stage.
   const command = (opts.members ?? "release") === "release" ? (await archiveStep()).tar : DOT_TAR;
@@ -100,6 +107,9 @@ async function withMirror(
   await fakeRelease(`${dir}/www`, "9.8.7", opts);
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const path = decodeURIComponent(new URL(req.url).pathname);
+    if (opts.archiveDelay && path.endsWith(".tar.gz")) {
+      await new Promise((done) => setTimeout(done, opts.archiveDelay));
+    }
     try {
       return new Response(await Deno.readFile(`${dir}/www${path}`));
     } catch {
@@ -217,5 +227,222 @@ Deno.test({
         assert.match(text, /cannot download .*v1\.0\.0/);
       });
     });
+    await t.step(
+      "a binary that cannot run here: the installed ccp is kept, a clear error",
+      async () => {
+        await withMirror(async (base, dir) => {
+          await Deno.mkdir(`${dir}/bin`);
+          await Deno.writeTextFile(`${dir}/bin/ccp`, "#!/bin/sh\necho 1.0.0\n", { mode: 0o755 });
+          const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7" });
+          assert.notEqual(code, 0, text);
+          assert.match(text, /the downloaded ccp 9\.8\.7 does not run on this machine/);
+          assert.doesNotMatch(text, /Installed/);
+          assert.equal(await Deno.readTextFile(`${dir}/bin/ccp`), "#!/bin/sh\necho 1.0.0\n");
+          await assert.rejects(() => Deno.stat(`${dir}/bin/ccp.new`));
+        }, { unrunnable: true });
+      },
+    );
+    await t.step("an upgrade under an installed service says how to restart it", async () => {
+      await withMirror(async (base, dir) => {
+        await Deno.mkdir(`${dir}/.config/systemd/user`, { recursive: true });
+        await Deno.writeTextFile(
+          `${dir}/.config/systemd/user/ccp.service`,
+          `[Service]\nExecStart=${dir}/bin/ccp serve\n`,
+        );
+        const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7" });
+        assert.equal(code, 0, text);
+        assert.match(text, /runs the old version until it restarts: systemctl --user restart ccp/);
+      });
+      await withMirror(async (base, dir) => {
+        await Deno.mkdir(`${dir}/Library/LaunchAgents`, { recursive: true });
+        await Deno.writeTextFile(
+          `${dir}/Library/LaunchAgents/dev.ccp.plist`,
+          `<array>\n    <string>${dir}/bin/ccp</string>\n`,
+        );
+        const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7" });
+        assert.equal(code, 0, text);
+        assert.match(text, /until it restarts: launchctl kickstart -k gui\/\d+\/dev\.ccp/);
+      });
+      // A service that runs another ccp (installed from source, or elsewhere) is not this one's.
+      await withMirror(async (base, dir) => {
+        await Deno.mkdir(`${dir}/.config/systemd/user`, { recursive: true });
+        await Deno.writeTextFile(
+          `${dir}/.config/systemd/user/ccp.service`,
+          "[Service]\nExecStart=/usr/bin/deno run src/main.ts serve\n",
+        );
+        const { text } = await install(base, dir, { CCP_VERSION: "9.8.7" });
+        assert.doesNotMatch(text, /restart/);
+      });
+    });
+    await t.step("another ccp earlier in PATH: says which one `ccp` runs", async () => {
+      await withMirror(async (base, dir) => {
+        await Deno.mkdir(`${dir}/old`);
+        await Deno.writeTextFile(`${dir}/old/ccp`, "#!/bin/sh\necho 0.0.1\n", { mode: 0o755 });
+        const path = `${dir}/old:${dir}/bin:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`;
+        const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7", PATH: path });
+        assert.equal(code, 0, text);
+        assert.ok(text.includes(`${dir}/old/ccp comes before ${dir}/bin in your PATH`), text);
+        assert.doesNotMatch(text, /Add it to your PATH/);
+      });
+    });
+    await t.step("PATH advice that lasts: the login shell's own file and syntax", async () => {
+      for (
+        const [shell, advice] of [
+          ["/bin/zsh", /Add it to your PATH .*~\/\.zshrc.*: export PATH="[^"]*\/bin:\$PATH"/],
+          ["/bin/bash", /~\/\.bashrc/],
+          ["/bin/sh", /~\/\.profile/],
+          ["/usr/bin/fish", /Add it to your PATH: fish_add_path .*\/bin\n/],
+        ] as const
+      ) {
+        await withMirror(async (base, dir) => {
+          const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7", SHELL: shell });
+          assert.equal(code, 0, text);
+          assert.match(text, advice, shell);
+        });
+      }
+    });
+    await t.step("no sha256sum nor shasum: says so, installs nothing", async () => {
+      await withMirror(async (base, dir) => {
+        const path = await pathWithout(dir, ["sha256sum", "shasum"]);
+        const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7", PATH: path });
+        assert.notEqual(code, 0, text);
+        assert.match(text, /neither sha256sum nor shasum is installed/);
+        assert.doesNotMatch(text, /mismatch/);
+        await assert.rejects(() => Deno.stat(`${dir}/bin/ccp`));
+      });
+    });
+    await t.step("no curl, no version pinned: says what to do before any download", async () => {
+      await withMirror(async (_base, dir) => {
+        const path = await pathWithout(dir, ["curl"]);
+        const { code, text } = await install("", dir, { PATH: path, CCP_INSTALL_BASE_URL: "" });
+        assert.notEqual(code, 0, text);
+        assert.match(text, /finding the latest release needs curl: set CCP_VERSION/);
+      });
+    });
+    await t.step("Git Bash or MSYS2 on Windows: points at the Windows archive", async () => {
+      await withMirror(async (base, dir) => {
+        const path = await pathWithout(dir, ["uname"]);
+        await Deno.writeTextFile(
+          `${path}/uname`,
+          '#!/bin/sh\ncase "$1" in -s) echo MINGW64_NT-10.0-26100 ;; *) echo x86_64 ;; esac\n',
+          { mode: 0o755 },
+        );
+        const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7", PATH: path });
+        assert.notEqual(code, 0, text);
+        assert.match(
+          text,
+          /on Windows, download http:\/\/\S+\/v9\.8\.7\/ccp-9\.8\.7-x86_64-pc-windows-msvc\.zip and/,
+        );
+      });
+    });
+    await t.step(
+      "no HOME (a bare container): CCP_INSTALL_DIR works, else a clear error",
+      async () => {
+        await withMirror(async (base, dir) => {
+          const run = async (env: Record<string, string>) => {
+            const out = await new Deno.Command(SHELL, {
+              args: [`${ROOT}/install.sh`],
+              env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env },
+              clearEnv: true,
+              stdout: "piped",
+              stderr: "piped",
+            }).output();
+            return new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+          };
+          const env = { CCP_INSTALL_BASE_URL: base, CCP_VERSION: "9.8.7" };
+          assert.match(await run(env), /HOME is not set: set CCP_INSTALL_DIR/);
+          const text = await run({ ...env, CCP_INSTALL_DIR: `${dir}/bin` });
+          assert.match(text, /Installed .*\/bin\/ccp \(9\.8\.7\)/);
+          assert.doesNotMatch(text, /parameter not set/);
+        });
+      },
+    );
+    await t.step(
+      "a relative CCP_INSTALL_DIR is made absolute: PATH advice must not be relative",
+      async () => {
+        await withMirror(async (base, dir) => {
+          const out = await new Deno.Command(SHELL, {
+            args: [`${ROOT}/install.sh`],
+            cwd: dir,
+            env: {
+              PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+              HOME: dir,
+              CCP_INSTALL_BASE_URL: base,
+              CCP_VERSION: "9.8.7",
+              CCP_INSTALL_DIR: "tools/bin",
+            },
+            clearEnv: true,
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+          assert.ok(out.success, text);
+          const real = await Deno.realPath(dir);
+          assert.ok(text.includes(`Installed ${real}/tools/bin/ccp (9.8.7)`), text);
+          assert.ok(text.includes(`export PATH="${real}/tools/bin:$PATH"`), text);
+        });
+      },
+    );
+    await t.step("interrupted (Ctrl-C): stops there, cleans up, no other error", async () => {
+      await withMirror(async (base, dir) => {
+        await Deno.mkdir(`${dir}/tmp`);
+        const child = new Deno.Command(SHELL, {
+          args: [`${ROOT}/install.sh`],
+          env: {
+            PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+            HOME: dir,
+            TMPDIR: `${dir}/tmp`,
+            CCP_INSTALL_BASE_URL: base,
+            CCP_VERSION: "9.8.7",
+            CCP_INSTALL_DIR: `${dir}/bin`,
+          },
+          clearEnv: true,
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        // While the archive downloads: the shell alone gets the signal, the download completes.
+        await new Promise((done) => setTimeout(done, 500));
+        child.kill("SIGINT");
+        const out = await child.output();
+        const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+        assert.equal(out.code, 130, text);
+        assert.doesNotMatch(text, /cannot|mismatch|Installed/);
+        assert.deepEqual(await Array.fromAsync(Deno.readDir(`${dir}/tmp`)), []);
+        await assert.rejects(() => Deno.stat(`${dir}/bin/ccp`));
+      }, { archiveDelay: 1500 });
+    });
+    await t.step("a shell under Rosetta on Apple silicon gets the arm64 build", async () => {
+      await withMirror(async (base, dir) => {
+        const path = await pathWithout(dir, ["uname"]);
+        const fake = (name: string, body: string) =>
+          Deno.writeTextFile(`${path}/${name}`, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+        await fake("uname", 'case "$1" in -s) echo Darwin ;; *) echo x86_64 ;; esac');
+        await fake("sysctl", '[ "$*" = "-n sysctl.proc_translated" ] && echo 1');
+        const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7", PATH: path });
+        assert.equal(code, 0, text);
+        assert.match(text, /Downloading ccp 9\.8\.7 for aarch64-apple-darwin/);
+      }, { target: "aarch64-apple-darwin" });
+    });
   },
 });
+
+/** What install.sh runs, from whichever of these the system has. */
+const PROGRAMS = (
+  "sh dash uname mktemp rm curl wget awk tr tar gzip mkdir mv chmod grep head id ldd cat " +
+  "sha256sum shasum"
+).split(" ");
+
+/** A PATH of one directory linking the programs install.sh runs but `without`. */
+async function pathWithout(dir: string, without: readonly string[]): Promise<string> {
+  const bin = `${dir}/path`;
+  await Deno.mkdir(bin);
+  for (const name of PROGRAMS.filter((name) => !without.includes(name))) {
+    for (const from of (Deno.env.get("PATH") ?? "/usr/bin:/bin").split(":")) {
+      const found = await Deno.stat(`${from}/${name}`).then(() => true, () => false);
+      if (!found) continue;
+      await Deno.symlink(`${from}/${name}`, `${bin}/${name}`);
+      break;
+    }
+  }
+  return bin;
+}

@@ -26,3 +26,38 @@ Deno.test("release.yml: the five targets, each on a hosted runner of its own OS 
     assert.ok(labels.includes(runner), `${target} runs on ${runner}; native labels: ${labels}`);
   }
 });
+
+Deno.test("release.yml: the tag must match the version the binary prints, not deno.json's alone", async () => {
+  const workflow = parse(await Deno.readTextFile(`${ROOT}/.github/workflows/release.yml`));
+  const steps: { name?: string; run?: string }[] = workflow.jobs.build.steps;
+  const check = steps.find((s) => /^Check the tag/.test(s.name ?? ""));
+  assert.ok(check?.run, "a step checks the tag");
+  const run = async (json: string, source: string, tag: string) => {
+    const dir = await Deno.makeTempDir({ prefix: "ccp_release_" });
+    try {
+      await Deno.mkdir(`${dir}/src`);
+      await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify({ version: json }));
+      await Deno.writeTextFile(`${dir}/src/version.ts`, `export const VERSION = "${source}";\n`);
+      const out = await new Deno.Command("bash", {
+        args: ["-e", "-c", check.run!],
+        cwd: dir,
+        env: { GITHUB_REF_NAME: tag, GITHUB_ENV: `${dir}/github_env`, NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      const env = await Deno.readTextFile(`${dir}/github_env`).catch(() => "");
+      return { ok: out.success, text, env };
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  };
+  const good = await run("0.2.0", "0.2.0", "v0.2.0");
+  assert.ok(good.ok, good.text);
+  assert.equal(good.env, "VERSION=0.2.0\n");
+  assert.equal((await run("0.2.0", "0.2.0", "v0.3.0")).ok, false);
+  // deno.json bumped, src/version.ts forgotten: the binary would print 0.1.0 in a 0.2.0 archive.
+  const stale = await run("0.2.0", "0.1.0", "v0.2.0");
+  assert.equal(stale.ok, false, stale.text);
+  assert.match(stale.text, /src\/version\.ts/);
+});

@@ -340,7 +340,7 @@ Deno.test("--dry-run prints the unit and the commands and changes nothing; --sys
     const source = testContext(dir, { os: "linux" });
     assert.equal(await runCli(["service", "install", "--dry-run", "--system"], source), 0);
     assert.match(source.io.stderr.join("\n"), /^Note: a --system service from a source checkout/);
-    assert.match(source.io.stderr.join("\n"), /install the ccp binary \(install\.sh\)/);
+    assert.match(source.io.stderr.join("\n"), /install the binary system-wide \(install\.sh/);
     const user = testContext(dir, { os: "linux" });
     assert.equal(await runCli(["service", "install", "--dry-run"], user), 0);
     assert.deepEqual(user.io.stderr, [], "a user unit from source reads the user's own checkout");
@@ -475,4 +475,105 @@ Deno.test("systemd unit: an Environment= value keeps a $ single (systemd expands
     environment: { XDG_CONFIG_HOME: "/home/u/$cfg 100%" },
   });
   assert.ok(unit.includes('Environment="XDG_CONFIG_HOME=/home/u/$cfg 100%%"\n'), unit);
+});
+
+Deno.test("service install creates the dirs the user unit may write: systemd skips a missing one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+  try {
+    const ctx = testContext(dir, { os: "linux", standalone: true, execPath: "/usr/local/bin/ccp" });
+    const { exec } = fakeExec();
+    // A first install, before any ccp ran: with ProtectHome=read-only, a ReadWritePaths=-DIR that
+    // does not exist when the service starts stays read-only, and ccp cannot create its ledger.
+    assert.equal(await runService(ctx, "install", { dataDir: "ledger" }, exec), 0);
+    const unit = await Deno.readTextFile(`${dir}/xdg/systemd/user/ccp.service`);
+    assert.ok(unit.includes("ReadWritePaths=-%h/.cache/ccp\n"), unit);
+    for (const made of [".local/share/ccp", ".cache/ccp", "ledger"]) {
+      assert.ok((await Deno.stat(`${dir}/${made}`)).isDirectory, made);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("service install over a loaded launchd job waits for its bootout before bootstrap", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+  try {
+    const ctx = testContext(dir, {
+      os: "darwin",
+      standalone: true,
+      execPath: "/usr/local/bin/ccp",
+    });
+    const plist = `${dir}/Library/LaunchAgents/dev.ccp.plist`;
+    await Deno.mkdir(`${dir}/Library/LaunchAgents`, { recursive: true });
+    await Deno.writeTextFile(plist, "<plist/>\n");
+    // launchctl bootout returns while the old job is still going away: a bootstrap then fails.
+    const calls: string[] = [];
+    let busy = 2;
+    const exec: Exec = (command, args) => {
+      const line = [command, ...args].join(" ");
+      calls.push(line);
+      if (line.startsWith("launchctl bootstrap") && busy-- > 0) {
+        return Promise.resolve({ code: 5, output: "Bootstrap failed: 5: Input/output error" });
+      }
+      return Promise.resolve({ code: 0, output: "" });
+    };
+    assert.equal(await runService(ctx, "install", {}, exec), 0, ctx.io.stderr.join("\n"));
+    const uid = Deno.uid();
+    assert.deepEqual(calls, [
+      `launchctl bootout gui/${uid}/dev.ccp`,
+      ...Array(3).fill(`launchctl bootstrap gui/${uid} ${plist}`),
+    ]);
+    assert.match(ctx.io.stdout.join("\n"), /Updated .*dev\.ccp\.plist\nStarted it/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--system from a binary under /home (install.sh's default): refused, with the way out", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+  try {
+    for (const execPath of ["/home/ann/.local/bin/ccp", "/root/.local/bin/ccp"]) {
+      const ctx = testContext(dir, { os: "linux", standalone: true, execPath });
+      // Its own user, with ProtectHome=yes, cannot even see the binary: every start fails.
+      assert.equal(await runCli(["service", "install", "--dry-run", "--system"], ctx), 1);
+      const err = ctx.io.stderr.join("\n");
+      assert.ok(err.includes(`${execPath} is under /home or /root`), err);
+      assert.match(err, /CCP_INSTALL_DIR=\/usr\/local\/bin/);
+      assert.deepEqual(ctx.io.stdout, [], "nothing printed as if it would be written");
+    }
+    // The note for a source checkout no longer sends the user to install.sh's default place.
+    const source = testContext(dir, { os: "linux" });
+    assert.equal(await runCli(["service", "install", "--dry-run", "--system"], source), 0);
+    assert.match(source.io.stderr.join("\n"), /CCP_INSTALL_DIR=\/usr\/local\/bin/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("service install notes CCP_PORT, CCP_AUTH_TOKEN, … set in this shell only", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+  try {
+    await Deno.mkdir(`${dir}/xdg/ccp`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/xdg/ccp/.env`, "CCP_LOG_LEVEL=debug\n");
+    const base = testContext(dir, { os: "linux", standalone: true });
+    // Exported in a shell profile: the service would listen on 8082 without a token, while
+    // `ccp code` in that shell looks for it on 9000.
+    const env = { ...base.env, CCP_PORT: "9000", CCP_AUTH_TOKEN: "t", CCP_LOG_LEVEL: "debug" };
+    const shell = { ...base, env };
+    const { exec } = fakeExec({});
+    assert.equal(await runService(shell, "install", {}, { dryRun: true, exec }), 0);
+    assert.ok(
+      shell.io.stderr.join("\n").includes(
+        "Note: CCP_PORT and CCP_AUTH_TOKEN are set in this shell only: the service does not see " +
+          `this shell's variables and would run without them. Put them in ${dir}/xdg/ccp/.env.`,
+      ),
+      shell.io.stderr.join("\n"),
+    );
+    // A serve flag given to install wins over the variable: nothing to note for it.
+    const flagged = { ...testContext(dir, { os: "linux", standalone: true }), env };
+    assert.equal(await runService(flagged, "install", { port: 9000 }, { dryRun: true, exec }), 0);
+    assert.match(flagged.io.stderr.join("\n"), /Note: CCP_AUTH_TOKEN is set in this shell only/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
