@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { textMessage } from "../mocks/anthropic_fixtures.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
-import { REDIS_MISSING, startRedis } from "./engines.ts";
+import { REDIS_MISSING, startRedis, until } from "./engines.ts";
 
 const message = textMessage("m", { input_tokens: 10, output_tokens: 5 });
 
@@ -29,11 +29,12 @@ function startUpstream() {
   return { url: `http://127.0.0.1:${server.addr.port}`, tries, close: () => server.shutdown() };
 }
 
-/** The names of every key in the Redis at `port` (one KEYS command, read as text). */
-async function redisKeys(port: number): Promise<string[]> {
+/** The lines of one command's answer from the Redis at `port`, read as text. */
+async function redisLines(port: number, ...args: string[]): Promise<string[]> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
-    await conn.write(new TextEncoder().encode("*2\r\n$4\r\nKEYS\r\n$1\r\n*\r\n"));
+    const command = `*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join("");
+    await conn.write(new TextEncoder().encode(command));
     const buf = new Uint8Array(65536);
     const n = await conn.read(buf) ?? 0;
     const lines = new TextDecoder().decode(buf.subarray(0, n)).split("\r\n");
@@ -42,6 +43,9 @@ async function redisKeys(port: number): Promise<string[]> {
     conn.close();
   }
 }
+
+/** The names of every key in the Redis at `port`. */
+const redisKeys = (port: number) => redisLines(port, "KEYS", "*");
 
 async function send(url: string): Promise<{ status: number; model: string | null }> {
   const res = await fetch(`${url}/v1/messages`, {
@@ -58,7 +62,7 @@ async function send(url: string): Promise<{ status: number; model: string | null
 }
 
 Deno.test({
-  name: "shared.redis: a circuit one instance opened is skipped by another 100 ms later",
+  name: "shared.redis: a circuit one instance opened is skipped by another once it is in Redis",
   ignore: REDIS_MISSING !== undefined,
   sanitizeOps: false,
   sanitizeResources: false,
@@ -94,7 +98,12 @@ routes:
         assert.deepEqual(await send(urlA), { status: 200, model: "spare" });
       }
       assert.equal(up.tries.filter((m) => m === "broken").length, 3);
-      await new Promise((r) => setTimeout(r, 100));
+      // A's write reaches Redis in a few ms; a loaded machine may take longer, so wait for it.
+      await until(
+        async () => (await redisLines(redis.port, "HKEYS", "ccp:guard:up")).includes("b|broken"),
+        5000,
+        "A's open circuit in Redis",
+      );
       // B never met the failures: what A learned keeps it from trying the broken target.
       assert.deepEqual(await send(urlB), { status: 200, model: "spare" });
       assert.equal(up.tries.filter((m) => m === "broken").length, 3, "B tried the open circuit");
