@@ -342,15 +342,28 @@ export class Metrics implements RequestObserver {
     family(
       "ccp_circuit_breaker_open",
       "gauge",
-      "1 while a target's circuit breaker is open or half-open.",
+      "1 while a target's circuit breaker is in the state (open, half_open); 0 otherwise.",
     );
+    // Two series per target whatever its state, so none vanishes when a breaker changes. Models
+    // past the label bound share `other`: 1 while any of them is in the state.
+    const breakers = new Map<
+      string,
+      { provider: string; model: string; open: 0 | 1; half: 0 | 1 }
+    >();
     for (const [target, b] of Object.entries(snapshot.targets)) {
       const cut = target.indexOf("/");
-      const open = b.state === "closed" ? 0 : 1;
+      const provider = target.slice(0, cut);
+      const model = this.#models.of(provider, target.slice(cut + 1));
+      const id = JSON.stringify([provider, model]);
+      const row = breakers.get(id) ?? { provider, model, open: 0, half: 0 };
+      if (b.state === "open") row.open = 1;
+      if (b.state === "half_open") row.half = 1;
+      breakers.set(id, row);
+    }
+    for (const { provider, model, open, half } of breakers.values()) {
+      out.push(`ccp_circuit_breaker_open${labels({ provider, model, state: "open" })} ${open}`);
       out.push(
-        `ccp_circuit_breaker_open${
-          labels({ provider: target.slice(0, cut), model: target.slice(cut + 1), state: b.state })
-        } ${open}`,
+        `ccp_circuit_breaker_open${labels({ provider, model, state: "half_open" })} ${half}`,
       );
     }
     family("ccp_shared_reachable", "gauge", "1 while a shared engine (postgres, redis) answers.");

@@ -26,14 +26,22 @@ export function formatRecord(r: Readonly<RequestRecord>): string {
 }
 
 // Which tries failed, so the one line shows the failover (each try also has its own warning,
-// which does not name the request): ` (failed: oa/r429 429, oa/r500 no answer)`.
+// which does not name the request): ` (failed: oa/r429 429, oa/r500 no answer ×4)`. Identical
+// tries in a row (retries of one target) are one entry with a count, so a long model name is
+// written once.
 function failedAttempts(r: Readonly<RequestRecord>): string {
-  const failed = r.attempts.filter((a) => a.outcome === "failed");
-  if (failed.length === 0) return "";
-  const shown = failed.slice(0, 5).map((a) =>
-    `${a.provider}/${a.model} ${a.status ?? "no answer"}`
-  );
-  if (failed.length > shown.length) shown.push(`${failed.length - shown.length} more`);
+  const runs: Array<{ text: string; n: number }> = [];
+  for (const a of r.attempts) {
+    if (a.outcome !== "failed") continue;
+    const text = `${a.provider}/${a.model} ${a.status ?? "no answer"}`;
+    const last = runs.at(-1);
+    if (last?.text === text) last.n++;
+    else runs.push({ text, n: 1 });
+  }
+  if (runs.length === 0) return "";
+  const shown = runs.slice(0, 5).map(({ text, n }) => n > 1 ? `${text} ×${n}` : text);
+  const rest = runs.slice(5).reduce((sum, run) => sum + run.n, 0);
+  if (rest > 0) shown.push(`${rest} more`);
   return ` (failed: ${shown.join(", ")})`;
 }
 

@@ -69,8 +69,9 @@ export function rateLimitScope(bodyText: string | undefined, model?: string): "m
 // Body phrases that mark a 429 as provider-wide capacity rather than this key's quota.
 const CAPACITY = /overloaded|capacity|server is busy|temporarily unavailable|try again later/i;
 // Deno's fetch wraps the reason in `cause`: "client error (Connect): tcp connect error: …".
+// A port fetch never requests ("Requests to port 1 are blocked") fails the same way every time.
 const CONNECT =
-  /\(Connect\)|connection refused|dns error|failed to lookup|name or service not known|no such host|network is unreachable|certificate|\btls\b|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/i;
+  /\(Connect\)|Requests to port \d+ are blocked|connection refused|dns error|failed to lookup|name or service not known|no such host|network is unreachable|certificate|\btls\b|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/i;
 
 function errorText(error: unknown): string {
   const parts: string[] = [];

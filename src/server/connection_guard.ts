@@ -14,6 +14,7 @@
 import type { ClientTimeouts } from "../config/types.ts";
 import { type Cancel, deadline } from "../core/deadlines.ts";
 import { NO_ROUTE } from "../pipeline/record.ts";
+import { newRequestId } from "../translate/anthropic/ids.ts";
 import { headEnd, inspectHead, latin1Text } from "./guard_head.ts";
 
 /** Limits of the guard. */
@@ -45,7 +46,8 @@ export interface Guard {
 /**
  * An answer the guard gives in the server's place. It says `x-ccp-route: none`, as the server
  * does for a request refused before routing: every answer to POST /v1/messages names its route,
- * and the guard answers before any route is chosen.
+ * and the guard answers before any route is chosen. It has a `request-id` like every answer of
+ * the server's, so a user reporting it can quote one.
  */
 function errorResponse(status: number, type: string, message: string): Uint8Array {
   const body = JSON.stringify({ type: "error", error: { type, message } });
@@ -56,7 +58,7 @@ function errorResponse(status: number, type: string, message: string): Uint8Arra
     : "Bad Request";
   return encoder.encode(
     `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\n` +
-      `x-ccp-route: ${NO_ROUTE}\r\n` +
+      `x-ccp-route: ${NO_ROUTE}\r\nrequest-id: ${newRequestId()}\r\n` +
       `content-length: ${encoder.encode(body).byteLength}\r\nconnection: close\r\n\r\n${body}`,
   );
 }

@@ -74,6 +74,7 @@ export function upstreamNetworkError(options: {
   const scheme = schemeAdvice(cause, options.url);
   const advice = options.hint ??
     (notRunning ? "Nothing listens there: start the model server, or fix its base_url" : scheme);
+  const settled = notRunning || scheme !== "" || cause.startsWith(BLOCKED_PORT);
   return new UpstreamError(
     "api_error",
     `Cannot reach ${describeTarget(options.provider, options.model)} at ${
@@ -82,7 +83,7 @@ export function upstreamNetworkError(options: {
     {
       status: 502,
       cause: options.error,
-      ...(notRunning || scheme ? { headers: { "x-should-retry": "false" } } : {}),
+      ...(settled ? { headers: { "x-should-retry": "false" } } : {}),
     },
   );
 }
@@ -130,12 +131,17 @@ export function proxyName(proxy: string, from?: string): string {
   return from && from !== "proxy" ? `proxy ${place} (from ${from})` : `proxy ${place}`;
 }
 
+// Deno's fetch refuses the ports browsers keep for other protocols (1, 6000, …) before connecting.
+const BLOCKED_PORT = "port ";
+const BLOCKED_PORT_ADVICE = "Use another port in its base_url";
+
 // The two ways a base_url's scheme can be the wrong one, as the cause reads them.
 const PLAIN_ANSWER = "the server answered in plain HTTP";
 const NOT_HTTP = "the answer was not HTTP";
 
 /** `http://` against a TLS port, or `https://` against a plain one: which to write instead. */
 function schemeAdvice(cause: string, url: string): string {
+  if (cause.startsWith(BLOCKED_PORT)) return BLOCKED_PORT_ADVICE;
   const https = url.startsWith("https:");
   if (https && cause.includes(PLAIN_ANSWER)) return "Use http:// in its base_url";
   if (!https && cause.includes(NOT_HTTP)) {
@@ -159,6 +165,10 @@ export function networkCause(error: unknown): string {
   const text = error instanceof Error
     ? `${error.message} ${String(error.cause ?? "")}`
     : String(error);
+  const blocked = /Requests to port (\d+) are blocked/.exec(text);
+  if (blocked) {
+    return `${BLOCKED_PORT}${blocked[1]} is blocked by fetch (reserved for another protocol)`;
+  }
   const known: Array<[RegExp, string]> = [
     [/connection refused|ECONNREFUSED/i, "connection refused"],
     // rustls meeting an HTTP answer where a TLS record should be (https:// to a plain port).

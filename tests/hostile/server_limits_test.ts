@@ -134,6 +134,8 @@ Deno.test("hostile clients against the server's own limits", async (t) => {
           assert.match(error.message, pattern);
           // Every answer to POST /v1/messages names its route: none was chosen yet.
           assert.match(text, /\r\nx-ccp-route: none\r\n/i);
+          // Whoever answers (the guard or the app), the answer has an id in the app's format.
+          assert.match(text, /\r\nrequest-id: req_[0-9A-Za-z]{24}\r\n/i);
           assert.ok(closed);
           conn.close();
         },
@@ -151,6 +153,7 @@ Deno.test("hostile clients against the server's own limits", async (t) => {
         );
         // A 503 is an api_error in Anthropic's table (overloaded_error goes with 529).
         assert.deepEqual(new Set(refused.map((r) => errorOf(r.text).type)), new Set(["api_error"]));
+        assert.ok(refused.every((r) => /\r\nrequest-id: req_[0-9A-Za-z]{24}\r\n/i.test(r.text)));
         for (const c of conns) c.close();
         await new Promise((r) => setTimeout(r, 100));
         const health = await fetch(`http://127.0.0.1:${port}/health`);

@@ -89,3 +89,61 @@ Deno.test("/metrics: a stream that fails after its 200 is counted as a stream er
   assert.match(text, /^# TYPE ccp_stream_errors_total counter$/m);
   assert.match(text, /^ccp_stream_errors_total\{provider="anth",model="m"\} 1$/m);
 });
+
+Deno.test("/metrics: breakers follow the model-label bound, with stable series per state", async () => {
+  const metrics = new Metrics({});
+  const targets: Record<
+    string,
+    { state: "closed" | "open" | "half_open"; failures: number; opens: number }
+  > = {
+    "anth/real": { state: "open", failures: 5, opens: 1 },
+  };
+  // A client naming `anth/<anything>` makes a breaker per name, up to the breakers' own cap.
+  for (let i = 0; i < 1000; i++) {
+    targets[`anth/random-${i}`] = {
+      state: i === 999 ? "half_open" : "closed",
+      failures: 0,
+      opens: 0,
+    };
+  }
+  const render = () =>
+    metrics.render({
+      resilience: () => ({ providers: {}, targets, learned_params: {} }),
+      version: "t",
+      startedAt: new Date(),
+    });
+  const lines = (text: string) =>
+    text.split("\n").filter((l) => l.startsWith("ccp_circuit_breaker_open{"));
+  const first = lines(render());
+  assert.ok(first.length <= 2 * 201, `${first.length} series`);
+  assert.ok(
+    first.includes(`ccp_circuit_breaker_open{provider="anth",model="real",state="open"} 1`),
+  );
+  assert.ok(
+    first.includes(`ccp_circuit_breaker_open{provider="anth",model="real",state="half_open"} 0`),
+  );
+  // Past the bound, breakers share `other`: 1 while any of them is in that state.
+  assert.ok(
+    first.includes(`ccp_circuit_breaker_open{provider="anth",model="other",state="half_open"} 1`),
+    first.filter((l) => l.includes("other")).join("\n"),
+  );
+  // A breaker changing state changes values, never which series exist.
+  targets["anth/real"] = { state: "closed", failures: 0, opens: 1 };
+  targets["anth/random-999"] = { state: "closed", failures: 0, opens: 0 };
+  const second = lines(render());
+  const names = (ls: string[]) => ls.map((l) => l.split(" ")[0]);
+  assert.deepEqual(names(second), names(first));
+  assert.ok(second.every((l) => l.endsWith(" 0")), second.filter((l) => !l.endsWith(" 0")).join());
+  const promtool = new Deno.Command("promtool", {
+    args: ["check", "metrics"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = promtool.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(render()));
+  await writer.close();
+  const out = await promtool.output();
+  const said = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  assert.equal(said.trim(), "", said);
+});

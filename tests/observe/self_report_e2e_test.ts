@@ -272,7 +272,7 @@ Deno.test("self-report: metrics, health, status page, log and usage agree with w
         assert.equal(sum(m, "ccp_limiter_active"), 0);
         assert.equal(sum(m, "ccp_limiter_queued"), 0);
         assert.equal(
-          m.get(`ccp_circuit_breaker_open{provider="an",model="count-broken",state="closed"}`),
+          m.get(`ccp_circuit_breaker_open{provider="an",model="count-broken",state="open"}`),
           0,
         );
 

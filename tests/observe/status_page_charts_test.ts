@@ -2,8 +2,8 @@
  * The status page's two charts in a real headless Chromium, drawn from a /ui/state the test
  * writes itself (millions of tokens for a few tenths of a cent, as a day of a cheap model with
  * cached prompts is): every label of both axes fits beside the plot, the first and last bars are
- * drawn whole, and the 7-day chart's ticks sit on its bars (the ledger's days are UTC days)
- * whatever the browser's time zone.
+ * drawn whole, and both charts' ticks sit on their bars (the ledger's hours and days are UTC's)
+ * whatever the browser's time zone, a half-hour one included; times are all in seconds.
  */
 
 import assert from "node:assert/strict";
@@ -132,6 +132,9 @@ async function charts(browser: Browser, url: string, zone: string): Promise<void
     assert.equal(row[1]![at("in")], "3");
     assert.equal(row[1]![at("cache read")], "45,000");
     assert.equal(row[1]![at("cache write")], "1,200");
+    // One unit for times: the duration was in seconds and the time to first token in ms.
+    assert.equal(row[1]![at("duration")], "2.10 s");
+    assert.equal(row[1]![at("ttft")], "0.80 s");
     for (const [id, size] of [["chart24", HOUR], ["chart7", DAY]] as const) {
       const d = await page.evaluate(drawn(id)) as Drawn;
       // A label wider than its axis is cut at the canvas's edge (`$0.0020` read `$0.00`).
@@ -161,6 +164,18 @@ async function charts(browser: Browser, url: string, zone: string): Promise<void
       assert.equal(week.x.values[i], `${day.getUTCMonth() + 1}/${day.getUTCDate()}`);
     });
     assert.equal(week.x.values[week.x.values.length - 1], "12/6", zone);
+    // The hourly buckets are UTC hours: in a half-hour zone (India) local-hour ticks fell half an
+    // hour beside the bars. Each tick sits on a bar and names its local start time.
+    const day = await page.evaluate(drawn("chart24")) as Drawn;
+    assert.ok(day.x.splits.length >= 4, `${zone}: ${day.x.splits.length} ticks`);
+    const local = await page.evaluate(`${JSON.stringify(day.x.splits)}.map((t) => {
+      const d = new Date(t * 1000);
+      return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+    })`) as string[];
+    day.x.splits.forEach((t, i) => {
+      assert.ok(day.data.includes(t), `${zone}: the hourly tick ${day.x.values[i]} is on no bar`);
+      assert.equal(day.x.values[i], local[i], zone);
+    });
   } finally {
     await context.close();
   }
@@ -192,7 +207,7 @@ routes:
       args: ["--no-sandbox", "--headless=new", "--disable-gpu"],
     });
     try {
-      for (const zone of ["UTC", "America/Los_Angeles", "Asia/Tokyo"]) {
+      for (const zone of ["UTC", "America/Los_Angeles", "Asia/Tokyo", "Asia/Kolkata"]) {
         await charts(browser, server.url, zone);
       }
     } finally {

@@ -137,6 +137,33 @@ Deno.test("log observer", async (t) => {
       "POST /v1/messages sonnet → b/m 200 12ms in=10 out=2 cache_write=500 json [sonnet] " +
         "attempts=3 (failed: a/m 429, c/m no answer)",
     );
+    // Identical tries in a row are one entry with a count; each distinct try is still named.
+    const long = "x".repeat(90);
+    const line = formatRecord(base({
+      provider: "b",
+      model: "m",
+      attempts: [
+        ...Array.from(
+          { length: 4 },
+          () => ({ ...attempt("down", undefined, "failed"), model: long }),
+        ),
+        attempt("a", 429, "failed"),
+        attempt("a", 500, "failed"),
+        attempt("b", 200, "answered"),
+      ],
+    }));
+    assert.ok(
+      line.endsWith(`attempts=7 (failed: down/${long} no answer ×4, a/m 429, a/m 500)`),
+      line,
+    );
+    // Six distinct failures: five are named, the rest counted.
+    const many = formatRecord(base({
+      attempts: [..."cdefgh"].map((p) => attempt(p, 500, "failed")),
+    }));
+    assert.ok(
+      many.endsWith("(failed: c/m 500, d/m 500, e/m 500, f/m 500, g/m 500, 1 more)"),
+      many,
+    );
   });
   await t.step("warn for errors and cancelled answers, info otherwise", () => {
     const lines: string[] = [];

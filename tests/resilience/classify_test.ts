@@ -159,6 +159,12 @@ const ROWS: Row[] = [
   },
   { name: "DNS failure", failure: { error: dns }, action: "next_target", cause: "connect" },
   {
+    name: "a port fetch blocks (never requested, whatever the try)",
+    failure: { error: new TypeError("Fetch failed: Requests to port 1 are blocked") },
+    action: "next_target",
+    cause: "connect",
+  },
+  {
     name: "reset before first byte",
     failure: { error: reset },
     action: "retry_same",

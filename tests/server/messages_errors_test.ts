@@ -7,7 +7,11 @@
 import assert from "node:assert/strict";
 import { startFaultMock } from "../mocks/fault_mock.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
-import { anthropicErrorBody, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
+import {
+  anthropicErrorBody,
+  thinkingTextToolMessage,
+  thinkingTextToolTurn,
+} from "../mocks/anthropic_fixtures.ts";
 import { parseSse, postMessages, rawPost, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { closedPort } from "../helpers/ports.ts";
@@ -228,5 +232,37 @@ Deno.test("a local model server that is not running: said at once, not retried b
     assert.match(body.error.message, /connection refused\. Nothing listens there: start the model/);
   } finally {
     await ccp.close();
+  }
+});
+
+Deno.test("a provider at a port fetch blocks: failed over at once, the error names the port", async () => {
+  const mock = startAnthropicMock([{ kind: "json", body: thinkingTextToolMessage("m") }]);
+  // Port 1 is on fetch's list of ports that are never requested: no try can ever succeed.
+  const config = testConfig({
+    providers: [
+      provider("blocked", { type: "openai", baseUrl: "http://127.0.0.1:1/v1" }),
+      provider("good", { baseUrl: mock.url }),
+    ],
+    routes: { default: ["blocked/m", "good/m"], alone: "blocked/m" },
+  });
+  const ccp = startCcp(config);
+  try {
+    const started = Date.now();
+    const res = await postMessages(ccp.url, { ...claudeCodeBody(false), model: "default" });
+    await res.body?.cancel();
+    assert.equal(res.status, 200);
+    // Retried in place, the blocked port cost four tries with backoff (about 4 s).
+    assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+    const alone = await postMessages(ccp.url, { ...claudeCodeBody(false), model: "alone" });
+    assert.equal(alone.status, 502);
+    assert.equal(alone.headers.get("x-should-retry"), "false");
+    const body = await alone.json();
+    assert.match(
+      body.error.message,
+      /at http:\/\/127\.0\.0\.1:1\/v1\/chat\/completions: port 1 is blocked by fetch \(reserved for another protocol\)\. Use another port in its base_url/,
+    );
+  } finally {
+    await ccp.close();
+    await mock.close();
   }
 });

@@ -73,8 +73,9 @@ function requestRow(tr, r) {
   // Most of a Claude Code prompt is read from the cache: \`in\` alone looked like a tiny prompt.
   cell(tr, n(r.cacheReadTokens ?? 0), "n hide-narrow");
   cell(tr, n(r.cacheWriteTokens ?? 0), "n hide-narrow");
+  // Both times in seconds: "2.78 s" beside "2779 ms" read as two scales.
   cell(tr, (r.durationMs / 1000).toFixed(2) + " s", "n");
-  cell(tr, r.ttftMs === undefined ? "" : r.ttftMs + " ms", "n hide-narrow");
+  cell(tr, r.ttftMs === undefined ? "" : (r.ttftMs / 1000).toFixed(2) + " s", "n hide-narrow");
 }
 let latest = [];
 const charts = {};
@@ -87,6 +88,14 @@ function fitAxis(u, values, i) {
   measure.font = a.font[0];
   const widest = Math.max(0, ...values.map((v) => measure.measureText(v).width)) / uPlot.pxRatio;
   return Math.ceil(widest + a.gap + (a.ticks.show ? a.ticks.size : 0)) + 2;
+}
+const pad = (x) => String(x).padStart(2, "0");
+// The hourly buckets are UTC hours; uPlot puts its ticks on local hours, which in a half-hour
+// zone (India) fell half an hour beside every bar. The ticks are the bars' own starts, as many
+// hours apart as uPlot's spacing asks, and name their local time (05:30 there).
+function hourTicks(u, axis, min, max, incr) {
+  const step = Math.max(1, Math.round(incr / 3600));
+  return u.data[0].filter((t) => t >= min && t <= max && Math.round(t / 3600) % step === 0);
 }
 function drawChart(id, points, hourly) {
   const el = $(id);
@@ -101,8 +110,8 @@ function drawChart(id, points, hourly) {
     width, height: 180,
     series: [{}, { label: "tokens", stroke: "#37c", fill: "#37c3", paths: uPlot.paths.bars({ size: [0.8] }) },
       { label: "cost $", stroke: "#c73", scale: "usd", value: (u, v) => v == null ? "" : "$" + v.toFixed(4) }],
-    axes: [{ space: hourly ? 60 : 50, values: (u, ticks) => ticks.map((t) => { const d = new Date(t * 1000);
-        return hourly ? String(d.getHours()).padStart(2, "0") + ":00" : (d.getUTCMonth() + 1) + "/" + d.getUTCDate(); }) },
+    axes: [{ space: hourly ? 60 : 50, ...(hourly ? { splits: hourTicks } : {}), values: (u, ticks) => ticks.map((t) => { const d = new Date(t * 1000);
+        return hourly ? pad(d.getHours()) + ":" + pad(d.getMinutes()) : (d.getUTCMonth() + 1) + "/" + d.getUTCDate(); }) },
       { size: fitAxis }, { scale: "usd", side: 1, size: fitAxis, grid: { show: false }, values: (u, ticks) => ticks.map((v) => v === 0 ? "$0" : "$" + v.toPrecision(2)) }],
     scales: { x: { time: true, range: (u, min, max) => [min - half, max + half] } },
     // The ledger's days are UTC days: in local time a day's ticks, labels and legend fell beside
