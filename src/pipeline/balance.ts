@@ -4,7 +4,7 @@
  * choice. With `routing.session_affinity` off and no weights, the chain goes out as resolved.
  */
 
-import type { Config } from "../config/types.ts";
+import type { Config, Target } from "../config/types.ts";
 import type { HeaderReader } from "../core/headers.ts";
 import type { KeyAffinity } from "../resilience/key_choice.ts";
 import type { DispatchTarget } from "../resilience/outcome.ts";
@@ -20,6 +20,36 @@ export interface Balanced {
   readonly keys?: KeyAffinity;
   /** Remembers the target that answered as the session's own (on a spread route). */
   served(target: DispatchTarget): void;
+}
+
+/** Where a session's token count goes: its own target and key, if it has them; else as written. */
+export interface Followed {
+  /** The session's own target on a spread route, else the chain's first as written. */
+  readonly target: Target | undefined;
+  /** The session's keys, read only (a count moves no session). */
+  readonly keys?: KeyAffinity;
+}
+
+/**
+ * The target and keys a count_tokens request of `request`'s session goes to: where its messages
+ * go, so the count is made by the model (and with the key) that reads them. Nothing is moved: no
+ * weighted turn is taken, no session created, kept longer or rebound.
+ */
+export function follow(
+  resolution: Resolution,
+  request: { readonly headers: HeaderReader; readonly body: Record<string, unknown> },
+  config: Config,
+  registry: ResilienceRegistry,
+): Followed {
+  const written = resolution.chain[0];
+  const id = config.routing?.sessionAffinityTtlMs
+    ? sessionIdOf(request.headers, request.body)
+    : undefined;
+  const session = id ? registry.affinity.peek(id) : undefined;
+  if (!session) return { target: written };
+  const own = isSpread(resolution.chain) ? session.targetOf(resolution.route) : undefined;
+  const target = resolution.chain.find((t) => targetName(t) === own) ?? written;
+  return { target, keys: session };
 }
 
 /** Orders `resolution`'s chain for this request and binds it to its session, if any. */

@@ -62,6 +62,24 @@ Deno.test("SessionAffinity: a session's choices last ttl after its last use", as
   assert.equal(late.targetOf("default"), undefined);
 });
 
+Deno.test("SessionAffinity.peek reads a session without keeping, renewing or creating it", async () => {
+  const clock = new FakeClock();
+  const store = new SessionAffinity({ clock });
+  assert.equal(store.peek("none"), undefined);
+  assert.equal(store.size, 0, "a peek creates no session");
+  store.session("s", 1000).keepKey("p", 1);
+  const seen = store.peek("s")!;
+  assert.equal(seen.keyOf("p"), 1);
+  seen.keepKey("p", 0);
+  seen.keepTarget("default", "a/m");
+  assert.equal(store.peek("s")!.keyOf("p"), 1, "a peek rebinds nothing");
+  assert.equal(store.peek("s")!.targetOf("default"), undefined);
+  await clock.advance(600);
+  store.peek("s");
+  await clock.advance(600);
+  assert.equal(store.peek("s"), undefined, "a peek does not renew the ttl");
+});
+
 Deno.test("SessionAffinity: bounded; the expired go first, then the least recently used", async () => {
   const clock = new FakeClock();
   const store = new SessionAffinity({ clock, maxSessions: 3 });

@@ -13,6 +13,8 @@ interface Seen {
   readonly upstream: string;
   readonly key: string;
   readonly session: string;
+  /** A count_tokens request. */
+  readonly count?: boolean;
 }
 
 interface Upstream {
@@ -41,7 +43,8 @@ function upstream(name: string, seen: Seen[]): Upstream {
     await req.text();
     const key = req.headers.get("x-api-key") ?? "";
     const session = req.headers.get("x-claude-code-session-id") ?? "";
-    seen.push({ upstream: name, key, session });
+    const count = new URL(req.url).pathname.endsWith("/count_tokens");
+    seen.push({ upstream: name, key, session, ...(count ? { count } : {}) });
     if (state.down) {
       return Response.json({ type: "error", error: { type: "api_error", message: "down" } }, {
         status: 503,
@@ -53,7 +56,7 @@ function upstream(name: string, seen: Seen[]): Upstream {
         { status: 429, headers: { "retry-after": "60" } },
       );
     }
-    return Response.json(ANSWER);
+    return Response.json(count ? { input_tokens: 7 } : ANSWER);
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
@@ -74,8 +77,13 @@ function config(text: string) {
   return configFromYaml({ file: "c.yaml", env: {}, text });
 }
 
-async function send(url: string, session?: string, userId?: string): Promise<Response> {
-  const res = await fetch(`${url}/v1/messages`, {
+async function send(
+  url: string,
+  session?: string,
+  userId?: string,
+  path = "messages",
+): Promise<Response> {
+  const res = await fetch(`${url}/v1/${path}`, {
     method: "POST",
     headers: {
       "content-type": "application/json",
@@ -281,5 +289,59 @@ routing: { session_affinity: true }
   } finally {
     await ccp.close();
     await up.close();
+  }
+});
+
+Deno.test("a forwarded count_tokens follows its session's target and key, and moves neither", async () => {
+  const seen: Seen[] = [];
+  const a = upstream("a", seen);
+  const b = upstream("b", seen);
+  const ccp = startCcp(config(`
+providers:
+  a:
+    type: anthropic
+    base_url: "${a.url}"
+    api_keys: [k1, k2]
+    key_strategy: round_robin
+    count_tokens: true
+  b: { type: anthropic, base_url: "${b.url}", api_key: kb, count_tokens: true }
+routes:
+  default:
+    - { target: a/m, weight: 1 }
+    - { target: b/m, weight: 1 }
+routing: { session_affinity: true }
+`));
+  const count = (session?: string) => send(ccp.url, session, undefined, "messages/count_tokens");
+  try {
+    for (const s of ["s1", "s2", "s3"]) assert.equal((await send(ccp.url, s)).status, 200);
+    assert.deepEqual(seen.map((r) => `${r.session} ${r.upstream} ${r.key}`), [
+      "s1 a k1",
+      "s2 b kb",
+      "s3 a k2",
+    ]);
+    seen.length = 0;
+    for (const s of ["s3", "s2", "s1", "s3"]) assert.equal((await count(s)).status, 200);
+    assert.deepEqual(seen.map((r) => `${r.session} ${r.upstream} ${r.key} ${r.count}`), [
+      "s3 a k2 true",
+      "s2 b kb true",
+      "s1 a k1 true",
+      "s3 a k2 true",
+    ]);
+    // A count with no session goes to the route's first written target, as it did.
+    seen.length = 0;
+    assert.equal((await count()).status, 200);
+    assert.equal(seen[0]?.upstream, "a");
+    // The counts moved no session.
+    seen.length = 0;
+    for (const s of ["s1", "s2", "s3"]) assert.equal((await send(ccp.url, s)).status, 200);
+    assert.deepEqual(seen.map((r) => `${r.session} ${r.upstream} ${r.key}`), [
+      "s1 a k1",
+      "s2 b kb",
+      "s3 a k2",
+    ]);
+  } finally {
+    await ccp.close();
+    await a.close();
+    await b.close();
   }
 });
