@@ -11,6 +11,7 @@ import type { DispatchTarget } from "../resilience/outcome.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
 import { isSpread, targetName } from "../resilience/spread.ts";
 import type { Resolution } from "../routing/resolve.ts";
+import { conversationIdOf } from "../routing/conversation_id.ts";
 import { sessionIdOf } from "../routing/session_id.ts";
 
 /** A resolution with its chain in the order to try, and what the dispatch tells back. */
@@ -20,6 +21,13 @@ export interface Balanced {
   readonly keys?: KeyAffinity;
   /** Remembers the target that answered as the session's own (on a spread route). */
   served(target: DispatchTarget): void;
+}
+
+/** The client's session id, else its conversation's stand-in (a hash of how it opens). */
+function sessionOf(
+  request: { readonly headers: HeaderReader; readonly body: Record<string, unknown> },
+): string | undefined {
+  return sessionIdOf(request.headers, request.body) ?? conversationIdOf(request.body);
 }
 
 /** Where a session's token count goes: its own target and key, if it has them; else as written. */
@@ -42,9 +50,7 @@ export function follow(
   registry: ResilienceRegistry,
 ): Followed {
   const written = resolution.chain[0];
-  const id = config.routing?.sessionAffinityTtlMs
-    ? sessionIdOf(request.headers, request.body)
-    : undefined;
+  const id = config.routing?.sessionAffinityTtlMs ? sessionOf(request) : undefined;
   const session = id ? registry.affinity.peek(id) : undefined;
   if (!session) return { target: written };
   const own = isSpread(resolution.chain) ? session.targetOf(resolution.route) : undefined;
@@ -60,7 +66,7 @@ export function balance(
   registry: ResilienceRegistry,
 ): Balanced {
   const ttl = config.routing?.sessionAffinityTtlMs;
-  const id = ttl ? sessionIdOf(request.headers, request.body) : undefined;
+  const id = ttl ? sessionOf(request) : undefined;
   const session = id && ttl ? registry.affinity.session(id, ttl) : undefined;
   const route = resolution.route;
   const spread = isSpread(resolution.chain);

@@ -6,6 +6,7 @@ import { chooseKey, type KeyAffinity } from "../../src/resilience/key_choice.ts"
 import { KeyPool } from "../../src/resilience/key_pool.ts";
 import { TargetSpread } from "../../src/resilience/spread.ts";
 import { sessionIdOf } from "../../src/routing/session_id.ts";
+import { conversationIdOf } from "../../src/routing/conversation_id.ts";
 import { FakeClock } from "./fake_clock.ts";
 
 Deno.test("sessionIdOf: the header first, then what metadata.user_id says", async (t) => {
@@ -44,6 +45,43 @@ Deno.test("sessionIdOf: the header first, then what metadata.user_id says", asyn
   for (const [name, headers, body, expected] of rows) {
     await t.step(name, () => assert.equal(sessionIdOf(headers, body), expected));
   }
+});
+
+Deno.test("conversationIdOf: the system prompt and first user message, by their text only", () => {
+  const user = (content: unknown) => ({ role: "user", content });
+  const base = conversationIdOf({ system: "Be brief.", messages: [user("fix a")] });
+  assert.match(base!, /^conversation:[0-9a-f]{16}$/);
+  assert.ok(!base!.includes("fix"), "no prompt text in the id");
+  const same = [
+    { system: [{ type: "text", text: "Be brief." }], messages: [user("fix a")] },
+    {
+      system: "Be brief.",
+      messages: [
+        user([{ type: "text", text: "fix a", cache_control: { type: "ephemeral" } }]),
+        { role: "assistant", content: "done" },
+        user("more"),
+      ],
+    },
+  ];
+  for (const body of same) assert.equal(conversationIdOf(body), base, JSON.stringify(body));
+  const other = [
+    { system: "Be long.", messages: [user("fix a")] },
+    { system: "Be brief.", messages: [user("fix b")] },
+    { messages: [user("fix a")] },
+    { system: "Be brief.fix a", messages: [user("")] },
+  ];
+  for (const body of other) assert.notEqual(conversationIdOf(body), base, JSON.stringify(body));
+  assert.equal(conversationIdOf({ messages: [] }), undefined);
+  assert.equal(
+    conversationIdOf({ system: "", messages: [user([{ type: "image" }])] }) !== undefined,
+    true,
+  );
+  // Bounded: past the hashed head, a long prompt's tail does not change the id.
+  const long = "x".repeat(200_000);
+  assert.equal(
+    conversationIdOf({ system: `${long}1`, messages: [user("a")] }),
+    conversationIdOf({ system: `${long}2`, messages: [user("a")] }),
+  );
 });
 
 Deno.test("SessionAffinity: a session's choices last ttl after its last use", async () => {

@@ -77,13 +77,20 @@ function config(text: string) {
   return configFromYaml({ file: "c.yaml", env: {}, text });
 }
 
-async function send(
-  url: string,
-  session?: string,
-  userId?: string,
-  path = "messages",
-): Promise<Response> {
-  const res = await fetch(`${url}/v1/${path}`, {
+/** What a request carries besides its session header. */
+interface Sent {
+  readonly userId?: string;
+  readonly path?: string;
+  readonly system?: string;
+  readonly messages?: readonly Record<string, unknown>[];
+}
+
+let oneOffs = 0;
+/** A request of a conversation of its own (no session id, a first message no other has). */
+const oneOff = (): Sent => ({ messages: [{ role: "user", content: `one-off ${++oneOffs}` }] });
+
+async function send(url: string, session?: string, sent: Sent = {}): Promise<Response> {
+  const res = await fetch(`${url}/v1/${sent.path ?? "messages"}`, {
     method: "POST",
     headers: {
       "content-type": "application/json",
@@ -92,8 +99,9 @@ async function send(
     body: JSON.stringify({
       model: "claude-sonnet-4-5",
       max_tokens: 16,
-      messages: [{ role: "user", content: "hi" }],
-      ...(userId ? { metadata: { user_id: userId } } : {}),
+      messages: sent.messages ?? [{ role: "user", content: "hi" }],
+      ...(sent.system ? { system: sent.system } : {}),
+      ...(sent.userId ? { metadata: { user_id: sent.userId } } : {}),
     }),
   });
   await res.body?.cancel();
@@ -195,9 +203,9 @@ routing: { session_affinity: true, session_affinity_ttl: 300ms }
 `));
   try {
     await send(ccp.url, "s1"); // k1; the next new choice is k2
-    await send(ccp.url); // no session: k2, then k1
+    await send(ccp.url, undefined, oneOff()); // no session: k2, then k1
     await send(ccp.url, "s1"); // its own k1 (the turn does not move)
-    await send(ccp.url); // k1, then k2
+    await send(ccp.url, undefined, oneOff()); // k1, then k2
     await new Promise((r) => setTimeout(r, 450));
     await send(ccp.url, "s1"); // forgotten: the next in turn, k2
     assert.deepEqual(seen.map((s) => `${s.session || "-"} ${s.key}`), [
@@ -229,7 +237,7 @@ routing: { session_affinity: true }
 `));
   try {
     // Without a session each request takes the next weighted turn.
-    for (let i = 0; i < 8; i++) await send(ccp.url);
+    for (let i = 0; i < 8; i++) await send(ccp.url, undefined, oneOff());
     assert.equal(seen.map((s) => s.upstream).join(""), "aabaaaba");
 
     seen.length = 0;
@@ -271,9 +279,9 @@ routing: { session_affinity: true }
   const newer = JSON.stringify({ device_id: "d", account_uuid: "a", session_id: "2222-bbbb" });
   try {
     for (let i = 0; i < 3; i++) {
-      await send(ccp.url, undefined, older);
-      await send(ccp.url, undefined, newer);
-      await send(ccp.url); // no session: takes its turn, and moves the turn on
+      await send(ccp.url, undefined, { userId: older });
+      await send(ccp.url, undefined, { userId: newer });
+      await send(ccp.url, undefined, oneOff()); // no session: takes its turn, and moves it on
     }
     assert.deepEqual(seen.map((s) => s.key), [
       "k1",
@@ -311,7 +319,7 @@ routes:
     - { target: b/m, weight: 1 }
 routing: { session_affinity: true }
 `));
-  const count = (session?: string) => send(ccp.url, session, undefined, "messages/count_tokens");
+  const count = (session?: string) => send(ccp.url, session, { path: "messages/count_tokens" });
   try {
     for (const s of ["s1", "s2", "s3"]) assert.equal((await send(ccp.url, s)).status, 200);
     assert.deepEqual(seen.map((r) => `${r.session} ${r.upstream} ${r.key}`), [
@@ -343,5 +351,47 @@ routing: { session_affinity: true }
     await ccp.close();
     await a.close();
     await b.close();
+  }
+});
+
+Deno.test("without any session id, a conversation keeps its key by its system prompt and first message", async () => {
+  const seen: Seen[] = [];
+  const up = upstream("a", seen);
+  const ccp = startCcp(config(`
+providers:
+  a: { type: anthropic, base_url: "${up.url}", api_keys: [k1, k2], key_strategy: round_robin }
+routes: { default: a/m }
+routing: { session_affinity: true }
+`));
+  // A turn of a conversation: its first message, then `turn` more exchanges; the cache marker on
+  // the last message moves every turn, as SDK clients place it.
+  const turn = (first: string, turn: number): Sent => {
+    const messages: Record<string, unknown>[] = [{ role: "user", content: first }];
+    for (let i = 0; i < turn; i++) {
+      messages.push({ role: "assistant", content: `answer ${i}` });
+      messages.push({ role: "user", content: `more ${i}` });
+    }
+    const last = messages.at(-1)!;
+    messages[messages.length - 1] = {
+      ...last,
+      content: [{ type: "text", text: last.content, cache_control: { type: "ephemeral" } }],
+    };
+    return { system: "You review code.", messages };
+  };
+  try {
+    for (const [first, n] of [["fix a", 0], ["fix a", 1], ["fix b", 0], ["fix b", 1]] as const) {
+      assert.equal((await send(ccp.url, undefined, turn(first, n))).status, 200);
+    }
+    assert.equal((await send(ccp.url, undefined, turn("fix a", 2))).status, 200);
+    // The same first message under another system prompt is another conversation: the next key.
+    assert.equal(
+      (await send(ccp.url, undefined, { ...turn("fix a", 0), system: "You write docs." })).status,
+      200,
+    );
+    assert.deepEqual(seen.map((s) => s.key), ["k1", "k1", "k2", "k2", "k1", "k1"]);
+    assert.ok(!ccp.logs.some((l) => l.includes("fix a")), "prompt text reached the log");
+  } finally {
+    await ccp.close();
+    await up.close();
   }
 });
