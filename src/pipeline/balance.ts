@@ -8,7 +8,9 @@ import type { Config, Target } from "../config/types.ts";
 import type { HeaderReader } from "../core/headers.ts";
 import type { KeyAffinity } from "../resilience/key_choice.ts";
 import type { DispatchTarget } from "../resilience/outcome.ts";
+import type { SessionChoices } from "../resilience/affinity.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
+import type { SharedAffinity } from "../resilience/shared_affinity.ts";
 import { isSpread, targetName } from "../resilience/spread.ts";
 import type { Resolution } from "../routing/resolve.ts";
 import { conversationIdOf } from "../routing/conversation_id.ts";
@@ -58,16 +60,21 @@ export function follow(
   return { target, keys: session };
 }
 
-/** Orders `resolution`'s chain for this request and binds it to its session, if any. */
-export function balance(
+/**
+ * Orders `resolution`'s chain for this request and binds it to its session, if any. With `shared`
+ * (Redis), the session's choices are read from there first and its new ones written there, so
+ * they hold on every instance.
+ */
+export async function balance(
   resolution: Resolution,
   request: { readonly headers: HeaderReader; readonly body: Record<string, unknown> },
   config: Config,
   registry: ResilienceRegistry,
-): Balanced {
+  shared?: SharedAffinity,
+): Promise<Balanced> {
   const ttl = config.routing?.sessionAffinityTtlMs;
   const id = ttl ? sessionOf(request) : undefined;
-  const session = id && ttl ? registry.affinity.session(id, ttl) : undefined;
+  const session = id && ttl ? await sessionChoices(id, ttl, config, registry, shared) : undefined;
   const route = resolution.route;
   const spread = isSpread(resolution.chain);
   const own = spread ? session?.targetOf(route) : undefined;
@@ -78,6 +85,37 @@ export function balance(
     served: (target) => {
       if (!spread || !session) return;
       session.keepTarget(route, targetName({ provider: target.provider.id, model: target.model }));
+    },
+  };
+}
+
+/** The session's choices: this instance's, updated from and written through to `shared`. */
+async function sessionChoices(
+  id: string,
+  ttl: number,
+  config: Config,
+  registry: ResilienceRegistry,
+  shared: SharedAffinity | undefined,
+): Promise<SessionChoices> {
+  const local = registry.affinity.session(id, ttl);
+  if (!shared) return local;
+  const keysOf = (provider: string) => config.providers[provider]?.apiKeys ?? [];
+  // What another instance chose last is the session's choice: it served the session since.
+  const remote = await shared.load(id, ttl, keysOf);
+  remote?.keys.forEach((index, provider) => local.keepKey(provider, index));
+  remote?.targets.forEach((target, route) => local.keepTarget(route, target));
+  return {
+    keyOf: local.keyOf,
+    targetOf: local.targetOf,
+    keepKey: (provider, index) => {
+      if (local.keyOf(provider) !== index) {
+        shared.keepKey(id, ttl, provider, keysOf(provider), index);
+      }
+      local.keepKey(provider, index);
+    },
+    keepTarget: (route, target) => {
+      if (local.targetOf(route) !== target) shared.keepTarget(id, ttl, route, target);
+      local.keepTarget(route, target);
     },
   };
 }

@@ -120,7 +120,13 @@ export class Pipeline {
     });
     const { signal, abort } = linkedAbort(call.signal);
     const request = this.#chainRequest(call, signal, config);
-    const balanced = balance(resolution, call, config, this.#deps.registry);
+    const balanced = await balance(
+      resolution,
+      call,
+      config,
+      this.#deps.registry,
+      this.#deps.sharedGuards?.affinity,
+    );
     const { chain, variants } = chainOf(balanced.resolution, config);
     // Hashed once per request, and only when a target is sent the client's own credential.
     const credential = chain.some((t) => t.provider.auth === "passthrough")
