@@ -5,6 +5,7 @@ import type { HeaderReader } from "../core/headers.ts";
 import type { ModelSettings, ProviderConfig } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
 import { Dispatcher } from "../resilience/dispatcher.ts";
+import type { KeyAffinity } from "../resilience/key_choice.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
 import { callAnthropic } from "../upstream/anthropic/anthropic.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
@@ -28,6 +29,8 @@ export interface CountUpstream {
   readonly fetch: FetchLike;
   readonly registry: ResilienceRegistry;
   readonly log: Logger;
+  /** The session's own keys (session affinity, read only), when it has any. */
+  readonly keys?: KeyAffinity;
 }
 
 // A count is a convenience: past this, counting locally answers sooner.
@@ -60,6 +63,7 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
     probeAnnouncedWaits: false,
     // A count is no verdict on the target's Messages (see judgesTarget).
     judgesTarget: false,
+    ...(call.keys ? { affinity: call.keys } : {}),
     // A 5xx or a lost connection is answered with the local count at once: a re-try would only
     // make the client wait for a number it already has. (The chain is this one target: counting
     // at a failover target would take its limits for the same fallback.)

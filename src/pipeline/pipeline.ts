@@ -22,7 +22,7 @@ import type { Answer, AttemptSuccess, ChainRequest, Transports } from "../upstre
 import type { Resolver } from "../webtools/fetch_page.ts";
 import { planWebTools } from "../webtools/plan.ts";
 import { countUpstream } from "./count_upstream.ts";
-import { balance } from "./balance.ts";
+import { balance, follow } from "./balance.ts";
 import type { KeyAffinity } from "../resilience/key_choice.ts";
 import { type CountRecord, NO_PROVIDER, type RequestObserver } from "./record.ts";
 import { Recorder, type RecordStart } from "./recorder.ts";
@@ -120,7 +120,13 @@ export class Pipeline {
     });
     const { signal, abort } = linkedAbort(call.signal);
     const request = this.#chainRequest(call, signal, config);
-    const balanced = balance(resolution, call, config, this.#deps.registry);
+    const balanced = await balance(
+      resolution,
+      call,
+      config,
+      this.#deps.registry,
+      this.#deps.sharedGuards?.affinity,
+    );
     const { chain, variants } = chainOf(balanced.resolution, config);
     // Hashed once per request, and only when a target is sent the client's own credential.
     const credential = chain.some((t) => t.provider.auth === "passthrough")
@@ -224,12 +230,13 @@ export class Pipeline {
   }
 
   /**
-   * Counts a request's input tokens: the route's first target when it is an Anthropic endpoint
-   * that counts (through its keys and limits like any request), else locally.
+   * Counts a request's input tokens: the route's first target (the session's own, with its key,
+   * under session affinity) when it is an Anthropic endpoint that counts (through its keys and
+   * limits like any request), else locally.
    */
   async countTokens(call: CountCall): Promise<Count> {
     const config = this.#deps.config();
-    const first = call.resolution.chain[0];
+    const { target: first, keys } = follow(call.resolution, call, config, this.#deps.registry);
     const provider = first ? config.providers[first.provider] : undefined;
     if (first && provider?.type === "anthropic" && provider.countTokens) {
       const counted = await countUpstream({
@@ -240,6 +247,7 @@ export class Pipeline {
         fetch: this.#deps.fetch,
         registry: this.#deps.registry,
         log: this.#deps.log,
+        ...(keys ? { keys } : {}),
       });
       if (counted !== undefined) {
         this.#counted({ provider: provider.id, model: first.model, via: "upstream" });

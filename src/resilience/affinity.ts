@@ -76,6 +76,21 @@ export class SessionAffinity {
     };
   }
 
+  /**
+   * The choices `session` holds now, to read only: a side request (a token count) goes where the
+   * session goes without moving it, extending its time or creating it.
+   */
+  peek(session: string): SessionChoices | undefined {
+    const entry = this.#sessions.get(session);
+    if (!entry || entry.expires <= this.#clock.now()) return undefined;
+    return {
+      keyOf: (provider) => entry.keys.get(provider),
+      keepKey: () => {},
+      targetOf: (route) => entry.targets.get(route),
+      keepTarget: () => {},
+    };
+  }
+
   // Entries in front are the least recently used; with one ttl for all, the first to expire.
   // A ttl changed by a reload may leave a later one expired behind a live one: it is found when
   // its session comes back, or goes as the oldest once the map is full.

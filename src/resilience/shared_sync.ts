@@ -5,6 +5,7 @@
  * learned. The stores behind the interface are in src/shared.
  */
 
+import type { SharedAffinity } from "./shared_affinity.ts";
 import type { ProviderConfig } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
 import type { CircuitBreaker } from "./circuit_breaker.ts";
@@ -49,6 +50,8 @@ export interface SharedSyncResult {
 
 /** What the dispatcher asks of guard state shared between instances, or kept across restarts. */
 export interface SharedGuards {
+  /** Session affinity shared with the other instances, where the store keeps it (Redis). */
+  readonly affinity?: SharedAffinity;
   /** Adopts what others learned for this target; takes a shared rate-window place (waitMs 0). */
   sync(input: SharedSyncInput): Promise<SharedSyncResult>;
   /** Gives back a concurrency slot `sync` took. */

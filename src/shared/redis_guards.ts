@@ -27,6 +27,8 @@ import {
   setAsideEntry,
 } from "./guard_entries.ts";
 import { SPEND_SCRIPT, SpendQueue } from "./spend_queue.ts";
+import { RedisAffinity } from "./redis_affinity.ts";
+import type { SharedAffinity } from "../resilience/shared_affinity.ts";
 
 export { MAX_PENDING_COUNTERS } from "./spend_queue.ts";
 
@@ -137,6 +139,8 @@ export class RedisGuards implements SharedGuards, SpendCounters {
   // Budget spend not yet confirmed: sent when added, and again by each ping that answers until
   // Redis confirms it.
   readonly #spend: SpendQueue;
+  /** Session affinity shared through the same connection (`routing.session_affinity`). */
+  readonly affinity: SharedAffinity;
 
   constructor(url: string, prefix: string, log: Logger) {
     this.description = `Redis at ${redactUrlSecrets(url)}`;
@@ -169,6 +173,14 @@ export class RedisGuards implements SharedGuards, SpendCounters {
       log,
       this.description,
     );
+    const guards = this;
+    this.affinity = new RedisAffinity({
+      call: (run) => this.#call(() => run(this.#client)),
+      get down() {
+        return guards.#down;
+      },
+      ids: async (provider, keys) => (await this.#learnKeys(provider, keys)).ids,
+    }, prefix);
   }
 
   #ready(): Promise<unknown> {

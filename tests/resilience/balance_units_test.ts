@@ -6,6 +6,7 @@ import { chooseKey, type KeyAffinity } from "../../src/resilience/key_choice.ts"
 import { KeyPool } from "../../src/resilience/key_pool.ts";
 import { TargetSpread } from "../../src/resilience/spread.ts";
 import { sessionIdOf } from "../../src/routing/session_id.ts";
+import { conversationIdOf } from "../../src/routing/conversation_id.ts";
 import { FakeClock } from "./fake_clock.ts";
 
 Deno.test("sessionIdOf: the header first, then what metadata.user_id says", async (t) => {
@@ -46,6 +47,43 @@ Deno.test("sessionIdOf: the header first, then what metadata.user_id says", asyn
   }
 });
 
+Deno.test("conversationIdOf: the system prompt and first user message, by their text only", () => {
+  const user = (content: unknown) => ({ role: "user", content });
+  const base = conversationIdOf({ system: "Be brief.", messages: [user("fix a")] });
+  assert.match(base!, /^conversation:[0-9a-f]{16}$/);
+  assert.ok(!base!.includes("fix"), "no prompt text in the id");
+  const same = [
+    { system: [{ type: "text", text: "Be brief." }], messages: [user("fix a")] },
+    {
+      system: "Be brief.",
+      messages: [
+        user([{ type: "text", text: "fix a", cache_control: { type: "ephemeral" } }]),
+        { role: "assistant", content: "done" },
+        user("more"),
+      ],
+    },
+  ];
+  for (const body of same) assert.equal(conversationIdOf(body), base, JSON.stringify(body));
+  const other = [
+    { system: "Be long.", messages: [user("fix a")] },
+    { system: "Be brief.", messages: [user("fix b")] },
+    { messages: [user("fix a")] },
+    { system: "Be brief.fix a", messages: [user("")] },
+  ];
+  for (const body of other) assert.notEqual(conversationIdOf(body), base, JSON.stringify(body));
+  assert.equal(conversationIdOf({ messages: [] }), undefined);
+  assert.equal(
+    conversationIdOf({ system: "", messages: [user([{ type: "image" }])] }) !== undefined,
+    true,
+  );
+  // Bounded: past the hashed head, a long prompt's tail does not change the id.
+  const long = "x".repeat(200_000);
+  assert.equal(
+    conversationIdOf({ system: `${long}1`, messages: [user("a")] }),
+    conversationIdOf({ system: `${long}2`, messages: [user("a")] }),
+  );
+});
+
 Deno.test("SessionAffinity: a session's choices last ttl after its last use", async () => {
   const clock = new FakeClock();
   const store = new SessionAffinity({ clock });
@@ -60,6 +98,24 @@ Deno.test("SessionAffinity: a session's choices last ttl after its last use", as
   const late = store.session("s", 1000);
   assert.equal(late.keyOf("p"), undefined, "expired");
   assert.equal(late.targetOf("default"), undefined);
+});
+
+Deno.test("SessionAffinity.peek reads a session without keeping, renewing or creating it", async () => {
+  const clock = new FakeClock();
+  const store = new SessionAffinity({ clock });
+  assert.equal(store.peek("none"), undefined);
+  assert.equal(store.size, 0, "a peek creates no session");
+  store.session("s", 1000).keepKey("p", 1);
+  const seen = store.peek("s")!;
+  assert.equal(seen.keyOf("p"), 1);
+  seen.keepKey("p", 0);
+  seen.keepTarget("default", "a/m");
+  assert.equal(store.peek("s")!.keyOf("p"), 1, "a peek rebinds nothing");
+  assert.equal(store.peek("s")!.targetOf("default"), undefined);
+  await clock.advance(600);
+  store.peek("s");
+  await clock.advance(600);
+  assert.equal(store.peek("s"), undefined, "a peek does not renew the ttl");
 });
 
 Deno.test("SessionAffinity: bounded; the expired go first, then the least recently used", async () => {

@@ -13,6 +13,8 @@ interface Seen {
   readonly upstream: string;
   readonly key: string;
   readonly session: string;
+  /** A count_tokens request. */
+  readonly count?: boolean;
 }
 
 interface Upstream {
@@ -41,7 +43,8 @@ function upstream(name: string, seen: Seen[]): Upstream {
     await req.text();
     const key = req.headers.get("x-api-key") ?? "";
     const session = req.headers.get("x-claude-code-session-id") ?? "";
-    seen.push({ upstream: name, key, session });
+    const count = new URL(req.url).pathname.endsWith("/count_tokens");
+    seen.push({ upstream: name, key, session, ...(count ? { count } : {}) });
     if (state.down) {
       return Response.json({ type: "error", error: { type: "api_error", message: "down" } }, {
         status: 503,
@@ -53,7 +56,7 @@ function upstream(name: string, seen: Seen[]): Upstream {
         { status: 429, headers: { "retry-after": "60" } },
       );
     }
-    return Response.json(ANSWER);
+    return Response.json(count ? { input_tokens: 7 } : ANSWER);
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
@@ -74,8 +77,20 @@ function config(text: string) {
   return configFromYaml({ file: "c.yaml", env: {}, text });
 }
 
-async function send(url: string, session?: string, userId?: string): Promise<Response> {
-  const res = await fetch(`${url}/v1/messages`, {
+/** What a request carries besides its session header. */
+interface Sent {
+  readonly userId?: string;
+  readonly path?: string;
+  readonly system?: string;
+  readonly messages?: readonly Record<string, unknown>[];
+}
+
+let oneOffs = 0;
+/** A request of a conversation of its own (no session id, a first message no other has). */
+const oneOff = (): Sent => ({ messages: [{ role: "user", content: `one-off ${++oneOffs}` }] });
+
+async function send(url: string, session?: string, sent: Sent = {}): Promise<Response> {
+  const res = await fetch(`${url}/v1/${sent.path ?? "messages"}`, {
     method: "POST",
     headers: {
       "content-type": "application/json",
@@ -84,8 +99,9 @@ async function send(url: string, session?: string, userId?: string): Promise<Res
     body: JSON.stringify({
       model: "claude-sonnet-4-5",
       max_tokens: 16,
-      messages: [{ role: "user", content: "hi" }],
-      ...(userId ? { metadata: { user_id: userId } } : {}),
+      messages: sent.messages ?? [{ role: "user", content: "hi" }],
+      ...(sent.system ? { system: sent.system } : {}),
+      ...(sent.userId ? { metadata: { user_id: sent.userId } } : {}),
     }),
   });
   await res.body?.cancel();
@@ -187,9 +203,9 @@ routing: { session_affinity: true, session_affinity_ttl: 300ms }
 `));
   try {
     await send(ccp.url, "s1"); // k1; the next new choice is k2
-    await send(ccp.url); // no session: k2, then k1
+    await send(ccp.url, undefined, oneOff()); // no session: k2, then k1
     await send(ccp.url, "s1"); // its own k1 (the turn does not move)
-    await send(ccp.url); // k1, then k2
+    await send(ccp.url, undefined, oneOff()); // k1, then k2
     await new Promise((r) => setTimeout(r, 450));
     await send(ccp.url, "s1"); // forgotten: the next in turn, k2
     assert.deepEqual(seen.map((s) => `${s.session || "-"} ${s.key}`), [
@@ -221,7 +237,7 @@ routing: { session_affinity: true }
 `));
   try {
     // Without a session each request takes the next weighted turn.
-    for (let i = 0; i < 8; i++) await send(ccp.url);
+    for (let i = 0; i < 8; i++) await send(ccp.url, undefined, oneOff());
     assert.equal(seen.map((s) => s.upstream).join(""), "aabaaaba");
 
     seen.length = 0;
@@ -263,9 +279,9 @@ routing: { session_affinity: true }
   const newer = JSON.stringify({ device_id: "d", account_uuid: "a", session_id: "2222-bbbb" });
   try {
     for (let i = 0; i < 3; i++) {
-      await send(ccp.url, undefined, older);
-      await send(ccp.url, undefined, newer);
-      await send(ccp.url); // no session: takes its turn, and moves the turn on
+      await send(ccp.url, undefined, { userId: older });
+      await send(ccp.url, undefined, { userId: newer });
+      await send(ccp.url, undefined, oneOff()); // no session: takes its turn, and moves it on
     }
     assert.deepEqual(seen.map((s) => s.key), [
       "k1",
@@ -278,6 +294,102 @@ routing: { session_affinity: true }
       "k2",
       "k1",
     ]);
+  } finally {
+    await ccp.close();
+    await up.close();
+  }
+});
+
+Deno.test("a forwarded count_tokens follows its session's target and key, and moves neither", async () => {
+  const seen: Seen[] = [];
+  const a = upstream("a", seen);
+  const b = upstream("b", seen);
+  const ccp = startCcp(config(`
+providers:
+  a:
+    type: anthropic
+    base_url: "${a.url}"
+    api_keys: [k1, k2]
+    key_strategy: round_robin
+    count_tokens: true
+  b: { type: anthropic, base_url: "${b.url}", api_key: kb, count_tokens: true }
+routes:
+  default:
+    - { target: a/m, weight: 1 }
+    - { target: b/m, weight: 1 }
+routing: { session_affinity: true }
+`));
+  const count = (session?: string) => send(ccp.url, session, { path: "messages/count_tokens" });
+  try {
+    for (const s of ["s1", "s2", "s3"]) assert.equal((await send(ccp.url, s)).status, 200);
+    assert.deepEqual(seen.map((r) => `${r.session} ${r.upstream} ${r.key}`), [
+      "s1 a k1",
+      "s2 b kb",
+      "s3 a k2",
+    ]);
+    seen.length = 0;
+    for (const s of ["s3", "s2", "s1", "s3"]) assert.equal((await count(s)).status, 200);
+    assert.deepEqual(seen.map((r) => `${r.session} ${r.upstream} ${r.key} ${r.count}`), [
+      "s3 a k2 true",
+      "s2 b kb true",
+      "s1 a k1 true",
+      "s3 a k2 true",
+    ]);
+    // A count with no session goes to the route's first written target, as it did.
+    seen.length = 0;
+    assert.equal((await count()).status, 200);
+    assert.equal(seen[0]?.upstream, "a");
+    // The counts moved no session.
+    seen.length = 0;
+    for (const s of ["s1", "s2", "s3"]) assert.equal((await send(ccp.url, s)).status, 200);
+    assert.deepEqual(seen.map((r) => `${r.session} ${r.upstream} ${r.key}`), [
+      "s1 a k1",
+      "s2 b kb",
+      "s3 a k2",
+    ]);
+  } finally {
+    await ccp.close();
+    await a.close();
+    await b.close();
+  }
+});
+
+Deno.test("without any session id, a conversation keeps its key by its system prompt and first message", async () => {
+  const seen: Seen[] = [];
+  const up = upstream("a", seen);
+  const ccp = startCcp(config(`
+providers:
+  a: { type: anthropic, base_url: "${up.url}", api_keys: [k1, k2], key_strategy: round_robin }
+routes: { default: a/m }
+routing: { session_affinity: true }
+`));
+  // A turn of a conversation: its first message, then `turn` more exchanges; the cache marker on
+  // the last message moves every turn, as SDK clients place it.
+  const turn = (first: string, turn: number): Sent => {
+    const messages: Record<string, unknown>[] = [{ role: "user", content: first }];
+    for (let i = 0; i < turn; i++) {
+      messages.push({ role: "assistant", content: `answer ${i}` });
+      messages.push({ role: "user", content: `more ${i}` });
+    }
+    const last = messages.at(-1)!;
+    messages[messages.length - 1] = {
+      ...last,
+      content: [{ type: "text", text: last.content, cache_control: { type: "ephemeral" } }],
+    };
+    return { system: "You review code.", messages };
+  };
+  try {
+    for (const [first, n] of [["fix a", 0], ["fix a", 1], ["fix b", 0], ["fix b", 1]] as const) {
+      assert.equal((await send(ccp.url, undefined, turn(first, n))).status, 200);
+    }
+    assert.equal((await send(ccp.url, undefined, turn("fix a", 2))).status, 200);
+    // The same first message under another system prompt is another conversation: the next key.
+    assert.equal(
+      (await send(ccp.url, undefined, { ...turn("fix a", 0), system: "You write docs." })).status,
+      200,
+    );
+    assert.deepEqual(seen.map((s) => s.key), ["k1", "k1", "k2", "k2", "k1", "k1"]);
+    assert.ok(!ccp.logs.some((l) => l.includes("fix a")), "prompt text reached the log");
   } finally {
     await ccp.close();
     await up.close();
