@@ -2,8 +2,13 @@
 
 import { environmentFetch } from "../upstream/http/clients.ts";
 
-/** How long to wait for a program on the port to answer GET /health. */
-const PROBE_MS = 300;
+/**
+ * How long to wait for a program on the port to answer GET /health. Where nothing listens the
+ * connection is refused at once, so the wait only runs for a program that accepted it: a ccp busy
+ * on a loaded machine may take over a second, and taking it for nobody made `ccp code` try to
+ * start a second one on the same port.
+ */
+const PROBE_MS = 2_000;
 
 /** What answers at a URL: ccp, something else, or nothing (within the timeout). */
 export interface Probe {

@@ -185,6 +185,24 @@ Deno.test("probeHealth tells ccp from something else and from nothing", async ()
   }
 });
 
+Deno.test("probeHealth waits for a busy ccp, and finds nobody at once where nothing listens", async () => {
+  const slow = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async () => {
+      await new Promise((r) => setTimeout(r, 700));
+      return Response.json({ status: "ok", name: "ccp" });
+    },
+  );
+  try {
+    assert.deepEqual(await probeHealth(`http://127.0.0.1:${slow.addr.port}`), { found: "ccp" });
+  } finally {
+    await slow.shutdown();
+  }
+  const started = performance.now();
+  assert.deepEqual(await probeHealth(`http://127.0.0.1:${slow.addr.port}`), { found: "none" });
+  assert.ok(performance.now() - started < 1_500, "a refused connection is not waited for");
+});
+
 /** A fake `claude` that reports what it got, checks the proxy answers, and exits 7. */
 const FAKE_CLAUDE = `#!/bin/sh
 echo "BASE=$ANTHROPIC_BASE_URL"
