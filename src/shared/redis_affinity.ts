@@ -17,7 +17,7 @@ export interface AffinityClient {
 /** How the guards lend their connection: a call bounded in time, refused while Redis is away. */
 export interface AffinityLink {
   call<T>(run: (client: AffinityClient) => Promise<T>): Promise<T>;
-  readonly down: boolean;
+  isDown(): boolean;
   /** The ids of `provider`'s keys, in their order. */
   ids(provider: string, keys: readonly string[]): Promise<readonly string[]>;
 }
@@ -41,7 +41,7 @@ export class RedisAffinity implements SharedAffinity {
     ttlMs: number,
     keysOf: (provider: string) => readonly string[],
   ): Promise<SharedChoices | undefined> {
-    if (this.#link.down) return undefined;
+    if (this.#link.isDown()) return undefined;
     const name = await this.#name(session);
     let fields: Record<string, string>;
     try {
@@ -83,7 +83,7 @@ export class RedisAffinity implements SharedAffinity {
   }
 
   #write(session: string, ttlMs: number, field: string, value: string): void {
-    if (this.#link.down) return;
+    if (this.#link.isDown()) return;
     void this.#name(session)
       .then((name) =>
         this.#link.call((c) => Promise.all([c.hSet(name, field, value), c.pExpire(name, ttlMs)]))

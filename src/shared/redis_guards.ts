@@ -120,12 +120,9 @@ export class RedisGuards implements SharedGuards, SpendCounters {
       log,
       this.description,
     );
-    const guards = this;
     this.affinity = new RedisAffinity({
       call: (run) => this.#call(() => run(this.#client)),
-      get down() {
-        return guards.#down;
-      },
+      isDown: () => this.#down,
       ids: async (provider, keys) => (await this.#learnKeys(provider, keys)).ids,
     }, prefix);
   }
