@@ -12,6 +12,7 @@ import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { chartsInEveryZone } from "./status_page_charts.ts";
 
 const TOKEN = "ccp-ui-test-token";
 const REFRESH_TOKEN = "ccp-ui-refresh-token";
@@ -233,6 +234,10 @@ Deno.test({
       await t.step(
         "/ui: a failed first state still goes live; a request during a refresh is refreshed for",
         () => refresh(browser),
+      );
+      await t.step(
+        "/ui charts: every axis label fits, edge bars whole, UTC days on the 7-day chart",
+        () => chartsInEveryZone(browser),
       );
     } finally {
       await browser.close();

@@ -3,28 +3,19 @@
  * writes itself (millions of tokens for a few tenths of a cent, as a day of a cheap model with
  * cached prompts is): every label of both axes fits beside the plot, the first and last bars are
  * drawn whole, and both charts' ticks sit on their bars (the ledger's hours and days are UTC's)
- * whatever the browser's time zone, a half-hour one included; times are all in seconds.
+ * whatever the browser's time zone, a half-hour one included; times are all in seconds. Run as a
+ * step of status_page_test.ts, in its browser: one Chromium for the whole status page.
  */
 
 import assert from "node:assert/strict";
-import puppeteer, { type Browser } from "npm:puppeteer-core@24.43.1";
+import type { Browser } from "npm:puppeteer-core@24.43.1";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 // 2026-12-06T19:16Z: in Los Angeles still the 6th (11:16), in Tokyo already the 7th (04:16).
 const NOW = Date.UTC(2026, 11, 6, 19, 16);
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Buckets of `size` from `count - 1` buckets before now's, spend only in the last one. */
 function points(size: number, count: number) {
@@ -181,39 +172,28 @@ async function charts(browser: Browser, url: string, zone: string): Promise<void
   }
 }
 
-Deno.test({
-  name: "/ui charts: every axis label fits, edge bars whole, UTC days on the 7-day chart",
-  ignore: !(await exists(CHROMIUM)),
-  // puppeteer keeps sockets and timers of its own past browser.close().
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp_ui_charts_" });
-    await Deno.writeTextFile(
-      `${dir}/c.yaml`,
-      `server: { data_dir: data }
+/** The charts in every zone, in `browser` (the status page test's own), against a fresh ccp. */
+export async function chartsInEveryZone(browser: Browser): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_ui_charts_" });
+  await Deno.writeTextFile(
+    `${dir}/c.yaml`,
+    `server: { data_dir: data }
 providers:
   anth: { type: anthropic, base_url: "http://127.0.0.1:9", api_key: sk-ant-0123456789 }
 routes:
   default: anth/m
 `,
-    );
-    const server = await startServer({
-      ctx: testContext(dir),
-      flags: { config: "c.yaml", port: 0 },
-    });
-    const browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--headless=new", "--disable-gpu"],
-    });
-    try {
-      for (const zone of ["UTC", "America/Los_Angeles", "Asia/Tokyo", "Asia/Kolkata"]) {
-        await charts(browser, server.url, zone);
-      }
-    } finally {
-      await browser.close();
-      await server.stop();
-      await Deno.remove(dir, { recursive: true });
+  );
+  const server = await startServer({
+    ctx: testContext(dir),
+    flags: { config: "c.yaml", port: 0 },
+  });
+  try {
+    for (const zone of ["UTC", "America/Los_Angeles", "Asia/Tokyo", "Asia/Kolkata"]) {
+      await charts(browser, server.url, zone);
     }
-  },
-});
+  } finally {
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
