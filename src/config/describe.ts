@@ -2,6 +2,7 @@
 
 import type { Config, ModelSettings, ProviderConfig, Target, Transform } from "./types.ts";
 import { redactUrlSecrets } from "../core/secrets.ts";
+import { DEFAULT_BACKOFF } from "../resilience/backoff.ts";
 
 /**
  * Shows only the last 4 characters of a key. Keys shorter than 12 characters show nothing, because
@@ -107,6 +108,14 @@ function formatChain(chain: readonly Target[]): string {
 }
 
 /** One provider as a few indented lines. */
+/** A configured `retry_delay`, beside the retries it paces (the built-in one goes unsaid). */
+function retryDelayText(p: ProviderConfig): string {
+  if (!p.retryDelay) return "";
+  const base = p.retryDelay.baseMs ?? DEFAULT_BACKOFF.baseMs;
+  const max = p.retryDelay.maxMs ?? DEFAULT_BACKOFF.maxMs;
+  return ` (waiting up to ${formatMs(base)}, doubling to ${formatMs(max)})`;
+}
+
 function describeProvider(p: ProviderConfig): string[] {
   const origin = p.implicit ? "local preset, implicit" : p.preset ? `preset ${p.preset}` : "custom";
   // A passthrough provider sends the client's credentials in the headers they came in.
@@ -126,8 +135,8 @@ function describeProvider(p: ProviderConfig): string[] {
     `    keys: ${keys}` +
     (p.keyUsageLimit > 0 ? `; rotate after ${p.keyUsageLimit} requests` : ""),
     `    timeouts: connect ${formatMs(t.connectMs)}, first byte ${formatMs(t.firstByteMs)}, ` +
-    `idle ${formatMs(t.idleMs)}, total ${formatMs(t.totalMs)}; retries ${p.maxRetries}; ` +
-    `fallback on ${p.fallbackOn.join(", ")}`,
+    `idle ${formatMs(t.idleMs)}, total ${formatMs(t.totalMs)}; retries ${p.maxRetries}` +
+    retryDelayText(p) + `; fallback on ${p.fallbackOn.join(", ")}`,
   ];
   const extras: string[] = [];
   if (p.proxy) extras.push(`proxy ${redactUrl(p.proxy)}`);

@@ -73,6 +73,27 @@ Deno.test("describeConfig lists source, server, providers, routes and aliases wi
   assert.ok(!text.includes("nvapi-"));
 });
 
+Deno.test("describeConfig shows a provider's retry_delay beside its retries", () => {
+  const config = configFromSources({
+    flags: {},
+    env: {},
+    yaml: {
+      text: `providers:
+  slow: { type: openai, base_url: "http://127.0.0.1:9/v1", retry_delay: { base: 2s, max: 2m } }
+  halfway: { type: openai, base_url: "http://127.0.0.1:9/v1", retry_delay: { max: 10s } }
+  plain: { type: openai, base_url: "http://127.0.0.1:9/v1" }
+routes: { default: slow/m }
+`,
+      file: "c.yaml",
+      path: "/tmp/c.yaml",
+    },
+  });
+  const text = describeConfig(config);
+  assert.match(text, /slow [^]*?retries 3 \(waiting up to 2s, doubling to 2m\); fallback on/);
+  assert.match(text, /halfway [^]*?retries 3 \(waiting up to 1s, doubling to 10s\); fallback on/);
+  assert.match(text, /plain [^]*?retries 3; fallback on/);
+});
+
 Deno.test("describeConfig hides credentials written into a base_url or a database URL", () => {
   const config = configFromSources({
     flags: {},
