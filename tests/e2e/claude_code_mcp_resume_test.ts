@@ -9,10 +9,10 @@
  *    ToolSearch loads the MCP tools, the model calls one by the shortened name it was offered, the
  *    server gets the call under its own name with every argument, and the answer follows;
  * 2. `--resume` of that session on Gemini (behind the strict request check of
- *    tests/mocks/gemini_strict.ts): the Chat turns go back without their reasoning and with
+ *    tests/mocks/gemini_strict.ts): Kimi's turns go back without their reasoning and with
  *    placeholder signatures, the MCP tools reach Gemini in its schema subset, and the model calls
  *    the other one;
- * 3. `--resume` on the Chat model again, with `--json-schema`: Gemini's turns reach it as a valid
+ * 3. `--resume` on Kimi again, with `--json-schema`: Gemini's turns reach it as a valid
  *    Chat history without Gemini's signatures, and its StructuredOutput call becomes the result's
  *    `structured_output`.
  * Each run's `usage` and `modelUsage` hold the tokens the upstream reported, cache hits apart.
@@ -205,9 +205,9 @@ function modelUsage(result: Obj) {
 }
 
 Deno.test({
-  name: "real Claude Code with a stdio MCP server: long tool names and rich schemas through a " +
-    "Chat model, the session resumed on Gemini and back, with --append-system-prompt, " +
-    "--json-schema and the usage Claude Code reports",
+  name: "real Claude Code with a stdio MCP server: long tool names and rich schemas through Kimi " +
+    "(Moonshot's schema subset), the session resumed on Gemini and back, with " +
+    "--append-system-prompt, --json-schema and the usage Claude Code reports",
   ignore: claude === undefined,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -250,7 +250,7 @@ Deno.test({
       (await Deno.readTextFile(callLog)).trim().split("\n").map((l) => JSON.parse(l));
     const tools = { tools: [FIND, COUNT] };
     try {
-      // 1. The Chat model loads the MCP tools and calls one.
+      // 1. Kimi loads the MCP tools and calls one.
       const first = await printJson(ws, ccp.url, [
         "-p",
         "--model",
@@ -341,7 +341,7 @@ Deno.test({
       assert.deepEqual(properties.warehouse, { type: "STRING", description: "The warehouse id" });
       assert.deepEqual(properties.note, { type: "STRING", nullable: true });
       assert.deepEqual(properties.since, { type: "STRING", format: "date-time" });
-      // The Chat model's turns: no reasoning (Gemini cannot use it), calls paired with their
+      // Kimi's turns: no reasoning (Gemini cannot use it), calls paired with their
       // responses in order, each call with the placeholder signature Gemini 3 takes from others.
       const history = resumed.contents as Obj[];
       const modelParts = history.filter((c) => c.role === "model").flatMap((c) => c.parts as Obj[]);
@@ -360,7 +360,7 @@ Deno.test({
       assert.deepEqual(secondUsage.counts, [[900, 1800, 60], [1200, 800, 34]]);
       assert.ok(Math.abs(second.total_cost_usd as number - secondUsage.cost) < 1e-9);
 
-      // 3. Back on the Chat model, with structured output.
+      // 3. Back on Kimi, with structured output.
       const third = await printJson(ws, ccp.url, [
         "-p",
         "--resume",
@@ -384,7 +384,7 @@ Deno.test({
         unit: { type: "string", enum: ["records", "bins"] },
       });
       // Gemini's call and its result, under the id ccp gave the call; nothing of its signature
-      // or thought reaches the Chat model, while the Chat model's own reasoning comes back.
+      // or thought reaches Kimi, while Kimi's own reasoning comes back.
       const geminiTurn = messages.find((m) =>
         (m.tool_calls as Obj[] | undefined)?.some((c) =>
           String((c.function as Obj).name) !== find
