@@ -74,6 +74,11 @@ export interface OpenAIDialect {
   readonly reasoningAllowance: number;
   /** JSON-Schema keywords removed from tool parameters (recursively, keywords only). */
   readonly schemaDropKeys: readonly string[];
+  /**
+   * What the provider checks tool parameters against: JSON Schema as it is, or Moonshot's subset
+   * (see moonshot_schema.ts), which refuses shapes MCP servers send.
+   */
+  readonly schemaRules: "json_schema" | "moonshot";
   readonly supportsImages: boolean;
   /** PDFs as `file` content parts; otherwise a PDF becomes a placeholder text. */
   readonly supportsDocuments: boolean;
@@ -188,6 +193,7 @@ export const DEFAULT_OPENAI_DIALECT: OpenAIDialect = {
   thinkingAbsent: "off",
   reasoningAllowance: 0,
   schemaDropKeys: ["$schema"],
+  schemaRules: "json_schema",
   supportsImages: true,
   supportsDocuments: false,
   documentUrls: false,

@@ -177,6 +177,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     ...base,
     name: "kimi",
     jsonOutput: "json_object",
+    schemaRules: "moonshot",
     maxOutputTokens: 32768,
     reasoningSwitch: { kind: "thinking_type" },
     reasoningReplay: "tool_turns",

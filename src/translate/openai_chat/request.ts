@@ -22,6 +22,7 @@ import { dialectForModel, type OpenAIDialect } from "./dialect.ts";
 import { applyQuirks } from "./quirks.ts";
 import { reasoningFields, thinkingIntent } from "./reasoning_request.ts";
 import { withReasoningAllowance } from "../reasoning/allowance.ts";
+import { moonshotParameters } from "./moonshot_schema.ts";
 import { toFunctionParameters } from "./schema.ts";
 import { type MapContext, mapUserTurn } from "./user_content.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
@@ -102,14 +103,18 @@ function isFunctionTool(tool: ToolDefinition): boolean {
 
 function mapTools(tools: ToolDefinition[] | undefined, ctx: MapContext): ChatTool[] {
   if (!tools) return [];
-  return tools.filter(isFunctionTool).map((t) => ({
-    type: "function",
-    function: {
-      name: ctx.toolName(t.name),
-      ...(t.description ? { description: t.description } : {}),
-      parameters: toFunctionParameters(t.input_schema, ctx.dialect.schemaDropKeys),
-    },
-  }));
+  const { schemaDropKeys, schemaRules } = ctx.dialect;
+  return tools.filter(isFunctionTool).map((t) => {
+    const parameters = toFunctionParameters(t.input_schema, schemaDropKeys);
+    return {
+      type: "function",
+      function: {
+        name: ctx.toolName(t.name),
+        ...(t.description ? { description: t.description } : {}),
+        parameters: schemaRules === "moonshot" ? moonshotParameters(parameters) : parameters,
+      },
+    };
+  });
 }
 
 function mapToolChoice(
