@@ -137,6 +137,14 @@ function inputParts(list: string): number | undefined {
   return parts.length === 0 ? undefined : parts.reduce((sum, part) => sum + num(part[1])!, 0);
 }
 
+/**
+ * Whether `message` reads as an overflow, for an error that came with no status of its own (an
+ * error event, or an error in a 200 body, with neither a code nor a type).
+ */
+export function readsAsOverflow(message: string): boolean {
+  return OVERFLOW.test(message.toLowerCase());
+}
+
 /** The sizes of an overflow error, or undefined when `message` is not one. */
 function readOverflow(status: number, message: string): Overflow | undefined {
   // Only a refusal of the request; a 5xx mentioning the context is the server's own fault.
