@@ -199,6 +199,27 @@ Deno.test("context overflow: each provider's wording leads with Anthropic's sent
       "prompt is too long: 138000 tokens > 131072 maximum",
     ],
     [
+      "OpenRouter: the provider's own refusal, wrapped in 'Provider returned error'",
+      400,
+      {
+        error: {
+          message: "Provider returned error",
+          code: 400,
+          metadata: {
+            raw: JSON.stringify({
+              object: "error",
+              message:
+                "This model's maximum context length is 32768 tokens. However, you requested 40000 tokens (36000 in the messages, 4000 in the completion).",
+              type: "BadRequestError",
+              code: 400,
+            }),
+            provider_name: "DeepInfra",
+          },
+        },
+      },
+      "prompt is too long: 36000 tokens > 32768 maximum",
+    ],
+    [
       "xAI",
       400,
       {
