@@ -7,14 +7,16 @@
  */
 
 import { upstreamWho } from "./text.ts";
-import { overflowError } from "./context_overflow.ts";
+import { overflowError, readsAsOverflow } from "./context_overflow.ts";
 import { UpstreamError } from "./errors.ts";
 import { type ClientError, clientErrorOf } from "./upstream_status.ts";
 
-function statusOf(code: unknown, type: unknown): number | undefined {
+function statusOf(code: unknown, type: unknown, detail: string): number | undefined {
   const n = typeof code === "string" && /^\d{3}$/.test(code) ? Number(code) : code;
   if (typeof n === "number" && n >= 400 && n <= 599) return n;
-  return type === "invalid_request_error" ? 400 : undefined;
+  if (type === "invalid_request_error") return 400;
+  // An error that names nothing but reads as an over-long prompt (LM Studio's) is that refusal.
+  return code === undefined && type === undefined && readsAsOverflow(detail) ? 400 : undefined;
 }
 
 /** The client-facing error for an error body inside a 200 answer. */
@@ -23,7 +25,7 @@ export function answerBodyError(
   detail: string,
   error: { code?: unknown; type?: unknown },
 ): UpstreamError {
-  const status = statusOf(error.code, error.type);
+  const status = statusOf(error.code, error.type, detail);
   const mapped: ClientError = clientErrorOf(status);
   const said = `${upstreamWho(target)} returned an error: ${detail}`;
   const overflow = status === undefined ? undefined : overflowError(status, detail, said);

@@ -8,7 +8,8 @@
  * Every provider words the same failure differently (OpenAI/vLLM/DeepSeek "maximum context
  * length is M tokens. However, you requested N tokens", llama.cpp "exceeds the available context
  * size", Gemini "input token count … exceeds the maximum", Kimi "exceeded model token limit", Z.AI
- * and Zhipu GLM "Prompt exceeds max length"), and a prefix such as "Provider x
+ * and Zhipu GLM "Prompt exceeds max length", xAI "maximum prompt length is M", Text Generation
+ * Inference "`inputs` tokens + `max_new_tokens` must be <= M"), and a prefix such as "Provider x
  * answered HTTP 400:" hides even Anthropic's own wording. So the recognised cases lead with
  * Anthropic's sentence and keep the provider's text after it.
  */
@@ -27,7 +28,7 @@ export interface Overflow {
 
 // Words that only an overflow error uses (tested against the lower-cased message).
 const OVERFLOW =
-  /prompt is too long|prompt too long|context (?:length|window|size|limit)|maximum context|context_length_exceeded|exceed_context_size|too many (?:input )?tokens|input token count|reduce the length of the (?:messages|input|prompt)|exceeded model token limit|prompt exceeds max(?:imum)? length|input length \d[\d,]* exceeds the maximum length/;
+  /prompt is too long|prompt too long|context (?:length|window|size|limit)|maximum context|context_length_exceeded|exceed_context_size|too many (?:input )?tokens|input token count|reduce the length of the (?:messages|input|prompt)|exceeded model token limit|prompt exceeds max(?:imum)? length|input length \d[\d,]* exceeds the maximum length|maximum prompt length is \d|`inputs` tokens \+ `max_new_tokens` must be|`inputs` must have less than \d/;
 
 type Reader = (m: RegExpExecArray) => Overflow;
 const num = (text: string | undefined) =>
@@ -42,6 +43,18 @@ const READERS: ReadonlyArray<readonly [RegExp, Reader]> = [
   ],
   // Anthropic "prompt is too long: N tokens > M maximum" and look-alikes
   [/([\d,]+) tokens? > ([\d,]+)/, (m) => ({ prompt: num(m[1]), limit: num(m[2]) })],
+  // Ollama: "The prompt is too long: N, model maximum context length: M"
+  [
+    /prompt is too long: ([\d,]+), model maximum context length: ([\d,]+)/,
+    (m) => ({ prompt: num(m[1]), limit: num(m[2]) }),
+  ],
+  // OpenRouter: "maximum context length is M tokens. However, you requested about T tokens
+  // (X of text input, Z of tool input, Y in the output)". T counts the output asked for: read as
+  // the prompt, a prompt that fits would be compacted again and again, never lowering max_tokens.
+  [
+    /context length is ([\d,]+) tokens?\. however, you requested about [\d,]+ tokens? \(([^)]*?)([\d,]+) in the output\)/,
+    (m) => ({ limit: num(m[1]), prompt: inputParts(m[2]!), output: num(m[3]) }),
+  ],
   // OpenAI, vLLM, DeepSeek, OpenRouter: "maximum context length is M tokens. However, you
   // requested N tokens (X in the messages, Y in the completion)"
   [
@@ -94,7 +107,43 @@ const READERS: ReadonlyArray<readonly [RegExp, Reader]> = [
     /contains ([\d,]+) tokens.*?with ([\d,]+) maximum context/,
     (m) => ({ prompt: num(m[1]), limit: num(m[2]) }),
   ],
+  // LM Studio: "Trying to keep the first N tokens when context the overflows. However, the model
+  // is loaded with context length of only M tokens"
+  [
+    /keep the first ([\d,]+) tokens? when context (?:the )?overflows.*?context length of only ([\d,]+)/,
+    (m) => ({ prompt: num(m[1]), limit: num(m[2]) }),
+  ],
+  // xAI: "This model's maximum prompt length is M but the request contains N tokens."
+  [
+    /maximum prompt length is ([\d,]+) but the request contains ([\d,]+) tokens?/,
+    (m) => ({ limit: num(m[1]), prompt: num(m[2]) }),
+  ],
+  // Text Generation Inference (Hugging Face, and hosts built on it): "Input validation error:
+  // `inputs` tokens + `max_new_tokens` must be <= M. Given: N `inputs` tokens and Y
+  // `max_new_tokens`", or "`inputs` must have less than M tokens. Given: N"
+  [
+    /`inputs` tokens \+ `max_new_tokens` must be <= ([\d,]+)\. given: ([\d,]+) `inputs` tokens and ([\d,]+) `max_new_tokens`/,
+    (m) => ({ limit: num(m[1]), prompt: num(m[2]), output: num(m[3]) }),
+  ],
+  [
+    /`inputs` must have less than ([\d,]+) tokens?\. given: ([\d,]+)/,
+    (m) => ({ limit: num(m[1]), prompt: num(m[2]) }),
+  ],
 ];
+
+/** The sum of the "N of … input" parts OpenRouter lists, or undefined when it lists none. */
+function inputParts(list: string): number | undefined {
+  const parts = [...list.matchAll(/([\d,]+) of [a-z]+ input/g)];
+  return parts.length === 0 ? undefined : parts.reduce((sum, part) => sum + num(part[1])!, 0);
+}
+
+/**
+ * Whether `message` reads as an overflow, for an error that came with no status of its own (an
+ * error event, or an error in a 200 body, with neither a code nor a type).
+ */
+export function readsAsOverflow(message: string): boolean {
+  return OVERFLOW.test(message.toLowerCase());
+}
 
 /** The sizes of an overflow error, or undefined when `message` is not one. */
 function readOverflow(status: number, message: string): Overflow | undefined {

@@ -1,5 +1,7 @@
 /** Reading the human message out of an upstream error body, whatever its shape. */
 
+import { isRecord } from "./json.ts";
+
 /**
  * The message inside an error body (Anthropic `{error: {message}}`, OpenAI, Gemini, FastAPI
  * `{detail: [{msg}]}`, plain strings), else the raw text with whitespace collapsed; "" when empty.
@@ -23,7 +25,20 @@ function pickMessage(value: unknown): string | undefined {
   const record = value as Record<string, unknown>;
   for (const key of ["error", "message", "detail", "msg", "error_description"]) {
     const found = pickMessage(record[key]);
-    if (found) return found;
+    if (found) return key === "message" ? withProviderWords(found, record.metadata) : found;
   }
   return undefined;
+}
+
+/**
+ * `message` with the words of the provider a gateway routed to: OpenRouter's own message is only
+ * "Provider returned error", the provider's body is in `metadata.raw` (its refusal of an
+ * over-long prompt too, which Claude Code must be told in the words it compacts on).
+ */
+function withProviderWords(message: string, metadata: unknown): string {
+  if (!isRecord(metadata) || typeof metadata.raw !== "string") return message;
+  const words = upstreamMessage(metadata.raw);
+  if (words === "" || message.includes(words)) return message;
+  const name = metadata.provider_name;
+  return `${message} (${typeof name === "string" && name ? `${name}: ` : ""}${words})`;
 }

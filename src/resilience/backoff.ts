@@ -117,7 +117,8 @@ function planReset(headers: Headers, now: number): number | undefined {
   return Math.max(0, Math.round(Number(raw) * 1000 - now));
 }
 
-// Rate-limit reset headers: OpenAI/Groq `x-ratelimit-reset-{requests,tokens}` (durations) and
+// Rate-limit reset headers: OpenAI/Groq `x-ratelimit-reset-{requests,tokens}` (durations),
+// Cerebras the same per window (`x-ratelimit-reset-tokens-minute`, `…-requests-day`: seconds), and
 // Anthropic `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-reset` (RFC 3339).
 // The exhausted kind (remaining 0) tells which reset matters; without that, the soonest is used,
 // because a further 429 will simply cool the key again.
@@ -125,7 +126,11 @@ const RESET_KINDS: readonly { reset: string; remaining: string; date: boolean }[
   "requests",
   "tokens",
 ].flatMap((kind) => [
-  { reset: `x-ratelimit-reset-${kind}`, remaining: `x-ratelimit-remaining-${kind}`, date: false },
+  ...["", "-minute", "-hour", "-day"].map((window) => ({
+    reset: `x-ratelimit-reset-${kind}${window}`,
+    remaining: `x-ratelimit-remaining-${kind}${window}`,
+    date: false,
+  })),
   {
     reset: `anthropic-ratelimit-${kind}-reset`,
     remaining: `anthropic-ratelimit-${kind}-remaining`,

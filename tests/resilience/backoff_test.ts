@@ -87,6 +87,20 @@ Deno.test("retryAfterFromHeaders", async (t) => {
       360_000,
     );
   });
+  await t.step("Cerebras: a reset per window, in seconds", () => {
+    const cerebras = {
+      "x-ratelimit-limit-requests-day": "14400",
+      "x-ratelimit-remaining-requests-day": "14000",
+      "x-ratelimit-reset-requests-day": "33011.38",
+      "x-ratelimit-limit-tokens-minute": "60000",
+      "x-ratelimit-remaining-tokens-minute": "1200",
+      "x-ratelimit-reset-tokens-minute": "11.38",
+    };
+    // The minute's tokens are short of what the request reserves: the minute's reset lifts it.
+    assert.equal(at(cerebras), 11_380);
+    // The day's requests are spent: only the day's reset lifts it.
+    assert.equal(at({ ...cerebras, "x-ratelimit-remaining-requests-day": "0" }), 33_011_380);
+  });
   await t.step("without a remaining-0 marker the soonest reset is used", () => {
     assert.equal(
       at({ "x-ratelimit-reset-requests": "2s", "x-ratelimit-reset-tokens": "30s" }),

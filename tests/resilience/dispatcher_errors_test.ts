@@ -115,6 +115,21 @@ Deno.test("auth_unavailable: every credential blocked by 401/403", async (t) => 
   });
 });
 
+Deno.test("auth_unavailable: keys refused only for payment (402) say to add credits", async () => {
+  const { run } = setup({
+    or: [{
+      status: 402,
+      bodyText: JSON.stringify({
+        error: { code: 402, message: "This request requires more credits, or fewer max_tokens." },
+      }),
+    }],
+  });
+  const error = await failure(() => run([to(provider("or", { apiKeys: [K1] }), "m")]));
+  assert.equal(error.status, 503);
+  assert.match(error.message, /1 key set aside after 402 .*\. Add credits to the account behind/);
+  assert.doesNotMatch(error.message, /Fix the key/);
+});
+
 Deno.test("an upstream 401 never reaches the client as 401", async (t) => {
   await t.step("keyless provider", async () => {
     const { run } = setup({ local: [{ status: 401, bodyText: '{"error":"unauthorized"}' }] });

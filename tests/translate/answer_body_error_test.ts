@@ -52,6 +52,14 @@ Deno.test("an error body in a 200 answer keeps the status it names", async (t) =
     assert.equal(error.status, 502);
     assert.equal(error.errorType, "api_error");
   });
+  await t.step("no status named, but the words of an over-long prompt (LM Studio's)", () => {
+    const error = chat(
+      "Trying to keep the first 9000 tokens when context the overflows. However, the model is loaded with context length of only 8192 tokens, which is not enough.",
+    );
+    assert.equal(error.status, 400);
+    assert.equal(error.errorType, "invalid_request_error");
+    assert.ok(error.message.startsWith("prompt is too long: 9000 tokens > 8192 maximum ("));
+  });
   await t.step("Gemini's error body", () => {
     const error = thrown(() =>
       geminiResponseToAnthropic(

@@ -97,6 +97,22 @@ Deno.test("relay: an upstream's error event names the provider and model, keepin
       });
     },
   );
+  await t.step("another server's words for an over-long prompt lead with Anthropic's", async () => {
+    const ollama = "The prompt is too long: 208863, model maximum context length: 202752";
+    const llama = "request (33000 tokens) exceeds the available context size (32768 tokens)";
+    for (
+      const [words, start] of [
+        [ollama, "prompt is too long: 208863 tokens > 202752 maximum ("],
+        [llama, "prompt is too long: 33000 tokens > 32768 maximum ("],
+      ]
+    ) {
+      const last = await lastError(failing("invalid_request_error", words!));
+      const error = (last.data as { error: { type: string; message: string } }).error;
+      assert.equal(error.type, "invalid_request_error");
+      assert.ok(error.message.startsWith(start!), error.message);
+      assert.ok(error.message.endsWith(`reported an error mid-stream: ${words})`), error.message);
+    }
+  });
 });
 
 Deno.test("relay: pings while the upstream is silent, only between events", async () => {

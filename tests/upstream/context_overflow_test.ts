@@ -162,6 +162,108 @@ Deno.test("context overflow: each provider's wording leads with Anthropic's sent
       "prompt is too long: 208310 tokens > 200000 maximum",
     ],
     [
+      "OpenRouter: the total counts the output, so a prompt that fits asks for fewer output tokens",
+      400,
+      {
+        error: {
+          code: 400,
+          message:
+            'This endpoint\'s maximum context length is 131072 tokens. However, you requested about 138956 tokens (7884 of text input, 131072 in the output). Please reduce the length of either one, or use the "middle-out" transform to compress your prompt automatically.',
+          metadata: { provider_name: "Chutes" },
+        },
+      },
+      "input length and `max_tokens` exceed context limit: 7884 + 131072 > 131072",
+    ],
+    [
+      "OpenRouter: text and tool input are both the prompt",
+      400,
+      {
+        error: {
+          code: 400,
+          message:
+            'This endpoint\'s maximum context length is 204800 tokens. However, you requested about 205432 tokens (81684 of text input, 3748 of tool input, 120000 in the output). Please reduce the length of either one, or use the "middle-out" transform to compress your prompt automatically.',
+        },
+      },
+      "input length and `max_tokens` exceed context limit: 85432 + 120000 > 204800",
+    ],
+    [
+      "OpenRouter: a prompt too long by itself",
+      400,
+      {
+        error: {
+          code: 400,
+          message:
+            'This endpoint\'s maximum context length is 131072 tokens. However, you requested about 170000 tokens (138000 of text input, 32000 in the output). Please reduce the length of either one, or use the "middle-out" transform to compress your prompt automatically.',
+        },
+      },
+      "prompt is too long: 138000 tokens > 131072 maximum",
+    ],
+    [
+      "OpenRouter: the provider's own refusal, wrapped in 'Provider returned error'",
+      400,
+      {
+        error: {
+          message: "Provider returned error",
+          code: 400,
+          metadata: {
+            raw: JSON.stringify({
+              object: "error",
+              message:
+                "This model's maximum context length is 32768 tokens. However, you requested 40000 tokens (36000 in the messages, 4000 in the completion).",
+              type: "BadRequestError",
+              code: 400,
+            }),
+            provider_name: "DeepInfra",
+          },
+        },
+      },
+      "prompt is too long: 36000 tokens > 32768 maximum",
+    ],
+    [
+      "xAI",
+      400,
+      {
+        code: "Client specified an invalid argument",
+        error:
+          "This model's maximum prompt length is 131072 but the request contains 136973 tokens.",
+      },
+      "prompt is too long: 136973 tokens > 131072 maximum",
+    ],
+    [
+      "Text Generation Inference: prompt and max_new_tokens together",
+      422,
+      {
+        error:
+          "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 65537. Given: 60000 `inputs` tokens and 8192 `max_new_tokens`",
+        error_type: "validation",
+      },
+      "input length and `max_tokens` exceed context limit: 60000 + 8192 > 65537",
+    ],
+    [
+      "Text Generation Inference: the prompt alone",
+      422,
+      {
+        error: "Input validation error: `inputs` must have less than 2048 tokens. Given: 2222",
+        error_type: "validation",
+      },
+      "prompt is too long: 2222 tokens > 2048 maximum",
+    ],
+    [
+      "Ollama: its sizes are kept",
+      400,
+      { error: "The prompt is too long: 208863, model maximum context length: 202752" },
+      "prompt is too long: 208863 tokens > 202752 maximum",
+    ],
+    [
+      "LM Studio: its sizes are kept",
+      400,
+      {
+        error:
+          "Trying to keep the first 111490 tokens when context the overflows. However, the model is loaded with context length of only 32768 tokens, which is not enough. Try to load the model with a larger context length, or provide a shorter input",
+      },
+      "prompt is too long: 111490 tokens > 32768 maximum",
+    ],
+    [
       "a 413 about the context is a 400 as Anthropic sends it, not Claude Code's 'max 32MB'",
       413,
       { error: { message: "Request size exceeds model context window" } },

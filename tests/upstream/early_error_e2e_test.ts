@@ -200,6 +200,63 @@ Deno.test("early stream error: with nowhere to fail over, the client gets it as 
   }
 });
 
+Deno.test("early error: an error naming no status that reads as an over-long prompt is that 400", async (t) => {
+  // LM Studio streams its refusal so, and without streaming may answer it in a 200 body too.
+  const words =
+    "Trying to keep the first 40000 tokens when context the overflows. However, the model is loaded with context length of only 32768 tokens, which is not enough.";
+  const cases: Array<[string, string, boolean, number, RegExp]> = [
+    [
+      "as a stream's first event",
+      `event: error\ndata: ${JSON.stringify({ error: words })}\n\n`,
+      true,
+      400,
+      /^prompt is too long: 40000 tokens > 32768 maximum \(.*first event: Trying to keep/,
+    ],
+    [
+      "as a 200 JSON body",
+      JSON.stringify({ error: words }),
+      false,
+      400,
+      /^prompt is too long: 40000 tokens > 32768 maximum \(.*as its body: Trying to keep/,
+    ],
+    [
+      "other words stay a failed answer",
+      `event: error\ndata: ${JSON.stringify({ error: "Model unloaded" })}\n\n`,
+      true,
+      502,
+      /answered HTTP 200, then an error as its first event: Model unloaded$/,
+    ],
+  ];
+  for (const [name, body, stream, status, pattern] of cases) {
+    await t.step(name, async () => {
+      const up = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+        await req.body?.cancel();
+        return new Response(body, {
+          headers: { "content-type": stream ? SSE["content-type"] : "application/json" },
+        });
+      });
+      const ccp = startCcp(testConfig({
+        providers: [provider("a", {
+          type: "openai",
+          baseUrl: `http://127.0.0.1:${up.addr.port}/v1`,
+          maxRetries: 0,
+        })],
+        routes: { default: "a/m" },
+      }));
+      try {
+        const res = await postMessages(ccp.url, { ...streamRequest("x"), stream });
+        assert.equal(res.status, status);
+        const error = (await res.json()).error;
+        assert.equal(error.type, status === 400 ? "invalid_request_error" : "api_error");
+        assert.match(error.message, pattern);
+      } finally {
+        await ccp.close();
+        await up.shutdown();
+      }
+    });
+  }
+});
+
 Deno.test("early error: a 200 JSON error fails over like the HTTP error it names", async () => {
   const bad = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     await req.body?.cancel();

@@ -17,6 +17,34 @@ Deno.test("a configured key echoed across the 500-character cut of an upstream e
   }
 });
 
+Deno.test("OpenRouter's 'Provider returned error' is told with the provider's own words", () => {
+  const raw = JSON.stringify({
+    error: {
+      message: "Web search options not supported with this model.",
+      type: "invalid_request_error",
+    },
+  });
+  const error = upstreamHttpError({
+    provider: "or",
+    model: "m",
+    status: 400,
+    headers: new Headers(),
+    bodyText: JSON.stringify({
+      error: {
+        message: "Provider returned error",
+        code: 400,
+        metadata: { raw, provider_name: "Azure", is_byok: false },
+      },
+    }),
+    keys: [],
+  });
+  assert.equal(
+    error.message,
+    'Provider "or" (model m) answered HTTP 400: Provider returned error (Azure: Web search ' +
+      "options not supported with this model.)",
+  );
+});
+
 Deno.test("a 401/403 of an auth: passthrough provider blames the client's credential, not ccp's key", () => {
   for (const status of [401, 403]) {
     const error = upstreamHttpError({

@@ -68,8 +68,12 @@ export function midStreamError(
     ? errorTypeOfUpstream(status)
     : errorTypeOfCode(typeof code === "string" ? code : event.type);
   const said = `${upstreamWho(options)} reported an error mid-stream: ${event.message}`;
-  const overflow = type === "invalid_request_error"
+  // An error with neither code nor type (LM Studio's `{"error": "<words>"}`) is judged by its words.
+  const unnamed = code === undefined && event.type === undefined;
+  const overflow = type === "invalid_request_error" || unnamed
     ? overflowMessage(status ?? 400, `${code ?? ""} ${event.message}`, said)
     : undefined;
-  return { message: overflow ?? said, type };
+  return overflow === undefined
+    ? { message: said, type }
+    : { message: overflow, type: "invalid_request_error" };
 }

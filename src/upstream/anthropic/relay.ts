@@ -19,11 +19,10 @@ import {
   deltaChars,
   inspectEvent,
   lastEventEnd,
+  midStreamMessage,
   noteUsage,
   splitEvents,
 } from "./stream_events.ts";
-
-const PROMPT_TOO_LONG = /prompt is too long/i;
 
 /** Options for {@link relayAnthropicStream}. */
 export interface RelayOptions extends RelayHooks {
@@ -213,10 +212,7 @@ class AnthropicFrames implements FrameSource {
         // longer the upstream's, and its words alone read as the client's ccp token refused.
         ? `${this.#describeUpstream} sent ${verdict.refusedCredential} mid-stream (it refused ` +
           `the credential ccp sent it): ${verdict.message}`
-        // Claude Code compacts on these words: they go on as the upstream wrote them.
-        : PROMPT_TOO_LONG.test(verdict.message)
-        ? verdict.message
-        : `${this.#describeUpstream} reported an error mid-stream: ${verdict.message}`;
+        : midStreamMessage(this.#describeUpstream, verdict.type, verdict.message);
       const type = verdict.kind === "error" ? verdict.type : undefined;
       events.length = kept;
       return {

@@ -6,6 +6,7 @@
 
 import type { AnthropicErrorType } from "../../core/errors.ts";
 import { isRecord } from "../../core/json.ts";
+import { overflowMessage } from "../../core/context_overflow.ts";
 import { clientErrorOfType } from "../../core/upstream_status.ts";
 import type { UsageTotals } from "../transport.ts";
 
@@ -144,4 +145,19 @@ export function noteUsageCounts(usage: UsageTotals, source: unknown): void {
 export function completedStopReason(upstream: unknown, toolUse: boolean): unknown {
   if (upstream === null || upstream === undefined) return toolUse ? "tool_use" : "end_turn";
   return toolUse && upstream === "end_turn" ? "tool_use" : upstream;
+}
+
+// Anthropic's own overflow sentences, which Claude Code reads only at the start of a message.
+const ANTHROPIC_OVERFLOW = /^(?:prompt is too long|input length and `max_tokens` exceed)/;
+
+/**
+ * What the client is told of an upstream's error event: its words after the provider's name, but
+ * Anthropic's overflow sentences as they came (Claude Code compacts on them), and an over-long
+ * prompt in another server's words (llama.cpp's, Ollama's "The prompt is too long: N, …") led by
+ * Anthropic's sentence.
+ */
+export function midStreamMessage(upstream: string, type: string, message: string): string {
+  if (ANTHROPIC_OVERFLOW.test(message)) return message;
+  const said = `${upstream} reported an error mid-stream: ${message}`;
+  return (type === "invalid_request_error" && overflowMessage(400, message, said)) || said;
 }

@@ -23,6 +23,7 @@ import { type AnthropicErrorType, STATUS_OF_ERROR_TYPE } from "../../core/errors
 import { copyHeaders } from "../../core/headers.ts";
 import { isRecord } from "../../core/json.ts";
 import { errorTypeOfCode } from "../../core/upstream_status.ts";
+import { readsAsOverflow } from "../../core/context_overflow.ts";
 import { isPreamble } from "./stream_preamble.ts";
 import type { BodyStart } from "../../resilience/timeouts.ts";
 
@@ -183,7 +184,7 @@ function answer(body: string, status: number, headers: Headers, how: string): Re
 
 /** The HTTP status an in-stream error stands for; an unnamed failure is a bad gateway. */
 function statusOf(error: unknown): number {
-  if (!isRecord(error)) return 502;
+  if (!isRecord(error)) return unnamedStatus(typeof error === "string" ? error : "");
   const { code, type } = error;
   // OpenRouter and Gemini put the HTTP status in `code`, some gateways as a string.
   const status = typeof code === "string" && /^\d{3}$/.test(code) ? Number(code) : code;
@@ -194,5 +195,15 @@ function statusOf(error: unknown): number {
     return STATUS_OF_ERROR_TYPE[type as AnthropicErrorType];
   }
   if (typeof code === "string") return STATUS_OF_ERROR_TYPE[errorTypeOfCode(code)];
-  return 502;
+  return unnamedStatus(typeof error.message === "string" ? error.message : "");
+}
+
+/**
+ * The status of an error that names none: LM Studio streams its refusal of a prompt longer than
+ * the context it loaded the model with as `{"error": "<words>"}` in a 200 answer. As the 400 it
+ * is, the client is told it in the words it compacts on; as a 502, Claude Code would send the
+ * same prompt again and again.
+ */
+function unnamedStatus(message: string): number {
+  return readsAsOverflow(message) ? 400 : 502;
 }

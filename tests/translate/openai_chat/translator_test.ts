@@ -164,6 +164,11 @@ Deno.test("translator edge cases", async (t) => {
         message: "request (9000 tokens) exceeds the available context size (8192 tokens)",
         code: 400,
       }, /^prompt is too long: 9000 tokens > 8192 maximum \(Upstream provider "p" /],
+      // LM Studio: `{"error": "<words>"}`, with neither code nor type
+      [
+        { kind: "error", message: "Context size has been exceeded." },
+        /^prompt is too long \(Upstream provider "p" .*: Context size has been exceeded\.\)$/,
+      ],
     ];
     for (const [event, pattern] of cases) {
       const last = run([event]).at(-1);
