@@ -242,3 +242,21 @@ Deno.test("chooseKey: a session's key is held to every guard a fresh pick honour
     });
   }
 });
+
+Deno.test("SessionAffinity.adopt takes in only choices newer than the session's own", async () => {
+  const clock = new FakeClock();
+  const store = new SessionAffinity({ clock });
+  const held = store.session("s", 60_000);
+  const at = held.keepKey("p", 1);
+  assert.equal(at, clock.now());
+  held.keepTarget("r", "a/m");
+  await clock.advance(10);
+  assert.equal(held.keepKey("p", 1), at, "kept again as it is: the time of the choice stays");
+  held.adopt({
+    keys: new Map([["p", { value: 0, at: at - 1 }], ["q", { value: 2, at: -1 }]]),
+    targets: new Map([["r", { value: "b/m", at: clock.now() + 1 }]]),
+  });
+  assert.equal(held.keyOf("p"), 1, "an older choice read elsewhere does not undo this one");
+  assert.equal(held.keyOf("q"), 2, "a choice of a provider this session had none on is taken");
+  assert.equal(held.targetOf("r"), "b/m", "a newer choice is taken");
+});

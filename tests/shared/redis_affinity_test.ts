@@ -8,6 +8,9 @@ import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { silentLogger } from "../../src/core/log.ts";
+import { balance } from "../../src/pipeline/balance.ts";
+import { ResilienceRegistry } from "../../src/resilience/registry.ts";
+import { resolveRoute } from "../../src/routing/resolve.ts";
 import { RedisGuards } from "../../src/shared/redis_guards.ts";
 import { startCcp } from "../helpers/ccp.ts";
 import { REDIS_MISSING, startRedis } from "./engines.ts";
@@ -115,3 +118,84 @@ routing: { session_affinity: ${affinity} }
     },
   });
 }
+
+Deno.test({
+  name: "shared.redis: of a session's choices the newer wins, however its reads and writes cross",
+  ignore: REDIS_MISSING !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const redis = await startRedis();
+    const config = configFromYaml({
+      file: "c.yaml",
+      env: {},
+      text: `
+providers:
+  a: { type: anthropic, base_url: "http://127.0.0.1:9", api_keys: [k1, k2, k3] }
+routes: { default: a/m }
+routing: { session_affinity: true }
+`,
+    });
+    const keys = config.providers.a!.apiKeys;
+    const guards = new RedisGuards(redis.url, "aff:", silentLogger);
+    const shared = guards.affinity;
+    const ttl = config.routing!.sessionAffinityTtlMs!;
+    const headers = (session: string) => new Headers({ "x-claude-code-session-id": session });
+    const body = { model: "claude-sonnet-4-5", messages: [{ role: "user", content: "hi" }] };
+    const resolution = resolveRoute({ request: body }, config);
+    // The key of `session` on `registry`'s instance, as its next request sees it.
+    const keyOn = async (registry: ResilienceRegistry, session: string) => {
+      const request = { headers: headers(session), body };
+      const balanced = await balance(resolution, request, config, registry, shared);
+      return balanced.keys?.keyOf("a");
+    };
+    // What Redis holds for a session, once the writes sent without waiting have landed.
+    const stored = async (session: string) => {
+      await new Promise((r) => setTimeout(r, 50));
+      const choices = await shared.load(session, ttl, () => keys);
+      return choices?.keys.get("a")?.value;
+    };
+    const client = createClient({ url: redis.url });
+    try {
+      const now = Date.now();
+      // A value written before choices had a time is read, as older than any choice.
+      shared.keepKey("s0", ttl, "a", keys, { value: 1, at: now });
+      assert.equal(await stored("s0"), 1);
+      await client.connect();
+      const [name] = await client.keys("aff:affinity:*");
+      const [at, id] = (await client.hGet(name!, "key:a"))!.split(" ");
+      assert.ok(Math.abs(Number(at) - now) < 5, `stored at ${at}`);
+      await client.hSet(name!, "key:a", id!);
+      assert.equal(await keyOn(new ResilienceRegistry(), "s0"), 1);
+      const moved = new ResilienceRegistry();
+      moved.affinity.session("s0", ttl).keepKey("a", 2);
+      assert.equal(await keyOn(moved, "s0"), 2);
+
+      // Another instance chose k1 a minute ago; this one moved the session to k2 a moment ago,
+      // and its write has not landed yet (here: not sent). Its next read must not undo that.
+      shared.keepKey("s1", ttl, "a", keys, { value: 0, at: now - 60_000 });
+      assert.equal(await stored("s1"), 0);
+      const here = new ResilienceRegistry();
+      here.affinity.session("s1", ttl).keepKey("a", 1);
+      assert.equal(await keyOn(here, "s1"), 1, "the read undid the newer choice made here");
+
+      // A choice another instance made after this one's is taken in.
+      shared.keepKey("s1", ttl, "a", keys, { value: 2, at: Date.now() + 1000 });
+      assert.equal(await stored("s1"), 2);
+      assert.equal(await keyOn(here, "s1"), 2);
+
+      // Two instances' writes landing out of order: the newer choice stays in Redis.
+      shared.keepKey("s2", ttl, "a", keys, { value: 1, at: now });
+      assert.equal(await stored("s2"), 1);
+      shared.keepKey("s2", ttl, "a", keys, { value: 0, at: now - 1 });
+      assert.equal(await stored("s2"), 1, "an older choice written late replaced the newer");
+      assert.equal(await keyOn(new ResilienceRegistry(), "s2"), 1);
+      shared.keepKey("s2", ttl, "a", keys, { value: 2, at: now + 1 });
+      assert.equal(await stored("s2"), 2);
+    } finally {
+      await client.close().catch(() => {});
+      await guards.close();
+      await redis.remove();
+    }
+  },
+});
