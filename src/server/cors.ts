@@ -7,6 +7,7 @@
 
 import { ProxyError } from "../core/errors.ts";
 import type { CorsConfig } from "../config/types.ts";
+import { copyHeaders } from "../core/headers.ts";
 import { errorResponse } from "./responses.ts";
 
 /** Request headers the Anthropic SDKs and Claude Code send, besides the `x-stainless-*` ones. */
@@ -75,7 +76,7 @@ export function withCors(cors: CorsConfig, request: Request, response: Response)
     return response;
   } catch {
     // A relayed answer's headers are fixed: the same body and status under copied headers.
-    const headers = new Headers(response.headers);
+    const headers = copyHeaders(response.headers);
     for (const [name, value] of add) appendHeader(headers, name, value);
     return new Response(response.body, {
       status: response.status,
