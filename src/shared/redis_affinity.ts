@@ -1,9 +1,10 @@
 /**
  * Session affinity in Redis: one hash per session, named by a SHA-256 of its id (never the id
  * itself), whose fields are `key:<provider>` (a key's hash id, as the guards name keys) and
- * `target:<route>` (`provider/model`), each value led by the time of its choice (`<ms> <value>`),
- * and which expires `ttl` after the session's last request. A read and its expiry renewal go out
- * together: one round trip per request.
+ * `target:<route>` (`provider/model`), each beside `at:<field>`, the time of its choice (epoch
+ * ms), and which expires `ttl` after the session's last request. A read and its expiry renewal go
+ * out together: one round trip per request. The times are fields of their own so that an instance
+ * that knows none (a ccp from before them, during a rolling upgrade) still reads the choices.
  */
 
 import type { Chosen, SharedAffinity, SharedChoices } from "../resilience/shared_affinity.ts";
@@ -15,14 +16,13 @@ export interface AffinityClient {
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
 
-// Writes a choice unless the one stored is newer (two instances' writes may land in either
-// order), and renews the session's expiry. A value without a time (written before choices had
-// one) is older than any.
+// Writes a choice and its time unless the one stored is newer (two instances' writes may land in
+// either order), and renews the session's expiry. A choice without a time (written by a ccp from
+// before them) is older than any.
 export const KEEP_SCRIPT = `
-local held = redis.call('HGET', KEYS[1], ARGV[1])
-local at = held and tonumber(string.match(held, '^(%d+) ')) or -1
+local at = tonumber(redis.call('HGET', KEYS[1], 'at:' .. ARGV[1]) or '') or -1
 if at <= tonumber(ARGV[2]) then
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. ARGV[3])
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3], 'at:' .. ARGV[1], ARGV[2])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 0
@@ -68,8 +68,8 @@ export class RedisAffinity implements SharedAffinity {
     }
     const keys = new Map<string, Chosen<number>>();
     const targets = new Map<string, Chosen<string>>();
-    for (const [field, stored] of Object.entries(fields)) {
-      const { value, at } = timed(stored);
+    for (const [field, value] of Object.entries(fields)) {
+      const at = timeOf(fields[`at:${field}`]);
       if (field.startsWith("target:")) targets.set(field.slice("target:".length), { value, at });
       else if (field.startsWith("key:")) {
         const provider = field.slice("key:".length);
@@ -124,10 +124,8 @@ export class RedisAffinity implements SharedAffinity {
   }
 }
 
-/** A stored value and the time of its choice; one stored without a time is older than any. */
-function timed(stored: string): Chosen<string> {
-  const match = /^(\d+) /.exec(stored);
-  return match
-    ? { value: stored.slice(match[0].length), at: Number(match[1]) }
-    : { value: stored, at: -1 };
+/** The time a choice was made; one stored without a time is older than any. */
+function timeOf(stored: string | undefined): number {
+  const at = stored === undefined ? NaN : Number(stored);
+  return Number.isFinite(at) ? at : -1;
 }
