@@ -11,9 +11,14 @@
 #                            file no release publishes: whoever fills the mirror writes the
 #                            newest version into it (echo 0.1.0 > latest), or CCP_VERSION is set.
 # CCP_INSTALL_DIR=DIR        where to put the binary
+# CCP_RELEASES_URL=URL       another releases page laid out as GitHub's (a fork's, or GitHub
+#                            Enterprise's): URL/latest redirects to URL/tag/v<version>, and
+#                            archives are under URL/download
 set -eu
 
-BASE="${CCP_INSTALL_BASE_URL:-https://github.com/ccp-dev/ccp/releases/download}"
+RELEASES="${CCP_RELEASES_URL:-https://github.com/ccp-dev/ccp/releases}"
+RELEASES="${RELEASES%/}"
+BASE="${CCP_INSTALL_BASE_URL:-$RELEASES/download}"
 
 fail() {
   echo "ccp install: $*" >&2
@@ -26,13 +31,25 @@ DIR="${CCP_INSTALL_DIR:-$HOME/.local/bin}"
 case "$DIR" in /*) ;; *) DIR="$(pwd)/$DIR" ;; esac # a relative PATH entry follows every cd
 HOME="${HOME:-/nonexistent}" # only looked in for an installed service from here on
 
+command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1 ||
+  fail "neither curl nor wget is installed: install one of them"
+
 fetch() { # url file
   if command -v curl >/dev/null 2>&1; then
     curl -fsSL "$1" -o "$2" || return 1
-  elif command -v wget >/dev/null 2>&1; then
-    wget -q "$1" -O "$2" || return 1
   else
-    fail "neither curl nor wget is installed"
+    wget -q "$1" -O "$2" || return 1
+  fi
+}
+
+redirected() { # url: where its redirects end
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsSLI -o /dev/null -w '%{url_effective}' "$1" || return 1
+  else
+    # wget shows each answer's headers (GNU and BusyBox alike): the last Location is where it
+    # went. A page that does not redirect has none, and no version is found in the answer.
+    headers="$(wget -S --spider "$1" 2>&1)" || return 1
+    printf '%s\n' "$headers" | tr -d '\r' | awk 'tolower($1) == "location:" { at = $2 } END { print at }'
   fi
 }
 
@@ -77,11 +94,9 @@ if [ -z "$version" ]; then
     is_version "${version#v}" ||
       fail "$BASE/latest does not hold a version like 0.1.0; set CCP_VERSION"
   else
-    # The releases page redirects /latest to /tag/v<version>; only curl tells where it went.
-    command -v curl >/dev/null 2>&1 ||
-      fail "finding the latest release needs curl: set CCP_VERSION (the releases page lists them)"
-    url="$(curl -fsSLI -o /dev/null -w '%{url_effective}' https://github.com/ccp-dev/ccp/releases/latest)" ||
-      fail "cannot find the latest release; set CCP_VERSION"
+    # The releases page redirects /latest to /tag/v<version>.
+    url="$(redirected "$RELEASES/latest")" ||
+      fail "cannot find the latest release at $RELEASES/latest; set CCP_VERSION"
     version="${url##*/v}"
     is_version "$version" || fail "cannot find the latest release ($url); set CCP_VERSION"
   fi

@@ -218,6 +218,14 @@ export function describeConfig(config: Config): string {
         (shared.onUnavailable === "open" ? "serve on local state" : "answer 503"),
     );
   }
+  if (s.cors) {
+    const who = s.cors.origins.includes("*")
+      ? "any web page (origins: *)"
+      : `web pages of ${s.cors.origins.join(", ")}`;
+    const open = s.authToken || s.clients?.length ? "" : "; no auth token: each of their pages " +
+      "can use ccp and its provider keys";
+    lines.push(`CORS: on; ${who} may call ccp from a browser${open}`);
+  }
   if (s.clients && s.clients.length > 0) {
     lines.push("Clients:");
     for (const c of s.clients) {

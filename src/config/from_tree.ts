@@ -24,6 +24,7 @@ import { buildWebTools } from "./web_tools.ts";
 import { buildBudgets, buildUsage } from "./budgets.ts";
 import { buildRouting, buildTransforms, ruleWordWarnings } from "./routing.ts";
 import { buildClients, clientNameWarnings } from "./clients.ts";
+import { buildCors } from "./cors.ts";
 
 /** Everything the YAML core needs; no I/O happens inside. */
 export interface YamlConfigInput {
@@ -254,8 +255,17 @@ export function configFromTree(input: ParsedConfigInput): Config {
     envOnly: false,
   });
   const clients = buildClients(config.clients, resolved.authToken, problems);
+  const cors = buildCors(
+    config.server?.cors,
+    resolved.authToken !== undefined || clients.length > 0,
+    problems,
+  );
   problems.throwIfAny();
-  const server = clients.length > 0 ? { ...resolved, clients } : resolved;
+  const server = {
+    ...resolved,
+    ...(clients.length > 0 ? { clients } : {}),
+    ...(cors ? { cors } : {}),
+  };
   warnings.push(...ruleWordWarnings(file, Object.keys(routes), Object.keys(aliases)));
   warnings.push(...clientNameWarnings({
     file,

@@ -24,6 +24,8 @@ server:
   auth_token: \${CCP_AUTH_TOKEN:-}   # clients send it as x-api-key, Bearer or anthropic-auth-token
   log_level: info              # debug | info | warn | error
   max_body_size: 32MiB         # larger request bodies get 413 (also 10MB, 512KiB, bytes)
+  # cors:                      # browser clients (off by default): pages of these origins may
+  #   origins: [http://localhost:5173]   # call ccp (the Anthropic SDK's dangerouslyAllowBrowser)
 
 # Providers: id -> settings. The id is the prefix in "id/model".
 # A preset fills type, base_url and auth; keys written beside it override the preset.

@@ -171,6 +171,14 @@ export interface ServerConfig {
   readonly logFile?: string;
   /** Named client tokens, beside (or instead of) `authToken`, which is the client `default`. */
   readonly clients?: readonly ClientConfig[];
+  /** Browser clients (CORS): absent, no page of another origin may read ccp's answers. */
+  readonly cors?: CorsConfig;
+}
+
+/** The web origins whose pages may call ccp from a browser. */
+export interface CorsConfig {
+  /** `scheme://host[:port]`, lower case, default ports left out; `*` for any origin. */
+  readonly origins: readonly string[];
 }
 
 /** A named client: its token, and the routes it may use (all when absent). */

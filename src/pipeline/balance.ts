@@ -100,22 +100,22 @@ async function sessionChoices(
   const local = registry.affinity.session(id, ttl);
   if (!shared) return local;
   const keysOf = (provider: string) => config.providers[provider]?.apiKeys ?? [];
-  // What another instance chose last is the session's choice: it served the session since.
+  // What another instance chose since this one's choice is the session's: it served the session
+  // since. A choice made here while the read was on its way, or whose write it overtook, is newer.
   const remote = await shared.load(id, ttl, keysOf);
-  remote?.keys.forEach((index, provider) => local.keepKey(provider, index));
-  remote?.targets.forEach((target, route) => local.keepTarget(route, target));
+  if (remote) local.adopt(remote);
   return {
     keyOf: local.keyOf,
     targetOf: local.targetOf,
     keepKey: (provider, index) => {
-      if (local.keyOf(provider) !== index) {
-        shared.keepKey(id, ttl, provider, keysOf(provider), index);
-      }
-      local.keepKey(provider, index);
+      if (local.keyOf(provider) === index) return;
+      const at = local.keepKey(provider, index);
+      shared.keepKey(id, ttl, provider, keysOf(provider), { value: index, at });
     },
     keepTarget: (route, target) => {
-      if (local.targetOf(route) !== target) shared.keepTarget(id, ttl, route, target);
-      local.keepTarget(route, target);
+      if (local.targetOf(route) === target) return;
+      const at = local.keepTarget(route, target);
+      shared.keepTarget(id, ttl, route, { value: target, at });
     },
   };
 }

@@ -12,6 +12,7 @@
 
 import { setNewest } from "../core/bounded_map.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import type { Chosen, SharedChoices } from "./shared_affinity.ts";
 
 /** Sessions remembered at once; past this the least recently used are forgotten. */
 export const MAX_SESSIONS = 10_000;
@@ -28,10 +29,23 @@ export interface SessionChoices {
   keepTarget(route: string, target: string): void;
 }
 
+/** A session's choices as this instance holds them, each with the time it was made. */
+export interface HeldChoices extends SessionChoices {
+  /** Keeps `index` as the session's key on `provider`; the time of the choice (epoch ms). */
+  keepKey(provider: string, index: number): number;
+  /** Keeps `target` as the session's target on `route`; the time of the choice (epoch ms). */
+  keepTarget(route: string, target: string): number;
+  /**
+   * Takes in the choices another instance made, each only where it is newer than this one's: a
+   * read that left before a choice made here (or came back after it) must not undo it.
+   */
+  adopt(shared: SharedChoices): void;
+}
+
 interface Entry {
   expires: number;
-  readonly keys: Map<string, number>;
-  readonly targets: Map<string, string>;
+  readonly keys: Map<string, Chosen<number>>;
+  readonly targets: Map<string, Chosen<string>>;
 }
 
 /** The sessions' choices, each kept for a time after its last use. */
@@ -52,7 +66,7 @@ export class SessionAffinity {
   }
 
   /** The choices of `session`, kept `ttlMs` past now (a session seen after that starts afresh). */
-  session(session: string, ttlMs: number): SessionChoices {
+  session(session: string, ttlMs: number): HeldChoices {
     const now = this.#clock.now();
     this.#dropExpired(now);
     let entry = this.#sessions.get(session);
@@ -62,16 +76,15 @@ export class SessionAffinity {
     entry.expires = now + ttlMs;
     setNewest(this.#sessions, session, entry, this.#max);
     const held = entry;
+    const clock = this.#clock;
     return {
-      keyOf: (provider) => held.keys.get(provider),
-      keepKey: (provider, index) => {
-        if (held.keys.get(provider) !== index) setNewest(held.keys, provider, index, MAX_CHOICES);
-      },
-      targetOf: (route) => held.targets.get(route),
-      keepTarget: (route, target) => {
-        if (held.targets.get(route) !== target) {
-          setNewest(held.targets, route, target, MAX_CHOICES);
-        }
+      keyOf: (provider) => held.keys.get(provider)?.value,
+      keepKey: (provider, index) => keep(held.keys, provider, index, clock.now()),
+      targetOf: (route) => held.targets.get(route)?.value,
+      keepTarget: (route, target) => keep(held.targets, route, target, clock.now()),
+      adopt: (shared) => {
+        for (const [provider, chosen] of shared.keys) adoptNewer(held.keys, provider, chosen);
+        for (const [route, chosen] of shared.targets) adoptNewer(held.targets, route, chosen);
       },
     };
   }
@@ -84,9 +97,9 @@ export class SessionAffinity {
     const entry = this.#sessions.get(session);
     if (!entry || entry.expires <= this.#clock.now()) return undefined;
     return {
-      keyOf: (provider) => entry.keys.get(provider),
+      keyOf: (provider) => entry.keys.get(provider)?.value,
       keepKey: () => {},
-      targetOf: (route) => entry.targets.get(route),
+      targetOf: (route) => entry.targets.get(route)?.value,
       keepTarget: () => {},
     };
   }
@@ -100,4 +113,17 @@ export class SessionAffinity {
       this.#sessions.delete(id);
     }
   }
+}
+
+// A choice kept again as it is keeps the time it was first made.
+function keep<T>(map: Map<string, Chosen<T>>, name: string, value: T, now: number): number {
+  const held = map.get(name);
+  if (held?.value === value) return held.at;
+  setNewest(map, name, { value, at: now }, MAX_CHOICES);
+  return now;
+}
+
+function adoptNewer<T>(map: Map<string, Chosen<T>>, name: string, chosen: Chosen<T>): void {
+  const held = map.get(name);
+  if (!held || held.at < chosen.at) setNewest(map, name, chosen, MAX_CHOICES);
 }

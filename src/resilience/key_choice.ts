@@ -1,7 +1,8 @@
 /**
  * Which key a request is sent with: its session's own key while that one is usable, else the
- * pool's pick by the provider's strategy; a session moved off its key (cooling, set aside)
- * stays with the new one, so its other requests do not wander back and forth between caches.
+ * pool's pick by the provider's strategy; a session moved off its key (cooling, set aside, its
+ * usage limit reached) stays with the new one, so its other requests do not wander back and forth
+ * between caches.
  */
 
 import type { KeyLease, KeyPick, KeyPool } from "./key_pool.ts";

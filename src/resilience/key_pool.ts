@@ -64,7 +64,6 @@ export class KeyPool {
   readonly #blockMs: number;
   readonly #roundRobin: boolean;
   #current = 0;
-  #sinceRotation = 0;
   #seq = 0;
 
   constructor(keys: readonly string[], options: KeyPoolOptions = {}) {
@@ -110,10 +109,18 @@ export class KeyPool {
     return { ok: false, ...unavailableOf(this.#slots, model, now) };
   }
 
-  /** The key at `index` when it is usable for `model` now (a session's own key), else undefined. */
+  /**
+   * The key at `index` when it is usable for `model` now (a session's own key), else undefined.
+   * Past the pick's guards, a key other than the current one that already gave its
+   * `key_usage_limit` answers is not usable until the pool's turn comes back to it: a session
+   * held on it would otherwise keep it busy past the limit the rotation exists to keep.
+   */
   usable(index: number, model: string = WHOLE_KEY): KeyLease | undefined {
     const slot = this.#slots[index];
-    return slot && this.#usable(slot, model, this.#clock.now()) ? slot.lease : undefined;
+    if (!slot || !this.#usable(slot, model, this.#clock.now())) return undefined;
+    const spent = this.#usageLimit > 0 && index !== this.#current &&
+      slot.turnUses >= this.#usageLimit;
+    return spent ? undefined : slot.lease;
   }
 
   /**
@@ -148,9 +155,10 @@ export class KeyPool {
     }
     if (slot.blockedUntil > 0) unblock(slot); // a set-aside key that answered is back
     slot.blocks.delete(model);
+    // Every answer counts against the key's turn, a session's on a key the pool has left too.
+    slot.turnUses++;
     if (key.index !== this.#current) return ended;
-    this.#sinceRotation++;
-    if (this.#usageLimit > 0 && this.#sinceRotation >= this.#usageLimit) {
+    if (this.#usageLimit > 0 && slot.turnUses >= this.#usageLimit) {
       this.#moveTo((this.#current + 1) % this.#slots.length);
     }
     return ended;
@@ -301,7 +309,7 @@ export class KeyPool {
 
   #moveTo(index: number): void {
     this.#current = index;
-    this.#sinceRotation = 0;
+    this.#slots[index]!.turnUses = 0;
   }
 
   /** Per-key state for GET /health. */

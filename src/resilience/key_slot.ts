@@ -44,6 +44,8 @@ export interface Slot {
   /** Consecutive 429s per model (kept after a cool-down ends, cleared by a success). */
   readonly strikes: Map<string, number>;
   uses: number;
+  /** Successes since the pool last turned to this key (the count `key_usage_limit` bounds). */
+  turnUses: number;
   /** Order in which keys were set aside, for "most recent first". */
   setAsideSeq: number;
 }
@@ -76,6 +78,7 @@ export function newSlot(value: string, index: number): Slot {
     cooling: new Map(),
     strikes: new Map(),
     uses: 0,
+    turnUses: 0,
     setAsideSeq: 0,
   };
 }

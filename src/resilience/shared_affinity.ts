@@ -5,10 +5,16 @@
  * nothing here is called.
  */
 
+/** One choice and when it was made (epoch ms): of two, the newer is the session's. */
+export interface Chosen<T> {
+  readonly value: T;
+  readonly at: number;
+}
+
 /** A session's choices as the instances wrote them: a key index per provider, a target per route. */
 export interface SharedChoices {
-  readonly keys: ReadonlyMap<string, number>;
-  readonly targets: ReadonlyMap<string, string>;
+  readonly keys: ReadonlyMap<string, Chosen<number>>;
+  readonly targets: ReadonlyMap<string, Chosen<string>>;
 }
 
 /** Where sessions' choices are kept for every instance. */
@@ -23,14 +29,17 @@ export interface SharedAffinity {
     ttlMs: number,
     keysOf: (provider: string) => readonly string[],
   ): Promise<SharedChoices | undefined>;
-  /** Writes the session's key on `provider`, without waiting. */
+  /**
+   * Writes the session's key on `provider`, chosen at `at`, without waiting; a choice stored
+   * there already that is newer stays.
+   */
   keepKey(
     session: string,
     ttlMs: number,
     provider: string,
     keys: readonly string[],
-    index: number,
+    chosen: Chosen<number>,
   ): void;
-  /** Writes the session's target on `route`, without waiting. */
-  keepTarget(session: string, ttlMs: number, route: string, target: string): void;
+  /** Writes the session's target on `route` likewise. */
+  keepTarget(session: string, ttlMs: number, route: string, chosen: Chosen<string>): void;
 }

@@ -23,6 +23,7 @@ import { requestCost } from "../usage/prices.ts";
 import { RecentRequests } from "../observe/recent.ts";
 import { configuredTargets } from "../observe/target_keys.ts";
 import { addUiRoutes, isUiPath, uiAllows, UiSessions } from "./routes/ui.ts";
+import { isPreflight, preflight, withCors } from "./cors.ts";
 
 /** GET /health answers without a token (the HEAD probes never reach the router). */
 function isPublic(path: string): boolean {
@@ -198,25 +199,33 @@ export function createApp(
     return errorResponse(err, messages ? { "x-ccp-route": NO_ROUTE } : {});
   });
 
+  const serve = async (request: Request, info?: ConnectionInfo): Promise<Response> => {
+    const url = new URL(request.url);
+    const { path, prefix } = splitRoutingPrefix(url.pathname);
+    // Connectivity probes: answered before routing, auth and everything else.
+    if (request.method === "HEAD" && (path === "/" || path === "/api/hello")) {
+      return new Response(null, { status: 200 });
+    }
+    let routed = request;
+    if (path !== url.pathname) {
+      url.pathname = path;
+      routed = new Request(url, request);
+    }
+    // Hono matches on the request URL; the bindings carry what the routes need to know.
+    return await app.fetch(routed, {
+      path,
+      routePrefix: prefix,
+      peer: peerOf(info, request, url),
+    });
+  };
   return {
     fetch: async (request, info) => {
-      const url = new URL(request.url);
-      const { path, prefix } = splitRoutingPrefix(url.pathname);
-      // Connectivity probes: answered before routing, auth and everything else.
-      if (request.method === "HEAD" && (path === "/" || path === "/api/hello")) {
-        return new Response(null, { status: 200 });
-      }
-      let routed = request;
-      if (path !== url.pathname) {
-        url.pathname = path;
-        routed = new Request(url, request);
-      }
-      // Hono matches on the request URL; the bindings carry what the routes need to know.
-      return await app.fetch(routed, {
-        path,
-        routePrefix: prefix,
-        peer: peerOf(info, request, url),
-      });
+      // Browser clients, when the config lets some in: a preflight is answered here, unasked for
+      // a token, and every answer says which page may read it.
+      const cors = deps.config().server.cors;
+      if (!cors) return await serve(request, info);
+      if (isPreflight(request)) return preflight(cors, request);
+      return withCors(cors, request, await serve(request, info));
     },
   };
 }

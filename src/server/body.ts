@@ -10,6 +10,7 @@ import { ByteCollector } from "../core/byte_collector.ts";
 import { deadline } from "../core/deadlines.ts";
 import { ClientRequestError } from "../core/errors.ts";
 import { rememberRawJson } from "../core/raw_json.ts";
+import { inflate } from "./inflate.ts";
 
 /** Limits on one request body. */
 export interface BodyLimits {
@@ -79,7 +80,8 @@ function bodyEncoding(header: string | null): CompressionFormat | undefined {
   );
 }
 
-// HTTP's `deflate` is the zlib format, DecompressionStream's "deflate"; Deno names Brotli "brotli".
+// HTTP's `deflate` is read in either of the forms clients send (inflate.ts); Deno names Brotli
+// "brotli".
 const DECODERS: Readonly<Record<string, CompressionFormat>> = Object.assign(Object.create(null), {
   gzip: "gzip",
   "x-gzip": "gzip",
@@ -98,8 +100,11 @@ async function readBounded(
   if (!request.body) return collected;
   // The size limit holds for the decoded bytes: a small compressed body may hold a huge one.
   const reader =
-    (encoding ? request.body.pipeThrough(new DecompressionStream(encoding)) : request.body)
-      .getReader();
+    (encoding === "deflate"
+      ? inflate(request.body)
+      : encoding
+      ? request.body.pipeThrough(new DecompressionStream(encoding))
+      : request.body).getReader();
   let timedOut = false;
   const cancelTimer = timeoutMs > 0
     ? deadline(timeoutMs, () => {

@@ -1,18 +1,32 @@
 /**
  * Session affinity in Redis: one hash per session, named by a SHA-256 of its id (never the id
  * itself), whose fields are `key:<provider>` (a key's hash id, as the guards name keys) and
- * `target:<route>` (`provider/model`), and which expires `ttl` after the session's last request.
- * A read and its expiry renewal go out together: one round trip per request.
+ * `target:<route>` (`provider/model`), each beside `at:<field>`, the time of its choice (epoch
+ * ms), and which expires `ttl` after the session's last request. A read and its expiry renewal go
+ * out together: one round trip per request. The times are fields of their own so that an instance
+ * that knows none (a ccp from before them, during a rolling upgrade) still reads the choices.
  */
 
-import type { SharedAffinity, SharedChoices } from "../resilience/shared_affinity.ts";
+import type { Chosen, SharedAffinity, SharedChoices } from "../resilience/shared_affinity.ts";
 
 /** A Redis hash's fields, read, and the writes this module makes. */
 export interface AffinityClient {
   hGetAll(key: string): Promise<Record<string, string>>;
-  hSet(key: string, field: string, value: string): Promise<unknown>;
   pExpire(key: string, ms: number): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
+
+// Writes a choice and its time unless the one stored is newer (two instances' writes may land in
+// either order), and renews the session's expiry. A choice without a time (written by a ccp from
+// before them) is older than any.
+export const KEEP_SCRIPT = `
+local at = tonumber(redis.call('HGET', KEYS[1], 'at:' .. ARGV[1]) or '') or -1
+if at <= tonumber(ARGV[2]) then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3], 'at:' .. ARGV[1], ARGV[2])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 0
+`;
 
 /** How the guards lend their connection: a call bounded in time, refused while Redis is away. */
 export interface AffinityLink {
@@ -52,14 +66,15 @@ export class RedisAffinity implements SharedAffinity {
     } catch {
       return undefined;
     }
-    const keys = new Map<string, number>();
-    const targets = new Map<string, string>();
+    const keys = new Map<string, Chosen<number>>();
+    const targets = new Map<string, Chosen<string>>();
     for (const [field, value] of Object.entries(fields)) {
-      if (field.startsWith("target:")) targets.set(field.slice("target:".length), value);
+      const at = timeOf(fields[`at:${field}`]);
+      if (field.startsWith("target:")) targets.set(field.slice("target:".length), { value, at });
       else if (field.startsWith("key:")) {
         const provider = field.slice("key:".length);
         const index = (await this.#link.ids(provider, keysOf(provider))).indexOf(value);
-        if (index >= 0) keys.set(provider, index);
+        if (index >= 0) keys.set(provider, { value: index, at });
       }
     }
     return keys.size + targets.size > 0 ? { keys, targets } : undefined;
@@ -70,23 +85,24 @@ export class RedisAffinity implements SharedAffinity {
     ttlMs: number,
     provider: string,
     keys: readonly string[],
-    index: number,
+    chosen: Chosen<number>,
   ): void {
     void this.#link.ids(provider, keys).then((ids) => {
-      const id = ids[index];
-      if (id !== undefined) this.#write(session, ttlMs, `key:${provider}`, id);
+      const id = ids[chosen.value];
+      if (id !== undefined) this.#write(session, ttlMs, `key:${provider}`, id, chosen.at);
     });
   }
 
-  keepTarget(session: string, ttlMs: number, route: string, target: string): void {
-    this.#write(session, ttlMs, `target:${route}`, target);
+  keepTarget(session: string, ttlMs: number, route: string, chosen: Chosen<string>): void {
+    this.#write(session, ttlMs, `target:${route}`, chosen.value, chosen.at);
   }
 
-  #write(session: string, ttlMs: number, field: string, value: string): void {
+  #write(session: string, ttlMs: number, field: string, value: string, at: number): void {
     if (this.#link.isDown()) return;
+    const args = [field, String(Math.floor(at)), value, String(ttlMs)];
     void this.#name(session)
       .then((name) =>
-        this.#link.call((c) => Promise.all([c.hSet(name, field, value), c.pExpire(name, ttlMs)]))
+        this.#link.call((c) => c.eval(KEEP_SCRIPT, { keys: [name], arguments: args }))
       )
       // A lost write costs only a move on another instance; the monitor reports Redis away.
       .catch(() => {});
@@ -106,4 +122,10 @@ export class RedisAffinity implements SharedAffinity {
     }
     return name;
   }
+}
+
+/** The time a choice was made; one stored without a time is older than any. */
+function timeOf(stored: string | undefined): number {
+  const at = stored === undefined ? NaN : Number(stored);
+  return Number.isFinite(at) ? at : -1;
 }

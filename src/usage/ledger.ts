@@ -5,9 +5,9 @@
  */
 
 import type { Config } from "../config/types.ts";
-import { type Cancel, deadline, every } from "../core/deadlines.ts";
 import type { Logger } from "../core/log.ts";
 import type { RequestObserver, RequestRecord } from "../pipeline/record.ts";
+import { type Cancel, type Clock, systemClock } from "../resilience/clock.ts";
 import type { SpentBudget } from "../resilience/outcome.ts";
 import type { SharedBudgetCheck } from "../resilience/shared_sync.ts";
 import { BudgetTracker, type SpendCounters } from "./budgets.ts";
@@ -69,15 +69,28 @@ export class Ledger implements RequestObserver {
   #lastError: string | undefined;
   readonly #counters?: SpendCounters;
   readonly #warnedUnpriced = new Set<string>();
+  readonly #clock: Clock;
+  readonly #now: () => number;
 
-  /** `counters`: where budget spend is also counted across instances (Redis), when shared. */
-  constructor(store: UsageStore, config: () => Config, log: Logger, counters?: SpendCounters) {
+  /**
+   * `counters`: where budget spend is also counted across instances (Redis), when shared.
+   * `clock`: what the ledger reads time from and waits on (a test's moves only when told).
+   */
+  constructor(
+    store: UsageStore,
+    config: () => Config,
+    log: Logger,
+    counters?: SpendCounters,
+    clock: Clock = systemClock,
+  ) {
     this.store = store;
     this.#config = config;
     this.#log = log;
     this.#counters = counters;
+    this.#clock = clock;
+    this.#now = () => clock.now();
     this.#budgetSource = config().budgets;
-    this.#budgets = new BudgetTracker(this.#budgetSource ?? [], Date.now, counters);
+    this.#budgets = new BudgetTracker(this.#budgetSource ?? [], this.#now, counters);
   }
 
   /** Reads budget spend from the store and starts pruning; call once before serving. */
@@ -87,21 +100,21 @@ export class Ledger implements RequestObserver {
     this.#prune = () => {
       const retention = this.#config().usage?.retentionMs ?? 0;
       if (retention <= 0) return;
-      void this.store.prune(Date.now() - retention)
+      void this.store.prune(this.#now() - retention)
         .catch((err) => this.#log.warn(`Usage ledger: pruning failed: ${messageOf(err)}`));
     };
     // The first prune waits until the server has been up a few seconds: it reads the whole
     // expired range (~7 ms at start-up), which would otherwise delay the first answer.
-    this.#nextPruneAt = Date.now() + PRUNE_EVERY_MS;
-    this.#stopFirstPrune = deadline(FIRST_PRUNE_AFTER_MS, () => this.#prune());
+    this.#nextPruneAt = this.#now() + PRUNE_EVERY_MS;
+    this.#stopFirstPrune = this.#clock.timer(FIRST_PRUNE_AFTER_MS, () => this.#prune());
     if (this.store.shared) {
       // Other instances spend the same budgets: their records count within a second.
       // One read at a time: a database that stops answering would otherwise gather a read a
       // second for as long as it is away, all sent at once when it is back. A read that has
       // waited far too long is given up on, so one lost on a dead connection stops nothing.
       let readingSince: number | undefined;
-      this.#stopRefreshing = every(SHARED_REFRESH_MS, () => {
-        const now = Date.now();
+      this.#stopRefreshing = repeat(this.#clock, SHARED_REFRESH_MS, () => {
+        const now = this.#now();
         if (readingSince !== undefined && now - readingSince < ABANDON_READ_MS) return;
         const started = readingSince = now;
         void this.#budgets.load(this.store).catch(() => {}).finally(() => {
@@ -128,7 +141,7 @@ export class Ledger implements RequestObserver {
     }
     this.budgets().add(entry);
     this.#queue.push(entry);
-    this.#flushSoon ??= deadline(FLUSH_DELAY_MS, () => void this.flush());
+    this.#flushSoon ??= this.#clock.timer(FLUSH_DELAY_MS, () => void this.flush());
   }
 
   // Once per budget and target: each of its requests would say the same.
@@ -145,7 +158,7 @@ export class Ledger implements RequestObserver {
     if (source !== this.#budgetSource) {
       this.#budgetSource = source;
       // Every reload makes new budget objects: those that still count the same spend keep it.
-      this.#budgets = new BudgetTracker(source ?? [], Date.now, this.#counters, this.#budgets);
+      this.#budgets = new BudgetTracker(source ?? [], this.#now, this.#counters, this.#budgets);
       void this.#budgets.load(this.store, { onlyNew: true }).catch((err) =>
         this.#log.warn(`Usage ledger: reading budget spend failed: ${messageOf(err)}`)
       );
@@ -185,8 +198,8 @@ export class Ledger implements RequestObserver {
     const batch = this.#queue;
     this.#queue = [];
     if (batch.length === 0) return this.#writing;
-    if (Date.now() >= this.#nextPruneAt) {
-      this.#nextPruneAt = Date.now() + PRUNE_EVERY_MS;
+    if (this.#now() >= this.#nextPruneAt) {
+      this.#nextPruneAt = this.#now() + PRUNE_EVERY_MS;
       this.#prune();
     }
     this.#inFlight = batch;
@@ -211,7 +224,9 @@ export class Ledger implements RequestObserver {
         this.#failed = true;
         // Kept for the next try, oldest first, within a bound.
         this.#queue = [...batch, ...this.#queue].slice(-MAX_PENDING);
-        if (!this.#closed) this.#flushSoon ??= deadline(RETRY_MS, () => void this.flush());
+        if (!this.#closed) {
+          this.#flushSoon ??= this.#clock.timer(RETRY_MS, () => void this.flush());
+        }
       },
     );
     return this.#writing;
@@ -225,13 +240,13 @@ export class Ledger implements RequestObserver {
   async close(waitMs = CLOSE_WAIT_MS): Promise<void> {
     this.#stopFirstPrune();
     this.#stopRefreshing();
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopWaiting: Cancel = () => {};
     const late = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve(`no answer within ${waitMs / 1000} s`), waitMs);
+      stopWaiting = this.#clock.timer(waitMs, () => resolve(`no answer within ${waitMs / 1000} s`));
     });
     // Resolves with why the last write failed, or undefined once it went through.
     const written = this.flush().then(() => this.#failed ? this.#lastError : undefined);
-    const why = await Promise.race([written, late]).finally(() => clearTimeout(timer));
+    const why = await Promise.race([written, late]).finally(() => stopWaiting());
     this.#closed = true;
     this.#flushSoon?.();
     this.#flushSoon = undefined;
@@ -244,6 +259,17 @@ export class Ledger implements RequestObserver {
     }
     this.store.close();
   }
+}
+
+/** Calls `fn` every `ms` on `clock` until cancelled. */
+function repeat(clock: Clock, ms: number, fn: () => void): Cancel {
+  let cancel: Cancel;
+  const tick = () => {
+    cancel = clock.timer(ms, tick);
+    fn();
+  };
+  cancel = clock.timer(ms, tick);
+  return () => cancel();
 }
 
 function messageOf(err: unknown): string {

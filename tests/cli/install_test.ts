@@ -106,7 +106,18 @@ async function withMirror(
   const dir = await Deno.makeTempDir({ prefix: "ccp_install_" });
   await fakeRelease(`${dir}/www`, "9.8.7", opts);
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    const path = decodeURIComponent(new URL(req.url).pathname);
+    const url = new URL(req.url);
+    let path = decodeURIComponent(url.pathname);
+    // A releases page as GitHub's: /latest redirects to the newest tag's page (HEAD too), and
+    // the archives are under /download.
+    if (path === "/releases/latest") {
+      return new Response(null, {
+        status: 302,
+        headers: { location: `${url.origin}/releases/tag/v9.8.7` },
+      });
+    }
+    if (path.startsWith("/releases/tag/")) return new Response("<html>release</html>");
+    if (path.startsWith("/releases/download/")) path = path.slice("/releases/download".length);
     if (opts.archiveDelay && path.endsWith(".tar.gz")) {
       await new Promise((done) => setTimeout(done, opts.archiveDelay));
     }
@@ -311,12 +322,47 @@ Deno.test({
         await assert.rejects(() => Deno.stat(`${dir}/bin/ccp`));
       });
     });
-    await t.step("no curl, no version pinned: says what to do before any download", async () => {
-      await withMirror(async (_base, dir) => {
-        const path = await pathWithout(dir, ["curl"]);
-        const { code, text } = await install("", dir, { PATH: path, CCP_INSTALL_BASE_URL: "" });
+    for (const tool of ["curl", "wget"]) {
+      await t.step(
+        `the releases page's latest, found by its redirect with ${tool} alone`,
+        async () => {
+          await withMirror(async (base, dir) => {
+            const path = await pathWithout(dir, [tool === "curl" ? "wget" : "curl"]);
+            const { code, text } = await install("", dir, {
+              PATH: path,
+              CCP_INSTALL_BASE_URL: "",
+              CCP_RELEASES_URL: `${base}/releases/`,
+            });
+            assert.equal(code, 0, text);
+            assert.match(text, /Downloading ccp 9\.8\.7/);
+            assert.match(text, /Installed .*\/bin\/ccp \(9\.8\.7\)/);
+          }, { latest: null });
+        },
+      );
+    }
+    await t.step(
+      "a releases page whose latest does not redirect: says to set CCP_VERSION",
+      async () => {
+        await withMirror(async (base, dir) => {
+          const path = await pathWithout(dir, ["curl"]);
+          const { code, text } = await install("", dir, {
+            PATH: path,
+            CCP_INSTALL_BASE_URL: "",
+            CCP_RELEASES_URL: `${base}/releases/tag/v9.8.7`,
+          });
+          assert.notEqual(code, 0, text);
+          assert.match(text, /cannot find the latest release \(\); set CCP_VERSION/);
+          assert.doesNotMatch(text, /Downloading/);
+        });
+      },
+    );
+    await t.step("neither curl nor wget: says so before anything else", async () => {
+      await withMirror(async (base, dir) => {
+        const path = await pathWithout(dir, ["curl", "wget"]);
+        const { code, text } = await install(base, dir, { PATH: path, CCP_VERSION: "9.8.7" });
         assert.notEqual(code, 0, text);
-        assert.match(text, /finding the latest release needs curl: set CCP_VERSION/);
+        assert.match(text, /neither curl nor wget is installed/);
+        assert.doesNotMatch(text, /Downloading/);
       });
     });
     await t.step("Git Bash or MSYS2 on Windows: points at the Windows archive", async () => {

@@ -13,6 +13,7 @@ import { testContext } from "../cli/helpers.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { chartsInEveryZone } from "./status_page_charts.ts";
+import { sdkInBrowser } from "../server/cors_browser.ts";
 
 const TOKEN = "ccp-ui-test-token";
 const REFRESH_TOKEN = "ccp-ui-refresh-token";
@@ -238,6 +239,11 @@ Deno.test({
       await t.step(
         "/ui charts: every axis label fits, edge bars whole, UTC days on the 7-day chart",
         () => chartsInEveryZone(browser),
+      );
+      // Not the status page's, but its browser: a Chromium of its own would cost seconds more.
+      await t.step(
+        "server.cors: the Anthropic SDK on a page of a listed origin calls ccp; unlisted, it cannot",
+        () => sdkInBrowser(browser),
       );
     } finally {
       await browser.close();

@@ -189,3 +189,74 @@ Deno.test("chooseKey: a session keeps its key while usable, then keeps the one i
   chooseKey(keyless, { provider: "q", model: "m" }, session);
   assert.equal(session.keyOf("q"), undefined);
 });
+
+Deno.test("chooseKey: a session's key past its key_usage_limit is left, by that session alone", () => {
+  const ref = { provider: "p", model: "m" };
+  const pool = new KeyPool(["k1", "k2", "k3"], { usageLimit: 2 });
+  const store = new SessionAffinity();
+  // Each request is answered: the answer is what counts against a key's turn.
+  const take = (session: string) => {
+    const pick = chooseKey(pool, ref, store.session(session, 60_000));
+    if (!pick.ok) return "none";
+    pool.succeeded(pick.key, "m");
+    return pick.key.value;
+  };
+  store.session("c", 60_000).keepKey("p", 2); // c was given k3 (on another instance, say)
+  assert.deepEqual(
+    ["a", "c", "a", "a", "c", "c"].map(take),
+    ["k1", "k3", "k1", "k2", "k3", "k2"],
+    "a leaves k1 at its limit (the pool turned to k2); c leaves k3 at its own, to the pool's k2",
+  );
+  // k2 gave its two answers: the pool turned to k3, whose count starts afresh.
+  assert.deepEqual(["a", "c", "a"].map(take), ["k3", "k3", "k1"]);
+});
+
+Deno.test("chooseKey: a session's key is held to every guard a fresh pick honours", async (t) => {
+  const ref = { provider: "p", model: "m" };
+  const guards: Array<[string, (pool: KeyPool) => void]> = [
+    ["a 429 for the model", (pool) => pool.rateLimited(pool.usable(1)!, 60_000, "m")],
+    ["a 429 for the whole key", (pool) => pool.rateLimited(pool.usable(1)!, 60_000)],
+    ["a 401 set-aside", (pool) => pool.rejected(pool.usable(1)!, 401, "bad key")],
+    ["a 403 for the model", (pool) => pool.rejected(pool.usable(1)!, 403, "no access", "m")],
+    [
+      "another instance's cool-down",
+      (pool) => pool.adoptCooling(1, "m", Date.now() + 60_000, true),
+    ],
+    [
+      "another instance's set-aside",
+      (pool) => pool.adoptSetAside(1, Date.now() + 60_000, 401, "bad key"),
+    ],
+  ];
+  for (const [name, guard] of guards) {
+    await t.step(name, () => {
+      const pool = new KeyPool(["k1", "k2", "k3"]);
+      const store = new SessionAffinity();
+      store.session("a", 60_000).keepKey("p", 1);
+      store.session("b", 60_000).keepKey("p", 2);
+      guard(pool);
+      const take = (s: string) => {
+        const pick = chooseKey(pool, ref, store.session(s, 60_000));
+        return pick.ok ? pick.key.value : "none";
+      };
+      assert.deepEqual(["a", "b", "a"].map(take), ["k1", "k3", "k1"]);
+    });
+  }
+});
+
+Deno.test("SessionAffinity.adopt takes in only choices newer than the session's own", async () => {
+  const clock = new FakeClock();
+  const store = new SessionAffinity({ clock });
+  const held = store.session("s", 60_000);
+  const at = held.keepKey("p", 1);
+  assert.equal(at, clock.now());
+  held.keepTarget("r", "a/m");
+  await clock.advance(10);
+  assert.equal(held.keepKey("p", 1), at, "kept again as it is: the time of the choice stays");
+  held.adopt({
+    keys: new Map([["p", { value: 0, at: at - 1 }], ["q", { value: 2, at: -1 }]]),
+    targets: new Map([["r", { value: "b/m", at: clock.now() + 1 }]]),
+  });
+  assert.equal(held.keyOf("p"), 1, "an older choice read elsewhere does not undo this one");
+  assert.equal(held.keyOf("q"), 2, "a choice of a provider this session had none on is taken");
+  assert.equal(held.targetOf("r"), "b/m", "a newer choice is taken");
+});

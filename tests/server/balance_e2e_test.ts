@@ -6,6 +6,10 @@
 
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { silentLogger } from "../../src/core/log.ts";
+import { Ledger } from "../../src/usage/ledger.ts";
+import type { UsageStore } from "../../src/usage/store.ts";
+import { zeroCounters } from "../../src/usage/totals.ts";
 import { startCcp } from "../helpers/ccp.ts";
 
 /** One request an upstream saw: which upstream, with which key, for which session. */
@@ -393,5 +397,50 @@ routing: { session_affinity: true }
   } finally {
     await ccp.close();
     await up.close();
+  }
+});
+
+Deno.test("a session whose own target spent its budget moves, alone, and keeps its key limits", async () => {
+  const seen: Seen[] = [];
+  const a = upstream("a", seen);
+  const b = upstream("b", seen);
+  const cfg = config(`
+providers:
+  a: { type: anthropic, base_url: "${a.url}", api_key: ka }
+  b: { type: anthropic, base_url: "${b.url}", api_keys: [k1, k2], key_usage_limit: 2 }
+routes:
+  default:
+    - { target: a/m, weight: 1 }
+    - { target: b/m, weight: 1 }
+budgets:
+  - { target: a/m, tokens: 3, per: day }
+routing: { session_affinity: true }
+`);
+  // An empty ledger kept in memory: budgets count what this run spends.
+  const store = {
+    description: "memory",
+    totals: () => Promise.resolve(zeroCounters()),
+    append: () => Promise.resolve(),
+    prune: () => Promise.resolve(0),
+    close() {},
+  } as unknown as UsageStore;
+  const ledger = new Ledger(store, () => cfg, silentLogger);
+  await ledger.start();
+  const ccp = startCcp(cfg, { ledger });
+  try {
+    for (const s of ["s1", "s2", "s1", "s1", "s2", "s2", "s1"]) {
+      assert.equal((await send(ccp.url, s)).status, 200);
+    }
+    assert.deepEqual(bySession(seen), {
+      // Two answers of 2 tokens spend a/m's 3: s1 moves to b, to the key of the pool's turn.
+      s1: ["a ka", "a ka", "b k1", "b k1"],
+      // s2 stays on b, and leaves k1 once k1 gave its 2 answers (its own and s1's).
+      s2: ["b k1", "b k2", "b k2"],
+    });
+  } finally {
+    await ccp.close();
+    await ledger.close();
+    await a.close();
+    await b.close();
   }
 });

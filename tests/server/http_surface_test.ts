@@ -204,12 +204,15 @@ Deno.test("a compressed body is read as Anthropic's API reads it, its size limit
     });
   await withCcp([{ kind: "json", body: thinkingTextToolMessage("m") }], async (ccp, mock) => {
     for (
-      const [encoding, format] of [["gzip", "gzip"], ["deflate", "deflate"], [
-        "br",
-        "brotli",
-      ]] as const
+      const [encoding, format] of [
+        ["gzip", "gzip"],
+        ["deflate", "deflate"],
+        // The bare deflate stream, without the zlib wrapper: what some clients send as deflate.
+        ["deflate", "deflate-raw"],
+        ["br", "brotli"],
+      ] as const
     ) {
-      await t.step(`${encoding}: served, the upstream sent the JSON`, async () => {
+      await t.step(`${encoding} (${format}): served, the upstream sent the JSON`, async () => {
         const before = mock.requests.length;
         const res = await post(
           ccp.url,
@@ -237,12 +240,27 @@ Deno.test("a compressed body is read as Anthropic's API reads it, its size limit
       assert.equal(res.status, 200);
       assert.equal(typeof (await res.json()).input_tokens, "number");
     });
-    await t.step("a small body that decodes past the limit: 413", async () => {
-      const packed = await compressed(body({ pad: "x".repeat(50_000) }), "gzip");
-      assert.ok(packed.byteLength < 4096);
-      const res = await post(ccp.url, "/v1/messages", "gzip", packed);
-      assert.equal(res.status, 413);
-      assert.equal((await res.json()).error.type, "request_too_large");
+    for (const format of ["gzip", "deflate", "deflate-raw"]) {
+      await t.step(`a small ${format} body that decodes past the limit: 413`, async () => {
+        const packed = await compressed(body({ pad: "x".repeat(50_000) }), format);
+        assert.ok(packed.byteLength < 4096);
+        const encoding = format === "gzip" ? "gzip" : "deflate";
+        const res = await post(ccp.url, "/v1/messages", encoding, packed);
+        assert.equal(res.status, 413);
+        assert.equal((await res.json()).error.type, "request_too_large");
+      });
+    }
+    await t.step("a deflate body sent a byte at a time is read whole", async () => {
+      const packed = await compressed(body(), "deflate-raw");
+      const bytes = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const byte of packed) controller.enqueue(Uint8Array.of(byte));
+          controller.close();
+        },
+      });
+      const res = await post(ccp.url, "/v1/messages", "deflate", bytes);
+      assert.equal(res.status, 200, await res.clone().text());
+      await res.body?.cancel();
     });
     await t.step("bytes that are not what the header says: 400 naming the encoding", async () => {
       const res = await post(ccp.url, "/v1/messages", "gzip", body());

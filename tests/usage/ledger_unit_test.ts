@@ -10,6 +10,7 @@ import { provider, testConfig } from "../helpers/config.ts";
 import { openKvStore } from "../../src/usage/kv_store.ts";
 import type { Config } from "../../src/config/types.ts";
 import { zeroCounters } from "../../src/usage/totals.ts";
+import { FakeClock } from "../resilience/fake_clock.ts";
 
 const quiet = createLogger({ level: "error", write: () => {}, colour: false });
 
@@ -108,32 +109,33 @@ Deno.test("a reload that keeps a budget keeps its spend, also what is not yet wr
   }
 });
 
-Deno.test({
-  name: "a shared ledger that stops answering is not asked again while it is still asked",
-  sanitizeOps: false,
-  fn: async () => {
-    const config: Config = {
-      ...testConfig({ providers: [provider("up")], routes: { default: "up/m" } }),
-      budgets: [{ provider: "up", tokens: 1000, per: "day", routeAwayAt: 1 }],
-    };
-    // Answers the start's read, then hangs (a paused database): every later read waits.
-    let reads = 0;
-    const zero = zeroCounters();
-    const store = {
-      description: "a shared store that stops answering",
-      shared: true,
-      totals: () => (++reads === 1 ? Promise.resolve(zero) : new Promise(() => {})),
-      append: () => Promise.resolve(),
-      prune: () => Promise.resolve(0),
-      close() {},
-    } as unknown as UsageStore;
-    const ledger = new Ledger(store, () => config, quiet);
-    await ledger.start();
-    await new Promise((resolve) => setTimeout(resolve, 3500));
-    await ledger.close();
-    // One read at start, one refresh that never ended, and no pile of others behind it.
-    assert.equal(reads, 2, `${reads} reads`);
-  },
+Deno.test("a shared ledger that stops answering is not asked again while it is still asked", async () => {
+  const config: Config = {
+    ...testConfig({ providers: [provider("up")], routes: { default: "up/m" } }),
+    budgets: [{ provider: "up", tokens: 1000, per: "day", routeAwayAt: 1 }],
+  };
+  // Answers the start's read, then hangs (a paused database): every later read waits.
+  let reads = 0;
+  const zero = zeroCounters();
+  const store = {
+    description: "a shared store that stops answering",
+    shared: true,
+    totals: () => (++reads === 1 ? Promise.resolve(zero) : new Promise(() => {})),
+    append: () => Promise.resolve(),
+    prune: () => Promise.resolve(0),
+    close() {},
+  } as unknown as UsageStore;
+  const clock = new FakeClock();
+  const ledger = new Ledger(store, () => config, quiet, undefined, clock);
+  await ledger.start();
+  await clock.advance(3500);
+  // One read at start, one refresh that never ended, and no pile of others behind it.
+  assert.equal(reads, 2, `${reads} reads after 3.5 s`);
+  // A read unanswered for 30 s is given up on: the next refresh asks again, once.
+  await clock.advance(30_000);
+  assert.equal(reads, 3, `${reads} reads after 33.5 s`);
+  await ledger.close();
+  assert.equal(clock.pending, 0, "a closed ledger leaves no timer behind");
 });
 
 Deno.test("stopping with a store that does not answer waits a bounded time and says what is lost", async () => {

@@ -94,6 +94,8 @@ const serverSchema = section({
   data_dir: text().optional(),
   log_format: oneOf(["text", "json"], "log format").optional(),
   log_file: text().optional(),
+  /** Browser clients: the web origins whose pages may call ccp (off when absent). */
+  cors: section({ origins: textList("origins") }).optional(),
 });
 
 /** `usage:` the ledger's settings. */

@@ -1,0 +1,56 @@
+/** Builds `server.cors` (browser clients) from its parsed YAML section. */
+
+import type { Problems } from "./issues.ts";
+import type { CorsConfig } from "./types.ts";
+
+/**
+ * Validated origins, written as a browser sends them in `Origin` (`https://app.example`, no path,
+ * no default port). `*` lets any page call ccp: refused without a token, since any site the user
+ * opens could then spend the provider keys through a ccp on their machine.
+ */
+export function buildCors(
+  section: { readonly origins: readonly string[] } | undefined,
+  hasToken: boolean,
+  problems: Problems,
+): CorsConfig | undefined {
+  if (section === undefined) return undefined;
+  const path = ["server", "cors", "origins"];
+  const origins: string[] = [];
+  section.origins.forEach((written, i) => {
+    const origin = originOf(written.trim());
+    if (origin === undefined) {
+      problems.add(
+        [...path, i],
+        `"${written}" is not an origin: write scheme, host and port only ` +
+          `(https://app.example, http://localhost:5173), or * for any`,
+      );
+    } else if (!origins.includes(origin)) origins.push(origin);
+  });
+  if (section.origins.length === 0) {
+    problems.add(path, "is empty: list the origins whose pages may call ccp, or remove cors");
+  }
+  if (origins.includes("*") && !hasToken) {
+    problems.add(
+      path,
+      "* lets every web page the user opens call ccp and spend its provider keys: set " +
+        "server.auth_token (or clients), or list the origins",
+    );
+  }
+  return { origins };
+}
+
+/** `written` as a browser's `Origin` header would say it, or undefined when it is not one. */
+function originOf(written: string): string | undefined {
+  if (written === "*") return "*";
+  let url: URL;
+  try {
+    url = new URL(written);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+  // An origin has no path, query, fragment or credentials (a lone trailing slash is forgiven).
+  if (url.username || url.password || url.search || url.hash) return undefined;
+  if (url.pathname !== "/") return undefined;
+  return url.origin;
+}

@@ -1,0 +1,100 @@
+/**
+ * Browser clients (`server.cors`): a page of a listed origin may call ccp, as the Anthropic SDK
+ * does with `dangerouslyAllowBrowser`. Its preflight is answered here, before the token is asked
+ * for (a browser sends none with it), and every answer to it carries the headers that let the page
+ * read it: JSON, errors and streams alike. Without `server.cors` nothing here runs.
+ */
+
+import { ProxyError } from "../core/errors.ts";
+import type { CorsConfig } from "../config/types.ts";
+import { copyHeaders } from "../core/headers.ts";
+import { errorResponse } from "./responses.ts";
+
+/** Request headers the Anthropic SDKs and Claude Code send, besides the `x-stainless-*` ones. */
+const ALLOWED_HEADERS: ReadonlySet<string> = new Set([
+  "accept",
+  "anthropic-auth-token",
+  "anthropic-beta",
+  "anthropic-dangerous-direct-browser-access",
+  "anthropic-version",
+  "authorization",
+  "content-type",
+  "user-agent",
+  "x-api-key",
+  "x-claude-code-session-id",
+]);
+/** Answer headers a page may read: what the SDKs read (request id, retry advice) and the route. */
+const EXPOSED = "request-id, retry-after, retry-after-ms, x-should-retry, x-ccp-route";
+/** How long a browser may reuse a preflight's answer (Chromium keeps it 2 h at most). */
+const MAX_AGE_S = "600";
+
+/** True when `request` is a browser's CORS preflight. */
+export function isPreflight(request: Request): boolean {
+  return request.method === "OPTIONS" && request.headers.has("origin") &&
+    request.headers.has("access-control-request-method");
+}
+
+/** The preflight's answer: 204 with what the page may send, or 403 for an origin not listed. */
+export function preflight(cors: CorsConfig, request: Request): Response {
+  const origin = request.headers.get("origin")!;
+  if (!allows(cors, origin)) {
+    const refusal = errorResponse(
+      new ProxyError(
+        "permission_error",
+        `Origin ${origin.slice(0, 200)} may not call ccp: add it to server.cors.origins`,
+      ),
+    );
+    refusal.headers.set("vary", "Origin");
+    return refusal;
+  }
+  const asked = (request.headers.get("access-control-request-headers") ?? "").split(",")
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => ALLOWED_HEADERS.has(name) || name.startsWith("x-stainless-"));
+  const headers = new Headers({
+    "access-control-allow-origin": origin,
+    "access-control-allow-methods": "GET, HEAD, POST",
+    "access-control-max-age": MAX_AGE_S,
+    vary: "Origin",
+  });
+  if (asked.length > 0) headers.set("access-control-allow-headers", asked.join(", "));
+  // Chromium asks before a public page reaches a private address (a ccp on localhost).
+  if (request.headers.get("access-control-request-private-network") === "true") {
+    headers.set("access-control-allow-private-network", "true");
+  }
+  return new Response(null, { status: 204, headers });
+}
+
+/** `response` with the headers that let the page of `request`'s origin read it, if listed. */
+export function withCors(cors: CorsConfig, request: Request, response: Response): Response {
+  const origin = request.headers.get("origin");
+  const add: Array<[string, string]> = [["vary", "Origin"]];
+  if (origin !== null && allows(cors, origin)) {
+    add.push(["access-control-allow-origin", origin], ["access-control-expose-headers", EXPOSED]);
+  }
+  try {
+    for (const [name, value] of add) appendHeader(response.headers, name, value);
+    return response;
+  } catch {
+    // A relayed answer's headers are fixed: the same body and status under copied headers.
+    const headers = copyHeaders(response.headers);
+    for (const [name, value] of add) appendHeader(headers, name, value);
+    return new Response(response.body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers,
+    });
+  }
+}
+
+function allows(cors: CorsConfig, origin: string): boolean {
+  return cors.origins.includes(origin) || cors.origins.includes("*");
+}
+
+// `vary` may already name other headers; the others are set once.
+function appendHeader(headers: Headers, name: string, value: string): void {
+  if (name === "vary") {
+    const held = headers.get("vary");
+    if (held && held.toLowerCase().split(/\s*,\s*/).includes("origin")) return;
+    headers.set("vary", held ? `${held}, ${value}` : value);
+  } else headers.set(name, value);
+}

@@ -1,0 +1,229 @@
+/**
+ * Browser clients (`server.cors`): preflights as the Anthropic TypeScript SDK's make them (with
+ * `dangerouslyAllowBrowser`), and the headers that let the page read answers, errors and streams.
+ */
+
+import assert from "node:assert/strict";
+import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { describeConfig } from "../../src/config/describe.ts";
+import { parseSse, startCcp, startGuardedCcp } from "../helpers/ccp.ts";
+import { textMessage, textTurn } from "../mocks/anthropic_fixtures.ts";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { withCors } from "../../src/server/cors.ts";
+
+const PAGE = "http://localhost:5173";
+const USAGE = { input_tokens: 3, output_tokens: 1 };
+const TOKEN = "cors-test-token-0123456789";
+
+/** The request headers the Anthropic TypeScript SDK sends from a browser. */
+const SDK_HEADERS = [
+  "accept",
+  "anthropic-beta",
+  "anthropic-dangerous-direct-browser-access",
+  "anthropic-version",
+  "content-type",
+  "x-api-key",
+  "x-stainless-arch",
+  "x-stainless-lang",
+  "x-stainless-os",
+  "x-stainless-package-version",
+  "x-stainless-retry-count",
+  "x-stainless-runtime",
+  "x-stainless-runtime-version",
+  "x-stainless-timeout",
+];
+
+function config(mockUrl: string, cors: string) {
+  return configFromYaml({
+    file: "c.yaml",
+    env: {},
+    text: `
+server:
+  auth_token: ${TOKEN}
+${cors}
+providers:
+  up: { type: anthropic, base_url: "${mockUrl}", api_key: k }
+routes: { default: up/m }
+`,
+  });
+}
+
+function preflight(url: string, origin: string, extra: Record<string, string> = {}) {
+  return fetch(`${url}/v1/messages`, {
+    method: "OPTIONS",
+    headers: {
+      origin,
+      "access-control-request-method": "POST",
+      "access-control-request-headers": [...SDK_HEADERS, "x-not-sent-by-sdks"].join(","),
+      ...extra,
+    },
+  });
+}
+
+function post(url: string, origin: string, body: Record<string, unknown>, token = TOKEN) {
+  return fetch(`${url}/v1/messages`, {
+    method: "POST",
+    headers: {
+      origin,
+      "content-type": "application/json",
+      "x-api-key": token,
+      "anthropic-version": "2023-06-01",
+      "anthropic-dangerous-direct-browser-access": "true",
+    },
+    body: JSON.stringify({
+      model: "claude-sonnet-4-5",
+      max_tokens: 16,
+      messages: [{ role: "user", content: "hi" }],
+      ...body,
+    }),
+  });
+}
+
+Deno.test("cors: off by default, a preflight is not answered and no answer names an origin", async () => {
+  const mock = startAnthropicMock([{ kind: "json", body: textMessage("m", USAGE) }]);
+  const ccp = startCcp(config(mock.url, ""));
+  try {
+    const pre = await preflight(ccp.url, PAGE);
+    await pre.body?.cancel();
+    assert.equal(pre.status, 401, "asked for the token, as any request without one");
+    assert.equal(pre.headers.get("access-control-allow-origin"), null);
+    const res = await post(ccp.url, PAGE, {});
+    await res.body?.cancel();
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("access-control-allow-origin"), null);
+    assert.equal(res.headers.get("vary"), null);
+  } finally {
+    await ccp.close();
+    await mock.close();
+  }
+});
+
+for (const guarded of [false, true]) {
+  Deno.test(`cors: a listed origin's page may call ccp${guarded ? " (connection guard)" : ""}`, async (t) => {
+    const mock = startAnthropicMock([
+      { kind: "json", body: textMessage("m", USAGE) },
+      { kind: "stream", events: textTurn("m", 3) },
+      { kind: "json", body: textMessage("m", USAGE) },
+    ]);
+    const cfg = config(mock.url, `  cors: { origins: ["${PAGE}/", https://app.example] }`);
+    const ccp = guarded ? await startGuardedCcp(cfg) : startCcp(cfg);
+    try {
+      await t.step("its preflight: 204, the SDK's headers allowed, no token asked", async () => {
+        const res = await preflight(ccp.url, PAGE, {
+          "access-control-request-private-network": "true",
+        });
+        await res.body?.cancel();
+        assert.equal(res.status, 204);
+        assert.equal(res.headers.get("access-control-allow-origin"), PAGE);
+        assert.match(res.headers.get("access-control-allow-methods")!, /\bPOST\b/);
+        const allowed = res.headers.get("access-control-allow-headers")!.split(", ");
+        assert.deepEqual(allowed, SDK_HEADERS, "each SDK header, and no other");
+        assert.equal(res.headers.get("access-control-allow-private-network"), "true");
+        assert.equal(res.headers.get("vary"), "Origin");
+        assert.ok(Number(res.headers.get("access-control-max-age")) > 0);
+        assert.equal(mock.requests.length, 0);
+      });
+      await t.step(
+        "another origin's preflight: 403 naming the setting, nothing allowed",
+        async () => {
+          const res = await preflight(ccp.url, "https://evil.example");
+          assert.equal(res.status, 403);
+          assert.equal(res.headers.get("access-control-allow-origin"), null);
+          const error = (await res.json()).error;
+          assert.equal(error.type, "permission_error");
+          assert.match(error.message, /https:\/\/evil\.example .*server\.cors\.origins/);
+        },
+      );
+      await t.step("an answer: readable by the page, its request id too", async () => {
+        const res = await post(ccp.url, PAGE, {});
+        assert.equal(res.status, 200);
+        assert.equal((await res.json()).type, "message");
+        assert.equal(res.headers.get("access-control-allow-origin"), PAGE);
+        assert.match(res.headers.get("access-control-expose-headers")!, /\brequest-id\b/);
+        assert.ok(res.headers.get("request-id"));
+        assert.equal(res.headers.get("vary"), "Origin");
+      });
+      await t.step("a stream, relayed as it came: readable, every event there", async () => {
+        const res = await post(ccp.url, "https://app.example", { stream: true });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get("access-control-allow-origin"), "https://app.example");
+        const events = parseSse(await res.text()).map((e) => e.event);
+        assert.deepEqual(events, textTurn("m", 3).map((e) => e.event));
+      });
+      await t.step("errors: a wrong token and a bad request are readable too", async () => {
+        const refused = await post(ccp.url, PAGE, {}, "wrong");
+        assert.equal(refused.status, 401);
+        assert.equal(refused.headers.get("access-control-allow-origin"), PAGE);
+        assert.equal((await refused.json()).error.type, "authentication_error");
+        const bad = await post(ccp.url, PAGE, { max_tokens: "many" });
+        assert.equal(bad.status, 400);
+        assert.equal(bad.headers.get("access-control-allow-origin"), PAGE);
+        await bad.body?.cancel();
+      });
+      await t.step("a page of another origin is answered, but not told it may read", async () => {
+        const res = await post(ccp.url, "https://evil.example", {});
+        await res.body?.cancel();
+        assert.equal(res.headers.get("access-control-allow-origin"), null);
+        assert.equal(res.headers.get("vary"), "Origin", "caches keep answers per origin");
+      });
+    } finally {
+      await ccp.close();
+      await mock.close();
+    }
+  });
+}
+
+Deno.test("cors: origins are checked as written; * needs a token; ccp check says who may call", () => {
+  const load = (cors: string, token = true) =>
+    configFromYaml({
+      file: "c.yaml",
+      env: {},
+      text: `
+server:
+${token ? `  auth_token: ${TOKEN}\n` : ""}  cors: ${cors}
+providers:
+  up: { type: anthropic, base_url: "http://127.0.0.1:9", api_key: k }
+routes: { default: up/m }
+`,
+    });
+  const listed = load('{ origins: ["HTTPS://App.Example:443/", "http://[::1]:3000"] }');
+  assert.deepEqual(listed.server.cors?.origins, ["https://app.example", "http://[::1]:3000"]);
+  assert.match(
+    describeConfig(listed),
+    /CORS: on; web pages of https:\/\/app\.example, http:\/\/\[::1\]:3000 may call ccp/,
+  );
+  const open = load("{ origins: [http://localhost:5173] }", false);
+  assert.match(describeConfig(open), /no auth token: each of their pages can use ccp/);
+  assert.match(describeConfig(load("{ origins: ['*'] }")), /any web page \(origins: \*\)/);
+  for (
+    const [cors, message] of [
+      ["{ origins: [https://app.example/chat] }", /origins\[0\].*is not an origin/],
+      ["{ origins: [app.example] }", /is not an origin/],
+      ["{ origins: [ftp://app.example] }", /is not an origin/],
+      ["{ origins: [] }", /origins: is empty/],
+      ["{ origins: [http://localhost:5173], max_age: 5 }", /max_age/],
+    ] as const
+  ) {
+    assert.throws(() => load(cors), message, cors);
+  }
+  assert.throws(() => load("{ origins: ['*'] }", false), /\* lets every web page .*auth_token/);
+});
+
+Deno.test("cors: an answer whose headers are fixed is passed on with them added, body untouched", async () => {
+  const cors = { origins: [PAGE] };
+  const request = new Request("http://ccp/v1/messages", { headers: { origin: PAGE } });
+  // A redirect's headers are immutable, as those of an answer relayed from fetch are.
+  const fixed = Response.redirect("http://127.0.0.1:9/elsewhere", 307);
+  const out = withCors(cors, request, fixed);
+  assert.notEqual(out, fixed);
+  assert.equal(out.status, 307);
+  assert.equal(out.headers.get("location"), "http://127.0.0.1:9/elsewhere");
+  assert.equal(out.headers.get("access-control-allow-origin"), PAGE);
+  const streamed = new Response(new Blob(["data: 1\n\n"]).stream(), {
+    headers: { vary: "Accept-Encoding" },
+  });
+  const same = withCors(cors, request, streamed);
+  assert.equal(same, streamed, "a response whose headers can change is the same response");
+  assert.equal(same.headers.get("vary"), "Accept-Encoding, Origin");
+  assert.equal(await same.text(), "data: 1\n\n");
+});
