@@ -23,7 +23,7 @@ import { requestCost } from "../usage/prices.ts";
 import { RecentRequests } from "../observe/recent.ts";
 import { configuredTargets } from "../observe/target_keys.ts";
 import { addUiRoutes, isUiPath, uiAllows, UiSessions } from "./routes/ui.ts";
-import { isPreflight, preflight, withCors } from "./cors.ts";
+import { isForeignOrigin, isPreflight, preflight, refuseOrigin, withCors } from "./cors.ts";
 
 /** GET /health answers without a token (the HEAD probes never reach the router). */
 function isPublic(path: string): boolean {
@@ -220,9 +220,13 @@ export function createApp(
   };
   return {
     fetch: async (request, info) => {
-      // Browser clients, when the config lets some in: a preflight is answered here, unasked for
-      // a token, and every answer says which page may read it.
+      // Browser clients: pages of other sites not listed are refused; for listed ones a preflight
+      // is answered here, unasked for a token, and every answer says which page may read it.
       const cors = deps.config().server.cors;
+      const origin = request.headers.get("origin");
+      if (origin !== null && isForeignOrigin(origin, new URL(request.url).host, cors)) {
+        return refuseOrigin(origin);
+      }
       if (!cors) return await serve(request, info);
       if (isPreflight(request)) return preflight(cors, request);
       return withCors(cors, request, await serve(request, info));

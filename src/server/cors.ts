@@ -2,12 +2,13 @@
  * Browser clients (`server.cors`): a page of a listed origin may call ccp, as the Anthropic SDK
  * does with `dangerouslyAllowBrowser`. Its preflight is answered here, before the token is asked
  * for (a browser sends none with it), and every answer to it carries the headers that let the page
- * read it: JSON, errors and streams alike. Without `server.cors` nothing here runs.
+ * read it: JSON, errors and streams alike. Pages of other sites, not listed, are refused.
  */
 
 import { ProxyError } from "../core/errors.ts";
 import type { CorsConfig } from "../config/types.ts";
 import { copyHeaders } from "../core/headers.ts";
+import { isLoopbackHost } from "../core/loopback.ts";
 import { errorResponse } from "./responses.ts";
 
 /** Request headers the Anthropic SDKs and Claude Code send, besides the `x-stainless-*` ones. */
@@ -34,19 +35,50 @@ export function isPreflight(request: Request): boolean {
     request.headers.has("access-control-request-method");
 }
 
+/**
+ * Whether a request whose `Origin` header says `origin` comes from a web page of another site that
+ * `server.cors` does not list. A browser sends `Origin` with every cross-site POST, even the plain
+ * ones it sends without a preflight (a text/plain body, no token header): without this check any
+ * page the user opens could spend the provider keys of a ccp on their machine that has no token.
+ * Let through as before: ccp's own pages (`/ui`), pages served from this machine (localhost), and
+ * apps whose origin is not a web one (app://, tauri://, vscode-webview://). Clients that send no
+ * `Origin` (Claude Code, the SDKs outside a browser, curl) never reach this.
+ */
+export function isForeignOrigin(
+  origin: string,
+  host: string,
+  cors: CorsConfig | undefined,
+): boolean {
+  if (cors !== undefined && allows(cors, origin)) return false;
+  // Sandboxed frames and `data:` pages say "null": any site can make one.
+  if (origin === "null") return true;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return true;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return false;
+  return url.host !== host && !isLoopbackHost(url.hostname);
+}
+
+/** The answer to a page of an origin `server.cors` does not list: 403 naming the setting. */
+export function refuseOrigin(origin: string): Response {
+  const refusal = errorResponse(
+    new ProxyError(
+      "permission_error",
+      `A web page of origin ${origin.slice(0, 200)} may not call ccp: ` +
+        `add it to server.cors.origins`,
+    ),
+  );
+  refusal.headers.set("vary", "Origin");
+  return refusal;
+}
+
 /** The preflight's answer: 204 with what the page may send, or 403 for an origin not listed. */
 export function preflight(cors: CorsConfig, request: Request): Response {
   const origin = request.headers.get("origin")!;
-  if (!allows(cors, origin)) {
-    const refusal = errorResponse(
-      new ProxyError(
-        "permission_error",
-        `Origin ${origin.slice(0, 200)} may not call ccp: add it to server.cors.origins`,
-      ),
-    );
-    refusal.headers.set("vary", "Origin");
-    return refusal;
-  }
+  if (!allows(cors, origin)) return refuseOrigin(origin);
   const asked = (request.headers.get("access-control-request-headers") ?? "").split(",")
     .map((name) => name.trim().toLowerCase())
     .filter((name) => ALLOWED_HEADERS.has(name) || name.startsWith("x-stainless-"));

@@ -98,6 +98,62 @@ Deno.test("cors: off by default, a preflight is not answered and no answer names
   }
 });
 
+Deno.test("cors: a page of another site is refused before anything is sent, token or not, unless listed", async () => {
+  const mock = startAnthropicMock([{ kind: "json", body: textMessage("m", USAGE) }]);
+  const open = startCcp(configFromYaml({
+    file: "c.yaml",
+    env: {},
+    text: `
+providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: k }
+routes: { default: up/m }
+`,
+  }));
+  const listed = startCcp(config(mock.url, "  cors: { origins: [https://chat.example] }"));
+  // What a page sends without asking first: a text/plain body and no token header.
+  const plain = (url: string, origin: string) =>
+    fetch(`${url}/v1/messages`, {
+      method: "POST",
+      headers: { origin, "content-type": "text/plain;charset=UTF-8" },
+      body: JSON.stringify({
+        model: "m",
+        max_tokens: 8,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+  try {
+    for (const origin of ["https://evil.example", "null", "http://192.168.1.20:8080"]) {
+      const res = await plain(open.url, origin);
+      const body = await res.json();
+      assert.equal(res.status, 403, origin);
+      assert.equal(body.error.type, "permission_error");
+      assert.match(body.error.message, /may not call ccp: add it to server\.cors\.origins/);
+      assert.equal(res.headers.get("access-control-allow-origin"), null);
+    }
+    const other = await post(listed.url, "https://evil.example", {});
+    assert.equal(other.status, 403, "another site, with the token");
+    await other.body?.cancel();
+    assert.equal(mock.requests.length, 0, "nothing reached the upstream");
+    // ccp's own pages, pages of this machine, and apps whose origin is not a web one, as before.
+    const own = new URL(open.url).origin;
+    for (
+      const origin of [own, "http://localhost:3000", "app://obsidian.md", "vscode-webview://x"]
+    ) {
+      const res = await plain(open.url, origin);
+      await res.body?.cancel();
+      assert.equal(res.status, 200, origin);
+    }
+    const page = await post(listed.url, "https://chat.example", {});
+    await page.body?.cancel();
+    assert.equal(page.status, 200, "a listed origin");
+    assert.equal(page.headers.get("access-control-allow-origin"), "https://chat.example");
+  } finally {
+    await open.close();
+    await listed.close();
+    await mock.close();
+  }
+});
+
 for (const guarded of [false, true]) {
   Deno.test(`cors: a listed origin's page may call ccp${guarded ? " (connection guard)" : ""}`, async (t) => {
     const mock = startAnthropicMock([
@@ -160,9 +216,10 @@ for (const guarded of [false, true]) {
         assert.equal(bad.headers.get("access-control-allow-origin"), PAGE);
         await bad.body?.cancel();
       });
-      await t.step("a page of another origin is answered, but not told it may read", async () => {
+      await t.step("a page of another origin is refused, and not told it may read", async () => {
         const res = await post(ccp.url, "https://evil.example", {});
         await res.body?.cancel();
+        assert.equal(res.status, 403);
         assert.equal(res.headers.get("access-control-allow-origin"), null);
         assert.equal(res.headers.get("vary"), "Origin", "caches keep answers per origin");
       });
