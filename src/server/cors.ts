@@ -9,6 +9,7 @@ import { ProxyError } from "../core/errors.ts";
 import type { CorsConfig } from "../config/types.ts";
 import { copyHeaders } from "../core/headers.ts";
 import { isLoopbackHost } from "../core/loopback.ts";
+import { parseIpv4, parseIpv6 } from "../core/ip_address.ts";
 import { errorResponse } from "./responses.ts";
 
 /** Request headers the Anthropic SDKs and Claude Code send, besides the `x-stainless-*` ones. */
@@ -40,9 +41,9 @@ export function isPreflight(request: Request): boolean {
  * `server.cors` does not list. A browser sends `Origin` with every cross-site POST, even the plain
  * ones it sends without a preflight (a text/plain body, no token header): without this check any
  * page the user opens could spend the provider keys of a ccp on their machine that has no token.
- * Let through as before: ccp's own pages (`/ui`), pages served from this machine (localhost), and
- * apps whose origin is not a web one (app://, tauri://, vscode-webview://). Clients that send no
- * `Origin` (Claude Code, the SDKs outside a browser, curl) never reach this.
+ * Let through as before: ccp's own pages (`/ui`) reached by address, pages served from this machine
+ * (localhost), and apps whose origin is not a web one (app://, tauri://, vscode-webview://).
+ * Clients that send no `Origin` (Claude Code, the SDKs outside a browser, curl) never reach this.
  */
 export function isForeignOrigin(
   origin: string,
@@ -59,7 +60,14 @@ export function isForeignOrigin(
     return true;
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return false;
-  return url.host !== host && !isLoopbackHost(url.hostname);
+  if (isLoopbackHost(url.hostname)) return false;
+  // ccp's own page, reached by address: a host name could be an attacker's that now points here.
+  return url.host !== host || !isIpAddress(url.hostname);
+}
+
+function isIpAddress(hostname: string): boolean {
+  const bare = hostname.replace(/^\[(.*)\]$/, "$1");
+  return parseIpv4(bare) !== undefined || parseIpv6(bare) !== undefined;
 }
 
 /** The answer to a page of an origin `server.cors` does not list: 403 naming the setting. */

@@ -122,6 +122,16 @@ routes: { default: up/m }
       }),
     });
   try {
+    // A name an attacker's DNS points at ccp is refused even when it is the request's own host
+    // (sent by hand: fetch writes its own Host header).
+    const port = new URL(open.url).port;
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+    const head = `POST /v1/messages HTTP/1.1\r\nhost: rebound.example:${port}\r\n` +
+      `origin: http://rebound.example:${port}\r\ncontent-type: text/plain\r\n` +
+      `content-length: 2\r\nconnection: close\r\n\r\n{}`;
+    await conn.write(new TextEncoder().encode(head));
+    const answer = await new Response(conn.readable).text();
+    assert.match(answer, /^HTTP\/1\.1 403/, "a rebound host name");
     for (const origin of ["https://evil.example", "null", "http://192.168.1.20:8080"]) {
       const res = await plain(open.url, origin);
       const body = await res.json();
