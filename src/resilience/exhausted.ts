@@ -204,10 +204,13 @@ function authUnavailable(outcomes: readonly KeysOutcome[], now: number): Upstrea
   const seconds = secondsUntil(Math.min(...outcomes.map((o) => o.keys.retryAt)), now);
   const advice = outcomes.every((o) => o.keys.keyless)
     ? "Set the API key of each (`ccp check` names its variable)."
-    // A 402 refuses a payment (OpenRouter: "requires more credits"), not the key itself.
-    : statuses.every((status) => status === 402)
-    ? "Add credits to the account behind the key (402: payment required), then restart ccp or " +
-      "send it SIGHUP."
+    // A 402 refuses a payment (OpenRouter: "requires more credits"), not the key itself; a key
+    // is set aside after a 429 only when it said the credits or spending cap are used up.
+    : statuses.every((status) => status === 402 || status === 429)
+    ? `Add credits to the account behind the key or raise its spending limit (${
+      statuses.map((status) => status === 402 ? "402: payment required" : "429: quota spent")
+        .join("; ")
+    }), then restart ccp or send it SIGHUP.`
     // A fixed key is read at a restart or SIGHUP; until then the refused one stays set aside.
     : "Fix the key (`ccp check` shows the last 4 characters of each), then restart ccp or send " +
       "it SIGHUP.";
