@@ -1,5 +1,6 @@
 /** Decides what to do after a failed upstream attempt: retry, rotate the key, move on, or give up. */
 
+import { PER_MINUTE_TOO_LARGE } from "../core/context_overflow.ts";
 import { ProxyError } from "../core/errors.ts";
 import { explicitRetryAfter, retryAfterFromBody, retryAfterFromHeaders } from "./backoff.ts";
 import { UpstreamTimeoutError } from "./timeout_error.ts";
@@ -138,6 +139,11 @@ export function classify(failure: Failure, ctx: ClassifyContext): Classification
     (status === 429
       ? retryAfterFromHeaders(failure.headers, ctx.now)
       : explicitRetryAfter(failure.headers, ctx.now)) ?? retryAfterFromBody(failure.bodyText);
+  // Larger than the key's tokens-per-minute budget allows at all (Groq's 413, OpenAI's 429): no
+  // wait serves it, and other keys of the account share the budget; another target may serve it.
+  if ((status === 413 || status === 429) && PER_MINUTE_TOO_LARGE.test(failure.bodyText ?? "")) {
+    return { action: "next_target", cause: "client" };
+  }
   if (status === 401 || status === 402 || status === 403) {
     // With passthrough there is no pool to rotate: the client's own credentials were refused
     // here, and the next target (with keys of its own) may still serve the request.

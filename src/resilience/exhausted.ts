@@ -82,6 +82,11 @@ function mapStatus(outcome: Failed): ClientError {
       : { status: error.status, type: error.errorType };
   }
   if (cause === "timeout") return { status: 504, type: "api_error" };
+  // A refusal the transport worded as Anthropic's over-long prompt is the 400 Claude Code
+  // compacts on, whatever the upstream's status (a 413 would read as a body over 32 MB).
+  if (error instanceof ProxyError && error.status === 400 && status !== 400) {
+    return { status: 400, type: error.errorType };
+  }
   if (cause === "connect" || cause === "network") return clientErrorOf(undefined);
   return clientErrorOf(status);
 }
