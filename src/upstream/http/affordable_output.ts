@@ -41,7 +41,7 @@ function sentOutput(body: Json): { field: string; value: number } | undefined {
  * The most output tokens the refusal `message` (answered with `status`) leaves room for, beside
  * what `body` asked; undefined when it is not such a refusal or names no room.
  */
-export function affordableOutput(
+function affordableOutput(
   status: number | undefined,
   message: string,
   body: Json,
