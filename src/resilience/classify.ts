@@ -86,7 +86,7 @@ function creditsSpent(failure: Failure, ctx: ClassifyContext): boolean {
   const text = failure.bodyText ?? "";
   if (!SPENT.test(text) || rateLimitScope(text, ctx.model) === "model") return false;
   return explicitRetryAfter(failure.headers, ctx.now) === undefined &&
-    retryAfterFromBody(text) === undefined;
+    retryAfterFromBody(text, ctx.now) === undefined;
 }
 
 // Body phrases that mark a 429 as provider-wide capacity rather than this key's quota.
@@ -138,7 +138,8 @@ export function classify(failure: Failure, ctx: ClassifyContext): Classification
   const hint =
     (status === 429
       ? retryAfterFromHeaders(failure.headers, ctx.now)
-      : explicitRetryAfter(failure.headers, ctx.now)) ?? retryAfterFromBody(failure.bodyText);
+      : explicitRetryAfter(failure.headers, ctx.now)) ??
+      retryAfterFromBody(failure.bodyText, ctx.now);
   // Larger than the key's tokens-per-minute budget allows at all (Groq's 413, OpenAI's 429): no
   // wait serves it, and other keys of the account share the budget; another target may serve it.
   if ((status === 413 || status === 429) && PER_MINUTE_TOO_LARGE.test(failure.bodyText ?? "")) {

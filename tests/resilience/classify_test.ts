@@ -61,6 +61,30 @@ const ROWS: Row[] = [
     retryAfterMs: 33_000,
   },
   {
+    name: "OpenRouter's spent free-models-per-day: the reset its body relays, hours away",
+    failure: {
+      status: 429,
+      bodyText: JSON.stringify({
+        error: {
+          message:
+            "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day",
+          code: 429,
+          metadata: {
+            headers: {
+              "X-RateLimit-Limit": "50",
+              "X-RateLimit-Remaining": "0",
+              "X-RateLimit-Reset": String(NOW + 5 * 3_600_000),
+            },
+            provider_name: null,
+          },
+        },
+      }),
+    },
+    action: "rotate_key",
+    cause: "rate_limit",
+    retryAfterMs: 5 * 3_600_000,
+  },
+  {
     name: "429 whose message alone says when to retry",
     failure: { status: 429, bodyText: '{"error":{"message":"Please retry in 1.5s."}}' },
     action: "rotate_key",
