@@ -361,6 +361,14 @@ Deno.test("a 429 saying the credits or spending cap are spent refuses the key li
       },
     ],
     ["a plain rate limit", { status: 429, bodyText: '{"error":{"type":"rate_limit_exceeded"}}' }],
+    [
+      "a per-minute limit partly used (Groq's 429): a later request is served",
+      {
+        status: 429,
+        bodyText:
+          '{"error":{"message":"Rate limit reached for model `llama-3.3-70b-versatile` in organization `org_01x` on tokens per minute (TPM): Limit 12000, Used 9000, Requested 8000. Please try again in 25s.","type":"tokens","code":"rate_limit_exceeded"}}',
+      },
+    ],
   ];
   for (const [name, failure] of limits) {
     await t.step(name, () => {

@@ -64,6 +64,14 @@ Deno.test("fewerOutputTokens: the room a refusal leaves, when it is worth a seco
       "max_completion_tokens<=24000",
     ],
     [
+      "a per-minute limit already partly used is a plain rate limit: a later request is served",
+      429,
+      "Rate limit reached for model `llama-3.3-70b-versatile` in organization `org_01x` on tokens " +
+      "per minute (TPM): Limit 12000, Used 9000, Requested 8000. Please try again in 25s.",
+      { max_tokens: 32000 },
+      undefined,
+    ],
+    [
       "OpenRouter 402 that can afford enough",
       402,
       message(openRouterAfford(64000, 12345)),
