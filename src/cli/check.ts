@@ -9,6 +9,7 @@ import { budgetLines } from "./check_budgets.ts";
 import { openCheckEngines, sharedLines } from "./check_shared.ts";
 import { autoModeLine } from "./auto_mode.ts";
 import { proxyLines } from "./check_proxy.ts";
+import { ollamaContextLines } from "./check_ollama.ts";
 
 /** Runs `ccp check`; a ConfigError propagates to the caller, which prints it and exits 1. */
 export async function runCheck(ctx: CliContext, flags: CliFlags): Promise<number> {
@@ -24,6 +25,7 @@ export async function runCheck(ctx: CliContext, flags: CliFlags): Promise<number
     engines.close();
   }
   for (const line of proxyLines(config, ctx.env)) ctx.io.out(line);
+  for (const line of await ollamaContextLines(config)) ctx.io.out(line);
   ctx.io.out(autoModeLine(config));
   ctx.io.out("Config OK");
   return 0;

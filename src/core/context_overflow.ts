@@ -9,7 +9,8 @@
  * length is M tokens. However, you requested N tokens", llama.cpp "exceeds the available context
  * size", Gemini "input token count … exceeds the maximum", Kimi "exceeded model token limit", Z.AI
  * and Zhipu GLM "Prompt exceeds max length", xAI "maximum prompt length is M", Text Generation
- * Inference "`inputs` tokens + `max_new_tokens` must be <= M"), and a prefix such as "Provider x
+ * Inference "`inputs` tokens + `max_new_tokens` must be <= M", Groq and OpenAI "Request too large for
+ * model … on tokens per minute (TPM)"), and a prefix such as "Provider x
  * answered HTTP 400:" hides even Anthropic's own wording. So the recognised cases lead with
  * Anthropic's sentence and keep the provider's text after it.
  */
@@ -28,7 +29,10 @@ export interface Overflow {
 
 // Words that only an overflow error uses (tested against the lower-cased message).
 const OVERFLOW =
-  /prompt is too long|prompt too long|context (?:length|window|size|limit)|maximum context|context_length_exceeded|exceed_context_size|too many (?:input )?tokens|input token count|reduce the length of the (?:messages|input|prompt)|exceeded model token limit|prompt exceeds max(?:imum)? length|input length \d[\d,]* exceeds the maximum length|maximum prompt length is \d|`inputs` tokens \+ `max_new_tokens` must be|`inputs` must have less than \d/;
+  /prompt is too long|request too large for .* on tokens per min(?:ute)? \(tpm\)|prompt too long|context (?:length|window|size|limit)|maximum context|context_length_exceeded|exceed_context_size|too many (?:input )?tokens|input token count|reduce the length of the (?:messages|input|prompt)|exceeded model token limit|prompt exceeds max(?:imum)? length|input length \d[\d,]* exceeds the maximum length|maximum prompt length is \d|`inputs` tokens \+ `max_new_tokens` must be|`inputs` must have less than \d/;
+
+/** A request larger than the key's tokens-per-minute budget allows at all (Groq, OpenAI). */
+export const PER_MINUTE_TOO_LARGE = /request too large for .* on tokens per min(?:ute)? \(tpm\)/i;
 
 type Reader = (m: RegExpExecArray) => Overflow;
 const num = (text: string | undefined) =>
@@ -40,6 +44,14 @@ const READERS: ReadonlyArray<readonly [RegExp, Reader]> = [
   [
     /exceed context limit: ([\d,]+) \+ ([\d,]+) > ([\d,]+)/,
     (m) => ({ prompt: num(m[1]), output: num(m[2]), limit: num(m[3]) }),
+  ],
+  // Groq (413) and OpenAI (429): "Request too large for model … on tokens per minute (TPM): Limit
+  // L, Requested R". R is the prompt plus the output asked for, reserved against the key's
+  // per-minute budget; when ccp could not send it again with fewer output tokens, the prompt
+  // itself leaves too little room, and a shorter one (compacted) would be served.
+  [
+    /tokens per min(?:ute)? \(tpm\): limit ([\d,]+), requested ([\d,]+)/,
+    (m) => ({ prompt: num(m[2]), limit: num(m[1]) }),
   ],
   // Anthropic "prompt is too long: N tokens > M maximum" and look-alikes
   [/([\d,]+) tokens? > ([\d,]+)/, (m) => ({ prompt: num(m[1]), limit: num(m[2]) })],
@@ -147,9 +159,16 @@ export function readsAsOverflow(message: string): boolean {
 
 /** The sizes of an overflow error, or undefined when `message` is not one. */
 function readOverflow(status: number, message: string): Overflow | undefined {
-  // Only a refusal of the request; a 5xx mentioning the context is the server's own fault.
-  if (status !== 400 && status !== 413 && status !== 422) return undefined;
+  // Only a refusal of the request; a 5xx mentioning the context is the server's own fault. A 429
+  // counts only for a request too large for the key's per-minute budget, which no wait serves.
   const text = message.toLowerCase();
+  if (
+    status === 429
+      ? !PER_MINUTE_TOO_LARGE.test(text)
+      : status !== 400 && status !== 413 && status !== 422
+  ) {
+    return undefined;
+  }
   if (!OVERFLOW.test(text)) return undefined;
   for (const [pattern, read] of READERS) {
     const match = pattern.exec(text);

@@ -27,7 +27,8 @@ export type CleaningStep =
       | "stripUnverifiableThinking"
       | "foldSystemMessages"
       | "dropBillingHeader"
-      | "rewriteToolIds";
+      | "rewriteToolIds"
+      | "resolveDeferredTools";
     readonly reason: string;
   };
 
@@ -89,6 +90,13 @@ const CCP_THINKING: CleaningStep = {
   reason: 'Anthropic verifies thinking signatures; ccp-made ones answer 400 "Invalid signature"',
 };
 
+// Claude Code defers tools (its placeholder, ToolSearch's finds) with `defer_loading` and loads them
+// with `tool_reference` blocks, which only Anthropic expands.
+const DEFERRED: CleaningStep = {
+  rule: "resolveDeferredTools",
+  reason: "no deferral: deferred tools are offered once loaded, tool_reference blocks become text",
+};
+
 /** What a `type: anthropic` provider without a preset gets: safe for any compatible server. */
 export const DEFAULT_ANTHROPIC_CLEANING: readonly CleaningStep[] = [
   NO_BILLING,
@@ -120,6 +128,10 @@ export const DEEPSEEK_CLEANING: readonly CleaningStep[] = [
     rule: "keepTopLevel",
     fields: [...CORE_FIELDS, "output_config", "container", "mcp_servers", "service_tier"],
     reason: "DeepSeek documents exactly these fields; context_management and newer ones are not",
+  },
+  {
+    ...DEFERRED,
+    reason: "DeepSeek documents tools as name, description, input_schema; no tool_reference",
   },
   FOLD_SYSTEM,
   {
@@ -198,6 +210,7 @@ export const GLM_CLEANING: readonly CleaningStep[] = [
     fields: [...CORE_FIELDS, "output_config"],
     reason: "Z.AI documents no field list: core fields plus output_config (effort), conservatively",
   },
+  { ...DEFERRED, reason: "GLM reads a tool_reference result as the search finding nothing" },
   FOLD_SYSTEM,
   NO_REDACTED,
   NO_BILLING,
@@ -215,6 +228,10 @@ export const MINIMAX_CLEANING: readonly CleaningStep[] = [
     reason:
       "Claude Code's auto-mode safeguards (the user's directories, git state) are Anthropic's",
   },
+  {
+    ...DEFERRED,
+    reason: "MiniMax documents text and tool calls only; a deferred tool would be offered in full",
+  },
   FOLD_SYSTEM,
   NO_REDACTED,
   NO_BILLING,
@@ -231,6 +248,7 @@ export const MOONSHOT_CLEANING: readonly CleaningStep[] = [
     fields: [...CORE_FIELDS, "output_config"],
     reason: "Moonshot publishes no field list: core fields plus output_config (kimi-k3 effort)",
   },
+  { ...DEFERRED, reason: 'Moonshot answers 400 "Invalid request Error" to deferred tools' },
   FOLD_SYSTEM,
   NO_REDACTED,
   NO_BILLING,
@@ -246,6 +264,7 @@ export const LOCAL_CLEANING: readonly CleaningStep[] = [
     fields: CORE_FIELDS,
     reason: "local servers implement the core fields at most; the rest is dropped",
   },
+  { ...DEFERRED, reason: "local servers implement no deferral: each tool sent is offered" },
   {
     rule: "stripCacheControl",
     reason:

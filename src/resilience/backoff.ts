@@ -93,15 +93,24 @@ const BODY_HINTS: readonly RegExp[] = [
   /\bplease retry in (\d+(?:\.\d+)?(?:ms|s))\b/i,
 ];
 
-/** Reads a wait hint from an error body, in ms; undefined when it has none. */
-export function retryAfterFromBody(bodyText: string | undefined): number | undefined {
+// OpenRouter relays the limit's headers inside its error body (`metadata.headers`), its reset as
+// epoch milliseconds: a spent free-models-per-day limit comes back at the next UTC day, not in a
+// second.
+const BODY_RESET = /"X-RateLimit-Reset"\s*:\s*"?(\d{13})"?/i;
+
+/** Reads a wait hint from an error body, in ms from `now`; undefined when it has none. */
+export function retryAfterFromBody(
+  bodyText: string | undefined,
+  now: number,
+): number | undefined {
   if (!bodyText) return undefined;
   for (const pattern of BODY_HINTS) {
     const match = pattern.exec(bodyText);
     const ms = match ? parseDuration(match[1]!) : undefined;
     if (ms !== undefined) return ms;
   }
-  return undefined;
+  const reset = BODY_RESET.exec(bodyText);
+  return reset ? Math.max(0, Number(reset[1]) - now) : undefined;
 }
 
 /**

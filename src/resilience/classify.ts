@@ -1,5 +1,6 @@
 /** Decides what to do after a failed upstream attempt: retry, rotate the key, move on, or give up. */
 
+import { PER_MINUTE_TOO_LARGE } from "../core/context_overflow.ts";
 import { ProxyError } from "../core/errors.ts";
 import { explicitRetryAfter, retryAfterFromBody, retryAfterFromHeaders } from "./backoff.ts";
 import { UpstreamTimeoutError } from "./timeout_error.ts";
@@ -9,7 +10,7 @@ export type Action = "retry_same" | "rotate_key" | "next_target" | "fatal";
 
 /** What went wrong, in words the dispatcher and error mapping share. */
 export type Cause =
-  | "auth" // 401/402/403: this key is refused
+  | "auth" // 401/402/403, or a 429 saying its credits are spent: this key is refused
   | "rate_limit" // 429 for this key
   | "overloaded" // 529, or a 429 that says the provider has no capacity
   | "server" // other 5xx, 408, 409
@@ -49,9 +50,19 @@ export interface Classification {
   readonly scope?: "model" | "key";
 }
 
-// Body phrases that mark a 429 as the whole key or account being spent, not one model's limit.
+// Words of a 429 that says the account's credits, balance or spending cap are used up: OpenAI's
+// `insufficient_quota` and its spend-limit codes, Moonshot's `exceeded_current_quota_error`, xAI's
+// "used all available credits or reached its monthly spending limit", Z.AI's 1113 "Insufficient
+// balance or no resource package", Anthropic's `enforced_spend_limit_reached`, Gemini's "prepayment
+// credits are depleted". Such a key serves again once someone pays or the month turns, not in
+// seconds. OpenAI's and Gemini's per-minute limits also say "exceeded your current quota", so
+// that phrase alone is no sign.
+const SPENT =
+  /insufficient_quota|exceeded_current_quota|credit_balance_exhausted|(?:organization|project)_(?:spend|usage)_limit_exceeded|enforced_spend_limit_reached|used all available credits|credits are depleted|insufficient balance|no resource package|余额不足|out of credits/i;
+
+// Other words that mark a 429 as the whole key or account being limited, not one model's limit.
 const WHOLE_KEY =
-  /insufficient_quota|exceeded your current quota|check your plan and billing|credit balance|out of credits|account (?:is|has been) (?:limited|suspended|disabled)|(?:daily|monthly) (?:limit|quota) (?:for|of) (?:this|your) (?:key|account)/i;
+  /exceeded your current quota|check your plan and billing|credit balance|account (?:is|has been) (?:limited|suspended|disabled)|(?:daily|monthly) (?:limit|quota) (?:for|of) (?:this|your) (?:key|account)/i;
 // A quota message that names a model (Gemini's free tier: "limit: 10, model: gemini-2.5-pro")
 // is per model even when it speaks of quota.
 const NAMES_A_MODEL = /\bmodel\s*[:=]/i;
@@ -59,11 +70,23 @@ const NAMES_A_MODEL = /\bmodel\s*[:=]/i;
 /** Whether a 429 limits only the model that answered, or every model of the key. */
 export function rateLimitScope(bodyText: string | undefined, model?: string): "model" | "key" {
   const text = bodyText ?? "";
-  if (!WHOLE_KEY.test(text)) return "model";
+  if (!SPENT.test(text) && !WHOLE_KEY.test(text)) return "model";
   if (NAMES_A_MODEL.test(text) || (model !== undefined && model !== "" && text.includes(model))) {
     return "model";
   }
   return "key";
+}
+
+/**
+ * Whether a 429 says the key's credits or spending cap are spent: set aside like a 402 rather
+ * than cooled for seconds. A 429 that names a model, or says when to come back, is a limit that
+ * lifts by itself.
+ */
+function creditsSpent(failure: Failure, ctx: ClassifyContext): boolean {
+  const text = failure.bodyText ?? "";
+  if (!SPENT.test(text) || rateLimitScope(text, ctx.model) === "model") return false;
+  return explicitRetryAfter(failure.headers, ctx.now) === undefined &&
+    retryAfterFromBody(text, ctx.now) === undefined;
 }
 
 // Body phrases that mark a 429 as provider-wide capacity rather than this key's quota.
@@ -115,7 +138,13 @@ export function classify(failure: Failure, ctx: ClassifyContext): Classification
   const hint =
     (status === 429
       ? retryAfterFromHeaders(failure.headers, ctx.now)
-      : explicitRetryAfter(failure.headers, ctx.now)) ?? retryAfterFromBody(failure.bodyText);
+      : explicitRetryAfter(failure.headers, ctx.now)) ??
+      retryAfterFromBody(failure.bodyText, ctx.now);
+  // Larger than the key's tokens-per-minute budget allows at all (Groq's 413, OpenAI's 429): no
+  // wait serves it, and other keys of the account share the budget; another target may serve it.
+  if ((status === 413 || status === 429) && PER_MINUTE_TOO_LARGE.test(failure.bodyText ?? "")) {
+    return { action: "next_target", cause: "client" };
+  }
   if (status === 401 || status === 402 || status === 403) {
     // With passthrough there is no pool to rotate: the client's own credentials were refused
     // here, and the next target (with keys of its own) may still serve the request.
@@ -129,6 +158,7 @@ export function classify(failure: Failure, ctx: ClassifyContext): Classification
       return verdict("next_target", "rate_limit", hint);
     }
     if (CAPACITY.test(failure.bodyText ?? "")) return serverSide(status, "overloaded", ctx, hint);
+    if (creditsSpent(failure, ctx)) return { action: "rotate_key", cause: "auth" };
     return {
       ...verdict("rotate_key", "rate_limit", hint),
       scope: rateLimitScope(failure.bodyText, ctx.model),

@@ -82,6 +82,11 @@ function mapStatus(outcome: Failed): ClientError {
       : { status: error.status, type: error.errorType };
   }
   if (cause === "timeout") return { status: 504, type: "api_error" };
+  // A refusal the transport worded as Anthropic's over-long prompt is the 400 Claude Code
+  // compacts on, whatever the upstream's status (a 413 would read as a body over 32 MB).
+  if (error instanceof ProxyError && error.status === 400 && status !== 400) {
+    return { status: 400, type: error.errorType };
+  }
   if (cause === "connect" || cause === "network") return clientErrorOf(undefined);
   return clientErrorOf(status);
 }
@@ -204,10 +209,13 @@ function authUnavailable(outcomes: readonly KeysOutcome[], now: number): Upstrea
   const seconds = secondsUntil(Math.min(...outcomes.map((o) => o.keys.retryAt)), now);
   const advice = outcomes.every((o) => o.keys.keyless)
     ? "Set the API key of each (`ccp check` names its variable)."
-    // A 402 refuses a payment (OpenRouter: "requires more credits"), not the key itself.
-    : statuses.every((status) => status === 402)
-    ? "Add credits to the account behind the key (402: payment required), then restart ccp or " +
-      "send it SIGHUP."
+    // A 402 refuses a payment (OpenRouter: "requires more credits"), not the key itself; a key
+    // is set aside after a 429 only when it said the credits or spending cap are used up.
+    : statuses.every((status) => status === 402 || status === 429)
+    ? `Add credits to the account behind the key or raise its spending limit (${
+      statuses.map((status) => status === 402 ? "402: payment required" : "429: quota spent")
+        .join("; ")
+    }), then restart ccp or send it SIGHUP.`
     // A fixed key is read at a restart or SIGHUP; until then the refused one stays set aside.
     : "Fix the key (`ccp check` shows the last 4 characters of each), then restart ccp or send " +
       "it SIGHUP.";

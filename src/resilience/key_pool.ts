@@ -220,7 +220,8 @@ export class KeyPool {
 
   /**
    * Sets a key aside after 401/402/403 with the status and a short reason: a 403 for `model` only
-   * (it may refuse one model: an account without access to it), a 401 or 402 for every model.
+   * (it may refuse one model: an account without access to it), a 401 or 402 (or a 429 that said
+   * the credits are spent) for every model.
    */
   rejected(key: KeyLease, status: number, reason: string, model: string = WHOLE_KEY): number {
     const slot = this.#slots[key.index];

@@ -61,6 +61,30 @@ const ROWS: Row[] = [
     retryAfterMs: 33_000,
   },
   {
+    name: "OpenRouter's spent free-models-per-day: the reset its body relays, hours away",
+    failure: {
+      status: 429,
+      bodyText: JSON.stringify({
+        error: {
+          message:
+            "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day",
+          code: 429,
+          metadata: {
+            headers: {
+              "X-RateLimit-Limit": "50",
+              "X-RateLimit-Remaining": "0",
+              "X-RateLimit-Reset": String(NOW + 5 * 3_600_000),
+            },
+            provider_name: null,
+          },
+        },
+      }),
+    },
+    action: "rotate_key",
+    cause: "rate_limit",
+    retryAfterMs: 5 * 3_600_000,
+  },
+  {
     name: "429 whose message alone says when to retry",
     failure: { status: 429, bodyText: '{"error":{"message":"Please retry in 1.5s."}}' },
     action: "rotate_key",
@@ -244,11 +268,7 @@ Deno.test("a 429 limits the model that answered unless it says the whole key is 
       "model",
     ],
     ["NIM per-model", '{"status":429,"title":"Too Many Requests"}', "model"],
-    [
-      "OpenAI quota spent",
-      '{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota"}}',
-      "key",
-    ],
+    ["a day's limit of the key", "You have used the daily limit for this key.", "key"],
     [
       "Gemini free tier names its model",
       "You exceeded your current quota. Quota exceeded for metric: generate_content_free_tier_requests, limit: 10, model: gemini-2.5-pro",
@@ -270,6 +290,90 @@ Deno.test("a 429 limits the model that answered unless it says the whole key is 
       });
       assert.equal(verdict.scope, scope);
       assert.equal(rateLimitScope(body, "z-ai/glm4.7"), scope);
+    });
+  }
+});
+
+Deno.test("a 429 saying the credits or spending cap are spent refuses the key like a 402", async (t) => {
+  const spent: Array<[string, string]> = [
+    [
+      "OpenAI insufficient_quota",
+      '{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}',
+    ],
+    [
+      "OpenAI credit_balance_exhausted",
+      '{"error":{"message":"Your organization has no prepaid credits remaining.","type":"insufficient_quota","code":"credit_balance_exhausted"}}',
+    ],
+    [
+      "OpenAI hard spend limit",
+      '{"error":{"message":"Your project reached its spend limit.","type":"insufficient_quota","code":"project_spend_limit_exceeded"}}',
+    ],
+    [
+      "Moonshot",
+      '{"error":{"message":"You exceeded your current quota, please check your plan and billing details","type":"exceeded_current_quota_error"}}',
+    ],
+    [
+      "xAI",
+      '"Your team 16f2151a has either used all available credits or reached its monthly spending limit. To continue making API requests, please purchase more credits or raise your spending limit."',
+    ],
+    [
+      "Z.AI 1113",
+      '{"error":{"code":"1113","message":"Insufficient balance or no resource package. Please recharge."}}',
+    ],
+    [
+      "Z.AI 1113 in Chinese",
+      '{"error":{"code":"1113","message":"余额不足或无可用资源包,请充值。"}}',
+    ],
+    [
+      "Anthropic's monthly cap of its tier",
+      '{"type":"error","error":{"type":"rate_limit_error","message":"Your organization has reached its monthly spend limit.","details":{"error_code":"enforced_spend_limit_reached"}}}',
+    ],
+    [
+      "Gemini prepaid credits",
+      '{"error":{"code":429,"message":"Your prepayment credits are depleted. Please go to AI Studio to manage your project and billing.","status":"RESOURCE_EXHAUSTED"}}',
+    ],
+  ];
+  for (const [name, body] of spent) {
+    await t.step(name, () => {
+      const verdict = classify({ status: 429, bodyText: body }, {
+        fallbackOn: [],
+        now: NOW,
+        model: "gpt-4.1",
+      });
+      assert.deepEqual(verdict, { action: "rotate_key", cause: "auth" });
+    });
+  }
+  const limits: Array<[string, Failure]> = [
+    [
+      "Gemini's per-minute free tier says quota too, but names its model and a wait",
+      {
+        status: 429,
+        bodyText:
+          '{"error":{"message":"You exceeded your current quota, please check your plan and billing details. Quota exceeded for metric: generate_content_free_tier_requests, limit: 10, model: gemini-2.5-pro. Please retry in 33.5s.","status":"RESOURCE_EXHAUSTED"}}',
+      },
+    ],
+    [
+      "spent words with a Retry-After: the upstream says it lifts by then",
+      {
+        status: 429,
+        headers: new Headers({ "retry-after": "20" }),
+        bodyText: '{"error":{"type":"insufficient_quota","message":"quota"}}',
+      },
+    ],
+    ["a plain rate limit", { status: 429, bodyText: '{"error":{"type":"rate_limit_exceeded"}}' }],
+    [
+      "a per-minute limit partly used (Groq's 429): a later request is served",
+      {
+        status: 429,
+        bodyText:
+          '{"error":{"message":"Rate limit reached for model `llama-3.3-70b-versatile` in organization `org_01x` on tokens per minute (TPM): Limit 12000, Used 9000, Requested 8000. Please try again in 25s.","type":"tokens","code":"rate_limit_exceeded"}}',
+      },
+    ],
+  ];
+  for (const [name, failure] of limits) {
+    await t.step(name, () => {
+      const verdict = classify(failure, { fallbackOn: [], now: NOW, model: "gpt-4.1" });
+      assert.equal(verdict.cause, "rate_limit");
     });
   }
 });

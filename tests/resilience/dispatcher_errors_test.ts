@@ -130,6 +130,45 @@ Deno.test("auth_unavailable: keys refused only for payment (402) say to add cred
   assert.doesNotMatch(error.message, /Fix the key/);
 });
 
+const QUOTA_SPENT = JSON.stringify({
+  error: {
+    message: "You exceeded your current quota, please check your plan and billing details.",
+    type: "insufficient_quota",
+    code: "insufficient_quota",
+  },
+});
+
+Deno.test("a 429 saying the credits are spent sets the key aside and fails over", async (t) => {
+  const openai = provider("openai", { apiKeys: [K1] });
+  const groq = provider("groq", { apiKeys: [K3] });
+  const { run, calls, clock } = setup({ openai: [{ status: 429, bodyText: QUOTA_SPENT }] });
+  await t.step("the next target serves the same request, with no wait in between", async () => {
+    const got = await run([to(openai, "gpt-4.1"), to(groq, "llama")]);
+    got.done();
+    assert.deepEqual(calls, [`openai/gpt-4.1 ${K1}`, `groq/llama ${K3}`]);
+  });
+  await t.step("minutes later the spent key is still not asked first", async () => {
+    await clock.advance(5 * 60_000);
+    const got = await run([to(openai, "gpt-4.1"), to(groq, "llama")]);
+    got.done();
+    assert.deepEqual(calls.slice(2), [`groq/llama ${K3}`]);
+  });
+  await t.step(
+    "alone, it is a 503 that says to add credits, not to retry in a second",
+    async () => {
+      const only = provider("solo", { apiKeys: [K2] });
+      const alone = setup({ solo: [{ status: 429, bodyText: QUOTA_SPENT }] });
+      const error = await failure(() => alone.run([to(only, "gpt-4.1")]));
+      assert.equal(error.status, 503);
+      assert.equal(error.headers["Retry-After"], "1800");
+      assert.match(
+        error.message,
+        /1 key set aside after 429 .*You exceeded your current quota.*\. Add credits to the account behind the key or raise its spending limit \(429: quota spent\)/,
+      );
+    },
+  );
+});
+
 Deno.test("an upstream 401 never reaches the client as 401", async (t) => {
   await t.step("keyless provider", async () => {
     const { run } = setup({ local: [{ status: 401, bodyText: '{"error":"unauthorized"}' }] });

@@ -16,6 +16,7 @@ import {
 } from "../anthropic/real_anthropic.ts";
 import { dropBetas, keepOnlyBetas } from "./betas.ts";
 import { dropBillingHeader } from "./billing_header.ts";
+import { resolveDeferredTools } from "./deferred_tools.ts";
 import { stripCacheControl } from "./cache_control.ts";
 import { foldSystemMessages } from "./system_messages.ts";
 import { disableAbsentThinking, dropRedactedThinking } from "./thinking.ts";
@@ -63,6 +64,8 @@ export function ruleFor(step: CleaningStep): { body: BodyRule } | { betas: BetaR
       return { body: dropBillingHeader };
     case "rewriteToolIds":
       return { body: rewriteToolIds };
+    case "resolveDeferredTools":
+      return { body: resolveDeferredTools };
   }
 }
 

@@ -1,13 +1,15 @@
 /**
  * What one refused attempt teaches a learning post (post.ts): the change that answers the
  * refusal — a beta left out, images or documents replaced by notes, a parameter dropped, an
- * output limit applied — remembered for that provider and model, and what to send next.
+ * output limit applied — remembered for that provider and model, and what to send next; or, for
+ * a refusal of the output tokens asked for that this key could afford fewer of, what fits.
  */
 
 import type { Logger } from "../../core/log.ts";
 import { upstreamMessage } from "../../core/upstream_message.ts";
 import type { LearnedParams } from "../../resilience/learned_params.ts";
 import type { OutgoingHeaders } from "./headers.ts";
+import { fewerOutputTokens } from "./affordable_output.ts";
 import { refusedOutputLimit, withOutputLimits } from "./output_limit.ts";
 import { betaEntry, fieldsNeeding, refusedBetas, withoutBetas } from "./refused_betas.ts";
 import { NO_DOCUMENTS, refusesDocuments, withoutDocuments } from "./refused_documents.ts";
@@ -91,6 +93,15 @@ export function lessonOf(
       );
     }
     return { body: content.without(body), headers };
+  }
+  const fewer = fewerOutputTokens(failure.status, message, body);
+  if (fewer) {
+    // Not learned: the room depends on this prompt's size and the account's balance.
+    pupil.log?.info(
+      `provider "${pupil.provider}" model "${pupil.model}" refused the output asked for ` +
+        `(${failure.status}): sent again with ${fewer}`,
+    );
+    return { body: withOutputLimits(body, [fewer]), headers };
   }
   if (failure.status !== 400) return undefined;
   const param = refusedParameter(failure.bodyText, body);

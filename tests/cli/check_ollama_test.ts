@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { runCli } from "../../src/cli/run.ts";
+import { testContext } from "./helpers.ts";
+
+/** An Ollama server's `/api/ps` and `/api/show` as its API documents them; nothing else. */
+function startOllama(loaded: Record<string, number>, maxima: Record<string, number>) {
+  const asked: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    asked.push(`${req.method} ${path}`);
+    if (path === "/api/ps") {
+      return Response.json({
+        models: Object.entries(loaded).map(([name, context_length]) => ({
+          name,
+          model: name,
+          size: 1,
+          digest: "d",
+          expires_at: "2026-12-06T23:00:00Z",
+          size_vram: 1,
+          context_length,
+        })),
+      });
+    }
+    if (path === "/api/show" && req.method === "POST") {
+      const { model } = await req.json();
+      const maximum = maxima[model];
+      if (maximum === undefined) {
+        return Response.json({ error: `model '${model}' not found` }, { status: 404 });
+      }
+      return Response.json({ model_info: { "qwen3moe.context_length": maximum } });
+    }
+    return new Response("404 page not found", { status: 404 });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    asked,
+    close: () => server.shutdown(),
+  };
+}
+
+async function check(yaml: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_check_ollama_" });
+  try {
+    await Deno.writeTextFile(`${dir}/ccp.yaml`, yaml);
+    const ctx = testContext(dir);
+    assert.equal(await runCli(["check", "--config", `${dir}/ccp.yaml`], ctx), 0);
+    return ctx.io.stdout.join("\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("ccp check says what context Ollama runs each routed model with", async (t) => {
+  const ollama = startOllama(
+    { "qwen3-coder:latest": 4096, "gpt-oss:20b": 131072 },
+    { "llama3.2": 131072 },
+  );
+  try {
+    const out = await check(`providers:
+  ollama:
+    preset: ollama
+    base_url: ${ollama.url}
+routes:
+  default: ollama/qwen3-coder
+  sonnet: ollama/gpt-oss:20b
+  haiku: ollama/llama3.2
+`);
+    await t.step("a model loaded with too small a context: a warning saying what to set", () => {
+      assert.match(
+        out,
+        /Warning: Ollama runs qwen3-coder with a context of 4096 tokens: a longer prompt is cut .*set OLLAMA_CONTEXT_LENGTH=65536/,
+      );
+    });
+    await t.step("a model loaded with enough: said plainly", () => {
+      assert.match(out, /^Ollama runs gpt-oss:20b with a context of 131072 tokens$/m);
+    });
+    await t.step("a model not loaded: what it could take, and what Claude Code needs", () => {
+      assert.match(
+        out,
+        /Ollama has not loaded llama3\.2: .* \(the model takes up to 131072\); Claude Code needs at least 64000/,
+      );
+    });
+    await t.step("only Ollama's read-only endpoints were asked", () => {
+      assert.ok(ollama.asked.every((a) => a === "GET /api/ps" || a === "POST /api/show"));
+    });
+  } finally {
+    await ollama.close();
+  }
+});
+
+Deno.test("ccp check without Ollama running says so, and exits 0", async () => {
+  const out = await check(`providers:
+  ollama:
+    preset: ollama
+    base_url: http://127.0.0.1:9
+routes:
+  default: ollama/qwen3-coder
+`);
+  assert.match(out, /Ollama \(provider "ollama" at http:\/\/127\.0\.0\.1:9\) did not answer/);
+});
+
+Deno.test("ccp check asks no Ollama when no route uses one", async () => {
+  const out = await check(`providers:
+  local:
+    type: openai
+    base_url: http://127.0.0.1:9999/v1
+routes:
+  default: local/qwen3-coder
+`);
+  assert.doesNotMatch(out, /Ollama/);
+});
