@@ -36,6 +36,7 @@ interface LazyModuleTypes {
   "upstream/translated_frames.ts": typeof import("../upstream/translated_frames.ts");
   "upstream/collect_stream.ts": typeof import("../upstream/collect_stream.ts");
   "webtools/mod.ts": typeof import("../webtools/mod.ts");
+  "resilience/exhausted.ts": typeof import("../resilience/exhausted.ts");
   "usage/pg_store.ts": typeof import("../usage/pg_store.ts");
   "shared/redis_guards.ts": typeof import("../shared/redis_guards.ts");
   "protocols/anthropic_request.ts": typeof import("../protocols/anthropic_request.ts");
@@ -67,6 +68,7 @@ export const LAZY_MODULES = [
   "upstream/translated_frames.ts",
   "upstream/collect_stream.ts",
   "webtools/mod.ts",
+  "resilience/exhausted.ts",
   "usage/pg_store.ts",
   "shared/redis_guards.ts",
   "protocols/anthropic_request.ts",

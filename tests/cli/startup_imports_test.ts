@@ -87,6 +87,31 @@ Deno.test("ccp serve loads each translating protocol and the web tools on first 
   assert.deepEqual(eager, []);
 });
 
+Deno.test("ccp serve defers what a passthrough config's first answer does not run", async () => {
+  // Each costs every start its bytes (Deno's loading goes per byte compiled and evaluated) and
+  // loads where it is first needed: the counter on the first local count, the environment modes
+  // without a config file, the SSE decoder with a translated or collected stream, the failure
+  // wording with the first request that fails, the status page's data with the status page.
+  const loaded = [...await staticClosure("../../src/cli/serve.ts")];
+  assert.ok(loaded.some((s) => s.endsWith("/src/tokens/bound.ts")), "the bound long_context uses");
+  const deferred = [
+    "tokens/count.ts",
+    "tokens/text_counter.ts",
+    "tokens/bpe.ts",
+    "config/env/mode.ts",
+    "config/env/litellm.ts",
+    "config/default.ts",
+    "translate/sse_decoder.ts",
+    "upstream/translated_frames.ts",
+    "upstream/collect_stream.ts",
+    "resilience/exhausted.ts",
+    "observe/ui/state.ts",
+  ];
+  assert.deepEqual(deferred.filter((path) => loaded.some((s) => s.endsWith(`/src/${path}`))), []);
+  const cli = [...await staticClosure("../../src/main.ts")];
+  assert.ok(!cli.some((s) => s.endsWith("/src/cli/usage.ts")), "the help text loads for --help");
+});
+
 Deno.test("the command line loads no Node module (node:util alone cost every start ~13 ms)", async () => {
   const loaded = [...await staticClosure("../../src/main.ts")];
   assert.ok(loaded.some((s) => s.endsWith("/src/cli/args.ts")), "the flag parser is reached");
