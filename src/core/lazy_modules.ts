@@ -39,6 +39,8 @@ interface LazyModuleTypes {
   "resilience/exhausted.ts": typeof import("../resilience/exhausted.ts");
   "usage/pg_store.ts": typeof import("../usage/pg_store.ts");
   "shared/redis_guards.ts": typeof import("../shared/redis_guards.ts");
+  "shared/monitor.ts": typeof import("../shared/monitor.ts");
+  "pipeline/count_upstream.ts": typeof import("../pipeline/count_upstream.ts");
   "protocols/anthropic_request.ts": typeof import("../protocols/anthropic_request.ts");
   "config/yaml_text.ts": typeof import("../config/yaml_text.ts");
   "config/without_file.ts": typeof import("../config/without_file.ts");
@@ -71,6 +73,8 @@ export const LAZY_MODULES = [
   "resilience/exhausted.ts",
   "usage/pg_store.ts",
   "shared/redis_guards.ts",
+  "shared/monitor.ts",
+  "pipeline/count_upstream.ts",
   "protocols/anthropic_request.ts",
   "config/yaml_text.ts",
   "config/without_file.ts",

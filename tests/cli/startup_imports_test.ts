@@ -93,7 +93,8 @@ Deno.test("ccp serve defers what a passthrough config's first answer does not ru
   // Each costs every start its bytes (Deno's loading goes per byte compiled and evaluated) and
   // loads where it is first needed: the counter on the first local count, the environment modes
   // without a config file, the SSE decoder with a translated or collected stream, the failure
-  // wording with the first request that fails, the status page's data with the status page.
+  // wording with the first request that fails, the status page's data with the status page, the
+  // shared stores' watcher with a shared store, the forwarded count with the first one.
   const loaded = [...await staticClosure("../../src/cli/serve.ts")];
   assert.ok(loaded.some((s) => s.endsWith("/src/tokens/bound.ts")), "the bound long_context uses");
   const deferred = [
@@ -108,6 +109,8 @@ Deno.test("ccp serve defers what a passthrough config's first answer does not ru
     "upstream/collect_stream.ts",
     "resilience/exhausted.ts",
     "observe/ui/state.ts",
+    "shared/monitor.ts",
+    "pipeline/count_upstream.ts",
   ];
   assert.deepEqual(deferred.filter((path) => loaded.some((s) => s.endsWith(`/src/${path}`))), []);
   const cli = [...await staticClosure("../../src/main.ts")];
