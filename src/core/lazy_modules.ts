@@ -1,8 +1,10 @@
 /**
- * ccp's modules that load only when something needs them: the CLI's other commands, the
- * translating transports, the web tools, the shared stores' clients, request validation's schemas,
- * the YAML parser (when the config's tree is not cached), the token counter and its tokenizer, the
- * status page.
+ * ccp's modules that load only when something needs them: the CLI's other commands and its help,
+ * the translating transports with the translated relay, the web tools, the shared stores' clients
+ * and watcher, request validation's schemas, the YAML parser (when the config's tree is not
+ * cached), the config modes used without a file, the token counter and its tokenizer, the wording
+ * of a request that failed everywhere, the status page. Each is code a passthrough config's first
+ * answer does not run, and Deno's loading costs every start per byte.
  *
  * Deno reads and analyses every module that a dynamic import with a literal specifier names, and
  * all that module imports, before ccp runs its first line, even when the import never runs: that was ~28 ms of
