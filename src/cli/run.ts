@@ -4,22 +4,26 @@ import { ConfigError } from "../core/errors.ts";
 import { VERSION } from "../version.ts";
 import { parseCli } from "./args.ts";
 import { type CliContext, CliError } from "./context.ts";
-import { helpText, usageErrorText } from "./usage.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 
 /** Exit code for a usage error (unknown flag or command, bad flag value). */
 const EXIT_USAGE = 2;
 
-/** Runs the command `argv` names; commands are imported lazily so --help and --version stay fast. */
+/**
+ * Runs the command `argv` names. Commands and the help text are imported lazily: --version and
+ * `ccp serve` load neither the other commands nor the help.
+ */
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
   const command = parseCli(argv);
   try {
     switch (command.cmd) {
       case "usage_error":
-        ctx.io.err(usageErrorText(command.message, command.topic));
+        ctx.io.err(
+          (await lazyImport("cli/usage.ts")).usageErrorText(command.message, command.topic),
+        );
         return EXIT_USAGE;
       case "help":
-        ctx.io.out(helpText(command.topic));
+        ctx.io.out((await lazyImport("cli/usage.ts")).helpText(command.topic));
         return 0;
       case "version":
         ctx.io.out(VERSION);

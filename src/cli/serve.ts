@@ -26,7 +26,7 @@ import { restartOnlyChanges } from "./reload_changes.ts";
 import { fileSink } from "./log_file.ts";
 import { Ledger } from "../usage/ledger.ts";
 import { openServerStore } from "../usage/open.ts";
-import { type SharedEngine, SharedMonitor } from "../shared/monitor.ts";
+import type { SharedEngine } from "../shared/monitor.ts";
 import type { RedisGuards } from "../shared/redis_guards.ts";
 import { KvGuards, openKvGuards } from "../shared/kv_guards.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
@@ -168,8 +168,13 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   if (redis) {
     engines.push({ name: "redis", description: redis.description, ping: () => redis.ping() });
   }
+  // Only a config with a shared store watches it: the watcher's code loads then.
   const shared = engines.length > 0
-    ? new SharedMonitor(engines, first.shared?.onUnavailable ?? "open", log)
+    ? new (await lazyImport("shared/monitor.ts")).SharedMonitor(
+      engines,
+      first.shared?.onUnavailable ?? "open",
+      log,
+    )
     : undefined;
   await shared?.start();
   // Clients that leave before their answer: the connection guard reports them as it sees them.

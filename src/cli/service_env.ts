@@ -4,7 +4,7 @@
  */
 
 import type { Config } from "../config/types.ts";
-import { MODEL_VARIABLES } from "../config/env/mode.ts";
+import { MODEL_VARIABLES } from "../config/env/mode_names.ts";
 import { LITELLM_VARIABLES } from "../config/env/litellm_names.ts";
 import { dirnamePath, joinPath } from "../config/paths.ts";
 import type { CliFlags } from "./args.ts";

@@ -1,6 +1,6 @@
 /** Pure helpers for `ccp serve`: exposure check, URLs, and the start-up lines. */
 
-import { defaultModeNotice } from "../config/default.ts";
+import { defaultModeNotice } from "../config/default_notice.ts";
 import type { Config, ServerConfig, Target } from "../config/types.ts";
 import { ConfigError } from "../core/errors.ts";
 import { VERSION } from "../version.ts";

@@ -8,9 +8,9 @@ import { envProviders, presetProvider } from "./env/mode.ts";
 import { tuningFromEnv } from "./env/tuning.ts";
 import { deepFreeze } from "./freeze.ts";
 import { resolveServer, type ServerFlags } from "./server.ts";
+import { DEFAULT_TARGET } from "./default_notice.ts";
 
-/** The route every request takes in default mode. */
-const DEFAULT_TARGET = { provider: "ollama", model: "qwen3-coder" } as const;
+export { defaultModeNotice } from "./default_notice.ts";
 
 /**
  * Builds the default Config: one route to the embedded Ollama (OLLAMA_BASE_URL etc. honoured),
@@ -65,14 +65,4 @@ export function defaultConfig(input: { env: EnvMap; flags?: ServerFlags }): Conf
     aliases: {},
     warnings,
   });
-}
-
-/** The start-up line for default mode: what is used, and how to configure something else. */
-export function defaultModeNotice(config: Config, command = "ccp"): string {
-  const ollama = config.providers[DEFAULT_TARGET.provider];
-  const where = ollama ? ` at ${ollama.baseUrl}` : "";
-  return `No config file and no MODEL variable: using the built-in default, ` +
-    `${DEFAULT_TARGET.provider}/${DEFAULT_TARGET.model}${where}. ` +
-    `Run "${command} init" to write a commented config.yaml, or set MODEL=provider/model ` +
-    `(e.g. MODEL=open_router/qwen/qwen3-coder with OPENROUTER_API_KEY).`;
 }

@@ -7,7 +7,7 @@
 import { findPreset, LOCAL_PRESET_IDS, type Preset, PRESET_IDS } from "../providers/catalog.ts";
 import type { Config, ProviderConfig, Target } from "./types.ts";
 import { type EnvMap, envValue } from "./env/map.ts";
-import { MODEL_VARIABLES } from "./env/mode.ts";
+import { MODEL_VARIABLES } from "./env/mode_names.ts";
 import { expandTree } from "./expand.ts";
 import { deepFreeze } from "./freeze.ts";
 import { formatKeyPath, Problems } from "./issues.ts";

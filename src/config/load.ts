@@ -2,17 +2,14 @@
 
 import { ConfigError } from "../core/errors.ts";
 import type { Config } from "./types.ts";
-import { defaultConfig } from "./default.ts";
 import { dotenvProxies, loadEnvWithDotenv, mergeEnv, readDotenvFile } from "./env/dotenv.ts";
 import type { EnvMap } from "./env/map.ts";
-import { configFromLiteLLMEnv, usesLiteLLMEnv } from "./env/litellm.ts";
-import { configFromEnv, usesEnvMode } from "./env/mode.ts";
 import { configFromTree } from "./from_tree.ts";
 import { dirnamePath, joinPath } from "./paths.ts";
-import { peerFileWarnings } from "./peer_files.ts";
 import { deepFreeze } from "./freeze.ts";
 import { defaultCacheDir, defaultConfigDir, findConfigFile, homeDir } from "./search.ts";
 import { configTree } from "./tree_cache.ts";
+import { lazyImport } from "../core/lazy_modules.ts";
 import type { ServerFlags } from "./server.ts";
 
 /** Flags that affect loading (the common flags of every command). */
@@ -26,18 +23,6 @@ export interface LoadOptions {
   readonly env: EnvMap;
   readonly cwd: string;
   readonly home?: string;
-}
-
-/**
- * The Config when no file is in use: environment-only mode when a MODEL* variable is set
- * (free-claude-code style), else when BIG_MODEL, SMALL_MODEL or PREFERRED_PROVIDER is (LiteLLM
- * style), else the embedded default. Pure: no file or env access.
- */
-export function configWithoutFile(input: { flags: LoadFlags; env: EnvMap }): Config {
-  const { flags, env } = input;
-  if (usesEnvMode(env)) return configFromEnv({ env, flags });
-  if (usesLiteLLMEnv(env)) return configFromLiteLLMEnv({ env, flags });
-  return defaultConfig({ env, flags });
 }
 
 /** Finds, reads and validates the configuration; throws ConfigError on any problem. */
@@ -71,12 +56,8 @@ async function configFound(
     ...(opts.home !== undefined ? { home: opts.home } : {}),
   };
   if (!found) {
-    const config = configWithoutFile({ flags, env });
-    if (config.source.kind !== "default") return config;
-    const peers = await peerFileWarnings(homeDir(env, opts.home));
-    return peers.length === 0
-      ? config
-      : deepFreeze({ ...config, warnings: [...config.warnings, ...peers] });
+    const { configWithoutFileFound } = await lazyImport("config/without_file.ts");
+    return await configWithoutFileFound({ flags, env, home: homeDir(env, opts.home) });
   }
 
   let text: string;

@@ -3,7 +3,8 @@
 import type { Config } from "./types.ts";
 import type { EnvMap } from "./env/map.ts";
 import { configFromYaml } from "./from_yaml.ts";
-import { configWithoutFile, type LoadFlags } from "./load.ts";
+import type { LoadFlags } from "./load.ts";
+import { configWithoutFile } from "./without_file.ts";
 
 /**
  * YAML mode when `yaml` is given, else what {@link configWithoutFile} picks. Pure: no file or

@@ -1,7 +1,10 @@
 /**
- * ccp's modules that load only when something needs them: the CLI's other commands, the
- * translating transports, the web tools, the shared stores' clients, request validation's schemas,
- * the YAML parser (when the config's tree is not cached), the tokenizer, the status page.
+ * ccp's modules that load only when something needs them: the CLI's other commands and its help,
+ * the translating transports with the translated relay, the web tools, the shared stores' clients
+ * and watcher, request validation's schemas, the YAML parser (when the config's tree is not
+ * cached), the config modes used without a file, the token counter and its tokenizer, the wording
+ * of a request that failed everywhere, the status page. Each is code a passthrough config's first
+ * answer does not run, and Deno's loading costs every start per byte.
  *
  * Deno reads and analyses every module that a dynamic import with a literal specifier names, and
  * all that module imports, before ccp runs its first line, even when the import never runs: that was ~28 ms of
@@ -17,6 +20,7 @@
  * it, so no call can load one module while typed as another.
  */
 interface LazyModuleTypes {
+  "cli/usage.ts": typeof import("../cli/usage.ts");
   "cli/serve.ts": typeof import("../cli/serve.ts");
   "cli/init.ts": typeof import("../cli/init.ts");
   "cli/init_from.ts": typeof import("../cli/init_from.ts");
@@ -31,18 +35,27 @@ interface LazyModuleTypes {
   "upstream/openai_responses/transport.ts":
     typeof import("../upstream/openai_responses/transport.ts");
   "upstream/gemini/transport.ts": typeof import("../upstream/gemini/transport.ts");
+  "upstream/translated_frames.ts": typeof import("../upstream/translated_frames.ts");
+  "upstream/collect_stream.ts": typeof import("../upstream/collect_stream.ts");
   "webtools/mod.ts": typeof import("../webtools/mod.ts");
+  "resilience/exhausted.ts": typeof import("../resilience/exhausted.ts");
   "usage/pg_store.ts": typeof import("../usage/pg_store.ts");
   "shared/redis_guards.ts": typeof import("../shared/redis_guards.ts");
+  "shared/monitor.ts": typeof import("../shared/monitor.ts");
+  "pipeline/count_upstream.ts": typeof import("../pipeline/count_upstream.ts");
   "protocols/anthropic_request.ts": typeof import("../protocols/anthropic_request.ts");
   "config/yaml_text.ts": typeof import("../config/yaml_text.ts");
+  "config/without_file.ts": typeof import("../config/without_file.ts");
+  "tokens/mod.ts": typeof import("../tokens/mod.ts");
   "tokens/o200k.ts": typeof import("../tokens/o200k.ts");
   "observe/ui/page.ts": typeof import("../observe/ui/page.ts");
+  "observe/ui/state.ts": typeof import("../observe/ui/state.ts");
   "observe/ui/vendor/uplot.ts": typeof import("../observe/ui/vendor/uplot.ts");
 }
 
 /** The lazily loaded modules, relative to src/: what scripts/compile.ts embeds. */
 export const LAZY_MODULES = [
+  "cli/usage.ts",
   "cli/serve.ts",
   "cli/init.ts",
   "cli/init_from.ts",
@@ -56,13 +69,21 @@ export const LAZY_MODULES = [
   "upstream/openai_chat/transport.ts",
   "upstream/openai_responses/transport.ts",
   "upstream/gemini/transport.ts",
+  "upstream/translated_frames.ts",
+  "upstream/collect_stream.ts",
   "webtools/mod.ts",
+  "resilience/exhausted.ts",
   "usage/pg_store.ts",
   "shared/redis_guards.ts",
+  "shared/monitor.ts",
+  "pipeline/count_upstream.ts",
   "protocols/anthropic_request.ts",
   "config/yaml_text.ts",
+  "config/without_file.ts",
+  "tokens/mod.ts",
   "tokens/o200k.ts",
   "observe/ui/page.ts",
+  "observe/ui/state.ts",
   "observe/ui/vendor/uplot.ts",
 ] as const;
 

@@ -21,7 +21,6 @@ import { answerHooks, linkedAbort } from "./answer_hooks.ts";
 import type { Answer, AttemptSuccess, ChainRequest, Transports } from "../upstream/transport.ts";
 import type { Resolver } from "../webtools/fetch_page.ts";
 import { planWebTools } from "../webtools/plan.ts";
-import { countUpstream } from "./count_upstream.ts";
 import { balance, follow } from "./balance.ts";
 import type { KeyAffinity } from "../resilience/key_choice.ts";
 import { type CountRecord, NO_PROVIDER, type RequestObserver } from "./record.ts";
@@ -239,6 +238,8 @@ export class Pipeline {
     const { target: first, keys } = follow(call.resolution, call, config, this.#deps.registry);
     const provider = first ? config.providers[first.provider] : undefined;
     if (first && provider?.type === "anthropic" && provider.countTokens) {
+      // Forwarding a count loads with the first count forwarded.
+      const { countUpstream } = await lazyImport("pipeline/count_upstream.ts");
       const counted = await countUpstream({
         target: { provider, model: first.model, settings: first.settings },
         body: call.body,

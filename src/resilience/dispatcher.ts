@@ -15,8 +15,8 @@ import { backoffCeiling, backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } fr
 import { classify, type Failure } from "./classify.ts";
 import { type Clock, sleep, systemClock } from "./clock.ts";
 import { describeFailure } from "./describe.ts";
-import { exhaustedError, failureError } from "./exhausted.ts";
 import type { KeyLease } from "./key_pool.ts";
+import { lazyImport } from "../core/lazy_modules.ts";
 import { noteKeyRefusal } from "./key_refusal.ts";
 import type { KeyAffinity } from "./key_choice.ts";
 import { takeSlot } from "./slot.ts";
@@ -186,6 +186,8 @@ export class Dispatcher<S extends { readonly ok: true }> {
     const repeatWait = counter.attempts > 1
       ? backoffCeiling(counter.attempts - 1, this.#backoff)
       : undefined;
+    // The error's wording loads with the first request that fails everywhere (~13 KB of code).
+    const { exhaustedError } = await lazyImport("resilience/exhausted.ts");
     throw exhaustedError(outcomes, this.#clock.now(), repeatWait);
   }
 
@@ -336,7 +338,9 @@ export class Dispatcher<S extends { readonly ok: true }> {
           if (held) counter.heldNow?.add(held);
         }
 
-        if (verdict.action === "fatal") throw failureError(failed, now);
+        if (verdict.action === "fatal") {
+          throw (await lazyImport("resilience/exhausted.ts")).failureError(failed, now);
+        }
         if (verdict.action === "rotate_key") {
           if (verdict.cause === "rate_limit" && !judges) return failed;
           noteKeyRefusal(keys, this.#shared, ref, key, { verdict, status: result.status, detail });

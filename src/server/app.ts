@@ -1,6 +1,9 @@
 /** The Hono application: every route, auth, routing prefixes and Anthropic-shaped errors. */
 
-import { Hono } from "hono";
+// The npm package gives the types; the code is its ES-module build bundled into one file
+// (scripts/vendor_hono.ts), so a start resolves no npm package.
+// @ts-types="hono"
+import { Hono } from "./vendor/hono.js";
 import { ProxyError } from "../core/errors.ts";
 import { identify } from "./clients.ts";
 import { refusalLog } from "./refusal_log.ts";

@@ -4,10 +4,9 @@ import type { RequestObserver } from "../pipeline/record.ts";
 import type { Config } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
 import { ResilienceRegistry } from "../resilience/registry.ts";
-import { countRequestTokensAsync, o200kProblem } from "../tokens/mod.ts";
 import { anthropicTransport } from "../upstream/anthropic/transport.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
-import { loadedOnFirstUse } from "../upstream/transport.ts";
+import { loadedOnFirstUse, type Transport } from "../upstream/transport.ts";
 import { VERSION } from "../version.ts";
 import { type ConnectionInfo, createApp } from "./app.ts";
 import type { AppDeps } from "./deps.ts";
@@ -18,19 +17,35 @@ import type { SharedGuards } from "../resilience/shared_sync.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 
 /**
+ * A translating transport, loaded with its translator on its protocol's first request (or by the
+ * warm-up), together with the relay stage's translated frames and stream collector, which only
+ * translated answers need at once.
+ */
+function translating(load: () => Promise<Transport>): Transport {
+  return loadedOnFirstUse(async () => {
+    const [transport] = await Promise.all([
+      load(),
+      lazyImport("upstream/translated_frames.ts"),
+      lazyImport("upstream/collect_stream.ts"),
+    ]);
+    return transport;
+  });
+}
+
+/**
  * The transports ccp ships, by wire protocol. Each translating one loads with its translator on
  * its protocol's first request: a config without Gemini never pays for Gemini's modules, at start
  * or in memory (about a third of ccp's code is translation).
  */
 export const TRANSPORTS: AppDeps["transports"] = {
   anthropic: anthropicTransport,
-  openai: loadedOnFirstUse(async () =>
+  openai: translating(async () =>
     (await lazyImport("upstream/openai_chat/transport.ts")).openAITransport
   ),
-  openai_responses: loadedOnFirstUse(async () =>
+  openai_responses: translating(async () =>
     (await lazyImport("upstream/openai_responses/transport.ts")).openAIResponsesTransport
   ),
-  gemini: loadedOnFirstUse(async () =>
+  gemini: translating(async () =>
     (await lazyImport("upstream/gemini/transport.ts")).geminiTransport
   ),
 };
@@ -54,7 +69,9 @@ export function createServerApp(options: {
 } {
   const registry = options.registry ?? new ResilienceRegistry();
   let warnedAboutCounts = false;
+  // The counter loads on the first count: a passthrough config may never count locally.
   const countTokens = async (body: Record<string, unknown>) => {
+    const { countRequestTokensAsync, o200kProblem } = await lazyImport("tokens/mod.ts");
     const tokens = await countRequestTokensAsync(body, {
       model: typeof body.model === "string" ? body.model : undefined,
     });

@@ -9,7 +9,7 @@
 import type { Config, ProviderConfig } from "../config/types.ts";
 import { type Cancel, deadline } from "../core/deadlines.ts";
 import type { Logger } from "../core/log.ts";
-import { o200kProblem, warmUpTokenizer } from "../tokens/mod.ts";
+import { lazyImport } from "../core/lazy_modules.ts";
 import type { Transports } from "../upstream/transport.ts";
 
 /**
@@ -43,6 +43,7 @@ export interface WarmUpOptions {
 }
 
 async function warmTokenizer(): Promise<void> {
+  const { o200kProblem, warmUpTokenizer } = await lazyImport("tokens/mod.ts");
   await warmUpTokenizer();
   const problem = o200kProblem();
   if (problem !== undefined) throw new Error(problem);

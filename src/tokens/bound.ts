@@ -5,7 +5,7 @@
  * requests that are small anyway, and must hold whatever the text, model and cache state.
  */
 import { DEFAULT_CALIBRATION } from "./calibration.ts";
-import { MAX_TOOL_DEFINITION_TOKENS } from "./count.ts";
+import { MAX_TOOL_DEFINITION_TOKENS } from "./tool_tokens.ts";
 import { HIGH_RES_TIER, MAX_TOOL_PROMPT_TOKENS, STANDARD_TIER } from "./models.ts";
 import { isRecord } from "../core/json.ts";
 

@@ -5,6 +5,7 @@
 import { type Calibration, DEFAULT_CALIBRATION } from "./calibration.ts";
 import { addContent } from "./content.ts";
 import { modelProfile } from "./models.ts";
+import { OTHER_SERVER_TOOL_TOKENS, SERVER_TOOL_TOKENS } from "./tool_tokens.ts";
 import { addJson, addText, safeJson, type Tally } from "./tally.ts";
 import { isRecord } from "../core/json.ts";
 import { loadedToolNames } from "../protocols/deferred_tools.ts";
@@ -23,23 +24,6 @@ export interface CountOptions {
   /** Constants to use instead of {@link DEFAULT_CALIBRATION}. */
   calibration?: Calibration;
 }
-
-// Tool-definition overheads Anthropic bills for its own tools: bash 245, text editor 700, computer
-// use 735 plus a 466–499 token system prompt. Other server tools (web search, web fetch, code
-// execution, …) publish no number; 300 is a guess.
-const SERVER_TOOL_TOKENS: ReadonlyArray<readonly [string, number]> = [
-  ["bash_", 245],
-  ["text_editor_", 700],
-  ["computer_", 735 + 499],
-];
-const OTHER_SERVER_TOOL_TOKENS = 300;
-
-/** The most one tool definition adds on top of its JSON text (client or server tool). */
-export const MAX_TOOL_DEFINITION_TOKENS = Math.max(
-  DEFAULT_CALIBRATION.tool,
-  OTHER_SERVER_TOOL_TOKENS,
-  ...SERVER_TOOL_TOKENS.map(([, tokens]) => tokens),
-);
 
 function addSystem(tally: Tally, system: unknown): void {
   if (system === undefined || system === null || system === "") return;

@@ -5,12 +5,11 @@ import type { SseTranslation } from "../translate/sse_translation.ts";
 import { FOREIGN_SIGNATURES } from "./anthropic/foreign_signatures.ts";
 import { verifiesSignatures } from "./anthropic/real_anthropic.ts";
 import { relayAnthropicStream } from "./anthropic/relay.ts";
-import { collectMessage } from "./collect_stream.ts";
 import { networkCause } from "./errors.ts";
 import { secretsSent } from "./http/headers.ts";
 import type { RelayHooks, RelayOutcome } from "./relay_stream.ts";
-import { relayTranslatedStream } from "./translated_frames.ts";
 import type { Answer, AnswerHooks, TransportRequest } from "./transport.ts";
+import { lazyImport } from "../core/lazy_modules.ts";
 
 /**
  * Relays the upstream's SSE to the client — its own Anthropic events checked, or another
@@ -38,8 +37,15 @@ export async function relayedAnswer(
     onFirstContent: wantsStream ? hooks.onFirstContent : undefined,
     shutdown: hooks.shutdown,
   };
+  // The translated relay and the collector decode SSE with eventsource-parser; Anthropic's own
+  // stream is relayed without them, so a passthrough start loads neither (the translating
+  // transports load both with their own code).
   const body = translation
-    ? relayTranslatedStream(sse, translation, relay)
+    ? (await lazyImport("upstream/translated_frames.ts")).relayTranslatedStream(
+      sse,
+      translation,
+      relay,
+    )
     : relayAnthropicStream(sse, {
       ...relay,
       clientModel: request.clientModel,
@@ -51,7 +57,7 @@ export async function relayedAnswer(
         : { onEventData: (data) => FOREIGN_SIGNATURES.noteEvent(data) }),
     });
   if (wantsStream) return { kind: "stream", body };
-  const message = await collectMessage(body);
+  const message = await (await lazyImport("upstream/collect_stream.ts")).collectMessage(body);
   message.model = request.clientModel;
   const usage = ended?.usage ?? {};
   hooks.onEnd({ usage });

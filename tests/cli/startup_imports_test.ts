@@ -44,15 +44,17 @@ async function staticClosure(path: string): Promise<Set<string>> {
   return seen;
 }
 
-Deno.test("ccp serve loads Redis, PostgreSQL, dotenv, zod, YAML and the tokenizer only on first need", async () => {
+Deno.test("ccp serve loads no npm package, and YAML and the tokenizer only on first need", async () => {
   const loaded = [...await staticClosure("../../src/cli/serve.ts")];
   // The graph is resolved: the server's own modules and its always-needed packages are in it.
   assert.ok(loaded.some((s) => s.endsWith("/src/server/compose.ts")), "compose.ts reached");
-  assert.ok(loaded.some((s) => s.startsWith("npm:/hono@")), "hono reached");
-  for (const lazy of ["redis@", "postgres@", "dotenv@", "gpt-tokenizer@", "zod@"]) {
-    const found = loaded.filter((s) => s.startsWith(`npm:/${lazy}`));
-    assert.deepEqual(found, [], `${lazy} is imported statically`);
-  }
+  assert.ok(loaded.some((s) => s.endsWith("/src/server/vendor/hono.js")), "vendored hono reached");
+  // No npm package at all: the first one would bring up Deno's npm resolution at every start.
+  assert.deepEqual(
+    loaded.filter((s) => s.startsWith("npm:")),
+    [],
+    "npm packages imported statically",
+  );
   assert.ok(!loaded.some((s) => s.endsWith("/src/tokens/o200k.ts")), "o200k counter is lazy");
   // The config parser loads only for a config text not parsed before (tree_cache.ts), and then
   // as the vendored ES-module build: the npm package (CommonJS, which brings up the
@@ -87,20 +89,52 @@ Deno.test("ccp serve loads each translating protocol and the web tools on first 
   assert.deepEqual(eager, []);
 });
 
+Deno.test("ccp serve defers what a passthrough config's first answer does not run", async () => {
+  // Each costs every start its bytes (Deno's loading goes per byte compiled and evaluated) and
+  // loads where it is first needed: the counter on the first local count, the environment modes
+  // without a config file, the SSE decoder with a translated or collected stream, the failure
+  // wording with the first request that fails, the status page's data with the status page, the
+  // shared stores' watcher with a shared store, the forwarded count with the first one.
+  const loaded = [...await staticClosure("../../src/cli/serve.ts")];
+  assert.ok(loaded.some((s) => s.endsWith("/src/tokens/bound.ts")), "the bound long_context uses");
+  const deferred = [
+    "tokens/count.ts",
+    "tokens/text_counter.ts",
+    "tokens/bpe.ts",
+    "config/env/mode.ts",
+    "config/env/litellm.ts",
+    "config/default.ts",
+    "translate/sse_decoder.ts",
+    "upstream/translated_frames.ts",
+    "upstream/collect_stream.ts",
+    "resilience/exhausted.ts",
+    "observe/ui/state.ts",
+    "shared/monitor.ts",
+    "pipeline/count_upstream.ts",
+  ];
+  assert.deepEqual(deferred.filter((path) => loaded.some((s) => s.endsWith(`/src/${path}`))), []);
+  const cli = [...await staticClosure("../../src/main.ts")];
+  assert.ok(!cli.some((s) => s.endsWith("/src/cli/usage.ts")), "the help text loads for --help");
+});
+
 Deno.test("the command line loads no Node module (node:util alone cost every start ~13 ms)", async () => {
   const loaded = [...await staticClosure("../../src/main.ts")];
   assert.ok(loaded.some((s) => s.endsWith("/src/cli/args.ts")), "the flag parser is reached");
   assert.deepEqual(loaded.filter((s) => s.startsWith("node:")), []);
 });
 
-Deno.test("the vendored yaml is the version deno.json pins for its types", async () => {
-  const vendored = await Deno.readTextFile(
-    new URL("../../src/config/vendor/yaml.js", import.meta.url),
-  );
+Deno.test("the vendored yaml and hono are the versions deno.json pins for their types", async () => {
   const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
-  const pinned = /^npm:yaml@(\d+\.\d+\.\d+)$/.exec(config.imports.yaml)?.[1];
-  assert.ok(pinned, `deno.json pins yaml exactly: ${config.imports.yaml}`);
-  assert.match(vendored.split("\n", 1)[0]!, new RegExp(`npm package yaml@${pinned} `));
+  const vendored: ReadonlyArray<readonly [string, string]> = [
+    ["yaml", "config/vendor/yaml.js"],
+    ["hono", "server/vendor/hono.js"],
+  ];
+  for (const [name, file] of vendored) {
+    const text = await Deno.readTextFile(new URL(`../../src/${file}`, import.meta.url));
+    const pinned = new RegExp(`^npm:${name}@(\\d+\\.\\d+\\.\\d+)$`).exec(config.imports[name])?.[1];
+    assert.ok(pinned, `deno.json pins ${name} exactly: ${config.imports[name]}`);
+    assert.match(text.split("\n", 1)[0]!, new RegExp(`npm package ${name}@${pinned} `));
+  }
 });
 
 Deno.test("no module ccp could import is large: Deno reads and analyses them all at every start", async () => {

@@ -7,6 +7,7 @@ import { type EnvMap, envValue } from "./map.ts";
 import type { ProviderDefaultsSection, ProviderSection } from "../schema/config.ts";
 import { hasKeyInEnv, sectionFromEnv, strayKeyVariables, touchedInEnv } from "./preset.ts";
 import { LITELLM_VARIABLES } from "./litellm_names.ts";
+import { MODEL_VARIABLES } from "./mode_names.ts";
 import { thinkingFromEnv, withThinking } from "./thinking.ts";
 import { tuningFromEnv } from "./tuning.ts";
 import { fccUnreadWarnings } from "./fcc_unread.ts";
@@ -15,16 +16,6 @@ import { buildProvider } from "../provider_build.ts";
 import { resolveServer, type ServerFlags } from "../server.ts";
 import { didYouMean } from "../suggest.ts";
 import { parseTarget } from "../targets.ts";
-
-/** The model variables, and the route each one fills (MODEL is the default route). */
-export const MODEL_VARIABLES: Readonly<Record<string, string>> = {
-  MODEL: "default",
-  MODEL_OPUS: "opus",
-  MODEL_SONNET: "sonnet",
-  MODEL_HAIKU: "haiku",
-  // Claude Code's fable family; free-claude-code names it so too.
-  MODEL_FABLE: "fable",
-};
 
 /** True when any MODEL* variable is set, which selects environment-only mode. */
 export function usesEnvMode(env: EnvMap): boolean {

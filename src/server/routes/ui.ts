@@ -15,7 +15,6 @@ import { authRequired, isAcceptedToken } from "../clients.ts";
 import type { ServerConfig } from "../../config/types.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 import { RecentRequests } from "../../observe/recent.ts";
-import { uiState } from "../../observe/ui/state.ts";
 import { lazyImport } from "../../core/lazy_modules.ts";
 
 // The page and its chart library (~60 KB of source) load with the first visit to the page.
@@ -119,7 +118,7 @@ export function addUiRoutes(
     }));
   app.get("/ui/state", async (c) =>
     c.json(
-      await uiState({
+      await (await lazyImport("observe/ui/state.ts")).uiState({
         config: deps.config(),
         snapshot: deps.registry.snapshot(),
         inflight: deps.metrics.inflight,
