@@ -152,6 +152,9 @@ export async function runCode(
       `ccp: proxy started in-process at ${url}; it stops when claude exits` +
         (logFile !== undefined ? `; its log: ${logFile}` : ""),
     );
+    // The log file is out of sight while claude owns the terminal, and these warnings (a MODEL
+    // a config file leaves unread, a provider without its key) explain the failures that follow.
+    for (const warning of config.warnings) ctx.io.err(`ccp: warning: ${warning}`);
   } else ctx.io.err(`ccp: using the proxy already running at ${url}`);
 
   const own = codeToken(config.server);
