@@ -16,6 +16,7 @@ import { unique } from "./env/map.ts";
 import { isEmptySettings, toModelSettings } from "./schema/model.ts";
 import { OPENAI_DIALECTS } from "../translate/openai_chat/dialects.ts";
 import { cleaningFor } from "../upstream/cleaning/resolve.ts";
+import { keyTextProblem } from "./key_text.ts";
 
 /** Values every provider gets unless a preset, provider_defaults or the provider says otherwise. */
 const BUILTIN_PROVIDER_DEFAULTS = {
@@ -98,6 +99,22 @@ function collectKeys(own: ProviderSection, defaults: ProviderDefaultsSection): s
   return unique((named ? pick(own) : pick(defaults)).map((k) => k.trim()).filter((k) => k !== ""));
 }
 
+/** Keys whose text no provider issued (quotes kept, a placeholder, a stray character). */
+function keyProblems(own: ProviderSection, defaults: ProviderDefaultsSection): BuildProblem[] {
+  const named = own.api_key !== undefined || own.api_keys !== undefined;
+  const layer = named ? own : defaults;
+  const problems: BuildProblem[] = [];
+  const single = keyTextProblem((layer.api_key ?? "").trim());
+  if (single) problems.push({ key: "api_key", message: single });
+  const list = layer.api_keys ?? [];
+  list.forEach((key, i) => {
+    const problem = keyTextProblem(key.trim());
+    const which = list.length > 1 ? `entry ${i + 1}: ` : "";
+    if (problem) problems.push({ key: "api_keys", message: which + problem });
+  });
+  return problems;
+}
+
 /**
  * What the wire protocols need from a provider's preset, resolved once here so requests never
  * look anything up by name: its Chat Completions dialect and its compiled request cleaning.
@@ -153,6 +170,7 @@ export function buildProvider(
   const proxy = own.proxy ?? defaults.proxy;
   const proxyProblem = proxy === undefined || proxy.trim() === "" ? undefined : checkProxy(proxy);
   if (proxyProblem) problems.push({ key: "proxy", message: proxyProblem });
+  problems.push(...keyProblems(own, defaults));
   const rateLimit = own.rate_limit ?? defaults.rate_limit;
   if (rateLimit !== undefined && rateLimit.window <= 0) {
     problems.push({ key: "rate_limit.window", message: "must be more than 0" });

@@ -76,6 +76,8 @@ export function presetProvider(
   const where: Readonly<Record<string, string | undefined>> = {
     base_url: preset.baseUrlEnv,
     proxy: preset.proxyEnv,
+    api_keys: [preset.keyEnv, preset.keysEnv].filter((name) => envValue(env, name) !== undefined)
+      .join(" or "),
   };
   for (const p of built.problems) problems.push(`${where[p.key] ?? preset.id}: ${p.message}`);
   return built.provider;
