@@ -18,6 +18,7 @@ import { withScratch } from "../../core/scratch_bytes.ts";
 import { earlyAnswerOf, earlyError, type FailedStart } from "./early_error.ts";
 import { findPreset } from "../../providers/catalog.ts";
 import { missingEndpointAdvice } from "./missing_endpoint.ts";
+import { missingModelAdvice } from "./missing_model.ts";
 import { statusStandsFor } from "./model_fault.ts";
 
 /** The upstream answered 2xx: its response, body not yet read. */
@@ -164,7 +165,8 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
   const bodyText = withoutCredentials(await readErrorText(response), provider, secrets);
   const early = earlyAnswerOf(response);
   const missingKey = missingKeyAdvice(provider);
-  const advice = missingEndpointAdvice(provider, url, response.status, bodyText);
+  const advice = missingEndpointAdvice(provider, url, response.status, bodyText) ??
+    missingModelAdvice(provider, model, response.status, bodyText);
   const status = statusStandsFor(response.status, bodyText);
   return {
     ok: false,
