@@ -70,7 +70,18 @@ function normaliseBaseUrl(raw: string): { url: string } | { message: string } {
       message: `${JSON.stringify(redactUrlCredentials(raw))} is not an http:// or https:// URL`,
     };
   }
-  return { url: trimmed.replace(/\/+$/, "") };
+  const url = trimmed.replace(/\/+$/, "");
+  // An endpoint copied from a provider's curl example: ccp adds the endpoint to the root itself.
+  const endpoint = /\/(chat\/completions|messages|responses)$/.exec(new URL(url).pathname)?.[0];
+  if (endpoint !== undefined) {
+    const root = redactUrlCredentials(url.slice(0, url.length - endpoint.length));
+    return {
+      message: `ends in ${endpoint}, the endpoint ccp adds itself: give the API root, ${
+        JSON.stringify(root)
+      }`,
+    };
+  }
+  return { url };
 }
 
 /** Checks a proxy URL (http, https or socks5, as Deno.createHttpClient accepts). */
