@@ -15,6 +15,7 @@ import { isEmptySettings, toModelSettings } from "./schema/model.ts";
 import type { RouteItem } from "./schema/routes.ts";
 import { implicitLocalProviders } from "./locals.ts";
 import { buildProvider } from "./provider_build.ts";
+import { foreignKeyWarnings } from "./key_owner.ts";
 import { type ConfigFile, configFileSchema, type ProviderSection } from "./schema/config.ts";
 import { parse } from "./schema/kit.ts";
 import { resolveServer, type ServerFlags } from "./server.ts";
@@ -94,6 +95,10 @@ function buildConfigured(
     const keyless = built.provider.apiKeys.length === 0 && built.provider.auth === "key";
     const missingKey = keyless ? missingKeyOf(id, preset, unsetKeyOwners.get(id)) : undefined;
     out.push(missingKey ? { ...built.provider, missingKey } : built.provider);
+    const keyPath = formatKeyPath(["providers", id, own.api_keys ? "api_keys" : "api_key"]);
+    for (const warning of foreignKeyWarnings(built.provider)) {
+      warnings.push(`${problems.source}: ${keyPath}: ${warning}`);
+    }
     // Providers whose api_key named an unset ${VAR} already have a warning that says so.
     if (preset && !preset.local && preset.keyEnv && keyless && !unsetKeyOwners.has(id)) {
       warnings.push(

@@ -58,3 +58,38 @@ Deno.test("ordinary keys, padded with spaces or not, load as before", () => {
   const config = configFromEnv({ env: { MODEL, NVIDIA_NIM_API_KEY: ` ${GOOD} ` } });
   assert.deepEqual(config.providers.nvidia_nim?.apiKeys, [GOOD]);
 });
+
+Deno.test("a key that carries another provider's mark is a warning naming both", () => {
+  const config = configFromEnv({
+    env: { MODEL, NVIDIA_NIM_API_KEY: "sk-or-v1-0123456789abcdef" },
+  });
+  assert.deepEqual(config.warnings, [
+    "NVIDIA_NIM_API_KEY: the key looks like one from OpenRouter by its first characters, not one " +
+    "for nvidia_nim: paste nvidia_nim's own key here; one from OpenRouter goes in " +
+    "OPENROUTER_API_KEY",
+  ]);
+  const yaml = configFromYaml({
+    text: "providers:\n  g:\n    preset: groq\n    api_keys: [gsk_1234567890, nvapi-1234567890]\n" +
+      "routes:\n  default: g/llama\n",
+    file: "config.yaml",
+    env: {},
+  });
+  assert.deepEqual(yaml.warnings, [
+    "config.yaml: providers.g.api_keys: key 2 looks like one from NVIDIA NIM by its first " +
+    "characters, not one for groq: paste groq's own key here; one from NVIDIA NIM goes in " +
+    "NVIDIA_NIM_API_KEY",
+  ]);
+});
+
+Deno.test("another provider's key is fine where the preset points elsewhere, or is its own", () => {
+  // The anthropic preset at OpenRouter's Anthropic API takes an OpenRouter key.
+  const elsewhere = configFromYaml({
+    text: "providers:\n  a:\n    preset: anthropic\n    base_url: https://openrouter.ai/api\n" +
+      "    api_key: sk-or-v1-0123456789\nroutes:\n  default: a/m\n",
+    file: "config.yaml",
+    env: {},
+  });
+  assert.deepEqual(elsewhere.warnings, []);
+  const own = configFromEnv({ env: { MODEL, NVIDIA_NIM_API_KEY: GOOD } });
+  assert.deepEqual(own.warnings, []);
+});

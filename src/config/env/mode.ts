@@ -12,6 +12,7 @@ import { tuningFromEnv } from "./tuning.ts";
 import { fccUnreadWarnings } from "./fcc_unread.ts";
 import { deepFreeze } from "../freeze.ts";
 import { buildProvider } from "../provider_build.ts";
+import { foreignKeyWarnings } from "../key_owner.ts";
 import { resolveServer, type ServerFlags } from "../server.ts";
 import { didYouMean } from "../suggest.ts";
 import { parseTarget } from "../targets.ts";
@@ -106,6 +107,11 @@ export function envProviders(
     const provider = presetProvider(preset, env, named, defaults, problems);
     if (!provider) continue;
     providers[preset.id] = provider;
+    const holder = [preset.keyEnv, preset.keysEnv].filter((name) =>
+      envValue(env, name) !== undefined
+    )
+      .join(" or ");
+    for (const warning of foreignKeyWarnings(provider)) warnings.push(`${holder}: ${warning}`);
     if (named && !preset.local && preset.keyEnv && provider.apiKeys.length === 0) {
       const stray = strayKeyVariables(preset, env).map((name) =>
         `; ${name} is set, but ccp does not read it`
