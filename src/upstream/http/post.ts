@@ -5,7 +5,14 @@ import { UpstreamError } from "../../core/errors.ts";
 import { capitalise } from "../../core/text.ts";
 import { UpstreamTimeoutError } from "../../resilience/timeout_error.ts";
 import { withTimeouts } from "../../resilience/timeouts.ts";
-import { addressOf, proxyName, upstreamHttpError, upstreamNetworkError } from "../errors.ts";
+import {
+  addressOf,
+  networkCause,
+  proxyName,
+  upstreamHttpError,
+  upstreamNetworkError,
+} from "../errors.ts";
+import { otherLoopbackHint } from "./other_loopback.ts";
 import { describeTarget } from "../../core/text.ts";
 import type { Logger } from "../../core/log.ts";
 import { fetchFor, type FetchLike, routeFor } from "./clients.ts";
@@ -130,6 +137,8 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
         error: new UpstreamError("api_error", message, { status: 504, cause: error }),
       };
     }
+    const refused = !proxy && networkCause(error) === "connection refused";
+    const hint = options.unreachableHint ?? (refused ? await otherLoopbackHint(url) : undefined);
     return {
       ok: false,
       error: upstreamNetworkError({
@@ -137,7 +146,7 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
         model,
         url,
         error,
-        hint: options.unreachableHint,
+        ...(hint !== undefined ? { hint } : {}),
         ...(proxy ? { proxy: proxyName(proxy, from) } : {}),
       }),
     };
