@@ -112,6 +112,25 @@ function buildConfigured(
 }
 
 /**
+ * For a `${VAR}` at a provider's api_key that reads as "": its preset's own key variable, when
+ * that one is set (`${NVIDIA_KEY}` where NVIDIA_NIM_API_KEY holds the key), whatever the spelling.
+ */
+function presetKeySet(
+  path: readonly (string | number)[],
+  tree: Record<string, unknown>,
+  env: EnvMap,
+): string | undefined {
+  const [section, id, key] = path;
+  if (section !== "providers" || typeof id !== "string" || !/^api_keys?$/.test(String(key))) {
+    return undefined;
+  }
+  const providers = tree.providers as Record<string, { preset?: unknown }> | undefined;
+  const presetId = providers?.[id]?.preset;
+  const keyEnv = typeof presetId === "string" ? findPreset(presetId)?.keyEnv : undefined;
+  return keyEnv !== undefined && envValue(env, keyEnv) !== undefined ? keyEnv : undefined;
+}
+
+/**
  * What a keyless provider's 401 should tell the user to set: the unset variable its `api_key`
  * reads (with the set variable it was likely meant to be), else an `api_key` entry.
  */
@@ -173,7 +192,7 @@ export function configFromTree(input: ParsedConfigInput): Config {
   const config: ConfigFile = parsed.value;
 
   const warnings = expanded.unset.map((ref) => {
-    const like = setVariableLike(ref.name, env);
+    const like = setVariableLike(ref.name, env) ?? presetKeySet(ref.path, cleaned, env);
     return `${file}: ${formatKeyPath(ref.path)}: \${${ref.name}} is not set, so it reads as ""${
       like ? ` (${like} is set: did you mean \${${like}}?)` : ""
     }`;
@@ -194,7 +213,7 @@ export function configFromTree(input: ParsedConfigInput): Config {
     expanded.unset
       .filter((ref) => ref.path[0] === "providers" && /^api_keys?$/.test(String(ref.path[2])))
       .map((ref) => {
-        const like = setVariableLike(ref.name, env);
+        const like = setVariableLike(ref.name, env) ?? presetKeySet(ref.path, cleaned, env);
         const said = `${ref.name}, which ${formatKeyPath(ref.path)} reads${
           like ? ` (${like} is set: did you mean \${${like}}?)` : ""
         }`;
