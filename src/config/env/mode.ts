@@ -33,13 +33,13 @@ export function usesEnvMode(env: EnvMap): boolean {
 }
 
 /** Parses a MODEL* value: `provider_id/model/name`, or a comma-separated failover list of them. */
-function parseChain(variable: string, text: string, problems: string[]): Target[] {
+function parseChain(variable: string, text: string, problems: string[], env: EnvMap): Target[] {
   const chain: Target[] = [];
   for (const item of text.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
     const target = parseTarget(item, "nvidia_nim/z-ai/glm4.7");
     if ("message" in target) problems.push(`${variable}: ${target.message}`);
     else if (!PRESET_IDS.includes(target.provider)) {
-      const hint = didYouMean(target.provider, PRESET_IDS);
+      const hint = didYouMean(target.provider, PRESET_IDS) ?? keyedPresetHint(item, env);
       problems.push(
         `${variable}: unknown provider "${target.provider}" in "${item}" (${
           hint ? `${hint}; ` : ""
@@ -48,6 +48,20 @@ function parseChain(variable: string, text: string, problems: string[]): Target[
     } else chain.push(target);
   }
   return chain;
+}
+
+/**
+ * For a MODEL* item whose provider is no preset, when exactly one hosted preset has a key set: the
+ * item that names it. `moonshotai/kimi-k2.5` (the model alone, as the provider lists it) gets the
+ * preset in front; `nim/moonshotai/kimi-k2.5` (a provider spelled another way) gets it instead.
+ */
+function keyedPresetHint(item: string, env: EnvMap): string | undefined {
+  const keyed = PRESETS.filter((p) => !p.local && hasKeyInEnv(p, env));
+  const [only] = keyed;
+  if (keyed.length !== 1 || !only?.keyEnv) return undefined;
+  const slashes = item.split("/").length - 1;
+  const model = slashes >= 2 ? item.slice(item.indexOf("/") + 1) : item;
+  return `did you mean "${only.id}/${model}"? (${only.keyEnv} is set)`;
 }
 
 /** Builds one preset provider from its variables, naming the variable in any problem. */
@@ -141,7 +155,7 @@ export function configFromEnv(input: { env: EnvMap; flags?: ServerFlags }): Conf
   for (const [variable, route] of Object.entries(MODEL_VARIABLES)) {
     const text = envValue(env, variable);
     if (text === undefined) continue;
-    const chain = parseChain(variable, text, problems);
+    const chain = parseChain(variable, text, problems, env);
     chains[route] = chain;
     for (const t of chain) usedBy.set(t.provider, [...(usedBy.get(t.provider) ?? []), variable]);
   }
@@ -150,7 +164,7 @@ export function configFromEnv(input: { env: EnvMap; flags?: ServerFlags }): Conf
   const fallbacksText = envValue(env, "MODEL_FALLBACKS");
   const fallbacks = fallbacksText === undefined
     ? []
-    : parseChain("MODEL_FALLBACKS", fallbacksText, problems);
+    : parseChain("MODEL_FALLBACKS", fallbacksText, problems, env);
   for (const t of fallbacks) {
     usedBy.set(t.provider, [...(usedBy.get(t.provider) ?? []), "MODEL_FALLBACKS"]);
   }
