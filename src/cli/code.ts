@@ -2,6 +2,7 @@
 
 import { FailureNote } from "./code_failures.ts";
 import { codeToken } from "./code_token.ts";
+import { elsewhereNote } from "./code_elsewhere.ts";
 import type { CliFlags } from "./args.ts";
 import { claudeEnv, cloudSwitchNote, findOnPath, spawnSpec } from "./claude_spawn.ts";
 import type { CliContext } from "./context.ts";
@@ -167,6 +168,10 @@ export async function runCode(
         "server.auth_token (or CCP_AUTH_TOKEN), or stop that proxy and let ccp code start one",
     );
     return 1;
+  }
+  if (!server) {
+    const elsewhere = await elsewhereNote(url, token, config);
+    if (elsewhere !== undefined) ctx.io.err(elsewhere);
   }
   const cloud = cloudSwitchNote(ctx.env);
   if (cloud !== undefined) ctx.io.err(cloud);

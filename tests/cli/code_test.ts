@@ -355,6 +355,44 @@ Deno.test({
     }),
 });
 
+Deno.test({
+  name: "code beside a running ccp with another default route says whose routes apply",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      const running = await startServer({
+        ctx: testContext(dir),
+        flags: { config: "c.yaml", port: 0 },
+      });
+      try {
+        await Deno.writeTextFile(
+          `${dir}/other.yaml`,
+          NOWHERE_YAML.replace("default: up/model-a", "default: up/model-z"),
+        );
+        const port = String(running.port);
+        const other = await runCcp(["code", "--config", "other.yaml", "--port", port], {
+          cwd: dir,
+          env,
+        });
+        assert.equal(other.code, 7, other.stderr);
+        assert.ok(
+          other.stderr.includes(
+            `ccp: warning: the proxy already running at ${running.url} has its own config: its ` +
+              "default route goes to up/model-a, not to up/model-z as here.",
+          ),
+          other.stderr,
+        );
+        const same = await runCcp(["code", "--config", "c.yaml", "--port", port], {
+          cwd: dir,
+          env,
+        });
+        assert.doesNotMatch(same.stderr, /has its own config/);
+      } finally {
+        await running.stop();
+      }
+    }),
+});
+
 /** Runs a status line command as Claude Code does: through a shell, its JSON on stdin. */
 async function runStatusLine(command: string, env: Record<string, string>, input: string) {
   const child = new Deno.Command("sh", {
