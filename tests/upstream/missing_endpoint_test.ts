@@ -140,7 +140,9 @@ Deno.test("NVIDIA NIM's 404 for a model it does not serve names the model, not t
     assert.ok(got.message.includes("Not found for account"), got.message);
     assert.ok(!got.message.includes("nothing answers"), got.message);
     assert.ok(
-      got.message.includes('(NVIDIA NIM serves no model "qwen3-coder" to this key: check the name'),
+      got.message.endsWith(
+        '(NVIDIA NIM serves no model "qwen3-coder" to this key: check its name on build.nvidia.com)',
+      ),
       got.message,
     );
   } finally {

@@ -25,8 +25,8 @@ export function missingModelAdvice(
 ): string | undefined {
   if (status !== 404) return undefined;
   if (NIM_FUNCTION_NOT_FOUND.test(bodyText)) {
-    return `NVIDIA NIM serves no model "${model}" to this key: check the name on ` +
-      "build.nvidia.com (not every model listed there is open to every account)";
+    // Short: the ids before it are long, and log lines keep about 300 characters.
+    return `NVIDIA NIM serves no model "${model}" to this key: check its name on build.nvidia.com`;
   }
   if (provider.preset === "ollama" && /model\b.*\bnot found/i.test(bodyText)) {
     return `this Ollama does not have it: run \`ollama pull ${model}\`, or route to a model ` +
