@@ -2,6 +2,7 @@
 
 import { FailureNote } from "./code_failures.ts";
 import { codeToken } from "./code_token.ts";
+import { elsewhereNote } from "./code_elsewhere.ts";
 import type { CliFlags } from "./args.ts";
 import { claudeEnv, cloudSwitchNote, findOnPath, spawnSpec } from "./claude_spawn.ts";
 import type { CliContext } from "./context.ts";
@@ -152,6 +153,9 @@ export async function runCode(
       `ccp: proxy started in-process at ${url}; it stops when claude exits` +
         (logFile !== undefined ? `; its log: ${logFile}` : ""),
     );
+    // The log file is out of sight while claude owns the terminal, and these warnings (a MODEL
+    // a config file leaves unread, a provider without its key) explain the failures that follow.
+    for (const warning of config.warnings) ctx.io.err(`ccp: warning: ${warning}`);
   } else ctx.io.err(`ccp: using the proxy already running at ${url}`);
 
   const own = codeToken(config.server);
@@ -164,6 +168,10 @@ export async function runCode(
         "server.auth_token (or CCP_AUTH_TOKEN), or stop that proxy and let ccp code start one",
     );
     return 1;
+  }
+  if (!server) {
+    const elsewhere = await elsewhereNote(url, token, config);
+    if (elsewhere !== undefined) ctx.io.err(elsewhere);
   }
   const cloud = cloudSwitchNote(ctx.env);
   if (cloud !== undefined) ctx.io.err(cloud);

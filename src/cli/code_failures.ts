@@ -7,6 +7,8 @@
 import { formatRecord } from "../pipeline/log_observer.ts";
 import type { RequestObserver, RequestRecord } from "../pipeline/record.ts";
 
+const NOTE_ERROR_CHARS = 2_000;
+
 /** Counts the failed requests of an in-process proxy and keeps the last one's log line. */
 export class FailureNote implements RequestObserver {
   #count = 0;
@@ -16,7 +18,9 @@ export class FailureNote implements RequestObserver {
     // 499: the client left (Esc in Claude Code), which needs no explaining.
     if (record.status < 400 || record.status === 499) return;
     this.#count++;
-    this.#last = formatRecord(record);
+    // The whole message: what to do often comes last (a 404's advice), and this line is the one
+    // place on the terminal that says it.
+    this.#last = formatRecord(record, NOTE_ERROR_CHARS);
   }
 
   /** One line for stderr, or undefined when nothing failed. */

@@ -7,6 +7,7 @@ import { CONFIG_YAML_TEMPLATE, DOTENV_TEMPLATE } from "../config/template.ts";
 import type { CliFlags } from "./args.ts";
 import { ccpCommand, type CliContext, CliError } from "./context.ts";
 import { shellWord } from "./shell_word.ts";
+import { modelTemplate } from "./init_model.ts";
 
 /** Where init writes: the config file and the .env beside it. */
 export interface InitTarget {
@@ -76,23 +77,34 @@ export async function reportWritten(ctx: CliContext, path: string, secret: boole
 export async function runInit(ctx: CliContext, flags: CliFlags): Promise<number> {
   const target = initTarget(ctx, flags);
   await makeTargetDir(target);
+  const fromModel = modelTemplate(ctx.env);
   const files = [
-    { path: target.configFile, text: CONFIG_YAML_TEMPLATE, mode: 0o644 },
+    { path: target.configFile, text: fromModel?.text ?? CONFIG_YAML_TEMPLATE, mode: 0o644 },
     { path: target.envFile, text: DOTENV_TEMPLATE, mode: 0o600 },
   ];
+  let wroteConfig = false;
   for (const file of files) {
     if (await writeNew(file.path, file.text, file.mode)) {
       await reportWritten(ctx, file.path, file.mode === 0o600);
+      wroteConfig ||= file.path === target.configFile;
     } else ctx.io.out(`${file.path} exists, left alone`);
   }
+  const carried = wroteConfig && fromModel !== undefined;
+  if (carried) {
+    ctx.io.out(`Its routes are the ones MODEL gives: ${fromModel.routes.join("; ")}`);
+  }
+  const keyExample = carried && fromModel.keyVariables.length > 0
+    ? fromModel.keyVariables.map((name) => `${name}=...`).join(", ")
+    : "e.g. NVIDIA_NIM_API_KEY=...";
+  const startsWith = carried ? "it starts with MODEL's routes" : "it starts with local Ollama";
   const flag = target.needsFlag ? ` --config ${shellWord(flags.config ?? "")}` : "";
   const ccp = ccpCommand(ctx);
   ctx.io.out(
     [
       "",
       "Next steps:",
-      `  1. Put provider keys in ${target.envFile} (e.g. NVIDIA_NIM_API_KEY=...)`,
-      `  2. Edit ${target.configFile}: providers and routes (it starts with local Ollama)`,
+      `  1. Put provider keys in ${target.envFile} (${keyExample})`,
+      `  2. Edit ${target.configFile}: providers and routes (${startsWith})`,
       `  3. ${ccp} check${flag}     validate it`,
       `  4. ${ccp} serve${flag}     or: ${ccp} code${flag}   to run Claude Code through it`,
     ].join("\n"),

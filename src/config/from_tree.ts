@@ -15,6 +15,7 @@ import { isEmptySettings, toModelSettings } from "./schema/model.ts";
 import type { RouteItem } from "./schema/routes.ts";
 import { implicitLocalProviders } from "./locals.ts";
 import { buildProvider } from "./provider_build.ts";
+import { foreignKeyWarnings } from "./key_owner.ts";
 import { type ConfigFile, configFileSchema, type ProviderSection } from "./schema/config.ts";
 import { parse } from "./schema/kit.ts";
 import { resolveServer, type ServerFlags } from "./server.ts";
@@ -95,6 +96,10 @@ function buildConfigured(
     const keyless = built.provider.apiKeys.length === 0 && built.provider.auth === "key";
     const missingKey = keyless ? missingKeyOf(id, preset, unsetKeyOwners.get(id)) : undefined;
     out.push(missingKey ? { ...built.provider, missingKey } : built.provider);
+    const keyPath = formatKeyPath(["providers", id, own.api_keys ? "api_keys" : "api_key"]);
+    for (const warning of foreignKeyWarnings(built.provider)) {
+      warnings.push(`${problems.source}: ${keyPath}: ${warning}`);
+    }
     // Providers whose api_key named an unset ${VAR} already have a warning that says so.
     if (preset && !preset.local && preset.keyEnv && keyless && !unsetKeyOwners.has(id)) {
       warnings.push(
@@ -105,6 +110,25 @@ function buildConfigured(
     }
   }
   return out;
+}
+
+/**
+ * For a `${VAR}` at a provider's api_key that reads as "": its preset's own key variable, when
+ * that one is set (`${NVIDIA_KEY}` where NVIDIA_NIM_API_KEY holds the key), whatever the spelling.
+ */
+function presetKeySet(
+  path: readonly (string | number)[],
+  tree: Record<string, unknown>,
+  env: EnvMap,
+): string | undefined {
+  const [section, id, key] = path;
+  if (section !== "providers" || typeof id !== "string" || !/^api_keys?$/.test(String(key))) {
+    return undefined;
+  }
+  const providers = tree.providers as Record<string, { preset?: unknown }> | undefined;
+  const presetId = providers?.[id]?.preset;
+  const keyEnv = typeof presetId === "string" ? findPreset(presetId)?.keyEnv : undefined;
+  return keyEnv !== undefined && envValue(env, keyEnv) !== undefined ? keyEnv : undefined;
 }
 
 /**
@@ -169,7 +193,7 @@ export function configFromTree(input: ParsedConfigInput): Config {
   const config: ConfigFile = parsed.value;
 
   const warnings = expanded.unset.map((ref) => {
-    const like = setVariableLike(ref.name, env);
+    const like = setVariableLike(ref.name, env) ?? presetKeySet(ref.path, cleaned, env);
     return `${file}: ${formatKeyPath(ref.path)}: \${${ref.name}} is not set, so it reads as ""${
       like ? ` (${like} is set: did you mean \${${like}}?)` : ""
     }`;
@@ -190,7 +214,7 @@ export function configFromTree(input: ParsedConfigInput): Config {
     expanded.unset
       .filter((ref) => ref.path[0] === "providers" && /^api_keys?$/.test(String(ref.path[2])))
       .map((ref) => {
-        const like = setVariableLike(ref.name, env);
+        const like = setVariableLike(ref.name, env) ?? presetKeySet(ref.path, cleaned, env);
         const said = `${ref.name}, which ${formatKeyPath(ref.path)} reads${
           like ? ` (${like} is set: did you mean \${${like}}?)` : ""
         }`;

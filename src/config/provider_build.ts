@@ -16,6 +16,7 @@ import { unique } from "./env/map.ts";
 import { isEmptySettings, toModelSettings } from "./schema/model.ts";
 import { OPENAI_DIALECTS } from "../translate/openai_chat/dialects.ts";
 import { cleaningFor } from "../upstream/cleaning/resolve.ts";
+import { keyTextProblem } from "./key_text.ts";
 
 /** Values every provider gets unless a preset, provider_defaults or the provider says otherwise. */
 const BUILTIN_PROVIDER_DEFAULTS = {
@@ -69,7 +70,18 @@ function normaliseBaseUrl(raw: string): { url: string } | { message: string } {
       message: `${JSON.stringify(redactUrlCredentials(raw))} is not an http:// or https:// URL`,
     };
   }
-  return { url: trimmed.replace(/\/+$/, "") };
+  const url = trimmed.replace(/\/+$/, "");
+  // An endpoint copied from a provider's curl example: ccp adds the endpoint to the root itself.
+  const endpoint = /\/(chat\/completions|messages|responses)$/.exec(new URL(url).pathname)?.[0];
+  if (endpoint !== undefined) {
+    const root = redactUrlCredentials(url.slice(0, url.length - endpoint.length));
+    return {
+      message: `ends in ${endpoint}, the endpoint ccp adds itself: give the API root, ${
+        JSON.stringify(root)
+      }`,
+    };
+  }
+  return { url };
 }
 
 /** Checks a proxy URL (http, https or socks5, as Deno.createHttpClient accepts). */
@@ -96,6 +108,22 @@ function collectKeys(own: ProviderSection, defaults: ProviderDefaultsSection): s
   const pick = (s: ProviderDefaultsSection) => [s.api_key ?? "", ...(s.api_keys ?? [])];
   const named = own.api_key !== undefined || own.api_keys !== undefined;
   return unique((named ? pick(own) : pick(defaults)).map((k) => k.trim()).filter((k) => k !== ""));
+}
+
+/** Keys whose text no provider issued (quotes kept, a placeholder, a stray character). */
+function keyProblems(own: ProviderSection, defaults: ProviderDefaultsSection): BuildProblem[] {
+  const named = own.api_key !== undefined || own.api_keys !== undefined;
+  const layer = named ? own : defaults;
+  const problems: BuildProblem[] = [];
+  const single = keyTextProblem((layer.api_key ?? "").trim());
+  if (single) problems.push({ key: "api_key", message: single });
+  const list = layer.api_keys ?? [];
+  list.forEach((key, i) => {
+    const problem = keyTextProblem(key.trim());
+    const which = list.length > 1 ? `entry ${i + 1}: ` : "";
+    if (problem) problems.push({ key: "api_keys", message: which + problem });
+  });
+  return problems;
 }
 
 /**
@@ -153,6 +181,7 @@ export function buildProvider(
   const proxy = own.proxy ?? defaults.proxy;
   const proxyProblem = proxy === undefined || proxy.trim() === "" ? undefined : checkProxy(proxy);
   if (proxyProblem) problems.push({ key: "proxy", message: proxyProblem });
+  problems.push(...keyProblems(own, defaults));
   const rateLimit = own.rate_limit ?? defaults.rate_limit;
   if (rateLimit !== undefined && rateLimit.window <= 0) {
     problems.push({ key: "rate_limit.window", message: "must be more than 0" });

@@ -29,6 +29,17 @@ export const STATUS_OF_ERROR_TYPE: Readonly<Record<AnthropicErrorType, number>> 
   overloaded_error: 529,
 };
 
+/**
+ * Claude Code takes any error whose message mentions `x-api-key` for its own key or login being
+ * wrong, whatever the status, and shows "Invalid API key · Fix external API key" or "Not logged
+ * in · Please run /login" instead of the message. Anthropic words a refused key "invalid
+ * x-api-key": about ccp's key for a provider, that would send the user to log in again. Only a
+ * 401, ccp refusing the client's own token, keeps the header's name.
+ */
+export function withoutKeyHeaderName(message: string): string {
+  return message.includes("-") ? message.replace(/x-api-key/gi, "API key") : message;
+}
+
 /** An error that already knows its Anthropic status, type and message. */
 export class ProxyError extends Error {
   readonly status: number;
@@ -58,7 +69,8 @@ export class ProxyError extends Error {
 
   /** The Anthropic JSON body for this error. */
   toAnthropicError(): AnthropicErrorBody {
-    return { type: "error", error: { type: this.errorType, message: this.message, ...this.extra } };
+    const message = this.status === 401 ? this.message : withoutKeyHeaderName(this.message);
+    return { type: "error", error: { type: this.errorType, message, ...this.extra } };
   }
 }
 

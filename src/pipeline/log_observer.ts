@@ -3,8 +3,11 @@
 import type { Logger } from "../core/log.ts";
 import type { RequestObserver, RequestRecord } from "./record.ts";
 
-/** `POST /v1/messages claude-opus-5-5 → nim/glm4.7 200 812ms ttft=95ms in=1200 out=45 stream [opus]`. */
-export function formatRecord(r: Readonly<RequestRecord>): string {
+/**
+ * `POST /v1/messages claude-opus-5-5 → nim/glm4.7 200 812ms ttft=95ms in=1200 out=45 stream [opus]`,
+ * with the error cut to `errorChars` (marked `…` where cut).
+ */
+export function formatRecord(r: Readonly<RequestRecord>, errorChars = 300): string {
   const parts = [r.method, r.path];
   const target = r.provider !== undefined ? `${r.provider}/${r.model}` : undefined;
   if (r.clientModel !== undefined) {
@@ -21,7 +24,10 @@ export function formatRecord(r: Readonly<RequestRecord>): string {
   if (r.stream !== undefined) parts.push(r.stream ? "stream" : "json");
   if (r.route !== undefined) parts.push(`[${r.route}]`);
   if (r.attempts.length > 1) parts.push(`attempts=${r.attempts.length}${failedAttempts(r)}`);
-  if (r.error) parts.push(`(${r.error.slice(0, 300)})`);
+  if (r.error) {
+    const cut = r.error.length > errorChars ? `${r.error.slice(0, errorChars)}…` : r.error;
+    parts.push(`(${cut})`);
+  }
   return parts.join(" ");
 }
 

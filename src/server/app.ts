@@ -96,6 +96,7 @@ export function createApp(
         method: c.req.method,
         path,
         userAgent: c.req.header("user-agent"),
+        headers: c.req.raw.headers,
       });
       // A wrong token stays wrong: Claude Code would retry the 401 up to 10 times (minutes) and
       // then say "Not logged in · Please run /login", hiding this message. It obeys

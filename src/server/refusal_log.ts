@@ -9,14 +9,35 @@ import type { Logger } from "../core/log.ts";
 
 const EVERY_MS = 60_000;
 
-/** Notes one refused request (`what`: method, path and the client's user-agent). */
-export type RefusalNote = (request: { method: string; path: string; userAgent?: string }) => void;
+/** Notes one refused request (`what`: method, path, the client's user-agent and headers). */
+export type RefusalNote = (
+  request: { method: string; path: string; userAgent?: string; headers?: Headers },
+) => void;
+
+/**
+ * What the client sent instead of ccp's token, by its kind only. A Claude Code still logged in to
+ * claude.ai sends its login when it has no ANTHROPIC_AUTH_TOKEN, and then says "Not logged in",
+ * which reads like the opposite of what happened.
+ */
+function sentInstead(headers: Headers | undefined): string {
+  if (!headers) return "";
+  const bearer = /^Bearer\s+(\S*)/i.exec(headers.get("authorization") ?? "")?.[1];
+  const apiKey = headers.get("x-api-key") ?? headers.get("anthropic-auth-token") ?? undefined;
+  const sent = bearer ?? apiKey;
+  if (sent === undefined || sent === "") return " (it sent no token)";
+  if (sent.startsWith("sk-ant-oat")) {
+    return " (it sent its Claude login: Claude Code is logged in to claude.ai and was given no " +
+      "ANTHROPIC_AUTH_TOKEN)";
+  }
+  if (sent.startsWith("sk-ant-")) return " (it sent an Anthropic API key, ANTHROPIC_API_KEY)";
+  return " (it sent another token)";
+}
 
 /** A refusal note writing to `log`, at most once per minute of `now`. */
 export function refusalLog(log: Logger, now: () => number = Date.now): RefusalNote {
   let lastAt = -Infinity;
   let unsaid = 0;
-  return ({ method, path, userAgent }) => {
+  return ({ method, path, userAgent, headers }) => {
     const at = now();
     if (at - lastAt < EVERY_MS) {
       unsaid++;
@@ -25,7 +46,8 @@ export function refusalLog(log: Logger, now: () => number = Date.now): RefusalNo
     const client = userAgent ? ` (${printable(userAgent)})` : "";
     const more = unsaid > 0 ? `; ${unsaid} more refused since the last such line` : "";
     log.warn(
-      `Refused ${method} ${printable(path)}${client}: missing or wrong ccp token; the client ` +
+      `Refused ${method} ${printable(path)}${client}: missing or wrong ccp token` +
+        `${sentInstead(headers)}; the client ` +
         `must send server.auth_token (ANTHROPIC_AUTH_TOKEN for Claude Code)${more}`,
     );
     lastAt = at;

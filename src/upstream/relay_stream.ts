@@ -10,7 +10,11 @@
  */
 
 import { type Cancel, deadline } from "../core/deadlines.ts";
-import type { AnthropicErrorBody, AnthropicErrorType } from "../core/errors.ts";
+import {
+  type AnthropicErrorBody,
+  type AnthropicErrorType,
+  withoutKeyHeaderName,
+} from "../core/errors.ts";
 import { scrubSecrets } from "../core/secrets.ts";
 import { sseFrame } from "../core/sse.ts";
 import { FINISH_GRACE_MS, readUntil } from "./finish_grace.ts";
@@ -176,7 +180,10 @@ export function relayFrames(
     type: AnthropicErrorType = "api_error",
   ) => {
     const clean = scrubSecrets(message, hooks.keys);
-    const body: AnthropicErrorBody = { type: "error", error: { type, message: clean } };
+    const body: AnthropicErrorBody = {
+      type: "error",
+      error: { type, message: withoutKeyHeaderName(clean) },
+    };
     send(controller, encoder.encode(sseFrame("error", body)));
     controller.close();
     finish({ error: clean });

@@ -283,6 +283,24 @@ Deno.test({
     }),
 });
 
+Deno.test({
+  name: "code shows the config's warnings on the terminal, where the log file is out of sight",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      // The Quick start's MODEL=… beside a config.yaml `ccp init` wrote: the file wins.
+      const result = await runCcp(["code", "--config", "c.yaml", "--port", "0", "-p", "hi"], {
+        cwd: dir,
+        env: { ...env, MODEL: "nvidia_nim/moonshotai/kimi-k2.5" },
+      });
+      assert.equal(result.code, 7, result.stderr);
+      assert.match(
+        result.stderr,
+        /\nccp: warning: MODEL: set but not read: c\.yaml is in use, and a config file reads variables only through \$\{VAR\}/,
+      );
+    }),
+});
+
 /** A fake `claude` that sends one request, gets an error (nothing listens upstream), exits 1. */
 const FAILING_CLAUDE = `#!/bin/sh
 "$DENO_BIN" eval --quiet "await fetch(Deno.env.get('ANTHROPIC_BASE_URL') + '/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'ccp' }, body: JSON.stringify({ model: 'claude-opus-5-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }) }).then((r) => r.text())"
@@ -331,6 +349,44 @@ Deno.test({
         assert.ok(result.stdout.includes(`BASE=${running.url}\n`), result.stdout);
         assert.match(result.stdout, /TOKEN=tok-123\n/);
         assert.match(result.stderr, /using the proxy already running/);
+      } finally {
+        await running.stop();
+      }
+    }),
+});
+
+Deno.test({
+  name: "code beside a running ccp with another default route says whose routes apply",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      const running = await startServer({
+        ctx: testContext(dir),
+        flags: { config: "c.yaml", port: 0 },
+      });
+      try {
+        await Deno.writeTextFile(
+          `${dir}/other.yaml`,
+          NOWHERE_YAML.replace("default: up/model-a", "default: up/model-z"),
+        );
+        const port = String(running.port);
+        const other = await runCcp(["code", "--config", "other.yaml", "--port", port], {
+          cwd: dir,
+          env,
+        });
+        assert.equal(other.code, 7, other.stderr);
+        assert.ok(
+          other.stderr.includes(
+            `ccp: warning: the proxy already running at ${running.url} has its own config: its ` +
+              "default route goes to up/model-a, not to up/model-z as here.",
+          ),
+          other.stderr,
+        );
+        const same = await runCcp(["code", "--config", "c.yaml", "--port", port], {
+          cwd: dir,
+          env,
+        });
+        assert.doesNotMatch(same.stderr, /has its own config/);
       } finally {
         await running.stop();
       }

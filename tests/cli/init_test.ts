@@ -111,3 +111,44 @@ Deno.test("init's .env does not offer CCP_CONFIG, which is read before that file
   assert.doesNotMatch(DOTENV_TEMPLATE, /^#\s*CCP_CONFIG=/m);
   assert.match(DOTENV_TEMPLATE, /CCP_CONFIG.*environment or \.\/\.env/);
 });
+
+Deno.test("init after the Quick start keeps MODEL's routes and providers, keys by variable", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_init_" });
+  try {
+    const key = "nvapi-0123456789secretABCD";
+    const env = {
+      XDG_CONFIG_HOME: `${dir}/xdg`,
+      MODEL: "nvidia_nim/moonshotai/kimi-k2.5",
+      MODEL_HAIKU: "ollama/qwen3-coder,nvidia_nim/z-ai/glm4.7",
+      NVIDIA_NIM_API_KEY: key,
+    };
+    const ctx = testContext(dir, { env });
+    assert.equal(await runCli(["init"], ctx), 0);
+    const text = await Deno.readTextFile(`${dir}/xdg/ccp/config.yaml`);
+    assert.ok(!text.includes(key), "the key stays in its variable");
+    assert.match(
+      text,
+      /\n {2}nvidia_nim:\n {4}preset: nvidia_nim\n {4}api_key: \$\{NVIDIA_NIM_API_KEY\}\n/,
+    );
+    assert.match(text, /\n {2}default: nvidia_nim\/moonshotai\/kimi-k2\.5\n/);
+    assert.match(text, /\n {2}haiku: \[ollama\/qwen3-coder, nvidia_nim\/z-ai\/glm4\.7\]\n/);
+    const out = ctx.io.stdout.join("\n");
+    assert.ok(
+      out.includes(
+        "Its routes are the ones MODEL gives: default → nvidia_nim/moonshotai/kimi-k2.5; " +
+          "haiku → ollama/qwen3-coder → nvidia_nim/z-ai/glm4.7",
+      ),
+      out,
+    );
+    assert.match(out, /1\. Put provider keys in \S+ \(NVIDIA_NIM_API_KEY=\.\.\.\)/);
+    // The file loads, and `ccp check` resolves what MODEL did, from the file.
+    const checked = testContext(dir, { env });
+    assert.equal(await runCli(["check"], checked), 0, checked.io.stderr.join("\n"));
+    const report = checked.io.stdout.join("\n");
+    assert.match(report, /Source: config file /);
+    assert.match(report, /default → nvidia_nim\/moonshotai\/kimi-k2\.5/);
+    assert.match(report, /keys: 1 \(…ABCD\)/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -168,8 +168,19 @@ Deno.test("an unset ${VAR} one or two letters off a set variable names that vari
     /did you mean \$\{OPENROUTER_API_KEY\}/,
   );
   // Far from every set variable, or close only to an empty one: no guess.
-  assert.doesNotMatch(load(text("MY_ROUTER_KEY"), env).warnings.join(), /did you mean/);
-  assert.doesNotMatch(load(text("OPENROUTER_PROXI"), env).warnings.join(), /did you mean/);
+  const unrelated = { GROQ_API_KEY: "gsk_1", OPENROUTER_PROXY: "" };
+  assert.doesNotMatch(load(text("MY_ROUTER_KEY"), unrelated).warnings.join(), /did you mean/);
+  assert.doesNotMatch(load(text("OPENROUTER_PROXI"), unrelated).warnings.join(), /did you mean/);
+});
+
+Deno.test("an unset ${VAR} at a preset's api_key names the preset's own key variable when set", () => {
+  const text = "providers:\n  nim:\n    preset: nvidia_nim\n    api_key: ${NVIDIA_KEY}\n" +
+    "routes:\n  default: nim/m\n";
+  assert.deepEqual(load(text, { NVIDIA_NIM_API_KEY: "nvapi-1" }).warnings, [
+    'config.yaml: providers.nim.api_key: ${NVIDIA_KEY} is not set, so it reads as "" ' +
+    "(NVIDIA_NIM_API_KEY is set: did you mean ${NVIDIA_NIM_API_KEY}?)",
+  ]);
+  assert.doesNotMatch(load(text, {}).warnings.join(), /did you mean/);
 });
 
 Deno.test("local presets need no key and get no warning", () => {

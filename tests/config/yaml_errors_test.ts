@@ -124,6 +124,23 @@ Deno.test("a provider without preset needs base_url", () => {
   );
 });
 
+Deno.test("a base_url copied with its endpoint says which root to give instead", () => {
+  const message = errorOf(
+    "providers:\n  lm:\n    type: openai\n    base_url: http://127.0.0.1:1234/v1/chat/completions/\n" +
+      "  an:\n    type: anthropic\n    base_url: http://user:pw@127.0.0.1:8000/v1/messages\n" +
+      "routes:\n  default: lm/m\n",
+  );
+  assert.ok(
+    message.includes(
+      "providers.lm.base_url: ends in /chat/completions, the endpoint ccp adds itself: give the " +
+        'API root, "http://127.0.0.1:1234/v1"',
+    ),
+    message,
+  );
+  assert.match(message, /providers\.an\.base_url: ends in \/messages, .*"http:\/\/user:…@127/);
+  assert.ok(!message.includes("pw@"), message);
+});
+
 Deno.test("openai_compatible has no default base_url", () => {
   const message = errorOf(
     "providers:\n  oc:\n    preset: openai_compatible\nroutes:\n  default: oc/m\n",

@@ -97,7 +97,7 @@ Deno.test("a 404 from a preset's base_url with another path names the preset's o
   }
 });
 
-Deno.test("a 404 about the model is the upstream's words alone", async () => {
+Deno.test("a 404 about the model is the upstream's words, and for Ollama what to pull", async () => {
   const up = notFound(
     JSON.stringify({
       error: { type: "not_found_error", message: "model 'qwen3-coder' not found" },
@@ -109,6 +109,42 @@ Deno.test("a 404 about the model is the upstream's words alone", async () => {
     assert.equal(got.status, 404);
     assert.ok(got.message.includes("model 'qwen3-coder' not found"), got.message);
     assert.ok(!got.message.includes("base_url"), got.message);
+    assert.ok(
+      got.message.endsWith(
+        "(this Ollama does not have it: run `ollama pull qwen3-coder`, " +
+          "or route to a model that `ollama list` shows)",
+      ),
+      got.message,
+    );
+    // Another server's words about its model stay as they are.
+    const other = await ask({ preset: "lmstudio", type: "anthropic" }, up.url);
+    assert.ok(other.message.endsWith("model 'qwen3-coder' not found"), other.message);
+  } finally {
+    await up.close();
+  }
+});
+
+Deno.test("NVIDIA NIM's 404 for a model it does not serve names the model, not the base_url", async () => {
+  // NIM's own words: each model is a "function", and the ids say nothing to the user.
+  const up = notFound(
+    JSON.stringify({
+      status: 404,
+      title: "Not Found",
+      detail: "Function 'a1b2c3d4-0000-1111-2222-333344445555': Not found for account 'Ab1Ez'",
+    }),
+    "application/json",
+  );
+  try {
+    const got = await ask({ preset: "nvidia_nim", type: "openai" }, `${up.url}/v1`);
+    assert.equal(got.status, 404);
+    assert.ok(got.message.includes("Not found for account"), got.message);
+    assert.ok(!got.message.includes("nothing answers"), got.message);
+    assert.ok(
+      got.message.endsWith(
+        '(NVIDIA NIM serves no model "qwen3-coder" to this key: check its name on build.nvidia.com)',
+      ),
+      got.message,
+    );
   } finally {
     await up.close();
   }

@@ -13,6 +13,7 @@ import { tuningFromEnv } from "./tuning.ts";
 import { fccUnreadWarnings } from "./fcc_unread.ts";
 import { deepFreeze } from "../freeze.ts";
 import { buildProvider } from "../provider_build.ts";
+import { foreignKeyWarnings } from "../key_owner.ts";
 import { resolveServer, type ServerFlags } from "../server.ts";
 import { didYouMean } from "../suggest.ts";
 import { parseTarget } from "../targets.ts";
@@ -23,13 +24,13 @@ export function usesEnvMode(env: EnvMap): boolean {
 }
 
 /** Parses a MODEL* value: `provider_id/model/name`, or a comma-separated failover list of them. */
-function parseChain(variable: string, text: string, problems: string[]): Target[] {
+function parseChain(variable: string, text: string, problems: string[], env: EnvMap): Target[] {
   const chain: Target[] = [];
   for (const item of text.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
     const target = parseTarget(item, "nvidia_nim/z-ai/glm4.7");
     if ("message" in target) problems.push(`${variable}: ${target.message}`);
     else if (!PRESET_IDS.includes(target.provider)) {
-      const hint = didYouMean(target.provider, PRESET_IDS);
+      const hint = didYouMean(target.provider, PRESET_IDS) ?? keyedPresetHint(item, env);
       problems.push(
         `${variable}: unknown provider "${target.provider}" in "${item}" (${
           hint ? `${hint}; ` : ""
@@ -38,6 +39,20 @@ function parseChain(variable: string, text: string, problems: string[]): Target[
     } else chain.push(target);
   }
   return chain;
+}
+
+/**
+ * For a MODEL* item whose provider is no preset, when exactly one hosted preset has a key set: the
+ * item that names it. `moonshotai/kimi-k2.5` (the model alone, as the provider lists it) gets the
+ * preset in front; `nim/moonshotai/kimi-k2.5` (a provider spelled another way) gets it instead.
+ */
+function keyedPresetHint(item: string, env: EnvMap): string | undefined {
+  const keyed = PRESETS.filter((p) => !p.local && hasKeyInEnv(p, env));
+  const [only] = keyed;
+  if (keyed.length !== 1 || !only?.keyEnv) return undefined;
+  const slashes = item.split("/").length - 1;
+  const model = slashes >= 2 ? item.slice(item.indexOf("/") + 1) : item;
+  return `did you mean "${only.id}/${model}"? (${only.keyEnv} is set)`;
 }
 
 /** Builds one preset provider from its variables, naming the variable in any problem. */
@@ -67,6 +82,8 @@ export function presetProvider(
   const where: Readonly<Record<string, string | undefined>> = {
     base_url: preset.baseUrlEnv,
     proxy: preset.proxyEnv,
+    api_keys: [preset.keyEnv, preset.keysEnv].filter((name) => envValue(env, name) !== undefined)
+      .join(" or "),
   };
   for (const p of built.problems) problems.push(`${where[p.key] ?? preset.id}: ${p.message}`);
   return built.provider;
@@ -95,6 +112,11 @@ export function envProviders(
     const provider = presetProvider(preset, env, named, defaults, problems);
     if (!provider) continue;
     providers[preset.id] = provider;
+    const holder = [preset.keyEnv, preset.keysEnv].filter((name) =>
+      envValue(env, name) !== undefined
+    )
+      .join(" or ");
+    for (const warning of foreignKeyWarnings(provider)) warnings.push(`${holder}: ${warning}`);
     if (named && !preset.local && preset.keyEnv && provider.apiKeys.length === 0) {
       const stray = strayKeyVariables(preset, env).map((name) =>
         `; ${name} is set, but ccp does not read it`
@@ -124,7 +146,7 @@ export function configFromEnv(input: { env: EnvMap; flags?: ServerFlags }): Conf
   for (const [variable, route] of Object.entries(MODEL_VARIABLES)) {
     const text = envValue(env, variable);
     if (text === undefined) continue;
-    const chain = parseChain(variable, text, problems);
+    const chain = parseChain(variable, text, problems, env);
     chains[route] = chain;
     for (const t of chain) usedBy.set(t.provider, [...(usedBy.get(t.provider) ?? []), variable]);
   }
@@ -133,7 +155,7 @@ export function configFromEnv(input: { env: EnvMap; flags?: ServerFlags }): Conf
   const fallbacksText = envValue(env, "MODEL_FALLBACKS");
   const fallbacks = fallbacksText === undefined
     ? []
-    : parseChain("MODEL_FALLBACKS", fallbacksText, problems);
+    : parseChain("MODEL_FALLBACKS", fallbacksText, problems, env);
   for (const t of fallbacks) {
     usedBy.set(t.provider, [...(usedBy.get(t.provider) ?? []), "MODEL_FALLBACKS"]);
   }

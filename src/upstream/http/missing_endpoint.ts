@@ -9,6 +9,7 @@
 import type { ProviderConfig } from "../../config/types.ts";
 import { findPreset } from "../../providers/catalog.ts";
 import { addressOf } from "../errors.ts";
+import { namesMissingModel } from "./missing_model.ts";
 
 /** What to change when `status` and `bodyText` say nothing answers at `url`; else undefined. */
 export function missingEndpointAdvice(
@@ -20,6 +21,7 @@ export function missingEndpointAdvice(
   // A server that knows the path and not the model says so, naming the model; OpenRouter says
   // that none of its providers serves this request ("No endpoints found that support tool use").
   if (status !== 404 || /model|no endpoints found/i.test(bodyText)) return undefined;
+  if (namesMissingModel(bodyText)) return undefined;
   const where = `nothing answers POST ${addressOf(url)}: check base_url`;
   const preset = provider.preset ? findPreset(provider.preset) : undefined;
   if (!preset?.local || provider.type !== "anthropic") {

@@ -5,7 +5,14 @@ import { UpstreamError } from "../../core/errors.ts";
 import { capitalise } from "../../core/text.ts";
 import { UpstreamTimeoutError } from "../../resilience/timeout_error.ts";
 import { withTimeouts } from "../../resilience/timeouts.ts";
-import { addressOf, proxyName, upstreamHttpError, upstreamNetworkError } from "../errors.ts";
+import {
+  addressOf,
+  networkCause,
+  proxyName,
+  upstreamHttpError,
+  upstreamNetworkError,
+} from "../errors.ts";
+import { otherLoopbackHint } from "./other_loopback.ts";
 import { describeTarget } from "../../core/text.ts";
 import type { Logger } from "../../core/log.ts";
 import { fetchFor, type FetchLike, routeFor } from "./clients.ts";
@@ -18,6 +25,7 @@ import { withScratch } from "../../core/scratch_bytes.ts";
 import { earlyAnswerOf, earlyError, type FailedStart } from "./early_error.ts";
 import { findPreset } from "../../providers/catalog.ts";
 import { missingEndpointAdvice } from "./missing_endpoint.ts";
+import { missingModelAdvice } from "./missing_model.ts";
 import { statusStandsFor } from "./model_fault.ts";
 
 /** The upstream answered 2xx: its response, body not yet read. */
@@ -129,6 +137,8 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
         error: new UpstreamError("api_error", message, { status: 504, cause: error }),
       };
     }
+    const refused = !proxy && networkCause(error) === "connection refused";
+    const hint = options.unreachableHint ?? (refused ? await otherLoopbackHint(url) : undefined);
     return {
       ok: false,
       error: upstreamNetworkError({
@@ -136,7 +146,7 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
         model,
         url,
         error,
-        hint: options.unreachableHint,
+        ...(hint !== undefined ? { hint } : {}),
         ...(proxy ? { proxy: proxyName(proxy, from) } : {}),
       }),
     };
@@ -164,7 +174,8 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
   const bodyText = withoutCredentials(await readErrorText(response), provider, secrets);
   const early = earlyAnswerOf(response);
   const missingKey = missingKeyAdvice(provider);
-  const advice = missingEndpointAdvice(provider, url, response.status, bodyText);
+  const advice = missingEndpointAdvice(provider, url, response.status, bodyText) ??
+    missingModelAdvice(provider, model, response.status, bodyText);
   const status = statusStandsFor(response.status, bodyText);
   return {
     ok: false,

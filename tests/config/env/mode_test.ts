@@ -290,3 +290,31 @@ Deno.test("a key in a near-miss variable is named beside the missing one", () =>
   const typo = configFromEnv({ env: { MODEL: "open_router/x/y", OPENROUTR_API_KEY: "k" } });
   assert.match(typo.warnings.join("\n"), /OPENROUTR_API_KEY is set, but ccp does not read it/);
 });
+
+Deno.test("a MODEL without its provider, or with it spelled another way, names the keyed preset", () => {
+  const env = { NVIDIA_NIM_API_KEY: "nvapi-0123456789" };
+  const errorOf = (model: string, more: Record<string, string> = {}) => {
+    try {
+      configFromEnv({ env: { ...env, ...more, MODEL: model } });
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      return err.message;
+    }
+    assert.fail("loaded");
+  };
+  // The model as the provider lists it: the preset goes in front.
+  assert.match(
+    errorOf("moonshotai/kimi-k2.5"),
+    /unknown provider "moonshotai" in "moonshotai\/kimi-k2\.5" \(did you mean "nvidia_nim\/moonshotai\/kimi-k2\.5"\? \(NVIDIA_NIM_API_KEY is set\); known:/,
+  );
+  // A provider written another way: the preset replaces it.
+  assert.match(
+    errorOf("nim/moonshotai/kimi-k2.5"),
+    /did you mean "nvidia_nim\/moonshotai\/kimi-k2\.5"\?/,
+  );
+  // Two hosted keys set: no guess between them.
+  assert.doesNotMatch(
+    errorOf("moonshotai/kimi-k2.5", { OPENROUTER_API_KEY: "sk-or-v1-0123" }),
+    /did you mean/,
+  );
+});

@@ -1,0 +1,84 @@
+/**
+ * `ccp init` after the Quick start: `MODEL=nvidia_nim/… NVIDIA_NIM_API_KEY=… ccp code` works, the
+ * user runs `ccp init` to add a second model, and the config file, which from then on is read
+ * instead of MODEL, used to send everything to a local Ollama. With MODEL* variables set, init
+ * writes their routes and the providers they name into the template, each key read through its
+ * variable (never written into the file).
+ */
+
+import { configFromEnv, MODEL_VARIABLES } from "../config/env/mode.ts";
+import { envValue } from "../config/env/map.ts";
+import { CONFIG_YAML_TEMPLATE } from "../config/template.ts";
+import { findPreset } from "../providers/catalog.ts";
+import { formatTarget } from "../routing/resolve.ts";
+import type { Target } from "../config/types.ts";
+
+/** The template carrying the MODEL* routes, and what init says about it; undefined without them. */
+export interface ModelTemplate {
+  readonly text: string;
+  /** `default → nvidia_nim/moonshotai/kimi-k2.5`, one per route written. */
+  readonly routes: readonly string[];
+  /** Key variables the file reads (set now, perhaps only in this shell). */
+  readonly keyVariables: readonly string[];
+}
+
+const TEMPLATE_ROUTE = "routes:\n  default: ollama/qwen3-coder\n";
+const TEMPLATE_PROVIDERS_END = "\n  # nim:\n";
+
+function chainText(chain: readonly Target[]): string {
+  const items = chain.map(formatTarget);
+  return items.length === 1 ? items[0]! : `[${items.join(", ")}]`;
+}
+
+/** The template with the routes MODEL* give, or undefined when none is set or they do not load. */
+export function modelTemplate(env: Readonly<Record<string, string>>): ModelTemplate | undefined {
+  const set = Object.entries(MODEL_VARIABLES).filter(([name]) => envValue(env, name) !== undefined);
+  if (set.length === 0) return undefined;
+  let config;
+  try {
+    config = configFromEnv({ env });
+  } catch {
+    // A MODEL that does not load is reported by `ccp check` and start-up; the plain template
+    // is still a file to edit.
+    return undefined;
+  }
+  const routeNames = ["default", ...set.map(([, route]) => route).filter((r) => r !== "default")];
+  const routes = routeNames.flatMap((route) => {
+    const chain = config.routes[route];
+    return chain && chain.length > 0 ? [{ route, chain }] : [];
+  });
+  const named = new Set(routes.flatMap(({ chain }) => chain.map((t) => t.provider)));
+  const providerLines: string[] = [];
+  const keyVariables: string[] = [];
+  for (const id of named) {
+    const preset = findPreset(id);
+    if (!preset || id === "ollama") continue;
+    const baseUrl = envValue(env, preset.baseUrlEnv);
+    if (preset.local && baseUrl === undefined) continue;
+    providerLines.push(`  ${id}:`, `    preset: ${id}`);
+    if (preset.keyEnv && !preset.local) {
+      providerLines.push(`    api_key: \${${preset.keyEnv}}`);
+      keyVariables.push(preset.keyEnv);
+    }
+    if (baseUrl !== undefined && preset.baseUrlEnv) {
+      providerLines.push(`    base_url: \${${preset.baseUrlEnv}:-${preset.baseUrl}}`);
+    }
+  }
+  const routeText = routes.map(({ route, chain }) => `  ${route}: ${chainText(chain)}`);
+  let text = CONFIG_YAML_TEMPLATE.replace(
+    TEMPLATE_ROUTE,
+    `routes:\n  # From ${set.map(([name]) => name).join(", ")} when ccp init ran:\n` +
+      `${routeText.join("\n")}\n`,
+  );
+  if (providerLines.length > 0) {
+    text = text.replace(
+      TEMPLATE_PROVIDERS_END,
+      `\n${providerLines.join("\n")}\n${TEMPLATE_PROVIDERS_END}`,
+    );
+  }
+  return {
+    text,
+    routes: routes.map(({ route, chain }) => `${route} → ${chain.map(formatTarget).join(" → ")}`),
+    keyVariables,
+  };
+}
