@@ -6,7 +6,8 @@
  * variable (never written into the file).
  */
 
-import { configFromEnv, MODEL_VARIABLES } from "../config/env/mode.ts";
+import { configFromEnv } from "../config/env/mode.ts";
+import { MODEL_VARIABLES } from "../config/env/mode_names.ts";
 import { envValue } from "../config/env/map.ts";
 import { CONFIG_YAML_TEMPLATE } from "../config/template.ts";
 import { findPreset } from "../providers/catalog.ts";
