@@ -69,6 +69,26 @@ function chunkReader(body: ReadableStream<Uint8Array>): {
   };
 }
 
+/** What reads a body chunk by chunk: a stream's reader, or a guarded body's direct reader. */
+export interface ChunkReader {
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  cancel(reason?: unknown): Promise<void>;
+}
+
+const DIRECT = new WeakMap<ReadableStream<Uint8Array>, ChunkReader>();
+
+/**
+ * A reader of `body`: when it is a guarded body nobody has locked, its chunks read directly,
+ * without the stream around them (the stream's own reads and the direct ones share one state, so
+ * either may follow the other, one at a time); otherwise the stream's own reader.
+ */
+export function chunksOf(body: ReadableStream<Uint8Array>): ChunkReader {
+  const direct = body.locked ? undefined : DIRECT.get(body);
+  if (!direct) return body.getReader();
+  DIRECT.delete(body);
+  return direct;
+}
+
 /**
  * Re-streams `body`, failing it with an UpstreamTimeoutError when the upstream goes quiet.
  * One timer per stream checks how long the current read has waited, instead of a timer per chunk.
@@ -138,12 +158,47 @@ export function primedGuard(
     schedule();
   };
 
+  // What the body gives out after the held chunks: the failure that ended it, once it failed.
+  let failedWith: { readonly reason: unknown } | undefined;
+
+  /**
+   * The next chunk of the guarded body, for whichever reads it: the stream's pull or the direct
+   * reader. `undefined` when the body is over without a chunk to give (it was cancelled, or it
+   * failed and `failedWith` says why).
+   */
+  const next = async (): Promise<ReadableStreamReadResult<Uint8Array> | undefined> => {
+    // A chunk already held goes out at once; otherwise one being read ahead lands in `held`.
+    if (held.length === 0 && ahead) await ahead.catch(() => {});
+    let chunk = held.shift();
+    if (chunk && "error" in chunk) {
+      failedWith = { reason: chunk.error };
+      return undefined;
+    }
+    if (!chunk) {
+      if (settled) return undefined;
+      waitingSince = clock.now();
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        fail(error);
+        return undefined;
+      } finally {
+        waitingSince = undefined;
+      }
+      if (settled) return undefined;
+    }
+    if (chunk.done) settle();
+    else arrived();
+    return chunk;
+  };
+
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       fail = (reason) => {
         if (settled) return;
         stop(reason);
         held.length = 0; // an errored stream gives out nothing more
+        failedWith = { reason };
         controller.error(reason);
       };
       if (options.signal?.aborted) return fail(options.signal.reason);
@@ -151,27 +206,10 @@ export function primedGuard(
       schedule();
     },
     async pull(controller) {
-      // A chunk already held goes out at once; otherwise one being read ahead lands in `held`.
-      if (held.length === 0 && ahead) await ahead.catch(() => {});
-      let chunk = held.shift();
-      if (chunk && "error" in chunk) return controller.error(chunk.error);
-      if (!chunk) {
-        if (settled) return;
-        waitingSince = clock.now();
-        try {
-          chunk = await reader.read();
-        } catch (error) {
-          return fail(error);
-        } finally {
-          waitingSince = undefined;
-        }
-        if (settled) return;
-      }
-      if (chunk.done) {
-        settle();
-        return controller.close();
-      }
-      arrived();
+      const chunk = await next();
+      // An error the stream has already is not set again (erroring an errored stream is a no-op).
+      if (!chunk) return failedWith && controller.error(failedWith.reason);
+      if (chunk.done) return controller.close();
       controller.enqueue(chunk.value);
     },
     cancel(reason) {
@@ -205,6 +243,22 @@ export function primedGuard(
     ahead = read;
     return Promise.race([read, failure]);
   };
+
+  // The same chunks without the stream around them: one stream hop less per chunk for the relay,
+  // which is the body's only reader once the answer streams.
+  DIRECT.set(stream, {
+    async read() {
+      const chunk = await next();
+      if (chunk) return chunk;
+      if (failedWith) throw failedWith.reason;
+      return { done: true, value: undefined };
+    },
+    cancel(reason) {
+      settle();
+      held.length = 0; // as from a cancelled stream, nothing more comes out
+      return reader.cancel(reason);
+    },
+  });
 
   const firstChunk = readAhead();
   firstChunk.catch(() => {}); // a failure is reported by pull too

@@ -10,6 +10,7 @@
  */
 
 import { type Cancel, deadline } from "../core/deadlines.ts";
+import { chunksOf } from "../resilience/body_guard.ts";
 import type { AnthropicErrorBody, AnthropicErrorType } from "../core/errors.ts";
 import { scrubSecrets } from "../core/secrets.ts";
 import { sseFrame } from "../core/sse.ts";
@@ -109,7 +110,7 @@ export function relayFrames(
   source: FrameSource,
   hooks: RelayHooks,
 ): ReadableStream<Uint8Array> {
-  const reader = upstream.getReader();
+  const reader = chunksOf(upstream);
   let finished = false;
   let sentAny = false;
   let contentSent = false;
