@@ -16,6 +16,23 @@ Deno.test("stream events: boundaries, splitting and one read of each event", asy
   await t.step("splitting drops blank pieces", () => {
     assert.deepEqual(splitEvents("a\n\nb\n\n"), ["a", "b"]);
   });
+  await t.step("one event alone (the usual read) splits as any text does", () => {
+    const texts = [
+      'event: ping\ndata: {"type":"ping"}\n\n',
+      "\n\n",
+      " \n\n",
+      "a",
+      "",
+      "a\n\n\n\n",
+      "\n\na\n\n",
+      "a\n\nb",
+      ": keep-alive\n\n",
+    ];
+    for (const text of texts) {
+      const split = text.split("\n\n").filter((event) => event.trim() !== "");
+      assert.deepEqual(splitEvents(text), split, JSON.stringify(text));
+    }
+  });
   const table: Array<[string, string, string]> = [
     ["simple", 'event: ping\ndata: {"type":"ping"}', "pass"],
     ["multi-line data", 'event: x\ndata: {"type":\ndata: "x"}', "pass"],

@@ -33,6 +33,12 @@ export function lastEventEnd(text: string): number {
 
 /** Splits text made of whole events into the events (blank lines dropped). */
 export function splitEvents(text: string): string[] {
+  // The usual read is one whole event: no split, no filter.
+  const first = text.indexOf("\n\n");
+  if (first >= 0 && first === text.length - 2) {
+    const event = text.slice(0, first);
+    return event.trim() === "" ? [] : [event];
+  }
   return text.split("\n\n").filter((event) => event.trim() !== "");
 }
 
