@@ -51,20 +51,23 @@ function chunkReader(body: ReadableStream<Uint8Array>): {
   }
   const reader = byob;
   let buffer = new ArrayBuffer(FIRST_READ_BYTES);
+  // One handler for every read (a `then`, not an async function: no frame to allocate per chunk).
+  const copied = (
+    result: ReadableStreamReadResult<Uint8Array>,
+  ): ReadableStreamReadResult<Uint8Array> => {
+    if (result.done) return { done: true, value: undefined };
+    const value = result.value;
+    // The read transferred the buffer: reuse it next time, or a larger one if this read filled it.
+    const size = value.buffer.byteLength;
+    if (value.byteLength === size && size < LARGEST_READ_BYTES) {
+      buffer = new ArrayBuffer(Math.min(LARGEST_READ_BYTES, size * 4));
+    } else if (value.byteLength < FIRST_READ_BYTES && size > FIRST_READ_BYTES) {
+      buffer = new ArrayBuffer(FIRST_READ_BYTES); // back to small once the burst is over
+    } else buffer = value.buffer as ArrayBuffer;
+    return { done: false, value: value.slice() };
+  };
   return {
-    async read() {
-      const result = await reader.read(new Uint8Array(buffer));
-      if (result.done) return { done: true, value: undefined };
-      const value = result.value;
-      // The read transferred the buffer: reuse it next time, or a larger one if this read filled it.
-      const size = value.buffer.byteLength;
-      if (value.byteLength === size && size < LARGEST_READ_BYTES) {
-        buffer = new ArrayBuffer(Math.min(LARGEST_READ_BYTES, size * 4));
-      } else if (value.byteLength < FIRST_READ_BYTES && size > FIRST_READ_BYTES) {
-        buffer = new ArrayBuffer(FIRST_READ_BYTES); // back to small once the burst is over
-      } else buffer = value.buffer as ArrayBuffer;
-      return { done: false, value: value.slice() };
-    },
+    read: () => reader.read(new Uint8Array(buffer)).then(copied),
     cancel: (reason) => reader.cancel(reason),
   };
 }
@@ -76,6 +79,12 @@ export interface ChunkReader {
 }
 
 const DIRECT = new WeakMap<ReadableStream<Uint8Array>, ChunkReader>();
+
+// The end a guarded body gives once it was cancelled (told apart from the upstream's own end).
+const CANCELLED: ReadableStreamReadResult<Uint8Array> = Object.freeze({
+  done: true,
+  value: undefined,
+});
 
 /**
  * A reader of `body`: when it is a guarded body nobody has locked, its chunks read directly,
@@ -158,34 +167,49 @@ export function primedGuard(
     schedule();
   };
 
-  // What the body gives out after the held chunks: the failure that ended it, once it failed.
+  // The failure that ended the body, once it failed: every read after it rejects with it.
   let failedWith: { readonly reason: unknown } | undefined;
+  /** The end given once the body is over without an end of its own (it failed or was cancelled). */
+  const over = (): ReadableStreamReadResult<Uint8Array> => {
+    if (failedWith) throw failedWith.reason;
+    return CANCELLED;
+  };
+
+  /** What a read of the upstream gave, as the next chunk (the usual case, see `next`). */
+  const got = (chunk: ReadableStreamReadResult<Uint8Array>) => {
+    waitingSince = undefined;
+    if (settled) return over();
+    if (chunk.done) settle();
+    else arrived();
+    return chunk;
+  };
+  const readFailed = (error: unknown) => {
+    waitingSince = undefined;
+    fail(error);
+    return over();
+  };
 
   /**
-   * The next chunk of the guarded body, for whichever reads it: the stream's pull or the direct
-   * reader. `undefined` when the body is over without a chunk to give (it was cancelled, or it
-   * failed and `failedWith` says why).
+   * The next chunk of the guarded body, or its end; rejects with its failure. Both its readers
+   * read here: the stream's pull and the direct reader (see chunksOf). Chained with `then`, not
+   * an async function: once the answer streams this runs once per chunk.
    */
-  const next = async (): Promise<ReadableStreamReadResult<Uint8Array> | undefined> => {
+  const next = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    if (held.length > 0 || ahead) return fromHeld();
+    if (settled) return Promise.resolve().then(over);
+    waitingSince = clock.now();
+    return reader.read().then(got, readFailed);
+  };
+
+  /** `next` while chunks read ahead are held or on their way. */
+  const fromHeld = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
     // A chunk already held goes out at once; otherwise one being read ahead lands in `held`.
     if (held.length === 0 && ahead) await ahead.catch(() => {});
-    let chunk = held.shift();
-    if (chunk && "error" in chunk) {
+    const chunk = held.shift();
+    if (!chunk) return await next();
+    if ("error" in chunk) {
       failedWith = { reason: chunk.error };
-      return undefined;
-    }
-    if (!chunk) {
-      if (settled) return undefined;
-      waitingSince = clock.now();
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        fail(error);
-        return undefined;
-      } finally {
-        waitingSince = undefined;
-      }
-      if (settled) return undefined;
+      throw chunk.error;
     }
     if (chunk.done) settle();
     else arrived();
@@ -206,9 +230,14 @@ export function primedGuard(
       schedule();
     },
     async pull(controller) {
-      const chunk = await next();
-      // An error the stream has already is not set again (erroring an errored stream is a no-op).
-      if (!chunk) return failedWith && controller.error(failedWith.reason);
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await next();
+      } catch (error) {
+        // Erroring a stream that has its error already changes nothing.
+        return controller.error(error);
+      }
+      if (chunk === CANCELLED) return; // the stream was cancelled: it is closed already
       if (chunk.done) return controller.close();
       controller.enqueue(chunk.value);
     },
@@ -247,12 +276,7 @@ export function primedGuard(
   // The same chunks without the stream around them: one stream hop less per chunk for the relay,
   // which is the body's only reader once the answer streams.
   DIRECT.set(stream, {
-    async read() {
-      const chunk = await next();
-      if (chunk) return chunk;
-      if (failedWith) throw failedWith.reason;
-      return { done: true, value: undefined };
-    },
+    read: next,
     cancel(reason) {
       settle();
       held.length = 0; // as from a cancelled stream, nothing more comes out
