@@ -16,6 +16,18 @@ Deno.test("stream events: boundaries, splitting and one read of each event", asy
   await t.step("splitting drops blank pieces", () => {
     assert.deepEqual(splitEvents("a\n\nb\n\n"), ["a", "b"]);
   });
+  await t.step("an event of one name and one data line reads as any event does", () => {
+    const names = ["event:", "event: ", "event:  ", "event:ping", "event: ping", "event:  ping "];
+    const datas = ["data:", "data: ", "data:  ", 'data:{"type":"ping"}', 'data: {"type":"ping"}'];
+    const more = ['data:  {"type":"message_stop"}', 'data: {"type":"error","error":{}}', "data: {"];
+    for (const name of names) {
+      for (const data of [...datas, ...more]) {
+        const event = `${name}\n${data}`;
+        // A comment line takes the event off the two-line reading, through the line by line one.
+        assert.deepEqual(inspectEvent(event), inspectEvent(`${event}\n: c`), JSON.stringify(event));
+      }
+    }
+  });
   await t.step("one event alone (the usual read) splits as any text does", () => {
     const texts = [
       'event: ping\ndata: {"type":"ping"}\n\n',
