@@ -51,22 +51,51 @@ function chunkReader(body: ReadableStream<Uint8Array>): {
   }
   const reader = byob;
   let buffer = new ArrayBuffer(FIRST_READ_BYTES);
+  // One handler for every read (a `then`, not an async function: no frame to allocate per chunk).
+  const copied = (
+    result: ReadableStreamReadResult<Uint8Array>,
+  ): ReadableStreamReadResult<Uint8Array> => {
+    if (result.done) return { done: true, value: undefined };
+    const value = result.value;
+    // The read transferred the buffer: reuse it next time, or a larger one if this read filled it.
+    const size = value.buffer.byteLength;
+    if (value.byteLength === size && size < LARGEST_READ_BYTES) {
+      buffer = new ArrayBuffer(Math.min(LARGEST_READ_BYTES, size * 4));
+    } else if (value.byteLength < FIRST_READ_BYTES && size > FIRST_READ_BYTES) {
+      buffer = new ArrayBuffer(FIRST_READ_BYTES); // back to small once the burst is over
+    } else buffer = value.buffer as ArrayBuffer;
+    return { done: false, value: value.slice() };
+  };
   return {
-    async read() {
-      const result = await reader.read(new Uint8Array(buffer));
-      if (result.done) return { done: true, value: undefined };
-      const value = result.value;
-      // The read transferred the buffer: reuse it next time, or a larger one if this read filled it.
-      const size = value.buffer.byteLength;
-      if (value.byteLength === size && size < LARGEST_READ_BYTES) {
-        buffer = new ArrayBuffer(Math.min(LARGEST_READ_BYTES, size * 4));
-      } else if (value.byteLength < FIRST_READ_BYTES && size > FIRST_READ_BYTES) {
-        buffer = new ArrayBuffer(FIRST_READ_BYTES); // back to small once the burst is over
-      } else buffer = value.buffer as ArrayBuffer;
-      return { done: false, value: value.slice() };
-    },
+    read: () => reader.read(new Uint8Array(buffer)).then(copied),
     cancel: (reason) => reader.cancel(reason),
   };
+}
+
+/** What reads a body chunk by chunk: a stream's reader, or a guarded body's direct reader. */
+export interface ChunkReader {
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  cancel(reason?: unknown): Promise<void>;
+}
+
+const DIRECT = new WeakMap<ReadableStream<Uint8Array>, ChunkReader>();
+
+// The end a guarded body gives once it was cancelled (told apart from the upstream's own end).
+const CANCELLED: ReadableStreamReadResult<Uint8Array> = Object.freeze({
+  done: true,
+  value: undefined,
+});
+
+/**
+ * A reader of `body`: when it is a guarded body nobody has locked, its chunks read directly,
+ * without the stream around them (the stream's own reads and the direct ones share one state, so
+ * either may follow the other, one at a time); otherwise the stream's own reader.
+ */
+export function chunksOf(body: ReadableStream<Uint8Array>): ChunkReader {
+  const direct = body.locked ? undefined : DIRECT.get(body);
+  if (!direct) return body.getReader();
+  DIRECT.delete(body);
+  return direct;
 }
 
 /**
@@ -138,12 +167,62 @@ export function primedGuard(
     schedule();
   };
 
+  // The failure that ended the body, once it failed: every read after it rejects with it.
+  let failedWith: { readonly reason: unknown } | undefined;
+  /** The end given once the body is over without an end of its own (it failed or was cancelled). */
+  const over = (): ReadableStreamReadResult<Uint8Array> => {
+    if (failedWith) throw failedWith.reason;
+    return CANCELLED;
+  };
+
+  /** What a read of the upstream gave, as the next chunk (the usual case, see `next`). */
+  const got = (chunk: ReadableStreamReadResult<Uint8Array>) => {
+    waitingSince = undefined;
+    if (settled) return over();
+    if (chunk.done) settle();
+    else arrived();
+    return chunk;
+  };
+  const readFailed = (error: unknown) => {
+    waitingSince = undefined;
+    fail(error);
+    return over();
+  };
+
+  /**
+   * The next chunk of the guarded body, or its end; rejects with its failure. Both its readers
+   * read here: the stream's pull and the direct reader (see chunksOf). Chained with `then`, not
+   * an async function: once the answer streams this runs once per chunk.
+   */
+  const next = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    if (held.length > 0 || ahead) return fromHeld();
+    if (settled) return Promise.resolve().then(over);
+    waitingSince = clock.now();
+    return reader.read().then(got, readFailed);
+  };
+
+  /** `next` while chunks read ahead are held or on their way. */
+  const fromHeld = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    // A chunk already held goes out at once; otherwise one being read ahead lands in `held`.
+    if (held.length === 0 && ahead) await ahead.catch(() => {});
+    const chunk = held.shift();
+    if (!chunk) return await next();
+    if ("error" in chunk) {
+      failedWith = { reason: chunk.error };
+      throw chunk.error;
+    }
+    if (chunk.done) settle();
+    else arrived();
+    return chunk;
+  };
+
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       fail = (reason) => {
         if (settled) return;
         stop(reason);
         held.length = 0; // an errored stream gives out nothing more
+        failedWith = { reason };
         controller.error(reason);
       };
       if (options.signal?.aborted) return fail(options.signal.reason);
@@ -151,27 +230,15 @@ export function primedGuard(
       schedule();
     },
     async pull(controller) {
-      // A chunk already held goes out at once; otherwise one being read ahead lands in `held`.
-      if (held.length === 0 && ahead) await ahead.catch(() => {});
-      let chunk = held.shift();
-      if (chunk && "error" in chunk) return controller.error(chunk.error);
-      if (!chunk) {
-        if (settled) return;
-        waitingSince = clock.now();
-        try {
-          chunk = await reader.read();
-        } catch (error) {
-          return fail(error);
-        } finally {
-          waitingSince = undefined;
-        }
-        if (settled) return;
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await next();
+      } catch (error) {
+        // Erroring a stream that has its error already changes nothing.
+        return controller.error(error);
       }
-      if (chunk.done) {
-        settle();
-        return controller.close();
-      }
-      arrived();
+      if (chunk === CANCELLED) return; // the stream was cancelled: it is closed already
+      if (chunk.done) return controller.close();
       controller.enqueue(chunk.value);
     },
     cancel(reason) {
@@ -205,6 +272,17 @@ export function primedGuard(
     ahead = read;
     return Promise.race([read, failure]);
   };
+
+  // The same chunks without the stream around them: one stream hop less per chunk for the relay,
+  // which is the body's only reader once the answer streams.
+  DIRECT.set(stream, {
+    read: next,
+    cancel(reason) {
+      settle();
+      held.length = 0; // as from a cancelled stream, nothing more comes out
+      return reader.cancel(reason);
+    },
+  });
 
   const firstChunk = readAhead();
   firstChunk.catch(() => {}); // a failure is reported by pull too

@@ -35,6 +35,9 @@ const MAX_HEAD = 64 * 1024;
 // Body bytes read with a head that are joined to it into one write (see toServer).
 const JOIN_BODY_BYTES = 16 * 1024;
 const encoder = new TextEncoder();
+const NO_BYTES = new Uint8Array(0);
+// The first buffer for a head split across reads (it doubles while the head goes on).
+const SPLIT_HEAD_BYTES = 4 * 1024;
 
 /** A guarded listener: accepts on `listener`, forwards to the HTTP server at `backend`. */
 export interface Guard {
@@ -222,7 +225,8 @@ async function serveConnection(
 
   // Client → server: request heads are collected whole (they are small), bodies pass through.
   const toServer = (async () => {
-    let head = new Uint8Array(4 * 1024);
+    // Allocated only for a head split across reads (rare): every open connection kept 4 KiB.
+    let head = NO_BYTES;
     let headLength = 0;
     let bodyLeft: number | "unknown" = 0;
     let chunkedTail = "";
@@ -274,7 +278,10 @@ async function serveConnection(
           // copied a large body's first read (up to 64 KiB) three times per request.
           if (headLength + data.byteLength > head.byteLength) {
             const grown = new Uint8Array(
-              Math.min(MAX_HEAD + 4, Math.max(head.byteLength * 2, headLength + data.byteLength)),
+              Math.min(
+                MAX_HEAD + 4,
+                Math.max(head.byteLength * 2, SPLIT_HEAD_BYTES, headLength + data.byteLength),
+              ),
             );
             grown.set(head.subarray(0, headLength));
             head = grown;

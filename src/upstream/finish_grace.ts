@@ -5,6 +5,7 @@
  */
 
 import { type Cancel, deadline } from "../core/deadlines.ts";
+import type { ChunkReader } from "../resilience/body_guard.ts";
 
 /**
  * A usage chunk is written right after its finish (milliseconds later, even through a gateway);
@@ -19,7 +20,7 @@ const ENDED: ReadableStreamReadDoneResult<Uint8Array> = { done: true, value: und
  * comes first; the read given up on is settled by the caller cancelling the reader.
  */
 export async function readUntil(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
+  reader: ChunkReader,
   until: number,
 ): Promise<ReadableStreamReadResult<Uint8Array>> {
   const read = reader.read();

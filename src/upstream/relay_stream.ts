@@ -10,6 +10,7 @@
  */
 
 import { type Cancel, deadline } from "../core/deadlines.ts";
+import { chunksOf } from "../resilience/body_guard.ts";
 import {
   type AnthropicErrorBody,
   type AnthropicErrorType,
@@ -99,6 +100,7 @@ export function eventTooLarge(describeUpstream: string): StreamEnd {
 }
 
 const encoder = new TextEncoder();
+const ENDED: ReadableStreamReadResult<Uint8Array> = { done: true, value: undefined };
 const PING = encoder.encode(sseFrame("ping", { type: "ping" }));
 const DEFAULT_PING_MS = 10_000;
 
@@ -113,7 +115,7 @@ export function relayFrames(
   source: FrameSource,
   hooks: RelayHooks,
 ): ReadableStream<Uint8Array> {
-  const reader = upstream.getReader();
+  const reader = chunksOf(upstream);
   let finished = false;
   let sentAny = false;
   let contentSent = false;
@@ -214,24 +216,28 @@ export function relayFrames(
     return readUntil(reader, graceEndsAt);
   };
 
-  /** Reads one upstream chunk; true once something was enqueued or the stream closed. */
-  const step = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    let result: ReadableStreamReadResult<Uint8Array>;
-    try {
-      result = await read();
-      // Ended meanwhile (ccp shutting down): the client has its last frame already.
-      if (finished) return true;
-    } catch (error) {
-      if (finished) return true;
-      // The upstream had said it finished: the connection's end lost nothing the answer needs.
-      if (source.finishing) result = { done: true, value: undefined };
-      else {
-        const reason = hooks.describeError?.(error) ??
-          (error instanceof Error ? error.message : String(error));
-        fail(controller, `${hooks.describeUpstream} failed mid-stream: ${reason}`);
-        return true;
-      }
-    }
+  /** A read of the upstream failed: true once the stream is over for it. */
+  const readFailed = (
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    error: unknown,
+  ): boolean => {
+    // Ended meanwhile (ccp shutting down): the client has its last frame already.
+    if (finished) return true;
+    // The upstream had said it finished: the connection's end lost nothing the answer needs.
+    if (source.finishing) return false;
+    const reason = hooks.describeError?.(error) ??
+      (error instanceof Error ? error.message : String(error));
+    fail(controller, `${hooks.describeUpstream} failed mid-stream: ${reason}`);
+    return true;
+  };
+
+  /** Relays what one upstream read gave; true once something was enqueued or the stream closed. */
+  const relayed = (
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    result: ReadableStreamReadResult<Uint8Array>,
+  ): boolean => {
+    // Ended meanwhile (ccp shutting down): the client has its last frame already.
+    if (finished) return true;
     let frames: Frames;
     const answered = source.answerChars;
     try {
@@ -258,8 +264,18 @@ export function relayFrames(
       if (pingMs > 0 && !finished) cancelPing = deadline(pingMs, pingCheck);
     },
     // A pull must enqueue or close before it returns: the stream does not pull again by itself.
+    // One async frame per pull, however many reads it takes (not one per read).
     async pull(controller) {
-      while (!(await step(controller)));
+      for (;;) {
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          result = await read();
+        } catch (error) {
+          if (readFailed(controller, error)) return;
+          result = ENDED;
+        }
+        if (relayed(controller, result)) return;
+      }
     },
     async cancel(reason) {
       hooks.onCancel?.();

@@ -4,7 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { primedGuard } from "../../src/resilience/body_guard.ts";
+import { chunksOf, primedGuard } from "../../src/resilience/body_guard.ts";
+import { FakeClock } from "./fake_clock.ts";
 import { concatBytes } from "../helpers/bytes.ts";
 
 /** A byte stream serving `payload` into whatever view each read offers; records the view sizes. */
@@ -108,6 +109,7 @@ function manualSource() {
     body,
     push: (text: string) => controller.enqueue(new TextEncoder().encode(text)),
     fail: (error: Error) => controller.error(error),
+    close: () => controller.close(),
   };
 }
 
@@ -143,4 +145,72 @@ Deno.test("a read ahead that fails still lets the chunks held before it out, the
   const reader = guarded.body.getReader();
   assert.equal(decoded(await reader.read()), ": keep-alive\n\n");
   await assert.rejects(reader.read(), /connection reset/);
+});
+
+Deno.test("a guarded body's chunks read directly: the same chunks, then its end, no stream locked", async () => {
+  const upstream = manualSource();
+  const guarded = primedGuard(upstream.body, { provider: "p", idleMs: 0 });
+  upstream.push("event: ping\n\n");
+  await guarded.firstChunk;
+  const direct = chunksOf(guarded.body);
+  // The relay reads the body this way: no reader of the stream, one stream hop less per chunk.
+  assert.equal(guarded.body.locked, false);
+  assert.equal(decoded(await direct.read()), "event: ping\n\n");
+  upstream.push("data: {}\n\n");
+  assert.equal(decoded(await direct.read()), "data: {}\n\n");
+  upstream.close();
+  assert.equal(decoded(await direct.read()), "(done)");
+  assert.equal(decoded(await direct.read()), "(done)");
+  // Handed out once: a second reader of the same body is the stream's own.
+  const again = chunksOf(guarded.body);
+  assert.equal(guarded.body.locked, true);
+  await again.cancel();
+  // Any other stream is read through its own reader.
+  const plain = ReadableStream.from([Uint8Array.of(1)]);
+  const reader = chunksOf(plain);
+  assert.equal(plain.locked, true);
+  assert.deepEqual(await reader.read(), { done: false, value: Uint8Array.of(1) });
+});
+
+Deno.test("read directly, an idle timeout and a failed read ahead end the body as the stream does", async () => {
+  const clock = new FakeClock();
+  const upstream = manualSource();
+  const guarded = primedGuard(upstream.body, { provider: "p", idleMs: 1000, clock });
+  upstream.push("event: ping\n\n");
+  await guarded.firstChunk;
+  const direct = chunksOf(guarded.body);
+  assert.equal(decoded(await direct.read()), "event: ping\n\n");
+  const waiting = direct.read();
+  waiting.catch(() => {});
+  await clock.advance(1000);
+  await assert.rejects(waiting, /idle/);
+  await assert.rejects(direct.read(), /idle/);
+
+  const failing = manualSource();
+  const second = primedGuard(failing.body, { provider: "p", idleMs: 0 });
+  failing.push(": keep-alive\n\n");
+  await second.firstChunk;
+  const ahead = second.readAhead();
+  failing.fail(new Error("connection reset"));
+  await assert.rejects(ahead, /connection reset/);
+  const reader = chunksOf(second.body);
+  assert.equal(decoded(await reader.read()), ": keep-alive\n\n");
+  await assert.rejects(reader.read(), /connection reset/);
+  await assert.rejects(reader.read(), /connection reset/);
+});
+
+Deno.test("a body cancelled through its direct reader lets the upstream go", async () => {
+  let cancelled: unknown;
+  const upstream = new ReadableStream<Uint8Array>({
+    start: (c) => c.enqueue(new TextEncoder().encode("event: ping\n\n")),
+    cancel: (reason) => void (cancelled = reason),
+  });
+  let settled = 0;
+  const guarded = primedGuard(upstream, { provider: "p", idleMs: 0, onSettle: () => settled++ });
+  await guarded.firstChunk;
+  const direct = chunksOf(guarded.body);
+  await direct.cancel("client gone");
+  assert.equal(cancelled, "client gone");
+  assert.equal(settled, 1);
+  assert.equal(decoded(await direct.read()), "(done)");
 });

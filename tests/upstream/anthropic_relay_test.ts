@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { relayAnthropicStream } from "../../src/upstream/anthropic/relay.ts";
+import { primedGuard } from "../../src/resilience/body_guard.ts";
 import {
   encodeEvents,
   type SseEvent,
@@ -42,6 +43,17 @@ Deno.test("relay: any chunking gives the same events, model rewritten, usage rea
       `usage at chunk size ${size}`,
     );
   }
+});
+
+Deno.test("relay: an upstream body under its timeouts is read without its stream, all of it", async () => {
+  const events = thinkingTextToolTurn("upstream-model");
+  const guarded = primedGuard(chunked(encodeEvents(events), 64), { provider: "p", idleMs: 60_000 });
+  const got = parseSse(await relayText(guarded.body));
+  assert.equal(got.length, events.length);
+  assert.equal(got.at(-1)?.event, "message_stop");
+  // Read through the guard's direct reader: each chunk skips one stream hop (its promises and
+  // queue), and the body's stream is never locked.
+  assert.equal(guarded.body.locked, false);
 });
 
 Deno.test("relay: an error mid-event is closed off before the error frame", async () => {

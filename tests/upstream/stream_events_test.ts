@@ -16,6 +16,35 @@ Deno.test("stream events: boundaries, splitting and one read of each event", asy
   await t.step("splitting drops blank pieces", () => {
     assert.deepEqual(splitEvents("a\n\nb\n\n"), ["a", "b"]);
   });
+  await t.step("an event of one name and one data line reads as any event does", () => {
+    const names = ["event:", "event: ", "event:  ", "event:ping", "event: ping", "event:  ping "];
+    const datas = ["data:", "data: ", "data:  ", 'data:{"type":"ping"}', 'data: {"type":"ping"}'];
+    const more = ['data:  {"type":"message_stop"}', 'data: {"type":"error","error":{}}', "data: {"];
+    for (const name of names) {
+      for (const data of [...datas, ...more]) {
+        const event = `${name}\n${data}`;
+        // A comment line takes the event off the two-line reading, through the line by line one.
+        assert.deepEqual(inspectEvent(event), inspectEvent(`${event}\n: c`), JSON.stringify(event));
+      }
+    }
+  });
+  await t.step("one event alone (the usual read) splits as any text does", () => {
+    const texts = [
+      'event: ping\ndata: {"type":"ping"}\n\n',
+      "\n\n",
+      " \n\n",
+      "a",
+      "",
+      "a\n\n\n\n",
+      "\n\na\n\n",
+      "a\n\nb",
+      ": keep-alive\n\n",
+    ];
+    for (const text of texts) {
+      const split = text.split("\n\n").filter((event) => event.trim() !== "");
+      assert.deepEqual(splitEvents(text), split, JSON.stringify(text));
+    }
+  });
   const table: Array<[string, string, string]> = [
     ["simple", 'event: ping\ndata: {"type":"ping"}', "pass"],
     ["multi-line data", 'event: x\ndata: {"type":\ndata: "x"}', "pass"],

@@ -44,6 +44,8 @@ interface Opening {
 }
 
 const encoder = new TextEncoder();
+// One options object for every read's decode, not one per read.
+const STREAMING: TextDecodeOptions = { stream: true };
 const MESSAGE_STOP = encoder.encode('event: message_stop\ndata: {"type":"message_stop"}\n\n');
 
 /**
@@ -104,7 +106,7 @@ class AnthropicFrames implements FrameSource {
     const held = this.#held;
     const startsInCharacter = this.#endsInCharacter;
     this.#endsInCharacter = (bytes.at(-1) ?? 0) >= 0x80;
-    let fresh = this.#decoder.decode(bytes, { stream: true });
+    let fresh = this.#decoder.decode(bytes, STREAMING);
     if (this.#cr || fresh.includes("\r")) fresh = this.#lineFeeds(fresh);
     const found = lastEventEnd(held.tail + fresh);
     if (found === 0) {
@@ -297,6 +299,8 @@ class HeldText {
 
   /** Everything held, which is then released. */
   take(): string {
+    // The usual read ends with its last event: nothing is held, and nothing is allocated.
+    if (this.#pieces.length === 0) return "";
     const text = this.#pieces.join("");
     this.#pieces = [];
     this.length = 0;

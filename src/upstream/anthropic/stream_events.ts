@@ -34,6 +34,12 @@ export function lastEventEnd(text: string): number {
 
 /** Splits text made of whole events into the events (blank lines dropped). */
 export function splitEvents(text: string): string[] {
+  // The usual read is one whole event: no split, no filter.
+  const first = text.indexOf("\n\n");
+  if (first >= 0 && first === text.length - 2) {
+    const event = text.slice(0, first);
+    return event.trim() === "" ? [] : [event];
+  }
   return text.split("\n\n").filter((event) => event.trim() !== "");
 }
 
@@ -69,12 +75,17 @@ export function inspectEvent(event: string): EventVerdict {
   return name ? { kind: "pass", data: parsed } : { kind: "pass", data: parsed, unnamed: true };
 }
 
-// The usual event is `event: <name>\ndata: <json>`: read that shape without splitting lines.
-const SIMPLE = /^event: ?([^\n]*)\ndata: ?([^\n]*)$/;
-
 function fieldsOf(event: string): { name: string; data?: string } {
-  const simple = SIMPLE.exec(event);
-  if (simple) return { name: simple[1]!.trim(), data: simple[2]! };
+  // The usual event is `event: <name>\ndata: <json>`: read that shape without splitting lines
+  // (and without a regular expression's match array per event).
+  const lf = event.indexOf("\n");
+  if (lf >= 6 && event.startsWith("event:") && event.startsWith("data:", lf + 1)) {
+    if (event.indexOf("\n", lf + 1) < 0) {
+      const nameAt = lf > 6 && event.charCodeAt(6) === 32 ? 7 : 6;
+      const dataAt = event.charCodeAt(lf + 6) === 32 ? lf + 7 : lf + 6;
+      return { name: event.slice(nameAt, lf).trim(), data: event.slice(dataAt) };
+    }
+  }
   let name = "";
   let data: string | undefined;
   for (const line of event.split("\n")) {
