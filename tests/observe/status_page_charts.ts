@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Browser } from "npm:puppeteer-core@24.43.1";
+import type { Browser, Page } from "npm:puppeteer-core@24.43.1";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 
@@ -96,80 +96,69 @@ function drawn(id: string): string {
   })()`;
 }
 
-async function charts(browser: Browser, url: string, zone: string): Promise<void> {
-  const context = await browser.createBrowserContext();
-  try {
-    const page = await context.newPage();
-    await page.emulateTimezone(zone);
-    await page.setViewport({ width: 1280, height: 900 });
-    await page.setRequestInterception(true);
-    page.on("request", (r) => {
-      if (!r.url().endsWith("/ui/state")) return void r.continue();
-      return void r.respond({
-        status: 200,
-        contentType: "application/json",
-        body: JSON.stringify(STATE),
-      });
-    });
-    await page.goto(`${url}/ui`);
-    await page.waitForFunction('document.querySelectorAll("#chart7 canvas").length === 1');
-    // The latest requests show the cached part of a prompt, which the charts count too: `in 3`
-    // alone read as a 3-token prompt.
-    const row = await page.$$eval(
-      "#latest tr",
-      (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)),
-    );
-    const at = (name: string) => row[0]!.indexOf(name);
-    assert.equal(row[1]![at("in")], "3");
-    assert.equal(row[1]![at("cache read")], "45,000");
-    assert.equal(row[1]![at("cache write")], "1,200");
-    // One unit for times: the duration was in seconds and the time to first token in ms.
-    assert.equal(row[1]![at("duration")], "2.10 s");
-    assert.equal(row[1]![at("ttft")], "0.80 s");
-    for (const [id, size] of [["chart24", HOUR], ["chart7", DAY]] as const) {
-      const d = await page.evaluate(drawn(id)) as Drawn;
-      // A label wider than its axis is cut at the canvas's edge (`$0.0020` read `$0.00`).
-      for (const side of ["tokens", "usd"] as const) {
-        const a = d.axes[side];
-        d.widths[side].forEach((w, i) =>
-          assert.ok(
-            a.tick + a.gap + w <= a.size,
-            `${zone} ${id}: the ${side} label ${
-              a.values[i]
-            } is ${w} px wide, its axis ${a.size} px`,
-          )
-        );
-      }
-      // Each bar is centred on its bucket's start: the scale reaches half a bucket past both ends.
-      const first = d.data[0]!, last = d.data[d.data.length - 1]!;
-      const half = size / 2000;
-      assert.ok(d.min <= first - half, `${zone} ${id}: the first bar is cut (${d.min} > ${first})`);
-      assert.ok(d.max >= last + half, `${zone} ${id}: the last bar is cut (${d.max} < ${last})`);
+/** The charts' checks on `page`, loaded again with `zone` as its time zone. */
+async function charts(page: Page, url: string, zone: string): Promise<void> {
+  await page.emulateTimezone(zone);
+  await page.goto(`${url}/ui`);
+  // The page is loaded again in each zone: its clock reads the zone's own time, not the last one's.
+  const clock = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" } as const;
+  const shown = await page.evaluate(
+    `new Intl.DateTimeFormat("en-US", ${JSON.stringify(clock)}).format(${NOW})`,
+  );
+  assert.equal(shown, new Intl.DateTimeFormat("en-US", { ...clock, timeZone: zone }).format(NOW));
+  await page.waitForFunction('document.querySelectorAll("#chart7 canvas").length === 1');
+  // The latest requests show the cached part of a prompt, which the charts count too: `in 3`
+  // alone read as a 3-token prompt.
+  const row = await page.$$eval(
+    "#latest tr",
+    (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)),
+  );
+  const at = (name: string) => row[0]!.indexOf(name);
+  assert.equal(row[1]![at("in")], "3");
+  assert.equal(row[1]![at("cache read")], "45,000");
+  assert.equal(row[1]![at("cache write")], "1,200");
+  // One unit for times: the duration was in seconds and the time to first token in ms.
+  assert.equal(row[1]![at("duration")], "2.10 s");
+  assert.equal(row[1]![at("ttft")], "0.80 s");
+  for (const [id, size] of [["chart24", HOUR], ["chart7", DAY]] as const) {
+    const d = await page.evaluate(drawn(id)) as Drawn;
+    // A label wider than its axis is cut at the canvas's edge (`$0.0020` read `$0.00`).
+    for (const side of ["tokens", "usd"] as const) {
+      const a = d.axes[side];
+      d.widths[side].forEach((w, i) =>
+        assert.ok(
+          a.tick + a.gap + w <= a.size,
+          `${zone} ${id}: the ${side} label ${a.values[i]} is ${w} px wide, its axis ${a.size} px`,
+        )
+      );
     }
-    // The ledger's days are UTC days: each tick of the 7-day chart sits on a bar and names its day.
-    const week = await page.evaluate(drawn("chart7")) as Drawn;
-    assert.ok(week.x.splits.length > 0);
-    week.x.splits.forEach((t, i) => {
-      assert.ok(week.data.includes(t), `${zone}: the tick ${week.x.values[i]} is on no bar`);
-      const day = new Date(t * 1000);
-      assert.equal(week.x.values[i], `${day.getUTCMonth() + 1}/${day.getUTCDate()}`);
-    });
-    assert.equal(week.x.values[week.x.values.length - 1], "12/6", zone);
-    // The hourly buckets are UTC hours: in a half-hour zone (India) local-hour ticks fell half an
-    // hour beside the bars. Each tick sits on a bar and names its local start time.
-    const day = await page.evaluate(drawn("chart24")) as Drawn;
-    assert.ok(day.x.splits.length >= 4, `${zone}: ${day.x.splits.length} ticks`);
-    const local = await page.evaluate(`${JSON.stringify(day.x.splits)}.map((t) => {
-      const d = new Date(t * 1000);
-      return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
-    })`) as string[];
-    day.x.splits.forEach((t, i) => {
-      assert.ok(day.data.includes(t), `${zone}: the hourly tick ${day.x.values[i]} is on no bar`);
-      assert.equal(day.x.values[i], local[i], zone);
-    });
-  } finally {
-    await context.close();
+    // Each bar is centred on its bucket's start: the scale reaches half a bucket past both ends.
+    const first = d.data[0]!, last = d.data[d.data.length - 1]!;
+    const half = size / 2000;
+    assert.ok(d.min <= first - half, `${zone} ${id}: the first bar is cut (${d.min} > ${first})`);
+    assert.ok(d.max >= last + half, `${zone} ${id}: the last bar is cut (${d.max} < ${last})`);
   }
+  // The ledger's days are UTC days: each tick of the 7-day chart sits on a bar and names its day.
+  const week = await page.evaluate(drawn("chart7")) as Drawn;
+  assert.ok(week.x.splits.length > 0);
+  week.x.splits.forEach((t, i) => {
+    assert.ok(week.data.includes(t), `${zone}: the tick ${week.x.values[i]} is on no bar`);
+    const day = new Date(t * 1000);
+    assert.equal(week.x.values[i], `${day.getUTCMonth() + 1}/${day.getUTCDate()}`);
+  });
+  assert.equal(week.x.values[week.x.values.length - 1], "12/6", zone);
+  // The hourly buckets are UTC hours: in a half-hour zone (India) local-hour ticks fell half an
+  // hour beside the bars. Each tick sits on a bar and names its local start time.
+  const day = await page.evaluate(drawn("chart24")) as Drawn;
+  assert.ok(day.x.splits.length >= 4, `${zone}: ${day.x.splits.length} ticks`);
+  const local = await page.evaluate(`${JSON.stringify(day.x.splits)}.map((t) => {
+    const d = new Date(t * 1000);
+    return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+  })`) as string[];
+  day.x.splits.forEach((t, i) => {
+    assert.ok(day.data.includes(t), `${zone}: the hourly tick ${day.x.values[i]} is on no bar`);
+    assert.equal(day.x.values[i], local[i], zone);
+  });
 }
 
 /** The charts in every zone, in `browser` (the status page test's own), against a fresh ccp. */
@@ -188,11 +177,24 @@ routes:
     ctx: testContext(dir),
     flags: { config: "c.yaml", port: 0 },
   });
+  const context = await browser.createBrowserContext();
   try {
+    const page = await context.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    await page.setRequestInterception(true);
+    page.on("request", (r) => {
+      if (!r.url().endsWith("/ui/state")) return void r.continue();
+      return void r.respond({
+        status: 200,
+        contentType: "application/json",
+        body: JSON.stringify(STATE),
+      });
+    });
     for (const zone of ["UTC", "America/Los_Angeles", "Asia/Tokyo", "Asia/Kolkata"]) {
-      await charts(browser, server.url, zone);
+      await charts(page, server.url, zone);
     }
   } finally {
+    await context.close();
     await server.stop();
     await Deno.remove(dir, { recursive: true });
   }
