@@ -29,7 +29,10 @@ const CLASSIFIER_TOKENS = 36_000;
 /** Whether ccp sends a provider Claude Code's check as it came (an Anthropic-compatible relay). */
 export function relaysServerCheck(provider: ProviderConfig): boolean {
   if (provider.type !== "anthropic") return false;
-  const body = provider.cleaning.body({ ...CLASSIFIER_REQUEST, safeguards: [] });
+  const body = provider.cleaning.body(
+    { ...CLASSIFIER_REQUEST, safeguards: [] },
+    CLASSIFIER_REQUEST.model,
+  );
   return "safeguards" in body && provider.cleaning.keyedBetas([CHECK_BETA]).includes(CHECK_BETA);
 }
 

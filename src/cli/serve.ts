@@ -5,6 +5,8 @@ import type { Config, LogLevel } from "../config/types.ts";
 import { createLogger, type Logger } from "../core/log.ts";
 import { createServerApp, TRANSPORTS } from "../server/compose.ts";
 import { scheduleWarmUp } from "../server/warm_up.ts";
+import { environmentFetch } from "../upstream/http/clients.ts";
+import { OllamaContextWatch } from "../upstream/ollama/context_watch.ts";
 import { DepartureWatcher } from "../server/departures.ts";
 import { listen, type Listening } from "../server/listen.ts";
 import type { CliFlags } from "./args.ts";
@@ -179,6 +181,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   await shared?.start();
   // Clients that leave before their answer: the connection guard reports them as it sees them.
   const departures = new DepartureWatcher();
+  // Ollama models run with too little context for Claude Code: said in the log once each.
+  const ollama = new OllamaContextWatch(() => current, environmentFetch(), log);
   const app = createServerApp({
     departures,
     config: () => current,
@@ -188,7 +192,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     ...(ledger ? { ledger } : {}),
     ...(shared ? { shared } : {}),
     ...(guards ? { sharedGuards: guards } : {}),
-    ...(options.observers ? { observers: options.observers } : {}),
+    observers: [ollama, ...options.observers ?? []],
   });
 
   if (guards instanceof KvGuards) {
@@ -224,6 +228,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     log[line.level](line.text);
   }
   let cancelWarmUp = scheduleWarmUp(first, TRANSPORTS, { log });
+  let cancelOllamaCheck = ollama.schedule();
 
   const doReload = async (): Promise<boolean> => {
     log.info("Reloading the config");
@@ -247,8 +252,12 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       }
       current = next;
       cancelWarmUp();
+      cancelOllamaCheck();
       // A reload that ends while ccp stops would load for requests that will never come.
-      if (stopping === undefined) cancelWarmUp = scheduleWarmUp(next, TRANSPORTS, { log });
+      if (stopping === undefined) {
+        cancelWarmUp = scheduleWarmUp(next, TRANSPORTS, { log });
+        cancelOllamaCheck = ollama.schedule();
+      }
       log.setLevel(levelFor(next));
       log.info(`Config reloaded: ${configSourceText(next)}`);
       for (const warning of next.warnings) log.warn(warning);
@@ -269,6 +278,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const drain = async () => {
     log.info(`Stopping: no new connections; requests in flight get up to ${graceMs / 1000} s`);
     cancelWarmUp();
+    cancelOllamaCheck();
+    ollama.close();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const grace = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), graceMs);

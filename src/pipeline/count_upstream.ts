@@ -72,7 +72,7 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
       callAnthropic({
         provider: target.provider,
         model: target.model,
-        body: noDocuments(noImages(cleaning.body(call.body))),
+        body: noDocuments(noImages(cleaning.body(call.body, target.model))),
         clientHeaders: filterBetaHeader(call.headers, betaRuleOf(target.provider)),
         key,
         signal,

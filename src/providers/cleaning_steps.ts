@@ -4,33 +4,50 @@
  * these lists; the config builder compiles them once.
  */
 
+/**
+ * Upstream model names a body step is not applied to, by prefix: a gateway that serves
+ * Anthropic's models as well as others needs some steps for the others only. (Beta steps have
+ * none: one header rule serves every model of a provider.)
+ */
+export interface ModelScope {
+  readonly exceptModels?: readonly string[];
+}
+
 /** One request-cleaning rule by name, with its parameters and a one-line reason. */
 export type CleaningStep =
-  | {
-    readonly rule: "keepTopLevel" | "dropTopLevel";
-    readonly fields: readonly string[];
-    readonly reason: string;
-  }
   | {
     readonly rule: "keepOnlyBetas" | "dropBetas";
     readonly betas: readonly string[];
     readonly reason: string;
+    readonly exceptModels?: never;
   }
-  | { readonly rule: "dropToolFields"; readonly fields: readonly string[]; readonly reason: string }
-  | {
-    readonly rule:
-      | "stripCacheControl"
-      | "dropServerTools"
-      | "dropRedactedThinking"
-      | "disableAbsentThinking"
-      | "stripCcpThinking"
-      | "stripUnverifiableThinking"
-      | "foldSystemMessages"
-      | "dropBillingHeader"
-      | "rewriteToolIds"
-      | "resolveDeferredTools";
-    readonly reason: string;
-  };
+  | ModelScope
+    & (
+      | {
+        readonly rule: "keepTopLevel" | "dropTopLevel";
+        readonly fields: readonly string[];
+        readonly reason: string;
+      }
+      | {
+        readonly rule: "dropToolFields";
+        readonly fields: readonly string[];
+        readonly reason: string;
+      }
+      | {
+        readonly rule:
+          | "stripCacheControl"
+          | "dropServerTools"
+          | "dropRedactedThinking"
+          | "disableAbsentThinking"
+          | "stripCcpThinking"
+          | "stripUnverifiableThinking"
+          | "foldSystemMessages"
+          | "dropBillingHeader"
+          | "rewriteToolIds"
+          | "resolveDeferredTools";
+        readonly reason: string;
+      }
+    );
 
 /** The core Messages fields every compatible server implements. */
 const CORE_FIELDS = [
@@ -143,7 +160,7 @@ export const DEEPSEEK_CLEANING: readonly CleaningStep[] = [
 ];
 
 // Other betas are kept: OpenRouter hands them to Anthropic for anthropic/* models.
-/** OpenRouter: no context management; Anthropic's checks for anthropic/* models. */
+/** OpenRouter: no context management; deferral for anthropic/* models only; Anthropic's checks. */
 export const OPEN_ROUTER_CLEANING: readonly CleaningStep[] = [
   {
     rule: "dropBetas",
@@ -156,6 +173,11 @@ export const OPEN_ROUTER_CLEANING: readonly CleaningStep[] = [
     reason: "the same 400 follows from the body field alone, even when the beta was dropped",
   },
   { ...FOLD_SYSTEM, reason: "OpenRouter routes to many providers; several reject system messages" },
+  {
+    ...DEFERRED,
+    exceptModels: ["anthropic/"],
+    reason: 'other models 400 "Deferred custom tools are only supported on Anthropic models"',
+  },
   NO_BILLING,
   { ...TOOL_IDS, reason: "anthropic/* models are served by Anthropic, which 400s on foreign ids" },
   {

@@ -3,6 +3,7 @@
 import { PER_MINUTE_TOO_LARGE } from "../core/context_overflow.ts";
 import { ProxyError } from "../core/errors.ts";
 import { explicitRetryAfter, retryAfterFromBody, retryAfterFromHeaders } from "./backoff.ts";
+import { isPlanLimit, planResetAt } from "./plan_reset.ts";
 import { UpstreamTimeoutError } from "./timeout_error.ts";
 
 /** The next step after a failed attempt. */
@@ -48,17 +49,22 @@ export interface Classification {
   readonly retryAfterMs?: number;
   /** For a 429: whether it limits the model that answered (usual) or the whole key. */
   readonly scope?: "model" | "key";
+  /**
+   * The wait runs to a moment the upstream stated (a plan's usage window resetting): the key
+   * cools that long, hours or days, where an ordinary hint is capped.
+   */
+  readonly stated?: boolean;
 }
 
 // Words of a 429 that says the account's credits, balance or spending cap are used up: OpenAI's
 // `insufficient_quota` and its spend-limit codes, Moonshot's `exceeded_current_quota_error`, xAI's
 // "used all available credits or reached its monthly spending limit", Z.AI's 1113 "Insufficient
-// balance or no resource package", Anthropic's `enforced_spend_limit_reached`, Gemini's "prepayment
-// credits are depleted". Such a key serves again once someone pays or the month turns, not in
-// seconds. OpenAI's and Gemini's per-minute limits also say "exceeded your current quota", so
-// that phrase alone is no sign.
+// balance or no resource package" and 1309 (its GLM Coding Plan expired), Anthropic's
+// `enforced_spend_limit_reached`, Gemini's "prepayment credits are depleted". Such a key serves
+// again once someone pays or the month turns, not in seconds. OpenAI's and Gemini's per-minute
+// limits also say "exceeded your current quota", so that phrase alone is no sign.
 const SPENT =
-  /insufficient_quota|exceeded_current_quota|credit_balance_exhausted|(?:organization|project)_(?:spend|usage)_limit_exceeded|enforced_spend_limit_reached|used all available credits|credits are depleted|insufficient balance|no resource package|余额不足|out of credits/i;
+  /insufficient_quota|exceeded_current_quota|credit_balance_exhausted|(?:organization|project)_(?:spend|usage)_limit_exceeded|enforced_spend_limit_reached|used all available credits|credits are depleted|insufficient balance|no resource package|余额不足|out of credits|"(?:code|type)"\s*:\s*"?1309\b|套餐已到期/i;
 
 // Other words that mark a 429 as the whole key or account being limited, not one model's limit.
 const WHOLE_KEY =
@@ -70,6 +76,7 @@ const NAMES_A_MODEL = /\bmodel\s*[:=]/i;
 /** Whether a 429 limits only the model that answered, or every model of the key. */
 export function rateLimitScope(bodyText: string | undefined, model?: string): "model" | "key" {
   const text = bodyText ?? "";
+  if (isPlanLimit(text)) return "key";
   if (!SPENT.test(text) && !WHOLE_KEY.test(text)) return "model";
   if (NAMES_A_MODEL.test(text) || (model !== undefined && model !== "" && text.includes(model))) {
     return "model";
@@ -156,6 +163,19 @@ export function classify(failure: Failure, ctx: ClassifyContext): Classification
     // A passthrough "pool" is one shared slot: cooling it would lock out every client.
     if (ctx.passthroughAuth) {
       return verdict("next_target", "rate_limit", hint);
+    }
+    const resetAt = explicitRetryAfter(failure.headers, ctx.now) === undefined
+      ? planResetAt(failure.bodyText, ctx.now)
+      : undefined;
+    if (resetAt !== undefined) {
+      const wait = resetAt - ctx.now;
+      return {
+        action: "rotate_key",
+        cause: "rate_limit",
+        retryAfterMs: wait,
+        scope: "key",
+        stated: true,
+      };
     }
     if (CAPACITY.test(failure.bodyText ?? "")) return serverSide(status, "overloaded", ctx, hint);
     if (creditsSpent(failure, ctx)) return { action: "rotate_key", cause: "auth" };

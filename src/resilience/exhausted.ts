@@ -18,6 +18,17 @@ function sentence(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
+/**
+ * `12s` until `until`; a wait of an hour or more (a plan's window, a day's quota) also names the
+ * moment in UTC, since the upstream's own words may name it in another zone or not at all.
+ */
+function waitText(until: number, now: number): string {
+  const seconds = secondsUntil(until, now);
+  if (seconds < 3600) return `${seconds}s`;
+  const at = new Date(now + seconds * 1000).toISOString().slice(0, 16).replace("T", " ");
+  return `${seconds}s, at ${at} UTC`;
+}
+
 /** One clause per target: what state it is in and why. */
 function describeOutcome(outcome: TargetOutcome, now: number): string {
   const who = nameOf(outcome.target);
@@ -39,7 +50,7 @@ function describeOutcome(outcome: TargetOutcome, now: number): string {
         ? outcome.keys.lastRefusal
         : undefined;
       const last = words ? `; last: ${words}` : "";
-      return `${who}: ${parts.join(", ")} (usable again in ${secondsUntil(retryAt, now)}s${last})`;
+      return `${who}: ${parts.join(", ")} (usable again in ${waitText(retryAt, now)}${last})`;
     }
     case "open":
       return `${who}: paused after repeated failures${
@@ -173,7 +184,7 @@ function modelCooldown(
     `All credentials are cooling down after rate limits (429): ${
       outcomes.map((o) => describeOutcome(o, now)).join("; ")
     }`,
-  ) + ` Retry in ${seconds}s.`;
+  ) + ` Retry in ${waitText(retryAt, now)}.`;
   const relayed = outcomes.flatMap((o) => o.kind === "failed" ? [o.failure.relayHeaders] : []);
   return new UpstreamError("rate_limit_error", message, {
     status: 429,

@@ -21,6 +21,7 @@ import {
   type KeyLease,
   MAX_COOL_MS,
   MAX_MODELS_PER_KEY,
+  MAX_STATED_COOL_MS,
   newSlot,
   type Slot,
   THIRTY_MINUTES,
@@ -178,20 +179,23 @@ export class KeyPool {
 
   /**
    * Cools a key after a 429 for `model` (every model with {@link WHOLE_KEY}): for the server's
-   * hint when given, else 1 s doubling per repeat; both capped. `reason` is what the upstream
-   * said (key-free), for the refusal a client gets while every key cools.
+   * hint when given, else 1 s doubling per repeat; both capped, a `stated` reset (a plan's window
+   * ending at a moment the upstream named) less tightly. `reason` is what the upstream said
+   * (key-free), for the refusal a client gets while every key cools.
    */
   rateLimited(
     key: KeyLease,
     retryAfterMs?: number,
     model: string = WHOLE_KEY,
     reason?: string,
+    stated = false,
   ): number {
     const slot = this.#slots[key.index];
     if (!slot) return 0;
     const strikes = slot.strikes.get(model) ?? 0;
     const grown = FIRST_COOL_MS * 2 ** strikes;
-    const wait = Math.max(0, Math.min(retryAfterMs ?? grown, MAX_COOL_MS));
+    const cap = stated ? MAX_STATED_COOL_MS : MAX_COOL_MS;
+    const wait = Math.max(0, Math.min(retryAfterMs ?? grown, cap));
     setNewest(slot.strikes, model, strikes + 1, MAX_MODELS_PER_KEY, WHOLE_KEY);
     // A 429 that says nothing of when (a probe during an announced wait, often) does not cut
     // short a wait the upstream announced before.

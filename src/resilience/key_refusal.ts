@@ -25,7 +25,7 @@ export function noteKeyRefusal(
     // A set-aside key that answers 429 was accepted: the pool ends its set-aside (below), and
     // shared state must too, or the key is refused again where it is read back.
     if (keys.isSetAside(key, ref.model)) shared?.cleared(ref.provider, key.index, ref.model, false);
-    const until = keys.rateLimited(key, verdict.retryAfterMs, scope, detail);
+    const until = keys.rateLimited(key, verdict.retryAfterMs, scope, detail, verdict.stated);
     shared?.cooling(ref.provider, key.index, scope, until, verdict.retryAfterMs !== undefined);
     return;
   }

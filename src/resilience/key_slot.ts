@@ -58,6 +58,11 @@ export const FIRST_COOL_MS = 1000;
 /** No cool-down, hinted or not, lasts longer: providers announce resets that come sooner. */
 export const MAX_COOL_MS = THIRTY_MINUTES;
 /**
+ * The cap for a reset the upstream stated as a moment (a plan's weekly or monthly window): that
+ * moment is when the limit lifts, not a guess, and asking sooner only hears the same refusal.
+ */
+export const MAX_STATED_COOL_MS = 31 * 24 * 3_600_000;
+/**
  * Models one key keeps 429 history for. A client may name any upstream model, and a key's
  * per-model strikes are never read again for a model nobody asks for: past this many, those of
  * the models not rate limited lately are forgotten (the whole-key entry never is).

@@ -282,7 +282,10 @@ Deno.test("every preset: right URL, auth header, upstream model and cleaning", a
 
         // The wire carries exactly the preset's cleaning of what the client sent.
         const cleaning = provider.cleaning;
-        assert.deepEqual(got.body, { ...cleaning.body(sent), model: `up-${preset.id}` });
+        assert.deepEqual(got.body, {
+          ...cleaning.body(sent, `up-${preset.id}`),
+          model: `up-${preset.id}`,
+        });
         const betas = filterBetaHeader(new Headers({ "anthropic-beta": BETAS }), cleaning.betas);
         assert.equal(got.headers.get("anthropic-beta"), betas.get("anthropic-beta"));
         checkCleaning(preset.id, got);

@@ -325,6 +325,14 @@ Deno.test("a 429 saying the credits or spending cap are spent refuses the key li
       '{"error":{"code":"1113","message":"余额不足或无可用资源包,请充值。"}}',
     ],
     [
+      "Z.AI 1309, the GLM Coding Plan expired (Chinese, as documented)",
+      '{"error":{"code":"1309","message":"您的 GLM Coding Plan 套餐已到期,暂无法使用,前往官方续订后即可恢复 https://bigmodel.cn/claude-code"}}',
+    ],
+    [
+      "Z.AI 1309 on the Anthropic-style endpoint, its words in English",
+      '{"type":"error","error":{"type":"1309","message":"Your GLM Coding Plan has expired."}}',
+    ],
+    [
       "Anthropic's monthly cap of its tier",
       '{"type":"error","error":{"type":"rate_limit_error","message":"Your organization has reached its monthly spend limit.","details":{"error_code":"enforced_spend_limit_reached"}}}',
     ],
@@ -376,4 +384,83 @@ Deno.test("a 429 saying the credits or spending cap are spent refuses the key li
       assert.equal(verdict.cause, "rate_limit");
     });
   }
+});
+
+// Z.AI's and Zhipu's GLM Coding Plan, a spent window: the moment it lifts is in the message only,
+// in China Standard Time without a zone (NOW is 08:00 there). Code 1308 the 5-hour window, 1310 the
+// weekly or monthly one; `code` on the OpenAI-style endpoint, `type` on the Anthropic-style one.
+Deno.test("a GLM Coding Plan's spent window cools the whole key until the reset it states", async (t) => {
+  const rows = [
+    {
+      name: "1308, English (api.z.ai)",
+      body: {
+        error: {
+          code: "1308",
+          message: "Usage limit reached for 5 hour. Your limit will reset at 2026-01-01 13:00:00",
+        },
+      },
+      waitMs: 5 * 3_600_000,
+    },
+    {
+      name: "1308, Chinese (open.bigmodel.cn)",
+      body: {
+        error: {
+          code: "1308",
+          message: "已达到 5 小时的使用上限。您的限额将在 2026-01-01 09:30:15 重置。",
+        },
+      },
+      waitMs: 90 * 60_000 + 15_000,
+    },
+    {
+      name: "1310 in Chinese, its words alone (no code)",
+      body: {
+        error: { message: "您已达到每周/每月使用上限,您的限额将在 2026-01-02 08:00:00 重置" },
+      },
+      waitMs: 24 * 3_600_000,
+    },
+    {
+      name: "1310 on the Anthropic-style endpoint, days away",
+      body: {
+        type: "error",
+        error: {
+          type: "1310",
+          message: "Weekly/Monthly Limit Exhausted. Your limit will reset at 2026-01-04 08:00:00",
+        },
+      },
+      waitMs: 3 * 24 * 3_600_000,
+    },
+  ];
+  for (const row of rows) {
+    await t.step(row.name, () => {
+      const verdict = classify(
+        { status: 429, bodyText: JSON.stringify(row.body) },
+        { fallbackOn: [], now: NOW, model: "glm-4.6" },
+      );
+      assert.deepEqual(verdict, {
+        action: "rotate_key",
+        cause: "rate_limit",
+        retryAfterMs: row.waitMs,
+        scope: "key",
+        stated: true,
+      });
+    });
+  }
+  await t.step("a stated moment already past is an ordinary rate limit", () => {
+    const body = JSON.stringify({
+      error: {
+        code: "1308",
+        message: "Usage limit reached for 5 hour. Your limit will reset at 2026-01-01 07:59:00",
+      },
+    });
+    const verdict = classify({ status: 429, bodyText: body }, { fallbackOn: [], now: NOW });
+    assert.deepEqual(verdict, { action: "rotate_key", cause: "rate_limit", scope: "key" });
+  });
+  await t.step("the same words from another provider's code are not read as a plan", () => {
+    const body = JSON.stringify({
+      error: { code: "rate_limited", message: "Your limit will reset at 2026-01-01 13:00:00" },
+    });
+    const verdict = classify({ status: 429, bodyText: body }, { fallbackOn: [], now: NOW });
+    assert.equal(verdict.stated, undefined);
+    assert.equal(verdict.retryAfterMs, undefined);
+  });
 });

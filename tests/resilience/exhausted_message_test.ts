@@ -27,7 +27,7 @@ Deno.test("model_cooldown after an upstream message that ends its sentence: one 
     error: {
       type: "rate_limit_error",
       message: "All credentials are cooling down after rate limits (429): " + detail +
-        " Retry in 7200s.",
+        " Retry in 7200s, at 1970-01-01 02:00 UTC.",
       code: "model_cooldown",
       retry_after: 7200,
     },

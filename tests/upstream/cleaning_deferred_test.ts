@@ -77,21 +77,25 @@ Deno.test("resolveDeferredTools: loaded deferred tools only, references as text"
 
 Deno.test("deferred tools reach a gateway without deferral resolved, and Anthropic as sent", async (t) => {
   for (
-    const [preset, resolved] of [
-      ["moonshot_anthropic", true],
-      ["deepseek", true],
-      ["zai", true],
-      ["minimax", true],
-      ["ollama", true],
-      ["llamacpp", true],
-      ["anthropic", false],
+    const [preset, model, resolved] of [
+      ["moonshot_anthropic", "m", true],
+      ["deepseek", "m", true],
+      ["zai", "m", true],
+      ["minimax", "m", true],
+      ["ollama", "m", true],
+      ["llamacpp", "m", true],
+      ["anthropic", "m", false],
+      // OpenRouter serves both: Anthropic's models defer, the others answer 400.
+      ["open_router", "moonshotai/kimi-k2", true],
+      ["open_router", "openrouter/auto", true],
+      ["open_router", "anthropic/claude-sonnet-4.5", false],
     ] as const
   ) {
-    await t.step(preset, async () => {
+    await t.step(`${preset} ${model}`, async () => {
       const mock = startAnthropicMock([{ kind: "stream", events: textTurn("m", 1) }]);
       const ccp = startCcp(testConfig({
         providers: [provider("up", { preset, baseUrl: mock.url, apiKeys: ["sk-test-a1111"] })],
-        routes: { default: "up/m" },
+        routes: { default: `up/${model}` },
       }));
       try {
         const res = await postMessages(ccp.url, claudeCodeBody());
@@ -106,5 +110,70 @@ Deno.test("deferred tools reach a gateway without deferral resolved, and Anthrop
         await mock.close();
       }
     });
+  }
+});
+
+// OpenRouter's words for it (anthropics/claude-code#89211), from any gateway the catalog does not
+// know to route to models without deferral.
+const REFUSAL = {
+  type: "error",
+  error: {
+    type: "invalid_request_error",
+    message: "Deferred custom tools are only supported on Anthropic models and on " +
+      "Anthropic-compatible provider endpoints that implement deferral. Other endpoints cannot " +
+      "call tools omitted from tools[]. Received stealth/ox-alpha.",
+  },
+};
+
+Deno.test("an undeclared gateway refusing deferred tools: sent again resolved, and so from then on", async (t) => {
+  const mock = startAnthropicMock([
+    { kind: "json", status: 400, body: REFUSAL },
+    { kind: "stream", events: textTurn("m", 1) },
+  ]);
+  const ccp = startCcp(testConfig({
+    providers: [provider("gw", { baseUrl: mock.url, apiKeys: ["sk-test-a1111"] })],
+    routes: { default: "gw/stealth/ox-alpha" },
+  }));
+  try {
+    await t.step("the refused request is answered, sent once more without deferral", async () => {
+      const res = await postMessages(ccp.url, claudeCodeBody());
+      assert.equal(res.status, 200, await res.text());
+      assert.equal(mock.requests.length, 2);
+      assert.ok(JSON.stringify(mock.requests[0]!.body).includes("defer_loading"));
+      const again = JSON.stringify(mock.requests[1]!.body);
+      assert.equal(again.includes("defer_loading"), false, again.slice(0, 400));
+      assert.equal(again.includes("tool_reference"), false);
+      assert.ok(again.includes('"WebFetch"'), "the loaded tool is offered");
+    });
+    await t.step("the next request is sent resolved at once", async () => {
+      const res = await postMessages(ccp.url, claudeCodeBody());
+      assert.equal(res.status, 200, await res.text());
+      assert.equal(mock.requests.length, 3);
+      assert.equal(JSON.stringify(mock.requests[2]!.body).includes("defer_loading"), false);
+    });
+  } finally {
+    await ccp.close();
+    await mock.close();
+  }
+});
+
+Deno.test("the deferral refusal's words on a request without deferred tools stay a 400", async () => {
+  const mock = startAnthropicMock([{ kind: "json", status: 400, body: REFUSAL }]);
+  const ccp = startCcp(testConfig({
+    providers: [provider("gw", { baseUrl: mock.url, apiKeys: ["sk-test-a1111"] })],
+    routes: { default: "gw/m" },
+  }));
+  try {
+    const res = await postMessages(ccp.url, {
+      model: "claude-sonnet-4-5",
+      max_tokens: 100,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    assert.equal(res.status, 400);
+    await res.body?.cancel();
+    assert.equal(mock.requests.length, 1, "nothing to resolve: not sent again");
+  } finally {
+    await ccp.close();
+    await mock.close();
   }
 });

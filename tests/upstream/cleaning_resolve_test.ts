@@ -57,7 +57,7 @@ Deno.test("a type: anthropic provider without preset gets the safe default", () 
     context_management: { edits: [] },
     messages: [{ role: "user", content: "q" }],
   });
-  assert.equal(cleanFor({ baseUrl: "http://x" }).body(body), body, "nothing else is touched");
+  assert.equal(cleanFor({ baseUrl: "http://x" }).body(body, "m"), body, "nothing else is touched");
   assert.equal(stepsFor({ preset: "unknown_preset", baseUrl: "http://x" }), steps);
 });
 
@@ -88,13 +88,13 @@ Deno.test("third parties keep signed thinking; endpoints that may reach Anthropi
   });
   for (const preset of ["deepseek", "zai", "minimax", "moonshot_anthropic", "ollama"]) {
     assert.equal(
-      cleanFor({ preset, baseUrl: "http://x" }).body(body).messages,
+      cleanFor({ preset, baseUrl: "http://x" }).body(body, "m").messages,
       body.messages,
       preset,
     );
   }
   for (const preset of ["anthropic", "open_router", "cliproxyapi"]) {
-    const out = cleanFor({ preset, baseUrl: "http://x" }).body(body);
+    const out = cleanFor({ preset, baseUrl: "http://x" }).body(body, "m");
     const turn = (out.messages as Array<{ content: Array<{ type: string }> }>)[1]!;
     assert.deepEqual(turn.content.map((b) => b.type), ["text"], preset);
   }
@@ -143,7 +143,7 @@ Deno.test("stripCcpThinking keeps thinking on when the turn still starts with re
       { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "ok" }] },
     ],
   });
-  const out = cleanFor({ preset: "anthropic", baseUrl: "http://x" }).body(body);
+  const out = cleanFor({ preset: "anthropic", baseUrl: "http://x" }).body(body, "m");
   assert.deepEqual(out.thinking, { type: "adaptive" });
   assert.deepEqual(out.context_management, body.context_management);
   const turn = (out.messages as Array<{ content: Array<{ type: string }> }>)[1]!;
@@ -160,13 +160,13 @@ Deno.test("Claude Code's effort reaches the local servers that read it (Ollama, 
     messages: [{ role: "user", content: "q" }],
   });
   for (const preset of ["ollama", "vllm"]) {
-    const out = cleanFor({ preset, baseUrl: "http://127.0.0.1:1" }).body(body);
+    const out = cleanFor({ preset, baseUrl: "http://127.0.0.1:1" }).body(body, "m");
     assert.deepEqual(out.output_config, { effort: "high" }, preset);
     assert.deepEqual(out.thinking, { type: "adaptive" }, preset);
     assert.equal("context_management" in out, false, preset);
   }
   for (const preset of ["lmstudio", "llamacpp"]) {
-    const out = cleanFor({ preset, baseUrl: "http://127.0.0.1:1" }).body(body);
+    const out = cleanFor({ preset, baseUrl: "http://127.0.0.1:1" }).body(body, "m");
     assert.equal("output_config" in out, false, preset);
     assert.deepEqual(out.thinking, { type: "adaptive" }, preset);
   }
@@ -183,12 +183,12 @@ Deno.test("Claude Code's safeguards go only where Anthropic may be reached", () 
   });
   const kept = ["anthropic", "cliproxyapi", "open_router", undefined];
   for (const preset of kept) {
-    const out = cleanFor({ preset, baseUrl: "https://gateway.example" }).body(body);
+    const out = cleanFor({ preset, baseUrl: "https://gateway.example" }).body(body, "m");
     assert.ok("safeguards" in out, `${preset ?? "no preset"} may relay to Anthropic`);
   }
   for (const preset of PRESETS) {
     if (preset.type !== "anthropic" || kept.includes(preset.id)) continue;
-    const out = cleanFor({ preset: preset.id, baseUrl: "https://x.example" }).body(body);
+    const out = cleanFor({ preset: preset.id, baseUrl: "https://x.example" }).body(body, "m");
     assert.equal("safeguards" in out, false, preset.id);
   }
 });

@@ -85,7 +85,7 @@ Deno.test("tool ids: the mapping is a pure function (stable across turns, no col
 
 Deno.test("the Anthropic preset's cleaning rewrites ids and keeps genuine history", () => {
   const anthropic = cleaningFor({ preset: findPreset("anthropic"), baseUrl: "https://x" });
-  const out = anthropic.body(mixedHistory());
+  const out = anthropic.body(mixedHistory(), "claude-sonnet-4-5");
   const [, first] = out.messages as Msg[];
   assert.equal(first!.content[1]!.id, "toolu_call_abc");
 });

@@ -5,10 +5,12 @@ import { cleaningFor } from "../../src/upstream/cleaning/resolve.ts";
 import { findPreset } from "../../src/providers/catalog.ts";
 
 /** What a request to api.anthropic.com goes through after other providers served earlier turns. */
-const forRealAnthropic = cleaningFor({
+const cleaning = cleaningFor({
   preset: findPreset("anthropic"),
   baseUrl: "https://api.anthropic.com",
-}).body;
+});
+const forRealAnthropic = (body: Record<string, unknown>) =>
+  cleaning.body(body, "claude-sonnet-4-5");
 
 const ccpSig = encodeCcpSignature(
   { provider: "ds", protocol: "openai", model: "deepseek-chat" } as never,
@@ -98,12 +100,12 @@ Deno.test("real Anthropic preset cleans unsigned thinking; a compatible server k
     return b;
   };
   const anthropic = cleaningFor({ preset: findPreset("anthropic"), baseUrl: "http://127.0.0.1:1" });
-  const cleaned = anthropic.body(unsigned()).messages as Array<
+  const cleaned = anthropic.body(unsigned(), "m").messages as Array<
     { content: Array<{ type: string }> }
   >;
   assert.deepEqual(cleaned[3]!.content.map((c) => c.type), ["tool_use"]);
   const other = cleaningFor({ baseUrl: "http://127.0.0.1:1" });
-  const kept = other.body(unsigned()).messages as Array<{ content: Array<{ type: string }> }>;
+  const kept = other.body(unsigned(), "m").messages as Array<{ content: Array<{ type: string }> }>;
   assert.deepEqual(kept[3]!.content.map((c) => c.type), ["thinking", "tool_use"]);
 });
 

@@ -58,7 +58,7 @@ export const anthropicTransport: Transport = {
         learned: request.learned,
         log: request.log,
       });
-    const sent = withExtraBody(cleaning.body(body), settings);
+    const sent = withExtraBody(cleaning.body(body, request.model), settings);
     let result = await call(sent);
     if (
       !result.ok && verifiesSignatures(request.provider) &&
@@ -68,7 +68,7 @@ export const anthropicTransport: Transport = {
       // they count as foreign, so the cleaning strips them, now and on the session's later turns
       // (one refused round trip per session, and the cached prefix stays the same afterwards).
       FOREIGN_SIGNATURES.noteHistory(sent);
-      const again = withExtraBody(cleaning.body(body), settings);
+      const again = withExtraBody(cleaning.body(body, request.model), settings);
       if (JSON.stringify(again.messages) !== JSON.stringify(sent.messages)) {
         request.log?.warn(
           `${describeCall(request)} refused a thinking signature made elsewhere: ` +

@@ -23,7 +23,15 @@ import { disableAbsentThinking, dropRedactedThinking } from "./thinking.ts";
 import { rewriteToolIds } from "./tool_ids.ts";
 import { dropServerTools, dropToolFields } from "./tools.ts";
 import { dropTopLevel, keepTopLevel } from "./top_level.ts";
-import { type BetaRule, type BodyRule, chain, chainBetas, type Cleaning } from "./types.ts";
+import {
+  type BetaRule,
+  type BodyRule,
+  chain,
+  chainBetas,
+  type Cleaning,
+  exceptFor,
+  type ModelBodyRule,
+} from "./types.ts";
 
 export type { Cleaning } from "./types.ts";
 
@@ -74,9 +82,16 @@ export function ruleFor(step: CleaningStep): { body: BodyRule } | { betas: BetaR
 // refuse one that does not match the credential it was sent.
 const LOGIN_BETAS = dropBetas(["oauth-2025-04-20"]);
 
+/** A step's rule, kept from the models it names as exceptions (a body rule only). */
+function scopedRuleFor(step: CleaningStep): { body: ModelBodyRule } | { betas: BetaRule } {
+  const rule = ruleFor(step);
+  if (!step.exceptModels?.length || !("body" in rule)) return rule;
+  return { body: exceptFor(step.exceptModels, rule.body) };
+}
+
 /** Builds the cleaning for a list of steps (body steps run in the order listed). */
 export function cleaningFromSteps(steps: readonly CleaningStep[]): Cleaning {
-  const rules = steps.map(ruleFor);
+  const rules = steps.map(scopedRuleFor);
   const betaRules = rules.flatMap((r) => ("betas" in r ? [r.betas] : []));
   return {
     body: chain(rules.flatMap((r) => ("body" in r ? [r.body] : []))),

@@ -12,12 +12,15 @@ export type Obj = Record<string, unknown>;
  */
 export type BodyRule = (body: Body) => Body;
 
+/** A body rule that may depend on the upstream model the body is bound for. */
+export type ModelBodyRule = (body: Body, model: string) => Body;
+
 /** One cleaning step over the `anthropic-beta` values; returns the same array when it keeps all. */
 export type BetaRule = (betas: readonly string[]) => readonly string[];
 
 /** What ccp does to a request for one provider before sending it: body rules, then betas. */
 export interface Cleaning {
-  readonly body: BodyRule;
+  readonly body: ModelBodyRule;
   /** For a provider sent the client's own credentials (`auth: passthrough`). */
   readonly betas: BetaRule;
   /** For a provider sent ccp's key: `betas`, less the betas of the client's own login. */
@@ -33,9 +36,14 @@ export function without(body: Body, keys: readonly string[]): Body {
 }
 
 /** Chains rules left to right. */
-export function chain(rules: readonly BodyRule[]): BodyRule {
+export function chain(rules: readonly ModelBodyRule[]): ModelBodyRule {
   if (rules.length === 0) return (body) => body;
-  return (body) => rules.reduce((current, rule) => rule(current), body);
+  return (body, model) => rules.reduce((current, rule) => rule(current, model), body);
+}
+
+/** `rule`, except for models whose name starts with one of `prefixes`. */
+export function exceptFor(prefixes: readonly string[], rule: ModelBodyRule): ModelBodyRule {
+  return (body, model) => prefixes.some((p) => model.startsWith(p)) ? body : rule(body, model);
 }
 
 /** Chains beta rules left to right. */

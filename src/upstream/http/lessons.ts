@@ -1,7 +1,7 @@
 /**
  * What one refused attempt teaches a learning post (post.ts): the change that answers the
- * refusal — a beta left out, images or documents replaced by notes, a parameter dropped, an
- * output limit applied — remembered for that provider and model, and what to send next; or, for
+ * refusal — a beta left out, images or documents replaced by notes, deferred tools resolved, a
+ * parameter dropped, an output limit applied — remembered for that provider and model, and what to send next; or, for
  * a refusal of the output tokens asked for that this key could afford fewer of, what fits.
  */
 
@@ -14,6 +14,7 @@ import { refusedOutputLimit, withOutputLimits } from "./output_limit.ts";
 import { betaEntry, fieldsNeeding, refusedBetas, withoutBetas } from "./refused_betas.ts";
 import { NO_DOCUMENTS, refusesDocuments, withoutDocuments } from "./refused_documents.ts";
 import { NO_IMAGES, refusesImages, withoutImages } from "./refused_images.ts";
+import { NO_DEFERRAL, refusesDeferral, withoutDeferral } from "./refused_deferral.ts";
 import { refusedParameter, withoutParams } from "./refused_params.ts";
 
 type Json = Record<string, unknown>;
@@ -32,21 +33,28 @@ export interface Pupil {
   readonly log?: Logger;
 }
 
-/** Content a model may refuse, replaced by notes once it has: what to look for and what to say. */
+/** Content a model may refuse, replaced once it has: what to look for and what to say. */
 const REFUSABLE_CONTENT = [
   {
     entry: NO_IMAGES,
     refuses: refusesImages,
     without: withoutImages,
-    what: "images",
-    one: "image",
+    said: "does not accept images: sent again with each image replaced by a note, and so from " +
+      "now on (or set supports: { images: false })",
   },
   {
     entry: NO_DOCUMENTS,
     refuses: refusesDocuments,
     without: withoutDocuments,
-    what: "PDF documents",
-    one: "document",
+    said: "does not accept PDF documents: sent again with each document replaced by a note, " +
+      "and so from now on (or set supports: { documents: false })",
+  },
+  {
+    entry: NO_DEFERRAL,
+    refuses: refusesDeferral,
+    without: withoutDeferral,
+    said: "does not accept deferred tools: sent again with the tools the history loaded offered " +
+      "as plain tools, and so from now on",
   },
 ] as const;
 
@@ -85,13 +93,7 @@ export function lessonOf(
   }
   for (const content of REFUSABLE_CONTENT) {
     if (!content.refuses(failure.status, message, body)) continue;
-    if (learnAll(pupil, [content.entry])) {
-      warn(
-        pupil,
-        `does not accept ${content.what}: sent again with each ${content.one} replaced by a ` +
-          `note, and so from now on (or set supports: { ${content.one}s: false })`,
-      );
-    }
+    if (learnAll(pupil, [content.entry])) warn(pupil, content.said);
     return { body: content.without(body), headers };
   }
   const fewer = fewerOutputTokens(failure.status, message, body);

@@ -1,0 +1,33 @@
+/**
+ * The end of a subscription plan's usage window, as the upstream states it in its 429. Z.AI's and
+ * Zhipu's GLM Coding Plan say when a spent window lifts only in the message: code 1308 for the
+ * rolling window ("Usage limit reached for 5 hour. Your limit will reset at 2026-09-06 09:04:58",
+ * "已达到 5 小时的使用上限。您的限额将在 2026-09-06 09:04:58 重置"), code 1310 for the weekly or
+ * monthly one ("Weekly/Monthly Limit Exhausted. Your limit will reset at …"). The moment carries
+ * no zone and is China Standard Time (UTC+8) on both sites. Until then every request with that
+ * key is refused whatever the model, so the key cools until that moment rather than for seconds.
+ */
+
+// The plan's codes, wherever the endpoint puts them (`code` on the OpenAI-style API, `type` on the
+// Anthropic-style one), or its words for a spent window.
+const PLAN_LIMIT =
+  /"(?:code|type)"\s*:\s*"?13(?:08|10)\b|usage limit reached for \d+ \w+|weekly\/monthly limit exhausted|使用上限/i;
+const RESET_AT = /(?:will reset at|将在)\s*(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})/i;
+const CHINA_STANDARD_TIME = "+08:00";
+
+/** Whether a 429 body is a GLM Coding Plan's spent window (it limits the whole key). */
+export function isPlanLimit(bodyText: string | undefined): boolean {
+  return PLAN_LIMIT.test(bodyText ?? "");
+}
+
+/**
+ * The moment (epoch ms) a spent plan window stated in `bodyText` lifts; undefined when the body
+ * states none, or one already past (a clock or zone gone wrong is no reason to wait).
+ */
+export function planResetAt(bodyText: string | undefined, now: number): number | undefined {
+  if (!bodyText || !isPlanLimit(bodyText)) return undefined;
+  const match = RESET_AT.exec(bodyText);
+  if (!match) return undefined;
+  const at = Date.parse(`${match[1]}T${match[2]}${CHINA_STANDARD_TIME}`);
+  return Number.isNaN(at) || at <= now ? undefined : at;
+}

@@ -1,0 +1,143 @@
+/**
+ * The serving side of Ollama's context check (`ccp check` has the other): a model that Ollama
+ * runs with less context than Claude Code needs is named once in the log, on the first request
+ * routed to it. Nothing is asked on a request's way: a check shortly after start (and after a
+ * reload) reads `/api/ps` for the models loaded then and `/api/show` for a Modelfile's `num_ctx`;
+ * a model neither says anything of is asked about once, in the background, after the first
+ * request it served has ended (that request loaded it).
+ */
+
+import type { Config } from "../../config/types.ts";
+import { type Cancel, deadline } from "../../core/deadlines.ts";
+import { isRecord } from "../../core/json.ts";
+import type { Logger } from "../../core/log.ts";
+import type { RequestObserver, RequestRecord } from "../../pipeline/record.ts";
+import type { FetchLike } from "../http/clients.ts";
+import {
+  ask,
+  CLAUDE_CODE_CONTEXT,
+  loadedContexts,
+  ollamaModels,
+  rootOf,
+  runningContext,
+  shortContextWarning,
+} from "./context.ts";
+
+/** How long after start the check waits, so it never competes with a first request. */
+export const OLLAMA_CHECK_DELAY_MS = 1_000;
+
+/** A Modelfile's `PARAMETER num_ctx`, which Ollama runs the model with (`/api/show`). */
+function modelfileContext(show: unknown): number | undefined {
+  const parameters = isRecord(show) && typeof show.parameters === "string" ? show.parameters : "";
+  const match = /(?:^|\n)\s*num_ctx\s+(\d+)/.exec(parameters);
+  return match ? Number(match[1]) : undefined;
+}
+
+const nameOf = (provider: string, model: string) => `${provider}/${model}`;
+
+// Models asked about after a request: clients may name any model of a provider, so the questions
+// (and what they learn) stop at this many.
+const MAX_ASKED = 256;
+
+/** What ccp knows of the context of each routed Ollama model, and the log lines it owes. */
+export class OllamaContextWatch implements RequestObserver {
+  readonly #config: () => Config;
+  readonly #fetch: FetchLike;
+  readonly #log: Logger;
+  /** `provider/model` → its context, once Ollama said. */
+  readonly #known = new Map<string, number>();
+  /** Models asked about after their first request (once each). */
+  readonly #asked = new Set<string>();
+  readonly #warned = new Set<string>();
+  /** Ends the questions still out when ccp stops. */
+  readonly #stopped = new AbortController();
+
+  constructor(config: () => Config, fetchFn: FetchLike, log: Logger) {
+    this.#config = config;
+    this.#fetch = fetchFn;
+    this.#log = log;
+  }
+
+  /** Runs {@link check} `delayMs` from now, off any request's way; none without Ollama routes. */
+  schedule(delayMs = OLLAMA_CHECK_DELAY_MS): Cancel {
+    if (ollamaModels(this.#config()).size === 0) return () => {};
+    return deadline(delayMs, () => void this.check());
+  }
+
+  /** Ends any question still out (ccp is stopping). */
+  close(): void {
+    this.#stopped.abort();
+  }
+
+  /** Asks each routed Ollama server what its models run with (those it can say). */
+  async check(): Promise<void> {
+    const config = this.#config();
+    for (const [id, models] of ollamaModels(config)) {
+      const root = rootOf(config.providers[id]!.baseUrl);
+      const loaded = await this.#loaded(root);
+      if (!loaded) continue;
+      for (const model of models) {
+        const context = runningContext(loaded, model) ?? await this.#modelfile(root, model);
+        if (context !== undefined) this.#known.set(nameOf(id, model), context);
+      }
+    }
+  }
+
+  /**
+   * A request's end: each short-context Ollama model it was routed to is warned of (once per
+   * model); one Ollama has said nothing of is asked about, in the background.
+   */
+  ended(record: Readonly<RequestRecord>): void {
+    for (const { provider, model } of this.#ollamaTargets(record)) {
+      const name = nameOf(provider, model);
+      if (this.#known.has(name)) this.#warn(provider, model);
+      else if (!this.#asked.has(name) && this.#asked.size < MAX_ASKED) {
+        this.#asked.add(name);
+        void this.#askLoaded(provider, model);
+      }
+    }
+  }
+
+  #warn(provider: string, model: string): void {
+    const name = nameOf(provider, model);
+    const context = this.#known.get(name);
+    if (context === undefined || context >= CLAUDE_CODE_CONTEXT || this.#warned.has(name)) return;
+    this.#warned.add(name);
+    this.#log.warn(`provider "${provider}": ${shortContextWarning(model, context)}`);
+  }
+
+  /** The Ollama targets a request was routed to (its tries, and the one that answered). */
+  #ollamaTargets(record: Readonly<RequestRecord>): { provider: string; model: string }[] {
+    const providers = this.#config().providers;
+    const targets = record.provider !== undefined && record.model !== undefined
+      ? [{ provider: record.provider, model: record.model }, ...record.attempts]
+      : record.attempts;
+    return targets.filter((t) => providers[t.provider]?.preset === "ollama");
+  }
+
+  async #askLoaded(provider: string, model: string): Promise<void> {
+    const config = this.#config().providers[provider];
+    if (!config) return;
+    const loaded = await this.#loaded(rootOf(config.baseUrl));
+    const context = loaded ? runningContext(loaded, model) : undefined;
+    if (context === undefined) return;
+    this.#known.set(nameOf(provider, model), context);
+    this.#warn(provider, model);
+  }
+
+  async #loaded(root: string): Promise<Map<string, number> | undefined> {
+    const ps = await ask(this.#fetch, `${root}/api/ps`, { signal: this.#stopped.signal })
+      .catch(() => undefined);
+    return ps === undefined ? undefined : loadedContexts(ps);
+  }
+
+  async #modelfile(root: string, model: string): Promise<number | undefined> {
+    const show = await ask(this.#fetch, `${root}/api/show`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model }),
+      signal: this.#stopped.signal,
+    }).catch(() => undefined);
+    return modelfileContext(show);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * `ccp serve` with a route to Ollama: a model Ollama runs with too little context for Claude Code
+ * is named once in the log, on the first request routed to it, from a check made in the
+ * background after start (the requests themselves ask Ollama nothing more).
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "../../src/cli/serve.ts";
+import { inTempDir, testContext } from "./helpers.ts";
+
+/** Ollama as its API documents it: `/api/ps`, `/api/show`, and its Anthropic `/v1/messages`. */
+function startOllama() {
+  const asked: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    asked.push(path);
+    if (path === "/api/ps") {
+      return Response.json({
+        models: [{
+          name: "qwen3-coder:latest",
+          model: "qwen3-coder:latest",
+          size: 1,
+          digest: "d",
+          expires_at: "2026-12-06T23:00:00Z",
+          size_vram: 1,
+          context_length: 4096,
+        }],
+      });
+    }
+    if (path === "/v1/messages") {
+      await req.body?.cancel();
+      return Response.json({
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        model: "qwen3-coder",
+        content: [{ type: "text", text: "hi" }],
+        stop_reason: "end_turn",
+        stop_sequence: null,
+        usage: { input_tokens: 3, output_tokens: 1 },
+      });
+    }
+    return new Response("404 page not found", { status: 404 });
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, asked, close: () => server.shutdown() };
+}
+
+Deno.test("ccp serve warns once of an Ollama model run with too little context", async () => {
+  const ollama = startOllama();
+  await inTempDir("ccp_serve_ollama_", async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `providers:\n  ollama:\n    preset: ollama\n    base_url: ${ollama.url}\n` +
+        "routes:\n  default: ollama/qwen3-coder\n",
+    );
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
+    const send = async () => {
+      const response = await fetch(`${server.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "claude-sonnet-4-5",
+          max_tokens: 10,
+          messages: [{ role: "user", content: "hi" }],
+        }),
+      });
+      assert.equal(response.status, 200, await response.clone().text());
+      await response.body?.cancel();
+    };
+    const warnings = () => ctx.io.stderr.join("\n").match(/WARN .*with a context of 4096/g) ?? [];
+    try {
+      const deadline = performance.now() + 5000;
+      while (!ollama.asked.includes("/api/ps")) {
+        assert.ok(performance.now() < deadline, "the background check never asked /api/ps");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(warnings(), [], "nothing said before a request is routed there");
+      await send();
+      await send();
+      assert.equal(warnings().length, 1, ctx.io.stderr.join("\n"));
+      assert.match(warnings()[0]!, /provider "ollama": Ollama runs qwen3-coder/);
+      assert.equal(ollama.asked.filter((p) => p === "/api/ps").length, 1, "requests asked nothing");
+    } finally {
+      await server.stop();
+      await ollama.close();
+    }
+  });
+});

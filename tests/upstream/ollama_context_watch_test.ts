@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { createLogger } from "../../src/core/log.ts";
+import type { RequestRecord } from "../../src/pipeline/record.ts";
+import { OllamaContextWatch } from "../../src/upstream/ollama/context_watch.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+
+/**
+ * An Ollama server's `/api/ps` and `/api/show` as its API documents them: `loaded` is what
+ * `/api/ps` lists (changeable between calls), `modelfiles` each model's `parameters` text.
+ */
+function startOllama(loaded: Record<string, number>, modelfiles: Record<string, string> = {}) {
+  const asked: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/api/ps") {
+      asked.push("ps");
+      return Response.json({
+        models: Object.entries(loaded).map(([name, context_length]) => ({
+          name,
+          model: name,
+          size: 1,
+          digest: "d",
+          expires_at: "2026-12-06T23:00:00Z",
+          size_vram: 1,
+          context_length,
+        })),
+      });
+    }
+    if (path === "/api/show" && req.method === "POST") {
+      const { model } = await req.json();
+      asked.push(`show ${model}`);
+      return Response.json({
+        parameters: modelfiles[model] ?? 'stop "<|im_end|>"',
+        model_info: { "qwen3.context_length": 262144 },
+      });
+    }
+    return new Response("404 page not found", { status: 404 });
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, asked, close: () => server.shutdown() };
+}
+
+function setup(url: string, routes: Record<string, string>) {
+  const lines: string[] = [];
+  const log = createLogger({ level: "info", write: (line) => void lines.push(line) });
+  const config = testConfig({
+    providers: [provider("ollama", { preset: "ollama", baseUrl: url })],
+    routes,
+  });
+  const watch = new OllamaContextWatch(() => config, fetch, log);
+  const warnings = () => lines.filter((l) => l.includes("WARN"));
+  return { watch, warnings };
+}
+
+/** A finished request as the pipeline hands it to its observers (what the watch reads). */
+const served = (model: string) =>
+  ({
+    provider: "ollama",
+    model,
+    attempts: [{ provider: "ollama", model, outcome: "answered" }],
+  }) as unknown as RequestRecord;
+
+async function until(check: () => boolean): Promise<void> {
+  const end = performance.now() + 2000;
+  while (!check()) {
+    if (performance.now() > end) assert.fail("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+Deno.test("a model Ollama runs with too little context: one warning, on the first request routed to it", async (t) => {
+  const ollama = startOllama({ "qwen3-coder:latest": 4096, "gpt-oss:20b": 131072 }, {
+    "devstral": 'num_ctx 8192\nstop "</s>"',
+  });
+  const { watch, warnings } = setup(ollama.url, {
+    default: "ollama/qwen3-coder",
+    sonnet: "ollama/gpt-oss:20b",
+    haiku: "ollama/devstral",
+  });
+  try {
+    await watch.check();
+    await t.step("nothing is said before a request is routed there", () => {
+      assert.deepEqual(warnings(), []);
+    });
+    await t.step("loaded with 4096 tokens: warned once, saying what to set", () => {
+      watch.ended(served("qwen3-coder"));
+      watch.ended(served("qwen3-coder"));
+      assert.equal(warnings().length, 1);
+      assert.match(
+        warnings()[0]!,
+        /provider "ollama": Ollama runs qwen3-coder with a context of 4096 tokens: .*Claude Code needs at least 64000: set OLLAMA_CONTEXT_LENGTH=65536/,
+      );
+    });
+    await t.step("loaded with enough: nothing", () => {
+      watch.ended(served("gpt-oss:20b"));
+      assert.equal(warnings().length, 1);
+    });
+    await t.step("not loaded, its Modelfile sets num_ctx 8192: warned", () => {
+      watch.ended(served("devstral"));
+      assert.equal(warnings().length, 2);
+      assert.match(warnings()[1]!, /Ollama runs devstral with a context of 8192 tokens/);
+    });
+    await t.step("nothing more was asked: what the start check learned sufficed", () => {
+      assert.deepEqual(ollama.asked, ["ps", "show devstral"]);
+    });
+  } finally {
+    await ollama.close();
+  }
+});
+
+Deno.test("a model Ollama had not loaded at start is asked about once, after its first request", async () => {
+  const loaded: Record<string, number> = {};
+  const ollama = startOllama(loaded);
+  const { watch, warnings } = setup(ollama.url, { default: "ollama/qwen3-coder" });
+  try {
+    await watch.check();
+    assert.deepEqual(ollama.asked, ["ps", "show qwen3-coder"]);
+    // The first request loaded it, with Ollama's default context.
+    loaded["qwen3-coder:latest"] = 4096;
+    watch.ended(served("qwen3-coder"));
+    await until(() => warnings().length === 1);
+    assert.match(warnings()[0]!, /Ollama runs qwen3-coder with a context of 4096 tokens/);
+    watch.ended(served("qwen3-coder"));
+    watch.ended(served("qwen3-coder"));
+    assert.deepEqual(ollama.asked, ["ps", "show qwen3-coder", "ps"], "asked once after a request");
+    assert.equal(warnings().length, 1);
+  } finally {
+    await ollama.close();
+  }
+});
+
+Deno.test("no Ollama route: nothing is scheduled, nothing asked", () => {
+  const lines: string[] = [];
+  const log = createLogger({ level: "info", write: (line) => void lines.push(line) });
+  const config = testConfig({
+    providers: [provider("up", { baseUrl: "http://127.0.0.1:9" })],
+    routes: { default: "up/m" },
+  });
+  let asked = 0;
+  const watch = new OllamaContextWatch(() => config, () => {
+    asked++;
+    return Promise.reject(new Error("not to be asked"));
+  }, log);
+  const cancel = watch.schedule(0);
+  cancel();
+  watch.ended({ provider: "up", model: "m", attempts: [] } as unknown as RequestRecord);
+  assert.equal(asked, 0);
+  assert.deepEqual(lines, []);
+});
