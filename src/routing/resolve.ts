@@ -116,8 +116,28 @@ function pick(input: ResolutionInput, model: string, config: Config): Picked {
   if (input.urlPrefix) return resolveOverride(input.urlPrefix, ":", "url_prefix", config);
   if (input.tokenSuffix) return resolveOverride(input.tokenSuffix, "/", "token_suffix", config);
   return resolveName(model, config) ?? resolveRouteName(model, config) ??
-    resolveTag(input.request, config) ?? resolveScenario(input, config) ??
-    fallback(model, config);
+    resolveTag(input.request, config) ?? refuseStalePick(input.request.model, model, config) ??
+    resolveScenario(input, config) ?? fallback(model, config);
+}
+
+/**
+ * A `claude-ccp/<name>` whose name ccp no longer has: Claude Code keeps a `/model` pick in its
+ * settings, so a route or alias removed since would otherwise send every request to the default
+ * route, unnoticed. Refused as Anthropic refuses an unknown model, which Claude Code answers by
+ * asking for another pick. `default` and the tier names keep their rules.
+ */
+function refuseStalePick(asked: string, model: string, config: Config): undefined {
+  if (asked === model || model === "default" || (TIERS as readonly string[]).includes(model)) {
+    return undefined;
+  }
+  const names = [...Object.keys(config.routes), ...Object.keys(config.aliases)].join(", ");
+  throw new RouteRefused(
+    `Model "${asked}" names "${model}", which is no route, alias or configured provider/model ` +
+      `of ccp's now (routes and aliases: ${names}); it was picked from an earlier list: pick ` +
+      "another with /model",
+    "explicit",
+    "not_found_error",
+  );
 }
 
 /**

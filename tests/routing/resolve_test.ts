@@ -209,6 +209,27 @@ Deno.test("resolveModel: a route named exactly, as /model sends it from GET /v1/
   await t.step("only the exact name: a model that contains it goes by the other rules", () => {
     assert.equal(resolved("cheap-model").route, "default");
   });
+  await t.step("a picker name ccp no longer has is refused as an unknown model", () => {
+    // Claude Code keeps a /model pick in its settings: the alias or route may be gone since.
+    for (const model of ["claude-ccp/gone", "claude-ccp/gone-opus", "claude-ccp/other/x"]) {
+      assert.throws(
+        () => resolved(model),
+        (e: unknown) =>
+          e instanceof ClientRequestError && e.status === 404 &&
+          e.message.includes(`"${model}"`) && e.message.includes("/model") &&
+          e.message.includes("default, opus, image, cheap, my-fast"),
+        model,
+      );
+    }
+    // What it lists still resolves: aliases, provider/model, default and the tiers.
+    assert.equal(resolved("claude-ccp/my-fast").route, "alias:my-fast");
+    assert.equal(resolved("claude-ccp/nim/kimi").route, "explicit");
+    assert.equal(resolved("claude-ccp/default").route, "default");
+    assert.equal(resolved("claude-ccp/opus").route, "opus");
+    assert.equal(resolved("claude-ccp/haiku").route, "default");
+    // A name without the prefix is no pick: unknown names still go by tier or the default.
+    assert.equal(resolved("gone").route, "default");
+  });
   await t.step("tier names keep their rule: a scenario still comes first", () => {
     const image = {
       messages: [{

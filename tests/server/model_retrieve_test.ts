@@ -48,6 +48,16 @@ Deno.test("GET /v1/models/<id> under a routing prefix or token suffix says where
     const refused = await retrieve(ccp.url, "/nope:big/v1/models/sonnet");
     assert.equal(refused.status, 404);
     assert.equal(refused.json.error.type, "not_found_error");
+    // A picker name ccp does not have (an alias since removed) is refused too: 404 here. The
+    // listed ones answer as listed.
+    const stale = await retrieve(ccp.url, "/v1/models/claude-ccp/gone");
+    assert.equal(stale.status, 404);
+    assert.equal(stale.json.error.type, "not_found_error");
+    assert.match(stale.json.error.message, /claude-ccp\/gone/);
+    assert.equal(
+      (await retrieve(ccp.url, "/v1/models/claude-ccp/sonnet")).json.display_name,
+      "sonnet (up/son)",
+    );
   } finally {
     await ccp.close();
   }
