@@ -70,6 +70,12 @@ export class ResilienceRegistry {
   readonly #options: RegistryOptions;
   readonly #clock: Clock;
   readonly #providers = new Map<string, Entry>();
+  // The state each loaded provider config was handed. A request keeps the config it started
+  // with: one still retrying after a reload that changed its provider's keys gets the pool and
+  // limiter it began on, and must not replace the reloaded config's state (each turn would start
+  // both afresh, forgetting cool-downs and the slots held, so max_concurrency would be exceeded).
+  // Weak: a config no request holds any more lets its state go.
+  readonly #handed = new WeakMap<ProviderConfig, ProviderState>();
   readonly #breakers = new Map<string, CircuitBreaker>();
   /** Parameters upstreams refused, kept across config reloads like the other guards' state. */
   readonly learned = new LearnedParams();
@@ -89,9 +95,14 @@ export class ResilienceRegistry {
 
   /** The pool and limiter for `config.id`, built on first use and rebuilt when its keys or limits change. */
   provider(config: ProviderConfig): ProviderState {
+    const handed = this.#handed.get(config);
+    if (handed) return handed;
     const print = fingerprint(config);
     const found = this.#providers.get(config.id);
-    if (found && found.fingerprint === print) return found.state;
+    if (found && found.fingerprint === print) {
+      this.#handed.set(config, found.state);
+      return found.state;
+    }
     const state: ProviderState = {
       keys: new KeyPool(config.apiKeys, {
         usageLimit: config.keyUsageLimit,
@@ -107,6 +118,7 @@ export class ResilienceRegistry {
       }),
     };
     this.#providers.set(config.id, { fingerprint: print, state });
+    this.#handed.set(config, state);
     return state;
   }
 

@@ -33,6 +33,31 @@ Deno.test("ResilienceRegistry", async (t) => {
     }));
     assert.notEqual(fresh, limited);
   });
+  await t.step(
+    "a request still retrying on the config before a reload keeps its own pool",
+    async () => {
+      const registry = new ResilienceRegistry({ clock: new FakeClock() });
+      const before = provider("groq", { apiKeys: [KEY], maxConcurrency: 1 });
+      const old = registry.provider(before);
+      const after = provider("groq", { apiKeys: ["sk-new-key-000000000001"], maxConcurrency: 1 });
+      const reloaded = registry.provider(after);
+      assert.notEqual(old, reloaded);
+      // A request of the reloaded config holds the one slot; one begun before the reload retries.
+      const release = await reloaded.limiter.acquire();
+      assert.equal(registry.provider(before), old);
+      // The reloaded config's state is untouched: its slot is still held, its key still shown.
+      assert.equal(registry.provider(after), reloaded);
+      assert.deepEqual(registry.snapshot().providers.groq?.limiter, {
+        active: 1,
+        queued: 0,
+        inWindow: 0,
+      });
+      assert.deepEqual(registry.snapshot().providers.groq?.keys.map((k) => k.label), [
+        "key 1 (…0001)",
+      ]);
+      release();
+    },
+  );
   await t.step("one breaker per provider+model", () => {
     const registry = new ResilienceRegistry({ clock: new FakeClock() });
     assert.equal(registry.breaker("a", "m1"), registry.breaker("a", "m1"));
