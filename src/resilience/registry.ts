@@ -137,10 +137,15 @@ export class ResilienceRegistry {
     return breaker;
   }
 
-  /** Keys, limiter and breaker state for GET /health (never a raw key). */
-  snapshot(): ResilienceSnapshot {
+  /**
+   * Keys, limiter and breaker state for GET /health (never a raw key). Given the providers of the
+   * config in use, it shows theirs only: after a reload, a provider removed is gone, and one whose
+   * keys or limits changed shows no pool until its first request builds it (not the old keys).
+   */
+  snapshot(current?: Readonly<Record<string, ProviderConfig>>): ResilienceSnapshot {
     const providers: ResilienceSnapshot["providers"] = {};
-    for (const [id, { state }] of this.#providers) {
+    for (const [id, { fingerprint: print, state }] of this.#providers) {
+      if (current && !this.#serves(current[id], state, print)) continue;
       providers[id] = {
         keys: state.keys.snapshot(),
         limiter: state.limiter.snapshot(),
@@ -148,8 +153,18 @@ export class ResilienceRegistry {
       };
     }
     const targets: ResilienceSnapshot["targets"] = {};
-    for (const [id, breaker] of this.#breakers) targets[id] = breaker.snapshot();
+    for (const [id, breaker] of this.#breakers) {
+      if (current && current[id.slice(0, id.indexOf("/"))] === undefined) continue;
+      targets[id] = breaker.snapshot();
+    }
     return { providers, targets, learned_params: this.learned.snapshot() };
+  }
+
+  // True when `config` (a provider as the config in use has it) is served by `state`.
+  #serves(config: ProviderConfig | undefined, state: ProviderState, print: string): boolean {
+    if (!config) return false;
+    const handed = this.#handed.get(config);
+    return handed ? handed === state : fingerprint(config) === print;
   }
 
   #prune(): void {

@@ -121,7 +121,7 @@ export function addUiRoutes(
     c.json(
       await uiState({
         config: deps.config(),
-        snapshot: deps.registry.snapshot(),
+        snapshot: deps.registry.snapshot(deps.config().providers),
         inflight: deps.metrics.inflight,
         recent,
         version: deps.version,
