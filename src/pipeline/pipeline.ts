@@ -145,6 +145,7 @@ export class Pipeline {
         recorder,
         abort,
         { credential, keys: balanced.keys },
+        config,
       );
       return { answer, headers: routeHeaders(recorder) };
     }
@@ -154,6 +155,7 @@ export class Pipeline {
       resolution.routeKey,
       recorder,
       { credential, keys: balanced.keys },
+      config,
     ).dispatch(chain, signal);
     balanced.served(dispatched.target);
     // What the upstream asked to show the client (a passthrough plan's usage), then ccp's own.
@@ -203,6 +205,7 @@ export class Pipeline {
     recorder: Recorder,
     abort: () => void,
     who: Sender,
+    config: Config,
   ): Promise<Answer> {
     const { roundEvents, runWebTools } = await lazyImport("webtools/mod.ts");
     return await runWebTools(web, {
@@ -221,6 +224,7 @@ export class Pipeline {
             resolution.routeKey,
             recorder,
             who,
+            config,
           ).dispatch(chain, request.signal), this.#deps.shutdown),
       fetch: this.#deps.fetch,
       signal: request.signal,
@@ -305,6 +309,8 @@ export class Pipeline {
     routeKey: string | undefined,
     recorder: Recorder,
     { credential, keys }: Sender,
+    // The config the request started with: a reload while it retries does not change its body.
+    config: Config,
   ): Dispatcher<AttemptSuccess> {
     const transports = this.#deps.transports;
     const budgets = this.#deps.budgets;
@@ -329,7 +335,7 @@ export class Pipeline {
           signal,
           transports,
           // Declared transforms apply here only, per attempt: a failover target may have its own.
-          changes: transformsFor(this.#deps.config(), routeKey, target.provider.id),
+          changes: transformsFor(config, routeKey, target.provider.id),
           settings: variants.get(target),
           ...(credential && target.provider.auth === "passthrough"
             ? { credentialLabel: credential.label }
