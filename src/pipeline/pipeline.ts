@@ -31,6 +31,7 @@ import type { SharedBudgetCheck, SharedGuards } from "../resilience/shared_sync.
 import { lazyImport } from "../core/lazy_modules.ts";
 import { credentialRef } from "../upstream/http/headers.ts";
 import type { CredentialRef } from "../resilience/credential_holds.ts";
+import { priceOf } from "../usage/prices.ts";
 
 /** What the pipeline is built from; everything impure is injected. */
 export interface PipelineDeps {
@@ -327,8 +328,12 @@ export class Pipeline {
       ...(budgets?.sharedChecks
         ? { sharedBudgets: (ref) => budgets.sharedChecks!(client, ref.provider, ref.model) }
         : {}),
-      attempt: (target, key, signal) =>
-        recordedAttempt({
+      attempt: (target, key, signal) => {
+        // Priced now, by this request's config: the answer may end after a reload.
+        const price = priceOf(config, target.provider.id, target.model);
+        if (price) recorder.record.price = price;
+        else delete recorder.record.price;
+        return recordedAttempt({
           request,
           target,
           key,
@@ -340,7 +345,8 @@ export class Pipeline {
           ...(credential && target.provider.auth === "passthrough"
             ? { credentialLabel: credential.label }
             : {}),
-        }, recorder),
+        }, recorder);
+      },
       // A success that arrives after the client left is opened and cancelled, freeing the upstream.
       discard: (result) =>
         void result.open({ onEnd: () => {}, onCancel: () => {} })
