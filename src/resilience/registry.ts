@@ -117,6 +117,9 @@ export class ResilienceRegistry {
         clock: this.#clock,
       }),
     };
+    // The requests sent in the rate window were sent all the same: a new limit (or new keys) counts
+    // them too, as a restart does, rather than allowing a fresh burst at once.
+    if (found) state.limiter.adoptGrants(found.state.limiter.windowGrants());
     this.#providers.set(config.id, { fingerprint: print, state });
     this.#handed.set(config, state);
     return state;

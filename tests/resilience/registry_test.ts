@@ -58,6 +58,30 @@ Deno.test("ResilienceRegistry", async (t) => {
       release();
     },
   );
+  await t.step(
+    "a reload that changes the rate limit counts the requests already sent",
+    async () => {
+      const clock = new FakeClock();
+      const registry = new ResilienceRegistry({ clock });
+      const before = provider("groq", {
+        apiKeys: [KEY],
+        rateLimit: { requests: 3, windowMs: 60_000 },
+      });
+      const { limiter } = registry.provider(before);
+      for (let i = 0; i < 3; i++) (await limiter.acquire())();
+      // The user lowers the limit after the provider's 429s; the window is not over.
+      await clock.advance(10_000);
+      const after = provider("groq", {
+        apiKeys: [KEY],
+        rateLimit: { requests: 2, windowMs: 60_000 },
+      });
+      assert.deepEqual(registry.provider(after).limiter.snapshot(), {
+        active: 0,
+        queued: 0,
+        inWindow: 2,
+      });
+    },
+  );
   await t.step("one breaker per provider+model", () => {
     const registry = new ResilienceRegistry({ clock: new FakeClock() });
     assert.equal(registry.breaker("a", "m1"), registry.breaker("a", "m1"));
