@@ -117,9 +117,9 @@ export class ResilienceRegistry {
         clock: this.#clock,
       }),
     };
-    // The requests sent in the rate window were sent all the same: a new limit (or new keys) counts
-    // them too, as a restart does, rather than allowing a fresh burst at once.
-    if (found) state.limiter.adoptGrants(found.state.limiter.windowGrants());
+    // The requests sent in the rate window, and those still running, were sent all the same: a new
+    // limit (or new keys) counts them too, rather than allowing a fresh burst at once.
+    if (found) state.limiter.takeOver(found.state.limiter);
     this.#providers.set(config.id, { fingerprint: print, state });
     this.#handed.set(config, state);
     return state;
