@@ -43,6 +43,7 @@ export interface ResilienceSnapshot {
 
 interface Entry {
   readonly fingerprint: string;
+  readonly endpoint: string;
   readonly state: ProviderState;
 }
 
@@ -53,10 +54,16 @@ interface Entry {
  */
 export const MAX_BREAKERS = 1000;
 
+// Where a provider's requests go: what its breakers judged, and its keys' cool-downs came from.
+function endpointOf(p: ProviderConfig): string {
+  return JSON.stringify([p.type, p.baseUrl, p.proxy ?? null]);
+}
+
 // The settings a pool or limiter is built from: a config reload that changes them starts afresh
 // (new keys must not inherit old blocks), one that does not keeps cool-downs in place.
-function fingerprint(p: ProviderConfig): string {
+function fingerprint(p: ProviderConfig, endpoint: string): string {
   return JSON.stringify([
+    endpoint,
     p.apiKeys,
     p.keyUsageLimit,
     p.keyStrategy ?? "fill_first",
@@ -97,7 +104,8 @@ export class ResilienceRegistry {
   provider(config: ProviderConfig): ProviderState {
     const handed = this.#handed.get(config);
     if (handed) return handed;
-    const print = fingerprint(config);
+    const endpoint = endpointOf(config);
+    const print = fingerprint(config, endpoint);
     const found = this.#providers.get(config.id);
     if (found && found.fingerprint === print) {
       this.#handed.set(config, found.state);
@@ -120,7 +128,9 @@ export class ResilienceRegistry {
     // The requests sent in the rate window, and those still running, were sent all the same: a new
     // limit (or new keys) counts them too, rather than allowing a fresh burst at once.
     if (found) state.limiter.takeOver(found.state.limiter);
-    this.#providers.set(config.id, { fingerprint: print, state });
+    // Circuits opened by another address (a wrong base URL the reload fixed) say nothing of this one.
+    if (found && found.endpoint !== endpoint) this.#forgetBreakers(config.id);
+    this.#providers.set(config.id, { fingerprint: print, endpoint, state });
     this.#handed.set(config, state);
     return state;
   }
@@ -167,7 +177,13 @@ export class ResilienceRegistry {
   #serves(config: ProviderConfig | undefined, state: ProviderState, print: string): boolean {
     if (!config) return false;
     const handed = this.#handed.get(config);
-    return handed ? handed === state : fingerprint(config) === print;
+    return handed ? handed === state : fingerprint(config, endpointOf(config)) === print;
+  }
+
+  #forgetBreakers(provider: string): void {
+    for (const id of this.#breakers.keys()) {
+      if (id.startsWith(`${provider}/`)) this.#breakers.delete(id);
+    }
   }
 
   #prune(): void {

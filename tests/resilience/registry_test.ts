@@ -82,6 +82,20 @@ Deno.test("ResilienceRegistry", async (t) => {
       });
     },
   );
+  await t.step("a reload that moves a provider to another address closes its circuits", () => {
+    const registry = new ResilienceRegistry({ clock: new FakeClock(), breaker: { threshold: 1 } });
+    const wrong = provider("groq", { apiKeys: [KEY], baseUrl: "http://127.0.0.1:1" });
+    registry.provider(wrong);
+    registry.breaker("groq", "m").failed("cannot connect");
+    registry.breaker("other", "m").failed("cannot connect");
+    // A reload that changes only a limit leaves the circuit as it is.
+    registry.provider({ ...wrong, maxConcurrency: 4 });
+    assert.equal(registry.breaker("groq", "m").state, "open");
+    // The user fixes the base URL and reloads: the target is tried again at once.
+    registry.provider({ ...wrong, maxConcurrency: 4, baseUrl: "http://127.0.0.1:2" });
+    assert.equal(registry.breaker("groq", "m").state, "closed");
+    assert.equal(registry.breaker("other", "m").state, "open");
+  });
   await t.step("one breaker per provider+model", () => {
     const registry = new ResilienceRegistry({ clock: new FakeClock() });
     assert.equal(registry.breaker("a", "m1"), registry.breaker("a", "m1"));
