@@ -1,6 +1,6 @@
 /** What a reload cannot apply: the settings `ccp serve` reads once, when it starts. */
 
-import type { Config } from "../config/types.ts";
+import type { Config, ProviderConfig } from "../config/types.ts";
 
 // Each setting as the config file names it, and how to read it from a loaded config. The
 // listener's limits, the log sink, the usage ledger and the shared engines are set up at start.
@@ -20,4 +20,75 @@ const AT_START: readonly (readonly [string, (c: Config) => unknown])[] = [
 export function restartOnlyChanges(running: Config, next: Config): string[] {
   return AT_START.filter(([, read]) => JSON.stringify(read(running)) !== JSON.stringify(read(next)))
     .map(([name]) => name);
+}
+
+// The config's sections besides providers, routes and aliases, as the config file names them.
+const SECTIONS: readonly (readonly [string, (c: Config) => unknown])[] = [
+  ["server", (c) => c.server],
+  ["routing", (c) => c.routing],
+  ["budgets", (c) => c.budgets],
+  ["transforms", (c) => c.transforms],
+  ["web_tools", (c) => c.webTools],
+  ["usage", (c) => c.usage],
+  ["local_answers", (c) => c.localAnswers],
+];
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * What a reload changes, for the log: each provider added, removed or changed (its keys, its
+ * limits, its other settings), each route and alias, and the other sections. Only names: keys,
+ * tokens and passwords are among the values.
+ */
+export function reloadChanges(running: Config, next: Config): string[] {
+  const changes: string[] = [];
+  for (const [id, now] of Object.entries(next.providers)) {
+    const was = running.providers[id];
+    if (!was) changes.push(`provider ${id} added`);
+    else {
+      const parts = providerChanges(was, now);
+      if (parts.length > 0) changes.push(`provider ${id}: ${parts.join(", ")}`);
+    }
+  }
+  for (const id of Object.keys(running.providers)) {
+    if (!(id in next.providers)) changes.push(`provider ${id} removed`);
+  }
+  tableChanges("route", running.routes, next.routes, changes);
+  tableChanges("alias", running.aliases, next.aliases, changes);
+  for (const [name, read] of SECTIONS) {
+    if (!same(read(running), read(next))) changes.push(`${name} changed`);
+  }
+  return changes;
+}
+
+function providerChanges(was: ProviderConfig, now: ProviderConfig): string[] {
+  const parts: string[] = [];
+  // Either one starts the provider's keys afresh (cool-downs and set-asides go).
+  if (!same(was.apiKeys, now.apiKeys)) parts.push("keys changed");
+  const limits = (
+    p: ProviderConfig,
+  ) => [p.rateLimit, p.maxConcurrency, p.keyUsageLimit, p.keyStrategy];
+  if (!same(limits(was), limits(now))) parts.push("limits changed");
+  const rest = (p: ProviderConfig) => {
+    const { apiKeys: _k, rateLimit: _r, maxConcurrency: _m, keyUsageLimit: _u, ...others } = p;
+    const { keyStrategy: _s, ...settings } = others;
+    return settings;
+  };
+  if (!same(rest(was), rest(now))) parts.push("settings changed");
+  return parts;
+}
+
+function tableChanges(
+  kind: string,
+  was: Config["routes"],
+  now: Config["routes"],
+  changes: string[],
+): void {
+  for (const [name, chain] of Object.entries(now)) {
+    if (!(name in was)) changes.push(`${kind} ${name} added`);
+    else if (!same(was[name], chain)) changes.push(`${kind} ${name} changed`);
+  }
+  for (const name of Object.keys(was)) {
+    if (!(name in now)) changes.push(`${kind} ${name} removed`);
+  }
 }

@@ -24,7 +24,7 @@ import {
   startupLines,
 } from "./startup.ts";
 import { swappableLogger } from "./swap_log.ts";
-import { restartOnlyChanges } from "./reload_changes.ts";
+import { reloadChanges, restartOnlyChanges } from "./reload_changes.ts";
 import { fileSink } from "./log_file.ts";
 import { Ledger } from "../usage/ledger.ts";
 import { openServerStore } from "../usage/open.ts";
@@ -250,6 +250,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
           }: changed; restart ccp to apply (until then the values it started with hold)`,
         );
       }
+      const changes = reloadChanges(current, next);
       current = next;
       cancelWarmUp();
       cancelOllamaCheck();
@@ -260,6 +261,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       }
       log.setLevel(levelFor(next));
       log.info(`Config reloaded: ${configSourceText(next)}`);
+      log.info(changes.length > 0 ? `Changed: ${changes.join("; ")}` : "Nothing changed");
       for (const warning of next.warnings) log.warn(warning);
       for (const line of routeLines(next)) log.info(line);
       return true;

@@ -30,6 +30,7 @@ import type { SharedBudgetCheck, SharedGuards } from "../resilience/shared_sync.
 import { lazyImport } from "../core/lazy_modules.ts";
 import { credentialRef } from "../upstream/http/headers.ts";
 import type { CredentialRef } from "../resilience/credential_holds.ts";
+import { priceOf } from "../usage/prices.ts";
 
 /** What the pipeline is built from; everything impure is injected. */
 export interface PipelineDeps {
@@ -144,6 +145,7 @@ export class Pipeline {
         recorder,
         abort,
         { credential, keys: balanced.keys },
+        config,
       );
       return { answer, headers: routeHeaders(recorder) };
     }
@@ -153,6 +155,7 @@ export class Pipeline {
       resolution.routeKey,
       recorder,
       { credential, keys: balanced.keys },
+      config,
     ).dispatch(chain, signal);
     balanced.served(dispatched.target);
     // What the upstream asked to show the client (a passthrough plan's usage), then ccp's own.
@@ -202,6 +205,7 @@ export class Pipeline {
     recorder: Recorder,
     abort: () => void,
     who: Sender,
+    config: Config,
   ): Promise<Answer> {
     const { roundEvents, runWebTools } = await lazyImport("webtools/mod.ts");
     return await runWebTools(web, {
@@ -220,6 +224,7 @@ export class Pipeline {
             resolution.routeKey,
             recorder,
             who,
+            config,
           ).dispatch(chain, request.signal), this.#deps.shutdown),
       fetch: this.#deps.fetch,
       signal: request.signal,
@@ -306,6 +311,8 @@ export class Pipeline {
     routeKey: string | undefined,
     recorder: Recorder,
     { credential, keys }: Sender,
+    // The config the request started with: a reload while it retries does not change its body.
+    config: Config,
   ): Dispatcher<AttemptSuccess> {
     const transports = this.#deps.transports;
     const budgets = this.#deps.budgets;
@@ -322,20 +329,25 @@ export class Pipeline {
       ...(budgets?.sharedChecks
         ? { sharedBudgets: (ref) => budgets.sharedChecks!(client, ref.provider, ref.model) }
         : {}),
-      attempt: (target, key, signal) =>
-        recordedAttempt({
+      attempt: (target, key, signal) => {
+        // Priced now, by this request's config: the answer may end after a reload.
+        const price = priceOf(config, target.provider.id, target.model);
+        if (price) recorder.record.price = price;
+        else delete recorder.record.price;
+        return recordedAttempt({
           request,
           target,
           key,
           signal,
           transports,
           // Declared transforms apply here only, per attempt: a failover target may have its own.
-          changes: transformsFor(this.#deps.config(), routeKey, target.provider.id),
+          changes: transformsFor(config, routeKey, target.provider.id),
           settings: variants.get(target),
           ...(credential && target.provider.auth === "passthrough"
             ? { credentialLabel: credential.label }
             : {}),
-        }, recorder),
+        }, recorder);
+      },
       // A success that arrives after the client left is opened and cancelled, freeing the upstream.
       discard: (result) =>
         void result.open({ onEnd: () => {}, onCancel: () => {} })

@@ -5,6 +5,8 @@
  * text, and never a key (only the pool's label, e.g. `key 2 (…abcd)`).
  */
 
+import type { Price } from "../config/types.ts";
+
 /**
  * The route of a request refused before any rule chose one (an unreadable or invalid body): the
  * `x-ccp-route` header, the log line, the ledger, /metrics and the status page all say this.
@@ -68,6 +70,11 @@ export interface RequestRecord {
   provider?: string;
   model?: string;
   keyLabel?: string;
+  /**
+   * What `model` at `provider` costs in the config the request started with: a reload while it
+   * streams (one that drops the provider, or changes its price) does not change what it cost.
+   */
+  price?: Price;
   readonly attempts: AttemptRecord[];
   /** HTTP status sent to the client (200 for a stream that later failed mid-way). */
   status: number;

@@ -64,6 +64,10 @@ export class Limiter {
   #active = 0;
   #tickets = 0;
   #cancelTimer?: Cancel;
+  // The limiter this one replaced on a reload, while requests still hold its slots; and the one
+  // that replaced this one, told when a slot here is freed.
+  #previous?: Limiter;
+  #next?: Limiter;
 
   constructor(options: LimiterOptions) {
     this.#opts = options;
@@ -109,7 +113,25 @@ export class Limiter {
   /** Active slots, queued waiters and grants in the current window. */
   snapshot(): LimiterSnapshot {
     this.#prune();
-    return { active: this.#active, queued: this.#queue.length, inWindow: this.#grants.length };
+    return { active: this.#held(), queued: this.#queue.length, inWindow: this.#grants.length };
+  }
+
+  /**
+   * Takes the place of `previous` (the provider's limiter before a reload changed its limits or
+   * keys): the slots its requests still hold count here until they are freed, and so do the
+   * grants in its rate window. Otherwise new requests would run beside the old ones as if none were.
+   */
+  takeOver(previous: Limiter): void {
+    this.adoptGrants(previous.windowGrants());
+    if (previous.#held() === 0) return;
+    this.#previous = previous;
+    previous.#next = this;
+  }
+
+  // Slots held here and in the limiters this one took over.
+  #held(): number {
+    const previous = this.#previous;
+    return this.#active + (previous ? previous.#held() : 0);
   }
 
   /** Grant times (epoch ms) still inside the rate window, oldest first; empty without a rate limit. */
@@ -138,13 +160,26 @@ export class Limiter {
       released = true;
       this.#active--;
       this.#pump();
+      if (this.#next) this.#freed();
     };
+  }
+
+  // A slot of a limiter taken over is free: the one that took over may grant one. Once none is
+  // held here, it lets go of this limiter (a reload's old limiter is not kept for ever).
+  #freed(): void {
+    const next = this.#next!;
+    if (this.#held() === 0) {
+      next.#previous = undefined;
+      this.#next = undefined;
+    }
+    next.#pump();
+    if (next.#next) next.#freed();
   }
 
   // 0 when a grant is possible now; Infinity when only a release can help; else ms to wait.
   #blockedFor(): number {
     const max = this.#opts.maxConcurrency;
-    if (max !== undefined && max > 0 && this.#active >= max) return Infinity;
+    if (max !== undefined && max > 0 && this.#held() >= max) return Infinity;
     const rate = this.#rate;
     if (!rate) return 0;
     this.#prune();

@@ -43,6 +43,7 @@ export interface ResilienceSnapshot {
 
 interface Entry {
   readonly fingerprint: string;
+  readonly endpoint: string;
   readonly state: ProviderState;
 }
 
@@ -53,10 +54,16 @@ interface Entry {
  */
 export const MAX_BREAKERS = 1000;
 
+// Where a provider's requests go: what its breakers judged, and its keys' cool-downs came from.
+function endpointOf(p: ProviderConfig): string {
+  return JSON.stringify([p.type, p.baseUrl, p.proxy ?? null]);
+}
+
 // The settings a pool or limiter is built from: a config reload that changes them starts afresh
 // (new keys must not inherit old blocks), one that does not keeps cool-downs in place.
-function fingerprint(p: ProviderConfig): string {
+function fingerprint(p: ProviderConfig, endpoint: string): string {
   return JSON.stringify([
+    endpoint,
     p.apiKeys,
     p.keyUsageLimit,
     p.keyStrategy ?? "fill_first",
@@ -70,6 +77,12 @@ export class ResilienceRegistry {
   readonly #options: RegistryOptions;
   readonly #clock: Clock;
   readonly #providers = new Map<string, Entry>();
+  // The state each loaded provider config was handed. A request keeps the config it started
+  // with: one still retrying after a reload that changed its provider's keys gets the pool and
+  // limiter it began on, and must not replace the reloaded config's state (each turn would start
+  // both afresh, forgetting cool-downs and the slots held, so max_concurrency would be exceeded).
+  // Weak: a config no request holds any more lets its state go.
+  readonly #handed = new WeakMap<ProviderConfig, ProviderState>();
   readonly #breakers = new Map<string, CircuitBreaker>();
   /** Parameters upstreams refused, kept across config reloads like the other guards' state. */
   readonly learned = new LearnedParams();
@@ -89,9 +102,15 @@ export class ResilienceRegistry {
 
   /** The pool and limiter for `config.id`, built on first use and rebuilt when its keys or limits change. */
   provider(config: ProviderConfig): ProviderState {
-    const print = fingerprint(config);
+    const handed = this.#handed.get(config);
+    if (handed) return handed;
+    const endpoint = endpointOf(config);
+    const print = fingerprint(config, endpoint);
     const found = this.#providers.get(config.id);
-    if (found && found.fingerprint === print) return found.state;
+    if (found && found.fingerprint === print) {
+      this.#handed.set(config, found.state);
+      return found.state;
+    }
     const state: ProviderState = {
       keys: new KeyPool(config.apiKeys, {
         usageLimit: config.keyUsageLimit,
@@ -106,7 +125,13 @@ export class ResilienceRegistry {
         clock: this.#clock,
       }),
     };
-    this.#providers.set(config.id, { fingerprint: print, state });
+    // The requests sent in the rate window, and those still running, were sent all the same: a new
+    // limit (or new keys) counts them too, rather than allowing a fresh burst at once.
+    if (found) state.limiter.takeOver(found.state.limiter);
+    // Circuits opened by another address (a wrong base URL the reload fixed) say nothing of this one.
+    if (found && found.endpoint !== endpoint) this.#forgetBreakers(config.id);
+    this.#providers.set(config.id, { fingerprint: print, endpoint, state });
+    this.#handed.set(config, state);
     return state;
   }
 
@@ -125,10 +150,15 @@ export class ResilienceRegistry {
     return breaker;
   }
 
-  /** Keys, limiter and breaker state for GET /health (never a raw key). */
-  snapshot(): ResilienceSnapshot {
+  /**
+   * Keys, limiter and breaker state for GET /health (never a raw key). Given the providers of the
+   * config in use, it shows theirs only: after a reload, a provider removed is gone, and one whose
+   * keys or limits changed shows no pool until its first request builds it (not the old keys).
+   */
+  snapshot(current?: Readonly<Record<string, ProviderConfig>>): ResilienceSnapshot {
     const providers: ResilienceSnapshot["providers"] = {};
-    for (const [id, { state }] of this.#providers) {
+    for (const [id, { fingerprint: print, state }] of this.#providers) {
+      if (current && !this.#serves(current[id], state, print)) continue;
       providers[id] = {
         keys: state.keys.snapshot(),
         limiter: state.limiter.snapshot(),
@@ -136,8 +166,24 @@ export class ResilienceRegistry {
       };
     }
     const targets: ResilienceSnapshot["targets"] = {};
-    for (const [id, breaker] of this.#breakers) targets[id] = breaker.snapshot();
+    for (const [id, breaker] of this.#breakers) {
+      if (current && current[id.slice(0, id.indexOf("/"))] === undefined) continue;
+      targets[id] = breaker.snapshot();
+    }
     return { providers, targets, learned_params: this.learned.snapshot() };
+  }
+
+  // True when `config` (a provider as the config in use has it) is served by `state`.
+  #serves(config: ProviderConfig | undefined, state: ProviderState, print: string): boolean {
+    if (!config) return false;
+    const handed = this.#handed.get(config);
+    return handed ? handed === state : fingerprint(config, endpointOf(config)) === print;
+  }
+
+  #forgetBreakers(provider: string): void {
+    for (const id of this.#breakers.keys()) {
+      if (id.startsWith(`${provider}/`)) this.#breakers.delete(id);
+    }
   }
 
   #prune(): void {

@@ -153,7 +153,7 @@ export function createApp(
       uptime_s: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
       config: deps.config().source.kind,
       // Key pools, limiters and circuit breakers: why a target is being skipped, if it is.
-      resilience: deps.registry.snapshot(),
+      resilience: deps.registry.snapshot(deps.config().providers),
       ...shared,
     });
   });
@@ -167,7 +167,7 @@ export function createApp(
   app.get("/metrics", () =>
     new Response(
       metrics.render({
-        resilience: () => deps.registry.snapshot(),
+        resilience: () => deps.registry.snapshot(deps.config().providers),
         version: deps.version,
         startedAt: deps.startedAt,
         ...(deps.shared ? { shared: () => deps.shared!.state() } : {}),

@@ -50,18 +50,27 @@ export interface UsageTotals {
   cacheCreationInputTokens?: number;
 }
 
-/** The counts of an Anthropic `usage` object that are numbers. */
+/**
+ * A token count an upstream reported, when it is one: a finite number, not below zero. A server
+ * that sends `-1` for "unknown" would otherwise take tokens off /metrics' counters (which only
+ * grow) and off the ledger's totals.
+ */
+export function tokenCount(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/** The counts of an Anthropic `usage` object that are token counts. */
 function usageTotalsOf(raw: unknown): UsageTotals {
   const u = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
   const out: UsageTotals = {};
-  if (typeof u.input_tokens === "number") out.inputTokens = u.input_tokens;
-  if (typeof u.output_tokens === "number") out.outputTokens = u.output_tokens;
-  if (typeof u.cache_read_input_tokens === "number") {
-    out.cacheReadInputTokens = u.cache_read_input_tokens;
-  }
-  if (typeof u.cache_creation_input_tokens === "number") {
-    out.cacheCreationInputTokens = u.cache_creation_input_tokens;
-  }
+  const input = tokenCount(u.input_tokens);
+  const output = tokenCount(u.output_tokens);
+  const cacheRead = tokenCount(u.cache_read_input_tokens);
+  const cacheWrite = tokenCount(u.cache_creation_input_tokens);
+  if (input !== undefined) out.inputTokens = input;
+  if (output !== undefined) out.outputTokens = output;
+  if (cacheRead !== undefined) out.cacheReadInputTokens = cacheRead;
+  if (cacheWrite !== undefined) out.cacheCreationInputTokens = cacheWrite;
   return out;
 }
 

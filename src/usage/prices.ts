@@ -100,11 +100,12 @@ export function costOf(usage: Usage, price: Price): number {
 }
 
 /**
- * What a finished request cost in USD, as the usage ledger records it and `/metrics` counts it;
- * undefined when the target that served has no known price (or none served).
+ * What a finished request cost in USD, as the usage ledger records it and `/metrics` counts it:
+ * at the price it was sent at, else at `config`'s; undefined when the target that served has no
+ * known price (or none served).
  */
 export function requestCost(config: Config, record: Readonly<RequestRecord>): number | undefined {
   if (record.provider === undefined || record.model === undefined) return undefined;
-  const price = priceOf(config, record.provider, record.model);
+  const price = record.price ?? priceOf(config, record.provider, record.model);
   return price ? costOf(record.usage, price) : undefined;
 }

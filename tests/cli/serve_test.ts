@@ -112,6 +112,37 @@ Deno.test("a reload names the changed settings that only a restart applies", asy
   });
 });
 
+Deno.test("a reload says what it changed, naming keys and never showing them", async () => {
+  await inTempDir("ccp_serve_", async (dir) => {
+    await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { config: `${dir}/c.yaml`, port: 0 } });
+    try {
+      assert.equal(await server.reload(), true);
+      assert.match(ctx.io.stderr.join("\n"), /INFO +Nothing changed\n/);
+      const changed = NOWHERE_YAML
+        .replace("sk-test-1234567890abcdef", "sk-new-key-0000000000009999")
+        .replace(
+          "routes:\n",
+          "  other:\n    type: openai\n    base_url: http://127.0.0.1:9/v1\n" +
+            "    api_key: sk-other-000000000000777\n    max_concurrency: 2\nroutes:\n",
+        )
+        .replace("  sonnet: [up/model-b, ollama/qwen3-coder]\n", "  haiku: up/model-c\n") +
+        "  opus: up/model-a\nbudgets:\n  - target: up\n    tokens: 1000\n    per: day\n";
+      await Deno.writeTextFile(`${dir}/c.yaml`, changed);
+      assert.equal(await server.reload(), true, ctx.io.stderr.join("\n"));
+      const log = ctx.io.stderr.join("\n");
+      assert.match(
+        log,
+        /INFO +Changed: provider up: keys changed; provider other added; provider ollama removed; route haiku added; route opus added; route sonnet removed; budgets changed\n/,
+      );
+      assert.ok(!log.includes("sk-new-key") && !log.includes("9999"), log);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 Deno.test("stop lets a stream in flight finish before the server goes", async () => {
   const mock = startAnthropicMock([{ kind: "stream", events: textTurn("m", 8), delayMs: 60 }]);
   await inTempDir("ccp_serve_", async (dir) => {

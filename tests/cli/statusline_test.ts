@@ -7,6 +7,7 @@ import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { codeEnv } from "../../src/cli/code_setup.ts";
 import { testContext } from "./helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { within } from "../helpers/within.ts";
 
 Deno.test("statusline: the provider/model that served the session's latest request, its tokens and cost", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccp_statusline_" });
@@ -56,7 +57,19 @@ routes:
         });
         await res.body?.cancel();
       }
-      await new Promise((r) => setTimeout(r, 300));
+      // The ledger writes its records in batches: wait until both are in (a loaded machine takes
+      // longer than any fixed pause).
+      await within(
+        (async () => {
+          for (;;) {
+            const res = await fetch(`${server.url}/v1/ccp/usage/session/sess-42`);
+            if ((await res.json()).totals?.requests === 2) return;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        })(),
+        10_000,
+        "the ledger's write of both records",
+      );
       // While the server runs, from another reader of the same ledger.
       const ctx = testContext(dir);
       const input = JSON.stringify({ session_id: "sess-42", model: { display_name: "Sonnet" } });

@@ -107,6 +107,56 @@ Deno.test("Limiter concurrency", async (t) => {
   });
 });
 
+Deno.test("Limiter taking over from the one a reload replaced", async (t) => {
+  await t.step("the slots still held there count until they are freed", async () => {
+    const clock = new FakeClock();
+    const old = new Limiter({ provider: "p", maxConcurrency: 2, clock });
+    const order: string[] = [];
+    const streaming = [enqueue(old, "s1", order), enqueue(old, "s2", order)];
+    await flush();
+    // The user lowers max_concurrency to 1 and reloads while both streams run.
+    const next = new Limiter({ provider: "p", maxConcurrency: 1, clock });
+    next.takeOver(old);
+    assert.equal(next.snapshot().active, 2);
+    const a = enqueue(next, "a", order);
+    const b = enqueue(next, "b", order);
+    await flush();
+    assert.deepEqual(order, ["s1", "s2"]);
+    streaming[0]!.release?.();
+    await flush();
+    // One slot of the old limiter is still held: the limit of 1 is reached.
+    assert.deepEqual(order, ["s1", "s2"]);
+    streaming[1]!.release?.();
+    await flush();
+    assert.deepEqual(order, ["s1", "s2", "a"]);
+    a.release?.();
+    await flush();
+    assert.deepEqual(order, ["s1", "s2", "a", "b"]);
+    b.release?.();
+    assert.deepEqual(next.snapshot(), { active: 0, queued: 0, inWindow: 0 });
+  });
+  await t.step("over several reloads, every older limiter's slots count", async () => {
+    const clock = new FakeClock();
+    const first = new Limiter({ provider: "p", maxConcurrency: 3, clock });
+    const held = await first.acquire();
+    const second = new Limiter({ provider: "p", maxConcurrency: 3, clock });
+    second.takeOver(first);
+    const alsoHeld = await second.acquire();
+    const third = new Limiter({ provider: "p", maxConcurrency: 2, clock });
+    third.takeOver(second);
+    const order: string[] = [];
+    const waiting = enqueue(third, "w", order);
+    await flush();
+    assert.deepEqual(order, []);
+    held();
+    await flush();
+    assert.deepEqual(order, ["w"]);
+    alsoHeld();
+    waiting.release?.();
+    assert.equal(third.snapshot().active, 0);
+  });
+});
+
 Deno.test("Limiter rate window", async (t) => {
   await t.step("at most N grants in any window; the next waits for one timer", async () => {
     const clock = new FakeClock();

@@ -33,6 +33,69 @@ Deno.test("ResilienceRegistry", async (t) => {
     }));
     assert.notEqual(fresh, limited);
   });
+  await t.step(
+    "a request still retrying on the config before a reload keeps its own pool",
+    async () => {
+      const registry = new ResilienceRegistry({ clock: new FakeClock() });
+      const before = provider("groq", { apiKeys: [KEY], maxConcurrency: 1 });
+      const old = registry.provider(before);
+      const after = provider("groq", { apiKeys: ["sk-new-key-000000000001"], maxConcurrency: 1 });
+      const reloaded = registry.provider(after);
+      assert.notEqual(old, reloaded);
+      // A request of the reloaded config holds the one slot; one begun before the reload retries.
+      const release = await reloaded.limiter.acquire();
+      assert.equal(registry.provider(before), old);
+      // The reloaded config's state is untouched: its slot is still held, its key still shown.
+      assert.equal(registry.provider(after), reloaded);
+      assert.deepEqual(registry.snapshot().providers.groq?.limiter, {
+        active: 1,
+        queued: 0,
+        inWindow: 0,
+      });
+      assert.deepEqual(registry.snapshot().providers.groq?.keys.map((k) => k.label), [
+        "key 1 (…0001)",
+      ]);
+      release();
+    },
+  );
+  await t.step(
+    "a reload that changes the rate limit counts the requests already sent",
+    async () => {
+      const clock = new FakeClock();
+      const registry = new ResilienceRegistry({ clock });
+      const before = provider("groq", {
+        apiKeys: [KEY],
+        rateLimit: { requests: 3, windowMs: 60_000 },
+      });
+      const { limiter } = registry.provider(before);
+      for (let i = 0; i < 3; i++) (await limiter.acquire())();
+      // The user lowers the limit after the provider's 429s; the window is not over.
+      await clock.advance(10_000);
+      const after = provider("groq", {
+        apiKeys: [KEY],
+        rateLimit: { requests: 2, windowMs: 60_000 },
+      });
+      assert.deepEqual(registry.provider(after).limiter.snapshot(), {
+        active: 0,
+        queued: 0,
+        inWindow: 2,
+      });
+    },
+  );
+  await t.step("a reload that moves a provider to another address closes its circuits", () => {
+    const registry = new ResilienceRegistry({ clock: new FakeClock(), breaker: { threshold: 1 } });
+    const wrong = provider("groq", { apiKeys: [KEY], baseUrl: "http://127.0.0.1:1" });
+    registry.provider(wrong);
+    registry.breaker("groq", "m").failed("cannot connect");
+    registry.breaker("other", "m").failed("cannot connect");
+    // A reload that changes only a limit leaves the circuit as it is.
+    registry.provider({ ...wrong, maxConcurrency: 4 });
+    assert.equal(registry.breaker("groq", "m").state, "open");
+    // The user fixes the base URL and reloads: the target is tried again at once.
+    registry.provider({ ...wrong, maxConcurrency: 4, baseUrl: "http://127.0.0.1:2" });
+    assert.equal(registry.breaker("groq", "m").state, "closed");
+    assert.equal(registry.breaker("other", "m").state, "open");
+  });
   await t.step("one breaker per provider+model", () => {
     const registry = new ResilienceRegistry({ clock: new FakeClock() });
     assert.equal(registry.breaker("a", "m1"), registry.breaker("a", "m1"));

@@ -120,7 +120,7 @@ export function addUiRoutes(
     c.json(
       await (await lazyImport("observe/ui/state.ts")).uiState({
         config: deps.config(),
-        snapshot: deps.registry.snapshot(),
+        snapshot: deps.registry.snapshot(deps.config().providers),
         inflight: deps.metrics.inflight,
         recent,
         version: deps.version,

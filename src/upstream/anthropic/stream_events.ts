@@ -8,7 +8,7 @@ import type { AnthropicErrorType } from "../../core/errors.ts";
 import { isRecord } from "../../core/json.ts";
 import { overflowMessage } from "../../core/context_overflow.ts";
 import { clientErrorOfType } from "../../core/upstream_status.ts";
-import type { UsageTotals } from "../transport.ts";
+import { tokenCount, type UsageTotals } from "../transport.ts";
 
 /** What one whole SSE event turned out to be. */
 export type EventVerdict =
@@ -131,19 +131,18 @@ export function deltaChars(data: { readonly type?: unknown; readonly delta?: unk
 /** Notes the counts of one `usage` object (of `message_start`'s message or `message_delta`). */
 export function noteUsageCounts(usage: UsageTotals, source: unknown): void {
   if (!isRecord(source)) return;
-  const input = source.input_tokens;
+  const input = tokenCount(source.input_tokens);
   // message_start carries the prompt size; later events may repeat it.
-  if (typeof input === "number" && (input > 0 || usage.inputTokens === undefined)) {
+  if (input !== undefined && (input > 0 || usage.inputTokens === undefined)) {
     usage.inputTokens = input;
   }
-  if (typeof source.output_tokens === "number") usage.outputTokens = source.output_tokens;
+  const output = tokenCount(source.output_tokens);
+  if (output !== undefined) usage.outputTokens = output;
   // Cache counts arrive in message_start, and again (possibly updated) in message_delta.
-  if (typeof source.cache_read_input_tokens === "number") {
-    usage.cacheReadInputTokens = source.cache_read_input_tokens;
-  }
-  if (typeof source.cache_creation_input_tokens === "number") {
-    usage.cacheCreationInputTokens = source.cache_creation_input_tokens;
-  }
+  const cacheRead = tokenCount(source.cache_read_input_tokens);
+  if (cacheRead !== undefined) usage.cacheReadInputTokens = cacheRead;
+  const cacheWrite = tokenCount(source.cache_creation_input_tokens);
+  if (cacheWrite !== undefined) usage.cacheCreationInputTokens = cacheWrite;
 }
 
 /**
