@@ -21,6 +21,7 @@
 
 import { isRecord } from "../../core/json.ts";
 import type { JsonObject } from "../../protocols/openai_chat.ts";
+import { enumType, resolveRef } from "../json_schema.ts";
 
 const DEFS_REF = "#/$defs/";
 
@@ -127,10 +128,10 @@ function rewriteProperties(properties: JsonObject, ctx: Ctx): JsonObject {
  */
 function inlineRef(node: JsonObject, ref: string, ctx: Ctx): unknown {
   const { $ref: _ref, type: _type, ...siblings } = node;
-  const intoDefs = ref.startsWith(DEFS_REF) && resolvePointer(ref, ctx.root) !== undefined;
+  const intoDefs = ref.startsWith(DEFS_REF) && resolveRef(ref, ctx.root) !== undefined;
   if (intoDefs && Object.keys(siblings).length === 0) return { $ref: ref };
   if (ref === "#" && Object.keys(siblings).length === 0) return { $ref: ref };
-  let target = ctx.refs.includes(ref) ? undefined : resolvePointer(ref, ctx.root);
+  let target = ctx.refs.includes(ref) ? undefined : resolveRef(ref, ctx.root);
   if (!target) return intoDefs ? { $ref: ref } : rewriteSiblings(siblings, ctx);
   if (target === ctx.root) {
     // The whole schema again, without what only its root may hold.
@@ -143,25 +144,4 @@ function inlineRef(node: JsonObject, ref: string, ctx: Ctx): unknown {
 function rewriteSiblings(siblings: JsonObject, ctx: Ctx): JsonObject {
   const out = rewrite(siblings, ctx);
   return isRecord(out) ? out : {};
-}
-
-/** The object a local JSON pointer (`#/…`) names in `root`, or undefined. */
-function resolvePointer(ref: string, root: JsonObject): JsonObject | undefined {
-  if (!ref.startsWith("#")) return undefined;
-  let node: unknown = root;
-  for (const raw of ref.slice(1).split("/").filter(Boolean)) {
-    if (!isRecord(node)) return undefined;
-    node = node[raw.replaceAll("~1", "/").replaceAll("~0", "~")];
-  }
-  return isRecord(node) ? node : undefined;
-}
-
-/** The JSON Schema type every value of `values` has, or undefined when they differ. */
-function enumType(values: unknown[]): string | undefined {
-  if (values.length === 0) return undefined;
-  if (values.every((v) => typeof v === "string")) return "string";
-  if (values.every((v) => Number.isInteger(v))) return "integer";
-  if (values.every((v) => typeof v === "number")) return "number";
-  if (values.every((v) => typeof v === "boolean")) return "boolean";
-  return undefined;
 }
