@@ -26,8 +26,9 @@ import { enumType, resolveRef } from "../json_schema.ts";
 const DEFS_REF = "#/$defs/";
 
 /** Keywords whose value is one subschema, besides `items` and `additionalProperties`. */
-const ONE = ["not", "if", "then", "else", "contains", "propertyNames"];
-const LISTS = ["anyOf", "oneOf", "allOf"];
+const SUBSCHEMA_KEYWORDS = ["not", "if", "then", "else", "contains", "propertyNames"];
+/** Keywords whose value is a list of subschemas. */
+const SUBSCHEMA_LIST_KEYWORDS = ["anyOf", "oneOf", "allOf"];
 
 /** Tool parameters Moonshot's check takes, for parameters already cleaned for Chat Completions. */
 export function moonshotParameters(schema: JsonObject): JsonObject {
@@ -61,7 +62,9 @@ function needsRewrite(node: unknown, isRoot = false): boolean {
     if (!isRecord(sub) || needsRewrite(sub)) return true;
   }
   if (isRecord(node.$defs) && Object.values(node.$defs).some((d) => needsRewrite(d))) return true;
-  return ["items", "additionalProperties", ...ONE, ...LISTS].some((k) => needsRewrite(node[k]));
+  return ["items", "additionalProperties", ...SUBSCHEMA_KEYWORDS, ...SUBSCHEMA_LIST_KEYWORDS].some((
+    k,
+  ) => needsRewrite(node[k]));
 }
 
 function rewrite(node: unknown, ctx: Ctx): unknown {
@@ -83,9 +86,9 @@ function rewrite(node: unknown, ctx: Ctx): unknown {
       out.items = Array.isArray(value)
         ? { anyOf: value.map((v) => rewrite(v, ctx)) }
         : rewrite(value, ctx);
-    } else if (key === "additionalProperties" || ONE.includes(key)) {
+    } else if (key === "additionalProperties" || SUBSCHEMA_KEYWORDS.includes(key)) {
       out[key] = typeof value === "boolean" ? value : rewrite(value, ctx);
-    } else if (LISTS.includes(key) && Array.isArray(value)) {
+    } else if (SUBSCHEMA_LIST_KEYWORDS.includes(key) && Array.isArray(value)) {
       out[key] = value.map((v) => rewrite(v, ctx));
     } else out[key] = value;
   }
