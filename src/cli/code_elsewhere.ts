@@ -5,7 +5,7 @@
  */
 
 import type { Config } from "../config/types.ts";
-import { formatTarget } from "../routing/resolve.ts";
+import { formatChain } from "../routing/resolve.ts";
 import { environmentFetch } from "../upstream/http/clients.ts";
 
 const ASK_MS = 900;
@@ -35,7 +35,7 @@ export async function elsewhereNote(
   token: string,
   config: Config,
 ): Promise<string | undefined> {
-  const own = (config.routes.default ?? []).map(formatTarget).join(" → ");
+  const own = formatChain(config.routes.default ?? []);
   if (own === "") return undefined;
   const theirs = await runningDefault(url, token);
   if (theirs === undefined || theirs === own) return undefined;

@@ -10,8 +10,6 @@ import { deepFreeze } from "./freeze.ts";
 import { resolveServer, type ServerFlags } from "./server.ts";
 import { DEFAULT_TARGET } from "./default_notice.ts";
 
-export { defaultModeNotice } from "./default_notice.ts";
-
 /**
  * Builds the default Config: one route to the embedded Ollama (OLLAMA_BASE_URL etc. honoured),
  * plus every preset the environment already configures (a key, or a local preset's variables),

@@ -12,9 +12,10 @@ export function keyTextProblem(key: string): string | undefined {
   if (key.length >= 2 && /^["'`]/.test(key) && key.at(-1) === key[0]) {
     return `the key is wrapped in quotes (${key[0]}…${key[0]}): write it without them`;
   }
-  const at = [...key].findIndex((ch) => !/^[\x21-\x7e]$/.test(ch));
+  const chars = [...key];
+  const at = chars.findIndex((ch) => !/^[\x21-\x7e]$/.test(ch));
   if (at < 0) return undefined;
-  const ch = [...key][at]!;
+  const ch = chars[at]!;
   if (ch === "…") {
     return `the key contains "…", as the examples' placeholders do (nvapi-…): paste the whole key ` +
       "the provider issued";

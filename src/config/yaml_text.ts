@@ -1,6 +1,6 @@
 /** Turns config file text into a plain tree, with YAML syntax errors as "file:line:col: …". */
 
-// The package's ES-module build, vendored (scripts/vendor_yaml.ts): Deno would load its CommonJS
+// The package's ES-module build, vendored (scripts/vendor_npm.ts): Deno would load its CommonJS
 // build, and with it the Node-compatibility layer, on every start. Types from the npm package.
 // @ts-types="yaml"
 import YAML from "./vendor/yaml.js";

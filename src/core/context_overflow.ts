@@ -38,6 +38,19 @@ type Reader = (m: RegExpExecArray) => Overflow;
 const num = (text: string | undefined) =>
   text === undefined ? undefined : Number(text.replace(/,/g, ""));
 
+// "… on tokens per minute (TPM): Limit L, Requested R", R being the prompt plus the output asked
+// for, reserved against the key's per-minute budget.
+const PER_MINUTE_RESERVATION =
+  /tokens per min(?:ute)? \(tpm\): limit ([\d,]+), requested ([\d,]+)/i;
+
+/** The limit and the reservation a tokens-per-minute refusal names (Groq, OpenAI), if it is one. */
+export function perMinuteReservation(
+  message: string,
+): { readonly limit: number; readonly requested: number } | undefined {
+  const m = PER_MINUTE_RESERVATION.exec(message);
+  return m ? { limit: num(m[1])!, requested: num(m[2])! } : undefined;
+}
+
 // Provider wordings, most specific first. N = prompt, Y = output, M = limit.
 const READERS: ReadonlyArray<readonly [RegExp, Reader]> = [
   // Anthropic: "input length and `max_tokens` exceed context limit: X + Y > M"
@@ -49,10 +62,7 @@ const READERS: ReadonlyArray<readonly [RegExp, Reader]> = [
   // L, Requested R". R is the prompt plus the output asked for, reserved against the key's
   // per-minute budget; when ccp could not send it again with fewer output tokens, the prompt
   // itself leaves too little room, and a shorter one (compacted) would be served.
-  [
-    /tokens per min(?:ute)? \(tpm\): limit ([\d,]+), requested ([\d,]+)/,
-    (m) => ({ prompt: num(m[2]), limit: num(m[1]) }),
-  ],
+  [PER_MINUTE_RESERVATION, (m) => ({ prompt: num(m[2]), limit: num(m[1]) })],
   // Anthropic "prompt is too long: N tokens > M maximum" and look-alikes
   [/([\d,]+) tokens? > ([\d,]+)/, (m) => ({ prompt: num(m[1]), limit: num(m[2]) })],
   // Ollama: "The prompt is too long: N, model maximum context length: M"

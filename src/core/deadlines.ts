@@ -58,14 +58,21 @@ export function deadline(ms: number, fn: () => void): Cancel {
   };
 }
 
-/** Calls `fn` every `ms` milliseconds (a throwing call is reported) until cancelled. */
-export function every(ms: number, fn: () => void): Cancel {
+/**
+ * Calls `fn` every `ms` milliseconds (a throwing call is reported) until cancelled; `arm` sets
+ * each wait (an injected clock's timer, in code that tests move time by hand).
+ */
+export function every(
+  ms: number,
+  fn: () => void,
+  arm: (ms: number, fn: () => void) => Cancel = deadline,
+): Cancel {
   let cancel: Cancel;
   const tick = () => {
-    cancel = deadline(ms, tick);
+    cancel = arm(ms, tick);
     fn();
   };
-  cancel = deadline(ms, tick);
+  cancel = arm(ms, tick);
   return () => cancel();
 }
 

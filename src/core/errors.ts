@@ -37,7 +37,7 @@ export const STATUS_OF_ERROR_TYPE: Readonly<Record<AnthropicErrorType, number>> 
  * 401, ccp refusing the client's own token, keeps the header's name.
  */
 export function withoutKeyHeaderName(message: string): string {
-  return message.includes("-") ? message.replace(/x-api-key/gi, "API key") : message;
+  return message.replace(/x-api-key/gi, "API key");
 }
 
 /** An error that already knows its Anthropic status, type and message. */

@@ -103,7 +103,19 @@ export function lazyModuleUrl(path: LazyModule): URL {
   return new URL(path, SRC);
 }
 
+// Each module's import, once: an `import()` of a module already loaded still resolves its URL
+// and goes through the module map (~4–7 µs), and some modules are asked for on every request (the
+// translated relay, the stream collector, the token counter).
+const imports = new Map<LazyModule, Promise<unknown>>();
+
 /** Imports `path` (relative to src/) on first call, typed as that module. */
 export function lazyImport<P extends LazyModule>(path: P): Promise<LazyModuleTypes[P]> {
-  return import(lazyModuleUrl(path).href);
+  let loading = imports.get(path);
+  if (loading === undefined) {
+    loading = import(lazyModuleUrl(path).href);
+    imports.set(path, loading);
+    // One that failed to load is tried again by the next call, as without this map.
+    loading.catch(() => imports.delete(path));
+  }
+  return loading as Promise<LazyModuleTypes[P]>;
 }

@@ -1,9 +1,8 @@
 /**
  * What a key's refusal leaves behind: a 429 cools the key for the model that answered it (for
  * every model when it said the whole key is limited), a 401/402 (or a 429 saying the credits are
- * spent) sets it aside for every model and
- * a 403 for the refused model only; shared state hears of each, so other instances skip the key
- * too (for that model only, after a 403).
+ * spent) sets it aside for every model and a 403 for the refused model only; shared state hears
+ * of each, so other instances skip the key too (for that model only, after a 403).
  */
 
 import type { Classification } from "./classify.ts";

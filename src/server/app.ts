@@ -1,7 +1,7 @@
 /** The Hono application: every route, auth, routing prefixes and Anthropic-shaped errors. */
 
 // The npm package gives the types; the code is its ES-module build bundled into one file
-// (scripts/vendor_hono.ts), so a start resolves no npm package.
+// (scripts/vendor_npm.ts), so a start resolves no npm package.
 // @ts-types="hono"
 import { Hono } from "./vendor/hono.js";
 import { ProxyError } from "../core/errors.ts";

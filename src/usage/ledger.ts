@@ -5,6 +5,7 @@
  */
 
 import type { Config } from "../config/types.ts";
+import { every } from "../core/deadlines.ts";
 import type { Logger } from "../core/log.ts";
 import type { RequestObserver, RequestRecord } from "../pipeline/record.ts";
 import { type Cancel, type Clock, systemClock } from "../resilience/clock.ts";
@@ -113,14 +114,16 @@ export class Ledger implements RequestObserver {
       // second for as long as it is away, all sent at once when it is back. A read that has
       // waited far too long is given up on, so one lost on a dead connection stops nothing.
       let readingSince: number | undefined;
-      this.#stopRefreshing = repeat(this.#clock, SHARED_REFRESH_MS, () => {
+      const refresh = () => {
         const now = this.#now();
         if (readingSince !== undefined && now - readingSince < ABANDON_READ_MS) return;
         const started = readingSince = now;
         void this.#budgets.load(this.store).catch(() => {}).finally(() => {
           if (readingSince === started) readingSince = undefined;
         });
-      });
+      };
+      const clock = this.#clock;
+      this.#stopRefreshing = every(SHARED_REFRESH_MS, refresh, (ms, fn) => clock.timer(ms, fn));
     }
   }
 
@@ -259,17 +262,6 @@ export class Ledger implements RequestObserver {
     }
     this.store.close();
   }
-}
-
-/** Calls `fn` every `ms` on `clock` until cancelled. */
-function repeat(clock: Clock, ms: number, fn: () => void): Cancel {
-  let cancel: Cancel;
-  const tick = () => {
-    cancel = clock.timer(ms, tick);
-    fn();
-  };
-  cancel = clock.timer(ms, tick);
-  return () => cancel();
 }
 
 function messageOf(err: unknown): string {

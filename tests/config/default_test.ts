@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { defaultConfig, defaultModeNotice } from "../../src/config/default.ts";
+import { defaultConfig } from "../../src/config/default.ts";
+import { defaultModeNotice } from "../../src/config/default_notice.ts";
 import { configFromSources } from "../../src/config/sources.ts";
 
 Deno.test("with no YAML and no MODEL the embedded default routes to local Ollama", () => {

@@ -21,6 +21,12 @@ Deno.test("each lazily loaded module exists and loads", async () => {
   }
 });
 
+Deno.test("a module asked for again is not imported again: the first import is kept", async () => {
+  const first = lazyImport("cli/usage.ts");
+  assert.equal(lazyImport("cli/usage.ts"), first);
+  assert.equal(await lazyImport("cli/usage.ts"), await first);
+});
+
 Deno.test("a lazy import is typed by its path: no call can be typed as another module", async () => {
   const check = await lazyImport("cli/check.ts");
   assert.equal(typeof check.runCheck, "function");

@@ -5,7 +5,13 @@ import { type Preset, PRESET_IDS, PRESETS } from "../../providers/catalog.ts";
 import type { Config, ProviderConfig, Target } from "../types.ts";
 import { type EnvMap, envValue } from "./map.ts";
 import type { ProviderDefaultsSection, ProviderSection } from "../schema/config.ts";
-import { hasKeyInEnv, sectionFromEnv, strayKeyVariables, touchedInEnv } from "./preset.ts";
+import {
+  hasKeyInEnv,
+  sectionFromEnv,
+  setKeyVariables,
+  strayKeyVariables,
+  touchedInEnv,
+} from "./preset.ts";
 import { LITELLM_VARIABLES } from "./litellm_names.ts";
 import { MODEL_VARIABLES } from "./mode_names.ts";
 import { thinkingFromEnv, withThinking } from "./thinking.ts";
@@ -82,8 +88,7 @@ export function presetProvider(
   const where: Readonly<Record<string, string | undefined>> = {
     base_url: preset.baseUrlEnv,
     proxy: preset.proxyEnv,
-    api_keys: [preset.keyEnv, preset.keysEnv].filter((name) => envValue(env, name) !== undefined)
-      .join(" or "),
+    api_keys: setKeyVariables(preset, env).join(" or "),
   };
   for (const p of built.problems) problems.push(`${where[p.key] ?? preset.id}: ${p.message}`);
   return built.provider;
@@ -112,10 +117,7 @@ export function envProviders(
     const provider = presetProvider(preset, env, named, defaults, problems);
     if (!provider) continue;
     providers[preset.id] = provider;
-    const holder = [preset.keyEnv, preset.keysEnv].filter((name) =>
-      envValue(env, name) !== undefined
-    )
-      .join(" or ");
+    const holder = setKeyVariables(preset, env).join(" or ");
     for (const warning of foreignKeyWarnings(provider)) warnings.push(`${holder}: ${warning}`);
     if (named && !preset.local && preset.keyEnv && provider.apiKeys.length === 0) {
       const stray = strayKeyVariables(preset, env).map((name) =>

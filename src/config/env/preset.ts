@@ -33,9 +33,16 @@ export function sectionFromEnv(preset: Preset, env: EnvMap): ProviderSection {
   };
 }
 
+/** The preset's key variables that are set: what a problem with its keys names. */
+export function setKeyVariables(preset: Preset, env: EnvMap): string[] {
+  return [preset.keyEnv, preset.keysEnv].filter((name): name is string =>
+    envValue(env, name) !== undefined
+  );
+}
+
 /** True when any of the preset's key variables is set. */
 export function hasKeyInEnv(preset: Preset, env: EnvMap): boolean {
-  return envValue(env, preset.keyEnv) !== undefined || envValue(env, preset.keysEnv) !== undefined;
+  return setKeyVariables(preset, env).length > 0;
 }
 
 /** True when the user set any of the preset's variables (so it is no longer merely implicit). */

@@ -1,10 +1,10 @@
 /** GET /v1/models: every route name, alias and provider model, in Anthropic's list shape. */
 
 import type { Context } from "hono";
-import type { Config, Target } from "../../config/types.ts";
+import type { Config } from "../../config/types.ts";
 import { ProxyError } from "../../core/errors.ts";
 import { DISCOVERABLE, DISCOVERY_PREFIX, discoveryId } from "../../routing/discovery_ids.ts";
-import { formatTarget, resolveRoute, RouteRefused } from "../../routing/resolve.ts";
+import { formatChain, resolveRoute, RouteRefused } from "../../routing/resolve.ts";
 import { tokenSuffix } from "../auth.ts";
 import type { AppEnv } from "../deps.ts";
 
@@ -35,12 +35,11 @@ export function modelRows(config: Config): ModelRow[] {
     seen.add(row.id);
     out.push(row);
   };
-  const chain = (targets: readonly Target[]) => targets.map(formatTarget).join(" → ");
   for (const [id, targets] of Object.entries(config.routes)) {
-    add({ id, kind: "route", chain: chain(targets) });
+    add({ id, kind: "route", chain: formatChain(targets) });
   }
   for (const [id, targets] of Object.entries(config.aliases)) {
-    add({ id, kind: "alias", chain: chain(targets) });
+    add({ id, kind: "alias", chain: formatChain(targets) });
   }
   for (const provider of Object.values(config.providers)) {
     for (const model of provider.models) {
@@ -139,7 +138,7 @@ export function modelHandler(
         urlPrefix,
         tokenSuffix: suffix,
       }, current);
-      const chain = resolution.chain.map(formatTarget).join(" → ");
+      const chain = formatChain(resolution.chain);
       return c.json(
         { type: "model", id, display_name: `${id} (${chain})`, created_at: createdAt },
       );

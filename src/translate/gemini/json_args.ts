@@ -7,7 +7,7 @@
  */
 
 import { isRecord } from "../../core/json.ts";
-import { resolveRef } from "./schema_ref.ts";
+import { resolveRef } from "../json_schema.ts";
 
 // A node with none of these says nothing about its value's type.
 const SHAPE_KEYS = [

@@ -24,7 +24,7 @@
 
 import { isRecord } from "../../core/json.ts";
 import { isAnyValueSchema, JSON_TEXT_NOTE } from "./json_args.ts";
-import { resolveRef } from "./schema_ref.ts";
+import { enumType, resolveRef } from "../json_schema.ts";
 import type { GeminiSchema, GeminiType, JsonObject } from "../../protocols/gemini.ts";
 
 const TYPES: Readonly<Record<string, GeminiType>> = {
@@ -120,13 +120,8 @@ function union(raw: JsonObject, variants: unknown[], ctx: Ctx): GeminiSchema | u
 function inferType(raw: JsonObject, values: unknown[] | undefined): GeminiType {
   if (isRecord(raw.properties)) return "OBJECT";
   if (raw.items !== undefined || raw.prefixItems !== undefined) return "ARRAY";
-  if (values && values.length > 0) {
-    if (values.every((v) => typeof v === "string")) return "STRING";
-    if (values.every((v) => Number.isInteger(v))) return "INTEGER";
-    if (values.every((v) => typeof v === "number")) return "NUMBER";
-    if (values.every((v) => typeof v === "boolean")) return "BOOLEAN";
-  }
-  return "STRING";
+  const type = values ? enumType(values) : undefined;
+  return type ? (type.toUpperCase() as GeminiType) : "STRING";
 }
 
 function objectFields(out: GeminiSchema, raw: JsonObject, ctx: Ctx): void {

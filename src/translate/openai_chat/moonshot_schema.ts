@@ -21,12 +21,14 @@
 
 import { isRecord } from "../../core/json.ts";
 import type { JsonObject } from "../../protocols/openai_chat.ts";
+import { enumType, resolveRef } from "../json_schema.ts";
 
 const DEFS_REF = "#/$defs/";
 
 /** Keywords whose value is one subschema, besides `items` and `additionalProperties`. */
-const ONE = ["not", "if", "then", "else", "contains", "propertyNames"];
-const LISTS = ["anyOf", "oneOf", "allOf"];
+const SUBSCHEMA_KEYWORDS = ["not", "if", "then", "else", "contains", "propertyNames"];
+/** Keywords whose value is a list of subschemas. */
+const SUBSCHEMA_LIST_KEYWORDS = ["anyOf", "oneOf", "allOf"];
 
 /** Tool parameters Moonshot's check takes, for parameters already cleaned for Chat Completions. */
 export function moonshotParameters(schema: JsonObject): JsonObject {
@@ -60,7 +62,9 @@ function needsRewrite(node: unknown, isRoot = false): boolean {
     if (!isRecord(sub) || needsRewrite(sub)) return true;
   }
   if (isRecord(node.$defs) && Object.values(node.$defs).some((d) => needsRewrite(d))) return true;
-  return ["items", "additionalProperties", ...ONE, ...LISTS].some((k) => needsRewrite(node[k]));
+  return ["items", "additionalProperties", ...SUBSCHEMA_KEYWORDS, ...SUBSCHEMA_LIST_KEYWORDS].some((
+    k,
+  ) => needsRewrite(node[k]));
 }
 
 function rewrite(node: unknown, ctx: Ctx): unknown {
@@ -82,9 +86,9 @@ function rewrite(node: unknown, ctx: Ctx): unknown {
       out.items = Array.isArray(value)
         ? { anyOf: value.map((v) => rewrite(v, ctx)) }
         : rewrite(value, ctx);
-    } else if (key === "additionalProperties" || ONE.includes(key)) {
+    } else if (key === "additionalProperties" || SUBSCHEMA_KEYWORDS.includes(key)) {
       out[key] = typeof value === "boolean" ? value : rewrite(value, ctx);
-    } else if (LISTS.includes(key) && Array.isArray(value)) {
+    } else if (SUBSCHEMA_LIST_KEYWORDS.includes(key) && Array.isArray(value)) {
       out[key] = value.map((v) => rewrite(v, ctx));
     } else out[key] = value;
   }
@@ -127,10 +131,10 @@ function rewriteProperties(properties: JsonObject, ctx: Ctx): JsonObject {
  */
 function inlineRef(node: JsonObject, ref: string, ctx: Ctx): unknown {
   const { $ref: _ref, type: _type, ...siblings } = node;
-  const intoDefs = ref.startsWith(DEFS_REF) && resolvePointer(ref, ctx.root) !== undefined;
+  const intoDefs = ref.startsWith(DEFS_REF) && resolveRef(ref, ctx.root) !== undefined;
   if (intoDefs && Object.keys(siblings).length === 0) return { $ref: ref };
   if (ref === "#" && Object.keys(siblings).length === 0) return { $ref: ref };
-  let target = ctx.refs.includes(ref) ? undefined : resolvePointer(ref, ctx.root);
+  let target = ctx.refs.includes(ref) ? undefined : resolveRef(ref, ctx.root);
   if (!target) return intoDefs ? { $ref: ref } : rewriteSiblings(siblings, ctx);
   if (target === ctx.root) {
     // The whole schema again, without what only its root may hold.
@@ -143,25 +147,4 @@ function inlineRef(node: JsonObject, ref: string, ctx: Ctx): unknown {
 function rewriteSiblings(siblings: JsonObject, ctx: Ctx): JsonObject {
   const out = rewrite(siblings, ctx);
   return isRecord(out) ? out : {};
-}
-
-/** The object a local JSON pointer (`#/…`) names in `root`, or undefined. */
-function resolvePointer(ref: string, root: JsonObject): JsonObject | undefined {
-  if (!ref.startsWith("#")) return undefined;
-  let node: unknown = root;
-  for (const raw of ref.slice(1).split("/").filter(Boolean)) {
-    if (!isRecord(node)) return undefined;
-    node = node[raw.replaceAll("~1", "/").replaceAll("~0", "~")];
-  }
-  return isRecord(node) ? node : undefined;
-}
-
-/** The JSON Schema type every value of `values` has, or undefined when they differ. */
-function enumType(values: unknown[]): string | undefined {
-  if (values.length === 0) return undefined;
-  if (values.every((v) => typeof v === "string")) return "string";
-  if (values.every((v) => Number.isInteger(v))) return "integer";
-  if (values.every((v) => typeof v === "number")) return "number";
-  if (values.every((v) => typeof v === "boolean")) return "boolean";
-  return undefined;
 }

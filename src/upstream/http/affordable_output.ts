@@ -11,6 +11,8 @@
  * room changes with every prompt and every payment.
  */
 
+import { perMinuteReservation } from "../../core/context_overflow.ts";
+
 type Json = Record<string, unknown>;
 
 /**
@@ -24,7 +26,6 @@ export const MIN_USEFUL_OUTPUT = 4096;
 const FIELDS = ["max_tokens", "max_completion_tokens", "max_output_tokens"] as const;
 
 const AFFORD = /you requested up to ([\d,]+) tokens, but can only afford ([\d,]+)/i;
-const PER_MINUTE = /tokens per min(?:ute)? \(TPM\): Limit ([\d,]+), Requested ([\d,]+)/i;
 
 const num = (text: string) => Number(text.replace(/,/g, ""));
 
@@ -39,26 +40,24 @@ function sentOutput(body: Json): { field: string; value: number } | undefined {
 
 /**
  * The most output tokens the refusal `message` (answered with `status`) leaves room for, beside
- * what `body` asked; undefined when it is not such a refusal or names no room.
+ * the `asked` output tokens it refused; undefined when it is not such a refusal or names no room.
  */
 function affordableOutput(
   status: number | undefined,
   message: string,
-  body: Json,
+  asked: number,
 ): number | undefined {
-  const sent = sentOutput(body);
-  if (!sent) return undefined;
   if (status === 402) {
     const match = AFFORD.exec(message);
     return match ? num(match[2]!) : undefined;
   }
   if (status !== 413 && status !== 429) return undefined;
-  const match = PER_MINUTE.exec(message);
-  if (!match) return undefined;
+  const reservation = perMinuteReservation(message);
+  if (!reservation) return undefined;
   // The reservation is the prompt plus the output asked for: what is left of the limit once
   // the prompt is counted is the room for output.
-  const prompt = num(match[2]!) - sent.value;
-  return prompt > 0 ? num(match[1]!) - prompt : undefined;
+  const prompt = reservation.requested - asked;
+  return prompt > 0 ? reservation.limit - prompt : undefined;
 }
 
 /**
@@ -71,8 +70,9 @@ export function fewerOutputTokens(
   body: Json,
 ): string | undefined {
   const sent = sentOutput(body);
-  const room = affordableOutput(status, message, body);
-  if (!sent || room === undefined || room >= sent.value || room < MIN_USEFUL_OUTPUT) {
+  if (!sent) return undefined;
+  const room = affordableOutput(status, message, sent.value);
+  if (room === undefined || room >= sent.value || room < MIN_USEFUL_OUTPUT) {
     return undefined;
   }
   return `${sent.field}<=${room}`;
