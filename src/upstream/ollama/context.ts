@@ -85,7 +85,7 @@ export function modelMaximum(show: unknown): number | undefined {
   return undefined;
 }
 
-const SET_IT =
+const RAISE_THE_CONTEXT =
   `set OLLAMA_CONTEXT_LENGTH=65536 (or more, as memory allows) where \`ollama serve\` ` +
   "runs and restart it, or give the model `PARAMETER num_ctx 65536` in a Modelfile";
 
@@ -93,5 +93,5 @@ const SET_IT =
 export function shortContextWarning(model: string, running: number): string {
   return `Ollama runs ${model} with a context of ${running} tokens: a longer prompt is ` +
     "cut from the front without an error, and Claude Code's system prompt and tools alone " +
-    `take about 15k tokens. Claude Code needs at least ${CLAUDE_CODE_CONTEXT}: ${SET_IT}.`;
+    `take about 15k tokens. Claude Code needs at least ${CLAUDE_CODE_CONTEXT}: ${RAISE_THE_CONTEXT}.`;
 }
