@@ -21,6 +21,8 @@ export interface ChatToolCall {
   id: string;
   type: "function";
   function: { name: string; arguments: string };
+  /** Vendor data on a call (Gemini: `{google: {thought_signature}}`), sent back as received. */
+  extra_content?: Record<string, unknown>;
 }
 
 /** A system (or developer) message. */
@@ -112,6 +114,7 @@ export interface ChatToolCallDelta {
   id?: string | null;
   type?: string;
   function?: { name?: string | null; arguments?: string | null };
+  extra_content?: unknown;
 }
 
 /** The `delta` of a streamed choice. */

@@ -150,3 +150,63 @@ Deno.test("gemini MALFORMED_FUNCTION_CALL in a JSON answer: asked once more too"
     await model.close();
   }
 });
+
+/** Gemini's empty turn end: a STOP with no part at all, usage beside it. */
+const EMPTY_STOP = `data: ${
+  JSON.stringify({
+    candidates: [{ content: { role: "model" }, finishReason: "STOP", index: 0 }],
+    usageMetadata: { promptTokenCount: 120, totalTokenCount: 120 },
+    modelVersion: "gemini-2.5-flash",
+  })
+}\r\n\r\n`;
+
+Deno.test("gemini STOP with no content as the first event: asked once more, that answer is used", async () => {
+  const model = startSequence([EMPTY_STOP, CALL]);
+  const ccp = ccpFor(model.url);
+  try {
+    const message = await ask(ccp.url, true);
+    assert.equal(model.served(), 2);
+    assert.deepEqual(types(message), ["thinking", "tool_use"]);
+    assert.match(ccp.logs.join("\n"), /ended its answer without any content.*asking once more/);
+  } finally {
+    await ccp.close();
+    await model.close();
+  }
+});
+
+Deno.test("gemini STOP with no content twice (JSON answers): one more try only", async () => {
+  const empty = JSON.parse(EMPTY_STOP.replace(/^data: /, ""));
+  const model = startSequence([empty, empty, CALL]);
+  const ccp = ccpFor(model.url);
+  try {
+    const message = await ask(ccp.url, false);
+    assert.equal(model.served(), 2, "one retry, not more");
+    assert.equal(message.stop_reason, "end_turn");
+    assert.deepEqual(message.content, []);
+  } finally {
+    await ccp.close();
+    await model.close();
+  }
+});
+
+Deno.test("gemini answer whose text ends with STOP in its first event: no retry", async () => {
+  const text = `data: ${
+    JSON.stringify({
+      candidates: [{
+        content: { role: "model", parts: [{ text: "Done." }] },
+        finishReason: "STOP",
+        index: 0,
+      }],
+    })
+  }\r\n\r\n`;
+  const model = startSequence([text, CALL]);
+  const ccp = ccpFor(model.url);
+  try {
+    const message = await ask(ccp.url, true);
+    assert.equal(model.served(), 1);
+    assert.equal(noteOf(message), "Done.");
+  } finally {
+    await ccp.close();
+    await model.close();
+  }
+});

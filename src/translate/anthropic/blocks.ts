@@ -91,6 +91,7 @@ export class AnthropicBlockWriter {
 
   /** Opens a tool_use block for `call` and writes the arguments buffered so far. */
   startTool(call: ToolCallState, id: string): void {
+    if (call.extra) this.#callCarrier(call.extra);
     this.close();
     this.toolBlocks++;
     call.block = this.#next++;
@@ -106,6 +107,24 @@ export class AnthropicBlockWriter {
       },
     });
     this.toolArguments(call);
+  }
+
+  /**
+   * An empty thinking block right before a tool call with `extra_content`: its signature keeps
+   * that data (Anthropic tool_use blocks have no room for it) until the call goes back upstream.
+   */
+  #callCarrier(extra: Record<string, unknown>): void {
+    this.close();
+    const capture = new ReasoningCapture();
+    capture.carryCall(extra);
+    const index = this.#next++;
+    this.#open = { kind: "thinking", index, capture };
+    this.out.push({
+      type: "content_block_start",
+      index,
+      content_block: { type: "thinking", thinking: "", signature: "" },
+    });
+    this.close();
   }
 
   /** Writes the arguments of `call` not written yet. */

@@ -31,6 +31,21 @@ export function isAnyValueSchema(node: unknown): boolean {
   return node === true || (isRecord(node) && !SHAPE_KEYS.some((key) => key in node));
 }
 
+/** What the description of a free-form object parameter gains. */
+export const OBJECT_TEXT_NOTE = "A JSON object (any keys), written as JSON text.";
+
+/**
+ * True for an object that names no properties yet takes any key (a map: `additionalProperties`
+ * with a schema, `patternProperties`, or nothing said). Gemini's OBJECT without properties only
+ * ever gets `{}` from the model, so such a parameter goes out as JSON text too.
+ */
+export function isFreeFormObject(node: unknown): boolean {
+  if (!isRecord(node) || node.additionalProperties === false) return false;
+  const types = Array.isArray(node.type) ? node.type : [node.type];
+  if (!types.includes("object")) return false;
+  return !isRecord(node.properties) || Object.keys(node.properties).length === 0;
+}
+
 /** `schema`, or the node its local `$ref` points to (siblings of the reference win). */
 function followed(schema: unknown, root: unknown): unknown {
   if (!isRecord(schema) || typeof schema.$ref !== "string" || !isRecord(root)) return schema;
@@ -51,7 +66,7 @@ export function withJsonValues(
 ): unknown {
   if (depth > 32) return value;
   const schema = followed(node, root);
-  if (depth > 0 && isAnyValueSchema(schema)) {
+  if (depth > 0 && (isAnyValueSchema(schema) || isFreeFormObject(schema))) {
     if (typeof value !== "string" || !/^\s*[[{]/.test(value)) return value;
     try {
       const parsed: unknown = JSON.parse(value);

@@ -17,13 +17,19 @@
  *   `float`/`double` on numbers, `int32`/`int64` on integers;
  * - an object keeps only non-empty `properties` (Gemini rejects `properties: {}`: "should be
  *   non-empty for OBJECT type") and `required` names that exist; an array always has `items`;
- * - a schema that allows any value (`{}`, `true`) becomes a string asking for JSON text, which
- *   json_args.ts turns back into the value in the model's calls;
+ * - a schema that allows any value (`{}`, `true`) or any object (a map: `additionalProperties`
+ *   with a schema) becomes a string asking for JSON text, which json_args.ts turns back into the
+ *   value in the model's calls;
  * - a root union of objects is flattened into one object (Gemini wants an OBJECT root).
  */
 
 import { isRecord } from "../../core/json.ts";
-import { isAnyValueSchema, JSON_TEXT_NOTE } from "./json_args.ts";
+import {
+  isAnyValueSchema,
+  isFreeFormObject,
+  JSON_TEXT_NOTE,
+  OBJECT_TEXT_NOTE,
+} from "./json_args.ts";
 import { enumType, resolveRef } from "../json_schema.ts";
 import type { GeminiSchema, GeminiType, JsonObject } from "../../protocols/gemini.ts";
 
@@ -164,8 +170,12 @@ function plain(raw: JsonObject, ctx: Ctx): GeminiSchema | undefined {
   if (values?.includes(null)) nullable = true;
   values = values?.filter((v) => v !== null);
   const type = types[0] ? TYPES[types[0]]! : inferType(raw, values);
-  const out: GeminiSchema = { type };
   let description = describe(raw);
+  if (type === "OBJECT" && isFreeFormObject({ ...raw, type: "object" })) {
+    description = description ? `${description}\n${OBJECT_TEXT_NOTE}` : OBJECT_TEXT_NOTE;
+    return withNotes({ type: "STRING", description }, undefined, nullable);
+  }
+  const out: GeminiSchema = { type };
   if (isAnyValueSchema(raw)) {
     description = description ? `${description}\n${JSON_TEXT_NOTE}` : JSON_TEXT_NOTE;
   }

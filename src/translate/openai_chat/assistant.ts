@@ -10,6 +10,8 @@ import type { ChatAssistantMessage, ChatToolCall } from "../../protocols/openai_
 import type { MapContext } from "./user_content.ts";
 import { decodeCcpSignature, sameReasoningOrigin } from "../reasoning/provenance.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
+import { SKIP_SIGNATURE } from "../gemini/contents.ts";
+import { validatesThoughtSignatures } from "../gemini/models.ts";
 
 interface NativeReasoning {
   text: string[];
@@ -60,6 +62,30 @@ function applyNative(
   }
 }
 
+/** The `extra_content` recorded by a thinking block ccp made from this provider and model. */
+function callExtraOf(
+  block: ThinkingBlockParam,
+  ctx: MapContext,
+): Record<string, unknown> | undefined {
+  const origin = decodeCcpSignature(block.signature);
+  if (origin?.protocol !== "openai_chat" || !sameReasoningOrigin(origin, ctx.provider, ctx.model)) {
+    return undefined;
+  }
+  return origin.call;
+}
+
+/**
+ * Gemini 3 behind a plain OpenAI-compatible endpoint refuses a tool-call turn whose first call
+ * has no thought signature (calls made by another model, or before ccp kept them); it accepts
+ * Gemini's documented placeholder instead. OpenRouter and the other named dialects carry
+ * reasoning their own way.
+ */
+function wantsCallSignature(ctx: MapContext): boolean {
+  const name = ctx.model.toLowerCase().split("/").pop() ?? "";
+  return ctx.dialect.name === "openai_compatible" && name.startsWith("gemini-") &&
+    validatesThoughtSignatures(name);
+}
+
 /** Maps one assistant turn; `null` when nothing is left to send. */
 export function mapAssistantTurn(
   content: string | ContentBlockParam[],
@@ -74,6 +100,8 @@ export function mapAssistantTurn(
   const texts: string[] = [];
   const toolCalls: ChatToolCall[] = [];
   const thinking: ThinkingBlockParam[] = [];
+  // The `extra_content` a call came with rides the empty thinking block just before it.
+  let extra: Record<string, unknown> | undefined;
   for (const block of content) {
     if (block.type === "text") texts.push(block.text);
     else if (block.type === "tool_use") {
@@ -84,9 +112,13 @@ export function mapAssistantTurn(
           name: ctx.toolName(block.name),
           arguments: JSON.stringify(block.input ?? {}),
         },
+        ...(extra ? { extra_content: extra } : {}),
       });
-    } else if (block.type === "thinking") thinking.push(block);
-    else {
+      extra = undefined;
+    } else if (block.type === "thinking") {
+      thinking.push(block);
+      extra = callExtraOf(block, ctx);
+    } else {
       // Web searches and fetches of earlier turns stay readable as text.
       const text = serverToolBlockText(block);
       if (text) texts.push(text);
@@ -109,6 +141,10 @@ export function mapAssistantTurn(
   }
 
   const text = texts.join("\n\n");
+  const first = toolCalls[0];
+  if (first && !first.extra_content && wantsCallSignature(ctx)) {
+    first.extra_content = { google: { thought_signature: SKIP_SIGNATURE } };
+  }
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   if (text) message.content = text;
   else if (dialect.needsNonEmptyAssistantContent) message.content = " ";

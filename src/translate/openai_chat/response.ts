@@ -28,6 +28,7 @@ function responseToChunk(response: ChatCompletionResponse): ChatCompletionChunk 
       id: call?.id,
       type: "function",
       function: { name: call?.function?.name, arguments: call?.function?.arguments },
+      ...(isRecord(call?.extra_content) ? { extra_content: call.extra_content } : {}),
     }))
     : isRecord(m.function_call) // the deprecated single-call form
     ? [{ index: 0, type: "function", function: m.function_call }]

@@ -6,6 +6,7 @@
  */
 
 import type { ChatToolCallDelta } from "../../protocols/openai_chat.ts";
+import { isRecord } from "../../core/json.ts";
 import { JsonCompletionScanner } from "./json_scanner.ts";
 
 /** One tool call of the current answer. */
@@ -21,6 +22,8 @@ export interface ToolCallState {
   /** Anthropic block index once started, else -1. */
   block: number;
   closed: boolean;
+  /** The call's `extra_content` (Gemini's thought signature), to be sent back with it. */
+  extra?: Record<string, unknown>;
 }
 
 function sameJson(a: string, b: string): boolean {
@@ -62,6 +65,7 @@ export class ToolCallTracker {
     }
     const name = delta.function?.name;
     if (typeof name === "string" && name && !call.name) call.name = name;
+    if (isRecord(delta.extra_content) && !call.extra) call.extra = delta.extra_content;
     this.#last = call;
     return call;
   }

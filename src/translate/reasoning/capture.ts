@@ -30,6 +30,12 @@ export class ReasoningCapture {
   readonly #fields: ReasoningSource[] = [];
   readonly #items: Item[] = [];
   readonly #byIndex = new Map<number, Item>();
+  #call: Item | undefined;
+
+  /** Records the `extra_content` of the tool call this block stands before. */
+  carryCall(extra: Item): void {
+    this.#call = extra;
+  }
 
   /** Records that reasoning arrived through `source`, with any detail items. */
   add(source: ReasoningSource, details?: readonly unknown[]): void {
@@ -66,6 +72,7 @@ export class ReasoningCapture {
       model,
       fields: [...this.#fields],
       ...(this.#items.length > 0 ? { details: this.#items } : {}),
+      ...(this.#call ? { call: this.#call } : {}),
     };
     return encodeCcpSignature(record);
   }

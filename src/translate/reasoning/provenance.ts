@@ -7,6 +7,7 @@
  * `signature` in `thinking` block").
  */
 
+import { isRecord } from "../../core/json.ts";
 import type {
   ConversationMessageParam,
   MessageParam,
@@ -39,6 +40,11 @@ export interface ReasoningProvenance {
   fields: ReasoningSource[];
   /** OpenRouter `reasoning_details` items, merged per index, kept for exact replay. */
   details?: unknown[];
+  /**
+   * The `extra_content` of the tool call right after this (empty) block: Gemini's OpenAI-compatible
+   * endpoints put a call's thought signature there and refuse the call back without it.
+   */
+  call?: Record<string, unknown>;
 }
 
 const encoder = new TextEncoder();
@@ -91,6 +97,7 @@ export function decodeCcpSignature(signature: unknown): ReasoningProvenance | nu
       model: v.model,
       fields: v.fields.filter((f): f is ReasoningSource => typeof f === "string"),
       ...(Array.isArray(v.details) ? { details: v.details } : {}),
+      ...(isRecord(v.call) ? { call: v.call } : {}),
     };
   } catch {
     return null;

@@ -10,7 +10,7 @@ import { geminiUrl } from "../http/endpoints.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { type AnswerBasics, sendTranslated } from "../translated_answer.ts";
 import { describeTarget } from "../../core/text.ts";
-import { malformedCallOnly } from "./malformed_call.ts";
+import { type FailedStartKind, failedStartKind } from "./malformed_call.ts";
 import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from "../transport.ts";
 
 /** Sends Anthropic Messages requests to the Gemini API (key in `x-goog-api-key`). */
@@ -41,19 +41,22 @@ export const geminiTransport: Transport = {
       };
     };
     // Gemini's error body {error: {code, message, status}} is read by postJson's mapping.
-    let malformed = false;
+    let failed: FailedStartKind | undefined;
     const first = await sendTranslated(request, {
       url,
       body,
       stream,
-      failedStart: (data) => (malformed = malformedCallOnly(data)),
+      failedStart: (data) => (failed = failedStartKind(data)) !== undefined,
     }, translation);
-    if (first.ok || !malformed) return first;
+    if (first.ok || !failed) return first;
     // Nothing reached the client: one more try, whose answer goes on whatever it is (a second
     // malformed call ends with its note), so a model that keeps failing costs one request more.
     request.log?.warn(
-      `${describeTarget(provider.id, model)}: the model wrote a malformed function call ` +
-        "before anything else (MALFORMED_FUNCTION_CALL); asking once more",
+      `${describeTarget(provider.id, model)}: ` +
+        (failed === "malformed call"
+          ? "the model wrote a malformed function call before anything else " +
+            "(MALFORMED_FUNCTION_CALL); asking once more"
+          : "the model ended its answer without any content (finishReason STOP); asking once more"),
     );
     return await sendTranslated(request, { url, body, stream }, translation);
   },

@@ -116,3 +116,73 @@ Deno.test("parameters reached through local $refs (as Pydantic writes schemas) a
   assert.equal(params?.type, "STRING");
   assert.equal(params?.description, `Any value\n${JSON_TEXT_NOTE}`);
 });
+
+// An MCP tool with free-form maps (`dict[str, str]` in Python, `Record<string, string>` in Zod).
+const SET_ENV: ToolDefinition = {
+  name: "mcp__deploy__set_env",
+  input_schema: {
+    type: "object",
+    properties: {
+      service: { type: "string" },
+      env: { type: "object", additionalProperties: { type: "string" }, description: "Variables" },
+      labels: { type: ["object", "null"], additionalProperties: true },
+      rows: { type: "array", items: { type: "object", patternProperties: { "^x-": {} } } },
+      empty: { type: "object", additionalProperties: false },
+    },
+    required: ["service", "env"],
+  },
+};
+
+Deno.test("a free-form map goes out as JSON text, not as an OBJECT the model can only leave empty", () => {
+  const request = toGeminiRequest({
+    model: "m",
+    max_tokens: 10,
+    messages: [{ role: "user", content: "go" }],
+    tools: [SET_ENV],
+  }, { provider: "gem", model: "gemini-3-flash-preview" });
+  const params = request.tools?.[0]?.functionDeclarations?.[0]?.parameters;
+  const props = params?.properties ?? {};
+  assert.equal(props.env?.type, "STRING");
+  assert.match(props.env?.description ?? "", /^Variables\n.*JSON object.*JSON text/);
+  assert.equal(props.labels?.type, "STRING");
+  assert.equal(props.labels?.nullable, true);
+  assert.equal(props.rows?.items?.type, "STRING");
+  // An object that takes no keys at all stays an (empty) object.
+  assert.equal(props.empty?.type, "OBJECT");
+  assert.deepEqual(params?.required, ["service", "env"]);
+});
+
+Deno.test("the map the model writes as JSON text reaches the client as an object", () => {
+  const message = geminiResponseToAnthropic({
+    candidates: [{
+      content: {
+        role: "model",
+        parts: [{
+          functionCall: {
+            name: "mcp__deploy__set_env",
+            args: {
+              service: "api",
+              env: '{"PORT":"8080","MODE":"prod"}',
+              labels: '{"team":"core"}',
+              rows: ['{"x-a":1}'],
+            },
+          },
+        }],
+      },
+      finishReason: "STOP",
+    }],
+  }, {
+    clientModel: "claude-sonnet-4-5",
+    inputTokens: 1,
+    provider: "gem",
+    upstreamModel: "gemini-3-flash-preview",
+    tools: [SET_ENV],
+  });
+  const call = message.content.find((b) => b.type === "tool_use");
+  assert.deepEqual(call?.type === "tool_use" && call.input, {
+    service: "api",
+    env: { PORT: "8080", MODE: "prod" },
+    labels: { team: "core" },
+    rows: [{ "x-a": 1 }],
+  });
+});
