@@ -1,14 +1,19 @@
 /**
- * Splits streamed content into reasoning and answer text at `<think>` / `</think>`
- * tags, which local servers and some hosted models put inside `content`. Tags may be
- * split anywhere across chunks (`<th` + `ink>`): a possible tag prefix at the end of a
- * piece is held back until the next piece decides it.
+ * Splits streamed content into reasoning and answer text at reasoning tags, which local
+ * servers and some hosted models put inside `content`: `<think>…</think>` (most of them) and
+ * `<thought>…</thought>` (Gemini's OpenAI-compatible endpoint when thoughts are asked for).
+ * Tags may be split anywhere across chunks (`<th` + `ink>`): a possible tag prefix at the end
+ * of a piece is held back until the next piece decides it.
  */
 
-const OPEN = "<think>";
-const CLOSE = "</think>";
+/** Each opening tag and the closing tag that ends its reasoning. */
+const TAGS: readonly (readonly [open: string, close: string])[] = [
+  ["<think>", "</think>"],
+  ["<thought>", "</thought>"],
+];
+const OPENS = TAGS.map(([open]) => open);
 
-/** A run of text and whether it was inside `<think>…</think>`. */
+/** A run of text and whether it was inside a reasoning tag pair. */
 export interface ThinkSegment {
   thinking: boolean;
   text: string;
@@ -23,9 +28,20 @@ export function partialTagSuffix(s: string, tag: string): number {
   return 0;
 }
 
+/** The first opening tag in `s`: where it starts and the tag that closes it. */
+function firstOpen(s: string): { at: number; open: string; close: string } | undefined {
+  let found: { at: number; open: string; close: string } | undefined;
+  for (const [open, close] of TAGS) {
+    const at = s.indexOf(open);
+    if (at >= 0 && (found === undefined || at < found.at)) found = { at, open, close };
+  }
+  return found;
+}
+
 /** Stateful splitter; one per response. */
 export class ThinkTagSplitter {
-  #inThink = false;
+  /** The closing tag awaited while inside reasoning; undefined outside it. */
+  #close: string | undefined;
   #pending = "";
   #trimAfterClose = false;
 
@@ -33,30 +49,34 @@ export class ThinkTagSplitter {
   push(piece: string): ThinkSegment[] {
     let s = this.#pending + piece;
     this.#pending = "";
-    if (!this.#inThink && !this.#trimAfterClose && s.indexOf("<") === -1) {
+    if (this.#close === undefined && !this.#trimAfterClose && s.indexOf("<") === -1) {
       return s ? [{ thinking: false, text: s }] : [];
     }
     const out: ThinkSegment[] = [];
     while (s.length > 0) {
       if (this.#trimAfterClose) {
-        // Models put blank lines after `</think>`; they are layout, not answer text.
+        // Models put blank lines after the closing tag; they are layout, not answer text.
         const trimmed = s.replace(/^[\r\n]+/, "");
         if (trimmed.length === 0) return out;
         s = trimmed;
         this.#trimAfterClose = false;
       }
-      const tag = this.#inThink ? CLOSE : OPEN;
-      const at = s.indexOf(tag);
-      if (at >= 0) {
-        if (at > 0) out.push({ thinking: this.#inThink, text: s.slice(0, at) });
-        s = s.slice(at + tag.length);
-        this.#inThink = !this.#inThink;
-        if (!this.#inThink) this.#trimAfterClose = true;
+      const close = this.#close;
+      const inThink = close !== undefined;
+      // Inside reasoning only its own closing tag ends it; outside, the first opening tag wins.
+      const tag = inThink ? { at: s.indexOf(close), open: close, close: undefined } : firstOpen(s);
+      if (tag && tag.at >= 0) {
+        if (tag.at > 0) out.push({ thinking: inThink, text: s.slice(0, tag.at) });
+        s = s.slice(tag.at + tag.open.length);
+        this.#close = tag.close;
+        if (inThink) this.#trimAfterClose = true;
         continue;
       }
-      const hold = partialTagSuffix(s, tag);
+      const hold = inThink
+        ? partialTagSuffix(s, close)
+        : Math.max(...OPENS.map((open) => partialTagSuffix(s, open)));
       const emit = s.slice(0, s.length - hold);
-      if (emit) out.push({ thinking: this.#inThink, text: emit });
+      if (emit) out.push({ thinking: inThink, text: emit });
       this.#pending = s.slice(s.length - hold);
       break;
     }
@@ -67,6 +87,6 @@ export class ThinkTagSplitter {
   flush(): ThinkSegment[] {
     const rest = this.#pending;
     this.#pending = "";
-    return rest ? [{ thinking: this.#inThink, text: rest }] : [];
+    return rest ? [{ thinking: this.#close !== undefined, text: rest }] : [];
   }
 }

@@ -19,6 +19,7 @@ import {
 } from "../model_settings.ts";
 import { historyToolIds } from "../../translate/anthropic/tool_use_ids.ts";
 import { sendTranslated } from "../translated_answer.ts";
+import { withGeminiThoughts } from "./gemini_thoughts.ts";
 import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from "../transport.ts";
 
 /** Sends Anthropic Messages requests to an OpenAI Chat Completions upstream. */
@@ -36,7 +37,10 @@ export const openAITransport: Transport = {
       ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
       ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
     });
-    const chat = withExtraBody(withExactEffort(translated, dialect, model, settings), settings);
+    const thinking = client.thinking !== undefined && client.thinking.type !== "disabled" &&
+      dialect.reasoningSwitch.kind !== "none";
+    const asked = withGeminiThoughts(translated, thinking, provider.baseUrl);
+    const chat = withExtraBody(withExactEffort(asked, dialect, model, settings), settings);
     const toolIds = historyToolIds(client.messages);
     return await sendTranslated(
       request,
