@@ -217,6 +217,21 @@ function generationProblem(config: unknown, model: string): string | undefined {
   ) {
     return "Thinking level MINIMAL is not supported for this model.";
   }
+  const missing = missingLevel(model, thinking.thinkingLevel);
+  if (missing) return `Thinking level ${missing} is not supported for this model.`;
+  return undefined;
+}
+
+/**
+ * The levels Google documents per Pro model: Gemini 3 Pro takes `low` and `high` only, 3.1 Pro
+ * also `medium`; neither takes `minimal`. Also read by the OpenAI-compatible endpoint's mock.
+ */
+export function missingLevel(model: string, level: unknown): string | undefined {
+  const name = model.toLowerCase().split("/").pop() ?? "";
+  const pro3 = /^gemini-3-pro/.test(name);
+  const pro31 = /^gemini-3\.\d+-pro/.test(name);
+  if ((pro3 || pro31) && level === "minimal") return "MINIMAL";
+  if (pro3 && level === "medium") return "MEDIUM";
   return undefined;
 }
 

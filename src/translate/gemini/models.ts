@@ -48,6 +48,11 @@ const LEVEL_PRO: GeminiModelInfo = {
   maxOutputTokens: 65536,
   thinking: { kind: "level", levels: ["low", "high"] },
 };
+// Gemini 3.1 Pro added "medium"; it has no "minimal" either.
+const LEVEL_PRO_MEDIUM: GeminiModelInfo = {
+  maxOutputTokens: 65536,
+  thinking: { kind: "level", levels: ["low", "medium", "high"] },
+};
 const LEVEL_FLASH: GeminiModelInfo = {
   maxOutputTokens: 65536,
   thinking: { kind: "level", levels: ["minimal", "low", "medium", "high"], off: "minimal" },
@@ -65,6 +70,7 @@ const FAMILIES: ReadonlyArray<readonly [RegExp, GeminiModelInfo]> = [
   [/^gemini-2\.5-flash-lite/, BUDGET_FLASH_LITE],
   [/^gemini-2\.5-flash/, BUDGET_FLASH],
   [/^gemini-(1\.|2\.0)|^gemma-/, NO_THINKING],
+  [/^gemini-3\.[1-9]\d*-pro/, LEVEL_PRO_MEDIUM],
   [
     /^gemini-(3\.([7-9]|\d{2,})|([4-9]|\d{2,})\.\d+)-flash(?!-lite)|^gemini-flash-latest/,
     LEVEL_FLASH_NO_MINIMAL,

@@ -35,11 +35,15 @@ function levelOfBudget(budget: number): Effort {
   return "high";
 }
 
-function pickLevel(
+/**
+ * The level of `levels` (one model's) sent for `effort`: that level, or else the next stronger one
+ * (a level a model lacks is a 400), wherever the model is served.
+ */
+export function geminiLevelFor(
   levels: readonly GeminiThinkingLevel[],
   effort: Effort,
 ): GeminiThinkingLevel | undefined {
-  return LEVELS_OF_EFFORT[effort].find((l) => levels.includes(l));
+  return LEVELS_OF_EFFORT[effort]?.find((l) => levels.includes(l));
 }
 
 function clamp(value: number, min: number, max: number): number {
@@ -108,6 +112,6 @@ export function geminiThinkingConfig(
   }
   const want = effort ?? (budget !== undefined ? levelOfBudget(budget) : undefined);
   // Adaptive without an effort: the model's own dynamic default.
-  const level = want ? pickLevel(control.levels, want) : undefined;
+  const level = want ? geminiLevelFor(control.levels, want) : undefined;
   return { ...(level ? { thinkingLevel: level } : {}), includeThoughts: true };
 }

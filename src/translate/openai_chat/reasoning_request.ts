@@ -90,7 +90,7 @@ export function reasoningFields(
       if (!on) return off ? { reasoning_effort: off } : {};
       // Adaptive thinking without an effort: the provider's own default is the best match.
       const level = intent.effort
-        ? pickLevel(fixed?.efforts ?? sw.levels, intent.effort)
+        ? fixed?.pick?.(intent.effort) ?? pickLevel(fixed?.efforts ?? sw.levels, intent.effort)
         : fixed
         ? undefined
         : sw.unspecified;
@@ -103,7 +103,8 @@ export function reasoningFields(
         // OpenRouter turns into an effort the model does not take.
         if (!on) return fixed.off ? { reasoning: { effort: fixed.off } } : {};
         if (!intent.effort) return { reasoning: { enabled: true } };
-        return { reasoning: { effort: pickLevel(fixed.efforts, intent.effort) } };
+        const effort = fixed.pick?.(intent.effort) ?? pickLevel(fixed.efforts, intent.effort);
+        return { reasoning: { effort } };
       }
       if (!on) return { reasoning: { enabled: false } };
       const budget = intent.budgetTokens;

@@ -68,7 +68,11 @@ export function reasoningOf(
     ? thinking.budget_tokens
     : undefined;
   const level = explicit ?? (budget !== undefined ? effortFromBudget(budget) : undefined);
-  const levels = modelEfforts(model)?.efforts;
-  const effort = !level ? undefined : levels ? pickLevel(levels, level) : EFFORT_OF[level];
+  const fixed = modelEfforts(model);
+  const effort = !level
+    ? undefined
+    : fixed
+    ? fixed.pick?.(level) ?? pickLevel(fixed.efforts, level)
+    : EFFORT_OF[level];
   return { ...(effort ? { effort } : {}), summary: "auto" };
 }
