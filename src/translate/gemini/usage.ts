@@ -7,32 +7,51 @@ import type { StopReason } from "../../protocols/anthropic.ts";
 import type { GeminiUsageMetadata } from "../../protocols/gemini.ts";
 import type { UpstreamUsage } from "../openai_chat/usage.ts";
 
-/** `finishReason` → `stop_reason`; reasons not listed end the turn with a note. */
+/**
+ * `finishReason` → `stop_reason`; reasons not listed end the turn with a note. Only Google's
+ * safety and policy filters are a `refusal`: Claude Code answers a refusal with its own wording
+ * (the model "can't help with this", a link to Anthropic's usage policy, "start a new session"),
+ * which is wrong for an answer stopped for another reason. Those end the turn, their note saying
+ * what happened.
+ */
 export const STOP_REASON_OF_FINISH: Readonly<Record<string, StopReason>> = {
   STOP: "end_turn",
   FINISH_REASON_UNSPECIFIED: "end_turn",
   MAX_TOKENS: "max_tokens",
-  // Output withheld by a filter (safety, copyright recitation, blocklists, PII…).
+  // Output withheld by a safety or policy filter (harm categories, blocklists, PII…).
   SAFETY: "refusal",
-  RECITATION: "refusal",
-  LANGUAGE: "refusal",
   BLOCKLIST: "refusal",
   PROHIBITED_CONTENT: "refusal",
   SPII: "refusal",
   IMAGE_SAFETY: "refusal",
   IMAGE_PROHIBITED_CONTENT: "refusal",
-  IMAGE_RECITATION: "refusal",
+  // Output withheld for what it is, not what it says: too close to a source, or a language the
+  // model does not support.
+  RECITATION: "end_turn",
+  IMAGE_RECITATION: "end_turn",
+  LANGUAGE: "end_turn",
+};
+
+/** What happened, for finish reasons a user could not guess from their name. */
+const EXPLAINED: Readonly<Record<string, string>> = {
+  RECITATION: "Gemini stopped the answer because it matched existing text or code (a published " +
+    "source) too closely; Google withholds such output. Asking for the change in other words, " +
+    "or in smaller pieces, may get past it",
+  IMAGE_RECITATION: "Gemini withheld the image because it matched an existing image too closely",
+  LANGUAGE: "Gemini stopped the answer because it was in a language the model does not support",
 };
 
 /** True when the finish reason deserves a visible explanation (filters, malformed calls…). */
 export function finishNeedsNote(reason: string): boolean {
   const mapped = STOP_REASON_OF_FINISH[reason];
-  return mapped === undefined || mapped === "refusal";
+  return mapped === undefined || mapped === "refusal" || Object.hasOwn(EXPLAINED, reason);
 }
 
 /** The text shown when Gemini ended an answer abnormally. */
 export function finishNote(reason: string, message: string | undefined): string {
   const detail = message ? `: ${message}` : "";
+  const explained = EXPLAINED[reason];
+  if (explained) return `[${explained} (finishReason ${reason}${detail}).]`;
   return `[Gemini ended the answer with finishReason ${reason}${detail}]`;
 }
 

@@ -83,6 +83,31 @@ Deno.test("non-streaming answers share the stream translator", async (t) => {
       text: "[Gemini refused the request: the prompt was blocked (blockReason SAFETY): unsafe]",
     }]);
   });
+  await t.step("a recitation or an unsupported language ends the turn, saying why", () => {
+    const cases: [string, string][] = [["RECITATION", "too closely"], ["LANGUAGE", "language"]];
+    for (const [reason, words] of cases) {
+      const message = geminiResponseToAnthropic({
+        candidates: [{
+          content: { role: "model", parts: [{ text: "Sure:" }] },
+          finishReason: reason,
+          index: 0,
+        }],
+        usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 2, totalTokenCount: 7 },
+      }, OPTIONS);
+      assert.equal(message.stop_reason, "end_turn", reason);
+      const note = message.content[1];
+      assert.ok(note?.type === "text" && note.text.includes(words), reason);
+      assert.ok(note?.type === "text" && note.text.includes(`finishReason ${reason}`), reason);
+    }
+  });
+  await t.step("safety and policy filters stay refusals", () => {
+    for (const reason of ["SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII"]) {
+      const message = geminiResponseToAnthropic({
+        candidates: [{ content: { role: "model", parts: [] }, finishReason: reason, index: 0 }],
+      }, OPTIONS);
+      assert.equal(message.stop_reason, "refusal", reason);
+    }
+  });
   await t.step("a candidate without finishReason still ends normally", () => {
     const message = geminiResponseToAnthropic({
       candidates: [{ content: { parts: [{ text: "ok" }] } }],

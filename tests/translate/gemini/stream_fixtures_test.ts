@@ -122,6 +122,21 @@ const CASES: Case[] = [
     usage: { input_tokens: 15, output_tokens: 3 },
   },
   {
+    // Output too close to a source is no policy refusal: the turn ends, saying what happened.
+    file: "recitation.sse",
+    content: [
+      { type: "text", text: "Here is the function:\n\n```c\nstatic int" },
+      {
+        type: "text",
+        text: "[Gemini stopped the answer because it matched existing text or code (a published " +
+          "source) too closely; Google withholds such output. Asking for the change in other " +
+          "words, or in smaller pieces, may get past it (finishReason RECITATION).]",
+      },
+    ],
+    stop: "end_turn",
+    usage: { input_tokens: 40, output_tokens: 12 },
+  },
+  {
     file: "prompt_blocked.sse",
     content: [{
       type: "text",
