@@ -2,7 +2,7 @@
 
 import { FailureNote } from "./code_failures.ts";
 import { codeToken } from "./code_token.ts";
-import { elsewhereNote } from "./code_elsewhere.ts";
+import { askRunning, elsewhereNote } from "./code_elsewhere.ts";
 import type { CliFlags } from "./args.ts";
 import { claudeEnv, cloudSwitchNote, findOnPath, spawnSpec } from "./claude_spawn.ts";
 import type { CliContext } from "./context.ts";
@@ -14,33 +14,8 @@ import { codeEnv, ledgerPlace, statuslineSettings } from "./code_setup.ts";
 import { probeHealth } from "./probe.ts";
 import { joinPath } from "../config/paths.ts";
 import { claudeLogin, keepLogin, usesPassthrough } from "./claude_login.ts";
-import { environmentFetch } from "../upstream/http/clients.ts";
 
 export { codeToken };
-
-/** How long to wait for a running ccp to answer GET /v1/models. */
-const TOKEN_PROBE_MS = 900;
-
-/**
- * Whether a running ccp accepts `token` (GET /v1/models needs it when the ccp has one). Only a
- * 401 says no: anything else, a timeout included, is left for claude to meet.
- */
-export async function acceptsToken(
-  url: string,
-  token: string,
-  timeoutMs = TOKEN_PROBE_MS,
-): Promise<boolean> {
-  try {
-    const response = await environmentFetch()(`${url}/v1/models`, {
-      headers: { authorization: `Bearer ${token}` },
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await response.body?.cancel();
-    return response.status !== 401;
-  } catch {
-    return true;
-  }
-}
 
 /** Runs claude with inherited stdio and returns its exit code. */
 async function runClaude(
@@ -160,19 +135,16 @@ export async function runCode(
 
   const own = codeToken(config.server);
   const token = own ?? "ccp";
-  // A ccp started elsewhere with another token would refuse every request, and Claude Code can
-  // only say "Not logged in · Please run /login".
-  if (!server && !(await acceptsToken(url, token))) {
+  const running = server ? undefined : await askRunning(url, token);
+  if (running?.refused) {
     ctx.io.err(
       `ccp: the proxy running at ${url} refuses this ccp's token: give both the same ` +
         "server.auth_token (or CCP_AUTH_TOKEN), or stop that proxy and let ccp code start one",
     );
     return 1;
   }
-  if (!server) {
-    const elsewhere = await elsewhereNote(url, token, config);
-    if (elsewhere !== undefined) ctx.io.err(elsewhere);
-  }
+  const elsewhere = running && elsewhereNote(url, running.defaultRoute, config);
+  if (elsewhere) ctx.io.err(elsewhere);
   const cloud = cloudSwitchNote(ctx.env);
   if (cloud !== undefined) ctx.io.err(cloud);
   try {

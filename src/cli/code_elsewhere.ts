@@ -1,44 +1,62 @@
 /**
- * `ccp code` beside a ccp that is already running uses that one, with that one's config: a
- * `MODEL=… ccp code` typed while `ccp` runs in another terminal would silently get the other
- * ccp's routes. When the two disagree on the default route, one line says so.
+ * `ccp code` beside a ccp that is already running uses that one, with that one's config and
+ * token. One question to it, before claude starts, tells both what could go wrong: a ccp started
+ * elsewhere with another token would refuse every request (and Claude Code can only say "Not
+ * logged in · Please run /login"), and a `MODEL=… ccp code` typed while `ccp` runs in another
+ * terminal would silently get the other ccp's routes. When the two disagree on the default
+ * route, one line says so.
  */
 
 import type { Config } from "../config/types.ts";
 import { formatChain } from "../routing/resolve.ts";
 import { environmentFetch } from "../upstream/http/clients.ts";
 
+/** How long to wait for a running ccp to answer. */
 const ASK_MS = 900;
 
-/** The running ccp's default route, as its `GET /v1/models/default` names it; undefined if unsaid. */
-async function runningDefault(url: string, token: string): Promise<string | undefined> {
+/** What a running ccp answered `ccp code`'s question. */
+export interface RunningCcp {
+  /** It refused the token: only a 401 says so, anything else is left for claude to meet. */
+  readonly refused: boolean;
+  /** Its default route, as its `GET /v1/models/default` names it; undefined when unsaid. */
+  readonly defaultRoute?: string;
+}
+
+/**
+ * Asks the ccp at `url`, with `token`, for its default route (`GET /v1/models/default`, which
+ * needs the token when that ccp has one). A timeout or a failure says nothing either way.
+ */
+export async function askRunning(
+  url: string,
+  token: string,
+  timeoutMs = ASK_MS,
+): Promise<RunningCcp> {
   try {
     const response = await environmentFetch()(`${url}/v1/models/default`, {
       headers: { authorization: `Bearer ${token}` },
-      signal: AbortSignal.timeout(ASK_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     if (!response.ok) {
       await response.body?.cancel();
-      return undefined;
+      return { refused: response.status === 401 };
     }
     const body = await response.json() as { display_name?: unknown };
     const name = typeof body.display_name === "string" ? body.display_name : "";
-    return /^default \((.*)\)$/.exec(name)?.[1];
+    const route = /^default \((.*)\)$/.exec(name)?.[1];
+    return route === undefined ? { refused: false } : { refused: false, defaultRoute: route };
   } catch {
-    return undefined;
+    return { refused: false };
   }
 }
 
-/** A warning when the running ccp's default route is not this config's; else undefined. */
-export async function elsewhereNote(
+/** A warning when the running ccp's default route (`theirs`) is not this config's; else undefined. */
+export function elsewhereNote(
   url: string,
-  token: string,
+  theirs: string | undefined,
   config: Config,
-): Promise<string | undefined> {
+): string | undefined {
   const own = formatChain(config.routes.default ?? []);
-  if (own === "") return undefined;
-  const theirs = await runningDefault(url, token);
-  if (theirs === undefined || theirs === own) return undefined;
+  if (own === "" || theirs === undefined || theirs === own) return undefined;
   return `ccp: warning: the proxy already running at ${url} has its own config: its default ` +
     `route goes to ${theirs}, not to ${own} as here. Stop it (or restart it with this ` +
     "config), or give this one another port: ccp code --port 8090";

@@ -30,14 +30,23 @@ export const STATUS_OF_ERROR_TYPE: Readonly<Record<AnthropicErrorType, number>> 
 };
 
 /**
- * Claude Code takes any error whose message mentions `x-api-key` for its own key or login being
- * wrong, whatever the status, and shows "Invalid API key · Fix external API key" or "Not logged
- * in · Please run /login" instead of the message. Anthropic words a refused key "invalid
- * x-api-key": about ccp's key for a provider, that would send the user to log in again. Only a
- * 401, ccp refusing the client's own token, keeps the header's name.
+ * The body of every error ccp sends a client, as an answer or as a stream's `event: error`: the
+ * one place its words are settled. Claude Code takes any error whose message mentions
+ * `x-api-key` for its own key or login being wrong, whatever the status, and shows "Invalid API
+ * key · Fix external API key" or "Not logged in · Please run /login" instead of the message.
+ * Anthropic words a refused key "invalid x-api-key": about ccp's key for a provider, that would
+ * send the user to log in again. Only an `authentication_error`, ccp refusing the client's own
+ * token, keeps the header's name (an upstream's refusal reaches the client as a gateway error).
  */
-export function withoutKeyHeaderName(message: string): string {
-  return message.replace(/x-api-key/gi, "API key");
+export function errorBody(
+  type: AnthropicErrorType,
+  message: string,
+  extra: Readonly<Record<string, unknown>> = {},
+): AnthropicErrorBody {
+  const said = type === "authentication_error"
+    ? message
+    : message.replace(/x-api-key/gi, "API key");
+  return { type: "error", error: { type, message: said, ...extra } };
 }
 
 /** An error that already knows its Anthropic status, type and message. */
@@ -69,8 +78,7 @@ export class ProxyError extends Error {
 
   /** The Anthropic JSON body for this error. */
   toAnthropicError(): AnthropicErrorBody {
-    const message = this.status === 401 ? this.message : withoutKeyHeaderName(this.message);
-    return { type: "error", error: { type: this.errorType, message, ...this.extra } };
+    return errorBody(this.errorType, this.message, this.extra);
   }
 }
 

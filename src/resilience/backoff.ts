@@ -1,5 +1,7 @@
 /** Retry delays (exponential, full jitter) and the server hints that override them. */
 
+import { claudePlanReset } from "./plan_reset.ts";
+
 /** How long to wait between retries of one target. */
 export interface BackoffOptions {
   /** Ceiling of the first delay. */
@@ -113,17 +115,10 @@ export function retryAfterFromBody(
   return reset ? Math.max(0, Number(reset[1]) - now) : undefined;
 }
 
-/**
- * When a Claude plan's limit lifts, from Anthropic's plan-usage headers: `…-unified-reset` is the
- * moment (epoch seconds) the limit that counts resets. It is a wait hint only when
- * `…-unified-status` says `rejected`: on a 429 while the plan still allows requests (a momentary
- * throttle), that reset is the end of a usage window hours away, not when to come back.
- */
+/** When a Claude plan's spent limit lifts (see {@link claudePlanReset}), in ms from `now`. */
 function planReset(headers: Headers, now: number): number | undefined {
-  if (headers.get("anthropic-ratelimit-unified-status")?.trim() !== "rejected") return undefined;
-  const raw = headers.get("anthropic-ratelimit-unified-reset")?.trim();
-  if (raw === undefined || !/^\d+(\.\d+)?$/.test(raw)) return undefined;
-  return Math.max(0, Math.round(Number(raw) * 1000 - now));
+  const at = claudePlanReset(headers);
+  return at === undefined ? undefined : Math.max(0, at - now);
 }
 
 // Rate-limit reset headers: OpenAI/Groq `x-ratelimit-reset-{requests,tokens}` (durations),

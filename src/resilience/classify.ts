@@ -3,7 +3,7 @@
 import { PER_MINUTE_TOO_LARGE } from "../core/context_overflow.ts";
 import { ProxyError } from "../core/errors.ts";
 import { explicitRetryAfter, retryAfterFromBody, retryAfterFromHeaders } from "./backoff.ts";
-import { isPlanLimit, planResetAt } from "./plan_reset.ts";
+import { claudePlanLimitsModel, claudePlanReset, isPlanLimit, planResetAt } from "./plan_reset.ts";
 import { UpstreamTimeoutError } from "./timeout_error.ts";
 
 /** The next step after a failed attempt. */
@@ -129,6 +129,22 @@ function classifyError(error: unknown): Classification {
   return { action: "retry_same", cause: "network" };
 }
 
+/**
+ * The moment a plan's spent limit lifts, when the 429 states one still to come, and what it
+ * limits: a GLM Coding Plan's window every model of the key, a Claude plan's the whole plan
+ * unless it names one model family's weekly limit.
+ */
+function statedReset(
+  failure: Failure,
+  now: number,
+): { at: number; scope: "model" | "key" } | undefined {
+  const glm = planResetAt(failure.bodyText, now);
+  if (glm !== undefined) return { at: glm, scope: "key" };
+  const claude = claudePlanReset(failure.headers);
+  if (claude === undefined || claude <= now) return undefined;
+  return { at: claude, scope: claudePlanLimitsModel(failure.headers) ? "model" : "key" };
+}
+
 function verdict(action: Action, cause: Cause, retryAfterMs?: number): Classification {
   return retryAfterMs === undefined ? { action, cause } : { action, cause, retryAfterMs };
 }
@@ -164,16 +180,15 @@ export function classify(failure: Failure, ctx: ClassifyContext): Classification
     if (ctx.passthroughAuth) {
       return verdict("next_target", "rate_limit", hint);
     }
-    const resetAt = explicitRetryAfter(failure.headers, ctx.now) === undefined
-      ? planResetAt(failure.bodyText, ctx.now)
+    const reset = explicitRetryAfter(failure.headers, ctx.now) === undefined
+      ? statedReset(failure, ctx.now)
       : undefined;
-    if (resetAt !== undefined) {
-      const wait = resetAt - ctx.now;
+    if (reset !== undefined) {
       return {
         action: "rotate_key",
         cause: "rate_limit",
-        retryAfterMs: wait,
-        scope: "key",
+        retryAfterMs: reset.at - ctx.now,
+        scope: reset.scope,
         stated: true,
       };
     }

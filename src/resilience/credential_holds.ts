@@ -10,6 +10,7 @@
 import { setNewest } from "../core/bounded_map.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Classification, Failure } from "./classify.ts";
+import { claudePlanLimitsModel } from "./plan_reset.ts";
 
 /** A client credential as the guards see it: a hash to key by, a label safe to log. */
 export interface CredentialRef {
@@ -54,19 +55,14 @@ const MAX_HOLD_MS = 30 * 60_000;
 // recovery for long.
 const REFUSED_MS = 5 * 60_000;
 
-// Claims of a plan limit that bind one model family only: the plan still serves the others.
-const MODEL_CLAIMS = /^seven_day_(?:opus|sonnet)$/;
-
 /**
- * Whether a 429 limits every model the credential may use or only the one asked for. A plan
- * refusal names the limit that counts (`…-unified-representative-claim`): the 5-hour, weekly or
- * extra-usage limits bind the whole plan, the per-family weekly ones only that family. A 429
- * without it (a momentary throttle) is held for its model only.
+ * Whether a 429 limits every model the credential may use or only the one asked for: a plan's
+ * refusal the whole plan unless it names one model family's limit; a 429 that is no plan's
+ * refusal (a momentary throttle) is held for its model only.
  */
 function holdScope(headers: Headers | undefined): "model" | "every" {
   if (headers?.get("anthropic-ratelimit-unified-status")?.trim() !== "rejected") return "model";
-  const claim = headers.get("anthropic-ratelimit-unified-representative-claim")?.trim() ?? "";
-  return MODEL_CLAIMS.test(claim) ? "model" : "every";
+  return claudePlanLimitsModel(headers) ? "model" : "every";
 }
 
 /** Holds per provider and client credential, in memory, bounded. */

@@ -1,6 +1,7 @@
 /**
- * The end of a subscription plan's usage window, as the upstream states it in its 429. Z.AI's and
- * Zhipu's GLM Coding Plan say when a spent window lifts only in the message: code 1308 for the
+ * The end of a subscription plan's usage window, as the upstream states it in its 429: a moment,
+ * not a guess, so the key cools until then however far off (see `classify`). Anthropic states it
+ * for a Claude plan in its headers (below). Z.AI's and Zhipu's GLM Coding Plan say when a spent window lifts only in the message: code 1308 for the
  * rolling window ("Usage limit reached for 5 hour. Your limit will reset at 2026-09-06 09:04:58",
  * "已达到 5 小时的使用上限。您的限额将在 2026-09-06 09:04:58 重置"), code 1310 for the weekly or
  * monthly one ("Weekly/Monthly Limit Exhausted. Your limit will reset at …"). The moment carries
@@ -30,4 +31,30 @@ export function planResetAt(bodyText: string | undefined, now: number): number |
   if (!match) return undefined;
   const at = Date.parse(`${match[1]}T${match[2]}${CHINA_STANDARD_TIME}`);
   return Number.isNaN(at) || at <= now ? undefined : at;
+}
+
+/**
+ * The moment (epoch ms) a Claude plan's limit resets, from Anthropic's plan-usage headers:
+ * `…-unified-reset` (epoch seconds), only when `…-unified-status` says `rejected`. On a 429 while
+ * the plan still allows requests (a momentary throttle), that reset is the end of a usage window
+ * hours away, not when to come back.
+ */
+export function claudePlanReset(headers: Headers | undefined): number | undefined {
+  if (headers?.get("anthropic-ratelimit-unified-status")?.trim() !== "rejected") return undefined;
+  const raw = headers.get("anthropic-ratelimit-unified-reset")?.trim();
+  if (raw === undefined || !/^\d+(\.\d+)?$/.test(raw)) return undefined;
+  return Math.round(Number(raw) * 1000);
+}
+
+// Claims of a Claude plan's limit that bind one model family only: the plan still serves the others.
+const MODEL_CLAIMS = /^seven_day_(?:opus|sonnet)$/;
+
+/**
+ * Whether a Claude plan's refusal binds only the model family asked for: it names the limit that
+ * counts (`…-unified-representative-claim`), and only the per-family weekly ones do; the 5-hour,
+ * weekly or extra-usage limits bind the whole plan.
+ */
+export function claudePlanLimitsModel(headers: Headers | undefined): boolean {
+  const claim = headers?.get("anthropic-ratelimit-unified-representative-claim")?.trim() ?? "";
+  return MODEL_CLAIMS.test(claim);
 }

@@ -13,6 +13,7 @@
 
 import type { ClientTimeouts } from "../config/types.ts";
 import { type Cancel, deadline } from "../core/deadlines.ts";
+import { type AnthropicErrorType, errorBody } from "../core/errors.ts";
 import { NO_ROUTE } from "../pipeline/record.ts";
 import { newRequestId } from "../translate/anthropic/ids.ts";
 import { headEnd, inspectHead, latin1Text } from "./guard_head.ts";
@@ -52,8 +53,8 @@ export interface Guard {
  * and the guard answers before any route is chosen. It has a `request-id` like every answer of
  * the server's, so a user reporting it can quote one.
  */
-function errorResponse(status: number, type: string, message: string): Uint8Array {
-  const body = JSON.stringify({ type: "error", error: { type, message } });
+function errorResponse(status: number, type: AnthropicErrorType, message: string): Uint8Array {
+  const body = JSON.stringify(errorBody(type, message));
   const reason = status === 413
     ? "Payload Too Large"
     : status === 503

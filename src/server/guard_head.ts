@@ -5,6 +5,7 @@
  */
 
 import { BODY_TOO_LARGE_HEADER } from "./body.ts";
+import type { AnthropicErrorType } from "../core/errors.ts";
 
 /**
  * Header the guard puts on every request: the client end of the TCP connection and the guard's
@@ -22,7 +23,7 @@ const encoder = new TextEncoder();
  */
 export type Head =
   | { ok: true; bodyLength: number | "unknown"; bytes: Uint8Array; dropBody?: true }
-  | { ok: false; status: number; type: string; message: string };
+  | { ok: false; status: number; type: AnthropicErrorType; message: string };
 
 /** Checks a complete request head and adds the peer header; `raw` ends with the blank line. */
 export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number): Head {

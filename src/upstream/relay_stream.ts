@@ -11,11 +11,7 @@
 
 import { type Cancel, deadline } from "../core/deadlines.ts";
 import { chunksOf } from "../resilience/body_guard.ts";
-import {
-  type AnthropicErrorBody,
-  type AnthropicErrorType,
-  withoutKeyHeaderName,
-} from "../core/errors.ts";
+import { type AnthropicErrorType, errorBody } from "../core/errors.ts";
 import { scrubSecrets } from "../core/secrets.ts";
 import { sseFrame } from "../core/sse.ts";
 import { FINISH_GRACE_MS, readUntil } from "./finish_grace.ts";
@@ -182,11 +178,7 @@ export function relayFrames(
     type: AnthropicErrorType = "api_error",
   ) => {
     const clean = scrubSecrets(message, hooks.keys);
-    const body: AnthropicErrorBody = {
-      type: "error",
-      error: { type, message: withoutKeyHeaderName(clean) },
-    };
-    send(controller, encoder.encode(sseFrame("error", body)));
+    send(controller, encoder.encode(sseFrame("error", errorBody(type, clean))));
     controller.close();
     finish({ error: clean });
     reader.cancel().catch(() => {});

@@ -6,6 +6,7 @@ import { FOREIGN_SIGNATURES } from "./anthropic/foreign_signatures.ts";
 import { verifiesSignatures } from "./anthropic/real_anthropic.ts";
 import { relayAnthropicStream } from "./anthropic/relay.ts";
 import { networkCause } from "./errors.ts";
+import { UpstreamError } from "../core/errors.ts";
 import { secretsSent } from "./http/headers.ts";
 import type { RelayHooks, RelayOutcome } from "./relay_stream.ts";
 import type { Answer, AnswerHooks, TransportRequest } from "./transport.ts";
@@ -57,7 +58,14 @@ export async function relayedAnswer(
         : { onEventData: (data) => FOREIGN_SIGNATURES.noteEvent(data) }),
     });
   if (wantsStream) return { kind: "stream", body };
-  const message = await (await lazyImport("upstream/collect_stream.ts")).collectMessage(body);
+  const collect = (await lazyImport("upstream/collect_stream.ts")).collectMessage;
+  const message = await collect(body).catch((error: unknown) => {
+    // The error event was worded for a client; the error thrown is logged before it is worded
+    // again for this one, and the log keeps the upstream's own words.
+    const said = ended?.error;
+    if (!(error instanceof UpstreamError) || said === undefined) throw error;
+    throw new UpstreamError(error.errorType, said, { status: error.status });
+  });
   message.model = request.clientModel;
   const usage = ended?.usage ?? {};
   hooks.onEnd({ usage });

@@ -7,7 +7,8 @@ import {
   findOnPath,
   spawnSpec,
 } from "../../src/cli/claude_spawn.ts";
-import { acceptsToken, codeToken } from "../../src/cli/code.ts";
+import { codeToken } from "../../src/cli/code.ts";
+import { askRunning } from "../../src/cli/code_elsewhere.ts";
 import { probeHealth } from "../../src/cli/probe.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { VERSION } from "../../src/version.ts";
@@ -569,21 +570,59 @@ Deno.test("codeToken: the auth token, else a client allowed every route, else th
   assert.equal(codeToken({} as Parameters<typeof codeToken>[0]), undefined);
 });
 
-Deno.test("acceptsToken: only a 401 is a refusal", async () => {
-  const statuses = [401, 200, 503];
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    () => new Response(null, { status: statuses.shift() ?? 200 }),
-  );
+Deno.test("askRunning: only a 401 is a refusal; a default route is read off its display name", async () => {
+  const answers = [
+    () => new Response(null, { status: 401 }),
+    () => Response.json({ id: "default", display_name: "default (up/a → up/b)" }),
+    () => Response.json({ id: "default", display_name: "something else" }),
+    () => new Response(null, { status: 503 }),
+  ];
+  const paths: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    paths.push(`${new URL(req.url).pathname} ${req.headers.get("authorization")}`);
+    return answers.shift()!();
+  });
   try {
     const url = `http://127.0.0.1:${server.addr.port}`;
-    assert.equal(await acceptsToken(url, "t"), false);
-    assert.equal(await acceptsToken(url, "t"), true);
-    assert.equal(await acceptsToken(url, "t"), true);
+    assert.deepEqual(await askRunning(url, "t"), { refused: true });
+    assert.deepEqual(await askRunning(url, "t"), { refused: false, defaultRoute: "up/a → up/b" });
+    assert.deepEqual(await askRunning(url, "t"), { refused: false });
+    assert.deepEqual(await askRunning(url, "t"), { refused: false });
+    assert.deepEqual(paths, Array(4).fill("/v1/models/default Bearer t"));
   } finally {
     await server.shutdown();
   }
-  assert.equal(await acceptsToken(`http://127.0.0.1:${server.addr.port}`, "t", 300), true);
+  const gone = `http://127.0.0.1:${server.addr.port}`;
+  assert.deepEqual(await askRunning(gone, "t", 300), { refused: false });
+});
+
+Deno.test({
+  name: "code beside a running ccp asks it one question before claude starts",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      const asked: string[] = [];
+      const running = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+        const path = new URL(req.url).pathname;
+        if (path === "/health") return Response.json({ status: "ok", name: "ccp" });
+        asked.push(path);
+        return path === "/v1/models/default"
+          ? Response.json({ id: "default", display_name: "default (up/model-z)" })
+          : new Response(null, { status: 404 });
+      });
+      try {
+        const port = String(running.addr.port);
+        const result = await runCcp(["code", "--config", "c.yaml", "--port", port], {
+          cwd: dir,
+          env,
+        });
+        assert.equal(result.code, 7, result.stderr);
+        assert.deepEqual(asked, ["/v1/models/default"]);
+        assert.match(result.stderr, /its default route goes to up\/model-z, not to up\/model-a/);
+      } finally {
+        await running.shutdown();
+      }
+    }),
 });
 
 Deno.test("code without claude on PATH exits 1 and says how to install it", async () => {

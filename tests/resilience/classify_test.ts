@@ -464,3 +464,44 @@ Deno.test("a GLM Coding Plan's spent window cools the whole key until the reset 
     assert.equal(verdict.retryAfterMs, undefined);
   });
 });
+
+Deno.test("a Claude plan's stated reset is read as a GLM Coding Plan's is", async (t) => {
+  const DAY = 24 * 3_600_000;
+  const plan = (resetAt: number, claim: string, more: Record<string, string> = {}) =>
+    new Headers({
+      "anthropic-ratelimit-unified-status": "rejected",
+      "anthropic-ratelimit-unified-reset": String(resetAt / 1000),
+      "anthropic-ratelimit-unified-representative-claim": claim,
+      ...more,
+    });
+  const bodyText = '{"type":"error","error":{"type":"rate_limit_error","message":"rate limited"}}';
+  const judge = (headers: Headers) =>
+    classify({ status: 429, headers, bodyText }, { fallbackOn: [], now: NOW, model: "m" });
+  await t.step("the weekly limit, days away: the whole key, until then", () => {
+    assert.deepEqual(judge(plan(NOW + 3 * DAY, "seven_day")), {
+      action: "rotate_key",
+      cause: "rate_limit",
+      retryAfterMs: 3 * DAY,
+      scope: "key",
+      stated: true,
+    });
+  });
+  await t.step("one model family's weekly limit: that model only", () => {
+    const verdict = judge(plan(NOW + 2 * DAY, "seven_day_opus"));
+    assert.equal(verdict.scope, "model");
+    assert.equal(verdict.stated, true);
+    assert.equal(verdict.retryAfterMs, 2 * DAY);
+  });
+  await t.step("a Retry-After beside it is the wait asked for, not a stated moment", () => {
+    const verdict = judge(plan(NOW + DAY, "five_hour", { "retry-after": "60" }));
+    assert.equal(verdict.stated, undefined);
+    assert.equal(verdict.retryAfterMs, 60_000);
+  });
+  await t.step("a reset already past, or a plan not refusing, states nothing", () => {
+    assert.equal(judge(plan(NOW - 60_000, "five_hour")).stated, undefined);
+    const allowed = plan(NOW + DAY, "five_hour", {
+      "anthropic-ratelimit-unified-status": "allowed",
+    });
+    assert.equal(judge(allowed).stated, undefined);
+  });
+});

@@ -96,3 +96,41 @@ Deno.test("a spent GLM Coding Plan window cools that key until the reset, past t
     await upstream.close();
   }
 });
+
+Deno.test("a spent Claude plan's stated reset cools the key until then, past the usual cap", async () => {
+  const resetAt = Date.now() + 3 * HOUR;
+  const upstream = startAnthropicMock([
+    {
+      kind: "json",
+      status: 429,
+      body: { type: "error", error: { type: "rate_limit_error", message: "rate limited" } },
+      headers: {
+        "anthropic-ratelimit-unified-status": "rejected",
+        "anthropic-ratelimit-unified-reset": String(Math.round(resetAt / 1000)),
+        "anthropic-ratelimit-unified-representative-claim": "five_hour",
+      },
+    },
+    { kind: "stream", events: textTurn("claude-sonnet-4-5", 1) },
+  ]);
+  const ccp = startCcp(testConfig({
+    providers: [provider("claude", {
+      type: "anthropic",
+      baseUrl: upstream.url,
+      apiKeys: ["sk-ant-oat01-plan-a-0001", "sk-ant-oat01-plan-b-0002"],
+    })],
+    routes: { default: "claude/claude-sonnet-4-5" },
+  }));
+  try {
+    const first = await postMessages(ccp.url, body);
+    assert.equal(first.status, 200, "the other key served");
+    await first.body?.cancel();
+    const health: Health = await (await fetch(`${ccp.url}/health`)).json();
+    const cooling = health.resilience.providers.claude!.keys.filter((k) => k.state === "cooling");
+    assert.equal(cooling.length, 1);
+    const until = (cooling[0] as unknown as { until: number }).until;
+    assert.ok(Math.abs(until - resetAt) <= 5000, `cools until ${new Date(until).toISOString()}`);
+  } finally {
+    await ccp.close();
+    await upstream.close();
+  }
+});

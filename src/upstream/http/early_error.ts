@@ -19,11 +19,9 @@
  */
 
 import { type Cancel, deadline } from "../../core/deadlines.ts";
-import { type AnthropicErrorType, STATUS_OF_ERROR_TYPE } from "../../core/errors.ts";
 import { copyHeaders } from "../../core/headers.ts";
 import { isRecord } from "../../core/json.ts";
-import { errorTypeOfCode } from "../../core/upstream_status.ts";
-import { readsAsOverflow } from "../../core/context_overflow.ts";
+import { statusOfAnswerError } from "../../core/answer_body_error.ts";
 import { isPreamble } from "./stream_preamble.ts";
 import type { BodyStart } from "../../resilience/timeouts.ts";
 
@@ -167,7 +165,8 @@ function errorAnswer(text: string, response: Response, how: string): Response | 
   if (error === undefined || error === null || error === false) return undefined;
   return answer(
     text,
-    statusOf(error),
+    // An error that names no status is a bad gateway.
+    statusOfAnswerError(error) ?? 502,
     response.headers,
     `answered HTTP ${response.status}${how}`,
   );
@@ -180,30 +179,4 @@ function answer(body: string, status: number, headers: Headers, how: string): Re
   const response = new Response(body, { status, headers: answerHeaders });
   made.set(response, how);
   return response;
-}
-
-/** The HTTP status an in-stream error stands for; an unnamed failure is a bad gateway. */
-function statusOf(error: unknown): number {
-  if (!isRecord(error)) return unnamedStatus(typeof error === "string" ? error : "");
-  const { code, type } = error;
-  // OpenRouter and Gemini put the HTTP status in `code`, some gateways as a string.
-  const status = typeof code === "string" && /^\d{3}$/.test(code) ? Number(code) : code;
-  if (typeof status === "number" && status >= 400 && status <= 599) return status;
-  // A refused key is the key's fault, whatever the `type` beside it says: as a 401 it rotates.
-  if (typeof code === "string" && /api_key|unauthori[sz]ed|authentication/i.test(code)) return 401;
-  if (typeof type === "string" && Object.hasOwn(STATUS_OF_ERROR_TYPE, type)) {
-    return STATUS_OF_ERROR_TYPE[type as AnthropicErrorType];
-  }
-  if (typeof code === "string") return STATUS_OF_ERROR_TYPE[errorTypeOfCode(code)];
-  return unnamedStatus(typeof error.message === "string" ? error.message : "");
-}
-
-/**
- * The status of an error that names none: LM Studio streams its refusal of a prompt longer than
- * the context it loaded the model with as `{"error": "<words>"}` in a 200 answer. As the 400 it
- * is, the client is told it in the words it compacts on; as a 502, Claude Code would send the
- * same prompt again and again.
- */
-function unnamedStatus(message: string): number {
-  return readsAsOverflow(message) ? 400 : 502;
 }
