@@ -48,7 +48,8 @@ function geminiEfforts(model: string): ModelEfforts | undefined {
   const levels = thinking.levels;
   return {
     efforts: levels,
-    // Flash's `minimal` stands for "off"; Pro cannot stop thinking and keeps its default.
+    // Flash's `minimal` stands for "off"; Pro cannot stop thinking and keeps its default (Google's
+    // own hosts are sent its least level by the transport, as the native API is).
     ...(thinking.off ? { off: thinking.off } : {}),
     pick: (effort) => geminiLevelFor(levels, effort),
   };

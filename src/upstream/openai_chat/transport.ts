@@ -19,7 +19,11 @@ import {
 } from "../model_settings.ts";
 import { historyToolIds } from "../../translate/anthropic/tool_use_ids.ts";
 import { sendTranslated } from "../translated_answer.ts";
-import { withGeminiThoughts } from "./gemini_thoughts.ts";
+import {
+  googleUnaskedThinking,
+  withGeminiThoughts,
+  withGeminiUnaskedLevel,
+} from "./gemini_thoughts.ts";
 import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from "../transport.ts";
 
 /** Sends Anthropic Messages requests to an OpenAI Chat Completions upstream. */
@@ -30,8 +34,12 @@ export const openAITransport: Transport = {
     const dialect = dialectWithSettings(provider.dialect, model, settings);
     const inputTokens = settings.contextWindow ? await request.inputTokens() : undefined;
     const client = applyModelSettings(request.body, settings, { protocol: "openai", inputTokens });
+    const unasked = (client.thinking === undefined || client.thinking.type === "disabled") &&
+        dialectForModel(dialect, model).reasoningSwitch.kind === "reasoning_effort"
+      ? googleUnaskedThinking(model, provider.baseUrl)
+      : undefined;
     const translated = toOpenAIChatRequest(client, {
-      dialect,
+      dialect: unasked ? { ...dialect, reasoningAllowance: unasked.allowance } : dialect,
       model,
       provider: provider.id,
       ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
@@ -40,7 +48,8 @@ export const openAITransport: Transport = {
     const thinking = client.thinking !== undefined && client.thinking.type !== "disabled" &&
       dialect.reasoningSwitch.kind !== "none";
     const asked = withGeminiThoughts(translated, thinking, provider.baseUrl);
-    const chat = withExtraBody(withExactEffort(asked, dialect, model, settings), settings);
+    const leveled = withGeminiUnaskedLevel(asked, unasked);
+    const chat = withExtraBody(withExactEffort(leveled, dialect, model, settings), settings);
     const toolIds = historyToolIds(client.messages);
     return await sendTranslated(
       request,
