@@ -2,8 +2,9 @@
 /**
  * Records what the interactive Claude Code CLI sends: runs `claude` in a tmux session against a
  * small Anthropic-like recording server, types a few prompts, and prints one summary line per
- * request (method, path, model, max_tokens, stream, tools, the first words of the system prompt
- * and of the last user message, beta and session headers). Secrets are never printed.
+ * request (method, path, model, max_tokens, stream, tools, thinking, effort, the output format
+ * (`json_schema` for the session title), the first words of the system prompt and of the last user
+ * message, session and agent headers, user-agent). Secrets are never printed.
  *
  *   deno run -A scripts/record_claude_code.ts [prompt …]
  *
@@ -84,7 +85,7 @@ const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }
         Array.isArray(body.tools) ? body.tools.length : 0
       } thinking=${JSON.stringify(body.thinking ?? null)} effort=${
         body.output_config?.effort ?? "-"
-      }` +
+      } format=${body.output_config?.format?.type ?? "-"}` +
         `\n    system: ${words(systemText(body.system), 20)}\n    last user: ${
           words(lastUserText(body.messages), 20)
         }`,

@@ -6,7 +6,8 @@ import type { Body } from "./types.ts";
 /**
  * Says "no thinking" to an endpoint that thinks unless told not to: a request without `thinking`
  * gets `{type: "disabled"}`, what the missing field means to Anthropic. Otherwise the model thinks
- * inside a side request's small `max_tokens` (a title, auto mode's classifier) and writes no text.
+ * through a side request that wants a quick answer (a session title, auto mode's classifier in 64
+ * tokens) and may write no text.
  */
 export function disableAbsentThinking(body: Body): Body {
   return body.thinking === undefined ? { ...body, thinking: { type: "disabled" } } : body;
