@@ -57,6 +57,8 @@ export class CircuitBreaker {
   #openUntil = 0;
   #trialRunning = false;
   #trialStartedAt = 0;
+  /** Every opening so far, adopted ones included; never reset, so a request can tell its era. */
+  #openings = 0;
   #lastError?: string;
 
   constructor(options: BreakerOptions = {}) {
@@ -72,6 +74,14 @@ export class CircuitBreaker {
     if (this.#opens === 0) return "closed";
     if (this.#trialRunning || this.#clock.now() >= this.#openUntil) return "half_open";
     return "open";
+  }
+
+  /**
+   * How many times the circuit has opened: read when a request is sent and handed back with its
+   * success, which then shows whether failures that opened the circuit came after it was sent.
+   */
+  get openings(): number {
+    return this.#openings;
   }
 
   /** Asks to send a request: closed admits all, half-open admits exactly one trial. */
@@ -114,8 +124,14 @@ export class CircuitBreaker {
     this.#failures = 0;
   }
 
-  /** A success closes the circuit at once and forgets the growth: the cause is gone. */
-  succeeded(): void {
+  /**
+   * A success closes the circuit at once and forgets the growth: the cause is gone. Unless the
+   * circuit opened after the request was sent (`sentAt`: {@link openings} then): such a success
+   * says nothing of the failures that opened it since, and would let them all through again, so
+   * it only frees the trial slot, if it held it.
+   */
+  succeeded(sentAt = this.#openings, trial = false): void {
+    if (sentAt !== this.#openings) return this.released(trial);
     this.#failures = 0;
     this.#streamFailures = 0;
     this.#opens = 0;
@@ -149,13 +165,19 @@ export class CircuitBreaker {
     const grown = Math.min(this.#maxMs, this.#baseMs * 2 ** this.#opens);
     const period = Math.min(this.#maxMs, Math.max(grown, retryAfterMs ?? 0));
     this.#opens++;
+    this.#openings++;
     this.#openUntil = this.#clock.now() + period;
   }
 
-  /** An open period another instance saw: the circuit opens until then, if not already longer. */
+  /**
+   * An open period another instance saw: the circuit opens until then, if not already longer.
+   * Shared entries keep whole ms: this circuit's own period, read back rounded up, is no opening.
+   */
   adoptOpen(until: number, lastError?: string): void {
-    if (until <= this.#clock.now() || (this.#opens > 0 && this.#openUntil >= until)) return;
+    const own = Math.round(this.#openUntil);
+    if (until <= this.#clock.now() || (this.#opens > 0 && own >= until)) return;
     this.#opens = Math.max(this.#opens, 1);
+    this.#openings++;
     this.#openUntil = until;
     if (lastError !== undefined) this.#lastError = lastError;
   }

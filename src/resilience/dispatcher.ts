@@ -89,9 +89,8 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
   readonly probeAnnouncedWaits?: boolean;
   /**
    * False for a side call (count_tokens): another endpoint, whose limits Anthropic counts apart
-   * from Messages, and whose failure a local count covers. It heeds the target's guards but is no
-   * verdict on them: it takes no trial of a half-open circuit, moves no breaker, and its 429 cools
-   * no key.
+   * from Messages, and whose failure a local count covers. It heeds the target's guards but is
+   * no verdict on them: it takes no half-open trial, moves no breaker, and its 429 cools no key.
    */
   readonly judgesTarget?: boolean;
   /**
@@ -281,6 +280,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
         counter.attempts++;
         counter.tried.add(keyId(ref.provider, key));
         counter.tried.add(keyId(ref.provider, key, ref.model));
+        const sentAt = breaker.openings;
         const result = await this.#run(target, key, signal);
         if (signal.aborted) {
           release();
@@ -305,7 +305,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
             if (!judges) return;
             const wasOpen = breaker.state !== "closed";
             if (signal.aborted) breaker.released(admission.trial);
-            else if (failure === undefined) breaker.succeeded();
+            else if (failure === undefined) breaker.succeeded(sentAt, admission.trial);
             else breaker.streamFailed(failure, admission.trial);
             shareCircuit(shared, ref, breaker, wasOpen);
           };

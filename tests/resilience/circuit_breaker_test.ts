@@ -87,11 +87,54 @@ Deno.test("CircuitBreaker", async (t) => {
     assert.ok(!again.ok);
     assert.equal(again.until - clock.now(), 5000);
   });
-  await t.step("a success from a request admitted earlier closes an open circuit too", () => {
+  await t.step("a success of a request sent before the circuit opened leaves it open", () => {
+    const breaker = new CircuitBreaker({ clock: new FakeClock() });
+    const sentAt = breaker.openings;
+    trip(breaker);
+    breaker.succeeded(sentAt);
+    assert.equal(breaker.state, "open");
+    assert.equal(breaker.snapshot().opens, 1);
+  });
+  await t.step("a success of a request sent while it was open closes it", () => {
     const breaker = new CircuitBreaker({ clock: new FakeClock() });
     trip(breaker);
-    breaker.succeeded();
+    assert.deepEqual(breaker.force(), { ok: true, trial: false });
+    breaker.succeeded(breaker.openings);
     assert.equal(breaker.state, "closed");
+  });
+  await t.step(
+    "a trial sent before the circuit re-opened frees the slot, closes nothing",
+    async () => {
+      const clock = new FakeClock();
+      const breaker = new CircuitBreaker({ clock });
+      trip(breaker);
+      await clock.advance(5000);
+      const forced = breaker.openings;
+      assert.deepEqual(breaker.force(), { ok: true, trial: true });
+      // The trial fails, the circuit re-opens; the earlier request's success comes after that.
+      breaker.failed("still down", undefined, true);
+      breaker.succeeded(forced);
+      assert.equal(breaker.state, "open");
+      // Another instance's circuit, adopted while this instance's trial runs, outdates the trial.
+      await clock.advance(10_000);
+      const sentAt = breaker.openings;
+      assert.deepEqual(breaker.admit(), { ok: true, trial: true });
+      breaker.adoptOpen(clock.now() + 20_000, "down elsewhere");
+      breaker.succeeded(sentAt, true);
+      assert.equal(breaker.state, "open");
+      await clock.advance(20_000);
+      assert.deepEqual(breaker.admit(), { ok: true, trial: true }, "the trial slot is free");
+    },
+  );
+  await t.step("its own period read back from shared state, rounded, is no new opening", () => {
+    const breaker = new CircuitBreaker({ clock: new FakeClock() });
+    trip(breaker, 3, 5000.6);
+    const until = breaker.snapshot().openUntil!;
+    assert.notEqual(until, Math.round(until));
+    const sentAt = breaker.openings;
+    breaker.adoptOpen(Math.round(until));
+    assert.equal(breaker.openings, sentAt);
+    assert.equal(breaker.snapshot().openUntil, until);
   });
   await t.step("Retry-After is honoured when larger, up to the cap", () => {
     const clock = new FakeClock();

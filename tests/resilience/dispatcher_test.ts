@@ -257,6 +257,29 @@ Deno.test("Dispatcher circuit breaker", async (t) => {
     },
   );
 
+  await t.step(
+    "an answer sent before the circuit opened does not close it by succeeding",
+    async () => {
+      const a = provider("a");
+      const { run, calls, registry } = setup({
+        a: ["ok", { error: refused }, { error: refused }, { error: refused }],
+      });
+      const chain = [to(a), to(provider("b"))];
+      // A long stream, answered while the circuit was closed, ends well after a's failures opened it.
+      const early = await run(chain);
+      for (let i = 0; i < 3; i++) (await run(chain)).done();
+      const breaker = registry.breaker("a", "m");
+      assert.equal(breaker.state, "open");
+      early.done();
+      assert.equal(breaker.state, "open", "the failures came after the early stream was sent");
+      calls.length = 0;
+      const next = await run(chain);
+      assert.equal(next.target.provider.id, "b");
+      assert.deepEqual(calls, ["b/m"], "a is skipped, not tried again");
+      next.done();
+    },
+  );
+
   await t.step("done(failure) counts against the target; a client abort does not", async () => {
     const a = provider("a");
     const { run, registry } = setup({});

@@ -124,3 +124,129 @@ routes:
     }
   },
 });
+
+/** A streamed answer that is held open until `gate` resolves, then ends well. */
+function heldStream(model: string, gate: Promise<void>): ReadableStream<Uint8Array> {
+  const event = (type: string, data: Record<string, unknown>) =>
+    new TextEncoder().encode(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  return new ReadableStream({
+    async start(controller) {
+      controller.enqueue(event("message_start", {
+        message: { ...message, model, content: [], stop_reason: null },
+      }));
+      controller.enqueue(event("content_block_start", {
+        index: 0,
+        content_block: { type: "text", text: "" },
+      }));
+      await gate;
+      controller.enqueue(event("content_block_delta", {
+        index: 0,
+        delta: { type: "text_delta", text: "late" },
+      }));
+      controller.enqueue(event("content_block_stop", { index: 0 }));
+      controller.enqueue(event("message_delta", {
+        delta: { stop_reason: "end_turn", stop_sequence: null },
+        usage: { output_tokens: 5 },
+      }));
+      controller.enqueue(event("message_stop", {}));
+      controller.close();
+    },
+  });
+}
+
+Deno.test({
+  name: "shared.redis: a stream sent before another instance opened the circuit does not close it",
+  ignore: REDIS_MISSING !== undefined,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const redis = await startRedis();
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => openGate = resolve);
+    const tries: { model: string; stream: boolean }[] = [];
+    // `flaky` streams (held open until the gate opens) but fails every other request with 500.
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      async (req) => {
+        const { model, stream } = await req.json();
+        tries.push({ model, stream: stream === true });
+        if (model === "flaky" && stream) {
+          return new Response(heldStream(model, gate), {
+            headers: { "content-type": "text/event-stream" },
+          });
+        }
+        if (model === "flaky") {
+          return Response.json({ type: "error", error: { type: "api_error", message: "down" } }, {
+            status: 500,
+          });
+        }
+        return Response.json({ ...message, model });
+      },
+    );
+    const dir = await Deno.makeTempDir({ prefix: "ccp_redis_circuit_late_" });
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { data_dir: data }
+usage: { enabled: false }
+shared: { redis: "${redis.url}" }
+providers:
+  up:
+    type: anthropic
+    base_url: "http://127.0.0.1:${server.addr.port}"
+    api_key: good-0123456789
+    max_retries: 0
+routes:
+  default: [up/flaky, up/spare]
+`,
+    );
+    const [a, b] = await Promise.all(
+      [0, 1].map(() =>
+        startServer({ ctx: testContext(dir), flags: { config: "c.yaml", port: 0 } })
+      ),
+    );
+    const flakyTries = () => tries.filter((t) => t.model === "flaky").length;
+    try {
+      const urlA = `http://127.0.0.1:${a!.port}`;
+      const urlB = `http://127.0.0.1:${b!.port}`;
+      // A streams from flaky while its circuit is closed everywhere.
+      const early = await fetch(`${urlA}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "x",
+          max_tokens: 10,
+          stream: true,
+          messages: [{ role: "user", content: "hi" }],
+        }),
+      });
+      assert.equal(early.headers.get("x-ccp-model"), "flaky");
+      // Then B meets three failures and opens the circuit, for A too once it is in Redis.
+      for (let i = 0; i < 3; i++) {
+        assert.deepEqual(await send(urlB), { status: 200, model: "spare" });
+      }
+      await until(
+        async () => (await redisLines(redis.port, "HKEYS", "ccp:guard:up")).includes("b|flaky"),
+        5000,
+        "B's open circuit in Redis",
+      );
+      // A reads Redis again once its last answer is no longer fresh (well under 100 ms).
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(await send(urlA), { status: 200, model: "spare" });
+      assert.equal(flakyTries(), 4, "A took in B's open circuit");
+      // The early stream ends well, after the failures that came later than it was sent.
+      openGate();
+      assert.match(await early.text(), /message_stop/);
+      assert.deepEqual(await send(urlA), { status: 200, model: "spare" });
+      assert.equal(flakyTries(), 4, "A keeps the circuit open");
+      await new Promise((r) => setTimeout(r, 200));
+      const fields = await redisLines(redis.port, "HKEYS", "ccp:guard:up");
+      assert.ok(fields.includes("b|flaky"), `the circuit is still open in Redis: ${fields}`);
+    } finally {
+      openGate();
+      await Promise.all([a!.stop(), b!.stop()]);
+      await server.shutdown();
+      await redis.remove();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
