@@ -25,6 +25,7 @@ import {
   userUnitDirs,
 } from "./service_render.ts";
 import { listed, shellOnlyReferences, shellOnlySettings, shellOnlySetup } from "./service_env.ts";
+import { unreadableByService, unreadableNote } from "./service_access.ts";
 
 /** The result of running a helper program. */
 export interface ExecResult {
@@ -52,6 +53,8 @@ export interface ServiceOptions {
   readonly system?: boolean;
   readonly dryRun?: boolean;
   readonly exec?: Exec;
+  /** Where /etc is, for what a --system service can read there (a test's own directory). */
+  readonly etc?: string;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -99,9 +102,8 @@ export async function runService(
   flags: CliFlags,
   options: ServiceOptions | Exec = {},
 ): Promise<number> {
-  const { system = false, dryRun = false, exec = realExec } = typeof options === "function"
-    ? { exec: options }
-    : options;
+  const { system = false, dryRun = false, exec = realExec, etc = "/etc" } =
+    typeof options === "function" ? { exec: options } : options;
   const ccp = ccpCommand(ctx);
   const home = homeDir(ctx.env, ctx.home);
   const files = serviceFiles(ctx.os, ctx.env, home, system);
@@ -193,6 +195,10 @@ export async function runService(
       "Note: a --system service from a source checkout runs as its own user, who cannot read " +
         `this checkout under /home or /root, nor your Deno package cache: ${systemWide} instead.`,
     );
+  }
+  if (system && files.kind === "systemd") {
+    const unreadable = await unreadableByService(`${etc}/ccp`, `${etc}/passwd`);
+    if (unreadable.paths.length > 0) ctx.io.err(unreadableNote(unreadable));
   }
   const read = await readAsService(ctx, flags, configDir, system);
   const spec = withConfigDirs(serviceSpec({ ...ctx, flags, configDir, system }), read.dirs);

@@ -161,10 +161,14 @@ export function renderSystemdUnit(
   const named = (spec.writable ?? []).map((d) => `ReadWritePaths=${systemdLiteral(`-${d}`)}\n`)
     .join("");
   const sandbox = files.system
-    ? `# Its own user, nothing else writable but its state dir (/var/lib/ccp).
+    ? `# Its own user, nothing else writable but its state dir (/var/lib/ccp) and its cache.
+# A system user named ccp, if there is one, is used instead: give it a root-only .env with
+# chgrp ccp /etc/ccp/.env && chmod 640 /etc/ccp/.env.
 DynamicUser=yes
 StateDirectory=ccp
 Environment=XDG_DATA_HOME=/var/lib
+CacheDirectory=ccp
+Environment=XDG_CACHE_HOME=/var/cache
 ConfigurationDirectory=ccp
 NoNewPrivileges=yes
 ProtectSystem=strict
@@ -172,9 +176,9 @@ ProtectHome=yes
 PrivateTmp=yes
 ReadWritePaths=/var/lib/ccp
 ${named}`
-    : `# Nothing writable but its data dir; a user manager needs PrivateUsers for the rest.
+    : `# Nothing writable but its data dir. A user manager sandboxes in a user namespace of its own;
+# where the system allows none, the service runs unsandboxed (PrivateUsers=yes would stop it).
 NoNewPrivileges=yes
-PrivateUsers=yes
 ProtectSystem=strict
 ProtectHome=read-only
 ReadWritePaths=-%h/.local/share/ccp

@@ -10,7 +10,7 @@ import {
   systemdQuote,
   xmlEscape,
 } from "../../src/cli/service_render.ts";
-import { ROOT, startTaskFlags, testContext } from "./helpers.ts";
+import { childEnv, ROOT, runCcp, startTaskFlags, testContext } from "./helpers.ts";
 
 Deno.test("RUNTIME_FLAGS and PERMISSION_FLAGS are exactly those of `deno task start`", async () => {
   assert.deepEqual([...RUNTIME_FLAGS, ...PERMISSION_FLAGS], await startTaskFlags());
@@ -576,4 +576,106 @@ Deno.test("service install notes CCP_PORT, CCP_AUTH_TOKEN, … set in this shell
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("--system: a root-only .env (as ccp init writes it) is named, with how to let the service read it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+  try {
+    const etc = `${dir}/etc`;
+    await Deno.mkdir(`${etc}/ccp`, { recursive: true });
+    await Deno.writeTextFile(`${etc}/ccp/.env`, "GROQ_API_KEY=k\n", { mode: 0o600 });
+    await Deno.chmod(`${etc}/ccp/.env`, 0o600);
+    await Deno.writeTextFile(`${etc}/ccp/config.yaml`, "routes: {}\n", { mode: 0o644 });
+    await Deno.chmod(`${etc}/ccp/config.yaml`, 0o644);
+    await Deno.writeTextFile(`${etc}/passwd`, "root:x:0:0:root:/root:/bin/sh\n");
+    const install = async (system: boolean) => {
+      const ctx = testContext(dir, {
+        os: "linux",
+        standalone: true,
+        execPath: "/usr/local/bin/ccp",
+      });
+      const code = await runService(ctx, "install", {}, { system, dryRun: true, etc });
+      assert.equal(code, 0);
+      return ctx.io.stderr.join("\n");
+    };
+    // systemd's dynamic user is none of root's: the service could not read the keys.
+    const err = await install(true);
+    assert.ok(
+      err.includes(`Note: the service cannot read ${etc}/ccp/.env (it runs as a user`),
+      err,
+    );
+    assert.ok(
+      err.includes(
+        "useradd --system --user-group --home-dir /var/lib/ccp --shell /usr/sbin/nologin ccp && " +
+          `chgrp ccp ${etc}/ccp/.env && chmod 640 ${etc}/ccp/.env`,
+      ),
+      err,
+    );
+    assert.doesNotMatch(err, /config\.yaml/, "a config.yaml of mode 644 is readable");
+    assert.equal(await install(false), "", "a user service runs as the user who owns the file");
+
+    // With a system user ccp (systemd then runs the service as it): its group may read the file.
+    await Deno.writeTextFile(`${etc}/passwd`, `ccp:x:64999:${Deno.gid()}::/var/lib/ccp:/x\n`);
+    const left = await install(true);
+    assert.ok(left.includes("(it runs as the system user ccp)"), left);
+    assert.ok(left.includes(`Let the group ccp read it: chgrp ccp ${etc}/ccp/.env &&`), left);
+    assert.doesNotMatch(left, /useradd/);
+    await Deno.chmod(`${etc}/ccp/.env`, 0o640);
+    assert.equal(await install(true), "", "mode 640, group ccp: readable, nothing to say");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "no systemctl at all (a container): install, status and uninstall say so and exit 1",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
+    try {
+      // An empty PATH: no service manager is run, whatever this machine has.
+      await Deno.mkdir(`${dir}/bin`);
+      const denoDir = Deno.env.get("DENO_DIR") ?? await (async () => {
+        const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output();
+        return JSON.parse(new TextDecoder().decode(out.stdout)).denoDir as string;
+      })();
+      const env = childEnv(dir, { PATH: `${dir}/bin`, HOME: `${dir}/home`, DENO_DIR: denoDir });
+      const ccp = (action: string) => runCcp(["service", action], { cwd: dir, env });
+      const unit = `${dir}/xdg/systemd/user/ccp.service`;
+
+      const install = await ccp("install");
+      assert.equal(install.code, 1, install.stderr);
+      assert.ok(install.stdout.includes(`Wrote ${unit}`), install.stdout);
+      assert.match(
+        install.stderr,
+        /service manager cannot be reached \(systemctl: not found\): the service is written but not started\.\nStart it by hand where the manager runs: systemctl --user daemon-reload && /,
+      );
+      assert.doesNotMatch(install.stdout, /Started/);
+
+      const status = await ccp("status");
+      assert.equal(status.code, 0, status.stderr);
+      assert.ok(
+        status.stdout.includes(
+          `Installed: ${unit}\nState: unknown: the service manager cannot be reached (systemctl: not found)`,
+        ),
+        status.stdout,
+      );
+
+      const uninstall = await ccp("uninstall");
+      assert.equal(uninstall.code, 1, uninstall.stderr);
+      assert.match(uninstall.stdout, /Could not stop the service: .*systemctl: not found/);
+      assert.ok(uninstall.stdout.includes(`Removed ${unit}`), uninstall.stdout);
+      assert.match(
+        uninstall.stdout,
+        /stop it by hand: systemctl --user disable --now ccp\.service/,
+      );
+      await assert.rejects(() => Deno.stat(unit), Deno.errors.NotFound);
+
+      const gone = await ccp("status");
+      assert.equal(gone.code, 1);
+      assert.match(gone.stdout, /^Not installed \(no .*ccp\.service\)\nState: unknown/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
