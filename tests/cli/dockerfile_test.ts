@@ -1,7 +1,7 @@
 /** The Dockerfile read as text: what the image gives the user it runs as. */
 
 import assert from "node:assert/strict";
-import { ROOT } from "./helpers.ts";
+import { childEnv, ROOT, runCcp } from "./helpers.ts";
 
 const dockerfile = await Deno.readTextFile(`${ROOT}/Dockerfile`);
 const final = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
@@ -19,4 +19,117 @@ Deno.test("Dockerfile: the non-root user owns the data dir the /data volume star
   );
   assert.ok(final.indexOf(copied[0]) < final.indexOf("VOLUME"), "before VOLUME");
   assert.ok(dockerfile.includes(`mkdir -p ${copied[1]}/ccp`), "the build stage makes it");
+});
+
+/** The final stage's ENV, as `NAME=value` pairs over one or more lines. */
+function finalEnv(): Record<string, string> {
+  const block = /^ENV ((?:[^\n]*\\\n)*[^\n]*)$/m.exec(final);
+  assert.ok(block, final);
+  return Object.fromEntries(
+    block[1]!.replace(/\\\n/g, " ").trim().split(/\s+/).map((pair) => {
+      const at = pair.indexOf("=");
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
+
+Deno.test("Dockerfile: built with the Deno the release and CI use", async () => {
+  const from = /^FROM denoland\/deno:(\S+) AS build$/m.exec(dockerfile);
+  assert.ok(from, "the build stage is denoland/deno:<version>");
+  const release = await Deno.readTextFile(`${ROOT}/.github/workflows/release.yml`);
+  assert.match(release, new RegExp(`deno-version: ${from[1]!.replace(/\./g, "\\.")}\\n`));
+  const ci = await Deno.readTextFile(`${ROOT}/.ci/run`);
+  assert.ok(ci.includes(`DENO_VERSION="${from[1]}"`), "the version .ci/run installs");
+});
+
+Deno.test("Dockerfile: the binary it copies is the one it runs, checks and serves, as nonroot", () => {
+  const copied = /^COPY --from=build \/ccp (\S+)$/m.exec(final);
+  assert.ok(copied, final);
+  const bin = copied[1]!;
+  assert.ok(final.includes(`ENTRYPOINT ["${bin}"]`), final);
+  assert.match(final, /^CMD \["serve"\]$/m);
+  assert.ok(final.includes(`CMD ["${bin}", "health"]`), "the health check runs ccp health");
+  assert.match(final, /^USER nonroot$/m);
+  // ccp's Linux builds link glibc: a distroless image with it (cc), not static or alpine.
+  assert.match(final, /^FROM gcr\.io\/distroless\/cc-debian\d+:nonroot$/m);
+  // The build stage copies the binary it compiled for its own target.
+  assert.match(
+    dockerfile,
+    /cp "dist\/ccp-\$\(deno eval 'console\.log\(Deno\.build\.target\)'\)" \/ccp/,
+  );
+});
+
+Deno.test("Dockerfile: listens on every interface at the port it exposes, config and data on volumes", () => {
+  const env = finalEnv();
+  assert.equal(env.CCP_HOST, "0.0.0.0", "reachable through docker run -p");
+  assert.match(final, new RegExp(`^EXPOSE ${env.CCP_PORT}$`, "m"));
+  assert.equal(env.CCP_CONFIG, "/config/config.yaml");
+  assert.equal(env.XDG_DATA_HOME, "/data");
+  assert.match(final, /^VOLUME \["\/config", "\/data"\]$/m);
+});
+
+Deno.test("Dockerfile: README's docker run matches the image (port, config volume, user, token)", async () => {
+  const readme = await Deno.readTextFile(`${ROOT}/README.md`);
+  const docker = /^- \*\*Docker\*\*: ([^]*?)\n- \*\*/m.exec(readme)?.[1]?.replace(/\s+/g, " ");
+  assert.ok(docker, "README's Install has a Docker item");
+  const env = finalEnv();
+  assert.ok(docker.includes(`-p ${env.CCP_PORT}:${env.CCP_PORT}`), docker);
+  assert.ok(docker.includes(":/config "), docker);
+  assert.ok(docker.includes(env.CCP_CONFIG!), docker);
+  assert.ok(docker.includes("-e CCP_AUTH_TOKEN="), "0.0.0.0 needs a token");
+  assert.ok(docker.includes("uid 65532"), docker);
+  assert.ok(docker.includes("/data/ccp"), docker);
+  assert.ok(docker.includes("0.0.0.0"), "says it listens on every interface");
+  assert.ok(docker.includes("CCP_PORT"), "says how to move the port so the health check follows");
+});
+
+Deno.test("Dockerfile: the files its build stage copies are enough for deno install --frozen", async () => {
+  const build = dockerfile.slice(0, dockerfile.lastIndexOf("\nFROM "));
+  const copies = [...build.matchAll(/^COPY (?!--)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+  assert.deepEqual(copies, ["deno.json", "deno.lock", "src", "scripts"]);
+  const dir = await Deno.makeTempDir({ prefix: "ccp_docker_" });
+  try {
+    for (const name of copies) {
+      const out = await new Deno.Command("cp", { args: ["-R", `${ROOT}/${name}`, dir] }).output();
+      assert.ok(out.success, name);
+    }
+    // As the image's RUN line does, with the compile script too: a lock that misses a package
+    // src/ or scripts/ import fails here, not in a release's image build.
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["install", "--frozen", "--entrypoint", "src/main.ts", "scripts/compile.ts"],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Dockerfile: with the image's environment ccp will not listen without a token", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_docker_" });
+  try {
+    await Deno.mkdir(`${dir}/config`);
+    await Deno.writeTextFile(
+      `${dir}/config/config.yaml`,
+      "routes: {default: ollama/qwen3-coder}\n",
+    );
+    // The image's ENV, its /config and /data volumes moved into this test's directory.
+    const image = finalEnv();
+    const env = childEnv(dir, {
+      ...image,
+      CCP_CONFIG: image.CCP_CONFIG!.replace(/^\/config\//, `${dir}/config/`),
+      XDG_DATA_HOME: `${dir}/data`,
+    });
+    const open = await runCcp(["check"], { cwd: dir, env });
+    assert.equal(open.code, 1, open.stdout);
+    assert.match(open.stderr, /Refusing to listen on 0\.0\.0\.0 without an auth token/);
+    const closed = await runCcp(["check"], { cwd: dir, env: { ...env, CCP_AUTH_TOKEN: "s3cret" } });
+    assert.equal(closed.code, 0, closed.stderr);
+    assert.match(closed.stdout, /Server: http:\/\/0\.0\.0\.0:8082; auth token set/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
