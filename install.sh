@@ -106,6 +106,12 @@ is_version "$version" || fail "CCP_VERSION=$version is not a version like 0.1.0"
 [ "$os" != windows ] || fail "on Windows, download" \
   "$BASE/v$version/ccp-$version-x86_64-pc-windows-msvc.zip and put its ccp.exe on your PATH"
 archive="ccp-$version-$target.tar.gz"
+# Before the download: a directory ccp cannot be put into (a system one without sudo) is said here
+# in words, not by mv after the download.
+mkdir -p "$DIR" 2>/dev/null ||
+  fail "cannot create $DIR: set CCP_INSTALL_DIR to a directory you may write"
+[ -w "$DIR" ] || fail "cannot write to $DIR (as $(id -un 2>/dev/null || id -u)): run as a user" \
+  "who may (sudo for a system directory), or set CCP_INSTALL_DIR to a directory you may write"
 
 echo "Downloading ccp $version for $target"
 fetch "$BASE/v$version/$archive" "$tmp/$archive" || fail "cannot download $BASE/v$version/$archive"
@@ -129,8 +135,7 @@ fi
 mkdir "$tmp/unpacked"
 tar -xzf "$tmp/$archive" -C "$tmp/unpacked" || fail "cannot unpack $archive"
 [ -f "$tmp/unpacked/ccp" ] || fail "the archive does not hold ccp at its top level"
-mkdir -p "$DIR"
-mv "$tmp/unpacked/ccp" "$DIR/ccp.new"
+mv "$tmp/unpacked/ccp" "$DIR/ccp.new" || fail "cannot write $DIR/ccp.new: nothing installed"
 chmod 755 "$DIR/ccp.new"
 # Run where it will live (a /tmp mounted noexec proves nothing) before it replaces a working ccp:
 # a glibc build on a musl system (Alpine), or a directory mounted noexec, fails here, not later.

@@ -340,6 +340,98 @@ Deno.test({
         },
       );
     }
+    for (const tool of ["curl", "wget"]) {
+      await t.step(
+        `from the releases page with ${tool} alone: install, upgrade, a wrong checksum, no line`,
+        async () => {
+          await withMirror(async (base, dir) => {
+            const path = await pathWithout(dir, [tool === "curl" ? "wget" : "curl"]);
+            const env = {
+              PATH: path,
+              CCP_INSTALL_BASE_URL: "",
+              CCP_RELEASES_URL: `${base}/releases`,
+            };
+            const run = async () => {
+              const { code, text } = await install("", dir, env);
+              const ccp = await Deno.readTextFile(`${dir}/bin/ccp`).catch(() => "");
+              return { code, text, ccp };
+            };
+            // Over an existing ccp: replaced, and `ccp` then runs the new one.
+            await Deno.mkdir(`${dir}/bin`);
+            await Deno.writeTextFile(`${dir}/bin/ccp`, "#!/bin/sh\necho 1.0.0\n", { mode: 0o755 });
+            const upgrade = await run();
+            assert.equal(upgrade.code, 0, upgrade.text);
+            assert.match(upgrade.text, /Installed .*\/bin\/ccp \(9\.8\.7\)/);
+            assert.match(upgrade.ccp, /echo 9\.8\.7/);
+            await assert.rejects(() => Deno.stat(`${dir}/bin/ccp.new`));
+
+            // A checksum that does not match: the installed ccp stays as it was.
+            const archive = `ccp-9.8.7-${hostTarget()}.tar.gz`;
+            const sums = `${dir}/www/v9.8.7/SHA256SUMS`;
+            const good = await Deno.readTextFile(sums);
+            await Deno.writeTextFile(`${dir}/bin/ccp`, "#!/bin/sh\necho 1.0.0\n", { mode: 0o755 });
+            await Deno.writeTextFile(sums, `${"0".repeat(64)}  ${archive}\n`);
+            const wrong = await run();
+            assert.notEqual(wrong.code, 0, wrong.text);
+            assert.ok(
+              wrong.text.includes(
+                `ccp install: checksum mismatch for ${archive} (expected ${"0".repeat(64)}, got ${
+                  good.split(" ")[0]
+                }): nothing installed`,
+              ),
+              wrong.text,
+            );
+            assert.doesNotMatch(wrong.text, /Installed/);
+            assert.match(wrong.ccp, /echo 1\.0\.0/);
+
+            // A SHA256SUMS that lists other archives only, and none at all.
+            await Deno.writeTextFile(sums, good.replace(archive, "ccp-9.8.7-other.tar.gz"));
+            const none = await run();
+            assert.notEqual(none.code, 0, none.text);
+            assert.match(
+              none.text,
+              new RegExp(`SHA256SUMS has no line for ${archive.replace(/\./g, "\\.")}`),
+            );
+            assert.match(none.ccp, /echo 1\.0\.0/);
+            await Deno.remove(sums);
+            const missing = await run();
+            assert.notEqual(missing.code, 0, missing.text);
+            assert.match(
+              missing.text,
+              /cannot download http:\/\/\S+\/releases\/download\/v9\.8\.7\/SHA256SUMS/,
+            );
+            assert.match(missing.ccp, /echo 1\.0\.0/);
+          }, { latest: null });
+        },
+      );
+    }
+    for (
+      const [system, cpu, said] of [
+        [
+          "FreeBSD",
+          "amd64",
+          /no ccp binary for FreeBSD; run it from source instead \(see README\)/,
+        ],
+        ["Linux", "riscv64", /no ccp binary for the riscv64 CPU; run it from source instead/],
+        ["Linux", "armv7l", /no ccp binary for the armv7l CPU; run it from source instead/],
+      ] as const
+    ) {
+      await t.step(`${system} on ${cpu}: no build for it, said before any download`, async () => {
+        await withMirror(async (base, dir) => {
+          const path = await pathWithout(dir, ["uname"]);
+          await Deno.writeTextFile(
+            `${path}/uname`,
+            `#!/bin/sh\ncase "$1" in -s) echo ${system} ;; *) echo ${cpu} ;; esac\n`,
+            { mode: 0o755 },
+          );
+          const { code, text } = await install(base, dir, { CCP_VERSION: "9.8.7", PATH: path });
+          assert.notEqual(code, 0, text);
+          assert.match(text, said);
+          assert.doesNotMatch(text, /Downloading/);
+          await assert.rejects(() => Deno.stat(`${dir}/bin`));
+        });
+      });
+    }
     await t.step(
       "a releases page whose latest does not redirect: says to set CCP_VERSION",
       async () => {
@@ -356,6 +448,59 @@ Deno.test({
         });
       },
     );
+    await t.step("an install dir that cannot be made: said before the download", async () => {
+      await withMirror(async (base, dir) => {
+        await Deno.writeTextFile(`${dir}/file`, "");
+        const { code, text } = await install(base, dir, {
+          CCP_VERSION: "9.8.7",
+          CCP_INSTALL_DIR: `${dir}/file/bin`,
+        });
+        assert.notEqual(code, 0, text);
+        assert.ok(
+          text.includes(
+            `ccp install: cannot create ${dir}/file/bin: set CCP_INSTALL_DIR to a directory you may write`,
+          ),
+          text,
+        );
+        assert.doesNotMatch(text, /Downloading|mkdir:/);
+      });
+    });
+    await t.step({
+      name:
+        "an install dir this user may not write (a system one without sudo): said before the download",
+      // As root every directory is writable: the script is run as nobody instead.
+      ignore: Deno.uid() === 0 && !(await runs("setpriv", ["--version"])),
+      fn: async () => {
+        await withMirror(async (base, dir) => {
+          await Deno.chmod(dir, 0o755);
+          await Deno.mkdir(`${dir}/ro`, { mode: 0o555 });
+          await Deno.chmod(`${dir}/ro`, 0o555);
+          const asNobody = Deno.uid() === 0
+            ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", SHELL]
+            : [SHELL];
+          const out = await new Deno.Command(asNobody[0]!, {
+            args: [...asNobody.slice(1), `${ROOT}/install.sh`],
+            env: {
+              PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+              HOME: dir,
+              CCP_INSTALL_BASE_URL: base,
+              CCP_VERSION: "9.8.7",
+              CCP_INSTALL_DIR: `${dir}/ro`,
+            },
+            clearEnv: true,
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+          assert.notEqual(out.code, 0, text);
+          assert.match(
+            text,
+            /ccp install: cannot write to .*\/ro \(as [^)]+\): run as a user who may/,
+          );
+          assert.doesNotMatch(text, /Downloading|mv:/);
+        });
+      },
+    });
     await t.step("neither curl nor wget: says so before anything else", async () => {
       await withMirror(async (base, dir) => {
         const path = await pathWithout(dir, ["curl", "wget"]);
@@ -471,6 +616,15 @@ Deno.test({
     });
   },
 });
+
+async function runs(program: string, args: string[]): Promise<boolean> {
+  try {
+    return (await new Deno.Command(program, { args, stdout: "null", stderr: "null" }).output())
+      .success;
+  } catch {
+    return false;
+  }
+}
 
 /** What install.sh runs, from whichever of these the system has. */
 const PROGRAMS = (
