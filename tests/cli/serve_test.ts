@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CliError } from "../../src/cli/context.ts";
-import { startServer } from "../../src/cli/serve.ts";
+import { listenError, startServer } from "../../src/cli/serve.ts";
 import { ConfigError } from "../../src/core/errors.ts";
 import { VERSION } from "../../src/version.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
@@ -288,4 +288,32 @@ Deno.test("a port in use says whether a ccp holds it; a public host without a to
       ConfigError,
     );
   });
+});
+
+Deno.test("a port below 1024 this user may not bind: says so, with the two ways out", async () => {
+  // What Deno throws for EACCES on listen, as an unprivileged user gets it for port 80.
+  const denied = new Deno.errors.PermissionDenied("Permission denied (os error 13)");
+  const err = await listenError(denied, "127.0.0.1", 80);
+  assert.ok(err instanceof CliError);
+  assert.match(
+    err.message,
+    /^Cannot listen on 127\.0\.0\.1:80: a port below 1024 needs a privilege/,
+  );
+  assert.match(err.message, /from 1024 up with --port N or CCP_PORT/);
+  assert.match(err.message, /AmbientCapabilities=CAP_NET_BIND_SERVICE .*sudo systemctl edit ccp/);
+  // Any other refusal keeps the system's own words.
+  const other = await listenError(denied, "127.0.0.1", 8082);
+  assert.equal(other.message, "Cannot listen on 127.0.0.1:8082: Permission denied (os error 13)");
+  const unprivileged = await Deno.readTextFile("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+    .catch(() => "");
+  if (Deno.build.os === "linux" && Deno.uid() !== 0 && Number(unprivileged) > 80) {
+    await inTempDir("ccp_serve_", async (dir) => {
+      await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
+      const ctx = testContext(dir);
+      await assert.rejects(
+        () => startServer({ ctx, flags: { config: "c.yaml", host: "127.0.0.1", port: 80 } }),
+        /a port below 1024 needs a privilege/,
+      );
+    });
+  }
 });
