@@ -197,8 +197,8 @@ export async function runService(
     );
   }
   if (system && files.kind === "systemd") {
-    const unreadable = await unreadableByService(`${etc}/ccp`, `${etc}/passwd`);
-    if (unreadable.paths.length > 0) ctx.io.err(unreadableNote(unreadable));
+    const note = unreadableNote(await unreadableByService(`${etc}/ccp`, `${etc}/passwd`));
+    if (note !== undefined) ctx.io.err(note);
   }
   const read = await readAsService(ctx, flags, configDir, system);
   const spec = withConfigDirs(serviceSpec({ ...ctx, flags, configDir, system }), read.dirs);

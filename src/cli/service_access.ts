@@ -27,6 +27,8 @@ function readable(info: Deno.FileInfo, who: { uid: number; gid: number } | undef
 export interface Unreadable {
   readonly paths: readonly string[];
   readonly ccpUser: boolean;
+  /** The `.env` path when there is none yet: the keys are still to be written there. */
+  readonly envToWrite?: string;
 }
 
 /**
@@ -39,26 +41,47 @@ export async function unreadableByService(
 ): Promise<Unreadable> {
   const who = ccpSystemUser(await Deno.readTextFile(passwdFile).catch(() => ""));
   const paths: string[] = [];
+  let envToWrite: string | undefined;
   for (const name of [".env", "config.yaml"]) {
     const path = joinPath(configDir, name);
     const info = await Deno.stat(path).catch(() => undefined);
     if (info?.isFile && !readable(info, who)) paths.push(path);
+    if (info === undefined && name === ".env") envToWrite = path;
   }
-  return { paths, ccpUser: who !== undefined };
+  return { paths, ccpUser: who !== undefined, ...(envToWrite ? { envToWrite } : {}) };
 }
 
-/** The note that names them, and how to let the service read them without opening them to all. */
-export function unreadableNote({ paths, ccpUser }: Unreadable): string {
+/** The commands that let the service's user read `files`, which stay closed to other users. */
+function grant(files: string, ccpUser: boolean): string {
+  const group = `chgrp ccp ${files} && chmod 640 ${files}`;
+  return ccpUser
+    ? group
+    : `useradd --system --user-group --home-dir /var/lib/ccp --shell /usr/sbin/nologin ccp && ${group}`;
+}
+
+/**
+ * The note that names what the service cannot read, or the `.env` still to write, and how to let
+ * the service read it without opening it to all; undefined when there is nothing to say.
+ */
+export function unreadableNote(
+  { paths, ccpUser, envToWrite }: Unreadable,
+): string | undefined {
+  const runsAs = ccpUser ? "the system user ccp" : "a user of its own";
+  if (paths.length === 0) {
+    if (envToWrite === undefined) return undefined;
+    return `Note: the service runs as ${runsAs}, who cannot read a file only root may read: ` +
+      `when you write the provider keys into ${envToWrite} (\`ccp init\` makes it mode 600), ` +
+      (ccpUser ? "let the group ccp read it: " : "give it a system user named ccp, which it " +
+        "then runs as, and let that user's group read the file: ") +
+      grant(envToWrite, ccpUser);
+  }
   const files = paths.join(" ");
-  const one = paths.length === 1;
-  const them = one ? "it" : "them";
-  const grant = `chgrp ccp ${files} && chmod 640 ${files}`;
-  return `Note: the service cannot read ${paths.join(" and ")} (${
-    ccpUser ? "it runs as the system user ccp" : "it runs as a user of its own"
-  }), so every start would fail with "Permission denied". ` +
+  const them = paths.length === 1 ? "it" : "them";
+  return `Note: the service cannot read ${paths.join(" and ")} (it runs as ${runsAs}), so ` +
+    `every start would fail with "Permission denied". ` +
     (ccpUser
-      ? `Let the group ccp read ${them}: ${grant}`
+      ? `Let the group ccp read ${them}: `
       : `Give it a system user named ccp, which it then runs as, and let that user's group read ` +
-        `${them} (root alone still writes ${them}): useradd --system --user-group --home-dir ` +
-        `/var/lib/ccp --shell /usr/sbin/nologin ccp && ${grant}`);
+        `${them} (root alone still writes ${them}): `) +
+    grant(files, ccpUser);
 }
