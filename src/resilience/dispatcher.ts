@@ -305,8 +305,8 @@ export class Dispatcher<S extends { readonly ok: true }> {
             if (!judges) return;
             const wasOpen = breaker.state !== "closed";
             if (signal.aborted) breaker.released(admission.trial);
-            else if (failure === undefined) breaker.succeeded(sentAt, admission.trial);
-            else breaker.streamFailed(failure, admission.trial);
+            else if (failure !== undefined) breaker.streamFailed(failure, admission.trial);
+            else breaker.succeeded(sentAt, admission.trial, admission.beside);
             shareCircuit(shared, ref, breaker, wasOpen);
           };
           handedOver = true;
