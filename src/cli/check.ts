@@ -10,8 +10,14 @@ import { openCheckEngines, sharedLines } from "./check_shared.ts";
 import { autoModeLine } from "./auto_mode.ts";
 import { proxyLines } from "./check_proxy.ts";
 import { ollamaContextLines } from "./check_ollama.ts";
+import { missingKeyProblems } from "../config/needed_keys.ts";
+import { ConfigError } from "../core/errors.ts";
 
-/** Runs `ccp check`; a ConfigError propagates to the caller, which prints it and exits 1. */
+/**
+ * Runs `ccp check`; a ConfigError propagates to the caller, which prints it and exits 1. So does
+ * a route or alias whose provider lacks the key it needs, after the config is printed: a server
+ * starts with it (another target may serve), but a check in CI or before a demo must fail.
+ */
 export async function runCheck(ctx: CliContext, flags: CliFlags): Promise<number> {
   const config = await loadCliConfig(ctx, flags);
   const warnings = assertSafeExposure(config.server);
@@ -27,6 +33,8 @@ export async function runCheck(ctx: CliContext, flags: CliFlags): Promise<number
   for (const line of proxyLines(config, ctx.env)) ctx.io.out(line);
   for (const line of await ollamaContextLines(config)) ctx.io.out(line);
   ctx.io.out(autoModeLine(config));
+  const missing = missingKeyProblems(config);
+  if (missing.length > 0) throw new ConfigError(missing.join("\n"));
   ctx.io.out("Config OK");
   return 0;
 }

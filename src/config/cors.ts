@@ -6,7 +6,9 @@ import type { CorsConfig } from "./types.ts";
 /**
  * Validated origins, written as a browser sends them in `Origin` (`https://app.example`, no path,
  * no default port). `*` lets any page call ccp: refused without a token, since any site the user
- * opens could then spend the provider keys through a ccp on their machine.
+ * opens could then spend the provider keys through a ccp on their machine. So is `null`, the
+ * origin of sandboxed frames, `file://` pages and some desktop webviews: any site can open a
+ * sandboxed frame that sends it, so it is as open as `*`; it is allowed only when written.
  */
 export function buildCors(
   section: { readonly origins: readonly string[] } | undefined,
@@ -35,6 +37,12 @@ export function buildCors(
       "* lets every web page the user opens call ccp and spend its provider keys: set " +
         "server.auth_token (or clients), or list the origins",
     );
+  } else if (origins.includes("null") && !hasToken) {
+    problems.add(
+      path,
+      '"null" lets every web page the user opens call ccp through a sandboxed frame and spend ' +
+        "its provider keys: set server.auth_token (or clients)",
+    );
   }
   return { origins };
 }
@@ -42,6 +50,7 @@ export function buildCors(
 /** `written` as a browser's `Origin` header would say it, or undefined when it is not one. */
 function originOf(written: string): string | undefined {
   if (written === "*") return "*";
+  if (written.toLowerCase() === "null") return "null";
   let url: URL;
   try {
     url = new URL(written);

@@ -221,7 +221,10 @@ export function describeConfig(config: Config): string {
   if (s.cors) {
     const who = s.cors.origins.includes("*")
       ? "any web page (origins: *)"
-      : `web pages of ${s.cors.origins.join(", ")}`;
+      : `web pages of ${
+        s.cors.origins.map((o) => o === "null" ? "null (sandboxed frames, file:// pages)" : o)
+          .join(", ")
+      }`;
     const open = s.authToken || s.clients?.length ? "" : "; no auth token: each of their pages " +
       "can use ccp and its provider keys";
     lines.push(`CORS: on; ${who} may call ccp from a browser${open}`);

@@ -18,9 +18,13 @@ export interface BreakerOptions {
   readonly clock?: Clock;
 }
 
-/** Result of {@link CircuitBreaker.admit}: `trial` marks the one request probing a half-open circuit. */
+/**
+ * Result of {@link CircuitBreaker.admit}: `trial` marks the one request probing a half-open circuit;
+ * `beside` a last resort sent past the circuit while another request was its trial, whose answer
+ * is no verdict on it (the trial's is).
+ */
 export type Admission =
-  | { ok: true; trial: boolean }
+  | { ok: true; trial: boolean; beside?: true }
   | { ok: false; until: number; lastError?: string };
 
 /** Breaker state for GET /health. */
@@ -111,12 +115,17 @@ export class CircuitBreaker {
 
   /**
    * Admits a probe although the circuit is open: the last resort of a route with nothing else
-   * left to try. It is the trial unless another one is already running.
+   * left to try. It is the trial unless another one is already running; then it goes beside it.
+   * Sent before the open period ends, it is no trial (its failure does not grow the period), but
+   * its success, after the failures that opened the circuit, closes it.
    */
   force(): Admission {
     const admission = this.admit();
     if (admission.ok) return admission;
-    return { ok: true, trial: false };
+    // admit() takes a lost trial's slot itself: one running here is live.
+    return this.#trialRunning
+      ? { ok: true, trial: false, beside: true }
+      : { ok: true, trial: false };
   }
 
   /** The target answered (2xx headers): a run of failures to answer is over. */
@@ -128,10 +137,12 @@ export class CircuitBreaker {
    * A success closes the circuit at once and forgets the growth: the cause is gone. Unless the
    * circuit opened after the request was sent (`sentAt`: {@link openings} then): such a success
    * says nothing of the failures that opened it since, and would let them all through again, so
-   * it only frees the trial slot, if it held it.
+   * it only frees the trial slot, if it held it. Nor does a request sent `beside` a running trial
+   * (a last resort): only the trial's own success, or one of a request sent while the circuit was
+   * closed, closes it.
    */
-  succeeded(sentAt = this.#openings, trial = false): void {
-    if (sentAt !== this.#openings) return this.released(trial);
+  succeeded(sentAt = this.#openings, trial = false, beside = false): void {
+    if (beside || sentAt !== this.#openings) return this.released(trial);
     this.#failures = 0;
     this.#streamFailures = 0;
     this.#opens = 0;

@@ -16,6 +16,7 @@ export type Cause =
   | "overloaded" // 529, or a 429 that says the provider has no capacity
   | "server" // other 5xx, 408, 409
   | "client" // a request error another provider would also reject
+  | "target" // this target does not serve the model or address (404, a 400 naming the model)
   | "connect" // no connection (refused, DNS, TLS, connect timeout)
   | "timeout" // first-byte or total timeout
   | "network" // connection broke before any byte of the answer
@@ -49,6 +50,8 @@ export interface Classification {
   readonly retryAfterMs?: number;
   /** For a 429: whether it limits the model that answered (usual) or the whole key. */
   readonly scope?: "model" | "key";
+  /** Why the request moves on, for the log: said where the move is not the action's own sense. */
+  readonly reason?: string;
   /**
    * The wait runs to a moment the upstream stated (a plan's usage window resetting): the key
    * cools that long, hours or days, where an ordinary hint is capped.
@@ -151,7 +154,38 @@ function verdict(action: Action, cause: Cause, retryAfterMs?: number): Classific
 
 // Server-side trouble: retried in place unless `fallback_on` says move on.
 function serverSide(status: number, cause: Cause, ctx: ClassifyContext, hint?: number) {
-  return verdict(ctx.fallbackOn.includes(status) ? "next_target" : "retry_same", cause, hint);
+  if (!ctx.fallbackOn.includes(status)) return verdict("retry_same", cause, hint);
+  return { ...verdict("next_target", cause, hint), reason: `fallback_on lists ${status}` };
+}
+
+// A 400 whose words say the model itself is unknown here (OpenRouter's "… is not a valid model
+// ID", Mistral's "Invalid model: …", DeepSeek's "Model Not Exist", Gemini's "unexpected model name
+// format"): a fact about this target, as a 404 is, not about the request.
+const UNKNOWN_MODEL =
+  /is not a valid model id|"invalid_model"|\binvalid model(?: id| name)?\s*:|model not exist|model_not_found|unexpected model name format|\bmodel\b[^.\n]{0,80}\b(?:does not exist|not found)\b|\b(?:unknown|no such) model\b/i;
+
+/**
+ * A refusal that belongs to the target, not to the request: the model or the address is unknown
+ * there (a 404 says either; ccp builds the address from the target). Another target may serve the
+ * request, so it moves on; a route with one target answers it as before. A 400 that names no
+ * model stays the request's own fault, which every target would refuse alike.
+ */
+function targetRefusal(failure: Failure): Classification | undefined {
+  if (failure.status === 404) {
+    return {
+      action: "next_target",
+      cause: "target",
+      reason: "404: this target does not serve the model or the address; the next may",
+    };
+  }
+  if (failure.status === 400 && UNKNOWN_MODEL.test(failure.bodyText ?? "")) {
+    return {
+      action: "next_target",
+      cause: "target",
+      reason: "the model is unknown to this target; the next may serve it",
+    };
+  }
+  return undefined;
 }
 
 /** Classifies a failed attempt (table in tests/resilience/classify_test.ts). */
@@ -203,6 +237,10 @@ export function classify(failure: Failure, ctx: ClassifyContext): Classification
   if (status >= 500 || status === 408 || status === 409) {
     return serverSide(status, "server", ctx, hint);
   }
-  if (ctx.fallbackOn.includes(status)) return { action: "next_target", cause: "client" };
+  const refusal = targetRefusal(failure);
+  if (refusal) return refusal;
+  if (ctx.fallbackOn.includes(status)) {
+    return { action: "next_target", cause: "client", reason: `fallback_on lists ${status}` };
+  }
   return { action: "fatal", cause: "client" };
 }

@@ -3,7 +3,7 @@
 import { ProxyError } from "../core/errors.ts";
 import { scrubSecrets } from "../core/secrets.ts";
 import { upstreamMessage } from "../core/upstream_message.ts";
-import type { Failure } from "./classify.ts";
+import type { Classification, Failure } from "./classify.ts";
 
 const MAX_SNIPPET = 300;
 
@@ -29,4 +29,9 @@ export function describeFailure(failure: Failure, keys: readonly string[] = []):
   }
   const clean = scrubSecrets(text, keys);
   return clean.length > MAX_SNIPPET ? `${clean.slice(0, MAX_SNIPPET)}…` : clean;
+}
+
+/** The log line of a failed attempt: who, what happened, what comes next and, when not plain, why. */
+export function attemptLine(who: string, detail: string, verdict: Classification): string {
+  return `${who}: ${detail} → ${verdict.action}${verdict.reason ? ` (${verdict.reason})` : ""}`;
 }

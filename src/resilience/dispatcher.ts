@@ -14,7 +14,7 @@ import type { Logger } from "../core/log.ts";
 import { backoffCeiling, backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { classify, type Failure } from "./classify.ts";
 import { type Clock, sleep, systemClock } from "./clock.ts";
-import { describeFailure } from "./describe.ts";
+import { attemptLine, describeFailure } from "./describe.ts";
 import type { KeyLease } from "./key_pool.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 import { noteKeyRefusal } from "./key_refusal.ts";
@@ -105,8 +105,8 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
   readonly affinity?: KeyAffinity;
 }
 
-// Key rotation and 429 causes are the key pool's business, not a sign the target is unhealthy.
-const BREAKER_IGNORES = new Set(["auth", "rate_limit", "local"]);
+// Refused keys, a 429 and a model the target lacks (asked anew: pulled, it serves) are no ill health.
+const BREAKER_IGNORES = new Set(["auth", "rate_limit", "local", "target"]);
 
 function discardResponse(result: { readonly ok: true }): void {
   const response: unknown = (result as { response?: unknown }).response;
@@ -305,8 +305,8 @@ export class Dispatcher<S extends { readonly ok: true }> {
             if (!judges) return;
             const wasOpen = breaker.state !== "closed";
             if (signal.aborted) breaker.released(admission.trial);
-            else if (failure === undefined) breaker.succeeded(sentAt, admission.trial);
-            else breaker.streamFailed(failure, admission.trial);
+            else if (failure !== undefined) breaker.streamFailed(failure, admission.trial);
+            else breaker.succeeded(sentAt, admission.trial, admission.beside);
             shareCircuit(shared, ref, breaker, wasOpen);
           };
           handedOver = true;
@@ -331,7 +331,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
         };
         // A keyless provider's label ("no key") would read as the cause of the failure.
         const which = credential ? ` ${credential.label}` : key.value === "" ? "" : ` ${key.label}`;
-        this.#log?.warn(`${nameOf(ref)}${which}: ${detail} → ${verdict.action}`);
+        this.#log?.warn(attemptLine(`${nameOf(ref)}${which}`, detail, verdict));
         if (credential) {
           const held = this.#registry.credentials
             .failed(ref.provider, credential, ref.model, result, verdict);

@@ -138,7 +138,8 @@ export function failureError(outcome: Failed, now: number, repeatWaitMs?: number
   if (noRetry) headers["x-should-retry"] = noRetry;
   const message = outcome.failure.error instanceof ProxyError
     ? outcome.detail // already names provider and model
-    : outcome.verdict.action === "fatal"
+    // A target's own refusal (an unknown model) reads the same whether the chain went on or not.
+    : outcome.verdict.action === "fatal" || outcome.verdict.cause === "target"
     ? `${nameOf(outcome.target)} rejected the request: ${outcome.detail}`
     : `${nameOf(outcome.target)} failed: ${outcome.detail}`;
   return new UpstreamError(type, message, {

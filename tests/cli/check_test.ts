@@ -115,3 +115,65 @@ Deno.test("help and version go to stdout with exit 0; usage errors to stderr wit
   assert.match(ctx.io.stdout[1] ?? "", /^Usage: ccp check/);
   assert.match(ctx.io.stderr.join("\n"), /^ccp: unknown option --nope\n\nUsage: ccp check/);
 });
+
+// A hosted preset named by a route, without its key: every request to it would be refused.
+const UNKEYED = `providers:
+  nim:
+    preset: nvidia_nim
+    api_key: \${NIM_KEY}
+  zai: { preset: zai }
+  claude: { preset: anthropic, auth: passthrough }
+  gateway: { preset: openai_compatible, base_url: "http://10.0.0.5:8000/v1", auth_header: none }
+  keyed: { preset: groq, headers: { Authorization: "Bearer \${GROQ_TOKEN:-x}" } }
+routes:
+  default: [claude/claude-sonnet-4-5, lmstudio/qwen3-coder, gateway/m, keyed/m]
+  sonnet: [lmstudio/qwen3-coder, nim/z-ai/glm4.7]
+aliases:
+  fast: nim/z-ai/glm4.7
+  glm: zai/glm-4.7
+`;
+
+Deno.test("a route's provider without its key fails the check, naming provider, variable and route", async () => {
+  await withConfig(UNKEYED, async (dir, file) => {
+    const ctx = testContext(dir);
+    assert.equal(await runCli(["check", "--config", file], ctx), 1);
+    const out = ctx.io.stdout.join("\n");
+    assert.ok(out.includes("Routes:"), "the config is still printed");
+    assert.ok(!out.includes("Config OK"), out);
+    assert.deepEqual(ctx.io.stderr, [
+      "ccp: configuration error:\n" +
+      `  ${file}: providers.nim: no API key, needed by route sonnet and alias fast ` +
+      "(nim/z-ai/glm4.7): set NIM_KEY, which providers.nim.api_key reads\n" +
+      `  ${file}: providers.zai: no API key, needed by alias glm (zai/glm-4.7): ` +
+      "set api_key: ${ZAI_API_KEY} under providers.zai in the config file",
+    ]);
+    const keyed = testContext(dir, { env: { NIM_KEY: "nvapi-abcdefghijklmnop-WXYZ" } });
+    const fixed = UNKEYED.replace(
+      "zai: { preset: zai }",
+      'zai: { preset: zai, api_key: "k-123456789012" }',
+    );
+    await Deno.writeTextFile(file, fixed);
+    assert.equal(await runCli(["check", "--config", file], keyed), 0, keyed.io.stderr.join("\n"));
+    assert.match(keyed.io.stdout.join("\n"), /Config OK$/);
+  });
+});
+
+Deno.test("environment mode: a MODEL route to a hosted preset without its key fails the check", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_check_" });
+  try {
+    const ctx = testContext(dir, {
+      env: {
+        XDG_CONFIG_HOME: `${dir}/xdg`,
+        MODEL: "lmstudio/qwen3-coder",
+        MODEL_OPUS: "groq/kimi",
+      },
+    });
+    assert.equal(await runCli(["check"], ctx), 1);
+    assert.deepEqual(ctx.io.stderr, [
+      "ccp: configuration error:\n  provider groq: no API key, needed by route opus (groq/kimi): " +
+      "set GROQ_API_KEY",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -101,7 +101,16 @@ Deno.test("init --from ccr converts CCR's config.json, passes check, serves thro
       assert.match(yaml, /^# Not carried over:$/m);
       assert.match(yaml, /^ {2}haiku: "local-llm\/coder"$/m);
 
-      const check = await runCcp(["check"], { cwd: dir, env });
+      // The key CCR read from the environment is read through \${DEEPSEEK_API_KEY}: unset, the
+      // route that needs it fails the check.
+      const unkeyed = await runCcp(["check"], { cwd: dir, env });
+      assert.equal(unkeyed.code, 1, unkeyed.stderr + unkeyed.stdout);
+      assert.match(
+        unkeyed.stderr,
+        /providers\.deepseek: no API key, needed by route think \(deepseek\/deepseek-reasoner\): set DEEPSEEK_API_KEY/,
+      );
+      const keyed = { ...env, DEEPSEEK_API_KEY: "sk-deepseek-test-0123456789" };
+      const check = await runCcp(["check"], { cwd: dir, env: keyed });
       assert.equal(check.code, 0, check.stderr + check.stdout);
       assert.match(check.stdout, /Config OK/);
       assert.match(check.stdout, /think → deepseek\/deepseek-reasoner/);

@@ -165,13 +165,61 @@ const ROWS: Row[] = [
     cause: "overloaded",
   },
   { name: "400", failure: { status: 400 }, action: "fatal", cause: "client" },
-  { name: "404", failure: { status: 404 }, action: "fatal", cause: "client" },
+  {
+    name: "404: the model or address is unknown to this target, the next may serve it",
+    failure: { status: 404, bodyText: '{"error":{"message":"model \'qwen3\' not found"}}' },
+    action: "next_target",
+    cause: "target",
+  },
+  {
+    name: "400 naming the model unknown (OpenRouter)",
+    failure: { status: 400, bodyText: '{"error":{"message":"foo/bar is not a valid model ID"}}' },
+    action: "next_target",
+    cause: "target",
+  },
+  {
+    name: "400 naming the model unknown (Mistral)",
+    failure: {
+      status: 400,
+      bodyText: '{"message":"Invalid model: mistral-larg","type":"invalid_model"}',
+    },
+    action: "next_target",
+    cause: "target",
+  },
+  {
+    name: "400 naming the model unknown (DeepSeek)",
+    failure: { status: 400, bodyText: '{"error":{"message":"Model Not Exist"}}' },
+    action: "next_target",
+    cause: "target",
+  },
+  {
+    name: "400 about the request that mentions the model stays the request's",
+    failure: {
+      status: 400,
+      bodyText: '{"error":{"message":"max_tokens: 64000 > 8192, the maximum for model glm-4.7"}}',
+    },
+    action: "fatal",
+    cause: "client",
+  },
+  {
+    name: "400 bad JSON stays the request's",
+    failure: { status: 400, bodyText: '{"error":{"message":"Invalid JSON payload received."}}' },
+    action: "fatal",
+    cause: "client",
+  },
   { name: "413", failure: { status: 413 }, action: "fatal", cause: "client" },
   { name: "422", failure: { status: 422 }, action: "fatal", cause: "client" },
   {
-    name: "404 in fallback_on",
+    name: "404 in fallback_on: as without",
     failure: { status: 404 },
     fallbackOn: [404],
+    action: "next_target",
+    cause: "target",
+  },
+  {
+    name: "422 in fallback_on",
+    failure: { status: 422 },
+    fallbackOn: [422],
     action: "next_target",
     cause: "client",
   },
@@ -250,7 +298,7 @@ Deno.test("classify", async (t) => {
         passthroughAuth: row.passthrough,
         now: NOW,
       });
-      const { scope: _scope, ...rest } = verdict;
+      const { scope: _scope, reason: _reason, ...rest } = verdict;
       const expected = { action: row.action, cause: row.cause };
       assert.deepEqual(
         rest,

@@ -240,6 +240,35 @@ for (const guarded of [false, true]) {
   });
 }
 
+Deno.test('cors: "null" (sandboxed frames, file:// pages) is allowed only when listed', async () => {
+  const mock = startAnthropicMock([{ kind: "json", body: textMessage("m", USAGE) }]);
+  const listed = startCcp(config(mock.url, '  cors: { origins: ["null", https://chat.example] }'));
+  const other = startCcp(config(mock.url, "  cors: { origins: [https://chat.example] }"));
+  try {
+    const pre = await preflight(listed.url, "null");
+    await pre.body?.cancel();
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get("access-control-allow-origin"), "null");
+    const res = await post(listed.url, "null", {});
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).type, "message");
+    assert.equal(res.headers.get("access-control-allow-origin"), "null");
+    // Not listed: refused as before, preflight and request alike.
+    const refused = await preflight(other.url, "null");
+    assert.equal(refused.status, 403);
+    assert.equal(refused.headers.get("access-control-allow-origin"), null);
+    await refused.body?.cancel();
+    const plain = await post(other.url, "null", {});
+    assert.equal(plain.status, 403);
+    await plain.body?.cancel();
+    assert.equal(mock.requests.length, 1, "only the listed null page reached the upstream");
+  } finally {
+    await listed.close();
+    await other.close();
+    await mock.close();
+  }
+});
+
 Deno.test("cors: origins are checked as written; * needs a token; ccp check says who may call", () => {
   const load = (cors: string, token = true) =>
     configFromYaml({
@@ -274,6 +303,19 @@ routes: { default: up/m }
     assert.throws(() => load(cors), message, cors);
   }
   assert.throws(() => load("{ origins: ['*'] }", false), /\* lets every web page .*auth_token/);
+  assert.match(
+    describeConfig(load('{ origins: ["null"] }')),
+    /web pages of null \(sandboxed frames, file:\/\/ pages\) may call ccp/,
+  );
+  assert.deepEqual(load('{ origins: ["NULL"] }').server.cors?.origins, ["null"]);
+  assert.throws(
+    () => load('{ origins: ["null"] }', false),
+    /"null" lets every web page .*auth_token/,
+  );
+  assert.throws(
+    () => load("{ origins: [null] }"),
+    /origins\[0\]: got nothing: write "null" in quotes/,
+  );
 });
 
 Deno.test("cors: an answer whose headers are fixed is passed on with them added, body untouched", async () => {

@@ -6,6 +6,7 @@ import {
   duration,
   flag,
   oneOf,
+  originList,
   percentage,
   period,
   statusList,
@@ -95,7 +96,7 @@ const serverSchema = section({
   log_format: oneOf(["text", "json"], "log format").optional(),
   log_file: text().optional(),
   /** Browser clients: the web origins whose pages may call ccp (off when absent). */
-  cors: section({ origins: textList("origins") }).optional(),
+  cors: section({ origins: originList() }).optional(),
 });
 
 /** `usage:` the ledger's settings. */

@@ -174,6 +174,23 @@ export function textList(noun = "strings"): Schema<string[]> {
   }, noun);
 }
 
+/**
+ * `server.cors.origins`: strings. YAML reads a bare `null` as no value, so the origin browsers send
+ * as "null" must be quoted: the message says so rather than "got nothing".
+ */
+export function originList(): Schema<string[]> {
+  return listOf((value) => {
+    if (typeof value === "string") return value;
+    if (value === null) {
+      return new Rejection(
+        'got nothing: write "null" in quotes for pages whose Origin is null (sandboxed frames, ' +
+          "file:// pages)",
+      );
+    }
+    return new Rejection(`expected a string, got ${describeValue(value)}`);
+  }, "origins");
+}
+
 /** A list of HTTP status codes. */
 export function statusList(): Schema<number[]> {
   return listOf((value) => {

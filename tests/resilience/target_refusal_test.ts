@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { createLogger } from "../../src/core/log.ts";
+import { UpstreamError } from "../../src/core/errors.ts";
+import { Dispatcher, type DispatchTarget } from "../../src/resilience/dispatcher.ts";
+import { ResilienceRegistry } from "../../src/resilience/registry.ts";
+import { FakeClock } from "./fake_clock.ts";
+import { type Ok, provider, scripted, type Step } from "./helpers.ts";
+import type { ProviderConfig } from "../../src/config/types.ts";
+
+function setup(script: Record<string, Step[]>) {
+  const clock = new FakeClock();
+  const registry = new ResilienceRegistry({ clock });
+  const { calls, attempt } = scripted(script);
+  const lines: string[] = [];
+  const log = createLogger({ level: "debug", write: (line) => void lines.push(line) });
+  const dispatcher = new Dispatcher<Ok>({ registry, attempt, clock, log });
+  const run = (chain: DispatchTarget[]) =>
+    clock.run(dispatcher.dispatch(chain, new AbortController().signal));
+  return { calls, lines, registry, run };
+}
+
+const to = (config: ProviderConfig, model = "m"): DispatchTarget => ({ provider: config, model });
+const OLLAMA_404 = { status: 404, bodyText: `{"error":"model 'm' not found"}` };
+
+Deno.test("a 404 (model not served here) moves on to the next target, and the log says why", async () => {
+  const { calls, lines, run } = setup({ a: [OLLAMA_404], b: ["ok"] });
+  const got = await run([to(provider("a")), to(provider("b"))]);
+  assert.deepEqual(calls, ["a/m", "b/m"]);
+  assert.equal(got.target.provider.id, "b");
+  got.done();
+  const line = lines.find((l) => l.includes('provider "a" model "m"')) ?? "";
+  assert.match(
+    line,
+    /answered 404: .*not found → next_target \(404: this target does not serve the model or the address; the next may\)/,
+  );
+});
+
+Deno.test("a 400 that names the model unknown moves on; one about the request does not", async () => {
+  const unknown = { status: 400, bodyText: '{"error":{"message":"x/y is not a valid model ID"}}' };
+  const moved = setup({ a: [unknown], b: ["ok"] });
+  (await moved.run([to(provider("a")), to(provider("b"))])).done();
+  assert.deepEqual(moved.calls, ["a/m", "b/m"]);
+  assert.ok(moved.lines.some((l) => l.includes("(the model is unknown to this target")));
+
+  const bad = { status: 400, bodyText: '{"error":{"message":"messages: Field required"}}' };
+  const kept = setup({ a: [bad], b: ["ok"] });
+  await assert.rejects(
+    kept.run([to(provider("a")), to(provider("b"))]),
+    (error: UpstreamError) => error.status === 400,
+  );
+  assert.deepEqual(kept.calls, ["a/m"], "a request-shaped 400 is not sent to every target");
+});
+
+Deno.test("a route with one target answers a 404 as before: the upstream's refusal", async () => {
+  const { run } = setup({ a: [OLLAMA_404] });
+  await assert.rejects(run([to(provider("a"))]), (error: UpstreamError) => {
+    assert.equal(error.status, 404);
+    assert.equal(error.errorType, "not_found_error");
+    assert.match(
+      error.message,
+      /^provider "a" model "m" rejected the request: upstream answered 404/,
+    );
+    assert.equal(error.headers["Retry-After"], undefined);
+    return true;
+  });
+});
+
+Deno.test("404s open no circuit breaker: a model pulled meanwhile serves the next request", async () => {
+  const { calls, registry, run } = setup({ a: [OLLAMA_404, OLLAMA_404, OLLAMA_404, "ok"] });
+  for (let i = 0; i < 3; i++) await assert.rejects(run([to(provider("a"))]));
+  assert.equal(registry.breaker("a", "m").state, "closed");
+  (await run([to(provider("a"))])).done();
+  assert.equal(calls.length, 4);
+});
