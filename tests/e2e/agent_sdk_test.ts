@@ -1,6 +1,7 @@
 /**
  * The Claude Agent SDK (`query()`, as its users call it) through ccp: a plain prompt, Claude
- * Code's own Bash tool, a custom in-process MCP tool, structured output and a cancelled answer,
+ * Code's own Bash tool, a custom in-process MCP tool, structured output, a custom system prompt
+ * with a turn limit, and a cancelled answer,
  * each on the passthrough path (an Anthropic upstream) and on a translated one (OpenAI Chat
  * Completions), both answered by one scripted upstream, so what the SDK gives on the translated
  * path (its messages, results and raw stream events) can be held against what it gives on the
@@ -553,3 +554,71 @@ e2e("abortController mid-stream closes the upstream request once Claude Code exi
     return {};
   });
 });
+
+const CUSTOM_PROMPT = "You are LEDGER-BOT. Answer in one line.";
+/** A sentence of Claude Code's own system prompt, which a custom one replaces. */
+const DEFAULT_PROMPT = "You are an agent working with the user toward their goals";
+
+/** The system prompt a request carries, as one text, on either wire. */
+function systemText(wire: Wire, body: Obj): string {
+  if (wire === "anthropic") return (body.system as Obj[]).map((b) => b.text).join("\n");
+  return (body.messages as Obj[]).filter((m) => m.role === "system").map((m) => m.content)
+    .join("\n");
+}
+
+e2e(
+  "a custom systemPrompt replaces Claude Code's, and maxTurns ends a loop as error_max_turns",
+  async () => {
+    // A model that never stops calling Bash.
+    const agent = (wire: Wire): Answer => (request) =>
+      call(`toolu_loop${toolResults(wire, request.body).length}`, "Bash", {
+        command: "echo again",
+      });
+    const results = await bothPaths(agent, async (path) => {
+      const messages: SdkMessage[] = [];
+      let thrown = "";
+      await within(
+        (async () => {
+          const query = sdk!.query({
+            prompt: "Keep checking",
+            options: path.options({
+              systemPrompt: CUSTOM_PROMPT,
+              maxTurns: 2,
+              allowedTools: ["Bash"],
+              permissionMode: "dontAsk",
+            }),
+          });
+          try {
+            for await (const m of query) messages.push(m);
+          } catch (err) {
+            // The SDK throws once it has passed on an error result.
+            thrown = String(err);
+          }
+        })(),
+        30_000,
+        "the bounded query",
+      );
+      assert.match(thrown, /Reached maximum number of turns \(2\)/);
+      const result = resultOf(messages);
+      assert.equal(result.subtype, "error_max_turns", JSON.stringify(result));
+      assert.equal(result.terminal_reason, "max_turns");
+      assert.deepEqual(result.errors, ["Reached maximum number of turns (2)"]);
+      // Two model requests, each answered with a call: the second call never runs.
+      const turns = path.turns();
+      assert.equal(turns.length, 2);
+      for (const turn of turns) {
+        const system = systemText(path.wire, turn.body);
+        assert.ok(system.includes(CUSTOM_PROMPT), system.slice(0, 400));
+        assert.ok(!system.includes(DEFAULT_PROMPT), "Claude Code's own prompt was sent too");
+        assert.ok(!system.includes("x-anthropic-billing-header"), "billing line reached it");
+      }
+      const second = turns[1]!.body;
+      assert.deepEqual(
+        toolResults(path.wire, second).map((a) => a.id),
+        toolCalls(path.wire, second).map((c) => c.id),
+      );
+      return stableResult(result);
+    });
+    assert.deepEqual(results.openai, results.anthropic);
+  },
+);
