@@ -1,12 +1,11 @@
 /**
  * The Claude Agent SDK (`query()`, as its users call it) through ccp: a plain prompt, Claude
  * Code's own Bash tool, a custom in-process MCP tool, structured output, a custom system prompt
- * with a turn limit, and a cancelled answer,
- * each on the passthrough path (an Anthropic upstream) and on a translated one (OpenAI Chat
- * Completions), both answered by one scripted upstream, so what the SDK gives on the translated
- * path (its messages, results and raw stream events) can be held against what it gives on the
- * Anthropic one. The SDK runs the Claude Code
- * installed on PATH. Skipped, saying so, without `claude` or without the SDK's package (which
+ * with a turn limit, and a cancelled answer, each on the passthrough path (an Anthropic upstream)
+ * and on a translated one (OpenAI Chat Completions), both answered by one scripted upstream, so
+ * what the SDK gives on the translated path (its messages, results and raw stream events) can be
+ * held against what it gives on the Anthropic one. The SDK runs the Claude Code installed on
+ * PATH. Skipped, saying so, without `claude` or without the SDK's package (which
  * `deno task fetch:agent-sdk` unpacks; tests/helpers/agent_sdk.ts says why it is not in dev.lock).
  */
 
