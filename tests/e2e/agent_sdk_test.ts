@@ -555,8 +555,9 @@ e2e("abortController mid-stream closes the upstream request once Claude Code exi
 });
 
 const CUSTOM_PROMPT = "You are LEDGER-BOT. Answer in one line.";
-/** A sentence of Claude Code's own system prompt, which a custom one replaces. */
-const DEFAULT_PROMPT = "You are an agent working with the user toward their goals";
+/** The SDK's line that opens every system prompt, and the section Claude Code adds after yours. */
+const SDK_LINE = "You are a Claude agent, built on Anthropic's Claude Agent SDK.";
+const ENVIRONMENT = "# Environment";
 
 /** The system prompt a request carries, as one text, on either wire. */
 function systemText(wire: Wire, body: Obj): string {
@@ -566,7 +567,8 @@ function systemText(wire: Wire, body: Obj): string {
 }
 
 e2e(
-  "a custom systemPrompt replaces Claude Code's, and maxTurns ends a loop as error_max_turns",
+  "a custom systemPrompt reaches the upstream in its place, and maxTurns ends a loop as " +
+    "error_max_turns",
   async () => {
     // A model that never stops calling Bash.
     const agent = (wire: Wire): Answer => (request) =>
@@ -606,10 +608,12 @@ e2e(
       const turns = path.turns();
       assert.equal(turns.length, 2);
       for (const turn of turns) {
+        // Claude Code puts it between the SDK's line and its environment section (ccp drops the
+        // billing line before them).
         const system = systemText(path.wire, turn.body);
-        assert.ok(system.includes(CUSTOM_PROMPT), system.slice(0, 400));
-        assert.ok(!system.includes(DEFAULT_PROMPT), "Claude Code's own prompt was sent too");
-        assert.ok(!system.includes("x-anthropic-billing-header"), "billing line reached it");
+        const at = [SDK_LINE, CUSTOM_PROMPT, ENVIRONMENT].map((t) => system.indexOf(t));
+        assert.deepEqual(at.toSorted((a, b) => a - b), at, system.slice(0, 400));
+        assert.equal(at[0], 0, system.slice(0, 400));
       }
       const second = turns[1]!.body;
       assert.deepEqual(
