@@ -51,7 +51,7 @@ function script(view: View): Move {
     call: {
       name: "Bash",
       args: {
-        command: `sleep 1; echo ${OUTPUT.replace("42", "$((6*7))")}`,
+        command: `sleep 2; echo ${OUTPUT.replace("42", "$((6*7))")}`,
         description: "Build in the background",
         run_in_background: true,
       },
@@ -65,7 +65,7 @@ async function run(work: string, home: string, url: string, args: string[]): Pro
     [...args, ...STREAM_JSON, "--permission-mode", "acceptEdits", "--allowedTools", "Bash", "Read"],
     work,
     claudeEnv(home, url),
-    30_000,
+    45_000,
   );
   const stdout = new TextDecoder().decode(out.stdout);
   const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj);

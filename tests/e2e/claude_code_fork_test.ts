@@ -78,7 +78,7 @@ async function run(work: string, home: string, url: string): Promise<{ result: O
     ],
     work,
     claudeEnv(home, url),
-    30_000,
+    45_000,
   );
   const stdout = new TextDecoder().decode(out.stdout);
   const result = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj)

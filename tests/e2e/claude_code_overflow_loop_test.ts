@@ -91,7 +91,7 @@ for (const wire of WIRES) {
           ],
           ws.work,
           claudeEnv(ws.home, ccp.url),
-          30_000,
+          45_000,
         );
         const stdout = new TextDecoder().decode(out.stdout);
         const context = `\n${stdout}\n${new TextDecoder().decode(out.stderr)}\n${model.problems}\n${
