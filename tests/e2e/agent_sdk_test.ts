@@ -1,11 +1,11 @@
 /**
  * The Claude Agent SDK (`query()`, as its users call it) through ccp: a plain prompt, Claude
- * Code's own Bash tool, a custom in-process MCP tool, structured output and a cancelled answer,
- * each on the passthrough path (an Anthropic upstream) and on a translated one (OpenAI Chat
- * Completions), both answered by one scripted upstream, so what the SDK gives on the translated
- * path (its messages, results and raw stream events) can be held against what it gives on the
- * Anthropic one. The SDK runs the Claude Code
- * installed on PATH. Skipped, saying so, without `claude` or without the SDK's package (which
+ * Code's own Bash tool, a custom in-process MCP tool, structured output, a custom system prompt
+ * with a turn limit, and a cancelled answer, each on the passthrough path (an Anthropic upstream)
+ * and on a translated one (OpenAI Chat Completions), both answered by one scripted upstream, so
+ * what the SDK gives on the translated path (its messages, results and raw stream events) can be
+ * held against what it gives on the Anthropic one. The SDK runs the Claude Code installed on
+ * PATH. Skipped, saying so, without `claude` or without the SDK's package (which
  * `deno task fetch:agent-sdk` unpacks; tests/helpers/agent_sdk.ts says why it is not in dev.lock).
  */
 
@@ -553,3 +553,75 @@ e2e("abortController mid-stream closes the upstream request once Claude Code exi
     return {};
   });
 });
+
+const CUSTOM_PROMPT = "You are LEDGER-BOT. Answer in one line.";
+/** The SDK's line that opens every system prompt, and the section Claude Code adds after yours. */
+const SDK_LINE = "You are a Claude agent, built on Anthropic's Claude Agent SDK.";
+const ENVIRONMENT = "# Environment";
+
+/** The system prompt a request carries, as one text, on either wire. */
+function systemText(wire: Wire, body: Obj): string {
+  if (wire === "anthropic") return (body.system as Obj[]).map((b) => b.text).join("\n");
+  return (body.messages as Obj[]).filter((m) => m.role === "system").map((m) => m.content)
+    .join("\n");
+}
+
+e2e(
+  "a custom systemPrompt reaches the upstream in its place, and maxTurns ends a loop as " +
+    "error_max_turns",
+  async () => {
+    // A model that never stops calling Bash.
+    const agent = (wire: Wire): Answer => (request) =>
+      call(`toolu_loop${toolResults(wire, request.body).length}`, "Bash", {
+        command: "echo again",
+      });
+    const results = await bothPaths(agent, async (path) => {
+      const messages: SdkMessage[] = [];
+      let thrown = "";
+      await within(
+        (async () => {
+          const query = sdk!.query({
+            prompt: "Keep checking",
+            options: path.options({
+              systemPrompt: CUSTOM_PROMPT,
+              maxTurns: 2,
+              allowedTools: ["Bash"],
+              permissionMode: "dontAsk",
+            }),
+          });
+          try {
+            for await (const m of query) messages.push(m);
+          } catch (err) {
+            // The SDK throws once it has passed on an error result.
+            thrown = String(err);
+          }
+        })(),
+        30_000,
+        "the bounded query",
+      );
+      assert.match(thrown, /Reached maximum number of turns \(2\)/);
+      const result = resultOf(messages);
+      assert.equal(result.subtype, "error_max_turns", JSON.stringify(result));
+      assert.equal(result.terminal_reason, "max_turns");
+      assert.deepEqual(result.errors, ["Reached maximum number of turns (2)"]);
+      // Two model requests, each answered with a call: the second call never runs.
+      const turns = path.turns();
+      assert.equal(turns.length, 2);
+      for (const turn of turns) {
+        // Claude Code puts it between the SDK's line and its environment section (ccp drops the
+        // billing line before them).
+        const system = systemText(path.wire, turn.body);
+        const at = [SDK_LINE, CUSTOM_PROMPT, ENVIRONMENT].map((t) => system.indexOf(t));
+        assert.deepEqual(at.toSorted((a, b) => a - b), at, system.slice(0, 400));
+        assert.equal(at[0], 0, system.slice(0, 400));
+      }
+      const second = turns[1]!.body;
+      assert.deepEqual(
+        toolResults(path.wire, second).map((a) => a.id),
+        toolCalls(path.wire, second).map((c) => c.id),
+      );
+      return stableResult(result);
+    });
+    assert.deepEqual(results.openai, results.anthropic);
+  },
+);
