@@ -164,11 +164,19 @@ function serverSide(status: number, cause: Cause, ctx: ClassifyContext, hint?: n
 const UNKNOWN_MODEL =
   /is not a valid model id|"invalid_model"|\binvalid model(?: id| name)?\s*:|model not exist|model_not_found|unexpected model name format|\bmodel\b[^.\n]{0,80}\b(?:does not exist|not found)\b|\b(?:unknown|no such) model\b/i;
 
+// A refusal that says this model cannot call tools at all (Ollama's "… does not support tools",
+// vLLM started without its tool parser, llama.cpp without --jinja, Mistral's and DeepSeek's
+// wordings): Claude Code's requests need tools, and dropping them would not serve the request,
+// but another target's model may have them.
+const NO_TOOLS =
+  /\bdoes not support (?:tools|tool use|tool calling|function calling|functions)\b|\b(?:tool calling|tool use|function calling|tools?) (?:is|are) not (?:supported|enabled)|\bfunction calling is not enabled|--enable-auto-tool-choice|tools param requires --jinja/i;
+
 /**
  * A refusal that belongs to the target, not to the request: the model or the address is unknown
  * there (a 404 says either; ccp builds the address from the target). Another target may serve the
- * request, so it moves on; a route with one target answers it as before. A 400 that names no
- * model stays the request's own fault, which every target would refuse alike.
+ * request, so it moves on; a route with one target answers it as before. So does a model that
+ * cannot call tools. A 400 that names neither stays the request's own fault, which every target
+ * would refuse alike.
  */
 function targetRefusal(failure: Failure): Classification | undefined {
   if (failure.status === 404) {
@@ -183,6 +191,13 @@ function targetRefusal(failure: Failure): Classification | undefined {
       action: "next_target",
       cause: "target",
       reason: "the model is unknown to this target; the next may serve it",
+    };
+  }
+  if ((failure.status === 400 || failure.status === 500) && NO_TOOLS.test(failure.bodyText ?? "")) {
+    return {
+      action: "next_target",
+      cause: "target",
+      reason: "this target's model cannot call tools; the next may",
     };
   }
   return undefined;
@@ -233,12 +248,13 @@ export function classify(failure: Failure, ctx: ClassifyContext): Classification
       scope: rateLimitScope(failure.bodyText, ctx.model),
     };
   }
+  // Before the server-side rule: llama.cpp says it cannot call tools with a 500.
+  const refusal = targetRefusal(failure);
+  if (refusal) return refusal;
   if (status === 529) return serverSide(status, "overloaded", ctx, hint);
   if (status >= 500 || status === 408 || status === 409) {
     return serverSide(status, "server", ctx, hint);
   }
-  const refusal = targetRefusal(failure);
-  if (refusal) return refusal;
   if (ctx.fallbackOn.includes(status)) {
     return { action: "next_target", cause: "client", reason: `fallback_on lists ${status}` };
   }

@@ -72,3 +72,37 @@ Deno.test("404s open no circuit breaker: a model pulled meanwhile serves the nex
   (await run([to(provider("a"))])).done();
   assert.equal(calls.length, 4);
 });
+
+Deno.test("a model that cannot call tools moves on, whatever the server's wording and status", async () => {
+  const refusals = [
+    {
+      status: 400,
+      bodyText: '{"error":"registry.ollama.ai/library/gemma3:4b does not support tools"}',
+    },
+    {
+      status: 400,
+      bodyText:
+        '{"object":"error","message":"\\"auto\\" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set","type":"BadRequestError","code":400}',
+    },
+    {
+      status: 500,
+      bodyText:
+        '{"error":{"code":500,"message":"tools param requires --jinja flag","type":"server_error"}}',
+    },
+    { status: 400, bodyText: '{"message":"Function calling is not enabled for this model"}' },
+  ];
+  for (const refusal of refusals) {
+    const { calls, lines, run } = setup({ a: [refusal], b: ["ok"] });
+    (await run([to(provider("a")), to(provider("b"))])).done();
+    assert.deepEqual(calls, ["a/m", "b/m"], refusal.bodyText);
+    assert.ok(
+      lines.some((l) => l.includes("(this target's model cannot call tools; the next may)")),
+    );
+  }
+  const other = setup({
+    a: [{ status: 400, bodyText: '{"error":"tools.0.name: String should match pattern"}' }],
+    b: ["ok"],
+  });
+  await assert.rejects(other.run([to(provider("a")), to(provider("b"))]));
+  assert.deepEqual(other.calls, ["a/m"], "a tool the request got wrong is its own fault");
+});
