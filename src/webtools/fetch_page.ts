@@ -232,7 +232,7 @@ async function readPage(url: URL, response: Response, maxBytes: number): Promise
 }
 
 /** Reads at most `maxBytes` of the body, then stops the download. */
-async function readLimited(
+export async function readLimited(
   response: Response,
   maxBytes: number,
 ): Promise<{ bytes: Uint8Array; truncated: boolean }> {
