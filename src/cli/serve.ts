@@ -150,11 +150,14 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const draining = new AbortController();
   const redisUrl = first.shared?.redis;
   // The Redis client costs ~250 ms and ~30 MB to load: only a config that names Redis pays it.
-  const redis = redisUrl
-    ? new (await lazyImport("shared/redis_guards.ts")).RedisGuards(
+  const redisModule = redisUrl ? await lazyImport("shared/redis_guards.ts") : undefined;
+  const redis = redisUrl && redisModule
+    ? new redisModule.RedisGuards(
       redisUrl,
       first.shared?.prefix ?? "ccp:",
       log,
+      // The tokens this instance started with: a reload does not rename the keys in Redis.
+      redisModule.keyIdSecret(first.server),
     )
     : undefined;
   // The ledger and the guard state are two stores in the data dir: opened side by side.

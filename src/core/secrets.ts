@@ -27,11 +27,60 @@ export function scrubSecrets(text: string, keys: readonly string[] = []): string
   return out;
 }
 
-/** Every key a config holds (each provider's `api_keys`), for scrubbing text that may quote one. */
+/** What a provider's config holds besides its keys that may be a credential. */
+export interface ProviderSecretSources {
+  readonly apiKeys: readonly string[];
+  readonly baseUrl: string;
+  readonly proxy?: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+const ownSecrets = new WeakMap<ProviderSecretSources, readonly string[]>();
+
+/**
+ * A provider's keys and the other credentials its config holds: those in its `base_url` and
+ * `proxy` (a password, a user name that is a token, a `?key=` or `?api-key=` value) and the
+ * values of its extra headers named like a credential (`api-key`, `x-auth-token`). An upstream
+ * may quote any of them back (its own URL, in an error). Kept per provider: the config is frozen.
+ */
+export function providerSecrets(provider: ProviderSecretSources): readonly string[] {
+  let found = ownSecrets.get(provider);
+  if (found) return found;
+  const extra = [provider.baseUrl, provider.proxy ?? ""].flatMap(urlSecrets);
+  for (const [name, value] of Object.entries(provider.headers)) {
+    if (!SECRET_PARAM.test(name)) continue;
+    extra.push(value);
+    const bare = value.replace(/^(bearer|basic|token)\s+/i, "");
+    if (bare !== value) extra.push(bare);
+  }
+  // Short values ("true", a region) are no secret and would cut words out of every message.
+  const long = extra.filter((value) => value.length >= 8);
+  found = long.length === 0 ? provider.apiKeys : [...provider.apiKeys, ...long];
+  ownSecrets.set(provider, found);
+  return found;
+}
+
+function urlSecrets(url: string): string[] {
+  if (url === "" || !URL.canParse(url)) return [];
+  const parsed = new URL(url);
+  const found: string[] = [];
+  for (const part of [parsed.password, parsed.username]) {
+    if (part !== "") found.push(part, decodeURIComponent(part));
+  }
+  for (const [name, value] of parsed.searchParams) {
+    if (SECRET_PARAM.test(name)) found.push(value, encodeURIComponent(value));
+  }
+  return found;
+}
+
+/**
+ * Every credential a config holds (each provider's `api_keys` and those of `providerSecrets`),
+ * for scrubbing text that may quote one.
+ */
 export function configuredKeys(
-  config: { providers: Readonly<Record<string, { apiKeys: readonly string[] }>> },
+  config: { providers: Readonly<Record<string, ProviderSecretSources>> },
 ): string[] {
-  return Object.values(config.providers).flatMap((provider) => provider.apiKeys);
+  return Object.values(config.providers).flatMap(providerSecrets);
 }
 
 /** A URL with its password (and a user name that may be a token) shown as `…`. */

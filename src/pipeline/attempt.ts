@@ -5,7 +5,7 @@
 
 import type { ModelSettings, ProviderConfig, Transform } from "../config/types.ts";
 import { UpstreamError } from "../core/errors.ts";
-import { scrubSecrets } from "../core/secrets.ts";
+import { providerSecrets, scrubSecrets } from "../core/secrets.ts";
 import { describeFailure } from "../resilience/describe.ts";
 import type { DispatchTarget } from "../resilience/dispatcher.ts";
 import { labelOf } from "../resilience/key_pool.ts";
@@ -70,7 +70,7 @@ export async function recordedAttempt(
       outcome: "failed",
       reason: signal.aborted ? "client disconnected" : scrubSecrets(
         error instanceof Error ? error.message : String(error),
-        target.provider.apiKeys,
+        providerSecrets(target.provider),
       ),
       durationMs: performance.now() - began,
     });
@@ -80,7 +80,7 @@ export async function recordedAttempt(
     ...tried,
     ...(result.ok ? { status: 200 } : result.status ? { status: result.status } : {}),
     outcome: result.ok ? "answered" : "failed",
-    ...(result.ok ? {} : { reason: describeFailure(result, target.provider.apiKeys) }),
+    ...(result.ok ? {} : { reason: describeFailure(result, providerSecrets(target.provider)) }),
     durationMs: performance.now() - began,
   });
   return result;

@@ -11,6 +11,7 @@ import { callAnthropic } from "../upstream/anthropic/anthropic.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
 import { betaRuleOf, filterBetaHeader } from "../upstream/http/headers.ts";
 import type { PostSuccess } from "../upstream/http/post.ts";
+import { readJsonCapped } from "../upstream/http/read_capped.ts";
 import { withoutImages } from "../upstream/http/refused_images.ts";
 import { withoutDocuments } from "../upstream/http/refused_documents.ts";
 import { settingsFor } from "../config/settings_merge.ts";
@@ -35,6 +36,8 @@ export interface CountUpstream {
 
 // A count is a convenience: past this, counting locally answers sooner.
 const COUNT_TIMEOUT_MS = 10_000;
+// A count is `{"input_tokens": N}`: an answer past this is no count, and is not read further.
+const MAX_COUNT_ANSWER = 64 * 1024;
 
 /** The upstream's count, or undefined when it cannot give one (then ccp counts locally). */
 export async function countUpstream(call: CountUpstream): Promise<number | undefined> {
@@ -87,9 +90,13 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
   try {
     const dispatched = await dispatcher.dispatch([{ provider, model }], abort.signal);
     try {
-      const json = await dispatched.result.response.json() as { input_tokens?: unknown };
+      const json = await readJsonCapped(
+        dispatched.result.response,
+        MAX_COUNT_ANSWER,
+        `${provider.id}/${model}`,
+      ) as { input_tokens?: unknown } | null;
       dispatched.done();
-      return typeof json.input_tokens === "number" ? json.input_tokens : undefined;
+      return typeof json?.input_tokens === "number" ? json.input_tokens : undefined;
     } catch (error) {
       dispatched.done(error instanceof Error ? error.message : String(error));
       throw error;

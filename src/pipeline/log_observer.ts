@@ -1,6 +1,7 @@
 /** The first observer of request records: one log line per request. */
 
 import type { Logger } from "../core/log.ts";
+import { fnv1a64Hex } from "../translate/anthropic/ids.ts";
 import type { RequestObserver, RequestRecord } from "./record.ts";
 
 /**
@@ -58,7 +59,9 @@ function recordFields(r: Readonly<RequestRecord>): Record<string, unknown> {
     started_at: new Date(r.startedAt).toISOString(),
     method: r.method,
     path: r.path,
-    session: r.session,
+    // A hash, not the id: the log tells a session's lines apart without naming the session
+    // (whoever knows the id can hash it to find them).
+    session_hash: r.session === undefined ? undefined : fnv1a64Hex(r.session),
     client: r.client,
     client_model: r.clientModel,
     route: r.route,

@@ -10,7 +10,7 @@ import { ByteCollector } from "../core/byte_collector.ts";
 import { deadline } from "../core/deadlines.ts";
 import { ClientRequestError } from "../core/errors.ts";
 import { rememberRawJson } from "../core/raw_json.ts";
-import { inflate } from "./inflate.ts";
+import { decompress, inflate } from "./inflate.ts";
 
 /** Limits on one request body. */
 export interface BodyLimits {
@@ -103,7 +103,7 @@ async function readBounded(
     (encoding === "deflate"
       ? inflate(request.body)
       : encoding
-      ? request.body.pipeThrough(new DecompressionStream(encoding))
+      ? decompress(request.body, encoding)
       : request.body).getReader();
   let timedOut = false;
   const cancelTimer = timeoutMs > 0

@@ -7,8 +7,8 @@
  *   m|<key>|<model> → "<until>|<status>|<reason>"   a key set aside for one model after a 403
  *   b|<model>       → "<until>|<last error>"        an open circuit
  * A key is named by its index in the provider's list in the embedded store (which only takes
- * entries back for the same list), and by a hash of its value in Redis (see `keyIds`), where
- * instances may list the same keys in another order.
+ * entries back for the same list), and by a keyed hash of its value in Redis (see `keyIds`),
+ * where instances may list the same keys in another order.
  */
 
 import type { CircuitBreaker } from "../resilience/circuit_breaker.ts";
@@ -21,13 +21,35 @@ export type GuardEntry = readonly [field: string, value: string];
 export type KeyRef = number | string;
 
 /**
- * Ids of keys that every instance derives alike and that never reveal a key: the first 48 bits
- * of a SHA-256 of each value (in hex), in the order given.
+ * The secret that keys the ids: the tokens clients present (`server.auth_token`, else every named
+ * client's). Every instance behind one load balancer accepts the same tokens, so they derive the
+ * same ids without any setting of their own, while someone who can read Redis but holds no token
+ * cannot tell which key an id names by hashing a key they guess. Without a token it is empty, and
+ * the ids are only as secret as the keys are hard to guess.
  */
-export async function keyIds(keys: readonly string[]): Promise<string[]> {
+export function keyIdSecret(
+  server: { readonly authToken?: string; readonly clients?: readonly { token: string }[] },
+): string {
+  if (server.authToken) return server.authToken;
+  return (server.clients ?? []).map((c) => c.token).sort().join("\n");
+}
+
+/**
+ * Ids of keys that every instance holding the same `secret` derives alike and that never reveal
+ * a key: the first 48 bits of an HMAC-SHA-256 of each value under `secret` (in hex), in the order
+ * given.
+ */
+export async function keyIds(keys: readonly string[], secret: string): Promise<string[]> {
   const encoder = new TextEncoder();
+  const hmac = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(`ccp key ids\n${secret}`),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   return await Promise.all(keys.map(async (key) => {
-    const digest = await crypto.subtle.digest("SHA-256", encoder.encode(`ccp key\n${key}`));
+    const digest = await crypto.subtle.sign("HMAC", hmac, encoder.encode(key));
     return Array.from(new Uint8Array(digest, 0, 6), (b) => b.toString(16).padStart(2, "0"))
       .join("");
   }));

@@ -32,6 +32,7 @@ import { RedisAffinity } from "./redis_affinity.ts";
 import type { SharedAffinity } from "../resilience/shared_affinity.ts";
 
 export { MAX_PENDING_COUNTERS } from "./spend_queue.ts";
+export { keyIdSecret } from "./guard_entries.ts";
 
 /** How long a guard hash is kept after its last write (the longest cool-down ccp sets). */
 const KEEP_MS = 30 * 60_000;
@@ -83,13 +84,19 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     { readonly values: readonly string[]; readonly ids: string[] }
   >();
   readonly #ids = new WeakMap<readonly string[], Promise<string[]>>();
+  readonly #idSecret: string;
   // Budget spend not yet confirmed: sent when added, and again by each ping that answers until
   // Redis confirms it.
   readonly #spend: SpendQueue;
   /** Session affinity shared through the same connection (`routing.session_affinity`). */
   readonly affinity: SharedAffinity;
 
-  constructor(url: string, prefix: string, log: Logger) {
+  /**
+   * `idSecret` keys the hashes that name keys in Redis (see `keyIdSecret`): instances that are to
+   * share what they learn about keys must be given the same one.
+   */
+  constructor(url: string, prefix: string, log: Logger, idSecret = "") {
+    this.#idSecret = idSecret;
     this.description = `Redis at ${redactUrlSecrets(url)}`;
     this.#prefix = prefix;
     this.#log = log;
@@ -265,7 +272,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     if (known?.values === apiKeys) return known;
     let ids = this.#ids.get(apiKeys);
     if (!ids) {
-      ids = keyIds(apiKeys.length > 0 ? apiKeys : [""]);
+      ids = keyIds(apiKeys.length > 0 ? apiKeys : [""], this.#idSecret);
       this.#ids.set(apiKeys, ids);
     }
     const learned = { values: apiKeys, ids: await ids };

@@ -3,13 +3,17 @@
 import type { AnthropicMessage, AnthropicStreamEvent } from "../protocols/anthropic.ts";
 import { accumulateAnthropicEvents } from "../translate/anthropic/accumulate.ts";
 import { SseMessageDecoder } from "../translate/sse_decoder.ts";
+import { tooLarge } from "./http/read_capped.ts";
 
 /**
  * Reads a checked Anthropic SSE stream (the relay's output) to its end and builds the Message;
- * an `event: error` in it throws the matching UpstreamError.
+ * an `event: error` in it throws the matching UpstreamError, and a stream past `maxBytes` a 502
+ * naming `where` (the stream is cancelled).
  */
 export async function collectMessage(
   stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  where: string,
 ): Promise<AnthropicMessage> {
   const decoder = new SseMessageDecoder();
   const events: AnthropicStreamEvent[] = [];
@@ -20,7 +24,14 @@ export async function collectMessage(
       events.push(JSON.parse(message.data) as AnthropicStreamEvent);
     }
   };
-  for await (const chunk of stream) take(decoder.push(chunk));
+  // Held whole until its end, as a JSON answer is: an upstream that streams without end (or
+  // sends gigabytes compressed to little) is stopped at the same limit.
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw tooLarge(where, maxBytes);
+    take(decoder.push(chunk));
+  }
   take(decoder.end());
   return accumulateAnthropicEvents(events);
 }

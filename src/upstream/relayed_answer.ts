@@ -9,7 +9,12 @@ import { networkCause } from "./errors.ts";
 import { UpstreamError } from "../core/errors.ts";
 import { secretsSent } from "./http/headers.ts";
 import type { RelayHooks, RelayOutcome } from "./relay_stream.ts";
-import type { Answer, AnswerHooks, TransportRequest } from "./transport.ts";
+import {
+  type Answer,
+  type AnswerHooks,
+  DEFAULT_MAX_RESPONSE,
+  type TransportRequest,
+} from "./transport.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 
 /**
@@ -59,7 +64,11 @@ export async function relayedAnswer(
     });
   if (wantsStream) return { kind: "stream", body };
   const collect = (await lazyImport("upstream/collect_stream.ts")).collectMessage;
-  const message = await collect(body).catch((error: unknown) => {
+  const message = await collect(
+    body,
+    request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE,
+    relay.describeUpstream,
+  ).catch((error: unknown) => {
     // The error event was worded for a client; the error thrown is logged before it is worded
     // again for this one, and the log keeps the upstream's own words.
     const said = ended?.error;

@@ -1,7 +1,8 @@
 /**
  * Fetches one page for `web_fetch`, safely: http and https only; every host resolved and each
  * of its addresses checked before the request, and again at every redirect (followed by hand),
- * except a name only the proxy that fetches it can resolve;
+ * except a name only the proxy that fetches it can resolve; the connection made to the checked
+ * address, so the name is not resolved a second time (pinned.ts);
  * a byte limit and a time limit; HTML reduced to text. Failures become Anthropic error codes.
  */
 
@@ -9,6 +10,7 @@ import type { WebFetchConfig } from "../config/types.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
 import { blockedReason, parseIpv4, parseIpv6 } from "./address.ts";
 import { htmlTitle, htmlToText } from "./html_text.ts";
+import { pinnedClient } from "./pinned.ts";
 
 /** Anthropic's error codes for a fetch that produced no document. */
 export type FetchErrorCode =
@@ -73,23 +75,30 @@ export async function fetchPage(url: string, deps: FetchDeps): Promise<FetchOutc
   }
   try {
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      const refusal = await checkDestination(current, deps, signal);
-      if (refusal) return refusal;
-      const response = await deps.fetch(current.href, {
-        redirect: "manual",
-        signal,
-        headers: {
-          accept: "text/html, text/plain;q=0.9, */*;q=0.5",
-          "user-agent": "ccp-web-fetch",
-        },
-      });
-      const location = response.headers.get("location");
-      if (response.status >= 300 && response.status < 400 && location) {
-        await response.body?.cancel();
-        current = new URL(location, current);
-        continue;
+      const checked = await checkDestination(current, deps, signal);
+      if ("ok" in checked) return checked;
+      // The connection goes to the address just checked: the name is not resolved again.
+      const pinned = checked.address ? pinnedClient(current, checked.address) : undefined;
+      try {
+        const response = await deps.fetch(current.href, {
+          redirect: "manual",
+          signal,
+          headers: {
+            accept: "text/html, text/plain;q=0.9, */*;q=0.5",
+            "user-agent": "ccp-web-fetch",
+          },
+          ...(pinned ? { client: pinned.client } : {}),
+        } as RequestInit);
+        const location = response.headers.get("location");
+        if (response.status >= 300 && response.status < 400 && location) {
+          await response.body?.cancel();
+          current = new URL(location, current);
+          continue;
+        }
+        return await readPage(current, response, deps.config.maxBytes);
+      } finally {
+        pinned?.close();
       }
-      return await readPage(current, response, deps.config.maxBytes);
     }
     return failure("url_not_accessible", `more than ${MAX_REDIRECTS} redirects`);
   } catch (err) {
@@ -101,12 +110,16 @@ export async function fetchPage(url: string, deps: FetchDeps): Promise<FetchOutc
   }
 }
 
-/** Why `url` may not be fetched (scheme, or an address after resolution), or undefined. */
+/**
+ * Why `url` may not be fetched (scheme, or an address after resolution), or the checked address
+ * its name resolved to (none when nothing was resolved: an address in the URL, private networks
+ * allowed, or a name left to the proxy).
+ */
 async function checkDestination(
   url: URL,
   deps: Pick<FetchDeps, "config" | "resolve" | "allowUrl" | "proxied">,
   signal: AbortSignal,
-): Promise<FetchOutcome | undefined> {
+): Promise<FetchOutcome | { readonly address?: string }> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return failure("url_not_allowed", `the scheme ${url.protocol} is not allowed (http, https)`);
   }
@@ -119,36 +132,39 @@ async function checkDestination(
       `${url.hostname} is outside the tool's allowed_domains or in its blocked_domains`,
     );
   }
-  if (deps.config.allowPrivateNetworks) return undefined;
+  if (deps.config.allowPrivateNetworks) return {};
   const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
   // Such names resolve to loopback on every system, whatever DNS says.
   if (host === "localhost" || host.endsWith(".localhost")) {
     return failure("url_not_allowed", `${host} is a loopback name`);
   }
   let addresses: string[];
-  if (parseIpv4(host) || parseIpv6(host)) addresses = [host];
+  const literal = parseIpv4(host) !== undefined || parseIpv6(host) !== undefined;
+  // Behind a proxy, this machine may have no DNS for outside names: the proxy resolves them.
+  // Names that do resolve here are still checked, so an intranet name this machine knows stays
+  // refused.
+  const proxied = deps.proxied?.(url.href) === true;
+  if (literal) addresses = [host];
   else {
-    // Behind a proxy, this machine may have no DNS for outside names: the proxy resolves them.
-    // Names that do resolve here are still checked, so an intranet name this machine knows stays
-    // refused.
-    const proxied = deps.proxied?.(url.href) === true;
     try {
       // A name server that never answers is bounded by the fetch's time limit too.
       addresses = await untilAborted((deps.resolve ?? resolveDns)(host, signal), signal);
     } catch (err) {
       if (signal.aborted) throw err;
-      if (proxied) return undefined;
+      if (proxied) return {};
       return failure("url_not_accessible", `cannot resolve ${host}: ${(err as Error).message}`);
     }
     if (addresses.length === 0) {
-      return proxied ? undefined : failure("url_not_accessible", `${host} has no address`);
+      return proxied ? {} : failure("url_not_accessible", `${host} has no address`);
     }
   }
   for (const address of addresses) {
     const reason = blockedReason(address);
     if (reason) return failure("url_not_allowed", `${host} is a ${reason} (${address})`);
   }
-  return undefined;
+  // Through a proxy, the proxy connects, to what it resolves: the name is all it can be given.
+  if (literal || proxied) return {};
+  return { address: addresses[0]! };
 }
 
 /** `promise`, or the abort's reason once `signal` fires first. */
@@ -216,7 +232,7 @@ async function readPage(url: URL, response: Response, maxBytes: number): Promise
 }
 
 /** Reads at most `maxBytes` of the body, then stops the download. */
-async function readLimited(
+export async function readLimited(
   response: Response,
   maxBytes: number,
 ): Promise<{ bytes: Uint8Array; truncated: boolean }> {

@@ -2,7 +2,12 @@
 
 import type { WebSearchConfig } from "../config/types.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
+import { readLimited } from "./fetch_page.ts";
 import { SEARCH_BACKENDS, type SearchHit, type SearchQuery } from "./search_backends.ts";
+
+/** A results page is tens of KB; a backend's answer is not read past this. */
+const MAX_RESULTS_MIB = 8;
+const MAX_RESULTS_BYTES = MAX_RESULTS_MIB * 1024 * 1024;
 
 /** Anthropic's error codes for a search that produced no results list. */
 export type SearchErrorCode =
@@ -48,7 +53,12 @@ export async function searchWeb(q: SearchQuery, deps: SearchDeps): Promise<Searc
   }
   let json: unknown;
   try {
-    json = await response.json();
+    // A broken or hostile backend's endless answer (or one compressed to nothing) is not held.
+    const { bytes, truncated } = await readLimited(response, MAX_RESULTS_BYTES);
+    if (truncated) {
+      return failure("unavailable", `${config.provider} answered more than ${MAX_RESULTS_MIB} MiB`);
+    }
+    json = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     return failure("unavailable", `${config.provider} answered with unreadable JSON`);
   }

@@ -241,6 +241,77 @@ Deno.test("a huge non-streaming upstream answer is cut off at max_response_size 
   }
 });
 
+Deno.test("a stream: false request whose upstream streams without end is cut at max_response_size", async (t) => {
+  const { startCcp } = await import("../helpers/ccp.ts");
+  const { provider, testConfig } = await import("../helpers/config.ts");
+  let sent = 0;
+  const frame = (event: string, data: unknown) =>
+    encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const delta = frame("content_block_delta", {
+    type: "content_block_delta",
+    index: 0,
+    delta: { type: "text_delta", text: "x".repeat(8000) },
+  });
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
+    // Well-formed text deltas, 200 MB of them: a collected answer must stop, not hold them all.
+    let started = false;
+    return new Response(
+      new ReadableStream({
+        pull(c) {
+          if (sent > 200 * 1024 * 1024) return c.close();
+          if (!started) {
+            started = true;
+            c.enqueue(frame("message_start", {
+              type: "message_start",
+              message: {
+                id: "msg_1",
+                type: "message",
+                role: "assistant",
+                model: "m",
+                content: [],
+                stop_reason: null,
+                stop_sequence: null,
+                usage: { input_tokens: 1, output_tokens: 1 },
+              },
+            }));
+            c.enqueue(frame("content_block_start", {
+              type: "content_block_start",
+              index: 0,
+              content_block: { type: "text", text: "" },
+            }));
+          }
+          for (let i = 0; i < 8; i++) c.enqueue(delta);
+          sent += 8 * delta.byteLength;
+        },
+      }),
+      { headers: { "content-type": "text/event-stream" } },
+    );
+  });
+  const base = testConfig({
+    providers: [provider("an", { baseUrl: `http://127.0.0.1:${server.addr.port}` })],
+    routes: { default: "an/m" },
+  });
+  const ccp = startCcp({ ...base, server: { ...base.server, maxResponseBytes: 1024 * 1024 } });
+  try {
+    await t.step("collected, it is a 502 naming the limit", async () => {
+      const res = await postMessages(ccp.url, {
+        model: "claude-sonnet-4-5",
+        max_tokens: 10,
+        stream: false,
+        messages: [{ role: "user", content: "hi" }],
+      });
+      const body = await res.json();
+      assert.equal(res.status, 502, JSON.stringify(body));
+      assert.equal(body.error.type, "api_error");
+      assert.match(body.error.message, /larger than 1 MiB.*max_response_size/);
+      assert.ok(sent < 20 * 1024 * 1024, `ccp stopped reading early (${sent} bytes sent)`);
+    });
+  } finally {
+    await ccp.close();
+    await server.shutdown();
+  }
+});
+
 /** A ccp with LIMITS in front of an upstream that answers 1.2 s late, past the head and idle limits. */
 async function withSlowUpstream(
   prefix: string,

@@ -175,3 +175,26 @@ Deno.test("log observer", async (t) => {
     assert.ok(lines[2]!.includes("(client disconnected)"));
   });
 });
+
+Deno.test("a JSON log line tells sessions apart by a hash, never the session id", () => {
+  const lines: string[] = [];
+  const log = createLogger({ level: "info", format: "json", write: (l) => lines.push(l) });
+  for (const session of ["3f1c9a4e-1111-4a2b-9c3d-abcdefabcdef", "another-session"]) {
+    const rec = new Recorder(
+      {
+        method: "POST",
+        path: "/v1/messages",
+        headers: new Headers({ "x-claude-code-session-id": session }),
+      },
+      [logObserver(log)],
+      log,
+    );
+    rec.end({ status: 200, outcome: "ok", usage: {} });
+  }
+  assert.equal(lines.length, 2);
+  const [first, second] = lines.map((l) => JSON.parse(l));
+  assert.ok(!lines[0]!.includes("3f1c9a4e") && !lines[1]!.includes("another-session"), lines[0]);
+  assert.equal(first.session, undefined);
+  assert.match(first.session_hash, /^[0-9a-f]{16}$/);
+  assert.notEqual(first.session_hash, second.session_hash);
+});

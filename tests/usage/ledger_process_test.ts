@@ -1,6 +1,7 @@
 /** The ledger in a real process: records survive SIGKILL, JSON log lines carry the record. */
 
 import assert from "node:assert/strict";
+import { fnv1a64Hex } from "../../src/translate/anthropic/ids.ts";
 import { textMessage } from "../mocks/anthropic_fixtures.ts";
 import { childEnv, runCcp, spawnCcp } from "../cli/helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
@@ -61,7 +62,9 @@ routes:
     assert.equal(request.level, "info");
     assert.equal(request.provider, "anth");
     assert.equal(request.model, "m");
-    assert.equal(request.session, "s-kill");
+    // The session by a hash only: the id itself is never logged.
+    assert.equal(request.session_hash, fnv1a64Hex("s-kill"));
+    assert.ok(!log.includes("s-kill"), "no session id in the log");
     assert.equal(request.input_tokens, 42);
     assert.equal(request.attempts[0].key, "key 1 (…6789)");
 

@@ -154,3 +154,33 @@ Deno.test("search backends", async (t) => {
     assert.equal((none as { code: string }).code, "unavailable");
   });
 });
+
+Deno.test("search backends: an endless answer is cut at 8 MiB, not held", async () => {
+  let sent = 0;
+  const piece = new TextEncoder().encode(" ".repeat(64 * 1024));
+  const endless = () =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          // Bounded only so that a reader that takes it all still ends the test.
+          if (sent >= 256 * 1024 * 1024) return controller.close();
+          sent += piece.length;
+          controller.enqueue(piece);
+        },
+      }),
+      { headers: { "content-type": "application/json" } },
+    );
+  const config: WebSearchConfig = { provider: "searxng", baseUrl: "http://127.0.0.1:8888" };
+  const out = await searchWeb(query, {
+    config,
+    fetch: recorder(endless).fetch,
+    signal,
+    timeoutMs: 5000,
+  });
+  assert.deepEqual(out, {
+    ok: false,
+    code: "unavailable",
+    detail: "searxng answered more than 8 MiB",
+  });
+  assert.ok(sent <= 9 * 1024 * 1024, `read ${sent} bytes`);
+});

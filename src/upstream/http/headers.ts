@@ -4,7 +4,7 @@ import type { AuthHeader, ProviderConfig } from "../../config/types.ts";
 import { copyHeaders, type HeaderReader } from "../../core/headers.ts";
 import { parseBetas } from "../cleaning/betas.ts";
 import type { BetaRule } from "../cleaning/types.ts";
-import { redactKey } from "../../core/secrets.ts";
+import { providerSecrets, redactKey } from "../../core/secrets.ts";
 import type { CredentialRef } from "../../resilience/credential_holds.ts";
 
 // Client headers worth forwarding to an Anthropic-compatible upstream. Everything else —
@@ -87,16 +87,17 @@ export function applyProviderHeaders(headers: OutgoingHeaders, provider: Provide
 const CREDENTIALS = ["x-api-key", "authorization"] as const;
 
 /**
- * What an error text must not quote: the provider's keys, and with `auth: passthrough` the
+ * What an error text must not quote: the provider's keys and the credentials in its URL and
+ * headers (`providerSecrets`), and with `auth: passthrough` the
  * client's own credential as it is sent, which no config lists and which need not look like any
  * known key. `headers` are those sent or those received: the credential values are the same.
  */
 export function secretsSent(
-  provider: Pick<ProviderConfig, "auth" | "apiKeys">,
+  provider: Pick<ProviderConfig, "auth" | "apiKeys" | "baseUrl" | "proxy" | "headers">,
   headers: { get(name: string): string | null | undefined },
 ): readonly string[] {
-  if (provider.auth !== "passthrough") return provider.apiKeys;
-  const secrets = [...provider.apiKeys];
+  if (provider.auth !== "passthrough") return providerSecrets(provider);
+  const secrets = [...providerSecrets(provider)];
   for (const name of CREDENTIALS) {
     const value = headers.get(name);
     if (!value) continue;

@@ -42,7 +42,8 @@ export async function readJsonCapped(
   }
 }
 
-function tooLarge(where: string, maxBytes: number): UpstreamError {
+/** The 502 of an answer that ran past `maxBytes`, streamed or not. */
+export function tooLarge(where: string, maxBytes: number): UpstreamError {
   const mib = (maxBytes / 1048576).toFixed(maxBytes % 1048576 === 0 ? 0 : 1);
   return new UpstreamError(
     "api_error",

@@ -1,0 +1,113 @@
+/**
+ * DNS rebinding: `web_fetch` checks the addresses a name resolves to, then connects to the one it
+ * checked, never to what the name resolves to a moment later. The check's resolver is the test's
+ * own and answers a public address; the system resolver that a second lookup would use answers
+ * loopback (the hosts file of a private mount namespace), where an "internal" server waits. In a
+ * private network namespace the public address is on the loopback interface too, so both servers
+ * answer and the page says which one was reached. Needs `unshare` and root, like
+ * fetch_hosts_file_test.ts.
+ */
+
+import assert from "node:assert/strict";
+
+const SRC = new URL("../../src/webtools/fetch_page.ts", import.meta.url).href;
+const TLS = new URL("../fixtures/tls/", import.meta.url).pathname;
+const PUBLIC = "203.0.113.5";
+
+async function inNamespace(script: string) {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_rebind_" });
+  try {
+    // The name is the internal server's as far as the system resolver knows.
+    await Deno.writeTextFile(
+      `${dir}/hosts`,
+      "127.0.0.1 localhost\n127.0.0.1 rebind.test\n::1 rebind.test\n",
+    );
+    await Deno.writeTextFile(`${dir}/check.ts`, script);
+    const out = await new Deno.Command("unshare", {
+      args: [
+        "-m",
+        "-n",
+        "sh",
+        "-c",
+        `ip link set lo up && ip addr add ${PUBLIC}/32 dev lo && ` +
+        `mount --bind "$1/hosts" /etc/hosts && exec "$2" run --quiet --no-lock -A "$1/check.ts"`,
+        "sh",
+        dir,
+        Deno.execPath(),
+      ],
+      env: { DENO_CERT: `${TLS}ca.pem` },
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(30_000),
+    }).output();
+    return {
+      code: out.code,
+      stdout: new TextDecoder().decode(out.stdout),
+      stderr: new TextDecoder().decode(out.stderr),
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Whether this machine lets a test make a network and mount namespace with an address of its own. */
+async function canUnshare(): Promise<boolean> {
+  if (Deno.build.os !== "linux") return false;
+  try {
+    const out = await new Deno.Command("unshare", {
+      args: ["-m", "-n", "sh", "-c", `ip link set lo up && ip addr add ${PUBLIC}/32 dev lo`],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "web_fetch connects to the address it checked, not to a second lookup's (DNS rebinding)",
+  ignore: !(await canUnshare()),
+  fn: async () => {
+    const result = await inNamespace(`
+import { fetchPage } from "${SRC}";
+const cert = Deno.readTextFileSync("${TLS}rebind.test.pem");
+const key = Deno.readTextFileSync("${TLS}rebind.test-key.pem");
+const page = (who) => (req) => {
+  const url = new URL(req.url);
+  // A redirect to the same name: its hop is checked and connected the same way.
+  if (url.pathname === "/hop") return Response.redirect(new URL("/page", url), 302);
+  return new Response(who + " " + url.pathname, { headers: { "content-type": "text/plain" } });
+};
+const quiet = { onListen: () => {} };
+const http = Deno.serve({ ...quiet, hostname: "${PUBLIC}", port: 0 }, page("public"));
+const https = Deno.serve({ ...quiet, hostname: "${PUBLIC}", port: 0, cert, key }, page("public"));
+const servers = [
+  http,
+  https,
+  Deno.serve({ ...quiet, hostname: "127.0.0.1", port: http.addr.port }, page("internal")),
+  Deno.serve({ ...quiet, hostname: "127.0.0.1", port: https.addr.port, cert, key }, page("internal")),
+];
+const deps = {
+  config: { allowPrivateNetworks: false, maxBytes: 1000, timeoutMs: 8000 },
+  fetch,
+  signal: new AbortController().signal,
+  resolve: () => Promise.resolve(["${PUBLIC}"]),
+};
+const out = {};
+out.http = await fetchPage("http://rebind.test:" + http.addr.port + "/hop", deps);
+out.https = await fetchPage("https://rebind.test:" + https.addr.port + "/hop", deps);
+// Control: without the test's resolver the system one answers loopback, which is refused.
+out.system = await fetchPage("http://rebind.test:" + http.addr.port + "/", { ...deps, resolve: undefined });
+console.log(JSON.stringify(out));
+await Promise.all(servers.map((s) => s.shutdown()));
+`);
+    assert.equal(result.code, 0, result.stderr);
+    const out = JSON.parse(result.stdout);
+    assert.equal(out.http.ok, true, JSON.stringify(out.http));
+    assert.equal(out.http.page.text, "public /page");
+    assert.equal(out.https.ok, true, JSON.stringify(out.https));
+    assert.equal(out.https.page.text, "public /page");
+    assert.equal(out.system.code, "url_not_allowed", JSON.stringify(out.system));
+  },
+});
