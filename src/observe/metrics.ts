@@ -37,17 +37,39 @@ function labels(pairs: Readonly<Record<string, string>>): string {
  */
 class LabelSets {
   static readonly MAX = 10_000;
-  readonly #rendered = new Map<string, string>();
+  // One level of maps per label, keyed by the values themselves: unambiguous whatever they
+  // contain, and no key string built per lookup (JSON.stringify of the values was).
+  readonly #rendered = new Map<string, unknown>();
+  #size = 0;
   constructor(readonly names: readonly string[]) {}
 
   of(...values: string[]): string {
-    const key = JSON.stringify(values); // unambiguous whatever the values contain
-    let text = this.#rendered.get(key);
+    let level = this.#rendered;
+    const last = this.names.length - 1;
+    for (let i = 0; i < last; i++) {
+      const value = values[i] ?? "";
+      let next = level.get(value) as Map<string, unknown> | undefined;
+      if (next === undefined) {
+        if (this.#size >= LabelSets.MAX) return this.#render(values);
+        next = new Map();
+        level.set(value, next);
+      }
+      level = next;
+    }
+    const value = values[last] ?? "";
+    let text = level.get(value) as string | undefined;
     if (text === undefined) {
-      text = labels(Object.fromEntries(this.names.map((name, i) => [name, values[i] ?? ""])));
-      if (this.#rendered.size < LabelSets.MAX) this.#rendered.set(key, text);
+      text = this.#render(values);
+      if (this.#size < LabelSets.MAX) {
+        level.set(value, text);
+        this.#size++;
+      }
     }
     return text;
+  }
+
+  #render(values: readonly string[]): string {
+    return labels(Object.fromEntries(this.names.map((name, i) => [name, values[i] ?? ""])));
   }
 }
 
