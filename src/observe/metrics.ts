@@ -13,43 +13,12 @@ import {
 } from "../pipeline/record.ts";
 import type { ResilienceSnapshot } from "../resilience/registry.ts";
 import { targetKeys } from "./target_keys.ts";
+import { labels, LabelSets } from "./label_sets.ts";
 
 /** Request durations: from a quick local answer to a long agent turn. */
 const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
 /** Time to first token: upstreams answer in tens of ms to tens of seconds. */
 const TTFT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60];
-
-// Label values come from clients and configs: escape what the format reserves (rarely present).
-function escape(value: string): string {
-  if (!/[\\\n"]/.test(value)) return value;
-  return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
-}
-
-function labels(pairs: Readonly<Record<string, string>>): string {
-  const parts = Object.entries(pairs).map(([k, v]) => `${k}="${escape(v)}"`);
-  return parts.length > 0 ? `{${parts.join(",")}}` : "";
-}
-
-/**
- * Label sets rendered once and looked up by their values: a server's requests repeat a few
- * provider/model/status combinations, and rendering one costs more than finding it. Bounded: an
- * unbounded variety (a client inventing model names) is rendered each time instead of kept.
- */
-class LabelSets {
-  static readonly MAX = 10_000;
-  readonly #rendered = new Map<string, string>();
-  constructor(readonly names: readonly string[]) {}
-
-  of(...values: string[]): string {
-    const key = JSON.stringify(values); // unambiguous whatever the values contain
-    let text = this.#rendered.get(key);
-    if (text === undefined) {
-      text = labels(Object.fromEntries(this.names.map((name, i) => [name, values[i] ?? ""])));
-      if (this.#rendered.size < LabelSets.MAX) this.#rendered.set(key, text);
-    }
-    return text;
-  }
-}
 
 /**
  * The upstream model label, bounded: a client may name any model (`provider/<model>`, a URL

@@ -12,6 +12,9 @@ import { ClientRequestError } from "../core/errors.ts";
 import { rememberRawJson } from "../core/raw_json.ts";
 import { decompress, inflate } from "./inflate.ts";
 
+// Decoding without `stream` keeps no state between calls: one decoder serves every request.
+const decoder = new TextDecoder();
+
 /** Limits on one request body. */
 export interface BodyLimits {
   /** Bodies above this many bytes get 413. */
@@ -46,7 +49,7 @@ export async function readJsonBody(
   if (request.headers.has(BODY_TOO_LARGE_HEADER)) throw tooLarge(maxBytes);
   const encoding = bodyEncoding(request.headers.get("content-encoding"));
   const collected = await readBounded(request, maxBytes, timeoutMs, declared, encoding);
-  const text = collected.withBytes((bytes) => new TextDecoder().decode(bytes));
+  const text = collected.withBytes((bytes) => decoder.decode(bytes));
   if (text.trim() === "") {
     throw new ClientRequestError("Request body is empty: expected a JSON object");
   }

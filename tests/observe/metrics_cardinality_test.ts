@@ -147,3 +147,21 @@ Deno.test("/metrics: breakers follow the model-label bound, with stable series p
   const said = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   assert.equal(said.trim(), "", said);
 });
+
+Deno.test("/metrics: label values that share characters stay apart (each label keyed by its value)", () => {
+  const metrics = new Metrics();
+  const pairs = [["a", "b,c"], ["a,b", "c"], ["a", 'b","c'], ["a\u0000b", "c"], ["", "ab,c"]];
+  for (const [provider, model] of pairs) {
+    metrics.started();
+    metrics.ended({ ...record(model!), provider: provider! });
+  }
+  const text = metrics.render({ resilience, version: "t", startedAt: new Date() });
+  const requests = text.split("\n").filter((l) => l.startsWith("ccp_requests_total{"));
+  assert.equal(requests.length, pairs.length);
+  for (const line of requests) assert.match(line, / 1$/);
+  assert.ok(
+    requests.includes(
+      'ccp_requests_total{route="explicit",provider="a",model="b\\",\\"c",status="404"} 1',
+    ),
+  );
+});

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_ANTHROPIC_CLEANING, findPreset, PRESETS } from "../../src/providers/catalog.ts";
 import { cleaningFor, ruleFor, stepsFor as stepsOf } from "../../src/upstream/cleaning/mod.ts";
-import { filterBetaHeader } from "../../src/upstream/http/headers.ts";
+import { filterBetaHeader, forwardedAnthropicHeaders } from "../../src/upstream/http/headers.ts";
 import { encodeCcpSignature } from "../../src/translate/mod.ts";
 
 /** A provider as YAML names it: the preset by id (an unknown id is no preset). */
@@ -191,4 +191,38 @@ Deno.test("Claude Code's safeguards go only where Anthropic may be reached", () 
     const out = cleanFor({ preset: preset.id, baseUrl: "https://x.example" }).body(body, "m");
     assert.equal("safeguards" in out, false, preset.id);
   }
+});
+
+Deno.test("filterBetaHeader: each list is filtered once per rule, and the view forwards what it kept", () => {
+  let calls = 0;
+  const dropped = new Set(["claude-code-20250219"]);
+  const rule = (betas: readonly string[]) => {
+    calls++;
+    return betas.filter((beta) => !dropped.has(beta));
+  };
+  const list = "claude-code-20250219, context-management-2025-06-27,effort-2025-11-24";
+  const client = new Headers({ "anthropic-beta": list, "x-app": "cli", "x-stainless-os": "Linux" });
+  for (let i = 0; i < 3; i++) {
+    const filtered = filterBetaHeader(client, rule);
+    assert.equal(filtered.get("Anthropic-Beta"), "context-management-2025-06-27,effort-2025-11-24");
+    assert.equal(filtered.has("anthropic-beta"), true);
+    assert.equal(filtered.get("x-app"), "cli");
+    assert.deepEqual(forwardedAnthropicHeaders(filtered), {
+      "anthropic-beta": "context-management-2025-06-27,effort-2025-11-24",
+      "anthropic-version": "2023-06-01",
+      "x-app": "cli",
+      "x-stainless-os": "Linux",
+    });
+  }
+  // Another list is filtered by the same rule on its own; the client's headers are unchanged.
+  const only = new Headers({ "anthropic-beta": "claude-code-20250219", "x-app": "cli" });
+  const none = filterBetaHeader(only, rule);
+  assert.equal(none.has("anthropic-beta"), false);
+  assert.equal(none.get("anthropic-beta"), null);
+  assert.deepEqual(forwardedAnthropicHeaders(none), {
+    "anthropic-version": "2023-06-01",
+    "x-app": "cli",
+  });
+  assert.equal(calls, 2);
+  assert.equal(client.get("anthropic-beta"), list);
 });

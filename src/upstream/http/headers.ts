@@ -1,7 +1,7 @@
 /** Which client headers reach an upstream, and how the provider's key is attached. */
 
 import type { AuthHeader, ProviderConfig } from "../../config/types.ts";
-import { copyHeaders, type HeaderReader } from "../../core/headers.ts";
+import type { HeaderReader } from "../../core/headers.ts";
 import { parseBetas } from "../cleaning/betas.ts";
 import type { BetaRule } from "../cleaning/types.ts";
 import { providerSecrets, redactKey } from "../../core/secrets.ts";
@@ -44,16 +44,50 @@ export function betaRuleOf(provider: Pick<ProviderConfig, "auth" | "cleaning">):
 
 /**
  * The client's headers with `anthropic-beta` filtered by `rule` (the header is removed when no
- * value survives). Returns the same headers when the rule keeps every value.
+ * value survives). Returns the same headers when the rule keeps every value; otherwise a view of
+ * them with the one header changed (a copy validated each of a Claude Code request's ~25 headers
+ * again). A client sends the same list on every request, so what a rule made of it is kept.
  */
 export function filterBetaHeader(client: HeaderReader, rule: BetaRule): HeaderReader {
-  const betas = parseBetas(client.get("anthropic-beta"));
-  const kept = rule(betas);
-  if (kept === betas || kept.length === betas.length) return client;
-  const out = copyHeaders(client);
-  if (kept.length > 0) out.set("anthropic-beta", kept.join(","));
-  else out.delete("anthropic-beta");
-  return out;
+  const value = client.get("anthropic-beta");
+  if (!value) return client;
+  const kept = filteredBetas(rule, value);
+  return kept === value ? client : headersWithBeta(client, kept);
+}
+
+// Per rule, the header values seen and what the rule left of each (the value itself when it kept
+// every beta, null when none). Bounded: a client inventing lists is filtered each time.
+const FILTERED = new WeakMap<BetaRule, Map<string, string | null>>();
+const MAX_FILTERED = 64;
+
+function filteredBetas(rule: BetaRule, value: string): string | null {
+  let seen = FILTERED.get(rule);
+  if (!seen) FILTERED.set(rule, seen = new Map());
+  let kept = seen.get(value);
+  if (kept !== undefined) return kept;
+  const betas = parseBetas(value);
+  const left = rule(betas);
+  kept = left === betas || left.length === betas.length
+    ? value
+    : left.length > 0
+    ? left.join(",")
+    : null;
+  if (seen.size < MAX_FILTERED) seen.set(value, kept);
+  return kept;
+}
+
+/** `client` as if its `anthropic-beta` header were `value` (null: absent), without a copy. */
+function headersWithBeta(client: HeaderReader, value: string | null): HeaderReader {
+  const isBeta = (name: string) => name.toLowerCase() === "anthropic-beta";
+  return {
+    get: (name) => isBeta(name) ? value : client.get(name),
+    has: (name) => isBeta(name) ? value !== null : client.has(name),
+    forEach: (visit) =>
+      client.forEach((v, name) => {
+        if (name !== "anthropic-beta") visit(v, name);
+        else if (value !== null) visit(value, name);
+      }),
+  };
 }
 
 /** Sets the provider's credential on `headers` the way the provider expects it. */

@@ -2,6 +2,9 @@
 
 import { ByteCollector } from "../../core/byte_collector.ts";
 import { UpstreamError } from "../../core/errors.ts";
+import { chunksOf } from "../../resilience/body_guard.ts";
+
+const decoder = new TextDecoder();
 
 /**
  * The answer's JSON, read up to `maxBytes`.
@@ -18,10 +21,11 @@ export async function readJsonCapped(
     throw tooLarge(where, maxBytes);
   }
   // Chunks are kept as they arrive and joined once: most answers come in one chunk, decoded as is
-  // (a 64 KiB buffer per answer cost more CPU than the rest of reading it).
+  // (a 64 KiB buffer per answer cost more CPU than the rest of reading it). A guarded upstream
+  // body is read directly, without the stream around it (its pull and queue per read).
   const collected = new ByteCollector();
   if (response.body) {
-    const reader = response.body.getReader();
+    const reader = chunksOf(response.body);
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
@@ -33,7 +37,7 @@ export async function readJsonCapped(
     }
   }
   try {
-    return JSON.parse(collected.withBytes((bytes) => new TextDecoder().decode(bytes)));
+    return JSON.parse(collected.withBytes((bytes) => decoder.decode(bytes)));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new UpstreamError("api_error", `${where} sent an unreadable JSON answer: ${reason}`, {
