@@ -14,8 +14,9 @@ import {
 import type { UsageTotals } from "../transport.ts";
 import { isRecord } from "../../core/json.ts";
 import { CarriedToolInput } from "./carried_input.ts";
+import { CompletedDelta } from "./completed_delta.ts";
+import { OpenBlocks } from "./open_blocks.ts";
 import {
-  completedStopReason,
   deltaChars,
   inspectEvent,
   lastEventEnd,
@@ -83,8 +84,8 @@ class AnthropicFrames implements FrameSource {
   #rewrite = true;
   // ccp wrote the answer's message_start itself (the upstream had sent none).
   #startSent = false;
-  // The answer has a tool call of the client's (a `tool_use` block).
-  #toolUse = false;
+  readonly #completed = new CompletedDelta();
+  readonly #blocks = new OpenBlocks();
   // A tool call's input its start carried, until a delta with input arrives or the block stops.
   #carried = new CarriedToolInput();
   // A CR that ended the last read: the first half of a CRLF, or a line end of its own.
@@ -170,11 +171,15 @@ class AnthropicFrames implements FrameSource {
         const source = verdict.unnamed ? named(event, data?.type) : event;
         let sent: string | undefined = source;
         if (data) {
+          if (!this.#blocks.see(data)) {
+            changed = true;
+            continue;
+          }
           noteUsage(this.usage, data);
           this.answerChars += deltaChars(data);
           this.#onEventData?.(data);
           // Both run: a tool call's start that lacked `input` still marks the answer as calling.
-          const completed = this.#completedDelta(data);
+          const completed = this.#completed.see(data, this.answerChars);
           // After the reason is filled in: the client has been told the answer finished.
           if (data.type === "message_delta" && stopReasonOf(data) !== undefined) {
             this.finishing = true;
@@ -190,6 +195,7 @@ class AnthropicFrames implements FrameSource {
           if (typeof carried === "object" && sent !== undefined) {
             sent = `${carried.event}\n\n${sent}`;
           }
+          if (data.type === "message_delta" && sent !== undefined) sent = this.#stopOpen() + sent;
         }
         if (sent !== event) changed = true;
         if (sent !== undefined) events[kept++] = sent;
@@ -245,34 +251,21 @@ class AnthropicFrames implements FrameSource {
   }
 
   /**
-   * Completes a `message_delta` as Anthropic writes one, and says whether it did. Claude Code
-   * reads `usage` from it unconditionally (a server that leaves it out crashes it with
-   * "undefined is not an object (evaluating '$.input_tokens')"), and runs the answer's tool calls
-   * only when the stop reason is `tool_use`: a server that ends a turn with tool calls as
-   * `end_turn`, or with no reason, would stop the session's work with the calls unrun.
+   * The stops of the blocks the upstream left open when its answer ends, each led by the input
+   * its start carried, if it had one.
    */
-  #completedDelta(data: Record<string, unknown>): boolean {
-    if (data.type === "content_block_start" && isRecord(data.content_block)) {
-      if (data.content_block.type === "tool_use") this.#toolUse = true;
-      return false;
+  #stopOpen(): string {
+    let text = "";
+    for (const index of this.#blocks.stopAll()) {
+      const stop = { type: "content_block_stop", index };
+      const carried = this.#carried.see(stop);
+      if (typeof carried === "object") {
+        this.answerChars += carried.json.length;
+        text += `${carried.event}\n\n`;
+      }
+      text += `event: content_block_stop\ndata: ${JSON.stringify(stop)}\n\n`;
     }
-    if (data.type !== "message_delta") return false;
-    let changed = false;
-    if (!isRecord(data.usage)) {
-      data.usage = { output_tokens: Math.ceil(this.answerChars / 4) };
-      changed = true;
-    } else if (typeof data.usage.output_tokens !== "number") {
-      data.usage.output_tokens = Math.ceil(this.answerChars / 4);
-      changed = true;
-    }
-    if (!isRecord(data.delta)) data.delta = { stop_sequence: null };
-    const delta = data.delta as Record<string, unknown>;
-    const reason = completedStopReason(delta.stop_reason, this.#toolUse);
-    if (reason !== delta.stop_reason) {
-      delta.stop_reason = reason;
-      changed = true;
-    }
-    return changed;
+    return text;
   }
 }
 
