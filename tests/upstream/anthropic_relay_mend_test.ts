@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { relayAnthropicStream } from "../../src/upstream/anthropic/relay.ts";
 import { collectMessage } from "../../src/upstream/collect_stream.ts";
-import { parseSse } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
 
 const enc = new TextEncoder();
 
@@ -157,4 +158,108 @@ Deno.test("relay mends: a block the gateway never stopped is stopped before mess
       assert.deepEqual(claudeCodeReads(events).taken, want);
     },
   );
+});
+
+Deno.test("relay mends: a stop reason in another API's words is Anthropic's", async (t) => {
+  const text = fixture("usage_after_stop.sse").replace(/"delta":\{\},[^\n]*\n\n/, "");
+  const withReason = (reason: string) =>
+    text.replace('"stop_reason":"max_tokens"', `"stop_reason":"${reason}"`);
+  for (
+    const [said, want] of [
+      ["length", "max_tokens"],
+      ["stop", "end_turn"],
+      ["content_filter", "refusal"],
+      ["sensitive", "refusal"],
+      ["model_length", "model_context_window_exceeded"],
+      // Anthropic's own, and ones ccp does not know, go on as they came.
+      ["pause_turn", "pause_turn"],
+      ["compaction", "compaction"],
+    ] as const
+  ) {
+    await t.step(`${said} → ${want}`, async () => {
+      const events = parseSse(await new Response(relay(withReason(said))).text());
+      assert.deepEqual(stopReasons(events), [want]);
+      assert.equal((await collectMessage(relay(withReason(said)))).stop_reason, want);
+    });
+  }
+  await t.step("a call that stopped as `tool_calls` stopped for it", async () => {
+    const call = fixture("unclosed_last_block.sse").replace(
+      '"tool_use","stop_sequence"',
+      '"tool_calls","stop_sequence"',
+    );
+    const events = parseSse(await new Response(relay(call)).text());
+    assert.deepEqual(stopReasons(events), ["tool_use"]);
+  });
+});
+
+Deno.test("relay mends: an answer the server gave up on (GLM's network_error) is an error", async (t) => {
+  const text = fixture("glm_network_error.sse");
+  await t.step("streamed: the client's stream ends with one error, no message_stop", async () => {
+    const events = parseSse(await new Response(relay(text)).text());
+    assert.equal(events.at(-1)?.event, "error");
+    assert.ok(!events.some((e) => e.event === "message_stop" || e.event === "message_delta"));
+    const error = events.at(-1)!.data.error as { type: string; message: string };
+    assert.equal(error.type, "api_error");
+    assert.match(
+      error.message,
+      /^Provider gw \(model m\) ended the answer with stop_reason "network_error"$/,
+    );
+  });
+  await t.step("collected into JSON it is that error, not a cut answer", async () => {
+    await assert.rejects(
+      collectMessage(relay(text)),
+      /ended the answer with stop_reason "network_error"/,
+    );
+  });
+});
+
+Deno.test("relay mends: a gateway's JSON answer gets the same stop reasons", async (t) => {
+  let stopReason = "length";
+  const upstream = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => {
+      await req.body?.cancel();
+      return Response.json({
+        id: "msg_01",
+        type: "message",
+        role: "assistant",
+        model: "glm-4.7",
+        content: [{ type: "text", text: "The failing test is in" }],
+        stop_reason: stopReason,
+        stop_sequence: null,
+        usage: { input_tokens: 12840, output_tokens: 6 },
+      });
+    },
+  );
+  const ccp = startCcp(testConfig({
+    providers: [provider("gw", {
+      baseUrl: `http://127.0.0.1:${upstream.addr.port}`,
+      apiKeys: ["k"],
+      maxRetries: 0,
+    })],
+    routes: { default: "gw/glm-4.7" },
+  }));
+  const ask = () =>
+    postMessages(ccp.url, {
+      model: "claude-opus-5-5",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "why does it fail?" }],
+    });
+  try {
+    await t.step("`length` is a cut answer", async () => {
+      const res = await ask();
+      assert.equal(res.status, 200);
+      assert.equal((await res.json()).stop_reason, "max_tokens");
+    });
+    await t.step("`network_error` is a failed one", async () => {
+      stopReason = "network_error";
+      const res = await ask();
+      assert.equal(res.status, 502);
+      const body = await res.json();
+      assert.match(body.error.message, /ended the answer with stop_reason "network_error"/);
+    });
+  } finally {
+    await ccp.close();
+    await upstream.shutdown();
+  }
 });

@@ -38,11 +38,10 @@ export class CompletedDelta {
     }
     if (!isRecord(data.delta)) data.delta = { stop_sequence: null };
     const delta = data.delta as Record<string, unknown>;
-    const said = delta.stop_reason ?? this.#reason;
-    const reason = completedStopReason(said, this.#toolUse);
-    if (delta.stop_reason == null && this.#reason !== undefined && delta.stop_sequence == null) {
-      delta.stop_sequence = this.#sequence;
-    }
+    // A delta with no reason of its own carries on the one (and the stop sequence) given before.
+    const carried = (delta.stop_reason ?? undefined) === undefined && this.#reason !== undefined;
+    const reason = completedStopReason(carried ? this.#reason : delta.stop_reason, this.#toolUse);
+    if (carried) delta.stop_sequence ??= this.#sequence;
     if (reason !== delta.stop_reason) {
       delta.stop_reason = reason;
       changed = true;

@@ -18,6 +18,7 @@ import { CompletedDelta } from "./completed_delta.ts";
 import { OpenBlocks } from "./open_blocks.ts";
 import {
   deltaChars,
+  failedStopReason,
   inspectEvent,
   lastEventEnd,
   midStreamMessage,
@@ -174,6 +175,18 @@ class AnthropicFrames implements FrameSource {
           if (!this.#blocks.see(data)) {
             changed = true;
             continue;
+          }
+          const failed = data.type === "message_delta"
+            ? failedStopReason(stopReasonOf(data))
+            : undefined;
+          if (failed) {
+            events.length = kept;
+            const message =
+              `${this.#describeUpstream} ended the answer with stop_reason "${failed}"`;
+            return {
+              ...(kept > 0 ? { bytes: joined(events) } : {}),
+              end: { kind: "error", message },
+            };
           }
           noteUsage(this.usage, data);
           this.answerChars += deltaChars(data);
