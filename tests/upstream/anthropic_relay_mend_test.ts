@@ -148,6 +148,41 @@ Deno.test("relay mends: a block the gateway never stopped is stopped before mess
     assert.equal(events.filter((e) => e.data.type === "content_block_stop").length, 2);
   });
   await t.step(
+    "what the gateway still sends for an open block after message_delta goes on",
+    async () => {
+      const late = (piece: string) =>
+        `event: content_block_delta\ndata: ${
+          JSON.stringify({
+            type: "content_block_delta",
+            index: 1,
+            delta: { type: "input_json_delta", partial_json: piece },
+          })
+        }\n\n`;
+      // The call's last piece comes after message_delta, its stop right after, then message_stop.
+      const cut = text.replace('List the test files\\"}', "List the test files").replace(
+        "event: message_stop",
+        `${
+          late('"}')
+        }event: content_block_stop\ndata: {"type":"content_block_stop","index":1}\n\n` +
+          "event: message_stop",
+      );
+      for (const size of [1, cut.length]) {
+        const events = parseSse(await new Response(relay(cut, size)).text());
+        assert.deepEqual(claudeCodeReads(events).taken, want, `chunks of ${size}`);
+        const order = events.map((e) => e.data.type).slice(-3);
+        assert.deepEqual(order, ["content_block_stop", "message_delta", "message_stop"]);
+      }
+    },
+  );
+  await t.step("an upstream that ends after message_delta without message_stop", async () => {
+    const events = parseSse(
+      await new Response(relay(text.replace(/event: message_stop\n[^\n]*\n\n$/, ""))).text(),
+    );
+    assert.deepEqual(claudeCodeReads(events).taken, want);
+    const order = events.map((e) => e.data.type).slice(-3);
+    assert.deepEqual(order, ["content_block_stop", "message_delta", "message_stop"]);
+  });
+  await t.step(
     "a call whose start carried its input gets it before the stop ccp writes",
     async () => {
       const carried = text.replace(

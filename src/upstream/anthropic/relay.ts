@@ -14,6 +14,7 @@ import {
 import type { UsageTotals } from "../transport.ts";
 import { isRecord } from "../../core/json.ts";
 import { CarriedToolInput } from "./carried_input.ts";
+import { HeldText } from "./held_text.ts";
 import { CompletedDelta } from "./completed_delta.ts";
 import { OpenBlocks } from "./open_blocks.ts";
 import {
@@ -139,9 +140,11 @@ class AnthropicFrames implements FrameSource {
     // The upstream said how its answer stopped, then closed or went quiet without message_stop:
     // nothing the answer needs is missing, so it ends as Anthropic ends one.
     const before = frames.bytes ?? new Uint8Array();
-    const bytes = new Uint8Array(before.byteLength + MESSAGE_STOP.byteLength);
+    const released = encoder.encode(this.#release());
+    const bytes = new Uint8Array(before.byteLength + released.byteLength + MESSAGE_STOP.byteLength);
     bytes.set(before);
-    bytes.set(MESSAGE_STOP, before.byteLength);
+    bytes.set(released, before.byteLength);
+    bytes.set(MESSAGE_STOP, before.byteLength + released.byteLength);
     return { bytes, end: { kind: "stop" } };
   }
 
@@ -208,7 +211,8 @@ class AnthropicFrames implements FrameSource {
           if (typeof carried === "object" && sent !== undefined) {
             sent = `${carried.event}\n\n${sent}`;
           }
-          if (data.type === "message_delta" && sent !== undefined) sent = this.#stopOpen() + sent;
+          if (data.type === "message_delta" && sent !== undefined) sent = this.#blocks.delta(sent);
+          else if (data.type === "content_block_stop") sent += this.#blocks.afterStop();
         }
         if (sent !== event) changed = true;
         if (sent !== undefined) events[kept++] = sent;
@@ -222,7 +226,8 @@ class AnthropicFrames implements FrameSource {
         continue;
       }
       if (verdict.kind === "stop") {
-        events[kept++] = verdict.unnamed ? named(event, "message_stop") : event;
+        const stop = verdict.unnamed ? named(event, "message_stop") : event;
+        events[kept++] = this.#release() + stop;
         events.length = kept;
         return { bytes: joined(events), end: { kind: "stop" } };
       }
@@ -264,55 +269,22 @@ class AnthropicFrames implements FrameSource {
   }
 
   /**
-   * The stops of the blocks the upstream left open when its answer ends, each led by the input
-   * its start carried, if it had one.
+   * What the answer's end brings first: the stops of the blocks the upstream left open (each led
+   * by the input its start carried, if it had one) and the `message_delta` held for them.
    */
-  #stopOpen(): string {
-    let text = "";
-    for (const index of this.#blocks.stopAll()) {
+  #release(): string {
+    return this.#blocks.release((index) => {
       const stop = { type: "content_block_stop", index };
       const carried = this.#carried.see(stop);
-      if (typeof carried === "object") {
-        this.answerChars += carried.json.length;
-        text += `${carried.event}\n\n`;
-      }
-      text += `event: content_block_stop\ndata: ${JSON.stringify(stop)}\n\n`;
-    }
-    return text;
+      const before = typeof carried === "object" ? `${carried.event}\n\n` : "";
+      if (typeof carried === "object") this.answerChars += carried.json.length;
+      return `${before}event: content_block_stop\ndata: ${JSON.stringify(stop)}`;
+    });
   }
 }
 
 function joined(events: readonly string[]): Uint8Array {
   return encoder.encode(`${events.join("\n\n")}\n\n`);
-}
-
-/**
- * Text held until its event's blank line arrives, kept as pieces: joining or slicing it on every
- * read would let an upstream that trickles one huge event cost ccp O(n²).
- */
-class HeldText {
-  #pieces: string[] = [];
-  length = 0;
-  /** The last 3 characters (a blank line split across reads starts there). */
-  tail = "";
-
-  add(text: string): void {
-    if (text === "") return;
-    this.#pieces.push(text);
-    this.length += text.length;
-    this.tail = (this.tail + text).slice(-3);
-  }
-
-  /** Everything held, which is then released. */
-  take(): string {
-    // The usual read ends with its last event: nothing is held, and nothing is allocated.
-    if (this.#pieces.length === 0) return "";
-    const text = this.#pieces.join("");
-    this.#pieces = [];
-    this.length = 0;
-    this.tail = "";
-    return text;
-  }
 }
 
 /**
