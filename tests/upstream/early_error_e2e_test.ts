@@ -391,3 +391,87 @@ Deno.test("early error: a refused key inside a 200 stream sets that key aside, l
     await upstream.shutdown();
   }
 });
+
+/** The SSE events of a recorded-style Responses fixture, one chunk each. */
+const responsesFixture = (name: string) =>
+  Deno.readTextFileSync(new URL(`../fixtures/openai_responses/${name}`, import.meta.url))
+    .split(/(?<=\n\n)/);
+
+Deno.test("early stream error: a Responses answer that fails before its first output fails over", async (t) => {
+  for (const file of ["failed_at_start.sse", "rate_limited_at_start.sse"]) {
+    await t.step(file, async () => {
+      const a = scriptedSse([responsesFixture(file)]);
+      const b = scriptedSse([[
+        chatChunk({ role: "assistant", content: "" }),
+        chatChunk({ content: "from b" }),
+        chatChunk({}, "stop"),
+        "data: [DONE]\n\n",
+      ]]);
+      const config = testConfig({
+        providers: [
+          provider("a", {
+            type: "openai_responses",
+            baseUrl: `${a.url}/v1`,
+            apiKeys: ["k-a"],
+            maxRetries: 0,
+          }),
+          provider("b", {
+            type: "openai",
+            baseUrl: `${b.url}/v1`,
+            apiKeys: ["k-b"],
+            maxRetries: 0,
+          }),
+        ],
+        routes: { default: ["a/gpt-5.1-codex", "b/m2"] },
+      });
+      const ccp = startCcp(config);
+      try {
+        const res = await postMessages(ccp.url, streamRequest("claude-sonnet-4-5"));
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get("x-ccp-provider"), "b");
+        const events = parseSse(await res.text());
+        assert.ok(!events.some((e) => e.event === "error"), "no error reaches the client");
+        const text = events.filter((e) => e.event === "content_block_delta")
+          .map((e) => (e.data.delta as { text: string }).text).join("");
+        assert.equal(text, "from b");
+        assert.deepEqual([a.seen.length, b.seen.length], [1, 1]);
+      } finally {
+        await ccp.close();
+        await a.close();
+        await b.close();
+      }
+    });
+  }
+  await t.step("with nowhere to go, an over-long prompt is Anthropic's 400", async () => {
+    const overflow = responsesFixture("failed_at_start.sse").map((chunk) =>
+      chunk.replace(
+        /"code":"server_error","message":"[^"]*"/,
+        '"code":"context_length_exceeded","message":"Your input exceeds the context window of ' +
+          'this model. Please adjust your input and try again."',
+      )
+    );
+    const a = scriptedSse([overflow]);
+    const config = testConfig({
+      providers: [
+        provider("a", {
+          type: "openai_responses",
+          baseUrl: `${a.url}/v1`,
+          apiKeys: ["k-a"],
+          maxRetries: 0,
+        }),
+      ],
+      routes: { default: "a/gpt-5.1-codex" },
+    });
+    const ccp = startCcp(config);
+    try {
+      const res = await postMessages(ccp.url, streamRequest("claude-sonnet-4-5"));
+      assert.equal(res.status, 400);
+      const body = await res.json();
+      assert.equal(body.error.type, "invalid_request_error");
+      assert.match(body.error.message, /^prompt is too long/);
+    } finally {
+      await ccp.close();
+      await a.close();
+    }
+  });
+});

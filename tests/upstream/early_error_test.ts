@@ -140,6 +140,26 @@ Deno.test("early stream error: an error after the opening events is the answer's
       assert.equal(answer?.status, status);
     });
   }
+  for (
+    const [file, status, words] of [
+      ["failed_at_start.sse", 500, "An error occurred while processing your request."],
+      ["rate_limited_at_start.sse", 429, "Rate limit reached for gpt-5.1-codex"],
+    ] as const
+  ) {
+    await t.step(
+      `a Responses stream whose first answer event is response.failed (${file})`,
+      async () => {
+        const text = Deno.readTextFileSync(
+          new URL(`../fixtures/openai_responses/${file}`, import.meta.url),
+        );
+        const answer = await earlyError(stream200(), startOf(text.split(/(?<=\n\n)/)));
+        assert.equal(answer?.status, status);
+        // The error read out of the failed response, in the shape any error body has.
+        const body = await answer!.json();
+        assert.ok(body.error.message.startsWith(words), JSON.stringify(body));
+      },
+    );
+  }
   await t.step("a role chunk with a finish reason is the answer, not an opening", async () => {
     const start = startOf([`data: ${chatChunk({ role: "assistant", content: "" }, "stop")}\n\n`]);
     assert.equal(await earlyError(stream200(), start), undefined);

@@ -8,19 +8,7 @@ import { overflowMessage } from "../../core/context_overflow.ts";
 import { errorTypeOfCode, errorTypeOfUpstream } from "../../core/upstream_status.ts";
 import type { StopReason } from "../../protocols/anthropic.ts";
 import type { UpstreamEvent } from "./events.ts";
-import { STOP_REASON_OF_FINISH } from "./usage.ts";
-
-/**
- * Finish reasons of an answer the server gave up on: `error` (OpenRouter), `abort` (SGLang),
- * `network_error` (GLM: its inference failed mid-answer), `insufficient_system_resource`
- * (DeepSeek: its servers ran out of capacity mid-answer).
- */
-export const FAILED_FINISHES: ReadonlySet<string> = new Set([
-  "error",
-  "abort",
-  "network_error",
-  "insufficient_system_resource",
-]);
+import { STOP_REASON_OF_FINISH } from "../finish_reasons.ts";
 
 /** What the stop reason is decided from. */
 export interface Finished {

@@ -1,33 +1,15 @@
 /**
- * Usage and stop-reason mapping for Chat Completions → Anthropic: const tables and
- * small pure functions shared by the streaming and non-streaming paths.
+ * Usage mapping for Chat Completions → Anthropic: small pure functions shared by the streaming
+ * and non-streaming paths.
  */
 
 import type {
   AnthropicDeltaUsage,
   AnthropicStreamEvent,
   AnthropicUsage,
-  StopReason,
 } from "../../protocols/anthropic.ts";
 import { newMessageId } from "../anthropic/ids.ts";
 import type { ChatUsage } from "../../protocols/openai_chat.ts";
-
-/** `finish_reason` → `stop_reason`. */
-export const STOP_REASON_OF_FINISH: Readonly<Record<string, StopReason>> = {
-  stop: "end_turn",
-  eos: "end_turn",
-  end_turn: "end_turn",
-  length: "max_tokens",
-  max_tokens: "max_tokens",
-  tool_calls: "tool_use",
-  function_call: "tool_use",
-  content_filter: "refusal",
-  sensitive: "refusal", // GLM: its safety review stopped the answer
-  // GLM stops this way when prompt and output fill its window; it is Anthropic's own stop reason,
-  // which Claude Code reports as the context limit rather than taking the cut answer as finished.
-  model_context_window_exceeded: "model_context_window_exceeded",
-  model_length: "model_context_window_exceeded", // Mistral's word for the same stop
-};
 
 /** Token counts read from an upstream usage object (missing fields stay undefined). */
 export interface UpstreamUsage {

@@ -14,9 +14,12 @@ import {
 import type { UsageTotals } from "../transport.ts";
 import { isRecord } from "../../core/json.ts";
 import { CarriedToolInput } from "./carried_input.ts";
+import { HeldText } from "./held_text.ts";
+import { CompletedDelta } from "./completed_delta.ts";
+import { OpenBlocks } from "./open_blocks.ts";
 import {
-  completedStopReason,
   deltaChars,
+  failedStopReason,
   inspectEvent,
   lastEventEnd,
   midStreamMessage,
@@ -83,8 +86,8 @@ class AnthropicFrames implements FrameSource {
   #rewrite = true;
   // ccp wrote the answer's message_start itself (the upstream had sent none).
   #startSent = false;
-  // The answer has a tool call of the client's (a `tool_use` block).
-  #toolUse = false;
+  readonly #completed = new CompletedDelta();
+  readonly #blocks = new OpenBlocks();
   // A tool call's input its start carried, until a delta with input arrives or the block stops.
   #carried = new CarriedToolInput();
   // A CR that ended the last read: the first half of a CRLF, or a line end of its own.
@@ -137,9 +140,11 @@ class AnthropicFrames implements FrameSource {
     // The upstream said how its answer stopped, then closed or went quiet without message_stop:
     // nothing the answer needs is missing, so it ends as Anthropic ends one.
     const before = frames.bytes ?? new Uint8Array();
-    const bytes = new Uint8Array(before.byteLength + MESSAGE_STOP.byteLength);
+    const released = encoder.encode(this.#release());
+    const bytes = new Uint8Array(before.byteLength + released.byteLength + MESSAGE_STOP.byteLength);
     bytes.set(before);
-    bytes.set(MESSAGE_STOP, before.byteLength);
+    bytes.set(released, before.byteLength);
+    bytes.set(MESSAGE_STOP, before.byteLength + released.byteLength);
     return { bytes, end: { kind: "stop" } };
   }
 
@@ -170,11 +175,27 @@ class AnthropicFrames implements FrameSource {
         const source = verdict.unnamed ? named(event, data?.type) : event;
         let sent: string | undefined = source;
         if (data) {
+          if (!this.#blocks.see(data)) {
+            changed = true;
+            continue;
+          }
+          const failed = data.type === "message_delta"
+            ? failedStopReason(stopReasonOf(data))
+            : undefined;
+          if (failed) {
+            events.length = kept;
+            const message =
+              `${this.#describeUpstream} ended the answer with stop_reason "${failed}"`;
+            return {
+              ...(kept > 0 ? { bytes: joined(events) } : {}),
+              end: { kind: "error", message },
+            };
+          }
           noteUsage(this.usage, data);
           this.answerChars += deltaChars(data);
           this.#onEventData?.(data);
           // Both run: a tool call's start that lacked `input` still marks the answer as calling.
-          const completed = this.#completedDelta(data);
+          const completed = this.#completed.see(data, this.answerChars);
           // After the reason is filled in: the client has been told the answer finished.
           if (data.type === "message_delta" && stopReasonOf(data) !== undefined) {
             this.finishing = true;
@@ -190,6 +211,8 @@ class AnthropicFrames implements FrameSource {
           if (typeof carried === "object" && sent !== undefined) {
             sent = `${carried.event}\n\n${sent}`;
           }
+          if (data.type === "message_delta" && sent !== undefined) sent = this.#blocks.delta(sent);
+          else if (data.type === "content_block_stop") sent += this.#blocks.afterStop();
         }
         if (sent !== event) changed = true;
         if (sent !== undefined) events[kept++] = sent;
@@ -203,7 +226,8 @@ class AnthropicFrames implements FrameSource {
         continue;
       }
       if (verdict.kind === "stop") {
-        events[kept++] = verdict.unnamed ? named(event, "message_stop") : event;
+        const stop = verdict.unnamed ? named(event, "message_stop") : event;
+        events[kept++] = this.#release() + stop;
         events.length = kept;
         return { bytes: joined(events), end: { kind: "stop" } };
       }
@@ -245,68 +269,22 @@ class AnthropicFrames implements FrameSource {
   }
 
   /**
-   * Completes a `message_delta` as Anthropic writes one, and says whether it did. Claude Code
-   * reads `usage` from it unconditionally (a server that leaves it out crashes it with
-   * "undefined is not an object (evaluating '$.input_tokens')"), and runs the answer's tool calls
-   * only when the stop reason is `tool_use`: a server that ends a turn with tool calls as
-   * `end_turn`, or with no reason, would stop the session's work with the calls unrun.
+   * What the answer's end brings first: the stops of the blocks the upstream left open (each led
+   * by the input its start carried, if it had one) and the `message_delta` held for them.
    */
-  #completedDelta(data: Record<string, unknown>): boolean {
-    if (data.type === "content_block_start" && isRecord(data.content_block)) {
-      if (data.content_block.type === "tool_use") this.#toolUse = true;
-      return false;
-    }
-    if (data.type !== "message_delta") return false;
-    let changed = false;
-    if (!isRecord(data.usage)) {
-      data.usage = { output_tokens: Math.ceil(this.answerChars / 4) };
-      changed = true;
-    } else if (typeof data.usage.output_tokens !== "number") {
-      data.usage.output_tokens = Math.ceil(this.answerChars / 4);
-      changed = true;
-    }
-    if (!isRecord(data.delta)) data.delta = { stop_sequence: null };
-    const delta = data.delta as Record<string, unknown>;
-    const reason = completedStopReason(delta.stop_reason, this.#toolUse);
-    if (reason !== delta.stop_reason) {
-      delta.stop_reason = reason;
-      changed = true;
-    }
-    return changed;
+  #release(): string {
+    return this.#blocks.release((index) => {
+      const stop = { type: "content_block_stop", index };
+      const carried = this.#carried.see(stop);
+      const before = typeof carried === "object" ? `${carried.event}\n\n` : "";
+      if (typeof carried === "object") this.answerChars += carried.json.length;
+      return `${before}event: content_block_stop\ndata: ${JSON.stringify(stop)}`;
+    });
   }
 }
 
 function joined(events: readonly string[]): Uint8Array {
   return encoder.encode(`${events.join("\n\n")}\n\n`);
-}
-
-/**
- * Text held until its event's blank line arrives, kept as pieces: joining or slicing it on every
- * read would let an upstream that trickles one huge event cost ccp O(n²).
- */
-class HeldText {
-  #pieces: string[] = [];
-  length = 0;
-  /** The last 3 characters (a blank line split across reads starts there). */
-  tail = "";
-
-  add(text: string): void {
-    if (text === "") return;
-    this.#pieces.push(text);
-    this.length += text.length;
-    this.tail = (this.tail + text).slice(-3);
-  }
-
-  /** Everything held, which is then released. */
-  take(): string {
-    // The usual read ends with its last event: nothing is held, and nothing is allocated.
-    if (this.#pieces.length === 0) return "";
-    const text = this.#pieces.join("");
-    this.#pieces = [];
-    this.length = 0;
-    this.tail = "";
-    return text;
-  }
 }
 
 /**

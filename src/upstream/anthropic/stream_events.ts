@@ -9,6 +9,7 @@ import { isRecord } from "../../core/json.ts";
 import { overflowMessage } from "../../core/context_overflow.ts";
 import { clientErrorOfType } from "../../core/upstream_status.ts";
 import { tokenCount, type UsageTotals } from "../transport.ts";
+import { FAILED_FINISHES, STOP_REASON_OF_FINISH } from "../../translate/finish_reasons.ts";
 
 /** What one whole SSE event turned out to be. */
 export type EventVerdict =
@@ -146,15 +147,29 @@ export function noteUsageCounts(usage: UsageTotals, source: unknown): void {
 }
 
 /**
- * The stop reason to send for an answer whose server said `upstream`. Claude Code runs an
- * answer's tool calls only when it stopped for them, so `end_turn` after a `tool_use` block is
- * `tool_use`; no reason at all (vLLM and Ollama give none for a finish they cannot map, such as
- * an abort) is `tool_use` after a call, else `end_turn`. Any other reason the server gave stands:
- * only the server knows an answer was cut at `max_tokens`.
+ * The stop reason to send for an answer whose server said `upstream`. A reason in Chat
+ * Completions' words (`length`, `stop`, `tool_calls`, GLM's `sensitive`…), which some gateways
+ * pass on, is Anthropic's for it. Claude Code runs an answer's tool calls only when it stopped for
+ * them, so `end_turn` after a `tool_use` block is `tool_use`; no reason at all (vLLM and Ollama
+ * give none for a finish they cannot map, such as an abort) is `tool_use` after a call, else
+ * `end_turn`. Any other reason the server gave stands: only the server knows an answer was cut at
+ * `max_tokens`.
  */
 export function completedStopReason(upstream: unknown, toolUse: boolean): unknown {
-  if (upstream === null || upstream === undefined) return toolUse ? "tool_use" : "end_turn";
-  return toolUse && upstream === "end_turn" ? "tool_use" : upstream;
+  const reason = typeof upstream === "string" && Object.hasOwn(STOP_REASON_OF_FINISH, upstream)
+    ? STOP_REASON_OF_FINISH[upstream]
+    : upstream;
+  if (reason === null || reason === undefined) return toolUse ? "tool_use" : "end_turn";
+  return toolUse && reason === "end_turn" ? "tool_use" : reason;
+}
+
+/**
+ * The stop reason of an answer its server gave up on (GLM's `network_error`, DeepSeek's
+ * `insufficient_system_resource`…), which a gateway may pass on as it came: such an answer failed,
+ * and taken as finished it would end Claude Code's work with a cut reply.
+ */
+export function failedStopReason(stopReason: unknown): string | undefined {
+  return typeof stopReason === "string" && FAILED_FINISHES.has(stopReason) ? stopReason : undefined;
 }
 
 // Anthropic's own overflow sentences, which Claude Code reads only at the start of a message.

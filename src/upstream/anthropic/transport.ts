@@ -12,7 +12,7 @@ import { FOREIGN_SIGNATURES } from "./foreign_signatures.ts";
 import { verifiesSignatures } from "./real_anthropic.ts";
 import { refusesSignature } from "./refused_signature.ts";
 import { withUnaskedReasoningRoom } from "./unasked_reasoning.ts";
-import { completedStopReason } from "./stream_events.ts";
+import { completedStopReason, failedStopReason } from "./stream_events.ts";
 import { networkCause } from "../errors.ts";
 import { readJsonCapped } from "../http/read_capped.ts";
 import { upstreamMessage } from "../../core/upstream_message.ts";
@@ -146,6 +146,14 @@ async function openAnswer(
   // Ollama leaves `input` out of a tool call without arguments; Anthropic always sends an object.
   for (const block of message.content) {
     if (block.type === "tool_use" && block.input === undefined) block.input = {};
+  }
+  const failed = failedStopReason(message.stop_reason);
+  if (failed) {
+    throw new UpstreamError(
+      "api_error",
+      `${capitalise(where)} ended the answer with stop_reason "${failed}"`,
+      { status: 502 },
+    );
   }
   // Claude Code runs an answer's tool calls only when it stopped for them (as the stream relay).
   const toolUse = message.content.some((b) => b.type === "tool_use");

@@ -160,11 +160,19 @@ function errorAnswer(text: string, response: Response, how: string): Response | 
     return undefined; // not whole: the answer's own reader decides
   }
   if (!isRecord(value)) return undefined;
-  // Anthropic and OpenAI Responses: {type: "error", error?: …}; Chat Completions and Gemini: {error: …}.
-  const error = value.type === "error" ? value.error ?? value : value.error;
+  // Anthropic and OpenAI Responses: {type: "error", error?: …}; a Responses answer that failed
+  // (the API's server errors and rate limits come so, right after its opening events):
+  // {type: "response.failed", response: {error: …}}; Chat Completions and Gemini: {error: …}.
+  const failed = value.type === "response.failed";
+  const error = value.type === "error"
+    ? value.error ?? value
+    : failed
+    ? isRecord(value.response) ? value.response.error : undefined
+    : value.error;
   if (error === undefined || error === null || error === false) return undefined;
   return answer(
-    text,
+    // A failed response's error goes on in the shape every error body has.
+    failed ? JSON.stringify({ error }) : text,
     // An error that names no status is a bad gateway.
     statusOfAnswerError(error) ?? 502,
     response.headers,
