@@ -11,6 +11,10 @@ import { collectMessage } from "../../src/upstream/collect_stream.ts";
 import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
+// Read whole, as ccp reads a stream for a client that asked for none.
+const collect = (stream: ReadableStream<Uint8Array>) =>
+  collectMessage(stream, 32 * 1024 * 1024, "the test upstream");
+
 const enc = new TextEncoder();
 
 function fixture(name: string): string {
@@ -85,7 +89,7 @@ Deno.test("relay mends: a usage-only message_delta after the stop reason keeps t
     });
   }
   await t.step("collected into JSON it is a cut answer, with the later usage", async () => {
-    const message = await collectMessage(relay(text));
+    const message = await collect(relay(text));
     assert.equal(message.stop_reason, "max_tokens");
     assert.equal(message.stop_sequence, null);
     assert.equal(message.usage.output_tokens, 64);
@@ -96,7 +100,7 @@ Deno.test("relay mends: a usage-only message_delta after the stop reason keeps t
       '"stop_reason":"max_tokens","stop_sequence":null',
       '"stop_reason":"stop_sequence","stop_sequence":"-- END"',
     );
-    const message = await collectMessage(relay(hit));
+    const message = await collect(relay(hit));
     assert.equal(message.stop_reason, "stop_sequence");
     assert.equal(message.stop_sequence, "-- END");
   });
@@ -132,7 +136,7 @@ Deno.test("relay mends: a block the gateway never stopped is stopped before mess
     });
   }
   await t.step("collected into JSON the call is whole", async () => {
-    const message = await collectMessage(relay(text));
+    const message = await collect(relay(text));
     assert.deepEqual(message.content, want);
     assert.equal(message.stop_reason, "tool_use");
   });
@@ -214,7 +218,7 @@ Deno.test("relay mends: a stop reason in another API's words is Anthropic's", as
     await t.step(`${said} → ${want}`, async () => {
       const events = parseSse(await new Response(relay(withReason(said))).text());
       assert.deepEqual(stopReasons(events), [want]);
-      assert.equal((await collectMessage(relay(withReason(said)))).stop_reason, want);
+      assert.equal((await collect(relay(withReason(said)))).stop_reason, want);
     });
   }
   await t.step("a call that stopped as `tool_calls` stopped for it", async () => {
@@ -242,7 +246,7 @@ Deno.test("relay mends: an answer the server gave up on (GLM's network_error) is
   });
   await t.step("collected into JSON it is that error, not a cut answer", async () => {
     await assert.rejects(
-      collectMessage(relay(text)),
+      collect(relay(text)),
       /ended the answer with stop_reason "network_error"/,
     );
   });
