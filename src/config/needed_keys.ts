@@ -4,6 +4,7 @@
  * a chain's other targets may still serve).
  */
 
+import { listed } from "../core/text.ts";
 import { findPreset } from "../providers/catalog.ts";
 import type { Config, ProviderConfig } from "./types.ts";
 
@@ -35,10 +36,6 @@ function whatToSet(provider: ProviderConfig): string {
   if (provider.missingKey) return provider.missingKey;
   const variable = provider.preset ? findPreset(provider.preset)?.keyEnv : undefined;
   return variable ?? `api_key under providers.${provider.id}`;
-}
-
-function listed(names: readonly string[]): string {
-  return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }
 
 /**
