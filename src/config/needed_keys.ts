@@ -6,6 +6,7 @@
 
 import { listed } from "../core/text.ts";
 import { findPreset } from "../providers/catalog.ts";
+import { missingKeyAdvice } from "./from_tree.ts";
 import type { Config, ProviderConfig } from "./types.ts";
 
 // Headers a provider entry may carry its credential in instead of `api_key`.
@@ -29,13 +30,6 @@ export function lacksNeededKey(provider: ProviderConfig): boolean {
   } catch {
     return true;
   }
-}
-
-/** What to set: the `${VAR}` its api_key reads or the entry to add (file), else the variable. */
-function whatToSet(provider: ProviderConfig): string {
-  if (provider.missingKey) return provider.missingKey;
-  const variable = provider.preset ? findPreset(provider.preset)?.keyEnv : undefined;
-  return variable ?? `api_key under providers.${provider.id}`;
 }
 
 /**
@@ -64,6 +58,6 @@ export function missingKeyProblems(config: Config): string[] {
       ? `${config.source.path}: providers.${id}`
       : `provider ${id}`;
     return `${where}: no API key, needed by ${listed(names)} (${[...targets].join(", ")}): ` +
-      `set ${whatToSet(config.providers[id]!)}`;
+      `set ${missingKeyAdvice(config.providers[id]!)}`;
   });
 }
