@@ -5,7 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { keyIdSecret, RedisGuards } from "../../src/shared/redis_guards.ts";
+import { keyIdSecret } from "../../src/shared/guard_entries.ts";
+import { RedisGuards } from "../../src/shared/redis_guards.ts";
 import { silentLogger } from "../../src/core/log.ts";
 import { CircuitBreaker } from "../../src/resilience/circuit_breaker.ts";
 import { KeyPool } from "../../src/resilience/key_pool.ts";
