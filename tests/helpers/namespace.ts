@@ -4,6 +4,8 @@
  * files are never touched. Needs `unshare` and root; tests ask {@link canUnshare} first.
  */
 
+import { runs } from "./programs.ts";
+
 /** What the script printed, and its exit code. */
 export interface NamespaceRun {
   readonly code: number;
@@ -65,15 +67,5 @@ export async function runInNamespace(options: NamespaceOptions): Promise<Namespa
 
 /** Whether this machine lets a test run `args` under `unshare` (a namespace of its own). */
 export async function canUnshare(args: readonly string[]): Promise<boolean> {
-  if (Deno.build.os !== "linux") return false;
-  try {
-    const out = await new Deno.Command("unshare", {
-      args: [...args],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
+  return Deno.build.os === "linux" && await runs("unshare", args);
 }
