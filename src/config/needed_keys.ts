@@ -18,7 +18,7 @@ const CREDENTIAL_HEADER = /^(?:authorization|x-api-key|api-key|x-goog-api-key)$/
  * no credential in a header of its own or in its base URL (a gateway's `https://TOKEN@host`,
  * `?api-key=`). Local presets and providers without a preset may need none.
  */
-export function lacksNeededKey(provider: ProviderConfig): boolean {
+function lacksNeededKey(provider: ProviderConfig): boolean {
   if (provider.auth !== "key" || provider.authHeader === "none") return false;
   if (provider.apiKeys.length > 0) return false;
   const preset = provider.preset === undefined ? undefined : findPreset(provider.preset);
