@@ -13,7 +13,6 @@ import assert from "node:assert/strict";
 import { type RunningCcp, startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
 import { claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
-import { testConfig } from "../helpers/config.ts";
 import {
   markOf,
   type Move,
@@ -71,12 +70,7 @@ for (const wire of WIRES) {
     fn: async () => {
       const ws = await claudeWorkspace("ccp-background-");
       const model = startAgentModel(wire, script);
-      const config = testConfig({
-        providers: [model.provider],
-        routes: { default: model.target },
-        authToken: "e2e-token",
-      });
-      let ccp: RunningCcp = await startGuardedCcp(config);
+      let ccp: RunningCcp = await startGuardedCcp(model.config);
       const logs: string[] = [];
       try {
         const { events } = await printStreamJson(
@@ -111,7 +105,7 @@ for (const wire of WIRES) {
 
         // ccp restarts: a new instance, nothing of the first kept.
         await ccp.close();
-        ccp = await startGuardedCcp(config);
+        ccp = await startGuardedCcp(model.config);
         const more = await printStreamJson(ws, ccp.url, ["-p", "--continue", "again?"], TOOLS);
         logs.push(...ccp.logs);
         assert.equal(more.result.is_error, false, context());

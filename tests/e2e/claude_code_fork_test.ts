@@ -88,11 +88,7 @@ for (const wire of WIRES) {
     fn: async () => {
       const ws = await claudeWorkspace("ccp-fork-");
       const model = startAgentModel(wire, script);
-      const ccp = await startGuardedCcp(testConfig({
-        providers: [model.provider],
-        routes: { default: model.target },
-        authToken: "e2e-token",
-      }));
+      const ccp = await startGuardedCcp(model.config);
       try {
         const { result, output } = await run(ws, ccp.url);
         const context = `${output}\n${model.problems}\n${ccp.logs.join("")}`;

@@ -13,7 +13,6 @@ import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
 import { claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
-import { testConfig } from "../helpers/config.ts";
 import {
   markOf,
   type Move,
@@ -73,11 +72,7 @@ for (const wire of WIRES) {
     fn: async () => {
       const ws = await claudeWorkspace("ccp-overflow-loop-");
       const model = startAgentModel(wire, loop());
-      const ccp = await startGuardedCcp(testConfig({
-        providers: [model.provider],
-        routes: { default: model.target },
-        authToken: "e2e-token",
-      }));
+      const ccp = await startGuardedCcp(model.config);
       try {
         const { events, result, output } = await printStreamJson(
           ws,

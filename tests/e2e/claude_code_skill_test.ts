@@ -12,7 +12,6 @@ import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
 import { type ClaudeWorkspace, claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
-import { testConfig } from "../helpers/config.ts";
 import {
   markOf,
   type Move,
@@ -75,11 +74,7 @@ for (const wire of WIRES) {
         `---\nname: ${SKILL}\ndescription: ${DESCRIPTION}\n---\n${BODY}\n`,
       );
       const model = startAgentModel(wire, script);
-      const ccp = await startGuardedCcp(testConfig({
-        providers: [model.provider],
-        routes: { default: model.target },
-        authToken: "e2e-token",
-      }));
+      const ccp = await startGuardedCcp(model.config);
       try {
         const first = await run(ws, ccp.url, ["-p", "Write the notes for v2"]);
         const context = () =>
