@@ -31,6 +31,7 @@ import { openServerStore } from "../usage/open.ts";
 import type { SharedEngine } from "../shared/monitor.ts";
 import type { RedisGuards } from "../shared/redis_guards.ts";
 import { KvGuards, openKvGuards } from "../shared/kv_guards.ts";
+import { keyIdSecret } from "../shared/guard_entries.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 
 /** How long a stop waits for requests in flight (streams included) before giving up on them. */
@@ -150,14 +151,13 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const draining = new AbortController();
   const redisUrl = first.shared?.redis;
   // The Redis client costs ~250 ms and ~30 MB to load: only a config that names Redis pays it.
-  const redisModule = redisUrl ? await lazyImport("shared/redis_guards.ts") : undefined;
-  const redis = redisUrl && redisModule
-    ? new redisModule.RedisGuards(
+  const redis = redisUrl
+    ? new (await lazyImport("shared/redis_guards.ts")).RedisGuards(
       redisUrl,
       first.shared?.prefix ?? "ccp:",
       log,
       // The tokens this instance started with: a reload does not rename the keys in Redis.
-      redisModule.keyIdSecret(first.server),
+      keyIdSecret(first.server),
     )
     : undefined;
   // The ledger and the guard state are two stores in the data dir: opened side by side.

@@ -24,7 +24,8 @@ import {
   serviceSpec,
   userUnitDirs,
 } from "./service_render.ts";
-import { listed, shellOnlyReferences, shellOnlySettings, shellOnlySetup } from "./service_env.ts";
+import { shellOnlyReferences, shellOnlySettings, shellOnlySetup } from "./service_env.ts";
+import { listed } from "../core/text.ts";
 import { unreadableByService, unreadableNote } from "./service_access.ts";
 
 /** The result of running a helper program. */

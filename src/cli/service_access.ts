@@ -7,7 +7,7 @@
 import { joinPath } from "../config/paths.ts";
 
 /** The system user and group named ccp, from /etc/passwd's text; undefined when there is none. */
-export function ccpSystemUser(passwd: string): { uid: number; gid: number } | undefined {
+function ccpSystemUser(passwd: string): { uid: number; gid: number } | undefined {
   const line = passwd.split("\n").find((l) => l.startsWith("ccp:"));
   const [, , uid, gid] = line?.split(":") ?? [];
   if (uid === undefined || gid === undefined) return undefined;

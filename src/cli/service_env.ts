@@ -73,13 +73,6 @@ function inDotenv(dotenv: string, name: string): boolean {
   return new RegExp(`^[ \\t]*(?:export[ \\t]+)?${name}[ \\t]*=[ \\t]*[^\\s#]`, "m").test(dotenv);
 }
 
-/** `A`, `A and B`, `A, B and C`. */
-export function listed(names: readonly string[]): string {
-  return names.length === 1
-    ? names[0] ?? ""
-    : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
-}
-
 /** ccp's own settings read from the environment, each with the serve flag that overrides it. */
 const SETTINGS: readonly (readonly [string, keyof CliFlags | undefined])[] = [
   ["CCP_HOST", "host"],

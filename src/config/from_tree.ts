@@ -146,6 +146,17 @@ function missingKeyOf(
   return `api_key:${value} under providers.${id} in the config file`;
 }
 
+/**
+ * What to set when a provider that sends ccp's own key has none (`missingKeyOf`'s advice, else its
+ * preset's variable); undefined when it has a key. `ccp check` names it, and so does a 401.
+ */
+export function missingKeyAdvice(provider: ProviderConfig): string | undefined {
+  if (provider.apiKeys.length > 0 || provider.auth !== "key") return undefined;
+  if (provider.missingKey) return provider.missingKey;
+  const variable = provider.preset ? findPreset(provider.preset)?.keyEnv : undefined;
+  return variable ?? `api_key under providers.${provider.id} in config.yaml`;
+}
+
 /** Checks every target of `routes` or `aliases`, each reported at its own key path. */
 function buildChains(
   section: "routes" | "aliases",

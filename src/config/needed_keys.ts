@@ -4,7 +4,9 @@
  * a chain's other targets may still serve).
  */
 
+import { listed } from "../core/text.ts";
 import { findPreset } from "../providers/catalog.ts";
+import { missingKeyAdvice } from "./from_tree.ts";
 import type { Config, ProviderConfig } from "./types.ts";
 
 // Headers a provider entry may carry its credential in instead of `api_key`.
@@ -16,7 +18,7 @@ const CREDENTIAL_HEADER = /^(?:authorization|x-api-key|api-key|x-goog-api-key)$/
  * no credential in a header of its own or in its base URL (a gateway's `https://TOKEN@host`,
  * `?api-key=`). Local presets and providers without a preset may need none.
  */
-export function lacksNeededKey(provider: ProviderConfig): boolean {
+function lacksNeededKey(provider: ProviderConfig): boolean {
   if (provider.auth !== "key" || provider.authHeader === "none") return false;
   if (provider.apiKeys.length > 0) return false;
   const preset = provider.preset === undefined ? undefined : findPreset(provider.preset);
@@ -28,17 +30,6 @@ export function lacksNeededKey(provider: ProviderConfig): boolean {
   } catch {
     return true;
   }
-}
-
-/** What to set: the `${VAR}` its api_key reads or the entry to add (file), else the variable. */
-function whatToSet(provider: ProviderConfig): string {
-  if (provider.missingKey) return provider.missingKey;
-  const variable = provider.preset ? findPreset(provider.preset)?.keyEnv : undefined;
-  return variable ?? `api_key under providers.${provider.id}`;
-}
-
-function listed(names: readonly string[]): string {
-  return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }
 
 /**
@@ -67,6 +58,6 @@ export function missingKeyProblems(config: Config): string[] {
       ? `${config.source.path}: providers.${id}`
       : `provider ${id}`;
     return `${where}: no API key, needed by ${listed(names)} (${[...targets].join(", ")}): ` +
-      `set ${whatToSet(config.providers[id]!)}`;
+      `set ${missingKeyAdvice(config.providers[id]!)}`;
   });
 }

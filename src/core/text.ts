@@ -14,3 +14,8 @@ export function describeTarget(provider: string, model: string): string {
 export function upstreamWho(options: { provider: string; upstreamModel: string }): string {
   return `Upstream ${describeTarget(options.provider, options.upstreamModel)}`;
 }
+
+/** `A`, `A and B`, `A, B and C`. */
+export function listed(names: readonly string[]): string {
+  return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+}

@@ -178,29 +178,15 @@ const NO_TOOLS =
  * cannot call tools. A 400 that names neither stays the request's own fault, which every target
  * would refuse alike.
  */
-function targetRefusal(failure: Failure): Classification | undefined {
-  if (failure.status === 404) {
-    return {
-      action: "next_target",
-      cause: "target",
-      reason: "404: this target does not serve the model or the address; the next may",
-    };
-  }
-  if (failure.status === 400 && UNKNOWN_MODEL.test(failure.bodyText ?? "")) {
-    return {
-      action: "next_target",
-      cause: "target",
-      reason: "the model is unknown to this target; the next may serve it",
-    };
-  }
-  if ((failure.status === 400 || failure.status === 500) && NO_TOOLS.test(failure.bodyText ?? "")) {
-    return {
-      action: "next_target",
-      cause: "target",
-      reason: "this target's model cannot call tools; the next may",
-    };
-  }
-  return undefined;
+function targetRefusal({ status, bodyText = "" }: Failure): Classification | undefined {
+  const reason = status === 404
+    ? "404: this target does not serve the model or the address; the next may"
+    : status === 400 && UNKNOWN_MODEL.test(bodyText)
+    ? "the model is unknown to this target; the next may serve it"
+    : (status === 400 || status === 500) && NO_TOOLS.test(bodyText)
+    ? "this target's model cannot call tools; the next may"
+    : undefined;
+  return reason === undefined ? undefined : { action: "next_target", cause: "target", reason };
 }
 
 /** Classifies a failed attempt (table in tests/resilience/classify_test.ts). */

@@ -32,7 +32,6 @@ import { RedisAffinity } from "./redis_affinity.ts";
 import type { SharedAffinity } from "../resilience/shared_affinity.ts";
 
 export { MAX_PENDING_COUNTERS } from "./spend_queue.ts";
-export { keyIdSecret } from "./guard_entries.ts";
 
 /** How long a guard hash is kept after its last write (the longest cool-down ccp sets). */
 const KEEP_MS = 30 * 60_000;

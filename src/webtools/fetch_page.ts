@@ -88,7 +88,7 @@ export async function fetchPage(url: string, deps: FetchDeps): Promise<FetchOutc
             "user-agent": "ccp-web-fetch",
           },
           ...(pinned ? { client: pinned.client } : {}),
-        } as RequestInit);
+        });
         const location = response.headers.get("location");
         if (response.status >= 300 && response.status < 400 && location) {
           await response.body?.cancel();

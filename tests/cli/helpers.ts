@@ -61,6 +61,14 @@ export async function inTempDir(
   }
 }
 
+/** Where deno keeps its cache (`DENO_DIR`, else as `deno info` says), for a child with another HOME. */
+export async function denoCacheDir(): Promise<string> {
+  const set = Deno.env.get("DENO_DIR");
+  if (set !== undefined) return set;
+  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output();
+  return JSON.parse(new TextDecoder().decode(out.stdout)).denoDir as string;
+}
+
 /** The environment spawned ccp processes get: enough for deno to find its cache, no CCP_* or MODEL. */
 export function childEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
   // The config and the usage ledger stay inside the test's directory.

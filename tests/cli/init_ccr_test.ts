@@ -3,7 +3,7 @@ import { runCli } from "../../src/cli/run.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
-import { childEnv, inTempDir, runCcp, testContext } from "./helpers.ts";
+import { childEnv, denoCacheDir, inTempDir, runCcp, testContext } from "./helpers.ts";
 
 const MOCK_KEY = "sk-mock-literal-0123456789";
 const TOKEN = "ccr-client-token-abcdef";
@@ -51,11 +51,11 @@ function ccrConfig(mockUrl: string): string {
 
 /** The environment of a spawned ccp whose home is inside `dir`, with deno's cache where it was. */
 async function homeEnv(dir: string): Promise<Record<string, string>> {
-  const denoDir = Deno.env.get("DENO_DIR") ?? await (async () => {
-    const info = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output();
-    return JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string;
-  })();
-  return childEnv(dir, { HOME: `${dir}/home`, USERPROFILE: `${dir}/home`, DENO_DIR: denoDir });
+  return childEnv(dir, {
+    HOME: `${dir}/home`,
+    USERPROFILE: `${dir}/home`,
+    DENO_DIR: await denoCacheDir(),
+  });
 }
 
 Deno.test("init --from ccr converts CCR's config.json, passes check, serves through it", async () => {

@@ -1,6 +1,7 @@
 /** install.sh against a fake release served on 127.0.0.1, as on an air-gapped mirror. */
 
 import assert from "node:assert/strict";
+import { runs } from "../helpers/programs.ts";
 import { ROOT } from "./helpers.ts";
 
 const SHELL = await shellToUse();
@@ -616,15 +617,6 @@ Deno.test({
     });
   },
 });
-
-async function runs(program: string, args: string[]): Promise<boolean> {
-  try {
-    return (await new Deno.Command(program, { args, stdout: "null", stderr: "null" }).output())
-      .success;
-  } catch {
-    return false;
-  }
-}
 
 /** What install.sh runs, from whichever of these the system has. */
 const PROGRAMS = (

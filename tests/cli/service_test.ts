@@ -10,7 +10,7 @@ import {
   systemdQuote,
   xmlEscape,
 } from "../../src/cli/service_render.ts";
-import { childEnv, ROOT, runCcp, startTaskFlags, testContext } from "./helpers.ts";
+import { childEnv, denoCacheDir, ROOT, runCcp, startTaskFlags, testContext } from "./helpers.ts";
 
 Deno.test("RUNTIME_FLAGS and PERMISSION_FLAGS are exactly those of `deno task start`", async () => {
   assert.deepEqual([...RUNTIME_FLAGS, ...PERMISSION_FLAGS], await startTaskFlags());
@@ -653,11 +653,11 @@ Deno.test({
     try {
       // An empty PATH: no service manager is run, whatever this machine has.
       await Deno.mkdir(`${dir}/bin`);
-      const denoDir = Deno.env.get("DENO_DIR") ?? await (async () => {
-        const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output();
-        return JSON.parse(new TextDecoder().decode(out.stdout)).denoDir as string;
-      })();
-      const env = childEnv(dir, { PATH: `${dir}/bin`, HOME: `${dir}/home`, DENO_DIR: denoDir });
+      const env = childEnv(dir, {
+        PATH: `${dir}/bin`,
+        HOME: `${dir}/home`,
+        DENO_DIR: await denoCacheDir(),
+      });
       const ccp = (action: string) => runCcp(["service", action], { cwd: dir, env });
       const unit = `${dir}/xdg/systemd/user/ccp.service`;
 

@@ -5,17 +5,9 @@
  */
 
 import assert from "node:assert/strict";
+import { runs } from "../helpers/programs.ts";
 import { runCli } from "../../src/cli/run.ts";
 import { testContext } from "./helpers.ts";
-
-async function runs(program: string, args: string[]): Promise<boolean> {
-  try {
-    return (await new Deno.Command(program, { args, stdout: "null", stderr: "null" }).output())
-      .success;
-  } catch {
-    return false;
-  }
-}
 
 const ANALYZE = Deno.build.os === "linux" && await runs("systemd-analyze", ["--version"]);
 const PLISTLIB = await runs("python3", ["-c", "import plistlib"]);

@@ -11,9 +11,8 @@
 
 import assert from "node:assert/strict";
 import { type RunningCcp, startGuardedCcp } from "../helpers/ccp.ts";
-import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
-import { claudeWorkspace } from "../helpers/claude_print.ts";
-import { testConfig } from "../helpers/config.ts";
+import { findClaude } from "../helpers/claude.ts";
+import { claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
 import {
   markOf,
   type Move,
@@ -59,25 +58,7 @@ function script(view: View): Move {
   };
 }
 
-/** The stream-json events of one `claude -p` run. */
-async function run(work: string, home: string, url: string, args: string[]): Promise<Obj[]> {
-  const out = await runClaude(
-    [...args, ...STREAM_JSON, "--permission-mode", "acceptEdits", "--allowedTools", "Bash", "Read"],
-    work,
-    claudeEnv(home, url),
-    45_000,
-  );
-  const stdout = new TextDecoder().decode(out.stdout);
-  const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj);
-  assert.ok(
-    events.some((e) => e.type === "result"),
-    `no result:\n${stdout}\n${new TextDecoder().decode(out.stderr)}`,
-  );
-  return events;
-}
-
-/** The last result event: what `claude -p` ends with. */
-const finalResult = (events: Obj[]) => events.findLast((e) => e.type === "result")!;
+const TOOLS = { tools: ["Bash", "Read"] };
 
 for (const wire of WIRES) {
   Deno.test({
@@ -89,15 +70,15 @@ for (const wire of WIRES) {
     fn: async () => {
       const ws = await claudeWorkspace("ccp-background-");
       const model = startAgentModel(wire, script);
-      const config = testConfig({
-        providers: [model.provider],
-        routes: { default: model.target },
-        authToken: "e2e-token",
-      });
-      let ccp: RunningCcp = await startGuardedCcp(config);
+      let ccp: RunningCcp = await startGuardedCcp(model.config);
       const logs: string[] = [];
       try {
-        const events = await run(ws.work, ws.home, ccp.url, ["-p", "Build in the background"]);
+        const { events } = await printStreamJson(
+          ws,
+          ccp.url,
+          ["-p", "Build in the background"],
+          TOOLS,
+        );
         const context = () => `${JSON.stringify(events)}\n${model.problems}\n${logs.join("")}`;
         logs.push(...ccp.logs);
         // The turn that started the command, then the one the notification began.
@@ -124,11 +105,11 @@ for (const wire of WIRES) {
 
         // ccp restarts: a new instance, nothing of the first kept.
         await ccp.close();
-        ccp = await startGuardedCcp(config);
-        const more = await run(ws.work, ws.home, ccp.url, ["-p", "--continue", "again?"]);
+        ccp = await startGuardedCcp(model.config);
+        const more = await printStreamJson(ws, ccp.url, ["-p", "--continue", "again?"], TOOLS);
         logs.push(...ccp.logs);
-        assert.equal(finalResult(more).is_error, false, context());
-        assert.equal(finalResult(more).result, `Earlier the build said ${OUTPUT}.`, context());
+        assert.equal(more.result.is_error, false, context());
+        assert.equal(more.result.result, `Earlier the build said ${OUTPUT}.`, context());
         assert.deepEqual(model.problems, [], context());
         assert.equal(model.bodies.length, 5, context());
         const resumed = model.views[4]!;

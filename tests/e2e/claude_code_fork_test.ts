@@ -12,8 +12,8 @@
 
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
-import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
-import { claudeWorkspace } from "../helpers/claude_print.ts";
+import { findClaude } from "../helpers/claude.ts";
+import { type ClaudeWorkspace, claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
 import { testConfig } from "../helpers/config.ts";
 import { SKIP_SIGNATURE } from "../../src/translate/gemini/contents.ts";
 import {
@@ -64,29 +64,9 @@ function script(view: View): Move {
   };
 }
 
-async function run(work: string, home: string, url: string): Promise<{ result: Obj; all: string }> {
-  const out = await runClaude(
-    [
-      "-p",
-      PROMPT,
-      ...STREAM_JSON,
-      "--permission-mode",
-      "acceptEdits",
-      "--allowedTools",
-      "Bash",
-      "Agent",
-    ],
-    work,
-    claudeEnv(home, url),
-    45_000,
-  );
-  const stdout = new TextDecoder().decode(out.stdout);
-  const result = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj)
-    .findLast((e) => e.type === "result");
-  const all = `${stdout}\n${new TextDecoder().decode(out.stderr)}`;
-  assert.ok(result, `no result:\n${all}`);
-  return { result, all };
-}
+/** The prompt run with Bash and Agent allowed: its result, and all it printed. */
+const run = (ws: ClaudeWorkspace, url: string) =>
+  printStreamJson(ws, url, ["-p", PROMPT], { tools: ["Bash", "Agent"] });
 
 /** What the parent's call looks like in the fork's history: its thinking taken out. */
 const strippedMark = (wire: Wire) => wire === "gemini" ? SKIP_SIGNATURE : "";
@@ -108,14 +88,10 @@ for (const wire of WIRES) {
     fn: async () => {
       const ws = await claudeWorkspace("ccp-fork-");
       const model = startAgentModel(wire, script);
-      const ccp = await startGuardedCcp(testConfig({
-        providers: [model.provider],
-        routes: { default: model.target },
-        authToken: "e2e-token",
-      }));
+      const ccp = await startGuardedCcp(model.config);
       try {
-        const { result, all } = await run(ws.work, ws.home, ccp.url);
-        const context = `${all}\n${model.problems}\n${ccp.logs.join("")}`;
+        const { result, output } = await run(ws, ccp.url);
+        const context = `${output}\n${model.problems}\n${ccp.logs.join("")}`;
         assert.equal(result.is_error, false, context);
         assert.equal(result.result, "The fork said forked-out.", context);
         assert.deepEqual(model.problems, [], context);
@@ -159,8 +135,8 @@ Deno.test({
       authToken: "e2e-token",
     }));
     try {
-      const { result, all } = await run(ws.work, ws.home, ccp.url);
-      const context = `${all}\n${main.problems}\n${sub.problems}\n${ccp.logs.join("")}`;
+      const { result, output } = await run(ws, ccp.url);
+      const context = `${output}\n${main.problems}\n${sub.problems}\n${ccp.logs.join("")}`;
       assert.equal(result.result, "The fork said forked-out.", context);
       assert.deepEqual([main.problems, sub.problems], [[], []], context);
       assert.deepEqual(main.views.map(isFork), [false, false], context);

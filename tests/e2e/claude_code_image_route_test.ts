@@ -11,8 +11,13 @@
 
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
-import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
-import { claudeWorkspace, PNG_1X1 } from "../helpers/claude_print.ts";
+import { findClaude } from "../helpers/claude.ts";
+import {
+  type ClaudeWorkspace,
+  claudeWorkspace,
+  PNG_1X1,
+  printStreamJson,
+} from "../helpers/claude_print.ts";
 import { testConfig } from "../helpers/config.ts";
 import { SKIP_SIGNATURE } from "../../src/translate/gemini/contents.ts";
 import {
@@ -48,18 +53,9 @@ function imageModel(view: View): Move {
     : { think: "Nothing to see.", text: "No picture reached me." };
 }
 
-async function run(work: string, home: string, url: string, args: string[]): Promise<Obj> {
-  const out = await runClaude(
-    [...args, ...STREAM_JSON, "--permission-mode", "acceptEdits", "--allowedTools", "Bash", "Read"],
-    work,
-    claudeEnv(home, url),
-    45_000,
-  );
-  const stdout = new TextDecoder().decode(out.stdout);
-  const result = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj)
-    .findLast((e) => e.type === "result");
-  assert.ok(result, `no result:\n${stdout}\n${new TextDecoder().decode(out.stderr)}`);
-  return result;
+/** The result of one `claude -p` run with Bash and Read allowed. */
+async function run(ws: ClaudeWorkspace, url: string, args: string[]): Promise<Obj> {
+  return (await printStreamJson(ws, url, args, { tools: ["Bash", "Read"] })).result;
 }
 
 Deno.test({
@@ -82,7 +78,7 @@ Deno.test({
       authToken: "e2e-token",
     }));
     try {
-      const first = await run(ws.work, ws.home, ccp.url, ["-p", "What is in pic.png?"]);
+      const first = await run(ws, ccp.url, ["-p", "What is in pic.png?"]);
       const context = () =>
         `${JSON.stringify(first)}\n${main.problems}\n${eyes.problems}\n${ccp.logs.join("")}`;
       assert.equal(first.is_error, false, context());
@@ -104,7 +100,7 @@ Deno.test({
       ]);
       assert.ok(!JSON.stringify(main.bodies).includes("image_url"), "a picture reached DeepSeek");
 
-      const again = await run(ws.work, ws.home, ccp.url, ["-p", "--continue", "again?"]);
+      const again = await run(ws, ccp.url, ["-p", "--continue", "again?"]);
       assert.equal(again.result, "Still a picture of one pixel.", context());
       assert.deepEqual([main.problems, eyes.problems], [[], []], context());
       assert.equal(main.bodies.length, 3, context());

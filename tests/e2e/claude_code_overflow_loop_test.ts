@@ -11,9 +11,8 @@
 
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
-import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
-import { claudeWorkspace } from "../helpers/claude_print.ts";
-import { testConfig } from "../helpers/config.ts";
+import { findClaude } from "../helpers/claude.ts";
+import { claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
 import {
   markOf,
   type Move,
@@ -73,33 +72,16 @@ for (const wire of WIRES) {
     fn: async () => {
       const ws = await claudeWorkspace("ccp-overflow-loop-");
       const model = startAgentModel(wire, loop());
-      const ccp = await startGuardedCcp(testConfig({
-        providers: [model.provider],
-        routes: { default: model.target },
-        authToken: "e2e-token",
-      }));
+      const ccp = await startGuardedCcp(model.config);
       try {
-        const out = await runClaude(
-          [
-            "-p",
-            "Run the three steps",
-            ...STREAM_JSON,
-            "--permission-mode",
-            "acceptEdits",
-            "--allowedTools",
-            "Bash",
-          ],
-          ws.work,
-          claudeEnv(ws.home, ccp.url),
-          45_000,
+        const { events, result, output } = await printStreamJson(
+          ws,
+          ccp.url,
+          ["-p", "Run the three steps"],
+          { tools: ["Bash"] },
         );
-        const stdout = new TextDecoder().decode(out.stdout);
-        const context = `\n${stdout}\n${new TextDecoder().decode(out.stderr)}\n${model.problems}\n${
-          ccp.logs.join("")
-        }`;
-        const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj);
-        const result = events.findLast((e) => e.type === "result");
-        assert.equal(result?.is_error, false, context);
+        const context = `\n${output}\n${model.problems}\n${ccp.logs.join("")}`;
+        assert.equal(result.is_error, false, context);
         assert.equal(result.result, DONE, context);
         const boundary = events.find((e) => e.subtype === "compact_boundary");
         assert.equal((boundary?.compact_metadata as Obj | undefined)?.trigger, "auto", context);

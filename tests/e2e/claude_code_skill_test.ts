@@ -10,9 +10,8 @@
 
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
-import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
-import { claudeWorkspace } from "../helpers/claude_print.ts";
-import { testConfig } from "../helpers/config.ts";
+import { findClaude } from "../helpers/claude.ts";
+import { type ClaudeWorkspace, claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
 import {
   markOf,
   type Move,
@@ -55,26 +54,9 @@ function script(view: View): Move {
   return { think: "Use the skill.", call: { name: "Skill", args: { skill: SKILL, args: "v2" } } };
 }
 
-async function run(work: string, home: string, url: string, args: string[]): Promise<Obj> {
-  const out = await runClaude(
-    [
-      ...args,
-      ...STREAM_JSON,
-      "--permission-mode",
-      "acceptEdits",
-      "--allowedTools",
-      "Bash",
-      "Skill",
-    ],
-    work,
-    claudeEnv(home, url),
-    45_000,
-  );
-  const stdout = new TextDecoder().decode(out.stdout);
-  const result = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj)
-    .findLast((e) => e.type === "result");
-  assert.ok(result, `no result:\n${stdout}\n${new TextDecoder().decode(out.stderr)}`);
-  return result;
+/** The result of one `claude -p` run with the Skill tool and Bash allowed. */
+async function run(ws: ClaudeWorkspace, url: string, args: string[]): Promise<Obj> {
+  return (await printStreamJson(ws, url, args, { tools: ["Bash", "Skill"] })).result;
 }
 
 for (const wire of WIRES) {
@@ -92,13 +74,9 @@ for (const wire of WIRES) {
         `---\nname: ${SKILL}\ndescription: ${DESCRIPTION}\n---\n${BODY}\n`,
       );
       const model = startAgentModel(wire, script);
-      const ccp = await startGuardedCcp(testConfig({
-        providers: [model.provider],
-        routes: { default: model.target },
-        authToken: "e2e-token",
-      }));
+      const ccp = await startGuardedCcp(model.config);
       try {
-        const first = await run(ws.work, ws.home, ccp.url, ["-p", "Write the notes for v2"]);
+        const first = await run(ws, ccp.url, ["-p", "Write the notes for v2"]);
         const context = () =>
           `${JSON.stringify(first)}\n${model.problems}\n${ccp.logs.join("")}\n${
             model.views.map((v) => v.lastTexts.join(" | ").slice(0, 600)).join("\n")
@@ -119,11 +97,7 @@ for (const wire of WIRES) {
           markOf(wire, 2, "Follow the skill."),
         ]);
 
-        const typed = await run(ws.work, ws.home, ccp.url, [
-          "-p",
-          "--continue",
-          `/${SKILL} v3`,
-        ]);
+        const typed = await run(ws, ccp.url, ["-p", "--continue", `/${SKILL} v3`]);
         assert.equal(typed.is_error, false, context());
         assert.equal(typed.result, "Notes for v3 from the typed skill.", context());
         assert.deepEqual(model.problems, [], context());

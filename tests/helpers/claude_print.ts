@@ -1,9 +1,9 @@
 /**
- * A scratch home and working directory for `claude -p` runs, and one run in them with JSON
- * output, as the end-to-end journeys use them.
+ * A scratch home and working directory for `claude -p` runs, and one run in them with JSON or
+ * stream-json output, as the end-to-end journeys use them.
  */
 
-import { claudeEnv, runClaude } from "./claude.ts";
+import { claudeEnv, runClaude, STREAM_JSON } from "./claude.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -64,4 +64,36 @@ export async function printJson(
       `not JSON (exit ${out.code}):\n${text}\n${new TextDecoder().decode(out.stderr)}`,
     );
   }
+}
+
+/** One `claude -p` run's stream-json events, the last `result` among them, and all it printed. */
+export interface StreamJsonRun {
+  readonly events: Obj[];
+  readonly result: Obj;
+  /** stdout, then stderr: for an assertion's message. */
+  readonly output: string;
+}
+
+/**
+ * Runs `claude <args>` with stream-json output against ccp at `url` with edits accepted and
+ * `tools` allowed, killed after `ms`; throws, with what it printed, when no result came.
+ */
+export async function printStreamJson(
+  ws: ClaudeWorkspace,
+  url: string,
+  args: readonly string[],
+  { ms = 45_000, tools }: { ms?: number; tools: readonly string[] },
+): Promise<StreamJsonRun> {
+  const out = await runClaude(
+    [...args, ...STREAM_JSON, "--permission-mode", "acceptEdits", "--allowedTools", ...tools],
+    ws.work,
+    claudeEnv(ws.home, url),
+    ms,
+  );
+  const stdout = new TextDecoder().decode(out.stdout);
+  const output = `${stdout}\n${new TextDecoder().decode(out.stderr)}`;
+  const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj);
+  const result = events.findLast((e) => e.type === "result");
+  if (!result) throw new Error(`no result:\n${output}`);
+  return { events, result, output };
 }

@@ -10,9 +10,14 @@ import assert from "node:assert/strict";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
-import { thinkingTextToolMessage } from "../mocks/anthropic_fixtures.ts";
+import {
+  encodeEvents,
+  openingMessage,
+  thinkingTextToolMessage,
+} from "../mocks/anthropic_fixtures.ts";
 import { readToClose } from "./_sockets.ts";
-import { postMessages } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
 
 const encoder = new TextEncoder();
 
@@ -187,8 +192,6 @@ Deno.test("hostile clients against the server's own limits", async (t) => {
 });
 
 Deno.test("a huge non-streaming upstream answer is cut off at max_response_size with a clear 502", async (t) => {
-  const { startCcp } = await import("../helpers/ccp.ts");
-  const { provider, testConfig } = await import("../helpers/config.ts");
   let sent = 0;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
     // 200 MB of JSON, produced as it is read: ccp must stop reading, not buffer it all.
@@ -242,11 +245,9 @@ Deno.test("a huge non-streaming upstream answer is cut off at max_response_size 
 });
 
 Deno.test("a stream: false request whose upstream streams without end is cut at max_response_size", async (t) => {
-  const { startCcp } = await import("../helpers/ccp.ts");
-  const { provider, testConfig } = await import("../helpers/config.ts");
   let sent = 0;
-  const frame = (event: string, data: unknown) =>
-    encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const frame = (event: string, data: Record<string, unknown>) =>
+    encoder.encode(encodeEvents([{ event, data }]));
   const delta = frame("content_block_delta", {
     type: "content_block_delta",
     index: 0,
@@ -263,16 +264,7 @@ Deno.test("a stream: false request whose upstream streams without end is cut at 
             started = true;
             c.enqueue(frame("message_start", {
               type: "message_start",
-              message: {
-                id: "msg_1",
-                type: "message",
-                role: "assistant",
-                model: "m",
-                content: [],
-                stop_reason: null,
-                stop_sequence: null,
-                usage: { input_tokens: 1, output_tokens: 1 },
-              },
+              message: openingMessage("msg_1", "m", { input_tokens: 1, output_tokens: 1 }),
             }));
             c.enqueue(frame("content_block_start", {
               type: "content_block_start",

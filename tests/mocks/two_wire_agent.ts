@@ -8,10 +8,10 @@
  * signature (Gemini) or reasoning (Chat) of its own, which the checks below find again.
  */
 
-import type { ProviderConfig } from "../../src/config/types.ts";
+import type { Config, ProviderConfig } from "../../src/config/types.ts";
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
-import { provider } from "../helpers/config.ts";
+import { provider, testConfig } from "../helpers/config.ts";
 import { geminiRequestProblem } from "./gemini_strict.ts";
 import { invalidArgument } from "./gemini_wire.ts";
 import { chatChunk } from "./openai_mock.ts";
@@ -59,6 +59,8 @@ export interface AgentModel {
   /** ccp's provider "up" for it, and the route target on it. */
   readonly provider: ProviderConfig;
   readonly target: string;
+  /** A ccp config with this model alone as its default route, behind a token. */
+  readonly config: Config;
   close(): Promise<void>;
 }
 
@@ -219,28 +221,31 @@ export function startAgentModel(wire: Wire, script: (view: View, n: number) => M
     return wire === "gemini" ? geminiAnswer(move, n) : chatAnswer(move, n);
   });
   const root = `http://127.0.0.1:${server.addr.port}`;
+  const up = wire === "gemini"
+    ? provider("up", {
+      type: "gemini",
+      baseUrl: `${root}/v1beta`,
+      apiKeys: ["gemini-key"],
+      authHeader: "x-goog-api-key",
+      maxRetries: 0,
+    })
+    : provider("up", {
+      type: "openai",
+      baseUrl: `${root}/v1`,
+      apiKeys: ["deepseek-key"],
+      authHeader: "bearer",
+      maxRetries: 0,
+      dialect: OPENAI_DIALECTS.deepseek!,
+    });
+  const target = wire === "gemini" ? "up/gemini-3.8-flash" : "up/deepseek-reasoner";
   return {
     wire,
     bodies,
     problems,
     views,
-    provider: wire === "gemini"
-      ? provider("up", {
-        type: "gemini",
-        baseUrl: `${root}/v1beta`,
-        apiKeys: ["gemini-key"],
-        authHeader: "x-goog-api-key",
-        maxRetries: 0,
-      })
-      : provider("up", {
-        type: "openai",
-        baseUrl: `${root}/v1`,
-        apiKeys: ["deepseek-key"],
-        authHeader: "bearer",
-        maxRetries: 0,
-        dialect: OPENAI_DIALECTS.deepseek!,
-      }),
-    target: wire === "gemini" ? "up/gemini-3.8-flash" : "up/deepseek-reasoner",
+    provider: up,
+    target,
+    config: testConfig({ providers: [up], routes: { default: target }, authToken: "e2e-token" }),
     close: () => server.shutdown(),
   };
 }

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
 
@@ -38,14 +38,10 @@ Deno.test("an upstream quoting its URL and headers leaks none of their credentia
         routes: { default: "up/m" },
       }));
       try {
-        const res = await fetch(`${ccp.url}/v1/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            model: "m",
-            max_tokens: 10,
-            messages: [{ role: "user", content: "hi" }],
-          }),
+        const res = await postMessages(ccp.url, {
+          model: "m",
+          max_tokens: 10,
+          messages: [{ role: "user", content: "hi" }],
         });
         const text = await res.text();
         assert.equal(res.status, 400, text);

@@ -5,13 +5,14 @@
  */
 
 import assert from "node:assert/strict";
-import { keyIdSecret, RedisGuards } from "../../src/shared/redis_guards.ts";
+import { keyIdSecret } from "../../src/shared/guard_entries.ts";
+import { RedisGuards } from "../../src/shared/redis_guards.ts";
 import { silentLogger } from "../../src/core/log.ts";
 import { CircuitBreaker } from "../../src/resilience/circuit_breaker.ts";
 import { KeyPool } from "../../src/resilience/key_pool.ts";
 import { Limiter } from "../../src/resilience/limiter.ts";
 import type { SharedSyncInput } from "../../src/resilience/shared_sync.ts";
-import { REDIS_MISSING, startRedis } from "./engines.ts";
+import { REDIS_MISSING, startRedis, until } from "./engines.ts";
 
 const KEY = "sk-guessable-key-0123456789abcdef";
 const TOKEN = "team-token-0123456789abcdef";
@@ -68,9 +69,16 @@ Deno.test({
     try {
       await a.sync(target());
       a.setAside("p", 0, Date.now() + 60_000, 401, "invalid x-api-key");
-      await new Promise((r) => setTimeout(r, 100));
-
-      const fields = await storedFields(redis.port, "sec:guard:p");
+      // The write goes out in the background: wait for it rather than for a guessed time.
+      let fields = "";
+      await until(
+        async () => {
+          fields = await storedFields(redis.port, "sec:guard:p");
+          return fields.includes("a|");
+        },
+        10_000,
+        "the set-aside written to Redis",
+      );
       const id = /a\|([0-9a-f]{12})/.exec(fields)?.[1];
       assert.ok(id, fields);
       // Hashing the guessed key, with or without the domain text ccp put before it, finds nothing.

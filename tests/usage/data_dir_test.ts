@@ -5,16 +5,10 @@
  */
 
 import assert from "node:assert/strict";
-import { childEnv, NOWHERE_YAML, runCcp, spawnCcp } from "../cli/helpers.ts";
+import { childEnv, denoCacheDir, NOWHERE_YAML, runCcp, spawnCcp } from "../cli/helpers.ts";
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
-}
-
-/** Where deno keeps its cache, as `deno info` says. */
-async function denoCacheDir(): Promise<string> {
-  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output();
-  return JSON.parse(new TextDecoder().decode(out.stdout)).denoDir;
 }
 
 /** Serves once with `args` and `env`, answers one Warmup locally, then stops with SIGTERM. */
@@ -67,7 +61,7 @@ Deno.test("data dir: $XDG_DATA_HOME/ccp by default, else ~/.local/share/ccp", as
     assert.deepEqual(await routes(dir, ["--data-dir", `${dir}/xd/ccp`], xdg), [["local", 1]]);
 
     // Another HOME must not move deno's own cache.
-    const denoDir = Deno.env.get("DENO_DIR") ?? await denoCacheDir();
+    const denoDir = await denoCacheDir();
     const home = childEnv(dir, { HOME: `${dir}/home`, DENO_DIR: denoDir });
     delete home.XDG_DATA_HOME;
     await serveOnce(dir, [], home);

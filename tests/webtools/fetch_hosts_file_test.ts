@@ -7,71 +7,26 @@
  */
 
 import assert from "node:assert/strict";
+import { canUnshare, runInNamespace } from "../helpers/namespace.ts";
 
 const SRC = new URL("../../src/webtools/fetch_page.ts", import.meta.url).href;
 
-/** Runs `script` under Deno with `hosts` as /etc/hosts and no reachable name server. */
-async function withHostsFile(hosts: string, script: string) {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_hosts_" });
-  try {
-    await Deno.writeTextFile(`${dir}/hosts`, hosts);
-    // A name server that never answers: only the hosts file can resolve the test's names.
-    await Deno.writeTextFile(
-      `${dir}/resolv.conf`,
-      "nameserver 127.0.0.9\noptions timeout:1 attempts:1\n",
-    );
-    await Deno.writeTextFile(`${dir}/check.ts`, script);
-    const out = await new Deno.Command("unshare", {
-      args: [
-        "-m",
-        "sh",
-        "-c",
-        `mount --bind "$1/hosts" /etc/hosts && mount --bind "$1/resolv.conf" /etc/resolv.conf && ` +
-        `exec "$2" run --quiet --no-lock -A "$1/check.ts"`,
-        "sh",
-        dir,
-        Deno.execPath(),
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    return {
-      code: out.code,
-      stdout: new TextDecoder().decode(out.stdout),
-      stderr: new TextDecoder().decode(out.stderr),
-    };
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/** Whether this machine lets a test bind a file over /etc/hosts in a namespace of its own. */
-async function canUnshare(): Promise<boolean> {
-  if (Deno.build.os !== "linux") return false;
-  try {
-    const out = await new Deno.Command("unshare", {
-      args: ["-m", "mount", "--bind", "/etc/hosts", "/etc/hosts"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
-
 Deno.test({
   name: "web_fetch refuses names that /etc/hosts maps to loopback or private addresses",
-  ignore: !(await canUnshare()),
+  ignore: !(await canUnshare(["-m", "mount", "--bind", "/etc/hosts", "/etc/hosts"])),
   fn: async () => {
-    const result = await withHostsFile(
-      // Names with both families listed need no name server (which would only time out here).
-      "127.0.0.1 localhost\n" +
-        "127.0.0.1 loop.ccp-test\n::1 loop.ccp-test\n" +
-        "10.1.2.3\tlan.ccp-test  other-alias.ccp-test # a comment\n" +
-        "fd00::8 lan.ccp-test other-alias.ccp-test\n" +
-        "fd00::7 six.ccp-test\n",
-      `
+    const result = await runInNamespace({
+      files: {
+        // Names with both families listed need no name server (which would only time out here).
+        "/etc/hosts": "127.0.0.1 localhost\n" +
+          "127.0.0.1 loop.ccp-test\n::1 loop.ccp-test\n" +
+          "10.1.2.3\tlan.ccp-test  other-alias.ccp-test # a comment\n" +
+          "fd00::8 lan.ccp-test other-alias.ccp-test\n" +
+          "fd00::7 six.ccp-test\n",
+        // A name server that never answers: only the hosts file can resolve the test's names.
+        "/etc/resolv.conf": "nameserver 127.0.0.9\noptions timeout:1 attempts:1\n",
+      },
+      script: `
 import { fetchPage } from "${SRC}";
 const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () =>
   new Response("reached", { headers: { "content-type": "text/plain" } }));
@@ -91,7 +46,7 @@ out.allowed = await fetchPage("http://loop.ccp-test:" + port + "/", {
 console.log(JSON.stringify(out));
 await server.shutdown();
 `,
-    );
+    });
     assert.equal(result.code, 0, result.stderr);
     const out = JSON.parse(result.stdout);
     assert.deepEqual(out["loop.ccp-test"], {

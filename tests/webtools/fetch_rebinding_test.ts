@@ -9,67 +9,24 @@
  */
 
 import assert from "node:assert/strict";
+import { canUnshare, runInNamespace } from "../helpers/namespace.ts";
 
 const SRC = new URL("../../src/webtools/fetch_page.ts", import.meta.url).href;
 const TLS = new URL("../fixtures/tls/", import.meta.url).pathname;
 const PUBLIC = "203.0.113.5";
-
-async function inNamespace(script: string) {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_rebind_" });
-  try {
-    // The name is the internal server's as far as the system resolver knows.
-    await Deno.writeTextFile(
-      `${dir}/hosts`,
-      "127.0.0.1 localhost\n127.0.0.1 rebind.test\n::1 rebind.test\n",
-    );
-    await Deno.writeTextFile(`${dir}/check.ts`, script);
-    const out = await new Deno.Command("unshare", {
-      args: [
-        "-m",
-        "-n",
-        "sh",
-        "-c",
-        `ip link set lo up && ip addr add ${PUBLIC}/32 dev lo && ` +
-        `mount --bind "$1/hosts" /etc/hosts && exec "$2" run --quiet --no-lock -A "$1/check.ts"`,
-        "sh",
-        dir,
-        Deno.execPath(),
-      ],
-      env: { DENO_CERT: `${TLS}ca.pem` },
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(30_000),
-    }).output();
-    return {
-      code: out.code,
-      stdout: new TextDecoder().decode(out.stdout),
-      stderr: new TextDecoder().decode(out.stderr),
-    };
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/** Whether this machine lets a test make a network and mount namespace with an address of its own. */
-async function canUnshare(): Promise<boolean> {
-  if (Deno.build.os !== "linux") return false;
-  try {
-    const out = await new Deno.Command("unshare", {
-      args: ["-m", "-n", "sh", "-c", `ip link set lo up && ip addr add ${PUBLIC}/32 dev lo`],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
+const NETWORK = `ip link set lo up && ip addr add ${PUBLIC}/32 dev lo`;
 
 Deno.test({
   name: "web_fetch connects to the address it checked, not to a second lookup's (DNS rebinding)",
-  ignore: !(await canUnshare()),
+  // A network and mount namespace with an address of its own.
+  ignore: !(await canUnshare(["-m", "-n", "sh", "-c", NETWORK])),
   fn: async () => {
-    const result = await inNamespace(`
+    const result = await runInNamespace({
+      // The name is the internal server's as far as the system resolver knows.
+      files: { "/etc/hosts": "127.0.0.1 localhost\n127.0.0.1 rebind.test\n::1 rebind.test\n" },
+      network: NETWORK,
+      env: { DENO_CERT: `${TLS}ca.pem` },
+      script: `
 import { fetchPage } from "${SRC}";
 const cert = Deno.readTextFileSync("${TLS}rebind.test.pem");
 const key = Deno.readTextFileSync("${TLS}rebind.test-key.pem");
@@ -101,7 +58,8 @@ out.https = await fetchPage("https://rebind.test:" + https.addr.port + "/hop", d
 out.system = await fetchPage("http://rebind.test:" + http.addr.port + "/", { ...deps, resolve: undefined });
 console.log(JSON.stringify(out));
 await Promise.all(servers.map((s) => s.shutdown()));
-`);
+`,
+    });
     assert.equal(result.code, 0, result.stderr);
     const out = JSON.parse(result.stdout);
     assert.equal(out.http.ok, true, JSON.stringify(out.http));

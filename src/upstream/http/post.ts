@@ -23,7 +23,7 @@ import { type OutgoingHeaders, secretsSent } from "./headers.ts";
 import { jsonPieces } from "../../core/raw_json.ts";
 import { withScratch } from "../../core/scratch_bytes.ts";
 import { earlyAnswerOf, earlyError, type FailedStart } from "./early_error.ts";
-import { findPreset } from "../../providers/catalog.ts";
+import { missingKeyAdvice } from "../../config/from_tree.ts";
 import { missingEndpointAdvice } from "./missing_endpoint.ts";
 import { missingModelAdvice } from "./missing_model.ts";
 import { statusStandsFor } from "./model_fault.ts";
@@ -211,14 +211,6 @@ function withoutCredentials(
   let out = text;
   for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join("[redacted]");
   return out;
-}
-
-/** What to set when a provider that sends ccp's own key has none; undefined when it has one. */
-function missingKeyAdvice(provider: ProviderConfig): string | undefined {
-  if (provider.apiKeys.length > 0 || provider.auth !== "key") return undefined;
-  if (provider.missingKey) return provider.missingKey;
-  const variable = provider.preset ? findPreset(provider.preset)?.keyEnv : undefined;
-  return variable ?? `api_key under providers.${provider.id} in config.yaml`;
 }
 
 /** What {@link postJsonLearning} sends: the body as an object, and where refusals are learned. */
