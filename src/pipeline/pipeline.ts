@@ -151,7 +151,7 @@ export class Pipeline {
       );
       return { answer, headers: routeHeaders(recorder) };
     }
-    const windows = await chainWindows(chain, variants, request.inputTokens);
+    const windows = await chainWindows(chain, variants, request);
     if (windows) recorder.record.passed = windows.passed;
     const dispatched = await this.#dispatcher(
       request,

@@ -43,6 +43,7 @@ function setup(
   opts: { small: number; large: number; declare?: "small" | "both"; chain?: string },
 ) {
   const seen: string[] = [];
+  const counts = { made: 0 };
   let tokens = 0;
   const small = upstream("small", seen, opts.small, () => tokens);
   const large = upstream("large", seen, opts.large, () => tokens);
@@ -60,10 +61,11 @@ providers:
 routes: { default: ${opts.chain ?? "[small/m, large/m]"} }
 `,
     }),
-    { countTokens: () => Promise.resolve(tokens) },
+    { countTokens: () => (counts.made++, Promise.resolve(tokens)) },
   );
   return {
     seen,
+    counts,
     logs: ccp.logs,
     /** Sends a prompt of `n` tokens (as both ccp's count and the upstreams see it). */
     send: async (n: number) => {
@@ -202,6 +204,25 @@ Deno.test("after a refusal as too long, a window no larger is passed without sen
       "large/m (refused as too long), small/m (not sent: window 32000, a window of 100000 refused)",
     );
     assert.equal(res.headers.get("x-ccp-provider"), "large", "the last target tried");
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("no count is made for the chain that its first target would not make itself", async () => {
+  // The small target, in the middle, declares its window; the first one does not, and counts
+  // nothing to send its request: neither does the chain.
+  const env = setup({
+    small: 32_000,
+    large: 100_000,
+    declare: "small",
+    chain: "[large/m, small/m, large/m]",
+  });
+  try {
+    const served = await env.send(50_000);
+    assert.equal(served.res.status, 200);
+    assert.deepEqual(env.seen, ["large"]);
+    assert.equal(env.counts.made, 0, "ccp counted no prompt its first target did not need");
   } finally {
     await env.close();
   }
