@@ -16,12 +16,24 @@ import { fileUrlToPath } from "./service_render.ts";
 /** The routes Claude Code's main loop lands on: its opus and sonnet names, or the default. */
 const MAIN_LOOP_ROUTES = ["opus", "sonnet", "default"] as const;
 
-/** A route's first target's context window, when the config knows it. */
+/**
+ * A route's context window, when the config knows it: the largest along its chain, since a
+ * prompt too long for one target goes on to the next larger one (a small local model first, a
+ * large hosted one after it), and Claude Code must not compact while that one holds the session.
+ * Unknown when a target of the chain declares none: it may hold more than any declared.
+ */
 function routeContextWindow(config: Config, route: string): number | undefined {
-  const first = ownValue(config.routes, route)?.[0];
-  const provider = first ? config.providers[first.provider] : undefined;
-  if (!first || !provider) return undefined;
-  return (first.settings?.contextWindow ?? settingsFor(provider, first.model).contextWindow);
+  const chain = ownValue(config.routes, route) ?? [];
+  let largest: number | undefined;
+  for (const target of chain) {
+    const provider = config.providers[target.provider];
+    const window = provider
+      ? target.settings?.contextWindow ?? settingsFor(provider, target.model).contextWindow
+      : undefined;
+    if (window === undefined) return undefined;
+    largest = Math.max(largest ?? 0, window);
+  }
+  return largest;
 }
 
 /**

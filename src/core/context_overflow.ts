@@ -187,6 +187,15 @@ function readOverflow(status: number, message: string): Overflow | undefined {
   return {};
 }
 
+/** How Anthropic's over-long prompt refusal begins, the words Claude Code compacts on. */
+export const PROMPT_TOO_LONG = "prompt is too long";
+
+/** The window a `prompt is too long: N tokens > M maximum` message names (M), when it names one. */
+export function statedWindow(message: string): number | undefined {
+  const m = /^prompt is too long: \d+ tokens > (\d+) maximum/.exec(message);
+  return m ? Number(m[1]) : undefined;
+}
+
 /**
  * Anthropic's sentence for an overflow: the max_tokens one when the prompt alone fits (Claude
  * Code then asks for fewer output tokens), else "prompt is too long" (it compacts).

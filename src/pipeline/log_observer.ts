@@ -25,6 +25,7 @@ export function formatRecord(r: Readonly<RequestRecord>, errorChars = 300): stri
   if (r.stream !== undefined) parts.push(r.stream ? "stream" : "json");
   if (r.route !== undefined) parts.push(`[${r.route}]`);
   if (r.attempts.length > 1) parts.push(`attempts=${r.attempts.length}${failedAttempts(r)}`);
+  if (r.passed?.length) parts.push(`passed: ${r.passed.join(", ")}`);
   if (r.error) {
     const cut = r.error.length > errorChars ? `${r.error.slice(0, errorChars)}…` : r.error;
     parts.push(`(${cut})`);
@@ -88,6 +89,7 @@ function recordFields(r: Readonly<RequestRecord>): Record<string, unknown> {
       reason: a.reason,
       duration_ms: Math.round(a.durationMs * 10) / 10,
     })),
+    passed: r.passed,
   };
 }
 

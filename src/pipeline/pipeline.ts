@@ -31,6 +31,8 @@ import { lazyImport } from "../core/lazy_modules.ts";
 import { credentialRef } from "../upstream/http/headers.ts";
 import type { CredentialRef } from "../resilience/credential_holds.ts";
 import { priceOf } from "../usage/prices.ts";
+import { chainOf, chainWindows } from "./chain.ts";
+import type { ChainWindows } from "../resilience/chain_windows.ts";
 
 /** What the pipeline is built from; everything impure is injected. */
 export interface PipelineDeps {
@@ -149,6 +151,8 @@ export class Pipeline {
       );
       return { answer, headers: routeHeaders(recorder) };
     }
+    const windows = await chainWindows(chain, variants, request);
+    if (windows) recorder.record.passed = windows.passed;
     const dispatched = await this.#dispatcher(
       request,
       variants,
@@ -156,6 +160,7 @@ export class Pipeline {
       recorder,
       { credential, keys: balanced.keys },
       config,
+      windows,
     ).dispatch(chain, signal);
     balanced.served(dispatched.target);
     // What the upstream asked to show the client (a passthrough plan's usage), then ccp's own.
@@ -313,6 +318,7 @@ export class Pipeline {
     { credential, keys }: Sender,
     // The config the request started with: a reload while it retries does not change its body.
     config: Config,
+    windows?: ChainWindows,
   ): Dispatcher<AttemptSuccess> {
     const transports = this.#deps.transports;
     const budgets = this.#deps.budgets;
@@ -326,6 +332,7 @@ export class Pipeline {
       ...(this.#deps.sharedGuards ? { shared: this.#deps.sharedGuards } : {}),
       ...(credential ? { credential } : {}),
       ...(keys ? { affinity: keys } : {}),
+      ...(windows ? { windows } : {}),
       ...(budgets?.sharedChecks
         ? { sharedBudgets: (ref) => budgets.sharedChecks!(client, ref.provider, ref.model) }
         : {}),
@@ -359,7 +366,10 @@ export class Pipeline {
   }
 }
 
-/** `x-ccp-route`, and the provider and upstream model that served (or were tried last). */
+/**
+ * `x-ccp-route`, the provider and upstream model that served (or were tried last), and
+ * `x-ccp-passed`: the targets passed over for their context window, and why.
+ */
 export function routeHeaders(recorder: Recorder): Record<string, string> {
   const { route, provider, model } = recorder.record;
   const headers: Record<string, string> = { "request-id": recorder.record.id };
@@ -372,6 +382,10 @@ export function routeHeaders(recorder: Recorder): Record<string, string> {
     headers["x-ccp-provider"] = provider;
     headers["x-ccp-model"] = headerSafe(model);
   }
+  const passed = recorder.record.passed;
+  if (passed?.length) {
+    headers["x-ccp-passed"] = passed.join(", ").replace(/[^\x20-\x7e]+/g, (t) => headerSafe(t));
+  }
   return headers;
 }
 
@@ -382,15 +396,4 @@ export function unreachableHint(config: Config): string | undefined {
   const ccp = Deno.build.standalone ? "ccp" : "deno task start";
   return "ccp found no config and is using its built-in default (a local Ollama): start Ollama " +
     `(\`ollama serve\`), or run \`${ccp} init\` / set MODEL=provider/model to use another provider`;
-}
-
-// Route variants carry settings; the dispatcher hands back the same target objects.
-function chainOf(resolution: Resolution, config: Config) {
-  const variants = new Map<DispatchTarget, ModelSettings>();
-  const chain = resolution.chain.map((t) => {
-    const target: DispatchTarget = { provider: config.providers[t.provider]!, model: t.model };
-    if (t.settings) variants.set(target, t.settings);
-    return target;
-  });
-  return { chain, variants };
 }

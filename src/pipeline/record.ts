@@ -76,6 +76,8 @@ export interface RequestRecord {
    */
   price?: Price;
   readonly attempts: AttemptRecord[];
+  /** Targets passed over for their context window, and why (`local/qwen3 (refused as too long)`). */
+  passed?: string[];
   /** HTTP status sent to the client (200 for a stream that later failed mid-way). */
   status: number;
   outcome: RequestOutcome;

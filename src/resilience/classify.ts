@@ -1,6 +1,6 @@
 /** Decides what to do after a failed upstream attempt: retry, rotate the key, move on, or give up. */
 
-import { PER_MINUTE_TOO_LARGE } from "../core/context_overflow.ts";
+import { PER_MINUTE_TOO_LARGE, PROMPT_TOO_LONG } from "../core/context_overflow.ts";
 import { ProxyError } from "../core/errors.ts";
 import { explicitRetryAfter, retryAfterFromBody, retryAfterFromHeaders } from "./backoff.ts";
 import { claudePlanLimitsModel, claudePlanReset, isPlanLimit, planResetAt } from "./plan_reset.ts";
@@ -189,6 +189,18 @@ function targetRefusal({ status, bodyText = "" }: Failure): Classification | und
   return reason === undefined ? undefined : { action: "next_target", cause: "target", reason };
 }
 
+/**
+ * Whether the failure is a prompt too long for this target's context window: the refusal ccp
+ * words as Anthropic's `prompt is too long` (every provider's wording it recognises, whether it
+ * came as an HTTP error or as an error inside a 200). A `max_tokens` that leaves no room is not
+ * one: Claude Code lowers it and sends again.
+ */
+export function isContextOverflow(failure: Failure): boolean {
+  const error = failure.error;
+  return error instanceof ProxyError && error.status === 400 &&
+    error.message.startsWith(PROMPT_TOO_LONG);
+}
+
 /** Classifies a failed attempt (table in tests/resilience/classify_test.ts). */
 export function classify(failure: Failure, ctx: ClassifyContext): Classification {
   const { status } = failure;
@@ -202,6 +214,16 @@ export function classify(failure: Failure, ctx: ClassifyContext): Classification
   // wait serves it, and other keys of the account share the budget; another target may serve it.
   if ((status === 413 || status === 429) && PER_MINUTE_TOO_LARGE.test(failure.bodyText ?? "")) {
     return { action: "next_target", cause: "client" };
+  }
+  // A prompt too long for this target's window: a larger window further on may hold the whole
+  // conversation. No fault of the target or its key, so no breaker or cool-down moves; a route
+  // with one target still answers Claude Code's `prompt is too long`, on which it compacts.
+  if (isContextOverflow(failure)) {
+    return {
+      action: "next_target",
+      cause: "target",
+      reason: "the prompt is too long for this target's context window; a larger one may hold it",
+    };
   }
   if (status === 401 || status === 402 || status === 403) {
     // With passthrough there is no pool to rotate: the client's own credentials were refused

@@ -12,7 +12,7 @@
 
 import type { Logger } from "../core/log.ts";
 import { backoffCeiling, backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
-import { classify, type Failure } from "./classify.ts";
+import { classify } from "./classify.ts";
 import { type Clock, sleep, systemClock } from "./clock.ts";
 import { attemptLine, describeFailure } from "./describe.ts";
 import type { KeyLease } from "./key_pool.ts";
@@ -55,55 +55,9 @@ const NORMAL: TryMode = {};
 
 export type { Dispatched, DispatchTarget } from "./outcome.ts";
 
-/** A failed attempt, as the transport reports it (before any byte reached the client). */
-export interface AttemptFailed extends Failure {
-  readonly ok: false;
-}
-
-/** The transport: one request to one target with one key (undefined for keyless providers). */
-export type AttemptFn<S extends { readonly ok: true }> = (
-  target: DispatchTarget,
-  key: string | undefined,
-  signal: AbortSignal,
-) => Promise<S | AttemptFailed>;
-
-/** Dependencies of a {@link Dispatcher}. */
-export interface DispatcherOptions<S extends { readonly ok: true }> {
-  readonly registry: ResilienceRegistry;
-  readonly attempt: AttemptFn<S>;
-  readonly clock?: Clock;
-  readonly backoff?: Partial<BackoffOptions>;
-  readonly log?: Logger;
-  /** Frees a success that arrived after the client left; defaults to cancelling `result.response`. */
-  readonly discard?: (result: S) => void;
-  /** The budget a target is over and when it resets; such a target is skipped. */
-  readonly overBudget?: (target: TargetRef) => SpentBudget | undefined;
-  /** Guard state shared with other instances (Redis), when configured. */
-  readonly shared?: SharedGuards;
-  /** The shared budget counters a target's request must check (with `shared`). */
-  readonly sharedBudgets?: (target: TargetRef) => readonly SharedBudgetCheck[];
-  /**
-   * False for a call that has a local fallback (count_tokens): it never probes past a cool-down
-   * the upstream announced, nor waits for one to end, since its answer does not need the upstream.
-   */
-  readonly probeAnnouncedWaits?: boolean;
-  /**
-   * False for a side call (count_tokens): another endpoint, whose limits Anthropic counts apart
-   * from Messages, and whose failure a local count covers. It heeds the target's guards but is
-   * no verdict on them: it takes no half-open trial, moves no breaker, and its 429 cools no key.
-   */
-  readonly judgesTarget?: boolean;
-  /**
-   * At most this many re-tries of one target, below its provider's `max_retries`: 0 for a call
-   * with a local fallback (count_tokens), whose client that fallback serves at once, where a
-   * re-try of a failing upstream would only make it wait.
-   */
-  readonly maxRetries?: number;
-  /** The client's own credential, which `auth: passthrough` targets are sent (held per credential). */
-  readonly credential?: CredentialRef;
-  /** The client session's own keys (session affinity), when it has any. */
-  readonly affinity?: KeyAffinity;
-}
+export type { AttemptFailed, AttemptFn, DispatcherOptions } from "./dispatcher_options.ts";
+import type { AttemptFailed, AttemptFn, DispatcherOptions } from "./dispatcher_options.ts";
+import type { ChainWindows } from "./chain_windows.ts";
 
 // Refused keys, a 429 and a model the target lacks (asked anew: pulled, it serves) are no ill health.
 const BREAKER_IGNORES = new Set(["auth", "rate_limit", "local", "target"]);
@@ -129,8 +83,10 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #maxRetries: number;
   readonly #credential?: CredentialRef;
   readonly #affinity?: KeyAffinity;
+  readonly #windows?: ChainWindows;
 
   constructor(options: DispatcherOptions<S>) {
+    this.#windows = options.windows;
     this.#credential = options.credential;
     this.#affinity = options.affinity;
     this.#judgesTarget = options.judgesTarget ?? true;
@@ -161,8 +117,15 @@ export class Dispatcher<S extends { readonly ok: true }> {
     };
     for (const target of chain) {
       signal.throwIfAborted();
+      const why = this.#windows?.pass(target);
+      if (why !== undefined) {
+        this.#log?.debug(`${nameOf(refOf(target))}: skipped, ${why}`);
+        outcomes.push({ kind: "window", target: refOf(target), why });
+        continue;
+      }
       const outcome = await this.#tryTarget(target, signal, counter, NORMAL);
       if ("result" in outcome) return outcome;
+      this.#windows?.ended(target, outcome);
       outcomes.push(outcome);
     }
     const rescued = await lastResort(chain, outcomes, counter, signal, {

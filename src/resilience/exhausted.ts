@@ -67,6 +67,8 @@ function describeOutcome(outcome: TargetOutcome, now: number): string {
       return `${who}: the client's own credential was refused with ${outcome.status} (${
         outcome.status === 429 ? "plan or rate limit" : "not accepted"
       }; tried again in ${secondsUntil(outcome.until, now)}s)`;
+    case "window":
+      return `${who}: passed, ${outcome.why}`;
     case "failed":
       return namesTarget(outcome.detail, outcome.target)
         ? outcome.detail

@@ -103,6 +103,11 @@ export type TargetOutcome =
     readonly until: number;
     readonly budget?: string;
   }
+  /**
+   * Passed without being sent: the prompt cannot fit its declared context window, and a later
+   * target may hold it (`why` says so, for the log and the client's headers).
+   */
+  | { readonly kind: "window"; readonly target: TargetRef; readonly why: string }
   | {
     readonly kind: "failed";
     readonly target: TargetRef;

@@ -138,6 +138,11 @@ ${routes}
   assert.equal(env("  default: p/big\n  haiku: p/tiny"), "1000000");
   // A route whose window is unknown leaves the decision to those that are known.
   assert.equal(env("  default: p/unknown\n  sonnet: p/mid"), "200000");
+  // A chain's window is its largest: a prompt too long for the first goes on to a larger one.
+  assert.equal(env("  default: [p/tiny, p/big]"), "1000000");
+  assert.equal(env("  default: [p/mid, p/tiny]\n  sonnet: [p/tiny, p/small]"), "128000");
+  // A target that declares none may hold more than any declared: the window is unknown.
+  assert.equal(env("  default: [p/tiny, p/unknown]"), undefined);
 });
 
 Deno.test("ccp code: a window below Claude Code's 100k minimum gets a compaction percentage", () => {

@@ -6,6 +6,7 @@ import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { type Ok, provider, scripted, type Step } from "./helpers.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
+import { upstreamHttpError } from "../../src/upstream/errors.ts";
 
 function setup(script: Record<string, Step[]>) {
   const clock = new FakeClock();
@@ -105,4 +106,67 @@ Deno.test("a model that cannot call tools moves on, whatever the server's wordin
   });
   await assert.rejects(other.run([to(provider("a")), to(provider("b"))]));
   assert.deepEqual(other.calls, ["a/m"], "a tool the request got wrong is its own fault");
+});
+
+/** A refusal as the HTTP transport reports it: status, body and the error it words for the client. */
+function refusal(status: number, message: string) {
+  const bodyText = JSON.stringify({ error: { message } });
+  return {
+    status,
+    bodyText,
+    error: upstreamHttpError({
+      provider: "a",
+      model: "m",
+      status,
+      headers: new Headers(),
+      bodyText,
+      keys: [],
+    }),
+  };
+}
+
+const TOO_LONG = refusal(
+  400,
+  "This model's maximum context length is 32768 tokens. However, you requested 50000 tokens.",
+);
+
+Deno.test("a prompt too long for one target moves on, and opens no breaker and cools no key", async () => {
+  const { calls, lines, registry, run } = setup({ a: [TOO_LONG], b: ["ok"] });
+  for (let i = 0; i < 6; i++) {
+    (await run([to(provider("a", { apiKeys: ["k1"] })), to(provider("b"))])).done();
+  }
+  assert.deepEqual(calls.filter((c) => c.startsWith("a/")).length, 6, "a is still sent each one");
+  assert.equal(registry.breaker("a", "m").state, "closed");
+  assert.ok(registry.provider(provider("a", { apiKeys: ["k1"] })).keys.pick("m").ok);
+  assert.ok(
+    lines.some((l) =>
+      l.includes("prompt is too long: 50000 tokens > 32768 maximum") &&
+      l.includes("→ next_target (the prompt is too long for this target's context window")
+    ),
+  );
+});
+
+Deno.test("the last target's refusal as too long is Claude Code's `prompt is too long`", async () => {
+  const { calls, run } = setup({ a: [TOO_LONG] });
+  await assert.rejects(run([to(provider("a"))]), (error: UpstreamError) => {
+    assert.equal(error.status, 400);
+    assert.equal(error.errorType, "invalid_request_error");
+    assert.match(error.message, /^prompt is too long: 50000 tokens > 32768 maximum/);
+    return true;
+  });
+  assert.deepEqual(calls, ["a/m"]);
+});
+
+Deno.test("a max_tokens too large for the window is no overflow: it is answered at once", async () => {
+  const output = refusal(
+    400,
+    "This model's maximum context length is 32768 tokens. However, you requested 36000 tokens (30000 in the messages, 6000 in the completion).",
+  );
+  const { calls, run } = setup({ a: [output], b: ["ok"] });
+  await assert.rejects(
+    run([to(provider("a")), to(provider("b"))]),
+    (error: UpstreamError) =>
+      /^input length and `max_tokens` exceed context limit/.test(error.message),
+  );
+  assert.deepEqual(calls, ["a/m"], "Claude Code lowers max_tokens and sends it again");
 });

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { ChainWindows, SURELY_OVER } from "../../src/resilience/chain_windows.ts";
+import type { DispatchTarget } from "../../src/resilience/dispatcher.ts";
+import { upstreamHttpError } from "../../src/upstream/errors.ts";
+import { provider } from "./helpers.ts";
+
+/** A chain of targets named by id, with their declared windows (undefined: none declared). */
+function chain(windows: Record<string, number | undefined>) {
+  const targets = Object.keys(windows).map((id): DispatchTarget => ({
+    provider: provider(id),
+    model: "m",
+  }));
+  const windowOf = (t: DispatchTarget) => windows[t.provider.id];
+  return { targets, windowOf };
+}
+
+/** The ids of the targets passed before anything was sent, for a prompt of `tokens`. */
+function passedBefore(windows: Record<string, number | undefined>, tokens: number): string[] {
+  const { targets, windowOf } = chain(windows);
+  const plan = new ChainWindows(targets, windowOf, tokens);
+  return targets.filter((t) => plan.pass(t) !== undefined).map((t) => t.provider.id);
+}
+
+Deno.test("chain windows: only a count surely over a window passes it, and only for a later one", () => {
+  // Within the count's error (up to 2.1 times the window), the target is sent the request.
+  assert.deepEqual(passedBefore({ small: 32_000, large: 1_000_000 }, 67_000), []);
+  assert.deepEqual(passedBefore({ small: 32_000, large: 1_000_000 }, 68_000), ["small"]);
+  assert.equal(SURELY_OVER * 32_000, 67_200);
+  // A later target that declares no window may hold it.
+  assert.deepEqual(passedBefore({ small: 32_000, hosted: undefined }, 500_000), ["small"]);
+  // A small target after the one that holds it is left in place (it is a failover for failures).
+  assert.deepEqual(passedBefore({ large: 1_000_000, small: 32_000 }, 100_000), []);
+  // A prompt that fits everywhere passes nothing.
+  assert.deepEqual(passedBefore({ small: 32_000, large: 1_000_000 }, 1_000), []);
+});
+
+Deno.test("chain windows: when no window holds the count, only the largest is sent it", () => {
+  assert.deepEqual(
+    passedBefore({ a: 32_000, b: 128_000, c: 64_000, d: 128_000 }, 1_000_000),
+    ["a", "c", "d"],
+  );
+});
+
+Deno.test("chain windows: without a count nothing is passed before a refusal", () => {
+  const { targets, windowOf } = chain({ small: 32_000, large: 1_000_000 });
+  const plan = new ChainWindows(targets, windowOf);
+  assert.equal(plan.pass(targets[0]!), undefined);
+  assert.deepEqual(plan.passed, []);
+});
+
+Deno.test("chain windows: a refusal as too long passes the windows no larger, by the stated limit", () => {
+  const { targets, windowOf } = chain({ a: undefined, b: 16_000, c: 24_000, d: undefined });
+  const plan = new ChainWindows(targets, windowOf);
+  const bodyText = JSON.stringify({
+    error: { message: "request (30000 tokens) exceeds the available context size (20000 tokens)" },
+  });
+  const error = upstreamHttpError({
+    provider: "a",
+    model: "m",
+    status: 400,
+    headers: new Headers(),
+    bodyText,
+    keys: [],
+  });
+  plan.ended(targets[0]!, {
+    kind: "failed",
+    target: { provider: "a", model: "m" },
+    failure: { status: 400, bodyText, error },
+    verdict: { action: "next_target", cause: "target" },
+    detail: error.message,
+  });
+  assert.match(plan.pass(targets[1]!) ?? "", /no larger than 20000, which refused the prompt/);
+  assert.equal(plan.pass(targets[2]!), undefined, "24k may hold what 20k could not");
+  assert.equal(plan.pass(targets[3]!), undefined, "a window not declared may hold it");
+  assert.deepEqual(plan.passed, [
+    "a/m (refused as too long)",
+    "b/m (not sent: window 16000, a window of 20000 refused)",
+  ]);
+});
