@@ -123,8 +123,9 @@ Examples:
 
 Loads and validates the configuration, then prints the server settings, providers
 (keys redacted), routes and aliases. Exits 1 with a message naming the file and key on
-any error, and when a route or alias sends requests to a provider without the key it
-needs (naming the provider, the routes and the variable to set).
+any error, and when a request can reach a provider without the key it needs, through a
+route, an alias or a provider/model choice (naming the provider, the routes and the
+variable to set).
 
 ${FLAGS_ABOVE_SEARCH}
 

@@ -1,7 +1,9 @@
 /**
- * Providers a route or alias sends requests to that need a key of ccp's and have none: every
- * such request would be refused upstream, so `ccp check` fails on them (start-up only warns, since
- * a chain's other targets may still serve).
+ * Providers a request can reach that need a key of ccp's and have none: every such request would
+ * be refused upstream, so `ccp check` fails on them (start-up only warns, since a chain's other
+ * targets may still serve). A request reaches a provider through a route or alias, and also by
+ * naming it: `provider/model` (or `provider,model`) as its model, in a URL prefix, after the
+ * token or in a subagent tag, whether or not a route uses it.
  */
 
 import { listed } from "../core/text.ts";
@@ -33,9 +35,20 @@ function lacksNeededKey(provider: ProviderConfig): boolean {
 }
 
 /**
+ * Whether some client may choose a provider by name (`explicit` choices): anyone without tokens,
+ * `server.auth_token`, and a named client without a `routes` list or with `explicit` in it.
+ */
+function namedChoicesAllowed(config: Config): boolean {
+  const { authToken, clients = [] } = config.server;
+  if (authToken !== undefined || clients.length === 0) return true;
+  return clients.some((client) => !client.routes || client.routes.includes("explicit"));
+}
+
+/**
  * One line per provider that lacks its key, naming the routes and aliases that need it, their
  * targets and what to set: `ccp.yaml: providers.nim: no API key, needed by route sonnet
- * (nim/glm-4.7): set NIM_KEY, which providers.nim.api_key reads`.
+ * (nim/glm-4.7): set NIM_KEY, which providers.nim.api_key reads`. A provider no route or alias
+ * uses is named by the requests that can reach it: `needed by requests that name it (nim/…)`.
  */
 export function missingKeyProblems(config: Config): string[] {
   const users = new Map<string, { names: string[]; targets: Set<string> }>();
@@ -51,6 +64,15 @@ export function missingKeyProblems(config: Config): string[] {
         entry.targets.add(`${target.provider}/${target.clientModel ? "*" : target.model}`);
         users.set(provider.id, entry);
       }
+    }
+  }
+  if (namedChoicesAllowed(config)) {
+    for (const provider of Object.values(config.providers)) {
+      if (users.has(provider.id) || !lacksNeededKey(provider)) continue;
+      users.set(provider.id, {
+        names: ["requests that name it"],
+        targets: new Set([`${provider.id}/…`]),
+      });
     }
   }
   return [...users].map(([id, { names, targets }]) => {

@@ -2,7 +2,7 @@
  * Fetches one page for `web_fetch`, safely: http and https only; every host resolved and each
  * of its addresses checked before the request, and again at every redirect (followed by hand),
  * except a name only the proxy that fetches it can resolve; the connection made to the checked
- * address, so the name is not resolved a second time (pinned.ts);
+ * addresses, tried in turn, so the name is not resolved a second time (pinned.ts);
  * a byte limit and a time limit; HTML reduced to text. Failures become Anthropic error codes.
  */
 
@@ -77,8 +77,10 @@ export async function fetchPage(url: string, deps: FetchDeps): Promise<FetchOutc
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const checked = await checkDestination(current, deps, signal);
       if ("ok" in checked) return checked;
-      // The connection goes to the address just checked: the name is not resolved again.
-      const pinned = checked.address ? pinnedClient(current, checked.address) : undefined;
+      // The connection goes to an address just checked: the name is not resolved again.
+      const pinned = checked.addresses
+        ? pinnedClient(current, checked.addresses, signal)
+        : undefined;
       try {
         const response = await deps.fetch(current.href, {
           redirect: "manual",
@@ -96,6 +98,11 @@ export async function fetchPage(url: string, deps: FetchDeps): Promise<FetchOutc
           continue;
         }
         return await readPage(current, response, deps.config.maxBytes);
+      } catch (err) {
+        // Fetch reports a relay that reached no address only as a closed connection.
+        const unreachable = signal.aborted ? undefined : pinned?.unreachable();
+        if (unreachable) return failure("url_not_accessible", `${current.host}: ${unreachable}`);
+        throw err;
       } finally {
         pinned?.close();
       }
@@ -111,7 +118,7 @@ export async function fetchPage(url: string, deps: FetchDeps): Promise<FetchOutc
 }
 
 /**
- * Why `url` may not be fetched (scheme, or an address after resolution), or the checked address
+ * Why `url` may not be fetched (scheme, or an address after resolution), or the checked addresses
  * its name resolved to (none when nothing was resolved: an address in the URL, private networks
  * allowed, or a name left to the proxy).
  */
@@ -119,7 +126,7 @@ async function checkDestination(
   url: URL,
   deps: Pick<FetchDeps, "config" | "resolve" | "allowUrl" | "proxied">,
   signal: AbortSignal,
-): Promise<FetchOutcome | { readonly address?: string }> {
+): Promise<FetchOutcome | { readonly addresses?: readonly string[] }> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return failure("url_not_allowed", `the scheme ${url.protocol} is not allowed (http, https)`);
   }
@@ -164,7 +171,7 @@ async function checkDestination(
   }
   // Through a proxy, the proxy connects, to what it resolves: the name is all it can be given.
   if (literal || proxied) return {};
-  return { address: addresses[0]! };
+  return { addresses };
 }
 
 /** `promise`, or the abort's reason once `signal` fires first. */

@@ -1,37 +1,50 @@
 /**
- * An HTTP client for `web_fetch` that connects to the address ccp checked, not to whatever the
+ * An HTTP client for `web_fetch` that connects to the addresses ccp checked, not to whatever the
  * host name resolves to a moment later: a name whose DNS answer changes between the check and the
  * connection (DNS rebinding) would otherwise pass the check with a public address and then reach
  * loopback, the LAN or a cloud metadata service.
  *
- * Deno's fetch cannot be handed an address for a name. For `http` it can send every request of a
- * client to one TCP address (its `tcp` transport), with the URL's own Host header. For `https`
- * that transport speaks plain HTTP, so the client goes through a CONNECT relay on loopback that
- * this fetch alone uses: fetch asks it for a tunnel to the URL's host, the relay connects to the
- * checked address, and TLS runs end to end inside the tunnel, with the URL's name for SNI and the
- * certificate check.
+ * Deno's fetch cannot be handed addresses for a name, so the client goes through a relay on
+ * loopback that this fetch alone uses, and the relay connects to the checked addresses in turn,
+ * as a browser tries a name's addresses: a host with one address down, or an IPv6 address this
+ * machine has no route to, is still reached at another. For `http` the client sends every request
+ * to the relay as to the site (Deno's `tcp` transport, with the URL's own Host header) and the
+ * relay passes the bytes on. For `https` that transport speaks plain HTTP, so the client asks the
+ * relay for a tunnel (CONNECT) to the URL's host, and TLS runs end to end inside it, with the
+ * URL's name for SNI and the certificate check.
  */
 
-/** A client bound to one address; `close` ends it and anything it holds open. */
+/** A client bound to the checked addresses; `close` ends it and anything it holds open. */
 export interface PinnedClient {
   readonly client: Deno.HttpClient;
+  /** Why no address could be connected to, once every one was tried and none answered. */
+  unreachable(): string | undefined;
   close(): void;
 }
 
-/** A client whose connections for `url` all go to `address` (the checked one). */
-export function pinnedClient(url: URL, address: string): PinnedClient {
+/** At most this many of a name's addresses are tried, in the resolver's order. */
+export const MAX_TRIED = 4;
+/** How long one address may take to accept before the next is tried (the last has the rest). */
+export const CONNECT_MS = 3000;
+
+/** A client whose connections for `url` all go to the first of `addresses` that accepts. */
+export function pinnedClient(
+  url: URL,
+  addresses: readonly string[],
+  signal?: AbortSignal,
+): PinnedClient {
   const port = Number(url.port) || (url.protocol === "https:" ? 443 : 80);
-  if (url.protocol !== "https:") {
-    const client = Deno.createHttpClient({
-      // The transport reads its address as a URI's host: an IPv6 one in brackets.
-      proxy: { transport: "tcp", hostname: address.includes(":") ? `[${address}]` : address, port },
-    });
-    return { client, close: () => client.close() };
-  }
-  const relay = connectRelay(url.hostname, port, address);
-  const client = Deno.createHttpClient({ proxy: { url: `http://127.0.0.1:${relay.port}` } });
+  const tried = [...new Set(addresses)].slice(0, MAX_TRIED);
+  const tunnel = url.protocol === "https:" ? `${url.hostname}:${port}`.toLowerCase() : undefined;
+  const relay = openRelay(tried, port, tunnel, signal);
+  const client = Deno.createHttpClient({
+    proxy: tunnel
+      ? { url: `http://127.0.0.1:${relay.port}` }
+      : { transport: "tcp", hostname: "127.0.0.1", port: relay.port },
+  });
   return {
     client,
+    unreachable: relay.unreachable,
     close: () => {
       client.close();
       relay.close();
@@ -43,30 +56,42 @@ export function pinnedClient(url: URL, address: string): PinnedClient {
 const MAX_HEAD = 8192;
 
 /**
- * A loopback listener that answers CONNECT for `host:port` only, by connecting to `address`.
- * Anything else gets 403: it is no general proxy for other programs on this machine.
+ * A loopback listener that connects each client connection to the first of `addresses` that
+ * accepts. With `tunnel` set it first reads a CONNECT for that `host:port` only; anything else
+ * gets 403: it is no general proxy for other programs on this machine. Without it (http), the
+ * bytes go as they come, and can reach only the checked addresses.
  */
-function connectRelay(host: string, port: number, address: string) {
+function openRelay(
+  addresses: readonly string[],
+  port: number,
+  tunnel: string | undefined,
+  signal: AbortSignal | undefined,
+) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const open = new Set<Deno.Conn>();
   let closed = false;
-  const authority = `${host}:${port}`.toLowerCase();
-  const tunnel = async (conn: Deno.Conn) => {
-    const head = await readHead(conn);
-    const target = head && /^CONNECT (\S+) HTTP\/1\.[01]\r\n/.exec(head.text)?.[1]?.toLowerCase();
-    if (!head || target !== authority) return await answer(conn, "403 Forbidden");
-    let upstream: Deno.Conn;
-    try {
-      upstream = await Deno.connect({ hostname: address, port });
-    } catch {
-      return await answer(conn, "502 Bad Gateway");
+  let unreachable: string | undefined;
+  const relay = async (conn: Deno.Conn) => {
+    let rest: Uint8Array = new Uint8Array();
+    if (tunnel) {
+      const head = await readHead(conn);
+      const target = head && /^CONNECT (\S+) HTTP\/1\.[01]\r\n/.exec(head.text)?.[1]?.toLowerCase();
+      if (!head || target !== tunnel) return await answer(conn, "403 Forbidden");
+      rest = head.rest;
     }
+    const connected = await connectFirst(addresses, port, signal);
+    if (typeof connected === "string") {
+      unreachable = connected;
+      if (tunnel) await answer(conn, "502 Bad Gateway");
+      return;
+    }
+    const upstream = connected;
     // A connection that took longer than the fetch is closed, not left open by nobody.
     if (closed) return upstream.close();
     open.add(upstream);
     try {
-      await answer(conn, "200 Connection Established");
-      if (head.rest.length > 0) await upstream.write(head.rest);
+      if (tunnel) await answer(conn, "200 Connection Established");
+      if (rest.length > 0) await upstream.write(rest);
       await Promise.allSettled([
         conn.readable.pipeTo(upstream.writable),
         upstream.readable.pipeTo(conn.writable),
@@ -78,17 +103,48 @@ function connectRelay(host: string, port: number, address: string) {
   void (async () => {
     for await (const conn of listener) {
       open.add(conn);
-      void tunnel(conn).catch(() => {}).finally(() => closeQuietly(conn, open));
+      void relay(conn).catch(() => {}).finally(() => closeQuietly(conn, open));
     }
   })().catch(() => {});
   return {
     port: (listener.addr as Deno.NetAddr).port,
+    unreachable: () => unreachable,
     close: () => {
       closed = true;
       closeQuietly(listener);
       for (const conn of open) closeQuietly(conn, open);
     },
   };
+}
+
+/**
+ * A connection to the first of `addresses` that accepts within CONNECT_MS (the last one: until
+ * `signal`), or, when none does, what each said.
+ */
+async function connectFirst(
+  addresses: readonly string[],
+  port: number,
+  signal: AbortSignal | undefined,
+): Promise<Deno.Conn | string> {
+  const failures: string[] = [];
+  for (const [i, address] of addresses.entries()) {
+    if (signal?.aborted) break;
+    const last = i === addresses.length - 1;
+    const limit = last ? signal : anySignal(signal, AbortSignal.timeout(CONNECT_MS));
+    try {
+      return await Deno.connect({ hostname: address, port, ...(limit ? { signal: limit } : {}) });
+    } catch (err) {
+      const why = limit?.aborted && !signal?.aborted
+        ? `no answer within ${CONNECT_MS} ms`
+        : (err as Error).message;
+      failures.push(`${address}: ${why}`);
+    }
+  }
+  return `no address of the host accepted a connection (${failures.join("; ")})`;
+}
+
+function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
+  return a ? AbortSignal.any([a, b]) : b;
 }
 
 async function answer(conn: Deno.Conn, status: string): Promise<void> {

@@ -177,3 +177,41 @@ Deno.test("environment mode: a MODEL route to a hosted preset without its key fa
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// A hosted preset no route or alias uses: a request still reaches it by naming it (groq/<model> as
+// its model, a URL prefix, a token suffix or a subagent tag), and a transform is kept for it.
+const SPARE = `providers:
+  spare: { preset: groq }
+  lm: { preset: lmstudio }
+routes:
+  default: lm/qwen3-coder
+transforms:
+  spare: { system_append: "Answer briefly." }
+`;
+
+Deno.test("a provider only a request that names it reaches, without its key, fails the check too", async () => {
+  await withConfig(SPARE, async (dir, file) => {
+    const ctx = testContext(dir);
+    assert.equal(await runCli(["check", "--config", file], ctx), 1);
+    assert.deepEqual(ctx.io.stderr, [
+      "ccp: configuration error:\n" +
+      `  ${file}: providers.spare: no API key, needed by requests that name it (spare/…): ` +
+      "set api_key: ${GROQ_API_KEY} under providers.spare in the config file",
+    ]);
+    // No client may name a provider: only the routes are reached, and they need no key.
+    const tokens = SPARE + `clients:
+  - { name: ci, token: "ci-token-0123456789abcdef", routes: [default] }
+`;
+    await Deno.writeTextFile(file, tokens);
+    const closed = testContext(dir);
+    assert.equal(await runCli(["check", "--config", file], closed), 0, closed.io.stderr.join("\n"));
+    // One client that may (explicit in its list) makes the provider reachable again.
+    await Deno.writeTextFile(
+      file,
+      tokens.replace("routes: [default]", "routes: [default, explicit]"),
+    );
+    const open = testContext(dir);
+    assert.equal(await runCli(["check", "--config", file], open), 1);
+    assert.match(open.io.stderr.join("\n"), /providers\.spare: no API key, needed by requests/);
+  });
+});

@@ -302,3 +302,91 @@ Deno.test("relay mends: a gateway's JSON answer gets the same stop reasons", asy
     await upstream.shutdown();
   }
 });
+
+/** A gateway's answer that goes from its last block to message_stop: no message_delta at all. */
+function withoutDelta(blocks: readonly Record<string, unknown>[][], stopLast = true): string {
+  const ev = (data: Record<string, unknown>) =>
+    `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
+  let text = ev({
+    type: "message_start",
+    message: {
+      id: "msg_gw",
+      type: "message",
+      role: "assistant",
+      model: "gw-model",
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 120, output_tokens: 0 },
+    },
+  });
+  blocks.forEach((events, index) => {
+    for (const data of events) text += ev({ ...data, index });
+    if (stopLast || index < blocks.length - 1) text += ev({ type: "content_block_stop", index });
+  });
+  return text + ev({ type: "message_stop" });
+}
+
+const TEXT_BLOCK = [
+  { type: "content_block_start", content_block: { type: "text", text: "" } },
+  { type: "content_block_delta", delta: { type: "text_delta", text: "The tests pass: 42 of 42." } },
+];
+const CALL_BLOCK = [
+  {
+    type: "content_block_start",
+    content_block: { type: "tool_use", id: "toolu_gw", name: "Bash", input: {} },
+  },
+  {
+    type: "content_block_delta",
+    delta: { type: "input_json_delta", partial_json: '{"command":"ls tests"}' },
+  },
+];
+
+Deno.test("relay mends: an answer that ends with message_stop and no message_delta gets one", async (t) => {
+  const answer = withoutDelta([TEXT_BLOCK]);
+  for (const size of [1, 7, answer.length]) {
+    await t.step(`a text answer, in chunks of ${size}: end_turn`, async () => {
+      const events = parseSse(await new Response(relay(answer, size)).text());
+      assert.deepEqual(events.slice(-2).map((e) => e.event), ["message_delta", "message_stop"]);
+      assert.deepEqual(stopReasons(events), ["end_turn"]);
+      assert.equal(claudeCodeReads(events).stopReason, "end_turn");
+      const usage = events.at(-2)!.data.usage as Record<string, number>;
+      assert.ok(usage.output_tokens! > 0, "the output is estimated, not left at 0");
+    });
+  }
+  await t.step("an answer whose last block is a tool call: tool_use", async () => {
+    const events = parseSse(
+      await new Response(relay(withoutDelta([TEXT_BLOCK, CALL_BLOCK]))).text(),
+    );
+    assert.deepEqual(stopReasons(events), ["tool_use"]);
+    assert.equal(claudeCodeReads(events).taken.length, 2);
+  });
+  await t.step("collected into JSON", async () => {
+    const message = await collect(relay(withoutDelta([TEXT_BLOCK, CALL_BLOCK])));
+    assert.equal(message.stop_reason, "tool_use");
+    assert.equal(message.stop_sequence, null);
+    assert.ok(message.usage.output_tokens > 0);
+  });
+  await t.step("a block left open too: its stop, then the delta, then message_stop", async () => {
+    const events = parseSse(
+      await new Response(relay(withoutDelta([TEXT_BLOCK, CALL_BLOCK], false), 5)).text(),
+    );
+    assert.deepEqual(events.slice(-3).map((e) => e.event), [
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
+    const read = claudeCodeReads(events);
+    assert.equal(read.stopReason, "tool_use");
+    assert.deepEqual(read.taken.at(-1)?.input, { command: "ls tests" });
+  });
+  await t.step("a gateway's own message_delta is not doubled", async () => {
+    const own = withoutDelta([TEXT_BLOCK]).replace(
+      "event: message_stop",
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"max_tokens",' +
+        '"stop_sequence":null},"usage":{"output_tokens":9}}\n\nevent: message_stop',
+    );
+    const events = parseSse(await new Response(relay(own)).text());
+    assert.deepEqual(stopReasons(events), ["max_tokens"]);
+  });
+});

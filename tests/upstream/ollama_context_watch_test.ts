@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createLogger } from "../../src/core/log.ts";
 import type { RequestRecord } from "../../src/pipeline/record.ts";
 import { OllamaContextWatch } from "../../src/upstream/ollama/context_watch.ts";
+import { ask, MAX_ANSWER_BYTES } from "../../src/upstream/ollama/context.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
 /**
@@ -145,4 +146,32 @@ Deno.test("no Ollama route: nothing is scheduled, nothing asked", () => {
   watch.ended({ provider: "up", model: "m", attempts: [] } as unknown as RequestRecord);
   assert.equal(asked, 0);
   assert.deepEqual(lines, []);
+});
+
+Deno.test("an Ollama answer past MAX_ANSWER_BYTES is refused, and no more of it is read", async () => {
+  // A server at the configured address that sends without end (broken, or not Ollama).
+  let sent = 0;
+  let cancelled = false;
+  const chunk = new Uint8Array(64 * 1024).fill(0x20);
+  const endless = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      // A bound so that a reader without a cap ends too, with the whole of it read.
+      if (sent >= 4 * MAX_ANSWER_BYTES) return controller.close();
+      sent += chunk.length;
+      controller.enqueue(chunk.slice());
+    },
+    cancel() {
+      cancelled = true;
+    },
+  }, { highWaterMark: 0 });
+  const fetchFn = () => Promise.resolve(new Response(endless, { status: 200 }));
+  await assert.rejects(
+    ask(fetchFn, "http://127.0.0.1:11434/api/show", { method: "POST" }),
+    (err: Error) =>
+      /Ollama at http:\/\/127\.0\.0\.1:11434\/api\/show sent an answer larger than 4 MiB/.test(
+        err.message,
+      ),
+  );
+  assert.ok(cancelled, "the answer was cancelled");
+  assert.ok(sent <= MAX_ANSWER_BYTES + chunk.length, `read ${sent} bytes`);
 });

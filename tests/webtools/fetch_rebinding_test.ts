@@ -14,7 +14,13 @@ import { canUnshare, runInNamespace } from "../helpers/namespace.ts";
 const SRC = new URL("../../src/webtools/fetch_page.ts", import.meta.url).href;
 const TLS = new URL("../fixtures/tls/", import.meta.url).pathname;
 const PUBLIC = "203.0.113.5";
-const NETWORK = `ip link set lo up && ip addr add ${PUBLIC}/32 dev lo`;
+// On the loopback interface too, with nothing listening: it refuses, as a host's address that is
+// down does.
+const DOWN = "203.0.113.7";
+// No route in the namespace: as IPv6 is on a machine without it.
+const NO_ROUTE = "2001:db8::1";
+const NETWORK =
+  `ip link set lo up && ip addr add ${PUBLIC}/32 dev lo && ip addr add ${DOWN}/32 dev lo`;
 
 Deno.test({
   name: "web_fetch connects to the address it checked, not to a second lookup's (DNS rebinding)",
@@ -54,6 +60,13 @@ const deps = {
 const out = {};
 out.http = await fetchPage("http://rebind.test:" + http.addr.port + "/hop", deps);
 out.https = await fetchPage("https://rebind.test:" + https.addr.port + "/hop", deps);
+// A name with several addresses, the first ones unreachable: the next checked one serves.
+const several = { ...deps, resolve: () => Promise.resolve(["${NO_ROUTE}", "${DOWN}", "${PUBLIC}"]) };
+out.severalHttp = await fetchPage("http://rebind.test:" + http.addr.port + "/hop", several);
+out.severalHttps = await fetchPage("https://rebind.test:" + https.addr.port + "/hop", several);
+// None of them serves: the fetch fails saying so, and never reaches the internal server.
+const none = { ...deps, resolve: () => Promise.resolve(["${NO_ROUTE}", "${DOWN}"]) };
+out.none = await fetchPage("http://rebind.test:" + http.addr.port + "/", none);
 // Control: without the test's resolver the system one answers loopback, which is refused.
 out.system = await fetchPage("http://rebind.test:" + http.addr.port + "/", { ...deps, resolve: undefined });
 console.log(JSON.stringify(out));
@@ -67,5 +80,12 @@ await Promise.all(servers.map((s) => s.shutdown()));
     assert.equal(out.https.ok, true, JSON.stringify(out.https));
     assert.equal(out.https.page.text, "public /page");
     assert.equal(out.system.code, "url_not_allowed", JSON.stringify(out.system));
+    assert.equal(out.severalHttp.ok, true, JSON.stringify(out.severalHttp));
+    assert.equal(out.severalHttp.page.text, "public /page");
+    assert.equal(out.severalHttps.ok, true, JSON.stringify(out.severalHttps));
+    assert.equal(out.severalHttps.page.text, "public /page");
+    assert.equal(out.none.code, "url_not_accessible", JSON.stringify(out.none));
+    assert.match(out.none.detail, /no address of the host accepted a connection/);
+    assert.match(out.none.detail, /2001:db8::1: .*203\.0\.113\.7: /);
   },
 });

@@ -77,6 +77,8 @@ class AnthropicFrames implements FrameSource {
   answerChars = 0;
   /** Set by a `message_delta` with its stop reason: only `message_stop` may follow. */
   finishing = false;
+  // The upstream sent a `message_delta` (with a reason or not).
+  #delta = false;
   readonly #decoder = new TextDecoder();
   // Text of an event whose blank line has not arrived yet.
   readonly #held = new HeldText();
@@ -197,8 +199,9 @@ class AnthropicFrames implements FrameSource {
           // Both run: a tool call's start that lacked `input` still marks the answer as calling.
           const completed = this.#completed.see(data, this.answerChars);
           // After the reason is filled in: the client has been told the answer finished.
-          if (data.type === "message_delta" && stopReasonOf(data) !== undefined) {
-            this.finishing = true;
+          if (data.type === "message_delta") {
+            this.#delta = true;
+            if (stopReasonOf(data) !== undefined) this.finishing = true;
           }
           const carried = this.#carried.see(data);
           if (typeof carried === "object") this.answerChars += carried.json.length;
@@ -227,7 +230,7 @@ class AnthropicFrames implements FrameSource {
       }
       if (verdict.kind === "stop") {
         const stop = verdict.unnamed ? named(event, "message_stop") : event;
-        events[kept++] = this.#release() + stop;
+        events[kept++] = this.#release() + this.#missingDelta() + stop;
         events.length = kept;
         return { bytes: joined(events), end: { kind: "stop" } };
       }
@@ -266,6 +269,27 @@ class AnthropicFrames implements FrameSource {
     this.#startSent = true;
     const sent = filled ? withData(event, data) : event;
     return `${startFor(this.#start)}\n\n${sent}`;
+  }
+
+  /**
+   * The `message_delta` of an answer whose upstream went from its last block to `message_stop`
+   * without one, followed by its blank line; "" when it sent one, or opened no answer. Claude Code
+   * takes an assistant message whose stop reason is still null for one being streamed: it leaves
+   * it out of what a side question or a fork sees, of the context-management checks and of usage,
+   * and the session's result reports a null reason with no output tokens. So the answer ends as
+   * Anthropic ends one: `end_turn`, or `tool_use` when it calls a tool, and the output estimated.
+   */
+  #missingDelta(): string {
+    if (this.#delta || this.#rewrite) return "";
+    const data: Record<string, unknown> = {
+      type: "message_delta",
+      delta: { stop_reason: null, stop_sequence: null },
+    };
+    this.#completed.see(data, this.answerChars);
+    noteUsage(this.usage, data);
+    this.#delta = true;
+    this.finishing = true;
+    return `event: message_delta\ndata: ${JSON.stringify(data)}\n\n`;
   }
 
   /**

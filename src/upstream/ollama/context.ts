@@ -10,6 +10,7 @@
 import type { Config } from "../../config/types.ts";
 import { isRecord } from "../../core/json.ts";
 import type { FetchLike } from "../http/clients.ts";
+import { readJsonCapped } from "../http/read_capped.ts";
 
 /**
  * The context Claude Code needs: its system prompt and tool definitions alone take some 15k
@@ -18,6 +19,12 @@ import type { FetchLike } from "../http/clients.ts";
 export const CLAUDE_CODE_CONTEXT = 64_000;
 
 const ASK_MS = 2_000;
+
+/**
+ * The most of an answer read: `/api/show` holds the model's template, license and metadata, some
+ * tens of KiB; a broken or hostile server at the configured address must not fill memory.
+ */
+export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /** Per Ollama provider that a route or alias uses: the models it is asked for. */
 export function ollamaModels(config: Config): Map<string, Set<string>> {
@@ -40,7 +47,7 @@ export function rootOf(baseUrl: string): string {
 
 /**
  * GET (or `init`) `url` within 2 s (or until `init.signal` aborts): its JSON, or undefined when
- * it answers other than 2xx.
+ * it answers other than 2xx. An answer past MAX_ANSWER_BYTES, or not JSON, is an error.
  */
 export async function ask(
   fetchFn: FetchLike,
@@ -54,7 +61,7 @@ export async function ask(
     await response.body?.cancel();
     return undefined;
   }
-  return await response.json();
+  return await readJsonCapped(response, MAX_ANSWER_BYTES, `Ollama at ${url}`);
 }
 
 /** Loaded model name → the context it runs with, from `/api/ps`. */
