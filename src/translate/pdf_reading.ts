@@ -92,8 +92,12 @@ export function pdfSources(body: { readonly messages?: unknown }): Record<string
   return out;
 }
 
-/** Reads the request's PDFs that were not read before, so their stand-ins can be made. */
-export async function readPdfTexts(body: { readonly messages?: unknown }): Promise<void> {
+/**
+ * Reads the request's PDFs that were not read before, so their stand-ins can be made; returns
+ * how many it parsed (those it knew cost a hash, not a parse).
+ */
+export async function readPdfTexts(body: { readonly messages?: unknown }): Promise<number> {
+  let parsed = 0;
   for (const source of pdfSources(body)) {
     let key = keyOfSource.get(source);
     if (key === undefined) {
@@ -115,7 +119,9 @@ export async function readPdfTexts(body: { readonly messages?: unknown }): Promi
     }
     const { extractPdfText } = await lazyImport("translate/pdf_text/extract.ts");
     remember(key, await extractPdfText(bytes));
+    parsed++;
   }
+  return parsed;
 }
 
 /** The reading of PDF `data` (base64 or a data URL) when it was read; `source` saves a hash. */

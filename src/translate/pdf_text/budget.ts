@@ -29,6 +29,11 @@ export class Budget {
     return !this.#spent;
   }
 
+  /** Ends the reading: a limit other than work or time was reached. */
+  exhaust(): void {
+    this.#spent = true;
+  }
+
   /** True once the work or the time ran out. */
   get spent(): boolean {
     return this.#spent;

@@ -19,14 +19,14 @@ const WORD_GAP = 180;
 export class TextCollector {
   #out = "";
   #lineY: number | undefined;
+  #gap = "";
   readonly #fonts = new Map<PdfObj, FontDecoder>();
 
   constructor(readonly doc: PdfDocument, readonly budget: Budget) {}
 
-  /** The text read so far, blank lines squeezed. */
+  /** The text read so far, lines' trailing spaces trimmed. */
   text(): string {
-    return this.#out.split("\n").map((l) => l.trimEnd()).join("\n")
-      .replace(/\n{3,}/g, "\n\n").trim();
+    return this.#out.split("\n").map((l) => l.trimEnd()).join("\n").trim();
   }
 
   /** Reads one content stream's bytes drawn with `resources`. */
@@ -98,19 +98,24 @@ export class TextCollector {
 
   #show(font: FontDecoder, value: PdfObj | undefined): void {
     if (!(value instanceof Uint8Array)) return;
-    this.#out += font(value).replace(/[\u0000-\u0008\u000b-\u001f]/g, "");
+    const text = font(value).replace(/[\u0000-\u0008\u000b-\u001f]/g, "");
+    if (text === "") return;
+    // A break or gap is written before the next text, so moves that show nothing add nothing.
+    if (this.#out !== "" && this.#gap === "\n") this.#out = this.#out.trimEnd() + "\n";
+    else if (this.#out !== "" && this.#gap === " " && !/\s$/.test(this.#out)) this.#out += " ";
+    this.#gap = "";
+    this.#out += text;
   }
 
   #space(): void {
-    if (this.#out !== "" && !/\s$/.test(this.#out)) this.#out += " ";
+    if (this.#gap === "") this.#gap = " ";
   }
 
   /** A new line when the text moved off the current one; else a space when it jumped along it. */
   #moveTo(tm: number[], along: boolean): void {
     const y = tm[5]!;
-    if (this.#lineY !== undefined && Math.abs(y - this.#lineY) > 0.5) {
-      if (this.#out !== "") this.#out += "\n";
-    } else if (along) this.#space();
+    if (this.#lineY !== undefined && Math.abs(y - this.#lineY) > 0.5) this.#gap = "\n";
+    else if (along) this.#space();
     this.#lineY = y;
   }
 

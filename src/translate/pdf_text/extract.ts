@@ -80,8 +80,9 @@ function pagesOf(doc: PdfDocument): Page[] {
   const pages: Page[] = [];
   const seen = new Set<PdfObj>();
   const walk = (node: PdfObj | undefined, inherited: PdfDict | undefined, depth: number) => {
-    if (depth > MAX_TREE_DEPTH || pages.length >= MAX_PAGES || seen.has(node ?? null)) return;
-    if (node instanceof PdfRef) seen.add(node.num);
+    const id = node instanceof PdfRef ? node.num : node ?? null;
+    if (depth > MAX_TREE_DEPTH || pages.length >= MAX_PAGES || seen.has(id)) return;
+    seen.add(id);
     const dict = doc.dict(node);
     if (!dict) return;
     const resources = doc.dict(dict.get("Resources")) ?? inherited;

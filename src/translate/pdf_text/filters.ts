@@ -56,6 +56,8 @@ export async function decodeStream(
     if (budget.inflateLeft <= 0 || budget.spent) return undefined;
     data = await inflate(data, Math.min(MAX_STREAM_BYTES, budget.inflateLeft));
     budget.inflateLeft -= data.byteLength;
+    // The file's allowance spent: what is left unread is not "no text", so reading ends here.
+    if (budget.inflateLeft <= 0) budget.exhaust();
     if (!budget.spend(Math.ceil(data.byteLength / 4096))) return undefined;
   }
   return data;
