@@ -98,6 +98,8 @@ export class TextCollector {
 
   #show(font: FontDecoder, value: PdfObj | undefined): void {
     if (!(value instanceof Uint8Array)) return;
+    // Control characters (a font's unmapped codes, NULs of two-byte strings) are no text.
+    // deno-lint-ignore no-control-regex
     const text = font(value).replace(/[\u0000-\u0008\u000b-\u001f]/g, "");
     if (text === "") return;
     // A break or gap is written before the next text, so moves that show nothing add nothing.
