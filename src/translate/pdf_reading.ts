@@ -19,7 +19,13 @@ const MAX_KEPT_CHARS = 8 * MAX_PDF_TEXT;
 
 /** A reading as kept: the text already cut to what is sent. */
 type Kept =
-  | { readonly kind: "text"; readonly pages: readonly string[]; readonly total: number }
+  | {
+    readonly kind: "text";
+    readonly pages: readonly string[];
+    /** The pages the document has; more than were read when the text was cut. */
+    readonly pageCount: number;
+    readonly cut: boolean;
+  }
   | { readonly kind: "encrypted" | "no_text" | "unreadable" };
 
 const kept = new Map<string, Kept>();
@@ -51,7 +57,6 @@ function remember(key: string, reading: PdfReading): void {
   let entry: Kept;
   if (reading.kind !== "text") entry = reading;
   else {
-    const total = reading.pages.reduce((n, p) => n + p.length, 0);
     const pages: string[] = [];
     let left = MAX_PDF_TEXT;
     for (const page of reading.pages) {
@@ -59,7 +64,8 @@ function remember(key: string, reading: PdfReading): void {
       pages.push(page.slice(0, left));
       left -= page.length;
     }
-    entry = { kind: "text", pages, total };
+    const cut = left < 0 || pages.length < reading.pageCount;
+    entry = { kind: "text", pages, pageCount: reading.pageCount, cut };
   }
   while (kept.size >= MAX_READINGS || (keptChars > MAX_KEPT_CHARS && kept.size > 0)) {
     const [oldest, value] = kept.entries().next().value!;
@@ -117,8 +123,9 @@ export async function readPdfTexts(body: { readonly messages?: unknown }): Promi
       remember(key, { kind: "unreadable" });
       continue;
     }
-    const { extractPdfText } = await lazyImport("translate/pdf_text/extract.ts");
-    remember(key, await extractPdfText(bytes));
+    const { DEFAULT_LIMITS, extractPdfText } = await lazyImport("translate/pdf_text/extract.ts");
+    // Reading stops past what is sent: a long PDF costs its first pages, not all of them.
+    remember(key, await extractPdfText(bytes, { ...DEFAULT_LIMITS, maxChars: MAX_PDF_TEXT + 1 }));
     parsed++;
   }
   return parsed;
@@ -158,10 +165,11 @@ export function pdfStandIn(
     if (count > 1) parts.push(`--- page ${i + 1} ---`);
     parts.push(page);
   });
-  const sent = reading.pages.reduce((n, p) => n + p.length, 0);
-  if (sent < reading.total) {
+  if (reading.cut) {
+    const chars = reading.pages.reduce((n, p) => n + p.length, 0);
     parts.push(
-      `[text cut: the first ${sent} of ${reading.total} characters are shown (to page ${count})]`,
+      `[text cut at ${chars} characters, in page ${count} of ${reading.pageCount}: ` +
+        "ask for the pages after it (the Read tool takes a page range)]",
     );
   }
   parts.push(`[end of ${label}]`);

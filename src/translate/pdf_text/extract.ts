@@ -12,7 +12,13 @@ import { nameOf, type PdfDict, type PdfObj, PdfRef, PdfStream } from "./objects.
 
 /** What reading a PDF gave. */
 export type PdfReading =
-  | { readonly kind: "text"; readonly pages: readonly string[] }
+  | {
+    readonly kind: "text";
+    /** The pages read, in order: all of them, unless `maxChars` was reached first. */
+    readonly pages: readonly string[];
+    /** The pages the document has. */
+    readonly pageCount: number;
+  }
   | { readonly kind: "encrypted" }
   | { readonly kind: "no_text" }
   | { readonly kind: "unreadable" };
@@ -54,14 +60,15 @@ export async function extractPdfText(
     await doc.unpack();
     if (doc.trailer("Encrypt") !== undefined) return { kind: "encrypted" };
     const pages: string[] = [];
+    const all = pagesOf(doc);
     let chars = 0;
-    for (const page of pagesOf(doc)) {
+    for (const page of all) {
       if (budget.spent || chars >= limits.maxChars) break;
       const text = await pageText(doc, page, budget);
       chars += text.length;
       pages.push(text);
     }
-    if (pages.some((p) => p !== "")) return { kind: "text", pages };
+    if (pages.some((p) => p !== "")) return { kind: "text", pages, pageCount: all.length };
     return pages.length > 0 && !budget.spent ? { kind: "no_text" } : { kind: "unreadable" };
   } catch {
     return { kind: "unreadable" };
