@@ -32,6 +32,8 @@ const kept = new Map<string, Kept>();
 let keptChars = 0;
 // A request's document sources, hashed once by readPdfTexts (the translators see the same objects).
 const keyOfSource = new WeakMap<object, string>();
+// Parses under way, by key.
+const reading = new Map<string, Promise<void>>();
 
 /** A content hash of base64 text (two 32-bit FNV-1a lanes and the length). */
 export function pdfKey(data: string): string {
@@ -116,19 +118,30 @@ export async function readPdfTexts(body: { readonly messages?: unknown }): Promi
       kept.set(key, known);
       continue;
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = Uint8Array.fromBase64(base64Of(source.data as string).replace(/\s+/g, ""));
-    } catch {
-      remember(key, { kind: "unreadable" });
+    // Two requests with the same new PDF (parallel subagents) wait for one parse.
+    const pending = reading.get(key);
+    if (pending) {
+      await pending;
       continue;
     }
-    const { DEFAULT_LIMITS, extractPdfText } = await lazyImport("translate/pdf_text/extract.ts");
-    // Reading stops past what is sent: a long PDF costs its first pages, not all of them.
-    remember(key, await extractPdfText(bytes, { ...DEFAULT_LIMITS, maxChars: MAX_PDF_TEXT + 1 }));
+    const work = readOne(key, source.data as string).finally(() => reading.delete(key));
+    reading.set(key, work);
+    await work;
     parsed++;
   }
   return parsed;
+}
+
+async function readOne(key: string, data: string): Promise<void> {
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.fromBase64(base64Of(data).replace(/\s+/g, ""));
+  } catch {
+    return remember(key, { kind: "unreadable" });
+  }
+  const { DEFAULT_LIMITS, extractPdfText } = await lazyImport("translate/pdf_text/extract.ts");
+  // Reading stops past what is sent: a long PDF costs its first pages, not all of them.
+  remember(key, await extractPdfText(bytes, { ...DEFAULT_LIMITS, maxChars: MAX_PDF_TEXT + 1 }));
 }
 
 /** The reading of PDF `data` (base64 or a data URL) when it was read; `source` saves a hash. */

@@ -58,6 +58,11 @@ Deno.test("each PDF is parsed once: a later turn (a new body, the same bytes) on
   assert.equal(await readPdfTexts(turn()), 1);
   assert.equal(await readPdfTexts(turn()), 0);
   assert.equal(await readPdfTexts(turn()), 0);
+  // Two requests at once with a PDF not read yet: one parse, both find the text.
+  const fresh = base64(buildPdf(simpleDocument([plain(linesContent(["read together"]))])));
+  const together = await Promise.all([1, 2].map(() => readPdfTexts(bodyWith(docBlock(fresh)))));
+  assert.deepEqual(together.sort(), [0, 1]);
+  assert.ok(pdfStandIn(fresh, undefined, NOTE).includes("read together"));
   // The same bytes as a data URL (an OpenAI-style file part) find the same reading.
   assert.ok(
     pdfStandIn(`data:application/pdf;base64,${data}`, "a.pdf", NOTE).includes("parsed once"),
