@@ -107,3 +107,67 @@ Deno.test("a Chat server without document support is sent the PDF's text, and it
     await upstream.close();
   }
 });
+
+Deno.test("an Anthropic endpoint marked supports.documents false: Messages and count_tokens get the text", async () => {
+  const seen: { path: string; body: string }[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    seen.push({ path, body: await req.text() });
+    if (path.endsWith("/count_tokens")) return Response.json({ input_tokens: 321 });
+    return Response.json({
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "m",
+      content: [{ type: "text", text: "ok" }],
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage: { input_tokens: 5, output_tokens: 1 },
+    });
+  });
+  const ccp = startCcp(testConfig({
+    providers: [provider("plain", {
+      baseUrl: `http://127.0.0.1:${server.addr.port}`,
+      modelSettings: { "*": { supports: { documents: false } } },
+    })],
+    routes: { default: "plain/glm-4.6" },
+  }));
+  const pdf = buildPdf(simpleDocument([await flate(linesContent(["Anthropic-shaped text"]))]));
+  const messages = [{
+    role: "user",
+    content: [
+      {
+        type: "document",
+        title: "a.pdf",
+        source: { type: "base64", media_type: "application/pdf", data: base64(pdf) },
+      },
+      { type: "text", text: "what does it say?" },
+    ],
+  }];
+  const post = (path: string, extra: Record<string, unknown>) =>
+    fetch(`${ccp.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude-opus-4-5", messages, ...extra }),
+    });
+  try {
+    const res = await post("/v1/messages", { max_tokens: 50 });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    const count = await post("/v1/messages/count_tokens", {});
+    assert.deepEqual(await count.json(), { input_tokens: 321 });
+    assert.deepEqual(seen.map((s) => s.path), ["/v1/messages", "/v1/messages/count_tokens"]);
+    for (const { body } of seen) {
+      const first = (JSON.parse(body) as { messages: { content: { text?: string }[] }[] })
+        .messages[0]!.content[0]!;
+      assert.equal(
+        first.text,
+        '[PDF document "a.pdf": its text, extracted by ccp because this model cannot read PDFs]' +
+          '\nAnthropic-shaped text\n[end of PDF document "a.pdf"]',
+      );
+    }
+  } finally {
+    await ccp.close();
+    await server.shutdown();
+  }
+});

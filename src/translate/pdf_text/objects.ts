@@ -59,11 +59,6 @@ export class Lexer {
     this.pos = pos;
   }
 
-  /** True once every byte is read. */
-  get done(): boolean {
-    return this.pos >= this.bytes.length;
-  }
-
   skipSpace(): void {
     const b = this.bytes;
     while (this.pos < b.length) {
