@@ -47,6 +47,7 @@ interface LazyModuleTypes {
   "config/yaml_text.ts": typeof import("../config/yaml_text.ts");
   "config/without_file.ts": typeof import("../config/without_file.ts");
   "tokens/mod.ts": typeof import("../tokens/mod.ts");
+  "translate/pdf_text/extract.ts": typeof import("../translate/pdf_text/extract.ts");
   "tokens/o200k.ts": typeof import("../tokens/o200k.ts");
   "observe/ui/page.ts": typeof import("../observe/ui/page.ts");
   "observe/ui/state.ts": typeof import("../observe/ui/state.ts");
@@ -81,6 +82,7 @@ export const LAZY_MODULES = [
   "config/yaml_text.ts",
   "config/without_file.ts",
   "tokens/mod.ts",
+  "translate/pdf_text/extract.ts",
   "tokens/o200k.ts",
   "observe/ui/page.ts",
   "observe/ui/state.ts",

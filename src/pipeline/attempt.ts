@@ -17,6 +17,7 @@ import type {
 } from "../upstream/transport.ts";
 import type { Recorder } from "./recorder.ts";
 import { applyTransforms } from "./transforms.ts";
+import { readPdfTextsFor } from "./pdf_texts.ts";
 
 /** What one attempt is sent with. */
 export interface AttemptInput {
@@ -47,6 +48,8 @@ export async function recordedAttempt(
     keyLabel: input.credentialLabel ?? keyLabel(target.provider, key),
     startedAt: Date.now(),
   };
+  // Before the clock starts: reading a PDF's text once is ccp's work, not the upstream's time.
+  await readPdfTextsFor(request.body, { ...target, settings: input.settings }, request.learned);
   const began = performance.now();
   const transport = input.transports[target.provider.type];
   let result: AttemptSuccess | AttemptFailure;

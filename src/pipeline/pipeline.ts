@@ -33,6 +33,7 @@ import type { CredentialRef } from "../resilience/credential_holds.ts";
 import { priceOf } from "../usage/prices.ts";
 import { chainOf, chainWindows } from "./chain.ts";
 import type { ChainWindows } from "../resilience/chain_windows.ts";
+import { pdfsAsText } from "./pdf_texts.ts";
 
 /** What the pipeline is built from; everything impure is injected. */
 export interface PipelineDeps {
@@ -247,6 +248,9 @@ export class Pipeline {
     const config = this.#deps.config();
     const { target: first, keys } = follow(call.resolution, call, config, this.#deps.registry);
     const provider = first ? config.providers[first.provider] : undefined;
+    const { countTokens: count, registry: { learned } } = this.#deps;
+    const asText = first && provider && // PDFs sent as text count as text
+      await pdfsAsText(call.body, { ...first, provider }, learned);
     if (first && provider?.type === "anthropic" && provider.countTokens) {
       // Forwarding a count loads with the first count forwarded.
       const { countUpstream } = await lazyImport("pipeline/count_upstream.ts");
@@ -265,7 +269,7 @@ export class Pipeline {
         return { inputTokens: counted, via: `${provider.id}/${first.model}` };
       }
     }
-    const inputTokens = call.inputTokens ?? await this.#deps.countTokens(call.body);
+    const inputTokens = await (asText ? count(asText) : call.inputTokens ?? count(call.body));
     this.#counted({
       provider: first?.provider ?? NO_PROVIDER,
       model: first?.model ?? NO_PROVIDER,

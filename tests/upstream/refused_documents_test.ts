@@ -24,7 +24,8 @@ const PDF = {
 };
 const note = (name?: string) => ({ type: "text", text: documentNote(name) });
 /** The note as it appears inside a JSON body (its quotes escaped). */
-const NOTE_IN_JSON = JSON.stringify(documentNote("spec.pdf")).slice(1, -1);
+// Without its closing bracket: "JVBER" is no readable PDF, and the note may say so before it.
+const NOTE_IN_JSON = JSON.stringify(documentNote("spec.pdf")).slice(1, -2);
 
 Deno.test("withoutDocuments: each protocol's document becomes a note in that protocol's shape", async (t) => {
   await t.step("Anthropic, also inside a tool result; text documents keep their text", () => {
@@ -258,7 +259,7 @@ Deno.test("supports.documents on a generic openai server: true sends file parts,
         const [sent] = upstream.bodies;
         assert.equal(sent!.includes('"type":"file"'), documents === true);
         assert.equal(sent!.includes(NOTE_IN_JSON), documents === false);
-        if (documents === undefined) assert.match(sent!, /does not accept PDF documents\]/);
+        if (documents === undefined) assert.match(sent!, /does not accept PDF documents[\];]/);
       } finally {
         await ccp.close();
         await upstream.close();

@@ -19,6 +19,7 @@ import { toolReferenceText } from "../anthropic/tool_reference.ts";
 import { followsNote } from "../tool_media_note.ts";
 import type { ToolNamer } from "../tool_names.ts";
 import { pdfFileName } from "../document_name.ts";
+import { pdfStandIn } from "../pdf_reading.ts";
 
 /** Context shared by the message mappers. */
 export interface MapContext {
@@ -81,11 +82,10 @@ function documentParts(block: DocumentBlockParam, ctx: MapContext): ChatContentP
   const what = src.type === "url" && supportsDocuments
     ? "does not fetch documents by URL"
     : "does not accept PDF documents";
-  return [{
-    type: "text",
-    text:
-      `[document${name}${where} omitted: provider "${ctx.provider}" (model ${ctx.model}) ${what}]`,
-  }];
+  const note =
+    `[document${name}${where} omitted: provider "${ctx.provider}" (model ${ctx.model}) ${what}]`;
+  if (src.type !== "base64") return [{ type: "text", text: note }];
+  return [{ type: "text", text: pdfStandIn(src.data, block.title ?? undefined, note, src) }];
 }
 
 /** Text of a tool result plus the images it carried. */

@@ -8,6 +8,7 @@
  * from then on. `supports: { documents: false }` says it before any refusal.
  */
 
+import { pdfStandIn } from "../../translate/pdf_reading.ts";
 import { isRecord, withPartsReplaced } from "./replace_parts.ts";
 
 type Json = Record<string, unknown>;
@@ -60,20 +61,25 @@ function placeholderFor(part: Json): Json | undefined {
   if (part.type === "document" && isRecord(part.source)) {
     const text = documentText(part.source, part.title);
     const title = typeof part.title === "string" ? part.title : undefined;
-    return { type: "text", text: text ?? documentNote(title) };
+    const data = part.source.type === "base64" ? part.source.data : undefined;
+    return {
+      type: "text",
+      text: text ?? pdfStandIn(data, title, documentNote(title), part.source),
+    };
   }
+  // The PDFs of a built body stand in by their text too (a data URL, or Gemini's base64).
   if (part.type === "file" && isRecord(part.file)) {
-    const name = part.file.filename;
-    return { type: "text", text: documentNote(typeof name === "string" ? name : undefined) };
+    const name = typeof part.file.filename === "string" ? part.file.filename : undefined;
+    return { type: "text", text: pdfStandIn(part.file.file_data, name, documentNote(name)) };
   }
   if (part.type === "input_file") {
     const name = typeof part.filename === "string" ? part.filename : undefined;
-    return { type: "input_text", text: documentNote(name) };
+    return { type: "input_text", text: pdfStandIn(part.file_data, name, documentNote(name)) };
   }
   // Gemini: documents are the only non-image media ccp sends (images are refused_images.ts's).
   const media = isRecord(part.inlineData) ? part.inlineData : part.fileData;
   if (isRecord(media) && !String(media.mimeType ?? "").startsWith("image/")) {
-    return { text: documentNote() };
+    return { text: pdfStandIn(media.data, undefined, documentNote()) };
   }
   return undefined;
 }
