@@ -5,7 +5,7 @@
  * and respond.
  */
 
-import { type HeaderReader, headerSafe } from "../core/headers.ts";
+import type { HeaderReader } from "../core/headers.ts";
 import type { Config, ModelSettings } from "../config/types.ts";
 import { type ProxyError, toProxyError, UpstreamError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
@@ -25,6 +25,7 @@ import { balance, follow } from "./balance.ts";
 import type { KeyAffinity } from "../resilience/key_choice.ts";
 import { type CountRecord, NO_PROVIDER, type RequestObserver } from "./record.ts";
 import { Recorder, type RecordStart } from "./recorder.ts";
+import { routeHeaders } from "./route_headers.ts";
 import type { SpentBudget } from "../resilience/outcome.ts";
 import type { SharedBudgetCheck, SharedGuards } from "../resilience/shared_sync.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
@@ -368,29 +369,6 @@ export class Pipeline {
           .catch(() => {}),
     });
   }
-}
-
-/**
- * `x-ccp-route`, the provider and upstream model that served (or were tried last), and
- * `x-ccp-passed`: the targets passed over for their context window, and why.
- */
-export function routeHeaders(recorder: Recorder): Record<string, string> {
-  const { route, provider, model } = recorder.record;
-  const headers: Record<string, string> = { "request-id": recorder.record.id };
-  // An alias or route name may be any text, a header value only Latin-1: what is past ASCII is
-  // percent-encoded, the rule before it kept (`alias:opus-%E6%A8%A1`).
-  if (route !== undefined) {
-    headers["x-ccp-route"] = route.replace(/[^\x20-\x7e]+/g, (text) => headerSafe(text));
-  }
-  if (provider !== undefined && model !== undefined) {
-    headers["x-ccp-provider"] = provider;
-    headers["x-ccp-model"] = headerSafe(model);
-  }
-  const passed = recorder.record.passed;
-  if (passed?.length) {
-    headers["x-ccp-passed"] = passed.join(", ").replace(/[^\x20-\x7e]+/g, (t) => headerSafe(t));
-  }
-  return headers;
 }
 
 /** Advice for a connection error when ccp runs on its embedded default. */

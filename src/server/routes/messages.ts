@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import { SSE_HEADERS } from "../../core/sse.ts";
 import { admitMessagesRequest } from "../../protocols/anthropic_request_gate.ts";
-import { routeHeaders } from "../../pipeline/pipeline.ts";
+import { routeHeaders } from "../../pipeline/route_headers.ts";
 import { type ResolutionInput, resolveRouteCounted, RouteRefused } from "../../routing/resolve.ts";
 import { subagentTag, withoutSubagentTag } from "../../routing/scenarios.ts";
 import { mistypedProviderNote } from "../../routing/mistyped.ts";
