@@ -62,9 +62,11 @@ export interface Classification {
 // balance or no resource package" and 1309 (its GLM Coding Plan expired), Anthropic's
 // `enforced_spend_limit_reached`, Gemini's "prepayment credits are depleted". Such a key serves
 // again once someone pays or the month turns, not in seconds. OpenAI's and Gemini's per-minute
-// limits also say "exceeded your current quota", so that phrase alone is no sign.
+// limits also say "exceeded your current quota", so that phrase alone is no sign. The Chinese
+// messages ("insufficient balance", "plan expired") are written as escapes, so the module's text
+// stays one byte per character.
 const SPENT =
-  /insufficient_quota|exceeded_current_quota|credit_balance_exhausted|(?:organization|project)_(?:spend|usage)_limit_exceeded|enforced_spend_limit_reached|used all available credits|credits are depleted|insufficient balance|no resource package|余额不足|out of credits|"(?:code|type)"\s*:\s*"?1309\b|套餐已到期/i;
+  /insufficient_quota|exceeded_current_quota|credit_balance_exhausted|(?:organization|project)_(?:spend|usage)_limit_exceeded|enforced_spend_limit_reached|used all available credits|credits are depleted|insufficient balance|no resource package|\u4f59\u989d\u4e0d\u8db3|out of credits|"(?:code|type)"\s*:\s*"?1309\b|\u5957\u9910\u5df2\u5230\u671f/i;
 
 // Other words that mark a 429 as the whole key or account being limited, not one model's limit.
 const WHOLE_KEY =
@@ -98,7 +100,7 @@ function creditsSpent(failure: Failure, ctx: ClassifyContext): boolean {
 
 // Body phrases that mark a 429 as provider-wide capacity rather than this key's quota.
 const CAPACITY = /overloaded|capacity|server is busy|temporarily unavailable|try again later/i;
-// Deno's fetch wraps the reason in `cause`: "client error (Connect): tcp connect error: …".
+// Deno's fetch wraps the reason in `cause`: "client error (Connect): tcp connect error: ...".
 // A port fetch never requests ("Requests to port 1 are blocked") fails the same way every time.
 const CONNECT =
   /\(Connect\)|Requests to port \d+ are blocked|connection refused|dns error|failed to lookup|name or service not known|no such host|network is unreachable|certificate|\btls\b|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/i;

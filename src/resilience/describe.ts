@@ -28,5 +28,5 @@ export function describeFailure(failure: Failure, keys: readonly string[] = []):
     text = innermost(failure.error);
   }
   const clean = scrubSecrets(text, keys);
-  return clean.length > MAX_SNIPPET ? `${clean.slice(0, MAX_SNIPPET)}…` : clean;
+  return clean.length > MAX_SNIPPET ? `${clean.slice(0, MAX_SNIPPET)}\u2026` : clean;
 }

@@ -1,5 +1,5 @@
 /**
- * Usage and stop-reason mapping for Chat Completions → Anthropic: const tables and
+ * Usage and stop-reason mapping for Chat Completions -> Anthropic: const tables and
  * small pure functions shared by the streaming and non-streaming paths.
  */
 
@@ -12,7 +12,7 @@ import type {
 import { newMessageId } from "../anthropic/ids.ts";
 import type { ChatUsage } from "../../protocols/openai_chat.ts";
 
-/** `finish_reason` → `stop_reason`. */
+/** `finish_reason` -> `stop_reason`. */
 export const STOP_REASON_OF_FINISH: Readonly<Record<string, StopReason>> = {
   stop: "end_turn",
   eos: "end_turn",

@@ -163,7 +163,7 @@ const ANTHROPIC_OVERFLOW = /^(?:prompt is too long|input length and `max_tokens`
 /**
  * What the client is told of an upstream's error event: its words after the provider's name, but
  * Anthropic's overflow sentences as they came (Claude Code compacts on them), and an over-long
- * prompt in another server's words (llama.cpp's, Ollama's "The prompt is too long: N, …") led by
+ * prompt in another server's words (llama.cpp's, Ollama's "The prompt is too long: N, ...") led by
  * Anthropic's sentence.
  */
 export function midStreamMessage(upstream: string, type: string, message: string): string {
