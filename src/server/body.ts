@@ -140,6 +140,10 @@ async function readBounded(
         throw tooLarge(maxBytes);
       }
       collected.add(chunk);
+      // All the declared bytes are here: no read for the end. That last read would leave Deno's
+      // 64 KiB buffer for it attached to the request's body stream, which lives as long as the
+      // answer does (an open stream's largest single holding after a Claude Code request).
+      if (!encoding && collected.size === declared) break;
     }
     if (timedOut) throw late(timeoutMs);
   } finally {
