@@ -337,11 +337,6 @@ async function serveConnection(
         if (bodyLeft !== "unknown") bodyLeft -= body;
         if (bodyLeft === 0) requestSent();
       }
-      // Between requests the connection waits in a read with this buffer, through the whole
-      // answer: a large body grew it to 64 KiB, which each open stream then held. A view left in
-      // `data` would hold it as well while the loop waits.
-      data = NO_BYTES;
-      if (bodyLeft === 0 && headLength === 0) buffer.rest();
     }
     // The client finished sending: let the server see the end of its input too.
     await backend!.closeWrite().catch(() => {});
@@ -365,11 +360,6 @@ class ReadBuffer {
   static readonly SMALL = 4 * 1024;
   static readonly LARGE = 64 * 1024;
   bytes = new Uint8Array(ReadBuffer.SMALL);
-
-  /** Back to the small size, once the bytes read are no longer needed in place. */
-  rest(): void {
-    if (this.bytes.byteLength > ReadBuffer.SMALL) this.bytes = new Uint8Array(ReadBuffer.SMALL);
-  }
 
   /** Called after each read of `n` bytes, once the bytes read are no longer needed in place. */
   filled(n: number): void {
