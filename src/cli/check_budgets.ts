@@ -29,7 +29,7 @@ export async function budgetLines(config: Config, engines: CheckEngines): Promis
     lines.push(
       `  ${s.label}: ${amount(s, s.spent)} of ${amount(s, s.limit)} per ${s.budget.per} ` +
         `(${percent}%; routed away at ${away}%; resets ${new Date(s.resetsAt).toISOString()})` +
-        (s.exhausted ? " — SPENT: requests skip it" : ""),
+        (s.exhausted ? " \u2014 SPENT: requests skip it" : ""),
     );
   }
   for (const u of unpricedTargets(config)) lines.push(`  note: ${unpricedWarning(u)}`);

@@ -41,7 +41,7 @@ export async function findOnPath(
 }
 
 /**
- * The variables that make Claude Code talk to a cloud's endpoint (Bedrock, Vertex, …) and ignore
+ * The variables that make Claude Code talk to a cloud's endpoint (Bedrock, Vertex, ...) and ignore
  * ANTHROPIC_BASE_URL: left set, not one request would reach ccp.
  */
 const CLOUD_SWITCHES = [
@@ -76,7 +76,7 @@ export function claudeEnv(
   // With ANTHROPIC_API_KEY set, Claude Code prefers it (or asks about it) over the token.
   const { ANTHROPIC_API_KEY: _dropped, ...rest }: Record<string, string> = env;
   for (const name of CLOUD_SWITCHES) delete rest[name];
-  // deno task sets INIT_CWD and npm_config_user_agent (`deno/…`) for the task it runs, and only
+  // deno task sets INIT_CWD and npm_config_user_agent (`deno/...`) for the task it runs, and only
   // where they are absent: left in claude's environment, every deno task claude runs would
   // inherit ccp's start directory as its own INIT_CWD.
   if (rest.npm_config_user_agent?.startsWith("deno/")) {

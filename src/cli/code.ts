@@ -82,7 +82,7 @@ async function loginChoice(
   return keepLogin(env, own);
 }
 
-/** Runs `ccp code [claude args…]`; returns claude's exit code (1 when it cannot start). */
+/** Runs `ccp code [claude args...]`; returns claude's exit code (1 when it cannot start). */
 export async function runCode(
   ctx: CliContext,
   flags: CliFlags,

@@ -2,7 +2,7 @@
  * `ccp code` beside a ccp that is already running uses that one, with that one's config and
  * token. One question to it, before claude starts, tells both what could go wrong: a ccp started
  * elsewhere with another token would refuse every request (and Claude Code can only say "Not
- * logged in · Please run /login"), and a `MODEL=… ccp code` typed while `ccp` runs in another
+ * logged in · Please run /login"), and a `MODEL=... ccp code` typed while `ccp` runs in another
  * terminal would silently get the other ccp's routes. When the two disagree on the default
  * route, one line says so.
  */

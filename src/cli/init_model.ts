@@ -1,6 +1,6 @@
 /**
- * `ccp init` after the Quick start: `MODEL=nvidia_nim/… NVIDIA_NIM_API_KEY=… ccp code` works, the
- * user runs `ccp init` to add a second model, and the config file, which from then on is read
+ * `ccp init` after the Quick start: `MODEL=nvidia_nim/... NVIDIA_NIM_API_KEY=... ccp code` works,
+ * the user runs `ccp init` to add a second model, and the config file, which from then on is read
  * instead of MODEL, used to send everything to a local Ollama. With MODEL* variables set, init
  * writes their routes and the providers they name into the template, each key read through its
  * variable (never written into the file).
@@ -17,7 +17,7 @@ import type { Target } from "../config/types.ts";
 /** The template carrying the MODEL* routes, and what init says about it; undefined without them. */
 export interface ModelTemplate {
   readonly text: string;
-  /** `default → nvidia_nim/moonshotai/kimi-k2.5`, one per route written. */
+  /** `default -> nvidia_nim/moonshotai/kimi-k2.5`, one per route written. */
   readonly routes: readonly string[];
   /** Key variables the file reads (set now, perhaps only in this shell). */
   readonly keyVariables: readonly string[];
@@ -79,7 +79,7 @@ export function modelTemplate(env: Readonly<Record<string, string>>): ModelTempl
   }
   return {
     text,
-    routes: routes.map(({ route, chain }) => `${route} → ${formatChain(chain)}`),
+    routes: routes.map(({ route, chain }) => `${route} \u2192 ${formatChain(chain)}`),
     keyVariables,
   };
 }

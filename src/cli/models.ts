@@ -16,7 +16,7 @@ export async function runModels(ctx: CliContext, flags: CliFlags): Promise<numbe
   const width = Math.max(0, ...rows.map((row) => row.id.length));
   for (const row of rows) {
     const line = `${row.id.padEnd(width)}  ${row.kind}`;
-    ctx.io.out(row.kind === "model" ? line : `${line}  → ${row.chain}`);
+    ctx.io.out(row.kind === "model" ? line : `${line}  \u2192 ${row.chain}`);
   }
   return 0;
 }

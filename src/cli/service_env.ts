@@ -10,7 +10,7 @@ import { dirnamePath, joinPath } from "../config/paths.ts";
 import type { CliFlags } from "./args.ts";
 
 /**
- * The variables of an environment-only setup (`MODEL=…`, LiteLLM's `BIG_MODEL`, …) that come
+ * The variables of an environment-only setup (`MODEL=...`, LiteLLM's `BIG_MODEL`, ...) that come
  * from this shell alone: set here, absent from the config dir's `.env`. A service starts with
  * an environment of its own, so it would run on the built-in default instead.
  */
@@ -84,7 +84,7 @@ const SETTINGS: readonly (readonly [string, keyof CliFlags | undefined])[] = [
 ];
 
 /**
- * ccp's settings (`CCP_PORT`, `CCP_AUTH_TOKEN`, …) set in this shell, in no flag given to
+ * ccp's settings (`CCP_PORT`, `CCP_AUTH_TOKEN`, ...) set in this shell, in no flag given to
  * install and not in the config dir's `.env`: the service would run without them (CCP_CONFIG and
  * CCP_DATA_DIR are written into the unit as flags).
  */

@@ -13,7 +13,7 @@ export interface StartFacts {
 
 const slashes = (path: string) => path.replace(/\\/g, "/").replace(/\/+$/, "");
 
-/** The project directory (the one with deno.json) as a path, `C:/…` on Windows. */
+/** The project directory (the one with deno.json) as a path, `C:/...` on Windows. */
 export function projectDirOf(mainUrl: string): string {
   return slashes(decodeURIComponent(new URL("..", mainUrl).pathname)).replace(
     /^\/([A-Za-z]:)/,
@@ -26,7 +26,7 @@ export function projectDirOf(mainUrl: string): string {
  * command in INIT_CWD, which a compiled ccp would have as its own working directory. INIT_CWD is
  * also set by npm, yarn and pnpm for their scripts, and passed down to every process they
  * start; deno task sets it only where it is absent, and with it npm_config_user_agent
- * (`deno/2.9.6 npm/? …`), likewise only where absent, while those runners write their own name
+ * (`deno/2.9.6 npm/? ...`), likewise only where absent, while those runners write their own name
  * there. So INIT_CWD is deno task's only when the user agent beside it is Deno's, and ccp runs in
  * the project's directory: anywhere else, ccp was not started by the project's task.
  */

@@ -89,14 +89,14 @@ export function configSourceText(config: Config): string {
 }
 
 function chain(targets: readonly Target[]): string {
-  return targets.map((t) => `${t.provider}/${t.model}`).join(" → ");
+  return targets.map((t) => `${t.provider}/${t.model}`).join(" \u2192 ");
 }
 
-/** One line per route and alias: `sonnet → local/qwen3-coder → nim/z-ai/glm4.7`. */
+/** One line per route and alias: `sonnet -> local/qwen3-coder -> nim/z-ai/glm4.7`. */
 export function routeLines(config: Config): string[] {
   return [
-    ...Object.entries(config.routes).map(([name, t]) => `route ${name} → ${chain(t)}`),
-    ...Object.entries(config.aliases).map(([name, t]) => `alias ${name} → ${chain(t)}`),
+    ...Object.entries(config.routes).map(([name, t]) => `route ${name} \u2192 ${chain(t)}`),
+    ...Object.entries(config.aliases).map(([name, t]) => `alias ${name} \u2192 ${chain(t)}`),
   ];
 }
 

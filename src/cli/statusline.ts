@@ -59,8 +59,8 @@ export function statusText(usage: SessionUsage | SessionView | undefined): strin
   const t = usage.totals;
   const cost = t.priced > 0 ? ` · ${usd(t.costNanoUsd / 1e9)}` : "";
   const cache = t.cacheReadTokens > 0 ? ` (+${short(t.cacheReadTokens)} cached)` : "";
-  return `ccp ▸ ${served} · ${short(t.inputTokens)} in${cache} / ${short(t.outputTokens)} out · ` +
-    `${t.requests} req${cost}`;
+  const tokens = `${short(t.inputTokens)} in${cache} / ${short(t.outputTokens)} out`;
+  return `ccp \u25b8 ${served} · ${tokens} · ${t.requests} req${cost}`;
 }
 
 /** Runs `ccp statusline`; `input` replaces standard input (tests). Always exits 0. */

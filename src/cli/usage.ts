@@ -95,7 +95,7 @@ config.yaml exists or the file cannot be read.
 
 --from litellm --from-file PATH converts a LiteLLM proxy config.yaml the same way: each
 model_list name becomes an alias of its deployments in order (fallbacks after them), the
-first one also the default route and the first naming a tier (sonnet, …) that tier's route;
+first one also the default route and the first naming a tier (sonnet, \u2026) that tier's route;
 master_key the auth token, num_retries and timeout the provider defaults, and max_tokens,
 rpm, temperature and reasoning_effort per deployment.
 

@@ -20,7 +20,7 @@ export function defaultConfig(input: { env: EnvMap; flags?: ServerFlags }): Conf
   const problems: string[] = [];
   const tuning = tuningFromEnv(env);
   problems.push(...tuning.problems);
-  // Keys and base URLs set for other tools (OPENAI_API_KEY, ANTHROPIC_API_KEY…) must not keep the
+  // Keys and base URLs set for other tools (OPENAI_API_KEY, ANTHROPIC_API_KEY...) must not keep the
   // default from starting: a preset they describe badly is left out with a warning.
   const leftOut: string[] = [];
   const providers = envProviders(

@@ -9,7 +9,7 @@ import { DEFAULT_BACKOFF } from "../resilience/backoff.ts";
  * their last 4 would reveal too much of them.
  */
 export function redactKey(key: string): string {
-  return key.length >= 12 ? `…${key.slice(-4)}` : "…";
+  return key.length >= 12 ? `\u2026${key.slice(-4)}` : "\u2026";
 }
 
 /** Hides the password of a URL with credentials (proxies are often written user:pass@host). */
@@ -93,7 +93,7 @@ function formatTransform(t: Transform): string {
 }
 
 /**
- * "nim/z-ai/glm4.7 [effort high] → local/qwen3-coder"; a weighted route
+ * "nim/z-ai/glm4.7 [effort high] -> local/qwen3-coder"; a weighted route
  * "spread by weight: a/m (3) | b/m (1) | c/m (failover only)".
  */
 function formatChain(chain: readonly Target[]): string {
@@ -104,7 +104,7 @@ function formatChain(chain: readonly Target[]): string {
     const weight = !spread ? "" : t.weight === 0 ? " (failover only)" : ` (${t.weight})`;
     return `${t.provider}/${model}${settings ? ` [${settings}]` : ""}${weight}`;
   });
-  return spread ? `spread by weight: ${items.join(" | ")}` : items.join(" → ");
+  return spread ? `spread by weight: ${items.join(" | ")}` : items.join(" \u2192 ");
 }
 
 /** One provider as a few indented lines. */
@@ -164,7 +164,7 @@ export function describeConfig(config: Config): string {
     ? "environment variables in LiteLLM style (PREFERRED_PROVIDER, BIG_MODEL, SMALL_MODEL; " +
       "no config file, no MODEL variable)"
     : config.source.kind === "env"
-    ? "environment variables (MODEL, MODEL_OPUS, …; no config file found)"
+    ? "environment variables (MODEL, MODEL_OPUS, \u2026; no config file found)"
     : "built-in default (no config file, no MODEL variable)";
   const s = config.server;
   const lines = [
@@ -186,7 +186,7 @@ export function describeConfig(config: Config): string {
   }
   lines.push("Routes:");
   for (const [name, chain] of Object.entries(config.routes)) {
-    lines.push(`  ${name} → ${formatChain(chain)}${scenarioNote(name, config)}`);
+    lines.push(`  ${name} \u2192 ${formatChain(chain)}${scenarioNote(name, config)}`);
   }
   const transforms = Object.entries(config.transforms ?? {});
   if (transforms.length > 0) {
@@ -239,7 +239,7 @@ export function describeConfig(config: Config): string {
   const aliases = Object.entries(config.aliases);
   if (aliases.length > 0) {
     lines.push("Aliases:");
-    for (const [name, chain] of aliases) lines.push(`  ${name} → ${formatChain(chain)}`);
+    for (const [name, chain] of aliases) lines.push(`  ${name} \u2192 ${formatChain(chain)}`);
   }
   if (config.warnings.length > 0) {
     lines.push("Warnings:");

@@ -20,7 +20,7 @@ const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/;
 
 /**
  * Where the `}` that closes the reference opening at `open` is, or -1. A default may hold
- * references of its own (`${A:-${B}}`), so inner `${` … `}` pairs are skipped.
+ * references of its own (`${A:-${B}}`), so inner `${` ... `}` pairs are skipped.
  */
 function closingBrace(text: string, open: number): number {
   let depth = 0;

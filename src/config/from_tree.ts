@@ -1,5 +1,5 @@
 /**
- * The pure core of YAML mode: a config file's parsed tree + environment + flags → a validated,
+ * The pure core of YAML mode: a config file's parsed tree + environment + flags -> a validated,
  * frozen Config. The tree comes from the YAML parser (from_yaml.ts) or from the loader's cache of
  * parsed trees (tree_cache.ts), which spares a start the parser.
  */
@@ -47,7 +47,7 @@ const PROVIDER_ID = /^[A-Za-z0-9_.-]+$/;
 
 /**
  * Picks the provider's preset: `preset:`, else its id when that is a preset id and no type is set
- * (so `ollama: {base_url: …}` keeps the ollama preset). null means an unknown preset, already reported.
+ * (so `ollama: {base_url: ...}` keeps the ollama preset). null means an unknown preset, already reported.
  */
 function presetFor(
   id: string,
@@ -209,9 +209,9 @@ export function configFromTree(input: ParsedConfigInput): Config {
       like ? ` (${like} is set: did you mean \${${like}}?)` : ""
     }`;
   });
-  // The README's `MODEL=… ccp` after `ccp init`: the file wins and the variable is dropped.
+  // The README's `MODEL=... ccp` after `ccp init`: the file wins and the variable is dropped.
   const unread = [...Object.keys(MODEL_VARIABLES), "MODEL_FALLBACKS"].filter((name) =>
-    // `${MODEL}` or `${MODEL:-…}`; `${MODEL_HAIKU}` does not read MODEL.
+    // `${MODEL}` or `${MODEL:-...}`; `${MODEL_HAIKU}` does not read MODEL.
     envValue(env, name) !== undefined && !new RegExp(`\\$\\{${name}(?:\\}|:-)`).test(input.text)
   );
   if (unread.length > 0) {
@@ -220,7 +220,7 @@ export function configFromTree(input: ParsedConfigInput): Config {
         `variables only through \${VAR} (routes: {default: "\${MODEL}"}); or remove the file`,
     );
   }
-  // Provider id → the unset variable its api_key reads, with the set one it likely meant.
+  // Provider id -> the unset variable its api_key reads, with the set one it likely meant.
   const unsetKeyOwners = new Map(
     expanded.unset
       .filter((ref) => ref.path[0] === "providers" && /^api_keys?$/.test(String(ref.path[2])))

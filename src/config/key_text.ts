@@ -1,7 +1,7 @@
 /**
  * What is wrong with the text of an API key, when something is: keys are plain printable ASCII,
  * and the usual slips of a first setup are quotes kept around the key (docker's --env-file and
- * YAML inside YAML keep them), the examples' placeholder `nvapi-…` pasted as it is, and an
+ * YAML inside YAML keep them), the examples' placeholder `nvapi-...` pasted as it is, and an
  * invisible character copied along with the key. fetch refuses a header with any character above
  * U+00FF and the provider refuses the rest, and neither says which variable holds the key: this
  * says it once, at load. The messages never quote the key.
@@ -10,14 +10,14 @@
 /** Why `key` (already trimmed) cannot be what the provider issued, or undefined. */
 export function keyTextProblem(key: string): string | undefined {
   if (key.length >= 2 && /^["'`]/.test(key) && key.at(-1) === key[0]) {
-    return `the key is wrapped in quotes (${key[0]}…${key[0]}): write it without them`;
+    return `the key is wrapped in quotes (${key[0]}\u2026${key[0]}): write it without them`;
   }
   const chars = [...key];
   const at = chars.findIndex((ch) => !/^[\x21-\x7e]$/.test(ch));
   if (at < 0) return undefined;
   const ch = chars[at]!;
-  if (ch === "…") {
-    return `the key contains "…", as the examples' placeholders do (nvapi-…): paste the whole key ` +
+  if (ch === "\u2026") {
+    return `the key contains "\u2026", as the examples' placeholders do (nvapi-\u2026): paste the whole key ` +
       "the provider issued";
   }
   const code = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");

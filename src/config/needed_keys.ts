@@ -48,7 +48,7 @@ function namedChoicesAllowed(config: Config): boolean {
  * One line per provider that lacks its key, naming the routes and aliases that need it, their
  * targets and what to set: `ccp.yaml: providers.nim: no API key, needed by route sonnet
  * (nim/glm-4.7): set NIM_KEY, which providers.nim.api_key reads`. A provider no route or alias
- * uses is named by the requests that can reach it: `needed by requests that name it (nim/…)`.
+ * uses is named by the requests that can reach it: `needed by requests that name it (nim/...)`.
  */
 export function missingKeyProblems(config: Config): string[] {
   const users = new Map<string, { names: string[]; targets: Set<string> }>();
@@ -71,7 +71,7 @@ export function missingKeyProblems(config: Config): string[] {
       if (users.has(provider.id) || !lacksNeededKey(provider)) continue;
       users.set(provider.id, {
         names: ["requests that name it"],
-        targets: new Set([`${provider.id}/…`]),
+        targets: new Set([`${provider.id}/\u2026`]),
       });
     }
   }

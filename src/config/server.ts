@@ -116,7 +116,7 @@ export function resolveServer(input: {
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
   const home = homeDir(env, flags.home);
   const at = (written: string | undefined) => {
-    // `~/…` as a shell would read it (a config file or .env is read by no shell); a path that
+    // `~/...` as a shell would read it (a config file or .env is read by no shell); a path that
     // stayed relative would be a directory named "~" in the working directory.
     const path = written && home !== undefined && /^~(?:[\\/]|$)/.test(written)
       ? joinPath(home, written.slice(1))
@@ -153,7 +153,7 @@ export function resolveServer(input: {
   }
   if (tokenPick && authToken?.includes(":")) {
     // Clients write `<token>:<provider>/<model>` to pick a model, so ccp compares only what comes
-    // before the first ':' — a token containing one could never match.
+    // before the first ':' -- a token containing one could never match.
     throw new ConfigError(
       `${tokenPick[0]}: the auth token contains ':', which no client can send (ccp reads only ` +
         `the part before the first ':' as the token; the rest picks a model): choose a token ` +

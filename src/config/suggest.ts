@@ -1,6 +1,6 @@
-/** "Did you mean …" suggestions for misspelt keys, presets and provider ids. */
+/** "Did you mean ..." suggestions for misspelt keys, presets and provider ids. */
 
-/** Optimal-string-alignment distance: Levenshtein plus adjacent transpositions ("nmi" → "nim" = 1). */
+/** Optimal-string-alignment distance: Levenshtein plus adjacent transpositions ("nmi" -> "nim" = 1). */
 export function editDistance(a: string, b: string): number {
   const rows: number[][] = [];
   for (let i = 0; i <= a.length; i++) {
@@ -45,8 +45,8 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
 }
 
 /**
- * A set variable whose name is one or two edits from `name` (`OPENROUTR_API_KEY` →
- * `OPENROUTER_API_KEY`, `…_API_KEYS` → `…_API_KEY`): what a `${name}` that reads as "" most
+ * A set variable whose name is one or two edits from `name` (`OPENROUTR_API_KEY` ->
+ * `OPENROUTER_API_KEY`, `..._API_KEYS` -> `..._API_KEY`): what a `${name}` that reads as "" most
  * likely meant. Tighter than {@link closest}: the environment holds many unrelated names.
  */
 export function setVariableLike(

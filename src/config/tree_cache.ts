@@ -1,6 +1,6 @@
 /**
  * Parsed config trees kept on disk, so a start whose config file has not changed skips the YAML
- * parser: loading it and its first parse were ~10–15 ms of every start, and ~1 MB of the running
+ * parser: loading it and its first parse were ~10-15 ms of every start, and ~1 MB of the running
  * server. A tree is found by a hash of the file's text, and the parser runs again whenever the
  * text differs. The cache holds no secret written in the file (see {@link hideSecrets}).
  */
@@ -106,7 +106,7 @@ async function keep(
 
 /**
  * The tree as it may be written to disk: each string that is one of the file's literal secrets
- * (`api_key: sk-…`) replaced by where it stands in the text, which {@link revealSecrets} reads
+ * (`api_key: sk-...`) replaced by where it stands in the text, which {@link revealSecrets} reads
  * back from the file itself. Undefined when the tree cannot be kept exactly or safely: a value
  * JSON cannot hold (`.inf`, `-0`, a tree holding itself), or a secret or URL credentials still in
  * it after the replacement.

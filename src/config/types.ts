@@ -45,7 +45,7 @@ export interface ModelSettings {
   readonly extraBody?: Readonly<Record<string, unknown>>;
   readonly supports?: ModelSupports;
   /**
-   * Recover tool calls a model writes as text (`<tool_call>…`, `<function=…>`) and remove
+   * Recover tool calls a model writes as text (`<tool_call>...`, `<function=...>`) and remove
    * chat-template control tokens (`openai` providers; on by default for local presets).
    */
   readonly textToolCalls?: boolean;
@@ -105,7 +105,7 @@ export interface ProviderConfig {
    * (a config file reads variables only through `${VAR}`): said with the upstream's 401.
    */
   readonly missingKey?: string;
-  /** Upstream model name (or "*" for every model) → its settings; the exact name wins per key. */
+  /** Upstream model name (or "*" for every model) -> its settings; the exact name wins per key. */
   readonly modelSettings?: Readonly<Record<string, ModelSettings>>;
 }
 
@@ -213,7 +213,7 @@ export interface BudgetConfig {
   readonly tokens?: number;
   readonly costUsd?: number;
   readonly per: BudgetPeriod;
-  /** Fraction of the budget (0–1] at which requests are routed away. */
+  /** Fraction of the budget (0-1] at which requests are routed away. */
   readonly routeAwayAt: number;
 }
 
@@ -242,9 +242,9 @@ export interface Transform {
 
 /** Engines several ccp instances share. */
 export interface SharedConfig {
-  /** `postgres://…`: the usage ledger (instead of the embedded store). */
+  /** `postgres://...`: the usage ledger (instead of the embedded store). */
   readonly postgres?: string;
-  /** `redis://…`: guard state shared between instances. */
+  /** `redis://...`: guard state shared between instances. */
   readonly redis?: string;
   /** Key prefix in Redis, so deployments can share one server. */
   readonly prefix: string;
@@ -289,9 +289,9 @@ export interface Config {
   readonly source: ConfigSource;
   readonly server: ServerConfig;
   readonly providers: Readonly<Record<string, ProviderConfig>>;
-  /** Route name (default, opus, sonnet, haiku, or any other) → ordered failover chain. */
+  /** Route name (default, opus, sonnet, haiku, or any other) -> ordered failover chain. */
   readonly routes: Readonly<Record<string, readonly Target[]>>;
-  /** Exact model name → ordered failover chain. */
+  /** Exact model name -> ordered failover chain. */
   readonly aliases: Readonly<Record<string, readonly Target[]>>;
   /** Absent: web server tools are removed from requests and the answer says so. */
   readonly webTools?: WebToolsConfig;
@@ -307,7 +307,7 @@ export interface Config {
   /** Engines shared with other ccp instances. */
   readonly shared?: SharedConfig;
   /**
-   * Proxy variables (`HTTPS_PROXY`, `NO_PROXY`, …) set in ccp's `.env` files and not in the
+   * Proxy variables (`HTTPS_PROXY`, `NO_PROXY`, ...) set in ccp's `.env` files and not in the
    * process environment; absent when there are none.
    */
   readonly dotenvProxies?: Readonly<Record<string, string>>;

@@ -1,4 +1,4 @@
-/** Turns config file text into a plain tree, with YAML syntax errors as "file:line:col: …". */
+/** Turns config file text into a plain tree, with YAML syntax errors as "file:line:col: ...". */
 
 // The package's ES-module build, vendored (scripts/vendor_npm.ts): Deno would load its CommonJS
 // build, and with it the Node-compatibility layer, on every start. Types from the npm package.
@@ -12,7 +12,7 @@ function parseDocument(text: string) {
   return YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
 }
 
-// `${VAR}` (or `$${…}`) written unquoted in a flow collection, `{ token: ${T} }`, is not YAML:
+// `${VAR}` (or `$${...}`) written unquoted in a flow collection, `{ token: ${T} }`, is not YAML:
 // there `{` and `}` are syntax. A file that does not parse is parsed again with each reference
 // stood in for by a plain word, which the values then get back for expansion.
 // A default may hold a reference of its own (`${A:-${B}}`).
@@ -120,7 +120,7 @@ function excerpt(text: string, start: number, end: number, clean: (s: string) =>
   return lines;
 }
 
-/** "file:line:col: invalid YAML: …" and the excerpt, indented. */
+/** "file:line:col: invalid YAML: ..." and the excerpt, indented. */
 function describeProblem(
   { start, end, message }: SyntaxProblem,
   text: string,

@@ -7,10 +7,10 @@
  * makes it lower `max_tokens`.
  * Every provider words the same failure differently (OpenAI/vLLM/DeepSeek "maximum context
  * length is M tokens. However, you requested N tokens", llama.cpp "exceeds the available context
- * size", Gemini "input token count … exceeds the maximum", Kimi "exceeded model token limit", Z.AI
- * and Zhipu GLM "Prompt exceeds max length", xAI "maximum prompt length is M", Text Generation
+ * size", Gemini "input token count ... exceeds the maximum", Kimi "exceeded model token limit",
+ * Z.AI and Zhipu GLM "Prompt exceeds max length", xAI "maximum prompt length is M", Text Generation
  * Inference "`inputs` tokens + `max_new_tokens` must be <= M", Groq and OpenAI "Request too large for
- * model … on tokens per minute (TPM)"), and a prefix such as "Provider x
+ * model ... on tokens per minute (TPM)"), and a prefix such as "Provider x
  * answered HTTP 400:" hides even Anthropic's own wording. So the recognised cases lead with
  * Anthropic's sentence and keep the provider's text after it.
  */
@@ -38,7 +38,7 @@ type Reader = (m: RegExpExecArray) => Overflow;
 const num = (text: string | undefined) =>
   text === undefined ? undefined : Number(text.replace(/,/g, ""));
 
-// "… on tokens per minute (TPM): Limit L, Requested R", R being the prompt plus the output asked
+// "... on tokens per minute (TPM): Limit L, Requested R", R being the prompt plus the output asked
 // for, reserved against the key's per-minute budget.
 const PER_MINUTE_RESERVATION =
   /tokens per min(?:ute)? \(tpm\): limit ([\d,]+), requested ([\d,]+)/i;
@@ -58,7 +58,7 @@ const READERS: ReadonlyArray<readonly [RegExp, Reader]> = [
     /exceed context limit: ([\d,]+) \+ ([\d,]+) > ([\d,]+)/,
     (m) => ({ prompt: num(m[1]), output: num(m[2]), limit: num(m[3]) }),
   ],
-  // Groq (413) and OpenAI (429): "Request too large for model … on tokens per minute (TPM): Limit
+  // Groq (413) and OpenAI (429): "Request too large for model ... on tokens per minute (TPM): Limit
   // L, Requested R". R is the prompt plus the output asked for, reserved against the key's
   // per-minute budget; when ccp could not send it again with fewer output tokens, the prompt
   // itself leaves too little room, and a shorter one (compacted) would be served.
@@ -124,7 +124,7 @@ const READERS: ReadonlyArray<readonly [RegExp, Reader]> = [
     /input length ([\d,]+) exceeds the maximum length ([\d,]+)/,
     (m) => ({ prompt: num(m[1]), limit: num(m[2]) }),
   ],
-  // Mistral: "Prompt contains N tokens … too large for model with M maximum context length"
+  // Mistral: "Prompt contains N tokens ... too large for model with M maximum context length"
   [
     /contains ([\d,]+) tokens.*?with ([\d,]+) maximum context/,
     (m) => ({ prompt: num(m[1]), limit: num(m[2]) }),
@@ -153,7 +153,7 @@ const READERS: ReadonlyArray<readonly [RegExp, Reader]> = [
   ],
 ];
 
-/** The sum of the "N of … input" parts OpenRouter lists, or undefined when it lists none. */
+/** The sum of the "N of ... input" parts OpenRouter lists, or undefined when it lists none. */
 function inputParts(list: string): number | undefined {
   const parts = [...list.matchAll(/([\d,]+) of [a-z]+ input/g)];
   return parts.length === 0 ? undefined : parts.reduce((sum, part) => sum + num(part[1])!, 0);

@@ -2,7 +2,7 @@
  * One-shot deadlines that share a single runtime timer. A request arms and cancels several
  * (the body read, the upstream's total and first-byte limits, the body guard's, the ping of a
  * stream), and almost none fire. Deno 2.9's `setTimeout` builds a Node-style Timeout object per
- * call (~2–4 µs an arm and cancel, ~4 % of a small request's CPU in a profile); here arming is a
+ * call (~2-4 µs an arm and cancel, ~4 % of a small request's CPU in a profile); here arming is a
  * heap insertion and cancelling sets a flag, and the one runtime timer waits for the earliest
  * deadline still armed.
  *

@@ -15,7 +15,7 @@
  */
 
 /**
- * Each lazily loaded module (relative to src/) with its type. `typeof import("…")` only names a
+ * Each lazily loaded module (relative to src/) with its type. `typeof import("...")` only names a
  * type: Deno does not load it to run ccp. A call names the path alone, and its type follows from
  * it, so no call can load one module while typed as another.
  */
@@ -106,7 +106,7 @@ export function lazyModuleUrl(path: LazyModule): URL {
 }
 
 // Each module's import, once: an `import()` of a module already loaded still resolves its URL
-// and goes through the module map (~4–7 µs), and some modules are asked for on every request (the
+// and goes through the module map (~4-7 µs), and some modules are asked for on every request (the
 // translated relay, the stream collector, the token counter).
 const imports = new Map<LazyModule, Promise<unknown>>();
 

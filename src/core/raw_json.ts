@@ -63,7 +63,7 @@ export function forgetRawJson(parsed: unknown): void {
  * equal primitive) is a slice of that text, when `out` is that body or a shallow variant of it
  * (those copied values keep the client's spacing). A long array (a conversation's messages) is
  * serialised element by element: many small strings come from memory the runtime reuses, where
- * one 800 KB string needs fresh pages (measured 2–4× faster, serialising and encoding).
+ * one 800 KB string needs fresh pages (measured 2-4× faster, serialising and encoding).
  */
 export function jsonPieces(out: Readonly<Record<string, unknown>>): string[] {
   let raw: RawBody | undefined;

@@ -11,8 +11,8 @@
 
 /**
  * Below this size a fresh buffer is cheap: not pooled. Above it even reused memory costs: a fresh
- * 47 KB buffer (a Claude Code body) measured 16–56 µs to allocate and fill in-process, a reused one
- * 1.5 µs; 4 KiB 3.5–10 against 0.3 µs; 1 KiB 2.5–3 against 0.15 µs.
+ * 47 KB buffer (a Claude Code body) measured 16-56 µs to allocate and fill in-process, a reused one
+ * 1.5 µs; 4 KiB 3.5-10 against 0.3 µs; 1 KiB 2.5-3 against 0.15 µs.
  */
 export const MIN_POOLED = 1024;
 /** Above this size a buffer is not kept after use (a rare giant body must not stay resident). */

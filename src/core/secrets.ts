@@ -1,8 +1,8 @@
 /** Keeps key material out of logs and responses. */
 
-/** Shows a secret as `…` plus its last 4 characters (or `…` alone when short). */
+/** Shows a secret as `...` plus its last 4 characters (or `...` alone when short). */
 export function redactKey(key: string): string {
-  return key.length > 8 ? `…${key.slice(-4)}` : "…";
+  return key.length > 8 ? `\u2026${key.slice(-4)}` : "\u2026";
 }
 
 // Shapes of credentials that upstream error messages sometimes echo back.
@@ -83,13 +83,13 @@ export function configuredKeys(
   return Object.values(config.providers).flatMap(providerSecrets);
 }
 
-/** A URL with its password (and a user name that may be a token) shown as `…`. */
+/** A URL with its password (and a user name that may be a token) shown as `...`. */
 export function redactUrlCredentials(text: string): string {
   return text.replace(
     /(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s"]*)@/gi,
     (_m, scheme: string, auth: string) => {
       const colon = auth.indexOf(":");
-      return colon < 0 ? `${scheme}…@` : `${scheme}${auth.slice(0, colon)}:…@`;
+      return colon < 0 ? `${scheme}\u2026@` : `${scheme}${auth.slice(0, colon)}:\u2026@`;
     },
   );
 }
@@ -104,7 +104,7 @@ const FLOW_SECRET =
 
 /**
  * The secret values written literally in a config file's text (after `api_key:`, `auth_token:`,
- * `password:`… and the list items under such a key), for scrubbing excerpts of that text.
+ * `password:`... and the list items under such a key), for scrubbing excerpts of that text.
  */
 export function literalSecrets(text: string): string[] {
   const found: string[] = [];

@@ -63,7 +63,7 @@ export function errorTypeOfUpstream(status: number | undefined): AnthropicErrorT
 
 /**
  * Anthropic error type for an error code in words, as OpenAI-style APIs report errors inside a
- * stream or a failed response (`context_length_exceeded`, `rate_limit_exceeded`, …).
+ * stream or a failed response (`context_length_exceeded`, `rate_limit_exceeded`, ...).
  */
 export function errorTypeOfCode(code: string | undefined): AnthropicErrorType {
   if (!code) return "api_error";

@@ -6,7 +6,7 @@ function escape(value: string): string {
   return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 }
 
-/** `{name="value",…}` for `pairs` (nothing for none), values escaped. */
+/** `{name="value",...}` for `pairs` (nothing for none), values escaped. */
 export function labels(pairs: Readonly<Record<string, string>>): string {
   const parts = Object.entries(pairs).map(([k, v]) => `${k}="${escape(v)}"`);
   return parts.length > 0 ? `{${parts.join(",")}}` : "";

@@ -39,7 +39,7 @@ class ModelNames {
   }
 }
 
-/** A counter family: label set (already rendered) → value. */
+/** A counter family: label set (already rendered) -> value. */
 class Counter {
   readonly values = new Map<string, number>();
   add(labelText: string, n = 1): void {
@@ -69,7 +69,7 @@ export interface MetricsSources {
   readonly resilience: () => ResilienceSnapshot;
   readonly version: string;
   readonly startedAt: Date;
-  /** Budgets' use, 0–1 and beyond, by label (absent without a ledger). */
+  /** Budgets' use, 0-1 and beyond, by label (absent without a ledger). */
   readonly budgets?: () => readonly { label: string; used: number; exhausted: boolean }[];
   /** Reachability of the shared engines (absent without any). */
   readonly shared?: () => Readonly<Record<string, { reachable: boolean }>>;

@@ -30,7 +30,7 @@ export interface AttemptInput {
   readonly changes: readonly Transform[];
   readonly settings: ModelSettings | undefined;
   /**
-   * How the client's own credential is named (`client credential (…abcd)`), for a target sent
+   * How the client's own credential is named (`client credential (...abcd)`), for a target sent
    * it (`auth: passthrough`): the record tells users' plans apart by it, never by more.
    */
   readonly credentialLabel?: string;

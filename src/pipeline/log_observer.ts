@@ -5,14 +5,14 @@ import { fnv1a64Hex } from "../translate/anthropic/ids.ts";
 import type { RequestObserver, RequestRecord } from "./record.ts";
 
 /**
- * `POST /v1/messages claude-opus-5-5 → nim/glm4.7 200 812ms ttft=95ms in=1200 out=45 stream [opus]`,
- * with the error cut to `errorChars` (marked `…` where cut).
+ * `POST /v1/messages claude-opus-5-5 -> nim/glm4.7 200 812ms ttft=95ms in=1200 out=45 stream [opus]`,
+ * with the error cut to `errorChars` (marked `...` where cut).
  */
 export function formatRecord(r: Readonly<RequestRecord>, errorChars = 300): string {
   const parts = [r.method, r.path];
   const target = r.provider !== undefined ? `${r.provider}/${r.model}` : undefined;
   if (r.clientModel !== undefined) {
-    parts.push(target ? `${r.clientModel} → ${target}` : r.clientModel);
+    parts.push(target ? `${r.clientModel} \u2192 ${target}` : r.clientModel);
   }
   parts.push(String(r.status), `${Math.round(r.durationMs)}ms`);
   if (r.ttftMs !== undefined && r.stream) parts.push(`ttft=${Math.round(r.ttftMs)}ms`);
@@ -27,7 +27,7 @@ export function formatRecord(r: Readonly<RequestRecord>, errorChars = 300): stri
   if (r.attempts.length > 1) parts.push(`attempts=${r.attempts.length}${failedAttempts(r)}`);
   if (r.passed?.length) parts.push(`passed: ${r.passed.join(", ")}`);
   if (r.error) {
-    const cut = r.error.length > errorChars ? `${r.error.slice(0, errorChars)}…` : r.error;
+    const cut = r.error.length > errorChars ? `${r.error.slice(0, errorChars)}\u2026` : r.error;
     parts.push(`(${cut})`);
   }
   return parts.join(" ");

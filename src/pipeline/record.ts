@@ -2,7 +2,7 @@
  * The one record every POST /v1/messages produces, and the interface its observers implement.
  * The request log line is the first observer; the usage ledger, /metrics and the status page
  * read the same record, so what they show cannot drift apart. It never holds prompt or answer
- * text, and never a key (only the pool's label, e.g. `key 2 (…abcd)`).
+ * text, and never a key (only the pool's label, e.g. `key 2 (...abcd)`).
  */
 
 import type { Price } from "../config/types.ts";
@@ -32,7 +32,7 @@ export interface AttemptRecord {
   readonly provider: string;
   /** Upstream model name. */
   readonly model: string;
-  /** Safe to show: `key 2 (…abcd)` or `no key`. */
+  /** Safe to show: `key 2 (...abcd)` or `no key`. */
   readonly keyLabel: string;
   /** Upstream HTTP status, when one arrived. */
   readonly status?: number;
@@ -50,7 +50,7 @@ export type RequestOutcome = "ok" | "error" | "cancelled";
 
 /** Everything known about one request once it has ended. */
 export interface RequestRecord {
-  /** Unique per request (`req_…`); also sent to the client as `request-id`. */
+  /** Unique per request (`req_...`); also sent to the client as `request-id`. */
   readonly id: string;
   /** Epoch milliseconds when the request arrived. */
   readonly startedAt: number;
@@ -63,7 +63,7 @@ export interface RequestRecord {
   client?: string;
   /** The model name the client sent. */
   clientModel?: string;
-  /** The rule or route that decided: `default`, `opus`, `alias:<name>`, `explicit`, … */
+  /** The rule or route that decided: `default`, `opus`, `alias:<name>`, `explicit`, ... */
   route?: string;
   stream?: boolean;
   /** Provider id and upstream model that answered (or the last one tried, on failure). */

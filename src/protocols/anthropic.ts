@@ -2,7 +2,7 @@
  * Types for the Anthropic Messages API as ccp receives and emits it.
  *
  * Request types are permissive on purpose: Claude Code adds fields with every release
- * (`context_management`, `output_config`, `defer_loading`, …), so every object also
+ * (`context_management`, `output_config`, `defer_loading`, ...), so every object also
  * allows unknown keys.
  */
 

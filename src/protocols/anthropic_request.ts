@@ -21,7 +21,7 @@ export interface RequestSchemas {
 
 let built: RequestSchemas | undefined;
 
-// What a field takes, in the words Anthropic's own 400s use ("<path>: Input should be …").
+// What a field takes, in the words Anthropic's own 400s use ("<path>: Input should be ...").
 const POSITIVE_INTEGER = "Input should be a positive integer";
 const STRING = "Input should be a valid string";
 const NON_EMPTY_STRING = "Input should be a non-empty string";

@@ -1,7 +1,7 @@
 /**
  * Which tools sent with `defer_loading: true` are in the model's context. Anthropic keeps such a
  * tool out of the context until the conversation loads it: Claude Code defers its placeholder
- * ("never call this tool") and the tools ToolSearch loads (WebFetch, MCP tools, …). Translated
+ * ("never call this tool") and the tools ToolSearch loads (WebFetch, MCP tools, ...). Translated
  * requests offer a deferred tool only once loaded, and local token counts count only those.
  */
 

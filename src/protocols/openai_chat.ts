@@ -1,6 +1,6 @@
 /**
  * Types for the OpenAI Chat Completions wire format and its common extensions
- * (`reasoning_content`, `reasoning`, `reasoning_details`, `matched_stop`, …).
+ * (`reasoning_content`, `reasoning`, `reasoning_details`, `matched_stop`, ...).
  *
  * Chunks are read field by field with type guards in the translator, so these types
  * describe what may arrive rather than what is guaranteed; every object allows unknown keys.

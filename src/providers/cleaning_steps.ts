@@ -97,7 +97,7 @@ const OLD_BETAS: CleaningStep = {
     "docs silent on anthropic-beta: keep long-standing betas, drop newer ones gateways 400 on",
 };
 
-// Anthropic answers 400 on `call_…` tool ids and on signatures it did not make.
+// Anthropic answers 400 on `call_...` tool ids and on signatures it did not make.
 const TOOL_IDS: CleaningStep = {
   rule: "rewriteToolIds",
   reason: "Anthropic accepts only toolu_/srvtoolu_ ids; ids other providers minted answer 400",
@@ -165,7 +165,8 @@ export const OPEN_ROUTER_CLEANING: readonly CleaningStep[] = [
   {
     rule: "dropBetas",
     betas: ["context-management-2025-06-27"],
-    reason: 'OpenRouter: 400 "No endpoints available that support … context management features"',
+    reason:
+      'OpenRouter: 400 "No endpoints available that support \u2026 context management features"',
   },
   {
     rule: "dropTopLevel",
@@ -190,7 +191,7 @@ export const OPEN_ROUTER_CLEANING: readonly CleaningStep[] = [
 export const FIREWORKS_CLEANING: readonly CleaningStep[] = [
   {
     rule: "dropServerTools",
-    reason: "Fireworks documents server tools (web search, …) as unsupported",
+    reason: "Fireworks documents server tools (web search, \u2026) as unsupported",
   },
   {
     rule: "dropToolFields",

@@ -122,10 +122,10 @@ function planReset(headers: Headers, now: number): number | undefined {
 }
 
 // Rate-limit reset headers: OpenAI/Groq `x-ratelimit-reset-{requests,tokens}` (durations),
-// Cerebras the same per window (`x-ratelimit-reset-tokens-minute`, `…-requests-day`: seconds), and
-// Anthropic `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-reset` (RFC 3339).
-// The exhausted kind (remaining 0) tells which reset matters; without that, the soonest is used,
-// because a further 429 will simply cool the key again.
+// Cerebras the same per window (`x-ratelimit-reset-tokens-minute`, `...-requests-day`: seconds),
+// and Anthropic `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-reset` (RFC
+// 3339). The exhausted kind (remaining 0) tells which reset matters; without that, the soonest is
+// used, because a further 429 will simply cool the key again.
 const RESET_KINDS: readonly { reset: string; remaining: string; date: boolean }[] = [
   "requests",
   "tokens",

@@ -31,7 +31,7 @@ export interface PrimedBody {
 
 // Upstream chunks are read into one reused buffer per stream and copied out at their exact size:
 // Deno's default reader hands out a fresh 64 KiB buffer per read, which dominated ccp's CPU and
-// memory per streamed chunk (bench: −20 µs/chunk, −40 MB with 200 open streams). The buffer
+// memory per streamed chunk (bench: -20 µs/chunk, -40 MB with 200 open streams). The buffer
 // starts small, since an open stream holds it while it waits (SSE events are a few hundred
 // bytes), grows while reads fill it (a large JSON answer, a burst) and shrinks again after.
 const FIRST_READ_BYTES = 4 * 1024;

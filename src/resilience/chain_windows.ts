@@ -44,7 +44,7 @@ export class ChainWindows {
    * window the prompt surely cannot fit is passed when a later target may hold it. When none may,
    * only the largest window is sent the request: its refusal, with the upstream's own count and
    * limit, reaches Claude Code as `prompt is too long: N tokens > M maximum`, from which Claude
-   * Code reads how much history to drop when it compacts (N − M); an answer made up here at once
+   * Code reads how much history to drop when it compacts (N - M); an answer made up here at once
    * would carry ccp's estimate instead, and a gap too small means another refusal and another
    * compaction round. A refusal costs no output tokens, and the other targets are not sent it.
    */

@@ -65,9 +65,11 @@ export interface Classification {
 // balance or no resource package" and 1309 (its GLM Coding Plan expired), Anthropic's
 // `enforced_spend_limit_reached`, Gemini's "prepayment credits are depleted". Such a key serves
 // again once someone pays or the month turns, not in seconds. OpenAI's and Gemini's per-minute
-// limits also say "exceeded your current quota", so that phrase alone is no sign.
+// limits also say "exceeded your current quota", so that phrase alone is no sign. The Chinese
+// messages ("insufficient balance", "plan expired") are written as escapes, so the module's text
+// stays one byte per character.
 const SPENT =
-  /insufficient_quota|exceeded_current_quota|credit_balance_exhausted|(?:organization|project)_(?:spend|usage)_limit_exceeded|enforced_spend_limit_reached|used all available credits|credits are depleted|insufficient balance|no resource package|余额不足|out of credits|"(?:code|type)"\s*:\s*"?1309\b|套餐已到期/i;
+  /insufficient_quota|exceeded_current_quota|credit_balance_exhausted|(?:organization|project)_(?:spend|usage)_limit_exceeded|enforced_spend_limit_reached|used all available credits|credits are depleted|insufficient balance|no resource package|\u4f59\u989d\u4e0d\u8db3|out of credits|"(?:code|type)"\s*:\s*"?1309\b|\u5957\u9910\u5df2\u5230\u671f/i;
 
 // Other words that mark a 429 as the whole key or account being limited, not one model's limit.
 const WHOLE_KEY =
@@ -101,7 +103,7 @@ function creditsSpent(failure: Failure, ctx: ClassifyContext): boolean {
 
 // Body phrases that mark a 429 as provider-wide capacity rather than this key's quota.
 const CAPACITY = /overloaded|capacity|server is busy|temporarily unavailable|try again later/i;
-// Deno's fetch wraps the reason in `cause`: "client error (Connect): tcp connect error: …".
+// Deno's fetch wraps the reason in `cause`: "client error (Connect): tcp connect error: ...".
 // A port fetch never requests ("Requests to port 1 are blocked") fails the same way every time.
 const CONNECT =
   /\(Connect\)|Requests to port \d+ are blocked|connection refused|dns error|failed to lookup|name or service not known|no such host|network is unreachable|certificate|\btls\b|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/i;
@@ -158,13 +160,13 @@ function serverSide(status: number, cause: Cause, ctx: ClassifyContext, hint?: n
   return { ...verdict("next_target", cause, hint), reason: `fallback_on lists ${status}` };
 }
 
-// A 400 whose words say the model itself is unknown here (OpenRouter's "… is not a valid model
-// ID", Mistral's "Invalid model: …", DeepSeek's "Model Not Exist", Gemini's "unexpected model name
+// A 400 whose words say the model itself is unknown here (OpenRouter's "... is not a valid model
+// ID", Mistral's "Invalid model: ...", DeepSeek's "Model Not Exist", Gemini's "unexpected model name
 // format"): a fact about this target, as a 404 is, not about the request.
 const UNKNOWN_MODEL =
   /is not a valid model id|"invalid_model"|\binvalid model(?: id| name)?\s*:|model not exist|model_not_found|unexpected model name format|\bmodel\b[^.\n]{0,80}\b(?:does not exist|not found)\b|\b(?:unknown|no such) model\b/i;
 
-// A refusal that says this model cannot call tools at all (Ollama's "… does not support tools",
+// A refusal that says this model cannot call tools at all (Ollama's "... does not support tools",
 // vLLM started without its tool parser, llama.cpp without --jinja, Mistral's and DeepSeek's
 // wordings): Claude Code's requests need tools, and dropping them would not serve the request,
 // but another target's model may have them.

@@ -16,7 +16,7 @@ import { claudePlanLimitsModel } from "./plan_reset.ts";
 export interface CredentialRef {
   /** A non-reversible hash of the credential headers (hex). */
   readonly id: string;
-  /** `client credential (…abcd)`: the last 4 characters at most, as for keys. */
+  /** `client credential (...abcd)`: the last 4 characters at most, as for keys. */
   readonly label: string;
 }
 
@@ -69,7 +69,7 @@ function holdScope(headers: Headers | undefined): "model" | "every" {
 export class CredentialHolds {
   readonly #clock: Clock;
   readonly #maxEntries: number;
-  // `provider \n hash` → model (or EVERY_MODEL) → hold. Insertion order is age: an entry
+  // `provider \n hash` -> model (or EVERY_MODEL) -> hold. Insertion order is age: an entry
   // written again moves to the end.
   readonly #entries = new Map<string, Map<string, CredentialHold>>();
 

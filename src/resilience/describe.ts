@@ -28,10 +28,12 @@ export function describeFailure(failure: Failure, keys: readonly string[] = []):
     text = innermost(failure.error);
   }
   const clean = scrubSecrets(text, keys);
-  return clean.length > MAX_SNIPPET ? `${clean.slice(0, MAX_SNIPPET)}…` : clean;
+  return clean.length > MAX_SNIPPET ? `${clean.slice(0, MAX_SNIPPET)}\u2026` : clean;
 }
 
 /** The log line of a failed attempt: who, what happened, what comes next and, when not plain, why. */
 export function attemptLine(who: string, detail: string, verdict: Classification): string {
-  return `${who}: ${detail} → ${verdict.action}${verdict.reason ? ` (${verdict.reason})` : ""}`;
+  return `${who}: ${detail} \u2192 ${verdict.action}${
+    verdict.reason ? ` (${verdict.reason})` : ""
+  }`;
 }

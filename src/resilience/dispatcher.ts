@@ -1,11 +1,11 @@
 /**
- * Walks a route's chain: breaker → limiter → key → attempt, then rotate, retry or move on.
+ * Walks a route's chain: breaker -> limiter -> key -> attempt, then rotate, retry or move on.
  *
  * Guards (breakers, cool-downs, set-aside keys) only reorder and skip while an alternative is
  * left. When the chain ends with nothing answered and some targets were only skipped, the last
  * resort runs: every key set aside after a 401/403 gets one re-try, then the target whose guard
  * ends first gets one probe. A cool-down the upstream itself announced (`Retry-After`) is not
- * probed early — unless it ends within a few seconds, which are waited out here rather than
+ * probed early -- unless it ends within a few seconds, which are waited out here rather than
  * bounced to the client as a 429 it would have to retry itself. A passthrough target held for
  * the client's own credential (its plan's limit) gets its one try after that.
  */

@@ -77,7 +77,7 @@ function describeOutcome(outcome: TargetOutcome, now: number): string {
 }
 
 // A transport's own error already begins with the target it names (`Provider "p" (model m)
-// answered …`): said once, not twice.
+// answered ...`): said once, not twice.
 function namesTarget(detail: string, target: TargetOutcome["target"]): boolean {
   const named = `provider "${target.provider}" (model ${target.model})`;
   return detail.slice(0, named.length).toLowerCase() === named.toLowerCase();

@@ -2,7 +2,7 @@
  * A provider's API keys: sticky rotation, 429 cool-downs per key and upstream model, 401/403
  * set-asides per key, never a raw key shown.
  *
- * Free tiers (NVIDIA NIM, Gemini, OpenRouter's free models, …) limit each model on its own, so a
+ * Free tiers (NVIDIA NIM, Gemini, OpenRouter's free models, ...) limit each model on its own, so a
  * 429 for one model says nothing about the key's other models: a chain of two models on one
  * provider must still reach the second. Only a 429 that says the whole key or account is spent
  * cools the key for every model.

@@ -10,7 +10,7 @@ import { redactKey } from "../core/secrets.ts";
 export interface KeyLease {
   readonly index: number;
   readonly value: string;
-  /** `key 2 (…abcd)`: position plus the last 4 characters, never more. */
+  /** `key 2 (...abcd)`: position plus the last 4 characters, never more. */
   readonly label: string;
 }
 
@@ -69,7 +69,7 @@ export const MAX_STATED_COOL_MS = 31 * 24 * 3_600_000;
  */
 export const MAX_MODELS_PER_KEY = 256;
 
-/** `key 2 (…abcd)` for the key at `index`, or `no key`; the only way a key is ever shown. */
+/** `key 2 (...abcd)` for the key at `index`, or `no key`; the only way a key is ever shown. */
 export function labelOf(key: string, index: number): string {
   return key === "" ? "no key" : `key ${index + 1} (${redactKey(key)})`;
 }

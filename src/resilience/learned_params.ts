@@ -45,7 +45,7 @@ export class LearnedParams {
     return true;
   }
 
-  /** `provider/model` → parameters left out, for GET /health. */
+  /** `provider/model` -> parameters left out, for GET /health. */
   snapshot(): Record<string, string[]> {
     return Object.fromEntries([...this.#byTarget].map(([id, set]) => [id, [...set]]));
   }

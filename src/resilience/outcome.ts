@@ -20,7 +20,7 @@ export interface TargetRef {
 export interface Dispatched<S> {
   readonly result: S;
   readonly target: DispatchTarget;
-  /** Safe to log: `key 2 (…abcd)` or `no key`. */
+  /** Safe to log: `key 2 (...abcd)` or `no key`. */
   readonly keyLabel: string;
   /** Upstream attempts this request made, this one included. */
   readonly attempts: number;

@@ -1,19 +1,21 @@
 /**
  * The end of a subscription plan's usage window, as the upstream states it in its 429: a moment,
  * not a guess, so the key cools until then however far off (see `classify`). Anthropic states it
- * for a Claude plan in its headers (below). Z.AI's and Zhipu's GLM Coding Plan say when a spent window lifts only in the message: code 1308 for the
- * rolling window ("Usage limit reached for 5 hour. Your limit will reset at 2026-09-06 09:04:58",
- * "已达到 5 小时的使用上限。您的限额将在 2026-09-06 09:04:58 重置"), code 1310 for the weekly or
- * monthly one ("Weekly/Monthly Limit Exhausted. Your limit will reset at …"). The moment carries
- * no zone and is China Standard Time (UTC+8) on both sites. Until then every request with that
- * key is refused whatever the model, so the key cools until that moment rather than for seconds.
+ * for a Claude plan in its headers (below). Z.AI's and Zhipu's GLM Coding Plan say when a spent
+ * window lifts only in the message: code 1308 for the rolling window ("Usage limit reached for 5
+ * hour. Your limit will reset at 2026-09-06 09:04:58", or the same in Chinese), code 1310 for the
+ * weekly or monthly one ("Weekly/Monthly Limit Exhausted. Your limit will reset at ...").
+ * The moment carries no zone and is China Standard Time (UTC+8) on both sites. Until then every
+ * request with that key is refused whatever the model, so the key cools until that moment rather
+ * than for seconds.
  */
 
 // The plan's codes, wherever the endpoint puts them (`code` on the OpenAI-style API, `type` on the
-// Anthropic-style one), or its words for a spent window.
+// Anthropic-style one), or its words for a spent window (the Chinese ones, written as escapes so
+// the module's text stays one byte per character: "usage limit" and "will ... at").
 const PLAN_LIMIT =
-  /"(?:code|type)"\s*:\s*"?13(?:08|10)\b|usage limit reached for \d+ \w+|weekly\/monthly limit exhausted|使用上限/i;
-const RESET_AT = /(?:will reset at|将在)\s*(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})/i;
+  /"(?:code|type)"\s*:\s*"?13(?:08|10)\b|usage limit reached for \d+ \w+|weekly\/monthly limit exhausted|\u4f7f\u7528\u4e0a\u9650/i;
+const RESET_AT = /(?:will reset at|\u5c06\u5728)\s*(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})/i;
 const CHINA_STANDARD_TIME = "+08:00";
 
 /** Whether a 429 body is a GLM Coding Plan's spent window (it limits the whole key). */
@@ -35,7 +37,7 @@ export function planResetAt(bodyText: string | undefined, now: number): number |
 
 /**
  * The moment (epoch ms) a Claude plan's limit resets, from Anthropic's plan-usage headers:
- * `…-unified-reset` (epoch seconds), only when `…-unified-status` says `rejected`. On a 429 while
+ * `...-unified-reset` (epoch seconds), only when `...-unified-status` says `rejected`. On a 429 while
  * the plan still allows requests (a momentary throttle), that reset is the end of a usage window
  * hours away, not when to come back.
  */
@@ -51,7 +53,7 @@ const MODEL_CLAIMS = /^seven_day_(?:opus|sonnet)$/;
 
 /**
  * Whether a Claude plan's refusal binds only the model family asked for: it names the limit that
- * counts (`…-unified-representative-claim`), and only the per-family weekly ones do; the 5-hour,
+ * counts (`...-unified-representative-claim`), and only the per-family weekly ones do; the 5-hour,
  * weekly or extra-usage limits bind the whole plan.
  */
 export function claudePlanLimitsModel(headers: Headers | undefined): boolean {

@@ -1,7 +1,7 @@
 /**
  * Guard state beyond this process, as the dispatcher sees it: before an attempt at a target it
  * takes in what other instances (or an earlier run) learned, checks shared budgets and takes a
- * place in shared limits — waiting in line while they are full — and afterwards it tells what it
+ * place in shared limits -- waiting in line while they are full -- and afterwards it tells what it
  * learned. The stores behind the interface are in src/shared.
  */
 
@@ -100,7 +100,7 @@ export interface SharedAttempt {
 
 /**
  * The one round trip to shared state before an attempt; waits in line while a shared limit is
- * full — up to one rate window, or a minute for a slot — then reports the target busy. A store
+ * full -- up to one rate window, or a minute for a slot -- then reports the target busy. A store
  * that does not answer changes nothing: this instance's own guards decide.
  */
 export async function syncShared(

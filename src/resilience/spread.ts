@@ -1,6 +1,6 @@
 /**
  * A route whose targets carry weights spreads its requests over them: each request's first target
- * is chosen by smooth weighted round robin (weights 3 and 1 give a b a a, a a b a, …: the heavier
+ * is chosen by smooth weighted round robin (weights 3 and 1 give a b a a, a a b a, ...: the heavier
  * target's turns are spread out, not bunched), and the other targets follow in their written order
  * as the failover chain. A session that has a target of its own (session affinity) starts there.
  */

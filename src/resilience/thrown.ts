@@ -1,7 +1,7 @@
 /**
  * What an attempt that threw becomes. A transport's own errors (and an abort) are judged like
  * reported ones. Anything else is a bug inside ccp (a translator that threw on a request): never
- * an upstream failure, so it is not retried and not held against the target or its key — it
+ * an upstream failure, so it is not retried and not held against the target or its key -- it
  * answers 500, naming ccp. A stack overflow is a request nested too deeply to follow: the
  * client's, a 400.
  */

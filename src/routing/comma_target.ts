@@ -21,7 +21,7 @@ export function commaProvider(name: string): string | undefined {
 /**
  * The target `provider,model` names, or undefined when `name` has no comma or no configured
  * provider before it. The provider matches as claude-code-router matched it, whatever its case,
- * and as its converted id (`My Provider` → `my_provider`); the model is everything after the
+ * and as its converted id (`My Provider` -> `my_provider`); the model is everything after the
  * comma (it may hold `/` and further commas).
  */
 export function commaTarget(

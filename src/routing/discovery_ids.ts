@@ -8,7 +8,7 @@
 
 import type { Config } from "../config/types.ts";
 
-/** Ids the picker keeps as they are (an alias named `claude-…` needs no twin). */
+/** Ids the picker keeps as they are (an alias named `claude-...` needs no twin). */
 export const DISCOVERABLE = /^(?:claude|anthropic)/i;
 
 /** The prefix of the discoverable twin of every other listed model id. */

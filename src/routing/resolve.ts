@@ -43,7 +43,7 @@ export interface Resolution {
   readonly rule: ResolutionRule;
   /** The route or alias name when the chain came from one. */
   readonly name?: string;
-  /** What `x-ccp-route` says: `default`, `opus`, `alias:<name>`, `explicit`, `url_prefix`, … */
+  /** What `x-ccp-route` says: `default`, `opus`, `alias:<name>`, `explicit`, `url_prefix`, ... */
   readonly route: string;
   /** The key under `routes` whose chain this is, however it was chosen (its transforms apply). */
   readonly routeKey?: string;
@@ -392,9 +392,9 @@ export function formatTarget(target: Target): string {
 }
 
 /**
- * Formats a chain as `nim/glm4.7 → local/qwen3-coder`: how GET /v1/models names a route's
+ * Formats a chain as `nim/glm4.7 -> local/qwen3-coder`: how GET /v1/models names a route's
  * targets, which `ccp code` reads back from a running ccp.
  */
 export function formatChain(chain: readonly Target[]): string {
-  return chain.map(formatTarget).join(" → ");
+  return chain.map(formatTarget).join(" \u2192 ");
 }

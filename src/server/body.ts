@@ -102,12 +102,14 @@ async function readBounded(
   const collected = new ByteCollector();
   if (!request.body) return collected;
   // The size limit holds for the decoded bytes: a small compressed body may hold a huge one.
-  const reader =
+  const plain =
     (encoding === "deflate"
       ? inflate(request.body)
       : encoding
       ? decompress(request.body, encoding)
       : request.body).getReader();
+  let reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader = plain;
+  let read = () => plain.read();
   let timedOut = false;
   const cancelTimer = timeoutMs > 0
     ? deadline(timeoutMs, () => {
@@ -119,7 +121,7 @@ async function readBounded(
     for (;;) {
       let result: ReadableStreamReadResult<Uint8Array>;
       try {
-        result = await reader.read();
+        result = await read();
       } catch (err) {
         if (timedOut) throw late(timeoutMs);
         if (encoding) {
@@ -143,6 +145,16 @@ async function readBounded(
         throw tooLarge(maxBytes);
       }
       collected.add(chunk);
+      if (
+        !encoding && collected.size === declared && declared > ONE_READ_BODY &&
+        reader instanceof ReadableStreamDefaultReader
+      ) {
+        // All the declared bytes are here; the read that finds the end comes next. Deno's server
+        // keeps the buffer of a body's last read on the request as long as the answer lasts, and
+        // a plain read's is 64 KiB: this one reads into one byte of ccp's. (Ending without that
+        // read is no way out: the server then closes the connection after the answer.)
+        ({ reader, read } = endReader(reader, request.body));
+      }
     }
     if (timedOut) throw late(timeoutMs);
   } finally {
@@ -156,6 +168,30 @@ async function readBounded(
     );
   }
   return collected;
+}
+
+// A body this small arrives with its end (in the read of its head), so no read for the end is
+// left waiting; switching readers for it cost ~13 µs per request.
+const ONE_READ_BODY = 16 * 1024;
+
+/** A reader of `body` for the read that finds its end: a BYOB one reading into one byte. */
+function endReader(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  body: ReadableStream<Uint8Array>,
+): {
+  reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader;
+  read: () => Promise<ReadableStreamReadResult<Uint8Array>>;
+} {
+  reader.releaseLock();
+  let byob: ReadableStreamBYOBReader;
+  try {
+    byob = body.getReader({ mode: "byob" });
+  } catch {
+    // Not a byte stream (a Request made in process): a plain reader again.
+    const plain = body.getReader();
+    return { reader: plain, read: () => plain.read() };
+  }
+  return { reader: byob, read: () => byob.read(new Uint8Array(1)) };
 }
 
 function late(timeoutMs: number): ClientRequestError {

@@ -1,6 +1,6 @@
 /**
- * Who is asking: the client whose token a request carries — `default` for `server.auth_token`, or
- * a named client from `clients:` — and which routes that client may use.
+ * Who is asking: the client whose token a request carries -- `default` for `server.auth_token`, or
+ * a named client from `clients:` -- and which routes that client may use.
  */
 
 import type { ClientConfig, ServerConfig } from "../config/types.ts";

@@ -224,7 +224,7 @@ async function serveConnection(
     }
   })().catch(() => {}).finally(end);
 
-  // Client → server: request heads are collected whole (they are small), bodies pass through.
+  // Client -> server: request heads are collected whole (they are small), bodies pass through.
   const toServer = (async () => {
     // Allocated only for a head split across reads (rare): every open connection kept 4 KiB.
     let head = NO_BYTES;
@@ -354,7 +354,7 @@ async function serveConnection(
  * events: one buffer per direction and open connection, so its size is memory per stream), and
  * grown while reads keep filling it (a large body or answer), so big transfers take few reads.
  * With 500 open streams, 4 KiB buffers here and in the upstream body guard instead of 16 KiB
- * measured 39.8 → 12.0 MB of ArrayBuffer memory.
+ * measured 39.8 -> 12.0 MB of ArrayBuffer memory.
  */
 class ReadBuffer {
   static readonly SMALL = 4 * 1024;

@@ -6,7 +6,7 @@
  * request, its concurrency slot and its rate-limit grant would be held until the upstream
  * answered. The kernel knows: the server's end of a connection the client closed is in
  * CLOSE-WAIT, or gone. While requests wait, this asks `ss` (iproute2, on every Linux) for the
- * sockets on ccp's port a few times a second — one call for all waiting requests, none when
+ * sockets on ccp's port a few times a second -- one call for all waiting requests, none when
  * nobody waits. Deno reads /proc/net/tcp only with every permission, which ccp does not ask for.
  * Where `ss` is missing, departures are noticed when the answer starts.
  *

@@ -106,9 +106,9 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
 }
 
 /**
- * A head's bytes as text, one character per byte (code 0–255), and back: a header value with
+ * A head's bytes as text, one character per byte (code 0-255), and back: a header value with
  * bytes past ASCII must reach the server as it came. (TextDecoder's "latin1" is windows-1252,
- * which maps 0x80–0x9F elsewhere, and UTF-8 would re-encode the rest.)
+ * which maps 0x80-0x9F elsewhere, and UTF-8 would re-encode the rest.)
  */
 export function latin1Text(bytes: Uint8Array): string {
   // All ASCII (the usual head): the native UTF-8 decoder reads it exactly, ~30× faster than

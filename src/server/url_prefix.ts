@@ -1,5 +1,5 @@
 /**
- * `/<provider>:<model>/v1/...` — splits the routing prefix (the first routing rule) off the
+ * `/<provider>:<model>/v1/...` -- splits the routing prefix (the first routing rule) off the
  * path. Every route works under a prefix: a client whose base URL carries one also probes
  * `HEAD /<prefix>/api/hello` and may read `/<prefix>/health`.
  */

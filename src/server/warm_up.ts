@@ -2,7 +2,7 @@
  * Loads, shortly after start, what the config's routes will need on their first request: the
  * code of each translating transport they use, and the o200k tokenizer, which a translated
  * stream needs for its `message_start` input count and `long_context` routing for its threshold.
- * Without it, the first translated request after every start paid ~100–200 ms for both. A config
+ * Without it, the first translated request after every start paid ~100-200 ms for both. A config
  * whose routes only pass through to Anthropic-compatible upstreams loads neither and stays small.
  */
 

@@ -2,10 +2,10 @@
  * Learned guard state as flat entries, one field and one value each, so that Redis (a hash per
  * provider) and the embedded store (a record per provider) keep it the same way. Each value
  * starts with the epoch ms it ends at:
- *   c|<key>|<model> → "<until>|<hinted 0/1>"        a key cooling after a 429
- *   a|<key>         → "<until>|<status>|<reason>"   a key set aside after 401/402
- *   m|<key>|<model> → "<until>|<status>|<reason>"   a key set aside for one model after a 403
- *   b|<model>       → "<until>|<last error>"        an open circuit
+ *   c|<key>|<model> -> "<until>|<hinted 0/1>"        a key cooling after a 429
+ *   a|<key>         -> "<until>|<status>|<reason>"   a key set aside after 401/402
+ *   m|<key>|<model> -> "<until>|<status>|<reason>"   a key set aside for one model after a 403
+ *   b|<model>       -> "<until>|<last error>"        an open circuit
  * A key is named by its index in the provider's list in the embedded store (which only takes
  * entries back for the same list), and by a keyed hash of its value in Redis (see `keyIds`),
  * where instances may list the same keys in another order.

@@ -1,6 +1,6 @@
 /**
- * Guard state kept across restarts for one instance without Redis: what ccp learned — keys
- * cooling down or set aside, open circuits — and the places taken in each provider's rate
+ * Guard state kept across restarts for one instance without Redis: what ccp learned -- keys
+ * cooling down or set aside, open circuits -- and the places taken in each provider's rate
  * window are kept in Deno KV in the data dir, and taken in again at start for the configured
  * providers (or by the first request to a provider the config names later). A free tier's window and a revoked key are not rediscovered
  * by every restart.

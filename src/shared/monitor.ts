@@ -62,7 +62,7 @@ export class SharedMonitor {
     }));
   }
 
-  /** `{"postgres": {"reachable": true}, …}` for /health. */
+  /** `{"postgres": {"reachable": true}, ...}` for /health. */
   state(): Record<string, { reachable: boolean }> {
     return Object.fromEntries(
       this.#engines.map((e) => [e.name, { reachable: this.#reachable.get(e.name) ?? false }]),

@@ -1,8 +1,8 @@
 /**
  * Guard state shared between ccp instances through Redis (`shared.redis`): what one instance
- * learns — a key cooling down after a 429 for a model, a key set aside after 401/402 (after a 403,
+ * learns -- a key cooling down after a 429 for a model, a key set aside after 401/402 (after a 403,
  * for the refused model only), an open
- * circuit, budget spent — holds for the others' next requests, and a provider's `rate_limit` and
+ * circuit, budget spent -- holds for the others' next requests, and a provider's `rate_limit` and
  * `max_concurrency` count requests across all instances.
  *
  * Before each attempt at a target there is exactly one round trip: a server-side script that
@@ -74,7 +74,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
   readonly #instance = crypto.randomUUID().slice(0, 8);
   // Each provider's guard entries as the last sync returned them, and when.
   readonly #recent = new Map<string, { at: number; live: string[] }>();
-  // Slots whose release failed (slot → its sorted set), given back by the next ping that answers.
+  // Slots whose release failed (slot -> its sorted set), given back by the next ping that answers.
   readonly #unreleased = new Map<string, string>();
   // Each provider's keys as its last sync named them, with their ids: entries name a key by id,
   // so that instances listing the same keys in another order (or one more) agree on which.

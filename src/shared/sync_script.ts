@@ -4,8 +4,8 @@
  */
 
 // Entries (guard_entries.ts) are fields of one hash per provider. The script drops ended entries
-// and returns the rest with the budget counters the request falls under (KEYS[4…], limits in
-// ARGV[7…]). Then, unless a budget is spent (-2), when the provider has
+// and returns the rest with the budget counters the request falls under (KEYS[4...], limits in
+// ARGV[7...]). Then, unless a budget is spent (-2), when the provider has
 // limits it takes a concurrency slot (a lease that ends by itself if its holder dies) and a
 // rate-window place, or says why not: -1 = every slot is taken (ask again soon), n > 0 = the
 // window is full for n ms.

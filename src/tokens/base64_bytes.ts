@@ -13,7 +13,7 @@ export class Base64Bytes {
   /** Decoded length in bytes (trailing `=` padding excluded). */
   readonly length: number;
 
-  /** Wrap base64 text; a `data:…;base64,` prefix is skipped. */
+  /** Wrap base64 text; a `data:...;base64,` prefix is skipped. */
   constructor(base64: string) {
     const comma = base64.startsWith("data:") ? base64.indexOf(",") : -1;
     let text = comma >= 0 ? base64.slice(comma + 1) : base64;

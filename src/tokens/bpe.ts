@@ -76,7 +76,7 @@ export function o200kProblem(): string | undefined {
 // quadratic (measured with gpt-tokenizer 4.0.0: 20k "a" 360 ms, 200k "a" 25 s, 20k "=" 294 ms).
 // Runs of LONG_RUN or more characters of one class (see runClass) are cut into
 // RUN_CHUNK pieces; each cut can add at most one token. A hand-written scan finds them because a
-// /[\p{L}…]{128,}/ regex backtracks and cost as much as the BPE itself (9–17 ms per 100 KB).
+// /[\p{L}...]{128,}/ regex backtracks and cost as much as the BPE itself (9-17 ms per 100 KB).
 const LONG_RUN = 128;
 const RUN_CHUNK = 64;
 

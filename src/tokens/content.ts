@@ -88,7 +88,7 @@ function addBlock(tally: Tally, block: unknown, thinking: boolean, depth: number
       addText(tally, block.title);
       return addContent(tally, block.content, false, depth + 1);
     default:
-      // Unknown or future block types (code execution results, compaction, …): their JSON.
+      // Unknown or future block types (code execution results, compaction, ...): their JSON.
       if (typeof block.type === "string" && block.type.endsWith("_tool_result")) {
         tally.fixed += tally.calibration.toolResult;
       }

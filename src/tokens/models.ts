@@ -66,7 +66,7 @@ export const MAX_TOOL_PROMPT_TOKENS = Math.max(
   ]),
 );
 
-// "claude-opus-4-7", "claude-sonnet-4-20250514", "anthropic.claude-haiku-4-5-…": family first.
+// "claude-opus-4-7", "claude-sonnet-4-20250514", "anthropic.claude-haiku-4-5-...": family first.
 const FAMILY_FIRST = /claude-(opus|sonnet|haiku|fable|mythos)-(\d+)(?:-(\d)(?!\d))?/;
 // "claude-3-5-sonnet-20241022", "claude-3-opus-20240229": version first (Claude 3 era).
 const VERSION_FIRST = /claude-(\d)(?:-(\d))?-(opus|sonnet|haiku)/;

@@ -11,8 +11,8 @@ export type TextMode = "auto" | "exact";
 /** Longer texts are estimated from samples in `auto` mode. */
 export const EXACT_MAX_CHARS = 128 * 1024;
 /**
- * Characters of uncached BPE work per request in `auto` mode. Measured 14–37 ms per 100 KB of
- * new text, so at most ~90 ms; Claude Code's ~60–100 KB first turn fits, later turns hit the cache.
+ * Characters of uncached BPE work per request in `auto` mode. Measured 14-37 ms per 100 KB of
+ * new text, so at most ~90 ms; Claude Code's ~60-100 KB first turn fits, later turns hit the cache.
  */
 export const REQUEST_BPE_BUDGET = 256 * 1024;
 
@@ -59,7 +59,7 @@ export class TextCounter {
   count(text: string): number {
     if (text.length === 0) return 0;
     // Short texts too: a long session resends hundreds of tool names and one-line replies every
-    // turn, and a BPE call on one (~1 µs) costs several cache hits (0.15–0.5 µs, measured).
+    // turn, and a BPE call on one (~1 µs) costs several cache hits (0.15-0.5 µs, measured).
     const cache = this.#cache;
     // The cache may hold sampled estimates, which exact mode must not return.
     const cached = this.#mode === "auto" ? cache?.get(text) : undefined;

@@ -5,8 +5,8 @@
 import { DEFAULT_CALIBRATION } from "./calibration.ts";
 
 // Tool-definition overheads Anthropic bills for its own tools: bash 245, text editor 700, computer
-// use 735 plus a 466–499 token system prompt. Other server tools (web search, web fetch, code
-// execution, …) publish no number; 300 is a guess.
+// use 735 plus a 466-499 token system prompt. Other server tools (web search, web fetch, code
+// execution, ...) publish no number; 300 is a guess.
 export const SERVER_TOOL_TOKENS: ReadonlyArray<readonly [string, number]> = [
   ["bash_", 245],
   ["text_editor_", 700],

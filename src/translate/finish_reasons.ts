@@ -6,7 +6,7 @@
 
 import type { StopReason } from "../protocols/anthropic.ts";
 
-/** `finish_reason` → `stop_reason`. */
+/** `finish_reason` -> `stop_reason`. */
 export const STOP_REASON_OF_FINISH: Readonly<Record<string, StopReason>> = {
   stop: "end_turn",
   eos: "end_turn",

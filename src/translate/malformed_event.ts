@@ -11,7 +11,7 @@ export interface MalformedEvent {
 
 /** The first 200 characters of an event's data (an ellipsis marks the cut). */
 export function clipData(data: string): string {
-  return data.length > 200 ? `${data.slice(0, 200)}…` : data;
+  return data.length > 200 ? `${data.slice(0, 200)}\u2026` : data;
 }
 
 /** The event whose data `JSON.parse` rejected with `error`. */

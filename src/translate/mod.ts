@@ -1,4 +1,4 @@
-/** The Anthropic ⇄ OpenAI Chat Completions translation layer (pure modules, no HTTP). */
+/** The Anthropic <-> OpenAI Chat Completions translation layer (pure modules, no HTTP). */
 
 export { toOpenAIChatRequest } from "./openai_chat/request.ts";
 export { openAIChatTranslation } from "./openai_chat/stream.ts";

@@ -1,5 +1,5 @@
 /**
- * Incremental bytes → SSE messages decoder (UTF-8 decoding plus the `eventsource-parser`
+ * Incremental bytes -> SSE messages decoder (UTF-8 decoding plus the `eventsource-parser`
  * parser), synchronous so the relay stage can run it without a stream hop.
  * A last event sent without its terminating blank line (`data: [DONE]` at EOF) still
  * counts: `end()` feeds the blank line the upstream forgot.

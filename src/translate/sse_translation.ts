@@ -29,7 +29,7 @@ export interface SseTranslation {
   readonly finishing?: boolean;
   /** What the upstream reported so far, for a stream cut short before its usage was sent. */
   readonly reported?: ReportedUsage;
-  /** One upstream SSE message → the Anthropic events it completes. */
+  /** One upstream SSE message -> the Anthropic events it completes. */
   message(message: EventSourceMessage): AnthropicStreamEvent[];
   /** The events that close the stream when the upstream body ends. */
   end(): AnthropicStreamEvent[];

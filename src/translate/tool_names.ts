@@ -20,7 +20,7 @@ export interface ToolNameRule {
 /** OpenAI's Chat Completions and Responses: `^[a-zA-Z0-9_-]{1,64}$`. */
 export const OPENAI_TOOL_NAMES: ToolNameRule = { invalid: /[^A-Za-z0-9_-]/g, maxLength: 64 };
 
-/** Client tool name → the name the upstream sees, for one request. */
+/** Client tool name -> the name the upstream sees, for one request. */
 export type ToolNamer = (name: string) => string;
 
 /** The name the upstream sees for a client tool name, alone (unchanged when already valid). */
@@ -49,7 +49,7 @@ export function toolNamer(
   tools: readonly ToolDefinition[] | undefined,
   rule: ToolNameRule,
 ): ToolNamer {
-  // Fitted name → the one client name fitting to it, or null when several do.
+  // Fitted name -> the one client name fitting to it, or null when several do.
   const owners = new Map<string, string | null>();
   for (const tool of tools ?? []) {
     if (typeof tool.name !== "string") continue;
@@ -71,7 +71,7 @@ export function toolNamer(
   };
 }
 
-/** Upstream name → client name, for the tools whose names had to change. */
+/** Upstream name -> client name, for the tools whose names had to change. */
 export function renamedToolNames(
   tools: readonly ToolDefinition[] | undefined,
   rule: ToolNameRule,

@@ -1,4 +1,4 @@
-/** Upstream failures → Anthropic errors that name the provider, model and cause. */
+/** Upstream failures -> Anthropic errors that name the provider, model and cause. */
 
 import { UpstreamError } from "../core/errors.ts";
 import { upstreamMessage } from "../core/upstream_message.ts";
@@ -18,7 +18,7 @@ export function upstreamHttpError(options: {
   keys: readonly string[];
   /** What the upstream did, when not simply this status (default `answered HTTP <status>`). */
   answered?: string;
-  /** Set when ccp sent no key of its own: what to set (`NVIDIA_NIM_API_KEY`, …). */
+  /** Set when ccp sent no key of its own: what to set (`NVIDIA_NIM_API_KEY`, ...). */
   missingKey?: string;
   /** What to change, said after the upstream's words (a 404 from an endpoint that is not there). */
   advice?: string;
@@ -29,7 +29,7 @@ export function upstreamHttpError(options: {
   const text = upstreamMessage(options.bodyText) || "(empty body)";
   // Scrubbed before it is cut: a key cut in two would no longer be found.
   const clean = scrubSecrets(text, options.keys);
-  const detail = clean.length > 500 ? `${clean.slice(0, 500)}…` : clean;
+  const detail = clean.length > 500 ? `${clean.slice(0, 500)}\u2026` : clean;
   const hint = options.status !== 401 && options.status !== 403
     ? ""
     : options.passthrough
@@ -131,7 +131,7 @@ export function proxyName(proxy: string, from?: string): string {
   return from && from !== "proxy" ? `proxy ${place} (from ${from})` : `proxy ${place}`;
 }
 
-// Deno's fetch refuses the ports browsers keep for other protocols (1, 6000, …) before connecting.
+// Deno's fetch refuses ports browsers keep for other protocols (1, 6000, ...) before connecting.
 const BLOCKED_PORT = "port ";
 const BLOCKED_PORT_ADVICE = "Use another port in its base_url";
 
@@ -158,7 +158,7 @@ function hostOf(url: string): string {
   }
 }
 
-/** Short, human cause of a fetch failure (connection refused, DNS, TLS, reset…). */
+/** Short, human cause of a fetch failure (connection refused, DNS, TLS, reset...). */
 export function networkCause(error: unknown): string {
   // Timeouts already say which one fired and after how long.
   if (error instanceof Error && error.name === "UpstreamTimeoutError") return error.message;

@@ -14,7 +14,7 @@ interface MessageLike {
 
 /**
  * Emits message_start, one start/delta/stop triple per content block, message_delta and
- * message_stop — used when an upstream answers JSON to a streaming request.
+ * message_stop -- used when an upstream answers JSON to a streaming request.
  */
 export function messageToSse(message: MessageLike): string {
   const usage = (message.usage ?? {}) as Record<string, unknown>;

@@ -18,7 +18,7 @@ type Json = Record<string, unknown>;
 /** Replaces images for models without vision: a 400 would end the session, as images stay in history. */
 export const IMAGE_PLACEHOLDER = "[image omitted: this model does not accept images]";
 
-/** Budgets used when thinking is forced on with `type: enabled`; ≤4096 reads as low effort. */
+/** Budgets used when thinking is forced on with `type: enabled`; <=4096 reads as low effort. */
 const BUDGET_OF_EFFORT: Readonly<Record<ReasoningEffort, number>> = {
   none: 0,
   minimal: 2048,
@@ -145,7 +145,7 @@ function forceAnthropicThinking(body: Json, config: Json, effort?: ReasoningEffo
   // for `adaptive` instead.
   if (isOn(body.thinking) || !(budget >= MIN_BUDGET)) return;
   body.thinking = { type: "enabled", budget_tokens: budget };
-  // With thinking on, Anthropic refuses temperature ≠ 1, any top_k and top_p below 0.95.
+  // With thinking on, Anthropic refuses temperature != 1, any top_k and top_p below 0.95.
   if (body.temperature !== undefined && body.temperature !== 1) delete body.temperature;
   if (typeof body.top_p === "number" && body.top_p < 0.95) delete body.top_p;
   delete body.top_k;

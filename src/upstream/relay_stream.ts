@@ -102,8 +102,8 @@ const DEFAULT_PING_MS = 10_000;
 
 /**
  * Pipes `upstream` to the client through `source`. The stream ends with exactly one well-formed
- * `event: error` when anything goes wrong — an error the source found (its text scrubbed of the
- * provider's keys), a broken connection, or an early close — so the client never sees two
+ * `event: error` when anything goes wrong -- an error the source found (its text scrubbed of the
+ * provider's keys), a broken connection, or an early close -- so the client never sees two
  * errors, raw garbage, or a half-open stream.
  */
 export function relayFrames(

@@ -18,8 +18,8 @@ import {
 import { lazyImport } from "../core/lazy_modules.ts";
 
 /**
- * Relays the upstream's SSE to the client — its own Anthropic events checked, or another
- * protocol's translated by `translation` — with keys scrubbed from any error; a client that
+ * Relays the upstream's SSE to the client -- its own Anthropic events checked, or another
+ * protocol's translated by `translation` -- with keys scrubbed from any error; a client that
  * asked for JSON gets the stream collected into one Message instead, whatever the upstream chose
  * to send.
  */

@@ -133,7 +133,7 @@ export function countWhileSending(
 export interface AnswerTranslation {
   /** A fresh translation of the upstream's SSE messages into Anthropic events. */
   stream: () => SseTranslation;
-  /** The upstream's JSON answer → an Anthropic Message. */
+  /** The upstream's JSON answer -> an Anthropic Message. */
   message: (json: unknown) => AnthropicMessage;
 }
 

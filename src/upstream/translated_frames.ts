@@ -1,6 +1,6 @@
 /**
  * The translating frame source of the relay stage: upstream SSE bytes (OpenAI, Gemini,
- * Responses) → SSE messages → the protocol's translator → Anthropic SSE bytes. The events are
+ * Responses) -> SSE messages -> the protocol's translator -> Anthropic SSE bytes. The events are
  * ccp's own objects, so the end, the usage and any error are read off them, never parsed back
  * out of the bytes written.
  */
@@ -30,7 +30,7 @@ export function relayTranslatedStream(
   return relayFrames(upstream, new TranslatedFrames(translation, hooks.describeUpstream), hooks);
 }
 
-/** Upstream bytes → the Anthropic events the translation completes, encoded in one chunk. */
+/** Upstream bytes -> the Anthropic events the translation completes, encoded in one chunk. */
 class TranslatedFrames implements FrameSource {
   readonly #usage: UsageTotals = {};
   // A message_delta carries the upstream's own counts: until one came, its reports stand in.

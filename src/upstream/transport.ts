@@ -159,8 +159,8 @@ export const DEFAULT_MAX_RESPONSE = 32 * 1024 * 1024;
 const encoder = new TextEncoder();
 
 /**
- * Answers with a complete Anthropic Message: as JSON, or — when the client asked for a stream
- * and the upstream answered JSON anyway — as the equivalent SSE events.
+ * Answers with a complete Anthropic Message: as JSON, or -- when the client asked for a stream
+ * and the upstream answered JSON anyway -- as the equivalent SSE events.
  */
 export function jsonAnswer(
   message: MessageJson,

@@ -15,7 +15,7 @@ export interface LedgerEntry {
   readonly model?: string;
   readonly keyLabel?: string;
   readonly status: number;
-  /** True when it ended in an error (status ≥ 400 or an error event mid-stream). */
+  /** True when it ended in an error (status >= 400 or an error event mid-stream). */
   readonly error: boolean;
   readonly stream: boolean;
   readonly inputTokens: number;

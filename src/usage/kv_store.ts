@@ -119,7 +119,7 @@ class KvUsageStore implements UsageStore {
 
   /**
    * The writes of some entries: each entry as it is, one sum per counter per hour × dimensions
-   * they touched, and per session its totals and latest entry — far fewer writes than per entry.
+   * they touched, and per session its totals and latest entry -- far fewer writes than per entry.
    */
   #writes(entries: readonly LedgerEntry[]): ((op: Deno.AtomicOperation) => void)[] {
     const expireIn = this.#retentionMs;

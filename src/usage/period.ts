@@ -35,7 +35,7 @@ export function periodEnd(per: BudgetPeriod, now: number): number {
 /** The furthest from 1970 a Date reaches, in milliseconds either way. */
 const MAX_DATE_MS = 8.64e15;
 
-/** `24h`, `7d`, `30d`, `90m`, or a date `YYYY-MM-DD` (UTC midnight) → epoch milliseconds. */
+/** `24h`, `7d`, `30d`, `90m`, or a date `YYYY-MM-DD` (UTC midnight) -> epoch milliseconds. */
 export function parseSince(text: string, now: number): number | undefined {
   const relative = /^(\d+)([mhdw])$/.exec(text.trim());
   if (relative) {

@@ -118,7 +118,7 @@ class PgUsageStore implements UsageStore {
   // Creates the table once; a failure is retried on the next use.
   #ready(): Promise<void> {
     this.#migrated ??= this.#sql.begin(async (tx) => {
-      // Instances that start together would race on CREATE … IF NOT EXISTS, which PostgreSQL
+      // Instances that start together would race on CREATE ... IF NOT EXISTS, which PostgreSQL
       // does not make safe under concurrency (a unique violation in its catalog): they take
       // turns, and the later ones find everything there.
       await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;

@@ -11,7 +11,7 @@ import type { Config, Price } from "../config/types.ts";
 import { settingsFor } from "../config/settings_merge.ts";
 import type { RequestRecord, Usage } from "../pipeline/record.ts";
 
-/** Model name patterns (matched against the upstream model, any vendor prefix ignored) → price. */
+/** Model name patterns (matched against the upstream model, any vendor prefix ignored) -> price. */
 const BUILT_IN: readonly (readonly [RegExp, Price])[] = [
   // Anthropic: cache read 0.1× input, cache write (5 min) 1.25× input.
   [/claude-(opus-4-[5-9]|opus-[5-9])/, { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 }],
@@ -89,7 +89,7 @@ export function priceOf(config: Config, provider: string, model: string): Price 
   return builtInPrice(model);
 }
 
-/** Σ tokens × price / 10⁶ in USD; cache tokens without their own price cost as input. */
+/** The sum of tokens × price / 1e6 in USD; cache tokens without their own price cost as input. */
 export function costOf(usage: Usage, price: Price): number {
   return (
     (usage.inputTokens ?? 0) * price.input +

@@ -148,7 +148,7 @@ function parseInput(json: string): unknown {
 
 /**
  * The loop's answer: an Anthropic message whose content also holds the server tool blocks ccp ran
- * (`server_tool_use`, `web_search_tool_result`, …), which the protocol's typed content does not
+ * (`server_tool_use`, `web_search_tool_result`, ...), which the protocol's typed content does not
  * name, and whose stop reason is the last round's, as the upstream gave it.
  */
 type LoopMessage =

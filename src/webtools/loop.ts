@@ -1,6 +1,6 @@
 /**
  * The web tool loop of one client request: ask the model, run the web searches and fetches it
- * calls, give it the results, ask again — until it answers, calls a client tool, or has used
+ * calls, give it the results, ask again -- until it answers, calls a client tool, or has used
  * its rounds. It yields the client's content events as they happen: the model's text streams
  * through, and each call is shown before its result arrives.
  */

@@ -1,14 +1,15 @@
 // deno-lint-ignore-file no-console -- the probe reports its measurement on stdout
 /**
- * Run by open_stream_memory_test.ts under `--v8-flags=--expose-gc`: opens streams through ccp
- * whose requests carry a large history, holds them open upstream, and prints how much JS heap
- * each open stream keeps once garbage is collected, one JSON line per route. Arguments: the
+ * Run by open_stream_memory_test.ts under `--v8-flags=--expose-gc`: opens streams through ccp,
+ * bound as `ccp serve` binds it (behind the connection guard), whose requests carry a large
+ * history, holds them open upstream, and prints how much JS heap and ArrayBuffer memory each open
+ * stream keeps once garbage is collected, one JSON line per route. Arguments: the
  * routes (`anth/m`, `oai/m`, `resp/m`, `gem/m`), measured one after another, each from a baseline
  * of its own taken once its first stream has loaded every module and cache it touches.
  */
 
 import { provider, testConfig } from "../helpers/config.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { startGuardedCcp } from "../helpers/ccp.ts";
 import { responsesSse } from "../mocks/responses_wire.ts";
 import { openingMessage } from "../mocks/anthropic_fixtures.ts";
 
@@ -132,9 +133,9 @@ function bigRequest(model: string, seed: number): Uint8Array<ArrayBuffer> {
   return encoder.encode(JSON.stringify({ model, max_tokens: 100, stream: true, messages }));
 }
 
-const heapAfterGc = () => {
+const afterGc = () => {
   for (let i = 0; i < 4; i++) gc();
-  return Deno.memoryUsage().heapUsed;
+  return Deno.memoryUsage();
 };
 
 /** Opens one stream and reads until its first text arrives; the reader stays open. */
@@ -142,8 +143,10 @@ async function open(
   url: string,
   model: string,
   seed: number,
+  client: Deno.HttpClient,
 ): Promise<ReadableStreamDefaultReader<Uint8Array>> {
   const response = await fetch(`${url}/v1/messages`, {
+    client,
     method: "POST",
     headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
     body: bigRequest(model, seed),
@@ -161,20 +164,27 @@ async function open(
 
 for (const model of models) {
   released = new Promise<void>((resolve) => (release = resolve));
-  const ccp = startCcp(config(model));
+  const ccp = await startGuardedCcp(config(model));
+  // Closed before ccp is, so the guard's connections do not wait out their idle limit.
+  const client = Deno.createHttpClient({});
   // One stream opened first, so every module and cache a stream touches is in place.
-  const warm = await open(ccp.url, model, -1);
-  const before = heapAfterGc();
+  const warm = await open(ccp.url, model, -1, client);
+  const before = afterGc();
   const readers = [];
-  for (let s = 0; s < STREAMS; s++) readers.push(await open(ccp.url, model, s));
-  const during = heapAfterGc();
+  for (let s = 0; s < STREAMS; s++) readers.push(await open(ccp.url, model, s, client));
+  const during = afterGc();
   release();
   for (const reader of [warm, ...readers]) while (!(await reader.read()).done);
   console.log(JSON.stringify({
     route: model,
     bodyBytes: bigRequest(model, 0).byteLength,
-    perStreamBytes: Math.round((during - before) / STREAMS),
+    perStreamBytes: Math.round((during.heapUsed - before.heapUsed) / STREAMS),
+    perStreamExternal: Math.round((during.external - before.external) / STREAMS),
   }));
+  client.close();
   await ccp.close();
 }
 await upstream.shutdown();
+// Deadlines ccp armed (timeouts of up to 30 s) would keep the process alive until they pass;
+// `ccp serve` exits the same way.
+Deno.exit(0);

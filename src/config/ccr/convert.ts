@@ -1,5 +1,5 @@
 /**
- * claude-code-router v1 config.json → a ccp config, as data (render.ts writes it as YAML). Pure:
+ * claude-code-router v1 config.json -> a ccp config, as data (render.ts writes it as YAML). Pure:
  * no files, no environment; literal keys come back separately so they go to .env, not the YAML.
  */
 

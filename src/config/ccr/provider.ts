@@ -1,4 +1,4 @@
-/** One claude-code-router `Providers[]` entry → one ccp `providers:` entry. */
+/** One claude-code-router `Providers[]` entry -> one ccp `providers:` entry. */
 
 import { findPreset } from "../../providers/catalog.ts";
 import type { DraftProvider } from "./convert.ts";
@@ -119,7 +119,7 @@ export function convertProvider(
     if (presetUrl.host !== url.host) {
       fields.push(["base_url", `${url.origin}${presetUrl.pathname.replace(/\/+$/, "")}`]);
     }
-    comments.push(`CCR ${name}: ${shown} → preset ${preset.id} (${preset.type} API)`);
+    comments.push(`CCR ${name}: ${shown} \u2192 preset ${preset.id} (${preset.type} API)`);
     const note = PRESET_NOTES[preset.id];
     if (note) comments.push(note);
   } else {

@@ -1,5 +1,5 @@
 /**
- * CLIProxyAPI config.yaml → a ccp config, as data (the claude-code-router converter's Draft,
+ * CLIProxyAPI config.yaml -> a ccp config, as data (the claude-code-router converter's Draft,
  * written by the same renderer). Pure: literal keys come back separately so they go to .env.
  * Its API-key credentials become providers (entries alike but for the key share one, as a key
  * list); every model name and alias they list becomes an alias, spread over the providers that

@@ -1,5 +1,5 @@
 /**
- * CLIProxyAPI's `routing:` section → how ccp spreads requests: its `strategy` (`round-robin`, the
+ * CLIProxyAPI's `routing:` section -> how ccp spreads requests: its `strategy` (`round-robin`, the
  * default, and `weighted-round-robin` spread requests over every credential of a model, while
  * `fill-first` uses one until it fails) and its `session-affinity` with `session-affinity-ttl`.
  */

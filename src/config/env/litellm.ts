@@ -45,7 +45,7 @@ function maxOutputTokens(env: EnvMap, problems: string[]): number | undefined {
   }
 }
 
-/** Builds the Config the way that proxy routes: sonnet, opus and default → BIG, haiku → SMALL. */
+/** Builds the Config the way that proxy routes: sonnet, opus and default -> BIG, haiku -> SMALL. */
 export function configFromLiteLLMEnv(input: { env: EnvMap; flags?: ServerFlags }): Config {
   const { env } = input;
   const problems: string[] = [];

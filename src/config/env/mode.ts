@@ -1,4 +1,4 @@
-/** Environment-only mode (no YAML file): free-claude-code's MODEL* and provider variables → Config. */
+/** Environment-only mode (no YAML file): free-claude-code's MODEL* and provider variables -> Config. */
 
 import { ConfigError } from "../../core/errors.ts";
 import { type Preset, PRESET_IDS, PRESETS } from "../../providers/catalog.ts";
@@ -96,7 +96,7 @@ export function presetProvider(
 
 /**
  * Builds every preset provider the environment asks for: those named by a route (`usedBy`:
- * provider id → variables naming it), those with a key set, and the local ones.
+ * provider id -> variables naming it), those with a key set, and the local ones.
  */
 export function envProviders(
   env: EnvMap,

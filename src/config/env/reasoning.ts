@@ -11,7 +11,7 @@ import { type EnvMap, envValue } from "./map.ts";
 /** What one tier route is told: thinking off, or on at an effort. */
 export type ReasoningChoice = "off" | ReasoningEffort;
 
-/** Route name → its own variable; the default route reads only the policy. */
+/** Route name -> its own variable; the default route reads only the policy. */
 const TIER_VARIABLES: Readonly<Record<string, string | undefined>> = {
   default: undefined,
   opus: "REASONING_OPUS",

@@ -9,7 +9,7 @@ import { type EnvMap, envValue } from "./map.ts";
 import { type ReasoningChoice, reasoningFromEnv } from "./reasoning.ts";
 
 /**
- * Route name → the variable that switches its thinking (default reads the global one). The fable
+ * Route name -> the variable that switches its thinking (default reads the global one). The fable
  * tier has no switch of its own in free-claude-code, so it follows the global one.
  */
 const THINKING_VARIABLES: Readonly<Record<string, string | undefined>> = {

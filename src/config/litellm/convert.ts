@@ -1,5 +1,5 @@
 /**
- * LiteLLM proxy config.yaml → a ccp config, as data (the claude-code-router converter's Draft,
+ * LiteLLM proxy config.yaml -> a ccp config, as data (the claude-code-router converter's Draft,
  * written by the same renderer). Pure: literal keys come back separately so they go to .env.
  * Each `model_list` name becomes an alias whose targets are its deployments, spread by their
  * `weight` as LiteLLM's simple-shuffle spread them (fallbacks follow with weight 0), and the first
@@ -24,7 +24,7 @@ const TIERS = ["opus", "sonnet", "haiku", "fable"] as const;
 /** A LiteLLM config that cannot be converted at all; the message is for the user. */
 export class LiteLlmError extends Error {}
 
-/** `os.environ/NAME` → `${NAME}`; anything else is a literal, moved to the .env by secretRef. */
+/** `os.environ/NAME` -> `${NAME}`; anything else is a literal, moved to the .env by secretRef. */
 function secretOf(value: string, stem: string, state: State): string {
   const env = /^os\.environ\/([A-Za-z_][A-Za-z0-9_]*)$/.exec(value.trim());
   return secretRef(env ? `\${${env[1]}}` : value.trim(), stem, state);
@@ -164,8 +164,8 @@ export function convertLiteLlm(config: unknown): Draft {
       const written = model.includes("/") ? model.slice(0, model.indexOf("/")) : model;
       const comments = [
         compatible
-          ? `LiteLLM ${written} with api_base → an OpenAI-compatible server`
-          : `LiteLLM ${written} → preset ${place.preset} (${preset.type} API)`,
+          ? `LiteLLM ${written} with api_base \u2192 an OpenAI-compatible server`
+          : `LiteLLM ${written} \u2192 preset ${place.preset} (${preset.type} API)`,
       ];
       if (preset.local && preset.type === "anthropic") {
         comments.push(
@@ -222,7 +222,7 @@ export function convertLiteLlm(config: unknown): Draft {
     throw new LiteLlmError("no model_list entry could be converted");
   }
 
-  // fallbacks: [{name: [other, …]}] in either settings section; each name's deployments follow.
+  // fallbacks: [{name: [other, ...]}] in either settings section; each name's deployments follow.
   const own = new Map([...chains].map(([k, v]) => [k, [...v]]));
   for (const section of ["router_settings", "litellm_settings"]) {
     const fallbacks = isObject(config[section]) ? (config[section] as Json).fallbacks : undefined;
@@ -236,7 +236,7 @@ export function convertLiteLlm(config: unknown): Draft {
           const targets = typeof other === "string" ? own.get(other) : undefined;
           if (!chain || !targets) {
             state.notCarried.push(
-              `${section}.fallbacks ${from} → ${
+              `${section}.fallbacks ${from} \u2192 ${
                 String(other)
               }: no such model_name; not carried over`,
             );
@@ -344,7 +344,7 @@ export function convertLiteLlm(config: unknown): Draft {
       command: "ccp init --from litellm",
       intro: [
         "# Each model_name is an alias: its deployments in order, then its fallbacks. Point",
-        "# Claude Code at one with ANTHROPIC_MODEL (or ANTHROPIC_DEFAULT_SONNET_MODEL, …) as before.",
+        "# Claude Code at one with ANTHROPIC_MODEL (or ANTHROPIC_DEFAULT_SONNET_MODEL, \u2026) as before.",
       ],
       defaultsComment: "LiteLLM's num_retries and timeout (seconds for the whole request)",
     },

@@ -1,7 +1,7 @@
 /** What `ccp init --from litellm` knows of LiteLLM's proxy config.yaml, as data. */
 
 /**
- * LiteLLM's provider prefix (`openai/gpt-4o`) → the ccp preset that serves the same API. LiteLLM
+ * LiteLLM's provider prefix (`openai/gpt-4o`) -> the ccp preset that serves the same API. LiteLLM
  * spoke each one's own or the OpenAI API; where the preset speaks another (OpenRouter, DeepSeek,
  * local servers), the comment on the provider says so.
  */

@@ -67,9 +67,10 @@ function routeItems(value: unknown, issues: Issue[]): RouteItem[] {
   if (typeof value === "string") return [{ target: value, path: [] }];
   if (isMapping(value)) return variantItems(value, [], issues);
   if (!Array.isArray(value) || value.length === 0) {
+    const shapes = 'expected "provider/model", a list of them or {target: \u2026}';
     const message = Array.isArray(value)
       ? 'expected "provider/model" or a list of them, got an empty list'
-      : `expected "provider/model", a list of them or {target: …}, got ${describeValue(value)}`;
+      : `${shapes}, got ${describeValue(value)}`;
     issues.push({ message, path: [] });
     return [];
   }

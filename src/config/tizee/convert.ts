@@ -1,5 +1,5 @@
 /**
- * tizee anthropic-proxy's models.yaml → a ccp config, as data (the claude-code-router converter's
+ * tizee anthropic-proxy's models.yaml -> a ccp config, as data (the claude-code-router converter's
  * Draft, written by the same renderer). Pure: literal keys come back separately for the .env.
  * Each entry's `model_id` becomes an alias of its upstream model, with the entry's settings as
  * a route variant, so several ids of one model (effort variants) stay several names.
@@ -43,7 +43,9 @@ function rootOf(apiBase: string): string {
   return apiBase.trim().replace(/\/+$/, "").replace(/\/(chat\/completions|messages)$/, "");
 }
 
-/** A provider id from the host: `api.deepseek.com` → `deepseek`, `localhost:8000` → `localhost`. */
+/**
+ * A provider id from the host: `api.deepseek.com` -> `deepseek`, `localhost:8000` -> `localhost`.
+ */
 function idOf(apiBase: string): string {
   let host = "provider";
   try {
@@ -70,7 +72,7 @@ export function convertTizee(models: unknown): Draft {
     ? models.models
     : undefined;
   if (!list || list.length === 0) {
-    throw new TizeeError("expected a list of model entries (model_id, api_base, …)");
+    throw new TizeeError("expected a list of model entries (model_id, api_base, \u2026)");
   }
   const state: State = { notCarried: [], secrets: [], envRefs: new Set(), ids: new Set() };
   const providers: Array<DraftProvider & { key: string }> = [];

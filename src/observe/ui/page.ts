@@ -27,7 +27,7 @@ export const UI_PAGE = `<!doctype html>
 </style>
 </head>
 <body>
-<h1>ccp <span id="version" class="muted"></span> · <span id="inflight">0</span> in flight · <span id="live" class="muted">connecting…</span></h1>
+<h1>ccp <span id="version" class="muted"></span> · <span id="inflight">0</span> in flight · <span id="live" class="muted">connecting\u2026</span></h1>
 <h2>Routes</h2>
 <div class="scroll"><table id="routes"><thead><tr><th>route</th><th>target</th><th>health</th><th class="hide-narrow">keys ready / cooling / blocked</th></tr></thead><tbody></tbody></table></div>
 <h2>Latest requests</h2>
@@ -46,7 +46,7 @@ export const UI_PAGE = `<!doctype html>
 <script src="/ui/uplot.js"></script>
 <script>
 "use strict";
-// Opened as /ui?token=…: the session cookie is set, so the token leaves the address bar and
+// Opened as /ui?token=\u2026: the session cookie is set, so the token leaves the address bar and
 // the history.
 if (location.search) history.replaceState(null, "", location.pathname);
 const $ = (id) => document.getElementById(id);
@@ -170,7 +170,7 @@ async function refresh() {
 function connect() {
   const events = new EventSource("/ui/events");
   events.addEventListener("open", () => { $("live").textContent = "live"; });
-  events.addEventListener("error", () => { $("live").textContent = "reconnecting…"; });
+  events.addEventListener("error", () => { $("live").textContent = "reconnecting\u2026"; });
   events.addEventListener("inflight", (e) => { $("inflight").textContent = e.data; });
   events.addEventListener("request", (e) => {
     latest = [JSON.parse(e.data), ...latest].slice(0, 50);

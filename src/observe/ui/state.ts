@@ -59,7 +59,7 @@ export interface ChartPoint {
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
-// "key 2 (…abcd)" → "key 2": the page never shows any part of a key.
+// "key 2 (...abcd)" -> "key 2": the page never shows any part of a key.
 function keyName(label: string): string {
   return label.replace(/\s*\(.*\)$/, "");
 }

@@ -66,7 +66,7 @@ async function countTokens(
     signal,
   });
   deps.log.info(
-    `${raw.method} ${c.env.path} ${body.model} → ${via} 200 ${
+    `${raw.method} ${c.env.path} ${body.model} \u2192 ${via} 200 ${
       Math.round(performance.now() - started)
     }ms in=${inputTokens} [${resolution.route}]`,
   );

@@ -1,4 +1,4 @@
-/** Random identifiers in the shapes Anthropic uses (`msg_…`, `toolu_…`). */
+/** Random identifiers in the shapes Anthropic uses (`msg_...`, `toolu_...`). */
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -21,7 +21,7 @@ export function randomBase62(length: number): string {
   return out;
 }
 
-/** A fresh request id (`req_…`), sent to clients as `request-id`. */
+/** A fresh request id (`req_...`), sent to clients as `request-id`. */
 export function newRequestId(): string {
   return `req_${randomBase62(24)}`;
 }

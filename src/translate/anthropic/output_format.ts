@@ -1,7 +1,7 @@
 /**
  * Structured output: `output_config.format: {type: "json_schema", schema}` asks for an answer
  * that is JSON matching the schema. Claude Code uses it for side requests such as the session
- * title (`{"title": …}`); an upstream never told about it may answer in prose, which Claude
+ * title (`{"title": ...}`); an upstream never told about it may answer in prose, which Claude
  * Code cannot parse, so each translation passes the schema on in its own API's terms.
  */
 

@@ -42,7 +42,7 @@ export function encodeAnthropicEvents(events: readonly AnthropicStreamEvent[]): 
   return encoder.encode(text);
 }
 
-/** TransformStream stage: Anthropic events → SSE bytes. */
+/** TransformStream stage: Anthropic events -> SSE bytes. */
 export class AnthropicSseEncoderStream extends TransformStream<AnthropicStreamEvent, Uint8Array> {
   constructor() {
     super({

@@ -3,7 +3,7 @@
  * seen before in the conversation, and the model, never told its call ran, asks again: a loop.
  * Upstream ids are kept when they are fresh; one that is missing, repeats in this answer, or
  * repeats a call of the history (a server numbering calls per answer, a model writing its own
- * ids) is replaced by a new `toolu_…` id.
+ * ids) is replaced by a new `toolu_...` id.
  */
 
 import type { MessageParam } from "../../protocols/anthropic.ts";

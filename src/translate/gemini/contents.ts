@@ -1,9 +1,9 @@
 /**
- * Anthropic `messages` → Gemini `contents` (roles `user` / `model`):
+ * Anthropic `messages` -> Gemini `contents` (roles `user` / `model`):
  * - user turns: `tool_result` blocks become `functionResponse` parts first (named after
  *   the matching `tool_use`, `{result}` or `{error}`, in the order of the calls), then text,
  *   images and documents;
- * - assistant turns: text → text parts, `tool_use` → `functionCall` parts; thinking
+ * - assistant turns: text -> text parts, `tool_use` -> `functionCall` parts; thinking
  *   blocks ccp made from this same provider and model family give back their Gemini
  *   `thoughtSignature`s on the parts they came with; other reasoning is dropped;
  * - adjacent turns of one role are merged and empty turns removed; a history that opens
@@ -163,7 +163,7 @@ function modelParts(content: string | ContentBlockParam[], ctx: ContentsContext)
   return parts;
 }
 
-/** Client tool-use id → the Gemini function name it was called under and its position. */
+/** Client tool-use id -> the Gemini function name it was called under and its position. */
 function callRefs(messages: readonly MessageParam[], toolName: ToolNamer): Map<string, CallRef> {
   const out = new Map<string, CallRef>();
   for (const m of messages) {

@@ -1,5 +1,5 @@
 /**
- * Parsed SSE messages of `streamGenerateContent?alt=sse` → typed events. Each `data:`
+ * Parsed SSE messages of `streamGenerateContent?alt=sse` -> typed events. Each `data:`
  * line is one whole `GenerateContentResponse` JSON object; there is no `[DONE]`
  * sentinel: the stream simply ends after the chunk with `finishReason`.
  */

@@ -26,7 +26,7 @@ const SHAPE_KEYS = [
 /** What the description of such a parameter gains, so the model writes JSON text in it. */
 export const JSON_TEXT_NOTE = "Any JSON value, written as JSON text.";
 
-/** True for a schema that allows any value (`true`, `{}`, a node with only a description…). */
+/** True for a schema that allows any value (`true`, `{}`, a node with only a description...). */
 export function isAnyValueSchema(node: unknown): boolean {
   return node === true || (isRecord(node) && !SHAPE_KEYS.some((key) => key in node));
 }

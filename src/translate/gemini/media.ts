@@ -1,6 +1,6 @@
 /**
- * Images and documents → Gemini parts: base64 data → `inlineData`; an https URL →
- * `fileData`, which the Gemini API fetches itself; a `data:` URL → `inlineData`.
+ * Images and documents -> Gemini parts: base64 data -> `inlineData`; an https URL ->
+ * `fileData`, which the Gemini API fetches itself; a `data:` URL -> `inlineData`.
  * Anything Gemini cannot read (Anthropic Files API ids, other URL schemes) is a clear 400.
  */
 

@@ -17,7 +17,7 @@ export function geminiToolNamer(tools: readonly ToolDefinition[] | undefined): T
   return toolNamer(tools, GEMINI_TOOL_NAMES);
 }
 
-/** Gemini name → client name, for the tools whose names had to change. */
+/** Gemini name -> client name, for the tools whose names had to change. */
 export function renamedTools(tools: readonly ToolDefinition[] | undefined): Map<string, string> {
   return renamedToolNames(tools, GEMINI_TOOL_NAMES);
 }

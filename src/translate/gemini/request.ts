@@ -1,5 +1,5 @@
 /**
- * Anthropic Messages request → Gemini `generateContent` request. Pure and typed: no I/O,
+ * Anthropic Messages request -> Gemini `generateContent` request. Pure and typed: no I/O,
  * no context beyond its arguments, and the input is never mutated.
  */
 
@@ -65,7 +65,7 @@ function systemInstruction(
   return texts.length > 0 ? { parts: [{ text: texts.join("\n\n") }] } : undefined;
 }
 
-/** Client tools have an input schema; server tools (`web_search_*`, `bash_*`, …) do not. */
+/** Client tools have an input schema; server tools (`web_search_*`, `bash_*`, ...) do not. */
 function isFunctionTool(tool: ToolDefinition): boolean {
   return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
 }

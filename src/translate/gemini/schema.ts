@@ -1,15 +1,15 @@
 /**
- * Tool `input_schema` (JSON Schema 2020-12, as Claude Code sends it) → the OpenAPI 3.0
+ * Tool `input_schema` (JSON Schema 2020-12, as Claude Code sends it) -> the OpenAPI 3.0
  * subset Gemini accepts for function parameters.
  * An allow-list, not a deny-list: Gemini answers 400 "Unknown name" for any keyword it
- * does not know (`$schema`, `additionalProperties`, `propertyNames`, private keys…), so
+ * does not know (`$schema`, `additionalProperties`, `propertyNames`, private keys...), so
  * only the fields below are ever written:
  *
  * - `$ref` to a local `$defs`/`definitions` entry is inlined (recursion becomes a plain
  *   object); `allOf` members are merged; `oneOf` is read as `anyOf`;
- * - `type: [T, "null"]`, a `null` enum value or a `{type: "null"}` variant → `nullable`;
- *   several non-null types → `anyOf`;
- * - `const` → a one-value enum; enums of non-strings move into the description (Gemini's
+ * - `type: [T, "null"]`, a `null` enum value or a `{type: "null"}` variant -> `nullable`;
+ *   several non-null types -> `anyOf`;
+ * - `const` -> a one-value enum; enums of non-strings move into the description (Gemini's
  *   `enum` holds strings only); `title` becomes the description when there is none;
  * - `exclusiveMinimum`/`exclusiveMaximum` become `minimum`/`maximum` (the next whole number on
  *   integers);

@@ -1,6 +1,6 @@
 /**
- * The streaming path for Gemini: upstream SSE bytes → SSE messages (`eventsource-parser`)
- * → events (`toGeminiEvent`) → the translator → Anthropic SSE bytes, all in the relay stage
+ * The streaming path for Gemini: upstream SSE bytes -> SSE messages (`eventsource-parser`)
+ * -> events (`toGeminiEvent`) -> the translator -> Anthropic SSE bytes, all in the relay stage
  * (src/upstream/translated_frames.ts).
  */
 

@@ -1,5 +1,5 @@
 /**
- * Anthropic's thinking request (`thinking`, `output_config.effort`) → Gemini's
+ * Anthropic's thinking request (`thinking`, `output_config.effort`) -> Gemini's
  * `thinkingConfig`: a `thinkingBudget` on 2.5 models, a `thinkingLevel` on Gemini 3 and
  * later (a request cannot carry both).
  * `includeThoughts: true` asks for thought summaries, which become thinking blocks.

@@ -1,9 +1,9 @@
 /**
- * The one stateful stage: Gemini `GenerateContentResponse` chunks → Anthropic stream
+ * The one stateful stage: Gemini `GenerateContentResponse` chunks -> Anthropic stream
  * events, shared by the streaming path and the non-streaming path (fed one chunk).
  * Gemini sends whole parts per chunk (text grows by further parts), so every part maps
- * to a delta or a whole block: `thought: true` → thinking, text → text, `functionCall`
- * → one tool_use block with its arguments as a single `input_json_delta`. Only the
+ * to a delta or a whole block: `thought: true` -> thinking, text -> text, `functionCall`
+ * -> one tool_use block with its arguments as a single `input_json_delta`. Only the
  * first candidate is read. Guarantees as in the OpenAI translator: `message_start`
  * first, one block open at a time, every thinking block signed, and a failure closes
  * the open block and ends with one `error` event.
@@ -44,7 +44,7 @@ export interface GeminiTranslateOptions {
   /** Provider id and upstream model, recorded in thinking signatures. */
   readonly provider: string;
   readonly upstreamModel: string;
-  /** Gemini function name → client tool name, for names that had to change. */
+  /** Gemini function name -> client tool name, for names that had to change. */
   readonly toolNames?: ReadonlyMap<string, string>;
   /** The client's tools: a call's arguments are read against its tool's schema (json_args.ts). */
   readonly tools?: readonly ToolDefinition[];
@@ -169,7 +169,7 @@ export class GeminiToAnthropicTranslator {
     if (part.thought === true) {
       return this.#thoughtPart(typeof part.text === "string" ? part.text : "", sig);
     }
-    // Other parts (executableCode, inline images…) have no Anthropic block.
+    // Other parts (executableCode, inline images...) have no Anthropic block.
     if (typeof part.text !== "string") return;
     const text = part.text;
     if (sig) {

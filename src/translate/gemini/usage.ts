@@ -1,5 +1,5 @@
 /**
- * Gemini `finishReason` / `usageMetadata` → Anthropic stop reasons and usage: const
+ * Gemini `finishReason` / `usageMetadata` -> Anthropic stop reasons and usage: const
  * tables and small pure functions shared by the streaming and non-streaming paths.
  */
 
@@ -8,7 +8,7 @@ import type { GeminiUsageMetadata } from "../../protocols/gemini.ts";
 import type { UpstreamUsage } from "../openai_chat/usage.ts";
 
 /**
- * `finishReason` → `stop_reason`; reasons not listed end the turn with a note. Only Google's
+ * `finishReason` -> `stop_reason`; reasons not listed end the turn with a note. Only Google's
  * safety and policy filters are a `refusal`: Claude Code answers a refusal with its own wording
  * (the model "can't help with this", a link to Anthropic's usage policy, "start a new session"),
  * which is wrong for an answer stopped for another reason. Those end the turn, their note saying
@@ -18,7 +18,7 @@ export const STOP_REASON_OF_FINISH: Readonly<Record<string, StopReason>> = {
   STOP: "end_turn",
   FINISH_REASON_UNSPECIFIED: "end_turn",
   MAX_TOKENS: "max_tokens",
-  // Output withheld by a safety or policy filter (harm categories, blocklists, PII…).
+  // Output withheld by a safety or policy filter (harm categories, blocklists, PII...).
   SAFETY: "refusal",
   BLOCKLIST: "refusal",
   PROHIBITED_CONTENT: "refusal",
@@ -41,7 +41,7 @@ const EXPLAINED: Readonly<Record<string, string>> = {
   LANGUAGE: "Gemini stopped the answer because it was in a language the model does not support",
 };
 
-/** True when the finish reason deserves a visible explanation (filters, malformed calls…). */
+/** True when the finish reason deserves a visible explanation (filters, malformed calls...). */
 export function finishNeedsNote(reason: string): boolean {
   const mapped = STOP_REASON_OF_FINISH[reason];
   return mapped === undefined || mapped === "refusal" || Object.hasOwn(EXPLAINED, reason);

@@ -1,6 +1,6 @@
 /**
- * An assistant turn → one Chat Completions assistant message: text → `content`,
- * `tool_use` → `tool_calls`, thinking → the native reasoning field when its ccp
+ * An assistant turn -> one Chat Completions assistant message: text -> `content`,
+ * `tool_use` -> `tool_calls`, thinking -> the native reasoning field when its ccp
  * provenance matches this provider and model family and the dialect replays that turn;
  * otherwise reasoning is dropped or kept as plain text, as the dialect says.
  */

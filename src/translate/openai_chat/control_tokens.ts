@@ -1,5 +1,5 @@
 /**
- * Removes chat-template control tokens (`<|im_end|>`, `<|eot_id|>`, …) that servers run
+ * Removes chat-template control tokens (`<|im_end|>`, `<|eot_id|>`, ...) that servers run
  * without the model's stop tokens leave in `content`; Claude Code would print them. Tokens
  * may be split anywhere across chunks: a possible token prefix at the end of a piece is held
  * back until the next piece decides it.
@@ -26,8 +26,8 @@ const CONTROL_TOKENS: readonly string[] = [
   "<|system|>",
   "<end_of_turn>",
   "<start_of_turn>",
-  "<｜end▁of▁sentence｜>",
-  "<｜begin▁of▁sentence｜>",
+  "<\uff5cend\u2581of\u2581sentence\uff5c>",
+  "<\uff5cbegin\u2581of\u2581sentence\uff5c>",
 ];
 
 const LONGEST = Math.max(...CONTROL_TOKENS.map((t) => t.length));

@@ -54,7 +54,7 @@ export interface OpenAIDialect {
   /** `role: "system"` messages may appear after other turns; otherwise merged into the first. */
   readonly systemMidConversation: boolean;
   readonly maxTokensField: "max_tokens" | "max_completion_tokens";
-  /** Largest output the provider accepts; Claude Code asks for 32000–128000. */
+  /** Largest output the provider accepts; Claude Code asks for 32000-128000. */
   readonly maxOutputTokens?: number;
   /** Above `maxOutputTokens`: clamp to it, or omit the field and let the server decide. */
   readonly overLimit: "clamp" | "omit";
@@ -104,10 +104,10 @@ export interface OpenAIDialect {
   /** Assistant turns need non-empty `content` even with tool calls (NIM, Mistral). */
   readonly needsNonEmptyAssistantContent: boolean;
   readonly maxStopSequences: number;
-  /** Parse `<think>…</think>` inside streamed content into thinking blocks. */
+  /** Parse `<think>...</think>` inside streamed content into thinking blocks. */
   readonly thinkTags: boolean;
   /**
-   * Turn tool calls written as text (`<tool_call>…</tool_call>`, `<function=…>`) into
+   * Turn tool calls written as text (`<tool_call>...</tool_call>`, `<function=...>`) into
    * tool_use blocks and remove chat-template control tokens (`<|im_end|>`): servers run
    * without a tool-call parser leave both in `content`. `model_settings.text_tool_calls` wins.
    */

@@ -90,7 +90,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
   nvidia_nim: {
     ...base,
     name: "nvidia_nim",
-    maxOutputTokens: 16384, // conservative: NIM models differ, many context windows are 32k–128k
+    maxOutputTokens: 16384, // conservative: NIM models differ, many context windows are 32k-128k
     reasoningSwitch: {
       kind: "chat_template_kwargs",
       on: { thinking: true, enable_thinking: true, clear_thinking: false },

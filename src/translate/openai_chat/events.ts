@@ -1,5 +1,5 @@
 /**
- * Parsed SSE messages → typed upstream events. One
+ * Parsed SSE messages -> typed upstream events. One
  * `JSON.parse` per chunk and a shape check, no schema validation: the translator reads
  * every field through type guards, which keeps the hot path cheap.
  */

@@ -6,11 +6,11 @@
  * - `type` beside `anyOf` ("type should be defined in anyOf items instead of the parent schema"):
  *   the type moves into each branch that has none;
  * - `type` or other keywords beside `$ref`, and any `$ref` not into the root's `$defs` (zod's
- *   `#/properties/…` reuse, draft-07's `#/definitions/…`): the referenced schema is inlined, a
+ *   `#/properties/...` reuse, draft-07's `#/definitions/...`): the referenced schema is inlined, a
  *   recursive one left as a bare reference into `$defs` or as any value;
- * - `required` names no property defines ("required property … is not defined in properties"):
+ * - `required` names no property defines ("required property ... is not defined in properties"):
  *   they are left out;
- * - a property whose schema is `true` or `false` ("property schema … must be an object"): `{}`,
+ * - a property whose schema is `true` or `false` ("property schema ... must be an object"): `{}`,
  *   or no property at all;
  * - `enum` without `type` ("type is not defined"): the type of its values;
  * - tuple `items: [A, B]` ("items must be an object"): `items: {anyOf: [A, B]}`.
@@ -125,7 +125,7 @@ function rewriteProperties(properties: JsonObject, ctx: Ctx): JsonObject {
 }
 
 /**
- * The node standing for `{$ref, …siblings}`: a plain reference into `$defs` stays; any other is
+ * The node standing for `{$ref, ...siblings}`: a plain reference into `$defs` stays; any other is
  * the referenced schema with the siblings over it (the type only from the target), or, when the
  * reference is recursive or cannot be resolved, a bare reference into `$defs` or any value.
  */

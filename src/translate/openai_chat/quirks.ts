@@ -31,7 +31,7 @@ export function nineCharToolId(id: string): string {
 
 /**
  * Mistral rejects tool call ids that are not exactly 9 characters of [a-zA-Z0-9]
- * ("Tool call id has to be …"), so ids are mapped deterministically, both on the
+ * ("Tool call id has to be ..."), so ids are mapped deterministically, both on the
  * assistant's `tool_calls` and on the matching `tool` messages.
  */
 function mistralToolCallIds(body: ChatCompletionRequest): ChatCompletionRequest {

@@ -1,5 +1,5 @@
 /**
- * Anthropic Messages request → OpenAI Chat Completions request. Pure and typed: no
+ * Anthropic Messages request -> OpenAI Chat Completions request. Pure and typed: no
  * I/O, no context beyond its arguments, and the input is never mutated.
  */
 
@@ -96,7 +96,7 @@ function withSchemaInstruction(messages: ChatMessage[], schema: JsonObject): Cha
   return [{ role: "system", content: line }, ...messages];
 }
 
-/** Client tools have an input schema; server tools (`web_search_*`, `bash_*`, …) do not. */
+/** Client tools have an input schema; server tools (`web_search_*`, `bash_*`, ...) do not. */
 function isFunctionTool(tool: ToolDefinition): boolean {
   return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
 }

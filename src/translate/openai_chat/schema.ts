@@ -1,5 +1,5 @@
 /**
- * Tool `input_schema` → Chat Completions `parameters`, removing JSON-Schema keywords a
+ * Tool `input_schema` -> Chat Completions `parameters`, removing JSON-Schema keywords a
  * provider rejects. Only keyword positions are cleaned: a property that happens to be
  * named `format` or `$schema` inside `properties` is kept.
  */
@@ -47,7 +47,7 @@ function cleanNode(node: unknown, drop: ReadonlySet<string>): unknown {
     else if (SCHEMA_MAPS.has(key) && isRecord(value)) next = cleanMap(value, drop);
     else if (SCHEMA_ONE.has(key)) next = cleanNode(value, drop);
     else if (SCHEMA_LIST.has(key) && Array.isArray(value)) next = cleanList(value, drop);
-    // enum, const, default, examples, … stay verbatim
+    // enum, const, default, examples, ... stay verbatim
     if (out === undefined && (dropped || next !== value)) out = copyBefore(node, key);
     if (out !== undefined && !dropped) out[key] = next;
   }

@@ -1,11 +1,11 @@
 /**
- * The streaming path. Logically a pipe of small stages — decode bytes, parse SSE
+ * The streaming path. Logically a pipe of small stages -- decode bytes, parse SSE
  * (`eventsource-parser`), parse JSON (`toUpstreamEvent`), translate (the one stateful
- * stage), encode Anthropic SSE — each a separate unit tested on its own.
+ * stage), encode Anthropic SSE -- each a separate unit tested on its own.
  *
  * Two ways to run them:
  * - `openAIStreamToAnthropicEvents`: one TransformStream per stage
- *   (`TextDecoderStream → EventSourceParserStream → OpenAIToAnthropicStream`), yielding
+ *   (`TextDecoderStream -> EventSourceParserStream -> OpenAIToAnthropicStream`), yielding
  *   Anthropic event objects for callers that want to inspect them;
  * - `openAIChatTranslation`: the translation the relay stage runs for serving
  *   (src/upstream/translated_frames.ts), which decodes, translates and encodes in the one
@@ -32,7 +32,7 @@ function translate(
   return event ? translator.push(event) : [];
 }
 
-/** TransformStream stage: parsed upstream SSE messages → Anthropic events. */
+/** TransformStream stage: parsed upstream SSE messages -> Anthropic events. */
 class OpenAIToAnthropicStream extends TransformStream<EventSourceMessage, AnthropicStreamEvent> {
   constructor(options: TranslateOptions) {
     const translator = new OpenAIToAnthropicTranslator(options);
@@ -54,7 +54,7 @@ export function openAIChatTranslation(options: TranslateOptions): SseTranslation
   return sseTranslation(new OpenAIToAnthropicTranslator(options), translate);
 }
 
-/** Upstream SSE bytes → Anthropic stream events, one stream stage per step. */
+/** Upstream SSE bytes -> Anthropic stream events, one stream stage per step. */
 export function openAIStreamToAnthropicEvents(
   body: ReadableStream<Uint8Array>,
   options: TranslateOptions,

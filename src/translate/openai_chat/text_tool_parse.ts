@@ -1,9 +1,9 @@
 /**
  * Reads tool calls a model wrote as text, in the forms chat templates teach: Hermes/Qwen JSON
- * (`<tool_call>{"name": …, "arguments": {…}}</tool_call>`), Qwen3-Coder XML
+ * (`<tool_call>{"name": ..., "arguments": {...}}</tool_call>`), Qwen3-Coder XML
  * (`<function=Name><parameter=key>value</parameter></function>`, possibly inside `<tool_call>`)
  * and Kimi K2's token section (`<|tool_calls_section_begin|><|tool_call_begin|>functions.Name:0
- * <|tool_call_argument_begin|>{…}<|tool_call_end|>…<|tool_calls_section_end|>`). Strict on
+ * <|tool_call_argument_begin|>{...}<|tool_call_end|>...<|tool_calls_section_end|>`). Strict on
  * purpose: a call must name an offered tool and give an object of arguments, so prose that
  * merely mentions the tags stays prose.
  */

@@ -21,7 +21,7 @@ export interface TranslateOptions {
   readonly preferLocalInputTokens?: boolean;
   /** Tools the request offered; a tool call written as text must name one of them. */
   readonly tools?: readonly OfferedTool[];
-  /** Upstream name → client name, for tools renamed to fit the wire's name rule. */
+  /** Upstream name -> client name, for tools renamed to fit the wire's name rule. */
   readonly toolNames?: ReadonlyMap<string, string>;
   /** The ids of the request's tool calls: an answer's call must not repeat one of them. */
   readonly historyToolIds?: ReadonlySet<string>;

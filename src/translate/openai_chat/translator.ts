@@ -1,5 +1,5 @@
 /**
- * The one stateful stage: upstream Chat Completions events → Anthropic stream events.
+ * The one stateful stage: upstream Chat Completions events -> Anthropic stream events.
  * Shared by the streaming path (wrapped in a TransformStream) and the non-streaming
  * path (fed one synthetic chunk). Guarantees: `message_start` first; content blocks
  * strictly one at a time with consecutive indexes; every thinking block gets a

@@ -1,5 +1,5 @@
 /**
- * Usage mapping for Chat Completions → Anthropic: small pure functions shared by the streaming
+ * Usage mapping for Chat Completions -> Anthropic: small pure functions shared by the streaming
  * and non-streaming paths.
  */
 

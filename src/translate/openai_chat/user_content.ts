@@ -1,5 +1,5 @@
 /**
- * A user turn → Chat Completions messages: `tool_result` blocks become `tool` messages
+ * A user turn -> Chat Completions messages: `tool_result` blocks become `tool` messages
  * first (they must follow the assistant's `tool_calls` directly), then one user message
  * carrying the images those results held (tool messages cannot) and the turn's own
  * text, images and documents, in their original order.

@@ -15,7 +15,7 @@ import type { AnthropicErrorType } from "../../core/errors.ts";
 export interface ResponsesErrorFields {
   readonly code?: string;
   readonly message?: string;
-  /** The wrapper's `type` (`insufficient_quota`, `invalid_request_error`…), when there is one. */
+  /** The wrapper's `type` (`insufficient_quota`, `invalid_request_error`...), when there is one. */
   readonly type?: string;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Anthropic Messages request → OpenAI Responses request. Pure and typed: no I/O, the input
+ * Anthropic Messages request -> OpenAI Responses request. Pure and typed: no I/O, the input
  * is never mutated. Every request is self-contained (`store: false`, no
  * `previous_response_id`): Claude Code resends the whole conversation each turn.
  */

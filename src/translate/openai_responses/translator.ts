@@ -1,5 +1,5 @@
 /**
- * The stateful stage for the Responses API: its stream events → Anthropic stream events.
+ * The stateful stage for the Responses API: its stream events -> Anthropic stream events.
  * Shared by the streaming path and the non-streaming one (which replays a finished
  * response as the events a stream would have carried). Guarantees: `message_start`
  * first; one content block open at a time with consecutive indexes; every thinking block
@@ -33,13 +33,13 @@ export interface ResponsesTranslateOptions {
   readonly provider: string;
   readonly upstreamModel: string;
   readonly messageId?: string;
-  /** Upstream name → client name, for tools renamed to fit the wire's name rule. */
+  /** Upstream name -> client name, for tools renamed to fit the wire's name rule. */
   readonly toolNames?: ReadonlyMap<string, string>;
   /** The ids of the request's tool calls: an answer's call must not repeat one of them. */
   readonly historyToolIds?: ReadonlySet<string>;
 }
 
-/** `incomplete_details.reason` → `stop_reason`. */
+/** `incomplete_details.reason` -> `stop_reason`. */
 const STOP_REASON_OF_INCOMPLETE: Readonly<Record<string, StopReason>> = {
   max_output_tokens: "max_tokens",
   content_filter: "refusal",

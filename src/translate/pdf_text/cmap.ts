@@ -1,5 +1,5 @@
 /**
- * A ToUnicode CMap: character codes (one to four bytes long, as its code space says) → text,
+ * A ToUnicode CMap: character codes (one to four bytes long, as its code space says) -> text,
  * from its `bfchar` and `bfrange` sections. What the codes of a Type0 (Identity-H) font mean is
  * only written here.
  */
@@ -7,7 +7,7 @@
 import type { Budget } from "./budget.ts";
 import { Lexer, PdfOp } from "./objects.ts";
 
-/** A code → text map and the byte lengths its codes take. */
+/** A code -> text map and the byte lengths its codes take. */
 export interface ToUnicode {
   readonly map: Map<number, string>;
   /** Byte lengths of the code space, shortest first; [2] when the CMap names none. */

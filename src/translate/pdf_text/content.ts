@@ -149,7 +149,7 @@ function moved(m: number[], tx: number, ty: number): number[] {
   return [a, b, c, d, e + tx * a + ty * c, f + tx * b + ty * d];
 }
 
-/** Skips an inline image's data (`ID` … `EI`), which may hold any bytes. */
+/** Skips an inline image's data (`ID` ... `EI`), which may hold any bytes. */
 function skipInlineImage(lexer: Lexer): void {
   const b = lexer.bytes;
   while (true) {

@@ -1,7 +1,7 @@
 /**
  * A stream's bytes decoded: FlateDecode through the runtime's DecompressionStream, capped so a
  * deflate bomb (a few KB that inflate to gigabytes) stops at the cap instead of taking memory.
- * Other filters (images' DCT, JBIG2, …) hold no text: such a stream decodes to nothing.
+ * Other filters (images' DCT, JBIG2, ...) hold no text: such a stream decodes to nothing.
  */
 
 import type { Budget } from "./budget.ts";

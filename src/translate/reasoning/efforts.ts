@@ -1,7 +1,7 @@
 /**
  * Reasoning efforts a model takes, by its name wherever it is served: OpenAI's Chat Completions
- * and Responses APIs, a generic OpenAI-compatible server, or OpenRouter's `openai/…` names. Such a
- * model refuses any other effort with a 400, so each translator sends the nearest one listed, and
+ * and Responses APIs, a generic OpenAI-compatible server, or OpenRouter's `openai/...` names. Such
+ * a model refuses any other effort with a 400, so each translator sends the nearest one listed, and
  * OpenRouter is sent an effort rather than a token budget (it turns a budget into an effort of
  * its own choosing for these models).
  */

@@ -1,7 +1,7 @@
 /**
  * Splits streamed content into reasoning and answer text at reasoning tags, which local
- * servers and some hosted models put inside `content`: `<think>…</think>` (most of them) and
- * `<thought>…</thought>` (Gemini's OpenAI-compatible endpoint when thoughts are asked for).
+ * servers and some hosted models put inside `content`: `<think>...</think>` (most of them) and
+ * `<thought>...</thought>` (Gemini's OpenAI-compatible endpoint when thoughts are asked for).
  * Tags may be split anywhere across chunks (`<th` + `ink>`): a possible tag prefix at the end
  * of a piece is held back until the next piece decides it.
  */

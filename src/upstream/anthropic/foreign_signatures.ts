@@ -1,6 +1,6 @@
 /**
  * Thinking signatures minted by Anthropic-compatible servers that are not Anthropic (DeepSeek,
- * Z.AI, MiniMax, a local server…). ccp relays them untouched, and Claude Code sends them back on
+ * Z.AI, MiniMax, a local server...). ccp relays them untouched, and Claude Code sends them back on
  * every later turn; if a later turn goes to the real Anthropic API (a failover chain, or a route
  * changed mid-session) it answers 400 "Invalid `signature` in `thinking` block" for each such
  * turn. Their format says nothing of who made them, so ccp
@@ -14,7 +14,7 @@ import { isRecord } from "../../core/json.ts";
 /**
  * A bounded set of signatures, the oldest forgotten first. Each is kept as a 53-bit hash, not as
  * its text: a signature can run to kilobytes, and 20,000 of them would otherwise hold tens of
- * megabytes for as long as ccp runs (two different signatures sharing a hash is a ~10⁻⁸ chance
+ * megabytes for as long as ccp runs (two different signatures sharing a hash is a ~1e-8 chance
  * at the bound, and would only drop one thinking block).
  */
 export class ForeignSignatures {

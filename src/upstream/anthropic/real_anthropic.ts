@@ -19,8 +19,8 @@ export function verifiesSignatures(provider: { preset?: string; baseUrl: string 
 
 /**
  * Removes thinking blocks that carry a ccp-made signature: a server that relays to Anthropic would
- * get 400 "Invalid signature". If that leaves the turn in progress — the last assistant message,
- * in a tool loop — without its leading thinking block while thinking is on, Anthropic would reject
+ * get 400 "Invalid signature". If that leaves the turn in progress -- the last assistant message,
+ * in a tool loop -- without its leading thinking block while thinking is on, Anthropic would reject
  * the request too, so thinking is switched off for this one request (with the edits that need it).
  */
 export function stripCcpThinkingForAnthropic(body: Body): Body {

@@ -148,7 +148,7 @@ export function noteUsageCounts(usage: UsageTotals, source: unknown): void {
 
 /**
  * The stop reason to send for an answer whose server said `upstream`. A reason in Chat
- * Completions' words (`length`, `stop`, `tool_calls`, GLM's `sensitive`…), which some gateways
+ * Completions' words (`length`, `stop`, `tool_calls`, GLM's `sensitive`...), which some gateways
  * pass on, is Anthropic's for it. Claude Code runs an answer's tool calls only when it stopped for
  * them, so `end_turn` after a `tool_use` block is `tool_use`; no reason at all (vLLM and Ollama
  * give none for a finish they cannot map, such as an abort) is `tool_use` after a call, else
@@ -165,7 +165,7 @@ export function completedStopReason(upstream: unknown, toolUse: boolean): unknow
 
 /**
  * The stop reason of an answer its server gave up on (GLM's `network_error`, DeepSeek's
- * `insufficient_system_resource`…), which a gateway may pass on as it came: such an answer failed,
+ * `insufficient_system_resource`...), which a gateway may pass on as it came: such an answer failed,
  * and taken as finished it would end Claude Code's work with a cut reply.
  */
 export function failedStopReason(stopReason: unknown): string | undefined {
@@ -178,7 +178,7 @@ const ANTHROPIC_OVERFLOW = /^(?:prompt is too long|input length and `max_tokens`
 /**
  * What the client is told of an upstream's error event: its words after the provider's name, but
  * Anthropic's overflow sentences as they came (Claude Code compacts on them), and an over-long
- * prompt in another server's words (llama.cpp's, Ollama's "The prompt is too long: N, …") led by
+ * prompt in another server's words (llama.cpp's, Ollama's "The prompt is too long: N, ...") led by
  * Anthropic's sentence.
  */
 export function midStreamMessage(upstream: string, type: string, message: string): string {

@@ -1,4 +1,4 @@
-/** `anthropic-beta` rules: some endpoints answer 400 "Unexpected value(s) … for the anthropic-beta header". */
+/** `anthropic-beta` rules: some endpoints answer 400 "Unexpected value(s) ... for the anthropic-beta header". */
 
 import type { BetaRule } from "./types.ts";
 

@@ -1,8 +1,8 @@
 /**
  * Removing Claude Code's attribution block. Claude Code puts
- * `x-anthropic-billing-header: cc_version=…; cc_entrypoint=…; cch=…;` at the head of `system`;
- * only Anthropic reads it, and before 2.1.181 it changed on every request, so any other server's
- * prefix cache missed from the first token on.
+ * `x-anthropic-billing-header: cc_version=...; cc_entrypoint=...; cch=...;` at the head of
+ * `system`; only Anthropic reads it, and before 2.1.181 it changed on every request, so any other
+ * server's prefix cache missed from the first token on.
  */
 
 import { type Body, without } from "./types.ts";

@@ -1,7 +1,7 @@
 /**
  * Tool-id rewriting for a real Anthropic upstream. Anthropic accepts only its own id shapes,
- * `toolu_…` (client tools) and `srvtoolu_…` (server tools); ids other providers minted earlier in
- * the session (`call_abc`, `functions.Bash:0`, …) answer 400. The new id is a pure
+ * `toolu_...` (client tools) and `srvtoolu_...` (server tools); ids other providers minted earlier
+ * in the session (`call_abc`, `functions.Bash:0`, ...) answer 400. The new id is a pure
  * function of the old one, so a `tool_use` and its `tool_result` always agree, and the same
  * history rewrites to the same bytes on every turn (Anthropic's prompt cache keeps hitting).
  */

@@ -9,7 +9,9 @@ function isServerTool(tool: unknown): boolean {
   return isRecord(tool) && typeof tool.type === "string" && tool.type !== "custom";
 }
 
-/** History blocks a server tool leaves behind (`server_tool_use`, `web_search_tool_result`, …). */
+/**
+ * History blocks a server tool leaves behind (`server_tool_use`, `web_search_tool_result`, ...).
+ */
 function isServerToolBlock(block: Obj): boolean {
   const type = String(block.type);
   return type === "server_tool_use" ||
@@ -23,7 +25,7 @@ function choiceStillValid(body: Body, kept: readonly unknown[]): boolean {
 }
 
 /**
- * Removes server tools (web search, code execution, …) from `tools`, a `tool_choice` that names
+ * Removes server tools (web search, code execution, ...) from `tools`, a `tool_choice` that names
  * one, and the server-tool blocks they left in the history; `tools` left empty is removed.
  */
 export function dropServerTools(body: Body): Body {

@@ -2,7 +2,7 @@
  * Answers of Gemini's that are worth one more try when they are the stream's first event, so that
  * nothing has reached the client yet:
  * - `finishReason: MALFORMED_FUNCTION_CALL`: the function call its model wrote does not parse
- *   (often Python, `print(default_api.Bash(…))`). Another try of the same request usually gets a
+ *   (often Python, `print(default_api.Bash(...))`). Another try of the same request usually gets a
  *   good call, and Google's own CLI asks once more;
  * - `finishReason: STOP` with no content at all: Gemini at times ends a turn, most often right
  *   after function results, without a word or a call. Claude Code would take that for the model's

@@ -1,4 +1,6 @@
-/** The Transport for `type: gemini` providers: Anthropic ⇄ Gemini `generateContent` translation. */
+/**
+ * The Transport for `type: gemini` providers: Anthropic <-> Gemini `generateContent` translation.
+ */
 
 import { settingsFor } from "../../config/settings_merge.ts";
 import { renamedTools } from "../../translate/gemini/names.ts";

@@ -4,11 +4,11 @@
  * Two refusals count the output asked for, not the output given, against a budget of the key:
  * OpenRouter's 402 "This request requires more credits, or fewer max_tokens. You requested up to
  * N tokens, but can only afford M", and a tokens-per-minute limit that reserves prompt plus
- * `max_tokens` before the request runs (Groq's 413 "Request too large for model … on tokens per
- * minute (TPM): Limit L, Requested R", OpenAI's 429 "… on tokens per min (TPM)"). Claude Code asks
- * for 32000–128000 output tokens, so such a key refuses every request while a smaller `max_tokens`
- * would be served. The request is sent once more with what fits; it is not remembered, since the
- * room changes with every prompt and every payment.
+ * `max_tokens` before the request runs (Groq's 413 "Request too large for model ... on tokens per
+ * minute (TPM): Limit L, Requested R", OpenAI's 429 "... on tokens per min (TPM)"). Claude Code
+ * asks for 32000-128000 output tokens, so such a key refuses every request while a smaller
+ * `max_tokens` would be served. The request is sent once more with what fits; it is not remembered,
+ * since the room changes with every prompt and every payment.
  */
 
 import { perMinuteReservation } from "../../core/context_overflow.ts";

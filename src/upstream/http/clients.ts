@@ -25,7 +25,7 @@ export type FetchLike = (input: Request | URL | string, init?: RequestInit) => P
 /** How a request reaches its URL: the proxy (and who named it), or none for directly. */
 export interface Route {
   readonly proxy?: string;
-  /** `proxy` for a provider's own, else the environment variable (`HTTPS_PROXY`, …). */
+  /** `proxy` for a provider's own, else the environment variable (`HTTPS_PROXY`, ...). */
   readonly from?: string;
 }
 
@@ -62,7 +62,7 @@ function environmentHasProxy(env: EnvironmentProxies): boolean {
   return env.http !== undefined || env.https !== undefined;
 }
 
-/** Whether a provider is a model server on this machine or network by its preset (ollama, …). */
+/** Whether a provider is a model server on this machine or network by its preset (ollama, ...). */
 function isLocalPreset(provider: ProviderConfig): boolean {
   return provider.preset !== undefined && findPreset(provider.preset)?.local === true;
 }

@@ -10,7 +10,7 @@
  * it would be an empty turn that silently ends Claude Code's work.
  *
  * Only the start is held: up to a stream's first event that is not an opening one (see
- * stream_preamble.ts: `message_start`, `ping`, a role-only chunk…), at most 64 KiB and 10 s (the
+ * stream_preamble.ts: `message_start`, `ping`, a role-only chunk...), at most 64 KiB and 10 s (the
  * client gets no byte meanwhile, and a proxy between it and ccp may give up on a silent connection;
  * a model still thinking after 10 s has its stream handed on, keep-alives and all), under the
  * provider's first-byte and idle timeouts. A healthy stream's opening and first content come
@@ -160,9 +160,9 @@ function errorAnswer(text: string, response: Response, how: string): Response | 
     return undefined; // not whole: the answer's own reader decides
   }
   if (!isRecord(value)) return undefined;
-  // Anthropic and OpenAI Responses: {type: "error", error?: …}; a Responses answer that failed
+  // Anthropic and OpenAI Responses: {type: "error", error?: ...}; a Responses answer that failed
   // (the API's server errors and rate limits come so, right after its opening events):
-  // {type: "response.failed", response: {error: …}}; Chat Completions and Gemini: {error: …}.
+  // {type: "response.failed", response: {error: ...}}; Chat Completions and Gemini: {error: ...}.
   const failed = value.type === "response.failed";
   const error = value.type === "error"
     ? value.error ?? value

@@ -1,7 +1,7 @@
 /** Upstream URL building from a provider's API root (`base_url`). */
 
-// A gateway may take its key or API version in the base_url's query (`…/v1?api-key=…`,
-// `?api-version=…`): the path goes before it, and the query follows whatever the path adds.
+// A gateway may take its key or API version in the base_url's query (`.../v1?api-key=...`,
+// `?api-version=...`): the path goes before it, and the query follows whatever the path adds.
 function parts(baseUrl: string): { root: string; query: string } {
   const at = baseUrl.indexOf("?");
   if (at === -1) return { root: baseUrl.replace(/\/+$/, ""), query: "" };

@@ -12,7 +12,7 @@ import { parseIpv4, parseIpv6 } from "../../core/ip_address.ts";
 
 /** The proxy variables and NO_PROXY as found, in the order a name is looked up. */
 export interface EnvironmentProxies {
-  /** Variable name → proxy URL, for http and https targets. */
+  /** Variable name -> proxy URL, for http and https targets. */
   readonly http?: { readonly variable: string; readonly url: string };
   readonly https?: { readonly variable: string; readonly url: string };
   readonly noProxy: readonly string[];
@@ -38,7 +38,7 @@ export const NO_PROXY_VARIABLES: readonly string[] = ["NO_PROXY", "no_proxy"];
 /**
  * Reads the variables through `get` (an unset or empty variable counts as absent), each setting
  * the process environment leaves unset taken from `dotenv`: the proxy variables of ccp's `.env`
- * files, which Deno's fetch never sees. Its proxies are named `HTTPS_PROXY in .env`, ….
+ * files, which Deno's fetch never sees. Its proxies are named `HTTPS_PROXY in .env`, ....
  */
 export function readEnvironmentProxies(
   get: (name: string) => string | undefined,

@@ -7,8 +7,8 @@ import type { BetaRule } from "../cleaning/types.ts";
 import { providerSecrets, redactKey } from "../../core/secrets.ts";
 import type { CredentialRef } from "../../resilience/credential_holds.ts";
 
-// Client headers worth forwarding to an Anthropic-compatible upstream. Everything else —
-// hop-by-hop headers, the client's own credentials, host, content-length, accept-encoding —
+// Client headers worth forwarding to an Anthropic-compatible upstream. Everything else --
+// hop-by-hop headers, the client's own credentials, host, content-length, accept-encoding --
 // stays behind (an allow-list cannot leak a header nobody thought of).
 const FORWARDED = new Set([
   "anthropic-version",

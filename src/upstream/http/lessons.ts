@@ -1,7 +1,7 @@
 /**
  * What one refused attempt teaches a learning post (post.ts): the change that answers the
- * refusal — a beta left out, images or documents replaced by notes, deferred tools resolved, a
- * parameter dropped, an output limit applied — remembered for that provider and model, and what to send next; or, for
+ * refusal -- a beta left out, images or documents replaced by notes, deferred tools resolved, a
+ * parameter dropped, an output limit applied -- remembered for that provider and model, and what to send next; or, for
  * a refusal of the output tokens asked for that this key could afford fewer of, what fits.
  */
 

@@ -41,7 +41,7 @@ function openAiRoot(baseUrl: string): string {
 
 /**
  * What the API root usually looks like, when the configured one differs: the preset's own path
- * (DeepSeek's `…/anthropic`), or `/v1` for an OpenAI-compatible server whose root has no version.
+ * (DeepSeek's `.../anthropic`), or `/v1` for an OpenAI-compatible server whose root has no version.
  */
 function expectedRoot(provider: ProviderConfig, presetRoot: string): string | undefined {
   const path = (text: string) => {

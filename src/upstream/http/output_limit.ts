@@ -1,7 +1,7 @@
 /**
  * Learning an upstream's output-token limit from its 400.
  *
- * Claude Code asks for 32000–128000 output tokens; many endpoints refuse more than their model
+ * Claude Code asks for 32000-128000 output tokens; many endpoints refuse more than their model
  * gives (DeepSeek "the valid range of max_tokens is [1, 8192]"; OpenAI "supports
  * at most 16384 completion tokens"; Groq, Gemini, Anthropic each in their words). Static caps
  * per dialect cover known models only, and an Anthropic-compatible endpoint has none. So when a

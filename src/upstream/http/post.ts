@@ -92,7 +92,7 @@ function encodeAll(pieces: readonly string[], into: Uint8Array<ArrayBuffer>) {
   return into.subarray(0, at);
 }
 
-/** POSTs and resolves once headers arrive: 2xx → success; otherwise a mapped failure. */
+/** POSTs and resolves once headers arrive: 2xx -> success; otherwise a mapped failure. */
 async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure> {
   const { provider, model, url, signal } = options;
   const send = fetchFor(provider, options.fetch);
@@ -299,7 +299,7 @@ function logSent(
     : result.status ?? "no answer";
   options.log?.debug(
     `${describeTarget(options.provider.id, options.model)}: POST ${where} ` +
-      `{${Object.keys(body).join(", ")}} ${size} chars → ${answer} in ${ms} ms`,
+      `{${Object.keys(body).join(", ")}} ${size} chars \u2192 ${answer} in ${ms} ms`,
   );
 }
 

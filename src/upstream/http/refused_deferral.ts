@@ -3,7 +3,7 @@
  * tools, from its refusal. The catalog resolves them before sending for the endpoints it knows
  * (the `resolveDeferredTools` cleaning step); any other gateway that routes to non-Anthropic
  * models may say so only in a 400 ("Deferred custom tools are only supported on Anthropic
- * models …"). Then the request is sent once more with the deferred tools resolved, and that
+ * models ..."). Then the request is sent once more with the deferred tools resolved, and that
  * provider and model get them resolved from then on, as refused parameters are learned.
  */
 

@@ -3,7 +3,7 @@
  *
  * Servers that speak a protocol "compatibly" differ in which optional fields they accept
  * (`reasoning_effort`, `stream_options`, `parallel_tool_calls`, `max_completion_tokens`,
- * `top_k`, …) and say so in many wordings. When a 400 names a parameter ccp sent, the request is
+ * `top_k`, ...) and say so in many wordings. When a 400 names a parameter ccp sent, the request is
  * sent once more without it, and ccp leaves it out for that provider and model from then on, so
  * no request of Claude Code fails over an optional parameter. Only parameters ccp can do
  * without are dropped: the ones a request cannot work without never are.

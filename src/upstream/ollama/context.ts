@@ -64,7 +64,7 @@ export async function ask(
   return await readJsonCapped(response, MAX_ANSWER_BYTES, `Ollama at ${url}`);
 }
 
-/** Loaded model name → the context it runs with, from `/api/ps`. */
+/** Loaded model name -> the context it runs with, from `/api/ps`. */
 export function loadedContexts(ps: unknown): Map<string, number> {
   const out = new Map<string, number>();
   const models = isRecord(ps) && Array.isArray(ps.models) ? ps.models : [];

@@ -44,7 +44,7 @@ export class OllamaContextWatch implements RequestObserver {
   readonly #config: () => Config;
   readonly #fetch: FetchLike;
   readonly #log: Logger;
-  /** `provider/model` → its context, once Ollama said. */
+  /** `provider/model` -> its context, once Ollama said. */
   readonly #known = new Map<string, number>();
   /** Models asked about after their first request (once each). */
   readonly #asked = new Set<string>();

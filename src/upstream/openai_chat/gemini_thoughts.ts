@@ -3,7 +3,7 @@
  * Vertex AI's `endpoints/openapi`), made to match the native Gemini API.
  * - The thought summary is sent only when the request asks for it in Google's own field,
  *   `extra_body.google.thinking_config.include_thoughts`, and it then arrives in `content` inside
- *   `<thought>…</thought>`, which the translator turns into thinking blocks. ccp asks for it
+ *   `<thought>...</thought>`, which the translator turns into thinking blocks. ccp asks for it
  *   whenever the client asks for thinking.
  * - A request that asks for no thinking gets the model's least level and room for it beside the
  *   answer, as natively: Gemini 3 Pro cannot stop thinking, and without a level it thinks at its

@@ -1,4 +1,4 @@
-/** The Transport for `type: openai` providers: Anthropic ⇄ Chat Completions translation. */
+/** The Transport for `type: openai` providers: Anthropic <-> Chat Completions translation. */
 
 import { settingsFor } from "../../config/settings_merge.ts";
 import {

@@ -1,4 +1,4 @@
-/** The Transport for `type: openai_responses` providers: Anthropic ⇄ OpenAI Responses API. */
+/** The Transport for `type: openai_responses` providers: Anthropic <-> OpenAI Responses API. */
 
 import { settingsFor } from "../../config/settings_merge.ts";
 import { toResponsesRequest } from "../../translate/openai_responses/request.ts";
