@@ -7,15 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
-import { provider, testConfig } from "../helpers/config.ts";
-import { countRequestTokensAsync } from "../../src/tokens/mod.ts";
-import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
-
-const claude = await findClaude();
-
-const ev = (data: Record<string, unknown>) =>
-  `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
+import { claude, ev, writeThroughGateway } from "../helpers/gateway_write.ts";
 
 function start(id: string): string {
   return ev({
@@ -76,63 +68,8 @@ Deno.test({
   ignore: claude === undefined,
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const work = await Deno.makeTempDir({ prefix: "ccp-e2e-" });
-    const home = await Deno.makeTempDir({ prefix: "ccp-home-" });
-    const target = `${work}/notes.txt`;
-    let turns = 0;
-    const gateway = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-      async (req) => {
-        const text = await req.text();
-        if (req.method !== "POST" || !new URL(req.url).pathname.endsWith("/v1/messages")) {
-          return new Response("not here", { status: 404 });
-        }
-        const isMain = text.includes("notes.txt");
-        const body = !isMain
-          ? finalAnswer("Title")
-          : turns++ === 0
-          ? writeCall(target, "written through a gateway\n")
-          : finalAnswer("Done.");
-        return new Response(body, { headers: { "content-type": "text/event-stream" } });
-      },
-    );
-    const ccp = await startGuardedCcp(
-      testConfig({
-        providers: [provider("gw", {
-          baseUrl: `http://127.0.0.1:${gateway.addr.port}`,
-          authHeader: "bearer",
-          apiKeys: ["gw-key"],
-        })],
-        routes: { default: "gw/gw-model" },
-        authToken: "e2e-token",
-      }),
-      { countTokens: (body) => countRequestTokensAsync(body) },
-    );
-    try {
-      const out = await runClaude(
-        [
-          "-p",
-          `Write "written through a gateway" into ${target}`,
-          ...STREAM_JSON,
-          "--permission-mode",
-          "acceptEdits",
-          "--allowedTools",
-          "Write",
-        ],
-        work,
-        claudeEnv(home, ccp.url),
-        90_000,
-      );
-      const stdout = new TextDecoder().decode(out.stdout);
-      const lines = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
-      const result = lines.find((e) => e.type === "result");
-      const said = `${stdout}\n${new TextDecoder().decode(out.stderr)}\n${ccp.logs.join("")}`;
-      assert.ok(result, `no result line:\n${said}`);
-      assert.equal(result.is_error, false, said);
-      assert.equal(result.result, "Done.");
-      assert.equal(await Deno.readTextFile(target), "written through a gateway\n", said);
-      assert.equal(turns, 2, "the tool's result went back for a second turn");
+  fn: () =>
+    writeThroughGateway({ call: writeCall, final: finalAnswer }, async ({ result, said, home }) => {
       // What Claude Code reports of the session: it finished, with output counted.
       assert.equal(result.stop_reason, "end_turn", said);
       assert.ok(result.usage.output_tokens > 0, JSON.stringify(result.usage));
@@ -155,11 +92,5 @@ Deno.test({
         "text",
         "end_turn",
       ]]);
-    } finally {
-      await ccp.close();
-      await gateway.shutdown();
-      await Deno.remove(work, { recursive: true });
-      await Deno.remove(home, { recursive: true });
-    }
-  },
+    }),
 });
