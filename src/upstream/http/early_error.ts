@@ -168,7 +168,7 @@ function failedHow(response: Response, where: "event" | "body"): string {
 }
 
 // A body whose first member is its error (`{"error": ...}`, `{"type": "error", ...}`).
-const OPENS_WITH_ERROR = /^\s*\[?\s*\{\s*"(?:error"\s*:|type"\s*:\s*"error")/;
+const OPENS_WITH_ERROR = /^\s*\{\s*"(?:error"\s*:|type"\s*:\s*"error")/;
 // Text that mentions an error member but is not (yet) whole JSON.
 const UNREADABLE = Symbol("not whole JSON");
 
