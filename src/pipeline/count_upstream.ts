@@ -93,7 +93,8 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
       const json = await readJsonCapped(
         dispatched.result.response,
         MAX_COUNT_ANSWER,
-        `${provider.id}/${model}`,
+        `The count_tokens endpoint of ${provider.id}/${model}`,
+        "a count is a few bytes, so this is none: ccp counts locally",
       ) as { input_tokens?: unknown } | null;
       dispatched.done();
       return typeof json?.input_tokens === "number" ? json.input_tokens : undefined;

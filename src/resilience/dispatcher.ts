@@ -11,6 +11,7 @@
  */
 
 import type { Logger } from "../core/log.ts";
+import { providerSecrets } from "../core/secrets.ts";
 import { backoffCeiling, backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { classify } from "./classify.ts";
 import { type Clock, sleep, systemClock } from "./clock.ts";
@@ -284,7 +285,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
           now,
           model: target.model,
         });
-        const detail = describeFailure(result, target.provider.apiKeys);
+        const detail = describeFailure(result, providerSecrets(target.provider));
         const failed: TargetOutcome = {
           kind: "failed",
           target: ref,

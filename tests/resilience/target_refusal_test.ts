@@ -170,3 +170,23 @@ Deno.test("a max_tokens too large for the window is no overflow: it is answered 
   );
   assert.deepEqual(calls, ["a/m"], "Claude Code lowers max_tokens and sends it again");
 });
+
+Deno.test("the attempt's log line scrubs a key the upstream echoes from the base_url's query", async () => {
+  const secret = "az-query-key-0123456789";
+  const echoed = {
+    status: 500,
+    bodyText: JSON.stringify({
+      error: { message: `backend failed for https://gw.example/v1?api-key=${secret}` },
+    }),
+  };
+  const { calls, lines, run } = setup({ a: [echoed], b: ["ok"] });
+  const a = provider("a", {
+    baseUrl: `https://gw.example/v1?api-key=${secret}`,
+    fallbackOn: [500],
+  });
+  (await run([to(a), to(provider("b"))])).done();
+  assert.deepEqual(calls, ["a/m", "b/m"]);
+  const line = lines.find((l) => l.includes('provider "a" model "m"')) ?? "";
+  assert.match(line, /answered 500: backend failed for .*\[redacted\]/);
+  assert.ok(!lines.some((l) => l.includes(secret)), "the base_url's key reached the log");
+});

@@ -227,3 +227,58 @@ Deno.test("no count is made for the chain that its first target would not make i
     await env.close();
   }
 });
+
+Deno.test("a refusal as too long in a 200 JSON body that comes in pieces moves the chain on too", async () => {
+  const seen: string[] = [];
+  const encoder = new TextEncoder();
+  // An OpenAI-compatible gateway that writes the refusal into a 200 answer, sent in two pieces.
+  const refusal = JSON.stringify({
+    error: {
+      message: "This model's maximum context length is 32768 tokens. However, you requested " +
+        "50000 tokens. Please reduce the length of the messages.",
+    },
+  });
+  const small = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    await req.text();
+    seen.push("small");
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(encoder.encode(refusal.slice(0, 24)));
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        controller.enqueue(encoder.encode(refusal.slice(24)));
+        controller.close();
+      },
+    });
+    return new Response(body, { headers: { "content-type": "application/json" } });
+  });
+  const large = upstream("large", seen, 1_000_000, () => 50_000);
+  const ccp = startCcp(configFromYaml({
+    file: "c.yaml",
+    env: {},
+    text: `
+providers:
+  small: { type: openai, base_url: "http://127.0.0.1:${small.addr.port}/v1", api_key: k, max_retries: 0 }
+  large: { type: anthropic, base_url: "${large.url}", api_key: k, max_retries: 0 }
+routes: { default: [small/m, large/m] }
+`,
+  }));
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "claude-sonnet-4-5",
+        max_tokens: 16,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+    const body = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.deepEqual(seen, ["small", "large"]);
+    assert.equal(res.headers.get("x-ccp-passed"), "small/m (refused as too long)");
+  } finally {
+    await ccp.close();
+    await small.shutdown();
+    await large.close();
+  }
+});

@@ -266,6 +266,33 @@ Deno.test("early error: a 200 JSON answer whose body is an error is that error",
     // Only part of a larger answer in the first chunk: not parsed as a whole, so it passes.
     assert.equal(await earlyError(json(), startOf([message.slice(0, 40)])), undefined);
   });
+  await t.step(
+    "an error body in pieces is read until whole: an over-long prompt is a 400",
+    async () => {
+      const body = JSON.stringify({
+        error: {
+          message: "This model's maximum context length is 32768 tokens. However, you requested " +
+            "50000 tokens. Please reduce the length of the messages.",
+        },
+      });
+      const start = startOf([body.slice(0, 12), body.slice(12, 60), body.slice(60)]);
+      const answer = await earlyError(json(), start);
+      assert.equal(start.readsAhead, 2);
+      assert.equal(answer?.status, 400);
+      assert.deepEqual(await answer!.json(), JSON.parse(body));
+    },
+  );
+  await t.step("an answer in pieces that mentions an error member is not read ahead", async () => {
+    const message = JSON.stringify({
+      id: "msg_1",
+      type: "message",
+      content: [{ type: "tool_use", id: "t", name: "Log", input: { error: "disk full" } }],
+    });
+    const cut = message.indexOf("disk full"); // after `"error":`, before the answer is whole
+    const start = startOf([message.slice(0, cut), message.slice(cut)]);
+    assert.equal(await earlyError(json(), start), undefined);
+    assert.equal(start.readsAhead, 0);
+  });
   await t.step("neither JSON nor a stream: not looked at", () => {
     const text = new Response(null, { status: 200, headers: { "content-type": "text/plain" } });
     assert.equal(earlyError(text, startOf(['{"error":{"code":429}}'])), undefined);

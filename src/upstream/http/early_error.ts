@@ -15,7 +15,9 @@
  * a model still thinking after 10 s has its stream handed on, keep-alives and all), under the
  * provider's first-byte and idle timeouts. A healthy stream's opening and first content come
  * together, so it is handed on after its first chunk or two. A JSON answer is looked at only
- * when its first chunk is a whole JSON value that mentions "error" (error bodies are small).
+ * when its first chunk mentions an "error" member. A body that opens with its error member but
+ * came in pieces is read on until it is whole, under the same limits (error bodies are small), so
+ * that an over-long prompt refused in it moves a chain on as the same refusal with its status does.
  */
 
 import { type Cancel, deadline } from "../../core/deadlines.ts";
@@ -55,7 +57,7 @@ export function earlyError(
 ): Promise<Response | undefined> | undefined {
   const type = response.headers.get("content-type") ?? "";
   if (type.includes("text/event-stream")) return streamStart(response, start, holdMs, failed);
-  if (type.includes("json")) return Promise.resolve(jsonError(response, start.first, failed));
+  if (type.includes("json")) return jsonError(response, start, holdMs, failed);
   return undefined;
 }
 
@@ -81,7 +83,8 @@ async function streamStart(
     if (data === "[DONE]") break;
     if (data !== undefined) {
       if (failed?.(data)) return answer(data, 502, response.headers, failedHow(response, "event"));
-      return errorAnswer(data, response, ", then an error as its first event");
+      const error = errorAnswer(data, response, ", then an error as its first event");
+      return error === UNREADABLE ? undefined : error;
     }
     if (held >= HOLD_BYTES) return undefined;
     const next = await within(start.readAhead(), holdUntil - performance.now());
@@ -131,15 +134,31 @@ const decoder = new TextDecoder();
 // An `error` member that is not null, or a `type` that is "error".
 const MAY_BE_ERROR = /"error"\s*:\s*[^\sn]|"type"\s*:\s*"error"/;
 
-function jsonError(
+async function jsonError(
   response: Response,
-  first: Uint8Array | undefined,
+  start: BodyStart,
+  holdMs: number,
   failed: FailedStart | undefined,
-): Response | undefined {
-  if (!first) return undefined;
-  const text = decoder.decode(first);
-  if (failed?.(text)) return answer(text, 502, response.headers, failedHow(response, "body"));
-  return errorAnswer(text, response, " with an error as its body");
+): Promise<Response | undefined> {
+  if (!start.first) return undefined;
+  let bytes = start.first;
+  let text = decoder.decode(bytes);
+  const holdUntil = performance.now() + holdMs;
+  for (;;) {
+    if (failed?.(text)) return answer(text, 502, response.headers, failedHow(response, "body"));
+    const error = errorAnswer(text, response, " with an error as its body");
+    if (error !== UNREADABLE) return error;
+    // An error body cut into pieces (a gateway's chunked answer) is read on until it is whole; a
+    // healthy answer that only mentions an error member (a tool call's input) is handed on at once.
+    if (bytes.byteLength >= HOLD_BYTES || !OPENS_WITH_ERROR.test(text)) return undefined;
+    const next = await within(start.readAhead(), holdUntil - performance.now());
+    if (next === HELD_TOO_LONG || next === undefined) return undefined;
+    const joined = new Uint8Array(bytes.byteLength + next.byteLength);
+    joined.set(bytes);
+    joined.set(next, bytes.byteLength);
+    bytes = joined;
+    text = decoder.decode(bytes);
+  }
 }
 
 function failedHow(response: Response, where: "event" | "body"): string {
@@ -148,8 +167,20 @@ function failedHow(response: Response, where: "event" | "body"): string {
   }`;
 }
 
-/** `text` as an error answer when it is a JSON error object; `how` says where it came. */
-function errorAnswer(text: string, response: Response, how: string): Response | undefined {
+// A body whose first member is its error (`{"error": ...}`, `{"type": "error", ...}`).
+const OPENS_WITH_ERROR = /^\s*\{\s*"(?:error"\s*:|type"\s*:\s*"error")/;
+// Text that mentions an error member but is not (yet) whole JSON.
+const UNREADABLE = Symbol("not whole JSON");
+
+/**
+ * `text` as an error answer when it is a JSON error object; `how` says where it came. UNREADABLE
+ * when it may be one but does not parse (a part of it, or no JSON at all).
+ */
+function errorAnswer(
+  text: string,
+  response: Response,
+  how: string,
+): Response | undefined | typeof UNREADABLE {
   // Cheap test first: every healthy answer passes here once, with its first event or chunk, and
   // some carry `"error": null` (the Responses API's first event echoes the whole request).
   if (!text.includes('"error"') || !MAY_BE_ERROR.test(text)) return undefined;
@@ -157,7 +188,7 @@ function errorAnswer(text: string, response: Response, how: string): Response | 
   try {
     value = JSON.parse(text);
   } catch {
-    return undefined; // not whole: the answer's own reader decides
+    return UNREADABLE;
   }
   if (!isRecord(value)) return undefined;
   // Anthropic and OpenAI Responses: {type: "error", error?: ...}; a Responses answer that failed

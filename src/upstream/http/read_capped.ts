@@ -6,19 +6,24 @@ import { chunksOf } from "../../resilience/body_guard.ts";
 
 const decoder = new TextDecoder();
 
+// What to do about an answer past the limit, when the limit is `server.max_response_size`.
+const RAISE_LIMIT = "raise server.max_response_size to allow more";
+
 /**
  * The answer's JSON, read up to `maxBytes`.
  * Past the limit, or for a body that is not JSON, an UpstreamError (502) names `where`.
+ * `remedy` says what to do about an answer past the limit; the default fits a limit the user set.
  */
 export async function readJsonCapped(
   response: Response,
   maxBytes: number,
   where: string,
+  remedy = RAISE_LIMIT,
 ): Promise<unknown> {
   const declared = Number(response.headers.get("content-length") ?? "NaN");
   if (declared > maxBytes) {
     await response.body?.cancel().catch(() => {});
-    throw tooLarge(where, maxBytes);
+    throw tooLarge(where, maxBytes, remedy);
   }
   // Chunks are kept as they arrive and joined once: most answers come in one chunk, decoded as is
   // (a 64 KiB buffer per answer cost more CPU than the rest of reading it). A guarded upstream
@@ -31,7 +36,7 @@ export async function readJsonCapped(
       if (done) break;
       if (collected.size + value.byteLength > maxBytes) {
         await reader.cancel().catch(() => {});
-        throw tooLarge(where, maxBytes);
+        throw tooLarge(where, maxBytes, remedy);
       }
       collected.add(value);
     }
@@ -47,11 +52,16 @@ export async function readJsonCapped(
 }
 
 /** The 502 of an answer that ran past `maxBytes`, streamed or not. */
-export function tooLarge(where: string, maxBytes: number): UpstreamError {
-  const mib = (maxBytes / 1048576).toFixed(maxBytes % 1048576 === 0 ? 0 : 1);
+export function tooLarge(where: string, maxBytes: number, remedy = RAISE_LIMIT): UpstreamError {
   return new UpstreamError(
     "api_error",
-    `${where} sent an answer larger than ${mib} MiB; ccp stopped reading it (raise server.max_response_size to allow more)`,
+    `${where} sent an answer larger than ${sizeOf(maxBytes)}; ccp stopped reading it (${remedy})`,
     { status: 502 },
   );
+}
+
+/** `64 KiB`, `4 MiB`, `1.5 MiB`. */
+function sizeOf(bytes: number): string {
+  if (bytes < 1048576) return `${Math.round(bytes / 1024)} KiB`;
+  return `${(bytes / 1048576).toFixed(bytes % 1048576 === 0 ? 0 : 1)} MiB`;
 }
