@@ -61,7 +61,13 @@ export async function ask(
     await response.body?.cancel();
     return undefined;
   }
-  return await readJsonCapped(response, MAX_ANSWER_BYTES, `Ollama at ${url}`);
+  // No setting governs this cap: a model's details are a few KiB, so more is no answer to use.
+  return await readJsonCapped(
+    response,
+    MAX_ANSWER_BYTES,
+    `Ollama at ${url}`,
+    "a model's details are a few KiB, so this is none: ccp does not check this context",
+  );
 }
 
 /** Loaded model name -> the context it runs with, from `/api/ps`. */
