@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { runCli } from "../../src/cli/run.ts";
 import { testContext } from "./helpers.ts";
+import { psAnswer } from "../mocks/ollama_api.ts";
 
 /** An Ollama server's `/api/ps` and `/api/show` as its API documents them; nothing else. */
 function startOllama(loaded: Record<string, number>, maxima: Record<string, number>) {
@@ -9,17 +10,7 @@ function startOllama(loaded: Record<string, number>, maxima: Record<string, numb
     const path = new URL(req.url).pathname;
     asked.push(`${req.method} ${path}`);
     if (path === "/api/ps") {
-      return Response.json({
-        models: Object.entries(loaded).map(([name, context_length]) => ({
-          name,
-          model: name,
-          size: 1,
-          digest: "d",
-          expires_at: "2026-12-06T23:00:00Z",
-          size_vram: 1,
-          context_length,
-        })),
-      });
+      return psAnswer(loaded);
     }
     if (path === "/api/show" && req.method === "POST") {
       const { model } = await req.json();

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { startServer } from "../../src/cli/serve.ts";
 import { inTempDir, testContext } from "./helpers.ts";
+import { psAnswer } from "../mocks/ollama_api.ts";
 
 /** Ollama as its API documents it: `/api/ps`, `/api/show`, and its Anthropic `/v1/messages`. */
 function startOllama() {
@@ -15,17 +16,7 @@ function startOllama() {
     const path = new URL(req.url).pathname;
     asked.push(path);
     if (path === "/api/ps") {
-      return Response.json({
-        models: [{
-          name: "qwen3-coder:latest",
-          model: "qwen3-coder:latest",
-          size: 1,
-          digest: "d",
-          expires_at: "2026-12-06T23:00:00Z",
-          size_vram: 1,
-          context_length: 4096,
-        }],
-      });
+      return psAnswer({ "qwen3-coder:latest": 4096 });
     }
     if (path === "/v1/messages") {
       await req.body?.cancel();

@@ -4,6 +4,7 @@ import type { RequestRecord } from "../../src/pipeline/record.ts";
 import { OllamaContextWatch } from "../../src/upstream/ollama/context_watch.ts";
 import { ask, MAX_ANSWER_BYTES } from "../../src/upstream/ollama/context.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import { psAnswer } from "../mocks/ollama_api.ts";
 
 /**
  * An Ollama server's `/api/ps` and `/api/show` as its API documents them: `loaded` is what
@@ -15,17 +16,7 @@ function startOllama(loaded: Record<string, number>, modelfiles: Record<string, 
     const path = new URL(req.url).pathname;
     if (path === "/api/ps") {
       asked.push("ps");
-      return Response.json({
-        models: Object.entries(loaded).map(([name, context_length]) => ({
-          name,
-          model: name,
-          size: 1,
-          digest: "d",
-          expires_at: "2026-12-06T23:00:00Z",
-          size_vram: 1,
-          context_length,
-        })),
-      });
+      return psAnswer(loaded);
     }
     if (path === "/api/show" && req.method === "POST") {
       const { model } = await req.json();
