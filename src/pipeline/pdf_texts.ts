@@ -36,7 +36,8 @@ export async function readPdfTextsFor(
   target: DocumentTarget,
   learned?: LearnedParams,
 ): Promise<void> {
-  if (pdfSources(body).length === 0 || !readsNoDocuments(target, learned)) return;
+  // The target first: a target that reads PDFs (most) needs no walk of the history.
+  if (!readsNoDocuments(target, learned) || pdfSources(body).length === 0) return;
   await readPdfTexts(body);
 }
 
@@ -49,7 +50,7 @@ export async function pdfsAsText(
   target: DocumentTarget,
   learned?: LearnedParams,
 ): Promise<Record<string, unknown> | undefined> {
-  if (pdfSources(body).length === 0 || !readsNoDocuments(target, learned)) return undefined;
+  if (!readsNoDocuments(target, learned) || pdfSources(body).length === 0) return undefined;
   await readPdfTexts(body);
   return withoutDocuments(body);
 }
