@@ -292,11 +292,13 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
   },
 
   // DeepSeek: thinking={type} + reasoning_effort; reasoning_content of tool-call turns must be
-  // passed back in every later request.
+  // passed back in every later request. Its V4 models (and the retired deepseek-chat and
+  // deepseek-reasoner names, which answered with them) write up to 384K tokens, reasoning
+  // included: a lower cap cuts a thinking answer short.
   deepseek: {
     ...base,
     name: "deepseek",
-    maxOutputTokens: 8192, // deepseek-chat: "valid range of max_tokens is [1, 8192]"
+    maxOutputTokens: 384000,
     reasoningSwitch: { kind: "thinking_type", levels: ["low", "medium", "high", "max"] },
     reasoningReplay: "tool_turns",
     supportsImages: false,
@@ -304,7 +306,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     jsonOutput: "json_object", // response_format takes only text and json_object
     quirks: ["flatten_text_content"],
     // deepseek-reasoner thinks whatever `thinking` says: the model name is the switch.
-    models: [...ALWAYS, { match: "reasoner", set: { maxOutputTokens: 65536 } }],
+    models: ALWAYS,
   },
 
   // OpenRouter: a `reasoning` object switches it; reasoning arrives as `reasoning` +

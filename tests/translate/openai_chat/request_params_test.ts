@@ -131,14 +131,19 @@ Deno.test("max_tokens", async (t) => {
     assert.equal(openai.max_completion_tokens, 16384);
     assert.equal(openai.max_tokens, undefined);
     assert.equal(
-      map(req({ max_tokens: 32000 }), D.deepseek, { model: "deepseek-chat" }).max_tokens,
-      8192,
-    );
-    assert.equal(
       map(req({ max_tokens: 32000 }), D.groq, { model: "llama-3.3-70b-versatile" })
         .max_completion_tokens,
       32000,
     );
+  });
+  await t.step("DeepSeek V4 gets Claude Code's whole limit: its answers hold up to 384K", () => {
+    // Thinking is on and its reasoning counts in max_tokens: a cap of 8192 cut answers short.
+    const sent = (model: string, max: number) =>
+      map(req({ max_tokens: max, thinking: { type: "adaptive" } }), D.deepseek, { model })
+        .max_tokens;
+    assert.equal(sent("deepseek-v4-pro", 128000), 128000);
+    assert.equal(sent("deepseek-flash", 32000), 32000);
+    assert.equal(sent("deepseek-v4-flash", 500000), 384000);
   });
   await t.step(
     "the model's declared limit beats the dialect's; small requests pass unchanged",
