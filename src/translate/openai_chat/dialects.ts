@@ -182,7 +182,14 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     reasoningSwitch: { kind: "thinking_type" },
     reasoningReplay: "tool_turns",
     textToolCalls: true,
-    models: ALWAYS, // kimi-k2-thinking thinks whatever `thinking` says
+    // kimi-k2-thinking thinks whatever `thinking` says. The platform fixes the sampling of its
+    // Kimi models (temperature 1 thinking, 0.6 not; top_p 0.95) and refuses any other value
+    // ("invalid temperature: only 0.6 is allowed for this model"): Claude Code's auto-mode check
+    // sends temperature 1 with thinking off. The moonshot-v1 models take them.
+    models: [
+      ...ALWAYS,
+      ...["kimi-", "k3-"].map((match) => ({ match, quirks: ["drop_sampling_params"] as const })),
+    ],
   },
 
   // OpenAI: max_completion_tokens; only reasoning models accept reasoning_effort, and they reject

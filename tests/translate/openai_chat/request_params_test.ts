@@ -446,4 +446,23 @@ Deno.test("named quirks", async (t) => {
     assert.equal(map(history, D.openai, { model: "o3-mini" }).temperature, undefined);
     assert.equal(map(history, D.openai, { model: "gpt-4o" }).temperature, 0.5);
   });
+  await t.step("Kimi: the platform's fixed sampling is never overridden", () => {
+    // Claude Code's auto-mode check: no thinking, temperature 1, a 64-token grade. Kimi K2.5 and
+    // later answer any value but their own with a 400, here "only 0.6 is allowed".
+    const check = req({
+      model: "claude-sonnet-5",
+      max_tokens: 64,
+      temperature: 1,
+      top_p: 0.9,
+      stop_sequences: ["</block>"],
+    });
+    for (const model of ["kimi-k2.6", "kimi-k2.5", "kimi-k3", "kimi-for-coding", "k3-256k"]) {
+      const body = map(check, D.kimi, { model });
+      assert.deepEqual(body.thinking, { type: "disabled" }, model);
+      assert.equal(body.temperature, undefined, model);
+      assert.equal(body.top_p, undefined, model);
+      assert.deepEqual(body.stop, ["</block>"], model);
+    }
+    assert.equal(map(check, D.kimi, { model: "moonshot-v1-32k" }).temperature, 1);
+  });
 });
