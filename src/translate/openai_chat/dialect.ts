@@ -10,8 +10,11 @@ import type { JsonObject } from "../../protocols/openai_chat.ts";
 import { REASONING_ALLOWANCE } from "../reasoning/allowance.ts";
 import type { OpenAIQuirkName } from "./quirks.ts";
 
-/** Which assistant turns get their reasoning sent back in its native field. */
-export type ReasoningReplay = "none" | "tool_turns" | "all";
+/**
+ * Which assistant turns get their reasoning sent back in its native field: none, those with tool
+ * calls, every one, or every one between two user messages where a tool was called (`tool_spans`).
+ */
+export type ReasoningReplay = "none" | "tool_turns" | "tool_spans" | "all";
 
 /** Native reasoning fields of Chat Completions dialects. */
 export type ReasoningField = "reasoning_content" | "reasoning" | "reasoning_details";

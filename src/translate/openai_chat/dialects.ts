@@ -298,8 +298,10 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     ],
   },
 
-  // DeepSeek: thinking={type} + reasoning_effort; reasoning_content of tool-call turns must be
-  // passed back in every later request. Its V4 models (and the retired deepseek-chat and
+  // DeepSeek: thinking={type} + reasoning_effort. Between two user messages where a tool was
+  // called, every assistant message's reasoning_content must be passed back in every later
+  // request, the final answer's too ("The reasoning_content in the thinking mode must be passed
+  // back to the API"); elsewhere it is ignored. Its V4 models (and the retired deepseek-chat and
   // deepseek-reasoner names, which answered with them) write up to 384K tokens, reasoning
   // included: a lower cap cuts a thinking answer short.
   deepseek: {
@@ -307,7 +309,7 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     name: "deepseek",
     maxOutputTokens: 384000,
     reasoningSwitch: { kind: "thinking_type", levels: ["low", "medium", "high", "max"] },
-    reasoningReplay: "tool_turns",
+    reasoningReplay: "tool_spans",
     supportsImages: false,
     forcedToolChoice: false, // "deepseek-reasoner does not support this tool_choice"
     jsonOutput: "json_object", // response_format takes only text and json_object
