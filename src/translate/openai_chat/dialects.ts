@@ -335,7 +335,13 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     userFieldMaxLength: 64,
     // Only its reasoning models get room for reasoning beside the client's limit: a model that
     // does not reason would spend that room on the answer, past what the client asked for.
-    models: [...OPENROUTER_REASONING, KIMI_K2_TEXT_TOOLS, ...MISTRAL_ROLE_ORDER],
+    // DeepSeek V4 behind it checks the reasoning of a tool span as it does on its own API.
+    models: [
+      ...OPENROUTER_REASONING,
+      KIMI_K2_TEXT_TOOLS,
+      ...MISTRAL_ROLE_ORDER,
+      { match: "deepseek-v4", set: { reasoningReplay: "tool_spans" } },
+    ],
   },
 
   // Alibaba Model Studio (DashScope) compatible mode takes enable_thinking and thinking_budget;

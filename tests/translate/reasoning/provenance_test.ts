@@ -86,6 +86,22 @@ Deno.test("reasoning replay", async (t) => {
       "the span's final answer too",
     );
   });
+  await t.step("DeepSeek V4 on OpenRouter: by span too, in OpenRouter's field", () => {
+    const body = toOpenAIChatRequest(toolTurn("EuYBCkQYAiJA"), {
+      dialect: D.openrouter,
+      provider: "or",
+      model: "deepseek/deepseek-v4-pro",
+    });
+    const turns = body.messages.filter((m) => m.role === "assistant");
+    assert.deepEqual(turns.map((m) => m.role === "assistant" && m.reasoning), [" ", " "]);
+    const other = toOpenAIChatRequest(toolTurn("EuYBCkQYAiJA"), {
+      dialect: D.openrouter,
+      provider: "or",
+      model: "z-ai/glm-4.6",
+    });
+    const [, final] = other.messages.filter((m) => m.role === "assistant");
+    assert.ok(final?.role === "assistant" && final.reasoning === undefined, "others: tool turns");
+  });
   await t.step("Kimi: on tool-call turns only", () => {
     const sig = encodeCcpSignature({ ...ORIGIN, provider: "kimi", model: "kimi-k2.6" });
     const body = toOpenAIChatRequest(toolTurn(sig), {
