@@ -13,6 +13,7 @@ import {
   type ModelPatch,
   type OpenAIDialect,
   REASONING_ONLY_MODELS,
+  THINK_OPENED_BY_PROMPT,
 } from "./dialect.ts";
 
 // Named dialects start from the generic one without its switch: each says how its provider
@@ -369,6 +370,6 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     },
     acceptsTopK: true,
     textToolCalls: true,
-    models: [...ALWAYS, ...MISTRAL_ROLE_ORDER],
+    models: [...ALWAYS, ...MISTRAL_ROLE_ORDER, ...THINK_OPENED_BY_PROMPT],
   },
 };
