@@ -113,3 +113,53 @@ Deno.test("adaptive thinking without an effort asks a generic upstream for mediu
     await server.shutdown();
   }
 });
+
+Deno.test("Kimi's fixed sampling refused through a generic entry: sent again without it", async () => {
+  // Kimi's coding endpoint behind a plain `type: openai` entry: its models take only their own
+  // temperature, and Claude Code's auto-mode check sends 1 with thinking off.
+  const bodies: Array<Record<string, unknown>> = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const body = await req.json();
+    bodies.push(body);
+    if ("temperature" in body && body.temperature !== 0.6) {
+      return Response.json({
+        error: {
+          message: "invalid temperature: only 0.6 is allowed for this model",
+          type: "invalid_request_error",
+        },
+      }, { status: 400 });
+    }
+    return Response.json({ ...OK_ANSWER, model: body.model });
+  });
+  const ccp = startCcp(testConfig({
+    providers: [
+      provider("kimicode", {
+        type: "openai",
+        baseUrl: `http://127.0.0.1:${server.addr.port}/coding/v1`,
+        authHeader: "bearer",
+      }),
+    ],
+    routes: { default: "kimicode/k3-256k" },
+  }));
+  try {
+    const check = {
+      model: "claude-sonnet-5",
+      max_tokens: 64,
+      temperature: 1,
+      stop_sequences: ["</block>"],
+      messages: [{ role: "user", content: "grade this" }],
+    };
+    const first = await postMessages(ccp.url, check);
+    assert.equal(first.status, 200);
+    assert.deepEqual((await first.json()).content, [{ type: "text", text: "hi" }]);
+    assert.deepEqual(bodies.map((b) => b.temperature), [1, undefined]);
+    const second = await postMessages(ccp.url, check);
+    assert.equal(second.status, 200);
+    await second.body?.cancel();
+    assert.equal(bodies.length, 3, "learned: the next check is sent once");
+    assert.equal("temperature" in bodies[2]!, false);
+  } finally {
+    await ccp.close();
+    await server.shutdown();
+  }
+});

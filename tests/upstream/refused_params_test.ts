@@ -57,6 +57,11 @@ Deno.test("refusedParameter: the wordings servers use to refuse one parameter", 
       "context_management",
     ],
     [
+      "Moonshot, a sampling value its model fixes",
+      '{"error":{"message":"invalid temperature: only 0.6 is allowed for this model","type":"invalid_request_error"}}',
+      "temperature",
+    ],
+    [
       "Gemini unknown field inside generation_config",
       `{"error":{"code":400,"message":"Invalid JSON payload received. Unknown name \\"thinkingConfig\\" at 'generation_config': Cannot find field.","status":"INVALID_ARGUMENT"}}`,
       "generationConfig.thinkingConfig",

@@ -12,6 +12,7 @@ import { decodeCcpSignature, sameReasoningOrigin } from "../reasoning/provenance
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
 import { SKIP_SIGNATURE } from "../gemini/contents.ts";
 import { validatesThoughtSignatures } from "../gemini/models.ts";
+import { NO_REASONING } from "./reasoning_spans.ts";
 
 interface NativeReasoning {
   text: string[];
@@ -127,14 +128,17 @@ export function mapAssistantTurn(
   }
 
   const message: ChatAssistantMessage = { role: "assistant", content: null };
+  // By span, every turn keeps what it has here; which spans need it is decided over the whole
+  // conversation (reasoning_spans.ts).
   const replayHere = dialect.reasoningReplay === "all" ||
+    dialect.reasoningReplay === "tool_spans" ||
     (dialect.reasoningReplay === "tool_turns" && toolCalls.length > 0);
   const { native, foreign } = collectNative(thinking, ctx);
   const applied = replayHere && (native.text.length > 0 || native.details.length > 0);
   if (applied) applyNative(message, native, ctx);
   else if (replayHere && toolCalls.length > 0 && dialect.replayField !== "reasoning_details") {
     // DeepSeek/Kimi refuse tool-call turns without the field once thinking is on.
-    message[dialect.replayField] = "";
+    message[dialect.replayField] = NO_REASONING;
   }
   if (dialect.foreignReasoning === "text" && foreign.length > 0) {
     texts.unshift(`<previous_reasoning>\n${foreign.join("\n\n")}\n</previous_reasoning>`);

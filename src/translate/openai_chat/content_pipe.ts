@@ -29,7 +29,7 @@ export class ContentPipe {
 
   private constructor(dialect: OpenAIDialect, tools: readonly OfferedTool[]) {
     this.#controls = dialect.textToolCalls ? new ControlTokenFilter() : undefined;
-    this.#think = dialect.thinkTags ? new ThinkTagSplitter() : undefined;
+    this.#think = dialect.thinkTags ? new ThinkTagSplitter(dialect.thinkOpenedByPrompt) : undefined;
     // Recovery only when tools were offered: a call must name one of them.
     this.#calls = dialect.textToolCalls && tools.length > 0
       ? new TextToolSplitter(tools)
@@ -46,6 +46,16 @@ export class ContentPipe {
     const text = this.#controls ? this.#controls.push(piece) : piece;
     if (!text) return [];
     return this.#afterControls(text);
+  }
+
+  /** Reasoning arrived in a field of its own first: content is the answer. */
+  reasoningApart(): void {
+    this.#think?.reasoningApart();
+  }
+
+  /** Content taken for reasoning the prompt opened that no `</think>` ended, if any. */
+  get unclosedReasoning(): string | undefined {
+    return this.#think?.unclosed;
   }
 
   /** Releases everything held back (end of content, or native tool calls start). */

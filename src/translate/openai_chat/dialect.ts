@@ -10,8 +10,11 @@ import type { JsonObject } from "../../protocols/openai_chat.ts";
 import { REASONING_ALLOWANCE } from "../reasoning/allowance.ts";
 import type { OpenAIQuirkName } from "./quirks.ts";
 
-/** Which assistant turns get their reasoning sent back in its native field. */
-export type ReasoningReplay = "none" | "tool_turns" | "all";
+/**
+ * Which assistant turns get their reasoning sent back in its native field: none, those with tool
+ * calls, every one, or every one between two user messages where a tool was called (`tool_spans`).
+ */
+export type ReasoningReplay = "none" | "tool_turns" | "tool_spans" | "all";
 
 /** Native reasoning fields of Chat Completions dialects. */
 export type ReasoningField = "reasoning_content" | "reasoning" | "reasoning_details";
@@ -107,6 +110,12 @@ export interface OpenAIDialect {
   /** Parse `<think>...</think>` inside streamed content into thinking blocks. */
   readonly thinkTags: boolean;
   /**
+   * The model's chat template writes `<think>` into the prompt, so a server run without a
+   * reasoning parser streams reasoning as content from the first token and only `</think>` marks
+   * the answer. Reasoning the server parses out (its own field, first) turns this off.
+   */
+  readonly thinkOpenedByPrompt: boolean;
+  /**
    * Turn tool calls written as text (`<tool_call>...</tool_call>`, `<function=...>`) into
    * tool_use blocks and remove chat-template control tokens (`<|im_end|>`): servers run
    * without a tool-call parser leave both in `content`. `model_settings.text_tool_calls` wins.
@@ -147,6 +156,16 @@ export const REASONING_ONLY_MODELS: readonly ModelPatch[] = [
   "kimi-k3",
   "minimax-m2",
 ].map((match) => ({ match, set: { reasoningAllowance: REASONING_ALLOWANCE.full } }));
+
+/**
+ * Models whose chat template opens the reasoning in the prompt (`<think>\n` after the assistant
+ * tag): Qwen3's Thinking-2507 models, QwQ, and DeepSeek R1 with its distills.
+ */
+export const THINK_OPENED_BY_PROMPT: readonly ModelPatch[] = [
+  "thinking-2507",
+  "qwq",
+  "deepseek-r1",
+].map((match) => ({ match, set: { thinkOpenedByPrompt: true } }));
 
 /**
  * gpt-5-pro always reasons, at `high` (its default): a request without thinking needs room for
@@ -208,10 +227,11 @@ export const DEFAULT_OPENAI_DIALECT: OpenAIDialect = {
   needsNonEmptyAssistantContent: false,
   maxStopSequences: 4,
   thinkTags: true,
+  thinkOpenedByPrompt: false,
   textToolCalls: false,
   reasoningTokensSeparate: false,
   quirks: [],
-  models: [...REASONING_ONLY_MODELS, ...MISTRAL_ROLE_ORDER, GPT5_PRO],
+  models: [...REASONING_ONLY_MODELS, ...MISTRAL_ROLE_ORDER, GPT5_PRO, ...THINK_OPENED_BY_PROMPT],
 };
 
 /**

@@ -13,6 +13,7 @@ import {
   type ModelPatch,
   type OpenAIDialect,
   REASONING_ONLY_MODELS,
+  THINK_OPENED_BY_PROMPT,
 } from "./dialect.ts";
 
 // Named dialects start from the generic one without its switch: each says how its provider
@@ -182,7 +183,14 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     reasoningSwitch: { kind: "thinking_type" },
     reasoningReplay: "tool_turns",
     textToolCalls: true,
-    models: ALWAYS, // kimi-k2-thinking thinks whatever `thinking` says
+    // kimi-k2-thinking thinks whatever `thinking` says. The platform fixes the sampling of its
+    // Kimi models (temperature 1 thinking, 0.6 not; top_p 0.95) and refuses any other value
+    // ("invalid temperature: only 0.6 is allowed for this model"): Claude Code's auto-mode check
+    // sends temperature 1 with thinking off. The moonshot-v1 models take them.
+    models: [
+      ...ALWAYS,
+      ...["kimi-", "k3-"].map((match) => ({ match, quirks: ["drop_sampling_params"] as const })),
+    ],
   },
 
   // OpenAI: max_completion_tokens; only reasoning models accept reasoning_effort, and they reject
@@ -291,20 +299,24 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     ],
   },
 
-  // DeepSeek: thinking={type} + reasoning_effort; reasoning_content of tool-call turns must be
-  // passed back in every later request.
+  // DeepSeek: thinking={type} + reasoning_effort. Between two user messages where a tool was
+  // called, every assistant message's reasoning_content must be passed back in every later
+  // request, the final answer's too ("The reasoning_content in the thinking mode must be passed
+  // back to the API"); elsewhere it is ignored. Its V4 models (and the retired deepseek-chat and
+  // deepseek-reasoner names, which answered with them) write up to 384K tokens, reasoning
+  // included: a lower cap cuts a thinking answer short.
   deepseek: {
     ...base,
     name: "deepseek",
-    maxOutputTokens: 8192, // deepseek-chat: "valid range of max_tokens is [1, 8192]"
+    maxOutputTokens: 384000,
     reasoningSwitch: { kind: "thinking_type", levels: ["low", "medium", "high", "max"] },
-    reasoningReplay: "tool_turns",
+    reasoningReplay: "tool_spans",
     supportsImages: false,
     forcedToolChoice: false, // "deepseek-reasoner does not support this tool_choice"
     jsonOutput: "json_object", // response_format takes only text and json_object
     quirks: ["flatten_text_content"],
     // deepseek-reasoner thinks whatever `thinking` says: the model name is the switch.
-    models: [...ALWAYS, { match: "reasoner", set: { maxOutputTokens: 65536 } }],
+    models: ALWAYS,
   },
 
   // OpenRouter: a `reasoning` object switches it; reasoning arrives as `reasoning` +
@@ -324,7 +336,13 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     userFieldMaxLength: 64,
     // Only its reasoning models get room for reasoning beside the client's limit: a model that
     // does not reason would spend that room on the answer, past what the client asked for.
-    models: [...OPENROUTER_REASONING, KIMI_K2_TEXT_TOOLS, ...MISTRAL_ROLE_ORDER],
+    // DeepSeek V4 behind it checks the reasoning of a tool span as it does on its own API.
+    models: [
+      ...OPENROUTER_REASONING,
+      KIMI_K2_TEXT_TOOLS,
+      ...MISTRAL_ROLE_ORDER,
+      { match: "deepseek-v4", set: { reasoningReplay: "tool_spans" } },
+    ],
   },
 
   // Alibaba Model Studio (DashScope) compatible mode takes enable_thinking and thinking_budget;
@@ -352,6 +370,6 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     },
     acceptsTopK: true,
     textToolCalls: true,
-    models: [...ALWAYS, ...MISTRAL_ROLE_ORDER],
+    models: [...ALWAYS, ...MISTRAL_ROLE_ORDER, ...THINK_OPENED_BY_PROMPT],
   },
 };

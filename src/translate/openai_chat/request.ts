@@ -18,6 +18,7 @@ import { fnv1a64Hex, promptCacheKey } from "../anthropic/ids.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { systemMessagesInPlace } from "../anthropic/system_reminders.ts";
 import { mapAssistantTurn } from "./assistant.ts";
+import { replayInToolSpans } from "./reasoning_spans.ts";
 import { dialectForModel, type OpenAIDialect } from "./dialect.ts";
 import { applyQuirks } from "./quirks.ts";
 import { reasoningFields, thinkingIntent } from "./reasoning_request.ts";
@@ -78,7 +79,12 @@ function mapMessages(req: MessagesRequest, ctx: MapContext): ChatMessage[] {
       if (mapped) out.push(mapped);
     }
   }
-  return leading.length > 0 ? [{ role: "system", content: leading.join("\n\n") }, ...out] : out;
+  const all: ChatMessage[] = leading.length > 0
+    ? [{ role: "system", content: leading.join("\n\n") }, ...out]
+    : out;
+  return ctx.dialect.reasoningReplay === "tool_spans"
+    ? replayInToolSpans(all, ctx.dialect.replayField)
+    : all;
 }
 
 /**

@@ -59,6 +59,8 @@ export class OpenAIToAnthropicTranslator {
   /** Set once tool calls began: later prose waits in `#late` so blocks stay sequential. */
   #toolsPhase = false;
   #late: LateItem[] = [];
+  /** True once answer text or a tool call came. */
+  #answered = false;
   #usage: UpstreamUsage | undefined;
   #finish: string | undefined;
   #matched: unknown = null;
@@ -173,6 +175,7 @@ export class OpenAIToAnthropicTranslator {
   #reasoningOf(d: ChatDelta): void {
     const reasoning = reasoningOfDelta(d);
     if (reasoning) {
+      this.#pipe?.reasoningApart();
       this.#releaseHeld();
       this.#thinking(reasoning.text, reasoning.source, reasoning.details);
     }
@@ -224,6 +227,7 @@ export class OpenAIToAnthropicTranslator {
 
   #text(text: string): void {
     if (!text) return;
+    this.#answered = true;
     if (this.#toolsPhase) this.#late.push({ kind: "text", text });
     else this.#blocks.text(text);
   }
@@ -248,6 +252,7 @@ export class OpenAIToAnthropicTranslator {
 
   /** A tool call the model wrote as text: a complete tool_use block of its own. */
   #textCall(call: TextToolCall): void {
+    this.#answered = true;
     if (this.#toolsPhase) {
       this.#late.push({ kind: "call", call });
       return;
@@ -276,6 +281,7 @@ export class OpenAIToAnthropicTranslator {
   }
 
   #toolDelta(delta: ChatToolCallDelta): void {
+    this.#answered = true;
     const call = this.#tools.resolve(delta);
     if (!this.#toolsPhase) {
       // Tool calls start: release text held back by the content stages, close prose blocks.
@@ -315,6 +321,14 @@ export class OpenAIToAnthropicTranslator {
   #finalizeBlocks(): void {
     if (this.#pipe) this.#route(this.#pipe.flush());
     this.#releaseReasoning();
+    // Content taken for reasoning the prompt opened, never ended by `</think>` and followed by
+    // nothing, was the answer (a server that strips reasoning, or a model that did not think);
+    // cut at the limit, it was reasoning.
+    const unclosed = this.#pipe?.unclosedReasoning;
+    if (unclosed?.trim() && !this.#answered && this.#finish !== "length") {
+      this.#blocks.close();
+      this.#text(unclosed.trim());
+    }
     this.#blocks.close();
     for (const call of this.#tools.order) {
       if (call.block !== -1 || !call.name) continue; // a call that never got a name cannot run

@@ -3,7 +3,8 @@
  * servers and some hosted models put inside `content`: `<think>...</think>` (most of them) and
  * `<thought>...</thought>` (Gemini's OpenAI-compatible endpoint when thoughts are asked for).
  * Tags may be split anywhere across chunks (`<th` + `ink>`): a possible tag prefix at the end
- * of a piece is held back until the next piece decides it.
+ * of a piece is held back until the next piece decides it. Models whose chat template writes the
+ * opening tag into the prompt show only the closing one: their content starts inside reasoning.
  */
 
 /** Each opening tag and the closing tag that ends its reasoning. */
@@ -38,17 +39,64 @@ function firstOpen(s: string): { at: number; open: string; close: string } | und
   return found;
 }
 
+const THINK_OPEN = "<think>";
+const THINK_CLOSE = "</think>";
+
 /** Stateful splitter; one per response. */
 export class ThinkTagSplitter {
   /** The closing tag awaited while inside reasoning; undefined outside it. */
   #close: string | undefined;
   #pending = "";
   #trimAfterClose = false;
+  /** Opened by the prompt and no content decided yet: a `<think>` written anyway is dropped. */
+  #opening = false;
+  /** Reasoning the prompt opened, while no `</think>` has ended it: kept in case it never does. */
+  #unclosed: string | undefined;
+
+  /**
+   * `openedByPrompt`: the model's chat template wrote `<think>` into the prompt, so content begins
+   * inside reasoning and only `</think>` shows where the answer starts.
+   */
+  constructor(openedByPrompt = false) {
+    if (!openedByPrompt) return;
+    this.#close = THINK_CLOSE;
+    this.#opening = true;
+    this.#unclosed = "";
+  }
+
+  /**
+   * The server gave reasoning a field of its own before any content: it parsed the reasoning out,
+   * so content is the answer after all.
+   */
+  reasoningApart(): void {
+    if (!this.#opening) return;
+    this.#opening = false;
+    this.#close = undefined;
+    this.#unclosed = undefined;
+  }
+
+  /**
+   * Content taken for reasoning the prompt opened, when no `</think>` ever ended it (a server that
+   * strips the reasoning, or a model that did not think): undefined once one did.
+   */
+  get unclosed(): string | undefined {
+    return this.#unclosed;
+  }
 
   /** Splits the next content piece; returns the segments that are certain so far. */
   push(piece: string): ThinkSegment[] {
     let s = this.#pending + piece;
     this.#pending = "";
+    if (this.#opening) {
+      const start = s.trimStart();
+      // Whitespace, or a prefix of `<think>`: too early to tell.
+      if (start.length < THINK_OPEN.length && THINK_OPEN.startsWith(start)) {
+        this.#pending = s;
+        return [];
+      }
+      this.#opening = false;
+      if (start.startsWith(THINK_OPEN)) s = start.slice(THINK_OPEN.length);
+    }
     if (this.#close === undefined && !this.#trimAfterClose && s.indexOf("<") === -1) {
       return s ? [{ thinking: false, text: s }] : [];
     }
@@ -66,27 +114,38 @@ export class ThinkTagSplitter {
       // Inside reasoning only its own closing tag ends it; outside, the first opening tag wins.
       const tag = inThink ? { at: s.indexOf(close), open: close, close: undefined } : firstOpen(s);
       if (tag && tag.at >= 0) {
-        if (tag.at > 0) out.push({ thinking: inThink, text: s.slice(0, tag.at) });
+        if (tag.at > 0) out.push(this.#segment(inThink, s.slice(0, tag.at)));
         s = s.slice(tag.at + tag.open.length);
         this.#close = tag.close;
-        if (inThink) this.#trimAfterClose = true;
+        if (inThink) {
+          this.#trimAfterClose = true;
+          this.#unclosed = undefined;
+        }
         continue;
       }
       const hold = inThink
         ? partialTagSuffix(s, close)
         : Math.max(...OPENS.map((open) => partialTagSuffix(s, open)));
       const emit = s.slice(0, s.length - hold);
-      if (emit) out.push({ thinking: inThink, text: emit });
+      if (emit) out.push(this.#segment(inThink, emit));
       this.#pending = s.slice(s.length - hold);
       break;
     }
     return out;
   }
 
+  #segment(thinking: boolean, text: string): ThinkSegment {
+    if (thinking && this.#unclosed !== undefined) this.#unclosed += text;
+    return { thinking, text };
+  }
+
   /** Releases any held-back text at the end of the stream. */
   flush(): ThinkSegment[] {
     const rest = this.#pending;
     this.#pending = "";
-    return rest ? [{ thinking: this.#close !== undefined, text: rest }] : [];
+    if (!rest) return [];
+    // Only whitespace came while the prompt's opening was undecided: it is no reasoning.
+    if (this.#opening) return [{ thinking: false, text: rest }];
+    return [this.#segment(this.#close !== undefined, rest)];
   }
 }

@@ -49,6 +49,8 @@ const PATTERNS: readonly RegExp[] = [
   // leaving the parameter out is what the model accepts.
   /Unsupported value: '([\w.]+)' does not support/i,
   /model does not support (?:the )?parameter ['"`]?([\w.]+)/i, // gateways in front of xAI
+  // Moonshot fixes some sampling parameters per model: left out, the model takes its own value.
+  /invalid ([\w.]+): only [\w.-]+ is allowed for this model/i,
 ];
 
 // Wordings that refuse one quoted value of a parameter the server otherwise takes (an effort

@@ -69,7 +69,7 @@ Deno.test("a full Claude Code 2.1.x request → DeepSeek Chat Completions", () =
   }
 
   // Limits, thinking, streaming.
-  assert.equal(body.max_tokens, 8192);
+  assert.equal(body.max_tokens, 128000, "Claude Code's whole limit: DeepSeek V4 writes up to 384K");
   assert.deepEqual(body.thinking, { type: "enabled" });
   assert.equal(body.reasoning_effort, "medium");
   assert.equal(body.stream, true);

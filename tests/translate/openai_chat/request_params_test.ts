@@ -131,14 +131,19 @@ Deno.test("max_tokens", async (t) => {
     assert.equal(openai.max_completion_tokens, 16384);
     assert.equal(openai.max_tokens, undefined);
     assert.equal(
-      map(req({ max_tokens: 32000 }), D.deepseek, { model: "deepseek-chat" }).max_tokens,
-      8192,
-    );
-    assert.equal(
       map(req({ max_tokens: 32000 }), D.groq, { model: "llama-3.3-70b-versatile" })
         .max_completion_tokens,
       32000,
     );
+  });
+  await t.step("DeepSeek V4 gets Claude Code's whole limit: its answers hold up to 384K", () => {
+    // Thinking is on and its reasoning counts in max_tokens: a cap of 8192 cut answers short.
+    const sent = (model: string, max: number) =>
+      map(req({ max_tokens: max, thinking: { type: "adaptive" } }), D.deepseek, { model })
+        .max_tokens;
+    assert.equal(sent("deepseek-v4-pro", 128000), 128000);
+    assert.equal(sent("deepseek-flash", 32000), 32000);
+    assert.equal(sent("deepseek-v4-flash", 500000), 384000);
   });
   await t.step(
     "the model's declared limit beats the dialect's; small requests pass unchanged",
@@ -440,5 +445,24 @@ Deno.test("named quirks", async (t) => {
   await t.step("OpenAI reasoning models: sampling parameters dropped", () => {
     assert.equal(map(history, D.openai, { model: "o3-mini" }).temperature, undefined);
     assert.equal(map(history, D.openai, { model: "gpt-4o" }).temperature, 0.5);
+  });
+  await t.step("Kimi: the platform's fixed sampling is never overridden", () => {
+    // Claude Code's auto-mode check: no thinking, temperature 1, a 64-token grade. Kimi K2.5 and
+    // later answer any value but their own with a 400, here "only 0.6 is allowed".
+    const check = req({
+      model: "claude-sonnet-5",
+      max_tokens: 64,
+      temperature: 1,
+      top_p: 0.9,
+      stop_sequences: ["</block>"],
+    });
+    for (const model of ["kimi-k2.6", "kimi-k2.5", "kimi-k3", "kimi-for-coding", "k3-256k"]) {
+      const body = map(check, D.kimi, { model });
+      assert.deepEqual(body.thinking, { type: "disabled" }, model);
+      assert.equal(body.temperature, undefined, model);
+      assert.equal(body.top_p, undefined, model);
+      assert.deepEqual(body.stop, ["</block>"], model);
+    }
+    assert.equal(map(check, D.kimi, { model: "moonshot-v1-32k" }).temperature, 1);
   });
 });

@@ -185,6 +185,36 @@ const CASES: Case[] = [
     stop: "tool_use",
   },
   {
+    // vLLM run without a reasoning parser: the template opened `<think>` in the prompt, so only
+    // `</think>` shows in content (split across three chunks here, and at every byte below).
+    file: "vllm_thinking_2507_no_parser.sse",
+    options: { dialect: OPENAI_DIALECTS.local, upstreamModel: "Qwen/Qwen3-30B-A3B-Thinking-2507" },
+    content: [
+      {
+        type: "thinking",
+        thinking: "Okay, the user wants the tests run. I'll answer with a plan.\n",
+        origin: { fields: ["think_tag"], details: undefined },
+      },
+      { type: "text", text: "Run `deno task test`." },
+    ],
+    stop: "end_turn",
+    usage: { input_tokens: 812, output_tokens: 29 },
+  },
+  {
+    // The same model behind a server that parses the reasoning out: content is the answer.
+    file: "vllm_thinking_2507_parsed.sse",
+    options: { dialect: OPENAI_DIALECTS.local, upstreamModel: "Qwen/Qwen3-30B-A3B-Thinking-2507" },
+    content: [
+      {
+        type: "thinking",
+        thinking: "Okay, the user wants the tests run.",
+        origin: { fields: ["reasoning_content"], details: undefined },
+      },
+      { type: "text", text: "\n\nRun `deno task test`." },
+    ],
+    stop: "end_turn",
+  },
+  {
     file: "done_without_blank_line.sse",
     content: [{ type: "text", text: "ok" }],
     stop: "end_turn",

@@ -76,14 +76,42 @@ Deno.test("signatures encode provenance", async (t) => {
 
 Deno.test("reasoning replay", async (t) => {
   const target = { provider: "deepseek", model: "deepseek-v4-pro" };
-  await t.step("same provider and family: reasoning_content on tool-call turns only", () => {
+  await t.step("same provider and family: reasoning_content on every turn of a tool span", () => {
     const body = toOpenAIChatRequest(toolTurn(SIG), { dialect: D.deepseek, ...target });
     const [first, second] = body.messages.filter((m) => m.role === "assistant");
     assert.equal(first?.role === "assistant" && first.reasoning_content, "plan");
-    assert.ok(
-      second?.role === "assistant" && second.reasoning_content === undefined,
-      "not on a final-answer turn",
+    assert.equal(
+      second?.role === "assistant" && second.reasoning_content,
+      "done thinking",
+      "the span's final answer too",
     );
+  });
+  await t.step("DeepSeek V4 on OpenRouter: by span too, in OpenRouter's field", () => {
+    const body = toOpenAIChatRequest(toolTurn("EuYBCkQYAiJA"), {
+      dialect: D.openrouter,
+      provider: "or",
+      model: "deepseek/deepseek-v4-pro",
+    });
+    const turns = body.messages.filter((m) => m.role === "assistant");
+    assert.deepEqual(turns.map((m) => m.role === "assistant" && m.reasoning), [" ", " "]);
+    const other = toOpenAIChatRequest(toolTurn("EuYBCkQYAiJA"), {
+      dialect: D.openrouter,
+      provider: "or",
+      model: "z-ai/glm-4.6",
+    });
+    const [, final] = other.messages.filter((m) => m.role === "assistant");
+    assert.ok(final?.role === "assistant" && final.reasoning === undefined, "others: tool turns");
+  });
+  await t.step("Kimi: on tool-call turns only", () => {
+    const sig = encodeCcpSignature({ ...ORIGIN, provider: "kimi", model: "kimi-k2.6" });
+    const body = toOpenAIChatRequest(toolTurn(sig), {
+      dialect: D.kimi,
+      provider: "kimi",
+      model: "kimi-k2.6",
+    });
+    const [first, second] = body.messages.filter((m) => m.role === "assistant");
+    assert.equal(first?.role === "assistant" && first.reasoning_content, "plan");
+    assert.ok(second?.role === "assistant" && second.reasoning_content === undefined);
   });
   await t.step(
     "another provider or family: not replayed natively; a tool turn still gets the field",
@@ -99,8 +127,8 @@ Deno.test("reasoning replay", async (t) => {
         assert.ok(first?.role === "assistant");
         assert.equal(
           first.reasoning_content,
-          "",
-          "DeepSeek/Kimi reject tool turns without the field",
+          " ",
+          "DeepSeek/Kimi reject tool turns without the field; DeepSeek V4 an empty one too",
         );
         assert.ok(!JSON.stringify(body).includes("plan"), "foreign reasoning is dropped");
       }
