@@ -12,14 +12,20 @@
  *     bench/soak_ccp_runner.ts --config F --port 0
  */
 
+import { RUNTIME_FLAGS } from "../src/cli/permissions.ts";
 import { configFromYaml } from "../src/config/from_yaml.ts";
 import { silentLogger } from "../src/core/log.ts";
 import { createServerApp } from "../src/server/compose.ts";
 import { flag, usage } from "./control.ts";
 import { mallocInfo } from "./malloc_info.ts";
 
-/** Deno flags: ccp_runner's, plus `gc()` and FFI for the allocator's count. */
+/**
+ * Deno flags: ccp_runner's, plus `gc()` and FFI for the allocator's count. The V8 flags are
+ * `deno task start`'s (Deno adds up several `--v8-flags`), so the young generation starts as
+ * `ccp serve`'s does.
+ */
 export const SOAK_CCP_FLAGS = [
+  ...RUNTIME_FLAGS,
   "--allow-net",
   "--allow-read",
   "--allow-env",
