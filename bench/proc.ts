@@ -115,3 +115,92 @@ export async function childPids(pid: number): Promise<number[]> {
   }).output();
   return new TextDecoder().decode(out.stdout).trim().split(/\s+/).filter(Boolean).map(Number);
 }
+
+/** Where a process's resident memory lies, from /proc/PID/smaps: MB of 10⁶ bytes. */
+export interface MemoryMap {
+  /** Private memory (the mappings' Anonymous pages): equals RssAnon. */
+  anonMB: number;
+  /** Pages backed by a file (the executable's code, shared libraries): the kernel can drop them. */
+  fileMB: number;
+  /** The C allocator's main heap, `[heap]`: what the main thread's malloc holds. */
+  brkHeapMB: number;
+  /** The C allocator's heaps for other threads (glibc's 64 MiB arenas), all of them. */
+  arenasMB: number;
+  /** How many such arenas are mapped. */
+  arenas: number;
+  /** The rest of the anonymous memory: V8's heap pages, large mallocs mapped on their own, stacks. */
+  otherAnonMB: number;
+}
+
+/** glibc reserves each thread arena as one aligned region of this size (64-bit builds). */
+const ARENA_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Sums `smaps` (the text of /proc/PID/smaps) by kind of mapping. A thread arena is an anonymous
+ * read-write mapping that starts on a 64 MiB boundary and, with the inaccessible rest of its
+ * reservation right after it, spans exactly 64 MiB: V8's reservations are GiB-sized, and a malloc
+ * mapped on its own is not aligned so.
+ */
+export function mapMemory(smaps: string): MemoryMap {
+  type Mapping = {
+    start: number;
+    end: number;
+    perms: string;
+    path: string;
+    rss: number;
+    anon: number;
+  };
+  const mappings: Mapping[] = [];
+  for (const line of smaps.split("\n")) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ \S+ *(.*)$/.exec(line);
+    if (head) {
+      const [, start, end, perms, path] = head;
+      mappings.push({
+        start: parseInt(start!, 16),
+        end: parseInt(end!, 16),
+        perms: perms!,
+        path: path!.trim(),
+        rss: 0,
+        anon: 0,
+      });
+      continue;
+    }
+    const field = /^(Rss|Anonymous):\s+(\d+) kB/.exec(line);
+    const last = mappings.at(-1);
+    if (field && last) last[field[1] === "Rss" ? "rss" : "anon"] = Number(field[2]) * 1024;
+  }
+  const bytes = { anon: 0, file: 0, brk: 0, arenas: 0, arenaCount: 0 };
+  mappings.forEach((m, i) => {
+    bytes.anon += m.anon;
+    bytes.file += m.rss - m.anon;
+    if (m.path === "[heap]") bytes.brk += m.anon;
+    if (m.path !== "" || m.perms !== "rw-p" || m.start % ARENA_BYTES !== 0) return;
+    const next = mappings[i + 1];
+    const reserved = next && next.start === m.end && next.perms === "---p" && next.path === ""
+      ? next.end
+      : m.end;
+    if (reserved - m.start !== ARENA_BYTES) return;
+    bytes.arenas += m.anon;
+    bytes.arenaCount++;
+  });
+  const mb = (n: number) => n / 1e6;
+  return {
+    anonMB: mb(bytes.anon),
+    fileMB: mb(bytes.file),
+    brkHeapMB: mb(bytes.brk),
+    arenasMB: mb(bytes.arenas),
+    arenas: bytes.arenaCount,
+    otherAnonMB: mb(bytes.anon - bytes.brk - bytes.arenas),
+  };
+}
+
+/** `pid`'s memory by kind of mapping; throws when the process is gone. */
+export async function sampleMemoryMap(pid: number): Promise<MemoryMap> {
+  const out = await new Deno.Command("cat", {
+    args: [`/proc/${pid}/smaps`],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  if (!out.success) throw new Error(`cannot read /proc/${pid}: the process is gone`);
+  return mapMemory(new TextDecoder().decode(out.stdout));
+}

@@ -8,12 +8,17 @@
  * in their own process, with a 3-target chain (`--scenario chain`), or with a 2-target chain of
  * two models on one provider with a single key (`--scenario same-provider`: the most common free-tier
  * chain, where a 429 must cool the key only for the model that answered it). A warm-up batch runs first, so lazy loading and
- * JIT are not counted as growth; then the measured batch. Reports complete answers, well-formed
+ * the first compilation are not counted as growth (V8's optimising compilers still start during
+ * the measured batch: ~2.5 MB of the executable's code pages, and their code); then the measured
+ * batch. Reports complete answers, well-formed
  * errors by kind, malformed answers (must be 0), answers holding a key (must be 0), upstream
  * connections still open at the mock afterwards (must be 0), requests ccp refused without any
  * upstream attempt (must be 0: the mock is always reachable) and ccp's RSS before and after,
- * each read after a memory-reducing full GC (growth must be ≤ 10%). Bounded by a watchdog; every
- * child is stopped on exit, error or signal. Exits 1 when a check fails.
+ * each read after a memory-reducing full GC (growth must be ≤ 10%), with what it is made of: the
+ * RSS by mapping, V8's heap, external memory and the C allocator's own count (see grewLine), so
+ * a reader can tell retention from memory the allocator keeps after a load peak. `--rounds`
+ * repeats the measured batch: a leak grows each round, the allocator's spread does not. Bounded
+ * by a watchdog; every child is stopped on exit, error or signal. Exits 1 when a check fails.
  *
  *   deno task bench:soak [--scenario chain|same-provider] [--requests 2000] [--warm-up 400]
  *     [--concurrency 32] [--rounds 1]
@@ -21,7 +26,8 @@
 
 import { Child, denoCommand, stopAll } from "./child.ts";
 import { flag } from "./control.ts";
-import { sampleProc } from "./proc.ts";
+import type { MallocInfo } from "./malloc_info.ts";
+import { type MemoryMap, sampleMemoryMap, sampleProc } from "./proc.ts";
 import { FLAGS, startRunner, usageOf } from "./rig.ts";
 import { SOAK_CCP_FLAGS } from "./soak_ccp_runner.ts";
 import type { SoakJob, SoakResult } from "./soak_load_runner.ts";
@@ -76,7 +82,9 @@ export const SOAK = {
   maxRetryAfterMs: 5000,
   scenario: "chain",
   maxRssGrowth: 0.10,
+  /** The watchdog: a one-round soak, plus 45 s for each further round. */
   watchdogMs: 115_000,
+  roundMs: 45_000,
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -161,6 +169,12 @@ export interface Memory {
   rssMB: number;
   heapUsedMB: number;
   heapTotalMB: number;
+  /** Memory outside V8's heap that JavaScript objects hold (ArrayBuffers, mostly). */
+  externalMB: number;
+  /** The same RSS by kind of mapping, read right after it. */
+  map: MemoryMap;
+  /** The C allocator's own count (glibc), null where it cannot be read. */
+  malloc: MallocInfo | null;
 }
 
 /** Everything the soak measured. */
@@ -276,13 +290,74 @@ async function memoryOf(ccp: Child): Promise<Memory> {
   const loaded = await sampleProc(ccp.pid);
   await ccp.send("gc");
   await ccp.expect("gc done", 5000);
-  const [proc, usage] = await Promise.all([sampleProc(ccp.pid), usageOf(ccp)]);
+  const [proc, map, usage] = await Promise.all([
+    sampleProc(ccp.pid),
+    sampleMemoryMap(ccp.pid),
+    usageOf(ccp),
+  ]);
+  await ccp.send("malloc");
+  const malloc = JSON.parse(await ccp.expect("malloc ", 5000)) as MallocInfo | null;
   return {
     loadedRssMB: loaded.rssMB,
     rssMB: proc.rssMB,
     heapUsedMB: usage.heapUsedBytes / 1e6,
     heapTotalMB: usage.heapTotalBytes / 1e6,
+    externalMB: usage.externalBytes / 1e6,
+    map,
+    malloc,
   };
+}
+
+/**
+ * What the RSS growth is made of, from the first checkpoint to the last: the RSS by mapping (the
+ * C allocator's heaps: `[heap]` for the main thread, an arena per other thread; the rest of the
+ * private memory: V8's pages, large mallocs; file-backed pages: the executable's code), then the
+ * JavaScript heap (live objects, and what V8 keeps reserved), ArrayBuffers and other external
+ * memory, and the C allocator's own count of what it has in use and what it keeps freed.
+ */
+export function grewLine(first: Memory, last: Memory): string {
+  const d = (a: number, b: number) => `${b - a >= 0 ? "+" : ""}${(b - a).toFixed(1)}`;
+  const [a, b] = [first.map, last.map];
+  const rss = `RSS ${d(first.rssMB, last.rssMB)} MB = anonymous ${d(a.anonMB, b.anonMB)} ` +
+    `(C heap [heap] ${d(a.brkHeapMB, b.brkHeapMB)} and ${b.arenas} thread arenas ` +
+    `${d(a.arenasMB, b.arenasMB)}, V8 and the rest ${d(a.otherAnonMB, b.otherAnonMB)}) + ` +
+    `file-backed ${d(a.fileMB, b.fileMB)}`;
+  const js = `JS heap used ${d(first.heapUsedMB, last.heapUsedMB)}, reserved ` +
+    `${d(first.heapTotalMB, last.heapTotalMB)}, external ${d(first.externalMB, last.externalMB)}`;
+  const malloc = first.malloc && last.malloc
+    ? `; C allocator: in use ${d(first.malloc.inUseMB, last.malloc.inUseMB)}, freed and kept ` +
+      `${d(first.malloc.freeMB, last.malloc.freeMB)}`
+    : "";
+  return `${rss};\n               ${js}${malloc}`;
+}
+
+/** One line per checkpoint: ccp's memory by kind, MB. */
+export function memoryTable(memory: readonly Memory[]): string[] {
+  const cells = (values: Array<string | number>) =>
+    values.map((v) => ` ${typeof v === "number" ? v.toFixed(1) : v}`.padStart(10)).join("");
+  const head = cells(["loaded", "RSS", "anon", "[heap]", "arenas", "other", "file", "JS heap"]) +
+    cells(["external", "malloc"]);
+  const rows = memory.map((m, i) => {
+    const name = i === 0 ? "warm-up" : `round ${i}`;
+    const malloc = m.malloc ? `${m.malloc.inUseMB.toFixed(1)}/${m.malloc.freeMB.toFixed(1)}` : "-";
+    return `    ${name.padEnd(12)}` + cells([
+      m.loadedRssMB,
+      m.rssMB,
+      m.map.anonMB,
+      m.map.brkHeapMB,
+      m.map.arenasMB,
+      m.map.otherAnonMB,
+      m.map.fileMB,
+      `${m.heapUsedMB.toFixed(1)}/${m.heapTotalMB.toFixed(1)}`,
+      m.externalMB,
+      malloc,
+    ]);
+  });
+  return [
+    `    MB, after GC${head}`,
+    ...rows,
+    "    (loaded: RSS before the GC; JS heap: used/reserved; malloc: in use/freed and kept)",
+  ];
 }
 
 function render(r: SoakReport, scenario: Scenario): { text: string; failed: string[] } {
@@ -313,9 +388,6 @@ function render(r: SoakReport, scenario: Scenario): { text: string; failed: stri
       }`,
   );
   const { latencyMs: ms } = r.result;
-  const memory = r.memory.map((m) =>
-    `${f(m.loadedRssMB)} → ${f(m.rssMB)} MB (heap ${f(m.heapUsedMB)}/${f(m.heapTotalMB)})`
-  );
   const lines = [
     `ccp soak — ${SOAK.requests} requests, concurrency ${SOAK.concurrency}, ` +
     `${SOAK.faultRate * 100}% injected faults, ${scenario.describe}, ` +
@@ -343,7 +415,8 @@ function render(r: SoakReport, scenario: Scenario): { text: string; failed: stri
       f(r.rssAfterMB)
     } MB after ` +
     `(${growth >= 0 ? "+" : ""}${(growth * 100).toFixed(1)}%); peak ${f(r.peakRssMB)} MB`,
-    `    loaded → after GC, warm-up then each round: ${memory.join("; ")}`,
+    `    what grew: ${grewLine(r.memory[0]!, r.memory.at(-1)!)}`,
+    ...memoryTable(r.memory),
     `  warm-up                 ${r.warmUp.ok} OK, ${r.warmUp.malformed} malformed of ` +
     `${SOAK.warmUp}, ${r.warmUpRefusedUnattempted.count} refused without an upstream attempt; ` +
     `statuses sent ${JSON.stringify(r.upstream.warmUpStatuses)}`,
@@ -377,7 +450,8 @@ if (import.meta.main) {
     await stopAll();
     Deno.exit(code);
   };
-  const watchdog = setTimeout(() => bail(`over ${SOAK.watchdogMs / 1000} s`, 2), SOAK.watchdogMs);
+  const limitMs = SOAK.watchdogMs + (SOAK.rounds - 1) * SOAK.roundMs;
+  const watchdog = setTimeout(() => bail(`over ${limitMs / 1000} s`, 2), limitMs);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => bail(`got ${signal}`, 130));
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sampleCpu, sampleProc } from "../../bench/proc.ts";
+import { mapMemory, sampleCpu, sampleMemoryMap, sampleProc } from "../../bench/proc.ts";
 
 Deno.test("sampleCpu: a process's CPU in µs, as precise as getrusage, with its page faults", async () => {
   const before = await sampleCpu(Deno.pid);
@@ -45,4 +45,64 @@ Deno.test("sampleCpu and sampleProc: a process that is gone is said to be", asyn
   await child.status;
   await assert.rejects(sampleCpu(child.pid), /gone/);
   await assert.rejects(sampleProc(child.pid), /gone/);
+  await assert.rejects(sampleMemoryMap(child.pid), /gone/);
+});
+
+/** One /proc/PID/smaps entry: its header line and the two fields mapMemory reads, in KiB. */
+const entry = (range: string, perms: string, path: string, rssKiB: number, anonKiB: number) =>
+  [
+    `${range} ${perms} 00000000 00:00 0 ${path}`.trimEnd(),
+    "Size:               1024 kB",
+    `Rss:                ${rssKiB} kB`,
+    "Pss:                   0 kB",
+    `Anonymous:          ${anonKiB} kB`,
+    "VmFlags: rd wr mr mw me ac",
+  ].join("\n");
+
+Deno.test("mapMemory: the RSS by kind of mapping, glibc's thread arenas told from the rest", () => {
+  const smaps = [
+    entry("55d0c0000000-55d0c0400000", "r-xp", "/usr/bin/deno", 3000, 0),
+    // A private copy of a file's page (relocations) is anonymous memory in a file's mapping.
+    entry("55d0c0400000-55d0c0500000", "rw-p", "/usr/bin/deno", 400, 100),
+    entry("55d0c1000000-55d0c2000000", "rw-p", "[heap]", 8000, 8000),
+    // A thread arena: a 64 MiB-aligned read-write start, the rest of its 64 MiB reserved.
+    entry("7f2130000000-7f2130200000", "rw-p", "", 2000, 2000),
+    entry("7f2130200000-7f2134000000", "---p", "", 0, 0),
+    // A full arena, nothing reserved after it.
+    entry("7f2138000000-7f213c000000", "rw-p", "", 500, 500),
+    // Aligned too, but not the start of a 64 MiB reservation: a V8 page.
+    entry("7f2140000000-7f2140040000", "rw-p", "", 256, 256),
+    entry("7f2140040000-7f2150000000", "---p", "", 0, 0),
+    // A large malloc mapped on its own, and a thread's stack.
+    entry("7f2160001000-7f2160101000", "rw-p", "", 1024, 1024),
+    entry("7ffd00000000-7ffd00021000", "rw-p", "[stack]", 60, 60),
+  ].join("\n") + "\n";
+  const mb = (kib: number) => (kib * 1024) / 1e6;
+  assert.deepEqual(mapMemory(smaps), {
+    anonMB: mb(100 + 8000 + 2000 + 500 + 256 + 1024 + 60),
+    fileMB: mb(3000 + 300),
+    brkHeapMB: mb(8000),
+    arenasMB: mb(2000 + 500),
+    arenas: 2,
+    otherAnonMB: mb(100 + 256 + 1024 + 60),
+  });
+});
+
+Deno.test("sampleMemoryMap: a live process's private memory, with a worker thread's arena", async () => {
+  // A Worker's thread allocates from an arena of its own once it runs.
+  const source = "const a = []; for (let i = 0; i < 200; i++) a.push(new Uint8Array(1000));" +
+    "postMessage(a.length);";
+  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  const worker = new Worker(url, { type: "module" });
+  try {
+    await new Promise((resolve) => worker.onmessage = resolve);
+    const [map, proc] = [await sampleMemoryMap(Deno.pid), await sampleProc(Deno.pid)];
+    assert.ok(map.arenas >= 1 && map.arenasMB > 0, JSON.stringify(map));
+    assert.ok(map.brkHeapMB > 0 && map.fileMB > 0 && map.otherAnonMB > 0, JSON.stringify(map));
+    // smaps and status are read a moment apart: they agree within a few MB.
+    assert.ok(Math.abs(map.anonMB - proc.anonMB) < 8, `${map.anonMB} vs ${proc.anonMB}`);
+  } finally {
+    worker.terminate();
+    URL.revokeObjectURL(url);
+  }
 });
