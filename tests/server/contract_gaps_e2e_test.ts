@@ -218,3 +218,20 @@ routes:
     await mock.close();
   }
 });
+
+Deno.test("GET /v1/models/<id> answers where a bare request goes, even with a tiny long_context threshold", async () => {
+  const w = world(`  sonnet: up/son
+  long_context: up/long
+routing: { long_context_threshold: 1 }
+`);
+  try {
+    for (const [id, chain] of [["claude-sonnet-4-5", "up/son"], ["gpt-5", "up/main"]]) {
+      const res = await fetch(`${w.ccp.url}/v1/models/${id}`, { headers: AUTH });
+      const json = await res.json();
+      assert.equal(res.status, 200, JSON.stringify(json));
+      assert.deepEqual([json.type, json.id, json.display_name], ["model", id, `${id} (${chain})`]);
+    }
+  } finally {
+    await w.close();
+  }
+});
