@@ -9,7 +9,9 @@
 #                            v<version>/<archive> and v<version>/SHA256SUMS as a release has
 #                            them. Without CCP_VERSION the version is read from URL/latest, a
 #                            file no release publishes: whoever fills the mirror writes the
-#                            newest version into it (echo 0.1.0 > latest), or CCP_VERSION is set.
+#                            newest version into it (echo 0.1.0 > latest), or CCP_VERSION is set;
+#                            without it, the newest v<version>/ folder in URL/'s listing (a
+#                            directory served as python3 -m http.server or nginx autoindex do).
 # CCP_INSTALL_DIR=DIR        where to put the binary
 # CCP_RELEASES_URL=URL       another releases page laid out as GitHub's (a fork's, or GitHub
 #                            Enterprise's): URL/latest redirects to URL/tag/v<version>, and
@@ -59,6 +61,14 @@ is_version() { # text: 0.1.0, 1.2.3-rc.1, …; not an error page or an address
   esac
 }
 
+newest_listed() { # a directory listing on stdin: the newest release among its v<version>/ links
+  listed="$(tr "\"'" '\n\n' | sed -n 's#^\(.*/\)\{0,1\}v\([0-9][0-9A-Za-z.+-]*\)/$#\2#p' | sort -u)"
+  # A pre-release (1.2.0-rc.1) is taken only when the listing holds no release.
+  releases="$(printf '%s\n' "$listed" | grep -v -e - || true)"
+  [ -z "$releases" ] || listed="$releases"
+  printf '%s\n' "$listed" | sort -t. -k1,1n -k2,2n -k3,3n | tail -n 1
+}
+
 case "$(uname -s)" in
   Linux) os=unknown-linux-gnu ;;
   Darwin) os=apple-darwin ;;
@@ -87,12 +97,20 @@ trap 'exit 143' TERM
 version="${CCP_VERSION:-}"
 if [ -z "$version" ]; then
   if [ -n "${CCP_INSTALL_BASE_URL:-}" ]; then
-    # Releases publish no `latest`: the mirror's keeper writes it, or the user sets CCP_VERSION.
-    fetch "$BASE/latest" "$tmp/latest" ||
-      fail "cannot read $BASE/latest (not in a release): set CCP_VERSION, or put the version in it"
-    version="$(tr -d ' \r\n' <"$tmp/latest")"
-    is_version "${version#v}" ||
-      fail "$BASE/latest does not hold a version like 0.1.0; set CCP_VERSION"
+    # Releases publish no `latest`: the mirror's keeper writes it, or the user sets CCP_VERSION;
+    # a directory served with its listing (python3 -m http.server, nginx autoindex) lists its
+    # v<version>/ folders instead.
+    # Quiet: a mirror without it is no error while its listing may still name the version.
+    if fetch "$BASE/latest" "$tmp/latest" 2>/dev/null; then
+      version="$(tr -d ' \r\n' <"$tmp/latest")"
+      is_version "${version#v}" ||
+        fail "$BASE/latest does not hold a version like 0.1.0; set CCP_VERSION"
+    elif fetch "$BASE/" "$tmp/listing" 2>/dev/null && version="$(newest_listed <"$tmp/listing")" &&
+      [ -n "$version" ]; then
+      :
+    else
+      fail "cannot read $BASE/latest (not in a release) nor a listing of v<version>/ folders at $BASE/: set CCP_VERSION, or put the version in $BASE/latest"
+    fi
   else
     # The releases page redirects /latest to /tag/v<version>.
     url="$(redirected "$RELEASES/latest")" ||

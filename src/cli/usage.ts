@@ -27,7 +27,7 @@ const ENVIRONMENT = `Environment (below the flags, above the config file):
 Config file search (the first one found is used):
   --config FILE, $CCP_CONFIG, ./ccp.yaml, $XDG_CONFIG_HOME/ccp/config.yaml
   (~/.config/ccp/config.yaml when XDG_CONFIG_HOME is unset). .env files are read from the
-  config file's directory (the config dir when there is no file) and the working directory.
+  config dir, the config file's directory and the working directory (the later one wins).
   Without a file, free-claude-code variables (MODEL=provider/model, NVIDIA_NIM_API_KEY, ...)
   are used; without those, local Ollama.`;
 

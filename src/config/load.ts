@@ -35,10 +35,14 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     cwd: opts.cwd,
     home: opts.home,
   });
-  const configDir = found
-    ? dirnamePath(found.absolutePath)
-    : defaultConfigDir(searchEnv, opts.home);
-  const env = await loadEnvWithDotenv({ env: opts.env, cwd: opts.cwd, configDir });
+  // The config dir's `.env` (where `ccp init` writes it) is read whichever file is in use; a file
+  // elsewhere (`--config /etc/ccp/config.yaml`) brings the `.env` beside it too.
+  const env = await loadEnvWithDotenv({
+    env: opts.env,
+    cwd: opts.cwd,
+    configDir: defaultConfigDir(searchEnv, opts.home),
+    ...(found ? { fileDir: dirnamePath(found.absolutePath) } : {}),
+  });
   const config = await configFound(found, env, opts);
   const proxies = dotenvProxies(opts.env, env);
   return proxies ? deepFreeze({ ...config, dotenvProxies: proxies }) : config;

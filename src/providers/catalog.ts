@@ -35,6 +35,8 @@ export interface Preset {
   readonly baseUrlEnv?: string;
   /** Per-provider HTTP proxy variable. */
   readonly proxyEnv: string;
+  /** The proxy variable as the key variable's prefix spells it, read too where that differs. */
+  readonly proxyEnvAlias?: string;
   /** Proactive key rotation variable (free-claude-code's `<P>_KEY_USAGE_LIMIT`). */
   readonly keyUsageLimitEnv?: string;
   readonly authHeader: AuthHeader;
@@ -280,8 +282,10 @@ export const PRESETS: readonly Preset[] = [
     id: "lmstudio",
     type: "anthropic",
     baseUrl: "http://127.0.0.1:1234/v1",
-    // free-claude-code spells the proxy variable without the underscore.
+    // free-claude-code spells the proxy variable without the underscore; the key variable's
+    // prefix with _PROXY (LM_STUDIO_PROXY) is read too.
     proxyEnv: "LMSTUDIO_PROXY",
+    proxyEnvAlias: "LM_STUDIO_PROXY",
     keysEnv: undefined,
     keyUsageLimitEnv: undefined,
     authHeader: "bearer",

@@ -109,15 +109,20 @@ export function cool(slot: Slot, model: string, cooling: Cooling, now: number): 
   setNewest(slot.cooling, model, cooling, MAX_MODELS_PER_KEY, WHOLE_KEY);
 }
 
-/** The set-aside that keeps `slot` from serving `model` now, whole-key first (expired ones dropped). */
+/**
+ * The set-aside that keeps `slot` from serving `model` now (expired ones dropped): with both a
+ * whole-key one and one for `model`, the later, as it says what the key is answered now (a key set
+ * aside after a 401, re-tried for a model that then answered 403).
+ */
 export function blockFor(slot: Slot, model: string, now: number): Block | undefined {
-  if (slot.blockedUntil > now) {
-    return { until: slot.blockedUntil, status: slot.status ?? 0, reason: slot.reason ?? "" };
-  }
-  if (model === WHOLE_KEY) return undefined;
+  const whole = slot.blockedUntil > now
+    ? { until: slot.blockedUntil, status: slot.status ?? 0, reason: slot.reason ?? "" }
+    : undefined;
+  if (model === WHOLE_KEY) return whole;
   const block = slot.blocks.get(model);
   if (block && block.until <= now) slot.blocks.delete(model);
-  return block && block.until > now ? block : undefined;
+  const own = block && block.until > now ? block : undefined;
+  return whole && own ? (own.until > whole.until ? own : whole) : whole ?? own;
 }
 
 /** Records a set-aside for one model, within {@link MAX_MODELS_PER_KEY}, ended ones first. */

@@ -56,6 +56,8 @@ interface ReleaseOptions {
   archiveDelay?: number;
   /** The archive's target, when not this machine's. */
   target?: string;
+  /** Directories answer with a listing of their entries, as `python3 -m http.server` does. */
+  listing?: boolean;
 }
 
 /** A release directory: v<version>/<archive>, v<version>/SHA256SUMS and, as a mirror may, `latest`. */
@@ -123,6 +125,7 @@ async function withMirror(
       await new Promise((done) => setTimeout(done, opts.archiveDelay));
     }
     try {
+      if (opts.listing && path.endsWith("/")) return await listing(`${dir}/www${path}`);
       return new Response(await Deno.readFile(`${dir}/www${path}`));
     } catch {
       return new Response("not found", { status: 404 });
@@ -134,6 +137,18 @@ async function withMirror(
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** A directory's listing as Python's http.server writes it: one link per entry, folders with a `/`. */
+async function listing(path: string): Promise<Response> {
+  const items: string[] = [];
+  for await (const entry of Deno.readDir(path)) {
+    const name = entry.isDirectory ? `${entry.name}/` : entry.name;
+    items.push(`<li><a href="${encodeURI(name)}">${name}</a></li>`);
+  }
+  return new Response(`<html><body><ul>\n${items.join("\n")}\n</ul></body></html>\n`, {
+    headers: { "content-type": "text/html; charset=utf-8" },
+  });
 }
 
 async function install(base: string, dir: string, env: Record<string, string> = {}) {
@@ -204,6 +219,21 @@ Deno.test({
           assert.match(text, /cannot read http:\/\/127\.0\.0\.1:\d+\/latest .*set CCP_VERSION/);
           await assert.rejects(() => Deno.stat(`${dir}/bin/ccp`));
         }, { latest: null });
+      },
+    );
+    await t.step(
+      "a directory served with its listing and no `latest`: the newest release it lists",
+      async () => {
+        await withMirror(async (base, dir) => {
+          // 9.10.0 is newer than 9.8.7 (not by text order); a pre-release is not a release.
+          await fakeRelease(`${dir}/www`, "9.10.0", { latest: null });
+          await fakeRelease(`${dir}/www`, "10.0.0-rc.1", { latest: null });
+          const { code, text } = await install(base, dir);
+          assert.equal(code, 0, text);
+          assert.match(text, /Downloading ccp 9\.10\.0/);
+          const run = await new Deno.Command(`${dir}/bin/ccp`).output();
+          assert.equal(new TextDecoder().decode(run.stdout).trim(), "9.10.0");
+        }, { latest: null, listing: true });
       },
     );
     await t.step("a `latest` that holds no version (a server's page): a clear error", async () => {

@@ -52,6 +52,30 @@ Deno.test("the config dir's .env < ./.env < the real environment", () =>
     assert.equal(config.server.host, "10.0.0.1");
   }));
 
+Deno.test("the config dir's .env is read whichever file is in use; the one beside the file wins", () =>
+  withTree(async ({ root, cwd, home, xdg }) => {
+    // `ccp init` writes keys to the config dir's .env; ./ccp.yaml or --config elsewhere reads them.
+    await Deno.writeTextFile(`${xdg}/ccp/.env`, "NIM_KEY=dir\nP=7001\nH=10.0.0.1\n");
+    await Deno.writeTextFile(`${cwd}/ccp.yaml`, `${KEYED}server:\n  port: \${P}\n`);
+    const env = { XDG_CONFIG_HOME: xdg };
+    const local = await loadConfig({ flags: {}, env, cwd, home });
+    assert.equal(local.source.kind === "file" && local.source.path, `${cwd}/ccp.yaml`);
+    assert.deepEqual(local.providers.nim?.apiKeys, ["dir"]);
+    assert.equal(local.server.port, 7001);
+    // A file elsewhere: the .env beside it wins over the config dir's, ./.env over both.
+    await Deno.mkdir(`${root}/etc`);
+    await Deno.writeTextFile(
+      `${root}/etc/ccp.yaml`,
+      `${KEYED}server:\n  port: \${P}\n  host: \${H}\n`,
+    );
+    await Deno.writeTextFile(`${root}/etc/.env`, "NIM_KEY=beside\nP=7003\n");
+    await Deno.writeTextFile(`${cwd}/.env`, "P=7004\n");
+    const other = await loadConfig({ flags: { config: `${root}/etc/ccp.yaml` }, env, cwd, home });
+    assert.deepEqual(other.providers.nim?.apiKeys, ["beside"]);
+    assert.equal(other.server.port, 7004);
+    assert.equal(other.server.host, "10.0.0.1");
+  }));
+
 Deno.test("~/.config/ccp/config.yaml when XDG_CONFIG_HOME is unset", () =>
   withTree(async ({ cwd, home }) => {
     await Deno.mkdir(`${home}/.config/ccp`, { recursive: true });

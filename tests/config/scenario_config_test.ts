@@ -23,6 +23,15 @@ const errorOf = (extra: string): string => configErrorOf(() => load(extra));
 Deno.test("routing thresholds take token sizes; absent, resolution uses the defaults", () => {
   const config = load("routing: { long_context_threshold: 100k, think_budget_tokens: 16000 }\n");
   assert.deepEqual(config.routing, { longContextThreshold: 100_000, thinkBudgetTokens: 16_000 });
+  // Both are token sizes, written like every other one.
+  assert.deepEqual(
+    load("routing: { long_context_threshold: 1M, think_budget_tokens: 8k }\n").routing,
+    { longContextThreshold: 1_000_000, thinkBudgetTokens: 8_000 },
+  );
+  assert.match(
+    errorOf("routing: { think_budget_tokens: deep }\n"),
+    /routing\.think_budget_tokens: .*token size/,
+  );
   assert.match(
     errorOf("routing: { long_context_threshold: lots }\n"),
     /routing\.long_context_threshold/,

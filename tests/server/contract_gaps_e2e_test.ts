@@ -218,3 +218,58 @@ routes:
     await mock.close();
   }
 });
+
+Deno.test("GET /v1/models/<id> answers where a bare request goes, even with a tiny long_context threshold", async () => {
+  const w = world(`  sonnet: up/son
+  long_context: up/long
+routing: { long_context_threshold: 1 }
+`);
+  try {
+    for (const [id, chain] of [["claude-sonnet-4-5", "up/son"], ["gpt-5", "up/main"]]) {
+      const res = await fetch(`${w.ccp.url}/v1/models/${id}`, { headers: AUTH });
+      const json = await res.json();
+      assert.equal(res.status, 200, JSON.stringify(json));
+      assert.deepEqual([json.type, json.id, json.display_name], ["model", id, `${id} (${chain})`]);
+    }
+  } finally {
+    await w.close();
+  }
+});
+
+Deno.test("auth_unavailable names the refusal this request met, not an older one of another model", async () => {
+  const refusal = (status: number, message: string) => ({
+    kind: "json" as const,
+    status,
+    body: { type: "error", error: { type: "permission_error", message } },
+  });
+  const mock = startAnthropicMock([
+    refusal(401, "invalid x-api-key"),
+    refusal(403, "no access to model b"),
+  ]);
+  const ccp = startCcp(configFromYaml({
+    file: "c.yaml",
+    env: {},
+    text: `server: { auth_token: ${TOKEN} }
+providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: sk-up-0123456789 }
+routes:
+  default: up/main
+`,
+  }));
+  try {
+    const first = await post(ccp.url, { model: "up/a" });
+    assert.equal(first.res.status, 503);
+    assert.deepEqual(first.json.error.recent_statuses, [401]);
+    // The key set aside after the 401 is re-tried once for model b, which answers 403.
+    const second = await post(ccp.url, { model: "up/b" });
+    assert.equal(mock.requests.length, 2);
+    assert.equal(second.res.status, 503);
+    assert.equal(second.json.error.code, "auth_unavailable");
+    assert.deepEqual(second.json.error.recent_statuses, [403]);
+    assert.match(second.json.error.message, /model "b".*403.*no access to model b/);
+    assert.doesNotMatch(second.json.error.message, /invalid x-api-key/);
+  } finally {
+    await ccp.close();
+    await mock.close();
+  }
+});

@@ -1,4 +1,7 @@
-/** Reads `.env` files (config dir and working directory) into an env map; never touches Deno.env. */
+/**
+ * Reads `.env` files (config dir, config file's directory, working directory) into an env map;
+ * never touches Deno.env.
+ */
 
 import { ConfigError } from "../../core/errors.ts";
 import type { EnvMap } from "./map.ts";
@@ -41,17 +44,27 @@ export function mergeEnv(
   return merged;
 }
 
-/** Reads both `.env` files and returns the merged env map (config dir may be unknown). */
+/**
+ * Reads the `.env` files and returns the merged env map: the config dir's (which may be unknown),
+ * then the config file's directory's when that is another one, then `./.env`, each file winning
+ * over the ones before it, and the real environment over all of them.
+ */
 export async function loadEnvWithDotenv(opts: {
   env: EnvMap;
   cwd: string;
   configDir?: string;
+  fileDir?: string;
 }): Promise<Record<string, string>> {
   const cwdFile = await readDotenvFile(joinPath(opts.cwd, ".env"));
-  // When the config dir is the working directory there is only one file to read.
-  const sameDir = opts.configDir === undefined || opts.configDir === opts.cwd;
-  const dirFile = sameDir ? {} : await readDotenvFile(joinPath(opts.configDir as string, ".env"));
-  return mergeEnv(opts.env, cwdFile, dirFile);
+  // A directory that is the working directory (or named twice) has its file read once.
+  const dirs = [...new Set([opts.configDir, opts.fileDir])].filter((dir): dir is string =>
+    dir !== undefined && dir !== opts.cwd
+  );
+  let dirFiles: Record<string, string> = {};
+  for (const dir of dirs) {
+    dirFiles = { ...dirFiles, ...await readDotenvFile(joinPath(dir, ".env")) };
+  }
+  return mergeEnv(opts.env, cwdFile, dirFiles);
 }
 
 // The proxy variables as Deno's fetch and curl read them: upper or lower case, nothing between.

@@ -7,6 +7,7 @@ import { type EnvMap, envValue } from "./map.ts";
 import type { ProviderDefaultsSection, ProviderSection } from "../schema/config.ts";
 import {
   hasKeyInEnv,
+  proxyVariable,
   sectionFromEnv,
   setKeyVariables,
   strayKeyVariables,
@@ -87,7 +88,7 @@ export function presetProvider(
   const built = buildProvider({ id: preset.id, preset, defaults, own, implicit });
   const where: Readonly<Record<string, string | undefined>> = {
     base_url: preset.baseUrlEnv,
-    proxy: preset.proxyEnv,
+    proxy: proxyVariable(preset, env),
     api_keys: setKeyVariables(preset, env).join(" or "),
   };
   for (const p of built.problems) problems.push(`${where[p.key] ?? preset.id}: ${p.message}`);

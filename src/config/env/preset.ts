@@ -12,7 +12,7 @@ export function sectionFromEnv(preset: Preset, env: EnvMap): ProviderSection {
     ...splitList(envValue(env, preset.keysEnv) ?? ""),
   ]);
   const baseUrl = envValue(env, preset.baseUrlEnv);
-  const proxy = envValue(env, preset.proxyEnv);
+  const proxy = envValue(env, proxyVariable(preset, env));
   const limitText = envValue(env, preset.keyUsageLimitEnv);
   let limit: number | undefined;
   if (limitText !== undefined) {
@@ -33,6 +33,15 @@ export function sectionFromEnv(preset: Preset, env: EnvMap): ProviderSection {
   };
 }
 
+/** The preset's proxy variable: its alias when only that one is set. */
+export function proxyVariable(preset: Preset, env: EnvMap): string {
+  const alias = preset.proxyEnvAlias;
+  return alias !== undefined && envValue(env, preset.proxyEnv) === undefined &&
+      envValue(env, alias) !== undefined
+    ? alias
+    : preset.proxyEnv;
+}
+
 /** The preset's key variables that are set: what a problem with its keys names. */
 export function setKeyVariables(preset: Preset, env: EnvMap): string[] {
   return [preset.keyEnv, preset.keysEnv].filter((name): name is string =>
@@ -47,7 +56,7 @@ export function hasKeyInEnv(preset: Preset, env: EnvMap): boolean {
 
 /** True when the user set any of the preset's variables (so it is no longer merely implicit). */
 export function touchedInEnv(preset: Preset, env: EnvMap): boolean {
-  return [preset.keyEnv, preset.keysEnv, preset.baseUrlEnv, preset.proxyEnv]
+  return [preset.keyEnv, preset.keysEnv, preset.baseUrlEnv, proxyVariable(preset, env)]
     .some((name) => envValue(env, name) !== undefined);
 }
 

@@ -133,7 +133,7 @@ const webToolsSchema = section({
 /** `routing:` thresholds of the scenario routes, and session affinity. */
 const routingSchema = section({
   long_context_threshold: tokenSize().optional(),
-  think_budget_tokens: wholeNumber(1).optional(),
+  think_budget_tokens: tokenSize().optional(),
   /** A client session keeps its key (and a spread route's target) while they stay healthy. */
   session_affinity: flag().optional(),
   session_affinity_ttl: duration().optional(),

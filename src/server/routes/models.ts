@@ -132,11 +132,13 @@ export function modelHandler(
       if (twin) return c.json(discoverable(twin));
     }
     try {
-      // A bare request for that model: no scenario route matches one.
+      // A bare request for that model: no scenario route matches one, long_context included
+      // (its count is given, so a threshold below a bare request's size is not asked for one).
       const resolution = resolveRoute({
         request: { model: id, max_tokens: 1, messages: [{ role: "user", content: "." }] },
         urlPrefix,
         tokenSuffix: suffix,
+        inputTokens: 0,
       }, current);
       const chain = formatChain(resolution.chain);
       return c.json(

@@ -105,6 +105,22 @@ Deno.test("base URL and proxy overrides use free-claude-code's variable names", 
   assert.equal(p.nvidia_nim?.proxy, "socks5://proxy:1080");
 });
 
+Deno.test("LM Studio's proxy is also read as its key variable's prefix spells it", () => {
+  const spelled = (env: Record<string, string>) =>
+    configFromEnv({ env: { MODEL: "lmstudio/m", ...env } }).providers.lmstudio?.proxy;
+  assert.equal(spelled({ LM_STUDIO_PROXY: "http://prefix:3128" }), "http://prefix:3128");
+  // free-claude-code's spelling wins when both are set.
+  assert.equal(
+    spelled({ LM_STUDIO_PROXY: "http://prefix:3128", LMSTUDIO_PROXY: "http://fcc:3128" }),
+    "http://fcc:3128",
+  );
+  // A bad value names the variable it came from.
+  assert.throws(
+    () => spelled({ LM_STUDIO_PROXY: "ftp://nowhere" }),
+    (err: Error) => /LM_STUDIO_PROXY/.test(err.message),
+  );
+});
+
 Deno.test("ANTHROPIC_BASE_URL is not read for the anthropic preset (it usually points at ccp)", () => {
   const config = configFromEnv({
     env: {
