@@ -147,7 +147,13 @@ export class KvGuards implements SharedGuards {
 
   // The first request to a provider in this run (or after a reload rebuilt its guards).
   async #start(input: SharedSyncInput): Promise<Provider> {
-    const keys = await this.#digest(input.apiKeys);
+    // A record an earlier build wrote holds an unkeyed digest: that one is made too, to compare.
+    const peek = this.#restored.get(input.provider);
+    const [keys, legacyKeys] = await Promise.all([
+      this.#digest(input.apiKeys),
+      peek && !isKeyed(peek) ? legacyDigest(input.apiKeys) : undefined,
+    ]);
+    // From here on nothing waits: two first requests at once take a record in once.
     const now = Date.now();
     const previous = this.#providers.get(input.provider);
     const restored = this.#restored.get(input.provider);
@@ -160,9 +166,8 @@ export class KvGuards implements SharedGuards {
       savedGrant: 0,
     };
     this.#providers.set(input.provider, provider);
-    // Written by an earlier build: taken in by the unkeyed digest it holds, then written over.
-    const legacy = restored !== undefined && !restored.keys.startsWith(KEYED);
-    if (restored && restored.keys === (legacy ? await legacyDigest(input.apiKeys) : keys)) {
+    const legacy = restored !== undefined && !isKeyed(restored);
+    if (restored && restored.keys === (legacy ? legacyKeys : keys)) {
       for (const [field, value] of Object.entries(restored.entries)) {
         if (!(entryEnd(value) > now)) continue;
         provider.entries.set(field, value);
@@ -171,6 +176,7 @@ export class KvGuards implements SharedGuards {
       }
       input.limiter.adoptGrants(restored.grants);
     }
+    // Written over at once, keyed: the file keeps no unkeyed digest.
     if (legacy) void this.#save(input.provider, provider);
     return provider;
   }
@@ -210,7 +216,7 @@ export class KvGuards implements SharedGuards {
     // An earlier build's record of a provider the config no longer has cannot be written over
     // with a keyed digest (that needs its keys): it leaves the file, and this run still holds it.
     for (const [name, saved] of this.#restored) {
-      if (saved.keys.startsWith(KEYED)) continue;
+      if (isKeyed(saved)) continue;
       this.#writing = this.#writing.then(() => this.#kv.delete(["guards", name]).catch(() => {}));
     }
     if (count > 0) {
@@ -332,6 +338,10 @@ async function legacyDigest(keys: readonly string[]): Promise<string> {
 
 function hex12(bytes: ArrayBuffer): string {
   return Array.from(new Uint8Array(bytes, 0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function isKeyed(saved: Saved): boolean {
+  return saved.keys.startsWith(KEYED);
 }
 
 function isSaved(value: unknown): value is Saved {
