@@ -23,8 +23,8 @@ import {
 
 /**
  * Which rule matched, first match wins: URL prefix, token suffix, alias, provider/model (or
- * claude-code-router's provider,model), a route
- * named exactly, a subagent tag, a scenario route, tier, default.
+ * claude-code-router's provider,model), a route named exactly or picked from the list, a subagent
+ * tag, a scenario route, tier, default.
  */
 export type ResolutionRule =
   | "url_prefix"
@@ -78,7 +78,7 @@ export type Scenario = (typeof SCENARIOS)[number];
 
 // Tier words in the order free-claude-code tests them (so "opus-haiku-x" picks opus); Claude
 // Code's `fable` family last.
-const TIERS = ["opus", "haiku", "sonnet", "fable"] as const;
+const TIER_NAMES: readonly string[] = ["opus", "haiku", "sonnet", "fable"];
 
 /** A request refused while its route was being decided; `route` is the rule that refused it. */
 export class RouteRefused extends ClientRequestError {
@@ -115,7 +115,7 @@ type Picked = Omit<Resolution, "route">;
 function pick(input: ResolutionInput, model: string, config: Config): Picked {
   if (input.urlPrefix) return resolveOverride(input.urlPrefix, ":", "url_prefix", config);
   if (input.tokenSuffix) return resolveOverride(input.tokenSuffix, "/", "token_suffix", config);
-  return resolveName(model, config) ?? resolveRouteName(model, config) ??
+  return resolveName(model, config) ?? resolveRouteName(input.request.model, model, config) ??
     resolveTag(input.request, config) ?? refuseStalePick(input.request.model, model, config) ??
     resolveScenario(input, config) ?? fallback(model, config);
 }
@@ -127,9 +127,7 @@ function pick(input: ResolutionInput, model: string, config: Config): Picked {
  * asking for another pick. `default` and the tier names keep their rules.
  */
 function refuseStalePick(asked: string, model: string, config: Config): undefined {
-  if (asked === model || model === "default" || (TIERS as readonly string[]).includes(model)) {
-    return undefined;
-  }
+  if (asked === model || model === "default" || TIER_NAMES.includes(model)) return undefined;
   const names = [...Object.keys(config.routes), ...Object.keys(config.aliases)].join(", ");
   throw new RouteRefused(
     `Model "${asked}" names "${model}", which is no route, alias or configured provider/model ` +
@@ -143,11 +141,13 @@ function refuseStalePick(asked: string, model: string, config: Config): undefine
 /**
  * A route chosen by its exact name. `GET /v1/models` lists every route, and Claude Code's `/model`
  * picker sends the one chosen (as `claude-ccp/<route>`): a route the user added, or a scenario
- * route picked by hand, would otherwise fall to the default. `default` and the tier names keep
- * their own rules, which the order of the scenario routes depends on.
+ * route picked by hand, would otherwise fall to the default. Plain `default` and tier names keep
+ * their own rules, which the order of the scenario routes depends on; picked from the list, they
+ * are a choice like any other entry, so no scenario takes them (Claude Code asks every picked
+ * name for high effort, which alone would hand each such pick to a `think` route).
  */
-function resolveRouteName(model: string, config: Config): Picked | undefined {
-  if (model === "default" || (TIERS as readonly string[]).includes(model)) return undefined;
+function resolveRouteName(asked: string, model: string, config: Config): Picked | undefined {
+  if (asked === model && (model === "default" || TIER_NAMES.includes(model))) return undefined;
   const route = ownValue(config.routes, model);
   return route ? { chain: route, rule: "route", name: model, routeKey: model } : undefined;
 }
@@ -266,7 +266,7 @@ function routeName(found: Picked): string {
  */
 function withClientModel(resolution: Resolution, model: string, config: Config): Resolution {
   if (!resolution.chain.some((t) => t.clientModel)) return resolution;
-  const ccpName = (TIERS as readonly string[]).includes(model) ||
+  const ccpName = TIER_NAMES.includes(model) ||
     ownValue(config.routes, model) !== undefined || ownValue(config.aliases, model) !== undefined;
   const chain = resolution.chain.flatMap((t) => {
     if (!t.clientModel) return [t];
@@ -325,7 +325,7 @@ function howToConfigure(provider: string): string {
 /** The tier named in the model, else the default route. */
 function fallback(model: string, config: Config): Picked {
   const lower = model.toLowerCase();
-  for (const tier of TIERS) {
+  for (const tier of TIER_NAMES) {
     const route = ownValue(config.routes, tier);
     if (route && lower.includes(tier)) {
       return { chain: route, rule: "tier", name: tier, routeKey: tier };

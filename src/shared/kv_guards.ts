@@ -6,7 +6,9 @@
  * by every restart.
  *
  * Learned entries are written when learned (they are rare); rate windows every few seconds and
- * at shutdown. Entries are only taken in when the provider's keys are still the same ones.
+ * at shutdown. Entries are only taken in when the provider's keys are still the same ones, which a
+ * digest of them tells: an HMAC keyed by the client tokens, as Redis names keys, so that whoever
+ * reads the file (a backup of the data dir) cannot confirm a key they guess without a token.
  */
 
 import { joinPath } from "../config/paths.ts";
@@ -27,6 +29,7 @@ import {
   entryEnd,
   type GuardEntry,
   isKeyEntry,
+  keyIdSecret,
   setAsideEntry,
 } from "./guard_entries.ts";
 
@@ -45,6 +48,9 @@ const GO: SharedSyncResult = { waitMs: 0 };
  * then the oldest (a Deno KV value holds at most 64 KiB anyway).
  */
 export const MAX_ENTRIES_PER_PROVIDER = 256;
+
+/** Marks a keyed digest; one without it is an unkeyed SHA-256, as earlier builds wrote. */
+const KEYED = "hmac:";
 
 /** What is kept per provider. */
 interface Saved {
@@ -74,21 +80,40 @@ export class KvGuards implements SharedGuards {
   readonly #restored: Map<string, Saved>;
   readonly #providers = new Map<string, Provider>();
   readonly #digests = new WeakMap<readonly string[], Promise<string>>();
+  readonly #digestKey: Promise<CryptoKey>;
   // A save of the rate windows due soon, armed by a request: an idle ccp wakes for nothing.
   #saveSoon: Cancel | undefined;
   // Writes one after another, so an older state never lands after a newer one.
   #writing: Promise<void> = Promise.resolve();
 
-  private constructor(path: string, kv: Deno.Kv, restored: Map<string, Saved>, log: Logger) {
+  private constructor(
+    path: string,
+    kv: Deno.Kv,
+    restored: Map<string, Saved>,
+    log: Logger,
+    secret: string,
+  ) {
     this.description = `Deno KV at ${path}`;
     this.#path = path;
     this.#kv = kv;
     this.#restored = restored;
     this.#log = log;
+    const raw = new TextEncoder().encode(`ccp guards.kv keys\n${secret}`);
+    this.#digestKey = crypto.subtle.importKey(
+      "raw",
+      raw,
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
   }
 
-  /** Opens (or creates) the store at `path` and reads what an earlier run kept. */
-  static async open(path: string, log: Logger): Promise<KvGuards> {
+  /**
+   * Opens (or creates) the store at `path` and reads what an earlier run kept. `secret` keys the
+   * digests of providers' keys (see `keyIdSecret`): a restart with another one takes back no
+   * state learned about keys, as a restart with other keys does not.
+   */
+  static async open(path: string, log: Logger, secret = ""): Promise<KvGuards> {
     const kv = await Deno.openKv(path);
     const restored = new Map<string, Saved>();
     try {
@@ -100,7 +125,7 @@ export class KvGuards implements SharedGuards {
       kv.close();
       throw err;
     }
-    return new KvGuards(path, kv, restored, log);
+    return new KvGuards(path, kv, restored, log, secret);
   }
 
   async sync(input: SharedSyncInput): Promise<SharedSyncResult> {
@@ -122,7 +147,13 @@ export class KvGuards implements SharedGuards {
 
   // The first request to a provider in this run (or after a reload rebuilt its guards).
   async #start(input: SharedSyncInput): Promise<Provider> {
-    const keys = await this.#digest(input.apiKeys);
+    // A record an earlier build wrote holds an unkeyed digest: that one is made too, to compare.
+    const peek = this.#restored.get(input.provider);
+    const [keys, legacyKeys] = await Promise.all([
+      this.#digest(input.apiKeys),
+      peek && !isKeyed(peek) ? legacyDigest(input.apiKeys) : undefined,
+    ]);
+    // From here on nothing waits: two first requests at once take a record in once.
     const now = Date.now();
     const previous = this.#providers.get(input.provider);
     const restored = this.#restored.get(input.provider);
@@ -135,7 +166,8 @@ export class KvGuards implements SharedGuards {
       savedGrant: 0,
     };
     this.#providers.set(input.provider, provider);
-    if (restored && restored.keys === keys) {
+    const legacy = restored !== undefined && !isKeyed(restored);
+    if (restored && restored.keys === (legacy ? legacyKeys : keys)) {
       for (const [field, value] of Object.entries(restored.entries)) {
         if (!(entryEnd(value) > now)) continue;
         provider.entries.set(field, value);
@@ -144,6 +176,8 @@ export class KvGuards implements SharedGuards {
       }
       input.limiter.adoptGrants(restored.grants);
     }
+    // Written over at once, keyed: the file keeps no unkeyed digest.
+    if (legacy) void this.#save(input.provider, provider);
     return provider;
   }
 
@@ -178,6 +212,12 @@ export class KvGuards implements SharedGuards {
       provider.pendingCircuits.clear();
       // Entries that have all ended since (a restart hours later) took nothing back either.
       if (provider.entries.size > 0 || limiter.windowGrants().length > 0) count++;
+    }
+    // An earlier build's record of a provider the config no longer has cannot be written over
+    // with a keyed digest (that needs its keys): it leaves the file, and this run still holds it.
+    for (const [name, saved] of this.#restored) {
+      if (isKeyed(saved)) continue;
+      this.#writing = this.#writing.then(() => this.#kv.delete(["guards", name]).catch(() => {}));
     }
     if (count > 0) {
       this.#log.info(`Guard state of ${count} provider(s) taken back from ${this.#path}`);
@@ -266,11 +306,9 @@ export class KvGuards implements SharedGuards {
   #digest(keys: readonly string[]): Promise<string> {
     let digest = this.#digests.get(keys);
     if (!digest) {
-      digest = crypto.subtle.digest("SHA-256", new TextEncoder().encode(keys.join("\n")))
-        .then((bytes) =>
-          Array.from(new Uint8Array(bytes).slice(0, 12), (b) => b.toString(16).padStart(2, "0"))
-            .join("")
-        );
+      const text = new TextEncoder().encode(keys.join("\n"));
+      digest = this.#digestKey.then((key) => crypto.subtle.sign("HMAC", key, text))
+        .then((bytes) => KEYED + hex12(bytes));
       this.#digests.set(keys, digest);
     }
     return digest;
@@ -293,6 +331,19 @@ export class KvGuards implements SharedGuards {
   }
 }
 
+/** The digest earlier builds kept: an unkeyed SHA-256 of the keys, read only to take state back. */
+async function legacyDigest(keys: readonly string[]): Promise<string> {
+  return hex12(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(keys.join("\n"))));
+}
+
+function hex12(bytes: ArrayBuffer): string {
+  return Array.from(new Uint8Array(bytes, 0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function isKeyed(saved: Saved): boolean {
+  return saved.keys.startsWith(KEYED);
+}
+
 function isSaved(value: unknown): value is Saved {
   const v = value as Saved | null;
   return typeof v === "object" && v !== null && typeof v.keys === "string" &&
@@ -309,7 +360,7 @@ export async function openKvGuards(config: Config, log: Logger): Promise<KvGuard
   const path = joinPath(dir, GUARDS_FILE);
   try {
     await Deno.mkdir(dir, { recursive: true });
-    return await KvGuards.open(path, log);
+    return await KvGuards.open(path, log, keyIdSecret(config.server));
   } catch (err) {
     log.warn(
       `Guard state is kept in memory only: cannot open ${path}: ` +

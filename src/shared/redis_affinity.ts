@@ -1,6 +1,8 @@
 /**
- * Session affinity in Redis: one hash per session, named by a SHA-256 of its id (never the id
- * itself), whose fields are `key:<provider>` (a key's hash id, as the guards name keys) and
+ * Session affinity in Redis: one hash per session, named by an HMAC-SHA-256 of its id keyed by
+ * the client tokens, as keys are named (never the id itself, and no hash a reader without a token
+ * could match to an id they guess: a session id may be a user id, or stand for a conversation's
+ * opening text), whose fields are `key:<provider>` (a key's hash id, as the guards name keys) and
  * `target:<route>` (`provider/model`), each beside `at:<field>`, the time of its choice (epoch
  * ms), and which expires `ttl` after the session's last request. A read and its expiry renewal go
  * out together: one round trip per request. The times are fields of their own so that an instance
@@ -9,12 +11,21 @@
 
 import type { Chosen, SharedAffinity, SharedChoices } from "../resilience/shared_affinity.ts";
 
-/** A Redis hash's fields, read, and the writes this module makes. */
+/** The scripts this module runs. */
 export interface AffinityClient {
-  hGetAll(key: string): Promise<Record<string, string>>;
-  pExpire(key: string, ms: number): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
+
+// Reads a session's hash and renews its expiry. A hash an earlier build named by an unkeyed
+// SHA-256 (KEYS[2]) is moved to the keyed name first, when that has none yet: a restart onto
+// this build keeps its sessions' choices.
+export const LOAD_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('RENAME', KEYS[2], KEYS[1])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return redis.call('HGETALL', KEYS[1])
+`;
 
 // Writes a choice and its time unless the one stored is newer (two instances' writes may land in
 // either order), and renews the session's expiry. A choice without a time (written by a ccp from
@@ -43,11 +54,21 @@ const MAX_NAMES = 10_000;
 export class RedisAffinity implements SharedAffinity {
   readonly #link: AffinityLink;
   readonly #prefix: string;
-  readonly #names = new Map<string, Promise<string>>();
+  // Each session's name, and the name an earlier build gave it (only read, to move it).
+  readonly #names = new Map<string, Promise<readonly [string, string]>>();
+  readonly #nameKey: Promise<CryptoKey>;
 
-  constructor(link: AffinityLink, prefix: string) {
+  /** `secret` keys the names as it keys the keys' ids (see `keyIdSecret`). */
+  constructor(link: AffinityLink, prefix: string, secret = "") {
     this.#link = link;
     this.#prefix = prefix;
+    this.#nameKey = crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(`ccp session names\n${secret}`),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
   }
 
   async load(
@@ -56,17 +77,17 @@ export class RedisAffinity implements SharedAffinity {
     keysOf: (provider: string) => readonly string[],
   ): Promise<SharedChoices | undefined> {
     if (this.#link.isDown()) return undefined;
-    const name = await this.#name(session);
+    const keys = [...await this.#namesOf(session)];
     let fields: Record<string, string>;
     try {
-      // Sent in one tick, the two go out as one pipelined round trip.
-      [fields] = await this.#link.call((c) =>
-        Promise.all([c.hGetAll(name), c.pExpire(name, ttlMs)])
+      const flat = await this.#link.call((c) =>
+        c.eval(LOAD_SCRIPT, { keys, arguments: [String(ttlMs)] })
       );
+      fields = pairs(flat);
     } catch {
       return undefined;
     }
-    const keys = new Map<string, Chosen<number>>();
+    const chosenKeys = new Map<string, Chosen<number>>();
     const targets = new Map<string, Chosen<string>>();
     for (const [field, value] of Object.entries(fields)) {
       const at = timeOf(fields[`at:${field}`]);
@@ -74,10 +95,10 @@ export class RedisAffinity implements SharedAffinity {
       else if (field.startsWith("key:")) {
         const provider = field.slice("key:".length);
         const index = (await this.#link.ids(provider, keysOf(provider))).indexOf(value);
-        if (index >= 0) keys.set(provider, { value: index, at });
+        if (index >= 0) chosenKeys.set(provider, { value: index, at });
       }
     }
-    return keys.size + targets.size > 0 ? { keys, targets } : undefined;
+    return chosenKeys.size + targets.size > 0 ? { keys: chosenKeys, targets } : undefined;
   }
 
   keepKey(
@@ -100,28 +121,44 @@ export class RedisAffinity implements SharedAffinity {
   #write(session: string, ttlMs: number, field: string, value: string, at: number): void {
     if (this.#link.isDown()) return;
     const args = [field, String(Math.floor(at)), value, String(ttlMs)];
-    void this.#name(session)
-      .then((name) =>
+    void this.#namesOf(session)
+      .then(([name]) =>
         this.#link.call((c) => c.eval(KEEP_SCRIPT, { keys: [name], arguments: args }))
       )
       // A lost write costs only a move on another instance; the monitor reports Redis away.
       .catch(() => {});
   }
 
-  #name(session: string): Promise<string> {
-    let name = this.#names.get(session);
-    if (!name) {
-      name = crypto.subtle.digest("SHA-256", new TextEncoder().encode(`ccp session\n${session}`))
-        .then((d) =>
-          `${this.#prefix}affinity:${
-            Array.from(new Uint8Array(d, 0, 16), (b) => b.toString(16).padStart(2, "0")).join("")
-          }`
-        );
+  #namesOf(session: string): Promise<readonly [string, string]> {
+    let names = this.#names.get(session);
+    if (!names) {
+      names = this.#hashNames(session);
       if (this.#names.size >= MAX_NAMES) this.#names.delete(this.#names.keys().next().value!);
-      this.#names.set(session, name);
+      this.#names.set(session, names);
     }
-    return name;
+    return names;
   }
+
+  async #hashNames(session: string): Promise<readonly [string, string]> {
+    const encoder = new TextEncoder();
+    const [keyed, legacy] = await Promise.all([
+      this.#nameKey.then((key) => crypto.subtle.sign("HMAC", key, encoder.encode(session))),
+      crypto.subtle.digest("SHA-256", encoder.encode(`ccp session\n${session}`)),
+    ]);
+    return [`${this.#prefix}affinity:${hex16(keyed)}`, `${this.#prefix}affinity:${hex16(legacy)}`];
+  }
+}
+
+function hex16(bytes: ArrayBuffer): string {
+  return Array.from(new Uint8Array(bytes, 0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** HGETALL's flat reply as a record (an unexpected reply reads as no fields). */
+function pairs(reply: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(reply)) return out;
+  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
+  return out;
 }
 
 /** The time a choice was made; one stored without a time is older than any. */

@@ -91,8 +91,8 @@ export class RedisGuards implements SharedGuards, SpendCounters {
   readonly affinity: SharedAffinity;
 
   /**
-   * `idSecret` keys the hashes that name keys in Redis (see `keyIdSecret`): instances that are to
-   * share what they learn about keys must be given the same one.
+   * `idSecret` keys the hashes that name keys and sessions in Redis (see `keyIdSecret`): instances
+   * that are to share what they learn about keys and sessions must be given the same one.
    */
   constructor(url: string, prefix: string, log: Logger, idSecret = "") {
     this.#idSecret = idSecret;
@@ -126,11 +126,15 @@ export class RedisGuards implements SharedGuards, SpendCounters {
       log,
       this.description,
     );
-    this.affinity = new RedisAffinity({
-      call: (run) => this.#call(() => run(this.#client)),
-      isDown: () => this.#down,
-      ids: async (provider, keys) => (await this.#learnKeys(provider, keys)).ids,
-    }, prefix);
+    this.affinity = new RedisAffinity(
+      {
+        call: (run) => this.#call(() => run(this.#client)),
+        isDown: () => this.#down,
+        ids: async (provider, keys) => (await this.#learnKeys(provider, keys)).ids,
+      },
+      prefix,
+      idSecret,
+    );
   }
 
   #ready(): Promise<unknown> {

@@ -117,6 +117,23 @@ Deno.test("scenario routes: each rule, in order, after explicit choices and befo
   assert.equal(route({ model: "p/x", system: BILLING, ...user("hi") }), "explicit → p/x");
 });
 
+Deno.test("a /model pick of claude-ccp/default or a tier is explicit: no scenario takes it", () => {
+  // Claude Code asks for high effort for every name picked from ccp's list.
+  const picked = (model: string, extra: Record<string, unknown> = {}) =>
+    route({ model, output_config: { effort: "high" }, ...extra });
+  assert.equal(picked("claude-ccp/default"), "default → p/default-m");
+  assert.equal(picked("claude-ccp/opus"), "opus → p/opus-m");
+  assert.equal(picked("claude-ccp/fable"), "fable → p/fable-m");
+  assert.equal(picked("claude-ccp/default", { system: BILLING }), "default → p/default-m");
+  // The plain names keep the resolution order: scenarios first, then the tier or default.
+  assert.equal(picked("default"), "think → p/think-m");
+  assert.equal(picked("opus"), "think → p/think-m");
+  assert.equal(picked("claude-opus-4-5"), "think → p/think-m");
+  assert.equal(route({ model: "default", system: BILLING }), "subagent → p/sub-m");
+  // A tier with no route of its own is not in the list: it goes by the rules, as before.
+  assert.equal(picked("claude-ccp/haiku"), "think → p/think-m");
+});
+
 // The local count, as the server makes it for routing and for count_tokens.
 const count = (request: Record<string, unknown>) =>
   countRequestTokensAsync(request, { model: request.model as string });

@@ -1,7 +1,8 @@
 /**
  * What a font's string bytes say: through its ToUnicode CMap when it has one, else through its
  * encoding (a named base encoding and its /Differences). A composite (Type0) font without a
- * ToUnicode map has codes that are glyph ids only: its strings read as nothing.
+ * ToUnicode map has codes that are glyph ids only: its strings read as nothing. A Type3 font's
+ * glyph names that only repeat their codes (TeX's bitmap fonts) are read by the code.
  */
 
 import type { Budget } from "./budget.ts";
@@ -9,6 +10,7 @@ import { parseToUnicode, type ToUnicode } from "./cmap.ts";
 import type { PdfDocument } from "./document.ts";
 import { baseEncoding, glyphText } from "./encodings.ts";
 import { decodeStream } from "./filters.ts";
+import { repeatedCode, texCodeText } from "./tex_codes.ts";
 import { nameOf, type PdfDict, PdfName, PdfStream } from "./objects.ts";
 
 /** Turns a shown string's bytes into text. */
@@ -75,11 +77,15 @@ function simpleTable(doc: PdfDocument, font: PdfDict | undefined): string[] {
   const table = baseEncoding(nameOf(dict?.get("BaseEncoding")));
   const diffs = doc.resolve(dict?.get("Differences"));
   if (!Array.isArray(diffs)) return table;
+  const type3 = nameOf(font?.get("Subtype")) === "Type3";
   let at = 0;
   for (const item of diffs) {
     if (typeof item === "number") at = item;
     else if (item instanceof PdfName) {
-      if (at >= 0 && at < 256) table[at] = glyphText(item.name);
+      if (at >= 0 && at < 256) {
+        const code = type3 ? repeatedCode(item.name, at) : undefined;
+        table[at] = code === undefined ? glyphText(item.name) : texCodeText(code);
+      }
       at++;
     }
   }

@@ -1,0 +1,124 @@
+/**
+ * guards.kv names a provider's keys by a digest keyed by the client tokens: whoever reads the file
+ * cannot confirm a key they guess by hashing it. What an earlier build kept under its unkeyed
+ * SHA-256 is still taken back at the next start, and written over in the keyed form.
+ */
+
+import assert from "node:assert/strict";
+import { createLogger } from "../../src/core/log.ts";
+import { CircuitBreaker } from "../../src/resilience/circuit_breaker.ts";
+import { KeyPool } from "../../src/resilience/key_pool.ts";
+import { Limiter } from "../../src/resilience/limiter.ts";
+import { ResilienceRegistry } from "../../src/resilience/registry.ts";
+import { KvGuards } from "../../src/shared/kv_guards.ts";
+import { provider } from "../resilience/helpers.ts";
+
+const quiet = createLogger({ level: "error", write: () => {}, colour: false });
+const KEYS = ["sk-guessable-key-0123456789abcdef", "sk-second-key-0123456789abcdef"];
+const TOKEN = "team-token-0123456789abcdef";
+
+function guardsOf(apiKeys: string[]) {
+  return {
+    apiKeys,
+    keys: new KeyPool(apiKeys),
+    breaker: new CircuitBreaker(),
+    limiter: new Limiter({ provider: "p", rateLimit: { requests: 3, windowMs: 60_000 } }),
+  };
+}
+
+/** Hex of SHA-256 over `text`: what a reader of the file can compute from a guess. */
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Every record in the file, as written. */
+async function records(path: string): Promise<Map<string, { keys: string }>> {
+  const kv = await Deno.openKv(path);
+  try {
+    const out = new Map<string, { keys: string }>();
+    for await (const item of kv.list<{ keys: string }>({ prefix: ["guards"] })) {
+      out.set(String(item.key[1]), item.value);
+    }
+    return out;
+  } finally {
+    kv.close();
+  }
+}
+
+/** Keeps a set-aside of key 1 of `p` under `secret`, restarts under `next`: key 1's state then. */
+async function restarted(path: string, secret: string, next: string): Promise<string> {
+  const first = await KvGuards.open(path, quiet, secret);
+  await first.sync({ provider: "p", model: "m", ...guardsOf(KEYS) });
+  first.setAside("p", 1, Date.now() + 60_000, 401, "invalid x-api-key");
+  await first.close();
+  const second = await KvGuards.open(path, quiet, next);
+  const after = guardsOf(KEYS);
+  await second.sync({ provider: "p", model: "m", ...after });
+  await second.close();
+  return after.keys.snapshot()[1]!.state;
+}
+
+Deno.test("guards.kv: the keys' digest is keyed by the tokens, so a guess cannot be confirmed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_kv_keyed_" });
+  const path = `${dir}/guards.kv`;
+  try {
+    assert.equal(await restarted(path, TOKEN, TOKEN), "blocked", "the same tokens take it back");
+    const stored = (await records(path)).get("p")?.keys ?? "";
+    assert.ok(stored.length > 0, "a digest is kept");
+    // The guess is right, and none of the ways to hash it gives what the file holds.
+    for (const text of [KEYS.join("\n"), KEYS[0]!, KEYS[1]!, KEYS.join("")]) {
+      const guess = await sha256Hex(text);
+      assert.ok(!stored.includes(guess.slice(0, 16)), `the file holds a hash of ${text}`);
+    }
+    await Deno.remove(path);
+    assert.equal(await restarted(path, TOKEN, "another-token-0123456789"), "ready");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("guards.kv: what an earlier build kept under an unkeyed digest comes back, keyed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_kv_legacy_" });
+  const path = `${dir}/guards.kv`;
+  try {
+    // As the earlier build wrote it: 96 bits of SHA-256 over the keys joined by newlines.
+    const legacy = (await sha256Hex(KEYS.join("\n"))).slice(0, 24);
+    const until = Date.now() + 60_000;
+    const kv = await Deno.openKv(path);
+    const grant = Date.now() - 1000;
+    await kv.set(["guards", "p"], {
+      keys: legacy,
+      entries: { [`a|1`]: `${until}|401|invalid x-api-key` },
+      grants: [grant],
+    });
+    // A provider the config no longer has: nothing can write its record over, so it goes.
+    await kv.set(["guards", "gone"], {
+      keys: legacy,
+      entries: { [`a|0`]: `${until}|401|x` },
+      grants: [],
+    });
+    kv.close();
+
+    const guards = await KvGuards.open(path, quiet, TOKEN);
+    const registry = new ResilienceRegistry();
+    const p = provider("p", { apiKeys: KEYS, rateLimit: { requests: 3, windowMs: 60_000 } });
+    await guards.restore(registry, [p]);
+    const { keys, limiter } = registry.provider(p);
+    assert.equal(keys.snapshot()[1]!.state, "blocked", "the set-aside came back");
+    assert.equal(limiter.snapshot().inWindow, 1, "the rate window's place came back");
+    await guards.close();
+
+    const kept = await records(path);
+    assert.deepEqual([...kept.keys()], ["p"], "the record of a provider gone was removed");
+    assert.notEqual(kept.get("p")!.keys, legacy, "the unkeyed digest was written over");
+    // And the next start, under the same tokens, reads the keyed form.
+    const next = await KvGuards.open(path, quiet, TOKEN);
+    const after = guardsOf(KEYS);
+    await next.sync({ provider: "p", model: "m", ...after });
+    assert.equal(after.keys.snapshot()[1]!.state, "blocked");
+    await next.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
