@@ -48,7 +48,6 @@ interface LazyModuleTypes {
   "config/without_file.ts": typeof import("../config/without_file.ts");
   "tokens/mod.ts": typeof import("../tokens/mod.ts");
   "translate/pdf_text/extract.ts": typeof import("../translate/pdf_text/extract.ts");
-  "server/brotli.ts": typeof import("../server/brotli.ts");
   "tokens/o200k.ts": typeof import("../tokens/o200k.ts");
   "observe/ui/page.ts": typeof import("../observe/ui/page.ts");
   "observe/ui/state.ts": typeof import("../observe/ui/state.ts");
@@ -84,7 +83,6 @@ export const LAZY_MODULES = [
   "config/without_file.ts",
   "tokens/mod.ts",
   "translate/pdf_text/extract.ts",
-  "server/brotli.ts",
   "tokens/o200k.ts",
   "observe/ui/page.ts",
   "observe/ui/state.ts",

@@ -1,9 +1,8 @@
 /**
- * Decoding compressed request bodies. A web decoder gives all it can make of a piece of input at
- * once, and a few bytes of gzip can make a megabyte: the input is fed in small pieces, so the
- * reader checks the size limit before more than one piece's output is held. A few bytes of Brotli
- * make 16 MiB (a 1.6 KB Brotli body holds 1 GiB of zeros), too much for any piece worth feeding:
- * Brotli goes to a decoder that fills one bounded buffer at a time (brotli.ts).
+ * Decoding compressed request bodies. A decoder gives all it can make of a piece of input at once,
+ * and a few bytes of gzip can make a megabyte, a few bytes of Brotli many (a 1.6 KB Brotli body
+ * holds 1 GiB of zeros): the input is fed in small pieces, so the reader checks the size limit
+ * before more than one piece's output is held.
  *
  * HTTP's `deflate` content coding is the zlib format, but some clients send the bare deflate
  * stream under that name (browsers have long accepted both): the first two bytes tell them apart.
@@ -11,8 +10,6 @@
  * as one number, are a multiple of 31; a bare stream that opened so would start with a stored
  * block padded with set bits, which encoders do not write.
  */
-
-import { lazyImport } from "../core/lazy_modules.ts";
 
 /** Bytes as a request body gives them. */
 type Bytes = Uint8Array<ArrayBuffer>;
@@ -66,16 +63,21 @@ async function decoder(
   return decompress(rest, format).getReader();
 }
 
-/** Input bytes per piece: deflate (gzip, zlib, raw) turns a byte into at most 1032, so ~4 MiB. */
+/**
+ * Input bytes per piece. Deflate (gzip, zlib, raw) turns a byte into at most 1032, so 4 KiB makes
+ * at most ~4 MiB. Brotli has no such ratio; its decoder here gave at most 16 MiB for 16 bytes (a
+ * Brotli meta-block holds at most 16 MiB, and its header takes several bytes), and decoding a
+ * Brotli body in 16-byte pieces costs about 0.1 s per MB of JSON it holds.
+ */
+const PIECE_BYTES: Readonly<Record<string, number>> = { brotli: 16 };
 const DEFLATE_PIECE_BYTES = 4096;
 
-/** `body` decoded: Brotli by brotli.ts, the others fed to the decoder in pieces. */
+/** `body` decoded, its input fed to the decoder in pieces (see PIECE_BYTES). */
 export function decompress(
   body: ReadableStream<Bytes>,
   format: CompressionFormat,
 ): ReadableStream<Uint8Array> {
-  if (format === "brotli") return brotli(body);
-  const size = DEFLATE_PIECE_BYTES;
+  const size = PIECE_BYTES[format] ?? DEFLATE_PIECE_BYTES;
   const pieces = new TransformStream<Bytes, Bytes>({
     transform(chunk, controller) {
       for (let at = 0; at < chunk.byteLength; at += size) {
@@ -84,22 +86,4 @@ export function decompress(
     },
   });
   return body.pipeThrough(pieces).pipeThrough(new DecompressionStream(format));
-}
-
-/** `body` decoded from Brotli, by a module loaded with the first Brotli body. */
-function brotli(body: ReadableStream<Bytes>): ReadableStream<Uint8Array> {
-  let decoded: Promise<ReadableStreamDefaultReader<Uint8Array>> | undefined;
-  const open = () =>
-    decoded ??= lazyImport("server/brotli.ts").then((m) => m.decodeBrotli(body).getReader());
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const result = await (await open()).read();
-      if (result.done) controller.close();
-      else controller.enqueue(result.value);
-    },
-    cancel: async (reason) => {
-      if (decoded) await (await decoded).cancel(reason);
-      else await body.cancel(reason);
-    },
-  });
 }
