@@ -7,7 +7,7 @@
 
 const LIGATURES = ["ff", "fi", "fl", "ffi", "ffl"];
 // OT1's first eleven: the upright Greek capitals (also in the math italic font).
-const GREEK = "ΓΔΘΛΞΠΣΥΦΨΩ";
+const GREEK = "\u0393\u0394\u0398\u039B\u039E\u03A0\u03A3\u03A5\u03A6\u03A8\u03A9";
 // Where OT1 differs from ASCII in text: the curly quotes and the dashes.
 const OT1: Readonly<Record<number, string>> = {
   34: "\u201d",
@@ -16,7 +16,12 @@ const OT1: Readonly<Record<number, string>> = {
   124: "\u2014",
 };
 // Where T1's upper half differs from Latin-1.
-const T1_HIGH: Readonly<Record<number, string>> = { 0xd7: "Œ", 0xdf: "SS", 0xf7: "œ", 0xff: "ß" };
+const T1_HIGH: Readonly<Record<number, string>> = {
+  0xd7: "\u0152",
+  0xdf: "SS",
+  0xf7: "\u0153",
+  0xff: "ß",
+};
 
 /** The character TeX's text fonts put at `code`, or "" for one that differs too much to say. */
 export function texCodeText(code: number): string {
