@@ -133,8 +133,12 @@ function bigRequest(model: string, seed: number): Uint8Array<ArrayBuffer> {
   return encoder.encode(JSON.stringify({ model, max_tokens: 100, stream: true, messages }));
 }
 
-const afterGc = () => {
+// ArrayBuffers' memory is freed behind the collection, on another thread: a pause lets that end,
+// so a buffer already let go is not counted as held.
+const afterGc = async () => {
   for (let i = 0; i < 4; i++) gc();
+  await new Promise((resume) => setTimeout(resume, 50));
+  gc();
   return Deno.memoryUsage();
 };
 
@@ -169,10 +173,10 @@ for (const model of models) {
   const client = Deno.createHttpClient({});
   // One stream opened first, so every module and cache a stream touches is in place.
   const warm = await open(ccp.url, model, -1, client);
-  const before = afterGc();
+  const before = await afterGc();
   const readers = [];
   for (let s = 0; s < STREAMS; s++) readers.push(await open(ccp.url, model, s, client));
-  const during = afterGc();
+  const during = await afterGc();
   release();
   for (const reader of [warm, ...readers]) while (!(await reader.read()).done);
   console.log(JSON.stringify({

@@ -76,3 +76,65 @@ Deno.test("small views of large buffers are copied, so a body holds about what i
     `held ${collector.held} bytes for a body of ${collector.size}`,
   );
 });
+
+/**
+ * A byte stream like the body of a request to Deno's server: it fills the buffers a reader
+ * offers (`offered` records their sizes), or gives plain readers chunks of up to 64 KiB.
+ */
+function servedBody(bytes: Uint8Array, offered: number[]): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const request = controller.byobRequest;
+      if (!request?.view) {
+        offered.push(0);
+        if (at === bytes.byteLength) return controller.close();
+        const end = Math.min(bytes.byteLength, at + 64 * 1024);
+        controller.enqueue(bytes.slice(at, end));
+        at = end;
+        return;
+      }
+      const view = request.view;
+      offered.push(view.byteLength);
+      if (at === bytes.byteLength) {
+        controller.close();
+        return request.respond(0);
+      }
+      const n = Math.min(view.byteLength, bytes.byteLength - at);
+      new Uint8Array(view.buffer, view.byteOffset, n).set(bytes.subarray(at, at + n));
+      at += n;
+      request.respond(n);
+    },
+  });
+}
+
+Deno.test("a 47 KB body is read into a buffer of its size, and its end into one byte", async () => {
+  const text = JSON.stringify({ messages: [{ role: "user", content: "x".repeat(47_000) }] });
+  const bytes = new TextEncoder().encode(text);
+  const offered: number[] = [];
+  const request = new Request("http://ccp/v1/messages", {
+    method: "POST",
+    body: servedBody(bytes, offered),
+    headers: { "content-length": String(bytes.byteLength) },
+  });
+  assert.deepEqual(await readJsonBody(request, 1 << 20), JSON.parse(text));
+  // A plain read puts such a body into a fresh 64 KiB buffer, on every Claude Code turn; the
+  // buffer of the read that finds the end stays on the request while its answer streams.
+  assert.deepEqual(offered, [bytes.byteLength, 1]);
+});
+
+Deno.test("a body shorter than declared is refused, read exactly or plainly", async () => {
+  for (const size of [30_000, 100_000]) {
+    const bytes = new TextEncoder().encode(JSON.stringify({ pad: "x".repeat(size) }));
+    const request = new Request("http://ccp/v1/messages", {
+      method: "POST",
+      body: servedBody(bytes.subarray(0, 20_000), []),
+      headers: { "content-length": String(bytes.byteLength) },
+    });
+    await assert.rejects(
+      readJsonBody(request, 1 << 20),
+      new RegExp(`ended after 20000 bytes, before the ${bytes.byteLength} bytes`),
+    );
+  }
+});

@@ -1,0 +1,83 @@
+/** The connection guard's buffers, writes and own answers (see connection_guard.ts). */
+
+import { type AnthropicErrorType, errorBody } from "../core/errors.ts";
+import { NO_ROUTE } from "../pipeline/record.ts";
+import { newRequestId } from "../translate/anthropic/ids.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * An answer the guard gives in the server's place. It says `x-ccp-route: none`, as the server
+ * does for a request refused before routing: every answer to POST /v1/messages names its route,
+ * and the guard answers before any route is chosen. It has a `request-id` like every answer of
+ * the server's, so a user reporting it can quote one.
+ */
+export function errorResponse(
+  status: number,
+  type: AnthropicErrorType,
+  message: string,
+): Uint8Array {
+  const body = JSON.stringify(errorBody(type, message));
+  const reason = status === 413
+    ? "Payload Too Large"
+    : status === 503
+    ? "Service Unavailable"
+    : "Bad Request";
+  return encoder.encode(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\n` +
+      `x-ccp-route: ${NO_ROUTE}\r\nrequest-id: ${newRequestId()}\r\n` +
+      `content-length: ${encoder.encode(body).byteLength}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Answers `response` and closes the connection. */
+export async function refuse(conn: Deno.Conn, response: Uint8Array): Promise<void> {
+  try {
+    await conn.write(response);
+  } catch {
+    // The client is gone already.
+  }
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+/**
+ * A connection's read buffer: small while a connection carries small things (request heads, SSE
+ * events: one buffer per direction and open connection, so its size is memory per stream), and
+ * grown while reads keep filling it (a large body or answer), so big transfers take few reads.
+ * With 500 open streams, 4 KiB buffers here and in the upstream body guard instead of 16 KiB
+ * measured 39.8 -> 12.0 MB of ArrayBuffer memory.
+ */
+export class ReadBuffer {
+  static readonly SMALL = 4 * 1024;
+  static readonly LARGE = 64 * 1024;
+  bytes = new Uint8Array(ReadBuffer.SMALL);
+
+  /** Called after each read of `n` bytes, once the bytes read are no longer needed in place. */
+  filled(n: number): void {
+    if (n === this.bytes.byteLength && n < ReadBuffer.LARGE) {
+      this.bytes = new Uint8Array(ReadBuffer.LARGE);
+    } else if (n < ReadBuffer.SMALL && this.bytes.byteLength > ReadBuffer.SMALL) {
+      this.bytes = new Uint8Array(ReadBuffer.SMALL);
+    }
+  }
+}
+
+/** `a` then `b`, copied only when both have bytes. */
+export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.byteLength === 0) return b;
+  if (b.byteLength === 0) return a;
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+/** Writes all of `bytes` to `conn`. */
+export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.byteLength) written += await conn.write(bytes.subarray(written));
+}
