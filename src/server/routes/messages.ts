@@ -28,6 +28,8 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
   const warnMistyped = onceEach(256);
   return async (c) => {
     const raw = c.req.raw;
+    // Each of its answers carries the record's id (routeHeaders, or the local answer's own).
+    c.env.answersWithId = true;
     const identity = c.env.identity ?? ANYONE;
     const recorder = deps.pipeline.begin({
       method: raw.method,
