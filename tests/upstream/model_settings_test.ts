@@ -78,7 +78,7 @@ Deno.test('settings merge: "*" < exact model < variant, key by key', async (t) =
     assert.deepEqual(settingsFor({}, "m"), {});
     assert.deepEqual(settingsFor({ modelSettings: {} }, "__proto__"), {});
   });
-  await t.step("merged once per provider object and model; a variant or a reload merges anew", () => {
+  await t.step("merged once per provider and model; a variant or a reload merges anew", () => {
     const first = settingsFor(p, "m");
     assert.equal(settingsFor(p, "m"), first, "the same settings, not a new merge");
     assert.ok(Object.isFrozen(first), "shared, so nobody may change them");
