@@ -52,11 +52,33 @@ function mergeKeepingNulls(
   return out;
 }
 
+// What each model of a provider runs with when no route variant adds to it, per provider object
+// (one per config generation): a request asks several times (its transport, its chain's context
+// windows, its price), and each merge built the same objects again. Bounded per provider, since
+// a client may name any model.
+const MERGED = new WeakMap<object, Map<string, ModelSettings>>();
+const MAX_MERGED = 256;
+
 /** The settings one request to `model` at `provider` runs with, given a route variant's. */
 export function settingsFor(
   provider: Pick<ProviderConfig, "modelSettings">,
   model: string,
   variant?: ModelSettings,
+): ModelSettings {
+  if (variant) return merged(provider, model, variant);
+  let known = MERGED.get(provider);
+  if (!known) MERGED.set(provider, known = new Map());
+  let settings = known.get(model);
+  if (settings) return settings;
+  settings = Object.freeze(merged(provider, model, undefined));
+  if (known.size < MAX_MERGED) known.set(model, settings);
+  return settings;
+}
+
+function merged(
+  provider: Pick<ProviderConfig, "modelSettings">,
+  model: string,
+  variant: ModelSettings | undefined,
 ): ModelSettings {
   const table = provider.modelSettings ?? {};
   const entry = (name: string) => (Object.hasOwn(table, name) ? table[name] : undefined);

@@ -33,6 +33,8 @@ const SPLIT_ARRAY_LENGTH = 16;
 // Found through any of the body's object values, so a shallow variant of the body, which keeps
 // most of them, finds its source.
 const bodies = new WeakMap<object, RawBody>();
+// The bodies whose text is kept, so forgetting one that never was costs a lookup.
+const remembered = new WeakSet<object>();
 
 function objectValues(record: Readonly<Record<string, unknown>>): object[] {
   const out: object[] = [];
@@ -47,12 +49,14 @@ function objectValues(record: Readonly<Record<string, unknown>>): object[] {
 export function rememberRawJson(parsed: unknown, text: string): void {
   if (text.length < MIN_RAW_CHARS || !isRecord(parsed)) return;
   const raw: RawBody = { text, parsed };
+  remembered.add(parsed);
   for (const value of objectValues(raw.parsed)) bodies.set(value, raw);
 }
 
-/** Drops the text kept for `parsed` (once nothing more will be sent upstream). */
+/** Drops the text kept for `parsed`, the object it was remembered for (once nothing more is sent upstream). */
 export function forgetRawJson(parsed: unknown): void {
-  if (!isRecord(parsed)) return;
+  // A small body was never remembered: nothing to walk.
+  if (!isRecord(parsed) || !remembered.delete(parsed)) return;
   for (const value of objectValues(parsed)) bodies.delete(value);
 }
 

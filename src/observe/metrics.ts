@@ -132,15 +132,10 @@ export class Metrics implements RequestObserver {
     this.#requests.add(
       this.#requestLabels.of(r.route ?? NO_ROUTE, provider, model, String(r.status)),
     );
-    const kinds: [string, number | undefined][] = [
-      ["input", r.usage.inputTokens],
-      ["output", r.usage.outputTokens],
-      ["cache_read", r.usage.cacheReadInputTokens],
-      ["cache_write", r.usage.cacheCreationInputTokens],
-    ];
-    for (const [kind, n] of kinds) {
-      if (n) this.#tokens.add(this.#tokenLabels.of(provider, model, kind), n);
-    }
+    this.#addTokens(provider, model, "input", r.usage.inputTokens);
+    this.#addTokens(provider, model, "output", r.usage.outputTokens);
+    this.#addTokens(provider, model, "cache_read", r.usage.cacheReadInputTokens);
+    this.#addTokens(provider, model, "cache_write", r.usage.cacheCreationInputTokens);
     // Priced by the served model's own name: past the bound its label is `other`, its price is not.
     const cost = this.#costOf?.(r);
     if (cost) this.#cost.add(this.#costLabels.of(provider, model, r.route ?? NO_ROUTE), cost);
@@ -160,6 +155,10 @@ export class Metrics implements RequestObserver {
     if (r.status < 400 && r.outcome === "error") this.#streamErrors.add(where);
     this.#duration.observe(where, r.durationMs / 1000);
     if (r.ttftMs !== undefined) this.#ttft.observe(where, r.ttftMs / 1000);
+  }
+
+  #addTokens(provider: string, model: string, kind: string, n: number | undefined): void {
+    if (n) this.#tokens.add(this.#tokenLabels.of(provider, model, kind), n);
   }
 
   counted(c: Readonly<CountRecord>): void {

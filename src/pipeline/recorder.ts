@@ -42,7 +42,7 @@ export class Recorder {
     start: RecordStart,
     observers: readonly RequestObserver[],
     log: Logger,
-    now: () => number = () => performance.now(),
+    now: () => number = perfNow,
   ) {
     this.#observers = observers;
     this.#log = log;
@@ -96,7 +96,7 @@ export class Recorder {
     r.outcome = end.outcome;
     if (end.errorType) r.errorType = end.errorType;
     if (end.error) r.error = end.error;
-    if (end.usage) Object.assign(r.usage, definedOnly(end.usage));
+    if (end.usage) copyCounts(end.usage, r.usage);
     r.durationMs = this.elapsed();
     this.#notify("ended");
   }
@@ -116,10 +116,12 @@ export class Recorder {
   }
 }
 
-function definedOnly(usage: Usage): Usage {
-  const out: Usage = {};
-  for (const [k, v] of Object.entries(usage)) {
-    if (typeof v === "number") out[k as keyof Usage] = v;
+const perfNow = () => performance.now();
+
+/** Copies the counts of `usage` that are numbers into `into` (an undefined one changes nothing). */
+function copyCounts(usage: Usage, into: Usage): void {
+  for (const k in usage) {
+    const v = usage[k as keyof Usage];
+    if (typeof v === "number") into[k as keyof Usage] = v;
   }
-  return out;
 }

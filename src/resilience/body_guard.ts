@@ -19,7 +19,13 @@ export interface BodyGuardOptions {
 
 /** A guarded body whose first chunk is being read ahead. */
 export interface PrimedBody {
+  /** The body as a stream, made when first asked for (an answer read whole never needs it). */
   readonly body: ReadableStream<Uint8Array>;
+  /**
+   * A reader of the chunks: the direct one the first time, while nobody has made the stream or
+   * after it was made unlocked (see chunksOf); otherwise the stream's own reader.
+   */
+  chunks(): ChunkReader;
   /** Resolves with the first chunk (undefined: the body ended) once it arrived; rejects with the failure. */
   readonly firstChunk: Promise<Uint8Array | undefined>;
   /**
@@ -216,36 +222,71 @@ export function primedGuard(
     return chunk;
   };
 
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      fail = (reason) => {
-        if (settled) return;
-        stop(reason);
-        held.length = 0; // an errored stream gives out nothing more
-        failedWith = { reason };
-        controller.error(reason);
-      };
-      if (options.signal?.aborted) return fail(options.signal.reason);
-      options.signal?.addEventListener("abort", onAbort, { once: true });
-      schedule();
-    },
-    async pull(controller) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await next();
-      } catch (error) {
-        // Erroring a stream that has its error already changes nothing.
-        return controller.error(error);
-      }
-      if (chunk === CANCELLED) return; // the stream was cancelled: it is closed already
-      if (chunk.done) return controller.close();
-      controller.enqueue(chunk.value);
-    },
+  // The stream, once someone asked for it, and its controller.
+  let stream: ReadableStream<Uint8Array> | undefined;
+  let control: ReadableStreamDefaultController<Uint8Array> | undefined;
+  fail = (reason) => {
+    if (settled) return;
+    stop(reason);
+    held.length = 0; // an errored stream gives out nothing more
+    failedWith = { reason };
+    control?.error(reason);
+  };
+
+  // The same chunks without the stream around them: one stream hop less per chunk for the relay,
+  // and no stream at all for an answer read whole.
+  const direct: ChunkReader = {
+    read: next,
     cancel(reason) {
       settle();
+      held.length = 0; // as from a cancelled stream, nothing more comes out
       return reader.cancel(reason);
     },
-  }, { highWaterMark: 0 });
+  };
+  // Whether the direct reader was given out before the stream was made (then it is not the
+  // stream's to give again).
+  let directTaken = false;
+
+  const streamOf = (): ReadableStream<Uint8Array> => stream ??= makeStream();
+  const makeStream = () => {
+    const made = new ReadableStream<Uint8Array>({
+      start(controller) {
+        control = controller;
+        // A body that failed before anyone asked for its stream gives a stream failed the same way.
+        if (failedWith) controller.error(failedWith.reason);
+      },
+      async pull(controller) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await next();
+        } catch (error) {
+          // Erroring a stream that has its error already changes nothing.
+          return controller.error(error);
+        }
+        if (chunk === CANCELLED) return; // the stream was cancelled: it is closed already
+        if (chunk.done) return controller.close();
+        controller.enqueue(chunk.value);
+      },
+      cancel(reason) {
+        settle();
+        return reader.cancel(reason);
+      },
+    }, { highWaterMark: 0 });
+    if (!directTaken) DIRECT.set(made, direct);
+    return made;
+  };
+  const chunks = (): ChunkReader => {
+    if (stream) return chunksOf(stream);
+    if (directTaken) return streamOf().getReader();
+    directTaken = true;
+    return direct;
+  };
+
+  if (options.signal?.aborted) fail(options.signal.reason);
+  else {
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    schedule();
+  }
 
   const readAhead = (): Promise<Uint8Array | undefined> => {
     if (settled) return Promise.race([failure, Promise.resolve(undefined)]);
@@ -273,18 +314,14 @@ export function primedGuard(
     return Promise.race([read, failure]);
   };
 
-  // The same chunks without the stream around them: one stream hop less per chunk for the relay,
-  // which is the body's only reader once the answer streams.
-  DIRECT.set(stream, {
-    read: next,
-    cancel(reason) {
-      settle();
-      held.length = 0; // as from a cancelled stream, nothing more comes out
-      return reader.cancel(reason);
-    },
-  });
-
   const firstChunk = readAhead();
   firstChunk.catch(() => {}); // a failure is reported by pull too
-  return { body: stream, firstChunk, readAhead };
+  return {
+    get body() {
+      return streamOf();
+    },
+    chunks,
+    firstChunk,
+    readAhead,
+  };
 }

@@ -2,6 +2,7 @@
 
 import type { Timeouts } from "../config/types.ts";
 import { primedGuard } from "./body_guard.ts";
+import { guardedResponse } from "./guarded_response.ts";
 import { type Cancel, type Clock, systemClock } from "./clock.ts";
 import type { ConnectProbe } from "./connect_probe.ts";
 import { UpstreamTimeoutError } from "./timeout_error.ts";
@@ -83,7 +84,7 @@ export async function withTimeouts(
   // The first chunk is read before the response is handed on: a first-byte timeout after early
   // headers (vLLM and llama.cpp send them at once) then still counts as "no answer" and can fail
   // over to the next target, instead of breaking a stream the client was already given.
-  const { body, firstChunk, readAhead } = primedGuard(response.body, {
+  const guarded = primedGuard(response.body, {
     provider,
     idleMs: timeouts.idleMs,
     firstByte: timeouts.firstByteMs > 0
@@ -94,21 +95,21 @@ export async function withTimeouts(
     onSettle: cleanup,
   });
   try {
-    const first = await firstChunk;
+    const first = await guarded.firstChunk;
     const replaced = response.ok && context.inspect
-      ? await context.inspect(response, { first, readAhead })
+      ? await context.inspect(response, { first, readAhead: guarded.readAhead })
       : undefined;
     if (replaced) {
-      await body.cancel().catch(() => {});
+      await guarded.body.cancel().catch(() => {});
       return replaced;
     }
   } catch (error) {
     // A failed stream has settled the guard; an inspector that threw has not, so the upstream and
     // the timers are released here.
-    await body.cancel(error).catch(() => {});
+    await guarded.body.cancel(error).catch(() => {});
     throw controller.signal.aborted ? controller.signal.reason ?? error : error;
   }
-  return withBody(response, body);
+  return guardedResponse(response, guarded);
 }
 
 /**
@@ -137,16 +138,4 @@ function connectPhase(
   // Either probe outcome ends the connect phase: a refused probe means fetch fails fast by itself.
   probe(probing.signal).then(end, end);
   return end;
-}
-
-/**
- * `response` with `body` in place of its own, keeping the upstream's Headers object: copying it
- * into a new Response walks it header by header (~0.8 µs each, and a hosted upstream's answer
- * carries two dozen: request id, rate limits, its CDN's), while ccp only reads the copy's headers
- * with `get` and never hands it to the HTTP server.
- */
-function withBody(response: Response, body: ReadableStream<Uint8Array>): Response {
-  const wrapped = new Response(body, { status: response.status, statusText: response.statusText });
-  Object.defineProperty(wrapped, "headers", { value: response.headers });
-  return wrapped;
 }

@@ -116,7 +116,8 @@ export function createApp(
     await next();
     // Every answer of the API has an id, as Anthropic's do (the SDKs' `_request_id`); the
     // Messages answers carry their record's.
-    if (path.startsWith("/v1/") && !c.res.headers.has("request-id")) {
+    // (Reading an answer's headers builds a Headers object for it: skipped where the id is known.)
+    if (path.startsWith("/v1/") && !c.env.answersWithId && !c.res.headers.has("request-id")) {
       try {
         c.res.headers.set("request-id", newRequestId());
       } catch {

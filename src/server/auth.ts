@@ -1,6 +1,6 @@
 /** Client authentication, and the model suffix some clients put after the token (`token:provider/model`). */
 
-import { type HeaderReader, headersWithout } from "../core/headers.ts";
+import { AUTHORIZATION, type HeaderReader, headersWithout } from "../core/headers.ts";
 
 /** One credential a request carries, and the header it came in. */
 interface Presented {
@@ -12,7 +12,7 @@ function presented(headers: Headers): Presented[] {
   const found: Presented[] = [];
   const apiKey = headers.get("x-api-key");
   if (apiKey) found.push({ header: "x-api-key", credential: apiKey.trim() });
-  const authorization = headers.get("authorization");
+  const authorization = headers.get(AUTHORIZATION);
   if (authorization && /^bearer\s+/i.test(authorization)) {
     const credential = authorization.replace(/^bearer\s+/i, "").trim();
     found.push({ header: "authorization", credential });

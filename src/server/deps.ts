@@ -54,7 +54,14 @@ export interface AppDeps {
 
 /** Per-request values the routes read: the path without its routing prefix, and the prefix. */
 export type AppEnv = {
-  Bindings: { path: string; routePrefix?: string; peer?: Peer; identity?: Identity };
+  Bindings: {
+    path: string;
+    routePrefix?: string;
+    peer?: Peer;
+    identity?: Identity;
+    /** Set by a handler whose every answer carries its request id (the Messages handler's). */
+    answersWithId?: true;
+  };
 };
 
 /** What the routes see: the dependencies plus the request pipeline built from them. */

@@ -5,6 +5,7 @@
 
 import { nextEventLoopTurn } from "../core/event_loop.ts";
 import { UpstreamError } from "../core/errors.ts";
+import { CONTENT_TYPE } from "../core/headers.ts";
 import type { AnthropicMessage } from "../protocols/anthropic.ts";
 import { capitalise, describeTarget } from "../core/text.ts";
 import { relayedAnswer } from "./relayed_answer.ts";
@@ -177,7 +178,7 @@ async function openTranslatedAnswer(
   hooks: AnswerHooks,
 ): Promise<Answer> {
   const where = capitalise(describeTarget(request.provider.id, request.model));
-  const isSse = (response.headers.get("content-type") ?? "").includes("text/event-stream");
+  const isSse = (response.headers.get(CONTENT_TYPE) ?? "").includes("text/event-stream");
   if (isSse && response.body) {
     // The relay adds what translation alone cannot: an error frame when the upstream
     // connection breaks, usage for the log, and cancellation when the client leaves.

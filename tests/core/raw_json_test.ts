@@ -119,6 +119,9 @@ Deno.test("jsonPieces: small, forgotten and unknown bodies are serialised anew, 
   assert.equal(joined({ ...small, model: "b" }), JSON.stringify({ ...small, model: "b" }));
   const big = received(spaced(bigBody()));
   assert.notEqual(joined({ ...big, model: "b" }), JSON.stringify({ ...big, model: "b" }));
+  // Only the object the text was remembered for forgets it: a copy that shares its values does not.
+  forgetRawJson({ ...big });
+  assert.notEqual(joined({ ...big, model: "b" }), JSON.stringify({ ...big, model: "b" }));
   forgetRawJson(big);
   assert.equal(joined({ ...big, model: "b" }), JSON.stringify({ ...big, model: "b" }));
   // Long arrays go element by element, with JSON.stringify's treatment of what has no JSON form.

@@ -78,6 +78,18 @@ Deno.test('settings merge: "*" < exact model < variant, key by key', async (t) =
     assert.deepEqual(settingsFor({}, "m"), {});
     assert.deepEqual(settingsFor({ modelSettings: {} }, "__proto__"), {});
   });
+  await t.step("merged once per provider and model; a variant or a reload merges anew", () => {
+    const first = settingsFor(p, "m");
+    assert.equal(settingsFor(p, "m"), first, "the same settings, not a new merge");
+    assert.ok(Object.isFrozen(first), "shared, so nobody may change them");
+    assert.notEqual(settingsFor(p, "other"), first);
+    const variant = { maxOutputTokens: 1000 };
+    assert.notEqual(settingsFor(p, "m", variant), settingsFor(p, "m", variant));
+    // A reloaded config builds new provider objects: their settings are merged from them.
+    const reloaded = { modelSettings: { m: { maxOutputTokens: 5 } } };
+    assert.equal(settingsFor(reloaded, "m").maxOutputTokens, 5);
+    assert.equal(settingsFor(p, "m").maxOutputTokens, 32000);
+  });
   await t.step("nulls survive the merge so they can remove fields later", () => {
     assert.deepEqual(mergeSettings({ extraBody: { a: 1 } }, { extraBody: { a: null } }), {
       extraBody: { a: null },

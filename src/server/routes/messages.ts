@@ -28,6 +28,8 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
   const warnMistyped = onceEach(256);
   return async (c) => {
     const raw = c.req.raw;
+    // Each of its answers carries the record's id (routeHeaders, or the local answer's own).
+    c.env.answersWithId = true;
     const identity = c.env.identity ?? ANYONE;
     const recorder = deps.pipeline.begin({
       method: raw.method,
@@ -43,7 +45,8 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
     const unwatch = deps.departures.watch(c.env.peer, leave);
     try {
       const config = deps.config();
-      const parsed = await admitMessagesRequest(await readJsonBody(raw, bodyLimits(config)));
+      const received = await readJsonBody(raw, bodyLimits(config));
+      const parsed = await admitMessagesRequest(received);
       Object.assign(recorder.record, { clientModel: parsed.model, stream: parsed.stream === true });
       const local = config.localAnswers === false ? undefined : localKind(parsed);
       if (local) {
@@ -78,7 +81,7 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
         recorder,
       });
       // Nothing more is sent upstream from the client's text (web-tool rounds serialise anew).
-      forgetRawJson(parsed);
+      forgetRawJson(received);
       unwatch();
       if (answer.kind === "stream") {
         return new Response(answer.body, { headers: { ...SSE_HEADERS, ...headers } });

@@ -235,10 +235,27 @@ export const DEFAULT_OPENAI_DIALECT: OpenAIDialect = {
 };
 
 /**
- * Applies the dialect's model patches for `model` and returns the effective dialect.
- * Pure; the result is a new object when any patch matched.
+ * Applies the dialect's model patches for `model` and returns the effective dialect: `dialect`
+ * itself when no patch matched, else a new object, the same one each time for this dialect and
+ * model.
  */
 export function dialectForModel(dialect: OpenAIDialect, model: string): OpenAIDialect {
+  let known = FOR_MODEL.get(dialect);
+  if (!known) FOR_MODEL.set(dialect, known = new Map());
+  let out = known.get(model);
+  if (out) return out;
+  out = patchedFor(dialect, model);
+  if (known.size < MAX_FOR_MODEL) known.set(model, out);
+  return out;
+}
+
+// What each dialect (a preset's, or one built with the config) became for each model name: a
+// request asks for it several times (its reasoning room, model settings, translation), and each
+// ask matched the patches and spread them again. Bounded, since a client may name any model.
+const FOR_MODEL = new WeakMap<OpenAIDialect, Map<string, OpenAIDialect>>();
+const MAX_FOR_MODEL = 256;
+
+function patchedFor(dialect: OpenAIDialect, model: string): OpenAIDialect {
   const name = model.toLowerCase();
   let out = dialect;
   for (const patch of dialect.models) {

@@ -2,6 +2,7 @@
 
 import { settingsFor } from "../../config/settings_merge.ts";
 import { UpstreamError } from "../../core/errors.ts";
+import { CONTENT_TYPE } from "../../core/headers.ts";
 import { capitalise } from "../../core/text.ts";
 import { callAnthropic, describeCall } from "./anthropic.ts";
 import { betaRuleOf, filterBetaHeader, secretsSent } from "../http/headers.ts";
@@ -103,7 +104,7 @@ async function openAnswer(
   hooks: AnswerHooks,
 ): Promise<Answer> {
   const where = describeCall(request);
-  const isSse = (response.headers.get("content-type") ?? "").includes("text/event-stream");
+  const isSse = (response.headers.get(CONTENT_TYPE) ?? "").includes("text/event-stream");
   if (isSse && response.body) return await relayedAnswer(request, response.body, hooks);
   let message: unknown;
   try {

@@ -21,7 +21,7 @@
  */
 
 import { type Cancel, deadline } from "../../core/deadlines.ts";
-import { copyHeaders } from "../../core/headers.ts";
+import { CONTENT_TYPE, copyHeaders } from "../../core/headers.ts";
 import { isRecord } from "../../core/json.ts";
 import { statusOfAnswerError } from "../../core/answer_body_error.ts";
 import { isPreamble } from "./stream_preamble.ts";
@@ -55,7 +55,7 @@ export function earlyError(
   holdMs = HOLD_MS,
   failed?: FailedStart,
 ): Promise<Response | undefined> | undefined {
-  const type = response.headers.get("content-type") ?? "";
+  const type = response.headers.get(CONTENT_TYPE) ?? "";
   if (type.includes("text/event-stream")) return streamStart(response, start, holdMs, failed);
   if (type.includes("json")) return jsonError(response, start, holdMs, failed);
   return undefined;

@@ -2,7 +2,7 @@
 
 import { ByteCollector } from "../../core/byte_collector.ts";
 import { UpstreamError } from "../../core/errors.ts";
-import { chunksOf } from "../../resilience/body_guard.ts";
+import { bodyChunks } from "../../resilience/guarded_response.ts";
 
 const decoder = new TextDecoder();
 
@@ -29,8 +29,8 @@ export async function readJsonCapped(
   // (a 64 KiB buffer per answer cost more CPU than the rest of reading it). A guarded upstream
   // body is read directly, without the stream around it (its pull and queue per read).
   const collected = new ByteCollector();
-  if (response.body) {
-    const reader = chunksOf(response.body);
+  const reader = bodyChunks(response);
+  if (reader) {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
