@@ -25,6 +25,7 @@ import {
   type Wire,
   WIRES,
 } from "../mocks/two_wire_agent.ts";
+import { NO_REASONING } from "../../src/translate/openai_chat/reasoning_spans.ts";
 
 const claude = await findClaude();
 
@@ -69,7 +70,7 @@ const run = (ws: ClaudeWorkspace, url: string) =>
   printStreamJson(ws, url, ["-p", PROMPT], { tools: ["Bash", "Agent"] });
 
 /** What the parent's call looks like in the fork's history: its thinking taken out. */
-const strippedMark = (wire: Wire) => wire === "gemini" ? SKIP_SIGNATURE : "";
+const strippedMark = (wire: Wire) => wire === "gemini" ? SKIP_SIGNATURE : NO_REASONING;
 
 /** The system prompt and tools of a request, as the upstream got them. */
 function promptAndTools(wire: Wire, body: Obj): string {
@@ -144,7 +145,7 @@ Deno.test({
       // The Gemini parent's turns reached the Chat model as a history it accepts.
       const messages = sub.bodies[0]!.messages as Obj[];
       assert.ok(JSON.stringify(messages).includes(PROMPT));
-      assert.deepEqual(returnedMarks("chat", sub.bodies[0]!), [""]);
+      assert.deepEqual(returnedMarks("chat", sub.bodies[0]!), [NO_REASONING]);
       assert.ok(
         ccp.logs.some((l) => l.includes("→ sub/deepseek-reasoner") && l.includes("[subagent]")),
         context,

@@ -27,6 +27,7 @@ import {
   startAgentModel,
   type View,
 } from "../mocks/two_wire_agent.ts";
+import { NO_REASONING } from "../../src/translate/openai_chat/reasoning_spans.ts";
 
 const claude = await findClaude();
 
@@ -96,7 +97,7 @@ Deno.test({
       // empty: Gemini's thoughts are no reasoning DeepSeek made.
       assert.deepEqual(returnedMarks("chat", main.bodies[1]!), [
         markOf("chat", 1, "Look at it."),
-        "",
+        NO_REASONING,
       ]);
       assert.ok(!JSON.stringify(main.bodies).includes("image_url"), "a picture reached DeepSeek");
 

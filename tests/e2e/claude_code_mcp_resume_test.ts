@@ -31,6 +31,7 @@ import { invalidArgument } from "../mocks/gemini_wire.ts";
 import { moonshotToolsProblem } from "../mocks/moonshot_strict.ts";
 import { chatChunk } from "../mocks/openai_mock.ts";
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
+import { NO_REASONING } from "../../src/translate/openai_chat/reasoning_spans.ts";
 
 const claude = await findClaude();
 
@@ -397,7 +398,7 @@ Deno.test({
       const text = JSON.stringify(back);
       assert.ok(!text.includes(GEMINI_SIG) && !text.includes("Counting."), "Gemini's own parts");
       const reasoning = messages.filter((m) => m.tool_calls).map((m) => m.reasoning_content);
-      assert.deepEqual(reasoning, ["Load the inventory tools.", "Now find them.", ""]);
+      assert.deepEqual(reasoning, ["Load the inventory tools.", "Now find them.", NO_REASONING]);
       assert.deepEqual(chat.problems, []);
       assert.ok(ccp.logs.every((l) => !l.includes("chat-key") && !l.includes("gemini-key")));
     } finally {

@@ -22,6 +22,7 @@ import { chatHistoryProblem } from "../helpers/chat_history.ts";
 import { chatChunk } from "../mocks/openai_mock.ts";
 import { encodeEvents, type SseEvent } from "../mocks/anthropic_fixtures.ts";
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
+import { NO_REASONING } from "../../src/translate/openai_chat/reasoning_spans.ts";
 
 const claude = await findClaude();
 
@@ -288,7 +289,7 @@ Deno.test({
       const turns = messages.filter((m) => m.tool_calls);
       assert.deepEqual(
         turns.map((m) => [(m.tool_calls as Obj[])[0]!.id, m.reasoning_content]),
-        [["functions.Bash:0", "Chat plans one."], ["toolu_anth_1", ""]],
+        [["functions.Bash:0", "Chat plans one."], ["toolu_anth_1", NO_REASONING]],
       );
       assert.ok(!JSON.stringify(messages).includes("anth-sig-"), "no signature reaches Chat");
     } finally {
