@@ -89,20 +89,39 @@ Deno.test("mapMemory: the RSS by kind of mapping, glibc's thread arenas told fro
 });
 
 Deno.test("sampleMemoryMap: a live process's private memory, with a worker thread's arena", async () => {
-  // A Worker's thread allocates from an arena of its own once it runs.
+  // A child that holds still once ready: the test runner's own memory moves with the other tests
+  // running beside it, so the two reads below would disagree. A Worker's thread allocates from an
+  // arena of its own once it runs.
   const source = "const a = []; for (let i = 0; i < 200; i++) a.push(new Uint8Array(1000));" +
     "postMessage(a.length);";
-  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-  const worker = new Worker(url, { type: "module" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `const w = new Worker(URL.createObjectURL(new Blob([${JSON.stringify(source)}], ` +
+      `{ type: "text/javascript" })), { type: "module" });` +
+      `w.onmessage = () => console.log("ready"); await Deno.stdin.readable.pipeTo(new WritableStream()); Deno.exit(0);`,
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
   try {
-    await new Promise((resolve) => worker.onmessage = resolve);
-    const [map, proc] = [await sampleMemoryMap(Deno.pid), await sampleProc(Deno.pid)];
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    while (!out.includes("ready")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the child ended before it was ready: ${out}`);
+      out += value;
+    }
+    const [map, proc] = [await sampleMemoryMap(child.pid), await sampleProc(child.pid)];
     assert.ok(map.arenas >= 1 && map.arenasMB > 0, JSON.stringify(map));
     assert.ok(map.brkHeapMB > 0 && map.fileMB > 0 && map.otherAnonMB > 0, JSON.stringify(map));
     // smaps and status are read a moment apart: they agree within a few MB.
     assert.ok(Math.abs(map.anonMB - proc.anonMB) < 8, `${map.anonMB} vs ${proc.anonMB}`);
+    reader.releaseLock();
   } finally {
-    worker.terminate();
-    URL.revokeObjectURL(url);
+    await child.stdin.close().catch(() => {});
+    await child.stdout.cancel().catch(() => {});
+    await child.status;
   }
 });
