@@ -18,9 +18,12 @@ export interface AffinityClient {
 }
 
 // Reads a session's hash and renews its expiry. A hash an earlier build named by an unkeyed
-// SHA-256 (KEYS[2]) is moved to the keyed name first, when that has none yet: a restart onto
-// this build keeps its sessions' choices.
-export const LOAD_SCRIPT = `
+// SHA-256 (KEYS[2]) is moved to the keyed name first, when that has none yet: an upgrade keeps its
+// sessions' choices. No release named hashes so (0.1.0 had no shared affinity), and an old name
+// expires one affinity TTL (1 h by default) after its session's last request: the move, KEYS[2]
+// and the unkeyed digest in #hashNames can go before the next release, at the latest with the one
+// after it. A session still under an old name then starts afresh.
+const LOAD_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('RENAME', KEYS[2], KEYS[1])
 end
