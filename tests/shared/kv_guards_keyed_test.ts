@@ -6,31 +6,14 @@
 
 import assert from "node:assert/strict";
 import { createLogger } from "../../src/core/log.ts";
-import { CircuitBreaker } from "../../src/resilience/circuit_breaker.ts";
-import { KeyPool } from "../../src/resilience/key_pool.ts";
-import { Limiter } from "../../src/resilience/limiter.ts";
 import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { KvGuards } from "../../src/shared/kv_guards.ts";
 import { provider } from "../resilience/helpers.ts";
+import { guardsOf, sha256Hex } from "./guard_inputs.ts";
 
 const quiet = createLogger({ level: "error", write: () => {}, colour: false });
 const KEYS = ["sk-guessable-key-0123456789abcdef", "sk-second-key-0123456789abcdef"];
 const TOKEN = "team-token-0123456789abcdef";
-
-function guardsOf(apiKeys: string[]) {
-  return {
-    apiKeys,
-    keys: new KeyPool(apiKeys),
-    breaker: new CircuitBreaker(),
-    limiter: new Limiter({ provider: "p", rateLimit: { requests: 3, windowMs: 60_000 } }),
-  };
-}
-
-/** Hex of SHA-256 over `text`: what a reader of the file can compute from a guess. */
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Every record in the file, as written. */
 async function records(path: string): Promise<Map<string, { keys: string }>> {
