@@ -105,3 +105,33 @@ Deno.test("guards.kv: what an earlier build kept under an unkeyed digest comes b
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("guards.kv: two first requests at once take an earlier build's record in once, whole", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_kv_legacy_race_" });
+  const path = `${dir}/guards.kv`;
+  try {
+    const kv = await Deno.openKv(path);
+    await kv.set(["guards", "p"], {
+      keys: (await sha256Hex(KEYS.join("\n"))).slice(0, 24),
+      entries: { [`a|1`]: `${Date.now() + 60_000}|401|invalid x-api-key` },
+      grants: [],
+    });
+    kv.close();
+
+    const guards = await KvGuards.open(path, quiet, TOKEN);
+    // Two requests to the provider, sent before either was served: the registry's one set of guards.
+    const shared = guardsOf(KEYS);
+    await Promise.all([1, 2].map(() => guards.sync({ provider: "p", model: "m", ...shared })));
+    assert.equal(shared.keys.snapshot()[1]!.state, "blocked");
+    assert.equal(guards.held, 1, "the store holds the set-aside it took back");
+    await guards.close();
+    // So the record written over keyed still holds it.
+    const next = await KvGuards.open(path, quiet, TOKEN);
+    const after = guardsOf(KEYS);
+    await next.sync({ provider: "p", model: "m", ...after });
+    assert.equal(after.keys.snapshot()[1]!.state, "blocked");
+    await next.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
