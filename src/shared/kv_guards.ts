@@ -328,9 +328,9 @@ export class KvGuards implements SharedGuards {
  * The digest earlier builds kept: an unkeyed SHA-256 of the keys, read only to take state back.
  * This migration (here, in #start and at the end of restore) rewrites or removes every such record
  * at the first start of this build, and no release wrote one (0.1.0 had no guards.kv): it can go
- * before the next release, at the latest with the one after it. An unkeyed record then reads as
- * made for other keys and takes nothing back, which loses only state that ends by itself (a
- * set-aside in 30 minutes, a cool-down a server stated in at most 31 days).
+ * (with README's sentence on it) before the next release, at the latest with the one after it. An
+ * unkeyed record then reads as made for other keys and takes nothing back, which loses only state
+ * that ends by itself (a set-aside in 30 minutes, a cool-down a server stated in at most 31 days).
  */
 async function legacyDigest(keys: readonly string[]): Promise<string> {
   const text = new TextEncoder().encode(keys.join("\n"));

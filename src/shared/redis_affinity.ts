@@ -22,7 +22,7 @@ export interface AffinityClient {
 // sessions' choices. No release named hashes so (0.1.0 had no shared affinity), and an old name
 // expires one affinity TTL (1 h by default) after its session's last request: the move, KEYS[2]
 // and the unkeyed digest in #hashNames can go before the next release, at the latest with the one
-// after it. A session still under an old name then starts afresh.
+// after it (with README's sentence on it). A session still under an old name then starts afresh.
 const LOAD_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('RENAME', KEYS[2], KEYS[1])
