@@ -28,15 +28,20 @@ function megabytes(status: string, field: string): number {
   return (Number(match[1]) * 1024) / 1e6;
 }
 
-/** Samples `pid`; throws when the process is gone. */
-export async function sampleProc(pid: number): Promise<ProcSample> {
+/** `pid`'s /proc files named, one after the other; throws when the process is gone. */
+async function readProc(pid: number, ...files: string[]): Promise<string> {
   const out = await new Deno.Command("cat", {
-    args: [`/proc/${pid}/status`, `/proc/${pid}/stat`],
+    args: files.map((file) => `/proc/${pid}/${file}`),
     stdout: "piped",
     stderr: "null",
   }).output();
   if (!out.success) throw new Error(`cannot read /proc/${pid}: the process is gone`);
-  const text = new TextDecoder().decode(out.stdout);
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** Samples `pid`; throws when the process is gone. */
+export async function sampleProc(pid: number): Promise<ProcSample> {
+  const text = await readProc(pid, "status", "stat");
   // stat is the last line; fields after "(comm) " start at field 3, so utime/stime are 11/12.
   const statLine = text.trimEnd().split("\n").at(-1) ?? "";
   const fields = statLine.slice(statLine.lastIndexOf(")") + 2).split(" ");
@@ -196,11 +201,5 @@ export function mapMemory(smaps: string): MemoryMap {
 
 /** `pid`'s memory by kind of mapping; throws when the process is gone. */
 export async function sampleMemoryMap(pid: number): Promise<MemoryMap> {
-  const out = await new Deno.Command("cat", {
-    args: [`/proc/${pid}/smaps`],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  if (!out.success) throw new Error(`cannot read /proc/${pid}: the process is gone`);
-  return mapMemory(new TextDecoder().decode(out.stdout));
+  return mapMemory(await readProc(pid, "smaps"));
 }

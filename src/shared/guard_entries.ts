@@ -39,20 +39,35 @@ export function keyIdSecret(
  * a key: the first 48 bits of an HMAC-SHA-256 of each value under `secret` (in hex), in the order
  * given.
  */
-export async function keyIds(keys: readonly string[], secret: string): Promise<string[]> {
+export function keyIds(keys: readonly string[], secret: string): Promise<string[]> {
+  return Promise.all(keys.map(keyedHash("ccp key ids", secret, 6)));
+}
+
+/**
+ * An HMAC-SHA-256 under `secret`, as the store that names keys, sessions or key lists by it uses
+ * it (`label` keeps one use's hashes from matching another's): a text's first `bytes` bytes in hex.
+ */
+export function keyedHash(
+  label: string,
+  secret: string,
+  bytes: number,
+): (text: string) => Promise<string> {
   const encoder = new TextEncoder();
-  const hmac = await crypto.subtle.importKey(
+  const key = crypto.subtle.importKey(
     "raw",
-    encoder.encode(`ccp key ids\n${secret}`),
+    encoder.encode(`${label}\n${secret}`),
     { name: "HMAC", hash: "SHA-256" },
     false,
     ["sign"],
   );
-  return await Promise.all(keys.map(async (key) => {
-    const digest = await crypto.subtle.sign("HMAC", hmac, encoder.encode(key));
-    return Array.from(new Uint8Array(digest, 0, 6), (b) => b.toString(16).padStart(2, "0"))
-      .join("");
-  }));
+  return async (text) =>
+    hexPrefix(await crypto.subtle.sign("HMAC", await key, encoder.encode(text)), bytes);
+}
+
+/** The first `bytes` bytes of a digest, in hex. */
+export function hexPrefix(digest: ArrayBuffer, bytes: number): string {
+  return Array.from(new Uint8Array(digest, 0, bytes), (b) => b.toString(16).padStart(2, "0"))
+    .join("");
 }
 
 /** A key cooling down for `model` after a 429. */

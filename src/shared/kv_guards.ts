@@ -28,7 +28,9 @@ import {
   coolingEntry,
   entryEnd,
   type GuardEntry,
+  hexPrefix,
   isKeyEntry,
+  keyedHash,
   keyIdSecret,
   setAsideEntry,
 } from "./guard_entries.ts";
@@ -80,7 +82,7 @@ export class KvGuards implements SharedGuards {
   readonly #restored: Map<string, Saved>;
   readonly #providers = new Map<string, Provider>();
   readonly #digests = new WeakMap<readonly string[], Promise<string>>();
-  readonly #digestKey: Promise<CryptoKey>;
+  readonly #hash: (text: string) => Promise<string>;
   // A save of the rate windows due soon, armed by a request: an idle ccp wakes for nothing.
   #saveSoon: Cancel | undefined;
   // Writes one after another, so an older state never lands after a newer one.
@@ -98,14 +100,7 @@ export class KvGuards implements SharedGuards {
     this.#kv = kv;
     this.#restored = restored;
     this.#log = log;
-    const raw = new TextEncoder().encode(`ccp guards.kv keys\n${secret}`);
-    this.#digestKey = crypto.subtle.importKey(
-      "raw",
-      raw,
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
+    this.#hash = keyedHash("ccp guards.kv keys", secret, 12);
   }
 
   /**
@@ -306,9 +301,7 @@ export class KvGuards implements SharedGuards {
   #digest(keys: readonly string[]): Promise<string> {
     let digest = this.#digests.get(keys);
     if (!digest) {
-      const text = new TextEncoder().encode(keys.join("\n"));
-      digest = this.#digestKey.then((key) => crypto.subtle.sign("HMAC", key, text))
-        .then((bytes) => KEYED + hex12(bytes));
+      digest = this.#hash(keys.join("\n")).then((hex) => KEYED + hex);
       this.#digests.set(keys, digest);
     }
     return digest;
@@ -331,13 +324,17 @@ export class KvGuards implements SharedGuards {
   }
 }
 
-/** The digest earlier builds kept: an unkeyed SHA-256 of the keys, read only to take state back. */
+/**
+ * The digest earlier builds kept: an unkeyed SHA-256 of the keys, read only to take state back.
+ * This migration (here, in #start and at the end of restore) rewrites or removes every such record
+ * at the first start of this build, and no release wrote one (0.1.0 had no guards.kv): it can go
+ * (with README's sentence on it) before the next release, at the latest with the one after it. An
+ * unkeyed record then reads as made for other keys and takes nothing back, which loses only state
+ * that ends by itself (a set-aside in 30 minutes, a cool-down a server stated in at most 31 days).
+ */
 async function legacyDigest(keys: readonly string[]): Promise<string> {
-  return hex12(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(keys.join("\n"))));
-}
-
-function hex12(bytes: ArrayBuffer): string {
-  return Array.from(new Uint8Array(bytes, 0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
+  const text = new TextEncoder().encode(keys.join("\n"));
+  return hexPrefix(await crypto.subtle.digest("SHA-256", text), 12);
 }
 
 function isKeyed(saved: Saved): boolean {

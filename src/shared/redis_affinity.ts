@@ -10,6 +10,7 @@
  */
 
 import type { Chosen, SharedAffinity, SharedChoices } from "../resilience/shared_affinity.ts";
+import { hexPrefix, keyedHash } from "./guard_entries.ts";
 
 /** The scripts this module runs. */
 export interface AffinityClient {
@@ -17,9 +18,12 @@ export interface AffinityClient {
 }
 
 // Reads a session's hash and renews its expiry. A hash an earlier build named by an unkeyed
-// SHA-256 (KEYS[2]) is moved to the keyed name first, when that has none yet: a restart onto
-// this build keeps its sessions' choices.
-export const LOAD_SCRIPT = `
+// SHA-256 (KEYS[2]) is moved to the keyed name first, when that has none yet: an upgrade keeps its
+// sessions' choices. No release named hashes so (0.1.0 had no shared affinity), and an old name
+// expires one affinity TTL (1 h by default) after its session's last request: the move, KEYS[2]
+// and the unkeyed digest in #hashNames can go before the next release, at the latest with the one
+// after it (with README's sentence on it). A session still under an old name then starts afresh.
+const LOAD_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('RENAME', KEYS[2], KEYS[1])
 end
@@ -56,19 +60,13 @@ export class RedisAffinity implements SharedAffinity {
   readonly #prefix: string;
   // Each session's name, and the name an earlier build gave it (only read, to move it).
   readonly #names = new Map<string, Promise<readonly [string, string]>>();
-  readonly #nameKey: Promise<CryptoKey>;
+  readonly #hashName: (session: string) => Promise<string>;
 
   /** `secret` keys the names as it keys the keys' ids (see `keyIdSecret`). */
   constructor(link: AffinityLink, prefix: string, secret = "") {
     this.#link = link;
     this.#prefix = prefix;
-    this.#nameKey = crypto.subtle.importKey(
-      "raw",
-      new TextEncoder().encode(`ccp session names\n${secret}`),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
+    this.#hashName = keyedHash("ccp session names", secret, 16);
   }
 
   async load(
@@ -140,17 +138,12 @@ export class RedisAffinity implements SharedAffinity {
   }
 
   async #hashNames(session: string): Promise<readonly [string, string]> {
-    const encoder = new TextEncoder();
     const [keyed, legacy] = await Promise.all([
-      this.#nameKey.then((key) => crypto.subtle.sign("HMAC", key, encoder.encode(session))),
-      crypto.subtle.digest("SHA-256", encoder.encode(`ccp session\n${session}`)),
+      this.#hashName(session),
+      crypto.subtle.digest("SHA-256", new TextEncoder().encode(`ccp session\n${session}`)),
     ]);
-    return [`${this.#prefix}affinity:${hex16(keyed)}`, `${this.#prefix}affinity:${hex16(legacy)}`];
+    return [`${this.#prefix}affinity:${keyed}`, `${this.#prefix}affinity:${hexPrefix(legacy, 16)}`];
   }
-}
-
-function hex16(bytes: ArrayBuffer): string {
-  return Array.from(new Uint8Array(bytes, 0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** HGETALL's flat reply as a record (an unexpected reply reads as no fields). */

@@ -8,16 +8,20 @@ import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { startCcp } from "../helpers/ccp.ts";
 import { textMessage } from "../mocks/anthropic_fixtures.ts";
-import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { type MockReply, startAnthropicMock } from "../mocks/anthropic_mock.ts";
 
 const TOKEN = "ccp-contract-token";
 const AUTH = { "content-type": "application/json", "x-api-key": TOKEN };
 
-function world(extra = "") {
-  const mock = startAnthropicMock([{
+/** ccp with provider `up` (a mock giving `replies`) as its default route, and `extra` config. */
+function world(
+  extra = "",
+  replies: MockReply[] = [{
     kind: "json",
     body: textMessage("m", { input_tokens: 3, output_tokens: 2 }),
-  }]);
+  }],
+) {
+  const mock = startAnthropicMock(replies);
   const config = configFromYaml({
     file: "c.yaml",
     env: {},
@@ -242,20 +246,10 @@ Deno.test("auth_unavailable names the refusal this request met, not an older one
     status,
     body: { type: "error", error: { type: "permission_error", message } },
   });
-  const mock = startAnthropicMock([
+  const { mock, ccp, close } = world("", [
     refusal(401, "invalid x-api-key"),
     refusal(403, "no access to model b"),
   ]);
-  const ccp = startCcp(configFromYaml({
-    file: "c.yaml",
-    env: {},
-    text: `server: { auth_token: ${TOKEN} }
-providers:
-  up: { type: anthropic, base_url: "${mock.url}", api_key: sk-up-0123456789 }
-routes:
-  default: up/main
-`,
-  }));
   try {
     const first = await post(ccp.url, { model: "up/a" });
     assert.equal(first.res.status, 503);
@@ -269,7 +263,6 @@ routes:
     assert.match(second.json.error.message, /model "b".*403.*no access to model b/);
     assert.doesNotMatch(second.json.error.message, /invalid x-api-key/);
   } finally {
-    await ccp.close();
-    await mock.close();
+    await close();
   }
 });

@@ -6,31 +6,14 @@
 
 import assert from "node:assert/strict";
 import { createLogger } from "../../src/core/log.ts";
-import { CircuitBreaker } from "../../src/resilience/circuit_breaker.ts";
-import { KeyPool } from "../../src/resilience/key_pool.ts";
-import { Limiter } from "../../src/resilience/limiter.ts";
 import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { KvGuards } from "../../src/shared/kv_guards.ts";
 import { provider } from "../resilience/helpers.ts";
+import { guardsOf, sha256Hex } from "./guard_inputs.ts";
 
 const quiet = createLogger({ level: "error", write: () => {}, colour: false });
 const KEYS = ["sk-guessable-key-0123456789abcdef", "sk-second-key-0123456789abcdef"];
 const TOKEN = "team-token-0123456789abcdef";
-
-function guardsOf(apiKeys: string[]) {
-  return {
-    apiKeys,
-    keys: new KeyPool(apiKeys),
-    breaker: new CircuitBreaker(),
-    limiter: new Limiter({ provider: "p", rateLimit: { requests: 3, windowMs: 60_000 } }),
-  };
-}
-
-/** Hex of SHA-256 over `text`: what a reader of the file can compute from a guess. */
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Every record in the file, as written. */
 async function records(path: string): Promise<Map<string, { keys: string }>> {
@@ -46,17 +29,42 @@ async function records(path: string): Promise<Map<string, { keys: string }>> {
   }
 }
 
+/** Key 1's state at the first request to `p` of a run started under `secret`. */
+async function key1AtStart(path: string, secret: string): Promise<string> {
+  const guards = await KvGuards.open(path, quiet, secret);
+  const after = guardsOf(KEYS);
+  await guards.sync({ provider: "p", model: "m", ...after });
+  await guards.close();
+  return after.keys.snapshot()[1]!.state;
+}
+
 /** Keeps a set-aside of key 1 of `p` under `secret`, restarts under `next`: key 1's state then. */
 async function restarted(path: string, secret: string, next: string): Promise<string> {
   const first = await KvGuards.open(path, quiet, secret);
   await first.sync({ provider: "p", model: "m", ...guardsOf(KEYS) });
   first.setAside("p", 1, Date.now() + 60_000, 401, "invalid x-api-key");
   await first.close();
-  const second = await KvGuards.open(path, quiet, next);
-  const after = guardsOf(KEYS);
-  await second.sync({ provider: "p", model: "m", ...after });
-  await second.close();
-  return after.keys.snapshot()[1]!.state;
+  return await key1AtStart(path, next);
+}
+
+/**
+ * Writes `saved` as an earlier build did, each record under its digest of {@link KEYS}: 96 bits
+ * of SHA-256 over the keys joined by newlines. Returns that digest.
+ */
+async function writeUnkeyed(
+  path: string,
+  saved: Record<string, { entries: Record<string, string>; grants: number[] }>,
+): Promise<string> {
+  const legacy = (await sha256Hex(KEYS.join("\n"))).slice(0, 24);
+  const kv = await Deno.openKv(path);
+  try {
+    for (const [name, record] of Object.entries(saved)) {
+      await kv.set(["guards", name], { keys: legacy, ...record });
+    }
+  } finally {
+    kv.close();
+  }
+  return legacy;
 }
 
 Deno.test("guards.kv: the keys' digest is keyed by the tokens, so a guess cannot be confirmed", async () => {
@@ -82,23 +90,12 @@ Deno.test("guards.kv: what an earlier build kept under an unkeyed digest comes b
   const dir = await Deno.makeTempDir({ prefix: "ccp_kv_legacy_" });
   const path = `${dir}/guards.kv`;
   try {
-    // As the earlier build wrote it: 96 bits of SHA-256 over the keys joined by newlines.
-    const legacy = (await sha256Hex(KEYS.join("\n"))).slice(0, 24);
     const until = Date.now() + 60_000;
-    const kv = await Deno.openKv(path);
-    const grant = Date.now() - 1000;
-    await kv.set(["guards", "p"], {
-      keys: legacy,
-      entries: { [`a|1`]: `${until}|401|invalid x-api-key` },
-      grants: [grant],
+    const legacy = await writeUnkeyed(path, {
+      p: { entries: { [`a|1`]: `${until}|401|invalid x-api-key` }, grants: [Date.now() - 1000] },
+      // A provider the config no longer has: nothing can write its record over, so it goes.
+      gone: { entries: { [`a|0`]: `${until}|401|x` }, grants: [] },
     });
-    // A provider the config no longer has: nothing can write its record over, so it goes.
-    await kv.set(["guards", "gone"], {
-      keys: legacy,
-      entries: { [`a|0`]: `${until}|401|x` },
-      grants: [],
-    });
-    kv.close();
 
     const guards = await KvGuards.open(path, quiet, TOKEN);
     const registry = new ResilienceRegistry();
@@ -113,11 +110,29 @@ Deno.test("guards.kv: what an earlier build kept under an unkeyed digest comes b
     assert.deepEqual([...kept.keys()], ["p"], "the record of a provider gone was removed");
     assert.notEqual(kept.get("p")!.keys, legacy, "the unkeyed digest was written over");
     // And the next start, under the same tokens, reads the keyed form.
-    const next = await KvGuards.open(path, quiet, TOKEN);
-    const after = guardsOf(KEYS);
-    await next.sync({ provider: "p", model: "m", ...after });
-    assert.equal(after.keys.snapshot()[1]!.state, "blocked");
-    await next.close();
+    assert.equal(await key1AtStart(path, TOKEN), "blocked");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("guards.kv: two first requests at once take an earlier build's record in once, whole", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_kv_legacy_race_" });
+  const path = `${dir}/guards.kv`;
+  try {
+    await writeUnkeyed(path, {
+      p: { entries: { [`a|1`]: `${Date.now() + 60_000}|401|invalid x-api-key` }, grants: [] },
+    });
+
+    const guards = await KvGuards.open(path, quiet, TOKEN);
+    // Two requests to the provider, sent before either was served: the registry's one set of guards.
+    const shared = guardsOf(KEYS);
+    await Promise.all([1, 2].map(() => guards.sync({ provider: "p", model: "m", ...shared })));
+    assert.equal(shared.keys.snapshot()[1]!.state, "blocked");
+    assert.equal(guards.held, 1, "the store holds the set-aside it took back");
+    await guards.close();
+    // So the record written over keyed still holds it.
+    assert.equal(await key1AtStart(path, TOKEN), "blocked");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

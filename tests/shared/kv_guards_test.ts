@@ -8,24 +8,14 @@ import assert from "node:assert/strict";
 import { startServer } from "../../src/cli/serve.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { CircuitBreaker } from "../../src/resilience/circuit_breaker.ts";
-import { KeyPool } from "../../src/resilience/key_pool.ts";
-import { Limiter } from "../../src/resilience/limiter.ts";
 import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { KvGuards, MAX_ENTRIES_PER_PROVIDER } from "../../src/shared/kv_guards.ts";
 import { testContext } from "../cli/helpers.ts";
 import { provider } from "../resilience/helpers.ts";
+import { guardsOf } from "./guard_inputs.ts";
 import { keyedUpstream } from "./keyed_upstream.ts";
 
 const quiet = createLogger({ level: "error", write: () => {}, colour: false });
-
-function guardsOf(apiKeys: string[]) {
-  return {
-    apiKeys,
-    keys: new KeyPool(apiKeys),
-    breaker: new CircuitBreaker(),
-    limiter: new Limiter({ provider: "p", rateLimit: { requests: 3, windowMs: 60_000 } }),
-  };
-}
 
 Deno.test("guards.kv: cool-downs, set-asides, circuits and windows come back; other keys' do not", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccp_kv_guards_" });

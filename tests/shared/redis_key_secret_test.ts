@@ -13,6 +13,7 @@ import { KeyPool } from "../../src/resilience/key_pool.ts";
 import { Limiter } from "../../src/resilience/limiter.ts";
 import type { SharedSyncInput } from "../../src/resilience/shared_sync.ts";
 import { REDIS_MISSING, startRedis, until } from "./engines.ts";
+import { sha256Hex } from "./guard_inputs.ts";
 
 const KEY = "sk-guessable-key-0123456789abcdef";
 const TOKEN = "team-token-0123456789abcdef";
@@ -26,13 +27,6 @@ function target(): SharedSyncInput {
     breaker: new CircuitBreaker(),
     limiter: new Limiter({ provider: "p" }),
   };
-}
-
-/** A hex prefix of SHA-256 over `text`: what a reader of Redis can compute from a guess. */
-async function sha256Hex(text: string, bytes: number): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest, 0, bytes), (b) => b.toString(16).padStart(2, "0"))
-    .join("");
 }
 
 async function storedFields(port: number, key: string): Promise<string> {

@@ -10,17 +10,11 @@ import { createClient } from "redis";
 import { silentLogger } from "../../src/core/log.ts";
 import { RedisGuards } from "../../src/shared/redis_guards.ts";
 import { REDIS_MISSING, startRedis, until } from "./engines.ts";
+import { sha256Hex } from "./guard_inputs.ts";
 
 const TOKEN = "team-token-0123456789abcdef";
 const SESSION = "alice@example.com";
 const TTL = 3_600_000;
-
-/** Hex of SHA-256 over `text`, cut to `bytes`: what a reader of Redis can compute from a guess. */
-async function sha256Hex(text: string, bytes = 16): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest, 0, bytes), (b) => b.toString(16).padStart(2, "0"))
-    .join("");
-}
 
 Deno.test({
   name: "shared.redis: a session's name is keyed by the tokens; an earlier build's is moved",
@@ -48,7 +42,7 @@ Deno.test({
       );
       // Hashing the guessed id, with or without the domain text ccp put before it, finds nothing.
       for (const guess of [`ccp session\n${SESSION}`, SESSION]) {
-        assert.notEqual(names[0], `ses:affinity:${await sha256Hex(guess)}`, guess);
+        assert.notEqual(names[0], `ses:affinity:${await sha256Hex(guess, 16)}`, guess);
       }
       const target = async (guards: RedisGuards) =>
         (await guards.affinity.load(SESSION, TTL, noKeys))?.targets.get("default")?.value;
@@ -56,7 +50,7 @@ Deno.test({
       assert.equal(await target(other), undefined, "other tokens do not");
 
       // As an earlier build wrote it: named by 128 bits of SHA-256 of "ccp session\n" + the id.
-      const legacy = `ses:affinity:${await sha256Hex(`ccp session\nbob`)}`;
+      const legacy = `ses:affinity:${await sha256Hex(`ccp session\nbob`, 16)}`;
       await client.hSet(legacy, { "target:default": "p/old", "at:target:default": "1" });
       await client.pExpire(legacy, 60_000);
       const loaded = await a.affinity.load("bob", TTL, noKeys);

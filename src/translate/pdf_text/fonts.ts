@@ -10,7 +10,7 @@ import { parseToUnicode, type ToUnicode } from "./cmap.ts";
 import type { PdfDocument } from "./document.ts";
 import { baseEncoding, glyphText } from "./encodings.ts";
 import { decodeStream } from "./filters.ts";
-import { repeatedCode, texCodeText } from "./tex_codes.ts";
+import { repeatsCode, texCodeText } from "./tex_codes.ts";
 import { nameOf, type PdfDict, PdfName, PdfStream } from "./objects.ts";
 
 /** Turns a shown string's bytes into text. */
@@ -83,8 +83,7 @@ function simpleTable(doc: PdfDocument, font: PdfDict | undefined): string[] {
     if (typeof item === "number") at = item;
     else if (item instanceof PdfName) {
       if (at >= 0 && at < 256) {
-        const code = type3 ? repeatedCode(item.name, at) : undefined;
-        table[at] = code === undefined ? glyphText(item.name) : texCodeText(code);
+        table[at] = type3 && repeatsCode(item.name, at) ? texCodeText(at) : glyphText(item.name);
       }
       at++;
     }

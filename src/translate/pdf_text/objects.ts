@@ -40,12 +40,15 @@ export type PdfObj =
   | PdfDict
   | PdfObj[];
 
-const isWhite = (c: number) => c === 32 || c === 10 || c === 13 || c === 9 || c === 12 || c === 0;
+/** PDF's white-space characters. */
+export const isWhite = (c: number): boolean =>
+  c === 32 || c === 10 || c === 13 || c === 9 || c === 12 || c === 0;
 const isDelim = (c: number) =>
   c === 40 || c === 41 || c === 60 || c === 62 || c === 91 || c === 93 || c === 123 ||
   c === 125 || c === 47 || c === 37;
 const isRegular = (c: number) => !isWhite(c) && !isDelim(c);
-const hexValue = (c: number) =>
+/** A hex digit's value, or -1 for any other character. */
+export const hexValue = (c: number): number =>
   c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
 
 // Deeper nesting than this is no real document: it is read as null.

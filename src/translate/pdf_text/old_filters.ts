@@ -5,6 +5,8 @@
  * what it decoded before it, as the Flate reader does.
  */
 
+import { hexValue, isWhite } from "./objects.ts";
+
 /** Output that grows up to a cap. */
 class Output {
   #bytes: Uint8Array;
@@ -33,8 +35,6 @@ class Output {
     return this.#bytes.subarray(0, this.length);
   }
 }
-
-const isWhite = (c: number) => c === 32 || c === 10 || c === 13 || c === 9 || c === 12 || c === 0;
 
 /** ASCII85: groups of five characters `!`..`u` for four bytes, `z` for four zeros, `~>` at the end. */
 export function ascii85(raw: Uint8Array, cap: number): Uint8Array {
@@ -73,13 +73,7 @@ export function asciiHex(raw: Uint8Array, cap: number): Uint8Array {
   for (const c of raw) {
     if (isWhite(c)) continue;
     if (c === 62) break;
-    const v = c >= 48 && c <= 57
-      ? c - 48
-      : c >= 65 && c <= 70
-      ? c - 55
-      : c >= 97 && c <= 102
-      ? c - 87
-      : -1;
+    const v = hexValue(c);
     if (v < 0) break; // damage
     if (high < 0) high = v;
     else {

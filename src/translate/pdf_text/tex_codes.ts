@@ -33,7 +33,7 @@ export function texCodeText(code: number): string {
   return "";
 }
 
-/** The code a glyph name only repeats (`a65` at code 65), or undefined for any other name. */
-export function repeatedCode(name: string, code: number): number | undefined {
-  return name === `a${code}` ? code : undefined;
+/** True for a glyph name that only repeats its code (`a65` at code 65). */
+export function repeatsCode(name: string, code: number): boolean {
+  return name === `a${code}`;
 }

@@ -7,9 +7,12 @@
  * opening tag into the prompt show only the closing one: their content starts inside reasoning.
  */
 
+/** The pair most servers use, and the one a chat template may open in the prompt. */
+const [THINK_OPEN, THINK_CLOSE] = ["<think>", "</think>"] as const;
+
 /** Each opening tag and the closing tag that ends its reasoning. */
 const TAGS: readonly (readonly [open: string, close: string])[] = [
-  ["<think>", "</think>"],
+  [THINK_OPEN, THINK_CLOSE],
   ["<thought>", "</thought>"],
 ];
 const OPENS = TAGS.map(([open]) => open);
@@ -38,9 +41,6 @@ function firstOpen(s: string): { at: number; open: string; close: string } | und
   }
   return found;
 }
-
-const THINK_OPEN = "<think>";
-const THINK_CLOSE = "</think>";
 
 /** Stateful splitter; one per response. */
 export class ThinkTagSplitter {
