@@ -66,7 +66,7 @@ function systemInstruction(
 }
 
 /** Client tools have an input schema; server tools (`web_search_*`, `bash_*`, ...) do not. */
-function isFunctionTool(tool: ToolDefinition): boolean {
+function isFunctionTool(tool: ToolDefinition): tool is ToolDefinition & { name: string } {
   return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
 }
 

@@ -103,7 +103,7 @@ function withSchemaInstruction(messages: ChatMessage[], schema: JsonObject): Cha
 }
 
 /** Client tools have an input schema; server tools (`web_search_*`, `bash_*`, ...) do not. */
-function isFunctionTool(tool: ToolDefinition): boolean {
+function isFunctionTool(tool: ToolDefinition): tool is ToolDefinition & { name: string } {
   return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
 }
 

@@ -1,0 +1,167 @@
+/**
+ * The acceptance catalogue: every request shape Anthropic's Messages API documents
+ * (_accept_shapes.ts), sent through ccp to each target family, streamed, not streamed and to
+ * count_tokens. The real Anthropic API gets the body as the client wrote it; a translated target
+ * serves it with every piece of user content still there, or the shape names, in an Anthropic
+ * 400, what that target cannot take. Never a 500, never a schema dump.
+ */
+
+import assert from "node:assert/strict";
+import type { FetchLike } from "../../src/upstream/http/clients.ts";
+import { countRequestTokensAsync } from "../../src/tokens/mod.ts";
+import { testApp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+import { encodeEvents, textMessage, textTurn } from "../mocks/anthropic_fixtures.ts";
+import { chatAnswer } from "../helpers/chat_answer.ts";
+import { responseObject, responsesSse } from "../mocks/responses_wire.ts";
+import { type Shape, SHAPES } from "./_accept_shapes.ts";
+
+type Obj = Record<string, unknown>;
+type Family = "anthropic" | "gateway" | "openai" | "openai_responses" | "gemini";
+const FAMILIES: Family[] = ["anthropic", "gateway", "openai", "openai_responses", "gemini"];
+
+const PROVIDERS = [
+  provider("anthropic", { preset: "anthropic", baseUrl: "http://anthropic.test", apiKeys: ["k"] }),
+  provider("gateway", { type: "anthropic", baseUrl: "http://gateway.test", apiKeys: ["k"] }),
+  provider("openai", { type: "openai", baseUrl: "http://up.test/v1", apiKeys: ["k"] }),
+  provider("openai_responses", {
+    type: "openai_responses",
+    baseUrl: "http://up.test/v1",
+    apiKeys: ["k"],
+  }),
+  provider("gemini", { type: "gemini", baseUrl: "http://up.test/v1beta", apiKeys: ["k"] }),
+].map((p) => ({ ...p, maxRetries: 0 }));
+
+const GEMINI_CHUNK = {
+  candidates: [{ content: { role: "model", parts: [{ text: "ok" }] }, finishReason: "STOP" }],
+  usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 1, totalTokenCount: 10 },
+};
+
+const sse = (text: string) =>
+  new Response(text, { headers: { "content-type": "text/event-stream" } });
+
+/** One answer per wire protocol, streamed when the request asked for it. */
+function answer(url: URL, body: Obj): Response {
+  const path = url.pathname;
+  if (path.endsWith("/v1/messages/count_tokens")) return Response.json({ input_tokens: 11 });
+  if (path.endsWith("/v1/messages")) {
+    return body.stream
+      ? sse(encodeEvents(textTurn("m", 1)))
+      : Response.json(textMessage("m", { input_tokens: 9, output_tokens: 1 }, "ok"));
+  }
+  if (path.endsWith("/chat/completions")) {
+    return chatAnswer(body.stream === true, { content: "ok" }, "stop");
+  }
+  if (path.endsWith("/responses")) {
+    const script = { items: [{ kind: "text" as const, text: "ok" }] };
+    return body.stream
+      ? sse(responsesSse(script, "m"))
+      : Response.json(responseObject(script, "m"));
+  }
+  if (path.endsWith(":streamGenerateContent")) {
+    return sse(`data: ${JSON.stringify(GEMINI_CHUNK)}\r\n\r\n`);
+  }
+  if (path.endsWith(":generateContent")) return Response.json(GEMINI_CHUNK);
+  return Response.json({ error: "unexpected path " + path }, { status: 404 });
+}
+
+/** The app and what its upstreams received (raw body text per request). */
+function catalogueApp() {
+  const sent: Array<{ url: string; text: string }> = [];
+  const upstream: FetchLike = async (input, init) => {
+    const request = new Request(input, init);
+    const text = await request.text();
+    sent.push({ url: request.url, text });
+    return answer(new URL(request.url), text ? JSON.parse(text) : {});
+  };
+  const config = testConfig({ providers: PROVIDERS, routes: { default: "anthropic/m" } });
+  const { app } = testApp(config, {
+    fetch: upstream,
+    countTokens: (body) => countRequestTokensAsync(body, { model: "m" }),
+  });
+  return { app, sent };
+}
+
+function bodyOf(shape: Shape, family: Family, stream: boolean | undefined): Obj {
+  const body: Obj = {
+    model: `${family}/claude-sonnet-4-5`,
+    max_tokens: 4096,
+    messages: [{ role: "user", content: "hi" }],
+    ...shape.body,
+  };
+  if (stream !== undefined) body.stream = stream;
+  return body;
+}
+
+async function send(
+  app: ReturnType<typeof catalogueApp>["app"],
+  path: string,
+  body: Obj,
+): Promise<{ status: number; text: string }> {
+  const res = await app.fetch(
+    new Request(`http://ccp.test${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify(body),
+    }),
+  );
+  return { status: res.status, text: await res.text() };
+}
+
+const MODES = [
+  { name: "stream", path: "/v1/messages", stream: true },
+  { name: "json", path: "/v1/messages", stream: false },
+  { name: "count_tokens", path: "/v1/messages/count_tokens", stream: undefined },
+] as const;
+
+for (const family of FAMILIES) {
+  Deno.test(`acceptance catalogue: ${family}`, async (t) => {
+    const { app, sent } = catalogueApp();
+    for (const shape of SHAPES) {
+      await t.step(shape.name, async () => {
+        for (const mode of MODES) {
+          sent.length = 0;
+          const body = bodyOf(shape, family, mode.stream);
+          if (mode.path.endsWith("count_tokens")) delete body.max_tokens;
+          const { status, text } = await send(app, mode.path, body);
+          const where = `${family} ${mode.name} ${shape.name}: ${status} ${text.slice(0, 400)}`;
+          assert.ok(status < 500, where);
+          assert.ok(!/"code":|ZodError|invalid_type/.test(text), `schema dump: ${where}`);
+          const refusal = family === "anthropic" || family === "gateway"
+            ? undefined
+            : shape.refusedBy?.[family];
+          // A local count reads every block; only a translation refuses what it cannot send.
+          if (refusal && mode.name !== "count_tokens") {
+            assert.equal(status, 400, where);
+            const error = JSON.parse(text);
+            assert.equal(error.type, "error", where);
+            assert.equal(error.error.type, "invalid_request_error", where);
+            assert.match(error.error.message, refusal, where);
+            continue;
+          }
+          assert.equal(status, 200, where);
+          if (family === "anthropic" && (mode.name !== "count_tokens" || sent.length > 0)) {
+            assert.equal(sent.length, 1, where);
+            assert.deepEqual(
+              JSON.parse(sent[0]!.text),
+              { ...body, model: "claude-sonnet-4-5" },
+              `forwarded as sent: ${where}`,
+            );
+          }
+          if (family === "gateway" && mode.name !== "count_tokens") {
+            const forwarded = JSON.parse(sent[0]!.text);
+            for (const key of Object.keys(body)) {
+              assert.ok(key in forwarded, `gateway kept ${key}: ${where}`);
+            }
+          }
+          if (mode.name !== "count_tokens") {
+            const upstream = sent.map((s) => s.text).join("\n");
+            for (const mark of shape.marks ?? []) {
+              assert.ok(upstream.includes(mark), `${mark} reached the upstream: ${where}`);
+            }
+          }
+        }
+      });
+    }
+  });
+}
