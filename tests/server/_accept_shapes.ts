@@ -13,6 +13,8 @@ export interface Shape {
   body: Obj;
   /** Words the upstream must receive on a translated target (content the model must see). */
   marks?: string[];
+  /** Words a translated target must be offered (the inputs of a tool Anthropic defines). */
+  offered?: string[];
   /**
    * Targets that cannot take the shape: they answer 400 invalid_request_error with a message that
    * matches the pattern; the others must serve it.
@@ -541,9 +543,16 @@ export const SHAPES: Shape[] = [
       ],
     },
   },
-  // Tools Anthropic defines, for the client to run: a translated target is not offered them
-  // (README, "Translated protocols"), as it is not offered the tools Anthropic runs.
-  { name: "bash tool", body: { tools: [{ type: "bash_20250124", name: "bash" }] } },
+  // Tools Anthropic defines, for the client to run: a translated target is offered each as an
+  // ordinary tool with the inputs Anthropic documents.
+  {
+    name: "bash tool, forced",
+    body: {
+      tools: [{ type: "bash_20250124", name: "bash" }],
+      tool_choice: { type: "tool", name: "bash" },
+    },
+    offered: ["bash", "restart"],
+  },
   {
     name: "text_editor tool",
     body: {
@@ -553,6 +562,7 @@ export const SHAPES: Shape[] = [
         max_characters: 10000,
       }],
     },
+    offered: ["str_replace_based_edit_tool", "insert_text", "old_str"],
   },
   {
     name: "computer tool",
@@ -564,8 +574,13 @@ export const SHAPES: Shape[] = [
         display_height_px: 768,
       }],
     },
+    offered: ["computer", "coordinate", "1024x768"],
   },
-  { name: "memory tool", body: { tools: [{ type: "memory_20250818", name: "memory" }] } },
+  {
+    name: "memory tool",
+    body: { tools: [{ type: "memory_20250818", name: "memory" }] },
+    offered: ["memory", "new_path"],
+  },
   {
     name: "code_execution tool",
     body: { tools: [{ type: "code_execution_20250825", name: "code_execution" }] },

@@ -17,12 +17,21 @@ import { responseObject, responsesSse } from "../mocks/responses_wire.ts";
 import { type Shape, SHAPES } from "./_accept_shapes.ts";
 
 type Obj = Record<string, unknown>;
-type Family = "anthropic" | "gateway" | "openai" | "openai_responses" | "gemini";
-const FAMILIES: Family[] = ["anthropic", "gateway", "openai", "openai_responses", "gemini"];
+type Family = "anthropic" | "gateway" | "local" | "openai" | "openai_responses" | "gemini";
+const FAMILIES: Family[] = [
+  "anthropic",
+  "gateway",
+  "local",
+  "openai",
+  "openai_responses",
+  "gemini",
+];
 
 const PROVIDERS = [
   provider("anthropic", { preset: "anthropic", baseUrl: "http://anthropic.test", apiKeys: ["k"] }),
   provider("gateway", { type: "anthropic", baseUrl: "http://gateway.test", apiKeys: ["k"] }),
+  // A local server's Anthropic endpoint: the most cleaning any preset declares.
+  provider("local", { preset: "llamacpp", baseUrl: "http://local.test" }),
   provider("openai", { type: "openai", baseUrl: "http://up.test/v1", apiKeys: ["k"] }),
   provider("openai_responses", {
     type: "openai_responses",
@@ -127,9 +136,10 @@ for (const family of FAMILIES) {
           const where = `${family} ${mode.name} ${shape.name}: ${status} ${text.slice(0, 400)}`;
           assert.ok(status < 500, where);
           assert.ok(!/"code":|ZodError|invalid_type/.test(text), `schema dump: ${where}`);
-          const refusal = family === "anthropic" || family === "gateway"
-            ? undefined
-            : shape.refusedBy?.[family];
+          const refusal = family === "openai" || family === "openai_responses" ||
+              family === "gemini"
+            ? shape.refusedBy?.[family]
+            : undefined;
           // A local count reads every block; only a translation refuses what it cannot send.
           if (refusal && mode.name !== "count_tokens") {
             assert.equal(status, 400, where);
@@ -158,6 +168,13 @@ for (const family of FAMILIES) {
             const upstream = sent.map((s) => s.text).join("\n");
             for (const mark of shape.marks ?? []) {
               assert.ok(upstream.includes(mark), `${mark} reached the upstream: ${where}`);
+            }
+            for (
+              const word of family === "anthropic" || family === "gateway"
+                ? []
+                : shape.offered ?? []
+            ) {
+              assert.ok(upstream.includes(word), `${word} was offered: ${where}`);
             }
           }
         }

@@ -23,6 +23,7 @@ import type { ToolNamer } from "../tool_names.ts";
 import { toGeminiParameters } from "./schema.ts";
 import { geminiThinkingConfig, unaskedThinking } from "./thinking.ts";
 import { allowanceRoom, withReasoningAllowance } from "../reasoning/allowance.ts";
+import { withDefinedTools } from "../anthropic/defined_tools.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { systemMessagesInPlace } from "../anthropic/system_reminders.ts";
@@ -150,7 +151,7 @@ export function toGeminiRequest(req: MessagesRequest, target: GeminiTarget): Gem
   };
   const system = systemInstruction(req, messages);
   if (system) body.systemInstruction = system;
-  const declared = declarations(offeredTools(req), toolName);
+  const declared = declarations(withDefinedTools(offeredTools(req)), toolName);
   if (declared.length > 0) {
     body.tools = [{ functionDeclarations: declared }];
     const config = toolConfig(req, declared, toolName);

@@ -26,6 +26,7 @@ import { withReasoningAllowance } from "../reasoning/allowance.ts";
 import { moonshotParameters } from "./moonshot_schema.ts";
 import { toFunctionParameters } from "./schema.ts";
 import { type MapContext, mapUserTurn } from "./user_content.ts";
+import { withDefinedTools } from "../anthropic/defined_tools.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { OPENAI_TOOL_NAMES, toolNamer } from "../tool_names.ts";
 
@@ -193,7 +194,7 @@ export function toOpenAIChatRequest(
   const stream = req.stream === true;
   const body: ChatCompletionRequest = { model: target.model, messages: mapMessages(req, ctx) };
 
-  const tools = mapTools(offeredTools(req), ctx);
+  const tools = mapTools(withDefinedTools(offeredTools(req)), ctx);
   if (tools.length > 0) {
     body.tools = tools;
     const choice = mapToolChoice(req, tools, ctx);

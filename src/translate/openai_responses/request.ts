@@ -26,6 +26,7 @@ import { promptCacheKey } from "../anthropic/ids.ts";
 import { searchResultText } from "../anthropic/search_result.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
 import { followsNote } from "../tool_media_note.ts";
+import { withDefinedTools } from "../anthropic/defined_tools.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { toFunctionParameters } from "../openai_chat/schema.ts";
@@ -334,7 +335,7 @@ export function toResponsesRequest(
   const body: ResponsesRequest = { model: target.model, input, store: false };
   if (instructions) body.instructions = instructions;
 
-  const tools = toolsOf(offeredTools(req), toolName);
+  const tools = toolsOf(withDefinedTools(offeredTools(req)), toolName);
   if (tools.length > 0) {
     body.tools = tools;
     const choice = toolChoiceOf(req, tools, toolName);
