@@ -527,11 +527,12 @@ export const SHAPES: Shape[] = [
           additionalProperties: false,
         },
         strict: true,
-        input_examples: [{ id: "a1" }],
+        input_examples: [{ id: "EXAMPLEID" }],
         cache_control: { type: "ephemeral", ttl: "1h" },
       }],
     },
     marks: ["LOOKUPDESC"],
+    offered: ["EXAMPLEID"],
   },
   {
     name: "deferred tool with tool search",

@@ -15,6 +15,7 @@ import { encodeEvents, textMessage, textTurn } from "../mocks/anthropic_fixtures
 import { chatAnswer } from "../helpers/chat_answer.ts";
 import { responseObject, responsesSse } from "../mocks/responses_wire.ts";
 import { type Shape, SHAPES } from "./_accept_shapes.ts";
+import { PRESETS } from "../../src/providers/catalog.ts";
 
 type Obj = Record<string, unknown>;
 type Family = "anthropic" | "gateway" | "local" | "openai" | "openai_responses" | "gemini";
@@ -52,8 +53,8 @@ const sse = (text: string) =>
 /** One answer per wire protocol, streamed when the request asked for it. */
 function answer(url: URL, body: Obj): Response {
   const path = url.pathname;
-  if (path.endsWith("/v1/messages/count_tokens")) return Response.json({ input_tokens: 11 });
-  if (path.endsWith("/v1/messages")) {
+  if (path.endsWith("/messages/count_tokens")) return Response.json({ input_tokens: 11 });
+  if (path.endsWith("/messages")) {
     return body.stream
       ? sse(encodeEvents(textTurn("m", 1)))
       : Response.json(textMessage("m", { input_tokens: 9, output_tokens: 1 }, "ok"));
@@ -75,15 +76,15 @@ function answer(url: URL, body: Obj): Response {
 }
 
 /** The app and what its upstreams received (raw body text per request). */
-function catalogueApp() {
-  const sent: Array<{ url: string; text: string }> = [];
+function catalogueApp(providers = PROVIDERS) {
+  const sent: Array<{ url: string; text: string; beta: string | null }> = [];
   const upstream: FetchLike = async (input, init) => {
     const request = new Request(input, init);
     const text = await request.text();
-    sent.push({ url: request.url, text });
+    sent.push({ url: request.url, text, beta: request.headers.get("anthropic-beta") });
     return answer(new URL(request.url), text ? JSON.parse(text) : {});
   };
-  const config = testConfig({ providers: PROVIDERS, routes: { default: "anthropic/m" } });
+  const config = testConfig({ providers, routes: { default: `${providers[0]!.id}/m` } });
   const { app } = testApp(config, {
     fetch: upstream,
     countTokens: (body) => countRequestTokensAsync(body, { model: "m" }),
@@ -110,12 +111,22 @@ async function send(
   const res = await app.fetch(
     new Request(`http://ccp.test${path}`, {
       method: "POST",
-      headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      headers: {
+        "content-type": "application/json",
+        "anthropic-version": "2023-06-01",
+        "anthropic-beta": CLAUDE_CODE_BETAS,
+      },
       body: JSON.stringify(body),
     }),
   );
   return { status: res.status, text: await res.text() };
 }
+
+/** The betas Claude Code 2.1.x sends with its default model. */
+const CLAUDE_CODE_BETAS = "claude-code-20250219,interleaved-thinking-2025-05-14," +
+  "context-management-2025-06-27,per-turn-control-2026-07-01," +
+  "mid-conversation-tool-changes-2026-07-01,thinking-token-count-2026-05-13," +
+  "advanced-tool-use-2025-11-20,effort-2025-11-24,thinking-display-updates-2026-08-18";
 
 const MODES = [
   { name: "stream", path: "/v1/messages", stream: true },
@@ -157,6 +168,7 @@ for (const family of FAMILIES) {
               { ...body, model: "claude-sonnet-4-5" },
               `forwarded as sent: ${where}`,
             );
+            assert.equal(sent[0]!.beta, CLAUDE_CODE_BETAS, `betas as sent: ${where}`);
           }
           if (family === "gateway" && mode.name !== "count_tokens") {
             const forwarded = JSON.parse(sent[0]!.text);
@@ -182,3 +194,33 @@ for (const family of FAMILIES) {
     }
   });
 }
+
+// Every Anthropic-compatible preset cleans only what its endpoint is declared to refuse: the
+// content a model must see reaches each one, whatever the shape.
+const ANTHROPIC_PRESETS = PRESETS.filter((preset) => preset.type === "anthropic").map((preset) =>
+  provider(preset.id, {
+    preset: preset.id,
+    baseUrl: `http://${preset.id}.test`,
+    apiKeys: ["k"],
+    maxRetries: 0,
+  })
+);
+
+Deno.test("acceptance catalogue: every Anthropic-compatible preset keeps the content", async (t) => {
+  const { app, sent } = catalogueApp(ANTHROPIC_PRESETS);
+  for (const preset of ANTHROPIC_PRESETS) {
+    await t.step(preset.id, async () => {
+      for (const shape of SHAPES) {
+        sent.length = 0;
+        const body = { ...bodyOf(shape, "anthropic", true), model: `${preset.id}/m` };
+        const { status, text } = await send(app, "/v1/messages", body);
+        const where = `${preset.id} ${shape.name}: ${status} ${text.slice(0, 300)}`;
+        assert.equal(status, 200, where);
+        const upstream = sent.map((s) => s.text).join("\n");
+        for (const mark of shape.marks ?? []) {
+          assert.ok(upstream.includes(mark), `${mark} reached the upstream: ${where}`);
+        }
+      }
+    });
+  }
+});

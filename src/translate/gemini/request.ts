@@ -23,6 +23,7 @@ import type { ToolNamer } from "../tool_names.ts";
 import { toGeminiParameters } from "./schema.ts";
 import { geminiThinkingConfig, unaskedThinking } from "./thinking.ts";
 import { allowanceRoom, withReasoningAllowance } from "../reasoning/allowance.ts";
+import { describedTool } from "../anthropic/tool_examples.ts";
 import { withDefinedTools } from "../anthropic/defined_tools.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
@@ -79,7 +80,7 @@ function declarations(
     const parameters = toGeminiParameters(t.input_schema);
     return {
       name: toolName(t.name),
-      description: t.description ?? "",
+      description: describedTool(t) ?? "",
       ...(parameters ? { parameters } : {}),
     };
   });

@@ -26,6 +26,7 @@ import { withReasoningAllowance } from "../reasoning/allowance.ts";
 import { moonshotParameters } from "./moonshot_schema.ts";
 import { toFunctionParameters } from "./schema.ts";
 import { type MapContext, mapUserTurn } from "./user_content.ts";
+import { describedTool } from "../anthropic/tool_examples.ts";
 import { withDefinedTools } from "../anthropic/defined_tools.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { OPENAI_TOOL_NAMES, toolNamer } from "../tool_names.ts";
@@ -113,11 +114,12 @@ function mapTools(tools: ToolDefinition[] | undefined, ctx: MapContext): ChatToo
   const { schemaDropKeys, schemaRules } = ctx.dialect;
   return tools.filter(isFunctionTool).map((t) => {
     const parameters = toFunctionParameters(t.input_schema, schemaDropKeys);
+    const described = describedTool(t);
     return {
       type: "function",
       function: {
         name: ctx.toolName(t.name),
-        ...(t.description ? { description: t.description } : {}),
+        ...(described ? { description: described } : {}),
         parameters: schemaRules === "moonshot" ? moonshotParameters(parameters) : parameters,
       },
     };

@@ -26,6 +26,7 @@ import { promptCacheKey } from "../anthropic/ids.ts";
 import { searchResultText } from "../anthropic/search_result.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
 import { followsNote } from "../tool_media_note.ts";
+import { describedTool } from "../anthropic/tool_examples.ts";
 import { withDefinedTools } from "../anthropic/defined_tools.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
@@ -290,13 +291,16 @@ function toolsOf(
   tools: ToolDefinition[] | undefined,
   toolName: ToolNamer,
 ): ResponsesFunctionTool[] {
-  return (tools ?? []).filter(isFunctionTool).map((t) => ({
-    type: "function",
-    name: toolName(t.name),
-    ...(t.description ? { description: t.description } : {}),
-    parameters: toFunctionParameters(t.input_schema, SCHEMA_DROP_KEYS),
-    strict: false,
-  }));
+  return (tools ?? []).filter(isFunctionTool).map((t) => {
+    const described = describedTool(t);
+    return {
+      type: "function",
+      name: toolName(t.name),
+      ...(described ? { description: described } : {}),
+      parameters: toFunctionParameters(t.input_schema, SCHEMA_DROP_KEYS),
+      strict: false,
+    };
+  });
 }
 
 function toolChoiceOf(
