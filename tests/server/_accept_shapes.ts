@@ -13,6 +13,11 @@ export interface Shape {
   body: Obj;
   /** Words the upstream must receive on a translated target (content the model must see). */
   marks?: string[];
+  /**
+   * Web server tools: ccp runs them for every upstream but the real Anthropic API (without
+   * `web_tools` configured, it removes them and its answer says so).
+   */
+  webTools?: true;
   /** Words a translated target must be offered (the inputs of a tool Anthropic defines). */
   offered?: string[];
   /**
@@ -581,6 +586,32 @@ export const SHAPES: Shape[] = [
     name: "memory tool",
     body: { tools: [{ type: "memory_20250818", name: "memory" }] },
     offered: ["memory", "new_path"],
+  },
+  {
+    name: "web_search tool",
+    webTools: true,
+    body: {
+      tools: [{
+        type: "web_search_20250305",
+        name: "web_search",
+        max_uses: 3,
+        allowed_domains: ["example.com"],
+        user_location: { type: "approximate", city: "Paris", country: "FR" },
+      }],
+    },
+  },
+  {
+    name: "web_fetch tool",
+    webTools: true,
+    body: {
+      tools: [{
+        type: "web_fetch_20250910",
+        name: "web_fetch",
+        max_uses: 2,
+        citations: { enabled: true },
+        max_content_tokens: 50000,
+      }],
+    },
   },
   {
     name: "code_execution tool",

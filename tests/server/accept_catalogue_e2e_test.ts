@@ -170,9 +170,13 @@ for (const family of FAMILIES) {
             );
             assert.equal(sent[0]!.beta, CLAUDE_CODE_BETAS, `betas as sent: ${where}`);
           }
+          if (shape.webTools && family !== "anthropic" && mode.name !== "count_tokens") {
+            assert.match(text, /Web search is not configured in ccp/, where);
+          }
           if (family === "gateway" && mode.name !== "count_tokens") {
             const forwarded = JSON.parse(sent[0]!.text);
             for (const key of Object.keys(body)) {
+              if (shape.webTools && key === "tools") continue;
               assert.ok(key in forwarded, `gateway kept ${key}: ${where}`);
             }
           }
