@@ -439,6 +439,49 @@ export const SHAPES: Shape[] = [
       tools: [RUN_TOOL],
     },
   },
+  // ---- conversation shapes ----
+  {
+    name: "assistant prefill as the last turn",
+    body: { messages: [user("PREFILLQ"), assistant([text("PREFILLWORD")])] },
+    marks: ["PREFILLQ", "PREFILLWORD"],
+  },
+  {
+    name: "consecutive user turns",
+    body: { messages: [user("FIRSTUSER"), user([text("SECONDUSER")])] },
+    marks: ["FIRSTUSER", "SECONDUSER"],
+  },
+  {
+    name: "parallel tool calls answered in one turn, with cache_control",
+    body: {
+      messages: [
+        user("run both"),
+        assistant([
+          text("calling"),
+          { type: "tool_use", id: "toolu_A", name: "Run", input: { x: 1 } },
+          { type: "tool_use", id: "toolu_B", name: "Run", input: { x: 2 } },
+        ]),
+        user([
+          { type: "tool_result", tool_use_id: "toolu_A", content: "RESULTA" },
+          {
+            type: "tool_result",
+            tool_use_id: "toolu_B",
+            content: [text("RESULTB")],
+            cache_control: { type: "ephemeral", ttl: "1h" },
+          },
+          text("AFTERRESULTS"),
+        ]),
+      ],
+      tools: [RUN_TOOL],
+    },
+    marks: ["RESULTA", "RESULTB", "AFTERRESULTS"],
+  },
+  {
+    name: "a system-role message inside messages",
+    body: {
+      messages: [user("hi"), { role: "system", content: [text("MIDSYSTEM")] }],
+    },
+    marks: ["MIDSYSTEM"],
+  },
   // ---- top-level parameters ----
   { name: "system string", body: { system: "SYSSTRING" }, marks: ["SYSSTRING"] },
   {
@@ -479,6 +522,14 @@ export const SHAPES: Shape[] = [
     },
   },
   { name: "container id", body: { container: "container_011" } },
+  {
+    name: "container with skills",
+    body: {
+      container: { skills: [{ type: "anthropic", skill_id: "pptx", version: "latest" }] },
+      tools: [{ type: "code_execution_20250825", name: "code_execution" }],
+    },
+  },
+  { name: "speed", body: { speed: "fast" } },
   {
     name: "mcp_servers with an mcp_toolset",
     body: {
