@@ -5,7 +5,12 @@ import {
   definedToolAsCustom,
   withDefinedTools,
 } from "../../src/translate/anthropic/defined_tools.ts";
-import type { ToolDefinition } from "../../src/protocols/anthropic.ts";
+import type { MessagesRequest, ToolDefinition } from "../../src/protocols/anthropic.ts";
+import { toGeminiRequest } from "../../src/translate/gemini/request.ts";
+import { toOpenAIChatRequest } from "../../src/translate/openai_chat/request.ts";
+import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
+import { geminiRequestProblem } from "../mocks/gemini_strict.ts";
+import { moonshotToolsProblem } from "../mocks/moonshot_strict.ts";
 
 type Schema = { properties: Record<string, { enum?: string[] }>; required?: string[] };
 
@@ -59,4 +64,32 @@ Deno.test("other tools are left as they are", () => {
   const mixed = withDefinedTools([...tools, { type: "bash_20241022", name: "bash" }])!;
   assert.equal(mixed[0], tools[0]);
   assert.equal(mixed[3]!.name, "bash");
+});
+
+Deno.test("their schemas pass Gemini's and Moonshot's strict schema checks", () => {
+  const tools = [
+    { type: "bash_20250124", name: "bash" },
+    { type: "text_editor_20250728", name: "str_replace_based_edit_tool" },
+    { type: "text_editor_20250124", name: "str_replace_editor" },
+    { type: "memory_20250818", name: "memory" },
+    { type: "computer_20251124", name: "computer", display_width_px: 1, display_height_px: 2 },
+  ];
+  const req: MessagesRequest = {
+    model: "m",
+    max_tokens: 100,
+    messages: [{ role: "user", content: "hi" }],
+    tools,
+  };
+  for (const model of ["gemini-2.5-pro", "gemini-3-pro-preview"]) {
+    const body = toGeminiRequest(req, { provider: "g", model });
+    assert.equal(body.tools?.[0]?.functionDeclarations?.length, tools.length);
+    assert.equal(geminiRequestProblem(body as never, model), undefined, model);
+  }
+  const kimi = toOpenAIChatRequest(req, {
+    dialect: OPENAI_DIALECTS.kimi,
+    model: "kimi-k2",
+    provider: "k",
+  });
+  assert.equal(kimi.tools?.length, tools.length);
+  assert.equal(moonshotToolsProblem(kimi as never), undefined);
 });
