@@ -119,9 +119,12 @@ export interface SystemMessageParam {
 /** One entry of `messages`. */
 export type MessageParam = ConversationMessageParam | SystemMessageParam;
 
-/** A tool the client offers; server tools have a `type` and no `input_schema`. */
+/**
+ * A tool the client offers; server tools have a `type` and no `input_schema`, and the MCP
+ * connector's `mcp_toolset` has no `name` either (it names a server).
+ */
 export interface ToolDefinition {
-  name: string;
+  name?: string;
   description?: string;
   input_schema?: JsonObject;
   type?: string;

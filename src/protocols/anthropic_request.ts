@@ -7,6 +7,7 @@ import { z } from "zod";
 import { ClientRequestError } from "../core/errors.ts";
 import type { CountTokensRequest, MessagesRequest } from "./anthropic.ts";
 import {
+  isNamelessKind,
   isWellFormedCountTokensRequest,
   isWellFormedMessagesRequest,
   MAX_MODEL_CHARS,
@@ -134,8 +135,12 @@ function buildSchemas(): RequestSchemas {
     }).optional(),
     tools: z.array(
       z.looseObject({
-        name: z.string().min(1),
+        name: z.string().min(1).optional(),
         input_schema: z.record(z.string(), z.unknown()).optional(),
+      }).superRefine((tool, ctx) => {
+        if (tool.name === undefined && !isNamelessKind(tool)) {
+          ctx.addIssue({ code: "custom", path: ["name"], message: "Field required" });
+        }
       }),
       { error: "Input should be an array of tools" },
     ).optional(),

@@ -128,10 +128,20 @@ function isSystem(value: unknown): boolean {
 function areTools(value: unknown): boolean {
   if (!Array.isArray(value)) return false;
   for (const tool of value) {
-    if (!isObject(tool) || !isNonEmptyString(tool.name)) return false;
+    if (!isObject(tool) || !(isNonEmptyString(tool.name) || isNamelessKind(tool))) return false;
     if (tool.input_schema !== undefined && !isPlainObject(tool.input_schema)) return false;
   }
   return true;
+}
+
+/**
+ * A tool of a kind Anthropic defines that carries no name of its own: the MCP connector's
+ * `mcp_toolset` names a server (`mcp_server_name`), whose tools the API lists itself. A client
+ * tool always needs its name; any other typed tool is the API's to judge.
+ */
+export function isNamelessKind(tool: Json): boolean {
+  return tool.name === undefined && typeof tool.type === "string" && tool.type !== "" &&
+    tool.type !== "custom";
 }
 
 function isToolChoice(value: unknown): boolean {

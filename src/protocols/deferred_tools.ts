@@ -18,7 +18,7 @@ export function offeredTools(
   const tools = req.tools;
   if (!Array.isArray(tools) || !tools.some((t) => t.defer_loading === true)) return tools;
   const loaded = loadedToolNames(req.messages, req.tool_choice);
-  return tools.filter((t) => t.defer_loading !== true || loaded.has(t.name));
+  return tools.filter((t) => t.defer_loading !== true || loaded.has(t.name ?? ""));
 }
 
 /** The names the history loads: referenced by `tool_reference`, called, or forced by `tool_choice`. */

@@ -293,7 +293,10 @@ export const LOCAL_CLEANING: readonly CleaningStep[] = [
     reason:
       "local servers cache by prefix on their own; the markers are not in their documented fields",
   },
-  { rule: "dropServerTools", reason: "a local model cannot run Anthropic's server-side tools" },
+  {
+    rule: "dropServerTools",
+    reason: "a local model cannot run Anthropic's server-side tools (their history goes as text)",
+  },
   FOLD_SYSTEM,
   NO_REDACTED,
   {

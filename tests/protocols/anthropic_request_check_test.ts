@@ -27,7 +27,11 @@ function fullBody(): Json {
     max_tokens: 1024,
     stream: true,
     system: [{ type: "text", text: "You are terse.", cache_control: { type: "ephemeral" } }],
-    tools: [{ name: "Read", input_schema: { type: "object" } }],
+    tools: [
+      { name: "Read", input_schema: { type: "object" } },
+      // The MCP connector's toolset has no name of its own.
+      { type: "mcp_toolset", mcp_server_name: "srv" },
+    ],
     tool_choice: { type: "tool", name: "Read" },
     thinking: { type: "enabled", budget_tokens: 2048 },
     stop_sequences: ["END"],

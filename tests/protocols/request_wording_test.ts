@@ -164,6 +164,7 @@ const CASES: ReadonlyArray<readonly [Json, string]> = [
   [withField("tools", {}), "tools: Input should be an array of tools"],
   [threeTools(5), `tools.2: ${OBJECT}`],
   [threeTools({}), "tools.2.name: Field required"],
+  [threeTools({ type: "custom" }), "tools.2.name: Field required"],
   [threeTools({ name: "" }), `tools.2.name: ${NON_EMPTY}`],
   [threeTools({ name: "c", input_schema: "x" }), `tools.2.input_schema: ${OBJECT}`],
   // tool_choice
@@ -223,6 +224,7 @@ Deno.test("what these fields may also be is still accepted", async () => {
     withField("metadata", null),
     withField("metadata", {}),
     threeTools({ type: "web_search_20250305", name: "web_search", max_uses: 5 }),
+    threeTools({ type: "mcp_toolset", mcp_server_name: "srv", default_config: { enabled: true } }),
     threeTools({ name: "c", input_schema: { type: "object", properties: {} } }),
     withField("model", "m".repeat(1024)),
   ];

@@ -155,17 +155,23 @@ Deno.test("stripCacheControl reaches system, messages, nested tool_result conten
   assert.equal(kept[2]!.content.length, 5, "no block lost");
 });
 
-Deno.test("dropServerTools: definitions, history blocks, and a tool_choice that named one", () => {
+Deno.test("dropServerTools: definitions, a tool_choice that named one; history kept as text", () => {
   const body = { ...claudeCodeBody(), tool_choice: { type: "tool", name: "web_search" } };
   const out = dropServerTools(body);
   assert.deepEqual((out.tools as Array<{ name: string }>).map((t) => t.name), ["Bash"]);
   assert.equal("tool_choice" in out, false);
-  const assistant = (out.messages as Array<{ content: Array<{ type: string }> }>)[2]!;
+  const assistant = (out.messages as Array<{ content: Array<{ type: string; text?: string }> }>)[
+    2
+  ]!;
   assert.deepEqual(assistant.content.map((b) => b.type), [
     "redacted_thinking",
     "thinking",
+    "text",
+    "text",
     "tool_use",
   ]);
+  assert.equal(assistant.content[2]!.text, "[web_search {}]");
+  assert.equal(assistant.content[3]!.text, "[web_search: no results]");
   const onlyServer = dropServerTools(frozen({
     model: "m",
     messages: [],
@@ -175,6 +181,33 @@ Deno.test("dropServerTools: definitions, history blocks, and a tool_choice that 
   assert.equal("tools" in onlyServer || "tool_choice" in onlyServer, false);
   const custom = frozen({ model: "m", messages: [], tools: [{ type: "custom", name: "x" }] });
   assert.equal(dropServerTools(custom), custom, "type custom is a client tool");
+});
+
+Deno.test("dropServerTools keeps the tools Anthropic defines for the client, as ordinary tools", () => {
+  const body = frozen({
+    model: "m",
+    messages: [],
+    tools: [
+      { type: "bash_20250124", name: "bash" },
+      { type: "code_execution_20250825", name: "code_execution" },
+      { type: "text_editor_20250124", name: "str_replace_editor" },
+    ],
+    tool_choice: { type: "tool", name: "bash" },
+  });
+  const out = dropServerTools(body);
+  const tools = out.tools as Array<{ name: string; type?: string; input_schema: Body }>;
+  assert.deepEqual(tools.map((t) => t.name), ["bash", "str_replace_editor"]);
+  assert.ok(tools.every((t) => t.type === undefined && t.input_schema.type === "object"));
+  const editor = tools[1]!.input_schema as { properties: Record<string, { enum?: string[] }> };
+  assert.deepEqual(editor.properties.command!.enum, [
+    "view",
+    "create",
+    "str_replace",
+    "insert",
+    "undo_edit",
+  ]);
+  assert.deepEqual(out.tool_choice, { type: "tool", name: "bash" }, "a forced one stays forced");
+  assert.equal(dropServerTools(out), out, "idempotent");
 });
 
 Deno.test("dropToolFields strips only the named fields", () => {

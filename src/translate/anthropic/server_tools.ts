@@ -1,9 +1,10 @@
 /**
- * Anthropic server-tool blocks from earlier turns (`server_tool_use`, `web_search_tool_result`,
- * `web_fetch_tool_result`) as text, for protocols that have no such blocks: the model still sees
- * what was searched and found. Search snippets are readable only when ccp ran the search (it
- * stores them base64 in `encrypted_content`); Anthropic's own are encrypted and leave the title
- * and URL.
+ * Blocks of tools Anthropic runs, from earlier turns (`server_tool_use`, web search and fetch
+ * results, code execution and tool search results, `mcp_tool_use` / `mcp_tool_result` of the MCP
+ * connector, a `container_upload`), as text, for protocols that have no such blocks: a session
+ * that moves off Anthropic keeps what those tools did. Search snippets are readable only when ccp
+ * ran the search (it stores them base64 in `encrypted_content`); Anthropic's own are encrypted and
+ * leave the title and URL.
  */
 
 import { isRecord } from "../../core/json.ts";
@@ -39,9 +40,43 @@ export function serverToolBlockText(block: unknown): string | undefined {
       return searchText(block.content);
     case "web_fetch_tool_result":
       return fetchText(block.content);
+    case "mcp_tool_use":
+      return `[${String(block.server_name)} ${String(block.name)} ${
+        JSON.stringify(block.input ?? {})
+      }]`;
+    case "mcp_tool_result":
+      return `[${block.is_error === true ? "tool error" : "tool result"}]\n${
+        blocksText(block.content)
+      }`;
+    case "container_upload":
+      return `[file ${String(block.file_id)} uploaded to the code execution container]`;
     default:
-      return undefined;
+      // Code execution, tool search and later server tools: every result block ends so.
+      return typeof block.type === "string" && block.type.endsWith("_tool_result")
+        ? executionText(block.type, block.content)
+        : undefined;
   }
+}
+
+function blocksText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content.filter(isRecord).map((b) => b.type === "text" ? String(b.text) : JSON.stringify(b))
+    .join("\n");
+}
+
+function executionText(type: string, content: unknown): string {
+  if (!isRecord(content)) return `[${type}]`;
+  if (typeof content.error_code === "string") return `[${type} error: ${content.error_code}]`;
+  if ("stdout" in content || "stderr" in content) {
+    const out = typeof content.stdout === "string" && content.stdout ? `\n${content.stdout}` : "";
+    const err = typeof content.stderr === "string" && content.stderr
+      ? `\nstderr:\n${content.stderr}`
+      : "";
+    return `[${type}: exit code ${String(content.return_code ?? "unknown")}]${out}${err}`;
+  }
+  const { type: _kind, ...rest } = content;
+  return `[${type}] ${JSON.stringify(rest)}`;
 }
 
 function searchText(content: unknown): string {

@@ -113,7 +113,7 @@ function userParts(
       }
       others.push(...media);
     } else {
-      const text = searchResultText(block);
+      const text = searchResultText(block) ?? serverToolBlockText(block);
       if (text) others.push({ text });
     }
   }

@@ -7,6 +7,11 @@
 import { ClientRequestError } from "../../core/errors.ts";
 import type { DocumentBlockParam, ImageBlockParam } from "../../protocols/anthropic.ts";
 import type { GeminiPart } from "../../protocols/gemini.ts";
+import {
+  contentDocument,
+  documentContextNote,
+  documentHeading,
+} from "../anthropic/document_words.ts";
 
 const IMAGE_TYPES: Readonly<Record<string, string>> = {
   png: "image/png",
@@ -58,20 +63,24 @@ export function imagePart(block: ImageBlockParam, provider: string): GeminiPart 
 /** One document block as parts (text documents stay text). */
 export function documentParts(block: DocumentBlockParam, provider: string): GeminiPart[] {
   const src = block.source;
-  const title = block.title ? `${block.title}\n\n` : "";
+  const heading = documentHeading(block);
+  if (src.type === "text") return [{ text: heading + src.data }];
+  if (src.type === "content") {
+    const { text, images } = contentDocument(src.content);
+    return [{ text: heading + text }, ...images.map((image) => imagePart(image, provider))];
+  }
+  const context = documentContextNote(block);
+  const file = fileDocumentPart(block, provider);
+  return context ? [{ text: context }, file] : [file];
+}
+
+function fileDocumentPart(block: DocumentBlockParam, provider: string): GeminiPart {
+  const src = block.source;
   switch (src.type) {
-    case "text":
-      return [{ text: title + src.data }];
-    case "content": {
-      const text = typeof src.content === "string"
-        ? src.content
-        : src.content.map((b) => (b.type === "text" ? b.text : "")).join("\n");
-      return [{ text: title + text }];
-    }
     case "base64":
-      return [{ inlineData: { mimeType: src.media_type, data: src.data } }];
+      return { inlineData: { mimeType: src.media_type, data: src.data } };
     case "url":
-      return [urlPart(src.url, "Document", provider, "application/pdf")];
+      return urlPart(src.url, "Document", provider, "application/pdf");
     default:
       throw new ClientRequestError(
         `Document source "${src.type}" cannot be sent to provider "${provider}" (Gemini): ` +

@@ -23,6 +23,8 @@ import type { ToolNamer } from "../tool_names.ts";
 import { toGeminiParameters } from "./schema.ts";
 import { geminiThinkingConfig, unaskedThinking } from "./thinking.ts";
 import { allowanceRoom, withReasoningAllowance } from "../reasoning/allowance.ts";
+import { describedTool } from "../anthropic/tool_examples.ts";
+import { withDefinedTools } from "../anthropic/defined_tools.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { systemMessagesInPlace } from "../anthropic/system_reminders.ts";
@@ -66,7 +68,7 @@ function systemInstruction(
 }
 
 /** Client tools have an input schema; server tools (`web_search_*`, `bash_*`, ...) do not. */
-function isFunctionTool(tool: ToolDefinition): boolean {
+function isFunctionTool(tool: ToolDefinition): tool is ToolDefinition & { name: string } {
   return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
 }
 
@@ -78,7 +80,7 @@ function declarations(
     const parameters = toGeminiParameters(t.input_schema);
     return {
       name: toolName(t.name),
-      description: t.description ?? "",
+      description: describedTool(t) ?? "",
       ...(parameters ? { parameters } : {}),
     };
   });
@@ -150,7 +152,7 @@ export function toGeminiRequest(req: MessagesRequest, target: GeminiTarget): Gem
   };
   const system = systemInstruction(req, messages);
   if (system) body.systemInstruction = system;
-  const declared = declarations(offeredTools(req), toolName);
+  const declared = declarations(withDefinedTools(offeredTools(req)), toolName);
   if (declared.length > 0) {
     body.tools = [{ functionDeclarations: declared }];
     const config = toolConfig(req, declared, toolName);

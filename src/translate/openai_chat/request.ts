@@ -26,6 +26,8 @@ import { withReasoningAllowance } from "../reasoning/allowance.ts";
 import { moonshotParameters } from "./moonshot_schema.ts";
 import { toFunctionParameters } from "./schema.ts";
 import { type MapContext, mapUserTurn } from "./user_content.ts";
+import { describedTool } from "../anthropic/tool_examples.ts";
+import { withDefinedTools } from "../anthropic/defined_tools.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { OPENAI_TOOL_NAMES, toolNamer } from "../tool_names.ts";
 
@@ -103,7 +105,7 @@ function withSchemaInstruction(messages: ChatMessage[], schema: JsonObject): Cha
 }
 
 /** Client tools have an input schema; server tools (`web_search_*`, `bash_*`, ...) do not. */
-function isFunctionTool(tool: ToolDefinition): boolean {
+function isFunctionTool(tool: ToolDefinition): tool is ToolDefinition & { name: string } {
   return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
 }
 
@@ -112,11 +114,12 @@ function mapTools(tools: ToolDefinition[] | undefined, ctx: MapContext): ChatToo
   const { schemaDropKeys, schemaRules } = ctx.dialect;
   return tools.filter(isFunctionTool).map((t) => {
     const parameters = toFunctionParameters(t.input_schema, schemaDropKeys);
+    const described = describedTool(t);
     return {
       type: "function",
       function: {
         name: ctx.toolName(t.name),
-        ...(t.description ? { description: t.description } : {}),
+        ...(described ? { description: described } : {}),
         parameters: schemaRules === "moonshot" ? moonshotParameters(parameters) : parameters,
       },
     };
@@ -193,7 +196,7 @@ export function toOpenAIChatRequest(
   const stream = req.stream === true;
   const body: ChatCompletionRequest = { model: target.model, messages: mapMessages(req, ctx) };
 
-  const tools = mapTools(offeredTools(req), ctx);
+  const tools = mapTools(withDefinedTools(offeredTools(req)), ctx);
   if (tools.length > 0) {
     body.tools = tools;
     const choice = mapToolChoice(req, tools, ctx);

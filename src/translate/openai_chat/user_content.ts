@@ -15,6 +15,12 @@ import type {
 import type { ChatContentPart, ChatMessage } from "../../protocols/openai_chat.ts";
 import type { OpenAIDialect } from "./dialect.ts";
 import { searchResultText } from "../anthropic/search_result.ts";
+import { serverToolBlockText } from "../anthropic/server_tools.ts";
+import {
+  contentDocument,
+  documentContextNote,
+  documentHeading,
+} from "../anthropic/document_words.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
 import { followsNote } from "../tool_media_note.ts";
 import type { ToolNamer } from "../tool_names.ts";
@@ -51,14 +57,19 @@ function imagePart(block: ImageBlockParam, ctx: MapContext): ChatContentPart {
 
 function documentParts(block: DocumentBlockParam, ctx: MapContext): ChatContentPart[] {
   const src = block.source;
-  const title = block.title ? `${block.title}\n\n` : "";
-  if (src.type === "text") return [{ type: "text", text: title + src.data }];
+  const heading = documentHeading(block);
+  if (src.type === "text") return [{ type: "text", text: heading + src.data }];
   if (src.type === "content") {
-    const text = typeof src.content === "string"
-      ? src.content
-      : src.content.map((b) => (b.type === "text" ? b.text : "")).join("\n");
-    return [{ type: "text", text: title + text }];
+    const { text, images } = contentDocument(src.content);
+    return [{ type: "text", text: heading + text }, ...images.map((i) => imagePart(i, ctx))];
   }
+  const context = documentContextNote(block);
+  const file = fileDocumentParts(block, ctx);
+  return context ? [{ type: "text", text: context }, ...file] : file;
+}
+
+function fileDocumentParts(block: DocumentBlockParam, ctx: MapContext): ChatContentPart[] {
+  const src = block.source;
   if (src.type === "file") {
     throw new ClientRequestError(
       `Document source "file" (an Anthropic Files API id) cannot be sent to provider ` +
@@ -155,7 +166,7 @@ export function mapUserTurn(content: string | ContentBlockParam[], ctx: MapConte
         break;
       default: {
         // thinking / tool_use / unknown blocks have no place in a user turn
-        const text = searchResultText(block);
+        const text = searchResultText(block) ?? serverToolBlockText(block);
         if (text) own.push({ type: "text", text });
       }
     }

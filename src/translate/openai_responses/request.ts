@@ -26,6 +26,8 @@ import { promptCacheKey } from "../anthropic/ids.ts";
 import { searchResultText } from "../anthropic/search_result.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
 import { followsNote } from "../tool_media_note.ts";
+import { describedTool } from "../anthropic/tool_examples.ts";
+import { withDefinedTools } from "../anthropic/defined_tools.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { toFunctionParameters } from "../openai_chat/schema.ts";
@@ -35,6 +37,11 @@ import { decodeCcpSignature, sameReasoningTarget } from "../reasoning/provenance
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
 import { OPENAI_TOOL_NAMES, type ToolNamer, toolNamer } from "../tool_names.ts";
 import { pdfFileName } from "../document_name.ts";
+import {
+  contentDocument,
+  documentContextNote,
+  documentHeading,
+} from "../anthropic/document_words.ts";
 
 /** Where the request goes. */
 export interface ResponsesTarget {
@@ -79,18 +86,28 @@ function imageContent(
 
 function documentContent(
   block: Extract<ContentBlockParam, { type: "document" }>,
+  target: ResponsesTarget,
+): ResponsesInputContent[] {
+  const src = block.source;
+  const heading = documentHeading(block);
+  if (src.type === "text") return [{ type: "input_text", text: heading + src.data }];
+  if (src.type === "content") {
+    const { text, images } = contentDocument(src.content);
+    return [
+      { type: "input_text", text: heading + text },
+      ...images.map((image) => imageContent(image, target)),
+    ];
+  }
+  const context = documentContextNote(block);
+  const file = fileContent(block);
+  return context ? [{ type: "input_text", text: context }, file] : [file];
+}
+
+function fileContent(
+  block: Extract<ContentBlockParam, { type: "document" }>,
 ): ResponsesInputContent {
   const src = block.source;
-  const title = block.title ? `${block.title}\n\n` : "";
   switch (src.type) {
-    case "text":
-      return { type: "input_text", text: title + src.data };
-    case "content": {
-      const text = typeof src.content === "string"
-        ? src.content
-        : src.content.map((b) => (b.type === "text" ? b.text : "")).join("\n");
-      return { type: "input_text", text: title + text };
-    }
     case "base64":
       return {
         type: "input_file",
@@ -121,9 +138,10 @@ function toolOutput(
       if (part.type === "text") texts.push(part.text);
       else if (part.type === "image") media.push(imageContent(part, target));
       else if (part.type === "document") {
-        const doc = documentContent(part);
-        if (doc.type === "input_text") texts.push(doc.text);
-        else media.push(doc);
+        for (const doc of documentContent(part, target)) {
+          if (doc.type === "input_text") texts.push(doc.text);
+          else media.push(doc);
+        }
       } else {
         const text = toolReferenceText(part, toolName) ?? searchResultText(part);
         if (text) texts.push(text);
@@ -163,9 +181,9 @@ function userItems(
     } else if (block.type === "text") {
       if (block.text) parts.push({ type: "input_text", text: block.text });
     } else if (block.type === "image") parts.push(imageContent(block, target));
-    else if (block.type === "document") parts.push(documentContent(block));
+    else if (block.type === "document") parts.push(...documentContent(block, target));
     else {
-      const text = searchResultText(block);
+      const text = searchResultText(block) ?? serverToolBlockText(block);
       if (text) parts.push({ type: "input_text", text });
     }
   }
@@ -265,7 +283,7 @@ function inputOf(messages: MessageParam[], target: ResponsesTarget, toolName: To
   return { leading, input };
 }
 
-function isFunctionTool(tool: ToolDefinition): boolean {
+function isFunctionTool(tool: ToolDefinition): tool is ToolDefinition & { name: string } {
   return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
 }
 
@@ -273,13 +291,16 @@ function toolsOf(
   tools: ToolDefinition[] | undefined,
   toolName: ToolNamer,
 ): ResponsesFunctionTool[] {
-  return (tools ?? []).filter(isFunctionTool).map((t) => ({
-    type: "function",
-    name: toolName(t.name),
-    ...(t.description ? { description: t.description } : {}),
-    parameters: toFunctionParameters(t.input_schema, SCHEMA_DROP_KEYS),
-    strict: false,
-  }));
+  return (tools ?? []).filter(isFunctionTool).map((t) => {
+    const described = describedTool(t);
+    return {
+      type: "function",
+      name: toolName(t.name),
+      ...(described ? { description: described } : {}),
+      parameters: toFunctionParameters(t.input_schema, SCHEMA_DROP_KEYS),
+      strict: false,
+    };
+  });
 }
 
 function toolChoiceOf(
@@ -318,7 +339,7 @@ export function toResponsesRequest(
   const body: ResponsesRequest = { model: target.model, input, store: false };
   if (instructions) body.instructions = instructions;
 
-  const tools = toolsOf(offeredTools(req), toolName);
+  const tools = toolsOf(withDefinedTools(offeredTools(req)), toolName);
   if (tools.length > 0) {
     body.tools = tools;
     const choice = toolChoiceOf(req, tools, toolName);

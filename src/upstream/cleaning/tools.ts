@@ -3,6 +3,9 @@
 import { dropKey, editBlocks } from "./blocks.ts";
 import { type Body, type BodyRule, type Obj, without } from "./types.ts";
 import { isRecord } from "../../core/json.ts";
+import type { ToolDefinition } from "../../protocols/anthropic.ts";
+import { definedToolAsCustom } from "../../translate/anthropic/defined_tools.ts";
+import { serverToolBlockText } from "../../translate/anthropic/server_tools.ts";
 
 /** Client tools have no `type` or `type: "custom"`; anything else runs on Anthropic's servers. */
 function isServerTool(tool: unknown): boolean {
@@ -10,12 +13,26 @@ function isServerTool(tool: unknown): boolean {
 }
 
 /**
- * History blocks a server tool leaves behind (`server_tool_use`, `web_search_tool_result`, ...).
+ * History blocks a server tool leaves behind (`server_tool_use`, `web_search_tool_result`, the
+ * MCP connector's `mcp_tool_use`, a `container_upload`, ...).
  */
 function isServerToolBlock(block: Obj): boolean {
   const type = String(block.type);
-  return type === "server_tool_use" ||
+  return type === "server_tool_use" || type === "mcp_tool_use" || type === "container_upload" ||
     (type.endsWith("_tool_result") && type !== "tool_result");
+}
+
+/** The text block standing for a server-tool block: the model still reads what the tool did. */
+function asText(block: Obj): Obj | null {
+  const text = serverToolBlockText(block);
+  return text ? { type: "text", text } : null;
+}
+
+/** A tool the endpoint can take: a client tool as it is, a defined one as an ordinary tool. */
+function servable(tool: unknown): unknown[] {
+  if (!isServerTool(tool)) return [tool];
+  const custom = definedToolAsCustom(tool as ToolDefinition);
+  return custom ? [custom] : [];
 }
 
 function choiceStillValid(body: Body, kept: readonly unknown[]): boolean {
@@ -25,14 +42,16 @@ function choiceStillValid(body: Body, kept: readonly unknown[]): boolean {
 }
 
 /**
- * Removes server tools (web search, code execution, ...) from `tools`, a `tool_choice` that names
- * one, and the server-tool blocks they left in the history; `tools` left empty is removed.
+ * Removes server tools (web search, code execution, ...) from `tools` and a `tool_choice` that
+ * names one; the tools Anthropic defines for the client to run (bash, text editor, memory,
+ * computer) stay as ordinary tools with their documented inputs. The server-tool blocks left in
+ * the history become text. `tools` left empty is removed.
  */
 export function dropServerTools(body: Body): Body {
-  let out = editBlocks(body, (block) => (isServerToolBlock(block) ? null : block));
+  let out = editBlocks(body, (block) => (isServerToolBlock(block) ? asText(block) : block));
   const tools = out.tools;
   if (!Array.isArray(tools) || !tools.some(isServerTool)) return out;
-  const kept = tools.filter((tool) => !isServerTool(tool));
+  const kept = tools.flatMap(servable);
   out = kept.length > 0 ? { ...out, tools: kept } : without(out, ["tools", "tool_choice"]);
   return choiceStillValid(out, kept) ? out : without(out, ["tool_choice"]);
 }
