@@ -161,8 +161,8 @@ export function createApp(
   app.post("/v1/messages/count_tokens", countTokensHandler(deps));
   app.get("/v1/models", modelsHandler(deps.config, deps.startedAt));
   app.get("/v1/models/:id{.+}", modelHandler(deps.config, deps.startedAt));
-  app.get("/v1/ccp/usage", usageHandler(deps.ledger?.store));
-  app.get("/v1/ccp/usage/session/:id", sessionUsageHandler(deps.ledger?.store));
+  app.get("/v1/ccp/usage", usageHandler(deps.ledger));
+  app.get("/v1/ccp/usage/session/:id", sessionUsageHandler(deps.ledger));
   addUiRoutes(app, deps, recent, sessions);
   app.get("/metrics", () =>
     new Response(
