@@ -28,6 +28,21 @@ export interface LedgerEntry {
   readonly ttftMs?: number;
 }
 
+/**
+ * The most one token count of an entry holds. Upstreams report their own numbers: a fractional
+ * one, or one no model could reach (garbage, an overflow), would be refused by the stores'
+ * whole-number counters, and with it the batch and every record waiting behind it. No context or
+ * answer comes near a billion tokens.
+ */
+const MAX_TOKENS = 1e9;
+/** The most one entry costs, for the same reason: its nano-dollars are a 64-bit counter. */
+const MAX_COST_USD = 1e6;
+
+/** A count as the stores keep it: a whole number within {@link MAX_TOKENS}. */
+function storedCount(n: number | undefined): number {
+  return n === undefined ? 0 : Math.min(Math.round(n), MAX_TOKENS);
+}
+
 /** The ledger entry for a finished request, with its cost when known. */
 export function entryOf(r: Readonly<RequestRecord>, costUsd: number | undefined): LedgerEntry {
   return {
@@ -43,11 +58,11 @@ export function entryOf(r: Readonly<RequestRecord>, costUsd: number | undefined)
     status: r.status,
     error: r.status >= 400 || r.outcome === "error",
     stream: r.stream === true,
-    inputTokens: r.usage.inputTokens ?? 0,
-    outputTokens: r.usage.outputTokens ?? 0,
-    cacheReadTokens: r.usage.cacheReadInputTokens ?? 0,
-    cacheWriteTokens: r.usage.cacheCreationInputTokens ?? 0,
-    ...(costUsd !== undefined ? { costUsd } : {}),
+    inputTokens: storedCount(r.usage.inputTokens),
+    outputTokens: storedCount(r.usage.outputTokens),
+    cacheReadTokens: storedCount(r.usage.cacheReadInputTokens),
+    cacheWriteTokens: storedCount(r.usage.cacheCreationInputTokens),
+    ...(costUsd !== undefined ? { costUsd: Math.min(costUsd, MAX_COST_USD) } : {}),
     durationMs: Math.round(r.durationMs * 10) / 10,
     ...(r.ttftMs !== undefined ? { ttftMs: Math.round(r.ttftMs * 10) / 10 } : {}),
   };
