@@ -43,6 +43,29 @@ function storedCount(n: number | undefined): number {
   return n === undefined ? 0 : Math.min(Math.round(n), MAX_TOKENS);
 }
 
+/**
+ * The most UTF-8 bytes of an upstream model name an entry keeps. A client may name any model of
+ * up to 1024 characters, 3 KiB and more in UTF-8, and the embedded store keys its hourly sums by
+ * the name within 2 KiB: a longer key would have it refuse the batch.
+ */
+const MAX_MODEL_BYTES = 1024;
+
+/** `model` as the ledger keeps it: cut to {@link MAX_MODEL_BYTES} (marked `…`) when longer. */
+function storedModel(model: string): string {
+  // No name of this many characters or fewer can be over (3 bytes per UTF-16 unit at most).
+  if (model.length * 3 <= MAX_MODEL_BYTES) return model;
+  if (new TextEncoder().encode(model).length <= MAX_MODEL_BYTES) return model;
+  let bytes = 3; // the mark's
+  let kept = "";
+  for (const c of model) {
+    const code = c.codePointAt(0)!;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    if (bytes > MAX_MODEL_BYTES) break;
+    kept += c;
+  }
+  return `${kept}\u2026`;
+}
+
 /** The ledger entry for a finished request, with its cost when known. */
 export function entryOf(r: Readonly<RequestRecord>, costUsd: number | undefined): LedgerEntry {
   return {
@@ -53,7 +76,7 @@ export function entryOf(r: Readonly<RequestRecord>, costUsd: number | undefined)
     ...(r.clientModel !== undefined ? { clientModel: r.clientModel } : {}),
     ...(r.route !== undefined ? { route: r.route } : {}),
     ...(r.provider !== undefined ? { provider: r.provider } : {}),
-    ...(r.model !== undefined ? { model: r.model } : {}),
+    ...(r.model !== undefined ? { model: storedModel(r.model) } : {}),
     ...(r.keyLabel !== undefined ? { keyLabel: r.keyLabel } : {}),
     status: r.status,
     error: r.status >= 400 || r.outcome === "error",
