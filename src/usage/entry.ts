@@ -50,8 +50,17 @@ function storedCount(n: number | undefined): number {
  */
 const MAX_MODEL_BYTES = 1024;
 
+/**
+ * A name a client chose, as the ledger keeps it: PostgreSQL refuses text holding a NUL, which
+ * JSON lets a client send (`"model": "a\u0000b"`), and would refuse the batch with it.
+ */
+function storedText(text: string): string {
+  return text.includes("\u0000") ? text.replaceAll("\u0000", "\ufffd") : text;
+}
+
 /** `model` as the ledger keeps it: cut to {@link MAX_MODEL_BYTES} (marked `…`) when longer. */
-function storedModel(model: string): string {
+function storedModel(name: string): string {
+  const model = storedText(name);
   // No name of this many characters or fewer can be over (3 bytes per UTF-16 unit at most).
   if (model.length * 3 <= MAX_MODEL_BYTES) return model;
   if (new TextEncoder().encode(model).length <= MAX_MODEL_BYTES) return model;
@@ -73,7 +82,7 @@ export function entryOf(r: Readonly<RequestRecord>, costUsd: number | undefined)
     at: r.startedAt,
     ...(r.session !== undefined ? { session: r.session } : {}),
     client: r.client ?? "default",
-    ...(r.clientModel !== undefined ? { clientModel: r.clientModel } : {}),
+    ...(r.clientModel !== undefined ? { clientModel: storedText(r.clientModel) } : {}),
     ...(r.route !== undefined ? { route: r.route } : {}),
     ...(r.provider !== undefined ? { provider: r.provider } : {}),
     ...(r.model !== undefined ? { model: storedModel(r.model) } : {}),
