@@ -8,7 +8,7 @@
 import type { HeaderReader } from "../core/headers.ts";
 
 /** Longer ids are no session handle a client sends, and are not kept. */
-const MAX_SESSION_CHARS = 256;
+export const MAX_SESSION_CHARS = 256;
 
 function usable(id: string | undefined): string | undefined {
   const trimmed = id?.trim();

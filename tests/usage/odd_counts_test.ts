@@ -114,6 +114,12 @@ routes:
         headers: { "x-api-key": token },
       });
       assert.equal((await session.json()).latest.model.slice(0, 3), "\u30e2".repeat(3));
+      // The status line of a session id no record can hold: nothing recorded, not a 503.
+      const none = await fetch(`${server.url}/v1/ccp/usage/session/${"s".repeat(3000)}`, {
+        headers: { "x-api-key": token },
+      });
+      assert.equal(none.status, 200);
+      assert.equal((await none.json()).totals.requests, 0);
       const lines = ctx.io.stderr.map((l) => JSON.parse(l));
       const line = lines.find((l) => l.request_id === long);
       assert.ok(line, "the request has its log line");

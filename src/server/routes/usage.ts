@@ -9,7 +9,8 @@ import { ClientRequestError, ProxyError } from "../../core/errors.ts";
 import { parseQuestion, usageReport } from "../../usage/query.ts";
 import type { Ledger } from "../../usage/ledger.ts";
 import type { UsageStore } from "../../usage/store.ts";
-import type { Counters } from "../../usage/totals.ts";
+import { type Counters, zeroCounters } from "../../usage/totals.ts";
+import { MAX_SESSION_CHARS } from "../../routing/session_id.ts";
 import type { AppEnv } from "../deps.ts";
 import { errorResponse } from "../responses.ts";
 
@@ -33,11 +34,15 @@ export function sessionUsageHandler(
   return async (c) => {
     if (!ledger) return ledgerOff();
     const store = ledger.store;
+    const id = c.req.param("id") ?? "";
+    // No record holds a longer id, and the embedded store refuses a key past 2 KiB: an answer of
+    // nothing recorded, not a ledger that "does not answer".
+    if (id.length > MAX_SESSION_CHARS) return c.json({ totals: zeroCounters() });
     let usage: Awaited<ReturnType<UsageStore["session"]>>;
     try {
       // The status line asks right after a turn: that turn's record must be in its totals.
       await ledger.settle();
-      usage = await store.session(c.req.param("id") ?? "");
+      usage = await store.session(id);
     } catch (err) {
       return ledgerAway(store, err);
     }
