@@ -58,7 +58,7 @@ function storedText(text: string): string {
   return text.includes("\u0000") ? text.replaceAll("\u0000", "\ufffd") : text;
 }
 
-/** `model` as the ledger keeps it: cut to {@link MAX_MODEL_BYTES} (ending in an ellipsis) when longer. */
+/** `model` as the ledger keeps it: cut to {@link MAX_MODEL_BYTES}, ending in an ellipsis. */
 function storedModel(name: string): string {
   const model = storedText(name);
   // No name of this many characters or fewer can be over (3 bytes per UTF-16 unit at most).
