@@ -18,6 +18,7 @@ import { codeToken } from "./code_token.ts";
 import type { CliContext } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
 import { clientHost, httpUrl } from "./startup.ts";
+import { printable } from "../core/text.ts";
 
 /** How long the status line waits for a running ccp (Claude Code redraws after each turn). */
 const ASK_MS = 2000;
@@ -52,7 +53,7 @@ export function statusText(usage: SessionUsage | SessionView | undefined): strin
     return "ccp · no requests yet in this session";
   }
   const served = latest.provider !== undefined
-    ? `${latest.provider}/${latest.model}`
+    ? printable(`${latest.provider}/${latest.model}`)
     : latest.route === "local"
     ? "answered locally"
     : "not served";

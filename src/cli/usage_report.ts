@@ -6,6 +6,7 @@ import type { UsageReport, UsageRow } from "../usage/totals.ts";
 import type { CliFlags } from "./args.ts";
 import { type CliContext, CliError } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
+import { printable } from "../core/text.ts";
 
 /** Runs `ccp usage`; exit 1 when the ledger cannot be read, 2 for a bad --since or --by. */
 export async function runUsage(
@@ -57,7 +58,7 @@ function dollars(cost: number | null): string {
 export function usageTable(report: UsageReport): string {
   const rows = [
     [report.by, ...HEADERS],
-    ...report.rows.map((r) => [r.key, ...cells(r)]),
+    ...report.rows.map((r) => [printable(r.key), ...cells(r)]),
     ["total", ...cells(report.total)],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

@@ -3,6 +3,7 @@
 import type { HeaderReader } from "../core/headers.ts";
 import type { Logger } from "../core/log.ts";
 import { newRequestId } from "../translate/anthropic/ids.ts";
+import { sessionHeader } from "../routing/session_id.ts";
 import type {
   AttemptRecord,
   RequestObserver,
@@ -53,7 +54,7 @@ export class Recorder {
       startedAt: Date.now(),
       method: start.method,
       path: start.path,
-      session: start.headers.get("x-claude-code-session-id") ?? undefined,
+      session: sessionHeader(start.headers),
       client: start.client ?? "default",
       attempts: [],
       status: 0,

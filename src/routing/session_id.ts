@@ -8,7 +8,7 @@
 import type { HeaderReader } from "../core/headers.ts";
 
 /** Longer ids are no session handle a client sends, and are not kept. */
-const MAX_SESSION_CHARS = 256;
+export const MAX_SESSION_CHARS = 256;
 
 function usable(id: string | undefined): string | undefined {
   const trimmed = id?.trim();
@@ -30,12 +30,20 @@ function fromUserId(userId: string): string | undefined {
   return usable(userId);
 }
 
+/**
+ * Claude Code's `x-claude-code-session-id`, when it is one. The request's record keeps it too:
+ * the ledger keys a session's totals by it, and a store refuses a key past a couple of KiB.
+ */
+export function sessionHeader(headers: HeaderReader): string | undefined {
+  return usable(headers.get("x-claude-code-session-id") ?? undefined);
+}
+
 /** The request's session id, or undefined when it names none. */
 export function sessionIdOf(
   headers: HeaderReader,
   body: Record<string, unknown>,
 ): string | undefined {
-  const header = usable(headers.get("x-claude-code-session-id") ?? undefined);
+  const header = sessionHeader(headers);
   if (header) return header;
   const metadata = body.metadata;
   if (typeof metadata !== "object" || metadata === null) return undefined;

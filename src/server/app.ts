@@ -110,8 +110,10 @@ export function createApp(
         { headers: { "x-should-retry": "false", "request-id": newRequestId() } },
       );
     }
-    // Closed mode: no request is served on local state while a shared engine is away.
-    const refusal = c.req.method === "POST" ? deps.shared?.refusal() : undefined;
+    // Closed mode: no request is served on local state while a shared engine is away. A Messages
+    // request is refused by its handler, so the refusal is a request record like any other.
+    const messages = path === "/v1/messages";
+    const refusal = c.req.method === "POST" && !messages ? deps.shared?.refusal() : undefined;
     if (refusal) throw refusal;
     await next();
     // Every answer of the API has an id, as Anthropic's do (the SDKs' `_request_id`); the
@@ -162,8 +164,8 @@ export function createApp(
   app.post("/v1/messages/count_tokens", countTokensHandler(deps));
   app.get("/v1/models", modelsHandler(deps.config, deps.startedAt));
   app.get("/v1/models/:id{.+}", modelHandler(deps.config, deps.startedAt));
-  app.get("/v1/ccp/usage", usageHandler(deps.ledger?.store));
-  app.get("/v1/ccp/usage/session/:id", sessionUsageHandler(deps.ledger?.store));
+  app.get("/v1/ccp/usage", usageHandler(deps.ledger));
+  app.get("/v1/ccp/usage/session/:id", sessionUsageHandler(deps.ledger));
   addUiRoutes(app, deps, recent, sessions);
   app.get("/metrics", () =>
     new Response(
@@ -199,9 +201,14 @@ export function createApp(
   });
   app.onError((err, c) => {
     if (!(err instanceof ProxyError)) deps.log.error(`Unhandled error: ${err.stack ?? err}`);
-    // A Messages request refused before its handler ran (auth, closed mode) was routed nowhere.
+    // A Messages request refused before its handler ran (auth) was routed nowhere.
     const messages = c.req.method === "POST" && c.env.path === "/v1/messages";
-    return errorResponse(err, messages ? { "x-ccp-route": NO_ROUTE } : {});
+    const answer = errorResponse(err, messages ? { "x-ccp-route": NO_ROUTE } : {});
+    // Refused before a handler ran (closed mode), yet an API answer: it has an id, as all do.
+    if (c.env.path.startsWith("/v1/") && !answer.headers.has("request-id")) {
+      answer.headers.set("request-id", newRequestId());
+    }
+    return answer;
   });
 
   const serve = async (request: Request, info?: ConnectionInfo): Promise<Response> => {

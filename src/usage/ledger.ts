@@ -32,6 +32,11 @@ const FIRST_PRUNE_AFTER_MS = 5_000;
 const RETRY_MS = 1000;
 /** How long a stop waits for the last records to be written. */
 const CLOSE_WAIT_MS = 5000;
+/**
+ * How long a report waits for the records still queued to be written: well within the 2 s
+ * `ccp statusline` gives a running ccp to answer.
+ */
+const SETTLE_WAIT_MS = 500;
 /** Entries kept in memory while the store cannot be written; older ones are dropped beyond it. */
 export const MAX_PENDING = 100_000;
 /** How often budgets re-read a store other instances write to. */
@@ -233,6 +238,21 @@ export class Ledger implements RequestObserver {
       },
     );
     return this.#writing;
+  }
+
+  /**
+   * Writes what is queued before a report reads the store, `waitMs` at most: a report or a status
+   * line asked for right after a turn must count it, and a store that does not answer must not
+   * hold the report long (its read then says so).
+   */
+  async settle(waitMs = SETTLE_WAIT_MS): Promise<void> {
+    // A store the last write failed on is not waited for: the read says what is wrong.
+    if (this.pending === 0 || this.#failed) return;
+    let stopWaiting: Cancel = () => {};
+    const late = new Promise<void>((resolve) => {
+      stopWaiting = this.#clock.timer(waitMs, resolve);
+    });
+    await Promise.race([this.flush(), late]).finally(() => stopWaiting());
   }
 
   /**

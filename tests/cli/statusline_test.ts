@@ -220,6 +220,28 @@ Deno.test("statusline: a cost too small for four decimals is not shown as $0.000
   assert.match(line(2_345_000_000), / · \$2\.35$/);
 });
 
+Deno.test("statusline: a model name with control characters stays one plain line", () => {
+  const line = statusText({
+    latest: {
+      id: "req_1",
+      at: 0,
+      client: "default",
+      provider: "p",
+      model: "m\n\x1b[31mred",
+      status: 200,
+      error: false,
+      stream: true,
+      inputTokens: 12,
+      outputTokens: 1,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      durationMs: 1,
+    },
+    totals: { ...zeroCounters(), requests: 1, inputTokens: 12 },
+  });
+  assert.match(line, /^ccp \u25b8 p\/m\\x0a\\x1b\[31mred · /);
+});
+
 Deno.test("statusline --port: asks the ccp running there, and says what it cannot", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccp_statusline_ask_" });
   let answer = (): Response => new Response("", { status: 404 });

@@ -35,3 +35,15 @@ Deno.test("ccp usage's cost column: unknown, tiny, small and large costs", () =>
   assert.equal(cost("large"), "3.47");
   assert.equal(cost("total"), "3.48");
 });
+
+Deno.test("ccp usage: a model name a client chose cannot forge a row or drive the terminal", () => {
+  const rows = [row("up/a\nforged  1  0", null), row("up/\x1b[2J\x1b]0;owned\x07x", null)];
+  const { key: _, ...total } = row("", null);
+  const text = usageTable({ since: "2026-12-01T00:00:00.000Z", by: "model", rows, total });
+  // deno-lint-ignore no-control-regex -- a control character in the output is the fault
+  assert.doesNotMatch(text, /[\x00-\x09\x0b-\x1f\x7f]/);
+  const lines = text.split("\n");
+  assert.equal(lines.length, 7, text); // since, header, rule, two rows, rule, total
+  assert.ok(lines.some((l) => l.startsWith("up/a\\x0aforged  1  0")), text);
+  assert.ok(lines.some((l) => l.startsWith("up/\\x1b[2J\\x1b]0;owned\\x07x")), text);
+});

@@ -185,3 +185,19 @@ Deno.test("stopping with a store that refuses the last write says the records ar
     /Usage ledger: 1 record not written to a full disk \(no space left on device\)/,
   );
 });
+
+Deno.test("a report's wait for the queued records is bounded when the store does not answer", async () => {
+  const config = testConfig({ providers: [provider("up")], routes: { default: "up/m" } });
+  const { store, written, answer } = silentStore();
+  const ledger = new Ledger(store, () => config, quiet);
+  ledger.ended(record(1));
+  const started = performance.now();
+  await ledger.settle(100);
+  const waited = performance.now() - started;
+  assert.ok(waited >= 90 && waited < 1000, `waited ${waited} ms`);
+  assert.equal(written.entries, 1, "the queued record was handed to the store");
+  answer();
+  await ledger.settle(100);
+  assert.equal(ledger.pending, 0);
+  await ledger.close();
+});

@@ -44,6 +44,9 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
     else raw.signal.addEventListener("abort", leave, { once: true });
     const unwatch = deps.departures.watch(c.env.peer, leave);
     try {
+      // Closed mode with a shared engine away: refused before the body is read, and recorded.
+      const refusal = deps.shared?.refusal();
+      if (refusal) throw refusal;
       const config = deps.config();
       const received = await readJsonBody(raw, bodyLimits(config));
       const parsed = await admitMessagesRequest(received);

@@ -7,8 +7,10 @@
 import type { Context } from "hono";
 import { ClientRequestError, ProxyError } from "../../core/errors.ts";
 import { parseQuestion, usageReport } from "../../usage/query.ts";
+import type { Ledger } from "../../usage/ledger.ts";
 import type { UsageStore } from "../../usage/store.ts";
-import type { Counters } from "../../usage/totals.ts";
+import { type Counters, zeroCounters } from "../../usage/totals.ts";
+import { MAX_SESSION_CHARS } from "../../routing/session_id.ts";
 import type { AppEnv } from "../deps.ts";
 import { errorResponse } from "../responses.ts";
 
@@ -22,15 +24,25 @@ export interface SessionAnswer {
   readonly totals: Counters;
 }
 
-/** The session handler; without a store the ledger is off and the answer says so (503). */
+/** What the handlers read: the store, once the records still queued for it are written. */
+type LedgerReads = Pick<Ledger, "store" | "settle">;
+
+/** The session handler; without a ledger it is off and the answer says so (503). */
 export function sessionUsageHandler(
-  store: UsageStore | undefined,
+  ledger: LedgerReads | undefined,
 ): (c: Context<AppEnv>) => Promise<Response> {
   return async (c) => {
-    if (!store) return ledgerOff();
+    if (!ledger) return ledgerOff();
+    const store = ledger.store;
+    const id = c.req.param("id") ?? "";
+    // No record holds a longer id, and the embedded store refuses a key past 2 KiB: an answer of
+    // nothing recorded, not a ledger that "does not answer".
+    if (id.length > MAX_SESSION_CHARS) return c.json({ totals: zeroCounters() });
     let usage: Awaited<ReturnType<UsageStore["session"]>>;
     try {
-      usage = await store.session(c.req.param("id") ?? "");
+      // The status line asks right after a turn: that turn's record must be in its totals.
+      await ledger.settle();
+      usage = await store.session(id);
     } catch (err) {
       return ledgerAway(store, err);
     }
@@ -76,18 +88,20 @@ function ledgerOff(): Response {
   );
 }
 
-/** Builds the handler; without a store the ledger is off and the answer says so. */
+/** Builds the handler; without a ledger it is off and the answer says so. */
 export function usageHandler(
-  store: UsageStore | undefined,
+  ledger: LedgerReads | undefined,
 ): (c: Context<AppEnv>) => Promise<Response> {
   return async (c) => {
-    if (!store) return ledgerOff();
+    if (!ledger) return ledgerOff();
+    const store = ledger.store;
     const q = parseQuestion(
       { since: c.req.query("since") ?? undefined, by: c.req.query("by") ?? undefined },
       Date.now(),
     );
     if (!q.ok) return errorResponse(new ClientRequestError(q.message));
     try {
+      await ledger.settle();
       return c.json(await usageReport(store, q));
     } catch (err) {
       return ledgerAway(store, err);
