@@ -30,12 +30,12 @@ const GROUPS: ReadonlyArray<{ readonly names: readonly string[]; readonly instea
   },
   {
     names: ["FCC_ENV_FILE"],
-    instead: "ccp reads .env beside its config file (in the config dir without one) and in the " +
-      "working directory",
+    instead: "ccp reads .env in the working directory, beside its config file and in the config " +
+      "dir",
   },
   {
     names: ["LOG_RAW_API_PAYLOADS", "LOG_RAW_SSE_EVENTS", "LOG_API_ERROR_TRACEBACKS"],
-    instead: "ccp never logs prompts; --log-level debug logs each upstream attempt",
+    instead: "ccp logs no request or answer bodies; --log-level debug logs each upstream attempt",
   },
 ];
 

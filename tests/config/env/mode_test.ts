@@ -279,6 +279,11 @@ Deno.test("free-claude-code variables ccp does not read are named, with what to 
     ]
   ) assert.match(text, new RegExp(`\\b${name}\\b`), name);
   assert.match(text, /not read by ccp/);
+  // The config dir's .env is read whichever config file is in use.
+  assert.match(
+    text,
+    /FCC_ENV_FILE: .*working directory, beside its config file and in the config dir/,
+  );
   assert.ok(config.warnings.length <= 6, text);
   // Variables ccp reads are never named so.
   assert.doesNotMatch(text, /\bMODEL\b|PROVIDER_RATE_LIMIT|PROVIDER_RETRY|REASONING_/);
