@@ -4,6 +4,7 @@ import { modelRows } from "../server/routes/models.ts";
 import type { CliFlags } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
+import { displayWidth, padEndColumns } from "../core/display_width.ts";
 
 /**
  * Runs `ccp models`: one line per name: the name, what it is, and a route's or alias's targets
@@ -13,9 +14,9 @@ import { loadCliConfig } from "./load.ts";
 export async function runModels(ctx: CliContext, flags: CliFlags): Promise<number> {
   const config = await loadCliConfig(ctx, flags);
   const rows = modelRows(config);
-  const width = Math.max(0, ...rows.map((row) => row.id.length));
+  const width = Math.max(0, ...rows.map((row) => displayWidth(row.id)));
   for (const row of rows) {
-    const line = `${row.id.padEnd(width)}  ${row.kind}`;
+    const line = `${padEndColumns(row.id, width)}  ${row.kind}`;
     ctx.io.out(row.kind === "model" ? line : `${line}  \u2192 ${row.chain}`);
   }
   return 0;

@@ -7,6 +7,7 @@ import type { CliFlags } from "./args.ts";
 import { type CliContext, CliError } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
 import { printable } from "../core/text.ts";
+import { displayWidth, padEndColumns, padStartColumns } from "../core/display_width.ts";
 
 /** Runs `ccp usage`; exit 1 when the ledger cannot be read, 2 for a bad --since or --by. */
 export async function runUsage(
@@ -61,9 +62,10 @@ export function usageTable(report: UsageReport): string {
     ...report.rows.map((r) => [printable(r.key), ...cells(r)]),
     ["total", ...cells(report.total)],
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  // By the columns a terminal gives each cell: a CJK or emoji model name takes two a character.
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => displayWidth(r[i]!))));
   const line = (r: string[]) =>
-    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+    r.map((cell, i) => (i === 0 ? padEndColumns : padStartColumns)(cell, widths[i]!)).join("  ");
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
   const body = report.rows.length === 0 ? ["(no requests recorded)"] : rows.slice(1, -1).map(line);
   return [

@@ -71,6 +71,10 @@ export interface MetricsSources {
   readonly startedAt: Date;
   /** Budgets' use, 0-1 and beyond, by label (absent without a ledger). */
   readonly budgets?: () => readonly { label: string; used: number; exhausted: boolean }[];
+  /**
+   * Usage records the ledger gave up on, by why (`refused`, `backlog`); absent without a ledger.
+   */
+  readonly ledgerDropped?: () => Readonly<Record<string, number>>;
   /** Reachability of the shared engines (absent without any). */
   readonly shared?: () => Readonly<Record<string, { reachable: boolean }>>;
   /**
@@ -235,6 +239,16 @@ export class Metrics implements RequestObserver {
     );
     family("ccp_inflight_requests", "gauge", "POST /v1/messages being answered.");
     out.push(`ccp_inflight_requests ${this.#inflight}`);
+    if (sources.ledgerDropped) {
+      family(
+        "ccp_usage_records_dropped_total",
+        "counter",
+        "Usage records not written: refused by the store on their own, or past the backlog bound.",
+      );
+      for (const [reason, n] of Object.entries(sources.ledgerDropped())) {
+        out.push(`ccp_usage_records_dropped_total${labels({ reason })} ${n}`);
+      }
+    }
     this.#renderGuards(out, family, sources);
     return out.join("\n") + "\n";
   }

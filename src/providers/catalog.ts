@@ -62,6 +62,14 @@ const TEXT_ONLY: Readonly<Record<string, ModelSettings>> = {
   "*": { supports: { images: false, documents: false } },
 };
 
+// DeepSeek's Flash model reads images since V4.1, by its name and by the retired vision name it
+// now serves; its other models, and every PDF, stay text.
+const DEEPSEEK_MODELS: Readonly<Record<string, ModelSettings>> = {
+  ...TEXT_ONLY,
+  "deepseek-flash": { supports: { images: true } },
+  "deepseek-v4-flash-vision-exp": { supports: { images: true } },
+};
+
 /** Builds the usual variable names from a prefix: `<P>_API_KEY(S)`, `<P>_BASE_URL`, `<P>_PROXY`. */
 function vars(prefix: string) {
   return {
@@ -213,7 +221,7 @@ export const PRESETS: readonly Preset[] = [
     ...HOSTED,
     notes: "DeepSeek's Anthropic-compatible API",
     cleaning: DEEPSEEK_CLEANING,
-    modelSettings: TEXT_ONLY,
+    modelSettings: DEEPSEEK_MODELS,
     dialect: OPENAI_DIALECTS.deepseek,
   },
   {

@@ -177,6 +177,7 @@ export function createApp(
         targets: () => configuredTargets(deps.config()),
         ...(deps.ledger
           ? {
+            ledgerDropped: () => ({ ...deps.ledger!.dropped }),
             budgets: () =>
               deps.ledger!.budgets().states().map((b) => ({
                 label: b.label,

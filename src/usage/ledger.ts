@@ -7,6 +7,7 @@
 import type { Config } from "../config/types.ts";
 import { every } from "../core/deadlines.ts";
 import type { Logger } from "../core/log.ts";
+import { printable } from "../core/text.ts";
 import type { RequestObserver, RequestRecord } from "../pipeline/record.ts";
 import { type Cancel, type Clock, systemClock } from "../resilience/clock.ts";
 import type { SpentBudget } from "../resilience/outcome.ts";
@@ -14,6 +15,7 @@ import type { SharedBudgetCheck } from "../resilience/shared_sync.ts";
 import { BudgetTracker, type SpendCounters } from "./budgets.ts";
 import { entryOf, type LedgerEntry } from "./entry.ts";
 import { requestCost } from "./prices.ts";
+import { appendSplitting, type SplitOutcome } from "./split_append.ts";
 import type { UsageStore } from "./store.ts";
 import {
   costBudgetsOf,
@@ -43,6 +45,8 @@ export const MAX_PENDING = 100_000;
 const SHARED_REFRESH_MS = 1000;
 /** A budget read still unanswered after this long no longer holds back the next one. */
 const ABANDON_READ_MS = 30_000;
+/** The most of a store's refusal a warning quotes. */
+const MAX_WHY_CHARS = 300;
 /** Unpriced targets warned about at most (clients may name any model). */
 const MAX_UNPRICED_WARNINGS = 100;
 
@@ -50,6 +54,14 @@ const MAX_UNPRICED_WARNINGS = 100;
 // never gets a record.
 function isLedgerRecord(r: Readonly<RequestRecord>): boolean {
   return r.method === "POST" && r.path === "/v1/messages";
+}
+
+/** Records the ledger gave up on, by why. */
+export interface DroppedRecords {
+  /** Refused by the store on their own while it took the others. */
+  refused: number;
+  /** Past {@link MAX_PENDING} while the store did not take them. */
+  backlog: number;
 }
 
 /** The ledger of one ccp process. */
@@ -73,6 +85,7 @@ export class Ledger implements RequestObserver {
   #failed = false;
   #closed = false;
   #lastError: string | undefined;
+  readonly #dropped: DroppedRecords = { refused: 0, backlog: 0 };
   readonly #counters?: SpendCounters;
   readonly #warnedUnpriced = new Set<string>();
   readonly #clock: Clock;
@@ -197,7 +210,7 @@ export class Ledger implements RequestObserver {
     // does, such as a database behind a dropped connection), entries wait in the queue, within its
     // bound; chained behind the write, every batch would be held apart for as long as it waits.
     if (this.#inFlight) {
-      if (this.#queue.length > MAX_PENDING) this.#queue = this.#queue.slice(-MAX_PENDING);
+      this.#queue = this.#bounded(this.#queue);
       return this.#afterWrite ??= this.#writing.then(() => {
         this.#afterWrite = undefined;
         return this.flush();
@@ -211,33 +224,62 @@ export class Ledger implements RequestObserver {
       this.#prune();
     }
     this.#inFlight = batch;
-    this.#writing = this.#writing.then(() => this.store.append(batch)).then(
-      () => {
-        this.#inFlight = undefined;
-        if (this.#failed) {
-          this.#log.info(`Usage ledger: writing to ${this.store.description} again`);
-        }
-        this.#failed = false;
-      },
-      (err) => {
-        this.#inFlight = undefined;
-        this.#lastError = messageOf(err);
-        // Said once per outage: a full disk must not flood the log line by line.
-        if (!this.#failed) {
-          this.#log.warn(
-            `Usage ledger: cannot write to ${this.store.description} (${messageOf(err)}); ` +
-              `records are kept in memory and written when it answers again`,
-          );
-        }
-        this.#failed = true;
-        // Kept for the next try, oldest first, within a bound.
-        this.#queue = [...batch, ...this.#queue].slice(-MAX_PENDING);
-        if (!this.#closed) {
-          this.#flushSoon ??= this.#clock.timer(RETRY_MS, () => void this.flush());
-        }
-      },
-    );
+    this.#writing = this.#writing.then(() => this.#write(batch));
     return this.#writing;
+  }
+
+  // Writes one batch; never rejects. A batch the store refuses is written in parts: one entry
+  // it will not take is dropped (said, and counted), the rest is written.
+  async #write(batch: readonly LedgerEntry[]): Promise<void> {
+    let outcome: SplitOutcome;
+    try {
+      await this.store.append(batch);
+      outcome = { wrote: true, refused: [], kept: [], error: undefined };
+    } catch (err) {
+      outcome = await appendSplitting(this.store, batch, err);
+    }
+    this.#inFlight = undefined;
+    for (const { entry, why } of outcome.refused) {
+      this.#dropped.refused++;
+      this.#log.warn(
+        `Usage ledger: ${this.store.description} refused the record of request ${entry.id} ` +
+          `(${printable(why.slice(0, MAX_WHY_CHARS))}); it is left out, the others are written`,
+      );
+    }
+    if (outcome.wrote) {
+      if (this.#failed) this.#log.info(`Usage ledger: writing to ${this.store.description} again`);
+      this.#failed = false;
+    } else {
+      this.#lastError = messageOf(outcome.error);
+      // Said once per outage: a full disk must not flood the log line by line.
+      if (!this.#failed) {
+        this.#log.warn(
+          `Usage ledger: cannot write to ${this.store.description} (${this.#lastError}); ` +
+            `records are kept in memory and written when it answers again`,
+        );
+      }
+      this.#failed = true;
+    }
+    if (outcome.kept.length === 0) return;
+    // Kept for the next try, oldest first, within a bound.
+    this.#queue = this.#bounded([...outcome.kept, ...this.#queue]);
+    if (!this.#closed) {
+      // A store that took part of the batch answers: the rest goes with the next batch.
+      const wait = outcome.wrote ? FLUSH_DELAY_MS : RETRY_MS;
+      this.#flushSoon ??= this.#clock.timer(wait, () => void this.flush());
+    }
+  }
+
+  // The newest MAX_PENDING of `entries`; those dropped for room are counted.
+  #bounded(entries: LedgerEntry[]): LedgerEntry[] {
+    if (entries.length <= MAX_PENDING) return entries;
+    this.#dropped.backlog += entries.length - MAX_PENDING;
+    return entries.slice(-MAX_PENDING);
+  }
+
+  /** Records given up on since start: refused by the store alone, or past the backlog's bound. */
+  get dropped(): Readonly<DroppedRecords> {
+    return this.#dropped;
   }
 
   /**

@@ -106,6 +106,27 @@ Deno.test("models lists routes, aliases and provider models, each name once", as
   });
 });
 
+Deno.test("models pads its names by the columns a terminal gives them", async () => {
+  const yaml = `providers:
+  local:
+    type: openai
+    base_url: http://127.0.0.1:9999/v1
+    models: [通义千问, qwen3-coder-plus]
+routes:
+  default: local/通义千问
+`;
+  await withConfig(yaml, async (dir, file) => {
+    const ctx = testContext(dir);
+    assert.equal(await runCli(["models", "--config", file], ctx), 0);
+    // "local/通义千问" takes 14 columns, "local/qwen3-coder-plus" 22.
+    assert.deepEqual(ctx.io.stdout, [
+      "default                 route  → local/通义千问",
+      "local/通义千问          model",
+      "local/qwen3-coder-plus  model",
+    ]);
+  });
+});
+
 Deno.test("help and version go to stdout with exit 0; usage errors to stderr with exit 2", async () => {
   const ctx = testContext("/nonexistent");
   assert.equal(await runCli(["--version"], ctx), 0);

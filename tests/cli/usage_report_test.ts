@@ -47,3 +47,30 @@ Deno.test("ccp usage: a model name a client chose cannot forge a row or drive th
   assert.ok(lines.some((l) => l.startsWith("up/a\\x0aforged  1  0")), text);
   assert.ok(lines.some((l) => l.startsWith("up/\\x1b[2J\\x1b]0;owned\\x07x")), text);
 });
+
+Deno.test("ccp usage: CJK, emoji and accented model names keep the columns aligned", () => {
+  // Each name with the columns a terminal gives it, counted by hand.
+  const names: [string, number][] = [
+    ["up/plain-model", 14],
+    ["up/モデル", 9],
+    ["up/🚀rocket", 11],
+    ["up/e\u0301cole", 8],
+    ["up/通义千问-max", 15],
+  ];
+  const rows = names.map(([name]) => row(name, 1.5));
+  const { key: _, ...total } = row("", 7.5);
+  const text = usageTable({ since: "2026-12-01T00:00:00.000Z", by: "model", rows, total });
+  const lines = text.split("\n");
+  const widest = 15;
+  for (const [name, columns] of names) {
+    const line = lines.find((l) => l.startsWith(name));
+    assert.ok(line, text);
+    // The name's column is as wide as the widest name; the requests column (8) follows.
+    assert.ok(
+      line.startsWith(`${name}${" ".repeat(widest - columns)}  ${"1".padStart(8)}  `),
+      `${JSON.stringify(line)}\n${text}`,
+    );
+  }
+  assert.ok(lines[1]!.startsWith(`model${" ".repeat(widest - 5)}  requests`), text);
+  assert.ok(lines[2]!.startsWith(`${"-".repeat(widest)}  --------  `), text);
+});

@@ -66,6 +66,9 @@ Deno.test("a store that does not answer holds no more than MAX_PENDING entries i
   await ledger.close();
   assert.ok(written.entries <= MAX_PENDING + 1000, `${written.entries} written`);
   assert.ok(written.entries > MAX_PENDING - 1000, `${written.entries} written`);
+  // What was dropped for room is counted (ccp_usage_records_dropped_total{reason="backlog"}).
+  assert.equal(ledger.dropped.backlog, total - written.entries);
+  assert.equal(ledger.dropped.refused, 0);
 });
 
 Deno.test("a reload that keeps a budget keeps its spend, also what is not yet written", async () => {

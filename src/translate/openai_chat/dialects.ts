@@ -311,12 +311,18 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
     maxOutputTokens: 384000,
     reasoningSwitch: { kind: "thinking_type", levels: ["low", "medium", "high", "max"] },
     reasoningReplay: "tool_spans",
+    // Text only, but for its Flash model since V4.1 (`deepseek-flash`, which also serves the
+    // retired `deepseek-v4-flash-vision-exp` name): an image there is read, not left out.
     supportsImages: false,
     forcedToolChoice: false, // "deepseek-reasoner does not support this tool_choice"
     jsonOutput: "json_object", // response_format takes only text and json_object
     quirks: ["flatten_text_content"],
     // deepseek-reasoner thinks whatever `thinking` says: the model name is the switch.
-    models: ALWAYS,
+    models: [
+      ...ALWAYS,
+      { match: "deepseek-flash", set: { supportsImages: true } },
+      { match: "flash-vision", set: { supportsImages: true } },
+    ],
   },
 
   // OpenRouter: a `reasoning` object switches it; reasoning arrives as `reasoning` +
