@@ -9,23 +9,17 @@ import { RecentRequests } from "../../src/observe/recent.ts";
 import type { RequestRecord } from "../../src/pipeline/record.ts";
 import type { AppEnv, ServerDeps } from "../../src/server/deps.ts";
 import { addUiRoutes, UiSessions } from "../../src/server/routes/ui.ts";
+import { servedRecord } from "../helpers/records.ts";
 
 function record(i: number): RequestRecord {
-  return {
+  return servedRecord({
     id: `req_${i}`,
-    startedAt: Date.now(),
-    method: "POST",
-    path: "/v1/messages",
     clientModel: "claude-sonnet-4-5",
     route: "default",
     provider: "anth",
-    model: "m",
-    attempts: [],
-    status: 200,
-    outcome: "ok",
     usage: { inputTokens: 5, outputTokens: 1 },
     durationMs: 4,
-  };
+  });
 }
 
 Deno.test("/ui/events: a client that never reads is cut off after a bounded backlog", async () => {

@@ -12,21 +12,10 @@ import { Ledger } from "../../src/usage/ledger.ts";
 import { openPgStore } from "../../src/usage/pg_store.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { PG_MISSING, startPostgres } from "./engines.ts";
+import { servedRecord } from "../helpers/records.ts";
 
 function record(id: string): RequestRecord {
-  return {
-    id,
-    startedAt: Date.now(),
-    method: "POST",
-    path: "/v1/messages",
-    provider: "up",
-    model: "m",
-    attempts: [],
-    status: 200,
-    outcome: "ok",
-    usage: { inputTokens: 10, outputTokens: 5 },
-    durationMs: 1,
-  };
+  return servedRecord({ id });
 }
 
 Deno.test({

@@ -11,6 +11,7 @@ import { openKvStore } from "../../src/usage/kv_store.ts";
 import type { Config } from "../../src/config/types.ts";
 import { zeroCounters } from "../../src/usage/totals.ts";
 import { FakeClock } from "../resilience/fake_clock.ts";
+import { servedRecord } from "../helpers/records.ts";
 
 const quiet = createLogger({ level: "error", write: () => {}, colour: false });
 
@@ -32,19 +33,7 @@ function silentStore() {
 }
 
 function record(n: number): RequestRecord {
-  return {
-    id: `req_${n}`,
-    startedAt: Date.now(),
-    method: "POST",
-    path: "/v1/messages",
-    provider: "up",
-    model: "m",
-    attempts: [],
-    status: 200,
-    outcome: "ok",
-    usage: { inputTokens: 10, outputTokens: 5 },
-    durationMs: 1,
-  };
+  return servedRecord({ id: `req_${n}` });
 }
 
 Deno.test("a store that does not answer holds no more than MAX_PENDING entries in memory", async () => {

@@ -16,21 +16,10 @@ import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { servedRecord } from "../helpers/records.ts";
 
 function record(id: string, usage: UsageTotals): RequestRecord {
-  return {
-    id,
-    startedAt: Date.now(),
-    method: "POST",
-    path: "/v1/messages",
-    provider: "up",
-    model: "m",
-    attempts: [],
-    status: 200,
-    outcome: "ok",
-    usage,
-    durationMs: 1,
-  };
+  return servedRecord({ id, usage });
 }
 
 Deno.test("ledger: odd counts from an upstream are written, and the records after them too", async () => {

@@ -14,24 +14,13 @@ import { MAX_SPLIT_WRITES } from "../../src/usage/split_append.ts";
 import type { UsageStore } from "../../src/usage/store.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { testApp } from "../helpers/ccp.ts";
+import { servedRecord } from "../helpers/records.ts";
 
 const REFUSAL = "Value too large (max 65536 bytes)";
 const config = testConfig({ providers: [provider("up")], routes: { default: "up/m" } });
 
 function record(id: string): RequestRecord {
-  return {
-    id,
-    startedAt: Date.now(),
-    method: "POST",
-    path: "/v1/messages",
-    provider: "up",
-    model: "m",
-    attempts: [],
-    status: 200,
-    outcome: "ok",
-    usage: { inputTokens: 10, outputTokens: 5 },
-    durationMs: 1,
-  };
+  return servedRecord({ id });
 }
 
 /** `store`, refusing every write that holds a record whose id `refuses` names; counts writes. */
