@@ -36,11 +36,11 @@ export function withoutEchoes(text: string): string {
   while ((found = MEMBER.exec(out)) !== null) {
     const end = valueEnd(out, MEMBER.lastIndex);
     if (found[1] === ",") {
-      // `, 'input': …` goes; the next separator or the closing bracket stays.
+      // `, 'input': ...` goes; the next separator or the closing bracket stays.
       out = out.slice(0, found.index) + out.slice(end);
       MEMBER.lastIndex = found.index;
     } else {
-      // `{'input': …, ` goes up to the next member; the opening bracket stays.
+      // `{'input': ..., ` goes up to the next member; the opening bracket stays.
       const rest = out.slice(end).replace(/^\s*,\s*/, "");
       out = out.slice(0, found.index + 1) + rest;
       MEMBER.lastIndex = found.index + 1;
