@@ -270,8 +270,9 @@ export class Dispatcher<S extends { readonly ok: true }> {
             if (!judges) return;
             const wasOpen = breaker.state !== "closed";
             if (signal.aborted) breaker.released(admission.trial);
-            else if (failure !== undefined) breaker.streamFailed(failure, admission.trial);
-            else breaker.succeeded(sentAt, admission.trial, admission.beside);
+            else if (failure !== undefined) {
+              breaker.streamFailed(loggedText(failure), admission.trial);
+            } else breaker.succeeded(sentAt, admission.trial, admission.beside);
             shareCircuit(shared, ref, breaker, wasOpen);
           };
           handedOver = true;

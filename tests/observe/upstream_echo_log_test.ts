@@ -130,3 +130,80 @@ Deno.test("an upstream's echo of the request reaches the client, not the log", a
 });
 
 type Json = Record<string, unknown>;
+
+// An Anthropic-compatible server that starts its answer, then ends it with a validation error.
+function brokenStream(): Promise<Response> {
+  const sse = (event: string, data: Json) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  const body = [
+    sse("message_start", {
+      type: "message_start",
+      message: {
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        model: "m",
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 5, output_tokens: 0 },
+      },
+    }),
+    sse("content_block_start", {
+      type: "content_block_start",
+      index: 0,
+      content_block: { type: "text", text: "" },
+    }),
+    sse("content_block_delta", {
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "text_delta", text: "Hel" },
+    }),
+    sse("error", {
+      type: "error",
+      error: { type: "invalid_request_error", message: `1 validation error:\n  ${ITEM}` },
+    }),
+  ].join("");
+  return Promise.resolve(
+    new Response(body, { headers: { "content-type": "text/event-stream" } }),
+  );
+}
+
+Deno.test("a stream that ends with an echo: the client reads it, the breaker keeps none", async () => {
+  const logs: string[] = [];
+  const ccp = startCcp(
+    testConfig({
+      providers: [
+        provider("an", { baseUrl: "http://stream.test", apiKeys: ["sk-test-key-777777"] }),
+      ],
+      routes: { default: "an/m" },
+      authToken: TOKEN,
+    }),
+    {
+      fetch: brokenStream as typeof fetch,
+      log: createLogger({ level: "debug", format: "json", write: (line) => logs.push(line) }),
+    },
+  );
+  const headers = { "x-api-key": TOKEN, "content-type": "application/json" };
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        model: "claude-sonnet-4-5",
+        max_tokens: 10,
+        stream: true,
+        messages: [{ role: "user", content: SECRET }],
+      }),
+    });
+    const text = await res.text();
+    assert.ok(text.includes("event: error"), text);
+    assert.ok(text.includes("private words"), "the client reads the upstream's words whole");
+    const health = await (await fetch(`${ccp.url}/health`, { headers })).text();
+    assert.match(health, /Input should be a valid string/);
+    assert.ok(!health.includes("private words"), health);
+    assert.ok(logs.length > 0);
+    for (const line of logs) assert.ok(!line.includes("private words"), line);
+  } finally {
+    await ccp.close();
+  }
+});
