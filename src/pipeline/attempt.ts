@@ -5,6 +5,7 @@
 
 import type { ModelSettings, ProviderConfig, Transform } from "../config/types.ts";
 import { UpstreamError } from "../core/errors.ts";
+import { loggedText } from "../core/logged_text.ts";
 import { providerSecrets, scrubSecrets } from "../core/secrets.ts";
 import { describeFailure } from "../resilience/describe.ts";
 import type { DispatchTarget } from "../resilience/dispatcher.ts";
@@ -71,10 +72,10 @@ export async function recordedAttempt(
     recorder.attempt({
       ...tried,
       outcome: "failed",
-      reason: signal.aborted ? "client disconnected" : scrubSecrets(
+      reason: signal.aborted ? "client disconnected" : loggedText(scrubSecrets(
         error instanceof Error ? error.message : String(error),
         providerSecrets(target.provider),
-      ),
+      )),
       durationMs: performance.now() - began,
     });
     throw error;
@@ -83,7 +84,9 @@ export async function recordedAttempt(
     ...tried,
     ...(result.ok ? { status: 200 } : result.status ? { status: result.status } : {}),
     outcome: result.ok ? "answered" : "failed",
-    ...(result.ok ? {} : { reason: describeFailure(result, providerSecrets(target.provider)) }),
+    ...(result.ok
+      ? {}
+      : { reason: loggedText(describeFailure(result, providerSecrets(target.provider))) }),
     durationMs: performance.now() - began,
   });
   return result;

@@ -4,6 +4,7 @@ import { deadline } from "../core/deadlines.ts";
 import type { HeaderReader } from "../core/headers.ts";
 import type { ModelSettings, ProviderConfig } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
+import { loggedText } from "../core/logged_text.ts";
 import { Dispatcher } from "../resilience/dispatcher.ts";
 import type { KeyAffinity } from "../resilience/key_choice.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
@@ -104,7 +105,9 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
     }
   } catch (error) {
     if (call.signal.aborted) throw call.signal.reason;
-    call.log.debug(`count_tokens upstream failed, counting locally: ${describe(error)}`);
+    call.log.debug(
+      `count_tokens upstream failed, counting locally: ${loggedText(describe(error))}`,
+    );
     return undefined;
   } finally {
     cancelTimer();

@@ -2,6 +2,7 @@
 
 import type { HeaderReader } from "../core/headers.ts";
 import type { Logger } from "../core/log.ts";
+import { loggedText } from "../core/logged_text.ts";
 import { newRequestId } from "../translate/anthropic/ids.ts";
 import { sessionHeader } from "../routing/session_id.ts";
 import type {
@@ -96,7 +97,8 @@ export class Recorder {
     r.status = end.status;
     r.outcome = end.outcome;
     if (end.errorType) r.errorType = end.errorType;
-    if (end.error) r.error = end.error;
+    // Logged and shown on the status page: what an upstream quoted of the request is left out.
+    if (end.error) r.error = loggedText(end.error);
     if (end.usage) copyCounts(end.usage, r.usage);
     r.durationMs = this.elapsed();
     this.#notify("ended");

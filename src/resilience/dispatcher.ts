@@ -11,6 +11,7 @@
  */
 
 import type { Logger } from "../core/log.ts";
+import { loggedText } from "../core/logged_text.ts";
 import { providerSecrets } from "../core/secrets.ts";
 import { backoffCeiling, backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { classify } from "./classify.ts";
@@ -269,8 +270,9 @@ export class Dispatcher<S extends { readonly ok: true }> {
             if (!judges) return;
             const wasOpen = breaker.state !== "closed";
             if (signal.aborted) breaker.released(admission.trial);
-            else if (failure !== undefined) breaker.streamFailed(failure, admission.trial);
-            else breaker.succeeded(sentAt, admission.trial, admission.beside);
+            else if (failure !== undefined) {
+              breaker.streamFailed(loggedText(failure), admission.trial);
+            } else breaker.succeeded(sentAt, admission.trial, admission.beside);
             shareCircuit(shared, ref, breaker, wasOpen);
           };
           handedOver = true;
@@ -286,6 +288,9 @@ export class Dispatcher<S extends { readonly ok: true }> {
           model: target.model,
         });
         const detail = describeFailure(result, providerSecrets(target.provider));
+        // The client gets `detail`; the log, the breaker and the key pool (which other clients
+        // and instances read) keep it without the request's text an upstream quoted.
+        const logged = loggedText(detail);
         const failed: TargetOutcome = {
           kind: "failed",
           target: ref,
@@ -295,7 +300,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
         };
         // A keyless provider's label ("no key") would read as the cause of the failure.
         const which = credential ? ` ${credential.label}` : key.value === "" ? "" : ` ${key.label}`;
-        this.#log?.warn(attemptLine(`${nameOf(ref)}${which}`, detail, verdict));
+        this.#log?.warn(attemptLine(`${nameOf(ref)}${which}`, logged, verdict));
         if (credential) {
           const held = this.#registry.credentials
             .failed(ref.provider, credential, ref.model, result, verdict);
@@ -307,7 +312,11 @@ export class Dispatcher<S extends { readonly ok: true }> {
         }
         if (verdict.action === "rotate_key") {
           if (verdict.cause === "rate_limit" && !judges) return failed;
-          noteKeyRefusal(keys, this.#shared, ref, key, { verdict, status: result.status, detail });
+          noteKeyRefusal(keys, this.#shared, ref, key, {
+            verdict,
+            status: result.status,
+            detail: logged,
+          });
           // A last-resort key had its one try. Otherwise each rotation sets a key aside, so the
           // pool runs dry first; this only stops a loop of zero-length cool-downs (`Retry-After: 0`).
           if (mode.key || ++rotations > keys.size) return failed;
@@ -329,7 +338,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
         }
         if (judges && !BREAKER_IGNORES.has(verdict.cause)) {
           const wasOpen = breaker.state !== "closed";
-          breaker.failed(detail, hint, admission.trial);
+          breaker.failed(logged, hint, admission.trial);
           shareCircuit(this.#shared, ref, breaker, wasOpen);
           reported = true;
         }

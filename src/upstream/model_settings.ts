@@ -204,7 +204,7 @@ export function withExtraBody<T extends object>(body: T, s: ModelSettings): T {
 
 /**
  * The dialect for this request: with `supports.thinking: false` no reasoning switch is sent;
- * `supports.documents` and `text_tool_calls` replace the dialect's defaults.
+ * `supports.images`, `supports.documents` and `text_tool_calls` replace the dialect's defaults.
  */
 export function dialectWithSettings(
   dialect: OpenAIDialect,
@@ -212,8 +212,11 @@ export function dialectWithSettings(
   s: ModelSettings,
 ): OpenAIDialect {
   const noThinking = s.supports?.thinking === false;
+  const images = s.supports?.images;
   const documents = s.supports?.documents;
-  if (!noThinking && s.textToolCalls === undefined && documents === undefined) return dialect;
+  if (
+    !noThinking && s.textToolCalls === undefined && images === undefined && documents === undefined
+  ) return dialect;
   // Model patches are applied first so none can undo a setting.
   return {
     ...dialectForModel(dialect, model),
@@ -222,6 +225,8 @@ export function dialectWithSettings(
       ? { reasoningSwitch: { kind: "none" }, reasoningReplay: "none", reasoningAllowance: 0 }
       : {}),
     ...(s.textToolCalls !== undefined ? { textToolCalls: s.textToolCalls } : {}),
+    // A model the dialect marks text only may read images under a newer name or release.
+    ...(images !== undefined ? { supportsImages: images } : {}),
     // A generic server (LiteLLM, vLLM, Azure) may read PDFs as `file` parts: the user says so.
     ...(documents !== undefined ? { supportsDocuments: documents } : {}),
   };

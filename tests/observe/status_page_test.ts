@@ -45,6 +45,7 @@ routes:
   opus: [anth/m, anth/m2]
 budgets:
   - { target: anth, tokens: 5000, per: day, route_away_at: 80% }
+  - { target: anth, cost_usd: 1234567.891, per: month }
 `,
   );
   const server = await startServer({
@@ -101,6 +102,9 @@ budgets:
     );
     const budget = await page.$eval("#budgets tbody tr", (r) => r.innerHTML);
     assert.match(budget, /class="n bad"/);
+    // Dollars with thousands separators, whatever the machine's locale.
+    const dollars = await page.$$eval("#budgets tbody tr", (rows) => rows[1]?.textContent ?? "");
+    assert.match(dollars, /\$0\.0\d\$1,234,567\.89$/);
     // The routes say it too: requests skip both targets, which showed `ok` in green.
     const health = await page.$$eval(
       "#routes tbody tr",

@@ -12,6 +12,7 @@ import type { MessagesRequest } from "../../src/protocols/anthropic.ts";
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
 import { toOpenAIChatRequest } from "../../src/translate/openai_chat/request.ts";
 import { applyModelSettings, IMAGE_PLACEHOLDER } from "../../src/upstream/model_settings.ts";
+import { openAITransport } from "../../src/upstream/openai_chat/transport.ts";
 
 const IMAGE = { type: "image", source: { type: "base64", media_type: "image/png", data: "AAAA" } };
 const REQUEST = {
@@ -43,11 +44,11 @@ Deno.test("deepseek dialect: the Flash model gets images, the others a note", ()
   }
 });
 
-function preset(type?: string) {
+function preset(type?: string, more = "") {
   const config = configFromYaml({
     text: `providers:\n  ds: { preset: deepseek, api_key: k${
       type ? `, type: ${type}, base_url: "https://api.deepseek.com"` : ""
-    } }\nroutes:\n  default: ds/deepseek-flash\n`,
+    }${more} }\nroutes:\n  default: ds/deepseek-flash\n`,
     file: "config.yaml",
     env: {},
   });
@@ -81,4 +82,60 @@ Deno.test("deepseek preset with type: openai: deepseek-flash's image reaches Cha
     provider: "ds",
   });
   assert.ok(JSON.stringify(chat.messages).includes('"type":"image_url"'));
+});
+
+/** The Chat Completions messages openAITransport sends for `model` at `provider`. */
+async function sentMessages(
+  provider: ReturnType<typeof preset>,
+  model: string,
+): Promise<string> {
+  let sent = "";
+  const fetchStub = (_input: RequestInfo | URL, init?: RequestInit) => {
+    sent = JSON.stringify(JSON.parse(new TextDecoder().decode(init?.body as Uint8Array)).messages);
+    return Promise.resolve(Response.json({}, { status: 200 }));
+  };
+  await openAITransport.send({
+    provider,
+    model,
+    clientModel: "claude-sonnet-4-5",
+    body: REQUEST,
+    clientHeaders: new Headers(),
+    signal: new AbortController().signal,
+    fetch: fetchStub as typeof fetch,
+    inputTokens: () => Promise.resolve(100),
+  });
+  return sent;
+}
+
+Deno.test("a user's supports.images: true wins over the dialect's and the preset's text only", async () => {
+  const settings = `, model_settings: { deepseek-v4-flash: { supports: { images: true } } }`;
+  for (const type of ["openai", undefined]) {
+    const ds = preset(type, settings);
+    assert.deepEqual(settingsFor(ds, "deepseek-v4-flash").supports, {
+      images: true,
+      documents: false,
+    });
+    if (type === undefined) {
+      const sent = applyModelSettings(REQUEST, settingsFor(ds, "deepseek-v4-flash"), {
+        protocol: "anthropic",
+      });
+      assert.ok(JSON.stringify(sent).includes('"type":"image"'));
+      continue;
+    }
+    const flash = await sentMessages(ds, "deepseek-v4-flash");
+    assert.ok(flash.includes('"image_url":{"url":"data:image/png;base64,AAAA"}'), flash);
+    // Only the model the user named: the others stay text only.
+    const pro = await sentMessages(ds, "deepseek-v4-pro");
+    assert.ok(!pro.includes("image_url"), pro);
+    assert.ok(pro.includes(JSON.stringify(IMAGE_PLACEHOLDER).slice(1, -1)), pro);
+  }
+});
+
+Deno.test("a user's supports.images: false still replaces images the dialect would send", async () => {
+  const ds = preset(
+    "openai",
+    `, model_settings: { deepseek-flash: { supports: { images: false } } }`,
+  );
+  const sent = await sentMessages(ds, "deepseek-flash");
+  assert.ok(!sent.includes("image_url"), sent);
 });

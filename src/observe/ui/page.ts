@@ -62,6 +62,15 @@ function fill(id, rows, render) {
   body.replaceChildren(...rows.map((r) => { const tr = document.createElement("tr"); render(tr, r); return tr; }));
 }
 const n = (x) => x.toLocaleString("en-US");
+// Dollars with a comma every three digits ($1,234,567.89), written out by hand rather than by
+// the browser's locale data, so every machine shows the same.
+function usd(x, digits) {
+  if (!Number.isFinite(x) || Math.abs(x) >= 1e21) return "$" + String(x);
+  const fixed = Math.abs(x).toFixed(digits);
+  const [whole, part] = fixed.split(".");
+  const sign = x < 0 && Number(fixed) !== 0 ? "-" : "";
+  return sign + "$" + whole.replace(/\\B(?=(\\d{3})+$)/g, ",") + (part === undefined ? "" : "." + part);
+}
 function requestRow(tr, r) {
   cell(tr, new Date(r.at).toLocaleTimeString());
   cell(tr, r.clientModel ?? "");
@@ -109,10 +118,10 @@ function drawChart(id, points, hourly) {
   charts[id] = new uPlot({
     width, height: 180,
     series: [{}, { label: "tokens", stroke: "#37c", fill: "#37c3", paths: uPlot.paths.bars({ size: [0.8] }) },
-      { label: "cost $", stroke: "#c73", scale: "usd", value: (u, v) => v == null ? "" : "$" + v.toFixed(4) }],
+      { label: "cost $", stroke: "#c73", scale: "usd", value: (u, v) => v == null ? "" : usd(v, 4) }],
     axes: [{ space: hourly ? 60 : 50, ...(hourly ? { splits: hourTicks } : {}), values: (u, ticks) => ticks.map((t) => { const d = new Date(t * 1000);
         return hourly ? pad(d.getHours()) + ":" + pad(d.getMinutes()) : (d.getUTCMonth() + 1) + "/" + d.getUTCDate(); }) },
-      { size: fitAxis }, { scale: "usd", side: 1, size: fitAxis, grid: { show: false }, values: (u, ticks) => ticks.map((v) => v === 0 ? "$0" : "$" + v.toPrecision(2)) }],
+      { size: fitAxis }, { scale: "usd", side: 1, size: fitAxis, grid: { show: false }, values: (u, ticks) => ticks.map((v) => v === 0 ? "$0" : Math.abs(v) >= 100 ? usd(v, 0) : "$" + v.toPrecision(2)) }],
     scales: { x: { time: true, range: (u, min, max) => [min - half, max + half] } },
     // The ledger's days are UTC days: in local time a day's ticks, labels and legend fell beside
     // its bar (in Los Angeles today's bar sat past yesterday's tick).
@@ -142,7 +151,7 @@ function render(state) {
     drawChart("chart7", state.usage.daily, false);
     fill("errors", state.usage.byProvider, (tr, p) => { cell(tr, p.provider); cell(tr, n(p.requests), "n"); cell(tr, n(p.errors), p.errors ? "n bad" : "n"); });
     fill("budgets", state.usage.budgets, (tr, b) => {
-      const f = (x) => b.unit === "USD" ? "$" + x.toFixed(2) : n(Math.round(x));
+      const f = (x) => b.unit === "USD" ? usd(x, 2) : n(Math.round(x));
       cell(tr, b.label + (b.exhausted ? " (requests skip it)" : "")); cell(tr, f(b.spent), b.exhausted ? "n bad" : "n"); cell(tr, f(b.limit), "n");
     });
   }
