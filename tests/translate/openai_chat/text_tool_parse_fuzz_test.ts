@@ -1,8 +1,8 @@
 /**
  * Property: a `<function=...>` call written as text reads the same as the pattern-based reader it
  * replaced did (kept here as the reference), whatever mix of parameters, broken tags and prose
- * it holds; and a call of tens of thousands of parameters, or of openers never closed, is read
- * in time in proportion to its length. Seeded, so a failure reproduces.
+ * it holds. And text of tens of thousands of calls, parameters or reasoning spans, or of openers
+ * never closed, is read in time in proportion to its length. Seeded, so a failure reproduces.
  */
 
 import assert from "node:assert/strict";
@@ -10,6 +10,8 @@ import {
   type OfferedTool,
   parseTextToolCall,
 } from "../../../src/translate/openai_chat/text_tool_parse.ts";
+import { TextToolSplitter } from "../../../src/translate/openai_chat/text_tool_splitter.ts";
+import { ThinkTagSplitter } from "../../../src/translate/reasoning/think_tags.ts";
 import { seeded } from "../../helpers/random.ts";
 
 const TOOLS = new Map<string, OfferedTool>([
@@ -96,4 +98,23 @@ Deno.test("regression: tens of thousands of parameters, or of openers never clos
   assert.equal(parseTextToolCall(unclosed, TOOLS), null);
   const took = performance.now() - began;
   assert.ok(took < 1_500, `${took.toFixed(0)} ms`);
+});
+
+Deno.test("regression: one piece of 40000 text calls, or of reasoning spans, is split in linear time", () => {
+  // After each call or span, the rest of the piece was searched to its end again for each
+  // marker it does not hold (`<function=`, Kimi's, `<thought>`): 27 s for the calls, 5 s for
+  // the spans, as one non-streamed answer or one large delta.
+  const calls = '<tool_call>{"name":"Bash","arguments":{"command":"ls"}}</tool_call>'.repeat(
+    40_000,
+  );
+  const spans = "<think>a</think>b".repeat(40_000);
+  const began = performance.now();
+  const splitter = new TextToolSplitter([...TOOLS.values()]);
+  const segments = [...splitter.push(calls), ...splitter.flush()];
+  assert.equal(segments.filter((s) => s.kind === "call").length, 40_000);
+  const think = new ThinkTagSplitter();
+  const parts = [...think.push(spans), ...think.flush()];
+  assert.equal(parts.filter((p) => p.thinking).length, 40_000);
+  const took = performance.now() - began;
+  assert.ok(took < 2_000, `${took.toFixed(0)} ms`);
 });
