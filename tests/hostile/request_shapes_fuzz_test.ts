@@ -150,8 +150,8 @@ Deno.test("arrays tens of thousands long get an answer in bounded time, never a 
           const { status, text } = await post(server, path, { ...base(model), ...over });
           const took = performance.now() - began;
           assertAnswer(status, text, `${model} ${path} ${name}`);
-          // The deadline of a busy two-core machine; the quadratic walks took several seconds.
-          assert.ok(took < 3_000, `${model} ${path} ${name}: ${took.toFixed(0)} ms`);
+          // A hang, or a walk in the square of the array, not slowness: a busy machine takes ~1 s.
+          assert.ok(took < 5_000, `${model} ${path} ${name}: ${took.toFixed(0)} ms`);
         }
       }
     });
