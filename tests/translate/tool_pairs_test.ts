@@ -136,3 +136,33 @@ Deno.test("Gemini: as many function responses as function calls", () => {
   const count = (key: string) => parts.filter((p) => key in p).length;
   assert.equal(count("functionResponse"), count("functionCall"));
 });
+
+Deno.test("regression: 50000 parallel calls and their results are paired in linear time", () => {
+  // Each result was looked up among the calls and compared with every result before it: a turn
+  // of 50000 calls took seconds (found by the request-shape fuzzing).
+  const ids = Array.from({ length: 50_000 }, (_, i) => `call_${i}`);
+  const whole: MessageParam[] = [
+    { role: "user", content: "go" },
+    { role: "assistant", content: ids.map(call) },
+    { role: "user", content: ids.map((id) => result(id)) },
+  ];
+  const began = performance.now();
+  assert.equal(pairToolBlocks(whole), whole, "nothing to repair: the same history");
+  // Results reversed, one missing and one twice: repaired the same way a small turn is.
+  const broken: MessageParam[] = [
+    whole[0]!,
+    whole[1]!,
+    { role: "user", content: [...ids.slice(1).reverse(), "call_7"].map((id) => result(id)) },
+  ];
+  const repaired = pairToolBlocks(broken);
+  assert.ok(performance.now() - began < 1_500, `${performance.now() - began} ms`);
+  const blocks = repaired[2]!.content as { type: string; tool_use_id?: string }[];
+  assert.deepEqual(blocks[0], {
+    type: "tool_result",
+    tool_use_id: "call_0",
+    content: MISSING_RESULT_TEXT,
+    is_error: true,
+  });
+  assert.equal(blocks.filter((b) => b.type === "tool_result").length, 50_000);
+  assert.equal(blocks.at(-1)!.type, "text", "the second result of call_7 is text");
+});

@@ -50,10 +50,11 @@ function repairUser(
   const blocks = typeof message.content === "string"
     ? [{ type: "text", text: message.content } as ContentBlockParam]
     : message.content;
+  const known = new Set(calls);
   const answered = new Set<string>();
   const kept = blocks.map((block) => {
     if (block.type !== "tool_result") return block;
-    if (!calls.includes(block.tool_use_id) || answered.has(block.tool_use_id)) {
+    if (!known.has(block.tool_use_id) || answered.has(block.tool_use_id)) {
       return resultAsText(block);
     }
     answered.add(block.tool_use_id);
@@ -68,10 +69,17 @@ function repairUser(
   return { ...message, content: [...missing, ...kept] };
 }
 
+// A turn with more blocks or calls than this is checked through a set: compared pairwise, 50000
+// parallel calls and their results took seconds.
+const PAIRWISE_MAX = 32;
+
 // Walks the blocks without building arrays or sets: it runs on every user turn of every
 // translated request, and a long session's history is hundreds of turns that need nothing.
 function needsRepair(message: MessageParam, calls: readonly string[]): boolean {
   const blocks = blocksOf(message);
+  if (blocks.length > PAIRWISE_MAX || calls.length > PAIRWISE_MAX) {
+    return needsRepairLarge(blocks, calls);
+  }
   let results = 0;
   for (let i = 0; i < blocks.length; i++) {
     const block = blocks[i]!;
@@ -87,6 +95,19 @@ function needsRepair(message: MessageParam, calls: readonly string[]): boolean {
   }
   // Every result answers a distinct call of the turn before: each call is answered iff the
   // counts agree.
+  return results !== calls.length;
+}
+
+/** {@link needsRepair} for a large turn: each result takes its call from the calls not yet answered. */
+function needsRepairLarge(blocks: ContentBlockParam[], calls: readonly string[]): boolean {
+  const open = new Set(calls);
+  let results = 0;
+  for (const block of blocks) {
+    if (block.type !== "tool_result") continue;
+    results++;
+    // No such call, or one already answered.
+    if (!open.delete(block.tool_use_id)) return true;
+  }
   return results !== calls.length;
 }
 

@@ -25,7 +25,9 @@ export interface TextToolCall {
 
 const WRAPPED = /^<tool_call>([\s\S]*)<\/tool_call>$/;
 const FUNCTION = /^<function=([^>\s]+)>([\s\S]*)<\/function>$/;
-const PARAMETER = /<parameter=([^>\s]+)>([\s\S]*?)<\/parameter>/g;
+const PARAMETER_OPEN = "<parameter=";
+const PARAMETER_CLOSE = "</parameter>";
+const PARAMETER_NAME = /^[^>\s]+$/;
 
 function parseJson(text: string): unknown {
   try {
@@ -62,18 +64,29 @@ function parameterValue(tool: OfferedTool, key: string, raw: string): unknown {
   return parsed !== undefined && fits ? parsed : text;
 }
 
+/**
+ * The parameters are read one after the other with `indexOf`, each search going on from the end
+ * of the last: a pattern for any parameter, tried at each place, searched to the end of the text
+ * for a close tag every time, and a call of tens of thousands of them took seconds.
+ */
 function xmlCall(body: string, tools: ReadonlyMap<string, OfferedTool>): TextToolCall | null {
   const m = FUNCTION.exec(body);
   const tool = m ? tools.get(m[1]!) : undefined;
   if (!m || !tool) return null;
+  const inner = m[2]!;
   const input: Record<string, unknown> = {};
-  let rest = m[2]!;
-  for (const p of m[2]!.matchAll(PARAMETER)) {
-    input[p[1]!] = parameterValue(tool, p[1]!, p[2]!);
-    rest = rest.replace(p[0], "");
+  for (let at = 0;;) {
+    const open = inner.indexOf(PARAMETER_OPEN, at);
+    // Anything but layout between the parameters means this was not a call.
+    if (inner.slice(at, open < 0 ? inner.length : open).trim() !== "") return null;
+    if (open < 0) return { name: tool.name, input };
+    const nameEnd = inner.indexOf(">", open);
+    const name = inner.slice(open + PARAMETER_OPEN.length, nameEnd);
+    const close = nameEnd < 0 ? -1 : inner.indexOf(PARAMETER_CLOSE, nameEnd);
+    if (close < 0 || !PARAMETER_NAME.test(name)) return null;
+    input[name] = parameterValue(tool, name, inner.slice(nameEnd + 1, close));
+    at = close + PARAMETER_CLOSE.length;
   }
-  // Anything but layout between the parameters means this was not a call.
-  return rest.trim() === "" ? { name: tool.name, input } : null;
 }
 
 function jsonCall(body: string, tools: ReadonlyMap<string, OfferedTool>): TextToolCall | null {

@@ -6,6 +6,7 @@
  * bounded: past the limit it is released as text (a span that begins as a call has a larger one).
  */
 
+import { MarkerSearch } from "../reasoning/marker_search.ts";
 import { partialTagSuffix } from "../reasoning/think_tags.ts";
 import {
   CALL_HEAD_CHARS,
@@ -62,6 +63,7 @@ export class TextToolSplitter {
   readonly #limit: number;
   readonly #callLimit: number;
   readonly #formats: readonly TextToolFormat[];
+  readonly #opens: readonly string[];
   /** Outside a call: a possible marker start held back. */
   #prefix = "";
   /** Form of the open call; undefined outside a call. */
@@ -86,6 +88,7 @@ export class TextToolSplitter {
     this.#limit = limits.held ?? MAX_HELD_CHARS;
     this.#callLimit = limits.call ?? MAX_CALL_CHARS;
     this.#formats = formats;
+    this.#opens = formats.map((f) => f.open);
   }
 
   /** True while text is held back. */
@@ -105,13 +108,18 @@ export class TextToolSplitter {
       s = this.#prefix + piece;
       this.#prefix = "";
     }
+    // Past the first call of this piece, markers are found through a search that remembers them.
+    const length = s.length;
+    let search: MarkerSearch | undefined;
     while (s.length > 0) {
       if (this.#trimLead) {
         s = s.replace(/^\s+/, "");
         if (!s) break;
         this.#trimLead = false;
       }
-      const found = firstMarker(s, this.#formats);
+      const found = s.length === length
+        ? firstMarker(s, this.#formats)
+        : this.#nextMarker(s, search ??= new MarkerSearch(this.#opens, length));
       if (!found) {
         const hold = Math.max(...this.#formats.map((f) => partialTagSuffix(s, f.open)));
         if (s.length > hold) out.push({ kind: "text", text: s.slice(0, s.length - hold) });
@@ -125,6 +133,14 @@ export class TextToolSplitter {
       s = ended;
     }
     return out;
+  }
+
+  #nextMarker(
+    s: string,
+    search: MarkerSearch,
+  ): { at: number; format: TextToolFormat } | undefined {
+    const found = search.first(s);
+    return found && { at: found.at, format: this.#formats[found.marker]! };
   }
 
   /**

@@ -232,22 +232,22 @@ export class ResponsesToAnthropicTranslator {
    * named "" cannot run); one that finished, or the answer ended, without a name is dropped.
    */
   #openNextCall(final = false): void {
-    if (this.#blocks.openCall !== undefined) return;
-    while (this.#pending[0] && !this.#pending[0].name) {
-      if (!this.#pending[0].closed && !final) return;
-      this.#pending.shift();
-    }
-    const next = this.#pending.shift();
-    if (!next) {
-      if (this.#late) this.#blocks.text(this.#late);
-      this.#late = "";
-      return;
-    }
-    this.#summaryAt = "";
-    this.#blocks.startTool(next, next.id);
-    if (next.closed || final) {
+    // A loop, not a call per finished call: an upstream may have tens of thousands waiting.
+    while (this.#blocks.openCall === undefined) {
+      while (this.#pending[0] && !this.#pending[0].name) {
+        if (!this.#pending[0].closed && !final) return;
+        this.#pending.shift();
+      }
+      const next = this.#pending.shift();
+      if (!next) {
+        if (this.#late) this.#blocks.text(this.#late);
+        this.#late = "";
+        return;
+      }
+      this.#summaryAt = "";
+      this.#blocks.startTool(next, next.id);
+      if (!next.closed && !final) return;
       this.#blocks.close();
-      this.#openNextCall(final);
     }
   }
 

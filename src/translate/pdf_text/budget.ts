@@ -11,6 +11,11 @@ export class Budget {
   #calls = 0;
   /** Bytes decompression may still produce, for the whole file. */
   inflateLeft: number;
+  /**
+   * Codes that ToUnicode CMaps may still map, for the whole file: each font has its own map,
+   * so a small file with many fonts of wide ranges could otherwise hold gigabytes of them.
+   */
+  codesLeft = 1_048_576;
 
   constructor(limits: { maxOps: number; maxMs: number; maxInflated: number }) {
     this.#ops = limits.maxOps;

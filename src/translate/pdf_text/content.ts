@@ -15,18 +15,28 @@ const MAX_FORM_DEPTH = 4;
 // A TJ adjustment past this (thousandths of an em, to the left) is a gap between words.
 const WORD_GAP = 180;
 
-/** Reads the text of content streams into one page's lines. */
+/**
+ * Reads the text of content streams into one page's lines, at most `maxChars` of it. The text is
+ * kept as pieces: looking at the end of one string grown a piece at a time copies all of it,
+ * which made a page of many short strings cost time in the square of its length.
+ */
 export class TextCollector {
-  #out = "";
+  readonly #out: string[] = [];
+  #length = 0;
   #lineY: number | undefined;
   #gap = "";
   readonly #fonts = new Map<PdfObj, FontDecoder>();
 
-  constructor(readonly doc: PdfDocument, readonly budget: Budget) {}
+  constructor(readonly doc: PdfDocument, readonly budget: Budget, readonly maxChars: number) {}
 
   /** The text read so far, lines' trailing spaces trimmed. */
   text(): string {
-    return this.#out.split("\n").map((l) => l.trimEnd()).join("\n").trim();
+    return this.#out.join("").split("\n").map((l) => l.trimEnd()).join("\n").trim();
+  }
+
+  /** True once the page holds `maxChars`: reading it further keeps nothing. */
+  get full(): boolean {
+    return this.#length >= this.maxChars;
   }
 
   /** Reads one content stream's bytes drawn with `resources`. */
@@ -37,7 +47,7 @@ export class TextCollector {
     let leading = 0;
     let tm = [1, 0, 0, 1, 0, 0];
     let tlm = tm;
-    while (true) {
+    while (!this.full) {
       const tok = lexer.next();
       if (tok === undefined) return;
       if (!(tok instanceof PdfOp)) {
@@ -103,10 +113,35 @@ export class TextCollector {
     const text = font(value).replace(/[\u0000-\u0008\u000b-\u001f]/g, "");
     if (text === "") return;
     // A break or gap is written before the next text, so moves that show nothing add nothing.
-    if (this.#out !== "" && this.#gap === "\n") this.#out = this.#out.trimEnd() + "\n";
-    else if (this.#out !== "" && this.#gap === " " && !/\s$/.test(this.#out)) this.#out += " ";
+    if (this.#length > 0 && this.#gap === "\n") {
+      this.#trimEnd();
+      this.#push("\n");
+    } else if (this.#length > 0 && this.#gap === " " && !/\s$/.test(this.#out.at(-1)!)) {
+      this.#push(" ");
+    }
     this.#gap = "";
-    this.#out += text;
+    this.#push(text);
+  }
+
+  #push(text: string): void {
+    const kept = text.length > this.maxChars - this.#length
+      ? text.slice(0, Math.max(0, this.maxChars - this.#length))
+      : text;
+    this.#out.push(kept);
+    this.#length += kept.length;
+  }
+
+  /** Drops the white space at the end of the text. */
+  #trimEnd(): void {
+    while (this.#out.length > 0) {
+      const last = this.#out.pop()!;
+      const trimmed = last.trimEnd();
+      this.#length -= last.length - trimmed.length;
+      if (trimmed !== "") {
+        this.#out.push(trimmed);
+        return;
+      }
+    }
   }
 
   #space(): void {

@@ -64,7 +64,7 @@ export async function extractPdfText(
     let chars = 0;
     for (const page of all) {
       if (budget.spent || chars >= limits.maxChars) break;
-      const text = await pageText(doc, page, budget);
+      const text = await pageText(doc, page, budget, limits.maxChars - chars);
       chars += text.length;
       pages.push(text);
     }
@@ -120,7 +120,12 @@ function catalogByScan(doc: PdfDocument): PdfDict | undefined {
 }
 
 /** One page's text: its content streams, read in order as one. */
-async function pageText(doc: PdfDocument, page: Page, budget: Budget): Promise<string> {
+async function pageText(
+  doc: PdfDocument,
+  page: Page,
+  budget: Budget,
+  maxChars: number,
+): Promise<string> {
   const contents = doc.resolve(page.dict.get("Contents"));
   const parts = Array.isArray(contents) ? contents.map((c) => doc.resolve(c)) : [contents];
   const streams: Uint8Array[] = [];
@@ -129,7 +134,7 @@ async function pageText(doc: PdfDocument, page: Page, budget: Budget): Promise<s
     const data = await decodeStream(part, budget);
     if (data) streams.push(data, NEWLINE);
   }
-  const collector = new TextCollector(doc, budget);
+  const collector = new TextCollector(doc, budget, maxChars);
   await collector.read(concat(streams), page.resources);
   return collector.text();
 }

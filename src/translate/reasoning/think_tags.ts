@@ -7,6 +7,8 @@
  * opening tag into the prompt show only the closing one: their content starts inside reasoning.
  */
 
+import { MarkerSearch } from "./marker_search.ts";
+
 /** The pair most servers use, and the one a chat template may open in the prompt. */
 const [THINK_OPEN, THINK_CLOSE] = ["<think>", "</think>"] as const;
 
@@ -40,6 +42,17 @@ function firstOpen(s: string): { at: number; open: string; close: string } | und
     if (at >= 0 && (found === undefined || at < found.at)) found = { at, open, close };
   }
   return found;
+}
+
+/** {@link firstOpen} through `search`. */
+function nextOpen(
+  s: string,
+  search: MarkerSearch,
+): { at: number; open: string; close: string } | undefined {
+  const found = search.first(s);
+  if (!found) return undefined;
+  const [open, close] = TAGS[found.marker]!;
+  return { at: found.at, open, close };
 }
 
 /** Stateful splitter; one per response. */
@@ -101,6 +114,10 @@ export class ThinkTagSplitter {
       return s ? [{ thinking: false, text: s }] : [];
     }
     const out: ThinkSegment[] = [];
+    // Past the first tag of this piece, opening tags are found through a search that remembers
+    // them.
+    const length = s.length;
+    let search: MarkerSearch | undefined;
     while (s.length > 0) {
       if (this.#trimAfterClose) {
         // Models put blank lines after the closing tag; they are layout, not answer text.
@@ -112,7 +129,11 @@ export class ThinkTagSplitter {
       const close = this.#close;
       const inThink = close !== undefined;
       // Inside reasoning only its own closing tag ends it; outside, the first opening tag wins.
-      const tag = inThink ? { at: s.indexOf(close), open: close, close: undefined } : firstOpen(s);
+      const tag = inThink
+        ? { at: s.indexOf(close), open: close, close: undefined }
+        : s.length === length
+        ? firstOpen(s)
+        : nextOpen(s, search ??= new MarkerSearch(OPENS, length));
       if (tag && tag.at >= 0) {
         if (tag.at > 0) out.push(this.#segment(inThink, s.slice(0, tag.at)));
         s = s.slice(tag.at + tag.open.length);

@@ -9,82 +9,11 @@ import assert from "node:assert/strict";
 import { extractPdfText } from "../../../src/translate/pdf_text/extract.ts";
 import { ascii85, asciiHex, lzw } from "../../../src/translate/pdf_text/old_filters.ts";
 import { buildPdf, deflate, linesContent, plain, simpleDocument } from "./pdf_builder.ts";
+import { ascii85Encode, asciiHexEncode, lzwEncode } from "./old_encoders.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder("latin1");
 const textReading = (pages: string[]) => ({ kind: "text", pages, pageCount: pages.length });
-
-/** LZW as PDF writes it: 9-12 bit codes, a clear code first and when the table is full. */
-function lzwEncode(data: Uint8Array, earlyChange = 1): Uint8Array {
-  const out: number[] = [];
-  let bits = 0;
-  let held = 0;
-  let width = 9;
-  const emit = (code: number) => {
-    bits = (bits << width) | code;
-    held += width;
-    while (held >= 8) {
-      out.push((bits >>> (held - 8)) & 255);
-      held -= 8;
-    }
-    bits &= (1 << held) - 1;
-  };
-  let table = new Map<string, number>();
-  let next = 258;
-  const reset = () => {
-    table = new Map();
-    for (let c = 0; c < 256; c++) table.set(String.fromCharCode(c), c);
-    next = 258;
-  };
-  reset();
-  emit(256);
-  let word = "";
-  for (const byte of data) {
-    const longer = word + String.fromCharCode(byte);
-    if (table.has(longer)) {
-      word = longer;
-      continue;
-    }
-    emit(table.get(word)!);
-    table.set(longer, next++);
-    // The reader adds its entry one code later, and widens when its next code needs it.
-    if (next - 1 + earlyChange >= 1 << width && width < 12) width++;
-    if (next >= 4094) {
-      emit(256);
-      reset();
-      width = 9;
-    }
-    word = String.fromCharCode(byte);
-  }
-  if (word) emit(table.get(word)!);
-  emit(257);
-  if (held > 0) out.push((bits << (8 - held)) & 255);
-  return Uint8Array.from(out);
-}
-
-function ascii85Encode(data: Uint8Array): Uint8Array {
-  let text = "";
-  for (let at = 0; at < data.length; at += 4) {
-    const n = Math.min(4, data.length - at);
-    let value = 0;
-    for (let k = 0; k < 4; k++) value = value * 256 + (data[at + k] ?? 0);
-    if (n === 4 && value === 0) {
-      text += "z";
-      continue;
-    }
-    const digits: string[] = [];
-    for (let k = 0; k < 5; k++) {
-      digits.unshift(String.fromCharCode(33 + (value % 85)));
-      value = Math.floor(value / 85);
-    }
-    text += digits.slice(0, n + 1).join("");
-    if (at % 60 === 56) text += "\n";
-  }
-  return enc.encode(text + "~>");
-}
-
-const asciiHexEncode = (data: Uint8Array) =>
-  enc.encode(Array.from(data, (b) => b.toString(16).padStart(2, "0")).join(" ") + ">");
 
 /** Text long enough that an LZW table grows past 511, 1023 and 2047 entries and is cleared. */
 function longLines(): string[] {
