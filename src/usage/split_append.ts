@@ -74,11 +74,10 @@ export async function appendSplitting(
     for (const a of alone) {
       try {
         await store.append([a.entry]);
-        done.add(a.entry);
       } catch (err) {
         refused.push({ entry: a.entry, why: messageOf(err) });
-        done.add(a.entry);
       }
+      done.add(a.entry);
     }
   }
   return { wrote, refused, kept: batch.filter((e) => !done.has(e)), error: lastError };

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { createLogger } from "../../src/core/log.ts";
 import { startCcp } from "../helpers/ccp.ts";
+import { encodeEvents, openingMessage } from "../mocks/anthropic_fixtures.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
 const TOKEN = "ccp-echo-test-token";
@@ -133,36 +134,30 @@ type Json = Record<string, unknown>;
 
 // An Anthropic-compatible server that starts its answer, then ends it with a validation error.
 function brokenStream(): Promise<Response> {
-  const sse = (event: string, data: Json) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-  const body = [
-    sse("message_start", {
-      type: "message_start",
-      message: {
-        id: "msg_1",
-        type: "message",
-        role: "assistant",
-        model: "m",
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: 5, output_tokens: 0 },
+  const body = encodeEvents([
+    {
+      event: "message_start",
+      data: {
+        type: "message_start",
+        message: openingMessage("msg_1", "m", { input_tokens: 5, output_tokens: 0 }),
       },
-    }),
-    sse("content_block_start", {
-      type: "content_block_start",
-      index: 0,
-      content_block: { type: "text", text: "" },
-    }),
-    sse("content_block_delta", {
-      type: "content_block_delta",
-      index: 0,
-      delta: { type: "text_delta", text: "Hel" },
-    }),
-    sse("error", {
-      type: "error",
-      error: { type: "invalid_request_error", message: `1 validation error:\n  ${ITEM}` },
-    }),
-  ].join("");
+    },
+    {
+      event: "content_block_start",
+      data: { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+    },
+    {
+      event: "content_block_delta",
+      data: { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Hel" } },
+    },
+    {
+      event: "error",
+      data: {
+        type: "error",
+        error: { type: "invalid_request_error", message: `1 validation error:\n  ${ITEM}` },
+      },
+    },
+  ]);
   return Promise.resolve(
     new Response(body, { headers: { "content-type": "text/event-stream" } }),
   );

@@ -51,6 +51,15 @@ export function relayChunks(
   });
 }
 
+/** Upstream chunks through `translation` as ccp serves them: the SSE text, tool ids normalized. */
+export async function relayedSse(
+  chunks: Uint8Array[],
+  translation: SseTranslation,
+): Promise<string> {
+  const out = relayChunks(chunks, translation);
+  return normalizeIds(new TextDecoder().decode(concatBytes(await Array.fromAsync(out))));
+}
+
 /** Runs upstream chunks through the streaming translation; returns the SSE text. */
 export async function translateChunks(
   chunks: Uint8Array[],
@@ -178,6 +187,25 @@ export async function sdkMessage(sse: string): Promise<Message> {
   const message = await MessageStream.fromReadableStream(events.toReadableStream()).finalMessage();
   const { parsed_output: _ignored, ...rest } = message as Message & { parsed_output?: unknown };
   return rest as Message;
+}
+
+/**
+ * What every output of a fuzzed upstream passes: a well-formed stream (an upstream's broken tool
+ * arguments stay broken, as Anthropic's own cut answers do) not ended by ccp's own failure (an
+ * exception the relay caught). `why` and the end of the stream go with a failure's message.
+ */
+export function assertSound(sse: string, why: string): void {
+  try {
+    const frames = parseFrames(sse);
+    assertWellFormed(frames, { toolJson: false });
+    const last = frames.at(-1)!;
+    if (last.event === "error") {
+      const message = String(last.data.error?.message);
+      assert.ok(!message.startsWith("ccp could not relay"), "ccp failed on its own");
+    }
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${why}\nclient (end): ${sse.slice(-600)}`);
+  }
 }
 
 /** Replaces generated `toolu_` ids so outputs of different runs compare equal. */

@@ -14,15 +14,7 @@ import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
 import { responsesTranslation } from "../../src/translate/openai_responses/stream.ts";
 import type { SseTranslation } from "../../src/translate/sse_translation.ts";
 import { responsesSse } from "../mocks/responses_wire.ts";
-import { concatBytes } from "../helpers/bytes.ts";
-import {
-  assertWellFormed,
-  BASE_OPTIONS,
-  normalizeIds,
-  parseFrames,
-  relayChunks,
-  splitAt,
-} from "./_stream_helpers.ts";
+import { assertSound, BASE_OPTIONS, relayedSse, splitAt } from "./_stream_helpers.ts";
 import { seeded } from "../helpers/random.ts";
 import { paths, replaced } from "../helpers/odd_values.ts";
 
@@ -141,33 +133,6 @@ function mutate(events: string[], random: () => number): string[] {
   return out;
 }
 
-async function translate(protocol: Protocol, chunks: Uint8Array[]): Promise<string> {
-  const out = relayChunks(chunks, protocol.translation());
-  return normalizeIds(decoder.decode(concatBytes(await Array.fromAsync(out))));
-}
-
-/** The checks every output passes, whatever came in. */
-function assertSound(sse: string, upstream: string): void {
-  const why = `upstream:\n${upstream}\nclient:\n${sse}`;
-  let frames: ReturnType<typeof parseFrames>;
-  try {
-    frames = parseFrames(sse);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${why}`);
-  }
-  try {
-    // An upstream's broken tool arguments stay broken (as Anthropic's own cut answers do).
-    assertWellFormed(frames, { toolJson: false });
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${why}`);
-  }
-  const last = frames.at(-1)!;
-  if (last.event === "error") {
-    const message = String(last.data.error?.message);
-    assert.ok(!message.startsWith("ccp could not relay"), `ccp failed on its own: ${why}`);
-  }
-}
-
 for (const [name, protocol] of Object.entries(PROTOCOLS)) {
   Deno.test(`property: a hostile ${name} stream gives a sound Anthropic stream`, async () => {
     const random = seeded(name.length * 7919);
@@ -178,13 +143,17 @@ for (const [name, protocol] of Object.entries(PROTOCOLS)) {
         for (let n = 1 + Math.floor(random() * 3); n > 0; n--) mutated = mutate(mutated, random);
         const upstream = mutated.map((e) => `${e}\n\n`).join("");
         const bytes = encoder.encode(upstream);
-        const reference = await translate(protocol, [bytes]);
-        assertSound(reference, upstream);
+        const reference = await relayedSse([bytes], protocol.translation());
+        assertSound(reference, `upstream:\n${upstream}`);
         const cuts = Array.from(
           { length: 1 + Math.floor(random() * 8) },
           () => Math.floor(random() * bytes.length),
         );
-        assert.equal(await translate(protocol, splitAt(bytes, cuts)), reference, upstream);
+        assert.equal(
+          await relayedSse(splitAt(bytes, cuts), protocol.translation()),
+          reference,
+          upstream,
+        );
       }
     }
   });

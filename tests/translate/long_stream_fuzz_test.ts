@@ -13,41 +13,13 @@ import { openAIChatTranslation } from "../../src/translate/openai_chat/stream.ts
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
 import { responsesTranslation } from "../../src/translate/openai_responses/stream.ts";
 import type { SseTranslation } from "../../src/translate/sse_translation.ts";
-import { concatBytes } from "../helpers/bytes.ts";
 import { seeded } from "../helpers/random.ts";
-import {
-  assertWellFormed,
-  BASE_OPTIONS,
-  normalizeIds,
-  parseFrames,
-  relayChunks,
-  splitAt,
-} from "./_stream_helpers.ts";
+import { assertSound, BASE_OPTIONS, relayedSse, splitAt } from "./_stream_helpers.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const TOOLS = [
   { name: "Bash", input_schema: { type: "object", properties: { command: { type: "string" } } } },
 ];
-
-async function translate(chunks: Uint8Array[], translation: SseTranslation): Promise<string> {
-  const out = relayChunks(chunks, translation);
-  return normalizeIds(decoder.decode(concatBytes(await Array.fromAsync(out))));
-}
-
-/** Well-formed, and not ended by ccp's own failure (an exception the relay caught). */
-function assertSound(sse: string, why: string): void {
-  try {
-    const frames = parseFrames(sse);
-    assertWellFormed(frames, { toolJson: false });
-    const last = frames.at(-1)!;
-    if (last.event === "error") {
-      assert.ok(!String(last.data.error?.message).startsWith("ccp could not relay"), "ccp failed");
-    }
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${why}\nclient (end): ${sse.slice(-600)}`);
-  }
-}
 
 const chat = () =>
   openAIChatTranslation({ ...BASE_OPTIONS, dialect: OPENAI_DIALECTS.local, tools: TOOLS });
@@ -73,7 +45,7 @@ Deno.test("regression: 60000 parallel Chat Completions tool calls take time in p
     }));
   const body = encoder.encode(calls.join("") + chatEvent({}, "tool_calls") + "data: [DONE]\n\n");
   const began = performance.now();
-  const sse = await translate([body], chat());
+  const sse = await relayedSse([body], chat());
   const took = performance.now() - began;
   assertSound(sse, "60000 calls");
   assert.equal(sse.split("event: content_block_start").length - 1, n);
@@ -100,7 +72,7 @@ Deno.test("regression: 40000 Responses function calls queued behind an open one 
     responsesEvent({ type: "response.created", response: { id: "resp_1" } }) + items.join("") +
       responsesEvent({ type: "response.completed", response: { status: "completed" } }),
   );
-  const sse = await translate([body], responses());
+  const sse = await relayedSse([body], responses());
   assertSound(sse, "40000 queued calls");
   assert.equal(sse.split("event: content_block_start").length - 1, n);
 });
@@ -263,13 +235,13 @@ for (const [protocol, makes, odd, ends, translation] of PROTOCOLS) {
       };
       const upstream = Array.from({ length }, event).join("") + oneOf(random, ends)(random);
       const bytes = encoder.encode(upstream);
-      const reference = await translate([bytes], translation());
+      const reference = await relayedSse([bytes], translation());
       assertSound(reference, `${protocol} run ${run}:\n${upstream.slice(0, 4000)}`);
       const cuts = Array.from(
         { length: 1 + Math.floor(random() * 20) },
         () => Math.floor(random() * bytes.length),
       );
-      assert.equal(await translate(splitAt(bytes, cuts), translation()), reference, `run ${run}`);
+      assert.equal(await relayedSse(splitAt(bytes, cuts), translation()), reference, `run ${run}`);
     }
   });
 }

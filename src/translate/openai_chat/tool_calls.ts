@@ -40,6 +40,12 @@ export class ToolCallTracker {
   #byIndex = new Map<number, ToolCallState>();
   #byId = new Map<string, ToolCallState>();
   #last: ToolCallState | undefined;
+  /**
+   * Calls before this one have all started. A call starts once and stays started, so the
+   * search for the first one not started goes on from here: searched from the first call each
+   * time, 40000 parallel calls took seconds.
+   */
+  #unstarted = 0;
 
   /** Finds or creates the call a fragment belongs to and records its id and name. */
   resolve(delta: ChatToolCallDelta): ToolCallState {
@@ -82,13 +88,6 @@ export class ToolCallTracker {
     const args = delta.function?.arguments;
     return !(typeof args === "string" && args && (args === last.args || sameJson(args, last.args)));
   }
-
-  /**
-   * Calls before this one have all started. A call starts once and stays started, so the
-   * search for the first one not started goes on from here: searched from the first call each
-   * time, 40000 parallel calls took seconds.
-   */
-  #unstarted = 0;
 
   /** The first call not yet started, if it can start (its name is known). */
   nextStartable(): ToolCallState | undefined {

@@ -307,7 +307,7 @@ export class OpenAIToAnthropicTranslator {
   #advance(): void {
     for (;;) {
       const open = this.#blocks.openCall;
-      if (open && (!open.scanner.complete || !this.#tools.nextStartable())) return;
+      if (open && !open.scanner.complete) return;
       const next = this.#tools.nextStartable();
       if (!next) return;
       this.#startTool(next);
