@@ -84,13 +84,7 @@ function xmlCall(body: string, tools: ReadonlyMap<string, OfferedTool>): TextToo
     const name = inner.slice(open + PARAMETER_OPEN.length, nameEnd);
     const close = nameEnd < 0 ? -1 : inner.indexOf(PARAMETER_CLOSE, nameEnd);
     if (close < 0 || !PARAMETER_NAME.test(name)) return null;
-    // Defined, not assigned: a parameter named `__proto__` would otherwise set the prototype.
-    Object.defineProperty(input, name, {
-      value: parameterValue(tool, name, inner.slice(nameEnd + 1, close)),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    input[name] = parameterValue(tool, name, inner.slice(nameEnd + 1, close));
     at = close + PARAMETER_CLOSE.length;
   }
 }

@@ -118,16 +118,3 @@ Deno.test("regression: one piece of 40000 text calls, or of reasoning spans, is 
   const took = performance.now() - began;
   assert.ok(took < 2_000, `${took.toFixed(0)} ms`);
 });
-
-Deno.test("a parameter named __proto__ is kept as the tool's input member, whatever its type", () => {
-  const tools = new Map<string, OfferedTool>([["Odd", {
-    name: "Odd",
-    input_schema: { type: "object", properties: { ["__proto__"]: { type: "object" } } },
-  }]]);
-  const call = parseTextToolCall(
-    '<function=Odd>\n<parameter=__proto__>\n{"a": 1}\n</parameter>\n</function>',
-    tools,
-  );
-  assert.equal(JSON.stringify(call?.input), '{"__proto__":{"a":1}}');
-  assert.equal(Object.getPrototypeOf(call!.input), Object.prototype);
-});
