@@ -8,6 +8,7 @@ import type { CliFlags } from "./args.ts";
 import { ccpCommand, type CliContext, CliError } from "./context.ts";
 import { shellWord } from "./shell_word.ts";
 import { modelTemplate } from "./init_model.ts";
+import { messageOf } from "../core/errors.ts";
 
 /** Where init writes: the config file and the .env beside it. */
 export interface InitTarget {
@@ -50,7 +51,7 @@ export async function writeNew(path: string, text: string, mode: number): Promis
     return true;
   } catch (err) {
     if (err instanceof Deno.errors.AlreadyExists) return false;
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = messageOf(err);
     throw new CliError(`Cannot write ${path}: ${reason}`);
   }
 }
@@ -60,7 +61,7 @@ export async function makeTargetDir(target: InitTarget): Promise<void> {
   try {
     await Deno.mkdir(target.dir, { recursive: true });
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = messageOf(err);
     throw new CliError(`Cannot create ${target.dir}: ${reason}`);
   }
 }

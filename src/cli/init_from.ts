@@ -18,6 +18,7 @@ import type { CliFlags } from "./args.ts";
 import { ccpCommand, type CliContext, CliError } from "./context.ts";
 import { shellWord } from "./shell_word.ts";
 import { initTarget, makeTargetDir, reportWritten, writeNew } from "./init.ts";
+import { messageOf } from "../core/errors.ts";
 
 /** How each peer's file is found, read and converted. */
 const READERS: Readonly<
@@ -78,7 +79,7 @@ async function readDraft(peer: ImportPeer, path: string): Promise<Draft> {
     if (err instanceof Deno.errors.NotFound) {
       throw new CliError(`${path}: no such file (pass --from-file PATH to read another)`);
     }
-    throw new CliError(`Cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CliError(`Cannot read ${path}: ${messageOf(err)}`);
   }
   let tree: unknown;
   try {

@@ -2,6 +2,7 @@
 
 import { dirnamePath } from "../config/paths.ts";
 import { CliError } from "./context.ts";
+import { messageOf } from "../core/errors.ts";
 
 /** A writer that appends each line to `path`; throws CliError when the file cannot be opened. */
 export async function fileSink(path: string): Promise<(line: string) => void> {
@@ -10,7 +11,7 @@ export async function fileSink(path: string): Promise<(line: string) => void> {
     await Deno.mkdir(dirnamePath(path), { recursive: true });
     file = await Deno.open(path, { append: true, create: true });
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = messageOf(err);
     throw new CliError(`Cannot write the log file ${path}: ${why}`);
   }
   const encoder = new TextEncoder();

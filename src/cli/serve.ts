@@ -33,6 +33,7 @@ import type { RedisGuards } from "../shared/redis_guards.ts";
 import { KvGuards, openKvGuards } from "../shared/kv_guards.ts";
 import { keyIdSecret } from "../shared/guard_entries.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
+import { messageOf } from "../core/errors.ts";
 
 /** How long a stop waits for requests in flight (streams included) before giving up on them. */
 const GRACE_MS = 10_000;
@@ -112,7 +113,7 @@ export async function listenError(err: unknown, host: string, port: number): Pro
         "`sudo systemctl edit ccp`.",
     );
   }
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason = messageOf(err);
   return new CliError(`Cannot listen on ${where}: ${reason}`);
 }
 
@@ -170,7 +171,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const ledger = store ? new Ledger(store, () => current, log, redis) : undefined;
   await ledger?.start().catch((err) =>
     log.warn(
-      `Usage ledger: reading budget spend failed: ${err instanceof Error ? err.message : err}`,
+      `Usage ledger: reading budget spend failed: ${messageOf(err)}`,
     )
   );
   const guards: RedisGuards | KvGuards | undefined = redis ?? kvGuards;
@@ -278,7 +279,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       for (const line of routeLines(next)) log.info(line);
       return true;
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = messageOf(err);
       log.error(`Config reload failed; keeping the previous config. ${message}`);
       return false;
     }

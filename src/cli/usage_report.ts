@@ -8,6 +8,7 @@ import { type CliContext, CliError } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
 import { printable } from "../core/text.ts";
 import { displayWidth, padEndColumns, padStartColumns } from "../core/display_width.ts";
+import { messageOf } from "../core/errors.ts";
 
 /** Runs `ccp usage`; exit 1 when the ledger cannot be read, 2 for a bad --since or --by. */
 export async function runUsage(
@@ -22,7 +23,7 @@ export async function runUsage(
   try {
     // A shared database that is down or refuses: one line that names it, as an unopenable file.
     const report = await usageReport(opened.store, question).catch((err: unknown) => {
-      const why = err instanceof Error ? err.message : String(err);
+      const why = messageOf(err);
       throw new CliError(`cannot read the usage ledger: ${opened.store.description}: ${why}`);
     });
     ctx.io.out(command.json ? JSON.stringify(report) : usageTable(report));

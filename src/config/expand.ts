@@ -2,6 +2,7 @@
 
 import type { EnvMap } from "./env/map.ts";
 import type { KeyPath } from "./issues.ts";
+import { messageOf } from "../core/errors.ts";
 
 /** A `${VAR}` reference (without default) whose variable was unset, so it became "". */
 export interface UnsetReference {
@@ -93,7 +94,7 @@ export function expandTree(tree: unknown, env: EnvMap): Expansion {
         for (const name of result.unset) unset.push({ path, name });
         return result.value;
       } catch (err) {
-        problems.push({ path, message: err instanceof Error ? err.message : String(err) });
+        problems.push({ path, message: messageOf(err) });
         return node;
       }
     }

@@ -1,6 +1,6 @@
 /** Loads the configuration: finds the file, reads `.env` files, picks YAML, env-only or default mode. */
 
-import { ConfigError } from "../core/errors.ts";
+import { ConfigError, messageOf } from "../core/errors.ts";
 import type { Config } from "./types.ts";
 import { dotenvProxies, loadEnvWithDotenv, mergeEnv, readDotenvFile } from "./env/dotenv.ts";
 import type { EnvMap } from "./env/map.ts";
@@ -68,7 +68,7 @@ async function configFound(
   try {
     text = await Deno.readTextFile(found.absolutePath);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = messageOf(err);
     throw new ConfigError(`${found.path}: cannot read the config file: ${reason}`);
   }
   const tree = await configTree(text, found.path, defaultCacheDir(env, opts.home));

@@ -143,10 +143,14 @@ export function nestedTooDeeply(): ClientRequestError {
   );
 }
 
+/** The words of anything thrown: an Error's message, or the thrown value as a string. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Turns anything thrown into a ProxyError; unknown errors become 500 api_error. */
 export function toProxyError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;
   if (isStackOverflow(err)) return nestedTooDeeply();
-  const message = err instanceof Error ? err.message : String(err);
-  return new ProxyError("api_error", `Internal error in ccp: ${message}`, { cause: err });
+  return new ProxyError("api_error", `Internal error in ccp: ${messageOf(err)}`, { cause: err });
 }

@@ -4,7 +4,7 @@
  */
 
 import type { ModelSettings, ProviderConfig, Transform } from "../config/types.ts";
-import { UpstreamError } from "../core/errors.ts";
+import { messageOf, UpstreamError } from "../core/errors.ts";
 import { loggedText } from "../core/logged_text.ts";
 import { providerSecrets, scrubSecrets } from "../core/secrets.ts";
 import { describeFailure } from "../resilience/describe.ts";
@@ -73,7 +73,7 @@ export async function recordedAttempt(
       ...tried,
       outcome: "failed",
       reason: signal.aborted ? "client disconnected" : loggedText(scrubSecrets(
-        error instanceof Error ? error.message : String(error),
+        messageOf(error),
         providerSecrets(target.provider),
       )),
       durationMs: performance.now() - began,

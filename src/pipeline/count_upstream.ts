@@ -16,6 +16,7 @@ import { readJsonCapped } from "../upstream/http/read_capped.ts";
 import { withoutImages } from "../upstream/http/refused_images.ts";
 import { withoutDocuments } from "../upstream/http/refused_documents.ts";
 import { settingsFor } from "../config/settings_merge.ts";
+import { messageOf } from "../core/errors.ts";
 
 /** One count request. */
 export interface CountUpstream {
@@ -100,21 +101,17 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
       dispatched.done();
       return typeof json?.input_tokens === "number" ? json.input_tokens : undefined;
     } catch (error) {
-      dispatched.done(error instanceof Error ? error.message : String(error));
+      dispatched.done(messageOf(error));
       throw error;
     }
   } catch (error) {
     if (call.signal.aborted) throw call.signal.reason;
     call.log.debug(
-      `count_tokens upstream failed, counting locally: ${loggedText(describe(error))}`,
+      `count_tokens upstream failed, counting locally: ${loggedText(messageOf(error))}`,
     );
     return undefined;
   } finally {
     cancelTimer();
     call.signal.removeEventListener("abort", onClientGone);
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -7,7 +7,7 @@
 
 import type { HeaderReader } from "../core/headers.ts";
 import type { Config, ModelSettings } from "../config/types.ts";
-import { type ProxyError, toProxyError, UpstreamError } from "../core/errors.ts";
+import { messageOf, type ProxyError, toProxyError, UpstreamError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { configuredKeys, scrubSecrets } from "../core/secrets.ts";
 import type { MessagesRequest } from "../protocols/anthropic.ts";
@@ -174,7 +174,7 @@ export class Pipeline {
       );
     } catch (err) {
       // An answer that could not even be opened (e.g. unreadable JSON) still frees its slot.
-      dispatched.done(err instanceof Error ? err.message : String(err));
+      dispatched.done(messageOf(err));
       throw err;
     }
     return { answer, headers };
@@ -286,7 +286,7 @@ export class Pipeline {
         observer.counted?.(record);
       } catch (error) {
         this.#deps.log.error(
-          `request observer failed: ${error instanceof Error ? error.message : error}`,
+          `request observer failed: ${messageOf(error)}`,
         );
       }
     }

@@ -12,6 +12,7 @@ import type {
   RequestRecord,
   Usage,
 } from "./record.ts";
+import { messageOf } from "../core/errors.ts";
 
 /** What is known when a request arrives. */
 export interface RecordStart {
@@ -112,7 +113,7 @@ export class Recorder {
         else observer.ended(this.record);
       } catch (error) {
         this.#log.error(
-          `request observer failed: ${error instanceof Error ? error.message : error}`,
+          `request observer failed: ${messageOf(error)}`,
         );
       }
     }

@@ -1,6 +1,6 @@
 /** Turns a failed attempt into one short, key-free line for logs, health and error messages. */
 
-import { ProxyError } from "../core/errors.ts";
+import { messageOf, ProxyError } from "../core/errors.ts";
 import { scrubSecrets } from "../core/secrets.ts";
 import { upstreamMessage } from "../core/upstream_message.ts";
 import type { Classification, Failure } from "./classify.ts";
@@ -12,7 +12,7 @@ function innermost(error: unknown): string {
   for (let depth = 0; depth < 4 && e instanceof Error && e.cause !== undefined; depth++) {
     e = e.cause;
   }
-  return e instanceof Error ? e.message : String(e);
+  return messageOf(e);
 }
 
 /** `upstream answered 503: Service overloaded`, a timeout or network reason; keys scrubbed. */

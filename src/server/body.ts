@@ -8,7 +8,7 @@ import type { Config } from "../config/types.ts";
 import { describeByteSize } from "../config/units.ts";
 import { ByteCollector } from "../core/byte_collector.ts";
 import { deadline } from "../core/deadlines.ts";
-import { ClientRequestError } from "../core/errors.ts";
+import { ClientRequestError, messageOf } from "../core/errors.ts";
 import { rememberRawJson } from "../core/raw_json.ts";
 import { decompress, inflate } from "./inflate.ts";
 
@@ -57,7 +57,7 @@ export async function readJsonBody(
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = messageOf(err);
     throw new ClientRequestError(`Request body is not valid JSON: ${reason}`);
   }
   // Passthrough upstreams get the unchanged parts of a large body copied from this text.
@@ -133,7 +133,7 @@ async function readBounded(
       } catch (err) {
         if (timedOut) throw late(timeoutMs);
         if (encoding) {
-          const reason = err instanceof Error ? err.message : String(err);
+          const reason = messageOf(err);
           throw new ClientRequestError(
             `Request body could not be decoded as ${
               request.headers.get("content-encoding")

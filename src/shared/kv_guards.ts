@@ -34,6 +34,7 @@ import {
   keyIdSecret,
   setAsideEntry,
 } from "./guard_entries.ts";
+import { messageOf } from "../core/errors.ts";
 
 /** The file's name inside the data dir. */
 const GUARDS_FILE = "guards.kv";
@@ -360,8 +361,7 @@ export async function openKvGuards(config: Config, log: Logger): Promise<KvGuard
     return await KvGuards.open(path, log, keyIdSecret(config.server));
   } catch (err) {
     log.warn(
-      `Guard state is kept in memory only: cannot open ${path}: ` +
-        `${err instanceof Error ? err.message : err}`,
+      `Guard state is kept in memory only: cannot open ${path}: ${messageOf(err)}`,
     );
     return undefined;
   }

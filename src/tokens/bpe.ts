@@ -5,6 +5,7 @@
 
 import type { O200kCounter } from "./o200k.ts";
 import { lazyImport, lazyModuleUrl } from "../core/lazy_modules.ts";
+import { messageOf } from "../core/errors.ts";
 
 // The o200k table costs ~17 MB of memory and ~60 ms to load, so it is loaded on first need (a
 // local count_tokens or a translated request) or, when the config's routes will need it, shortly
@@ -55,7 +56,7 @@ const CODE = "tokens/o200k.ts";
 class LoadFailure extends Error {}
 
 function loadFailure(what: string, file: URL, err: unknown): LoadFailure {
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason = messageOf(err);
   return new LoadFailure(`${what} (${decodeURIComponent(file.pathname)}: ${reason})`, {
     cause: err,
   });

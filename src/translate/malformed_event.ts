@@ -3,6 +3,8 @@
  * the parser's reason and the start of the data, clipped so one huge event cannot flood the log.
  */
 
+import { messageOf } from "../core/errors.ts";
+
 /** A stream event that is not the JSON object its protocol promises. */
 export interface MalformedEvent {
   readonly kind: "malformed";
@@ -16,7 +18,7 @@ export function clipData(data: string): string {
 
 /** The event whose data `JSON.parse` rejected with `error`. */
 export function notJson(data: string, error: unknown): MalformedEvent {
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = messageOf(error);
   return { kind: "malformed", detail: `${reason} in ${JSON.stringify(clipData(data))}` };
 }
 

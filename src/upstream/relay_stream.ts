@@ -11,7 +11,7 @@
 
 import { type Cancel, deadline } from "../core/deadlines.ts";
 import { chunksOf } from "../resilience/body_guard.ts";
-import { type AnthropicErrorType, errorBody } from "../core/errors.ts";
+import { type AnthropicErrorType, errorBody, messageOf } from "../core/errors.ts";
 import { scrubSecrets } from "../core/secrets.ts";
 import { sseFrame } from "../core/sse.ts";
 import { FINISH_GRACE_MS, readUntil } from "./finish_grace.ts";
@@ -166,7 +166,7 @@ export function relayFrames(
 
   /** A throw from the source (a bug in ccp) ends the stream with one error frame. */
   const sourceFailed = (error: unknown): Frames => {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     const message = `ccp could not relay the stream of ${hooks.describeUpstream}: ${reason}`;
     return { end: { kind: "error", message } };
   };
@@ -218,7 +218,7 @@ export function relayFrames(
     // The upstream had said it finished: the connection's end lost nothing the answer needs.
     if (source.finishing) return false;
     const reason = hooks.describeError?.(error) ??
-      (error instanceof Error ? error.message : String(error));
+      messageOf(error);
     fail(controller, `${hooks.describeUpstream} failed mid-stream: ${reason}`);
     return true;
   };

@@ -23,6 +23,7 @@ import {
   unpricedTargets,
   unpricedWarning,
 } from "./unpriced.ts";
+import { messageOf } from "../core/errors.ts";
 
 /** How long a finished request waits to be written with others (well under a second). */
 const FLUSH_DELAY_MS = 100;
@@ -324,8 +325,4 @@ export class Ledger implements RequestObserver {
     }
     this.store.close();
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

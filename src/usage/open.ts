@@ -6,6 +6,7 @@ import type { Logger } from "../core/log.ts";
 import { openKvStore } from "./kv_store.ts";
 import type { UsageStore } from "./store.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
+import { messageOf } from "../core/errors.ts";
 
 /** The ledger file's name inside the data dir. */
 const LEDGER_FILE = "usage.kv";
@@ -30,7 +31,7 @@ export async function openUsageStore(
       const { openPgStore } = await lazyImport("usage/pg_store.ts");
       return { ok: true, store: openPgStore(shared) };
     } catch (err) {
-      return { ok: false, reason: `shared.postgres: ${err instanceof Error ? err.message : err}` };
+      return { ok: false, reason: `shared.postgres: ${messageOf(err)}` };
     }
   }
   const dir = config.server.dataDir;
@@ -45,7 +46,7 @@ export async function openUsageStore(
     });
     return { ok: true, store };
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = messageOf(err);
     return {
       ok: false,
       reason: `cannot open ${path}: ${why} (move the file away to start a new ledger)`,

@@ -7,6 +7,7 @@
 
 import type { LedgerEntry } from "./entry.ts";
 import type { UsageStore } from "./store.ts";
+import { messageOf } from "../core/errors.ts";
 
 /**
  * The most writes one refused batch is split into. Finding one refused entry among n takes about
@@ -86,8 +87,4 @@ export async function appendSplitting(
 function halves(part: readonly LedgerEntry[]): (readonly LedgerEntry[])[] {
   const middle = Math.ceil(part.length / 2);
   return [part.slice(0, middle), part.slice(middle)];
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -3,7 +3,12 @@
  * is decoded as it arrives, a JSON answer is replayed as the events Anthropic would have sent.
  */
 
-import { type AnthropicErrorType, STATUS_OF_ERROR_TYPE, UpstreamError } from "../core/errors.ts";
+import {
+  type AnthropicErrorType,
+  messageOf,
+  STATUS_OF_ERROR_TYPE,
+  UpstreamError,
+} from "../core/errors.ts";
 import type { AnthropicMessage, AnthropicStreamEvent } from "../protocols/anthropic.ts";
 import type { Dispatched } from "../resilience/dispatcher.ts";
 import { SseMessageDecoder } from "../translate/sse_decoder.ts";
@@ -34,7 +39,7 @@ export async function* roundEvents(
       onCancel: () => {},
     });
   } catch (err) {
-    finish(err instanceof Error ? err.message : String(err));
+    finish(messageOf(err));
     throw err;
   }
   if (answer.kind === "json") {
@@ -57,7 +62,7 @@ export async function* roundEvents(
     }
     finish(failure);
   } catch (err) {
-    finish(failure ?? (err instanceof Error ? err.message : String(err)));
+    finish(failure ?? messageOf(err));
     throw err;
   } finally {
     // The loop stopped reading early (the client left): free the upstream.

@@ -3,7 +3,7 @@
  * never touches Deno.env.
  */
 
-import { ConfigError } from "../../core/errors.ts";
+import { ConfigError, messageOf } from "../../core/errors.ts";
 import type { EnvMap } from "./map.ts";
 import { joinPath } from "../paths.ts";
 
@@ -23,7 +23,7 @@ export async function readDotenvFile(path: string): Promise<Record<string, strin
     return await parseDotenv(await Deno.readTextFile(path));
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return {};
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = messageOf(err);
     throw new ConfigError(`${path}: cannot read this .env file: ${reason}`);
   }
 }

@@ -7,6 +7,7 @@ import type { SeriesPoint } from "../../usage/store.ts";
 import type { RecentRequests, RequestSummary } from "../recent.ts";
 import { keyStateFor, targetKeys } from "../target_keys.ts";
 import { appliesTo, type BudgetState } from "../../usage/budgets.ts";
+import { messageOf } from "../../core/errors.ts";
 
 /** Health of one target of a route. */
 export interface TargetHealth {
@@ -163,9 +164,7 @@ export async function uiState(deps: {
       ]),
       USAGE_READ_MS,
     ).catch((err: unknown) => {
-      usageUnavailable = `${store.description}: ${
-        err instanceof Error ? err.message : String(err)
-      }`;
+      usageUnavailable = `${store.description}: ${messageOf(err)}`;
       return undefined;
     });
     if (reads) usage = usageOf(deps.ledger, reads, dayAgo, weekAgo, now);

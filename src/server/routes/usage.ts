@@ -5,7 +5,7 @@
  */
 
 import type { Context } from "hono";
-import { ClientRequestError, ProxyError } from "../../core/errors.ts";
+import { ClientRequestError, messageOf, ProxyError } from "../../core/errors.ts";
 import { parseQuestion, usageReport } from "../../usage/query.ts";
 import type { Ledger } from "../../usage/ledger.ts";
 import type { UsageStore } from "../../usage/store.ts";
@@ -68,7 +68,7 @@ export function sessionUsageHandler(
  * it as unavailable), not an internal error with a stack trace in the log at every status line.
  */
 function ledgerAway(store: UsageStore, err: unknown): Response {
-  const why = err instanceof Error ? err.message : String(err);
+  const why = messageOf(err);
   return errorResponse(
     new ProxyError(
       "api_error",

@@ -4,7 +4,7 @@
  * typed events (the passthrough path stays cheap).
  */
 
-import type { AnthropicErrorType } from "../../core/errors.ts";
+import { type AnthropicErrorType, messageOf } from "../../core/errors.ts";
 import { isRecord } from "../../core/json.ts";
 import { overflowMessage } from "../../core/context_overflow.ts";
 import { clientErrorOfType } from "../../core/upstream_status.ts";
@@ -55,7 +55,7 @@ export function inspectEvent(event: string): EventVerdict {
   try {
     parsed = JSON.parse(data);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     return {
       kind: "malformed",
       detail: `malformed JSON in a "${name || "message"}" event (${reason})`,

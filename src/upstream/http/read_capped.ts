@@ -1,7 +1,7 @@
 /** Reading a non-streaming upstream answer with a size limit: a broken upstream must not fill memory. */
 
 import { ByteCollector } from "../../core/byte_collector.ts";
-import { UpstreamError } from "../../core/errors.ts";
+import { messageOf, UpstreamError } from "../../core/errors.ts";
 import { bodyChunks } from "../../resilience/guarded_response.ts";
 
 const decoder = new TextDecoder();
@@ -44,7 +44,7 @@ export async function readJsonCapped(
   try {
     return JSON.parse(collected.withBytes((bytes) => decoder.decode(bytes)));
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new UpstreamError("api_error", `${where} sent an unreadable JSON answer: ${reason}`, {
       status: 502,
     });
