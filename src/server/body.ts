@@ -7,7 +7,7 @@
 import type { Config } from "../config/types.ts";
 import { describeByteSize } from "../config/units.ts";
 import { ByteCollector } from "../core/byte_collector.ts";
-import { deadline } from "../core/deadlines.ts";
+import { type Cancel, deadline } from "../core/deadlines.ts";
 import { ClientRequestError, messageOf } from "../core/errors.ts";
 import { rememberRawJson } from "../core/raw_json.ts";
 import { decompress, inflate } from "./inflate.ts";
@@ -118,20 +118,14 @@ async function readBounded(
       : request.body).getReader();
   let reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader = plain;
   let read = () => plain.read();
-  let timedOut = false;
-  const cancelTimer = timeoutMs > 0
-    ? deadline(timeoutMs, () => {
-      timedOut = true;
-      reader.cancel("body timeout").catch(() => {});
-    })
-    : undefined;
+  const timer = bodyDeadline(timeoutMs, () => reader);
   try {
     for (;;) {
       let result: ReadableStreamReadResult<Uint8Array>;
       try {
         result = await read();
       } catch (err) {
-        if (timedOut) throw late(timeoutMs);
+        if (timer.fired) throw late(timeoutMs);
         if (encoding) {
           const reason = messageOf(err);
           throw new ClientRequestError(
@@ -164,9 +158,9 @@ async function readBounded(
         ({ reader, read } = endReader(reader, request.body));
       }
     }
-    if (timedOut) throw late(timeoutMs);
+    if (timer.fired) throw late(timeoutMs);
   } finally {
-    cancelTimer?.();
+    timer.stop?.();
   }
   // A declared length counts the encoded bytes; the decoder said whether they were all there.
   if (!encoding && declared !== undefined && collected.size < declared) {
@@ -210,13 +204,7 @@ async function readExact(
   declared: number,
   timeoutMs: number,
 ): Promise<Uint8Array> {
-  let timedOut = false;
-  const cancelTimer = timeoutMs > 0
-    ? deadline(timeoutMs, () => {
-      timedOut = true;
-      reader.cancel("body timeout").catch(() => {});
-    })
-    : undefined;
+  const timer = bodyDeadline(timeoutMs, () => reader);
   let buffer = new Uint8Array(declared);
   let filled = 0;
   try {
@@ -231,12 +219,12 @@ async function readExact(
       throw new ClientRequestError(`Request body is longer than the ${declared} bytes declared`);
     }
   } catch (err) {
-    if (timedOut) throw late(timeoutMs);
+    if (timer.fired) throw late(timeoutMs);
     if (err instanceof ClientRequestError) throw err;
   } finally {
-    cancelTimer?.();
+    timer.stop?.();
   }
-  if (timedOut) throw late(timeoutMs);
+  if (timer.fired) throw late(timeoutMs);
   if (filled < declared) {
     throw new ClientRequestError(
       `Request body ended after ${filled} bytes, before the ${declared} bytes the request declared`,
@@ -263,6 +251,24 @@ function endReader(
     return { reader: plain, read: () => plain.read() };
   }
   return { reader: byob, read: () => byob.read(new Uint8Array(1)) };
+}
+
+/**
+ * Cancels the reader `current` returns (the one in use when time runs out) after `timeoutMs`
+ * (0: never); `fired` says whether it did, so a read that fails then is reported as too slow.
+ */
+function bodyDeadline(
+  timeoutMs: number,
+  current: () => { cancel(reason?: unknown): Promise<void> },
+): { fired: boolean; stop?: Cancel } {
+  const timer: { fired: boolean; stop?: Cancel } = { fired: false };
+  if (timeoutMs > 0) {
+    timer.stop = deadline(timeoutMs, () => {
+      timer.fired = true;
+      current().cancel("body timeout").catch(() => {});
+    });
+  }
+  return timer;
 }
 
 function late(timeoutMs: number): ClientRequestError {
