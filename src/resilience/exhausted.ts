@@ -95,6 +95,10 @@ function mapStatus(outcome: Failed): ClientError {
       : { status: error.status, type: error.errorType };
   }
   if (cause === "timeout") return { status: 504, type: "api_error" };
+  // A provider out of capacity is what Anthropic answers 529 for, whatever status the provider
+  // used (OpenAI-style APIs say so with a 429): as a 429, Claude Code would take it for the
+  // user's own rate limit and retry for minutes, never switching to its `--fallback-model`.
+  if (cause === "overloaded") return clientErrorOf(529);
   // A refusal the transport worded as Anthropic's over-long prompt is the 400 Claude Code
   // compacts on, whatever the upstream's status (a 413 would read as a body over 32 MB).
   if (error instanceof ProxyError && error.status === 400 && status !== 400) {

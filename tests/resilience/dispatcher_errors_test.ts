@@ -259,12 +259,14 @@ Deno.test("the last upstream failure as an Anthropic error", async (t) => {
       retryAfter: "90",
     },
     {
-      name: "429 'overloaded' after retries",
+      // Out of capacity, as Anthropic's 529 says: Claude Code moves to its --fallback-model on
+      // that, where a 429 would be retried as the user's own rate limit.
+      name: "429 'overloaded' after retries becomes 529",
       step: { status: 429, bodyText: "model overloaded, try again later" },
-      status: 429,
-      type: "rate_limit_error",
+      status: 529,
+      type: "overloaded_error",
       message: /answered 429: model overloaded/,
-      retryAfter: "1",
+      retryAfter: "2",
     },
     {
       name: "connection refused becomes 502",
