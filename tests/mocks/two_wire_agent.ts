@@ -47,6 +47,20 @@ export type Move =
   | { think: string; text: string }
   | { overflow: true };
 
+/**
+ * The tokens a model reports for one answer, as Anthropic counts them: `prompt` holds `cached`,
+ * `output` holds `thinking`. Each wire reports them in its own words.
+ */
+export interface AgentUsage {
+  readonly prompt: number;
+  readonly cached: number;
+  readonly output: number;
+  readonly thinking: number;
+}
+
+/** What the model reports when its test does not say: a 900-token prompt, 20 tokens out. */
+const PLAIN_USAGE: AgentUsage = { prompt: 900, cached: 0, output: 20, thinking: 0 };
+
 /** A running model. */
 export interface AgentModel {
   readonly wire: Wire;
@@ -142,21 +156,36 @@ function deepseekProblem(messages: Obj[]): string | undefined {
     : `Missing \`reasoning_content\` field in the assistant message at message index ${at}`;
 }
 
-function geminiAnswer(move: Exclude<Move, { overflow: true }>, n: number): Response {
+function geminiAnswer(
+  move: Exclude<Move, { overflow: true }>,
+  n: number,
+  usage: AgentUsage,
+): Response {
   const parts: Obj[] = [{ text: reasoningOf(n, move.think), thought: true }];
   if ("call" in move) {
     parts.push({ functionCall: move.call, thoughtSignature: signatureOf(n) });
   } else parts.push({ text: move.text });
   const frame = {
     candidates: [{ content: { role: "model", parts }, index: 0, finishReason: "STOP" }],
-    usageMetadata: { promptTokenCount: 900, candidatesTokenCount: 20, totalTokenCount: 920 },
+    // Gemini counts thoughts apart from the candidates, and cached tokens within the prompt.
+    usageMetadata: {
+      promptTokenCount: usage.prompt,
+      candidatesTokenCount: usage.output - usage.thinking,
+      totalTokenCount: usage.prompt + usage.output,
+      ...(usage.cached ? { cachedContentTokenCount: usage.cached } : {}),
+      ...(usage.thinking ? { thoughtsTokenCount: usage.thinking } : {}),
+    },
   };
   return new Response(`data: ${JSON.stringify(frame)}\r\n\r\n`, {
     headers: { "content-type": "text/event-stream" },
   });
 }
 
-function chatAnswer(move: Exclude<Move, { overflow: true }>, n: number): Response {
+function chatAnswer(
+  move: Exclude<Move, { overflow: true }>,
+  n: number,
+  usage: AgentUsage | undefined,
+): Response {
   const parts = [chatChunk({ role: "assistant", reasoning_content: reasoningOf(n, move.think) })];
   if ("call" in move) {
     const fn = { name: move.call.name, arguments: JSON.stringify(move.call.args) };
@@ -165,6 +194,19 @@ function chatAnswer(move: Exclude<Move, { overflow: true }>, n: number): Respons
       chatChunk({}, "tool_calls"),
     );
   } else parts.push(chatChunk({ content: move.text }), chatChunk({}, "stop"));
+  if (usage) {
+    // DeepSeek's words: reasoning within the completion, cache hits within the prompt.
+    const counts = {
+      prompt_tokens: usage.prompt,
+      completion_tokens: usage.output,
+      total_tokens: usage.prompt + usage.output,
+      prompt_cache_hit_tokens: usage.cached,
+      prompt_cache_miss_tokens: usage.prompt - usage.cached,
+      completion_tokens_details: { reasoning_tokens: usage.thinking },
+    };
+    const frame = { id: "c", object: "chat.completion.chunk", choices: [], usage: counts };
+    parts.push(`data: ${JSON.stringify(frame)}\n\n`);
+  }
   return new Response(`${parts.join("")}data: [DONE]\n\n`, {
     headers: { "content-type": "text/event-stream" },
   });
@@ -188,8 +230,15 @@ function overflow(wire: Wire): Response {
   }, { status: 400 });
 }
 
-/** Starts the model on `wire`; `script` decides each answer from the request's view. */
-export function startAgentModel(wire: Wire, script: (view: View, n: number) => Move): AgentModel {
+/**
+ * Starts the model on `wire`; `script` decides each answer from the request's view, and
+ * `usageOf` what the `n`th answer reports (on Chat, nothing when it is not given).
+ */
+export function startAgentModel(
+  wire: Wire,
+  script: (view: View, n: number) => Move,
+  usageOf?: (n: number) => AgentUsage,
+): AgentModel {
   const bodies: Obj[] = [];
   const problems: string[] = [];
   const views: View[] = [];
@@ -218,7 +267,9 @@ export function startAgentModel(wire: Wire, script: (view: View, n: number) => M
     views.push(view);
     const move = script(view, n);
     if ("overflow" in move) return overflow(wire);
-    return wire === "gemini" ? geminiAnswer(move, n) : chatAnswer(move, n);
+    return wire === "gemini"
+      ? geminiAnswer(move, n, usageOf?.(n) ?? PLAIN_USAGE)
+      : chatAnswer(move, n, usageOf?.(n));
   });
   const root = `http://127.0.0.1:${server.addr.port}`;
   const up = wire === "gemini"
