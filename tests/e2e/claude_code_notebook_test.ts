@@ -129,7 +129,12 @@ for (const wire of WIRES) {
         if (wire === "gemini") {
           assert.ok(second.includes(`"data":"${PNG_1X1}"`), "the picture reached Gemini");
         } else {
-          assert.match(second, /\[image omitted: provider \\"up\\" \(model deepseek-reasoner\)/);
+          // The note for the picture stays in the Read result, with nothing said to follow it.
+          const messages = model.bodies[1]!.messages as Obj[];
+          const tool = String(messages.findLast((m) => m.role === "tool")?.content);
+          assert.match(tool, /\[image omitted: provider "up" \(model deepseek-reasoner\)/);
+          assert.ok(!tool.includes("follows in the next message"), tool);
+          assert.equal(messages.at(-1)?.role, "tool");
         }
         // NotebookEdit offered once ToolSearch loaded it, and its edit on disk.
         assert.ok(!offered(model.bodies[1]!).includes("NotebookEdit"));

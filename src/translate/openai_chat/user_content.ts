@@ -112,8 +112,14 @@ function toolResultParts(
   const images: ChatContentPart[] = [];
   for (const part of content) {
     if (part.type === "text") texts.push(part.text);
-    else if (part.type === "image") images.push(imagePart(part, ctx));
-    else if (part.type === "document") {
+    else if (part.type === "image") {
+      // The note that stands for an image the model cannot see stays with the result it belongs
+      // to, as a document's does: a tool text saying an image follows, then a user message saying
+      // none does, reads as two contradicting answers.
+      const image = imagePart(part, ctx);
+      if (image.type === "text") texts.push(image.text);
+      else images.push(image);
+    } else if (part.type === "document") {
       for (const p of documentParts(part, ctx)) {
         if (p.type === "text") texts.push(p.text);
         else images.push(p);
@@ -134,7 +140,7 @@ function toolMessage(
   let content = text;
   // Claude Code already wraps most failures in <tool_use_error>; other errors get a marker.
   if (block.is_error && !content.includes("tool_use_error")) content = `Error: ${content}`;
-  // `file` parts are PDFs; the rest are images (or the note that stands for one).
+  // `file` parts are PDFs; the rest are images.
   const documents = follows.filter((p) => p.type === "file").length;
   const note = followsNote(follows.length - documents, documents);
   if (note) content += `${content ? "\n" : ""}${note}`;

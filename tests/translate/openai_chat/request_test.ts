@@ -244,6 +244,37 @@ Deno.test("tool results", async (t) => {
       ]);
     },
   );
+  await t.step("for a model without vision, the image's note stays in the tool's text", () => {
+    const body = map(
+      req({
+        messages: [...history, {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "t1", content: "listed" },
+            {
+              type: "tool_result",
+              tool_use_id: "t2",
+              content: [
+                { type: "text", text: "read ok" },
+                { type: "image", source: { type: "base64", media_type: "image/png", data: "QQ" } },
+              ],
+            },
+          ],
+        }],
+      }),
+      OPENAI_DIALECTS.deepseek,
+    );
+    // Nothing follows the tool messages: no note promising an image, no user message of notes.
+    assert.deepEqual(body.messages.slice(2), [
+      { role: "tool", tool_call_id: "t1", content: "listed" },
+      {
+        role: "tool",
+        tool_call_id: "t2",
+        content:
+          'read ok\n[image omitted: provider "prov" (model up-model) does not accept images]',
+      },
+    ]);
+  });
   await t.step("a PDF that follows is named as one, not as an image", () => {
     const pdf = {
       type: "document" as const,
