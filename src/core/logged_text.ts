@@ -8,7 +8,13 @@
  * part>, 'ctx': ...}`, as JSON or as Python's repr inside a message string, or pydantic's own
  * `[type=string_type, input_value=<the part>, input_type=dict]`. `msg` already says what was wrong
  * (pydantic words it from `ctx`), so both members are left out whole.
+ *
+ * Other echoes (prose that quotes the prompt, JSON encoded twice, vLLM's `(parameter=...,
+ * value=...)`) have no shape to find: given the request's text, every run of it the error text
+ * holds is left out too, first, so that the shapes above are then found around its marks.
  */
+
+import type { RequestText } from "./request_text.ts";
 
 /** The longest excerpt of an upstream's error text that is logged. */
 export const MAX_LOGGED = 300;
@@ -21,9 +27,12 @@ const INPUT_VALUE = /input_value=(?:.*?, (?=input_type=)|.*$)/gm;
 
 const CLOSERS = new Set(["}", "]", ")"]);
 
-/** `text` without recognised echoes of the request, cut to {@link MAX_LOGGED} characters. */
-export function loggedText(text: string): string {
-  const clean = withoutEchoes(text);
+/**
+ * `text` without the runs of `request`'s text it holds and recognised echoes of the request, cut
+ * to {@link MAX_LOGGED} characters.
+ */
+export function loggedText(text: string, request?: RequestText): string {
+  const clean = withoutEchoes(request ? request.without(text) : text);
   return clean.length > MAX_LOGGED ? `${clean.slice(0, MAX_LOGGED)}\u2026` : clean;
 }
 

@@ -6,6 +6,7 @@
 import type { ModelSettings, ProviderConfig, Transform } from "../config/types.ts";
 import { messageOf, UpstreamError } from "../core/errors.ts";
 import { loggedText } from "../core/logged_text.ts";
+import type { RequestText } from "../core/request_text.ts";
 import { providerSecrets, scrubSecrets } from "../core/secrets.ts";
 import { describeFailure } from "../resilience/describe.ts";
 import type { DispatchTarget } from "../resilience/dispatcher.ts";
@@ -35,6 +36,8 @@ export interface AttemptInput {
    * it (`auth: passthrough`): the record tells users' plans apart by it, never by more.
    */
   readonly credentialLabel?: string;
+  /** The request's own text, left out of the failure's reason. */
+  readonly text?: RequestText;
 }
 
 /** Sends one attempt and records it, also when it throws (the client left before the answer). */
@@ -72,10 +75,10 @@ export async function recordedAttempt(
     recorder.attempt({
       ...tried,
       outcome: "failed",
-      reason: signal.aborted ? "client disconnected" : loggedText(scrubSecrets(
-        messageOf(error),
-        providerSecrets(target.provider),
-      )),
+      reason: signal.aborted ? "client disconnected" : loggedText(
+        scrubSecrets(messageOf(error), providerSecrets(target.provider)),
+        input.text,
+      ),
       durationMs: performance.now() - began,
     });
     throw error;
@@ -84,9 +87,9 @@ export async function recordedAttempt(
     ...tried,
     ...(result.ok ? { status: 200 } : result.status ? { status: result.status } : {}),
     outcome: result.ok ? "answered" : "failed",
-    ...(result.ok
-      ? {}
-      : { reason: loggedText(describeFailure(result, providerSecrets(target.provider))) }),
+    ...(result.ok ? {} : {
+      reason: loggedText(describeFailure(result, providerSecrets(target.provider)), input.text),
+    }),
     durationMs: performance.now() - began,
   });
   return result;

@@ -5,6 +5,7 @@ import type { HeaderReader } from "../core/headers.ts";
 import type { ModelSettings, ProviderConfig } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
 import { loggedText } from "../core/logged_text.ts";
+import { RequestText } from "../core/request_text.ts";
 import { Dispatcher } from "../resilience/dispatcher.ts";
 import type { KeyAffinity } from "../resilience/key_choice.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
@@ -60,6 +61,8 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
     supports.images === false ? withoutImages(body) : body;
   const noDocuments = (body: Record<string, unknown>) =>
     supports.documents === false ? withoutDocuments(body) : body;
+  // Kept out of what is logged of the count's failures; read only if one is.
+  const text = new RequestText(call.body);
   const dispatcher = new Dispatcher<PostSuccess>({
     registry: call.registry,
     log: call.log,
@@ -73,6 +76,7 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
     // make the client wait for a number it already has. (The chain is this one target: counting
     // at a failover target would take its limits for the same fallback.)
     maxRetries: 0,
+    text,
     attempt: (target, key, signal) =>
       callAnthropic({
         provider: target.provider,
@@ -107,7 +111,7 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
   } catch (error) {
     if (call.signal.aborted) throw call.signal.reason;
     call.log.debug(
-      `count_tokens upstream failed, counting locally: ${loggedText(messageOf(error))}`,
+      `count_tokens upstream failed, counting locally: ${loggedText(messageOf(error), text)}`,
     );
     return undefined;
   } finally {

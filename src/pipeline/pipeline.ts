@@ -10,6 +10,7 @@ import type { Config, ModelSettings } from "../config/types.ts";
 import { messageOf, type ProxyError, toProxyError, UpstreamError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { configuredKeys, scrubSecrets } from "../core/secrets.ts";
+import { RequestText } from "../core/request_text.ts";
 import type { MessagesRequest } from "../protocols/anthropic.ts";
 import { Dispatcher, type DispatchTarget } from "../resilience/dispatcher.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
@@ -124,6 +125,9 @@ export class Pipeline {
     });
     const { signal, abort } = linkedAbort(call.signal);
     const request = this.#chainRequest(call, signal, config);
+    // Kept out of what is logged of upstream errors; read only if one is.
+    const text = new RequestText(body);
+    recorder.leaveOut(text);
     const balanced = await balance(
       resolution,
       call,
@@ -151,6 +155,7 @@ export class Pipeline {
         { credential, keys: balanced.keys },
         config,
       );
+      // Not released: the loop holds the body until its answer ends, and so may the record.
       return { answer, headers: routeHeaders(recorder) };
     }
     const windows = await chainWindows(chain, variants, request);
@@ -162,6 +167,7 @@ export class Pipeline {
       recorder,
       { credential, keys: balanced.keys },
       config,
+      text,
       windows,
     ).dispatch(chain, signal);
     balanced.served(dispatched.target);
@@ -177,6 +183,8 @@ export class Pipeline {
       dispatched.done(messageOf(err));
       throw err;
     }
+    // An open stream does not keep the request's history: its errors are not checked against it.
+    text.release();
     return { answer, headers };
   }
 
@@ -232,6 +240,8 @@ export class Pipeline {
             recorder,
             who,
             config,
+            // The loop holds each round's body until the round ends.
+            new RequestText(round),
           ).dispatch(chain, request.signal), this.#deps.shutdown),
       fetch: this.#deps.fetch,
       signal: request.signal,
@@ -323,6 +333,7 @@ export class Pipeline {
     { credential, keys }: Sender,
     // The config the request started with: a reload while it retries does not change its body.
     config: Config,
+    text: RequestText,
     windows?: ChainWindows,
   ): Dispatcher<AttemptSuccess> {
     const transports = this.#deps.transports;
@@ -338,6 +349,7 @@ export class Pipeline {
       ...(credential ? { credential } : {}),
       ...(keys ? { affinity: keys } : {}),
       ...(windows ? { windows } : {}),
+      text,
       ...(budgets?.sharedChecks
         ? { sharedBudgets: (ref) => budgets.sharedChecks!(client, ref.provider, ref.model) }
         : {}),
@@ -355,6 +367,7 @@ export class Pipeline {
           // Declared transforms apply here only, per attempt: a failover target may have its own.
           changes: transformsFor(config, routeKey, target.provider.id),
           settings: variants.get(target),
+          text,
           ...(credential && target.provider.auth === "passthrough"
             ? { credentialLabel: credential.label }
             : {}),

@@ -3,6 +3,7 @@
 import type { HeaderReader } from "../core/headers.ts";
 import type { Logger } from "../core/log.ts";
 import { loggedText } from "../core/logged_text.ts";
+import type { RequestText } from "../core/request_text.ts";
 import { newRequestId } from "../translate/anthropic/ids.ts";
 import { sessionHeader } from "../routing/session_id.ts";
 import type {
@@ -40,6 +41,7 @@ export class Recorder {
   readonly #now: () => number;
   readonly #startedPerf: number;
   #ended = false;
+  #text?: RequestText;
 
   constructor(
     start: RecordStart,
@@ -65,6 +67,11 @@ export class Recorder {
       durationMs: 0,
     };
     this.#notify("started");
+  }
+
+  /** The request's own text, left out of the error the record keeps (until the record ends). */
+  leaveOut(text: RequestText): void {
+    this.#text = text;
   }
 
   /** Milliseconds since the request arrived. */
@@ -99,7 +106,8 @@ export class Recorder {
     r.outcome = end.outcome;
     if (end.errorType) r.errorType = end.errorType;
     // Logged and shown on the status page: what an upstream quoted of the request is left out.
-    if (end.error) r.error = loggedText(end.error);
+    if (end.error) r.error = loggedText(end.error, this.#text);
+    this.#text = undefined;
     if (end.usage) copyCounts(end.usage, r.usage);
     r.durationMs = this.elapsed();
     this.#notify("ended");

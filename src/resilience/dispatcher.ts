@@ -12,6 +12,7 @@
 
 import type { Logger } from "../core/log.ts";
 import { loggedText } from "../core/logged_text.ts";
+import type { RequestText } from "../core/request_text.ts";
 import { providerSecrets } from "../core/secrets.ts";
 import { backoffCeiling, backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { classify } from "./classify.ts";
@@ -86,8 +87,10 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #credential?: CredentialRef;
   readonly #affinity?: KeyAffinity;
   readonly #windows?: ChainWindows;
+  readonly #text?: RequestText;
 
   constructor(options: DispatcherOptions<S>) {
+    this.#text = options.text;
     this.#windows = options.windows;
     this.#credential = options.credential;
     this.#affinity = options.affinity;
@@ -212,6 +215,8 @@ export class Dispatcher<S extends { readonly ok: true }> {
     // The closures below outlive this call (settle runs when a stream ends): they use `shared`,
     // not `this`, so an open stream does not keep the dispatcher and its request alive.
     const shared = this.#shared;
+    // Released by the pipeline once the answer opens: a stream's settle does not hold the text.
+    const text = this.#text;
     const freeShared = () => {
       if (sharedSlot !== undefined) shared?.release(ref.provider, sharedSlot);
       sharedSlot = undefined;
@@ -271,7 +276,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
             const wasOpen = breaker.state !== "closed";
             if (signal.aborted) breaker.released(admission.trial);
             else if (failure !== undefined) {
-              breaker.streamFailed(loggedText(failure), admission.trial);
+              breaker.streamFailed(loggedText(failure, text), admission.trial);
             } else breaker.succeeded(sentAt, admission.trial, admission.beside);
             shareCircuit(shared, ref, breaker, wasOpen);
           };
@@ -290,7 +295,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
         const detail = describeFailure(result, providerSecrets(target.provider));
         // The client gets `detail`; the log, the breaker and the key pool (which other clients
         // and instances read) keep it without the request's text an upstream quoted.
-        const logged = loggedText(detail);
+        const logged = loggedText(detail, text);
         const failed: TargetOutcome = {
           kind: "failed",
           target: ref,

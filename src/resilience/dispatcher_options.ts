@@ -1,6 +1,7 @@
 /** What a {@link Dispatcher} is built from: the transport's attempt and the guards it heeds. */
 
 import type { Logger } from "../core/log.ts";
+import type { RequestText } from "../core/request_text.ts";
 import type { BackoffOptions } from "./backoff.ts";
 import type { ChainWindows } from "./chain_windows.ts";
 import type { Failure } from "./classify.ts";
@@ -61,4 +62,9 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
   readonly affinity?: KeyAffinity;
   /** The chain's context windows: targets the prompt cannot fit are passed (Messages only). */
   readonly windows?: ChainWindows;
+  /**
+   * The request's own text: left out of the upstream errors that are logged, and that breakers
+   * and key pools keep (`/health`, the status page, shared state).
+   */
+  readonly text?: RequestText;
 }
