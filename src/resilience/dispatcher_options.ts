@@ -61,4 +61,10 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
   readonly affinity?: KeyAffinity;
   /** The chain's context windows: targets the prompt cannot fit are passed (Messages only). */
   readonly windows?: ChainWindows;
+  /**
+   * False for the head of a route whose rest serves the request another way (web tools that
+   * the head runs upstream and ccp runs for the rest): targets the guards skipped are left for
+   * that rest rather than waited for or probed first.
+   */
+  readonly lastResort?: boolean;
 }
