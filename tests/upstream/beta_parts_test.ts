@@ -74,6 +74,7 @@ Deno.test("withoutBetaParts: the connector's servers, toolsets and history block
   const old = withoutBetaParts(body, ["mcp-client-2025-04-04"]);
   assert.equal("mcp_servers" in old, false);
   assert.deepEqual(old.tools, [READ, TOOLSET]);
+  assert.deepEqual(old.messages, out.messages);
 });
 
 Deno.test("withoutBetaParts: context management's memory tool becomes an ordinary tool", () => {
