@@ -166,9 +166,10 @@ export class Pipeline {
         return await relay(chain.slice(0, web.relayed), false);
       } catch (err) {
         if (signal.aborted) throw err;
+        // Each failed attempt was logged already, with what the upstream said.
         this.#deps.log.info(
-          `web tools: the targets that run them upstream did not answer (${messageOf(err)}); ` +
-            "the rest of the route serves the request with ccp's web tools",
+          "web tools: no target that runs them upstream answered; the rest of the route serves " +
+            "the request with ccp's web tools",
         );
       }
     }
