@@ -3,6 +3,7 @@
 import type { Config, ModelSettings, ProviderConfig, Target, Transform } from "./types.ts";
 import { redactUrlSecrets } from "../core/secrets.ts";
 import { DEFAULT_BACKOFF } from "../resilience/backoff.ts";
+import { runsServerTools } from "../upstream/anthropic/real_anthropic.ts";
 
 /**
  * Shows only the last 4 characters of a key. Keys shorter than 12 characters show nothing, because
@@ -149,6 +150,9 @@ function describeProvider(p: ProviderConfig): string[] {
   if (headerNames.length > 0) extras.push(`headers ${headerNames.join(", ")}`);
   if (p.models.length > 0) extras.push(`models ${p.models.join(", ")}`);
   if (p.countTokens) extras.push("count_tokens forwarded");
+  // Where a request's web search and fetch run: here, or with ccp's web_tools (or not at all).
+  if (runsServerTools(p)) extras.push("server tools run upstream");
+  else if (p.serverTools === false) extras.push("server tools not run upstream");
   if (extras.length > 0) lines.push(`    ${extras.join("; ")}`);
   for (const [model, settings] of Object.entries(p.modelSettings ?? {})) {
     lines.push(`    model ${model}: ${formatSettings(settings)}`);

@@ -131,7 +131,7 @@ function keyProblems(own: ProviderSection, defaults: ProviderDefaultsSection): B
  * look anything up by name: its Chat Completions dialect and its compiled request cleaning.
  */
 export function protocolParts(
-  source: { preset?: Preset; baseUrl: string },
+  source: { preset?: Preset; baseUrl: string; serverTools?: boolean },
 ): Pick<ProviderConfig, "dialect" | "cleaning"> {
   return {
     dialect: source.preset?.dialect ?? OPENAI_DIALECTS.openai_compatible,
@@ -176,6 +176,13 @@ export function buildProvider(
     problems.push({
       key: "auth",
       message: `passthrough works only with type anthropic, not ${type}`,
+    });
+  }
+  if (own.server_tools === true && type !== undefined && type !== "anthropic") {
+    problems.push({
+      key: "server_tools",
+      message: `works only with type anthropic: a ${type} upstream is sent a translated ` +
+        "request, never Anthropic's server tools",
     });
   }
   const proxy = own.proxy ?? defaults.proxy;
@@ -238,9 +245,11 @@ export function buildProvider(
       BUILTIN_PROVIDER_DEFAULTS.keyUsageLimit,
     ...keyStrategyOf(own.key_strategy ?? defaults.key_strategy),
     countTokens: own.count_tokens ?? defaults.count_tokens ?? preset?.countTokens ?? false,
+    // Left unwritten unless set, so configs that never name it read as they did before.
+    ...(own.server_tools !== undefined ? { serverTools: own.server_tools } : {}),
     implicit: layers.implicit,
     ...(Object.keys(modelSettings).length > 0 ? { modelSettings } : {}),
-    ...protocolParts({ preset, baseUrl }),
+    ...protocolParts({ preset, baseUrl, serverTools: own.server_tools }),
   };
   return { provider, problems };
 }

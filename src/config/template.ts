@@ -66,6 +66,7 @@ providers:
   #   fallback_on: [429, 500, 502, 503, 504, 529]   # statuses that move on to the next target
   #   key_usage_limit: 0
   #   count_tokens: false                  # forward /v1/messages/count_tokens upstream
+  #   server_tools: false                  # true: it runs Anthropic's web search/fetch itself (a gateway to Anthropic)
   #   model_settings:                      # per upstream model; "*" = every model (exact name wins)
   #     "*": { max_output_tokens: 32k }    # caps max_tokens (Claude Code asks for up to 128000)
   #     qwen3-coder:
@@ -76,7 +77,7 @@ providers:
   #       supports: { images: false, documents: false, tools: true }   # false = rewrite requests
   #       text_tool_calls: true            # <tool_call> text -> tool_use (type: openai)
 
-# Applied to every provider, below each provider's own keys (any key above but preset, type, base_url).
+# Applied to every provider, below each provider's own keys (any key above but preset, type, base_url, server_tools).
 provider_defaults:
   # timeouts: { idle: 60s }
   # max_retries: 3

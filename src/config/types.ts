@@ -98,6 +98,11 @@ export interface ProviderConfig {
   readonly keyStrategy?: KeyStrategy;
   /** Whether POST /v1/messages/count_tokens may be forwarded to this provider. */
   readonly countTokens: boolean;
+  /**
+   * `server_tools`: whether the upstream runs Anthropic's server tools (web search and fetch,
+   * ...) itself, so they reach it untouched. Absent: only the real Anthropic API does.
+   */
+  readonly serverTools?: boolean;
   /** True for local presets that exist without being configured. */
   readonly implicit: boolean;
   /**

@@ -12,7 +12,7 @@ import type { Logger } from "../core/log.ts";
 import { configuredKeys, scrubSecrets } from "../core/secrets.ts";
 import { RequestText } from "../core/request_text.ts";
 import type { MessagesRequest } from "../protocols/anthropic.ts";
-import { Dispatcher, type DispatchTarget } from "../resilience/dispatcher.ts";
+import { type Dispatched, Dispatcher, type DispatchTarget } from "../resilience/dispatcher.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
 import type { Resolution } from "../routing/resolve.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
@@ -89,6 +89,12 @@ interface Sender {
   readonly keys: KeyAffinity | undefined;
 }
 
+/** The chain's windows; `lastResort: false` for the head of a route whose rest is served apart. */
+interface DispatchOptions {
+  readonly windows?: ChainWindows;
+  readonly lastResort?: boolean;
+}
+
 /** A token count and who made it: `local`, or the `provider/model` that counted. */
 export interface Count {
   readonly inputTokens: number;
@@ -140,52 +146,71 @@ export class Pipeline {
     const credential = chain.some((t) => t.provider.auth === "passthrough")
       ? await credentialRef(request.clientHeaders)
       : undefined;
-    // Web server tools that no upstream on this route runs: ccp runs them, one round at a time
-    // (the web tools' modules load on the first such request).
-    const web = planWebTools(body, config, chain[0]?.provider);
-    if (web) {
-      const answer = await this.#webTools(
-        web,
-        request,
-        chain,
+    const who = { credential, keys: balanced.keys };
+    const dispatcher = (sent: ChainRequest, sentText: RequestText, options?: DispatchOptions) =>
+      this.#dispatcher(
+        sent,
         variants,
-        resolution,
+        resolution.routeKey,
         recorder,
-        abort,
-        { credential, keys: balanced.keys },
+        who,
         config,
+        sentText,
+        options,
       );
-      // Not released: the loop holds the body until its answer ends, and so may the record.
-      return { answer, headers: routeHeaders(recorder) };
+    const relay = async (targets: readonly DispatchTarget[], lastResort: boolean) => {
+      const windows = await chainWindows(targets, variants, request);
+      if (windows) recorder.record.passed = windows.passed;
+      const dispatched = await dispatcher(request, text, { windows, lastResort }).dispatch(
+        targets,
+        signal,
+      );
+      balanced.served(dispatched.target);
+      const delivery = await this.#opened(dispatched, recorder, abort);
+      // An open stream does not keep the request's history: its errors are not checked against it.
+      text.release();
+      return delivery;
+    };
+    // Web server tools that the route's upstreams do not run: ccp runs them, one round at a time
+    // (the web tools' modules load on the first such request).
+    const web = planWebTools(body, config, chain);
+    if (!web) return await relay(chain, true);
+    if (web.relayed > 0) {
+      // The first targets run them upstream: the request goes there as it came, and only when
+      // none of them answers does the rest of the route get ccp's handling.
+      try {
+        return await relay(chain.slice(0, web.relayed), false);
+      } catch (err) {
+        if (signal.aborted) throw err;
+        // Each failed attempt was logged already, with what the upstream said.
+        this.#deps.log.info(
+          "web tools: no target that runs them upstream answered; the rest of the route serves " +
+            "the request with ccp's web tools",
+        );
+      }
     }
-    const windows = await chainWindows(chain, variants, request);
-    if (windows) recorder.record.passed = windows.passed;
-    const dispatched = await this.#dispatcher(
-      request,
-      variants,
-      resolution.routeKey,
-      recorder,
-      { credential, keys: balanced.keys },
-      config,
-      text,
-      windows,
-    ).dispatch(chain, signal);
-    balanced.served(dispatched.target);
+    const rest = chain.slice(web.relayed);
+    const answer = await this.#webTools(web, request, rest, dispatcher, recorder, abort);
+    // Not released: the loop holds the body until its answer ends, and so may the record.
+    return { answer, headers: routeHeaders(recorder) };
+  }
+
+  /** Opens the answer that arrived, with the headers that say who served it. */
+  async #opened(
+    dispatched: Dispatched<AttemptSuccess>,
+    recorder: Recorder,
+    abort: () => void,
+  ): Promise<Delivery> {
     // What the upstream asked to show the client (a passthrough plan's usage), then ccp's own.
     const headers = { ...dispatched.result.relayHeaders, ...routeHeaders(recorder) };
-    let answer: Answer;
     try {
-      answer = await dispatched.result.open(
-        answerHooks(recorder, abort, this.#deps.shutdown, dispatched.done),
-      );
+      const hooks = answerHooks(recorder, abort, this.#deps.shutdown, dispatched.done);
+      return { answer: await dispatched.result.open(hooks), headers };
     } catch (err) {
       // An answer that could not even be opened (e.g. unreadable JSON) still frees its slot.
       dispatched.done(messageOf(err));
       throw err;
     }
-    // An open stream does not keep the request's history: its errors are not checked against it.
-    text.release();
-    return { answer, headers };
   }
 
   /** What every attempt of a Messages request is sent from. */
@@ -215,34 +240,23 @@ export class Pipeline {
     web: NonNullable<ReturnType<typeof planWebTools>>,
     request: ChainRequest,
     chain: readonly DispatchTarget[],
-    variants: ReadonlyMap<DispatchTarget, ModelSettings>,
-    resolution: Resolution,
+    dispatcher: (sent: ChainRequest, text: RequestText) => Dispatcher<AttemptSuccess>,
     recorder: Recorder,
     abort: () => void,
-    who: Sender,
-    config: Config,
   ): Promise<Answer> {
     const { roundEvents, runWebTools } = await lazyImport("webtools/mod.ts");
     return await runWebTools(web, {
       send: (round) =>
         roundEvents(() =>
-          this.#dispatcher(
-            {
-              ...request,
-              body: round,
-              bodyBytes: undefined,
-              inputTokens: () => this.#deps.countTokens(round),
-              // The routing count was of the first round's body, not this one.
-              countedInputTokens: undefined,
-            },
-            variants,
-            resolution.routeKey,
-            recorder,
-            who,
-            config,
+          dispatcher({
+            ...request,
+            body: round,
+            bodyBytes: undefined,
+            inputTokens: () => this.#deps.countTokens(round),
+            // The routing count was of the first round's body, not this one.
+            countedInputTokens: undefined,
             // The loop holds each round's body until the round ends.
-            new RequestText(round),
-          ).dispatch(chain, request.signal), this.#deps.shutdown),
+          }, new RequestText(round)).dispatch(chain, request.signal), this.#deps.shutdown),
       fetch: this.#deps.fetch,
       signal: request.signal,
       ...(this.#deps.resolveHost ? { resolve: this.#deps.resolveHost } : {}),
@@ -334,7 +348,7 @@ export class Pipeline {
     // The config the request started with: a reload while it retries does not change its body.
     config: Config,
     text: RequestText,
-    windows?: ChainWindows,
+    { windows, lastResort }: DispatchOptions = {},
   ): Dispatcher<AttemptSuccess> {
     const transports = this.#deps.transports;
     const budgets = this.#deps.budgets;
@@ -349,6 +363,7 @@ export class Pipeline {
       ...(credential ? { credential } : {}),
       ...(keys ? { affinity: keys } : {}),
       ...(windows ? { windows } : {}),
+      ...(lastResort === false ? { lastResort } : {}),
       text,
       ...(budgets?.sharedChecks
         ? { sharedBudgets: (ref) => budgets.sharedChecks!(client, ref.provider, ref.model) }

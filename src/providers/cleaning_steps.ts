@@ -242,7 +242,8 @@ export const GLM_CLEANING: readonly CleaningStep[] = [
 ];
 
 // MiniMax ignores context_management, container, mcp_servers, service_tier, top_k and
-// stop_sequences rather than rejecting them: only what it should not be sent is dropped.
+// stop_sequences rather than rejecting them: only what it should not be sent is dropped
+// (context_management still goes with its beta, which the beta rule removes).
 /** MiniMax: it ignores unknown fields, so only history and the user's safeguards are adjusted. */
 export const MINIMAX_CLEANING: readonly CleaningStep[] = [
   {

@@ -88,10 +88,12 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #affinity?: KeyAffinity;
   readonly #windows?: ChainWindows;
   readonly #text?: RequestText;
+  readonly #lastResort: boolean;
 
   constructor(options: DispatcherOptions<S>) {
     this.#text = options.text;
     this.#windows = options.windows;
+    this.#lastResort = options.lastResort ?? true;
     this.#credential = options.credential;
     this.#affinity = options.affinity;
     this.#judgesTarget = options.judgesTarget ?? true;
@@ -133,21 +135,23 @@ export class Dispatcher<S extends { readonly ok: true }> {
       this.#windows?.ended(target, outcome);
       outcomes.push(outcome);
     }
-    const rescued = await lastResort(chain, outcomes, counter, signal, {
-      registry: this.#registry,
-      clock: this.#clock,
-      ...(this.#log ? { log: this.#log } : {}),
-      tryTarget: (target, mode) => this.#tryTarget(target, signal, counter, mode),
-      probeAnnouncedWaits: this.#probeAnnouncedWaits,
-    });
-    if (rescued) return rescued;
-    const held = await retryHeldCredentials(
-      chain,
-      outcomes,
-      signal,
-      (target, mode) => this.#tryTarget(target, signal, counter, mode),
-    );
-    if (held) return held;
+    if (this.#lastResort) {
+      const rescued = await lastResort(chain, outcomes, counter, signal, {
+        registry: this.#registry,
+        clock: this.#clock,
+        ...(this.#log ? { log: this.#log } : {}),
+        tryTarget: (target, mode) => this.#tryTarget(target, signal, counter, mode),
+        probeAnnouncedWaits: this.#probeAnnouncedWaits,
+      });
+      if (rescued) return rescued;
+      const held = await retryHeldCredentials(
+        chain,
+        outcomes,
+        signal,
+        (target, mode) => this.#tryTarget(target, signal, counter, mode),
+      );
+      if (held) return held;
+    }
     this.#poolStates(chain, outcomes);
     // After several tries, a client's retry should come no sooner than ccp's next one would.
     const repeatWait = counter.attempts > 1

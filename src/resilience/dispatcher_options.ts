@@ -67,4 +67,10 @@ export interface DispatcherOptions<S extends { readonly ok: true }> {
    * and key pools keep (`/health`, the status page, shared state).
    */
   readonly text?: RequestText;
+  /**
+   * False for the head of a route whose rest serves the request another way (web tools that
+   * the head runs upstream and ccp runs for the rest): targets the guards skipped are left for
+   * that rest rather than waited for or probed first.
+   */
+  readonly lastResort?: boolean;
 }

@@ -171,3 +171,23 @@ Deno.test("a key that answers past its guards has them cleared in shared state t
     assert.ok(keys.snapshot()[0]?.models?.m, "cooling for m");
   });
 });
+
+Deno.test("lastResort false: a skipped target is left for what serves the rest of the route", async () => {
+  const clock = new FakeClock();
+  const registry = new ResilienceRegistry({ clock });
+  const { calls, attempt } = scripted({ nim: ["ok"] });
+  const head = new Dispatcher<Ok>({ registry, attempt, clock, lastResort: false });
+  const breaker = registry.breaker("nim", "m1");
+  for (let i = 0; i < 3; i++) breaker.failed("upstream answered 503");
+  const chain = [at("m1")];
+  await assert.rejects(
+    clock.run(head.dispatch(chain, new AbortController().signal)),
+    /No target of this route is available.*paused after repeated failures/,
+  );
+  assert.deepEqual(calls, []);
+  // The same chain with its last resort probes the target past its circuit.
+  const whole = new Dispatcher<Ok>({ registry, attempt, clock });
+  const got = await clock.run(whole.dispatch(chain, new AbortController().signal));
+  got.done();
+  assert.deepEqual(calls, [`nim/m1 ${KEY}`]);
+});

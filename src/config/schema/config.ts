@@ -64,6 +64,9 @@ const providerSchema = section({
   preset: text().optional(),
   type: oneOf(["openai", "openai_responses", "anthropic", "gemini"], "type").optional(),
   base_url: text().optional(),
+  // What the upstream behind base_url is (a gateway that relays to Anthropic), like its identity:
+  // not a default for every provider.
+  server_tools: flag().optional(),
   ...sharedProviderShape,
 });
 

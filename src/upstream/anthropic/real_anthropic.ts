@@ -18,6 +18,17 @@ export function verifiesSignatures(provider: { preset?: string; baseUrl: string 
 }
 
 /**
+ * Whether Anthropic's server tools (web search and fetch, code execution, ...) reach `provider`
+ * untouched, for it to run: as its `server_tools` says (a gateway that relays to Anthropic), else
+ * only the real Anthropic API does.
+ */
+export function runsServerTools(
+  provider: { type: string; preset?: string; baseUrl: string; serverTools?: boolean },
+): boolean {
+  return provider.serverTools ?? (provider.type === "anthropic" && verifiesSignatures(provider));
+}
+
+/**
  * Removes thinking blocks that carry a ccp-made signature: a server that relays to Anthropic would
  * get 400 "Invalid signature". If that leaves the turn in progress -- the last assistant message,
  * in a tool loop -- without its leading thinking block while thinking is on, Anthropic would reject

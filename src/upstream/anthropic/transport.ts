@@ -5,7 +5,13 @@ import { UpstreamError } from "../../core/errors.ts";
 import { CONTENT_TYPE } from "../../core/headers.ts";
 import { capitalise } from "../../core/text.ts";
 import { callAnthropic, describeCall } from "./anthropic.ts";
-import { betaRuleOf, filterBetaHeader, secretsSent } from "../http/headers.ts";
+import {
+  betaRuleOf,
+  droppedBetasWithParts,
+  filterBetaHeader,
+  secretsSent,
+} from "../http/headers.ts";
+import { withoutBetaParts } from "../cleaning/beta_parts.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { relayedAnswer } from "../relayed_answer.ts";
 import { planHeaders } from "./plan_headers.ts";
@@ -46,12 +52,17 @@ export const anthropicTransport: Transport = {
         ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
       },
     );
+    const clientHeaders = filterBetaHeader(request.clientHeaders, betaRuleOf(request.provider));
+    // What the betas the provider does without bring into the body goes with them.
+    const dropped = droppedBetasWithParts(request.clientHeaders, clientHeaders);
+    const clean = (b: Record<string, unknown>) =>
+      withExtraBody(withoutBetaParts(cleaning.body(b, request.model), dropped), settings);
     const call = (sent: Record<string, unknown>) =>
       callAnthropic({
         provider: request.provider,
         model: request.model,
         body: sent,
-        clientHeaders: filterBetaHeader(request.clientHeaders, betaRuleOf(request.provider)),
+        clientHeaders,
         key: request.key,
         signal: request.signal,
         fetch: request.fetch,
@@ -59,7 +70,7 @@ export const anthropicTransport: Transport = {
         learned: request.learned,
         log: request.log,
       });
-    const sent = withExtraBody(cleaning.body(body, request.model), settings);
+    const sent = clean(body);
     let result = await call(sent);
     if (
       !result.ok && verifiesSignatures(request.provider) &&
@@ -69,7 +80,7 @@ export const anthropicTransport: Transport = {
       // they count as foreign, so the cleaning strips them, now and on the session's later turns
       // (one refused round trip per session, and the cached prefix stays the same afterwards).
       FOREIGN_SIGNATURES.noteHistory(sent);
-      const again = withExtraBody(cleaning.body(body, request.model), settings);
+      const again = clean(body);
       if (JSON.stringify(again.messages) !== JSON.stringify(sent.messages)) {
         request.log?.warn(
           `${describeCall(request)} refused a thinking signature made elsewhere: ` +

@@ -39,6 +39,8 @@ export type { Cleaning } from "./types.ts";
 export interface CleaningSource {
   readonly preset?: Preset;
   readonly baseUrl: string;
+  /** `server_tools: true`: the upstream runs Anthropic's server tools, which stay then. */
+  readonly serverTools?: boolean;
 }
 
 /** One step as a body rule or a beta rule. */
@@ -105,6 +107,13 @@ export function cleaningFromSteps(steps: readonly CleaningStep[]): Cleaning {
  * api.anthropic.com; otherwise the safe default (attribution block, system messages, ccp thinking).
  */
 export function stepsFor(source: CleaningSource): readonly CleaningStep[] {
+  const steps = presetSteps(source);
+  if (source.serverTools !== true || !steps.some((s) => s.rule === "dropServerTools")) return steps;
+  // The user's word on what runs behind this address wins over the preset's.
+  return steps.filter((step) => step.rule !== "dropServerTools");
+}
+
+function presetSteps(source: CleaningSource): readonly CleaningStep[] {
   if (source.preset?.cleaning) return source.preset.cleaning;
   if (verifiesSignatures({ preset: source.preset?.id, baseUrl: source.baseUrl })) {
     return findPreset("anthropic")?.cleaning ?? [];

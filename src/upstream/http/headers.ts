@@ -3,6 +3,7 @@
 import type { AuthHeader, ProviderConfig } from "../../config/types.ts";
 import type { HeaderReader } from "../../core/headers.ts";
 import { parseBetas } from "../cleaning/betas.ts";
+import { hasParts } from "../cleaning/beta_parts.ts";
 import type { BetaRule } from "../cleaning/types.ts";
 import { providerSecrets, redactKey } from "../../core/secrets.ts";
 import type { CredentialRef } from "../../resilience/credential_holds.ts";
@@ -74,6 +75,19 @@ function filteredBetas(rule: BetaRule, value: string): string | null {
     : null;
   if (seen.size < MAX_FILTERED) seen.set(value, kept);
   return kept;
+}
+
+/**
+ * The betas a provider's rule took out of `client`'s header (`filtered` is what
+ * {@link filterBetaHeader} made of it) that bring something into the body: an endpoint known not
+ * to take the beta would refuse those parts too (beta_parts.ts).
+ */
+export function droppedBetasWithParts(client: HeaderReader, filtered: HeaderReader): string[] {
+  if (filtered === client) return [];
+  const kept = new Set(parseBetas(filtered.get("anthropic-beta") ?? null));
+  return parseBetas(client.get("anthropic-beta") ?? null).filter((beta) =>
+    !kept.has(beta) && hasParts(beta)
+  );
 }
 
 /** `client` as if its `anthropic-beta` header were `value` (null: absent), without a copy. */

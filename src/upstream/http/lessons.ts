@@ -11,7 +11,14 @@ import type { LearnedParams } from "../../resilience/learned_params.ts";
 import type { OutgoingHeaders } from "./headers.ts";
 import { fewerOutputTokens } from "./affordable_output.ts";
 import { refusedOutputLimit, withOutputLimits } from "./output_limit.ts";
-import { betaEntry, fieldsNeeding, refusedBetas, withoutBetas } from "./refused_betas.ts";
+import {
+  betaEntry,
+  betasBehindParts,
+  learnedBetas,
+  refusedBetas,
+  withoutBetas,
+} from "./refused_betas.ts";
+import { fieldsNeeding, toolsNeeding, withoutBetaParts } from "../cleaning/beta_parts.ts";
 import { NO_DOCUMENTS, refusesDocuments, withoutDocuments } from "./refused_documents.ts";
 import { NO_IMAGES, refusesImages, withoutImages } from "./refused_images.ts";
 import { NO_DEFERRAL, refusesDeferral, withoutDeferral } from "./refused_deferral.ts";
@@ -64,6 +71,8 @@ export function applyLearned(sent: Sent, known: ReadonlySet<string>): Sent {
   for (const content of REFUSABLE_CONTENT) {
     if (known.has(content.entry)) body = content.without(body);
   }
+  // Tools and history blocks that need a refused beta (its fields were learned by name).
+  if (known.size > 0) body = withoutBetaParts(body, learnedBetas(known));
   return { body, headers: withoutBetas(sent.headers, known) };
 }
 
@@ -75,21 +84,24 @@ export function lessonOf(
 ): Sent | undefined {
   const message = upstreamMessage(failure.bodyText);
   const { body, headers } = sent;
-  const betas = failure.status === 400 ? refusedBetas(message, headers) : [];
+  const named = failure.status === 400 ? refusedBetas(message, headers) : [];
+  const betas = named.length > 0 || failure.status !== 400
+    ? named
+    : betasBehindParts(message, failure.bodyText, sent);
   if (betas.length > 0) {
-    // A body field that only works with its beta goes too, or the retry fails for the field.
+    // What only works with the beta goes too, or the retry fails for it.
     const fields = fieldsNeeding(betas);
     const entries = betas.map(betaEntry);
     if (learnAll(pupil, [...entries, ...fields])) {
-      const also = fields.length > 0 ? ` (and the body's ${fields.join(", ")}, which need it)` : "";
-      const named = betas.join(", ");
+      const parts = [...fields, ...toolsNeeding(betas).map((type) => `${type} tools`)];
+      const also = parts.length > 0 ? ` (and the body's ${parts.join(", ")}, which need it)` : "";
       warn(
         pupil,
-        `does not accept anthropic-beta ${named}: sent again without it${also}, ` +
+        `does not accept anthropic-beta ${betas.join(", ")}: sent again without it${also}, ` +
           "and left out from now on",
       );
     }
-    return { body: withoutParams(body, fields), headers: withoutBetas(headers, entries) };
+    return { body: withoutBetaParts(body, betas), headers: withoutBetas(headers, entries) };
   }
   for (const content of REFUSABLE_CONTENT) {
     if (!content.refuses(failure.status, message, body)) continue;

@@ -6,29 +6,21 @@
  * (Vertex and gateways in front of it did so for `prompt-caching-scope-2026-01-05`). The presets
  * strip the betas their endpoints are known to refuse; for any other endpoint the refusal names
  * the value, so the request is sent once more without it and that provider and model do without
- * it from then on, as refused body parameters are learned (refused_params.ts).
+ * it from then on, as refused body parameters are learned (refused_params.ts). What the beta
+ * brings into the body (fields, tool types: beta_parts.ts) goes with it, and a refusal that names
+ * only one of those parts stands for the beta too.
  */
 
 import { parseBetas } from "../cleaning/betas.ts";
+import { betasBringing, toolsNeeding } from "../cleaning/beta_parts.ts";
 import type { OutgoingHeaders } from "./headers.ts";
+import { refusedParameter } from "./refused_params.ts";
 
 // The learned entry for a refused beta: body parameter names never contain a colon.
 const PREFIX = "anthropic-beta:";
 
 // Anthropic's wording, which Vertex and gateways pass on; the values may be quoted in backticks.
 const REFUSED = /unexpected value\(s\)\s*(.+?)\s*for the\s*`?anthropic-beta`?\s*header/i;
-
-// Body fields that mean nothing without their beta: an endpoint that refuses the beta refuses
-// the field too ("context_management: Extra inputs are not permitted"), so both go together.
-const FIELDS_OF_BETA: Readonly<Record<string, readonly string[]>> = {
-  "context-management-2025-06-27": ["context_management"],
-  "mcp-client-2025-04-04": ["mcp_servers"],
-};
-
-/** The body fields that need one of `betas` (learned and left out with them). */
-export function fieldsNeeding(betas: readonly string[]): string[] {
-  return betas.flatMap((beta) => FIELDS_OF_BETA[beta] ?? []);
-}
 
 /** The learned entry for `beta`. */
 export function betaEntry(beta: string): string {
@@ -43,6 +35,36 @@ export function refusedBetas(message: string, headers: OutgoingHeaders): string[
   if (!match) return [];
   const named = new Set(match[1]!.split(/[\s,]+/).map((v) => v.replace(/[`'"]/g, "")));
   return sent.filter((beta) => named.has(beta));
+}
+
+/**
+ * The betas among those `sent` whose part a refusal names: a field it says is not accepted
+ * ("mcp_servers: Extra inputs are not permitted"), or a tool type of the beta the body has.
+ */
+export function betasBehindParts(
+  message: string,
+  bodyText: string | undefined,
+  sent: { readonly body: Record<string, unknown>; readonly headers: OutgoingHeaders },
+): string[] {
+  const betas = parseBetas(sent.headers["anthropic-beta"] ?? null);
+  if (betas.length === 0) return [];
+  const field = refusedParameter(bodyText, sent.body);
+  const byField = field === undefined ? [] : betasBringing(field, betas);
+  if (byField.length > 0) return byField;
+  const tools = Array.isArray(sent.body.tools) ? sent.body.tools : [];
+  const types = new Set(tools.map((tool) => String((tool as { type?: unknown })?.type)));
+  return betas.filter((beta) =>
+    toolsNeeding([beta]).some((type) =>
+      types.has(type) && new RegExp(`\\b${type}\\b`).test(message)
+    )
+  );
+}
+
+/** The betas `learned` names (refused before), in the order learned. */
+export function learnedBetas(learned: Iterable<string>): string[] {
+  const betas: string[] = [];
+  for (const entry of learned) if (entry.startsWith(PREFIX)) betas.push(entry.slice(PREFIX.length));
+  return betas;
 }
 
 /** `headers` without the betas `learned` names (the header goes when none is left). */
