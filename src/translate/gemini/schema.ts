@@ -140,7 +140,7 @@ function objectFields(out: GeminiSchema, raw: JsonObject, ctx: Ctx): void {
   if (Object.keys(properties).length === 0) return;
   out.properties = properties;
   const required = Array.isArray(raw.required)
-    ? raw.required.filter((n): n is string => typeof n === "string" && n in properties)
+    ? raw.required.filter((n): n is string => typeof n === "string" && Object.hasOwn(properties, n))
     : [];
   if (required.length > 0) out.required = [...new Set(required)];
 }
@@ -160,7 +160,7 @@ function plain(raw: JsonObject, ctx: Ctx): GeminiSchema | undefined {
   let types = (Array.isArray(raw.type) ? raw.type : raw.type === undefined ? [] : [raw.type])
     .filter((t): t is string => typeof t === "string");
   if (types.includes("null")) nullable = true;
-  types = types.filter((t) => t in TYPES);
+  types = types.filter((t) => Object.hasOwn(TYPES, t));
   if (types.length > 1) {
     const { description: _d, title: _t, ...rest } = raw;
     const anyOf = types.flatMap((t) => convert({ ...rest, type: t }, deeper(ctx)) ?? []);

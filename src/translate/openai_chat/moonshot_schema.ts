@@ -54,7 +54,9 @@ function needsRewrite(node: unknown, isRoot = false): boolean {
   if (Array.isArray(node.enum) && node.type === undefined) return true;
   if (Array.isArray(node.items) || typeof node.items === "boolean") return true;
   const properties = isRecord(node.properties) ? node.properties : {};
-  if (Array.isArray(node.required) && node.required.some((n) => !(String(n) in properties))) {
+  if (
+    Array.isArray(node.required) && node.required.some((n) => !Object.hasOwn(properties, String(n)))
+  ) {
     return true;
   }
   for (const name in properties) {
@@ -108,7 +110,9 @@ function rewrite(node: unknown, ctx: Ctx): unknown {
   }
   if (Array.isArray(out.required)) {
     const properties = isRecord(out.properties) ? out.properties : {};
-    const required = out.required.filter((n) => typeof n === "string" && n in properties);
+    const required = out.required.filter((n) =>
+      typeof n === "string" && Object.hasOwn(properties, n)
+    );
     if (required.length > 0) out.required = required;
     else delete out.required;
   }

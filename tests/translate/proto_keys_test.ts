@@ -1,0 +1,71 @@
+/**
+ * Names that every object inherits (`constructor`, `toString`, `__proto__`) written by a model or
+ * a client are plain names: a tool call's parameter keeps its value, and a schema's `required` or
+ * `type` is not taken as known because `Object.prototype` has a member of that name.
+ */
+
+import assert from "node:assert/strict";
+import { parseTextToolCall } from "../../src/translate/openai_chat/text_tool_parse.ts";
+import { moonshotParameters } from "../../src/translate/openai_chat/moonshot_schema.ts";
+import { toGeminiSchema } from "../../src/translate/gemini/schema.ts";
+import { ReasoningCapture } from "../../src/translate/reasoning/capture.ts";
+import { decodeCcpSignature } from "../../src/translate/reasoning/provenance.ts";
+
+/** A value as a client's JSON holds it: `__proto__` as an own key. */
+const fromJson = <T>(text: string): T => JSON.parse(text) as T;
+
+// Deno's `__proto__` setter stores an own entry on a plain object (where the language's own
+// setter would replace the prototype): the recovered input keeps the key. This pins that.
+Deno.test("text tool call: a <function=...> parameter named __proto__ keeps its value", () => {
+  const schema = fromJson<unknown>(
+    '{"type":"object","properties":{"__proto__":{"type":"object"},"path":{"type":"string"}}}',
+  );
+  const tools = new Map([["Write", { name: "Write", input_schema: schema }]]);
+  const call = parseTextToolCall(
+    '<function=Write>\n<parameter=path>\na.txt\n</parameter>\n<parameter=__proto__>\n{"isAdmin": true}\n</parameter>\n</function>',
+    tools,
+  );
+  assert.ok(call);
+  assert.equal(Object.getPrototypeOf(call.input), Object.prototype);
+  assert.equal((call.input as { isAdmin?: boolean }).isAdmin, undefined, "no inherited member");
+  assert.equal(JSON.stringify(call.input), '{"path":"a.txt","__proto__":{"isAdmin":true}}');
+  // A `constructor` parameter with no schema entry is text, not read through Object's own.
+  const plain = parseTextToolCall(
+    "<function=Write><parameter=constructor>[1]</parameter></function>",
+    tools,
+  );
+  assert.equal(JSON.stringify(plain?.input), '{"constructor":"[1]"}');
+});
+
+Deno.test("Kimi and Gemini schemas: a required name only an object's prototype has is dropped", () => {
+  const schema = () =>
+    fromJson<Record<string, unknown>>(
+      '{"type":"object","properties":{"__proto__":{"type":"string"},"b":{"type":"integer"}},"required":["__proto__","b","constructor","toString"]}',
+    );
+  // Moonshot refuses a required name that no property defines.
+  assert.deepEqual(moonshotParameters(schema()).required, ["__proto__", "b"]);
+  assert.deepEqual(toGeminiSchema(schema())?.required, ["__proto__", "b"]);
+});
+
+Deno.test("Gemini schemas: a type named like an Object member is no type", () => {
+  const out = toGeminiSchema(fromJson(
+    '{"type":"object","properties":{"a":{"type":"constructor","description":"d"},"b":{"type":["toString","integer"]}}}',
+  ));
+  assert.deepEqual(out?.properties, {
+    a: { type: "STRING", description: "d" },
+    b: { type: "INTEGER" },
+  });
+});
+
+Deno.test("reasoning details: a member named constructor in a later fragment is kept", () => {
+  const capture = new ReasoningCapture();
+  capture.add("reasoning_details", [
+    fromJson('{"index":0,"type":"reasoning.text","text":"a"}'),
+    fromJson('{"index":0,"text":"b","constructor":"x","__proto__":{"format":"y"}}'),
+  ]);
+  const item = decodeCcpSignature(capture.signature("p", "m"))?.details?.[0];
+  assert.equal(
+    JSON.stringify(item),
+    '{"index":0,"type":"reasoning.text","text":"ab","constructor":"x","__proto__":{"format":"y"}}',
+  );
+});
