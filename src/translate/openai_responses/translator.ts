@@ -214,12 +214,17 @@ export class ResponsesToAnthropicTranslator {
     } else if (item.type === "reasoning") {
       // Without its encrypted content (thinking was not asked for, yet the model reasoned) the
       // item cannot go back, so it needs no block: Anthropic sends none when thinking is off.
-      if (typeof item.encrypted_content !== "string" || !item.encrypted_content) return;
-      // Encrypted-only reasoning still gets a (possibly empty) thinking block to carry it.
-      if (this.#reasoning.length === 0 && this.#blocks.openCall === undefined) {
-        this.#blocks.thinking("", "reasoning");
+      if (typeof item.encrypted_content === "string" && item.encrypted_content) {
+        // Encrypted-only reasoning still gets a (possibly empty) thinking block to carry it.
+        if (this.#reasoning.length === 0 && this.#blocks.openCall === undefined) {
+          this.#blocks.thinking("", "reasoning");
+        }
+        this.#reasoning.push(reasoningItem(item));
       }
-      this.#reasoning.push(reasoningItem(item));
+      // The item is whole: its block ends now, signed with it, rather than when the next item's
+      // first delta arrives (a model may work for a while before that), so the client shows the
+      // thinking as finished at once.
+      if (this.#blocks.thinkingOpen) this.#blocks.close();
     } else if (item.type === "message" && Array.isArray(item.content)) {
       // Streamed text arrived as deltas; this only matters when none did (a replayed answer).
       return;
