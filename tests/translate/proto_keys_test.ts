@@ -1,7 +1,8 @@
 /**
- * Names that every object inherits (`constructor`, `toString`, `__proto__`) written by a model or
- * a client are plain names: a tool call's parameter keeps its value, and a schema's `required` or
- * `type` is not taken as known because `Object.prototype` has a member of that name.
+ * Names that every object inherits (`constructor`, `toString`, `__proto__`) written by a model, a
+ * client or an upstream are plain names: a tool call's parameter keeps its value, and a schema's
+ * `required` or `type`, a finish reason or a beta is not taken as known because
+ * `Object.prototype` has a member of that name.
  */
 
 import assert from "node:assert/strict";
@@ -10,6 +11,9 @@ import { moonshotParameters } from "../../src/translate/openai_chat/moonshot_sch
 import { toGeminiSchema } from "../../src/translate/gemini/schema.ts";
 import { ReasoningCapture } from "../../src/translate/reasoning/capture.ts";
 import { decodeCcpSignature } from "../../src/translate/reasoning/provenance.ts";
+import { stopReasonOf } from "../../src/translate/openai_chat/stream_end.ts";
+import { finishNeedsNote, finishNote } from "../../src/translate/gemini/usage.ts";
+import { fieldsNeeding } from "../../src/upstream/http/refused_betas.ts";
 
 /** A value as a client's JSON holds it: `__proto__` as an own key. */
 const fromJson = <T>(text: string): T => JSON.parse(text) as T;
@@ -68,4 +72,23 @@ Deno.test("reasoning details: a member named constructor in a later fragment is 
     JSON.stringify(item),
     '{"index":0,"type":"reasoning.text","text":"ab","constructor":"x","__proto__":{"format":"y"}}',
   );
+});
+
+Deno.test("finish reasons and betas named like Object members map to nothing", () => {
+  const chat = stopReasonOf({
+    finish: "toString",
+    toolBlocks: 0,
+    matched: undefined,
+    stopSequences: [],
+  });
+  assert.equal(chat.reason, "end_turn");
+  // Gemini: an unknown reason is explained in words, never with Object's source text.
+  assert.equal(finishNeedsNote("constructor"), true);
+  assert.equal(
+    finishNote("constructor", undefined),
+    "[Gemini ended the answer with finishReason constructor]",
+  );
+  assert.deepEqual(fieldsNeeding(["constructor", "context-management-2025-06-27"]), [
+    "context_management",
+  ]);
 });

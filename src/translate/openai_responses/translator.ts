@@ -8,6 +8,7 @@
  * block and ends with one `error` event.
  */
 
+import { ownValue } from "../../core/json.ts";
 import { upstreamWho } from "../../core/text.ts";
 import type { AnthropicStreamEvent, StopReason } from "../../protocols/anthropic.ts";
 import type {
@@ -278,7 +279,7 @@ export class ResponsesToAnthropicTranslator {
       ? response.incomplete_details?.reason
       : undefined;
     let reason: StopReason = incomplete
-      ? STOP_REASON_OF_INCOMPLETE[incomplete] ?? "end_turn"
+      ? ownValue(STOP_REASON_OF_INCOMPLETE, incomplete) ?? "end_turn"
       : "end_turn";
     if (reason === "end_turn" && this.#blocks.toolBlocks > 0) reason = "tool_use";
     const usage = deltaUsage({

@@ -9,6 +9,7 @@
  * it from then on, as refused body parameters are learned (refused_params.ts).
  */
 
+import { ownValue } from "../../core/json.ts";
 import { parseBetas } from "../cleaning/betas.ts";
 import type { OutgoingHeaders } from "./headers.ts";
 
@@ -27,7 +28,7 @@ const FIELDS_OF_BETA: Readonly<Record<string, readonly string[]>> = {
 
 /** The body fields that need one of `betas` (learned and left out with them). */
 export function fieldsNeeding(betas: readonly string[]): string[] {
-  return betas.flatMap((beta) => FIELDS_OF_BETA[beta] ?? []);
+  return betas.flatMap((beta) => ownValue(FIELDS_OF_BETA, beta) ?? []);
 }
 
 /** The learned entry for `beta`. */
