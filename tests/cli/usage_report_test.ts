@@ -45,7 +45,7 @@ Deno.test("ccp usage: dollars with thousands separators, as the status page writ
   assert.equal(cost("big"), "$1,234,567.89");
   assert.equal(cost("four"), "$98,765.43");
   assert.equal(cost("total"), "$1,333,333.32");
-  assert.match(text.split("\n")[1]!, /  cost$/);
+  assert.match(text.split("\n")[1]!, / {2}cost$/);
 });
 
 Deno.test("ccp usage: a model name a client chose cannot forge a row or drive the terminal", () => {
