@@ -3,7 +3,7 @@
  * merged OpenRouter `reasoning_details` items, then mints the block's ccp signature.
  */
 
-import { isRecord, ownValue } from "../../core/json.ts";
+import { isRecord, ownValue, setOwn } from "../../core/json.ts";
 import {
   encodeCcpSignature,
   type ReasoningProvenance,
@@ -59,7 +59,7 @@ export class ReasoningCapture {
         if (CONCAT_KEYS.has(key) && typeof value === "string" && typeof prev === "string") {
           target[key] = prev + value;
         } else if (prev === undefined || prev === null || (key === "signature" && value)) {
-          target[key] = value;
+          setOwn(target, key, value);
         }
       }
     }
