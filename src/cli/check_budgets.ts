@@ -5,10 +5,11 @@ import { type BudgetState, BudgetTracker } from "../usage/budgets.ts";
 import type { RedisGuards } from "../shared/redis_guards.ts";
 import type { CheckEngines } from "./check_shared.ts";
 import { unpricedTargets, unpricedWarning } from "../usage/unpriced.ts";
+import { usd } from "../core/money.ts";
 
 function amount(state: BudgetState, n: number): string {
   return state.budget.costUsd !== undefined
-    ? `$${n.toFixed(2)}`
+    ? usd(n, 2)
     : `${Math.round(n).toLocaleString("en-US")} tokens`;
 }
 

@@ -19,6 +19,7 @@ import type { CliContext } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
 import { clientHost, httpUrl } from "./startup.ts";
 import { printable } from "../core/text.ts";
+import { cost } from "../core/money.ts";
 
 /** How long the status line waits for a running ccp (Claude Code redraws after each turn). */
 const ASK_MS = 2000;
@@ -58,10 +59,10 @@ export function statusText(usage: SessionUsage | SessionView | undefined): strin
     ? "answered locally"
     : "not served";
   const t = usage.totals;
-  const cost = t.priced > 0 ? ` · ${usd(t.costNanoUsd / 1e9)}` : "";
+  const spent = t.priced > 0 ? ` · ${cost(t.costNanoUsd / 1e9)}` : "";
   const cache = t.cacheReadTokens > 0 ? ` (+${short(t.cacheReadTokens)} cached)` : "";
   const tokens = `${short(t.inputTokens)} in${cache} / ${short(t.outputTokens)} out`;
-  return `ccp \u25b8 ${served} · ${tokens} · ${t.requests} req${cost}`;
+  return `ccp \u25b8 ${served} · ${tokens} · ${t.requests} req${spent}`;
 }
 
 /** Runs `ccp statusline`; `input` replaces standard input (tests). Always exits 0. */
@@ -104,13 +105,6 @@ export async function runStatusline(
     ctx.io.out(`ccp · ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
   }
   return 0;
-}
-
-/** Dollars as the status line shows them: four decimals under $1, a cost below that not as 0. */
-function usd(amount: number): string {
-  if (amount === 0) return "$0";
-  if (amount < 0.0001) return "<$0.0001";
-  return `$${amount.toFixed(amount < 1 ? 4 : 2)}`;
 }
 
 /**

@@ -9,6 +9,7 @@ import { loadCliConfig } from "./load.ts";
 import { printable } from "../core/text.ts";
 import { displayWidth, padEndColumns, padStartColumns } from "../core/display_width.ts";
 import { messageOf } from "../core/errors.ts";
+import { cost } from "../core/money.ts";
 
 /** Runs `ccp usage`; exit 1 when the ledger cannot be read, 2 for a bad --since or --by. */
 export async function runUsage(
@@ -33,7 +34,7 @@ export async function runUsage(
   return 0;
 }
 
-const HEADERS = ["requests", "errors", "input", "output", "cache read", "cache write", "cost $"];
+const HEADERS = ["requests", "errors", "input", "output", "cache read", "cache write", "cost"];
 
 function cells(row: Omit<UsageRow, "key">): string[] {
   return [
@@ -46,14 +47,9 @@ function cells(row: Omit<UsageRow, "key">): string[] {
   ].map((n) => n.toLocaleString("en-US")).concat(dollars(row.cost_usd));
 }
 
-/**
- * Four decimals under $1, two above. A known cost below $0.0001 shows as `<0.0001`, as the
- * status line does: `0.0000` would read as free, and `-` means "no known price".
- */
-function dollars(cost: number | null): string {
-  if (cost === null) return "-";
-  if (cost > 0 && cost < 0.0001) return "<0.0001";
-  return cost.toFixed(cost < 1 ? 4 : 2);
+/** Written as the status line writes it (`$1,234.56`, `<$0.0001`); `-` means "no known price". */
+function dollars(amount: number | null): string {
+  return amount === null ? "-" : cost(amount);
 }
 
 /** A plain-text table: one row per group, then the total. */

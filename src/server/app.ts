@@ -92,9 +92,11 @@ export function createApp(
       !identity && !isPublic(path) &&
       !(isUiPath(path) && uiAllows(sessions, c.req.raw, path, server))
     ) {
+      const requestId = newRequestId();
       noteRefusal({
         method: c.req.method,
         path,
+        requestId,
         userAgent: c.req.header("user-agent"),
         headers: c.req.raw.headers,
       });
@@ -107,7 +109,7 @@ export function createApp(
         "authentication_error",
         "Invalid or missing API key: send ccp's auth token as ANTHROPIC_AUTH_TOKEN " +
           "(Authorization: Bearer), x-api-key or anthropic-auth-token",
-        { headers: { "x-should-retry": "false", "request-id": newRequestId() } },
+        { headers: { "x-should-retry": "false", "request-id": requestId } },
       );
     }
     // Closed mode: no request is served on local state while a shared engine is away. A Messages

@@ -2,16 +2,27 @@
  * Requests refused for a missing or wrong ccp token, in the log. Claude Code shows any 401 as
  * "Not logged in · Please run /login", so the operator's log is the one place that says what
  * happened. A misconfigured client keeps trying: at most one line a minute, with a count of the
- * others. The token a client sent is never written.
+ * others. Each refusal's `request-id` can still be found: a line names its own and the latest of
+ * those it counts, and at debug level every refusal has a line. The token a client sent is never
+ * written.
  */
 
 import type { Logger } from "../core/log.ts";
 
 const EVERY_MS = 60_000;
 
-/** Notes one refused request (`what`: method, path, the client's user-agent and headers). */
+/**
+ * Notes one refused request: method, path, the client's user-agent and headers, and the
+ * `request-id` its 401 carries.
+ */
 export type RefusalNote = (
-  request: { method: string; path: string; userAgent?: string; headers?: Headers },
+  request: {
+    method: string;
+    path: string;
+    requestId: string;
+    userAgent?: string;
+    headers?: Headers;
+  },
 ) => void;
 
 /**
@@ -37,18 +48,32 @@ function sentInstead(headers: Headers | undefined): string {
 export function refusalLog(log: Logger, now: () => number = Date.now): RefusalNote {
   let lastAt = -Infinity;
   let unsaid = 0;
-  return ({ method, path, userAgent, headers }) => {
+  let latestUnsaid = "";
+  return ({ method, path, requestId, userAgent, headers }) => {
     const at = now();
+    const what = `Refused ${method} ${printable(path)}` +
+      (userAgent ? ` (${printable(userAgent)})` : "");
     if (at - lastAt < EVERY_MS) {
       unsaid++;
+      latestUnsaid = requestId;
+      if (log.enabled("debug")) {
+        log.debug(`${what}: missing or wrong ccp token (request ${requestId})`, {
+          request_id: requestId,
+        });
+      }
       return;
     }
-    const client = userAgent ? ` (${printable(userAgent)})` : "";
-    const more = unsaid > 0 ? `; ${unsaid} more refused since the last such line` : "";
+    const more = unsaid > 0
+      ? `; ${unsaid} more refused since the last such line, the latest ${latestUnsaid}`
+      : "";
     log.warn(
-      `Refused ${method} ${printable(path)}${client}: missing or wrong ccp token` +
-        `${sentInstead(headers)}; the client ` +
-        `must send server.auth_token (ANTHROPIC_AUTH_TOKEN for Claude Code)${more}`,
+      `${what}: missing or wrong ccp token${sentInstead(headers)}; the client ` +
+        `must send server.auth_token (ANTHROPIC_AUTH_TOKEN for Claude Code); ` +
+        `request ${requestId}${more}`,
+      {
+        request_id: requestId,
+        ...unsaid > 0 ? { refused_unlogged: unsaid, latest_unlogged_request_id: latestUnsaid } : {},
+      },
     );
     lastAt = at;
     unsaid = 0;

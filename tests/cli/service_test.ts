@@ -67,6 +67,30 @@ Deno.test("serviceSpec runs the compiled binary itself, with CCP_CONFIG made exp
   assert.deepEqual(spec.environment, {});
 });
 
+Deno.test("serviceSpec writes paths given with .. as the absolute paths they name", () => {
+  const spec = serviceSpec({
+    execPath: "/usr/local/bin/ccp",
+    mainModule: "file:///tmp/deno-compile-ccp/src/main.ts",
+    standalone: true,
+    flags: { config: "../x.yaml", dataDir: "./data/../state", logFile: "../logs/./ccp.log" },
+    env: {},
+    cwd: "/dir/sub",
+  });
+  assert.deepEqual(spec.program, [
+    "/usr/local/bin/ccp",
+    "serve",
+    "--config",
+    "/dir/x.yaml",
+    "--data-dir",
+    "/dir/sub/state",
+    "--log-file",
+    "/dir/logs/ccp.log",
+  ]);
+  const unit = renderSystemdUnit(spec);
+  assert.ok(unit.includes("ReadWritePaths=-/dir/logs\n"), unit);
+  assert.ok(!unit.includes("/../") && !unit.includes("/./"), unit);
+});
+
 Deno.test("serviceSpec keeps --data-dir, --log-file and --log-format, and lets the unit write there", () => {
   const input = {
     execPath: "/usr/local/bin/ccp",

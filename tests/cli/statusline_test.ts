@@ -218,6 +218,8 @@ Deno.test("statusline: a cost too small for four decimals is not shown as $0.000
   assert.match(line(0), / · \$0$/); // a free model priced at 0
   assert.match(line(123_400_000), / · \$0\.1234$/);
   assert.match(line(2_345_000_000), / · \$2\.35$/);
+  // Thousands separators, as the status page and ccp usage write them.
+  assert.match(line(1_234_567_891_000_000), / · \$1,234,567\.89$/);
 });
 
 Deno.test("statusline: a model name with control characters stays one plain line", () => {

@@ -28,12 +28,24 @@ Deno.test("ccp usage's cost column: unknown, tiny, small and large costs", () =>
   const cost = (name: string) =>
     text.split("\n").find((l) => l.startsWith(name))?.trim().split(/\s+/).at(-1);
   assert.equal(cost("unpriced"), "-");
-  // A known cost is never shown as zero: 0.0000 would read as free.
-  assert.equal(cost("tiny"), "<0.0001");
-  assert.equal(cost("free"), "0.0000");
-  assert.equal(cost("small"), "0.0123");
-  assert.equal(cost("large"), "3.47");
-  assert.equal(cost("total"), "3.48");
+  // A known cost is never shown as zero: $0.0000 would read as free.
+  assert.equal(cost("tiny"), "<$0.0001");
+  assert.equal(cost("free"), "$0");
+  assert.equal(cost("small"), "$0.0123");
+  assert.equal(cost("large"), "$3.47");
+  assert.equal(cost("total"), "$3.48");
+});
+
+Deno.test("ccp usage: dollars with thousands separators, as the status page writes them", () => {
+  const rows = [row("big", 1234567.891), row("four", 98765.4321)];
+  const { key: _, ...total } = row("", 1333333.3231);
+  const text = usageTable({ since: "2026-12-01T00:00:00.000Z", by: "model", rows, total });
+  const cost = (name: string) =>
+    text.split("\n").find((l) => l.startsWith(name))?.trim().split(/\s+/).at(-1);
+  assert.equal(cost("big"), "$1,234,567.89");
+  assert.equal(cost("four"), "$98,765.43");
+  assert.equal(cost("total"), "$1,333,333.32");
+  assert.match(text.split("\n")[1]!, / {2}cost$/);
 });
 
 Deno.test("ccp usage: a model name a client chose cannot forge a row or drive the terminal", () => {

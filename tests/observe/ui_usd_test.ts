@@ -1,10 +1,12 @@
 /**
  * The status page writes dollars with a comma every three digits ($1,234,567.89), by hand, so
- * every machine shows the same whatever its locale. The page's own function is run here.
+ * every machine shows the same whatever its locale. The page's own function is run here; it is the
+ * one \`ccp usage\` and \`ccp statusline\` write with, not a copy.
  */
 
 import assert from "node:assert/strict";
 import { UI_PAGE } from "../../src/observe/ui/page.ts";
+import { usd as cliUsd } from "../../src/core/money.ts";
 
 function pageUsd(): (x: number, digits: number) => string {
   const start = UI_PAGE.indexOf("function usd(");
@@ -35,4 +37,9 @@ Deno.test("status page: budgets and the cost chart write dollars with the page's
   assert.match(UI_PAGE, /b\.unit === "USD" \? usd\(x, 2\)/);
   assert.match(UI_PAGE, /value: \(u, v\) => v == null \? "" : usd\(v, 4\)/);
   assert.ok(!/"\$" \+ \w+\.toFixed/.test(UI_PAGE), "no dollar amount without separators");
+});
+
+Deno.test("status page: its usd is the CLI's, written into the page", () => {
+  assert.ok(UI_PAGE.includes(String(cliUsd)), "the page carries src/core/money.ts's usd");
+  assert.equal(UI_PAGE.split("function usd(").length, 2, "one usd in the page");
 });

@@ -14,6 +14,8 @@ import { auth, body, TOKEN, withCcp } from "./_http_surface_env.ts";
 
 Deno.test("auth: every route but the probes needs the token, in any of three headers", async (t) => {
   await withCcp([{ kind: "json", body: thinkingTextToolMessage("m") }], async (ccp) => {
+    let firstId = "";
+    let latestId = "";
     await t.step("missing token → 401 authentication_error", async () => {
       const res = await fetch(`${ccp.url}/v1/messages`, {
         method: "POST",
@@ -21,6 +23,7 @@ Deno.test("auth: every route but the probes needs the token, in any of three hea
         body: body(),
       });
       assert.equal(res.status, 401);
+      firstId = res.headers.get("request-id") ?? "";
       const json = await res.json();
       assert.equal(json.error.type, "authentication_error");
       assert.match(json.error.message, /ANTHROPIC_AUTH_TOKEN/);
@@ -40,12 +43,18 @@ Deno.test("auth: every route but the probes needs the token, in any of three hea
       });
       assert.equal(res.status, 401);
       assert.equal(res.headers.get("x-should-retry"), "false");
+      latestId = res.headers.get("request-id") ?? "";
       await res.body?.cancel();
     });
     await t.step("refusals are in the log, one line a minute, never the token sent", () => {
-      const refused = ccp.logs.filter((line) => line.includes("Refused"));
+      const refused = ccp.logs.filter((line) => / WARN .*Refused/.test(line));
       assert.equal(refused.length, 1, refused.join("\n"));
       assert.match(refused[0]!, /Refused POST \/v1\/messages.*missing or wrong ccp token/);
+      // The 401's request-id names the line that reports it.
+      assert.match(firstId, /^req_/);
+      assert.ok(refused[0]!.includes(`request ${firstId}`), refused[0]);
+      // The others, counted in the next warning, each have a debug line (this log is at debug).
+      assert.ok(ccp.logs.some((line) => line.includes(`(request ${latestId})`)), latestId);
       assert.ok(
         !ccp.logs.some((line) => /ccp-secreT|Bearer wrong/.test(line)),
         ccp.logs.join("\n"),

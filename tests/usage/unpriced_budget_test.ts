@@ -96,3 +96,10 @@ Deno.test("unpriced: the ledger warns at start, and once for a model a client na
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("ccp check: a USD budget's spend and limit with thousands separators", async () => {
+  const lines = await budgetLines(config([usd({ provider: "paid", costUsd: 1234567.891 })]), {
+    close: () => {},
+  });
+  assert.match(lines[1]!, /^ {2}paid: \$0\.00 of \$1,234,567\.89 per day /);
+});

@@ -4,6 +4,8 @@
  * every value from the server is written with textContent, never parsed as HTML.
  */
 
+import { usd } from "../../core/money.ts";
+
 /** The page; it and its data live at /ui (absolute paths, whatever prefix it was opened under). */
 export const UI_PAGE = `<!doctype html>
 <html lang="en">
@@ -62,15 +64,8 @@ function fill(id, rows, render) {
   body.replaceChildren(...rows.map((r) => { const tr = document.createElement("tr"); render(tr, r); return tr; }));
 }
 const n = (x) => x.toLocaleString("en-US");
-// Dollars with a comma every three digits ($1,234,567.89), written out by hand rather than by
-// the browser's locale data, so every machine shows the same.
-function usd(x, digits) {
-  if (!Number.isFinite(x) || Math.abs(x) >= 1e21) return "$" + String(x);
-  const fixed = Math.abs(x).toFixed(digits);
-  const [whole, part] = fixed.split(".");
-  const sign = x < 0 && Number(fixed) !== 0 ? "-" : "";
-  return sign + "$" + whole.replace(/\\B(?=(\\d{3})+$)/g, ",") + (part === undefined ? "" : "." + part);
-}
+// Dollars with a comma every three digits: the very function ccp usage and ccp statusline use.
+${usd}
 function requestRow(tr, r) {
   cell(tr, new Date(r.at).toLocaleTimeString());
   cell(tr, r.clientModel ?? "");

@@ -44,6 +44,11 @@ export class AnthropicBlockWriter {
     return this.#open?.kind === "tool" ? this.#open.call : undefined;
   }
 
+  /** True while a thinking block is open. */
+  get thinkingOpen(): boolean {
+    return this.#open?.kind === "thinking";
+  }
+
   /** Appends answer text, opening a text block if needed. */
   text(text: string): void {
     if (!text) return;

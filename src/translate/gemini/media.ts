@@ -4,6 +4,7 @@
  * Anything Gemini cannot read (Anthropic Files API ids, other URL schemes) is a clear 400.
  */
 
+import { ownValue } from "../../core/json.ts";
 import { ClientRequestError } from "../../core/errors.ts";
 import type { DocumentBlockParam, ImageBlockParam } from "../../protocols/anthropic.ts";
 import type { GeminiPart } from "../../protocols/gemini.ts";
@@ -26,7 +27,7 @@ const IMAGE_TYPES: Readonly<Record<string, string>> = {
 
 function mimeOfUrl(url: URL): string | undefined {
   const ext = /\.([a-z0-9]+)$/i.exec(url.pathname)?.[1]?.toLowerCase();
-  return ext ? IMAGE_TYPES[ext] : undefined;
+  return ext ? ownValue(IMAGE_TYPES, ext) : undefined;
 }
 
 /** A URL as a part, or a 400 naming what could not be sent. */

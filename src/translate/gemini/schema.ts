@@ -23,7 +23,7 @@
  * - a root union of objects is flattened into one object (Gemini wants an OBJECT root).
  */
 
-import { isRecord } from "../../core/json.ts";
+import { isRecord, ownValue, setOwn } from "../../core/json.ts";
 import {
   isAnyValueSchema,
   isFreeFormObject,
@@ -91,10 +91,12 @@ function mergeAllOf(base: JsonObject, members: unknown[], ctx: Ctx): JsonObject 
     }
     for (const [key, value] of Object.entries(member)) {
       if (key === "properties" && isRecord(value)) {
-        for (const [name, sub] of Object.entries(value)) properties[name] ??= sub;
+        for (const [name, sub] of Object.entries(value)) {
+          if (!Object.hasOwn(properties, name)) setOwn(properties, name, sub);
+        }
       } else if (key === "required" && Array.isArray(value)) {
         for (const name of value) required.add(name);
-      } else if (value !== undefined && out[key] === undefined) out[key] = value;
+      } else if (value !== undefined && ownValue(out, key) === undefined) setOwn(out, key, value);
     }
   }
   if (Object.keys(properties).length > 0) out.properties = properties;
@@ -135,12 +137,12 @@ function objectFields(out: GeminiSchema, raw: JsonObject, ctx: Ctx): void {
   const properties: Record<string, GeminiSchema> = {};
   for (const [name, sub] of Object.entries(raw.properties)) {
     const converted = convert(sub, deeper(ctx));
-    if (converted) properties[name] = converted;
+    if (converted) setOwn(properties, name, converted);
   }
   if (Object.keys(properties).length === 0) return;
   out.properties = properties;
   const required = Array.isArray(raw.required)
-    ? raw.required.filter((n): n is string => typeof n === "string" && n in properties)
+    ? raw.required.filter((n): n is string => typeof n === "string" && Object.hasOwn(properties, n))
     : [];
   if (required.length > 0) out.required = [...new Set(required)];
 }
@@ -160,7 +162,7 @@ function plain(raw: JsonObject, ctx: Ctx): GeminiSchema | undefined {
   let types = (Array.isArray(raw.type) ? raw.type : raw.type === undefined ? [] : [raw.type])
     .filter((t): t is string => typeof t === "string");
   if (types.includes("null")) nullable = true;
-  types = types.filter((t) => t in TYPES);
+  types = types.filter((t) => Object.hasOwn(TYPES, t));
   if (types.length > 1) {
     const { description: _d, title: _t, ...rest } = raw;
     const anyOf = types.flatMap((t) => convert({ ...rest, type: t }, deeper(ctx)) ?? []);
@@ -255,7 +257,9 @@ function mergeObjectVariants(root: GeminiSchema): GeminiSchema {
   if (objects.length === 0 || objects.length !== root.anyOf?.length) return root;
   const properties: Record<string, GeminiSchema> = {};
   for (const v of objects) {
-    for (const [k, p] of Object.entries(v.properties ?? {})) properties[k] ??= p;
+    for (const [k, p] of Object.entries(v.properties ?? {})) {
+      if (!Object.hasOwn(properties, k)) setOwn(properties, k, p);
+    }
   }
   const required = Object.keys(properties).filter((k) =>
     objects.every((v) => v.required?.includes(k))

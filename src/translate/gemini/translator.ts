@@ -11,7 +11,7 @@
 
 import { upstreamWho } from "../../core/text.ts";
 import { errorTypeOfUpstream } from "../../core/upstream_status.ts";
-import { isRecord } from "../../core/json.ts";
+import { isRecord, ownValue } from "../../core/json.ts";
 import type {
   AnthropicStreamEvent,
   StopReason,
@@ -243,7 +243,7 @@ export class GeminiToAnthropicTranslator {
       return "refusal";
     }
     const finish = this.#finish ?? "STOP";
-    const reason = STOP_REASON_OF_FINISH[finish] ?? "end_turn";
+    const reason = ownValue(STOP_REASON_OF_FINISH, finish) ?? "end_turn";
     // Gemini says STOP after function calls; Claude Code only runs tools on tool_use. A call the
     // output limit cut short keeps `max_tokens`, as Anthropic says it: Claude Code then asks for
     // more room rather than run a call whose arguments may be missing their end.

@@ -3,6 +3,7 @@
  * tables and small pure functions shared by the streaming and non-streaming paths.
  */
 
+import { ownValue } from "../../core/json.ts";
 import type { StopReason } from "../../protocols/anthropic.ts";
 import type { GeminiUsageMetadata } from "../../protocols/gemini.ts";
 import type { UpstreamUsage } from "../openai_chat/usage.ts";
@@ -43,14 +44,14 @@ const EXPLAINED: Readonly<Record<string, string>> = {
 
 /** True when the finish reason deserves a visible explanation (filters, malformed calls...). */
 export function finishNeedsNote(reason: string): boolean {
-  const mapped = STOP_REASON_OF_FINISH[reason];
+  const mapped = ownValue(STOP_REASON_OF_FINISH, reason);
   return mapped === undefined || mapped === "refusal" || Object.hasOwn(EXPLAINED, reason);
 }
 
 /** The text shown when Gemini ended an answer abnormally. */
 export function finishNote(reason: string, message: string | undefined): string {
   const detail = message ? `: ${message}` : "";
-  const explained = EXPLAINED[reason];
+  const explained = ownValue(EXPLAINED, reason);
   if (explained) return `[${explained} (finishReason ${reason}${detail}).]`;
   return `[Gemini ended the answer with finishReason ${reason}${detail}]`;
 }

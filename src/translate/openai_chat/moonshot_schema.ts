@@ -19,7 +19,7 @@
  * object, not a copy).
  */
 
-import { isRecord } from "../../core/json.ts";
+import { isRecord, setOwn } from "../../core/json.ts";
 import type { JsonObject } from "../../protocols/openai_chat.ts";
 import { enumType, resolveRef } from "../json_schema.ts";
 
@@ -54,7 +54,9 @@ function needsRewrite(node: unknown, isRoot = false): boolean {
   if (Array.isArray(node.enum) && node.type === undefined) return true;
   if (Array.isArray(node.items) || typeof node.items === "boolean") return true;
   const properties = isRecord(node.properties) ? node.properties : {};
-  if (Array.isArray(node.required) && node.required.some((n) => !(String(n) in properties))) {
+  if (
+    Array.isArray(node.required) && node.required.some((n) => !Object.hasOwn(properties, String(n)))
+  ) {
     return true;
   }
   for (const name in properties) {
@@ -87,10 +89,10 @@ function rewrite(node: unknown, ctx: Ctx): unknown {
         ? { anyOf: value.map((v) => rewrite(v, ctx)) }
         : rewrite(value, ctx);
     } else if (key === "additionalProperties" || SUBSCHEMA_KEYWORDS.includes(key)) {
-      out[key] = typeof value === "boolean" ? value : rewrite(value, ctx);
+      setOwn(out, key, typeof value === "boolean" ? value : rewrite(value, ctx));
     } else if (SUBSCHEMA_LIST_KEYWORDS.includes(key) && Array.isArray(value)) {
-      out[key] = value.map((v) => rewrite(v, ctx));
-    } else out[key] = value;
+      setOwn(out, key, value.map((v) => rewrite(v, ctx)));
+    } else setOwn(out, key, value);
   }
   if (out.type !== undefined && Array.isArray(out.anyOf)) {
     const type = out.type;
@@ -108,7 +110,9 @@ function rewrite(node: unknown, ctx: Ctx): unknown {
   }
   if (Array.isArray(out.required)) {
     const properties = isRecord(out.properties) ? out.properties : {};
-    const required = out.required.filter((n) => typeof n === "string" && n in properties);
+    const required = out.required.filter((n) =>
+      typeof n === "string" && Object.hasOwn(properties, n)
+    );
     if (required.length > 0) out.required = required;
     else delete out.required;
   }
@@ -119,7 +123,7 @@ function rewriteProperties(properties: JsonObject, ctx: Ctx): JsonObject {
   const out: JsonObject = {};
   for (const name in properties) {
     // `false` allows no value: a property that can never be given is no property.
-    if (properties[name] !== false) out[name] = rewrite(properties[name], ctx);
+    if (properties[name] !== false) setOwn(out, name, rewrite(properties[name], ctx));
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * named `format` or `$schema` inside `properties` is kept.
  */
 
-import { isRecord } from "../../core/json.ts";
+import { isRecord, setOwn } from "../../core/json.ts";
 import type { JsonObject } from "../../protocols/openai_chat.ts";
 
 /** Keywords whose value is a map of names to subschemas. */
@@ -49,7 +49,7 @@ function cleanNode(node: unknown, drop: ReadonlySet<string>): unknown {
     else if (SCHEMA_LIST.has(key) && Array.isArray(value)) next = cleanList(value, drop);
     // enum, const, default, examples, ... stay verbatim
     if (out === undefined && (dropped || next !== value)) out = copyBefore(node, key);
-    if (out !== undefined && !dropped) out[key] = next;
+    if (out !== undefined && !dropped) setOwn(out, key, next);
   }
   return out ?? node;
 }
@@ -60,7 +60,7 @@ function cleanMap(map: JsonObject, drop: ReadonlySet<string>): JsonObject {
     const sub = map[name];
     const next = cleanNode(sub, drop);
     if (out === undefined && next !== sub) out = copyBefore(map, name);
-    if (out !== undefined) out[name] = next;
+    if (out !== undefined) setOwn(out, name, next);
   }
   return out ?? map;
 }
@@ -80,7 +80,7 @@ function copyBefore(object: JsonObject, key: string): JsonObject {
   const out: JsonObject = {};
   for (const k in object) {
     if (k === key) break;
-    out[k] = object[k];
+    setOwn(out, k, object[k]);
   }
   return out;
 }

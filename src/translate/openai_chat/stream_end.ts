@@ -3,6 +3,7 @@
  * its content make, or the Anthropic error an error it reported mid-stream becomes.
  */
 
+import { ownValue } from "../../core/json.ts";
 import { upstreamWho } from "../../core/text.ts";
 import { overflowMessage } from "../../core/context_overflow.ts";
 import { errorTypeOfCode, errorTypeOfUpstream } from "../../core/upstream_status.ts";
@@ -26,7 +27,7 @@ export interface Finished {
 export function stopReasonOf(
   { finish, toolBlocks, matched, stopSequences }: Finished,
 ): { reason: StopReason; sequence: string | null } {
-  let reason: StopReason = (finish && STOP_REASON_OF_FINISH[finish]) || "end_turn";
+  let reason: StopReason = (finish && ownValue(STOP_REASON_OF_FINISH, finish)) || "end_turn";
   // Several servers say "stop" after tool calls; Claude Code only runs tools on tool_use.
   if (toolBlocks > 0 && reason === "end_turn") reason = "tool_use";
   if (toolBlocks === 0 && reason === "tool_use") reason = "end_turn";

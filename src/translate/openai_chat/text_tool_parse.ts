@@ -8,7 +8,7 @@
  * merely mentions the tags stays prose.
  */
 
-import { isRecord } from "../../core/json.ts";
+import { isRecord, setOwn } from "../../core/json.ts";
 import { partialTagSuffix } from "../reasoning/think_tags.ts";
 
 /** What the recovery needs of an offered tool. */
@@ -84,7 +84,7 @@ function xmlCall(body: string, tools: ReadonlyMap<string, OfferedTool>): TextToo
     const name = inner.slice(open + PARAMETER_OPEN.length, nameEnd);
     const close = nameEnd < 0 ? -1 : inner.indexOf(PARAMETER_CLOSE, nameEnd);
     if (close < 0 || !PARAMETER_NAME.test(name)) return null;
-    input[name] = parameterValue(tool, name, inner.slice(nameEnd + 1, close));
+    setOwn(input, name, parameterValue(tool, name, inner.slice(nameEnd + 1, close)));
     at = close + PARAMETER_CLOSE.length;
   }
 }

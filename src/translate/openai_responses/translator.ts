@@ -8,6 +8,7 @@
  * block and ends with one `error` event.
  */
 
+import { ownValue } from "../../core/json.ts";
 import { upstreamWho } from "../../core/text.ts";
 import type { AnthropicStreamEvent, StopReason } from "../../protocols/anthropic.ts";
 import type {
@@ -214,12 +215,17 @@ export class ResponsesToAnthropicTranslator {
     } else if (item.type === "reasoning") {
       // Without its encrypted content (thinking was not asked for, yet the model reasoned) the
       // item cannot go back, so it needs no block: Anthropic sends none when thinking is off.
-      if (typeof item.encrypted_content !== "string" || !item.encrypted_content) return;
-      // Encrypted-only reasoning still gets a (possibly empty) thinking block to carry it.
-      if (this.#reasoning.length === 0 && this.#blocks.openCall === undefined) {
-        this.#blocks.thinking("", "reasoning");
+      if (typeof item.encrypted_content === "string" && item.encrypted_content) {
+        // Encrypted-only reasoning still gets a (possibly empty) thinking block to carry it.
+        if (this.#reasoning.length === 0 && this.#blocks.openCall === undefined) {
+          this.#blocks.thinking("", "reasoning");
+        }
+        this.#reasoning.push(reasoningItem(item));
       }
-      this.#reasoning.push(reasoningItem(item));
+      // The item is whole: its block ends now, signed with it, rather than when the next item's
+      // first delta arrives (a model may work for a while before that), so the client shows the
+      // thinking as finished at once.
+      if (this.#blocks.thinkingOpen) this.#blocks.close();
     } else if (item.type === "message" && Array.isArray(item.content)) {
       // Streamed text arrived as deltas; this only matters when none did (a replayed answer).
       return;
@@ -273,7 +279,7 @@ export class ResponsesToAnthropicTranslator {
       ? response.incomplete_details?.reason
       : undefined;
     let reason: StopReason = incomplete
-      ? STOP_REASON_OF_INCOMPLETE[incomplete] ?? "end_turn"
+      ? ownValue(STOP_REASON_OF_INCOMPLETE, incomplete) ?? "end_turn"
       : "end_turn";
     if (reason === "end_turn" && this.#blocks.toolBlocks > 0) reason = "tool_use";
     const usage = deltaUsage({

@@ -3,7 +3,7 @@
  * merged OpenRouter `reasoning_details` items, then mints the block's ccp signature.
  */
 
-import { isRecord } from "../../core/json.ts";
+import { isRecord, ownValue, setOwn } from "../../core/json.ts";
 import {
   encodeCcpSignature,
   type ReasoningProvenance,
@@ -52,13 +52,14 @@ export class ReasoningCapture {
         if (index !== undefined) this.#byIndex.set(index, copy);
         continue;
       }
-      // Streamed detail items arrive as fragments of the same index: text concatenates.
+      // Streamed detail items arrive as fragments of the same index: text concatenates. (Its
+      // own member only: a `constructor` or `toString` every object inherits would keep it out.)
       for (const [key, value] of Object.entries(piece)) {
-        const prev = target[key];
+        const prev = ownValue(target, key);
         if (CONCAT_KEYS.has(key) && typeof value === "string" && typeof prev === "string") {
           target[key] = prev + value;
         } else if (prev === undefined || prev === null || (key === "signature" && value)) {
-          target[key] = value;
+          setOwn(target, key, value);
         }
       }
     }

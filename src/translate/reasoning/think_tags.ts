@@ -63,7 +63,10 @@ export class ThinkTagSplitter {
   #trimAfterClose = false;
   /** Opened by the prompt and no content decided yet: a `<think>` written anyway is dropped. */
   #opening = false;
-  /** Reasoning the prompt opened, while no `</think>` has ended it: kept in case it never does. */
+  /**
+   * Reasoning the prompt opened, while no `</think>` has ended it: a copy kept in case it never
+   * does (it was the answer then). The span itself streams out as it arrives.
+   */
   #unclosed: string | undefined;
 
   /**

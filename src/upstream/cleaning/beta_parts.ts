@@ -7,7 +7,7 @@
  * the beta is removed, and its blocks in the history become text the model can still read.
  */
 
-import { isRecord } from "../../core/json.ts";
+import { isRecord, ownValue } from "../../core/json.ts";
 import type { ToolDefinition } from "../../protocols/anthropic.ts";
 import { definedToolAsCustom } from "../../translate/anthropic/defined_tools.ts";
 import { serverToolBlockText } from "../../translate/anthropic/server_tools.ts";
@@ -45,12 +45,12 @@ export function hasParts(beta: string): boolean {
 
 /** The body fields that need one of `betas`. */
 export function fieldsNeeding(betas: readonly string[]): string[] {
-  return betas.flatMap((beta) => PARTS_OF_BETA[beta]?.fields ?? []);
+  return betas.flatMap((beta) => ownValue(PARTS_OF_BETA, beta)?.fields ?? []);
 }
 
 /** The tool types that need one of `betas`. */
 export function toolsNeeding(betas: readonly string[]): string[] {
-  return betas.flatMap((beta) => PARTS_OF_BETA[beta]?.tools ?? []);
+  return betas.flatMap((beta) => ownValue(PARTS_OF_BETA, beta)?.tools ?? []);
 }
 
 /**
@@ -59,7 +59,7 @@ export function toolsNeeding(betas: readonly string[]): string[] {
  */
 export function betasBringing(part: string, sent: readonly string[]): string[] {
   return sent.filter((beta) => {
-    const parts = PARTS_OF_BETA[beta];
+    const parts = ownValue(PARTS_OF_BETA, beta);
     return parts !== undefined && (parts.fields.includes(part) || !!parts.tools?.includes(part));
   });
 }
@@ -70,7 +70,7 @@ export function withoutBetaParts(body: Body, betas: Iterable<string>): Body {
   const tools = new Set<string>();
   const blocks = new Set<string>();
   for (const beta of betas) {
-    const parts = PARTS_OF_BETA[beta];
+    const parts = ownValue(PARTS_OF_BETA, beta);
     if (!parts) continue;
     fields.push(...parts.fields);
     for (const type of parts.tools ?? []) tools.add(type);

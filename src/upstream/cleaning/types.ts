@@ -1,5 +1,7 @@
 /** Shapes shared by the cleaning rules: a request body in, a request body out. */
 
+import { setOwn } from "../../core/json.ts";
+
 /** A Messages request body as ccp forwards it (fields beyond the schema stay as they came). */
 export type Body = Record<string, unknown>;
 
@@ -31,7 +33,7 @@ export interface Cleaning {
 export function without(body: Body, keys: readonly string[]): Body {
   if (!keys.some((key) => key in body)) return body;
   const out: Body = {};
-  for (const [key, value] of Object.entries(body)) if (!keys.includes(key)) out[key] = value;
+  for (const [key, value] of Object.entries(body)) if (!keys.includes(key)) setOwn(out, key, value);
   return out;
 }
 
