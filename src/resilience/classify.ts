@@ -3,6 +3,7 @@
 import { PER_MINUTE_TOO_LARGE, PROMPT_TOO_LONG } from "../core/context_overflow.ts";
 import { ProxyError } from "../core/errors.ts";
 import { explicitRetryAfter, retryAfterFromBody, retryAfterFromHeaders } from "./backoff.ts";
+import { geminiDayReset } from "./gemini_day.ts";
 import { claudePlanLimitsModel, claudePlanReset, isPlanLimit, planResetAt } from "./plan_reset.ts";
 import { UpstreamTimeoutError } from "./timeout_error.ts";
 
@@ -137,7 +138,7 @@ function classifyError(error: unknown): Classification {
 /**
  * The moment a plan's spent limit lifts, when the 429 states one still to come, and what it
  * limits: a GLM Coding Plan's window every model of the key, a Claude plan's the whole plan
- * unless it names one model family's weekly limit.
+ * unless it names one model family's weekly limit, a Gemini day's quota the model it names.
  */
 function statedReset(
   failure: Failure,
@@ -145,6 +146,8 @@ function statedReset(
 ): { at: number; scope: "model" | "key" } | undefined {
   const glm = planResetAt(failure.bodyText, now);
   if (glm !== undefined) return { at: glm, scope: "key" };
+  const day = geminiDayReset(failure.bodyText, now);
+  if (day !== undefined) return day;
   const claude = claudePlanReset(failure.headers);
   if (claude === undefined || claude <= now) return undefined;
   return { at: claude, scope: claudePlanLimitsModel(failure.headers) ? "model" : "key" };
