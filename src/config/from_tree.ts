@@ -23,7 +23,7 @@ import { didYouMean, setVariableLike } from "./suggest.ts";
 import { checkTarget, type KnownProviders } from "./targets.ts";
 import { buildWebTools } from "./web_tools.ts";
 import { buildBudgets, buildUsage } from "./budgets.ts";
-import { buildRouting, buildTransforms, ruleWordWarnings } from "./routing.ts";
+import { buildRouting, buildTransforms, roleTypoWarnings, ruleWordWarnings } from "./routing.ts";
 import { buildClients, clientNameWarnings } from "./clients.ts";
 import { buildCors } from "./cors.ts";
 
@@ -302,6 +302,7 @@ export function configFromTree(input: ParsedConfigInput): Config {
     ...(cors ? { cors } : {}),
   };
   warnings.push(...ruleWordWarnings(file, Object.keys(routes), Object.keys(aliases)));
+  warnings.push(...roleTypoWarnings(file, Object.keys(routes)));
   warnings.push(...clientNameWarnings({
     file,
     clients,
