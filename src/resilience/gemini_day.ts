@@ -14,7 +14,7 @@ let pacific: Intl.DateTimeFormat | undefined;
 
 /**
  * When a Gemini 429 in `bodyText` says a per-day quota is spent: the next midnight Pacific
- * time, and whether the quota is one model's (`…PerModel…`) or the whole key's.
+ * time, and whether the quota is one model's (`...PerModel...`) or the whole key's.
  */
 export function geminiDayReset(
   bodyText: string | undefined,
