@@ -2,6 +2,7 @@
 
 import { PER_MINUTE_TOO_LARGE, PROMPT_TOO_LONG } from "../core/context_overflow.ts";
 import { ProxyError } from "../core/errors.ts";
+import { refusesRegion } from "../core/upstream_status.ts";
 import { explicitRetryAfter, retryAfterFromBody, retryAfterFromHeaders } from "./backoff.ts";
 import { geminiDayReset } from "./gemini_day.ts";
 import { claudePlanLimitsModel, claudePlanReset, isPlanLimit, planResetAt } from "./plan_reset.ts";
@@ -228,6 +229,14 @@ export function classify(failure: Failure, ctx: ClassifyContext): Classification
       action: "next_target",
       cause: "target",
       reason: "the prompt is too long for this target's context window; a larger one may hold it",
+    };
+  }
+  // Every key of the provider would be refused alike, and no key is at fault.
+  if (refusesRegion(status, failure.bodyText ?? "")) {
+    return {
+      action: "next_target",
+      cause: "target",
+      reason: "this provider refuses requests from this region; the next may serve them",
     };
   }
   if (status === 401 || status === 402 || status === 403) {

@@ -2,7 +2,7 @@
 
 import { UpstreamError } from "../core/errors.ts";
 import { upstreamMessage } from "../core/upstream_message.ts";
-import { clientErrorOf } from "../core/upstream_status.ts";
+import { clientErrorOf, refusesRegion } from "../core/upstream_status.ts";
 import { redactUrlCredentials, scrubSecrets } from "../core/secrets.ts";
 import { capitalise, describeTarget } from "../core/text.ts";
 import { overflowError } from "../core/context_overflow.ts";
@@ -30,7 +30,10 @@ export function upstreamHttpError(options: {
   // Scrubbed before it is cut: a key cut in two would no longer be found.
   const clean = ownAccountWords(scrubSecrets(text, options.keys), options.passthrough);
   const detail = clean.length > 500 ? `${clean.slice(0, 500)}\u2026` : clean;
-  const hint = options.status !== 401 && options.status !== 403
+  const hint = refusesRegion(options.status, text)
+    ? " (the provider refuses requests from this machine's region, whatever the key: route to " +
+      "another provider, or reach it through a proxy in a region it serves, its proxy: setting)"
+    : options.status !== 401 && options.status !== 403
     ? ""
     : options.passthrough
     ? " (the provider refused the client's own credential (auth: passthrough))"
