@@ -23,7 +23,7 @@ import { didYouMean, setVariableLike } from "./suggest.ts";
 import { checkTarget, type KnownProviders } from "./targets.ts";
 import { buildWebTools } from "./web_tools.ts";
 import { buildBudgets, buildUsage } from "./budgets.ts";
-import { buildRouting, buildTransforms, ruleWordWarnings } from "./routing.ts";
+import { buildRouting, buildTransforms, roleTypoWarnings, ruleWordWarnings } from "./routing.ts";
 import { buildClients, clientNameWarnings } from "./clients.ts";
 import { buildCors } from "./cors.ts";
 
@@ -139,9 +139,10 @@ function missingKeyOf(
   id: string,
   preset: Preset | undefined,
   unset: string | undefined,
-): string | undefined {
+): string {
   if (unset) return unset;
-  if (preset?.local) return undefined;
+  // A local preset needs no key, but a server started with one (vLLM's --api-key) answers 401;
+  // its variable alone is not read with a config file, so the advice is the entry to write.
   const value = preset?.keyEnv ? ` \${${preset.keyEnv}}` : "";
   return `api_key:${value} under providers.${id} in the config file`;
 }
@@ -154,7 +155,7 @@ export function missingKeyAdvice(provider: ProviderConfig): string | undefined {
   if (provider.apiKeys.length > 0 || provider.auth !== "key") return undefined;
   if (provider.missingKey) return provider.missingKey;
   const variable = provider.preset ? findPreset(provider.preset)?.keyEnv : undefined;
-  return variable ?? `api_key under providers.${provider.id} in config.yaml`;
+  return variable ?? `api_key under providers.${provider.id} in the config file`;
 }
 
 /** Checks every target of `routes` or `aliases`, each reported at its own key path. */
@@ -302,6 +303,7 @@ export function configFromTree(input: ParsedConfigInput): Config {
     ...(cors ? { cors } : {}),
   };
   warnings.push(...ruleWordWarnings(file, Object.keys(routes), Object.keys(aliases)));
+  warnings.push(...roleTypoWarnings(file, Object.keys(routes)));
   warnings.push(...clientNameWarnings({
     file,
     clients,

@@ -31,7 +31,14 @@ export function implicitLocalProviders(opts: {
       const lines = built.problems.map((p) => `${opts.describe(p.key)}: ${p.message}`);
       throw new ConfigError(lines.join("\n"));
     }
-    out.push(built.provider);
+    // With a config file a preset's key variable is not read by itself: a server started with a
+    // key (vLLM's --api-key) needs an entry, which its 401 names.
+    const value = preset?.keyEnv ? ` \${${preset.keyEnv}}` : "";
+    out.push({
+      ...built.provider,
+      missingKey:
+        `a providers.${id} entry with preset: ${id} and api_key:${value} in the config file`,
+    });
   }
   return out;
 }

@@ -81,6 +81,16 @@ function normaliseBaseUrl(raw: string): { url: string } | { message: string } {
       }`,
     };
   }
+  // A version written twice (`.../v1/v1`): a root with /v1 copied, and /v1 typed again after it.
+  const twice = /\/(v\d+\w*)\/\1$/.exec(new URL(url).pathname);
+  if (twice !== null) {
+    const root = redactUrlCredentials(url.slice(0, url.length - twice[1]!.length - 1));
+    return {
+      message: `ends in /${twice[1]}/${twice[1]}, the version written twice: give the API root, ${
+        JSON.stringify(root)
+      }`,
+    };
+  }
   return { url };
 }
 

@@ -1,6 +1,7 @@
 /** Builds `routing:` (scenario thresholds) and `transforms:` from their parsed YAML sections. */
 
 import type { Problems } from "./issues.ts";
+import { closest } from "./suggest.ts";
 import type { TransformSection } from "./schema/config.ts";
 import type { RoutingConfig, Transform } from "./types.ts";
 
@@ -92,5 +93,35 @@ export function ruleWordWarnings(
     return `${file}: ${key}: "${word}" is also the word ccp uses for ${
       RULE_WORDS[word]
     } (in x-ccp-route, the usage ledger, /metrics and clients' routes lists): rename it so the two can be told apart`;
+  });
+}
+
+// The route names ccp gives requests to by itself: Claude Code's tiers and the scenarios (the
+// same lists routing/resolve.ts matches). A missing `default` has a warning of its own.
+const ROLE_NAMES: readonly string[] = [
+  "opus",
+  "sonnet",
+  "haiku",
+  "fable",
+  "subagent",
+  "web_search",
+  "image",
+  "long_context",
+  "think",
+];
+
+/**
+ * Warnings for route names one typo from a name ccp routes by (`sonet`, `long_contex`): such a
+ * route serves only requests that name it, so the tier or scenario it was meant for goes
+ * elsewhere without a word.
+ */
+export function roleTypoWarnings(file: string, routes: readonly string[]): string[] {
+  return routes.flatMap((name) => {
+    if (ROLE_NAMES.includes(name)) return [];
+    const meant = closest(name, ROLE_NAMES);
+    return meant === undefined || routes.includes(meant) ? [] : [
+      `${file}: routes.${name}: did you mean "${meant}"? A route named "${name}" serves only ` +
+      `requests that name it, so the ${meant} requests go elsewhere`,
+    ];
   });
 }

@@ -44,6 +44,17 @@ export function clientErrorOf(upstreamStatus: number | undefined): ClientError {
   return { status: 400, type: "invalid_request_error" };
 }
 
+// Refusals of the region a request comes from, not of its key nor of the request: Gemini's 400
+// FAILED_PRECONDITION "User location is not supported for the API use.", OpenAI's 403
+// `unsupported_country_region_territory` ("Country, region, or territory not supported").
+const REGION =
+  /user location is not supported|unsupported_country_region_territory|country, region,? or territory not supported/i;
+
+/** Whether an upstream's 400 or 403 refuses the region ccp's requests come from. */
+export function refusesRegion(status: number, bodyText: string): boolean {
+  return (status === 400 || status === 403) && REGION.test(bodyText);
+}
+
 /**
  * What the client is told for an Anthropic error type an upstream sent (an error body, or an
  * `event: error` mid-stream): the type's status goes through the same table, so an upstream's

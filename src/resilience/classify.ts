@@ -2,7 +2,9 @@
 
 import { PER_MINUTE_TOO_LARGE, PROMPT_TOO_LONG } from "../core/context_overflow.ts";
 import { ProxyError } from "../core/errors.ts";
+import { refusesRegion } from "../core/upstream_status.ts";
 import { explicitRetryAfter, retryAfterFromBody, retryAfterFromHeaders } from "./backoff.ts";
+import { geminiDayReset } from "./gemini_day.ts";
 import { claudePlanLimitsModel, claudePlanReset, isPlanLimit, planResetAt } from "./plan_reset.ts";
 import { UpstreamTimeoutError } from "./timeout_error.ts";
 
@@ -137,7 +139,7 @@ function classifyError(error: unknown): Classification {
 /**
  * The moment a plan's spent limit lifts, when the 429 states one still to come, and what it
  * limits: a GLM Coding Plan's window every model of the key, a Claude plan's the whole plan
- * unless it names one model family's weekly limit.
+ * unless it names one model family's weekly limit, a Gemini day's quota the model it names.
  */
 function statedReset(
   failure: Failure,
@@ -145,6 +147,8 @@ function statedReset(
 ): { at: number; scope: "model" | "key" } | undefined {
   const glm = planResetAt(failure.bodyText, now);
   if (glm !== undefined) return { at: glm, scope: "key" };
+  const day = geminiDayReset(failure.bodyText, now);
+  if (day !== undefined) return day;
   const claude = claudePlanReset(failure.headers);
   if (claude === undefined || claude <= now) return undefined;
   return { at: claude, scope: claudePlanLimitsModel(failure.headers) ? "model" : "key" };
@@ -225,6 +229,14 @@ export function classify(failure: Failure, ctx: ClassifyContext): Classification
       action: "next_target",
       cause: "target",
       reason: "the prompt is too long for this target's context window; a larger one may hold it",
+    };
+  }
+  // Every key of the provider would be refused alike, and no key is at fault.
+  if (refusesRegion(status, failure.bodyText ?? "")) {
+    return {
+      action: "next_target",
+      cause: "target",
+      reason: "this provider refuses requests from this region; the next may serve them",
     };
   }
   if (status === 401 || status === 402 || status === 403) {

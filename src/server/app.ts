@@ -196,11 +196,11 @@ export function createApp(
     const what = `${c.req.method} ${c.env.path}`;
     // The Host header, not the request URL: behind the connection guard that is a socket's.
     const advice = misplacedPathAdvice(c.env.path, `http://${c.req.header("host") ?? "127.0.0.1"}`);
-    // Claude Code shows a 404 as "an issue with the selected model": the log has to say it.
-    if (advice) deps.log.warn(`Not found: ${what}: ${advice}`);
-    return errorResponse(
-      new ProxyError("not_found_error", `Not found: ${what}${advice ? `; ${advice}` : ""}`),
-    );
+    if (!advice) return errorResponse(new ProxyError("not_found_error", `Not found: ${what}`));
+    deps.log.warn(`Not found: ${what}: ${advice}`);
+    // Claude Code shows any 404 as "an issue with the selected model" and hides the message; a
+    // 400 it shows whole, and the fault is the client's base URL, which the message names.
+    return errorResponse(new ProxyError("invalid_request_error", `Not found: ${what}; ${advice}`));
   });
   app.onError((err, c) => {
     if (!(err instanceof ProxyError)) deps.log.error(`Unhandled error: ${err.stack ?? err}`);

@@ -2,7 +2,7 @@
 
 import { UpstreamError } from "../core/errors.ts";
 import { upstreamMessage } from "../core/upstream_message.ts";
-import { clientErrorOf } from "../core/upstream_status.ts";
+import { clientErrorOf, refusesRegion } from "../core/upstream_status.ts";
 import { redactUrlCredentials, scrubSecrets } from "../core/secrets.ts";
 import { capitalise, describeTarget } from "../core/text.ts";
 import { overflowError } from "../core/context_overflow.ts";
@@ -28,9 +28,12 @@ export function upstreamHttpError(options: {
   const mapped = clientErrorOf(options.status);
   const text = upstreamMessage(options.bodyText) || "(empty body)";
   // Scrubbed before it is cut: a key cut in two would no longer be found.
-  const clean = scrubSecrets(text, options.keys);
+  const clean = ownAccountWords(scrubSecrets(text, options.keys), options.passthrough);
   const detail = clean.length > 500 ? `${clean.slice(0, 500)}\u2026` : clean;
-  const hint = options.status !== 401 && options.status !== 403
+  const hint = refusesRegion(options.status, text)
+    ? " (the provider refuses requests from this machine's region, whatever the key: route to " +
+      "another provider, or reach it through a proxy in a region it serves, its proxy: setting)"
+    : options.status !== 401 && options.status !== 403
     ? ""
     : options.passthrough
     ? " (the provider refused the client's own credential (auth: passthrough))"
@@ -53,6 +56,18 @@ export function upstreamHttpError(options: {
     upstreamStatus: options.status,
     headers,
   });
+}
+
+/**
+ * Claude Code shows only "Credit balance is too low" (and a link to add funds to the user's own
+ * Anthropic account) for any error whose message contains those words, hiding which provider
+ * and key ran out. Said of ccp's key, the same fact is worded so its message is shown whole;
+ * the client's own credential (passthrough) keeps Claude Code's reading, which is then right.
+ */
+function ownAccountWords(text: string, passthrough: boolean | undefined): string {
+  return passthrough
+    ? text
+    : text.replace(/credit balance is too low/gi, "credit balance is not enough");
 }
 
 /** Builds the client-facing error for a request that never got an HTTP answer. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { SCENARIOS } from "../../src/routing/resolve.ts";
 
 const load = (text: string) =>
   configFromYaml({ text, file: "config.yaml", path: "/abs/config.yaml", env: {} });
@@ -42,4 +43,38 @@ routes: { default: up/a, opus: up/b, think: up/c }
 aliases: { local-fast: up/d }
 `);
   assert.deepEqual(config.warnings, []);
+});
+
+Deno.test("a route name one typo from a tier or a scenario is warned about", () => {
+  const config = load(`
+providers:
+  up: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: k }
+routes:
+  default: up/a
+  sonet: up/b
+  long_contex: up/c
+  opus: up/d
+  opsu: up/e
+  fast: up/f
+`);
+  assert.deepEqual(config.warnings, [
+    'config.yaml: routes.sonet: did you mean "sonnet"? A route named "sonet" serves only ' +
+    "requests that name it, so the sonnet requests go elsewhere",
+    'config.yaml: routes.long_contex: did you mean "long_context"? A route named "long_contex" ' +
+    "serves only requests that name it, so the long_context requests go elsewhere",
+  ]);
+});
+
+Deno.test("every scenario route name is one the typo warning knows", () => {
+  for (const scenario of SCENARIOS) {
+    const typo = `${scenario}x`;
+    const config = load(`
+providers:
+  up: { type: openai, base_url: "http://127.0.0.1:9/v1", api_key: k }
+routes:
+  default: up/a
+  ${typo}: up/b
+`);
+    assert.match(config.warnings.join("\n"), new RegExp(`did you mean "${scenario}"`), typo);
+  }
 });

@@ -141,6 +141,34 @@ Deno.test("a base_url copied with its endpoint says which root to give instead",
   assert.ok(!message.includes("pw@"), message);
 });
 
+Deno.test("a base_url with its version written twice says which root to give instead", () => {
+  const message = errorOf(
+    "providers:\n  lm:\n    type: openai\n    base_url: http://127.0.0.1:1234/v1/v1/\n" +
+      "  gem:\n    type: gemini\n    base_url: https://k@generativelanguage.googleapis.com/v1beta/v1beta\n" +
+      "routes:\n  default: lm/m\n",
+  );
+  assert.ok(
+    message.includes(
+      "providers.lm.base_url: ends in /v1/v1, the version written twice: give the API root, " +
+        '"http://127.0.0.1:1234/v1"',
+    ),
+    message,
+  );
+  assert.match(message, /providers\.gem\.base_url: ends in \/v1beta\/v1beta, .*\/v1beta"/);
+  assert.ok(!message.includes("k@"), message);
+});
+
+Deno.test("a version once, or two different ones, is a root like any other", () => {
+  const config = configFromYaml({
+    text: "providers:\n  a:\n    type: openai\n    base_url: http://127.0.0.1:1/v1\n" +
+      "  b:\n    type: openai\n    base_url: http://127.0.0.1:2/api/v2/v1\n" +
+      "routes:\n  default: a/m\n",
+    file: "config.yaml",
+    env: {},
+  });
+  assert.equal(config.providers.b?.baseUrl, "http://127.0.0.1:2/api/v2/v1");
+});
+
 Deno.test("openai_compatible has no default base_url", () => {
   const message = errorOf(
     "providers:\n  oc:\n    preset: openai_compatible\nroutes:\n  default: oc/m\n",

@@ -300,10 +300,10 @@ Deno.test("unknown paths and methods get Anthropic-shaped 404s", async () => {
   });
 });
 
-Deno.test("ANTHROPIC_BASE_URL with /v1: the 404 and the log say to drop the path", async () => {
+Deno.test("ANTHROPIC_BASE_URL with /v1: the 400 and the log say to drop the path", async () => {
   await withCcp([{ kind: "hang" }], async (ccp) => {
     // Claude Code appends /v1/messages itself; it shows a 404 as "an issue with the selected
-    // model", so ccp's log is where the user can learn what is wrong.
+    // model" and hides its message, so the answer is a 400, which it shows whole.
     for (
       const path of ["/v1/v1/messages?beta=true", "/v1/v1/messages/count_tokens", "/v1/v1/models"]
     ) {
@@ -312,9 +312,9 @@ Deno.test("ANTHROPIC_BASE_URL with /v1: the 404 and the log say to drop the path
         headers: auth,
         ...(path.endsWith("models") ? {} : { body: body() }),
       });
-      assert.equal(res.status, 404, path);
+      assert.equal(res.status, 400, path);
       const error = (await res.json()).error;
-      assert.equal(error.type, "not_found_error");
+      assert.equal(error.type, "invalid_request_error");
       assert.match(error.message, new RegExp(`ANTHROPIC_BASE_URL=${ccp.url}[ )]`), path);
       assert.match(error.message, /without \/v1/);
     }

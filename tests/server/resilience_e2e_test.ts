@@ -334,10 +334,11 @@ Deno.test("a 403 for one model does not keep the key from the route's other mode
 });
 
 Deno.test("auth_unavailable says what the upstream answered, not only its status", async () => {
-  // A 403 is as often a region, model or content refusal as a wrong key: the client is told the
-  // upstream's words, on the request that met it and on the later ones.
+  // A 403 is as often a model or content refusal as a wrong key: the client is told the
+  // upstream's words, on the request that met it and on the later ones. (A region refusal ccp
+  // tells apart: tests/server/region_refusal_e2e_test.ts.)
   const up = startFaultMock({
-    replies: [status(403, undefined, "Country, region, or territory not supported")],
+    replies: [status(403, undefined, "This key may not use model m in this project")],
   });
   await using env = setup(
     [up],
@@ -348,7 +349,7 @@ Deno.test("auth_unavailable says what the upstream answered, not only its status
     assert.equal(error.code, "auth_unavailable");
     assert.match(
       error.message,
-      /provider "p" model "m": 1 key set aside after 403 \(usable again in \d+s; last: .*Country, region, or territory not supported\)/,
+      /provider "p" model "m": 1 key set aside after 403 \(usable again in \d+s; last: .*This key may not use model m in this project\)/,
     );
   }
 });

@@ -6,9 +6,23 @@
 
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { missingKeyAdvice } from "../../src/config/from_tree.ts";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
 
 async function hintFor(yamlKey: string, env: Record<string, string>): Promise<string> {
+  return await hintFrom(
+    (port) =>
+      `providers:\n  or:\n    preset: open_router\n    base_url: http://127.0.0.1:${port}/api\n` +
+      `${yamlKey}routes:\n  default: or/qwen/qwen3-coder\n`,
+    env,
+  );
+}
+
+/** The log's advice after a 401 from an upstream at the port `yaml` is written with. */
+async function hintFrom(
+  yaml: (port: number) => string,
+  env: Record<string, string>,
+): Promise<string> {
   const upstream = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     async (req) => {
@@ -21,13 +35,7 @@ async function hintFor(yamlKey: string, env: Record<string, string>): Promise<st
       });
     },
   );
-  const config = configFromYaml({
-    text:
-      `providers:\n  or:\n    preset: open_router\n    base_url: http://127.0.0.1:${upstream.addr.port}/api\n` +
-      `${yamlKey}routes:\n  default: or/qwen/qwen3-coder\n`,
-    file: "config.yaml",
-    env,
-  });
+  const config = configFromYaml({ text: yaml(upstream.addr.port), file: "config.yaml", env });
   const ccp = startCcp(config);
   try {
     const res = await postMessages(ccp.url, {
@@ -60,5 +68,24 @@ Deno.test("a config file's provider without api_key: its 401 says to add one, no
   assert.match(
     line,
     /set api_key: \$\{OPENROUTER_API_KEY\} under providers\.or in the config file/,
+  );
+});
+
+// vLLM started with --api-key answers 401 to a keyless request; VLLM_API_KEY alone, which the
+// advice used to name, is not read with a config file.
+Deno.test("a local preset's 401 says to write the api_key entry, not to set its variable", async () => {
+  const env = { VLLM_API_KEY: "sk-vllm-1" };
+  const entry = await hintFrom(
+    (port) =>
+      `providers:\n  vl:\n    preset: vllm\n    base_url: http://127.0.0.1:${port}\n` +
+      "routes:\n  default: vl/qwen3\n",
+    env,
+  );
+  assert.match(entry, /set api_key: \$\{VLLM_API_KEY\} under providers\.vl in the config file/);
+  // Named without an entry (implicit, at the preset's own port): the entry to add.
+  const config = configFromYaml({ text: "routes:\n  default: vllm/qwen3\n", file: "c.yaml", env });
+  assert.match(
+    missingKeyAdvice(config.providers.vllm!) ?? "",
+    /^a providers\.vllm entry with preset: vllm and api_key: \$\{VLLM_API_KEY\} in the config file$/,
   );
 });

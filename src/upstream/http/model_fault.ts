@@ -5,7 +5,8 @@
  * retries a 400: the session's turn just ends. So such an answer stands for a 502 (the upstream
  * failed to answer): ccp retries it and fails over as for any bad gateway, and the client's
  * own retry applies when nothing else answered. Mid-stream, the same code is an `api_error`
- * already (errorTypeOfCode). And a refused key, which some APIs answer with 400 (below).
+ * already (errorTypeOfCode). And a refused key or payment, which some APIs answer with 400
+ * (below).
  */
 
 import { isRecord } from "../../core/json.ts";
@@ -15,12 +16,19 @@ const MODEL_FAULT_CODES: ReadonlySet<string> = new Set([
   "tool_use_failed", // Groq: "Failed to call a function. Please adjust your prompt."
 ]);
 
+// Anthropic refuses a key whose account has no credit left with a 400 `invalid_request_error`:
+// "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to
+// upgrade or purchase credits." That is a payment refused (a 402), not a fault of the request:
+// the key is set aside, another key or target may serve, and the message says to add credits.
+const CREDIT_TOO_LOW = /credit balance is too low/i;
+
 /**
  * The status an upstream's error answer stands for: 502 for a model fault, 401 for a key
- * refused with a 400, else its own.
+ * refused with a 400, 402 for a payment refused with one, else its own.
  */
 export function statusStandsFor(status: number, bodyText: string): number {
   if (status !== 400) return status;
+  if (CREDIT_TOO_LOW.test(bodyText)) return 402;
   if (!bodyText.includes("_failed") && !bodyText.includes("API_KEY_INVALID")) return status;
   let value: unknown;
   try {

@@ -1,0 +1,118 @@
+/**
+ * Gemini's per-day quota lifts at midnight Pacific time, whatever seconds its `RetryInfo` says:
+ * the key cools until then (a stated moment), for the model the quota names.
+ */
+
+import assert from "node:assert/strict";
+import { classify } from "../../src/resilience/classify.ts";
+import { nextPacificMidnight } from "../../src/resilience/gemini_day.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+
+/** Gemini's 429 body, as the API sends it, with `quotaId` naming the quota that was spent. */
+function geminiQuota429(quotaId: string): string {
+  return JSON.stringify({
+    error: {
+      code: 429,
+      message: "You exceeded your current quota, please check your plan and billing details. " +
+        "For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.\n" +
+        "* Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, " +
+        "limit: 50, model: gemini-2.5-pro\nPlease retry in 27.275605s.",
+      status: "RESOURCE_EXHAUSTED",
+      details: [
+        {
+          "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+          violations: [{
+            quotaMetric: "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+            quotaId,
+            quotaDimensions: { location: "global", model: "gemini-2.5-pro" },
+            quotaValue: "50",
+          }],
+        },
+        { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "27s" },
+      ],
+    },
+  });
+}
+
+const judge = (bodyText: string, now: number) =>
+  classify({ status: 429, bodyText }, { fallbackOn: [], now, model: "gemini-2.5-pro" });
+
+// 20:20 on the 6th in Los Angeles (PST): midnight there is 08:00 UTC, 3 h 40 min away.
+const NOW = Date.parse("2026-12-07T04:20:00Z");
+
+Deno.test("a Gemini day's quota cools the model until midnight Pacific, not for its retryDelay", () => {
+  const verdict = judge(geminiQuota429("GenerateRequestsPerDayPerProjectPerModel-FreeTier"), NOW);
+  assert.deepEqual(verdict, {
+    action: "rotate_key",
+    cause: "rate_limit",
+    retryAfterMs: 13_200_000,
+    scope: "model",
+    stated: true,
+  });
+});
+
+Deno.test("a Gemini minute's quota keeps its retryDelay", () => {
+  const verdict = judge(
+    geminiQuota429("GenerateRequestsPerMinutePerProjectPerModel-FreeTier"),
+    NOW,
+  );
+  assert.equal(verdict.stated, undefined);
+  assert.equal(verdict.retryAfterMs, 27_000);
+});
+
+Deno.test("midnight Pacific follows summer time", () => {
+  const next = (iso: string) => new Date(nextPacificMidnight(Date.parse(iso))).toISOString();
+  assert.equal(next("2026-12-07T07:59:59Z"), "2026-12-07T08:00:00.000Z");
+  assert.equal(next("2026-12-07T08:00:00Z"), "2026-12-08T08:00:00.000Z");
+  assert.equal(next("2026-07-01T06:59:00Z"), "2026-07-01T07:00:00.000Z");
+  // The day the clocks go forward (8 March 2026, 02:00): 01:00 PST, midnight next is PDT.
+  assert.equal(next("2026-03-08T09:00:00Z"), "2026-03-09T07:00:00.000Z");
+  // The day they go back (1 November 2026, 02:00): 01:30 PDT, midnight next is PST.
+  assert.equal(next("2026-11-01T08:30:00Z"), "2026-11-02T08:00:00.000Z");
+});
+
+Deno.test("Claude Code is told to come back at midnight Pacific, and not to retry meanwhile", async () => {
+  let asked = 0;
+  const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    asked++;
+    await req.body?.cancel();
+    const body = geminiQuota429("GenerateRequestsPerDayPerProjectPerModel-FreeTier");
+    return new Response(body, { status: 429, headers: { "content-type": "application/json" } });
+  });
+  const ccp = startCcp(
+    testConfig({
+      providers: [provider("gem", {
+        type: "gemini",
+        preset: "gemini",
+        baseUrl: `http://127.0.0.1:${upstream.addr.port}/v1beta`,
+        apiKeys: ["AIzaSyTest-gemini-day-quota-0001"],
+        authHeader: "x-goog-api-key",
+      })],
+      routes: { default: "gem/gemini-2.5-pro" },
+    }),
+  );
+  try {
+    const body = {
+      model: "claude-sonnet-4-5",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "hi" }],
+    };
+    const res = await postMessages(ccp.url, body, { "anthropic-version": "2023-06-01" });
+    const answer = await res.json();
+    assert.equal(res.status, 429);
+    // Its 27 s would have Claude Code retry all day: the wait is to midnight Pacific, and one of
+    // over 5 minutes comes with no retry, so Claude Code shows it at once.
+    const wait = Number(res.headers.get("retry-after"));
+    const expected = (nextPacificMidnight(Date.now()) - Date.now()) / 1000;
+    assert.ok(Math.abs(wait - expected) < 5, `retry-after ${wait}, expected about ${expected}`);
+    assert.equal(res.headers.get("x-should-retry"), wait > 300 ? "false" : null);
+    assert.equal(answer.error.code, "model_cooldown");
+    assert.match(answer.error.message, /provider "gem" model "gemini-2\.5-pro"/);
+    assert.match(answer.error.message, new RegExp(`Retry in ${wait}s(, at .* UTC)?\\.$`));
+    assert.equal(asked, 1);
+  } finally {
+    await ccp.close();
+    await upstream.shutdown();
+  }
+});
