@@ -13,6 +13,7 @@ import {
 import { TextToolSplitter } from "../../../src/translate/openai_chat/text_tool_splitter.ts";
 import { ThinkTagSplitter } from "../../../src/translate/reasoning/think_tags.ts";
 import { seeded } from "../../helpers/random.ts";
+import { threadCpuMs } from "../../helpers/cpu_time.ts";
 
 const TOOLS = new Map<string, OfferedTool>([
   ["Bash", {
@@ -93,10 +94,10 @@ Deno.test("regression: tens of thousands of parameters, or of openers never clos
   const many = "<function=Bash>" + "<parameter=command>x</parameter>\n".repeat(40_000) +
     "</function>";
   const unclosed = "<function=Bash>" + "<parameter=a>".repeat(40_000) + "</function>";
-  const began = performance.now();
+  const began = threadCpuMs();
   assert.deepEqual(parseTextToolCall(many, TOOLS), { name: "Bash", input: { command: "x" } });
   assert.equal(parseTextToolCall(unclosed, TOOLS), null);
-  const took = performance.now() - began;
+  const took = threadCpuMs() - began;
   assert.ok(took < 1_500, `${took.toFixed(0)} ms`);
 });
 
@@ -108,13 +109,13 @@ Deno.test("regression: one piece of 40000 text calls, or of reasoning spans, is 
     40_000,
   );
   const spans = "<think>a</think>b".repeat(40_000);
-  const began = performance.now();
+  const began = threadCpuMs();
   const splitter = new TextToolSplitter([...TOOLS.values()]);
   const segments = [...splitter.push(calls), ...splitter.flush()];
   assert.equal(segments.filter((s) => s.kind === "call").length, 40_000);
   const think = new ThinkTagSplitter();
   const parts = [...think.push(spans), ...think.flush()];
   assert.equal(parts.filter((p) => p.thinking).length, 40_000);
-  const took = performance.now() - began;
+  const took = threadCpuMs() - began;
   assert.ok(took < 2_000, `${took.toFixed(0)} ms`);
 });
