@@ -13,7 +13,7 @@ import { ReasoningCapture } from "../../src/translate/reasoning/capture.ts";
 import { decodeCcpSignature } from "../../src/translate/reasoning/provenance.ts";
 import { stopReasonOf } from "../../src/translate/openai_chat/stream_end.ts";
 import { finishNeedsNote, finishNote } from "../../src/translate/gemini/usage.ts";
-import { fieldsNeeding } from "../../src/upstream/http/refused_betas.ts";
+import { fieldsNeeding } from "../../src/upstream/cleaning/beta_parts.ts";
 import { toFunctionParameters } from "../../src/translate/openai_chat/schema.ts";
 import { without } from "../../src/upstream/cleaning/types.ts";
 
