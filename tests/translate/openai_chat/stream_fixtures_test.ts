@@ -174,6 +174,32 @@ const CASES: Case[] = [
     ],
     stop: "tool_use",
   },
+  {
+    // No ids and index 0 for every call: a name after complete arguments, or new arguments
+    // after the same name repeated, begin the next call (arguments split mid-escape and mid-number).
+    file: "index_reuse_no_ids.sse",
+    content: [
+      { type: "tool_use", id: "toolu_*", name: "Read", input: { file_path: "/a/café.md" } },
+      { type: "tool_use", id: "toolu_*", name: "Read", input: { file_path: "/b" } },
+      {
+        type: "tool_use",
+        id: "toolu_*",
+        name: "Bash",
+        input: { command: 'echo "a}"', timeout: 120 },
+      },
+    ],
+    stop: "tool_use",
+    usage: { input_tokens: 410, output_tokens: 61 },
+  },
+  {
+    // No index, no id, the name in every fragment: its last repeat, with no arguments, is no call.
+    file: "no_index_names_repeated.sse",
+    content: [
+      { type: "tool_use", id: "toolu_*", name: "Read", input: { file_path: "/a" } },
+      { type: "tool_use", id: "toolu_*", name: "Read", input: { file_path: "/b" } },
+    ],
+    stop: "tool_use",
+  },
   { file: "finish_no_done.sse", content: [{ type: "text", text: "Done." }], stop: "end_turn" },
   {
     file: "text_after_tool.sse",
