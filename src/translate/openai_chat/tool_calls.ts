@@ -149,12 +149,28 @@ export function completeToolCall(name: string, args: string): ToolCallState {
 
 /**
  * Appends an argument fragment unless it repeats arguments that are already complete
- * (some providers resend the whole arguments in the last chunk). Returns the accepted text.
+ * (some providers resend the whole arguments in the last chunk). A fragment holding the whole
+ * arguments while they are still arriving (a server's last flush of what it parsed) adds only
+ * what is new. Returns the accepted text.
  */
 export function acceptArguments(call: ToolCallState, piece: string): string {
   if (!piece) return "";
-  if (call.scanner.complete && (piece === call.args || sameJson(piece, call.args))) return "";
+  const args = call.args;
+  if (call.scanner.complete) {
+    if (piece === args || sameJson(piece, args)) return "";
+  } else if (
+    args && piece.length > args.length && piece.startsWith(args) && parses(piece)
+  ) piece = piece.slice(args.length);
   call.args += piece;
   call.scanner.feed(piece);
   return piece;
+}
+
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

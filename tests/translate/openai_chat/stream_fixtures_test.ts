@@ -200,6 +200,18 @@ const CASES: Case[] = [
     ],
     stop: "tool_use",
   },
+  {
+    // vLLM's last flush (GLM-5.1, vllm-project/vllm#42167): the whole arguments again in the
+    // finishing chunk, though the closing brace never came; only that brace is new.
+    file: "vllm_final_flush.sse",
+    content: [{
+      type: "tool_use",
+      id: "chatcmpl-tool-a41f",
+      name: "record_expense",
+      input: { date: "2025-03-26", amount: 300, fee_type: "过路费", income_type: "支出" },
+    }],
+    stop: "tool_use",
+  },
   { file: "finish_no_done.sse", content: [{ type: "text", text: "Done." }], stop: "end_turn" },
   {
     file: "text_after_tool.sse",

@@ -99,3 +99,18 @@ Deno.test("tool-call fragments with no index and no id", async (t) => {
     );
   });
 });
+
+Deno.test("a server's last flush of the arguments it parsed (vLLM's tool parsers)", async (t) => {
+  await t.step("the whole arguments after their first brace add only what is new", () => {
+    assert.deepEqual(
+      calls([at0("get_weather", "{"), at0(undefined, '{"city":"Seattle"}')]),
+      [["get_weather", { city: "Seattle" }]],
+    );
+  });
+  await t.step("an empty object after complete arguments is left out", () => {
+    assert.deepEqual(
+      calls([at0("get_weather", '{"city":"Paris"}'), at0(undefined, "{}")]),
+      [["get_weather", { city: "Paris" }]],
+    );
+  });
+});
