@@ -100,10 +100,11 @@ export class ToolCallTracker {
 
 /**
  * Whether a fragment that matched `call` (same index, or the last call when there is neither
- * index nor id) begins another call: appending anything but whitespace to complete arguments
- * would break their JSON. A different name begins one; so do new arguments, named or not. The
- * same name with no arguments is only a repeat (some servers name the call in every fragment),
- * kept in case arguments follow; arguments equal to the complete ones are a resend.
+ * index nor id) begins another call, once the call's arguments are complete. A different name
+ * begins one. The same name with no arguments is only a repeat (some servers name the call in
+ * every fragment), remembered in case new arguments follow: those, or new arguments sent with
+ * the name, begin one. Arguments equal to the complete ones are a resend, and arguments no name
+ * claims are a server's stray flush: both stay with the call, which takes nothing more.
  */
 function startsAnother(call: ToolCallState, name: string, piece: string): boolean {
   if (!call.scanner.complete) return false;
@@ -112,6 +113,7 @@ function startsAnother(call: ToolCallState, name: string, piece: string): boolea
     if (name) call.announced = name;
     return false;
   }
+  if (!name && !call.announced) return false;
   return !(piece === call.args || sameJson(piece, call.args));
 }
 
@@ -148,19 +150,17 @@ export function completeToolCall(name: string, args: string): ToolCallState {
 }
 
 /**
- * Appends an argument fragment unless it repeats arguments that are already complete
- * (some providers resend the whole arguments in the last chunk). A fragment holding the whole
- * arguments while they are still arriving (a server's last flush of what it parsed) adds only
- * what is new. Returns the accepted text.
+ * Appends an argument fragment. Complete arguments take nothing more (anything after them would
+ * break their JSON): some servers resend the whole arguments in the last chunk, or flush an
+ * empty object after them. A fragment holding the whole arguments while they are still arriving
+ * (a server's last flush of what it parsed) adds only what is new. Returns the accepted text.
  */
 export function acceptArguments(call: ToolCallState, piece: string): string {
-  if (!piece) return "";
+  if (!piece || call.scanner.complete) return "";
   const args = call.args;
-  if (call.scanner.complete) {
-    if (piece === args || sameJson(piece, args)) return "";
-  } else if (
-    args && piece.length > args.length && piece.startsWith(args) && parses(piece)
-  ) piece = piece.slice(args.length);
+  if (args && piece.length > args.length && piece.startsWith(args) && parses(piece)) {
+    piece = piece.slice(args.length);
+  }
   call.args += piece;
   call.scanner.feed(piece);
   return piece;

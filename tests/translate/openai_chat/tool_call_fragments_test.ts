@@ -54,7 +54,7 @@ Deno.test("tool-call fragments on one index without ids", async (t) => {
       [["Read", { a: 1 }]],
     );
   });
-  await t.step("whitespace after complete arguments stays with them", () => {
+  await t.step("whitespace after complete arguments is no new call", () => {
     assert.deepEqual(calls([at0("Read", '{"a":1}'), at0(undefined, "\n ")]), [["Read", { a: 1 }]]);
   });
   await t.step("arguments with no name announced never join complete ones into broken JSON", () => {
@@ -110,6 +110,15 @@ Deno.test("a server's last flush of the arguments it parsed (vLLM's tool parsers
   await t.step("an empty object after complete arguments is left out", () => {
     assert.deepEqual(
       calls([at0("get_weather", '{"city":"Paris"}'), at0(undefined, "{}")]),
+      [["get_weather", { city: "Paris" }]],
+    );
+    // with the call's id, type and name sent again, as vLLM's last chunk does
+    const again = { index: 0, id: "c1", type: "function" };
+    assert.deepEqual(
+      calls([
+        { ...again, function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+        { ...again, function: { name: "get_weather", arguments: "{}" } },
+      ]),
       [["get_weather", { city: "Paris" }]],
     );
   });
