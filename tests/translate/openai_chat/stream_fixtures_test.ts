@@ -212,6 +212,40 @@ const CASES: Case[] = [
     }],
     stop: "tool_use",
   },
+  {
+    // Azure OpenAI: the prompt's filter results come first, in a chunk with no choices.
+    file: "azure_filter_results.sse",
+    content: [{ type: "text", text: "Two files changed." }],
+    stop: "end_turn",
+    usage: { input_tokens: 92, output_tokens: 4, cache_read_input_tokens: 128 },
+  },
+  {
+    // OpenRouter: keep-alive comments, and the usage after the finish in a chunk whose choice
+    // still has an (empty) delta.
+    file: "openrouter_comments_usage.sse",
+    content: [{
+      type: "tool_use",
+      id: "functions.Glob:0",
+      name: "Glob",
+      input: { pattern: "src/**/*.ts" },
+    }],
+    stop: "tool_use",
+    usage: { input_tokens: 476, output_tokens: 18, cache_read_input_tokens: 1024 },
+  },
+  {
+    // llama.cpp: the usage and its timings ride on the finishing chunk.
+    file: "llamacpp_timings.sse",
+    content: [
+      {
+        type: "thinking",
+        thinking: "The user wants the date.",
+        origin: { fields: ["reasoning_content"], details: undefined },
+      },
+      { type: "tool_use", id: "Xq3cUv8mP2aTn5Lw", name: "Bash", input: { command: "date -u" } },
+    ],
+    stop: "tool_use",
+    usage: { input_tokens: 2048, output_tokens: 31 },
+  },
   { file: "finish_no_done.sse", content: [{ type: "text", text: "Done." }], stop: "end_turn" },
   {
     file: "text_after_tool.sse",
