@@ -64,12 +64,9 @@ export class ToolCallTracker {
     const name = typeof rawName === "string" ? rawName : "";
     const known = index !== undefined
       ? this.#byIndex.get(index)
-      : id
-      ? this.#byId.get(id)
-      : this.#last;
+      : (id && this.#byId.get(id)) || this.#last;
     let call = known;
-    // Ids tell calls apart when both have one; else a new name or new arguments do.
-    if (call && (id && call.id ? call.id !== id : startsAnother(call, name, piece))) {
+    if (call && (id && call.id ? newId(call, id, name) : startsAnother(call, name, piece))) {
       call = undefined;
     }
     if (!call) {
@@ -96,6 +93,15 @@ export class ToolCallTracker {
     const call = order[this.#unstarted];
     return call?.name ? call : undefined;
   }
+}
+
+/**
+ * Whether a fragment with an id other than its call's begins another call: when it names one,
+ * a different one or the same after complete arguments. Some servers (LM Studio) give every
+ * fragment of one call a fresh id, with no name or the same one.
+ */
+function newId(call: ToolCallState, id: string, name: string): boolean {
+  return call.id !== id && name !== "" && (name !== call.name || call.scanner.complete);
 }
 
 /**

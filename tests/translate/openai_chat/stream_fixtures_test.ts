@@ -246,6 +246,12 @@ const CASES: Case[] = [
     stop: "tool_use",
     usage: { input_tokens: 2048, output_tokens: 31 },
   },
+  {
+    // LM Studio (Gemma 4): every fragment of the one call has a fresh id and an empty name.
+    file: "lmstudio_fresh_ids.sse",
+    content: [{ type: "tool_use", id: "613095127", name: "Bash", input: { command: "ls -la" } }],
+    stop: "tool_use",
+  },
   { file: "finish_no_done.sse", content: [{ type: "text", text: "Done." }], stop: "end_turn" },
   {
     file: "text_after_tool.sse",

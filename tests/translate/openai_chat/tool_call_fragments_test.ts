@@ -24,7 +24,7 @@ const at0 = (name: string | undefined, args: string): ChatToolCallDelta => ({
   function: { ...(name === undefined ? {} : { name }), arguments: args },
 });
 
-Deno.test("tool-call fragments on one index without ids", async (t) => {
+Deno.test("tool-call fragments on one reused index", async (t) => {
   await t.step("the name in every fragment, and once more at the end, is one call", () => {
     assert.deepEqual(
       calls([at0("Read", '{"file_path":'), at0("Read", '"/a"}'), at0("Read", "")]),
@@ -62,6 +62,17 @@ Deno.test("tool-call fragments on one index without ids", async (t) => {
     assert.deepEqual(
       calls([at0("Read", '{"a":1}'), at0(undefined, '{"b":'), at0(undefined, "2}")]),
       [["Read", { a: 1 }]],
+    );
+  });
+  await t.step("a fresh id in every fragment of one call, named or not, is that call", () => {
+    const part = (id: string, name: string, args: string): ChatToolCallDelta => ({
+      index: 0,
+      id,
+      function: { name, arguments: args },
+    });
+    assert.deepEqual(
+      calls([part("1", "Bash", ""), part("2", "", '{"command"'), part("3", "Bash", ':"ls"}')]),
+      [["Bash", { command: "ls" }]],
     );
   });
   await t.step("ids on a reused index still decide, whatever the names", () => {
