@@ -297,9 +297,8 @@ export class OpenAIToAnthropicTranslator {
       this.#blocks.close();
       this.#toolsPhase = true;
     }
-    if (acceptArguments(call, piece) && this.#blocks.openCall === call) {
-      this.#blocks.toolArguments(call);
-    }
+    const accepted = acceptArguments(call, piece);
+    if (accepted && this.#blocks.openCall === call) this.#blocks.toolArguments(call, accepted);
     this.#advance();
   }
 
