@@ -48,6 +48,9 @@ Deno.test("tool-call fragments on one reused index", async (t) => {
       [["Read", { a: 1 }], ["Glob", { p: "*" }]],
     );
   });
+  await t.step("a name after complete arguments names the call that had none", () => {
+    assert.deepEqual(calls([at0(undefined, '{"a":1}'), at0("Edit", "")]), [["Edit", { a: 1 }]]);
+  });
   await t.step("the complete arguments sent again, with the name, are no second call", () => {
     assert.deepEqual(
       calls([at0("Read", '{"a":1}'), at0("Read", '{"a": 1}')]),
