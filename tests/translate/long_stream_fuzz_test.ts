@@ -52,6 +52,56 @@ Deno.test("regression: 60000 parallel Chat Completions tool calls take time in p
   assert.ok(took < 4_500, `${took.toFixed(0)} ms`);
 });
 
+Deno.test("regression: one tool call's arguments in 60000 pieces take time in proportion", async (t) => {
+  // Each piece sliced the whole arguments written so far to find what was new: time in the square
+  // of their length (17 s for the Chat stream here, 7 s for the Responses one).
+  const n = 60_000;
+  const word = "abcdefgh";
+  const chatBody = chatEvent({
+    tool_calls: [{
+      index: 0,
+      id: "call_w",
+      type: "function",
+      function: { name: "Bash", arguments: '{"command":"' },
+    }],
+  }) +
+    chatEvent({ tool_calls: [{ index: 0, function: { arguments: word } }] }).repeat(n) +
+    chatEvent({ tool_calls: [{ index: 0, function: { arguments: '"}' } }] }) +
+    chatEvent({}, "tool_calls") + "data: [DONE]\n\n";
+  const call = { type: "function_call", id: "fc_1", call_id: "call_1", name: "Bash" };
+  const responsesBody = responsesEvent({ type: "response.created", response: { id: "r" } }) +
+    responsesEvent({ type: "response.output_item.added", output_index: 0, item: call }) +
+    [
+      '{"command":"',
+      ...Array.from({ length: n }, () => word),
+      '"}',
+    ].map((delta) =>
+      responsesEvent({
+        type: "response.function_call_arguments.delta",
+        output_index: 0,
+        item_id: "fc_1",
+        delta,
+      })
+    ).join("") +
+    responsesEvent({ type: "response.completed", response: { status: "completed" } });
+  for (
+    const [name, body, translation] of [
+      ["chat", chatBody, chat],
+      ["responses", responsesBody, responses],
+    ] as const
+  ) {
+    await t.step(name, async () => {
+      const { value: sse, ms: took } = await cpuTimed(() =>
+        relayedSse([encoder.encode(body)], translation())
+      );
+      assertSound(sse, `${n} pieces`);
+      assert.ok(sse.includes(`"partial_json":"${word}"`));
+      // About a second of CPU.
+      assert.ok(took < 4_000, `${took.toFixed(0)} ms`);
+    });
+  }
+});
+
 Deno.test("regression: 40000 Responses function calls queued behind an open one do not overflow the stack", async () => {
   // Each queued call was opened by a call per call: the stack ran out, and the client got
   // "ccp could not relay the stream".

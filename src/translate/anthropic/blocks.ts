@@ -132,10 +132,16 @@ export class AnthropicBlockWriter {
     this.close();
   }
 
-  /** Writes the arguments of `call` not written yet. */
-  toolArguments(call: ToolCallState): void {
-    const piece = call.args.slice(call.emitted);
-    if (!piece) return;
+  /**
+   * Writes the arguments of `call` not written yet; `latest` is the text just added to them. While
+   * the block is open that text is all there is to write, and is written as it is: slicing the
+   * arguments instead copied them whole for every piece (a long argument streamed token by token
+   * took time in the square of its length).
+   */
+  toolArguments(call: ToolCallState, latest = ""): void {
+    const pending = call.args.length - call.emitted;
+    if (pending <= 0) return;
+    const piece = latest.length === pending ? latest : call.args.slice(call.emitted);
     call.emitted = call.args.length;
     this.chars += piece.length;
     this.out.push({

@@ -1,8 +1,9 @@
 /**
  * Bookkeeping of streamed tool calls: which upstream fragment belongs to which call
- * (by `index`, by `id`, or "the last one" for providers that send neither), and how
- * argument text is accepted, including providers that resend the full arguments once
- * they are complete.
+ * (by `index`, by `id`, or "the last one" for providers that send neither; a server that
+ * reuses one index for every call is told apart by ids, or failing those by a new name or new
+ * arguments after complete ones), and how argument text is accepted, including providers
+ * that resend the full arguments once they are complete.
  */
 
 import type { ChatToolCallDelta } from "../../protocols/openai_chat.ts";
@@ -24,6 +25,11 @@ export interface ToolCallState {
   closed: boolean;
   /** The call's `extra_content` (Gemini's thought signature), to be sent back with it. */
   extra?: Record<string, unknown>;
+  /**
+   * The name a fragment of the same index or stream repeated, with no arguments, after this
+   * call's arguments were complete: the next call's, should new arguments follow ("" if none).
+   */
+  announced: string;
 }
 
 function sameJson(a: string, b: string): boolean {
@@ -47,21 +53,24 @@ export class ToolCallTracker {
    */
   #unstarted = 0;
 
-  /** Finds or creates the call a fragment belongs to and records its id and name. */
-  resolve(delta: ChatToolCallDelta): ToolCallState {
+  /**
+   * Finds or creates the call a fragment belongs to and records its id and name. `piece` is the
+   * fragment's argument text.
+   */
+  resolve(delta: ChatToolCallDelta, piece: string): ToolCallState {
     const id = typeof delta.id === "string" && delta.id ? delta.id : undefined;
     const index = typeof delta.index === "number" ? delta.index : undefined;
-    let call = index !== undefined
+    const rawName = delta.function?.name;
+    const name = typeof rawName === "string" ? rawName : "";
+    const known = index !== undefined
       ? this.#byIndex.get(index)
-      : id
-      ? this.#byId.get(id)
-      : this.#startsAnother(delta)
-      ? undefined
-      : this.#last;
-    // Some servers reuse index 0 for every parallel call; a new id means a new call.
-    if (call && id && call.id && call.id !== id) call = undefined;
+      : (id && this.#byId.get(id)) || this.#last;
+    let call = known;
+    if (call && (id && call.id ? newId(call, id, name) : startsAnother(call, name, piece))) {
+      call = undefined;
+    }
     if (!call) {
-      call = newToolCall("", "");
+      call = newToolCall("", name || (known?.announced ?? ""));
       this.order.push(call);
     }
     if (index !== undefined) this.#byIndex.set(index, call);
@@ -69,24 +78,10 @@ export class ToolCallTracker {
       call.id = id;
       this.#byId.set(id, call);
     }
-    const name = delta.function?.name;
-    if (typeof name === "string" && name && !call.name) call.name = name;
+    if (name && !call.name) call.name = name;
     if (isRecord(delta.extra_content) && !call.extra) call.extra = delta.extra_content;
     this.#last = call;
     return call;
-  }
-
-  /**
-   * For a fragment with neither index nor id: a name after the last call's arguments are
-   * complete begins the next call (appending would break that JSON), unless the fragment only
-   * resends those arguments.
-   */
-  #startsAnother(delta: ChatToolCallDelta): boolean {
-    const last = this.#last;
-    const name = delta.function?.name;
-    if (!last || !last.scanner.complete || typeof name !== "string" || !name) return false;
-    const args = delta.function?.arguments;
-    return !(typeof args === "string" && args && (args === last.args || sameJson(args, last.args)));
   }
 
   /** The first call not yet started, if it can start (its name is known). */
@@ -100,6 +95,44 @@ export class ToolCallTracker {
   }
 }
 
+/**
+ * Whether a fragment with an id other than its call's begins another call: when it names one,
+ * a different one or the same after complete arguments. Some servers (LM Studio) give every
+ * fragment of one call a fresh id, with no name or the same one.
+ */
+function newId(call: ToolCallState, id: string, name: string): boolean {
+  return call.id !== id && name !== "" && (name !== call.name || call.scanner.complete);
+}
+
+/**
+ * Whether a fragment that matched `call` (same index, or the last call when there is neither
+ * index nor id) begins another call, once the call's arguments are complete. A different name
+ * begins one (a call still without a name takes it). The same name with no arguments is only a repeat (some servers name the call in
+ * every fragment), remembered in case new arguments follow: those, or new arguments sent with
+ * the name, begin one. Arguments equal to the complete ones are a resend, and arguments no name
+ * claims are a server's stray flush: both stay with the call, which takes nothing more.
+ */
+function startsAnother(call: ToolCallState, name: string, piece: string): boolean {
+  if (!call.scanner.complete) return false;
+  if (name && call.name && name !== call.name) return true;
+  if (!opensJson(piece)) {
+    if (name) call.announced = name;
+    return false;
+  }
+  if (!name && !call.announced) return false;
+  return !(piece === call.args || sameJson(piece, call.args));
+}
+
+/** True when `text` begins, after any whitespace, an object or an array. */
+function opensJson(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 123 /* { */ || c === 91 /* [ */) return true;
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return false;
+  }
+  return false;
+}
+
 /** A call whose arguments have not begun, with the id and name known so far ("" if none). */
 export function newToolCall(id: string, name: string): ToolCallState {
   return {
@@ -110,6 +143,7 @@ export function newToolCall(id: string, name: string): ToolCallState {
     scanner: new JsonCompletionScanner(),
     block: -1,
     closed: false,
+    announced: "",
   };
 }
 
@@ -122,13 +156,27 @@ export function completeToolCall(name: string, args: string): ToolCallState {
 }
 
 /**
- * Appends an argument fragment unless it repeats arguments that are already complete
- * (some providers resend the whole arguments in the last chunk). Returns the accepted text.
+ * Appends an argument fragment. Complete arguments take nothing more (anything after them would
+ * break their JSON): some servers resend the whole arguments in the last chunk, or flush an
+ * empty object after them. A fragment holding the whole arguments while they are still arriving
+ * (a server's last flush of what it parsed) adds only what is new. Returns the accepted text.
  */
 export function acceptArguments(call: ToolCallState, piece: string): string {
-  if (!piece) return "";
-  if (call.scanner.complete && (piece === call.args || sameJson(piece, call.args))) return "";
+  if (!piece || call.scanner.complete) return "";
+  const args = call.args;
+  if (args && piece.length > args.length && piece.startsWith(args) && parses(piece)) {
+    piece = piece.slice(args.length);
+  }
   call.args += piece;
   call.scanner.feed(piece);
   return piece;
+}
+
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -282,7 +282,13 @@ export class OpenAIToAnthropicTranslator {
 
   #toolDelta(delta: ChatToolCallDelta): void {
     this.#answered = true;
-    const call = this.#tools.resolve(delta);
+    const raw: unknown = delta.function?.arguments;
+    const piece = typeof raw === "string"
+      ? raw
+      : raw && typeof raw === "object"
+      ? JSON.stringify(raw)
+      : "";
+    const call = this.#tools.resolve(delta, piece);
     if (!this.#toolsPhase) {
       // Tool calls start: release text held back by the content stages, close prose blocks.
       // Content stages first: what they release may be reasoning (a `<think>` span's end).
@@ -291,15 +297,8 @@ export class OpenAIToAnthropicTranslator {
       this.#blocks.close();
       this.#toolsPhase = true;
     }
-    const raw: unknown = delta.function?.arguments;
-    const piece = typeof raw === "string"
-      ? raw
-      : raw && typeof raw === "object"
-      ? JSON.stringify(raw)
-      : "";
-    if (acceptArguments(call, piece) && this.#blocks.openCall === call) {
-      this.#blocks.toolArguments(call);
-    }
+    const accepted = acceptArguments(call, piece);
+    if (accepted && this.#blocks.openCall === call) this.#blocks.toolArguments(call, accepted);
     this.#advance();
   }
 

@@ -55,13 +55,22 @@ export interface UsageInputs {
   preferLocalInputTokens: boolean;
 }
 
-/** The cumulative usage of `message_delta`; Anthropic's input excludes cache reads. */
+/**
+ * The cumulative usage of `message_delta`; Anthropic's input excludes cache reads. Claude Code
+ * keeps `message_start`'s `input_tokens` (ccp's estimate of the whole prompt) when the final one
+ * is 0, and adds the cache read to it: for a prompt read whole from the cache, one of its tokens
+ * is reported as input, which keeps input plus cache read the prompt's size.
+ */
 export function deltaUsage(inputs: UsageInputs): AnthropicDeltaUsage {
   const up = inputs.upstream;
-  const cached = up?.cached ?? 0;
-  const input = inputs.preferLocalInputTokens || up?.prompt === undefined
+  let cached = up?.cached ?? 0;
+  let input = inputs.preferLocalInputTokens || up?.prompt === undefined
     ? inputs.localInputTokens
     : Math.max(0, up.prompt - cached);
+  if (input === 0 && cached > 0) {
+    input = 1;
+    cached--;
+  }
   let output = up?.completion ?? inputs.estimatedOutputTokens;
   if (up?.completion !== undefined && inputs.reasoningTokensSeparate && up.reasoning) {
     output += up.reasoning;

@@ -182,7 +182,7 @@ export class ResponsesToAnthropicTranslator {
     const call = this.#calls.get(itemId);
     if (!call) return;
     this.#accept(call, piece);
-    if (this.#blocks.openCall === call) this.#blocks.toolArguments(call);
+    if (this.#blocks.openCall === call) this.#blocks.toolArguments(call, piece);
   }
 
   #argumentsDone(itemId: string, full: string | undefined): void {

@@ -132,6 +132,32 @@ Deno.test("non-streaming answers share the stream translator", async (t) => {
     assert.deepEqual(text, { type: "text", text: "There are 12 files." });
     assert.equal(message.stop_reason, "end_turn");
   });
+  await t.step('TGI\'s answer: arguments as an object, its own finish word, id "0"', () => {
+    const message = openAIResponseToAnthropic({
+      object: "chat.completion",
+      id: "",
+      model: "Qwen/Qwen2.5-72B-Instruct",
+      system_fingerprint: "2.4.1-sha-d2ed52f",
+      choices: [{
+        index: 0,
+        message: {
+          role: "assistant",
+          tool_calls: [{
+            id: "0",
+            type: "function",
+            function: { description: null, name: "Read", arguments: { file_path: "/etc/hosts" } },
+          }],
+        },
+        logprobs: null,
+        finish_reason: "eos_token",
+      }],
+      usage: { prompt_tokens: 310, completion_tokens: 22, total_tokens: 332 },
+    }, OPTIONS);
+    assert.equal(message.stop_reason, "tool_use");
+    assert.deepEqual(message.content, [
+      { type: "tool_use", id: "0", name: "Read", input: { file_path: "/etc/hosts" } },
+    ]);
+  });
   await t.step("error bodies, empty choices and non-objects throw UpstreamError", () => {
     for (const body of [{ error: { message: "bad key" } }, { choices: [] }, "nope", null]) {
       assert.throws(() => openAIResponseToAnthropic(body, OPTIONS), UpstreamError);

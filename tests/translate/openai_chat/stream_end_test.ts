@@ -21,6 +21,19 @@ Deno.test("an answer the server gave up on ends with an error, not a finished tu
   }
 });
 
+Deno.test("other servers' words for a finished answer end the turn", async (t) => {
+  // Together's `eos`, TGI's `eos_token`, and a gateway passing Anthropic's own word on.
+  for (const finish of ["eos", "eos_token", "end_turn"]) {
+    await t.step(finish, () => {
+      const out = run([delta({ content: "done" }), delta({}, finish), DONE]);
+      const stop = out.find((e) => e.type === "message_delta") as {
+        delta: { stop_reason: string };
+      };
+      assert.equal(stop.delta.stop_reason, "end_turn");
+    });
+  }
+});
+
 Deno.test("GLM's safety stop is a refusal", () => {
   const out = run([delta({ content: "I" }), delta({}, "sensitive"), DONE]);
   const stop = out.find((e) => e.type === "message_delta") as { delta: { stop_reason: string } };

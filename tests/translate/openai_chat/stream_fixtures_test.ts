@@ -174,6 +174,84 @@ const CASES: Case[] = [
     ],
     stop: "tool_use",
   },
+  {
+    // No ids and index 0 for every call: a name after complete arguments, or new arguments
+    // after the same name repeated, begin the next call (arguments split mid-escape and mid-number).
+    file: "index_reuse_no_ids.sse",
+    content: [
+      { type: "tool_use", id: "toolu_*", name: "Read", input: { file_path: "/a/café.md" } },
+      { type: "tool_use", id: "toolu_*", name: "Read", input: { file_path: "/b" } },
+      {
+        type: "tool_use",
+        id: "toolu_*",
+        name: "Bash",
+        input: { command: 'echo "a}"', timeout: 120 },
+      },
+    ],
+    stop: "tool_use",
+    usage: { input_tokens: 410, output_tokens: 61 },
+  },
+  {
+    // No index, no id, the name in every fragment: its last repeat, with no arguments, is no call.
+    file: "no_index_names_repeated.sse",
+    content: [
+      { type: "tool_use", id: "toolu_*", name: "Read", input: { file_path: "/a" } },
+      { type: "tool_use", id: "toolu_*", name: "Read", input: { file_path: "/b" } },
+    ],
+    stop: "tool_use",
+  },
+  {
+    // vLLM's last flush (GLM-5.1, vllm-project/vllm#42167): the whole arguments again in the
+    // finishing chunk, though the closing brace never came; only that brace is new.
+    file: "vllm_final_flush.sse",
+    content: [{
+      type: "tool_use",
+      id: "chatcmpl-tool-a41f",
+      name: "record_expense",
+      input: { date: "2025-03-26", amount: 300, fee_type: "过路费", income_type: "支出" },
+    }],
+    stop: "tool_use",
+  },
+  {
+    // Azure OpenAI: the prompt's filter results come first, in a chunk with no choices.
+    file: "azure_filter_results.sse",
+    content: [{ type: "text", text: "Two files changed." }],
+    stop: "end_turn",
+    usage: { input_tokens: 92, output_tokens: 4, cache_read_input_tokens: 128 },
+  },
+  {
+    // OpenRouter: keep-alive comments, and the usage after the finish in a chunk whose choice
+    // still has an (empty) delta.
+    file: "openrouter_comments_usage.sse",
+    content: [{
+      type: "tool_use",
+      id: "functions.Glob:0",
+      name: "Glob",
+      input: { pattern: "src/**/*.ts" },
+    }],
+    stop: "tool_use",
+    usage: { input_tokens: 476, output_tokens: 18, cache_read_input_tokens: 1024 },
+  },
+  {
+    // llama.cpp: the usage and its timings ride on the finishing chunk.
+    file: "llamacpp_timings.sse",
+    content: [
+      {
+        type: "thinking",
+        thinking: "The user wants the date.",
+        origin: { fields: ["reasoning_content"], details: undefined },
+      },
+      { type: "tool_use", id: "Xq3cUv8mP2aTn5Lw", name: "Bash", input: { command: "date -u" } },
+    ],
+    stop: "tool_use",
+    usage: { input_tokens: 2048, output_tokens: 31 },
+  },
+  {
+    // LM Studio (Gemma 4): every fragment of the one call has a fresh id and an empty name.
+    file: "lmstudio_fresh_ids.sse",
+    content: [{ type: "tool_use", id: "613095127", name: "Bash", input: { command: "ls -la" } }],
+    stop: "tool_use",
+  },
   { file: "finish_no_done.sse", content: [{ type: "text", text: "Done." }], stop: "end_turn" },
   {
     file: "text_after_tool.sse",

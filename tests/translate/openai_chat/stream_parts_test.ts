@@ -113,6 +113,17 @@ Deno.test("usage mapping", async (t) => {
       assert.equal(readUsage({ prompt_tokens: 5, cached_tokens: 2 })?.cached, 2);
     },
   );
+  await t.step("a prompt read whole from the cache keeps one token as input", () => {
+    // Claude Code keeps message_start's estimate when the final input is 0 and adds the cache read.
+    const u = deltaUsage({
+      localInputTokens: 90,
+      upstream: readUsage({ prompt_tokens: 100, prompt_tokens_details: { cached_tokens: 100 } }),
+      estimatedOutputTokens: 1,
+      reasoningTokensSeparate: false,
+      preferLocalInputTokens: false,
+    });
+    assert.deepEqual([u.input_tokens, u.cache_read_input_tokens], [1, 99]);
+  });
   await t.step("reasoning tokens count in output where the provider reports them apart", () => {
     const upstream = readUsage({
       prompt_tokens: 1,
