@@ -45,17 +45,23 @@ function peerOf(info: ConnectionInfo | undefined, request: Request, url: URL): P
   if (addr?.transport === "tcp") return { hostname: addr.hostname, port: addr.port, ...local };
   // Behind the connection guard (a private Unix socket) the guard says who the client is.
   const guarded = addr?.transport === "unix" ? request.headers.get(PEER_HEADER) : null;
-  const match = guarded ? /^(.*):(\d+)#(\d+)$/.exec(guarded) : null;
-  return match
-    ? {
-      hostname: match[1]!,
-      port: Number(match[2]),
-      ...local,
-      reported: true,
-      connection: Number(match[3]),
-    }
-    : undefined;
+  if (!guarded) return undefined;
+  // `host:port#n`, read from its end (an IPv6 host has colons of its own).
+  const hash = guarded.lastIndexOf("#");
+  const colon = hash < 0 ? -1 : guarded.lastIndexOf(":", hash);
+  const port = guarded.slice(colon + 1, hash);
+  const connection = guarded.slice(hash + 1);
+  if (colon < 0 || !DIGITS.test(port) || !DIGITS.test(connection)) return undefined;
+  return {
+    hostname: guarded.slice(0, colon),
+    port: Number(port),
+    ...local,
+    reported: true,
+    connection: Number(connection),
+  };
 }
+
+const DIGITS = /^\d+$/;
 
 /** Builds the server; `fetch` is what `Deno.serve` calls. */
 export function createApp(

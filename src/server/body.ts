@@ -71,7 +71,8 @@ export async function readJsonBody(
  * bytes as JSON would only say that they are not JSON.
  */
 function bodyEncoding(header: string | null): CompressionFormat | undefined {
-  const named = (header ?? "").split(",").map((part) => part.trim().toLowerCase())
+  if (header === null) return undefined;
+  const named = header.split(",").map((part) => part.trim().toLowerCase())
     .filter((part) => part !== "" && part !== "identity");
   if (named.length === 0) return undefined;
   const format = named.length === 1 ? DECODERS[named[0]!] : undefined;
@@ -100,10 +101,12 @@ async function readBounded(
   encoding: CompressionFormat | undefined,
 ): Promise<ByteCollector> {
   const collected = new ByteCollector();
-  if (!request.body) return collected;
+  // Read once: each read of `request.body` is a getter's work in Deno.
+  const body = request.body;
+  if (!body) return collected;
   const exact = !encoding && declared !== undefined && declared > ONE_READ_BODY &&
       declared <= EXACT_READ_BYTES
-    ? byobReader(request.body)
+    ? byobReader(body)
     : undefined;
   if (exact) {
     collected.add(await readExact(exact, declared!, timeoutMs));
@@ -111,11 +114,8 @@ async function readBounded(
   }
   // The size limit holds for the decoded bytes: a small compressed body may hold a huge one.
   const plain =
-    (encoding === "deflate"
-      ? inflate(request.body)
-      : encoding
-      ? decompress(request.body, encoding)
-      : request.body).getReader();
+    (encoding === "deflate" ? inflate(body) : encoding ? decompress(body, encoding) : body)
+      .getReader();
   let reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader = plain;
   let read = () => plain.read();
   const timer = bodyDeadline(timeoutMs, () => reader);
@@ -155,7 +155,7 @@ async function readBounded(
         // keeps the buffer of a body's last read on the request as long as the answer lasts, and
         // a plain read's is 64 KiB: this one reads into one byte of ccp's. (Ending without that
         // read is no way out: the server then closes the connection after the answer.)
-        ({ reader, read } = endReader(reader, request.body));
+        ({ reader, read } = endReader(reader, body));
       }
     }
     if (timer.fired) throw late(timeoutMs);

@@ -27,28 +27,39 @@ export type Head =
 
 /** Checks a complete request head and adds the peer header; `raw` ends with the blank line. */
 export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number): Head {
-  const text = latin1Text(raw).slice(0, -4);
   // Deno's server also ends a line at a bare LF; the guard reads lines by CRLF. Were the two to
   // read a head differently, they would disagree on where its body ends (and a header hidden
   // behind a bare LF could pose as the peer header): such a head is refused.
-  if (BARE_LF.test(text)) return bad("Request head has a line that ends in LF without CR");
-  const lines = text.split("\r\n");
+  const scan = scanHead(raw);
+  if (scan === BARE_LF_FOUND) return bad("Request head has a line that ends in LF without CR");
+  const text = scan === ASCII
+    ? asciiDecoder.decode(raw.subarray(0, -4))
+    : latin1Text(raw).slice(0, -4);
+  if (scan === NOT_ASCII && BARE_LF.test(text)) {
+    return bad("Request head has a line that ends in LF without CR");
+  }
   // Lines left out of what the server gets: a peer header from the client (only the guard says
   // where a client is), and `connection` when a chunked body makes the guard close it. Without
-  // any (the usual case) the head goes on as its own bytes with the peer header added.
+  // any (the usual case) the head goes on as its own bytes with the peer header added. Lines are
+  // numbered as `text.split("\r\n")` would number them; the head is split only when one is left
+  // out, and otherwise read where its lines lie.
   const dropped = new Set<number>();
   const lengthAt: number[] = [];
   let length: string | undefined;
   let chunked = false;
   let connectionAt = -1;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
+  let end = text.indexOf("\r\n");
+  for (let i = 1; end >= 0; i++) {
+    const start = end + 2;
+    end = text.indexOf("\r\n", start);
     // Only content-length, connection, transfer-encoding and x-ccp-peer matter here (a name may
-    // follow spaces or a tab): the other lines are passed over without being cut apart.
-    const first = line.charCodeAt(0) | 0x20;
+    // follow spaces or a tab): the other lines are passed over without being cut apart. (An
+    // empty line reads as NaN | 0x20, a space.)
+    const first = text.charCodeAt(start) | 0x20;
     if (first !== 0x63 && first !== 0x74 && first !== 0x78 && first !== 0x20 && first !== 0x29) {
       continue;
     }
+    const line = text.slice(start, end < 0 ? text.length : end);
     const colon = line.indexOf(":");
     const name = (colon < 0 ? line : line.slice(0, colon)).trim().toLowerCase();
     const value = colon < 0 ? "" : line.slice(colon + 1).trim();
@@ -77,7 +88,7 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
     // with no body and the declared size in a header of the guard's, and closes the connection
     // after its answer. The guard drops the body without reading it into memory.
     for (const i of [...lengthAt, connectionAt]) dropped.add(i);
-    const kept = lines.filter((_, i) => !dropped.has(i));
+    const kept = text.split("\r\n").filter((_, i) => !dropped.has(i));
     kept.push(
       "content-length: 0",
       `${BODY_TOO_LARGE_HEADER}: ${declared}`,
@@ -92,7 +103,7 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
     // connection: the server closes it after the answer, and the client's next request comes on
     // a new connection whose head the guard checks.
     if (declared === "unknown" && connectionAt >= 0) dropped.add(connectionAt);
-    const kept = lines.filter((_, i) => !dropped.has(i));
+    const kept = text.split("\r\n").filter((_, i) => !dropped.has(i));
     if (declared === "unknown") kept.push("connection: close");
     kept.push(peerLine);
     return { ok: true, bodyLength: declared, bytes: latin1Bytes(`${kept.join("\r\n")}\r\n\r\n`) };
@@ -126,6 +137,23 @@ const asciiDecoder = new TextDecoder();
 function isAscii(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x7f) return false;
   return true;
+}
+
+const ASCII = 0;
+const NOT_ASCII = 1;
+const BARE_LF_FOUND = 2;
+
+/**
+ * One pass over a head's bytes: all ASCII, or not (its text is then made a character at a time
+ * and searched for a bare LF as text), or an ASCII head with an LF not after a CR.
+ */
+function scanHead(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (byte > 0x7f) return NOT_ASCII;
+    if (byte === 10 && (i === 0 || bytes[i - 1] !== 13)) return BARE_LF_FOUND;
+  }
+  return ASCII;
 }
 
 function latin1Bytes(text: string): Uint8Array {

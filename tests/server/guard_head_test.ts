@@ -89,6 +89,9 @@ Deno.test("a head with a line ended by a bare LF is refused (the server would re
       "POST / HTTP/1.1\r\nx-a: b\ncontent-length: 5\r\n\r\n",
       "GET / HTTP/1.1\r\nx-a: b\nx-ccp-peer: 6.6.6.6:1#1\r\n\r\n",
       "GET / HTTP/1.1\nhost: x\r\n\r\n",
+      // Bytes past ASCII: the head is read a character at a time, and searched all the same.
+      "GET / HTTP/1.1\r\nx-a: caf\xe9\nx-ccp-peer: 6.6.6.6:1#1\r\n\r\n",
+      "GET / HTTP/1.1\r\nx-a: b\nx-b: \xff\r\n\r\n",
     ]
   ) {
     const result = inspectHead(latin1(head), "p:1#1", 1 << 20);
