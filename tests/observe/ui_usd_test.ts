@@ -15,22 +15,11 @@ function pageUsd(): (x: number, digits: number) => string {
   return new Function(`${source}; return usd;`)() as (x: number, digits: number) => string;
 }
 
-Deno.test("status page: dollars with thousands separators, the same everywhere", () => {
+Deno.test("status page: the usd it carries runs on its own in the page", () => {
+  // Its cases are money_test's: here only that the text written into the page is whole.
   const usd = pageUsd();
-  const cases: Array<[number, number, string]> = [
-    [0, 2, "$0.00"],
-    [7.5, 2, "$7.50"],
-    [999.999, 2, "$1,000.00"],
-    [1000, 2, "$1,000.00"],
-    [1000000, 2, "$1,000,000.00"],
-    [1234567.891, 2, "$1,234,567.89"],
-    [123456, 0, "$123,456"],
-    [0.000242, 4, "$0.0002"],
-    [98765.4321, 4, "$98,765.4321"],
-    [-1234.5, 2, "-$1,234.50"],
-    [-0.001, 2, "$0.00"],
-  ];
-  for (const [x, digits, shown] of cases) assert.equal(usd(x, digits), shown, `${x}`);
+  assert.equal(usd(1234567.891, 2), "$1,234,567.89");
+  assert.equal(usd(-1234.5, 2), "-$1,234.50");
 });
 
 Deno.test("status page: budgets and the cost chart write dollars with the page's usd", () => {
