@@ -5,83 +5,29 @@
  * and respond.
  */
 
-import type { HeaderReader } from "../core/headers.ts";
 import type { Config, ModelSettings } from "../config/types.ts";
 import { messageOf, type ProxyError, toProxyError, UpstreamError } from "../core/errors.ts";
-import type { Logger } from "../core/log.ts";
 import { configuredKeys, scrubSecrets } from "../core/secrets.ts";
 import { RequestText } from "../core/request_text.ts";
-import type { MessagesRequest } from "../protocols/anthropic.ts";
 import { type Dispatched, Dispatcher, type DispatchTarget } from "../resilience/dispatcher.ts";
-import type { ResilienceRegistry } from "../resilience/registry.ts";
-import type { Resolution } from "../routing/resolve.ts";
-import type { FetchLike } from "../upstream/http/clients.ts";
 import { transformsFor } from "./transforms.ts";
 import { recordedAttempt } from "./attempt.ts";
 import { answerHooks, linkedAbort } from "./answer_hooks.ts";
-import type { Answer, AttemptSuccess, ChainRequest, Transports } from "../upstream/transport.ts";
-import type { Resolver } from "../webtools/fetch_page.ts";
+import type { Answer, AttemptSuccess, ChainRequest } from "../upstream/transport.ts";
 import { planWebTools } from "../webtools/plan.ts";
 import { balance, follow } from "./balance.ts";
 import type { KeyAffinity } from "../resilience/key_choice.ts";
-import { type CountRecord, NO_PROVIDER, type RequestObserver } from "./record.ts";
+import { type CountRecord, NO_PROVIDER } from "./record.ts";
 import { Recorder, type RecordStart } from "./recorder.ts";
 import { routeHeaders } from "./route_headers.ts";
-import type { SpentBudget } from "../resilience/outcome.ts";
-import type { SharedBudgetCheck, SharedGuards } from "../resilience/shared_sync.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
+import type { Count, CountCall, Delivery, MessagesCall, PipelineDeps } from "./calls.ts";
 import { credentialRef } from "../upstream/http/headers.ts";
 import type { CredentialRef } from "../resilience/credential_holds.ts";
 import { priceOf } from "../usage/prices.ts";
 import { chainOf, chainWindows } from "./chain.ts";
 import type { ChainWindows } from "../resilience/chain_windows.ts";
 import { pdfsAsText } from "./pdf_texts.ts";
-
-/** What the pipeline is built from; everything impure is injected. */
-export interface PipelineDeps {
-  /** The current config (a reload swaps what it returns). */
-  readonly config: () => Config;
-  readonly fetch: FetchLike;
-  readonly log: Logger;
-  readonly transports: Transports;
-  readonly registry: ResilienceRegistry;
-  /** Counts a request's input tokens locally and offline. */
-  readonly countTokens: (body: Record<string, unknown>) => Promise<number>;
-  readonly observers: readonly RequestObserver[];
-  /** Aborted when ccp shuts down, ending the streams still open with an error frame. */
-  readonly shutdown?: AbortSignal;
-  /** Resolves host names for `web_fetch`'s address checks (default: DNS). */
-  readonly resolveHost?: Resolver;
-  /** Budgets: when a client's request to a target is over one, until when (epoch ms). */
-  readonly budgets?: BudgetGate;
-  /** Guard state shared with other instances (Redis), when configured. */
-  readonly sharedGuards?: SharedGuards;
-}
-
-/** What the pipeline asks of the budgets. */
-export interface BudgetGate {
-  spentBudget(client: string, provider: string, model: string): SpentBudget | undefined;
-  /** The shared counters of the budgets a request falls under (several instances). */
-  sharedChecks?(client: string, provider: string, model: string): SharedBudgetCheck[];
-}
-
-/** A count_tokens request, parsed and resolved. */
-export interface CountCall {
-  readonly body: Record<string, unknown>;
-  readonly resolution: Resolution;
-  /** The client's headers (forwarded where the protocol allows). */
-  readonly headers: HeaderReader;
-  /** Aborts when the client leaves. */
-  readonly signal: AbortSignal;
-  /** The local count of `body` already made for routing, used instead of counting again. */
-  readonly inputTokens?: number;
-}
-
-/** A Messages request, parsed and resolved, with the record it fills in. */
-export interface MessagesCall extends CountCall {
-  readonly body: MessagesRequest;
-  readonly recorder: Recorder;
-}
 
 /** Who a request is sent as: the client's own credential (passthrough), the session's keys. */
 interface Sender {
@@ -93,18 +39,6 @@ interface Sender {
 interface DispatchOptions {
   readonly windows?: ChainWindows;
   readonly lastResort?: boolean;
-}
-
-/** A token count and who made it: `local`, or the `provider/model` that counted. */
-export interface Count {
-  readonly inputTokens: number;
-  readonly via: string;
-}
-
-/** An answer ready to send, and the headers that say who served it. */
-export interface Delivery {
-  readonly answer: Answer;
-  readonly headers: Record<string, string>;
 }
 
 /** Runs requests from the route handlers through the chain to an answer. */
