@@ -7,7 +7,9 @@
  * blocks). Claude Code shows the results, the model's answer cites them, and the usage Claude
  * Code reports counts one web search. Without `web_tools`, Claude Code gets ccp's "not
  * configured" notice as the search's answer and the session goes on to the model's answer.
- * The four sessions run side by side. Skipped when `claude` is not installed.
+ * With a SearXNG that refuses JSON (its settings.yml does not enable it), Claude Code gets the
+ * error as the search's result and goes on, and ccp's log says what to fix. The five sessions
+ * run side by side. Skipped when `claude` is not installed.
  */
 
 import assert from "node:assert/strict";
@@ -330,16 +332,26 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const web = startWebMock();
+    // A SearXNG whose settings.yml does not list the json format refuses it with a 403.
+    const htmlOnly = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      () => new Response("Forbidden", { status: 403 }),
+    );
     const webTools: WebToolsConfig = {
       search: { provider: "searxng", baseUrl: web.url },
       fetch: { allowPrivateNetworks: false, maxBytes: 1024 * 1024, timeoutMs: 10_000 },
     };
     try {
-      const [chat, gemini, gateway, none] = await Promise.all([
+      const refusing = {
+        provider: "searxng" as const,
+        baseUrl: `http://127.0.0.1:${htmlOnly.addr.port}`,
+      };
+      const [chat, gemini, gateway, none, down] = await Promise.all([
         session("chat", webTools),
         session("gemini", webTools),
         session("gateway", webTools),
         session("chat", undefined),
+        session("gemini", { ...webTools, search: refusing }),
       ]);
       for (const run of [chat, gemini, gateway]) {
         const { result, events, model, context } = run;
@@ -372,7 +384,20 @@ Deno.test({
       assert.deepEqual(noneUsage.map((u) => u.webSearchRequests), [0], none.context);
       // Claude Code's search request reached the model without the server tool.
       assert.ok(none.model.asked.some((a) => a.searchPrompt && !a.search), none.context);
+
+      // The backend refuses: Claude Code gets the error as the search's result and goes on, and
+      // ccp's log tells its operator what to fix.
+      assert.ok(down.result, `no result: ${down.context}`);
+      assert.equal(down.result.is_error, false, down.context);
+      assert.match(shownResults(down.events), /Web search error: unavailable/, down.context);
+      assert.match(String(down.result.result), /^NO RESULT/, down.context);
+      assert.match(
+        down.ccp.logs.join(""),
+        /WARN {2}Web search failed \(unavailable\): searxng answered 403 \(enable the json format/,
+        down.context,
+      );
     } finally {
+      await htmlOnly.shutdown();
       await web.close();
     }
   },
