@@ -303,7 +303,7 @@ async function session(kind: Kind, web: WebToolsConfig | undefined) {
       ],
       dir,
       claudeEnv(`${dir}/home`, ccp.url),
-      18_000,
+      20_000,
     );
     const stdout = new TextDecoder().decode(out.stdout);
     const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj);
