@@ -195,6 +195,7 @@ export class Pipeline {
       signal: request.signal,
       ...(this.#deps.resolveHost ? { resolve: this.#deps.resolveHost } : {}),
       hooks: answerHooks(recorder, abort, this.#deps.shutdown),
+      log: this.#deps.log,
     });
   }
 

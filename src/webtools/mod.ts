@@ -4,6 +4,7 @@
  * Loaded on the first such request (plan.ts decides, for every request, whether one is).
  */
 
+import type { Logger } from "../core/log.ts";
 import type { AnthropicStreamEvent, MessagesRequest } from "../protocols/anthropic.ts";
 import { environmentFetch, type FetchLike, routeFor } from "../upstream/http/clients.ts";
 import type { Answer, AnswerHooks } from "../upstream/transport.ts";
@@ -20,6 +21,7 @@ export interface WebToolsDeps {
   readonly fetch: FetchLike;
   readonly signal: AbortSignal;
   readonly hooks: AnswerHooks;
+  readonly log: Logger;
   readonly resolve?: Resolver;
   readonly now?: () => Date;
 }
@@ -51,6 +53,7 @@ export function runWebTools(plan: WebToolsPlan, deps: WebToolsDeps): Promise<Ans
           fetch,
           signal: deps.signal,
           timeoutMs: SEARCH_TIMEOUT_MS,
+          log: deps.log,
         }),
       fetchPage: (url, tool) => {
         if (!config) return Promise.resolve(refused("unavailable", "web_tools is not configured"));

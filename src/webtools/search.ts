@@ -1,6 +1,7 @@
 /** Runs one `web_search` call against the configured backend; failures become Anthropic error codes. */
 
 import type { WebSearchConfig } from "../config/types.ts";
+import type { Logger } from "../core/log.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
 import { readLimited } from "./fetch_page.ts";
 import { SEARCH_BACKENDS, type SearchHit, type SearchQuery } from "./search_backends.ts";
@@ -27,10 +28,30 @@ export interface SearchDeps {
   readonly fetch: FetchLike;
   readonly signal: AbortSignal;
   readonly timeoutMs: number;
+  /** Told when the configured backend fails: the client sees only an error code. */
+  readonly log?: Logger;
 }
 
 /** Searches the web; results outside `allowedDomains` or inside `blockedDomains` are dropped. */
 export async function searchWeb(q: SearchQuery, deps: SearchDeps): Promise<SearchOutcome> {
+  const outcome = await askBackend(q, deps);
+  // Claude Code shows its user no more than the code (`unavailable`), so what went wrong with the
+  // backend is said where its operator looks.
+  if (!outcome.ok && deps.config && outcome.code !== "invalid_input") {
+    deps.log?.warn(`Web search failed (${outcome.code}): ${originsOnly(outcome.detail)}`);
+  }
+  return outcome;
+}
+
+/** URLs cut to their origin: a search URL carries the user's query, and may carry a password. */
+function originsOnly(text: string): string {
+  return text.replace(
+    /\bhttps?:\/\/[^\s)]+/g,
+    (url) => URL.canParse(url) ? new URL(url).origin : "<url>",
+  );
+}
+
+async function askBackend(q: SearchQuery, deps: SearchDeps): Promise<SearchOutcome> {
   if (q.query.trim() === "") return failure("invalid_input", "the query is empty");
   const config = deps.config;
   if (!config) return failure("unavailable", "web_tools.search is not configured");
@@ -49,7 +70,11 @@ export async function searchWeb(q: SearchQuery, deps: SearchDeps): Promise<Searc
   }
   if (!response.ok) {
     await response.body?.cancel();
-    return failure("unavailable", `${config.provider} answered ${response.status}`);
+    // SearXNG refuses JSON with a 403 until its settings.yml lists `json` under search.formats.
+    const hint = config.provider === "searxng" && response.status === 403
+      ? " (enable the json format in its settings.yml: search.formats)"
+      : "";
+    return failure("unavailable", `${config.provider} answered ${response.status}${hint}`);
   }
   let json: unknown;
   try {

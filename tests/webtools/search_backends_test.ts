@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { searchWeb } from "../../src/webtools/search.ts";
+import { createLogger } from "../../src/core/log.ts";
 import type { WebSearchConfig } from "../../src/config/types.ts";
 
 function recorder(answer: () => Response) {
@@ -183,4 +184,47 @@ Deno.test("search backends: an endless answer is cut at 8 MiB, not held", async 
     detail: "searxng answered more than 8 MiB",
   });
   assert.ok(sent <= 9 * 1024 * 1024, `read ${sent} bytes`);
+});
+
+Deno.test("search backends: a backend's failure is logged for its operator, without the query", async () => {
+  const lines: string[] = [];
+  const log = createLogger({ level: "debug", write: (line) => lines.push(line), colour: false });
+  const searxng: WebSearchConfig = { provider: "searxng", baseUrl: "http://127.0.0.1:8888" };
+  const deps = (answer: () => Response, config: WebSearchConfig | undefined = searxng) => ({
+    config,
+    fetch: recorder(answer).fetch,
+    signal,
+    timeoutMs: 5000,
+    log,
+  });
+
+  // SearXNG without the json format enabled: the warning says how to enable it.
+  const refused = await searchWeb(query, deps(() => new Response("forbidden", { status: 403 })));
+  assert.equal((refused as { code: string }).code, "unavailable");
+  assert.equal(lines.length, 1);
+  assert.match(
+    lines[0]!,
+    /WARN {2}Web search failed \(unavailable\): searxng answered 403 \(enable the json format in its settings\.yml: search\.formats\)/,
+  );
+
+  // A backend that cannot be reached: named by origin, never with the query it was asked.
+  lines.length = 0;
+  await searchWeb({ query: "secret plans", count: 5 }, {
+    ...deps(() => Response.json({})),
+    fetch: (req: Request | URL | string) =>
+      Promise.reject(new TypeError(`error sending request for url (${(req as Request).url})`)),
+  });
+  assert.equal(lines.length, 1);
+  assert.match(
+    lines[0]!,
+    /searxng is unreachable: error sending request for url \(http:\/\/127\.0\.0\.1:8888\)/,
+  );
+  assert.ok(!lines[0]!.includes("secret"), lines[0]);
+
+  // The model's own mistake and a missing backend are not the operator's to fix.
+  lines.length = 0;
+  await searchWeb({ query: " ", count: 5 }, deps(() => Response.json({})));
+  await searchWeb(query, deps(() => Response.json({}), undefined));
+  await searchWeb(query, deps(() => Response.json({ results: [] })));
+  assert.deepEqual(lines, []);
 });
