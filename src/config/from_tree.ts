@@ -232,8 +232,10 @@ export function configFromTree(input: ParsedConfigInput): Config {
       `${file}: ${formatKeyPath(ref.path)}: \${${ref.name}} is set but empty, so it reads as ""`,
     );
   }
-  // Provider id -> the unset variable its api_key reads, with the set one it likely meant.
-  const unsetKeyOwners = new Map([
+  // Provider id -> the unset variable its api_key reads, with the set one it likely meant. Of a
+  // key list's variables the first is named (api_keys[0], not the last one read).
+  const unsetKeyOwners = new Map<string, string>();
+  const owned = [
     ...expanded.unset.filter(isKeyPath).map((ref) => {
       const like = setVariableLike(ref.name, env) ?? presetKeySet(ref.path, cleaned, env);
       const said = `${ref.name}, which ${formatKeyPath(ref.path)} reads${
@@ -247,7 +249,8 @@ export function configFromTree(input: ParsedConfigInput): Config {
         `${ref.name}, which ${formatKeyPath(ref.path)} reads (it is empty)`,
       ] as const
     ),
-  ]);
+  ];
+  for (const [id, said] of owned) if (!unsetKeyOwners.has(id)) unsetKeyOwners.set(id, said);
   const configured = buildConfigured(config, problems, warnings, unsetKeyOwners);
   const known: KnownProviders = {
     configured: Object.keys(config.providers ?? {}),

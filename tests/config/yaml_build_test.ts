@@ -427,3 +427,15 @@ Deno.test("a key variable set but empty names that variable, not an api_key entr
     "OPENROUTER_API_KEY, which providers.or.api_key reads (it is empty)",
   );
 });
+
+Deno.test("a provider whose key list reads only unset variables is told to set the first", () => {
+  // README's example: `api_keys: ["${NIM_KEY_1}", "${NIM_KEY_2}"]` with neither set.
+  const config = load(
+    'providers:\n  nim:\n    preset: nvidia_nim\n    api_keys: ["${NIM_KEY_1}", "${NIM_KEY_2}"]\n' +
+      "routes:\n  default: nim/m\n",
+  );
+  assert.equal(
+    missingKeyAdvice(config.providers.nim!),
+    "NIM_KEY_1, which providers.nim.api_keys[0] reads",
+  );
+});
