@@ -109,16 +109,16 @@ export function autoModeLine(config: Config): string {
   const where = (target: Target) => `${target.provider}/${target.model}`;
   switch (check.by) {
     case "server":
-      return "Claude Code auto mode: Anthropic checks risky tool calls (every route passes its " +
-        "check on)";
+      return "Claude Code auto mode: Anthropic checks risky tool calls (every route relays its " +
+        "check to Anthropic)";
     case "classifier":
       return `Claude Code auto mode: Claude Code checks risky tool calls itself through ${
         where(check.target)
-      } (not every route passes Anthropic's check on; \`ccp code\` sets ` +
+      } (a route that does not relay Anthropic's check gets no verdict; \`ccp code\` sets ` +
         `${AUTO_MODE_VARIABLE}=0, set it yourself otherwise)`;
     case "user":
-      return "Claude Code auto mode: Claude Code asks before risky tool calls (not every route " +
-        "passes Anthropic's check on, and its own check would run " +
+      return "Claude Code auto mode: Claude Code asks before risky tool calls (a route that does " +
+        "not relay Anthropic's check gets no verdict, and Claude Code's own check would run " +
         (check.target ? `on ${where(check.target)}, on this machine` : "on no route") +
         `; ${AUTO_MODE_VARIABLE}=0 has it check them there)`;
   }

@@ -5,7 +5,7 @@ import { codeToken } from "./code_token.ts";
 import { askRunning, elsewhereNote } from "./code_elsewhere.ts";
 import type { CliFlags } from "./args.ts";
 import { claudeEnv, cloudSwitchNote, findOnPath, spawnSpec } from "./claude_spawn.ts";
-import type { CliContext } from "./context.ts";
+import { ccpCommand, type CliContext } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
 import { startServer } from "./serve.ts";
 import { onSignals, stopSignals } from "./signals.ts";
@@ -13,6 +13,7 @@ import { assertSafeExposure, clientHost, httpUrl } from "./startup.ts";
 import { codeEnv, ledgerPlace, statuslineSettings } from "./code_setup.ts";
 import { probeHealth } from "./probe.ts";
 import { joinPath } from "../config/paths.ts";
+import { defaultModeNotice } from "../config/default_notice.ts";
 import { claudeLogin, keepLogin, usesPassthrough } from "./claude_login.ts";
 
 export { codeToken };
@@ -131,6 +132,11 @@ export async function runCode(
     // The log file is out of sight while claude owns the terminal, and these warnings (a MODEL
     // a config file leaves unread, a provider without its key) explain the failures that follow.
     for (const warning of config.warnings) ctx.io.err(`ccp: warning: ${warning}`);
+    // Without MODEL or a file every request goes to a local Ollama: said before claude's screen
+    // takes the terminal, not first as an error to the first message.
+    if (config.source.kind === "default") {
+      ctx.io.err(`ccp: ${defaultModeNotice(config, ccpCommand(ctx))}`);
+    }
   } else ctx.io.err(`ccp: using the proxy already running at ${url}`);
 
   const own = codeToken(config.server);

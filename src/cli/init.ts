@@ -93,6 +93,12 @@ export async function runInit(ctx: CliContext, flags: CliFlags): Promise<number>
   const carried = wroteConfig && fromModel !== undefined;
   if (carried) {
     ctx.io.out(`Its routes are the ones MODEL gives: ${fromModel.routes.join("; ")}`);
+    // Given again (the Quick start's `MODEL=... ccp code`), MODEL is named at every start as set
+    // but not read.
+    const names = fromModel.modelVariables.join(", ");
+    ctx.io.out(
+      `The file is read instead of ${names} from now on: leave ${names} out of ccp's commands`,
+    );
   }
   const keyExample = carried && fromModel.keyVariables.length > 0
     ? fromModel.keyVariables.map((name) => `${name}=...`).join(", ")

@@ -21,6 +21,8 @@ export interface ModelTemplate {
   readonly routes: readonly string[];
   /** Key variables the file reads (set now, perhaps only in this shell). */
   readonly keyVariables: readonly string[];
+  /** The MODEL* variables whose routes were written: the file is read instead of them now. */
+  readonly modelVariables: readonly string[];
 }
 
 const TEMPLATE_ROUTE = "routes:\n  default: ollama/qwen3-coder\n";
@@ -81,5 +83,6 @@ export function modelTemplate(env: Readonly<Record<string, string>>): ModelTempl
     text,
     routes: routes.map(({ route, chain }) => `${route} \u2192 ${formatChain(chain)}`),
     keyVariables,
+    modelVariables: set.map(([name]) => name),
   };
 }

@@ -14,6 +14,8 @@ export interface UnsetReference {
 export interface Expansion {
   readonly value: unknown;
   readonly unset: readonly UnsetReference[];
+  /** `${VAR}` references (without default) to a variable that is set but blank (`KEY=` in a .env). */
+  readonly blank: readonly UnsetReference[];
   readonly problems: readonly { readonly path: KeyPath; readonly message: string }[];
 }
 
@@ -42,9 +44,13 @@ function closingBrace(text: string, open: number): number {
  * `${VAR:-x}` uses x when VAR is unset or empty (shell semantics), and x is expanded in turn, as
  * a shell does (`${A:-${B}}`); a variable's value never is. Throws RangeError on bad syntax.
  */
-export function expandString(text: string, env: EnvMap): { value: string; unset: string[] } {
+export function expandString(
+  text: string,
+  env: EnvMap,
+): { value: string; unset: string[]; blank: string[] } {
   let out = "";
   const unset: string[] = [];
+  const blank: string[] = [];
   let i = 0;
   while (i < text.length) {
     if (text.startsWith("$${", i)) {
@@ -71,27 +77,33 @@ export function expandString(text: string, env: EnvMap): { value: string; unset:
           const inner = expandString(fallback, env);
           out += inner.value;
           unset.push(...inner.unset);
+          blank.push(...inner.blank);
         }
       } else if (value === undefined) unset.push(name);
-      else out += value;
+      else {
+        if (value.trim() === "") blank.push(name);
+        out += value;
+      }
       i = close + 1;
     } else {
       out += text[i];
       i += 1;
     }
   }
-  return { value: out, unset };
+  return { value: out, unset, blank };
 }
 
 /** Returns a copy of `tree` with every string value expanded; mapping keys are left alone. */
 export function expandTree(tree: unknown, env: EnvMap): Expansion {
   const unset: UnsetReference[] = [];
+  const blank: UnsetReference[] = [];
   const problems: { path: KeyPath; message: string }[] = [];
   const walk = (node: unknown, path: KeyPath): unknown => {
     if (typeof node === "string") {
       try {
         const result = expandString(node, env);
         for (const name of result.unset) unset.push({ path, name });
+        for (const name of result.blank) blank.push({ path, name });
         return result.value;
       } catch (err) {
         problems.push({ path, message: messageOf(err) });
@@ -106,5 +118,5 @@ export function expandTree(tree: unknown, env: EnvMap): Expansion {
     }
     return node;
   };
-  return { value: walk(tree, []), unset, problems };
+  return { value: walk(tree, []), unset, blank, problems };
 }

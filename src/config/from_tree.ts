@@ -8,7 +8,7 @@ import { findPreset, LOCAL_PRESET_IDS, type Preset, PRESET_IDS } from "../provid
 import type { Config, ProviderConfig, Target } from "./types.ts";
 import { type EnvMap, envValue } from "./env/map.ts";
 import { MODEL_VARIABLES } from "./env/mode_names.ts";
-import { expandTree } from "./expand.ts";
+import { expandTree, type UnsetReference } from "./expand.ts";
 import { deepFreeze } from "./freeze.ts";
 import { formatKeyPath, Problems } from "./issues.ts";
 import { isEmptySettings, toModelSettings } from "./schema/model.ts";
@@ -221,18 +221,36 @@ export function configFromTree(input: ParsedConfigInput): Config {
         `variables only through \${VAR} (routes: {default: "\${MODEL}"}); or remove the file`,
     );
   }
-  // Provider id -> the unset variable its api_key reads, with the set one it likely meant.
-  const unsetKeyOwners = new Map(
-    expanded.unset
-      .filter((ref) => ref.path[0] === "providers" && /^api_keys?$/.test(String(ref.path[2])))
-      .map((ref) => {
-        const like = setVariableLike(ref.name, env) ?? presetKeySet(ref.path, cleaned, env);
-        const said = `${ref.name}, which ${formatKeyPath(ref.path)} reads${
-          like ? ` (${like} is set: did you mean \${${like}}?)` : ""
-        }`;
-        return [String(ref.path[1]), said];
-      }),
-  );
+  const isKeyPath = (ref: UnsetReference) =>
+    ref.path[0] === "providers" && /^api_keys?$/.test(String(ref.path[2]));
+  // A key variable left empty (`OPENROUTER_API_KEY=` in the .env ccp init writes) is the same
+  // mistake as an unset one: the file already reads it, so the advice is the variable, not an
+  // api_key entry to add.
+  const blankKeys = expanded.blank.filter(isKeyPath);
+  for (const ref of blankKeys) {
+    warnings.push(
+      `${file}: ${formatKeyPath(ref.path)}: \${${ref.name}} is set but empty, so it reads as ""`,
+    );
+  }
+  // Provider id -> the unset variable its api_key reads, with the set one it likely meant. Of a
+  // key list's variables the first is named (api_keys[0], not the last one read).
+  const unsetKeyOwners = new Map<string, string>();
+  const owned = [
+    ...expanded.unset.filter(isKeyPath).map((ref) => {
+      const like = setVariableLike(ref.name, env) ?? presetKeySet(ref.path, cleaned, env);
+      const said = `${ref.name}, which ${formatKeyPath(ref.path)} reads${
+        like ? ` (${like} is set: did you mean \${${like}}?)` : ""
+      }`;
+      return [String(ref.path[1]), said] as const;
+    }),
+    ...blankKeys.map((ref) =>
+      [
+        String(ref.path[1]),
+        `${ref.name}, which ${formatKeyPath(ref.path)} reads (it is empty)`,
+      ] as const
+    ),
+  ];
+  for (const [id, said] of owned) if (!unsetKeyOwners.has(id)) unsetKeyOwners.set(id, said);
   const configured = buildConfigured(config, problems, warnings, unsetKeyOwners);
   const known: KnownProviders = {
     configured: Object.keys(config.providers ?? {}),

@@ -101,7 +101,7 @@ Deno.test("auto mode: the start-up line for Claude Code carries the variable whe
 Deno.test("auto mode: ccp check says who checks risky tool calls, and through which route", () => {
   assert.match(
     autoModeLine(config(DEEPSEEK)),
-    /^Claude Code auto mode: Claude Code checks risky tool calls itself through ds\/deepseek-chat .*CLAUDE_CODE_AUTO_MODE_SERVER=0/,
+    /^Claude Code auto mode: Claude Code checks risky tool calls itself through ds\/deepseek-chat \(a route that does not relay Anthropic's check gets no verdict; .*CLAUDE_CODE_AUTO_MODE_SERVER=0/,
   );
   assert.match(
     autoModeLine(config(`providers:
@@ -110,7 +110,7 @@ routes:
   default: ds/deepseek-chat
   sonnet: ollama/qwen3-coder
 `)),
-    /^Claude Code auto mode: Claude Code asks before risky tool calls .*ollama\/qwen3-coder, on this machine/,
+    /^Claude Code auto mode: Claude Code asks before risky tool calls \(a route that does not relay Anthropic's check gets no verdict, and Claude Code's own check would run on ollama\/qwen3-coder, on this machine/,
   );
   assert.match(
     autoModeLine(config(`providers:
@@ -118,6 +118,6 @@ routes:
 routes:
   default: claude/claude-opus-5-5
 `)),
-    /^Claude Code auto mode: Anthropic checks risky tool calls/,
+    /^Claude Code auto mode: Anthropic checks risky tool calls \(every route relays its check to Anthropic\)/,
   );
 });

@@ -302,6 +302,20 @@ Deno.test({
     }),
 });
 
+Deno.test({
+  name: "code without a config or MODEL says on the terminal that requests go to a local Ollama",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      const result = await runCcp(["code", "--port", "0", "-p", "hi"], { cwd: dir, env });
+      assert.equal(result.code, 7, result.stderr);
+      assert.match(
+        result.stderr,
+        /\nccp: No config file and no MODEL variable: using the built-in default, ollama\/qwen3-coder at http:\/\/127\.0\.0\.1:11434\. Run "deno task start init"/,
+      );
+    }),
+});
+
 /** A fake `claude` that sends one request, gets an error (nothing listens upstream), exits 1. */
 const FAILING_CLAUDE = `#!/bin/sh
 "$DENO_BIN" eval --quiet "await fetch(Deno.env.get('ANTHROPIC_BASE_URL') + '/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'ccp' }, body: JSON.stringify({ model: 'claude-opus-5-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }) }).then((r) => r.text())"

@@ -141,6 +141,14 @@ Deno.test("init after the Quick start keeps MODEL's routes and providers, keys b
       out,
     );
     assert.match(out, /1\. Put provider keys in \S+ \(NVIDIA_NIM_API_KEY=\.\.\.\)/);
+    // Given again with a later command, MODEL would be warned about as not read at every start.
+    assert.ok(
+      out.includes(
+        "The file is read instead of MODEL, MODEL_HAIKU from now on: " +
+          "leave MODEL, MODEL_HAIKU out of ccp's commands",
+      ),
+      out,
+    );
     // The file loads, and `ccp check` resolves what MODEL did, from the file.
     const checked = testContext(dir, { env });
     assert.equal(await runCli(["check"], checked), 0, checked.io.stderr.join("\n"));

@@ -5,15 +5,22 @@ const env = { NIM: "nvapi-1", EMPTY: "", HOST: "0.0.0.0" };
 
 Deno.test("expandString", async (t) => {
   await t.step("replaces ${VAR} anywhere in the string", () => {
-    assert.deepEqual(expandString("${NIM}", env), { value: "nvapi-1", unset: [] });
+    assert.deepEqual(expandString("${NIM}", env), { value: "nvapi-1", unset: [], blank: [] });
     assert.equal(expandString("http://${HOST}:80/${NIM}", env).value, "http://0.0.0.0:80/nvapi-1");
   });
   await t.step("an unset variable without default becomes empty and is reported", () => {
-    assert.deepEqual(expandString("a${MISSING}b", env), { value: "ab", unset: ["MISSING"] });
+    assert.deepEqual(expandString("a${MISSING}b", env), {
+      value: "ab",
+      unset: ["MISSING"],
+      blank: [],
+    });
   });
-  await t.step("a set but empty variable stays empty and is not reported", () => {
-    assert.deepEqual(expandString("${EMPTY}", env), { value: "", unset: [] });
-  });
+  await t.step(
+    "a set but empty variable stays empty and is reported apart from an unset one",
+    () => {
+      assert.deepEqual(expandString("${EMPTY}", env), { value: "", unset: [], blank: ["EMPTY"] });
+    },
+  );
   await t.step("${VAR:-default} uses the default when unset or empty", () => {
     assert.equal(
       expandString("${MISSING:-http://127.0.0.1:11434}", env).value,
@@ -21,7 +28,7 @@ Deno.test("expandString", async (t) => {
     );
     assert.equal(expandString("${EMPTY:-fallback}", env).value, "fallback");
     assert.equal(expandString("${NIM:-fallback}", env).value, "nvapi-1");
-    assert.deepEqual(expandString("${MISSING:-}", env), { value: "", unset: [] });
+    assert.deepEqual(expandString("${MISSING:-}", env), { value: "", unset: [], blank: [] });
   });
   await t.step("$${ escapes a literal ${", () => {
     assert.equal(expandString("$${NIM}", env).value, "${NIM}");
@@ -37,9 +44,17 @@ Deno.test("expandString", async (t) => {
   });
   await t.step("a default is expanded in turn, as a shell does; a value never is", () => {
     // `api_key: ${NEW_KEY:-${OLD_KEY}}` went upstream as the text "${OLD_KEY}".
-    assert.deepEqual(expandString("${MISSING:-${NIM}}", env), { value: "nvapi-1", unset: [] });
+    assert.deepEqual(expandString("${MISSING:-${NIM}}", env), {
+      value: "nvapi-1",
+      unset: [],
+      blank: [],
+    });
     assert.equal(expandString("${NIM:-${MISSING}}", env).value, "nvapi-1");
-    assert.deepEqual(expandString("${MISSING:-${ALSO}}x", env), { value: "x", unset: ["ALSO"] });
+    assert.deepEqual(expandString("${MISSING:-${ALSO}}x", env), {
+      value: "x",
+      unset: ["ALSO"],
+      blank: [],
+    });
     assert.equal(expandString("${MISSING:-${EMPTY:-a}-b}", env).value, "a-b");
     assert.equal(expandString("${MISSING:-$${NIM}}", env).value, "${NIM}");
     assert.equal(expandString("${MISSING:-x}}", env).value, "x}");

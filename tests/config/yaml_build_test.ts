@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { missingKeyAdvice } from "../../src/config/from_tree.ts";
 import type { Config } from "../../src/config/types.ts";
 
 function load(text: string, env: Record<string, string> = {}): Config {
@@ -407,5 +408,34 @@ Deno.test("a budget may name a local preset that routes use without a providers 
         "routes: { default: ollama/m }\nbudgets:\n  - { target: olama, tokens: 1M, per: day }\n",
       ),
     /budgets\[0\]\.target: unknown provider "olama"/,
+  );
+});
+
+Deno.test("a key variable set but empty names that variable, not an api_key entry to add", () => {
+  // `ccp init`'s .env lists `# OPENROUTER_API_KEY=`: uncommented and left empty, the variable is
+  // set, and the file already reads it.
+  const config = load(
+    "providers:\n  or:\n    preset: open_router\n    api_key: ${OPENROUTER_API_KEY}\n" +
+      "routes:\n  default: or/m\n",
+    { OPENROUTER_API_KEY: "" },
+  );
+  assert.deepEqual(config.warnings, [
+    'config.yaml: providers.or.api_key: ${OPENROUTER_API_KEY} is set but empty, so it reads as ""',
+  ]);
+  assert.equal(
+    missingKeyAdvice(config.providers.or!),
+    "OPENROUTER_API_KEY, which providers.or.api_key reads (it is empty)",
+  );
+});
+
+Deno.test("a provider whose key list reads only unset variables is told to set the first", () => {
+  // README's example: `api_keys: ["${NIM_KEY_1}", "${NIM_KEY_2}"]` with neither set.
+  const config = load(
+    'providers:\n  nim:\n    preset: nvidia_nim\n    api_keys: ["${NIM_KEY_1}", "${NIM_KEY_2}"]\n' +
+      "routes:\n  default: nim/m\n",
+  );
+  assert.equal(
+    missingKeyAdvice(config.providers.nim!),
+    "NIM_KEY_1, which providers.nim.api_keys[0] reads",
   );
 });
