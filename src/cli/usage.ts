@@ -8,8 +8,8 @@ import type { CommandName } from "./args.ts";
 const flagsText = (search: string) =>
   `Flags:
   --config FILE      config file to use (default: ${search})
-  --host H           address to listen on (default 127.0.0.1)
-  --port N           port to listen on, 0-65535 (default 8082)
+  --host H           address ccp listens on, or where a running one is asked (default 127.0.0.1)
+  --port N           its port, 0-65535 (default 8082)
   --log-level L      debug | info | warn | error (default info)
   --log-format F     text | json (one JSON object per line)
   --log-file PATH    append log lines to PATH instead of standard error
