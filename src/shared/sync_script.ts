@@ -9,8 +9,10 @@
 // limits it takes a concurrency slot (a lease that ends by itself if its holder dies) and a
 // rate-window place, or says why not: -1 = every slot is taken (ask again soon), n > 0 = the
 // window is full for n ms. Every time is Redis's (instances' clocks may differ); the reply ends
-// with it, so the caller learns its own clock's offset.
+// with it, so the caller learns its own clock's offset. A Redis before 5 replicated a script by
+// its text and refused writes after reading the clock, unless told to replicate its effects.
 export const SYNC_SCRIPT = `
+redis.replicate_commands()
 local t = redis.call('TIME')
 local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local live = {}
