@@ -11,6 +11,7 @@
 
 import type { Chosen, SharedAffinity, SharedChoices } from "../resilience/shared_affinity.ts";
 import { hexPrefix, keyedHash } from "./guard_entries.ts";
+import type { RedisClock } from "./redis_clock.ts";
 
 /** The scripts this module runs. */
 export interface AffinityClient {
@@ -49,6 +50,8 @@ export interface AffinityLink {
   isDown(): boolean;
   /** The ids of `provider`'s keys, in their order. */
   ids(provider: string, keys: readonly string[]): Promise<readonly string[]>;
+  /** The times stored are on Redis's clock: instances' clocks may differ by seconds. */
+  clock?: RedisClock;
 }
 
 /** Sessions remembered with their Redis names, so a session's hash is computed once. */
@@ -87,8 +90,10 @@ export class RedisAffinity implements SharedAffinity {
     }
     const chosenKeys = new Map<string, Chosen<number>>();
     const targets = new Map<string, Chosen<string>>();
+    const offset = this.#link.clock?.offset ?? 0;
     for (const [field, value] of Object.entries(fields)) {
-      const at = timeOf(fields[`at:${field}`]);
+      const stored = timeOf(fields[`at:${field}`]);
+      const at = stored < 0 ? stored : stored - offset;
       if (field.startsWith("target:")) targets.set(field.slice("target:".length), { value, at });
       else if (field.startsWith("key:")) {
         const provider = field.slice("key:".length);
@@ -118,7 +123,12 @@ export class RedisAffinity implements SharedAffinity {
 
   #write(session: string, ttlMs: number, field: string, value: string, at: number): void {
     if (this.#link.isDown()) return;
-    const args = [field, String(Math.floor(at)), value, String(ttlMs)];
+    const args = [
+      field,
+      String(Math.floor(at + (this.#link.clock?.offset ?? 0))),
+      value,
+      String(ttlMs),
+    ];
     void this.#namesOf(session)
       .then(([name]) =>
         this.#link.call((c) => c.eval(KEEP_SCRIPT, { keys: [name], arguments: args }))

@@ -29,6 +29,7 @@ import {
 import { SPEND_SCRIPT, SpendQueue } from "./spend_queue.ts";
 import { SYNC_SCRIPT } from "./sync_script.ts";
 import { RedisAffinity } from "./redis_affinity.ts";
+import { RedisClock, shiftedEntry, timeReplyMs } from "./redis_clock.ts";
 import type { SharedAffinity } from "../resilience/shared_affinity.ts";
 
 export { MAX_PENDING_COUNTERS } from "./spend_queue.ts";
@@ -46,6 +47,9 @@ const CALL_TIMEOUT_MS = 500;
 const FRESH_MS = 50;
 
 const GO: SharedSyncResult = { waitMs: 0 };
+
+/** The monitor's ping: Redis's time, from which this instance learns its clock's offset. */
+const TIME_SCRIPT = "return redis.call('TIME')";
 
 /** How long a concurrency slot is held at most if its instance never gives it back. */
 const SLOT_LEASE_MS = 15 * 60_000;
@@ -84,6 +88,8 @@ export class RedisGuards implements SharedGuards, SpendCounters {
   >();
   readonly #ids = new WeakMap<readonly string[], Promise<string[]>>();
   readonly #idSecret: string;
+  // Times written to and read from Redis are on its clock: instances' clocks may differ.
+  readonly #clock: RedisClock;
   // Budget spend not yet confirmed: sent when added, and again by each ping that answers until
   // Redis confirms it.
   readonly #spend: SpendQueue;
@@ -93,9 +99,11 @@ export class RedisGuards implements SharedGuards, SpendCounters {
   /**
    * `idSecret` keys the hashes that name keys and sessions in Redis (see `keyIdSecret`): instances
    * that are to share what they learn about keys and sessions must be given the same one.
+   * `clock`: this instance's clock (a test's may run behind or ahead of Redis's).
    */
-  constructor(url: string, prefix: string, log: Logger, idSecret = "") {
+  constructor(url: string, prefix: string, log: Logger, idSecret = "", clock = new RedisClock()) {
     this.#idSecret = idSecret;
+    this.#clock = clock;
     this.description = `Redis at ${redactUrlSecrets(url)}`;
     this.#prefix = prefix;
     this.#log = log;
@@ -131,6 +139,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
         call: (run) => this.#call(() => run(this.#client)),
         isDown: () => this.#down,
         ids: async (provider, keys) => (await this.#learnKeys(provider, keys)).ids,
+        clock,
       },
       prefix,
       idSecret,
@@ -159,7 +168,9 @@ export class RedisGuards implements SharedGuards, SpendCounters {
   /** True when Redis answers now (the monitor asks every couple of seconds). */
   async ping(): Promise<boolean> {
     try {
-      await this.#call(() => this.#client.ping());
+      const sentAt = this.#clock.now();
+      const time = await this.#call(() => this.#client.eval(TIME_SCRIPT));
+      this.#clock.learn(sentAt, timeReplyMs(time), this.#clock.now());
       this.#down = false;
       this.#releaseLeftovers();
       this.#spend.flush();
@@ -187,13 +198,14 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     // read from the previous answer for the provider, which is at most FRESH_MS old.
     const recent = this.#recent.get(input.provider);
     const countsNothing = !rate && !input.maxConcurrency && budgets.length === 0;
-    if (countsNothing && recent && Date.now() - recent.at < FRESH_MS) {
+    if (countsNothing && recent && this.#clock.now() - recent.at < FRESH_MS) {
       for (let i = 0; i + 1 < recent.live.length; i += 2) {
         adoptEntry(recent.live[i]!, recent.live[i + 1]!, input, indexOf);
       }
       return GO;
     }
     let sent: Promise<unknown> | undefined;
+    const sentAt = this.#clock.now();
     const reply = await this.#call(() =>
       sent = this.#client.eval(SYNC_SCRIPT, {
         keys: [
@@ -203,7 +215,6 @@ export class RedisGuards implements SharedGuards, SpendCounters {
           ...budgets.map((b) => this.#prefix + b.key),
         ],
         arguments: [
-          String(Date.now()),
           String(rate?.requests ?? 0),
           String(rate?.windowMs ?? 0),
           `${this.#instance}:${++this.#seq}`,
@@ -220,9 +231,13 @@ export class RedisGuards implements SharedGuards, SpendCounters {
         if (slot) this.release(input.provider, slot);
       }, () => {});
       throw err;
-    }) as [number, string[], string, string[]];
-    const [waitMs, live, slot, spent] = reply;
-    this.#recent.set(input.provider, { at: Date.now(), live });
+    }) as [number, string[], string, string[], number?];
+    const [waitMs, redisLive, slot, spent, redisMs] = reply;
+    const answeredAt = this.#clock.now();
+    this.#clock.learn(sentAt, Number(redisMs), answeredAt);
+    // Entries end on Redis's clock: on this instance's, they end that much sooner or later.
+    const live = redisLive.map((v, i) => i % 2 ? shiftedEntry(v, -this.#clock.offset) : v);
+    this.#recent.set(input.provider, { at: answeredAt, live });
     for (let i = 0; i + 1 < live.length; i += 2) {
       adoptEntry(live[i]!, live[i + 1]!, input, indexOf);
     }
@@ -328,9 +343,10 @@ export class RedisGuards implements SharedGuards, SpendCounters {
       .catch(() => {});
   }
 
-  #write(provider: string, [field, value]: GuardEntry): void {
+  #write(provider: string, [field, ownValue]: GuardEntry): void {
     // What this instance just learned is newer than the last answer it kept.
     this.#recent.delete(provider);
+    const value = shiftedEntry(ownValue, this.#clock.offset);
     const key = this.#key("guard", provider);
     void this.#call(() => this.#client.multi().hSet(key, field, value).pExpire(key, KEEP_MS).exec())
       .catch((err) => this.#log.debug(`${this.description}: a write failed: ${err}`));

@@ -107,10 +107,13 @@ export class BudgetTracker {
   }
 
   /**
-   * Reads each budget's spend so far this period from the ledger; with `onlyNew`, only of the
-   * budgets that have not been read yet.
+   * Reads each budget's spend so far this period from the ledger (its records written or not);
+   * with `onlyNew`, only of the budgets that have not been read yet.
    */
-  async load(store: UsageStore, options: { onlyNew?: boolean } = {}): Promise<void> {
+  async load(
+    store: Pick<UsageStore, "totals">,
+    options: { onlyNew?: boolean } = {},
+  ): Promise<void> {
     const now = this.#now();
     const tallies = options.onlyNew ? this.#tallies.filter((t) => !t.known) : this.#tallies;
     await Promise.all(tallies.map(async (t) => {

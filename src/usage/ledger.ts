@@ -16,7 +16,8 @@ import { BudgetTracker, type SpendCounters } from "./budgets.ts";
 import { entryOf, type LedgerEntry } from "./entry.ts";
 import { requestCost } from "./prices.ts";
 import { appendSplitting, type SplitOutcome } from "./split_append.ts";
-import type { UsageStore } from "./store.ts";
+import type { UsageFilter, UsageStore } from "./store.ts";
+import { addCounters, countersOf, dimensionsOf } from "./totals.ts";
 import {
   costBudgetsOf,
   type UnpricedTarget,
@@ -50,6 +51,8 @@ const ABANDON_READ_MS = 30_000;
 const MAX_WHY_CHARS = 300;
 /** Unpriced targets warned about at most (clients may name any model). */
 const MAX_UNPRICED_WARNINGS = 100;
+/** Budget reads a write overlapped, asked again before the last one's answer is taken. */
+const MAX_BUDGET_READS = 3;
 
 // One entry per POST /v1/messages (the others never reach a model); a request refused by auth
 // never gets a record.
@@ -76,6 +79,9 @@ export class Ledger implements RequestObserver {
   // The batch being written, while a write is in flight; and the one flush waiting for it.
   #inFlight: readonly LedgerEntry[] | undefined;
   #afterWrite: Promise<void> | undefined;
+  // Writes begun and ended: a budget read that no write overlapped saw exactly those ended.
+  #writesBegun = 0;
+  #writesEnded = 0;
   #stopFirstPrune: Cancel = () => {};
   // Pruning rides on writes (records come only with requests): an idle ccp keeps no timer.
   #nextPruneAt = Infinity;
@@ -113,9 +119,35 @@ export class Ledger implements RequestObserver {
     this.#budgets = new BudgetTracker(this.#budgetSource ?? [], this.#now, counters);
   }
 
+  // What budgets read their spend from: the store's totals and this instance's records not
+  // written yet (queued, kept after a failed write, or ending while the read is on its way), each
+  // counted once. A write the read overlapped may or may not be in its answer: it is read again.
+  readonly #spend: Pick<UsageStore, "totals"> = {
+    totals: async (since, filter) => {
+      for (let read = 1;; read++) {
+        const begun = this.#writesBegun;
+        const quiet = begun === this.#writesEnded;
+        const counters = await this.store.totals(since, filter);
+        if ((quiet && begun === this.#writesBegun) || read >= MAX_BUDGET_READS) {
+          for (const e of this.#unwritten()) {
+            if (e.at >= since && matches(e, filter)) addCounters(counters, countersOf(e));
+          }
+          return counters;
+        }
+      }
+    },
+  };
+
+  // Entries not written yet: the queue, and the batch of the write to come or under way (a read
+  // that every try saw overlapped by that write counts it: a write that slow has not ended).
+  *#unwritten(): Iterable<LedgerEntry> {
+    yield* this.#queue;
+    if (this.#inFlight) yield* this.#inFlight;
+  }
+
   /** Reads budget spend from the store and starts pruning; call once before serving. */
   async start(): Promise<void> {
-    await this.#budgets.load(this.store);
+    await this.#budgets.load(this.#spend);
     for (const u of unpricedTargets(this.#config())) this.#warnUnpriced(u);
     this.#prune = () => {
       const retention = this.#config().usage?.retentionMs ?? 0;
@@ -137,7 +169,7 @@ export class Ledger implements RequestObserver {
         const now = this.#now();
         if (readingSince !== undefined && now - readingSince < ABANDON_READ_MS) return;
         const started = readingSince = now;
-        void this.#budgets.load(this.store).catch(() => {}).finally(() => {
+        void this.#budgets.load(this.#spend).catch(() => {}).finally(() => {
           if (readingSince === started) readingSince = undefined;
         });
       };
@@ -181,7 +213,7 @@ export class Ledger implements RequestObserver {
       this.#budgetSource = source;
       // Every reload makes new budget objects: those that still count the same spend keep it.
       this.#budgets = new BudgetTracker(source ?? [], this.#now, this.#counters, this.#budgets);
-      void this.#budgets.load(this.store, { onlyNew: true }).catch((err) =>
+      void this.#budgets.load(this.#spend, { onlyNew: true }).catch((err) =>
         this.#log.warn(`Usage ledger: reading budget spend failed: ${messageOf(err)}`)
       );
     }
@@ -233,11 +265,14 @@ export class Ledger implements RequestObserver {
   // it will not take is dropped (said, and counted), the rest is written.
   async #write(batch: readonly LedgerEntry[]): Promise<void> {
     let outcome: SplitOutcome;
+    this.#writesBegun++;
     try {
       await this.store.append(batch);
       outcome = { wrote: true, refused: [], kept: [], error: undefined };
     } catch (err) {
       outcome = await appendSplitting(this.store, batch, err);
+    } finally {
+      this.#writesEnded++;
     }
     this.#inFlight = undefined;
     for (const { entry, why } of outcome.refused) {
@@ -325,4 +360,12 @@ export class Ledger implements RequestObserver {
     }
     this.store.close();
   }
+}
+
+// True when `e` is one of the records `filter` sums, as the stores match them.
+function matches(e: LedgerEntry, filter: UsageFilter): boolean {
+  const d = dimensionsOf(e);
+  return (filter.provider === undefined || d.provider === filter.provider) &&
+    (filter.model === undefined || d.model === filter.model) &&
+    (filter.client === undefined || d.client === filter.client);
 }

@@ -12,6 +12,11 @@ import { testContext } from "../cli/helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { PG_MISSING, startPostgres, until } from "./engines.ts";
 import { openPgStore } from "../../src/usage/pg_store.ts";
+import type { Config } from "../../src/config/types.ts";
+import { silentLogger } from "../../src/core/log.ts";
+import { Ledger } from "../../src/usage/ledger.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+import { servedRecord } from "../helpers/records.ts";
 
 function answer() {
   return {
@@ -250,6 +255,40 @@ budgets:
             assert.equal((await store.session("s-outage")).totals.requests, 5000);
           } finally {
             store.close();
+          }
+        },
+      );
+
+      await t.step(
+        "shared.postgres: a budget a reload adds counts this instance's records not yet written",
+        async () => {
+          const url = await fresh();
+          const base = testConfig({ providers: [provider("up")], routes: { default: "up/m" } });
+          let bConfig: Config = base;
+          const a = new Ledger(openPgStore(url), () => base, silentLogger);
+          const b = new Ledger(openPgStore(url), () => bConfig, silentLogger);
+          try {
+            await Promise.all([a.start(), b.start()]);
+            a.ended(servedRecord({ id: "req_a" })); // 15 tokens through the other instance
+            await a.flush();
+            b.ended(servedRecord({ id: "req_b" })); // 15 tokens here, queued for ~0.1 s
+            // The budget comes with a reload while b's record waits to be written.
+            bConfig = {
+              ...base,
+              budgets: [{ provider: "up", tokens: 100, per: "day", routeAwayAt: 1 }],
+            };
+            const spent = () => b.budgets().states()[0]!.spent;
+            assert.equal(spent(), 0, "not read yet");
+            // Its first read, as soon as it lands, counts both: not only what PostgreSQL had.
+            for (const start = Date.now(); spent() === 0 && Date.now() - start < 5000;) {
+              await new Promise((r) => setTimeout(r, 5));
+            }
+            assert.equal(spent(), 30);
+            await b.flush();
+            await new Promise((r) => setTimeout(r, 1200)); // a refresh after the write: once
+            assert.equal(spent(), 30);
+          } finally {
+            await Promise.all([a.close(), b.close()]);
           }
         },
       );

@@ -3,13 +3,13 @@
 import assert from "node:assert/strict";
 import { createLogger } from "../../src/core/log.ts";
 import type { RequestRecord } from "../../src/pipeline/record.ts";
-import type { LedgerEntry } from "../../src/usage/entry.ts";
+import { entryOf, type LedgerEntry } from "../../src/usage/entry.ts";
 import { Ledger, MAX_PENDING } from "../../src/usage/ledger.ts";
-import type { UsageStore } from "../../src/usage/store.ts";
+import type { UsageFilter, UsageStore } from "../../src/usage/store.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { openKvStore } from "../../src/usage/kv_store.ts";
 import type { Config } from "../../src/config/types.ts";
-import { zeroCounters } from "../../src/usage/totals.ts";
+import { addCounters, countersOf, zeroCounters } from "../../src/usage/totals.ts";
 import { FakeClock } from "../resilience/fake_clock.ts";
 import { servedRecord } from "../helpers/records.ts";
 
@@ -191,5 +191,114 @@ Deno.test("a report's wait for the queued records is bounded when the store does
   answer();
   await ledger.settle(100);
   assert.equal(ledger.pending, 0);
+  await ledger.close();
+});
+
+Deno.test("a budget a reload adds counts the records not yet written, and those that end while it is read", async () => {
+  const dir = await Deno.makeTempDir();
+  const kv = await openKvStore(`${dir}/usage.kv`, { retentionMs: 86_400_000 });
+  // The budget's read waits until let go: requests end while it is on its way.
+  let letGo = () => {};
+  let reading = () => {};
+  const readStarted = new Promise<void>((resolve) => (reading = resolve));
+  const store = {
+    description: kv.description,
+    append: (entries: readonly LedgerEntry[]) => kv.append(entries),
+    prune: (before: number) => kv.prune(before),
+    close: () => kv.close(),
+    totals: async (since: number, filter: UsageFilter) => {
+      const counters = await kv.totals(since, filter);
+      reading();
+      await new Promise<void>((resolve) => (letGo = resolve));
+      return counters;
+    },
+  } as unknown as UsageStore;
+  const base = testConfig({ providers: [provider("up")], routes: { default: "up/m" } });
+  let config: Config = base;
+  const ledger = new Ledger(store, () => config, quiet);
+  try {
+    await ledger.start();
+    ledger.ended(record(1)); // 15 tokens, written
+    await ledger.flush();
+    ledger.ended(record(2)); // 15 tokens, queued when the reload comes
+    config = { ...base, budgets: [{ provider: "up", tokens: 100, per: "day", routeAwayAt: 1 }] };
+    ledger.budgets();
+    await readStarted;
+    ledger.ended(record(3)); // ends while the budget's spend is read
+    letGo();
+    const readBy = Date.now() + 5_000;
+    while (ledger.budgets().states()[0]!.spent < 45 && Date.now() < readBy) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Settled: the records written since count once, not again.
+    await ledger.flush();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(ledger.budgets().states()[0]!.spent, 45);
+  } finally {
+    await ledger.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A shared store that sums what it took; `hold()` makes its writes wait until let go. */
+function summingStore() {
+  const taken: LedgerEntry[] = [];
+  let held: Promise<void> | undefined;
+  let letGo = () => {};
+  const store = {
+    description: "a shared store",
+    shared: true,
+    append: async (entries: readonly LedgerEntry[]) => {
+      await held;
+      taken.push(...entries);
+    },
+    totals: (since: number) => {
+      const counters = zeroCounters();
+      for (const e of taken) if (e.at >= since) addCounters(counters, countersOf(e));
+      return Promise.resolve(counters);
+    },
+    prune: () => Promise.resolve(0),
+    close() {},
+  } as unknown as UsageStore;
+  return {
+    store,
+    taken,
+    hold: () => (held = new Promise<void>((resolve) => (letGo = resolve))),
+    letGo: () => letGo(),
+  };
+}
+
+Deno.test("a shared ledger's budget refresh counts its records not yet written, each once", async () => {
+  const config: Config = {
+    ...testConfig({ providers: [provider("up")], routes: { default: "up/m" } }),
+    budgets: [{ provider: "up", tokens: 1000, per: "day", routeAwayAt: 1 }],
+  };
+  const { store, taken, hold, letGo } = summingStore();
+  const clock = new FakeClock(Date.UTC(2026, 0, 1, 12));
+  // Another instance's record: the store knows more than this instance spent.
+  taken.push(entryOf(servedRecord({ id: "req_0", startedAt: clock.now() }), undefined));
+  const ledger = new Ledger(store, () => config, quiet, undefined, clock);
+  const spent = () => ledger.budgets().states()[0]!.spent;
+  await ledger.start();
+  assert.equal(spent(), 15);
+  // Ends 50 ms before the refresh: still queued when the store is read.
+  await clock.advance(950);
+  ledger.ended(servedRecord({ id: "req_1", startedAt: clock.now() }));
+  await clock.advance(100);
+  assert.equal(taken.length, 2, "written after the refresh");
+  assert.equal(spent(), 30, "the refresh read the store before the record was in it");
+  // Written, and read again: once.
+  await clock.advance(1000);
+  assert.equal(spent(), 30, "a written record counts once");
+  // A write that does not end before the reads (a slow database) still counts.
+  hold();
+  ledger.ended(servedRecord({ id: "req_2", startedAt: clock.now() }));
+  await clock.advance(1500);
+  assert.equal(taken.length, 2, "the second write still waits");
+  assert.equal(spent(), 45, "reads during a slow write");
+  letGo();
+  await clock.advance(1000);
+  assert.equal(taken.length, 3);
+  assert.equal(spent(), 45, "after the slow write");
   await ledger.close();
 });
