@@ -28,6 +28,11 @@ const READ = {
   input_schema: { type: "object", properties: { path: { type: "string" } } },
 };
 const EXAMPLES = { ...READ, input_examples: [{ path: "/tmp/a.txt" }] };
+// Without the beta, the examples end the description.
+const FOLDED = {
+  ...READ,
+  description: 'Reads a file\n\nExamples of input:\n- {"path":"/tmp/a.txt"}',
+};
 // What Claude Code sends: its own ToolSearch and a deferred placeholder.
 const TOOL_SEARCH = {
   name: "ToolSearch",
@@ -104,7 +109,7 @@ const CASES: readonly Case[] = [
         ? "tools.0.input_examples: Extra inputs are not permitted"
         : undefined,
     served: (body) => {
-      assert.deepEqual(body.tools, [READ, TOOL_SEARCH]);
+      assert.deepEqual(body.tools, [FOLDED, TOOL_SEARCH]);
       assert.deepEqual(blockTypes(body), ["text", "text", "text"]);
     },
   },
@@ -332,7 +337,7 @@ Deno.test("withoutBetaParts: only what the beta brings goes", () => {
     "web_fetch_20250910",
   ]);
   const noAtu = withoutBetaParts(body, [ATU]);
-  assert.deepEqual(noAtu.tools, [READ, TOOL_SEARCH, CODE_TOOL, FETCH_TOOL]);
+  assert.deepEqual(noAtu.tools, [FOLDED, TOOL_SEARCH, CODE_TOOL, FETCH_TOOL]);
   assert.deepEqual(noAtu.context_management, body.context_management);
   // The last edit gone, the field goes.
   assert.equal("context_management" in withoutBetaParts(body, [COMPACT]), false);

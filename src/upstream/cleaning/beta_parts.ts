@@ -3,16 +3,17 @@
  * its types, keys it adds to any tool, context-management edits of its types, and the blocks its
  * tools leave in the history. An endpoint that does not take the beta refuses them too
  * ("mcp_servers: Extra inputs are not permitted", an unknown tool type), so when the beta goes
- * they go with it: fields, keys and edits are removed, a tool Anthropic defines for the client to
- * run (the memory tool) becomes an ordinary tool with its documented inputs, any other tool of the
- * beta is removed, deferred tools are resolved, and its blocks in the history become text the
- * model can still read.
+ * they go with it: fields, keys and edits are removed (a tool's examples move to its
+ * description), a tool Anthropic defines for the client to run (the memory tool) becomes an
+ * ordinary tool with its documented inputs, any other tool of the beta is removed, deferred tools
+ * are resolved, and its blocks in the history become text the model can still read.
  */
 
 import { isRecord, ownValue } from "../../core/json.ts";
 import type { ToolDefinition } from "../../protocols/anthropic.ts";
 import { definedToolAsCustom } from "../../translate/anthropic/defined_tools.ts";
 import { serverToolBlockText } from "../../translate/anthropic/server_tools.ts";
+import { describedTool } from "../../translate/anthropic/tool_examples.ts";
 import { dropKey, editBlocks } from "./blocks.ts";
 import { resolveDeferredTools } from "./deferred_tools.ts";
 import { type Body, type Obj, without } from "./types.ts";
@@ -204,9 +205,15 @@ function withoutToolKeys(body: Body, keys: ReadonlySet<string>): Body {
   const tools = body.tools;
   const has = (tool: unknown) => isRecord(tool) && [...keys].some((key) => key in tool);
   if (!Array.isArray(tools) || !tools.some(has)) return body;
-  const kept = tools.map((tool) =>
-    has(tool) ? [...keys].reduce((t: Obj, key) => dropKey(t, key), tool as Obj) : tool
-  );
+  const kept = tools.map((tool) => {
+    if (!has(tool)) return tool;
+    // The model still sees a tool's examples, at the end of its description.
+    const description = keys.has("input_examples")
+      ? describedTool(tool as ToolDefinition)
+      : undefined;
+    const described = description === undefined ? tool as Obj : { ...(tool as Obj), description };
+    return [...keys].reduce((t: Obj, key) => dropKey(t, key), described);
+  });
   return { ...body, tools: kept };
 }
 
