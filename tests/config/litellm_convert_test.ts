@@ -205,3 +205,32 @@ Deno.test("a file that is no LiteLLM config is refused with why", () => {
     /no model_list entry could be converted/,
   );
 });
+
+Deno.test("LiteLLM anthropic/ models: the provider runs Anthropic's server tools", () => {
+  const draft = convertLiteLlm(parseYaml(`
+model_list:
+  - model_name: claude-opus
+    litellm_params: { model: anthropic/claude-opus-4-5, api_key: os.environ/ANTHROPIC_API_KEY }
+  - model_name: gateway-sonnet
+    litellm_params:
+      model: anthropic/claude-sonnet-4-5
+      api_base: https://llm-gateway.example.com/anthropic
+      api_key: os.environ/GATEWAY_KEY
+  - model_name: claude-haiku-4-5
+    litellm_params: { model: claude-haiku-4-5 }
+  - model_name: fast
+    litellm_params: { model: groq/openai/gpt-oss-20b }
+`));
+  const text = renderConfigYaml(draft, "config.yaml");
+  const config = configFromYaml({
+    file: "c.yaml",
+    env: { ANTHROPIC_API_KEY: "a", GATEWAY_KEY: "k", GROQ_API_KEY: "g" },
+    text,
+  });
+  const serverTools = Object.fromEntries(
+    Object.values(config.providers).map((p) => [p.id, p.serverTools]),
+  );
+  // Both Anthropic providers (the API's own and the gateway in front of it); not groq.
+  assert.deepEqual(serverTools, { anthropic: true, anthropic_2: true, groq: undefined });
+  assert.equal(text.match(/server_tools: true/g)?.length, 2);
+});

@@ -161,6 +161,9 @@ export function convertLiteLlm(config: unknown): Draft {
         ? preset.keyEnv
         : `${id.toUpperCase()}_API_KEY`;
       if (rawKey !== "") fields.push(["api_key", secretOf(rawKey, stem, state)]);
+      // LiteLLM relayed these to Anthropic (or its api_base in front of it), which runs its own
+      // web search and fetch: said outright, so it stays true if the preset line is changed.
+      if (place.preset === "anthropic") fields.push(["server_tools", true]);
       const written = model.includes("/") ? model.slice(0, model.indexOf("/")) : model;
       const comments = [
         compatible

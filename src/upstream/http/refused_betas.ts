@@ -12,7 +12,7 @@
  */
 
 import { parseBetas } from "../cleaning/betas.ts";
-import { betasBringing, toolsNeeding } from "../cleaning/beta_parts.ts";
+import { betasBringing, partsCarried } from "../cleaning/beta_parts.ts";
 import type { OutgoingHeaders } from "./headers.ts";
 import { refusedParameter } from "./refused_params.ts";
 
@@ -39,7 +39,8 @@ export function refusedBetas(message: string, headers: OutgoingHeaders): string[
 
 /**
  * The betas among those `sent` whose part a refusal names: a field it says is not accepted
- * ("mcp_servers: Extra inputs are not permitted"), or a tool type of the beta the body has.
+ * ("mcp_servers: Extra inputs are not permitted"), or a tool type, tool key, edit type or history
+ * block type of the beta that the body carries ("unknown variant `web_fetch_20250910`").
  */
 export function betasBehindParts(
   message: string,
@@ -51,12 +52,8 @@ export function betasBehindParts(
   const field = refusedParameter(bodyText, sent.body);
   const byField = field === undefined ? [] : betasBringing(field, betas);
   if (byField.length > 0) return byField;
-  const tools = Array.isArray(sent.body.tools) ? sent.body.tools : [];
-  const types = new Set(tools.map((tool) => String((tool as { type?: unknown })?.type)));
   return betas.filter((beta) =>
-    toolsNeeding([beta]).some((type) =>
-      types.has(type) && new RegExp(`\\b${type}\\b`).test(message)
-    )
+    partsCarried(beta, sent.body).some((name) => new RegExp(`\\b${name}\\b`).test(message))
   );
 }
 
