@@ -7,6 +7,7 @@ import { redactUrlCredentials, scrubSecrets } from "../core/secrets.ts";
 import { capitalise, describeTarget } from "../core/text.ts";
 import { overflowError } from "../core/context_overflow.ts";
 import { isLoopbackHost } from "../core/loopback.ts";
+import { UpstreamTimeoutError } from "../resilience/timeout_error.ts";
 
 /** Builds the client-facing error for an upstream HTTP error answer. */
 export function upstreamHttpError(options: {
@@ -175,8 +176,8 @@ function hostOf(url: string): string {
 
 /** Short, human cause of a fetch failure (connection refused, DNS, TLS, reset...). */
 export function networkCause(error: unknown): string {
-  // Timeouts already say which one fired and after how long.
-  if (error instanceof Error && error.name === "UpstreamTimeoutError") return error.message;
+  // Timeouts already say which one fired, after how long, and which setting to raise.
+  if (error instanceof UpstreamTimeoutError) return `${error.message}; ${error.advice}`;
   const text = error instanceof Error
     ? `${error.message} ${String(error.cause ?? "")}`
     : String(error);

@@ -131,7 +131,9 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
     if (error instanceof UpstreamTimeoutError) {
       // Through a proxy, the connection that did not come may be the proxy's own.
       const via = proxy && error.kind === "connect" ? `, through ${proxyName(proxy, from)}` : "";
-      const message = capitalise(`${error.message} (model ${model}, ${addressOf(url)}${via})`);
+      const message = capitalise(
+        `${error.message} (model ${model}, ${addressOf(url)}${via}); ${error.advice}`,
+      );
       return {
         ok: false,
         error: new UpstreamError("api_error", message, { status: 504, cause: error }),
