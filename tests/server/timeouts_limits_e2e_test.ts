@@ -38,7 +38,10 @@ Deno.test("idle timeout mid-stream → event: error naming it, and the upstream 
   assert.match(error.message, /^Provider "p" \(model m\) failed mid-stream: /);
   assert.match(error.message, /no data from provider "p" for 300ms \(idle timeout\)/);
   // The message ends with the setting to raise.
-  assert.match(error.message, /\(idle timeout\); raise providers\.p\.timeouts\.idle in the config$/);
+  assert.match(
+    error.message,
+    /\(idle timeout\); raise providers\.p\.timeouts\.idle in the config$/,
+  );
   assert.ok(performance.now() - started < 1500);
   assert.equal(await up.waitIdle(1000), 0, "the upstream connection was closed");
   assert.equal(up.requests[0]!.aborted, true);
