@@ -4,6 +4,7 @@ import type { ProviderConfig } from "../../config/types.ts";
 import { UpstreamError } from "../../core/errors.ts";
 import { capitalise } from "../../core/text.ts";
 import { UpstreamTimeoutError } from "../../resilience/timeout_error.ts";
+import { ANSWERED_PLACES } from "../model_loading.ts";
 import { withTimeouts } from "../../resilience/timeouts.ts";
 import {
   addressOf,
@@ -126,6 +127,7 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
       },
     );
     probes?.answered(url, proxy);
+    ANSWERED_PLACES.answered(url);
   } catch (error) {
     if (signal.aborted) throw signal.reason ?? error;
     if (error instanceof UpstreamTimeoutError) {
@@ -141,6 +143,7 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
     }
     const refused = !proxy && networkCause(error) === "connection refused";
     const hint = options.unreachableHint ?? (refused ? await otherLoopbackHint(url) : undefined);
+    const answeredAgoMs = refused ? ANSWERED_PLACES.answeredAgo(url) : undefined;
     return {
       ok: false,
       error: upstreamNetworkError({
@@ -149,6 +152,7 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
         url,
         error,
         ...(hint !== undefined ? { hint } : {}),
+        ...(answeredAgoMs !== undefined ? { answeredAgoMs } : {}),
         ...(proxy ? { proxy: proxyName(proxy, from) } : {}),
       }),
     };
