@@ -2,7 +2,7 @@
  * A local model server that is still loading its model (vLLM, SGLang and llama.cpp with a big
  * model) either refuses connections until it is ready or answers that it is loading: llama.cpp's
  * 503 `{"error":{"code":503,"message":"Loading model"}}`, Ollama's "llm server loading model", a
- * Hugging Face server's "Model … is currently loading". Such a server is not dead: the client is
+ * Hugging Face server's "Model <name> is currently loading". Such a server is not dead: the client is
  * told so, and to retry (`x-should-retry: true` with a `Retry-After`), where a server that never
  * ran is said at once not to be running.
  */
