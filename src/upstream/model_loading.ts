@@ -1,15 +1,16 @@
 /**
  * A local model server that is still loading its model (vLLM, SGLang and llama.cpp with a big
  * model) either refuses connections until it is ready or answers that it is loading: llama.cpp's
- * 503 `{"error":{"code":503,"message":"Loading model"}}`, Ollama's "llm server loading model", a
- * Hugging Face server's "Model <name> is currently loading". Such a server is not dead: the client is
- * told so, and to retry (`x-should-retry: true` with a `Retry-After`), where a server that never
- * ran is said at once not to be running.
+ * 503 `{"error":{"code":503,"message":"Loading model"}}`, Ollama's "llm server loading model",
+ * a Hugging Face server's "Model <name> is currently loading". Such a server is not dead: the
+ * client is told so, and to retry (`x-should-retry: true` with a `Retry-After`), where a server
+ * that never ran is said at once not to be running.
  */
 
 // Loading words, not those of a load that failed ("error loading model", "failed loading model").
-const LOADING =
-  /(?<!(?:error|failed) )\bloading (?:the )?model\b|\bmodel\b[^.]{0,80}?\b(?:is|still|currently) loading\b/i;
+const LOADING_MODEL = /(?<!(?:error|failed) )\bloading (?:the )?model\b/i;
+// "Model X is currently loading", "model still loading".
+const MODEL_LOADING = /\bmodel\b[^.]{0,80}?\b(?:is|still|currently) loading\b/i;
 
 /** What to tell the client of a model server that is still loading. */
 export const LOADING_ADVICE = "the model server is still loading the model; retry in a moment";
@@ -20,7 +21,7 @@ const RETRY_AFTER_S = "5";
 
 /** Whether an upstream's 5xx answer says it is still loading its model. */
 export function saysLoading(status: number, text: string): boolean {
-  return status >= 500 && LOADING.test(text);
+  return status >= 500 && (LOADING_MODEL.test(text) || MODEL_LOADING.test(text));
 }
 
 /** The headers that let the client retry a server still loading: its own wait, or 5 s. */
