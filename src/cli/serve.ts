@@ -9,6 +9,7 @@ import { environmentFetch } from "../upstream/http/clients.ts";
 import { OllamaContextWatch } from "../upstream/ollama/context_watch.ts";
 import { DepartureWatcher } from "../server/departures.ts";
 import { listen, type Listening } from "../server/listen.ts";
+import { guardRefusalLog } from "../server/guard_log.ts";
 import type { CliFlags } from "./args.ts";
 import { ccpCommand, type CliContext, CliError } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
@@ -222,6 +223,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       app.fetch,
       departures,
       tlsNote(log, host),
+      guardRefusalLog(log),
     );
   } catch (err) {
     throw await listenError(err, host, port);

@@ -19,6 +19,9 @@ export interface Expansion {
   readonly problems: readonly { readonly path: KeyPath; readonly message: string }[];
 }
 
+const PROTO_KEY = "\"__proto__\" cannot be a key in ccp's config (it names an object's " +
+  "prototype in JavaScript): rename or remove it";
+
 const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/;
 
 /**
@@ -93,7 +96,12 @@ export function expandString(
   return { value: out, unset, blank };
 }
 
-/** Returns a copy of `tree` with every string value expanded; mapping keys are left alone. */
+/**
+ * Returns a copy of `tree` with every string value expanded; mapping keys are left alone. A key
+ * `__proto__` is a problem, and not copied: assigned, it would replace the mapping's prototype
+ * under the language's own setter (its entries then read through every key the mapping lacks, and
+ * the key itself gone), and no setting of ccp's is named so.
+ */
 export function expandTree(tree: unknown, env: EnvMap): Expansion {
   const unset: UnsetReference[] = [];
   const blank: UnsetReference[] = [];
@@ -113,7 +121,11 @@ export function expandTree(tree: unknown, env: EnvMap): Expansion {
     if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index]));
     if (node !== null && typeof node === "object") {
       const copy: Record<string, unknown> = {};
-      for (const [key, child] of Object.entries(node)) copy[key] = walk(child, [...path, key]);
+      for (const [key, child] of Object.entries(node)) {
+        if (key === "__proto__") {
+          problems.push({ path: [...path, key], message: PROTO_KEY });
+        } else copy[key] = walk(child, [...path, key]);
+      }
       return copy;
     }
     return node;

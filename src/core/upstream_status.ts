@@ -67,6 +67,20 @@ export function clientErrorOfType(upstreamType: unknown): ClientError {
   return clientErrorOf(STATUS_OF_ERROR_TYPE[upstreamType as AnthropicErrorType]);
 }
 
+// A provider out of capacity in its own words: OpenAI's "That model is currently overloaded with
+// other requests", a gateway's "no capacity available", Anthropic's "Overloaded".
+const OUT_OF_CAPACITY = /overloaded|\bcapacity\b/i;
+
+/**
+ * The type of an error an upstream sent, with no HTTP status, inside a stream that opened with
+ * 200: one whose words say the provider is out of capacity is `overloaded_error`, as Anthropic
+ * sends mid-stream then (Claude Code reads that type as a busy server, and may switch to its
+ * fallback model); any other keeps `type`.
+ */
+export function midStreamType(type: AnthropicErrorType, words: string): AnthropicErrorType {
+  return type === "api_error" && OUT_OF_CAPACITY.test(words) ? "overloaded_error" : type;
+}
+
 /** The Anthropic error type for an `event: error` caused by an upstream status or code. */
 export function errorTypeOfUpstream(status: number | undefined): AnthropicErrorType {
   return status === undefined ? "api_error" : clientErrorOf(status).type;

@@ -127,11 +127,14 @@ export function failureError(outcome: Failed, now: number, repeatWaitMs?: number
   const hint = outcome.verdict.retryAfterMs;
   // What the upstream said the client should see (a passthrough plan's usage headers).
   const headers: Record<string, string> = { ...outcome.failure.relayHeaders };
-  // The failure's own advice to the client (a model server that is not running: do not retry).
-  const noRetry = outcome.failure.error instanceof ProxyError &&
-    outcome.failure.error.headers["x-should-retry"];
+  // The failure's own advice to the client (a model server that is not running: do not retry;
+  // one still loading its model: retry, after its wait).
+  const own = outcome.failure.error instanceof ProxyError ? outcome.failure.error.headers : {};
+  const noRetry = own["x-should-retry"];
   if (status === 429 || hint !== undefined && status >= 500) {
     headers["Retry-After"] = String(secondsUntil(now + (hint ?? 1000), now));
+  } else if (noRetry === "true" && own["retry-after"]) {
+    headers["Retry-After"] = own["retry-after"];
   } else if (
     status >= 500 && repeatWaitMs !== undefined && !noRetry && PASSING.has(outcome.verdict.cause)
   ) {

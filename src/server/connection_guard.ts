@@ -14,7 +14,7 @@
 import type { ClientTimeouts } from "../config/types.ts";
 import { type Cancel, deadline } from "../core/deadlines.ts";
 import { headEnd, inspectHead, latin1Text } from "./guard_head.ts";
-import { concat, errorResponse, ReadBuffer, refuse, writeAll } from "./guard_io.ts";
+import { concat, type GuardRefusal, ReadBuffer, refuseWith, writeAll } from "./guard_io.ts";
 
 /** Limits of the guard. */
 export interface GuardLimits {
@@ -25,6 +25,8 @@ export interface GuardLimits {
   readonly onClientGone?: (peer: string) => void;
   /** Told when a client starts a TLS handshake (an https:// base URL): ccp speaks plain HTTP. */
   readonly onTls?: () => void;
+  /** Told each answer the guard gives itself (a malformed head, too many connections). */
+  readonly onRefused?: (refusal: GuardRefusal) => void;
 }
 
 // A TLS record of type handshake begins with this byte; no HTTP request head can.
@@ -72,7 +74,11 @@ export function guardConnections(
         continue;
       }
       if (open >= limits.maxConnections) {
-        void refuse(conn, errorResponse(503, "api_error", "Too many connections to ccp"));
+        void refuseWith(
+          conn,
+          { status: 503, type: "api_error", message: "Too many connections to ccp" },
+          limits.onRefused,
+        );
         continue;
       }
       open++;
@@ -174,7 +180,11 @@ async function serveConnection(
   try {
     backend = await Deno.connect({ transport: "unix", path: socketPath });
   } catch {
-    await refuse(conn, errorResponse(503, "api_error", "ccp is not ready"));
+    await refuseWith(
+      conn,
+      { status: 503, type: "api_error", message: "ccp is not ready" },
+      limits.onRefused,
+    );
     return;
   }
   touch();
@@ -309,9 +319,14 @@ async function serveConnection(
           const endAt = headEnd(head.subarray(from), headLength - from);
           if (endAt < 0) {
             if (headLength > MAX_HEAD) {
-              await refuse(
+              await refuseWith(
                 conn,
-                errorResponse(400, "invalid_request_error", "Request headers exceed 64 KiB"),
+                {
+                  status: 400,
+                  type: "invalid_request_error",
+                  message: "Request headers exceed 64 KiB",
+                },
+                limits.onRefused,
               );
               // The server's side goes too: it would wait for a request that never comes, and the
               // connection would keep its place under max_connections.
@@ -327,7 +342,7 @@ async function serveConnection(
         }
         const checked = inspectHead(raw, peer, limits.maxBodyBytes);
         if (!checked.ok) {
-          await refuse(conn, errorResponse(checked.status, checked.type, checked.message));
+          await refuseWith(conn, checked, limits.onRefused);
           return end();
         }
         cancelHead?.();

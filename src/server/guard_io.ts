@@ -6,16 +6,27 @@ import { newRequestId } from "../translate/anthropic/ids.ts";
 
 const encoder = new TextEncoder();
 
+/** One answer the guard gave in the server's place, for the log. */
+export interface GuardRefusal {
+  readonly status: number;
+  readonly message: string;
+  /** The `request-id` the answer carried. */
+  readonly requestId: string;
+  /** The client end of the connection (`host:port`). */
+  readonly peer: string;
+}
+
 /**
  * An answer the guard gives in the server's place. It says `x-ccp-route: none`, as the server
  * does for a request refused before routing: every answer to POST /v1/messages names its route,
  * and the guard answers before any route is chosen. It has a `request-id` like every answer of
- * the server's, so a user reporting it can quote one.
+ * the server's, so a user reporting it can quote one (and find it in the log).
  */
 export function errorResponse(
   status: number,
   type: AnthropicErrorType,
   message: string,
+  requestId: string = newRequestId(),
 ): Uint8Array {
   const body = JSON.stringify(errorBody(type, message));
   const reason = status === 413
@@ -25,9 +36,27 @@ export function errorResponse(
     : "Bad Request";
   return encoder.encode(
     `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\n` +
-      `x-ccp-route: ${NO_ROUTE}\r\nrequest-id: ${newRequestId()}\r\n` +
+      `x-ccp-route: ${NO_ROUTE}\r\nrequest-id: ${requestId}\r\n` +
       `content-length: ${encoder.encode(body).byteLength}\r\nconnection: close\r\n\r\n${body}`,
   );
+}
+
+/**
+ * Answers `status` with an Anthropic-shaped error, tells `onRefused` (the log) its `request-id`,
+ * and closes the connection.
+ */
+export function refuseWith(
+  conn: Deno.Conn,
+  refusal: { status: number; type: AnthropicErrorType; message: string },
+  onRefused: ((refusal: GuardRefusal) => void) | undefined,
+): Promise<void> {
+  const requestId = newRequestId();
+  const { status, type, message } = refusal;
+  if (onRefused) {
+    const { hostname, port } = conn.remoteAddr as Deno.NetAddr;
+    onRefused({ status, message, requestId, peer: `${hostname}:${port}` });
+  }
+  return refuse(conn, errorResponse(status, type, message, requestId));
 }
 
 /** Answers `response` and closes the connection. */

@@ -6,6 +6,7 @@
 
 import type { ServerConfig } from "../config/types.ts";
 import { type Guard, guardConnections } from "./connection_guard.ts";
+import type { GuardRefusal } from "./guard_io.ts";
 import type { DepartureWatcher } from "./departures.ts";
 
 /** A bound server. */
@@ -36,6 +37,8 @@ export async function listen(
   departures: DepartureWatcher,
   /** Told the bound port when a client speaks TLS to it (only the guard can see that). */
   onTls?: (port: number) => void,
+  /** Told each answer the guard gives itself, with its `request-id` (for the log). */
+  onRefused?: (refusal: GuardRefusal) => void,
 ): Promise<Listening> {
   if (!settings.connectionGuard || Deno.build.os === "windows") {
     const server = Deno.serve({ hostname, port, onListen: () => {} }, handler);
@@ -67,6 +70,7 @@ export async function listen(
     maxBodyBytes: settings.maxBodyBytes,
     onClientGone: (peer) => departures.gone(peer),
     ...(onTls ? { onTls: () => onTls(listener.addr.port) } : {}),
+    ...(onRefused ? { onRefused } : {}),
   });
   return {
     server,

@@ -7,6 +7,8 @@ import { redactUrlCredentials, scrubSecrets } from "../core/secrets.ts";
 import { capitalise, describeTarget } from "../core/text.ts";
 import { overflowError } from "../core/context_overflow.ts";
 import { isLoopbackHost } from "../core/loopback.ts";
+import { UpstreamTimeoutError } from "../resilience/timeout_error.ts";
+import { LOADING_ADVICE, retryLater, saysLoading } from "./model_loading.ts";
 
 /** Builds the client-facing error for an upstream HTTP error answer. */
 export function upstreamHttpError(options: {
@@ -45,9 +47,11 @@ export function upstreamHttpError(options: {
   }${hint}: ${detail}`;
   const overflow = overflowError(options.status, text, said);
   if (overflow) return overflow;
-  const message = options.advice ? `${said} (${options.advice})` : said;
-  const headers: Record<string, string> = {};
+  const loading = saysLoading(options.status, text);
+  const advice = options.advice ?? (loading ? LOADING_ADVICE : undefined);
+  const message = advice ? `${said} (${advice})` : said;
   const retryAfter = options.headers.get("retry-after");
+  const headers: Record<string, string> = loading ? retryLater(retryAfter) : {};
   if (retryAfter && (mapped.status === 429 || mapped.status >= 500)) {
     headers["retry-after"] = retryAfter;
   }
@@ -79,16 +83,24 @@ export function upstreamNetworkError(options: {
   hint?: string;
   /** The proxy the request went through, as named to the user (see proxyName). */
   proxy?: string;
+  /** How long ago this place last answered a request of this process, when it did lately. */
+  answeredAgoMs?: number;
 }): UpstreamError {
   const cause = networkCause(options.error);
   if (options.proxy) return throughProxyError({ ...options, proxy: options.proxy }, cause);
   // Refused on this machine: the model server is not running, which no retry soon changes.
   // Claude Code would retry the 502 for minutes, silently under -p; it obeys x-should-retry.
-  const notRunning = cause === "connection refused" && isLoopbackHost(hostOf(options.url));
+  const refusedHere = cause === "connection refused" && isLoopbackHost(hostOf(options.url));
+  // Unless it answered a while ago: a server restarted to load a model refuses until it is ready.
+  const restarting = refusedHere && options.answeredAgoMs !== undefined;
+  const notRunning = refusedHere && !restarting;
   // A base_url with the wrong scheme fails the same way on every try.
   const scheme = schemeAdvice(cause, options.url);
-  const advice = options.hint ??
-    (notRunning ? "Nothing listens there: start the model server, or fix its base_url" : scheme);
+  const advice = restarting
+    ? `It answered ${Math.max(1, Math.round(options.answeredAgoMs! / 1000))}s ago: ` +
+      `${LOADING_ADVICE} (or start it again if it stopped)`
+    : options.hint ??
+      (notRunning ? "Nothing listens there: start the model server, or fix its base_url" : scheme);
   const settled = notRunning || scheme !== "" || cause.startsWith(BLOCKED_PORT);
   return new UpstreamError(
     "api_error",
@@ -98,7 +110,11 @@ export function upstreamNetworkError(options: {
     {
       status: 502,
       cause: options.error,
-      ...(settled ? { headers: { "x-should-retry": "false" } } : {}),
+      ...(settled
+        ? { headers: { "x-should-retry": "false" } }
+        : restarting
+        ? { headers: retryLater() }
+        : {}),
     },
   );
 }
@@ -175,8 +191,8 @@ function hostOf(url: string): string {
 
 /** Short, human cause of a fetch failure (connection refused, DNS, TLS, reset...). */
 export function networkCause(error: unknown): string {
-  // Timeouts already say which one fired and after how long.
-  if (error instanceof Error && error.name === "UpstreamTimeoutError") return error.message;
+  // Timeouts already say which one fired, after how long, and which setting to raise.
+  if (error instanceof UpstreamTimeoutError) return `${error.message}; ${error.advice}`;
   const text = error instanceof Error
     ? `${error.message} ${String(error.cause ?? "")}`
     : String(error);

@@ -453,3 +453,59 @@ Deno.test("a connection whose socket options cannot be set (reset already, on ma
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the guard's own 400 and 503 answers have their request-id named in the log", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_refusal_" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      "server: { max_connections: 1 }\n" +
+        "providers:\n  up: { type: anthropic, base_url: http://127.0.0.1:9, api_key: k-1234567890 }\n" +
+        "routes:\n  default: up/m\n",
+    );
+    const ctx = testContext(dir);
+    // At debug level, each refusal within the minute after a logged one has a line of its own.
+    const server = await startServer({
+      ctx,
+      flags: { config: "c.yaml", port: 0, logLevel: "debug" },
+    });
+    const answerOf = async (conn: Deno.Conn, request?: string) => {
+      if (request !== undefined) await conn.write(encoder.encode(request));
+      const { text } = await readToClose(conn);
+      conn.close();
+      return { text, id: /\r\nrequest-id: (\S+)\r\n/.exec(text)?.[1] };
+    };
+    try {
+      // A head with a bare LF: the guard answers 400 itself.
+      const bad = await answerOf(
+        await Deno.connect({ hostname: "127.0.0.1", port: server.port }),
+        "GET /health HTTP/1.1\nhost: x\r\n\r\n",
+      );
+      assert.ok(bad.text.startsWith("HTTP/1.1 400"), bad.text.slice(0, 80));
+      assert.ok(bad.id, "the 400 has a request-id");
+      // The one connection allowed is held open: the next is answered 503.
+      const held = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+      await until("the held connection counted", async () => {
+        const extra = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+        const busy = await answerOf(extra);
+        if (!busy.text.startsWith("HTTP/1.1 503")) return false;
+        assert.ok(busy.id, "the 503 has a request-id");
+        await until("its log line", () => ctx.io.stderr.join("").includes(busy.id!), 2000);
+        return true;
+      }, 5000);
+      held.close();
+      const log = ctx.io.stderr.join("");
+      assert.match(
+        log,
+        new RegExp(
+          `Refused a request from 127\\.0\\.0\\.1:\\d+ with 400: [^\\n]*LF[^\\n]*; request ${bad.id}`,
+        ),
+      );
+      assert.match(log, /with 503: Too many connections to ccp \(request req_\w+\)/);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -364,3 +364,18 @@ Deno.test("withTimeouts: the guarded response keeps the upstream's status, heade
   assert.equal(response.headers.get("content-type"), "application/json");
   assert.deepEqual(await response.json(), { ok: true });
 });
+
+Deno.test("a timeout names the setting that raises it, under its provider", () => {
+  assert.equal(
+    new UpstreamTimeoutError("first_byte", 600_000, "groq").advice,
+    "raise providers.groq.timeouts.first_byte in the config",
+  );
+  assert.equal(
+    new UpstreamTimeoutError("idle", 1_000, "my.vllm").advice,
+    'raise providers["my.vllm"].timeouts.idle in the config',
+  );
+  assert.equal(
+    new UpstreamTimeoutError("total", 5_000, "nim").advice,
+    "raise providers.nim.timeouts.total in the config (0 for none)",
+  );
+});

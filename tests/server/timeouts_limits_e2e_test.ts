@@ -37,6 +37,11 @@ Deno.test("idle timeout mid-stream → event: error naming it, and the upstream 
   assert.equal(error.type, "api_error");
   assert.match(error.message, /^Provider "p" \(model m\) failed mid-stream: /);
   assert.match(error.message, /no data from provider "p" for 300ms \(idle timeout\)/);
+  // The message ends with the setting to raise.
+  assert.match(
+    error.message,
+    /\(idle timeout\); raise providers\.p\.timeouts\.idle in the config$/,
+  );
   assert.ok(performance.now() - started < 1500);
   assert.equal(await up.waitIdle(1000), 0, "the upstream connection was closed");
   assert.equal(up.requests[0]!.aborted, true);
@@ -62,6 +67,10 @@ Deno.test("first_byte timeout: a silent target is abandoned for the next one", a
     assert.equal(await silent.waitIdle(1000), 0, "the abandoned connection was closed");
     assert.equal(silent.requests[0]!.aborted, true);
     assert.match(env.ccp.logs.join(""), /within 300ms \(first_byte timeout\)/);
+    assert.match(
+      env.ccp.logs.join(""),
+      /\(first_byte timeout\) \(model m1, [^)]+\); raise providers\.a\.timeouts\.first_byte in the config/,
+    );
   });
 
   // Servers like vLLM and llama.cpp send headers at once; ccp reads the first body byte before it

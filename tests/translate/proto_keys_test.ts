@@ -16,33 +16,10 @@ import { finishNeedsNote, finishNote } from "../../src/translate/gemini/usage.ts
 import { fieldsNeeding } from "../../src/upstream/cleaning/beta_parts.ts";
 import { toFunctionParameters } from "../../src/translate/openai_chat/schema.ts";
 import { without } from "../../src/upstream/cleaning/types.ts";
+import { withStandardProto } from "../helpers/standard_proto.ts";
 
 /** A value as a client's JSON holds it: `__proto__` as an own key. */
 const fromJson = <T>(text: string): T => JSON.parse(text) as T;
-
-/**
- * Runs `fn` with the language's own `__proto__` setter, which replaces an object's prototype (as
- * under `--unsafe-proto`, or in any other runtime): Deno's default one stores a key instead and
- * would hide a plain assignment. Restored after; `fn` is synchronous, so nothing else runs
- * meanwhile.
- */
-function withStandardProto(fn: () => void): void {
-  const deno = Object.getOwnPropertyDescriptor(Object.prototype, "__proto__")!;
-  Object.defineProperty(Object.prototype, "__proto__", {
-    configurable: true,
-    get(this: object) {
-      return Object.getPrototypeOf(this);
-    },
-    set(this: object, value: unknown) {
-      if (typeof value === "object") Object.setPrototypeOf(this, value);
-    },
-  });
-  try {
-    fn();
-  } finally {
-    Object.defineProperty(Object.prototype, "__proto__", deno);
-  }
-}
 
 /** An object built from client or model text that holds `__proto__` as a key, not a prototype. */
 function assertOwnProto(value: unknown, expected: string, where: string): void {

@@ -109,6 +109,18 @@ Deno.test("relay: an upstream's error event names the provider and model, keepin
       });
     },
   );
+  await t.step(
+    "a gateway's own type for an overload is overloaded_error; other errors keep theirs",
+    async () => {
+      const typeOf = async (type: string, message: string) =>
+        ((await lastError(failing(type, message))).data as { error: { type: string } }).error.type;
+      assert.equal(await typeOf("api_error", "Overloaded"), "overloaded_error");
+      assert.equal(await typeOf("server_error", "upstream at capacity"), "overloaded_error");
+      assert.equal(await typeOf("api_error", "Internal server error"), "api_error");
+      assert.equal(await typeOf("rate_limit_error", "overloaded"), "rate_limit_error");
+      assert.equal(await typeOf("authentication_error", "overloaded"), "api_error");
+    },
+  );
   await t.step("another server's words for an over-long prompt lead with Anthropic's", async () => {
     const ollama = "The prompt is too long: 208863, model maximum context length: 202752";
     const llama = "request (33000 tokens) exceeds the available context size (32768 tokens)";

@@ -10,7 +10,7 @@
  */
 
 import { upstreamWho } from "../../core/text.ts";
-import { errorTypeOfUpstream } from "../../core/upstream_status.ts";
+import { errorTypeOfUpstream, midStreamType } from "../../core/upstream_status.ts";
 import { isRecord, ownValue } from "../../core/json.ts";
 import type {
   AnthropicStreamEvent,
@@ -103,7 +103,9 @@ export class GeminiToAnthropicTranslator {
       } else {
         this.#frame.fail(
           `${who} reported an error mid-stream: ${event.message}`,
-          errorTypeOfUpstream(event.code),
+          event.code === undefined
+            ? midStreamType("api_error", event.message)
+            : errorTypeOfUpstream(event.code),
         );
       }
     });
@@ -137,7 +139,7 @@ export class GeminiToAnthropicTranslator {
       const { message, code } = describeGeminiError(chunk.error);
       this.#frame.fail(
         `${upstreamWho(this.#o)} reported an error mid-stream: ${message}`,
-        errorTypeOfUpstream(code),
+        code === undefined ? midStreamType("api_error", message) : errorTypeOfUpstream(code),
       );
       return;
     }

@@ -7,7 +7,7 @@
 import { type AnthropicErrorType, messageOf } from "../../core/errors.ts";
 import { isRecord } from "../../core/json.ts";
 import { overflowMessage } from "../../core/context_overflow.ts";
-import { clientErrorOfType } from "../../core/upstream_status.ts";
+import { clientErrorOfType, midStreamType } from "../../core/upstream_status.ts";
 import { tokenCount, type UsageTotals } from "../transport.ts";
 import { FAILED_FINISHES, STOP_REASON_OF_FINISH } from "../../translate/finish_reasons.ts";
 
@@ -68,7 +68,12 @@ export function inspectEvent(event: string): EventVerdict {
     };
   }
   if (name === "error" || parsed.type === "error") {
-    return errorVerdict(isRecord(parsed.error) ? parsed.error : parsed);
+    const error = isRecord(parsed.error) ? parsed.error : parsed;
+    const verdict = errorVerdict(error);
+    // An Anthropic-style gateway's own type for an overload (`api_error` "Overloaded",
+    // `server_error`) is Anthropic's `overloaded_error`, which it sends mid-stream then.
+    if (verdict.refusedCredential) return verdict;
+    return { ...verdict, type: midStreamType(verdict.type, `${error.type} ${verdict.message}`) };
   }
   if (parsed.type === "message_stop") {
     return name ? { kind: "stop" } : { kind: "stop", unnamed: true };

@@ -4,6 +4,7 @@ import type { ProviderConfig } from "../../config/types.ts";
 import { UpstreamError } from "../../core/errors.ts";
 import { capitalise } from "../../core/text.ts";
 import { UpstreamTimeoutError } from "../../resilience/timeout_error.ts";
+import { ANSWERED_PLACES } from "../model_loading.ts";
 import { withTimeouts } from "../../resilience/timeouts.ts";
 import {
   addressOf,
@@ -126,12 +127,15 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
       },
     );
     probes?.answered(url, proxy);
+    ANSWERED_PLACES.answered(url);
   } catch (error) {
     if (signal.aborted) throw signal.reason ?? error;
     if (error instanceof UpstreamTimeoutError) {
       // Through a proxy, the connection that did not come may be the proxy's own.
       const via = proxy && error.kind === "connect" ? `, through ${proxyName(proxy, from)}` : "";
-      const message = capitalise(`${error.message} (model ${model}, ${addressOf(url)}${via})`);
+      const message = capitalise(
+        `${error.message} (model ${model}, ${addressOf(url)}${via}); ${error.advice}`,
+      );
       return {
         ok: false,
         error: new UpstreamError("api_error", message, { status: 504, cause: error }),
@@ -139,6 +143,7 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
     }
     const refused = !proxy && networkCause(error) === "connection refused";
     const hint = options.unreachableHint ?? (refused ? await otherLoopbackHint(url) : undefined);
+    const answeredAgoMs = refused ? ANSWERED_PLACES.answeredAgo(url) : undefined;
     return {
       ok: false,
       error: upstreamNetworkError({
@@ -147,6 +152,7 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
         url,
         error,
         ...(hint !== undefined ? { hint } : {}),
+        ...(answeredAgoMs !== undefined ? { answeredAgoMs } : {}),
         ...(proxy ? { proxy: proxyName(proxy, from) } : {}),
       }),
     };

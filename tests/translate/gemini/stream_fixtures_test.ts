@@ -240,3 +240,17 @@ Deno.test("an empty body is an error, not a silent empty answer", async () => {
   assert.deepEqual(frames.map((f) => f.event), ["error"]);
   assert.match(String(frames[0]!.data.error!.message), /without sending any data/);
 });
+
+Deno.test("a mid-stream error with no code saying overloaded is overloaded_error; one with a code keeps its status's type", async () => {
+  const first =
+    '{"candidates":[{"content":{"parts":[{"text":"Partial"}],"role":"model"},"index":0}]}';
+  const typeOf = async (error: Record<string, unknown>) => {
+    const body = `data: ${first}\n\ndata: ${JSON.stringify({ error })}\n\n`;
+    const frames = parseFrames(await translate([new TextEncoder().encode(body)]));
+    assertWellFormed(frames);
+    return frames.at(-1)!.data.error!.type;
+  };
+  assert.equal(await typeOf({ message: "The model is overloaded." }), "overloaded_error");
+  assert.equal(await typeOf({ message: "Internal error encountered." }), "api_error");
+  assert.equal(await typeOf({ code: 503, message: "The model is overloaded." }), "api_error");
+});

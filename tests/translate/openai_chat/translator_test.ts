@@ -124,6 +124,32 @@ Deno.test("translator edge cases", async (t) => {
       assert.equal(last?.type === "error" ? last.error.type : undefined, type, String(code));
     }
   });
+  await t.step(
+    "a mid-stream overload with no status is overloaded_error, as Anthropic sends",
+    () => {
+      const table: Array<[{ message: string; code?: string | number; type?: string }, string]> = [
+        [
+          { message: "That model is currently overloaded with other requests." },
+          "overloaded_error",
+        ],
+        [{ message: "Overloaded", type: "server_error" }, "overloaded_error"],
+        [
+          { message: "no capacity available for this model", code: "server_error" },
+          "overloaded_error",
+        ],
+        [{ message: "m", code: "server_is_overloaded" }, "overloaded_error"],
+        // Every other error keeps its type: a status, a named code, other words.
+        [{ message: "The server is overloaded", code: 503 }, "api_error"],
+        [{ message: "overloaded", code: "rate_limit_exceeded" }, "rate_limit_error"],
+        [{ message: "The server had an error while processing your request" }, "api_error"],
+      ];
+      for (const [error, type] of table) {
+        const events = run([delta({ content: "x" }), { kind: "error", ...error }]);
+        const last = events.at(-1);
+        assert.equal(last?.type === "error" ? last.error.type : undefined, type, error.message);
+      }
+    },
+  );
   await t.step("a mid-stream error names the provider and the model", () => {
     const last = run([delta({ content: "x" }), { kind: "error", message: "busy" }]).at(-1);
     assert.equal(

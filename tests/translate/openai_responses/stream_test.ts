@@ -220,6 +220,27 @@ Deno.test("Responses stream: the ugly cases", async (t) => {
     assertWellFormed(frames);
     assert.equal(frames.at(-1)!.data.error!.type, "rate_limit_error");
   });
+  await t.step("an error event saying the model is overloaded is overloaded_error", async () => {
+    const typeOf = async (event: Record<string, unknown>) => {
+      const frames = parseFrames(
+        await translate([encoder.encode(
+          head() + `event: error\ndata: ${JSON.stringify({ type: "error", ...event })}\n\n`,
+        )]),
+      );
+      assertWellFormed(frames);
+      return frames.at(-1)!.data.error!.type;
+    };
+    assert.equal(
+      await typeOf({
+        error: {
+          type: "server_error",
+          message: "That model is currently overloaded with other requests.",
+        },
+      }),
+      "overloaded_error",
+    );
+    assert.equal(await typeOf({ code: "server_error", message: "Internal error" }), "api_error");
+  });
   await t.step("an error event with its fields wrapped in `error` keeps its message", async () => {
     const frames = parseFrames(
       await translate([encoder.encode(
