@@ -181,16 +181,19 @@ export class Pipeline {
     const { roundEvents, runWebTools } = await lazyImport("webtools/mod.ts");
     return await runWebTools(web, {
       send: (round) =>
-        roundEvents(() =>
-          dispatcher({
+        roundEvents(() => {
+          const sent = {
             ...request,
             body: round,
             bodyBytes: undefined,
             inputTokens: () => this.#deps.countTokens(round),
             // The routing count was of the first round's body, not this one.
             countedInputTokens: undefined,
-            // The loop holds each round's body until the round ends.
-          }, new RequestText(round)).dispatch(chain, request.signal), this.#deps.shutdown),
+          };
+          // Each round's text is its own, and never released: the loop holds the round's body
+          // until the round ends anyway.
+          return dispatcher(sent, new RequestText(round)).dispatch(chain, request.signal);
+        }, this.#deps.shutdown),
       fetch: this.#deps.fetch,
       signal: request.signal,
       ...(this.#deps.resolveHost ? { resolve: this.#deps.resolveHost } : {}),
