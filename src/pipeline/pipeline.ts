@@ -26,7 +26,7 @@ import { credentialRef } from "../upstream/http/headers.ts";
 import type { CredentialRef } from "../resilience/credential_holds.ts";
 import { priceOf } from "../usage/prices.ts";
 import { chainOf, chainWindows } from "./chain.ts";
-import type { ChainWindows } from "../resilience/chain_windows.ts";
+import type { DispatcherOptions } from "../resilience/dispatcher_options.ts";
 import { pdfsAsText } from "./pdf_texts.ts";
 
 /** Who a request is sent as: the client's own credential (passthrough), the session's keys. */
@@ -36,10 +36,7 @@ interface Sender {
 }
 
 /** The chain's windows; `lastResort: false` for the head of a route whose rest is served apart. */
-interface DispatchOptions {
-  readonly windows?: ChainWindows;
-  readonly lastResort?: boolean;
-}
+type DispatchOptions = Pick<DispatcherOptions<AttemptSuccess>, "windows" | "lastResort">;
 
 /** Runs requests from the route handlers through the chain to an answer. */
 export class Pipeline {
