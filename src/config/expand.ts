@@ -14,7 +14,9 @@ export interface UnsetReference {
 export interface Expansion {
   readonly value: unknown;
   readonly unset: readonly UnsetReference[];
-  /** `${VAR}` references (without default) to a variable that is set but blank (`KEY=` in a .env). */
+  /**
+   * `${VAR}` references (without default) to a variable that is set but blank (`KEY=` in a .env).
+   */
   readonly blank: readonly UnsetReference[];
   readonly problems: readonly { readonly path: KeyPath; readonly message: string }[];
 }

@@ -96,19 +96,19 @@ export function ruleWordWarnings(
   });
 }
 
-// The route names ccp gives requests to by itself: Claude Code's tiers and the scenarios (the
-// same lists routing/resolve.ts matches). A missing `default` has a warning of its own.
-const ROLE_NAMES: readonly string[] = [
-  "opus",
-  "sonnet",
-  "haiku",
-  "fable",
-  "subagent",
-  "web_search",
-  "image",
-  "long_context",
-  "think",
-];
+/** The scenario routes, in the order they are checked. */
+export const SCENARIOS = ["subagent", "web_search", "image", "long_context", "think"] as const;
+
+/** A scenario route's name. */
+export type Scenario = (typeof SCENARIOS)[number];
+
+// Tier words in the order free-claude-code tests them (so "opus-haiku-x" picks opus); Claude
+// Code's `fable` family last.
+export const TIER_NAMES: readonly string[] = ["opus", "haiku", "sonnet", "fable"];
+
+// The route names ccp gives requests to by itself: Claude Code's tiers and the scenarios. A
+// missing `default` has a warning of its own.
+const ROLE_NAMES: readonly string[] = [...TIER_NAMES, ...SCENARIOS];
 
 /**
  * Warnings for route names one typo from a name ccp routes by (`sonet`, `long_contex`): such a

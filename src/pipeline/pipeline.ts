@@ -26,7 +26,7 @@ import { credentialRef } from "../upstream/http/headers.ts";
 import type { CredentialRef } from "../resilience/credential_holds.ts";
 import { priceOf } from "../usage/prices.ts";
 import { chainOf, chainWindows } from "./chain.ts";
-import type { ChainWindows } from "../resilience/chain_windows.ts";
+import type { DispatcherOptions } from "../resilience/dispatcher_options.ts";
 import { pdfsAsText } from "./pdf_texts.ts";
 
 /** Who a request is sent as: the client's own credential (passthrough), the session's keys. */
@@ -36,10 +36,7 @@ interface Sender {
 }
 
 /** The chain's windows; `lastResort: false` for the head of a route whose rest is served apart. */
-interface DispatchOptions {
-  readonly windows?: ChainWindows;
-  readonly lastResort?: boolean;
-}
+type DispatchOptions = Pick<DispatcherOptions<AttemptSuccess>, "windows" | "lastResort">;
 
 /** Runs requests from the route handlers through the chain to an answer. */
 export class Pipeline {
@@ -181,16 +178,19 @@ export class Pipeline {
     const { roundEvents, runWebTools } = await lazyImport("webtools/mod.ts");
     return await runWebTools(web, {
       send: (round) =>
-        roundEvents(() =>
-          dispatcher({
+        roundEvents(() => {
+          const sent = {
             ...request,
             body: round,
             bodyBytes: undefined,
             inputTokens: () => this.#deps.countTokens(round),
             // The routing count was of the first round's body, not this one.
             countedInputTokens: undefined,
-            // The loop holds each round's body until the round ends.
-          }, new RequestText(round)).dispatch(chain, request.signal), this.#deps.shutdown),
+          };
+          // Each round's text is its own, and never released: the loop holds the round's body
+          // until the round ends anyway.
+          return dispatcher(sent, new RequestText(round)).dispatch(chain, request.signal);
+        }, this.#deps.shutdown),
       fetch: this.#deps.fetch,
       signal: request.signal,
       ...(this.#deps.resolveHost ? { resolve: this.#deps.resolveHost } : {}),

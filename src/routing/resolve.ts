@@ -8,7 +8,7 @@ import type { Config, Target } from "../config/types.ts";
 import { ClientRequestError } from "../core/errors.ts";
 import { ownValue } from "../core/json.ts";
 import { PRESET_IDS } from "../providers/catalog.ts";
-import { buildRouting } from "../config/routing.ts";
+import { buildRouting, type Scenario, SCENARIOS, TIER_NAMES } from "../config/routing.ts";
 import { withoutDiscoveryPrefix } from "./discovery_ids.ts";
 import { commaProvider, commaTarget } from "./comma_target.ts";
 import { MAX_MODEL_CHARS } from "../protocols/anthropic_request_check.ts";
@@ -69,16 +69,6 @@ export interface ResolutionInput {
    */
   readonly inputTokens?: number;
 }
-
-/** The scenario routes, in the order they are checked. */
-export const SCENARIOS = ["subagent", "web_search", "image", "long_context", "think"] as const;
-
-/** A scenario route's name. */
-export type Scenario = (typeof SCENARIOS)[number];
-
-// Tier words in the order free-claude-code tests them (so "opus-haiku-x" picks opus); Claude
-// Code's `fable` family last.
-const TIER_NAMES: readonly string[] = ["opus", "haiku", "sonnet", "fable"];
 
 /** A request refused while its route was being decided; `route` is the rule that refused it. */
 export class RouteRefused extends ClientRequestError {

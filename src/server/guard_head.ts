@@ -14,7 +14,6 @@ import type { AnthropicErrorType } from "../core/errors.ts";
  */
 export const PEER_HEADER = "x-ccp-peer";
 
-const BARE_LF = /(?:^|[^\r])\n/;
 const encoder = new TextEncoder();
 
 /**
@@ -35,9 +34,6 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
   const text = scan === ASCII
     ? asciiDecoder.decode(raw.subarray(0, -4))
     : latin1Text(raw).slice(0, -4);
-  if (scan === NOT_ASCII && BARE_LF.test(text)) {
-    return bad("Request head has a line that ends in LF without CR");
-  }
   // Lines left out of what the server gets: a peer header from the client (only the guard says
   // where a client is), and `connection` when a chunked body makes the guard close it. Without
   // any (the usual case) the head goes on as its own bytes with the peer header added. Lines are
@@ -144,16 +140,25 @@ const NOT_ASCII = 1;
 const BARE_LF_FOUND = 2;
 
 /**
- * One pass over a head's bytes: all ASCII, or not (its text is then made a character at a time
- * and searched for a bare LF as text), or an ASCII head with an LF not after a CR.
+ * One pass over a head's bytes: an LF not after a CR anywhere, else whether every byte is ASCII
+ * (its text is then decoded natively rather than made a character at a time). The usual ASCII
+ * head is read by the first loop alone.
  */
 function scanHead(bytes: Uint8Array): number {
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i]!;
-    if (byte > 0x7f) return NOT_ASCII;
+    if (byte > 0x7f) return bareLfFrom(bytes, i + 1) ? BARE_LF_FOUND : NOT_ASCII;
     if (byte === 10 && (i === 0 || bytes[i - 1] !== 13)) return BARE_LF_FOUND;
   }
   return ASCII;
+}
+
+/** Whether an LF not after a CR comes at or after `start` (at least 1). */
+function bareLfFrom(bytes: Uint8Array, start: number): boolean {
+  for (let i = start; i < bytes.length; i++) {
+    if (bytes[i] === 10 && bytes[i - 1] !== 13) return true;
+  }
+  return false;
 }
 
 function latin1Bytes(text: string): Uint8Array {

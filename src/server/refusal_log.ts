@@ -51,13 +51,14 @@ export function refusalLog(log: Logger, now: () => number = Date.now): RefusalNo
   let latestUnsaid = "";
   return ({ method, path, requestId, userAgent, headers }) => {
     const at = now();
-    const what = `Refused ${method} ${printable(path)}` +
-      (userAgent ? ` (${printable(userAgent)})` : "");
+    // Written out only for a line that is logged: a client that keeps trying is refused often.
+    const what = () =>
+      `Refused ${method} ${printable(path)}` + (userAgent ? ` (${printable(userAgent)})` : "");
     if (at - lastAt < EVERY_MS) {
       unsaid++;
       latestUnsaid = requestId;
       if (log.enabled("debug")) {
-        log.debug(`${what}: missing or wrong ccp token (request ${requestId})`, {
+        log.debug(`${what()}: missing or wrong ccp token (request ${requestId})`, {
           request_id: requestId,
         });
       }
@@ -67,7 +68,7 @@ export function refusalLog(log: Logger, now: () => number = Date.now): RefusalNo
       ? `; ${unsaid} more refused since the last such line, the latest ${latestUnsaid}`
       : "";
     log.warn(
-      `${what}: missing or wrong ccp token${sentInstead(headers)}; the client ` +
+      `${what()}: missing or wrong ccp token${sentInstead(headers)}; the client ` +
         `must send server.auth_token (ANTHROPIC_AUTH_TOKEN for Claude Code); ` +
         `request ${requestId}${more}`,
       {

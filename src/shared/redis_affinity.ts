@@ -90,10 +90,10 @@ export class RedisAffinity implements SharedAffinity {
     }
     const chosenKeys = new Map<string, Chosen<number>>();
     const targets = new Map<string, Chosen<string>>();
-    const offset = this.#link.clock?.offset ?? 0;
+    const clock = this.#link.clock;
     for (const [field, value] of Object.entries(fields)) {
       const stored = timeOf(fields[`at:${field}`]);
-      const at = stored < 0 ? stored : stored - offset;
+      const at = stored < 0 || !clock ? stored : clock.fromRedis(stored);
       if (field.startsWith("target:")) targets.set(field.slice("target:".length), { value, at });
       else if (field.startsWith("key:")) {
         const provider = field.slice("key:".length);
@@ -123,12 +123,8 @@ export class RedisAffinity implements SharedAffinity {
 
   #write(session: string, ttlMs: number, field: string, value: string, at: number): void {
     if (this.#link.isDown()) return;
-    const args = [
-      field,
-      String(Math.floor(at + (this.#link.clock?.offset ?? 0))),
-      value,
-      String(ttlMs),
-    ];
+    const onRedis = this.#link.clock?.toRedis(at) ?? at;
+    const args = [field, String(Math.floor(onRedis)), value, String(ttlMs)];
     void this.#namesOf(session)
       .then(([name]) =>
         this.#link.call((c) => c.eval(KEEP_SCRIPT, { keys: [name], arguments: args }))

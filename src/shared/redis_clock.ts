@@ -52,7 +52,9 @@ export function timeReplyMs(reply: unknown): number {
   return Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
 }
 
-/** A guard entry's value (it starts with the epoch ms it ends at) with that time shifted by `ms`. */
+/**
+ * A guard entry's value (it starts with the epoch ms it ends at) with that time shifted by `ms`.
+ */
 export function shiftedEntry(value: string, ms: number): string {
   if (ms === 0) return value;
   const bar = value.indexOf("|");

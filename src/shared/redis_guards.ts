@@ -343,10 +343,10 @@ export class RedisGuards implements SharedGuards, SpendCounters {
       .catch(() => {});
   }
 
-  #write(provider: string, [field, ownValue]: GuardEntry): void {
+  #write(provider: string, [field, localValue]: GuardEntry): void {
     // What this instance just learned is newer than the last answer it kept.
     this.#recent.delete(provider);
-    const value = shiftedEntry(ownValue, this.#clock.offset);
+    const value = shiftedEntry(localValue, this.#clock.offset); // ending on Redis's clock
     const key = this.#key("guard", provider);
     void this.#call(() => this.#client.multi().hSet(key, field, value).pExpire(key, KEEP_MS).exec())
       .catch((err) => this.#log.debug(`${this.description}: a write failed: ${err}`));

@@ -9,6 +9,7 @@ import type { LedgerEntry } from "./entry.ts";
 import {
   HOUR_MS,
   hourOf,
+  matchesFilter,
   type SeriesPoint,
   type SessionUsage,
   type UsageFilter,
@@ -167,10 +168,7 @@ class KvUsageStore implements UsageStore {
   async totals(since: number, filter: UsageFilter): Promise<Counters> {
     const total = zeroCounters();
     await this.#hours(hourOf(since), (_hour, d, c) => {
-      if (filter.provider !== undefined && d.provider !== filter.provider) return;
-      if (filter.model !== undefined && d.model !== filter.model) return;
-      if (filter.client !== undefined && d.client !== filter.client) return;
-      addCounters(total, c);
+      if (matchesFilter(d, filter)) addCounters(total, c);
     });
     return total;
   }

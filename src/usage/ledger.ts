@@ -16,7 +16,7 @@ import { BudgetTracker, type SpendCounters } from "./budgets.ts";
 import { entryOf, type LedgerEntry } from "./entry.ts";
 import { requestCost } from "./prices.ts";
 import { appendSplitting, type SplitOutcome } from "./split_append.ts";
-import type { UsageFilter, UsageStore } from "./store.ts";
+import { matchesFilter, type UsageStore } from "./store.ts";
 import { addCounters, countersOf, dimensionsOf } from "./totals.ts";
 import {
   costBudgetsOf,
@@ -130,7 +130,9 @@ export class Ledger implements RequestObserver {
         const counters = await this.store.totals(since, filter);
         if ((quiet && begun === this.#writesBegun) || read >= MAX_BUDGET_READS) {
           for (const e of this.#unwritten()) {
-            if (e.at >= since && matches(e, filter)) addCounters(counters, countersOf(e));
+            if (e.at >= since && matchesFilter(dimensionsOf(e), filter)) {
+              addCounters(counters, countersOf(e));
+            }
           }
           return counters;
         }
@@ -360,12 +362,4 @@ export class Ledger implements RequestObserver {
     }
     this.store.close();
   }
-}
-
-// True when `e` is one of the records `filter` sums, as the stores match them.
-function matches(e: LedgerEntry, filter: UsageFilter): boolean {
-  const d = dimensionsOf(e);
-  return (filter.provider === undefined || d.provider === filter.provider) &&
-    (filter.model === undefined || d.model === filter.model) &&
-    (filter.client === undefined || d.client === filter.client);
 }

@@ -4,13 +4,20 @@
  */
 
 import type { LedgerEntry } from "./entry.ts";
-import type { Counters, UsageGroup } from "./totals.ts";
+import type { Counters, Dimensions, UsageGroup } from "./totals.ts";
 
 /** Which entries a total covers; absent fields match everything. */
 export interface UsageFilter {
   readonly provider?: string;
   readonly model?: string;
   readonly client?: string;
+}
+
+/** True when records of dimensions `d` are among those `filter` covers. */
+export function matchesFilter(d: Dimensions, filter: UsageFilter): boolean {
+  return (filter.provider === undefined || d.provider === filter.provider) &&
+    (filter.model === undefined || d.model === filter.model) &&
+    (filter.client === undefined || d.client === filter.client);
 }
 
 /** Counters of one time bucket. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
-import { SCENARIOS } from "../../src/routing/resolve.ts";
+import { SCENARIOS } from "../../src/config/routing.ts";
 
 const load = (text: string) =>
   configFromYaml({ text, file: "config.yaml", path: "/abs/config.yaml", env: {} });

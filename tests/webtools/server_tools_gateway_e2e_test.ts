@@ -8,98 +8,15 @@ import assert from "node:assert/strict";
 import type { Config, WebToolsConfig } from "../../src/config/types.ts";
 import { parseSse, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
-import { encodeEvents } from "../mocks/anthropic_fixtures.ts";
 import { startScriptedOpenAI, startWebMock, trailingToolResults } from "./mocks.ts";
 import { post, QUESTION, SEARCH_TOOL, webTools } from "./_loop_env.ts";
-
-// What Anthropic answers a search with, as a gateway relays it.
-const USE = {
-  type: "server_tool_use",
-  id: "srvtoolu_01A",
-  name: "web_search",
-  input: { query: "moon distance" },
-};
-const RESULT = {
-  type: "web_search_tool_result",
-  tool_use_id: "srvtoolu_01A",
-  content: [{
-    type: "web_search_result",
-    url: "https://example.com/moon",
-    title: "The Moon",
-    encrypted_content: "EqgfCioIARgBIiQ3YTAwMjY1Mi1mZjM5",
-    page_age: "April 30, 2025",
-  }],
-};
-const TEXT = "About 384,400 km.";
-const SEARCHED = [USE, RESULT, { type: "text", text: TEXT }];
-
-const USAGE = {
-  input_tokens: 900,
-  output_tokens: 40,
-  server_tool_use: { web_search_requests: 1, web_fetch_requests: 0 },
-};
-
-/** The same answer as Anthropic streams it. */
-function searchedEvents() {
-  return [
-    {
-      event: "message_start",
-      data: {
-        type: "message_start",
-        message: {
-          id: "msg_01",
-          type: "message",
-          role: "assistant",
-          model: "claude-sonnet-4-6",
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { input_tokens: 900, output_tokens: 1 },
-        },
-      },
-    },
-    {
-      event: "content_block_start",
-      data: { type: "content_block_start", index: 0, content_block: { ...USE, input: {} } },
-    },
-    {
-      event: "content_block_delta",
-      data: {
-        type: "content_block_delta",
-        index: 0,
-        delta: { type: "input_json_delta", partial_json: JSON.stringify(USE.input) },
-      },
-    },
-    { event: "content_block_stop", data: { type: "content_block_stop", index: 0 } },
-    {
-      event: "content_block_start",
-      data: { type: "content_block_start", index: 1, content_block: RESULT },
-    },
-    { event: "content_block_stop", data: { type: "content_block_stop", index: 1 } },
-    {
-      event: "content_block_start",
-      data: { type: "content_block_start", index: 2, content_block: { type: "text", text: "" } },
-    },
-    {
-      event: "content_block_delta",
-      data: {
-        type: "content_block_delta",
-        index: 2,
-        delta: { type: "text_delta", text: TEXT },
-      },
-    },
-    { event: "content_block_stop", data: { type: "content_block_stop", index: 2 } },
-    {
-      event: "message_delta",
-      data: {
-        type: "message_delta",
-        delta: { stop_reason: "end_turn", stop_sequence: null },
-        usage: USAGE,
-      },
-    },
-    { event: "message_stop", data: { type: "message_stop" } },
-  ];
-}
+import {
+  blockEvents,
+  SEARCHED,
+  searchedAnswer,
+  searchedEvents,
+  USAGE,
+} from "./_searched_answer.ts";
 
 /** A gateway in front of Anthropic: runs the search itself, or fails with `status`. */
 function startGateway(status?: number) {
@@ -112,21 +29,7 @@ function startGateway(status?: number) {
         status,
       });
     }
-    if (body.stream) {
-      return new Response(encodeEvents(searchedEvents()), {
-        headers: { "content-type": "text/event-stream" },
-      });
-    }
-    return Response.json({
-      id: "msg_01",
-      type: "message",
-      role: "assistant",
-      model: "claude-sonnet-4-6",
-      content: SEARCHED,
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: USAGE,
-    });
+    return searchedAnswer(body.stream === true);
   });
   return { url: `http://127.0.0.1:${server.addr.port}`, bodies, close: () => server.shutdown() };
 }
@@ -163,8 +66,6 @@ Deno.test("a gateway with server_tools runs the web search: its answer reaches t
     await t.step("streamed", async () => {
       const res = await post(ccp.url, { messages: QUESTION, tools: [SEARCH_TOOL], stream: true });
       assert.equal(res.status, 200);
-      const blockEvents = (events: ReadonlyArray<{ event: string; data: unknown }>) =>
-        events.filter((e) => e.event.startsWith("content_block")).map((e) => e.data);
       const got = parseSse(await res.text());
       assert.deepEqual(blockEvents(got), blockEvents(searchedEvents()));
       assert.equal(got.at(-1)!.event, "message_stop");

@@ -8,9 +8,15 @@
 import assert from "node:assert/strict";
 import { parseSse, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
-import { encodeEvents, openingMessage, type SseEvent } from "../mocks/anthropic_fixtures.ts";
 import { startWebMock } from "./mocks.ts";
 import { post, QUESTION, SEARCH_TOOL, webTools } from "./_loop_env.ts";
+import {
+  blockEvents,
+  SEARCHED,
+  searchedAnswer,
+  searchedEvents,
+  USAGE,
+} from "./_searched_answer.ts";
 
 const FETCH_BETA = "web-fetch-2025-09-10";
 const FETCH_TOOL = { type: "web_fetch_20250910", name: "web_fetch", max_uses: 2 };
@@ -24,71 +30,6 @@ const CLIENT_FETCH = {
     required: ["url", "prompt"],
   },
 };
-
-const USE = {
-  type: "server_tool_use",
-  id: "srvtoolu_01B",
-  name: "web_search",
-  input: { query: "moon distance" },
-};
-const RESULT = {
-  type: "web_search_tool_result",
-  tool_use_id: "srvtoolu_01B",
-  content: [{
-    type: "web_search_result",
-    url: "https://example.com/moon",
-    title: "The Moon",
-    encrypted_content: "EqgfCioIARgBIiQ3YTAwMjY1Mi1mZjM5",
-    page_age: "April 30, 2025",
-  }],
-};
-const TEXT = "About 384,400 km.";
-const SEARCHED = [USE, RESULT, { type: "text", text: TEXT }];
-const USAGE = {
-  input_tokens: 900,
-  output_tokens: 40,
-  server_tool_use: { web_search_requests: 1, web_fetch_requests: 0 },
-};
-
-/** SEARCHED as Anthropic streams it. */
-function searchedEvents(): SseEvent[] {
-  const events: SseEvent[] = [{
-    event: "message_start",
-    data: {
-      type: "message_start",
-      message: openingMessage("msg_01", "claude-sonnet-4-6", {
-        input_tokens: 900,
-        output_tokens: 1,
-      }),
-    },
-  }];
-  const at = (index: number, type: string, extra: Record<string, unknown>): SseEvent => ({
-    event: type,
-    data: { type, index, ...extra },
-  });
-  events.push(at(0, "content_block_start", { content_block: { ...USE, input: {} } }));
-  events.push(at(0, "content_block_delta", {
-    delta: { type: "input_json_delta", partial_json: JSON.stringify(USE.input) },
-  }));
-  events.push(at(0, "content_block_stop", {}));
-  events.push(at(1, "content_block_start", { content_block: RESULT }));
-  events.push(at(1, "content_block_stop", {}));
-  events.push(at(2, "content_block_start", { content_block: { type: "text", text: "" } }));
-  events.push(at(2, "content_block_delta", {
-    delta: { type: "text_delta", text: TEXT },
-  }));
-  events.push(at(2, "content_block_stop", {}));
-  events.push({
-    event: "message_delta",
-    data: {
-      type: "message_delta",
-      delta: { stop_reason: "end_turn", stop_sequence: null },
-      usage: USAGE,
-    },
-  });
-  events.push({ event: "message_stop", data: { type: "message_stop" } });
-  return events;
-}
 
 /** A gateway in front of Anthropic whose endpoint does not take the web fetch beta. */
 function startGateway() {
@@ -107,21 +48,7 @@ function startGateway() {
     if (JSON.stringify(body.tools).includes("web_fetch_20250910")) {
       return refuse("tools.1: unknown variant `web_fetch_20250910`");
     }
-    if (body.stream) {
-      return new Response(encodeEvents(searchedEvents()), {
-        headers: { "content-type": "text/event-stream" },
-      });
-    }
-    return Response.json({
-      id: "msg_01",
-      type: "message",
-      role: "assistant",
-      model: "claude-sonnet-4-6",
-      content: SEARCHED,
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: USAGE,
-    });
+    return searchedAnswer(body.stream === true);
   });
   return { url: `http://127.0.0.1:${server.addr.port}`, seen, close: () => server.shutdown() };
 }
@@ -167,10 +94,8 @@ Deno.test("a server_tools gateway refusing the web fetch beta still runs the sea
     await t.step("streamed: without the beta at once", async () => {
       const res = await postWithBeta(ccp.url, true);
       assert.equal(res.status, 200);
-      const blocks = (events: ReadonlyArray<{ event: string; data: unknown }>) =>
-        events.filter((e) => e.event.startsWith("content_block")).map((e) => e.data);
       const got = parseSse(await res.text());
-      assert.deepEqual(blocks(got), blocks(searchedEvents()));
+      assert.deepEqual(blockEvents(got), blockEvents(searchedEvents()));
       assert.equal(got.at(-1)!.event, "message_stop");
       assert.equal(gateway.seen.length, 3);
       assert.deepEqual(gateway.seen[2], without);

@@ -109,8 +109,9 @@ function newId(call: ToolCallState, id: string, name: string): boolean {
  * index nor id) begins another call, once the call's arguments are complete. A different name
  * begins one (a call still without a name takes it). The same name with no arguments is only a
  * repeat (some servers name the call in every fragment), remembered in case new arguments
- * follow: those, or new arguments sent with the name, begin one. Arguments equal to the complete ones are a resend, and arguments no name
- * claims are a server's stray flush: both stay with the call, which takes nothing more.
+ * follow: those, or new arguments sent with the name, begin one. Arguments equal to the complete
+ * ones are a resend, and arguments no name claims are a server's stray flush: both stay with the
+ * call, which takes nothing more.
  */
 function startsAnother(call: ToolCallState, name: string, piece: string): boolean {
   if (!call.scanner.complete) return false;

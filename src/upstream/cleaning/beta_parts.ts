@@ -11,11 +11,11 @@
 
 import { isRecord, ownValue } from "../../core/json.ts";
 import type { ToolDefinition } from "../../protocols/anthropic.ts";
-import { definedToolAsCustom } from "../../translate/anthropic/defined_tools.ts";
 import { serverToolBlockText } from "../../translate/anthropic/server_tools.ts";
 import { describedTool } from "../../translate/anthropic/tool_examples.ts";
 import { dropKey, editBlocks } from "./blocks.ts";
 import { resolveDeferredTools } from "./deferred_tools.ts";
+import { withoutToolsWhere } from "./tools.ts";
 import { type Body, type Obj, without } from "./types.ts";
 
 /** The parts of one beta. */
@@ -170,7 +170,9 @@ export function withoutBetaParts(body: Body, betas: Iterable<string>): Body {
     deferral ||= parts.deferral === true;
   }
   let out = without(body, fields);
-  if (tools.size > 0) out = withoutTools(out, tools);
+  if (tools.size > 0) {
+    out = withoutToolsWhere(out, (tool) => isRecord(tool) && tools.has(String(tool.type)));
+  }
   if (keys.size > 0) out = withoutToolKeys(out, keys);
   if (edits.size > 0) out = withoutEdits(out, edits);
   // Without the beta nothing expands a reference: deferred tools are offered once loaded.
@@ -182,23 +184,6 @@ export function withoutBetaParts(body: Body, betas: Iterable<string>): Body {
     out = editBlocks(out, (block) => ofBeta(block) ? asText(block) : block);
   }
   return out;
-}
-
-function withoutTools(body: Body, types: ReadonlySet<string>): Body {
-  const tools = body.tools;
-  const ofBeta = (tool: unknown) => isRecord(tool) && types.has(String(tool.type));
-  if (!Array.isArray(tools) || !tools.some(ofBeta)) return body;
-  const kept = tools.flatMap((tool) => {
-    if (!ofBeta(tool)) return [tool];
-    const custom = definedToolAsCustom(tool as ToolDefinition);
-    return custom ? [custom] : [];
-  });
-  if (kept.length === 0) return without(body, ["tools", "tool_choice"]);
-  const choice = body.tool_choice;
-  // A choice that named a tool now gone would be refused in turn.
-  const named = isRecord(choice) && choice.type === "tool" &&
-    !kept.some((tool) => isRecord(tool) && tool.name === choice.name);
-  return named ? without({ ...body, tools: kept }, ["tool_choice"]) : { ...body, tools: kept };
 }
 
 function withoutToolKeys(body: Body, keys: ReadonlySet<string>): Body {

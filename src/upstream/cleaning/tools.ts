@@ -28,13 +28,6 @@ function asText(block: Obj): Obj | null {
   return text ? { type: "text", text } : null;
 }
 
-/** A tool the endpoint can take: a client tool as it is, a defined one as an ordinary tool. */
-function servable(tool: unknown): unknown[] {
-  if (!isServerTool(tool)) return [tool];
-  const custom = definedToolAsCustom(tool as ToolDefinition);
-  return custom ? [custom] : [];
-}
-
 function choiceStillValid(body: Body, kept: readonly unknown[]): boolean {
   const choice = body.tool_choice;
   if (!isRecord(choice) || choice.type !== "tool") return true;
@@ -42,18 +35,30 @@ function choiceStillValid(body: Body, kept: readonly unknown[]): boolean {
 }
 
 /**
- * Removes server tools (web search, code execution, ...) from `tools` and a `tool_choice` that
- * names one; the tools Anthropic defines for the client to run (bash, text editor, memory,
- * computer) stay as ordinary tools with their documented inputs. The server-tool blocks left in
- * the history become text. `tools` left empty is removed.
+ * `body` without the tools `drop` picks, and without a `tool_choice` that names one; of those,
+ * the tools Anthropic defines for the client to run (bash, text editor, memory, computer) stay
+ * as ordinary tools with their documented inputs. `tools` left empty is removed.
+ */
+export function withoutToolsWhere(body: Body, drop: (tool: unknown) => boolean): Body {
+  const tools = body.tools;
+  if (!Array.isArray(tools) || !tools.some(drop)) return body;
+  const kept = tools.flatMap((tool) => {
+    if (!drop(tool)) return [tool];
+    const custom = definedToolAsCustom(tool as ToolDefinition);
+    return custom ? [custom] : [];
+  });
+  if (kept.length === 0) return without(body, ["tools", "tool_choice"]);
+  const out = { ...body, tools: kept };
+  return choiceStillValid(out, kept) ? out : without(out, ["tool_choice"]);
+}
+
+/**
+ * Removes server tools (web search, code execution, ...) from `tools` (see
+ * {@link withoutToolsWhere}). The server-tool blocks left in the history become text.
  */
 export function dropServerTools(body: Body): Body {
-  let out = editBlocks(body, (block) => (isServerToolBlock(block) ? asText(block) : block));
-  const tools = out.tools;
-  if (!Array.isArray(tools) || !tools.some(isServerTool)) return out;
-  const kept = tools.flatMap(servable);
-  out = kept.length > 0 ? { ...out, tools: kept } : without(out, ["tools", "tool_choice"]);
-  return choiceStillValid(out, kept) ? out : without(out, ["tool_choice"]);
+  const out = editBlocks(body, (block) => (isServerToolBlock(block) ? asText(block) : block));
+  return withoutToolsWhere(out, isServerTool);
 }
 
 /** Removes the named fields from every tool definition (e.g. `eager_input_streaming`). */

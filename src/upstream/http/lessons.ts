@@ -76,6 +76,15 @@ export function applyLearned(sent: Sent, known: ReadonlySet<string>): Sent {
   return { body, headers: withoutBetas(sent.headers, known) };
 }
 
+/**
+ * The betas of `sent` a 400 refuses: those its `anthropic-beta` refusal names, else those behind
+ * a part of the body it names (a field, a tool type).
+ */
+function betasRefused(message: string, bodyText: string | undefined, sent: Sent): string[] {
+  const named = refusedBetas(message, sent.headers);
+  return named.length > 0 ? named : betasBehindParts(message, bodyText, sent);
+}
+
 /** What to send after the refusal `failure` of `sent`; undefined when it teaches nothing. */
 export function lessonOf(
   failure: { readonly status?: number; readonly bodyText?: string },
@@ -84,10 +93,7 @@ export function lessonOf(
 ): Sent | undefined {
   const message = upstreamMessage(failure.bodyText);
   const { body, headers } = sent;
-  const named = failure.status === 400 ? refusedBetas(message, headers) : [];
-  const betas = named.length > 0 || failure.status !== 400
-    ? named
-    : betasBehindParts(message, failure.bodyText, sent);
+  const betas = failure.status === 400 ? betasRefused(message, failure.bodyText, sent) : [];
   if (betas.length > 0) {
     // What only works with the beta goes too, or the retry fails for it.
     const fields = fieldsNeeding(betas);
