@@ -1,4 +1,7 @@
-/** `ccp serve`: listens, logs the start-up lines, reloads on SIGHUP, drains on SIGINT/SIGTERM. */
+/**
+ * `ccp serve`: listens, logs the start-up lines, reloads on SIGHUP and when the config file is
+ * saved, drains on SIGINT/SIGTERM.
+ */
 
 import type { RequestObserver } from "../pipeline/record.ts";
 import type { Config, LogLevel } from "../config/types.ts";
@@ -25,6 +28,7 @@ import {
 } from "./startup.ts";
 import { swappableLogger } from "./swap_log.ts";
 import { reloadChanges, restartOnlyChanges } from "./reload_changes.ts";
+import { type ConfigWatch, watchConfig, watchedFiles } from "./config_watch.ts";
 import { fileSink } from "./log_file.ts";
 import { Ledger } from "../usage/ledger.ts";
 import { openServerStore } from "../usage/open.ts";
@@ -51,6 +55,11 @@ export interface StartOptions {
   readonly logFile?: string;
   /** Told of each finished request besides the log and the ledger (`ccp code`'s failure note). */
   readonly observers?: readonly RequestObserver[];
+  /**
+   * Told the line a reload on save logs when the log does not show it on the terminal (it goes to
+   * a file, or its level is quiet): `ccp code` shows it there.
+   */
+  readonly onSaveReload?: (line: string) => void;
 }
 
 /** A running server, for main, `ccp code`, tests and benchmarks. */
@@ -243,8 +252,16 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   let cancelWarmUp = scheduleWarmUp(first, TRANSPORTS, { log });
   let cancelOllamaCheck = ollama.schedule();
 
-  const doReload = async (): Promise<boolean> => {
-    log.info("Reloading the config");
+  const tellSaved = (level: "info" | "error", line: string) => {
+    if (logFile !== undefined || !log.enabled(level)) options.onSaveReload?.(line);
+  };
+  // A reload on save says what it did in one line (and warns only of what is new); a SIGHUP's
+  // lists the routes too, as at start.
+  const doReload = async (onSave: boolean): Promise<boolean> => {
+    if (!onSave) {
+      log.info("Reloading the config");
+      await watch?.remember();
+    }
     try {
       const next = await loadCliConfig(ctx, flags);
       for (const warning of assertSafeExposure({ ...next.server, host })) log.warn(warning);
@@ -264,6 +281,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
         );
       }
       const changes = reloadChanges(current, next);
+      const was = current;
       current = next;
       cancelWarmUp();
       cancelOllamaCheck();
@@ -273,19 +291,34 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
         cancelOllamaCheck = ollama.schedule();
       }
       log.setLevel(levelFor(next));
+      const changed = changes.length > 0 ? `Changed: ${changes.join("; ")}` : "Nothing changed";
+      if (onSave) {
+        const line = `Config file saved, reloaded. ${changed}`;
+        log.info(line);
+        tellSaved("info", line);
+        for (const warning of next.warnings) if (!was.warnings.includes(warning)) log.warn(warning);
+        return true;
+      }
       log.info(`Config reloaded: ${configSourceText(next)}`);
-      log.info(changes.length > 0 ? `Changed: ${changes.join("; ")}` : "Nothing changed");
+      log.info(changed);
       for (const warning of next.warnings) log.warn(warning);
       for (const line of routeLines(next)) log.info(line);
       return true;
     } catch (err) {
-      const message = messageOf(err);
-      log.error(`Config reload failed; keeping the previous config. ${message}`);
+      const line = `Config reload failed; keeping the previous config. ${messageOf(err)}`;
+      log.error(line);
+      if (onSave) tellSaved("error", line);
       return false;
     }
   };
   let reloading = Promise.resolve(true);
-  const reload = () => (reloading = reloading.then(doReload));
+  const reloadOn = (onSave: boolean) => (reloading = reloading.then(() => doReload(onSave)));
+  const reload = () => reloadOn(false);
+  // Saving the config file or its `.env` reloads it, unless the config says not to.
+  const files = first.server.watchConfig === false ? undefined : watchedFiles(first);
+  const watch: ConfigWatch | undefined = files
+    ? await watchConfig({ files, reload: () => reloadOn(true) })
+    : undefined;
 
   let exit: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (exit = resolve));
@@ -295,6 +328,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     cancelWarmUp();
     cancelOllamaCheck();
     ollama.close();
+    const watchClosed = watch?.close();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const grace = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), graceMs);
@@ -312,6 +346,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       server.unref();
     } else log.info("Stopped");
     await bound.cleanUp();
+    await watchClosed;
     shared?.stop();
     await guards?.close();
     await ledger?.close().catch(() => {});
