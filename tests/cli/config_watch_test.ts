@@ -45,7 +45,7 @@ Deno.test("a config file is watched in its directory; variables and the built-in
 
 Deno.test("the settler runs once for a burst of pokes, after it has been quiet", async () => {
   let runs = 0;
-  const settler = new Settler(async () => void runs++, 200);
+  const settler = new Settler(() => Promise.resolve(void runs++), 200);
   for (let i = 0; i < 5; i++) {
     settler.poke();
     await sleep(20);
@@ -87,7 +87,7 @@ Deno.test("a poke while a run is in progress gives exactly one more run, after i
 
 Deno.test("closing the settler cancels a pending run", async () => {
   let runs = 0;
-  const settler = new Settler(async () => void runs++, 20);
+  const settler = new Settler(() => Promise.resolve(void runs++), 20);
   settler.poke();
   await settler.close();
   await sleep(50);
@@ -117,7 +117,11 @@ Deno.test("each way of saving reloads once; the same bytes saved again do not re
     await Deno.writeTextFile(`${dir}/unrelated.txt`, "x");
     let reloads = 0;
     const files = { dir, names: new Set(["c.yaml", ".env"]) };
-    const watch = await watchConfig({ files, reload: async () => void reloads++, delayMs: 60 });
+    const watch = await watchConfig({
+      files,
+      reload: () => Promise.resolve(void reloads++),
+      delayMs: 60,
+    });
     try {
       const settled = async (expected: number) => {
         const deadline = Date.now() + 3_000;
