@@ -6,6 +6,7 @@
  */
 
 import type { Config } from "../config/types.ts";
+import { messageOf } from "../core/errors.ts";
 import { dirnamePath, joinPath } from "../config/paths.ts";
 
 /** How long the files must stay quiet before a reload: one save is several events. */
@@ -88,6 +89,8 @@ export interface WatchOptions {
   readonly files: WatchedFiles;
   /** Reloads the config (the same reload as a SIGHUP's). */
   readonly reload: () => Promise<unknown>;
+  /** Told why the files cannot be watched (ccp runs on without it). */
+  readonly warn: (text: string) => void;
   readonly delayMs?: number;
 }
 
@@ -122,7 +125,16 @@ export async function watchConfig(options: WatchOptions): Promise<ConfigWatch> {
     last = now;
     await options.reload();
   }, options.delayMs ?? SETTLE_MS);
-  const watcher = Deno.watchFs(files.dir, { recursive: false });
+  let watcher: Deno.FsWatcher;
+  try {
+    watcher = Deno.watchFs(files.dir, { recursive: false });
+  } catch (err) {
+    // Out of inotify instances, say: a reload on save is a convenience, not a reason to stop.
+    options.warn(
+      `Cannot watch ${files.dir} for saves of the config (${messageOf(err)}); SIGHUP reloads it`,
+    );
+    return { remember: () => Promise.resolve(), close: () => Promise.resolve() };
+  }
   const watching = (async () => {
     try {
       for await (const event of watcher) {

@@ -252,7 +252,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   let cancelWarmUp = scheduleWarmUp(first, TRANSPORTS, { log });
   let cancelOllamaCheck = ollama.schedule();
 
-  const tellSaved = (level: "info" | "error", line: string) => {
+  const tellSaved = (level: "info" | "warn" | "error", line: string) => {
     if (logFile !== undefined || !log.enabled(level)) options.onSaveReload?.(line);
   };
   // A reload on save says what it did in one line (and warns only of what is new); a SIGHUP's
@@ -265,8 +265,9 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     try {
       const next = await loadCliConfig(ctx, flags);
       for (const warning of assertSafeExposure({ ...next.server, host })) log.warn(warning);
+      const restart: string[] = [];
       if (next.server.host !== host || next.server.port !== port) {
-        log.warn(
+        restart.push(
           `The new config listens on ${httpUrl(next.server.host, next.server.port)}; ` +
             `restart ccp to move there (still on ${listenUrl})`,
         );
@@ -274,12 +275,13 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       // Compared with the config ccp started with: that is what these settings still are.
       const unapplied = restartOnlyChanges(first, next);
       if (unapplied.length > 0) {
-        log.warn(
+        restart.push(
           `${
             unapplied.join(", ")
           }: changed; restart ccp to apply (until then the values it started with hold)`,
         );
       }
+      if (!onSave) { for (const text of restart) log.warn(text); }
       const changes = reloadChanges(current, next);
       const was = current;
       current = next;
@@ -293,9 +295,11 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       log.setLevel(levelFor(next));
       const changed = changes.length > 0 ? `Changed: ${changes.join("; ")}` : "Nothing changed";
       if (onSave) {
-        const line = `Config file saved, reloaded. ${changed}`;
-        log.info(line);
-        tellSaved("info", line);
+        // What needs a restart is part of the line: `ccp code` shows only this one.
+        const line = [`Config file saved, reloaded. ${changed}`, ...restart].join(". ");
+        const level = restart.length > 0 ? "warn" : "info";
+        log[level](line);
+        tellSaved(level, line);
         for (const warning of next.warnings) if (!was.warnings.includes(warning)) log.warn(warning);
         return true;
       }
@@ -317,7 +321,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   // Saving the config file or its `.env` reloads it, unless the config says not to.
   const files = first.server.watchConfig === false ? undefined : watchedFiles(first);
   const watch: ConfigWatch | undefined = files
-    ? await watchConfig({ files, reload: () => reloadOn(true) })
+    ? await watchConfig({ files, reload: () => reloadOn(true), warn: (text) => log.warn(text) })
     : undefined;
 
   let exit: (code: number) => void = () => {};

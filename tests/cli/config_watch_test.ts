@@ -120,6 +120,7 @@ Deno.test("each way of saving reloads once; the same bytes saved again do not re
     const watch = await watchConfig({
       files,
       reload: () => Promise.resolve(void reloads++),
+      warn: () => {},
       delayMs: 60,
     });
     try {
@@ -146,4 +147,21 @@ Deno.test("each way of saving reloads once; the same bytes saved again do not re
       await watch.close();
     }
   });
+});
+
+Deno.test("a directory that cannot be watched is said once, and nothing else changes", async () => {
+  const warnings: string[] = [];
+  const files = { dir: "/nonexistent/ccp-watch", names: new Set(["c.yaml", ".env"]) };
+  const watch = await watchConfig({
+    files,
+    reload: () => Promise.reject(new Error("no reload expected")),
+    warn: (text) => warnings.push(text),
+  });
+  await watch.remember();
+  await watch.close();
+  assert.equal(warnings.length, 1);
+  assert.match(
+    warnings[0]!,
+    /^Cannot watch \/nonexistent\/ccp-watch for saves of the config \(.+\); SIGHUP reloads it$/,
+  );
 });

@@ -63,12 +63,22 @@ Deno.test("a save with a mistake keeps the running config and says why", async (
       await until(() => notices.length === 2, "the fix noticed");
       assert.equal(notices[1], "Config file saved, reloaded. Changed: route default changed");
       assert.equal(server.config().routes.default?.[0]?.model, "m3");
+      // A setting read at start is named in the same line, with what to do.
+      await Deno.writeTextFile(`${dir}/c.yaml`, "server:\n  max_connections: 5\n" + yaml("m3"));
+      await until(() => notices.length === 3, "the restart noticed");
+      assert.equal(
+        notices[2],
+        "Config file saved, reloaded. Changed: server changed. server.max_connections: changed; " +
+          "restart ccp to apply (until then the values it started with hold)",
+      );
     } finally {
       await server.stop();
     }
     const log = await Deno.readTextFile(`${dir}/ccp.log`);
     assert.match(log, /ERROR Config reload failed/);
     assert.match(log, /INFO +Config file saved, reloaded/);
+    assert.match(log, /WARN +Config file saved, reloaded\. Changed: server changed\. server\.max/);
+    assert.equal(count(log, /restart ccp to apply/), 1, log);
   });
 });
 
