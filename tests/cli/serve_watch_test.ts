@@ -161,3 +161,19 @@ Deno.test("a SIGHUP's reload of a saved file is not followed by a second one", a
     }
   });
 });
+
+Deno.test("a config file named by CCP_CONFIG is watched in its own directory", async () => {
+  await inTempDir("ccp_serve_watch_", async (dir) => {
+    await Deno.mkdir(`${dir}/etc`);
+    await Deno.writeTextFile(`${dir}/etc/ccp.yaml`, yaml("m1"));
+    const ctx = testContext(dir, { env: { CCP_CONFIG: `${dir}/etc/ccp.yaml`, CCP_PORT: "0" } });
+    const server = await startServer({ ctx, flags: {} });
+    try {
+      await Deno.writeTextFile(`${dir}/etc/ccp.yaml.tmp`, yaml("m2"));
+      await Deno.rename(`${dir}/etc/ccp.yaml.tmp`, `${dir}/etc/ccp.yaml`);
+      await until(() => server.config().routes.default?.[0]?.model === "m2", "reloaded");
+    } finally {
+      await server.stop();
+    }
+  });
+});
