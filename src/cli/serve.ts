@@ -1,7 +1,4 @@
-/**
- * `ccp serve`: listens, logs the start-up lines, reloads on SIGHUP and when the config file is
- * saved, drains on SIGINT/SIGTERM.
- */
+/** `ccp serve`: listens, logs the start-up lines, reloads (SIGHUP, a saved config), drains. */
 
 import type { RequestObserver } from "../pipeline/record.ts";
 import type { Config, LogLevel } from "../config/types.ts";
@@ -281,7 +278,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
           }: changed; restart ccp to apply (until then the values it started with hold)`,
         );
       }
-      if (!onSave) { for (const text of restart) log.warn(text); }
+      for (const text of onSave ? [] : restart) log.warn(text);
       const changes = reloadChanges(current, next);
       const was = current;
       current = next;
@@ -300,7 +297,11 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
         const level = restart.length > 0 ? "warn" : "info";
         log[level](line);
         tellSaved(level, line);
-        for (const warning of next.warnings) if (!was.warnings.includes(warning)) log.warn(warning);
+        // New warnings only, said on `ccp code`'s terminal too, as its start-up's are.
+        for (const warning of next.warnings.filter((w) => !was.warnings.includes(w))) {
+          log.warn(warning);
+          tellSaved("warn", `warning: ${warning}`);
+        }
         return true;
       }
       log.info(`Config reloaded: ${configSourceText(next)}`);

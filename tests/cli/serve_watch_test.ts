@@ -71,6 +71,23 @@ Deno.test("a save with a mistake keeps the running config and says why", async (
         "Config file saved, reloaded. Changed: server changed. server.max_connections: changed; " +
           "restart ccp to apply (until then the values it started with hold)",
       );
+      // A warning the save brings is said too, once: a later save that keeps it does not repeat it.
+      const noDefault = yaml("m3").replace("default: up/m3", "sonnet: up/m4");
+      await Deno.writeTextFile(`${dir}/c.yaml`, noDefault);
+      await until(() => notices.length === 5, "the warning noticed");
+      assert.match(
+        notices[3]!,
+        /^Config file saved, reloaded\. Changed: route default changed; route sonnet added/,
+      );
+      assert.equal(
+        notices[4],
+        "warning: c.yaml: routes.default is missing; using routes.sonnet as the default",
+      );
+      await Deno.writeTextFile(`${dir}/c.yaml`, `# no default yet\n${noDefault}`);
+      await until(() => notices.length === 6, "the comment's save noticed");
+      assert.equal(notices[5], "Config file saved, reloaded. Nothing changed");
+      await sleep(400);
+      assert.equal(notices.length, 6, notices.join("\n"));
     } finally {
       await server.stop();
     }
