@@ -120,6 +120,8 @@ export async function runCode(
       quiet: logFile === undefined,
       graceMs: 2_000,
       observers: [failures],
+      // Its log is in a file or quiet: a saved config's reload (or why it failed) is said here.
+      onSaveReload: (line) => ctx.io.err(`ccp: ${line}`),
       ...(logFile !== undefined ? { logFile } : {}),
     })
     : undefined;

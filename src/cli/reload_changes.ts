@@ -12,6 +12,7 @@ const AT_START: readonly (readonly [string, (c: Config) => unknown])[] = [
   ["server.log_file", (c) => c.server.logFile],
   ["server.log_format", (c) => c.server.logFormat],
   ["server.data_dir", (c) => c.server.dataDir],
+  ["server.watch_config", (c) => c.server.watchConfig ?? true],
   ["usage.enabled", (c) => c.usage?.enabled ?? true],
   ["shared", (c) => c.shared],
 ];

@@ -1,4 +1,4 @@
-/** `ccp serve`: listens, logs the start-up lines, reloads on SIGHUP, drains on SIGINT/SIGTERM. */
+/** `ccp serve`: listens, logs the start-up lines, reloads (SIGHUP, a saved config), drains. */
 
 import type { RequestObserver } from "../pipeline/record.ts";
 import type { Config, LogLevel } from "../config/types.ts";
@@ -26,6 +26,7 @@ import {
 } from "./startup.ts";
 import { swappableLogger } from "./swap_log.ts";
 import { reloadChanges, restartOnlyChanges } from "./reload_changes.ts";
+import { type ConfigWatch, watchConfig, watchedFiles } from "./config_watch.ts";
 import { fileSink } from "./log_file.ts";
 import { Ledger } from "../usage/ledger.ts";
 import { openServerStore } from "../usage/open.ts";
@@ -52,6 +53,11 @@ export interface StartOptions {
   readonly logFile?: string;
   /** Told of each finished request besides the log and the ledger (`ccp code`'s failure note). */
   readonly observers?: readonly RequestObserver[];
+  /**
+   * Told the line a reload on save logs when the log does not show it on the terminal (it goes to
+   * a file, or its level is quiet): `ccp code` shows it there.
+   */
+  readonly onSaveReload?: (line: string) => void;
 }
 
 /** A running server, for main, `ccp code`, tests and benchmarks. */
@@ -245,13 +251,22 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   let cancelWarmUp = scheduleWarmUp(first, TRANSPORTS, { log });
   let cancelOllamaCheck = ollama.schedule();
 
-  const doReload = async (): Promise<boolean> => {
-    log.info("Reloading the config");
+  const tellSaved = (level: "info" | "warn" | "error", line: string) => {
+    if (logFile !== undefined || !log.enabled(level)) options.onSaveReload?.(line);
+  };
+  // A reload on save says what it did in one line (and warns only of what is new); a SIGHUP's
+  // lists the routes too, as at start.
+  const doReload = async (onSave: boolean): Promise<boolean> => {
+    if (!onSave) {
+      log.info("Reloading the config");
+      await watch?.remember();
+    }
     try {
       const next = await loadCliConfig(ctx, flags);
       for (const warning of assertSafeExposure({ ...next.server, host })) log.warn(warning);
+      const restart: string[] = [];
       if (next.server.host !== host || next.server.port !== port) {
-        log.warn(
+        restart.push(
           `The new config listens on ${httpUrl(next.server.host, next.server.port)}; ` +
             `restart ccp to move there (still on ${listenUrl})`,
         );
@@ -259,13 +274,15 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       // Compared with the config ccp started with: that is what these settings still are.
       const unapplied = restartOnlyChanges(first, next);
       if (unapplied.length > 0) {
-        log.warn(
+        restart.push(
           `${
             unapplied.join(", ")
           }: changed; restart ccp to apply (until then the values it started with hold)`,
         );
       }
+      for (const text of onSave ? [] : restart) log.warn(text);
       const changes = reloadChanges(current, next);
+      const was = current;
       current = next;
       cancelWarmUp();
       cancelOllamaCheck();
@@ -275,19 +292,40 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
         cancelOllamaCheck = ollama.schedule();
       }
       log.setLevel(levelFor(next));
+      const changed = changes.length > 0 ? `Changed: ${changes.join("; ")}` : "Nothing changed";
+      if (onSave) {
+        // What needs a restart is part of the line: `ccp code` shows only this one.
+        const line = [`Config file saved, reloaded. ${changed}`, ...restart].join(". ");
+        const level = restart.length > 0 ? "warn" : "info";
+        log[level](line);
+        tellSaved(level, line);
+        // New warnings only, said on `ccp code`'s terminal too, as its start-up's are.
+        for (const warning of next.warnings.filter((w) => !was.warnings.includes(w))) {
+          log.warn(warning);
+          tellSaved("warn", `warning: ${warning}`);
+        }
+        return true;
+      }
       log.info(`Config reloaded: ${configSourceText(next)}`);
-      log.info(changes.length > 0 ? `Changed: ${changes.join("; ")}` : "Nothing changed");
+      log.info(changed);
       for (const warning of next.warnings) log.warn(warning);
       for (const line of routeLines(next)) log.info(line);
       return true;
     } catch (err) {
-      const message = messageOf(err);
-      log.error(`Config reload failed; keeping the previous config. ${message}`);
+      const line = `Config reload failed; keeping the previous config. ${messageOf(err)}`;
+      log.error(line);
+      if (onSave) tellSaved("error", line);
       return false;
     }
   };
   let reloading = Promise.resolve(true);
-  const reload = () => (reloading = reloading.then(doReload));
+  const reloadOn = (onSave: boolean) => (reloading = reloading.then(() => doReload(onSave)));
+  const reload = () => reloadOn(false);
+  // Saving the config file or its `.env` reloads it, unless the config says not to.
+  const files = first.server.watchConfig === false ? undefined : watchedFiles(first);
+  const watch: ConfigWatch | undefined = files
+    ? await watchConfig({ files, reload: () => reloadOn(true), warn: (text) => log.warn(text) })
+    : undefined;
 
   let exit: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (exit = resolve));
@@ -297,6 +335,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     cancelWarmUp();
     cancelOllamaCheck();
     ollama.close();
+    const watchClosed = watch?.close();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const grace = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), graceMs);
@@ -314,6 +353,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       server.unref();
     } else log.info("Stopped");
     await bound.cleanUp();
+    await watchClosed;
     shared?.stop();
     await guards?.close();
     await ledger?.close().catch(() => {});

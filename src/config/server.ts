@@ -172,6 +172,7 @@ export function resolveServer(input: {
     },
     maxConnections: file.max_connections ?? SERVER_DEFAULTS.maxConnections,
     connectionGuard: file.connection_guard ?? true,
+    ...(file.watch_config === false ? { watchConfig: false } : {}),
     maxResponseBytes: file.max_response_size ?? SERVER_DEFAULTS.maxResponseBytes,
     logLevel,
     logFormat,

@@ -174,6 +174,8 @@ export interface ServerConfig {
   readonly logFormat?: LogFormat;
   /** Log lines go to this file instead of standard error. */
   readonly logFile?: string;
+  /** False: saving the config file or its `.env` does not reload it (absent: it does). */
+  readonly watchConfig?: boolean;
   /** Named client tokens, beside (or instead of) `authToken`, which is the client `default`. */
   readonly clients?: readonly ClientConfig[];
   /** Browser clients (CORS): absent, no page of another origin may read ccp's answers. */

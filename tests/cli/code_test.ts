@@ -654,3 +654,33 @@ Deno.test("code without claude on PATH exits 1 and says how to install it", asyn
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** A fake `claude` during whose session the user saves ccp's config twice, once with a mistake. */
+const EDITING_CLAUDE = `#!/bin/sh
+sed 's/model-a/model-c/' c.yaml > c.yaml.new && mv c.yaml.new c.yaml
+sleep 1
+sed 's/up\\/model-c/nope\\/model-c/' c.yaml > c.yaml.new && mv c.yaml.new c.yaml
+sleep 1
+exit 0
+`;
+
+Deno.test({
+  name: "code says on the terminal that a config saved during the session took effect, or why not",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      await Deno.writeTextFile(`${dir}/bin/claude`, EDITING_CLAUDE, { mode: 0o755 });
+      const result = await runCcp(["code", "--config", "c.yaml", "--port", "0", "-p", "hi"], {
+        cwd: dir,
+        env,
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const lines = result.stderr.trim().split("\n");
+      assert.equal(lines.length, 3, result.stderr);
+      assert.equal(lines[1], "ccp: Config file saved, reloaded. Changed: route default changed");
+      assert.match(
+        lines[2]!,
+        /^ccp: Config reload failed; keeping the previous config\. c\.yaml: routes\.default: unknown provider "nope"/,
+      );
+    }),
+});

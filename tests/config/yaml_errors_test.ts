@@ -246,7 +246,7 @@ routes:
 Deno.test("an unknown key with no close match lists the known keys", () => {
   assert.match(
     errorOf("server:\n  zzz: 1\nroutes: {default: ollama/m}\n"),
-    /server\.zzz: unknown key \(known keys: host, port, auth_token, log_level, max_body_size, timeouts, max_connections, connection_guard, max_response_size, data_dir, log_format, log_file, cors\)/,
+    /server\.zzz: unknown key \(known keys: host, port, auth_token, log_level, max_body_size, timeouts, max_connections, connection_guard, max_response_size, data_dir, log_format, log_file, watch_config, cors\)/,
   );
 });
 

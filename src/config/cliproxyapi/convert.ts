@@ -39,7 +39,8 @@ const READ = new Set([
 const INSTEAD: Readonly<Record<string, string>> = {
   "auth-dir": "its OAuth accounts cannot move: ccp passes only Claude Code's own login through " +
     "(a provider with auth: passthrough)",
-  "remote-management": "ccp's /ui is a read-only status page; edit config.yaml and send SIGHUP",
+  "remote-management":
+    "ccp's /ui is a read-only status page; edit config.yaml (ccp reloads it when saved)",
   "payload": "model_settings.extra_body (null removes a field) and transforms.set",
   "disable-cooling": "ccp cools a key down by the upstream's Retry-After, capped at 30 min",
   "usage-statistics-enabled": "ccp's usage ledger (ccp usage) and /metrics",

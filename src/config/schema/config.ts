@@ -98,6 +98,8 @@ const serverSchema = section({
   data_dir: text().optional(),
   log_format: oneOf(["text", "json"], "log format").optional(),
   log_file: text().optional(),
+  /** `false`: a saved config file or `.env` is not reloaded (SIGHUP still reloads). */
+  watch_config: flag().optional(),
   /** Browser clients: the web origins whose pages may call ccp (off when absent). */
   cors: section({ origins: originList() }).optional(),
 });

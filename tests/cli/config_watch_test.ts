@@ -1,0 +1,167 @@
+import assert from "node:assert/strict";
+import {
+  Settler,
+  touchesWatched,
+  watchConfig,
+  type WatchedFiles,
+  watchedFiles,
+} from "../../src/cli/config_watch.ts";
+import { testConfig } from "../helpers/config.ts";
+import { inTempDir } from "./helpers.ts";
+
+const FILES: WatchedFiles = { dir: "/srv/ccp", names: new Set(["config.yaml", ".env"]) };
+const event = (kind: Deno.FsEvent["kind"], ...paths: string[]): Deno.FsEvent => ({ kind, paths });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+Deno.test("the filter takes the config file and its .env, saved any way, and nothing else", () => {
+  assert.ok(touchesWatched(event("modify", "/srv/ccp/config.yaml"), FILES));
+  assert.ok(touchesWatched(event("create", "/srv/ccp/.env"), FILES));
+  assert.ok(touchesWatched(event("remove", "/srv/ccp/config.yaml"), FILES));
+  // vim's and VS Code's save: a new file renamed over the old one; either end counts.
+  assert.ok(
+    touchesWatched(event("rename", "/srv/ccp/.config.yaml.tmp", "/srv/ccp/config.yaml"), FILES),
+  );
+  assert.ok(
+    touchesWatched(event("rename", "/srv/ccp/config.yaml", "/srv/ccp/config.yaml~"), FILES),
+  );
+  assert.ok(touchesWatched(event("any", "/private/srv/ccp/config.yaml"), FILES));
+  // Reading changes nothing; other files of the directory are not ccp's.
+  assert.ok(!touchesWatched(event("access", "/srv/ccp/config.yaml"), FILES));
+  assert.ok(!touchesWatched(event("modify", "/srv/ccp/.config.yaml.swp"), FILES));
+  assert.ok(!touchesWatched(event("modify", "/srv/ccp/config.yaml.bak"), FILES));
+  assert.ok(!touchesWatched(event("create", "/srv/ccp/other.yaml", "/srv/ccp/x.env"), FILES));
+});
+
+Deno.test("a config file is watched in its directory; variables and the built-in default are not", () => {
+  const config = (source: Parameters<typeof testConfig>[0]["source"]) =>
+    testConfig({ providers: [], source });
+  assert.deepEqual(watchedFiles(config({ kind: "file", path: "/etc/ccp/c.yaml" })), {
+    dir: "/etc/ccp",
+    names: new Set(["c.yaml", ".env"]),
+  });
+  assert.equal(watchedFiles(config({ kind: "default" })), undefined);
+  assert.equal(watchedFiles(config({ kind: "env" })), undefined);
+});
+
+Deno.test("the settler runs once for a burst of pokes, after it has been quiet", async () => {
+  let runs = 0;
+  const settler = new Settler(() => Promise.resolve(void runs++), 200);
+  for (let i = 0; i < 5; i++) {
+    settler.poke();
+    await sleep(20);
+  }
+  assert.equal(runs, 0, "still within the quiet time of the last poke");
+  await sleep(400);
+  assert.equal(runs, 1);
+  await settler.close();
+});
+
+Deno.test("a poke while a run is in progress gives exactly one more run, after it", async () => {
+  const log: string[] = [];
+  let release = () => {};
+  let first = true;
+  const settler = new Settler(async () => {
+    log.push("start");
+    if (first) {
+      first = false;
+      await new Promise<void>((resolve) => (release = resolve));
+    }
+    log.push("end");
+  }, 20);
+  settler.poke();
+  await sleep(60);
+  assert.deepEqual(log, ["start"]);
+  // Two saves while the first reload runs: their quiet times pass before it ends.
+  settler.poke();
+  await sleep(40);
+  settler.poke();
+  await sleep(60);
+  assert.deepEqual(log, ["start"], "no second run beside the first");
+  release();
+  await sleep(20);
+  assert.deepEqual(log, ["start", "end", "start", "end"]);
+  await sleep(80);
+  assert.equal(log.length, 4);
+  await settler.close();
+});
+
+Deno.test("closing the settler cancels a pending run", async () => {
+  let runs = 0;
+  const settler = new Settler(() => Promise.resolve(void runs++), 20);
+  settler.poke();
+  await settler.close();
+  await sleep(50);
+  assert.equal(runs, 0);
+});
+
+/** Saves `text` as `path` the way an editor does. */
+async function save(
+  how: "in place" | "rename over" | "delete and create",
+  path: string,
+  text: string,
+): Promise<void> {
+  if (how === "in place") return await Deno.writeTextFile(path, text);
+  if (how === "rename over") {
+    await Deno.writeTextFile(`${path}.tmp~`, text);
+    return await Deno.rename(`${path}.tmp~`, path);
+  }
+  await Deno.remove(path);
+  await sleep(5);
+  await Deno.writeTextFile(path, text);
+}
+
+Deno.test("each way of saving reloads once; the same bytes saved again do not reload", async () => {
+  await inTempDir("ccp_watch_", async (dir) => {
+    const path = `${dir}/c.yaml`;
+    await Deno.writeTextFile(path, "a: 1\n");
+    await Deno.writeTextFile(`${dir}/unrelated.txt`, "x");
+    let reloads = 0;
+    const files = { dir, names: new Set(["c.yaml", ".env"]) };
+    const watch = await watchConfig({
+      files,
+      reload: () => Promise.resolve(void reloads++),
+      warn: () => {},
+      delayMs: 60,
+    });
+    try {
+      const settled = async (expected: number) => {
+        const deadline = Date.now() + 3_000;
+        while (reloads < expected && Date.now() < deadline) await sleep(20);
+        await sleep(150);
+        assert.equal(reloads, expected);
+      };
+      let n = 0;
+      for (const how of ["in place", "rename over", "delete and create"] as const) {
+        await save(how, path, `a: ${how}\n`);
+        await settled(++n);
+      }
+      await save("in place", `${dir}/.env`, "KEY=v\n");
+      await settled(++n);
+      // Saved unchanged, touched, and another file of the directory: no reload.
+      await save("rename over", path, "a: delete and create\n");
+      await Deno.utime(path, new Date(), new Date());
+      await Deno.writeTextFile(`${dir}/unrelated.txt`, "y");
+      await sleep(300);
+      assert.equal(reloads, n);
+    } finally {
+      await watch.close();
+    }
+  });
+});
+
+Deno.test("a directory that cannot be watched is said once, and nothing else changes", async () => {
+  const warnings: string[] = [];
+  const files = { dir: "/nonexistent/ccp-watch", names: new Set(["c.yaml", ".env"]) };
+  const watch = await watchConfig({
+    files,
+    reload: () => Promise.reject(new Error("no reload expected")),
+    warn: (text) => warnings.push(text),
+  });
+  await watch.remember();
+  await watch.close();
+  assert.equal(warnings.length, 1);
+  assert.match(
+    warnings[0]!,
+    /^Cannot watch \/nonexistent\/ccp-watch for saves of the config \(.+\); SIGHUP reloads it$/,
+  );
+});

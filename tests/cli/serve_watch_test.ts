@@ -1,0 +1,196 @@
+/** `startServer` reloads its config when the file is saved, as a SIGHUP reloads it. */
+
+import assert from "node:assert/strict";
+import { startServer } from "../../src/cli/serve.ts";
+import { inTempDir, testContext } from "./helpers.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function yaml(model: string, extra = ""): string {
+  return `providers:\n  up:\n    type: openai\n    base_url: http://127.0.0.1:9/v1\n` +
+    `    api_key: sk-test-1234567890abcdef\n${extra}routes:\n  default: up/${model}\n`;
+}
+
+/** Waits until `ok()` holds (up to 5 s), then a little more for anything that should not come. */
+async function until(ok: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`never: ${what}`);
+    await sleep(25);
+  }
+}
+
+const count = (text: string, pattern: RegExp) => text.match(new RegExp(pattern, "g"))?.length ?? 0;
+
+Deno.test("a saved config file is reloaded: one line says what changed", async () => {
+  await inTempDir("ccp_serve_watch_", async (dir) => {
+    await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m1"));
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
+    try {
+      await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m2"));
+      await until(() => server.config().routes.default?.[0]?.model === "m2", "reloaded");
+      await sleep(500);
+      const log = ctx.io.stderr.join("\n");
+      assert.equal(count(log, /Config file saved, reloaded\. Changed: route default changed/), 1);
+      // Quiet: no "Reloading" line and no route table, as a SIGHUP logs.
+      assert.doesNotMatch(log, /Reloading the config|Config reloaded:/);
+      assert.equal(count(log, /route default →/), 1, log);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+Deno.test("a save with a mistake keeps the running config and says why", async () => {
+  await inTempDir("ccp_serve_watch_", async (dir) => {
+    await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m1"));
+    const ctx = testContext(dir);
+    const notices: string[] = [];
+    // As `ccp code` starts it with a data dir: its log to a file, its notices on the terminal.
+    const server = await startServer({
+      ctx,
+      flags: { config: "c.yaml", port: 0 },
+      logFile: `${dir}/ccp.log`,
+      onSaveReload: (line) => notices.push(line),
+    });
+    try {
+      await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m1").replace("up/m1", "nope/m1"));
+      await until(() => notices.length === 1, "the failure noticed");
+      assert.match(notices[0]!, /^Config reload failed; keeping the previous config\. .*nope/);
+      assert.equal(server.config().routes.default?.[0]?.provider, "up");
+      await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m3"));
+      await until(() => notices.length === 2, "the fix noticed");
+      assert.equal(notices[1], "Config file saved, reloaded. Changed: route default changed");
+      assert.equal(server.config().routes.default?.[0]?.model, "m3");
+      // A setting read at start is named in the same line, with what to do.
+      await Deno.writeTextFile(`${dir}/c.yaml`, "server:\n  max_connections: 5\n" + yaml("m3"));
+      await until(() => notices.length === 3, "the restart noticed");
+      assert.equal(
+        notices[2],
+        "Config file saved, reloaded. Changed: server changed. server.max_connections: changed; " +
+          "restart ccp to apply (until then the values it started with hold)",
+      );
+      // A warning the save brings is said too, once: a later save that keeps it does not repeat it.
+      const noDefault = yaml("m3").replace("default: up/m3", "sonnet: up/m4");
+      await Deno.writeTextFile(`${dir}/c.yaml`, noDefault);
+      await until(() => notices.length === 5, "the warning noticed");
+      assert.match(
+        notices[3]!,
+        /^Config file saved, reloaded\. Changed: route default changed; route sonnet added/,
+      );
+      assert.equal(
+        notices[4],
+        "warning: c.yaml: routes.default is missing; using routes.sonnet as the default",
+      );
+      await Deno.writeTextFile(`${dir}/c.yaml`, `# no default yet\n${noDefault}`);
+      await until(() => notices.length === 6, "the comment's save noticed");
+      assert.equal(notices[5], "Config file saved, reloaded. Nothing changed");
+      await sleep(400);
+      assert.equal(notices.length, 6, notices.join("\n"));
+    } finally {
+      await server.stop();
+    }
+    const log = await Deno.readTextFile(`${dir}/ccp.log`);
+    assert.match(log, /ERROR Config reload failed/);
+    assert.match(log, /INFO +Config file saved, reloaded/);
+    assert.match(log, /WARN +Config file saved, reloaded\. Changed: server changed\. server\.max/);
+    assert.equal(count(log, /restart ccp to apply/), 1, log);
+  });
+});
+
+Deno.test("quiet on the terminal, a failed reload is the log's line and not said twice", async () => {
+  await inTempDir("ccp_serve_watch_", async (dir) => {
+    await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m1"));
+    const ctx = testContext(dir);
+    const notices: string[] = [];
+    // As `ccp code` starts it without a data dir: warnings and errors only, on the terminal.
+    const server = await startServer({
+      ctx,
+      flags: { config: "c.yaml", port: 0 },
+      quiet: true,
+      onSaveReload: (line) => notices.push(line),
+    });
+    try {
+      await Deno.writeTextFile(`${dir}/c.yaml`, "routes: [\n");
+      await until(() => ctx.io.stderr.join("\n").includes("Config reload failed"), "failed");
+      await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m2"));
+      await until(() => notices.length === 1, "the reload noticed");
+      assert.match(notices[0]!, /Changed: route default changed/);
+      assert.doesNotMatch(ctx.io.stderr.join("\n"), /Config file saved/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+Deno.test("a saved .env is reloaded; a save of the same bytes is not", async () => {
+  await inTempDir("ccp_serve_watch_", async (dir) => {
+    await Deno.writeTextFile(`${dir}/c.yaml`, yaml("${MODEL_NAME:-m1}"));
+    await Deno.writeTextFile(`${dir}/.env`, "MODEL_NAME=m1\n");
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
+    try {
+      await Deno.writeTextFile(`${dir}/c.yaml`, yaml("${MODEL_NAME:-m1}"));
+      await sleep(700);
+      assert.doesNotMatch(ctx.io.stderr.join("\n"), /Config file saved/);
+      await Deno.writeTextFile(`${dir}/.env`, "MODEL_NAME=m2\n");
+      await until(() => server.config().routes.default?.[0]?.model === "m2", "reloaded");
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+Deno.test("server.watch_config: false leaves saves to SIGHUP, and says a change needs a restart", async () => {
+  await inTempDir("ccp_serve_watch_", async (dir) => {
+    const off = "server:\n  watch_config: false\n";
+    await Deno.writeTextFile(`${dir}/c.yaml`, off + yaml("m1"));
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
+    try {
+      await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m2"));
+      await sleep(700);
+      assert.equal(server.config().routes.default?.[0]?.model, "m1");
+      assert.equal(await server.reload(), true);
+      assert.equal(server.config().routes.default?.[0]?.model, "m2");
+      assert.match(ctx.io.stderr.join("\n"), /server\.watch_config: changed; restart ccp to apply/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+Deno.test("a SIGHUP's reload of a saved file is not followed by a second one", async () => {
+  await inTempDir("ccp_serve_watch_", async (dir) => {
+    await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m1"));
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
+    try {
+      await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m2"));
+      assert.equal(await server.reload(), true);
+      await sleep(700);
+      const log = ctx.io.stderr.join("\n");
+      assert.equal(count(log, /Changed: route default changed/), 1, log);
+      assert.doesNotMatch(log, /Config file saved/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+Deno.test("a config file named by CCP_CONFIG is watched in its own directory", async () => {
+  await inTempDir("ccp_serve_watch_", async (dir) => {
+    await Deno.mkdir(`${dir}/etc`);
+    await Deno.writeTextFile(`${dir}/etc/ccp.yaml`, yaml("m1"));
+    const ctx = testContext(dir, { env: { CCP_CONFIG: `${dir}/etc/ccp.yaml`, CCP_PORT: "0" } });
+    const server = await startServer({ ctx, flags: {} });
+    try {
+      await Deno.writeTextFile(`${dir}/etc/ccp.yaml.tmp`, yaml("m2"));
+      await Deno.rename(`${dir}/etc/ccp.yaml.tmp`, `${dir}/etc/ccp.yaml`);
+      await until(() => server.config().routes.default?.[0]?.model === "m2", "reloaded");
+    } finally {
+      await server.stop();
+    }
+  });
+});
