@@ -1,6 +1,7 @@
 /** What a reload cannot apply: the settings `ccp serve` reads once, when it starts. */
 
 import type { Config, ProviderConfig } from "../config/types.ts";
+import { httpUrl } from "./startup.ts";
 
 // Each setting as the config file names it, and how to read it from a loaded config. The
 // listener's limits, the log sink, the usage ledger and the shared engines are set up at start.
@@ -18,9 +19,35 @@ const AT_START: readonly (readonly [string, (c: Config) => unknown])[] = [
 ];
 
 /** The settings that differ between the running config and the reloaded one but need a restart. */
-export function restartOnlyChanges(running: Config, next: Config): string[] {
+function restartOnlyChanges(running: Config, next: Config): string[] {
   return AT_START.filter(([, read]) => JSON.stringify(read(running)) !== JSON.stringify(read(next)))
     .map(([name]) => name);
+}
+
+/**
+ * What a reload to `next` leaves for a restart, one sentence each: a new address (ccp stays on
+ * `listening`), and the settings read once at start, compared with the config ccp `started` with.
+ */
+export function restartNotes(
+  started: Config,
+  next: Config,
+  listening: { readonly host: string; readonly port: number; readonly url: string },
+): string[] {
+  const notes: string[] = [];
+  if (next.server.host !== listening.host || next.server.port !== listening.port) {
+    notes.push(
+      `The new config listens on ${httpUrl(next.server.host, next.server.port)}; ` +
+        `restart ccp to move there (still on ${listening.url})`,
+    );
+  }
+  const unapplied = restartOnlyChanges(started, next);
+  if (unapplied.length > 0) {
+    notes.push(
+      `${unapplied.join(", ")}: changed; restart ccp to apply (until then the values it started ` +
+        "with hold)",
+    );
+  }
+  return notes;
 }
 
 // The config's sections besides providers, routes and aliases, as the config file names them.

@@ -25,7 +25,7 @@ import {
   startupLines,
 } from "./startup.ts";
 import { swappableLogger } from "./swap_log.ts";
-import { reloadChanges, restartOnlyChanges } from "./reload_changes.ts";
+import { reloadChanges, restartNotes } from "./reload_changes.ts";
 import { type ConfigWatch, watchConfig, watchedFiles } from "./config_watch.ts";
 import { fileSink } from "./log_file.ts";
 import { Ledger } from "../usage/ledger.ts";
@@ -264,22 +264,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     try {
       const next = await loadCliConfig(ctx, flags);
       for (const warning of assertSafeExposure({ ...next.server, host })) log.warn(warning);
-      const restart: string[] = [];
-      if (next.server.host !== host || next.server.port !== port) {
-        restart.push(
-          `The new config listens on ${httpUrl(next.server.host, next.server.port)}; ` +
-            `restart ccp to move there (still on ${listenUrl})`,
-        );
-      }
       // Compared with the config ccp started with: that is what these settings still are.
-      const unapplied = restartOnlyChanges(first, next);
-      if (unapplied.length > 0) {
-        restart.push(
-          `${
-            unapplied.join(", ")
-          }: changed; restart ccp to apply (until then the values it started with hold)`,
-        );
-      }
+      const restart = restartNotes(first, next, { host, port, url: listenUrl });
       for (const text of onSave ? [] : restart) log.warn(text);
       const changes = reloadChanges(current, next);
       const was = current;
