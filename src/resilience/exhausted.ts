@@ -223,6 +223,9 @@ function budgetExhausted(outcomes: readonly TargetOutcome[], now: number): Upstr
   });
 }
 
+// How a fixed key reaches a running ccp (a changed key starts afresh).
+const RELOAD = "save the config or its .env (ccp reloads it), or send ccp SIGHUP or restart it";
+
 function authUnavailable(outcomes: readonly KeysOutcome[], now: number): UpstreamError {
   const providers = perProvider(outcomes);
   const blocked = providers.reduce((n, o) => n + o.keys.blocked, 0);
@@ -237,9 +240,8 @@ function authUnavailable(outcomes: readonly KeysOutcome[], now: number): Upstrea
       statuses.map((status) => status === 402 ? "402: payment required" : "429: quota spent")
         .join("; ")
     }), then restart ccp or send it SIGHUP.`
-    // A fixed key is read at a restart or SIGHUP; until then the refused one stays set aside.
-    : "Fix the key (`ccp check` shows the last 4 characters of each), then restart ccp or send " +
-      "it SIGHUP.";
+    // A fixed key is read at a reload; until then the refused one stays set aside.
+    : `Fix the key (\`ccp check\` shows the last 4 characters of each), then ${RELOAD}.`;
   const message = `No usable credentials: ${
     outcomes.map((o) => describeOutcome(o, now)).join("; ")
   }. ${advice}`;

@@ -99,7 +99,8 @@ Deno.test("auth_unavailable: every credential blocked by 401/403", async (t) => 
         message: 'No usable credentials: provider "nim" model "z-ai/glm4.7": ' +
           "2 keys set aside after 403, 401 (usable again in 1800s; last: upstream answered " +
           "403). Fix the key (`ccp check` " +
-          "shows the last 4 characters of each), then restart ccp or send it SIGHUP.",
+          "shows the last 4 characters of each), then save the config or its .env (ccp reloads it), " +
+          "or send ccp SIGHUP or restart it.",
         code: "auth_unavailable",
         blocked: 2,
         recent_statuses: [403, 401],
