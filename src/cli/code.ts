@@ -1,6 +1,7 @@
 /** `ccp code`: runs Claude Code against this proxy, starting the proxy in-process if needed. */
 
 import { FailureNote } from "./code_failures.ts";
+import { claudeDraws, ReloadLines } from "./code_reloads.ts";
 import { codeToken } from "./code_token.ts";
 import { askRunning, elsewhereNote } from "./code_elsewhere.ts";
 import type { CliFlags } from "./args.ts";
@@ -113,6 +114,10 @@ export async function runCode(
   const logFile = flags.logFile ?? config.server.logFile ??
     (dataDir !== undefined ? joinPath(dataDir, "ccp.log") : undefined);
   const failures = new FailureNote();
+  const reloads = new ReloadLines(
+    (line) => ctx.io.err(line),
+    claudeDraws(claudeArgs, { stdout: Deno.stdout.isTerminal(), stderr: Deno.stderr.isTerminal() }),
+  );
   const server = found === "none"
     ? await startServer({
       ctx,
@@ -120,8 +125,9 @@ export async function runCode(
       quiet: logFile === undefined,
       graceMs: 2_000,
       observers: [failures],
-      // Its log is in a file or quiet: a saved config's reload (or why it failed) is said here.
-      onSaveReload: (line) => ctx.io.err(`ccp: ${line}`),
+      // Its log is in a file or quiet: a saved config's reload (or why it failed) is said here,
+      // once claude exits when its screen would swallow the line.
+      onSaveReload: (line) => reloads.tell(line),
       ...(logFile !== undefined ? { logFile } : {}),
     })
     : undefined;
@@ -171,6 +177,7 @@ export async function runCode(
     return await runClaude(ctx, claude, args, env, ctx.cwd);
   } finally {
     await server?.stop();
+    reloads.flush(logFile);
     const note = failures.note(logFile);
     if (note !== undefined) ctx.io.err(note);
   }
