@@ -4,6 +4,8 @@
  */
 
 import assert from "node:assert/strict";
+import { COMMANDS } from "../src/cli/args.ts";
+import { helpText } from "../src/cli/usage.ts";
 import { configFromYaml } from "../src/config/from_yaml.ts";
 
 const README = await Deno.readTextFile(new URL("../README.md", import.meta.url));
@@ -125,4 +127,32 @@ routes: {default: gemini/gemini-2.5-pro}`,
   assert.equal(gemini.routes.default?.[0]?.model, "gemini-2.5-pro");
   assert.match(README, /`routes: \{default: ollama\/llama3\.2\}` works as is/);
   assert.match(README, /`routes: \{default: gemini\/gemini-2\.5-pro\}`/);
+});
+
+Deno.test("every ccp command line README and docs/ write names a command and flags it has", async () => {
+  const texts = [
+    README,
+    await Deno.readTextFile(new URL("../docs/claude-code.md", import.meta.url)),
+  ];
+  const spans = texts.flatMap((text) => [...text.matchAll(/`(?:ccp|deno task start) ([^`]*)`/g)]);
+  assert.ok(spans.length >= 50, `found ${spans.length} command lines`);
+  const wrong: string[] = [];
+  for (const [span, rest] of spans) {
+    const words = rest!.split(/\s+/);
+    const command = COMMANDS.find((name) => name === words[0]);
+    if (command === undefined && /^[a-z]/.test(words[0]!)) {
+      wrong.push(`${span}: no command "${words[0]}"`);
+      continue;
+    }
+    const help = helpText(command);
+    // Past a lone `--` the flags are serve's or claude's, not this command's.
+    const end = words.findIndex((word) => word === "--" || word === "[--]");
+    for (const word of end === -1 ? words : words.slice(0, end)) {
+      const flag = /^\[?(--[a-z][a-z-]*)/.exec(word)?.[1];
+      if (flag && !new RegExp(`(^|[\\s\\[|,])${flag}([\\s\\]|,=]|$)`, "m").test(help)) {
+        wrong.push(`${span}: ${flag} is not in "ccp ${command ?? ""} --help"`);
+      }
+    }
+  }
+  assert.deepEqual(wrong, []);
 });
