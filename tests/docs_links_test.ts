@@ -96,3 +96,18 @@ Deno.test("a heading's anchor is the one GitHub gives it", () => {
     ["a", "a-1"],
   );
 });
+
+Deno.test("README's Contents links every section after it", async () => {
+  const text = await Deno.readTextFile(new URL("README.md", ROOT));
+  const lines = prose(text);
+  const start = lines.indexOf("## Contents");
+  const end = lines.findIndex((line, i) => i > start && line.startsWith("## "));
+  const listed = new Set(
+    lines.slice(start, end).join(" ").matchAll(/\]\(#([^)]+)\)/g).map((m) => m[1]),
+  );
+  const sections = lines.slice(end).filter((line) => /^## /.test(line)).map((l) =>
+    slug(l.slice(3))
+  );
+  assert.ok(sections.length >= 10, `found ${sections.length} sections`);
+  assert.deepEqual(sections.filter((s) => !listed.has(s)), []);
+});
