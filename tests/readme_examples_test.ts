@@ -156,3 +156,19 @@ Deno.test("every ccp command line README and docs/ write names a command and fla
   }
   assert.deepEqual(wrong, []);
 });
+
+Deno.test("every deno task README and docs/ name is one deno.json defines", async () => {
+  const root = new URL("../", import.meta.url);
+  const { tasks } = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
+  const texts = [README];
+  for await (const entry of Deno.readDir(new URL("docs/", root))) {
+    if (entry.name.endsWith(".md")) {
+      texts.push(await Deno.readTextFile(new URL(`docs/${entry.name}`, root)));
+    }
+  }
+  const named = texts.flatMap((text) =>
+    [...text.matchAll(/`deno task ([a-z][\w:-]*)/g)].map((m) => m[1]!)
+  );
+  assert.ok(named.length >= 20, `found ${named.length} tasks named`);
+  assert.deepEqual([...new Set(named)].filter((task) => !(task in tasks)), []);
+});
