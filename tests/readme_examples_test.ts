@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { COMMANDS } from "../src/cli/args.ts";
 import { helpText } from "../src/cli/usage.ts";
 import { configFromYaml } from "../src/config/from_yaml.ts";
+import { configFileSchema } from "../src/config/schema/config.ts";
 
 const README = await Deno.readTextFile(new URL("../README.md", import.meta.url));
 
@@ -171,4 +172,27 @@ Deno.test("every deno task README and docs/ name is one deno.json defines", asyn
   );
   assert.ok(named.length >= 20, `found ${named.length} tasks named`);
   assert.deepEqual([...new Set(named)].filter((task) => !(task in tasks)), []);
+});
+
+Deno.test("every server, routing, shared and web_tools key README and docs/ name exists", async () => {
+  const texts = [
+    README,
+    await Deno.readTextFile(new URL("../docs/claude-code.md", import.meta.url)),
+  ];
+  const keys = new Set(
+    texts.flatMap((text) =>
+      [...text.matchAll(/`((?:server|routing|shared|web_tools)(?:\.[a-z_]+)+)(?=[`: ])/g)].map((
+        m,
+      ) => m[1]!)
+    ),
+  );
+  assert.ok(keys.size >= 12, `found ${keys.size} keys`);
+  const unknown = [...keys].filter((key) => {
+    // The key with a value of no type: a wrong type is reported, an unknown key is reported as one.
+    const tree = key.split(".").reduceRight<unknown>((inner, part) => ({ [part]: inner }), null);
+    const issues: { path: readonly (string | number)[]; message: string }[] = [];
+    configFileSchema.read(tree, [], issues);
+    return issues.some((issue) => issue.message.startsWith("unknown key"));
+  });
+  assert.deepEqual(unknown, []);
 });
