@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { COMMANDS } from "../src/cli/args.ts";
+import { restartNotes } from "../src/cli/reload_changes.ts";
 import { helpText } from "../src/cli/usage.ts";
 import { configFromYaml } from "../src/config/from_yaml.ts";
 import { configFileSchema } from "../src/config/schema/config.ts";
@@ -195,4 +196,32 @@ Deno.test("every server, routing, shared and web_tools key README and docs/ name
     return issues.some((issue) => issue.message.startsWith("unknown key"));
   });
   assert.deepEqual(unknown, []);
+});
+
+Deno.test("the settings README says a reload leaves for a restart are those ccp names so", () => {
+  const listed = /nor apply ([^:]+): those need a restart/.exec(README.replaceAll("\n", " "))?.[1];
+  assert.ok(listed, "README's Signals paragraph lists the settings a reload cannot apply");
+  const names = [...listed.matchAll(/`([a-z_.]+)`/g)].map((m) => m[1]!);
+  // A value for each that differs from the defaults, as the config file writes it.
+  const changed: Record<string, string> = {
+    "server.timeouts": "server: {timeouts: {headers: 5s}}",
+    max_connections: "server: {max_connections: 10}",
+    max_body_size: "server: {max_body_size: 1MiB}",
+    connection_guard: "server: {connection_guard: false}",
+    log_file: "server: {log_file: /tmp/ccp-readme.log}",
+    log_format: "server: {log_format: json}",
+    data_dir: "server: {data_dir: /tmp/ccp-readme}",
+    watch_config: "server: {watch_config: false}",
+    "usage.enabled": "usage: {enabled: false}",
+    shared: "shared: {redis: redis://127.0.0.1:1}",
+  };
+  assert.deepEqual(names.toSorted(), Object.keys(changed).toSorted());
+  const load = (extra: string) =>
+    configFromYaml({ file: "inline", env: {}, text: `routes: {default: ollama/m}\n${extra}` });
+  const started = load("");
+  const listening = { host: started.server.host, port: started.server.port, url: "http://x" };
+  for (const [name, yaml] of Object.entries(changed)) {
+    const notes = restartNotes(started, load(yaml), listening).join(" ");
+    assert.ok(notes.includes(name), `${name}: ${notes}`);
+  }
 });
