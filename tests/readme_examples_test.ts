@@ -4,7 +4,11 @@
  */
 
 import assert from "node:assert/strict";
+import { COMMANDS } from "../src/cli/args.ts";
+import { restartNotes } from "../src/cli/reload_changes.ts";
+import { helpText } from "../src/cli/usage.ts";
 import { configFromYaml } from "../src/config/from_yaml.ts";
+import { configFileSchema } from "../src/config/schema/config.ts";
 
 const README = await Deno.readTextFile(new URL("../README.md", import.meta.url));
 
@@ -125,4 +129,99 @@ routes: {default: gemini/gemini-2.5-pro}`,
   assert.equal(gemini.routes.default?.[0]?.model, "gemini-2.5-pro");
   assert.match(README, /`routes: \{default: ollama\/llama3\.2\}` works as is/);
   assert.match(README, /`routes: \{default: gemini\/gemini-2\.5-pro\}`/);
+});
+
+Deno.test("every ccp command line README and docs/ write names a command and flags it has", async () => {
+  const texts = [
+    README,
+    await Deno.readTextFile(new URL("../docs/claude-code.md", import.meta.url)),
+  ];
+  const spans = texts.flatMap((text) => [...text.matchAll(/`(?:ccp|deno task start) ([^`]*)`/g)]);
+  assert.ok(spans.length >= 50, `found ${spans.length} command lines`);
+  const wrong: string[] = [];
+  for (const [span, rest] of spans) {
+    const words = rest!.split(/\s+/);
+    const command = COMMANDS.find((name) => name === words[0]);
+    if (command === undefined && /^[a-z]/.test(words[0]!)) {
+      wrong.push(`${span}: no command "${words[0]}"`);
+      continue;
+    }
+    const help = helpText(command);
+    // Past a lone `--` the flags are serve's or claude's, not this command's.
+    const end = words.findIndex((word) => word === "--" || word === "[--]");
+    for (const word of end === -1 ? words : words.slice(0, end)) {
+      const flag = /^\[?(--[a-z][a-z-]*)/.exec(word)?.[1];
+      if (flag && !new RegExp(`(^|[\\s\\[|,])${flag}([\\s\\]|,=]|$)`, "m").test(help)) {
+        wrong.push(`${span}: ${flag} is not in "ccp ${command ?? ""} --help"`);
+      }
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
+Deno.test("every deno task README and docs/ name is one deno.json defines", async () => {
+  const root = new URL("../", import.meta.url);
+  const { tasks } = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
+  const texts = [README];
+  for await (const entry of Deno.readDir(new URL("docs/", root))) {
+    if (entry.name.endsWith(".md")) {
+      texts.push(await Deno.readTextFile(new URL(`docs/${entry.name}`, root)));
+    }
+  }
+  const named = texts.flatMap((text) =>
+    [...text.matchAll(/`deno task ([a-z][\w:-]*)/g)].map((m) => m[1]!)
+  );
+  assert.ok(named.length >= 20, `found ${named.length} tasks named`);
+  assert.deepEqual([...new Set(named)].filter((task) => !(task in tasks)), []);
+});
+
+Deno.test("every server, routing, shared and web_tools key README and docs/ name exists", async () => {
+  const texts = [
+    README,
+    await Deno.readTextFile(new URL("../docs/claude-code.md", import.meta.url)),
+  ];
+  const keys = new Set(
+    texts.flatMap((text) =>
+      [...text.matchAll(/`((?:server|routing|shared|web_tools)(?:\.[a-z_]+)+)(?=[`: ])/g)].map((
+        m,
+      ) => m[1]!)
+    ),
+  );
+  assert.ok(keys.size >= 12, `found ${keys.size} keys`);
+  const unknown = [...keys].filter((key) => {
+    // The key with a value of no type: a wrong type is reported, an unknown key is reported as one.
+    const tree = key.split(".").reduceRight<unknown>((inner, part) => ({ [part]: inner }), null);
+    const issues: { path: readonly (string | number)[]; message: string }[] = [];
+    configFileSchema.read(tree, [], issues);
+    return issues.some((issue) => issue.message.startsWith("unknown key"));
+  });
+  assert.deepEqual(unknown, []);
+});
+
+Deno.test("the settings README says a reload leaves for a restart are those ccp names so", () => {
+  const listed = /nor apply ([^:]+): those need a restart/.exec(README.replaceAll("\n", " "))?.[1];
+  assert.ok(listed, "README's Signals paragraph lists the settings a reload cannot apply");
+  const names = [...listed.matchAll(/`([a-z_.]+)`/g)].map((m) => m[1]!);
+  // A value for each that differs from the defaults, as the config file writes it.
+  const changed: Record<string, string> = {
+    "server.timeouts": "server: {timeouts: {headers: 5s}}",
+    max_connections: "server: {max_connections: 10}",
+    max_body_size: "server: {max_body_size: 1MiB}",
+    connection_guard: "server: {connection_guard: false}",
+    log_file: "server: {log_file: /tmp/ccp-readme.log}",
+    log_format: "server: {log_format: json}",
+    data_dir: "server: {data_dir: /tmp/ccp-readme}",
+    watch_config: "server: {watch_config: false}",
+    "usage.enabled": "usage: {enabled: false}",
+    shared: "shared: {redis: redis://127.0.0.1:1}",
+  };
+  assert.deepEqual(names.toSorted(), Object.keys(changed).toSorted());
+  const load = (extra: string) =>
+    configFromYaml({ file: "inline", env: {}, text: `routes: {default: ollama/m}\n${extra}` });
+  const started = load("");
+  const listening = { host: started.server.host, port: started.server.port, url: "http://x" };
+  for (const [name, yaml] of Object.entries(changed)) {
+    const notes = restartNotes(started, load(yaml), listening).join(" ");
+    assert.ok(notes.includes(name), `${name}: ${notes}`);
+  }
 });
