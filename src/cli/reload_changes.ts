@@ -50,9 +50,22 @@ export function restartNotes(
   return notes;
 }
 
+// The server's settings, as the config file names them (`clients` and `cors` too, which are read
+// into the server's): the log names the one that changed rather than the whole section.
+const SERVER: readonly (readonly [string, (c: Config) => unknown])[] = [
+  ["server.host", (c) => c.server.host],
+  ["server.port", (c) => c.server.port],
+  ["server.auth_token", (c) => c.server.authToken],
+  ["server.log_level", (c) => c.server.logLevel],
+  ["server.max_response_size", (c) => c.server.maxResponseBytes],
+  ["server.cors", (c) => c.server.cors],
+  ["clients", (c) => c.server.clients],
+  ...AT_START.filter(([name]) => name.startsWith("server.")),
+];
+
 // The config's sections besides providers, routes and aliases, as the config file names them.
 const SECTIONS: readonly (readonly [string, (c: Config) => unknown])[] = [
-  ["server", (c) => c.server],
+  ...SERVER,
   ["routing", (c) => c.routing],
   ["budgets", (c) => c.budgets],
   ["transforms", (c) => c.transforms],

@@ -68,7 +68,8 @@ Deno.test("a save with a mistake keeps the running config and says why", async (
       await until(() => notices.length === 3, "the restart noticed");
       assert.equal(
         notices[2],
-        "Config file saved, reloaded. Changed: server changed. server.max_connections: changed; " +
+        "Config file saved, reloaded. Changed: server.max_connections changed. " +
+          "server.max_connections: changed; " +
           "restart ccp to apply (until then the values it started with hold)",
       );
       // A warning the save brings is said too, once: a later save that keeps it does not repeat it.
@@ -94,7 +95,10 @@ Deno.test("a save with a mistake keeps the running config and says why", async (
     const log = await Deno.readTextFile(`${dir}/ccp.log`);
     assert.match(log, /ERROR Config reload failed/);
     assert.match(log, /INFO +Config file saved, reloaded/);
-    assert.match(log, /WARN +Config file saved, reloaded\. Changed: server changed\. server\.max/);
+    assert.match(
+      log,
+      /WARN +Config file saved, reloaded\. Changed: server\.max_connections changed\. server\.max/,
+    );
     assert.equal(count(log, /restart ccp to apply/), 1, log);
   });
 });

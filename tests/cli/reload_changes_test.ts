@@ -1,0 +1,37 @@
+/** What a reload's log line names: each server setting by the name the config file gives it. */
+
+import assert from "node:assert/strict";
+import { reloadChanges } from "../../src/cli/reload_changes.ts";
+import type { Config, ServerConfig } from "../../src/config/types.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+
+const running = testConfig({ providers: [provider("up")], routes: { default: "up/m" } });
+
+// A changed value for every server setting, and the name the log must give it.
+const CHANGED: { [K in keyof Required<ServerConfig>]: [ServerConfig[K], string] } = {
+  host: ["0.0.0.0", "server.host"],
+  port: [8083, "server.port"],
+  authToken: ["a-new-token", "server.auth_token"],
+  maxBodyBytes: [1024, "server.max_body_size"],
+  clientTimeouts: [{ headersMs: 1, bodyMs: 2, idleMs: 3 }, "server.timeouts"],
+  maxConnections: [8, "server.max_connections"],
+  connectionGuard: [true, "server.connection_guard"],
+  maxResponseBytes: [2048, "server.max_response_size"],
+  logLevel: ["debug", "server.log_level"],
+  dataDir: ["/tmp/ccp-data", "server.data_dir"],
+  logFormat: ["json", "server.log_format"],
+  logFile: ["/tmp/ccp.log", "server.log_file"],
+  watchConfig: [false, "server.watch_config"],
+  clients: [[{ name: "alice", token: "t-alice" }], "clients"],
+  cors: [{ origins: ["https://example.com"] }, "server.cors"],
+};
+
+Deno.test("a reload names the server setting that changed, never its value", () => {
+  for (const [key, [value, name]] of Object.entries(CHANGED)) {
+    const next: Config = { ...running, server: { ...running.server, [key]: value } };
+    const changes = reloadChanges(running, next);
+    assert.deepEqual(changes, [`${name} changed`], key);
+    assert.ok(!/a-new-token|t-alice/.test(changes.join()), "no token in the log");
+  }
+  assert.deepEqual(reloadChanges(running, { ...running }), []);
+});
