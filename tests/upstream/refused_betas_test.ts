@@ -220,3 +220,12 @@ Deno.test("one client's request whose refusal echoes its own text does not take 
     await upstream.shutdown();
   }
 });
+
+Deno.test("refusedBetas: a refusal text crafted to backtrack is read in linear time", () => {
+  // An upstream's 400 may quote the client's text: many "Unexpected value(s)" and no header
+  // named after them was read once per occurrence to the end (200 ms on an error body's 64 KB).
+  const crafted = "Unexpected value(s) ".repeat(3400);
+  const started = performance.now();
+  assert.deepEqual(refusedBetas(crafted, SENT), []);
+  assert.ok(performance.now() - started < 100, `${performance.now() - started} ms`);
+});
