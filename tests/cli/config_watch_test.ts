@@ -9,7 +9,11 @@ import {
 import { testConfig } from "../helpers/config.ts";
 import { inTempDir } from "./helpers.ts";
 
-const FILES: WatchedFiles = { dir: "/srv/ccp", names: new Set(["config.yaml", ".env"]) };
+const FILES: WatchedFiles = {
+  dir: "/srv/ccp",
+  config: "config.yaml",
+  names: new Set(["config.yaml", ".env"]),
+};
 const event = (kind: Deno.FsEvent["kind"], ...paths: string[]): Deno.FsEvent => ({ kind, paths });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -37,6 +41,7 @@ Deno.test("a config file is watched in its directory; variables and the built-in
     testConfig({ providers: [], source });
   assert.deepEqual(watchedFiles(config({ kind: "file", path: "/etc/ccp/c.yaml" })), {
     dir: "/etc/ccp",
+    config: "c.yaml",
     names: new Set(["c.yaml", ".env"]),
   });
   assert.equal(watchedFiles(config({ kind: "default" })), undefined);
@@ -116,7 +121,7 @@ Deno.test("each way of saving reloads once; the same bytes saved again do not re
     await Deno.writeTextFile(path, "a: 1\n");
     await Deno.writeTextFile(`${dir}/unrelated.txt`, "x");
     let reloads = 0;
-    const files = { dir, names: new Set(["c.yaml", ".env"]) };
+    const files = { dir, config: "c.yaml", names: new Set(["c.yaml", ".env"]) };
     const watch = await watchConfig({
       files,
       reload: () => Promise.resolve(void reloads++),
@@ -151,7 +156,11 @@ Deno.test("each way of saving reloads once; the same bytes saved again do not re
 
 Deno.test("a directory that cannot be watched is said once, and nothing else changes", async () => {
   const warnings: string[] = [];
-  const files = { dir: "/nonexistent/ccp-watch", names: new Set(["c.yaml", ".env"]) };
+  const files = {
+    dir: "/nonexistent/ccp-watch",
+    config: "c.yaml",
+    names: new Set(["c.yaml", ".env"]),
+  };
   const watch = await watchConfig({
     files,
     reload: () => Promise.reject(new Error("no reload expected")),
