@@ -127,6 +127,16 @@ async function gone(files: WatchedFiles): Promise<boolean> {
   }
 }
 
+/** The warning for a config file gone: a directory removed is not watched when it is back. */
+async function goneText(files: WatchedFiles): Promise<string> {
+  const dirGone = await Deno.lstat(files.dir).then(() => false, () => true);
+  return dirGone
+    ? `${files.dir} is gone: saves are no longer watched; the config loaded stays, and SIGHUP ` +
+      "reloads it"
+    : `${joinPath(files.dir, files.config)} is gone: the config loaded stays, until the file is ` +
+      "back or a SIGHUP reloads";
+}
+
 /**
  * Watches `files.dir` and reloads when a watched file's bytes change. A config file that is gone
  * once the saves settle is not reloaded: the search would fall through to another file or to the
@@ -141,12 +151,7 @@ export async function watchConfig(options: WatchOptions): Promise<ConfigWatch> {
     // Saved without a change (or touched): nothing to reload, nothing to say.
     if (now === last) return;
     if (await gone(files)) {
-      if (!saidGone) {
-        options.warn(
-          `${joinPath(files.dir, files.config)} is gone: the config loaded stays, until the file ` +
-            "is back or a SIGHUP reloads",
-        );
-      }
+      if (!saidGone) options.warn(await goneText(files));
       saidGone = true;
       return;
     }

@@ -174,3 +174,33 @@ Deno.test("a directory that cannot be watched is said once, and nothing else cha
     /^Cannot watch \/nonexistent\/ccp-watch for saves of the config \(.+\); SIGHUP reloads it$/,
   );
 });
+
+Deno.test("a watched directory removed: no reload, and one warning that saves are no longer seen", async () => {
+  await inTempDir("ccp_watch_", async (parent) => {
+    const dir = `${parent}/conf`;
+    await Deno.mkdir(dir);
+    await Deno.writeTextFile(`${dir}/c.yaml`, "a: 1\n");
+    let reloads = 0;
+    const warnings: string[] = [];
+    const watch = await watchConfig({
+      files: { dir, config: "c.yaml", names: new Set(["c.yaml", ".env"]) },
+      reload: () => Promise.resolve(void reloads++),
+      warn: (text) => warnings.push(text),
+      delayMs: 40,
+    });
+    try {
+      await Deno.remove(dir, { recursive: true });
+      const deadline = Date.now() + 3_000;
+      while (warnings.length === 0 && Date.now() < deadline) await sleep(20);
+      await sleep(100);
+      assert.equal(reloads, 0);
+      assert.equal(warnings.length, 1);
+      assert.match(
+        warnings[0]!,
+        /conf is gone: saves are no longer watched; the config loaded stays/,
+      );
+    } finally {
+      await watch.close();
+    }
+  });
+});
