@@ -41,7 +41,13 @@ function baseName(path: string): string {
 export function touchesWatched(event: Deno.FsEvent, files: WatchedFiles): boolean {
   // Reading a file changes nothing.
   if (event.kind === "access") return false;
-  return event.paths.some((path) => files.names.has(baseName(path)));
+  // The directory removed: the platform may report only that, not the files that went with it.
+  const dir = event.kind === "remove" ? baseName(trimmedDir(files.dir)) : undefined;
+  return event.paths.some((path) => files.names.has(baseName(path)) || baseName(path) === dir);
+}
+
+function trimmedDir(dir: string): string {
+  return dir.length > 1 ? dir.replace(/[\\/]+$/, "") : dir;
 }
 
 /**

@@ -34,6 +34,8 @@ Deno.test("the filter takes the config file and its .env, saved any way, and not
   assert.ok(!touchesWatched(event("modify", "/srv/ccp/.config.yaml.swp"), FILES));
   assert.ok(!touchesWatched(event("modify", "/srv/ccp/config.yaml.bak"), FILES));
   assert.ok(!touchesWatched(event("create", "/srv/ccp/other.yaml", "/srv/ccp/x.env"), FILES));
+  // The directory itself removed (reported alone at times, without its files).
+  assert.ok(touchesWatched(event("remove", "/srv/ccp"), FILES));
 });
 
 Deno.test("a config file is watched in its directory; variables and the built-in default are not", () => {
