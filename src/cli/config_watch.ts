@@ -15,6 +15,8 @@ export const SETTLE_MS = 250;
 /** The directory to watch and the names in it that a reload reads. */
 export interface WatchedFiles {
   readonly dir: string;
+  /** The config file's name, one of `names`. */
+  readonly config: string;
   readonly names: ReadonlySet<string>;
 }
 
@@ -22,7 +24,8 @@ export interface WatchedFiles {
 export function watchedFiles(config: Config): WatchedFiles | undefined {
   if (config.source.kind !== "file") return undefined;
   const path = config.source.path;
-  return { dir: dirnamePath(path), names: new Set([baseName(path), ".env"]) };
+  const name = baseName(path);
+  return { dir: dirnamePath(path), config: name, names: new Set([name, ".env"]) };
 }
 
 /** The last segment of a path. */
@@ -38,7 +41,13 @@ function baseName(path: string): string {
 export function touchesWatched(event: Deno.FsEvent, files: WatchedFiles): boolean {
   // Reading a file changes nothing.
   if (event.kind === "access") return false;
-  return event.paths.some((path) => files.names.has(baseName(path)));
+  // The directory removed: the platform may report only that, not the files that went with it.
+  const dir = event.kind === "remove" ? baseName(trimmedDir(files.dir)) : undefined;
+  return event.paths.some((path) => files.names.has(baseName(path)) || baseName(path) === dir);
+}
+
+function trimmedDir(dir: string): string {
+  return dir.length > 1 ? dir.replace(/[\\/]+$/, "") : dir;
 }
 
 /**
@@ -114,14 +123,45 @@ async function snapshot(files: WatchedFiles): Promise<string> {
   return parts.join("\n");
 }
 
-/** Watches `files.dir` and reloads when a watched file's bytes change. */
+/** Whether the config file is not there (deleted, or moved away). */
+async function gone(files: WatchedFiles): Promise<boolean> {
+  try {
+    await Deno.lstat(joinPath(files.dir, files.config));
+    return false;
+  } catch (err) {
+    return err instanceof Deno.errors.NotFound;
+  }
+}
+
+/** The warning for a config file gone: a directory removed is not watched when it is back. */
+async function goneText(files: WatchedFiles): Promise<string> {
+  const dirGone = await Deno.lstat(files.dir).then(() => false, () => true);
+  return dirGone
+    ? `${files.dir} is gone: saves are no longer watched; the config loaded stays, and SIGHUP ` +
+      "reloads it"
+    : `${joinPath(files.dir, files.config)} is gone: the config loaded stays, until the file is ` +
+      "back or a SIGHUP reloads";
+}
+
+/**
+ * Watches `files.dir` and reloads when a watched file's bytes change. A config file that is gone
+ * once the saves settle is not reloaded: the search would fall through to another file or to the
+ * built-in config from variables, and the token and clients the file set would go with it.
+ */
 export async function watchConfig(options: WatchOptions): Promise<ConfigWatch> {
   const { files } = options;
   let last = await snapshot(files);
+  let saidGone = false;
   const settler = new Settler(async () => {
     const now = await snapshot(files);
     // Saved without a change (or touched): nothing to reload, nothing to say.
     if (now === last) return;
+    if (await gone(files)) {
+      if (!saidGone) options.warn(await goneText(files));
+      saidGone = true;
+      return;
+    }
+    saidGone = false;
     last = now;
     await options.reload();
   }, options.delayMs ?? SETTLE_MS);

@@ -184,7 +184,9 @@ export class CircuitBreaker {
    * An open period another instance saw: the circuit opens until then, if not already longer.
    * Shared entries keep whole ms: this circuit's own period, read back rounded up, is no opening.
    */
-  adoptOpen(until: number, lastError?: string): void {
+  adoptOpen(adopted: number, lastError?: string): void {
+    // No longer than its own longest period (a far-off Redis clock set right since).
+    const until = Math.min(adopted, this.#clock.now() + this.#maxMs);
     const own = Math.round(this.#openUntil);
     if (until <= this.#clock.now() || (this.#opens > 0 && own >= until)) return;
     this.#opens = Math.max(this.#opens, 1);

@@ -7,7 +7,9 @@
  * again every half minute and Claude Code told to retry in seconds, all day long.
  */
 
-const PER_DAY_QUOTA = /"quotaId"\s*:\s*"([^"]*PerDay[^"]*)"/;
+// Each id whole, then looked into: a pattern seeking "PerDay" inside the quotes backtracked over
+// every "PerDay" of an unclosed one, seconds on an error body's 64 KB.
+const QUOTA_ID = /"quotaId"\s*:\s*"([^"]*)"/g;
 const DAY_MS = 86_400_000;
 
 let pacific: Intl.DateTimeFormat | undefined;
@@ -20,9 +22,12 @@ export function geminiDayReset(
   bodyText: string | undefined,
   now: number,
 ): { at: number; scope: "model" | "key" } | undefined {
-  const match = bodyText === undefined ? null : PER_DAY_QUOTA.exec(bodyText);
-  if (!match) return undefined;
-  return { at: nextPacificMidnight(now), scope: match[1]!.includes("PerModel") ? "model" : "key" };
+  if (bodyText === undefined) return undefined;
+  for (const [, id] of bodyText.matchAll(QUOTA_ID)) {
+    if (!id!.includes("PerDay")) continue;
+    return { at: nextPacificMidnight(now), scope: id!.includes("PerModel") ? "model" : "key" };
+  }
+  return undefined;
 }
 
 /** The next midnight in America/Los_Angeles after `now` (epoch ms), summer time included. */

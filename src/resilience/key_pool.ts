@@ -246,8 +246,14 @@ export class KeyPool {
   }
 
   /** A cool-down another instance learned (a 429 for `model`), kept when it ends later than ours. */
-  adoptCooling(index: number, model: string, until: number, hinted: boolean): void {
+  adoptCooling(index: number, model: string, adopted: number, hinted: boolean): void {
     const slot = this.#slots[index];
+    // No longer than this instance's own would last: an entry written while Redis's clock was
+    // far off (and set right since) ends that far late.
+    const until = Math.min(
+      adopted,
+      this.#clock.now() + (hinted ? MAX_STATED_COOL_MS : MAX_COOL_MS),
+    );
     if (!slot || until <= this.#clock.now()) return;
     const own = slot.cooling.get(model);
     if (own && own.until >= until) return;
@@ -262,12 +268,13 @@ export class KeyPool {
    */
   adoptSetAside(
     index: number,
-    until: number,
+    adopted: number,
     status: number,
     reason: string,
     model: string = WHOLE_KEY,
   ): void {
     const slot = this.#slots[index];
+    const until = Math.min(adopted, this.#clock.now() + this.#blockMs);
     if (!slot || until <= this.#clock.now() || slot.blockedUntil >= until) return;
     if (model !== WHOLE_KEY) {
       if ((slot.blocks.get(model)?.until ?? 0) >= until) return;

@@ -10,7 +10,8 @@ import { parseRetryAfter } from "../resilience/backoff.ts";
 export function errorResponse(err: unknown, headers: Record<string, string> = {}): Response {
   const error: ProxyError = toProxyError(err);
   const all = new Headers({ ...error.headers, ...headers });
-  if (!all.has("x-should-retry") && waitTooLong(all.get("retry-after"))) {
+  // Also over an `x-should-retry: true` (a model server still loading): its wait is the upstream's.
+  if (all.get("x-should-retry") !== "false" && waitTooLong(all.get("retry-after"))) {
     all.set("x-should-retry", "false");
   }
   return Response.json(error.toAnthropicError(), { status: error.status, headers: all });

@@ -8,6 +8,9 @@
  * older than the choice it replaced.
  */
 
+// The last moment a JavaScript date can hold, in epoch ms.
+const LAST_MOMENT_MS = 8.64e15;
+
 /** How far this instance's clock is from Redis's, learned from Redis's answers. */
 export class RedisClock {
   readonly now: () => number;
@@ -29,7 +32,9 @@ export class RedisClock {
    * instances on one host, or with synchronised clocks, keep writing their own times unchanged.
    */
   learn(sentAt: number, redisMs: number, answeredAt: number): void {
-    if (!Number.isFinite(redisMs) || answeredAt < sentAt) return;
+    // A reply that is no moment (a hostile or broken server's) would shift every entry past what
+    // a date or Redis's script can read: 1e+300 reads there as 1, ended at once.
+    if (!(redisMs >= 0 && redisMs <= LAST_MOMENT_MS) || answeredAt < sentAt) return;
     const offset = redisMs - (sentAt + answeredAt) / 2;
     const error = (answeredAt - sentAt) / 2 + 1;
     this.#offset = Math.abs(offset) <= error ? 0 : Math.round(offset);

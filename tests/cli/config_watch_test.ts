@@ -9,7 +9,11 @@ import {
 import { testConfig } from "../helpers/config.ts";
 import { inTempDir } from "./helpers.ts";
 
-const FILES: WatchedFiles = { dir: "/srv/ccp", names: new Set(["config.yaml", ".env"]) };
+const FILES: WatchedFiles = {
+  dir: "/srv/ccp",
+  config: "config.yaml",
+  names: new Set(["config.yaml", ".env"]),
+};
 const event = (kind: Deno.FsEvent["kind"], ...paths: string[]): Deno.FsEvent => ({ kind, paths });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -30,6 +34,8 @@ Deno.test("the filter takes the config file and its .env, saved any way, and not
   assert.ok(!touchesWatched(event("modify", "/srv/ccp/.config.yaml.swp"), FILES));
   assert.ok(!touchesWatched(event("modify", "/srv/ccp/config.yaml.bak"), FILES));
   assert.ok(!touchesWatched(event("create", "/srv/ccp/other.yaml", "/srv/ccp/x.env"), FILES));
+  // The directory itself removed (reported alone at times, without its files).
+  assert.ok(touchesWatched(event("remove", "/srv/ccp"), FILES));
 });
 
 Deno.test("a config file is watched in its directory; variables and the built-in default are not", () => {
@@ -37,6 +43,7 @@ Deno.test("a config file is watched in its directory; variables and the built-in
     testConfig({ providers: [], source });
   assert.deepEqual(watchedFiles(config({ kind: "file", path: "/etc/ccp/c.yaml" })), {
     dir: "/etc/ccp",
+    config: "c.yaml",
     names: new Set(["c.yaml", ".env"]),
   });
   assert.equal(watchedFiles(config({ kind: "default" })), undefined);
@@ -116,7 +123,7 @@ Deno.test("each way of saving reloads once; the same bytes saved again do not re
     await Deno.writeTextFile(path, "a: 1\n");
     await Deno.writeTextFile(`${dir}/unrelated.txt`, "x");
     let reloads = 0;
-    const files = { dir, names: new Set(["c.yaml", ".env"]) };
+    const files = { dir, config: "c.yaml", names: new Set(["c.yaml", ".env"]) };
     const watch = await watchConfig({
       files,
       reload: () => Promise.resolve(void reloads++),
@@ -151,7 +158,11 @@ Deno.test("each way of saving reloads once; the same bytes saved again do not re
 
 Deno.test("a directory that cannot be watched is said once, and nothing else changes", async () => {
   const warnings: string[] = [];
-  const files = { dir: "/nonexistent/ccp-watch", names: new Set(["c.yaml", ".env"]) };
+  const files = {
+    dir: "/nonexistent/ccp-watch",
+    config: "c.yaml",
+    names: new Set(["c.yaml", ".env"]),
+  };
   const watch = await watchConfig({
     files,
     reload: () => Promise.reject(new Error("no reload expected")),
@@ -164,4 +175,34 @@ Deno.test("a directory that cannot be watched is said once, and nothing else cha
     warnings[0]!,
     /^Cannot watch \/nonexistent\/ccp-watch for saves of the config \(.+\); SIGHUP reloads it$/,
   );
+});
+
+Deno.test("a watched directory removed: no reload, and one warning that saves are no longer seen", async () => {
+  await inTempDir("ccp_watch_", async (parent) => {
+    const dir = `${parent}/conf`;
+    await Deno.mkdir(dir);
+    await Deno.writeTextFile(`${dir}/c.yaml`, "a: 1\n");
+    let reloads = 0;
+    const warnings: string[] = [];
+    const watch = await watchConfig({
+      files: { dir, config: "c.yaml", names: new Set(["c.yaml", ".env"]) },
+      reload: () => Promise.resolve(void reloads++),
+      warn: (text) => warnings.push(text),
+      delayMs: 40,
+    });
+    try {
+      await Deno.remove(dir, { recursive: true });
+      const deadline = Date.now() + 3_000;
+      while (warnings.length === 0 && Date.now() < deadline) await sleep(20);
+      await sleep(100);
+      assert.equal(reloads, 0);
+      assert.equal(warnings.length, 1);
+      assert.match(
+        warnings[0]!,
+        /conf is gone: saves are no longer watched; the config loaded stays/,
+      );
+    } finally {
+      await watch.close();
+    }
+  });
 });

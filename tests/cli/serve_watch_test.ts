@@ -198,3 +198,29 @@ Deno.test("a config file named by CCP_CONFIG is watched in its own directory", a
     }
   });
 });
+
+Deno.test("a config file deleted (or moved away) keeps the running config: its token is not dropped", async () => {
+  // Found by the search, a file gone would reload as the built-in config from variables: no
+  // auth token, no clients, other providers. A file being edited is back within the settle time.
+  await inTempDir("ccp_serve_watch_", async (dir) => {
+    await Deno.mkdir(`${dir}/xdg/ccp`, { recursive: true });
+    const path = `${dir}/xdg/ccp/config.yaml`;
+    const token = "tok-0123456789abcdef";
+    await Deno.writeTextFile(path, yaml("m1", `server:\n  auth_token: ${token}\n`));
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { port: 0 } });
+    try {
+      assert.equal(server.config().server.authToken, token);
+      await Deno.rename(path, `${path}.bak`);
+      await sleep(800);
+      assert.equal(server.config().server.authToken, token);
+      assert.equal(server.config().routes.default?.[0]?.model, "m1");
+      assert.match(ctx.io.stderr.join("\n"), /config\.yaml is gone/);
+      // Back (edited): reloaded as any save.
+      await Deno.writeTextFile(path, yaml("m2", `server:\n  auth_token: ${token}\n`));
+      await until(() => server.config().routes.default?.[0]?.model === "m2", "reloaded");
+    } finally {
+      await server.stop();
+    }
+  });
+});

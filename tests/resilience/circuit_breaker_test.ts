@@ -136,6 +136,18 @@ Deno.test("CircuitBreaker", async (t) => {
     assert.equal(breaker.openings, sentAt);
     assert.equal(breaker.snapshot().openUntil, until);
   });
+  await t.step(
+    "an open period adopted from shared state lasts no longer than its own cap",
+    async () => {
+      // Written while Redis's clock was a year off, then set right: the entry ends a year late.
+      const clock = new FakeClock();
+      const breaker = new CircuitBreaker({ clock });
+      breaker.adoptOpen(clock.now() + 365 * 86_400_000, "down elsewhere");
+      assert.equal(breaker.state, "open");
+      await clock.advance(5 * 60_000);
+      assert.deepEqual(breaker.admit(), { ok: true, trial: true });
+    },
+  );
   await t.step("Retry-After is honoured when larger, up to the cap", () => {
     const clock = new FakeClock();
     const a = new CircuitBreaker({ clock });

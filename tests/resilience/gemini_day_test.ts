@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { classify } from "../../src/resilience/classify.ts";
-import { nextPacificMidnight } from "../../src/resilience/gemini_day.ts";
+import { geminiDayReset, nextPacificMidnight } from "../../src/resilience/gemini_day.ts";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
@@ -115,4 +115,15 @@ Deno.test("Claude Code is told to come back at midnight Pacific, and not to retr
     await ccp.close();
     await upstream.shutdown();
   }
+});
+
+Deno.test("a 429 body crafted to backtrack is read in linear time", () => {
+  // Many "PerDay" and no closing quote: a pattern that looked for PerDay inside the quoted id
+  // took seconds on 140 KB (the most of an error body ccp reads), the event loop blocked.
+  const crafted = '"quotaId":"' + "PerDay ".repeat(20_000);
+  const started = performance.now();
+  assert.equal(geminiDayReset(crafted, Date.UTC(2026, 0, 1)), undefined);
+  assert.ok(performance.now() - started < 50, `${performance.now() - started} ms`);
+  const later = `{"quotaId":"GenerateRequestsPerMinute"},{"quotaId":"RequestsPerDayPerProject"}`;
+  assert.equal(geminiDayReset(later, Date.UTC(2026, 0, 1))?.scope, "key");
 });

@@ -336,3 +336,26 @@ Deno.test("KeyPool: a 403 sets a key aside for its model, a 401 for every model"
     assert.equal(pool.snapshot()[0]!.state, "blocked");
   });
 });
+
+Deno.test("KeyPool: a cool-down or set-aside adopted from shared state lasts no longer than one of its own", async () => {
+  // Entries written while Redis's clock was a year off (then set right) end a year late: an
+  // instance never keeps a key out longer than it would itself have.
+  const year = 365 * 86_400_000;
+  const clock = new FakeClock();
+  const [hinted, unhinted, whole, model] = [0, 1, 2, 3].map(() =>
+    new KeyPool([K1], { clock, blockMs: 60_000 })
+  );
+  hinted!.adoptCooling(0, "m", clock.now() + year, true);
+  unhinted!.adoptCooling(0, "m", clock.now() + year, false);
+  whole!.adoptSetAside(0, clock.now() + year, 401, "invalid key");
+  model!.adoptSetAside(0, clock.now() + year, 403, "no access", "m");
+  for (const pool of [hinted, unhinted, whole, model]) assert.ok(!pool!.pick("m").ok);
+  await clock.advance(60_001);
+  assert.ok(whole!.pick("m").ok, "a set-aside: blockMs at most");
+  assert.ok(model!.pick("m").ok, "a model's set-aside: blockMs at most");
+  await clock.advance(30 * 60_000);
+  assert.ok(unhinted!.pick("m").ok, "unhinted: 30 minutes at most");
+  assert.ok(!hinted!.pick("m").ok);
+  await clock.advance(31 * 86_400_000);
+  assert.ok(hinted!.pick("m").ok, "hinted: a stated reset's 31 days at most");
+});

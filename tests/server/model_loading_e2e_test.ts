@@ -122,3 +122,27 @@ Deno.test("answered places: remembered ten minutes, by scheme, host and port", (
   now = 10 * 60_000 + 1;
   assert.equal(places.answeredAgo("http://127.0.0.1:8080/v1/messages"), undefined);
 });
+
+Deno.test("a loading server asking for a day's wait: the client is told not to retry, not to wait a day", async () => {
+  // The Anthropic SDKs honour any Retry-After they are told to retry on: a server that says it
+  // is loading and asks for a day would hang Claude Code's turn that long, ten times over.
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () =>
+      Response.json({ error: { code: 503, message: "Loading model" } }, {
+        status: 503,
+        headers: { "retry-after": "86400" },
+      }),
+  );
+  const ccp = ccpFor(server.addr.port);
+  try {
+    const res = await postMessages(ccp.url, claudeCodeBody());
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get("x-should-retry"), "false");
+    assert.equal(res.headers.get("retry-after"), "86400");
+    assert.match((await res.json()).error.message, /still loading the model/);
+  } finally {
+    await ccp.close();
+    await server.shutdown();
+  }
+});

@@ -107,3 +107,15 @@ Deno.test("a clock within a round trip of Redis's keeps its own times; one furth
   assert.equal(shiftedEntry("1000", -500), "500");
   assert.equal(shiftedEntry("not an entry|x", 500), "not an entry|x");
 });
+
+Deno.test("RedisClock: a reply that is no moment at all (before 1970, past the year 275760) is not learned", () => {
+  // Shifted by such an offset, an entry's end is written as 1e+300, which Redis's script reads
+  // as 1 (ended at once), and a time of it cannot be shown as a date.
+  const clock = new RedisClock(() => 1_000);
+  for (const redisMs of [1e300, -5e15, 8.65e15]) {
+    clock.learn(1_000, redisMs, 1_000);
+    assert.equal(clock.offset, 0, String(redisMs));
+  }
+  clock.learn(1_000, 31_536_001_000, 1_000);
+  assert.equal(clock.offset, 31_536_000_000, "a clock a year off is still learned");
+});

@@ -32,6 +32,18 @@ export interface Sent {
   readonly headers: OutgoingHeaders;
 }
 
+/** What to send next; for refused betas, what is learned once the retry's answer is known. */
+export interface Lesson extends Sent {
+  /**
+   * Learns the refused betas, unless the answer to the retry without them still reads as their
+   * refusal: then the words were the client's own, quoted back by the upstream (a validation
+   * error repeating a tool type), and one client's request must not take a beta from every other.
+   */
+  readonly settle?: (
+    retry: { readonly ok: boolean; readonly status?: number; readonly bodyText?: string },
+  ) => void;
+}
+
 /** Where lessons are kept, and for which target. */
 export interface Pupil {
   readonly provider: string;
@@ -90,7 +102,7 @@ export function lessonOf(
   failure: { readonly status?: number; readonly bodyText?: string },
   sent: Sent,
   pupil: Pupil,
-): Sent | undefined {
+): Lesson | undefined {
   const message = upstreamMessage(failure.bodyText);
   const { body, headers } = sent;
   const betas = failure.status === 400 ? betasRefused(message, failure.bodyText, sent) : [];
@@ -98,7 +110,12 @@ export function lessonOf(
     // What only works with the beta goes too, or the retry fails for it.
     const fields = fieldsNeeding(betas);
     const entries = betas.map(betaEntry);
-    if (learnAll(pupil, [...entries, ...fields])) {
+    const settle = (retry: { ok: boolean; status?: number; bodyText?: string }) => {
+      const again = !retry.ok && retry.status === 400
+        ? betasRefused(upstreamMessage(retry.bodyText), retry.bodyText, sent)
+        : [];
+      if (again.some((beta) => betas.includes(beta))) return;
+      if (!learnAll(pupil, [...entries, ...fields])) return;
       const parts = [...fields, ...toolsNeeding(betas).map((type) => `${type} tools`)];
       const also = parts.length > 0 ? ` (and the body's ${parts.join(", ")}, which need it)` : "";
       warn(
@@ -106,8 +123,12 @@ export function lessonOf(
         `does not accept anthropic-beta ${betas.join(", ")}: sent again without it${also}, ` +
           "and left out from now on",
       );
-    }
-    return { body: withoutBetaParts(body, betas), headers: withoutBetas(headers, entries) };
+    };
+    return {
+      body: withoutBetaParts(body, betas),
+      headers: withoutBetas(headers, entries),
+      settle,
+    };
   }
   for (const content of REFUSABLE_CONTENT) {
     if (!content.refuses(failure.status, message, body)) continue;

@@ -259,6 +259,7 @@ export async function postJsonLearning(
     if (!next) break;
     sent = next;
     result = await sentLogged({ ...options, headers: sent.headers }, sent.body);
+    next.settle?.(result);
   }
   return result;
 }

@@ -20,7 +20,9 @@ import { refusedParameter } from "./refused_params.ts";
 const PREFIX = "anthropic-beta:";
 
 // Anthropic's wording, which Vertex and gateways pass on; the values may be quoted in backticks.
-const REFUSED = /unexpected value\(s\)\s*(.+?)\s*for the\s*`?anthropic-beta`?\s*header/i;
+// The values are a few dozen characters each: bounded, a text repeating the opening words (an
+// upstream quoting a client's own text) is not read to its end once per repetition.
+const REFUSED = /unexpected value\(s\)\s*(.{1,1000}?)\s*for the\s*`?anthropic-beta`?\s*header/i;
 
 /** The learned entry for `beta`. */
 export function betaEntry(beta: string): string {
