@@ -228,6 +228,8 @@ Deno.test("a refused value is left out alone, not the parameter", async (t) => {
     const off = { body: { model: "gpt-5.1", reasoning: { effort: "minimal" } }, headers: {} };
     const retry = lessonOf({ status: 400, bodyText: gpt51 }, off, pupil);
     assert.deepEqual(retry?.body, { model: "gpt-5.1", reasoning: {} });
+    // Learned once the retry without it is answered.
+    retry?.settle?.({ ok: true });
     const on = {
       body: { model: "gpt-5.1", reasoning: { effort: "high", summary: "auto" } },
       headers: {},
@@ -242,7 +244,7 @@ Deno.test("a refused value is left out alone, not the parameter", async (t) => {
     lessonOf({ status: 400, bodyText: kimi }, {
       body: { model: "k", reasoning_effort: "none" },
       headers: {},
-    }, pupil);
+    }, pupil)?.settle?.({ ok: true });
     const body = { model: "k", reasoning_effort: "high" };
     assert.equal(applyLearned({ body, headers: {} }, learned.for("kimi", "k")).body, body);
   });

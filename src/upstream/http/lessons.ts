@@ -32,16 +32,22 @@ export interface Sent {
   readonly headers: OutgoingHeaders;
 }
 
-/** What to send next; for refused betas, what is learned once the retry's answer is known. */
+/** What to send next, and what to learn for every later request once the retry's answer is in. */
 export interface Lesson extends Sent {
   /**
-   * Learns the refused betas, unless the answer to the retry without them still reads as their
-   * refusal: then the words were the client's own, quoted back by the upstream (a validation
-   * error repeating a tool type), and one client's request must not take a beta from every other.
+   * Learns what was refused (a beta, a parameter, images, an output limit), unless the answer to
+   * the retry without it still reads as its refusal: then the words were the client's own, quoted
+   * back by the upstream (a validation error repeating a tool type or a prompt), and one client's
+   * request must not change what every other client sends.
    */
-  readonly settle?: (
-    retry: { readonly ok: boolean; readonly status?: number; readonly bodyText?: string },
-  ) => void;
+  readonly settle?: (retry: Retried) => void;
+}
+
+/** The retry's answer, as a lesson's `settle` reads it. */
+export interface Retried {
+  readonly ok: boolean;
+  readonly status?: number;
+  readonly bodyText?: string;
 }
 
 /** Where lessons are kept, and for which target. */
@@ -110,20 +116,22 @@ export function lessonOf(
     // What only works with the beta goes too, or the retry fails for it.
     const fields = fieldsNeeding(betas);
     const entries = betas.map(betaEntry);
-    const settle = (retry: { ok: boolean; status?: number; bodyText?: string }) => {
-      const again = !retry.ok && retry.status === 400
-        ? betasRefused(upstreamMessage(retry.bodyText), retry.bodyText, sent)
-        : [];
-      if (again.some((beta) => betas.includes(beta))) return;
-      if (!learnAll(pupil, [...entries, ...fields])) return;
-      const parts = [...fields, ...toolsNeeding(betas).map((type) => `${type} tools`)];
-      const also = parts.length > 0 ? ` (and the body's ${parts.join(", ")}, which need it)` : "";
-      warn(
-        pupil,
-        `does not accept anthropic-beta ${betas.join(", ")}: sent again without it${also}, ` +
-          "and left out from now on",
-      );
-    };
+    const settle = learnedUnlessRepeated(
+      (retry) =>
+        retry.status === 400 &&
+        betasRefused(upstreamMessage(retry.bodyText), retry.bodyText, sent)
+          .some((beta) => betas.includes(beta)),
+      () => {
+        if (!learnAll(pupil, [...entries, ...fields])) return;
+        const parts = [...fields, ...toolsNeeding(betas).map((type) => `${type} tools`)];
+        const also = parts.length > 0 ? ` (and the body's ${parts.join(", ")}, which need it)` : "";
+        warn(
+          pupil,
+          `does not accept anthropic-beta ${betas.join(", ")}: sent again without it${also}, ` +
+            "and left out from now on",
+        );
+      },
+    );
     return {
       body: withoutBetaParts(body, betas),
       headers: withoutBetas(headers, entries),
@@ -132,8 +140,11 @@ export function lessonOf(
   }
   for (const content of REFUSABLE_CONTENT) {
     if (!content.refuses(failure.status, message, body)) continue;
-    if (learnAll(pupil, [content.entry])) warn(pupil, content.said);
-    return { body: content.without(body), headers };
+    const settle = learnedUnlessRepeated(
+      (retry) => content.refuses(retry.status, upstreamMessage(retry.bodyText), body),
+      () => learnAll(pupil, [content.entry]) && warn(pupil, content.said),
+    );
+    return { body: content.without(body), headers, settle };
   }
   const fewer = fewerOutputTokens(failure.status, message, body);
   if (fewer) {
@@ -147,19 +158,41 @@ export function lessonOf(
   if (failure.status !== 400) return undefined;
   const param = refusedParameter(failure.bodyText, body);
   if (param) {
-    if (learnAll(pupil, [param])) {
-      const [name, value] = param.split("=");
-      const what = value === undefined ? `"${name}"` : `${name} "${value}"`;
-      warn(pupil, `does not accept ${what}: sent again without it, and left out from now on`);
-    }
-    return { body: withoutParams(body, [param]), headers };
+    const settle = learnedUnlessRepeated(
+      (retry) => retry.status === 400 && refusedParameter(retry.bodyText, body) === param,
+      () => {
+        if (!learnAll(pupil, [param])) return;
+        const [name, value] = param.split("=");
+        const what = value === undefined ? `"${name}"` : `${name} "${value}"`;
+        warn(pupil, `does not accept ${what}: sent again without it, and left out from now on`);
+      },
+    );
+    return { body: withoutParams(body, [param]), headers, settle };
   }
   const limit = refusedOutputLimit(message, body);
   if (!limit) return undefined;
-  if (learnAll(pupil, [limit])) {
-    warn(pupil, `accepts at most ${limit}: sent again within it, and kept within it from now on`);
-  }
-  return { body: withOutputLimits(body, [limit]), headers };
+  const settle = learnedUnlessRepeated(
+    (retry) => refusedOutputLimit(upstreamMessage(retry.bodyText), body) === limit,
+    () =>
+      learnAll(pupil, [limit]) &&
+      warn(pupil, `accepts at most ${limit}: sent again within it, and kept within it from now on`),
+  );
+  return { body: withOutputLimits(body, [limit]), headers, settle };
+}
+
+/**
+ * A lesson's `settle`: learns, unless the retry's answer is refused in the same words for the
+ * same thing, read against what was first sent. Then the words were the client's own, quoted back
+ * by the upstream, and one client's request must not change what every other client sends.
+ */
+function learnedUnlessRepeated(
+  repeated: (retry: Retried) => boolean,
+  learn: () => unknown,
+): (retry: Retried) => void {
+  return (retry) => {
+    if (!retry.ok && repeated(retry)) return;
+    learn();
+  };
 }
 
 /** Learns every entry; true when one of them was new (then it is said once, in the log). */
