@@ -111,42 +111,56 @@ export interface ConfigWatch {
   close(): Promise<void>;
 }
 
+/** Each watched file's bytes by name: "absent" when it is not there, a reason when unreadable. */
+type Snapshot = ReadonlyMap<string, string>;
+
 /** Reads the watched files; a missing one (between delete and create) reads as absent. */
-async function snapshot(files: WatchedFiles): Promise<string> {
-  const parts = await Promise.all([...files.names].map(async (name) => {
+async function snapshot(files: WatchedFiles): Promise<Snapshot> {
+  const names = [...files.names];
+  const parts = await Promise.all(names.map(async (name) => {
     try {
       return JSON.stringify(await Deno.readTextFile(joinPath(files.dir, name)));
-    } catch {
-      return "absent";
+    } catch (err) {
+      // Unreadable is a change the reload reports; only a file not there is waited for.
+      return err instanceof Deno.errors.NotFound ? ABSENT : `unreadable: ${messageOf(err)}`;
     }
   }));
-  return parts.join("\n");
+  return new Map(names.map((name, i) => [name, parts[i]!]));
 }
 
-/** Whether the config file is not there (deleted, or moved away). */
-async function gone(files: WatchedFiles): Promise<boolean> {
-  try {
-    await Deno.lstat(joinPath(files.dir, files.config));
-    return false;
-  } catch (err) {
-    return err instanceof Deno.errors.NotFound;
-  }
-}
+const ABSENT = "absent";
 
-/** The warning for a config file gone: a directory removed is not watched when it is back. */
-async function goneText(files: WatchedFiles): Promise<string> {
-  const dirGone = await Deno.lstat(files.dir).then(() => false, () => true);
-  return dirGone
-    ? `${files.dir} is gone: saves are no longer watched; the config loaded stays, and SIGHUP ` +
-      "reloads it"
-    : `${joinPath(files.dir, files.config)} is gone: the config loaded stays, until the file is ` +
-      "back or a SIGHUP reloads";
+function same(a: Snapshot, b: Snapshot): boolean {
+  return [...a].every(([name, bytes]) => b.get(name) === bytes);
 }
 
 /**
- * Watches `files.dir` and reloads when a watched file's bytes change. A config file that is gone
- * once the saves settle is not reloaded: the search would fall through to another file or to the
- * built-in config from variables, and the token and clients the file set would go with it.
+ * The watched files the running config was read with that are not there now (deleted, or moved
+ * away): the config file, or a `.env` whose variables it holds. A `.env` there was none of is not
+ * missed.
+ */
+function missing(last: Snapshot, now: Snapshot): string[] {
+  return [...now].filter(([name, bytes]) => bytes === ABSENT && last.get(name) !== ABSENT)
+    .map(([name]) => name);
+}
+
+/** The warning for a watched file gone: a directory removed is not watched when it is back. */
+async function goneText(files: WatchedFiles, name: string): Promise<string> {
+  const dirGone = await Deno.lstat(files.dir).then(() => false, () => true);
+  if (dirGone) {
+    return `${files.dir} is gone: saves are no longer watched; the config loaded stays, and ` +
+      "SIGHUP reloads it";
+  }
+  const what = name === files.config ? "" : " (with the variables it set)";
+  return `${joinPath(files.dir, name)} is gone: the config loaded stays${what}, until the file ` +
+    "is back or a SIGHUP reloads";
+}
+
+/**
+ * Watches `files.dir` and reloads when a watched file's bytes change. While a file the running
+ * config was read from is gone once the saves settle, nothing is reloaded: without the config file
+ * the search would fall through to another file or to the built-in config from variables, and
+ * without the `.env` every variable it set (keys, the auth token) would read as unset.
  */
 export async function watchConfig(options: WatchOptions): Promise<ConfigWatch> {
   const { files } = options;
@@ -154,14 +168,15 @@ export async function watchConfig(options: WatchOptions): Promise<ConfigWatch> {
   let saidGone = false;
   const settler = new Settler(async () => {
     const now = await snapshot(files);
-    // Saved without a change (or touched): nothing to reload, nothing to say.
-    if (now === last) return;
-    if (await gone(files)) {
-      if (!saidGone) options.warn(await goneText(files));
+    const gone = missing(last, now);
+    if (gone.length > 0) {
+      if (!saidGone) options.warn(await goneText(files, gone[0]!));
       saidGone = true;
       return;
     }
     saidGone = false;
+    // Saved without a change (or touched, or back as it was): nothing to reload, nothing to say.
+    if (same(now, last)) return;
     last = now;
     await options.reload();
   }, options.delayMs ?? SETTLE_MS);

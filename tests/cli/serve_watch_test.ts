@@ -224,3 +224,39 @@ Deno.test("a config file deleted (or moved away) keeps the running config: its t
     }
   });
 });
+
+Deno.test("a deleted .env keeps the running config: the variables it set, the token among them, stay", async () => {
+  await inTempDir("ccp_serve_watch_", async (dir) => {
+    const token = "tok-0123456789abcdef";
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      yaml("${MODEL_NAME:-m0}", "server:\n  auth_token: ${CCP_TOKEN:-}\n"),
+    );
+    await Deno.writeTextFile(`${dir}/.env`, `CCP_TOKEN=${token}\nMODEL_NAME=m1\n`);
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
+    try {
+      assert.equal(server.config().server.authToken, token);
+      await Deno.remove(`${dir}/.env`);
+      await sleep(800);
+      assert.equal(server.config().server.authToken, token);
+      assert.equal(server.config().routes.default?.[0]?.model, "m1");
+      // A save of the config meanwhile waits for the .env too: it would read no variables from it.
+      await Deno.writeTextFile(
+        `${dir}/c.yaml`,
+        `# edited\n${yaml("${MODEL_NAME:-m0}", "server:\n  auth_token: ${CCP_TOKEN:-}\n")}`,
+      );
+      await sleep(800);
+      assert.equal(server.config().server.authToken, token);
+      const log = ctx.io.stderr.join("\n");
+      assert.equal(count(log, /\.env is gone: the config loaded stays/), 1, log);
+      assert.doesNotMatch(log, /Config file saved/);
+      // Back (edited): reloaded as any save.
+      await Deno.writeTextFile(`${dir}/.env`, `CCP_TOKEN=${token}\nMODEL_NAME=m2\n`);
+      await until(() => server.config().routes.default?.[0]?.model === "m2", "reloaded");
+      assert.equal(server.config().server.authToken, token);
+    } finally {
+      await server.stop();
+    }
+  });
+});
