@@ -2,12 +2,13 @@
  * Reloads the config when its file or the `.env` beside it is saved. Editors save in different
  * ways (in place, to a temporary file renamed over the old one, delete then create), each a burst
  * of events: the directory is watched, so a file renamed over the config is seen, and a burst
- * settles into one reload.
+ * settles into one reload. A file that is a symbolic link is watched where it leads as well.
  */
 
 import type { Config } from "../config/types.ts";
 import { messageOf } from "../core/errors.ts";
 import { dirnamePath, joinPath } from "../config/paths.ts";
+import { baseName, DirWatches, linkTargets } from "./config_links.ts";
 
 /** How long the files must stay quiet before a reload: one save is several events. */
 export const SETTLE_MS = 250;
@@ -28,22 +29,24 @@ export function watchedFiles(config: Config): WatchedFiles | undefined {
   return { dir: dirnamePath(path), config: name, names: new Set([name, ".env"]) };
 }
 
-/** The last segment of a path. */
-function baseName(path: string): string {
-  return path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
-}
-
 /**
- * Whether an event of the (not recursive) directory watch touches a watched file; a rename names
- * both ends, and either one counts. Names only: the platform may spell the directory its own way
- * (a symbolic link resolved).
+ * Whether an event of a (not recursive) directory watch touches a watched file, or a file one of
+ * them links to (`linked`, names too); a rename names both ends, and either one counts. Names only:
+ * the platform may spell the directory its own way (a symbolic link resolved).
  */
-export function touchesWatched(event: Deno.FsEvent, files: WatchedFiles): boolean {
+export function touchesWatched(
+  event: Deno.FsEvent,
+  files: WatchedFiles,
+  linked: ReadonlySet<string> = new Set(),
+): boolean {
   // Reading a file changes nothing.
   if (event.kind === "access") return false;
   // The directory removed: the platform may report only that, not the files that went with it.
   const dir = event.kind === "remove" ? baseName(trimmedDir(files.dir)) : undefined;
-  return event.paths.some((path) => files.names.has(baseName(path)) || baseName(path) === dir);
+  return event.paths.some((path) => {
+    const name = baseName(path);
+    return files.names.has(name) || linked.has(name) || name === dir;
+  });
 }
 
 function trimmedDir(dir: string): string {
@@ -160,13 +163,16 @@ async function goneText(files: WatchedFiles, name: string): Promise<string> {
  * Watches `files.dir` and reloads when a watched file's bytes change. While a file the running
  * config was read from is gone once the saves settle, nothing is reloaded: without the config file
  * the search would fall through to another file or to the built-in config from variables, and
- * without the `.env` every variable it set (keys, the auth token) would read as unset.
+ * without the `.env` every variable it set (keys, the auth token) would read as unset. A watched
+ * file that is a link is followed again at each settle: a link pointed elsewhere is watched there.
  */
 export async function watchConfig(options: WatchOptions): Promise<ConfigWatch> {
   const { files } = options;
   let last = await snapshot(files);
   let saidGone = false;
+  let linked: ReadonlySet<string> = new Set();
   const settler = new Settler(async () => {
+    await follow();
     const now = await snapshot(files);
     const gone = missing(last, now);
     if (gone.length > 0) {
@@ -180,9 +186,31 @@ export async function watchConfig(options: WatchOptions): Promise<ConfigWatch> {
     last = now;
     await options.reload();
   }, options.delayMs ?? SETTLE_MS);
-  let watcher: Deno.FsWatcher;
+  const watches = new DirWatches((event) => {
+    if (touchesWatched(event, files, linked)) settler.poke();
+  });
+  const cannotWatch = new Set<string>();
+  /** Watches where the links lead now, and no longer where they led before. */
+  const follow = async () => {
+    const targets = await linkTargets(files.dir, files.names);
+    linked = targets.names;
+    for (const dir of targets.dirs) {
+      try {
+        watches.add(dir);
+      } catch (err) {
+        if (!cannotWatch.has(dir)) {
+          options.warn(
+            `Cannot watch ${dir}, where the config's link leads, for saves (${messageOf(err)}); ` +
+              "SIGHUP reloads it",
+          );
+        }
+        cannotWatch.add(dir);
+      }
+    }
+    await watches.retain(new Set([files.dir, ...targets.dirs]));
+  };
   try {
-    watcher = Deno.watchFs(files.dir, { recursive: false });
+    watches.add(files.dir);
   } catch (err) {
     // Out of inotify instances, say: a reload on save is a convenience, not a reason to stop.
     options.warn(
@@ -190,26 +218,13 @@ export async function watchConfig(options: WatchOptions): Promise<ConfigWatch> {
     );
     return { remember: () => Promise.resolve(), close: () => Promise.resolve() };
   }
-  const watching = (async () => {
-    try {
-      for await (const event of watcher) {
-        if (touchesWatched(event, files)) settler.poke();
-      }
-    } catch {
-      // The directory went away: nothing more to watch.
-    }
-  })();
+  await follow();
   let closed: Promise<void> | undefined;
   return {
     remember: async () => void (last = await snapshot(files)),
     close: () =>
       closed ??= (async () => {
-        try {
-          watcher.close();
-        } catch {
-          // Already closed when its directory went away.
-        }
-        await watching;
+        await watches.close();
         await settler.close();
       })(),
   };

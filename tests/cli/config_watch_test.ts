@@ -36,6 +36,10 @@ Deno.test("the filter takes the config file and its .env, saved any way, and not
   assert.ok(!touchesWatched(event("create", "/srv/ccp/other.yaml", "/srv/ccp/x.env"), FILES));
   // The directory itself removed (reported alone at times, without its files).
   assert.ok(touchesWatched(event("remove", "/srv/ccp"), FILES));
+  // Where a watched file links to, in another directory.
+  const linked = new Set(["ccp.yaml"]);
+  assert.ok(touchesWatched(event("modify", "/home/u/dotfiles/ccp.yaml"), FILES, linked));
+  assert.ok(!touchesWatched(event("modify", "/home/u/dotfiles/other.yaml"), FILES, linked));
 });
 
 Deno.test("a config file is watched in its directory; variables and the built-in default are not", () => {
@@ -201,6 +205,63 @@ Deno.test("a watched directory removed: no reload, and one warning that saves ar
         warnings[0]!,
         /conf is gone: saves are no longer watched; the config loaded stays/,
       );
+    } finally {
+      await watch.close();
+    }
+  });
+});
+
+Deno.test("a config file that is a symbolic link: saves to its target reload, and a new target is followed", async () => {
+  // As stow, chezmoi or home-manager link it: the file saved lives in another directory.
+  await inTempDir("ccp_watch_", async (dir) => {
+    await Deno.mkdir(`${dir}/conf`);
+    await Deno.mkdir(`${dir}/dotfiles/a`, { recursive: true });
+    await Deno.mkdir(`${dir}/dotfiles/b`);
+    await Deno.writeTextFile(`${dir}/dotfiles/a/ccp.yaml`, "a: 1\n");
+    await Deno.writeTextFile(`${dir}/dotfiles/b/env`, "K=1\n");
+    await Deno.symlink("../dotfiles/a/ccp.yaml", `${dir}/conf/c.yaml`);
+    await Deno.symlink(`${dir}/dotfiles/b/env`, `${dir}/conf/.env`);
+    let reloads = 0;
+    const warnings: string[] = [];
+    const watch = await watchConfig({
+      files: { dir: `${dir}/conf`, config: "c.yaml", names: new Set(["c.yaml", ".env"]) },
+      reload: () => Promise.resolve(void reloads++),
+      warn: (text) => warnings.push(text),
+      delayMs: 40,
+    });
+    const settled = async (expected: number) => {
+      const deadline = Date.now() + 3_000;
+      while (reloads < expected && Date.now() < deadline) await sleep(20);
+      await sleep(150);
+      assert.equal(reloads, expected);
+    };
+    try {
+      await save("in place", `${dir}/dotfiles/a/ccp.yaml`, "a: 2\n");
+      await settled(1);
+      await save("rename over", `${dir}/dotfiles/a/ccp.yaml`, "a: 3\n");
+      await settled(2);
+      await save("in place", `${dir}/dotfiles/b/env`, "K=2\n");
+      await settled(3);
+      // The link pointed elsewhere (a restow, a home-manager switch): the new target is watched.
+      await Deno.mkdir(`${dir}/dotfiles/c`);
+      await Deno.writeTextFile(`${dir}/dotfiles/c/ccp.yaml`, "a: 4\n");
+      await Deno.symlink("../dotfiles/c/ccp.yaml", `${dir}/conf/c.yaml.new`);
+      await Deno.rename(`${dir}/conf/c.yaml.new`, `${dir}/conf/c.yaml`);
+      await settled(4);
+      await save("in place", `${dir}/dotfiles/c/ccp.yaml`, "a: 5\n");
+      await settled(5);
+      // The old target is no longer the config: its saves reload nothing.
+      await save("in place", `${dir}/dotfiles/a/ccp.yaml`, "a: 6\n");
+      await sleep(300);
+      assert.equal(reloads, 5);
+      // A target gone (a checkout in progress) is waited for as a config file gone is.
+      await Deno.remove(`${dir}/dotfiles/c/ccp.yaml`);
+      await sleep(300);
+      assert.equal(reloads, 5);
+      assert.equal(warnings.length, 1, warnings.join("\n"));
+      assert.match(warnings[0]!, /c\.yaml is gone: the config loaded stays/);
+      await Deno.writeTextFile(`${dir}/dotfiles/c/ccp.yaml`, "a: 7\n");
+      await settled(6);
     } finally {
       await watch.close();
     }
