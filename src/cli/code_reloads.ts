@@ -25,7 +25,23 @@ export function claudeDraws(args: readonly string[], terminals: Terminals): bool
   // After `--` everything is the prompt's words.
   const end = args.indexOf("--");
   const flags = end === -1 ? args : args.slice(0, end);
-  return !flags.some((arg) => arg === "-p" || arg === "--print");
+  return !flags.some((arg) => arg === "--print" || bundlesPrint(arg));
+}
+
+/** Claude Code's one-letter switches that take a value (`-r [session]`, `-d [filter]`). */
+const TAKES_VALUE = new Set(["r", "d"]);
+
+/**
+ * Whether `arg` is `-p` or a bundle of claude's one-letter switches holding it (`-pc`, `-cp`), as
+ * Claude Code reads them: a switch that takes a value takes the rest of the bundle as it.
+ */
+function bundlesPrint(arg: string): boolean {
+  if (arg.length < 2 || arg[0] !== "-" || arg[1] === "-") return false;
+  for (const letter of arg.slice(1)) {
+    if (letter === "p") return true;
+    if (TAKES_VALUE.has(letter)) return false;
+  }
+  return false;
 }
 
 /** Holds a reload's lines while claude draws, or says them at once. */

@@ -56,6 +56,11 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], Command]> = [
     ["code", "--host", "::1", "--", "--port", "1", "--help"],
     { cmd: "code", flags: { host: "::1" }, claudeArgs: ["--port", "1", "--help"] },
   ],
+  [
+    "code: claude's bundled switches reach it whole",
+    ["code", "-pc", "fix it", "--port", "8090", "-cp"],
+    { cmd: "code", flags: { port: 8090 }, claudeArgs: ["-pc", "fix it", "-cp"] },
+  ],
   ["code --help is ccp's", ["code", "--help"], { cmd: "help", topic: "code" }],
   ["code --version goes to claude", ["code", "--version"], {
     cmd: "code",

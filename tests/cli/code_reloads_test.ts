@@ -16,6 +16,21 @@ Deno.test("claudeDraws: interactive claude on a terminal draws; -p, --print, a p
   assert.equal(claudeDraws(["--", "-p"], TERMINAL), true);
 });
 
+Deno.test("claudeDraws: -p inside a bundle of claude's short switches prints too", () => {
+  // Claude Code reads `-pc` and `-cp` as `-p -c`.
+  assert.equal(claudeDraws(["-pc", "fix it"], TERMINAL), false);
+  assert.equal(claudeDraws(["-cp", "fix it"], TERMINAL), false);
+  assert.equal(claudeDraws(["--model", "sonnet", "-cpd"], TERMINAL), false);
+  assert.equal(claudeDraws(["-c"], TERMINAL), true);
+  // A switch that takes a value (`-r [session]`, `-d [filter]`) takes the rest of the bundle.
+  assert.equal(claudeDraws(["-rp"], TERMINAL), true);
+  assert.equal(claudeDraws(["-dp"], TERMINAL), true);
+  assert.equal(claudeDraws(["-cdp"], TERMINAL), true);
+  // Not a bundle: a long flag, or the prompt's words after `--`.
+  assert.equal(claudeDraws(["--permission-mode", "plan"], TERMINAL), true);
+  assert.equal(claudeDraws(["--", "-pc"], TERMINAL), true);
+});
+
 Deno.test("ReloadLines: said at once when claude draws nothing", () => {
   const said: string[] = [];
   const lines = new ReloadLines((line) => said.push(line), false);
