@@ -11,7 +11,8 @@ import type { KeyAffinity } from "../resilience/key_choice.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
 import { callAnthropic } from "../upstream/anthropic/anthropic.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
-import { betaRuleOf, filterBetaHeader } from "../upstream/http/headers.ts";
+import { betaRuleOf, droppedBetasWithParts, filterBetaHeader } from "../upstream/http/headers.ts";
+import { withoutBetaParts } from "../upstream/cleaning/beta_parts.ts";
 import type { PostSuccess } from "../upstream/http/post.ts";
 import { readJsonCapped } from "../upstream/http/read_capped.ts";
 import { withoutImages } from "../upstream/http/refused_images.ts";
@@ -61,6 +62,11 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
     supports.images === false ? withoutImages(body) : body;
   const noDocuments = (body: Record<string, unknown>) =>
     supports.documents === false ? withoutDocuments(body) : body;
+  // The betas the provider does without take what they bring into the body along, as Messages.
+  const clientHeaders = filterBetaHeader(call.headers, betaRuleOf(provider));
+  const dropped = droppedBetasWithParts(call.headers, clientHeaders);
+  const clean = (body: Record<string, unknown>) =>
+    withoutBetaParts(cleaning.body(body, model), dropped);
   // Kept out of what is logged of the count's failures; read only if one is.
   const text = new RequestText(call.body);
   const dispatcher = new Dispatcher<PostSuccess>({
@@ -81,8 +87,8 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
       callAnthropic({
         provider: target.provider,
         model: target.model,
-        body: noDocuments(noImages(cleaning.body(call.body, target.model))),
-        clientHeaders: filterBetaHeader(call.headers, betaRuleOf(target.provider)),
+        body: noDocuments(noImages(clean(call.body))),
+        clientHeaders,
         key,
         signal,
         fetch: call.fetch,

@@ -93,6 +93,8 @@ Deno.test("withoutBetaParts: context management's memory tool becomes an ordinar
   assert.equal((tools[1]!.input_schema as { type: string }).type, "object");
 });
 
+const UPSTREAM_COUNT = 4242;
+
 /** What one upstream request carried. */
 interface Seen {
   beta: string | null;
@@ -121,6 +123,9 @@ function startRefusing(refuse: (seen: Seen) => string | undefined) {
         { type: "error", error: { type: "invalid_request_error", message } },
         { status: 400 },
       );
+    }
+    if (new URL(req.url).pathname.endsWith("/count_tokens")) {
+      return Response.json({ input_tokens: UPSTREAM_COUNT });
     }
     return new Response(encodeEvents(textTurn("m", 2)), {
       headers: { "content-type": "text/event-stream" },
@@ -230,6 +235,37 @@ Deno.test("a preset that strips the connector's beta strips what it brings", asy
     assert.deepEqual(answers.map((a) => a.status), [200, 200]);
     assert.deepEqual(upstream.seen, [WITHOUT, WITHOUT]);
   } finally {
+    await upstream.close();
+  }
+});
+
+Deno.test("a count through a preset that strips the connector's beta strips what it brings too", async () => {
+  // As Messages are sent there: else the endpoint refuses the toolset, and ccp counts locally.
+  const upstream = startRefusing((s) =>
+    s.tools.includes("mcp_toolset") ? "tools.1.name: Field required" : undefined
+  );
+  const ccp = startCcp(testConfig({
+    providers: [provider("gw", { baseUrl: upstream.url, preset: "zai", countTokens: true })],
+    routes: { default: "gw/claude-opus-4-5" },
+  }));
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages/count_tokens?beta=true`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "anthropic-beta": `claude-code-20250219,${MCP}`,
+      },
+      body: JSON.stringify({
+        model: "claude-opus-4-5",
+        messages: MCP_TURN,
+        mcp_servers: SERVERS,
+        tools: [READ, TOOLSET],
+      }),
+    });
+    assert.deepEqual(await res.json(), { input_tokens: UPSTREAM_COUNT });
+    assert.deepEqual(upstream.seen, [WITHOUT]);
+  } finally {
+    await ccp.close();
     await upstream.close();
   }
 });
