@@ -224,17 +224,16 @@ export class WebToolLoop {
     }
     this.#used.set(kind, used + 1);
     if (kind === "web_search") {
-      this.usage.server_tool_use.web_search_requests++;
       const query = typeof args.query === "string" ? args.query : "";
-      return {
-        kind,
-        outcome: await this.#deps.search({
-          query,
-          count: RESULTS_PER_SEARCH,
-          ...(tool.allowedDomains ? { allowedDomains: tool.allowedDomains } : {}),
-          ...(tool.blockedDomains ? { blockedDomains: tool.blockedDomains } : {}),
-        }),
-      };
+      const outcome = await this.#deps.search({
+        query,
+        count: RESULTS_PER_SEARCH,
+        ...(tool.allowedDomains ? { allowedDomains: tool.allowedDomains } : {}),
+        ...(tool.blockedDomains ? { blockedDomains: tool.blockedDomains } : {}),
+      });
+      // Counted as Anthropic bills searches: one that errs is none, one without results is one.
+      if (outcome.ok) this.usage.server_tool_use.web_search_requests++;
+      return { kind, outcome };
     }
     this.usage.server_tool_use.web_fetch_requests++;
     const url = typeof args.url === "string" ? args.url : "";

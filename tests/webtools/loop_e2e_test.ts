@@ -314,6 +314,32 @@ Deno.test("web search loop through ccp", async (t) => {
     },
   );
 
+  await t.step("a search that failed is not counted in server_tool_use", async () => {
+    // As Anthropic bills it: a search that errs is not billed; one without results is a search.
+    await withSetup(searchThenAnswer, () => webTools("http://127.0.0.1:9"), async ({ ccp }) => {
+      const msg = await (await post(ccp.url, { messages: QUESTION, tools: [SEARCH_TOOL] })).json();
+      assert.deepEqual(msg.content[1].content, {
+        type: "web_search_tool_result_error",
+        error_code: "unavailable",
+      });
+      assert.deepEqual(msg.usage.server_tool_use, {
+        web_search_requests: 0,
+        web_fetch_requests: 0,
+      });
+    });
+    await withSetup(searchThenAnswer, (w) => webTools(w.url), async ({ ccp }) => {
+      const msg = await (await post(ccp.url, {
+        messages: QUESTION,
+        tools: [{ ...SEARCH_TOOL, allowed_domains: ["nowhere.invalid"] }],
+      })).json();
+      assert.deepEqual(msg.content[1].content, []);
+      assert.deepEqual(msg.usage.server_tool_use, {
+        web_search_requests: 1,
+        web_fetch_requests: 0,
+      });
+    });
+  });
+
   await t.step("blocked_domains drop results", async () => {
     await withSetup(searchThenAnswer, (w) => webTools(w.url), async ({ ccp }) => {
       const res = await post(ccp.url, {
