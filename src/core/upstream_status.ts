@@ -81,6 +81,18 @@ export function midStreamType(type: AnthropicErrorType, words: string): Anthropi
   return type === "api_error" && OUT_OF_CAPACITY.test(words) ? "overloaded_error" : type;
 }
 
+/**
+ * The type of an error an upstream sent inside a stream that opened with 200, naming an HTTP
+ * status (a gateway's `code`, Gemini's): the status's type, except that a server error whose
+ * words say the provider is out of capacity (Gemini's 503 "The model is overloaded") is
+ * `overloaded_error`. Before the stream, Claude Code reads the 503 itself and retries or takes its
+ * fallback model; mid-stream it reads only the type, and an `api_error` there ends the turn.
+ */
+export function midStreamTypeOfStatus(status: number, words: string): AnthropicErrorType {
+  const type = errorTypeOfUpstream(status);
+  return status >= 500 ? midStreamType(type, words) : type;
+}
+
 /** The Anthropic error type for an `event: error` caused by an upstream status or code. */
 export function errorTypeOfUpstream(status: number | undefined): AnthropicErrorType {
   return status === undefined ? "api_error" : clientErrorOf(status).type;

@@ -10,7 +10,7 @@
  */
 
 import { upstreamWho } from "../../core/text.ts";
-import { errorTypeOfUpstream, midStreamType } from "../../core/upstream_status.ts";
+import { midStreamType, midStreamTypeOfStatus } from "../../core/upstream_status.ts";
 import { isRecord, ownValue } from "../../core/json.ts";
 import type {
   AnthropicStreamEvent,
@@ -105,7 +105,7 @@ export class GeminiToAnthropicTranslator {
           `${who} reported an error mid-stream: ${event.message}`,
           event.code === undefined
             ? midStreamType("api_error", event.message)
-            : errorTypeOfUpstream(event.code),
+            : midStreamTypeOfStatus(event.code, event.message),
         );
       }
     });
@@ -139,7 +139,9 @@ export class GeminiToAnthropicTranslator {
       const { message, code } = describeGeminiError(chunk.error);
       this.#frame.fail(
         `${upstreamWho(this.#o)} reported an error mid-stream: ${message}`,
-        code === undefined ? midStreamType("api_error", message) : errorTypeOfUpstream(code),
+        code === undefined
+          ? midStreamType("api_error", message)
+          : midStreamTypeOfStatus(code, message),
       );
       return;
     }

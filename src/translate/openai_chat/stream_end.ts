@@ -6,7 +6,11 @@
 import { ownValue } from "../../core/json.ts";
 import { upstreamWho } from "../../core/text.ts";
 import { overflowMessage } from "../../core/context_overflow.ts";
-import { errorTypeOfCode, errorTypeOfUpstream, midStreamType } from "../../core/upstream_status.ts";
+import {
+  errorTypeOfCode,
+  midStreamType,
+  midStreamTypeOfStatus,
+} from "../../core/upstream_status.ts";
 import type { StopReason } from "../../protocols/anthropic.ts";
 import type { UpstreamEvent } from "./events.ts";
 import { STOP_REASON_OF_FINISH } from "../finish_reasons.ts";
@@ -53,10 +57,10 @@ export function midStreamError(
     ? Number(event.code)
     : event.code;
   const status = typeof code === "number" ? code : undefined;
-  const type = status !== undefined ? errorTypeOfUpstream(status) : midStreamType(
-    errorTypeOfCode(typeof code === "string" ? code : event.type),
-    `${code ?? ""} ${event.type ?? ""} ${event.message}`,
-  );
+  const words = `${code ?? ""} ${event.type ?? ""} ${event.message}`;
+  const type = status !== undefined
+    ? midStreamTypeOfStatus(status, words)
+    : midStreamType(errorTypeOfCode(typeof code === "string" ? code : event.type), words);
   const said = `${upstreamWho(options)} reported an error mid-stream: ${event.message}`;
   // An error with neither code nor type (LM Studio's `{"error": "<words>"}`) is judged by its words.
   const unnamed = code === undefined && event.type === undefined;

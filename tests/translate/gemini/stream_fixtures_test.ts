@@ -241,7 +241,7 @@ Deno.test("an empty body is an error, not a silent empty answer", async () => {
   assert.match(String(frames[0]!.data.error!.message), /without sending any data/);
 });
 
-Deno.test("a mid-stream error with no code saying overloaded is overloaded_error; one with a code keeps its status's type", async () => {
+Deno.test("a mid-stream error saying overloaded is overloaded_error, with no code or a server error's", async () => {
   const first =
     '{"candidates":[{"content":{"parts":[{"text":"Partial"}],"role":"model"},"index":0}]}';
   const typeOf = async (error: Record<string, unknown>) => {
@@ -252,5 +252,12 @@ Deno.test("a mid-stream error with no code saying overloaded is overloaded_error
   };
   assert.equal(await typeOf({ message: "The model is overloaded." }), "overloaded_error");
   assert.equal(await typeOf({ message: "Internal error encountered." }), "api_error");
-  assert.equal(await typeOf({ code: 503, message: "The model is overloaded." }), "api_error");
+  // Gemini's usual overload: 503 UNAVAILABLE, which before the stream Claude Code would retry.
+  assert.equal(
+    await typeOf({ code: 503, status: "UNAVAILABLE", message: "The model is overloaded." }),
+    "overloaded_error",
+  );
+  // Another server error, or another status, keeps its status's type.
+  assert.equal(await typeOf({ code: 503, message: "Service unavailable." }), "api_error");
+  assert.equal(await typeOf({ code: 429, message: "Resource exhausted." }), "rate_limit_error");
 });

@@ -125,7 +125,7 @@ Deno.test("translator edge cases", async (t) => {
     }
   });
   await t.step(
-    "a mid-stream overload with no status is overloaded_error, as Anthropic sends",
+    "a mid-stream overload, with no status or a server error's, is overloaded_error, as Anthropic sends",
     () => {
       const table: Array<[{ message: string; code?: string | number; type?: string }, string]> = [
         [
@@ -138,8 +138,13 @@ Deno.test("translator edge cases", async (t) => {
           "overloaded_error",
         ],
         [{ message: "m", code: "server_is_overloaded" }, "overloaded_error"],
-        // Every other error keeps its type: a status, a named code, other words.
-        [{ message: "The server is overloaded", code: 503 }, "api_error"],
+        // A server error's status that says so too, as a gateway relays an overload mid-stream.
+        [{ message: "The server is overloaded", code: 503 }, "overloaded_error"],
+        [{ message: "Overloaded", code: "503" }, "overloaded_error"],
+        [{ message: "no capacity left", code: 500 }, "overloaded_error"],
+        // Every other error keeps its type: another status, a named code, other words.
+        [{ message: "Service Unavailable", code: 503 }, "api_error"],
+        [{ message: "overloaded", code: 401 }, "api_error"],
         [{ message: "overloaded", code: "rate_limit_exceeded" }, "rate_limit_error"],
         [{ message: "The server had an error while processing your request" }, "api_error"],
       ];
