@@ -239,6 +239,24 @@ Deno.test("a preset that strips the connector's beta strips what it brings", asy
   }
 });
 
+/** Asks `ccpUrl` to count a turn with the connector's beta and parts. */
+async function countConnector(ccpUrl: string): Promise<unknown> {
+  const res = await fetch(`${ccpUrl}/v1/messages/count_tokens?beta=true`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "anthropic-beta": `claude-code-20250219,${MCP}`,
+    },
+    body: JSON.stringify({
+      model: "claude-opus-4-5",
+      messages: MCP_TURN,
+      mcp_servers: SERVERS,
+      tools: [READ, TOOLSET],
+    }),
+  });
+  return await res.json();
+}
+
 Deno.test("a count through a preset that strips the connector's beta strips what it brings too", async () => {
   // As Messages are sent there: else the endpoint refuses the toolset, and ccp counts locally.
   const upstream = startRefusing((s) =>
@@ -249,7 +267,28 @@ Deno.test("a count through a preset that strips the connector's beta strips what
     routes: { default: "gw/claude-opus-4-5" },
   }));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages/count_tokens?beta=true`, {
+    assert.deepEqual(await countConnector(ccp.url), { input_tokens: UPSTREAM_COUNT });
+    assert.deepEqual(upstream.seen, [WITHOUT]);
+  } finally {
+    await ccp.close();
+    await upstream.close();
+  }
+});
+
+Deno.test("a count after Messages learned the connector's beta refused goes without its parts", async () => {
+  const upstream = startRefusing((s) =>
+    s.beta?.includes(MCP)
+      ? `Unexpected value(s) \`${MCP}\` for the \`anthropic-beta\` header.`
+      : s.servers
+      ? "mcp_servers: Extra inputs are not permitted"
+      : undefined
+  );
+  const ccp = startCcp(testConfig({
+    providers: [provider("gw", { baseUrl: upstream.url })],
+    routes: { default: "gw/claude-opus-4-5" },
+  }));
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages?beta=true`, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -257,13 +296,16 @@ Deno.test("a count through a preset that strips the connector's beta strips what
       },
       body: JSON.stringify({
         model: "claude-opus-4-5",
+        max_tokens: 100,
         messages: MCP_TURN,
         mcp_servers: SERVERS,
         tools: [READ, TOOLSET],
       }),
     });
-    assert.deepEqual(await res.json(), { input_tokens: UPSTREAM_COUNT });
-    assert.deepEqual(upstream.seen, [WITHOUT]);
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    assert.deepEqual(await countConnector(ccp.url), { input_tokens: UPSTREAM_COUNT });
+    assert.deepEqual(upstream.seen, [AS_SENT, WITHOUT, WITHOUT]);
   } finally {
     await ccp.close();
     await upstream.close();
