@@ -260,3 +260,22 @@ Deno.test("a deleted .env keeps the running config: the variables it set, the to
     }
   });
 });
+
+Deno.test("a config file that is a symbolic link reloads when the file it leads to is saved", async () => {
+  // As stow links it: the config dir holds the link, a dotfiles repository the file.
+  await inTempDir("ccp_serve_watch_", async (dir) => {
+    await Deno.mkdir(`${dir}/xdg/ccp`, { recursive: true });
+    await Deno.mkdir(`${dir}/dotfiles`);
+    await Deno.writeTextFile(`${dir}/dotfiles/ccp.yaml`, yaml("m1"));
+    await Deno.symlink("../../dotfiles/ccp.yaml", `${dir}/xdg/ccp/config.yaml`);
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { port: 0 } });
+    try {
+      assert.equal(server.config().routes.default?.[0]?.model, "m1");
+      await Deno.writeTextFile(`${dir}/dotfiles/ccp.yaml`, yaml("m2"));
+      await until(() => server.config().routes.default?.[0]?.model === "m2", "reloaded");
+    } finally {
+      await server.stop();
+    }
+  });
+});
