@@ -116,7 +116,9 @@ export function responsesSse(script: ResponsesScript, model: string): string {
     const item_id = String(full.id);
     const at = { item_id, output_index };
     if (item.kind === "reasoning") {
-      ev("response.output_item.added", { output_index, item: { ...full, summary: [] } });
+      // The encrypted reasoning comes only with the finished item.
+      const { encrypted_content: _, ...started } = full;
+      ev("response.output_item.added", { output_index, item: { ...started, summary: [] } });
       item.summary.forEach((text, summary_index) => {
         const part = { type: "summary_text", text: "" };
         ev("response.reasoning_summary_part.added", { ...at, summary_index, part });
