@@ -125,7 +125,8 @@ export interface ChatDelta {
   reasoning_content?: string | null;
   reasoning?: string | null;
   reasoning_details?: unknown[] | null;
-  tool_calls?: ChatToolCallDelta[] | null;
+  /** One call as an object, not in a list: Text Generation Inference before 3.2. */
+  tool_calls?: ChatToolCallDelta[] | ChatToolCallDelta | null;
   /** The deprecated single-call form, still answered by some servers. */
   function_call?: ChatToolCallDelta["function"] | null;
   /** OpenAI: a refusal, streamed apart from `content`. */

@@ -219,6 +219,32 @@ function generationProblem(config: unknown, model: string): string | undefined {
   }
   const missing = missingLevel(model, thinking.thinkingLevel);
   if (missing) return `Thinking level ${missing} is not supported for this model.`;
+  return budgetProblem(model, thinking.thinkingBudget);
+}
+
+/**
+ * The budget ranges Google's thinking guide gives per 2.5 model: Pro 128 to 32768 and never off,
+ * Flash 0 to 24576, Flash-Lite 512 to 24576 or 0 for off; -1 is dynamic on each. Anything else
+ * is a 400.
+ */
+const BUDGETS: ReadonlyArray<readonly [RegExp, number, number, boolean]> = [
+  [/^gemini-2\.5-pro/, 128, 32768, false],
+  [/^gemini-2\.5-flash-lite/, 512, 24576, true],
+  [/^gemini-2\.5-flash/, 1, 24576, true],
+];
+
+function budgetProblem(model: string, budget: unknown): string | undefined {
+  if (budget === undefined || budget === -1) return undefined;
+  const name = model.toLowerCase().split("/").pop() ?? "";
+  const range = BUDGETS.find(([pattern]) => pattern.test(name));
+  if (!range) return undefined;
+  const [, min, max, canDisable] = range;
+  if (budget === 0) {
+    return canDisable ? undefined : "The model does not support setting thinking_budget to 0.";
+  }
+  if (typeof budget !== "number" || !Number.isInteger(budget) || budget < min || budget > max) {
+    return `The thinking budget (${budget}) is invalid.`;
+  }
   return undefined;
 }
 

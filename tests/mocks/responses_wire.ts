@@ -9,6 +9,8 @@
 export type ScriptItem =
   | { kind: "reasoning"; summary: string[]; encrypted: string }
   | { kind: "text"; text: string }
+  /** The model declines: a message whose one content part is a `refusal`. */
+  | { kind: "refusal"; text: string }
   | { kind: "call"; name: string; args: string; callId?: string };
 
 /** A scripted answer. */
@@ -46,6 +48,14 @@ function itemOf(item: ScriptItem, index: number): Record<string, unknown> {
         status: "completed",
         role: "assistant",
         content: [{ type: "output_text", text: item.text, annotations: [], logprobs: [] }],
+      };
+    case "refusal":
+      return {
+        id: `msg_${index}abc`,
+        type: "message",
+        status: "completed",
+        role: "assistant",
+        content: [{ type: "refusal", refusal: item.text }],
       };
     case "call":
       return {
@@ -106,7 +116,9 @@ export function responsesSse(script: ResponsesScript, model: string): string {
     const item_id = String(full.id);
     const at = { item_id, output_index };
     if (item.kind === "reasoning") {
-      ev("response.output_item.added", { output_index, item: { ...full, summary: [] } });
+      // The encrypted reasoning comes only with the finished item.
+      const { encrypted_content: _, ...started } = full;
+      ev("response.output_item.added", { output_index, item: { ...started, summary: [] } });
       item.summary.forEach((text, summary_index) => {
         const part = { type: "summary_text", text: "" };
         ev("response.reasoning_summary_part.added", { ...at, summary_index, part });
@@ -119,6 +131,22 @@ export function responsesSse(script: ResponsesScript, model: string): string {
           summary_index,
           part: { type: "summary_text", text },
         });
+      });
+    } else if (item.kind === "refusal") {
+      ev("response.output_item.added", {
+        output_index,
+        item: { ...full, status: "in_progress", content: [] },
+      });
+      const part = { type: "refusal", refusal: "" };
+      ev("response.content_part.added", { ...at, content_index: 0, part });
+      for (const delta of pieces(item.text, size)) {
+        ev("response.refusal.delta", { ...at, content_index: 0, delta });
+      }
+      ev("response.refusal.done", { ...at, content_index: 0, refusal: item.text });
+      ev("response.content_part.done", {
+        ...at,
+        content_index: 0,
+        part: { ...part, refusal: item.text },
       });
     } else if (item.kind === "text") {
       ev("response.output_item.added", {

@@ -26,6 +26,7 @@ export const STOP_REASON_OF_FINISH: Readonly<Record<string, StopReason>> = {
   SPII: "refusal",
   IMAGE_SAFETY: "refusal",
   IMAGE_PROHIBITED_CONTENT: "refusal",
+  MODEL_ARMOR: "refusal", // Vertex AI: the project's Model Armor policy withheld the answer
   // Output withheld for what it is, not what it says: too close to a source, or a language the
   // model does not support.
   RECITATION: "end_turn",
@@ -40,6 +41,15 @@ const EXPLAINED: Readonly<Record<string, string>> = {
     "or in smaller pieces, may get past it",
   IMAGE_RECITATION: "Gemini withheld the image because it matched an existing image too closely",
   LANGUAGE: "Gemini stopped the answer because it was in a language the model does not support",
+  MALFORMED_FUNCTION_CALL: "Gemini stopped the answer because the tool call it wrote does not " +
+    "parse. Asking again usually gets a good call",
+  UNEXPECTED_TOOL_CALL: "Gemini stopped the answer because it called a tool the request did " +
+    "not offer it, or did not let it call",
+  TOO_MANY_TOOL_CALLS: "Gemini stopped the answer because it called tools too many times in a row",
+  MISSING_THOUGHT_SIGNATURE: "Gemini stopped the answer because a tool call of an earlier turn " +
+    "came back without the thought signature Gemini gave it. A new conversation avoids it",
+  MALFORMED_RESPONSE: "Gemini stopped the answer because its own answer was malformed. Asking " +
+    "again may get past it",
 };
 
 /** True when the finish reason deserves a visible explanation (filters, malformed calls...). */

@@ -173,6 +173,32 @@ export function acceptArguments(call: ToolCallState, piece: string): string {
   return piece;
 }
 
+/**
+ * The name and arguments of a call streamed without a name whose complete arguments hold both,
+ * as Text Generation Inference before 3.2 streams every call: the text its tool grammar makes
+ * the model write, `{"function": {"_name": "Read", "file_path": "/a"}}`. The call takes that
+ * name and the other fields as its arguments. The grammar's own `no_tool` (offered when no tool
+ * fits) is no call: its `content` is returned, the answer, and the call keeps no name, so it
+ * never runs. Undefined for arguments of any other shape, left as they are.
+ */
+export function unwrapGrammarCall(call: ToolCallState): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(call.args);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(value) || Object.keys(value).length !== 1 || !isRecord(value.function)) {
+    return undefined;
+  }
+  const { _name: name, ...args } = value.function;
+  if (typeof name !== "string" || !name) return undefined;
+  if (name === "no_tool") return typeof args.content === "string" ? args.content : "";
+  call.name = name;
+  call.args = JSON.stringify(args);
+  return undefined;
+}
+
 function parses(text: string): boolean {
   try {
     JSON.parse(text);

@@ -30,6 +30,7 @@ import {
   completeToolCall,
   type ToolCallState,
   ToolCallTracker,
+  unwrapGrammarCall,
 } from "./tool_calls.ts";
 import { deltaUsage, messageStartEvent, readUsage, type UpstreamUsage } from "./usage.ts";
 import { reasoningOfDelta } from "./reasoning_delta.ts";
@@ -154,7 +155,8 @@ export class OpenAIToAnthropicTranslator {
       const calls = d.tool_calls;
       if (Array.isArray(calls)) {
         for (const call of calls) if (call && typeof call === "object") this.#toolDelta(call);
-      } else if (d.function_call && typeof d.function_call === "object") {
+      } else if (calls && typeof calls === "object") this.#toolDelta(calls);
+      else if (d.function_call && typeof d.function_call === "object") {
         // The deprecated form carries one call with no id and no index: always the same call.
         this.#toolDelta({ index: 0, function: d.function_call });
       }
@@ -299,6 +301,11 @@ export class OpenAIToAnthropicTranslator {
     }
     const accepted = acceptArguments(call, piece);
     if (accepted && this.#blocks.openCall === call) this.#blocks.toolArguments(call, accepted);
+    // Arguments that just ended a call with no name may name it (see unwrapGrammarCall).
+    if (accepted && !call.name && call.scanner.complete) {
+      const answer = unwrapGrammarCall(call);
+      if (answer !== undefined) this.#text(answer);
+    }
     this.#advance();
   }
 

@@ -83,8 +83,16 @@ Deno.test("non-streaming answers share the stream translator", async (t) => {
       text: "[Gemini refused the request: the prompt was blocked (blockReason SAFETY): unsafe]",
     }]);
   });
-  await t.step("a recitation or an unsupported language ends the turn, saying why", () => {
-    const cases: [string, string][] = [["RECITATION", "too closely"], ["LANGUAGE", "language"]];
+  await t.step("a recitation, a language or a failed tool call ends the turn, saying why", () => {
+    const cases: [string, string][] = [
+      ["RECITATION", "too closely"],
+      ["LANGUAGE", "language"],
+      ["MALFORMED_FUNCTION_CALL", "does not parse"],
+      ["UNEXPECTED_TOOL_CALL", "did not offer it"],
+      ["TOO_MANY_TOOL_CALLS", "too many times in a row"],
+      ["MISSING_THOUGHT_SIGNATURE", "without the thought signature"],
+      ["MALFORMED_RESPONSE", "its own answer was malformed"],
+    ];
     for (const [reason, words] of cases) {
       const message = geminiResponseToAnthropic({
         candidates: [{
@@ -101,7 +109,7 @@ Deno.test("non-streaming answers share the stream translator", async (t) => {
     }
   });
   await t.step("safety and policy filters stay refusals", () => {
-    for (const reason of ["SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII"]) {
+    for (const reason of ["SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "MODEL_ARMOR"]) {
       const message = geminiResponseToAnthropic({
         candidates: [{ content: { role: "model", parts: [] }, finishReason: reason, index: 0 }],
       }, OPTIONS);

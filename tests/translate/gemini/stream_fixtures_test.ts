@@ -167,14 +167,50 @@ const CASES: Case[] = [
     usage: { input_tokens: 30, output_tokens: 12 },
   },
   {
+    // As Gemini sends it: a candidate with no content, a usage with no candidate count.
     file: "malformed_function_call.sse",
     content: [{
       type: "text",
-      text:
-        "[Gemini ended the answer with finishReason MALFORMED_FUNCTION_CALL: Malformed function call: print(default_api.Bash(]",
+      text: "[Gemini stopped the answer because the tool call it wrote does not parse. Asking " +
+        "again usually gets a good call (finishReason MALFORMED_FUNCTION_CALL: Malformed " +
+        "function call: print(default_api.Bash().]",
     }],
     stop: "end_turn",
     usage: { input_tokens: 40, output_tokens: 0 },
+  },
+  {
+    // A request offering no tools (a title, say) after a history of calls: Gemini tries one.
+    // Its last chunk carries the counts: the thoughts are output, the cache hit is no input.
+    file: "unexpected_tool_call.sse",
+    content: [
+      {
+        type: "thinking",
+        thinking: "**Summarizing the session**\nA title for it.",
+        sig: undefined,
+        next: undefined,
+      },
+      {
+        type: "text",
+        text: "[Gemini stopped the answer because it called a tool the request did not offer " +
+          "it, or did not let it call (finishReason UNEXPECTED_TOOL_CALL).]",
+      },
+    ],
+    stop: "end_turn",
+    usage: { input_tokens: 1024, cache_read_input_tokens: 4096, output_tokens: 51 },
+  },
+  {
+    // Vertex AI: the project's Model Armor policy withheld the rest of the answer.
+    file: "model_armor.sse",
+    content: [
+      { type: "text", text: "Sure, the key" },
+      {
+        type: "text",
+        text: "[Gemini ended the answer with finishReason MODEL_ARMOR: Response blocked by " +
+          "Model Armor.]",
+      },
+    ],
+    stop: "refusal",
+    usage: { input_tokens: 30, output_tokens: 3 },
   },
   { file: "malformed_chunk.sse", error: /malformed chunk/ },
   { file: "early_close.sse", error: /closed the stream early \(no finishReason\)/ },

@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import type { Effort, ThinkingConfig } from "../../../src/protocols/anthropic.ts";
 import { toGeminiRequest } from "../../../src/translate/gemini/request.ts";
 import { geminiRequestProblem, schemaProblem } from "../../mocks/gemini_strict.ts";
 import { claudeCodeRequest } from "../_claude_code_request.ts";
@@ -20,6 +21,43 @@ function translated(model = MODEL): Obj {
 Deno.test("ccp's Gemini translation of a Claude Code request passes the strict check", () => {
   assert.equal(geminiRequestProblem(translated(), MODEL), undefined);
   assert.equal(geminiRequestProblem(translated("gemini-2.5-pro"), "gemini-2.5-pro"), undefined);
+});
+
+Deno.test("2.5 thinking budgets: ccp's pass the strict check, those Google refuses do not", () => {
+  const thinkings: Array<ThinkingConfig | undefined> = [
+    undefined,
+    { type: "disabled" },
+    { type: "enabled", budget_tokens: 1024 },
+    { type: "enabled", budget_tokens: 100_000 },
+    { type: "adaptive" },
+  ];
+  const efforts: Array<Effort | undefined> = [undefined, "low", "medium", "high", "xhigh", "max"];
+  for (const model of ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"]) {
+    for (const thinking of thinkings) {
+      for (const effort of efforts) {
+        const req = {
+          ...claudeCodeRequest("foreign"),
+          ...(thinking ? { thinking } : {}),
+          ...(effort ? { output_config: { effort } } : {}),
+        };
+        const body = structuredClone(toGeminiRequest(req, { provider: "gemini", model }));
+        const what = `${model} ${JSON.stringify(thinking)} ${effort}`;
+        assert.equal(geminiRequestProblem(body as unknown as Obj, model), undefined, what);
+      }
+    }
+  }
+  const refused = (model: string, thinkingBudget: number) => {
+    const body = translated(model);
+    (body.generationConfig as Obj).thinkingConfig = { thinkingBudget };
+    return geminiRequestProblem(body, model) ?? "";
+  };
+  assert.match(refused("gemini-2.5-pro", 0), /does not support setting thinking_budget to 0/);
+  assert.match(refused("gemini-2.5-pro", 64), /thinking budget \(64\) is invalid/);
+  assert.match(refused("gemini-2.5-flash", 32768), /thinking budget \(32768\) is invalid/);
+  assert.match(refused("gemini-2.5-flash-lite", 256), /thinking budget \(256\) is invalid/);
+  for (const [model, budget] of [["gemini-2.5-flash-lite", 0], ["gemini-2.5-pro", -1]] as const) {
+    assert.equal(refused(model, budget), "", `${model} ${budget}`);
+  }
 });
 
 Deno.test("the strict check refuses Claude Code's raw tool schemas", () => {

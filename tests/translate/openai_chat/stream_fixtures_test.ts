@@ -293,6 +293,27 @@ const CASES: Case[] = [
     stop: "end_turn",
   },
   {
+    // Text Generation Inference before 3.2: the one call as an object, never named, its
+    // arguments the grammar's text naming it; "eos_token" ends it, a usage-only chunk follows.
+    file: "tgi2_tool_call.sse",
+    content: [
+      {
+        type: "tool_use",
+        id: "toolu_*",
+        name: "Read",
+        input: { file_path: "/etc/hosts", limit: 20 },
+      },
+    ],
+    stop: "tool_use",
+    usage: { input_tokens: 310, output_tokens: 26 },
+  },
+  {
+    // The same server when no tool fits: its grammar's `no_tool` carries the answer.
+    file: "tgi2_no_tool.sse",
+    content: [{ type: "text", text: "Hi \u00e9t\u00e9!\n" }],
+    stop: "end_turn",
+  },
+  {
     file: "done_without_blank_line.sse",
     content: [{ type: "text", text: "ok" }],
     stop: "end_turn",

@@ -68,6 +68,14 @@ const SCRIPTS: Record<string, ResponsesScript> = {
     items: [{ kind: "text", text: "This answer was cut" }],
     end: { status: "incomplete", reason: "max_output_tokens" },
   },
+  refusal: {
+    items: [{ kind: "refusal", text: "I can’t help with that request." }],
+    usage: { input: 900, output: 9 },
+  },
+  content_filter: {
+    items: [{ kind: "text", text: "Here is the first part" }],
+    end: { status: "incomplete", reason: "content_filter" },
+  },
   failed: {
     items: [{ kind: "text", text: "partial" }],
     end: { status: "failed", code: "server_error", message: "The model failed." },
@@ -152,6 +160,24 @@ Deno.test("Responses stream: the Anthropic SDK reads each answer", async (t) => 
   await t.step("incomplete for max_output_tokens is max_tokens", async () => {
     const message = await sdkMessage(await translate([fixture("max_tokens")]));
     assert.equal(message.stop_reason, "max_tokens");
+  });
+  await t.step(
+    "a refusal is the answer's text: the model declined, no filter stopped it",
+    async () => {
+      const message = await sdkMessage(await translate([fixture("refusal")]));
+      assert.deepEqual(message.content, [
+        { type: "text", text: "I can’t help with that request." },
+      ]);
+      assert.equal(message.stop_reason, "end_turn");
+      assert.equal(message.usage.output_tokens, 9);
+    },
+  );
+  await t.step("incomplete for content_filter is a refusal, keeping what came", async () => {
+    const message = await sdkMessage(await translate([fixture("content_filter")]));
+    assert.equal(message.stop_reason, "refusal");
+    assert.deepEqual(message.content.map((b) => b.type === "text" && b.text), [
+      "Here is the first part",
+    ]);
   });
   await t.step("response.failed ends with one error event", async () => {
     const frames = parseFrames(await translate([fixture("failed")]));
@@ -377,6 +403,8 @@ Deno.test("Responses JSON answer → the same Message the stream gives", async (
       "parallel_calls",
       "max_tokens",
       "encrypted_only_reasoning_then_call",
+      "refusal",
+      "content_filter",
     ]
   ) {
     await t.step(name, async () => {
