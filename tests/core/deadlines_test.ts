@@ -3,6 +3,14 @@ import { deadline, deadlineCounts, every } from "../../src/core/deadlines.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Waits until `done` holds (at most 5 s): a loaded machine runs timers late, and a deadline
+ * re-armed after a late one fires later still, past any fixed sleep.
+ */
+async function until(done: () => boolean): Promise<void> {
+  for (let waited = 0; !done() && waited < 5000; waited += 5) await sleep(5);
+}
+
 /** Collects what a throwing callback reports (as an uncaught error would be) until stopped. */
 function catchReported(reported: unknown[]): () => void {
   const onError = (event: ErrorEvent) => {
@@ -29,7 +37,7 @@ Deno.test("deadlines fire once each, in time order, same-time ones in arming ord
   cancel();
   cancel(); // twice is harmless
   assert.equal(deadlineCounts().armed, 4);
-  await sleep(60);
+  await until(() => fired.length >= 4);
   assert.deepEqual(fired, ["a", "b1", "b2", "c"]);
   assert.ok(at.a! >= 9 && at.c! >= 29, JSON.stringify(at));
   assert.deepEqual(deadlineCounts(), { armed: 0, held: 0 });
@@ -63,7 +71,8 @@ Deno.test("a callback may arm and cancel deadlines; a throwing one is reported a
     });
     deadline(5, () => fired.push("third"));
     later = deadline(10, () => fired.push("cancelled by first"));
-    await sleep(30);
+    await until(() => fired.length >= 3);
+    await sleep(20); // past the cancelled one's time
     assert.deepEqual(fired, ["first", "third", "armed by first"]);
     assert.equal((reported[0] as Error).message, "boom");
   } finally {
@@ -77,7 +86,7 @@ Deno.test("many armed and cancelled while others stay armed: the heap is compact
   for (let i = 0; i < 10_000; i++) deadline(60_000 + i, () => fired.push(-1))();
   assert.equal(deadlineCounts().armed, 2);
   assert.ok(deadlineCounts().held < 200, `held ${deadlineCounts().held}`);
-  await sleep(40);
+  await until(() => fired.length >= 2);
   assert.deepEqual(fired, [1, 2]);
   assert.equal(keep.length, 2);
   assert.deepEqual(deadlineCounts(), { armed: 0, held: 0 });
@@ -115,7 +124,8 @@ Deno.test("a wake-up made useless by cancelling waits harmlessly; the next deadl
     fired.push("on time");
     firedAt = performance.now() - started;
   });
-  await sleep(50);
+  await until(() => fired.length >= 1);
+  await sleep(10);
   assert.deepEqual(fired, ["on time"]);
   assert.ok(firedAt >= 30, `fired at ${firedAt.toFixed(1)} ms`);
 });
@@ -124,7 +134,7 @@ Deno.test("a deadline of NaN ms is due at once (as setTimeout treats it) and the
   const fired: string[] = [];
   deadline(Number.NaN, () => fired.push("nan"));
   deadline(5, () => fired.push("later"));
-  await sleep(40);
+  await until(() => fired.length >= 2);
   assert.deepEqual(fired, ["nan", "later"]);
   assert.equal(deadlineCounts().armed, 0);
 });
