@@ -196,7 +196,7 @@ ExecStart=${spec.program.map(systemdQuote).join(" ")}
 WorkingDirectory=${spec.workingDirectory.replace(/%/g, "%%")}
 ${env}Restart=on-failure
 RestartSec=2
-# SIGTERM drains requests in flight for up to 10 s; SIGHUP reloads the config.
+# SIGTERM drains requests in flight for up to 8 s; SIGHUP reloads the config.
 TimeoutStopSec=15
 ExecReload=/bin/kill -HUP $MAINPID
 ${sandbox}
