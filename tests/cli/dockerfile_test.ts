@@ -1,7 +1,9 @@
 /** The Dockerfile read as text: what the image gives the user it runs as. */
 
 import assert from "node:assert/strict";
-import { childEnv, ROOT, runCcp } from "./helpers.ts";
+import { canUnshare } from "../helpers/namespace.ts";
+import { stopSignals } from "../../src/cli/signals.ts";
+import { childEnv, MAIN, NOWHERE_YAML, ROOT, runCcp, startTaskFlags } from "./helpers.ts";
 
 const dockerfile = await Deno.readTextFile(`${ROOT}/Dockerfile`);
 const final = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
@@ -132,4 +134,78 @@ Deno.test("Dockerfile: with the image's environment ccp will not listen without 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+const LOOPBACK_ONLY = await canUnshare(["-n", "ip", "link", "set", "lo", "up"]);
+
+Deno.test({
+  name: LOOPBACK_ONLY
+    ? "Dockerfile: with the image's environment its HEALTHCHECK finds the server it starts, and a stop ends it"
+    : "Dockerfile: the HEALTHCHECK against the image's server: skipped, cannot unshare a network namespace here (needs root)",
+  ignore: !LOOPBACK_ONLY,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ccp_docker_" });
+    try {
+      await Deno.mkdir(`${dir}/config`);
+      await Deno.writeTextFile(`${dir}/config/config.yaml`, NOWHERE_YAML);
+      const image = finalEnv();
+      // The image's command and health check, run as its ENTRYPOINT runs them.
+      const run = /^CMD \["(\w+)"\]$/m.exec(final)?.[1];
+      const check = /^ {2}CMD \["\S+", "(\w+)"\]$/m.exec(final)?.[1];
+      assert.ok(run && check, final);
+      // A network namespace with only loopback: the image's 0.0.0.0 reaches no other machine.
+      const script = `ip link set lo up || exit 9
+"$@" ${run} & server=$!
+for i in $(seq 150); do "$@" ${check} >/dev/null 2>&1 && break; sleep 0.1; done
+"$@" ${check}; echo "health=$?"
+kill -TERM "$server"; wait "$server"; echo "stopped=$?"
+"$@" ${check}; echo "after=$?"`;
+      const env = childEnv(dir, {
+        ...image,
+        CCP_CONFIG: image.CCP_CONFIG!.replace(/^\/config\//, `${dir}/config/`),
+        XDG_DATA_HOME: `${dir}/data`,
+        CCP_AUTH_TOKEN: "s3cret-token",
+      });
+      const out = await new Deno.Command("unshare", {
+        args: [
+          "-n",
+          "sh",
+          "-c",
+          script,
+          "sh",
+          Deno.execPath(),
+          "run",
+          ...await startTaskFlags(),
+          "--config",
+          `${ROOT}/deno.json`,
+          MAIN,
+        ],
+        cwd: dir,
+        env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(60_000),
+      }).output();
+      const stdout = new TextDecoder().decode(out.stdout);
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.match(stderr, new RegExp(`listening on http://0\\.0\\.0\\.0:${image.CCP_PORT} `));
+      // Asked at loopback, with no token: /health is open to the health check.
+      assert.match(
+        stdout,
+        new RegExp(`^http://127\\.0\\.0\\.1:${image.CCP_PORT}/health: .*\\nhealth=0$`, "m"),
+      );
+      assert.match(stdout, /^stopped=0$/m, stderr);
+      assert.match(stdout, /^after=1$/m);
+      assert.match(stderr, /Cannot reach ccp at http:\/\/127\.0\.0\.1:\d+\/health: /);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("Dockerfile: docker stop's signal is one ccp stops on", () => {
+  // Without STOPSIGNAL, docker sends SIGTERM.
+  const signal = /^STOPSIGNAL (\S+)$/m.exec(final)?.[1] ?? "SIGTERM";
+  assert.ok(stopSignals("linux").includes(signal as Deno.Signal), signal);
 });
