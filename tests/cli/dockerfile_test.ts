@@ -3,6 +3,9 @@
 import assert from "node:assert/strict";
 import { canUnshare } from "../helpers/namespace.ts";
 import { stopSignals } from "../../src/cli/signals.ts";
+import { PERMISSION_FLAGS, RUNTIME_FLAGS } from "../../src/cli/permissions.ts";
+import { resolveServer } from "../../src/config/server.ts";
+import { compileFlags } from "../../scripts/compile.ts";
 import { childEnv, MAIN, NOWHERE_YAML, ROOT, runCcp, startTaskFlags } from "./helpers.ts";
 
 const dockerfile = await Deno.readTextFile(`${ROOT}/Dockerfile`);
@@ -198,6 +201,9 @@ kill -TERM "$server"; wait "$server"; echo "stopped=$?"
       assert.match(stdout, /^stopped=0$/m, stderr);
       assert.match(stdout, /^after=1$/m);
       assert.match(stderr, /Cannot reach ccp at http:\/\/127\.0\.0\.1:\d+\/health: /);
+      // What it keeps went to the data volume's ccp dir, the one the image gives nonroot.
+      const kept = [...Deno.readDirSync(`${dir}/data/ccp`)].map((entry) => entry.name);
+      assert.ok(kept.length > 0, "the data dir holds ccp's stores");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -208,4 +214,25 @@ Deno.test("Dockerfile: docker stop's signal is one ccp stops on", () => {
   // Without STOPSIGNAL, docker sends SIGTERM.
   const signal = /^STOPSIGNAL (\S+)$/m.exec(final)?.[1] ?? "SIGTERM";
   assert.ok(stopSignals("linux").includes(signal as Deno.Signal), signal);
+});
+
+Deno.test("Dockerfile: its binary is compiled with the permissions and runtime flags ccp runs with", async () => {
+  const build = dockerfile.slice(0, dockerfile.lastIndexOf("\nFROM "));
+  // `deno task compile` takes them from deno.json's start task, as `ccp service` does.
+  assert.match(build, /&& deno task compile --target /);
+  assert.doesNotMatch(build, /deno compile|--allow-|--v8-flags/);
+  const flags = compileFlags(JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)));
+  for (const flag of [...PERMISSION_FLAGS, ...RUNTIME_FLAGS]) assert.ok(flags.includes(flag), flag);
+});
+
+Deno.test("Dockerfile: the address, config and data dir ccp makes of the image's environment", () => {
+  const env = finalEnv();
+  const server = resolveServer({ flags: {}, env, envOnly: false });
+  assert.equal(server.host, "0.0.0.0");
+  assert.match(final, new RegExp(`^EXPOSE ${server.port}$`, "m"));
+  assert.match(final, new RegExp(`^HEALTHCHECK [^]*CMD \\["\\S+", "health"\\]`, "m"));
+  // The usage ledger's dir: on the /data volume, and the one the build stage gives nonroot.
+  assert.equal(server.dataDir, "/data/ccp");
+  assert.ok(dockerfile.includes("mkdir -p /empty/ccp"), "the dir the volume starts with");
+  assert.equal(env.CCP_CONFIG, "/config/config.yaml");
 });
