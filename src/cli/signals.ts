@@ -24,19 +24,15 @@ const held = new Map<Deno.Signal, number>();
 
 /**
  * As PID 1 (a container's entrypoint: `docker stop` sends SIGTERM to it) the kernel applies no
- * default action, and Deno's own handler, finding no listener, then crashes the process with a
- * segmentation fault (exit 139) instead of ending it. So, as PID 1, a stop signal that no
- * command of ccp's listens to at that moment (during start-up, after claude exits) ends ccp as
- * it would end any other process: exit code 128 + the signal's number.
+ * default action, and Deno's own handler, finding no listener, then crashes the process (a
+ * segmentation fault, exit 139) or leaves it running until `docker stop` kills it. So, as PID 1,
+ * a stop signal that no command of ccp's listens to at that moment (during start-up, after
+ * claude exits) ends ccp as it would end any other process: exit code 128 + the signal's number.
  */
-export function endAsInit(
-  pid: number,
-  os: typeof Deno.build.os,
-  exit: (code: number) => void = Deno.exit,
-): void {
+export function endAsInit(pid: number, os: typeof Deno.build.os): void {
   if (pid !== 1 || os === "windows" || standIns.size > 0) return;
   for (const [signal, number] of ENDING) {
-    const standIn = () => exit(128 + number);
+    const standIn = () => Deno.exit(128 + number);
     standIns.set(signal, standIn);
     if ((held.get(signal) ?? 0) === 0) Deno.addSignalListener(signal, standIn);
   }
