@@ -2,6 +2,7 @@
 
 import { runCli } from "./cli/run.ts";
 import { startDir } from "./cli/start_dir.ts";
+import { endAsInit } from "./cli/signals.ts";
 
 const encoder = new TextEncoder();
 const write = (stream: typeof Deno.stdout | typeof Deno.stderr) => (text: string) => {
@@ -14,6 +15,9 @@ const write = (stream: typeof Deno.stdout | typeof Deno.stderr) => (text: string
     if (!(err instanceof Deno.errors.BrokenPipe)) throw err;
   }
 };
+
+// A container's entrypoint: a stop signal must end ccp even where no command listens to it yet.
+endAsInit(Deno.pid, Deno.build.os);
 
 const env = Deno.env.toObject();
 // Under `deno task start`, the directory the user typed the command in, not the project's.

@@ -161,6 +161,14 @@ export async function runCode(
   if (elsewhere) ctx.io.err(elsewhere);
   const cloud = cloudSwitchNote(ctx.env);
   if (cloud !== undefined) ctx.io.err(cloud);
+  // A container's PID 1 inherits every orphan, and Deno cannot wait for a process it did not start.
+  if (Deno.pid === 1 && ctx.os !== "windows") {
+    ctx.io.err(
+      "ccp: running as PID 1 (a container's entrypoint): what claude's commands leave running " +
+        "in the background becomes ccp's when it ends, and ccp cannot reap it (it stays a zombie " +
+        "until the container stops); start the container with an init: `docker run --init`",
+    );
+  }
   try {
     const env = {
       ...await loginChoice(ctx, config, claudeEnv(ctx.env, url, token), own),

@@ -37,8 +37,12 @@ import { keyIdSecret } from "../shared/guard_entries.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 import { messageOf } from "../core/errors.ts";
 
-/** How long a stop waits for requests in flight (streams included) before giving up on them. */
-const GRACE_MS = 10_000;
+/**
+ * How long a stop waits for requests in flight (streams included) before giving up on them. The
+ * whole stop, the closing error frames and the ledger's last writes included, must end within the
+ * 10 s that `docker stop` and `podman stop` wait before they kill the process.
+ */
+const GRACE_MS = 8_000;
 
 /** Options of {@link startServer}. */
 export interface StartOptions {

@@ -174,6 +174,17 @@ NoNewPrivileges=yes
 ProtectSystem=strict
 ProtectHome=yes
 PrivateTmp=yes
+# Out of its reach: the kernel's settings, modules and log, the cgroup tree, the hostname, new
+# namespaces, other ABIs. Not MemoryDenyWriteExecute=: V8 compiles JavaScript into memory it runs.
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectHostname=yes
+RestrictNamespaces=yes
+LockPersonality=yes
+RestrictRealtime=yes
+SystemCallArchitectures=native
 ReadWritePaths=/var/lib/ccp
 ${named}`
     : `# Nothing writable but its data dir. A user manager sandboxes in a user namespace of its own;
@@ -196,7 +207,7 @@ ExecStart=${spec.program.map(systemdQuote).join(" ")}
 WorkingDirectory=${spec.workingDirectory.replace(/%/g, "%%")}
 ${env}Restart=on-failure
 RestartSec=2
-# SIGTERM drains requests in flight for up to 10 s; SIGHUP reloads the config.
+# SIGTERM drains requests in flight for up to 8 s; SIGHUP reloads the config.
 TimeoutStopSec=15
 ExecReload=/bin/kill -HUP $MAINPID
 ${sandbox}

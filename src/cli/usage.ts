@@ -68,7 +68,7 @@ localhost) requires an auth token: server.auth_token in the config, or CCP_AUTH_
 (ANTHROPIC_AUTH_TOKEN without a config file).
 
 Signals: SIGINT/SIGTERM stop accepting connections and let requests in flight finish
-(up to 10 s); SIGHUP re-reads the config (an invalid one is logged and ignored). Saving
+(up to 8 s); SIGHUP re-reads the config (an invalid one is logged and ignored). Saving
 the config file or its .env re-reads it too (server.watch_config: false turns that off).
 
 ${FLAGS_ABOVE_SEARCH}

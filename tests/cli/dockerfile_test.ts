@@ -1,7 +1,12 @@
 /** The Dockerfile read as text: what the image gives the user it runs as. */
 
 import assert from "node:assert/strict";
-import { childEnv, ROOT, runCcp } from "./helpers.ts";
+import { canUnshare } from "../helpers/namespace.ts";
+import { stopSignals } from "../../src/cli/signals.ts";
+import { PERMISSION_FLAGS, RUNTIME_FLAGS } from "../../src/cli/permissions.ts";
+import { resolveServer } from "../../src/config/server.ts";
+import { compileFlags } from "../../scripts/compile.ts";
+import { childEnv, MAIN, NOWHERE_YAML, ROOT, runCcp, startTaskFlags } from "./helpers.ts";
 
 const dockerfile = await Deno.readTextFile(`${ROOT}/Dockerfile`);
 const final = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
@@ -132,4 +137,102 @@ Deno.test("Dockerfile: with the image's environment ccp will not listen without 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+const LOOPBACK_ONLY = await canUnshare(["-n", "ip", "link", "set", "lo", "up"]);
+
+Deno.test({
+  name: LOOPBACK_ONLY
+    ? "Dockerfile: with the image's environment its HEALTHCHECK finds the server it starts, and a stop ends it"
+    : "Dockerfile: the HEALTHCHECK against the image's server: skipped, cannot unshare a network namespace here (needs root)",
+  ignore: !LOOPBACK_ONLY,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ccp_docker_" });
+    try {
+      await Deno.mkdir(`${dir}/config`);
+      await Deno.writeTextFile(`${dir}/config/config.yaml`, NOWHERE_YAML);
+      const image = finalEnv();
+      // The image's command and health check, run as its ENTRYPOINT runs them.
+      const run = /^CMD \["(\w+)"\]$/m.exec(final)?.[1];
+      const check = /^ {2}CMD \["\S+", "(\w+)"\]$/m.exec(final)?.[1];
+      assert.ok(run && check, final);
+      // A network namespace with only loopback: the image's 0.0.0.0 reaches no other machine.
+      const script = `ip link set lo up || exit 9
+"$@" ${run} & server=$!
+for i in $(seq 150); do "$@" ${check} >/dev/null 2>&1 && break; sleep 0.1; done
+"$@" ${check}; echo "health=$?"
+kill -TERM "$server"; wait "$server"; echo "stopped=$?"
+"$@" ${check}; echo "after=$?"`;
+      const env = childEnv(dir, {
+        ...image,
+        CCP_CONFIG: image.CCP_CONFIG!.replace(/^\/config\//, `${dir}/config/`),
+        XDG_DATA_HOME: `${dir}/data`,
+        CCP_AUTH_TOKEN: "s3cret-token",
+      });
+      const out = await new Deno.Command("unshare", {
+        args: [
+          "-n",
+          "sh",
+          "-c",
+          script,
+          "sh",
+          Deno.execPath(),
+          "run",
+          ...await startTaskFlags(),
+          "--config",
+          `${ROOT}/deno.json`,
+          MAIN,
+        ],
+        cwd: dir,
+        env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(60_000),
+      }).output();
+      const stdout = new TextDecoder().decode(out.stdout);
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.match(stderr, new RegExp(`listening on http://0\\.0\\.0\\.0:${image.CCP_PORT} `));
+      // Asked at loopback, with no token: /health is open to the health check.
+      assert.match(
+        stdout,
+        new RegExp(`^http://127\\.0\\.0\\.1:${image.CCP_PORT}/health: .*\\nhealth=0$`, "m"),
+      );
+      assert.match(stdout, /^stopped=0$/m, stderr);
+      assert.match(stdout, /^after=1$/m);
+      assert.match(stderr, /Cannot reach ccp at http:\/\/127\.0\.0\.1:\d+\/health: /);
+      // What it keeps went to the data volume's ccp dir, the one the image gives nonroot.
+      const kept = [...Deno.readDirSync(`${dir}/data/ccp`)].map((entry) => entry.name);
+      assert.ok(kept.length > 0, "the data dir holds ccp's stores");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("Dockerfile: docker stop's signal is one ccp stops on", () => {
+  // Without STOPSIGNAL, docker sends SIGTERM.
+  const signal = /^STOPSIGNAL (\S+)$/m.exec(final)?.[1] ?? "SIGTERM";
+  assert.ok(stopSignals("linux").includes(signal as Deno.Signal), signal);
+});
+
+Deno.test("Dockerfile: its binary is compiled with the permissions and runtime flags ccp runs with", async () => {
+  const build = dockerfile.slice(0, dockerfile.lastIndexOf("\nFROM "));
+  // `deno task compile` takes them from deno.json's start task, as `ccp service` does.
+  assert.match(build, /&& deno task compile --target /);
+  assert.doesNotMatch(build, /deno compile|--allow-|--v8-flags/);
+  const flags = compileFlags(JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)));
+  for (const flag of [...PERMISSION_FLAGS, ...RUNTIME_FLAGS]) assert.ok(flags.includes(flag), flag);
+});
+
+Deno.test("Dockerfile: the address, config and data dir ccp makes of the image's environment", () => {
+  const env = finalEnv();
+  const server = resolveServer({ flags: {}, env, envOnly: false });
+  assert.equal(server.host, "0.0.0.0");
+  assert.match(final, new RegExp(`^EXPOSE ${server.port}$`, "m"));
+  assert.match(final, new RegExp(`^HEALTHCHECK [^]*CMD \\["\\S+", "health"\\]`, "m"));
+  // The usage ledger's dir: on the /data volume, and the one the build stage gives nonroot.
+  assert.equal(server.dataDir, "/data/ccp");
+  assert.ok(dockerfile.includes("mkdir -p /empty/ccp"), "the dir the volume starts with");
+  assert.equal(env.CCP_CONFIG, "/config/config.yaml");
 });

@@ -101,14 +101,27 @@ async function collect(stream: ReadableStream<Uint8Array>, into: { text: string 
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) into.text += chunk;
 }
 
-/** Spawns `deno run <start-task permissions> --config deno.json src/main.ts ...args` in `cwd`. */
+/**
+ * Spawns `deno run <start-task permissions> --config deno.json src/main.ts ...args` in `cwd`;
+ * `wrapper` (a program and its arguments, such as `unshare --pid --fork`) runs that command.
+ */
 export async function spawnCcp(
   args: readonly string[],
-  options: { cwd: string; env: Record<string, string> },
+  options: { cwd: string; env: Record<string, string>; wrapper?: readonly string[] },
 ): Promise<SpawnedCcp> {
   const flags = await startTaskFlags();
-  const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...flags, "--config", `${ROOT}/deno.json`, MAIN, ...args],
+  const command = [
+    Deno.execPath(),
+    "run",
+    ...flags,
+    "--config",
+    `${ROOT}/deno.json`,
+    MAIN,
+    ...args,
+  ];
+  const [program, ...rest] = [...options.wrapper ?? [], ...command];
+  const process = new Deno.Command(program!, {
+    args: rest,
     cwd: options.cwd,
     env: options.env,
     clearEnv: true,

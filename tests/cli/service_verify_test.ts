@@ -127,6 +127,63 @@ Deno.test("the --system unit: its own user, writable state and cache dirs, and c
   }
 });
 
+/** Whether systemd-analyze can score a unit file that is not installed (`security --offline`). */
+const OFFLINE_SECURITY = ANALYZE && await (async () => {
+  const out = await new Deno.Command("systemd-analyze", { args: ["--help"], stdout: "piped" })
+    .output();
+  return new TextDecoder().decode(out.stdout).includes("--offline");
+})();
+
+Deno.test({
+  name: OFFLINE_SECURITY
+    ? "the --system unit keeps the kernel, namespaces and other ABIs out of reach (systemd-analyze security)"
+    : "systemd-analyze security of the --system unit: skipped, this systemd-analyze cannot read a unit file offline",
+  ignore: !OFFLINE_SECURITY,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ccp_verify_" });
+    try {
+      const bin = `${dir}/bin/ccp`;
+      await Deno.mkdir(`${dir}/bin`);
+      await Deno.writeTextFile(bin, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+      const { text } = await dryRun(dir, ["--system"], { standalone: true, execPath: bin });
+      await Deno.mkdir(`${dir}/units`);
+      await Deno.writeTextFile(`${dir}/units/ccp.service`, text);
+      const out = await new Deno.Command("systemd-analyze", {
+        args: ["security", "--offline=yes", "--no-pager", `${dir}/units/ccp.service`],
+        env: { SYSTEMD_LOG_COLOR: "0", SYSTEMD_COLORS: "0" },
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(30_000),
+      }).output();
+      const report = new TextDecoder().decode(out.stdout);
+      // A setting in force is ticked (✓, or + where the locale has no such glyph).
+      const passed = (setting: string) => new RegExp(`^[✓+] ${setting}=`, "m");
+      for (
+        const setting of [
+          "ProtectKernelTunables",
+          "ProtectKernelModules",
+          "ProtectKernelLogs",
+          "ProtectControlGroups",
+          "ProtectHostname",
+          "LockPersonality",
+          "RestrictRealtime",
+          "SystemCallArchitectures",
+        ]
+      ) assert.match(report, passed(setting), `${setting}:\n${report}`);
+      // Each kind of namespace, one line each.
+      assert.doesNotMatch(report, /^[✗-] RestrictNamespaces=/m, report);
+      const exposure = /Overall exposure level for ccp\.service: (\d+\.\d+)/.exec(report);
+      assert.ok(exposure, report);
+      // 8.3 without these settings; DynamicUser=, ProtectSystem= and the rest make the remainder.
+      assert.ok(Number(exposure[1]) <= 6.5, report);
+      // V8 writes the code it compiles into memory it then runs: this would stop ccp at start.
+      assert.doesNotMatch(text, /MemoryDenyWriteExecute=yes/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 Deno.test({
   name: PLISTLIB
     ? "the launchd plist is a property list launchd can load: arguments, keep-alive, logs, environment"

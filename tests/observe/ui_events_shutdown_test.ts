@@ -23,7 +23,7 @@ routes:
 `,
     );
     const ctx = testContext(dir);
-    // The default grace period (10 s): the stream must not be what the stop waits for.
+    // The default grace period (8 s): the stream must not be what the stop waits for.
     const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
     const res = await fetch(`${server.url}/ui/events`, { headers: { "x-api-key": TOKEN } });
     assert.equal(res.status, 200);
