@@ -10,7 +10,7 @@ import { messageOf } from "../core/errors.ts";
 import { dirnamePath, joinPath } from "../config/paths.ts";
 
 /** How long the files must stay quiet before a reload: one save is several events. */
-export const SETTLE_MS = 250;
+const SETTLE_MS = 250;
 
 /** The directory to watch and the names in it that a reload reads. */
 export interface WatchedFiles {

@@ -50,7 +50,7 @@ export function modelRows(config: Config): ModelRow[] {
 }
 
 /** Lists what a client may put in `model`: routes, aliases, then `provider/model` entries. */
-export function listModels(config: Config, createdAt: string): ModelEntry[] {
+function listModels(config: Config, createdAt: string): ModelEntry[] {
   return modelRows(config).map((row) => ({
     type: "model",
     id: row.id,
