@@ -8,12 +8,12 @@
  */
 
 import { EventSourceParserStream } from "eventsource-parser/stream";
-import {
-  openAIChatTranslation,
-  openAIStreamToAnthropicEvents,
-} from "../src/translate/openai_chat/stream.ts";
+import { openAIChatTranslation } from "../src/translate/openai_chat/stream.ts";
 import { relayTranslatedStream } from "../src/upstream/translated_frames.ts";
-import { AnthropicSseEncoderStream } from "../src/translate/anthropic/sse.ts";
+import {
+  anthropicSseEncoder,
+  openAIStreamToAnthropicEvents,
+} from "../tests/translate/_staged_pipe.ts";
 import { OpenAIToAnthropicTranslator } from "../src/translate/openai_chat/translator.ts";
 import { toUpstreamEvent, type UpstreamEvent } from "../src/translate/openai_chat/events.ts";
 
@@ -107,7 +107,7 @@ async function fullPipe(): Promise<number> {
 async function stagedPipe(): Promise<number> {
   return await drain(
     openAIStreamToAnthropicEvents(ReadableStream.from(CHUNKS), OPTIONS).pipeThrough(
-      new AnthropicSseEncoderStream(),
+      anthropicSseEncoder(),
     ),
   );
 }

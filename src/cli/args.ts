@@ -28,7 +28,7 @@ const SERVICE_ACTIONS = ["install", "uninstall", "status"] as const;
 export type ServiceAction = (typeof SERVICE_ACTIONS)[number];
 
 /** Configs `ccp init --from` converts. */
-export const IMPORT_PEERS = ["ccr", "litellm", "cliproxyapi", "anthropic-proxy"] as const;
+const IMPORT_PEERS = ["ccr", "litellm", "cliproxyapi", "anthropic-proxy"] as const;
 
 /** A config `ccp init --from` converts: claude-code-router's, LiteLLM's or CLIProxyAPI's. */
 export type ImportPeer = (typeof IMPORT_PEERS)[number];

@@ -13,7 +13,7 @@ import { findPreset } from "../providers/catalog.ts";
 import { resolveRoute } from "../routing/resolve.ts";
 
 /** The variable that has Claude Code check auto mode's actions with its own classifier. */
-export const AUTO_MODE_VARIABLE = "CLAUDE_CODE_AUTO_MODE_SERVER";
+const AUTO_MODE_VARIABLE = "CLAUDE_CODE_AUTO_MODE_SERVER";
 
 // The beta Claude Code sends with `safeguards` (2.1.332); any later date names the same check.
 const CHECK_BETA = "dangerous-tool-use-2026-09-03";

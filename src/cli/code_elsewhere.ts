@@ -8,7 +8,7 @@
  */
 
 import type { Config } from "../config/types.ts";
-import { formatChain } from "../routing/resolve.ts";
+import { formatChain } from "../routing/target_text.ts";
 import { environmentFetch } from "../upstream/http/clients.ts";
 
 /** How long to wait for a running ccp to answer. */

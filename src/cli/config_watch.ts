@@ -11,7 +11,7 @@ import { dirnamePath, joinPath } from "../config/paths.ts";
 import { baseName, DirWatches, linkTargets } from "./config_links.ts";
 
 /** How long the files must stay quiet before a reload: one save is several events. */
-export const SETTLE_MS = 250;
+const SETTLE_MS = 250;
 
 /** The directory to watch and the names in it that a reload reads. */
 export interface WatchedFiles {

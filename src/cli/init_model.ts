@@ -11,7 +11,7 @@ import { MODEL_VARIABLES } from "../config/env/mode_names.ts";
 import { envValue } from "../config/env/map.ts";
 import { CONFIG_YAML_TEMPLATE } from "../config/template.ts";
 import { findPreset } from "../providers/catalog.ts";
-import { formatChain, formatTarget } from "../routing/resolve.ts";
+import { formatChain, formatTarget } from "../routing/target_text.ts";
 import type { Target } from "../config/types.ts";
 
 /** The template carrying the MODEL* routes, and what init says about it; undefined without them. */

@@ -11,9 +11,8 @@ import { DepartureWatcher } from "../server/departures.ts";
 import { listen, type Listening } from "../server/listen.ts";
 import { guardRefusalLog } from "../server/guard_log.ts";
 import type { CliFlags } from "./args.ts";
-import { ccpCommand, type CliContext, CliError } from "./context.ts";
+import { ccpCommand, type CliContext } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
-import { probeHealth } from "./probe.ts";
 import { onSignals, reloadSignals, stopSignals } from "./signals.ts";
 import {
   assertSafeExposure,
@@ -28,13 +27,9 @@ import { swappableLogger } from "./swap_log.ts";
 import { reloadChanges, restartNotes } from "./reload_changes.ts";
 import { type ConfigWatch, watchConfig, watchedFiles } from "./config_watch.ts";
 import { fileSink } from "./log_file.ts";
-import { Ledger } from "../usage/ledger.ts";
-import { openServerStore } from "../usage/open.ts";
-import type { SharedEngine } from "../shared/monitor.ts";
-import type { RedisGuards } from "../shared/redis_guards.ts";
-import { KvGuards, openKvGuards } from "../shared/kv_guards.ts";
-import { keyIdSecret } from "../shared/guard_entries.ts";
-import { lazyImport } from "../core/lazy_modules.ts";
+import { KvGuards } from "../shared/kv_guards.ts";
+import { listenError } from "./listen_error.ts";
+import { openStores } from "./serve_stores.ts";
 import { messageOf } from "../core/errors.ts";
 
 /**
@@ -97,37 +92,6 @@ function quoteArg(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
-/**
- * Turns a failed bind into a message that says what to do. A port in use is asked who holds it,
- * as `ccp code` does: a ccp there is one to use, anything else needs another port.
- */
-export async function listenError(err: unknown, host: string, port: number): Promise<CliError> {
-  const where = `${host}:${port}`;
-  if (err instanceof Deno.errors.AddrInUse) {
-    const probe = await probeHealth(httpUrl(clientHost(host), port));
-    const another = "choose another port with --port N or CCP_PORT";
-    if (probe.found !== "ccp") {
-      return new CliError(`something else is using ${where} (not a ccp): ${another}.`);
-    }
-    const version = probe.version === undefined ? "" : ` (version ${probe.version})`;
-    return new CliError(`a ccp${version} is already running on ${where}: use it, or ${another}.`);
-  }
-  if (err instanceof Deno.errors.AddrNotAvailable) {
-    return new CliError(`Cannot listen on ${where}: this machine has no such address.`);
-  }
-  if (err instanceof Deno.errors.PermissionDenied && port < 1024) {
-    // A system service runs as a user of its own: the capability is the unit's to give.
-    return new CliError(
-      `Cannot listen on ${where}: a port below 1024 needs a privilege this user lacks. Choose ` +
-        "one from 1024 up with --port N or CCP_PORT, or, for the --system service, give it the " +
-        "privilege: AmbientCapabilities=CAP_NET_BIND_SERVICE under [Service] in " +
-        "`sudo systemctl edit ccp`.",
-    );
-  }
-  const reason = messageOf(err);
-  return new CliError(`Cannot listen on ${where}: ${reason}`);
-}
-
 /** Loads the config, listens, and logs the start-up lines; throws ConfigError or CliError. */
 export async function startServer(options: StartOptions): Promise<ServerHandle> {
   const { ctx, flags } = options;
@@ -161,48 +125,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const shuttingDown = new AbortController();
   // Aborted as the stop begins: the status page's live streams end then, not at the grace's end.
   const draining = new AbortController();
-  const redisUrl = first.shared?.redis;
-  // The Redis client costs ~250 ms and ~30 MB to load: only a config that names Redis pays it.
-  const redis = redisUrl
-    ? new (await lazyImport("shared/redis_guards.ts")).RedisGuards(
-      redisUrl,
-      first.shared?.prefix ?? "ccp:",
-      log,
-      // The tokens this instance started with: a reload does not rename the keys in Redis.
-      keyIdSecret(first.server),
-    )
-    : undefined;
-  // The ledger and the guard state are two stores in the data dir: opened side by side.
-  const [store, kvGuards] = await Promise.all([
-    openServerStore(first, log),
-    // Without Redis, one instance keeps what it learned across restarts in its data dir.
-    redis ? undefined : openKvGuards(first, log),
-  ]);
-  // Budget spend counts across instances in Redis when there is one.
-  const ledger = store ? new Ledger(store, () => current, log, redis) : undefined;
-  await ledger?.start().catch((err) =>
-    log.warn(
-      `Usage ledger: reading budget spend failed: ${messageOf(err)}`,
-    )
-  );
-  const guards: RedisGuards | KvGuards | undefined = redis ?? kvGuards;
-  const engines: SharedEngine[] = [];
-  if (store?.shared && store.ping) {
-    const ping = store.ping.bind(store);
-    engines.push({ name: "postgres", description: store.description, ping });
-  }
-  if (redis) {
-    engines.push({ name: "redis", description: redis.description, ping: () => redis.ping() });
-  }
-  // Only a config with a shared store watches it: the watcher's code loads then.
-  const shared = engines.length > 0
-    ? new (await lazyImport("shared/monitor.ts")).SharedMonitor(
-      engines,
-      first.shared?.onUnavailable ?? "open",
-      log,
-    )
-    : undefined;
-  await shared?.start();
+  const { ledger, guards, shared } = await openStores(first, () => current, log);
   // Clients that leave before their answer: the connection guard reports them as it sees them.
   const departures = new DepartureWatcher();
   // Ollama models run with too little context for Claude Code: said in the log once each.

@@ -94,10 +94,11 @@ function formatTransform(t: Transform): string {
 }
 
 /**
- * "nim/z-ai/glm4.7 [effort high] -> local/qwen3-coder"; a weighted route
- * "spread by weight: a/m (3) | b/m (1) | c/m (failover only)".
+ * A chain with each target's settings and weight, for `ccp check`: "nim/z-ai/glm4.7 [effort high]
+ * -> local/qwen3-coder" (an arrow); a weighted route "spread by weight: a/m (3) | b/m (1) | c/m
+ * (failover only)".
  */
-function formatChain(chain: readonly Target[]): string {
+function detailedChain(chain: readonly Target[]): string {
   const spread = chain.some((t) => t.weight !== undefined);
   const items = chain.map((t) => {
     const model = t.clientModel ? "<client model>" : t.model;
@@ -108,7 +109,6 @@ function formatChain(chain: readonly Target[]): string {
   return spread ? `spread by weight: ${items.join(" | ")}` : items.join(" \u2192 ");
 }
 
-/** One provider as a few indented lines. */
 /** A configured `retry_delay`, beside the retries it paces (the built-in one goes unsaid). */
 function retryDelayText(p: ProviderConfig): string {
   if (!p.retryDelay) return "";
@@ -117,6 +117,7 @@ function retryDelayText(p: ProviderConfig): string {
   return ` (waiting up to ${formatMs(base)}, doubling to ${formatMs(max)})`;
 }
 
+/** One provider as a few indented lines. */
 function describeProvider(p: ProviderConfig): string[] {
   const origin = p.implicit ? "local preset, implicit" : p.preset ? `preset ${p.preset}` : "custom";
   // A passthrough provider sends the client's credentials in the headers they came in.
@@ -190,7 +191,7 @@ export function describeConfig(config: Config): string {
   }
   lines.push("Routes:");
   for (const [name, chain] of Object.entries(config.routes)) {
-    lines.push(`  ${name} \u2192 ${formatChain(chain)}${scenarioNote(name, config)}`);
+    lines.push(`  ${name} \u2192 ${detailedChain(chain)}${scenarioNote(name, config)}`);
   }
   const transforms = Object.entries(config.transforms ?? {});
   if (transforms.length > 0) {
@@ -243,7 +244,7 @@ export function describeConfig(config: Config): string {
   const aliases = Object.entries(config.aliases);
   if (aliases.length > 0) {
     lines.push("Aliases:");
-    for (const [name, chain] of aliases) lines.push(`  ${name} \u2192 ${formatChain(chain)}`);
+    for (const [name, chain] of aliases) lines.push(`  ${name} \u2192 ${detailedChain(chain)}`);
   }
   if (config.warnings.length > 0) {
     lines.push("Warnings:");

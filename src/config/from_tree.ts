@@ -6,9 +6,8 @@
 
 import { findPreset, LOCAL_PRESET_IDS, type Preset, PRESET_IDS } from "../providers/catalog.ts";
 import type { Config, ProviderConfig, Target } from "./types.ts";
-import { type EnvMap, envValue } from "./env/map.ts";
-import { MODEL_VARIABLES } from "./env/mode_names.ts";
-import { expandTree, type UnsetReference } from "./expand.ts";
+import type { EnvMap } from "./env/map.ts";
+import { expandTree } from "./expand.ts";
 import { deepFreeze } from "./freeze.ts";
 import { formatKeyPath, Problems } from "./issues.ts";
 import { isEmptySettings, toModelSettings } from "./schema/model.ts";
@@ -19,7 +18,8 @@ import { foreignKeyWarnings } from "./key_owner.ts";
 import { type ConfigFile, configFileSchema, type ProviderSection } from "./schema/config.ts";
 import { parse } from "./schema/kit.ts";
 import { resolveServer, type ServerFlags } from "./server.ts";
-import { didYouMean, setVariableLike } from "./suggest.ts";
+import { didYouMean } from "./suggest.ts";
+import { variableNotes } from "./variable_notes.ts";
 import { checkTarget, type KnownProviders } from "./targets.ts";
 import { buildWebTools } from "./web_tools.ts";
 import { buildBudgets, buildUsage } from "./budgets.ts";
@@ -113,25 +113,6 @@ function buildConfigured(
 }
 
 /**
- * For a `${VAR}` at a provider's api_key that reads as "": its preset's own key variable, when
- * that one is set (`${NVIDIA_KEY}` where NVIDIA_NIM_API_KEY holds the key), whatever the spelling.
- */
-function presetKeySet(
-  path: readonly (string | number)[],
-  tree: Record<string, unknown>,
-  env: EnvMap,
-): string | undefined {
-  const [section, id, key] = path;
-  if (section !== "providers" || typeof id !== "string" || !/^api_keys?$/.test(String(key))) {
-    return undefined;
-  }
-  const providers = tree.providers as Record<string, { preset?: unknown }> | undefined;
-  const presetId = providers?.[id]?.preset;
-  const keyEnv = typeof presetId === "string" ? findPreset(presetId)?.keyEnv : undefined;
-  return keyEnv !== undefined && envValue(env, keyEnv) !== undefined ? keyEnv : undefined;
-}
-
-/**
  * What a keyless provider's 401 should tell the user to set: the unset variable its `api_key`
  * reads (with the set variable it was likely meant to be), else an `api_key` entry.
  */
@@ -204,53 +185,14 @@ export function configFromTree(input: ParsedConfigInput): Config {
   }
   const config: ConfigFile = parsed.value;
 
-  const warnings = expanded.unset.map((ref) => {
-    const like = setVariableLike(ref.name, env) ?? presetKeySet(ref.path, cleaned, env);
-    return `${file}: ${formatKeyPath(ref.path)}: \${${ref.name}} is not set, so it reads as ""${
-      like ? ` (${like} is set: did you mean \${${like}}?)` : ""
-    }`;
+  const { warnings, unsetKeyOwners } = variableNotes({
+    file,
+    text: input.text,
+    env,
+    tree: cleaned,
+    unset: expanded.unset,
+    blank: expanded.blank,
   });
-  // The README's `MODEL=... ccp` after `ccp init`: the file wins and the variable is dropped.
-  const unread = [...Object.keys(MODEL_VARIABLES), "MODEL_FALLBACKS"].filter((name) =>
-    // `${MODEL}` or `${MODEL:-...}`; `${MODEL_HAIKU}` does not read MODEL.
-    envValue(env, name) !== undefined && !new RegExp(`\\$\\{${name}(?:\\}|:-)`).test(input.text)
-  );
-  if (unread.length > 0) {
-    warnings.push(
-      `${unread.join(", ")}: set but not read: ${file} is in use, and a config file reads ` +
-        `variables only through \${VAR} (routes: {default: "\${MODEL}"}); or remove the file`,
-    );
-  }
-  const isKeyPath = (ref: UnsetReference) =>
-    ref.path[0] === "providers" && /^api_keys?$/.test(String(ref.path[2]));
-  // A key variable left empty (`OPENROUTER_API_KEY=` in the .env ccp init writes) is the same
-  // mistake as an unset one: the file already reads it, so the advice is the variable, not an
-  // api_key entry to add.
-  const blankKeys = expanded.blank.filter(isKeyPath);
-  for (const ref of blankKeys) {
-    warnings.push(
-      `${file}: ${formatKeyPath(ref.path)}: \${${ref.name}} is set but empty, so it reads as ""`,
-    );
-  }
-  // Provider id -> the unset variable its api_key reads, with the set one it likely meant. Of a
-  // key list's variables the first is named (api_keys[0], not the last one read).
-  const unsetKeyOwners = new Map<string, string>();
-  const owned = [
-    ...expanded.unset.filter(isKeyPath).map((ref) => {
-      const like = setVariableLike(ref.name, env) ?? presetKeySet(ref.path, cleaned, env);
-      const said = `${ref.name}, which ${formatKeyPath(ref.path)} reads${
-        like ? ` (${like} is set: did you mean \${${like}}?)` : ""
-      }`;
-      return [String(ref.path[1]), said] as const;
-    }),
-    ...blankKeys.map((ref) =>
-      [
-        String(ref.path[1]),
-        `${ref.name}, which ${formatKeyPath(ref.path)} reads (it is empty)`,
-      ] as const
-    ),
-  ];
-  for (const [id, said] of owned) if (!unsetKeyOwners.has(id)) unsetKeyOwners.set(id, said);
   const configured = buildConfigured(config, problems, warnings, unsetKeyOwners);
   const known: KnownProviders = {
     configured: Object.keys(config.providers ?? {}),

@@ -14,7 +14,7 @@ const DEFAULT_THINK_BUDGET_TOKENS = 32_000;
  * How long a session keeps its key and target after its last request: an hour covers a pause in
  * a working session, and upstream prompt caches rarely outlive it.
  */
-export const DEFAULT_SESSION_AFFINITY_TTL_MS = 60 * 60_000;
+const DEFAULT_SESSION_AFFINITY_TTL_MS = 60 * 60_000;
 
 /** The scenario thresholds and session affinity with their defaults. */
 export function buildRouting(

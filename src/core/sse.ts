@@ -1,15 +1,8 @@
 /** Server-sent-event framing for the Anthropic stream ccp writes. */
 
-const encoder = new TextEncoder();
-
 /** Formats one SSE event as text: `event: <name>\ndata: <json>\n\n`. */
 export function sseFrame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-}
-
-/** Formats one SSE event as bytes. */
-export function sseBytes(event: string, data: unknown): Uint8Array {
-  return encoder.encode(sseFrame(event, data));
 }
 
 /** Response headers for an SSE answer; `X-Accel-Buffering` stops nginx-style proxies buffering. */

@@ -22,7 +22,7 @@ export interface DocumentTarget {
  * True when the target is sent notes instead of PDFs: its settings say it takes none, or its Chat
  * dialect does not, or it refused one before (learned).
  */
-export function readsNoDocuments(target: DocumentTarget, learned?: LearnedParams): boolean {
+function readsNoDocuments(target: DocumentTarget, learned?: LearnedParams): boolean {
   const { provider, model } = target;
   if (learned?.for(provider.id, model).has(NO_DOCUMENTS)) return true;
   const said = settingsFor(provider, model, target.settings).supports?.documents;

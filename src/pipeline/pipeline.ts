@@ -335,7 +335,7 @@ export class Pipeline {
 }
 
 /** Advice for a connection error when ccp runs on its embedded default. */
-export function unreachableHint(config: Config): string | undefined {
+function unreachableHint(config: Config): string | undefined {
   if (config.source.kind !== "default") return undefined;
   // From a source checkout there is no `ccp` on the PATH: the quick start runs deno task.
   const ccp = Deno.build.standalone ? "ccp" : "deno task start";

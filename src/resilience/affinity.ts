@@ -15,7 +15,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import type { Chosen, SharedChoices } from "./shared_affinity.ts";
 
 /** Sessions remembered at once; past this the least recently used are forgotten. */
-export const MAX_SESSIONS = 10_000;
+const MAX_SESSIONS = 10_000;
 /** Providers (keys) and routes (targets) one session remembers; the config bounds them anyway. */
 const MAX_CHOICES = 64;
 

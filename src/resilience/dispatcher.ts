@@ -51,16 +51,15 @@ import {
   type SharedGuards,
   syncShared,
 } from "./shared_sync.ts";
-
-export { MAX_WAIT_MS } from "./last_resort.ts";
-
-const NORMAL: TryMode = {};
-
-export type { Dispatched, DispatchTarget } from "./outcome.ts";
-
-export type { AttemptFailed, AttemptFn, DispatcherOptions } from "./dispatcher_options.ts";
 import type { AttemptFailed, AttemptFn, DispatcherOptions } from "./dispatcher_options.ts";
 import type { ChainWindows } from "./chain_windows.ts";
+
+export { MAX_WAIT_MS } from "./last_resort.ts";
+export type { Dispatched, DispatchTarget } from "./outcome.ts";
+export type { AttemptFailed, AttemptFn, DispatcherOptions } from "./dispatcher_options.ts";
+
+// A try in chain order: every guard holds (the last resort passes some over).
+const NORMAL: TryMode = {};
 
 // Refused keys, a 429 and a model the target lacks (asked anew: pulled, it serves) are no ill health.
 const BREAKER_IGNORES = new Set(["auth", "rate_limit", "local", "target"]);

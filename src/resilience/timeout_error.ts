@@ -38,7 +38,7 @@ export class UpstreamTimeoutError extends Error {
  * What to change when a timeout fires too soon: its key under the provider (a provider's own
  * setting wins over `provider_defaults`, so this one always takes effect).
  */
-export function timeoutAdvice(kind: TimeoutKind, provider: string): string {
+function timeoutAdvice(kind: TimeoutKind, provider: string): string {
   const key = formatKeyPath(["providers", provider, "timeouts", kind]);
   return `raise ${key} in the config${kind === "total" ? " (0 for none)" : ""}`;
 }

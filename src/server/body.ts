@@ -278,7 +278,7 @@ function late(timeoutMs: number): ClientRequestError {
 }
 
 /** The 413 message, from the guard (declared size) and here (bytes read) alike. */
-export function bodyTooLargeMessage(limit: number): string {
+function bodyTooLargeMessage(limit: number): string {
   return `Request body exceeds the ${
     describeByteSize(limit)
   } limit (raise server.max_body_size in the config)`;

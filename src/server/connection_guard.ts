@@ -41,7 +41,7 @@ const NO_BYTES = new Uint8Array(0);
 // The first buffer for a head split across reads (it doubles while the head goes on).
 const SPLIT_HEAD_BYTES = 4 * 1024;
 
-/** A guarded listener: accepts on `listener`, forwards to the HTTP server at `backend`. */
+/** A guarded listener: accepts on a TCP listener, forwards to the HTTP server on a Unix socket. */
 export interface Guard {
   /** Connections open now. */
   readonly open: number;

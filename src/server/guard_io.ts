@@ -22,7 +22,7 @@ export interface GuardRefusal {
  * and the guard answers before any route is chosen. It has a `request-id` like every answer of
  * the server's, so a user reporting it can quote one (and find it in the log).
  */
-export function errorResponse(
+function errorResponse(
   status: number,
   type: AnthropicErrorType,
   message: string,
@@ -60,7 +60,7 @@ export function refuseWith(
 }
 
 /** Answers `response` and closes the connection. */
-export async function refuse(conn: Deno.Conn, response: Uint8Array): Promise<void> {
+async function refuse(conn: Deno.Conn, response: Uint8Array): Promise<void> {
   try {
     await conn.write(response);
   } catch {

@@ -7,6 +7,7 @@
  */
 
 import type { Logger } from "../core/log.ts";
+import { withTimeout } from "./redis_connection.ts";
 
 // Adds one batch of an instance's spend to a budget counter, once: KEYS[2] keeps, per instance,
 // the number of the last batch it applied, so a batch sent again (its first sending may have
@@ -29,6 +30,14 @@ return 1
  * counted by this instance only.
  */
 export const MAX_PENDING_COUNTERS = 1000;
+
+/**
+ * How long a stop tries to hand waiting spend over to Redis: long enough for a Redis that is back
+ * (but not yet pinged) to take it, short enough that a Redis still away does not hold the stop up.
+ */
+const HANDOVER_MS = 2000;
+/** Counters a stop names in its log line at most (the rest are counted). */
+const NAMED_COUNTERS = 10;
 
 /** One batch as sent to Redis. */
 export interface SpendBatch {
@@ -99,8 +108,31 @@ export class SpendQueue {
   }
 
   /** Each counter's spend Redis has not confirmed yet (sent or not), in units. */
-  waiting(): Array<[key: string, units: number]> {
+  #waiting(): Array<[key: string, units: number]> {
     return [...this.#pending].map(([key, p]) => [key, (p.batch?.units ?? 0) + p.more]);
+  }
+
+  /**
+   * Before a stop: pings (a ping that answers sends what waits) until Redis has confirmed every
+   * counter's spend, for at most {@link HANDOVER_MS}; what Redis did not take is named in the log,
+   * since the other instances will never count it.
+   */
+  async handOver(ping: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + HANDOVER_MS;
+    while (this.size > 0 && Date.now() < deadline) {
+      // A ping that fails gives up within its own timeout.
+      await withTimeout(ping(), Math.max(1, deadline - Date.now())).catch(() => false);
+      if (this.size > 0) await sleep(Math.min(100, Math.max(0, deadline - Date.now())));
+    }
+    const left = this.#waiting();
+    if (left.length === 0) return;
+    const named = left.slice(0, NAMED_COUNTERS).map(([key, units]) => `${key} +${units}`);
+    const more = left.length > NAMED_COUNTERS ? `, and ${left.length - NAMED_COUNTERS} more` : "";
+    this.#log.warn(
+      `${this.#name}: stopping without handing over budget spend on ${left.length} ` +
+        `budget counter${left.length === 1 ? "" : "s"} (other instances will not count it; ` +
+        `this instance's usage ledger has it): ${named.join(", ")}${more}`,
+    );
   }
 
   // Sends the batch Redis has not confirmed, else a new one of what was added since.
@@ -129,4 +161,8 @@ export class SpendQueue {
       },
     );
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -99,7 +99,7 @@ export function readImageSize(base64: string): ImageSize | undefined {
 }
 
 /** Visual tokens of an image Claude sees at this size: one per 28×28 patch, padding included. */
-export function patchTokens(width: number, height: number): number {
+function patchTokens(width: number, height: number): number {
   return Math.ceil(width / PATCH) * Math.ceil(height / PATCH);
 }
 

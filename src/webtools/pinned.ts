@@ -25,7 +25,7 @@ export interface PinnedClient {
 /** At most this many of a name's addresses are tried, in the resolver's order. */
 export const MAX_TRIED = 4;
 /** How long one address may take to accept before the next is tried (the last has the rest). */
-export const CONNECT_MS = 3000;
+const CONNECT_MS = 3000;
 
 /** A client whose connections for `url` all go to the first of `addresses` that accepts. */
 export function pinnedClient(

@@ -62,7 +62,7 @@ function bareDomain(domain: string): string {
  * Results are still filtered afterwards (an engine may ignore the operators). A query the
  * operators would push past `maxLength` goes without them.
  */
-export function withSiteOperators(q: SearchQuery, maxLength = Infinity): string {
+function withSiteOperators(q: SearchQuery, maxLength = Infinity): string {
   const allowed = (q.allowedDomains ?? []).map(bareDomain).filter((d) => d !== "");
   const blocked = (q.blockedDomains ?? []).map(bareDomain).filter((d) => d !== "");
   const operators = [

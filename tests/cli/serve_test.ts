@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { CliError } from "../../src/cli/context.ts";
-import { listenError, startServer } from "../../src/cli/serve.ts";
+import { listenError } from "../../src/cli/listen_error.ts";
+import { startServer } from "../../src/cli/serve.ts";
 import { ConfigError } from "../../src/core/errors.ts";
 import { VERSION } from "../../src/version.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";

@@ -3,7 +3,8 @@ import { parse as parseYaml } from "yaml";
 import { CliProxyApiError, convertCliProxyApi } from "../../src/config/cliproxyapi/convert.ts";
 import { renderConfigYaml, renderDotenv } from "../../src/config/ccr/render.ts";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
-import { formatTarget, resolveRoute } from "../../src/routing/resolve.ts";
+import { resolveRoute } from "../../src/routing/resolve.ts";
+import { formatTarget } from "../../src/routing/target_text.ts";
 
 /** A CLIProxyAPI config with API-key credentials beside its OAuth accounts. */
 const CPA = `

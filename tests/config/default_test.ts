@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { defaultConfig } from "../../src/config/default.ts";
 import { defaultModeNotice } from "../../src/config/default_notice.ts";
-import { configFromSources } from "../../src/config/sources.ts";
+import { configFromSources } from "../helpers/config.ts";
 
 Deno.test("with no YAML and no MODEL the embedded default routes to local Ollama", () => {
   const config = configFromSources({ flags: {}, env: {} });

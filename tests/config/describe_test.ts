@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describeConfig, redactKey, redactUrl } from "../../src/config/describe.ts";
-import { configFromSources } from "../../src/config/sources.ts";
+import { configFromSources } from "../helpers/config.ts";
 import { openPgStore } from "../../src/usage/pg_store.ts";
 
 const LONG_KEY = "nvapi-0123456789abcdefWXYZ";

@@ -3,7 +3,8 @@ import { parse as parseYaml } from "yaml";
 import { convertLiteLlm, LiteLlmError } from "../../src/config/litellm/convert.ts";
 import { renderConfigYaml, renderDotenv } from "../../src/config/ccr/render.ts";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
-import { formatTarget, resolveRoute } from "../../src/routing/resolve.ts";
+import { resolveRoute } from "../../src/routing/resolve.ts";
+import { formatTarget } from "../../src/routing/target_text.ts";
 import type { Target } from "../../src/config/types.ts";
 
 /** A LiteLLM proxy config as its users write one for Claude Code. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../src/core/errors.ts";
-import { configFromSources } from "../../src/config/sources.ts";
+import { configFromSources } from "../helpers/config.ts";
 
 const FILE = `
 server:

@@ -3,7 +3,8 @@ import { parse as parseYaml } from "yaml";
 import { convertTizee, TizeeError } from "../../src/config/tizee/convert.ts";
 import { renderConfigYaml, renderDotenv } from "../../src/config/ccr/render.ts";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
-import { formatTarget, resolveRoute } from "../../src/routing/resolve.ts";
+import { resolveRoute } from "../../src/routing/resolve.ts";
+import { formatTarget } from "../../src/routing/target_text.ts";
 
 /** anthropic-proxy's models.yaml: effort variants of one model, a direct Anthropic endpoint. */
 const MODELS = `

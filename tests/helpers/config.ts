@@ -4,6 +4,10 @@ import assert from "node:assert/strict";
 import { ConfigError } from "../../src/core/errors.ts";
 import { protocolParts } from "../../src/config/provider_build.ts";
 import type { Config, ProviderConfig, Target } from "../../src/config/types.ts";
+import type { EnvMap } from "../../src/config/env/map.ts";
+import { configFromYaml } from "../../src/config/from_yaml.ts";
+import type { LoadFlags } from "../../src/config/load.ts";
+import { configWithoutFile } from "../../src/config/without_file.ts";
 import { findPreset } from "../../src/providers/catalog.ts";
 
 /**
@@ -81,4 +85,17 @@ export function configErrorOf(load: () => unknown): string {
     return err.message;
   }
   assert.fail("config loaded but should have been refused");
+}
+
+/**
+ * The Config from text already read: YAML mode when `yaml` is given, else what
+ * `configWithoutFile` picks from `env` alone. No file or env access.
+ */
+export function configFromSources(input: {
+  flags: LoadFlags;
+  env: EnvMap;
+  yaml?: { text: string; file: string; path?: string };
+}): Config {
+  const { flags, env, yaml } = input;
+  return yaml ? configFromYaml({ ...yaml, env, flags }) : configWithoutFile({ flags, env });
 }

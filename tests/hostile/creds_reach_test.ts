@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { configFromSources } from "../../src/config/sources.ts";
+import { configFromSources } from "../helpers/config.ts";
 import { startCcp } from "../helpers/ccp.ts";
 import { anthropicHead, anthropicTail, messages, sse, startUpstream } from "./creds_helpers.ts";
 

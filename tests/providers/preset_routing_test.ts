@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { configFromSources } from "../../src/config/sources.ts";
+import { configFromSources } from "../helpers/config.ts";
 import { PRESETS } from "../../src/providers/catalog.ts";
 import { TRANSPORTS } from "../../src/server/compose.ts";
 import { encodeCcpSignature } from "../../src/translate/mod.ts";

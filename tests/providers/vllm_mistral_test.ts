@@ -1,7 +1,7 @@
 /** The README's advice for Mistral's models behind vLLM holds: `type: openai` bridges the roles. */
 
 import assert from "node:assert/strict";
-import { configFromSources } from "../../src/config/sources.ts";
+import { configFromSources } from "../helpers/config.ts";
 import { dialectForModel } from "../../src/translate/openai_chat/dialect.ts";
 import { applyQuirks } from "../../src/translate/openai_chat/quirks.ts";
 import type { ChatCompletionRequest } from "../../src/protocols/openai_chat.ts";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { formatTarget, resolveRoute } from "../../src/routing/resolve.ts";
+import { resolveRoute } from "../../src/routing/resolve.ts";
+import { formatTarget } from "../../src/routing/target_text.ts";
 import { resolveModel } from "../helpers/resolve.ts";
 import { ClientRequestError } from "../../src/core/errors.ts";
 import { provider, testConfig } from "../helpers/config.ts";

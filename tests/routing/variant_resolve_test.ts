@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
-import { formatTarget } from "../../src/routing/resolve.ts";
+import { formatTarget } from "../../src/routing/target_text.ts";
 import { resolveModel } from "../helpers/resolve.ts";
 
 const config = configFromYaml({

@@ -10,7 +10,7 @@ import { silentLogger } from "../../src/core/log.ts";
 import { Ledger } from "../../src/usage/ledger.ts";
 import type { UsageStore } from "../../src/usage/store.ts";
 import { zeroCounters } from "../../src/usage/totals.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { type RunningCcp, startCcp } from "../helpers/ccp.ts";
 
 /** One request an upstream saw: which upstream, with which key, for which session. */
 interface Seen {
@@ -119,16 +119,33 @@ function bySession(seen: readonly Seen[]): Record<string, string[]> {
   return out;
 }
 
-Deno.test("round robin spreads sessions over keys; each session keeps its key", async () => {
+/**
+ * Runs `test` against ccp in front of one upstream `a` whose `keys` are taken in turn, with
+ * session affinity (`routing` as written), and closes both after.
+ */
+async function roundRobin(
+  test: (ccp: RunningCcp, seen: Seen[], up: Upstream) => Promise<void>,
+  keys = "k1, k2",
+  routing = "{ session_affinity: true }",
+): Promise<void> {
   const seen: Seen[] = [];
   const up = upstream("a", seen);
   const ccp = startCcp(config(`
 providers:
-  a: { type: anthropic, base_url: "${up.url}", api_keys: [k1, k2, k3], key_strategy: round_robin }
+  a: { type: anthropic, base_url: "${up.url}", api_keys: [${keys}], key_strategy: round_robin }
 routes: { default: a/m }
-routing: { session_affinity: true }
+routing: ${routing}
 `));
   try {
+    await test(ccp, seen, up);
+  } finally {
+    await ccp.close();
+    await up.close();
+  }
+}
+
+Deno.test("round robin spreads sessions over keys; each session keeps its key", async () => {
+  await roundRobin(async (ccp, seen, up) => {
     for (let round = 0; round < 3; round++) {
       for (const session of ["s1", "s2", "s3"]) {
         assert.equal((await send(ccp.url, session)).status, 200);
@@ -158,10 +175,7 @@ routing: { session_affinity: true }
     assert.ok(!ccp.logs.some((l) => /\bs[123]\b/.test(l)), "a session id reached the log");
     const health = await (await fetch(`${ccp.url}/health`)).json();
     assert.equal(health.resilience.providers.a.key_strategy, "round_robin");
-  } finally {
-    await ccp.close();
-    await up.close();
-  }
+  }, "k1, k2, k3");
 });
 
 Deno.test("without affinity, round robin hands each request the next key", async () => {
@@ -197,32 +211,25 @@ routes: { default: a/m, opus: b/m }
 });
 
 Deno.test("a session's key is forgotten once its affinity ttl has passed", async () => {
-  const seen: Seen[] = [];
-  const up = upstream("a", seen);
-  const ccp = startCcp(config(`
-providers:
-  a: { type: anthropic, base_url: "${up.url}", api_keys: [k1, k2], key_strategy: round_robin }
-routes: { default: a/m }
-routing: { session_affinity: true, session_affinity_ttl: 300ms }
-`));
-  try {
-    await send(ccp.url, "s1"); // k1; the next new choice is k2
-    await send(ccp.url, undefined, oneOff()); // no session: k2, then k1
-    await send(ccp.url, "s1"); // its own k1 (the turn does not move)
-    await send(ccp.url, undefined, oneOff()); // k1, then k2
-    await new Promise((r) => setTimeout(r, 450));
-    await send(ccp.url, "s1"); // forgotten: the next in turn, k2
-    assert.deepEqual(seen.map((s) => `${s.session || "-"} ${s.key}`), [
-      "s1 k1",
-      "- k2",
-      "s1 k1",
-      "- k1",
-      "s1 k2",
-    ]);
-  } finally {
-    await ccp.close();
-    await up.close();
-  }
+  await roundRobin(
+    async (ccp, seen) => {
+      await send(ccp.url, "s1"); // k1; the next new choice is k2
+      await send(ccp.url, undefined, oneOff()); // no session: k2, then k1
+      await send(ccp.url, "s1"); // its own k1 (the turn does not move)
+      await send(ccp.url, undefined, oneOff()); // k1, then k2
+      await new Promise((r) => setTimeout(r, 450));
+      await send(ccp.url, "s1"); // forgotten: the next in turn, k2
+      assert.deepEqual(seen.map((s) => `${s.session || "-"} ${s.key}`), [
+        "s1 k1",
+        "- k2",
+        "s1 k1",
+        "- k1",
+        "s1 k2",
+      ]);
+    },
+    "k1, k2",
+    "{ session_affinity: true, session_affinity_ttl: 300ms }",
+  );
 });
 
 Deno.test("a weighted route spreads new sessions by weight and keeps each on its target", async () => {
@@ -271,17 +278,9 @@ routing: { session_affinity: true }
 });
 
 Deno.test("without the header, the session in metadata.user_id keeps its key", async () => {
-  const seen: Seen[] = [];
-  const up = upstream("a", seen);
-  const ccp = startCcp(config(`
-providers:
-  a: { type: anthropic, base_url: "${up.url}", api_keys: [k1, k2], key_strategy: round_robin }
-routes: { default: a/m }
-routing: { session_affinity: true }
-`));
-  const older = "user_0f1e_account_7a7a_session_11111111-aaaa";
-  const newer = JSON.stringify({ device_id: "d", account_uuid: "a", session_id: "2222-bbbb" });
-  try {
+  await roundRobin(async (ccp, seen) => {
+    const older = "user_0f1e_account_7a7a_session_11111111-aaaa";
+    const newer = JSON.stringify({ device_id: "d", account_uuid: "a", session_id: "2222-bbbb" });
     for (let i = 0; i < 3; i++) {
       await send(ccp.url, undefined, { userId: older });
       await send(ccp.url, undefined, { userId: newer });
@@ -298,10 +297,7 @@ routing: { session_affinity: true }
       "k2",
       "k1",
     ]);
-  } finally {
-    await ccp.close();
-    await up.close();
-  }
+  });
 });
 
 Deno.test("a forwarded count_tokens follows its session's target and key, and moves neither", async () => {
@@ -359,30 +355,22 @@ routing: { session_affinity: true }
 });
 
 Deno.test("without any session id, a conversation keeps its key by its system prompt and first message", async () => {
-  const seen: Seen[] = [];
-  const up = upstream("a", seen);
-  const ccp = startCcp(config(`
-providers:
-  a: { type: anthropic, base_url: "${up.url}", api_keys: [k1, k2], key_strategy: round_robin }
-routes: { default: a/m }
-routing: { session_affinity: true }
-`));
-  // A turn of a conversation: its first message, then `turn` more exchanges; the cache marker on
-  // the last message moves every turn, as SDK clients place it.
-  const turn = (first: string, turn: number): Sent => {
-    const messages: Record<string, unknown>[] = [{ role: "user", content: first }];
-    for (let i = 0; i < turn; i++) {
-      messages.push({ role: "assistant", content: `answer ${i}` });
-      messages.push({ role: "user", content: `more ${i}` });
-    }
-    const last = messages.at(-1)!;
-    messages[messages.length - 1] = {
-      ...last,
-      content: [{ type: "text", text: last.content, cache_control: { type: "ephemeral" } }],
+  await roundRobin(async (ccp, seen) => {
+    // A turn of a conversation: its first message, then `turn` more exchanges; the cache marker on
+    // the last message moves every turn, as SDK clients place it.
+    const turn = (first: string, turn: number): Sent => {
+      const messages: Record<string, unknown>[] = [{ role: "user", content: first }];
+      for (let i = 0; i < turn; i++) {
+        messages.push({ role: "assistant", content: `answer ${i}` });
+        messages.push({ role: "user", content: `more ${i}` });
+      }
+      const last = messages.at(-1)!;
+      messages[messages.length - 1] = {
+        ...last,
+        content: [{ type: "text", text: last.content, cache_control: { type: "ephemeral" } }],
+      };
+      return { system: "You review code.", messages };
     };
-    return { system: "You review code.", messages };
-  };
-  try {
     for (const [first, n] of [["fix a", 0], ["fix a", 1], ["fix b", 0], ["fix b", 1]] as const) {
       assert.equal((await send(ccp.url, undefined, turn(first, n))).status, 200);
     }
@@ -394,10 +382,7 @@ routing: { session_affinity: true }
     );
     assert.deepEqual(seen.map((s) => s.key), ["k1", "k1", "k2", "k2", "k1", "k1"]);
     assert.ok(!ccp.logs.some((l) => l.includes("fix a")), "prompt text reached the log");
-  } finally {
-    await ccp.close();
-    await up.close();
-  }
+  });
 });
 
 Deno.test("a session whose own target spent its budget moves, alone, and keeps its key limits", async () => {

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { auth, withCcp } from "./_http_surface_env.ts";
-import { configFromSources } from "../../src/config/sources.ts";
+import { configFromSources } from "../helpers/config.ts";
 import { rawPost, startCcp } from "../helpers/ccp.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { testConfig } from "../helpers/config.ts";

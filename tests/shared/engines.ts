@@ -151,6 +151,52 @@ export async function startRedis(): Promise<Redis> {
   };
 }
 
+/**
+ * A test against a throwaway Redis, skipped where redis-server is not installed: the server is
+ * removed once `fn` ends, however it ends. The guards' clients keep timers and sockets past a
+ * test (reconnects, writes that go on without waiting), hence no sanitizers.
+ */
+export function redisTest(name: string, fn: (redis: Redis) => Promise<void>): void {
+  Deno.test({
+    name,
+    ignore: REDIS_MISSING !== undefined,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      const redis = await startRedis();
+      try {
+        await fn(redis);
+      } finally {
+        await redis.remove();
+      }
+    },
+  });
+}
+
+/** The raw reply of the Redis at `port` to one inline command, sent on a connection of its own. */
+export async function redisReply(port: number, line: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode(`${line}\r\n`));
+    const buf = new Uint8Array(65536);
+    const n = await conn.read(buf);
+    return new TextDecoder().decode(buf.subarray(0, n ?? 0));
+  } finally {
+    conn.close();
+  }
+}
+
+/** The first line of the reply: a status, a number, or the length of what follows. */
+export async function redisStatus(port: number, line: string): Promise<string> {
+  return (await redisReply(port, line)).split("\r\n")[0]!;
+}
+
+/** The values a listing command (KEYS, HKEYS) answers, without the reply's counts and lengths. */
+export async function redisValues(port: number, line: string): Promise<string[]> {
+  const lines = (await redisReply(port, line)).split("\r\n");
+  return lines.filter((text, i) => i > 0 && text !== "" && !text.startsWith("$"));
+}
+
 /** Polls `check` every 100 ms until it holds; returns how long that took, or throws after `ms`. */
 export async function until(
   check: () => Promise<boolean>,

@@ -14,7 +14,7 @@ import { resolveRoute } from "../../src/routing/resolve.ts";
 import { KEEP_SCRIPT } from "../../src/shared/redis_affinity.ts";
 import { RedisGuards } from "../../src/shared/redis_guards.ts";
 import { startCcp } from "../helpers/ccp.ts";
-import { REDIS_MISSING, startRedis } from "./engines.ts";
+import { redisTest } from "./engines.ts";
 
 function upstream(name: string, seen: string[]) {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
@@ -52,22 +52,17 @@ async function send(url: string, session: string): Promise<void> {
 }
 
 for (const affinity of [true, false]) {
-  Deno.test({
-    name: affinity
-      ? "shared.redis: a session keeps its key and target on another instance"
-      : "shared.redis: without session affinity nothing of sessions is written to Redis",
-    ignore: REDIS_MISSING !== undefined,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: async () => {
-      const redis = await startRedis();
-      const seen: string[] = [];
-      const a = upstream("a", seen);
-      const b = upstream("b", seen);
-      const config = configFromYaml({
-        file: "c.yaml",
-        env: {},
-        text: `
+  const name = affinity
+    ? "shared.redis: a session keeps its key and target on another instance"
+    : "shared.redis: without session affinity nothing of sessions is written to Redis";
+  redisTest(name, async (redis) => {
+    const seen: string[] = [];
+    const a = upstream("a", seen);
+    const b = upstream("b", seen);
+    const config = configFromYaml({
+      file: "c.yaml",
+      env: {},
+      text: `
 providers:
   a: { type: anthropic, base_url: "${a.url}", api_keys: [k1, k2], key_strategy: round_robin }
   b: { type: anthropic, base_url: "${b.url}", api_key: kb }
@@ -77,58 +72,52 @@ routes:
     - { target: b/m, weight: 1 }
 routing: { session_affinity: ${affinity} }
 `,
-      });
-      const guards = [0, 1].map(() => new RedisGuards(redis.url, "aff:", silentLogger));
-      const [one, two] = guards.map((g) => startCcp(config, { sharedGuards: g }));
-      const client = createClient({ url: redis.url });
-      try {
-        await send(one!.url, "s1"); // one: a k1; its next turn is b, its next key k2
-        await send(two!.url, "s2"); // two: a k1; likewise
-        await send(two!.url, "s1"); // s1's own (from one), else two's next turn: b
-        await send(one!.url, "s2"); // s2's own (from two), else one's next turn: b
-        assert.deepEqual(
-          seen,
-          affinity
-            ? ["s1 a k1", "s2 a k1", "s1 a k1", "s2 a k1"]
-            : ["s1 a k1", "s2 a k1", "s1 b kb", "s2 b kb"],
-        );
-        await client.connect();
-        // With affinity off a request makes no round trip for it: no session hash was renewed.
-        const stats = await client.info("commandstats");
-        assert.equal(/cmdstat_pexpire:/.test(stats), affinity, stats);
-        const names = await client.keys("aff:affinity:*");
-        assert.equal(names.length, affinity ? 2 : 0);
-        for (const name of names) {
-          assert.doesNotMatch(name, /s[12]/, "a session id reached Redis");
-          const ttl = await client.pTTL(name);
-          assert.ok(ttl > 3_500_000 && ttl <= 3_600_000, `ttl ${ttl}`);
-          assert.deepEqual(Object.keys(await client.hGetAll(name)).sort(), [
-            "at:key:a",
-            "at:target:default",
-            "key:a",
-            "target:default",
-          ]);
-        }
-      } finally {
-        await client.close().catch(() => {});
-        await one!.close();
-        await two!.close();
-        await Promise.all(guards.map((g) => g.close()));
-        await a.close();
-        await b.close();
-        await redis.remove();
+    });
+    const guards = [0, 1].map(() => new RedisGuards(redis.url, "aff:", silentLogger));
+    const [one, two] = guards.map((g) => startCcp(config, { sharedGuards: g }));
+    const client = createClient({ url: redis.url });
+    try {
+      await send(one!.url, "s1"); // one: a k1; its next turn is b, its next key k2
+      await send(two!.url, "s2"); // two: a k1; likewise
+      await send(two!.url, "s1"); // s1's own (from one), else two's next turn: b
+      await send(one!.url, "s2"); // s2's own (from two), else one's next turn: b
+      assert.deepEqual(
+        seen,
+        affinity
+          ? ["s1 a k1", "s2 a k1", "s1 a k1", "s2 a k1"]
+          : ["s1 a k1", "s2 a k1", "s1 b kb", "s2 b kb"],
+      );
+      await client.connect();
+      // With affinity off a request makes no round trip for it: no session hash was renewed.
+      const stats = await client.info("commandstats");
+      assert.equal(/cmdstat_pexpire:/.test(stats), affinity, stats);
+      const names = await client.keys("aff:affinity:*");
+      assert.equal(names.length, affinity ? 2 : 0);
+      for (const name of names) {
+        assert.doesNotMatch(name, /s[12]/, "a session id reached Redis");
+        const ttl = await client.pTTL(name);
+        assert.ok(ttl > 3_500_000 && ttl <= 3_600_000, `ttl ${ttl}`);
+        assert.deepEqual(Object.keys(await client.hGetAll(name)).sort(), [
+          "at:key:a",
+          "at:target:default",
+          "key:a",
+          "target:default",
+        ]);
       }
-    },
+    } finally {
+      await client.close().catch(() => {});
+      await one!.close();
+      await two!.close();
+      await Promise.all(guards.map((g) => g.close()));
+      await a.close();
+      await b.close();
+    }
   });
 }
 
-Deno.test({
-  name: "shared.redis: of a session's choices the newer wins, however its reads and writes cross",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "shared.redis: of a session's choices the newer wins, however its reads and writes cross",
+  async (redis) => {
     const config = configFromYaml({
       file: "c.yaml",
       env: {},
@@ -217,7 +206,6 @@ routing: { session_affinity: true }
     } finally {
       await client.close().catch(() => {});
       await guards.close();
-      await redis.remove();
     }
   },
-});
+);

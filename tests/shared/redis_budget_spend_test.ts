@@ -7,30 +7,13 @@
 import assert from "node:assert/strict";
 import { MAX_PENDING_COUNTERS, RedisGuards } from "../../src/shared/redis_guards.ts";
 import { createLogger, type Logger, silentLogger } from "../../src/core/log.ts";
-import { REDIS_MISSING, startRedis, until } from "./engines.ts";
-
-/** Sends one inline command on its own connection and returns the reply's first line. */
-async function command(port: number, line: string): Promise<string> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  try {
-    await conn.write(new TextEncoder().encode(`${line}\r\n`));
-    const buf = new Uint8Array(256);
-    const n = await conn.read(buf);
-    return new TextDecoder().decode(buf.subarray(0, n ?? 0)).split("\r\n")[0]!;
-  } finally {
-    conn.close();
-  }
-}
+import { redisStatus, redisTest, until } from "./engines.ts";
 
 const DAY = Date.now() + 86_400_000;
 
-Deno.test({
-  name: "shared.redis: spend while Redis is away reaches the other instances once it is back",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "shared.redis: spend while Redis is away reaches the other instances once it is back",
+  async (redis) => {
     const a = new RedisGuards(redis.url, "away:", silentLogger);
     const b = new RedisGuards(redis.url, "away:", silentLogger);
     try {
@@ -65,27 +48,22 @@ Deno.test({
     } finally {
       a.close();
       b.close();
-      await redis.remove();
     }
   },
-});
+);
 
-Deno.test({
-  name: "shared.redis: spend Redis applied after ccp stopped waiting is not counted twice",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "shared.redis: spend Redis applied after ccp stopped waiting is not counted twice",
+  async (redis) => {
     const a = new RedisGuards(redis.url, "late:", silentLogger);
     try {
       assert.equal(await a.ping(), true);
       // Every client waits ~0.9 s: the write gives up at 0.5 s, then Redis runs it.
-      assert.equal(await command(redis.port, "CLIENT PAUSE 900 ALL"), "+OK");
+      assert.equal(await redisStatus(redis.port, "CLIENT PAUSE 900 ALL"), "+OK");
       a.add("budget:z", 25, DAY);
       // Redis runs the write once the pause ends; a loaded machine may take longer to see it.
       await until(
-        async () => (await command(redis.port, "GET late:budget:z")) === "$2",
+        async () => (await redisStatus(redis.port, "GET late:budget:z")) === "$2",
         10_000,
         "Redis running the write after its pause",
       );
@@ -97,32 +75,23 @@ Deno.test({
       await until(async () => (await a.readCounters(["budget:z"]))[0] === 30, 10_000, "a next add");
     } finally {
       a.close();
-      await redis.remove();
     }
   },
-});
+);
 
-Deno.test({
-  name: "shared.redis: spend waiting for Redis is bounded",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
-    const a = new RedisGuards(redis.url, "bound:", silentLogger);
-    try {
-      assert.equal(await a.ping(), true);
-      await redis.stop();
-      assert.equal(await a.ping(), false);
-      for (let i = 0; i < MAX_PENDING_COUNTERS + 50; i++) a.add(`budget:${i}`, 1, DAY);
-      // More spend on counters already waiting adds up in place.
-      for (let i = 0; i < 100; i++) a.add("budget:0", 1, DAY);
-      assert.equal(a.pendingSpend, MAX_PENDING_COUNTERS);
-    } finally {
-      a.close();
-      await redis.remove();
-    }
-  },
+redisTest("shared.redis: spend waiting for Redis is bounded", async (redis) => {
+  const a = new RedisGuards(redis.url, "bound:", silentLogger);
+  try {
+    assert.equal(await a.ping(), true);
+    await redis.stop();
+    assert.equal(await a.ping(), false);
+    for (let i = 0; i < MAX_PENDING_COUNTERS + 50; i++) a.add(`budget:${i}`, 1, DAY);
+    // More spend on counters already waiting adds up in place.
+    for (let i = 0; i < 100; i++) a.add("budget:0", 1, DAY);
+    assert.equal(a.pendingSpend, MAX_PENDING_COUNTERS);
+  } finally {
+    a.close();
+  }
 });
 
 /** A logger that keeps its warnings. */
@@ -131,13 +100,9 @@ function warnings(): { log: Logger; lines: string[] } {
   return { log: createLogger({ level: "warn", write: (l) => lines.push(l) }), lines };
 }
 
-Deno.test({
-  name: "shared.redis: a stop hands over spend that waited while Redis was away",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "shared.redis: a stop hands over spend that waited while Redis was away",
+  async (redis) => {
     const a = new RedisGuards(redis.url, "stop:", silentLogger);
     const b = new RedisGuards(redis.url, "stop:", silentLogger);
     try {
@@ -152,38 +117,29 @@ Deno.test({
       assert.deepEqual(await b.readCounters(["budget:s"]), [30]);
     } finally {
       b.close();
-      await redis.remove();
     }
   },
-});
+);
 
-Deno.test({
-  name: "shared.redis: a stop while Redis stays away ends soon and says what was not handed over",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "shared.redis: a stop while Redis stays away ends soon and says what was not handed over",
+  async (redis) => {
     const { log, lines } = warnings();
     const a = new RedisGuards(redis.url, "gone:", log);
-    try {
-      assert.equal(await a.ping(), true);
-      await redis.stop();
-      assert.equal(await a.ping(), false);
-      a.add("budget:t", 12, DAY);
-      a.add("budget:u", 5, DAY);
-      const started = Date.now();
-      await a.close();
-      const took = Date.now() - started;
-      // Bounded at ~2 s; the margin is for a loaded machine, a hang would never end.
-      assert.ok(took < 8000, `close took ${took} ms`);
-      const said = lines.join("");
-      assert.match(said, /WARN/);
-      assert.match(said, /2 budget counters/);
-      assert.match(said, /budget:t \+12/);
-      assert.match(said, /budget:u \+5/);
-    } finally {
-      await redis.remove();
-    }
+    assert.equal(await a.ping(), true);
+    await redis.stop();
+    assert.equal(await a.ping(), false);
+    a.add("budget:t", 12, DAY);
+    a.add("budget:u", 5, DAY);
+    const started = Date.now();
+    await a.close();
+    const took = Date.now() - started;
+    // Bounded at ~2 s; the margin is for a loaded machine, a hang would never end.
+    assert.ok(took < 8000, `close took ${took} ms`);
+    const said = lines.join("");
+    assert.match(said, /WARN/);
+    assert.match(said, /2 budget counters/);
+    assert.match(said, /budget:t \+12/);
+    assert.match(said, /budget:u \+5/);
   },
-});
+);

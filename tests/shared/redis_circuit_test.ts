@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { textMessage } from "../mocks/anthropic_fixtures.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
-import { REDIS_MISSING, startRedis, until } from "./engines.ts";
+import { redisTest, redisValues, until } from "./engines.ts";
 
 const message = textMessage("m", { input_tokens: 10, output_tokens: 5 });
 
@@ -29,24 +29,6 @@ function startUpstream() {
   return { url: `http://127.0.0.1:${server.addr.port}`, tries, close: () => server.shutdown() };
 }
 
-/** The lines of one command's answer from the Redis at `port`, read as text. */
-async function redisLines(port: number, ...args: string[]): Promise<string[]> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  try {
-    const command = `*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join("");
-    await conn.write(new TextEncoder().encode(command));
-    const buf = new Uint8Array(65536);
-    const n = await conn.read(buf) ?? 0;
-    const lines = new TextDecoder().decode(buf.subarray(0, n)).split("\r\n");
-    return lines.filter((line, i) => i > 0 && line !== "" && !line.startsWith("$"));
-  } finally {
-    conn.close();
-  }
-}
-
-/** The names of every key in the Redis at `port`. */
-const redisKeys = (port: number) => redisLines(port, "KEYS", "*");
-
 async function send(url: string): Promise<{ status: number; model: string | null }> {
   const res = await fetch(`${url}/v1/messages`, {
     method: "POST",
@@ -61,13 +43,9 @@ async function send(url: string): Promise<{ status: number; model: string | null
   return { status: res.status, model: res.headers.get("x-ccp-model") };
 }
 
-Deno.test({
-  name: "shared.redis: a circuit one instance opened is skipped by another once it is in Redis",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "shared.redis: a circuit one instance opened is skipped by another once it is in Redis",
+  async (redis) => {
     const up = startUpstream();
     const dir = await Deno.makeTempDir({ prefix: "ccp_redis_circuit_" });
     const yaml = (shared: string) =>
@@ -100,7 +78,7 @@ routes:
       assert.equal(up.tries.filter((m) => m === "broken").length, 3);
       // A's write reaches Redis in a few ms; a loaded machine may take longer, so wait for it.
       await until(
-        async () => (await redisLines(redis.port, "HKEYS", "ccp:guard:up")).includes("b|broken"),
+        async () => (await redisValues(redis.port, "HKEYS ccp:guard:up")).includes("b|broken"),
         5000,
         "A's open circuit in Redis",
       );
@@ -113,17 +91,16 @@ routes:
         model: "spare",
       });
       assert.equal(up.tries.filter((m) => m === "broken").length, 4);
-      const keys = await redisKeys(redis.port);
+      const keys = await redisValues(redis.port, "KEYS *");
       assert.ok(keys.length > 0 && keys.every((k) => /^(ccp|other):/.test(k)), keys.join(", "));
       assert.ok(keys.some((k) => k.startsWith("ccp:")), keys.join(", "));
     } finally {
       await Promise.all([a!.stop(), b!.stop(), other!.stop()]);
       await up.close();
-      await redis.remove();
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+);
 
 /** A streamed answer that is held open until `gate` resolves, then ends well. */
 function heldStream(model: string, gate: Promise<void>): ReadableStream<Uint8Array> {
@@ -154,13 +131,9 @@ function heldStream(model: string, gate: Promise<void>): ReadableStream<Uint8Arr
   });
 }
 
-Deno.test({
-  name: "shared.redis: a stream sent before another instance opened the circuit does not close it",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "shared.redis: a stream sent before another instance opened the circuit does not close it",
+  async (redis) => {
     let openGate!: () => void;
     const gate = new Promise<void>((resolve) => openGate = resolve);
     const tries: { model: string; stream: boolean }[] = [];
@@ -225,7 +198,7 @@ routes:
         assert.deepEqual(await send(urlB), { status: 200, model: "spare" });
       }
       await until(
-        async () => (await redisLines(redis.port, "HKEYS", "ccp:guard:up")).includes("b|flaky"),
+        async () => (await redisValues(redis.port, "HKEYS ccp:guard:up")).includes("b|flaky"),
         5000,
         "B's open circuit in Redis",
       );
@@ -239,14 +212,13 @@ routes:
       assert.deepEqual(await send(urlA), { status: 200, model: "spare" });
       assert.equal(flakyTries(), 4, "A keeps the circuit open");
       await new Promise((r) => setTimeout(r, 200));
-      const fields = await redisLines(redis.port, "HKEYS", "ccp:guard:up");
+      const fields = await redisValues(redis.port, "HKEYS ccp:guard:up");
       assert.ok(fields.includes("b|flaky"), `the circuit is still open in Redis: ${fields}`);
     } finally {
       openGate();
       await Promise.all([a!.stop(), b!.stop()]);
       await server.shutdown();
-      await redis.remove();
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+);

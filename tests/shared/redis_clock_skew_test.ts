@@ -11,7 +11,7 @@ import { KeyPool } from "../../src/resilience/key_pool.ts";
 import { RedisClock, shiftedEntry } from "../../src/shared/redis_clock.ts";
 import { RedisGuards } from "../../src/shared/redis_guards.ts";
 import { guardsOf } from "./guard_inputs.ts";
-import { REDIS_MISSING, startRedis } from "./engines.ts";
+import { redisTest } from "./engines.ts";
 
 const KEYS = ["k0", "k1", "k2"];
 const SKEW_MS = 10_000;
@@ -21,13 +21,9 @@ function instance(url: string, skewMs: number): RedisGuards {
   return new RedisGuards(url, "skew:", silentLogger, "", new RedisClock(() => Date.now() + skewMs));
 }
 
-Deno.test({
-  name: "shared.redis: cool-downs, circuits and session choices hold across clocks seconds apart",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "shared.redis: cool-downs, circuits and session choices hold across clocks seconds apart",
+  async (redis) => {
     const behind = instance(redis.url, -SKEW_MS);
     const ahead = instance(redis.url, SKEW_MS);
     const exact = instance(redis.url, 0);
@@ -87,10 +83,9 @@ Deno.test({
       assert.ok(chosen!.at > Date.now() + SKEW_MS - 5000, "on the reader's clock");
     } finally {
       await Promise.all([behind.close(), ahead.close(), exact.close()]);
-      await redis.remove();
     }
   },
-});
+);
 
 Deno.test("a clock within a round trip of Redis's keeps its own times; one further off is shifted", () => {
   const clock = new RedisClock(() => 0);

@@ -9,7 +9,7 @@ import { textMessage } from "../mocks/anthropic_fixtures.ts";
 import { runCheck } from "../../src/cli/check.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
-import { REDIS_MISSING, startRedis, until } from "./engines.ts";
+import { redisTest, until } from "./engines.ts";
 import { keyedUpstream, refusal } from "./keyed_upstream.ts";
 
 const message = textMessage("m", { input_tokens: 10, output_tokens: 5 });
@@ -100,13 +100,9 @@ async function send(url: string, model: string) {
   return { status: res.status, body: await res.json() };
 }
 
-Deno.test({
-  name: "shared.redis: one rate window and shared slots across instances, learned guards, outages",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "shared.redis: one rate window and shared slots across instances, learned guards, outages",
+  async (redis) => {
     const up = startUpstream();
     const dir = await Deno.makeTempDir({ prefix: "ccp_redis_" });
     const config = (mode: string) =>
@@ -239,19 +235,14 @@ routes:
     } finally {
       for (const s of servers) await s.stop();
       await up.close();
-      await redis.remove();
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+);
 
-Deno.test({
-  name: "shared.redis: budget spent through two instances routes the third away 100 ms later",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "shared.redis: budget spent through two instances routes the third away 100 ms later",
+  async (redis) => {
     const up = startUpstream();
     const dir = await Deno.makeTempDir({ prefix: "ccp_redis_budget_" });
     // Each instance has its own embedded ledger: only Redis knows what the others spent.
@@ -298,20 +289,14 @@ budgets:
     } finally {
       for (const s of [a, b, c]) await s!.stop();
       await up.close();
-      await redis.remove();
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+);
 
-Deno.test({
-  name:
-    "shared.redis: a key that answers again is not put aside again, here or on another instance",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "shared.redis: a key that answers again is not put aside again, here or on another instance",
+  async (redis) => {
     // `flip-*` is refused (401) and `spare-*` limited (429, no Retry-After) while the flags say so.
     const flags = { refused: true, limited: false };
     const upstream = keyedUpstream((key) =>
@@ -361,8 +346,7 @@ routes:
     } finally {
       for (const s of [a, b]) await s!.stop();
       await upstream.close();
-      await redis.remove();
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+);

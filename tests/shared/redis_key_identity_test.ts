@@ -11,7 +11,7 @@ import { CircuitBreaker } from "../../src/resilience/circuit_breaker.ts";
 import { KeyPool } from "../../src/resilience/key_pool.ts";
 import { Limiter } from "../../src/resilience/limiter.ts";
 import type { SharedSyncInput } from "../../src/resilience/shared_sync.ts";
-import { REDIS_MISSING, startRedis } from "./engines.ts";
+import { redisReply, redisTest } from "./engines.ts";
 
 const FIRST = "sk-first-key-0123456789abcdef";
 const SECOND = "sk-second-key-0123456789abcdef";
@@ -38,13 +38,9 @@ function held(input: SharedSyncInput): { aside: string[]; cooling: string[] } {
   };
 }
 
-Deno.test({
-  name: "shared.redis: a key's guards follow the key, whatever its place in each config",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "shared.redis: a key's guards follow the key, whatever its place in each config",
+  async (redis) => {
     const a = new RedisGuards(redis.url, "ids:", silentLogger);
     const b = new RedisGuards(redis.url, "ids:", silentLogger);
     try {
@@ -61,12 +57,7 @@ Deno.test({
       assert.deepEqual(held(onB), { aside: [FIRST], cooling: [SECOND] });
 
       // What Redis holds names no key, in any form a log or an answer could show.
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port: redis.port });
-      await conn.write(new TextEncoder().encode("HGETALL ids:guard:p\r\n"));
-      const buf = new Uint8Array(4096);
-      const n = await conn.read(buf);
-      conn.close();
-      const stored = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+      const stored = await redisReply(redis.port, "HGETALL ids:guard:p");
       assert.match(stored, /a\|[0-9a-f]{12}\r\n/, stored);
       for (const key of [FIRST, SECOND, THIRD]) {
         assert.ok(!stored.includes(key.slice(-8)), `${key} is not in Redis: ${stored}`);
@@ -81,7 +72,6 @@ Deno.test({
     } finally {
       a.close();
       b.close();
-      await redis.remove();
     }
   },
-});
+);

@@ -12,7 +12,7 @@ import { CircuitBreaker } from "../../src/resilience/circuit_breaker.ts";
 import { KeyPool } from "../../src/resilience/key_pool.ts";
 import { Limiter } from "../../src/resilience/limiter.ts";
 import type { SharedSyncInput } from "../../src/resilience/shared_sync.ts";
-import { REDIS_MISSING, startRedis, until } from "./engines.ts";
+import { redisReply, redisTest, until } from "./engines.ts";
 import { sha256Hex } from "./guard_inputs.ts";
 
 const KEY = "sk-guessable-key-0123456789abcdef";
@@ -29,18 +29,6 @@ function target(): SharedSyncInput {
   };
 }
 
-async function storedFields(port: number, key: string): Promise<string> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  try {
-    await conn.write(new TextEncoder().encode(`HKEYS ${key}\r\n`));
-    const buf = new Uint8Array(4096);
-    const n = await conn.read(buf);
-    return new TextDecoder().decode(buf.subarray(0, n ?? 0));
-  } finally {
-    conn.close();
-  }
-}
-
 Deno.test("keyIdSecret: the server token, else every client's token in a fixed order", () => {
   assert.equal(keyIdSecret({ authToken: "t", clients: [{ token: "c" }] }), "t");
   assert.equal(
@@ -50,13 +38,9 @@ Deno.test("keyIdSecret: the server token, else every client's token in a fixed o
   assert.equal(keyIdSecret({}), "");
 });
 
-Deno.test({
-  name: "shared.redis: a key's id is keyed by the tokens, so a guess cannot be confirmed",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "shared.redis: a key's id is keyed by the tokens, so a guess cannot be confirmed",
+  async (redis) => {
     const a = new RedisGuards(redis.url, "sec:", silentLogger, TOKEN);
     const same = new RedisGuards(redis.url, "sec:", silentLogger, TOKEN);
     const other = new RedisGuards(redis.url, "sec:", silentLogger, "another-team-token-0123456");
@@ -67,7 +51,7 @@ Deno.test({
       let fields = "";
       await until(
         async () => {
-          fields = await storedFields(redis.port, "sec:guard:p");
+          fields = await redisReply(redis.port, "HKEYS sec:guard:p");
           return fields.includes("a|");
         },
         10_000,
@@ -90,7 +74,6 @@ Deno.test({
       a.close();
       same.close();
       other.close();
-      await redis.remove();
     }
   },
-});
+);

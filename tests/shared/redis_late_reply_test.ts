@@ -8,56 +8,31 @@ import assert from "node:assert/strict";
 import { RedisGuards } from "../../src/shared/redis_guards.ts";
 import { silentLogger } from "../../src/core/log.ts";
 import type { SharedSyncInput } from "../../src/resilience/shared_sync.ts";
-import { REDIS_MISSING, startRedis } from "./engines.ts";
+import { redisStatus, redisTest } from "./engines.ts";
 
-/** Sends one inline command on its own connection and returns the reply's first line. */
-async function command(port: number, line: string): Promise<string> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+redisTest("a slot taken by a sync that answered too late is given back", async (redis) => {
+  const guards = new RedisGuards(redis.url, "late:", silentLogger);
   try {
-    await conn.write(new TextEncoder().encode(`${line}\r\n`));
-    const buf = new Uint8Array(256);
-    const n = await conn.read(buf);
-    return new TextDecoder().decode(buf.subarray(0, n ?? 0)).split("\r\n")[0]!;
+    assert.equal(await guards.ping(), true);
+    // Every client waits ~0.9 s: the sync gives up at 0.5 s, then Redis runs its script.
+    assert.equal(await redisStatus(redis.port, "CLIENT PAUSE 900 ALL"), "+OK");
+    const input = {
+      provider: "p",
+      model: "m",
+      apiKeys: [],
+      maxConcurrency: 2,
+    } as unknown as SharedSyncInput;
+    await assert.rejects(guards.sync(input), /no answer within/);
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.equal(await redisStatus(redis.port, "ZCARD late:slots:p"), ":0");
   } finally {
-    conn.close();
+    guards.close();
   }
-}
-
-Deno.test({
-  name: "a slot taken by a sync that answered too late is given back",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
-    const guards = new RedisGuards(redis.url, "late:", silentLogger);
-    try {
-      assert.equal(await guards.ping(), true);
-      // Every client waits ~0.9 s: the sync gives up at 0.5 s, then Redis runs its script.
-      assert.equal(await command(redis.port, "CLIENT PAUSE 900 ALL"), "+OK");
-      const input = {
-        provider: "p",
-        model: "m",
-        apiKeys: [],
-        maxConcurrency: 2,
-      } as unknown as SharedSyncInput;
-      await assert.rejects(guards.sync(input), /no answer within/);
-      await new Promise((r) => setTimeout(r, 1200));
-      assert.equal(await command(redis.port, "ZCARD late:slots:p"), ":0");
-    } finally {
-      guards.close();
-      await redis.remove();
-    }
-  },
 });
 
-Deno.test({
-  name: "a slot whose release met a dropped connection is given back once Redis answers again",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "a slot whose release met a dropped connection is given back once Redis answers again",
+  async (redis) => {
     const guards = new RedisGuards(redis.url, "drop:", silentLogger);
     try {
       assert.equal(await guards.ping(), true);
@@ -70,7 +45,7 @@ Deno.test({
       const { slot } = await guards.sync(input);
       assert.ok(slot);
       // The connection drops (a network blip) just as the answer ends and the slot is given back.
-      assert.match(await command(redis.port, "CLIENT KILL TYPE normal"), /^:\d+/);
+      assert.match(await redisStatus(redis.port, "CLIENT KILL TYPE normal"), /^:\d+/);
       guards.release("p", slot);
       // The monitor's next pings find Redis again.
       let up = false;
@@ -80,10 +55,13 @@ Deno.test({
       }
       assert.equal(up, true);
       await new Promise((r) => setTimeout(r, 200));
-      assert.equal(await command(redis.port, "ZCARD drop:slots:p"), ":0", "the slot is still held");
+      assert.equal(
+        await redisStatus(redis.port, "ZCARD drop:slots:p"),
+        ":0",
+        "the slot is still held",
+      );
     } finally {
       guards.close();
-      await redis.remove();
     }
   },
-});
+);

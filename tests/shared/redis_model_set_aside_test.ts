@@ -12,7 +12,7 @@ import { KeyPool } from "../../src/resilience/key_pool.ts";
 import { noteKeyRefusal } from "../../src/resilience/key_refusal.ts";
 import { Limiter } from "../../src/resilience/limiter.ts";
 import type { SharedSyncInput } from "../../src/resilience/shared_sync.ts";
-import { REDIS_MISSING, startRedis } from "./engines.ts";
+import { redisReply, redisTest } from "./engines.ts";
 
 const FIRST = "sk-first-key-0123456789abcdef";
 const SECOND = "sk-second-key-0123456789abcdef";
@@ -39,13 +39,9 @@ function asideFor(input: SharedSyncInput, model: string) {
 
 const pause = () => new Promise((r) => setTimeout(r, 100));
 
-Deno.test({
-  name: "shared.redis: a 403 sets the key aside for that model on every instance, not for others",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "shared.redis: a 403 sets the key aside for that model on every instance, not for others",
+  async (redis) => {
     const a = new RedisGuards(redis.url, "m403:", silentLogger);
     const b = new RedisGuards(redis.url, "m403:", silentLogger);
     try {
@@ -77,12 +73,7 @@ Deno.test({
       assert.ok(untilOnA !== undefined && untilOnA === untilOnB, `${untilOnA} vs ${untilOnB}`);
 
       // Redis names neither key nor the key quoted in the reason.
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port: redis.port });
-      await conn.write(new TextEncoder().encode("HGETALL m403:guard:p\r\n"));
-      const buf = new Uint8Array(4096);
-      const n = await conn.read(buf);
-      conn.close();
-      const stored = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+      const stored = await redisReply(redis.port, "HGETALL m403:guard:p");
       assert.match(stored, /\|[0-9a-f]{12}\|m1\r\n/, stored);
       assert.ok(!stored.includes(FIRST.slice(-8)), stored);
 
@@ -95,7 +86,6 @@ Deno.test({
     } finally {
       a.close();
       b.close();
-      await redis.remove();
     }
   },
-});
+);

@@ -9,20 +9,16 @@ import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { silentLogger } from "../../src/core/log.ts";
 import { RedisGuards } from "../../src/shared/redis_guards.ts";
-import { REDIS_MISSING, startRedis, until } from "./engines.ts";
+import { redisTest, until } from "./engines.ts";
 import { sha256Hex } from "./guard_inputs.ts";
 
 const TOKEN = "team-token-0123456789abcdef";
 const SESSION = "alice@example.com";
 const TTL = 3_600_000;
 
-Deno.test({
-  name: "shared.redis: a session's name is keyed by the tokens; an earlier build's is moved",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "shared.redis: a session's name is keyed by the tokens; an earlier build's is moved",
+  async (redis) => {
     const a = new RedisGuards(redis.url, "ses:", silentLogger, TOKEN);
     const same = new RedisGuards(redis.url, "ses:", silentLogger, TOKEN);
     const other = new RedisGuards(redis.url, "ses:", silentLogger, "another-team-token-0123456");
@@ -74,7 +70,6 @@ Deno.test({
     } finally {
       await client.close().catch(() => {});
       await Promise.all([a, same, other].map((g) => g.close()));
-      await redis.remove();
     }
   },
-});
+);

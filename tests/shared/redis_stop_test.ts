@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { textMessage } from "../mocks/anthropic_fixtures.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
-import { REDIS_MISSING, startRedis } from "./engines.ts";
+import { redisTest } from "./engines.ts";
 
 /** A TCP proxy to `port` that, once frozen, drops what either side sends. */
 function freezableProxy(port: number) {
@@ -50,13 +50,9 @@ function freezableProxy(port: number) {
   };
 }
 
-Deno.test({
-  name: "shared.redis: a Redis that stops answering holds a stop for a few seconds, then a warning",
-  ignore: REDIS_MISSING !== undefined,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const redis = await startRedis();
+redisTest(
+  "shared.redis: a Redis that stops answering holds a stop for a few seconds, then a warning",
+  async (redis) => {
     const proxy = freezableProxy(redis.port);
     const message = textMessage("m", { input_tokens: 10, output_tokens: 5 });
     const up = Deno.serve(
@@ -116,8 +112,7 @@ budgets:
       proxy.close();
       if (!stopped) await server.stop().catch(() => {});
       await up.shutdown();
-      await redis.remove();
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+);

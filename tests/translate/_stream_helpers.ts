@@ -60,6 +60,39 @@ export async function relayedSse(
   return normalizeIds(new TextDecoder().decode(concatBytes(await Array.fromAsync(out))));
 }
 
+/** How {@link chatStream} ends and dresses its chunks. */
+export interface ChatStreamShape {
+  /** The last chunk's `finish_reason` ("stop" unless given). */
+  readonly finish?: string;
+  /** A usage chunk after the finish, as servers send one when asked for it. */
+  readonly usage?: { readonly prompt_tokens: number; readonly completion_tokens: number };
+  /** Fields every chunk carries besides `choices` (`id`, `object`, `model`). */
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A recorded-style Chat Completions stream as SSE bytes: the assistant's opening chunk, one chunk
+ * per delta, the finish, the usage chunk when given, and `[DONE]`.
+ */
+export function chatStream(deltas: readonly unknown[], shape: ChatStreamShape = {}): Uint8Array {
+  const frame = (delta: unknown, reason: string | null = null) =>
+    `data: ${
+      JSON.stringify({ ...shape.fields, choices: [{ index: 0, delta, finish_reason: reason }] })
+    }\n\n`;
+  const usage = shape.usage
+    ? `data: ${JSON.stringify({ choices: [], usage: shape.usage })}\n\n`
+    : "";
+  return new TextEncoder().encode(
+    frame({ role: "assistant", content: "" }) + deltas.map((d) => frame(d)).join("") +
+      frame({}, shape.finish ?? "stop") + usage + "data: [DONE]\n\n",
+  );
+}
+
+/** {@link chatStream} of a content that arrives in `pieces`. */
+export function contentStream(pieces: readonly string[], shape: ChatStreamShape = {}): Uint8Array {
+  return chatStream(pieces.map((content) => ({ content })), shape);
+}
+
 /** Runs upstream chunks through the streaming translation; returns the SSE text. */
 export async function translateChunks(
   chunks: Uint8Array[],

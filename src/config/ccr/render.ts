@@ -20,7 +20,7 @@ const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const RESERVED = /^(true|false|null|yes|no|on|off|y|n)$/i;
 
 /** A mapping key, quoted unless plain YAML reads it back as the same string. */
-export function yamlKey(key: string): string {
+function yamlKey(key: string): string {
   return PLAIN_KEY.test(key) && !RESERVED.test(key) ? key : JSON.stringify(key);
 }
 
@@ -28,7 +28,7 @@ export function yamlKey(key: string): string {
  * A value in YAML flow style. Strings are double-quoted as JSON writes them, which YAML reads
  * back unchanged (and keeps `#`, `:` and leading `*` from meaning anything).
  */
-export function yamlValue(value: unknown): string {
+function yamlValue(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (value === null || value === undefined) return "null";

@@ -4,7 +4,8 @@ import type { Context } from "hono";
 import type { Config } from "../../config/types.ts";
 import { ProxyError } from "../../core/errors.ts";
 import { DISCOVERABLE, DISCOVERY_PREFIX, discoveryId } from "../../routing/discovery_ids.ts";
-import { formatChain, resolveRoute, RouteRefused } from "../../routing/resolve.ts";
+import { resolveRoute, RouteRefused } from "../../routing/resolve.ts";
+import { formatChain } from "../../routing/target_text.ts";
 import { tokenSuffix } from "../auth.ts";
 import type { AppEnv } from "../deps.ts";
 
@@ -50,7 +51,7 @@ export function modelRows(config: Config): ModelRow[] {
 }
 
 /** Lists what a client may put in `model`: routes, aliases, then `provider/model` entries. */
-export function listModels(config: Config, createdAt: string): ModelEntry[] {
+function listModels(config: Config, createdAt: string): ModelEntry[] {
   return modelRows(config).map((row) => ({
     type: "model",
     id: row.id,

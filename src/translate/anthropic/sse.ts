@@ -1,14 +1,9 @@
 /** Encoding of Anthropic stream events as SSE bytes. */
 
-import { sseBytes, sseFrame } from "../../core/sse.ts";
+import { sseFrame } from "../../core/sse.ts";
 import type { AnthropicStreamEvent } from "../../protocols/anthropic.ts";
 
 const encoder = new TextEncoder();
-
-/** Encodes one Anthropic event as an SSE frame (`event: <type>` + JSON data). */
-function encodeAnthropicEvent(event: AnthropicStreamEvent): Uint8Array {
-  return sseBytes(event.type, event);
-}
 
 /**
  * One event as SSE text. Deltas are most of a stream, so their JSON is assembled around
@@ -40,15 +35,4 @@ export function encodeAnthropicEvents(events: readonly AnthropicStreamEvent[]): 
   let text = "";
   for (const event of events) text += anthropicEventText(event);
   return encoder.encode(text);
-}
-
-/** TransformStream stage: Anthropic events -> SSE bytes. */
-export class AnthropicSseEncoderStream extends TransformStream<AnthropicStreamEvent, Uint8Array> {
-  constructor() {
-    super({
-      transform(event, controller) {
-        controller.enqueue(encodeAnthropicEvent(event));
-      },
-    });
-  }
 }

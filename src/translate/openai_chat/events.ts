@@ -68,20 +68,3 @@ export function toUpstreamEvent(message: EventSourceMessage): UpstreamEvent | nu
   }
   return { kind: "chunk", chunk: parsed as ChatCompletionChunk };
 }
-
-/**
- * TransformStream stage before the SSE parser: ends the text with a blank line so a
- * last event sent without its terminating blank line (`data: [DONE]` at EOF) still counts.
- */
-export class TerminateLastEventStream extends TransformStream<string, string> {
-  constructor() {
-    super({
-      transform(text, controller) {
-        controller.enqueue(text);
-      },
-      flush(controller) {
-        controller.enqueue("\n\n");
-      },
-    });
-  }
-}

@@ -1,7 +1,7 @@
 /**
  * The one stateful stage: upstream Chat Completions events -> Anthropic stream events.
- * Shared by the streaming path (wrapped in a TransformStream) and the non-streaming
- * path (fed one synthetic chunk). Guarantees: `message_start` first; content blocks
+ * Shared by the streaming path (the relay stage feeds it each upstream event, see stream.ts)
+ * and the non-streaming path (fed one synthetic chunk). Guarantees: `message_start` first; content blocks
  * strictly one at a time with consecutive indexes; every thinking block gets a
  * `signature_delta` before it closes; tool calls are serialised without losing a byte;
  * a failure closes the open block and ends with one `error` event.

@@ -28,7 +28,7 @@ export interface ModelEfforts {
 }
 
 /** Models with a fixed set of efforts, first match wins. */
-export const MODEL_EFFORTS: readonly (ModelEfforts & { readonly match: RegExp })[] = [
+const MODEL_EFFORTS: readonly (ModelEfforts & { readonly match: RegExp })[] = [
   // gpt-5-pro (and the later -pro models) reasons at `high`, its default, and takes no other.
   { match: /gpt-5(\.\d+)?-pro/i, efforts: ["high"] },
   // grok-3-mini takes `low` and `high` only and always reasons (`low` is its least).

@@ -78,20 +78,22 @@ class AnthropicFrames implements FrameSource {
   /** Set by a `message_delta` with its stop reason: only `message_stop` may follow. */
   finishing = false;
   // The upstream sent a `message_delta` (with a reason or not).
-  #delta = false;
+  #sawDelta = false;
   readonly #decoder = new TextDecoder();
   // Text of an event whose blank line has not arrived yet.
   readonly #held = new HeldText();
   readonly #start: Opening;
   readonly #describeUpstream: string;
   readonly #onEventData: ((data: Record<string, unknown>) => void) | undefined;
-  #rewrite = true;
+  // No `message_start` has gone to the client yet: events are checked for one, or for the need
+  // of one (see #opening).
+  #unopened = true;
   // ccp wrote the answer's message_start itself (the upstream had sent none).
   #startSent = false;
   readonly #completed = new CompletedDelta();
   readonly #blocks = new OpenBlocks();
   // A tool call's input its start carried, until a delta with input arrives or the block stops.
-  #carried = new CarriedToolInput();
+  readonly #carried = new CarriedToolInput();
   // A CR that ended the last read: the first half of a CRLF, or a line end of its own.
   #cr = false;
   // The last read may have ended inside a multi-byte character.
@@ -200,13 +202,13 @@ class AnthropicFrames implements FrameSource {
           const completed = this.#completed.see(data, this.answerChars);
           // After the reason is filled in: the client has been told the answer finished.
           if (data.type === "message_delta") {
-            this.#delta = true;
+            this.#sawDelta = true;
             if (stopReasonOf(data) !== undefined) this.finishing = true;
           }
           const carried = this.#carried.see(data);
           if (typeof carried === "object") this.answerChars += carried.json.length;
           const filled = filledToolInput(data) || carried === true || completed;
-          if (this.#rewrite) sent = this.#opening(source, data, filled);
+          if (this.#unopened) sent = this.#opening(source, data, filled);
           else if (this.#startSent && data.type === "message_start") {
             // ccp opened the answer with its own already: a second would start a new message.
             sent = undefined;
@@ -261,11 +263,11 @@ class AnthropicFrames implements FrameSource {
    */
   #opening(event: string, data: Record<string, unknown>, filled: boolean): string {
     if (data.type === "message_start") {
-      this.#rewrite = false;
+      this.#unopened = false;
       return withClientModel(event, data, this.#start);
     }
     if (!opensAnswer(data)) return event;
-    this.#rewrite = false;
+    this.#unopened = false;
     this.#startSent = true;
     const sent = filled ? withData(event, data) : event;
     return `${startFor(this.#start)}\n\n${sent}`;
@@ -280,14 +282,14 @@ class AnthropicFrames implements FrameSource {
    * Anthropic ends one: `end_turn`, or `tool_use` when it calls a tool, and the output estimated.
    */
   #missingDelta(): string {
-    if (this.#delta || this.#rewrite) return "";
+    if (this.#sawDelta || this.#unopened) return "";
     const data: Record<string, unknown> = {
       type: "message_delta",
       delta: { stop_reason: null, stop_sequence: null },
     };
     this.#completed.see(data, this.answerChars);
     noteUsage(this.usage, data);
-    this.#delta = true;
+    this.#sawDelta = true;
     this.finishing = true;
     return `event: message_delta\ndata: ${JSON.stringify(data)}\n\n`;
   }

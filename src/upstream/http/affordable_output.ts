@@ -20,7 +20,7 @@ type Json = Record<string, unknown>;
  * needs a few thousand tokens, and an answer cut off below that is rarely of use. With less room
  * the refusal goes to the client (in Anthropic's words where it reads as an over-long prompt).
  */
-export const MIN_USEFUL_OUTPUT = 4096;
+const MIN_USEFUL_OUTPUT = 4096;
 
 // The output-limit fields ccp sends upstream, at the top of the body.
 const FIELDS = ["max_tokens", "max_completion_tokens", "max_output_tokens"] as const;

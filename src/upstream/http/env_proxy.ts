@@ -103,7 +103,7 @@ export function environmentProxyFor(
 }
 
 /** Whether one NO_PROXY entry covers `host` (lower-case, unbracketed) on `port`. */
-export function bypasses(entry: string, host: string, port: string): boolean {
+function bypasses(entry: string, host: string, port: string): boolean {
   if (entry === "*") return true;
   let name = entry;
   // `[::1]:8080`, `[fd00::]/8`, `host:8080`: an entry with a port covers that port only.

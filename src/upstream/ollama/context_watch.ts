@@ -24,7 +24,7 @@ import {
 } from "./context.ts";
 
 /** How long after start the check waits, so it never competes with a first request. */
-export const OLLAMA_CHECK_DELAY_MS = 1_000;
+const OLLAMA_CHECK_DELAY_MS = 1_000;
 
 /** A Modelfile's `PARAMETER num_ctx`, which Ollama runs the model with (`/api/show`). */
 function modelfileContext(show: unknown): number | undefined {

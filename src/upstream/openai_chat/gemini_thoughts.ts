@@ -18,7 +18,7 @@ import { unaskedThinking } from "../../translate/gemini/thinking.ts";
 const GOOGLE_HOSTS = /^(generativelanguage|([a-z0-9-]+-)?aiplatform)\.googleapis\.com$/;
 
 /** True for a base URL on Google's own API hosts (any region of Vertex AI). */
-export function isGoogleHost(baseUrl: string): boolean {
+function isGoogleHost(baseUrl: string): boolean {
   try {
     return GOOGLE_HOSTS.test(new URL(baseUrl).hostname);
   } catch {

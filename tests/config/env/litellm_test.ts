@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ConfigError } from "../../../src/core/errors.ts";
 import { describeConfig } from "../../../src/config/describe.ts";
 import { configFromLiteLLMEnv, usesLiteLLMEnv } from "../../../src/config/env/litellm.ts";
-import { configFromSources } from "../../../src/config/sources.ts";
+import { configFromSources } from "../../helpers/config.ts";
 import { resolveModel } from "../../helpers/resolve.ts";
 
 const fromEnv = (env: Record<string, string>) => configFromSources({ flags: {}, env });

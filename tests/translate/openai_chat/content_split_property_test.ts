@@ -11,6 +11,7 @@ import type { OfferedTool } from "../../../src/translate/openai_chat/text_tool_p
 import type { TranslateOptions } from "../../../src/translate/openai_chat/translator.ts";
 import {
   assertWellFormed,
+  chatStream,
   normalizeIds,
   parseFrames,
   sdkMessage,
@@ -75,19 +76,8 @@ function cut(text: string, random: () => number): string[] {
   return [0, ...sorted].map((from, i) => text.slice(from, sorted[i] ?? text.length));
 }
 
-const encoder = new TextEncoder();
-
-function sse(deltas: readonly unknown[]): Uint8Array {
-  const frame = (delta: unknown, finish: string | null = null) =>
-    `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-  return encoder.encode(
-    [frame({ role: "assistant", content: "" }), ...deltas.map((d) => frame(d)), frame({}, "stop")]
-      .join("") + "data: [DONE]\n\n",
-  );
-}
-
 async function message(deltas: readonly unknown[]): Promise<string> {
-  const out = normalizeIds(await translateChunks([sse(deltas)], ON));
+  const out = normalizeIds(await translateChunks([chatStream(deltas)], ON));
   assertWellFormed(parseFrames(out));
   return JSON.stringify(await sdkMessage(out));
 }

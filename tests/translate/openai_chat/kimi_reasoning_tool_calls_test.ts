@@ -14,6 +14,7 @@ import type { TranslateOptions } from "../../../src/translate/openai_chat/transl
 import {
   assertWellFormed,
   BASE_OPTIONS,
+  chatStream,
   cuts,
   type Frame,
   parseFrames,
@@ -39,23 +40,13 @@ function call(id: string, args: string): string {
   return `<|tool_call_begin|> ${id} <|tool_call_argument_begin|> ${args} <|tool_call_end|>`;
 }
 const SECTION = `${BEGIN} ${call("functions.Bash:0", '{"command":"ls"}')} ${END}`;
-const encoder = new TextEncoder();
-
-function sse(deltas: readonly unknown[], finish = "stop"): Uint8Array {
-  const frame = (delta: unknown, reason: string | null = null) =>
-    `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: reason }] })}\n\n`;
-  return encoder.encode(
-    frame({ role: "assistant", content: "" }) + deltas.map((d) => frame(d)).join("") +
-      frame({}, finish) + "data: [DONE]\n\n",
-  );
-}
 
 async function run(
   deltas: readonly unknown[],
   options: Partial<TranslateOptions> = ON,
   finish = "stop",
 ): Promise<{ frames: Frame[]; message: Message }> {
-  const out = await translateChunks([sse(deltas, finish)], options);
+  const out = await translateChunks([chatStream(deltas, { finish })], options);
   const frames = parseFrames(out);
   assertWellFormed(frames);
   return { frames, message: await sdkMessage(out) };

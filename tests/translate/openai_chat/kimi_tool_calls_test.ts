@@ -15,6 +15,7 @@ import {
   assertWellFormed,
   BASE_OPTIONS,
   bytewise,
+  contentStream,
   cuts,
   parseFrames,
   sdkMessage,
@@ -48,25 +49,12 @@ function call(id: string, args: string, layout = ""): string {
 }
 
 /** A recorded-style stream whose content arrives in `pieces`, finishing with `finish`. */
-function sse(pieces: readonly string[], finish = "stop"): string {
-  const frame = (delta: unknown, reason: string | null = null) =>
-    `data: ${
-      JSON.stringify({
-        id: "chatcmpl-k2",
-        object: "chat.completion.chunk",
-        model: "kimi-k2-0905-preview",
-        choices: [{ index: 0, delta, finish_reason: reason }],
-      })
-    }\n\n`;
-  return [
-    frame({ role: "assistant", content: "" }),
-    ...pieces.map((content) => frame({ content })),
-    frame({}, finish),
-    `data: ${
-      JSON.stringify({ choices: [], usage: { prompt_tokens: 9, completion_tokens: 5 } })
-    }\n\n`,
-    "data: [DONE]\n\n",
-  ].join("");
+function sse(pieces: readonly string[], finish = "stop"): Uint8Array {
+  return contentStream(pieces, {
+    finish,
+    usage: { prompt_tokens: 9, completion_tokens: 5 },
+    fields: { id: "chatcmpl-k2", object: "chat.completion.chunk", model: "kimi-k2-0905-preview" },
+  });
 }
 
 async function streamed(
@@ -74,7 +62,7 @@ async function streamed(
   options: Partial<TranslateOptions> = ON,
   split = false,
 ): Promise<Message> {
-  const bytes = encoder.encode(sse(pieces));
+  const bytes = sse(pieces);
   const out = await translateChunks(split ? bytewise(bytes) : [bytes], options);
   assertWellFormed(parseFrames(out));
   return await sdkMessage(out);
@@ -98,7 +86,7 @@ Deno.test("Kimi K2 tool tokens in content become tool_use blocks", async (t) => 
     assert.equal(m.stop_reason, "tool_use");
   });
   await t.step("text before the section streams at once", async () => {
-    const out = await translateChunks([encoder.encode(sse(["Hi <|tool_calls_sec", "tion"]))], ON);
+    const out = await translateChunks([sse(["Hi <|tool_calls_sec", "tion"])], ON);
     const first = parseFrames(out).find((f) => f.data.delta?.type === "text_delta");
     assert.deepEqual(first?.data.delta, { type: "text_delta", text: "Hi " });
   });
@@ -200,7 +188,7 @@ Deno.test("a Kimi K2 section the stream leaves open", async (t) => {
   });
   await t.step("cut by max_tokens mid-call: text, stop_reason max_tokens", async () => {
     const open = BEGIN + '<|tool_call_begin|>functions.Bash:0<|tool_call_argument_begin|>{"com';
-    const bytes = encoder.encode(sse([open], "length"));
+    const bytes = sse([open], "length");
     const out = await translateChunks([bytes], ON);
     assertWellFormed(parseFrames(out));
     const m = await sdkMessage(out);

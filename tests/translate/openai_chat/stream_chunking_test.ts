@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { AnthropicSseEncoderStream } from "../../../src/translate/anthropic/sse.ts";
-import { openAIStreamToAnthropicEvents } from "../../../src/translate/openai_chat/stream.ts";
+import { anthropicSseEncoder, openAIStreamToAnthropicEvents } from "../_staged_pipe.ts";
 import {
   BASE_OPTIONS,
   bytewise,
@@ -52,7 +51,7 @@ Deno.test("the staged pipe and the relay stage produce the same bytes", async (t
       const bytes = await fixture(file);
       for (const chunks of [[bytes], bytewise(bytes)]) {
         const staged = openAIStreamToAnthropicEvents(ReadableStream.from(chunks), BASE_OPTIONS)
-          .pipeThrough(new AnthropicSseEncoderStream());
+          .pipeThrough(anthropicSseEncoder());
         const text = (await Array.fromAsync(staged.pipeThrough(new TextDecoderStream()))).join("");
         assert.equal(normalizeIds(text), normalizeIds(await translateChunks(chunks)));
       }

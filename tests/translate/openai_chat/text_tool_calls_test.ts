@@ -9,6 +9,7 @@ import {
   assertWellFormed,
   BASE_OPTIONS,
   bytewise,
+  contentStream,
   cuts,
   parseFrames,
   sdkMessage,
@@ -36,18 +37,8 @@ const ON: Partial<TranslateOptions> = { dialect: OPENAI_DIALECTS.local, tools: T
 const encoder = new TextEncoder();
 
 /** A recorded-style Ollama /v1 stream whose content arrives in `pieces`. */
-function sse(pieces: readonly string[]): string {
-  const frame = (delta: unknown, finish: string | null = null) =>
-    `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-  return [
-    frame({ role: "assistant", content: "" }),
-    ...pieces.map((content) => frame({ content })),
-    frame({}, "stop"),
-    `data: ${
-      JSON.stringify({ choices: [], usage: { prompt_tokens: 9, completion_tokens: 5 } })
-    }\n\n`,
-    "data: [DONE]\n\n",
-  ].join("");
+function sse(pieces: readonly string[]): Uint8Array {
+  return contentStream(pieces, { usage: { prompt_tokens: 9, completion_tokens: 5 } });
 }
 
 /** Streams the pieces through ccp's translation; checks the events and returns the message. */
@@ -56,7 +47,7 @@ async function streamed(
   options: Partial<TranslateOptions> = ON,
   split = false,
 ): Promise<Message> {
-  const bytes = encoder.encode(sse(pieces));
+  const bytes = sse(pieces);
   const out = await translateChunks(split ? bytewise(bytes) : [bytes], options);
   assertWellFormed(parseFrames(out));
   const frames = parseFrames(out);
@@ -84,7 +75,7 @@ Deno.test("text-form tool calls (Hermes JSON) become tool_use blocks", async (t)
     assert.equal(m.stop_reason, "tool_use");
   });
   await t.step("text before a marker streams at once", async () => {
-    const out = await translateChunks([encoder.encode(sse(["Hi <tool_", "call>{"]))], ON);
+    const out = await translateChunks([sse(["Hi <tool_", "call>{"])], ON);
     const first = parseFrames(out).find((f) => f.data.delta?.type === "text_delta");
     assert.deepEqual(first?.data.delta, { type: "text_delta", text: "Hi " });
   });
@@ -226,7 +217,7 @@ Deno.test("a text-form call longer than 256 KiB is a tool_use however it is stre
   for (const size of [call.length, 4096, 64]) {
     const pieces: string[] = [];
     for (let at = 0; at < call.length; at += size) pieces.push(call.slice(at, at + size));
-    const frames = parseFrames(await translateChunks([encoder.encode(sse(pieces))], ON));
+    const frames = parseFrames(await translateChunks([sse(pieces)], ON));
     const deltas = frames.filter((f) => f.event === "content_block_delta");
     assert.deepEqual(
       deltas.map((f) => f.data.delta?.type),
