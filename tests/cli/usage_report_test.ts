@@ -93,3 +93,12 @@ Deno.test("ccp usage: CJK, emoji and accented model names keep the columns align
   assert.ok(lines[1]!.startsWith(`model${" ".repeat(widest - 5)}  requests`), text);
   assert.ok(lines[2]!.startsWith(`${"-".repeat(widest)}  --------  `), text);
 });
+
+Deno.test("ccp usage: a ledger with 200,000 model names (a client invents them) still prints", () => {
+  const rows = Array.from({ length: 200_000 }, (_, i) => row(`up/m${i}`, null));
+  const { key: _, ...total } = row("", null);
+  const text = usageTable({ since: "2026-12-01T00:00:00.000Z", by: "model", rows, total });
+  const lines = text.split("\n");
+  assert.equal(lines.length, 200_005);
+  assert.match(lines[3]!, /^up\/m0 {10}/);
+});
