@@ -55,6 +55,9 @@ Deno.test("wide requests: Gemini maps 300,000 blocks, tool results or system tex
   const calls = toGeminiRequest(results, target).contents;
   assert.equal(calls.at(-1)!.parts.length, WIDE);
   assert.ok(toGeminiRequest(system, target).systemInstruction !== undefined);
+  // Two user turns in a row are one Gemini turn: the second's parts join the first's.
+  const joined = req({ messages: [{ role: "user", content: "hi" }, ...texts.messages] });
+  assert.equal(toGeminiRequest(joined, target).contents.at(-1)!.parts.length, WIDE + 1);
 });
 
 Deno.test("wide requests: the Responses API maps 300,000 blocks or tool results", () => {
