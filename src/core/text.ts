@@ -20,14 +20,28 @@ export function listed(names: readonly string[]): string {
   return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }
 
+/**
+ * Characters that change how a terminal shows what follows them: C0 and C1 controls, and the
+ * bidirectional overrides, embeddings, isolates and marks, which a terminal with bidi support
+ * (GNOME Terminal, Konsole) obeys: a right-to-left override in a model name would draw the rest
+ * of its row backwards, its numbers included (`12` as `21`).
+ */
 // deno-lint-ignore no-control-regex -- matching control characters is the point
-const CONTROL_CHARS = /[\x00-\x1f\x7f-\x9f]/g;
+const UNSHOWN = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `c` written as an escape: `\xNN` for a control character, `\uNNNN` for a bidi one. */
+export function escapedChar(c: string): string {
+  const code = c.charCodeAt(0);
+  return code < 0x100
+    ? `\\x${code.toString(16).padStart(2, "0")}`
+    : `\\u${code.toString(16).padStart(4, "0")}`;
+}
 
 /**
- * `text` with control characters written as `\xNN`, for a name a client chose (a model) shown on
- * a terminal or in one line: a line break would forge a row, an escape sequence would recolour or
- * rewrite the operator's screen.
+ * `text` with control and bidi characters written as escapes, for a name a client chose (a model)
+ * shown on a terminal or in one line: a line break would forge a row, an escape sequence would
+ * recolour or rewrite the operator's screen, a bidi override would reverse what follows.
  */
 export function printable(text: string): string {
-  return text.replace(CONTROL_CHARS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return text.replace(UNSHOWN, escapedChar);
 }

@@ -5,7 +5,7 @@
 // @ts-types="hono"
 import { Hono } from "./vendor/hono.js";
 import { ProxyError } from "../core/errors.ts";
-import { identify } from "./clients.ts";
+import { authRequired, identify } from "./clients.ts";
 import { refusalLog } from "./refusal_log.ts";
 import { logObserver } from "../pipeline/log_observer.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
@@ -27,6 +27,7 @@ import { RecentRequests } from "../observe/recent.ts";
 import { configuredTargets } from "../observe/target_keys.ts";
 import { addUiRoutes, isUiPath, uiAllows, UiSessions } from "./routes/ui.ts";
 import { isForeignOrigin, isPreflight, preflight, refuseOrigin, withCors } from "./cors.ts";
+import { reboundHost, refuseRebound } from "./rebinding.ts";
 
 /** GET /health answers without a token (the HEAD probes never reach the router). */
 function isPublic(path: string): boolean {
@@ -243,7 +244,11 @@ export function createApp(
     fetch: async (request, info) => {
       // Browser clients: pages of other sites not listed are refused; for listed ones a preflight
       // is answered here, unasked for a token, and every answer says which page may read it.
-      const cors = deps.config().server.cors;
+      const server = deps.config().server;
+      // Without a token, a browser's request under a name a DNS answer could point here.
+      const rebound = authRequired(server) ? undefined : reboundHost(request.headers);
+      if (rebound !== undefined) return refuseRebound(rebound);
+      const cors = server.cors;
       const origin = request.headers.get("origin");
       if (origin !== null && isForeignOrigin(origin, new URL(request.url).host, cors)) {
         return refuseOrigin(origin);

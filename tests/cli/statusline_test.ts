@@ -229,7 +229,7 @@ Deno.test("statusline: a model name with control characters stays one plain line
       at: 0,
       client: "default",
       provider: "p",
-      model: "m\n\x1b[31mred",
+      model: "m\n\x1b[31mred\u202e",
       status: 200,
       error: false,
       stream: true,
@@ -241,7 +241,8 @@ Deno.test("statusline: a model name with control characters stays one plain line
     },
     totals: { ...zeroCounters(), requests: 1, inputTokens: 12 },
   });
-  assert.match(line, /^ccp \u25b8 p\/m\\x0a\\x1b\[31mred · /);
+  // The right-to-left override would have drawn the tokens and cost backwards.
+  assert.match(line, /^ccp \u25b8 p\/m\\x0a\\x1b\[31mred\\u202e · /);
 });
 
 Deno.test("statusline --port: asks the ccp running there, and says what it cannot", async () => {

@@ -49,15 +49,22 @@ Deno.test("ccp usage: dollars with thousands separators, as the status page writ
 });
 
 Deno.test("ccp usage: a model name a client chose cannot forge a row or drive the terminal", () => {
-  const rows = [row("up/a\nforged  1  0", null), row("up/\x1b[2J\x1b]0;owned\x07x", null)];
+  const rows = [
+    row("up/a\nforged  1  0", null),
+    row("up/\x1b[2J\x1b]0;owned\x07x", null),
+    // A bidi terminal would draw the rest of the row backwards: its counts reversed.
+    row("up/\u202erev\u2066x\u200f", null),
+  ];
   const { key: _, ...total } = row("", null);
   const text = usageTable({ since: "2026-12-01T00:00:00.000Z", by: "model", rows, total });
   // deno-lint-ignore no-control-regex -- a control character in the output is the fault
   assert.doesNotMatch(text, /[\x00-\x09\x0b-\x1f\x7f]/);
   const lines = text.split("\n");
-  assert.equal(lines.length, 7, text); // since, header, rule, two rows, rule, total
+  assert.equal(lines.length, 8, text); // since, header, rule, three rows, rule, total
   assert.ok(lines.some((l) => l.startsWith("up/a\\x0aforged  1  0")), text);
   assert.ok(lines.some((l) => l.startsWith("up/\\x1b[2J\\x1b]0;owned\\x07x")), text);
+  assert.doesNotMatch(text, /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+  assert.ok(lines.some((l) => l.startsWith("up/\\u202erev\\u2066x\\u200f  ")), text);
 });
 
 Deno.test("ccp usage: CJK, emoji and accented model names keep the columns aligned", () => {
@@ -85,4 +92,13 @@ Deno.test("ccp usage: CJK, emoji and accented model names keep the columns align
   }
   assert.ok(lines[1]!.startsWith(`model${" ".repeat(widest - 5)}  requests`), text);
   assert.ok(lines[2]!.startsWith(`${"-".repeat(widest)}  --------  `), text);
+});
+
+Deno.test("ccp usage: a ledger with 200,000 model names (a client invents them) still prints", () => {
+  const rows = Array.from({ length: 200_000 }, (_, i) => row(`up/m${i}`, null));
+  const { key: _, ...total } = row("", null);
+  const text = usageTable({ since: "2026-12-01T00:00:00.000Z", by: "model", rows, total });
+  const lines = text.split("\n");
+  assert.equal(lines.length, 200_005);
+  assert.match(lines[3]!, /^up\/m0 {10}/);
 });

@@ -104,7 +104,8 @@ Deno.test("a key echoed before the first byte, or in a stream collected as JSON,
 });
 
 Deno.test("client and upstream text cannot forge log lines or drive the operator's terminal", async () => {
-  const forged = "x\n2026-01-01T00:00:00.000Z ERROR forged line\x1b[2J";
+  // A right-to-left override would draw the rest of its line backwards in a bidi terminal.
+  const forged = "x\n2026-01-01T00:00:00.000Z ERROR forged line\x1b[2J\u202e 200 12ms";
   const upstream = startUpstream(() =>
     Response.json({ error: { message: `bad\r\n2026-01-01T00:00:00.000Z INFO fake\x1b]0;t\x07` } }, {
       status: 400,
@@ -124,6 +125,8 @@ Deno.test("client and upstream text cannot forge log lines or drive the operator
     }
     // deno-lint-ignore no-control-regex -- looking for control characters is the point
     assert.ok(!/[\x1b\x07\r]/.test(log), "no control characters reach the log");
+    assert.ok(!/[\u202a-\u202e\u2066-\u2069]/.test(log), "no bidi override reaches the log");
+    assert.match(log, /forged line\\x1b\[2J\\u202e 200 12ms/);
   } finally {
     await ccp.close();
     await upstream.close();

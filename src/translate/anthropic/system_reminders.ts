@@ -10,6 +10,7 @@ import type {
   SystemMessageParam,
   TextBlockParam,
 } from "../../protocols/anthropic.ts";
+import { append } from "../../core/append.ts";
 
 const OPEN = "<system-reminder>";
 
@@ -72,7 +73,7 @@ export function systemMessagesInPlace(messages: readonly MessageParam[]): Messag
     const last = out.at(-1);
     if (last?.role === "user") {
       out[out.length - 1] = { ...last, content: [...asBlocks(last.content), ...texts] };
-    } else waiting.push(...texts);
+    } else append(waiting, texts);
   }
   if (waiting.length > 0) out.push({ role: "user", content: waiting });
   return out;

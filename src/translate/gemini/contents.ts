@@ -24,6 +24,7 @@ import { decodeGeminiSignature, sameGeminiOrigin } from "./signature.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
 import { searchResultText } from "../anthropic/search_result.ts";
 import { toolReferenceText } from "../anthropic/tool_reference.ts";
+import { append } from "../../core/append.ts";
 
 /**
  * Gemini 3 rejects a function-call step whose first call carries no signature; for calls
@@ -111,7 +112,7 @@ function userParts(
         // No call to answer (history was trimmed): the result can only be context.
         others.push({ text: `[result of tool call ${block.tool_use_id}]\n${text}` });
       }
-      others.push(...media);
+      append(others, media);
     } else {
       const text = searchResultText(block) ?? serverToolBlockText(block);
       if (text) others.push({ text });
@@ -192,7 +193,7 @@ export function toGeminiContents(
       : userParts(message.content, calls, ctx.provider, ctx.toolName);
     if (parts.length === 0) continue;
     const last = out.at(-1);
-    if (last?.role === role) last.parts.push(...parts);
+    if (last?.role === role) append(last.parts, parts);
     else out.push({ role, parts });
   }
   // Gemini refuses a function call that does not follow a user turn; a client that trimmed

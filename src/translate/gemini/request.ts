@@ -29,6 +29,7 @@ import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { pairToolBlocks } from "../anthropic/tool_pairs.ts";
 import { systemMessagesInPlace } from "../anthropic/system_reminders.ts";
 import { requestedJsonSchema } from "../anthropic/output_format.ts";
+import { append } from "../../core/append.ts";
 
 /** Where the request goes. */
 export interface GeminiTarget {
@@ -63,7 +64,7 @@ function systemInstruction(
   messages: readonly MessageParam[],
 ): GeminiRequest["systemInstruction"] {
   const texts = systemTexts(req.system);
-  for (const m of messages) if (m.role === "system") texts.push(...systemTexts(m.content));
+  for (const m of messages) if (m.role === "system") append(texts, systemTexts(m.content));
   return texts.length > 0 ? { parts: [{ text: texts.join("\n\n") }] } : undefined;
 }
 

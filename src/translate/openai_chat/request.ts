@@ -30,6 +30,7 @@ import { describedTool } from "../anthropic/tool_examples.ts";
 import { withDefinedTools } from "../anthropic/defined_tools.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
 import { OPENAI_TOOL_NAMES, toolNamer } from "../tool_names.ts";
+import { append } from "../../core/append.ts";
 
 /** Where the request goes: everything the mapping may depend on. */
 export interface OpenAITarget {
@@ -75,7 +76,7 @@ function mapMessages(req: MessagesRequest, ctx: MapContext): ChatMessage[] {
         out.push({ role: "system", content: text });
       } else leading.push(text);
     } else if (message.role === "user") {
-      out.push(...mapUserTurn(message.content, ctx));
+      append(out, mapUserTurn(message.content, ctx));
     } else if (message.role === "assistant") {
       const mapped = mapAssistantTurn(message.content, ctx);
       if (mapped) out.push(mapped);

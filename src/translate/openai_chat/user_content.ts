@@ -26,6 +26,7 @@ import { followsNote } from "../tool_media_note.ts";
 import type { ToolNamer } from "../tool_names.ts";
 import { pdfFileName } from "../document_name.ts";
 import { pdfStandIn } from "../pdf_reading.ts";
+import { append } from "../../core/append.ts";
 
 /** Context shared by the message mappers. */
 export interface MapContext {
@@ -158,7 +159,7 @@ export function mapUserTurn(content: string | ContentBlockParam[], ctx: MapConte
       case "tool_result": {
         const { text, images } = toolResultParts(block, ctx);
         out.push(toolMessage(block, text, images));
-        parts.push(...images);
+        append(parts, images);
         break;
       }
       case "text":
@@ -177,7 +178,7 @@ export function mapUserTurn(content: string | ContentBlockParam[], ctx: MapConte
       }
     }
   }
-  parts.push(...own);
+  append(parts, own);
   if (parts.length === 1 && parts[0]?.type === "text") {
     out.push({ role: "user", content: parts[0].text });
   } else if (parts.length > 0) {

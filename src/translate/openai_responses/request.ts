@@ -42,6 +42,7 @@ import {
   documentContextNote,
   documentHeading,
 } from "../anthropic/document_words.ts";
+import { append } from "../../core/append.ts";
 
 /** Where the request goes. */
 export interface ResponsesTarget {
@@ -177,7 +178,7 @@ function userItems(
         call_id: block.tool_use_id,
         output: result.output,
       });
-      media.push(...result.media);
+      append(media, result.media);
     } else if (block.type === "text") {
       if (block.text) parts.push({ type: "input_text", text: block.text });
     } else if (block.type === "image") parts.push(imageContent(block, target));
@@ -275,9 +276,9 @@ function inputOf(messages: MessageParam[], target: ResponsesTarget, toolName: To
           role: "developer",
           content: [{ type: "input_text", text }],
         });}
-    } else if (message.role === "user") input.push(...userItems(message.content, target, toolName));
+    } else if (message.role === "user") append(input, userItems(message.content, target, toolName));
     else if (message.role === "assistant") {
-      input.push(...assistantItems(message.content, target, toolName));
+      append(input, assistantItems(message.content, target, toolName));
     }
   }
   return { leading, input };
