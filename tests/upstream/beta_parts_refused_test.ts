@@ -416,6 +416,45 @@ for (const c of CASES) {
   });
 }
 
+Deno.test("a preset that keeps only long-standing betas leaves 2.1.332's parts out too", async () => {
+  // Z.AI is sent none of Claude Code's newer betas; what they bring would be refused as unknown.
+  const gateway = startGateway(() => undefined);
+  const ccp = startCcp(testConfig({
+    providers: [provider("glm", { baseUrl: gateway.url, maxRetries: 0, preset: "zai" })],
+    routes: { default: "glm/glm-5.1" },
+  }));
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages?beta=true`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "anthropic-beta": [CC, DANGER, DISPLAY, PER_TURN].join(","),
+      },
+      body: JSON.stringify({
+        model: "glm-5.1",
+        max_tokens: 100,
+        stream: true,
+        thinking: { type: "adaptive", display: "updates" },
+        safeguards: [{ type: "dangerous_tool_use" }],
+        output_config: { effort: "medium" },
+        messages: PER_TURN_HISTORY,
+      }),
+    });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    assert.equal(gateway.seen.length, 1);
+    const { beta, body } = gateway.seen[0]!;
+    assert.equal(beta, CC);
+    assert.deepEqual(body.thinking, { type: "adaptive" });
+    assert.equal("safeguards" in body, false);
+    assert.deepEqual(body.output_config, { effort: "medium" });
+    assert.deepEqual(messageKeys(body), []);
+  } finally {
+    await ccp.close();
+    await gateway.close();
+  }
+});
+
 Deno.test("withoutBetaParts: only what the beta brings goes", () => {
   const body = {
     model: "m",
