@@ -155,7 +155,9 @@ export function partsCarried(beta: string, body: Body): string[] {
     if (parts.edits?.includes(String(edit.type))) names.add(String(edit.type));
   }
   // Named by their place, as validation errors name them ("messages.1.output_config: ...").
-  for (const [i, message] of messagesOf(body).entries()) {
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  for (const [i, message] of messages.entries()) {
+    if (!isRecord(message)) continue;
     for (const key of parts.messageKeys ?? []) {
       if (key in message) names.add(`messages.${i}.${key}`);
     }
@@ -230,10 +232,6 @@ function withoutToolKeys(body: Body, keys: ReadonlySet<string>): Body {
     return [...keys].reduce((t: Obj, key) => dropKey(t, key), described);
   });
   return { ...body, tools: kept };
-}
-
-function messagesOf(body: Body): Obj[] {
-  return Array.isArray(body.messages) ? body.messages.filter(isRecord) : [];
 }
 
 /** Whether the body's `thinking.display` is one of `displays`. */
