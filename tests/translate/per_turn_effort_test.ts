@@ -13,6 +13,8 @@ import { toOpenAIChatRequest } from "../../src/translate/openai_chat/request.ts"
 import { toResponsesRequest } from "../../src/translate/openai_responses/request.ts";
 import { toGeminiRequest } from "../../src/translate/gemini/request.ts";
 import { foldSystemMessages } from "../../src/upstream/cleaning/system_messages.ts";
+import { isWellFormedMessagesRequest } from "../../src/protocols/anthropic_request_check.ts";
+import { parseMessagesRequest } from "../../src/protocols/anthropic_request.ts";
 
 // Trimmed from the recording: the texts shortened, the tools and system blocks left out.
 const REQUEST = {
@@ -39,6 +41,12 @@ const REQUEST = {
 
 const empty = (content: unknown) =>
   content === "" || (Array.isArray(content) && content.length === 0);
+
+Deno.test("per-turn effort: admitted as it came, by the check and the schema alike", () => {
+  assert.ok(isWellFormedMessagesRequest(REQUEST));
+  const parsed = parseMessagesRequest(REQUEST) as unknown as { messages: unknown[] };
+  assert.deepEqual(parsed.messages, REQUEST.messages);
+});
 
 Deno.test("per-turn effort → Chat Completions: the top-level effort, no empty system message", () => {
   // OpenAI takes system messages where they stand; DeepSeek gets them at the top.
