@@ -1,9 +1,11 @@
 /**
  * The betas Claude Code and Anthropic's tools bring into the body (tool search and its deferred
- * tools, tool use examples, code execution, web fetch, compaction) go with the beta when an
+ * tools, tool use examples, code execution, web fetch, compaction, and Claude Code 2.1.332's
+ * safeguards, per-turn effort and thinking display) go with the beta when an
  * Anthropic-compatible gateway refuses it: by naming the beta, or by naming one of its parts the
  * way such gateways do ("Extra inputs are not permitted", "unknown variant"). The request is
- * served, streamed and not, and the next request goes without them at once.
+ * served, streamed and not, and the next request goes without them at once. An upstream that
+ * takes them gets them as they came.
  */
 
 import assert from "node:assert/strict";
@@ -415,6 +417,48 @@ for (const c of CASES) {
     }
   });
 }
+
+Deno.test("2.1.332's betas and their parts reach an upstream that takes them as they came", async () => {
+  const betas = [CC, DANGER, DISPLAY, PER_TURN].join(",");
+  const body = {
+    model: "claude-opus-5-5",
+    max_tokens: 100,
+    stream: true,
+    thinking: { type: "adaptive", display: "updates" },
+    safeguards: [{ type: "dangerous_tool_use", classifier_context: { v: 1 } }],
+    output_config: { effort: "medium" },
+    messages: PER_TURN_HISTORY,
+  };
+  // Anthropic's own API gets everything; a gateway without a preset gets the system messages
+  // folded (the environment into `system`, the empty one gone) and the rest as it came.
+  for (const preset of ["anthropic", undefined]) {
+    const gateway = startGateway(() => undefined);
+    const ccp = startCcp(testConfig({
+      providers: [provider("gw", { baseUrl: gateway.url, maxRetries: 0, preset })],
+      routes: { default: "gw/claude-opus-5-5" },
+    }));
+    try {
+      const res = await fetch(`${ccp.url}/v1/messages?beta=true`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "anthropic-beta": betas },
+        body: JSON.stringify(body),
+      });
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+      const sent = gateway.seen[0]!;
+      assert.equal(sent.beta, betas, String(preset));
+      for (const field of ["thinking", "safeguards", "output_config"] as const) {
+        assert.deepEqual(sent.body[field], body[field], `${preset}: ${field}`);
+      }
+      const roles = (sent.body.messages as Json[]).map((m) => m.role);
+      if (preset) assert.deepEqual(sent.body.messages, PER_TURN_HISTORY);
+      else assert.deepEqual(roles, ["user", "assistant", "user"]);
+    } finally {
+      await ccp.close();
+      await gateway.close();
+    }
+  }
+});
 
 Deno.test("a preset that keeps only long-standing betas leaves 2.1.332's parts out too", async () => {
   // Z.AI is sent none of Claude Code's newer betas; what they bring would be refused as unknown.
