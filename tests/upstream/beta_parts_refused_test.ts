@@ -1,9 +1,11 @@
 /**
  * The betas Claude Code and Anthropic's tools bring into the body (tool search and its deferred
- * tools, tool use examples, code execution, web fetch, compaction) go with the beta when an
+ * tools, tool use examples, code execution, web fetch, compaction, and Claude Code 2.1.332's
+ * safeguards, per-turn effort and thinking display) go with the beta when an
  * Anthropic-compatible gateway refuses it: by naming the beta, or by naming one of its parts the
  * way such gateways do ("Extra inputs are not permitted", "unknown variant"). The request is
- * served, streamed and not, and the next request goes without them at once.
+ * served, streamed and not, and the next request goes without them at once. An upstream that
+ * takes them gets them as they came.
  */
 
 import assert from "node:assert/strict";
@@ -21,6 +23,9 @@ const ATU = "advanced-tool-use-2025-11-20";
 const CODE = "code-execution-2025-08-25";
 const FETCH = "web-fetch-2025-09-10";
 const COMPACT = "compact-2026-01-12";
+const DANGER = "dangerous-tool-use-2026-09-03";
+const PER_TURN = "per-turn-control-2026-07-01";
+const DISPLAY = "thinking-display-updates-2026-08-18";
 
 const READ = {
   name: "Read",
@@ -62,6 +67,8 @@ interface Case {
   readonly served: (body: Json) => void;
   /** A gateway that runs Anthropic's server tools (ccp sends them only to such a one). */
   readonly serverTools?: boolean;
+  /** The provider's preset; none: the cleaning of a `type: anthropic` provider without one. */
+  readonly preset?: string;
 }
 
 const refusedBeta = (beta: string) =>
@@ -73,6 +80,23 @@ const blockTypes = (body: Json) =>
     Array.isArray(m.content) ? m.content.map((b: Json) => b.type) : []
   );
 const toolText = (body: Json) => JSON.stringify(body.tools ?? []);
+// Claude Code 2.1.332's effort per turn (trimmed): "ultrathink" put xhigh on the environment
+// message, then `/effort medium` sent an empty system message carrying the new effort.
+const PER_TURN_HISTORY = [
+  { role: "user", content: [{ type: "text", text: "ultrathink: say hi" }] },
+  {
+    role: "system",
+    content: [{ type: "text", text: "# Environment" }],
+    output_config: { effort: "xhigh" },
+  },
+  { role: "assistant", content: [{ type: "text", text: "Hi." }] },
+  { role: "user", content: [{ type: "text", text: "say again" }] },
+  { role: "system", content: [], output_config: { effort: "medium" } },
+];
+const messageKeys = (body: Json) =>
+  (body.messages as Json[]).flatMap((m, i) =>
+    Object.keys(m).filter((k) => k !== "role" && k !== "content").map((k) => `messages.${i}.${k}`)
+  );
 
 const CASES: readonly Case[] = [
   {
@@ -253,6 +277,79 @@ const CASES: readonly Case[] = [
       assert.match(String(first.text), /porting a parser to Rust/);
     },
   },
+  {
+    name: "dangerous-tool-use, refused by name: auto mode's safeguards go with it",
+    betas: [CC, DANGER],
+    body: {
+      safeguards: [{
+        type: "dangerous_tool_use",
+        classifier_context: { v: 1, permission_mode: "auto", platform: "linux" },
+      }],
+      messages: [ask("hi")],
+    },
+    refuse: (beta, body) =>
+      beta.includes(DANGER)
+        ? refusedBeta(DANGER)
+        : "safeguards" in body
+        ? "safeguards: Extra inputs are not permitted"
+        : undefined,
+    served: (body) => assert.equal("safeguards" in body, false),
+  },
+  {
+    name: "dangerous-tool-use, refused for its safeguards field",
+    betas: [CC, DANGER],
+    body: { safeguards: [{ type: "dangerous_tool_use" }], messages: [ask("hi")] },
+    refuse: (_beta, body) =>
+      "safeguards" in body ? "safeguards: Extra inputs are not permitted" : undefined,
+    served: (body) => assert.equal("safeguards" in body, false),
+  },
+  {
+    name: "per-turn-control, refused by name: the per-message efforts go, the top-level stays",
+    betas: [CC, PER_TURN],
+    // Sent to Anthropic's own API shape: other presets fold system messages away before sending.
+    preset: "anthropic",
+    body: { output_config: { effort: "medium" }, messages: PER_TURN_HISTORY },
+    refuse: (beta, body) =>
+      beta.includes(PER_TURN)
+        ? refusedBeta(PER_TURN)
+        : messageKeys(body).length > 0
+        ? `${messageKeys(body)[0]}: Extra inputs are not permitted`
+        : (body.messages as Json[]).some((m) => Array.isArray(m.content) && !m.content.length)
+        ? "messages: all messages must have non-empty content"
+        : undefined,
+    served: (body) => {
+      assert.deepEqual(body.output_config, { effort: "medium" });
+      assert.deepEqual(body.messages, [
+        PER_TURN_HISTORY[0],
+        { role: "system", content: [{ type: "text", text: "# Environment" }] },
+        PER_TURN_HISTORY[2],
+        PER_TURN_HISTORY[3],
+      ]);
+    },
+  },
+  {
+    name: "per-turn-control, refused for a message's output_config",
+    betas: [CC, PER_TURN],
+    preset: "anthropic",
+    body: { output_config: { effort: "medium" }, messages: PER_TURN_HISTORY },
+    refuse: (_beta, body) =>
+      messageKeys(body).length > 0
+        ? `${messageKeys(body).at(-1)}: Extra inputs are not permitted`
+        : undefined,
+    served: (body) => assert.deepEqual(messageKeys(body), []),
+  },
+  {
+    name: "thinking-display-updates, refused by name: the display goes with it",
+    betas: [CC, DISPLAY],
+    body: { thinking: { type: "adaptive", display: "updates" }, messages: [ask("hi")] },
+    refuse: (beta, body) =>
+      beta.includes(DISPLAY)
+        ? refusedBeta(DISPLAY)
+        : (body.thinking as Json).display === "updates"
+        ? "thinking.adaptive.display: Input should be 'summarized' or 'omitted'"
+        : undefined,
+    served: (body) => assert.deepEqual(body.thinking, { type: "adaptive" }),
+  },
 ];
 
 /** A gateway that refuses as `refuse` says and serves anything else, streamed or not. */
@@ -282,7 +379,12 @@ for (const c of CASES) {
     const gateway = startGateway(c.refuse);
     const ccp = startCcp(testConfig({
       providers: [
-        provider("gw", { baseUrl: gateway.url, maxRetries: 0, serverTools: c.serverTools }),
+        provider("gw", {
+          baseUrl: gateway.url,
+          maxRetries: 0,
+          serverTools: c.serverTools,
+          preset: c.preset,
+        }),
       ],
       routes: { default: "gw/claude-opus-4-5" },
     }));
@@ -315,6 +417,87 @@ for (const c of CASES) {
     }
   });
 }
+
+Deno.test("2.1.332's betas and their parts reach an upstream that takes them as they came", async () => {
+  const betas = [CC, DANGER, DISPLAY, PER_TURN].join(",");
+  const body = {
+    model: "claude-opus-5-5",
+    max_tokens: 100,
+    stream: true,
+    thinking: { type: "adaptive", display: "updates" },
+    safeguards: [{ type: "dangerous_tool_use", classifier_context: { v: 1 } }],
+    output_config: { effort: "medium" },
+    messages: PER_TURN_HISTORY,
+  };
+  // Anthropic's own API gets everything; a gateway without a preset gets the system messages
+  // folded (the environment into `system`, the empty one gone) and the rest as it came.
+  for (const preset of ["anthropic", undefined]) {
+    const gateway = startGateway(() => undefined);
+    const ccp = startCcp(testConfig({
+      providers: [provider("gw", { baseUrl: gateway.url, maxRetries: 0, preset })],
+      routes: { default: "gw/claude-opus-5-5" },
+    }));
+    try {
+      const res = await fetch(`${ccp.url}/v1/messages?beta=true`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "anthropic-beta": betas },
+        body: JSON.stringify(body),
+      });
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+      const sent = gateway.seen[0]!;
+      assert.equal(sent.beta, betas, String(preset));
+      for (const field of ["thinking", "safeguards", "output_config"] as const) {
+        assert.deepEqual(sent.body[field], body[field], `${preset}: ${field}`);
+      }
+      const roles = (sent.body.messages as Json[]).map((m) => m.role);
+      if (preset) assert.deepEqual(sent.body.messages, PER_TURN_HISTORY);
+      else assert.deepEqual(roles, ["user", "assistant", "user"]);
+    } finally {
+      await ccp.close();
+      await gateway.close();
+    }
+  }
+});
+
+Deno.test("a preset that keeps only long-standing betas leaves 2.1.332's parts out too", async () => {
+  // Z.AI is sent none of Claude Code's newer betas; what they bring would be refused as unknown.
+  const gateway = startGateway(() => undefined);
+  const ccp = startCcp(testConfig({
+    providers: [provider("glm", { baseUrl: gateway.url, maxRetries: 0, preset: "zai" })],
+    routes: { default: "glm/glm-5.1" },
+  }));
+  try {
+    const res = await fetch(`${ccp.url}/v1/messages?beta=true`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "anthropic-beta": [CC, DANGER, DISPLAY, PER_TURN].join(","),
+      },
+      body: JSON.stringify({
+        model: "glm-5.1",
+        max_tokens: 100,
+        stream: true,
+        thinking: { type: "adaptive", display: "updates" },
+        safeguards: [{ type: "dangerous_tool_use" }],
+        output_config: { effort: "medium" },
+        messages: PER_TURN_HISTORY,
+      }),
+    });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    assert.equal(gateway.seen.length, 1);
+    const { beta, body } = gateway.seen[0]!;
+    assert.equal(beta, CC);
+    assert.deepEqual(body.thinking, { type: "adaptive" });
+    assert.equal("safeguards" in body, false);
+    assert.deepEqual(body.output_config, { effort: "medium" });
+    assert.deepEqual(messageKeys(body), []);
+  } finally {
+    await ccp.close();
+    await gateway.close();
+  }
+});
 
 Deno.test("withoutBetaParts: only what the beta brings goes", () => {
   const body = {

@@ -15,6 +15,7 @@ const SENT = {
   top_k: 5,
   temperature: 0.5,
   context_management: { edits: [] },
+  thinking: { type: "adaptive", display: "omitted" },
   response_format: { type: "json_schema", json_schema: { name: "output", schema: {} } },
   generationConfig: { thinkingConfig: { thinkingBudget: 1024 }, temperature: 1 },
 };
@@ -55,6 +56,12 @@ Deno.test("refusedParameter: the wordings servers use to refuse one parameter", 
       "Anthropic-compatible server",
       '{"type":"error","error":{"type":"invalid_request_error","message":"context_management: Extra inputs are not permitted"}}',
       "context_management",
+    ],
+    [
+      // Claude Code 2.1.332's `claude -p` asks for `display: "omitted"`; the path names the variant.
+      "Anthropic-compatible, a key of a tagged field",
+      '{"type":"error","error":{"type":"invalid_request_error","message":"thinking.adaptive.display: Extra inputs are not permitted"}}',
+      "thinking.display",
     ],
     [
       "Moonshot, a sampling value its model fixes",

@@ -1,12 +1,13 @@
 /**
  * What a beta brings into the body besides its `anthropic-beta` value: top-level fields, tools of
- * its types, keys it adds to any tool, context-management edits of its types, and the blocks its
- * tools leave in the history. An endpoint that does not take the beta refuses them too
- * ("mcp_servers: Extra inputs are not permitted", an unknown tool type), so when the beta goes
- * they go with it: fields, keys and edits are removed (a tool's examples move to its
- * description), a tool Anthropic defines for the client to run (the memory tool) becomes an
- * ordinary tool with its documented inputs, any other tool of the beta is removed, deferred tools
- * are resolved, and its blocks in the history become text the model can still read.
+ * its types, keys it adds to any tool or message, context-management edits of its types, a
+ * `thinking.display` value, and the blocks its tools leave in the history. An endpoint that does
+ * not take the beta refuses them too ("mcp_servers: Extra inputs are not permitted", an unknown
+ * tool type), so when the beta goes they go with it: fields, keys, edits and the display are
+ * removed (a tool's examples move to its description), a tool Anthropic defines for the client
+ * to run (the memory tool) becomes an ordinary tool with its documented inputs, any other tool of
+ * the beta is removed, deferred tools are resolved, a system message that held nothing but the
+ * beta's keys goes, and its blocks in the history become text the model can still read.
  */
 
 import { isRecord, ownValue } from "../../core/json.ts";
@@ -25,6 +26,10 @@ interface BetaParts {
   readonly tools?: readonly string[];
   /** Keys the beta adds to a tool definition of any type. */
   readonly toolKeys?: readonly string[];
+  /** Keys the beta adds to a message. */
+  readonly messageKeys?: readonly string[];
+  /** Values of `thinking.display` the beta brings. */
+  readonly displays?: readonly string[];
   /** `defer_loading` and the `tool_reference` blocks that load a deferred tool. */
   readonly deferral?: boolean;
   /** Types of `context_management.edits` entries. */
@@ -94,6 +99,15 @@ const PARTS_OF_BETA: Readonly<Record<string, BetaParts>> = {
   },
   // Server-side compaction: an edit in `context_management`, and the summaries it left.
   "compact-2026-01-12": { fields: [], edits: ["compact_20260112"], blocks: ["compaction"] },
+  // Claude Code 2.1.332 in auto and plan mode: the server-side check of risky tool calls.
+  "dangerous-tool-use-2026-09-03": { fields: ["safeguards"] },
+  // Claude Code 2.1.332's effort per turn: a system message carries the effort from that turn on
+  // (on the environment message, or alone with empty content after `/effort` or "ultrathink");
+  // the top-level `output_config.effort` always holds the current one as well.
+  "per-turn-control-2026-07-01": { fields: [], messageKeys: ["output_config"] },
+  // Thinking shown as it streams (interactive sessions, stream-json); without the beta Claude Code
+  // sends `omitted` or no display at all.
+  "thinking-display-updates-2026-08-18": { fields: [], displays: ["updates"] },
 };
 
 /** Whether `beta` brings anything into the body. */
@@ -140,6 +154,15 @@ export function partsCarried(beta: string, body: Body): string[] {
   for (const edit of editsOf(body)) {
     if (parts.edits?.includes(String(edit.type))) names.add(String(edit.type));
   }
+  // Named by their place, as validation errors name them ("messages.1.output_config: ...").
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  for (const [i, message] of messages.entries()) {
+    if (!isRecord(message)) continue;
+    for (const key of parts.messageKeys ?? []) {
+      if (key in message) names.add(`messages.${i}.${key}`);
+    }
+  }
+  if (hasDisplay(body, parts.displays)) names.add("display");
   if (parts.blocks) {
     editBlocks(body, (block) => {
       if (parts.blocks!.includes(String(block.type))) names.add(String(block.type));
@@ -154,6 +177,8 @@ export function withoutBetaParts(body: Body, betas: Iterable<string>): Body {
   const fields: string[] = [];
   const tools = new Set<string>();
   const keys = new Set<string>();
+  const messageKeys = new Set<string>();
+  const displays: string[] = [];
   const edits = new Set<string>();
   const calls = new Set<string>();
   const blocks = new Set<string>();
@@ -164,6 +189,8 @@ export function withoutBetaParts(body: Body, betas: Iterable<string>): Body {
     fields.push(...parts.fields);
     for (const type of parts.tools ?? []) tools.add(type);
     for (const key of parts.toolKeys ?? []) keys.add(key);
+    for (const key of parts.messageKeys ?? []) messageKeys.add(key);
+    displays.push(...parts.displays ?? []);
     for (const type of parts.edits ?? []) edits.add(type);
     for (const name of parts.calls ?? []) calls.add(name);
     for (const type of parts.blocks ?? []) blocks.add(type);
@@ -174,6 +201,11 @@ export function withoutBetaParts(body: Body, betas: Iterable<string>): Body {
     out = withoutToolsWhere(out, (tool) => isRecord(tool) && tools.has(String(tool.type)));
   }
   if (keys.size > 0) out = withoutToolKeys(out, keys);
+  if (messageKeys.size > 0) out = withoutMessageKeys(out, messageKeys);
+  if (hasDisplay(out, displays)) {
+    const { display: _display, ...thinking } = out.thinking as Obj;
+    out = { ...out, thinking };
+  }
   if (edits.size > 0) out = withoutEdits(out, edits);
   // Without the beta nothing expands a reference: deferred tools are offered once loaded.
   if (deferral) out = resolveDeferredTools(out);
@@ -200,6 +232,30 @@ function withoutToolKeys(body: Body, keys: ReadonlySet<string>): Body {
     return [...keys].reduce((t: Obj, key) => dropKey(t, key), described);
   });
   return { ...body, tools: kept };
+}
+
+/** Whether the body's `thinking.display` is one of `displays`. */
+function hasDisplay(body: Body, displays: readonly string[] | undefined): boolean {
+  const thinking = body.thinking;
+  return isRecord(thinking) && typeof thinking.display === "string" &&
+    !!displays?.includes(thinking.display);
+}
+
+/**
+ * The messages without `keys`; a system message left with no content goes (it only carried what
+ * the keys said, and an empty message is refused).
+ */
+function withoutMessageKeys(body: Body, keys: ReadonlySet<string>): Body {
+  const messages = body.messages;
+  const has = (m: unknown) => isRecord(m) && [...keys].some((key) => key in m);
+  if (!Array.isArray(messages) || !messages.some(has)) return body;
+  const kept = messages.flatMap((message) => {
+    if (!has(message)) return [message];
+    const bare = [...keys].reduce((m: Obj, key) => dropKey(m, key), message as Obj);
+    const empty = bare.content === "" || (Array.isArray(bare.content) && bare.content.length === 0);
+    return bare.role === "system" && empty ? [] : [bare];
+  });
+  return { ...body, messages: kept };
 }
 
 function editsOf(body: Body): Obj[] {

@@ -138,7 +138,8 @@ export function refusedParameter(bodyText: string | undefined, sent: Json): stri
       if (!match?.[1]) continue;
       const name = match[1];
       // Gemini names the field and, apart, where it sits (snake_case for a camelCase body).
-      const path = match[2] ? [...match[2].split(".").map(camel), name] : name.split(".");
+      const named = match[2] ? [...match[2].split(".").map(camel), name] : name.split(".");
+      const path = withoutVariant(named, sent);
       if (path.length > 2 || REQUIRED.has(path[0]!)) continue;
       if (has(sent, path)) return path.join(".");
     }
@@ -147,6 +148,18 @@ export function refusedParameter(bodyText: string | undefined, sent: Json): stri
     }
   }
   return undefined;
+}
+
+/**
+ * `path` without the variant Anthropic's validation names after a tagged field: it reports a key
+ * of `thinking: {type: "adaptive", …}` as `thinking.adaptive.display`, where the body has
+ * `thinking.display`.
+ */
+function withoutVariant(path: readonly string[], sent: Json): readonly string[] {
+  const field = sent[path[0]!];
+  const tagged = path.length === 3 && typeof field === "object" && field !== null &&
+    (field as Json).type === path[1];
+  return tagged ? [path[0]!, path[2]!] : path;
 }
 
 /**
