@@ -152,7 +152,7 @@ export function refusedParameter(bodyText: string | undefined, sent: Json): stri
 
 /**
  * `path` without the variant Anthropic's validation names after a tagged field: it reports a key
- * of `thinking: {type: "adaptive", …}` as `thinking.adaptive.display`, where the body has
+ * of `thinking: {type: "adaptive", ...}` as `thinking.adaptive.display`, where the body has
  * `thinking.display`.
  */
 function withoutVariant(path: readonly string[], sent: Json): readonly string[] {
