@@ -163,18 +163,6 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   }
   const listenUrl = httpUrl(host, bound.port);
   const url = httpUrl(clientHost(host), bound.port);
-  for (
-    const line of startupLines({
-      config: first,
-      listenUrl,
-      clientUrl: url,
-      startupMs: performance.now(),
-      command: ccpCommand(ctx),
-      codeArgs: codeArgs(flags, first, bound.port),
-    })
-  ) {
-    log[line.level](line.text);
-  }
   let cancelWarmUp = scheduleWarmUp(first, TRANSPORTS, { log });
   let cancelOllamaCheck = ollama.schedule();
 
@@ -288,6 +276,20 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     });
   }
 
+  // Said last: a client (or a test) that reads "listening" may stop ccp at once, and the signal
+  // listeners and the config watch are in place by then.
+  for (
+    const line of startupLines({
+      config: first,
+      listenUrl,
+      clientUrl: url,
+      startupMs: performance.now(),
+      command: ccpCommand(ctx),
+      codeArgs: codeArgs(flags, first, bound.port),
+    })
+  ) {
+    log[line.level](line.text);
+  }
   return { url, listenUrl, port: bound.port, config: () => current, reload, stop, finished };
 }
 

@@ -52,6 +52,35 @@ Deno.test("serve: start-up lines, GET /health, SIGHUP reload, SIGTERM drains and
   });
 });
 
+Deno.test({
+  name: "serve: a SIGTERM the moment ccp says it listens drains and exits 0",
+  ignore: !POSIX,
+  fn: async () => {
+    // A service manager, a test or a script may stop ccp as soon as it reads "listening on": the
+    // stop listeners must be in place by then, not after the config watch starts (exit 143).
+    await inTempDir("ccp_smoke_", async (dir) => {
+      await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
+      const ccp = await spawnCcp(["serve", "--config", "c.yaml", "--port", "0"], {
+        cwd: dir,
+        env: childEnv(dir),
+      });
+      try {
+        // Not waitForStderr: its 25 ms polls would leave ccp the time to finish starting.
+        const limit = Date.now() + 20_000;
+        while (!ccp.stderr().includes("listening on http") && Date.now() < limit) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        ccp.process.kill("SIGTERM");
+        const status = await ccp.exit(15_000);
+        assert.equal(status.code, 0, ccp.stderr());
+        assert.match(ccp.stderr(), /Stopped\n/);
+      } finally {
+        await ccp.kill();
+      }
+    });
+  },
+});
+
 Deno.test("serve loads a translated route's translator and the tokenizer before the first request", async () => {
   await inTempDir("ccp_smoke_", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
