@@ -23,6 +23,12 @@ export interface ModelTemplate {
   readonly keyVariables: readonly string[];
   /** The MODEL* variables whose routes were written: the file is read instead of them now. */
   readonly modelVariables: readonly string[];
+  /**
+   * The local servers the routes name, other than Ollama (whose entry the template has): each
+   * with its address and the variable that moves it (`llamacpp at http://127.0.0.1:8080/v1
+   * (LLAMACPP_BASE_URL)`). No key is needed for them.
+   */
+  readonly localServers: readonly string[];
 }
 
 const TEMPLATE_ROUTE = "routes:\n  default: ollama/qwen3-coder\n";
@@ -53,18 +59,24 @@ export function modelTemplate(env: Readonly<Record<string, string>>): ModelTempl
   const named = new Set(routes.flatMap(({ chain }) => chain.map((t) => t.provider)));
   const providerLines: string[] = [];
   const keyVariables: string[] = [];
+  const localServers: string[] = [];
   for (const id of named) {
     const preset = findPreset(id);
     if (!preset || id === "ollama") continue;
     const baseUrl = envValue(env, preset.baseUrlEnv);
-    if (preset.local && baseUrl === undefined) continue;
     providerLines.push(`  ${id}:`, `    preset: ${id}`);
     if (preset.keyEnv && !preset.local) {
       providerLines.push(`    api_key: \${${preset.keyEnv}}`);
       keyVariables.push(preset.keyEnv);
     }
-    if (baseUrl !== undefined && preset.baseUrlEnv) {
+    // A local server's entry names its address by variable, as the template's Ollama does: the
+    // file reads no other variable, so LLAMACPP_BASE_URL and the like would move nothing.
+    if ((baseUrl !== undefined || preset.local) && preset.baseUrlEnv) {
       providerLines.push(`    base_url: \${${preset.baseUrlEnv}:-${preset.baseUrl}}`);
+    }
+    if (preset.local) {
+      const where = baseUrl ?? preset.baseUrl;
+      localServers.push(`${id} at ${where}${preset.baseUrlEnv ? ` (${preset.baseUrlEnv})` : ""}`);
     }
   }
   const routeText = routes.map(({ route, chain }) => `  ${route}: ${chainText(chain)}`);
@@ -84,5 +96,6 @@ export function modelTemplate(env: Readonly<Record<string, string>>): ModelTempl
     routes: routes.map(({ route, chain }) => `${route} \u2192 ${formatChain(chain)}`),
     keyVariables,
     modelVariables: set.map(([name]) => name),
+    localServers,
   };
 }
