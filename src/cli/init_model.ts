@@ -65,7 +65,9 @@ export function modelTemplate(env: Readonly<Record<string, string>>): ModelTempl
     if (!preset || id === "ollama") continue;
     const baseUrl = envValue(env, preset.baseUrlEnv);
     providerLines.push(`  ${id}:`, `    preset: ${id}`);
-    if (preset.keyEnv && !preset.local) {
+    // CLIProxyAPI runs here but checks the api-keys of its own config, unlike the model servers.
+    const keyed = preset.keyEnv !== undefined && (!preset.local || id === "cliproxyapi");
+    if (keyed) {
       providerLines.push(`    api_key: \${${preset.keyEnv}}`);
       keyVariables.push(preset.keyEnv);
     }
@@ -74,7 +76,7 @@ export function modelTemplate(env: Readonly<Record<string, string>>): ModelTempl
     if ((baseUrl !== undefined || preset.local) && preset.baseUrlEnv) {
       providerLines.push(`    base_url: \${${preset.baseUrlEnv}:-${preset.baseUrl}}`);
     }
-    if (preset.local) {
+    if (preset.local && !keyed) {
       const where = baseUrl ?? preset.baseUrl;
       localServers.push(`${id} at ${where}${preset.baseUrlEnv ? ` (${preset.baseUrlEnv})` : ""}`);
     }

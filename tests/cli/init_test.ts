@@ -193,3 +193,23 @@ Deno.test("init for a local server: no key asked for, and its address moves by i
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("init for CLIProxyAPI reads its key by variable: it checks keys of its own", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_init_" });
+  try {
+    const env = { XDG_CONFIG_HOME: `${dir}/xdg`, MODEL: "cliproxyapi/gpt-5" };
+    const ctx = testContext(dir, { env });
+    assert.equal(await runCli(["init"], ctx), 0);
+    const text = await Deno.readTextFile(`${dir}/xdg/ccp/config.yaml`);
+    assert.match(
+      text,
+      /\n {2}cliproxyapi:\n {4}preset: cliproxyapi\n {4}api_key: \$\{CLIPROXYAPI_API_KEY\}\n/,
+    );
+    assert.match(
+      ctx.io.stdout.join("\n"),
+      /1\. Put provider keys in \S+ \(CLIPROXYAPI_API_KEY=\.\.\.\)/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
