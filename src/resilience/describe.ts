@@ -43,7 +43,7 @@ export function attemptLine(who: string, detail: string, verdict: Classification
  * of the log knows when the target is asked again (a 429's wait is the one the upstream stated).
  */
 export function keyRest(verdict: Classification, restMs: number): string {
-  const seconds = `${Math.max(0, Math.ceil(restMs / 1000))}s`;
+  const seconds = `${Math.max(0, Math.round(restMs / 1000))}s`;
   if (verdict.cause !== "rate_limit") return `the key is set aside for ${seconds}`;
   return `the key cools down for ${seconds}${verdict.scope === "key" ? "" : " on this model"}`;
 }
