@@ -32,6 +32,10 @@ export interface ModelTemplate {
 }
 
 const TEMPLATE_ROUTE = "routes:\n  default: ollama/qwen3-coder\n";
+// The template's Ollama entry, for its default route: left as a comment when MODEL names no Ollama
+// model, so the file's providers are the ones its routes use.
+const TEMPLATE_OLLAMA =
+  "  ollama:\n    preset: ollama\n    base_url: ${OLLAMA_BASE_URL:-http://127.0.0.1:11434}\n";
 const TEMPLATE_PROVIDERS_END = "\n  # nim:\n";
 
 function chainText(chain: readonly Target[]): string {
@@ -87,6 +91,9 @@ export function modelTemplate(env: Readonly<Record<string, string>>): ModelTempl
     `routes:\n  # From ${set.map(([name]) => name).join(", ")} when ccp init ran:\n` +
       `${routeText.join("\n")}\n`,
   );
+  if (!named.has("ollama")) {
+    text = text.replace(TEMPLATE_OLLAMA, TEMPLATE_OLLAMA.replace(/^ {2}( *)/gm, "  # $1"));
+  }
   if (providerLines.length > 0) {
     text = text.replace(
       TEMPLATE_PROVIDERS_END,

@@ -132,6 +132,8 @@ Deno.test("init after the Quick start keeps MODEL's routes and providers, keys b
     );
     assert.match(text, /\n {2}default: nvidia_nim\/moonshotai\/kimi-k2\.5\n/);
     assert.match(text, /\n {2}haiku: \[ollama\/qwen3-coder, nvidia_nim\/z-ai\/glm4\.7\]\n/);
+    // A route names Ollama: its entry stays.
+    assert.match(text, /\n {2}ollama:\n {4}preset: ollama\n/);
     const out = ctx.io.stdout.join("\n");
     assert.ok(
       out.includes(
@@ -172,6 +174,9 @@ Deno.test("init for a local server: no key asked for, and its address moves by i
       text,
       /\n {2}llamacpp:\n {4}preset: llamacpp\n {4}base_url: \$\{LLAMACPP_BASE_URL:-http:\/\/127\.0\.0\.1:8080\/v1\}\n/,
     );
+    // Ollama, which no route names, stays in the file as a comment only.
+    assert.match(text, /\n {2}# ollama:\n {2}# {3}preset: ollama\n/);
+    assert.doesNotMatch(text, /^ {2}ollama:/m);
     const out = ctx.io.stdout.join("\n");
     assert.match(
       out,
