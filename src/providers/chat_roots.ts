@@ -1,7 +1,7 @@
 /**
  * Where a preset of the Anthropic protocol serves Chat Completions, for a provider that names the
  * preset with `type: openai` and no `base_url` of its own. The preset's root is its Anthropic
- * endpoint's (`https://openrouter.ai/api`, `…/anthropic`), under which no `/chat/completions`
+ * endpoint's (`https://openrouter.ai/api`, `.../anthropic`), under which no `/chat/completions`
  * answers, and some of these APIs take their key as a Bearer token there rather than `x-api-key`.
  */
 

@@ -106,7 +106,7 @@ function creditsSpent(failure: Failure, ctx: ClassifyContext): boolean {
 // Body phrases that mark a 429 as provider-wide capacity rather than this key's quota.
 const CAPACITY = /overloaded|capacity|server is busy|temporarily unavailable/i;
 // "Try again later" alone says capacity too, but a rate limit's message says it as well:
-// Anthropic's own ("This request would exceed the rate limit for your organization … or try
+// Anthropic's own ("This request would exceed the rate limit for your organization ... or try
 // again later"), typed `rate_limit_error`, and a gateway's "Too many requests, please try again
 // later". Read as capacity, such a 429 would cool no key and feed the breaker instead.
 const LATER = /try again later/i;

@@ -35,3 +35,40 @@ Deno.test("model_cooldown after an upstream message that ends its sentence: one 
   // The plan's own headers ride on ccp's 429: Claude Code reads the limit and its reset there.
   assert.deepEqual(error.headers, { ...PLAN_HEADERS, "Retry-After": "7200" });
 });
+
+Deno.test("a fallback's failure says what the route's earlier targets did: a 429 resting, until when", () => {
+  const resting: TargetOutcome = {
+    kind: "keys",
+    target: { provider: "anthropic", model: "claude-sonnet-4-5" },
+    keys: {
+      reason: "cooling",
+      cooling: 1,
+      blocked: 0,
+      retryAt: 30_000,
+      hinted: true,
+      recentStatuses: [],
+    },
+  };
+  const refused = new TypeError("fetch failed", {
+    cause: new Error("client error (Connect): tcp connect error: Connection refused"),
+  });
+  const unreachable = {
+    kind: "failed",
+    target: { provider: "openrouter", model: "anthropic/claude-sonnet-4.5" },
+    failure: { error: refused },
+    verdict: { action: "next_target", cause: "connect" },
+    detail: "connection refused",
+  } as TargetOutcome;
+  const error = exhaustedError([resting, unreachable], 0);
+  assert.equal(error.status, 502);
+  assert.equal(
+    error.message,
+    'provider "openrouter" model "anthropic/claude-sonnet-4.5" failed: connection refused. ' +
+      'Tried before it: provider "anthropic" model "claude-sonnet-4-5" (429, usable again in 30s).',
+  );
+  // Alone, the failure reads as before.
+  assert.equal(
+    exhaustedError([unreachable], 0).message,
+    'provider "openrouter" model "anthropic/claude-sonnet-4.5" failed: connection refused',
+  );
+});
