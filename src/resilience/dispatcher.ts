@@ -329,13 +329,14 @@ export class Dispatcher<S extends { readonly ok: true }> {
             status: result.status,
             detail: logged,
           });
-          const reason = keyRest(verdict, until - now);
-          this.#log?.warn(attemptLine(who, logged, { ...verdict, reason }));
           // A last-resort key had its one try. Otherwise each rotation sets a key aside, so the
           // pool runs dry first; this only stops a loop of zero-length cool-downs (`Retry-After: 0`).
-          if (mode.key || ++rotations > keys.size) return failed;
           // No key left to rotate to: what happened is this failure, not "no key".
-          if (!keys.pick(target.model).ok) return failed;
+          const rotates = !mode.key && ++rotations <= keys.size && keys.pick(target.model).ok;
+          const action = rotates ? "rotate_key" : "next_target";
+          const reason = keyRest(verdict, until - now);
+          this.#log?.warn(attemptLine(who, logged, { ...verdict, action, reason }));
+          if (!rotates) return failed;
           continue;
         }
         const hint = verdict.retryAfterMs;

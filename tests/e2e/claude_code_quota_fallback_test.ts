@@ -89,7 +89,7 @@ Deno.test({
       const logs = ccp.logs.join("");
       assert.match(
         logs,
-        /provider "anthropic" model "claude-sonnet-4-5" key 1 \(…AAAA\): .*answered HTTP 429: This request would exceed the rate limit.* → rotate_key \(the key cools down for [23]s on this model\)/,
+        /provider "anthropic" model "claude-sonnet-4-5" key 1 \(…AAAA\): .*answered HTTP 429: This request would exceed the rate limit.* → next_target \(the key cools down for [23]s on this model\)/,
       );
       assert.match(
         logs,

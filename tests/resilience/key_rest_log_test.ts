@@ -61,7 +61,7 @@ Deno.test("an Anthropic key's 429: the fallback serves, the key rests as long as
   assert.equal(await run(chain), "open_router");
   assert.match(
     lines.join(""),
-    /provider "anthropic" model "claude-sonnet-4-5" key 1 \(…AAAA\): .*answered 429.* → rotate_key \(the key cools down for 25s on this model\)/,
+    /provider "anthropic" model "claude-sonnet-4-5" key 1 \(…AAAA\): .*answered 429.* → next_target \(the key cools down for 25s on this model\)/,
   );
   // The next turns skip the key at once, without a 429 each; no breaker is fed by its limit.
   await clock.advance(20_000);
@@ -73,9 +73,16 @@ Deno.test("an Anthropic key's 429: the fallback serves, the key rests as long as
   assert.equal(await run(chain), "anthropic");
 });
 
-Deno.test("a key refused with 401 says in its log line how long it is set aside", async () => {
-  const p = provider("p", { apiKeys: [KEY], fallbackOn: [] });
-  const { lines, run } = setup({ p: [{ status: 401, bodyText: "invalid x-api-key" }] });
+Deno.test("a refused key's line says how long it rests, and whether another key takes over", async () => {
+  const p = provider("p", { apiKeys: [KEY, `${KEY}-2`], fallbackOn: [] });
+  const { lines, run } = setup({
+    p: [{ status: 429, headers: h({ "retry-after": "7" }) }, { status: 401 }],
+  });
   await assert.rejects(() => run([{ provider: p, model: "m" }]));
-  assert.match(lines.join(""), /→ rotate_key \(the key is set aside for \d+s\)/);
+  const text = lines.join("");
+  assert.match(
+    text,
+    /key 1 \(…AAAA\): .* → rotate_key \(the key cools down for 7s on this model\)/,
+  );
+  assert.match(text, /key 2 \(…AA-2\): .* → next_target \(the key is set aside for \d+s\)/);
 });
