@@ -47,6 +47,7 @@ Deno.test("a fallback's failure says what the route's earlier targets did: a 429
       retryAt: 30_000,
       hinted: true,
       recentStatuses: [],
+      keyless: false,
     },
   };
   const refused = new TypeError("fetch failed", {
