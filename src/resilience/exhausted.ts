@@ -2,7 +2,7 @@
 
 import { ProxyError, UpstreamError } from "../core/errors.ts";
 import { type ClientError, clientErrorOf } from "../core/upstream_status.ts";
-import type { Cause } from "./classify.ts";
+import { type Cause, isContextOverflow } from "./classify.ts";
 import { secondsUntil } from "./clock.ts";
 import { nameOf, type TargetOutcome } from "./outcome.ts";
 
@@ -158,7 +158,8 @@ export function failureError(
     : `${nameOf(outcome.target)} failed: ${outcome.detail}`;
   // The route's earlier targets failed or were passed first: a fallback's failure alone would
   // hide that the first target is rate limited (and until when), which the user wants to know.
-  const earlier = before.length > 0
+  // A prompt too long keeps Anthropic's exact words, whose numbers Claude Code reads to compact.
+  const earlier = before.length > 0 && !isContextOverflow(outcome.failure)
     ? ` ${sentence(`Tried before it: ${before.map((o) => briefOutcome(o, now)).join(", ")}`)}`
     : "";
   return new UpstreamError(type, earlier ? sentence(message) + earlier : message, {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ProxyError } from "../../src/core/errors.ts";
 import { exhaustedError } from "../../src/resilience/exhausted.ts";
 import type { TargetOutcome } from "../../src/resilience/outcome.ts";
 
@@ -72,4 +73,18 @@ Deno.test("a fallback's failure says what the route's earlier targets did: a 429
     exhaustedError([unreachable], 0).message,
     'provider "openrouter" model "anthropic/claude-sonnet-4.5" failed: connection refused',
   );
+});
+
+Deno.test("a prompt too long for the last target keeps Anthropic's words whole, earlier targets or not", () => {
+  const words = "prompt is too long: 70000 tokens > 64000 maximum";
+  const tooLong = (provider: string): TargetOutcome => ({
+    kind: "failed",
+    target: { provider, model: "m" },
+    failure: { status: 400, error: new ProxyError("invalid_request_error", words) },
+    verdict: { action: "next_target", cause: "target" },
+    detail: words,
+  });
+  const error = exhaustedError([tooLong("small"), tooLong("large")], 0);
+  assert.equal(error.status, 400);
+  assert.equal(error.message, words);
 });
