@@ -34,8 +34,8 @@ export interface QuotaUpstreams {
   readonly anthropicUrl: string;
   /** OpenRouter's Chat Completions root (`…/api/v1`). */
   readonly openRouterUrl: string;
-  /** Each request in order: who got it, and what it answered. */
-  readonly log: Array<{ upstream: "anthropic" | "openrouter"; status: number }>;
+  /** Each request in order: who got it, what it answered, and when (ms since the epoch). */
+  readonly log: Array<{ upstream: "anthropic" | "openrouter"; status: number; at: number }>;
   /** What each refused for its history (none expected). */
   readonly problems: string[];
   /** After `answers` more answers, Anthropic's key is limited for `holdMs`. */
@@ -122,7 +122,7 @@ export function startQuotaUpstreams(
       budget = Infinity;
     }
     if (now < limitedUntil) {
-      log.push({ upstream: "anthropic", status: 429 });
+      log.push({ upstream: "anthropic", status: 429, at: now });
       const headers = rateHeaders(true, now);
       headers.set("retry-after", String(Math.ceil((limitedUntil - now) / 1000)));
       return Response.json(
@@ -133,14 +133,14 @@ export function startQuotaUpstreams(
     const problem = anthropicProblem(body, signed);
     if (problem) {
       problems.push(`anthropic: ${problem}`);
-      log.push({ upstream: "anthropic", status: 400 });
+      log.push({ upstream: "anthropic", status: 400, at: now });
       return Response.json(
         { type: "error", error: { type: "invalid_request_error", message: problem } },
         { status: 400 },
       );
     }
     budget--;
-    log.push({ upstream: "anthropic", status: 200 });
+    log.push({ upstream: "anthropic", status: 200, at: now });
     const { task, step } = progress(body.messages as Array<{ role: string; content: unknown }>);
     const next = stepOf(task, step);
     const signature = `anth-sig-${++n}`;
@@ -193,10 +193,10 @@ export function startQuotaUpstreams(
     const problem = chatHistoryProblem(messages);
     if (problem) {
       problems.push(`openrouter: ${problem}`);
-      log.push({ upstream: "openrouter", status: 400 });
+      log.push({ upstream: "openrouter", status: 400, at: Date.now() });
       return Response.json({ error: { message: problem, code: 400 } }, { status: 400 });
     }
-    log.push({ upstream: "openrouter", status: 200 });
+    log.push({ upstream: "openrouter", status: 200, at: Date.now() });
     const { task, step } = chatProgress(messages);
     const next = stepOf(task, step);
     const id = `gen-${++n}`;
