@@ -103,6 +103,12 @@ export async function runInit(ctx: CliContext, flags: CliFlags): Promise<number>
   const keyExample = carried && fromModel.keyVariables.length > 0
     ? fromModel.keyVariables.map((name) => `${name}=...`).join(", ")
     : "e.g. NVIDIA_NIM_API_KEY=...";
+  // Routes to local servers alone need no key: step 1 says where the server is looked for.
+  const keyStep = carried && fromModel.keyVariables.length === 0 &&
+      fromModel.localServers.length > 0
+    ? `No key is needed for ${fromModel.localServers.join(", ")}: ` +
+      `set that variable in ${target.envFile} if yours listens elsewhere`
+    : `Put provider keys in ${target.envFile} (${keyExample})`;
   const startsWith = carried ? "it starts with MODEL's routes" : "it starts with local Ollama";
   const flag = target.needsFlag ? ` --config ${shellWord(flags.config ?? "")}` : "";
   const ccp = ccpCommand(ctx);
@@ -110,7 +116,7 @@ export async function runInit(ctx: CliContext, flags: CliFlags): Promise<number>
     [
       "",
       "Next steps:",
-      `  1. Put provider keys in ${target.envFile} (${keyExample})`,
+      `  1. ${keyStep}`,
       `  2. Edit ${target.configFile}: providers and routes (${startsWith})`,
       `  3. ${ccp} check${flag}     validate it`,
       `  4. ${ccp} serve${flag}     or: ${ccp} code${flag}   to run Claude Code through it`,

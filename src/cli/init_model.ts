@@ -23,9 +23,19 @@ export interface ModelTemplate {
   readonly keyVariables: readonly string[];
   /** The MODEL* variables whose routes were written: the file is read instead of them now. */
   readonly modelVariables: readonly string[];
+  /**
+   * The local servers the routes name, other than Ollama (whose entry the template has): each
+   * with its address and the variable that moves it (`llamacpp at http://127.0.0.1:8080/v1
+   * (LLAMACPP_BASE_URL)`). No key is needed for them.
+   */
+  readonly localServers: readonly string[];
 }
 
 const TEMPLATE_ROUTE = "routes:\n  default: ollama/qwen3-coder\n";
+// The template's Ollama entry, for its default route: left as a comment when MODEL names no Ollama
+// model, so the file's providers are the ones its routes use.
+const TEMPLATE_OLLAMA =
+  "  ollama:\n    preset: ollama\n    base_url: ${OLLAMA_BASE_URL:-http://127.0.0.1:11434}\n";
 const TEMPLATE_PROVIDERS_END = "\n  # nim:\n";
 
 function chainText(chain: readonly Target[]): string {
@@ -53,18 +63,26 @@ export function modelTemplate(env: Readonly<Record<string, string>>): ModelTempl
   const named = new Set(routes.flatMap(({ chain }) => chain.map((t) => t.provider)));
   const providerLines: string[] = [];
   const keyVariables: string[] = [];
+  const localServers: string[] = [];
   for (const id of named) {
     const preset = findPreset(id);
     if (!preset || id === "ollama") continue;
     const baseUrl = envValue(env, preset.baseUrlEnv);
-    if (preset.local && baseUrl === undefined) continue;
     providerLines.push(`  ${id}:`, `    preset: ${id}`);
-    if (preset.keyEnv && !preset.local) {
+    // CLIProxyAPI runs here but checks the api-keys of its own config, unlike the model servers.
+    const keyed = preset.keyEnv !== undefined && (!preset.local || id === "cliproxyapi");
+    if (keyed) {
       providerLines.push(`    api_key: \${${preset.keyEnv}}`);
       keyVariables.push(preset.keyEnv);
     }
-    if (baseUrl !== undefined && preset.baseUrlEnv) {
+    // A local server's entry names its address by variable, as the template's Ollama does: the
+    // file reads no other variable, so LLAMACPP_BASE_URL and the like would move nothing.
+    if ((baseUrl !== undefined || preset.local) && preset.baseUrlEnv) {
       providerLines.push(`    base_url: \${${preset.baseUrlEnv}:-${preset.baseUrl}}`);
+    }
+    if (preset.local && !keyed) {
+      const where = baseUrl ?? preset.baseUrl;
+      localServers.push(`${id} at ${where}${preset.baseUrlEnv ? ` (${preset.baseUrlEnv})` : ""}`);
     }
   }
   const routeText = routes.map(({ route, chain }) => `  ${route}: ${chainText(chain)}`);
@@ -73,6 +91,9 @@ export function modelTemplate(env: Readonly<Record<string, string>>): ModelTempl
     `routes:\n  # From ${set.map(([name]) => name).join(", ")} when ccp init ran:\n` +
       `${routeText.join("\n")}\n`,
   );
+  if (!named.has("ollama")) {
+    text = text.replace(TEMPLATE_OLLAMA, TEMPLATE_OLLAMA.replace(/^ {2}( *)/gm, "  # $1"));
+  }
   if (providerLines.length > 0) {
     text = text.replace(
       TEMPLATE_PROVIDERS_END,
@@ -84,5 +105,6 @@ export function modelTemplate(env: Readonly<Record<string, string>>): ModelTempl
     routes: routes.map(({ route, chain }) => `${route} \u2192 ${formatChain(chain)}`),
     keyVariables,
     modelVariables: set.map(([name]) => name),
+    localServers,
   };
 }

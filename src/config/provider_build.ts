@@ -1,6 +1,7 @@
 /** Builds one normalised ProviderConfig from built-in defaults, a preset, provider_defaults and its own keys. */
 
 import type { Preset } from "../providers/catalog.ts";
+import { chatRootOf } from "../providers/chat_roots.ts";
 import type {
   AuthHeader,
   KeyStrategy,
@@ -166,7 +167,9 @@ export function buildProvider(
   }
 
   let baseUrl = "";
-  const rawUrl = own.base_url ?? (preset?.baseUrl || undefined);
+  // A preset of the Anthropic protocol asked to speak Chat Completions has its root there.
+  const chatRoot = chatRootOf(preset, own.type);
+  const rawUrl = own.base_url ?? chatRoot?.baseUrl ?? (preset?.baseUrl || undefined);
   if (rawUrl === undefined) {
     const why = preset
       ? `the ${preset.id} preset has no default`
@@ -236,7 +239,8 @@ export function buildProvider(
     type,
     baseUrl,
     apiKeys: collectKeys(own, defaults),
-    authHeader: own.auth_header ?? defaults.auth_header ?? preset?.authHeader ??
+    authHeader: own.auth_header ?? defaults.auth_header ?? chatRoot?.authHeader ??
+      preset?.authHeader ??
       AUTH_HEADER_OF_TYPE[type],
     auth,
     headers: { ...defaults.headers, ...own.headers },

@@ -1,5 +1,6 @@
 /** The latest requests, for the status page: a small ring of summaries and live subscribers. */
 
+import { failedAttempts } from "../pipeline/log_observer.ts";
 import { NO_ROUTE, type RequestObserver, type RequestRecord } from "../pipeline/record.ts";
 
 /** What the status page shows of one request: no text, no key. */
@@ -20,6 +21,8 @@ export interface RequestSummary {
   readonly durationMs: number;
   readonly ttftMs?: number;
   readonly attempts: number;
+  /** The tries that failed before the one that served (or the last), as the log line names them. */
+  readonly failed?: string;
   readonly error?: string;
 }
 
@@ -48,6 +51,10 @@ function summaryOf(r: Readonly<RequestRecord>): RequestSummary {
   if (r.model !== undefined) summary.model = r.model;
   if (r.ttftMs !== undefined) summary.ttftMs = Math.round(r.ttftMs);
   if (r.error !== undefined) summary.error = r.error.slice(0, 300);
+  if (r.attempts.length > 1) {
+    const failed = failedAttempts(r);
+    if (failed !== "") summary.failed = failed;
+  }
   return summary;
 }
 

@@ -24,7 +24,10 @@ export function formatRecord(r: Readonly<RequestRecord>, errorChars = 300): stri
   }
   if (r.stream !== undefined) parts.push(r.stream ? "stream" : "json");
   if (r.route !== undefined) parts.push(`[${r.route}]`);
-  if (r.attempts.length > 1) parts.push(`attempts=${r.attempts.length}${failedAttempts(r)}`);
+  if (r.attempts.length > 1) {
+    const failed = failedAttempts(r);
+    parts.push(`attempts=${r.attempts.length}${failed ? ` (failed: ${failed})` : ""}`);
+  }
   if (r.passed?.length) parts.push(`passed: ${r.passed.join(", ")}`);
   if (r.error) {
     const cut = r.error.length > errorChars ? `${r.error.slice(0, errorChars)}\u2026` : r.error;
@@ -33,11 +36,13 @@ export function formatRecord(r: Readonly<RequestRecord>, errorChars = 300): stri
   return parts.join(" ");
 }
 
-// Which tries failed, so the one line shows the failover (each try also has its own warning,
-// which does not name the request): ` (failed: oa/r429 429, oa/r500 no answer ×4)`. Identical
-// tries in a row (retries of one target) are one entry with a count, so a long model name is
-// written once.
-function failedAttempts(r: Readonly<RequestRecord>): string {
+/**
+ * Which tries failed, so the one line (and the status page) shows the failover (each try also has
+ * its own warning, which does not name the request): `oa/r429 429, oa/r500 no answer ×4`, "" when
+ * none did. Identical tries in a row (retries of one target) are one entry with a count, so a
+ * long model name is written once.
+ */
+export function failedAttempts(r: Readonly<RequestRecord>): string {
   const runs: Array<{ text: string; n: number }> = [];
   for (const a of r.attempts) {
     if (a.outcome !== "failed") continue;
@@ -50,7 +55,7 @@ function failedAttempts(r: Readonly<RequestRecord>): string {
   const shown = runs.slice(0, 5).map(({ text, n }) => n > 1 ? `${text} ×${n}` : text);
   const rest = runs.slice(5).reduce((sum, run) => sum + run.n, 0);
   if (rest > 0) shown.push(`${rest} more`);
-  return ` (failed: ${shown.join(", ")})`;
+  return shown.join(", ");
 }
 
 /** The record's fields for a JSON log line (the record holds no text and no key). */

@@ -37,3 +37,13 @@ export function attemptLine(who: string, detail: string, verdict: Classification
     verdict.reason ? ` (${verdict.reason})` : ""
   }`;
 }
+
+/**
+ * Why a refused key's attempt moves on, for its log line: how long the key now rests, so a reader
+ * of the log knows when the target is asked again (a 429's wait is the one the upstream stated).
+ */
+export function keyRest(verdict: Classification, restMs: number): string {
+  const seconds = `${Math.max(0, Math.round(restMs / 1000))}s`;
+  if (verdict.cause !== "rate_limit") return `the key is set aside for ${seconds}`;
+  return `the key cools down for ${seconds}${verdict.scope === "key" ? "" : " on this model"}`;
+}

@@ -17,7 +17,7 @@ import { providerSecrets } from "../core/secrets.ts";
 import { backoffCeiling, backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { classify } from "./classify.ts";
 import { type Clock, sleep, systemClock } from "./clock.ts";
-import { attemptLine, describeFailure } from "./describe.ts";
+import { attemptLine, describeFailure, keyRest } from "./describe.ts";
 import type { KeyLease } from "./key_pool.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 import { noteKeyRefusal } from "./key_refusal.ts";
@@ -308,7 +308,10 @@ export class Dispatcher<S extends { readonly ok: true }> {
         };
         // A keyless provider's label ("no key") would read as the cause of the failure.
         const which = credential ? ` ${credential.label}` : key.value === "" ? "" : ` ${key.label}`;
-        this.#log?.warn(attemptLine(`${nameOf(ref)}${which}`, logged, verdict));
+        const who = `${nameOf(ref)}${which}`;
+        // A refused key's line waits for the pool, which says how long the key rests.
+        const rests = verdict.action === "rotate_key" && (verdict.cause !== "rate_limit" || judges);
+        if (!rests) this.#log?.warn(attemptLine(who, logged, verdict));
         if (credential) {
           const held = this.#registry.credentials
             .failed(ref.provider, credential, ref.model, result, verdict);
@@ -320,16 +323,19 @@ export class Dispatcher<S extends { readonly ok: true }> {
         }
         if (verdict.action === "rotate_key") {
           if (verdict.cause === "rate_limit" && !judges) return failed;
-          noteKeyRefusal(keys, this.#shared, ref, key, {
+          const until = noteKeyRefusal(keys, this.#shared, ref, key, {
             verdict,
             status: result.status,
             detail: logged,
           });
           // A last-resort key had its one try. Otherwise each rotation sets a key aside, so the
           // pool runs dry first; this only stops a loop of zero-length cool-downs (`Retry-After: 0`).
-          if (mode.key || ++rotations > keys.size) return failed;
           // No key left to rotate to: what happened is this failure, not "no key".
-          if (!keys.pick(target.model).ok) return failed;
+          const rotates = !mode.key && ++rotations <= keys.size && keys.pick(target.model).ok;
+          const action = rotates ? "rotate_key" : "next_target";
+          const reason = keyRest(verdict, until - now);
+          this.#log?.warn(attemptLine(who, logged, { ...verdict, action, reason }));
+          if (!rotates) return failed;
           continue;
         }
         const hint = verdict.retryAfterMs;

@@ -2,7 +2,7 @@
 
 import { ProxyError, UpstreamError } from "../core/errors.ts";
 import { type ClientError, clientErrorOf } from "../core/upstream_status.ts";
-import type { Cause } from "./classify.ts";
+import { type Cause, isContextOverflow } from "./classify.ts";
 import { secondsUntil } from "./clock.ts";
 import { nameOf, type TargetOutcome } from "./outcome.ts";
 
@@ -122,7 +122,12 @@ const PASSING: ReadonlySet<Cause> = new Set<Cause>([
  * `repeatWaitMs`: when ccp already tried more than once for this request (retries in place or
  * failover), the wait its own backoff would take next.
  */
-export function failureError(outcome: Failed, now: number, repeatWaitMs?: number): UpstreamError {
+export function failureError(
+  outcome: Failed,
+  now: number,
+  repeatWaitMs?: number,
+  before: readonly TargetOutcome[] = [],
+): UpstreamError {
   const { status, type } = mapStatus(outcome);
   const hint = outcome.verdict.retryAfterMs;
   // What the upstream said the client should see (a passthrough plan's usage headers).
@@ -151,12 +156,41 @@ export function failureError(outcome: Failed, now: number, repeatWaitMs?: number
     : outcome.verdict.action === "fatal" || outcome.verdict.cause === "target"
     ? `${nameOf(outcome.target)} rejected the request: ${outcome.detail}`
     : `${nameOf(outcome.target)} failed: ${outcome.detail}`;
-  return new UpstreamError(type, message, {
+  // The route's earlier targets failed or were passed first: a fallback's failure alone would
+  // hide that the first target is rate limited (and until when), which the user wants to know.
+  // A prompt too long keeps Anthropic's exact words, whose numbers Claude Code reads to compact.
+  const earlier = before.length > 0 && !isContextOverflow(outcome.failure)
+    ? ` ${sentence(`Tried before it: ${before.map((o) => briefOutcome(o, now)).join(", ")}`)}`
+    : "";
+  return new UpstreamError(type, earlier ? sentence(message) + earlier : message, {
     status,
     upstreamStatus: outcome.failure.status,
     headers,
     cause: outcome.failure.error,
   });
+}
+
+/** One target's state in a few words, for the earlier targets of a failed route. */
+function briefOutcome(outcome: TargetOutcome, now: number): string {
+  const who = nameOf(outcome.target);
+  switch (outcome.kind) {
+    case "keys":
+      return outcome.keys.cooling > 0
+        ? `${who} (429, usable again in ${waitText(outcome.keys.retryAt, now)})`
+        : `${who} (keys set aside after ${outcome.keys.recentStatuses.join(", ")})`;
+    case "failed":
+      return `${who} (${outcome.failure.status ?? "no answer"})`;
+    case "open":
+      return `${who} (paused after repeated failures)`;
+    case "budget":
+      return `${who} (budget spent)`;
+    case "credential":
+      return `${who} (the client's own credential refused with ${outcome.status})`;
+    case "window":
+      return `${who} (passed, ${outcome.why})`;
+    case "busy":
+      return `${who} (busy)`;
+  }
 }
 
 // Providers can repeat in a chain (two models of one provider): count their keys once.
@@ -269,7 +303,10 @@ export function exhaustedError(
     return modelCooldown(outcomes, Math.min(...(announced as number[])), now);
   }
   const failed = outcomes.findLast((o): o is Failed => o.kind === "failed");
-  if (failed) return failureError(failed, now, repeatWaitMs);
+  if (failed) {
+    const before = outcomes.slice(0, outcomes.indexOf(failed));
+    return failureError(failed, now, repeatWaitMs, before);
+  }
   const keys = outcomes.filter((o): o is KeysOutcome => o.kind === "keys");
   if (outcomes.length > 0 && keys.length === outcomes.length) {
     const cooling = keys.filter((o) => o.keys.cooling > 0);

@@ -10,14 +10,17 @@ import { type KeyLease, type KeyPool, WHOLE_KEY } from "./key_pool.ts";
 import type { TargetRef } from "./outcome.ts";
 import type { SharedGuards } from "./shared_sync.ts";
 
-/** Records a `rotate_key` verdict of `key` for `ref` in the pool and in shared state. */
+/**
+ * Records a `rotate_key` verdict of `key` for `ref` in the pool and in shared state; returns when
+ * the key may serve `ref` again.
+ */
 export function noteKeyRefusal(
   keys: KeyPool,
   shared: SharedGuards | undefined,
   ref: TargetRef,
   key: KeyLease,
   refusal: { readonly verdict: Classification; readonly status?: number; readonly detail: string },
-): void {
+): number {
   const { verdict, detail } = refusal;
   if (verdict.cause === "rate_limit") {
     const scope = verdict.scope === "key" ? WHOLE_KEY : ref.model;
@@ -26,10 +29,11 @@ export function noteKeyRefusal(
     if (keys.isSetAside(key, ref.model)) shared?.cleared(ref.provider, key.index, ref.model, false);
     const until = keys.rateLimited(key, verdict.retryAfterMs, scope, detail, verdict.stated);
     shared?.cooling(ref.provider, key.index, scope, until, verdict.retryAfterMs !== undefined);
-    return;
+    return until;
   }
   const status = refusal.status ?? 0;
   const until = keys.rejected(key, status, detail, ref.model);
   const model = status === 403 ? ref.model : undefined;
   shared?.setAside(ref.provider, key.index, until, status, detail, model);
+  return until;
 }

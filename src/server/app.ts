@@ -15,7 +15,7 @@ import type { AppDeps, AppEnv, ServerDeps } from "./deps.ts";
 import { errorResponse } from "./responses.ts";
 import { newRequestId } from "../translate/anthropic/ids.ts";
 import { splitRoutingPrefix } from "./url_prefix.ts";
-import { misplacedPathAdvice } from "./misplaced_path.ts";
+import { misplacedPathAdvice, pageHint } from "./misplaced_path.ts";
 import { countTokensHandler } from "./routes/count_tokens.ts";
 import { messagesHandler } from "./routes/messages.ts";
 import { NO_ROUTE } from "../pipeline/record.ts";
@@ -203,7 +203,11 @@ export function createApp(
     const what = `${c.req.method} ${c.env.path}`;
     // The Host header, not the request URL: behind the connection guard that is a socket's.
     const advice = misplacedPathAdvice(c.env.path, `http://${c.req.header("host") ?? "127.0.0.1"}`);
-    if (!advice) return errorResponse(new ProxyError("not_found_error", `Not found: ${what}`));
+    if (!advice) {
+      const page = pageHint(c.req.method, c.env.path);
+      const hint = page === undefined ? "" : `; ${page}`;
+      return errorResponse(new ProxyError("not_found_error", `Not found: ${what}${hint}`));
+    }
     deps.log.warn(`Not found: ${what}: ${advice}`);
     // Claude Code shows any 404 as "an issue with the selected model" and hides the message; a
     // 400 it shows whole, and the fault is the client's base URL, which the message names.

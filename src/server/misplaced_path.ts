@@ -1,4 +1,7 @@
-/** Advice for a request whose path shows that the client's base URL carries an extra path. */
+/**
+ * Advice for a path ccp does not serve: a client's base URL that carries an extra path, or a page
+ * a person typed by another name.
+ */
 
 const API_PATHS = ["/v1/messages/count_tokens", "/v1/messages", "/v1/models"];
 
@@ -11,4 +14,16 @@ export function misplacedPathAdvice(path: string, origin: string): string | unde
   if (api === undefined) return undefined;
   return `the client's base URL has an extra path: set ANTHROPIC_BASE_URL to ccp's address ` +
     `without /v1 or any other path, ANTHROPIC_BASE_URL=${origin} (Claude Code adds ${api} itself)`;
+}
+
+// What a person opening ccp in a browser (or with curl) may look for under another name.
+const PAGES = ["/status", "/dashboard", "/stats", "/usage", "/admin"];
+
+/** For a GET of a page ccp has under another name (`/status`): the pages it has. */
+export function pageHint(method: string, path: string): string | undefined {
+  if (method !== "GET" && method !== "HEAD") return undefined;
+  const page = path.replace(/\/+$/, "").toLowerCase();
+  if (!PAGES.includes(page)) return undefined;
+  return "ccp's status page is GET /ui (GET /health and GET /metrics for a machine; " +
+    "ccp usage for the usage ledger)";
 }

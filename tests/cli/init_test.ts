@@ -132,6 +132,8 @@ Deno.test("init after the Quick start keeps MODEL's routes and providers, keys b
     );
     assert.match(text, /\n {2}default: nvidia_nim\/moonshotai\/kimi-k2\.5\n/);
     assert.match(text, /\n {2}haiku: \[ollama\/qwen3-coder, nvidia_nim\/z-ai\/glm4\.7\]\n/);
+    // A route names Ollama: its entry stays.
+    assert.match(text, /\n {2}ollama:\n {4}preset: ollama\n/);
     const out = ctx.io.stdout.join("\n");
     assert.ok(
       out.includes(
@@ -156,6 +158,62 @@ Deno.test("init after the Quick start keeps MODEL's routes and providers, keys b
     assert.match(report, /Source: config file /);
     assert.match(report, /default → nvidia_nim\/moonshotai\/kimi-k2\.5/);
     assert.match(report, /keys: 1 \(…ABCD\)/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("init for a local server: no key asked for, and its address moves by its variable", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_init_" });
+  try {
+    const env = { XDG_CONFIG_HOME: `${dir}/xdg`, MODEL: "llamacpp/qwen3-coder" };
+    const ctx = testContext(dir, { env });
+    assert.equal(await runCli(["init"], ctx), 0);
+    const text = await Deno.readTextFile(`${dir}/xdg/ccp/config.yaml`);
+    assert.match(
+      text,
+      /\n {2}llamacpp:\n {4}preset: llamacpp\n {4}base_url: \$\{LLAMACPP_BASE_URL:-http:\/\/127\.0\.0\.1:8080\/v1\}\n/,
+    );
+    // Ollama, which no route names, stays in the file as a comment only.
+    assert.match(text, /\n {2}# ollama:\n {2}# {3}preset: ollama\n/);
+    assert.doesNotMatch(text, /^ {2}ollama:/m);
+    const out = ctx.io.stdout.join("\n");
+    assert.match(
+      out,
+      /1\. No key is needed for llamacpp at http:\/\/127\.0\.0\.1:8080\/v1 \(LLAMACPP_BASE_URL\): set that variable in \S+\.env if yours listens elsewhere/,
+    );
+    assert.doesNotMatch(out, /NVIDIA_NIM_API_KEY/);
+    // A llama-server on another port: the variable in the .env beside the file moves it.
+    await Deno.writeTextFile(
+      `${dir}/xdg/ccp/.env`,
+      "LLAMACPP_BASE_URL=http://127.0.0.1:8081/v1\n",
+    );
+    const checked = testContext(dir, { env: { XDG_CONFIG_HOME: `${dir}/xdg` } });
+    assert.equal(await runCli(["check"], checked), 0, checked.io.stderr.join("\n"));
+    assert.match(
+      checked.io.stdout.join("\n"),
+      /llamacpp {2}\[preset llamacpp\]\n {4}anthropic at http:\/\/127\.0\.0\.1:8081\/v1/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("init for CLIProxyAPI reads its key by variable: it checks keys of its own", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_init_" });
+  try {
+    const env = { XDG_CONFIG_HOME: `${dir}/xdg`, MODEL: "cliproxyapi/gpt-5" };
+    const ctx = testContext(dir, { env });
+    assert.equal(await runCli(["init"], ctx), 0);
+    const text = await Deno.readTextFile(`${dir}/xdg/ccp/config.yaml`);
+    assert.match(
+      text,
+      /\n {2}cliproxyapi:\n {4}preset: cliproxyapi\n {4}api_key: \$\{CLIPROXYAPI_API_KEY\}\n/,
+    );
+    assert.match(
+      ctx.io.stdout.join("\n"),
+      /1\. Put provider keys in \S+ \(CLIPROXYAPI_API_KEY=\.\.\.\)/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -25,7 +25,7 @@ type Block = Obj & { type: string };
  * What the real Messages API refuses in `body` that a model switch could bring about, or
  * undefined; `signed` holds the signatures this server made.
  */
-function anthropicProblem(body: Obj, signed: Set<string>): string | undefined {
+export function anthropicProblem(body: Obj, signed: Set<string>): string | undefined {
   const messages = body.messages as Array<{ role: string; content: unknown }>;
   const uses = new Set<string>();
   for (const [i, m] of messages.entries()) {

@@ -53,6 +53,11 @@ export interface Dialect {
   readonly emptyContent: null | readonly never[];
   /** A JSON tool call without arguments has no `input` at all (Ollama's omitzero). */
   readonly jsonOmitsEmptyInput: boolean;
+  /**
+   * How it refuses an image its model cannot read (loaded without its vision part), where its
+   * code says: llama-server's multimodal check throws a plain exception, answered as a 500.
+   */
+  readonly imageRefusal?: { readonly status: number; readonly message: string };
 }
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
@@ -102,6 +107,11 @@ export const DIALECTS: readonly Dialect[] = [
     countTokens: true,
     emptyContent: [],
     jsonOmitsEmptyInput: false,
+    imageRefusal: {
+      status: 500,
+      message: "image input is not supported - hint: if this is unexpected, you may need to " +
+        "provide the mmproj",
+    },
   },
   {
     id: "vllm",

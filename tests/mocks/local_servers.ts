@@ -48,7 +48,23 @@ export interface LocalServer {
   scripts: Script[];
   /** Paths of the requests received. */
   readonly paths: string[];
+  /** Bodies of the Messages requests received, in order (count_tokens' left out). */
+  readonly bodies: Record<string, unknown>[];
   close(): Promise<void>;
+}
+
+/** How the server runs its model. */
+export interface ServerOptions {
+  /**
+   * False: the model was loaded without its vision part (llama-server without `--mmproj`), and a
+   * request carrying an image is refused as the server refuses it, using no script.
+   */
+  readonly vision?: boolean;
+}
+
+// Whether the JSON of a request holds an image block anywhere (a prompt's or a tool result's).
+function holdsImage(body: Record<string, unknown>): boolean {
+  return /"type":"image"/.test(JSON.stringify(body.messages ?? []));
 }
 
 interface Sse {
@@ -61,12 +77,14 @@ type Block =
   | { kind: "text"; pieces: readonly string[] }
   | { kind: "tool"; call: ToolCall; id: string };
 
-function blocksOf(turn: Turn, dialect: Dialect): Block[] {
+// `callsBefore`: the calls the server answered before this turn, each of which had an id of its
+// own, as the servers make one afresh for every call (llama.cpp and vLLM random, Ollama by count).
+function blocksOf(turn: Turn, dialect: Dialect, callsBefore = 0): Block[] {
   const blocks: Block[] = [];
   if (turn.thinking?.length) blocks.push({ kind: "thinking", pieces: turn.thinking });
   if (turn.text?.length) blocks.push({ kind: "text", pieces: turn.text });
   (turn.tools ?? []).forEach((call, i) =>
-    blocks.push({ kind: "tool", call, id: dialect.toolId(i + 1) })
+    blocks.push({ kind: "tool", call, id: dialect.toolId(callsBefore + i + 1) })
   );
   return blocks;
 }
@@ -157,12 +175,13 @@ export function streamEvents(
   dialect: Dialect,
   model: string,
   failWith?: string,
+  callsBefore = 0,
 ): Sse[] {
   const events: Sse[] = turn.firstTokenSplit && dialect.startWithFirstToken
     ? []
     : [messageStart(turn, dialect, model)];
   if (dialect.ping) events.push({ event: "ping", data: { type: "ping" } });
-  const blocks = blocksOf(turn, dialect);
+  const blocks = blocksOf(turn, dialect, callsBefore);
   blocks.forEach((block, i) => {
     events.push(...blockEvents(block, i, dialect));
     if (dialect.closing === "each" && !failWith) events.push(...blockStop(block, i, dialect));
@@ -195,8 +214,13 @@ export function streamEvents(
 }
 
 /** The non-streaming answer for a turn, as the dialect writes it. */
-export function jsonMessage(turn: Turn, dialect: Dialect, model: string): Record<string, unknown> {
-  const content: Record<string, unknown>[] = blocksOf(turn, dialect).map((block) => {
+export function jsonMessage(
+  turn: Turn,
+  dialect: Dialect,
+  model: string,
+  callsBefore = 0,
+): Record<string, unknown> {
+  const content: Record<string, unknown>[] = blocksOf(turn, dialect, callsBefore).map((block) => {
     switch (block.kind) {
       case "thinking": {
         const thinking: Record<string, unknown> = {
@@ -255,10 +279,16 @@ function errorBody(dialect: Dialect, status: number, message: string): Record<st
 const encoder = new TextEncoder();
 
 /** Starts a mock of `dialect` on an ephemeral port. */
-export function startLocalServer(dialect: Dialect, scripts: Script[] = []): LocalServer {
+export function startLocalServer(
+  dialect: Dialect,
+  scripts: Script[] = [],
+  options: ServerOptions = {},
+): LocalServer {
   const paths: string[] = [];
-  const server: LocalServer = { url: "", dialect, scripts, paths, close: async () => {} };
+  const bodies: Record<string, unknown>[] = [];
+  const server: LocalServer = { url: "", dialect, scripts, paths, bodies, close: async () => {} };
   let served = 0;
+  let calls = 0;
   const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const path = new URL(req.url).pathname;
     paths.push(path);
@@ -269,6 +299,13 @@ export function startLocalServer(dialect: Dialect, scripts: Script[] = []): Loca
       return Response.json({ input_tokens: 1234 });
     }
     if (path !== "/v1/messages") return new Response("not found", { status: 404 });
+    bodies.push(body);
+    const refusal = dialect.imageRefusal;
+    if (options.vision === false && refusal && holdsImage(body)) {
+      return Response.json(errorBody(dialect, refusal.status, refusal.message), {
+        status: refusal.status,
+      });
+    }
     const script = server.scripts[Math.min(served++, server.scripts.length - 1)];
     if (!script) return Response.json(errorBody(dialect, 500, "no script"), { status: 500 });
     if (script.kind === "refuse") {
@@ -276,17 +313,20 @@ export function startLocalServer(dialect: Dialect, scripts: Script[] = []): Loca
         status: script.status,
       });
     }
+    const callsBefore = calls;
+    calls += script.turn.tools?.length ?? 0;
     if (body.stream !== true) {
       if (script.kind !== "turn") {
         return Response.json(errorBody(dialect, 500, script.message), { status: 500 });
       }
-      return Response.json(jsonMessage(script.turn, dialect, model));
+      return Response.json(jsonMessage(script.turn, dialect, model, callsBefore));
     }
     const events = streamEvents(
       script.turn,
       dialect,
       model,
       script.kind === "fail_mid_stream" ? script.message : undefined,
+      callsBefore,
     );
     // One event per chunk, the way these servers flush after each.
     const chunks = events.map((e) =>

@@ -115,6 +115,44 @@ const ROWS: Row[] = [
     action: "retry_same",
     cause: "overloaded",
   },
+  {
+    name: "429 'try again later' with no word of a limit is capacity too",
+    failure: {
+      status: 429,
+      bodyText: '{"error":{"message":"Server busy. Please try again later."}}',
+    },
+    action: "retry_same",
+    cause: "overloaded",
+  },
+  {
+    name: "Anthropic's rate_limit_error is the key's limit, though it says 'try again later'",
+    failure: {
+      status: 429,
+      headers: new Headers({ "retry-after": "25", "anthropic-ratelimit-requests-remaining": "0" }),
+      bodyText: JSON.stringify({
+        type: "error",
+        error: {
+          type: "rate_limit_error",
+          message: "This request would exceed the rate limit for your organization (0f3c) of " +
+            "50 requests per minute. For details, refer to: " +
+            "https://docs.claude.com/en/api/rate-limits. You can see the response headers for " +
+            "current usage. Please reduce the prompt length or the maximum tokens requested, or " +
+            "try again later. You may also contact sales at https://www.anthropic.com/contact-" +
+            "sales to discuss your options for a rate limit increase.",
+        },
+      }),
+    },
+    fallbackOn: [429],
+    action: "rotate_key",
+    cause: "rate_limit",
+    retryAfterMs: 25_000,
+  },
+  {
+    name: "a gateway's 'Too many requests, please try again later' is a rate limit",
+    failure: { status: 429, bodyText: "Too many requests, please try again later." },
+    action: "rotate_key",
+    cause: "rate_limit",
+  },
   { name: "529", failure: { status: 529 }, action: "retry_same", cause: "overloaded" },
   { name: "500", failure: { status: 500 }, action: "retry_same", cause: "server" },
   {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ProxyError } from "../../src/core/errors.ts";
 import { exhaustedError } from "../../src/resilience/exhausted.ts";
 import type { TargetOutcome } from "../../src/resilience/outcome.ts";
 
@@ -34,4 +35,56 @@ Deno.test("model_cooldown after an upstream message that ends its sentence: one 
   });
   // The plan's own headers ride on ccp's 429: Claude Code reads the limit and its reset there.
   assert.deepEqual(error.headers, { ...PLAN_HEADERS, "Retry-After": "7200" });
+});
+
+Deno.test("a fallback's failure says what the route's earlier targets did: a 429 resting, until when", () => {
+  const resting: TargetOutcome = {
+    kind: "keys",
+    target: { provider: "anthropic", model: "claude-sonnet-4-5" },
+    keys: {
+      reason: "cooling",
+      cooling: 1,
+      blocked: 0,
+      retryAt: 30_000,
+      hinted: true,
+      recentStatuses: [],
+      keyless: false,
+    },
+  };
+  const refused = new TypeError("fetch failed", {
+    cause: new Error("client error (Connect): tcp connect error: Connection refused"),
+  });
+  const unreachable = {
+    kind: "failed",
+    target: { provider: "openrouter", model: "anthropic/claude-sonnet-4.5" },
+    failure: { error: refused },
+    verdict: { action: "next_target", cause: "connect" },
+    detail: "connection refused",
+  } as TargetOutcome;
+  const error = exhaustedError([resting, unreachable], 0);
+  assert.equal(error.status, 502);
+  assert.equal(
+    error.message,
+    'provider "openrouter" model "anthropic/claude-sonnet-4.5" failed: connection refused. ' +
+      'Tried before it: provider "anthropic" model "claude-sonnet-4-5" (429, usable again in 30s).',
+  );
+  // Alone, the failure reads as before.
+  assert.equal(
+    exhaustedError([unreachable], 0).message,
+    'provider "openrouter" model "anthropic/claude-sonnet-4.5" failed: connection refused',
+  );
+});
+
+Deno.test("a prompt too long for the last target keeps Anthropic's words whole, earlier targets or not", () => {
+  const words = "prompt is too long: 70000 tokens > 64000 maximum";
+  const tooLong = (provider: string): TargetOutcome => ({
+    kind: "failed",
+    target: { provider, model: "m" },
+    failure: { status: 400, error: new ProxyError("invalid_request_error", words) },
+    verdict: { action: "next_target", cause: "target" },
+    detail: words,
+  });
+  const error = exhaustedError([tooLong("small"), tooLong("large")], 0);
+  assert.equal(error.status, 400);
+  assert.equal(error.message, words);
 });

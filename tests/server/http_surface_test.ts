@@ -297,6 +297,15 @@ Deno.test("unknown paths and methods get Anthropic-shaped 404s", async () => {
     });
     assert.equal(res.status, 404);
     assert.equal((await res.json()).error.type, "not_found_error");
+    // A person looking for the status page by another name is told where it is.
+    const page = await fetch(`${ccp.url}/status`, { headers: auth });
+    assert.equal(page.status, 404);
+    assert.match(
+      (await page.json()).error.message,
+      /^Not found: GET \/status; .*status page is GET \/ui/,
+    );
+    const other = await fetch(`${ccp.url}/nothing-here`, { headers: auth });
+    assert.equal((await other.json()).error.message, "Not found: GET /nothing-here");
   });
 });
 

@@ -77,7 +77,13 @@ Deno.test("refusesImages: each server's wording, only when images were sent", as
     ],
     ["OpenAI", 400, "Invalid content type. image_url is only supported by certain models."],
     ["vLLM", 400, "Qwen/Qwen3-32B is not a multimodal model"],
-    ["llama.cpp", 400, "image input is not supported - hint: you may need to provide the mmproj"],
+    // llama-server without --mmproj: a 500 server_error, its multimodal check throwing.
+    [
+      "llama.cpp",
+      500,
+      "image input is not supported - hint: if this is unexpected, you may need to provide the mmproj",
+    ],
+    ["llama.cpp, older", 500, "image input is not supported by this server"],
     ["other", 400, "This model does not support image input"],
   ];
   for (const [name, status, message] of rows) {
@@ -88,6 +94,7 @@ Deno.test("refusesImages: each server's wording, only when images were sent", as
     assert.equal(refusesImages(400, text, { messages: [{ role: "user", content: "hi" }] }), false);
     assert.equal(refusesImages(429, text, sent), false);
     assert.equal(refusesImages(500, text, sent), false);
+    assert.equal(refusesImages(503, "image input is not supported", sent), false);
     assert.equal(refusesImages(400, "messages[1]: unknown variant `input_audio`", sent), false);
   });
 });

@@ -70,7 +70,9 @@ function requestRow(tr, r) {
   cell(tr, new Date(r.at).toLocaleTimeString());
   cell(tr, r.clientModel ?? "");
   cell(tr, r.route);
-  cell(tr, r.provider ? r.provider + "/" + r.model : "none");
+  const servedBy = r.provider ? r.provider + "/" + r.model : "none";
+  // A failover is no error, but the page says which targets did not serve first (warn colour).
+  cell(tr, servedBy + (r.failed ? " (after " + r.failed + ")" : ""), r.failed ? "warn" : "");
   cell(tr, String(r.status) + (r.outcome === "ok" ? "" : " " + r.outcome), r.status >= 400 || r.outcome !== "ok" ? "bad" : "ok").title = r.error ?? "";
   cell(tr, n(r.inputTokens), "n");
   cell(tr, n(r.outputTokens), "n");

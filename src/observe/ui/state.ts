@@ -65,6 +65,12 @@ function keyName(label: string): string {
   return label.replace(/\s*\(.*\)$/, "");
 }
 
+// When a resting key is asked again: the page tells whoever watches it when the target returns.
+function untilText(until: number | undefined): string {
+  if (until === undefined || !Number.isFinite(until)) return "";
+  return ` until ${new Date(until).toISOString().replace(/\.\d+Z$/, "Z")}`;
+}
+
 function healthOf(
   snapshot: ResilienceSnapshot,
   config: Config,
@@ -79,8 +85,12 @@ function healthOf(
   for (const k of pool ?? []) {
     const state = keyStateFor(k, model);
     if (state === "blocked") {
-      reasons.push(`${keyName(k.label)} set aside after ${k.status ?? "an error"}`);
-    } else if (state === "cooling") reasons.push(`${keyName(k.label)} cooling down after 429`);
+      const until = untilText(k.setAside?.[model]?.until ?? k.until);
+      reasons.push(`${keyName(k.label)} set aside after ${k.status ?? "an error"}${until}`);
+    } else if (state === "cooling") {
+      const until = untilText(k.models?.[model]?.until ?? k.until);
+      reasons.push(`${keyName(k.label)} cooling down after 429${until}`);
+    }
   }
   if (breaker && breaker.state !== "closed") {
     reasons.push(

@@ -44,8 +44,16 @@ export function withoutImages(body: Json): Json {
   return withPartsReplaced(body, placeholderFor);
 }
 
+// llama-server started without the model's projector (`--mmproj`) refuses an image with a 500
+// `server_error`, its multimodal check throwing before anything is rendered: these words count at
+// 500 too, where any other wording is a server fault that another try may not meet.
+const REFUSED_AS_FAULT = /\bimage input is not supported\b/i;
+
 /** True when a refusal (`status`, the upstream's `message`) is of the images `sent` carries. */
 export function refusesImages(status: number | undefined, message: string, sent: Json): boolean {
-  if (status === undefined || status < 400 || status >= 500 || status === 429) return false;
-  return REFUSED.some((re) => re.test(message)) && withoutImages(sent) !== sent;
+  if (status === undefined || status < 400 || status === 429) return false;
+  const refused = status < 500
+    ? REFUSED.some((re) => re.test(message))
+    : status === 500 && REFUSED_AS_FAULT.test(message);
+  return refused && withoutImages(sent) !== sent;
 }
