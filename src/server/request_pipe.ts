@@ -16,6 +16,11 @@ import type { GuardedConnection } from "./guarded_connection.ts";
 const TLS_HANDSHAKE = 0x16;
 
 const MAX_HEAD = 64 * 1024;
+const HEAD_TOO_LARGE = {
+  status: 400,
+  type: "invalid_request_error",
+  message: "Request headers exceed 64 KiB",
+} as const;
 // Body bytes read with a head that are joined to it into one write (see `run`).
 const JOIN_BODY_BYTES = 16 * 1024;
 // The most of a large body gathered for one write to the server (see `#gather`).
@@ -119,15 +124,7 @@ export class RequestPipe {
           const split = this.#collectedHeadEnd();
           if (split < 0) {
             if (this.#headLength > MAX_HEAD) {
-              await refuseWith(
-                conn,
-                {
-                  status: 400,
-                  type: "invalid_request_error",
-                  message: "Request headers exceed 64 KiB",
-                },
-                limits.onRefused,
-              );
+              await refuseWith(conn, HEAD_TOO_LARGE, limits.onRefused);
               // The server's side goes too: it would wait for a request that never comes, and the
               // connection would keep its place under max_connections.
               return c.end();
