@@ -11,19 +11,29 @@
  */
 
 import type { Logger } from "../core/log.ts";
+import { lazyImport } from "../core/lazy_modules.ts";
 import { loggedText } from "../core/logged_text.ts";
 import type { RequestText } from "../core/request_text.ts";
 import { providerSecrets } from "../core/secrets.ts";
-import { backoffCeiling, backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
+import { backoffCeiling, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
+import type { ChainWindows } from "./chain_windows.ts";
+import type { Admission, CircuitBreaker } from "./circuit_breaker.ts";
 import { classify } from "./classify.ts";
 import { type Clock, sleep, systemClock } from "./clock.ts";
-import { attemptLine, describeFailure, keyRest } from "./describe.ts";
-import type { KeyLease } from "./key_pool.ts";
-import { lazyImport } from "../core/lazy_modules.ts";
-import { noteKeyRefusal } from "./key_refusal.ts";
+import type { CredentialRef } from "./credential_holds.ts";
+import { describeFailure } from "./describe.ts";
+import type { AttemptFailed, AttemptFn, DispatcherOptions } from "./dispatcher_options.ts";
+import { blameTarget, failureLine, retryDelay, rotateKey } from "./failure_lessons.ts";
 import type { KeyAffinity } from "./key_choice.ts";
-import { takeSlot } from "./slot.ts";
-import type { Release } from "./limiter.ts";
+import type { KeyLease, KeyPool } from "./key_pool.ts";
+import {
+  type Counter,
+  lastResort,
+  placeOf,
+  retryHeldCredentials,
+  type TryMode,
+} from "./last_resort.ts";
+import type { Limiter, Release } from "./limiter.ts";
 import {
   answerHandle,
   type Dispatched,
@@ -35,34 +45,25 @@ import {
   type TargetRef,
 } from "./outcome.ts";
 import type { ResilienceRegistry } from "./registry.ts";
+import { type SharedBudgetCheck, type SharedGuards, syncShared } from "./shared_sync.ts";
+import { takeSlot } from "./slot.ts";
 import {
-  type Counter,
-  keyId,
-  lastResort,
-  placeOf,
-  retryHeldCredentials,
-  type TryMode,
-} from "./last_resort.ts";
-import type { CredentialRef } from "./credential_holds.ts";
+  countAttempt,
+  noteAnswer,
+  settleAnswer,
+  SharedSlot,
+  type TargetTry,
+} from "./target_try.ts";
 import { thrownError } from "./thrown.ts";
-import {
-  shareCircuit,
-  type SharedBudgetCheck,
-  type SharedGuards,
-  syncShared,
-} from "./shared_sync.ts";
-import type { AttemptFailed, AttemptFn, DispatcherOptions } from "./dispatcher_options.ts";
-import type { ChainWindows } from "./chain_windows.ts";
 
 export { MAX_WAIT_MS } from "./last_resort.ts";
 export type { Dispatched, DispatchTarget } from "./outcome.ts";
 export type { AttemptFailed, AttemptFn, DispatcherOptions } from "./dispatcher_options.ts";
 
+type Failed = Extract<TargetOutcome, { kind: "failed" }>;
+
 // A try in chain order: every guard holds (the last resort passes some over).
 const NORMAL: TryMode = {};
-
-// Refused keys, a 429 and a model the target lacks (asked anew: pulled, it serves) are no ill health.
-const BREAKER_IGNORES = new Set(["auth", "rate_limit", "local", "target"]);
 
 function discardResponse(result: { readonly ok: true }): void {
   const response: unknown = (result as { response?: unknown }).response;
@@ -74,7 +75,8 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #registry: ResilienceRegistry;
   readonly #attempt: AttemptFn<S>;
   readonly #clock: Clock;
-  readonly #backoff: BackoffOptions;
+  // The backoff between retries and the request's own limit on them (a side call's is lower).
+  readonly #retryLimits: { readonly backoff: BackoffOptions; readonly maxRetries: number };
   readonly #log?: Logger;
   readonly #discard: (result: S) => void;
   readonly #overBudget?: (target: TargetRef) => SpentBudget | undefined;
@@ -82,7 +84,6 @@ export class Dispatcher<S extends { readonly ok: true }> {
   readonly #sharedBudgets?: (target: TargetRef) => readonly SharedBudgetCheck[];
   readonly #probeAnnouncedWaits: boolean;
   readonly #judgesTarget: boolean;
-  readonly #maxRetries: number;
   readonly #credential?: CredentialRef;
   readonly #affinity?: KeyAffinity;
   readonly #windows?: ChainWindows;
@@ -96,7 +97,6 @@ export class Dispatcher<S extends { readonly ok: true }> {
     this.#credential = options.credential;
     this.#affinity = options.affinity;
     this.#judgesTarget = options.judgesTarget ?? true;
-    this.#maxRetries = options.maxRetries ?? Infinity;
     this.#probeAnnouncedWaits = options.probeAnnouncedWaits ?? true;
     this.#shared = options.shared;
     this.#sharedBudgets = options.sharedBudgets;
@@ -104,7 +104,10 @@ export class Dispatcher<S extends { readonly ok: true }> {
     this.#registry = options.registry;
     this.#attempt = options.attempt;
     this.#clock = options.clock ?? systemClock;
-    this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.#retryLimits = {
+      backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
+      maxRetries: options.maxRetries ?? Infinity,
+    };
     this.#log = options.log;
     this.#discard = options.discard ?? discardResponse;
   }
@@ -154,7 +157,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
     this.#poolStates(chain, outcomes);
     // After several tries, a client's retry should come no sooner than ccp's next one would.
     const repeatWait = counter.attempts > 1
-      ? backoffCeiling(counter.attempts - 1, this.#backoff)
+      ? backoffCeiling(counter.attempts - 1, this.#retryLimits.backoff)
       : undefined;
     // The error's wording loads with the first request that fails everywhere (~13 KB of code).
     const { exhaustedError } = await lazyImport("resilience/exhausted.ts");
@@ -175,6 +178,11 @@ export class Dispatcher<S extends { readonly ok: true }> {
     });
   }
 
+  /**
+   * One try at one target: the guards that pass it over before anything is sent, the shared slot
+   * and the breaker's admission, then its attempts. The guards run in this order because each
+   * later one takes something (a shared slot, a breaker trial) that an earlier refusal must not.
+   */
   async #tryTarget(
     target: DispatchTarget,
     signal: AbortSignal,
@@ -182,61 +190,104 @@ export class Dispatcher<S extends { readonly ok: true }> {
     mode: TryMode,
   ): Promise<Dispatched<S> | TargetOutcome> {
     const ref = refOf(target);
+    const credential = this.#credentialFor(target);
+    const passed = this.#passedOver(ref, credential, counter, mode);
+    if (passed) return passed;
+    const { keys, limiter } = this.#registry.provider(target.provider);
+    const breaker = this.#registry.breaker(ref.provider, ref.model);
+    const slot = new SharedSlot(this.#shared, ref.provider);
+    if (this.#shared) {
+      const synced = await this.#syncShared(target, ref, keys, limiter, breaker, signal);
+      if ("kind" in synced) return synced;
+      slot.took(synced.slot);
+    }
+    const admission = this.#admit(breaker, mode);
+    if (!admission.ok) {
+      this.#log?.debug(`${nameOf(ref)}: skipped, circuit open`);
+      slot.free();
+      return { kind: "open", target: ref, until: admission.until, lastError: admission.lastError };
+    }
+    const at: TargetTry = {
+      target,
+      ref,
+      credential,
+      keys,
+      breaker,
+      admission,
+      slot,
+      shared: this.#shared,
+      signal,
+      judges: this.#judgesTarget,
+    };
+    return await this.#attempts(at, limiter, counter, mode);
+  }
+
+  // Skips a target before anything is taken for it: a budget it falls under is spent, or the
+  // client's own credential was lately refused there.
+  #passedOver(
+    ref: TargetRef,
+    credential: CredentialRef | undefined,
+    counter: Counter,
+    mode: TryMode,
+  ): TargetOutcome | undefined {
     const spent = this.#overBudget?.(ref);
     if (spent !== undefined) {
       this.#log?.debug(`${nameOf(ref)}: skipped, budget ${spent.budget} spent`);
       return { kind: "budget", target: ref, until: spent.until, budget: spent.budget };
     }
-    const credential = this.#credentialFor(target);
     const hold = credential && !mode.pastCredentialHold
       ? this.#registry.credentials.holding(ref.provider, credential, ref.model)
       : undefined;
-    if (hold) {
-      this.#log?.debug(`${nameOf(ref)}: skipped, ${credential!.label} refused ${hold.status}`);
-      const now = counter.heldNow?.has(hold) === true;
-      return { kind: "credential", target: ref, ...hold, ...(now ? { now } : {}) };
-    }
-    const { keys, limiter } = this.#registry.provider(target.provider);
-    const breaker = this.#registry.breaker(ref.provider, ref.model);
-    let sharedSlot: string | undefined;
-    if (this.#shared) {
-      const synced = await syncShared(this.#shared, {
-        target: ref,
-        provider: target.provider,
-        keys,
-        limiter,
-        breaker,
-        budgets: this.#sharedBudgets?.(ref) ?? [],
-        overBudget: this.#overBudget,
-        clock: this.#clock,
-        log: this.#log,
-        signal,
-      });
-      if ("kind" in synced) return synced;
-      sharedSlot = synced.slot;
-    }
-    // The closures below outlive this call (settle runs when a stream ends): they use `shared`,
-    // not `this`, so an open stream does not keep the dispatcher and its request alive.
-    const shared = this.#shared;
-    // Released by the pipeline once the answer opens: a stream's settle does not hold the text.
-    const text = this.#text;
-    const freeShared = () => {
-      if (sharedSlot !== undefined) shared?.release(ref.provider, sharedSlot);
-      sharedSlot = undefined;
-    };
-    let handedOver = false;
-    const judges = this.#judgesTarget;
-    const admission = !judges
-      ? breaker.peek()
-      : mode.forceBreaker
-      ? breaker.force()
-      : breaker.admit();
-    if (!admission.ok) {
-      this.#log?.debug(`${nameOf(ref)}: skipped, circuit open`);
-      freeShared();
-      return { kind: "open", target: ref, until: admission.until, lastError: admission.lastError };
-    }
+    if (!hold) return undefined;
+    this.#log?.debug(`${nameOf(ref)}: skipped, ${credential!.label} refused ${hold.status}`);
+    const now = counter.heldNow?.has(hold) === true;
+    return { kind: "credential", target: ref, ...hold, ...(now ? { now } : {}) };
+  }
+
+  // With other instances, their cool-downs, circuits and budgets are read first, and a place in
+  // the shared rate window is taken: a skip here is theirs as much as this instance's.
+  #syncShared(
+    target: DispatchTarget,
+    ref: TargetRef,
+    keys: KeyPool,
+    limiter: Limiter,
+    breaker: CircuitBreaker,
+    signal: AbortSignal,
+  ): ReturnType<typeof syncShared> {
+    return syncShared(this.#shared!, {
+      target: ref,
+      provider: target.provider,
+      keys,
+      limiter,
+      breaker,
+      budgets: this.#sharedBudgets?.(ref) ?? [],
+      overBudget: this.#overBudget,
+      clock: this.#clock,
+      log: this.#log,
+      signal,
+    });
+  }
+
+  // A request that does not judge the target (a side call) only looks at the circuit; a last
+  // resort goes past an open one; anything else asks the breaker, which may make it the trial.
+  #admit(breaker: CircuitBreaker, mode: TryMode): Admission {
+    if (!this.#judgesTarget) return breaker.peek();
+    return mode.forceBreaker ? breaker.force() : breaker.admit();
+  }
+
+  // Attempts at an admitted target until one answers or what failed says to stop: a refused key
+  // rotates to the next, a passing failure is retried after a wait, anything else ends the try.
+  // Whatever the attempts still hold is given back at the end, however it ends.
+  async #attempts(
+    at: TargetTry,
+    limiter: Limiter,
+    counter: Counter,
+    mode: TryMode,
+  ): Promise<Dispatched<S> | TargetOutcome> {
+    const { target, ref, keys, breaker, admission, slot, signal } = at;
+    // Set once the breaker heard a verdict on this try, and once an answer took the shared slot.
     let reported = false;
+    let handedOver = false;
     // A failed attempt keeps its slot until it is queued again (or done), to keep its place.
     let held: Release | undefined;
     try {
@@ -245,14 +296,12 @@ export class Dispatcher<S extends { readonly ok: true }> {
       const place = placeOf(counter, ref);
       for (;;) {
         const forced = rotations === 0 ? mode.key : undefined;
-        const at = { place, forced, held, affinity: this.#affinity };
-        const slot = await takeSlot(ref, keys, limiter, signal, at);
+        const where = { place, forced, held, affinity: this.#affinity };
+        const taken = await takeSlot(ref, keys, limiter, signal, where);
         held = undefined;
-        if ("kind" in slot) return slot;
-        const { release, key } = slot;
-        counter.attempts++;
-        counter.tried.add(keyId(ref.provider, key));
-        counter.tried.add(keyId(ref.provider, key, ref.model));
+        if ("kind" in taken) return taken;
+        const { release, key } = taken;
+        countAttempt(counter, ref, key);
         const sentAt = breaker.openings;
         const result = await this.#run(target, key, signal);
         if (signal.aborted) {
@@ -261,110 +310,72 @@ export class Dispatcher<S extends { readonly ok: true }> {
           throw signal.reason;
         }
         if (result.ok) {
-          // A key that answered past its set-aside or cool-down is back for every instance and
-          // after a restart too, not only here. A side call's answer only shows the key is
-          // accepted: its endpoint's limits are not Messages', so a cool-down stays.
-          if (keys.succeeded(key, target.model, judges)) {
-            shared?.cleared(ref.provider, key.index, target.model, judges);
-          }
-          if (credential) this.#registry.credentials.answered(ref.provider, credential, ref.model);
-          // An answer ends a run of failures to answer at once (streams in flight vouch for the
-          // target); the verdict on the answer itself waits for done(): it may still die mid-way.
-          if (judges) breaker.answered();
+          noteAnswer(at, key, this.#registry.credentials);
           reported = true;
-          const settle = (failure?: string) => {
-            release();
-            freeShared();
-            if (!judges) return;
-            const wasOpen = breaker.state !== "closed";
-            if (signal.aborted) breaker.released(admission.trial);
-            else if (failure !== undefined) {
-              breaker.streamFailed(loggedText(failure, text), admission.trial);
-            } else breaker.succeeded(sentAt, admission.trial, admission.beside);
-            shareCircuit(shared, ref, breaker, wasOpen);
-          };
+          const settle = settleAnswer(at, release, sentAt, this.#text);
           handedOver = true;
           return answerHandle(result, target, key.label, counter.attempts, settle);
         }
         held = release;
-
-        const now = this.#clock.now();
-        const verdict = classify(result, {
-          fallbackOn: target.provider.fallbackOn,
-          passthroughAuth: target.provider.auth === "passthrough",
-          now,
-          model: target.model,
-        });
-        const detail = describeFailure(result, providerSecrets(target.provider));
-        // The client gets `detail`; the log, the breaker and the key pool (which other clients
-        // and instances read) keep it without the request's text an upstream quoted.
-        const logged = loggedText(detail, text);
-        const failed: TargetOutcome = {
-          kind: "failed",
-          target: ref,
-          failure: result,
-          verdict,
-          detail,
-        };
-        // A keyless provider's label ("no key") would read as the cause of the failure.
-        const which = credential ? ` ${credential.label}` : key.value === "" ? "" : ` ${key.label}`;
-        const who = `${nameOf(ref)}${which}`;
-        // A refused key's line waits for the pool, which says how long the key rests.
-        const rests = verdict.action === "rotate_key" && (verdict.cause !== "rate_limit" || judges);
-        if (!rests) this.#log?.warn(attemptLine(who, logged, verdict));
-        if (credential) {
-          const held = this.#registry.credentials
-            .failed(ref.provider, credential, ref.model, result, verdict);
-          if (held) counter.heldNow?.add(held);
-        }
-
+        const { failed, logged, now } = this.#noteFailure(at, key, result, counter);
+        const { verdict } = failed;
         if (verdict.action === "fatal") {
           throw (await lazyImport("resilience/exhausted.ts")).failureError(failed, now);
         }
         if (verdict.action === "rotate_key") {
-          if (verdict.cause === "rate_limit" && !judges) return failed;
-          const until = noteKeyRefusal(keys, this.#shared, ref, key, {
-            verdict,
-            status: result.status,
-            detail: logged,
-          });
-          // A last-resort key had its one try. Otherwise each rotation sets a key aside, so the
-          // pool runs dry first; this only stops a loop of zero-length cool-downs (`Retry-After: 0`).
-          // No key left to rotate to: what happened is this failure, not "no key".
-          const rotates = !mode.key && ++rotations <= keys.size && keys.pick(target.model).ok;
-          const action = rotates ? "rotate_key" : "next_target";
-          const reason = keyRest(verdict, until - now);
-          this.#log?.warn(attemptLine(who, logged, { ...verdict, action, reason }));
-          if (!rotates) return failed;
+          const rotation = rotateKey(at, key, result, verdict, logged, mode, ++rotations, now);
+          if (rotation) this.#log?.warn(rotation.line);
+          if (!rotation?.rotates) return failed;
           continue;
         }
-        const hint = verdict.retryAfterMs;
-        const waitable = hint === undefined || hint <= this.#backoff.maxRetryAfterMs;
-        const maxRetries = Math.min(target.provider.maxRetries, this.#maxRetries);
-        if (verdict.action === "retry_same" && retries < maxRetries && waitable) {
-          // The provider's own base and ceiling, when it has them; a hint still wins.
-          const backoff = { ...this.#backoff, ...target.provider.retryDelay };
-          const delay = backoffDelay(retries++, backoff, hint);
+        const delay = retryDelay(target, verdict, retries, this.#retryLimits);
+        if (delay !== undefined) {
+          retries++;
           // A wait frees the slot for others; the request's place brings it back before later ones.
           if (delay > 0) held = void held?.();
           await sleep(this.#clock, delay, signal);
           continue;
         }
-        if (judges && !BREAKER_IGNORES.has(verdict.cause)) {
-          const wasOpen = breaker.state !== "closed";
-          breaker.failed(logged, hint, admission.trial);
-          shareCircuit(this.#shared, ref, breaker, wasOpen);
-          reported = true;
-        }
+        if (blameTarget(at, verdict, logged)) reported = true;
         return failed;
       }
     } finally {
       held?.();
       // A trial that ended without a verdict (abort, client error, no key) frees the probe slot.
-      if (!reported) breaker.released(admission.ok && admission.trial);
+      if (!reported) breaker.released(admission.trial);
       // An answer keeps its shared slot until it ends (settle); anything else gives it back now.
-      if (!handedOver) freeShared();
+      if (!handedOver) slot.free();
     }
+  }
+
+  // Classifies a failed attempt, logs it and, for a client's own credential, holds it back if the
+  // upstream refused it. The client gets `detail`; the log, the breaker and the key pool (which
+  // other clients and instances read) keep `logged`, without the request's text an upstream quoted.
+  #noteFailure(
+    at: TargetTry,
+    key: KeyLease,
+    result: AttemptFailed,
+    counter: Counter,
+  ): { failed: Failed; logged: string; now: number } {
+    const { target, ref, credential } = at;
+    const now = this.#clock.now();
+    const verdict = classify(result, {
+      fallbackOn: target.provider.fallbackOn,
+      passthroughAuth: target.provider.auth === "passthrough",
+      now,
+      model: target.model,
+    });
+    const detail = describeFailure(result, providerSecrets(target.provider));
+    const logged = loggedText(detail, this.#text);
+    const failed: Failed = { kind: "failed", target: ref, failure: result, verdict, detail };
+    const line = failureLine(at, key, logged, verdict);
+    if (line) this.#log?.warn(line);
+    if (credential) {
+      const held = this.#registry.credentials
+        .failed(ref.provider, credential, ref.model, result, verdict);
+      if (held) counter.heldNow?.add(held);
+    }
+    return { failed, logged, now };
   }
 
   // Passthrough targets are sent the client's own credential: their guards are per credential.
@@ -372,6 +383,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
     return target.provider.auth === "passthrough" ? this.#credential : undefined;
   }
 
+  // One attempt; one that throws (a network error, a timeout) is a failure like an answered one.
   async #run(
     target: DispatchTarget,
     key: KeyLease,

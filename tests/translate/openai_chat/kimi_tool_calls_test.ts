@@ -1,7 +1,8 @@
 /**
  * Kimi K2's own tool-call tokens left in `content` (a server without its tool parser, or one
  * that leaks them) become tool_use blocks: streamed in any pieces, several calls to a section,
- * ids `functions.Name:n` turned into the client's tool name and a fresh tool_use id.
+ * ids `functions.Name:n` turned into the client's tool name and a fresh tool_use id. The checks
+ * every text form gets (one call cut at every position) are in text_tool_forms_test.ts.
  */
 
 import assert from "node:assert/strict";
@@ -14,7 +15,6 @@ import type { TranslateOptions } from "../../../src/translate/openai_chat/transl
 import {
   assertWellFormed,
   BASE_OPTIONS,
-  bytewise,
   contentStream,
   cuts,
   parseFrames,
@@ -57,39 +57,14 @@ function sse(pieces: readonly string[], finish = "stop"): Uint8Array {
   });
 }
 
-async function streamed(
-  pieces: readonly string[],
-  options: Partial<TranslateOptions> = ON,
-  split = false,
-): Promise<Message> {
-  const bytes = sse(pieces);
-  const out = await translateChunks(split ? bytewise(bytes) : [bytes], options);
+/** Streams the pieces through ccp's translation; checks the events and returns the message. */
+async function streamed(pieces: readonly string[]): Promise<Message> {
+  const out = await translateChunks([sse(pieces)], ON);
   assertWellFormed(parseFrames(out));
   return await sdkMessage(out);
 }
 
-const ONE = `I'll list the files.${BEGIN}${call("functions.Bash:0", '{"command":"ls"}')}${END}`;
-
 Deno.test("Kimi K2 tool tokens in content become tool_use blocks", async (t) => {
-  await t.step("split at every position: mid-token, mid-id, mid-JSON", async () => {
-    for (const pieces of cuts(ONE)) {
-      const m = await streamed(pieces);
-      assert.equal(m.content.length, 2, JSON.stringify(pieces));
-      assert.deepEqual(m.content[0], { type: "text", text: "I'll list the files." });
-      assert.deepEqual(toolUse(m, 1), { name: "Bash", input: { command: "ls" } });
-      assert.equal(m.stop_reason, "tool_use");
-    }
-  });
-  await t.step("one character per chunk, SSE bytes split one by one", async () => {
-    const m = await streamed([...ONE], ON, true);
-    assert.deepEqual(toolUse(m, 1), { name: "Bash", input: { command: "ls" } });
-    assert.equal(m.stop_reason, "tool_use");
-  });
-  await t.step("text before the section streams at once", async () => {
-    const out = await translateChunks([sse(["Hi <|tool_calls_sec", "tion"])], ON);
-    const first = parseFrames(out).find((f) => f.data.delta?.type === "text_delta");
-    assert.deepEqual(first?.data.delta, { type: "text_delta", text: "Hi " });
-  });
   await t.step(
     "a section and nothing else: only tool_use blocks, stop_reason tool_use",
     async () => {

@@ -1,3 +1,9 @@
+/**
+ * Tool calls local servers write into `content` (Hermes JSON, Qwen3-Coder XML) become tool_use
+ * blocks; control tokens are removed. The checks every text form gets (one call cut at every
+ * position) are in text_tool_forms_test.ts.
+ */
+
 import assert from "node:assert/strict";
 import { type Message } from "../../helpers/anthropic_sdk.ts";
 import { DEFAULT_OPENAI_DIALECT } from "../../../src/translate/openai_chat/dialect.ts";
@@ -60,25 +66,6 @@ const HERMES = 'Let me look.\n<tool_call>\n{"name": "Bash", "arguments": {"comma
 const READ = '<tool_call>{"name": "Read", "arguments": {}}</tool_call>';
 
 Deno.test("text-form tool calls (Hermes JSON) become tool_use blocks", async (t) => {
-  await t.step("split at every position of the content, mid-tag and mid-JSON", async () => {
-    for (const pieces of cuts(HERMES)) {
-      const m = await streamed(pieces);
-      assert.equal(m.content.length, 2, JSON.stringify(pieces));
-      assert.deepEqual(m.content[0], { type: "text", text: "Let me look.\n" });
-      assert.deepEqual(toolUse(m, 1), { name: "Bash", input: { command: "ls" } });
-      assert.equal(m.stop_reason, "tool_use");
-    }
-  });
-  await t.step("one character per chunk, SSE bytes split one by one", async () => {
-    const m = await streamed([...HERMES], ON, true);
-    assert.deepEqual(toolUse(m, 1), { name: "Bash", input: { command: "ls" } });
-    assert.equal(m.stop_reason, "tool_use");
-  });
-  await t.step("text before a marker streams at once", async () => {
-    const out = await translateChunks([sse(["Hi <tool_", "call>{"])], ON);
-    const first = parseFrames(out).find((f) => f.data.delta?.type === "text_delta");
-    assert.deepEqual(first?.data.delta, { type: "text_delta", text: "Hi " });
-  });
   await t.step("two calls with text before and after, indexes in order", async () => {
     const m = await streamed([
       "Checking.\n<tool_call>\n",

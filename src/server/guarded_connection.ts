@@ -1,0 +1,96 @@
+/**
+ * One client connection in the connection guard: its two sockets, its peer key, the head and
+ * idle deadlines, and the one way it ends. Both pipes (the answer's in connection_guard.ts, the
+ * request's in request_pipe.ts) move its deadlines as bytes go by.
+ */
+
+import { type Cancel, deadline } from "../core/deadlines.ts";
+import type { GuardLimits } from "./connection_guard.ts";
+
+// Numbers the connections the guards accept, for the peer key.
+let connections = 0;
+
+/** A client connection's deadlines and end; `backend` is its connection to the HTTP server. */
+export class GuardedConnection {
+  readonly conn: Deno.TcpConn;
+  readonly limits: GuardLimits;
+  /** `host:port#n`: the client's address and the connection's number. */
+  readonly peer: string;
+  backend: Deno.UnixConn | undefined;
+  readonly #headersMs: number;
+  readonly #idleMs: number;
+  #done = false;
+  #cancelIdle: Cancel | undefined;
+  #cancelHead: Cancel | undefined;
+  // When bytes last moved. One idle timer per connection checks it when it fires and re-arms
+  // for the time that remains: re-arming a timer on every chunk cost timer churn per chunk.
+  #lastActivity = 0;
+  #idleArmed = false;
+
+  constructor(conn: Deno.TcpConn, limits: GuardLimits) {
+    this.conn = conn;
+    this.limits = limits;
+    this.#headersMs = limits.timeouts.headersMs;
+    this.#idleMs = limits.timeouts.idleMs;
+    this.peer = `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}#${++connections}`;
+  }
+
+  /**
+   * Closes both sockets and stops the timers, once. A bound function (made once per connection):
+   * timers and promise chains are handed it as it is.
+   */
+  readonly end = (): void => {
+    if (this.#done) return;
+    this.#done = true;
+    this.#cancelIdle?.();
+    this.#cancelHead?.();
+    for (const c of [this.conn, this.backend]) {
+      try {
+        c?.close();
+      } catch {
+        // Already closed.
+      }
+    }
+  };
+
+  // The idle timer fired: ends a connection quiet for the whole idle limit, else waits out the rest.
+  readonly #idleCheck = (): void => {
+    this.#cancelIdle = undefined;
+    this.#idleArmed = false;
+    if (this.#done) return;
+    const quiet = performance.now() - this.#lastActivity;
+    if (quiet >= this.#idleMs) return this.end();
+    this.#idleArmed = true;
+    this.#cancelIdle = deadline(this.#idleMs - quiet, this.#idleCheck);
+  };
+
+  /** Bytes moved: the idle limit starts again (the timer is only armed when none is). */
+  touch(): void {
+    if (this.#idleMs <= 0 || this.#done) return;
+    this.#lastActivity = performance.now();
+    if (this.#idleArmed) return;
+    this.#idleArmed = true;
+    this.#cancelIdle = deadline(this.#idleMs, this.#idleCheck);
+  }
+
+  /** A request head may begin: it must end within the head limit. */
+  awaitHead(): void {
+    this.#cancelHead?.();
+    if (this.#headersMs > 0) this.#cancelHead = deadline(this.#headersMs, this.end);
+  }
+
+  /** The request head ended in time. */
+  headRead(): void {
+    this.#cancelHead?.();
+  }
+
+  /**
+   * A complete request waits for its answer as long as the upstream takes (the upstream's own
+   * timeouts bound it): neither the head nor the idle limit runs until the answer's bytes flow.
+   */
+  requestSent(): void {
+    this.#cancelHead?.();
+    this.#cancelIdle?.();
+    this.#idleArmed = false;
+  }
+}
