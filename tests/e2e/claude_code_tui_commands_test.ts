@@ -73,13 +73,24 @@ function config(url: string, aliases: Record<string, string>): Config {
   return testConfig({ providers: [up], routes: { default: "up/small-model" }, aliases });
 }
 
-/** Moves the `/model` picker's cursor down to the entry `label`. */
+/** The `/model` picker's line under its cursor (while it is open, the first with the mark). */
+async function cursorLine(session: string): Promise<string | undefined> {
+  return (await screen(session)).split("\n").find((l) => l.includes("❯"));
+}
+
+/**
+ * Moves the `/model` picker's cursor down to the entry `label`, one key at a time: each Down is
+ * sent only once the last one has been drawn, since keys sent ahead of a slow redraw (a loaded
+ * machine) move the cursor past the entry.
+ */
 async function selectEntry(session: string, label: RegExp): Promise<void> {
   for (let i = 0; i < 20; i++) {
-    const line = (await screen(session)).split("\n").find((l) => l.includes("❯"));
+    const line = await cursorLine(session);
     if (line && label.test(line)) return;
     await tmux("send-keys", "-t", session, "Down");
-    await new Promise((r) => setTimeout(r, 100));
+    for (let waited = 0; waited < 5000 && (await cursorLine(session)) === line; waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
   throw new Error(`the picker never reached ${label}:\n${await screen(session)}`);
 }
