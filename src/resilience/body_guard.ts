@@ -43,17 +43,36 @@ export interface PrimedBody {
 const FIRST_READ_BYTES = 4 * 1024;
 const LARGEST_READ_BYTES = 64 * 1024;
 
-/** Reads chunks from `body`, through a reused BYOB buffer when the stream supports it. */
-function chunkReader(body: ReadableStream<Uint8Array>): {
-  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+/** What a read of the upstream gives: the chunk, or the end. */
+type ReadResult = ReadableStreamReadResult<Uint8Array>;
+
+/** Reads `body`'s chunks: `read` as they come, `next` through the handlers given once. */
+interface UpstreamReader<T> {
+  read(): Promise<ReadResult>;
+  /** A read handled by `onChunk` or `onError`: one promise per chunk, not one per step. */
+  next(): Promise<T>;
   cancel(reason?: unknown): Promise<void>;
-} {
+}
+
+/**
+ * Reads chunks from `body`, through a reused BYOB buffer when the stream supports it. `next`
+ * hands each read to `onChunk` (a copy that fails goes to `onError`, as a failed read does).
+ */
+function chunkReader<T>(
+  body: ReadableStream<Uint8Array>,
+  onChunk: (chunk: ReadResult) => T,
+  onError: (error: unknown) => T,
+): UpstreamReader<T> {
   let byob: ReadableStreamBYOBReader | undefined;
   try {
     byob = body.getReader({ mode: "byob" });
   } catch {
     const reader = body.getReader(); // not a byte stream: plain reads
-    return { read: () => reader.read(), cancel: (reason) => reader.cancel(reason) };
+    return {
+      read: () => reader.read(),
+      next: () => reader.read().then(onChunk, onError),
+      cancel: (reason) => reader.cancel(reason),
+    };
   }
   const reader = byob;
   let buffer = new ArrayBuffer(FIRST_READ_BYTES);
@@ -72,8 +91,19 @@ function chunkReader(body: ReadableStream<Uint8Array>): {
     } else buffer = value.buffer as ArrayBuffer;
     return { done: false, value: value.slice() };
   };
+  // The copy and the caller's handling in one step of the read's promise.
+  const handled = (result: ReadResult): T => {
+    let chunk: ReadResult;
+    try {
+      chunk = copied(result);
+    } catch (error) {
+      return onError(error);
+    }
+    return onChunk(chunk);
+  };
   return {
     read: () => reader.read(new Uint8Array(buffer)).then(copied),
+    next: () => reader.read(new Uint8Array(buffer)).then(handled, onError),
     cancel: (reason) => reader.cancel(reason),
   };
 }
@@ -115,7 +145,6 @@ export function primedGuard(
   options: BodyGuardOptions,
 ): PrimedBody {
   const clock = options.clock ?? systemClock;
-  const reader = chunkReader(body);
   let gotFirst = false;
   let settled = false;
   let disarm: Cancel = () => {};
@@ -194,6 +223,7 @@ export function primedGuard(
     fail(error);
     return over();
   };
+  const reader = chunkReader(body, got, readFailed);
 
   /**
    * The next chunk of the guarded body, or its end; rejects with its failure. Both its readers
@@ -204,7 +234,7 @@ export function primedGuard(
     if (held.length > 0 || ahead) return fromHeld();
     if (settled) return Promise.resolve().then(over);
     waitingSince = clock.now();
-    return reader.read().then(got, readFailed);
+    return reader.next();
   };
 
   /** `next` while chunks read ahead are held or on their way. */
