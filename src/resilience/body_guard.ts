@@ -43,37 +43,79 @@ export interface PrimedBody {
 const FIRST_READ_BYTES = 4 * 1024;
 const LARGEST_READ_BYTES = 64 * 1024;
 
-/** Reads chunks from `body`, through a reused BYOB buffer when the stream supports it. */
-function chunkReader(body: ReadableStream<Uint8Array>): {
-  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+/** What a read of the upstream gives: the chunk, or the end. */
+type ReadResult = ReadableStreamReadResult<Uint8Array>;
+
+/** Reads `body`'s chunks: `read` as they come, `next` through the handlers given once. */
+interface UpstreamReader<T> {
+  read(): Promise<ReadResult>;
+  /**
+   * A read handled by `onChunk` or `onError`: one promise per chunk, not one per step. `lend`
+   * gives the chunk in the reader's reused buffer, uncopied: it is emptied by the next read.
+   */
+  next(lend: boolean): Promise<T>;
   cancel(reason?: unknown): Promise<void>;
-} {
+}
+
+/**
+ * Reads chunks from `body`, through a reused BYOB buffer when the stream supports it. `next`
+ * hands each read to `onChunk` (a copy that fails goes to `onError`, as a failed read does).
+ * Plain reads give each chunk its own buffer: they have nothing to copy or lend.
+ */
+function chunkReader<T>(
+  body: ReadableStream<Uint8Array>,
+  onChunk: (chunk: ReadResult) => T,
+  onError: (error: unknown) => T,
+): UpstreamReader<T> {
   let byob: ReadableStreamBYOBReader | undefined;
   try {
     byob = body.getReader({ mode: "byob" });
   } catch {
     const reader = body.getReader(); // not a byte stream: plain reads
-    return { read: () => reader.read(), cancel: (reason) => reader.cancel(reason) };
+    return {
+      read: () => reader.read(),
+      next: () => reader.read().then(onChunk, onError),
+      cancel: (reason) => reader.cancel(reason),
+    };
   }
   const reader = byob;
   let buffer = new ArrayBuffer(FIRST_READ_BYTES);
-  // One handler for every read (a `then`, not an async function: no frame to allocate per chunk).
-  const copied = (
-    result: ReadableStreamReadResult<Uint8Array>,
-  ): ReadableStreamReadResult<Uint8Array> => {
-    if (result.done) return { done: true, value: undefined };
-    const value = result.value;
-    // The read transferred the buffer: reuse it next time, or a larger one if this read filled it.
+  /** The read transferred the buffer: reuse it next time, or a larger one if this read filled it. */
+  const reuse = (value: Uint8Array) => {
     const size = value.buffer.byteLength;
     if (value.byteLength === size && size < LARGEST_READ_BYTES) {
       buffer = new ArrayBuffer(Math.min(LARGEST_READ_BYTES, size * 4));
     } else if (value.byteLength < FIRST_READ_BYTES && size > FIRST_READ_BYTES) {
       buffer = new ArrayBuffer(FIRST_READ_BYTES); // back to small once the burst is over
     } else buffer = value.buffer as ArrayBuffer;
-    return { done: false, value: value.slice() };
   };
+  // One handler for every read (a `then`, not an async function: no frame to allocate per chunk).
+  const copied = (result: ReadResult): ReadResult => {
+    if (result.done) return { done: true, value: undefined };
+    reuse(result.value);
+    return { done: false, value: result.value.slice() };
+  };
+  const lent = (result: ReadResult): ReadResult => {
+    if (result.done) return { done: true, value: undefined };
+    reuse(result.value);
+    return result;
+  };
+  // The copy (or the loan) and the caller's handling in one step of the read's promise.
+  const handledWith = (take: (result: ReadResult) => ReadResult) => (result: ReadResult): T => {
+    let chunk: ReadResult;
+    try {
+      chunk = take(result);
+    } catch (error) {
+      return onError(error);
+    }
+    return onChunk(chunk);
+  };
+  const handledCopy = handledWith(copied);
+  const handledLoan = handledWith(lent);
   return {
     read: () => reader.read(new Uint8Array(buffer)).then(copied),
+    next: (lend) =>
+      reader.read(new Uint8Array(buffer)).then(lend ? handledLoan : handledCopy, onError),
     cancel: (reason) => reader.cancel(reason),
   };
 }
@@ -84,7 +126,8 @@ export interface ChunkReader {
   cancel(reason?: unknown): Promise<void>;
 }
 
-const DIRECT = new WeakMap<ReadableStream<Uint8Array>, ChunkReader>();
+// A guarded body's direct reader, lending its chunks or copying them (see chunksOf).
+const DIRECT = new WeakMap<ReadableStream<Uint8Array>, (lend: boolean) => ChunkReader>();
 
 // The end a guarded body gives once it was cancelled (told apart from the upstream's own end).
 const CANCELLED: ReadableStreamReadResult<Uint8Array> = Object.freeze({
@@ -95,13 +138,15 @@ const CANCELLED: ReadableStreamReadResult<Uint8Array> = Object.freeze({
 /**
  * A reader of `body`: when it is a guarded body nobody has locked, its chunks read directly,
  * without the stream around them (the stream's own reads and the direct ones share one state, so
- * either may follow the other, one at a time); otherwise the stream's own reader.
+ * either may follow the other, one at a time); otherwise the stream's own reader. `lend` is for
+ * a caller done with each chunk before it reads the next: a direct reader then gives the chunks
+ * in its reused buffer instead of a copy each, and a read empties the chunk before it.
  */
-export function chunksOf(body: ReadableStream<Uint8Array>): ChunkReader {
+export function chunksOf(body: ReadableStream<Uint8Array>, lend = false): ChunkReader {
   const direct = body.locked ? undefined : DIRECT.get(body);
   if (!direct) return body.getReader();
   DIRECT.delete(body);
-  return direct;
+  return direct(lend);
 }
 
 /**
@@ -115,7 +160,6 @@ export function primedGuard(
   options: BodyGuardOptions,
 ): PrimedBody {
   const clock = options.clock ?? systemClock;
-  const reader = chunkReader(body);
   let gotFirst = false;
   let settled = false;
   let disarm: Cancel = () => {};
@@ -194,25 +238,26 @@ export function primedGuard(
     fail(error);
     return over();
   };
+  const reader = chunkReader(body, got, readFailed);
 
   /**
    * The next chunk of the guarded body, or its end; rejects with its failure. Both its readers
    * read here: the stream's pull and the direct reader (see chunksOf). Chained with `then`, not
    * an async function: once the answer streams this runs once per chunk.
    */
-  const next = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
-    if (held.length > 0 || ahead) return fromHeld();
+  const next = (lend = false): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    if (held.length > 0 || ahead) return fromHeld(lend);
     if (settled) return Promise.resolve().then(over);
     waitingSince = clock.now();
-    return reader.read().then(got, readFailed);
+    return reader.next(lend);
   };
 
-  /** `next` while chunks read ahead are held or on their way. */
-  const fromHeld = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+  /** `next` while chunks read ahead are held (copies, kept apart) or on their way. */
+  const fromHeld = async (lend: boolean): Promise<ReadableStreamReadResult<Uint8Array>> => {
     // A chunk already held goes out at once; otherwise one being read ahead lands in `held`.
     if (held.length === 0 && ahead) await ahead.catch(() => {});
     const chunk = held.shift();
-    if (!chunk) return await next();
+    if (!chunk) return await next(lend);
     if ("error" in chunk) {
       failedWith = { reason: chunk.error };
       throw chunk.error;
@@ -236,13 +281,14 @@ export function primedGuard(
   // The same chunks without the stream around them: one stream hop less per chunk for the relay,
   // and no stream at all for an answer read whole.
   const direct: ChunkReader = {
-    read: next,
+    read: () => next(),
     cancel(reason) {
       settle();
       held.length = 0; // as from a cancelled stream, nothing more comes out
       return reader.cancel(reason);
     },
   };
+  const lending: ChunkReader = { read: () => next(true), cancel: direct.cancel };
   // Whether the direct reader was given out before the stream was made (then it is not the
   // stream's to give again).
   let directTaken = false;
@@ -272,7 +318,7 @@ export function primedGuard(
         return reader.cancel(reason);
       },
     }, { highWaterMark: 0 });
-    if (!directTaken) DIRECT.set(made, direct);
+    if (!directTaken) DIRECT.set(made, (lend) => lend ? lending : direct);
     return made;
   };
   const chunks = (): ChunkReader => {

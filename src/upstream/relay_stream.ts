@@ -45,6 +45,11 @@ export interface FrameSource {
    * relay then waits for the body's end only briefly, and a read that fails counts as that end.
    */
   readonly finishing?: boolean;
+  /**
+   * True when `push` is done with a chunk's bytes once it returns (it keeps none and passes none
+   * on): the reader may then lend each chunk from its reused buffer instead of copying it.
+   */
+  readonly borrowsChunks?: boolean;
   /** The frames one upstream chunk completes. */
   push(bytes: Uint8Array): Frames;
   /** The body ended: the frames it still held. Without an `end`, the stream was cut short. */
@@ -111,7 +116,7 @@ export function relayFrames(
   source: FrameSource,
   hooks: RelayHooks,
 ): ReadableStream<Uint8Array> {
-  const reader = chunksOf(upstream);
+  const reader = chunksOf(upstream, source.borrowsChunks === true);
   let finished = false;
   let sentAny = false;
   let contentSent = false;

@@ -36,6 +36,8 @@ class TranslatedFrames implements FrameSource {
   // A message_delta carries the upstream's own counts: until one came, its reports stand in.
   #delta = false;
   answerChars = 0;
+  // A chunk is decoded (copied into text) as it is pushed: nothing keeps its bytes.
+  readonly borrowsChunks = true;
   readonly #decoder = new SseMessageDecoder();
   readonly #translation: SseTranslation;
   readonly #describeUpstream: string;

@@ -172,6 +172,49 @@ Deno.test("a guarded body's chunks read directly: the same chunks, then its end,
   assert.deepEqual(await reader.read(), { done: false, value: Uint8Array.of(1) });
 });
 
+/** A byte stream serving `chunks`, one a read, each into the view the read offers. */
+function chunkedByteSource(chunks: readonly string[]): ReadableStream<Uint8Array> {
+  const encoded = chunks.map((chunk) => new TextEncoder().encode(chunk));
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const request = controller.byobRequest!;
+      const chunk = encoded.shift();
+      if (!chunk) {
+        controller.close();
+        request.respond(0);
+        return;
+      }
+      new Uint8Array(request.view!.buffer, request.view!.byteOffset).set(chunk);
+      request.respond(chunk.byteLength);
+    },
+  });
+}
+
+Deno.test("lent chunks read directly come in the reused buffer, uncopied, each emptied by the next read", async () => {
+  const events = ["event: ping\n\n", "data: {}\n\n", "data: [DONE]\n\n"];
+  for (const lend of [true, false]) {
+    const guarded = primedGuard(chunkedByteSource(events), { provider: "p", idleMs: 0 });
+    await guarded.firstChunk;
+    const reader = chunksOf(guarded.body, lend);
+    // The first chunk was read ahead and is held: a copy of its own, whoever reads it.
+    const first = await reader.read();
+    assert.equal(decoded(first), events[0]);
+    const second = await reader.read();
+    assert.equal(decoded(second), events[1]);
+    const third = await reader.read();
+    assert.equal(decoded(third), events[2]);
+    assert.equal(decoded(first), events[0], "a held chunk stays whole");
+    // A lent chunk is the reader's buffer: the next read took it back. A copy stays whole.
+    assert.equal(decoded(second), lend ? "" : events[1]);
+    assert.equal(decoded(await reader.read()), "(done)");
+  }
+  // The body's stream, read by someone else, gets copies whatever a direct reader would have.
+  const guarded = primedGuard(chunkedByteSource(events), { provider: "p", idleMs: 0 });
+  const chunks = await Array.fromAsync(guarded.body);
+  assert.deepEqual(chunks.map((chunk) => new TextDecoder().decode(chunk)), events);
+});
+
 Deno.test("read directly, an idle timeout and a failed read ahead end the body as the stream does", async () => {
   const clock = new FakeClock();
   const upstream = manualSource();

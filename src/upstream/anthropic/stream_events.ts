@@ -26,7 +26,7 @@ export type EventVerdict =
 
 /**
  * Index just past the last blank line (the end of the last whole event) in `text`, or 0. The relay
- * gives these functions text whose line ends are all LF (see relay.ts).
+ * gives these functions text whose line ends are all LF (see sse_framing.ts).
  */
 export function lastEventEnd(text: string): number {
   const lf = text.lastIndexOf("\n\n");
