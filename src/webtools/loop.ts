@@ -235,8 +235,10 @@ export class WebToolLoop {
       if (outcome.ok) this.usage.server_tool_use.web_search_requests++;
       return { kind, outcome };
     }
-    this.usage.server_tool_use.web_fetch_requests++;
     const url = typeof args.url === "string" ? args.url : "";
-    return { kind, outcome: await this.#deps.fetchPage(url, tool) };
+    const outcome = await this.#deps.fetchPage(url, tool);
+    // Counted as searches are: a fetch that failed is none.
+    if (outcome.ok) this.usage.server_tool_use.web_fetch_requests++;
+    return { kind, outcome };
   }
 }
