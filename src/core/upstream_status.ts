@@ -71,26 +71,46 @@ export function clientErrorOfType(upstreamType: unknown): ClientError {
 // other requests", a gateway's "no capacity available", Anthropic's "Overloaded".
 const OUT_OF_CAPACITY = /overloaded|\bcapacity\b/i;
 
+// A 429 that is the provider out of capacity rather than the key's quota ("The engine is currently
+// overloaded", as OpenAI-style APIs say it): answered as Anthropic's 529 before the stream, and as
+// `overloaded_error` within it.
+const RATE_LIMIT_OUT_OF_CAPACITY = /overloaded|capacity|server is busy|temporarily unavailable/i;
+// "Try again later" alone says capacity too, but a rate limit's message says it as well:
+// Anthropic's own ("This request would exceed the rate limit for your organization ... or try
+// again later"), typed `rate_limit_error`, and a gateway's "Too many requests, please try again
+// later". Read as capacity, such a 429 would cool no key and feed the breaker instead.
+const LATER = /try again later/i;
+const RATE_LIMITED = /rate[ _-]?limit|too many requests/i;
+
+/** Whether a 429's (or a rate-limit error's) words say the provider is out of capacity. */
+export function rateLimitSaysOutOfCapacity(words: string): boolean {
+  return RATE_LIMIT_OUT_OF_CAPACITY.test(words) || (LATER.test(words) && !RATE_LIMITED.test(words));
+}
+
 /**
  * The type of an error an upstream sent, with no HTTP status, inside a stream that opened with
  * 200: one whose words say the provider is out of capacity is `overloaded_error`, as Anthropic
  * sends mid-stream then (Claude Code reads that type as a busy server, and may switch to its
- * fallback model); any other keeps `type`.
+ * fallback model), and so is a rate limit that says so, as the same 429 before the stream would
+ * be; any other keeps `type`.
  */
 export function midStreamType(type: AnthropicErrorType, words: string): AnthropicErrorType {
-  return type === "api_error" && OUT_OF_CAPACITY.test(words) ? "overloaded_error" : type;
+  if (type === "api_error" && OUT_OF_CAPACITY.test(words)) return "overloaded_error";
+  if (type === "rate_limit_error" && rateLimitSaysOutOfCapacity(words)) return "overloaded_error";
+  return type;
 }
 
 /**
  * The type of an error an upstream sent inside a stream that opened with 200, naming an HTTP
- * status (a gateway's `code`, Gemini's): the status's type, except that a server error whose
- * words say the provider is out of capacity (Gemini's 503 "The model is overloaded") is
- * `overloaded_error`. Before the stream, Claude Code reads the 503 itself and retries or takes its
- * fallback model; mid-stream it reads only the type, and an `api_error` there ends the turn.
+ * status (a gateway's `code`, Gemini's): the status's type, except that a server error or a 429
+ * whose words say the provider is out of capacity (Gemini's 503 "The model is overloaded", a
+ * 429 "The engine is currently overloaded") is `overloaded_error`. Before the stream, Claude Code
+ * reads the 503 itself and retries or takes its fallback model, and ccp answers such a 429 as a
+ * 529; mid-stream Claude Code reads only the type, and an `api_error` there ends the turn.
  */
 export function midStreamTypeOfStatus(status: number, words: string): AnthropicErrorType {
   const type = errorTypeOfUpstream(status);
-  return status >= 500 ? midStreamType(type, words) : type;
+  return status >= 500 || status === 429 ? midStreamType(type, words) : type;
 }
 
 /** The Anthropic error type for an `event: error` caused by an upstream status or code. */

@@ -2,7 +2,7 @@
 
 import { PER_MINUTE_TOO_LARGE, PROMPT_TOO_LONG } from "../core/context_overflow.ts";
 import { ProxyError } from "../core/errors.ts";
-import { refusesRegion } from "../core/upstream_status.ts";
+import { rateLimitSaysOutOfCapacity, refusesRegion } from "../core/upstream_status.ts";
 import { explicitRetryAfter, retryAfterFromBody, retryAfterFromHeaders } from "./backoff.ts";
 import { geminiDayReset } from "./gemini_day.ts";
 import { claudePlanLimitsModel, claudePlanReset, isPlanLimit, planResetAt } from "./plan_reset.ts";
@@ -103,19 +103,6 @@ function creditsSpent(failure: Failure, ctx: ClassifyContext): boolean {
     retryAfterFromBody(text, ctx.now) === undefined;
 }
 
-// Body phrases that mark a 429 as provider-wide capacity rather than this key's quota.
-const CAPACITY = /overloaded|capacity|server is busy|temporarily unavailable/i;
-// "Try again later" alone says capacity too, but a rate limit's message says it as well:
-// Anthropic's own ("This request would exceed the rate limit for your organization ... or try
-// again later"), typed `rate_limit_error`, and a gateway's "Too many requests, please try again
-// later". Read as capacity, such a 429 would cool no key and feed the breaker instead.
-const LATER = /try again later/i;
-const RATE_LIMITED = /rate[ _-]?limit|too many requests/i;
-
-/** Whether a 429's words say the provider has no capacity, not that this key hit its limit. */
-function saysCapacity(text: string): boolean {
-  return CAPACITY.test(text) || (LATER.test(text) && !RATE_LIMITED.test(text));
-}
 // Deno's fetch wraps the reason in `cause`: "client error (Connect): tcp connect error: ...".
 // A port fetch never requests ("Requests to port 1 are blocked") fails the same way every time.
 const CONNECT =
@@ -274,7 +261,10 @@ export function classify(failure: Failure, ctx: ClassifyContext): Classification
         stated: true,
       };
     }
-    if (saysCapacity(failure.bodyText ?? "")) return serverSide(status, "overloaded", ctx, hint);
+    // Provider-wide capacity rather than this key's quota (read the same way mid-stream).
+    if (rateLimitSaysOutOfCapacity(failure.bodyText ?? "")) {
+      return serverSide(status, "overloaded", ctx, hint);
+    }
     if (creditsSpent(failure, ctx)) return { action: "rotate_key", cause: "auth" };
     return {
       ...verdict("rotate_key", "rate_limit", hint),

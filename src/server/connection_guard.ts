@@ -5,10 +5,10 @@
  * watches each request head go by, and pipes the bytes to its HTTP server on a private Unix
  * socket. The cost is one extra copy per chunk in each direction (measured in README).
  *
- * A request head that is malformed (see guard_head.ts) or over 64 KiB gets an Anthropic-shaped
- * error instead of the HTTP server's empty 400; the connection is then closed. A declared body
- * over the size limit is never passed on: the server gets the head alone and answers its 413,
- * then closes the connection.
+ * A request head that is malformed (see guard_syntax.ts, guard_head.ts) or over 64 KiB gets an
+ * Anthropic-shaped error instead of the HTTP server's empty 400; the connection is then closed. A
+ * declared body over the size limit is never passed on: the server gets the head alone and answers
+ * its 413, then closes the connection.
  */
 
 import type { ClientTimeouts } from "../config/types.ts";

@@ -6,6 +6,7 @@
 
 import { BODY_TOO_LARGE_HEADER } from "./body.ts";
 import type { AnthropicErrorType } from "../core/errors.ts";
+import { headSyntax } from "./guard_syntax.ts";
 
 /**
  * Header the guard puts on every request: the client end of the TCP connection and the guard's
@@ -26,12 +27,13 @@ export type Head =
 
 /** Checks a complete request head and adds the peer header; `raw` ends with the blank line. */
 export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number): Head {
-  // Deno's server also ends a line at a bare LF; the guard reads lines by CRLF. Were the two to
-  // read a head differently, they would disagree on where its body ends (and a header hidden
-  // behind a bare LF could pose as the peer header): such a head is refused.
-  const scan = scanHead(raw);
-  if (scan === BARE_LF_FOUND) return bad("Request head has a line that ends in LF without CR");
-  const text = scan === ASCII
+  // Deno's server answers a head it cannot read with an empty 400; it also ends a line at a bare
+  // LF, where the guard reads lines by CRLF. Were the two to read a head differently, they would
+  // disagree on where its body ends (and a header hidden behind a bare LF could pose as the peer
+  // header). Either way, the head is refused here with its fault named.
+  const syntax = headSyntax(raw);
+  if (typeof syntax === "string") return bad(syntax);
+  const text = syntax.ascii
     ? asciiDecoder.decode(raw.subarray(0, -4))
     : latin1Text(raw).slice(0, -4);
   // Lines left out of what the server gets: a peer header from the client (only the guard says
@@ -42,25 +44,24 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
   const dropped = new Set<number>();
   const lengthAt: number[] = [];
   let length: string | undefined;
-  let chunked = false;
+  let transferEncoding: string | undefined;
+  let hosts = 0;
   let connectionAt = -1;
   let end = text.indexOf("\r\n");
   for (let i = 1; end >= 0; i++) {
     const start = end + 2;
     end = text.indexOf("\r\n", start);
-    // Only content-length, connection, transfer-encoding and x-ccp-peer matter here (a name may
-    // follow spaces or a tab): the other lines are passed over without being cut apart. (An
-    // empty line reads as NaN | 0x20, a space.)
+    // Only content-length, connection, host, transfer-encoding and x-ccp-* matter here: the
+    // other lines are passed over without being cut apart.
     const first = text.charCodeAt(start) | 0x20;
-    if (first !== 0x63 && first !== 0x74 && first !== 0x78 && first !== 0x20 && first !== 0x29) {
-      continue;
-    }
+    if (first !== 0x63 && first !== 0x68 && first !== 0x74 && first !== 0x78) continue;
     const line = text.slice(start, end < 0 ? text.length : end);
     const colon = line.indexOf(":");
-    const name = (colon < 0 ? line : line.slice(0, colon)).trim().toLowerCase();
-    const value = colon < 0 ? "" : line.slice(colon + 1).trim();
+    const name = (colon < 0 ? line : line.slice(0, colon)).toLowerCase();
+    const value = colon < 0 ? "" : trimSpace(line.slice(colon + 1));
     if (name === PEER_HEADER || name === BODY_TOO_LARGE_HEADER) dropped.add(i);
     if (name === "connection") connectionAt = i;
+    if (name === "host") hosts++;
     if (name === "content-length") {
       if (length !== undefined && length !== value) {
         return bad("Conflicting Content-Length headers");
@@ -68,10 +69,19 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
       length = value;
       lengthAt.push(i);
     }
-    if (name === "transfer-encoding") chunked = true;
+    if (name === "transfer-encoding") {
+      transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
+    }
   }
+  // HTTP/1.1 names one host; HTTP/1.0 did not say.
+  if (hosts > 1 && !syntax.http10) return bad("Request head has more than one Host header");
+  const chunked = transferEncoding !== undefined;
   if (length !== undefined && chunked) {
     return bad("Content-Length and Transfer-Encoding together are not allowed");
+  }
+  if (chunked) {
+    const fault = codingsFault(transferEncoding!, syntax.http10);
+    if (fault) return bad(fault);
   }
   if (length !== undefined && !/^\d{1,15}$/.test(length)) {
     return bad(`Content-Length "${length.slice(0, 40)}" is not a number of bytes`);
@@ -113,6 +123,31 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
 }
 
 /**
+ * Why the server would refuse a body's Transfer-Encoding (all its lines as one list), if it would:
+ * it reads a body only when its last coding is chunked, named once.
+ */
+function codingsFault(codings: string, http10: boolean): string | undefined {
+  if (http10) return "Transfer-Encoding is not allowed in an HTTP/1.0 request";
+  const shown = `Transfer-Encoding "${codings.slice(0, 60)}"`;
+  const list = codings.split(",").map((coding) => trimSpace(coding).toLowerCase());
+  if (list.includes("")) return `${shown} has an empty coding`;
+  if (list.at(-1) !== "chunked") {
+    return `${shown} is not supported: its last coding must be chunked`;
+  }
+  if (list.indexOf("chunked") < list.length - 1) return `${shown} names chunked more than once`;
+  return undefined;
+}
+
+/** `text` without the spaces and tabs around it (and nothing else: the server trims no more). */
+function trimSpace(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && (text[start] === " " || text[start] === "\t")) start++;
+  while (end > start && (text[end - 1] === " " || text[end - 1] === "\t")) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
+/**
  * A head's bytes as text, one character per byte (code 0-255), and back: a header value with
  * bytes past ASCII must reach the server as it came. (TextDecoder's "latin1" is windows-1252,
  * which maps 0x80-0x9F elsewhere, and UTF-8 would re-encode the rest.)
@@ -133,32 +168,6 @@ const asciiDecoder = new TextDecoder();
 function isAscii(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x7f) return false;
   return true;
-}
-
-const ASCII = 0;
-const NOT_ASCII = 1;
-const BARE_LF_FOUND = 2;
-
-/**
- * One pass over a head's bytes: an LF not after a CR anywhere, else whether every byte is ASCII
- * (its text is then decoded natively rather than made a character at a time). The usual ASCII
- * head is read by the first loop alone.
- */
-function scanHead(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; i++) {
-    const byte = bytes[i]!;
-    if (byte > 0x7f) return bareLfFrom(bytes, i + 1) ? BARE_LF_FOUND : NOT_ASCII;
-    if (byte === 10 && (i === 0 || bytes[i - 1] !== 13)) return BARE_LF_FOUND;
-  }
-  return ASCII;
-}
-
-/** Whether an LF not after a CR comes at or after `start` (at least 1). */
-function bareLfFrom(bytes: Uint8Array, start: number): boolean {
-  for (let i = start; i < bytes.length; i++) {
-    if (bytes[i] === 10 && bytes[i - 1] !== 13) return true;
-  }
-  return false;
 }
 
 function latin1Bytes(text: string): Uint8Array {

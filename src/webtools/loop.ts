@@ -114,7 +114,8 @@ export class WebToolLoop {
       return { stopReason: message.stop_reason ?? "end_turn", stopSequence: message.stop_sequence };
     }
     let messages: MessageParam[] = [...this.#body.messages];
-    // Each round but the last runs at least one call, so this bounds the rounds.
+    // Each round but the last runs at least one call, so this bounds the rounds; it also ends a
+    // model that keeps calling a search that fails (which uses none of max_uses).
     const maxRounds = [...this.#offered.values()].reduce((n, t) => n + t.maxUses, 0) + 2;
     for (let round = 0;; round++) {
       const kinds = [...this.#offered.values()]
@@ -222,7 +223,6 @@ export class WebToolLoop {
       const outcome = { ok: false, code: "max_uses_exceeded", detail } as const;
       return kind === "web_search" ? { kind, outcome } : { kind, outcome };
     }
-    this.#used.set(kind, used + 1);
     if (kind === "web_search") {
       const query = typeof args.query === "string" ? args.query : "";
       const outcome = await this.#deps.search({
@@ -231,12 +231,21 @@ export class WebToolLoop {
         ...(tool.allowedDomains ? { allowedDomains: tool.allowedDomains } : {}),
         ...(tool.blockedDomains ? { blockedDomains: tool.blockedDomains } : {}),
       });
-      // Counted as Anthropic bills searches: one that errs is none, one without results is one.
-      if (outcome.ok) this.usage.server_tool_use.web_search_requests++;
+      // Counted as Anthropic bills searches, use by use: one that errs is none (and leaves its use
+      // of max_uses), one without results is one.
+      if (outcome.ok) {
+        this.#used.set(kind, used + 1);
+        this.usage.server_tool_use.web_search_requests++;
+      }
       return { kind, outcome };
     }
-    this.usage.server_tool_use.web_fetch_requests++;
+    // Every fetch attempt takes one use, failed or not: it is a request to an address of the
+    // model's choosing, which max_uses bounds.
+    this.#used.set(kind, used + 1);
     const url = typeof args.url === "string" ? args.url : "";
-    return { kind, outcome: await this.#deps.fetchPage(url, tool) };
+    const outcome = await this.#deps.fetchPage(url, tool);
+    // Counted as searches are: a fetch that failed is none.
+    if (outcome.ok) this.usage.server_tool_use.web_fetch_requests++;
+    return { kind, outcome };
   }
 }

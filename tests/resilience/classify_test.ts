@@ -8,6 +8,7 @@ import {
   rateLimitScope,
 } from "../../src/resilience/classify.ts";
 import { UpstreamTimeoutError } from "../../src/resilience/timeout_error.ts";
+import { midStreamTypeOfStatus } from "../../src/core/upstream_status.ts";
 
 const NOW = Date.UTC(2026, 0, 1);
 const refused = new TypeError("fetch failed", {
@@ -590,4 +591,22 @@ Deno.test("a Claude plan's stated reset is read as a GLM Coding Plan's is", asyn
     });
     assert.equal(judge(allowed).stated, undefined);
   });
+});
+
+Deno.test("a 429 reads as out of capacity before the stream exactly when it does mid-stream", () => {
+  const bodies = [
+    "The engine is currently overloaded, please try again later",
+    '{"error":{"message":"no capacity available for this model"}}',
+    "Server is busy",
+    "The service is temporarily unavailable",
+    "Rate limit reached for requests per min. Please try again in 20s.",
+    "You exceeded your current quota, please check your plan and billing details.",
+    "Too many requests",
+  ];
+  for (const body of bodies) {
+    const before = classify({ status: 429, bodyText: body }, { fallbackOn: [], now: NOW });
+    const overloadedBefore = before.cause === "overloaded";
+    const overloadedMidStream = midStreamTypeOfStatus(429, body) === "overloaded_error";
+    assert.equal(overloadedMidStream, overloadedBefore, body);
+  }
 });

@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { inspectHead } from "../../src/server/guard_head.ts";
+import { many, READ_HEADS, REFUSED_HEADS } from "./_request_heads.ts";
 
 const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const text = (bytes: Uint8Array) => String.fromCharCode(...bytes);
@@ -99,4 +100,29 @@ Deno.test("a head with a line ended by a bare LF is refused (the server would re
     assert.equal(result.status, 400);
     assert.equal(result.message, "Request head has a line that ends in LF without CR");
   }
+});
+
+Deno.test("a head the HTTP server would answer with an empty 400 is refused, naming its fault", () => {
+  for (const { head, fault } of REFUSED_HEADS) {
+    const result = inspectHead(latin1(head), "p:1#1", 1 << 20);
+    assert.ok(!result.ok, `refused: ${JSON.stringify(head).slice(0, 100)}`);
+    assert.equal(result.status, 400);
+    assert.equal(result.type, "invalid_request_error");
+    assert.ok(result.message.startsWith(fault), `${JSON.stringify(head)}: ${result.message}`);
+  }
+  for (const { head } of READ_HEADS) {
+    const result = inspectHead(latin1(head), "p:1#1", 1 << 20);
+    assert.ok(result.ok, `${JSON.stringify(head).slice(0, 100)}: ${!result.ok && result.message}`);
+  }
+});
+
+Deno.test("a client may send 125 header lines: the guard adds up to three to the server's 128", () => {
+  const lines = (n: number) => `POST / HTTP/1.1\r\n${many(n)}content-length: 9000000\r\n\r\n`;
+  // A body over the limit: the declared size, `connection: close` and the peer header join.
+  const over = inspectHead(latin1(lines(124)), "p:1#1", 1 << 20);
+  assert.ok(over.ok && over.dropBody);
+  assert.equal(text(over.bytes).split("\r\n").length - 3, 128, "header lines the server gets");
+  const refused = inspectHead(latin1(lines(125)), "p:1#1", 1 << 20);
+  assert.ok(!refused.ok);
+  assert.equal(refused.message, "Request head has 126 header lines; ccp takes at most 125");
 });

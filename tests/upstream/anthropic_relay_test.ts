@@ -110,14 +110,16 @@ Deno.test("relay: an upstream's error event names the provider and model, keepin
     },
   );
   await t.step(
-    "a gateway's own type for an overload is overloaded_error; other errors keep theirs",
+    "a gateway's own type for an overload, or a rate limit saying so, is overloaded_error; other errors keep theirs",
     async () => {
       const typeOf = async (type: string, message: string) =>
         ((await lastError(failing(type, message))).data as { error: { type: string } }).error.type;
       assert.equal(await typeOf("api_error", "Overloaded"), "overloaded_error");
       assert.equal(await typeOf("server_error", "upstream at capacity"), "overloaded_error");
       assert.equal(await typeOf("api_error", "Internal server error"), "api_error");
-      assert.equal(await typeOf("rate_limit_error", "overloaded"), "rate_limit_error");
+      // A rate limit that says the provider is overloaded, as the same 429 before the stream.
+      assert.equal(await typeOf("rate_limit_error", "overloaded"), "overloaded_error");
+      assert.equal(await typeOf("rate_limit_error", "Too many requests"), "rate_limit_error");
       assert.equal(await typeOf("authentication_error", "overloaded"), "api_error");
     },
   );

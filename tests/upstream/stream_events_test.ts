@@ -80,6 +80,17 @@ Deno.test("stream events: boundaries, splitting and one read of each event", asy
       });
     }
   });
+  await t.step("a rate limit that says the provider is overloaded is overloaded_error", () => {
+    // As the same answer before the stream: a 429 with these words becomes a 529.
+    const verdict = inspectEvent(
+      'event: error\ndata: {"error":{"type":"rate_limit_error","message":"Overloaded"}}',
+    );
+    assert.deepEqual(verdict, { kind: "error", type: "overloaded_error", message: "Overloaded" });
+    const quota = inspectEvent(
+      'event: error\ndata: {"error":{"type":"rate_limit_error","message":"Too many requests"}}',
+    );
+    assert.equal(quota.kind === "error" ? quota.type : undefined, "rate_limit_error");
+  });
   await t.step("other error types keep their meaning", () => {
     const verdict = inspectEvent(
       'event: error\ndata: {"error":{"type":"overloaded_error","message":"m"}}',

@@ -98,9 +98,10 @@ Deno.test("web_fetch through ccp", async (t) => {
         error_code: "url_not_allowed",
       });
       assert.deepEqual(paths, [], "nothing was fetched");
+      // A fetch that failed is not counted, as Anthropic counts a search that failed.
       assert.deepEqual(msg.usage.server_tool_use, {
         web_search_requests: 0,
-        web_fetch_requests: 1,
+        web_fetch_requests: 0,
       });
     });
   }
@@ -175,5 +176,6 @@ Deno.test("web_fetch through ccp", async (t) => {
       type: "web_fetch_tool_error",
       error_code: "url_not_accessible",
     });
+    assert.deepEqual(msg.usage.server_tool_use, { web_search_requests: 0, web_fetch_requests: 0 });
   });
 });

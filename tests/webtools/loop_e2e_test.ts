@@ -340,6 +340,33 @@ Deno.test("web search loop through ccp", async (t) => {
     });
   });
 
+  await t.step("a search that failed does not use up one of max_uses", async () => {
+    // An empty query fails; the search after it is still within max_uses: 1.
+    const script = (m: Parameters<typeof searchThenAnswer>[0]): ModelMove => {
+      const rounds = m.filter((x) => x.role === "tool").length;
+      return rounds < 2
+        ? { calls: [{ name: "web_search", args: { query: rounds === 0 ? "" : "moon" } }] }
+        : { text: "done" };
+    };
+    await withSetup(script, (w) => webTools(w.url), async ({ ccp, model, web }) => {
+      const msg = await (await post(ccp.url, {
+        messages: QUESTION,
+        tools: [{ ...SEARCH_TOOL, max_uses: 1 }],
+      })).json();
+      assert.deepEqual(msg.content[1].content, {
+        type: "web_search_tool_result_error",
+        error_code: "invalid_input",
+      });
+      assert.equal(msg.content[3].content[0].type, "web_search_result");
+      assert.equal(web.paths.length, 1, "the backend is asked for the second search");
+      assert.ok(model.bodies[1]!.tools, "the search is still offered after the failed one");
+      assert.deepEqual(msg.usage.server_tool_use, {
+        web_search_requests: 1,
+        web_fetch_requests: 0,
+      });
+    });
+  });
+
   await t.step("blocked_domains drop results", async () => {
     await withSetup(searchThenAnswer, (w) => webTools(w.url), async ({ ccp }) => {
       const res = await post(ccp.url, {

@@ -24,6 +24,26 @@ export function ccpData(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Text from a peer that reads its file as written (LiteLLM but for `os.environ/`, CLIProxyAPI,
+ * anthropic-proxy): every `${` is escaped, so ccp reads it as written too. As a reference it would
+ * have ccp send an environment variable's value wherever the file says.
+ */
+export function literalText(value: string): string {
+  // A function: in a replacement string, `$$` would stand for one `$`.
+  return value.replaceAll("${", () => "$${");
+}
+
+/** literalText over every string value in a JSON value (ccp expands no mapping key). */
+export function literalData(value: unknown, text = literalText): unknown {
+  if (typeof value === "string") return text(value);
+  if (Array.isArray(value)) return value.map((item) => literalData(item, text));
+  if (isObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literalData(v, text)]));
+  }
+  return value;
+}
+
 /** False, "", null, [] or {}: a key that asks for nothing. */
 export function isEmptyValue(value: unknown): boolean {
   return value === false || value === "" || value === null ||
@@ -70,6 +90,14 @@ export function secretRef(value: string, stem: string, state: State): string {
     return `\${${ref}}`;
   }
   if (value.includes("${")) return value;
+  return literalSecret(value, stem, state);
+}
+
+/**
+ * A secret the peer read as written, `${` and `$` included: moved to .env under `stem` (ccp never
+ * expands a value read from a .env).
+ */
+export function literalSecret(value: string, stem: string, state: State): string {
   const name = secretName(stem, state);
   state.secrets.push({ name, value });
   return `\${${name}}`;

@@ -8,7 +8,15 @@
 
 import { findPreset } from "../../providers/catalog.ts";
 import type { Draft, DraftProvider, DraftRoute } from "../ccr/convert.ts";
-import { ccpText, isEmptyValue, isObject, type Json, secretRef, type State } from "../ccr/text.ts";
+import {
+  isEmptyValue,
+  isObject,
+  type Json,
+  literalData,
+  literalSecret,
+  literalText,
+  type State,
+} from "../ccr/text.ts";
 import { balanceOf } from "./routing.ts";
 
 /** A CLIProxyAPI config that cannot be converted at all; the message is for the user. */
@@ -52,7 +60,7 @@ const INSTEAD: Readonly<Record<string, string>> = {
 function proxyOf(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;
   const v = value.trim();
-  return v === "" || v === "direct" || v === "none" ? undefined : ccpText(v);
+  return v === "" || v === "direct" || v === "none" ? undefined : literalText(v);
 }
 
 /** An entry's own proxy: its URL, none for `direct`/`none`, else the global one. */
@@ -134,9 +142,9 @@ function collect(config: Json, globalProxy: string | undefined, state: State): E
         {
           preset,
           id: preset,
-          ...(foreign ? { baseUrl: ccpText(base!) } : {}),
+          ...(foreign ? { baseUrl: literalText(base!) } : {}),
           proxy: entryProxy(item["proxy-url"], globalProxy),
-          ...(isObject(item.headers) ? { headers: item.headers } : {}),
+          ...(isObject(item.headers) ? { headers: literalData(item.headers) as Json } : {}),
           keys: [],
           weights: [],
           models: modelsOf(item.models),
@@ -163,9 +171,9 @@ function collect(config: Json, globalProxy: string | undefined, state: State): E
       const entry: Entry = {
         type: "openai",
         id: name.replace(/[^A-Za-z0-9_.-]/g, "_"),
-        baseUrl: ccpText(base),
+        baseUrl: literalText(base),
         proxy: entryProxy(first?.["proxy-url"], globalProxy),
-        ...(isObject(item.headers) ? { headers: item.headers } : {}),
+        ...(isObject(item.headers) ? { headers: literalData(item.headers) as Json } : {}),
         keys: [],
         weights: [],
         models: modelsOf(item.models),
@@ -209,7 +217,7 @@ export function convertCliProxyApi(config: unknown): Draft {
     if (e.baseUrl) fields.push(["base_url", e.baseUrl]);
     const stem = `${e.id.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_API_KEY`;
     const keys = e.keys.map((k, i) =>
-      secretRef(k, e.keys.length > 1 ? `${stem}_${i + 1}` : stem, state)
+      literalSecret(k, e.keys.length > 1 ? `${stem}_${i + 1}` : stem, state)
     );
     if (keys.length === 1) fields.push(["api_key", keys[0]]);
     else if (keys.length > 1) {
@@ -225,10 +233,10 @@ export function convertCliProxyApi(config: unknown): Draft {
     }
     if (e.proxy) fields.push(["proxy", e.proxy]);
     if (e.headers) fields.push(["headers", e.headers]);
-    if (e.models.length > 0) fields.push(["models", e.models.map((m) => ccpText(m.name))]);
+    if (e.models.length > 0) fields.push(["models", e.models.map((m) => literalText(m.name))]);
     providers.push({ id: e.id, comments: [`CLIProxyAPI ${e.label}`], fields, modelSettings: {} });
     for (const m of e.models) {
-      const target = `${e.id}/${ccpText(m.name)}`;
+      const target = `${e.id}/${literalText(m.name)}`;
       shares.set(
         target,
         routing.weighted ? e.weights.reduce((a, b) => a + b, 0) : e.weights.length,
@@ -243,7 +251,7 @@ export function convertCliProxyApi(config: unknown): Draft {
     ? config["api-keys"].filter((k): k is string => typeof k === "string" && k.trim() !== "")
     : [];
   const host = typeof config.host === "string" ? config.host.trim() : "";
-  if (host !== "" && clientKeys.length > 0) server.push(["host", ccpText(host)]);
+  if (host !== "" && clientKeys.length > 0) server.push(["host", literalText(host)]);
   else if (clientKeys.length > 0) {
     state.notCarried.push(
       "host: CLIProxyAPI listened on every address; ccp listens on 127.0.0.1 unless server.host " +
@@ -252,7 +260,7 @@ export function convertCliProxyApi(config: unknown): Draft {
   }
   if (typeof config.port === "number") server.push(["port", config.port]);
   if (clientKeys.length > 0) {
-    server.push(["auth_token", secretRef(clientKeys[0]!, "CCP_AUTH_TOKEN", state)]);
+    server.push(["auth_token", literalSecret(clientKeys[0]!, "CCP_AUTH_TOKEN", state)]);
     if (clientKeys.length > 1) {
       state.notCarried.push(
         `api-keys: ${clientKeys.length - 1} more client key(s); ccp takes one token, or clients: ` +

@@ -8,7 +8,15 @@
 
 import { findPreset } from "../../providers/catalog.ts";
 import type { Draft, DraftProvider, DraftRoute, Fields } from "../ccr/convert.ts";
-import { ccpText, isEmptyValue, isObject, type Json, secretRef, type State } from "../ccr/text.ts";
+import {
+  isEmptyValue,
+  isObject,
+  type Json,
+  literalData,
+  literalSecret,
+  literalText,
+  type State,
+} from "../ccr/text.ts";
 import {
   BARE_MODELS,
   BODY_PARAMS,
@@ -24,10 +32,23 @@ const TIERS = ["opus", "sonnet", "haiku", "fable"] as const;
 /** A LiteLLM config that cannot be converted at all; the message is for the user. */
 export class LiteLlmError extends Error {}
 
-/** `os.environ/NAME` -> `${NAME}`; anything else is a literal, moved to the .env by secretRef. */
+// LiteLLM reads a value from the environment only when the whole value is `os.environ/NAME`.
+const OS_ENVIRON = /^os\.environ\/([A-Za-z_][A-Za-z0-9_]*)$/;
+
+/** `os.environ/NAME` -> `${NAME}`; anything else is a literal, moved to the .env. */
 function secretOf(value: string, stem: string, state: State): string {
-  const env = /^os\.environ\/([A-Za-z_][A-Za-z0-9_]*)$/.exec(value.trim());
-  return secretRef(env ? `\${${env[1]}}` : value.trim(), stem, state);
+  const env = OS_ENVIRON.exec(value.trim());
+  if (!env) return literalSecret(value.trim(), stem, state);
+  state.envRefs.add(env[1]!);
+  return `\${${env[1]}}`;
+}
+
+/** A value as LiteLLM reads it: `os.environ/NAME` -> `${NAME}`, any other text as written. */
+function litellmText(value: string, state: State): string {
+  const env = OS_ENVIRON.exec(value.trim());
+  if (!env) return literalText(value);
+  state.envRefs.add(env[1]!);
+  return `\${${env[1]}}`;
 }
 
 /** A number LiteLLM took as seconds, as a ccp duration. */
@@ -156,7 +177,7 @@ export function convertLiteLlm(config: unknown): Draft {
       const fields: Array<readonly [string, unknown]> = [
         compatible ? ["type", "openai"] : ["preset", place.preset],
       ];
-      if (place.baseUrl) fields.push(["base_url", ccpText(place.baseUrl)]);
+      if (place.baseUrl) fields.push(["base_url", litellmText(place.baseUrl, state)]);
       const stem = id === place.preset && !place.baseUrl && preset.keyEnv
         ? preset.keyEnv
         : `${id.toUpperCase()}_API_KEY`;
@@ -191,14 +212,19 @@ export function convertLiteLlm(config: unknown): Draft {
     );
     if (Object.keys(body).length > 0) settings.extra_body = body;
     if (Object.keys(settings).length > 0) {
-      provider.modelSettings[ccpText(place.upstream)] = settings;
+      provider.modelSettings[place.upstream] = literalData(
+        settings,
+        (text) => litellmText(text, state),
+      ) as Record<string, unknown>;
     }
     const headers = isObject(params.extra_headers)
       ? params.extra_headers
       : isObject(params.headers)
       ? params.headers
       : undefined;
-    if (headers && !fields.some(([k]) => k === "headers")) fields.push(["headers", headers]);
+    if (headers && !fields.some(([k]) => k === "headers")) {
+      fields.push(["headers", literalData(headers, (text) => litellmText(text, state))]);
+    }
     const rpm = typeof params.rpm === "number" ? params.rpm : Number(params.rpm);
     if (Number.isInteger(rpm) && rpm > 0 && !fields.some(([k]) => k === "rate_limit")) {
       fields.push(["rate_limit", { requests: rpm, window: "60s" }]);
@@ -209,7 +235,7 @@ export function convertLiteLlm(config: unknown): Draft {
         `${where}: litellm_params ${left.join(", ")}: not used by ccp; not carried over`,
       );
     }
-    const target = `${provider.id}/${ccpText(place.upstream)}`;
+    const target = `${provider.id}/${literalText(place.upstream)}`;
     if (wildcard) {
       if (!passthrough.includes(target)) passthrough.push(target);
       continue;

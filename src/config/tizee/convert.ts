@@ -6,7 +6,15 @@
  */
 
 import type { Draft, DraftProvider, DraftRoute } from "../ccr/convert.ts";
-import { ccpText, isEmptyValue, isObject, type Json, secretRef, type State } from "../ccr/text.ts";
+import {
+  isEmptyValue,
+  isObject,
+  type Json,
+  literalData,
+  literalSecret,
+  literalText,
+  type State,
+} from "../ccr/text.ts";
 
 /** A models.yaml that cannot be converted at all; the message is for the user. */
 export class TizeeError extends Error {}
@@ -105,17 +113,17 @@ export function convertTizee(models: unknown): Draft {
       for (let n = 2; providers.some((p) => p.id === pid); n++) pid = `${base}_${n}`;
       const fields: Array<readonly [string, unknown]> = [
         ["type", type],
-        ["base_url", ccpText(rootOf(apiBase))],
+        ["base_url", literalText(rootOf(apiBase))],
       ];
       if (rawKey !== "") {
-        fields.push(["api_key", secretRef(rawKey, `${pid.toUpperCase()}_API_KEY`, state)]);
+        fields.push(["api_key", literalSecret(rawKey, `${pid.toUpperCase()}_API_KEY`, state)]);
       } else {
         state.notCarried.push(
           `${where}: no api_key (the proxy used the client's own key); set api_key on ` +
             `providers.${pid}`,
         );
       }
-      if (isObject(entry.extra_headers)) fields.push(["headers", entry.extra_headers]);
+      if (isObject(entry.extra_headers)) fields.push(["headers", literalData(entry.extra_headers)]);
       provider = { id: pid, key, comments: [`models.yaml ${apiBase}`], fields, modelSettings: {} };
       providers.push(provider);
     }
@@ -139,7 +147,7 @@ export function convertTizee(models: unknown): Draft {
       ...(isObject(entry.extra_body) ? entry.extra_body : {}),
       ...(entry.temperature !== undefined ? { temperature: entry.temperature } : {}),
     };
-    if (Object.keys(body).length > 0) variant.extra_body = body;
+    if (Object.keys(body).length > 0) variant.extra_body = literalData(body);
     const left = Object.entries(entry)
       .filter(([k, v]) => !READ.has(k) && !isEmptyValue(v))
       .map(([k]) => k);
@@ -152,7 +160,7 @@ export function convertTizee(models: unknown): Draft {
     }
     aliases.push({
       name: id,
-      targets: [`${provider.id}/${ccpText(upstream)}`],
+      targets: [`${provider.id}/${literalText(upstream)}`],
       ...(Object.keys(variant).length > 0 ? { variant } : {}),
     });
   }

@@ -277,7 +277,7 @@ Deno.test("an empty body is an error, not a silent empty answer", async () => {
   assert.match(String(frames[0]!.data.error!.message), /without sending any data/);
 });
 
-Deno.test("a mid-stream error saying overloaded is overloaded_error, with no code or a server error's", async () => {
+Deno.test("a mid-stream error saying overloaded is overloaded_error, with no code, a server error's or a 429", async () => {
   const first =
     '{"candidates":[{"content":{"parts":[{"text":"Partial"}],"role":"model"},"index":0}]}';
   const typeOf = async (error: Record<string, unknown>) => {
@@ -296,4 +296,9 @@ Deno.test("a mid-stream error saying overloaded is overloaded_error, with no cod
   // Another server error, or another status, keeps its status's type.
   assert.equal(await typeOf({ code: 503, message: "Service unavailable." }), "api_error");
   assert.equal(await typeOf({ code: 429, message: "Resource exhausted." }), "rate_limit_error");
+  // A 429 that says the model is out of capacity, as before the stream (a 529 there).
+  assert.equal(
+    await typeOf({ code: 429, status: "RESOURCE_EXHAUSTED", message: "The model is overloaded." }),
+    "overloaded_error",
+  );
 });

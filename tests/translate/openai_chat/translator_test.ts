@@ -125,7 +125,7 @@ Deno.test("translator edge cases", async (t) => {
     }
   });
   await t.step(
-    "a mid-stream overload, with no status or a server error's, is overloaded_error, as Anthropic sends",
+    "a mid-stream overload, with no status, a server error's or a 429, is overloaded_error, as Anthropic sends",
     () => {
       const table: Array<[{ message: string; code?: string | number; type?: string }, string]> = [
         [
@@ -142,10 +142,15 @@ Deno.test("translator edge cases", async (t) => {
         [{ message: "The server is overloaded", code: 503 }, "overloaded_error"],
         [{ message: "Overloaded", code: "503" }, "overloaded_error"],
         [{ message: "no capacity left", code: 500 }, "overloaded_error"],
+        // A 429 whose words say the provider is out of capacity, as before the stream (529).
+        [{ message: "The engine is currently overloaded", code: 429 }, "overloaded_error"],
+        [{ message: "overloaded", code: "rate_limit_exceeded" }, "overloaded_error"],
+        [{ message: "Server is busy, try again later", code: "429" }, "overloaded_error"],
         // Every other error keeps its type: another status, a named code, other words.
         [{ message: "Service Unavailable", code: 503 }, "api_error"],
         [{ message: "overloaded", code: 401 }, "api_error"],
-        [{ message: "overloaded", code: "rate_limit_exceeded" }, "rate_limit_error"],
+        [{ message: "Rate limit reached for requests per min", code: 429 }, "rate_limit_error"],
+        [{ message: "m", code: "rate_limit_exceeded" }, "rate_limit_error"],
         [{ message: "The server had an error while processing your request" }, "api_error"],
       ];
       for (const [error, type] of table) {

@@ -266,6 +266,15 @@ Deno.test("Responses stream: the ugly cases", async (t) => {
       "overloaded_error",
     );
     assert.equal(await typeOf({ code: "server_error", message: "Internal error" }), "api_error");
+    // A rate limit that says the provider is out of capacity, as a 429 before the stream.
+    assert.equal(
+      await typeOf({ code: "rate_limit_exceeded", message: "No capacity available right now" }),
+      "overloaded_error",
+    );
+    assert.equal(
+      await typeOf({ code: "rate_limit_exceeded", message: "Rate limit reached" }),
+      "rate_limit_error",
+    );
   });
   await t.step("an error event with its fields wrapped in `error` keeps its message", async () => {
     const frames = parseFrames(

@@ -1,0 +1,82 @@
+/**
+ * Malformed request heads on real sockets: each head Deno's HTTP server would answer with an
+ * empty 400 gets the guard's Anthropic-shaped 400 naming its fault instead, and each head the
+ * server reads passes the guard and is served.
+ */
+
+import assert from "node:assert/strict";
+import { guardConnections } from "../../src/server/connection_guard.ts";
+import { READ_HEADS, REFUSED_HEADS } from "../server/_request_heads.ts";
+
+const decoder = new TextDecoder();
+const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+
+/** Sends `raw` on a new connection and reads the first answer: its status line and body. */
+async function exchange(
+  connect: () => Promise<Deno.Conn>,
+  raw: string,
+): Promise<{ status: string; body: string }> {
+  const conn = await connect();
+  try {
+    await conn.write(latin1(raw));
+    const buffer = new Uint8Array(65536);
+    let text = "";
+    const until = Date.now() + 3000;
+    // Read until the answer's declared body is in (a kept-alive connection stays open).
+    for (;;) {
+      const at = text.indexOf("\r\n\r\n");
+      const length = /\r\ncontent-length: (\d+)\r\n/i.exec(text.slice(0, at + 2))?.[1];
+      if (at >= 0 && length !== undefined && text.length >= at + 4 + Number(length)) break;
+      if (Date.now() > until) break;
+      const n = await conn.read(buffer).catch(() => null);
+      if (n === null) break;
+      text += decoder.decode(buffer.subarray(0, n));
+    }
+    const at = text.indexOf("\r\n\r\n");
+    return { status: text.slice(0, text.indexOf("\r\n")), body: at < 0 ? "" : text.slice(at + 4) };
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("a head the server would answer with an empty 400 gets the guard's 400 naming its fault", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_heads_" });
+  const socket = `${dir}/http.sock`;
+  const backend = Deno.serve(
+    { transport: "unix", path: socket, onListen: () => {} },
+    async (req) => {
+      await req.arrayBuffer();
+      return new Response("served");
+    },
+  );
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const guard = guardConnections(listener, socket, {
+    timeouts: { headersMs: 5000, bodyMs: 5000, idleMs: 5000 },
+    maxConnections: 64,
+    maxBodyBytes: 1 << 20,
+  });
+  const toServer = () => Deno.connect({ transport: "unix", path: socket });
+  const toGuard = () => Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  try {
+    for (const { head, fault } of REFUSED_HEADS) {
+      const shown = JSON.stringify(head).slice(0, 120);
+      // The server alone: an empty 400, which says nothing of what is wrong.
+      const bare = await exchange(toServer, head);
+      assert.equal(`${bare.status}|${bare.body}`, "HTTP/1.1 400 Bad Request|", `server: ${shown}`);
+      const guarded = await exchange(toGuard, head);
+      assert.equal(guarded.status, "HTTP/1.1 400 Bad Request", `guard: ${shown}`);
+      const error = JSON.parse(guarded.body);
+      assert.equal(error.type, "error");
+      assert.equal(error.error.type, "invalid_request_error");
+      assert.ok(error.error.message.startsWith(fault), `${shown}: ${error.error.message}`);
+    }
+    for (const { head, body = "" } of READ_HEADS) {
+      const answer = await exchange(toGuard, head + body);
+      assert.equal(answer.body, "served", JSON.stringify(head).slice(0, 120));
+    }
+  } finally {
+    guard.close();
+    await backend.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
