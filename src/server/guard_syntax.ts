@@ -179,5 +179,5 @@ function shown(bytes: Uint8Array, start: number, end: number): string {
       ? String.fromCharCode(byte)
       : `\\x${byte.toString(16).padStart(2, "0")}`;
   }
-  return end - start > 100 ? `${text}…` : text;
+  return end - start > 100 ? `${text}\u2026` : text;
 }
