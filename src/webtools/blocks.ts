@@ -63,7 +63,7 @@ export function resultBlock(id: string, call: CallOutcome, retrievedAt: Date): C
         },
         retrieved_at: retrievedAt.toISOString(),
       }
-      : { type: "web_fetch_tool_error", error_code: o.code },
+      : { type: "web_fetch_tool_result_error", error_code: o.code },
   };
 }
 

@@ -14,7 +14,7 @@ import { pinnedClient } from "./pinned.ts";
 
 /** Anthropic's error codes for a fetch that produced no document. */
 export type FetchErrorCode =
-  | "invalid_input"
+  | "invalid_tool_input"
   | "max_uses_exceeded"
   | "url_too_long"
   | "url_not_allowed"
@@ -71,7 +71,7 @@ export async function fetchPage(url: string, deps: FetchDeps): Promise<FetchOutc
   try {
     current = new URL(url);
   } catch {
-    return failure("invalid_input", `"${url}" is not a URL`);
+    return failure("invalid_tool_input", `"${url}" is not a URL`);
   }
   try {
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {

@@ -12,7 +12,7 @@ const MAX_RESULTS_BYTES = MAX_RESULTS_MIB * 1024 * 1024;
 
 /** Anthropic's error codes for a search that produced no results list. */
 export type SearchErrorCode =
-  | "invalid_input"
+  | "invalid_tool_input"
   | "max_uses_exceeded"
   | "too_many_requests"
   | "unavailable";
@@ -37,7 +37,7 @@ export async function searchWeb(q: SearchQuery, deps: SearchDeps): Promise<Searc
   const outcome = await askBackend(q, deps);
   // Claude Code shows its user no more than the code (`unavailable`), so what went wrong with the
   // backend is said where its operator looks.
-  if (!outcome.ok && deps.config && outcome.code !== "invalid_input") {
+  if (!outcome.ok && deps.config && outcome.code !== "invalid_tool_input") {
     deps.log?.warn(`Web search failed (${outcome.code}): ${originsOnly(outcome.detail)}`);
   }
   return outcome;
@@ -52,7 +52,7 @@ function originsOnly(text: string): string {
 }
 
 async function askBackend(q: SearchQuery, deps: SearchDeps): Promise<SearchOutcome> {
-  if (q.query.trim() === "") return failure("invalid_input", "the query is empty");
+  if (q.query.trim() === "") return failure("invalid_tool_input", "the query is empty");
   const config = deps.config;
   if (!config) return failure("unavailable", "web_tools.search is not configured");
   const backend = SEARCH_BACKENDS[config.provider];

@@ -94,7 +94,7 @@ Deno.test("web_fetch through ccp", async (t) => {
     await t.step(`refused: ${name}`, async () => {
       const { msg, paths } = await fetchThroughCcp(url, false);
       assert.deepEqual(msg.content[1].content, {
-        type: "web_fetch_tool_error",
+        type: "web_fetch_tool_result_error",
         error_code: "url_not_allowed",
       });
       assert.deepEqual(paths, [], "nothing was fetched");
@@ -135,7 +135,7 @@ Deno.test("web_fetch through ccp", async (t) => {
       },
     );
     assert.deepEqual(msg.content[1].content, {
-      type: "web_fetch_tool_error",
+      type: "web_fetch_tool_result_error",
       error_code: "url_not_allowed",
     });
     assert.deepEqual(paths, ["/redirect"], "the redirect target was never requested");
@@ -173,7 +173,7 @@ Deno.test("web_fetch through ccp", async (t) => {
   await t.step("an unreachable page is url_not_accessible", async () => {
     const { msg } = await fetchThroughCcp((port) => `http://127.0.0.1:${port}/missing`, true);
     assert.deepEqual(msg.content[1].content, {
-      type: "web_fetch_tool_error",
+      type: "web_fetch_tool_result_error",
       error_code: "url_not_accessible",
     });
     assert.deepEqual(msg.usage.server_tool_use, { web_search_requests: 0, web_fetch_requests: 0 });

@@ -124,7 +124,7 @@ Deno.test("fetchPage", async (t) => {
     assert.equal(await code("http://a.test/busy"), "too_many_requests");
     assert.equal(await code("http://a.test/missing"), "url_not_accessible");
     assert.equal(await code("http://a.test/loop"), "url_not_accessible");
-    assert.equal(await code("not a url"), "invalid_input");
+    assert.equal(await code("not a url"), "invalid_tool_input");
     assert.equal(await code(`http://a.test/${"x".repeat(MAX_URL_LENGTH)}`), "url_too_long");
     assert.equal(await code("ftp://a.test/file"), "url_not_allowed");
     assert.equal(await code("http://user:pass@a.test/"), "url_not_allowed");

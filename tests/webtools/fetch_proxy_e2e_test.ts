@@ -62,7 +62,7 @@ web_tools:
         await t.step("a private address in the URL is refused, the proxy not asked", async () => {
           const before = proxy.seen.length;
           const result = await fetchVia("http://10.1.2.3/page");
-          assert.equal(result.type, "web_fetch_tool_error", JSON.stringify(result));
+          assert.equal(result.type, "web_fetch_tool_result_error", JSON.stringify(result));
           assert.equal(result.error_code, "url_not_allowed");
           assert.equal(proxy.seen.length, before);
         });

@@ -355,7 +355,7 @@ Deno.test("web search loop through ccp", async (t) => {
       })).json();
       assert.deepEqual(msg.content[1].content, {
         type: "web_search_tool_result_error",
-        error_code: "invalid_input",
+        error_code: "invalid_tool_input",
       });
       assert.equal(msg.content[3].content[0].type, "web_search_result");
       assert.equal(web.paths.length, 1, "the backend is asked for the second search");

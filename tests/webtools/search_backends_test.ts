@@ -145,7 +145,7 @@ Deno.test("search backends", async (t) => {
       signal,
       timeoutMs: 5000,
     });
-    assert.equal((empty as { code: string }).code, "invalid_input");
+    assert.equal((empty as { code: string }).code, "invalid_tool_input");
     const none = await searchWeb(query, {
       config: undefined,
       fetch: recorder(() => Response.json({})).fetch,
