@@ -121,7 +121,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     levelFor(first),
   );
   for (const warning of exposureWarnings) log.warn(warning);
-  // Aborted when the grace period is over: streams still open end with an error frame.
+  // Aborted when the grace period is over: streams still open end with an error frame, requests
+  // whose answer has not begun get a 529.
   const shuttingDown = new AbortController();
   // Aborted as the stop begins: the status page's live streams end then, not at the grace's end.
   const draining = new AbortController();
@@ -247,7 +248,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     const outcome = await Promise.race([server.shutdown().then(() => "done" as const), grace]);
     clearTimeout(timer);
     if (outcome === "timeout") {
-      log.warn("Grace period over: ending the streams still open, then exiting");
+      log.warn("Grace period over: ending the requests still in flight, then exiting");
       shuttingDown.abort();
       // Time for the error frames to reach the clients before the process goes.
       await new Promise((resolve) => setTimeout(resolve, 200));

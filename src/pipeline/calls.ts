@@ -25,7 +25,10 @@ export interface PipelineDeps {
   /** Counts a request's input tokens locally and offline. */
   readonly countTokens: (body: Record<string, unknown>) => Promise<number>;
   readonly observers: readonly RequestObserver[];
-  /** Aborted when ccp shuts down, ending the streams still open with an error frame. */
+  /**
+   * Aborted when ccp shuts down: streams still open end with an error frame, requests whose
+   * answer has not begun with a 529.
+   */
   readonly shutdown?: AbortSignal;
   /** Resolves host names for `web_fetch`'s address checks (default: DNS). */
   readonly resolveHost?: Resolver;

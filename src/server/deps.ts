@@ -28,7 +28,7 @@ export interface AppDeps {
   countTokens: (body: Record<string, unknown>) => Promise<number>;
   /** Milliseconds clock for durations. */
   now: () => number;
-  /** Aborted when ccp shuts down: open streams then end with an error frame. */
+  /** Aborted when ccp shuts down: open streams end with an error frame, unanswered requests 529. */
   shutdown?: AbortSignal;
   /**
    * Aborted when ccp starts to stop: the status page's live streams end at once (they are no

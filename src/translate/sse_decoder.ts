@@ -11,7 +11,9 @@ const STREAM: TextDecodeOptions = { stream: true };
 
 /** One decoder per upstream body. */
 export class SseMessageDecoder {
-  readonly #decoder = new TextDecoder();
+  // A U+FEFF the model wrote is text: Deno's streaming decoder would drop one that begins a read
+  // after reads of ASCII only. The parser drops the stream's leading byte-order mark itself.
+  readonly #decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   readonly #parser: EventSourceParser;
   #pending: EventSourceMessage[] = [];
 

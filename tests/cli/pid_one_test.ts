@@ -185,7 +185,7 @@ Deno.test({
           /event: error\ndata: \{"type":"error","error":\{"type":"overloaded_error","message":"ccp is shutting down"\}\}\n\n$/,
         );
         const log = ccp.stderr();
-        assert.match(log, /Grace period over: ending the streams still open/);
+        assert.match(log, /Grace period over: ending the requests still in flight/);
         // The request was recorded (its log line) before the process went.
         assert.match(log, /POST \/v1\/messages .* \(ccp is shutting down\)/);
       } finally {

@@ -245,6 +245,49 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a request still waiting for its answer when the grace period ends gets a 529 saying so",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const mock = startAnthropicMock([{ kind: "hang" }]);
+    await inTempDir("ccp_serve_", async (dir) => {
+      await Deno.writeTextFile(`${dir}/c.yaml`, anthropicYaml(mock.url));
+      const ctx = testContext(dir);
+      const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 }, graceMs: 200 });
+      // A non-streamed request, and a streamed one whose upstream has not answered yet.
+      const pending = [false, true].map((stream) =>
+        fetch(`${server.url}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            model: "m",
+            max_tokens: 1,
+            stream,
+            messages: [{ role: "user", content: "x" }],
+          }),
+        }).then(async (response) => ({ response, body: await response.text(), at: Date.now() }))
+      );
+      while (mock.requests.length < 2) await new Promise((r) => setTimeout(r, 10));
+      await server.stop();
+      // Before the stop is over: a ccp process would exit then.
+      const stopped = Date.now();
+      for (const { response, body, at } of await Promise.all(pending)) {
+        assert.ok(at <= stopped, "answered before the stop ended");
+        assert.equal(response.status, 529, body);
+        assert.deepEqual(JSON.parse(body), {
+          type: "error",
+          error: { type: "overloaded_error", message: "ccp is shutting down" },
+        });
+        assert.notEqual(response.headers.get("x-should-retry"), "false");
+        assert.match(response.headers.get("request-id") ?? "", /./);
+      }
+      assert.match(ctx.io.stderr.join("\n"), /Grace period over/);
+    });
+    await mock.close();
+  },
+});
+
 Deno.test("a port in use says whether a ccp holds it; a public host without a token is refused", async () => {
   await inTempDir("ccp_serve_", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);

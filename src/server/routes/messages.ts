@@ -22,6 +22,9 @@ import { tokenSuffix, withoutOwnToken } from "../auth.ts";
 import { ANYONE, checkRouteAllowed } from "../clients.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 import { errorResponse } from "../responses.ts";
+import { ProxyError } from "../../core/errors.ts";
+
+const SHUTTING_DOWN = "ccp is shutting down";
 
 /** Builds the handler for POST /v1/messages. */
 export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promise<Response> {
@@ -43,6 +46,15 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
     if (raw.signal.aborted) leave();
     else raw.signal.addEventListener("abort", leave, { once: true });
     const unwatch = deps.departures.watch(c.env.peer, leave);
+    // ccp's stop gave up waiting (its grace is over): the upstream request is cancelled, and the
+    // client is told, with an error its SDK retries, rather than finding its connection dropped.
+    let stopped = false;
+    const stop = () => {
+      stopped = true;
+      gone.abort(new DOMException(SHUTTING_DOWN, "AbortError"));
+    };
+    if (deps.shutdown?.aborted) stop();
+    else deps.shutdown?.addEventListener("abort", stop, { once: true });
     try {
       // Closed mode with a shared engine away: refused before the body is read, and recorded.
       const refusal = deps.shared?.refusal();
@@ -95,8 +107,13 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
       // A refusal while choosing the route still says which rule refused it; a body refused
       // before routing reached none, and its header, log line, ledger and metrics all say so.
       recorder.record.route ??= err instanceof RouteRefused ? err.route : NO_ROUTE;
-      const error = deps.pipeline.failed(recorder, err, gone.signal.aborted);
+      const error = stopped
+        ? deps.pipeline.failed(recorder, new ProxyError("overloaded_error", SHUTTING_DOWN), false)
+        : deps.pipeline.failed(recorder, err, gone.signal.aborted);
       return errorResponse(error, routeHeaders(recorder));
+    } finally {
+      // From here a stream ends on its own at the stop (with its error frame).
+      deps.shutdown?.removeEventListener("abort", stop);
     }
   };
 }

@@ -17,7 +17,11 @@ export class SseFraming {
    * exactly, so they can go on as they came.
    */
   untouched = false;
-  readonly #decoder = new TextDecoder();
+  // A U+FEFF the model wrote is text: Deno's streaming decoder would drop one that begins a read
+  // after reads of ASCII only. The stream's leading byte-order mark is dropped below instead.
+  readonly #decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  // No character read yet: a byte-order mark would be the stream's, not the model's.
+  #start = true;
   // Text of an event whose blank line has not arrived yet.
   readonly #held = new HeldText();
   // A CR that ended the last read: the first half of a CRLF, or a line end of its own.
@@ -36,6 +40,10 @@ export class SseFraming {
     const startsInCharacter = this.#endsInCharacter;
     this.#endsInCharacter = (bytes.at(-1) ?? 0) >= 0x80;
     let fresh = this.#decoder.decode(bytes, STREAMING);
+    if (this.#start && fresh !== "") {
+      this.#start = false;
+      if (fresh.charCodeAt(0) === 0xfeff) fresh = fresh.slice(1);
+    }
     if (this.#cr || fresh.includes("\r")) fresh = this.#lineFeeds(fresh);
     const found = lastEventEnd(held.tail + fresh);
     if (found === 0) {
