@@ -174,10 +174,16 @@ export function failureError(
 function briefOutcome(outcome: TargetOutcome, now: number): string {
   const who = nameOf(outcome.target);
   switch (outcome.kind) {
-    case "keys":
-      return outcome.keys.cooling > 0
-        ? `${who} (429, usable again in ${waitText(outcome.keys.retryAt, now)})`
-        : `${who} (keys set aside after ${outcome.keys.recentStatuses.join(", ")})`;
+    case "keys": {
+      const { cooling, keyless, recentStatuses, retryAt } = outcome.keys;
+      const statuses = recentStatuses.join(", ");
+      // A provider with no key has none to set aside: its refusal is the key it was never given.
+      return cooling > 0
+        ? `${who} (429, usable again in ${waitText(retryAt, now)})`
+        : keyless
+        ? `${who} (no API key is set for it and it answered ${statuses})`
+        : `${who} (keys set aside after ${statuses})`;
+    }
     case "failed":
       return `${who} (${outcome.failure.status ?? "no answer"})`;
     case "open":
