@@ -38,7 +38,7 @@ export interface VariableNotes {
 export function variableNotes(use: VariableUse): VariableNotes {
   const { file, env } = use;
   const likeNote = (ref: UnsetReference) => {
-    const like = setVariableLike(ref.name, env) ?? presetKeySet(ref.path, use.tree, env);
+    const like = setVariableLike(ref.name, env) ?? presetKeySet(ref, use.tree, env);
     return like ? ` (${like} is set: did you mean \${${like}}?)` : "";
   };
   const warnings = use.unset.map((ref) =>
@@ -94,14 +94,12 @@ function isKeyPath(ref: UnsetReference): boolean {
  * that one is set (`${NVIDIA_KEY}` where NVIDIA_NIM_API_KEY holds the key), whatever the spelling.
  */
 function presetKeySet(
-  path: readonly (string | number)[],
+  ref: UnsetReference,
   tree: Record<string, unknown>,
   env: EnvMap,
 ): string | undefined {
-  const [section, id, key] = path;
-  if (section !== "providers" || typeof id !== "string" || !/^api_keys?$/.test(String(key))) {
-    return undefined;
-  }
+  const id = ref.path[1];
+  if (!isKeyPath(ref) || typeof id !== "string") return undefined;
   const providers = tree.providers as Record<string, { preset?: unknown }> | undefined;
   const presetId = providers?.[id]?.preset;
   const keyEnv = typeof presetId === "string" ? findPreset(presetId)?.keyEnv : undefined;

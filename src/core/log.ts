@@ -1,7 +1,7 @@
 /** A small levelled logger: one line per event on stderr, colour only on a TTY. */
 
 import type { LogFormat, LogLevel } from "../config/types.ts";
-import { escapedChar } from "./text.ts";
+import { printableLines } from "./text.ts";
 
 const RANK: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40 };
 const COLOUR: Readonly<Record<LogLevel, string>> = {
@@ -39,15 +39,14 @@ export interface LoggerOptions {
   now?: () => Date;
 }
 
-// Messages quote clients and upstreams (model names, error text): a control character could
-// recolour or rewrite the operator's terminal, a line break could forge a log line, and a bidi
-// override would draw the rest of its line backwards in a terminal that supports bidi.
-// deno-lint-ignore no-control-regex -- matching control characters is the point
-const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/** The message with control and bidi characters escaped and continuation lines indented. */
+/**
+ * The message with control and bidi characters escaped and continuation lines indented. Messages
+ * quote clients and upstreams (model names, error text): a control character could recolour or
+ * rewrite the operator's terminal, a line break could forge a log line, and a bidi override would
+ * draw the rest of its line backwards in a terminal that supports bidi.
+ */
 function inert(message: string): string {
-  return message.replace(CONTROL, escapedChar).replace(/\n/g, "\n    ");
+  return printableLines(message).replace(/\n/g, "\n    ");
 }
 
 /** Creates a logger writing `<ISO time> <LEVEL> <message>` lines, or JSON objects. */

@@ -30,7 +30,7 @@ export function listed(names: readonly string[]): string {
 const UNSHOWN = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** `c` written as an escape: `\xNN` for a control character, `\uNNNN` for a bidi one. */
-export function escapedChar(c: string): string {
+function escapedChar(c: string): string {
   const code = c.charCodeAt(0);
   return code < 0x100
     ? `\\x${code.toString(16).padStart(2, "0")}`
@@ -44,4 +44,13 @@ export function escapedChar(c: string): string {
  */
 export function printable(text: string): string {
   return text.replace(UNSHOWN, escapedChar);
+}
+
+/** `text` as {@link printable} writes it, but with its line breaks kept (a log's message). */
+export function printableLines(text: string): string {
+  return text.replace(UNSHOWN, escapedUnlessBreak);
+}
+
+function escapedUnlessBreak(c: string): string {
+  return c === "\n" ? c : escapedChar(c);
 }

@@ -11,8 +11,7 @@ import type { KeyAffinity } from "../resilience/key_choice.ts";
 import type { ResilienceRegistry } from "../resilience/registry.ts";
 import { callAnthropic } from "../upstream/anthropic/anthropic.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
-import { betaRuleOf, droppedBetasWithParts, filterBetaHeader } from "../upstream/http/headers.ts";
-import { withoutBetaParts } from "../upstream/cleaning/beta_parts.ts";
+import { outgoingRequest } from "../upstream/http/headers.ts";
 import type { PostSuccess } from "../upstream/http/post.ts";
 import { readJsonCapped } from "../upstream/http/read_capped.ts";
 import { withoutImages } from "../upstream/http/refused_images.ts";
@@ -54,19 +53,15 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
   );
   const onClientGone = () => abort.abort(call.signal.reason);
   call.signal.addEventListener("abort", onClientGone, { once: true });
-  // The same cleaning as a Messages request, so a strict endpoint counts what it would be sent;
-  // a model configured without vision (or PDFs) is sent notes in their place, as Messages are.
-  const cleaning = provider.cleaning;
+  // The same cleaning as a Messages request (betas and what they bring included), so a strict
+  // endpoint counts what it would be sent; a model configured without vision (or PDFs) is sent
+  // notes in their place, as Messages are.
+  const outgoing = outgoingRequest(provider, call.headers);
   const supports = settingsFor(provider, model, call.target.settings).supports ?? {};
   const noImages = (body: Record<string, unknown>) =>
     supports.images === false ? withoutImages(body) : body;
   const noDocuments = (body: Record<string, unknown>) =>
     supports.documents === false ? withoutDocuments(body) : body;
-  // The betas the provider does without take what they bring into the body along, as Messages.
-  const clientHeaders = filterBetaHeader(call.headers, betaRuleOf(provider));
-  const dropped = droppedBetasWithParts(call.headers, clientHeaders);
-  const clean = (body: Record<string, unknown>) =>
-    withoutBetaParts(cleaning.body(body, model), dropped);
   // Kept out of what is logged of the count's failures; read only if one is.
   const text = new RequestText(call.body);
   const dispatcher = new Dispatcher<PostSuccess>({
@@ -87,8 +82,8 @@ export async function countUpstream(call: CountUpstream): Promise<number | undef
       callAnthropic({
         provider: target.provider,
         model: target.model,
-        body: noDocuments(noImages(clean(call.body))),
-        clientHeaders,
+        body: noDocuments(noImages(outgoing.clean(call.body, target.model))),
+        clientHeaders: outgoing.headers,
         key,
         signal,
         fetch: call.fetch,

@@ -23,7 +23,7 @@ import { type Clock, sleep, systemClock } from "./clock.ts";
 import type { CredentialRef } from "./credential_holds.ts";
 import { describeFailure } from "./describe.ts";
 import type { AttemptFailed, AttemptFn, DispatcherOptions } from "./dispatcher_options.ts";
-import { blameTarget, failureLine, retryDelay, rotateKey } from "./failure_lessons.ts";
+import { blameTarget, failureLine, fatalError, retryDelay, rotateKey } from "./failure_lessons.ts";
 import type { KeyAffinity } from "./key_choice.ts";
 import type { KeyLease, KeyPool } from "./key_pool.ts";
 import {
@@ -123,6 +123,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
       tried: new Set(),
       heldNow: new Set(),
       places: new Map(),
+      earlier: () => this.#poolStates(chain, [...outcomes]),
     };
     for (const target of chain) {
       signal.throwIfAborted();
@@ -167,7 +168,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
   // A target whose keys were refused (429, 401/403) is in the state its pool is in, which says how
   // many keys wait and until when: that, not the last refusal alone, is what the client is told.
   // A target skipped for its keys is looked at again: a re-try may have set a key aside anew.
-  #poolStates(chain: readonly DispatchTarget[], outcomes: TargetOutcome[]): void {
+  #poolStates(chain: readonly DispatchTarget[], outcomes: TargetOutcome[]): TargetOutcome[] {
     chain.forEach((target, i) => {
       const outcome = outcomes[i];
       if (outcome?.kind === "failed") {
@@ -176,6 +177,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
       const pick = this.#registry.provider(target.provider).keys.pick(target.model);
       if (!pick.ok) outcomes[i] = { kind: "keys", target: refOf(target), keys: pick };
     });
+    return outcomes;
   }
 
   /**
@@ -319,9 +321,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
         held = release;
         const { failed, logged, now } = this.#noteFailure(at, key, result, counter);
         const { verdict } = failed;
-        if (verdict.action === "fatal") {
-          throw (await lazyImport("resilience/exhausted.ts")).failureError(failed, now);
-        }
+        if (verdict.action === "fatal") throw await fatalError(failed, now, counter.earlier?.());
         if (verdict.action === "rotate_key") {
           const rotation = rotateKey(at, key, result, verdict, logged, mode, ++rotations, now);
           if (rotation) this.#log?.warn(rotation.line);

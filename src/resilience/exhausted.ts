@@ -2,7 +2,8 @@
 
 import { ProxyError, UpstreamError } from "../core/errors.ts";
 import { type ClientError, clientErrorOf } from "../core/upstream_status.ts";
-import { type Cause, isContextOverflow } from "./classify.ts";
+import type { Cause } from "./classify.ts";
+import { readsAsOverflow } from "../core/context_overflow.ts";
 import { secondsUntil } from "./clock.ts";
 import { nameOf, type TargetOutcome } from "./outcome.ts";
 
@@ -158,8 +159,11 @@ export function failureError(
     : `${nameOf(outcome.target)} failed: ${outcome.detail}`;
   // The route's earlier targets failed or were passed first: a fallback's failure alone would
   // hide that the first target is rate limited (and until when), which the user wants to know.
-  // A prompt too long keeps Anthropic's exact words, whose numbers Claude Code reads to compact.
-  const earlier = before.length > 0 && !isContextOverflow(outcome.failure)
+  // A request too large for the context keeps Anthropic's exact words (a prompt too long, an
+  // output that does not fit), whose numbers Claude Code reads to compact or to ask for less.
+  const error = outcome.failure.error;
+  const ownWords = error instanceof ProxyError && readsAsOverflow(error.message);
+  const earlier = before.length > 0 && !ownWords
     ? ` ${sentence(`Tried before it: ${before.map((o) => briefOutcome(o, now)).join(", ")}`)}`
     : "";
   return new UpstreamError(type, earlier ? sentence(message) + earlier : message, {
@@ -174,10 +178,16 @@ export function failureError(
 function briefOutcome(outcome: TargetOutcome, now: number): string {
   const who = nameOf(outcome.target);
   switch (outcome.kind) {
-    case "keys":
-      return outcome.keys.cooling > 0
-        ? `${who} (429, usable again in ${waitText(outcome.keys.retryAt, now)})`
-        : `${who} (keys set aside after ${outcome.keys.recentStatuses.join(", ")})`;
+    case "keys": {
+      const { cooling, keyless, recentStatuses, retryAt } = outcome.keys;
+      const statuses = recentStatuses.join(", ");
+      // A provider with no key has none to set aside: its refusal is the key it was never given.
+      return cooling > 0
+        ? `${who} (429, usable again in ${waitText(retryAt, now)})`
+        : keyless
+        ? `${who} (no API key is set for it and it answered ${statuses})`
+        : `${who} (keys set aside after ${statuses})`;
+    }
     case "failed":
       return `${who} (${outcome.failure.status ?? "no answer"})`;
     case "open":

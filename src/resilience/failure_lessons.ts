@@ -4,6 +4,8 @@
  * counts against the target's health.
  */
 
+import type { UpstreamError } from "../core/errors.ts";
+import { lazyImport } from "../core/lazy_modules.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import type { Classification } from "./classify.ts";
 import { attemptLine, keyRest } from "./describe.ts";
@@ -11,7 +13,7 @@ import type { AttemptFailed } from "./dispatcher_options.ts";
 import type { KeyLease } from "./key_pool.ts";
 import { noteKeyRefusal } from "./key_refusal.ts";
 import type { TryMode } from "./last_resort.ts";
-import { type DispatchTarget, nameOf } from "./outcome.ts";
+import { type DispatchTarget, nameOf, type TargetOutcome } from "./outcome.ts";
 import { shareCircuit } from "./shared_sync.ts";
 import type { TargetTry } from "./target_try.ts";
 
@@ -105,4 +107,18 @@ export function blameTarget(at: TargetTry, verdict: Classification, logged: stri
   breaker.failed(logged, verdict.retryAfterMs, admission.trial);
   shareCircuit(at.shared, ref, breaker, wasOpen);
   return true;
+}
+
+/**
+ * The error of a failure that stops the request (the request itself was refused): named after
+ * the failure, as when the route runs out, with what the route's other targets came to.
+ */
+export async function fatalError(
+  failed: Extract<TargetOutcome, { kind: "failed" }>,
+  now: number,
+  earlier: readonly TargetOutcome[] = [],
+): Promise<UpstreamError> {
+  const before = earlier.filter((o) => nameOf(o.target) !== nameOf(failed.target));
+  const { failureError } = await lazyImport("resilience/exhausted.ts");
+  return failureError(failed, now, undefined, before);
 }

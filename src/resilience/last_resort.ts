@@ -31,6 +31,8 @@ export interface Counter {
    * try: a last-resort try comes back to it, as a retry or a key rotation does.
    */
   readonly places?: Map<string, Place>;
+  /** What the route's targets came to so far, as its error would say it (a fatal failure's too). */
+  readonly earlier?: () => TargetOutcome[];
 }
 
 /** How a key is named in {@link Counter.tried}: for any model, or for `model`. */

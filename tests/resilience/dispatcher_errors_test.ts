@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { UpstreamError } from "../../src/core/errors.ts";
+import { ProxyError, UpstreamError } from "../../src/core/errors.ts";
 import { Dispatcher, type DispatchTarget } from "../../src/resilience/dispatcher.ts";
 import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { UpstreamTimeoutError } from "../../src/resilience/timeout_error.ts";
@@ -390,4 +390,34 @@ Deno.test("a shared rate window still full after waiting: 429 with Retry-After u
   assert.equal(error.status, 429);
   assert.equal(error.errorType, "rate_limit_error");
   assert.equal(error.headers["Retry-After"], "60");
+});
+
+Deno.test("a fallback that rejects the request says what the targets before it did, as any last failure does", async () => {
+  const groq = provider("groq", { apiKeys: [K1] });
+  const nim = provider("nim", { apiKeys: [K3] });
+  const { run } = setup({
+    groq: [{ status: 429, headers: h({ "retry-after": "30" }) }],
+    nim: [{ status: 400 }],
+  });
+  const error = await failure(() => run([to(groq, "llama-3.3-70b"), to(nim, "z-ai/glm4.7")]));
+  assert.equal(error.status, 400);
+  assert.match(error.message, /^provider "nim" model "z-ai\/glm4\.7" rejected the request: /);
+  assert.match(
+    error.message,
+    / Tried before it: provider "groq" model "llama-3\.3-70b" \(429, usable again in 30s\)\.$/,
+  );
+});
+
+Deno.test("a fallback's output overflow keeps Anthropic's words whole after the targets before it", async () => {
+  const words = "input length and `max_tokens` exceed context limit: 60000 + 32000 > 64000, " +
+    "decrease input length or `max_tokens` and try again";
+  const groq = provider("groq", { apiKeys: [K1] });
+  const nim = provider("nim", { apiKeys: [K3] });
+  const { run } = setup({
+    groq: [{ status: 429, headers: h({ "retry-after": "30" }) }],
+    nim: [{ status: 400, error: new ProxyError("invalid_request_error", words) }],
+  });
+  const error = await failure(() => run([to(groq, "llama-3.3-70b"), to(nim, "z-ai/glm4.7")]));
+  assert.equal(error.status, 400);
+  assert.equal(error.message, words);
 });

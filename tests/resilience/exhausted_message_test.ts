@@ -88,3 +88,32 @@ Deno.test("a prompt too long for the last target keeps Anthropic's words whole, 
   assert.equal(error.status, 400);
   assert.equal(error.message, words);
 });
+
+Deno.test("a keyless earlier target that answered 401 is named as keyless, as the route's own clause names it", () => {
+  const keyless: TargetOutcome = {
+    kind: "keys",
+    target: { provider: "local", model: "qwen3-coder" },
+    keys: {
+      reason: "blocked",
+      cooling: 0,
+      blocked: 1,
+      retryAt: 60_000,
+      hinted: false,
+      recentStatuses: [401],
+      keyless: true,
+    },
+  };
+  const unreachable = {
+    kind: "failed",
+    target: { provider: "openrouter", model: "qwen/qwen3-coder" },
+    failure: { status: 503 },
+    verdict: { action: "next_target", cause: "server" },
+    detail: "HTTP 503",
+  } as TargetOutcome;
+  assert.equal(
+    exhaustedError([keyless, unreachable], 0).message,
+    'provider "openrouter" model "qwen/qwen3-coder" failed: HTTP 503. ' +
+      'Tried before it: provider "local" model "qwen3-coder" ' +
+      "(no API key is set for it and it answered 401).",
+  );
+});

@@ -5,13 +5,7 @@ import { UpstreamError } from "../../core/errors.ts";
 import { CONTENT_TYPE } from "../../core/headers.ts";
 import { capitalise } from "../../core/text.ts";
 import { callAnthropic, describeCall } from "./anthropic.ts";
-import {
-  betaRuleOf,
-  droppedBetasWithParts,
-  filterBetaHeader,
-  secretsSent,
-} from "../http/headers.ts";
-import { withoutBetaParts } from "../cleaning/beta_parts.ts";
+import { outgoingRequest, secretsSent } from "../http/headers.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { relayedAnswer } from "../relayed_answer.ts";
 import { planHeaders } from "./plan_headers.ts";
@@ -39,8 +33,6 @@ import {
 /** Sends Anthropic Messages requests to an Anthropic-compatible upstream. */
 export const anthropicTransport: Transport = {
   async send(request: TransportRequest): Promise<AttemptSuccess | AttemptFailure> {
-    // Each endpoint gets only what it accepts (the preset's cleaning, resolved when the config was built).
-    const cleaning = request.provider.cleaning;
     const settings = settingsFor(request.provider, request.model, request.settings);
     const inputTokens = settings.contextWindow ? await request.inputTokens() : undefined;
     const body = withUnaskedReasoningRoom(
@@ -52,11 +44,12 @@ export const anthropicTransport: Transport = {
         ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
       },
     );
-    const clientHeaders = filterBetaHeader(request.clientHeaders, betaRuleOf(request.provider));
-    // What the betas the provider does without bring into the body goes with them.
-    const dropped = droppedBetasWithParts(request.clientHeaders, clientHeaders);
+    // Each endpoint gets only what it accepts (the preset's cleaning, resolved when the config was
+    // built), and what the betas the provider does without bring into the body goes with them.
+    const outgoing = outgoingRequest(request.provider, request.clientHeaders);
+    const clientHeaders = outgoing.headers;
     const clean = (b: Record<string, unknown>) =>
-      withExtraBody(withoutBetaParts(cleaning.body(b, request.model), dropped), settings);
+      withExtraBody(outgoing.clean(b, request.model), settings);
     const call = (sent: Record<string, unknown>) =>
       callAnthropic({
         provider: request.provider,

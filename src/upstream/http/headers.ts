@@ -3,8 +3,8 @@
 import type { AuthHeader, ProviderConfig } from "../../config/types.ts";
 import type { HeaderReader } from "../../core/headers.ts";
 import { parseBetas } from "../cleaning/betas.ts";
-import { hasParts } from "../cleaning/beta_parts.ts";
-import type { BetaRule } from "../cleaning/types.ts";
+import { hasParts, withoutBetaParts } from "../cleaning/beta_parts.ts";
+import type { BetaRule, Body } from "../cleaning/types.ts";
 import { providerSecrets, redactKey } from "../../core/secrets.ts";
 import type { CredentialRef } from "../../resilience/credential_holds.ts";
 
@@ -78,11 +78,27 @@ function filteredBetas(rule: BetaRule, value: string): string | null {
 }
 
 /**
+ * What an Anthropic-compatible provider is sent of a client's request, for Messages and
+ * count_tokens alike (a strict endpoint counts what it would be sent): the client's headers with
+ * the betas the provider's rule keeps, and `clean`, the provider's body cleaning followed by the
+ * removal of what the dropped betas bring into the body.
+ */
+export function outgoingRequest(
+  provider: Pick<ProviderConfig, "auth" | "cleaning">,
+  client: HeaderReader,
+): { headers: HeaderReader; clean: (body: Body, model: string) => Body } {
+  const headers = filterBetaHeader(client, betaRuleOf(provider));
+  const dropped = droppedBetasWithParts(client, headers);
+  const cleaning = provider.cleaning;
+  return { headers, clean: (body, model) => withoutBetaParts(cleaning.body(body, model), dropped) };
+}
+
+/**
  * The betas a provider's rule took out of `client`'s header (`filtered` is what
  * {@link filterBetaHeader} made of it) that bring something into the body: an endpoint known not
  * to take the beta would refuse those parts too (beta_parts.ts).
  */
-export function droppedBetasWithParts(client: HeaderReader, filtered: HeaderReader): string[] {
+function droppedBetasWithParts(client: HeaderReader, filtered: HeaderReader): string[] {
   if (filtered === client) return [];
   const kept = new Set(parseBetas(filtered.get("anthropic-beta") ?? null));
   return parseBetas(client.get("anthropic-beta") ?? null).filter((beta) =>
