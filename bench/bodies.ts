@@ -1,7 +1,8 @@
 /**
  * Request bodies: a minimal one, and one shaped like Claude Code's (a long system prompt,
- * 16 tools with JSON schemas, a short tool-using conversation; about 40 KB), each with the
- * OpenAI Chat Completions equivalent ccp would send, for the direct-to-mock baseline.
+ * 16 tools with JSON schemas, a short tool-using conversation, a few em dashes; about 45 KB),
+ * each with the OpenAI Chat Completions equivalent ccp would send, for the direct-to-mock
+ * baseline.
  */
 
 import type { MessagesRequest } from "../src/protocols/anthropic.ts";
@@ -25,7 +26,10 @@ function words(seed: number, count: number): string {
 function claudeCodeParts(): Pick<MessagesRequest, "system" | "tools" | "messages"> {
   const tools = Array.from({ length: 16 }, (_, t) => ({
     name: `Tool${t}`,
-    description: words(t, 120),
+    // Claude Code's prompts and tool descriptions hold a few em dashes (84 in a 62 KB first
+    // request), which make V8 keep the whole decoded body as two-byte text: a 47 KB request
+    // measured ~17 % more CPU than the same body in pure ASCII.
+    description: `${words(t, 60)} \u2014 ${words(t + 1, 60)}`,
     input_schema: {
       type: "object",
       properties: Object.fromEntries(
@@ -41,7 +45,10 @@ function claudeCodeParts(): Pick<MessagesRequest, "system" | "tools" | "messages
   }));
   const system = [
     { type: "text", text: "x-anthropic-billing-header: cc_version=2.0.0; cc_entrypoint=cli" },
-    { type: "text", text: "You are Claude Code, Anthropic's official CLI for Claude." },
+    {
+      type: "text",
+      text: "You are Claude Code, Anthropic's official CLI for Claude \u2014 a terminal agent.",
+    },
     { type: "text", text: words(1, 1800), cache_control: { type: "ephemeral" } },
   ];
   const messages = [
