@@ -9,6 +9,7 @@ import type { Config } from "../config/types.ts";
 import { messageOf } from "../core/errors.ts";
 import { dirnamePath, joinPath } from "../config/paths.ts";
 import { baseName, DirWatches, linkTargets } from "./config_links.ts";
+import { readTextCapped } from "../config/read_capped.ts";
 
 /** How long the files must stay quiet before a reload: one save is several events. */
 const SETTLE_MS = 250;
@@ -122,7 +123,7 @@ async function snapshot(files: WatchedFiles): Promise<Snapshot> {
   const names = [...files.names];
   const parts = await Promise.all(names.map(async (name) => {
     try {
-      return JSON.stringify(await Deno.readTextFile(joinPath(files.dir, name)));
+      return JSON.stringify(await readTextCapped(joinPath(files.dir, name)));
     } catch (err) {
       // Unreadable is a change the reload reports; only a file not there is waited for.
       return err instanceof Deno.errors.NotFound ? ABSENT : `unreadable: ${messageOf(err)}`;

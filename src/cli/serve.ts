@@ -38,6 +38,11 @@ import { messageOf } from "../core/errors.ts";
  * 10 s that `docker stop` and `podman stop` wait before they kill the process.
  */
 const GRACE_MS = 8_000;
+/**
+ * Stop signals this close together are one stop sent twice; a person's second Ctrl-C, which skips
+ * the drain, comes later.
+ */
+const SAME_STOP_MS = 200;
 
 /** Options of {@link startServer}. */
 export interface StartOptions {
@@ -264,9 +269,15 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const stop = () => (stopping ??= drain());
 
   if (options.handleSignals) {
-    let signals = 0;
+    let firstAt: number | undefined;
     const removeStop = onSignals(stopSignals(ctx.os), () => {
-      if (++signals === 1) return void stop();
+      if (firstAt === undefined) {
+        firstAt = performance.now();
+        return void stop();
+      }
+      // One stop sent twice at once (`timeout` signals ccp, then ccp's process group) asks for
+      // one drain; only a signal sent after it asks to skip the drain.
+      if (performance.now() - firstAt < SAME_STOP_MS) return;
       log.warn("Second signal: exiting now");
       exit(130);
     });

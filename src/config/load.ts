@@ -7,6 +7,7 @@ import type { EnvMap } from "./env/map.ts";
 import { configFromTree } from "./from_tree.ts";
 import { dirnamePath, joinPath } from "./paths.ts";
 import { deepFreeze } from "./freeze.ts";
+import { readTextCapped } from "./read_capped.ts";
 import { defaultCacheDir, defaultConfigDir, findConfigFile, homeDir } from "./search.ts";
 import { configTree } from "./tree_cache.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
@@ -66,7 +67,7 @@ async function configFound(
 
   let text: string;
   try {
-    text = await Deno.readTextFile(found.absolutePath);
+    text = await readTextCapped(found.absolutePath);
   } catch (err) {
     const reason = messageOf(err);
     throw new ConfigError(`${found.path}: cannot read the config file: ${reason}`);

@@ -180,12 +180,16 @@ function bad(message: string): Head {
   return { ok: false, status: 400, type: "invalid_request_error", message };
 }
 
-/** Where a head ends (just past its blank line) in `buffer[0, length)`, or -1. */
+/**
+ * Where a head ends (just past its blank line) in `buffer[0, length)`, or -1. A blank line ended
+ * by a bare LF ends it too: the server reads such a head, and the guard refuses it at once, naming
+ * the bare LF, instead of waiting out the head limit for a CRLF that never comes.
+ */
 export function headEnd(buffer: Uint8Array, length: number): number {
-  for (let i = 3; i < length; i++) {
-    if (buffer[i] === 10 && buffer[i - 1] === 13 && buffer[i - 2] === 10 && buffer[i - 3] === 13) {
-      return i + 1;
-    }
+  for (let i = 1; i < length; i++) {
+    if (buffer[i] !== 10) continue;
+    const before = buffer[i - 1];
+    if (before === 10 || (before === 13 && i >= 2 && buffer[i - 2] === 10)) return i + 1;
   }
   return -1;
 }

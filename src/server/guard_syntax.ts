@@ -57,8 +57,15 @@ export function headSyntax(bytes: Uint8Array): HeadSyntax | string {
   while (TOKEN[bytes[i]!] === 1) i++;
   if (i === lineStart || bytes[i] !== SP) return requestLineFault(bytes, lineStart, i);
   const targetStart = ++i;
-  while (bytes[i]! > SP && bytes[i]! < DEL) i++;
+  let ascii = true;
+  for (let byte = bytes[i]!; byte > SP && byte !== DEL; byte = bytes[++i]!) {
+    if (byte > DEL) ascii = false;
+  }
   if (i === targetStart || bytes[i] !== SP) return requestLineFault(bytes, lineStart, i);
+  // Past ASCII, the server takes a target whose bytes are UTF-8 (curl sends `?q=é` so).
+  if (!ascii && !isUtf8(bytes.subarray(targetStart, i))) {
+    return requestLineFault(bytes, lineStart, i);
+  }
   const targetEnd = i++;
   for (const byte of VERSION) {
     if (bytes[i] !== byte) return requestLineFault(bytes, lineStart, i);
@@ -72,7 +79,6 @@ export function headSyntax(bytes: Uint8Array): HeadSyntax | string {
     const fault = targetFault(bytes, lineStart, targetStart, targetEnd);
     if (fault) return fault;
   }
-  let ascii = true;
   let lines = 0;
   // Header lines, to the blank line (the head's last two bytes).
   while (bytes[i] !== CR) {
@@ -163,6 +169,17 @@ function valueFault(
   return lineEndFault(bytes, at) ??
     `Header "${shown(bytes, nameStart, nameEnd)}" on line ${line} has a control character ` +
       `(${byteName(bytes[at]!)}) in its value`;
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    strictUtf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function byteName(byte: number): string {

@@ -29,7 +29,8 @@ export function reboundHost(headers: Headers): string | undefined {
   } catch {
     return host;
   }
-  const bare = hostname.replace(/^\[(.*)\]$/, "$1");
+  // A name's one trailing dot (`localhost.`, the fully qualified form) names the same host.
+  const bare = hostname.replace(/^\[(.*)\]$/, "$1").replace(/(?<=[^.])\.$/, "");
   if (isLoopbackHost(bare) || bare.endsWith(".localhost")) return undefined;
   if (parseIpv4(bare) !== undefined || parseIpv6(bare) !== undefined) return undefined;
   return host;

@@ -81,6 +81,79 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "serve: one SIGTERM sent twice at once (timeout's, to ccp and its group) drains and exits 0",
+  ignore: !POSIX,
+  fn: async () => {
+    // An upstream that holds the request in flight until told: the drain waits for it.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let arrived = () => {};
+    const inFlight = new Promise<void>((resolve) => (arrived = resolve));
+    const upstream = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      async () => {
+        arrived();
+        await held;
+        return Response.json({
+          id: "msg_1",
+          type: "message",
+          role: "assistant",
+          model: "m",
+          content: [{ type: "text", text: "ok" }],
+          stop_reason: "end_turn",
+          stop_sequence: null,
+          usage: { input_tokens: 1, output_tokens: 1 },
+        });
+      },
+    );
+    await inTempDir("ccp_smoke_", async (dir) => {
+      await Deno.writeTextFile(
+        `${dir}/c.yaml`,
+        `providers:\n  up: { type: anthropic, base_url: "http://127.0.0.1:${upstream.addr.port}", ` +
+          `api_key: k }\nroutes: { default: up/m }\n`,
+      );
+      const ccp = await spawnCcp(["serve", "--config", "c.yaml", "--port", "0"], {
+        cwd: dir,
+        env: childEnv(dir),
+      });
+      try {
+        const [, url] = await ccp.waitForStderr(/listening on (http:\/\/127\.0\.0\.1:\d+) /);
+        const answer = fetch(`${url}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+          body: JSON.stringify({
+            model: "m",
+            max_tokens: 5,
+            messages: [{ role: "user", content: "hi" }],
+          }),
+        });
+        await inFlight;
+        // The second comes as soon as the first is seen, not in the same instant: two signals of
+        // one kind sent at once may reach a process as one.
+        ccp.process.kill("SIGTERM");
+        const limit = Date.now() + 10_000;
+        while (!ccp.stderr().includes("Stopping") && Date.now() < limit) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        ccp.process.kill("SIGTERM");
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        release();
+        assert.equal((await answer).status, 200);
+        const status = await ccp.exit(15_000);
+        assert.equal(status.code, 0, ccp.stderr());
+        assert.match(ccp.stderr(), /Stopped\n/);
+        assert.doesNotMatch(ccp.stderr(), /Second signal/);
+      } finally {
+        release();
+        await ccp.kill();
+        await upstream.shutdown();
+      }
+    });
+  },
+});
+
 Deno.test("serve loads a translated route's translator and the tokenizer before the first request", async () => {
   await inTempDir("ccp_smoke_", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);

@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { guardConnections } from "../../src/server/connection_guard.ts";
+import { BARE_LF } from "../../src/server/guard_syntax.ts";
 import { READ_HEADS, REFUSED_HEADS } from "../server/_request_heads.ts";
 
 const decoder = new TextDecoder();
@@ -71,8 +72,42 @@ Deno.test("a head the server would answer with an empty 400 gets the guard's 400
       assert.ok(error.error.message.startsWith(fault), `${shown}: ${error.error.message}`);
     }
     for (const { head, body = "" } of READ_HEADS) {
+      // Read by the server alone, and so by the guard too.
+      const direct = await exchange(toServer, head + body);
+      assert.equal(direct.body, "served", `server: ${JSON.stringify(head).slice(0, 120)}`);
       const answer = await exchange(toGuard, head + body);
       assert.equal(answer.body, "served", JSON.stringify(head).slice(0, 120));
+    }
+  } finally {
+    guard.close();
+    await backend.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a head whose lines end in bare LFs is refused at once, naming them", async () => {
+  // The server reads such a head; the guard, which reads lines by CRLF, once waited for a blank
+  // line in CRLFs until the head limit, then closed the connection without a word.
+  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_heads_" });
+  const socket = `${dir}/http.sock`;
+  const backend = Deno.serve(
+    { transport: "unix", path: socket, onListen: () => {} },
+    () => new Response("served"),
+  );
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const guard = guardConnections(listener, socket, {
+    timeouts: { headersMs: 5000, bodyMs: 5000, idleMs: 5000 },
+    maxConnections: 64,
+    maxBodyBytes: 1 << 20,
+  });
+  const toGuard = () => Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  try {
+    for (const head of ["GET / HTTP/1.1\nhost: x\n\n", "GET / HTTP/1.1\r\nhost: x\r\n\n"]) {
+      const started = Date.now();
+      const answer = await exchange(toGuard, head);
+      assert.equal(answer.status, "HTTP/1.1 400 Bad Request", JSON.stringify(head));
+      assert.equal(JSON.parse(answer.body).error.message, BARE_LF);
+      assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
     }
   } finally {
     guard.close();

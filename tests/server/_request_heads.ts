@@ -106,6 +106,15 @@ export const REFUSED_HEADS: readonly RefusedHead[] = [
     head: "GET /caf\xe9 HTTP/1.1\r\nhost: x\r\n\r\n",
     fault: requestLine("GET /caf\\xe9 HTTP/1.1"),
   },
+  // Past ASCII, only UTF-8: a surrogate's or an overlong form's bytes are not.
+  {
+    head: "GET /?q=\xed\xa0\x80 HTTP/1.1\r\nhost: x\r\n\r\n",
+    fault: requestLine("GET /?q=\\xed\\xa0\\x80 HTTP/1.1"),
+  },
+  {
+    head: "GET /\xc0\xaf HTTP/1.1\r\nhost: x\r\n\r\n",
+    fault: requestLine("GET /\\xc0\\xaf HTTP/1.1"),
+  },
   { head: "GET /a\x7f HTTP/1.1\r\nhost: x\r\n\r\n", fault: requestLine("GET /a\\x7f HTTP/1.1") },
   { head: "GET /a\x00 HTTP/1.1\r\nhost: x\r\n\r\n", fault: requestLine("GET /a\\x00 HTTP/1.1") },
   { head: "GET  HTTP/1.1\r\nhost: x\r\n\r\n", fault: requestLine("GET  HTTP/1.1") },
@@ -125,6 +134,8 @@ export const READ_HEADS: readonly ReadHead[] = [
   { head: get("!#$%&'*+-.^_`|~09aZ: b\r\n") },
   { head: "get / HTTP/1.1\r\nhost: x\r\n\r\n" },
   { head: 'GET /a"<>{}\\^`|b?c=d HTTP/1.1\r\nhost: x\r\n\r\n' },
+  // A target in UTF-8, as curl sends `?q=é` typed on its command line.
+  { head: "GET /caf\xc3\xa9?q=\xf0\x9f\x98\x80 HTTP/1.1\r\nhost: x\r\n\r\n" },
   { head: "GET http://x/v1/models HTTP/1.1\r\nhost: x\r\n\r\n" },
   { head: "OPTIONS * HTTP/1.1\r\nhost: x\r\n\r\n" },
   { head: "\r\nGET / HTTP/1.1\r\nhost: x\r\n\r\n" },

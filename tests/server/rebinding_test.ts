@@ -42,6 +42,19 @@ Deno.test("rebinding: without a token, a browser's request under another host na
     assert.equal(body.error.type, "permission_error");
     assert.match(body.error.message, /not as rebound\.example:8082 .*set server\.auth_token/);
   }
+  // Names a DNS answer can point here, however they are written.
+  for (
+    const host of [
+      "rebound.example.:8082",
+      "localhost..:8082",
+      "localhost.rebound.example",
+      "127.0.0.1.nip.io:8082",
+      "xn--lhost-h2a.example",
+      "0x7f.1.rebound.example",
+    ]
+  ) {
+    assert.equal((await get(app, "/ui/state", { host, ...BROWSER })).status, 403, host);
+  }
   // A page's POST (it carries an Origin) under that name: refused too, before anything runs.
   const post = await app.fetch(
     new Request("http://127.0.0.1:8082/v1/messages", {
@@ -57,7 +70,23 @@ Deno.test("rebinding: without a token, a browser's request under another host na
 Deno.test("rebinding: ccp's own users and clients outside a browser are served as before", async () => {
   const { app } = testApp(config());
   // The browser at an address or as localhost (the status page opened by its user).
-  for (const host of ["127.0.0.1:8082", "localhost:8082", "[::1]:8082", "ccp.localhost:8082"]) {
+  // A name written fully qualified (its trailing dot) is the same name; the IPv4 forms a URL
+  // parser reads as an address (hex, one number, parts left out) are addresses.
+  for (
+    const host of [
+      "127.0.0.1:8082",
+      "localhost:8082",
+      "[::1]:8082",
+      "ccp.localhost:8082",
+      "LOCALHOST:8082",
+      "localhost.:8082",
+      "ccp.localhost.",
+      "127.0.0.1.:8082",
+      "0x7f.1",
+      "2130706433:8082",
+      "[::ffff:127.0.0.1]",
+    ]
+  ) {
     const res = await get(app, "/ui/state", { host, ...BROWSER });
     assert.equal(res.status, 200, host);
   }

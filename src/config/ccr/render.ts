@@ -110,12 +110,32 @@ function routeValue(r: DraftRoute): unknown {
   return r.variant ? { target, ...r.variant } : target;
 }
 
-/** A .env value, quoted when it holds anything a .env reader would take apart. */
-function envValue(value: string): string {
+/**
+ * A .env value, quoted when it holds anything a .env reader would take apart, or undefined when no
+ * quoting reads back as written. The reader (npm dotenv) turns every CR into a line end before it
+ * parses, reads a backslash before n or r in double quotes as a line end, and ends a value at the
+ * first quote mark of the kind it opened with: a value with all three marks and a line break would
+ * otherwise go on as lines of its own (`HTTPS_PROXY=...`, which ccp applies).
+ */
+function envValue(value: string): string | undefined {
   if (/^[A-Za-z0-9_./:@+=-]*$/.test(value)) return value;
-  // npm dotenv's rules: single quotes keep everything literal; the other quotes when it has one.
-  const quote = ["'", '"', "`"].find((q) => !value.includes(q)) ?? "'";
-  return `${quote}${value}${quote}`;
+  if (value.includes("\r")) return undefined;
+  // Single quotes and backquotes keep everything as it is; double quotes only without escapes.
+  const quote = ["'", "`", '"'].find((q) =>
+    !value.includes(q) && (q !== '"' || !/\\[nr]/.test(value))
+  );
+  if (quote !== undefined) return `${quote}${value}${quote}`;
+  // Unquoted, the reader keeps one line up to a `#`, trims it, and unquotes a value in like marks.
+  const bare = !/[#\n]/.test(value) && value.trim() === value && !/^(['"`]).*\1$/.test(value);
+  return bare ? value : undefined;
+}
+
+/** The .env line for one moved key, or a comment asking for it when no .env line can hold it. */
+function secretLine(name: string, value: string, source: string): string {
+  const written = envValue(value);
+  if (written !== undefined) return `${name}=${written}`;
+  return `# ${name}=  <- its value in ${oneLine(source)} has a CR, or quote marks and escapes no ` +
+    ".env value can hold as written: set it here yourself";
 }
 
 /** The .env text: the literal keys, and the variables the config still reads from the environment. */
@@ -124,7 +144,7 @@ export function renderDotenv(draft: Draft, source: string): string {
   const out = [
     `# Keys moved out of ${oneLine(source)} by "${peer.command}". Keep this file private.`,
   ];
-  for (const s of draft.secrets) out.push(`${s.name}=${envValue(s.value)}`);
+  for (const s of draft.secrets) out.push(secretLine(s.name, s.value, source));
   if (draft.envRefs.length > 0) {
     out.push(
       "",

@@ -6,6 +6,7 @@
 import { ConfigError, messageOf } from "../../core/errors.ts";
 import type { EnvMap } from "./map.ts";
 import { joinPath } from "../paths.ts";
+import { readTextCapped } from "../read_capped.ts";
 
 /**
  * Parses one `.env` file's text (npm dotenv rules: quotes, `#` comments, `export` prefix). The
@@ -20,7 +21,7 @@ export async function parseDotenv(text: string): Promise<Record<string, string>>
 /** Reads and parses `path`; a missing file is an empty map, any other failure a ConfigError. */
 export async function readDotenvFile(path: string): Promise<Record<string, string>> {
   try {
-    return await parseDotenv(await Deno.readTextFile(path));
+    return await parseDotenv(await readTextCapped(path));
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return {};
     const reason = messageOf(err);
