@@ -67,15 +67,14 @@ export function clientErrorOfType(upstreamType: unknown): ClientError {
   return clientErrorOf(STATUS_OF_ERROR_TYPE[upstreamType as AnthropicErrorType]);
 }
 
-// A provider out of capacity in its own words: OpenAI's "That model is currently overloaded with
-// other requests", a gateway's "no capacity available", Anthropic's "Overloaded".
-const OUT_OF_CAPACITY = /overloaded|\bcapacity\b/i;
+// A provider out of capacity in its own words, read the same way from a 429, a server error and an
+// error with no status: OpenAI's "That model is currently overloaded with other requests" (and
+// "The engine is currently overloaded" in a 429), a gateway's "no capacity available" or
+// `insufficient_capacity`, "Server is busy", "temporarily unavailable", Anthropic's "Overloaded".
+const OUT_OF_CAPACITY = /overloaded|capacity|server (?:is )?busy|temporarily unavailable/i;
 
-// A 429 that is the provider out of capacity rather than the key's quota ("The engine is currently
-// overloaded", as OpenAI-style APIs say it): answered as Anthropic's 529 before the stream, and as
-// `overloaded_error` within it.
-const RATE_LIMIT_OUT_OF_CAPACITY = /overloaded|capacity|server is busy|temporarily unavailable/i;
-// "Try again later" alone says capacity too, but a rate limit's message says it as well:
+// From a 429 only, "try again later" alone says capacity too (from a server error it says no more
+// than that the error is passing), but a rate limit's message says it as well:
 // Anthropic's own ("This request would exceed the rate limit for your organization ... or try
 // again later"), typed `rate_limit_error`, and a gateway's "Too many requests, please try again
 // later". Read as capacity, such a 429 would cool no key and feed the breaker instead.
@@ -84,7 +83,7 @@ const RATE_LIMITED = /rate[ _-]?limit|too many requests/i;
 
 /** Whether a 429's (or a rate-limit error's) words say the provider is out of capacity. */
 export function rateLimitSaysOutOfCapacity(words: string): boolean {
-  return RATE_LIMIT_OUT_OF_CAPACITY.test(words) || (LATER.test(words) && !RATE_LIMITED.test(words));
+  return OUT_OF_CAPACITY.test(words) || (LATER.test(words) && !RATE_LIMITED.test(words));
 }
 
 /**

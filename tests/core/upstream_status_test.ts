@@ -3,6 +3,8 @@ import {
   clientErrorOf,
   clientErrorOfType,
   errorTypeOfUpstream,
+  midStreamType,
+  midStreamTypeOfStatus,
 } from "../../src/core/upstream_status.ts";
 import { accumulateAnthropicEvents } from "../../src/translate/anthropic/accumulate.ts";
 import { UpstreamError } from "../../src/core/errors.ts";
@@ -58,4 +60,45 @@ Deno.test("the one status table: an upstream's refusal of its key is never the c
         error.errorType === "api_error" && /invalid x-api-key/.test(error.message),
     );
   });
+});
+
+Deno.test("mid-stream, a server error and a 429 read the same words as the provider out of capacity", async (t) => {
+  const capacity = [
+    "Server is busy",
+    "Server busy. Please try again later.",
+    "The service is temporarily unavailable",
+    '{"error":{"message":"no capacity available for this model"}}',
+    "insufficient_capacity",
+    "That model is currently overloaded with other requests",
+  ];
+  const other = ["Service Unavailable", "Internal server error", "Bad gateway"];
+  await t.step(
+    "capacity words: overloaded_error from a 5xx, a 429 and an error with no status",
+    () => {
+      for (const words of capacity) {
+        assert.equal(midStreamTypeOfStatus(429, words), "overloaded_error", `429 ${words}`);
+        assert.equal(midStreamTypeOfStatus(500, words), "overloaded_error", `500 ${words}`);
+        assert.equal(midStreamTypeOfStatus(503, words), "overloaded_error", `503 ${words}`);
+        assert.equal(midStreamType("api_error", words), "overloaded_error", `no status: ${words}`);
+      }
+    },
+  );
+  await t.step("other words keep the status's type", () => {
+    for (const words of other) {
+      assert.equal(midStreamTypeOfStatus(503, words), "api_error", words);
+      assert.equal(midStreamType("api_error", words), "api_error", words);
+      assert.equal(midStreamTypeOfStatus(429, words), "rate_limit_error", words);
+    }
+  });
+  await t.step(
+    "'try again later' alone is capacity only from a 429 that names no rate limit",
+    () => {
+      const later = "Something went wrong, please try again later.";
+      assert.equal(midStreamTypeOfStatus(429, later), "overloaded_error");
+      assert.equal(midStreamTypeOfStatus(503, later), "api_error");
+      assert.equal(midStreamType("api_error", later), "api_error");
+      const limited = "Too many requests, please try again later.";
+      assert.equal(midStreamTypeOfStatus(429, limited), "rate_limit_error");
+    },
+  );
 });
