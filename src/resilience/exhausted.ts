@@ -179,11 +179,14 @@ function briefOutcome(outcome: TargetOutcome, now: number): string {
   const who = nameOf(outcome.target);
   switch (outcome.kind) {
     case "keys": {
-      const { cooling, keyless, recentStatuses, retryAt } = outcome.keys;
+      const { cooling, blocked, keyless, recentStatuses, retryAt } = outcome.keys;
       const statuses = recentStatuses.join(", ");
+      // A pool with keys both cooling and refused says both: the refused ones need a fix, which
+      // no wait brings.
+      const refused = blocked > 0 ? `; keys set aside after ${statuses}` : "";
       // A provider with no key has none to set aside: its refusal is the key it was never given.
       return cooling > 0
-        ? `${who} (429, usable again in ${waitText(retryAt, now)})`
+        ? `${who} (429, usable again in ${waitText(retryAt, now)}${refused})`
         : keyless
         ? `${who} (no API key is set for it and it answered ${statuses})`
         : `${who} (keys set aside after ${statuses})`;

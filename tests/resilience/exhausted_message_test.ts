@@ -117,3 +117,32 @@ Deno.test("a keyless earlier target that answered 401 is named as keyless, as th
       "(no API key is set for it and it answered 401).",
   );
 });
+
+Deno.test("an earlier target with keys both cooling and set aside names both in its few words", () => {
+  const mixed: TargetOutcome = {
+    kind: "keys",
+    target: { provider: "groq", model: "llama-3.3-70b" },
+    keys: {
+      reason: "cooling",
+      cooling: 1,
+      blocked: 2,
+      retryAt: 30_000,
+      hinted: true,
+      recentStatuses: [403, 401],
+      keyless: false,
+    },
+  };
+  const unreachable = {
+    kind: "failed",
+    target: { provider: "openrouter", model: "meta-llama/llama-3.3-70b" },
+    failure: { status: 503 },
+    verdict: { action: "next_target", cause: "server" },
+    detail: "HTTP 503",
+  } as TargetOutcome;
+  assert.equal(
+    exhaustedError([mixed, unreachable], 0).message,
+    'provider "openrouter" model "meta-llama/llama-3.3-70b" failed: HTTP 503. ' +
+      'Tried before it: provider "groq" model "llama-3.3-70b" ' +
+      "(429, usable again in 30s; keys set aside after 403, 401).",
+  );
+});
