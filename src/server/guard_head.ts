@@ -193,3 +193,17 @@ export function headEnd(buffer: Uint8Array, length: number): number {
   }
   return -1;
 }
+
+/**
+ * How many bytes of empty lines (CRLF, or a bare LF) begin `data`: the server passes them over
+ * before a request line (a client may send a CRLF after a body), and so does the guard, which
+ * would otherwise take two of them for an empty head.
+ */
+export function emptyLinesAt(data: Uint8Array): number {
+  let i = 0;
+  for (;;) {
+    if (data[i] === 10) i++;
+    else if (data[i] === 13 && data[i + 1] === 10) i += 2;
+    else return i;
+  }
+}

@@ -8,7 +8,7 @@
  * The steps that do not wait are methods, named for what they do.
  */
 
-import { headEnd, inspectHead, latin1Text } from "./guard_head.ts";
+import { emptyLinesAt, headEnd, inspectHead, latin1Text } from "./guard_head.ts";
 import { concat, ReadBuffer, refuseWith, writeAll } from "./guard_io.ts";
 import type { GuardedConnection } from "./guarded_connection.ts";
 
@@ -41,6 +41,8 @@ export class RequestPipe {
   // Allocated only for a head split across reads (rare): every open connection kept 4 KiB.
   #head = NO_BYTES;
   #headLength = 0;
+  // Bytes of empty lines passed over before the head being read.
+  #skipped = 0;
   // Where the search for the end of a split head starts (it may span the previous read).
   #searchFrom = 0;
   #bodyLeft: number | "unknown" = 0;
@@ -112,7 +114,29 @@ export class RequestPipe {
           limits.onTls?.();
           return c.end();
         }
-        if (this.#headLength === 0) c.awaitHead();
+        if (this.#headLength === 0) {
+          // The head's time runs from its first byte, empty lines before it included.
+          if (this.#skipped === 0) c.awaitHead();
+          const empty = data[0] === 13 || data[0] === 10 ? emptyLinesAt(data) : 0;
+          if (empty > 0) {
+            // Passed over, not passed on; they count toward the head limit, so a client that
+            // sends only empty lines is refused as one whose head never ends.
+            this.#skipped += empty;
+            if (this.#skipped > MAX_HEAD) {
+              await refuseWith(conn, HEAD_TOO_LARGE, limits.onRefused);
+              return c.end();
+            }
+            data = data.subarray(empty);
+            continue;
+          }
+        }
+        if (this.#headLength === 1 && this.#head[0] === 13 && data[0] === 10) {
+          // An empty line's CR and LF came in two reads: passed over as well.
+          this.#headLength = 0;
+          this.#skipped += 1;
+          data = data.subarray(1);
+          continue;
+        }
         let raw: Uint8Array;
         const endHere = this.#headLength === 0 ? headEnd(data, data.byteLength) : -1;
         if (endHere >= 0) {
@@ -123,7 +147,7 @@ export class RequestPipe {
           data = data.subarray(this.#collectHead(data));
           const split = this.#collectedHeadEnd();
           if (split < 0) {
-            if (this.#headLength > MAX_HEAD) {
+            if (this.#headLength + this.#skipped > MAX_HEAD) {
               await refuseWith(conn, HEAD_TOO_LARGE, limits.onRefused);
               // The server's side goes too: it would wait for a request that never comes, and the
               // connection would keep its place under max_connections.
@@ -144,6 +168,7 @@ export class RequestPipe {
           return c.end();
         }
         c.headRead();
+        this.#skipped = 0;
         if (checked.dropBody) {
           await writeAll(backend, checked.bytes);
           c.requestSent();
