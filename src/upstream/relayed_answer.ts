@@ -5,6 +5,7 @@ import type { SseTranslation } from "../translate/sse_translation.ts";
 import { FOREIGN_SIGNATURES } from "./anthropic/foreign_signatures.ts";
 import { verifiesSignatures } from "./anthropic/real_anthropic.ts";
 import { relayAnthropicStream } from "./anthropic/relay.ts";
+import { historyToolIds } from "../translate/anthropic/tool_use_ids.ts";
 import { networkCause } from "./errors.ts";
 import { UpstreamError } from "../core/errors.ts";
 import { secretsSent } from "./http/headers.ts";
@@ -58,9 +59,10 @@ export async function relayedAnswer(
       ...(request.countedInputTokens !== undefined
         ? { inputTokens: request.countedInputTokens }
         : {}),
-      ...(verifiesSignatures(request.provider)
-        ? {}
-        : { onEventData: (data) => FOREIGN_SIGNATURES.noteEvent(data) }),
+      ...(verifiesSignatures(request.provider) ? {} : {
+        onEventData: (data) => FOREIGN_SIGNATURES.noteEvent(data),
+        earlierToolIds: historyToolIds(request.body.messages),
+      }),
     });
   if (wantsStream) return { kind: "stream", body };
   const collect = (await lazyImport("upstream/collect_stream.ts")).collectMessage;

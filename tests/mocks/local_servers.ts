@@ -60,6 +60,12 @@ export interface ServerOptions {
    * request carrying an image is refused as the server refuses it, using no script.
    */
   readonly vision?: boolean;
+  /**
+   * The server numbers its tool calls within each answer (a gateway or an older build writing
+   * `toolu_0001`, `call_0` in every turn) instead of giving each call an id of its own: the
+   * `n`-th call of every answer (from 1) gets this id.
+   */
+  readonly idsPerAnswer?: (n: number) => string;
 }
 
 // Whether the JSON of a request holds an image block anywhere (a prompt's or a tool result's).
@@ -72,6 +78,8 @@ interface Sse {
   data: Record<string, unknown>;
 }
 
+type IdOf = (n: number) => string;
+
 type Block =
   | { kind: "thinking"; pieces: readonly string[] }
   | { kind: "text"; pieces: readonly string[] }
@@ -79,12 +87,16 @@ type Block =
 
 // `callsBefore`: the calls the server answered before this turn, each of which had an id of its
 // own, as the servers make one afresh for every call (llama.cpp and vLLM random, Ollama by count).
-function blocksOf(turn: Turn, dialect: Dialect, callsBefore = 0): Block[] {
+function blocksOf(turn: Turn, dialect: Dialect, callsBefore = 0, perAnswer?: IdOf): Block[] {
   const blocks: Block[] = [];
   if (turn.thinking?.length) blocks.push({ kind: "thinking", pieces: turn.thinking });
   if (turn.text?.length) blocks.push({ kind: "text", pieces: turn.text });
   (turn.tools ?? []).forEach((call, i) =>
-    blocks.push({ kind: "tool", call, id: dialect.toolId(callsBefore + i + 1) })
+    blocks.push({
+      kind: "tool",
+      call,
+      id: perAnswer ? perAnswer(i + 1) : dialect.toolId(callsBefore + i + 1),
+    })
   );
   return blocks;
 }
@@ -176,12 +188,13 @@ export function streamEvents(
   model: string,
   failWith?: string,
   callsBefore = 0,
+  perAnswer?: IdOf,
 ): Sse[] {
   const events: Sse[] = turn.firstTokenSplit && dialect.startWithFirstToken
     ? []
     : [messageStart(turn, dialect, model)];
   if (dialect.ping) events.push({ event: "ping", data: { type: "ping" } });
-  const blocks = blocksOf(turn, dialect, callsBefore);
+  const blocks = blocksOf(turn, dialect, callsBefore, perAnswer);
   blocks.forEach((block, i) => {
     events.push(...blockEvents(block, i, dialect));
     if (dialect.closing === "each" && !failWith) events.push(...blockStop(block, i, dialect));
@@ -219,32 +232,35 @@ export function jsonMessage(
   dialect: Dialect,
   model: string,
   callsBefore = 0,
+  perAnswer?: IdOf,
 ): Record<string, unknown> {
-  const content: Record<string, unknown>[] = blocksOf(turn, dialect, callsBefore).map((block) => {
-    switch (block.kind) {
-      case "thinking": {
-        const thinking: Record<string, unknown> = {
-          type: "thinking",
-          thinking: block.pieces.join(""),
-        };
-        if (dialect.signature === "empty") thinking.signature = "";
-        if (dialect.signature === "value") thinking.signature = "5b0c1f0e9d8c4a7b";
-        return thinking;
+  const content: Record<string, unknown>[] = blocksOf(turn, dialect, callsBefore, perAnswer).map(
+    (block) => {
+      switch (block.kind) {
+        case "thinking": {
+          const thinking: Record<string, unknown> = {
+            type: "thinking",
+            thinking: block.pieces.join(""),
+          };
+          if (dialect.signature === "empty") thinking.signature = "";
+          if (dialect.signature === "value") thinking.signature = "5b0c1f0e9d8c4a7b";
+          return thinking;
+        }
+        case "text":
+          return { type: "text", text: block.pieces.join("") };
+        case "tool": {
+          const args = block.call.args.join("");
+          const tool: Record<string, unknown> = {
+            type: "tool_use",
+            id: block.id,
+            name: block.call.name,
+          };
+          if (args || !dialect.jsonOmitsEmptyInput) tool.input = args ? JSON.parse(args) : {};
+          return tool;
+        }
       }
-      case "text":
-        return { type: "text", text: block.pieces.join("") };
-      case "tool": {
-        const args = block.call.args.join("");
-        const tool: Record<string, unknown> = {
-          type: "tool_use",
-          id: block.id,
-          name: block.call.name,
-        };
-        if (args || !dialect.jsonOmitsEmptyInput) tool.input = args ? JSON.parse(args) : {};
-        return tool;
-      }
-    }
-  });
+    },
+  );
   return {
     id: dialect.messageId,
     type: "message",
@@ -319,7 +335,9 @@ export function startLocalServer(
       if (script.kind !== "turn") {
         return Response.json(errorBody(dialect, 500, script.message), { status: 500 });
       }
-      return Response.json(jsonMessage(script.turn, dialect, model, callsBefore));
+      return Response.json(
+        jsonMessage(script.turn, dialect, model, callsBefore, options.idsPerAnswer),
+      );
     }
     const events = streamEvents(
       script.turn,
@@ -327,6 +345,7 @@ export function startLocalServer(
       model,
       script.kind === "fail_mid_stream" ? script.message : undefined,
       callsBefore,
+      options.idsPerAnswer,
     );
     // One event per chunk, the way these servers flush after each.
     const chunks = events.map((e) =>

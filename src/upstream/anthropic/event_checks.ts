@@ -11,6 +11,7 @@ import { isRecord } from "../../core/json.ts";
 import { CarriedToolInput } from "./carried_input.ts";
 import { CompletedDelta } from "./completed_delta.ts";
 import { OpenBlocks } from "./open_blocks.ts";
+import type { RepeatedToolIds } from "./repeated_tool_ids.ts";
 import {
   deltaChars,
   failedStopReason,
@@ -49,15 +50,19 @@ export class AnthropicEventChecks {
   readonly #blocks = new OpenBlocks();
   // A tool call's input its start carried, until a delta with input arrives or the block stops.
   readonly #carried = new CarriedToolInput();
+  // Replaces tool-call ids a server other than Anthropic repeats.
+  readonly #toolIds: RepeatedToolIds | undefined;
 
   constructor(
     opening: Opening,
     describeUpstream: string,
     onEventData?: (data: Record<string, unknown>) => void,
+    toolIds?: RepeatedToolIds,
   ) {
     this.#start = opening;
     this.#describeUpstream = describeUpstream;
     this.#onEventData = onEventData;
+    this.#toolIds = toolIds;
   }
 
   /**
@@ -122,7 +127,9 @@ export class AnthropicEventChecks {
           }
           const carried = this.#carried.see(data);
           if (typeof carried === "object") this.answerChars += carried.json.length;
-          const filled = filledToolInput(data) || carried === true || completed;
+          const renamed = data.type === "content_block_start" && this.#toolIds !== undefined &&
+            this.#toolIds.start(data);
+          const filled = filledToolInput(data) || carried === true || completed || renamed;
           if (this.#unopened) sent = this.#opening(source, data, filled);
           else if (this.#startSent && data.type === "message_start") {
             // ccp opened the answer with its own already: a second would start a new message.

@@ -14,6 +14,7 @@ import {
 } from "../relay_stream.ts";
 import type { UsageTotals } from "../transport.ts";
 import { AnthropicEventChecks } from "./event_checks.ts";
+import { RepeatedToolIds } from "./repeated_tool_ids.ts";
 import { SseFraming } from "./sse_framing.ts";
 
 /** Options for {@link relayAnthropicStream}. */
@@ -27,6 +28,11 @@ export interface RelayOptions extends RelayHooks {
   inputTokens?: number;
   /** Called with each event's data: remembers signatures of servers other than Anthropic. */
   onEventData?: (data: Record<string, unknown>) => void;
+  /**
+   * The ids of the tool calls in the request's history, for a server other than Anthropic: a call
+   * that repeats one of them (or one of the answer's) gets a new id.
+   */
+  earlierToolIds?: ReadonlySet<string>;
 }
 
 /**
@@ -42,6 +48,7 @@ export function relayAnthropicStream(
     { model: options.clientModel, inputTokens: options.inputTokens ?? 0 },
     options.describeUpstream,
     options.onEventData,
+    options.earlierToolIds ? new RepeatedToolIds(options.earlierToolIds) : undefined,
   );
   return relayFrames(upstream, new AnthropicFrames(checks, options.describeUpstream), options);
 }

@@ -13,6 +13,8 @@ import { FOREIGN_SIGNATURES } from "./foreign_signatures.ts";
 import { verifiesSignatures } from "./real_anthropic.ts";
 import { refusesSignature } from "./refused_signature.ts";
 import { withUnaskedReasoningRoom } from "./unasked_reasoning.ts";
+import { RepeatedToolIds } from "./repeated_tool_ids.ts";
+import { historyToolIds } from "../../translate/anthropic/tool_use_ids.ts";
 import { completedStopReason, failedStopReason } from "./stream_events.ts";
 import { networkCause } from "../errors.ts";
 import { readJsonCapped } from "../http/read_capped.ts";
@@ -148,10 +150,14 @@ async function openAnswer(
     );
   }
   message.model = request.clientModel;
+  const repeated = verifiesSignatures(request.provider)
+    ? undefined
+    : new RepeatedToolIds(historyToolIds(request.body.messages));
   // Ollama leaves `input` out of a tool call without arguments; Anthropic always sends an object.
-  for (const block of message.content) {
+  message.content.forEach((block, index) => {
     if (block.type === "tool_use" && block.input === undefined) block.input = {};
-  }
+    repeated?.block(block, index);
+  });
   const failed = failedStopReason(message.stop_reason);
   if (failed) {
     throw new UpstreamError(
