@@ -18,10 +18,40 @@ import { accumulateAnthropicEvents } from "../anthropic/accumulate.ts";
 import { describeUpstreamError } from "./events.ts";
 import { OpenAIToAnthropicTranslator, type TranslateOptions } from "./translator.ts";
 
+/**
+ * The text of an answer that is Text Generation Inference's `no_tool`: its tool grammar offers the
+ * model that name for answering without a tool, and TGI 2.x answers a whole (not streamed) reply so
+ * as a call of it, `content` holding the answer. The streamed path reads the same call as text.
+ * Undefined for any other answer, and when the request offered a tool of that name itself.
+ */
+function grammarNoTool(
+  message: { tool_calls?: unknown; content?: unknown },
+  options: TranslateOptions,
+): string | undefined {
+  const calls = message.tool_calls;
+  if (options.offeredNoTool || !Array.isArray(calls) || calls.length !== 1) return undefined;
+  const fn = isRecord(calls[0]) ? calls[0].function : undefined;
+  if (!isRecord(fn) || fn.name !== "no_tool") return undefined;
+  let args: unknown = fn.arguments;
+  if (typeof args === "string") {
+    try {
+      args = JSON.parse(args);
+    } catch {
+      return undefined;
+    }
+  }
+  return isRecord(args) && typeof args.content === "string" ? args.content : undefined;
+}
+
 /** The answer as the one chunk a stream would have carried. */
-function responseToChunk(response: ChatCompletionResponse): ChatCompletionChunk {
+function responseToChunk(
+  response: ChatCompletionResponse,
+  options: TranslateOptions,
+): ChatCompletionChunk {
   const choice = Array.isArray(response.choices) ? response.choices[0] : undefined;
-  const m = choice?.message ?? {};
+  const raw = choice?.message ?? {};
+  const noTool = grammarNoTool(raw, options);
+  const m = noTool === undefined ? raw : { ...raw, content: noTool, tool_calls: undefined };
   const toolCalls: ChatToolCallDelta[] = Array.isArray(m.tool_calls)
     ? m.tool_calls.map((call, index) => ({
       index,
@@ -50,7 +80,8 @@ function responseToChunk(response: ChatCompletionResponse): ChatCompletionChunk 
           reasoning_details: m.reasoning_details ?? null,
           tool_calls: toolCalls,
         },
-        finish_reason: choice.finish_reason ?? "stop",
+        // A `no_tool` answer called no tool, whatever its finish word says.
+        finish_reason: noTool === undefined ? choice.finish_reason ?? "stop" : "stop",
         stop_reason: choice.stop_reason ?? null,
         matched_stop: choice.matched_stop ?? null,
       }]
@@ -92,7 +123,7 @@ export function openAIResponseToAnthropic(
   }
   const translator = new OpenAIToAnthropicTranslator(options);
   const events = [
-    ...translator.push({ kind: "chunk", chunk: responseToChunk(body) }),
+    ...translator.push({ kind: "chunk", chunk: responseToChunk(body, options) }),
     ...translator.push({ kind: "done" }),
   ];
   return accumulateAnthropicEvents(events);

@@ -25,4 +25,9 @@ export interface TranslateOptions {
   readonly toolNames?: ReadonlyMap<string, string>;
   /** The ids of the request's tool calls: an answer's call must not repeat one of them. */
   readonly historyToolIds?: ReadonlySet<string>;
+  /**
+   * The request offered a tool named `no_tool` itself: a call of that name is then the model's,
+   * not Text Generation Inference's grammar answering without a tool.
+   */
+  readonly offeredNoTool?: boolean;
 }

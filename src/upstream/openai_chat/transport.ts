@@ -61,6 +61,7 @@ export const openAITransport: Transport = {
           stopSequences: client.stop_sequences as string[] | undefined,
           toolNames: renamedToolNames(client.tools, OPENAI_TOOL_NAMES),
           historyToolIds: toolIds,
+          ...(client.tools?.some((tool) => tool.name === "no_tool") ? { offeredNoTool: true } : {}),
           // A model patch may turn the recovery on (Kimi K2 on a host that serves many models).
           ...(dialectForModel(dialect, model).textToolCalls
             ? { tools: offeredToolsOf(chat.tools) }

@@ -158,6 +158,46 @@ Deno.test("non-streaming answers share the stream translator", async (t) => {
       { type: "tool_use", id: "0", name: "Read", input: { file_path: "/etc/hosts" } },
     ]);
   });
+  await t.step("TGI's no_tool (its grammar's answer without a tool) is the answer's text", () => {
+    // What TGI 2.x answers, not streamed, when the model picks the grammar's `no_tool`: a call of
+    // that name, its `content` the answer.
+    const tgi = (args: unknown, finish = "eos_token") => ({
+      object: "chat.completion",
+      id: "",
+      model: "Qwen/Qwen2.5-72B-Instruct",
+      system_fingerprint: "2.4.1-sha-d2ed52f",
+      choices: [{
+        index: 0,
+        message: {
+          role: "assistant",
+          tool_calls: [{
+            id: "0",
+            type: "function",
+            function: { description: null, name: "no_tool", arguments: args },
+          }],
+        },
+        logprobs: null,
+        finish_reason: finish,
+      }],
+      usage: { prompt_tokens: 310, completion_tokens: 12, total_tokens: 322 },
+    });
+    for (const args of [{ content: "Hosts maps names." }, '{"content": "Hosts maps names."}']) {
+      for (const finish of ["eos_token", "tool_calls"]) {
+        const message = openAIResponseToAnthropic(tgi(args, finish), OPTIONS);
+        assert.deepEqual(message.content, [{ type: "text", text: "Hosts maps names." }]);
+        assert.equal(message.stop_reason, "end_turn");
+      }
+    }
+    // A request that offered a tool named no_tool gets its call.
+    const offered = openAIResponseToAnthropic(tgi({ content: "x" }, "tool_calls"), {
+      ...OPTIONS,
+      offeredNoTool: true,
+    });
+    assert.equal(offered.stop_reason, "tool_use");
+    assert.deepEqual(offered.content, [
+      { type: "tool_use", id: "0", name: "no_tool", input: { content: "x" } },
+    ]);
+  });
   await t.step("error bodies, empty choices and non-objects throw UpstreamError", () => {
     for (const body of [{ error: { message: "bad key" } }, { choices: [] }, "nope", null]) {
       assert.throws(() => openAIResponseToAnthropic(body, OPTIONS), UpstreamError);
