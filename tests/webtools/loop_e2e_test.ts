@@ -367,6 +367,46 @@ Deno.test("web search loop through ccp", async (t) => {
     });
   });
 
+  await t.step(
+    "a fetch that failed uses one of max_uses, as every fetch attempted does",
+    async () => {
+      // Anthropic's max_uses bounds the fetches the model attempts (the requests made to addresses
+      // of its choosing); unlike a failed search, no failed fetch is exempt.
+      const FETCH = { type: "web_fetch_20250910", name: "web_fetch", max_uses: 1 };
+      let base = "";
+      const script = (m: Parameters<typeof searchThenAnswer>[0]): ModelMove => {
+        const rounds = m.filter((x) => x.role === "tool").length;
+        return rounds < 2
+          ? {
+            calls: [{ name: "web_fetch", args: { url: `${base}/${rounds ? "page" : "missing"}` } }],
+          }
+          : { text: "done" };
+      };
+      await withSetup(script, (w) => {
+        base = w.url;
+        return webTools(w.url, true);
+      }, async ({ ccp, web }) => {
+        const msg = await (await post(ccp.url, {
+          messages: [{ role: "user", content: `Read ${base}/missing and ${base}/page` }],
+          tools: [FETCH],
+        })).json();
+        assert.deepEqual(msg.content[1].content, {
+          type: "web_fetch_tool_result_error",
+          error_code: "url_not_accessible",
+        });
+        assert.deepEqual(msg.content[3].content, {
+          type: "web_fetch_tool_result_error",
+          error_code: "max_uses_exceeded",
+        });
+        assert.deepEqual(web.paths, ["/missing"], "the second address is never asked");
+        assert.deepEqual(msg.usage.server_tool_use, {
+          web_search_requests: 0,
+          web_fetch_requests: 0,
+        });
+      });
+    },
+  );
+
   await t.step("blocked_domains drop results", async () => {
     await withSetup(searchThenAnswer, (w) => webTools(w.url), async ({ ccp }) => {
       const res = await post(ccp.url, {
