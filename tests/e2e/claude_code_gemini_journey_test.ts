@@ -232,9 +232,11 @@ Deno.test({
       assert.equal(await Deno.readTextFile(notes), "alpha\nbeta\n");
       assert.equal(model.bodies.length, 4, "one request per model turn");
       model.bodies.forEach((body, i) => checkHistory(body, i));
-      // Claude Code thinks: ccp asks Gemini for its thoughts.
+      // Claude Code thinks, and in `-p` shows none of it (`display: "omitted"`): ccp asks Gemini
+      // for its level of thinking but no thought summaries.
       const thinking = (model.bodies[0]!.generationConfig as Obj).thinkingConfig as Obj;
-      assert.equal(thinking.includeThoughts, true, JSON.stringify(thinking));
+      assert.equal(thinking.thinkingLevel, "medium", JSON.stringify(thinking));
+      assert.equal(thinking.includeThoughts, undefined, JSON.stringify(thinking));
 
       const again = await printJson(ws, ccp.url, ["-p", "--continue", "JOURNEY-AGAIN"]);
       assert.equal(again.is_error, false, JSON.stringify(again) + ccp.logs.join(""));

@@ -43,8 +43,12 @@ function scriptedStep(body: Obj): Step {
 
 const isRecord = (v: unknown): v is Obj => typeof v === "object" && v !== null;
 
-/** The scripted turn as Gemini answer chunks (the last one carries finishReason and usage). */
-function chunks(filePath: string, step: Step, model: string): Obj[] {
+/**
+ * The scripted turn as Gemini answer chunks (the last one carries finishReason and usage). Its
+ * thought summary comes only to a request that asked for thoughts (`includeThoughts`), as Gemini
+ * sends one; the call's signature comes either way.
+ */
+function chunks(filePath: string, step: Step, model: string, thoughts: boolean): Obj[] {
   const done = step === "done";
   const usage = (out: number) => ({
     promptTokenCount: 900,
@@ -73,7 +77,7 @@ function chunks(filePath: string, step: Step, model: string): Obj[] {
   });
   // Two parallel calls: like Gemini, only the first carries the signature.
   return [
-    chunk([{ text: "I should write the file.", thought: true }], false),
+    ...(thoughts ? [chunk([{ text: "I should write the file.", thought: true }], false)] : []),
     chunk([{ ...write(filePath), thoughtSignature: SCRIPTED_SIGNATURE }], false),
     chunk([write(`${filePath}.copy`)], true),
   ];
@@ -100,7 +104,9 @@ export function geminiReply(req: Request, body: Obj, filePath: string): Response
   const model = decodeURIComponent(action[1]!);
   const problem = geminiRequestProblem(body, model);
   if (problem) return invalidArgument(problem);
-  const parts = chunks(filePath, scriptedStep(body), model);
+  const config = isRecord(body.generationConfig) ? body.generationConfig.thinkingConfig : undefined;
+  const thoughts = isRecord(config) && config.includeThoughts === true;
+  const parts = chunks(filePath, scriptedStep(body), model, thoughts);
   if (action[2] === "generateContent") {
     const all = parts.flatMap((c) => ((c.candidates as Obj[])[0]!.content as Obj).parts as Obj[]);
     const last = parts.at(-1)!;

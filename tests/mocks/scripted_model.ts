@@ -145,12 +145,14 @@ function openAITurn(model: string, path: string, done: boolean): string {
   return parts.join("");
 }
 
-function responsesTurn(path: string, done: boolean): ResponsesScript {
+/** The scripted Responses turn; its reasoning summary only when `summaries` were asked for. */
+function responsesTurn(path: string, done: boolean, summaries: boolean): ResponsesScript {
   if (done) return { items: [{ kind: "text", text: "Done: wrote the file." }] };
   const args = JSON.stringify({ file_path: path, content: "hello from ccp\n" });
+  const summary = summaries ? ["Writing the file."] : [];
   return {
     items: [
-      { kind: "reasoning", summary: ["Writing the file."], encrypted: "gAAAA-scripted" },
+      { kind: "reasoning", summary, encrypted: "gAAAA-scripted" },
       { kind: "call", name: "Write", args },
     ],
   };
@@ -166,7 +168,12 @@ export function startScriptedModel(filePath: string): ScriptedModel {
     if (path.startsWith("/v1beta/")) return geminiReply(req, body, filePath);
     if (path.endsWith("/responses")) {
       const input = body.input as Item[];
-      const text = responsesTurn(filePath, input.at(-1)?.type === "function_call_output");
+      const reasoning = body.reasoning as { summary?: unknown } | undefined;
+      const text = responsesTurn(
+        filePath,
+        input.at(-1)?.type === "function_call_output",
+        typeof reasoning?.summary === "string",
+      );
       return new Response(responsesSse(text, String(body.model)), {
         headers: { "content-type": "text/event-stream" },
       });

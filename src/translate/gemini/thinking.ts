@@ -2,7 +2,9 @@
  * Anthropic's thinking request (`thinking`, `output_config.effort`) -> Gemini's
  * `thinkingConfig`: a `thinkingBudget` on 2.5 models, a `thinkingLevel` on Gemini 3 and
  * later (a request cannot carry both).
- * `includeThoughts: true` asks for thought summaries, which become thinking blocks.
+ * `includeThoughts: true` asks for thought summaries, which become thinking blocks; a client that
+ * shows no thinking (`display: "omitted"`) gets none, and the thought signatures, which come
+ * either way, still ride empty thinking blocks back to the model.
  */
 
 import type { Effort, MessagesRequest } from "../../protocols/anthropic.ts";
@@ -88,6 +90,7 @@ export function geminiThinkingConfig(
   const thinking = req.thinking;
   if (!thinking || thinking.type === "disabled") return unaskedThinking(control).config;
   if (control.kind === "none") return undefined;
+  const thoughts = thinking.display === "omitted" ? {} : { includeThoughts: true };
   const asked: unknown = req.output_config?.effort;
   // An effort these tables do not know (newer, or mistyped) counts as none given.
   const effort = typeof asked === "string" && Object.hasOwn(LEVELS_OF_EFFORT, asked)
@@ -108,10 +111,11 @@ export function geminiThinkingConfig(
         ? wanted
         : clamp(wanted, control.min, control.max);
     }
-    return { thinkingBudget: value, includeThoughts: true };
+    return { thinkingBudget: value, ...thoughts };
   }
   const want = effort ?? (budget !== undefined ? levelOfBudget(budget) : undefined);
   // Adaptive without an effort: the model's own dynamic default.
   const level = want ? geminiLevelFor(control.levels, want) : undefined;
-  return { ...(level ? { thinkingLevel: level } : {}), includeThoughts: true };
+  const config = { ...(level ? { thinkingLevel: level } : {}), ...thoughts };
+  return Object.keys(config).length > 0 ? config : undefined;
 }

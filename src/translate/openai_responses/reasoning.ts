@@ -74,5 +74,8 @@ export function reasoningOf(
     : fixed
     ? fixed.pick?.(level) ?? pickLevel(fixed.efforts, level)
     : EFFORT_OF[level];
-  return { ...(effort ? { effort } : {}), summary: "auto" };
+  // Summaries are only for showing: a client that shows none ("omitted") gets none, and the
+  // reasoning still goes back, encrypted, in the thinking block's signature.
+  const summary = thinking.display === "omitted" ? {} : { summary: "auto" as const };
+  return { ...(effort ? { effort } : {}), ...summary };
 }

@@ -106,6 +106,37 @@ Deno.test("thinking → thinkingConfig", async (t) => {
       });
     }
   });
+  await t.step(
+    'display "omitted": no thought summaries asked for, the level or budget kept',
+    () => {
+      const omitted = { type: "adaptive" as const, display: "omitted" };
+      const effort = { effort: "low" as const };
+      assert.deepEqual(
+        cfg({ thinking: omitted, output_config: effort }, "gemini-3.1-pro-preview"),
+        {
+          thinkingLevel: "low",
+        },
+      );
+      assert.deepEqual(cfg({ thinking: omitted, output_config: effort }, "gemini-2.5-flash"), {
+        thinkingBudget: 2048,
+      });
+      assert.deepEqual(
+        cfg({
+          thinking: { type: "enabled", budget_tokens: 4000, display: "omitted" },
+        }, "gemini-2.5-pro"),
+        { thinkingBudget: 4000 },
+      );
+      // Adaptive without an effort leaves everything to the model: no config at all.
+      assert.equal(cfg({ thinking: omitted }, "gemini-3-pro-preview"), undefined);
+      assert.deepEqual(
+        cfg(
+          { thinking: { type: "adaptive", display: "updates" }, output_config: effort },
+          "gemini-3.1-pro-preview",
+        ),
+        { thinkingLevel: "low", includeThoughts: true },
+      );
+    },
+  );
   await t.step("an effort ccp does not know counts as none given", () => {
     for (const effort of ["x", "ultra", "toString", "__proto__"]) {
       const unknown = {

@@ -272,6 +272,22 @@ Deno.test("Responses request: parameters", async (t) => {
     }
     assert.deepEqual(pro({ thinking: { type: "adaptive" } }), { summary: "auto" });
   });
+  await t.step('display "omitted": no summaries asked for, the effort as before', () => {
+    const reasoning = (thinking: MessagesRequest["thinking"], model = "gpt-5.5") =>
+      toResponsesRequest(req({ thinking, output_config: { effort: "high" } }), {
+        provider: "p",
+        model,
+      }).reasoning;
+    assert.deepEqual(reasoning({ type: "adaptive", display: "omitted" }), { effort: "high" });
+    assert.deepEqual(reasoning({ type: "enabled", budget_tokens: 31999, display: "omitted" }), {
+      effort: "high",
+    });
+    assert.deepEqual(reasoning({ type: "adaptive", display: "updates" }), {
+      effort: "high",
+      summary: "auto",
+    });
+    assert.deepEqual(reasoning({ type: "adaptive" }), { effort: "high", summary: "auto" });
+  });
   await t.step("no thinking asked for: the weakest effort the model family takes", () => {
     const off = (model: string, thinking?: MessagesRequest["thinking"]) =>
       toResponsesRequest(req(thinking ? { thinking } : {}), { provider: "p", model });
