@@ -234,33 +234,32 @@ export function jsonMessage(
   callsBefore = 0,
   perAnswer?: IdOf,
 ): Record<string, unknown> {
-  const content: Record<string, unknown>[] = blocksOf(turn, dialect, callsBefore, perAnswer).map(
-    (block) => {
-      switch (block.kind) {
-        case "thinking": {
-          const thinking: Record<string, unknown> = {
-            type: "thinking",
-            thinking: block.pieces.join(""),
-          };
-          if (dialect.signature === "empty") thinking.signature = "";
-          if (dialect.signature === "value") thinking.signature = "5b0c1f0e9d8c4a7b";
-          return thinking;
-        }
-        case "text":
-          return { type: "text", text: block.pieces.join("") };
-        case "tool": {
-          const args = block.call.args.join("");
-          const tool: Record<string, unknown> = {
-            type: "tool_use",
-            id: block.id,
-            name: block.call.name,
-          };
-          if (args || !dialect.jsonOmitsEmptyInput) tool.input = args ? JSON.parse(args) : {};
-          return tool;
-        }
+  const blocks = blocksOf(turn, dialect, callsBefore, perAnswer);
+  const content: Record<string, unknown>[] = blocks.map((block) => {
+    switch (block.kind) {
+      case "thinking": {
+        const thinking: Record<string, unknown> = {
+          type: "thinking",
+          thinking: block.pieces.join(""),
+        };
+        if (dialect.signature === "empty") thinking.signature = "";
+        if (dialect.signature === "value") thinking.signature = "5b0c1f0e9d8c4a7b";
+        return thinking;
       }
-    },
-  );
+      case "text":
+        return { type: "text", text: block.pieces.join("") };
+      case "tool": {
+        const args = block.call.args.join("");
+        const tool: Record<string, unknown> = {
+          type: "tool_use",
+          id: block.id,
+          name: block.call.name,
+        };
+        if (args || !dialect.jsonOmitsEmptyInput) tool.input = args ? JSON.parse(args) : {};
+        return tool;
+      }
+    }
+  });
   return {
     id: dialect.messageId,
     type: "message",
