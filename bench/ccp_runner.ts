@@ -8,6 +8,7 @@
  */
 
 import { configFromYaml } from "../src/config/from_yaml.ts";
+import { endsByExit } from "../src/core/deadlines.ts";
 import { silentLogger } from "../src/core/log.ts";
 import { createServerApp } from "../src/server/compose.ts";
 import { DepartureWatcher } from "../src/server/departures.ts";
@@ -15,6 +16,8 @@ import { listen } from "../src/server/listen.ts";
 import { flag, serveControl } from "./control.ts";
 
 if (import.meta.main) {
+  // As src/main.ts: this process ends by Deno.exit, so deadlines wake only when one is due.
+  endsByExit();
   const file = flag(Deno.args, "config");
   const port = Number(flag(Deno.args, "port", "0"));
   // An empty environment: the benchmark's config must not depend on the caller's CCP_* variables.

@@ -3,6 +3,7 @@
 import { runCli } from "./cli/run.ts";
 import { startDir } from "./cli/start_dir.ts";
 import { endAsInit } from "./cli/signals.ts";
+import { endsByExit } from "./core/deadlines.ts";
 
 const encoder = new TextEncoder();
 const write = (stream: typeof Deno.stdout | typeof Deno.stderr) => (text: string) => {
@@ -18,6 +19,9 @@ const write = (stream: typeof Deno.stdout | typeof Deno.stderr) => (text: string
 
 // A container's entrypoint: a stop signal must end ccp even where no command listens to it yet.
 endAsInit(Deno.pid, Deno.build.os);
+
+// Every command ends with the Deno.exit below, so a pending deadline wake-up cannot hold one.
+endsByExit();
 
 const env = Deno.env.toObject();
 // Under `deno task start`, the directory the user typed the command in, not the project's.

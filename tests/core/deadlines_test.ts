@@ -163,3 +163,55 @@ Deno.test("a far deadline, cancelled, does not hold a script that ends by itself
     await Deno.remove(file);
   }
 });
+
+Deno.test("a process that ends by exit wakes once for a far deadline; one past the timer limit waits", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  const module = new URL("../../src/core/deadlines.ts", import.meta.url).href;
+  // Counts the runtime timers that fire (each a wake-up of the process) while a 2.5 s deadline is
+  // waited for and for 300 ms after it, beside a deadline 30 days ahead (past 2^31 - 1 ms, a
+  // runtime timer fires at once: waking for it would spin).
+  await Deno.writeTextFile(
+    file,
+    [
+      `import { deadline, endsByExit } from "${module}";`,
+      "const timeout = AbortSignal.timeout.bind(AbortSignal);",
+      "let wakes = 0;",
+      "AbortSignal.timeout = (ms) => {",
+      "  const signal = timeout(ms);",
+      "  signal.addEventListener('abort', () => wakes++);",
+      "  return signal;",
+      "};",
+      "const realSetTimeout = globalThis.setTimeout;",
+      "globalThis.setTimeout = (fn, ms, ...rest) => realSetTimeout(() => (wakes++, fn(...rest)), ms);",
+      "endsByExit();",
+      "let farFired = false;",
+      "deadline(30 * 86_400_000, () => (farFired = true));",
+      "const started = performance.now();",
+      "await new Promise((done) => deadline(2500, () => done(undefined)));",
+      "const waited = performance.now() - started;",
+      "const atDeadline = wakes;",
+      "await new Promise((done) => (timeout(300).onabort = done));",
+      "console.log(JSON.stringify({ atDeadline, after: wakes, waited, farFired }));",
+      "Deno.exit(0);",
+      "",
+    ].join("\n"),
+  );
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", file],
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(20_000),
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    const seen = JSON.parse(new TextDecoder().decode(out.stdout));
+    const shown = JSON.stringify(seen);
+    // Waking each second would be three by the deadline (at 1 s, 2 s and 2.5 s).
+    assert.equal(seen.atDeadline, 1, shown);
+    assert.equal(seen.after, 1, shown);
+    assert.ok(seen.waited >= 2500, shown);
+    assert.equal(seen.farFired, false, shown);
+  } finally {
+    await Deno.remove(file);
+  }
+});
