@@ -52,7 +52,7 @@ const CONTINUE = {
   stream: false,
 };
 
-/** An upstream speaking Anthropic Messages, Chat Completions and Gemini that records what it got. */
+/** An upstream speaking Anthropic Messages, Chat Completions and Gemini, recording what it got. */
 function startUpstream() {
   const seen: Array<{ path: string; headers: Headers; body: Obj }> = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
@@ -122,8 +122,15 @@ const chat = (url: string) =>
   provider("chat", { type: "openai", baseUrl: `${url}/v1`, apiKeys: ["k1"], maxRetries: 0 });
 const gemini = (url: string) =>
   provider("gem", { type: "gemini", baseUrl: url, apiKeys: ["k2"], maxRetries: 0 });
+/** A gateway in front of Anthropic's API, declared as one (`server_tools: true`). */
 const anthropic = (url: string) =>
-  provider("anth", { type: "anthropic", baseUrl: url, apiKeys: ["k3"], maxRetries: 0 });
+  provider("anth", {
+    type: "anthropic",
+    baseUrl: url,
+    apiKeys: ["k3"],
+    maxRetries: 0,
+    serverTools: true,
+  });
 
 /** The refusal the SDK reads: a 400 whose `error.details` names the thread as unsupported. */
 async function assertRefused(res: Response, who: string) {
@@ -155,7 +162,7 @@ Deno.test("threads: a translated target refuses `thread` as unsupported, and ser
   }
 });
 
-Deno.test("threads: an Anthropic passthrough gets `thread`, its beta and the continue as sent", async () => {
+Deno.test("threads: a gateway in front of Anthropic gets `thread`, its beta and the continue as sent", async () => {
   await withCcp((url) => [anthropic(url)], { default: "anth/m" }, async (post, seen) => {
     const first = await (await post(CREATE)).json();
     assert.equal(first.id, "msg_up_1", "the reply's id is what the thread continues from");
@@ -168,13 +175,36 @@ Deno.test("threads: an Anthropic passthrough gets `thread`, its beta and the con
   });
 });
 
-Deno.test("threads: an Anthropic-compatible server whose cleaning drops `thread` refuses it", async () => {
-  // DeepSeek's Anthropic API takes its documented fields only.
-  const deepseek = (url: string) =>
-    provider("ds", { type: "anthropic", preset: "deepseek", baseUrl: url, apiKeys: ["k4"] });
-  await withCcp((url) => [deepseek(url)], { default: "ds/m" }, async (post, seen) => {
-    await assertRefused(await post(CONTINUE), "ds");
-    assert.equal(seen.length, 0);
+Deno.test("threads: an Anthropic-compatible server not known to reach Anthropic refuses them", async () => {
+  // DeepSeek's Anthropic API takes its documented fields only; MiniMax's ignores what it does not
+  // know; a server without a preset may be either.
+  const others = (url: string) => [
+    provider("ds", { type: "anthropic", preset: "deepseek", baseUrl: url, apiKeys: ["k4"] }),
+    provider("mm", { type: "anthropic", preset: "minimax", baseUrl: url, apiKeys: ["k5"] }),
+    provider("any", { type: "anthropic", baseUrl: url, apiKeys: ["k6"] }),
+  ];
+  for (const id of ["ds", "mm", "any"]) {
+    await withCcp(others, { default: `${id}/m` }, async (post, seen) => {
+      await assertRefused(await post(CONTINUE), id);
+      assert.equal(seen.length, 0);
+    });
+  }
+});
+
+Deno.test("threads: Anthropic's own API gets them as sent", async () => {
+  // The `anthropic` preset, its base URL pointed at the test's server; ccp running the server
+  // tools itself (`server_tools: false`) changes nothing for threads.
+  const real = (url: string) =>
+    provider("claude", {
+      type: "anthropic",
+      preset: "anthropic",
+      baseUrl: url,
+      apiKeys: ["k7"],
+      serverTools: false,
+    });
+  await withCcp((url) => [real(url)], { default: "claude/m" }, async (post, seen) => {
+    assert.equal((await post(CREATE)).status, 200);
+    assert.deepEqual(seen.map((s) => s.body.thread), [CREATE.thread]);
   });
 });
 
