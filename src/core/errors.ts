@@ -84,8 +84,12 @@ export class ProxyError extends Error {
 
 /** A bad request from the client: 400 unless told otherwise. */
 export class ClientRequestError extends ProxyError {
-  constructor(message: string, errorType: AnthropicErrorType = "invalid_request_error") {
-    super(errorType, message);
+  constructor(
+    message: string,
+    errorType: AnthropicErrorType = "invalid_request_error",
+    extra?: Record<string, unknown>,
+  ) {
+    super(errorType, message, extra ? { extra } : {});
     this.name = "ClientRequestError";
   }
 }

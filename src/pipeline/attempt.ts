@@ -20,6 +20,7 @@ import type {
 import type { Recorder } from "./recorder.ts";
 import { applyTransforms } from "./transforms.ts";
 import { readPdfTextsFor } from "./pdf_texts.ts";
+import { threadRefusal } from "./threads.ts";
 
 /** What one attempt is sent with. */
 export interface AttemptInput {
@@ -58,10 +59,13 @@ export async function recordedAttempt(
   const transport = input.transports[target.provider.type];
   let result: AttemptSuccess | AttemptFailure;
   try {
+    const body = changes.length > 0 ? applyTransforms(request.body, changes) : request.body;
+    const refused = threadRefusal(body, target.provider, target.model);
+    if (refused) throw refused;
     result = transport
       ? await transport.send({
         ...request,
-        ...(changes.length > 0 ? { body: applyTransforms(request.body, changes) } : {}),
+        body,
         provider: target.provider,
         model: target.model,
         key,

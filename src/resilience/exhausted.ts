@@ -166,11 +166,16 @@ export function failureError(
   const earlier = before.length > 0 && !ownWords
     ? ` ${sentence(`Tried before it: ${before.map((o) => briefOutcome(o, now)).join(", ")}`)}`
     : "";
+  // ccp's own refusal keeps the fields it put beside its message (a code the SDKs act on).
+  const extra = error instanceof ProxyError && Object.keys(error.extra).length > 0
+    ? { extra: { ...error.extra } }
+    : {};
   return new UpstreamError(type, earlier ? sentence(message) + earlier : message, {
     status,
     upstreamStatus: outcome.failure.status,
     headers,
     cause: outcome.failure.error,
+    ...extra,
   });
 }
 

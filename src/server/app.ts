@@ -15,7 +15,7 @@ import type { AppDeps, AppEnv, ServerDeps } from "./deps.ts";
 import { errorResponse } from "./responses.ts";
 import { newRequestId } from "../translate/anthropic/ids.ts";
 import { splitRoutingPrefix } from "./url_prefix.ts";
-import { misplacedPathAdvice, pageHint } from "./misplaced_path.ts";
+import { apiHint, misplacedPathAdvice, pageHint } from "./misplaced_path.ts";
 import { countTokensHandler } from "./routes/count_tokens.ts";
 import { messagesHandler } from "./routes/messages.ts";
 import { NO_ROUTE } from "../pipeline/record.ts";
@@ -204,7 +204,7 @@ export function createApp(
     // The Host header, not the request URL: behind the connection guard that is a socket's.
     const advice = misplacedPathAdvice(c.env.path, `http://${c.req.header("host") ?? "127.0.0.1"}`);
     if (!advice) {
-      const page = pageHint(c.req.method, c.env.path);
+      const page = pageHint(c.req.method, c.env.path) ?? apiHint(c.env.path);
       const hint = page === undefined ? "" : `; ${page}`;
       return errorResponse(new ProxyError("not_found_error", `Not found: ${what}${hint}`));
     }

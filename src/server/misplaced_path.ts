@@ -27,3 +27,21 @@ export function pageHint(method: string, path: string): string | undefined {
   return "ccp's status page is GET /ui (GET /health and GET /metrics for a machine; " +
     "ccp usage for the usage ledger)";
 }
+
+// Anthropic APIs beside Messages that the SDKs call at the same base URL, by path prefix.
+const OTHER_APIS: ReadonlyArray<readonly [string, string]> = [
+  ["/v1/messages/batches", "the Message Batches API"],
+  ["/v1/files", "the Files API"],
+  ["/v1/complete", "the legacy Text Completions API"],
+];
+
+/**
+ * For an Anthropic API ccp does not offer (an SDK's `messages.batches` or `beta.files`): that it
+ * is not offered, and what is.
+ */
+export function apiHint(path: string): string | undefined {
+  const api = OTHER_APIS.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`));
+  if (api === undefined) return undefined;
+  return `ccp does not offer ${api[1]}; it serves the Messages API (POST /v1/messages, ` +
+    "POST /v1/messages/count_tokens) and GET /v1/models: send each request to POST /v1/messages";
+}

@@ -43,3 +43,35 @@ Deno.test("GET /v1/models without paging lists every entry, however many", async
     assert.equal(json.last_id, "alt/alt-model");
   }, { models });
 });
+
+Deno.test("GET /v1/models and /v1/models/<id> give every field the SDKs type a model with", async () => {
+  // `ModelInfo` of the Anthropic TypeScript SDK 1.17: each key always there, most nullable.
+  const fields = {
+    lifecycle: "active",
+    deprecated_at: null,
+    retires_at: null,
+    line: null,
+    capabilities: null,
+    max_input_tokens: null,
+    max_tokens: null,
+  };
+  await withCcp([{ kind: "hang" }], async (ccp) => {
+    const list = await (await fetch(`${ccp.url}/v1/models`, { headers: auth })).json();
+    const retrieved = [];
+    // A listed id, and a name listed nowhere that a request would still be served for.
+    for (const id of ["sonnet", "claude-opus-9"]) {
+      retrieved.push(await (await fetch(`${ccp.url}/v1/models/${id}`, { headers: auth })).json());
+    }
+    for (const m of [...list.data, ...retrieved]) {
+      const { type, id, display_name, created_at, ...rest } = m;
+      assert.equal(type, "model");
+      assert.ok(id && display_name && created_at, JSON.stringify(m));
+      assert.deepEqual(rest, fields, id);
+    }
+    // A client keeping only the active models (the SDK's `lifecycle`) keeps them all.
+    assert.equal(
+      list.data.filter((m: { lifecycle: string }) => m.lifecycle === "active").length,
+      6,
+    );
+  }, { models: ["u1"] });
+});

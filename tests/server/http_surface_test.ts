@@ -309,6 +309,37 @@ Deno.test("unknown paths and methods get Anthropic-shaped 404s", async () => {
   });
 });
 
+Deno.test("the SDKs' other Anthropic APIs get a 404 naming the API and what ccp serves", async () => {
+  await withCcp([{ kind: "hang" }], async (ccp) => {
+    // As the Anthropic SDK calls them: messages.batches.create/list, beta.files.list, complete.
+    const calls: Array<[string, string, string]> = [
+      ["POST", "/v1/messages/batches", "the Message Batches API"],
+      ["GET", "/v1/messages/batches?limit=20", "the Message Batches API"],
+      ["GET", "/v1/messages/batches/msgbatch_1/results", "the Message Batches API"],
+      ["GET", "/v1/files?beta=true", "the Files API"],
+      ["POST", "/v1/complete", "the legacy Text Completions API"],
+    ];
+    for (const [method, path, api] of calls) {
+      const res = await fetch(`${ccp.url}${path}`, {
+        method,
+        headers: { ...auth, "anthropic-beta": "files-api-2025-04-14" },
+        ...(method === "POST" ? { body: "{}" } : {}),
+      });
+      assert.equal(res.status, 404, path);
+      assert.ok(res.headers.get("request-id"), path);
+      const error = (await res.json()).error;
+      assert.equal(error.type, "not_found_error");
+      const bare = path.split("?")[0];
+      assert.equal(
+        error.message,
+        `Not found: ${method} ${bare}; ccp does not offer ${api}; it serves the Messages API ` +
+          "(POST /v1/messages, POST /v1/messages/count_tokens) and GET /v1/models: send each " +
+          "request to POST /v1/messages",
+      );
+    }
+  });
+});
+
 Deno.test("ANTHROPIC_BASE_URL with /v1: the 400 and the log say to drop the path", async () => {
   await withCcp([{ kind: "hang" }], async (ccp) => {
     // Claude Code appends /v1/messages itself; it shows a 404 as "an issue with the selected

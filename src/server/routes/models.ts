@@ -15,6 +15,35 @@ export interface ModelEntry {
   id: string;
   display_name: string;
   created_at: string;
+  lifecycle: "active";
+  deprecated_at: null;
+  retires_at: null;
+  line: null;
+  capabilities: null;
+  max_input_tokens: null;
+  max_tokens: null;
+}
+
+/**
+ * An entry with every field Anthropic's model object has: the SDKs type them as always there, so
+ * a client that keeps the `active` models, or reads a limit, finds them. Every name ccp lists is
+ * served, so active; ccp knows no line (the name does not say), capabilities or limits of its own
+ * for a route, so those are null, as Anthropic's API says of what it does not know.
+ */
+function modelEntry(id: string, displayName: string, createdAt: string): ModelEntry {
+  return {
+    type: "model",
+    id,
+    display_name: displayName,
+    created_at: createdAt,
+    lifecycle: "active",
+    deprecated_at: null,
+    retires_at: null,
+    line: null,
+    capabilities: null,
+    max_input_tokens: null,
+    max_tokens: null,
+  };
 }
 
 /** One name a client may put in `model`: a route or alias and its targets, or a provider's model. */
@@ -52,15 +81,14 @@ export function modelRows(config: Config): ModelRow[] {
 
 /** Lists what a client may put in `model`: routes, aliases, then `provider/model` entries. */
 function listModels(config: Config, createdAt: string): ModelEntry[] {
-  return modelRows(config).map((row) => ({
-    type: "model",
-    id: row.id,
-    // Clients show only the display name in their pickers: it names the thing and where it goes.
-    display_name: row.kind === "model"
-      ? `${row.model} (${row.provider})`
-      : `${row.id} (${row.chain})`,
-    created_at: createdAt,
-  }));
+  return modelRows(config).map((row) =>
+    modelEntry(
+      row.id,
+      // Clients show only the display name in their pickers: it names the thing and where it goes.
+      row.kind === "model" ? `${row.model} (${row.provider})` : `${row.id} (${row.chain})`,
+      createdAt,
+    )
+  );
 }
 
 /**
@@ -142,9 +170,7 @@ export function modelHandler(
         inputTokens: 0,
       }, current);
       const chain = formatChain(resolution.chain);
-      return c.json(
-        { type: "model", id, display_name: `${id} (${chain})`, created_at: createdAt },
-      );
+      return c.json(modelEntry(id, `${id} (${chain})`, createdAt));
     } catch (err) {
       if (!(err instanceof RouteRefused)) throw err;
       throw new ProxyError("not_found_error", `Model ${JSON.stringify(id)}: ${err.message}`);

@@ -25,6 +25,8 @@ const REQUIRED = new Set([
   "tools",
   "stream",
   "prompt",
+  // A thread's later turns carry only their new messages: without it the model gets no history.
+  "thread",
 ]);
 
 // A refused output limit is not dropped but renamed: the other name is the same limit.
