@@ -2,6 +2,17 @@
 
 import { KeyFinder } from "./key_forms.ts";
 
+/**
+ * `text` without the given keys, as they are, encoded or in pieces (see key_forms.ts), and with
+ * nothing else changed.
+ */
+export function withoutKeys(text: string, keys: readonly string[]): string {
+  if (keys.length === 0) return text;
+  let finder = finders.get(keys);
+  if (!finder) finders.set(keys, finder = new KeyFinder(keys, MIN_KEY));
+  return finder.replace(text, REDACTED);
+}
+
 /** Shows a secret as `...` plus its last 4 characters (or `...` alone when short). */
 export function redactKey(key: string): string {
   return key.length > 8 ? `\u2026${key.slice(-4)}` : "\u2026";
@@ -26,12 +37,7 @@ const finders = new WeakMap<readonly string[], KeyFinder>();
  * encoded forms an upstream may repeat it in, and in pieces (see key_forms.ts).
  */
 export function scrubSecrets(text: string, keys: readonly string[] = []): string {
-  let out = text;
-  if (keys.length > 0) {
-    let finder = finders.get(keys);
-    if (!finder) finders.set(keys, finder = new KeyFinder(keys, MIN_KEY));
-    out = finder.replace(out, REDACTED);
-  }
+  let out = withoutKeys(text, keys);
   for (const pattern of KEY_PATTERNS) {
     out = out.replace(
       pattern,

@@ -126,3 +126,35 @@ Deno.test("a key quoted encoded in a mid-stream error is scrubbed on every proto
     });
   }
 });
+
+Deno.test("a client's own credential quoted encoded by a passthrough upstream is scrubbed everywhere", async () => {
+  const token = "ccp-token-0123456789abcdef";
+  const credential = "Kp2/Vw8+Nr4=Tz6Bx0Lm3/Hq5Dc7Fj9Sg1Ya";
+  const basic = btoa(`client:${credential}`);
+  const upstream = startUpstream(() =>
+    Response.json({ error: { message: `rejected Basic ${basic}` } }, { status: 500 })
+  );
+  const ccp = startCcp(testConfig({
+    providers: [
+      providerOf("anthropic", upstream.url, "", { apiKeys: [], auth: "passthrough" }),
+    ],
+    routes: { default: "up/m" },
+    authToken: token,
+  }));
+  const marker = basic.slice(8, -4);
+  try {
+    const headers = { authorization: `Bearer ${token}`, "x-api-key": credential };
+    const res = await postMessages(ccp.url, messageBody(), headers);
+    const text = await res.text();
+    assert.match(text, /rejected Basic /, text);
+    assert.ok(!text.includes(marker), text);
+    assert.ok(!ccp.logs.join("\n").includes(marker), ccp.logs.join("\n"));
+    for (const path of ["/ui/state", "/health"]) {
+      const shown = await (await fetch(`${ccp.url}${path}`, { headers })).text();
+      assert.ok(!shown.includes(marker), `${path}: ${shown}`);
+    }
+  } finally {
+    await ccp.close();
+    await upstream.close();
+  }
+});
