@@ -46,14 +46,18 @@ export function encodedForms(key: string): string[] {
 }
 
 /**
- * What to look for in a text for a set of keys: every window of {@link MIN_PIECE} characters of
- * each key and each of its encoded forms, by a rolling hash (so a clean text costs one pass of
- * integer arithmetic, whatever the number of keys), and the keys and forms too short for a
- * window, matched whole.
+ * What to look for in a text for a set of keys, by a rolling hash of {@link MIN_PIECE} characters
+ * (so a clean text costs one pass of integer arithmetic, whatever the number of keys): every
+ * window of each key, so that any piece that long is found, and the first window of each encoded
+ * form, which is then found whole. Keys and forms too short for a window are matched whole. A
+ * hash found is checked against the windows it stands for, character by character: a text made of
+ * key pieces costs a few steps a character, not a search of every key.
  */
 export class KeyFinder {
-  readonly #hashes = new Set<number>();
-  readonly #long: string[] = [];
+  /** Per hash, where its windows are: `text * MAX_TEXT + offset` into `#texts`. */
+  readonly #windows = new Map<number, number | number[]>();
+  /** Keys (found in pieces) and encoded forms (found whole, from their first window). */
+  readonly #texts: { readonly text: string; readonly whole: boolean }[] = [];
   readonly #short: string[] = [];
 
   constructor(keys: readonly string[], minKey: number) {
@@ -61,42 +65,55 @@ export class KeyFinder {
     for (const key of keys) {
       if (key.length < minKey) continue;
       for (const text of [key, ...encodedForms(key)]) {
-        if (text.length < MIN_PIECE) {
+        if (text.length < MIN_PIECE || text.length > MAX_TEXT) {
           this.#short.push(text);
           continue;
         }
-        this.#long.push(text);
+        const whole = text !== key;
+        const at = this.#texts.push({ text, whole }) - 1;
         for (let p = 0, h = hashAt(text, 0);; p++) {
-          this.#hashes.add(h);
-          if (p + MIN_PIECE >= text.length) break;
+          this.#add(h, at * MAX_TEXT + p);
+          if (whole || p + MIN_PIECE >= text.length) break;
           h = roll(h, text.charCodeAt(p), text.charCodeAt(p + MIN_PIECE));
         }
       }
     }
     // Longest first: a key that holds a shorter one is taken whole.
     this.#short.sort((a, b) => b.length - a.length);
+    for (const found of this.#windows.values()) {
+      if (typeof found !== "number") found.sort((a, b) => +this.#isWhole(b) - +this.#isWhole(a));
+    }
+  }
+
+  #add(h: number, where: number): void {
+    const known = this.#windows.get(h);
+    if (known === undefined) this.#windows.set(h, where);
+    else if (typeof known === "number") this.#windows.set(h, [known, where]);
+    else known.push(where);
   }
 
   /**
-   * `text` with each stretch covered by runs of {@link MIN_PIECE} or more characters of a key or
-   * its forms (a whole key is one such run, and so is each long enough piece of one cut in two),
-   * and each short key or form, replaced by `mark`.
+   * `text` with each stretch covered by runs of {@link MIN_PIECE} or more characters of a key (a
+   * whole key is one such run, and so is each long enough piece of one cut in two), by encoded
+   * forms, and by each short key or form, replaced by `mark`.
    */
   replace(text: string, mark: string): string {
     let out = text;
     for (const short of this.#short) if (out.includes(short)) out = out.split(short).join(mark);
-    if (this.#hashes.size === 0 || out.length < MIN_PIECE) return out;
+    if (this.#windows.size === 0 || out.length < MIN_PIECE) return out;
     let result = "";
     let kept = 0;
     // The end of the stretch being covered, or -1 before the first.
     let coveredTo = -1;
     for (let p = 0, h = hashAt(out, 0);; p++) {
-      if (this.#hashes.has(h) && this.#holds(out.slice(p, p + MIN_PIECE))) {
+      const found = this.#windows.get(h);
+      const end = found === undefined ? -1 : this.#matchEnd(found, out, p);
+      if (end > 0) {
         if (p > coveredTo) {
           if (coveredTo >= 0) kept = coveredTo;
           result += out.slice(kept, p) + mark;
         }
-        coveredTo = p + MIN_PIECE;
+        coveredTo = Math.max(coveredTo, end);
       }
       if (p + MIN_PIECE >= out.length) break;
       h = roll(h, out.charCodeAt(p), out.charCodeAt(p + MIN_PIECE));
@@ -104,12 +121,41 @@ export class KeyFinder {
     return coveredTo < 0 ? out : result + out.slice(coveredTo);
   }
 
-  /** Whether `window` is part of a key or form (a hash matched: it almost always is). */
-  #holds(window: string): boolean {
-    for (const text of this.#long) if (text.includes(window)) return true;
-    return false;
+  /**
+   * Where the longest match at `p` of the windows `found` ends, or -1. Windows that share a hash
+   * are almost always the same text (keys with a long common start, a key and its percent-encoded
+   * form up to its first `%`): a list holds whole forms first, and once a piece of a key matches,
+   * the other pieces would end at the same place.
+   */
+  #matchEnd(found: number | number[], s: string, p: number): number {
+    if (typeof found === "number") return this.#endOf(found, s, p);
+    let end = -1;
+    for (const where of found) {
+      end = Math.max(end, this.#endOf(where, s, p));
+      if (end > 0 && !this.#isWhole(where)) break;
+    }
+    return end;
+  }
+
+  #isWhole(where: number): boolean {
+    return this.#texts[Math.floor(where / MAX_TEXT)]!.whole;
+  }
+
+  /** Where the window at `where` (a whole form from its start) ends when `s` holds it at `p`. */
+  #endOf(where: number, s: string, p: number): number {
+    const { text, whole } = this.#texts[Math.floor(where / MAX_TEXT)]!;
+    const at = where % MAX_TEXT;
+    const length = whole ? text.length : MIN_PIECE;
+    if (p + length > s.length) return -1;
+    for (let k = 0; k < length; k++) {
+      if (text.charCodeAt(at + k) !== s.charCodeAt(p + k)) return -1;
+    }
+    return p + length;
   }
 }
+
+// A key or form longer than this (no provider issues one) is matched whole only.
+const MAX_TEXT = 4096;
 
 let base = 0;
 let power = 0;
