@@ -75,9 +75,22 @@ export function providerSecrets(provider: ProviderSecretSources): readonly strin
   }
   // Short values ("true", a region) are no secret and would cut words out of every message.
   const long = extra.filter((value) => value.length >= 8);
-  found = long.length === 0 ? provider.apiKeys : [...provider.apiKeys, ...long];
+  const keys = provider.apiKeys.some(isPlaceholder)
+    ? provider.apiKeys.filter((key) => !isPlaceholder(key))
+    : provider.apiKeys;
+  found = long.length === 0 ? keys : [...keys, ...long];
   ownSecrets.set(provider, found);
   return found;
+}
+
+/**
+ * A short key that is only letters: a local server's placeholder (`none`, Ollama's `ollama`,
+ * vLLM's `EMPTY`), which no provider issues and no one keeps secret. Taken out of an upstream's
+ * text, it would take the same word out of the server's own messages ("tool_choice none",
+ * "ollama pull").
+ */
+function isPlaceholder(key: string): boolean {
+  return key.length < 8 && /^[A-Za-z]+$/.test(key);
 }
 
 function urlSecrets(url: string): string[] {

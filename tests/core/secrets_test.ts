@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { configuredKeys, scrubSecrets } from "../../src/core/secrets.ts";
+import { configuredKeys, providerSecrets, scrubSecrets } from "../../src/core/secrets.ts";
 import { encodedForms, MIN_PIECE } from "../../src/core/key_forms.ts";
 
 const KEY = "Qm4Tz8Wc2Rv6Yb0Nf3Hk7Ls1Pd5Jg9Xa";
@@ -67,4 +67,20 @@ Deno.test("an error text made of key pieces costs a few steps a character, howev
   assert.equal(out, "[redacted] ".repeat(1600));
   // Checking each piece against every key, or every key sharing its start, took 0.2 to 1.6 s.
   assert.ok(ms < 500, `took ${ms.toFixed(0)} ms`);
+});
+
+Deno.test("a provider's short key that is only a word (a placeholder) leaves that word in its text", () => {
+  // `api_key: none`, Ollama's documented `ollama`, vLLM's `EMPTY`: no provider issues such a key.
+  const secrets = (apiKeys: string[]) => providerSecrets({ apiKeys, baseUrl: "", headers: {} });
+  const said = 'tool_choice "none" is not supported; run `ollama pull qwen3`, key EMPTY or dummy';
+  assert.equal(scrubSecrets(said, secrets(["none", "ollama", "EMPTY", "dummy"])), said);
+  // A short key with a digit or a sign is no word: still taken out.
+  assert.equal(
+    scrubSecrets("key sk-1234 or hunter2 refused", secrets(["sk-1234", "hunter2"])),
+    "key [redacted] or [redacted] refused",
+  );
+  // A word of 8 letters or more is matched as every key is.
+  assert.equal(scrubSecrets("key abcdefghij", secrets(["abcdefghij"])), "key [redacted]");
+  // A config file's own secrets (a password in an excerpt of it) are taken out whatever they are.
+  assert.equal(scrubSecrets("  password: letmein", ["letmein"]), "  password: [redacted]");
 });
