@@ -1,5 +1,18 @@
 /** Keeps key material out of logs and responses. */
 
+import { KeyFinder } from "./key_forms.ts";
+
+/**
+ * `text` without the given keys, as they are, encoded or in pieces (see key_forms.ts), and with
+ * nothing else changed.
+ */
+export function withoutKeys(text: string, keys: readonly string[]): string {
+  if (keys.length === 0) return text;
+  let finder = finders.get(keys);
+  if (!finder) finders.set(keys, finder = new KeyFinder(keys, MIN_KEY));
+  return finder.replace(text, REDACTED);
+}
+
 /** Shows a secret as `...` plus its last 4 characters (or `...` alone when short). */
 export function redactKey(key: string): string {
   return key.length > 8 ? `\u2026${key.slice(-4)}` : "\u2026";
@@ -12,16 +25,23 @@ const KEY_PATTERNS: readonly RegExp[] = [
   /\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
 ];
 
-/** Removes the given keys, and anything shaped like a key, from text. */
+const REDACTED = "[redacted]";
+// A key this short is matched only whole (and one under 4 characters not at all).
+const MIN_KEY = 4;
+// Per list of keys: a provider's (`providerSecrets`) and a config's (`configuredKeys`) are built
+// once and kept, so their finder is too.
+const finders = new WeakMap<readonly string[], KeyFinder>();
+
+/**
+ * Removes the given keys, and anything shaped like a key, from text: each key as it is, in the
+ * encoded forms an upstream may repeat it in, and in pieces (see key_forms.ts).
+ */
 export function scrubSecrets(text: string, keys: readonly string[] = []): string {
-  let out = text;
-  for (const key of keys) {
-    if (key.length >= 4) out = out.split(key).join("[redacted]");
-  }
+  let out = withoutKeys(text, keys);
   for (const pattern of KEY_PATTERNS) {
     out = out.replace(
       pattern,
-      (_match, prefix: string) => /^bearer$/i.test(prefix) ? `${prefix} [redacted]` : "[redacted]",
+      (_match, prefix: string) => /^bearer$/i.test(prefix) ? `${prefix} ${REDACTED}` : REDACTED,
     );
   }
   return out;
@@ -55,9 +75,22 @@ export function providerSecrets(provider: ProviderSecretSources): readonly strin
   }
   // Short values ("true", a region) are no secret and would cut words out of every message.
   const long = extra.filter((value) => value.length >= 8);
-  found = long.length === 0 ? provider.apiKeys : [...provider.apiKeys, ...long];
+  const keys = provider.apiKeys.some(isPlaceholder)
+    ? provider.apiKeys.filter((key) => !isPlaceholder(key))
+    : provider.apiKeys;
+  found = long.length === 0 ? keys : [...keys, ...long];
   ownSecrets.set(provider, found);
   return found;
+}
+
+/**
+ * A short key that is only letters: a local server's placeholder (`none`, Ollama's `ollama`,
+ * vLLM's `EMPTY`), which no provider issues and no one keeps secret. Taken out of an upstream's
+ * text, it would take the same word out of the server's own messages ("tool_choice none",
+ * "ollama pull").
+ */
+function isPlaceholder(key: string): boolean {
+  return key.length < 8 && /^[A-Za-z]+$/.test(key);
 }
 
 function urlSecrets(url: string): string[] {
@@ -79,9 +112,16 @@ function urlSecrets(url: string): string[] {
  */
 export function configuredKeys(
   config: { providers: Readonly<Record<string, ProviderSecretSources>> },
-): string[] {
-  return Object.values(config.providers).flatMap(providerSecrets);
+): readonly string[] {
+  let found = keysOfConfig.get(config);
+  if (!found) {
+    keysOfConfig.set(config, found = Object.values(config.providers).flatMap(providerSecrets));
+  }
+  return found;
 }
+
+// Kept per config: it is frozen, and a reload makes a new one.
+const keysOfConfig = new WeakMap<object, readonly string[]>();
 
 /** A URL with its password (and a user name that may be a token) shown as `...`. */
 export function redactUrlCredentials(text: string): string {

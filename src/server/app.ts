@@ -15,7 +15,7 @@ import type { AppDeps, AppEnv, ServerDeps } from "./deps.ts";
 import { errorResponse } from "./responses.ts";
 import { newRequestId } from "../translate/anthropic/ids.ts";
 import { splitRoutingPrefix } from "./url_prefix.ts";
-import { apiHint, misplacedPathAdvice, pageHint } from "./misplaced_path.ts";
+import { apiHint, misplacedPathAdvice, notAProxy, pageHint } from "./misplaced_path.ts";
 import { countTokensHandler } from "./routes/count_tokens.ts";
 import { messagesHandler } from "./routes/messages.ts";
 import { NO_ROUTE } from "../pipeline/record.ts";
@@ -227,6 +227,8 @@ export function createApp(
 
   const serve = async (request: Request, info?: ConnectionInfo): Promise<Response> => {
     const url = new URL(request.url);
+    // Before auth: a client sent here as to a proxy carries no token, and should learn why.
+    if (request.method === "CONNECT") return errorResponse(notAProxy(url.host));
     const { path, prefix } = splitRoutingPrefix(url.pathname);
     // Connectivity probes: answered before routing, auth and everything else.
     if (request.method === "HEAD" && (path === "/" || path === "/api/hello")) {

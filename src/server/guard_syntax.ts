@@ -75,7 +75,7 @@ export function headSyntax(bytes: Uint8Array): HeadSyntax | string {
   if (!http10 && bytes[i] !== 49) return requestLineFault(bytes, lineStart, i);
   if (bytes[++i] !== CR || bytes[i + 1] !== LF) return requestLineFault(bytes, lineStart, i);
   i += 2;
-  if (bytes[targetStart] !== SLASH) {
+  if (bytes[targetStart] !== SLASH || isConnect(bytes, lineStart, targetStart)) {
     const fault = targetFault(bytes, lineStart, targetStart, targetEnd);
     if (fault) return fault;
   }
@@ -125,9 +125,21 @@ function requestLineFault(bytes: Uint8Array, start: number, at: number): string 
       "(or HTTP/1.0), one space apart";
 }
 
+// An absolute URL's start, and one with something after it (a host, a query or a fragment).
+const ABSOLUTE = /^[a-z][a-z0-9+.-]*:\/\//i;
+const ABSOLUTE_FILLED = /^[a-z][a-z0-9+.-]*:\/\/./i;
+const CONNECT = [67, 79, 78, 78, 69, 67, 84]; // "CONNECT"
+
+/** Whether the method, `[start, end - 1)` (a space follows it), is CONNECT. */
+function isConnect(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - 1 - start !== CONNECT.length) return false;
+  for (let i = 0; i < CONNECT.length; i++) if (bytes[start + i] !== CONNECT[i]) return false;
+  return true;
+}
+
 /**
- * The server takes a target other than a path only as an absolute URL, `*` for OPTIONS, or an
- * authority for CONNECT.
+ * The server takes a target other than a path only as an absolute URL with something after its
+ * `//`, `*` for OPTIONS, or for CONNECT an authority (`host:port`): neither a path, `*` nor a URL.
  */
 function targetFault(
   bytes: Uint8Array,
@@ -135,10 +147,15 @@ function targetFault(
   targetStart: number,
   targetEnd: number,
 ): string | undefined {
-  const method = shown(bytes, lineStart, targetStart - 1);
   const target = shown(bytes, targetStart, targetEnd);
-  if (method === "CONNECT" || (method === "OPTIONS" && target === "*")) return undefined;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) return undefined;
+  if (isConnect(bytes, lineStart, targetStart)) {
+    if (!/^[/*]/.test(target) && !ABSOLUTE_FILLED.test(target)) return undefined;
+    return `Request target "${target}" is not host:port, the only target CONNECT takes (ccp is ` +
+      "an API, not a proxy that opens tunnels)";
+  }
+  if (target === "*" && shown(bytes, lineStart, targetStart - 1) === "OPTIONS") return undefined;
+  if (ABSOLUTE_FILLED.test(target)) return undefined;
+  if (ABSOLUTE.test(target)) return `Request target "${target}" is a URL with no host`;
   return `Request target "${target}" must begin with "/"`;
 }
 

@@ -1,7 +1,9 @@
 /**
- * Advice for a path ccp does not serve: a client's base URL that carries an extra path, or a page
- * a person typed by another name.
+ * Advice for a path ccp does not serve: a client's base URL that carries an extra path, a page a
+ * person typed by another name, or a client that took ccp for its HTTP proxy.
  */
+
+import { ProxyError } from "../core/errors.ts";
 
 const API_PATHS = ["/v1/messages/count_tokens", "/v1/messages", "/v1/models"];
 
@@ -44,4 +46,18 @@ export function apiHint(path: string): string | undefined {
   if (api === undefined) return undefined;
   return `ccp does not offer ${api[1]}; it serves the Messages API (POST /v1/messages, ` +
     "POST /v1/messages/count_tokens) and GET /v1/models: send each request to POST /v1/messages";
+}
+
+/**
+ * The answer to `CONNECT host:port`: a client that was given ccp's address as its HTTP proxy
+ * (HTTPS_PROXY) asks it for a tunnel to the API it meant to reach.
+ */
+export function notAProxy(target: string): ProxyError {
+  return new ProxyError(
+    "invalid_request_error",
+    `CONNECT ${target}: ccp is not an HTTP proxy and opens no tunnel; give a client ccp's ` +
+      "address as its API's base URL (ANTHROPIC_BASE_URL for Claude Code and the Anthropic " +
+      "SDKs), not as its HTTPS_PROXY",
+    { status: 405, headers: { allow: "GET, HEAD, POST, OPTIONS" } },
+  );
 }

@@ -10,8 +10,19 @@ export interface SplitPath {
   prefix?: string;
 }
 
-// Routes outside /v1/ that a prefixed base URL reaches (the prefix itself may hold slashes).
-const TAILS = ["/health", "/api/hello", "/metrics", "/ui", "/"];
+// Routes outside /v1/ that a prefixed base URL reaches (the prefix itself may hold slashes). The
+// status page asks for its parts by addresses relative to its own, so they come prefixed too.
+const TAILS = [
+  "/health",
+  "/api/hello",
+  "/metrics",
+  "/ui",
+  "/ui/state",
+  "/ui/events",
+  "/ui/uplot.js",
+  "/ui/uplot.css",
+  "/",
+];
 
 function decoded(raw: string): string {
   try {

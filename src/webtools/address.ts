@@ -50,6 +50,11 @@ function ipv6Reason(h: readonly number[]): string | undefined {
   if (zeroTo(7) && h[7] === 1) return "loopback address";
   // ::ffff:a.b.c.d (IPv4-mapped) and ::a.b.c.d (IPv4-compatible) reach the IPv4 address.
   if (zeroTo(5) && (h[5] === 0xffff || h[5] === 0)) return ipv4Reason(embedded(h[6]!, h[7]!));
+  // ::ffff:0:a.b.c.d (IPv4-translated, SIIT) reaches it through a translator.
+  if (zeroTo(4) && h[4] === 0xffff && h[5] === 0) return ipv4Reason(embedded(h[6]!, h[7]!));
+  // 64:ff9b:1::/48 (local-use NAT64) is a network's own translator, which reaches its private
+  // addresses too, with the IPv4 address at a place its prefix length decides: all of it is refused.
+  if (h[0] === 0x64 && h[1] === 0xff9b && h[2] === 1) return "local-use NAT64 address";
   // 64:ff9b::/96 (NAT64) and 2002::/16 (6to4) carry an IPv4 address that a gateway connects to.
   if (h[0] === 0x64 && h[1] === 0xff9b && h.slice(2, 6).every((x) => x === 0)) {
     return ipv4Reason(embedded(h[6]!, h[7]!));

@@ -125,6 +125,19 @@ export const REFUSED_HEADS: readonly RefusedHead[] = [
   },
   { head: "GET * HTTP/1.1\r\nhost: x\r\n\r\n", fault: 'Request target "*" must begin with "/"' },
   { head: "GET http:abc HTTP/1.1\r\nhost: x\r\n\r\n", fault: 'Request target "http:abc"' },
+  {
+    head: "GET a:// HTTP/1.1\r\nhost: x\r\n\r\n",
+    fault: 'Request target "a://" is a URL with no host',
+  },
+  {
+    head: "OPTIONS http:// HTTP/1.1\r\nhost: x\r\n\r\n",
+    fault: 'Request target "http://" is a URL',
+  },
+  // CONNECT takes an authority only.
+  ...["/x", "/", "*", "*x", "http://x/", "H://x", "x://?"].map((target) => ({
+    head: `CONNECT ${target} HTTP/1.1\r\nhost: x\r\n\r\n`,
+    fault: `Request target "${target}" is not host:port, the only target CONNECT takes`,
+  })),
 ];
 
 export const READ_HEADS: readonly ReadHead[] = [
@@ -138,6 +151,11 @@ export const READ_HEADS: readonly ReadHead[] = [
   { head: "GET /caf\xc3\xa9?q=\xf0\x9f\x98\x80 HTTP/1.1\r\nhost: x\r\n\r\n" },
   { head: "GET http://x/v1/models HTTP/1.1\r\nhost: x\r\n\r\n" },
   { head: "OPTIONS * HTTP/1.1\r\nhost: x\r\n\r\n" },
+  { head: "GET http://?q HTTP/1.1\r\nhost: x\r\n\r\n" },
+  { head: "CONNECT x:443 HTTP/1.1\r\nhost: x\r\n\r\n" },
+  { head: "CONNECT [::1]:443 HTTP/1.1\r\nhost: x\r\n\r\n" },
+  { head: "CONNECT x:// HTTP/1.1\r\nhost: x\r\n\r\n" },
+  { head: "connect /x HTTP/1.1\r\nhost: x\r\n\r\n" },
   { head: "\r\nGET / HTTP/1.1\r\nhost: x\r\n\r\n" },
   { head: "GET / HTTP/1.0\r\nhost: x\r\nhost: y\r\n\r\n" },
   { head: "GET / HTTP/1.1\r\n\r\n" },

@@ -18,10 +18,12 @@ Deno.test("/ui?token= answers the page and a session cookie; the cookie opens /u
     assert.match(opened.headers.get("content-type") ?? "", /text\/html/);
     assert.equal(opened.headers.get("referrer-policy"), "no-referrer");
     const page = await opened.text();
-    assert.match(page, /<script src="\/ui\/uplot\.js">/);
+    assert.match(page, /<script src="ui\/uplot\.js">/);
     assert.ok(!page.includes(TOKEN), "the token is not written into the page");
     const cookie = (opened.headers.get("set-cookie") ?? "").split(";")[0]!;
     assert.match(cookie, /^ccp_ui=[0-9a-f]{48}$/);
+    // No Path: the browser scopes the cookie to the page's own directory (all of ccp's pages).
+    assert.doesNotMatch(opened.headers.get("set-cookie") ?? "", /path=/i);
 
     for (const path of ["/ui", "/ui/state", "/ui/uplot.js"]) {
       const res = await fetch(`${ccp.url}${path}`, { headers: { cookie } });
@@ -40,7 +42,32 @@ Deno.test("/ui?token= answers the page and a session cookie; the cookie opens /u
   }
 });
 
-Deno.test("under a routing prefix the page opens and points at /ui for its data", async () => {
+/** The addresses a page loads, as a browser resolves them against the page's own URL. */
+function pageAddresses(page: string, at: string): string[] {
+  const found = [
+    ...page.matchAll(/<(?:script|link)[^>]* (?:src|href)="([^"]+)"/g),
+    ...page.matchAll(/(?:fetch|EventSource)\("([^"]+)"/g),
+  ].map((m) => m[1]!).filter((address) => !address.startsWith("data:"));
+  return found.map((address) => new URL(address, at).href);
+}
+
+/** A browser's visit: the page with ?token=, then all it loads with the cookie it was given. */
+async function visit(pageUrl: string): Promise<Record<string, number>> {
+  const opened = await fetch(`${pageUrl}?token=${TOKEN}`);
+  assert.equal(opened.status, 200, pageUrl);
+  const cookie = (opened.headers.get("set-cookie") ?? "").split(";")[0]!;
+  const addresses = pageAddresses(await opened.text(), pageUrl);
+  assert.equal(addresses.length, 4, addresses.join(" "));
+  const statuses: Record<string, number> = {};
+  for (const address of addresses) {
+    const res = await fetch(address, { headers: { cookie } });
+    statuses[new URL(address).pathname] = res.status;
+    await res.body?.cancel();
+  }
+  return statuses;
+}
+
+Deno.test("under a routing prefix the page opens and loads its data and script", async () => {
   const ccp = startCcp(
     testConfig({ providers: [], routes: { default: "up/m" }, authToken: TOKEN }),
   );
@@ -49,11 +76,39 @@ Deno.test("under a routing prefix the page opens and points at /ui for its data"
       redirect: "manual",
     });
     assert.equal(res.status, 200);
-    const page = await res.text();
-    assert.match(page, /href="\/ui\/uplot\.css"/);
-    assert.match(page, /fetch\("\/ui\/state"/);
-    assert.ok(!page.includes("local:"), "no URL built from the prefix");
+    assert.ok(!(await res.text()).includes("local:"), "no URL built from the prefix");
+    assert.deepEqual(await visit(`${ccp.url}/local:qwen3-coder/ui`), {
+      "/local:qwen3-coder/ui/uplot.css": 200,
+      "/local:qwen3-coder/ui/uplot.js": 200,
+      "/local:qwen3-coder/ui/state": 200,
+      "/local:qwen3-coder/ui/events": 200,
+    });
   } finally {
+    await ccp.close();
+  }
+});
+
+Deno.test("behind a reverse proxy under a path, the page loads what it needs through that path", async () => {
+  const ccp = startCcp(
+    testConfig({ providers: [], routes: { default: "up/m" }, authToken: TOKEN }),
+  );
+  // Serves ccp at /ccp/ only, as `location /ccp/ { proxy_pass http://ccp/; }` does.
+  const proxy = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const url = new URL(req.url);
+    if (!url.pathname.startsWith("/ccp/")) return new Response("not here", { status: 404 });
+    const to = `${ccp.url}${url.pathname.slice("/ccp".length)}${url.search}`;
+    return fetch(to, { headers: req.headers, signal: req.signal });
+  });
+  try {
+    const statuses = await visit(`http://127.0.0.1:${proxy.addr.port}/ccp/ui`);
+    assert.deepEqual(statuses, {
+      "/ccp/ui/uplot.css": 200,
+      "/ccp/ui/uplot.js": 200,
+      "/ccp/ui/state": 200,
+      "/ccp/ui/events": 200,
+    });
+  } finally {
+    await proxy.shutdown();
     await ccp.close();
   }
 });

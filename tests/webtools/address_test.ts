@@ -24,6 +24,11 @@ Deno.test("web_fetch address checks", async (t) => {
     ["::127.0.0.1", /loopback/],
     ["64:ff9b::10.0.0.1", /private/],
     ["2002:c0a8:0101::1", /private/],
+    // SIIT's IPv4-translated form, and the local-use NAT64 prefix, whose gateway may reach the LAN.
+    ["::ffff:0:10.0.0.1", /private/],
+    ["::ffff:0:7f00:1", /loopback/],
+    ["64:ff9b:1::a00:1", /local-use NAT64/],
+    ["64:ff9b:1:ffff::1", /local-use NAT64/],
     ["fc00::1", /unique local/],
     ["fd12:3456:789a::1", /unique local/],
     ["fe80::1%eth0", /link-local/],
@@ -46,6 +51,8 @@ Deno.test("web_fetch address checks", async (t) => {
     "169.255.0.1",
     "2001:4860:4860::8888",
     "::ffff:8.8.8.8",
+    "::ffff:0:8.8.8.8",
+    "64:ff9b:2::1",
     "2606:4700::1111",
   ];
   for (const address of allowed) {

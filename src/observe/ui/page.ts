@@ -14,7 +14,7 @@ export const UI_PAGE = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ccp status</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="/ui/uplot.css">
+<link rel="stylesheet" href="ui/uplot.css">
 <style>
   :root { color-scheme: light dark; --muted: #888; --bad: #d33; --warn: #c80; --ok: #2a2; }
   body { font: 14px/1.4 system-ui, sans-serif; margin: 0 auto; padding: 12px; max-width: 1200px; }
@@ -45,7 +45,7 @@ export const UI_PAGE = `<!doctype html>
 </div>
 </div>
 <p id="noledger" class="muted" hidden>The usage ledger is off: no charts.</p>
-<script src="/ui/uplot.js"></script>
+<script src="ui/uplot.js"></script>
 <script>
 "use strict";
 // Opened as /ui?token=\u2026: the session cookie is set, so the token leaves the address bar and
@@ -164,7 +164,7 @@ async function refresh() {
     do {
       again = false;
       try {
-        const res = await fetch("/ui/state", { credentials: "same-origin" });
+        const res = await fetch("ui/state", { credentials: "same-origin" });
         if (res.ok) render(await res.json());
       } catch (err) {
         // A failed fetch or state the page cannot show: the next event or poll tries again.
@@ -174,7 +174,7 @@ async function refresh() {
   } finally { pending = false; }
 }
 function connect() {
-  const events = new EventSource("/ui/events");
+  const events = new EventSource("ui/events");
   events.addEventListener("open", () => { $("live").textContent = "live"; });
   events.addEventListener("error", () => { $("live").textContent = "reconnecting\u2026"; });
   events.addEventListener("inflight", (e) => { $("inflight").textContent = e.data; });

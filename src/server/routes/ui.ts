@@ -8,6 +8,11 @@
  * (A redirect to /ui did that too, but a client that follows redirects without keeping cookies
  * then got 401 instead of the page.) The page and its data live at /ui whatever routing prefix
  * the request came under: the prefix chooses a model, and the page has none to choose.
+ *
+ * The page names its parts by addresses relative to its own (`ui/state`), and its cookie has no
+ * Path, so the browser keeps it for the page's directory: behind a reverse proxy that serves ccp
+ * under a path (`/ccp/ui`) the page loads through that path, and the cookie goes to ccp's pages
+ * only, not to every site the proxy serves on that host.
  */
 
 import type { Hono } from "hono";
@@ -100,7 +105,7 @@ export function addUiRoutes(
   app.get("/ui", async (c) => {
     // Only a valid token reaches here with ?token= (uiAllows): it opens a browser session.
     if (authRequired(deps.config().server) && new URL(c.req.url).searchParams.has("token")) {
-      const cookie = `${COOKIE}=${sessions.open()}; Path=/; HttpOnly; SameSite=Strict`;
+      const cookie = `${COOKIE}=${sessions.open()}; HttpOnly; SameSite=Strict`;
       return new Response(await page(), { headers: { ...PAGE_HEADERS, "set-cookie": cookie } });
     }
     return new Response(await page(), { headers: PAGE_HEADERS });

@@ -21,6 +21,7 @@ import type { LearnedParams } from "../../resilience/learned_params.ts";
 import { applyLearned, lessonOf } from "./lessons.ts";
 import { CONNECT_PROBES } from "../../resilience/connect_probe.ts";
 import { type OutgoingHeaders, secretsSent } from "./headers.ts";
+import { withoutKeys } from "../../core/secrets.ts";
 import { jsonPieces } from "../../core/raw_json.ts";
 import { withScratch } from "../../core/scratch_bytes.ts";
 import { earlyAnswerOf, earlyError, type FailedStart } from "./early_error.ts";
@@ -216,10 +217,7 @@ function withoutCredentials(
   provider: ProviderConfig,
   secrets: readonly string[],
 ): string {
-  if (provider.auth !== "passthrough") return text;
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join("[redacted]");
-  return out;
+  return provider.auth === "passthrough" ? withoutKeys(text, secrets) : text;
 }
 
 /** What {@link postJsonLearning} sends: the body as an object, and where refusals are learned. */

@@ -1,0 +1,183 @@
+/**
+ * Finding a key in the other shapes an upstream may quote it in: encoded (base64 in a Basic
+ * credential it rebuilt, percent-encoding in a URL it repeats, JSON's escaped slash) or cut into
+ * pieces (a key split across two JSON strings, or wrapped across lines).
+ */
+
+/**
+ * The shortest piece of a key found on its own. Long enough that no word of an upstream's own
+ * and no key's public prefix (`sk-ant-api03-` is 13 characters) is one, and that a provider's
+ * masked form of a key (its first few and last 4 characters) stays as the provider chose to show it.
+ */
+export const MIN_PIECE = 16;
+
+// An encoded form shorter than this could be a word; the key itself is matched at any length.
+const MIN_FORM = 8;
+const encoder = new TextEncoder();
+
+/**
+ * `key` as an upstream may echo it encoded: percent-encoded (with upper- or lower-case hex),
+ * with `/` written `\/` as JSON encoders may, and in base64 and base64url at each of the three
+ * offsets it can start at inside a longer encoded text (`user:key` in a Basic credential). Of a
+ * base64 form, only the characters that the key's bytes alone decide: those at its ends depend
+ * on the bytes around it.
+ */
+export function encodedForms(key: string): string[] {
+  const forms = new Set<string>();
+  const percent = encodeURIComponent(key);
+  if (percent !== key) {
+    forms.add(percent);
+    forms.add(percent.replace(/%[0-9A-F]{2}/g, (code) => code.toLowerCase()));
+  }
+  if (key.includes("/")) forms.add(key.replaceAll("/", "\\/"));
+  const bytes = encoder.encode(key);
+  for (let offset = 0; offset < 3; offset++) {
+    const padded = new Uint8Array(offset + bytes.length);
+    padded.set(bytes, offset);
+    let binary = "";
+    for (const byte of padded) binary += String.fromCharCode(byte);
+    const encoded = btoa(binary);
+    // Character k holds bits 6k to 6k+6 of the bytes: the key's own when they lie within it.
+    const form = encoded.slice(Math.ceil(offset * 8 / 6), Math.floor(padded.length * 8 / 6));
+    forms.add(form);
+    forms.add(form.replace(/\+/g, "-").replace(/\//g, "_"));
+  }
+  return [...forms].filter((form) => form.length >= MIN_FORM && form !== key);
+}
+
+/**
+ * What to look for in a text for a set of keys, by a rolling hash of {@link MIN_PIECE} characters
+ * (so a clean text costs one pass of integer arithmetic, whatever the number of keys): every
+ * window of each key, so that any piece that long is found, and the first window of each encoded
+ * form, which is then found whole. Keys and forms too short for a window are matched whole. A
+ * hash found is checked against the windows it stands for, character by character: a text made of
+ * key pieces costs a few steps a character, not a search of every key.
+ */
+export class KeyFinder {
+  /** Per hash, where its windows are: `text * MAX_TEXT + offset` into `#texts`. */
+  readonly #windows = new Map<number, number | number[]>();
+  /** Keys (found in pieces) and encoded forms (found whole, from their first window). */
+  readonly #texts: { readonly text: string; readonly whole: boolean }[] = [];
+  readonly #short: string[] = [];
+
+  constructor(keys: readonly string[], minKey: number) {
+    setUpHash();
+    for (const key of keys) {
+      if (key.length < minKey) continue;
+      for (const text of [key, ...encodedForms(key)]) {
+        if (text.length < MIN_PIECE || text.length > MAX_TEXT) {
+          this.#short.push(text);
+          continue;
+        }
+        const whole = text !== key;
+        const at = this.#texts.push({ text, whole }) - 1;
+        for (let p = 0, h = hashAt(text, 0);; p++) {
+          this.#add(h, at * MAX_TEXT + p);
+          if (whole || p + MIN_PIECE >= text.length) break;
+          h = roll(h, text.charCodeAt(p), text.charCodeAt(p + MIN_PIECE));
+        }
+      }
+    }
+    // Longest first: a key that holds a shorter one is taken whole.
+    this.#short.sort((a, b) => b.length - a.length);
+    for (const found of this.#windows.values()) {
+      if (typeof found !== "number") found.sort((a, b) => +this.#isWhole(b) - +this.#isWhole(a));
+    }
+  }
+
+  #add(h: number, where: number): void {
+    const known = this.#windows.get(h);
+    if (known === undefined) this.#windows.set(h, where);
+    else if (typeof known === "number") this.#windows.set(h, [known, where]);
+    else known.push(where);
+  }
+
+  /**
+   * `text` with each stretch covered by runs of {@link MIN_PIECE} or more characters of a key (a
+   * whole key is one such run, and so is each long enough piece of one cut in two), by encoded
+   * forms, and by each short key or form, replaced by `mark`.
+   */
+  replace(text: string, mark: string): string {
+    let out = text;
+    for (const short of this.#short) if (out.includes(short)) out = out.split(short).join(mark);
+    if (this.#windows.size === 0 || out.length < MIN_PIECE) return out;
+    let result = "";
+    let kept = 0;
+    // The end of the stretch being covered, or -1 before the first.
+    let coveredTo = -1;
+    for (let p = 0, h = hashAt(out, 0);; p++) {
+      const found = this.#windows.get(h);
+      const end = found === undefined ? -1 : this.#matchEnd(found, out, p);
+      if (end > 0) {
+        if (p > coveredTo) {
+          if (coveredTo >= 0) kept = coveredTo;
+          result += out.slice(kept, p) + mark;
+        }
+        coveredTo = Math.max(coveredTo, end);
+      }
+      if (p + MIN_PIECE >= out.length) break;
+      h = roll(h, out.charCodeAt(p), out.charCodeAt(p + MIN_PIECE));
+    }
+    return coveredTo < 0 ? out : result + out.slice(coveredTo);
+  }
+
+  /**
+   * Where the longest match at `p` of the windows `found` ends, or -1. Windows that share a hash
+   * are almost always the same text (keys with a long common start, a key and its percent-encoded
+   * form up to its first `%`): a list holds whole forms first, and once a piece of a key matches,
+   * the other pieces would end at the same place.
+   */
+  #matchEnd(found: number | number[], s: string, p: number): number {
+    if (typeof found === "number") return this.#endOf(found, s, p);
+    let end = -1;
+    for (const where of found) {
+      end = Math.max(end, this.#endOf(where, s, p));
+      if (end > 0 && !this.#isWhole(where)) break;
+    }
+    return end;
+  }
+
+  #isWhole(where: number): boolean {
+    return this.#texts[Math.floor(where / MAX_TEXT)]!.whole;
+  }
+
+  /** Where the window at `where` (a whole form from its start) ends when `s` holds it at `p`. */
+  #endOf(where: number, s: string, p: number): number {
+    const { text, whole } = this.#texts[Math.floor(where / MAX_TEXT)]!;
+    const at = where % MAX_TEXT;
+    const length = whole ? text.length : MIN_PIECE;
+    if (p + length > s.length) return -1;
+    for (let k = 0; k < length; k++) {
+      if (text.charCodeAt(at + k) !== s.charCodeAt(p + k)) return -1;
+    }
+    return p + length;
+  }
+}
+
+// A key or form longer than this (no provider issues one) is matched whole only.
+const MAX_TEXT = 4096;
+
+let base = 0;
+let power = 0;
+
+/** A random odd base: text chosen to collide for one base collides for no other. */
+function setUpHash(): void {
+  if (base !== 0) return;
+  base = crypto.getRandomValues(new Uint32Array(1))[0]! | 1;
+  power = 1;
+  for (let i = 1; i < MIN_PIECE; i++) power = Math.imul(power, base);
+}
+
+/** The hash of the window of `s` at `p`. */
+function hashAt(s: string, p: number): number {
+  let h = 0;
+  for (let i = p; i < p + MIN_PIECE && i < s.length; i++) {
+    h = (Math.imul(h, base) + s.charCodeAt(i)) | 0;
+  }
+  return h;
+}
+
+/** The hash of the next window: `out` leaves it, `into` joins it. */
+function roll(h: number, out: number, into: number): number {
+  return (Math.imul((h - Math.imul(out, power)) | 0, base) + into) | 0;
+}

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { configuredKeys, providerSecrets, scrubSecrets } from "../../src/core/secrets.ts";
+import { encodedForms, MIN_PIECE } from "../../src/core/key_forms.ts";
+
+const KEY = "Qm4Tz8Wc2Rv6Yb0Nf3Hk7Ls1Pd5Jg9Xa";
+
+Deno.test("a key is found as it is, encoded at any offset, and in long enough pieces", () => {
+  const basic = (user: string) => btoa(`${user}:${KEY}`);
+  const cases = [
+    KEY,
+    basic("a"),
+    basic("ab"),
+    basic("abc"),
+    basic("ab").replace(/\+/g, "-").replace(/\//g, "_"),
+    encodeURIComponent(`${KEY}/+=`),
+  ];
+  for (const quoted of cases) {
+    const out = scrubSecrets(`before ${quoted} after`, [KEY, `${KEY}/+=`]);
+    const left = /^before (\S*)\[redacted\](\S*) after$/.exec(out);
+    assert.ok(left, out);
+    // Left of an encoded form: the user name's characters (with the edge one, which the key's
+    // first bits share), and at the end the last character and padding.
+    assert.ok(left[1]!.length <= 6 && left[2]!.length <= 3, out);
+  }
+  const pieces = scrubSecrets(`"${KEY.slice(0, 16)}" + "${KEY.slice(16)}"`, [KEY]);
+  assert.equal(pieces, `"[redacted]" + "[redacted]"`);
+  assert.equal(scrubSecrets("key a\\/b\\/c\\/d-e", ["a/b/c/d-e"]), "key [redacted]");
+});
+
+Deno.test("words, a key's short pieces and other keys' text are left as they came", () => {
+  const keys = [KEY, "sk-team-proxy-0001", "password"];
+  const prose = "The model is overloaded: the request could not be processed. " +
+    "Retry after 30 seconds, or send a smaller prompt (max_tokens 8192, password policy).";
+  assert.equal(scrubSecrets(prose, keys.slice(0, 2)), prose);
+  // Shorter than MIN_PIECE: a provider's masked form of the key, or a prefix many keys share.
+  const short = KEY.slice(0, MIN_PIECE - 1);
+  assert.equal(
+    scrubSecrets(`key ${short}****${KEY.slice(-4)}`, keys),
+    `key ${short}****${KEY.slice(-4)}`,
+  );
+  // A short key is matched whole only, its base64 too; no other text is touched.
+  assert.equal(
+    scrubSecrets(`bad password ${btoa("u:password")}`, keys),
+    "bad [redacted] dTp[redacted]A==",
+  );
+  // At offsets 0, 1 and 2 of the encoded bytes (base64url is the same here).
+  assert.deepEqual(encodedForms("abcd1234"), ["YWJjZDEyMz", "FiY2QxMjM0", "hYmNkMTIzN"]);
+});
+
+Deno.test("a config's keys are listed once per config", () => {
+  const provider = { apiKeys: [KEY], baseUrl: "https://u:secret-pass@x.example", headers: {} };
+  const config = { providers: { a: provider } };
+  const keys = configuredKeys(config);
+  assert.deepEqual([...new Set(keys)], [KEY, "secret-pass"]);
+  assert.equal(configuredKeys(config), keys);
+});
+
+Deno.test("an error text made of key pieces costs a few steps a character, however many keys", () => {
+  // Keys with a long start in common: their windows there share a hash.
+  const keys = Array.from({ length: 150 }, (_, i) => `${KEY.slice(0, 20)}${i}`.padEnd(48, "Zk"));
+  // 64 KiB of pieces of the last key, each cut short so no whole key is there to find first.
+  const text = `${keys.at(-1)!.slice(0, 40)} `.repeat(1600);
+  scrubSecrets("warm up", keys);
+  const started = performance.now();
+  const out = scrubSecrets(text, keys);
+  const ms = performance.now() - started;
+  assert.equal(out, "[redacted] ".repeat(1600));
+  // Checking each piece against every key, or every key sharing its start, took 0.2 to 1.6 s.
+  assert.ok(ms < 500, `took ${ms.toFixed(0)} ms`);
+});
+
+Deno.test("a provider's short key that is only a word (a placeholder) leaves that word in its text", () => {
+  // `api_key: none`, Ollama's documented `ollama`, vLLM's `EMPTY`: no provider issues such a key.
+  const secrets = (apiKeys: string[]) => providerSecrets({ apiKeys, baseUrl: "", headers: {} });
+  const said = 'tool_choice "none" is not supported; run `ollama pull qwen3`, key EMPTY or dummy';
+  assert.equal(scrubSecrets(said, secrets(["none", "ollama", "EMPTY", "dummy"])), said);
+  // A short key with a digit or a sign is no word: still taken out.
+  assert.equal(
+    scrubSecrets("key sk-1234 or hunter2 refused", secrets(["sk-1234", "hunter2"])),
+    "key [redacted] or [redacted] refused",
+  );
+  // A word of 8 letters or more is matched as every key is.
+  assert.equal(scrubSecrets("key abcdefghij", secrets(["abcdefghij"])), "key [redacted]");
+  // A config file's own secrets (a password in an excerpt of it) are taken out whatever they are.
+  assert.equal(scrubSecrets("  password: letmein", ["letmein"]), "  password: [redacted]");
+});
