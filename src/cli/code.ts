@@ -17,8 +17,6 @@ import { joinPath } from "../config/paths.ts";
 import { defaultModeNotice } from "../config/default_notice.ts";
 import { claudeLogin, keepLogin, usesPassthrough } from "./claude_login.ts";
 
-export { codeToken };
-
 /** Runs claude with inherited stdio and returns its exit code. */
 async function runClaude(
   ctx: CliContext,
