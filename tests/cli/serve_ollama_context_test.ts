@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { startServer } from "../../src/cli/serve.ts";
 import { inTempDir, testContext } from "./helpers.ts";
 import { psAnswer } from "../mocks/ollama_api.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 /** Ollama as its API documents it: `/api/ps`, `/api/show`, and its Anthropic `/v1/messages`. */
 function startOllama() {
@@ -20,16 +21,7 @@ function startOllama() {
     }
     if (path === "/v1/messages") {
       await req.body?.cancel();
-      return Response.json({
-        id: "msg_1",
-        type: "message",
-        role: "assistant",
-        model: "qwen3-coder",
-        content: [{ type: "text", text: "hi" }],
-        stop_reason: "end_turn",
-        stop_sequence: null,
-        usage: { input_tokens: 3, output_tokens: 1 },
-      });
+      return Response.json(textMessage("qwen3-coder", { input_tokens: 3, output_tokens: 1 }));
     }
     return new Response("404 page not found", { status: 404 });
   });

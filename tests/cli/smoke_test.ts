@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { VERSION } from "../../src/version.ts";
 import { childEnv, inTempDir, NOWHERE_YAML, ROOT, runCcp, spawnCcp } from "./helpers.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 const POSIX = Deno.build.os !== "windows";
 
@@ -96,16 +97,7 @@ Deno.test({
       async () => {
         arrived();
         await held;
-        return Response.json({
-          id: "msg_1",
-          type: "message",
-          role: "assistant",
-          model: "m",
-          content: [{ type: "text", text: "ok" }],
-          stop_reason: "end_turn",
-          stop_sequence: null,
-          usage: { input_tokens: 1, output_tokens: 1 },
-        });
+        return Response.json(textMessage("m", { input_tokens: 1, output_tokens: 1 }, "ok"));
       },
     );
     await inTempDir("ccp_smoke_", async (dir) => {

@@ -10,6 +10,7 @@ import { startCcp } from "../helpers/ccp.ts";
 import { type RecordedRequest, startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
 import { startResponsesMock } from "../mocks/responses_mock.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 /** Where each preset's request must land, relative to its (overridden) API root. */
 const EXPECTED_PATH: Record<string, string> = {
@@ -105,16 +106,7 @@ function claudeCodeBody(model: string): Record<string, unknown> {
   };
 }
 
-const ANTHROPIC_ANSWER = {
-  id: "msg_1",
-  type: "message",
-  role: "assistant",
-  model: "upstream",
-  content: [{ type: "text", text: "hi" }],
-  stop_reason: "end_turn",
-  stop_sequence: null,
-  usage: { input_tokens: 3, output_tokens: 1 },
-};
+const ANTHROPIC_ANSWER = textMessage("upstream", { input_tokens: 3, output_tokens: 1 });
 
 const OPENAI_ANSWER = {
   id: "chatcmpl-1",

@@ -11,6 +11,7 @@ import { Ledger } from "../../src/usage/ledger.ts";
 import type { UsageStore } from "../../src/usage/store.ts";
 import { zeroCounters } from "../../src/usage/totals.ts";
 import { type RunningCcp, startCcp } from "../helpers/ccp.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 /** One request an upstream saw: which upstream, with which key, for which session. */
 interface Seen {
@@ -30,16 +31,7 @@ interface Upstream {
   close(): Promise<void>;
 }
 
-const ANSWER = {
-  id: "msg_1",
-  type: "message",
-  role: "assistant",
-  model: "m",
-  content: [{ type: "text", text: "ok" }],
-  stop_reason: "end_turn",
-  stop_sequence: null,
-  usage: { input_tokens: 1, output_tokens: 1 },
-};
+const ANSWER = textMessage("m", { input_tokens: 1, output_tokens: 1 }, "ok");
 
 function upstream(name: string, seen: Seen[]): Upstream {
   const state = { refuse: new Set<string>(), down: false };

@@ -7,17 +7,9 @@
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { startCcp } from "../helpers/ccp.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
-const ANSWER = {
-  id: "msg_1",
-  type: "message",
-  role: "assistant",
-  model: "m",
-  content: [{ type: "text", text: "ok" }],
-  stop_reason: "end_turn",
-  stop_sequence: null,
-  usage: { input_tokens: 1, output_tokens: 1 },
-};
+const ANSWER = textMessage("m", { input_tokens: 1, output_tokens: 1 }, "ok");
 
 /** An Anthropic-compatible upstream whose window holds prompts up to `holds` tokens (stated). */
 function upstream(name: string, seen: string[], holds: number, prompt: () => number) {

@@ -15,22 +15,14 @@ import { KEEP_SCRIPT } from "../../src/shared/redis_affinity.ts";
 import { RedisGuards } from "../../src/shared/redis_guards.ts";
 import { startCcp } from "../helpers/ccp.ts";
 import { redisTest } from "./engines.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 function upstream(name: string, seen: string[]) {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     await req.text();
     const session = req.headers.get("x-claude-code-session-id") ?? "-";
     seen.push(`${session} ${name} ${req.headers.get("x-api-key")}`);
-    return Response.json({
-      id: "msg_1",
-      type: "message",
-      role: "assistant",
-      model: "m",
-      content: [{ type: "text", text: "ok" }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: 1, output_tokens: 1 },
-    });
+    return Response.json(textMessage("m", { input_tokens: 1, output_tokens: 1 }, "ok"));
   });
   return { url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
 }

@@ -16,6 +16,7 @@ import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { settingsFor } from "../../src/config/settings_merge.ts";
 import { applyModelSettings } from "../../src/upstream/model_settings.ts";
 import type { ModelSettings, ProviderConfig } from "../../src/config/types.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 const PDF = {
   type: "document",
@@ -282,16 +283,7 @@ function startRefusingAnthropic() {
       }, { status: 400 });
     }
     if (path.endsWith("/count_tokens")) return Response.json({ input_tokens: 4242 });
-    return Response.json({
-      id: "msg_1",
-      type: "message",
-      role: "assistant",
-      model: "m",
-      content: [{ type: "text", text: "a spec" }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: 5, output_tokens: 2 },
-    });
+    return Response.json(textMessage("m", { input_tokens: 5, output_tokens: 2 }, "a spec"));
   });
   return { seen, url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
 }
