@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { textMessage } from "../mocks/anthropic_fixtures.ts";
+import { pacedStream, textMessage } from "../mocks/anthropic_fixtures.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { redisTest, redisValues, until } from "./engines.ts";
@@ -102,35 +102,6 @@ routes:
   },
 );
 
-/** A streamed answer that is held open until `gate` resolves, then ends well. */
-function heldStream(model: string, gate: Promise<void>): ReadableStream<Uint8Array> {
-  const event = (type: string, data: Record<string, unknown>) =>
-    new TextEncoder().encode(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-  return new ReadableStream({
-    async start(controller) {
-      controller.enqueue(event("message_start", {
-        message: { ...message, model, content: [], stop_reason: null },
-      }));
-      controller.enqueue(event("content_block_start", {
-        index: 0,
-        content_block: { type: "text", text: "" },
-      }));
-      await gate;
-      controller.enqueue(event("content_block_delta", {
-        index: 0,
-        delta: { type: "text_delta", text: "late" },
-      }));
-      controller.enqueue(event("content_block_stop", { index: 0 }));
-      controller.enqueue(event("message_delta", {
-        delta: { stop_reason: "end_turn", stop_sequence: null },
-        usage: { output_tokens: 5 },
-      }));
-      controller.enqueue(event("message_stop", {}));
-      controller.close();
-    },
-  });
-}
-
 redisTest(
   "shared.redis: a stream sent before another instance opened the circuit does not close it",
   async (redis) => {
@@ -144,7 +115,7 @@ redisTest(
         const { model, stream } = await req.json();
         tries.push({ model, stream: stream === true });
         if (model === "flaky" && stream) {
-          return new Response(heldStream(model, gate), {
+          return new Response(pacedStream(model, ["late"], () => gate), {
             headers: { "content-type": "text/event-stream" },
           });
         }

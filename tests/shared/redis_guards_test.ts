@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { textMessage } from "../mocks/anthropic_fixtures.ts";
+import { pacedStream, textMessage } from "../mocks/anthropic_fixtures.ts";
 import { runCheck } from "../../src/cli/check.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
@@ -24,7 +24,10 @@ function startUpstream() {
     const key = req.headers.get("x-api-key") ?? "";
     seen.push({ key, at: Date.now(), model });
     if (stream) {
-      return new Response(slowStream(model), { headers: { "content-type": "text/event-stream" } });
+      // ~0.5 s: long enough for Redis to go away in the middle of it.
+      const parts = [0, 1, 2, 3, 4].map((i) => `part ${i} `);
+      const paced = pacedStream(model, parts, () => new Promise((r) => setTimeout(r, 100)));
+      return new Response(paced, { headers: { "content-type": "text/event-stream" } });
     }
     if (key.startsWith("slow-")) {
       slow.most = Math.max(slow.most, ++slow.inFlight);
@@ -44,37 +47,6 @@ function startUpstream() {
     flaky,
     close: () => server.shutdown(),
   };
-}
-
-// A streamed answer that takes ~0.5 s: long enough for Redis to go away in the middle of it.
-function slowStream(model: string): ReadableStream<Uint8Array> {
-  const event = (type: string, data: Record<string, unknown>) =>
-    new TextEncoder().encode(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-  return new ReadableStream({
-    async start(controller) {
-      controller.enqueue(event("message_start", {
-        message: { ...message, model, content: [], stop_reason: null },
-      }));
-      controller.enqueue(event("content_block_start", {
-        index: 0,
-        content_block: { type: "text", text: "" },
-      }));
-      for (let i = 0; i < 5; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        controller.enqueue(event("content_block_delta", {
-          index: 0,
-          delta: { type: "text_delta", text: `part ${i} ` },
-        }));
-      }
-      controller.enqueue(event("content_block_stop", { index: 0 }));
-      controller.enqueue(event("message_delta", {
-        delta: { stop_reason: "end_turn", stop_sequence: null },
-        usage: { output_tokens: 5 },
-      }));
-      controller.enqueue(event("message_stop", {}));
-      controller.close();
-    },
-  });
 }
 
 async function streamText(url: string, model: string): Promise<string> {
