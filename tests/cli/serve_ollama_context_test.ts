@@ -9,6 +9,7 @@ import { startServer } from "../../src/cli/serve.ts";
 import { inTempDir, testContext } from "./helpers.ts";
 import { psAnswer } from "../mocks/ollama_api.ts";
 import { textMessage } from "../mocks/anthropic_fixtures.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 /** Ollama as its API documents it: `/api/ps`, `/api/show`, and its Anthropic `/v1/messages`. */
 function startOllama() {
@@ -39,14 +40,10 @@ Deno.test("ccp serve warns once of an Ollama model run with too little context",
     const ctx = testContext(dir);
     const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
     const send = async () => {
-      const response = await fetch(`${server.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "claude-sonnet-4-5",
-          max_tokens: 10,
-          messages: [{ role: "user", content: "hi" }],
-        }),
+      const response = await postMessages(server.url, {
+        model: "claude-sonnet-4-5",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "hi" }],
       });
       assert.equal(response.status, 200, await response.clone().text());
       await response.body?.cancel();

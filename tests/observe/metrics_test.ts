@@ -6,6 +6,7 @@ import { testContext } from "../cli/helpers.ts";
 import { anthropicErrorBody, textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { promtool } from "../helpers/promtool.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const TOKEN = "ccp-metrics-test";
 
@@ -40,16 +41,12 @@ routes:
     });
     try {
       const send = async (model: string) => {
-        const res = await fetch(`${server.url}/v1/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-api-key": TOKEN },
-          body: JSON.stringify({
-            model,
-            max_tokens: 10,
-            stream: true,
-            messages: [{ role: "user", content: "hi" }],
-          }),
-        });
+        const res = await postMessages(server.url, {
+          model,
+          max_tokens: 10,
+          stream: true,
+          messages: [{ role: "user", content: "hi" }],
+        }, { "x-api-key": TOKEN });
         await res.text();
         return res.status;
       };

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { countRequestTokensAsync } from "../../src/tokens/mod.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { anthropicErrorBody, textMessage, textTurn } from "../mocks/anthropic_fixtures.ts";
 import { type AnthropicMock, startAnthropicMock } from "../mocks/anthropic_mock.ts";
 
@@ -46,11 +46,7 @@ ${routes}`,
 }
 
 async function post(url: string, body: Record<string, unknown>) {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 100, ...body }),
-  });
+  const res = await postMessages(url, { model: "claude-sonnet-4-5", max_tokens: 100, ...body });
   await res.body?.cancel();
   return res;
 }

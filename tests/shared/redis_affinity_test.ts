@@ -13,7 +13,7 @@ import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { resolveRoute } from "../../src/routing/resolve.ts";
 import { KEEP_SCRIPT } from "../../src/shared/redis_affinity.ts";
 import { RedisGuards } from "../../src/shared/redis_guards.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { redisTest } from "./engines.ts";
 import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
@@ -28,15 +28,11 @@ function upstream(name: string, seen: string[]) {
 }
 
 async function send(url: string, session: string): Promise<void> {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-claude-code-session-id": session },
-    body: JSON.stringify({
-      model: "claude-sonnet-4-5",
-      max_tokens: 16,
-      messages: [{ role: "user", content: "hi" }],
-    }),
-  });
+  const res = await postMessages(url, {
+    model: "claude-sonnet-4-5",
+    max_tokens: 16,
+    messages: [{ role: "user", content: "hi" }],
+  }, { "x-claude-code-session-id": session });
   await res.body?.cancel();
   assert.equal(res.status, 200);
   // The choice is written after the answer, without waiting: give it a moment to land.

@@ -10,6 +10,7 @@ import { pacedStream, textMessage } from "../mocks/anthropic_fixtures.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { redisTest, redisValues, until } from "./engines.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const message = textMessage("m", { input_tokens: 10, output_tokens: 5 });
 
@@ -30,14 +31,10 @@ function startUpstream() {
 }
 
 async function send(url: string): Promise<{ status: number; model: string | null }> {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      model: "x",
-      max_tokens: 10,
-      messages: [{ role: "user", content: "hi" }],
-    }),
+  const res = await postMessages(url, {
+    model: "x",
+    max_tokens: 10,
+    messages: [{ role: "user", content: "hi" }],
   });
   await res.body?.cancel();
   return { status: res.status, model: res.headers.get("x-ccp-model") };
@@ -153,15 +150,11 @@ routes:
       const urlA = `http://127.0.0.1:${a!.port}`;
       const urlB = `http://127.0.0.1:${b!.port}`;
       // A streams from flaky while its circuit is closed everywhere.
-      const early = await fetch(`${urlA}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "x",
-          max_tokens: 10,
-          stream: true,
-          messages: [{ role: "user", content: "hi" }],
-        }),
+      const early = await postMessages(urlA, {
+        model: "x",
+        max_tokens: 10,
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
       });
       assert.equal(early.headers.get("x-ccp-model"), "flaky");
       // Then B meets three failures and opens the circuit, for A too once it is in Redis.

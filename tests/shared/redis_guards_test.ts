@@ -11,6 +11,7 @@ import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { redisTest, until } from "./engines.ts";
 import { keyedUpstream, refusal } from "./keyed_upstream.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const message = textMessage("m", { input_tokens: 10, output_tokens: 5 });
 
@@ -50,24 +51,20 @@ function startUpstream() {
 }
 
 async function streamText(url: string, model: string): Promise<string> {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      model,
-      max_tokens: 10,
-      stream: true,
-      messages: [{ role: "user", content: "hi" }],
-    }),
+  const res = await postMessages(url, {
+    model,
+    max_tokens: 10,
+    stream: true,
+    messages: [{ role: "user", content: "hi" }],
   });
   return `${res.status} ${await res.text()}`;
 }
 
 async function send(url: string, model: string) {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model, max_tokens: 10, messages: [{ role: "user", content: "hi" }] }),
+  const res = await postMessages(url, {
+    model,
+    max_tokens: 10,
+    messages: [{ role: "user", content: "hi" }],
   });
   return { status: res.status, body: await res.json() };
 }

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   documentNote,
@@ -196,10 +196,11 @@ function chatProvider(url: string, over: Partial<ProviderConfig> = {}) {
 }
 
 async function ask(url: string, messages: unknown[]) {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 100, stream: true, messages }),
+  const res = await postMessages(url, {
+    model: "claude-sonnet-4-6",
+    max_tokens: 100,
+    stream: true,
+    messages,
   });
   return { status: res.status, events: parseSse(await res.text()) };
 }
