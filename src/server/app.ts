@@ -1,4 +1,8 @@
-/** The Hono application: every route, auth, routing prefixes and Anthropic-shaped errors. */
+/**
+ * The Hono application: every route in one list, behind the request gate (gate.ts, the token and
+ * closed mode), with the answers no route gives (fallback_answers.ts); before Hono, the routing
+ * prefix, the browser checks and who the client is.
+ */
 
 // The npm package gives the types; the code is its ES-module build bundled into one file
 // (scripts/vendor_npm.ts), so a start resolves no npm package.
