@@ -8,16 +8,15 @@ import type { CliFlags } from "./args.ts";
 import { claudeEnv, cloudSwitchNote, findOnPath, spawnSpec } from "./claude_spawn.ts";
 import { ccpCommand, type CliContext } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
-import { startServer } from "./serve.ts";
+import { type ServerHandle, startServer } from "./serve.ts";
 import { onSignals, stopSignals } from "./signals.ts";
 import { assertSafeExposure, clientHost, httpUrl } from "./startup.ts";
 import { codeEnv, ledgerPlace, statuslineSettings } from "./code_setup.ts";
 import { probeHealth } from "./probe.ts";
 import { joinPath } from "../config/paths.ts";
+import type { Config } from "../config/types.ts";
 import { defaultModeNotice } from "../config/default_notice.ts";
 import { claudeLogin, keepLogin, usesPassthrough } from "./claude_login.ts";
-
-export { codeToken };
 
 /** Runs claude with inherited stdio and returns its exit code. */
 async function runClaude(
@@ -62,7 +61,7 @@ async function runClaude(
  */
 async function loginChoice(
   ctx: CliContext,
-  config: Awaited<ReturnType<typeof loadCliConfig>>,
+  config: Config,
   env: Record<string, string>,
   own: string | undefined,
 ): Promise<Record<string, string>> {
@@ -100,65 +99,12 @@ export async function runCode(
     );
     return 1;
   }
-
-  let url = httpUrl(clientHost(config.server.host), config.server.port);
-  const found = config.server.port === 0 ? "none" : (await probeHealth(url)).found;
-  if (found === "other") {
-    ctx.io.err(
-      `ccp: something other than ccp answers at ${url}; choose another port with --port N`,
-    );
-    return 1;
-  }
-  const dataDir = config.server.dataDir;
-  // Claude Code owns the terminal: the in-process proxy logs to a file, named once here.
-  const logFile = flags.logFile ?? config.server.logFile ??
-    (dataDir !== undefined ? joinPath(dataDir, "ccp.log") : undefined);
-  const failures = new FailureNote();
-  const reloads = new ReloadLines(
-    (line) => ctx.io.err(line),
-    claudeDraws(claudeArgs, { stdout: Deno.stdout.isTerminal(), stderr: Deno.stderr.isTerminal() }),
-  );
-  const server = found === "none"
-    ? await startServer({
-      ctx,
-      flags,
-      quiet: logFile === undefined,
-      graceMs: 2_000,
-      observers: [failures],
-      // Its log is in a file or quiet: a saved config's reload (or why it failed) is said here,
-      // once claude exits when its screen would swallow the line.
-      onSaveReload: (line) => reloads.tell(line),
-      ...(logFile !== undefined ? { logFile } : {}),
-    })
-    : undefined;
-  if (server) {
-    url = server.url;
-    ctx.io.err(
-      `ccp: proxy started in-process at ${url}; it stops when claude exits` +
-        (logFile !== undefined ? `; its log: ${logFile}` : ""),
-    );
-    // The log file is out of sight while claude owns the terminal, and these warnings (a MODEL
-    // a config file leaves unread, a provider without its key) explain the failures that follow.
-    for (const warning of config.warnings) ctx.io.err(`ccp: warning: ${warning}`);
-    // Without MODEL or a file every request goes to a local Ollama: said before claude's screen
-    // takes the terminal, not first as an error to the first message.
-    if (config.source.kind === "default") {
-      ctx.io.err(`ccp: ${defaultModeNotice(config, ccpCommand(ctx))}`);
-    }
-  } else ctx.io.err(`ccp: using the proxy already running at ${url}`);
-
+  const proxy = await startOrJoin(ctx, flags, config, claudeArgs);
+  if (typeof proxy === "number") return proxy;
+  const { server, url, logFile, failures, reloads } = proxy;
   const own = codeToken(config.server);
   const token = own ?? "ccp";
-  const running = server ? undefined : await askRunning(url, token);
-  if (running?.refused) {
-    ctx.io.err(
-      `ccp: the proxy running at ${url} refuses this ccp's token: give both the same ` +
-        "server.auth_token (or CCP_AUTH_TOKEN), or stop that proxy and let ccp code start one",
-    );
-    return 1;
-  }
-  const elsewhere = running && elsewhereNote(url, running.defaultRoute, config);
-  if (elsewhere) ctx.io.err(elsewhere);
+  if (!server && !await joinable(ctx, config, url, token)) return 1;
   const cloud = cloudSwitchNote(ctx.env);
   if (cloud !== undefined) ctx.io.err(cloud);
   // A container's PID 1 inherits every orphan, and Deno cannot wait for a process it did not start.
@@ -189,4 +135,94 @@ export async function runCode(
     const note = failures.note(logFile);
     if (note !== undefined) ctx.io.err(note);
   }
+}
+
+/** The proxy claude talks to, started here or already running, and what watches it for claude. */
+interface CodeProxy {
+  /** The proxy started in-process; undefined when one was already running at `url`. */
+  readonly server: ServerHandle | undefined;
+  readonly url: string;
+  readonly logFile: string | undefined;
+  readonly failures: FailureNote;
+  readonly reloads: ReloadLines;
+}
+
+/**
+ * Starts the proxy in-process, or uses the ccp already answering at the configured port (it
+ * stays running after claude). Returns 1 when another program holds that port.
+ */
+async function startOrJoin(
+  ctx: CliContext,
+  flags: CliFlags,
+  config: Config,
+  claudeArgs: readonly string[],
+): Promise<CodeProxy | number> {
+  const url = httpUrl(clientHost(config.server.host), config.server.port);
+  const found = config.server.port === 0 ? "none" : (await probeHealth(url)).found;
+  if (found === "other") {
+    ctx.io.err(
+      `ccp: something other than ccp answers at ${url}; choose another port with --port N`,
+    );
+    return 1;
+  }
+  const dataDir = config.server.dataDir;
+  // Claude Code owns the terminal: the in-process proxy logs to a file, named once here.
+  const logFile = flags.logFile ?? config.server.logFile ??
+    (dataDir !== undefined ? joinPath(dataDir, "ccp.log") : undefined);
+  const failures = new FailureNote();
+  const reloads = new ReloadLines(
+    (line) => ctx.io.err(line),
+    claudeDraws(claudeArgs, { stdout: Deno.stdout.isTerminal(), stderr: Deno.stderr.isTerminal() }),
+  );
+  if (found !== "none") {
+    ctx.io.err(`ccp: using the proxy already running at ${url}`);
+    return { server: undefined, url, logFile, failures, reloads };
+  }
+  const server = await startServer({
+    ctx,
+    flags,
+    quiet: logFile === undefined,
+    graceMs: 2_000,
+    observers: [failures],
+    // Its log is in a file or quiet: a saved config's reload (or why it failed) is said here,
+    // once claude exits when its screen would swallow the line.
+    onSaveReload: (line) => reloads.tell(line),
+    ...(logFile !== undefined ? { logFile } : {}),
+  });
+  ctx.io.err(
+    `ccp: proxy started in-process at ${server.url}; it stops when claude exits` +
+      (logFile !== undefined ? `; its log: ${logFile}` : ""),
+  );
+  // The log file is out of sight while claude owns the terminal, and these warnings (a MODEL
+  // a config file leaves unread, a provider without its key) explain the failures that follow.
+  for (const warning of config.warnings) ctx.io.err(`ccp: warning: ${warning}`);
+  // Without MODEL or a file every request goes to a local Ollama: said before claude's screen
+  // takes the terminal, not first as an error to the first message.
+  if (config.source.kind === "default") {
+    ctx.io.err(`ccp: ${defaultModeNotice(config, ccpCommand(ctx))}`);
+  }
+  return { server, url: server.url, logFile, failures, reloads };
+}
+
+/**
+ * Asks the ccp already running whether it takes this one's token (false, said, when it refuses
+ * it), and notes where its default route goes when that differs from this config's.
+ */
+async function joinable(
+  ctx: CliContext,
+  config: Config,
+  url: string,
+  token: string,
+): Promise<boolean> {
+  const running = await askRunning(url, token);
+  if (running.refused) {
+    ctx.io.err(
+      `ccp: the proxy running at ${url} refuses this ccp's token: give both the same ` +
+        "server.auth_token (or CCP_AUTH_TOKEN), or stop that proxy and let ccp code start one",
+    );
+    return false;
+  }
+  const elsewhere = elsewhereNote(url, running.defaultRoute, config);
+  if (elsewhere) ctx.io.err(elsewhere);
+  return true;
 }

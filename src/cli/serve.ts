@@ -14,23 +14,14 @@ import type { CliFlags } from "./args.ts";
 import { ccpCommand, type CliContext } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
 import { onSignals, reloadSignals, stopSignals } from "./signals.ts";
-import {
-  assertSafeExposure,
-  clientHost,
-  configSourceText,
-  httpUrl,
-  listenHost,
-  routeLines,
-  startupLines,
-} from "./startup.ts";
-import { swappableLogger } from "./swap_log.ts";
-import { reloadChanges, restartNotes } from "./reload_changes.ts";
+import { assertSafeExposure, clientHost, httpUrl, listenHost, startupLines } from "./startup.ts";
+import { type SwappableLogger, swappableLogger } from "./swap_log.ts";
 import { type ConfigWatch, watchConfig, watchedFiles } from "./config_watch.ts";
 import { fileSink } from "./log_file.ts";
 import { KvGuards } from "../shared/kv_guards.ts";
 import { listenError } from "./listen_error.ts";
 import { openStores } from "./serve_stores.ts";
-import { messageOf } from "../core/errors.ts";
+import { ServedConfig } from "./serve_reload.ts";
 
 /**
  * How long a stop waits for requests in flight (streams included) before giving up on them. The
@@ -103,8 +94,137 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const graceMs = options.graceMs ?? GRACE_MS;
   const first = await loadCliConfig(ctx, flags);
   const exposureWarnings = assertSafeExposure(first.server);
-  let current = first;
+  const { log, logFile, levelFor } = await serveLog(options, first);
+  for (const warning of exposureWarnings) log.warn(warning);
+  // Aborted when the grace period is over: streams still open end with an error frame, requests
+  // whose answer has not begun get a 529.
+  const shuttingDown = new AbortController();
+  // Aborted as the stop begins: the status page's live streams end then, not at the grace's end.
+  const draining = new AbortController();
+  const config = new ServedConfig(first, {
+    ctx,
+    flags,
+    log,
+    levelFor,
+    watch: () => watch,
+    tellSaved: (level, line) => {
+      if (logFile !== undefined || !log.enabled(level)) options.onSaveReload?.(line);
+    },
+  });
+  const current = () => config.current;
+  const { ledger, guards, shared } = await openStores(first, current, log);
+  // Clients that leave before their answer: the connection guard reports them as it sees them.
+  const departures = new DepartureWatcher();
+  // Ollama models run with too little context for Claude Code: said in the log once each.
+  const ollama = new OllamaContextWatch(current, environmentFetch(), log);
+  const app = createServerApp({
+    departures,
+    config: current,
+    log,
+    shutdown: shuttingDown.signal,
+    draining: draining.signal,
+    ...(ledger ? { ledger } : {}),
+    ...(shared ? { shared } : {}),
+    ...(guards ? { sharedGuards: guards } : {}),
+    observers: [ollama, ...options.observers ?? []],
+  });
 
+  if (guards instanceof KvGuards) {
+    await guards.restore(app.registry, Object.values(first.providers));
+  }
+
+  const { host, port } = first.server;
+  const bound = await bindServer(first, app.fetch, departures, log);
+  const listenUrl = httpUrl(host, bound.port);
+  const url = httpUrl(clientHost(host), bound.port);
+  config.start({ host, port, url: listenUrl }, (next) => {
+    const cancelWarmUp = scheduleWarmUp(next, TRANSPORTS, { log });
+    const cancelOllamaCheck = ollama.schedule();
+    return () => {
+      cancelWarmUp();
+      cancelOllamaCheck();
+    };
+  });
+  const reload = () => config.reload(false);
+  // Saving the config file or its `.env` reloads it, unless the config says not to.
+  const files = first.server.watchConfig === false ? undefined : watchedFiles(first);
+  const watch: ConfigWatch | undefined = files
+    ? await watchConfig({ files, reload: () => config.reload(true), warn: (t) => log.warn(t) })
+    : undefined;
+
+  let exit: (code: number) => void = () => {};
+  const finished = new Promise<number>((resolve) => (exit = resolve));
+  let stopping: Promise<void> | undefined;
+  const drain = async () => {
+    log.info(`Stopping: no new connections; requests in flight get up to ${graceMs / 1000} s`);
+    config.stop();
+    ollama.close();
+    const watchClosed = watch?.close();
+    await drainRequests(bound, { log, graceMs, draining, shuttingDown });
+    await bound.cleanUp();
+    await watchClosed;
+    shared?.stop();
+    await guards?.close();
+    await ledger?.close().catch(() => {});
+    exit(0);
+  };
+  const stop = () => (stopping ??= drain());
+
+  if (options.handleSignals) {
+    const removeSignals = onStopSignals(ctx, log, { stop, exit, reload });
+    void finished.then(removeSignals);
+  }
+
+  // Said last: a client (or a test) that reads "listening" may stop ccp at once, and the signal
+  // listeners and the config watch are in place by then.
+  for (
+    const line of startupLines({
+      config: first,
+      listenUrl,
+      clientUrl: url,
+      startupMs: performance.now(),
+      command: ccpCommand(ctx),
+      codeArgs: codeArgs(flags, first, bound.port),
+    })
+  ) {
+    log[line.level](line.text);
+  }
+  return { url, listenUrl, port: bound.port, config: current, reload, stop, finished };
+}
+
+/** Binds the configured address; a failure is thrown as what the user can do about it. */
+async function bindServer(
+  first: Config,
+  handler: Parameters<typeof listen>[3],
+  departures: DepartureWatcher,
+  log: Logger,
+): Promise<Listening> {
+  const { host, port } = first.server;
+  try {
+    return await listen(
+      listenHost(host),
+      port,
+      first.server,
+      handler,
+      departures,
+      tlsNote(log, host),
+      guardRefusalLog(log),
+    );
+  } catch (err) {
+    throw await listenError(err, host, port);
+  }
+}
+
+/**
+ * The server's log: to a file when the options or the config name one, else to stderr; its level
+ * follows each config loaded, quieter for `ccp code` unless --log-level says otherwise.
+ */
+async function serveLog(options: StartOptions, first: Config): Promise<{
+  log: SwappableLogger;
+  logFile: string | undefined;
+  levelFor: (config: Config) => LogLevel;
+}> {
+  const { ctx, flags } = options;
   const levelFor = (config: Config): LogLevel => {
     const level = config.server.logLevel;
     if (!options.quiet || flags.logLevel) return level;
@@ -125,184 +245,71 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       }),
     levelFor(first),
   );
-  for (const warning of exposureWarnings) log.warn(warning);
-  // Aborted when the grace period is over: streams still open end with an error frame, requests
-  // whose answer has not begun get a 529.
-  const shuttingDown = new AbortController();
-  // Aborted as the stop begins: the status page's live streams end then, not at the grace's end.
-  const draining = new AbortController();
-  const { ledger, guards, shared } = await openStores(first, () => current, log);
-  // Clients that leave before their answer: the connection guard reports them as it sees them.
-  const departures = new DepartureWatcher();
-  // Ollama models run with too little context for Claude Code: said in the log once each.
-  const ollama = new OllamaContextWatch(() => current, environmentFetch(), log);
-  const app = createServerApp({
-    departures,
-    config: () => current,
-    log,
-    shutdown: shuttingDown.signal,
-    draining: draining.signal,
-    ...(ledger ? { ledger } : {}),
-    ...(shared ? { shared } : {}),
-    ...(guards ? { sharedGuards: guards } : {}),
-    observers: [ollama, ...options.observers ?? []],
+  return { log, logFile, levelFor };
+}
+
+/**
+ * Stops accepting and waits for the requests in flight up to the grace period; past it, ends
+ * them (streams get an error frame) and lets the process go.
+ */
+async function drainRequests(
+  bound: Listening,
+  stop: {
+    readonly log: Logger;
+    readonly graceMs: number;
+    readonly draining: AbortController;
+    readonly shuttingDown: AbortController;
+  },
+): Promise<void> {
+  const { log, graceMs } = stop;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const grace = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), graceMs);
   });
+  bound.stopAccepting();
+  stop.draining.abort();
+  const { server } = bound;
+  const outcome = await Promise.race([server.shutdown().then(() => "done" as const), grace]);
+  clearTimeout(timer);
+  if (outcome === "timeout") {
+    log.warn("Grace period over: ending the requests still in flight, then exiting");
+    stop.shuttingDown.abort();
+    // Time for the error frames to reach the clients before the process goes.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    server.unref();
+  } else log.info("Stopped");
+}
 
-  if (guards instanceof KvGuards) {
-    await guards.restore(app.registry, Object.values(first.providers));
-  }
-
-  const { host, port } = first.server;
-  let bound: Listening;
-  try {
-    bound = await listen(
-      listenHost(host),
-      port,
-      first.server,
-      app.fetch,
-      departures,
-      tlsNote(log, host),
-      guardRefusalLog(log),
-    );
-  } catch (err) {
-    throw await listenError(err, host, port);
-  }
-  const listenUrl = httpUrl(host, bound.port);
-  const url = httpUrl(clientHost(host), bound.port);
-  let cancelWarmUp = scheduleWarmUp(first, TRANSPORTS, { log });
-  let cancelOllamaCheck = ollama.schedule();
-
-  const tellSaved = (level: "info" | "warn" | "error", line: string) => {
-    if (logFile !== undefined || !log.enabled(level)) options.onSaveReload?.(line);
-  };
-  // A reload on save says what it did in one line (and warns only of what is new); a SIGHUP's
-  // lists the routes too, as at start.
-  const doReload = async (onSave: boolean): Promise<boolean> => {
-    if (!onSave) {
-      log.info("Reloading the config");
-      await watch?.remember();
+/**
+ * Stop signals drain (a second one, sent later, exits at once) and reload signals reload.
+ * Returns what removes the listeners.
+ */
+function onStopSignals(
+  ctx: CliContext,
+  log: Logger,
+  server: {
+    readonly stop: () => void;
+    readonly exit: (code: number) => void;
+    readonly reload: () => void;
+  },
+): () => void {
+  let firstAt: number | undefined;
+  const removeStop = onSignals(stopSignals(ctx.os), () => {
+    if (firstAt === undefined) {
+      firstAt = performance.now();
+      return void server.stop();
     }
-    try {
-      const next = await loadCliConfig(ctx, flags);
-      for (const warning of assertSafeExposure({ ...next.server, host })) log.warn(warning);
-      // Compared with the config ccp started with: that is what these settings still are.
-      const restart = restartNotes(first, next, { host, port, url: listenUrl });
-      for (const text of onSave ? [] : restart) log.warn(text);
-      const changes = reloadChanges(current, next);
-      const was = current;
-      current = next;
-      cancelWarmUp();
-      cancelOllamaCheck();
-      // A reload that ends while ccp stops would load for requests that will never come.
-      if (stopping === undefined) {
-        cancelWarmUp = scheduleWarmUp(next, TRANSPORTS, { log });
-        cancelOllamaCheck = ollama.schedule();
-      }
-      log.setLevel(levelFor(next));
-      const changed = changes.length > 0 ? `Changed: ${changes.join("; ")}` : "Nothing changed";
-      if (onSave) {
-        // What needs a restart is part of the line: `ccp code` shows only this one.
-        const line = [`Config file saved, reloaded. ${changed}`, ...restart].join(". ");
-        const level = restart.length > 0 ? "warn" : "info";
-        log[level](line);
-        tellSaved(level, line);
-        // New warnings only, said on `ccp code`'s terminal too, as its start-up's are.
-        for (const warning of next.warnings.filter((w) => !was.warnings.includes(w))) {
-          log.warn(warning);
-          tellSaved("warn", `warning: ${warning}`);
-        }
-        return true;
-      }
-      log.info(`Config reloaded: ${configSourceText(next)}`);
-      log.info(changed);
-      for (const warning of next.warnings) log.warn(warning);
-      for (const line of routeLines(next)) log.info(line);
-      return true;
-    } catch (err) {
-      const line = `Config reload failed; keeping the previous config. ${messageOf(err)}`;
-      log.error(line);
-      if (onSave) tellSaved("error", line);
-      return false;
-    }
+    // One stop sent twice at once (`timeout` signals ccp, then ccp's process group) asks for
+    // one drain; only a signal sent after it asks to skip the drain.
+    if (performance.now() - firstAt < SAME_STOP_MS) return;
+    log.warn("Second signal: exiting now");
+    server.exit(130);
+  });
+  const removeReload = onSignals(reloadSignals(ctx.os), () => void server.reload());
+  return () => {
+    removeStop();
+    removeReload();
   };
-  let reloading = Promise.resolve(true);
-  const reloadOn = (onSave: boolean) => (reloading = reloading.then(() => doReload(onSave)));
-  const reload = () => reloadOn(false);
-  // Saving the config file or its `.env` reloads it, unless the config says not to.
-  const files = first.server.watchConfig === false ? undefined : watchedFiles(first);
-  const watch: ConfigWatch | undefined = files
-    ? await watchConfig({ files, reload: () => reloadOn(true), warn: (text) => log.warn(text) })
-    : undefined;
-
-  let exit: (code: number) => void = () => {};
-  const finished = new Promise<number>((resolve) => (exit = resolve));
-  let stopping: Promise<void> | undefined;
-  const drain = async () => {
-    log.info(`Stopping: no new connections; requests in flight get up to ${graceMs / 1000} s`);
-    cancelWarmUp();
-    cancelOllamaCheck();
-    ollama.close();
-    const watchClosed = watch?.close();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const grace = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), graceMs);
-    });
-    bound.stopAccepting();
-    draining.abort();
-    const { server } = bound;
-    const outcome = await Promise.race([server.shutdown().then(() => "done" as const), grace]);
-    clearTimeout(timer);
-    if (outcome === "timeout") {
-      log.warn("Grace period over: ending the requests still in flight, then exiting");
-      shuttingDown.abort();
-      // Time for the error frames to reach the clients before the process goes.
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      server.unref();
-    } else log.info("Stopped");
-    await bound.cleanUp();
-    await watchClosed;
-    shared?.stop();
-    await guards?.close();
-    await ledger?.close().catch(() => {});
-    exit(0);
-  };
-  const stop = () => (stopping ??= drain());
-
-  if (options.handleSignals) {
-    let firstAt: number | undefined;
-    const removeStop = onSignals(stopSignals(ctx.os), () => {
-      if (firstAt === undefined) {
-        firstAt = performance.now();
-        return void stop();
-      }
-      // One stop sent twice at once (`timeout` signals ccp, then ccp's process group) asks for
-      // one drain; only a signal sent after it asks to skip the drain.
-      if (performance.now() - firstAt < SAME_STOP_MS) return;
-      log.warn("Second signal: exiting now");
-      exit(130);
-    });
-    const removeReload = onSignals(reloadSignals(ctx.os), () => void reload());
-    void finished.then(() => {
-      removeStop();
-      removeReload();
-    });
-  }
-
-  // Said last: a client (or a test) that reads "listening" may stop ccp at once, and the signal
-  // listeners and the config watch are in place by then.
-  for (
-    const line of startupLines({
-      config: first,
-      listenUrl,
-      clientUrl: url,
-      startupMs: performance.now(),
-      command: ccpCommand(ctx),
-      codeArgs: codeArgs(flags, first, bound.port),
-    })
-  ) {
-    log[line.level](line.text);
-  }
-  return { url, listenUrl, port: bound.port, config: () => current, reload, stop, finished };
 }
 
 /** Runs `ccp serve` until a signal stops it; returns the exit code. */

@@ -209,25 +209,7 @@ export function configFromTree(input: ParsedConfigInput): Config {
     problems,
     config.usage?.enabled !== false,
   );
-  // A local preset exists only when the file names it: under providers, or in a route or alias.
-  // Any other local port stays out of a client's reach.
-  const named = new Set(
-    [...Object.values(routes), ...Object.values(aliases)].flat().map((t) => t.provider),
-  );
-  let implicit: ProviderConfig[] = [];
-  try {
-    implicit = implicitLocalProviders({
-      skip: new Set([
-        ...Object.keys(config.providers ?? {}),
-        ...LOCAL_PRESET_IDS.filter((id) => !named.has(id)),
-      ]),
-      defaults: config.provider_defaults,
-      // Only provider_defaults can break an implicit provider in YAML mode.
-      describe: (key) => `${file}: ${formatKeyPath(["provider_defaults", ...key.split(".")])}`,
-    });
-  } catch (err) {
-    problems.addLine((err as Error).message);
-  }
+  const implicit = namedLocalProviders(config, file, [routes, aliases], problems);
   const transforms = buildTransforms(config.transforms, {
     routes: new Set(Object.keys(routes)),
     providers: new Set([...Object.keys(config.providers ?? {}), ...LOCAL_PRESET_IDS]),
@@ -244,24 +226,9 @@ export function configFromTree(input: ParsedConfigInput): Config {
   // default first, so describe output and route listings read top-down.
   const orderedRoutes = { default: routes.default ?? routes[first ?? ""] ?? [], ...routes };
 
-  const resolved = resolveServer({
-    flags: input.flags ?? {},
-    env,
-    file: config.server,
-    envOnly: false,
-  });
-  const clients = buildClients(config.clients, resolved.authToken, problems);
-  const cors = buildCors(
-    config.server?.cors,
-    resolved.authToken !== undefined || clients.length > 0,
-    problems,
-  );
+  const server = buildServer(input, config, problems);
+  const clients = server.clients ?? [];
   problems.throwIfAny();
-  const server = {
-    ...resolved,
-    ...(clients.length > 0 ? { clients } : {}),
-    ...(cors ? { cors } : {}),
-  };
   warnings.push(...ruleWordWarnings(file, Object.keys(routes), Object.keys(aliases)));
   warnings.push(...roleTypoWarnings(file, Object.keys(routes)));
   warnings.push(...clientNameWarnings({
@@ -285,18 +252,75 @@ export function configFromTree(input: ParsedConfigInput): Config {
     routing: buildRouting(config.routing),
     ...(Object.keys(transforms).length > 0 ? { transforms } : {}),
     ...(config.local_answers === false ? { localAnswers: false } : {}),
-    ...(config.shared && (config.shared.postgres || config.shared.redis)
-      ? {
-        shared: {
-          ...(config.shared.postgres ? { postgres: config.shared.postgres } : {}),
-          ...(config.shared.redis ? { redis: config.shared.redis } : {}),
-          prefix: config.shared.prefix ?? "ccp:",
-          onUnavailable: config.shared.on_unavailable ?? "open",
-        },
-      }
-      : {}),
+    ...sharedOf(config),
     warnings,
   });
+}
+
+/**
+ * The local presets the file names in a route or alias but not under providers: each one exists
+ * only when named, so any other local port stays out of a client's reach.
+ */
+function namedLocalProviders(
+  config: ConfigFile,
+  file: string,
+  chains: readonly Record<string, Target[]>[],
+  problems: Problems,
+): ProviderConfig[] {
+  const named = new Set(chains.flatMap((c) => Object.values(c)).flat().map((t) => t.provider));
+  try {
+    return implicitLocalProviders({
+      skip: new Set([
+        ...Object.keys(config.providers ?? {}),
+        ...LOCAL_PRESET_IDS.filter((id) => !named.has(id)),
+      ]),
+      defaults: config.provider_defaults,
+      // Only provider_defaults can break an implicit provider in YAML mode.
+      describe: (key) => `${file}: ${formatKeyPath(["provider_defaults", ...key.split(".")])}`,
+    });
+  } catch (err) {
+    problems.addLine((err as Error).message);
+    return [];
+  }
+}
+
+/** The server settings (flags, then environment, then file), with its clients and CORS. */
+function buildServer(
+  input: ParsedConfigInput,
+  config: ConfigFile,
+  problems: Problems,
+): Config["server"] {
+  const resolved = resolveServer({
+    flags: input.flags ?? {},
+    env: input.env,
+    file: config.server,
+    envOnly: false,
+  });
+  const clients = buildClients(config.clients, resolved.authToken, problems);
+  const cors = buildCors(
+    config.server?.cors,
+    resolved.authToken !== undefined || clients.length > 0,
+    problems,
+  );
+  return {
+    ...resolved,
+    ...(clients.length > 0 ? { clients } : {}),
+    ...(cors ? { cors } : {}),
+  };
+}
+
+/** `shared:` when it names a store: Postgres for usage, Redis for guard state. */
+function sharedOf(config: ConfigFile): Pick<Config, "shared"> {
+  const shared = config.shared;
+  if (!shared || !(shared.postgres || shared.redis)) return {};
+  return {
+    shared: {
+      ...(shared.postgres ? { postgres: shared.postgres } : {}),
+      ...(shared.redis ? { redis: shared.redis } : {}),
+      prefix: shared.prefix ?? "ccp:",
+      onUnavailable: shared.on_unavailable ?? "open",
+    },
+  };
 }
 
 // Inside these (a model's `extra_body`, a transform's `set`) null means "remove this field from

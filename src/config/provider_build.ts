@@ -166,23 +166,9 @@ export function buildProvider(
     });
   }
 
-  let baseUrl = "";
   // A preset of the Anthropic protocol asked to speak Chat Completions has its root there.
   const chatRoot = chatRootOf(preset, own.type);
-  const rawUrl = own.base_url ?? chatRoot?.baseUrl ?? (preset?.baseUrl || undefined);
-  if (rawUrl === undefined) {
-    const why = preset
-      ? `the ${preset.id} preset has no default`
-      : "a provider without preset needs one";
-    problems.push({
-      key: "base_url",
-      message: `missing: ${why}; set base_url to the API root (e.g. http://127.0.0.1:8000/v1)`,
-    });
-  } else {
-    const checked = normaliseBaseUrl(rawUrl);
-    if ("message" in checked) problems.push({ key: "base_url", message: checked.message });
-    else baseUrl = checked.url;
-  }
+  const baseUrl = baseUrlOf(own.base_url ?? chatRoot?.baseUrl, preset, problems);
 
   const auth = own.auth ?? defaults.auth ?? "key";
   if (auth === "passthrough" && type !== undefined && type !== "anthropic") {
@@ -208,13 +194,6 @@ export function buildProvider(
   }
   if (problems.length > 0 || type === undefined) return { problems };
 
-  const builtin = BUILTIN_PROVIDER_DEFAULTS.timeouts;
-  const timeouts: Timeouts = {
-    connectMs: own.timeouts?.connect ?? defaults.timeouts?.connect ?? builtin.connectMs,
-    firstByteMs: own.timeouts?.first_byte ?? defaults.timeouts?.first_byte ?? builtin.firstByteMs,
-    idleMs: own.timeouts?.idle ?? defaults.timeouts?.idle ?? builtin.idleMs,
-    totalMs: own.timeouts?.total ?? defaults.timeouts?.total ?? builtin.totalMs,
-  };
   const maxConcurrency = own.max_concurrency ?? defaults.max_concurrency;
   const retryBase = own.retry_delay?.base ?? defaults.retry_delay?.base;
   const retryMax = own.retry_delay?.max ?? defaults.retry_delay?.max;
@@ -222,17 +201,7 @@ export function buildProvider(
     ...(retryBase !== undefined ? { baseMs: retryBase } : {}),
     ...(retryMax !== undefined ? { maxMs: retryMax } : {}),
   };
-  // The preset's knowledge of its models comes first, then provider_defaults'; the provider's
-  // own settings win per key.
-  const modelSettings: Record<string, ModelSettings> = { ...preset?.modelSettings };
-  for (const layer of [defaults.model_settings, own.model_settings]) {
-    for (const [model, section] of Object.entries(layer ?? {})) {
-      const settings = toModelSettings(section);
-      if (isEmptySettings(settings)) continue;
-      const known = modelSettings[model];
-      modelSettings[model] = known ? mergeSettings(known, settings) : settings;
-    }
-  }
+  const modelSettings = modelSettingsOf(preset, defaults, own);
   const provider: ProviderConfig = {
     id,
     ...(preset ? { preset: preset.id } : {}),
@@ -246,7 +215,7 @@ export function buildProvider(
     headers: { ...defaults.headers, ...own.headers },
     ...(proxy !== undefined && proxy.trim() !== "" ? { proxy: proxy.trim() } : {}),
     models: unique(own.models ?? defaults.models ?? []),
-    timeouts,
+    timeouts: timeoutsOf(own, defaults),
     maxRetries: own.max_retries ?? defaults.max_retries ?? BUILTIN_PROVIDER_DEFAULTS.maxRetries,
     ...(Object.keys(retryDelay).length > 0 ? { retryDelay } : {}),
     ...(rateLimit
@@ -266,4 +235,59 @@ export function buildProvider(
     ...protocolParts({ preset, baseUrl, serverTools: own.server_tools }),
   };
   return { provider, problems };
+}
+
+/** The API root: the provider's, else its preset's; a missing or bad one is a problem. */
+function baseUrlOf(
+  written: string | undefined,
+  preset: Preset | undefined,
+  problems: BuildProblem[],
+): string {
+  const rawUrl = written ?? (preset?.baseUrl || undefined);
+  if (rawUrl === undefined) {
+    const why = preset
+      ? `the ${preset.id} preset has no default`
+      : "a provider without preset needs one";
+    problems.push({
+      key: "base_url",
+      message: `missing: ${why}; set base_url to the API root (e.g. http://127.0.0.1:8000/v1)`,
+    });
+    return "";
+  }
+  const checked = normaliseBaseUrl(rawUrl);
+  if (!("message" in checked)) return checked.url;
+  problems.push({ key: "base_url", message: checked.message });
+  return "";
+}
+
+/** Each timeout: the provider's, else provider_defaults', else ccp's. */
+function timeoutsOf(own: ProviderSection, defaults: ProviderDefaultsSection): Timeouts {
+  const builtin = BUILTIN_PROVIDER_DEFAULTS.timeouts;
+  return {
+    connectMs: own.timeouts?.connect ?? defaults.timeouts?.connect ?? builtin.connectMs,
+    firstByteMs: own.timeouts?.first_byte ?? defaults.timeouts?.first_byte ?? builtin.firstByteMs,
+    idleMs: own.timeouts?.idle ?? defaults.timeouts?.idle ?? builtin.idleMs,
+    totalMs: own.timeouts?.total ?? defaults.timeouts?.total ?? builtin.totalMs,
+  };
+}
+
+/**
+ * The preset's knowledge of its models comes first, then provider_defaults'; the provider's own
+ * settings win per key.
+ */
+function modelSettingsOf(
+  preset: Preset | undefined,
+  defaults: ProviderDefaultsSection,
+  own: ProviderSection,
+): Record<string, ModelSettings> {
+  const modelSettings: Record<string, ModelSettings> = { ...preset?.modelSettings };
+  for (const layer of [defaults.model_settings, own.model_settings]) {
+    for (const [model, section] of Object.entries(layer ?? {})) {
+      const settings = toModelSettings(section);
+      if (isEmptySettings(settings)) continue;
+      const known = modelSettings[model];
+      modelSettings[model] = known ? mergeSettings(known, settings) : settings;
+    }
+  }
+  return modelSettings;
 }

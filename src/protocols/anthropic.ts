@@ -6,8 +6,6 @@
  * allows unknown keys.
  */
 
-/** Any JSON object. */
-export type { JsonObject } from "../core/json.ts";
 import type { JsonObject } from "../core/json.ts";
 
 /** Prompt-cache marker; dropped when translating to other protocols. */

@@ -56,9 +56,7 @@ import {
 } from "./target_try.ts";
 import { thrownError } from "./thrown.ts";
 
-export { MAX_WAIT_MS } from "./last_resort.ts";
 export type { Dispatched, DispatchTarget } from "./outcome.ts";
-export type { AttemptFailed, AttemptFn, DispatcherOptions } from "./dispatcher_options.ts";
 
 type Failed = Extract<TargetOutcome, { kind: "failed" }>;
 

@@ -30,7 +30,7 @@ import {
 } from "./key_slot.ts";
 
 export type { KeySnapshot, KeysUnavailable } from "./key_report.ts";
-export { type KeyLease, labelOf, MAX_MODELS_PER_KEY, WHOLE_KEY } from "./key_slot.ts";
+export { type KeyLease, labelOf, WHOLE_KEY } from "./key_slot.ts";
 
 /** Result of {@link KeyPool.pick}. */
 export type KeyPick = { ok: true; key: KeyLease } | ({ ok: false } & KeysUnavailable);

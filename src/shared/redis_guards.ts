@@ -33,8 +33,6 @@ import { SlotReleases } from "./slot_releases.ts";
 import { SPEND_SCRIPT, SpendQueue } from "./spend_queue.ts";
 import { SYNC_SCRIPT } from "./sync_script.ts";
 
-export { MAX_PENDING_COUNTERS } from "./spend_queue.ts";
-
 /** How long a guard hash is kept after its last write (the longest cool-down ccp sets). */
 const KEEP_MS = 30 * 60_000;
 

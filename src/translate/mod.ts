@@ -5,5 +5,4 @@ export { openAIChatTranslation } from "./openai_chat/stream.ts";
 export type { TranslateOptions } from "./openai_chat/translator.ts";
 export { openAIResponseToAnthropic } from "./openai_chat/response.ts";
 export { offeredToolsOf } from "./openai_chat/content_pipe.ts";
-export { OPENAI_DIALECTS, type OpenAIDialectName } from "./openai_chat/dialects.ts";
-export { encodeCcpSignature } from "./reasoning/provenance.ts";
+export { OPENAI_DIALECTS } from "./openai_chat/dialects.ts";

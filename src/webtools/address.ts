@@ -6,8 +6,6 @@
 
 import { parseIpv4, parseIpv6 } from "../core/ip_address.ts";
 
-export { parseIpv4, parseIpv6 };
-
 /** The reason an address is refused, or undefined when it is a public unicast address. */
 export function blockedReason(address: string): string | undefined {
   const v4 = parseIpv4(address);

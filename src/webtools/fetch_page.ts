@@ -8,7 +8,8 @@
 
 import type { WebFetchConfig } from "../config/types.ts";
 import type { FetchLike } from "../upstream/http/clients.ts";
-import { blockedReason, parseIpv4, parseIpv6 } from "./address.ts";
+import { parseIpv4, parseIpv6 } from "../core/ip_address.ts";
+import { blockedReason } from "./address.ts";
 import { htmlTitle, htmlToText } from "./html_text.ts";
 import { pinnedClient } from "./pinned.ts";
 

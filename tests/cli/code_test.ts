@@ -7,7 +7,7 @@ import {
   findOnPath,
   spawnSpec,
 } from "../../src/cli/claude_spawn.ts";
-import { codeToken } from "../../src/cli/code.ts";
+import { codeToken } from "../../src/cli/code_token.ts";
 import { askRunning } from "../../src/cli/code_elsewhere.ts";
 import { probeHealth } from "../../src/cli/probe.ts";
 import { startServer } from "../../src/cli/serve.ts";

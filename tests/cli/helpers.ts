@@ -22,7 +22,7 @@ function assertWord(ok: boolean, task: string): void {
 }
 
 /** An Io that collects output in memory. */
-export function memoryIo(): Io & { stdout: string[]; stderr: string[] } {
+function memoryIo(): Io & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
   return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t) };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { runCli } from "../../src/cli/run.ts";
 import { loadConfig } from "../../src/config/load.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { inTempDir, testContext } from "./helpers.ts";
@@ -32,16 +32,12 @@ claude-api-key:
       const config = await loadConfig({ flags: { config: configFile }, env: {}, cwd: dir });
       const ccp = startCcp(config);
       try {
-        const res = await fetch(`${ccp.url}/v1/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-api-key": CLIENT_KEY },
-          body: JSON.stringify({
-            model: "claude-opus-4-5",
-            max_tokens: 100,
-            stream: true,
-            messages: [{ role: "user", content: "hi" }],
-          }),
-        });
+        const res = await postMessages(ccp.url, {
+          model: "claude-opus-4-5",
+          max_tokens: 100,
+          stream: true,
+          messages: [{ role: "user", content: "hi" }],
+        }, { "x-api-key": CLIENT_KEY });
         await res.text();
         assert.equal(res.status, 200);
         const sent = mock.requests.at(-1)!;

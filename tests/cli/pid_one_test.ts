@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { canUnshare } from "../helpers/namespace.ts";
 import { childEnv, inTempDir, NOWHERE_YAML, spawnCcp, type SpawnedCcp } from "./helpers.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const UNSHARE = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"];
 const CAN = await canUnshare([...UNSHARE.slice(1), "true"]);
@@ -132,15 +133,11 @@ routes:
 
 /** Starts a streaming request; resolves the response once its first text arrived. */
 async function openStream(url: string): Promise<{ text: () => Promise<string> }> {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      model: "claude-sonnet-4-5",
-      max_tokens: 100,
-      stream: true,
-      messages: [{ role: "user", content: "hi" }],
-    }),
+  const res = await postMessages(url, {
+    model: "claude-sonnet-4-5",
+    max_tokens: 100,
+    stream: true,
+    messages: [{ role: "user", content: "hi" }],
   });
   assert.equal(res.status, 200);
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();

@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { startServer } from "../../src/cli/serve.ts";
 import { inTempDir, testContext } from "./helpers.ts";
 import { psAnswer } from "../mocks/ollama_api.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 /** Ollama as its API documents it: `/api/ps`, `/api/show`, and its Anthropic `/v1/messages`. */
 function startOllama() {
@@ -20,16 +22,7 @@ function startOllama() {
     }
     if (path === "/v1/messages") {
       await req.body?.cancel();
-      return Response.json({
-        id: "msg_1",
-        type: "message",
-        role: "assistant",
-        model: "qwen3-coder",
-        content: [{ type: "text", text: "hi" }],
-        stop_reason: "end_turn",
-        stop_sequence: null,
-        usage: { input_tokens: 3, output_tokens: 1 },
-      });
+      return Response.json(textMessage("qwen3-coder", { input_tokens: 3, output_tokens: 1 }));
     }
     return new Response("404 page not found", { status: 404 });
   });
@@ -47,14 +40,10 @@ Deno.test("ccp serve warns once of an Ollama model run with too little context",
     const ctx = testContext(dir);
     const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
     const send = async () => {
-      const response = await fetch(`${server.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "claude-sonnet-4-5",
-          max_tokens: 10,
-          messages: [{ role: "user", content: "hi" }],
-        }),
+      const response = await postMessages(server.url, {
+        model: "claude-sonnet-4-5",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "hi" }],
       });
       assert.equal(response.status, 200, await response.clone().text());
       await response.body?.cancel();

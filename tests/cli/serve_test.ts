@@ -7,6 +7,7 @@ import { VERSION } from "../../src/version.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { inTempDir, NOWHERE_YAML, testContext } from "./helpers.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 function anthropicYaml(url: string): string {
   return `providers:\n  up:\n    type: anthropic\n    base_url: ${url}\n    api_key: k-1234567890\n` +
@@ -150,15 +151,11 @@ Deno.test("stop lets a stream in flight finish before the server goes", async ()
     await Deno.writeTextFile(`${dir}/c.yaml`, anthropicYaml(mock.url));
     const ctx = testContext(dir);
     const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
-    const response = await fetch(`${server.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "claude-sonnet-4-5",
-        max_tokens: 10,
-        stream: true,
-        messages: [{ role: "user", content: "hi" }],
-      }),
+    const response = await postMessages(server.url, {
+      model: "claude-sonnet-4-5",
+      max_tokens: 10,
+      stream: true,
+      messages: [{ role: "user", content: "hi" }],
     });
     assert.equal(response.status, 200);
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -217,15 +214,11 @@ Deno.test({
       await Deno.writeTextFile(`${dir}/c.yaml`, anthropicYaml(mock.url));
       const ctx = testContext(dir);
       const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 }, graceMs: 300 });
-      const response = await fetch(`${server.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "m",
-          max_tokens: 100,
-          stream: true,
-          messages: [{ role: "user", content: "x" }],
-        }),
+      const response = await postMessages(server.url, {
+        model: "m",
+        max_tokens: 100,
+        stream: true,
+        messages: [{ role: "user", content: "x" }],
       });
       const text = response.body!.pipeThrough(new TextDecoderStream());
       const chunks: string[] = [];
@@ -257,15 +250,11 @@ Deno.test({
       const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 }, graceMs: 200 });
       // A non-streamed request, and a streamed one whose upstream has not answered yet.
       const pending = [false, true].map((stream) =>
-        fetch(`${server.url}/v1/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            model: "m",
-            max_tokens: 1,
-            stream,
-            messages: [{ role: "user", content: "x" }],
-          }),
+        postMessages(server.url, {
+          model: "m",
+          max_tokens: 1,
+          stream,
+          messages: [{ role: "user", content: "x" }],
         }).then(async (response) => ({ response, body: await response.text(), at: Date.now() }))
       );
       while (mock.requests.length < 2) await new Promise((r) => setTimeout(r, 10));

@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import { VERSION } from "../../src/version.ts";
 import { childEnv, inTempDir, NOWHERE_YAML, ROOT, runCcp, spawnCcp } from "./helpers.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const POSIX = Deno.build.os !== "windows";
 
@@ -96,16 +98,7 @@ Deno.test({
       async () => {
         arrived();
         await held;
-        return Response.json({
-          id: "msg_1",
-          type: "message",
-          role: "assistant",
-          model: "m",
-          content: [{ type: "text", text: "ok" }],
-          stop_reason: "end_turn",
-          stop_sequence: null,
-          usage: { input_tokens: 1, output_tokens: 1 },
-        });
+        return Response.json(textMessage("m", { input_tokens: 1, output_tokens: 1 }, "ok"));
       },
     );
     await inTempDir("ccp_smoke_", async (dir) => {
@@ -120,15 +113,11 @@ Deno.test({
       });
       try {
         const [, url] = await ccp.waitForStderr(/listening on (http:\/\/127\.0\.0\.1:\d+) /);
-        const answer = fetch(`${url}/v1/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-          body: JSON.stringify({
-            model: "m",
-            max_tokens: 5,
-            messages: [{ role: "user", content: "hi" }],
-          }),
-        });
+        const answer = postMessages(url!, {
+          model: "m",
+          max_tokens: 5,
+          messages: [{ role: "user", content: "hi" }],
+        }, { "anthropic-version": "2023-06-01" });
         await inFlight;
         // The second comes as soon as the first is seen, not in the same instant: two signals of
         // one kind sent at once may reach a process as one.

@@ -8,6 +8,7 @@ import { codeEnv } from "../../src/cli/code_setup.ts";
 import { testContext } from "./helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { within } from "../helpers/within.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 Deno.test("statusline: the provider/model that served the session's latest request, its tokens and cost", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccp_statusline_" });
@@ -46,15 +47,11 @@ routes:
     });
     try {
       for (const model of ["claude-sonnet-4-5", "claude-haiku-4-5"]) {
-        const res = await fetch(`${server.url}/v1/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-claude-code-session-id": "sess-42" },
-          body: JSON.stringify({
-            model,
-            max_tokens: 10,
-            messages: [{ role: "user", content: "hi" }],
-          }),
-        });
+        const res = await postMessages(server.url, {
+          model,
+          max_tokens: 10,
+          messages: [{ role: "user", content: "hi" }],
+        }, { "x-claude-code-session-id": "sess-42" });
         await res.body?.cancel();
       }
       // The ledger writes its records in batches: wait until both are in (a loaded machine takes

@@ -4,7 +4,7 @@ import { configFromEnv } from "../../src/config/env/mode.ts";
 import { describeConfig } from "../../src/config/describe.ts";
 import { resolveRoute } from "../../src/routing/resolve.ts";
 import { formatTarget } from "../../src/routing/target_text.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 
@@ -75,15 +75,11 @@ Deno.test("through the server: the upstream gets the client's model, the answer 
   const mock = startAnthropicMock([{ kind: "stream", events: textTurn("m", 2) }]);
   const ccp = startCcp(config(mock.url));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "claude-opus-4-5",
-        max_tokens: 100,
-        stream: true,
-        messages: [{ role: "user", content: "hi" }],
-      }),
+    const res = await postMessages(ccp.url, {
+      model: "claude-opus-4-5",
+      max_tokens: 100,
+      stream: true,
+      messages: [{ role: "user", content: "hi" }],
     });
     await res.text();
     assert.equal(res.status, 200);

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { Anthropic } from "../helpers/anthropic_sdk.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
 import type { AppDeps } from "../../src/server/deps.ts";
@@ -297,11 +297,7 @@ Deno.test("SDK retries: a 529 ccp tried once is retried by the SDK at once, and 
 Deno.test("SDK retries: after ccp retried to exhaustion, its answer asks for ccp's next backoff", async () => {
   // A provider that retries a 529 in place (not in fallback_on), once.
   await withCcp({ over: { fallbackOn: [], maxRetries: 1 } }, async (_client, upstream, url) => {
-    const res = await fetch(`${url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": TOKEN },
-      body: JSON.stringify({ model: "up/s529", ...ASK }),
-    });
+    const res = await postMessages(url, { model: "up/s529", ...ASK }, { "x-api-key": TOKEN });
     await res.body?.cancel();
     assert.equal(res.status, 529);
     assert.equal(upstream.seen.length, 2, "ccp tried twice");

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { childEnv, inTempDir, spawnCcp } from "../cli/helpers.ts";
 import { type AnthropicMock, startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -57,15 +58,11 @@ async function save(
 }
 
 function ask(url: string, stream = false): Promise<Response> {
-  return fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      model: "claude-sonnet-4-5",
-      max_tokens: 10,
-      stream,
-      messages: [{ role: "user", content: "hi" }],
-    }),
+  return postMessages(url, {
+    model: "claude-sonnet-4-5",
+    max_tokens: 10,
+    stream,
+    messages: [{ role: "user", content: "hi" }],
   });
 }
 

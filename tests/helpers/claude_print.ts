@@ -30,7 +30,7 @@ export async function claudeWorkspace(prefix: string): Promise<ClaudeWorkspace> 
 }
 
 /** The tools a journey lets Claude Code run without asking. */
-export const JOURNEY_TOOLS: readonly string[] = ["Bash", "Write", "Edit", "Read"];
+const JOURNEY_TOOLS: readonly string[] = ["Bash", "Write", "Edit", "Read"];
 
 /**
  * Runs `claude <args> --output-format json` against ccp at `url` with edits accepted and

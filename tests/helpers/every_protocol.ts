@@ -5,7 +5,7 @@ import { type TestApp, testApp } from "./ccp.ts";
 import { provider, testConfig } from "./config.ts";
 
 /** The providers, named after their protocols (`anthropic/m`, `openai/m`, …), never retried. */
-export const EVERY_PROTOCOL = [
+const EVERY_PROTOCOL = [
   provider("anthropic", { type: "anthropic", baseUrl: "http://up.test", apiKeys: ["k"] }),
   provider("openai", { type: "openai", baseUrl: "http://up.test/v1", apiKeys: ["k"] }),
   provider("openai_responses", {

@@ -27,7 +27,7 @@ export interface GatewayRun {
   readonly home: string;
 }
 
-export const WRITTEN = "written through a gateway\n";
+const WRITTEN = "written through a gateway\n";
 
 /** Runs the task, checks it finished with the file written in two turns, then calls `check`. */
 export async function writeThroughGateway(

@@ -9,6 +9,7 @@ import type { ProviderConfig } from "../../src/config/types.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { type TestApp, testApp } from "../helpers/ccp.ts";
 import { anthropicHead, anthropicTail } from "./creds_helpers.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 /** The models of the four providers `app()` routes to, one per wire protocol. */
 export const MODELS = ["anth/m", "oai/m", "resp/m", "gem/m"];
@@ -25,16 +26,7 @@ function upstream(input: string | URL | Request, init?: RequestInit): Response {
   if (url.includes(":countTokens")) return Response.json({ totalTokens: 5 });
   if (url.includes("/v1/messages")) {
     if (!json) return sse([...anthropicHead(), ...anthropicTail()].join(""));
-    return Response.json({
-      id: "msg_1",
-      type: "message",
-      role: "assistant",
-      model: "up",
-      content: [{ type: "text", text: "hi" }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: 3, output_tokens: 1 },
-    });
+    return Response.json(textMessage("up", { input_tokens: 3, output_tokens: 1 }));
   }
   if (url.includes("/chat/completions")) {
     const message = { role: "assistant", content: "hi" };

@@ -206,3 +206,42 @@ export function textMessage(
     usage,
   };
 }
+
+/**
+ * A streamed text answer whose deltas each wait for `before(i)` first: a stream held open, or
+ * slow, for as long as a test needs. It starts as `textMessage(model, 10 in, 5 out)` does.
+ */
+export function pacedStream(
+  model: string,
+  texts: readonly string[],
+  before: (i: number) => Promise<unknown>,
+): ReadableStream<Uint8Array> {
+  const event = (type: string, data: Record<string, unknown>) =>
+    new TextEncoder().encode(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  const message = textMessage(model, { input_tokens: 10, output_tokens: 5 });
+  return new ReadableStream({
+    async start(controller) {
+      controller.enqueue(event("message_start", {
+        message: { ...message, content: [], stop_reason: null },
+      }));
+      controller.enqueue(event("content_block_start", {
+        index: 0,
+        content_block: { type: "text", text: "" },
+      }));
+      for (const [i, text] of texts.entries()) {
+        await before(i);
+        controller.enqueue(event("content_block_delta", {
+          index: 0,
+          delta: { type: "text_delta", text },
+        }));
+      }
+      controller.enqueue(event("content_block_stop", { index: 0 }));
+      controller.enqueue(event("message_delta", {
+        delta: { stop_reason: "end_turn", stop_sequence: null },
+        usage: { output_tokens: 5 },
+      }));
+      controller.enqueue(event("message_stop", {}));
+      controller.close();
+    },
+  });
+}

@@ -30,7 +30,7 @@ const ERROR_TYPES: Readonly<Record<number, string>> = {
 };
 
 /** The SSE events of a short normal answer for `model`. */
-export function answerEvents(model: string, deltas = 4): SseEvent[] {
+function answerEvents(model: string, deltas = 4): SseEvent[] {
   const ev = (event: string, data: Record<string, unknown> = {}): SseEvent => ({
     event,
     data: { type: event, ...data },

@@ -182,7 +182,7 @@ function messageStart(turn: Turn, dialect: Dialect, model: string): Sse {
 }
 
 /** The whole stream for a turn, as the dialect writes it; `failWith` replaces its end. */
-export function streamEvents(
+function streamEvents(
   turn: Turn,
   dialect: Dialect,
   model: string,
@@ -227,7 +227,7 @@ export function streamEvents(
 }
 
 /** The non-streaming answer for a turn, as the dialect writes it. */
-export function jsonMessage(
+function jsonMessage(
   turn: Turn,
   dialect: Dialect,
   model: string,

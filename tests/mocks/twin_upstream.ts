@@ -62,7 +62,7 @@ function pieces(text: string, n: number): string[] {
 }
 
 /** The non-streaming Anthropic message of a script. */
-export function anthropicMessage(script: Script, model: string): Record<string, unknown> {
+function anthropicMessage(script: Script, model: string): Record<string, unknown> {
   return {
     id: "msg_twin",
     type: "message",

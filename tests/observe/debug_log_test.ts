@@ -9,6 +9,7 @@ import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const TOKEN = "ccp-debug-log-test";
 
@@ -67,15 +68,11 @@ Deno.test("debug log: one line per upstream attempt with target, address, body f
       `{ type: openai, base_url: "${mock.url}", api_key: sk-debug-secret-0123456789 }`,
       "gpt-x",
       async (url) => {
-        const res = await fetch(`${url}/v1/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-api-key": TOKEN },
-          body: JSON.stringify({
-            model: "claude-sonnet-4-5",
-            max_tokens: 10,
-            messages: [{ role: "user", content: "PROMPT-WORDS-NEVER-LOGGED" }],
-          }),
-        });
+        const res = await postMessages(url, {
+          model: "claude-sonnet-4-5",
+          max_tokens: 10,
+          messages: [{ role: "user", content: "PROMPT-WORDS-NEVER-LOGGED" }],
+        }, { "x-api-key": TOKEN });
         assert.equal(res.status, 200);
         await res.text();
       },

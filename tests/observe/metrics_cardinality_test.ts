@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Metrics } from "../../src/observe/metrics.ts";
 import type { RequestRecord } from "../../src/pipeline/record.ts";
+import { promtool } from "../helpers/promtool.ts";
 
 function record(model: string): RequestRecord {
   return {
@@ -134,18 +135,7 @@ Deno.test("/metrics: breakers follow the model-label bound, with stable series p
   const names = (ls: string[]) => ls.map((l) => l.split(" ")[0]);
   assert.deepEqual(names(second), names(first));
   assert.ok(second.every((l) => l.endsWith(" 0")), second.filter((l) => !l.endsWith(" 0")).join());
-  const promtool = new Deno.Command("promtool", {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = promtool.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(render()));
-  await writer.close();
-  const out = await promtool.output();
-  const said = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  assert.equal(said.trim(), "", said);
+  assert.equal(await promtool(render()), "");
 });
 
 Deno.test("/metrics: label values that share characters stay apart (each label keyed by its value)", () => {

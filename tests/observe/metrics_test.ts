@@ -5,6 +5,8 @@ import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { anthropicErrorBody, textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { promtool } from "../helpers/promtool.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const TOKEN = "ccp-metrics-test";
 
@@ -39,16 +41,12 @@ routes:
     });
     try {
       const send = async (model: string) => {
-        const res = await fetch(`${server.url}/v1/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-api-key": TOKEN },
-          body: JSON.stringify({
-            model,
-            max_tokens: 10,
-            stream: true,
-            messages: [{ role: "user", content: "hi" }],
-          }),
-        });
+        const res = await postMessages(server.url, {
+          model,
+          max_tokens: 10,
+          stream: true,
+          messages: [{ role: "user", content: "hi" }],
+        }, { "x-api-key": TOKEN });
         await res.text();
         return res.status;
       };
@@ -121,20 +119,8 @@ routes:
       assert.match(text, /^ccp_target_keys\{provider="fast",model="we\\"ird",state="ready"\} 1$/m);
       assert.ok(!text.includes("0123456789"), "no key material");
 
-      const promtool = new Deno.Command("promtool", {
-        args: ["check", "metrics"],
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const writer = promtool.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(text));
-      await writer.close();
-      const out = await promtool.output();
-      const said = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-      assert.equal(out.code, 0, said);
       // promtool's lint notes (e.g. about counters' names) would be printed here.
-      assert.equal(said.trim(), "", said);
+      assert.equal(await promtool(text), "");
     } finally {
       await server.stop();
     }

@@ -14,6 +14,7 @@ import {
   OPENAI_USAGE,
   startBehaviourUpstream,
 } from "../mocks/behaviour_upstream.ts";
+import { promtool } from "../helpers/promtool.ts";
 
 const ADMIN = "admin-token-self-report";
 const CI = "ci-token-self-report";
@@ -73,21 +74,6 @@ function sum(all: Map<string, number>, name: string, having: Record<string, stri
     if (Object.entries(having).every(([k, v]) => series.includes(`${k}="${v}"`))) total += value;
   }
   return total;
-}
-
-async function promtool(text: string): Promise<string> {
-  const child = new Deno.Command("promtool", {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(text));
-  await writer.close();
-  const out = await child.output();
-  const said = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  return out.code === 0 ? said.trim() : `exit ${out.code}: ${said}`;
 }
 
 interface Row {

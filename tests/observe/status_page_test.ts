@@ -14,6 +14,7 @@ import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { chartsInEveryZone } from "./status_page_charts.ts";
 import { sdkInBrowser } from "../server/cors_browser.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const TOKEN = "ccp-ui-test-token";
 const REFRESH_TOKEN = "ccp-ui-refresh-token";
@@ -207,16 +208,12 @@ routes:
 
 /** One streamed request through ccp, read to its end. */
 async function sendOne(url: string, token: string): Promise<void> {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": token },
-    body: JSON.stringify({
-      model: "claude-sonnet-4-5",
-      max_tokens: 10,
-      stream: true,
-      messages: [{ role: "user", content: "hi" }],
-    }),
-  });
+  const res = await postMessages(url, {
+    model: "claude-sonnet-4-5",
+    max_tokens: 10,
+    stream: true,
+    messages: [{ role: "user", content: "hi" }],
+  }, { "x-api-key": token });
   await res.text();
 }
 

@@ -10,6 +10,7 @@ import { configuredTargets } from "../../src/observe/target_keys.ts";
 import { type KeyLease, KeyPool } from "../../src/resilience/key_pool.ts";
 import type { ResilienceSnapshot } from "../../src/resilience/registry.ts";
 import { FakeClock } from "../resilience/fake_clock.ts";
+import { promtool } from "../helpers/promtool.ts";
 
 const K1 = "sk-first-0000000000001111";
 const K2 = "sk-second-000000000002222";
@@ -18,21 +19,6 @@ function take(pool: KeyPool, model: string): KeyLease {
   const pick = pool.pick(model);
   if (!pick.ok) throw new Error(`no key: ${pick.reason}`);
   return pick.key;
-}
-
-async function promtool(text: string): Promise<string> {
-  const child = new Deno.Command("promtool", {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(text));
-  await writer.close();
-  const out = await child.output();
-  const said = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  return out.code === 0 ? said.trim() : `exit ${out.code}: ${said}`;
 }
 
 Deno.test("/metrics: ccp_target_keys counts the keys each target can use now; promtool accepts it", async () => {

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { LATE_MS, startBehaviourUpstream } from "../mocks/behaviour_upstream.ts";
 import type { RequestRecord } from "../../src/pipeline/record.ts";
@@ -29,15 +29,11 @@ async function withRecords(
   );
   try {
     await run(async (model, stream, text = "Say hello") => {
-      const res = await fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          model,
-          max_tokens: 100,
-          stream,
-          messages: [{ role: "user", content: text }],
-        }),
+      const res = await postMessages(ccp.url, {
+        model,
+        max_tokens: 100,
+        stream,
+        messages: [{ role: "user", content: text }],
       });
       assert.equal(res.status, 200);
       await res.text();

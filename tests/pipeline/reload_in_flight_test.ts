@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import type { Config } from "../../src/config/types.ts";
 import { testApp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 function configWith(temperature: number): Config {
   return {
@@ -31,16 +32,7 @@ Deno.test("a failover after a reload sends the transforms the request started wi
         { status: 503 },
       );
     }
-    return Response.json({
-      id: "msg_1",
-      type: "message",
-      role: "assistant",
-      model: "m",
-      content: [{ type: "text", text: "hi" }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: 3, output_tokens: 1 },
-    });
+    return Response.json(textMessage("m", { input_tokens: 3, output_tokens: 1 }));
   };
   const { app, setConfig } = testApp(configWith(0.1), { fetch });
   swap = setConfig;

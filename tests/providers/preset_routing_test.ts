@@ -2,14 +2,15 @@ import assert from "node:assert/strict";
 import { configFromSources } from "../helpers/config.ts";
 import { PRESETS } from "../../src/providers/catalog.ts";
 import { TRANSPORTS } from "../../src/server/compose.ts";
-import { encodeCcpSignature } from "../../src/translate/mod.ts";
-import { parseBetas } from "../../src/upstream/cleaning/mod.ts";
+import { encodeCcpSignature } from "../../src/translate/reasoning/provenance.ts";
+import { parseBetas } from "../../src/upstream/cleaning/betas.ts";
 import { withoutBetaParts } from "../../src/upstream/cleaning/beta_parts.ts";
 import { filterBetaHeader } from "../../src/upstream/http/headers.ts";
 import { startCcp } from "../helpers/ccp.ts";
 import { type RecordedRequest, startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
 import { startResponsesMock } from "../mocks/responses_mock.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 /** Where each preset's request must land, relative to its (overridden) API root. */
 const EXPECTED_PATH: Record<string, string> = {
@@ -105,16 +106,7 @@ function claudeCodeBody(model: string): Record<string, unknown> {
   };
 }
 
-const ANTHROPIC_ANSWER = {
-  id: "msg_1",
-  type: "message",
-  role: "assistant",
-  model: "upstream",
-  content: [{ type: "text", text: "hi" }],
-  stop_reason: "end_turn",
-  stop_sequence: null,
-  usage: { input_tokens: 3, output_tokens: 1 },
-};
+const ANTHROPIC_ANSWER = textMessage("upstream", { input_tokens: 3, output_tokens: 1 });
 
 const OPENAI_ANSWER = {
   id: "chatcmpl-1",

@@ -5,7 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { Dispatcher, type DispatchTarget, MAX_WAIT_MS } from "../../src/resilience/dispatcher.ts";
+import { Dispatcher, type DispatchTarget } from "../../src/resilience/dispatcher.ts";
+import { MAX_WAIT_MS } from "../../src/resilience/last_resort.ts";
 import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { sleep } from "../../src/resilience/clock.ts";
 import type { SharedGuards } from "../../src/resilience/shared_sync.ts";

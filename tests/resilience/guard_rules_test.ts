@@ -5,7 +5,8 @@
 
 import assert from "node:assert/strict";
 import { UpstreamError } from "../../src/core/errors.ts";
-import { Dispatcher, type DispatchTarget, MAX_WAIT_MS } from "../../src/resilience/dispatcher.ts";
+import { Dispatcher, type DispatchTarget } from "../../src/resilience/dispatcher.ts";
+import { MAX_WAIT_MS } from "../../src/resilience/last_resort.ts";
 import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { FakeClock } from "./fake_clock.ts";
 import { h, type Ok, provider, scripted, type Step } from "./helpers.ts";

@@ -2,7 +2,8 @@
 
 import { protocolParts } from "../../src/config/provider_build.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
-import type { AttemptFailed, AttemptFn, DispatchTarget } from "../../src/resilience/dispatcher.ts";
+import type { DispatchTarget } from "../../src/resilience/dispatcher.ts";
+import type { AttemptFailed, AttemptFn } from "../../src/resilience/dispatcher_options.ts";
 
 /** A provider config with quiet defaults (no retries, no fallback statuses, no limits). */
 export function provider(id: string, overrides: Partial<ProviderConfig> = {}): ProviderConfig {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type KeyLease, KeyPool, MAX_MODELS_PER_KEY } from "../../src/resilience/key_pool.ts";
+import { type KeyLease, KeyPool } from "../../src/resilience/key_pool.ts";
+import { MAX_MODELS_PER_KEY } from "../../src/resilience/key_slot.ts";
 import { FakeClock } from "./fake_clock.ts";
 
 const K1 = "sk-first-0000000000001111";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { resolveRoute } from "../../src/routing/resolve.ts";
 import { subagentTag, withoutSubagentTag } from "../../src/routing/scenarios.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 
@@ -110,16 +110,12 @@ routes:
 `,
   }));
   const post = async (body: Record<string, unknown>) => {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "claude-sonnet-4-5",
-        max_tokens: 100,
-        stream: true,
-        messages: [{ role: "user", content: "go" }],
-        ...body,
-      }),
+    const res = await postMessages(ccp.url, {
+      model: "claude-sonnet-4-5",
+      max_tokens: 100,
+      stream: true,
+      messages: [{ role: "user", content: "go" }],
+      ...body,
     });
     await res.text();
     return [res.status, res.headers.get("x-ccp-route"), res.headers.get("x-ccp-model")];

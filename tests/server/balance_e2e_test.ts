@@ -10,7 +10,8 @@ import { silentLogger } from "../../src/core/log.ts";
 import { Ledger } from "../../src/usage/ledger.ts";
 import type { UsageStore } from "../../src/usage/store.ts";
 import { zeroCounters } from "../../src/usage/totals.ts";
-import { type RunningCcp, startCcp } from "../helpers/ccp.ts";
+import { postMessages, type RunningCcp, startCcp } from "../helpers/ccp.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 /** One request an upstream saw: which upstream, with which key, for which session. */
 interface Seen {
@@ -30,16 +31,7 @@ interface Upstream {
   close(): Promise<void>;
 }
 
-const ANSWER = {
-  id: "msg_1",
-  type: "message",
-  role: "assistant",
-  model: "m",
-  content: [{ type: "text", text: "ok" }],
-  stop_reason: "end_turn",
-  stop_sequence: null,
-  usage: { input_tokens: 1, output_tokens: 1 },
-};
+const ANSWER = textMessage("m", { input_tokens: 1, output_tokens: 1 }, "ok");
 
 function upstream(name: string, seen: Seen[]): Upstream {
   const state = { refuse: new Set<string>(), down: false };
@@ -193,14 +185,10 @@ routes: { default: a/m, opus: b/m }
     seen.length = 0;
     // Fill-first stays the default: one key until it is refused.
     const opus = () =>
-      fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "claude-opus-4-1",
-          max_tokens: 16,
-          messages: [{ role: "user", content: "hi" }],
-        }),
+      postMessages(ccp.url, {
+        model: "claude-opus-4-1",
+        max_tokens: 16,
+        messages: [{ role: "user", content: "hi" }],
       }).then((r) => r.body?.cancel());
     for (let i = 0; i < 3; i++) await opus();
     assert.deepEqual(seen.map((s) => s.key), ["j1", "j1", "j1"]);

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { provider, testConfig } from "../helpers/config.ts";
 import { startGuardedCcp } from "../helpers/ccp.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -30,16 +31,7 @@ async function exchange(conn: Deno.Conn, request: Uint8Array): Promise<string | 
 Deno.test("requests with large bodies are answered one after another on one kept-alive connection", async () => {
   const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     await req.arrayBuffer();
-    return Response.json({
-      id: "msg_1",
-      type: "message",
-      role: "assistant",
-      model: "m",
-      content: [{ type: "text", text: "hi" }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: 1, output_tokens: 1 },
-    });
+    return Response.json(textMessage("m", { input_tokens: 1, output_tokens: 1 }));
   });
   const ccp = await startGuardedCcp(testConfig({
     providers: [provider("anth", {

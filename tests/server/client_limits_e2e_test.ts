@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { startResponsesCcp } from "../helpers/responses_ccp.ts";
 import type { ResponsesScript } from "../mocks/responses_wire.ts";
 import { assertWellFormed, parseFrames, sdkMessage } from "../translate/_stream_helpers.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const ANSWER = "Thought: I should look.\nObservation: the file has 3 lines\nThought: done";
 
@@ -23,12 +24,7 @@ const request = (stream: boolean) => ({
   messages: [{ role: "user", content: "go" }],
 });
 
-const post = (url: string, body: unknown) =>
-  fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+const post = (url: string, body: unknown) => postMessages(url, body);
 
 Deno.test("Responses upstream: stop_sequences end the answer and are named", async (t) => {
   await using env = setup();

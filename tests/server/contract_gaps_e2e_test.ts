@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { textMessage } from "../mocks/anthropic_fixtures.ts";
 import { type MockReply, startAnthropicMock } from "../mocks/anthropic_mock.ts";
 
@@ -200,15 +200,11 @@ routes:
       assert.equal(res.headers.get("x-ccp-model"), null);
     }
     // A request without the token is refused before routing too.
-    const refused = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": "wrong" },
-      body: JSON.stringify({
-        model: "m",
-        max_tokens: 5,
-        messages: [{ role: "user", content: "hi" }],
-      }),
-    });
+    const refused = await postMessages(ccp.url, {
+      model: "m",
+      max_tokens: 5,
+      messages: [{ role: "user", content: "hi" }],
+    }, { "x-api-key": "wrong" });
     assert.equal(refused.status, 401);
     assert.equal((await refused.json()).error.type, "authentication_error");
     assert.equal(refused.headers.get("x-ccp-route"), "none");

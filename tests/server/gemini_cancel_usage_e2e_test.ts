@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import type { RequestRecord } from "../../src/pipeline/record.ts";
 
@@ -54,16 +54,12 @@ Deno.test("gemini: a stream the client cancels records Gemini's reported prompt 
     },
   );
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-      body: JSON.stringify({
-        model: "claude-opus-5-5",
-        max_tokens: 64,
-        stream: true,
-        messages: [{ role: "user", content: "hi" }],
-      }),
-    });
+    const res = await postMessages(ccp.url, {
+      model: "claude-opus-5-5",
+      max_tokens: 64,
+      stream: true,
+      messages: [{ role: "user", content: "hi" }],
+    }, { "anthropic-version": "2023-06-01" });
     assert.equal(res.status, 200);
     const reader = res.body!.getReader();
     let text = "";

@@ -7,7 +7,7 @@ import {
 } from "../helpers/anthropic_sdk.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
 import { startGeminiMock } from "../mocks/gemini_mock.ts";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
 const fixture = (name: string) =>
@@ -298,14 +298,10 @@ Deno.test("gemini: a model name holding a lone surrogate goes upstream with U+FF
     routes: { default: "gem/gemini-2.5-flash" },
   }));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "gem/m\ud800x",
-        max_tokens: 5,
-        messages: [{ role: "user", content: "hi" }],
-      }),
+    const res = await postMessages(ccp.url, {
+      model: "gem/m\ud800x",
+      max_tokens: 5,
+      messages: [{ role: "user", content: "hi" }],
     });
     assert.equal(res.status, 200, await res.clone().text());
     await res.body?.cancel();

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { accumulateAnthropicEvents } from "../../src/translate/anthropic/accumulate.ts";
 import type { AnthropicStreamEvent } from "../../src/protocols/anthropic.ts";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
 const KEY = "AIzaSyTEST-0000000000000000000000000000";
@@ -59,21 +59,17 @@ function ccpFor(url: string) {
 }
 
 async function ask(url: string, stream: boolean) {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-    body: JSON.stringify({
-      model: "claude-sonnet-4-5",
-      max_tokens: 1000,
-      stream,
-      messages: [{ role: "user", content: "list the files" }],
-      tools: [{
-        name: "Bash",
-        description: "Run a command",
-        input_schema: { type: "object", properties: { command: { type: "string" } } },
-      }],
-    }),
-  });
+  const res = await postMessages(url, {
+    model: "claude-sonnet-4-5",
+    max_tokens: 1000,
+    stream,
+    messages: [{ role: "user", content: "list the files" }],
+    tools: [{
+      name: "Bash",
+      description: "Run a command",
+      input_schema: { type: "object", properties: { command: { type: "string" } } },
+    }],
+  }, { "anthropic-version": "2023-06-01" });
   assert.equal(res.status, 200);
   if (!stream) return await res.json();
   const events = parseSse(await res.text()).map((e) => e.data as unknown as AnthropicStreamEvent);

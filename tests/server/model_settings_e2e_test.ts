@@ -3,7 +3,7 @@ import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 
 const CHAT_COMPLETION = {
   id: "chatcmpl-1",
@@ -22,11 +22,7 @@ const claudeRequest = (model: string, stream: boolean) => ({
 });
 
 const post = (url: string, body: unknown) =>
-  fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-    body: JSON.stringify(body),
-  });
+  postMessages(url, body, { "anthropic-version": "2023-06-01" });
 
 Deno.test("a variant alias reaches an OpenAI upstream with its effort and a capped max_tokens", async () => {
   const upstream = startOpenAIMock({ json: CHAT_COMPLETION });

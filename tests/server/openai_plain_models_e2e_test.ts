@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
 const ANSWER = {
@@ -36,15 +36,11 @@ for (const model of ["gpt-5-chat-latest", "gpt-4.1"]) {
     try {
       const cases = [{ type: "enabled", budget_tokens: 8000 }, { type: "adaptive" }, undefined];
       for (const [i, thinking] of cases.entries()) {
-        const res = await fetch(`${ccp.url}/v1/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            model: "claude-sonnet-4-5",
-            max_tokens: 4000,
-            ...(thinking ? { thinking } : {}),
-            messages: [{ role: "user", content: "hi" }],
-          }),
+        const res = await postMessages(ccp.url, {
+          model: "claude-sonnet-4-5",
+          max_tokens: 4000,
+          ...(thinking ? { thinking } : {}),
+          messages: [{ role: "user", content: "hi" }],
         });
         assert.equal(res.status, 200);
         const message = await res.json();

@@ -15,6 +15,7 @@ import {
   linesContent,
   simpleDocument,
 } from "../translate/pdf_text/pdf_builder.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 function startChat() {
   const bodies: Record<string, unknown>[] = [];
@@ -114,16 +115,7 @@ Deno.test("an Anthropic endpoint marked supports.documents false: Messages and c
     const path = new URL(req.url).pathname;
     seen.push({ path, body: await req.text() });
     if (path.endsWith("/count_tokens")) return Response.json({ input_tokens: 321 });
-    return Response.json({
-      id: "msg_1",
-      type: "message",
-      role: "assistant",
-      model: "m",
-      content: [{ type: "text", text: "ok" }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: 5, output_tokens: 1 },
-    });
+    return Response.json(textMessage("m", { input_tokens: 5, output_tokens: 1 }, "ok"));
   });
   const ccp = startCcp(testConfig({
     providers: [provider("plain", {

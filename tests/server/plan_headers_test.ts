@@ -16,6 +16,7 @@ import {
   startUpstream,
 } from "../hostile/creds_helpers.ts";
 import { planHeaders } from "../../src/upstream/anthropic/plan_headers.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 const RESET = "1767232800";
 const PLAN = {
@@ -36,16 +37,7 @@ function answer(stream: boolean, headers: Record<string, string>): Response {
     for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
     return response;
   }
-  return Response.json({
-    id: "msg_1",
-    type: "message",
-    role: "assistant",
-    model: "m",
-    content: [{ type: "text", text: "hi" }],
-    stop_reason: "end_turn",
-    stop_sequence: null,
-    usage: { input_tokens: 3, output_tokens: 1 },
-  }, { headers });
+  return Response.json(textMessage("m", { input_tokens: 3, output_tokens: 1 }), { headers });
 }
 
 function planOf(response: Response): Record<string, string> {

@@ -5,6 +5,7 @@ import type { ProviderConfig } from "../../src/config/types.ts";
 import { RESPONSES_KEY, startResponsesCcp } from "../helpers/responses_ccp.ts";
 import { CONTEXT_OVERFLOW_SCRIPT, type ResponsesScript } from "../mocks/responses_wire.ts";
 import { assertWellFormed, parseFrames, sdkMessage } from "../translate/_stream_helpers.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const KEY = RESPONSES_KEY;
 const WRITE = '{"file_path":"/tmp/x.txt","content":"hi\\n"}';
@@ -14,12 +15,7 @@ const setup = (
   over: Partial<ProviderConfig> = {},
 ) => startResponsesCcp(script, "gpt-5.1-codex", over);
 
-const post = (url: string, body: unknown) =>
-  fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+const post = (url: string, body: unknown) => postMessages(url, body);
 
 Deno.test("Responses upstream: a tool loop with reasoning replayed across turns", async () => {
   await using env = setup((_body, n) =>

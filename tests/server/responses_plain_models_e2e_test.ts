@@ -8,13 +8,9 @@
 import assert from "node:assert/strict";
 import { startResponsesCcp } from "../helpers/responses_ccp.ts";
 import { assertWellFormed, parseFrames, sdkMessage } from "../translate/_stream_helpers.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
-const post = (url: string, body: unknown) =>
-  fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+const post = (url: string, body: unknown) => postMessages(url, body);
 
 const THINKING = [
   { type: "enabled", budget_tokens: 8000 },

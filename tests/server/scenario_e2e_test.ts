@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 
@@ -46,10 +46,11 @@ transforms:
 }
 
 async function post(url: string, body: Record<string, unknown>) {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 100, stream: true, ...body }),
+  const res = await postMessages(url, {
+    model: "claude-sonnet-4-5",
+    max_tokens: 100,
+    stream: true,
+    ...body,
   });
   return { res, text: await res.text() };
 }
@@ -118,14 +119,10 @@ Deno.test("subagent tag: picks the target, and the upstream never sees it", asyn
 Deno.test("local answers: quota probe and Warmup, streamed and not, never reach the upstream", async () => {
   const w = world();
   try {
-    const quota = await fetch(`${w.ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "claude-haiku-4-5",
-        max_tokens: 1,
-        messages: [{ role: "user", content: "quota" }],
-      }),
+    const quota = await postMessages(w.ccp.url, {
+      model: "claude-haiku-4-5",
+      max_tokens: 1,
+      messages: [{ role: "user", content: "quota" }],
     });
     assert.equal(quota.status, 200);
     assert.equal(quota.headers.get("x-ccp-route"), "local");

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { countRequestTokensAsync } from "../../src/tokens/mod.ts";
-import { startCcp } from "../helpers/ccp.ts";
-import { anthropicErrorBody, textTurn } from "../mocks/anthropic_fixtures.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
+import { anthropicErrorBody, textMessage, textTurn } from "../mocks/anthropic_fixtures.ts";
 import { type AnthropicMock, startAnthropicMock } from "../mocks/anthropic_mock.ts";
 
 const IMAGE = {
@@ -16,16 +16,7 @@ const IMAGE = {
   source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" },
 };
 
-const MESSAGE = {
-  id: "msg_1",
-  type: "message",
-  role: "assistant",
-  model: "m",
-  content: [{ type: "text", text: "ok" }],
-  stop_reason: "end_turn",
-  stop_sequence: null,
-  usage: { input_tokens: 5, output_tokens: 1 },
-};
+const MESSAGE = textMessage("m", { input_tokens: 5, output_tokens: 1 }, "ok");
 
 /** Two upstreams: `up` reads images, `textonly` (the deepseek preset) does not. */
 function world(routes: string, counted: { n: number; tokens: number } = { n: 0, tokens: 7 }) {
@@ -55,11 +46,7 @@ ${routes}`,
 }
 
 async function post(url: string, body: Record<string, unknown>) {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 100, ...body }),
-  });
+  const res = await postMessages(url, { model: "claude-sonnet-4-5", max_tokens: 100, ...body });
   await res.body?.cancel();
   return res;
 }

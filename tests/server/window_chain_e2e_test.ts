@@ -6,18 +6,10 @@
 
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
-const ANSWER = {
-  id: "msg_1",
-  type: "message",
-  role: "assistant",
-  model: "m",
-  content: [{ type: "text", text: "ok" }],
-  stop_reason: "end_turn",
-  stop_sequence: null,
-  usage: { input_tokens: 1, output_tokens: 1 },
-};
+const ANSWER = textMessage("m", { input_tokens: 1, output_tokens: 1 }, "ok");
 
 /** An Anthropic-compatible upstream whose window holds prompts up to `holds` tokens (stated). */
 function upstream(name: string, seen: string[], holds: number, prompt: () => number) {
@@ -71,14 +63,10 @@ routes: { default: ${opts.chain ?? "[small/m, large/m]"} }
     send: async (n: number) => {
       tokens = n;
       seen.length = 0;
-      const res = await fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "claude-sonnet-4-5",
-          max_tokens: 16,
-          messages: [{ role: "user", content: "hi" }],
-        }),
+      const res = await postMessages(ccp.url, {
+        model: "claude-sonnet-4-5",
+        max_tokens: 16,
+        messages: [{ role: "user", content: "hi" }],
       });
       return { res, body: await res.json() };
     },
@@ -263,14 +251,10 @@ routes: { default: [small/m, large/m] }
 `,
   }));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "claude-sonnet-4-5",
-        max_tokens: 16,
-        messages: [{ role: "user", content: "hi" }],
-      }),
+    const res = await postMessages(ccp.url, {
+      model: "claude-sonnet-4-5",
+      max_tokens: 16,
+      messages: [{ role: "user", content: "hi" }],
     });
     const body = await res.json();
     assert.equal(res.status, 200, JSON.stringify(body));

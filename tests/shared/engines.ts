@@ -33,7 +33,7 @@ export const PG_MISSING: string | undefined = PG_BIN === undefined
   : undefined;
 
 /** Why the Redis tests cannot run here, or undefined when they can. */
-export const REDIS_MISSING: string | undefined = await exists("/usr/bin/redis-server")
+const REDIS_MISSING: string | undefined = await exists("/usr/bin/redis-server")
   ? undefined
   : "redis-server is not installed (apt-get install redis-server)";
 

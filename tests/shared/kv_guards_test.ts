@@ -14,6 +14,7 @@ import { testContext } from "../cli/helpers.ts";
 import { provider } from "../resilience/helpers.ts";
 import { guardsOf } from "./guard_inputs.ts";
 import { keyedUpstream } from "./keyed_upstream.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const quiet = createLogger({ level: "error", write: () => {}, colour: false });
 
@@ -91,10 +92,10 @@ routes:
 `,
     );
     const send = async (base: string, model: string) => {
-      const res = await fetch(`${base}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model, max_tokens: 5, messages: [{ role: "user", content: "hi" }] }),
+      const res = await postMessages(base, {
+        model,
+        max_tokens: 5,
+        messages: [{ role: "user", content: "hi" }],
       });
       await res.body?.cancel();
       return res.status;
@@ -143,10 +144,10 @@ routes:
 
 /** Sends one request for `model` to a running ccp; returns the status. */
 async function send(base: string, model: string): Promise<number> {
-  const res = await fetch(`${base}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model, max_tokens: 5, messages: [{ role: "user", content: "hi" }] }),
+  const res = await postMessages(base, {
+    model,
+    max_tokens: 5,
+    messages: [{ role: "user", content: "hi" }],
   });
   await res.body?.cancel();
   return res.status;

@@ -17,6 +17,7 @@ import { silentLogger } from "../../src/core/log.ts";
 import { Ledger } from "../../src/usage/ledger.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { servedRecord } from "../helpers/records.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 function answer() {
   return {
@@ -26,11 +27,11 @@ function answer() {
 }
 
 async function send(url: string, model = "claude-sonnet-4-5", session = "s") {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-claude-code-session-id": session },
-    body: JSON.stringify({ model, max_tokens: 10, messages: [{ role: "user", content: "hi" }] }),
-  });
+  const res = await postMessages(url, {
+    model,
+    max_tokens: 10,
+    messages: [{ role: "user", content: "hi" }],
+  }, { "x-claude-code-session-id": session });
   return { status: res.status, body: await res.json() };
 }
 

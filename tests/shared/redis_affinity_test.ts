@@ -13,38 +13,26 @@ import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { resolveRoute } from "../../src/routing/resolve.ts";
 import { KEEP_SCRIPT } from "../../src/shared/redis_affinity.ts";
 import { RedisGuards } from "../../src/shared/redis_guards.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { redisTest } from "./engines.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 function upstream(name: string, seen: string[]) {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     await req.text();
     const session = req.headers.get("x-claude-code-session-id") ?? "-";
     seen.push(`${session} ${name} ${req.headers.get("x-api-key")}`);
-    return Response.json({
-      id: "msg_1",
-      type: "message",
-      role: "assistant",
-      model: "m",
-      content: [{ type: "text", text: "ok" }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: 1, output_tokens: 1 },
-    });
+    return Response.json(textMessage("m", { input_tokens: 1, output_tokens: 1 }, "ok"));
   });
   return { url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
 }
 
 async function send(url: string, session: string): Promise<void> {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-claude-code-session-id": session },
-    body: JSON.stringify({
-      model: "claude-sonnet-4-5",
-      max_tokens: 16,
-      messages: [{ role: "user", content: "hi" }],
-    }),
-  });
+  const res = await postMessages(url, {
+    model: "claude-sonnet-4-5",
+    max_tokens: 16,
+    messages: [{ role: "user", content: "hi" }],
+  }, { "x-claude-code-session-id": session });
   await res.body?.cancel();
   assert.equal(res.status, 200);
   // The choice is written after the answer, without waiting: give it a moment to land.

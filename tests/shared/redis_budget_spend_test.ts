@@ -5,7 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { MAX_PENDING_COUNTERS, RedisGuards } from "../../src/shared/redis_guards.ts";
+import { RedisGuards } from "../../src/shared/redis_guards.ts";
+import { MAX_PENDING_COUNTERS } from "../../src/shared/spend_queue.ts";
 import { createLogger, type Logger, silentLogger } from "../../src/core/log.ts";
 import { redisStatus, redisTest, until } from "./engines.ts";
 

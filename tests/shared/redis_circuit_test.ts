@@ -6,10 +6,11 @@
  */
 
 import assert from "node:assert/strict";
-import { textMessage } from "../mocks/anthropic_fixtures.ts";
+import { pacedStream, textMessage } from "../mocks/anthropic_fixtures.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { redisTest, redisValues, until } from "./engines.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const message = textMessage("m", { input_tokens: 10, output_tokens: 5 });
 
@@ -30,14 +31,10 @@ function startUpstream() {
 }
 
 async function send(url: string): Promise<{ status: number; model: string | null }> {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      model: "x",
-      max_tokens: 10,
-      messages: [{ role: "user", content: "hi" }],
-    }),
+  const res = await postMessages(url, {
+    model: "x",
+    max_tokens: 10,
+    messages: [{ role: "user", content: "hi" }],
   });
   await res.body?.cancel();
   return { status: res.status, model: res.headers.get("x-ccp-model") };
@@ -102,35 +99,6 @@ routes:
   },
 );
 
-/** A streamed answer that is held open until `gate` resolves, then ends well. */
-function heldStream(model: string, gate: Promise<void>): ReadableStream<Uint8Array> {
-  const event = (type: string, data: Record<string, unknown>) =>
-    new TextEncoder().encode(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-  return new ReadableStream({
-    async start(controller) {
-      controller.enqueue(event("message_start", {
-        message: { ...message, model, content: [], stop_reason: null },
-      }));
-      controller.enqueue(event("content_block_start", {
-        index: 0,
-        content_block: { type: "text", text: "" },
-      }));
-      await gate;
-      controller.enqueue(event("content_block_delta", {
-        index: 0,
-        delta: { type: "text_delta", text: "late" },
-      }));
-      controller.enqueue(event("content_block_stop", { index: 0 }));
-      controller.enqueue(event("message_delta", {
-        delta: { stop_reason: "end_turn", stop_sequence: null },
-        usage: { output_tokens: 5 },
-      }));
-      controller.enqueue(event("message_stop", {}));
-      controller.close();
-    },
-  });
-}
-
 redisTest(
   "shared.redis: a stream sent before another instance opened the circuit does not close it",
   async (redis) => {
@@ -144,7 +112,7 @@ redisTest(
         const { model, stream } = await req.json();
         tries.push({ model, stream: stream === true });
         if (model === "flaky" && stream) {
-          return new Response(heldStream(model, gate), {
+          return new Response(pacedStream(model, ["late"], () => gate), {
             headers: { "content-type": "text/event-stream" },
           });
         }
@@ -182,15 +150,11 @@ routes:
       const urlA = `http://127.0.0.1:${a!.port}`;
       const urlB = `http://127.0.0.1:${b!.port}`;
       // A streams from flaky while its circuit is closed everywhere.
-      const early = await fetch(`${urlA}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "x",
-          max_tokens: 10,
-          stream: true,
-          messages: [{ role: "user", content: "hi" }],
-        }),
+      const early = await postMessages(urlA, {
+        model: "x",
+        max_tokens: 10,
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
       });
       assert.equal(early.headers.get("x-ccp-model"), "flaky");
       // Then B meets three failures and opens the circuit, for A too once it is in Redis.

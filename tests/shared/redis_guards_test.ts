@@ -5,12 +5,13 @@
  */
 
 import assert from "node:assert/strict";
-import { textMessage } from "../mocks/anthropic_fixtures.ts";
+import { pacedStream, textMessage } from "../mocks/anthropic_fixtures.ts";
 import { runCheck } from "../../src/cli/check.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { redisTest, until } from "./engines.ts";
 import { keyedUpstream, refusal } from "./keyed_upstream.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const message = textMessage("m", { input_tokens: 10, output_tokens: 5 });
 
@@ -24,7 +25,10 @@ function startUpstream() {
     const key = req.headers.get("x-api-key") ?? "";
     seen.push({ key, at: Date.now(), model });
     if (stream) {
-      return new Response(slowStream(model), { headers: { "content-type": "text/event-stream" } });
+      // ~0.5 s: long enough for Redis to go away in the middle of it.
+      const parts = [0, 1, 2, 3, 4].map((i) => `part ${i} `);
+      const paced = pacedStream(model, parts, () => new Promise((r) => setTimeout(r, 100)));
+      return new Response(paced, { headers: { "content-type": "text/event-stream" } });
     }
     if (key.startsWith("slow-")) {
       slow.most = Math.max(slow.most, ++slow.inFlight);
@@ -46,56 +50,21 @@ function startUpstream() {
   };
 }
 
-// A streamed answer that takes ~0.5 s: long enough for Redis to go away in the middle of it.
-function slowStream(model: string): ReadableStream<Uint8Array> {
-  const event = (type: string, data: Record<string, unknown>) =>
-    new TextEncoder().encode(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-  return new ReadableStream({
-    async start(controller) {
-      controller.enqueue(event("message_start", {
-        message: { ...message, model, content: [], stop_reason: null },
-      }));
-      controller.enqueue(event("content_block_start", {
-        index: 0,
-        content_block: { type: "text", text: "" },
-      }));
-      for (let i = 0; i < 5; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        controller.enqueue(event("content_block_delta", {
-          index: 0,
-          delta: { type: "text_delta", text: `part ${i} ` },
-        }));
-      }
-      controller.enqueue(event("content_block_stop", { index: 0 }));
-      controller.enqueue(event("message_delta", {
-        delta: { stop_reason: "end_turn", stop_sequence: null },
-        usage: { output_tokens: 5 },
-      }));
-      controller.enqueue(event("message_stop", {}));
-      controller.close();
-    },
-  });
-}
-
 async function streamText(url: string, model: string): Promise<string> {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      model,
-      max_tokens: 10,
-      stream: true,
-      messages: [{ role: "user", content: "hi" }],
-    }),
+  const res = await postMessages(url, {
+    model,
+    max_tokens: 10,
+    stream: true,
+    messages: [{ role: "user", content: "hi" }],
   });
   return `${res.status} ${await res.text()}`;
 }
 
 async function send(url: string, model: string) {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model, max_tokens: 10, messages: [{ role: "user", content: "hi" }] }),
+  const res = await postMessages(url, {
+    model,
+    max_tokens: 10,
+    messages: [{ role: "user", content: "hi" }],
   });
   return { status: res.status, body: await res.json() };
 }

@@ -9,6 +9,7 @@ import { textMessage } from "../mocks/anthropic_fixtures.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { redisTest } from "./engines.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 /** A TCP proxy to `port` that, once frozen, drops what either side sends. */
 function freezableProxy(port: number) {
@@ -77,14 +78,10 @@ budgets:
     let stopped = false;
     try {
       const send = async () => {
-        const res = await fetch(`${server.url}/v1/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            model: "x",
-            max_tokens: 10,
-            messages: [{ role: "user", content: "hi" }],
-          }),
+        const res = await postMessages(server.url, {
+          model: "x",
+          max_tokens: 10,
+          messages: [{ role: "user", content: "hi" }],
         });
         await res.body?.cancel();
         return res.status;

@@ -11,7 +11,7 @@ import type { MessageParam, MessagesRequest } from "../../src/protocols/anthropi
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
 import { toOpenAIChatRequest } from "../../src/translate/openai_chat/request.ts";
 import { toGeminiRequest } from "../../src/translate/gemini/request.ts";
-import { foldSystemMessages } from "../../src/upstream/cleaning/mod.ts";
+import { foldSystemMessages } from "../../src/upstream/cleaning/system_messages.ts";
 
 const ENV = "# Environment\nYou have been invoked in the following environment: …";
 const HOOK = "PostToolUse:Bash hook additional context: HOOK-POST-CONTEXT";

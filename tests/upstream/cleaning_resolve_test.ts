@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { DEFAULT_ANTHROPIC_CLEANING, findPreset, PRESETS } from "../../src/providers/catalog.ts";
-import { cleaningFor, ruleFor, stepsFor as stepsOf } from "../../src/upstream/cleaning/mod.ts";
+import { cleaningFor, ruleFor, stepsFor as stepsOf } from "../../src/upstream/cleaning/resolve.ts";
 import { filterBetaHeader, forwardedAnthropicHeaders } from "../../src/upstream/http/headers.ts";
-import { encodeCcpSignature } from "../../src/translate/mod.ts";
+import { encodeCcpSignature } from "../../src/translate/reasoning/provenance.ts";
 
 /** A provider as YAML names it: the preset by id (an unknown id is no preset). */
 type Named = { preset?: string; baseUrl: string };

@@ -1,20 +1,15 @@
 import assert from "node:assert/strict";
+import { dropBetas, keepOnlyBetas, parseBetas } from "../../src/upstream/cleaning/betas.ts";
+import { dropBillingHeader } from "../../src/upstream/cleaning/billing_header.ts";
+import { stripCacheControl } from "../../src/upstream/cleaning/cache_control.ts";
+import { foldSystemMessages } from "../../src/upstream/cleaning/system_messages.ts";
 import {
-  type Body,
-  type BodyRule,
   disableAbsentThinking,
-  dropBetas,
-  dropBillingHeader,
   dropRedactedThinking,
-  dropServerTools,
-  dropToolFields,
-  dropTopLevel,
-  foldSystemMessages,
-  keepOnlyBetas,
-  keepTopLevel,
-  parseBetas,
-  stripCacheControl,
-} from "../../src/upstream/cleaning/mod.ts";
+} from "../../src/upstream/cleaning/thinking.ts";
+import { dropServerTools, dropToolFields } from "../../src/upstream/cleaning/tools.ts";
+import { dropTopLevel, keepTopLevel } from "../../src/upstream/cleaning/top_level.ts";
+import type { Body, BodyRule } from "../../src/upstream/cleaning/types.ts";
 
 /** Deep-frozen, so a rule that mutates its input throws (modules run in strict mode). */
 function frozen<T>(value: T): T {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { anthropicToolId, cleaningFor, rewriteToolIds } from "../../src/upstream/cleaning/mod.ts";
+import { cleaningFor } from "../../src/upstream/cleaning/resolve.ts";
+import { anthropicToolId, rewriteToolIds } from "../../src/upstream/cleaning/tool_ids.ts";
 import { findPreset } from "../../src/providers/catalog.ts";
 
 function frozen<T>(value: T): T {

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { childEnv, inTempDir, runCcp, spawnCcp } from "../cli/helpers.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
 import { startMockProxy } from "../mocks/http_proxy.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const COMPLETION = {
   id: "chatcmpl-1",
@@ -31,10 +32,10 @@ async function send(
   url: string,
   model: string,
 ): Promise<{ status: number; body: { content?: { text: string }[] } }> {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model, max_tokens: 50, messages: [{ role: "user", content: "hi" }] }),
+  const res = await postMessages(url, {
+    model,
+    max_tokens: 50,
+    messages: [{ role: "user", content: "hi" }],
   });
   return { status: res.status, body: await res.json() };
 }

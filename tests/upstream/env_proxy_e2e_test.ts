@@ -13,6 +13,7 @@ import { startMockProxy } from "../mocks/http_proxy.ts";
 import { closedPort } from "../helpers/ports.ts";
 import { startScriptedOpenAI, startWebMock, trailingToolResults } from "../webtools/mocks.ts";
 import { post, QUESTION, SEARCH_TOOL } from "../webtools/_loop_env.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const COMPLETION = {
   id: "chatcmpl-1",
@@ -90,15 +91,11 @@ Deno.test("behind HTTP_PROXY/HTTPS_PROXY: loopback direct, hosted through the pr
       try {
         const [, url] = await ccp.waitForStderr(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
         const send = async (model: string) => {
-          const res = await fetch(`${url}/v1/messages`, {
-            method: "POST",
-            headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-            body: JSON.stringify({
-              model,
-              max_tokens: 50,
-              messages: [{ role: "user", content: "hi" }],
-            }),
-          });
+          const res = await postMessages(url!, {
+            model,
+            max_tokens: 50,
+            messages: [{ role: "user", content: "hi" }],
+          }, { "anthropic-version": "2023-06-01" });
           return { status: res.status, body: await res.json() };
         };
         const proxied = () => proxy.seen.filter((line) => !line.includes("127.0.0.1"));
@@ -358,14 +355,10 @@ routes:
         });
         try {
           const [, url] = await ccp.waitForStderr(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-          const res = await fetch(`${url}/v1/messages`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({
-              model: "hosted/m",
-              max_tokens: 50,
-              messages: [{ role: "user", content: "hi" }],
-            }),
+          const res = await postMessages(url!, {
+            model: "hosted/m",
+            max_tokens: 50,
+            messages: [{ role: "user", content: "hi" }],
           });
           const body = await res.json();
           assert.equal(res.status, 200, JSON.stringify(body));

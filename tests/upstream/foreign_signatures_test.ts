@@ -169,16 +169,12 @@ Deno.test("a signature Anthropic refuses that ccp never saw costs one round trip
     { role: "user", content: "again" },
   ];
   const ask = (messages: unknown[]) =>
-    fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "claude-sonnet-4-5",
-        max_tokens: 1000,
-        stream: true,
-        thinking: { type: "enabled", budget_tokens: 500 },
-        messages,
-      }),
+    postMessages(ccp.url, {
+      model: "claude-sonnet-4-5",
+      max_tokens: 1000,
+      stream: true,
+      thinking: { type: "enabled", budget_tokens: 500 },
+      messages,
     });
   try {
     const first = await ask(history);

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { statusStandsFor } from "../../src/upstream/http/model_fault.ts";
 
@@ -69,14 +69,10 @@ Deno.test("a Gemini key refused with 400 is set aside and the next key answers",
     routes: { default: ["gm/gemini-2.5-pro"] },
   }));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "claude-sonnet-4-6",
-        max_tokens: 100,
-        messages: [{ role: "user", content: "hi" }],
-      }),
+    const res = await postMessages(ccp.url, {
+      model: "claude-sonnet-4-6",
+      max_tokens: 100,
+      messages: [{ role: "user", content: "hi" }],
     });
     assert.equal(res.status, 200, await res.clone().text());
     await res.body?.cancel();
@@ -128,15 +124,11 @@ Deno.test("Groq's tool_use_failed fails over to the next target, or is a 502 the
           routes: { default: routes },
         }));
         try {
-          const res = await fetch(`${ccp.url}/v1/messages`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({
-              model: "claude-sonnet-4-6",
-              max_tokens: 100,
-              stream: true,
-              messages: [{ role: "user", content: "read a" }],
-            }),
+          const res = await postMessages(ccp.url, {
+            model: "claude-sonnet-4-6",
+            max_tokens: 100,
+            stream: true,
+            messages: [{ role: "user", content: "read a" }],
           });
           return { status: res.status, text: await res.text() };
         } finally {

@@ -3,11 +3,8 @@ import type { ModelSettings } from "../../src/config/types.ts";
 import { deepMerge, mergeSettings, settingsFor } from "../../src/config/settings_merge.ts";
 import type { MessagesRequest } from "../../src/protocols/anthropic.ts";
 import { toGeminiRequest } from "../../src/translate/gemini/request.ts";
-import {
-  OPENAI_DIALECTS,
-  type OpenAIDialectName,
-  toOpenAIChatRequest,
-} from "../../src/translate/mod.ts";
+import { OPENAI_DIALECTS, toOpenAIChatRequest } from "../../src/translate/mod.ts";
+import type { OpenAIDialectName } from "../../src/translate/openai_chat/dialects.ts";
 import {
   applyModelSettings,
   dialectWithSettings,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { verifiesSignatures } from "../../src/upstream/anthropic/real_anthropic.ts";
-import { encodeCcpSignature } from "../../src/translate/mod.ts";
+import { encodeCcpSignature } from "../../src/translate/reasoning/provenance.ts";
 import { cleaningFor } from "../../src/upstream/cleaning/resolve.ts";
 import { findPreset } from "../../src/providers/catalog.ts";
 

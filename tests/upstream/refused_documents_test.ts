@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   documentNote,
@@ -16,6 +16,7 @@ import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { settingsFor } from "../../src/config/settings_merge.ts";
 import { applyModelSettings } from "../../src/upstream/model_settings.ts";
 import type { ModelSettings, ProviderConfig } from "../../src/config/types.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 const PDF = {
   type: "document",
@@ -195,10 +196,11 @@ function chatProvider(url: string, over: Partial<ProviderConfig> = {}) {
 }
 
 async function ask(url: string, messages: unknown[]) {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 100, stream: true, messages }),
+  const res = await postMessages(url, {
+    model: "claude-sonnet-4-6",
+    max_tokens: 100,
+    stream: true,
+    messages,
   });
   return { status: res.status, events: parseSse(await res.text()) };
 }
@@ -282,16 +284,7 @@ function startRefusingAnthropic() {
       }, { status: 400 });
     }
     if (path.endsWith("/count_tokens")) return Response.json({ input_tokens: 4242 });
-    return Response.json({
-      id: "msg_1",
-      type: "message",
-      role: "assistant",
-      model: "m",
-      content: [{ type: "text", text: "a spec" }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: 5, output_tokens: 2 },
-    });
+    return Response.json(textMessage("m", { input_tokens: 5, output_tokens: 2 }, "a spec"));
   });
   return { seen, url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
 }

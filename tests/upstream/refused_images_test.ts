@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { IMAGE_PLACEHOLDER } from "../../src/upstream/model_settings.ts";
 import { refusesImages, withoutImages } from "../../src/upstream/http/refused_images.ts";
@@ -135,10 +135,11 @@ Deno.test("a model that refuses images gets notes instead, on this turn and the 
     source: { type: "base64", media_type: "image/png", data: "iVBO" },
   };
   const ask = async (messages: unknown[]) => {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 100, stream: true, messages }),
+    const res = await postMessages(ccp.url, {
+      model: "claude-sonnet-4-6",
+      max_tokens: 100,
+      stream: true,
+      messages,
     });
     return { status: res.status, events: parseSse(await res.text()) };
   };

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
 async function errorVia(baseUrl: string): Promise<string> {
@@ -13,14 +13,10 @@ async function errorVia(baseUrl: string): Promise<string> {
     routes: { default: ["lm/qwen"] },
   }));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "claude-sonnet-4-6",
-        max_tokens: 10,
-        messages: [{ role: "user", content: "hi" }],
-      }),
+    const res = await postMessages(ccp.url, {
+      model: "claude-sonnet-4-6",
+      max_tokens: 10,
+      messages: [{ role: "user", content: "hi" }],
     });
     assert.equal(res.status, 502);
     // No retry can fix a scheme: Claude Code shows the error at once instead of retrying.

@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { childEnv, denoCacheDir, NOWHERE_YAML, runCcp, spawnCcp } from "../cli/helpers.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
@@ -19,15 +20,11 @@ async function serveOnce(dir: string, args: string[], env: Record<string, string
   });
   try {
     const [, url] = await ccp.waitForStderr(/listening on (http:\/\/[\d.:]+)/);
-    const res = await fetch(`${url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-claude-code-session-id": "s-dir" },
-      body: JSON.stringify({
-        model: "claude-haiku-4-5",
-        max_tokens: 10,
-        messages: [{ role: "user", content: "Warmup" }],
-      }),
-    });
+    const res = await postMessages(url!, {
+      model: "claude-haiku-4-5",
+      max_tokens: 10,
+      messages: [{ role: "user", content: "Warmup" }],
+    }, { "x-claude-code-session-id": "s-dir" });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("x-ccp-route"), "local");
     await res.body?.cancel();

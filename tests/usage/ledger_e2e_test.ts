@@ -5,6 +5,7 @@ import { runCli } from "../../src/cli/run.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const TOKEN = "ccp-ledger-test";
 
@@ -46,15 +47,11 @@ ${extra}`;
 }
 
 async function post(url: string, model: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": TOKEN, ...headers },
-    body: JSON.stringify({
-      model,
-      max_tokens: 50,
-      messages: [{ role: "user", content: "hello" }],
-    }),
-  });
+  const res = await postMessages(url, {
+    model,
+    max_tokens: 50,
+    messages: [{ role: "user", content: "hello" }],
+  }, { "x-api-key": TOKEN, ...headers });
   return { status: res.status, headers: res.headers, body: await res.json() };
 }
 

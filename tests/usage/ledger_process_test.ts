@@ -5,6 +5,7 @@ import { fnv1a64Hex } from "../../src/translate/anthropic/ids.ts";
 import { textMessage } from "../mocks/anthropic_fixtures.ts";
 import { childEnv, runCcp, spawnCcp } from "../cli/helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const KEY = "sk-ant-secret-key-0123456789";
 
@@ -38,15 +39,11 @@ routes:
   );
   try {
     const [, url] = await waitForFile(`${dir}/logs/ccp.jsonl`, /listening on (http:\/\/[\d.:]+)/);
-    const res = await fetch(`${url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-claude-code-session-id": "s-kill" },
-      body: JSON.stringify({
-        model: "claude-sonnet-4-5",
-        max_tokens: 10,
-        messages: [{ role: "user", content: "hi" }],
-      }),
-    });
+    const res = await postMessages(url!, {
+      model: "claude-sonnet-4-5",
+      max_tokens: 10,
+      messages: [{ role: "user", content: "hi" }],
+    }, { "x-claude-code-session-id": "s-kill" });
     assert.equal(res.status, 200);
     await res.body?.cancel();
     await waitForFile(`${dir}/logs/ccp.jsonl`, /"request_id"/);

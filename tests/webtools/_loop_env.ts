@@ -4,6 +4,7 @@
  */
 
 import type { WebToolsConfig } from "../../src/config/types.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 export const SEARCH_TOOL = { type: "web_search_20250305", name: "web_search", max_uses: 3 };
 
@@ -15,11 +16,7 @@ export function webTools(searchUrl: string, allowPrivateNetworks = false): WebTo
 }
 
 export function post(url: string, body: Record<string, unknown>): Promise<Response> {
-  return fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 1000, ...body }),
-  });
+  return postMessages(url, { model: "claude-sonnet-4-6", max_tokens: 1000, ...body });
 }
 
 export const QUESTION = [

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { blockedReason, parseIpv6 } from "../../src/webtools/address.ts";
+import { parseIpv6 } from "../../src/core/ip_address.ts";
+import { blockedReason } from "../../src/webtools/address.ts";
 
 Deno.test("web_fetch address checks", async (t) => {
   const blocked: Array<[string, RegExp]> = [

@@ -8,6 +8,7 @@ import { startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { startWebMock } from "./mocks.ts";
 import { post, QUESTION, SEARCH_TOOL, webTools } from "./_loop_env.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
 
 Deno.test("an Anthropic-compatible upstream gets the functions and the loop", async () => {
   const bodies: Array<Record<string, unknown>> = [];
@@ -67,16 +68,9 @@ Deno.test("web search tools reach a real Anthropic endpoint untouched", async ()
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     async (req) => {
       bodies.push(await req.json());
-      return Response.json({
-        id: "msg_1",
-        type: "message",
-        role: "assistant",
-        model: "claude-sonnet-4-6",
-        content: [{ type: "text", text: "ok" }],
-        stop_reason: "end_turn",
-        stop_sequence: null,
-        usage: { input_tokens: 1, output_tokens: 1 },
-      });
+      return Response.json(
+        textMessage("claude-sonnet-4-6", { input_tokens: 1, output_tokens: 1 }, "ok"),
+      );
     },
   );
   const web = startWebMock();

@@ -22,7 +22,7 @@ export const MOON = {
 };
 
 /** The HTML page served at /page. */
-export const PAGE_HTML = `<!doctype html><html><head><title>Tide &amp; Moon</title>
+const PAGE_HTML = `<!doctype html><html><head><title>Tide &amp; Moon</title>
 <style>body { color: red }</style><script>var secret = "<p>not text</p>";</script></head>
 <body><h1>Tides</h1><p>The Moon&#39;s pull
   makes   the tides.</p><ul><li>High &lt;twice&gt; a day</li></ul><!-- a comment --></body></html>`;

@@ -7,8 +7,6 @@ import { convertProvider } from "./provider.ts";
 import { LOG_LEVELS, MAPPED_KEYS, ROUTER_KEYS, UNMAPPED_KEYS } from "./tables.ts";
 import { ccpText, isEmptyValue, isObject, type Json, secretRef, type State } from "./text.ts";
 
-export { ccpText } from "./text.ts";
-
 /** A CCR config that cannot be converted at all; the message is for the user. */
 export class CcrError extends Error {}
 

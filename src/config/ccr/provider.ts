@@ -145,8 +145,24 @@ export function convertProvider(
     : [];
   if (models.length > 0) fields.push(["models", models.map(ccpText)]);
 
+  const { modelSettings, headers } = transformerSettings(name, transformer, use, comments, state);
+  if (Object.keys(headers).length > 0) fields.push(["headers", headers]);
+  return { name, provider: { id, comments, fields, modelSettings } };
+}
+
+/**
+ * What the transformers (the provider's, then each model's) become: model settings, headers (per
+ * provider in ccp: a model's transformer adds them for all its models), and comments and notes
+ * for those ccp does itself or cannot carry over.
+ */
+function transformerSettings(
+  name: string,
+  transformer: Json,
+  use: ReturnType<typeof parseUse>,
+  comments: string[],
+  state: State,
+): { modelSettings: Record<string, Record<string, unknown>>; headers: Json } {
   const modelSettings: Record<string, Record<string, unknown>> = {};
-  // Headers are per provider in ccp; a model's transformer adds them for all its models.
   const headers: Json = {};
   const perModel = Object.entries(transformer).filter(([k, v]) => k !== "use" && isObject(v));
   const lists = [
@@ -176,6 +192,5 @@ export function convertProvider(
       }
     }
   }
-  if (Object.keys(headers).length > 0) fields.push(["headers", headers]);
-  return { name, provider: { id, comments, fields, modelSettings } };
+  return { modelSettings, headers };
 }

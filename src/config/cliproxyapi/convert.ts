@@ -7,7 +7,7 @@
  */
 
 import { findPreset } from "../../providers/catalog.ts";
-import type { Draft, DraftProvider, DraftRoute } from "../ccr/convert.ts";
+import type { Draft, DraftProvider, DraftRoute, Fields } from "../ccr/convert.ts";
 import {
   isEmptyValue,
   isObject,
@@ -17,7 +17,7 @@ import {
   literalText,
   type State,
 } from "../ccr/text.ts";
-import { balanceOf } from "./routing.ts";
+import { type Balance, balanceOf } from "./routing.ts";
 
 /** A CLIProxyAPI config that cannot be converted at all; the message is for the user. */
 export class CliProxyApiError extends Error {}
@@ -211,30 +211,7 @@ export function convertCliProxyApi(config: unknown): Draft {
     aliases.set(name, chain);
   };
   for (const e of entries) {
-    const fields: Array<readonly [string, unknown]> = e.preset
-      ? [["preset", e.preset]]
-      : [["type", e.type]];
-    if (e.baseUrl) fields.push(["base_url", e.baseUrl]);
-    const stem = `${e.id.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_API_KEY`;
-    const keys = e.keys.map((k, i) =>
-      literalSecret(k, e.keys.length > 1 ? `${stem}_${i + 1}` : stem, state)
-    );
-    if (keys.length === 1) fields.push(["api_key", keys[0]]);
-    else if (keys.length > 1) {
-      fields.push(["api_keys", keys]);
-      // Its default spread requests over the keys in turn; so does ccp's round_robin.
-      if (routing.spread) fields.push(["key_strategy", "round_robin"]);
-      if (routing.weighted && new Set(e.weights).size > 1) {
-        state.notCarried.push(
-          `${e.label}: weights of keys on one provider: ccp's round_robin gives each of its ` +
-            "keys an equal turn; not carried over",
-        );
-      }
-    }
-    if (e.proxy) fields.push(["proxy", e.proxy]);
-    if (e.headers) fields.push(["headers", e.headers]);
-    if (e.models.length > 0) fields.push(["models", e.models.map((m) => literalText(m.name))]);
-    providers.push({ id: e.id, comments: [`CLIProxyAPI ${e.label}`], fields, modelSettings: {} });
+    providers.push(providerOf(e, routing, state));
     for (const m of e.models) {
       const target = `${e.id}/${literalText(m.name)}`;
       shares.set(
@@ -245,8 +222,68 @@ export function convertCliProxyApi(config: unknown): Draft {
       if (m.alias) add(m.alias, target);
     }
   }
+  const server = serverFields(config, state);
+  const providerDefaults = providerDefaultsOf(config);
+  for (const [key, value] of Object.entries(config)) {
+    if (READ.has(key) || isEmptyValue(value)) continue;
+    state.notCarried.push(`${key}: ${INSTEAD[key] ?? "not used by ccp"}; not carried over`);
+  }
+  return {
+    server,
+    providers,
+    providerDefaults,
+    routes: defaultRoutes(providers, aliases),
+    // A model several credentials served was spread over them: so is its alias.
+    aliases: [...aliases].map(([name, targets]) =>
+      routing.spread && targets.length > 1
+        ? { name, targets, weights: targets.map((t) => shares.get(t) ?? 1) }
+        : { name, targets }
+    ),
+    routing: routing.fields,
+    secrets: state.secrets,
+    envRefs: [...state.envRefs],
+    notCarried: state.notCarried,
+    peer: {
+      name: "CLIProxyAPI",
+      command: "ccp init --from cliproxyapi",
+      intro: [
+        "# Each model name and alias the credentials listed is an alias here; a Claude key passes",
+        "# Claude Code's own model names through.",
+      ],
+      defaultsComment: "CLIProxyAPI's request-retry and max-retry-interval",
+    },
+  };
+}
 
-  const server: Array<readonly [string, unknown]> = [];
+/** One credential entry as a ccp provider: its preset or type, address, keys, proxy and models. */
+function providerOf(e: Entry, routing: Balance, state: State): DraftProvider {
+  const fields: Fields = e.preset ? [["preset", e.preset]] : [["type", e.type]];
+  if (e.baseUrl) fields.push(["base_url", e.baseUrl]);
+  const stem = `${e.id.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_API_KEY`;
+  const keys = e.keys.map((k, i) =>
+    literalSecret(k, e.keys.length > 1 ? `${stem}_${i + 1}` : stem, state)
+  );
+  if (keys.length === 1) fields.push(["api_key", keys[0]]);
+  else if (keys.length > 1) {
+    fields.push(["api_keys", keys]);
+    // Its default spread requests over the keys in turn; so does ccp's round_robin.
+    if (routing.spread) fields.push(["key_strategy", "round_robin"]);
+    if (routing.weighted && new Set(e.weights).size > 1) {
+      state.notCarried.push(
+        `${e.label}: weights of keys on one provider: ccp's round_robin gives each of its ` +
+          "keys an equal turn; not carried over",
+      );
+    }
+  }
+  if (e.proxy) fields.push(["proxy", e.proxy]);
+  if (e.headers) fields.push(["headers", e.headers]);
+  if (e.models.length > 0) fields.push(["models", e.models.map((m) => literalText(m.name))]);
+  return { id: e.id, comments: [`CLIProxyAPI ${e.label}`], fields, modelSettings: {} };
+}
+
+/** Its `api-keys` (clients' keys) as ccp's token, with the host and port it listened on. */
+function serverFields(config: Json, state: State): Fields {
+  const server: Fields = [];
   const clientKeys = Array.isArray(config["api-keys"])
     ? config["api-keys"].filter((k): k is string => typeof k === "string" && k.trim() !== "")
     : [];
@@ -268,21 +305,28 @@ export function convertCliProxyApi(config: unknown): Draft {
       );
     }
   }
-  const providerDefaults: Array<readonly [string, unknown]> = [];
+  return server;
+}
+
+/** Its retries, and the longest wait between them (seconds) as ccp's backoff ceiling. */
+function providerDefaultsOf(config: Json): Fields {
+  const providerDefaults: Fields = [];
   const retries = config["request-retry"];
   if (typeof retries === "number" && Number.isInteger(retries) && retries >= 0) {
     providerDefaults.push(["max_retries", retries]);
   }
-  // Seconds: the longest wait between its retries, as ccp's backoff ceiling.
   const interval = config["max-retry-interval"];
   if (typeof interval === "number" && Number.isFinite(interval) && interval > 0) {
     providerDefaults.push(["retry_delay", { max: `${interval}s` }]);
   }
-  for (const [key, value] of Object.entries(config)) {
-    if (READ.has(key) || isEmptyValue(value)) continue;
-    state.notCarried.push(`${key}: ${INSTEAD[key] ?? "not used by ccp"}; not carried over`);
-  }
+  return providerDefaults;
+}
 
+/** The default route: Claude model names to a Claude key, else where the first alias goes. */
+function defaultRoutes(
+  providers: readonly DraftProvider[],
+  aliases: ReadonlyMap<string, string[]>,
+): DraftRoute[] {
   // It routed a Claude model name to a Claude key: ccp passes such names through.
   const claude = providers.find((p) =>
     p.fields.some(([k, v]) => k === "preset" && v === "anthropic")
@@ -304,29 +348,5 @@ export function convertCliProxyApi(config: unknown): Draft {
   if (routes.length === 0) {
     throw new CliProxyApiError("no Claude key and no listed model to send requests to");
   }
-  return {
-    server,
-    providers,
-    providerDefaults,
-    routes,
-    // A model several credentials served was spread over them: so is its alias.
-    aliases: [...aliases].map(([name, targets]) =>
-      routing.spread && targets.length > 1
-        ? { name, targets, weights: targets.map((t) => shares.get(t) ?? 1) }
-        : { name, targets }
-    ),
-    routing: routing.fields,
-    secrets: state.secrets,
-    envRefs: [...state.envRefs],
-    notCarried: state.notCarried,
-    peer: {
-      name: "CLIProxyAPI",
-      command: "ccp init --from cliproxyapi",
-      intro: [
-        "# Each model name and alias the credentials listed is an alias here; a Claude key passes",
-        "# Claude Code's own model names through.",
-      ],
-      defaultsComment: "CLIProxyAPI's request-retry and max-retry-interval",
-    },
-  };
+  return routes;
 }

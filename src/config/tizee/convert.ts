@@ -5,7 +5,7 @@
  * a route variant, so several ids of one model (effort variants) stay several names.
  */
 
-import type { Draft, DraftProvider, DraftRoute } from "../ccr/convert.ts";
+import type { Draft, DraftProvider, DraftRoute, Fields } from "../ccr/convert.ts";
 import {
   isEmptyValue,
   isObject,
@@ -15,6 +15,9 @@ import {
   literalText,
   type State,
 } from "../ccr/text.ts";
+
+/** A provider being built, with the key that tells whether an entry can share it. */
+type KeyedProvider = DraftProvider & { key: string };
 
 /** A models.yaml that cannot be converted at all; the message is for the user. */
 export class TizeeError extends Error {}
@@ -83,7 +86,7 @@ export function convertTizee(models: unknown): Draft {
     throw new TizeeError("expected a list of model entries (model_id, api_base, \u2026)");
   }
   const state: State = { notCarried: [], secrets: [], envRefs: new Set(), ids: new Set() };
-  const providers: Array<DraftProvider & { key: string }> = [];
+  const providers: KeyedProvider[] = [];
   const aliases: DraftRoute[] = [];
   for (const [i, raw] of list.entries()) {
     const entry = isObject(raw) ? raw : {};
@@ -104,50 +107,11 @@ export function convertTizee(models: unknown): Draft {
       );
       continue;
     }
-    const rawKey = typeof entry.api_key === "string" ? entry.api_key.trim() : "";
-    const key = JSON.stringify([type, rootOf(apiBase), rawKey]);
-    let provider = providers.find((p) => p.key === key);
-    if (!provider) {
-      let pid = idOf(apiBase);
-      const base = pid;
-      for (let n = 2; providers.some((p) => p.id === pid); n++) pid = `${base}_${n}`;
-      const fields: Array<readonly [string, unknown]> = [
-        ["type", type],
-        ["base_url", literalText(rootOf(apiBase))],
-      ];
-      if (rawKey !== "") {
-        fields.push(["api_key", literalSecret(rawKey, `${pid.toUpperCase()}_API_KEY`, state)]);
-      } else {
-        state.notCarried.push(
-          `${where}: no api_key (the proxy used the client's own key); set api_key on ` +
-            `providers.${pid}`,
-        );
-      }
-      if (isObject(entry.extra_headers)) fields.push(["headers", literalData(entry.extra_headers)]);
-      provider = { id: pid, key, comments: [`models.yaml ${apiBase}`], fields, modelSettings: {} };
-      providers.push(provider);
-    }
+    const provider = providerFor(providers, entry, type, apiBase, where, state);
     const upstream = typeof entry.model_name === "string" && entry.model_name.trim() !== ""
       ? entry.model_name.trim()
       : id;
-    const variant: Record<string, unknown> = {};
-    const maxTokens = size(entry.max_tokens);
-    if (maxTokens !== undefined) variant.max_output_tokens = maxTokens;
-    const window = size(entry.max_input_tokens) ?? size(entry.context);
-    if (window !== undefined) variant.context_window = window;
-    const effort = typeof entry.reasoning_effort === "string"
-      ? entry.reasoning_effort.trim().toLowerCase()
-      : "";
-    // minimal switched thinking off there; the other words are ccp's efforts too.
-    if (effort === "minimal") variant.thinking = "off";
-    else if (["low", "medium", "high", "xhigh", "max"].includes(effort)) {
-      variant.reasoning_effort = effort;
-    }
-    const body = {
-      ...(isObject(entry.extra_body) ? entry.extra_body : {}),
-      ...(entry.temperature !== undefined ? { temperature: entry.temperature } : {}),
-    };
-    if (Object.keys(body).length > 0) variant.extra_body = literalData(body);
+    const variant = variantOf(entry);
     const left = Object.entries(entry)
       .filter(([k, v]) => !READ.has(k) && !isEmptyValue(v))
       .map(([k]) => k);
@@ -191,4 +155,67 @@ export function convertTizee(models: unknown): Draft {
       defaultsComment: "",
     },
   };
+}
+
+/** The provider an entry shares with those alike (format, API root, key), made when new. */
+function providerFor(
+  providers: KeyedProvider[],
+  entry: Json,
+  type: string,
+  apiBase: string,
+  where: string,
+  state: State,
+): KeyedProvider {
+  const rawKey = typeof entry.api_key === "string" ? entry.api_key.trim() : "";
+  const key = JSON.stringify([type, rootOf(apiBase), rawKey]);
+  const known = providers.find((p) => p.key === key);
+  if (known) return known;
+  let pid = idOf(apiBase);
+  const base = pid;
+  for (let n = 2; providers.some((p) => p.id === pid); n++) pid = `${base}_${n}`;
+  const fields: Fields = [
+    ["type", type],
+    ["base_url", literalText(rootOf(apiBase))],
+  ];
+  if (rawKey !== "") {
+    fields.push(["api_key", literalSecret(rawKey, `${pid.toUpperCase()}_API_KEY`, state)]);
+  } else {
+    state.notCarried.push(
+      `${where}: no api_key (the proxy used the client's own key); set api_key on ` +
+        `providers.${pid}`,
+    );
+  }
+  if (isObject(entry.extra_headers)) fields.push(["headers", literalData(entry.extra_headers)]);
+  const provider = {
+    id: pid,
+    key,
+    comments: [`models.yaml ${apiBase}`],
+    fields,
+    modelSettings: {},
+  };
+  providers.push(provider);
+  return provider;
+}
+
+/** An entry's settings as its alias's route variant: output and window sizes, effort, body. */
+function variantOf(entry: Json): Record<string, unknown> {
+  const variant: Record<string, unknown> = {};
+  const maxTokens = size(entry.max_tokens);
+  if (maxTokens !== undefined) variant.max_output_tokens = maxTokens;
+  const window = size(entry.max_input_tokens) ?? size(entry.context);
+  if (window !== undefined) variant.context_window = window;
+  const effort = typeof entry.reasoning_effort === "string"
+    ? entry.reasoning_effort.trim().toLowerCase()
+    : "";
+  // minimal switched thinking off there; the other words are ccp's efforts too.
+  if (effort === "minimal") variant.thinking = "off";
+  else if (["low", "medium", "high", "xhigh", "max"].includes(effort)) {
+    variant.reasoning_effort = effort;
+  }
+  const body = {
+    ...(isObject(entry.extra_body) ? entry.extra_body : {}),
+    ...(entry.temperature !== undefined ? { temperature: entry.temperature } : {}),
+  };
+  if (Object.keys(body).length > 0) variant.extra_body = literalData(body);
+  return variant;
 }

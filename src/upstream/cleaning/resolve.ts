@@ -33,8 +33,6 @@ import {
   type ModelBodyRule,
 } from "./types.ts";
 
-export type { Cleaning } from "./types.ts";
-
 /** What a provider's cleaning is chosen from: its preset record and where it points. */
 export interface CleaningSource {
   readonly preset?: Preset;

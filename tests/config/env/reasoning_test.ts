@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ConfigError } from "../../../src/core/errors.ts";
 import { configFromEnv } from "../../../src/config/env/mode.ts";
 import { configFromLiteLLMEnv } from "../../../src/config/env/litellm.ts";
-import { startCcp } from "../../helpers/ccp.ts";
+import { postMessages, startCcp } from "../../helpers/ccp.ts";
 import { startOpenAIMock } from "../../mocks/openai_mock.ts";
 
 const MODEL = { MODEL: "ollama/a", MODEL_HAIKU: "ollama/h" };
@@ -113,10 +113,10 @@ Deno.test("through the server: the tier's effort reaches the upstream, whatever 
     },
   }));
   const post = async (model: string) => {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model, max_tokens: 100, messages: [{ role: "user", content: "hi" }] }),
+    const res = await postMessages(ccp.url, {
+      model,
+      max_tokens: 100,
+      messages: [{ role: "user", content: "hi" }],
     });
     assert.equal(res.status, 200, await res.text());
     return mock.requests.at(-1)!.body;

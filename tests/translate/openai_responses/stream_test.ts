@@ -83,6 +83,11 @@ const SCRIPTS: Record<string, ResponsesScript> = {
   context_overflow: CONTEXT_OVERFLOW_SCRIPT,
 };
 
+/** One Responses event with its sequence number, as the API frames it. */
+function at(n: number, type: string, data: Record<string, unknown>): string {
+  return `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...data })}\n\n`;
+}
+
 function fixture(name: string): Uint8Array {
   return encoder.encode(responsesSse(SCRIPTS[name]!, "gpt-5.1-codex"));
 }
@@ -291,8 +296,6 @@ Deno.test("Responses stream: the ugly cases", async (t) => {
   await t.step(
     "reasoning nobody asked for (nothing encrypted, no summary) adds no block",
     async () => {
-      const at = (n: number, type: string, data: Record<string, unknown>) =>
-        `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...data })}\n\n`;
       const reasoning = { id: "rs_1", type: "reasoning", summary: [] };
       const body = head() +
         at(2, "response.output_item.added", { output_index: 0, item: reasoning }) +
@@ -304,8 +307,6 @@ Deno.test("Responses stream: the ugly cases", async (t) => {
     },
   );
   await t.step("text that interleaves with an open call waits for it", async () => {
-    const at = (n: number, type: string, data: Record<string, unknown>) =>
-      `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...data })}\n\n`;
     const body = head() +
       at(2, "response.output_item.added", {
         output_index: 0,
@@ -345,8 +346,6 @@ Deno.test("Responses stream: the ugly cases", async (t) => {
   });
   await t.step("a call added without its name opens its block once the name comes", async () => {
     // Recorded from a Responses server that names the call only in output_item.done.
-    const at = (n: number, type: string, data: Record<string, unknown>) =>
-      `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...data })}\n\n`;
     const body = head() +
       at(2, "response.output_item.added", {
         output_index: 0,
@@ -386,8 +385,6 @@ Deno.test("Responses stream: the ugly cases", async (t) => {
     assert.equal(message.stop_reason, "tool_use");
   });
   await t.step("a call that never gets a name is dropped, as on the Chat path", async () => {
-    const at = (n: number, type: string, data: Record<string, unknown>) =>
-      `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n, ...data })}\n\n`;
     const body = head() +
       at(2, "response.output_item.added", {
         output_index: 0,
