@@ -21,7 +21,7 @@ Deno.test("/ui?token= answers the page and a session cookie; the cookie opens /u
     assert.match(page, /<script src="ui\/uplot\.js">/);
     assert.ok(!page.includes(TOKEN), "the token is not written into the page");
     const cookie = (opened.headers.get("set-cookie") ?? "").split(";")[0]!;
-    assert.match(cookie, /^ccp_ui=[0-9a-f]{48}$/);
+    assert.match(cookie, new RegExp(`^ccp_ui_${new URL(ccp.url).port}=[0-9a-f]{48}$`));
     // No Path: the browser scopes the cookie to the page's own directory (all of ccp's pages).
     assert.doesNotMatch(opened.headers.get("set-cookie") ?? "", /path=/i);
 
@@ -120,6 +120,39 @@ Deno.test("UiSessions keeps at most MAX_UI_SESSIONS, the oldest forgotten first"
   let last = first;
   for (let i = 0; i < MAX_UI_SESSIONS * 10; i++) last = sessions.open();
   assert.equal(sessions.size, MAX_UI_SESSIONS);
-  assert.equal(sessions.holds(cookie(first)), false);
-  assert.equal(sessions.holds(cookie(last)), true);
+  assert.equal(sessions.holds(cookie(first), "ccp_ui"), false);
+  assert.equal(sessions.holds(cookie(last), "ccp_ui"), true);
+});
+
+Deno.test("two ccp on one host keep their own page sessions: a browser sends both cookies to each", async () => {
+  const config = testConfig({ providers: [], routes: { default: "up/m" }, authToken: TOKEN });
+  const first = startCcp(config);
+  const second = startCcp(config);
+  try {
+    // A browser keeps cookies per host, not per port: what either page set goes to both.
+    const jar = new Map<string, string>();
+    for (const ccp of [first, second]) {
+      const opened = await fetch(`${ccp.url}/ui?token=${TOKEN}`);
+      await opened.body?.cancel();
+      const [name, value] = (opened.headers.get("set-cookie") ?? "").split(";")[0]!.split("=");
+      jar.set(name!, value!);
+    }
+    assert.equal(jar.size, 2, "the second page's cookie does not replace the first's");
+    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
+    for (const ccp of [first, second]) {
+      const res = await fetch(`${ccp.url}/ui/state`, { headers: { cookie } });
+      assert.equal(res.status, 200, ccp.url);
+      await res.body?.cancel();
+    }
+    // Each takes only its own: the other's session, sent under this one's name, opens nothing.
+    const [, secondValue] = [...jar][1]!;
+    const res = await fetch(`${first.url}/ui/state`, {
+      headers: { cookie: `ccp_ui_${new URL(first.url).port}=${secondValue}` },
+    });
+    assert.equal(res.status, 401);
+    await res.body?.cancel();
+  } finally {
+    await first.close();
+    await second.close();
+  }
 });

@@ -12,7 +12,9 @@
  * The page names its parts by addresses relative to its own (`ui/state`), and its cookie has no
  * Path, so the browser keeps it for the page's directory: behind a reverse proxy that serves ccp
  * under a path (`/ccp/ui`) the page loads through that path, and the cookie goes to ccp's pages
- * only, not to every site the proxy serves on that host.
+ * only, not to every site the proxy serves on that host. A browser sends a host's cookies to all
+ * its ports, so the cookie's name carries the port the page was reached at: two ccp on one machine
+ * (8082 and 8083) keep their own sessions, and opening one page does not log the other out.
  */
 
 import type { Hono } from "hono";
@@ -67,15 +69,20 @@ export class UiSessions {
     return this.#ids.size;
   }
 
-  /** True when the request carries a session cookie this process issued. */
-  holds(headers: Headers): boolean {
+  /** True when the request carries a session cookie (named `named`) this process issued. */
+  holds(headers: Headers, named: string): boolean {
     const cookie = headers.get("cookie") ?? "";
     for (const part of cookie.split(";")) {
       const [name, value] = part.trim().split("=", 2);
-      if (name === COOKIE && value !== undefined && this.#ids.has(value)) return true;
+      if (name === named && value !== undefined && this.#ids.has(value)) return true;
     }
     return false;
   }
+}
+
+/** The session cookie's name for a page reached at `url` (its port, when the address has one). */
+export function uiCookieName(url: URL): string {
+  return url.port === "" ? COOKIE : `${COOKIE}_${url.port}`;
 }
 
 /** True for the status page's paths. */
@@ -90,8 +97,9 @@ export function uiAllows(
   path: string,
   server: ServerConfig,
 ): boolean {
-  if (sessions.holds(request.headers)) return true;
-  const given = new URL(request.url).searchParams.get("token");
+  const url = new URL(request.url);
+  if (sessions.holds(request.headers, uiCookieName(url))) return true;
+  const given = url.searchParams.get("token");
   return path === "/ui" && given !== null && isAcceptedToken(given, server);
 }
 
@@ -104,8 +112,9 @@ export function addUiRoutes(
 ): void {
   app.get("/ui", async (c) => {
     // Only a valid token reaches here with ?token= (uiAllows): it opens a browser session.
-    if (authRequired(deps.config().server) && new URL(c.req.url).searchParams.has("token")) {
-      const cookie = `${COOKIE}=${sessions.open()}; HttpOnly; SameSite=Strict`;
+    const url = new URL(c.req.url);
+    if (authRequired(deps.config().server) && url.searchParams.has("token")) {
+      const cookie = `${uiCookieName(url)}=${sessions.open()}; HttpOnly; SameSite=Strict`;
       return new Response(await page(), { headers: { ...PAGE_HEADERS, "set-cookie": cookie } });
     }
     return new Response(await page(), { headers: PAGE_HEADERS });
