@@ -11,10 +11,16 @@
  */
 
 import assert from "node:assert/strict";
-import { agentSdkDir, claudePath, loadAgentSdk, type SdkMessage } from "../helpers/agent_sdk.ts";
+import {
+  agentSdkDir,
+  claudePath,
+  collectQuery,
+  loadAgentSdk,
+  resultOf,
+  type SdkMessage,
+} from "../helpers/agent_sdk.ts";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import { claudeEnv } from "../helpers/claude.ts";
-import { within } from "../helpers/within.ts";
 import {
   markOf,
   type Move,
@@ -85,23 +91,9 @@ function declared(wire: Wire, body: Obj): string[] {
   return ((body.tools ?? []) as Obj[]).map((t) => String((t.function as Obj).name));
 }
 
-async function collect(query: AsyncIterable<SdkMessage>, what: string): Promise<SdkMessage[]> {
-  const messages: SdkMessage[] = [];
-  await within(
-    (async () => {
-      for await (const m of query) messages.push(m);
-    })(),
-    60_000,
-    what,
-  );
-  return messages;
-}
-
-function resultOf(messages: SdkMessage[]): Obj {
-  const result = messages.find((m) => m.type === "result");
-  assert.ok(result, `no result message: ${JSON.stringify(messages.map((m) => m.type))}`);
-  return result;
-}
+/** Runs one query to its end, bounded, and returns its messages. */
+const collect = (query: AsyncIterable<SdkMessage>, what: string) =>
+  collectQuery(query, what, 60_000);
 
 async function journey(wire: Wire) {
   const model = startAgentModel(wire, script);

@@ -11,7 +11,14 @@
 
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { agentSdkDir, claudePath, loadAgentSdk, type SdkMessage } from "../helpers/agent_sdk.ts";
+import {
+  agentSdkDir,
+  claudePath,
+  collectQuery,
+  loadAgentSdk,
+  resultOf,
+  type SdkMessage,
+} from "../helpers/agent_sdk.ts";
 import { type RunningCcp, startGuardedCcp } from "../helpers/ccp.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
 import { claudeEnv } from "../helpers/claude.ts";
@@ -99,23 +106,8 @@ async function withPath(wire: Wire, answer: Answer, run: (path: Path) => Promise
 }
 
 /** Runs one query to its end, bounded, and returns its messages. */
-async function collect(query: AsyncIterable<SdkMessage>, what: string): Promise<SdkMessage[]> {
-  const messages: SdkMessage[] = [];
-  await within(
-    (async () => {
-      for await (const m of query) messages.push(m);
-    })(),
-    30_000,
-    what,
-  );
-  return messages;
-}
-
-function resultOf(messages: SdkMessage[]): Obj {
-  const result = messages.find((m) => m.type === "result");
-  assert.ok(result, `no result message: ${JSON.stringify(messages.map((m) => m.type))}`);
-  return result;
-}
+const collect = (query: AsyncIterable<SdkMessage>, what: string) =>
+  collectQuery(query, what, 30_000);
 
 /** The tool names a request declares, as the upstream sees them. */
 function declared(wire: Wire, body: Obj): string[] {

@@ -12,6 +12,9 @@
  * environment of its own, so they reach no other test's child.
  */
 
+import assert from "node:assert/strict";
+import { within } from "./within.ts";
+
 /** The version the test runs, and the checksum of its npm tarball (npm's `integrity`). */
 export const AGENT_SDK_VERSION = "0.3.337";
 export const AGENT_SDK_INTEGRITY =
@@ -81,4 +84,28 @@ export async function claudePath(): Promise<string | undefined> {
     }
   }
   return undefined;
+}
+
+/** Runs one query to its end, bounded by `ms`, and returns its messages. */
+export async function collectQuery(
+  query: AsyncIterable<SdkMessage>,
+  what: string,
+  ms: number,
+): Promise<SdkMessage[]> {
+  const messages: SdkMessage[] = [];
+  await within(
+    (async () => {
+      for await (const m of query) messages.push(m);
+    })(),
+    ms,
+    what,
+  );
+  return messages;
+}
+
+/** The query's `result` message. */
+export function resultOf(messages: SdkMessage[]): Obj {
+  const result = messages.find((m) => m.type === "result");
+  assert.ok(result, `no result message: ${JSON.stringify(messages.map((m) => m.type))}`);
+  return result;
 }

@@ -8,33 +8,10 @@
 import assert from "node:assert/strict";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import { tgiCallAnswer } from "../mocks/tgi_answers.ts";
 
 /** TGI 2.4's whole answer for a `no_tool` pick (the grammar's call, its arguments an object). */
-const NO_TOOL = {
-  object: "chat.completion",
-  id: "",
-  created: 1765000000,
-  model: "Qwen/Qwen2.5-72B-Instruct",
-  system_fingerprint: "2.4.1-sha-d2ed52f",
-  choices: [{
-    index: 0,
-    message: {
-      role: "assistant",
-      tool_calls: [{
-        id: "0",
-        type: "function",
-        function: {
-          description: null,
-          name: "no_tool",
-          arguments: { content: "The hosts file maps names to addresses." },
-        },
-      }],
-    },
-    logprobs: null,
-    finish_reason: "eos_token",
-  }],
-  usage: { prompt_tokens: 310, completion_tokens: 14, total_tokens: 324 },
-};
+const NO_TOOL = tgiCallAnswer("no_tool", { content: "The hosts file maps names to addresses." });
 
 const tool = (name: string) => ({
   name,

@@ -3,6 +3,7 @@ import { UpstreamError } from "../../../src/core/errors.ts";
 import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
 import { openAIResponseToAnthropic } from "../../../src/translate/openai_chat/response.ts";
 import { decodeCcpSignature } from "../../../src/translate/reasoning/provenance.ts";
+import { tgiCallAnswer } from "../../mocks/tgi_answers.ts";
 
 const OPTIONS = {
   clientModel: "claude-sonnet-4-5",
@@ -133,26 +134,10 @@ Deno.test("non-streaming answers share the stream translator", async (t) => {
     assert.equal(message.stop_reason, "end_turn");
   });
   await t.step('TGI\'s answer: arguments as an object, its own finish word, id "0"', () => {
-    const message = openAIResponseToAnthropic({
-      object: "chat.completion",
-      id: "",
-      model: "Qwen/Qwen2.5-72B-Instruct",
-      system_fingerprint: "2.4.1-sha-d2ed52f",
-      choices: [{
-        index: 0,
-        message: {
-          role: "assistant",
-          tool_calls: [{
-            id: "0",
-            type: "function",
-            function: { description: null, name: "Read", arguments: { file_path: "/etc/hosts" } },
-          }],
-        },
-        logprobs: null,
-        finish_reason: "eos_token",
-      }],
-      usage: { prompt_tokens: 310, completion_tokens: 22, total_tokens: 332 },
-    }, OPTIONS);
+    const message = openAIResponseToAnthropic(
+      tgiCallAnswer("Read", { file_path: "/etc/hosts" }),
+      OPTIONS,
+    );
     assert.equal(message.stop_reason, "tool_use");
     assert.deepEqual(message.content, [
       { type: "tool_use", id: "0", name: "Read", input: { file_path: "/etc/hosts" } },
@@ -161,26 +146,7 @@ Deno.test("non-streaming answers share the stream translator", async (t) => {
   await t.step("TGI's no_tool (its grammar's answer without a tool) is the answer's text", () => {
     // What TGI 2.x answers, not streamed, when the model picks the grammar's `no_tool`: a call of
     // that name, its `content` the answer.
-    const tgi = (args: unknown, finish = "eos_token") => ({
-      object: "chat.completion",
-      id: "",
-      model: "Qwen/Qwen2.5-72B-Instruct",
-      system_fingerprint: "2.4.1-sha-d2ed52f",
-      choices: [{
-        index: 0,
-        message: {
-          role: "assistant",
-          tool_calls: [{
-            id: "0",
-            type: "function",
-            function: { description: null, name: "no_tool", arguments: args },
-          }],
-        },
-        logprobs: null,
-        finish_reason: finish,
-      }],
-      usage: { prompt_tokens: 310, completion_tokens: 12, total_tokens: 322 },
-    });
+    const tgi = (args: unknown, finish?: string) => tgiCallAnswer("no_tool", args, finish);
     for (const args of [{ content: "Hosts maps names." }, '{"content": "Hosts maps names."}']) {
       for (const finish of ["eos_token", "tool_calls"]) {
         const message = openAIResponseToAnthropic(tgi(args, finish), OPTIONS);
