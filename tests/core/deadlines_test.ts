@@ -142,6 +142,16 @@ Deno.test("a deadline of NaN ms is due at once (as setTimeout treats it) and the
   assert.equal(deadlineCounts().armed, 0);
 });
 
+/** Runs a script in a process of its own, bounded at 20 s. */
+function runScript(file: string): Promise<Deno.CommandOutput> {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", file],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(20_000),
+  }).output();
+}
+
 Deno.test("a far deadline, cancelled, does not hold a script that ends by itself", async () => {
   const file = await Deno.makeTempFile({ suffix: ".ts" });
   const module = new URL("../../src/core/deadlines.ts", import.meta.url).href;
@@ -150,13 +160,8 @@ Deno.test("a far deadline, cancelled, does not hold a script that ends by itself
     `import { deadline } from "${module}";\ndeadline(600_000, () => {})();\nconsole.log("ended");\n`,
   );
   try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read", file],
-      stdout: "piped",
-      stderr: "piped",
-      // Held until the deadline would be 10 minutes; a second at most is the design.
-      signal: AbortSignal.timeout(20_000),
-    }).output();
+    // Held until the deadline would be 10 minutes; a second at most is the design.
+    const out = await runScript(file);
     assert.ok(out.success, new TextDecoder().decode(out.stderr));
     assert.equal(new TextDecoder().decode(out.stdout).trim(), "ended");
   } finally {
@@ -197,12 +202,7 @@ Deno.test("a process that ends by exit wakes once for a far deadline; one past t
     ].join("\n"),
   );
   try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read", file],
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(20_000),
-    }).output();
+    const out = await runScript(file);
     assert.ok(out.success, new TextDecoder().decode(out.stderr));
     const seen = JSON.parse(new TextDecoder().decode(out.stdout));
     const shown = JSON.stringify(seen);
