@@ -11,14 +11,7 @@
 
 import assert from "node:assert/strict";
 import { z } from "zod";
-import {
-  agentSdkDir,
-  claudePath,
-  collectQuery,
-  loadAgentSdk,
-  resultOf,
-  type SdkMessage,
-} from "../helpers/agent_sdk.ts";
+import { agentSdkOrSkip, collectQuery, resultOf, type SdkMessage } from "../helpers/agent_sdk.ts";
 import { type RunningCcp, startGuardedCcp } from "../helpers/ccp.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
 import { claudeEnv } from "../helpers/claude.ts";
@@ -32,15 +25,7 @@ import {
   type TwinUpstream,
 } from "../mocks/twin_upstream.ts";
 
-const claude = await claudePath();
-const sdk = claude === undefined ? undefined : await loadAgentSdk();
-const skip = claude === undefined
-  ? "`claude` is not on PATH (npm i -g @anthropic-ai/claude-code)"
-  : sdk === undefined
-  ? `the Claude Agent SDK is not in ${agentSdkDir()} (deno task fetch:agent-sdk)`
-  : undefined;
-// deno-lint-ignore no-console -- say why the tests are skipped
-if (skip) console.error(`Agent SDK tests skipped: ${skip}`);
+const { claude, sdk, skip } = await agentSdkOrSkip("Agent SDK tests");
 
 type Obj = Record<string, unknown>;
 type Wire = "anthropic" | "openai";

@@ -109,3 +109,22 @@ export function resultOf(messages: SdkMessage[]): Obj {
   assert.ok(result, `no result message: ${JSON.stringify(messages.map((m) => m.type))}`);
   return result;
 }
+
+/**
+ * The `claude` on PATH and the SDK, when both are there; else why the tests that need them are
+ * skipped (said on stderr once, naming `what`).
+ */
+export async function agentSdkOrSkip(
+  what: string,
+): Promise<{ claude?: string; sdk?: AgentSdk; skip?: string }> {
+  const claude = await claudePath();
+  const sdk = claude === undefined ? undefined : await loadAgentSdk();
+  const skip = claude === undefined
+    ? "`claude` is not on PATH (npm i -g @anthropic-ai/claude-code)"
+    : sdk === undefined
+    ? `the Claude Agent SDK is not in ${agentSdkDir()} (deno task fetch:agent-sdk)`
+    : undefined;
+  // deno-lint-ignore no-console -- say why the tests are skipped
+  if (skip) console.error(`${what} skipped: ${skip}`);
+  return { ...(claude ? { claude } : {}), ...(sdk ? { sdk } : {}), ...(skip ? { skip } : {}) };
+}
