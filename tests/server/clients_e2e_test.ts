@@ -76,7 +76,7 @@ budgets:
       // The budget that ran out is alice's own, not the target's: the message names it.
       assert.match(
         spent.body.error.message,
-        /over a budget: provider "up" model "main": budget of client alice spent \(resets in/,
+        /over a budget: budget of client alice spent for provider "up" model "main" \(resets \d{4}-\d\d-\d\d 00:00 UTC, in .*It counts every target of the route/,
       );
       assert.equal(
         (await send(ADMIN, "claude-sonnet-4-5")).status,
