@@ -106,6 +106,7 @@ export function createApp(
         requestId,
         userAgent: c.req.header("user-agent"),
         headers: c.req.raw.headers,
+        clients: (server.clients?.length ?? 0) > 0,
       });
       // A wrong token stays wrong: Claude Code would retry the 401 up to 10 times (minutes) and
       // then say "Not logged in · Please run /login", hiding this message. It obeys

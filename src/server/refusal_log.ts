@@ -11,6 +11,10 @@ import type { Logger } from "../core/log.ts";
 
 const EVERY_MS = 60_000;
 
+// With a team's named tokens, a refused one is often one a reload just revoked or rotated.
+const WHICH_CLIENT = "its own token of clients: (a token a reload removed or replaced is " +
+  "refused from then on) or server.auth_token";
+
 /**
  * Notes one refused request: method, path, the client's user-agent and headers, and the
  * `request-id` its 401 carries.
@@ -22,6 +26,8 @@ export type RefusalNote = (
     requestId: string;
     userAgent?: string;
     headers?: Headers;
+    /** The config has named clients (`clients:`), each with a token of its own. */
+    clients?: boolean;
   },
 ) => void;
 
@@ -49,7 +55,7 @@ export function refusalLog(log: Logger, now: () => number = Date.now): RefusalNo
   let lastAt = -Infinity;
   let unsaid = 0;
   let latestUnsaid = "";
-  return ({ method, path, requestId, userAgent, headers }) => {
+  return ({ method, path, requestId, userAgent, headers, clients }) => {
     const at = now();
     // Written out only for a line that is logged: a client that keeps trying is refused often.
     const what = () =>
@@ -69,8 +75,8 @@ export function refusalLog(log: Logger, now: () => number = Date.now): RefusalNo
       : "";
     log.warn(
       `${what()}: missing or wrong ccp token${sentInstead(headers)}; the client ` +
-        `must send server.auth_token (ANTHROPIC_AUTH_TOKEN for Claude Code); ` +
-        `request ${requestId}${more}`,
+        `must send ${clients ? WHICH_CLIENT : "server.auth_token"} (ANTHROPIC_AUTH_TOKEN for ` +
+        `Claude Code); request ${requestId}${more}`,
       {
         request_id: requestId,
         ...unsaid > 0 ? { refused_unlogged: unsaid, latest_unlogged_request_id: latestUnsaid } : {},

@@ -34,8 +34,9 @@ budgets:
   - { client: alice, tokens: 800, per: day }
 `,
     );
+    const serveCtx = testContext(dir);
     const server = await startServer({
-      ctx: testContext(dir),
+      ctx: serveCtx,
       flags: { config: "c.yaml", port: 0 },
     });
     try {
@@ -67,6 +68,13 @@ budgets:
         "explicit provider/model is not in ci's list",
       );
       assert.equal((await send("wrong-token-0123456789", "claude-haiku-4-5")).status, 401);
+      // The log tells the lead which token a team's client must send: its own, of clients:.
+      const refused401 = serveCtx.io.stderr.join("\n");
+      assert.match(
+        refused401,
+        /missing or wrong ccp token \(it sent another token\); the client must send its own token of clients: \(a token a reload removed or replaced is refused from then on\) or server\.auth_token/,
+      );
+      assert.doesNotMatch(refused401, /wrong-token-0123456789/);
       assert.equal((await send(ADMIN, "claude-opus-4-5")).status, 200);
       // alice spent 500 of 800 tokens; the next request puts her over.
       assert.equal((await send(ALICE, "claude-sonnet-4-5")).status, 200);
