@@ -6,6 +6,7 @@ import { runCli } from "../../src/cli/run.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { UI_PAGE } from "../../src/observe/ui/page.ts";
 
 const ALICE = "alice-token-0123456789abcdef";
 const CI = "ci-token-0123456789abcdef0";
@@ -92,7 +93,22 @@ budgets:
         "other clients are not held",
       );
       assert.equal(mock.requests.length, 6, "refused requests never went upstream");
+      // The status page and ccp check say a spent client budget refuses that client's requests,
+      // not that requests skip a target.
+      const state = await (await fetch(`${server.url}/ui/state`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      })).json();
+      const budget = state.usage.budgets.find((b: { label: string }) => b.label === "client alice");
+      assert.equal(budget.client, "alice");
+      assert.equal(budget.exhausted, true);
+      assert.match(UI_PAGE, /b\.client \? " \(" \+ b\.client \+ "'s requests are refused\)"/);
       await new Promise((r) => setTimeout(r, 300));
+      const checked = testContext(dir);
+      assert.equal(await runCli(["check", "--config", "c.yaml"], checked), 0);
+      assert.match(
+        checked.io.stdout.join("\n"),
+        /client alice: [\d,]+ tokens of 800 tokens per day .* SPENT: alice's requests are refused \(429\)/,
+      );
       const ctx = testContext(dir);
       assert.equal(
         await runCli(["usage", "--config", "c.yaml", "--by", "client", "--json"], ctx),

@@ -156,7 +156,9 @@ function render(state) {
     fill("errors", state.usage.byProvider, (tr, p) => { cell(tr, p.provider); cell(tr, n(p.requests), "n"); cell(tr, n(p.errors), p.errors ? "n bad" : "n"); });
     fill("budgets", state.usage.budgets, (tr, b) => {
       const f = (x) => b.unit === "USD" ? usd(x, 2) : n(Math.round(x));
-      cell(tr, b.label + (b.exhausted ? " (requests skip it)" : "")); cell(tr, f(b.spent), b.exhausted ? "n bad" : "n"); cell(tr, f(b.limit), "n");
+      // A spent target budget moves requests on; a spent client budget refuses that client's.
+      const spent = b.client ? " (" + b.client + "'s requests are refused)" : " (requests skip it)";
+      cell(tr, b.label + (b.exhausted ? spent : "")); cell(tr, f(b.spent), b.exhausted ? "n bad" : "n"); cell(tr, f(b.limit), "n");
     });
   }
 }
