@@ -7,6 +7,7 @@ import { Hono } from "./vendor/hono.js";
 import { ProxyError } from "../core/errors.ts";
 import { authRequired, identify } from "./clients.ts";
 import { refusalLog } from "./refusal_log.ts";
+import { FormerTokens } from "./former_tokens.ts";
 import { logObserver } from "../pipeline/log_observer.ts";
 import { Pipeline } from "../pipeline/pipeline.ts";
 import { PEER_HEADER } from "./guard_head.ts";
@@ -89,10 +90,13 @@ export function createApp(
   };
   const app = new Hono<AppEnv>();
   const noteRefusal = refusalLog(appDeps.log);
+  const formerTokens = new FormerTokens();
 
   app.use(async (c, next) => {
     const server = deps.config().server;
     const path = c.env.path;
+    const tracking = formerTokens.track(server.clients);
+    if (tracking) await tracking;
     const identity = identify(c.req.raw.headers, server);
     if (identity) c.env.identity = identity;
     if (
@@ -107,6 +111,7 @@ export function createApp(
         userAgent: c.req.header("user-agent"),
         headers: c.req.raw.headers,
         clients: (server.clients?.length ?? 0) > 0,
+        former: await formerTokens.whose(c.req.raw.headers),
       });
       // A wrong token stays wrong: Claude Code would retry the 401 up to 10 times (minutes) and
       // then say "Not logged in · Please run /login", hiding this message. It obeys

@@ -8,6 +8,7 @@
  */
 
 import type { Logger } from "../core/log.ts";
+import type { FormerToken } from "./former_tokens.ts";
 
 const EVERY_MS = 60_000;
 
@@ -28,6 +29,8 @@ export type RefusalNote = (
     headers?: Headers;
     /** The config has named clients (`clients:`), each with a token of its own. */
     clients?: boolean;
+    /** The token is one a reload took from this client of `clients:`. */
+    former?: FormerToken;
   },
 ) => void;
 
@@ -50,12 +53,19 @@ function sentInstead(headers: Headers | undefined): string {
   return " (it sent another token)";
 }
 
+// A revoked or rotated developer, told apart from a typo (whose name only: never the token).
+function formerText(former: FormerToken): string {
+  return ` (it sent client ${former.client}'s token from before a reload at ${
+    new Date(former.at).toISOString()
+  }, which removed or replaced it)`;
+}
+
 /** A refusal note writing to `log`, at most once per minute of `now`. */
 export function refusalLog(log: Logger, now: () => number = Date.now): RefusalNote {
   let lastAt = -Infinity;
   let unsaid = 0;
   let latestUnsaid = "";
-  return ({ method, path, requestId, userAgent, headers, clients }) => {
+  return ({ method, path, requestId, userAgent, headers, clients, former }) => {
     const at = now();
     // Written out only for a line that is logged: a client that keeps trying is refused often.
     const what = () =>
@@ -74,7 +84,9 @@ export function refusalLog(log: Logger, now: () => number = Date.now): RefusalNo
       ? `; ${unsaid} more refused since the last such line, the latest ${latestUnsaid}`
       : "";
     log.warn(
-      `${what()}: missing or wrong ccp token${sentInstead(headers)}; the client ` +
+      `${what()}: missing or wrong ccp token${
+        former ? formerText(former) : sentInstead(headers)
+      }; the client ` +
         `must send ${clients ? WHICH_CLIENT : "server.auth_token"} (ANTHROPIC_AUTH_TOKEN for ` +
         `Claude Code); request ${requestId}${more}`,
       {

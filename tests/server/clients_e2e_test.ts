@@ -217,3 +217,61 @@ aliases:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("clients: a token a reload removed or replaced is refused, and the log says whose it was", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_clients_" });
+  const mock = startAnthropicMock([{
+    kind: "json",
+    body: textMessage("m", { input_tokens: 4, output_tokens: 1 }),
+  }]);
+  const write = (dave: string) =>
+    Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { data_dir: data, watch_config: false }
+clients:
+  - { name: alice, token: ${ALICE} }
+${dave}
+providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: sk-up-0123456789 }
+routes: { default: up/main }
+`,
+    );
+  const DAVE = "dave-token-0123456789abcdef";
+  try {
+    await write(`  - { name: dave, token: ${DAVE} }`);
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
+    try {
+      const send = async (token: string) => {
+        const res = await fetch(`${server.url}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": token },
+          body: JSON.stringify({
+            model: "claude-sonnet-4-5",
+            max_tokens: 10,
+            messages: [{ role: "user", content: "hi" }],
+          }),
+        });
+        await res.body?.cancel();
+        return res.status;
+      };
+      assert.equal(await send(DAVE), 200);
+      await write(`  - { name: dave, token: dave-token-NEW-0123456789 }`);
+      assert.equal(await server.reload(), true);
+      assert.equal(await send(DAVE), 401, "the replaced token is refused");
+      const log = ctx.io.stderr.join("\n");
+      assert.match(log, /Changed: client dave: token changed/);
+      assert.match(
+        log,
+        /missing or wrong ccp token \(it sent client dave's token from before a reload at \d{4}-\d\d-\d\dT[\d:.]+Z, which removed or replaced it\)/,
+      );
+      assert.doesNotMatch(log, new RegExp(DAVE));
+      assert.equal(await send(ALICE), 200, "the others go on");
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await mock.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
