@@ -93,6 +93,18 @@ budgets:
         "other clients are not held",
       );
       assert.equal(mock.requests.length, 6, "refused requests never went upstream");
+      // /metrics counts each client's requests by status, for a team's dashboard.
+      const metrics = await (await fetch(`${server.url}/metrics`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      })).text();
+      const clientLines = metrics.split("\n").filter((l) => l.startsWith("ccp_client_"));
+      assert.deepEqual(clientLines.sort(), [
+        'ccp_client_requests_total{client="alice",status="200"} 2',
+        'ccp_client_requests_total{client="alice",status="429"} 1',
+        'ccp_client_requests_total{client="ci",status="200"} 2',
+        'ccp_client_requests_total{client="ci",status="403"} 2',
+        'ccp_client_requests_total{client="default",status="200"} 2',
+      ]);
       // The status page and ccp check say a spent client budget refuses that client's requests,
       // not that requests skip a target.
       const state = await (await fetch(`${server.url}/ui/state`, {
