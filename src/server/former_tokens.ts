@@ -15,10 +15,9 @@ async function digest(token: string): Promise<string> {
   return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** A client's token that a reload removed or replaced, and when ccp saw the change. */
+/** A client's token that a reload removed or replaced. */
 export interface FormerToken {
   readonly client: string;
-  readonly at: number;
 }
 
 /** Follows the running config's clients and remembers the tokens that left it. */
@@ -26,11 +25,6 @@ export class FormerTokens {
   #clients: readonly ClientConfig[] | undefined;
   #started = false;
   readonly #former = new Map<string, FormerToken>();
-  readonly #now: () => number;
-
-  constructor(now: () => number = Date.now) {
-    this.#now = now;
-  }
 
   /**
    * Called with the clients each request sees: the same list costs one comparison (and no
@@ -44,11 +38,10 @@ export class FormerTokens {
     const kept = new Set((clients ?? []).map((c) => c.token));
     const gone = before.filter((c) => !kept.has(c.token));
     if (gone.length === 0) return undefined;
-    const at = this.#now();
     return Promise.all(gone.map(async (c) => {
       const key = await digest(c.token);
       this.#former.delete(key);
-      this.#former.set(key, { client: c.name, at });
+      this.#former.set(key, { client: c.name });
       if (this.#former.size > KEEP) this.#former.delete(this.#former.keys().next().value!);
     })).then(() => {});
   }

@@ -55,9 +55,7 @@ function sentInstead(headers: Headers | undefined): string {
 
 // A revoked or rotated developer, told apart from a typo (whose name only: never the token).
 function formerText(former: FormerToken): string {
-  return ` (it sent client ${former.client}'s token from before a reload at ${
-    new Date(former.at).toISOString()
-  }, which removed or replaced it)`;
+  return ` (it sent client ${former.client}'s token, which a reload removed or replaced)`;
 }
 
 /** A refusal note writing to `log`, at most once per minute of `now`. */

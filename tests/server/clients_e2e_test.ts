@@ -275,7 +275,7 @@ routes: { default: up/main }
       assert.match(log, /Changed: client dave: token changed/);
       assert.match(
         log,
-        /missing or wrong ccp token \(it sent client dave's token from before a reload at \d{4}-\d\d-\d\dT[\d:.]+Z, which removed or replaced it\)/,
+        /missing or wrong ccp token \(it sent client dave's token, which a reload removed or replaced\)/,
       );
       assert.doesNotMatch(log, new RegExp(DAVE));
       assert.equal(await send(ALICE), 200, "the others go on");
