@@ -30,11 +30,17 @@ export async function budgetLines(config: Config, engines: CheckEngines): Promis
     lines.push(
       `  ${s.label}: ${amount(s, s.spent)} of ${amount(s, s.limit)} per ${s.budget.per} ` +
         `(${percent}%; routed away at ${away}%; resets ${new Date(s.resetsAt).toISOString()})` +
-        (s.exhausted ? " \u2014 SPENT: requests skip it" : ""),
+        (s.exhausted ? ` \u2014 SPENT: ${spentText(s.budget.client)}` : ""),
     );
   }
   for (const u of unpricedTargets(config)) lines.push(`  note: ${unpricedWarning(u)}`);
   return lines;
+}
+
+// A spent target budget moves requests to the route's next target; a spent client budget
+// refuses that client's requests (429 budget_exhausted) whatever target would serve them.
+function spentText(client: string | undefined): string {
+  return client === undefined ? "requests skip it" : `${client}'s requests are refused (429)`;
 }
 
 // With several instances, what they spent together is in Redis: shown when it answers.

@@ -55,6 +55,9 @@ export function elsewhereNote(
   theirs: string | undefined,
   config: Config,
 ): string | undefined {
+  // Without a config of its own (no file, no MODEL), the running ccp is the one meant: a
+  // developer using the team's shared ccp, whose default is no choice to stop it for.
+  if (config.source.kind === "default") return undefined;
   const own = formatChain(config.routes.default ?? []);
   if (own === "" || theirs === undefined || theirs === own) return undefined;
   return `ccp: warning: the proxy already running at ${url} has its own config: its default ` +

@@ -1,6 +1,6 @@
 /** What a reload cannot apply: the settings `ccp serve` reads once, when it starts. */
 
-import type { Config, ProviderConfig } from "../config/types.ts";
+import type { ClientConfig, Config, ProviderConfig } from "../config/types.ts";
 import { httpUrl } from "./startup.ts";
 
 // Each setting as the config file names it, and how to read it from a loaded config. The
@@ -59,7 +59,6 @@ const SERVER: readonly (readonly [string, (c: Config) => unknown])[] = [
   ["server.log_level", (c) => c.server.logLevel],
   ["server.max_response_size", (c) => c.server.maxResponseBytes],
   ["server.cors", (c) => c.server.cors],
-  ["clients", (c) => c.server.clients],
   ...AT_START.filter(([name]) => name.startsWith("server.")),
 ];
 
@@ -96,6 +95,7 @@ export function reloadChanges(running: Config, next: Config): string[] {
   }
   tableChanges("route", running.routes, next.routes, changes);
   tableChanges("alias", running.aliases, next.aliases, changes);
+  clientChanges(running.server.clients ?? [], next.server.clients ?? [], changes);
   for (const [name, read] of SECTIONS) {
     if (!same(read(running), read(next))) changes.push(`${name} changed`);
   }
@@ -117,6 +117,34 @@ function providerChanges(was: ProviderConfig, now: ProviderConfig): string[] {
   };
   if (!same(rest(was), rest(now))) parts.push("settings changed");
   return parts;
+}
+
+/**
+ * Each client of `clients:` added, removed or changed, by name: whose token a lead just revoked
+ * or rotated is what the line is read for. Never the token.
+ */
+function clientChanges(
+  was: readonly ClientConfig[],
+  now: readonly ClientConfig[],
+  changes: string[],
+): void {
+  const before = new Map(was.map((c) => [c.name, c]));
+  for (const client of now) {
+    const old = before.get(client.name);
+    if (!old) {
+      changes.push(`client ${client.name} added`);
+      continue;
+    }
+    const parts = [
+      ...(old.token !== client.token ? ["token changed"] : []),
+      ...(!same(old.routes, client.routes) ? ["routes changed"] : []),
+    ];
+    if (parts.length > 0) changes.push(`client ${client.name}: ${parts.join(", ")}`);
+  }
+  const names = new Set(now.map((c) => c.name));
+  for (const client of was) {
+    if (!names.has(client.name)) changes.push(`client ${client.name} removed`);
+  }
 }
 
 function tableChanges(

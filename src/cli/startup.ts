@@ -101,18 +101,24 @@ export function routeLines(config: Config): string[] {
 }
 
 /**
- * The copy-paste line for Claude Code; the real token is never printed. `env` adds variables
+ * The copy-paste line for Claude Code; the real token is never printed (`client`: each of
+ * `clients:` has one of their own). `env` adds variables
  * Claude Code needs for this config (auto mode's own check); `codeArgs` are the flags that make
  * `ccp code` find this ccp.
  */
 export function claudeCodeLine(
   url: string,
-  hasToken: boolean,
+  hasToken: boolean | "client",
   command = "ccp",
   codeArgs = "",
   env: Readonly<Record<string, string>> = {},
 ): string {
-  const token = hasToken ? "<your auth token>" : "ccp";
+  // With named clients each developer sends a token of their own; "ccp" would be refused.
+  const token = hasToken === "client"
+    ? "<your token of clients:>"
+    : hasToken
+    ? "<your auth token>"
+    : "ccp";
   const extra = Object.entries(env).map(([name, value]) => ` ${name}=${value}`).join("");
   return `Use it with Claude Code: ANTHROPIC_BASE_URL=${url} ANTHROPIC_AUTH_TOKEN=${token}${extra}` +
     ` claude   (or run: ${command} code${codeArgs})`;
@@ -154,7 +160,7 @@ export function startupLines(input: {
     level: "info",
     text: claudeCodeLine(
       input.clientUrl,
-      config.server.authToken !== undefined,
+      (config.server.clients?.length ?? 0) > 0 ? "client" : config.server.authToken !== undefined,
       command,
       input.codeArgs,
       autoModeEnv(config),

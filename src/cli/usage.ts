@@ -146,9 +146,12 @@ Asks the ccp at the configured host and port for GET /health and exits 0 when it
 
 ${FLAGS}`,
 
-  usage: `Usage: ccp usage [--since 24h|7d|30d|YYYY-MM-DD] [--by GROUP] [--json] [flags]
+  usage:
+    `Usage: ccp usage [--since 24h|7d|30d|today|week|month|YYYY-MM-DD] [--by GROUP] [--json] [flags]
 
 GROUP is day, route, provider, model (provider/upstream model) or client.
+today, week and month start where budgets' periods do (UTC; weeks on Monday); 7d and 30d
+are the last 7 or 30 days.
 
 Reads the usage ledger in the data dir (no server needs to run) and prints requests,
 errors, input/output/cache tokens and cost per group since the given time (default 7d,

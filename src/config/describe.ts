@@ -161,6 +161,13 @@ function describeProvider(p: ProviderConfig): string[] {
   return lines;
 }
 
+// With only clients:, "auth token not set" read as an open ccp: every request needs a token.
+function tokenText(authToken: boolean, clients: number): string {
+  if (clients === 0) return `auth token ${authToken ? "set" : "not set"}`;
+  const named = `${clients} client token${clients === 1 ? "" : "s"} (clients:)`;
+  return authToken ? `auth token set, and ${named}` : `auth token not set; ${named}`;
+}
+
 /** The text `ccp check` prints: source, server, providers, routes, aliases, warnings. */
 export function describeConfig(config: Config): string {
   const source = config.source.kind === "file"
@@ -175,7 +182,7 @@ export function describeConfig(config: Config): string {
   const lines = [
     `Source: ${source}`,
     `Server: http://${s.host.includes(":") ? `[${s.host}]` : s.host}:${s.port}; ` +
-    `auth token ${s.authToken ? "set" : "not set"}; log level ${s.logLevel}; ` +
+    `${tokenText(s.authToken !== undefined, s.clients?.length ?? 0)}; log level ${s.logLevel}; ` +
     `max body ${formatBytes(s.maxBodyBytes)}`,
     "Providers:",
   ];

@@ -100,6 +100,11 @@ export class Metrics implements RequestObserver {
   readonly #targetLabels = new LabelSets(["provider", "model"]);
   readonly #costLabels = new LabelSets(["provider", "model", "route"]);
   readonly #countLabels = new LabelSets(["provider", "model", "via"]);
+  // Who on a team asked: the clients are the config's (and `default`), so the series stay few.
+  readonly #clientRequests = new Counter();
+  readonly #clientCost = new Counter();
+  readonly #clientLabels = new LabelSets(["client", "status"]);
+  readonly #clientCostLabels = new LabelSets(["client"]);
   readonly #models = new ModelNames();
 
   constructor(options: MetricsOptions = {}) {
@@ -125,6 +130,9 @@ export class Metrics implements RequestObserver {
     // Priced by the served model's own name: past the bound its label is `other`, its price is not.
     const cost = this.#costOf?.(r);
     if (cost) this.#cost.add(this.#costLabels.of(provider, model, r.route ?? NO_ROUTE), cost);
+    const client = r.client ?? "default";
+    this.#clientRequests.add(this.#clientLabels.of(client, String(r.status)));
+    if (cost) this.#clientCost.add(this.#clientCostLabels.of(client), cost);
     for (const a of r.attempts) {
       const outcome = a.outcome === "answered"
         ? "answered"
@@ -193,6 +201,16 @@ export class Metrics implements RequestObserver {
       "ccp_cost_usd_total",
       "Cost in USD of requests (models with a known price), by served target and route.",
       this.#cost,
+    );
+    counter(
+      "ccp_client_requests_total",
+      "POST /v1/messages answered, by client of clients: (default: server.auth_token) and status.",
+      this.#clientRequests,
+    );
+    counter(
+      "ccp_client_cost_usd_total",
+      "Cost in USD of each client's requests.",
+      this.#clientCost,
     );
     counter(
       "ccp_count_tokens_total",

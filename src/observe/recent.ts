@@ -7,6 +7,8 @@ import { NO_ROUTE, type RequestObserver, type RequestRecord } from "../pipeline/
 export interface RequestSummary {
   readonly id: string;
   readonly at: number;
+  /** A named client of `clients:` (none for the lone token's `default`). */
+  readonly client?: string;
   readonly clientModel?: string;
   readonly route: string;
   readonly provider?: string;
@@ -46,6 +48,7 @@ function summaryOf(r: Readonly<RequestRecord>): RequestSummary {
     attempts: r.attempts.length,
     route: r.route ?? NO_ROUTE,
   };
+  if (r.client !== undefined && r.client !== "default") summary.client = r.client;
   if (r.clientModel !== undefined) summary.clientModel = r.clientModel;
   if (r.provider !== undefined) summary.provider = r.provider;
   if (r.model !== undefined) summary.model = r.model;

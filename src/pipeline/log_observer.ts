@@ -5,7 +5,8 @@ import { fnv1a64Hex } from "../translate/anthropic/ids.ts";
 import type { RequestObserver, RequestRecord } from "./record.ts";
 
 /**
- * `POST /v1/messages claude-opus-5-5 -> nim/glm4.7 200 812ms ttft=95ms in=1200 out=45 stream [opus]`,
+ * `POST /v1/messages claude-opus-5-5 -> nim/glm4.7 200 812ms ttft=95ms in=1200 out=45 stream [opus]
+ * client=alice`,
  * with the error cut to `errorChars` (marked `...` where cut).
  */
 export function formatRecord(r: Readonly<RequestRecord>, errorChars = 300): string {
@@ -24,6 +25,8 @@ export function formatRecord(r: Readonly<RequestRecord>, errorChars = 300): stri
   }
   if (r.stream !== undefined) parts.push(r.stream ? "stream" : "json");
   if (r.route !== undefined) parts.push(`[${r.route}]`);
+  // A named client of `clients:` (who on a team asked); a lone token's `default` says nothing.
+  if (r.client !== undefined && r.client !== "default") parts.push(`client=${r.client}`);
   if (r.attempts.length > 1) {
     const failed = failedAttempts(r);
     parts.push(`attempts=${r.attempts.length}${failed ? ` (failed: ${failed})` : ""}`);

@@ -4,11 +4,13 @@ import { ProxyError, UpstreamError } from "../core/errors.ts";
 import { type ClientError, clientErrorOf } from "../core/upstream_status.ts";
 import type { Cause } from "./classify.ts";
 import { readsAsOverflow } from "../core/context_overflow.ts";
+import { budgetExhausted, resetText } from "./budget_refusal.ts";
 import { secondsUntil } from "./clock.ts";
 import { nameOf, type TargetOutcome } from "./outcome.ts";
 
 type Failed = Extract<TargetOutcome, { kind: "failed" }>;
 type KeysOutcome = Extract<TargetOutcome, { kind: "keys" }>;
+type BudgetOutcome = Extract<TargetOutcome, { kind: "budget" }>;
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -60,9 +62,9 @@ function describeOutcome(outcome: TargetOutcome, now: number): string {
     case "busy":
       return outcome.message;
     case "budget":
-      return `${who}: ${
-        outcome.budget ? `budget of ${outcome.budget}` : "budget"
-      } spent (resets in ${secondsUntil(outcome.until, now)}s)`;
+      return `${who}: ${outcome.budget ? `budget of ${outcome.budget}` : "budget"} spent (${
+        resetText(outcome.until, now)
+      })`;
     case "credential":
       // Never the credential, not even its last characters: this text goes to the client.
       return `${who}: the client's own credential was refused with ${outcome.status} (${
@@ -256,25 +258,6 @@ function modelCooldown(
   });
 }
 
-function budgetExhausted(outcomes: readonly TargetOutcome[], now: number): UpstreamError {
-  const resets = outcomes.flatMap((o) => (o.kind === "budget" ? [o.until] : []));
-  const seconds = secondsUntil(Math.min(...resets), now);
-  const message = sentence(
-    `Every target of this route is over a budget: ${
-      outcomes.map((o) => describeOutcome(o, now)).join("; ")
-    }`,
-  ) + " Raise the budget or add another target.";
-  // No target was tried: the answer (its headers and its record) names the last one whose
-  // budget is spent instead.
-  const last = outcomes.at(-1)?.target;
-  return new UpstreamError("rate_limit_error", message, {
-    status: 429,
-    headers: { "Retry-After": String(seconds) },
-    extra: { code: "budget_exhausted" },
-    ...(last ? { target: { provider: last.provider, model: last.model } } : {}),
-  });
-}
-
 // How a fixed key reaches a running ccp (a changed key starts afresh).
 const RELOAD = "save the config or its .env (ccp reloads it), or send ccp SIGHUP or restart it";
 
@@ -315,7 +298,8 @@ export function exhaustedError(
 ): UpstreamError {
   // A spent budget is the answer only when it is the reason for every target.
   const outcomes = every.filter((o) => o.kind !== "budget");
-  if (every.length > 0 && outcomes.length === 0) return budgetExhausted(every, now);
+  const budgets = every.filter((o): o is BudgetOutcome => o.kind === "budget");
+  if (every.length > 0 && outcomes.length === 0) return budgetExhausted(budgets, now);
   const announced = outcomes.map((o) => announcedCooldown(o, now));
   if (outcomes.length > 0 && announced.every((until) => until !== undefined)) {
     return modelCooldown(outcomes, Math.min(...(announced as number[])), now);

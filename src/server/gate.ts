@@ -9,6 +9,7 @@ import { newRequestId } from "../translate/anthropic/ids.ts";
 import { identify } from "./clients.ts";
 import type { AppEnv, ServerDeps } from "./deps.ts";
 import { refusalLog } from "./refusal_log.ts";
+import { FormerTokens } from "./former_tokens.ts";
 import { isUiPath, uiAllows, type UiSessions } from "./routes/ui.ts";
 
 /** GET /health answers without a token (the HEAD probes never reach the router). */
@@ -22,9 +23,12 @@ export function requestGate(
   sessions: UiSessions,
 ): (c: Context<AppEnv>, next: Next) => Promise<void> {
   const noteRefusal = refusalLog(deps.log);
+  const formerTokens = new FormerTokens();
   return async (c, next) => {
     const server = deps.config().server;
     const path = c.env.path;
+    const tracking = formerTokens.track(server.clients);
+    if (tracking) await tracking;
     const identity = identify(c.req.raw.headers, server);
     if (identity) c.env.identity = identity;
     if (
@@ -38,6 +42,8 @@ export function requestGate(
         requestId,
         userAgent: c.req.header("user-agent"),
         headers: c.req.raw.headers,
+        clients: (server.clients?.length ?? 0) > 0,
+        former: await formerTokens.whose(c.req.raw.headers),
       });
       // A wrong token stays wrong: Claude Code would retry the 401 up to 10 times (minutes) and
       // then say "Not logged in · Please run /login", hiding this message. It obeys

@@ -8,8 +8,13 @@
  */
 
 import type { Logger } from "../core/log.ts";
+import type { FormerToken } from "./former_tokens.ts";
 
 const EVERY_MS = 60_000;
+
+// With a team's named tokens, a refused one is often one a reload just revoked or rotated.
+const WHICH_CLIENT = "its own token of clients: (a token a reload removed or replaced is " +
+  "refused from then on) or server.auth_token";
 
 /**
  * Notes one refused request: method, path, the client's user-agent and headers, and the
@@ -22,6 +27,10 @@ export type RefusalNote = (
     requestId: string;
     userAgent?: string;
     headers?: Headers;
+    /** The config has named clients (`clients:`), each with a token of its own. */
+    clients?: boolean;
+    /** The token is one a reload took from this client of `clients:`. */
+    former?: FormerToken;
   },
 ) => void;
 
@@ -44,12 +53,17 @@ function sentInstead(headers: Headers | undefined): string {
   return " (it sent another token)";
 }
 
+// A revoked or rotated developer, told apart from a typo (whose name only: never the token).
+function formerText(former: FormerToken): string {
+  return ` (it sent client ${former.client}'s token, which a reload removed or replaced)`;
+}
+
 /** A refusal note writing to `log`, at most once per minute of `now`. */
 export function refusalLog(log: Logger, now: () => number = Date.now): RefusalNote {
   let lastAt = -Infinity;
   let unsaid = 0;
   let latestUnsaid = "";
-  return ({ method, path, requestId, userAgent, headers }) => {
+  return ({ method, path, requestId, userAgent, headers, clients, former }) => {
     const at = now();
     // Written out only for a line that is logged: a client that keeps trying is refused often.
     const what = () =>
@@ -68,9 +82,11 @@ export function refusalLog(log: Logger, now: () => number = Date.now): RefusalNo
       ? `; ${unsaid} more refused since the last such line, the latest ${latestUnsaid}`
       : "";
     log.warn(
-      `${what()}: missing or wrong ccp token${sentInstead(headers)}; the client ` +
-        `must send server.auth_token (ANTHROPIC_AUTH_TOKEN for Claude Code); ` +
-        `request ${requestId}${more}`,
+      `${what()}: missing or wrong ccp token${
+        former ? formerText(former) : sentInstead(headers)
+      }; the client ` +
+        `must send ${clients ? WHICH_CLIENT : "server.auth_token"} (ANTHROPIC_AUTH_TOKEN for ` +
+        `Claude Code); request ${requestId}${more}`,
       {
         request_id: requestId,
         ...unsaid > 0 ? { refused_unlogged: unsaid, latest_unlogged_request_id: latestUnsaid } : {},

@@ -35,8 +35,20 @@ export function periodEnd(per: BudgetPeriod, now: number): number {
 /** The furthest from 1970 a Date reaches, in milliseconds either way. */
 const MAX_DATE_MS = 8.64e15;
 
-/** `24h`, `7d`, `30d`, `90m`, or a date `YYYY-MM-DD` (UTC midnight) -> epoch milliseconds. */
+// The periods budgets count by, as `--since` names them: what a monthly budget has spent is
+// `--since month`, where `30d` reached into the last month.
+const PERIODS: Readonly<Record<string, BudgetPeriod>> = {
+  today: "day",
+  week: "week",
+  month: "month",
+};
+
+/**
+ * `24h`, `7d`, `30d`, `90m`, a date `YYYY-MM-DD` (UTC midnight), or `today`, `week`, `month`
+ * (the start of the current UTC period, as budgets count it) -> epoch milliseconds.
+ */
 export function parseSince(text: string, now: number): number | undefined {
+  if (Object.hasOwn(PERIODS, text.trim())) return periodStart(PERIODS[text.trim()]!, now);
   const relative = /^(\d+)([mhdw])$/.exec(text.trim());
   if (relative) {
     const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[

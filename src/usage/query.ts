@@ -24,8 +24,9 @@ export function parseQuestion(q: UsageQuestion, now: number): ParsedQuestion {
   if (since === undefined) {
     return {
       ok: false,
-      message: `since: expected 24h, 7d, 30d (any number of m, h, d or w) or a date YYYY-MM-DD, ` +
-        `got ${JSON.stringify(sinceText)}`,
+      message: `since: expected 24h, 7d, 30d (any number of m, h, d or w), today, week, month ` +
+        `(since the UTC period began, as budgets count) or a date YYYY-MM-DD, got ` +
+        JSON.stringify(sinceText),
     };
   }
   const by = q.by ?? "day";

@@ -402,6 +402,12 @@ Deno.test({
           env,
         });
         assert.doesNotMatch(same.stderr, /has its own config/);
+        // No config here (no file, no MODEL): the running ccp is the one meant, as a developer
+        // uses a team's shared ccp. Nothing to stop or restart.
+        const none = await runCcp(["code", "--port", port], { cwd: dir, env });
+        assert.equal(none.code, 7, none.stderr);
+        assert.match(none.stderr, /using the proxy already running at/);
+        assert.doesNotMatch(none.stderr, /has its own config/);
       } finally {
         await running.stop();
       }

@@ -22,7 +22,7 @@ const CHANGED: { [K in keyof Required<ServerConfig>]: [ServerConfig[K], string] 
   logFormat: ["json", "server.log_format"],
   logFile: ["/tmp/ccp.log", "server.log_file"],
   watchConfig: [false, "server.watch_config"],
-  clients: [[{ name: "alice", token: "t-alice" }], "clients"],
+  clients: [[{ name: "alice", token: "t-alice" }], "client alice added"],
   cors: [{ origins: ["https://example.com"] }, "server.cors"],
 };
 
@@ -30,8 +30,38 @@ Deno.test("a reload names the server setting that changed, never its value", () 
   for (const [key, [value, name]] of Object.entries(CHANGED)) {
     const next: Config = { ...running, server: { ...running.server, [key]: value } };
     const changes = reloadChanges(running, next);
-    assert.deepEqual(changes, [`${name} changed`], key);
+    assert.deepEqual(changes, [name.startsWith("client ") ? name : `${name} changed`], key);
     assert.ok(!/a-new-token|t-alice/.test(changes.join()), "no token in the log");
   }
   assert.deepEqual(reloadChanges(running, { ...running }), []);
+});
+
+Deno.test("a reload names each client added, removed, or whose token or routes changed", () => {
+  const team = (clients: Array<{ name: string; token: string; routes?: string[] }>): Config => ({
+    ...running,
+    server: { ...running.server, clients },
+  });
+  const before = team([
+    { name: "alice", token: "t-alice-1" },
+    { name: "dave", token: "t-dave-1" },
+    { name: "erin", token: "t-erin-1", routes: ["default"] },
+  ]);
+  const after = team([
+    { name: "alice", token: "t-alice-1" },
+    { name: "dave", token: "t-dave-2" },
+    { name: "erin", token: "t-erin-1", routes: ["default", "haiku"] },
+    { name: "frank", token: "t-frank-1" },
+  ]);
+  const changes = reloadChanges(before, after);
+  assert.deepEqual(changes, [
+    "client dave: token changed",
+    "client erin: routes changed",
+    "client frank added",
+  ]);
+  assert.deepEqual(reloadChanges(after, before), [
+    "client dave: token changed",
+    "client erin: routes changed",
+    "client frank removed",
+  ]);
+  assert.ok(!/t-\w+-\d/.test(changes.join()), "no token in the log");
 });

@@ -102,3 +102,19 @@ Deno.test("start-up lines from a source checkout name deno task start, not a ccp
   assert.match(text, /Run "deno task start init"/);
   assert.doesNotMatch(text, /ccp (code|init)/);
 });
+
+Deno.test("start-up lines with clients: each developer sends a token of their own, not 'ccp'", () => {
+  const base = testConfig({ providers: [provider("up")], routes: { default: "up/m" } });
+  const config = {
+    ...base,
+    server: { ...base.server, clients: [{ name: "alice", token: "t-alice-0123456789" }] },
+  };
+  const text = startupLines({
+    config,
+    listenUrl: "http://127.0.0.1:8082",
+    clientUrl: "http://127.0.0.1:8082",
+    startupMs: 1,
+  }).map((l) => l.text).join("\n");
+  assert.match(text, /ANTHROPIC_AUTH_TOKEN=<your token of clients:> claude/);
+  assert.doesNotMatch(text, /ANTHROPIC_AUTH_TOKEN=ccp|t-alice/);
+});

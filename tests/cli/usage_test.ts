@@ -105,7 +105,7 @@ Deno.test("a usage error shows the message, the usage line and where the help is
   );
   assert.equal(
     usageErrorText("x", "usage"),
-    "ccp: x\n\nUsage: ccp usage [--since 24h|7d|30d|YYYY-MM-DD] [--by GROUP] [--json] [flags]\n" +
+    "ccp: x\n\nUsage: ccp usage [--since 24h|7d|30d|today|week|month|YYYY-MM-DD] [--by GROUP] [--json] [flags]\n" +
       'Run "ccp usage --help" for the flags and examples.',
   );
 });

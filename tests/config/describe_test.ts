@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describeConfig, redactKey, redactUrl } from "../../src/config/describe.ts";
 import { configFromSources } from "../helpers/config.ts";
+import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { openPgStore } from "../../src/usage/pg_store.ts";
 
 const LONG_KEY = "nvapi-0123456789abcdefWXYZ";
@@ -192,4 +193,23 @@ routing: { session_affinity: true, session_affinity_ttl: 30m }
   );
   assert.match(text, /opus → a\/m → b\/m/);
   assert.match(text, /Session affinity: on \(a session keeps its key and spread target for 30m/);
+});
+
+Deno.test("describeConfig: with clients only, the server line names their tokens, not an open ccp", () => {
+  const text = (token: string) =>
+    describeConfig(configFromYaml({
+      file: "c.yaml",
+      env: {},
+      text: `server: { ${token} }
+clients:
+  - { name: alice, token: t-alice-0123456789 }
+  - { name: bob, token: t-bob-0123456789 }
+providers:
+  up: { type: anthropic, base_url: "http://127.0.0.1:9", api_key: k }
+routes: { default: up/m }
+`,
+    }));
+  assert.match(text(""), /Server: [^;]+; auth token not set; 2 client tokens \(clients:\); log/);
+  assert.match(text("auth_token: t-admin-0123456789"), /auth token set, and 2 client tokens/);
+  assert.doesNotMatch(text(""), /t-alice/);
 });

@@ -111,6 +111,10 @@ routes:
       const expected = (tokens("input") * 1 + tokens("output") * 2) / 1e6;
       assert.ok(expected > 0 && Math.abs(Number(cost[1]) - expected) < 1e-12, cost[1]);
       assert.doesNotMatch(text, /^ccp_cost_usd_total\{provider="fast"/m);
+      // The lone token's client spent all of it; its requests by status (the 503 included).
+      const clientCost = /^ccp_client_cost_usd_total\{client="default"\} (\S+)$/m.exec(text);
+      assert.equal(clientCost?.[1], cost[1]);
+      assert.match(text, /^ccp_client_requests_total\{client="default",status="503"\} 1$/m);
       // No count endpoint on this provider: counted by ccp, under the route's first target.
       assert.match(text, /^ccp_count_tokens_total\{provider="anth",model="m",via="local"\} 1$/m);
       assert.match(text, /^ccp_keys\{provider="anth",state="ready"\} 1$/m);

@@ -18,6 +18,7 @@ import { postMessages } from "../helpers/ccp.ts";
 
 const TOKEN = "ccp-ui-test-token";
 const REFRESH_TOKEN = "ccp-ui-refresh-token";
+const ALICE_TOKEN = "ccp-ui-alice-token";
 const CHROMIUM = "/usr/bin/chromium";
 
 async function exists(path: string): Promise<boolean> {
@@ -35,6 +36,8 @@ async function statusPage(browser: Browser): Promise<void> {
   await Deno.writeTextFile(
     `${dir}/c.yaml`,
     `server: { auth_token: ${TOKEN}, data_dir: data }
+clients:
+  - { name: alice, token: ${ALICE_TOKEN} }
 providers:
   anth:
     type: anthropic
@@ -113,6 +116,22 @@ budgets:
     );
     assert.equal(health.length, 3);
     for (const h of health) assert.match(h, /^over budget anth: requests skip it .*\|bad$/);
+    // The lone token's requests name no client: the column shows once a named client asks.
+    const clientColumn = async () =>
+      String(
+        await page.evaluate(
+          'getComputedStyle(document.querySelector("#latest th.client")).display',
+        ),
+      );
+    assert.equal(await clientColumn(), "none");
+    await sendOne(server.url, ALICE_TOKEN);
+    await page.waitForFunction('document.querySelectorAll("#latest tbody tr").length === 3');
+    assert.notEqual(await clientColumn(), "none");
+    const cells = await page.$$eval(
+      "#latest tbody tr",
+      (rows) => rows.map((r) => r.children[1]?.textContent),
+    );
+    assert.deepEqual(cells, ["alice", "", ""]);
     const text = String(await page.evaluate("document.body.innerText"));
     assert.ok(!text.includes("0123456789"), "no key on the page");
     // CCP_TEST_ARTIFACTS=<dir> keeps the screenshot (outside the repository) for a look.

@@ -106,6 +106,26 @@ Deno.test("log observer", async (t) => {
       "POST /v1/messages claude-opus-5-5 → nim/glm4.7 200 12ms ttft=5ms in=1200 out=45 cache_read=1000 stream [opus]",
     );
   });
+  await t.step("a named client of clients: is on the line; the lone token's default is not", () => {
+    const line = (client: string | undefined) =>
+      formatRecord(base({
+        clientModel: "claude-opus-5-5",
+        provider: "nim",
+        model: "glm4.7",
+        stream: true,
+        route: "opus",
+        ...(client ? { client } : {}),
+      }));
+    assert.equal(
+      line("alice"),
+      "POST /v1/messages claude-opus-5-5 → nim/glm4.7 200 12ms stream [opus] client=alice",
+    );
+    assert.equal(
+      line("default"),
+      "POST /v1/messages claude-opus-5-5 → nim/glm4.7 200 12ms stream [opus]",
+    );
+    assert.equal(line(undefined), line("default"));
+  });
   await t.step("a failover names the tries that failed; cache writes are shown", () => {
     const attempt = (
       provider: string,

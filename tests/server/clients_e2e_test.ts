@@ -6,6 +6,7 @@ import { runCli } from "../../src/cli/run.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { UI_PAGE } from "../../src/observe/ui/page.ts";
 
 const ALICE = "alice-token-0123456789abcdef";
 const CI = "ci-token-0123456789abcdef0";
@@ -34,8 +35,9 @@ budgets:
   - { client: alice, tokens: 800, per: day }
 `,
     );
+    const serveCtx = testContext(dir);
     const server = await startServer({
-      ctx: testContext(dir),
+      ctx: serveCtx,
       flags: { config: "c.yaml", port: 0 },
     });
     try {
@@ -67,6 +69,13 @@ budgets:
         "explicit provider/model is not in ci's list",
       );
       assert.equal((await send("wrong-token-0123456789", "claude-haiku-4-5")).status, 401);
+      // The log tells the lead which token a team's client must send: its own, of clients:.
+      const refused401 = serveCtx.io.stderr.join("\n");
+      assert.match(
+        refused401,
+        /missing or wrong ccp token \(it sent another token\); the client must send its own token of clients: \(a token a reload removed or replaced is refused from then on\) or server\.auth_token/,
+      );
+      assert.doesNotMatch(refused401, /wrong-token-0123456789/);
       assert.equal((await send(ADMIN, "claude-opus-4-5")).status, 200);
       // alice spent 500 of 800 tokens; the next request puts her over.
       assert.equal((await send(ALICE, "claude-sonnet-4-5")).status, 200);
@@ -76,7 +85,7 @@ budgets:
       // The budget that ran out is alice's own, not the target's: the message names it.
       assert.match(
         spent.body.error.message,
-        /over a budget: provider "up" model "main": budget of client alice spent \(resets in/,
+        /over a budget: budget of client alice spent for provider "up" model "main" \(resets \d{4}-\d\d-\d\d 00:00 UTC, in .*It counts every target of the route/,
       );
       assert.equal(
         (await send(ADMIN, "claude-sonnet-4-5")).status,
@@ -84,7 +93,34 @@ budgets:
         "other clients are not held",
       );
       assert.equal(mock.requests.length, 6, "refused requests never went upstream");
+      // /metrics counts each client's requests by status, for a team's dashboard.
+      const metrics = await (await fetch(`${server.url}/metrics`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      })).text();
+      const clientLines = metrics.split("\n").filter((l) => l.startsWith("ccp_client_"));
+      assert.deepEqual(clientLines.sort(), [
+        'ccp_client_requests_total{client="alice",status="200"} 2',
+        'ccp_client_requests_total{client="alice",status="429"} 1',
+        'ccp_client_requests_total{client="ci",status="200"} 2',
+        'ccp_client_requests_total{client="ci",status="403"} 2',
+        'ccp_client_requests_total{client="default",status="200"} 2',
+      ]);
+      // The status page and ccp check say a spent client budget refuses that client's requests,
+      // not that requests skip a target.
+      const state = await (await fetch(`${server.url}/ui/state`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      })).json();
+      const budget = state.usage.budgets.find((b: { label: string }) => b.label === "client alice");
+      assert.equal(budget.client, "alice");
+      assert.equal(budget.exhausted, true);
+      assert.match(UI_PAGE, /b\.client \? " \(" \+ b\.client \+ "'s requests are refused\)"/);
       await new Promise((r) => setTimeout(r, 300));
+      const checked = testContext(dir);
+      assert.equal(await runCli(["check", "--config", "c.yaml"], checked), 0);
+      assert.match(
+        checked.io.stdout.join("\n"),
+        /client alice: [\d,]+ tokens of 800 tokens per day .* SPENT: alice's requests are refused \(429\)/,
+      );
       const ctx = testContext(dir);
       assert.equal(
         await runCli(["usage", "--config", "c.yaml", "--by", "client", "--json"], ctx),
@@ -185,6 +221,64 @@ aliases:
       assert.deepEqual(await send(ALICE, "claude-opus-4-5"), [403, "default"]);
       assert.deepEqual(await send(ALICE, "up/other"), [403, "explicit"]);
       assert.equal(mock.requests.length, 5, "refused requests never went upstream");
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await mock.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("clients: a token a reload removed or replaced is refused, and the log says whose it was", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_clients_" });
+  const mock = startAnthropicMock([{
+    kind: "json",
+    body: textMessage("m", { input_tokens: 4, output_tokens: 1 }),
+  }]);
+  const write = (dave: string) =>
+    Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { data_dir: data, watch_config: false }
+clients:
+  - { name: alice, token: ${ALICE} }
+${dave}
+providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: sk-up-0123456789 }
+routes: { default: up/main }
+`,
+    );
+  const DAVE = "dave-token-0123456789abcdef";
+  try {
+    await write(`  - { name: dave, token: ${DAVE} }`);
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
+    try {
+      const send = async (token: string) => {
+        const res = await fetch(`${server.url}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": token },
+          body: JSON.stringify({
+            model: "claude-sonnet-4-5",
+            max_tokens: 10,
+            messages: [{ role: "user", content: "hi" }],
+          }),
+        });
+        await res.body?.cancel();
+        return res.status;
+      };
+      assert.equal(await send(DAVE), 200);
+      await write(`  - { name: dave, token: dave-token-NEW-0123456789 }`);
+      assert.equal(await server.reload(), true);
+      assert.equal(await send(DAVE), 401, "the replaced token is refused");
+      const log = ctx.io.stderr.join("\n");
+      assert.match(log, /Changed: client dave: token changed/);
+      assert.match(
+        log,
+        /missing or wrong ccp token \(it sent client dave's token, which a reload removed or replaced\)/,
+      );
+      assert.doesNotMatch(log, new RegExp(DAVE));
+      assert.equal(await send(ALICE), 200, "the others go on");
     } finally {
       await server.stop();
     }

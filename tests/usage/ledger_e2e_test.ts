@@ -160,7 +160,7 @@ Deno.test("budgets: a spent target is skipped, then budget_exhausted with Retry-
       assert.equal(spent.body.error.code, "budget_exhausted");
       assert.match(
         spent.body.error.message,
-        /provider "anth" model "m-priced": budget of anth spent/,
+        /budget of anth spent for provider "anth" model "m-priced" \(resets /,
       );
       // The route, and the target whose budget is spent (none was tried).
       assert.equal(spent.headers.get("x-ccp-route"), "default");

@@ -45,6 +45,11 @@ Deno.test("--since: relative spans and dates; nonsense is refused", () => {
   assert.equal(parseSince("2026-11-01", WED), Date.UTC(2026, 10, 1));
   assert.equal(parseSince("2026-02-30", WED), undefined);
   assert.equal(parseSince("yesterday", WED), undefined);
+  // The periods budgets count by: the same starts as periodStart's.
+  assert.equal(parseSince("today", WED), periodStart("day", WED));
+  assert.equal(parseSince("week", WED), periodStart("week", WED));
+  assert.equal(new Date(parseSince("month", WED)!).toISOString(), "2026-12-01T00:00:00.000Z");
+  assert.equal(parseSince("constructor", WED), undefined);
 });
 
 Deno.test("prices: the built-in table by model name, cost as Σ tokens × price / 10⁶", () => {

@@ -25,6 +25,8 @@ export const UI_PAGE = `<!doctype html>
   .scroll { overflow-x: auto; } .cards { display: flex; flex-wrap: wrap; gap: 12px; }
   .card { border: 1px solid #8886; border-radius: 6px; padding: 8px; flex: 1 1 320px; min-width: 0; }
   .chart { width: 100%; min-height: 180px; }
+  /* Who asked, once a team's named clients are among the latest requests. */
+  #latest.no-clients .client { display: none; }
   @media (max-width: 600px) { .hide-narrow { display: none; } body { padding: 6px; } }
 </style>
 </head>
@@ -33,7 +35,7 @@ export const UI_PAGE = `<!doctype html>
 <h2>Routes</h2>
 <div class="scroll"><table id="routes"><thead><tr><th>route</th><th>target</th><th>health</th><th class="hide-narrow">keys ready / cooling / blocked</th></tr></thead><tbody></tbody></table></div>
 <h2>Latest requests</h2>
-<div class="scroll"><table id="latest"><thead><tr><th>time</th><th>client model</th><th>route</th><th>served by</th><th>status</th><th class="n">in</th><th class="n">out</th><th class="n hide-narrow">cache read</th><th class="n hide-narrow">cache write</th><th class="n">duration</th><th class="n hide-narrow">ttft</th></tr></thead><tbody></tbody></table></div>
+<div class="scroll"><table id="latest" class="no-clients"><thead><tr><th>time</th><th class="client">client</th><th>client model</th><th>route</th><th>served by</th><th>status</th><th class="n">in</th><th class="n">out</th><th class="n hide-narrow">cache read</th><th class="n hide-narrow">cache write</th><th class="n">duration</th><th class="n hide-narrow">ttft</th></tr></thead><tbody></tbody></table></div>
 <div id="usage">
 <div class="cards">
   <div class="card"><h2>Tokens and cost, last 24 h</h2><div id="chart24" class="chart"></div></div>
@@ -68,6 +70,7 @@ const n = (x) => x.toLocaleString("en-US");
 ${usd}
 function requestRow(tr, r) {
   cell(tr, new Date(r.at).toLocaleTimeString());
+  cell(tr, r.client ?? "", "client");
   cell(tr, r.clientModel ?? "");
   cell(tr, r.route);
   const servedBy = r.provider ? r.provider + "/" + r.model : "none";
@@ -84,6 +87,10 @@ function requestRow(tr, r) {
   cell(tr, r.ttftMs === undefined ? "" : (r.ttftMs / 1000).toFixed(2) + " s", "n hide-narrow");
 }
 let latest = [];
+function showLatest() {
+  $("latest").classList.toggle("no-clients", !latest.some((r) => r.client));
+  fill("latest", latest, requestRow);
+}
 const charts = {};
 // An axis as wide as its widest label: at uPlot's fixed 50 px, a day's tokens (2,000,000) and a
 // cheap model's cost ($0.0020) were cut at the canvas's edge.
@@ -137,7 +144,7 @@ function render(state) {
     cell(tr, t.keys.ready + " / " + t.keys.cooling + " / " + t.keys.blocked, "hide-narrow");
   });
   latest = state.latest;
-  fill("latest", latest, requestRow);
+  showLatest();
   $("usage").hidden = !state.usage;
   $("noledger").hidden = !!state.usage;
   $("noledger").textContent = state.usageUnavailable
@@ -149,7 +156,9 @@ function render(state) {
     fill("errors", state.usage.byProvider, (tr, p) => { cell(tr, p.provider); cell(tr, n(p.requests), "n"); cell(tr, n(p.errors), p.errors ? "n bad" : "n"); });
     fill("budgets", state.usage.budgets, (tr, b) => {
       const f = (x) => b.unit === "USD" ? usd(x, 2) : n(Math.round(x));
-      cell(tr, b.label + (b.exhausted ? " (requests skip it)" : "")); cell(tr, f(b.spent), b.exhausted ? "n bad" : "n"); cell(tr, f(b.limit), "n");
+      // A spent target budget moves requests on; a spent client budget refuses that client's.
+      const spent = b.client ? " (" + b.client + "'s requests are refused)" : " (requests skip it)";
+      cell(tr, b.label + (b.exhausted ? spent : "")); cell(tr, f(b.spent), b.exhausted ? "n bad" : "n"); cell(tr, f(b.limit), "n");
     });
   }
 }
@@ -180,7 +189,7 @@ function connect() {
   events.addEventListener("inflight", (e) => { $("inflight").textContent = e.data; });
   events.addEventListener("request", (e) => {
     latest = [JSON.parse(e.data), ...latest].slice(0, 50);
-    fill("latest", latest, requestRow);
+    showLatest();
     setTimeout(refresh, 300);
   });
 }

@@ -44,6 +44,8 @@ export interface UiState {
       unit: string;
       /** Spend has reached `route_away_at` (which may be below 100 %): requests skip it. */
       exhausted: boolean;
+      /** A client's own budget: once spent, that client's requests are refused, not moved. */
+      client?: string;
     }[];
   };
 }
@@ -226,6 +228,7 @@ function usageOf(
       limit: b.limit,
       unit: b.budget.costUsd !== undefined ? "USD" : "tokens",
       exhausted: b.exhausted,
+      ...(b.budget.client !== undefined ? { client: b.budget.client } : {}),
     })),
   };
 }
