@@ -42,7 +42,7 @@ interface RawBody {
   readonly bytes: ChunkedBytes | undefined;
   /** Filled on first use; null when the text cannot be split safely (duplicate keys). */
   spans?: Map<string, Span> | null;
-  /** The key of the largest span, whose bytes are copied (once spans are found). */
+  /** The key of the largest span, whose bytes are copied, when it is half the text or more. */
   largest?: string;
   /** Filled on first use: the largest span's place in `bytes`, or null when unknown. */
   inBytes?: BytePiece | null;
@@ -139,9 +139,10 @@ export function jsonPieces(out: Readonly<Record<string, unknown>>): JsonPiece[] 
 
 function findSpans(raw: RawBody): void {
   const spans = raw.spans = topLevelSpans(raw.text, raw.parsed);
-  let size = 0;
+  // Finding a span's bytes encodes the text outside it once more: worth it for at least half.
+  let size = raw.text.length / 2;
   for (const [key, { start, end }] of spans ?? []) {
-    if (end - start > size) [raw.largest, size] = [key, end - start];
+    if (end - start >= size) [raw.largest, size] = [key, end - start];
   }
 }
 

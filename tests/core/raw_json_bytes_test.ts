@@ -159,3 +159,18 @@ Deno.test("jsonPieces with the client's bytes: a huge string value, a key writte
   assert.ok(!dup.copied);
   assert.deepEqual(dup.fromBytes, dup.fromText);
 });
+
+Deno.test("jsonPieces with the client's bytes: none copied when no value is half the body", () => {
+  // Placing one value in the bytes encodes the text around it: not worth it for under half.
+  const third = `${TEXTS[1]}${"y".repeat(10_000)}`;
+  const even = {
+    model: "m",
+    messages: [{ role: "user", content: third }],
+    system: third,
+    x: third,
+  };
+  const bytes = encoder.encode(JSON.stringify(even));
+  const got = bothWays(bytes, chunked(bytes, [9000]), CHANGES[0]!);
+  assert.ok(!got.copied);
+  assert.deepEqual(got.fromBytes, got.fromText);
+});
