@@ -27,7 +27,7 @@ const TEXTS = [
 
 function body(seed: number): Body {
   const text = (i: number) => TEXTS[(i + seed) % TEXTS.length]!;
-  const messages = Array.from({ length: 40 + seed * 7 }, (_, i) => ({
+  const messages = Array.from({ length: 400 + seed * 7 }, (_, i) => ({
     role: i % 2 === 0 ? "user" : "assistant",
     content: [
       { type: "text", text: `${text(i)} turn ${i} ${"x".repeat(300)}` },
@@ -145,7 +145,7 @@ Deno.test("jsonPieces with the client's bytes: a huge string value, a key writte
   const big = {
     model: "m",
     messages: [{ role: "user", content: "hi" }],
-    system: `${TEXTS[1]}${"\u00e9x".repeat(40_000)}`,
+    system: `${TEXTS[1]}${"\u00e9x".repeat(80_000)}`,
   };
   const bytes = encoder.encode(JSON.stringify(big));
   const got = bothWays(bytes, chunked(bytes, [3, 70_000]), CHANGES[0]!);
@@ -162,7 +162,7 @@ Deno.test("jsonPieces with the client's bytes: a huge string value, a key writte
 
 Deno.test("jsonPieces with the client's bytes: none copied when no value is half the body", () => {
   // Placing one value in the bytes encodes the text around it: not worth it for under half.
-  const third = `${TEXTS[1]}${"y".repeat(10_000)}`;
+  const third = `${TEXTS[1]}${"y".repeat(60_000)}`;
   const even = {
     model: "m",
     messages: [{ role: "user", content: third }],
@@ -171,6 +171,16 @@ Deno.test("jsonPieces with the client's bytes: none copied when no value is half
   };
   const bytes = encoder.encode(JSON.stringify(even));
   const got = bothWays(bytes, chunked(bytes, [9000]), CHANGES[0]!);
+  assert.ok(!got.copied);
+  assert.deepEqual(got.fromBytes, got.fromText);
+});
+
+Deno.test("jsonPieces with the client's bytes: a body under 128 Ki characters keeps none", () => {
+  const small = { ...body(0), messages: (body(0).messages as unknown[]).slice(0, 60) };
+  const text = JSON.stringify(small);
+  assert.ok(text.length > 64 * 1024 && text.length < 128 * 1024, `${text.length}`);
+  const bytes = encoder.encode(text);
+  const got = bothWays(bytes, chunked(bytes, [65536]), CHANGES[0]!);
   assert.ok(!got.copied);
   assert.deepEqual(got.fromBytes, got.fromText);
 });

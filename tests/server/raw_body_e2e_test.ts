@@ -140,7 +140,14 @@ Deno.test("a large passthrough body's messages reach the upstream as the client'
     return out;
   };
   try {
-    const { messages, system, tools } = longTurn();
+    const { messages, system, tools } = longTurn() as
+      & { messages: unknown[] }
+      & Record<string, unknown>;
+    // Past 128 Ki characters, where ccp keeps the bytes it read.
+    messages[0] = {
+      role: "user",
+      content: "\u65e5\u672c\u8a9e\u306e\u30c6\u30ad\u30b9\u30c8 ".repeat(20_000),
+    };
     // Spaced, with em dashes, escapes and a lone surrogate, as the client wrote it.
     const said = JSON.stringify(messages, null, 1).replace("\u306e", "\\u2014 \\ud800 \u2014");
     const rest = `,"system":${JSON.stringify(system)},"tools":${JSON.stringify(tools)}` +
