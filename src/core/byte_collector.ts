@@ -61,6 +61,15 @@ export class ByteCollector {
     });
   }
 
+  /**
+   * The bytes added, in order, as the arrays they are kept in (not joined). They stay as they are
+   * once nothing more is added, so they can outlive the collector.
+   */
+  parts(): readonly Uint8Array[] {
+    this.#seal();
+    return this.#chunks;
+  }
+
   // A block less than half used is copied out at its size, so it does not hold the rest.
   #seal(): void {
     const block = this.#block;

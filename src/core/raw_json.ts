@@ -1,5 +1,5 @@
 /**
- * An upstream body's JSON text in pieces, without re-serialising what ccp left unchanged of the
+ * An upstream body's JSON in pieces, without re-serialising what ccp left unchanged of the
  * client's body and without ever building one large string.
  *
  * A passthrough request goes upstream as the client's body with a few top-level fields changed
@@ -8,9 +8,25 @@
  * turn ~2 ms, mostly in fresh memory for the new string; their text is still in the client's
  * body. Request changes are copy-on-write throughout ccp, so a top-level value that is still
  * the very object JSON.parse made still says what its text says.
+ *
+ * The largest such value (the messages) goes as the client's own bytes: a real Claude Code body
+ * holds a few em dashes, so V8 keeps its text at two bytes a character, and encoding 800 KB of
+ * that measured ~0.5 ms, where copying the bytes takes ~0.01.
  */
 
+import { ChunkedBytes } from "./chunked_bytes.ts";
 import { isRecord } from "./json.ts";
+import { withScratch } from "./scratch_bytes.ts";
+
+/** Bytes of the client's body, from `start` to `end`, sent as they came. */
+export interface BytePiece {
+  readonly bytes: ChunkedBytes;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A piece of an upstream body: text to encode, or the client's bytes to copy. */
+export type JsonPiece = string | BytePiece;
 
 /** Where one top-level value of the client's text is, and what JSON.parse made of it. */
 interface Span {
@@ -22,12 +38,21 @@ interface Span {
 interface RawBody {
   readonly text: string;
   readonly parsed: Readonly<Record<string, unknown>>;
+  /** The bytes the text was decoded from, when they were kept. */
+  readonly bytes: ChunkedBytes | undefined;
   /** Filled on first use; null when the text cannot be split safely (duplicate keys). */
   spans?: Map<string, Span> | null;
+  /** The key of the largest span, whose bytes are copied, when it is half the text or more. */
+  largest?: string;
+  /** Filled on first use: the largest span's place in `bytes`, or null when unknown. */
+  inBytes?: BytePiece | null;
 }
 
 // Below this a body's own serialisation costs less than finding its spans.
 const MIN_RAW_CHARS = 16 * 1024;
+// Below this encoding the text again costs under ~0.05 ms, within the noise of a request: the
+// read bytes are not kept past the read (a 47 KB body, in alternated runs, was no cheaper).
+const MIN_COPIED_CHARS = 128 * 1024;
 // Arrays shorter than this are serialised whole: their string is small either way.
 const SPLIT_ARRAY_LENGTH = 16;
 // Found through any of the body's object values, so a shallow variant of the body, which keeps
@@ -45,10 +70,19 @@ function objectValues(record: Readonly<Record<string, unknown>>): object[] {
   return out;
 }
 
-/** Keeps `text` as the source of `parsed` (a large object body) until {@link forgetRawJson}. */
-export function rememberRawJson(parsed: unknown, text: string): void {
+/**
+ * Keeps `text` as the source of `parsed` (a large object body) until {@link forgetRawJson}, with
+ * `chunks`, the bytes `text` was decoded from as they were read, when given and the text is long
+ * enough for copying them to pay: they must not change until then.
+ */
+export function rememberRawJson(
+  parsed: unknown,
+  text: string,
+  chunks?: readonly Uint8Array[],
+): void {
   if (text.length < MIN_RAW_CHARS || !isRecord(parsed)) return;
-  const raw: RawBody = { text, parsed };
+  const copied = chunks && text.length >= MIN_COPIED_CHARS;
+  const raw: RawBody = { text, parsed, bytes: copied ? new ChunkedBytes(chunks) : undefined };
   remembered.add(parsed);
   for (const value of objectValues(raw.parsed)) bodies.set(value, raw);
 }
@@ -61,29 +95,33 @@ export function forgetRawJson(parsed: unknown): void {
 }
 
 /**
- * `JSON.stringify(out)` as pieces of text that join into it, meant to be encoded one after the
+ * `JSON.stringify(out)` as pieces that join into its UTF-8, meant to be written one after the
  * other: joining them would build the large string this avoids. Every top-level value of `out`
  * that is still the value JSON.parse made of a remembered body's text (the same object, or an
  * equal primitive) is a slice of that text, when `out` is that body or a shallow variant of it
- * (those copied values keep the client's spacing). A long array (a conversation's messages) is
- * serialised element by element: many small strings come from memory the runtime reuses, where
- * one 800 KB string needs fresh pages (measured 2-4× faster, serialising and encoding).
+ * (those copied values keep the client's spacing); the largest is a slice of the client's bytes
+ * when they were kept and its place in them is known for sure. A long array (a conversation's
+ * messages) is serialised element by element: many small strings come from memory the runtime
+ * reuses, where one 800 KB string needs fresh pages (measured 2-4× faster, serialising and
+ * encoding).
  */
-export function jsonPieces(out: Readonly<Record<string, unknown>>): string[] {
+export function jsonPieces(out: Readonly<Record<string, unknown>>): JsonPiece[] {
   let raw: RawBody | undefined;
   for (const value of objectValues(out)) if ((raw = bodies.get(value))) break;
-  if (raw && raw.spans === undefined) raw.spans = topLevelSpans(raw.text, raw.parsed);
+  if (raw && raw.spans === undefined) findSpans(raw);
   const spans = raw?.spans;
   // The usual small body: nothing to copy and nothing to split.
   if (!spans && !Object.values(out).some(isLongArray)) return [JSON.stringify(out)];
-  const pieces: string[] = [];
+  const pieces: JsonPiece[] = [];
   let head = "{";
   for (const key of Object.keys(out)) {
     const value = out[key];
     const span = spans?.get(key);
     const name = `${head}${JSON.stringify(key)}:`;
-    if (span && span.value === value) pieces.push(name, raw!.text.slice(span.start, span.end));
-    else if (isLongArray(value)) {
+    if (span && span.value === value) {
+      const bytes = key === raw!.largest ? bytesOf(raw!) : undefined;
+      pieces.push(name, bytes ?? raw!.text.slice(span.start, span.end));
+    } else if (isLongArray(value)) {
       pieces.push(`${name}[`);
       // In an array, what has no JSON form (undefined, functions) is written as null.
       for (let i = 0; i < value.length; i++) {
@@ -101,6 +139,45 @@ export function jsonPieces(out: Readonly<Record<string, unknown>>): string[] {
   }
   pieces.push(head === "{" ? "{}" : "}");
   return pieces;
+}
+
+function findSpans(raw: RawBody): void {
+  const spans = raw.spans = topLevelSpans(raw.text, raw.parsed);
+  // Finding a span's bytes encodes the text outside it once more: worth it for at least half.
+  let size = raw.text.length / 2;
+  for (const [key, { start, end }] of spans ?? []) {
+    if (end - start >= size) [raw.largest, size] = [key, end - start];
+  }
+}
+
+/**
+ * Where the largest span's text is in the client's bytes, found once: after the UTF-8 of the text
+ * before it (and a byte order mark, which decoding drops), and before the UTF-8 of the text after
+ * it. Only the text outside it is measured, a small part of a Claude Code body. The bytes are the
+ * text's exact UTF-8 only when they are valid UTF-8: decoding writes U+FFFD for each invalid
+ * sequence, so a text without one is sure to be (a text with one, even sent as such, is not
+ * copied). Null when unsure.
+ */
+function bytesOf(raw: RawBody): BytePiece | undefined {
+  if (raw.inBytes !== undefined) return raw.inBytes ?? undefined;
+  const { text, bytes } = raw;
+  const span = raw.spans?.get(raw.largest!);
+  raw.inBytes = null;
+  if (!bytes || !span || text.includes("\uFFFD")) return undefined;
+  const bom = bytes.at(0) === 0xef && bytes.at(1) === 0xbb && bytes.at(2) === 0xbf ? 3 : 0;
+  const start = bom + utf8Length(text.slice(0, span.start));
+  const end = bytes.size - utf8Length(text.slice(span.end));
+  // The value's first and last characters are ASCII (a bracket, brace, quote, digit or letter).
+  const same = (at: number, i: number) => bytes.at(at) === text.charCodeAt(i);
+  if (end <= start || !same(start, span.start) || !same(end - 1, span.end - 1)) return undefined;
+  raw.inBytes = { bytes, start, end };
+  return raw.inBytes;
+}
+
+const encoder = new TextEncoder();
+
+function utf8Length(text: string): number {
+  return withScratch(text.length * 3, (buffer) => encoder.encodeInto(text, buffer).written);
 }
 
 function isLongArray(value: unknown): value is unknown[] {

@@ -60,8 +60,9 @@ export async function readJsonBody(
     const reason = messageOf(err);
     throw new ClientRequestError(`Request body is not valid JSON: ${reason}`);
   }
-  // Passthrough upstreams get the unchanged parts of a large body copied from this text.
-  rememberRawJson(parsed, text);
+  // Passthrough upstreams get the unchanged parts of a large body copied from these bytes, which
+  // would be garbage now: kept instead, they cost no copy.
+  rememberRawJson(parsed, text, collected.parts());
   return parsed;
 }
 

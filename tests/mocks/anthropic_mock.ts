@@ -17,6 +17,8 @@ export interface RecordedRequest {
   body: Record<string, unknown> | undefined;
   /** The body as it arrived, before parsing. */
   text: string;
+  /** The body's bytes as they arrived, before decoding. */
+  bytes: Uint8Array;
   /** Set (ms timestamp) when the request's signal aborted, i.e. ccp hung up. */
   abortedAt?: number;
 }
@@ -31,6 +33,7 @@ export interface AnthropicMock {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** Starts the mock on an ephemeral port. */
 export function startAnthropicMock(replies: MockReply[] = []): AnthropicMock {
@@ -39,7 +42,8 @@ export function startAnthropicMock(replies: MockReply[] = []): AnthropicMock {
   let served = 0;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const url = new URL(req.url);
-    const text = await req.text();
+    const bytes = await req.bytes();
+    const text = decoder.decode(bytes);
     const record: RecordedRequest = {
       method: req.method,
       path: url.pathname,
@@ -47,6 +51,7 @@ export function startAnthropicMock(replies: MockReply[] = []): AnthropicMock {
       headers: req.headers,
       body: text ? JSON.parse(text) : undefined,
       text,
+      bytes,
     };
     requests.push(record);
     req.signal.addEventListener("abort", () => (record.abortedAt = Date.now()));

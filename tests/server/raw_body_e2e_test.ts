@@ -122,3 +122,71 @@ Deno.test("large bodies sent at once each reach the upstream exactly as sent", a
     await mock.close();
   }
 });
+
+Deno.test("a large passthrough body's messages reach the upstream as the client's own bytes", async () => {
+  const mock = startAnthropicMock([{
+    kind: "json",
+    body: textMessage("up", { input_tokens: 9, output_tokens: 1 }),
+  }]);
+  const config = testConfig({
+    providers: [provider("anthropic", { preset: "anthropic", baseUrl: mock.url, apiKeys: ["k"] })],
+    routes: { default: "anthropic/upstream-model" },
+  });
+  const ccp = startCcp(config);
+  const encoder = new TextEncoder();
+  const join = (...parts: Uint8Array[]) => {
+    const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+    parts.reduce((at, part) => (out.set(part, at), at + part.length), 0);
+    return out;
+  };
+  try {
+    const { messages, system, tools } = longTurn() as
+      & { messages: unknown[] }
+      & Record<string, unknown>;
+    // Past 128 Ki characters, where ccp keeps the bytes it read.
+    messages[0] = {
+      role: "user",
+      content: "\u65e5\u672c\u8a9e\u306e\u30c6\u30ad\u30b9\u30c8 ".repeat(20_000),
+    };
+    // Spaced, with em dashes, escapes and a lone surrogate, as the client wrote it.
+    const said = JSON.stringify(messages, null, 1).replace("\u306e", "\\u2014 \\ud800 \u2014");
+    const rest = `,"system":${JSON.stringify(system)},"tools":${JSON.stringify(tools)}` +
+      ',"max_tokens":32000,"stream":false}';
+    const cut = said.indexOf("\u672c");
+    const head = (model: string) => `{"model":${JSON.stringify(model)},"messages":`;
+    const sent = [
+      encoder.encode(head("claude-sonnet-4-5") + said + rest),
+      // A byte order mark, which ccp reads past and does not send on.
+      join(
+        new Uint8Array([0xef, 0xbb, 0xbf]),
+        encoder.encode(head("claude-sonnet-4-5") + said + rest),
+      ),
+      // Not valid UTF-8: ccp reads the byte as U+FFFD, and sends that character's UTF-8.
+      join(
+        encoder.encode(head("claude-sonnet-4-5") + said.slice(0, cut)),
+        new Uint8Array([0xff]),
+        encoder.encode(said.slice(cut) + rest),
+      ),
+    ];
+    for (const bytes of sent) {
+      const res = await fetch(`${ccp.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": "client" },
+        body: bytes,
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      await res.body?.cancel();
+    }
+    const expected = (messagesText: string) =>
+      encoder.encode(head("upstream-model") + messagesText + rest);
+    assert.deepEqual(mock.requests[0]!.bytes, expected(said));
+    assert.deepEqual(mock.requests[1]!.bytes, expected(said));
+    assert.deepEqual(
+      mock.requests[2]!.bytes,
+      expected(`${said.slice(0, cut)}\ufffd${said.slice(cut)}`),
+    );
+  } finally {
+    await ccp.close();
+    await mock.close();
+  }
+});

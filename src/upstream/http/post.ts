@@ -22,8 +22,8 @@ import { applyLearned, lessonOf } from "./lessons.ts";
 import { CONNECT_PROBES } from "../../resilience/connect_probe.ts";
 import { type OutgoingHeaders, secretsSent } from "./headers.ts";
 import { withoutKeys } from "../../core/secrets.ts";
-import { jsonPieces } from "../../core/raw_json.ts";
-import { withScratch } from "../../core/scratch_bytes.ts";
+import { type JsonPiece, jsonPieces } from "../../core/raw_json.ts";
+import { withUtf8 } from "../../core/utf8_pieces.ts";
 import { earlyAnswerOf, earlyError, type FailedStart } from "./early_error.ts";
 import { missingKeyAdvice } from "../../config/from_tree.ts";
 import { missingEndpointAdvice } from "./missing_endpoint.ts";
@@ -54,47 +54,16 @@ export interface PostOptions {
   model: string;
   url: string;
   headers: OutgoingHeaders;
-  /** The JSON text, in pieces that are encoded one after the other (see jsonPieces). */
-  body: readonly string[];
+  /** The JSON, in pieces that are written one after the other (see jsonPieces). */
+  body: readonly JsonPiece[];
   signal: AbortSignal;
   fetch: FetchLike;
   /** Advice appended to a connection error. */
   unreachableHint?: string;
   /** The protocol's test for a 2xx answer that failed at its start (see early_error.ts). */
   failedStart?: FailedStart;
-}
-
-const encoder = new TextEncoder();
-
-/**
- * Calls `use` with `pieces`, joined, as UTF-8 bytes lent for the call only. fetch encodes a
- * string body as slowly as TextEncoder.encode into fresh bytes (measured ~3 ms for an 800 KB
- * body, ~0.8 ms when warm), while encodeInto writes into memory already mapped. Its speed depends
- * on the text: ~0.015 ms for 800 KB of pure ASCII, but ~0.5-0.6 ms for a real Claude Code body,
- * whose few em dashes make V8 hold the decoded body, and every slice of it, as two-byte text.
- * Encoding the pieces one after the other never builds their joined string (a fresh 800 KB
- * string costs as much again). The bytes are written into a reused scratch buffer (see
- * scratch_bytes.ts), sized for ASCII first and for the worst case (3 bytes per UTF-16 unit) if
- * that did not fit.
- */
-function withUtf8<T>(pieces: readonly string[], use: (bytes: Uint8Array<ArrayBuffer>) => T): T {
-  let length = 0;
-  for (const piece of pieces) length += piece.length;
-  return withScratch(length, (buffer) => {
-    const bytes = encodeAll(pieces, buffer);
-    if (bytes) return use(bytes);
-    return withScratch(length * 3, (wide) => use(encodeAll(pieces, wide)!));
-  });
-}
-
-function encodeAll(pieces: readonly string[], into: Uint8Array<ArrayBuffer>) {
-  let at = 0;
-  for (const piece of pieces) {
-    const { read, written } = encoder.encodeInto(piece, at === 0 ? into : into.subarray(at));
-    if (read !== piece.length) return undefined;
-    at += written;
-  }
-  return into.subarray(0, at);
+  /** Given: told how many bytes the body came to once they are written. */
+  written?: { bytes: number };
 }
 
 /** POSTs and resolves once headers arrive: 2xx -> success; otherwise a mapped failure. */
@@ -113,15 +82,17 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
       // fetch copies a byte body before it returns (the Fetch standard's body extraction does),
       // so the lent bytes are free for the next request as soon as send() has been called.
       (timed) =>
-        withUtf8(options.body, (body) =>
-          send(url, {
+        withUtf8(options.body, (body) => {
+          if (options.written) options.written.bytes = body.byteLength;
+          return send(url, {
             method: "POST",
             headers: options.headers,
             body,
             signal: timed,
             // A redirect would re-send the body and the key headers to wherever it points.
             redirect: "manual",
-          })),
+          });
+        }),
       provider.timeouts,
       {
         provider: provider.id,
@@ -277,13 +248,14 @@ async function sentLogged(
   const pieces = jsonPieces(body);
   if (!options.log?.enabled("debug")) return await postJson({ ...options, body: pieces });
   const started = performance.now();
+  const written = { bytes: 0 };
   let result: PostSuccess | PostFailure | undefined;
   try {
-    result = await postJson({ ...options, body: pieces });
+    result = await postJson({ ...options, body: pieces, written });
     return result;
   } finally {
     // Also when postJson throws: a client that left before the answer (Esc) is an attempt too.
-    logSent(options, body, pieces, result, Math.round(performance.now() - started));
+    logSent(options, body, written.bytes, result, Math.round(performance.now() - started));
   }
 }
 
@@ -291,13 +263,11 @@ async function sentLogged(
 function logSent(
   options: LearningPostOptions,
   body: Record<string, unknown>,
-  pieces: readonly { length: number }[],
+  bytes: number,
   result: PostSuccess | PostFailure | undefined,
   ms: number,
 ): void {
   const where = addressOf(options.url);
-  let size = 0;
-  for (const piece of pieces) size += piece.length;
   const answer = result === undefined
     ? (options.signal.aborted ? "cancelled (client disconnected)" : "no answer")
     : result.ok
@@ -307,7 +277,7 @@ function logSent(
     : result.status ?? "no answer";
   options.log?.debug(
     `${describeTarget(options.provider.id, options.model)}: POST ${where} ` +
-      `{${Object.keys(body).join(", ")}} ${size} chars \u2192 ${answer} in ${ms} ms`,
+      `{${Object.keys(body).join(", ")}} ${bytes} bytes \u2192 ${answer} in ${ms} ms`,
   );
 }
 
