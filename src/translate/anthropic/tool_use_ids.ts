@@ -1,6 +1,7 @@
 /**
- * The ids of the tool calls an answer hands Claude Code. Claude Code drops a call whose id it has
- * seen before in the conversation, and the model, never told its call ran, asks again: a loop.
+ * The ids of the tool calls an answer hands Claude Code. Claude Code runs a call whose id it has
+ * seen before in the conversation but leaves it out of the history it sends back, so the model,
+ * never told its call ran, asks again: a loop.
  * Upstream ids are kept when they are fresh; one that is missing, repeats in this answer, or
  * repeats a call of the history (a server numbering calls per answer, a model writing its own
  * ids) is replaced by a new `toolu_...` id.
