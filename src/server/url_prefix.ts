@@ -17,6 +17,7 @@ const TAILS = [
   "/api/hello",
   "/metrics",
   "/ui",
+  "/ui/",
   "/ui/state",
   "/ui/events",
   "/ui/uplot.js",

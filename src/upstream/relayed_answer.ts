@@ -5,6 +5,7 @@ import type { SseTranslation } from "../translate/sse_translation.ts";
 import { FOREIGN_SIGNATURES } from "./anthropic/foreign_signatures.ts";
 import { verifiesSignatures } from "./anthropic/real_anthropic.ts";
 import { relayAnthropicStream } from "./anthropic/relay.ts";
+import { RELAYED_MESSAGE_IDS } from "./anthropic/relayed_message_ids.ts";
 import { historyToolIds } from "../translate/anthropic/tool_use_ids.ts";
 import { networkCause } from "./errors.ts";
 import { UpstreamError } from "../core/errors.ts";
@@ -62,6 +63,7 @@ export async function relayedAnswer(
       ...(verifiesSignatures(request.provider) ? {} : {
         onEventData: (data) => FOREIGN_SIGNATURES.noteEvent(data),
         earlierToolIds: historyToolIds(request.body.messages),
+        messageIds: RELAYED_MESSAGE_IDS,
       }),
     });
   if (wantsStream) return { kind: "stream", body };

@@ -61,10 +61,13 @@ function pieces(text: string, n: number): string[] {
   return out.length > 0 ? out : [""];
 }
 
+// Each answer has an id of its own, as a real server's does (ccp gives a repeated one a new id).
+let answers = 0;
+
 /** The non-streaming Anthropic message of a script. */
 function anthropicMessage(script: Script, model: string): Record<string, unknown> {
   return {
-    id: "msg_twin",
+    id: `msg_twin_${++answers}`,
     type: "message",
     role: "assistant",
     model,

@@ -156,3 +156,53 @@ Deno.test("two ccp on one host keep their own page sessions: a browser sends bot
     await second.close();
   }
 });
+
+Deno.test("/ui/ with a trailing slash leads to /ui, with the token, the cookie or a bearer, under any prefix", async () => {
+  const ccp = startCcp(
+    testConfig({ providers: [], routes: { default: "up/m" }, authToken: TOKEN }),
+  );
+  // Serves ccp at /ccp/ only, as `location /ccp/ { proxy_pass http://ccp/; }` does.
+  const proxy = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const url = new URL(req.url);
+    const to = `${ccp.url}${url.pathname.slice("/ccp".length)}${url.search}`;
+    return fetch(to, { headers: req.headers, redirect: "manual", signal: req.signal });
+  });
+  try {
+    const opened = await fetch(`${ccp.url}/ui?token=${TOKEN}`);
+    await opened.body?.cancel();
+    const cookie = (opened.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const bases = [
+      ccp.url,
+      `${ccp.url}/local:qwen3-coder`,
+      `http://127.0.0.1:${proxy.addr.port}/ccp`,
+    ];
+    for (const base of bases) {
+      for (
+        const [query, headers] of [
+          [`?token=${TOKEN}`, {}],
+          ["", { cookie }],
+          ["", { authorization: `Bearer ${TOKEN}` }],
+        ] as const
+      ) {
+        const res = await fetch(`${base}/ui/${query}`, { headers, redirect: "manual" });
+        await res.body?.cancel();
+        assert.equal(res.status, 302, `${base}/ui/${query}`);
+        // Relative, so that a prefix or a reverse proxy's path stays in the address.
+        const to = new URL(res.headers.get("location")!, `${base}/ui/${query}`);
+        assert.equal(to.href, `${base}/ui${query}`);
+        // Followed, the browser (or curl -L) lands on the page and its session.
+        const page = await fetch(to, { headers });
+        assert.equal(page.status, 200, to.href);
+        assert.match(await page.text(), /<script src="ui\/uplot\.js">/);
+      }
+      for (const query of ["", "?token=nope"]) {
+        const res = await fetch(`${base}/ui/${query}`, { redirect: "manual" });
+        await res.body?.cancel();
+        assert.equal(res.status, 401, `${base}/ui/${query}`);
+      }
+    }
+  } finally {
+    await proxy.shutdown();
+    await ccp.close();
+  }
+});

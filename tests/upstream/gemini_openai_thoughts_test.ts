@@ -1,7 +1,8 @@
 /**
  * Google's OpenAI-compatible endpoints send Gemini's thought summary only when the request asks
  * for it (`extra_body.google.thinking_config.include_thoughts`): ccp asks whenever Claude Code
- * asks for thinking, and only Google's hosts get the field.
+ * asks for thinking it shows (not under `display: "omitted"`), and only Google's hosts get the
+ * field.
  */
 
 import assert from "node:assert/strict";
@@ -67,6 +68,21 @@ Deno.test("Gemini's thoughts are asked for on Google's OpenAI-compatible endpoin
       supports: { thinking: false },
     });
     assert.equal(off.extra_body, undefined);
+  });
+  await t.step('not for a client that shows no thinking (display "omitted")', async () => {
+    // As on the native path: the calls' thought signatures come in their `extra_content` anyway.
+    for (
+      const thinking of [
+        { type: "adaptive", display: "omitted" },
+        { type: "enabled", budget_tokens: 4000, display: "omitted" },
+      ]
+    ) {
+      const body = await sent(AI_STUDIO, { thinking });
+      assert.equal(body.extra_body, undefined, JSON.stringify(thinking));
+      assert.equal(body.reasoning_effort !== undefined, thinking.type === "enabled");
+    }
+    const shown = await sent(AI_STUDIO, { thinking: { type: "adaptive", display: "summarized" } });
+    assert.deepEqual(shown.extra_body, ASKED);
   });
   await t.step("other hosts never get Google's field", async () => {
     for (const url of ["http://127.0.0.1:4000/v1", "https://googleapis.com.example.org/v1"]) {

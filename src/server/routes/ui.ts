@@ -1,5 +1,5 @@
 /**
- * The status page: GET /ui (the page), /ui/state (its data), /ui/events (live updates as
+ * The status page: GET /ui (the page; /ui/ leads there), /ui/state (its data), /ui/events (live updates as
  * server-sent events), /ui/uplot.js and /ui/uplot.css (the chart library, embedded in ccp).
  *
  * A browser cannot send ccp's token as a header, so `/ui?token=<token>` answers the page with a
@@ -100,7 +100,7 @@ export function uiAllows(
   const url = new URL(request.url);
   if (sessions.holds(request.headers, uiCookieName(url))) return true;
   const given = url.searchParams.get("token");
-  return path === "/ui" && given !== null && isAcceptedToken(given, server);
+  return (path === "/ui" || path === "/ui/") && given !== null && isAcceptedToken(given, server);
 }
 
 /** Adds the status page's routes. */
@@ -119,6 +119,10 @@ export function addUiRoutes(
     }
     return new Response(await page(), { headers: PAGE_HEADERS });
   });
+  // `/ui/` is the same page, but the page's relative addresses would resolve under it
+  // (`/ui/ui/state`): the browser goes to `/ui` instead, token and all. The address is relative so
+  // that a routing prefix or a reverse proxy's path stays in it.
+  app.get("/ui/", (c) => c.redirect(`../ui${new URL(c.req.url).search}`));
   app.get("/ui/uplot.js", async () =>
     new Response((await uplot()).UPLOT_JS, {
       headers: {

@@ -11,6 +11,7 @@ import { isRecord } from "../../core/json.ts";
 import { CarriedToolInput } from "./carried_input.ts";
 import { CompletedDelta } from "./completed_delta.ts";
 import { OpenBlocks } from "./open_blocks.ts";
+import type { RelayedMessageIds } from "./relayed_message_ids.ts";
 import type { RepeatedToolIds } from "./repeated_tool_ids.ts";
 import {
   deltaChars,
@@ -25,6 +26,8 @@ import {
 export interface Opening {
   readonly model: string;
   readonly inputTokens: number;
+  /** For a server other than Anthropic: gives an answer whose id was relayed before a new one. */
+  readonly messageIds?: RelayedMessageIds;
 }
 
 const encoder = new TextEncoder();
@@ -186,6 +189,8 @@ export class AnthropicEventChecks {
   #opening(event: string, data: Record<string, unknown>, filled: boolean): string {
     if (data.type === "message_start") {
       this.#unopened = false;
+      const ids = this.#start.messageIds;
+      if (ids && isRecord(data.message)) data.message.id = ids.relayed(data.message.id);
       return withClientModel(event, data, this.#start);
     }
     if (!opensAnswer(data)) return event;

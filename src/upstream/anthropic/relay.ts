@@ -14,6 +14,7 @@ import {
 } from "../relay_stream.ts";
 import type { UsageTotals } from "../transport.ts";
 import { AnthropicEventChecks } from "./event_checks.ts";
+import type { RelayedMessageIds } from "./relayed_message_ids.ts";
 import { RepeatedToolIds } from "./repeated_tool_ids.ts";
 import { SseFraming } from "./sse_framing.ts";
 
@@ -33,6 +34,8 @@ export interface RelayOptions extends RelayHooks {
    * that repeats one of them (or one of the answer's) gets a new id.
    */
   earlierToolIds?: ReadonlySet<string>;
+  /** For a server other than Anthropic: the message ids relayed, so that none goes out twice. */
+  messageIds?: RelayedMessageIds;
 }
 
 /**
@@ -45,7 +48,11 @@ export function relayAnthropicStream(
   options: RelayOptions,
 ): ReadableStream<Uint8Array> {
   const checks = new AnthropicEventChecks(
-    { model: options.clientModel, inputTokens: options.inputTokens ?? 0 },
+    {
+      model: options.clientModel,
+      inputTokens: options.inputTokens ?? 0,
+      ...(options.messageIds ? { messageIds: options.messageIds } : {}),
+    },
     options.describeUpstream,
     options.onEventData,
     options.earlierToolIds ? new RepeatedToolIds(options.earlierToolIds) : undefined,

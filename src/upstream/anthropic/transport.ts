@@ -13,6 +13,7 @@ import { FOREIGN_SIGNATURES } from "./foreign_signatures.ts";
 import { verifiesSignatures } from "./real_anthropic.ts";
 import { refusesSignature } from "./refused_signature.ts";
 import { withUnaskedReasoningRoom } from "./unasked_reasoning.ts";
+import { RELAYED_MESSAGE_IDS } from "./relayed_message_ids.ts";
 import { RepeatedToolIds } from "./repeated_tool_ids.ts";
 import { historyToolIds } from "../../translate/anthropic/tool_use_ids.ts";
 import { completedStopReason, failedStopReason } from "./stream_events.ts";
@@ -150,7 +151,9 @@ async function openAnswer(
     );
   }
   message.model = request.clientModel;
-  const repeated = verifiesSignatures(request.provider)
+  const anthropic = verifiesSignatures(request.provider);
+  if (!anthropic) message.id = RELAYED_MESSAGE_IDS.relayed(message.id);
+  const repeated = anthropic
     ? undefined
     : new RepeatedToolIds(historyToolIds(request.body.messages));
   // Ollama leaves `input` out of a tool call without arguments; Anthropic always sends an object.
@@ -169,6 +172,6 @@ async function openAnswer(
   // Claude Code runs an answer's tool calls only when it stopped for them (as the stream relay).
   const toolUse = message.content.some((b) => b.type === "tool_use");
   message.stop_reason = completedStopReason(message.stop_reason, toolUse);
-  if (!verifiesSignatures(request.provider)) FOREIGN_SIGNATURES.noteMessage(message);
+  if (!anthropic) FOREIGN_SIGNATURES.noteMessage(message);
   return jsonAnswer(message, request.body.stream === true, hooks);
 }

@@ -4,7 +4,8 @@
  * - The thought summary is sent only when the request asks for it in Google's own field,
  *   `extra_body.google.thinking_config.include_thoughts`, and it then arrives in `content` inside
  *   `<thought>...</thought>`, which the translator turns into thinking blocks. ccp asks for it
- *   whenever the client asks for thinking.
+ *   whenever the client asks for thinking it shows (not under `display: "omitted"`). The tool
+ *   calls' thought signatures come in their `extra_content` whether it asks or not.
  * - A request that asks for no thinking gets the model's least level and room for it beside the
  *   answer, as natively: Gemini 3 Pro cannot stop thinking, and without a level it thinks at its
  *   default, `high`, inside the client's `max_tokens`.
@@ -27,16 +28,16 @@ function isGoogleHost(baseUrl: string): boolean {
 }
 
 /**
- * `body` with Google's thought switch on, when thinking was asked for and the upstream is Google's.
+ * `body` with Google's thought switch on, when thoughts were asked for and the upstream is Google's.
  * Google reads `extra_body` from the request body itself; the user's own `extra_body` setting is
  * merged after this and wins.
  */
 export function withGeminiThoughts(
   body: ChatCompletionRequest,
-  thinking: boolean,
+  thoughts: boolean,
   baseUrl: string,
 ): ChatCompletionRequest {
-  if (!thinking || !isGoogleHost(baseUrl)) return body;
+  if (!thoughts || !isGoogleHost(baseUrl)) return body;
   return { ...body, extra_body: { google: { thinking_config: { include_thoughts: true } } } };
 }
 

@@ -45,9 +45,10 @@ export const openAITransport: Transport = {
       ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
       ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
     });
-    const thinking = client.thinking !== undefined && client.thinking.type !== "disabled" &&
-      dialect.reasoningSwitch.kind !== "none";
-    const asked = withGeminiThoughts(translated, thinking, provider.baseUrl);
+    // Thoughts only for a client that shows them; the calls' signatures come either way.
+    const thoughts = client.thinking !== undefined && client.thinking.type !== "disabled" &&
+      client.thinking.display !== "omitted" && dialect.reasoningSwitch.kind !== "none";
+    const asked = withGeminiThoughts(translated, thoughts, provider.baseUrl);
     const leveled = withGeminiUnaskedLevel(asked, unasked);
     const chat = withExtraBody(withExactEffort(leveled, dialect, model, settings), settings);
     const toolIds = historyToolIds(client.messages);
