@@ -402,8 +402,11 @@ Deno.test("relay mends: an answer that ends with message_stop and no message_del
 Deno.test("relay mends: two message_deltas and no message_start: one of each, then message_stop", async () => {
   const delta = (d: unknown, usage: unknown) =>
     `event: message_delta\ndata: ${JSON.stringify({ type: "message_delta", delta: d, usage })}\n\n`;
-  const text = delta({ stop_reason: "end_turn", stop_sequence: null }, { output_tokens: 3 }) +
-    delta({}, { input_tokens: 50, output_tokens: 3 }) +
+  const text = delta(
+    { stop_reason: "end_turn", stop_sequence: null },
+    { output_tokens: 3, cache_read_input_tokens: 40 },
+  ) +
+    delta({}, { input_tokens: 50, output_tokens: 3, cache_read_input_tokens: 0 }) +
     'event: message_stop\ndata: {"type":"message_stop"}\n\n';
   for (const size of [1, text.length]) {
     const events = parseSse(await new Response(relay(text, size)).text());
@@ -415,7 +418,8 @@ Deno.test("relay mends: two message_deltas and no message_start: one of each, th
     assert.deepEqual(events[1]?.data, {
       type: "message_delta",
       delta: { stop_reason: "end_turn", stop_sequence: null },
-      usage: { output_tokens: 3, input_tokens: 50 },
+      // A later count of 0 keeps the earlier one, as Claude Code adds them up.
+      usage: { output_tokens: 3, input_tokens: 50, cache_read_input_tokens: 40 },
     });
   }
 });

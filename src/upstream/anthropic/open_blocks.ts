@@ -32,8 +32,9 @@ export class OpenBlocks {
 
   /**
    * Holds `event`, a `message_delta` whose parsed data is `data` (its stop reason already carried
-   * on from an earlier one). A second one replaces the first, the usage fields it lacks kept from
-   * the first, as a client adds them up.
+   * on from an earlier one). A second one replaces the first, with the usage Claude Code would
+   * have added up from both: a later count replaces an earlier one unless it is 0 or less
+   * (`output_tokens` whenever it is there).
    */
   delta(event: string, data: Record<string, unknown>): void {
     const before = this.#heldData;
@@ -42,7 +43,12 @@ export class OpenBlocks {
       this.#heldData = data;
       return;
     }
-    const usage = { ...usageOf(before), ...usageOf(data) };
+    const usage = { ...usageOf(before) };
+    for (const [key, value] of Object.entries(usageOf(data))) {
+      const kept = key !== "output_tokens" && typeof usage[key] === "number" &&
+        typeof value === "number" && value <= 0;
+      if (!kept) usage[key] = value;
+    }
     const merged = { ...data, usage };
     this.#held = `event: message_delta\ndata: ${JSON.stringify(merged)}`;
     this.#heldData = merged;
