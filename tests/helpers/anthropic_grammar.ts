@@ -119,7 +119,12 @@ export function assertAnthropicGrammar(
         assert.ok(open !== -1 && d.index === open, `stop the open block: ${at}`);
         if (ccp && openType === "thinking") assert.ok(signed, `thinking signed before it stops`);
         if (DELTAS[openType]?.includes("input_json_delta") && toolJson) {
-          const input = json === "" ? {} : JSON.parse(json);
+          let input: unknown = {};
+          try {
+            if (json !== "") input = JSON.parse(json);
+          } catch {
+            assert.fail(`tool input is not JSON: ${json}`);
+          }
           assert.ok(
             typeof input === "object" && input !== null && !Array.isArray(input),
             `tool input is an object: ${json}`,
