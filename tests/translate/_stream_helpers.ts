@@ -17,6 +17,7 @@ import type { TranslateOptions } from "../../src/translate/openai_chat/translato
 import type { SseTranslation } from "../../src/translate/sse_translation.ts";
 import { relayTranslatedStream } from "../../src/upstream/translated_frames.ts";
 import { concatBytes } from "../helpers/bytes.ts";
+import { assertAnthropicGrammar } from "../helpers/anthropic_grammar.ts";
 export { splitAt } from "../helpers/bytes.ts";
 
 /** Options every fixture runs with (fixed message id so outputs compare equal). */
@@ -132,85 +133,12 @@ export function parseFrames(sse: string): Frame[] {
 }
 
 /**
- * Strict event-order check, stricter than the SDK: message_start first; blocks one at
- * a time with consecutive indexes; deltas only for the open block and of its type;
- * thinking blocks signed before they stop; tool input valid JSON; then message_delta
- * and message_stop last — or a closed block followed by a single final `error`.
- * `toolJson: false` lets tool input be invalid JSON (an upstream's broken arguments).
+ * Checks ccp's translated output against Anthropic's grammar (tests/helpers/anthropic_grammar.ts),
+ * with what ccp adds: full usage in message_start and thinking blocks signed. `toolJson: false`
+ * lets tool input be invalid JSON (an upstream's broken arguments).
  */
 export function assertWellFormed(frames: Frame[], { toolJson = true } = {}): void {
-  let started = false, open = -1, next = 0, openType = "", json = "", signed = false, ended = false;
-  frames.forEach((f, i) => {
-    assert.ok(!ended, `nothing may follow the end (frame ${i}: ${f.event})`);
-    const d = f.data;
-    switch (f.event) {
-      case "message_start": {
-        assert.ok(!started, "one message_start");
-        assert.equal(i, 0, "message_start first");
-        started = true;
-        const u = d.message!.usage;
-        for (
-          const k of [
-            "input_tokens",
-            "output_tokens",
-            "cache_creation_input_tokens",
-            "cache_read_input_tokens",
-          ]
-        ) {
-          assert.equal(typeof u[k], "number", `usage.${k}`);
-        }
-        assert.equal(typeof u.cache_creation.ephemeral_5m_input_tokens, "number");
-        assert.equal(typeof u.cache_creation.ephemeral_1h_input_tokens, "number");
-        break;
-      }
-      case "content_block_start":
-        assert.ok(started && open === -1, "block starts only when none is open");
-        assert.equal(d.index, next, "consecutive indexes");
-        open = d.index;
-        next++;
-        openType = d.content_block!.type;
-        json = "";
-        signed = false;
-        break;
-      case "content_block_delta": {
-        assert.equal(d.index, open, "delta for the open block");
-        const t = d.delta!.type;
-        const ok = openType === "text"
-          ? t === "text_delta"
-          : openType === "thinking"
-          ? t === "thinking_delta" || t === "signature_delta"
-          : t === "input_json_delta";
-        assert.ok(ok, `${t} in a ${openType} block`);
-        if (t === "signature_delta") signed = true;
-        else assert.ok(!signed || openType !== "thinking", "signature is the last thinking delta");
-        if (t === "input_json_delta") json += d.delta!.partial_json;
-        break;
-      }
-      case "content_block_stop":
-        assert.equal(d.index, open, "stop the open block");
-        if (openType === "thinking") assert.ok(signed, "thinking block signed before it stops");
-        if (openType === "tool_use" && toolJson) JSON.parse(json);
-        open = -1;
-        break;
-      case "message_delta":
-        assert.ok(started && open === -1, "message_delta after all blocks closed");
-        assert.equal(typeof d.usage!.output_tokens, "number");
-        assert.equal(typeof d.usage!.input_tokens, "number");
-        break;
-      case "message_stop":
-        assert.equal(frames[i - 1]?.event, "message_delta", "message_stop follows message_delta");
-        ended = true;
-        break;
-      case "error":
-        assert.equal(open, -1, "open block closed before the error");
-        assert.equal(typeof d.error!.message, "string");
-        ended = true;
-        break;
-      default:
-        assert.fail(`unexpected event ${f.event}`);
-    }
-  });
-  assert.ok(ended, "the stream ends with message_stop or error");
+  assertAnthropicGrammar(frames, { toolJson, ccp: true });
 }
 
 /** Accumulates ccp's SSE output with the official SDK; rejects on an `error` event. */

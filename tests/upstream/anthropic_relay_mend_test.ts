@@ -78,12 +78,20 @@ function stopReasons(events: readonly Event[]): unknown[] {
   );
 }
 
-Deno.test("relay mends: a usage-only message_delta after the stop reason keeps that reason", async (t) => {
+Deno.test("relay mends: a usage-only message_delta after the stop reason is one delta with that reason", async (t) => {
   const text = fixture("usage_after_stop.sse");
   for (const size of [1, 7, 100, text.length]) {
     await t.step(`in chunks of ${size}`, async () => {
       const events = parseSse(await new Response(relay(text, size)).text());
-      assert.deepEqual(stopReasons(events), ["max_tokens", "max_tokens"]);
+      // Anthropic's answers have one message_delta: the later usage goes into the first.
+      assert.deepEqual(stopReasons(events), ["max_tokens"]);
+      assert.deepEqual(events.find((e) => e.event === "message_delta")?.data.usage, {
+        input_tokens: 1958,
+        output_tokens: 64,
+        cache_read_input_tokens: 16384,
+        cache_creation_input_tokens: 0,
+      });
+      assert.deepEqual(events.slice(-2).map((e) => e.event), ["message_delta", "message_stop"]);
       assert.equal(claudeCodeReads(events).stopReason, "max_tokens");
       assert.equal(events.at(-1)?.event, "message_stop");
     });
@@ -110,7 +118,7 @@ Deno.test("relay mends: a usage-only message_delta after the stop reason keeps t
       '"delta":{"stop_reason":"end_turn","stop_sequence":null},',
     );
     const events = parseSse(await new Response(relay(later)).text());
-    assert.deepEqual(stopReasons(events), ["max_tokens", "end_turn"]);
+    assert.deepEqual(stopReasons(events), ["end_turn"]);
   });
 });
 
@@ -389,4 +397,29 @@ Deno.test("relay mends: an answer that ends with message_stop and no message_del
     const events = parseSse(await new Response(relay(own)).text());
     assert.deepEqual(stopReasons(events), ["max_tokens"]);
   });
+});
+
+Deno.test("relay mends: two message_deltas and no message_start: one of each, then message_stop", async () => {
+  const delta = (d: unknown, usage: unknown) =>
+    `event: message_delta\ndata: ${JSON.stringify({ type: "message_delta", delta: d, usage })}\n\n`;
+  const text = delta(
+    { stop_reason: "end_turn", stop_sequence: null },
+    { output_tokens: 3, cache_read_input_tokens: 40 },
+  ) +
+    delta({}, { input_tokens: 50, output_tokens: 3, cache_read_input_tokens: 0 }) +
+    'event: message_stop\ndata: {"type":"message_stop"}\n\n';
+  for (const size of [1, text.length]) {
+    const events = parseSse(await new Response(relay(text, size)).text());
+    assert.deepEqual(events.map((e) => e.event), [
+      "message_start",
+      "message_delta",
+      "message_stop",
+    ]);
+    assert.deepEqual(events[1]?.data, {
+      type: "message_delta",
+      delta: { stop_reason: "end_turn", stop_sequence: null },
+      // A later count of 0 keeps the earlier one, as Claude Code adds them up.
+      usage: { output_tokens: 3, input_tokens: 50, cache_read_input_tokens: 40 },
+    });
+  }
 });

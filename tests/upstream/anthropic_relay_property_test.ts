@@ -13,6 +13,7 @@ import { type SseEvent, thinkingTextToolTurn } from "../mocks/anthropic_fixtures
 import type { RelayOutcome } from "../../src/upstream/relay_stream.ts";
 import { seeded } from "../helpers/random.ts";
 import { splitAt } from "../helpers/bytes.ts";
+import { assertAnthropicGrammar, type GrammarEvent } from "../helpers/anthropic_grammar.ts";
 
 const enc = new TextEncoder();
 
@@ -51,8 +52,12 @@ async function relay(chunks: Uint8Array[]): Promise<Seen> {
   return { events, outcome };
 }
 
-/** One stream ends in exactly one message_stop or one error, nothing after, no key. */
+/**
+ * One stream keeps Anthropic's grammar (an upstream's cut tool input stays cut), so it ends in
+ * exactly one message_stop or one error, nothing after, and carries no key.
+ */
 function assertEnds(seen: Seen, text: string): void {
+  assertAnthropicGrammar(seen.events as GrammarEvent[], { toolJson: false, ccp: false });
   const names = seen.events.map((e) => e.event);
   const ends = names.filter((n) => n === "message_stop" || n === "error");
   assert.equal(ends.length, 1, `one end in ${names.join(",")} (upstream ${JSON.stringify(text)})`);

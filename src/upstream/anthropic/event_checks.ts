@@ -141,8 +141,12 @@ export class AnthropicEventChecks {
           if (typeof carried === "object" && sent !== undefined) {
             sent = `${carried.event}\n\n${sent}`;
           }
-          if (data.type === "message_delta" && sent !== undefined) sent = this.#blocks.delta(sent);
-          else if (data.type === "content_block_stop") sent += this.#blocks.afterStop();
+          if (data.type === "message_delta" && sent !== undefined) {
+            // Held to the answer's end; a message_start ccp wrote before it goes now.
+            const delta = filled ? withData(source, data) : source;
+            this.#blocks.delta(delta, data);
+            sent = sent.length > delta.length ? sent.slice(0, -delta.length - 2) : undefined;
+          }
         }
         if (sent !== event) changed = true;
         if (sent !== undefined) events[kept++] = sent;

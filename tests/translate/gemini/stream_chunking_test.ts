@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { geminiTranslation } from "../../../src/translate/gemini/stream.ts";
-import { bytewise, normalizeIds, relayChunks, splitAt } from "../_stream_helpers.ts";
+import {
+  assertWellFormed,
+  bytewise,
+  normalizeIds,
+  parseFrames,
+  relayChunks,
+  splitAt,
+} from "../_stream_helpers.ts";
 import { seeded } from "../../helpers/random.ts";
 
 const DIR = new URL("../../fixtures/gemini/", import.meta.url);
@@ -23,12 +30,13 @@ async function translate(chunks: Uint8Array[]): Promise<string> {
   return normalizeIds((await Array.fromAsync(out.pipeThrough(new TextDecoderStream()))).join(""));
 }
 
-Deno.test("property: any chunking of the same Gemini bytes yields the identical Anthropic stream", async (t) => {
+Deno.test("property: any chunking of the same Gemini bytes yields the identical, well-formed Anthropic stream", async (t) => {
   assert.ok(FILES.length >= 10, "fixtures found");
   for (const file of FILES) {
     await t.step(file, async () => {
       const bytes = await Deno.readFile(new URL(file, DIR));
       const reference = await translate([bytes]);
+      assertWellFormed(parseFrames(reference));
       // Every two-way split (CRLF and multi-byte UTF-8 split included), bytewise, random cuts.
       for (let cut = 1; cut < bytes.length; cut++) {
         assert.equal(await translate(splitAt(bytes, [cut])), reference, `split at ${cut}`);

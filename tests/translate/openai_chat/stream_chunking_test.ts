@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { anthropicSseEncoder, openAIStreamToAnthropicEvents } from "../_staged_pipe.ts";
 import {
+  assertWellFormed,
   BASE_OPTIONS,
   bytewise,
   fixture,
   normalizeIds,
+  parseFrames,
   splitAt,
   translateChunks,
 } from "../_stream_helpers.ts";
@@ -15,11 +17,12 @@ const FILES = [...Deno.readDirSync(new URL("../../fixtures/openai/", import.meta
   .map((e) => e.name)
   .sort();
 
-Deno.test("property: any chunking of the same upstream bytes yields the identical Anthropic stream", async (t) => {
+Deno.test("property: any chunking of the same upstream bytes yields the identical, well-formed Anthropic stream", async (t) => {
   for (const file of FILES) {
     await t.step(file, async () => {
       const bytes = await fixture(file);
       const reference = normalizeIds(await translateChunks([bytes]));
+      assertWellFormed(parseFrames(reference));
       // Every two-way split point, every byte alone, and random multi-way splits.
       for (let cut = 1; cut < bytes.length; cut++) {
         assert.equal(
