@@ -12,7 +12,8 @@
  *   they are left out;
  * - a property whose schema is `true` or `false` ("property schema ... must be an object"): `{}`,
  *   or no property at all;
- * - `enum` without `type` ("type is not defined"): the type of its values;
+ * - `enum` without `type` ("type is not defined"): the type of its values, or the list of their
+ *   types when they differ;
  * - tuple `items: [A, B]` ("items must be an object"): `items: {anyOf: [A, B]}`.
  *
  * Claude Code's own tools pass unchanged, and so does any schema without these shapes (the same
@@ -21,7 +22,7 @@
 
 import { isRecord, setOwn } from "../../core/json.ts";
 import type { JsonObject } from "../../protocols/openai_chat.ts";
-import { enumType, resolveRef } from "../json_schema.ts";
+import { enumType, enumTypes, resolveRef } from "../json_schema.ts";
 
 const DEFS_REF = "#/$defs/";
 
@@ -105,7 +106,8 @@ function rewrite(node: unknown, ctx: Ctx): unknown {
     );
   }
   if (Array.isArray(out.enum) && out.type === undefined) {
-    const type = enumType(out.enum);
+    // Values of several types (`["low", 2, null]`) take the list of their types.
+    const type = enumType(out.enum) ?? enumTypes(out.enum);
     if (type) out.type = type;
   }
   if (Array.isArray(out.required)) {
