@@ -56,3 +56,43 @@ export function chatParametersProblem(parameters: unknown): string | undefined {
   if (!isObj(parameters) || parameters.type !== "object") return "parameters: must be an object";
   return walk(parameters, "parameters", parameters);
 }
+
+/**
+ * Why llama.cpp's grammar builder (LM Studio's and Ollama's too) refuses tool `parameters`: it
+ * compiles each `pattern` and fails the whole request for one not anchored as `^...$` ("JSON schema
+ * conversion failed: Pattern must start with '^' and end with '$'"); anchored ones with the class
+ * escapes `\\s`, `\\S`, `\\w`, `\\W` fail to parse as its grammar. Undefined when it takes them.
+ */
+export function llamaCppProblem(schema: unknown, at = "parameters"): string | undefined {
+  if (Array.isArray(schema)) {
+    for (const [i, v] of schema.entries()) {
+      const p = llamaCppProblem(v, `${at}[${i}]`);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  if (!isObj(schema)) return undefined;
+  if (typeof schema.pattern === "string") {
+    const pattern = schema.pattern;
+    if (!pattern.startsWith("^") || !pattern.endsWith("$")) {
+      return `${at}: JSON schema conversion failed: Pattern must start with '^' and end with '$'`;
+    }
+    if (/\\[sSwW]/.test(pattern)) {
+      return `${at}: Failed to initialize samplers: failed to parse grammar`;
+    }
+  }
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === "enum" || key === "const" || key === "default" || key === "examples") continue;
+    if (key === "properties" || key === "$defs" || key === "definitions") {
+      if (!isObj(value)) continue;
+      for (const [name, sub] of Object.entries(value)) {
+        const p = llamaCppProblem(sub, `${at}.${key}.${name}`);
+        if (p) return p;
+      }
+      continue;
+    }
+    const p = llamaCppProblem(value, `${at}.${key}`);
+    if (p) return p;
+  }
+  return undefined;
+}

@@ -12,7 +12,10 @@ import { moonshotParameters } from "../../src/translate/openai_chat/moonshot_sch
 import { fanOutSchema, MCP_TOOL_SCHEMAS } from "../fixtures/mcp/tool_schemas.ts";
 import { schemaProblem } from "../mocks/gemini_strict.ts";
 import { moonshotSchemaProblem } from "../mocks/moonshot_strict.ts";
-import { chatParametersProblem } from "./_chat_parameters.ts";
+import { chatParametersProblem, llamaCppProblem } from "./_chat_parameters.ts";
+import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
+import { LOCAL_CLEANING, LOCAL_EFFORT_CLEANING } from "../../src/providers/cleaning_steps.ts";
+import { cleaningFromSteps } from "../../src/upstream/cleaning/resolve.ts";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -90,6 +93,41 @@ Deno.test("MCP tool schemas → Chat Completions parameters the strict servers t
       const kimi = moonshotParameters(out);
       assert.equal(moonshotSchemaProblem(kimi), undefined);
       keepsMeaning(c.name, kimi, c);
+    });
+  }
+});
+
+Deno.test("MCP tool schemas → local servers compiling them into a grammar (llama.cpp)", async (t) => {
+  const body = {
+    model: "qwen3-coder",
+    max_tokens: 1024,
+    messages: [{ role: "user", content: "hi" }],
+    tools: MCP_TOOL_SCHEMAS.map((c, i) => ({ name: `t${i}`, input_schema: c.schema })),
+  };
+  assert.ok(body.tools.some((tool) => llamaCppProblem(tool.input_schema)), "a refused pattern");
+  await t.step("Chat Completions (`local` dialect)", () => {
+    for (const c of MCP_TOOL_SCHEMAS) {
+      const out = toFunctionParameters(c.schema, OPENAI_DIALECTS.local.schemaDropKeys);
+      assert.equal(llamaCppProblem(out), undefined, c.name);
+      assert.equal(chatParametersProblem(out), undefined, c.name);
+      keepsMeaning(c.name, out, c);
+    }
+  });
+  for (
+    const [name, steps] of [["LM Studio, llama.cpp", LOCAL_CLEANING], [
+      "Ollama, vLLM",
+      LOCAL_EFFORT_CLEANING,
+    ]] as const
+  ) {
+    await t.step(`Messages API (${name})`, () => {
+      const out = cleaningFromSteps(steps).body(body, "qwen3-coder");
+      const tools = out.tools as Array<{ input_schema: Obj }>;
+      for (const [i, c] of MCP_TOOL_SCHEMAS.entries()) {
+        assert.equal(llamaCppProblem(tools[i]!.input_schema), undefined, c.name);
+        keepsMeaning(c.name, tools[i]!.input_schema, c);
+      }
+      // A schema with no pattern is passed as it came.
+      assert.equal(tools[0]!.input_schema, body.tools[0]!.input_schema);
     });
   }
 });
