@@ -132,7 +132,16 @@ Deno.test("MCP tool schemas → local servers compiling them into a grammar (lla
   }
 });
 
-Deno.test("references that fan out stay bounded in every dialect", () => {
+Deno.test("references that fan out stay bounded in every dialect", async (t) => {
+  await t.step("draft-07 `definitions`, which Moonshot's subset has inlined", () => {
+    const schema = fanOutSchema(16, 3, "definitions");
+    const started = performance.now();
+    const kimi = moonshotParameters(toFunctionParameters(schema, ["$schema"]));
+    assert.ok(performance.now() - started < 2000, "took too long");
+    assert.equal(moonshotSchemaProblem(kimi), undefined);
+    assert.ok(JSON.stringify(kimi).length < 64_000, "Moonshot schema blew up");
+    assert.ok(hasPath(kimi, "root.p0.p1"), "the first levels are kept");
+  });
   const schema = fanOutSchema(24, 3);
   const started = performance.now();
   const gemini = toGeminiParameters(schema);
