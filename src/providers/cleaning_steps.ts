@@ -34,6 +34,11 @@ export type CleaningStep =
         readonly reason: string;
       }
       | {
+        readonly rule: "dropSchemaKeywords";
+        readonly keywords: readonly string[];
+        readonly reason: string;
+      }
+      | {
         readonly rule:
           | "stripCacheControl"
           | "dropServerTools"
@@ -281,6 +286,14 @@ export const MOONSHOT_CLEANING: readonly CleaningStep[] = [
 
 // LM Studio and llama.cpp name fewer fields than the core; all four local servers reuse their KV
 // cache by prefix.
+// llama.cpp compiles tool schemas into a grammar, and so do LM Studio and Ollama built on it.
+const LOCAL_PATTERNS: CleaningStep = {
+  rule: "dropSchemaKeywords",
+  keywords: ["pattern"],
+  reason: "llama.cpp's grammar builder refuses the whole request for a tool `pattern` it cannot " +
+    "compile (\"Pattern must start with '^' and end with '$'\", escapes such as \\S)",
+};
+
 /** Local servers (LM Studio, llama.cpp): the core fields, no cache markers. */
 export const LOCAL_CLEANING: readonly CleaningStep[] = [
   {
@@ -305,6 +318,7 @@ export const LOCAL_CLEANING: readonly CleaningStep[] = [
     reason: "LM Studio and Ollama tell Claude Code users to turn it off: it breaks their KV cache",
   },
   OLD_BETAS,
+  LOCAL_PATTERNS,
 ];
 
 // Ollama and vLLM read output_config.effort: with Claude Code's adaptive thinking it is what sets

@@ -39,3 +39,20 @@ export function enumType(
   if (values.every((v) => typeof v === "boolean")) return "boolean";
   return undefined;
 }
+
+/**
+ * The JSON Schema types of `values`, each once (integers under `number` when both occur); undefined
+ * when a value is an object or an array.
+ */
+export function enumTypes(values: readonly unknown[]): string[] | undefined {
+  const types = new Set<string>();
+  for (const v of values) {
+    if (v === null) types.add("null");
+    else if (Number.isInteger(v)) types.add("integer");
+    else if (typeof v === "number") types.add("number");
+    else if (typeof v === "string" || typeof v === "boolean") types.add(typeof v);
+    else return undefined;
+  }
+  if (types.has("number")) types.delete("integer");
+  return [...types];
+}

@@ -83,6 +83,8 @@ export function schemaProblem(schema: unknown, at: string): string | undefined {
     if (!Array.isArray(schema.enum) || schema.enum.some((v) => typeof v !== "string")) {
       return `Invalid value at '${at}.enum' (TYPE_STRING)`;
     }
+    const empty = schema.enum.indexOf("");
+    if (empty >= 0) return `* ${at}.enum[${empty}]: cannot be empty`;
   }
   if (typeof schema.format === "string" && type && !FORMATS[type]?.includes(schema.format)) {
     return `* ${at}.format: only ${FORMATS[type]?.join(", ") ?? "no"} formats are supported`;

@@ -7,7 +7,11 @@ import {
   disableAbsentThinking,
   dropRedactedThinking,
 } from "../../src/upstream/cleaning/thinking.ts";
-import { dropServerTools, dropToolFields } from "../../src/upstream/cleaning/tools.ts";
+import {
+  dropSchemaKeywords,
+  dropServerTools,
+  dropToolFields,
+} from "../../src/upstream/cleaning/tools.ts";
 import { dropTopLevel, keepTopLevel } from "../../src/upstream/cleaning/top_level.ts";
 import type { Body, BodyRule } from "../../src/upstream/cleaning/types.ts";
 
@@ -307,4 +311,32 @@ Deno.test("foldSystemMessages: string content joins a string system; a later one
     { type: "text", text: "base" },
     { type: "text", text: "env", cache_control: { type: "ephemeral" } },
   ], "a cache marker keeps its block");
+});
+
+Deno.test("dropSchemaKeywords: the keyword goes at any depth, a property so named stays", () => {
+  const schema = {
+    type: "object",
+    properties: {
+      pattern: { type: "string", pattern: "\\S" },
+      list: { type: "array", items: { type: "string", pattern: "[a-z]" } },
+    },
+  };
+  const plain = { type: "object", properties: { q: { type: "string" } } };
+  const body = frozen({
+    model: "m",
+    messages: [],
+    tools: [{ name: "a", input_schema: schema }, { name: "b", input_schema: plain }],
+  });
+  const out = dropSchemaKeywords(["pattern"])(body);
+  const tools = out.tools as Array<{ input_schema: unknown }>;
+  assert.deepEqual(tools[0]!.input_schema, {
+    type: "object",
+    properties: {
+      pattern: { type: "string" },
+      list: { type: "array", items: { type: "string" } },
+    },
+  });
+  assert.equal(tools[1], body.tools[1], "a tool without the keyword is the same object");
+  const none = frozen({ model: "m", messages: [], tools: [{ name: "b", input_schema: plain }] });
+  assert.equal(dropSchemaKeywords(["pattern"])(none), none);
 });

@@ -5,12 +5,14 @@
  * does not know (`$schema`, `additionalProperties`, `propertyNames`, private keys...), so
  * only the fields below are ever written:
  *
- * - `$ref` to a local `$defs`/`definitions` entry is inlined (recursion becomes a plain
- *   object); `allOf` members are merged; `oneOf` is read as `anyOf`;
+ * - `$ref` to a local `$defs`/`definitions` entry is inlined (recursion, and any reference
+ *   met once the schema is past a thousand nodes, becomes a plain object); `allOf` members are
+ *   merged; `oneOf` is read as `anyOf`;
  * - `type: [T, "null"]`, a `null` enum value or a `{type: "null"}` variant -> `nullable`;
  *   several non-null types -> `anyOf`;
- * - `const` -> a one-value enum; enums of non-strings move into the description (Gemini's
- *   `enum` holds strings only); `title` becomes the description when there is none;
+ * - `const` -> a one-value enum; enums of non-strings, or with an empty string, move into the
+ *   description (Gemini's `enum` holds non-empty strings only); `title` becomes the description
+ *   when there is none;
  * - `exclusiveMinimum`/`exclusiveMaximum` become `minimum`/`maximum` (the next whole number on
  *   integers);
  * - `format` is kept only where Gemini documents it: `enum`/`date-time` on strings,
@@ -62,16 +64,25 @@ const COUNTS: ReadonlyArray<readonly [keyof GeminiSchema, GeminiType]> = [
 const SHAPE_KEYS = ["type", "properties", "items", "enum", "const", "$ref", "anyOf", "oneOf"];
 
 const MAX_DEPTH = 32;
+/**
+ * Schema nodes one tool's parameters may be written with before references stop being inlined:
+ * definitions that each refer to the next several times grow exponentially when inlined (a few
+ * KB of `$defs` became megabytes, and minutes of work on every request).
+ */
+const MAX_NODES = 1000;
 
 interface Ctx {
   readonly root: JsonObject;
   /** `$ref`s being expanded on the current path (cycle guard). */
   readonly refs: readonly string[];
   readonly depth: number;
+  /** Nodes converted so far for this schema, shared by every path. */
+  readonly written: { nodes: number };
 }
 
 function deeper(ctx: Ctx, ref?: string): Ctx {
-  return { root: ctx.root, refs: ref ? [...ctx.refs, ref] : ctx.refs, depth: ctx.depth + 1 };
+  const refs = ref ? [...ctx.refs, ref] : ctx.refs;
+  return { root: ctx.root, refs, depth: ctx.depth + 1, written: ctx.written };
 }
 
 function describe(raw: JsonObject): string | undefined {
@@ -182,8 +193,10 @@ function plain(raw: JsonObject, ctx: Ctx): GeminiSchema | undefined {
     description = description ? `${description}\n${JSON_TEXT_NOTE}` : JSON_TEXT_NOTE;
   }
   if (values && values.length > 0) {
-    if (type === "STRING" && values.every((v) => typeof v === "string")) out.enum = values;
-    else {
+    // Gemini refuses an empty string in `enum` ("cannot be empty"): such a list is written out.
+    if (type === "STRING" && values.every((v) => typeof v === "string" && v !== "")) {
+      out.enum = values;
+    } else {
       const note = `Allowed values: ${values.map((v) => JSON.stringify(v)).join(", ")}`;
       description = description ? `${description}\n${note}` : note;
     }
@@ -225,11 +238,13 @@ function convert(node: unknown, ctx: Ctx): GeminiSchema | undefined {
   if (node === true) return { type: "STRING", description: JSON_TEXT_NOTE };
   if (!isRecord(node)) return undefined;
   if (ctx.depth > MAX_DEPTH) return withNotes({ type: "OBJECT" }, describe(node), false);
+  ctx.written.nodes++;
   if (typeof node.$ref === "string") {
     const ref = node.$ref;
     const { $ref: _ref, ...siblings } = node;
-    const target = ctx.refs.includes(ref) ? undefined : resolveRef(ref, ctx.root);
-    // A recursive or unresolvable reference stays a free-form object.
+    const inline = !ctx.refs.includes(ref) && ctx.written.nodes <= MAX_NODES;
+    const target = inline ? resolveRef(ref, ctx.root) : undefined;
+    // A recursive or unresolvable reference, or one past the size bound, stays a free-form object.
     if (!target) return withNotes({ type: "OBJECT" }, describe(siblings), false);
     return convert({ ...target, ...siblings }, deeper(ctx, ref));
   }
@@ -248,7 +263,8 @@ function convert(node: unknown, ctx: Ctx): GeminiSchema | undefined {
 
 /** Converts one JSON Schema node; `undefined` for a schema nothing can satisfy (`false`). */
 export function toGeminiSchema(schema: unknown): GeminiSchema | undefined {
-  return convert(schema, { root: isRecord(schema) ? schema : {}, refs: [], depth: 0 });
+  const root = isRecord(schema) ? schema : {};
+  return convert(schema, { root, refs: [], depth: 0, written: { nodes: 0 } });
 }
 
 /** A root union of objects as one object: every property, required where all variants agree. */

@@ -367,6 +367,9 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
   local: {
     ...base,
     name: "local",
+    // llama.cpp compiles tool schemas into a grammar and refuses the request for a `pattern` it
+    // cannot compile (unanchored, or with escapes such as \S); the others gain nothing from it.
+    schemaDropKeys: ["$schema", "pattern"],
     maxOutputTokens: 4096,
     overLimit: "omit",
     reasoningSwitch: {

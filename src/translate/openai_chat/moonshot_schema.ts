@@ -12,7 +12,8 @@
  *   they are left out;
  * - a property whose schema is `true` or `false` ("property schema ... must be an object"): `{}`,
  *   or no property at all;
- * - `enum` without `type` ("type is not defined"): the type of its values;
+ * - `enum` without `type` ("type is not defined"): the type of its values, or the list of their
+ *   types when they differ;
  * - tuple `items: [A, B]` ("items must be an object"): `items: {anyOf: [A, B]}`.
  *
  * Claude Code's own tools pass unchanged, and so does any schema without these shapes (the same
@@ -21,7 +22,7 @@
 
 import { isRecord, setOwn } from "../../core/json.ts";
 import type { JsonObject } from "../../protocols/openai_chat.ts";
-import { enumType, resolveRef } from "../json_schema.ts";
+import { enumType, enumTypes, resolveRef } from "../json_schema.ts";
 
 const DEFS_REF = "#/$defs/";
 
@@ -33,14 +34,26 @@ const SUBSCHEMA_LIST_KEYWORDS = ["anyOf", "oneOf", "allOf"];
 /** Tool parameters Moonshot's check takes, for parameters already cleaned for Chat Completions. */
 export function moonshotParameters(schema: JsonObject): JsonObject {
   if (!needsRewrite(schema, true)) return schema;
-  const out = rewrite(schema, { root: schema, refs: [] });
+  const out = rewrite(schema, { root: schema, refs: [], written: { nodes: 0 } });
   return isRecord(out) ? out : schema;
 }
+
+/**
+ * Schema nodes one tool's parameters may be rewritten into before references stop being inlined:
+ * definitions that each refer to the next several times grow exponentially when inlined.
+ */
+const MAX_NODES = 1000;
 
 interface Ctx {
   readonly root: JsonObject;
   /** References being inlined on the current path (cycle guard). */
   readonly refs: readonly string[];
+  /** Nodes rewritten so far for this schema, shared by every path. */
+  readonly written: { nodes: number };
+}
+
+function inlining(ctx: Ctx, ref: string): Ctx {
+  return { root: ctx.root, refs: [...ctx.refs, ref], written: ctx.written };
 }
 
 function needsRewrite(node: unknown, isRoot = false): boolean {
@@ -72,6 +85,7 @@ function needsRewrite(node: unknown, isRoot = false): boolean {
 function rewrite(node: unknown, ctx: Ctx): unknown {
   if (node === true || node === false) return {};
   if (!isRecord(node)) return node;
+  ctx.written.nodes++;
   if (typeof node.$ref === "string" && node !== ctx.root) return inlineRef(node, node.$ref, ctx);
   const out: JsonObject = {};
   for (const key in node) {
@@ -82,7 +96,7 @@ function rewrite(node: unknown, ctx: Ctx): unknown {
       out.$defs = Object.fromEntries(
         Object.entries(value).map((
           [name, sub],
-        ) => [name, rewrite(sub, { root: ctx.root, refs: [...ctx.refs, DEFS_REF + name] })]),
+        ) => [name, rewrite(sub, inlining(ctx, DEFS_REF + name))]),
       );
     } else if (key === "items") {
       out.items = Array.isArray(value)
@@ -105,7 +119,8 @@ function rewrite(node: unknown, ctx: Ctx): unknown {
     );
   }
   if (Array.isArray(out.enum) && out.type === undefined) {
-    const type = enumType(out.enum);
+    // Values of several types (`["low", 2, null]`) take the list of their types.
+    const type = enumType(out.enum) ?? enumTypes(out.enum);
     if (type) out.type = type;
   }
   if (Array.isArray(out.required)) {
@@ -131,21 +146,23 @@ function rewriteProperties(properties: JsonObject, ctx: Ctx): JsonObject {
 /**
  * The node standing for `{$ref, ...siblings}`: a plain reference into `$defs` stays; any other is
  * the referenced schema with the siblings over it (the type only from the target), or, when the
- * reference is recursive or cannot be resolved, a bare reference into `$defs` or any value.
+ * reference is recursive, cannot be resolved or comes once the schema is past a thousand nodes, a
+ * bare reference into `$defs` or any value.
  */
 function inlineRef(node: JsonObject, ref: string, ctx: Ctx): unknown {
   const { $ref: _ref, type: _type, ...siblings } = node;
   const intoDefs = ref.startsWith(DEFS_REF) && resolveRef(ref, ctx.root) !== undefined;
   if (intoDefs && Object.keys(siblings).length === 0) return { $ref: ref };
   if (ref === "#" && Object.keys(siblings).length === 0) return { $ref: ref };
-  let target = ctx.refs.includes(ref) ? undefined : resolveRef(ref, ctx.root);
+  const inline = !ctx.refs.includes(ref) && ctx.written.nodes <= MAX_NODES;
+  let target = inline ? resolveRef(ref, ctx.root) : undefined;
   if (!target) return intoDefs ? { $ref: ref } : rewriteSiblings(siblings, ctx);
   if (target === ctx.root) {
     // The whole schema again, without what only its root may hold.
     const { $defs: _defs, $schema: _schema, $id: _id, ...rest } = target;
     target = rest;
   }
-  return rewrite({ ...target, ...siblings }, { root: ctx.root, refs: [...ctx.refs, ref] });
+  return rewrite({ ...target, ...siblings }, inlining(ctx, ref));
 }
 
 function rewriteSiblings(siblings: JsonObject, ctx: Ctx): JsonObject {

@@ -87,6 +87,21 @@ function copyBefore(object: JsonObject, key: string): JsonObject {
 
 const dropSets = new WeakMap<readonly string[], ReadonlySet<string>>();
 
+function dropSet(dropKeys: readonly string[]): ReadonlySet<string> {
+  let drop = dropSets.get(dropKeys);
+  if (!drop) dropSets.set(dropKeys, drop = new Set(dropKeys));
+  return drop;
+}
+
+/**
+ * `schema` without the keywords `dropKeys` at any depth, and otherwise as it is: the same object
+ * when it has none of them.
+ */
+export function withoutKeywords(schema: JsonObject, dropKeys: readonly string[]): JsonObject {
+  const cleaned = cleanNode(schema, dropSet(dropKeys));
+  return isRecord(cleaned) ? cleaned : schema;
+}
+
 /**
  * Cleans a tool schema for a provider; the result is always an object schema
  * (`{}` or a missing schema becomes `{type: "object", properties: {}}`). The schema given is
@@ -96,9 +111,7 @@ export function toFunctionParameters(
   schema: JsonObject | undefined,
   dropKeys: readonly string[],
 ): JsonObject {
-  let drop = dropSets.get(dropKeys);
-  if (!drop) dropSets.set(dropKeys, drop = new Set(dropKeys));
-  const cleaned = cleanNode(schema ?? {}, drop);
+  const cleaned = cleanNode(schema ?? {}, dropSet(dropKeys));
   let out: JsonObject = isRecord(cleaned) ? cleaned : {};
   const completed = out.type === undefined ||
     (out.type === "object" && out.properties === undefined);

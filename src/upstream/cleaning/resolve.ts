@@ -21,7 +21,7 @@ import { stripCacheControl } from "./cache_control.ts";
 import { foldSystemMessages } from "./system_messages.ts";
 import { disableAbsentThinking, dropRedactedThinking } from "./thinking.ts";
 import { rewriteToolIds } from "./tool_ids.ts";
-import { dropServerTools, dropToolFields } from "./tools.ts";
+import { dropSchemaKeywords, dropServerTools, dropToolFields } from "./tools.ts";
 import { dropTopLevel, keepTopLevel } from "./top_level.ts";
 import {
   type BetaRule,
@@ -54,6 +54,8 @@ export function ruleFor(step: CleaningStep): { body: BodyRule } | { betas: BetaR
       return { betas: dropBetas(step.betas) };
     case "dropToolFields":
       return { body: dropToolFields(step.fields) };
+    case "dropSchemaKeywords":
+      return { body: dropSchemaKeywords(step.keywords) };
     case "stripCacheControl":
       return { body: stripCacheControl };
     case "dropServerTools":

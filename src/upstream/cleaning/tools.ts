@@ -6,6 +6,7 @@ import { isRecord } from "../../core/json.ts";
 import type { ToolDefinition } from "../../protocols/anthropic.ts";
 import { definedToolAsCustom } from "../../translate/anthropic/defined_tools.ts";
 import { serverToolBlockText } from "../../translate/anthropic/server_tools.ts";
+import { withoutKeywords } from "../../translate/openai_chat/schema.ts";
 
 /** Client tools have no `type` or `type: "custom"`; anything else runs on Anthropic's servers. */
 function isServerTool(tool: unknown): boolean {
@@ -65,6 +66,21 @@ export function dropServerTools(body: Body): Body {
 export function dropToolFields(fields: readonly string[]): BodyRule {
   const strip = (tool: unknown): unknown =>
     isRecord(tool) ? fields.reduce((current, field) => dropKey(current, field), tool) : tool;
+  return (body) => {
+    const tools = body.tools;
+    if (!Array.isArray(tools)) return body;
+    const out = tools.map(strip);
+    return out.every((tool, i) => tool === tools[i]) ? body : { ...body, tools: out };
+  };
+}
+
+/** Removes JSON Schema keywords (not properties so named) from every tool's `input_schema`. */
+export function dropSchemaKeywords(keywords: readonly string[]): BodyRule {
+  const strip = (tool: unknown): unknown => {
+    if (!isRecord(tool) || !isRecord(tool.input_schema)) return tool;
+    const schema = withoutKeywords(tool.input_schema, keywords);
+    return schema === tool.input_schema ? tool : { ...tool, input_schema: schema };
+  };
   return (body) => {
     const tools = body.tools;
     if (!Array.isArray(tools)) return body;

@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { toGeminiParameters } from "../../../src/translate/gemini/schema.ts";
+import { fanOutSchema } from "../../fixtures/mcp/tool_schemas.ts";
 import { assertOnlyGeminiKeys } from "./_schema_keys.ts";
 
 Deno.test("function parameters: object schemas with properties only", async (t) => {
@@ -52,6 +53,16 @@ Deno.test("function parameters: object schemas with properties only", async (t) 
         required: ["id"],
       },
     );
+  });
+  await t.step("references that fan out stop being inlined past a size bound", () => {
+    const out = toGeminiParameters(fanOutSchema(20, 4));
+    assert.ok(out);
+    assertOnlyGeminiKeys(out);
+    const size = JSON.stringify(out).length;
+    assert.ok(size < 64_000, `${size} characters`);
+    // The first references are still inlined.
+    assert.equal(out.properties?.root?.properties?.p0?.type, "OBJECT");
+    assert.ok(out.properties?.root?.properties?.p0?.properties);
   });
   await t.step("deep nesting is cut instead of recursing forever", () => {
     let schema: Record<string, unknown> = { type: "string" };

@@ -296,6 +296,11 @@ const TABLE: Array<{ name: string; input: unknown; output: GeminiSchema | undefi
     },
   },
   {
+    name: "an enum with an empty string is written out (Gemini refuses empty enum values)",
+    input: { type: "string", enum: ["user", "integration", ""] },
+    output: { type: "STRING", description: 'Allowed values: "user", "integration", ""' },
+  },
+  {
     name: "a property literally named like a keyword is kept",
     input: {
       type: "object",

@@ -145,6 +145,14 @@ Deno.test("required names without a property, boolean property schemas, enums, t
   rewrites(prop({ type: "string" }, { required: ["q"] }), prop({ type: "string" }));
 });
 
+Deno.test("an enum of values of several types takes the list of their types", () => {
+  rewrites(
+    prop({ enum: ["low", 2, 2.5, true, null] }),
+    prop({ enum: ["low", 2, 2.5, true, null], type: ["string", "number", "boolean", "null"] }),
+  );
+  rewrites(prop({ enum: ["a", 1] }), prop({ enum: ["a", 1], type: ["string", "integer"] }));
+});
+
 Deno.test("only the kimi dialect (Moonshot's API) gets Moonshot's subset", () => {
   const tool: ToolDefinition = {
     name: "mcp__inv__find",
