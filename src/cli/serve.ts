@@ -22,6 +22,7 @@ import { KvGuards } from "../shared/kv_guards.ts";
 import { listenError } from "./listen_error.ts";
 import { openStores } from "./serve_stores.ts";
 import { ServedConfig } from "./serve_reload.ts";
+import { FormerTokens } from "../server/former_tokens.ts";
 
 /**
  * How long a stop waits for requests in flight (streams included) before giving up on them. The
@@ -112,6 +113,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     },
   });
   const current = () => config.current;
+  // Whose token a refused request carried: every config counts, not only those a request saw.
+  const formerTokens = new FormerTokens();
   const { ledger, guards, shared } = await openStores(first, current, log);
   // Clients that leave before their answer: the connection guard reports them as it sees them.
   const departures = new DepartureWatcher();
@@ -127,6 +130,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     ...(shared ? { shared } : {}),
     ...(guards ? { sharedGuards: guards } : {}),
     observers: [ollama, ...options.observers ?? []],
+    formerTokens,
   });
 
   if (guards instanceof KvGuards) {
@@ -138,6 +142,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const listenUrl = httpUrl(host, bound.port);
   const url = httpUrl(clientHost(host), bound.port);
   config.start({ host, port, url: listenUrl }, (next) => {
+    // Each config as it loads: a token two reloads in a row took is named too.
+    formerTokens.track(next.server.clients);
     const cancelWarmUp = scheduleWarmUp(next, TRANSPORTS, { log });
     const cancelOllamaCheck = ollama.schedule();
     return () => {

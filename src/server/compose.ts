@@ -13,6 +13,7 @@ import type { AppDeps } from "./deps.ts";
 import type { Ledger } from "../usage/ledger.ts";
 import type { SharedMonitor } from "../shared/monitor.ts";
 import type { DepartureWatcher } from "./departures.ts";
+import type { FormerTokens } from "./former_tokens.ts";
 import type { SharedGuards } from "../resilience/shared_sync.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 
@@ -63,6 +64,7 @@ export function createServerApp(options: {
   sharedGuards?: SharedGuards;
   departures?: DepartureWatcher;
   observers?: readonly RequestObserver[];
+  formerTokens?: FormerTokens;
 }): {
   fetch: (request: Request, info?: ConnectionInfo) => Promise<Response>;
   registry: ResilienceRegistry;
@@ -101,6 +103,7 @@ export function createServerApp(options: {
     ...(options.sharedGuards ? { sharedGuards: options.sharedGuards } : {}),
     ...(options.observers ? { observers: options.observers } : {}),
     ...(options.departures ? { departures: options.departures } : {}),
+    ...(options.formerTokens ? { formerTokens: options.formerTokens } : {}),
   });
   return { fetch: app.fetch, registry };
 }

@@ -12,6 +12,7 @@ import type { Resolver } from "../webtools/fetch_page.ts";
 import type { Ledger } from "../usage/ledger.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { Identity } from "./clients.ts";
+import type { FormerTokens } from "./former_tokens.ts";
 import type { SharedMonitor } from "../shared/monitor.ts";
 import type { SharedGuards } from "../resilience/shared_sync.ts";
 
@@ -50,6 +51,11 @@ export interface AppDeps {
   sharedGuards?: SharedGuards;
   /** Notices clients that leave before their answer (shared with the connection guard). */
   departures?: DepartureWatcher;
+  /**
+   * Shown each config as it loads, by whoever reloads it; without it the gate follows the
+   * configs its requests see (and misses a token that two reloads in a row took).
+   */
+  formerTokens?: FormerTokens;
 }
 
 /** Per-request values the routes read: the path without its routing prefix, and the prefix. */

@@ -20,34 +20,41 @@ export interface FormerToken {
   readonly client: string;
 }
 
-/** Follows the running config's clients and remembers the tokens that left it. */
+/**
+ * Follows the running config's clients and remembers the tokens that left it. It must see every
+ * config ccp runs on, from the start-up one: a token a reload took before any request came is
+ * still one the developer was given (`ccp serve` shows it each config as it loads; the gate, each
+ * config its requests see).
+ */
 export class FormerTokens {
   #clients: readonly ClientConfig[] | undefined;
   #started = false;
+  #digesting: Promise<void> = Promise.resolve();
   readonly #former = new Map<string, FormerToken>();
 
-  /**
-   * Called with the clients each request sees: the same list costs one comparison (and no
-   * promise), and a reload's new list is compared with the one before it.
-   */
-  track(clients: readonly ClientConfig[] | undefined): Promise<void> | undefined {
-    if (this.#started && clients === this.#clients) return undefined;
+  /** The clients of a config ccp runs on: the same list as before costs one comparison. */
+  track(clients: readonly ClientConfig[] | undefined): void {
+    if (this.#started && clients === this.#clients) return;
     const before = this.#started ? this.#clients ?? [] : [];
     this.#started = true;
     this.#clients = clients;
     const kept = new Set((clients ?? []).map((c) => c.token));
     const gone = before.filter((c) => !kept.has(c.token));
-    if (gone.length === 0) return undefined;
-    return Promise.all(gone.map(async (c) => {
-      const key = await digest(c.token);
-      this.#former.delete(key);
-      this.#former.set(key, { client: c.name });
-      if (this.#former.size > KEEP) this.#former.delete(this.#former.keys().next().value!);
-    })).then(() => {});
+    if (gone.length === 0) return;
+    // In order: a token that leaves twice is remembered under its latest client.
+    this.#digesting = this.#digesting.then(async () => {
+      for (const c of gone) {
+        const key = await digest(c.token);
+        this.#former.delete(key);
+        this.#former.set(key, { client: c.name });
+        if (this.#former.size > KEEP) this.#former.delete(this.#former.keys().next().value!);
+      }
+    });
   }
 
   /** The client whose former token the request carries, if any. */
   async whose(headers: Headers): Promise<FormerToken | undefined> {
+    await this.#digesting;
     if (this.#former.size === 0) return undefined;
     for (const credential of presentedCredentials(headers)) {
       const found = this.#former.get(await digest(splitToken(credential).token));

@@ -23,12 +23,12 @@ export function requestGate(
   sessions: UiSessions,
 ): (c: Context<AppEnv>, next: Next) => Promise<void> {
   const noteRefusal = refusalLog(deps.log);
-  const formerTokens = new FormerTokens();
+  const formerTokens = deps.formerTokens ?? new FormerTokens();
+  formerTokens.track(deps.config().server.clients);
   return async (c, next) => {
     const server = deps.config().server;
     const path = c.env.path;
-    const tracking = formerTokens.track(server.clients);
-    if (tracking) await tracking;
+    formerTokens.track(server.clients);
     const identity = identify(c.req.raw.headers, server);
     if (identity) c.env.identity = identity;
     if (

@@ -287,3 +287,64 @@ routes: { default: up/main }
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("clients: a token is named as former though no request came between the reloads", async () => {
+  const mock = startAnthropicMock([{
+    kind: "json",
+    body: textMessage("m", { input_tokens: 4, output_tokens: 1 }),
+  }]);
+  const token = (n: number) => `dave-token-${n}-0123456789abcdef`;
+  // Dave's tokens in each config, and the former one he sends after the last reload: the
+  // start-up config's (no request since start-up), and one that lived between two reloads only.
+  const cases = [{ tokens: [1, 2], sent: 1 }, { tokens: [1, 2, 3], sent: 2 }];
+  try {
+    for (const { tokens, sent } of cases) {
+      const dir = await Deno.makeTempDir({ prefix: "ccp_clients_" });
+      const write = (dave: number) =>
+        Deno.writeTextFile(
+          `${dir}/c.yaml`,
+          `server: { data_dir: data, watch_config: false }
+clients:
+  - { name: alice, token: ${ALICE} }
+  - { name: dave, token: ${token(dave)} }
+providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: sk-up-0123456789 }
+routes: { default: up/main }
+`,
+        );
+      try {
+        await write(tokens[0]!);
+        const ctx = testContext(dir);
+        const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
+        try {
+          for (const dave of tokens.slice(1)) {
+            await write(dave);
+            assert.equal(await server.reload(), true);
+          }
+          const res = await fetch(`${server.url}/v1/messages`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-api-key": token(sent) },
+            body: JSON.stringify({
+              model: "claude-sonnet-4-5",
+              max_tokens: 10,
+              messages: [{ role: "user", content: "hi" }],
+            }),
+          });
+          await res.body?.cancel();
+          assert.equal(res.status, 401);
+          assert.match(
+            ctx.io.stderr.join("\n"),
+            /it sent client dave's token, which a reload removed or replaced/,
+            `dave's token ${sent} of ${tokens.join(", ")}`,
+          );
+        } finally {
+          await server.stop();
+        }
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    }
+  } finally {
+    await mock.close();
+  }
+});

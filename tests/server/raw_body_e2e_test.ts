@@ -190,3 +190,85 @@ Deno.test("a large passthrough body's messages reach the upstream as the client'
     await mock.close();
   }
 });
+
+Deno.test("large bodies gzip'd, deflated or sent in odd pieces, at once, reach the upstream exactly", async () => {
+  // The bytes copied upstream are the decoder's output or the reads as they came, kept until the
+  // upstream answers while other requests are read and encoded.
+  const mock = startAnthropicMock([{
+    kind: "json",
+    body: textMessage("up", { input_tokens: 9, output_tokens: 1 }),
+  }]);
+  const config = testConfig({
+    providers: [provider("anthropic", { preset: "anthropic", baseUrl: mock.url, apiKeys: ["k"] })],
+    routes: { default: "anthropic/upstream-model" },
+  });
+  const ccp = startCcp(config);
+  const encoder = new TextEncoder();
+  const bodyOf = (tag: string) => ({
+    model: "claude-sonnet-4-5",
+    messages: Array.from({ length: 60 }, (_, i) => ({
+      role: i % 2 === 0 ? "user" : "assistant",
+      content: `${tag} \u2014 \u00fcn\u00efc\u00f6d\u00e9 \u65e5\u672c\u8a9e \u{1f680} "q" \\ ${i} `
+        .repeat(150),
+    })).concat([{ role: "user", content: tag }]),
+    system: "You are Claude Code.",
+    max_tokens: 1000,
+    stream: false,
+  });
+  const compressed = async (tag: string, format: CompressionFormat) =>
+    new Uint8Array(
+      await new Response(
+        new Blob([JSON.stringify(bodyOf(tag))]).stream().pipeThrough(new CompressionStream(format)),
+      ).arrayBuffer(),
+    );
+  // Pieces cut inside characters, of one byte, of 64 KiB and more, each sent on its own turn.
+  const pieces = (tag: string, sizes: number[]) => {
+    const bytes = encoder.encode(JSON.stringify(bodyOf(tag)));
+    let at = 0;
+    let n = 0;
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (at >= bytes.length) return controller.close();
+        const size = sizes[n++ % sizes.length]!;
+        controller.enqueue(bytes.slice(at, at += size));
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      },
+    });
+  };
+  try {
+    const sends: Array<[string, Record<string, string>, BodyInit]> = [
+      ["gzip", { "content-encoding": "gzip" }, await compressed("gzip", "gzip")],
+      ["zlib", { "content-encoding": "deflate" }, await compressed("zlib", "deflate")],
+      ["raw", { "content-encoding": "deflate" }, await compressed("raw", "deflate-raw")],
+      ["small", {}, pieces("small", [1, 2, 3, 7, 4096, 5, 70_000])],
+      ["large", {}, pieces("large", [65_536, 1, 65_535, 3])],
+    ];
+    const responses = await Promise.all(
+      sends.map(([, headers, body]) =>
+        fetch(`${ccp.url}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": "client", ...headers },
+          body,
+          duplex: "half",
+        } as RequestInit)
+      ),
+    );
+    for (const res of responses) {
+      assert.equal(res.status, 200, await res.clone().text());
+      await res.body?.cancel();
+    }
+    assert.equal(mock.requests.length, sends.length);
+    for (const sent of mock.requests) {
+      const tag = (sent.body!.messages as Array<{ content: string }>).at(-1)!.content;
+      assert.ok(JSON.stringify(bodyOf(tag)).length > 128 * 1024);
+      assert.deepEqual(
+        sent.bytes,
+        encoder.encode(JSON.stringify({ ...bodyOf(tag), model: "upstream-model" })),
+        tag,
+      );
+    }
+  } finally {
+    await ccp.close();
+    await mock.close();
+  }
+});

@@ -7,8 +7,8 @@
  */
 
 import assert from "node:assert/strict";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
-import { provider, testConfig } from "../helpers/config.ts";
+import { parseSse } from "../helpers/ccp.ts";
+import { withLocalRelay } from "../helpers/local_relay.ts";
 import { type Dialect, DIALECTS, type Script, startLocalServer } from "../mocks/local_servers.ts";
 import { RelayedMessageIds } from "../../src/upstream/anthropic/relayed_message_ids.ts";
 
@@ -25,39 +25,27 @@ async function messageId(response: Response, stream: boolean): Promise<string> {
   return String((start?.data.message as { id?: unknown } | undefined)?.id);
 }
 
-async function withServer(
+function withServer(
   dialect: Dialect,
   preset: string,
   use: (ask: (stream: boolean) => Promise<string>) => Promise<void>,
 ): Promise<void> {
-  const server = startLocalServer(dialect, [TEXT]);
-  const baseUrl = dialect.id === "ollama" || preset === "anthropic"
-    ? server.url
-    : `${server.url}/v1`;
-  const ccp = startCcp(testConfig({
-    providers: [provider("local", { preset, baseUrl, maxRetries: 0 })],
-    routes: { default: "local/local-model" },
-  }));
-  const ask = async (stream: boolean) =>
-    await messageId(
-      await fetch(`${ccp.url}/v1/messages?beta=true`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-        body: JSON.stringify({
-          model: "claude-opus-5-5",
-          max_tokens: 1024,
+  return withLocalRelay(
+    startLocalServer(dialect, [TEXT]),
+    preset,
+    (post) =>
+      use(async (stream) =>
+        await messageId(
+          await post({
+            model: "claude-opus-5-5",
+            max_tokens: 1024,
+            stream,
+            messages: [{ role: "user", content: "Hi" }],
+          }),
           stream,
-          messages: [{ role: "user", content: "Hi" }],
-        }),
-      }),
-      stream,
-    );
-  try {
-    await use(ask);
-  } finally {
-    await ccp.close();
-    await server.close();
-  }
+        )
+      ),
+  );
 }
 
 Deno.test("answers of a server that repeats its message id each get their own, streamed and whole", async (t) => {

@@ -6,8 +6,8 @@
  */
 
 import assert from "node:assert/strict";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
-import { provider, testConfig } from "../helpers/config.ts";
+import { parseSse } from "../helpers/ccp.ts";
+import { withLocalRelay } from "../helpers/local_relay.ts";
 import { type Dialect, DIALECTS, type Script, startLocalServer } from "../mocks/local_servers.ts";
 import { RepeatedToolIds } from "../../src/upstream/anthropic/repeated_tool_ids.ts";
 
@@ -73,35 +73,18 @@ async function callIds(response: Response, stream: boolean): Promise<string[]> {
     .map((b) => String(b.id));
 }
 
-async function withServer(
+function withServer(
   dialect: Dialect,
   idOf: (n: number) => string,
   preset: string,
   use: (ask: (stream: boolean) => Promise<string[]>) => Promise<void>,
 ): Promise<void> {
   const server = startLocalServer(dialect, [TWO_READS], { idsPerAnswer: idOf });
-  const baseUrl = dialect.id === "ollama" || preset === "anthropic"
-    ? server.url
-    : `${server.url}/v1`;
-  const ccp = startCcp(testConfig({
-    providers: [provider("local", { preset, baseUrl, maxRetries: 0 })],
-    routes: { default: "local/local-model" },
-  }));
-  const ask = async (stream: boolean) =>
-    await callIds(
-      await fetch(`${ccp.url}/v1/messages?beta=true`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-        body: JSON.stringify(body(stream)),
-      }),
-      stream,
-    );
-  try {
-    await use(ask);
-  } finally {
-    await ccp.close();
-    await server.close();
-  }
+  return withLocalRelay(
+    server,
+    preset,
+    (post) => use(async (stream) => await callIds(await post(body(stream)), stream)),
+  );
 }
 
 Deno.test("a call repeating an id of the history gets a new one, the same on a retry; a fresh one stays", async (t) => {
