@@ -6,7 +6,7 @@ import { isRecord } from "../../core/json.ts";
 import type { ToolDefinition } from "../../protocols/anthropic.ts";
 import { definedToolAsCustom } from "../../translate/anthropic/defined_tools.ts";
 import { serverToolBlockText } from "../../translate/anthropic/server_tools.ts";
-import { withoutKeywords } from "../../translate/openai_chat/schema.ts";
+import { withoutKeywords } from "../../core/schema_keywords.ts";
 
 /** Client tools have no `type` or `type: "custom"`; anything else runs on Anthropic's servers. */
 function isServerTool(tool: unknown): boolean {
