@@ -50,7 +50,7 @@ function withProviderWords(message: string, metadata: unknown): string {
 /**
  * `message` led by the quotas a Gemini 429 names (`QuotaFailure` violations): its message opens
  * with boilerplate ("You exceeded your current quota, please check your plan and billing
- * details…") and says which quota only at its end, which the log line and Claude Code's error cut
+ * details...") and says which quota only at its end, which the log line and Claude Code's error cut
  * off. Whether the day's quota or a minute's was spent is what tells a free tier's user when it
  * comes back.
  */
