@@ -115,8 +115,13 @@ function keyStrategyOf(strategy: KeyStrategy | undefined): { keyStrategy?: KeySt
   return strategy === undefined || strategy === "fill_first" ? {} : { keyStrategy: strategy };
 }
 
+// No provider issues a key with a comma in it: an api_key that has one reads a list variable
+// (`K1,K2`, the `*_API_KEYS` form, or a key variable that held several in the env-only mode,
+// which splits them too), and sending it whole as one key would fail with every provider.
+const keysOfField = (text: string | undefined) => (text ?? "").split(",");
+
 function collectKeys(own: ProviderSection, defaults: ProviderDefaultsSection): string[] {
-  const pick = (s: ProviderDefaultsSection) => [s.api_key ?? "", ...(s.api_keys ?? [])];
+  const pick = (s: ProviderDefaultsSection) => [...keysOfField(s.api_key), ...(s.api_keys ?? [])];
   const named = own.api_key !== undefined || own.api_keys !== undefined;
   return unique((named ? pick(own) : pick(defaults)).map((k) => k.trim()).filter((k) => k !== ""));
 }
@@ -126,8 +131,12 @@ function keyProblems(own: ProviderSection, defaults: ProviderDefaultsSection): B
   const named = own.api_key !== undefined || own.api_keys !== undefined;
   const layer = named ? own : defaults;
   const problems: BuildProblem[] = [];
-  const single = keyTextProblem((layer.api_key ?? "").trim());
-  if (single) problems.push({ key: "api_key", message: single });
+  const several = keysOfField(layer.api_key).map((k) => k.trim()).filter((k) => k !== "");
+  several.forEach((key, i) => {
+    const problem = keyTextProblem(key);
+    const which = several.length > 1 ? `entry ${i + 1}: ` : "";
+    if (problem) problems.push({ key: "api_key", message: which + problem });
+  });
   const list = layer.api_keys ?? [];
   list.forEach((key, i) => {
     const problem = keyTextProblem(key.trim());

@@ -39,7 +39,11 @@ export function variableNotes(use: VariableUse): VariableNotes {
   const { file, env } = use;
   const likeNote = (ref: UnsetReference) => {
     const like = setVariableLike(ref.name, env) ?? presetKeySet(ref, use.tree, env);
-    return like ? ` (${like} is set: did you mean \${${like}}?)` : "";
+    if (!like) return "";
+    // A list variable belongs in the list field: `api_key: ${K_API_KEYS}` would send
+    // "k1,k2" as one key.
+    const field = ref.path.at(-1) === "api_key" && like.endsWith("_KEYS") ? "api_keys: " : "";
+    return ` (${like} is set: did you mean ${field}\${${like}}?)`;
   };
   const warnings = use.unset.map((ref) =>
     `${file}: ${formatKeyPath(ref.path)}: \${${ref.name}} is not set, so it reads as ""${

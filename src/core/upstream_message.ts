@@ -25,7 +25,11 @@ function pickMessage(value: unknown): string | undefined {
   const record = value as Record<string, unknown>;
   for (const key of ["error", "message", "detail", "msg", "error_description"]) {
     const found = pickMessage(record[key]);
-    if (found) return key === "message" ? withProviderWords(found, record.metadata) : found;
+    if (found) {
+      return key === "message"
+        ? withQuotaFirst(withProviderWords(found, record.metadata), record.details)
+        : found;
+    }
   }
   return undefined;
 }
@@ -41,4 +45,25 @@ function withProviderWords(message: string, metadata: unknown): string {
   if (words === "" || message.includes(words)) return message;
   const name = metadata.provider_name;
   return `${message} (${typeof name === "string" && name ? `${name}: ` : ""}${words})`;
+}
+
+/**
+ * `message` led by the quotas a Gemini 429 names (`QuotaFailure` violations): its message opens
+ * with boilerplate ("You exceeded your current quota, please check your plan and billing
+ * details...") and says which quota only at its end, which the log line and Claude Code's error cut
+ * off. Whether the day's quota or a minute's was spent is what tells a free tier's user when it
+ * comes back.
+ */
+function withQuotaFirst(message: string, details: unknown): string {
+  if (!Array.isArray(details)) return message;
+  const spent: string[] = [];
+  for (const detail of details) {
+    if (!isRecord(detail) || !Array.isArray(detail.violations)) continue;
+    for (const v of detail.violations) {
+      if (!isRecord(v) || typeof v.quotaId !== "string" || v.quotaId === "") continue;
+      const limit = typeof v.quotaValue === "string" ? ` (limit ${v.quotaValue})` : "";
+      spent.push(`${v.quotaId}${limit}`);
+    }
+  }
+  return spent.length === 0 ? message : `Quota spent: ${spent.join(", ")}. ${message}`;
 }

@@ -111,8 +111,14 @@ export function retryAfterFromBody(
     const ms = match ? parseDuration(match[1]!) : undefined;
     if (ms !== undefined) return ms;
   }
+  const reset = bodyResetAt(bodyText);
+  return reset === undefined ? undefined : Math.max(0, reset - now);
+}
+
+/** The reset (epoch ms) an OpenRouter error body relays from its limit's headers, if any. */
+export function bodyResetAt(bodyText: string): number | undefined {
   const reset = BODY_RESET.exec(bodyText);
-  return reset ? Math.max(0, Number(reset[1]) - now) : undefined;
+  return reset ? Number(reset[1]) : undefined;
 }
 
 /** When a Claude plan's spent limit lifts (see {@link claudePlanReset}), in ms from `now`. */

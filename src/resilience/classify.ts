@@ -5,6 +5,7 @@ import { ProxyError } from "../core/errors.ts";
 import { rateLimitSaysOutOfCapacity, refusesRegion } from "../core/upstream_status.ts";
 import { explicitRetryAfter, retryAfterFromBody, retryAfterFromHeaders } from "./backoff.ts";
 import { geminiDayReset } from "./gemini_day.ts";
+import { openRouterDayReset } from "./openrouter_day.ts";
 import { claudePlanLimitsModel, claudePlanReset, isPlanLimit, planResetAt } from "./plan_reset.ts";
 import { UpstreamTimeoutError } from "./timeout_error.ts";
 
@@ -137,7 +138,8 @@ function classifyError(error: unknown): Classification {
 /**
  * The moment a plan's spent limit lifts, when the 429 states one still to come, and what it
  * limits: a GLM Coding Plan's window every model of the key, a Claude plan's the whole plan
- * unless it names one model family's weekly limit, a Gemini day's quota the model it names.
+ * unless it names one model family's weekly limit, a Gemini day's quota the model it names,
+ * OpenRouter's free-models-per-day the model asked.
  */
 function statedReset(
   failure: Failure,
@@ -145,7 +147,7 @@ function statedReset(
 ): { at: number; scope: "model" | "key" } | undefined {
   const glm = planResetAt(failure.bodyText, now);
   if (glm !== undefined) return { at: glm, scope: "key" };
-  const day = geminiDayReset(failure.bodyText, now);
+  const day = geminiDayReset(failure.bodyText, now) ?? openRouterDayReset(failure.bodyText, now);
   if (day !== undefined) return day;
   const claude = claudePlanReset(failure.headers);
   if (claude === undefined || claude <= now) return undefined;

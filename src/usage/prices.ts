@@ -4,7 +4,8 @@
  *
  * Source: each vendor's public price list (Anthropic, OpenAI, Google Gemini API, DeepSeek, Groq,
  * Mistral, xAI, Moonshot), standard tier, as of 2026-11. Prices change: set `price` in
- * `model_settings` to override any entry. Free or self-hosted models have no entry (no cost known).
+ * `model_settings` to override any entry. Self-hosted models have no entry (no cost known);
+ * OpenRouter's `:free` variants cost 0.
  */
 
 import type { Config, Price } from "../config/types.ts";
@@ -63,6 +64,12 @@ const LOCAL_PRESETS: ReadonlySet<string> = new Set([
   "cliproxyapi",
 ]);
 
+// OpenRouter's free variants (`moonshotai/kimi-k2:free`) cost nothing, though their names match
+// the paid model's pattern: priced as the paid one, a free tier's session showed a cost it never
+// had, and spent a budget.
+const FREE_VARIANT = /:free$/;
+const FREE: Price = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+
 // Every request's model is priced when its answer ends; a model the table does not know would try
 // every pattern each time. The few models a ccp talks to are remembered (bounded: explicit routes
 // let clients name any model).
@@ -73,7 +80,9 @@ const MAX_LOOKED = 256;
 export function builtInPrice(model: string): Price | undefined {
   if (looked.has(model)) return looked.get(model);
   const name = model.toLowerCase().replace(/^.*\//, "");
-  const price = BUILT_IN.find(([pattern]) => pattern.test(name))?.[1];
+  const price = FREE_VARIANT.test(name)
+    ? FREE
+    : BUILT_IN.find(([pattern]) => pattern.test(name))?.[1];
   if (looked.size >= MAX_LOOKED) looked.clear();
   looked.set(model, price);
   return price;

@@ -93,3 +93,46 @@ Deno.test("another provider's key is fine where the preset points elsewhere, or 
   const own = configFromEnv({ env: { MODEL, NVIDIA_NIM_API_KEY: GOOD } });
   assert.deepEqual(own.warnings, []);
 });
+
+Deno.test("a list variable read by api_key gives each key its turn, as the env-only mode does", () => {
+  // `ccp init` writes `api_key: ${OPENROUTER_API_KEY}`; a free-tier user who kept three keys in it
+  // (as the env-only mode takes them) or pointed it at OPENROUTER_API_KEYS had all three sent as
+  // one key, refused by the provider.
+  const text = `providers:
+  or:
+    preset: open_router
+    api_key: \${OPENROUTER_API_KEY}
+routes:
+  default: or/qwen/qwen3-coder:free
+`;
+  const keys = ["sk-or-v1-aaaa1111", "sk-or-v1-bbbb2222", "sk-or-v1-cccc3333"];
+  const config = configFromYaml({
+    text,
+    file: "config.yaml",
+    env: { OPENROUTER_API_KEY: keys.join(", ") },
+  });
+  assert.deepEqual(config.providers.or?.apiKeys, keys);
+  const message = configErrorOf(() =>
+    configFromYaml({ text, file: "config.yaml", env: { OPENROUTER_API_KEY: `${keys[0]},"x1234"` } })
+  );
+  assert.match(message, /providers\.or\.api_key: entry 2: the key is wrapped in quotes/);
+});
+
+Deno.test("a set *_API_KEYS beside an unset api_key variable is named with the list field", () => {
+  const text = `providers:
+  or:
+    preset: open_router
+    api_key: \${OPENROUTER_API_KEY}
+routes:
+  default: or/qwen/qwen3-coder:free
+`;
+  const { warnings } = configFromYaml({
+    text,
+    file: "config.yaml",
+    env: { OPENROUTER_API_KEYS: "sk-or-v1-aaaa1111,sk-or-v1-bbbb2222" },
+  });
+  const warning = warnings.join("\n");
+  assert.match(warning, /api_key: \$\{OPENROUTER_API_KEY\} is not set/, warning);
+  assert.match(warning, /did you mean api_keys: \$\{OPENROUTER_API_KEYS\}\?/, warning);
+  assert.ok(!warning.includes("aaaa1111"), warning);
+});

@@ -4,7 +4,9 @@
  */
 
 import assert from "node:assert/strict";
+import { upstreamMessage } from "../../src/core/upstream_message.ts";
 import { classify } from "../../src/resilience/classify.ts";
+import { describeFailure } from "../../src/resilience/describe.ts";
 import { geminiDayReset, nextPacificMidnight } from "../../src/resilience/gemini_day.ts";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
@@ -128,4 +130,30 @@ Deno.test("a 429 body crafted to backtrack is read in linear time", () => {
   assert.ok(ms < 50, `${ms} ms of CPU`);
   const later = `{"quotaId":"GenerateRequestsPerMinute"},{"quotaId":"RequestsPerDayPerProject"}`;
   assert.equal(geminiDayReset(later, Date.UTC(2026, 0, 1))?.scope, "key");
+});
+
+Deno.test("the log line and Claude Code's error say which Gemini quota was spent", () => {
+  // Its message opens with boilerplate and names the quota only at its end, past the cut.
+  for (
+    const quotaId of [
+      "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
+      "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+    ]
+  ) {
+    const bodyText = geminiQuota429(quotaId);
+    assert.match(
+      upstreamMessage(bodyText),
+      new RegExp(`^Quota spent: ${quotaId} \\(limit 50\\)\\. You exceeded`),
+    );
+    const line = describeFailure({ status: 429, bodyText });
+    assert.match(
+      line,
+      new RegExp(`^upstream answered 429: Quota spent: ${quotaId} \\(limit 50\\)`),
+    );
+  }
+  // Other errors read as before.
+  assert.equal(
+    upstreamMessage('{"error":{"code":400,"message":"bad","status":"INVALID_ARGUMENT"}}'),
+    "bad",
+  );
 });

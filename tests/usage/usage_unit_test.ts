@@ -65,6 +65,12 @@ Deno.test("prices: the built-in table by model name, cost as Σ tokens × price 
   assert.equal(builtInPrice("anthropic/claude-sonnet-4-5")?.input, 3);
   assert.equal(builtInPrice("gpt-5-mini")?.output, 2);
   assert.equal(builtInPrice("gpt-5-mini")?.output, 2);
+  // OpenRouter's free variants cost nothing, though the paid model's pattern matches their names.
+  const free = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+  assert.deepEqual(builtInPrice("moonshotai/kimi-k2:free"), free);
+  assert.deepEqual(builtInPrice("openai/gpt-oss-120b:free"), free);
+  assert.deepEqual(builtInPrice("qwen/qwen3-coder:free"), free);
+  assert.equal(builtInPrice("moonshotai/kimi-k2")?.input, 0.6);
   const price = { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 };
   assert.equal(
     costOf({

@@ -1,0 +1,101 @@
+/**
+ * OpenRouter's free-models-per-day limit lifts at the reset its 429 relays (the next UTC
+ * midnight): the key cools until then for the model asked (a stated moment, past the half-hour
+ * cap of an ordinary hint), and Claude Code is told that wait, not 1800 s.
+ */
+
+import assert from "node:assert/strict";
+import { classify } from "../../src/resilience/classify.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+
+const HOUR = 3_600_000;
+
+/** OpenRouter's 429 body for a spent daily (or minute) free-model limit, as its API sends it. */
+function freeLimit429(which: "day" | "min", resetAt: number): string {
+  return JSON.stringify({
+    error: {
+      message: which === "day"
+        ? "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day"
+        : "Rate limit exceeded: free-models-per-min. ",
+      code: 429,
+      metadata: {
+        headers: {
+          "X-RateLimit-Limit": which === "day" ? "50" : "20",
+          "X-RateLimit-Remaining": "0",
+          "X-RateLimit-Reset": String(resetAt),
+        },
+        provider_name: null,
+      },
+    },
+    user_id: "user_2abc",
+  });
+}
+
+const NOW = Date.parse("2026-12-07T10:00:00Z");
+const judge = (bodyText: string) =>
+  classify({ status: 429, bodyText }, { fallbackOn: [], now: NOW, model: "qwen/qwen3-coder:free" });
+
+Deno.test("a spent free-models-per-day cools the model until the reset OpenRouter relays", () => {
+  assert.deepEqual(judge(freeLimit429("day", NOW + 14 * HOUR)), {
+    action: "rotate_key",
+    cause: "rate_limit",
+    retryAfterMs: 14 * HOUR,
+    scope: "model",
+    stated: true,
+  });
+});
+
+Deno.test("a spent free-models-per-min keeps its reset as an ordinary hint", () => {
+  const verdict = judge(freeLimit429("min", NOW + 40_000));
+  assert.equal(verdict.stated, undefined);
+  assert.equal(verdict.retryAfterMs, 40_000);
+});
+
+Deno.test("Claude Code is told to come back at OpenRouter's reset, not in 1800 s", async () => {
+  let asked = 0;
+  const resetAt = Date.now() + 14 * HOUR;
+  const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    asked++;
+    await req.body?.cancel();
+    return new Response(freeLimit429("day", resetAt), {
+      status: 429,
+      headers: { "content-type": "application/json" },
+    });
+  });
+  const ccp = startCcp(
+    testConfig({
+      providers: [provider("or", {
+        type: "anthropic",
+        preset: "open_router",
+        baseUrl: `http://127.0.0.1:${upstream.addr.port}/api`,
+        apiKeys: ["sk-or-v1-test-free-day-0001"],
+        authHeader: "bearer",
+      })],
+      routes: { default: "or/qwen/qwen3-coder:free" },
+    }),
+  );
+  try {
+    const body = {
+      model: "claude-sonnet-4-5",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "hi" }],
+    };
+    const res = await postMessages(ccp.url, body, { "anthropic-version": "2023-06-01" });
+    const answer = await res.json();
+    assert.equal(res.status, 429);
+    const wait = Number(res.headers.get("retry-after"));
+    const expected = (resetAt - Date.now()) / 1000;
+    assert.ok(
+      Math.abs(wait - expected) < 5,
+      `retry-after ${wait}, expected ~${expected}`,
+    );
+    assert.equal(res.headers.get("x-should-retry"), "false");
+    assert.match(answer.error.message, /free-models-per-day/);
+    assert.match(answer.error.message, new RegExp(`Retry in ${wait}s, at .* UTC\\.$`));
+    assert.equal(asked, 1);
+  } finally {
+    await ccp.close();
+    await upstream.shutdown();
+  }
+});
