@@ -62,6 +62,8 @@ interface Wire {
   readonly relayed?: boolean;
   /** The answer ends in an error event (a malformed chunk). */
   readonly fails?: boolean;
+  /** The answer's block types, where tool calls written as text must be recovered. */
+  readonly blocks?: readonly string[];
 }
 
 // --- Chat Completions -----------------------------------------------------------------------
@@ -82,6 +84,8 @@ interface ChatAnswer {
   readonly usage: { readonly prompt_tokens: number; readonly completion_tokens: number };
   /** A chunk that is not JSON, after the content. */
   readonly malformed?: boolean;
+  /** The block types the translated answer must have. */
+  readonly blocks?: readonly string[];
 }
 
 /** A Chat Completions stream: a role chunk, the deltas, the finish, a usage-only chunk, [DONE]. */
@@ -147,6 +151,7 @@ function chatWire(a: ChatAnswer, options: Partial<TranslateOptions>): Wire {
   const full: TranslateOptions = { ...BASICS, upstreamModel: a.model, tools: TOOLS, ...options };
   return {
     sse: chatSse(a),
+    ...(a.blocks ? { blocks: a.blocks } : {}),
     translation: () => openAIChatTranslation(full),
     ...(a.malformed
       ? { fails: true }
@@ -192,6 +197,7 @@ const CHAT: Record<string, Wire> = {
     ],
     finish: "stop",
     usage: USAGE,
+    blocks: ["thinking", "text", "tool_use", "tool_use"],
   }, { dialect: OPENAI_DIALECTS.kimi }),
   "Chat: Qwen think tags, text, then a Qwen3-Coder call in content": chatWire({
     model: "Qwen/Qwen3-Coder-30B-A3B-Instruct",
@@ -206,6 +212,7 @@ const CHAT: Record<string, Wire> = {
     ],
     finish: "stop",
     usage: USAGE,
+    blocks: ["thinking", "text", "tool_use"],
   }, { dialect: OPENAI_DIALECTS.local }),
   "Chat: Hermes JSON calls in content, one without arguments": chatWire({
     model: "qwen3:32b",
@@ -216,6 +223,21 @@ const CHAT: Record<string, Wire> = {
     ],
     finish: "stop",
     usage: USAGE,
+    blocks: ["text", "tool_use", "tool_use"],
+  }, { dialect: OPENAI_DIALECTS.local }),
+  "Chat: GLM think tags, text, then its key/value calls in content": chatWire({
+    model: "zai-org/GLM-4.6",
+    content: [
+      "<think>List, then re",
+      "ad é.</think>On it.\n<tool_call>Ba",
+      "sh\n<arg_key>comm",
+      "and</arg_key>\n<arg_value>ls ☕</arg_val",
+      "ue>\n</tool_call>\n<tool_call>Read<arg_key>file_path</arg_key><arg_value>/é",
+      "</arg_value></tool_call>",
+    ],
+    finish: "stop",
+    usage: USAGE,
+    blocks: ["thinking", "text", "tool_use", "tool_use"],
   }, { dialect: OPENAI_DIALECTS.local }),
   "Chat: a malformed chunk after text": chatWire({
     model: "gpt-4.1",
@@ -495,7 +517,9 @@ for (const [name, wire] of Object.entries(WIRES)) {
   if (wire.fails) continue;
   Deno.test(`${name} — a client that asked for JSON gets the streamed answer`, async () => {
     const reference = await output(wire, [encoder.encode(wire.sse)]);
-    const streamed = answer(await sdkMessage(reference) as unknown as AnthropicMessage);
+    const message = await sdkMessage(reference);
+    if (wire.blocks) assert.deepEqual(message.content.map((b) => b.type), wire.blocks);
+    const streamed = answer(message as unknown as AnthropicMessage);
     const collected = await collectMessage(
       relay(wire, [encoder.encode(wire.sse)]),
       1 << 24,

@@ -1,8 +1,10 @@
 /**
  * Reads tool calls a model wrote as text, in the forms chat templates teach: Hermes/Qwen JSON
  * (`<tool_call>{"name": ..., "arguments": {...}}</tool_call>`), Qwen3-Coder XML
- * (`<function=Name><parameter=key>value</parameter></function>`, possibly inside `<tool_call>`)
- * and Kimi K2's token section (`<|tool_calls_section_begin|><|tool_call_begin|>functions.Name:0
+ * (`<function=Name><parameter=key>value</parameter></function>`, possibly inside `<tool_call>`),
+ * GLM-4.5/4.6/4.7's key/value pairs
+ * (`<tool_call>Name<arg_key>key</arg_key><arg_value>value</arg_value></tool_call>`) and Kimi K2's
+ * token section (`<|tool_calls_section_begin|><|tool_call_begin|>functions.Name:0
  * <|tool_call_argument_begin|>{...}<|tool_call_end|>...<|tool_calls_section_end|>`). Strict on
  * purpose: a call must name an offered tool and give an object of arguments, so prose that
  * merely mentions the tags stays prose.
@@ -53,15 +55,18 @@ function jsonTypeOf(value: unknown): string {
 }
 
 /** A parameter's value: a string, or JSON when the schema says so and the text is valid. */
-function parameterValue(tool: OfferedTool, key: string, raw: string): unknown {
-  // The template writes each value on its own lines.
-  const text = raw.replace(/^\r?\n/, "").replace(/\r?\n$/, "");
+function typedValue(tool: OfferedTool, key: string, text: string): unknown {
   const want = declaredType(tool, key);
   if (!want) return text;
   const parsed = parseJson(text.trim());
   const got = jsonTypeOf(parsed);
   const fits = got === want || (want === "number" && got === "integer");
   return parsed !== undefined && fits ? parsed : text;
+}
+
+/** A Qwen3-Coder parameter's value: the template writes each value on its own lines. */
+function parameterValue(tool: OfferedTool, key: string, raw: string): unknown {
+  return typedValue(tool, key, raw.replace(/^\r?\n/, "").replace(/\r?\n$/, ""));
 }
 
 /**
@@ -89,6 +94,42 @@ function xmlCall(body: string, tools: ReadonlyMap<string, OfferedTool>): TextToo
   }
 }
 
+const ARG_KEY_OPEN = "<arg_key>";
+const ARG_KEY_CLOSE = "</arg_key>";
+const ARG_VALUE_OPEN = "<arg_value>";
+const ARG_VALUE_CLOSE = "</arg_value>";
+
+/**
+ * GLM's pairs, read one after the other with `indexOf` as the XML form's parameters are. Only
+ * layout may come between the tags; a value is taken as written, since the template writes a
+ * string's own text there and JSON only for other types.
+ */
+function glmCall(body: string, tools: ReadonlyMap<string, OfferedTool>): TextToolCall | null {
+  const first = body.indexOf(ARG_KEY_OPEN);
+  const tool = tools.get(body.slice(0, first < 0 ? body.length : first).trim());
+  if (!tool) return null;
+  const input: Record<string, unknown> = {};
+  for (let at = first < 0 ? body.length : first; at < body.length;) {
+    if (!body.startsWith(ARG_KEY_OPEN, at)) return null;
+    const keyEnd = body.indexOf(ARG_KEY_CLOSE, at);
+    if (keyEnd < 0) return null;
+    const key = body.slice(at + ARG_KEY_OPEN.length, keyEnd).trim();
+    if (key === "" || key.includes("<")) return null;
+    const open = skipLayout(body, keyEnd + ARG_KEY_CLOSE.length);
+    if (!body.startsWith(ARG_VALUE_OPEN, open)) return null;
+    const close = body.indexOf(ARG_VALUE_CLOSE, open);
+    if (close < 0) return null;
+    setOwn(input, key, typedValue(tool, key, body.slice(open + ARG_VALUE_OPEN.length, close)));
+    at = skipLayout(body, close + ARG_VALUE_CLOSE.length);
+  }
+  return { name: tool.name, input };
+}
+
+function skipLayout(text: string, at: number): number {
+  while (at < text.length && /\s/.test(text[at]!)) at++;
+  return at;
+}
+
 function jsonCall(body: string, tools: ReadonlyMap<string, OfferedTool>): TextToolCall | null {
   const value = parseJson(body);
   if (!isRecord(value) || typeof value.name !== "string" || !tools.has(value.name)) return null;
@@ -105,7 +146,9 @@ export function parseTextToolCall(
   let body = raw.trim();
   const wrapped = WRAPPED.exec(body);
   if (wrapped) body = wrapped[1]!.trim();
-  return body.startsWith("<function=") ? xmlCall(body, tools) : jsonCall(body, tools);
+  if (body.startsWith("<function=")) return xmlCall(body, tools);
+  // Hermes JSON is an object; GLM's form opens with the tool's bare name.
+  return wrapped && !body.startsWith("{") ? glmCall(body, tools) : jsonCall(body, tools);
 }
 
 // Kimi K2: one section holds any number of calls, each `<id><argument token><JSON>` between
@@ -185,6 +228,7 @@ export const CALL_HEAD_CHARS = 1024;
 const JSON_HEAD =
   /^<tool_call>\s*\{\s*"name"\s*:\s*"([^"\\]+)"\s*,\s*"(?:arguments|parameters)"\s*:/;
 const XML_HEAD = /^(?:<tool_call>\s*)?<function=([^>\s]+)>/;
+const GLM_HEAD = /^<tool_call>\s*([^\s<>]+)\s*<arg_key>[^<]*<\/arg_key>\s*<arg_value>/;
 const KIMI_HEAD =
   /^\s*<\|tool_call_begin\|>\s*(?:functions\.)?([^\s<>:]+):\d+\s*<\|tool_call_argument_begin\|>/;
 
@@ -236,7 +280,8 @@ export const TEXT_TOOL_FORMATS: readonly TextToolFormat[] = [
     close: "</tool_call>",
     parse: single,
     underway: (head, tools) =>
-      namesTool(JSON_HEAD, head, tools) || namesTool(XML_HEAD, head, tools),
+      namesTool(JSON_HEAD, head, tools) || namesTool(XML_HEAD, head, tools) ||
+      namesTool(GLM_HEAD, head, tools),
   },
   {
     open: "<function=",

@@ -52,6 +52,11 @@ const ATOMS = [
   '<tool_call>{"name": "Read", "arguments": {"file_path": "/a"}}</tool_call>',
   '<tool_call>\n{"name": "Bash", "arguments": {"command": "ls <x>"}}\n</tool_call>\n',
   "<function=Read>\n<parameter=file_path>\n/b\n</parameter>\n</function>",
+  "<tool_call>Bash\n<arg_key>command</arg_key>\n<arg_value>ls <x></arg_value>\n</tool_call>",
+  "<tool_call>Read<arg_key>file_path</arg_key><arg_value>/g</arg_value></tool_call>",
+  "<tool_call>Read<arg_key>file_path</arg_key>",
+  "<arg_value>",
+  "</arg_value>",
   '<tool_call>{"name": "Nope", "arguments": {}}</tool_call>',
   "</tool_call>",
   // Kimi K2's section: whole, its tokens alone, a call without its section.

@@ -3,7 +3,7 @@
  * becomes a tool_use block however the stream is cut (at every position, a character per chunk,
  * the SSE bytes one by one), and the text before its marker is not held back. What only one form
  * has (Hermes JSON and Qwen3-Coder XML: text_tool_calls_test.ts; Kimi K2's tokens:
- * kimi_tool_calls_test.ts) is tested there.
+ * kimi_tool_calls_test.ts; GLM's key/value pairs: glm_tool_calls_test.ts) is tested there.
  */
 
 import assert from "node:assert/strict";
@@ -48,6 +48,15 @@ const FORMS: readonly Form[] = [
       "</tool_call>",
     textBefore: "Let me look.\n",
     markerStart: ["Hi <tool_", "call>{"],
+  },
+  {
+    name: "GLM key/value pairs (vLLM without its GLM parser)",
+    options: { dialect: OPENAI_DIALECTS.local, tools: TOOLS },
+    stream: (pieces) => contentStream(pieces, { usage: USAGE }),
+    call: "Listing now.\n<tool_call>Bash\n<arg_key>command</arg_key>\n<arg_value>ls</arg_value>\n" +
+      "</tool_call>",
+    textBefore: "Listing now.\n",
+    markerStart: ["Hi <tool_c", "all>Bash"],
   },
   {
     name: "Kimi K2 tokens",

@@ -2,7 +2,8 @@
  * Property: a `<function=...>` call written as text reads the same as the pattern-based reader it
  * replaced did (kept here as the reference), whatever mix of parameters, broken tags and prose
  * it holds. And text of tens of thousands of calls, parameters or reasoning spans, or of openers
- * never closed, is read in time in proportion to its length. Seeded, so a failure reproduces.
+ * never closed (GLM's key/value form too), is read in time in proportion to its length. Seeded,
+ * so a failure reproduces.
  */
 
 import assert from "node:assert/strict";
@@ -116,6 +117,25 @@ Deno.test("regression: one piece of 40000 text calls, or of reasoning spans, is 
   const think = new ThinkTagSplitter();
   const parts = [...think.push(spans), ...think.flush()];
   assert.equal(parts.filter((p) => p.thinking).length, 40_000);
+  const took = threadCpuMs() - began;
+  assert.ok(took < 2_000, `${took.toFixed(0)} ms`);
+});
+
+Deno.test("regression: GLM's form with tens of thousands of pairs, or of tags never closed, reads in linear time", () => {
+  const many = "<tool_call>Bash" +
+    "\n<arg_key>command</arg_key>\n<arg_value>x</arg_value>".repeat(40_000) + "\n</tool_call>";
+  const keys = "<tool_call>Bash" + "<arg_key>".repeat(40_000) + "</tool_call>";
+  const values = "<tool_call>Bash" + "<arg_key>a</arg_key><arg_value>".repeat(40_000) +
+    "</tool_call>";
+  const calls = "<tool_call>Bash<arg_key>command</arg_key><arg_value>ls</arg_value></tool_call>"
+    .repeat(40_000);
+  const began = threadCpuMs();
+  assert.deepEqual(parseTextToolCall(many, TOOLS), { name: "Bash", input: { command: "x" } });
+  assert.equal(parseTextToolCall(keys, TOOLS), null);
+  assert.equal(parseTextToolCall(values, TOOLS), null);
+  const splitter = new TextToolSplitter([...TOOLS.values()]);
+  const segments = [...splitter.push(calls), ...splitter.flush()];
+  assert.equal(segments.filter((s) => s.kind === "call").length, 40_000);
   const took = threadCpuMs() - began;
   assert.ok(took < 2_000, `${took.toFixed(0)} ms`);
 });
