@@ -65,6 +65,8 @@ Deno.test("local answers: quota as text blocks and a string Warmup are answered 
       const { res, json } = await post(w.ccp.url, body);
       assert.equal(res.status, 200);
       assert.equal(res.headers.get("x-ccp-route"), "local");
+      assert.equal(res.headers.get("content-type"), "application/json");
+      assert.match(res.headers.get("request-id") ?? "", /^req_[0-9A-Za-z]{24}$/);
       assert.equal(res.headers.get("x-ccp-provider"), null);
       assert.equal(res.headers.get("x-ccp-model"), null);
       assert.equal(json.type, "message");

@@ -69,7 +69,13 @@ Deno.test("non-stream: JSON relayed with the client's model name", async () => {
     body: JSON.stringify({ ...claudeCodeBody(false), model: "gpt-5" }),
   });
   assert.equal(res.status, 200);
-  const body = await res.json();
+  // The answer's head as Response.json made it (the body is now sent as text).
+  assert.equal(res.headers.get("content-type"), "application/json");
+  assert.equal(res.headers.get("x-ccp-provider"), "up");
+  assert.match(res.headers.get("request-id") ?? "", /^req_[0-9A-Za-z]{24}$/);
+  const text = await res.text();
+  assert.equal(res.headers.get("content-length"), String(new TextEncoder().encode(text).length));
+  const body = JSON.parse(text);
   assert.deepEqual(body, { ...thinkingTextToolMessage("glm-4.7"), model: "gpt-5" });
   assert.equal(env.mock.requests[0]!.body!.model, "glm-4.7");
   assert.equal(env.mock.requests[0]!.headers.get("accept"), "application/json");

@@ -101,7 +101,7 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
       if (answer.kind === "stream") {
         return new Response(answer.body, { headers: { ...SSE_HEADERS, ...headers } });
       }
-      return Response.json(answer.message, { headers });
+      return jsonAnswer(answer.message, headers);
     } catch (err) {
       unwatch();
       // A refusal while choosing the route still says which rule refused it; a body refused
@@ -144,5 +144,15 @@ function localResponse(kind: LocalKind, body: MessagesRequest, recorder: Recorde
   if (body.stream === true) {
     return new Response(localStream(message), { headers: { ...SSE_HEADERS, ...headers } });
   }
-  return Response.json(message, { headers });
+  return jsonAnswer(message, headers);
+}
+
+/**
+ * A JSON answer as `Response.json` makes it, with its text as the body: `Response.json` encodes
+ * the text to bytes in JavaScript first, which the server does anyway as it sends a text body.
+ */
+function jsonAnswer(message: unknown, headers: Record<string, string>): Response {
+  return new Response(JSON.stringify(message), {
+    headers: { ...headers, "content-type": "application/json" },
+  });
 }
