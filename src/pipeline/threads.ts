@@ -24,7 +24,7 @@ export function threadRefusal(
   provider: ProviderConfig,
   model: string,
 ): ClientRequestError | undefined {
-  const thread = (body as unknown as Record<string, unknown>).thread;
+  const thread = body.thread;
   if (thread === undefined || thread === null) return undefined;
   // Anthropic's own API, or a gateway in front of it the config declares (`server_tools: true`),
   // whatever it says of the server tools themselves.
