@@ -94,15 +94,23 @@ export class ClientRequestError extends ProxyError {
   }
 }
 
+/** See {@link UpstreamError.target}. */
+export interface RefusingTarget {
+  readonly provider: string;
+  readonly model: string;
+  readonly budget?: string;
+}
+
 /** A failure talking to an upstream provider. */
 export class UpstreamError extends ProxyError {
   /** The upstream's HTTP status, when it answered at all. */
   readonly upstreamStatus?: number;
   /**
    * The target a refusal names when none was tried (a spent budget): the request's record names
-   * it too, so the log line, ledger and metrics say whose budget refused.
+   * it too, so the log line, ledger and metrics say whose budget refused. `budget` is that
+   * budget's label (`client alice`, `p/m`), so the status page says a budget refused, not the target.
    */
-  readonly target?: { readonly provider: string; readonly model: string };
+  readonly target?: RefusingTarget;
   constructor(
     errorType: AnthropicErrorType,
     message: string,
@@ -112,7 +120,7 @@ export class UpstreamError extends ProxyError {
       headers?: Record<string, string>;
       extra?: Record<string, unknown>;
       cause?: unknown;
-      target?: { readonly provider: string; readonly model: string };
+      target?: RefusingTarget;
     },
   ) {
     super(errorType, message, options);

@@ -23,6 +23,8 @@ export interface RequestSummary {
   readonly durationMs: number;
   readonly ttftMs?: number;
   readonly attempts: number;
+  /** The spent budget that refused the request before any target was tried. */
+  readonly budget?: string;
   /** The tries that failed before the one that served (or the last), as the log line names them. */
   readonly failed?: string;
   readonly error?: string;
@@ -54,6 +56,7 @@ function summaryOf(r: Readonly<RequestRecord>): RequestSummary {
   if (r.model !== undefined) summary.model = r.model;
   if (r.ttftMs !== undefined) summary.ttftMs = Math.round(r.ttftMs);
   if (r.error !== undefined) summary.error = r.error.slice(0, 300);
+  if (r.budget !== undefined) summary.budget = r.budget;
   if (r.attempts.length > 1) {
     const failed = failedAttempts(r);
     if (failed !== "") summary.failed = failed;

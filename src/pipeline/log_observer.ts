@@ -26,7 +26,9 @@ export function formatRecord(r: Readonly<RequestRecord>, errorChars = 300): stri
   if (r.stream !== undefined) parts.push(r.stream ? "stream" : "json");
   if (r.route !== undefined) parts.push(`[${r.route}]`);
   // A named client of `clients:` (who on a team asked); a lone token's `default` says nothing.
-  if (r.client !== undefined && r.client !== "default") parts.push(`client=${r.client}`);
+  if (r.client !== undefined && r.client !== "default") {
+    parts.push(`client=${clientName(r.client)}`);
+  }
   if (r.attempts.length > 1) {
     const failed = failedAttempts(r);
     parts.push(`attempts=${r.attempts.length}${failed ? ` (failed: ${failed})` : ""}`);
@@ -37,6 +39,14 @@ export function formatRecord(r: Readonly<RequestRecord>, errorChars = 300): stri
     parts.push(`(${cut})`);
   }
   return parts.join(" ");
+}
+
+/**
+ * A client's name as the line writes it: bare when it is one word, else quoted as the attempt
+ * lines quote model names, so `client=a b` cannot read as client `a` followed by a word `b`.
+ */
+function clientName(name: string): string {
+  return /^[^\s="]+$/.test(name) ? name : JSON.stringify(name);
 }
 
 /**

@@ -260,6 +260,7 @@ export class Pipeline {
     if (error instanceof UpstreamError && error.target && recorder.record.provider === undefined) {
       recorder.record.provider = error.target.provider;
       recorder.record.model = error.target.model;
+      if (error.target.budget !== undefined) recorder.record.budget = error.target.budget;
     }
     if (!recorder.ended) {
       recorder.end(

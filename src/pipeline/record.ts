@@ -81,6 +81,11 @@ export interface RequestRecord {
   /** HTTP status sent to the client (200 for a stream that later failed mid-way). */
   status: number;
   outcome: RequestOutcome;
+  /**
+   * The spent budget that refused the request before any target was tried (`client alice`,
+   * `p/m`); `provider` and `model` then name the last target it held back.
+   */
+  budget?: string;
   /** Anthropic error type when the request or its stream ended in an error. */
   errorType?: string;
   /** Short, key-free description of what went wrong (or why the client left). */

@@ -1,6 +1,6 @@
 /** The 429 a client gets when every target of its route is over a budget. */
 
-import { UpstreamError } from "../core/errors.ts";
+import { type RefusingTarget, UpstreamError } from "../core/errors.ts";
 import { secondsUntil } from "./clock.ts";
 import { nameOf, type TargetOutcome } from "./outcome.ts";
 
@@ -42,6 +42,12 @@ function clauses(outcomes: readonly BudgetOutcome[], now: number): string[] {
   });
 }
 
+// The last target whose budget is spent, and that budget's label when known.
+function refusing(o: BudgetOutcome): RefusingTarget {
+  const { provider, model } = o.target;
+  return o.budget === undefined ? { provider, model } : { provider, model, budget: o.budget };
+}
+
 /**
  * `budget_exhausted`: which budgets are spent, when each resets, and what helps. Another target
  * does not help a client's own budget, which counts whatever serves that client.
@@ -59,11 +65,11 @@ export function budgetExhausted(outcomes: readonly BudgetOutcome[], now: number)
   }. ${advice}`;
   // No target was tried: the answer (its headers and its record) names the last one whose
   // budget is spent instead.
-  const last = outcomes.at(-1)?.target;
+  const last = outcomes.at(-1);
   return new UpstreamError("rate_limit_error", message, {
     status: 429,
     headers: { "Retry-After": String(seconds) },
     extra: { code: "budget_exhausted" },
-    ...(last ? { target: { provider: last.provider, model: last.model } } : {}),
+    ...(last ? { target: refusing(last) } : {}),
   });
 }

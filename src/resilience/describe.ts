@@ -32,7 +32,11 @@ export function describeFailure(failure: Failure, keys: readonly string[] = []):
 }
 
 /** The log line of a failed attempt: who, what happened, what comes next and, when not plain, why. */
-export function attemptLine(who: string, detail: string, verdict: Classification): string {
+export function attemptLine(
+  who: string,
+  detail: string,
+  verdict: { readonly action: string; readonly reason?: string },
+): string {
   return `${who}: ${detail} \u2192 ${verdict.action}${
     verdict.reason ? ` (${verdict.reason})` : ""
   }`;

@@ -122,6 +122,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
       heldNow: new Set(),
       places: new Map(),
       earlier: () => this.#poolStates(chain, [...outcomes]),
+      alone: chain.length === 1,
     };
     for (const target of chain) {
       signal.throwIfAborted();
@@ -218,6 +219,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
       shared: this.#shared,
       signal,
       judges: this.#judgesTarget,
+      alone: counter.alone === true,
     };
     return await this.#attempts(at, limiter, counter, mode);
   }
@@ -317,8 +319,11 @@ export class Dispatcher<S extends { readonly ok: true }> {
           return answerHandle(result, target, key.label, counter.attempts, settle);
         }
         held = release;
-        const { failed, logged, now } = this.#noteFailure(at, key, result, counter);
+        const { failed, logged, now } = this.#noteFailure(at, result, counter);
         const { verdict } = failed;
+        const delay = retryDelay(target, verdict, retries, this.#retryLimits);
+        const line = failureLine(at, key, logged, verdict, delay !== undefined);
+        if (line) this.#log?.warn(line);
         if (verdict.action === "fatal") throw await fatalError(failed, now, counter.earlier?.());
         if (verdict.action === "rotate_key") {
           const rotation = rotateKey(at, key, result, verdict, logged, mode, ++rotations, now);
@@ -326,7 +331,6 @@ export class Dispatcher<S extends { readonly ok: true }> {
           if (!rotation?.rotates) return failed;
           continue;
         }
-        const delay = retryDelay(target, verdict, retries, this.#retryLimits);
         if (delay !== undefined) {
           retries++;
           // A wait frees the slot for others; the request's place brings it back before later ones.
@@ -346,12 +350,11 @@ export class Dispatcher<S extends { readonly ok: true }> {
     }
   }
 
-  // Classifies a failed attempt, logs it and, for a client's own credential, holds it back if the
+  // Classifies a failed attempt and, for a client's own credential, holds it back if the
   // upstream refused it. The client gets `detail`; the log, the breaker and the key pool (which
   // other clients and instances read) keep `logged`, without the request's text an upstream quoted.
   #noteFailure(
     at: TargetTry,
-    key: KeyLease,
     result: AttemptFailed,
     counter: Counter,
   ): { failed: Failed; logged: string; now: number } {
@@ -366,8 +369,6 @@ export class Dispatcher<S extends { readonly ok: true }> {
     const detail = describeFailure(result, providerSecrets(target.provider));
     const logged = loggedText(detail, this.#text);
     const failed: Failed = { kind: "failed", target: ref, failure: result, verdict, detail };
-    const line = failureLine(at, key, logged, verdict);
-    if (line) this.#log?.warn(line);
     if (credential) {
       const held = this.#registry.credentials
         .failed(ref.provider, credential, ref.model, result, verdict);

@@ -12,7 +12,7 @@ import { attemptLine, keyRest } from "./describe.ts";
 import type { AttemptFailed } from "./dispatcher_options.ts";
 import type { KeyLease } from "./key_pool.ts";
 import { noteKeyRefusal } from "./key_refusal.ts";
-import type { TryMode } from "./last_resort.ts";
+import { MAX_WAIT_MS, type TryMode } from "./last_resort.ts";
 import { type DispatchTarget, nameOf, type TargetOutcome } from "./outcome.ts";
 import { shareCircuit } from "./shared_sync.ts";
 import type { TargetTry } from "./target_try.ts";
@@ -28,22 +28,45 @@ function attemptWho(at: TargetTry, key: KeyLease): string {
 }
 
 /**
- * A failed attempt's log line, or undefined when {@link rotateKey} writes it: a refused key's line
- * says how long the key rests, which only the pool knows once the refusal is recorded.
+ * A failed attempt's log line (`retrying`: it is sent again), or undefined when {@link rotateKey}
+ * writes it: a refused key's line says how long the key rests, which only the pool knows once the
+ * refusal is recorded.
  */
 export function failureLine(
   at: TargetTry,
   key: KeyLease,
   logged: string,
   verdict: Classification,
+  retrying: boolean,
 ): string | undefined {
   if (verdict.action === "rotate_key" && (verdict.cause !== "rate_limit" || at.judges)) return;
-  return attemptLine(attemptWho(at, key), logged, verdict);
+  // A passing failure with no retry left moves on like any other, and so does a side call's 429
+  // (it rotates no key: it says nothing of the key's Messages limits).
+  if (verdict.action === "fatal" || (verdict.action === "retry_same" && retrying)) {
+    return attemptLine(attemptWho(at, key), logged, verdict);
+  }
+  // A refused key or credential may still get a last-resort try; any other failure is the end.
+  const final = verdict.cause !== "auth" && verdict.cause !== "rate_limit";
+  return attemptLine(attemptWho(at, key), logged, moveOn(at, verdict.reason, final));
+}
+
+/**
+ * What follows a try that failed, as its log line says it: the next target, or on a route with
+ * no other target, nothing (`final`: the client gets this failure) or maybe a last-resort try.
+ */
+function moveOn(
+  at: TargetTry,
+  reason: string | undefined,
+  final: boolean,
+): { action: string; reason?: string } {
+  if (!at.alone) return { action: "next_target", ...(reason ? { reason } : {}) };
+  const why = ["the route has no other target", ...(reason ? [reason] : [])].join("; ");
+  return { action: final ? "to_client" : "no_other_target", reason: why };
 }
 
 /**
  * Records a `rotate_key` verdict on `key`; `rotations` counts this one. Says whether another key
- * takes over, and the attempt's log line: `rotate_key` or `next_target`, with how long the key now
+ * takes over, and the attempt's log line: `rotate_key` or what follows (see {@link moveOn}), with how long the key now
  * rests (so the log says when the target is asked again). A side call's 429 says nothing of the
  * key's Messages limits: nothing is recorded and undefined comes back.
  */
@@ -68,12 +91,11 @@ export function rotateKey(
   // runs dry first; this only stops a loop of zero-length cool-downs (`Retry-After: 0`).
   // No key left to rotate to: what happened is this failure, not "no key".
   const rotates = !mode.key && rotations <= keys.size && keys.pick(target.model).ok;
-  const action = rotates ? "rotate_key" : "next_target";
   const reason = keyRest(verdict, until - now);
-  return {
-    rotates,
-    line: attemptLine(attemptWho(at, key), logged, { ...verdict, action, reason }),
-  };
+  // A lone key resting longer than a last resort waits gets no further try in this request.
+  const final = keys.size === 1 && until - now > MAX_WAIT_MS;
+  const next = rotates ? { action: "rotate_key", reason } : moveOn(at, reason, final);
+  return { rotates, line: attemptLine(attemptWho(at, key), logged, next) };
 }
 
 /**

@@ -33,6 +33,8 @@ export interface Counter {
   readonly places?: Map<string, Place>;
   /** What the route's targets came to so far, as its error would say it (a fatal failure's too). */
   readonly earlier?: () => TargetOutcome[];
+  /** The route has one target: a failure that ends a try there has no other to move to. */
+  readonly alone?: boolean;
 }
 
 /** How a key is named in {@link Counter.tried}: for any model, or for `model`. */

@@ -52,6 +52,8 @@ export interface TargetTry {
   readonly signal: AbortSignal;
   /** Whether this request's outcome is a verdict on the target (a side call's is not). */
   readonly judges: boolean;
+  /** The route has no other target to move to when this one fails. */
+  readonly alone: boolean;
 }
 
 /** Counts an attempt and names the key it sends, for the last resort (which skips tried keys). */

@@ -98,3 +98,40 @@ Deno.test("status page: a key resting after a 429 or a 401 says until when", asy
     ["key 1 set aside after 401 until 2026-12-07T06:49:23Z"],
   ]);
 });
+
+// The page's own requestRow, run with a `cell` that keeps each cell's text and class.
+function renderRow(summary: object): Array<[string, string]> {
+  const source = UI_PAGE.match(/function requestRow\(tr, r\) \{[\s\S]*?\n\}\n/)?.[0];
+  assert.ok(source, "the page has its requestRow");
+  const cells: Array<[string, string]> = [];
+  const cell = (_tr: unknown, text: string, cls = "") => {
+    cells.push([text, cls]);
+    return {};
+  };
+  const n = (x: number) => x.toLocaleString("en-US");
+  const requestRow = new Function("cell", "n", `${source}; return requestRow;`)(cell, n);
+  requestRow({}, summary);
+  return cells;
+}
+
+Deno.test("status page: a budget refusal says a budget refused it, not that its target failed", () => {
+  const recent = new RecentRequests();
+  recent.ended({
+    ...record([attempt("open_router", "anthropic/claude-sonnet-4.5", 200, true)]),
+    attempts: [],
+    provider: "open_router",
+    model: "anthropic/claude-sonnet-4.5",
+    budget: "client carol",
+    status: 429,
+    outcome: "error",
+    error: "Every target of this route is over a budget: budget of client carol spent for …",
+  });
+  const [refused] = recent.latest();
+  assert.equal(refused!.budget, "client carol");
+  const cells = renderRow(refused!);
+  assert.deepEqual(cells[4], ["none: budget client carol spent", "warn"]);
+  assert.ok(!cells.some(([text]) => text.includes("open_router")), "no target is blamed");
+  // A request a target served still names it.
+  const { budget: _, ...served } = refused!;
+  assert.deepEqual(renderRow(served)[4], ["open_router/anthropic/claude-sonnet-4.5", ""]);
+});

@@ -125,6 +125,11 @@ Deno.test("log observer", async (t) => {
       "POST /v1/messages claude-opus-5-5 → nim/glm4.7 200 12ms stream [opus]",
     );
     assert.equal(line(undefined), line("default"));
+    // A name with a space, `=` or a quote is quoted as the attempt lines quote model names, so
+    // `client=a b` cannot read as client `a` and a word `b`.
+    assert.match(line("carol smith"), / client="carol smith"$/);
+    assert.match(line("team=red"), / client="team=red"$/);
+    assert.match(line('say "hi"'), / client="say \\"hi\\""$/);
   });
   await t.step("a failover names the tries that failed; cache writes are shown", () => {
     const attempt = (

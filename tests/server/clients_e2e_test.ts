@@ -114,6 +114,9 @@ budgets:
       assert.equal(budget.client, "alice");
       assert.equal(budget.exhausted, true);
       assert.match(UI_PAGE, /b\.client \? " \(" \+ b\.client \+ "'s requests are refused\)"/);
+      // Its latest requests say a budget refused alice, not that the target "up" failed her.
+      const refusedRow = state.latest.find((r: { status: number }) => r.status === 429);
+      assert.equal(refusedRow.budget, "client alice");
       await new Promise((r) => setTimeout(r, 300));
       const checked = testContext(dir);
       assert.equal(await runCli(["check", "--config", "c.yaml"], checked), 0);

@@ -74,8 +74,10 @@ function requestRow(tr, r) {
   cell(tr, r.clientModel ?? "");
   cell(tr, r.route);
   const servedBy = r.provider ? r.provider + "/" + r.model : "none";
+  // A spent budget refused it before any target was asked: the target it names did not fail.
+  if (r.budget) cell(tr, "none: budget " + r.budget + " spent", "warn");
   // A failover is no error, but the page says which targets did not serve first (warn colour).
-  cell(tr, servedBy + (r.failed ? " (after " + r.failed + ")" : ""), r.failed ? "warn" : "");
+  else cell(tr, servedBy + (r.failed ? " (after " + r.failed + ")" : ""), r.failed ? "warn" : "");
   cell(tr, String(r.status) + (r.outcome === "ok" ? "" : " " + r.outcome), r.status >= 400 || r.outcome !== "ok" ? "bad" : "ok").title = r.error ?? "";
   cell(tr, n(r.inputTokens), "n");
   cell(tr, n(r.outputTokens), "n");
