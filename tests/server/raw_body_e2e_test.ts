@@ -4,9 +4,9 @@
  */
 
 import assert from "node:assert/strict";
-import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { type AnthropicMock, startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { textMessage } from "../mocks/anthropic_fixtures.ts";
-import { postMessages, startCcp } from "../helpers/ccp.ts";
+import { postMessages, type RunningCcp, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
 /** A Claude Code turn well past 16 KiB, with quotes, escapes and non-ASCII text throughout. */
@@ -32,6 +32,26 @@ function longTurn(): Record<string, unknown> {
     max_tokens: 32000,
     stream: false,
   };
+}
+
+/** `test` with ccp in front of an Anthropic mock that answers each request with a short text. */
+async function behindAnthropic(
+  test: (ccp: RunningCcp, mock: AnthropicMock) => Promise<void>,
+): Promise<void> {
+  const mock = startAnthropicMock([{
+    kind: "json",
+    body: textMessage("up", { input_tokens: 9, output_tokens: 1 }),
+  }]);
+  const ccp = startCcp(testConfig({
+    providers: [provider("anthropic", { preset: "anthropic", baseUrl: mock.url, apiKeys: ["k"] })],
+    routes: { default: "anthropic/upstream-model" },
+  }));
+  try {
+    await test(ccp, mock);
+  } finally {
+    await ccp.close();
+    await mock.close();
+  }
 }
 
 Deno.test("passthrough of a large body: the upstream reads exactly the cleaned body", async () => {
@@ -82,19 +102,10 @@ Deno.test("passthrough of a large body: the upstream reads exactly the cleaned b
   }
 });
 
-Deno.test("large bodies sent at once each reach the upstream exactly as sent", async () => {
-  // Each body is read from the client in several chunks and encoded for the upstream in a
-  // reused scratch buffer: requests arriving together must never see each other's bytes.
-  const mock = startAnthropicMock([{
-    kind: "json",
-    body: textMessage("up", { input_tokens: 9, output_tokens: 1 }),
-  }]);
-  const config = testConfig({
-    providers: [provider("anthropic", { preset: "anthropic", baseUrl: mock.url, apiKeys: ["k"] })],
-    routes: { default: "anthropic/upstream-model" },
-  });
-  const ccp = startCcp(config);
-  try {
+Deno.test("large bodies sent at once each reach the upstream exactly as sent", () =>
+  behindAnthropic(async (ccp, mock) => {
+    // Each body is read from the client in several chunks and encoded for the upstream in a
+    // reused scratch buffer: requests arriving together must never see each other's bytes.
     // ASCII bodies fit the first buffer; the non-ASCII ones need the wider second one.
     const bodies = Array.from({ length: 8 }, (_, i) => ({
       ...longTurn(),
@@ -117,29 +128,16 @@ Deno.test("large bodies sent at once each reach the upstream exactly as sent", a
       assert.ok(JSON.stringify(bodies[i]).length > 128 * 1024);
       assert.deepEqual(sent.body, { ...bodies[i], model: "upstream-model" });
     }
-  } finally {
-    await ccp.close();
-    await mock.close();
-  }
-});
+  }));
 
-Deno.test("a large passthrough body's messages reach the upstream as the client's own bytes", async () => {
-  const mock = startAnthropicMock([{
-    kind: "json",
-    body: textMessage("up", { input_tokens: 9, output_tokens: 1 }),
-  }]);
-  const config = testConfig({
-    providers: [provider("anthropic", { preset: "anthropic", baseUrl: mock.url, apiKeys: ["k"] })],
-    routes: { default: "anthropic/upstream-model" },
-  });
-  const ccp = startCcp(config);
-  const encoder = new TextEncoder();
-  const join = (...parts: Uint8Array[]) => {
-    const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-    parts.reduce((at, part) => (out.set(part, at), at + part.length), 0);
-    return out;
-  };
-  try {
+Deno.test("a large passthrough body's messages reach the upstream as the client's own bytes", () =>
+  behindAnthropic(async (ccp, mock) => {
+    const encoder = new TextEncoder();
+    const join = (...parts: Uint8Array[]) => {
+      const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+      parts.reduce((at, part) => (out.set(part, at), at + part.length), 0);
+      return out;
+    };
     const { messages, system, tools } = longTurn() as
       & { messages: unknown[] }
       & Record<string, unknown>;
@@ -185,57 +183,47 @@ Deno.test("a large passthrough body's messages reach the upstream as the client'
       mock.requests[2]!.bytes,
       expected(`${said.slice(0, cut)}\ufffd${said.slice(cut)}`),
     );
-  } finally {
-    await ccp.close();
-    await mock.close();
-  }
-});
+  }));
 
-Deno.test("large bodies gzip'd, deflated or sent in odd pieces, at once, reach the upstream exactly", async () => {
-  // The bytes copied upstream are the decoder's output or the reads as they came, kept until the
-  // upstream answers while other requests are read and encoded.
-  const mock = startAnthropicMock([{
-    kind: "json",
-    body: textMessage("up", { input_tokens: 9, output_tokens: 1 }),
-  }]);
-  const config = testConfig({
-    providers: [provider("anthropic", { preset: "anthropic", baseUrl: mock.url, apiKeys: ["k"] })],
-    routes: { default: "anthropic/upstream-model" },
-  });
-  const ccp = startCcp(config);
-  const encoder = new TextEncoder();
-  const bodyOf = (tag: string) => ({
-    model: "claude-sonnet-4-5",
-    messages: Array.from({ length: 60 }, (_, i) => ({
-      role: i % 2 === 0 ? "user" : "assistant",
-      content: `${tag} \u2014 \u00fcn\u00efc\u00f6d\u00e9 \u65e5\u672c\u8a9e \u{1f680} "q" \\ ${i} `
-        .repeat(150),
-    })).concat([{ role: "user", content: tag }]),
-    system: "You are Claude Code.",
-    max_tokens: 1000,
-    stream: false,
-  });
-  const compressed = async (tag: string, format: CompressionFormat) =>
-    new Uint8Array(
-      await new Response(
-        new Blob([JSON.stringify(bodyOf(tag))]).stream().pipeThrough(new CompressionStream(format)),
-      ).arrayBuffer(),
-    );
-  // Pieces cut inside characters, of one byte, of 64 KiB and more, each sent on its own turn.
-  const pieces = (tag: string, sizes: number[]) => {
-    const bytes = encoder.encode(JSON.stringify(bodyOf(tag)));
-    let at = 0;
-    let n = 0;
-    return new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (at >= bytes.length) return controller.close();
-        const size = sizes[n++ % sizes.length]!;
-        controller.enqueue(bytes.slice(at, at += size));
-        await new Promise((resolve) => setTimeout(resolve, 0));
-      },
+Deno.test("large bodies gzip'd, deflated or sent in odd pieces, at once, reach the upstream exactly", () =>
+  behindAnthropic(async (ccp, mock) => {
+    // The bytes copied upstream are the decoder's output or the reads as they came, kept until the
+    // upstream answers while other requests are read and encoded.
+    const encoder = new TextEncoder();
+    const bodyOf = (tag: string) => ({
+      model: "claude-sonnet-4-5",
+      messages: Array.from({ length: 60 }, (_, i) => ({
+        role: i % 2 === 0 ? "user" : "assistant",
+        content:
+          `${tag} \u2014 \u00fcn\u00efc\u00f6d\u00e9 \u65e5\u672c\u8a9e \u{1f680} "q" \\ ${i} `
+            .repeat(150),
+      })).concat([{ role: "user", content: tag }]),
+      system: "You are Claude Code.",
+      max_tokens: 1000,
+      stream: false,
     });
-  };
-  try {
+    const compressed = async (tag: string, format: CompressionFormat) =>
+      new Uint8Array(
+        await new Response(
+          new Blob([JSON.stringify(bodyOf(tag))]).stream().pipeThrough(
+            new CompressionStream(format),
+          ),
+        ).arrayBuffer(),
+      );
+    // Pieces cut inside characters, of one byte, of 64 KiB and more, each sent on its own turn.
+    const pieces = (tag: string, sizes: number[]) => {
+      const bytes = encoder.encode(JSON.stringify(bodyOf(tag)));
+      let at = 0;
+      let n = 0;
+      return new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (at >= bytes.length) return controller.close();
+          const size = sizes[n++ % sizes.length]!;
+          controller.enqueue(bytes.slice(at, at += size));
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        },
+      });
+    };
     const sends: Array<[string, Record<string, string>, BodyInit]> = [
       ["gzip", { "content-encoding": "gzip" }, await compressed("gzip", "gzip")],
       ["zlib", { "content-encoding": "deflate" }, await compressed("zlib", "deflate")],
@@ -267,8 +255,4 @@ Deno.test("large bodies gzip'd, deflated or sent in odd pieces, at once, reach t
         tag,
       );
     }
-  } finally {
-    await ccp.close();
-    await mock.close();
-  }
-});
+  }));
