@@ -8,8 +8,8 @@ import { upstreamMessage } from "../../src/core/upstream_message.ts";
 import { classify } from "../../src/resilience/classify.ts";
 import { describeFailure } from "../../src/resilience/describe.ts";
 import { geminiDayReset, nextPacificMidnight } from "../../src/resilience/gemini_day.ts";
-import { postMessages, startCcp } from "../helpers/ccp.ts";
-import { provider, testConfig } from "../helpers/config.ts";
+import { provider } from "../helpers/config.ts";
+import { askRefusingUpstream } from "../helpers/refusing_upstream.ts";
 import { threadCpuMs } from "../helpers/cpu_time.ts";
 
 /** Gemini's 429 body, as the API sends it, with `quotaId` naming the quota that was spent. */
@@ -76,48 +76,29 @@ Deno.test("midnight Pacific follows summer time", () => {
 });
 
 Deno.test("Claude Code is told to come back at midnight Pacific, and not to retry meanwhile", async () => {
-  let asked = 0;
-  const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    asked++;
-    await req.body?.cancel();
-    const body = geminiQuota429("GenerateRequestsPerDayPerProjectPerModel-FreeTier");
-    return new Response(body, { status: 429, headers: { "content-type": "application/json" } });
-  });
-  const ccp = startCcp(
-    testConfig({
-      providers: [provider("gem", {
+  const { res, answer, asked } = await askRefusingUpstream(
+    { status: 429, body: geminiQuota429("GenerateRequestsPerDayPerProjectPerModel-FreeTier") },
+    (origin) =>
+      provider("gem", {
         type: "gemini",
         preset: "gemini",
-        baseUrl: `http://127.0.0.1:${upstream.addr.port}/v1beta`,
+        baseUrl: `${origin}/v1beta`,
         apiKeys: ["AIzaSyTest-gemini-day-quota-0001"],
         authHeader: "x-goog-api-key",
-      })],
-      routes: { default: "gem/gemini-2.5-pro" },
-    }),
+      }),
+    "gem/gemini-2.5-pro",
   );
-  try {
-    const body = {
-      model: "claude-sonnet-4-5",
-      max_tokens: 64,
-      messages: [{ role: "user", content: "hi" }],
-    };
-    const res = await postMessages(ccp.url, body, { "anthropic-version": "2023-06-01" });
-    const answer = await res.json();
-    assert.equal(res.status, 429);
-    // Its 27 s would have Claude Code retry all day: the wait is to midnight Pacific, and one of
-    // over 5 minutes comes with no retry, so Claude Code shows it at once.
-    const wait = Number(res.headers.get("retry-after"));
-    const expected = (nextPacificMidnight(Date.now()) - Date.now()) / 1000;
-    assert.ok(Math.abs(wait - expected) < 5, `retry-after ${wait}, expected about ${expected}`);
-    assert.equal(res.headers.get("x-should-retry"), wait > 300 ? "false" : null);
-    assert.equal(answer.error.code, "model_cooldown");
-    assert.match(answer.error.message, /provider "gem" model "gemini-2\.5-pro"/);
-    assert.match(answer.error.message, new RegExp(`Retry in ${wait}s(, at .* UTC)?\\.$`));
-    assert.equal(asked, 1);
-  } finally {
-    await ccp.close();
-    await upstream.shutdown();
-  }
+  assert.equal(res.status, 429);
+  // Its 27 s would have Claude Code retry all day: the wait is to midnight Pacific, and one of
+  // over 5 minutes comes with no retry, so Claude Code shows it at once.
+  const wait = Number(res.headers.get("retry-after"));
+  const expected = (nextPacificMidnight(Date.now()) - Date.now()) / 1000;
+  assert.ok(Math.abs(wait - expected) < 5, `retry-after ${wait}, expected about ${expected}`);
+  assert.equal(res.headers.get("x-should-retry"), wait > 300 ? "false" : null);
+  assert.equal(answer.error.code, "model_cooldown");
+  assert.match(answer.error.message, /provider "gem" model "gemini-2\.5-pro"/);
+  assert.match(answer.error.message, new RegExp(`Retry in ${wait}s(, at .* UTC)?\\.$`));
+  assert.equal(asked, 1);
 });
 
 Deno.test("a 429 body crafted to backtrack is read in linear time", () => {

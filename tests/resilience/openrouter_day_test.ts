@@ -6,8 +6,8 @@
 
 import assert from "node:assert/strict";
 import { classify } from "../../src/resilience/classify.ts";
-import { postMessages, startCcp } from "../helpers/ccp.ts";
-import { provider, testConfig } from "../helpers/config.ts";
+import { provider } from "../helpers/config.ts";
+import { askRefusingUpstream } from "../helpers/refusing_upstream.ts";
 
 const HOUR = 3_600_000;
 
@@ -53,49 +53,28 @@ Deno.test("a spent free-models-per-min keeps its reset as an ordinary hint", () 
 });
 
 Deno.test("Claude Code is told to come back at OpenRouter's reset, not in 1800 s", async () => {
-  let asked = 0;
   const resetAt = Date.now() + 14 * HOUR;
-  const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    asked++;
-    await req.body?.cancel();
-    return new Response(freeLimit429("day", resetAt), {
-      status: 429,
-      headers: { "content-type": "application/json" },
-    });
-  });
-  const ccp = startCcp(
-    testConfig({
-      providers: [provider("or", {
+  const { res, answer, asked } = await askRefusingUpstream(
+    { status: 429, body: freeLimit429("day", resetAt) },
+    (origin) =>
+      provider("or", {
         type: "anthropic",
         preset: "open_router",
-        baseUrl: `http://127.0.0.1:${upstream.addr.port}/api`,
+        baseUrl: `${origin}/api`,
         apiKeys: ["sk-or-v1-test-free-day-0001"],
         authHeader: "bearer",
-      })],
-      routes: { default: "or/qwen/qwen3-coder:free" },
-    }),
+      }),
+    "or/qwen/qwen3-coder:free",
   );
-  try {
-    const body = {
-      model: "claude-sonnet-4-5",
-      max_tokens: 64,
-      messages: [{ role: "user", content: "hi" }],
-    };
-    const res = await postMessages(ccp.url, body, { "anthropic-version": "2023-06-01" });
-    const answer = await res.json();
-    assert.equal(res.status, 429);
-    const wait = Number(res.headers.get("retry-after"));
-    const expected = (resetAt - Date.now()) / 1000;
-    assert.ok(
-      Math.abs(wait - expected) < 5,
-      `retry-after ${wait}, expected ~${expected}`,
-    );
-    assert.equal(res.headers.get("x-should-retry"), "false");
-    assert.match(answer.error.message, /free-models-per-day/);
-    assert.match(answer.error.message, new RegExp(`Retry in ${wait}s, at .* UTC\\.$`));
-    assert.equal(asked, 1);
-  } finally {
-    await ccp.close();
-    await upstream.shutdown();
-  }
+  assert.equal(res.status, 429);
+  const wait = Number(res.headers.get("retry-after"));
+  const expected = (resetAt - Date.now()) / 1000;
+  assert.ok(
+    Math.abs(wait - expected) < 5,
+    `retry-after ${wait}, expected ~${expected}`,
+  );
+  assert.equal(res.headers.get("x-should-retry"), "false");
+  assert.match(answer.error.message, /free-models-per-day/);
+  assert.match(answer.error.message, new RegExp(`Retry in ${wait}s, at .* UTC\\.$`));
+  assert.equal(asked, 1);
 });
