@@ -22,6 +22,7 @@ import {
   circuitField,
   clearedFields,
   coolingEntry,
+  entryEnd,
   type GuardEntry,
   setAsideEntry,
 } from "./guard_entries.ts";
@@ -33,8 +34,23 @@ import { SlotReleases } from "./slot_releases.ts";
 import { SPEND_SCRIPT, SpendQueue } from "./spend_queue.ts";
 import { SYNC_SCRIPT } from "./sync_script.ts";
 
-/** How long a guard hash is kept after its last write (the longest cool-down ccp sets). */
+/**
+ * How long a guard hash is kept after a write at least (ccp's longest cool-down that no upstream
+ * stated); an entry that ends later (a rest until a day's or a plan's reset) keeps it that long.
+ */
 const KEEP_MS = 30 * 60_000;
+
+// Writes one entry and makes the hash last at least ARGV[3] ms more, never less than it already
+// would: a later, shorter cool-down must not cut the life of a rest of hours written before it
+// (the others would forget it, and ask the key again). The clock read before the write needs
+// the script replicated by its effects on a Redis before 5.
+const WRITE_SCRIPT = `
+redis.replicate_commands()
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local keep = tonumber(ARGV[3])
+if redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE', KEYS[1], keep) end
+return 1
+`;
 
 /**
  * How old the last answer about a provider may be for an attempt that counts nothing (no rate
@@ -265,8 +281,11 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     this.#recent.delete(provider);
     const value = shiftedEntry(localValue, this.#clock.offset); // ending on Redis's clock
     const key = this.#key("guard", provider);
+    const keep = Math.max(KEEP_MS, Math.ceil(entryEnd(localValue) - this.#clock.now()) || 0);
     void this.#redis
-      .call((client) => client.multi().hSet(key, field, value).pExpire(key, KEEP_MS).exec())
+      .call((client) =>
+        client.eval(WRITE_SCRIPT, { keys: [key], arguments: [field, value, String(keep)] })
+      )
       .catch((err) => this.#log.debug(`${this.description}: a write failed: ${err}`));
   }
 
