@@ -5,9 +5,9 @@
  * does not know (`$schema`, `additionalProperties`, `propertyNames`, private keys...), so
  * only the fields below are ever written:
  *
- * - `$ref` to a local `$defs`/`definitions` entry is inlined (recursion, and any reference
- *   met once the schema is past a thousand nodes, becomes a plain object); `allOf` members are
- *   merged; `oneOf` is read as `anyOf`;
+ * - `$ref` to a local `$defs`/`definitions` entry is inlined (recursion, and a reference met
+ *   once the schema is past a thousand nodes to a definition that refers on, becomes a plain
+ *   object); `allOf` members are merged; `oneOf` is read as `anyOf`;
  * - `type: [T, "null"]`, a `null` enum value or a `{type: "null"}` variant -> `nullable`;
  *   several non-null types -> `anyOf`;
  * - `const` -> a one-value enum; enums of non-strings, or with an empty string, move into the
@@ -70,6 +70,31 @@ const MAX_DEPTH = 32;
  * KB of `$defs` became megabytes, and minutes of work on every request).
  */
 const MAX_NODES = 1000;
+/**
+ * Past {@link MAX_NODES}, a reference to a definition that refers to nothing further (an enum
+ * class, a string with a format) is still written out, up to this many nodes: it cannot fan out,
+ * and as a free-form OBJECT a string field would be answered with an object.
+ */
+const MAX_LEAF_NODES = 2 * MAX_NODES;
+
+// Whether a definition refers on, for each one asked about once.
+const refersOn = new WeakMap<JsonObject, boolean>();
+
+function holdsRef(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(holdsRef);
+  if (!isRecord(node)) return false;
+  let known = refersOn.get(node);
+  if (known === undefined) {
+    known = "$ref" in node || Object.values(node).some(holdsRef);
+    refersOn.set(node, known);
+  }
+  return known;
+}
+
+/** Whether the reference to `target` is inlined, `nodes` having been written so far. */
+function inlines(target: JsonObject, nodes: number): boolean {
+  return nodes <= MAX_NODES || (nodes <= MAX_LEAF_NODES && !holdsRef(target));
+}
 
 interface Ctx {
   readonly root: JsonObject;
@@ -242,10 +267,11 @@ function convert(node: unknown, ctx: Ctx): GeminiSchema | undefined {
   if (typeof node.$ref === "string") {
     const ref = node.$ref;
     const { $ref: _ref, ...siblings } = node;
-    const inline = !ctx.refs.includes(ref) && ctx.written.nodes <= MAX_NODES;
-    const target = inline ? resolveRef(ref, ctx.root) : undefined;
+    const target = ctx.refs.includes(ref) ? undefined : resolveRef(ref, ctx.root);
     // A recursive or unresolvable reference, or one past the size bound, stays a free-form object.
-    if (!target) return withNotes({ type: "OBJECT" }, describe(siblings), false);
+    if (!target || !inlines(target, ctx.written.nodes)) {
+      return withNotes({ type: "OBJECT" }, describe(siblings), false);
+    }
     return convert({ ...target, ...siblings }, deeper(ctx, ref));
   }
   if (Array.isArray(node.allOf)) {

@@ -64,6 +64,28 @@ Deno.test("function parameters: object schemas with properties only", async (t) 
     assert.equal(out.properties?.root?.properties?.p0?.type, "OBJECT");
     assert.ok(out.properties?.root?.properties?.p0?.properties);
   });
+  await t.step("past the bound, a definition without references is still written out", () => {
+    // A large tool (Pydantic: a thousand fields) whose last field is an enum class of its own.
+    const properties: Record<string, unknown> = {};
+    for (let i = 0; i < 1200; i++) properties[`f${i}`] = { type: "string" };
+    properties.color = { $ref: "#/$defs/Color", description: "The colour" };
+    properties.more = { $ref: "#/$defs/More" };
+    const out = toGeminiParameters({
+      type: "object",
+      properties,
+      $defs: {
+        Color: { type: "string", enum: ["red", "green"] },
+        More: { type: "object", properties: { color: { $ref: "#/$defs/Color" } } },
+      },
+    });
+    assert.deepEqual(out?.properties?.color, {
+      type: "STRING",
+      enum: ["red", "green"],
+      description: "The colour",
+    });
+    // One that refers on is cut as before (that is what fans out).
+    assert.deepEqual(out?.properties?.more, { type: "OBJECT" });
+  });
   await t.step("deep nesting is cut instead of recursing forever", () => {
     let schema: Record<string, unknown> = { type: "string" };
     for (let i = 0; i < 60; i++) schema = { type: "object", properties: { n: schema } };
