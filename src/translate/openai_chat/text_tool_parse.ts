@@ -107,7 +107,9 @@ const ARG_VALUE_CLOSE = "</arg_value>";
 function glmCall(body: string, tools: ReadonlyMap<string, OfferedTool>): TextToolCall | null {
   const first = body.indexOf(ARG_KEY_OPEN);
   const tool = tools.get(body.slice(0, first < 0 ? body.length : first).trim());
-  if (!tool) return null;
+  // A bare name (prose or code naming a tool between the tags) calls only a tool that needs no
+  // argument: one that requires some would be refused its empty input.
+  if (!tool || (first < 0 && requiresArguments(tool))) return null;
   const input: Record<string, unknown> = {};
   for (let at = first < 0 ? body.length : first; at < body.length;) {
     if (!body.startsWith(ARG_KEY_OPEN, at)) return null;
@@ -123,6 +125,11 @@ function glmCall(body: string, tools: ReadonlyMap<string, OfferedTool>): TextToo
     at = skipLayout(body, close + ARG_VALUE_CLOSE.length);
   }
   return { name: tool.name, input };
+}
+
+function requiresArguments(tool: OfferedTool): boolean {
+  const required = isRecord(tool.input_schema) ? tool.input_schema.required : undefined;
+  return Array.isArray(required) && required.length > 0;
 }
 
 function skipLayout(text: string, at: number): number {

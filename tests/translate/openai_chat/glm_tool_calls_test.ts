@@ -144,6 +144,26 @@ Deno.test("what is not GLM's form stays text, unchanged, or goes to the other re
   });
 });
 
+Deno.test("a tool's bare name is a call only of a tool that needs no argument", async () => {
+  // Prose or code that names a tool between the tags, as GLM writes a call without arguments:
+  // a tool that requires some was not called so (Claude Code would refuse the empty input).
+  const tools: OfferedTool[] = [
+    { ...TOOLS[0]!, input_schema: { ...TOOLS[0]!.input_schema as object, required: ["command"] } },
+    TOOLS[2]!,
+  ];
+  const byName = new Map(tools.map((t) => [t.name, t]));
+  const prose = "Each call is written <tool_call>Bash</tool_call>, its arguments after the name.";
+  assert.equal(parseTextToolCall("<tool_call>Bash</tool_call>", byName), null);
+  assert.equal(parseTextToolCall("<tool_call>Bash\n</tool_call>", byName), null);
+  const bytes = contentStream([prose], { usage: { prompt_tokens: 9, completion_tokens: 5 } });
+  const m = await sdkMessage(await translateChunks([bytes], { ...ON, tools }));
+  assert.deepEqual(m.content, [{ type: "text", text: prose }]);
+  assert.deepEqual(parseTextToolCall("<tool_call>ListAgents\n</tool_call>", byName), {
+    name: "ListAgents",
+    input: {},
+  });
+});
+
 Deno.test("a non-streaming answer's GLM call becomes a tool_use", () => {
   const m = openAIResponseToAnthropic({
     id: "c",
