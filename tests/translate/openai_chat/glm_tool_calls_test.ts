@@ -8,13 +8,11 @@
 
 import assert from "node:assert/strict";
 import { type Message } from "../../helpers/anthropic_sdk.ts";
-import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
 import { openAIResponseToAnthropic } from "../../../src/translate/openai_chat/response.ts";
 import {
   type OfferedTool,
   parseTextToolCall,
 } from "../../../src/translate/openai_chat/text_tool_parse.ts";
-import type { TranslateOptions } from "../../../src/translate/openai_chat/translator.ts";
 import {
   assertWellFormed,
   BASE_OPTIONS,
@@ -25,26 +23,14 @@ import {
   toolUse,
   translateChunks,
 } from "../_stream_helpers.ts";
+import { localWith, TEXT_TOOLS } from "./_text_tools.ts";
 
 const TOOLS: OfferedTool[] = [
-  {
-    name: "Bash",
-    input_schema: {
-      type: "object",
-      properties: {
-        command: { type: "string" },
-        timeout: { type: "number" },
-        run_in_background: { type: "boolean" },
-        env: { type: ["object", "null"] },
-        args: { type: "array" },
-      },
-    },
-  },
-  { name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } },
+  ...TEXT_TOOLS,
   { name: "ListAgents", input_schema: { type: "object", properties: {} } },
 ];
 const BY_NAME = new Map(TOOLS.map((t) => [t.name, t]));
-const ON: Partial<TranslateOptions> = { dialect: OPENAI_DIALECTS.local, tools: TOOLS };
+const ON = localWith(TOOLS);
 
 async function streamed(pieces: readonly string[]): Promise<Message> {
   const bytes = contentStream(pieces, { usage: { prompt_tokens: 9, completion_tokens: 5 } });
@@ -149,14 +135,14 @@ Deno.test("a tool's bare name is a call only of a tool that needs no argument", 
   // a tool that requires some was not called so (Claude Code would refuse the empty input).
   const tools: OfferedTool[] = [
     { ...TOOLS[0]!, input_schema: { ...TOOLS[0]!.input_schema as object, required: ["command"] } },
-    TOOLS[2]!,
+    TOOLS.at(-1)!,
   ];
   const byName = new Map(tools.map((t) => [t.name, t]));
   const prose = "Each call is written <tool_call>Bash</tool_call>, its arguments after the name.";
   assert.equal(parseTextToolCall("<tool_call>Bash</tool_call>", byName), null);
   assert.equal(parseTextToolCall("<tool_call>Bash\n</tool_call>", byName), null);
   const bytes = contentStream([prose], { usage: { prompt_tokens: 9, completion_tokens: 5 } });
-  const m = await sdkMessage(await translateChunks([bytes], { ...ON, tools }));
+  const m = await sdkMessage(await translateChunks([bytes], localWith(tools)));
   assert.deepEqual(m.content, [{ type: "text", text: prose }]);
   assert.deepEqual(parseTextToolCall("<tool_call>ListAgents\n</tool_call>", byName), {
     name: "ListAgents",

@@ -9,7 +9,6 @@ import { type Message } from "../../helpers/anthropic_sdk.ts";
 import { DEFAULT_OPENAI_DIALECT } from "../../../src/translate/openai_chat/dialect.ts";
 import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
 import { openAIResponseToAnthropic } from "../../../src/translate/openai_chat/response.ts";
-import type { OfferedTool } from "../../../src/translate/openai_chat/text_tool_parse.ts";
 import type { TranslateOptions } from "../../../src/translate/openai_chat/translator.ts";
 import {
   assertWellFormed,
@@ -22,24 +21,9 @@ import {
   toolUse,
   translateChunks,
 } from "../_stream_helpers.ts";
+import { localWith, TEXT_TOOLS } from "./_text_tools.ts";
 
-const TOOLS: OfferedTool[] = [
-  {
-    name: "Bash",
-    input_schema: {
-      type: "object",
-      properties: {
-        command: { type: "string" },
-        timeout: { type: "number" },
-        run_in_background: { type: "boolean" },
-        env: { type: ["object", "null"] },
-      },
-    },
-  },
-  { name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } },
-];
-
-const ON: Partial<TranslateOptions> = { dialect: OPENAI_DIALECTS.local, tools: TOOLS };
+const ON = localWith(TEXT_TOOLS);
 const encoder = new TextEncoder();
 
 /** A recorded-style Ollama /v1 stream whose content arrives in `pieces`. */
@@ -159,7 +143,7 @@ Deno.test("control tokens are removed from text, split across chunks", async (t)
 Deno.test("with the setting off, text is relayed unchanged", async () => {
   const dialect = { ...OPENAI_DIALECTS.local, textToolCalls: false };
   const text = HERMES + "<|im_end|>";
-  const m = await streamed([text.slice(0, 20), text.slice(20)], { dialect, tools: TOOLS });
+  const m = await streamed([text.slice(0, 20), text.slice(20)], { dialect, tools: TEXT_TOOLS });
   assert.deepEqual(m.content, [{ type: "text", text }]);
   assert.equal(m.stop_reason, "end_turn");
   assert.equal(DEFAULT_OPENAI_DIALECT.textToolCalls, false, "off unless a preset turns it on");
