@@ -94,17 +94,20 @@ Deno.test("another provider's key is fine where the preset points elsewhere, or 
   assert.deepEqual(own.warnings, []);
 });
 
-Deno.test("a list variable read by api_key gives each key its turn, as the env-only mode does", () => {
-  // `ccp init` writes `api_key: ${OPENROUTER_API_KEY}`; a free-tier user who kept three keys in it
-  // (as the env-only mode takes them) or pointed it at OPENROUTER_API_KEYS had all three sent as
-  // one key, refused by the provider.
-  const text = `providers:
+// As `ccp init` writes a free-tier OpenRouter provider.
+const OPENROUTER_CONFIG = `providers:
   or:
     preset: open_router
     api_key: \${OPENROUTER_API_KEY}
 routes:
   default: or/qwen/qwen3-coder:free
 `;
+
+Deno.test("a list variable read by api_key gives each key its turn, as the env-only mode does", () => {
+  const text = OPENROUTER_CONFIG;
+  // `ccp init` writes `api_key: ${OPENROUTER_API_KEY}`; a free-tier user who kept three keys in it
+  // (as the env-only mode takes them) or pointed it at OPENROUTER_API_KEYS had all three sent as
+  // one key, refused by the provider.
   const keys = ["sk-or-v1-aaaa1111", "sk-or-v1-bbbb2222", "sk-or-v1-cccc3333"];
   const config = configFromYaml({
     text,
@@ -119,13 +122,7 @@ routes:
 });
 
 Deno.test("a set *_API_KEYS beside an unset api_key variable is named with the list field", () => {
-  const text = `providers:
-  or:
-    preset: open_router
-    api_key: \${OPENROUTER_API_KEY}
-routes:
-  default: or/qwen/qwen3-coder:free
-`;
+  const text = OPENROUTER_CONFIG;
   const { warnings } = configFromYaml({
     text,
     file: "config.yaml",

@@ -11,9 +11,14 @@
  */
 
 import assert from "node:assert/strict";
-import { agentSdkOrSkip, collectQuery, resultOf, type SdkMessage } from "../helpers/agent_sdk.ts";
+import {
+  agentSdkOrSkip,
+  collectQuery,
+  resultOf,
+  type SdkMessage,
+  withAgentRun,
+} from "../helpers/agent_sdk.ts";
 import { startGuardedCcp } from "../helpers/ccp.ts";
-import { claudeEnv } from "../helpers/claude.ts";
 import {
   markOf,
   type Move,
@@ -83,26 +88,15 @@ const collect = (query: AsyncIterable<SdkMessage>, what: string) =>
 async function journey(wire: Wire) {
   const model = startAgentModel(wire, script);
   const ccp = await startGuardedCcp(model.config);
-  const home = await Deno.makeTempDir({ prefix: "ccp-agent-home-" });
-  const work = await Deno.makeTempDir({ prefix: "ccp-agent-work-" });
-  const stderr: string[] = [];
   const hooks: string[] = [];
   const hook = (input: Obj) => {
     const command = (input.tool_input as Obj | undefined)?.command;
     hooks.push([input.hook_event_name, input.tool_name, command].filter(Boolean).join(" "));
     return Promise.resolve({});
   };
-  const options = (extra: Obj): Obj => ({
-    pathToClaudeCodeExecutable: claude,
-    cwd: work,
-    env: claudeEnv(home, ccp.url),
-    settingSources: [],
-    stderr: (text: string) => void stderr.push(text),
-    allowedTools: ["Agent", "Bash"],
-    permissionMode: "dontAsk",
-    ...extra,
-  });
-  try {
+  await withAgentRun(wire, { claude: claude!, ccp, close: () => model.close() }, async (run) => {
+    const options = (extra: Obj): Obj =>
+      run.options({ allowedTools: ["Agent", "Bash"], permissionMode: "dontAsk", ...extra });
     const first = await collect(
       sdk!.query({
         prompt: "Have the reviewer run the release check.",
@@ -159,18 +153,7 @@ async function journey(wire: Wire) {
     assert.equal(model.bodies.length, 5);
     assert.deepEqual(model.problems, []);
     assert.deepEqual(returnedMarks(wire, model.bodies[4]!), [markOf(wire, 1, "Delegate.")]);
-  } catch (err) {
-    throw new Error(
-      `${wire}: ${err instanceof Error ? err.stack : err}\nclaude stderr:\n${
-        stderr.join("")
-      }\nccp:\n${ccp.logs.join("")}`,
-    );
-  } finally {
-    await ccp.close();
-    await model.close();
-    await Deno.remove(home, { recursive: true }).catch(() => {});
-    await Deno.remove(work, { recursive: true }).catch(() => {});
-  }
+  });
 }
 
 Deno.test({

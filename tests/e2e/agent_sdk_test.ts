@@ -11,10 +11,15 @@
 
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { agentSdkOrSkip, collectQuery, resultOf, type SdkMessage } from "../helpers/agent_sdk.ts";
+import {
+  agentSdkOrSkip,
+  collectQuery,
+  resultOf,
+  type SdkMessage,
+  withAgentRun,
+} from "../helpers/agent_sdk.ts";
 import { type RunningCcp, startGuardedCcp } from "../helpers/ccp.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
-import { claudeEnv } from "../helpers/claude.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { within } from "../helpers/within.ts";
 import {
@@ -43,7 +48,7 @@ interface Path {
   turns(): TwinRequest[];
 }
 
-async function withPath(wire: Wire, answer: Answer, run: (path: Path) => Promise<void>) {
+async function withPath(wire: Wire, answer: Answer, body: (path: Path) => Promise<void>) {
   const twin = startTwinUpstream(answer);
   const up = wire === "anthropic"
     ? provider("up", { type: "anthropic", baseUrl: twin.url, apiKeys: ["k1"], maxRetries: 0 })
@@ -51,43 +56,19 @@ async function withPath(wire: Wire, answer: Answer, run: (path: Path) => Promise
   const ccp = await startGuardedCcp(
     testConfig({ providers: [up], routes: { default: "up/up-model" }, authToken: "e2e-token" }),
   );
-  const home = await Deno.makeTempDir({ prefix: "ccp-agent-home-" });
-  const work = await Deno.makeTempDir({ prefix: "ccp-agent-work-" });
-  const stderr: string[] = [];
-  const path: Path = {
-    wire,
-    twin,
-    ccp,
-    work,
-    options: (extra = {}) => ({
-      pathToClaudeCodeExecutable: claude,
-      cwd: work,
-      env: claudeEnv(home, ccp.url),
-      // No settings from the machine's files: the run is the same everywhere.
-      settingSources: [],
-      stderr: (text: string) => void stderr.push(text),
-      ...extra,
-    }),
-    turns: () =>
-      twin.requests.filter((r) =>
-        !r.path.includes("count_tokens") &&
-        (r.path.startsWith("/v1/messages") || r.path.endsWith("/chat/completions"))
-      ),
-  };
-  try {
-    await run(path);
-  } catch (err) {
-    throw new Error(
-      `${wire}: ${err instanceof Error ? err.stack : err}\nclaude stderr:\n${
-        stderr.join("")
-      }\nccp:\n${ccp.logs.join("")}`,
-    );
-  } finally {
-    await ccp.close();
-    await twin.close();
-    await Deno.remove(home, { recursive: true }).catch(() => {});
-    await Deno.remove(work, { recursive: true }).catch(() => {});
-  }
+  await withAgentRun(wire, { claude: claude!, ccp, close: () => twin.close() }, (run) =>
+    body({
+      wire,
+      twin,
+      ccp,
+      work: run.work,
+      options: run.options,
+      turns: () =>
+        twin.requests.filter((r) =>
+          !r.path.includes("count_tokens") &&
+          (r.path.startsWith("/v1/messages") || r.path.endsWith("/chat/completions"))
+        ),
+    }));
 }
 
 /** Runs one query to its end, bounded, and returns its messages. */

@@ -13,6 +13,7 @@
  */
 
 import assert from "node:assert/strict";
+import { claudeEnv } from "./claude.ts";
 import { within } from "./within.ts";
 
 /** The version the test runs, and the checksum of its npm tarball (npm's `integrity`). */
@@ -127,4 +128,57 @@ export async function agentSdkOrSkip(
   // deno-lint-ignore no-console -- say why the tests are skipped
   if (skip) console.error(`${what} skipped: ${skip}`);
   return { ...(claude ? { claude } : {}), ...(sdk ? { sdk } : {}), ...(skip ? { skip } : {}) };
+}
+
+/** One Claude Code's place to run through ccp: the query options every query gives. */
+export interface AgentRun {
+  /** The directory Claude Code works in. */
+  readonly work: string;
+  /**
+   * The `claude` given, in `work`, with a home of its own and ccp as its API, no settings from
+   * the machine's files (the run is the same everywhere), its stderr kept; `extra` over them.
+   */
+  options(extra?: Obj): Obj;
+}
+
+/**
+ * Runs `body` with a fresh home and work directory for `claude` in front of `ccp`: a failure names
+ * `what`, with Claude Code's stderr and ccp's log; ccp and the upstream are closed (`close`) and
+ * the directories removed after, however it ends.
+ */
+export async function withAgentRun(
+  what: string,
+  setup: {
+    readonly claude: string;
+    readonly ccp: { readonly url: string; readonly logs: string[]; close(): Promise<void> };
+    close(): Promise<void>;
+  },
+  body: (run: AgentRun) => Promise<void>,
+): Promise<void> {
+  const { claude, ccp } = setup;
+  const home = await Deno.makeTempDir({ prefix: "ccp-agent-home-" });
+  const work = await Deno.makeTempDir({ prefix: "ccp-agent-work-" });
+  const stderr: string[] = [];
+  const options = (extra: Obj = {}): Obj => ({
+    pathToClaudeCodeExecutable: claude,
+    cwd: work,
+    env: claudeEnv(home, ccp.url),
+    settingSources: [],
+    stderr: (text: string) => void stderr.push(text),
+    ...extra,
+  });
+  try {
+    await body({ work, options });
+  } catch (err) {
+    throw new Error(
+      `${what}: ${err instanceof Error ? err.stack : err}\nclaude stderr:\n${
+        stderr.join("")
+      }\nccp:\n${ccp.logs.join("")}`,
+    );
+  } finally {
+    await ccp.close();
+    await setup.close();
+    await Deno.remove(home, { recursive: true }).catch(() => {});
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+  }
 }
