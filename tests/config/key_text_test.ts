@@ -121,6 +121,25 @@ Deno.test("a list variable read by api_key gives each key its turn, as the env-o
   assert.match(message, /providers\.or\.api_key: entry 2: the key is wrapped in quotes/);
 });
 
+Deno.test("keys written with spaces: said to be separated with commas, a Bearer said to go", () => {
+  // The env-only mode takes `k1 k2` as two keys; a config's api_key reads commas only.
+  const keys = ["sk-or-v1-aaaa1111", "sk-or-v1-bbbb2222"];
+  const refusal = (value: string) =>
+    configErrorOf(() =>
+      configFromYaml({
+        text: OPENROUTER_CONFIG,
+        file: "config.yaml",
+        env: { OPENROUTER_API_KEY: value },
+      })
+    );
+  const spaced = refusal(keys.join(" "));
+  assert.match(spaced, /providers\.or\.api_key: .*with commas between them \(k1,k2\)/, spaced);
+  assert.doesNotMatch(spaced, /paste the key again/);
+  const bearer = refusal(`Bearer ${keys[0]}`);
+  assert.match(bearer, /providers\.or\.api_key: .*"Bearer ".*without it/, bearer);
+  assert.ok(!spaced.includes("aaaa1111") && !bearer.includes("aaaa1111"), "no key quoted");
+});
+
 Deno.test("a set *_API_KEYS beside an unset api_key variable is named with the list field", () => {
   const text = OPENROUTER_CONFIG;
   const { warnings } = configFromYaml({
