@@ -111,8 +111,10 @@ export function retryAfterFromBody(
     const ms = match ? parseDuration(match[1]!) : undefined;
     if (ms !== undefined) return ms;
   }
+  // A reset already past on this clock (it runs ahead of the upstream's) says nothing of when the
+  // limit lifts: read as "now", every key was asked again at once, request after request.
   const reset = bodyResetAt(bodyText);
-  return reset === undefined ? undefined : Math.max(0, reset - now);
+  return reset === undefined || reset <= now ? undefined : reset - now;
 }
 
 /** The reset (epoch ms) an OpenRouter error body relays from its limit's headers, if any. */

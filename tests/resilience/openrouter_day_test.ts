@@ -52,6 +52,17 @@ Deno.test("a spent free-models-per-min keeps its reset as an ordinary hint", () 
   assert.equal(verdict.retryAfterMs, 40_000);
 });
 
+Deno.test("a relayed reset already past says nothing of when: no wait of 0 s", () => {
+  // This clock ahead of OpenRouter's, at its midnight: the limit still holds there. Read as
+  // "retry in 0 s", every key was asked again (and refused) at once, request after request.
+  for (const which of ["day", "min"] as const) {
+    const verdict = judge(freeLimit429(which, NOW - 30_000));
+    assert.equal(verdict.action, "rotate_key");
+    assert.equal(verdict.retryAfterMs, undefined, which);
+    assert.equal(verdict.stated, undefined, which);
+  }
+});
+
 Deno.test("Claude Code is told to come back at OpenRouter's reset, not in 1800 s", async () => {
   const resetAt = Date.now() + 14 * HOUR;
   const { res, answer, asked } = await askRefusingUpstream(
