@@ -127,6 +127,12 @@ export const DEFAULT_ANTHROPIC_CLEANING: readonly CleaningStep[] = [
     ...CCP_THINKING,
     reason: "the server may relay to Anthropic, which rejects ccp-made signatures",
   },
+  // A session another provider served (a /model switch, --continue --model) carries its call ids;
+  // the new ids are stable and paired, so a server that never reaches Anthropic loses nothing.
+  {
+    ...TOOL_IDS,
+    reason: "the server may relay to Anthropic, which 400s on tool ids other providers minted",
+  },
 ];
 
 /** The real Anthropic API: every field and beta is genuine there; only foreign history is fixed. */

@@ -90,89 +90,100 @@ function startChat({ overloaded = false } = {}) {
 
 const ONE_MINUTE = { ms: 60_000 };
 
-Deno.test({
-  name: "real Claude Code switches model mid-session between a Chat model and Anthropic, both " +
-    "ways: each upstream gets a history it accepts, signatures and call ids included",
-  ignore: claude === undefined,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    const ws = await claudeWorkspace("ccp-switch-");
-    const chat = startChat();
-    const anthropic = startAnthropic();
-    const ccp = await startGuardedCcp(
-      testConfig({
-        providers: [
-          provider("kimi", {
-            type: "openai",
-            baseUrl: chat.url,
-            authHeader: "bearer",
-            maxRetries: 0,
-            dialect: OPENAI_DIALECTS.kimi!,
-          }),
-          provider("claude", {
-            baseUrl: anthropic.url,
-            preset: "anthropic",
-            apiKeys: ["sk-ant-test"],
-            maxRetries: 0,
-          }),
-        ],
-        routes: { default: "kimi/k2", haiku: "kimi/k2", opus: "claude/claude-opus-5-5" },
-        authToken: "e2e-token",
-      }),
-    );
-    try {
-      const first = await printJson(ws, ccp.url, ["-p", "--model", "haiku", "start"], ONE_MINUTE);
-      assert.equal(first.is_error, false, JSON.stringify(first) + ccp.logs.join(""));
-      assert.equal(first.result, "Chat saw one.");
-      const second = await printJson(
-        ws,
-        ccp.url,
-        ["-p", "--continue", "--model", "opus", "go on"],
-        ONE_MINUTE,
-      );
-      assert.equal(second.is_error, false, JSON.stringify(second) + ccp.logs.join(""));
-      assert.equal(second.result, "Anthropic saw two.");
-      const third = await printJson(
-        ws,
-        ccp.url,
-        ["-p", "--continue", "--model", "haiku", "finish"],
-        ONE_MINUTE,
-      );
-      assert.equal(third.is_error, false, JSON.stringify(third) + ccp.logs.join(""));
-      assert.equal(third.result, "Chat ends it.");
+// Anthropic itself (the `anthropic` preset), and a gateway in front of it: a `type: anthropic`
+// provider without a preset, which may hand the request to Anthropic.
+const ANTHROPIC_SIDES = [
+  { label: "Anthropic", preset: "anthropic" },
+  { label: "a gateway to Anthropic (no preset)", preset: undefined },
+] as const;
 
-      assert.deepEqual(anthropic.problems, []);
-      assert.equal(anthropic.bodies.length, 2);
-      assert.equal(chat.bodies.length, 3);
-      for (const body of chat.bodies) {
-        const messages = body.messages as Obj[];
-        assert.equal(chatHistoryProblem(messages), undefined, JSON.stringify(messages));
-      }
-      // Anthropic got the Chat turn's call under a toolu_ id, its reasoning left out (ccp signed
-      // it), and its own signed thinking back on the turn after.
-      const toAnthropic = JSON.stringify(anthropic.bodies);
-      assert.ok(!toAnthropic.includes("ccp:v1:"), "no ccp signature reaches Anthropic");
-      assert.ok(!toAnthropic.includes("functions.Bash:0"), "no Chat call id reaches Anthropic");
-      assert.ok(!toAnthropic.includes("Chat plans one."));
-      assert.match(toAnthropic, /"signature":"anth-sig-1"/);
-      // The Chat model got its own call id back, its reasoning on its own tool turn, and
-      // Anthropic's call paired with its result (reasoning from elsewhere is not replayed).
-      const messages = chat.bodies[2]!.messages as Obj[];
-      const turns = messages.filter((m) => m.tool_calls);
-      assert.deepEqual(
-        turns.map((m) => [(m.tool_calls as Obj[])[0]!.id, m.reasoning_content]),
-        [["functions.Bash:0", "Chat plans one."], ["toolu_anth_1", NO_REASONING]],
-      );
-      assert.ok(!JSON.stringify(messages).includes("anth-sig-"), "no signature reaches Chat");
-    } finally {
-      await ccp.close();
-      await chat.close();
-      await anthropic.close();
-      await ws.remove();
+for (const side of ANTHROPIC_SIDES) {
+  Deno.test({
+    name: `real Claude Code switches model mid-session between a Chat model and ${side.label}, ` +
+      "both ways: each upstream gets a history it accepts, signatures and call ids included",
+    ignore: claude === undefined,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: () => switchBothWays(side.preset),
+  });
+}
+
+async function switchBothWays(preset: string | undefined): Promise<void> {
+  const ws = await claudeWorkspace("ccp-switch-");
+  const chat = startChat();
+  const anthropic = startAnthropic();
+  const ccp = await startGuardedCcp(
+    testConfig({
+      providers: [
+        provider("kimi", {
+          type: "openai",
+          baseUrl: chat.url,
+          authHeader: "bearer",
+          maxRetries: 0,
+          dialect: OPENAI_DIALECTS.kimi!,
+        }),
+        provider("claude", {
+          baseUrl: anthropic.url,
+          ...(preset ? { preset } : {}),
+          apiKeys: ["sk-ant-test"],
+          maxRetries: 0,
+        }),
+      ],
+      routes: { default: "kimi/k2", haiku: "kimi/k2", opus: "claude/claude-opus-5-5" },
+      authToken: "e2e-token",
+    }),
+  );
+  try {
+    const first = await printJson(ws, ccp.url, ["-p", "--model", "haiku", "start"], ONE_MINUTE);
+    assert.equal(first.is_error, false, JSON.stringify(first) + ccp.logs.join(""));
+    assert.equal(first.result, "Chat saw one.");
+    const second = await printJson(
+      ws,
+      ccp.url,
+      ["-p", "--continue", "--model", "opus", "go on"],
+      ONE_MINUTE,
+    );
+    assert.equal(second.is_error, false, JSON.stringify(second) + ccp.logs.join(""));
+    assert.equal(second.result, "Anthropic saw two.");
+    const third = await printJson(
+      ws,
+      ccp.url,
+      ["-p", "--continue", "--model", "haiku", "finish"],
+      ONE_MINUTE,
+    );
+    assert.equal(third.is_error, false, JSON.stringify(third) + ccp.logs.join(""));
+    assert.equal(third.result, "Chat ends it.");
+
+    assert.deepEqual(anthropic.problems, []);
+    assert.equal(anthropic.bodies.length, 2);
+    assert.equal(chat.bodies.length, 3);
+    for (const body of chat.bodies) {
+      const messages = body.messages as Obj[];
+      assert.equal(chatHistoryProblem(messages), undefined, JSON.stringify(messages));
     }
-  },
-});
+    // Anthropic got the Chat turn's call under a toolu_ id, its reasoning left out (ccp signed
+    // it), and its own signed thinking back on the turn after.
+    const toAnthropic = JSON.stringify(anthropic.bodies);
+    assert.ok(!toAnthropic.includes("ccp:v1:"), "no ccp signature reaches Anthropic");
+    assert.ok(!toAnthropic.includes("functions.Bash:0"), "no Chat call id reaches Anthropic");
+    assert.ok(!toAnthropic.includes("Chat plans one."));
+    assert.match(toAnthropic, /"signature":"anth-sig-1"/);
+    // The Chat model got its own call id back, its reasoning on its own tool turn, and
+    // Anthropic's call paired with its result (reasoning from elsewhere is not replayed).
+    const messages = chat.bodies[2]!.messages as Obj[];
+    const turns = messages.filter((m) => m.tool_calls);
+    assert.deepEqual(
+      turns.map((m) => [(m.tool_calls as Obj[])[0]!.id, m.reasoning_content]),
+      [["functions.Bash:0", "Chat plans one."], ["toolu_anth_1", NO_REASONING]],
+    );
+    assert.ok(!JSON.stringify(messages).includes("anth-sig-"), "no signature reaches Chat");
+  } finally {
+    await ccp.close();
+    await chat.close();
+    await anthropic.close();
+    await ws.remove();
+  }
+}
 
 /** Both upstreams behind one ccp: the Chat model on the opus tier, Anthropic on sonnet. */
 async function switchingCcp(chatUrl: string, anthropicUrl: string) {

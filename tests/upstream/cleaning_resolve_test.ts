@@ -49,6 +49,7 @@ Deno.test("a type: anthropic provider without preset gets the safe default", () 
   assert.deepEqual(steps.map((s) => s.rule).sort(), [
     "dropBillingHeader",
     "foldSystemMessages",
+    "rewriteToolIds",
     "stripCcpThinking",
   ]);
   const body = Object.freeze({

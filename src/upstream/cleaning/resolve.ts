@@ -104,7 +104,8 @@ export function cleaningFromSteps(steps: readonly CleaningStep[]): Cleaning {
 
 /**
  * The steps for a provider: its preset's; the Anthropic preset's for a preset-less provider at
- * api.anthropic.com; otherwise the safe default (attribution block, system messages, ccp thinking).
+ * api.anthropic.com; otherwise the safe default (attribution block, system messages, ccp thinking,
+ * foreign tool ids).
  */
 export function stepsFor(source: CleaningSource): readonly CleaningStep[] {
   const steps = presetSteps(source);
