@@ -50,6 +50,7 @@ export async function startGuardedCcp(
     close: async () => {
       bound.stopAccepting();
       await bound.server.shutdown();
+      await bound.swept;
       await bound.cleanUp();
     },
   };
