@@ -3,13 +3,16 @@
  * holding one Unix socket), and the sweep that removes those a ccp left behind. A ccp killed
  * with SIGKILL (an OOM kill, a crashed test) never removes its own, and a service restarted
  * after each such kill would add one every time. At start ccp removes only what it can prove is
- * a dead ccp's: a directory of this user, named and shaped as ccp makes them, holding nothing but
- * the socket, older than a minute, whose socket nobody listens on (or, with no socket, whose
- * recorded process is gone). Anything else is left as it is.
+ * a dead ccp's: a directory of this user, named and shaped as ccp makes them, older than a minute,
+ * holding nothing but a socket that nobody listens on, or nothing at all. A running ccp's
+ * directory holds its listening socket from the moment after it is made until it is removed, so
+ * neither can be one. (Whether the pid in the name runs cannot be asked: Deno reads no `/proc`
+ * without --allow-all, and a signal to a pid that was reused would reach another program. The pid
+ * says whose a directory was.) Anything else is left as it is.
  */
 
 /** How the directories are named; older builds left out the pid. */
-const NAME = /^ccp-(?:(\d{1,10})-)?[0-9a-f]{1,16}$/;
+const NAME = /^ccp-(?:\d{1,10}-)?[0-9a-f]{1,16}$/;
 /** The socket inside, as `listen` binds it. */
 export const SOCKET_NAME = "http.sock";
 /** Younger than this, a directory may be a ccp's that is starting (its socket not yet bound). */
@@ -22,18 +25,11 @@ export function makeSocketDir(): Promise<string> {
   return Deno.makeTempDir({ prefix: `ccp-${Deno.pid}-` });
 }
 
-/** What the sweep asks of the system (tests replace the clock and the process check). */
-export interface SweepDeps {
-  readonly now?: () => number;
-  /** True when `pid` runs, false when it is gone, undefined when this system cannot tell. */
-  readonly running?: (pid: number) => boolean | undefined;
-}
-
 /**
  * Removes the leftover socket directories beside `own` (this process's, which is kept) and
  * returns how many went. Never throws: a directory it cannot read or remove is left.
  */
-export async function sweepSocketDirs(own: string, deps: SweepDeps = {}): Promise<number> {
+export async function sweepSocketDirs(own: string): Promise<number> {
   const slash = own.lastIndexOf("/");
   const parent = own.slice(0, slash) || "/";
   const ownName = own.slice(slash + 1);
@@ -48,7 +44,7 @@ export async function sweepSocketDirs(own: string, deps: SweepDeps = {}): Promis
     }
     for (const name of candidates) {
       const dir = `${parent}/${name}`;
-      if (await isLeftover(dir, name, uid, deps) && await removeLeftover(dir)) removed++;
+      if (await isLeftover(dir, uid) && await removeLeftover(dir)) removed++;
     }
   } catch {
     // The temp dir cannot be listed: nothing is swept.
@@ -56,24 +52,16 @@ export async function sweepSocketDirs(own: string, deps: SweepDeps = {}): Promis
   return removed;
 }
 
-async function isLeftover(
-  dir: string,
-  name: string,
-  uid: number | null,
-  deps: SweepDeps,
-): Promise<boolean> {
+async function isLeftover(dir: string, uid: number | null): Promise<boolean> {
   try {
     const info = await Deno.lstat(dir);
     if (!info.isDirectory || info.uid !== uid || ((info.mode ?? 0) & 0o777) !== 0o700) return false;
     const inside: Deno.DirEntry[] = [];
     for await (const entry of Deno.readDir(dir)) inside.push(entry);
     if (inside.length > 1 || (inside.length === 1 && inside[0]!.name !== SOCKET_NAME)) return false;
-    const now = deps.now?.() ?? Date.now();
+    const now = Date.now();
     if (now - (info.mtime?.getTime() ?? now) < MIN_AGE_MS) return false;
-    if (inside.length === 0) {
-      const pid = NAME.exec(name)?.[1];
-      return pid !== undefined && (deps.running ?? running)(Number(pid)) === false;
-    }
+    if (inside.length === 0) return true;
     const socket = await Deno.lstat(`${dir}/${SOCKET_NAME}`);
     if (!socket.isSocket || socket.uid !== uid) return false;
     if (now - (socket.mtime?.getTime() ?? now) < MIN_AGE_MS) return false;
@@ -86,9 +74,9 @@ async function isLeftover(
 /** True only when connecting to the socket is refused: no process listens on it any more. */
 async function refuses(path: string): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"late">((
-    resolve,
-  ) => (timer = setTimeout(() => resolve("late"), CONNECT_MS)));
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), CONNECT_MS);
+  });
   const connecting = Deno.connect({ transport: "unix", path });
   try {
     const outcome = await Promise.race([connecting, late]);
@@ -112,21 +100,6 @@ async function removeLeftover(dir: string): Promise<boolean> {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
     });
     await Deno.remove(dir);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether a process runs, where `/proc` tells (Linux); elsewhere undefined. */
-function running(pid: number): boolean | undefined {
-  try {
-    Deno.statSync("/proc/self");
-  } catch {
-    return undefined;
-  }
-  try {
-    Deno.statSync(`/proc/${pid}`);
     return true;
   } catch {
     return false;

@@ -39,23 +39,22 @@ Deno.test("socket directory sweep: a dead ccp's directories go, nothing else doe
   try {
     const own = `${tmp}/ccp-${Deno.pid}-0123abcd`;
     await Deno.mkdir(own, { mode: 0o700 });
-    // Left by killed ccps: an older build's name, and a socket of this build's.
+    // Left by killed ccps: an older build's name, and a socket of this build's; and two killed
+    // between making the directory and binding its socket.
     await deadDir(`${tmp}/ccp-5f3a9c01d2e4b6f7`);
     await deadDir(`${tmp}/ccp-4194301-1a2b3c`);
-    // Killed between making the directory and binding: its process is gone.
     await Deno.mkdir(`${tmp}/ccp-4194302-9e8d`, { mode: 0o700 });
     await age(`${tmp}/ccp-4194302-9e8d`);
+    await Deno.mkdir(`${tmp}/ccp-9e8f`, { mode: 0o700 });
+    await age(`${tmp}/ccp-9e8f`);
 
-    // Kept: someone listens (a running ccp), made a moment ago (one starting), an empty one whose
-    // process runs or is not named, one holding something else, another mode, a symlink, a file,
-    // names ccp does not make.
+    // Kept: someone listens (a running ccp), made a moment ago (one starting, its socket bound or
+    // not yet), one holding something else, another mode, a symlink, a file, names ccp does not
+    // make.
     await age(`${tmp}/ccp-1-aa`);
     await deadDir(`${tmp}/ccp-2-bb`);
     await Deno.utime(`${tmp}/ccp-2-bb`, new Date(), new Date());
     await Deno.mkdir(`${tmp}/ccp-${Deno.pid}-cc`, { mode: 0o700 });
-    await age(`${tmp}/ccp-${Deno.pid}-cc`);
-    await Deno.mkdir(`${tmp}/ccp-dd`, { mode: 0o700 });
-    await age(`${tmp}/ccp-dd`);
     await deadDir(`${tmp}/ccp-3-ee`);
     await Deno.writeTextFile(`${tmp}/ccp-3-ee/notes.txt`, "mine");
     await age(`${tmp}/ccp-3-ee`);
@@ -70,7 +69,6 @@ Deno.test("socket directory sweep: a dead ccp's directories go, nothing else doe
       "ccp-1-aa",
       "ccp-2-bb",
       `ccp-${Deno.pid}-cc`,
-      "ccp-dd",
       "ccp-3-ee",
       "ccp-4-ff",
       "target",
@@ -86,16 +84,11 @@ Deno.test("socket directory sweep: a dead ccp's directories go, nothing else doe
       kept.push("ccp-8-abf");
     }
 
-    const running = (pid: number) => pid === Deno.pid;
-    assert.equal(await sweepSocketDirs(own, { running }), 3);
+    assert.equal(await sweepSocketDirs(own), 4);
     assert.deepEqual(await names(tmp), [...kept, own.slice(tmp.length + 1)].sort());
     assert.deepEqual(await names(`${tmp}/ccp-3-ee`), [SOCKET_NAME, "notes.txt"]);
     assert.deepEqual(await names(`${tmp}/target`), [SOCKET_NAME]);
-    // Where the system cannot tell whether a process runs, an empty directory stays.
-    await Deno.mkdir(`${tmp}/ccp-4194303-9e8d`, { mode: 0o700 });
-    await age(`${tmp}/ccp-4194303-9e8d`);
-    assert.equal(await sweepSocketDirs(own, { running: () => undefined }), 0);
-    assert.equal(await sweepSocketDirs(own), 1, "this system's own process check");
+    assert.equal(await sweepSocketDirs(own), 0, "a second sweep finds nothing more");
   } finally {
     live.close();
     await Deno.remove(tmp, { recursive: true });
