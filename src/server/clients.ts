@@ -38,10 +38,18 @@ function accepted(server: ServerConfig): ClientConfig[] {
  */
 export function identify(headers: Headers, server: ServerConfig): Identity | undefined {
   if (!authRequired(server)) return ANYONE;
+  return identifyTokens(presentedCredentials(headers).map((c) => splitToken(c).token), server);
+}
+
+/** The client whose token `token` is (the status page's `?token=`); undefined for none. */
+export function identifyToken(token: string, server: ServerConfig): Identity | undefined {
+  return authRequired(server) ? identifyTokens([token], server) : ANYONE;
+}
+
+function identifyTokens(given: readonly string[], server: ServerConfig): Identity | undefined {
   let found: ClientConfig | undefined;
   const tokens = accepted(server);
-  for (const credential of presentedCredentials(headers)) {
-    const { token } = splitToken(credential);
+  for (const token of given) {
     for (const client of tokens) {
       if (constantTimeEqual(token, client.token) && found === undefined) found = client;
     }
@@ -54,11 +62,27 @@ export function identify(headers: Headers, server: ServerConfig): Identity | und
   };
 }
 
-/** True when `token` is any accepted token (for the status page's `?token=`). */
-export function isAcceptedToken(token: string, server: ServerConfig): boolean {
-  let ok = false;
-  for (const client of accepted(server)) if (constantTimeEqual(token, client.token)) ok = true;
-  return ok;
+/**
+ * Whether `identity` may see every client's requests (the status page, `/metrics`, the usage
+ * report, `/health`'s state): the operator may, whose token is `server.auth_token` (or who needs
+ * none); a named client of `clients:` may not, as a team's developers are not one another's.
+ */
+export function seesEveryClient(identity: Identity): boolean {
+  return identity.client === ANYONE.client;
+}
+
+/** The 403 for a named client that asks for a view of every client's requests. */
+export function everyClientRefusal(identity: Identity, server: ServerConfig): ProxyError {
+  const operator = server.authToken
+    ? "take server.auth_token"
+    : "take server.auth_token, which this config does not set (set server.auth_token for the " +
+      "team's dashboards and scrapes)";
+  return new ProxyError(
+    "permission_error",
+    `The status page (/ui), /metrics and /v1/ccp/usage show every client's requests: with ` +
+      `clients:, they ${operator}, not the token of client "${identity.client}"`,
+    { status: 403 },
+  );
 }
 
 // The names a resolution answers to in an allow-list.
