@@ -103,6 +103,13 @@ Deno.test("a team's client sees no other client's requests; the operator's token
     const own = await ask(`${url}/v1/ccp/usage/session/bob-session`, bearer(BOB));
     assert.equal(own.status, 200, own.text);
     assert.equal(JSON.parse(own.text).totals.requests, 1);
+    // Another client's session, whose id it learnt somehow, reads as one with nothing recorded.
+    const other = await ask(`${url}/v1/ccp/usage/session/alice-session`, bearer(BOB));
+    assert.equal(other.status, 200, other.text);
+    assert.deepEqual(JSON.parse(other.text).latest, undefined, other.text);
+    assert.equal(JSON.parse(other.text).totals.requests, 0, other.text);
+    const operator = await ask(`${url}/v1/ccp/usage/session/alice-session`, bearer(ADMIN));
+    assert.equal(JSON.parse(operator.text).totals.requests, 1, operator.text);
 
     for (const path of TEAM_VIEWS.filter((p) => p !== "/ui/events")) {
       const seen = await ask(`${url}${path}`, bearer(ADMIN));

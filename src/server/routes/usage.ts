@@ -13,6 +13,7 @@ import { type Counters, zeroCounters } from "../../usage/totals.ts";
 import { MAX_SESSION_CHARS } from "../../routing/session_id.ts";
 import type { AppEnv } from "../deps.ts";
 import { errorResponse } from "../responses.ts";
+import { seesEveryClient } from "../clients.ts";
 
 /** What a session's answer says of its latest request: who served it, not what it said. */
 export interface SessionAnswer {
@@ -47,6 +48,12 @@ export function sessionUsageHandler(
       return ledgerAway(store, err);
     }
     const latest = usage.latest;
+    // A session is its client's: another of the team's clients that learnt its id is told what
+    // it would be told of a session with nothing recorded.
+    const identity = c.env.identity;
+    if (identity && !seesEveryClient(identity) && latest && latest.client !== identity.client) {
+      return c.json({ totals: zeroCounters() });
+    }
     const answer: SessionAnswer = {
       ...(latest
         ? {
