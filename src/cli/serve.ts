@@ -172,7 +172,6 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     ollama.close();
     const watchClosed = watch?.close();
     await drainRequests(bound, { log, graceMs, draining, shuttingDown });
-    await bound.swept;
     await bound.cleanUp();
     await watchClosed;
     shared?.stop();

@@ -17,7 +17,7 @@ export interface Listening {
   readonly port: number;
   /** Stops accepting connections (requests in flight go on until `server.shutdown()`). */
   stopAccepting(): void;
-  /** Removes what binding created on disk (the guard's socket directory). */
+  /** Removes what binding created on disk (the guard's socket directory), ending the sweep. */
   cleanUp(): Promise<void>;
   /**
    * How many socket directories of ccp processes that were killed binding removed beside its
@@ -79,11 +79,18 @@ export async function listen(
     ...(onTls ? { onTls: () => onTls(listener.addr.port) } : {}),
     ...(onRefused ? { onRefused } : {}),
   });
+  const stopSweep = new AbortController();
+  const swept = sweepSocketDirs(dir, stopSweep.signal);
   return {
     server,
     port: listener.addr.port,
     stopAccepting: () => guard.close(),
-    cleanUp: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
-    swept: sweepSocketDirs(dir),
+    cleanUp: async () => {
+      // A sweep still going (thousands of leftovers) ends with the directory it is at.
+      stopSweep.abort();
+      await swept;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+    swept,
   };
 }

@@ -27,9 +27,10 @@ export function makeSocketDir(): Promise<string> {
 
 /**
  * Removes the leftover socket directories beside `own` (this process's, which is kept) and
- * returns how many went. Never throws: a directory it cannot read or remove is left.
+ * returns how many went, stopping early once `stop` fires (ccp is stopping). Never throws: a
+ * directory it cannot read or remove is left.
  */
-export async function sweepSocketDirs(own: string): Promise<number> {
+export async function sweepSocketDirs(own: string, stop?: AbortSignal): Promise<number> {
   const slash = own.lastIndexOf("/");
   const parent = own.slice(0, slash) || "/";
   const ownName = own.slice(slash + 1);
@@ -43,6 +44,7 @@ export async function sweepSocketDirs(own: string): Promise<number> {
       }
     }
     for (const name of candidates) {
+      if (stop?.aborted) break;
       const dir = `${parent}/${name}`;
       if (await isLeftover(dir, uid) && await removeLeftover(dir)) removed++;
     }

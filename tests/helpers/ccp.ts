@@ -50,7 +50,6 @@ export async function startGuardedCcp(
     close: async () => {
       bound.stopAccepting();
       await bound.server.shutdown();
-      await bound.swept;
       await bound.cleanUp();
     },
   };

@@ -84,6 +84,8 @@ Deno.test("socket directory sweep: a dead ccp's directories go, nothing else doe
       kept.push("ccp-8-abf");
     }
 
+    // A ccp that is stopping ends its sweep.
+    assert.equal(await sweepSocketDirs(own, AbortSignal.abort()), 0);
     assert.equal(await sweepSocketDirs(own), 4);
     assert.deepEqual(await names(tmp), [...kept, own.slice(tmp.length + 1)].sort());
     assert.deepEqual(await names(`${tmp}/ccp-3-ee`), [SOCKET_NAME, "notes.txt"]);
