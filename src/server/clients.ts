@@ -64,23 +64,20 @@ function identifyTokens(given: readonly string[], server: ServerConfig): Identit
 
 /**
  * Whether `identity` may see every client's requests (the status page, `/metrics`, the usage
- * report, `/health`'s state): the operator may, whose token is `server.auth_token` (or who needs
- * none); a named client of `clients:` may not, as a team's developers are not one another's.
+ * report, `/health`'s state). With an operator's token (`server.auth_token`) beside `clients:`,
+ * only the operator may: a team's developers are not one another's. With no such token every
+ * accepted token may, as there is no one else to give them to (`ccp check` says so).
  */
-export function seesEveryClient(identity: Identity): boolean {
-  return identity.client === ANYONE.client;
+export function seesEveryClient(identity: Identity, server: ServerConfig): boolean {
+  return identity.client === ANYONE.client || !server.authToken;
 }
 
 /** The 403 for a named client that asks for a view of every client's requests. */
-export function everyClientRefusal(identity: Identity, server: ServerConfig): ProxyError {
-  const operator = server.authToken
-    ? "take server.auth_token"
-    : "take server.auth_token, which this config does not set (set server.auth_token for the " +
-      "team's dashboards and scrapes)";
+export function everyClientRefusal(identity: Identity): ProxyError {
   return new ProxyError(
     "permission_error",
-    `The status page (/ui), /metrics and /v1/ccp/usage show every client's requests: with ` +
-      `clients:, they ${operator}, not the token of client "${identity.client}"`,
+    `The status page (/ui), /metrics and /v1/ccp/usage show every client's requests: beside ` +
+      `clients:, they take server.auth_token, not the token of client "${identity.client}"`,
     { status: 403 },
   );
 }

@@ -38,8 +38,8 @@ export function requestGate(
     const identity = identify(c.req.raw.headers, server) ??
       (given !== undefined ? identifyToken(given, server) : undefined);
     if (identity) c.env.identity = identity;
-    if (identity && !seesEveryClient(identity) && showsEveryClient(path)) {
-      throw everyClientRefusal(identity, server);
+    if (identity && !seesEveryClient(identity, server) && showsEveryClient(path)) {
+      throw everyClientRefusal(identity);
     }
     if (!identity && !isPublic(path) && !(isUiPath(path) && uiSession(sessions, c.req.raw))) {
       const requestId = newRequestId();

@@ -18,7 +18,8 @@ export function healthHandler(deps: ServerDeps): (c: Context<AppEnv>) => Respons
     // The refusal names the engine's host, user or file: without the token, only which is away.
     const away = Object.keys(state).filter((name) => !state[name]?.reachable);
     // A team's client is not the operator: it is told what anyone is.
-    const operator = c.env.identity !== undefined && seesEveryClient(c.env.identity);
+    const operator = c.env.identity !== undefined &&
+      seesEveryClient(c.env.identity, deps.config().server);
     const reason = operator
       ? refusal?.message
       : `${away.map((name) => `shared.${name}`).join(", ")} unreachable (on_unavailable: closed)`;

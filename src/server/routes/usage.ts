@@ -12,6 +12,7 @@ import type { UsageStore } from "../../usage/store.ts";
 import { type Counters, zeroCounters } from "../../usage/totals.ts";
 import { MAX_SESSION_CHARS } from "../../routing/session_id.ts";
 import type { AppEnv } from "../deps.ts";
+import type { ServerConfig } from "../../config/types.ts";
 import { errorResponse } from "../responses.ts";
 import { seesEveryClient } from "../clients.ts";
 
@@ -31,6 +32,7 @@ type LedgerReads = Pick<Ledger, "store" | "settle">;
 /** The session handler; without a ledger it is off and the answer says so (503). */
 export function sessionUsageHandler(
   ledger: LedgerReads | undefined,
+  server: () => ServerConfig,
 ): (c: Context<AppEnv>) => Promise<Response> {
   return async (c) => {
     if (!ledger) return ledgerOff();
@@ -51,7 +53,10 @@ export function sessionUsageHandler(
     // A session is its client's: another of the team's clients that learnt its id is told what
     // it would be told of a session with nothing recorded.
     const identity = c.env.identity;
-    if (identity && !seesEveryClient(identity) && latest && latest.client !== identity.client) {
+    if (
+      identity && !seesEveryClient(identity, server()) && latest &&
+      latest.client !== identity.client
+    ) {
       return c.json({ totals: zeroCounters() });
     }
     const answer: SessionAnswer = {
