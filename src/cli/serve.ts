@@ -139,6 +139,11 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
 
   const { host, port } = first.server;
   const bound = await bindServer(first, app.fetch, departures, log);
+  void bound.swept.then((count) => {
+    if (count === 0) return;
+    const dirs = count === 1 ? "directory" : "directories";
+    log.info(`Removed ${count} socket ${dirs} that ccp processes killed before they stopped left`);
+  });
   const listenUrl = httpUrl(host, bound.port);
   const url = httpUrl(clientHost(host), bound.port);
   config.start({ host, port, url: listenUrl }, (next) => {
@@ -177,7 +182,9 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const stop = () => (stopping ??= drain());
 
   if (options.handleSignals) {
-    const removeSignals = onStopSignals(ctx, log, { stop, exit, reload });
+    // Exiting at once skips the drain, not the socket directory's removal.
+    const exitNow = (code: number) => void bound.cleanUp().finally(() => exit(code));
+    const removeSignals = onStopSignals(ctx, log, { stop, exit: exitNow, reload });
     void finished.then(removeSignals);
   }
 

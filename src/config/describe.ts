@@ -165,7 +165,11 @@ function describeProvider(p: ProviderConfig): string[] {
 function tokenText(authToken: boolean, clients: number): string {
   if (clients === 0) return `auth token ${authToken ? "set" : "not set"}`;
   const named = `${clients} client token${clients === 1 ? "" : "s"} (clients:)`;
-  return authToken ? `auth token set, and ${named}` : `auth token not set; ${named}`;
+  // Without an operator's token, every client's token opens the views of every client's requests.
+  return authToken
+    ? `auth token set, and ${named}`
+    : `auth token not set (every client's token opens /ui, /metrics and /v1/ccp/usage: set one ` +
+      `to keep them to you); ${named}`;
 }
 
 /** The text `ccp check` prints: source, server, providers, routes, aliases, warnings. */

@@ -1,7 +1,9 @@
 /**
  * Finding a key in the other shapes an upstream may quote it in: encoded (base64 in a Basic
- * credential it rebuilt, percent-encoding in a URL it repeats, JSON's escaped slash) or cut into
- * pieces (a key split across two JSON strings, or wrapped across lines).
+ * credential it rebuilt, percent-encoding in a URL it repeats, JSON's escaped slash or `\u`
+ * escapes, HTML entities in an error page, hex in a dump of the request) or cut into pieces (a
+ * key split across two JSON strings, or wrapped across lines), in any letter case (an upstream
+ * that lower-cases what it quotes, hex in capitals).
  */
 
 /**
@@ -24,12 +26,18 @@ const encoder = new TextEncoder();
  */
 export function encodedForms(key: string): string[] {
   const forms = new Set<string>();
-  const percent = encodeURIComponent(key);
-  if (percent !== key) {
-    forms.add(percent);
-    forms.add(percent.replace(/%[0-9A-F]{2}/g, (code) => code.toLowerCase()));
+  // Matching ignores letter case, so one form stands for upper- and lower-case hex digits.
+  forms.add(encodeURIComponent(key));
+  if (key.includes("/")) {
+    forms.add(key.replaceAll("/", "\\/"));
+    // HTML escapers that write the slash as an entity (OWASP's rule) and leave the rest.
+    for (const entity of ["&#x2f;", "&#47;", "&sol;"]) forms.add(key.replaceAll("/", entity));
   }
-  if (key.includes("/")) forms.add(key.replaceAll("/", "\\/"));
+  // Every sign written as a numeric entity, or as JSON's `\u00XX` (.NET's encoder writes `+` so).
+  const hex = (c: string) => c.charCodeAt(0).toString(16).padStart(2, "0");
+  forms.add(key.replace(SIGN, (c) => `&#x${hex(c)};`));
+  forms.add(key.replace(SIGN, (c) => `&#${c.charCodeAt(0)};`));
+  forms.add(key.replace(SIGN, (c) => `\\u00${hex(c)}`));
   const bytes = encoder.encode(key);
   for (let offset = 0; offset < 3; offset++) {
     const padded = new Uint8Array(offset + bytes.length);
@@ -43,6 +51,17 @@ export function encodedForms(key: string): string[] {
     forms.add(form.replace(/\+/g, "-").replace(/\//g, "_"));
   }
   return [...forms].filter((form) => form.length >= MIN_FORM && form !== key);
+}
+
+// An ASCII character other than a letter or digit (a key's `-`, `_`, `/`, `+`, `=`, `.`).
+const SIGN = /[\x20-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/g;
+
+/**
+ * `key`'s bytes in hex, which a dump of the request shows. Found in pieces as the key is: each run
+ * of {@link MIN_PIECE} hex digits is 8 of the key's bytes.
+ */
+export function hexForm(key: string): string {
+  return Array.from(encoder.encode(key), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
@@ -59,17 +78,19 @@ export class KeyFinder {
   /** Keys (found in pieces) and encoded forms (found whole, from their first window). */
   readonly #texts: { readonly text: string; readonly whole: boolean }[] = [];
   readonly #short: string[] = [];
+  #shortFound: RegExp[] = [];
 
   constructor(keys: readonly string[], minKey: number) {
     setUpHash();
     for (const key of keys) {
       if (key.length < minKey) continue;
-      for (const text of [key, ...encodedForms(key)]) {
+      const pieces = [key, hexForm(key)];
+      for (const text of [...pieces, ...encodedForms(key)]) {
         if (text.length < MIN_PIECE || text.length > MAX_TEXT) {
           this.#short.push(text);
           continue;
         }
-        const whole = text !== key;
+        const whole = !pieces.includes(text);
         const at = this.#texts.push({ text, whole }) - 1;
         for (let p = 0, h = hashAt(text, 0);; p++) {
           this.#add(h, at * MAX_TEXT + p);
@@ -80,6 +101,7 @@ export class KeyFinder {
     }
     // Longest first: a key that holds a shorter one is taken whole.
     this.#short.sort((a, b) => b.length - a.length);
+    this.#shortFound = this.#short.map((text) => new RegExp(escapeRegExp(text), "gi"));
     for (const found of this.#windows.values()) {
       if (typeof found !== "number") found.sort((a, b) => +this.#isWhole(b) - +this.#isWhole(a));
     }
@@ -99,7 +121,7 @@ export class KeyFinder {
    */
   replace(text: string, mark: string): string {
     let out = text;
-    for (const short of this.#short) if (out.includes(short)) out = out.split(short).join(mark);
+    for (const short of this.#shortFound) out = out.replace(short, mark);
     if (this.#windows.size === 0 || out.length < MIN_PIECE) return out;
     let result = "";
     let kept = 0;
@@ -148,7 +170,7 @@ export class KeyFinder {
     const length = whole ? text.length : MIN_PIECE;
     if (p + length > s.length) return -1;
     for (let k = 0; k < length; k++) {
-      if (text.charCodeAt(at + k) !== s.charCodeAt(p + k)) return -1;
+      if (fold(text.charCodeAt(at + k)) !== fold(s.charCodeAt(p + k))) return -1;
     }
     return p + length;
   }
@@ -168,16 +190,25 @@ function setUpHash(): void {
   for (let i = 1; i < MIN_PIECE; i++) power = Math.imul(power, base);
 }
 
+/** An ASCII capital as its small letter: windows are hashed and compared without letter case. */
+function fold(code: number): number {
+  return code >= 65 && code <= 90 ? code + 32 : code;
+}
+
 /** The hash of the window of `s` at `p`. */
 function hashAt(s: string, p: number): number {
   let h = 0;
   for (let i = p; i < p + MIN_PIECE && i < s.length; i++) {
-    h = (Math.imul(h, base) + s.charCodeAt(i)) | 0;
+    h = (Math.imul(h, base) + fold(s.charCodeAt(i))) | 0;
   }
   return h;
 }
 
-/** The hash of the next window: `out` leaves it, `into` joins it. */
+/** The hash of the next window: `out` leaves it, `into` joins it (both as {@link fold} has them). */
 function roll(h: number, out: number, into: number): number {
-  return (Math.imul((h - Math.imul(out, power)) | 0, base) + into) | 0;
+  return (Math.imul((h - Math.imul(fold(out), power)) | 0, base) + fold(into)) | 0;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -95,7 +95,10 @@ export function createApp(
   app.get("/v1/models", modelsHandler(deps.config, deps.startedAt));
   app.get("/v1/models/:id{.+}", modelHandler(deps.config, deps.startedAt));
   app.get("/v1/ccp/usage", usageHandler(deps.ledger));
-  app.get("/v1/ccp/usage/session/:id", sessionUsageHandler(deps.ledger));
+  app.get(
+    "/v1/ccp/usage/session/:id",
+    sessionUsageHandler(deps.ledger, () => deps.config().server),
+  );
   addUiRoutes(app, deps, recent, sessions);
   app.get("/metrics", metricsHandler(deps, metrics));
   app.notFound(notFoundHandler(deps));

@@ -38,10 +38,18 @@ function accepted(server: ServerConfig): ClientConfig[] {
  */
 export function identify(headers: Headers, server: ServerConfig): Identity | undefined {
   if (!authRequired(server)) return ANYONE;
+  return identifyTokens(presentedCredentials(headers).map((c) => splitToken(c).token), server);
+}
+
+/** The client whose token `token` is (the status page's `?token=`); undefined for none. */
+export function identifyToken(token: string, server: ServerConfig): Identity | undefined {
+  return authRequired(server) ? identifyTokens([token], server) : ANYONE;
+}
+
+function identifyTokens(given: readonly string[], server: ServerConfig): Identity | undefined {
   let found: ClientConfig | undefined;
   const tokens = accepted(server);
-  for (const credential of presentedCredentials(headers)) {
-    const { token } = splitToken(credential);
+  for (const token of given) {
     for (const client of tokens) {
       if (constantTimeEqual(token, client.token) && found === undefined) found = client;
     }
@@ -54,11 +62,24 @@ export function identify(headers: Headers, server: ServerConfig): Identity | und
   };
 }
 
-/** True when `token` is any accepted token (for the status page's `?token=`). */
-export function isAcceptedToken(token: string, server: ServerConfig): boolean {
-  let ok = false;
-  for (const client of accepted(server)) if (constantTimeEqual(token, client.token)) ok = true;
-  return ok;
+/**
+ * Whether `identity` may see every client's requests (the status page, `/metrics`, the usage
+ * report, `/health`'s state). With an operator's token (`server.auth_token`) beside `clients:`,
+ * only the operator may: a team's developers are not one another's. With no such token every
+ * accepted token may, as there is no one else to give them to (`ccp check` says so).
+ */
+export function seesEveryClient(identity: Identity, server: ServerConfig): boolean {
+  return identity.client === ANYONE.client || !server.authToken;
+}
+
+/** The 403 for a named client that asks for a view of every client's requests. */
+export function everyClientRefusal(identity: Identity): ProxyError {
+  return new ProxyError(
+    "permission_error",
+    `The status page (/ui), /metrics and /v1/ccp/usage show every client's requests: beside ` +
+      `clients:, they take server.auth_token, not the token of client "${identity.client}"`,
+    { status: 403 },
+  );
 }
 
 // The names a resolution answers to in an allow-list.

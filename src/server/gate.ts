@@ -6,15 +6,20 @@
 import type { Context, Next } from "hono";
 import { ProxyError } from "../core/errors.ts";
 import { newRequestId } from "../translate/anthropic/ids.ts";
-import { identify } from "./clients.ts";
+import { everyClientRefusal, identify, identifyToken, seesEveryClient } from "./clients.ts";
 import type { AppEnv, ServerDeps } from "./deps.ts";
 import { refusalLog } from "./refusal_log.ts";
 import { FormerTokens } from "./former_tokens.ts";
-import { isUiPath, uiAllows, type UiSessions } from "./routes/ui.ts";
+import { isUiPath, uiQueryToken, uiSession, type UiSessions } from "./routes/ui.ts";
 
 /** GET /health answers without a token (the HEAD probes never reach the router). */
 function isPublic(path: string): boolean {
   return path === "/health";
+}
+
+/** The views of every client's requests, which a team's client may not see (clients.ts). */
+function showsEveryClient(path: string): boolean {
+  return path === "/metrics" || path === "/v1/ccp/usage" || isUiPath(path);
 }
 
 /** The middleware in front of every route. */
@@ -29,12 +34,14 @@ export function requestGate(
     const server = deps.config().server;
     const path = c.env.path;
     formerTokens.track(server.clients);
-    const identity = identify(c.req.raw.headers, server);
+    const given = uiQueryToken(c.req.raw, path);
+    const identity = identify(c.req.raw.headers, server) ??
+      (given !== undefined ? identifyToken(given, server) : undefined);
     if (identity) c.env.identity = identity;
-    if (
-      !identity && !isPublic(path) &&
-      !(isUiPath(path) && uiAllows(sessions, c.req.raw, path, server))
-    ) {
+    if (identity && !seesEveryClient(identity, server) && showsEveryClient(path)) {
+      throw everyClientRefusal(identity);
+    }
+    if (!identity && !isPublic(path) && !(isUiPath(path) && uiSession(sessions, c.req.raw))) {
       const requestId = newRequestId();
       noteRefusal({
         method: c.req.method,

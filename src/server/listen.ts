@@ -8,6 +8,7 @@ import type { ServerConfig } from "../config/types.ts";
 import { type Guard, guardConnections } from "./connection_guard.ts";
 import type { GuardRefusal } from "./guard_io.ts";
 import type { DepartureWatcher } from "./departures.ts";
+import { makeSocketDir, SOCKET_NAME, sweepSocketDirs } from "./socket_dirs.ts";
 
 /** A bound server. */
 export interface Listening {
@@ -16,8 +17,13 @@ export interface Listening {
   readonly port: number;
   /** Stops accepting connections (requests in flight go on until `server.shutdown()`). */
   stopAccepting(): void;
-  /** Removes what binding created on disk (the guard's socket directory). */
+  /** Removes what binding created on disk (the guard's socket directory), ending the sweep. */
   cleanUp(): Promise<void>;
+  /**
+   * How many socket directories of ccp processes that were killed binding removed beside its
+   * own (0 without the guard). It runs after the bind, so it adds nothing to the start.
+   */
+  readonly swept: Promise<number>;
 }
 
 type Handler = (
@@ -47,15 +53,16 @@ export async function listen(
       port: server.addr.port,
       stopAccepting: () => {},
       cleanUp: () => Promise.resolve(),
+      swept: Promise.resolve(0),
     };
   }
   const listener = Deno.listen({ hostname, port });
   let dir = "";
   let server: Deno.HttpServer;
   try {
-    dir = await Deno.makeTempDir({ prefix: "ccp-" });
+    dir = await makeSocketDir();
     server = Deno.serve(
-      { transport: "unix", path: `${dir}/http.sock`, onListen: () => {} },
+      { transport: "unix", path: `${dir}/${SOCKET_NAME}`, onListen: () => {} },
       handler,
     );
   } catch (err) {
@@ -63,7 +70,7 @@ export async function listen(
     if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw err;
   }
-  const socket = `${dir}/http.sock`;
+  const socket = `${dir}/${SOCKET_NAME}`;
   const guard: Guard = guardConnections(listener, socket, {
     timeouts: settings.clientTimeouts,
     maxConnections: settings.maxConnections,
@@ -72,10 +79,18 @@ export async function listen(
     ...(onTls ? { onTls: () => onTls(listener.addr.port) } : {}),
     ...(onRefused ? { onRefused } : {}),
   });
+  const stopSweep = new AbortController();
+  const swept = sweepSocketDirs(dir, stopSweep.signal);
   return {
     server,
     port: listener.addr.port,
     stopAccepting: () => guard.close(),
-    cleanUp: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
+    cleanUp: async () => {
+      // A sweep still going (thousands of leftovers) ends with the directory it is at.
+      stopSweep.abort();
+      await swept;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+    swept,
   };
 }

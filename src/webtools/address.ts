@@ -1,7 +1,8 @@
 /**
  * Which IP addresses `web_fetch` may connect to: public unicast only. Loopback, private,
- * link-local (which holds the cloud metadata address 169.254.169.254), CGNAT, multicast and
- * reserved ranges are refused, in IPv4 and in every IPv6 form that can carry or reach them.
+ * link-local (which holds the cloud metadata address 169.254.169.254), CGNAT, documentation,
+ * multicast and reserved ranges are refused, in IPv4 and in every IPv6 form that can carry or
+ * reach them.
  */
 
 import { parseIpv4, parseIpv6 } from "../core/ip_address.ts";
@@ -15,28 +16,41 @@ export function blockedReason(address: string): string | undefined {
   return "not an IP address";
 }
 
-type Ipv4Range = readonly [first: number, second: number, prefix: number, reason: string];
+type Ipv4Range = readonly [base: string, prefix: number, reason: string];
 
-// Ranges by their first two octets and prefix length.
 const IPV4_BLOCKED: readonly Ipv4Range[] = [
-  [0, 0, 8, "'this network' address"],
-  [10, 0, 8, "private address"],
-  [100, 64, 10, "carrier-grade NAT address"],
-  [127, 0, 8, "loopback address"],
-  [169, 254, 16, "link-local or cloud metadata address"],
-  [172, 16, 12, "private address"],
-  [192, 0, 24, "IETF protocol address"],
-  [192, 168, 16, "private address"],
-  [198, 18, 15, "benchmarking address"],
-  [224, 0, 4, "multicast address"],
-  [240, 0, 4, "reserved address"],
+  ["0.0.0.0", 8, "'this network' address"],
+  ["10.0.0.0", 8, "private address"],
+  ["100.64.0.0", 10, "carrier-grade NAT address"],
+  ["127.0.0.0", 8, "loopback address"],
+  ["169.254.0.0", 16, "link-local or cloud metadata address"],
+  ["172.16.0.0", 12, "private address"],
+  ["192.0.0.0", 24, "IETF protocol address"],
+  // The TEST-NETs route nowhere on the internet; a LAN that borrows them is private.
+  ["192.0.2.0", 24, "documentation (TEST-NET) address"],
+  ["192.88.99.0", 24, "6to4 relay anycast address"],
+  ["192.168.0.0", 16, "private address"],
+  ["198.18.0.0", 15, "benchmarking address"],
+  ["198.51.100.0", 24, "documentation (TEST-NET) address"],
+  ["203.0.113.0", 24, "documentation (TEST-NET) address"],
+  ["224.0.0.0", 4, "multicast address"],
+  ["240.0.0.0", 4, "reserved address"],
 ];
 
+/** The ranges as numbers, made once. */
+const IPV4_MASKS = IPV4_BLOCKED.map(([base, prefix, reason]) => ({
+  base: ipv4Value(parseIpv4(base)!),
+  mask: (0xffffffff << (32 - prefix)) >>> 0,
+  reason,
+}));
+
+function ipv4Value(octets: readonly number[]): number {
+  return ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
+}
+
 function ipv4Reason(octets: readonly number[]): string | undefined {
-  const value = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
-  for (const [a, b, prefix, reason] of IPV4_BLOCKED) {
-    const base = ((a << 24) | (b << 16)) >>> 0;
-    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  const value = ipv4Value(octets);
+  for (const { base, mask, reason } of IPV4_MASKS) {
     if (((value & mask) >>> 0) === base) return reason;
   }
   return undefined;
@@ -58,6 +72,14 @@ function ipv6Reason(h: readonly number[]): string | undefined {
     return ipv4Reason(embedded(h[6]!, h[7]!));
   }
   if (h[0] === 0x2002) return ipv4Reason(embedded(h[1]!, h[2]!));
+  // Teredo (2001::/32) reaches a client's address through a relay; the rest of 2001::/23 is the
+  // IETF's (benchmarking, ORCHID, anycast services), where no web site lives.
+  if (h[0] === 0x2001 && h[1] === 0) return "Teredo address";
+  if (h[0] === 0x2001 && h[1] === 0xdb8) return "documentation address";
+  if (h[0] === 0x2001 && h[1]! < 0x200) return "IETF protocol address";
+  if (h[0] === 0x3fff && h[1]! < 0x1000) return "documentation address";
+  if (h[0] === 0x100 && h[1] === 0 && h[2] === 0 && h[3] === 0) return "discard-only address";
+  if (h[0] === 0x5f00) return "segment routing (SRv6) address";
   if ((h[0]! & 0xfe00) === 0xfc00) return "unique local (private) address";
   if ((h[0]! & 0xffc0) === 0xfe80) return "link-local address";
   if ((h[0]! & 0xffc0) === 0xfec0) return "site-local address";

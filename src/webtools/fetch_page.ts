@@ -213,12 +213,18 @@ async function readPage(url: URL, response: Response, maxBytes: number): Promise
     await response.body?.cancel();
     return failure("url_not_accessible", `${url.host} answered ${response.status}`);
   }
-  const type = (response.headers.get("content-type") ?? "text/plain").toLowerCase();
+  const declared = response.headers.get("content-type");
+  const type = (declared ?? "text/plain").toLowerCase();
   if (!TEXT_TYPE.test(type)) {
     await response.body?.cancel();
     return failure("unsupported_content_type", `${type} is not text`);
   }
   const { bytes, truncated } = await readLimited(response, maxBytes);
+  // A server that names no type, or calls everything text/plain, may be sending an archive or an
+  // image: decoded as text it would be megabytes of noise in the model's context.
+  if ((declared === null || type.startsWith("text/plain")) && looksBinary(bytes)) {
+    return failure("unsupported_content_type", `${declared ?? "a body with no type"} is binary`);
+  }
   const charset = /charset=([^;\s]+)/.exec(type)?.[1];
   let body: string;
   try {
@@ -237,6 +243,25 @@ async function readPage(url: URL, response: Response, maxBytes: number): Promise
       truncated,
     },
   };
+}
+
+/**
+ * Whether a body's first bytes are binary, as browsers sniff a text/plain answer: a byte-order
+ * mark says text; a control byte other than tab, line feed, form feed, carriage return and escape
+ * says binary.
+ */
+function looksBinary(bytes: Uint8Array): boolean {
+  const [a, b, c] = bytes;
+  if ((a === 0xfe && b === 0xff) || (a === 0xff && b === 0xfe)) return false;
+  if (a === 0xef && b === 0xbb && c === 0xbf) return false;
+  const end = Math.min(bytes.length, 512);
+  for (let i = 0; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0c && byte !== 0x0d) {
+      if (byte !== 0x1b) return true;
+    }
+  }
+  return false;
 }
 
 /** Reads at most `maxBytes` of the body, then stops the download. */

@@ -77,7 +77,17 @@ export function childEnv(dir: string, extra: Record<string, string> = {}): Recor
     XDG_DATA_HOME: `${dir}/xdg-data`,
     NO_COLOR: "1",
   };
-  for (const name of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "SystemRoot", "USERPROFILE"]) {
+  for (
+    const name of [
+      "TMPDIR",
+      "PATH",
+      "HOME",
+      "DENO_DIR",
+      "XDG_CACHE_HOME",
+      "SystemRoot",
+      "USERPROFILE",
+    ]
+  ) {
     const value = Deno.env.get(name);
     if (value !== undefined) env[name] = value;
   }
@@ -93,7 +103,7 @@ export interface SpawnedCcp {
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Waits for the exit status, killing the process after `timeoutMs`. */
   exit(timeoutMs?: number): Promise<Deno.CommandStatus>;
-  /** Kills the process if it still runs (call in finally). */
+  /** Stops the process if it still runs: SIGTERM, a second one, then SIGKILL (call in finally). */
   kill(): Promise<void>;
 }
 
@@ -169,13 +179,23 @@ export async function spawnCcp(
       return result;
     },
     async kill() {
-      if (!status) {
+      const send = (signal: Deno.Signal) => {
         try {
-          process.kill("SIGKILL");
+          process.kill(signal);
         } catch {
           // Already exited.
         }
+      };
+      // A stop signal first, and a second one a moment later (which skips the drain): ccp then
+      // removes its socket directory, which SIGKILL would leave in the temp dir.
+      for (const [signal, waitMs] of [["SIGTERM", 1000], ["SIGTERM", 2000]] as const) {
+        if (status) break;
+        send(signal);
+        const limit = sleep(waitMs);
+        await Promise.race([ended, limit.promise]);
+        limit.cancel();
       }
+      if (!status) send("SIGKILL");
       await ended;
     },
   };

@@ -27,6 +27,39 @@ Deno.test("a key is found as it is, encoded at any offset, and in long enough pi
   assert.equal(scrubSecrets("key a\\/b\\/c\\/d-e", ["a/b/c/d-e"]), "key [redacted]");
 });
 
+Deno.test("a key is found in hex, as HTML entities or JSON \\u escapes, and in another letter case", () => {
+  const key = "sk-gw/Qm4+Tz8_Wc2=Rv6.Yb0-Nf3/Hk7+Ls1";
+  const hex = (text: string) =>
+    Array.from(new TextEncoder().encode(text), (b) => b.toString(16).padStart(2, "0")).join("");
+  const everySign = (style: (code: number) => string) =>
+    key.replace(/[^A-Za-z0-9]/g, (c) => style(c.charCodeAt(0)));
+  const cases = [
+    hex(key),
+    hex(key).toUpperCase(),
+    `0x${hex(key)}`,
+    key.replaceAll("/", "&#x2F;"),
+    key.replaceAll("/", "&#47;"),
+    key.replaceAll("/", "&sol;"),
+    everySign((c) => `&#x${c.toString(16)};`),
+    everySign((c) => `&#x${c.toString(16).toUpperCase()};`),
+    everySign((c) => `&#${c};`),
+    everySign((c) => `\\u${c.toString(16).padStart(4, "0")}`),
+    everySign((c) => `\\u${c.toString(16).padStart(4, "0").toUpperCase()}`),
+    key.toLowerCase(),
+    key.toUpperCase(),
+    key[0]!.toUpperCase() + key.slice(1),
+  ];
+  for (const quoted of cases) {
+    const out = scrubSecrets(`key: ${quoted} refused`, [key]);
+    assert.match(out, /^key: (0x)?\[redacted\] refused$/, `${quoted} -> ${out}`);
+  }
+  // Half of the hex, and a piece of the key in capitals, are pieces as the key's own are.
+  assert.equal(scrubSecrets(`id ${hex(key).slice(0, 40)}`, [key]), "id [redacted]");
+  assert.equal(scrubSecrets(`x ${key.slice(4, 24).toUpperCase()} y`, [key]), "x [redacted] y");
+  // A short key is found whole in any case too.
+  assert.equal(scrubSecrets("bad HUNTER2 key", ["hunter2"]), "bad [redacted] key");
+});
+
 Deno.test("words, a key's short pieces and other keys' text are left as they came", () => {
   const keys = [KEY, "sk-team-proxy-0001", "password"];
   const prose = "The model is overloaded: the request could not be processed. " +

@@ -31,7 +31,8 @@ Deno.test("ledger: a request answered 1 s before SIGKILL is kept; JSON log lines
 routes:
   default: anth/m
 `;
-  const env = childEnv(dir, { CCP_DATA_DIR: `${dir}/data` });
+  // The SIGKILL leaves ccp's socket directory behind: in this test's directory, removed with it.
+  const env = childEnv(dir, { CCP_DATA_DIR: `${dir}/data`, TMPDIR: dir });
   await Deno.writeTextFile(`${dir}/c.yaml`, yaml);
   const ccp = await spawnCcp(
     ["--config", "c.yaml", "--port", "0", "--log-format", "json", "--log-file", "logs/ccp.jsonl"],

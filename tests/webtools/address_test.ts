@@ -35,6 +35,24 @@ Deno.test("web_fetch address checks", async (t) => {
     ["fe80::1%eth0", /link-local/],
     ["febf::1", /link-local/],
     ["ff02::1", /multicast/],
+    // The TEST-NETs and the 6to4 relays' anycast: no public site lives there, a LAN may.
+    ["192.0.2.1", /documentation/],
+    ["198.51.100.7", /documentation/],
+    ["203.0.113.250", /documentation/],
+    ["192.88.99.1", /6to4 relay/],
+    ["2002:c000:0201::1", /documentation/],
+    // Teredo carries an address its relay connects to; the rest of 2001::/23 is IETF protocol
+    // space (benchmarking, ORCHID), and these prefixes are documentation or discard-only.
+    ["2001:0:4136:e378:8000:63bf:3fff:fdd2", /Teredo/],
+    ["2001::1", /Teredo/],
+    ["2001:2::1", /IETF protocol/],
+    ["2001:1ff::1", /IETF protocol/],
+    ["2001:db8::1", /documentation/],
+    ["2001:db8:ffff::1", /documentation/],
+    ["3fff::1", /documentation/],
+    ["3fff:fff:ffff::1", /documentation/],
+    ["100::1", /discard-only/],
+    ["5f00::1", /segment routing/],
     ["not-an-ip", /not an IP/],
     ["1.2.3", /not an IP/],
     ["1:2:3:4:5:6:7:8:9", /not an IP/],
@@ -55,6 +73,14 @@ Deno.test("web_fetch address checks", async (t) => {
     "::ffff:0:8.8.8.8",
     "64:ff9b:2::1",
     "2606:4700::1111",
+    "192.0.3.1",
+    "198.51.101.1",
+    "203.0.114.1",
+    "192.88.100.1",
+    "2001:200::1",
+    "2001:db9::1",
+    "3fff:1000::1",
+    "100:0:0:1::1",
   ];
   for (const address of allowed) {
     await t.step(`allows ${address}`, () => assert.equal(blockedReason(address), undefined));

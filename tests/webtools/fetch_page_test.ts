@@ -132,6 +132,37 @@ Deno.test("fetchPage", async (t) => {
   });
 });
 
+Deno.test("fetchPage: a body whose type is missing or text/plain but whose bytes are binary is refused", async () => {
+  const binary = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x08, 0x00]);
+  const s = site({
+    "http://a.test/none": () => new Response(binary),
+    "http://a.test/plain": () =>
+      new Response(binary, { headers: { "content-type": "text/plain; charset=iso-8859-1" } }),
+    "http://a.test/text": () => new Response("tab\there\r\nand a form feed \f"),
+    "http://a.test/utf16": () =>
+      new Response(new Uint8Array([0xff, 0xfe, 0x68, 0x00, 0x69, 0x00]), {
+        headers: { "content-type": "text/plain" },
+      }),
+    "http://a.test/json": () =>
+      new Response('{"a":1}', { headers: { "content-type": "application/json" } }),
+  });
+  const fetchIt = (path: string) =>
+    fetchPage(`http://a.test/${path}`, {
+      config: config(),
+      fetch: s.fetch,
+      signal,
+      resolve: PUBLIC,
+    });
+  for (const path of ["none", "plain"]) {
+    const out = await fetchIt(path);
+    assert.equal((out as { code?: string }).code, "unsupported_content_type", path);
+    assert.match((out as { detail: string }).detail, /binary/);
+  }
+  for (const path of ["text", "utf16", "json"]) {
+    assert.equal((await fetchIt(path)).ok, true, path);
+  }
+});
+
 Deno.test("fetchPage: a name server that never answers is bounded by the fetch timeout", async () => {
   const s = site({});
   const started = Date.now();

@@ -13,12 +13,13 @@ import { canUnshare, runInNamespace } from "../helpers/namespace.ts";
 
 const SRC = new URL("../../src/webtools/fetch_page.ts", import.meta.url).href;
 const TLS = new URL("../fixtures/tls/", import.meta.url).pathname;
-const PUBLIC = "203.0.113.5";
+// Public addresses (the TEST-NETs and 2001:db8::/32 are refused as documentation addresses).
+const PUBLIC = "93.184.215.5";
 // On the loopback interface too, with nothing listening: it refuses, as a host's address that is
 // down does.
-const DOWN = "203.0.113.7";
+const DOWN = "93.184.215.7";
 // No route in the namespace: as IPv6 is on a machine without it.
-const NO_ROUTE = "2001:db8::1";
+const NO_ROUTE = "2606:4700::1";
 const NETWORK =
   `ip link set lo up && ip addr add ${PUBLIC}/32 dev lo && ip addr add ${DOWN}/32 dev lo`;
 
@@ -86,6 +87,6 @@ await Promise.all(servers.map((s) => s.shutdown()));
     assert.equal(out.severalHttps.page.text, "public /page");
     assert.equal(out.none.code, "url_not_accessible", JSON.stringify(out.none));
     assert.match(out.none.detail, /no address of the host accepted a connection/);
-    assert.match(out.none.detail, /2001:db8::1: .*203\.0\.113\.7: /);
+    assert.match(out.none.detail, /2606:4700::1: .*93\.184\.215\.7: /);
   },
 });

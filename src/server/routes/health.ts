@@ -1,7 +1,8 @@
-/** GET /health: that ccp is up, for anyone; its state, for a client with the token. */
+/** GET /health: that ccp is up, for anyone; its state, for the operator's token. */
 
 import type { Context } from "hono";
 import type { AppEnv, ServerDeps } from "../deps.ts";
+import { seesEveryClient } from "../clients.ts";
 
 /** The /health handler. */
 export function healthHandler(deps: ServerDeps): (c: Context<AppEnv>) => Response {
@@ -16,7 +17,10 @@ export function healthHandler(deps: ServerDeps): (c: Context<AppEnv>) => Respons
     const refusal = deps.shared?.refusal();
     // The refusal names the engine's host, user or file: without the token, only which is away.
     const away = Object.keys(state).filter((name) => !state[name]?.reachable);
-    const reason = c.env.identity
+    // A team's client is not the operator: it is told what anyone is.
+    const operator = c.env.identity !== undefined &&
+      seesEveryClient(c.env.identity, deps.config().server);
+    const reason = operator
       ? refusal?.message
       : `${away.map((name) => `shared.${name}`).join(", ")} unreachable (on_unavailable: closed)`;
     const health = refusal
@@ -24,7 +28,7 @@ export function healthHandler(deps: ServerDeps): (c: Context<AppEnv>) => Respons
       : { status: "ok", name: "ccp" };
     const answer = (body: Record<string, unknown>) =>
       refusal ? c.json(body, 503, { "Retry-After": "5" }) : c.json(body);
-    if (!c.env.identity) return answer({ ...health, ...shared });
+    if (!operator) return answer({ ...health, ...shared });
     return answer({
       ...health,
       version: deps.version,

@@ -18,8 +18,7 @@
  */
 
 import type { Hono } from "hono";
-import { authRequired, isAcceptedToken } from "../clients.ts";
-import type { ServerConfig } from "../../config/types.ts";
+import { authRequired } from "../clients.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 import { RecentRequests } from "../../observe/recent.ts";
 import { lazyImport } from "../../core/lazy_modules.ts";
@@ -90,17 +89,15 @@ export function isUiPath(path: string): boolean {
   return path === "/ui" || path.startsWith("/ui/");
 }
 
-/** Whether a /ui request may pass without the token header: a session cookie, or ?token= on /ui. */
-export function uiAllows(
-  sessions: UiSessions,
-  request: Request,
-  path: string,
-  server: ServerConfig,
-): boolean {
-  const url = new URL(request.url);
-  if (sessions.holds(request.headers, uiCookieName(url))) return true;
-  const given = url.searchParams.get("token");
-  return (path === "/ui" || path === "/ui/") && given !== null && isAcceptedToken(given, server);
+/** True when a /ui request carries a session cookie this process issued for the page. */
+export function uiSession(sessions: UiSessions, request: Request): boolean {
+  return sessions.holds(request.headers, uiCookieName(new URL(request.url)));
+}
+
+/** The token a browser brings to the page itself as `/ui?token=`, if any. */
+export function uiQueryToken(request: Request, path: string): string | undefined {
+  if (path !== "/ui" && path !== "/ui/") return undefined;
+  return new URL(request.url).searchParams.get("token") ?? undefined;
 }
 
 /** Adds the status page's routes. */
@@ -111,9 +108,10 @@ export function addUiRoutes(
   sessions: UiSessions,
 ): void {
   app.get("/ui", async (c) => {
-    // Only a valid token reaches here with ?token= (uiAllows): it opens a browser session.
+    // A token the gate let through (the operator's) and ?token= open a browser session.
     const url = new URL(c.req.url);
-    if (authRequired(deps.config().server) && url.searchParams.has("token")) {
+    const opened = c.env.identity !== undefined && url.searchParams.has("token");
+    if (authRequired(deps.config().server) && opened) {
       const cookie = `${uiCookieName(url)}=${sessions.open()}; HttpOnly; SameSite=Strict`;
       return new Response(await page(), { headers: { ...PAGE_HEADERS, "set-cookie": cookie } });
     }

@@ -12,7 +12,9 @@ import type { UsageStore } from "../../usage/store.ts";
 import { type Counters, zeroCounters } from "../../usage/totals.ts";
 import { MAX_SESSION_CHARS } from "../../routing/session_id.ts";
 import type { AppEnv } from "../deps.ts";
+import type { ServerConfig } from "../../config/types.ts";
 import { errorResponse } from "../responses.ts";
+import { seesEveryClient } from "../clients.ts";
 
 /** What a session's answer says of its latest request: who served it, not what it said. */
 export interface SessionAnswer {
@@ -30,6 +32,7 @@ type LedgerReads = Pick<Ledger, "store" | "settle">;
 /** The session handler; without a ledger it is off and the answer says so (503). */
 export function sessionUsageHandler(
   ledger: LedgerReads | undefined,
+  server: () => ServerConfig,
 ): (c: Context<AppEnv>) => Promise<Response> {
   return async (c) => {
     if (!ledger) return ledgerOff();
@@ -47,6 +50,15 @@ export function sessionUsageHandler(
       return ledgerAway(store, err);
     }
     const latest = usage.latest;
+    // A session is its client's: another of the team's clients that learnt its id is told what
+    // it would be told of a session with nothing recorded.
+    const identity = c.env.identity;
+    if (
+      identity && !seesEveryClient(identity, server()) && latest &&
+      latest.client !== identity.client
+    ) {
+      return c.json({ totals: zeroCounters() });
+    }
     const answer: SessionAnswer = {
       ...(latest
         ? {
