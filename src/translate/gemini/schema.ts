@@ -81,7 +81,7 @@ interface Ctx {
   /** Objects, arrays and unions the node is nested in. */
   readonly levels: number;
   /** Nodes converted and enum values listed so far for this schema, shared by every path. */
-  readonly written: { nodes: number; enumValues: number };
+  readonly written: { nodes: number; enumValues: number; quoted: number };
 }
 
 function deeper(ctx: Ctx, ref?: string): Ctx {
@@ -135,7 +135,7 @@ function union(raw: JsonObject, variants: unknown[], ctx: Ctx): GeminiSchema | u
   const real = variants.filter((v) => !(isRecord(v) && v.type === "null"));
   if (real.length < variants.length) nullable = true;
   if (real.length > 1 && ctx.levels >= MAX_LEVELS) {
-    return jsonTextSchema(raw, ctx.root, describe(raw), nullable);
+    return jsonTextSchema(raw, ctx.root, describe(raw), nullable, ctx.written);
   }
   const out: GeminiSchema[] = [];
   for (const variant of real) {
@@ -186,7 +186,9 @@ function plain(raw: JsonObject, ctx: Ctx): GeminiSchema | undefined {
   if (types.includes("null")) nullable = true;
   types = types.filter((t) => Object.hasOwn(TYPES, t));
   if (types.length > 1) {
-    if (ctx.levels >= MAX_LEVELS) return jsonTextSchema(raw, ctx.root, describe(raw), nullable);
+    if (ctx.levels >= MAX_LEVELS) {
+      return jsonTextSchema(raw, ctx.root, describe(raw), nullable, ctx.written);
+    }
     const { description: _d, title: _t, ...rest } = raw;
     const anyOf = types.flatMap((t) => convert({ ...rest, type: t }, inside(ctx)) ?? []);
     return withNotes({ anyOf }, describe(raw), nullable);
@@ -202,7 +204,7 @@ function plain(raw: JsonObject, ctx: Ctx): GeminiSchema | undefined {
   }
   // An object or array nested too deep for Gemini goes as JSON text.
   if ((type === "OBJECT" || type === "ARRAY") && ctx.levels >= MAX_LEVELS) {
-    return jsonTextSchema(raw, ctx.root, description, nullable);
+    return jsonTextSchema(raw, ctx.root, description, nullable, ctx.written);
   }
   const out: GeminiSchema = { type };
   if (isAnyValueSchema(raw)) {
@@ -271,7 +273,13 @@ function convert(node: unknown, ctx: Ctx): GeminiSchema | undefined {
     if (!target) return withNotes({ type: "OBJECT" }, describe(siblings), false);
     // Past the size bound, the definition is quoted for JSON text rather than inlined.
     if (ctx.written.nodes > MAX_NODES) {
-      return jsonTextSchema({ ...target, ...siblings }, ctx.root, describe(siblings), false);
+      return jsonTextSchema(
+        { ...target, ...siblings },
+        ctx.root,
+        describe(siblings),
+        false,
+        ctx.written,
+      );
     }
     return convert({ ...target, ...siblings }, deeper(ctx, ref));
   }
@@ -296,7 +304,7 @@ export function toGeminiSchema(schema: unknown): GeminiSchema | undefined {
     refs: [],
     depth: 0,
     levels: 0,
-    written: { nodes: 0, enumValues: 0 },
+    written: { nodes: 0, enumValues: 0, quoted: 0 },
   });
 }
 

@@ -30,6 +30,8 @@ export const MAX_COUNT = 100;
 
 /** Characters of JSON Schema a JSON text parameter's description may quote. */
 const HINT_CHARS = 1500;
+/** Characters of JSON Schema one declaration may quote in all, so many cuts cannot blow it up. */
+const QUOTE_BUDGET = 8000;
 /** Nodes of a subtree copied into that quote. */
 const HINT_NODES = 200;
 
@@ -79,14 +81,23 @@ export function jsonTextSchema(
   root: JsonObject,
   own: string | undefined,
   nullable: boolean,
+  written: { quoted: number },
 ): GeminiSchema {
   const kind = kindOf(raw);
-  const quoted = JSON.stringify(inlined(raw, root, [], { nodes: HINT_NODES }));
+  const quoted = written.quoted < QUOTE_BUDGET
+    ? JSON.stringify(inlined(raw, root, [], { nodes: HINT_NODES }))
+    : "";
+  const fits = quoted !== "" && quoted.length <= HINT_CHARS &&
+    written.quoted + quoted.length <= QUOTE_BUDGET;
+  if (fits) written.quoted += quoted.length;
   const names = isRecord(raw.properties) ? Object.keys(raw.properties) : [];
-  const note = quoted.length <= HINT_CHARS
+  const named = names.join(", ");
+  const note = fits
     ? `A JSON ${kind}, written as JSON text, matching this JSON Schema: ${quoted}`
     : `A JSON ${kind}, written as JSON text${
-      names.length > 0 ? ` (properties: ${names.join(", ")})` : ""
+      names.length === 0
+        ? ""
+        : ` (properties: ${named.length <= 200 ? named : `${named.slice(0, 200)}…`})`
     }.`;
   return {
     type: "STRING",

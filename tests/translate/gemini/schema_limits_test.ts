@@ -229,3 +229,29 @@ Deno.test("long enums and long limits move into the description; short ones stay
   );
   assert.match(p.list4!.description ?? "", /"v4_59"/);
 });
+
+Deno.test("many deep parts quote their schemas within one budget: the declaration stays small", () => {
+  const leaf = {
+    type: "object",
+    properties: Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [`field_${i}`, { type: "string" }]),
+    ),
+  };
+  const wide = {
+    type: "object",
+    properties: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`part_${i}`, leaf])),
+  };
+  let schema: Obj = wide;
+  for (let i = 0; i < 4; i++) schema = { type: "object", properties: { [`n${i}`]: schema } };
+  const out = toGeminiParameters(schema);
+  assert.ok(out);
+  assert.equal(schemaProblem(out, "parameters"), undefined);
+  assert.ok(levels(out) <= MAX_LEVELS);
+  const size = JSON.stringify(out).length;
+  // Quoting each part whole would come to about 143,000 characters.
+  assert.ok(size < 80_000, `${size} characters`);
+  // The first parts quote their schema; once the budget is spent the rest name their properties.
+  const parts = at(out, "n3.n2.n1.n0")!.properties!;
+  assert.match(parts.part_0!.description!, /matching this JSON Schema/);
+  assert.match(parts.part_299!.description!, /\(properties: field_0, .*field_9\)/);
+});
