@@ -97,7 +97,7 @@ export function jsonTextSchema(
     : `A JSON ${kind}, written as JSON text${
       names.length === 0
         ? ""
-        : ` (properties: ${named.length <= 200 ? named : `${named.slice(0, 200)}…`})`
+        : ` (properties: ${named.length <= 200 ? named : `${named.slice(0, 200)}...`})`
     }.`;
   return {
     type: "STRING",
