@@ -174,17 +174,25 @@ export interface CacheCreation {
   ephemeral_1h_input_tokens: number;
 }
 
-/** Full usage object; Claude Code reads every field, so none may be missing. */
+/** Output tokens spent on reasoning; null when the upstream did not say. */
+export type OutputTokensDetails = { thinking_tokens: number } | null;
+
+/**
+ * Full usage object. Claude Code reads every field, and Anthropic's API sends every one of these
+ * keys (null where it has nothing to say), so none may be missing.
+ */
 export interface AnthropicUsage {
   input_tokens: number;
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
   cache_creation: CacheCreation;
+  /** Where the model ran: unknown behind a translated upstream. */
+  inference_geo: string | null;
+  output_tokens_details: OutputTokensDetails;
   server_tool_use: { web_search_requests: number; web_fetch_requests: number };
   service_tier: "standard";
   speed: "standard";
-  output_tokens_details?: { thinking_tokens: number };
 }
 
 /** Usage inside `message_delta` (cumulative totals). */
@@ -193,8 +201,24 @@ export interface AnthropicDeltaUsage {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  output_tokens_details: OutputTokensDetails;
   server_tool_use: { web_search_requests: number; web_fetch_requests: number };
-  output_tokens_details?: { thinking_tokens: number };
+}
+
+/** Why a refusal stopped the answer; the category is unknown behind a translated upstream. */
+export interface RefusalStopDetails {
+  type: "refusal";
+  category: string | null;
+  explanation: string | null;
+}
+
+/** The top-level changes `message_delta` carries. */
+export interface MessageDelta {
+  stop_reason: StopReason | null;
+  stop_sequence: string | null;
+  stop_details: RefusalStopDetails | null;
+  /** The code-execution container used: none on a translated answer. */
+  container: JsonObject | null;
 }
 
 /** Why the model stopped. */
@@ -240,6 +264,10 @@ export interface AnthropicMessage {
   content: ContentBlock[];
   stop_reason: StopReason | null;
   stop_sequence: string | null;
+  stop_details: RefusalStopDetails | null;
+  container: JsonObject | null;
+  /** Prompt-cache diagnostics, which only Anthropic's own cache can give. */
+  diagnostics: JsonObject | null;
   usage: AnthropicUsage;
 }
 
@@ -272,7 +300,7 @@ export type AnthropicStreamEvent =
   | { type: "content_block_stop"; index: number }
   | {
     type: "message_delta";
-    delta: { stop_reason: StopReason | null; stop_sequence: string | null };
+    delta: MessageDelta;
     usage: AnthropicDeltaUsage;
   }
   | { type: "message_stop" }

@@ -10,6 +10,8 @@ interface MessageLike {
   readonly content?: unknown;
   readonly stop_reason?: unknown;
   readonly stop_sequence?: unknown;
+  readonly stop_details?: unknown;
+  readonly container?: unknown;
 }
 
 /**
@@ -22,7 +24,13 @@ export function messageToSse(message: MessageLike): string {
   const frames = [
     sseFrame("message_start", {
       type: "message_start",
-      message: { ...message, content: [], stop_reason: null, stop_sequence: null },
+      message: {
+        ...message,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        ...("stop_details" in message ? { stop_details: null } : {}),
+      },
     }),
   ];
   content.forEach((block, index) => frames.push(contentBlockFrames(block, index)));
@@ -32,6 +40,8 @@ export function messageToSse(message: MessageLike): string {
       delta: {
         stop_reason: message.stop_reason ?? "end_turn",
         stop_sequence: message.stop_sequence ?? null,
+        stop_details: message.stop_details ?? null,
+        container: message.container ?? null,
       },
       usage,
     }),

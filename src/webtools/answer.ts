@@ -7,7 +7,8 @@
 import { every } from "../core/deadlines.ts";
 import { sseFrame } from "../core/sse.ts";
 import { toProxyError } from "../core/errors.ts";
-import type { AnthropicMessage } from "../protocols/anthropic.ts";
+import type { AnthropicDeltaUsage, AnthropicMessage, StopReason } from "../protocols/anthropic.ts";
+import { finalDelta } from "../translate/anthropic/answer_frame.ts";
 import { newMessageId } from "../translate/anthropic/ids.ts";
 import type { Answer, AnswerHooks, UsageTotals } from "../upstream/transport.ts";
 import type { ClientBlock } from "./blocks.ts";
@@ -89,7 +90,7 @@ export async function openWebAnswer(loop: WebToolLoop, options: AnswerOptions): 
         controller.enqueue(encoder.encode(
           sseFrame("message_delta", {
             type: "message_delta",
-            delta: { stop_reason: step.value.stopReason, stop_sequence: step.value.stopSequence },
+            delta: finalDelta(step.value.stopReason as StopReason, step.value.stopSequence),
             usage: deltaUsage(loop.usage),
           }) + sseFrame("message_stop", { type: "message_stop" }),
         ));
@@ -155,6 +156,9 @@ type LoopMessage =
   & Omit<AnthropicMessage, "content" | "stop_reason">
   & { content: ClientBlock[]; stop_reason: string | null };
 
+/** The stop fields of a message whose end is not known yet (its `message_start`). */
+const NOT_ENDED = { stop_reason: null, stop_sequence: null, stop_details: null, container: null };
+
 function finalMessage(
   id: string,
   model: string,
@@ -168,8 +172,8 @@ function finalMessage(
     role: "assistant",
     model,
     content,
-    stop_reason: end?.stopReason ?? null,
-    stop_sequence: end?.stopSequence ?? null,
+    ...(end ? finalDelta(end.stopReason as StopReason, end.stopSequence) : NOT_ENDED),
+    diagnostics: null,
     usage: fullUsage(usage),
   };
 }
@@ -178,13 +182,14 @@ function fullUsage(u: LoopUsage): AnthropicMessage["usage"] {
   return {
     ...deltaUsage(u),
     cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    inference_geo: null,
     service_tier: "standard",
     speed: "standard",
   };
 }
 
-function deltaUsage(u: LoopUsage): LoopUsage {
-  return { ...u, server_tool_use: { ...u.server_tool_use } };
+function deltaUsage(u: LoopUsage): AnthropicDeltaUsage {
+  return { ...u, output_tokens_details: null, server_tool_use: { ...u.server_tool_use } };
 }
 
 function totals(u: LoopUsage): UsageTotals {

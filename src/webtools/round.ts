@@ -82,7 +82,12 @@ function messageEvents(message: AnthropicMessage): AnthropicStreamEvent[] {
     ),
     {
       type: "message_delta",
-      delta: { stop_reason: message.stop_reason, stop_sequence: message.stop_sequence },
+      delta: {
+        stop_reason: message.stop_reason,
+        stop_sequence: message.stop_sequence,
+        stop_details: message.stop_details ?? null,
+        container: message.container ?? null,
+      },
       usage: message.usage,
     },
     { type: "message_stop" },

@@ -4,8 +4,9 @@
  * Bash and Read of a PNG in parallel, the next answers, and `claude -p --continue` goes on. Once
  * on a model with vision (the picture reaches it as an image) and once without (it gets a note in
  * its place). Then a subagent (the Agent tool) on the same model. Claude Code runs in its default
- * `-p` output, where it asks for `thinking.display: "omitted"`; ccp streams the reasoning anyway,
- * and it comes back. Skipped when `claude` is not installed.
+ * `-p` output, where it asks for `thinking.display: "omitted"`; ccp sends each thinking block
+ * empty, as Anthropic does, with the reasoning in its signature, and it comes back. Skipped when
+ * `claude` is not installed.
  */
 
 import assert from "node:assert/strict";

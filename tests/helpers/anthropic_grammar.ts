@@ -20,9 +20,10 @@ export interface GrammarOptions {
    */
   readonly toolJson?: boolean;
   /**
-   * What ccp's translations add: every usage field in message_start (cache and cache_creation
-   * included), input_tokens in message_delta, every thinking block signed before it stops, and
-   * the open block stopped before an error. A relayed Anthropic stream carries the upstream's own.
+   * What ccp's translations add: every key Anthropic's API sends in message_start and
+   * message_delta (see {@link assertMessageKeys}), input_tokens in message_delta, every thinking
+   * block signed before it stops, and the open block stopped before an error. A relayed Anthropic
+   * stream carries the upstream's own.
    */
   readonly ccp?: boolean;
 }
@@ -37,6 +38,99 @@ export const STOP_REASONS: ReadonlySet<string> = new Set([
   "refusal",
   "model_context_window_exceeded",
 ]);
+
+/**
+ * The keys Anthropic's API sends on every Message and its usage, null where it has nothing to say
+ * (the Anthropic TypeScript SDK 1.17 types each as present, `T | null`), and on `message_delta`.
+ */
+export const MESSAGE_KEYS: readonly string[] = [
+  "id",
+  "type",
+  "role",
+  "model",
+  "content",
+  "stop_reason",
+  "stop_sequence",
+  "stop_details",
+  "container",
+  "diagnostics",
+  "usage",
+];
+export const USAGE_KEYS: readonly string[] = [
+  "input_tokens",
+  "output_tokens",
+  "cache_creation_input_tokens",
+  "cache_read_input_tokens",
+  "cache_creation",
+  "inference_geo",
+  "output_tokens_details",
+  "server_tool_use",
+  "service_tier",
+  "speed",
+];
+export const DELTA_KEYS: readonly string[] = [
+  "stop_reason",
+  "stop_sequence",
+  "stop_details",
+  "container",
+];
+export const DELTA_USAGE_KEYS: readonly string[] = [
+  "input_tokens",
+  "output_tokens",
+  "cache_creation_input_tokens",
+  "cache_read_input_tokens",
+  "output_tokens_details",
+  "server_tool_use",
+];
+
+function assertKeys(value: unknown, keys: readonly string[], what: string): void {
+  assert.ok(typeof value === "object" && value !== null, `${what} is an object`);
+  const missing = keys.filter((k) => !Object.hasOwn(value, k));
+  assert.deepEqual(missing, [], `${what} lacks keys Anthropic's API always sends`);
+}
+
+/**
+ * A whole Message (a JSON answer, or message_start's with `end` false) as Anthropic's API sends
+ * one: every key, ccp's truthful values where it cannot know more (no container, no cache
+ * diagnostics, no inference region), and stop details exactly when the answer was a refusal.
+ */
+export function assertMessageKeys(
+  value: unknown,
+  { end = true }: { readonly end?: boolean } = {},
+): void {
+  // deno-lint-ignore no-explicit-any
+  const message = value as any;
+  assertKeys(message, MESSAGE_KEYS, "message");
+  assertKeys(message.usage, USAGE_KEYS, "message usage");
+  assert.equal(message.container, null, "message container");
+  assert.equal(message.diagnostics, null, "message diagnostics");
+  assert.equal(message.usage.inference_geo, null, "usage inference_geo");
+  assert.equal(message.usage.service_tier, "standard", "usage service_tier");
+  assert.equal(message.usage.speed, "standard", "usage speed");
+  assert.equal(typeof message.usage.cache_creation?.ephemeral_5m_input_tokens, "number");
+  assert.equal(typeof message.usage.cache_creation?.ephemeral_1h_input_tokens, "number");
+  assert.equal(typeof message.usage.server_tool_use?.web_search_requests, "number");
+  assertThinkingCount(message.usage.output_tokens_details, "message usage");
+  if (!end) {
+    assert.equal(message.stop_reason, null, "message_start stop_reason");
+    assert.equal(message.stop_details, null, "message_start stop_details");
+  } else assertStopDetails(message.stop_reason, message.stop_details);
+}
+
+function assertThinkingCount(details: unknown, what: string): void {
+  if (details === null) return;
+  assert.equal(
+    typeof (details as { thinking_tokens?: unknown })?.thinking_tokens,
+    "number",
+    `${what} output_tokens_details.thinking_tokens`,
+  );
+}
+
+function assertStopDetails(reason: unknown, details: unknown): void {
+  if (reason === "refusal") {
+    assert.equal((details as { type?: unknown })?.type, "refusal", "a refusal's stop_details");
+  } else assert.equal(details, null, `stop_details of a ${reason} stop`);
+}
 
 /** The delta types each content block type takes; a type not here takes none. */
 const DELTAS: Readonly<Record<string, readonly string[]>> = {
@@ -82,8 +176,7 @@ export function assertAnthropicGrammar(
         if (ccp) {
           assert.equal(typeof u.cache_creation_input_tokens, "number");
           assert.equal(typeof u.cache_read_input_tokens, "number");
-          assert.equal(typeof u.cache_creation?.ephemeral_5m_input_tokens, "number");
-          assert.equal(typeof u.cache_creation?.ephemeral_1h_input_tokens, "number");
+          assertMessageKeys(d.message, { end: false });
         }
         break;
       }
@@ -138,7 +231,14 @@ export function assertAnthropicGrammar(
         delta = true;
         assert.ok(STOP_REASONS.has(d.delta?.stop_reason), `stop_reason ${d.delta?.stop_reason}`);
         assert.equal(typeof d.usage?.output_tokens, "number", "message_delta usage.output_tokens");
-        if (ccp) assert.equal(typeof d.usage.input_tokens, "number");
+        if (ccp) {
+          assert.equal(typeof d.usage.input_tokens, "number");
+          assertKeys(d.delta, DELTA_KEYS, "message_delta delta");
+          assertKeys(d.usage, DELTA_USAGE_KEYS, "message_delta usage");
+          assert.equal(d.delta.container, null, "message_delta container");
+          assertStopDetails(d.delta.stop_reason, d.delta.stop_details);
+          assertThinkingCount(d.usage.output_tokens_details, "message_delta usage");
+        }
         break;
       case "message_stop":
         assert.ok(delta, "message_stop follows message_delta");

@@ -1,7 +1,7 @@
 /** The answer frame every stream translator shares: start once, one end, nothing after it. */
 
 import assert from "node:assert/strict";
-import type { AnthropicStreamEvent } from "../../src/protocols/anthropic.ts";
+import type { AnthropicStreamEvent, StopReason } from "../../src/protocols/anthropic.ts";
 import { AnswerFrame } from "../../src/translate/anthropic/answer_frame.ts";
 import { AnthropicBlockWriter } from "../../src/translate/anthropic/blocks.ts";
 import { completeToolCall } from "../../src/translate/openai_chat/tool_calls.ts";
@@ -37,7 +37,12 @@ Deno.test("answer frame: message_start once, and nothing once the answer ended",
   });
   assert.deepEqual(last.at(1), {
     type: "message_delta",
-    delta: { stop_reason: "stop_sequence", stop_sequence: "END" },
+    delta: {
+      stop_reason: "stop_sequence",
+      stop_sequence: "END",
+      stop_details: null,
+      container: null,
+    },
     usage: USAGE,
   });
   assert.deepEqual(types(last), ["content_block_stop", "message_delta", "message_stop"]);
@@ -76,4 +81,30 @@ Deno.test("answer frame: a stream cut off says whether anything came at all", ()
     type: "error",
     error: { type: "api_error", message: "Upstream x stopped early" },
   }]);
+});
+
+Deno.test("answer frame: a refusal says so in stop_details, as Anthropic's does; other stops null", () => {
+  const end = (reason: StopReason) => {
+    const { frame } = frameOf();
+    const out = frame.run(() => {
+      frame.begin();
+      frame.finish(reason, USAGE);
+    });
+    return out.find((e) => e.type === "message_delta");
+  };
+  assert.deepEqual(end("refusal"), {
+    type: "message_delta",
+    delta: {
+      stop_reason: "refusal",
+      stop_sequence: null,
+      stop_details: { type: "refusal", category: null, explanation: null },
+      container: null,
+    },
+    usage: USAGE,
+  });
+  for (const reason of ["end_turn", "max_tokens", "tool_use"] as const) {
+    const e = end(reason);
+    assert.ok(e?.type === "message_delta");
+    assert.equal(e.delta.stop_details, null, reason);
+  }
 });

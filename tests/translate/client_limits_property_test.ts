@@ -75,8 +75,15 @@ function randomAnswer(random: () => number, sequence: string): AnthropicStreamEv
   events.push(
     {
       type: "message_delta",
-      delta: { stop_reason: "end_turn", stop_sequence: null },
-      usage: { input_tokens: 3, output_tokens: 5 },
+      delta: { stop_reason: "end_turn", stop_sequence: null, stop_details: null, container: null },
+      usage: {
+        input_tokens: 3,
+        output_tokens: 5,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        output_tokens_details: null,
+        server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
+      },
     } as never,
     { type: "message_stop" },
   );

@@ -41,6 +41,9 @@ Deno.test("message: cut after the first tool_use; one call left as it was", () =
     model: "claude-x",
     stop_reason: "tool_use" as const,
     stop_sequence: null,
+    stop_details: null,
+    container: null,
+    diagnostics: null,
     usage: {} as never,
   };
   const a = { type: "tool_use" as const, id: "toolu_a", name: "Read", input: {} };

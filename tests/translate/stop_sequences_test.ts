@@ -57,6 +57,8 @@ Deno.test("stream: the answer ends before the first stop sequence, split anywher
       assert.deepEqual(ending(out).delta, {
         stop_reason: "stop_sequence",
         stop_sequence: "\nObservation:",
+        stop_details: null,
+        container: null,
       });
       assert.deepEqual(out.slice(-3).map((e) => e.type), [
         "content_block_stop",

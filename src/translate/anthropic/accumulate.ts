@@ -67,6 +67,10 @@ export function accumulateAnthropicEvents(
         if (!message) break;
         message.stop_reason = event.delta.stop_reason;
         message.stop_sequence = event.delta.stop_sequence;
+        // As the SDK's accumulator does: the stop details are the delta's, a container only
+        // replaces the start's when the delta names one.
+        message.stop_details = event.delta.stop_details ?? null;
+        if (event.delta.container) message.container = event.delta.container;
         message.usage = { ...message.usage, ...event.usage };
         break;
       case "error": {

@@ -7,6 +7,7 @@
 import type {
   AnthropicDeltaUsage,
   AnthropicStreamEvent,
+  MessageDelta,
   StopReason,
 } from "../../protocols/anthropic.ts";
 import type { AnthropicBlockWriter } from "./blocks.ts";
@@ -43,11 +44,7 @@ export class AnswerFrame {
 
   /** Ends the answer normally (its blocks already closed); `sequence` is the stop sequence hit. */
   finish(reason: StopReason, usage: AnthropicDeltaUsage, sequence: string | null = null): void {
-    this.#blocks.out.push({
-      type: "message_delta",
-      delta: { stop_reason: reason, stop_sequence: sequence },
-      usage,
-    });
+    this.#blocks.out.push({ type: "message_delta", delta: finalDelta(reason, sequence), usage });
     this.#blocks.out.push({ type: "message_stop" });
     this.done = true;
   }
@@ -66,4 +63,19 @@ export class AnswerFrame {
   cutOff(who: string, early: string): void {
     this.fail(this.started ? early : `${who} closed the stream without sending any data`);
   }
+}
+
+/**
+ * The final `message_delta`'s delta with every key Anthropic's API sends: a refusal's details say
+ * only that it was one (an upstream's safety stop names no Anthropic category), and no container.
+ */
+export function finalDelta(reason: StopReason, sequence: string | null = null): MessageDelta {
+  return {
+    stop_reason: reason,
+    stop_sequence: sequence,
+    stop_details: reason === "refusal"
+      ? { type: "refusal", category: null, explanation: null }
+      : null,
+    container: null,
+  };
 }

@@ -14,6 +14,15 @@ type OpenBlock =
   | { kind: "thinking"; index: number; capture: ReasoningCapture }
   | { kind: "tool"; index: number; call: ToolCallState };
 
+/**
+ * Reasoning the client asked not to see (`thinking.display: "omitted"`): thinking blocks come
+ * with an empty text, as Anthropic sends them; `keep` carries the text in the signature for an
+ * upstream that wants its reasoning back on a later turn.
+ */
+export interface HiddenReasoning {
+  readonly keep: boolean;
+}
+
 /** Block state of one answer; events go to `out`, which the owner drains. */
 export class AnthropicBlockWriter {
   /** Events produced since the owner last replaced this array. */
@@ -26,17 +35,21 @@ export class AnthropicBlockWriter {
   #open: OpenBlock | null = null;
   readonly #sign: (capture: ReasoningCapture) => string;
   readonly #toolNames: ReadonlyMap<string, string> | undefined;
+  readonly #hidden: HiddenReasoning | undefined;
 
   /**
    * `sign` mints the signature of a finished thinking block; `toolNames` maps the names of
-   * tools renamed for the upstream back to the client's.
+   * tools renamed for the upstream back to the client's; `hidden` is set when the client shows no
+   * thinking.
    */
   constructor(
     sign: (capture: ReasoningCapture) => string,
     toolNames?: ReadonlyMap<string, string>,
+    hidden?: HiddenReasoning,
   ) {
     this.#sign = sign;
     this.#toolNames = toolNames;
+    this.#hidden = hidden;
   }
 
   /** The tool call whose block is open, if any. */
@@ -87,6 +100,11 @@ export class AnthropicBlockWriter {
     open.capture.add(source, details);
     if (!text) return;
     this.chars += text.length;
+    if (this.#hidden) {
+      // Anthropic's shape for a client that shows no thinking: the block, empty, and its signature.
+      if (this.#hidden.keep) open.capture.keepText(text);
+      return;
+    }
     this.out.push({
       type: "content_block_delta",
       index: open.index,

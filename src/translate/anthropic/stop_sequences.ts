@@ -16,6 +16,7 @@ import type {
   ContentDelta,
 } from "../../protocols/anthropic.ts";
 import type { SseTranslation } from "../sse_translation.ts";
+import { finalDelta } from "./answer_frame.ts";
 
 /** The sequences a request asks for: non-empty strings only. */
 export function stopSequencesOf(value: unknown): string[] {
@@ -139,7 +140,7 @@ export class StopSequenceCutter {
       if (!text.start) out.push({ type: "content_block_stop", index: text.index });
       out.push({
         type: "message_delta",
-        delta: { stop_reason: "stop_sequence", stop_sequence: match.sequence },
+        delta: finalDelta("stop_sequence", match.sequence),
         usage: this.#usage(),
       });
       out.push({ type: "message_stop" });
@@ -176,6 +177,7 @@ export class StopSequenceCutter {
       output_tokens: Math.ceil(this.#chars / 4),
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: 0,
+      output_tokens_details: null,
       server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
     };
   }

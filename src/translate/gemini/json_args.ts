@@ -3,7 +3,9 @@
  * one, and an OBJECT needs properties), so such a parameter goes out as a STRING whose
  * description asks for JSON text, and the text the model writes is turned back into the value
  * before the client sees the call: Claude Code's tools that take "any" value expect arrays and
- * objects, not their JSON text.
+ * objects, not their JSON text. The same goes for an object or array nested past what Gemini
+ * serves, or behind a recursive reference (schema_limits.ts): where the tool's schema takes only
+ * an object or an array, JSON text in its place is read back as one.
  */
 
 import { isRecord } from "../../core/json.ts";
@@ -54,9 +56,40 @@ function followed(schema: unknown, root: unknown): unknown {
   return target ? { ...target, ...siblings } : schema;
 }
 
+/** True when `schema` takes an object or an array and never a string (null aside). */
+function takesOnlyStructure(schema: unknown, root: unknown, depth: number): boolean {
+  if (!isRecord(schema) || depth > 8) return false;
+  const variants = Array.isArray(schema.anyOf) ? schema.anyOf : schema.oneOf;
+  if (Array.isArray(variants) && schema.type === undefined) {
+    const real = variants.map((v) => followed(v, root)).filter((v) =>
+      !(isRecord(v) && v.type === "null")
+    );
+    return real.length > 0 && real.every((v) => takesOnlyStructure(v, root, depth + 1));
+  }
+  const types = (Array.isArray(schema.type) ? schema.type : [schema.type]).filter((t) =>
+    t !== "null"
+  );
+  if (types.length === 0 || types[0] === undefined) {
+    return isRecord(schema.properties) || schema.items !== undefined;
+  }
+  return types.every((t) => t === "object" || t === "array");
+}
+
+/** The object or array `text` holds; undefined for any other text. */
+function parsedStructure(text: string): unknown {
+  if (!/^\s*[[{]/.test(text)) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === "object" && parsed !== null ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * `value` with the JSON text of an object or array put back as the value wherever `schema` allows
- * any value. Other text stays text: "42" may well be meant as a string. Unchanged parts are kept.
+ * any value, or takes only an object or an array. Other text stays text: "42" may well be meant as
+ * a string. Unchanged parts are kept.
  */
 export function withJsonValues(
   value: unknown,
@@ -76,6 +109,16 @@ export function withJsonValues(
     }
   }
   if (!isRecord(schema)) return value;
+  if (depth > 0 && typeof value === "string" && takesOnlyStructure(schema, root, 0)) {
+    const parsed = parsedStructure(value);
+    // The parsed value may hold JSON text deeper in (a recursive shape): read it the same way.
+    return parsed === undefined ? value : withJsonValues(parsed, schema, root, depth);
+  }
+  const variants = Array.isArray(schema.anyOf) ? schema.anyOf : schema.oneOf;
+  if (isRecord(value) && Array.isArray(variants) && !isRecord(schema.properties)) {
+    // Each variant puts back only what it takes as structure; the one the value is reads it.
+    return variants.reduce((v: unknown, variant) => withJsonValues(v, variant, root, depth), value);
+  }
   if (isRecord(value) && isRecord(schema.properties)) {
     let out: Record<string, unknown> | undefined;
     for (const [key, sub] of Object.entries(schema.properties)) {

@@ -5,9 +5,9 @@
  * does not know (`$schema`, `additionalProperties`, `propertyNames`, private keys...), so
  * only the fields below are ever written:
  *
- * - `$ref` to a local `$defs`/`definitions` entry is inlined (recursion, and a reference met
- *   once the schema is past a thousand nodes to a definition that refers on, becomes a plain
- *   object); `allOf` members are merged; `oneOf` is read as `anyOf`;
+ * - `$ref` to a local `$defs`/`definitions` entry is inlined (a recursive one, and a reference
+ *   met once the schema is past a thousand nodes to a definition that refers on, is asked for as
+ *   JSON text); `allOf` members are merged; `oneOf` is read as `anyOf`;
  * - `type: [T, "null"]`, a `null` enum value or a `{type: "null"}` variant -> `nullable`;
  *   several non-null types -> `anyOf`;
  * - `const` -> a one-value enum; enums of non-strings, or with an empty string, move into the
@@ -22,7 +22,8 @@
  * - a schema that allows any value (`{}`, `true`) or any object (a map: `additionalProperties`
  *   with a schema) becomes a string asking for JSON text, which json_args.ts turns back into the
  *   value in the model's calls;
- * - a root union of objects is flattened into one object (Gemini wants an OBJECT root).
+ * - a root union of objects is flattened into one object (Gemini wants an OBJECT root);
+ * - nesting, enums and length limits stay within what Gemini serves (schema_limits.ts).
  */
 
 import { isRecord, ownValue, setOwn } from "../../core/json.ts";
@@ -33,6 +34,7 @@ import {
   OBJECT_TEXT_NOTE,
 } from "./json_args.ts";
 import { enumType, resolveRef } from "../json_schema.ts";
+import { enumFits, jsonTextSchema, MAX_COUNT, MAX_LEVELS, sameShapeText } from "./schema_limits.ts";
 import type { GeminiSchema, GeminiType, JsonObject } from "../../protocols/gemini.ts";
 
 const TYPES: Readonly<Record<string, GeminiType>> = {
@@ -73,7 +75,7 @@ const MAX_NODES = 1000;
 /**
  * Past {@link MAX_NODES}, a reference to a definition that refers to nothing further (an enum
  * class, a string with a format) is still written out, up to this many nodes: it cannot fan out,
- * and as a free-form OBJECT a string field would be answered with an object.
+ * and quoted for JSON text a plain field would cost the model a needless round of JSON.
  */
 const MAX_LEAF_NODES = 2 * MAX_NODES;
 
@@ -101,13 +103,20 @@ interface Ctx {
   /** `$ref`s being expanded on the current path (cycle guard). */
   readonly refs: readonly string[];
   readonly depth: number;
-  /** Nodes converted so far for this schema, shared by every path. */
-  readonly written: { nodes: number };
+  /** Objects, arrays and unions the node is nested in. */
+  readonly levels: number;
+  /** Nodes converted and enum values listed so far for this schema, shared by every path. */
+  readonly written: { nodes: number; enumValues: number; quoted: number };
 }
 
 function deeper(ctx: Ctx, ref?: string): Ctx {
   const refs = ref ? [...ctx.refs, ref] : ctx.refs;
-  return { root: ctx.root, refs, depth: ctx.depth + 1, written: ctx.written };
+  return { ...ctx, refs, depth: ctx.depth + 1 };
+}
+
+/** The context of a node one object, array or union further in. */
+function inside(ctx: Ctx): Ctx {
+  return { ...ctx, depth: ctx.depth + 1, levels: ctx.levels + 1 };
 }
 
 function describe(raw: JsonObject): string | undefined {
@@ -148,13 +157,15 @@ function withNotes(schema: GeminiSchema, description: string | undefined, nullab
 
 function union(raw: JsonObject, variants: unknown[], ctx: Ctx): GeminiSchema | undefined {
   let nullable = raw.nullable === true;
+  const real = variants.filter((v) => !(isRecord(v) && v.type === "null"));
+  if (real.length < variants.length) nullable = true;
+  if (real.length > 1 && ctx.levels >= MAX_LEVELS) {
+    return jsonTextSchema(raw, ctx.root, describe(raw), nullable, ctx.written);
+  }
   const out: GeminiSchema[] = [];
-  for (const variant of variants) {
-    if (isRecord(variant) && variant.type === "null") nullable = true;
-    else {
-      const converted = convert(variant, deeper(ctx));
-      if (converted) out.push(converted);
-    }
+  for (const variant of real) {
+    const converted = convert(variant, real.length > 1 ? inside(ctx) : deeper(ctx));
+    if (converted) out.push(converted);
   }
   if (out.length === 0) return withNotes({ type: "STRING" }, describe(raw), nullable);
   if (out.length === 1) return withNotes({ ...out[0] }, describe(raw), nullable);
@@ -172,7 +183,7 @@ function objectFields(out: GeminiSchema, raw: JsonObject, ctx: Ctx): void {
   if (!isRecord(raw.properties)) return;
   const properties: Record<string, GeminiSchema> = {};
   for (const [name, sub] of Object.entries(raw.properties)) {
-    const converted = convert(sub, deeper(ctx));
+    const converted = convert(sub, inside(ctx));
     if (converted) setOwn(properties, name, converted);
   }
   if (Object.keys(properties).length === 0) return;
@@ -190,7 +201,7 @@ function arrayItems(raw: JsonObject, ctx: Ctx): GeminiSchema {
     : raw.items ?? (Array.isArray(raw.prefixItems) ? raw.prefixItems[0] : undefined);
   // No item schema: strings, as the parameter's own description can only explain.
   if (source === undefined) return { type: "STRING" };
-  return convert(source, deeper(ctx)) ?? { type: "STRING" };
+  return convert(source, inside(ctx)) ?? { type: "STRING" };
 }
 
 function plain(raw: JsonObject, ctx: Ctx): GeminiSchema | undefined {
@@ -200,8 +211,11 @@ function plain(raw: JsonObject, ctx: Ctx): GeminiSchema | undefined {
   if (types.includes("null")) nullable = true;
   types = types.filter((t) => Object.hasOwn(TYPES, t));
   if (types.length > 1) {
+    if (ctx.levels >= MAX_LEVELS) {
+      return jsonTextSchema(raw, ctx.root, describe(raw), nullable, ctx.written);
+    }
     const { description: _d, title: _t, ...rest } = raw;
-    const anyOf = types.flatMap((t) => convert({ ...rest, type: t }, deeper(ctx)) ?? []);
+    const anyOf = types.flatMap((t) => convert({ ...rest, type: t }, inside(ctx)) ?? []);
     return withNotes({ anyOf }, describe(raw), nullable);
   }
   let values = Array.isArray(raw.enum) ? raw.enum : "const" in raw ? [raw.const] : undefined;
@@ -213,14 +227,23 @@ function plain(raw: JsonObject, ctx: Ctx): GeminiSchema | undefined {
     description = description ? `${description}\n${OBJECT_TEXT_NOTE}` : OBJECT_TEXT_NOTE;
     return withNotes({ type: "STRING", description }, undefined, nullable);
   }
+  // An object or array nested too deep for Gemini goes as JSON text.
+  if ((type === "OBJECT" || type === "ARRAY") && ctx.levels >= MAX_LEVELS) {
+    return jsonTextSchema(raw, ctx.root, description, nullable, ctx.written);
+  }
   const out: GeminiSchema = { type };
   if (isAnyValueSchema(raw)) {
     description = description ? `${description}\n${JSON_TEXT_NOTE}` : JSON_TEXT_NOTE;
   }
   if (values && values.length > 0) {
     // Gemini refuses an empty string in `enum` ("cannot be empty"): such a list is written out.
-    if (type === "STRING" && values.every((v) => typeof v === "string" && v !== "")) {
+    // A long list makes too many states for Gemini's decoder: it is written out too.
+    if (
+      type === "STRING" && values.every((v) => typeof v === "string" && v !== "") &&
+      enumFits(values.length, ctx.written.enumValues)
+    ) {
       out.enum = values;
+      ctx.written.enumValues += values.length;
     } else {
       const note = `Allowed values: ${values.map((v) => JSON.stringify(v)).join(", ")}`;
       description = description ? `${description}\n${note}` : note;
@@ -235,9 +258,10 @@ function plain(raw: JsonObject, ctx: Ctx): GeminiSchema | undefined {
   if (type === "ARRAY") out.items = arrayItems(raw, ctx);
   for (const [key, owner] of COUNTS) {
     const n = raw[key];
-    if (owner === type && Number.isInteger(n) && (n as number) >= 0) {
-      (out as Record<string, unknown>)[key] = n;
-    }
+    if (owner !== type || !Number.isInteger(n) || (n as number) < 0) continue;
+    // A long limit is many states too (each length is one): the model reads it instead.
+    if ((n as number) <= MAX_COUNT) (out as Record<string, unknown>)[key] = n;
+    else out.description = `${out.description ? `${out.description}\n` : ""}${key}: ${n}`;
   }
   if (type === "NUMBER" || type === "INTEGER") {
     if (typeof raw.minimum === "number") out.minimum = raw.minimum;
@@ -267,10 +291,20 @@ function convert(node: unknown, ctx: Ctx): GeminiSchema | undefined {
   if (typeof node.$ref === "string") {
     const ref = node.$ref;
     const { $ref: _ref, ...siblings } = node;
-    const target = ctx.refs.includes(ref) ? undefined : resolveRef(ref, ctx.root);
-    // A recursive or unresolvable reference, or one past the size bound, stays a free-form object.
-    if (!target || !inlines(target, ctx.written.nodes)) {
-      return withNotes({ type: "OBJECT" }, describe(siblings), false);
+    // A recursive reference is asked for as JSON text of the enclosing definition's shape.
+    if (ctx.refs.includes(ref)) return sameShapeText(ref, describe(siblings));
+    const target = resolveRef(ref, ctx.root);
+    // An unresolvable reference stays a free-form object.
+    if (!target) return withNotes({ type: "OBJECT" }, describe(siblings), false);
+    // Past the size bound, a definition that refers on is quoted for JSON text rather than inlined.
+    if (!inlines(target, ctx.written.nodes)) {
+      return jsonTextSchema(
+        { ...target, ...siblings },
+        ctx.root,
+        describe(siblings),
+        false,
+        ctx.written,
+      );
     }
     return convert({ ...target, ...siblings }, deeper(ctx, ref));
   }
@@ -290,7 +324,13 @@ function convert(node: unknown, ctx: Ctx): GeminiSchema | undefined {
 /** Converts one JSON Schema node; `undefined` for a schema nothing can satisfy (`false`). */
 export function toGeminiSchema(schema: unknown): GeminiSchema | undefined {
   const root = isRecord(schema) ? schema : {};
-  return convert(schema, { root, refs: [], depth: 0, written: { nodes: 0 } });
+  return convert(schema, {
+    root,
+    refs: [],
+    depth: 0,
+    levels: 0,
+    written: { nodes: 0, enumValues: 0, quoted: 0 },
+  });
 }
 
 /** A root union of objects as one object: every property, required where all variants agree. */

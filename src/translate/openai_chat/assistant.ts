@@ -31,7 +31,9 @@ function collectNative(blocks: ThinkingBlockParam[], ctx: MapContext): {
     if (
       origin?.protocol === "openai_chat" && sameReasoningOrigin(origin, ctx.provider, ctx.model)
     ) {
-      if (block.thinking) native.text.push(block.thinking);
+      // A block the client was shown empty carries its text in the signature.
+      const text = block.thinking || origin.text;
+      if (text) native.text.push(text);
       for (const field of origin.fields) native.fields.add(field);
       if (origin.details) native.details.push(...origin.details);
     } else if (block.thinking) {

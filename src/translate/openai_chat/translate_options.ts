@@ -30,4 +30,9 @@ export interface TranslateOptions {
    * not Text Generation Inference's grammar answering without a tool.
    */
   readonly offeredNoTool?: boolean;
+  /**
+   * The client shows no thinking (`thinking.display: "omitted"`): thinking blocks come empty, as
+   * Anthropic's do, and the reasoning rides their signature where the dialect replays it.
+   */
+  readonly omitThinking?: boolean;
 }

@@ -81,6 +81,7 @@ export class OpenAIToAnthropicTranslator {
     this.#blocks = new AnthropicBlockWriter(
       (capture) => capture.signature(options.provider, options.upstreamModel),
       options.toolNames,
+      options.omitThinking ? { keep: this.#dialect.reasoningReplay !== "none" } : undefined,
     );
     this.#frame = new AnswerFrame(this.#blocks, () => messageStartEvent(options));
   }

@@ -80,14 +80,15 @@ export function deltaUsage(inputs: UsageInputs): AnthropicDeltaUsage {
     output_tokens: output,
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cached,
+    output_tokens_details: up?.reasoning !== undefined ? { thinking_tokens: up.reasoning } : null,
     server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
-    ...(up?.reasoning !== undefined
-      ? { output_tokens_details: { thinking_tokens: up.reasoning } }
-      : {}),
   };
 }
 
-/** The complete usage object of `message_start`: every field Claude Code reads. */
+/**
+ * The complete usage object of `message_start`: every key Anthropic's API sends, null where a
+ * translated upstream cannot say (where the model ran; the reasoning count, known only at the end).
+ */
 function startUsage(inputTokens: number): AnthropicUsage {
   return {
     input_tokens: inputTokens,
@@ -95,6 +96,8 @@ function startUsage(inputTokens: number): AnthropicUsage {
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: 0,
     cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    inference_geo: null,
+    output_tokens_details: null,
     server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
     service_tier: "standard",
     speed: "standard",
@@ -117,6 +120,9 @@ export function messageStartEvent(options: {
       content: [],
       stop_reason: null,
       stop_sequence: null,
+      stop_details: null,
+      container: null,
+      diagnostics: null,
       usage: startUsage(options.inputTokens),
     },
   };

@@ -31,10 +31,17 @@ export class ReasoningCapture {
   readonly #items: Item[] = [];
   readonly #byIndex = new Map<number, Item>();
   #call: Item | undefined;
+  /** Reasoning text kept for the signature (the block itself shows none); pieces, joined once. */
+  #text: string[] | undefined;
 
   /** Records the `extra_content` of the tool call this block stands before. */
   carryCall(extra: Item): void {
     this.#call = extra;
+  }
+
+  /** Keeps a piece of reasoning text in the signature, for a block that shows none. */
+  keepText(text: string): void {
+    (this.#text ??= []).push(text);
   }
 
   /** Records that reasoning arrived through `source`, with any detail items. */
@@ -74,6 +81,7 @@ export class ReasoningCapture {
       fields: [...this.#fields],
       ...(this.#items.length > 0 ? { details: this.#items } : {}),
       ...(this.#call ? { call: this.#call } : {}),
+      ...(this.#text ? { text: this.#text.join("") } : {}),
     };
     return encodeCcpSignature(record);
   }

@@ -45,6 +45,12 @@ export interface ReasoningProvenance {
    * endpoints put a call's thought signature there and refuse the call back without it.
    */
   call?: Record<string, unknown>;
+  /**
+   * The reasoning text of a block sent with an empty `thinking` (the client asked for
+   * `display: "omitted"`): the text the model needs back rides the signature, as Anthropic's own
+   * reasoning does.
+   */
+  text?: string;
 }
 
 const encoder = new TextEncoder();
@@ -98,6 +104,7 @@ export function decodeCcpSignature(signature: unknown): ReasoningProvenance | nu
       fields: v.fields.filter((f): f is ReasoningSource => typeof f === "string"),
       ...(Array.isArray(v.details) ? { details: v.details } : {}),
       ...(isRecord(v.call) ? { call: v.call } : {}),
+      ...(typeof v.text === "string" ? { text: v.text } : {}),
     };
   } catch {
     return null;

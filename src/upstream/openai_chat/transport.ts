@@ -45,9 +45,11 @@ export const openAITransport: Transport = {
       ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
       ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
     });
+    const omitted = client.thinking !== undefined && client.thinking.type !== "disabled" &&
+      client.thinking.display === "omitted";
     // Thoughts only for a client that shows them; the calls' signatures come either way.
     const thoughts = client.thinking !== undefined && client.thinking.type !== "disabled" &&
-      client.thinking.display !== "omitted" && dialect.reasoningSwitch.kind !== "none";
+      !omitted && dialect.reasoningSwitch.kind !== "none";
     const asked = withGeminiThoughts(translated, thoughts, provider.baseUrl);
     const leveled = withGeminiUnaskedLevel(asked, unasked);
     const chat = withExtraBody(withExactEffort(leveled, dialect, model, settings), settings);
@@ -62,6 +64,7 @@ export const openAITransport: Transport = {
           stopSequences: client.stop_sequences as string[] | undefined,
           toolNames: renamedToolNames(client.tools, OPENAI_TOOL_NAMES),
           historyToolIds: toolIds,
+          ...(omitted ? { omitThinking: true } : {}),
           ...(client.tools?.some((tool) => tool.name === "no_tool") ? { offeredNoTool: true } : {}),
           // A model patch may turn the recovery on (Kimi K2 on a host that serves many models).
           ...(dialectForModel(dialect, model).textToolCalls

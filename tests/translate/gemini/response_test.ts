@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertMessageKeys } from "../../helpers/anthropic_grammar.ts";
 import { UpstreamError } from "../../../src/core/errors.ts";
 import type { ContentBlockParam } from "../../../src/protocols/anthropic.ts";
 import { toGeminiRequest } from "../../../src/translate/gemini/request.ts";
@@ -57,11 +58,18 @@ Deno.test("non-streaming answers share the stream translator", async (t) => {
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: 800,
       cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      inference_geo: null,
+      output_tokens_details: { thinking_tokens: 25 },
       server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
       service_tier: "standard",
       speed: "standard",
-      output_tokens_details: { thinking_tokens: 25 },
     });
+    // Every key Anthropic's API sends on a Message, null where a translation cannot know.
+    assertMessageKeys(message);
+    assert.deepEqual(
+      [message.stop_details, message.container, message.diagnostics],
+      [null, null, null],
+    );
   });
   await t.step("calls the output limit cut short end with max_tokens, not tool_use", () => {
     const candidate = { ...ANSWER.candidates[0]!, finishReason: "MAX_TOKENS" };
@@ -78,6 +86,8 @@ Deno.test("non-streaming answers share the stream translator", async (t) => {
       usageMetadata: { promptTokenCount: 5, totalTokenCount: 5 },
     }, OPTIONS);
     assert.equal(message.stop_reason, "refusal");
+    assert.deepEqual(message.stop_details, { type: "refusal", category: null, explanation: null });
+    assertMessageKeys(message);
     assert.deepEqual(message.content, [{
       type: "text",
       text: "[Gemini refused the request: the prompt was blocked (blockReason SAFETY): unsafe]",

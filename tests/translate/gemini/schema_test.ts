@@ -141,7 +141,7 @@ const TABLE: Array<{ name: string; input: unknown; output: GeminiSchema | undefi
     },
   },
   {
-    name: "definitions (draft-07) and recursive refs: recursion becomes a free object",
+    name: "definitions (draft-07) and recursive refs: recursion is asked for as JSON text",
     input: {
       type: "object",
       properties: { tree: { $ref: "#/definitions/Node" } },
@@ -157,7 +157,15 @@ const TABLE: Array<{ name: string; input: unknown; output: GeminiSchema | undefi
       properties: {
         tree: {
           type: "OBJECT",
-          properties: { value: { type: "STRING" }, child: { type: "OBJECT" } },
+          properties: {
+            value: { type: "STRING" },
+            // An empty OBJECT only ever got `{}` from the model: the child could not be filled.
+            child: {
+              type: "STRING",
+              description:
+                "A JSON object of the same shape as Node (the enclosing object), written as JSON text.",
+            },
+          },
         },
       },
     },

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertMessageKeys } from "../../helpers/anthropic_grammar.ts";
 import { UpstreamError } from "../../../src/core/errors.ts";
 import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
 import { openAIResponseToAnthropic } from "../../../src/translate/openai_chat/response.ts";
@@ -64,10 +65,18 @@ Deno.test("non-streaming answers share the stream translator", async (t) => {
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: 800,
       cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      inference_geo: null,
+      output_tokens_details: null,
       server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
       service_tier: "standard",
       speed: "standard",
     });
+    // Every key Anthropic's API sends on a Message, null where a translation cannot know.
+    assertMessageKeys(message);
+    assert.deepEqual(
+      [message.stop_details, message.container, message.diagnostics],
+      [null, null, null],
+    );
   });
   await t.step("<think> tags in a whole answer; length → max_tokens; no usage → estimate", () => {
     const message = openAIResponseToAnthropic({
