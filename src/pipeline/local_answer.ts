@@ -9,6 +9,7 @@ import { isRecord } from "../core/json.ts";
 import type { MessagesRequest } from "../protocols/anthropic.ts";
 import { randomBase62 } from "../translate/anthropic/ids.ts";
 import { messageToSse } from "../upstream/message_to_sse.ts";
+import { startUsage } from "../translate/anthropic/start_usage.ts";
 
 /** Which kind of request ccp answers locally. */
 export type LocalKind = "quota" | "warmup";
@@ -49,12 +50,11 @@ export function localMessage(kind: LocalKind, model: string): Record<string, unk
     // The probe allows one token: the answer stops there, as Anthropic's would.
     stop_reason: kind === "quota" ? "max_tokens" : "end_turn",
     stop_sequence: null,
-    usage: {
-      input_tokens: 0,
-      output_tokens: kind === "quota" ? 1 : 2,
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
-    },
+    // Every key Anthropic's API sends, as translated answers carry them.
+    stop_details: null,
+    container: null,
+    diagnostics: null,
+    usage: { ...startUsage(0), output_tokens: kind === "quota" ? 1 : 2 },
   };
 }
 

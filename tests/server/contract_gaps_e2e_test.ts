@@ -4,6 +4,7 @@
  * read-only routes under a URL prefix.
  */
 
+import { assertMessageKeys } from "../helpers/anthropic_grammar.ts";
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
@@ -72,6 +73,7 @@ Deno.test("local answers: quota as text blocks and a string Warmup are answered 
       assert.equal(json.type, "message");
       assert.equal(json.role, "assistant");
       assert.equal(json.model, "claude-sonnet-4-5");
+      assertMessageKeys(json);
     }
     assert.equal(w.mock.requests.length, 0, "nothing went upstream");
   } finally {

@@ -6,9 +6,9 @@
 import type {
   AnthropicDeltaUsage,
   AnthropicStreamEvent,
-  AnthropicUsage,
 } from "../../protocols/anthropic.ts";
 import { newMessageId } from "../anthropic/ids.ts";
+import { startUsage } from "../anthropic/start_usage.ts";
 import type { ChatUsage } from "../../protocols/openai_chat.ts";
 
 /** Token counts read from an upstream usage object (missing fields stay undefined). */
@@ -82,25 +82,6 @@ export function deltaUsage(inputs: UsageInputs): AnthropicDeltaUsage {
     cache_read_input_tokens: cached,
     output_tokens_details: up?.reasoning !== undefined ? { thinking_tokens: up.reasoning } : null,
     server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
-  };
-}
-
-/**
- * The complete usage object of `message_start`: every key Anthropic's API sends, null where a
- * translated upstream cannot say (where the model ran; the reasoning count, known only at the end).
- */
-function startUsage(inputTokens: number): AnthropicUsage {
-  return {
-    input_tokens: inputTokens,
-    output_tokens: 0,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
-    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
-    inference_geo: null,
-    output_tokens_details: null,
-    server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
-    service_tier: "standard",
-    speed: "standard",
   };
 }
 
