@@ -17,6 +17,7 @@ import {
   blockModel,
   cool,
   coolingFor,
+  coolingScopes,
   FIRST_COOL_MS,
   type KeyLease,
   MAX_COOL_MS,
@@ -30,7 +31,7 @@ import {
 } from "./key_slot.ts";
 
 export type { KeySnapshot, KeysUnavailable } from "./key_report.ts";
-export { type KeyLease, labelOf, WHOLE_KEY } from "./key_slot.ts";
+export { FREE_MODELS, type KeyLease, labelOf, WHOLE_KEY } from "./key_slot.ts";
 
 /** Result of {@link KeyPool.pick}. */
 export type KeyPick = { ok: true; key: KeyLease } | ({ ok: false } & KeysUnavailable);
@@ -148,11 +149,13 @@ export class KeyPool {
       (limits && coolingFor(slot, model, now) !== undefined);
     slot.uses++;
     if (limits) {
-      slot.strikes.delete(model);
-      slot.strikes.delete(WHOLE_KEY);
-      // A key that answered (a probe past its cool-down) is limited no more.
-      slot.cooling.delete(model);
-      slot.cooling.delete(WHOLE_KEY);
+      // A key that answered (a probe past its cool-down) is limited no more, for this model and
+      // for the wider limits it falls under (a free model's answer: the free models' day is not
+      // spent).
+      for (const name of coolingScopes(model)) {
+        slot.strikes.delete(name);
+        slot.cooling.delete(name);
+      }
     }
     if (slot.blockedUntil > 0) unblock(slot); // a set-aside key that answered is back
     slot.blocks.delete(model);

@@ -13,6 +13,7 @@
 
 import type { CircuitBreaker } from "../resilience/circuit_breaker.ts";
 import { type KeyPool, WHOLE_KEY } from "../resilience/key_pool.ts";
+import { coolingScopes } from "../resilience/key_slot.ts";
 
 /** One learned entry. */
 export type GuardEntry = readonly [field: string, value: string];
@@ -105,13 +106,13 @@ function setAsideField(index: KeyRef, model: string = WHOLE_KEY): string {
  * The entries a key's answer ends, as the key pool ends them in memory: its set-aside and, given
  * the model it answered for, its set-aside for that model and (unless `limits` is false: an
  * answer from an endpoint whose limits are not Messages') its cool-downs for that model and for
- * the whole key.
+ * the wider limits it falls under (the whole key's, a free model's free models').
  */
 export function clearedFields(index: KeyRef, model?: string, limits = true): string[] {
   if (model === undefined || model === WHOLE_KEY) return [setAsideField(index)];
   const aside = [setAsideField(index), setAsideField(index, model)];
   if (!limits) return aside;
-  return [...aside, coolingField(index, model), coolingField(index, WHOLE_KEY)];
+  return [...aside, ...coolingScopes(model).map((name) => coolingField(index, name))];
 }
 
 /** The field of a target's open circuit. */
