@@ -13,6 +13,7 @@ import type { KeyStrategy } from "../config/types.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { type KeySnapshot, type KeysUnavailable, snapshotOf, unavailableOf } from "./key_report.ts";
 import {
+  type Block,
   blockFor,
   blockModel,
   cool,
@@ -35,6 +36,14 @@ export { FREE_MODELS, type KeyLease, labelOf, WHOLE_KEY } from "./key_slot.ts";
 
 /** Result of {@link KeyPool.pick}. */
 export type KeyPick = { ok: true; key: KeyLease } | ({ ok: false } & KeysUnavailable);
+
+/**
+ * A key's cool-down (`hinted`) or set-aside (`status`, `reason`) for `model`, as
+ * {@link KeyPool.rests} lists them.
+ */
+export type KeyRest =
+  & { readonly index: number; readonly model: string; readonly until: number }
+  & ({ readonly hinted: boolean } | Block);
 
 /** A cooling key whose cool-down ends first, for a last-resort probe. */
 export interface SoonestKey {
@@ -291,6 +300,51 @@ export class KeyPool {
     slot.reason = reason;
     slot.setAsideSeq = ++this.#seq;
     if (index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
+  }
+
+  /**
+   * Takes over what `previous` (this provider's pool before a reload) learned about each key this
+   * pool still lists: its cool-downs, strikes and set-asides, found by the key itself, wherever it
+   * now stands in the list. A key the reload removed leaves its state behind, and a new key starts
+   * afresh. Nothing is kept beyond the two pools, which hold their keys anyway.
+   */
+  takeOver(previous: KeyPool): void {
+    const now = this.#clock.now();
+    for (const slot of this.#slots) {
+      const old = previous.#slots.find((s) => s.lease.value === slot.lease.value);
+      if (!old) continue;
+      if (old.blockedUntil > now) {
+        slot.blockedUntil = old.blockedUntil;
+        slot.status = old.status;
+        slot.reason = old.reason;
+      }
+      for (const [model, block] of old.blocks) if (block.until > now) slot.blocks.set(model, block);
+      for (const [model, c] of old.cooling) if (c.until > now) slot.cooling.set(model, { ...c });
+      for (const [model, strikes] of old.strikes) slot.strikes.set(model, strikes);
+      slot.setAsideSeq = old.setAsideSeq;
+    }
+    this.#seq = Math.max(this.#seq, previous.#seq);
+  }
+
+  /**
+   * Each key's cool-downs and set-asides still running, by its index (for a store that keeps what
+   * the pool learned): a set-aside for every model is under {@link WHOLE_KEY}.
+   */
+  rests(): KeyRest[] {
+    const now = this.#clock.now();
+    const rests: KeyRest[] = [];
+    this.#slots.forEach((slot, index) => {
+      for (const [model, c] of slot.cooling) {
+        if (c.until > now) rests.push({ index, model, until: c.until, hinted: c.hinted });
+      }
+      const blocks: Array<[string, Block]> = [...slot.blocks];
+      const whole = blockFor(slot, WHOLE_KEY, now);
+      if (whole) blocks.push([WHOLE_KEY, whole]);
+      for (const [model, block] of blocks) {
+        if (block.until > now) rests.push({ index, model, ...block });
+      }
+    });
+    return rests;
   }
 
   /** Keys set aside after 401/402/403 that are not cooling for `model`: each is worth one re-try. */

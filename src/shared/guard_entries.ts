@@ -115,6 +115,19 @@ export function clearedFields(index: KeyRef, model?: string, limits = true): str
   return [...aside, ...coolingScopes(model).map((name) => coolingField(index, name))];
 }
 
+/**
+ * The entries of what `keys` holds about its keys now, each named by its index: after a reload
+ * changed the provider's key list, what the pool took over for the keys it kept, under their new
+ * places.
+ */
+export function poolEntries(keys: KeyPool): GuardEntry[] {
+  return keys.rests().map((rest) =>
+    "hinted" in rest
+      ? coolingEntry(rest.index, rest.model, rest.until, rest.hinted)
+      : setAsideEntry(rest.index, rest.until, rest.status, rest.reason, rest.model)
+  );
+}
+
 /** The field of a target's open circuit. */
 export function circuitField(model: string): string {
   return `b|${model}`;
