@@ -11,15 +11,22 @@
 import { setNewest } from "../core/bounded_map.ts";
 import type { KeyStrategy } from "../config/types.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { type KeySnapshot, type KeysUnavailable, snapshotOf, unavailableOf } from "./key_report.ts";
 import {
-  type Block,
+  type KeyRest,
+  type KeySnapshot,
+  type KeysUnavailable,
+  restsOf,
+  snapshotOf,
+  unavailableOf,
+} from "./key_report.ts";
+import {
   blockFor,
   blockModel,
   cool,
   coolingFor,
   coolingScopes,
   FIRST_COOL_MS,
+  inherit,
   type KeyLease,
   MAX_COOL_MS,
   MAX_MODELS_PER_KEY,
@@ -31,19 +38,11 @@ import {
   WHOLE_KEY,
 } from "./key_slot.ts";
 
-export type { KeySnapshot, KeysUnavailable } from "./key_report.ts";
+export type { KeyRest, KeySnapshot, KeysUnavailable } from "./key_report.ts";
 export { FREE_MODELS, type KeyLease, labelOf, WHOLE_KEY } from "./key_slot.ts";
 
 /** Result of {@link KeyPool.pick}. */
 export type KeyPick = { ok: true; key: KeyLease } | ({ ok: false } & KeysUnavailable);
-
-/**
- * A key's cool-down (`hinted`) or set-aside (`status`, `reason`) for `model`, as
- * {@link KeyPool.rests} lists them.
- */
-export type KeyRest =
-  & { readonly index: number; readonly model: string; readonly until: number }
-  & ({ readonly hinted: boolean } | Block);
 
 /** A cooling key whose cool-down ends first, for a last-resort probe. */
 export interface SoonestKey {
@@ -257,8 +256,17 @@ export class KeyPool {
     return slot.blockedUntil;
   }
 
-  /** A cool-down another instance learned (a 429 for `model`), kept when it ends later than ours. */
-  adoptCooling(index: number, model: string, adopted: number, hinted: boolean): void {
+  /**
+   * A cool-down another instance learned (a 429 for `model`, with what the upstream said when
+   * known), kept when it ends later than ours.
+   */
+  adoptCooling(
+    index: number,
+    model: string,
+    adopted: number,
+    hinted: boolean,
+    reason?: string,
+  ): void {
     const slot = this.#slots[index];
     // No longer than this instance's own would last: an entry written while Redis's clock was
     // far off (and set right since) ends that far late.
@@ -269,7 +277,13 @@ export class KeyPool {
     if (!slot || until <= this.#clock.now()) return;
     const own = slot.cooling.get(model);
     if (own && own.until >= until) return;
-    cool(slot, model, { until, strikes: own?.strikes ?? 1, hinted }, this.#clock.now());
+    const said = reason ?? own?.reason;
+    cool(
+      slot,
+      model,
+      { until, strikes: own?.strikes ?? 1, hinted, ...(said ? { reason: said } : {}) },
+      this.#clock.now(),
+    );
     slot.setAsideSeq = ++this.#seq;
     if (index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
   }
@@ -312,16 +326,7 @@ export class KeyPool {
     const now = this.#clock.now();
     for (const slot of this.#slots) {
       const old = previous.#slots.find((s) => s.lease.value === slot.lease.value);
-      if (!old) continue;
-      if (old.blockedUntil > now) {
-        slot.blockedUntil = old.blockedUntil;
-        slot.status = old.status;
-        slot.reason = old.reason;
-      }
-      for (const [model, block] of old.blocks) if (block.until > now) slot.blocks.set(model, block);
-      for (const [model, c] of old.cooling) if (c.until > now) slot.cooling.set(model, { ...c });
-      for (const [model, strikes] of old.strikes) slot.strikes.set(model, strikes);
-      slot.setAsideSeq = old.setAsideSeq;
+      if (old) inherit(slot, old, now);
     }
     this.#seq = Math.max(this.#seq, previous.#seq);
   }
@@ -331,20 +336,7 @@ export class KeyPool {
    * the pool learned): a set-aside for every model is under {@link WHOLE_KEY}.
    */
   rests(): KeyRest[] {
-    const now = this.#clock.now();
-    const rests: KeyRest[] = [];
-    this.#slots.forEach((slot, index) => {
-      for (const [model, c] of slot.cooling) {
-        if (c.until > now) rests.push({ index, model, until: c.until, hinted: c.hinted });
-      }
-      const blocks: Array<[string, Block]> = [...slot.blocks];
-      const whole = blockFor(slot, WHOLE_KEY, now);
-      if (whole) blocks.push([WHOLE_KEY, whole]);
-      for (const [model, block] of blocks) {
-        if (block.until > now) rests.push({ index, model, ...block });
-      }
-    });
-    return rests;
+    return restsOf(this.#slots, this.#clock.now());
   }
 
   /** Keys set aside after 401/402/403 that are not cooling for `model`: each is worth one re-try. */

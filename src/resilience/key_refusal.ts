@@ -33,7 +33,8 @@ export function noteKeyRefusal(
     // shared state must too, or the key is refused again where it is read back.
     if (keys.isSetAside(key, ref.model)) shared?.cleared(ref.provider, key.index, ref.model, false);
     const until = keys.rateLimited(key, verdict.retryAfterMs, scope, detail, verdict.stated);
-    shared?.cooling(ref.provider, key.index, scope, until, verdict.retryAfterMs !== undefined);
+    const hinted = verdict.retryAfterMs !== undefined;
+    shared?.cooling(ref.provider, key.index, scope, until, hinted, detail);
     return until;
   }
   const status = refusal.status ?? 0;

@@ -155,3 +155,19 @@ export function unblock(slot: Slot): void {
   slot.status = undefined;
   slot.reason = undefined;
 }
+
+/**
+ * Gives `slot` the guards `old` (the same key, in the pool a reload replaced) still runs: its
+ * set-asides, cool-downs and strikes.
+ */
+export function inherit(slot: Slot, old: Slot, now: number): void {
+  if (old.blockedUntil > now) {
+    slot.blockedUntil = old.blockedUntil;
+    slot.status = old.status;
+    slot.reason = old.reason;
+  }
+  for (const [model, block] of old.blocks) if (block.until > now) slot.blocks.set(model, block);
+  for (const [model, c] of old.cooling) if (c.until > now) slot.cooling.set(model, { ...c });
+  for (const [model, strikes] of old.strikes) slot.strikes.set(model, strikes);
+  slot.setAsideSeq = old.setAsideSeq;
+}

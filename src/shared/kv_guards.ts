@@ -234,8 +234,15 @@ export class KvGuards implements SharedGuards {
 
   release(): void {}
 
-  cooling(provider: string, index: number, model: string, until: number, hinted: boolean): void {
-    this.#learn(provider, coolingEntry(index, model, until, hinted));
+  cooling(
+    provider: string,
+    index: number,
+    model: string,
+    until: number,
+    hinted: boolean,
+    reason?: string,
+  ): void {
+    this.#learn(provider, coolingEntry(index, model, until, hinted, reason));
   }
 
   setAside(

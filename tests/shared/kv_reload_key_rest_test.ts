@@ -1,7 +1,7 @@
 /**
  * guards.kv after a reload that changed a provider's key list: the rests of the keys the reload
- * kept are written under their new places at once, so a restart still skips them; a removed key's
- * rests leave the file with it.
+ * kept are written under their new places at once, so a restart still skips them (and knows what
+ * the upstream said of them); a removed key's rests leave the file with it.
  */
 
 import assert from "node:assert/strict";
@@ -53,6 +53,11 @@ Deno.test("guards.kv keeps a kept key's rest across a reload of the key list, an
     const pick = again.keys.pick(FREE);
     assert.ok(pick.ok && pick.key.index === 1, "B is skipped after the restart, C serves");
     assert.ok(Math.abs((again.keys.soonest(FREE)?.until ?? 0) - until) < 1000);
+    // What OpenRouter said comes back with it: a client refused for B is told which limit.
+    assert.deepEqual(
+      again.keys.rests().map((rest) => "hinted" in rest && [rest.index, rest.model, rest.reason]),
+      [[0, FREE_MODELS, "free-models-per-day"]],
+    );
     await restarted.close();
     const text = new TextDecoder().decode(await Deno.readFile(path));
     for (const key of [A, B, C]) assert.ok(!text.includes(key.slice(0, -4)), "a key in the file");

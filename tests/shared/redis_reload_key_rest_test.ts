@@ -59,6 +59,9 @@ redisTest(
       const pick = after.keys.pick(after.model);
       assert.ok(pick.ok && pick.key.index === 1, "C serves");
       assert.equal(after.keys.usable(0, "z-ai/glm-4.5-air")?.index, 0, "B serves a paid model");
+      // What OpenRouter said comes with it: a client refused for B is told which limit.
+      const said = after.keys.rests().map((rest) => "hinted" in rest && rest.reason);
+      assert.deepEqual(said, ["Rate limit exceeded: free-models-per-day."]);
     } finally {
       await one.close();
       await two.close();
