@@ -1,9 +1,9 @@
 /**
  * What a key's refusal leaves behind: a 429 cools the key for the model that answered it (for
  * every model when it said the whole key is limited, for every free model when it said their
- * shared limit is spent), a 401/402 (or a 429 saying the credits are
- * spent) sets it aside for every model and a 403 for the refused model only; shared state hears
- * of each, so other instances skip the key too (for that model only, after a 403).
+ * shared limit is spent), a 401/402 (or a 429 saying the credits are spent) sets it aside for
+ * every model and a 403 for the refused model only; shared state hears of each, so other
+ * instances skip the key too (for that model only, after a 403).
  */
 
 import type { Classification } from "./classify.ts";
@@ -34,7 +34,10 @@ export function noteKeyRefusal(
     if (keys.isSetAside(key, ref.model)) shared?.cleared(ref.provider, key.index, ref.model, false);
     const until = keys.rateLimited(key, verdict.retryAfterMs, scope, detail, verdict.stated);
     const hinted = verdict.retryAfterMs !== undefined;
-    shared?.cooling(ref.provider, key.index, scope, until, hinted, detail);
+    // The upstream's words travel with a rest until a stated reset only: hours on, a client is
+    // answered from that memory alone, and is told which limit. A minute's need not carry them.
+    const said = verdict.stated ? detail : undefined;
+    shared?.cooling(ref.provider, key.index, scope, until, hinted, said);
     return until;
   }
   const status = refusal.status ?? 0;

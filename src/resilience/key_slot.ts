@@ -59,7 +59,7 @@ export const WHOLE_KEY = "*";
 export const FREE_MODELS = ":free";
 
 /** Whether `model` is a free variant, limited with the key's other free models. */
-export function isFreeModel(model: string): boolean {
+function isFreeModel(model: string): boolean {
   return model.endsWith(FREE_MODELS) && model !== FREE_MODELS;
 }
 
@@ -68,6 +68,7 @@ export function coolingScopes(model: string): readonly string[] {
   if (model === WHOLE_KEY) return [WHOLE_KEY];
   return isFreeModel(model) ? [model, FREE_MODELS, WHOLE_KEY] : [model, WHOLE_KEY];
 }
+
 export const THIRTY_MINUTES = 30 * 60_000;
 /** First 429 cool-down without a server hint; doubles per consecutive 429. */
 export const FIRST_COOL_MS = 1000;

@@ -141,7 +141,11 @@ function coolingKey(keys: KeyPool, model: string): boolean {
  * all day; the client is told the reset at once instead (a shorter or guessed rest is still probed:
  * the limit may have lifted early).
  */
-function statedFarOff<R>(probe: Probe, chain: readonly DispatchTarget[], deps: LastResortDeps<R>) {
+function statedFarOff<R>(
+  probe: Probe,
+  chain: readonly DispatchTarget[],
+  deps: LastResortDeps<R>,
+): boolean {
   if (probe.wait <= MAX_COOL_MS) return false;
   const target = chain[probe.index]!;
   const name = nameOf({ provider: target.provider.id, model: target.model });
