@@ -46,13 +46,19 @@ export interface ClassifyContext {
   readonly model?: string;
 }
 
+/** What a 429 limits: the model asked, the whole key, or the key's free (`:free`) models. */
+export type RateLimitScope = "model" | "key" | "free_models";
+
 /** The verdict: action, cause, and the server's wait hint when it gave one. */
 export interface Classification {
   readonly action: Action;
   readonly cause: Cause;
   readonly retryAfterMs?: number;
-  /** For a 429: whether it limits the model that answered (usual) or the whole key. */
-  readonly scope?: "model" | "key";
+  /**
+   * For a 429: whether it limits the model that answered (usual), the whole key, or every free
+   * model of the key (OpenRouter's `:free` models share one daily limit).
+   */
+  readonly scope?: RateLimitScope;
   /** Why the request moves on, for the log: said where the move is not the action's own sense. */
   readonly reason?: string;
   /**
@@ -139,12 +145,12 @@ function classifyError(error: unknown): Classification {
  * The moment a plan's spent limit lifts, when the 429 states one still to come, and what it
  * limits: a GLM Coding Plan's window every model of the key, a Claude plan's the whole plan
  * unless it names one model family's weekly limit, a Gemini day's quota the model it names,
- * OpenRouter's free-models-per-day the model asked.
+ * OpenRouter's free-models-per-day every free model of the key.
  */
 function statedReset(
   failure: Failure,
   now: number,
-): { at: number; scope: "model" | "key" } | undefined {
+): { at: number; scope: RateLimitScope } | undefined {
   const glm = planResetAt(failure.bodyText, now);
   if (glm !== undefined) return { at: glm, scope: "key" };
   const day = geminiDayReset(failure.bodyText, now) ?? openRouterDayReset(failure.bodyText, now);

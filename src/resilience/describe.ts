@@ -49,5 +49,10 @@ export function attemptLine(
 export function keyRest(verdict: Classification, restMs: number): string {
   const seconds = `${Math.max(0, Math.round(restMs / 1000))}s`;
   if (verdict.cause !== "rate_limit") return `the key is set aside for ${seconds}`;
-  return `the key cools down for ${seconds}${verdict.scope === "key" ? "" : " on this model"}`;
+  const on = verdict.scope === "key"
+    ? ""
+    : verdict.scope === "free_models"
+    ? " on every free model"
+    : " on this model";
+  return `the key cools down for ${seconds}${on}`;
 }

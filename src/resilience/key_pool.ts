@@ -11,13 +11,22 @@
 import { setNewest } from "../core/bounded_map.ts";
 import type { KeyStrategy } from "../config/types.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { type KeySnapshot, type KeysUnavailable, snapshotOf, unavailableOf } from "./key_report.ts";
+import {
+  type KeyRest,
+  type KeySnapshot,
+  type KeysUnavailable,
+  restsOf,
+  snapshotOf,
+  unavailableOf,
+} from "./key_report.ts";
 import {
   blockFor,
   blockModel,
   cool,
   coolingFor,
+  coolingScopes,
   FIRST_COOL_MS,
+  inherit,
   type KeyLease,
   MAX_COOL_MS,
   MAX_MODELS_PER_KEY,
@@ -29,8 +38,8 @@ import {
   WHOLE_KEY,
 } from "./key_slot.ts";
 
-export type { KeySnapshot, KeysUnavailable } from "./key_report.ts";
-export { type KeyLease, labelOf, WHOLE_KEY } from "./key_slot.ts";
+export type { KeyRest, KeySnapshot, KeysUnavailable } from "./key_report.ts";
+export { FREE_MODELS, type KeyLease, labelOf, WHOLE_KEY } from "./key_slot.ts";
 
 /** Result of {@link KeyPool.pick}. */
 export type KeyPick = { ok: true; key: KeyLease } | ({ ok: false } & KeysUnavailable);
@@ -148,11 +157,13 @@ export class KeyPool {
       (limits && coolingFor(slot, model, now) !== undefined);
     slot.uses++;
     if (limits) {
-      slot.strikes.delete(model);
-      slot.strikes.delete(WHOLE_KEY);
-      // A key that answered (a probe past its cool-down) is limited no more.
-      slot.cooling.delete(model);
-      slot.cooling.delete(WHOLE_KEY);
+      // A key that answered (a probe past its cool-down) is limited no more, for this model and
+      // for the wider limits it falls under (a free model's answer: the free models' day is not
+      // spent).
+      for (const name of coolingScopes(model)) {
+        slot.strikes.delete(name);
+        slot.cooling.delete(name);
+      }
     }
     if (slot.blockedUntil > 0) unblock(slot); // a set-aside key that answered is back
     slot.blocks.delete(model);
@@ -245,8 +256,17 @@ export class KeyPool {
     return slot.blockedUntil;
   }
 
-  /** A cool-down another instance learned (a 429 for `model`), kept when it ends later than ours. */
-  adoptCooling(index: number, model: string, adopted: number, hinted: boolean): void {
+  /**
+   * A cool-down another instance learned (a 429 for `model`, with what the upstream said when
+   * known), kept when it ends later than ours.
+   */
+  adoptCooling(
+    index: number,
+    model: string,
+    adopted: number,
+    hinted: boolean,
+    reason?: string,
+  ): void {
     const slot = this.#slots[index];
     // No longer than this instance's own would last: an entry written while Redis's clock was
     // far off (and set right since) ends that far late.
@@ -257,7 +277,13 @@ export class KeyPool {
     if (!slot || until <= this.#clock.now()) return;
     const own = slot.cooling.get(model);
     if (own && own.until >= until) return;
-    cool(slot, model, { until, strikes: own?.strikes ?? 1, hinted }, this.#clock.now());
+    const said = reason ?? own?.reason;
+    cool(
+      slot,
+      model,
+      { until, strikes: own?.strikes ?? 1, hinted, ...(said ? { reason: said } : {}) },
+      this.#clock.now(),
+    );
     slot.setAsideSeq = ++this.#seq;
     if (index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
   }
@@ -288,6 +314,29 @@ export class KeyPool {
     slot.reason = reason;
     slot.setAsideSeq = ++this.#seq;
     if (index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
+  }
+
+  /**
+   * Takes over what `previous` (this provider's pool before a reload) learned about each key this
+   * pool still lists: its cool-downs, strikes and set-asides, found by the key itself, wherever it
+   * now stands in the list. A key the reload removed leaves its state behind, and a new key starts
+   * afresh. Nothing is kept beyond the two pools, which hold their keys anyway.
+   */
+  takeOver(previous: KeyPool): void {
+    const now = this.#clock.now();
+    for (const slot of this.#slots) {
+      const old = previous.#slots.find((s) => s.lease.value === slot.lease.value);
+      if (old) inherit(slot, old, now);
+    }
+    this.#seq = Math.max(this.#seq, previous.#seq);
+  }
+
+  /**
+   * Each key's cool-downs and set-asides still running, by its index (for a store that keeps what
+   * the pool learned): a set-aside for every model is under {@link WHOLE_KEY}.
+   */
+  rests(): KeyRest[] {
+    return restsOf(this.#slots, this.#clock.now());
   }
 
   /** Keys set aside after 401/402/403 that are not cooling for `model`: each is worth one re-try. */

@@ -29,6 +29,32 @@ export interface KeysUnavailable {
   readonly keyless: boolean;
 }
 
+/**
+ * A key's cool-down (`hinted`, `reason`) or set-aside (`status`, `reason`) for `model`, by the
+ * key's index; a set-aside for every model is under {@link WHOLE_KEY}.
+ */
+export type KeyRest =
+  & { readonly index: number; readonly model: string; readonly until: number }
+  & ({ readonly hinted: boolean; readonly reason: string } | Block);
+
+/** Each of `slots`' cool-downs and set-asides still running at `now`. */
+export function restsOf(slots: readonly Slot[], now: number): KeyRest[] {
+  const rests: KeyRest[] = [];
+  slots.forEach((slot, index) => {
+    for (const [model, c] of slot.cooling) {
+      if (c.until <= now) continue;
+      rests.push({ index, model, until: c.until, hinted: c.hinted, reason: c.reason ?? "" });
+    }
+    const blocks: Array<[string, Block]> = [...slot.blocks];
+    const whole = blockFor(slot, WHOLE_KEY, now);
+    if (whole) blocks.push([WHOLE_KEY, whole]);
+    for (const [model, block] of blocks) {
+      if (block.until > now) rests.push({ index, model, ...block });
+    }
+  });
+  return rests;
+}
+
 /** Per-key state for GET /health. */
 export interface KeySnapshot {
   readonly label: string;

@@ -52,6 +52,23 @@ export interface Slot {
 
 /** The cool-down key of a 429 that limits every model of the key. */
 export const WHOLE_KEY = "*";
+/**
+ * The cool-down key of a 429 that limits every free model of the key (OpenRouter's `:free`
+ * variants count against one daily limit of the account) and none of its paid ones.
+ */
+export const FREE_MODELS = ":free";
+
+/** Whether `model` is a free variant, limited with the key's other free models. */
+function isFreeModel(model: string): boolean {
+  return model.endsWith(FREE_MODELS) && model !== FREE_MODELS;
+}
+
+/** The cool-down keys that may keep a key from serving `model`: its own, and the wider ones. */
+export function coolingScopes(model: string): readonly string[] {
+  if (model === WHOLE_KEY) return [WHOLE_KEY];
+  return isFreeModel(model) ? [model, FREE_MODELS, WHOLE_KEY] : [model, WHOLE_KEY];
+}
+
 export const THIRTY_MINUTES = 30 * 60_000;
 /** First 429 cool-down without a server hint; doubles per consecutive 429. */
 export const FIRST_COOL_MS = 1000;
@@ -91,7 +108,7 @@ export function newSlot(value: string, index: number): Slot {
 /** The cool-down that keeps `slot` from serving `model` now, if any (expired ones are dropped). */
 export function coolingFor(slot: Slot, model: string, now: number): Cooling | undefined {
   let found: Cooling | undefined;
-  for (const name of model === WHOLE_KEY ? [WHOLE_KEY] : [model, WHOLE_KEY]) {
+  for (const name of coolingScopes(model)) {
     const c = slot.cooling.get(name);
     if (!c) continue;
     // Expiry is checked lazily on read, so no timers run per key.
@@ -138,4 +155,20 @@ export function unblock(slot: Slot): void {
   slot.blockedUntil = 0;
   slot.status = undefined;
   slot.reason = undefined;
+}
+
+/**
+ * Gives `slot` the guards `old` (the same key, in the pool a reload replaced) still runs: its
+ * set-asides, cool-downs and strikes.
+ */
+export function inherit(slot: Slot, old: Slot, now: number): void {
+  if (old.blockedUntil > now) {
+    slot.blockedUntil = old.blockedUntil;
+    slot.status = old.status;
+    slot.reason = old.reason;
+  }
+  for (const [model, block] of old.blocks) if (block.until > now) slot.blocks.set(model, block);
+  for (const [model, c] of old.cooling) if (c.until > now) slot.cooling.set(model, { ...c });
+  for (const [model, strikes] of old.strikes) slot.strikes.set(model, strikes);
+  slot.setAsideSeq = old.setAsideSeq;
 }

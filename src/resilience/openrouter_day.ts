@@ -12,14 +12,14 @@ const FREE_DAY = /free-models-per-day/;
 
 /**
  * When an OpenRouter 429 in `bodyText` says the free models' daily limit is spent: the reset it
- * relays, for the model asked (the limit counts `:free` models only, so a paid one on the same
- * key still serves).
+ * relays, for every `:free` model of the key. The limit counts the account's free models together
+ * (any other `:free` model would only be refused too), and none of its paid ones, which still serve.
  */
 export function openRouterDayReset(
   bodyText: string | undefined,
   now: number,
-): { at: number; scope: "model" } | undefined {
+): { at: number; scope: "free_models" } | undefined {
   if (bodyText === undefined || !FREE_DAY.test(bodyText)) return undefined;
   const at = bodyResetAt(bodyText);
-  return at !== undefined && at > now ? { at, scope: "model" } : undefined;
+  return at !== undefined && at > now ? { at, scope: "free_models" } : undefined;
 }

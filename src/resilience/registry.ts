@@ -59,8 +59,9 @@ function endpointOf(p: ProviderConfig): string {
   return JSON.stringify([p.type, p.baseUrl, p.proxy ?? null]);
 }
 
-// The settings a pool or limiter is built from: a config reload that changes them starts afresh
-// (new keys must not inherit old blocks), one that does not keeps cool-downs in place.
+// The settings a pool or limiter is built from: a config reload that changes them builds them anew
+// (new keys must not inherit old blocks; kept keys take their own over), one that does not keeps
+// them in place.
 function fingerprint(p: ProviderConfig, endpoint: string): string {
   return JSON.stringify([
     endpoint,
@@ -128,8 +129,11 @@ export class ResilienceRegistry {
     // The requests sent in the rate window, and those still running, were sent all the same: a new
     // limit (or new keys) counts them too, rather than allowing a fresh burst at once.
     if (found) state.limiter.takeOver(found.state.limiter);
-    // Circuits opened by another address (a wrong base URL the reload fixed) say nothing of this one.
+    // Circuits opened by another address (a wrong base URL the reload fixed) say nothing of this
+    // one, nor do the keys' rests there. At the same address a key the reload kept rests on: a day's
+    // quota spent is spent whatever else the reload changed, and forgotten it was asked again.
     if (found && found.endpoint !== endpoint) this.#forgetBreakers(config.id);
+    else if (found) state.keys.takeOver(found.state.keys);
     this.#providers.set(config.id, { fingerprint: print, endpoint, state });
     this.#handed.set(config, state);
     return state;

@@ -56,7 +56,15 @@ export interface SharedGuards {
   sync(input: SharedSyncInput): Promise<SharedSyncResult>;
   /** Gives back a concurrency slot `sync` took. */
   release(provider: string, slot: string): void;
-  cooling(provider: string, index: number, model: string, until: number, hinted: boolean): void;
+  /** A key cooling down for `model` after a 429; `reason`: what the upstream said (key-free). */
+  cooling(
+    provider: string,
+    index: number,
+    model: string,
+    until: number,
+    hinted: boolean,
+    reason?: string,
+  ): void;
   /** A key set aside after 401/402, or for `model` only after a 403. */
   setAside(
     provider: string,

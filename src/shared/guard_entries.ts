@@ -2,7 +2,7 @@
  * Learned guard state as flat entries, one field and one value each, so that Redis (a hash per
  * provider) and the embedded store (a record per provider) keep it the same way. Each value
  * starts with the epoch ms it ends at:
- *   c|<key>|<model> -> "<until>|<hinted 0/1>"        a key cooling after a 429
+ *   c|<key>|<model> -> "<until>|<hinted 0/1>|<reason>" a key cooling after a 429
  *   a|<key>         -> "<until>|<status>|<reason>"   a key set aside after 401/402
  *   m|<key>|<model> -> "<until>|<status>|<reason>"   a key set aside for one model after a 403
  *   b|<model>       -> "<until>|<last error>"        an open circuit
@@ -13,6 +13,7 @@
 
 import type { CircuitBreaker } from "../resilience/circuit_breaker.ts";
 import { type KeyPool, WHOLE_KEY } from "../resilience/key_pool.ts";
+import { coolingScopes } from "../resilience/key_slot.ts";
 
 /** One learned entry. */
 export type GuardEntry = readonly [field: string, value: string];
@@ -70,14 +71,19 @@ export function hexPrefix(digest: ArrayBuffer, bytes: number): string {
     .join("");
 }
 
-/** A key cooling down for `model` after a 429. */
+/**
+ * A key cooling down for `model` after a 429, with what the upstream said (a day's quota spent):
+ * the words a client refused for it is told, where the entry is taken back.
+ */
 export function coolingEntry(
   index: KeyRef,
   model: string,
   until: number,
   hinted: boolean,
+  reason = "",
 ): GuardEntry {
-  return [coolingField(index, model), `${Math.round(until)}|${hinted ? 1 : 0}`];
+  const said = reason === "" ? "" : `|${reason.slice(0, 200)}`;
+  return [coolingField(index, model), `${Math.round(until)}|${hinted ? 1 : 0}${said}`];
 }
 
 function coolingField(index: KeyRef, model: string): string {
@@ -105,13 +111,26 @@ function setAsideField(index: KeyRef, model: string = WHOLE_KEY): string {
  * The entries a key's answer ends, as the key pool ends them in memory: its set-aside and, given
  * the model it answered for, its set-aside for that model and (unless `limits` is false: an
  * answer from an endpoint whose limits are not Messages') its cool-downs for that model and for
- * the whole key.
+ * the wider limits it falls under (the whole key's, a free model's free models').
  */
 export function clearedFields(index: KeyRef, model?: string, limits = true): string[] {
   if (model === undefined || model === WHOLE_KEY) return [setAsideField(index)];
   const aside = [setAsideField(index), setAsideField(index, model)];
   if (!limits) return aside;
-  return [...aside, coolingField(index, model), coolingField(index, WHOLE_KEY)];
+  return [...aside, ...coolingScopes(model).map((name) => coolingField(index, name))];
+}
+
+/**
+ * The entries of what `keys` holds about its keys now, each named by its index: after a reload
+ * changed the provider's key list, what the pool took over for the keys it kept, under their new
+ * places.
+ */
+export function poolEntries(keys: KeyPool): GuardEntry[] {
+  return keys.rests().map((rest) =>
+    "hinted" in rest
+      ? coolingEntry(rest.index, rest.model, rest.until, rest.hinted, rest.reason)
+      : setAsideEntry(rest.index, rest.until, rest.status, rest.reason, rest.model)
+  );
 }
 
 /** The field of a target's open circuit. */
@@ -154,7 +173,8 @@ export function adoptEntry(
   if (parts[0] === "c") {
     if (index === undefined) return;
     const model = parts.slice(2).join("|");
-    target.keys.adoptCooling(index, model, until, values[1] === "1");
+    const reason = values.slice(2).join("|");
+    target.keys.adoptCooling(index, model, until, values[1] === "1", reason || undefined);
   } else if (parts[0] === "a" || parts[0] === "m") {
     if (index === undefined) return;
     target.keys.adoptSetAside(

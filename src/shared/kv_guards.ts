@@ -32,6 +32,7 @@ import {
   isKeyEntry,
   keyedHash,
   keyIdSecret,
+  poolEntries,
   setAsideEntry,
 } from "./guard_entries.ts";
 import { messageOf } from "../core/errors.ts";
@@ -157,7 +158,15 @@ export class KvGuards implements SharedGuards {
     const provider: Provider = {
       keys,
       limiter: input.limiter,
-      entries: new Map(previous?.keys === keys ? previous.entries : []),
+      // A reload that changed the keys: what the pool took over for the keys it kept, at their
+      // new places (a removed key's entries go, or a restart would rest it again).
+      entries: new Map(
+        previous === undefined
+          ? []
+          : previous.keys === keys
+          ? previous.entries
+          : poolEntries(input.keys),
+      ),
       pendingCircuits: new Map(),
       savedGrant: 0,
     };
@@ -172,8 +181,11 @@ export class KvGuards implements SharedGuards {
       }
       input.limiter.adoptGrants(restored.grants);
     }
-    // Written over at once, keyed: the file keeps no unkeyed digest.
-    if (legacy) void this.#save(input.provider, provider);
+    // Written over at once, keyed: the file keeps no unkeyed digest. After a reload that changed
+    // the keys, at once too: the file still has the old list's entries.
+    if (legacy || (previous !== undefined && previous.keys !== keys)) {
+      void this.#save(input.provider, provider);
+    }
     return provider;
   }
 
@@ -222,8 +234,15 @@ export class KvGuards implements SharedGuards {
 
   release(): void {}
 
-  cooling(provider: string, index: number, model: string, until: number, hinted: boolean): void {
-    this.#learn(provider, coolingEntry(index, model, until, hinted));
+  cooling(
+    provider: string,
+    index: number,
+    model: string,
+    until: number,
+    hinted: boolean,
+    reason?: string,
+  ): void {
+    this.#learn(provider, coolingEntry(index, model, until, hinted, reason));
   }
 
   setAside(

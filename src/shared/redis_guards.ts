@@ -236,10 +236,19 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     this.#slots.release(this.#key("slots", provider), slot);
   }
 
-  /** Tells the others a key cools down for `model` until `until`. */
-  cooling(provider: string, index: number, model: string, until: number, hinted: boolean): void {
+  /** Tells the others a key cools down for `model` until `until`, and what the upstream said. */
+  cooling(
+    provider: string,
+    index: number,
+    model: string,
+    until: number,
+    hinted: boolean,
+    reason?: string,
+  ): void {
     const id = this.#keys.idOf(provider, index);
-    if (id !== undefined) this.#write(provider, coolingEntry(id, model, until, hinted));
+    // An upstream's refusal may quote the key it refused.
+    const said = scrubSecrets(reason ?? "", this.#keys.keysOf(provider));
+    if (id !== undefined) this.#write(provider, coolingEntry(id, model, until, hinted, said));
   }
 
   /** Tells the others a key is set aside until `until` (for `model` only, when given). */

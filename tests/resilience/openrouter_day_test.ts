@@ -1,6 +1,6 @@
 /**
  * OpenRouter's free-models-per-day limit lifts at the reset its 429 relays (the next UTC
- * midnight): the key cools until then for the model asked (a stated moment, past the half-hour
+ * midnight): the key cools until then for every free model (a stated moment, past the half-hour
  * cap of an ordinary hint), and Claude Code is told that wait, not 1800 s.
  */
 
@@ -36,12 +36,12 @@ const NOW = Date.parse("2026-12-07T10:00:00Z");
 const judge = (bodyText: string) =>
   classify({ status: 429, bodyText }, { fallbackOn: [], now: NOW, model: "qwen/qwen3-coder:free" });
 
-Deno.test("a spent free-models-per-day cools the model until the reset OpenRouter relays", () => {
+Deno.test("a spent free-models-per-day cools the free models until the reset OpenRouter relays", () => {
   assert.deepEqual(judge(freeLimit429("day", NOW + 14 * HOUR)), {
     action: "rotate_key",
     cause: "rate_limit",
     retryAfterMs: 14 * HOUR,
-    scope: "model",
+    scope: "free_models",
     stated: true,
   });
 });
