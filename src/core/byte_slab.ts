@@ -13,25 +13,24 @@ const SLAB_BYTES = 8 * 1024;
 const LARGEST_CARVED = 1024;
 
 const encoder = new TextEncoder();
-let slab = new ArrayBuffer(SLAB_BYTES);
-let used = 0;
+// The first slab is made by the first chunk: a process that streams nothing holds none.
+let slab = new ArrayBuffer(0);
+let used = SLAB_BYTES;
 
-/** `size` bytes of the current slab, or of a new one when the current one has not that many left. */
-function carve(size: number): Uint8Array {
-  if (used + size > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES);
-    used = 0;
-  }
-  const bytes = new Uint8Array(slab, used, size);
-  used += size;
-  return bytes;
+/** Makes sure the current slab has `size` bytes left, starting a new one when it has not. */
+function makeRoom(size: number): void {
+  if (used + size <= SLAB_BYTES) return;
+  slab = new ArrayBuffer(SLAB_BYTES);
+  used = 0;
 }
 
 /** A copy of `bytes` that nothing else writes to. */
 export function copyOfBytes(bytes: Uint8Array): Uint8Array {
   const size = bytes.byteLength;
   if (size > LARGEST_CARVED || size === 0) return bytes.slice();
-  const copy = carve(size);
+  makeRoom(size);
+  const copy = new Uint8Array(slab, used, size);
+  used += size;
   copy.set(bytes);
   return copy;
 }
@@ -41,10 +40,7 @@ export function encodedText(text: string): Uint8Array {
   // A UTF-16 unit takes at most three bytes of UTF-8.
   const most = text.length * 3;
   if (most > LARGEST_CARVED || text.length === 0) return encoder.encode(text);
-  if (used + most > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES);
-    used = 0;
-  }
+  makeRoom(most);
   const { written } = encoder.encodeInto(text, new Uint8Array(slab, used, most));
   const bytes = new Uint8Array(slab, used, written);
   used += written;
