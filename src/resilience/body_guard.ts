@@ -122,9 +122,17 @@ export function primedGuard(
   // so what came before it still comes out), and the read ahead still under way.
   const held: (ReadableStreamReadResult<Uint8Array> | { readonly error: unknown })[] = [];
   let ahead: Promise<unknown> | undefined;
-  let failed: (reason: unknown) => void = () => {};
-  const failure = new Promise<never>((_, reject) => (failed = reject));
-  failure.catch(() => {}); // observed through firstChunk and readAhead only
+  // The failure that ended the body, for the reads ahead: each one waiting is rejected with it.
+  // Each waits on a promise of its own: a race with one promise that lasts as long as the stream
+  // left a reaction on it per read ahead, and so kept each chunk read ahead until the stream ended.
+  let failure: { readonly reason: unknown } | undefined;
+  const waitingAhead = new Set<(reason: unknown) => void>();
+  const failed = (reason: unknown) => {
+    if (failure) return;
+    failure = { reason };
+    for (const reject of waitingAhead) reject(reason);
+    waitingAhead.clear();
+  };
 
   const arrived = () => {
     if (gotFirst) return;
@@ -251,7 +259,7 @@ export function primedGuard(
   }
 
   const readAhead = (): Promise<Uint8Array | undefined> => {
-    if (settled) return Promise.race([failure, Promise.resolve(undefined)]);
+    if (settled) return failure ? Promise.reject(failure.reason) : Promise.resolve(undefined);
     waitingSince = clock.now();
     const read = reader.read().then(
       (chunk) => {
@@ -273,7 +281,16 @@ export function primedGuard(
       ahead = undefined;
     });
     ahead = read;
-    return Promise.race([read, failure]);
+    return new Promise((resolve, reject) => {
+      waitingAhead.add(reject);
+      read.then((chunk) => {
+        waitingAhead.delete(reject);
+        resolve(chunk);
+      }, (error) => {
+        waitingAhead.delete(reject);
+        reject(error);
+      });
+    });
   };
 
   const firstChunk = readAhead();

@@ -215,6 +215,23 @@ Deno.test("lent chunks read directly come in the reused buffer, uncopied, each e
   assert.deepEqual(chunks.map((chunk) => new TextDecoder().decode(chunk)), events);
 });
 
+Deno.test("copied chunks read as the answer streams share slabs; a chunk read ahead has its own", async () => {
+  const events = ["event: ping\n\n", "data: {}\n\n", "data: [1]\n\n", "data: [DONE]\n\n"];
+  const guarded = primedGuard(chunkedByteSource(events), { provider: "p", idleMs: 0 });
+  await guarded.firstChunk;
+  const reader = chunksOf(guarded.body);
+  const chunks = [];
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    chunks.push(read.value);
+  }
+  assert.deepEqual(chunks.map((chunk) => new TextDecoder().decode(chunk)), events);
+  // Held for as long as the stream lasts, the chunk read ahead keeps no slab alive.
+  assert.equal(chunks[0]!.buffer.byteLength, chunks[0]!.byteLength);
+  // The others, passed on at once: carved one after another, no buffer of their own each.
+  assert.equal(chunks[1]!.buffer, chunks[2]!.buffer);
+  assert.equal(chunks[2]!.buffer, chunks[3]!.buffer);
+});
+
 Deno.test("read directly, an idle timeout and a failed read ahead end the body as the stream does", async () => {
   const clock = new FakeClock();
   const upstream = manualSource();

@@ -1,9 +1,8 @@
 /** Encoding of Anthropic stream events as SSE bytes. */
 
+import { encodedText } from "../../core/byte_slab.ts";
 import { sseFrame } from "../../core/sse.ts";
 import type { AnthropicStreamEvent } from "../../protocols/anthropic.ts";
-
-const encoder = new TextEncoder();
 
 /**
  * One event as SSE text. Deltas are most of a stream, so their JSON is assembled around
@@ -31,8 +30,8 @@ function anthropicEventText(event: AnthropicStreamEvent): string {
 
 /** Encodes several events as one byte chunk (one write downstream instead of many). */
 export function encodeAnthropicEvents(events: readonly AnthropicStreamEvent[]): Uint8Array {
-  if (events.length === 1) return encoder.encode(anthropicEventText(events[0]!));
+  if (events.length === 1) return encodedText(anthropicEventText(events[0]!));
   let text = "";
   for (const event of events) text += anthropicEventText(event);
-  return encoder.encode(text);
+  return encodedText(text);
 }
