@@ -3,10 +3,7 @@
  * and non-streaming paths.
  */
 
-import type {
-  AnthropicDeltaUsage,
-  AnthropicStreamEvent,
-} from "../../protocols/anthropic.ts";
+import type { AnthropicDeltaUsage, AnthropicStreamEvent } from "../../protocols/anthropic.ts";
 import { newMessageId } from "../anthropic/ids.ts";
 import { startUsage } from "../anthropic/start_usage.ts";
 import type { ChatUsage } from "../../protocols/openai_chat.ts";
