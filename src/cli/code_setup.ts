@@ -144,10 +144,12 @@ function statuslineCommand(ctx: CliContext, place: LedgerPlace): string {
   ].map(shellQuote).join(" ");
 }
 
+/** Claude Code's `statusLine` setting that runs `ccp statusline` for this ccp. */
+export function statusLineSetting(ctx: CliContext, place: LedgerPlace): Record<string, unknown> {
+  return { type: "command", command: statuslineCommand(ctx, place), padding: 0 };
+}
+
 /** `--settings` for claude: the status line. */
 export function statuslineSettings(ctx: CliContext, place: LedgerPlace): string[] {
-  const settings = {
-    statusLine: { type: "command", command: statuslineCommand(ctx, place), padding: 0 },
-  };
-  return ["--settings", JSON.stringify(settings)];
+  return ["--settings", JSON.stringify({ statusLine: statusLineSetting(ctx, place) })];
 }
