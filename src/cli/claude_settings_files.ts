@@ -5,7 +5,7 @@
 
 import { dirnamePath, joinPath, resolvePath } from "../config/paths.ts";
 import { homeDir } from "../config/search.ts";
-import { CliError } from "./context.ts";
+import { type CliContext, CliError } from "./context.ts";
 import type { SettingsJson } from "./claude_settings_merge.ts";
 
 /** One settings file, in Claude Code's order of precedence (later ones win). */
@@ -129,4 +129,35 @@ export async function writeSettings(
     throw new CliError(`cannot write ${target}: ${err instanceof Error ? err.message : err}`);
   }
   return backup;
+}
+
+/** The value of `env.<name>` that wins among the settings files, and the file it comes from. */
+export async function settingsEnvValue(
+  places: readonly SettingsPlace[],
+  name: string,
+): Promise<{ readonly value: string; readonly path: string } | undefined> {
+  let found: { value: string; path: string } | undefined;
+  for (const place of places) {
+    const env = (await readSettings(place.path).catch(() => undefined))?.json.env;
+    const value = typeof env === "object" && env !== null ? Reflect.get(env, name) : undefined;
+    if (typeof value === "string") found = { value, path: place.path };
+  }
+  return found;
+}
+
+/**
+ * The line `ccp code` prints when a settings file sets another ANTHROPIC_AUTH_TOKEN than the one
+ * it gives claude: the file's wins, and ccp would refuse it when ccp has a token.
+ */
+export async function settingsTokenNote(
+  ctx: Pick<CliContext, "env" | "cwd" | "os" | "home">,
+  token: string | undefined,
+): Promise<string | undefined> {
+  if (token === undefined) return undefined;
+  const places = settingsPlaces(ctx.env, ctx.cwd, ctx.os, ctx.home);
+  const set = await settingsEnvValue(places, "ANTHROPIC_AUTH_TOKEN");
+  if (set === undefined || set.value === token) return undefined;
+  return `ccp: ${set.path} sets ANTHROPIC_AUTH_TOKEN, and Claude Code takes it over the one ccp ` +
+    "code gives it: with a token of its own, this ccp refuses it (`ccp settings install` writes " +
+    "this ccp's token there)";
 }

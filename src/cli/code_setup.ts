@@ -149,7 +149,21 @@ export function statusLineSetting(ctx: CliContext, place: LedgerPlace): Record<s
   return { type: "command", command: statuslineCommand(ctx, place), padding: 0 };
 }
 
-/** `--settings` for claude: the status line. */
-export function statuslineSettings(ctx: CliContext, place: LedgerPlace): string[] {
-  return ["--settings", JSON.stringify({ statusLine: statusLineSetting(ctx, place) })];
+/**
+ * `--settings` for claude: the status line, and the variables `ccp code` sets but its token.
+ * Claude Code's settings files outrank its environment, and those given with `--settings`
+ * outrank the files: an address that `ccp settings install` (or anyone) wrote there must not
+ * send this run to another ccp. The token stays out: the command line is visible to every user
+ * of the machine.
+ */
+export function statuslineSettings(
+  ctx: CliContext,
+  place: LedgerPlace,
+  env: Readonly<Record<string, string>> = {},
+): string[] {
+  const settings = {
+    statusLine: statusLineSetting(ctx, place),
+    ...(Object.keys(env).length > 0 ? { env } : {}),
+  };
+  return ["--settings", JSON.stringify(settings)];
 }

@@ -1,0 +1,90 @@
+/**
+ * `ccp settings install` with the real Claude Code CLI: a plain `claude -p`, with no
+ * ANTHROPIC_* variable in its environment, reaches ccp and the upstream behind it; after
+ * `ccp settings uninstall` it does not. Skipped without `claude`.
+ */
+
+import assert from "node:assert/strict";
+import { runSettings } from "../../src/cli/settings.ts";
+import { loadCliConfig } from "../../src/cli/load.ts";
+import { startGuardedCcp } from "../helpers/ccp.ts";
+import { CLAUDE_QUIET, findClaude, runClaude } from "../helpers/claude.ts";
+import { claudeWorkspace } from "../helpers/claude_print.ts";
+import { textTurn } from "../mocks/anthropic_fixtures.ts";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { testContext } from "../cli/helpers.ts";
+import { closedPort } from "../helpers/ports.ts";
+
+const claude = await findClaude();
+const TOKEN = "e2e-settings-token-0123";
+const UPSTREAM_KEY = "sk-up-e2e-settings-0123";
+
+Deno.test({
+  name: "ccp settings: a plain claude reaches ccp after install, and no longer after uninstall",
+  ignore: claude === undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const ws = await claudeWorkspace("ccp-settings-e2e-");
+    const mock = startAnthropicMock([{ kind: "stream", events: textTurn("served-model", 2) }]);
+    const yaml = `${ws.home}/ccp.yaml`;
+    await Deno.writeTextFile(
+      yaml,
+      `server: { auth_token: ${TOKEN} }
+providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: ${UPSTREAM_KEY} }
+routes:
+  default: up/served-model
+`,
+    );
+    const ctx = testContext(ws.home, { cwd: ws.work });
+    const ccp = await startGuardedCcp(await loadCliConfig(ctx, { config: yaml }));
+    const flags = { config: yaml, port: Number(new URL(ccp.url).port) };
+    // Claude Code's own environment: a home of its own, quiet, no ANTHROPIC_* variable.
+    const env = {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: ws.home,
+      ...CLAUDE_QUIET,
+      CLAUDE_CODE_MAX_RETRIES: "0",
+    };
+    const run = async (...args: string[]) => {
+      const out = await runClaude(["-p", "say hi", ...args], ws.work, env, 60_000);
+      const dec = new TextDecoder();
+      return { code: out.code, text: `${dec.decode(out.stdout)}\n${dec.decode(out.stderr)}` };
+    };
+    try {
+      assert.equal(await runSettings(ctx, "install", flags), 0, ctx.io.stdout.join("\n"));
+      const reached = await run();
+      assert.equal(reached.code, 0, reached.text);
+      assert.match(reached.text, /token0 token1/);
+      const asked = mock.requests.filter((r) => r.path === "/v1/messages");
+      assert.ok(asked.length > 0, "the upstream was asked");
+      assert.equal(asked.at(-1)?.body?.model, "served-model");
+      // The upstream got the provider's key, never ccp's token (which Claude Code sent to ccp).
+      assert.equal(asked.at(-1)?.headers.get("x-api-key"), UPSTREAM_KEY);
+      assert.ok(ccp.logs.some((line) => line.includes("up/served-model")), ccp.logs.join("\n"));
+
+      // What `ccp code` gives with --settings outranks the file: its run goes where it says.
+      const elsewhere = `http://127.0.0.1:${closedPort()}`;
+      const redirected = await run(
+        "--settings",
+        JSON.stringify({ env: { ANTHROPIC_BASE_URL: elsewhere } }),
+      );
+      assert.notEqual(redirected.code, 0, redirected.text);
+      assert.equal(mock.requests.filter((r) => r.path === "/v1/messages").length, asked.length);
+
+      assert.equal(
+        await runSettings(testContext(ws.home, { cwd: ws.work }), "uninstall", flags),
+        0,
+      );
+      const before = mock.requests.length;
+      const after = await run();
+      assert.notEqual(after.code, 0, after.text);
+      assert.equal(mock.requests.length, before, "nothing reached ccp's upstream after uninstall");
+    } finally {
+      await ccp.close();
+      await mock.close();
+      await ws.remove();
+    }
+  },
+});
