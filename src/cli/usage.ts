@@ -234,7 +234,8 @@ JetBrains plugin and a plain "claude" in any terminal read: no ccp code needed.
               here reaches this ccp (exit 0) or not (exit 1), and whether ccp is running
 
 Claude Code's settings win over its environment: once installed, ANTHROPIC_BASE_URL in a
-shell (or set by ccp code) no longer moves it. Run ccp all the time with ccp service install.
+shell no longer moves it (ccp code still does: it gives claude its own with --settings).
+Keep ccp running for them with ccp service install.
 
   --project          the project's .claude/settings.local.json (in this directory) instead:
                      only you, in this project (keep that file out of git: it holds the token)
