@@ -27,6 +27,7 @@ import {
   WROTE_VARIABLE,
 } from "./claude_settings_merge.ts";
 import { codeEnv, ledgerPlace, statusLineSetting } from "./code_setup.ts";
+import { claudeLogin, usesPassthrough } from "./claude_login.ts";
 import { codeToken } from "./code_token.ts";
 import { ccpCommand, type CliContext, CliError } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
@@ -44,22 +45,45 @@ export interface SettingsOptions {
 /** The variable holding ccp's token: its value is never printed. */
 const TOKEN = "ANTHROPIC_AUTH_TOKEN";
 
-/** What ccp writes for this config: `ccp code`'s environment and its status line. */
-export function ccpSettings(ctx: CliContext, config: Config): CcpSettings {
+/** What ccp writes for a config, and the Claude login it leaves in place, if any. */
+export interface SettingsPlan {
+  readonly settings: CcpSettings;
+  /** Where Claude Code's own login was found, when an `auth: passthrough` provider keeps it. */
+  readonly login?: string;
+}
+
+/**
+ * What ccp writes for this config: `ccp code`'s environment and its status line. With an
+ * `auth: passthrough` provider and a Claude login, as `ccp code` does, no ANTHROPIC_AUTH_TOKEN
+ * (it would replace the login) and ccp's token, when it has one, as `x-api-key` in
+ * ANTHROPIC_CUSTOM_HEADERS.
+ */
+export async function ccpSettings(ctx: CliContext, config: Config): Promise<SettingsPlan> {
   const host = clientHost(config.server.host);
   const url = httpUrl(host, config.server.port);
-  return {
-    env: {
-      ANTHROPIC_BASE_URL: url,
-      [TOKEN]: codeToken(config.server) ?? "ccp",
-      ...codeEnv(config),
-    },
+  const own = codeToken(config.server);
+  const login = usesPassthrough(config)
+    ? await claudeLogin(ctx.env, { os: ctx.os, home: ctx.home, cwd: ctx.cwd })
+    : undefined;
+  const auth: Record<string, string> = login === undefined
+    ? { [TOKEN]: own ?? "ccp" }
+    : own === undefined
+    ? {}
+    : { ANTHROPIC_CUSTOM_HEADERS: `x-api-key: ${own}` };
+  const settings = {
+    env: { ANTHROPIC_BASE_URL: url, ...auth, ...codeEnv(config) },
     // The status line asks the ccp at that address: its ledger may be in another data dir.
     statusLine: statusLineSetting(ctx, {
       ...ledgerPlace(ctx, config),
       proxy: { host, port: config.server.port },
     }),
   };
+  return login === undefined ? { settings } : { settings, login };
+}
+
+/** `text` with ccp's token masked, for the terminal. */
+function masked(text: string, token: string | undefined): string {
+  return token === undefined || token === "" ? text : text.replaceAll(token, "<token>");
 }
 
 /** Runs `ccp settings <action>`; returns the exit code. */
@@ -76,7 +100,9 @@ export async function runSettings(
         "(or server.port), the same the running ccp uses",
     );
   }
-  const ours = ccpSettings(ctx, config);
+  const plan = await ccpSettings(ctx, config);
+  const ours = plan.settings;
+  const own = codeToken(config.server);
   if (action === "status") return await settingsStatus(ctx, config, ours);
   const path = options.project
     ? projectSettingsPath(ctx.cwd, "settings.local.json")
@@ -93,28 +119,26 @@ export async function runSettings(
   } catch (err) {
     throw new CliError(`${path}: ${err instanceof Error ? err.message : err}; ccp changes nothing`);
   }
-  for (const change of result.changes) ctx.io.out(changeLine(change, ours, options.dryRun));
+  for (const change of result.changes) {
+    ctx.io.out(masked(changeLine(change, ours, options.dryRun), own));
+  }
   if (!result.changed) {
     ctx.io.out(`${path}: nothing to change`);
   } else if (options.dryRun) {
     ctx.io.out(`would write ${path}:`);
-    ctx.io.out(shownJson(result.next));
+    ctx.io.out(masked(JSON.stringify(result.next, null, 2), own));
   } else {
     const backup = await writeSettings(path, result.next, before);
     ctx.io.out(`Wrote ${path}` + (backup !== undefined ? ` (before: ${backup})` : ""));
   }
-  if (action === "install") return installNotes(ctx, config, ours, result, path);
+  if (action === "install") return installNotes(ctx, plan, own, result, path);
   return 0;
 }
 
 /** One line per key: what happened (or would). */
 function changeLine(change: KeyChange, ours: CcpSettings, dryRun = false): string {
   const name = change.key.replace(/^env\./, "");
-  const value = change.key === "statusLine"
-    ? "ccp statusline"
-    : name === TOKEN
-    ? "ccp's token"
-    : ours.env[name] ?? "";
+  const value = change.key === "statusLine" ? "ccp statusline" : ours.env[name] ?? "";
   const would = (done: string, todo: string) => dryRun ? todo : done;
   switch (change.kind) {
     case "added":
@@ -133,37 +157,41 @@ function changeLine(change: KeyChange, ours: CcpSettings, dryRun = false): strin
   }
 }
 
-/** The file as it would be written, ccp's token masked. */
-function shownJson(json: Record<string, unknown>): string {
-  const env = envBlock(json);
-  const shown = env[TOKEN] === undefined ? json : { ...json, env: { ...env, [TOKEN]: "<token>" } };
-  return JSON.stringify(shown, null, 2);
-}
-
 /** After install: the token said plainly, conflicts, and whether a ccp runs there. */
 async function installNotes(
   ctx: CliContext,
-  config: Config,
-  ours: CcpSettings,
+  plan: SettingsPlan,
+  own: string | undefined,
   result: MergeResult,
   path: string,
 ): Promise<number> {
-  const token = result.changes.find((c) => c.key === `env.${TOKEN}`);
-  if (token?.kind === "added" || token?.kind === "updated") {
+  const written = result.changes.some((c) =>
+    (c.kind === "added" || c.kind === "updated") &&
+    (c.key === `env.${TOKEN}` || c.key === "env.ANTHROPIC_CUSTOM_HEADERS")
+  );
+  if (plan.login !== undefined) {
     ctx.io.out(
-      codeToken(config.server) === undefined
+      `Claude Code keeps its Claude login (found in ${plan.login}) for the auth: passthrough ` +
+        "provider: no ANTHROPIC_AUTH_TOKEN" +
+        (own === undefined ? "" : "; ccp's token goes as x-api-key in ANTHROPIC_CUSTOM_HEADERS"),
+    );
+  }
+  if (written) {
+    ctx.io.out(
+      own === undefined
         ? `${TOKEN} is "ccp": this ccp has no auth token, and Claude Code needs one to skip its login`
-        : `${TOKEN} is this ccp's auth token, written as it stands: whoever can read ${path} can ` +
-          "use this ccp (no provider key is written)",
+        : `this ccp's auth token is written as it stands: whoever can read ${path} can use this ` +
+          "ccp (no provider key is written)",
     );
   }
   const blocked = result.changes.filter((c) =>
-    c.kind === "kept-yours" && (c.key === "env.ANTHROPIC_BASE_URL" || c.key === `env.${TOKEN}`)
+    c.kind === "kept-yours" &&
+    ["env.ANTHROPIC_BASE_URL", `env.${TOKEN}`, "env.ANTHROPIC_CUSTOM_HEADERS"].includes(c.key)
   );
   if (blocked.length > 0) {
     ctx.io.out("Claude Code will not reach this ccp while your own values above stay");
   }
-  await runningLine(ctx, ours.env.ANTHROPIC_BASE_URL ?? "");
+  await runningLine(ctx, plan.settings.env.ANTHROPIC_BASE_URL ?? "");
   ctx.io.out(
     "Claude Code reads its settings when it starts: restart it (in VS Code or JetBrains, open a " +
       "new Claude Code tab or reload the window)",
@@ -235,7 +263,8 @@ async function settingsStatus(
       ? `Claude Code goes to this ccp (${url}), from ${address.path}`
       : `Claude Code goes to ${address.value} (from ${address.path}), not to this ccp at ${url}`,
   );
-  if (reaches && token !== ours.env[TOKEN] && codeToken(config.server) !== undefined) {
+  const expected = ours.env[TOKEN];
+  if (reaches && expected !== undefined && token !== expected && codeToken(config.server)) {
     ctx.io.out(`its ${TOKEN} is not this ccp's token: this ccp will answer 401`);
   }
   if (cloud.length > 0) {

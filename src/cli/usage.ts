@@ -229,6 +229,8 @@ JetBrains plugin and a plain "claude" in any terminal read: no ccp code needed.
               "statusLine" running ccp statusline. Every other key stays; a value you set
               differently is kept and named; the file before the change is kept as
               <file>.ccp-backup. CCP_WROTE in "env" lists what ccp wrote.
+              With an "auth: passthrough" provider and a Claude login, as ccp code does:
+              no ANTHROPIC_AUTH_TOKEN, and the token as x-api-key in ANTHROPIC_CUSTOM_HEADERS.
   uninstall   takes out what install wrote (as CCP_WROTE lists it), nothing else
   status      which settings files set ANTHROPIC_BASE_URL, whether Claude Code started
               here reaches this ccp (exit 0) or not (exit 1), and whether ccp is running

@@ -44,7 +44,7 @@ Deno.test("ccp settings install: merges into ~/.claude/settings.json, backs it u
     assert.equal(await Deno.readTextFile(`${file}.ccp-backup`), before);
     assert.equal((await Deno.stat(file)).mode! & 0o777, 0o644, "the file keeps its mode");
     const out = ctx.io.stdout.join("\n");
-    assert.match(out, /ANTHROPIC_AUTH_TOKEN is this ccp's auth token, written as it stands/);
+    assert.match(out, /this ccp's auth token is written as it stands: whoever can read/);
     assert.match(out, /ccp is not running at .*service install/);
     assert.ok(!out.includes(TOKEN), "the token is never printed");
     // Idempotent: a second run writes nothing.
@@ -167,5 +167,36 @@ Deno.test("ccp settings install: the user's own address is kept, and the exit co
     assert.match(out, /kept your env\.ANTHROPIC_BASE_URL \(ccp would write http:/);
     assert.match(out, /Claude Code will not reach this ccp/);
     assert.equal((await readJson(file)).env!.ANTHROPIC_BASE_URL, "http://x:1");
+  });
+});
+
+Deno.test("ccp settings install with an auth: passthrough provider keeps Claude Code's login, as ccp code does", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = `${dir}/plan.yaml`;
+    await Deno.writeTextFile(
+      config,
+      `server: { port: ${closedPort()}, auth_token: ${TOKEN} }
+providers:
+  claude: { preset: anthropic, auth: passthrough, base_url: "http://127.0.0.1:9" }
+routes:
+  default: claude/claude-sonnet-4-5
+`,
+    );
+    await Deno.mkdir(`${dir}/.claude`);
+    await Deno.writeTextFile(
+      `${dir}/.claude/.credentials.json`,
+      JSON.stringify({
+        claudeAiOauth: { accessToken: "sk-ant-oat01-login-abcdef", scopes: ["user:inference"] },
+      }),
+    );
+    const ctx = testContext(dir);
+    assert.equal(await runSettings(ctx, "install", { config }), 0);
+    const env = (await readJson(`${dir}/.claude/settings.json`)).env!;
+    assert.equal(env.ANTHROPIC_AUTH_TOKEN, undefined, "a token would replace the login");
+    assert.equal(env.ANTHROPIC_CUSTOM_HEADERS, `x-api-key: ${TOKEN}`);
+    const out = ctx.io.stdout.join("\n");
+    assert.match(out, /keeps its Claude login \(found in .*\.credentials\.json\)/);
+    assert.match(out, /added env\.ANTHROPIC_CUSTOM_HEADERS: x-api-key: <token>/);
+    assert.ok(!out.includes(TOKEN) && !out.includes("sk-ant-oat01"), out);
   });
 });

@@ -64,6 +64,40 @@ routes:
       assert.equal(asked.at(-1)?.headers.get("x-api-key"), UPSTREAM_KEY);
       assert.ok(ccp.logs.some((line) => line.includes("up/served-model")), ccp.logs.join("\n"));
 
+      // Run as the VS Code extension runs it: its entrypoint, JSON lines in and out.
+      const ide = await new Deno.Command("claude", {
+        args: [
+          "-p",
+          "--input-format",
+          "stream-json",
+          "--output-format",
+          "stream-json",
+          "--verbose",
+        ],
+        cwd: ws.work,
+        env: { ...env, CLAUDE_CODE_ENTRYPOINT: "claude-vscode" },
+        clearEnv: true,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(60_000),
+      }).spawn();
+      const writer = ide.stdin.getWriter();
+      await writer.write(
+        new TextEncoder().encode(
+          `${
+            JSON.stringify({ type: "user", message: { role: "user", content: "hi from vs code" } })
+          }\n`,
+        ),
+      );
+      await writer.close();
+      const ideOut = await ide.output();
+      const ideText = new TextDecoder().decode(ideOut.stdout);
+      assert.equal(ideOut.code, 0, ideText + new TextDecoder().decode(ideOut.stderr));
+      assert.match(ideText, /"result":"token0 token1/);
+      const asked2 = mock.requests.filter((r) => r.path === "/v1/messages");
+      assert.ok(asked2.length > asked.length, "the IDE's run reached the upstream too");
+
       // What `ccp code` gives with --settings outranks the file: its run goes where it says.
       const elsewhere = `http://127.0.0.1:${closedPort()}`;
       const redirected = await run(
@@ -71,7 +105,7 @@ routes:
         JSON.stringify({ env: { ANTHROPIC_BASE_URL: elsewhere } }),
       );
       assert.notEqual(redirected.code, 0, redirected.text);
-      assert.equal(mock.requests.filter((r) => r.path === "/v1/messages").length, asked.length);
+      assert.equal(mock.requests.filter((r) => r.path === "/v1/messages").length, asked2.length);
 
       assert.equal(
         await runSettings(testContext(ws.home, { cwd: ws.work }), "uninstall", flags),
