@@ -12,7 +12,7 @@ import { CLAUDE_QUIET, findClaude, runClaude } from "../helpers/claude.ts";
 import { claudeWorkspace } from "../helpers/claude_print.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
-import { testContext } from "../cli/helpers.ts";
+import { childEnv, denoCacheDir, runCcp, testContext } from "../cli/helpers.ts";
 import { closedPort } from "../helpers/ports.ts";
 
 const claude = await findClaude();
@@ -117,6 +117,80 @@ routes:
       assert.equal(mock.requests.length, before, "nothing reached ccp's upstream after uninstall");
     } finally {
       await ccp.close();
+      await mock.close();
+      await ws.remove();
+    }
+  },
+});
+
+Deno.test({
+  name: "ccp code still runs claude against its own ccp when the settings point elsewhere",
+  ignore: claude === undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const ws = await claudeWorkspace("ccp-settings-code-e2e-");
+    const mock = startAnthropicMock([{ kind: "stream", events: textTurn("served-model", 2) }]);
+    const yaml = `${ws.home}/ccp.yaml`;
+    await Deno.writeTextFile(
+      yaml,
+      `server: { auth_token: ${TOKEN} }
+providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: ${UPSTREAM_KEY} }
+routes:
+  default: up/served-model
+`,
+    );
+    try {
+      // Installed for a ccp on another port (and with another token), where nothing runs now.
+      await Deno.mkdir(`${ws.home}/.claude`);
+      await Deno.writeTextFile(
+        `${ws.home}/.claude/settings.json`,
+        JSON.stringify({
+          env: {
+            ANTHROPIC_BASE_URL: `http://127.0.0.1:${closedPort()}`,
+            ANTHROPIC_AUTH_TOKEN: "another-ccps-token",
+          },
+        }),
+      );
+      const env = childEnv(ws.home, {
+        HOME: ws.home,
+        DENO_DIR: await denoCacheDir(),
+        ...CLAUDE_QUIET,
+        CLAUDE_CODE_MAX_RETRIES: "0",
+      });
+      const out = await runCcp(
+        ["code", "--config", yaml, "--port", "0", "--", "-p", "say hi"],
+        { cwd: ws.work, env, timeoutMs: 60_000 },
+      );
+      assert.match(
+        out.stderr,
+        /settings\.json sets ANTHROPIC_AUTH_TOKEN, and Claude Code takes it/,
+      );
+      // The address came from ccp code's --settings, the token from the file: ccp refused it,
+      // so the upstream was never asked, but the request reached this ccp and not the file's.
+      assert.notEqual(out.code, 0, out.stdout + out.stderr);
+      assert.equal(mock.requests.length, 0);
+      const log = await Deno.readTextFile(`${ws.home}/xdg-data/ccp/ccp.log`);
+      assert.match(log, /Refused .*wrong ccp token \(it sent another token\)/, log);
+      // With the file's token made this ccp's, ccp code's run goes through.
+      await Deno.writeTextFile(
+        `${ws.home}/.claude/settings.json`,
+        JSON.stringify({
+          env: {
+            ANTHROPIC_BASE_URL: `http://127.0.0.1:${closedPort()}`,
+            ANTHROPIC_AUTH_TOKEN: TOKEN,
+          },
+        }),
+      );
+      const ok = await runCcp(
+        ["code", "--config", yaml, "--port", "0", "--", "-p", "say hi"],
+        { cwd: ws.work, env, timeoutMs: 60_000 },
+      );
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      assert.match(ok.stdout, /token0 token1/);
+      assert.equal(mock.requests.at(-1)?.body?.model, "served-model");
+    } finally {
       await mock.close();
       await ws.remove();
     }
