@@ -54,6 +54,10 @@ routes:
     };
     try {
       assert.equal(await runSettings(ctx, "install", flags), 0, ctx.io.stdout.join("\n"));
+      assert.match(ctx.io.stdout.join("\n"), /ccp is running at http:\/\/127\.0\.0\.1:\d+/);
+      const status = testContext(ws.home, { cwd: ws.work });
+      assert.equal(await runSettings(status, "status", flags), 0, status.io.stdout.join("\n"));
+      assert.match(status.io.stdout.join("\n"), /Claude Code goes to this ccp/);
       const reached = await run();
       assert.equal(reached.code, 0, reached.text);
       assert.match(reached.text, /token0 token1/);
