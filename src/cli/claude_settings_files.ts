@@ -47,12 +47,14 @@ export function settingsPlaces(
 ): SettingsPlace[] {
   const user = userSettingsPath(env, cwd, home);
   const managed = managedSettingsPath(os);
-  return [
+  const places: SettingsPlace[] = [
     ...(user !== undefined ? [{ scope: "user" as const, path: user }] : []),
     { scope: "project", path: projectSettingsPath(cwd, "settings.json") },
     { scope: "local", path: projectSettingsPath(cwd, "settings.local.json") },
     ...(managed !== undefined ? [{ scope: "managed" as const, path: managed }] : []),
   ];
+  // Started in the home directory, the project's file is the user's: one file, read once.
+  return places.filter((place, i) => places.findIndex((p) => p.path === place.path) === i);
 }
 
 /** `.claude/<name>` of the project in `cwd`. */

@@ -139,6 +139,8 @@ Deno.test("ccp settings status: which file sets the address, and whether it is t
       /user: .*settings\.json: ANTHROPIC_BASE_URL=.*written by ccp settings install/,
     );
     assert.match(out, /Claude Code goes to this ccp/);
+    // Started in the home directory, the project's .claude/settings.json is the user's file.
+    assert.equal(out.match(/\.claude\/settings\.json:/g)?.length, 1, out);
     assert.match(out, /ccp is not running/);
     // A project's local file outranks the user's.
     await Deno.mkdir(`${dir}/.claude`, { recursive: true });
