@@ -15,6 +15,7 @@ export const COMMANDS = [
   "statusline",
   "code",
   "service",
+  "settings",
   "help",
 ] as const;
 
@@ -26,6 +27,12 @@ const SERVICE_ACTIONS = ["install", "uninstall", "status"] as const;
 
 /** A `ccp service` action. */
 export type ServiceAction = (typeof SERVICE_ACTIONS)[number];
+
+/** Actions of `ccp settings`. */
+const SETTINGS_ACTIONS = ["install", "uninstall", "status"] as const;
+
+/** A `ccp settings` action. */
+export type SettingsAction = (typeof SETTINGS_ACTIONS)[number];
 
 /** Configs `ccp init --from` converts. */
 const IMPORT_PEERS = ["ccr", "litellm", "cliproxyapi", "anthropic-proxy"] as const;
@@ -73,6 +80,15 @@ export type Command =
     /** Print what would be written and run; change nothing. */
     readonly dryRun: boolean;
   }
+  | {
+    readonly cmd: "settings";
+    readonly action: SettingsAction;
+    readonly flags: CliFlags;
+    /** The project's `.claude/settings.local.json` instead of the user's settings. */
+    readonly project: boolean;
+    /** Print what would change; change nothing. */
+    readonly dryRun: boolean;
+  }
   | { readonly cmd: "version" }
   | { readonly cmd: "help"; readonly topic?: CommandName }
   | { readonly cmd: "usage_error"; readonly message: string; readonly topic?: CommandName };
@@ -89,6 +105,7 @@ const OPTIONS: Readonly<Record<string, FlagSpec>> = {
   version: { type: "boolean", short: "V" },
   system: { type: "boolean" },
   "dry-run": { type: "boolean" },
+  project: { type: "boolean" },
   since: { type: "string" },
   by: { type: "string" },
   json: { type: "boolean" },
@@ -219,10 +236,14 @@ function toCommand(
     return { cmd: "help", topic: about };
   }
   const flags = toFlags(values);
-  if (topic !== "service" && (values.system || values["dry-run"])) {
-    throw new UsageError(
-      `${values.system ? "--system" : "--dry-run"} is an option of "ccp service"`,
-    );
+  if (topic !== "service" && values.system) {
+    throw new UsageError('--system is an option of "ccp service"');
+  }
+  if (topic !== "service" && topic !== "settings" && values["dry-run"]) {
+    throw new UsageError('--dry-run is an option of "ccp service" and "ccp settings"');
+  }
+  if (topic !== "settings" && values.project) {
+    throw new UsageError('--project is an option of "ccp settings"');
   }
   if (topic !== "usage" && (values.since !== undefined || values.by !== undefined || values.json)) {
     const option = values.since !== undefined
@@ -271,6 +292,26 @@ function toCommand(
       ...(typeof values.since === "string" ? { since: values.since } : {}),
       ...(typeof values.by === "string" ? { by: values.by } : {}),
       json: values.json === true,
+    };
+  }
+  if (topic === "settings") {
+    const [action, ...extra] = rest;
+    if (action === undefined) {
+      throw new UsageError("settings needs an action: install, uninstall or status");
+    }
+    const known = SETTINGS_ACTIONS.find((a) => a === action);
+    if (known === undefined) {
+      throw new UsageError(
+        `unknown settings action "${action}" (use install, uninstall or status)`,
+      );
+    }
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    return {
+      cmd: "settings",
+      action: known,
+      flags,
+      project: values.project === true,
+      dryRun: values["dry-run"] === true,
     };
   }
   if (topic === "service") {

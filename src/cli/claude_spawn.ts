@@ -53,11 +53,16 @@ const CLOUD_SWITCHES = [
   "CLAUDE_CODE_USE_MANTLE",
 ] as const;
 
+/** The cloud switches set in `env`. */
+export function cloudSwitches(env: Readonly<Record<string, string | undefined>>): string[] {
+  return CLOUD_SWITCHES.filter((name) => env[name]);
+}
+
 /** The line `ccp code` prints when it leaves a cloud switch of the user's shell out. */
 export function cloudSwitchNote(
   env: Readonly<Record<string, string | undefined>>,
 ): string | undefined {
-  const set = CLOUD_SWITCHES.filter((name) => env[name]);
+  const set = cloudSwitches(env);
   if (set.length === 0) return undefined;
   return `ccp: ${set.join(", ")}: left out of claude's environment (with ${
     set.length === 1 ? "it" : "them"

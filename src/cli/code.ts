@@ -17,6 +17,7 @@ import { joinPath } from "../config/paths.ts";
 import type { Config } from "../config/types.ts";
 import { defaultModeNotice } from "../config/default_notice.ts";
 import { claudeLogin, keepLogin, usesPassthrough } from "./claude_login.ts";
+import { settingsTokenNote } from "./claude_settings_files.ts";
 
 /** Runs claude with inherited stdio and returns its exit code. */
 async function runClaude(
@@ -126,7 +127,12 @@ export async function runCode(
       ...ledgerPlace(ctx, config),
       proxy: { host: clientHost(config.server.host), port: config.server.port },
     };
-    const args = [...statuslineSettings(ctx, place), ...claudeArgs];
+    const ours = { ANTHROPIC_BASE_URL: url, ...codeEnv(config, ctx.env) };
+    const args = [...statuslineSettings(ctx, place, ours), ...claudeArgs];
+    const shadowed = own === undefined
+      ? undefined
+      : await settingsTokenNote(ctx, env.ANTHROPIC_AUTH_TOKEN);
+    if (shadowed !== undefined) ctx.io.err(shadowed);
     // ctx.cwd is where the user started ccp, also under `deno task` (see main.ts).
     return await runClaude(ctx, claude, args, env, ctx.cwd);
   } finally {

@@ -144,10 +144,26 @@ function statuslineCommand(ctx: CliContext, place: LedgerPlace): string {
   ].map(shellQuote).join(" ");
 }
 
-/** `--settings` for claude: the status line. */
-export function statuslineSettings(ctx: CliContext, place: LedgerPlace): string[] {
+/** Claude Code's `statusLine` setting that runs `ccp statusline` for this ccp. */
+export function statusLineSetting(ctx: CliContext, place: LedgerPlace): Record<string, unknown> {
+  return { type: "command", command: statuslineCommand(ctx, place), padding: 0 };
+}
+
+/**
+ * `--settings` for claude: the status line, and the variables `ccp code` sets but its token.
+ * Claude Code's settings files outrank its environment, and those given with `--settings`
+ * outrank the files: an address that `ccp settings install` (or anyone) wrote there must not
+ * send this run to another ccp. The token stays out: the command line is visible to every user
+ * of the machine.
+ */
+export function statuslineSettings(
+  ctx: CliContext,
+  place: LedgerPlace,
+  env: Readonly<Record<string, string>> = {},
+): string[] {
   const settings = {
-    statusLine: { type: "command", command: statuslineCommand(ctx, place), padding: 0 },
+    statusLine: statusLineSetting(ctx, place),
+    ...(Object.keys(env).length > 0 ? { env } : {}),
   };
   return ["--settings", JSON.stringify(settings)];
 }

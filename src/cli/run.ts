@@ -56,6 +56,13 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
           command.flags,
           command.claudeArgs,
         );
+      case "settings":
+        return await (await lazyImport("cli/settings.ts")).runSettings(
+          ctx,
+          command.action,
+          command.flags,
+          { project: command.project, dryRun: command.dryRun },
+        );
       case "service":
         return await (await lazyImport("cli/service.ts")).runService(
           ctx,

@@ -45,6 +45,7 @@ Commands:
   statusline         one status line for Claude Code (reads its JSON on stdin)
   code [args...]     run Claude Code through this proxy (started in-process if needed)
   service ACTION     install | uninstall | status of a background service
+  settings ACTION    install | uninstall | status of Claude Code's settings pointing at ccp
   help [command]     show help for a command
 
 ${FLAGS_ABOVE_SEARCH}
@@ -215,6 +216,40 @@ Examples:
   ccp service install --dry-run -- --port 8082
   ccp service status
   ccp service uninstall`,
+
+  settings: `Usage: ccp settings install|uninstall|status [--project] [--dry-run] [flags]
+
+Points Claude Code at this ccp in its own settings, which the VS Code extension, the
+JetBrains plugin and a plain "claude" in any terminal read: no ccp code needed.
+  install     writes what ccp code sets into ~/.claude/settings.json ($CLAUDE_CONFIG_DIR/
+              settings.json when that is set): in "env", ANTHROPIC_BASE_URL (this ccp's
+              address), ANTHROPIC_AUTH_TOKEN (this ccp's auth token, else "ccp"; never a
+              provider key), CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY and, when ccp code
+              sets them, the auto-compact window and CLAUDE_CODE_AUTO_MODE_SERVER; and
+              "statusLine" running ccp statusline. Every other key stays; a value you set
+              differently is kept and named; the file before the change is kept as
+              <file>.ccp-backup. CCP_WROTE in "env" lists what ccp wrote.
+              With an "auth: passthrough" provider and a Claude login, as ccp code does:
+              no ANTHROPIC_AUTH_TOKEN, and the token as x-api-key in ANTHROPIC_CUSTOM_HEADERS.
+  uninstall   takes out what install wrote (as CCP_WROTE lists it), nothing else
+  status      which settings files set ANTHROPIC_BASE_URL, whether Claude Code started
+              here reaches this ccp (exit 0) or not (exit 1), and whether ccp is running
+
+Claude Code's settings win over its environment: once installed, ANTHROPIC_BASE_URL in a
+shell no longer moves it (ccp code still does: it gives claude its own with --settings).
+Keep ccp running for them with ccp service install.
+
+  --project          the project's .claude/settings.local.json (in this directory) instead:
+                     only you, in this project (keep that file out of git: it holds the token)
+  --dry-run          print what would change and the file (token masked); change nothing
+
+${FLAGS}
+
+Examples:
+  ccp settings install --dry-run
+  ccp settings install && ccp service install
+  ccp settings status
+  ccp settings uninstall`,
 
   help: `Usage: ccp help [command]
 

@@ -31,6 +31,7 @@ interface LazyModuleTypes {
   "cli/statusline.ts": typeof import("../cli/statusline.ts");
   "cli/code.ts": typeof import("../cli/code.ts");
   "cli/service.ts": typeof import("../cli/service.ts");
+  "cli/settings.ts": typeof import("../cli/settings.ts");
   "upstream/openai_chat/transport.ts": typeof import("../upstream/openai_chat/transport.ts");
   "upstream/openai_responses/transport.ts":
     typeof import("../upstream/openai_responses/transport.ts");
@@ -67,6 +68,7 @@ export const LAZY_MODULES = [
   "cli/statusline.ts",
   "cli/code.ts",
   "cli/service.ts",
+  "cli/settings.ts",
   "upstream/openai_chat/transport.ts",
   "upstream/openai_responses/transport.ts",
   "upstream/gemini/transport.ts",

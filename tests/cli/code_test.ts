@@ -264,6 +264,12 @@ Deno.test({
       assert.equal(rest, "-p hi --port 1");
       const statusLine = JSON.parse(settings!).statusLine;
       assert.equal(statusLine.type, "command");
+      // The variables go in --settings too, where they outrank Claude Code's settings files (an
+      // address `ccp settings install` wrote); the token never goes on the command line.
+      assert.deepEqual(JSON.parse(settings!).env, {
+        ANTHROPIC_BASE_URL: base,
+        CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1",
+      });
       // The status line reads the same config (a shared ledger lives there), by absolute path.
       assert.ok(
         statusLine.command.endsWith(
@@ -281,6 +287,38 @@ Deno.test({
       assert.ok(log?.endsWith("xdg-data/ccp/ccp.log"), result.stderr);
       assert.match(await Deno.readTextFile(log!), /listening on/);
       assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+    }),
+});
+
+Deno.test({
+  name: "code says when a Claude Code settings file gives claude another token than ccp's",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      await Deno.writeTextFile(
+        `${dir}/t.yaml`,
+        `server: { auth_token: code-token-0123 }\n${NOWHERE_YAML}`,
+      );
+      await Deno.mkdir(`${dir}/home/.claude`, { recursive: true });
+      const settings = `${dir}/home/.claude/settings.json`;
+      const write = (token: string) =>
+        Deno.writeTextFile(settings, JSON.stringify({ env: { ANTHROPIC_AUTH_TOKEN: token } }));
+      const run = () =>
+        runCcp(["code", "--config", "t.yaml", "--port", "0", "-p", "hi"], {
+          cwd: dir,
+          env: { ...env, HOME: `${dir}/home` },
+        });
+      await write("stale-token");
+      const stale = await run();
+      assert.equal(stale.code, 7, stale.stderr);
+      assert.match(
+        stale.stderr,
+        /ccp: .*home\/\.claude\/settings\.json sets ANTHROPIC_AUTH_TOKEN, and Claude Code takes it/,
+      );
+      assert.ok(!stale.stderr.includes("stale-token"), "the token is not printed");
+      await write("code-token-0123");
+      const same = await run();
+      assert.ok(!same.stderr.includes("ANTHROPIC_AUTH_TOKEN"), same.stderr);
     }),
 });
 

@@ -100,7 +100,7 @@ Deno.test("a usage error shows the message, the usage line and where the help is
   assert.equal(
     usageErrorText('unknown command "x"'),
     'ccp: unknown command "x"\n\nUsage: ccp [command] [flags]\n' +
-      "Commands: serve, init, check, models, health, usage, statusline, code, service, help\n" +
+      "Commands: serve, init, check, models, health, usage, statusline, code, service, settings, help\n" +
       'Run "ccp --help" for the flags and examples.',
   );
   assert.equal(

@@ -1,0 +1,165 @@
+/**
+ * Claude Code's settings files: where they are, reading one (a file that is not a JSON object is
+ * an error, never overwritten), and writing one atomically with a backup of what it replaced.
+ */
+
+import { dirnamePath, joinPath, resolvePath } from "../config/paths.ts";
+import { homeDir } from "../config/search.ts";
+import { type CliContext, CliError } from "./context.ts";
+import type { SettingsJson } from "./claude_settings_merge.ts";
+
+/** One settings file, in Claude Code's order of precedence (later ones win). */
+export interface SettingsPlace {
+  /** `user`, `project`, `local` or `managed`. */
+  readonly scope: "user" | "project" | "local" | "managed";
+  readonly path: string;
+}
+
+/**
+ * Claude Code's user settings: `settings.json` in `$CLAUDE_CONFIG_DIR` (relative to where claude
+ * starts), else in `~/.claude`. Undefined without a home.
+ */
+export function userSettingsPath(
+  env: Readonly<Record<string, string>>,
+  cwd: string,
+  home?: string,
+): string | undefined {
+  const own = env.CLAUDE_CONFIG_DIR;
+  if (own) return joinPath(resolvePath(cwd, own), "settings.json");
+  const base = homeDir(env, home);
+  return base === undefined ? undefined : joinPath(base, ".claude", "settings.json");
+}
+
+/** Where an administrator's settings live; they win over every other file. */
+function managedSettingsPath(os: typeof Deno.build.os): string | undefined {
+  if (os === "linux") return "/etc/claude-code/managed-settings.json";
+  if (os === "darwin") return "/Library/Application Support/ClaudeCode/managed-settings.json";
+  if (os === "windows") return "C:\\Program Files\\ClaudeCode\\managed-settings.json";
+  return undefined;
+}
+
+/** The files Claude Code started in `cwd` reads, lowest precedence first. */
+export function settingsPlaces(
+  env: Readonly<Record<string, string>>,
+  cwd: string,
+  os: typeof Deno.build.os,
+  home?: string,
+): SettingsPlace[] {
+  const user = userSettingsPath(env, cwd, home);
+  const managed = managedSettingsPath(os);
+  const places: SettingsPlace[] = [
+    ...(user !== undefined ? [{ scope: "user" as const, path: user }] : []),
+    { scope: "project", path: projectSettingsPath(cwd, "settings.json") },
+    { scope: "local", path: projectSettingsPath(cwd, "settings.local.json") },
+    ...(managed !== undefined ? [{ scope: "managed" as const, path: managed }] : []),
+  ];
+  // Started in the home directory, the project's file is the user's: one file, read once.
+  return places.filter((place, i) => places.findIndex((p) => p.path === place.path) === i);
+}
+
+/** `.claude/<name>` of the project in `cwd`. */
+export function projectSettingsPath(cwd: string, name: string): string {
+  return joinPath(cwd, ".claude", name);
+}
+
+/** A settings file as read: its JSON (empty when absent), and whether it was there. */
+export interface ReadSettings {
+  readonly json: SettingsJson;
+  readonly exists: boolean;
+  /** The text as read, for the backup. */
+  readonly text?: string;
+}
+
+/** Reads a settings file; throws CliError (changing nothing) when it is not a JSON object. */
+export async function readSettings(path: string): Promise<ReadSettings> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return { json: {}, exists: false };
+    throw new CliError(`cannot read ${path}: ${err instanceof Error ? err.message : err}`);
+  }
+  if (text.trim() === "") return { json: {}, exists: true, text };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(
+      `${path} is not valid JSON (${err instanceof Error ? err.message : err}); ` +
+        "ccp changes nothing in it: fix it (or move it away) and run this again",
+    );
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new CliError(`${path} does not hold a JSON object; ccp changes nothing in it`);
+  }
+  return { json: parsed as SettingsJson, exists: true, text };
+}
+
+/** The backup of a settings file: what it held before ccp's latest change. */
+export function backupPath(path: string): string {
+  return `${path}.ccp-backup`;
+}
+
+/**
+ * Writes `json` to the file behind `path` (through a symlink, as a dotfile manager links it):
+ * the previous text goes to the backup first, then a temporary file beside the target is renamed
+ * over it, so Claude Code never reads half a file. A new file is readable by its owner alone (it
+ * may hold ccp's token); an existing one keeps its mode.
+ */
+export async function writeSettings(
+  path: string,
+  json: SettingsJson,
+  before: ReadSettings,
+): Promise<string | undefined> {
+  const target = before.exists ? await Deno.realPath(path).catch(() => path) : path;
+  await Deno.mkdir(dirnamePath(target), { recursive: true });
+  let backup: string | undefined;
+  let mode = 0o600;
+  if (before.exists) {
+    mode = ((await Deno.stat(target)).mode ?? 0o600) & 0o777;
+    backup = backupPath(target);
+    await Deno.writeTextFile(backup, before.text ?? "", { mode: 0o600 });
+  }
+  const temporary = `${target}.ccp-${Deno.pid}.tmp`;
+  try {
+    await Deno.writeTextFile(temporary, `${JSON.stringify(json, null, 2)}\n`, { mode });
+    // The mode of a file that already existed is left to its umask by writeTextFile.
+    if (Deno.build.os !== "windows") await Deno.chmod(temporary, mode);
+    await Deno.rename(temporary, target);
+  } catch (err) {
+    await Deno.remove(temporary).catch(() => {});
+    throw new CliError(`cannot write ${target}: ${err instanceof Error ? err.message : err}`);
+  }
+  return backup;
+}
+
+/** The value of `env.<name>` that wins among the settings files, and the file it comes from. */
+export async function settingsEnvValue(
+  places: readonly SettingsPlace[],
+  name: string,
+): Promise<{ readonly value: string; readonly path: string } | undefined> {
+  let found: { value: string; path: string } | undefined;
+  for (const place of places) {
+    const env = (await readSettings(place.path).catch(() => undefined))?.json.env;
+    const value = typeof env === "object" && env !== null ? Reflect.get(env, name) : undefined;
+    if (typeof value === "string") found = { value, path: place.path };
+  }
+  return found;
+}
+
+/**
+ * The line `ccp code` prints when a settings file sets another ANTHROPIC_AUTH_TOKEN than the one
+ * it gives claude: the file's wins, and ccp would refuse it when ccp has a token.
+ */
+export async function settingsTokenNote(
+  ctx: Pick<CliContext, "env" | "cwd" | "os" | "home">,
+  token: string | undefined,
+): Promise<string | undefined> {
+  if (token === undefined) return undefined;
+  const places = settingsPlaces(ctx.env, ctx.cwd, ctx.os, ctx.home);
+  const set = await settingsEnvValue(places, "ANTHROPIC_AUTH_TOKEN");
+  if (set === undefined || set.value === token) return undefined;
+  return `ccp: ${set.path} sets ANTHROPIC_AUTH_TOKEN, and Claude Code takes it over the one ccp ` +
+    "code gives it: with a token of its own, this ccp refuses it (`ccp settings install` writes " +
+    "this ccp's token there)";
+}

@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import {
+  type CcpSettings,
+  installSettings,
+  uninstallSettings,
+  WROTE_VARIABLE,
+} from "../../src/cli/claude_settings_merge.ts";
+
+const LINE = { type: "command", command: "/usr/bin/ccp statusline --port 8082", padding: 0 };
+const OURS: CcpSettings = {
+  env: {
+    ANTHROPIC_BASE_URL: "http://127.0.0.1:8082",
+    ANTHROPIC_AUTH_TOKEN: "ccp",
+    CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1",
+  },
+  statusLine: LINE,
+};
+
+const kinds = (result: { changes: readonly { key: string; kind: string }[] }) =>
+  Object.fromEntries(result.changes.map((c) => [c.key, c.kind]));
+
+Deno.test("claude settings: install adds ccp's keys and keeps every other key in its place", () => {
+  const user = {
+    model: "opus",
+    env: { DISABLE_TELEMETRY: "1" },
+    permissions: { allow: ["Bash(ls)"] },
+  };
+  const result = installSettings(user, OURS);
+  assert.ok(result.changed);
+  assert.deepEqual(Object.keys(result.next), ["model", "env", "permissions", "statusLine"]);
+  assert.equal(result.next.model, "opus");
+  assert.deepEqual(result.next.permissions, { allow: ["Bash(ls)"] });
+  assert.deepEqual(result.next.env, {
+    DISABLE_TELEMETRY: "1",
+    ...OURS.env,
+    [WROTE_VARIABLE]:
+      "ANTHROPIC_AUTH_TOKEN ANTHROPIC_BASE_URL CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY statusLine",
+  });
+  assert.deepEqual(result.next.statusLine, LINE);
+  assert.deepEqual(user.env, { DISABLE_TELEMETRY: "1" }, "the input is not mutated");
+});
+
+Deno.test("claude settings: a second install changes nothing", () => {
+  const once = installSettings({}, OURS).next;
+  const twice = installSettings(once, OURS);
+  assert.equal(twice.changed, false);
+  assert.deepEqual(twice.next, once);
+  assert.ok(twice.changes.every((c) => c.kind === "unchanged"));
+});
+
+Deno.test("claude settings: a value the user set differently is kept and named, never replaced", () => {
+  const user = {
+    env: { ANTHROPIC_BASE_URL: "http://127.0.0.1:3456" },
+    statusLine: { type: "command", command: "my-line" },
+  };
+  const result = installSettings(user, OURS);
+  assert.equal(kinds(result)["env.ANTHROPIC_BASE_URL"], "kept-yours");
+  assert.equal(kinds(result)["statusLine"], "kept-yours");
+  assert.equal(
+    (result.next.env as Record<string, string>).ANTHROPIC_BASE_URL,
+    user.env.ANTHROPIC_BASE_URL,
+  );
+  assert.deepEqual(result.next.statusLine, user.statusLine);
+  assert.ok(!(result.next.env as Record<string, string>)[WROTE_VARIABLE]?.includes("BASE_URL"));
+});
+
+Deno.test("claude settings: install brings up to date what ccp wrote before (a new port)", () => {
+  const before = installSettings({}, OURS).next;
+  const moved = { ...OURS, env: { ...OURS.env, ANTHROPIC_BASE_URL: "http://127.0.0.1:9000" } };
+  const result = installSettings(before, moved);
+  assert.equal(kinds(result)["env.ANTHROPIC_BASE_URL"], "updated");
+  assert.equal(
+    (result.next.env as Record<string, string>).ANTHROPIC_BASE_URL,
+    "http://127.0.0.1:9000",
+  );
+});
+
+Deno.test("claude settings: uninstall takes out what ccp wrote and nothing the user had", () => {
+  const user = {
+    model: "opus",
+    env: { DISABLE_TELEMETRY: "1", CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1" },
+  };
+  const installed = installSettings(user, OURS).next;
+  const result = uninstallSettings(installed, OURS);
+  assert.deepEqual(result.next, user);
+  assert.deepEqual(kinds(result), {
+    "env.ANTHROPIC_AUTH_TOKEN": "removed",
+    "env.ANTHROPIC_BASE_URL": "removed",
+    statusLine: "removed",
+  });
+});
+
+Deno.test("claude settings: uninstall drops an env block ccp created, and is idempotent", () => {
+  const installed = installSettings({ model: "opus" }, OURS).next;
+  const once = uninstallSettings(installed, OURS);
+  assert.deepEqual(once.next, { model: "opus" });
+  const twice = uninstallSettings(once.next, OURS);
+  assert.equal(twice.changed, false);
+  assert.deepEqual(twice.changes, []);
+});
+
+Deno.test("claude settings: uninstall leaves a status line the user has since replaced", () => {
+  const installed = installSettings({}, OURS).next;
+  const edited = { ...installed, statusLine: { type: "command", command: "starship prompt" } };
+  const result = uninstallSettings(edited, OURS);
+  assert.equal(kinds(result)["statusLine"], "left-yours");
+  assert.deepEqual(result.next.statusLine, edited.statusLine);
+  assert.equal(
+    (result.next.env as Record<string, string> | undefined)?.[WROTE_VARIABLE],
+    undefined,
+  );
+});
+
+Deno.test("claude settings: an env block that is not an object of strings is refused", () => {
+  assert.throws(() => installSettings({ env: ["A=1"] }, OURS), /"env" is not an object/);
+  assert.throws(() => installSettings({ env: { A: 1 } }, OURS), /"env.A" is not a string/);
+});

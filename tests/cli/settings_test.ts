@@ -1,0 +1,204 @@
+import assert from "node:assert/strict";
+import { runSettings } from "../../src/cli/settings.ts";
+import { closedPort } from "../helpers/ports.ts";
+import { inTempDir, testContext } from "./helpers.ts";
+
+const TOKEN = "ccp-settings-secret-0123";
+
+/** A config with an auth token on a port where nothing answers. */
+async function writeConfig(dir: string, port = closedPort()): Promise<string> {
+  const path = `${dir}/c.yaml`;
+  await Deno.writeTextFile(
+    path,
+    `server: { port: ${port}, auth_token: ${TOKEN} }
+providers:
+  up: { type: anthropic, base_url: "http://127.0.0.1:9", api_key: sk-up-provider-key-0123 }
+routes:
+  default: up/m
+`,
+  );
+  return path;
+}
+
+async function readJson(path: string): Promise<Record<string, Record<string, unknown>>> {
+  return JSON.parse(await Deno.readTextFile(path));
+}
+
+Deno.test("ccp settings install: merges into ~/.claude/settings.json, backs it up, writes no provider key", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = await writeConfig(dir);
+    await Deno.mkdir(`${dir}/.claude`);
+    const file = `${dir}/.claude/settings.json`;
+    const before = JSON.stringify({ model: "opus", env: { DISABLE_TELEMETRY: "1" } }, null, 2);
+    await Deno.writeTextFile(file, before, { mode: 0o644 });
+    const ctx = testContext(dir);
+    assert.equal(await runSettings(ctx, "install", { config }), 0);
+    const after = await readJson(file);
+    assert.equal(after.model as unknown, "opus");
+    assert.equal(after.env!.DISABLE_TELEMETRY, "1");
+    assert.match(String(after.env!.ANTHROPIC_BASE_URL), /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(after.env!.ANTHROPIC_AUTH_TOKEN, TOKEN);
+    assert.equal(after.env!.CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY, "1");
+    assert.match(String(after.statusLine!.command), / statusline --config .*c\.yaml --host /);
+    assert.ok(!(await Deno.readTextFile(file)).includes("sk-up-provider-key"));
+    assert.equal(await Deno.readTextFile(`${file}.ccp-backup`), before);
+    assert.equal((await Deno.stat(file)).mode! & 0o777, 0o644, "the file keeps its mode");
+    const out = ctx.io.stdout.join("\n");
+    assert.match(out, /this ccp's auth token is written as it stands: whoever can read/);
+    assert.match(out, /ccp is not running at .*service install/);
+    assert.ok(!out.includes(TOKEN), "the token is never printed");
+    // Idempotent: a second run writes nothing.
+    const again = testContext(dir);
+    assert.equal(await runSettings(again, "install", { config }), 0);
+    assert.match(again.io.stdout.join("\n"), /nothing to change/);
+  });
+});
+
+Deno.test("ccp settings uninstall: gives back the file as it was before install", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = await writeConfig(dir);
+    await Deno.mkdir(`${dir}/.claude`);
+    const file = `${dir}/.claude/settings.json`;
+    const user = { model: "opus", env: { CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1" } };
+    await Deno.writeTextFile(file, JSON.stringify(user));
+    assert.equal(await runSettings(testContext(dir), "install", { config }), 0);
+    const ctx = testContext(dir);
+    assert.equal(await runSettings(ctx, "uninstall", { config }), 0);
+    assert.deepEqual(await readJson(file), user);
+    assert.match(ctx.io.stdout.join("\n"), /removed env\.ANTHROPIC_BASE_URL/);
+  });
+});
+
+Deno.test("ccp settings install: a new file is for its owner alone; through a symlink, the target is written", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = await writeConfig(dir);
+    assert.equal(await runSettings(testContext(dir), "install", { config }), 0);
+    const file = `${dir}/.claude/settings.json`;
+    assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+    // A dotfile manager's link stays a link.
+    await Deno.mkdir(`${dir}/dotfiles`);
+    await Deno.rename(file, `${dir}/dotfiles/settings.json`);
+    await Deno.symlink(`${dir}/dotfiles/settings.json`, file);
+    assert.equal(await runSettings(testContext(dir), "uninstall", { config }), 0);
+    assert.ok((await Deno.lstat(file)).isSymlink);
+    assert.deepEqual(await readJson(`${dir}/dotfiles/settings.json`), {});
+  });
+});
+
+Deno.test("ccp settings install: a file that is not JSON is left as it is", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = await writeConfig(dir);
+    await Deno.mkdir(`${dir}/.claude`);
+    const file = `${dir}/.claude/settings.json`;
+    await Deno.writeTextFile(file, '{ "model": "opus", }');
+    await assert.rejects(
+      () => runSettings(testContext(dir), "install", { config }),
+      /settings\.json is not valid JSON .*ccp changes nothing/,
+    );
+    assert.equal(await Deno.readTextFile(file), '{ "model": "opus", }');
+  });
+});
+
+Deno.test("ccp settings install --dry-run changes nothing and masks the token", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = await writeConfig(dir);
+    const ctx = testContext(dir);
+    assert.equal(await runSettings(ctx, "install", { config }, { dryRun: true }), 0);
+    const out = ctx.io.stdout.join("\n");
+    assert.match(out, /would add env\.ANTHROPIC_BASE_URL/);
+    assert.match(out, /"ANTHROPIC_AUTH_TOKEN": "<token>"/);
+    assert.ok(!out.includes(TOKEN));
+    await assert.rejects(() => Deno.stat(`${dir}/.claude`), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("ccp settings install --project writes the project's settings.local.json", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = await writeConfig(dir);
+    await Deno.mkdir(`${dir}/work`);
+    const ctx = testContext(dir, { cwd: `${dir}/work` });
+    assert.equal(await runSettings(ctx, "install", { config }, { project: true }), 0);
+    const local = await readJson(`${dir}/work/.claude/settings.local.json`);
+    assert.equal(local.env!.ANTHROPIC_AUTH_TOKEN, TOKEN);
+    await assert.rejects(() => Deno.stat(`${dir}/.claude/settings.json`), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("ccp settings status: which file sets the address, and whether it is this ccp's", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = await writeConfig(dir);
+    const none = testContext(dir);
+    assert.equal(await runSettings(none, "status", { config }), 1);
+    assert.match(none.io.stdout.join("\n"), /Claude Code goes to Anthropic/);
+    assert.equal(await runSettings(testContext(dir), "install", { config }), 0);
+    const installed = testContext(dir);
+    assert.equal(await runSettings(installed, "status", { config }), 0);
+    const out = installed.io.stdout.join("\n");
+    assert.match(
+      out,
+      /user: .*settings\.json: ANTHROPIC_BASE_URL=.*written by ccp settings install/,
+    );
+    assert.match(out, /Claude Code goes to this ccp/);
+    // Started in the home directory, the project's .claude/settings.json is the user's file.
+    assert.equal(out.match(/\.claude\/settings\.json:/g)?.length, 1, out);
+    assert.match(out, /ccp is not running/);
+    // A project's local file outranks the user's.
+    await Deno.mkdir(`${dir}/.claude`, { recursive: true });
+    await Deno.writeTextFile(
+      `${dir}/.claude/settings.local.json`,
+      JSON.stringify({ env: { ANTHROPIC_BASE_URL: "http://127.0.0.1:3456" } }),
+    );
+    const shadowed = testContext(dir);
+    assert.equal(await runSettings(shadowed, "status", { config }), 1);
+    assert.match(
+      shadowed.io.stdout.join("\n"),
+      /goes to http:\/\/127\.0\.0\.1:3456 \(from .*settings\.local\.json\), not to this ccp/,
+    );
+  });
+});
+
+Deno.test("ccp settings install: the user's own address is kept, and the exit code says Claude Code will not reach ccp", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = await writeConfig(dir);
+    await Deno.mkdir(`${dir}/.claude`);
+    const file = `${dir}/.claude/settings.json`;
+    await Deno.writeTextFile(file, JSON.stringify({ env: { ANTHROPIC_BASE_URL: "http://x:1" } }));
+    const ctx = testContext(dir);
+    assert.equal(await runSettings(ctx, "install", { config }), 1);
+    const out = ctx.io.stdout.join("\n");
+    assert.match(out, /kept your env\.ANTHROPIC_BASE_URL \(ccp would write http:/);
+    assert.match(out, /Claude Code will not reach this ccp/);
+    assert.equal((await readJson(file)).env!.ANTHROPIC_BASE_URL, "http://x:1");
+  });
+});
+
+Deno.test("ccp settings install with an auth: passthrough provider keeps Claude Code's login, as ccp code does", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = `${dir}/plan.yaml`;
+    await Deno.writeTextFile(
+      config,
+      `server: { port: ${closedPort()}, auth_token: ${TOKEN} }
+providers:
+  claude: { preset: anthropic, auth: passthrough, base_url: "http://127.0.0.1:9" }
+routes:
+  default: claude/claude-sonnet-4-5
+`,
+    );
+    await Deno.mkdir(`${dir}/.claude`);
+    await Deno.writeTextFile(
+      `${dir}/.claude/.credentials.json`,
+      JSON.stringify({
+        claudeAiOauth: { accessToken: "sk-ant-oat01-login-abcdef", scopes: ["user:inference"] },
+      }),
+    );
+    const ctx = testContext(dir);
+    assert.equal(await runSettings(ctx, "install", { config }), 0);
+    const env = (await readJson(`${dir}/.claude/settings.json`)).env!;
+    assert.equal(env.ANTHROPIC_AUTH_TOKEN, undefined, "a token would replace the login");
+    assert.equal(env.ANTHROPIC_CUSTOM_HEADERS, `x-api-key: ${TOKEN}`);
+    const out = ctx.io.stdout.join("\n");
+    assert.match(out, /keeps its Claude login \(found in .*\.credentials\.json\)/);
+    assert.match(out, /added env\.ANTHROPIC_CUSTOM_HEADERS: x-api-key: <token>/);
+    assert.ok(!out.includes(TOKEN) && !out.includes("sk-ant-oat01"), out);
+  });
+});
