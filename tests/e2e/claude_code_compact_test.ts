@@ -188,7 +188,7 @@ async function print(home: string, work: string, url: string, args: string[]): P
       "Write",
     ],
     work,
-    { ...claudeEnv(home, url), CLAUDE_CODE_TMPDIR: home },
+    claudeEnv(home, url),
     20_000,
   );
   const stdout = new TextDecoder().decode(out.stdout);
