@@ -99,8 +99,10 @@ export async function endSession(session: string, ms = 5_000): Promise<void> {
   await tmux("kill-session", "-t", session);
   const deadline = Date.now() + ms;
   let killed = false;
-  // Each pass looks again below them: what they start while exiting is theirs too.
-  while ((mine = tree(mine, await processes())).size > 0) {
+  for (;;) {
+    // Each pass looks again below them: what they start while exiting is theirs too.
+    mine = tree(mine, await processes());
+    if (mine.size === 0) return;
     if (Date.now() > deadline + (killed ? 2_000 : 0)) {
       if (killed) throw new Error(`tmux session ${session}: ${[...mine]} outlived SIGKILL`);
       for (const pid of mine) {
