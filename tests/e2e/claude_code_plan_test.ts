@@ -66,6 +66,7 @@ async function turn(home: string, url: string, extra: Record<string, string> = {
     {
       PATH: Deno.env.get("PATH") ?? "",
       HOME: home,
+      CLAUDE_CODE_TMPDIR: home,
       ANTHROPIC_BASE_URL: url,
       ...CLAUDE_QUIET,
       CLAUDE_CODE_MAX_RETRIES: "0",
