@@ -9,13 +9,16 @@ import assert from "node:assert/strict";
 const frame = new URL("../../bench/frame.ts", import.meta.url).href;
 const child = new URL("../../bench/child.ts", import.meta.url).href;
 
+/** A child that, stopped by SIGTERM, writes into the scratch dir (making it again if gone). */
+const LATE_WRITER = `trap 'sleep 0.2; mkdir -p "$0"; echo late > "$0/late"; exit 0' TERM; ` +
+  "echo ready; while :; do sleep 0.05; done";
+
 /** A benchmark whose child writes into the scratch dir when stopped; then it does `ending`. */
 const probe = (ending: string) => `
   import { benchMain } from "${frame}";
   import { Child } from "${child}";
   await benchMain("probe", 1_000, async (tmp) => {
-    const script = 'trap "sleep 0.2; mkdir -p \\\\"$0\\\\"; echo late > \\\\"$0/late\\\\"; exit 0" TERM; echo ready; ' +
-      'while :; do sleep 0.05; done';
+    const script = ${JSON.stringify(LATE_WRITER)};
     const sh = new Child("sh", new Deno.Command("sh", {
       args: ["-c", script, tmp],
       stdin: "piped",
