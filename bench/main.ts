@@ -2,9 +2,9 @@
 /**
  * `deno task bench`: ccp's overhead as ratios against a direct-to-mock baseline. The mock
  * upstream, ccp, a bare Deno relay and the load generator each run in their own process (two
- * shared cores: one event loop must not time another). Prints a table; writes results.json
- * to a temp dir. The in-process micro-benchmark of the translation stages stays in
- * bench/translate_bench.ts.
+ * shared cores: one event loop must not time another). Prints a table, and keeps it as JSON in
+ * a file of its own in the temp dir (the run's scratch directory goes at its end). The
+ * in-process micro-benchmark of the translation stages stays in bench/translate_bench.ts.
  *
  * Columns: `direct` is the baseline (the client straight to the mock, or a bare Deno process
  * doing the same work), `via ccp` the same through ccp, `added` their difference and
@@ -12,7 +12,7 @@
  * cores do not. A bare relay (bench/relay_runner.ts) shows the floor any Deno proxy pays.
  */
 
-import { stopAll } from "./child.ts";
+import { benchMain, keepJson } from "./frame.ts";
 import { compare, warmUp } from "./latency.ts";
 import { renderTable } from "./report.ts";
 import { cpuPerFrame, openStreamsRss, relayOpenStreamsRss, rssNow } from "./resources.ts";
@@ -192,20 +192,7 @@ async function run(root: string, tmp: string): Promise<Results> {
 
 if (import.meta.main) {
   const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
-  const tmp = await Deno.makeTempDir({ prefix: "ccp-bench-" });
-  let bailing = false;
-  const bail = async (why: string, code: number) => {
-    bailing = true;
-    console.error(`bench: ${why}; stopping child processes`);
-    await stopAll();
-    Deno.exit(code);
-  };
-  const watchdog = setTimeout(() => bail(`over ${WATCHDOG_MS / 1000} s`, 2), WATCHDOG_MS);
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    Deno.addSignalListener(signal, () => bail(`got ${signal}`, 130));
-  }
-  let code = 0;
-  try {
+  await benchMain("bench", WATCHDOG_MS, async (tmp) => {
     const load = Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
     console.log(
       `ccp bench — Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores, ` +
@@ -214,16 +201,8 @@ if (import.meta.main) {
     const results = await run(root, tmp);
     const sections = buildSections(results);
     console.log(renderTable(sections));
-    const file = `${tmp}/results.json`;
-    await Deno.writeTextFile(file, JSON.stringify({ results, sections }, null, 2));
+    const file = await keepJson("bench", { results, sections });
     console.log(`wall time ${results.wallSeconds.toFixed(1)} s; JSON summary: ${file}`);
-  } catch (error) {
-    // While bailing out, the run fails because children are refused: bail reports the cause.
-    if (!bailing) console.error(`bench failed: ${error instanceof Error ? error.stack : error}`);
-    code = 1;
-  } finally {
-    clearTimeout(watchdog);
-    await stopAll();
-  }
-  Deno.exit(code);
+    return 0;
+  });
 }

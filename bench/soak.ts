@@ -26,7 +26,8 @@
  *     [--concurrency 32] [--rounds 1]
  */
 
-import { Child, denoCommand, stopAll } from "./child.ts";
+import { Child, denoCommand } from "./child.ts";
+import { benchMain, keepJson } from "./frame.ts";
 import { flag } from "./control.ts";
 import type { MallocInfo } from "./malloc_info.ts";
 import { type MemoryMap, sampleMemoryMap, sampleProc } from "./proc.ts";
@@ -464,34 +465,12 @@ if (import.meta.main) {
   }
   const scenario = makeScenario();
   const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
-  const tmp = await Deno.makeTempDir({ prefix: "ccp-soak-" });
-  let bailing = false;
-  const bail = async (why: string, code: number) => {
-    bailing = true;
-    console.error(`soak: ${why}; stopping child processes`);
-    await stopAll();
-    Deno.exit(code);
-  };
   const limitMs = SOAK.watchdogMs + (SOAK.rounds - 1) * SOAK.roundMs;
-  const watchdog = setTimeout(() => bail(`over ${limitMs / 1000} s`, 2), limitMs);
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    Deno.addSignalListener(signal, () => bail(`got ${signal}`, 130));
-  }
-  let code = 0;
-  try {
+  await benchMain("soak", limitMs, async (tmp) => {
     const report = await run(root, tmp, scenario);
     const { text, failed } = render(report, scenario);
     console.log(text);
-    await Deno.writeTextFile(`${tmp}/soak.json`, JSON.stringify(report, null, 2));
-    console.log(`JSON: ${tmp}/soak.json`);
-    if (failed.length > 0) code = 1;
-  } catch (error) {
-    // While bailing out, the run fails because its children were stopped: bail said why.
-    if (!bailing) console.error(`soak failed: ${error instanceof Error ? error.stack : error}`);
-    code = 1;
-  } finally {
-    clearTimeout(watchdog);
-    await stopAll();
-  }
-  Deno.exit(code);
+    console.log(`JSON: ${await keepJson("soak", report)}`);
+    return failed.length > 0 ? 1 : 0;
+  });
 }

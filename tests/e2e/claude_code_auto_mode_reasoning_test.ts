@@ -13,6 +13,7 @@
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
+import { tempDir } from "../helpers/tmux.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
 import { startReasoningChat, startThinkingAnthropic } from "../mocks/reasoning_models.ts";
@@ -52,8 +53,9 @@ type Wire = keyof typeof WIRES;
 
 /** What one `claude -p` run in auto mode left: its events, and what each upstream received. */
 async function autoRun(reasoning: number, wire: Wire) {
-  const work = await Deno.makeTempDir({ prefix: "ccp-auto-reason-" });
-  const home = await Deno.makeTempDir({ prefix: "ccp-home-" });
+  await using workDir = await tempDir("ccp-auto-reason-");
+  await using homeDir = await tempDir("ccp-home-");
+  const [work, home] = [workDir.path, homeDir.path];
   const agent = startAgent();
   const reasoner = WIRES[wire](reasoning);
   const type: ProviderConfig["type"] = wire === "Chat Completions" ? "openai" : "anthropic";
@@ -90,8 +92,6 @@ async function autoRun(reasoning: number, wire: Wire) {
     await ccp.close();
     await agent.close();
     await reasoner.close();
-    await Deno.remove(work, { recursive: true }).catch(() => {});
-    await Deno.remove(home, { recursive: true }).catch(() => {});
   }
 }
 

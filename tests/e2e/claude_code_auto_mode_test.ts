@@ -15,8 +15,9 @@ import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   claudeDirs,
+  endSession,
   startSession,
-  tmux,
+  tempDir,
   tmuxAndClaude,
   tuiEnv,
   typeLine,
@@ -111,7 +112,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp-auto-" });
+    await using tmp = await tempDir("ccp-auto-");
+    const dir = tmp.path;
     const up = startCheckingAnthropic();
     const ccp = await startGuardedCcp(
       testConfig({
@@ -131,10 +133,9 @@ Deno.test({
         assert.equal(safeguards?.[0]?.type, "dangerous_tool_use", JSON.stringify(body.safeguards));
       }
     } finally {
-      await tmux("kill-session", "-t", session);
+      await endSession(session);
       await ccp.close();
       await up.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });
@@ -168,7 +169,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp-auto-chat-" });
+    await using tmp = await tempDir("ccp-auto-chat-");
+    const dir = tmp.path;
     const up = startOpenAIMock({ sse: chatCall() });
     const ccp = await startGuardedCcp(
       testConfig({
@@ -184,10 +186,9 @@ Deno.test({
       // The Anthropic-only check's field never reaches a translated upstream.
       assert.ok(!JSON.stringify(up.requests[0]!.body).includes("dangerous_tool_use"));
     } finally {
-      await tmux("kill-session", "-t", session);
+      await endSession(session);
       await ccp.close();
       await up.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });
@@ -223,7 +224,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp-auto-own-" });
+    await using tmp = await tempDir("ccp-auto-own-");
+    const dir = tmp.path;
     const up = startChecked();
     const ccp = await startGuardedCcp(
       testConfig({
@@ -244,10 +246,9 @@ Deno.test({
       assert.equal(agent.length, 2, "the command ran and its result went back");
       assert.match(JSON.stringify(agent[1]!.messages), /"role":"tool"/);
     } finally {
-      await tmux("kill-session", "-t", session);
+      await endSession(session);
       await ccp.close();
       await up.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });

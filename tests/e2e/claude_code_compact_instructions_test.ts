@@ -11,9 +11,10 @@ import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   claudeDirs,
+  endSession,
   screen,
   startSession,
-  tmux,
+  tempDir,
   tmuxAndClaude,
   tuiEnv,
   typeLine,
@@ -47,7 +48,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp-compact-gemini-" });
+    await using tmp = await tempDir("ccp-compact-gemini-");
+    const dir = tmp.path;
     const { home, work } = await claudeDirs(dir);
     await Deno.mkdir(`${work}/.claude`);
     await Deno.writeTextFile(
@@ -98,10 +100,9 @@ Deno.test({
       assert.deepEqual(mock.refusals, []);
       assert.doesNotMatch(await screen(session), /API Error|rror:/);
     } finally {
-      await tmux("kill-session", "-t", session);
+      await endSession(session);
       await ccp.close();
       await mock.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });

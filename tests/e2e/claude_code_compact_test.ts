@@ -20,9 +20,10 @@ import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   claudeDirs,
+  endSession,
   screen,
   startSession,
-  tmux,
+  tempDir,
   tmuxAndClaude,
   tuiEnv,
   typeLine,
@@ -104,16 +105,15 @@ function checkAfterSummary(body: Obj, prompt: string): void {
   assert.ok(textOf(turns(body).at(-1)).includes(prompt));
 }
 
-/** A temp dir with a HOME where Claude Code trusts `work` and may run `echo hi`. */
-async function place(): Promise<{ dir: string; home: string; work: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "ccp-compact-" });
+/** In `dir`, a HOME where Claude Code trusts `work` and may run `echo hi`. */
+async function place(dir: string): Promise<{ home: string; work: string }> {
   const { home, work } = await claudeDirs(dir);
   await Deno.mkdir(`${work}/.claude`);
   await Deno.writeTextFile(
     `${work}/.claude/settings.json`,
     JSON.stringify({ permissions: { allow: ["Bash(echo hi)"] } }),
   );
-  return { dir, home, work };
+  return { home, work };
 }
 
 Deno.test({
@@ -123,7 +123,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const { dir, home, work } = await place();
+    await using tmp = await tempDir("ccp-compact-");
+    const { home, work } = await place(tmp.path);
     const mock = startCompactingModel(work);
     // A 64k model: ccp code makes Claude Code compact at 32k.
     const cfg = config(mock, 64_000);
@@ -167,10 +168,9 @@ Deno.test({
       checkAll(mock);
       assert.doesNotMatch(await screen(session), /API Error|rror:/);
     } finally {
-      await tmux("kill-session", "-t", session);
+      await endSession(session);
       await ccp.close();
       await mock.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });
@@ -206,7 +206,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const { dir, home, work } = await place();
+    await using tmp = await tempDir("ccp-compact-");
+    const { home, work } = await place(tmp.path);
     const mock = startCompactingModel(work);
     // A 16k window (a small local model), which ccp's count of Claude Code's prompt already
     // fills: the summary still gets room, the model's own count decides.
@@ -243,7 +244,6 @@ Deno.test({
     } finally {
       await ccp.close();
       await mock.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });
@@ -255,7 +255,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const { dir, home, work } = await place();
+    await using tmp = await tempDir("ccp-compact-");
+    const { home, work } = await place(tmp.path);
     const mock = startCompactingModel(work);
     const chat = config(mock, 64_000);
     const gem = provider("gem", {
@@ -292,7 +293,6 @@ Deno.test({
     } finally {
       await ccp.close();
       await mock.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });

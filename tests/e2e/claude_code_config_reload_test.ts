@@ -14,9 +14,10 @@ import assert from "node:assert/strict";
 import { childEnv, spawnCcp } from "../cli/helpers.ts";
 import {
   claudeDirs,
+  endSession,
   screen,
   startSession,
-  tmux,
+  tempDir,
   tmuxAndClaude,
   tuiEnv,
   typeLine,
@@ -127,7 +128,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp-reload-" });
+    await using tmp = await tempDir("ccp-reload-");
+    const dir = tmp.path;
     const alpha = startUpstream("alpha");
     const beta = startUpstream("beta");
     const file = `${dir}/ccp.yaml`;
@@ -195,11 +197,10 @@ Deno.test({
       assert.deepEqual(keys(alpha.seen, "TURN4"), [`Bearer ${KEY_A2}`]);
       for (const key of [KEY_A, KEY_A2, KEY_B]) assert.ok(!log().includes(key), "a key logged");
     } finally {
-      await tmux("kill-session", "-t", session);
+      await endSession(session);
       await ccp.kill();
       await alpha.close();
       await beta.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });

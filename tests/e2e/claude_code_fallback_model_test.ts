@@ -110,6 +110,7 @@ Deno.test({
       const env = {
         PATH: Deno.env.get("PATH") ?? "",
         HOME: ws.home,
+        CLAUDE_CODE_TMPDIR: ws.home,
         ANTHROPIC_BASE_URL: ccp.url,
         ANTHROPIC_AUTH_TOKEN: "e2e-token",
         ...CLAUDE_QUIET,

@@ -15,8 +15,10 @@ import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   claudeDirs,
+  endSession,
   screen,
   startSession,
+  tempDir,
   tmux,
   tmuxAndClaude,
   tuiEnv,
@@ -210,7 +212,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp-esc-providers-" });
+    await using tmp = await tempDir("ccp-esc-providers-");
+    const dir = tmp.path;
     const up = startUpstreams();
     const ccp = await startGuardedCcp(
       testConfig({
@@ -289,10 +292,9 @@ Deno.test({
       assert.deepEqual(up.checks, ["gemini", "responses"], "each pick checked on its upstream");
       assert.doesNotMatch(await screen(session), /API Error/);
     } finally {
-      await tmux("kill-session", "-t", session);
+      await endSession(session);
       await ccp.close();
       await up.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });

@@ -11,7 +11,9 @@ import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   claudeDirs,
+  endSession,
   startSession,
+  tempDir,
   tmux,
   tmuxAndClaude,
   tuiEnv,
@@ -87,7 +89,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp-esc-tmux-" });
+    await using tmp = await tempDir("ccp-esc-tmux-");
+    const dir = tmp.path;
     const up = startSlowOpenAI();
     const records: RequestRecord[] = [];
     const ccp = await startGuardedCcp(
@@ -138,10 +141,9 @@ Deno.test({
       );
       assert.ok(third!.durationMs < 5000, "cancelled before the upstream's late answer");
     } finally {
-      await tmux("kill-session", "-t", session);
+      await endSession(session);
       await ccp.close();
       await up.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });

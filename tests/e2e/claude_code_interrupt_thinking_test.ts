@@ -11,7 +11,9 @@ import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   claudeDirs,
+  endSession,
   startSession,
+  tempDir,
   tmux,
   tmuxAndClaude,
   tuiEnv,
@@ -76,7 +78,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp-esc-think-" });
+    await using tmp = await tempDir("ccp-esc-think-");
+    const dir = tmp.path;
     const up = startSlowThinker();
     const ccp = await startGuardedCcp(
       testConfig({
@@ -112,10 +115,9 @@ Deno.test({
       assert.ok(!/think hard|step \d/.test(text), text);
       assert.ok(next.every((m) => m.role !== "assistant"), text);
     } finally {
-      await tmux("kill-session", "-t", session);
+      await endSession(session);
       await ccp.close();
       await up.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });

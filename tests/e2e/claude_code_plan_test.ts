@@ -12,6 +12,7 @@ import { provider, testConfig } from "../helpers/config.ts";
 import { type ClaudePlan, PLAN_ANSWER, startClaudePlan } from "../mocks/claude_plan.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
 import { CLAUDE_QUIET, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
+import { tempDir } from "../helpers/tmux.ts";
 
 const claude = await findClaude();
 
@@ -37,9 +38,8 @@ function fallbackSse(): string {
     "data: [DONE]\n\n";
 }
 
-/** A HOME where Claude Code is logged in with a Max plan (the token expires in a day). */
-async function loggedInHome(): Promise<string> {
-  const home = await Deno.makeTempDir({ prefix: "ccp-plan-home-" });
+/** Makes `home` one where Claude Code is logged in with a Max plan (the token expires in a day). */
+async function logIn(home: string): Promise<void> {
   await Deno.mkdir(`${home}/.claude`);
   await Deno.writeTextFile(
     `${home}/.claude/.credentials.json`,
@@ -53,7 +53,6 @@ async function loggedInHome(): Promise<string> {
       },
     }),
   );
-  return home;
 }
 
 type Line = Record<string, unknown>;
@@ -66,6 +65,7 @@ async function turn(home: string, url: string, extra: Record<string, string> = {
     {
       PATH: Deno.env.get("PATH") ?? "",
       HOME: home,
+      CLAUDE_CODE_TMPDIR: home,
       ANTHROPIC_BASE_URL: url,
       ...CLAUDE_QUIET,
       CLAUDE_CODE_MAX_RETRIES: "0",
@@ -125,7 +125,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const home = await loggedInHome();
+    await using homeDir = await tempDir("ccp-plan-home-");
+    const home = homeDir.path;
+    await logIn(home);
     const plan = startClaudePlan(ACCESS, "serve");
     const fallback = startOpenAIMock({ sse: fallbackSse() });
     const ccp = await startGuardedCcp(planConfig(plan, fallback.url));
@@ -149,7 +151,6 @@ Deno.test({
       await ccp.close();
       await plan.close();
       await fallback.close();
-      await Deno.remove(home, { recursive: true }).catch(() => {});
     }
   },
 });
@@ -161,7 +162,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const home = await loggedInHome();
+    await using homeDir = await tempDir("ccp-plan-home-");
+    const home = homeDir.path;
+    await logIn(home);
     const plan = startClaudePlan(ACCESS, "limit");
     const fallback = startOpenAIMock({ sse: fallbackSse() });
     const token = "e2e-ccp-token-0123456789";
@@ -199,7 +202,6 @@ Deno.test({
       await ccp.close();
       await plan.close();
       await fallback.close();
-      await Deno.remove(home, { recursive: true }).catch(() => {});
     }
   },
 });

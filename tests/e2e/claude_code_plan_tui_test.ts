@@ -18,8 +18,9 @@ import { CLAUDE_QUIET } from "../helpers/claude.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   claudeHome,
+  endSession,
   startSession,
-  tmux,
+  tempDir,
   tmuxAndClaude,
   typeLine,
   until,
@@ -61,11 +62,10 @@ function fallbackSse(): string {
 }
 
 /**
- * A temp dir with a HOME where Claude Code is logged in with a Max plan and trusts `work`,
- * where `echo hi` may run without asking.
+ * In `dir`, a HOME where Claude Code is logged in with a Max plan and trusts `work`, where
+ * `echo hi` may run without asking.
  */
-async function loggedIn(): Promise<{ dir: string; home: string; work: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "ccp-plan-tui-" });
+async function loggedIn(dir: string): Promise<{ home: string; work: string }> {
   const home = `${dir}/home`;
   const work = `${dir}/work`;
   await Deno.mkdir(`${home}/.claude`, { recursive: true });
@@ -87,7 +87,7 @@ async function loggedIn(): Promise<{ dir: string; home: string; work: string }> 
     `${work}/.claude/settings.json`,
     JSON.stringify({ permissions: { allow: ["Bash(echo hi)"] } }),
   );
-  return { dir, home, work };
+  return { home, work };
 }
 
 /** Claude Code's environment: its own login (no ANTHROPIC_AUTH_TOKEN), talking to `url`. */
@@ -95,6 +95,7 @@ function claudeEnv(home: string, url: string): Record<string, string> {
   return {
     PATH: Deno.env.get("PATH") ?? "",
     HOME: home,
+    CLAUDE_CODE_TMPDIR: home,
     TERM: "xterm-256color",
     ANTHROPIC_BASE_URL: url,
     ...CLAUDE_QUIET,
@@ -137,7 +138,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const { dir, home, work } = await loggedIn();
+    await using tmp = await tempDir("ccp-plan-tui-");
+    const { home, work } = await loggedIn(tmp.path);
     const plan = startClaudePlan(ACCESS, "tool-then-limit");
     const fallback = startOpenAIMock({ sse: fallbackSse() });
     const ccp = await startGuardedCcp(planConfig(plan, fallback.url));
@@ -175,11 +177,10 @@ Deno.test({
       assert.doesNotMatch(second, /hit your|Usage limit reached|API Error|rror/);
       assert.equal(second.split(FALLBACK_ANSWER).length - 1, 2, second);
     } finally {
-      await tmux("kill-session", "-t", session);
+      await endSession(session);
       await ccp.close();
       await plan.close();
       await fallback.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });
@@ -196,7 +197,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const { dir, home, work } = await loggedIn();
+    await using tmp = await tempDir("ccp-plan-tui-");
+    const { home, work } = await loggedIn(tmp.path);
     const direct = startClaudePlan(ACCESS, "limit" satisfies PlanMode);
     const plan = startClaudePlan(ACCESS, "limit");
     const ccp = await startGuardedCcp(planConfig(plan));
@@ -223,12 +225,10 @@ Deno.test({
       assert.equal(plan.requests.length, 1);
       assert.equal(direct.requests.length, 1);
     } finally {
-      await tmux("kill-session", "-t", viaCcp);
-      await tmux("kill-session", "-t", straight);
+      await Promise.all([endSession(viaCcp), endSession(straight)]);
       await ccp.close();
       await plan.close();
       await direct.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });
@@ -240,7 +240,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const { dir, home, work } = await loggedIn();
+    await using tmp = await tempDir("ccp-plan-tui-");
+    const dir = tmp.path;
+    const { home, work } = await loggedIn(dir);
     const plan = startClaudePlan(ACCESS, "serve");
     const session = `ccp-code-plan-${Date.now()}`;
     const TOKEN = "tui-ccp-token-0123456789";
@@ -258,6 +260,7 @@ routes:
       const denoDir = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
       const env = childEnv(dir, {
         HOME: home,
+        CLAUDE_CODE_TMPDIR: home,
         DENO_DIR: denoDir,
         TERM: "xterm-256color",
         ...CLAUDE_QUIET,
@@ -294,9 +297,8 @@ routes:
         stderr,
       );
     } finally {
-      await tmux("kill-session", "-t", session);
+      await endSession(session);
       await plan.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });

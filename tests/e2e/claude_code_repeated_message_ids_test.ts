@@ -14,8 +14,9 @@ import { findClaude } from "../helpers/claude.ts";
 import { claudeWorkspace, printJson } from "../helpers/claude_print.ts";
 import {
   claudeDirs,
+  endSession,
   startSession,
-  tmux,
+  tempDir,
   tmuxAndClaude,
   tuiEnv,
   typeLine,
@@ -135,7 +136,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp-repeated-message-ids-tui-" });
+    await using tmp = await tempDir("ccp-repeated-message-ids-tui-");
+    const dir = tmp.path;
     const { home, work } = await claudeDirs(dir);
     const scripts = [...TWO_WRITES(work), turn({ text: ["<summary>Wrote both.</summary>"] })];
     const session = `ccp-message-ids-${Date.now()}`;
@@ -159,8 +161,7 @@ Deno.test({
         assert.deepEqual(assistantShapes(server.bodies.at(-1)!), THREE.slice(0, 2));
       });
     } finally {
-      await tmux("kill-session", "-t", session);
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await endSession(session);
     }
   },
 });

@@ -12,6 +12,7 @@ import { childEnv, MAIN, ROOT } from "../cli/helpers.ts";
 import { CLAUDE_QUIET } from "../helpers/claude.ts";
 import {
   claudeDirs,
+  endSession,
   screen,
   startSession,
   tmux,
@@ -100,28 +101,45 @@ async function session(name: string, claudeArgs: readonly string[]) {
   const alpha = upstream("alpha");
   const beta = upstream("beta");
   const file = `${dir}/c.yaml`;
-  await Deno.writeTextFile(file, yaml(alpha, beta, "alpha/a-model"));
-  const { home, work } = await claudeDirs(dir);
-  // Claude Code gets its own home; deno (ccp and its status line) keeps the real cache.
-  const denoDir = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
-  const env = childEnv(dir, { HOME: home, DENO_DIR: denoDir, ...CLAUDE_QUIET });
   const id = `ccp-${name}-${Date.now()}`;
-  await startSession(id, work, env, [
-    Deno.execPath(),
-    "run",
-    "-A",
-    "--config",
-    `${ROOT}/deno.json`,
-    MAIN,
-    "code",
-    "--config",
-    file,
-    "--port",
-    "0",
-    ...claudeArgs,
-  ]);
-  // What ccp prints once claude has exited stays on the screen.
-  await tmux("set-option", "-t", id, "remain-on-exit", "on");
+  const close = async () => {
+    await endSession(id);
+    await alpha.close();
+    await beta.close();
+    await Deno.remove(dir, { recursive: true });
+  };
+  try {
+    await Deno.writeTextFile(file, yaml(alpha, beta, "alpha/a-model"));
+    const { home, work } = await claudeDirs(dir);
+    // Claude Code gets its own home; deno (ccp and its status line) keeps the real cache.
+    const denoDir = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
+    const env = childEnv(dir, {
+      HOME: home,
+      CLAUDE_CODE_TMPDIR: home,
+      DENO_DIR: denoDir,
+      ...CLAUDE_QUIET,
+    });
+    await startSession(id, work, env, [
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--config",
+      `${ROOT}/deno.json`,
+      MAIN,
+      "code",
+      "--config",
+      file,
+      "--port",
+      "0",
+      ...claudeArgs,
+    ]);
+    // What ccp prints once claude has exited stays on the screen.
+    await tmux("set-option", "-t", id, "remain-on-exit", "on");
+  } catch (e) {
+    // Set-up failed: the caller's `finally` never gets `close`.
+    await close();
+    throw e;
+  }
   const log = () => Deno.readTextFile(`${dir}/xdg-data/ccp/ccp.log`).catch(() => "");
   /** Saves the config routing to `target` and waits until ccp's log says the reload matched. */
   const save = async (target: string, logged: RegExp) => {
@@ -143,12 +161,6 @@ async function session(name: string, claudeArgs: readonly string[]) {
       await new Promise((r) => setTimeout(r, 100));
     }
     return await screen(id);
-  };
-  const close = async () => {
-    await tmux("kill-session", "-t", id);
-    await alpha.close();
-    await beta.close();
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   return { id, alpha, beta, save, exited, close };
 }

@@ -12,8 +12,9 @@ import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { CLAUDE_QUIET } from "../helpers/claude.ts";
 import {
   claudeDirs,
+  endSession,
   startSession,
-  tmux,
+  tempDir,
   tmuxAndClaude,
   typeLine,
   waitForScreen,
@@ -27,7 +28,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp-code-tmux-" });
+    await using tmp = await tempDir("ccp-code-tmux-");
+    const dir = tmp.path;
     const mock = startAnthropicMock([{ kind: "stream", events: textTurn("m", 2) }]);
     const session = `ccp-code-${Date.now()}`;
     try {
@@ -44,6 +46,7 @@ routes:
       const denoDir = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
       const env = childEnv(dir, {
         HOME: home,
+        CLAUDE_CODE_TMPDIR: home,
         DENO_DIR: denoDir,
         ...CLAUDE_QUIET,
       });
@@ -70,9 +73,8 @@ routes:
       assert.match(log, /listening on/);
       assert.match(log, /→ up\/served-model 200/);
     } finally {
-      await tmux("kill-session", "-t", session);
+      await endSession(session);
       await mock.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { startCcp } from "../helpers/ccp.ts";
 import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
+import { tempDir } from "../helpers/tmux.ts";
 
 const claude = await findClaude();
 
@@ -74,8 +75,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const work = await Deno.makeTempDir({ prefix: "ccp-e2e-agent-" });
-    const home = await Deno.makeTempDir({ prefix: "ccp-home-" });
+    await using workDir = await tempDir("ccp-e2e-agent-");
+    await using homeDir = await tempDir("ccp-home-");
+    const [work, home] = [workDir.path, homeDir.path];
     const up = startUpstream();
     const ccp = startCcp(configFromYaml({
       file: "c.yaml",
@@ -144,8 +146,6 @@ You are a careful code reviewer. Report bugs with file and line.
     } finally {
       await ccp.close();
       await up.close();
-      await Deno.remove(work, { recursive: true }).catch(() => {});
-      await Deno.remove(home, { recursive: true }).catch(() => {});
     }
   },
 });

@@ -14,6 +14,7 @@ import type { ProviderConfig } from "../../src/config/types.ts";
 import { SCRIPTED_SIGNATURE, SEARCH_SIGNATURE } from "../mocks/gemini_wire.ts";
 import { schemaProblem } from "../mocks/gemini_strict.ts";
 import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
+import { tempDir } from "../helpers/tmux.ts";
 
 const claude = await findClaude();
 
@@ -124,8 +125,9 @@ for (const { type, allTools } of RUNS) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const work = await Deno.makeTempDir({ prefix: "ccp-e2e-" });
-      const home = await Deno.makeTempDir({ prefix: "ccp-home-" });
+      await using workDir = await tempDir("ccp-e2e-");
+      await using homeDir = await tempDir("ccp-home-");
+      const [work, home] = [workDir.path, homeDir.path];
       const target = `${work}/hello.txt`;
       const model = startScriptedModel(target);
       const up = upstream(type, model.url);
@@ -196,8 +198,6 @@ for (const { type, allTools } of RUNS) {
       } finally {
         await ccp.close();
         await model.close();
-        await Deno.remove(work, { recursive: true }).catch(() => {});
-        await Deno.remove(home, { recursive: true }).catch(() => {});
       }
     },
   });

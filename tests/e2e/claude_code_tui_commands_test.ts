@@ -14,8 +14,10 @@ import { provider, testConfig } from "../helpers/config.ts";
 import { PNG_1X1 } from "../helpers/claude_print.ts";
 import {
   claudeDirs,
+  endSession,
   screen,
   startSession,
+  tempDir,
   tmux,
   tmuxAndClaude,
   tuiEnv,
@@ -102,7 +104,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp-tui-commands-" });
+    await using tmp = await tempDir("ccp-tui-commands-");
+    const dir = tmp.path;
     const up = startChat();
     const cfg = config(up.url, { fast: "up/big-model" });
     const ccp = await startGuardedCcp(cfg);
@@ -169,10 +172,9 @@ Deno.test({
       );
       assert.equal(up.bodies.length, 1);
     } finally {
-      await tmux("kill-session", "-t", session);
+      await endSession(session);
       await ccp.close();
       await up.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });

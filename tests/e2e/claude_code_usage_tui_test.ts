@@ -13,7 +13,9 @@ import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import {
   claudeDirs,
+  endSession,
   startSession,
+  tempDir,
   tmux,
   tmuxAndClaude,
   tuiEnv,
@@ -40,7 +42,8 @@ for (const wire of WIRES) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const dir = await Deno.makeTempDir({ prefix: `ccp-usage-tui-${wire}-` });
+      await using tmp = await tempDir(`ccp-usage-tui-${wire}-`);
+      const dir = tmp.path;
       const model = startAgentModel(
         wire,
         (view) =>
@@ -91,10 +94,9 @@ for (const wire of WIRES) {
           10_000,
         );
       } finally {
-        await tmux("kill-session", "-t", session);
+        await endSession(session);
         await ccp.close();
         await model.close();
-        await Deno.remove(dir, { recursive: true }).catch(() => {});
       }
     },
   });

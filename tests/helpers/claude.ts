@@ -33,6 +33,9 @@ export function claudeEnv(home: string, url: string): Record<string, string> {
   return {
     PATH: Deno.env.get("PATH") ?? "",
     HOME: home,
+    // Claude Code's own temp files (a folder per project, under /tmp/claude-<uid> by default)
+    // go with the test's home.
+    CLAUDE_CODE_TMPDIR: home,
     ANTHROPIC_BASE_URL: url,
     ANTHROPIC_AUTH_TOKEN: "e2e-token",
     ...CLAUDE_QUIET,

@@ -52,6 +52,87 @@ export async function startSession(
   );
 }
 
+/** One line of `ps`: a process, its parent, and whether it is still running (not a zombie). */
+type Proc = { pid: number; ppid: number; running: boolean };
+
+/** Every process on the machine, from `ps` (Linux and macOS alike). */
+async function processes(): Promise<Proc[]> {
+  const out = await new Deno.Command("ps", {
+    args: ["-A", "-o", "pid=,ppid=,stat="],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(out.stdout).split("\n").flatMap((line) => {
+    const [pid, ppid, stat] = line.trim().split(/\s+/);
+    if (!pid || !ppid || !stat) return [];
+    return [{ pid: Number(pid), ppid: Number(ppid), running: !stat.startsWith("Z") }];
+  });
+}
+
+/** Those of `pids` still running, and every running process they started, from `all`. */
+function tree(pids: Iterable<number>, all: readonly Proc[]): Set<number> {
+  const running = all.filter((p) => p.running);
+  const live = new Set(running.map((p) => p.pid));
+  const found = new Set([...pids].filter((pid) => live.has(pid)));
+  let size = -1;
+  while (found.size !== size) {
+    size = found.size;
+    for (const p of running) if (found.has(p.ppid)) found.add(p.pid);
+  }
+  return found;
+}
+
+/** Waits `ms` milliseconds. */
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Ends tmux `session` and returns once every process of its panes (the pane's program and all it
+ * started) has exited, so that a directory removed next stays removed: `kill-session` returns at
+ * once, while Claude Code goes on writing into its HOME as it exits. Those still running after
+ * `ms` are killed (and waited for, up to 2 s more).
+ */
+export async function endSession(session: string, ms = 5_000): Promise<void> {
+  const panes = new TextDecoder().decode(
+    (await tmux("list-panes", "-s", "-t", session, "-F", "#{pane_pid}")).stdout,
+  );
+  let mine = tree(panes.split("\n").filter(Boolean).map(Number), await processes());
+  await tmux("kill-session", "-t", session);
+  const deadline = Date.now() + ms;
+  let killed = false;
+  for (;;) {
+    // Each pass looks again below them: what they start while exiting is theirs too.
+    mine = tree(mine, await processes());
+    if (mine.size === 0) return;
+    if (Date.now() > deadline + (killed ? 2_000 : 0)) {
+      if (killed) throw new Error(`tmux session ${session}: ${[...mine]} outlived SIGKILL`);
+      for (const pid of mine) {
+        try {
+          Deno.kill(pid, "SIGKILL");
+        } catch {
+          // It exited in between.
+        }
+      }
+      killed = true;
+    }
+    await pause(50);
+  }
+}
+
+/**
+ * A temp directory that `await using` removes on every path out of the test (after the
+ * `finally` blocks inside its scope, which end the sessions writing into it).
+ */
+export async function tempDir(prefix: string): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix });
+  return {
+    path,
+    [Symbol.asyncDispose]: () =>
+      Deno.remove(path, { recursive: true }).catch((e) => {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }),
+  };
+}
+
 /** What the session's pane shows now. */
 export async function screen(session: string): Promise<string> {
   return new TextDecoder().decode((await tmux("capture-pane", "-p", "-t", session)).stdout);
@@ -113,6 +194,9 @@ export function tuiEnv(home: string, url: string): Record<string, string> {
   return {
     PATH: Deno.env.get("PATH") ?? "",
     HOME: home,
+    // Claude Code's own temp files (a folder per project, under /tmp/claude-<uid> by default)
+    // go with the test's directory.
+    CLAUDE_CODE_TMPDIR: home,
     TERM: "xterm-256color",
     ANTHROPIC_BASE_URL: url,
     ANTHROPIC_AUTH_TOKEN: "e2e",
