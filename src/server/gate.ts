@@ -32,7 +32,9 @@ export function requestGate(
   formerTokens.track(deps.config().server.clients);
   return async (c, next) => {
     const server = deps.config().server;
-    const path = c.env.path;
+    // The path as the router matched it: a letter sent percent-encoded (`/%6Detrics`) reaches the
+    // same route, and must meet the same checks.
+    const path = c.req.path;
     formerTokens.track(server.clients);
     const given = uiQueryToken(c.req.raw, path);
     const identity = identify(c.req.raw.headers, server) ??

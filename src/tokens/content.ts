@@ -3,6 +3,7 @@ import { imageTokens, readImageSize } from "./image_size.ts";
 import { pdfPageCount } from "./pdf_pages.ts";
 import { addJson, addText, type Tally } from "./tally.ts";
 import { isRecord } from "../core/json.ts";
+import { decodeCcpSignature } from "../translate/reasoning/provenance.ts";
 
 /**
  * Encrypted payloads (redacted thinking, web search `encrypted_content`) are base64 of roughly
@@ -77,7 +78,10 @@ function addBlock(tally: Tally, block: unknown, thinking: boolean, depth: number
       tally.fixed += tally.calibration.toolResult;
       return webSearchResults(tally, block.content);
     case "thinking":
-      return thinking ? addText(tally, block.thinking) : undefined;
+      if (!thinking) return;
+      // A block shown empty (the client asked for no thinking text) may carry its reasoning in
+      // ccp's signature, and that text goes upstream again: it counts as shown text would.
+      return addText(tally, block.thinking || decodeCcpSignature(block.signature)?.text);
     case "redacted_thinking":
       if (thinking && typeof block.data === "string") {
         tally.fixed += Math.round(block.data.length * TOKENS_PER_ENCRYPTED_CHAR);

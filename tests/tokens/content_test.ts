@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { TOKENS_PER_ENCRYPTED_CHAR } from "../../src/tokens/content.ts";
 import { countRequestTokens } from "../../src/tokens/mod.ts";
+import { encodeCcpSignature } from "../../src/translate/reasoning/provenance.ts";
 import { CURRENT, LEGACY, o200k, PLAIN, plain, userSays } from "./helpers.ts";
 import { png, toBase64 } from "./image_fixtures.ts";
 
@@ -78,6 +79,26 @@ Deno.test("thinking: previous turns are free, the current turn counts", async (t
       content: "next",
     }];
     assert.equal(plain({ messages }), base + o200k("next") + plain({ messages: [toolResult] }));
+  });
+  await t.step("reasoning kept in ccp's signature of a block shown empty: counted the same", () => {
+    const signature = encodeCcpSignature({
+      provider: "deepseek",
+      protocol: "openai_chat",
+      model: "deepseek-v4-pro",
+      fields: ["reasoning_content"],
+      text: thought,
+    });
+    const hidden = {
+      role: "assistant",
+      content: [{ type: "thinking", thinking: "", signature }, assistant.content[1]],
+    };
+    const messages = [{ role: "user", content: "hi" }, hidden, toolResult];
+    assert.equal(plain({ messages }), base + o200k(thought) + plain({ messages: [toolResult] }));
+    const later = [...messages, { role: "user", content: "next" }];
+    assert.equal(
+      plain({ messages: later }),
+      base + o200k("next") + plain({ messages: [toolResult] }),
+    );
   });
   await t.step("redacted thinking is estimated from its length", () => {
     const data = "A".repeat(4000);

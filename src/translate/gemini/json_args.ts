@@ -56,40 +56,47 @@ function followed(schema: unknown, root: unknown): unknown {
   return target ? { ...target, ...siblings } : schema;
 }
 
-/** True when `schema` takes an object or an array and never a string (null aside). */
-function takesOnlyStructure(schema: unknown, root: unknown, depth: number): boolean {
+/**
+ * True when `schema` never takes a string: objects, arrays, numbers, booleans (null aside). A
+ * string in its place can only be the value written as JSON text (a union past the nesting bound
+ * goes out as text whatever its variants), and left as text it is an input the tool refuses.
+ */
+function takesNoString(schema: unknown, root: unknown, depth: number): boolean {
   if (!isRecord(schema) || depth > 8) return false;
   const variants = Array.isArray(schema.anyOf) ? schema.anyOf : schema.oneOf;
   if (Array.isArray(variants) && schema.type === undefined) {
     const real = variants.map((v) => followed(v, root)).filter((v) =>
       !(isRecord(v) && v.type === "null")
     );
-    return real.length > 0 && real.every((v) => takesOnlyStructure(v, root, depth + 1));
+    return real.length > 0 && real.every((v) => takesNoString(v, root, depth + 1));
   }
   const types = (Array.isArray(schema.type) ? schema.type : [schema.type]).filter((t) =>
     t !== "null"
   );
   if (types.length === 0 || types[0] === undefined) {
+    if (Array.isArray(schema.enum)) {
+      return schema.enum.length > 0 && schema.enum.every((v) => typeof v !== "string");
+    }
+    if ("const" in schema) return typeof schema.const !== "string";
     return isRecord(schema.properties) || schema.items !== undefined;
   }
-  return types.every((t) => t === "object" || t === "array");
+  return !types.includes("string");
 }
 
-/** The object or array `text` holds; undefined for any other text. */
-function parsedStructure(text: string): unknown {
-  if (!/^\s*[[{]/.test(text)) return undefined;
+/** The value other than a string that `text` holds as JSON text; undefined for any other text. */
+function parsedValue(text: string): unknown {
   try {
     const parsed: unknown = JSON.parse(text);
-    return typeof parsed === "object" && parsed !== null ? parsed : undefined;
+    return typeof parsed === "string" ? undefined : parsed;
   } catch {
     return undefined;
   }
 }
 
 /**
- * `value` with the JSON text of an object or array put back as the value wherever `schema` allows
- * any value, or takes only an object or an array. Other text stays text: "42" may well be meant as
- * a string. Unchanged parts are kept.
+ * `value` with JSON text put back as the value: that of an object or array wherever `schema`
+ * allows any value, and any JSON text wherever it takes no string. Other text stays text: "42" may
+ * well be meant as a string. Unchanged parts are kept.
  */
 export function withJsonValues(
   value: unknown,
@@ -109,8 +116,8 @@ export function withJsonValues(
     }
   }
   if (!isRecord(schema)) return value;
-  if (depth > 0 && typeof value === "string" && takesOnlyStructure(schema, root, 0)) {
-    const parsed = parsedStructure(value);
+  if (depth > 0 && typeof value === "string" && takesNoString(schema, root, 0)) {
+    const parsed = parsedValue(value);
     // The parsed value may hold JSON text deeper in (a recursive shape): read it the same way.
     return parsed === undefined ? value : withJsonValues(parsed, schema, root, depth);
   }

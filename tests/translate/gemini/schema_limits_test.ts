@@ -194,6 +194,22 @@ Deno.test("JSON text stays text where the tool takes a string, and broken JSON s
   assert.equal(withJsonValues(value, schema), value);
 });
 
+Deno.test("a union that takes no string, cut past five levels: its JSON text reaches the client as the value", () => {
+  // Five objects, then `value`: numbers or a list of them. Gemini is asked for it as JSON text.
+  const value = { anyOf: [{ type: "integer" }, { type: "array", items: { type: "integer" } }] };
+  let schema: Obj = { type: "object", properties: { value } };
+  for (let i = 0; i < 4; i++) schema = { type: "object", properties: { n: schema } };
+  const out = toGeminiParameters(schema);
+  assert.equal(at(out, "n.n.n.n.value")?.type, "STRING");
+  assert.match(at(out, "n.n.n.n.value")?.description ?? "", /A JSON value, written as JSON text/);
+  const nested = (inner: unknown) => ({ n: { n: { n: { n: { value: inner } } } } });
+  assert.deepEqual(withJsonValues(nested("[1, 2]"), schema), nested([1, 2]));
+  assert.deepEqual(withJsonValues(nested("42"), schema), nested(42));
+  // What is no JSON, or JSON of a string, stays as it came.
+  assert.deepEqual(withJsonValues(nested("[1, "), schema), nested("[1, "));
+  assert.deepEqual(withJsonValues(nested('"7"'), schema), nested('"7"'));
+});
+
 Deno.test("long enums and long limits move into the description; short ones stay constraints", () => {
   const zones = Array.from({ length: 600 }, (_, i) => `Zone/City_${i}`);
   const lists = Object.fromEntries(
