@@ -6,7 +6,8 @@
 import type { Context, Next } from "hono";
 import { ProxyError } from "../core/errors.ts";
 import { newRequestId } from "../translate/anthropic/ids.ts";
-import { identify } from "./clients.ts";
+import { ANYONE, authRequired, identify } from "./clients.ts";
+import { credentialsOf } from "./auth.ts";
 import type { AppEnv, ServerDeps } from "./deps.ts";
 import { refusalLog } from "./refusal_log.ts";
 import { FormerTokens } from "./former_tokens.ts";
@@ -29,7 +30,10 @@ export function requestGate(
     const server = deps.config().server;
     const path = c.env.path;
     formerTokens.track(server.clients);
-    const identity = identify(c.req.raw.headers, server);
+    // Read once: the route's model suffix and the headers it sends upstream use them too.
+    const identity = authRequired(server)
+      ? identify(credentialsOf(c.env, c.req.raw.headers), server)
+      : ANYONE;
     if (identity) c.env.identity = identity;
     if (
       !identity && !isPublic(path) &&
