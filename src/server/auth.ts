@@ -47,9 +47,9 @@ export function splitToken(credential: string): { token: string; suffix?: string
 }
 
 /**
- * The model override written after the token, among the request's `credentials`. With a token configured, only the credential that
- * carries that token may name one (another header's suffix is someone else's text); without a
- * token, the first credential that has a suffix.
+ * The model override written after the token, among the request's `credentials`. With a token
+ * configured, only the credential that carries that token may name one (another header's suffix is
+ * someone else's text); without a token, the first credential that has a suffix.
  */
 export function tokenSuffix(
   credentials: readonly Presented[],
@@ -66,9 +66,9 @@ export function tokenSuffix(
 }
 
 /**
- * The client's headers without those of its `credentials` that carried ccp's own token: that token is consumed by
- * ccp and never reaches an upstream (an `auth: passthrough` provider gets only the client's other
- * credentials).
+ * The client's headers without those of its `credentials` that carried ccp's own token: that
+ * token is consumed by ccp and never reaches an upstream (an `auth: passthrough` provider gets only
+ * the client's other credentials).
  */
 export function withoutOwnToken(
   headers: Headers,

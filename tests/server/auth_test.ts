@@ -1,4 +1,4 @@
-/** Token checks: the comparison, the client's headers without ccp's own token, one read a request. */
+/** Token checks: the comparison, the headers without ccp's own token, one read per request. */
 
 import assert from "node:assert/strict";
 import { constantTimeEqual, credentialsOf, withoutOwnToken } from "../../src/server/auth.ts";
