@@ -96,11 +96,13 @@ export function forgetRawJson(parsed: unknown): void {
 
 /**
  * `JSON.stringify(out)` as pieces that join into its UTF-8, meant to be written one after the
- * other: joining them would build the large string this avoids. Every top-level value of `out`
- * that is still the value JSON.parse made of a remembered body's text (the same object, or an
- * equal primitive) is a slice of that text, when `out` is that body or a shallow variant of it
- * (those copied values keep the client's spacing); the largest is a slice of the client's bytes
- * when they were kept and its place in them is known for sure. A long array (a conversation's
+ * other: joining them would build the large string this avoids. A value's text is a piece of its
+ * own, never joined to its name or a comma: the joined string would be copied whole, at two bytes
+ * a character when the text has one past U+00FF, the first time it is encoded. Every top-level
+ * value of `out` that is still the value JSON.parse made of a remembered body's text (the same
+ * object, or an equal primitive) is a slice of that text, when `out` is that body or a shallow
+ * variant of it (those copied values keep the client's spacing); the largest is a slice of the
+ * client's bytes when they were kept and its place in them is known for sure. A long array (a conversation's
  * messages) is serialised element by element: many small strings come from memory the runtime
  * reuses, where one 800 KB string needs fresh pages (measured 2-4× faster, serialising and
  * encoding).
@@ -122,18 +124,18 @@ export function jsonPieces(out: Readonly<Record<string, unknown>>): JsonPiece[] 
       const bytes = key === raw!.largest ? bytesOf(raw!) : undefined;
       pieces.push(name, bytes ?? raw!.text.slice(span.start, span.end));
     } else if (isLongArray(value)) {
-      pieces.push(`${name}[`);
+      pieces.push(name, "[");
       // In an array, what has no JSON form (undefined, functions) is written as null.
       for (let i = 0; i < value.length; i++) {
-        const text = JSON.stringify(value[i]) ?? "null";
-        pieces.push(i === 0 ? text : `,${text}`);
+        if (i > 0) pieces.push(",");
+        pieces.push(JSON.stringify(value[i]) ?? "null");
       }
       pieces.push("]");
     } else {
       const text = JSON.stringify(value);
       // A property with no JSON form (undefined, functions) is left out.
       if (text === undefined) continue;
-      pieces.push(name + text);
+      pieces.push(name, text);
     }
     head = ",";
   }

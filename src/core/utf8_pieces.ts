@@ -44,6 +44,13 @@ function writeAll(pieces: readonly JsonPiece[], into: Uint8Array<ArrayBuffer>) {
       at += end - start;
       continue;
     }
+    // The one-character pieces between values (a comma, a bracket) are written as their byte.
+    const code = piece.length === 1 ? piece.charCodeAt(0) : 0x80;
+    if (code < 0x80) {
+      if (at >= into.byteLength) return undefined;
+      into[at++] = code;
+      continue;
+    }
     const { read, written } = encoder.encodeInto(piece, at === 0 ? into : into.subarray(at));
     if (read !== piece.length) return undefined;
     at += written;

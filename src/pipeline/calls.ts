@@ -72,5 +72,6 @@ export interface Count {
 /** An answer ready to send, and the headers that say who served it. */
 export interface Delivery {
   readonly answer: Answer;
+  /** The answer's headers: a fresh object, which the handler completes in place. */
   readonly headers: Record<string, string>;
 }

@@ -132,8 +132,11 @@ export class Pipeline {
     recorder: Recorder,
     abort: () => void,
   ): Promise<Delivery> {
-    // What the upstream asked to show the client (a passthrough plan's usage), then ccp's own.
-    const headers = { ...dispatched.result.relayHeaders, ...routeHeaders(recorder) };
+    // What the upstream asked to show the client (a passthrough plan's usage), then ccp's own;
+    // without the former, ccp's own as made (a fresh object, the handler's to add to).
+    const relayed = dispatched.result.relayHeaders;
+    const own = routeHeaders(recorder);
+    const headers = relayed ? { ...relayed, ...own } : own;
     try {
       const hooks = answerHooks(recorder, abort, this.#deps.shutdown, dispatched.done);
       return { answer: await dispatched.result.open(hooks), headers };

@@ -3,7 +3,7 @@
 import { AUTHORIZATION, type HeaderReader, headersWithout } from "../core/headers.ts";
 
 /** One credential a request carries, and the header it came in. */
-interface Presented {
+export interface Presented {
   readonly header: "x-api-key" | "authorization" | "anthropic-auth-token";
   readonly credential: string;
 }
@@ -27,6 +27,17 @@ export function presentedCredentials(headers: Headers): string[] {
   return presented(headers).map((p) => p.credential);
 }
 
+/**
+ * The credentials a request carries, read once and kept in its bindings: the gate, the model
+ * suffix and the headers sent upstream all look at them (three reads of three headers each).
+ */
+export function credentialsOf(
+  bindings: { credentials?: readonly Presented[] },
+  headers: Headers,
+): readonly Presented[] {
+  return bindings.credentials ??= presented(headers);
+}
+
 /** Splits `<token>:<suffix>`; only the part before the first `:` is the token. */
 export function splitToken(credential: string): { token: string; suffix?: string } {
   const colon = credential.indexOf(":");
@@ -36,13 +47,16 @@ export function splitToken(credential: string): { token: string; suffix?: string
 }
 
 /**
- * The model override written after the token. With a token configured, only the credential that
- * carries that token may name one (another header's suffix is someone else's text); without a
- * token, the first credential that has a suffix.
+ * The model override written after the token, among the request's `credentials`. With a token
+ * configured, only the credential that carries that token may name one (another header's suffix is
+ * someone else's text); without a token, the first credential that has a suffix.
  */
-export function tokenSuffix(headers: Headers, expected?: string): string | undefined {
+export function tokenSuffix(
+  credentials: readonly Presented[],
+  expected?: string,
+): string | undefined {
   let found: string | undefined;
-  for (const { credential } of presented(headers)) {
+  for (const { credential } of credentials) {
     const { token, suffix } = splitToken(credential);
     if (expected === undefined || expected === "") {
       if (suffix) return suffix;
@@ -52,15 +66,19 @@ export function tokenSuffix(headers: Headers, expected?: string): string | undef
 }
 
 /**
- * The client's headers without those that carried ccp's own token: that token is consumed by
- * ccp and never reaches an upstream (an `auth: passthrough` provider gets only the client's other
- * credentials).
+ * The client's headers without those of its `credentials` that carried ccp's own token: that
+ * token is consumed by ccp and never reaches an upstream (an `auth: passthrough` provider gets only
+ * the client's other credentials).
  */
-export function withoutOwnToken(headers: Headers, expected: string | undefined): HeaderReader {
+export function withoutOwnToken(
+  headers: Headers,
+  credentials: readonly Presented[],
+  expected: string | undefined,
+): HeaderReader {
   if (!expected) return headers;
   // A header sent twice reaches ccp as one value joined by ", ": each part is looked at, so a
   // repeated token is hidden too.
-  const own = presented(headers).filter((p) =>
+  const own = credentials.filter((p) =>
     p.credential.split(",").some((part) =>
       constantTimeEqual(splitToken(part.trim().replace(/^bearer\s+/i, "")).token, expected)
     )

@@ -6,7 +6,7 @@
 import type { ClientConfig, ServerConfig } from "../config/types.ts";
 import { ProxyError } from "../core/errors.ts";
 import type { Resolution } from "../routing/resolve.ts";
-import { constantTimeEqual, presentedCredentials, splitToken } from "./auth.ts";
+import { constantTimeEqual, type Presented, splitToken } from "./auth.ts";
 
 /** A recognised client and the token it presented. */
 export interface Identity {
@@ -33,12 +33,16 @@ function accepted(server: ServerConfig): ClientConfig[] {
 }
 
 /**
- * The client whose token the request carries; undefined when none matches. Every credential is
- * compared with every token (no early exit), so timing does not reveal which one matched.
+ * The client whose token the request's `credentials` carry, on a server that requires one (see
+ * authRequired; without, every request is {@link ANYONE}'s); undefined when none matches. Every
+ * credential is compared with every token (no early exit), so timing does not reveal which one
+ * matched.
  */
-export function identify(headers: Headers, server: ServerConfig): Identity | undefined {
-  if (!authRequired(server)) return ANYONE;
-  return identifyTokens(presentedCredentials(headers).map((c) => splitToken(c).token), server);
+export function identify(
+  credentials: readonly Presented[],
+  server: ServerConfig,
+): Identity | undefined {
+  return identifyTokens(credentials.map(({ credential }) => splitToken(credential).token), server);
 }
 
 /** The client whose token `token` is (the status page's `?token=`); undefined for none. */

@@ -12,6 +12,7 @@ import type { Resolver } from "../webtools/fetch_page.ts";
 import type { Ledger } from "../usage/ledger.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { Identity } from "./clients.ts";
+import type { Presented } from "./auth.ts";
 import type { FormerTokens } from "./former_tokens.ts";
 import type { SharedMonitor } from "../shared/monitor.ts";
 import type { SharedGuards } from "../resilience/shared_sync.ts";
@@ -65,6 +66,8 @@ export type AppEnv = {
     routePrefix?: string;
     peer?: Peer;
     identity?: Identity;
+    /** The request's credentials, once read (see credentialsOf). */
+    credentials?: readonly Presented[];
     /** Set by a handler whose every answer carries its request id (the Messages handler's). */
     answersWithId?: true;
   };

@@ -6,7 +6,15 @@
 import type { Context, Next } from "hono";
 import { ProxyError } from "../core/errors.ts";
 import { newRequestId } from "../translate/anthropic/ids.ts";
-import { everyClientRefusal, identify, identifyToken, seesEveryClient } from "./clients.ts";
+import {
+  ANYONE,
+  authRequired,
+  everyClientRefusal,
+  identify,
+  identifyToken,
+  seesEveryClient,
+} from "./clients.ts";
+import { credentialsOf } from "./auth.ts";
 import type { AppEnv, ServerDeps } from "./deps.ts";
 import { refusalLog } from "./refusal_log.ts";
 import { FormerTokens } from "./former_tokens.ts";
@@ -36,9 +44,12 @@ export function requestGate(
     // same route, and must meet the same checks.
     const path = c.req.path;
     formerTokens.track(server.clients);
+    // Read once: the route's model suffix and the headers it sends upstream use them too.
     const given = uiQueryToken(c.req.raw, path);
-    const identity = identify(c.req.raw.headers, server) ??
-      (given !== undefined ? identifyToken(given, server) : undefined);
+    const identity = !authRequired(server)
+      ? ANYONE
+      : identify(credentialsOf(c.env, c.req.raw.headers), server) ??
+        (given !== undefined ? identifyToken(given, server) : undefined);
     if (identity) c.env.identity = identity;
     if (identity && !seesEveryClient(identity, server) && showsEveryClient(path)) {
       throw everyClientRefusal(identity);

@@ -17,6 +17,12 @@ export const PEER_HEADER = "x-ccp-peer";
 
 const encoder = new TextEncoder();
 
+// The lengths of the names inspectHead reads: any other line is passed over unread.
+const NAME_LENGTHS = new Set(
+  [PEER_HEADER, BODY_TOO_LARGE_HEADER, "connection", "host", "content-length", "transfer-encoding"]
+    .map((name) => name.length),
+);
+
 /**
  * What a request head says about its body, or why it is refused. `dropBody`: the body is over the
  * size limit, and the guard drops it instead of passing it on (the server gets the head alone).
@@ -52,10 +58,14 @@ export function inspectHead(raw: Uint8Array, peer: string, maxBodyBytes: number)
     const start = end + 2;
     end = text.indexOf("\r\n", start);
     // Only content-length, connection, host, transfer-encoding and x-ccp-* matter here: the
-    // other lines are passed over without being cut apart.
+    // other lines are passed over without being cut apart, told by their name's first letter and
+    // length (a Claude Code head has a dozen x-stainless-* and other names that start alike).
     const first = text.charCodeAt(start) | 0x20;
     if (first !== 0x63 && first !== 0x68 && first !== 0x74 && first !== 0x78) continue;
-    const line = text.slice(start, end < 0 ? text.length : end);
+    const lineEnd = end < 0 ? text.length : end;
+    const nameEnd = text.indexOf(":", start);
+    if (!NAME_LENGTHS.has((nameEnd < 0 || nameEnd > lineEnd ? lineEnd : nameEnd) - start)) continue;
+    const line = text.slice(start, lineEnd);
     const colon = line.indexOf(":");
     const name = (colon < 0 ? line : line.slice(0, colon)).toLowerCase();
     const value = colon < 0 ? "" : trimSpace(line.slice(colon + 1));

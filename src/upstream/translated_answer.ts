@@ -177,7 +177,8 @@ async function openTranslatedAnswer(
   translation: AnswerTranslation,
   hooks: AnswerHooks,
 ): Promise<Answer> {
-  const where = capitalise(describeTarget(request.provider.id, request.model));
+  // Named only in a failure's message.
+  const where = () => capitalise(describeTarget(request.provider.id, request.model));
   const isSse = (response.headers.get(CONTENT_TYPE) ?? "").includes("text/event-stream");
   if (isSse && response.body) {
     // The relay adds what translation alone cannot: an error frame when the upstream
@@ -191,7 +192,7 @@ async function openTranslatedAnswer(
     if (error instanceof UpstreamError) throw error;
     throw new UpstreamError(
       "api_error",
-      `${where} sent an unreadable JSON answer: ${networkCause(error)}`,
+      `${where()} sent an unreadable JSON answer: ${networkCause(error)}`,
       { status: 502 },
     );
   }

@@ -184,3 +184,15 @@ Deno.test("jsonPieces with the client's bytes: a body under 128 Ki characters ke
   assert.ok(!got.copied);
   assert.deepEqual(got.fromBytes, got.fromText);
 });
+
+Deno.test("withUtf8: one-character pieces, ASCII or not, are written as their UTF-8", () => {
+  const pieces = ["[", "é", ",", "\u2014", ",", "", '"a"', "]", "\u{1F680}", "x"];
+  const expected = new TextEncoder().encode(pieces.join(""));
+  assert.deepEqual(withUtf8(pieces, (out) => out.slice()), expected);
+  // Only single characters: nothing but ASCII pieces, so the first try's buffer fits exactly.
+  const ascii = Array.from({ length: 300 }, (_, i) => String.fromCharCode(0x20 + (i % 90)));
+  assert.deepEqual(
+    withUtf8(ascii, (out) => out.slice()),
+    new TextEncoder().encode(ascii.join("")),
+  );
+});

@@ -137,3 +137,20 @@ Deno.test("jsonPieces: small, forgotten and unknown bodies are serialised anew, 
   assert.equal(joined({ only: undefined }), "{}");
   assert.equal(joined({ a: Array(20) }), JSON.stringify({ a: Array(20) }));
 });
+
+Deno.test("jsonPieces: a new value's text is a piece of its own, never joined to its name", () => {
+  // Joined, the value's text would be copied whole the first time it is encoded (as a joined
+  // string is), at two bytes a character when it holds one past U+00FF.
+  const parsed = received(JSON.stringify(bigBody()));
+  const system = [{ type: "text", text: `changed \u2014 ${"y".repeat(400)}` }];
+  const messages = [...(parsed.messages as unknown[]), { role: "user", content: "more \u2014" }];
+  const pieces = jsonPieces({ ...parsed, system, messages });
+  assert.ok(pieces.includes(JSON.stringify(system)), "the changed value is its own piece");
+  for (const message of messages) {
+    assert.ok(pieces.includes(JSON.stringify(message)), "each element of a long array too");
+  }
+  assert.deepEqual(
+    JSON.parse(pieces.join("")),
+    JSON.parse(JSON.stringify({ ...parsed, system, messages })),
+  );
+});

@@ -64,6 +64,22 @@ Deno.test("the headers that frame a body are found in any case; conflicts are re
   );
 });
 
+Deno.test("names that start and run as long as the framing ones are passed over, not read", () => {
+  // x-stainless-os is as long as content-length, x-ccp-pear as x-ccp-peer, hast as host: the
+  // framing headers are still found beside them, and these are left as they are.
+  const head = "POST / HTTP/1.1\r\nHost: x\r\nx-stainless-os: 9\r\nx-ccp-pear: 1\r\nhast: 2\r\n" +
+    "Content-Length: 5\r\nconnectiom: close\r\ntransfer-encodinG: chunked\r\n\r\n";
+  const result = inspectHead(latin1(head), "p:1#1", 1 << 20);
+  assert.ok(!result.ok, "Content-Length and Transfer-Encoding both found");
+  const kept = "POST / HTTP/1.1\r\nHost: x\r\nx-stainless-os: 9\r\nx-ccp-pear: 1\r\nhast: 2\r\n" +
+    "X-Ccp-Peer: 1\r\nContent-Length: 5\r\nconnectiom: x\r\n\r\n";
+  assert.deepEqual(forwarded(kept), {
+    bytes: "POST / HTTP/1.1\r\nHost: x\r\nx-stainless-os: 9\r\nx-ccp-pear: 1\r\nhast: 2\r\n" +
+      "Content-Length: 5\r\nconnectiom: x\r\nx-ccp-peer: 10.0.0.7:5000#3\r\n\r\n",
+    bodyLength: 5,
+  });
+});
+
 Deno.test("a body over the limit is left behind: the server gets the head and refuses it", () => {
   // The server answers the 413, so it is logged and recorded like a chunked body over the limit.
   const head = "POST /v1/messages HTTP/1.1\r\nhost: x\r\nContent-Length: 2000000\r\n" +

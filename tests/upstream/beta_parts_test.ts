@@ -11,6 +11,7 @@ import { parseSse, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { encodeEvents, textTurn } from "../mocks/anthropic_fixtures.ts";
 import { withoutBetaParts } from "../../src/upstream/cleaning/beta_parts.ts";
+import { outgoingRequest } from "../../src/upstream/http/headers.ts";
 import { betasBehindParts } from "../../src/upstream/http/refused_betas.ts";
 
 const MCP = "mcp-client-2025-11-20";
@@ -379,4 +380,14 @@ Deno.test("betasBehindParts: a refused field or tool type of a beta sent stands 
     [],
   );
   assert.deepEqual(betasBehindParts("max_tokens: Field required", undefined, sent), []);
+});
+
+Deno.test("outgoingRequest: with no beta dropped, the body's cleaning is the provider's own", () => {
+  const up = provider("up", { preset: "anthropic" });
+  const client = new Headers({ "anthropic-beta": "claude-code-20250219,mcp-client-2025-11-20" });
+  // Nothing to take out of the body: no lookup of what dropped betas bring.
+  assert.equal(outgoingRequest(up, client).clean, up.cleaning.body);
+  // The login's beta is dropped for a provider sent ccp's key: it brings nothing into the body.
+  const login = new Headers({ "anthropic-beta": "oauth-2025-04-20,claude-code-20250219" });
+  assert.equal(outgoingRequest(up, login).clean, up.cleaning.body);
 });

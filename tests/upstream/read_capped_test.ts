@@ -54,3 +54,23 @@ Deno.test("readJsonCapped reads a plain body (not guarded) as before", async () 
   const response = new Response(JSON.stringify(answer));
   assert.deepEqual(await readJsonCapped(response, 1 << 20, "Provider p"), answer);
 });
+
+Deno.test("readJsonCapped names the upstream only in a failure: asked for the name then", async () => {
+  let asked = 0;
+  const where = () => (asked++, "Provider p (model m)");
+  assert.deepEqual(await readJsonCapped(guarded([bytes]), 1 << 20, where), answer);
+  assert.equal(asked, 0, "an answer read whole needs no name");
+  await assert.rejects(
+    () => readJsonCapped(guarded([bytes]), 6000, where),
+    (error: unknown) =>
+      error instanceof UpstreamError &&
+      error.message.startsWith("Provider p (model m) sent an answer larger than"),
+  );
+  await assert.rejects(
+    () => readJsonCapped(guarded([bytes.subarray(0, 100)]), 1 << 20, where),
+    (error: unknown) =>
+      error instanceof UpstreamError &&
+      error.message.startsWith("Provider p (model m) sent an unreadable JSON"),
+  );
+  assert.equal(asked, 2);
+});

@@ -5,7 +5,7 @@ import { admitCountTokensRequest } from "../../protocols/anthropic_request_gate.
 import { resolveRouteCounted } from "../../routing/resolve.ts";
 import { withoutSubagentTag } from "../../routing/scenarios.ts";
 import { bodyLimits, readJsonBody } from "../body.ts";
-import { tokenSuffix, withoutOwnToken } from "../auth.ts";
+import { credentialsOf, tokenSuffix, withoutOwnToken } from "../auth.ts";
 import { ANYONE, checkRouteAllowed } from "../clients.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 import { ProxyError } from "../../core/errors.ts";
@@ -50,7 +50,7 @@ async function countTokens(
     {
       request: body,
       urlPrefix: c.env.routePrefix,
-      tokenSuffix: tokenSuffix(raw.headers, identity.token),
+      tokenSuffix: tokenSuffix(credentialsOf(c.env, raw.headers), identity.token),
     },
     config,
     async () => (counted = await deps.countTokens(body)),
@@ -62,7 +62,7 @@ async function countTokens(
     resolution,
     // A local answer is the count that routed it (no tag was stripped when one was made).
     ...(counted !== undefined ? { inputTokens: counted } : {}),
-    headers: withoutOwnToken(raw.headers, identity.token),
+    headers: withoutOwnToken(raw.headers, credentialsOf(c.env, raw.headers), identity.token),
     signal,
   });
   deps.log.info(

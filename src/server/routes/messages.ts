@@ -18,7 +18,7 @@ import type { Recorder } from "../../pipeline/recorder.ts";
 import { NO_ROUTE } from "../../pipeline/record.ts";
 import { bodyLimits, readJsonBody } from "../body.ts";
 import { forgetRawJson } from "../../core/raw_json.ts";
-import { tokenSuffix, withoutOwnToken } from "../auth.ts";
+import { credentialsOf, tokenSuffix, withoutOwnToken } from "../auth.ts";
 import { ANYONE, checkRouteAllowed } from "../clients.ts";
 import type { AppEnv, ServerDeps } from "../deps.ts";
 import { errorResponse } from "../responses.ts";
@@ -71,7 +71,7 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
       const input: ResolutionInput = {
         request: parsed,
         urlPrefix: c.env.routePrefix,
-        tokenSuffix: tokenSuffix(raw.headers, identity.token),
+        tokenSuffix: tokenSuffix(credentialsOf(c.env, raw.headers), identity.token),
       };
       // Counted only when the long_context rule is reached and the request may be over it.
       let counted: number | undefined;
@@ -91,7 +91,7 @@ export function messagesHandler(deps: ServerDeps): (c: Context<AppEnv>) => Promi
         resolution,
         // Routing's count, not a second one (no tag was stripped when a count was made).
         ...(counted !== undefined ? { inputTokens: counted } : {}),
-        headers: withoutOwnToken(raw.headers, identity.token),
+        headers: withoutOwnToken(raw.headers, credentialsOf(c.env, raw.headers), identity.token),
         signal: gone.signal,
         recorder,
       });
@@ -150,9 +150,9 @@ function localResponse(kind: LocalKind, body: MessagesRequest, recorder: Recorde
 /**
  * A JSON answer as `Response.json` makes it, with its text as the body: `Response.json` encodes
  * the text to bytes in JavaScript first, which the server does anyway as it sends a text body.
+ * `headers`, made for this answer alone, gets the content type in place rather than in a copy.
  */
 function jsonAnswer(message: unknown, headers: Record<string, string>): Response {
-  return new Response(JSON.stringify(message), {
-    headers: { ...headers, "content-type": "application/json" },
-  });
+  headers["content-type"] = "application/json";
+  return new Response(JSON.stringify(message), { headers });
 }

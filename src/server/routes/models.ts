@@ -6,7 +6,7 @@ import { ProxyError } from "../../core/errors.ts";
 import { DISCOVERABLE, DISCOVERY_PREFIX, discoveryId } from "../../routing/discovery_ids.ts";
 import { resolveRoute, RouteRefused } from "../../routing/resolve.ts";
 import { formatChain } from "../../routing/target_text.ts";
-import { tokenSuffix } from "../auth.ts";
+import { credentialsOf, tokenSuffix } from "../auth.ts";
 import type { AppEnv } from "../deps.ts";
 
 /** One entry of the Anthropic models list. */
@@ -150,7 +150,7 @@ export function modelHandler(
     const current = config();
     // A routing prefix or token suffix decides before any name (as for POST /v1/messages).
     const urlPrefix = c.env.routePrefix;
-    const suffix = tokenSuffix(c.req.raw.headers, c.env.identity?.token);
+    const suffix = tokenSuffix(credentialsOf(c.env, c.req.raw.headers), c.env.identity?.token);
     if (urlPrefix === undefined && suffix === undefined) {
       const listed = listModels(current, createdAt);
       const own = listed.find((m) => m.id === id);

@@ -110,7 +110,8 @@ async function openAnswer(
   response: Response,
   hooks: AnswerHooks,
 ): Promise<Answer> {
-  const where = describeCall(request);
+  // Named only in a failure's message.
+  const where = () => capitalise(describeCall(request));
   const isSse = (response.headers.get(CONTENT_TYPE) ?? "").includes("text/event-stream");
   if (isSse && response.body) return await relayedAnswer(request, response.body, hooks);
   let message: unknown;
@@ -118,13 +119,13 @@ async function openAnswer(
     message = await readJsonCapped(
       response,
       request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE,
-      capitalise(where),
+      where,
     ) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof UpstreamError) throw error;
     throw new UpstreamError(
       "api_error",
-      `${capitalise(where)} sent an unreadable JSON answer: ${networkCause(error)}`,
+      `${where()} sent an unreadable JSON answer: ${networkCause(error)}`,
       {
         status: 502,
       },
@@ -144,7 +145,7 @@ async function openAnswer(
     const text = isRecord(message) ? upstreamMessage(JSON.stringify(message)) : "not an object";
     throw new UpstreamError(
       "api_error",
-      `${capitalise(where)} answered ${response.status} without a message: ${
+      `${where()} answered ${response.status} without a message: ${
         scrubSecrets(text, secretsSent(request.provider, request.clientHeaders))
       }`,
       { status: 502 },
@@ -165,7 +166,7 @@ async function openAnswer(
   if (failed) {
     throw new UpstreamError(
       "api_error",
-      `${capitalise(where)} ended the answer with stop_reason "${failed}"`,
+      `${where()} ended the answer with stop_reason "${failed}"`,
       { status: 502 },
     );
   }

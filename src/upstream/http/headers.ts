@@ -90,6 +90,8 @@ export function outgoingRequest(
   const headers = filterBetaHeader(client, betaRuleOf(provider));
   const dropped = droppedBetasWithParts(client, headers);
   const cleaning = provider.cleaning;
+  // Usually none was dropped: the lookup of what they bring (its sets and lists) is skipped.
+  if (dropped.length === 0) return { headers, clean: cleaning.body };
   return { headers, clean: (body, model) => withoutBetaParts(cleaning.body(body, model), dropped) };
 }
 

@@ -11,19 +11,20 @@ const RAISE_LIMIT = "raise server.max_response_size to allow more";
 
 /**
  * The answer's JSON, read up to `maxBytes`.
- * Past the limit, or for a body that is not JSON, an UpstreamError (502) names `where`.
+ * Past the limit, or for a body that is not JSON, an UpstreamError (502) names `where` (given as a
+ * function, it is asked only then: most answers are read without one).
  * `remedy` says what to do about an answer past the limit; the default fits a limit the user set.
  */
 export async function readJsonCapped(
   response: Response,
   maxBytes: number,
-  where: string,
+  where: string | (() => string),
   remedy = RAISE_LIMIT,
 ): Promise<unknown> {
   const declared = Number(response.headers.get("content-length") ?? "NaN");
   if (declared > maxBytes) {
     await response.body?.cancel().catch(() => {});
-    throw tooLarge(where, maxBytes, remedy);
+    throw tooLarge(nameOf(where), maxBytes, remedy);
   }
   // Chunks are kept as they arrive and joined once: most answers come in one chunk, decoded as is
   // (a 64 KiB buffer per answer cost more CPU than the rest of reading it). A guarded upstream
@@ -36,7 +37,7 @@ export async function readJsonCapped(
       if (done) break;
       if (collected.size + value.byteLength > maxBytes) {
         await reader.cancel().catch(() => {});
-        throw tooLarge(where, maxBytes, remedy);
+        throw tooLarge(nameOf(where), maxBytes, remedy);
       }
       collected.add(value);
     }
@@ -45,10 +46,18 @@ export async function readJsonCapped(
     return JSON.parse(collected.withBytes((bytes) => decoder.decode(bytes)));
   } catch (error) {
     const reason = messageOf(error);
-    throw new UpstreamError("api_error", `${where} sent an unreadable JSON answer: ${reason}`, {
-      status: 502,
-    });
+    throw new UpstreamError(
+      "api_error",
+      `${nameOf(where)} sent an unreadable JSON answer: ${reason}`,
+      {
+        status: 502,
+      },
+    );
   }
+}
+
+function nameOf(where: string | (() => string)): string {
+  return typeof where === "string" ? where : where();
 }
 
 /** The 502 of an answer that ran past `maxBytes`, streamed or not. */
