@@ -11,6 +11,8 @@
  * docs/claude-code.md was written from its output.
  */
 
+import { endSession } from "../tests/helpers/tmux.ts";
+
 const prompts = Deno.args.length > 0 ? Deno.args : ["say hi", "/model", "/compact"];
 const lines: string[] = [];
 
@@ -182,7 +184,8 @@ try {
   const screen = await tmux("capture-pane", "-p", "-t", session);
   lines.push("--- screen at the end:", new TextDecoder().decode(screen.stdout).trimEnd());
 } finally {
-  await tmux("kill-session", "-t", session);
+  // Claude Code writes into its home while it exits: the directories go once it has.
+  await endSession(session);
   await server.shutdown();
   await Deno.remove(home, { recursive: true }).catch(() => {});
   await Deno.remove(work, { recursive: true }).catch(() => {});
