@@ -10,12 +10,11 @@ import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
-  claudeDirs,
   screen,
   startSession,
-  tmux,
   tmuxAndClaude,
   tuiEnv,
+  tuiPlace,
   typeLine,
   waitForScreen,
 } from "../helpers/tmux.ts";
@@ -47,8 +46,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp-compact-gemini-" });
-    const { home, work } = await claudeDirs(dir);
+    const place = await tuiPlace("ccp-compact-gemini");
+    const { home, work, session } = place;
     await Deno.mkdir(`${work}/.claude`);
     await Deno.writeTextFile(
       `${work}/.claude/settings.json`,
@@ -67,7 +66,6 @@ Deno.test({
       ],
       routes: { default: "up/gemini-3.8-flash" },
     }));
-    const session = `ccp-compact-gemini-${Date.now()}`;
     try {
       const env = { ...tuiEnv(home, ccp.url), CLAUDE_CODE_MAX_RETRIES: "0" };
       await startSession(session, work, env, ["claude", "--permission-mode", "acceptEdits"]);
@@ -98,10 +96,9 @@ Deno.test({
       assert.deepEqual(mock.refusals, []);
       assert.doesNotMatch(await screen(session), /API Error|rror:/);
     } finally {
-      await tmux("kill-session", "-t", session);
+      await place.close();
       await ccp.close();
       await mock.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });

@@ -14,12 +14,12 @@ import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
-  claudeDirs,
   screen,
   startSession,
   tmux,
   tmuxAndClaude,
   tuiEnv,
+  tuiPlace,
   typeLine,
   until,
   waitForScreen,
@@ -210,7 +210,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp-esc-providers-" });
+    const place = await tuiPlace("ccp-esc-providers");
     const up = startUpstreams();
     const ccp = await startGuardedCcp(
       testConfig({
@@ -244,9 +244,8 @@ Deno.test({
         authToken: "e2e",
       }),
     );
-    const session = `ccp-esc-providers-${Date.now()}`;
     try {
-      const { home, work } = await claudeDirs(dir);
+      const { home, work, session } = place;
       const env = { ...tuiEnv(home, ccp.url), CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1" };
       await startSession(session, work, env, ["claude"]);
       await waitForScreen(session, /❯/, 15_000);
@@ -289,10 +288,9 @@ Deno.test({
       assert.deepEqual(up.checks, ["gemini", "responses"], "each pick checked on its upstream");
       assert.doesNotMatch(await screen(session), /API Error/);
     } finally {
-      await tmux("kill-session", "-t", session);
+      await place.close();
       await ccp.close();
       await up.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });

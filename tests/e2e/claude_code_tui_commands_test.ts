@@ -13,12 +13,12 @@ import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { PNG_1X1 } from "../helpers/claude_print.ts";
 import {
-  claudeDirs,
   screen,
   startSession,
   tmux,
   tmuxAndClaude,
   tuiEnv,
+  tuiPlace,
   typeLine,
   waitForScreen,
 } from "../helpers/tmux.ts";
@@ -102,13 +102,12 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp-tui-commands-" });
+    const place = await tuiPlace("ccp-tui-commands");
     const up = startChat();
     const cfg = config(up.url, { fast: "up/big-model" });
     const ccp = await startGuardedCcp(cfg);
-    const session = `ccp-tui-commands-${Date.now()}`;
     try {
-      const { home, work } = await claudeDirs(dir);
+      const { home, work, session } = place;
       await Deno.writeFile(
         `${work}/shot.png`,
         Uint8Array.from(atob(PNG_1X1), (c) => c.charCodeAt(0)),
@@ -169,10 +168,9 @@ Deno.test({
       );
       assert.equal(up.bodies.length, 1);
     } finally {
-      await tmux("kill-session", "-t", session);
+      await place.close();
       await ccp.close();
       await up.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });

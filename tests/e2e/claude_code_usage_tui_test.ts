@@ -12,11 +12,11 @@
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import {
-  claudeDirs,
   startSession,
   tmux,
   tmuxAndClaude,
   tuiEnv,
+  tuiPlace,
   typeLine,
   waitForScreen,
 } from "../helpers/tmux.ts";
@@ -40,7 +40,7 @@ for (const wire of WIRES) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const dir = await Deno.makeTempDir({ prefix: `ccp-usage-tui-${wire}-` });
+      const place = await tuiPlace(`ccp-usage-tui-${wire}`);
       const model = startAgentModel(
         wire,
         (view) =>
@@ -61,9 +61,8 @@ for (const wire of WIRES) {
       };
       const cfg = { ...model.config, providers: { up } };
       const ccp = await startGuardedCcp(cfg);
-      const session = `ccp-usage-tui-${wire}-${Date.now()}`;
       try {
-        const { home, work } = await claudeDirs(dir);
+        const { home, work, session } = place;
         const env = {
           ...tuiEnv(home, ccp.url),
           ANTHROPIC_AUTH_TOKEN: "e2e-token",
@@ -91,10 +90,9 @@ for (const wire of WIRES) {
           10_000,
         );
       } finally {
-        await tmux("kill-session", "-t", session);
+        await place.close();
         await ccp.close();
         await model.close();
-        await Deno.remove(dir, { recursive: true }).catch(() => {});
       }
     },
   });

@@ -133,3 +133,29 @@ export async function until(
     await new Promise((r) => setTimeout(r, every));
   }
 }
+
+/** Where one interactive Claude Code runs: a temp dir with its `home` and `work`, and a session. */
+export interface TuiPlace {
+  readonly home: string;
+  readonly work: string;
+  /** The tmux session's name, not started yet. */
+  readonly session: string;
+  /** Kills the session and removes the dir. */
+  close(): Promise<void>;
+}
+
+/** Makes a {@link TuiPlace} (as {@link claudeDirs} does) whose names start with `name`. */
+export async function tuiPlace(name: string): Promise<TuiPlace> {
+  const dir = await Deno.makeTempDir({ prefix: `${name}-` });
+  const { home, work } = await claudeDirs(dir);
+  const session = `${name}-${Date.now()}`;
+  return {
+    home,
+    work,
+    session,
+    close: async () => {
+      await tmux("kill-session", "-t", session);
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
