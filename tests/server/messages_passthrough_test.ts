@@ -10,15 +10,18 @@ import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { claudeCodeBody } from "./_messages_env.ts";
 
+/** A Claude plan whose limit is spent for the next hour: a 429 saying `limit`. */
+function spentPlan(limit: string) {
+  return startAnthropicMock([{
+    kind: "json",
+    status: 429,
+    body: anthropicErrorBody("rate_limit_error", limit),
+    headers: { "retry-after": "3600" },
+  }]);
+}
+
 Deno.test("auth: passthrough sends the client's own credentials upstream, and a 429 moves on", async () => {
-  const plan = startAnthropicMock([
-    {
-      kind: "json",
-      status: 429,
-      body: anthropicErrorBody("rate_limit_error", "weekly limit reached"),
-      headers: { "retry-after": "3600" },
-    },
-  ]);
+  const plan = spentPlan("weekly limit reached");
   const fallback = startAnthropicMock([{ kind: "json", body: thinkingTextToolMessage("glm") }]);
   const ccp = startCcp(testConfig({
     providers: [
@@ -55,14 +58,7 @@ Deno.test("auth: passthrough sends the client's own credentials upstream, and a 
 });
 
 Deno.test("a provider sent ccp's own key is not sent the client's OAuth login beta; a passthrough one is", async () => {
-  const plan = startAnthropicMock([
-    {
-      kind: "json",
-      status: 429,
-      body: anthropicErrorBody("rate_limit_error", "5-hour limit reached"),
-      headers: { "retry-after": "3600" },
-    },
-  ]);
+  const plan = spentPlan("5-hour limit reached");
   const api = startAnthropicMock([{ kind: "json", body: thinkingTextToolMessage("m") }]);
   const ccp = startCcp(testConfig({
     providers: [
