@@ -168,8 +168,11 @@ function splitCodeArgs(rest: readonly string[]): { ccp: string[]; claude: string
   return { ccp, claude };
 }
 
+/** The flags' values as the flag parser gives them. */
+type FlagValues = Record<string, string | boolean | undefined>;
+
 /** Validates the flag values shared by all commands. */
-function toFlags(values: Record<string, string | boolean | undefined>): CliFlags {
+function toFlags(values: FlagValues): CliFlags {
   const text = (name: string): string | undefined => {
     const value = values[name];
     if (typeof value !== "string") return undefined;
@@ -211,7 +214,7 @@ function toFlags(values: Record<string, string | boolean | undefined>): CliFlags
 /** Builds the command once flags and positionals are known. */
 function toCommand(
   positionals: readonly string[],
-  values: Record<string, string | boolean | undefined>,
+  values: FlagValues,
   claudeArgs: readonly string[],
 ): Command {
   const [name = "serve", ...rest] = positionals;
@@ -228,14 +231,38 @@ function toCommand(
       : { cmd: "help" };
   }
   if (values.version) return { cmd: "version" };
-  if (topic === "help") {
-    const [about, ...extra] = rest;
-    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-    if (about === undefined) return { cmd: "help" };
-    if (!isCommand(about)) throw new UsageError(`no help for unknown command "${about}"`);
-    return { cmd: "help", topic: about };
-  }
+  if (topic === "help") return helpCommand(rest);
   const flags = toFlags(values);
+  refuseOthersOptions(topic, values);
+  if (topic === "init") return initCommand(rest, values, flags);
+  if (topic === "code") return { cmd: "code", flags, claudeArgs };
+  if (topic === "usage") {
+    if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+    return {
+      cmd: "usage",
+      flags,
+      ...(typeof values.since === "string" ? { since: values.since } : {}),
+      ...(typeof values.by === "string" ? { by: values.by } : {}),
+      json: values.json === true,
+    };
+  }
+  if (topic === "settings") return settingsCommand(rest, values, flags);
+  if (topic === "service") return serviceCommand(rest, values, flags);
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  return { cmd: topic, flags };
+}
+
+/** `ccp help [command]`. */
+function helpCommand(rest: readonly string[]): Command {
+  const [about, ...extra] = rest;
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (about === undefined) return { cmd: "help" };
+  if (!isCommand(about)) throw new UsageError(`no help for unknown command "${about}"`);
+  return { cmd: "help", topic: about };
+}
+
+/** Refuses an option of `ccp service`, `ccp settings`, `ccp usage` or `ccp init` given to another command. */
+function refuseOthersOptions(topic: CommandName, values: FlagValues): void {
   if (topic !== "service" && values.system) {
     throw new UsageError('--system is an option of "ccp service"');
   }
@@ -253,100 +280,91 @@ function toCommand(
       : "--json";
     throw new UsageError(`${option} is an option of "ccp usage"`);
   }
-  const from = values.from;
-  const fromFile = values["from-file"];
-  if (topic !== "init" && (from !== undefined || fromFile !== undefined)) {
+  if (topic !== "init" && (values.from !== undefined || values["from-file"] !== undefined)) {
     throw new UsageError(
-      `${from !== undefined ? "--from" : "--from-file"} is an option of "ccp init"`,
+      `${values.from !== undefined ? "--from" : "--from-file"} is an option of "ccp init"`,
     );
   }
-  if (topic === "init") {
-    if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-    if (typeof fromFile === "string" && from === undefined) {
-      throw new UsageError(
-        `--from-file needs --from ${IMPORT_PEERS.join(", ")} (the kind of file it is)`,
-      );
-    }
-    if (typeof from !== "string") return { cmd: "init", flags };
-    const peer = IMPORT_PEERS.find((p) => p === from.trim().toLowerCase());
-    if (peer === undefined) {
-      throw new UsageError(
-        `--from: expected ${IMPORT_PEERS.join(", ")}, got ${JSON.stringify(from)}`,
-      );
-    }
-    if (typeof fromFile === "string" && fromFile.trim() === "") {
-      throw new UsageError("--from-file needs a value");
-    }
-    return {
-      cmd: "init",
-      flags,
-      from: { peer, ...(typeof fromFile === "string" ? { file: fromFile.trim() } : {}) },
-    };
+}
+
+/** `ccp settings install|uninstall|status [--project] [--dry-run]`. */
+function settingsCommand(rest: readonly string[], values: FlagValues, flags: CliFlags): Command {
+  const [action, ...extra] = rest;
+  if (action === undefined) {
+    throw new UsageError("settings needs an action: install, uninstall or status");
   }
-  if (topic === "code") return { cmd: "code", flags, claudeArgs };
-  if (topic === "usage") {
-    if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-    return {
-      cmd: "usage",
-      flags,
-      ...(typeof values.since === "string" ? { since: values.since } : {}),
-      ...(typeof values.by === "string" ? { by: values.by } : {}),
-      json: values.json === true,
-    };
+  const known = SETTINGS_ACTIONS.find((a) => a === action);
+  if (known === undefined) {
+    throw new UsageError(`unknown settings action "${action}" (use install, uninstall or status)`);
   }
-  if (topic === "settings") {
-    const [action, ...extra] = rest;
-    if (action === undefined) {
-      throw new UsageError("settings needs an action: install, uninstall or status");
-    }
-    const known = SETTINGS_ACTIONS.find((a) => a === action);
-    if (known === undefined) {
-      throw new UsageError(
-        `unknown settings action "${action}" (use install, uninstall or status)`,
-      );
-    }
-    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-    return {
-      cmd: "settings",
-      action: known,
-      flags,
-      project: values.project === true,
-      dryRun: values["dry-run"] === true,
-    };
-  }
-  if (topic === "service") {
-    const [action, ...extra] = rest;
-    if (action === undefined) {
-      throw new UsageError("service needs an action: install, uninstall or status");
-    }
-    if (!isServiceAction(action)) {
-      throw new UsageError(
-        `unknown service action "${action}" (use install, uninstall or status)`,
-      );
-    }
-    // `ccp service install -- --port 9000`: what follows `--` are flags for `ccp serve`.
-    let serveFlags: CliFlags = {};
-    if (extra.length > 0) {
-      const serve = parseCli(["serve", ...extra]);
-      if (serve.cmd !== "serve") {
-        throw new UsageError(
-          serve.cmd === "usage_error"
-            ? `after --: ${serve.message}`
-            : "unexpected arguments after --",
-        );
-      }
-      serveFlags = serve.flags;
-    }
-    return {
-      cmd: "service",
-      action,
-      flags: { ...flags, ...serveFlags },
-      system: values.system === true,
-      dryRun: values["dry-run"] === true,
-    };
-  }
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  return {
+    cmd: "settings",
+    action: known,
+    flags,
+    project: values.project === true,
+    dryRun: values["dry-run"] === true,
+  };
+}
+
+/** `ccp init`, or `ccp init --from <peer> [--from-file <file>]`. */
+function initCommand(rest: readonly string[], values: FlagValues, flags: CliFlags): Command {
+  const from = values.from;
+  const fromFile = values["from-file"];
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-  return { cmd: topic, flags };
+  if (typeof fromFile === "string" && from === undefined) {
+    throw new UsageError(
+      `--from-file needs --from ${IMPORT_PEERS.join(", ")} (the kind of file it is)`,
+    );
+  }
+  if (typeof from !== "string") return { cmd: "init", flags };
+  const peer = IMPORT_PEERS.find((p) => p === from.trim().toLowerCase());
+  if (peer === undefined) {
+    throw new UsageError(
+      `--from: expected ${IMPORT_PEERS.join(", ")}, got ${JSON.stringify(from)}`,
+    );
+  }
+  if (typeof fromFile === "string" && fromFile.trim() === "") {
+    throw new UsageError("--from-file needs a value");
+  }
+  return {
+    cmd: "init",
+    flags,
+    from: { peer, ...(typeof fromFile === "string" ? { file: fromFile.trim() } : {}) },
+  };
+}
+
+/** `ccp service <action> [-- <serve flags>]`. */
+function serviceCommand(rest: readonly string[], values: FlagValues, flags: CliFlags): Command {
+  const [action, ...extra] = rest;
+  if (action === undefined) {
+    throw new UsageError("service needs an action: install, uninstall or status");
+  }
+  if (!isServiceAction(action)) {
+    throw new UsageError(
+      `unknown service action "${action}" (use install, uninstall or status)`,
+    );
+  }
+  // `ccp service install -- --port 9000`: what follows `--` are flags for `ccp serve`.
+  let serveFlags: CliFlags = {};
+  if (extra.length > 0) {
+    const serve = parseCli(["serve", ...extra]);
+    if (serve.cmd !== "serve") {
+      throw new UsageError(
+        serve.cmd === "usage_error"
+          ? `after --: ${serve.message}`
+          : "unexpected arguments after --",
+      );
+    }
+    serveFlags = serve.flags;
+  }
+  return {
+    cmd: "service",
+    action,
+    flags: { ...flags, ...serveFlags },
+    system: values.system === true,
+    dryRun: values["dry-run"] === true,
+  };
 }
 
 /** Parses `argv` (without the program name); never throws. */

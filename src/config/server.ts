@@ -66,63 +66,26 @@ export function resolveServer(input: {
   const host = flags.host?.trim() || envValue(env, "CCP_HOST") || fcc("HOST") ||
     file.host?.trim() ||
     SERVER_DEFAULTS.host;
-
-  let port: number = SERVER_DEFAULTS.port;
-  const portPick = pick(
+  const port = portOf([
     ["--port", flags.port],
     ["CCP_PORT", envValue(env, "CCP_PORT")],
     ["PORT", fcc("PORT")],
     ["server.port", file.port],
-  );
-  if (portPick) {
-    const [origin, raw] = portPick;
-    const n = typeof raw === "number" ? raw : /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (Number.isInteger(n) && n >= 0 && n <= 65_535) port = n;
-    else {
-      const shown = typeof raw === "string" ? JSON.stringify(raw) : String(raw);
-      problems.push(`${origin}: expected a port number (0-65535), got ${shown}`);
-    }
-  }
-
-  let logLevel: LogLevel = SERVER_DEFAULTS.logLevel;
-  const levelPick = pick(
+  ], problems);
+  const logLevel = logLevelOf([
     ["--log-level", flags.logLevel?.trim() || undefined],
     ["CCP_LOG_LEVEL", envValue(env, "CCP_LOG_LEVEL")],
     ["server.log_level", file.log_level],
-  );
-  if (levelPick) {
-    const [origin, raw] = levelPick;
-    const level = LOG_LEVELS.find((l) => l === String(raw).toLowerCase());
-    if (level) logLevel = level;
-    else {
-      problems.push(
-        `${origin}: unknown log level ${JSON.stringify(raw)} (use debug, info, warn or error)`,
-      );
-    }
-  }
-  const formatPick = pick(
+  ], problems);
+  const logFormat = logFormatOf([
     ["--log-format", flags.logFormat?.trim() || undefined],
     ["CCP_LOG_FORMAT", envValue(env, "CCP_LOG_FORMAT")],
     ["server.log_format", file.log_format],
-  );
-  let logFormat: LogFormat = "text";
-  if (formatPick) {
-    const raw = String(formatPick[1]).toLowerCase();
-    if (raw === "text" || raw === "json") logFormat = raw;
-    else {problems.push(
-        `${formatPick[0]}: unknown log format ${JSON.stringify(raw)} (use text or json)`,
-      );}
-  }
+  ], problems);
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
+
   const home = homeDir(env, flags.home);
-  const at = (written: string | undefined) => {
-    // `~/...` as a shell would read it (a config file or .env is read by no shell); a path that
-    // stayed relative would be a directory named "~" in the working directory.
-    const path = written && home !== undefined && /^~(?:[\\/]|$)/.test(written)
-      ? joinPath(home, written.slice(1))
-      : written;
-    return path && flags.cwd !== undefined ? resolvePath(flags.cwd, path) : path;
-  };
+  const at = (written: string | undefined) => pathFrom(written, home, flags.cwd);
   const logFile = at(
     flags.logFile?.trim() || envValue(env, "CCP_LOG_FILE") || file.log_file?.trim(),
   );
@@ -130,9 +93,7 @@ export function resolveServer(input: {
     flags.dataDir?.trim() || envValue(env, "CCP_DATA_DIR") || file.data_dir?.trim() ||
       defaultDataDir(env, flags.home),
   );
-
-  // A blank token (e.g. `auth_token: ${CCP_AUTH_TOKEN:-}` with the variable unset) means none.
-  const tokenPick = pick(
+  const authToken = authTokenOf(host, fcc, [
     ["the auth token flag", flags.authToken?.trim() || undefined],
     ["CCP_AUTH_TOKEN", envValue(env, "CCP_AUTH_TOKEN")],
     [
@@ -140,26 +101,7 @@ export function resolveServer(input: {
       fccAuthOff(fcc("PROXY_AUTH_ENABLED")) ? undefined : fcc("ANTHROPIC_AUTH_TOKEN"),
     ],
     ["server.auth_token", file.auth_token?.trim() || undefined],
-  );
-  const authToken = tokenPick ? String(tokenPick[1]) : undefined;
-  const fccOff = fccAuthOff(fcc("PROXY_AUTH_ENABLED")) && fcc("ANTHROPIC_AUTH_TOKEN") !== undefined;
-  if (!authToken && fccOff && !isLoopbackHost(host)) {
-    // The general refusal would point at ANTHROPIC_AUTH_TOKEN, which is set: say why it is off.
-    throw new ConfigError(
-      `PROXY_AUTH_ENABLED=false turns ANTHROPIC_AUTH_TOKEN off, and host ${host} is reachable ` +
-        `from other machines, where ccp does not listen without a token: remove ` +
-        `PROXY_AUTH_ENABLED=false (ANTHROPIC_AUTH_TOKEN is then ccp's token) or set HOST=127.0.0.1`,
-    );
-  }
-  if (tokenPick && authToken?.includes(":")) {
-    // Clients write `<token>:<provider>/<model>` to pick a model, so ccp compares only what comes
-    // before the first ':' -- a token containing one could never match.
-    throw new ConfigError(
-      `${tokenPick[0]}: the auth token contains ':', which no client can send (ccp reads only ` +
-        `the part before the first ':' as the token; the rest picks a model): choose a token ` +
-        `without ':'`,
-    );
-  }
+  ]);
   return {
     host,
     port,
@@ -179,6 +121,91 @@ export function resolveServer(input: {
     ...(logFile ? { logFile } : {}),
     ...(dataDir ? { dataDir } : {}),
   };
+}
+
+/** Where a setting may be given, first place first: each place's name and its value there. */
+type Candidates = readonly [string, string | number | undefined][];
+
+/** The first port given, else the default; one that is no port number is a problem. */
+function portOf(candidates: Candidates, problems: string[]): number {
+  const picked = pick(...candidates);
+  if (!picked) return SERVER_DEFAULTS.port;
+  const [origin, raw] = picked;
+  const n = typeof raw === "number" ? raw : /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (Number.isInteger(n) && n >= 0 && n <= 65_535) return n;
+  const shown = typeof raw === "string" ? JSON.stringify(raw) : String(raw);
+  problems.push(`${origin}: expected a port number (0-65535), got ${shown}`);
+  return SERVER_DEFAULTS.port;
+}
+
+/** The first log level given, else the default; an unknown one is a problem. */
+function logLevelOf(candidates: Candidates, problems: string[]): LogLevel {
+  const picked = pick(...candidates);
+  if (!picked) return SERVER_DEFAULTS.logLevel;
+  const [origin, raw] = picked;
+  const level = LOG_LEVELS.find((l) => l === String(raw).toLowerCase());
+  if (level) return level;
+  problems.push(
+    `${origin}: unknown log level ${JSON.stringify(raw)} (use debug, info, warn or error)`,
+  );
+  return SERVER_DEFAULTS.logLevel;
+}
+
+/** The first log format given, else text; an unknown one is a problem. */
+function logFormatOf(candidates: Candidates, problems: string[]): LogFormat {
+  const picked = pick(...candidates);
+  if (!picked) return "text";
+  const raw = String(picked[1]).toLowerCase();
+  if (raw === "text" || raw === "json") return raw;
+  problems.push(`${picked[0]}: unknown log format ${JSON.stringify(raw)} (use text or json)`);
+  return "text";
+}
+
+/** A path as written in a setting, with `~/` read from `home` and a relative one from `cwd`. */
+function pathFrom(
+  written: string | undefined,
+  home: string | undefined,
+  cwd: string | undefined,
+): string | undefined {
+  // `~/...` as a shell would read it (a config file or .env is read by no shell); a path that
+  // stayed relative would be a directory named "~" in the working directory.
+  const path = written && home !== undefined && /^~(?:[\\/]|$)/.test(written)
+    ? joinPath(home, written.slice(1))
+    : written;
+  return path && cwd !== undefined ? resolvePath(cwd, path) : path;
+}
+
+/**
+ * The first auth token given (a blank one, e.g. `auth_token: ${CCP_AUTH_TOKEN:-}` with the
+ * variable unset, means none); throws for a token no client could send, and for none on a host
+ * other machines reach when free-claude-code's variables turned the token off.
+ */
+function authTokenOf(
+  host: string,
+  fcc: (name: string) => string | undefined,
+  candidates: Candidates,
+): string | undefined {
+  const tokenPick = pick(...candidates);
+  const authToken = tokenPick ? String(tokenPick[1]) : undefined;
+  const fccOff = fccAuthOff(fcc("PROXY_AUTH_ENABLED")) && fcc("ANTHROPIC_AUTH_TOKEN") !== undefined;
+  if (!authToken && fccOff && !isLoopbackHost(host)) {
+    // The general refusal would point at ANTHROPIC_AUTH_TOKEN, which is set: say why it is off.
+    throw new ConfigError(
+      `PROXY_AUTH_ENABLED=false turns ANTHROPIC_AUTH_TOKEN off, and host ${host} is reachable ` +
+        `from other machines, where ccp does not listen without a token: remove ` +
+        `PROXY_AUTH_ENABLED=false (ANTHROPIC_AUTH_TOKEN is then ccp's token) or set HOST=127.0.0.1`,
+    );
+  }
+  if (tokenPick && authToken?.includes(":")) {
+    // Clients write `<token>:<provider>/<model>` to pick a model, so ccp compares only what comes
+    // before the first ':' -- a token containing one could never match.
+    throw new ConfigError(
+      `${tokenPick[0]}: the auth token contains ':', which no client can send (ccp reads only ` +
+        `the part before the first ':' as the token; the rest picks a model): choose a token ` +
+        `without ':'`,
+    );
+  }
+  return authToken;
 }
 
 /** `$XDG_DATA_HOME/ccp`, else `~/.local/share/ccp` (`%LOCALAPPDATA%\\ccp` on Windows). */

@@ -19,7 +19,7 @@ export interface HeadSyntax {
  * three of its own (the peer header; for a body over the limit, its size and `connection: close`
  * in place of Content-Length).
  */
-export const MAX_HEADER_LINES = 125;
+const MAX_HEADER_LINES = 125;
 
 export const BARE_LF = "Request head has a line that ends in LF without CR";
 const BARE_CR = "Request head has a CR that is not followed by LF";

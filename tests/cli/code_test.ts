@@ -13,6 +13,7 @@ import { probeHealth } from "../../src/cli/probe.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { VERSION } from "../../src/version.ts";
 import { childEnv, NOWHERE_YAML, runCcp, testContext } from "./helpers.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const POSIX = Deno.build.os !== "windows";
 
@@ -480,19 +481,11 @@ Deno.test({
       });
       try {
         // One request of session s-1 in the running ccp's ledger (its upstream does not answer).
-        const res = await fetch(`${running.url}/v1/messages`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "x-api-key": "tok-123",
-            "x-claude-code-session-id": "s-1",
-          },
-          body: JSON.stringify({
-            model: "claude-sonnet-4-5",
-            max_tokens: 5,
-            messages: [{ role: "user", content: "hi" }],
-          }),
-        });
+        const res = await postMessages(running.url, {
+          model: "claude-sonnet-4-5",
+          max_tokens: 5,
+          messages: [{ role: "user", content: "hi" }],
+        }, { "x-api-key": "tok-123", "x-claude-code-session-id": "s-1" });
         await res.body?.cancel();
         await new Promise((r) => setTimeout(r, 300)); // the ledger writes within ~0.1 s
         const code = { ...env, CCP_AUTH_TOKEN: "tok-123" };

@@ -256,7 +256,9 @@ Deno.test("a config file that is a symbolic link: saves to its target reload, an
       assert.equal(reloads, 5);
       // A target gone (a checkout in progress) is waited for as a config file gone is.
       await Deno.remove(`${dir}/dotfiles/c/ccp.yaml`);
-      await sleep(300);
+      const deadline = Date.now() + 3_000;
+      while (warnings.length === 0 && Date.now() < deadline) await sleep(20);
+      await sleep(150);
       assert.equal(reloads, 5);
       assert.equal(warnings.length, 1, warnings.join("\n"));
       assert.match(warnings[0]!, /c\.yaml is gone: the config loaded stays/);

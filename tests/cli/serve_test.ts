@@ -4,7 +4,7 @@ import { listenError } from "../../src/cli/listen_error.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { ConfigError } from "../../src/core/errors.ts";
 import { VERSION } from "../../src/version.ts";
-import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { type AnthropicMock, type MockReply, startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { inTempDir, NOWHERE_YAML, testContext } from "./helpers.ts";
 import { postMessages } from "../helpers/ccp.ts";
@@ -12,6 +12,32 @@ import { postMessages } from "../helpers/ccp.ts";
 function anthropicYaml(url: string): string {
   return `providers:\n  up:\n    type: anthropic\n    base_url: ${url}\n    api_key: k-1234567890\n` +
     `routes:\n  default: up/m\n`;
+}
+
+/** What a test of `startServer` in front of a mock Anthropic upstream works with. */
+interface Served {
+  server: Awaited<ReturnType<typeof startServer>>;
+  ctx: ReturnType<typeof testContext>;
+  mock: AnthropicMock;
+}
+
+/**
+ * Runs `body` against `startServer` (stopping after `graceMs`, when given) in a temp dir whose
+ * config's one route goes to a mock Anthropic upstream answering `replies`; closes the mock after.
+ */
+async function servingMock(
+  replies: MockReply[],
+  graceMs: number | undefined,
+  body: (served: Served) => Promise<void>,
+): Promise<void> {
+  const mock = startAnthropicMock(replies);
+  await inTempDir("ccp_serve_", async (dir) => {
+    await Deno.writeTextFile(`${dir}/c.yaml`, anthropicYaml(mock.url));
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 }, graceMs });
+    await body({ server, ctx, mock });
+  });
+  await mock.close();
 }
 
 Deno.test("startServer listens, logs the start-up lines and answers /health", async () => {
@@ -146,29 +172,28 @@ Deno.test("a reload says what it changed, naming keys and never showing them", a
 });
 
 Deno.test("stop lets a stream in flight finish before the server goes", async () => {
-  const mock = startAnthropicMock([{ kind: "stream", events: textTurn("m", 8), delayMs: 60 }]);
-  await inTempDir("ccp_serve_", async (dir) => {
-    await Deno.writeTextFile(`${dir}/c.yaml`, anthropicYaml(mock.url));
-    const ctx = testContext(dir);
-    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
-    const response = await postMessages(server.url, {
-      model: "claude-sonnet-4-5",
-      max_tokens: 10,
-      stream: true,
-      messages: [{ role: "user", content: "hi" }],
-    });
-    assert.equal(response.status, 200);
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let text = (await reader.read()).value ?? "";
-    const stopped = server.stop();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) text += r.value;
-    await stopped;
-    assert.match(text, /event: message_stop/);
-    assert.match(text, /token7 /);
-    assert.equal(await server.finished, 0);
-    assert.doesNotMatch(ctx.io.stderr.join("\n"), /Grace period over/);
-  });
-  await mock.close();
+  await servingMock(
+    [{ kind: "stream", events: textTurn("m", 8), delayMs: 60 }],
+    undefined,
+    async ({ server, ctx }) => {
+      const response = await postMessages(server.url, {
+        model: "claude-sonnet-4-5",
+        max_tokens: 10,
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
+      });
+      assert.equal(response.status, 200);
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = (await reader.read()).value ?? "";
+      const stopped = server.stop();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) text += r.value;
+      await stopped;
+      assert.match(text, /event: message_stop/);
+      assert.match(text, /token7 /);
+      assert.equal(await server.finished, 0);
+      assert.doesNotMatch(ctx.io.stderr.join("\n"), /Grace period over/);
+    },
+  );
 });
 
 Deno.test({
@@ -176,11 +201,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const mock = startAnthropicMock([{ kind: "hang" }]);
-    await inTempDir("ccp_serve_", async (dir) => {
-      await Deno.writeTextFile(`${dir}/c.yaml`, anthropicYaml(mock.url));
-      const ctx = testContext(dir);
-      const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 }, graceMs: 200 });
+    await servingMock([{ kind: "hang" }], 200, async ({ server, ctx, mock }) => {
       const controller = new AbortController();
       const pending = fetch(`${server.url}/v1/messages`, {
         method: "POST",
@@ -200,7 +221,6 @@ Deno.test({
       controller.abort();
       await pending;
     });
-    await mock.close();
   },
 });
 
@@ -209,32 +229,31 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const mock = startAnthropicMock([{ kind: "stream", events: textTurn("m", 40), delayMs: 400 }]);
-    await inTempDir("ccp_serve_", async (dir) => {
-      await Deno.writeTextFile(`${dir}/c.yaml`, anthropicYaml(mock.url));
-      const ctx = testContext(dir);
-      const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 }, graceMs: 300 });
-      const response = await postMessages(server.url, {
-        model: "m",
-        max_tokens: 100,
-        stream: true,
-        messages: [{ role: "user", content: "x" }],
-      });
-      const text = response.body!.pipeThrough(new TextDecoderStream());
-      const chunks: string[] = [];
-      const reading = (async () => {
-        for await (const piece of text) chunks.push(piece);
-      })().catch(() => {});
-      while (chunks.length === 0) await new Promise((r) => setTimeout(r, 10));
-      await server.stop();
-      await reading;
-      const events = chunks.join("").split("\n\n").filter((e) => e.trim());
-      const errors = events.filter((e) => e.startsWith("event: error"));
-      assert.equal(errors.length, 1, chunks.join(""));
-      assert.match(errors[0]!, /"type":"overloaded_error","message":"ccp is shutting down"/);
-      assert.ok(events.at(-1)!.startsWith("event: error"), "the error is the last event");
-    });
-    await mock.close();
+    await servingMock(
+      [{ kind: "stream", events: textTurn("m", 40), delayMs: 400 }],
+      300,
+      async ({ server }) => {
+        const response = await postMessages(server.url, {
+          model: "m",
+          max_tokens: 100,
+          stream: true,
+          messages: [{ role: "user", content: "x" }],
+        });
+        const text = response.body!.pipeThrough(new TextDecoderStream());
+        const chunks: string[] = [];
+        const reading = (async () => {
+          for await (const piece of text) chunks.push(piece);
+        })().catch(() => {});
+        while (chunks.length === 0) await new Promise((r) => setTimeout(r, 10));
+        await server.stop();
+        await reading;
+        const events = chunks.join("").split("\n\n").filter((e) => e.trim());
+        const errors = events.filter((e) => e.startsWith("event: error"));
+        assert.equal(errors.length, 1, chunks.join(""));
+        assert.match(errors[0]!, /"type":"overloaded_error","message":"ccp is shutting down"/);
+        assert.ok(events.at(-1)!.startsWith("event: error"), "the error is the last event");
+      },
+    );
   },
 });
 
@@ -243,11 +262,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const mock = startAnthropicMock([{ kind: "hang" }]);
-    await inTempDir("ccp_serve_", async (dir) => {
-      await Deno.writeTextFile(`${dir}/c.yaml`, anthropicYaml(mock.url));
-      const ctx = testContext(dir);
-      const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 }, graceMs: 200 });
+    await servingMock([{ kind: "hang" }], 200, async ({ server, ctx, mock }) => {
       // A non-streamed request, and a streamed one whose upstream has not answered yet.
       const pending = [false, true].map((stream) =>
         postMessages(server.url, {
@@ -273,7 +288,6 @@ Deno.test({
       }
       assert.match(ctx.io.stderr.join("\n"), /Grace period over/);
     });
-    await mock.close();
   },
 });
 

@@ -14,12 +14,11 @@ import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
-  claudeDirs,
-  endSession,
   startSession,
-  tempDir,
   tmuxAndClaude,
   tuiEnv,
+  type TuiPlace,
+  tuiPlace,
   typeLine,
   waitForScreen,
 } from "../helpers/tmux.ts";
@@ -94,12 +93,10 @@ function startCheckingAnthropic() {
 }
 
 async function tui(
-  dir: string,
+  { home, work, session }: TuiPlace,
   url: string,
-  session: string,
   env: Record<string, string> = {},
 ): Promise<void> {
-  const { home, work } = await claudeDirs(dir);
   await startSession(session, work, { ...tuiEnv(home, url), ...env }, ["claude"]);
   await waitForScreen(session, /auto mode on/, 15_000);
   await typeLine(session, "install it");
@@ -112,8 +109,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    await using tmp = await tempDir("ccp-auto-");
-    const dir = tmp.path;
+    const place = await tuiPlace("ccp-auto");
     const up = startCheckingAnthropic();
     const ccp = await startGuardedCcp(
       testConfig({
@@ -121,10 +117,9 @@ Deno.test({
         routes: { default: "claude/claude-opus-5-5" },
       }),
     );
-    const session = `ccp-auto-${Date.now()}`;
     try {
-      await tui(dir, ccp.url, session);
-      const shown = await waitForScreen(session, /Installed\.|Auto mode can't/, 15_000);
+      await tui(place, ccp.url);
+      const shown = await waitForScreen(place.session, /Installed\.|Auto mode can't/, 15_000);
       assert.doesNotMatch(shown, NO_CHECK);
       assert.equal(up.requests.length, 2);
       for (const { headers, body } of up.requests) {
@@ -133,7 +128,7 @@ Deno.test({
         assert.equal(safeguards?.[0]?.type, "dangerous_tool_use", JSON.stringify(body.safeguards));
       }
     } finally {
-      await endSession(session);
+      await place.close();
       await ccp.close();
       await up.close();
     }
@@ -169,8 +164,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    await using tmp = await tempDir("ccp-auto-chat-");
-    const dir = tmp.path;
+    const place = await tuiPlace("ccp-auto-chat");
     const up = startOpenAIMock({ sse: chatCall() });
     const ccp = await startGuardedCcp(
       testConfig({
@@ -178,15 +172,14 @@ Deno.test({
         routes: { default: "up/model" },
       }),
     );
-    const session = `ccp-auto-chat-${Date.now()}`;
     try {
-      await tui(dir, ccp.url, session);
-      await waitForScreen(session, NO_CHECK, 15_000);
+      await tui(place, ccp.url);
+      await waitForScreen(place.session, NO_CHECK, 15_000);
       assert.equal(up.requests.length, 1, "the command waits for the user");
       // The Anthropic-only check's field never reaches a translated upstream.
       assert.ok(!JSON.stringify(up.requests[0]!.body).includes("dangerous_tool_use"));
     } finally {
-      await endSession(session);
+      await place.close();
       await ccp.close();
       await up.close();
     }
@@ -224,8 +217,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    await using tmp = await tempDir("ccp-auto-own-");
-    const dir = tmp.path;
+    const place = await tuiPlace("ccp-auto-own");
     const up = startChecked();
     const ccp = await startGuardedCcp(
       testConfig({
@@ -233,10 +225,13 @@ Deno.test({
         routes: { default: "up/agent", sonnet: "up/checker" },
       }),
     );
-    const session = `ccp-auto-own-${Date.now()}`;
     try {
-      await tui(dir, ccp.url, session, { CLAUDE_CODE_AUTO_MODE_SERVER: "0" });
-      const shown = await waitForScreen(session, /Installed\.|Auto mode can't|Not run/, 20_000);
+      await tui(place, ccp.url, { CLAUDE_CODE_AUTO_MODE_SERVER: "0" });
+      const shown = await waitForScreen(
+        place.session,
+        /Installed\.|Auto mode can't|Not run/,
+        20_000,
+      );
       assert.doesNotMatch(shown, /Auto mode can't|Not run/);
       const checks = up.requests.filter((body) => body.model === "checker");
       assert.ok(checks.length >= 1, "the classifier asked through ccp");
@@ -246,7 +241,7 @@ Deno.test({
       assert.equal(agent.length, 2, "the command ran and its result went back");
       assert.match(JSON.stringify(agent[1]!.messages), /"role":"tool"/);
     } finally {
-      await endSession(session);
+      await place.close();
       await ccp.close();
       await up.close();
     }

@@ -10,13 +10,11 @@ import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
-  claudeDirs,
-  endSession,
   screen,
   startSession,
-  tempDir,
   tmuxAndClaude,
   tuiEnv,
+  tuiPlace,
   typeLine,
   waitForScreen,
 } from "../helpers/tmux.ts";
@@ -48,9 +46,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    await using tmp = await tempDir("ccp-compact-gemini-");
-    const dir = tmp.path;
-    const { home, work } = await claudeDirs(dir);
+    const place = await tuiPlace("ccp-compact-gemini");
+    const { home, work, session } = place;
     await Deno.mkdir(`${work}/.claude`);
     await Deno.writeTextFile(
       `${work}/.claude/settings.json`,
@@ -69,7 +66,6 @@ Deno.test({
       ],
       routes: { default: "up/gemini-3.8-flash" },
     }));
-    const session = `ccp-compact-gemini-${Date.now()}`;
     try {
       const env = { ...tuiEnv(home, ccp.url), CLAUDE_CODE_MAX_RETRIES: "0" };
       await startSession(session, work, env, ["claude", "--permission-mode", "acceptEdits"]);
@@ -100,7 +96,7 @@ Deno.test({
       assert.deepEqual(mock.refusals, []);
       assert.doesNotMatch(await screen(session), /API Error|rror:/);
     } finally {
-      await endSession(session);
+      await place.close();
       await ccp.close();
       await mock.close();
     }

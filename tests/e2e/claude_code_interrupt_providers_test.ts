@@ -14,14 +14,12 @@ import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
-  claudeDirs,
-  endSession,
   screen,
   startSession,
-  tempDir,
   tmux,
   tmuxAndClaude,
   tuiEnv,
+  tuiPlace,
   typeLine,
   until,
   waitForScreen,
@@ -212,8 +210,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    await using tmp = await tempDir("ccp-esc-providers-");
-    const dir = tmp.path;
+    const place = await tuiPlace("ccp-esc-providers");
     const up = startUpstreams();
     const ccp = await startGuardedCcp(
       testConfig({
@@ -247,9 +244,8 @@ Deno.test({
         authToken: "e2e",
       }),
     );
-    const session = `ccp-esc-providers-${Date.now()}`;
     try {
-      const { home, work } = await claudeDirs(dir);
+      const { home, work, session } = place;
       const env = { ...tuiEnv(home, ccp.url), CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1" };
       await startSession(session, work, env, ["claude"]);
       await waitForScreen(session, /❯/, 15_000);
@@ -292,7 +288,7 @@ Deno.test({
       assert.deepEqual(up.checks, ["gemini", "responses"], "each pick checked on its upstream");
       assert.doesNotMatch(await screen(session), /API Error/);
     } finally {
-      await endSession(session);
+      await place.close();
       await ccp.close();
       await up.close();
     }

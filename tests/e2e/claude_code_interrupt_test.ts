@@ -10,13 +10,11 @@ import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
-  claudeDirs,
-  endSession,
   startSession,
-  tempDir,
   tmux,
   tmuxAndClaude,
   tuiEnv,
+  tuiPlace,
   typeLine,
   until,
   waitForScreen,
@@ -89,8 +87,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    await using tmp = await tempDir("ccp-esc-tmux-");
-    const dir = tmp.path;
+    const place = await tuiPlace("ccp-esc-tmux");
     const up = startSlowOpenAI();
     const records: RequestRecord[] = [];
     const ccp = await startGuardedCcp(
@@ -100,9 +97,8 @@ Deno.test({
       }),
       { observers: [{ ended: (r) => records.push(r) }] },
     );
-    const session = `ccp-esc-${Date.now()}`;
     try {
-      const { home, work } = await claudeDirs(dir);
+      const { home, work, session } = place;
       await startSession(session, work, tuiEnv(home, ccp.url), ["claude"]);
       await waitForScreen(session, /❯/, 15_000);
 
@@ -141,7 +137,7 @@ Deno.test({
       );
       assert.ok(third!.durationMs < 5000, "cancelled before the upstream's late answer");
     } finally {
-      await endSession(session);
+      await place.close();
       await ccp.close();
       await up.close();
     }

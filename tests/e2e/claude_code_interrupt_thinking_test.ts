@@ -10,13 +10,11 @@ import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
-  claudeDirs,
-  endSession,
   startSession,
-  tempDir,
   tmux,
   tmuxAndClaude,
   tuiEnv,
+  tuiPlace,
   typeLine,
   until,
   waitForScreen,
@@ -78,8 +76,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    await using tmp = await tempDir("ccp-esc-think-");
-    const dir = tmp.path;
+    const place = await tuiPlace("ccp-esc-think");
     const up = startSlowThinker();
     const ccp = await startGuardedCcp(
       testConfig({
@@ -94,9 +91,8 @@ Deno.test({
         routes: { default: "up/thinker" },
       }),
     );
-    const session = `ccp-esc-think-${Date.now()}`;
     try {
-      const { home, work } = await claudeDirs(dir);
+      const { home, work, session } = place;
       await startSession(session, work, tuiEnv(home, ccp.url), ["claude"]);
       await waitForScreen(session, /❯/, 15_000);
 
@@ -115,7 +111,7 @@ Deno.test({
       assert.ok(!/think hard|step \d/.test(text), text);
       assert.ok(next.every((m) => m.role !== "assistant"), text);
     } finally {
-      await endSession(session);
+      await place.close();
       await ccp.close();
       await up.close();
     }

@@ -13,14 +13,12 @@ import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { PNG_1X1 } from "../helpers/claude_print.ts";
 import {
-  claudeDirs,
-  endSession,
   screen,
   startSession,
-  tempDir,
   tmux,
   tmuxAndClaude,
   tuiEnv,
+  tuiPlace,
   typeLine,
   waitForScreen,
 } from "../helpers/tmux.ts";
@@ -104,14 +102,12 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    await using tmp = await tempDir("ccp-tui-commands-");
-    const dir = tmp.path;
+    const place = await tuiPlace("ccp-tui-commands");
     const up = startChat();
     const cfg = config(up.url, { fast: "up/big-model" });
     const ccp = await startGuardedCcp(cfg);
-    const session = `ccp-tui-commands-${Date.now()}`;
     try {
-      const { home, work } = await claudeDirs(dir);
+      const { home, work, session } = place;
       await Deno.writeFile(
         `${work}/shot.png`,
         Uint8Array.from(atob(PNG_1X1), (c) => c.charCodeAt(0)),
@@ -172,7 +168,7 @@ Deno.test({
       );
       assert.equal(up.bodies.length, 1);
     } finally {
-      await endSession(session);
+      await place.close();
       await ccp.close();
       await up.close();
     }

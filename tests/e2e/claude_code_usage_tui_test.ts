@@ -12,13 +12,11 @@
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import {
-  claudeDirs,
-  endSession,
   startSession,
-  tempDir,
   tmux,
   tmuxAndClaude,
   tuiEnv,
+  tuiPlace,
   typeLine,
   waitForScreen,
 } from "../helpers/tmux.ts";
@@ -42,8 +40,7 @@ for (const wire of WIRES) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      await using tmp = await tempDir(`ccp-usage-tui-${wire}-`);
-      const dir = tmp.path;
+      const place = await tuiPlace(`ccp-usage-tui-${wire}`);
       const model = startAgentModel(
         wire,
         (view) =>
@@ -64,9 +61,8 @@ for (const wire of WIRES) {
       };
       const cfg = { ...model.config, providers: { up } };
       const ccp = await startGuardedCcp(cfg);
-      const session = `ccp-usage-tui-${wire}-${Date.now()}`;
       try {
-        const { home, work } = await claudeDirs(dir);
+        const { home, work, session } = place;
         const env = {
           ...tuiEnv(home, ccp.url),
           ANTHROPIC_AUTH_TOKEN: "e2e-token",
@@ -94,7 +90,7 @@ for (const wire of WIRES) {
           10_000,
         );
       } finally {
-        await endSession(session);
+        await place.close();
         await ccp.close();
         await model.close();
       }

@@ -217,3 +217,30 @@ export async function until(
     await new Promise((r) => setTimeout(r, every));
   }
 }
+
+/** Where one interactive Claude Code runs: a temp dir with its `home` and `work`, and a session. */
+export interface TuiPlace {
+  readonly home: string;
+  readonly work: string;
+  /** The tmux session's name, not started yet. */
+  readonly session: string;
+  /** Kills the session and removes the dir. */
+  close(): Promise<void>;
+}
+
+/** Makes a {@link TuiPlace} (as {@link claudeDirs} does) whose names start with `name`. */
+export async function tuiPlace(name: string): Promise<TuiPlace> {
+  const dir = await Deno.makeTempDir({ prefix: `${name}-` });
+  const { home, work } = await claudeDirs(dir);
+  const session = `${name}-${Date.now()}`;
+  return {
+    home,
+    work,
+    session,
+    // Claude Code writes into its home while it exits: the directory goes once it has.
+    close: async () => {
+      await endSession(session);
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}

@@ -6,7 +6,7 @@ import { encodeCcpSignature } from "../../src/translate/reasoning/provenance.ts"
 import { parseBetas } from "../../src/upstream/cleaning/betas.ts";
 import { withoutBetaParts } from "../../src/upstream/cleaning/beta_parts.ts";
 import { filterBetaHeader } from "../../src/upstream/http/headers.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { type RecordedRequest, startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
 import { startResponsesMock } from "../mocks/responses_mock.ts";
@@ -232,15 +232,10 @@ Deno.test("every preset: right URL, auth header, upstream model and cleaning", a
           anthropic: anthropicMock.requests.length,
           openai: openAIMock.requests.length,
         };
-        const res = await fetch(`${ccp.url}/v1/messages`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            authorization: "Bearer secret-token",
-            "anthropic-version": "2023-06-01",
-            "anthropic-beta": BETAS,
-          },
-          body: JSON.stringify(sent),
+        const res = await postMessages(ccp.url, sent, {
+          authorization: "Bearer secret-token",
+          "anthropic-version": "2023-06-01",
+          "anthropic-beta": BETAS,
         });
         const answer = await res.json();
 

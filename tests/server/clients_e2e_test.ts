@@ -7,6 +7,7 @@ import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { UI_PAGE } from "../../src/observe/ui/page.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const ALICE = "alice-token-0123456789abcdef";
 const CI = "ci-token-0123456789abcdef0";
@@ -42,15 +43,11 @@ budgets:
     });
     try {
       const send = async (token: string, model: string) => {
-        const res = await fetch(`${server.url}/v1/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-          body: JSON.stringify({
-            model,
-            max_tokens: 10,
-            messages: [{ role: "user", content: "hi" }],
-          }),
-        });
+        const res = await postMessages(server.url, {
+          model,
+          max_tokens: 10,
+          messages: [{ role: "user", content: "hi" }],
+        }, { authorization: `Bearer ${token}` });
         return { status: res.status, body: await res.json(), headers: res.headers };
       };
       assert.equal((await send(ALICE, "claude-opus-4-5")).status, 200);
@@ -258,15 +255,11 @@ routes: { default: up/main }
     const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
     try {
       const send = async (token: string) => {
-        const res = await fetch(`${server.url}/v1/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-api-key": token },
-          body: JSON.stringify({
-            model: "claude-sonnet-4-5",
-            max_tokens: 10,
-            messages: [{ role: "user", content: "hi" }],
-          }),
-        });
+        const res = await postMessages(server.url, {
+          model: "claude-sonnet-4-5",
+          max_tokens: 10,
+          messages: [{ role: "user", content: "hi" }],
+        }, { "x-api-key": token });
         await res.body?.cancel();
         return res.status;
       };
@@ -324,15 +317,11 @@ routes: { default: up/main }
             await write(dave);
             assert.equal(await server.reload(), true);
           }
-          const res = await fetch(`${server.url}/v1/messages`, {
-            method: "POST",
-            headers: { "content-type": "application/json", "x-api-key": token(sent) },
-            body: JSON.stringify({
-              model: "claude-sonnet-4-5",
-              max_tokens: 10,
-              messages: [{ role: "user", content: "hi" }],
-            }),
-          });
+          const res = await postMessages(server.url, {
+            model: "claude-sonnet-4-5",
+            max_tokens: 10,
+            messages: [{ role: "user", content: "hi" }],
+          }, { "x-api-key": token(sent) });
           await res.body?.cancel();
           assert.equal(res.status, 401);
           assert.match(

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { describeConfig } from "../../src/config/describe.ts";
-import { parseSse, startCcp, startGuardedCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp, startGuardedCcp } from "../helpers/ccp.ts";
 import { textMessage, textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { withCors } from "../../src/server/cors.ts";
@@ -61,21 +61,16 @@ function preflight(url: string, origin: string, extra: Record<string, string> = 
 }
 
 function post(url: string, origin: string, body: Record<string, unknown>, token = TOKEN) {
-  return fetch(`${url}/v1/messages`, {
-    method: "POST",
-    headers: {
-      origin,
-      "content-type": "application/json",
-      "x-api-key": token,
-      "anthropic-version": "2023-06-01",
-      "anthropic-dangerous-direct-browser-access": "true",
-    },
-    body: JSON.stringify({
-      model: "claude-sonnet-4-5",
-      max_tokens: 16,
-      messages: [{ role: "user", content: "hi" }],
-      ...body,
-    }),
+  return postMessages(url, {
+    model: "claude-sonnet-4-5",
+    max_tokens: 16,
+    messages: [{ role: "user", content: "hi" }],
+    ...body,
+  }, {
+    origin,
+    "x-api-key": token,
+    "anthropic-version": "2023-06-01",
+    "anthropic-dangerous-direct-browser-access": "true",
   });
 }
 

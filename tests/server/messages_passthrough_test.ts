@@ -6,19 +6,22 @@
 import assert from "node:assert/strict";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { anthropicErrorBody, thinkingTextToolMessage } from "../mocks/anthropic_fixtures.ts";
-import { startCcp } from "../helpers/ccp.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { claudeCodeBody } from "./_messages_env.ts";
 
+/** A Claude plan whose limit is spent for the next hour: a 429 saying `limit`. */
+function spentPlan(limit: string) {
+  return startAnthropicMock([{
+    kind: "json",
+    status: 429,
+    body: anthropicErrorBody("rate_limit_error", limit),
+    headers: { "retry-after": "3600" },
+  }]);
+}
+
 Deno.test("auth: passthrough sends the client's own credentials upstream, and a 429 moves on", async () => {
-  const plan = startAnthropicMock([
-    {
-      kind: "json",
-      status: 429,
-      body: anthropicErrorBody("rate_limit_error", "weekly limit reached"),
-      headers: { "retry-after": "3600" },
-    },
-  ]);
+  const plan = spentPlan("weekly limit reached");
   const fallback = startAnthropicMock([{ kind: "json", body: thinkingTextToolMessage("glm") }]);
   const ccp = startCcp(testConfig({
     providers: [
@@ -33,14 +36,9 @@ Deno.test("auth: passthrough sends the client's own credentials upstream, and a 
     routes: { default: ["claude/claude-sonnet-4-5", "zai/glm-4.7"] },
   }));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        authorization: "Bearer sk-ant-oat01-CLIENTOAUTH",
-        "anthropic-beta": "oauth-2025-04-20",
-      },
-      body: JSON.stringify(claudeCodeBody(false)),
+    const res = await postMessages(ccp.url, claudeCodeBody(false), {
+      authorization: "Bearer sk-ant-oat01-CLIENTOAUTH",
+      "anthropic-beta": "oauth-2025-04-20",
     });
     assert.equal(res.status, 200);
     assert.equal((await res.json()).model, "claude-opus-5-5");
@@ -60,14 +58,7 @@ Deno.test("auth: passthrough sends the client's own credentials upstream, and a 
 });
 
 Deno.test("a provider sent ccp's own key is not sent the client's OAuth login beta; a passthrough one is", async () => {
-  const plan = startAnthropicMock([
-    {
-      kind: "json",
-      status: 429,
-      body: anthropicErrorBody("rate_limit_error", "5-hour limit reached"),
-      headers: { "retry-after": "3600" },
-    },
-  ]);
+  const plan = spentPlan("5-hour limit reached");
   const api = startAnthropicMock([{ kind: "json", body: thinkingTextToolMessage("m") }]);
   const ccp = startCcp(testConfig({
     providers: [
@@ -81,14 +72,9 @@ Deno.test("a provider sent ccp's own key is not sent the client's OAuth login be
     routes: { default: ["claude/claude-sonnet-4-5", "api/claude-sonnet-4-5"] },
   }));
   try {
-    const res = await fetch(`${ccp.url}/v1/messages`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        authorization: "Bearer sk-ant-oat01-CLIENTOAUTH",
-        "anthropic-beta": "claude-code-20250219,oauth-2025-04-20,effort-2025-11-24",
-      },
-      body: JSON.stringify(claudeCodeBody(false)),
+    const res = await postMessages(ccp.url, claudeCodeBody(false), {
+      authorization: "Bearer sk-ant-oat01-CLIENTOAUTH",
+      "anthropic-beta": "claude-code-20250219,oauth-2025-04-20,effort-2025-11-24",
     });
     assert.equal(res.status, 200);
     await res.body?.cancel();

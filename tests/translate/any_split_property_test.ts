@@ -33,6 +33,7 @@ import { seeded } from "../helpers/random.ts";
 import { encodeEvents, type SseEvent, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
 import { responseObject, type ResponsesScript, responsesSse } from "../mocks/responses_wire.ts";
 import { sdkMessage } from "./_stream_helpers.ts";
+import { BASH_TOOL, LIST_AGENTS_TOOL, READ_TOOL } from "./_tools.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -44,11 +45,7 @@ const BASICS = {
   messageId: "msg_fixture",
 };
 
-const TOOLS = [
-  { name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } },
-  { name: "Bash", input_schema: { type: "object", properties: { command: { type: "string" } } } },
-  { name: "ListAgents", input_schema: { type: "object", properties: {} } },
-];
+const TOOLS = [READ_TOOL, BASH_TOOL, LIST_AGENTS_TOOL];
 
 /** One upstream answer on its wire. */
 interface Wire {

@@ -17,12 +17,11 @@ import { responsesSse } from "../mocks/responses_wire.ts";
 import { assertSound, BASE_OPTIONS, relayedSse, splitAt } from "./_stream_helpers.ts";
 import { seeded } from "../helpers/random.ts";
 import { paths, replaced } from "../helpers/odd_values.ts";
+import { BASH_TOOL } from "./_tools.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const TOOLS = [
-  { name: "Bash", input_schema: { type: "object", properties: { command: { type: "string" } } } },
-];
+const TOOLS = [BASH_TOOL];
 
 interface Protocol {
   fixtures: string[];

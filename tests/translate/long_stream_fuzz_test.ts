@@ -16,11 +16,10 @@ import type { SseTranslation } from "../../src/translate/sse_translation.ts";
 import { seeded } from "../helpers/random.ts";
 import { assertSound, BASE_OPTIONS, relayedSse, splitAt } from "./_stream_helpers.ts";
 import { cpuTimed } from "../helpers/cpu_time.ts";
+import { BASH_TOOL } from "./_tools.ts";
 
 const encoder = new TextEncoder();
-const TOOLS = [
-  { name: "Bash", input_schema: { type: "object", properties: { command: { type: "string" } } } },
-];
+const TOOLS = [BASH_TOOL];
 
 const chat = () =>
   openAIChatTranslation({ ...BASE_OPTIONS, dialect: OPENAI_DIALECTS.local, tools: TOOLS });

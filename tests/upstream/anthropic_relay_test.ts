@@ -8,7 +8,7 @@ import {
   thinkingTextToolTurn,
 } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
-import { parseSse, startCcp } from "../helpers/ccp.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
 const enc = new TextEncoder();
@@ -469,14 +469,10 @@ for (const upstreamReason of ["end_turn", null, undefined]) {
       routes: { default: "glm/glm-5" },
     }));
     try {
-      const res = await fetch(`${ccp.url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "claude-sonnet-4-6",
-          max_tokens: 100,
-          messages: [{ role: "user", content: "hi" }],
-        }),
+      const res = await postMessages(ccp.url, {
+        model: "claude-sonnet-4-6",
+        max_tokens: 100,
+        messages: [{ role: "user", content: "hi" }],
       });
       const message = await res.json();
       assert.ok(message.content.some((b: { type: string }) => b.type === "tool_use"));

@@ -17,6 +17,7 @@ import { testContext } from "../cli/helpers.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { servedRecord } from "../helpers/records.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 function record(id: string, usage: UsageTotals): RequestRecord {
   return servedRecord({ id, usage });
@@ -68,20 +69,12 @@ routes:
     const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
     try {
       const send = async (session: string, model = "claude-sonnet-4-5") => {
-        const res = await fetch(`${server.url}/v1/messages`, {
-          method: "POST",
-          headers: {
-            "x-api-key": token,
-            "content-type": "application/json",
-            "x-claude-code-session-id": session,
-          },
-          body: JSON.stringify({
-            model,
-            max_tokens: 50,
-            stream: true,
-            messages: [{ role: "user", content: "hello" }],
-          }),
-        });
+        const res = await postMessages(server.url, {
+          model,
+          max_tokens: 50,
+          stream: true,
+          messages: [{ role: "user", content: "hello" }],
+        }, { "x-api-key": token, "x-claude-code-session-id": session });
         assert.match(await res.text(), /event: message_stop/);
         return res.headers.get("request-id");
       };

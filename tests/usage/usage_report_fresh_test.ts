@@ -8,6 +8,7 @@ import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const TOKEN = "ccp-fresh-usage-test";
 
@@ -36,20 +37,12 @@ routes:
         return await res.json();
       };
       for (let turn = 1; turn <= 3; turn++) {
-        const res = await fetch(`${server.url}/v1/messages`, {
-          method: "POST",
-          headers: {
-            ...headers,
-            "content-type": "application/json",
-            "x-claude-code-session-id": "sess-fresh",
-          },
-          body: JSON.stringify({
-            model: "claude-sonnet-4-5",
-            max_tokens: 50,
-            stream: true,
-            messages: [{ role: "user", content: "hello" }],
-          }),
-        });
+        const res = await postMessages(server.url, {
+          model: "claude-sonnet-4-5",
+          max_tokens: 50,
+          stream: true,
+          messages: [{ role: "user", content: "hello" }],
+        }, { ...headers, "x-claude-code-session-id": "sess-fresh" });
         assert.match(await res.text(), /event: message_stop/);
         // Asked at once, as `ccp statusline` is after a turn: no wait for the ledger's batch.
         const report = await get("/v1/ccp/usage?since=1h&by=model");

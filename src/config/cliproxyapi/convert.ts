@@ -101,55 +101,19 @@ function modelsOf(value: unknown): Array<{ name: string; alias?: string }> {
 /** The credential entries, one per provider to write (entries alike but for the key joined). */
 function collect(config: Json, globalProxy: string | undefined, state: State): Entry[] {
   const entries: Entry[] = [];
-  const join = (e: Entry, key: string, weight = 1) => {
-    const same = entries.find((o) =>
-      o.preset === e.preset && o.type === e.type && o.baseUrl === e.baseUrl &&
-      o.proxy === e.proxy && JSON.stringify(o.headers) === JSON.stringify(e.headers) &&
-      JSON.stringify(o.models) === JSON.stringify(e.models) && o.label === e.label
-    );
-    if (same) {
-      if (key !== "" && !same.keys.includes(key)) {
-        same.keys.push(key);
-        same.weights.push(weight);
-      }
-      return;
-    }
-    let id = e.id;
-    for (let n = 2; entries.some((o) => o.id === id); n++) id = `${e.id}_${n}`;
-    entries.push({ ...e, id, keys: key === "" ? [] : [key], weights: [weight] });
-  };
+  const join = (e: Entry, key: string, weight = 1) => joinEntry(entries, e, key, weight);
   for (const [list, preset] of Object.entries(KEY_LISTS)) {
     const items = config[list];
     if (!Array.isArray(items)) continue;
     items.forEach((item, i) => {
       if (!isObject(item)) return;
-      const base = typeof item["base-url"] === "string" && item["base-url"].trim() !== ""
-        ? item["base-url"].trim().replace(/\/+$/, "")
-        : undefined;
-      const own = findPreset(preset)!;
-      let foreign = false;
-      try {
-        foreign = base !== undefined && new URL(base).host !== new URL(own.baseUrl).host;
-      } catch {
-        foreign = base !== undefined;
-      }
       for (const k of ["excluded-models", "prefix", "cloak"]) {
         if (!isEmptyValue(item[k]) && item[k] !== undefined) {
           state.notCarried.push(`${list}[${i}].${k}: not used by ccp; not carried over`);
         }
       }
       join(
-        {
-          preset,
-          id: preset,
-          ...(foreign ? { baseUrl: literalText(base!) } : {}),
-          proxy: entryProxy(item["proxy-url"], globalProxy),
-          ...(isObject(item.headers) ? { headers: literalData(item.headers) as Json } : {}),
-          keys: [],
-          weights: [],
-          models: modelsOf(item.models),
-          label: list,
-        },
+        keyListEntry(item, list, preset, globalProxy),
         typeof item["api-key"] === "string" ? item["api-key"].trim() : "",
         weightOf(item.weight),
       );
@@ -158,27 +122,12 @@ function collect(config: Json, globalProxy: string | undefined, state: State): E
   const compat = config["openai-compatibility"];
   if (Array.isArray(compat)) {
     compat.forEach((item, i) => {
-      const name = isObject(item) && typeof item.name === "string" ? item.name.trim() : "";
-      const base = isObject(item) && typeof item["base-url"] === "string"
-        ? item["base-url"].trim().replace(/\/+$/, "")
-        : "";
-      if (!isObject(item) || name === "" || base === "") {
+      const entry = isObject(item) ? compatEntry(item, globalProxy) : undefined;
+      if (!isObject(item) || entry === undefined) {
         state.notCarried.push(`openai-compatibility[${i}]: no name or base-url; not carried over`);
         return;
       }
       const keyEntries = Array.isArray(item["api-key-entries"]) ? item["api-key-entries"] : [];
-      const first = keyEntries.find(isObject);
-      const entry: Entry = {
-        type: "openai",
-        id: name.replace(/[^A-Za-z0-9_.-]/g, "_"),
-        baseUrl: literalText(base),
-        proxy: entryProxy(first?.["proxy-url"], globalProxy),
-        ...(isObject(item.headers) ? { headers: literalData(item.headers) as Json } : {}),
-        keys: [],
-        weights: [],
-        models: modelsOf(item.models),
-        label: `openai-compatibility ${name}`,
-      };
       if (keyEntries.length === 0) join(entry, "", weightOf(item.weight));
       for (const k of keyEntries) {
         const key = isObject(k) && typeof k["api-key"] === "string" ? k["api-key"].trim() : "";
@@ -187,6 +136,80 @@ function collect(config: Json, globalProxy: string | undefined, state: State): E
     });
   }
   return entries;
+}
+
+/**
+ * Adds `key` (none when blank) to the entry in `entries` alike to `e` but for its keys, or adds
+ * `e` with it, under an id no other entry has.
+ */
+function joinEntry(entries: Entry[], e: Entry, key: string, weight: number): void {
+  const same = entries.find((o) =>
+    o.preset === e.preset && o.type === e.type && o.baseUrl === e.baseUrl &&
+    o.proxy === e.proxy && JSON.stringify(o.headers) === JSON.stringify(e.headers) &&
+    JSON.stringify(o.models) === JSON.stringify(e.models) && o.label === e.label
+  );
+  if (same) {
+    if (key !== "" && !same.keys.includes(key)) {
+      same.keys.push(key);
+      same.weights.push(weight);
+    }
+    return;
+  }
+  let id = e.id;
+  for (let n = 2; entries.some((o) => o.id === id); n++) id = `${e.id}_${n}`;
+  entries.push({ ...e, id, keys: key === "" ? [] : [key], weights: [weight] });
+}
+
+/** The entry (without its key) of one item of a provider's key list, such as `claude-api-key`. */
+function keyListEntry(
+  item: Json,
+  list: string,
+  preset: string,
+  globalProxy: string | undefined,
+): Entry {
+  const base = typeof item["base-url"] === "string" && item["base-url"].trim() !== ""
+    ? item["base-url"].trim().replace(/\/+$/, "")
+    : undefined;
+  const own = findPreset(preset)!;
+  let foreign = false;
+  try {
+    foreign = base !== undefined && new URL(base).host !== new URL(own.baseUrl).host;
+  } catch {
+    foreign = base !== undefined;
+  }
+  return {
+    preset,
+    id: preset,
+    ...(foreign ? { baseUrl: literalText(base!) } : {}),
+    proxy: entryProxy(item["proxy-url"], globalProxy),
+    ...(isObject(item.headers) ? { headers: literalData(item.headers) as Json } : {}),
+    keys: [],
+    weights: [],
+    models: modelsOf(item.models),
+    label: list,
+  };
+}
+
+/** The entry (without keys) of one `openai-compatibility` item; none without a name or base-url. */
+function compatEntry(item: Json, globalProxy: string | undefined): Entry | undefined {
+  const name = typeof item.name === "string" ? item.name.trim() : "";
+  const base = typeof item["base-url"] === "string"
+    ? item["base-url"].trim().replace(/\/+$/, "")
+    : "";
+  if (name === "" || base === "") return undefined;
+  const keyEntries = Array.isArray(item["api-key-entries"]) ? item["api-key-entries"] : [];
+  const first = keyEntries.find(isObject);
+  return {
+    type: "openai",
+    id: name.replace(/[^A-Za-z0-9_.-]/g, "_"),
+    baseUrl: literalText(base),
+    proxy: entryProxy(first?.["proxy-url"], globalProxy),
+    ...(isObject(item.headers) ? { headers: literalData(item.headers) as Json } : {}),
+    keys: [],
+    weights: [],
+    models: modelsOf(item.models),
+    label: `openai-compatibility ${name}`,
+  };
 }
 
 /** Converts a parsed CLIProxyAPI config.yaml; throws CliProxyApiError when nothing can move. */

@@ -6,6 +6,7 @@
 import { OPENAI_DIALECTS } from "../../../src/translate/openai_chat/dialects.ts";
 import type { OfferedTool } from "../../../src/translate/openai_chat/text_tool_parse.ts";
 import type { TranslateOptions } from "../../../src/translate/openai_chat/translator.ts";
+import { READ_TOOL } from "../_tools.ts";
 
 export const TEXT_TOOLS: readonly OfferedTool[] = [
   {
@@ -21,7 +22,7 @@ export const TEXT_TOOLS: readonly OfferedTool[] = [
       },
     },
   },
-  { name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } },
+  READ_TOOL,
 ];
 
 /** Translation options that offer `tools` to a local server, whose text calls are read. */

@@ -18,14 +18,9 @@ import {
   translateChunks,
 } from "../_stream_helpers.ts";
 import { seeded } from "../../helpers/random.ts";
+import { BASH_TOOL, READ_TOOL } from "../_tools.ts";
 
-const TOOLS: OfferedTool[] = [
-  {
-    name: "Bash",
-    input_schema: { type: "object", properties: { command: { type: "string" } } },
-  },
-  { name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } },
-];
+const TOOLS: OfferedTool[] = [BASH_TOOL, READ_TOOL];
 const ON: Partial<TranslateOptions> = { dialect: OPENAI_DIALECTS.local, tools: TOOLS };
 
 // The pieces content is made of: plain prose, near misses, tags, tokens, calls.

@@ -24,10 +24,11 @@ import {
   translateChunks,
 } from "../_stream_helpers.ts";
 import { localWith, TEXT_TOOLS } from "./_text_tools.ts";
+import { LIST_AGENTS_TOOL } from "../_tools.ts";
 
 const TOOLS: OfferedTool[] = [
   ...TEXT_TOOLS,
-  { name: "ListAgents", input_schema: { type: "object", properties: {} } },
+  LIST_AGENTS_TOOL,
 ];
 const BY_NAME = new Map(TOOLS.map((t) => [t.name, t]));
 const ON = localWith(TOOLS);

@@ -21,11 +21,9 @@ import {
   sdkMessage,
   translateChunks,
 } from "../_stream_helpers.ts";
+import { BASH_TOOL, READ_TOOL } from "../_tools.ts";
 
-const TOOLS: OfferedTool[] = [
-  { name: "Bash", input_schema: { type: "object", properties: { command: { type: "string" } } } },
-  { name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } },
-];
+const TOOLS: OfferedTool[] = [BASH_TOOL, READ_TOOL];
 const ON: Partial<TranslateOptions> = {
   dialect: OPENAI_DIALECTS.kimi,
   upstreamModel: "kimi-k2-thinking",

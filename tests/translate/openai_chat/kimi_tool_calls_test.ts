@@ -22,13 +22,14 @@ import {
   toolUse,
   translateChunks,
 } from "../_stream_helpers.ts";
+import { BASH_TOOL, READ_TOOL } from "../_tools.ts";
 
 // The MCP tool is offered under the shortened name the Chat wire allows.
 const MCP_WIRE = "mcp__inventory_server_with_long_name__record_th_f1ff34b64ae8fdb6";
 const MCP_CLIENT = "mcp__inventory_server_with_long_name__record_the_thing_in_the_ledger";
 const TOOLS: OfferedTool[] = [
-  { name: "Bash", input_schema: { type: "object", properties: { command: { type: "string" } } } },
-  { name: "Read", input_schema: { type: "object", properties: { file_path: { type: "string" } } } },
+  BASH_TOOL,
+  READ_TOOL,
   { name: "TodoRead", input_schema: { type: "object", properties: {} } },
   { name: MCP_WIRE, input_schema: { type: "object", properties: { item: { type: "string" } } } },
 ];

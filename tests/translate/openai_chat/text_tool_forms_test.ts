@@ -21,10 +21,9 @@ import {
   toolUse,
   translateChunks,
 } from "../_stream_helpers.ts";
+import { BASH_TOOL } from "../_tools.ts";
 
-const TOOLS: OfferedTool[] = [
-  { name: "Bash", input_schema: { type: "object", properties: { command: { type: "string" } } } },
-];
+const TOOLS: OfferedTool[] = [BASH_TOOL];
 const USAGE = { prompt_tokens: 9, completion_tokens: 5 };
 
 interface Form {
