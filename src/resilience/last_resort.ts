@@ -8,7 +8,6 @@ import type { Logger } from "../core/log.ts";
 import type { Cause } from "./classify.ts";
 import { type Clock, sleep } from "./clock.ts";
 import type { KeyLease, KeyPool } from "./key_pool.ts";
-import { MAX_COOL_MS } from "./key_slot.ts";
 import type { Place } from "./limiter.ts";
 import { nameOf, type TargetOutcome, type TargetRef } from "./outcome.ts";
 import type { ResilienceRegistry } from "./registry.ts";
@@ -134,29 +133,6 @@ function coolingKey(keys: KeyPool, model: string): boolean {
   return !pick.ok && pick.reason === "cooling";
 }
 
-/**
- * Whether the probe's key rests until a reset the upstream stated and that is far off (a day's
- * quota, a plan's window): longer than any wait ccp sets on its own guess or on an ordinary hint,
- * which are capped. Asking before then only hears the same refusal, one upstream request per turn
- * all day; the client is told the reset at once instead (a shorter or guessed rest is still probed:
- * the limit may have lifted early).
- */
-function statedFarOff<R>(
-  probe: Probe,
-  chain: readonly DispatchTarget[],
-  deps: LastResortDeps<R>,
-): boolean {
-  if (probe.wait <= MAX_COOL_MS) return false;
-  const target = chain[probe.index]!;
-  const name = nameOf({ provider: target.provider.id, model: target.model });
-  deps.log?.debug(
-    `${name}: not asked, its key rests for ${
-      Math.round(probe.wait / 1000)
-    }s more, until the reset the upstream stated`,
-  );
-  return true;
-}
-
 /** Tries what the guards skipped, now that nothing else is left; updates `outcomes` in place. */
 export async function lastResort<R extends object>(
   chain: readonly DispatchTarget[],
@@ -204,9 +180,9 @@ export async function lastResort<R extends object>(
   // Then the one target whose guards end first gets a probe. An announced wait too long to wait
   // out is passed over while another probe is possible (the upstream said when, and probing
   // before then likely earns another 429); when it is all that is left and this request has not
-  // reached any upstream yet, the soonest of them is tried at once: a request is not refused on
-  // ccp's memory of an earlier answer alone (the limit may be lifted early, and a route with one
-  // target tries it), unless that memory is a reset the upstream stated hours away.
+  // reached any upstream yet, the soonest of them is tried at once: a request is never refused
+  // on ccp's memory of an earlier answer alone (the limit may be lifted early, and a route with
+  // one target always tries it).
   const now = deps.clock.now();
   let best: Probe | undefined;
   let soonestLong: Probe | undefined;
@@ -221,9 +197,7 @@ export async function lastResort<R extends object>(
     } else if (!soonestLong || probe.until < soonestLong.until) soonestLong = probe;
   }
   const probeNow = deps.probeAnnouncedWaits !== false && counter.attempts === 0;
-  if (!best && soonestLong && probeNow && !statedFarOff(soonestLong, chain, deps)) {
-    best = { ...soonestLong, wait: 0 };
-  }
+  if (!best && soonestLong && probeNow) best = { ...soonestLong, wait: 0 };
   if (!best) return undefined;
   const target = chain[best.index]!;
   if (best.wait > 0) {
