@@ -108,7 +108,7 @@ export function installSettings(settings: SettingsJson, ours: CcpSettings): Merg
   for (const key of [...wrote]) {
     if (key === STATUS_LINE || Object.hasOwn(ours.env, key)) continue;
     wrote.delete(key);
-    if (env[key] === undefined) continue;
+    if (!Object.hasOwn(env, key)) continue;
     delete env[key];
     changes.push({ key, kind: "removed" });
   }
@@ -140,7 +140,7 @@ export function uninstallSettings(settings: SettingsJson, ours: CcpSettings): Me
       const { statusLine: _gone, ...rest } = next;
       next = rest;
     } else {
-      if (env[key] === undefined) continue;
+      if (!Object.hasOwn(env, key)) continue;
       delete env[key];
     }
     changes.push({ key, kind: "removed" });

@@ -147,3 +147,14 @@ Deno.test("claude settings: install again takes out what ccp wrote before and no
   // And uninstall after that still gives the user's file back.
   assert.deepEqual(uninstallSettings(result.next, OURS).next, user);
 });
+
+Deno.test("claude settings: a record naming what no file holds (toString, __proto__) takes out nothing and says nothing", () => {
+  const settings = {
+    env: { DISABLE_TELEMETRY: "1", [WROTE_VARIABLE]: "toString __proto__ constructor" },
+  };
+  for (const result of [uninstallSettings(settings, OURS), installSettings(settings, OURS)]) {
+    assert.ok(!result.changes.some((c) => c.kind === "removed"), JSON.stringify(result.changes));
+    assert.equal((result.next.env as Record<string, string>).DISABLE_TELEMETRY, "1");
+  }
+  assert.deepEqual(uninstallSettings(settings, OURS).next, { env: { DISABLE_TELEMETRY: "1" } });
+});
