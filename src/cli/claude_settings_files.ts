@@ -111,26 +111,44 @@ export async function writeSettings(
   json: SettingsJson,
   before: ReadSettings,
 ): Promise<string | undefined> {
-  const target = before.exists ? await Deno.realPath(path).catch(() => path) : path;
-  await Deno.mkdir(dirnamePath(target), { recursive: true });
+  const target = await linkTarget(path);
   let backup: string | undefined;
-  let mode = 0o600;
-  if (before.exists) {
-    mode = ((await Deno.stat(target)).mode ?? 0o600) & 0o777;
-    backup = backupPath(target);
-    await Deno.writeTextFile(backup, before.text ?? "", { mode: 0o600 });
-  }
-  const temporary = `${target}.ccp-${Deno.pid}.tmp`;
+  let temporary: string | undefined;
   try {
+    await Deno.mkdir(dirnamePath(target), { recursive: true });
+    let mode = 0o600;
+    if (before.exists) {
+      mode = ((await Deno.stat(target)).mode ?? 0o600) & 0o777;
+      backup = backupPath(target);
+      await Deno.writeTextFile(backup, before.text ?? "", { mode: 0o600 });
+    }
+    temporary = `${target}.ccp-${Deno.pid}.tmp`;
     await Deno.writeTextFile(temporary, `${JSON.stringify(json, null, 2)}\n`, { mode });
     // The mode of a file that already existed is left to its umask by writeTextFile.
     if (Deno.build.os !== "windows") await Deno.chmod(temporary, mode);
     await Deno.rename(temporary, target);
   } catch (err) {
-    await Deno.remove(temporary).catch(() => {});
-    throw new CliError(`cannot write ${target}: ${err instanceof Error ? err.message : err}`);
+    if (temporary !== undefined) await Deno.remove(temporary).catch(() => {});
+    throw new CliError(
+      `cannot write ${target}${backup !== undefined ? ` (or its backup ${backup})` : ""}: ` +
+        `${err instanceof Error ? err.message : err}; ccp changed nothing in it`,
+    );
   }
   return backup;
+}
+
+/**
+ * The file a write to `path` lands in: through symlinks, even one whose target is not there yet
+ * (a dotfile manager's link before its first write), so that the link is never replaced.
+ */
+async function linkTarget(path: string): Promise<string> {
+  let target = path;
+  for (let hops = 0; hops < 40; hops++) {
+    const link = await Deno.readLink(target).catch(() => undefined);
+    if (link === undefined) return target;
+    target = resolvePath(dirnamePath(target), link);
+  }
+  return target;
 }
 
 /** The value of `env.<name>` that wins among the settings files, and the file it comes from. */

@@ -82,7 +82,8 @@ function withEnv(settings: SettingsJson, env: Record<string, string>): SettingsJ
 
 /**
  * Writes `ours` into `settings`: a key that is absent is added, one ccp wrote before is brought
- * up to date, one the user set to another value is kept (and reported as such).
+ * up to date (or taken out when ccp no longer gives it), one the user set to another value is kept
+ * (and reported as such).
  */
 export function installSettings(settings: SettingsJson, ours: CcpSettings): MergeResult {
   const env = { ...envBlock(settings) };
@@ -101,6 +102,15 @@ export function installSettings(settings: SettingsJson, ours: CcpSettings): Merg
   };
   for (const [name, value] of Object.entries(ours.env)) {
     place(name, env[name], value, () => (env[name] = value));
+  }
+  // A variable ccp wrote for an earlier config and no longer gives (a window now unknown, a token
+  // now passed through) would otherwise stay in force with its stale value.
+  for (const key of [...wrote]) {
+    if (key === STATUS_LINE || Object.hasOwn(ours.env, key)) continue;
+    wrote.delete(key);
+    if (!Object.hasOwn(env, key)) continue;
+    delete env[key];
+    changes.push({ key, kind: "removed" });
   }
   let next: SettingsJson = settings;
   if (ours.statusLine !== undefined) {
@@ -130,7 +140,7 @@ export function uninstallSettings(settings: SettingsJson, ours: CcpSettings): Me
       const { statusLine: _gone, ...rest } = next;
       next = rest;
     } else {
-      if (env[key] === undefined) continue;
+      if (!Object.hasOwn(env, key)) continue;
       delete env[key];
     }
     changes.push({ key, kind: "removed" });

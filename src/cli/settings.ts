@@ -81,9 +81,13 @@ export async function ccpSettings(ctx: CliContext, config: Config): Promise<Sett
   return login === undefined ? { settings } : { settings, login };
 }
 
-/** `text` with ccp's token masked, for the terminal. */
+/** `text` with ccp's token masked, for the terminal: as it stands, and as JSON escapes it. */
 function masked(text: string, token: string | undefined): string {
-  return token === undefined || token === "" ? text : text.replaceAll(token, "<token>");
+  if (token === undefined || token === "") return text;
+  return text.replaceAll(token, "<token>").replaceAll(
+    JSON.stringify(token).slice(1, -1),
+    "<token>",
+  );
 }
 
 /** Runs `ccp settings <action>`; returns the exit code. */

@@ -115,3 +115,46 @@ Deno.test("claude settings: an env block that is not an object of strings is ref
   assert.throws(() => installSettings({ env: ["A=1"] }, OURS), /"env" is not an object/);
   assert.throws(() => installSettings({ env: { A: 1 } }, OURS), /"env.A" is not a string/);
 });
+
+Deno.test("claude settings: install again takes out what ccp wrote before and no longer gives, and nothing of the user's", () => {
+  const withWindow: CcpSettings = {
+    env: { ...OURS.env, CLAUDE_CODE_AUTO_COMPACT_WINDOW: "128000" },
+    statusLine: LINE,
+  };
+  const user = { env: { DISABLE_TELEMETRY: "1" } };
+  const first = installSettings(user, withWindow).next;
+  // The config changed: the route's window is no longer known, and the provider now passes
+  // Claude Code's login through (no token).
+  const { ANTHROPIC_AUTH_TOKEN: _token, ...passthrough } = OURS.env;
+  const result = installSettings(first, { env: passthrough, statusLine: LINE });
+  assert.deepEqual(kinds(result), {
+    "env.ANTHROPIC_BASE_URL": "unchanged",
+    "env.CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY": "unchanged",
+    statusLine: "unchanged",
+    "env.ANTHROPIC_AUTH_TOKEN": "removed",
+    "env.CLAUDE_CODE_AUTO_COMPACT_WINDOW": "removed",
+  });
+  assert.deepEqual(result.next.env, {
+    DISABLE_TELEMETRY: "1",
+    ...passthrough,
+    [WROTE_VARIABLE]: "ANTHROPIC_BASE_URL CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY statusLine",
+  });
+  // A key the user took out by hand just leaves the record.
+  const { CLAUDE_CODE_AUTO_COMPACT_WINDOW: _gone, ...edited } = first.env as Record<string, string>;
+  const again = installSettings({ ...first, env: edited }, OURS);
+  assert.equal(kinds(again)["env.CLAUDE_CODE_AUTO_COMPACT_WINDOW"], undefined);
+  assert.ok(!String((again.next.env as Record<string, string>)[WROTE_VARIABLE]).includes("WINDOW"));
+  // And uninstall after that still gives the user's file back.
+  assert.deepEqual(uninstallSettings(result.next, OURS).next, user);
+});
+
+Deno.test("claude settings: a record naming what no file holds (toString, __proto__) takes out nothing and says nothing", () => {
+  const settings = {
+    env: { DISABLE_TELEMETRY: "1", [WROTE_VARIABLE]: "toString __proto__ constructor" },
+  };
+  for (const result of [uninstallSettings(settings, OURS), installSettings(settings, OURS)]) {
+    assert.ok(!result.changes.some((c) => c.kind === "removed"), JSON.stringify(result.changes));
+    assert.equal((result.next.env as Record<string, string>).DISABLE_TELEMETRY, "1");
+  }
+  assert.deepEqual(uninstallSettings(settings, OURS).next, { env: { DISABLE_TELEMETRY: "1" } });
+});

@@ -202,3 +202,70 @@ routes:
     assert.ok(!out.includes(TOKEN) && !out.includes("sk-ant-oat01"), out);
   });
 });
+
+Deno.test("ccp settings install --dry-run masks a token that JSON escapes", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const token = 'tok"en\\secret-0123';
+    const config = `${dir}/c.yaml`;
+    await Deno.writeTextFile(
+      config,
+      `server: { port: ${closedPort()}, auth_token: 'tok"en\\secret-0123' }
+providers:
+  up: { type: anthropic, base_url: "http://127.0.0.1:9", api_key: sk-up-provider-key-0123 }
+routes:
+  default: up/m
+`,
+    );
+    const ctx = testContext(dir);
+    assert.equal(await runSettings(ctx, "install", { config }, { dryRun: true }), 0);
+    const out = ctx.io.stdout.join("\n");
+    assert.match(out, /"ANTHROPIC_AUTH_TOKEN": "<token>"/);
+    assert.ok(!out.includes("secret-0123"), "neither the token nor its escaped form is printed");
+    // Written, it is the token as it stands.
+    assert.equal(await runSettings(testContext(dir), "install", { config }), 0);
+    assert.equal((await readJson(`${dir}/.claude/settings.json`)).env!.ANTHROPIC_AUTH_TOKEN, token);
+  });
+});
+
+Deno.test("ccp settings install: a dangling symlink is written through, and stays a link", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = await writeConfig(dir);
+    await Deno.mkdir(`${dir}/.claude`);
+    await Deno.mkdir(`${dir}/dotfiles`);
+    const file = `${dir}/.claude/settings.json`;
+    await Deno.symlink("../dotfiles/settings.json", file);
+    assert.equal(await runSettings(testContext(dir), "install", { config }), 0);
+    assert.ok((await Deno.lstat(file)).isSymlink, "the link is not replaced by a file");
+    const written = await readJson(`${dir}/dotfiles/settings.json`);
+    assert.equal(written.env!.ANTHROPIC_AUTH_TOKEN, TOKEN);
+    assert.equal((await Deno.stat(`${dir}/dotfiles/settings.json`)).mode! & 0o777, 0o600);
+  });
+});
+
+Deno.test("ccp settings install: a backup that cannot be written is a named error, and the file is left as it was", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = await writeConfig(dir);
+    await Deno.mkdir(`${dir}/.claude`);
+    const file = `${dir}/.claude/settings.json`;
+    await Deno.writeTextFile(file, '{"model":"opus"}');
+    // Something else holds the backup's name (running as root, a read-only directory would not
+    // stop the write).
+    await Deno.mkdir(`${file}.ccp-backup`);
+    await assert.rejects(
+      () => runSettings(testContext(dir), "install", { config }),
+      (err: Error) => {
+        assert.equal(err.name, "CliError");
+        assert.match(
+          err.message,
+          /cannot write .*settings\.json \(or its backup .*ccp changed nothing/,
+        );
+        return true;
+      },
+    );
+    assert.equal(await Deno.readTextFile(file), '{"model":"opus"}');
+    assert.deepEqual([...Deno.readDirSync(`${dir}/.claude`)].map((e) => e.name).sort(), [
+      "settings.json",
+      "settings.json.ccp-backup",
+    ]);
+  });
+});
