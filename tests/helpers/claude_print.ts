@@ -3,6 +3,9 @@
  * stream-json output, as the end-to-end journeys use them.
  */
 
+import type { Config } from "../../src/config/types.ts";
+import type { AppDeps } from "../../src/server/deps.ts";
+import { type RunningCcp, startCcp, startGuardedCcp } from "./ccp.ts";
 import { claudeEnv, runClaude, STREAM_JSON } from "./claude.ts";
 
 type Obj = Record<string, unknown>;
@@ -24,9 +27,80 @@ export async function claudeWorkspace(prefix: string): Promise<ClaudeWorkspace> 
   const dir = await Deno.makeTempDir({ prefix });
   const home = `${dir}/home`;
   const work = `${dir}/work`;
-  await Deno.mkdir(home);
-  await Deno.mkdir(work);
-  return { home, work, remove: () => Deno.remove(dir, { recursive: true }).catch(() => {}) };
+  // As tmux.ts's tempDir: a directory already gone is no failure, any other is.
+  const remove = () =>
+    Deno.remove(dir, { recursive: true }).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+  try {
+    await Deno.mkdir(home);
+    await Deno.mkdir(work);
+  } catch (e) {
+    await remove();
+    throw e;
+  }
+  return { home, work, remove };
+}
+
+/** A mock upstream, or anything else a test closes when it ends. */
+export interface Closable {
+  close(): Promise<void> | void;
+}
+
+/** What a `claude -p` test runs against: ccp, and a {@link ClaudeWorkspace} to run Claude Code in. */
+export interface ClaudeStage extends AsyncDisposable {
+  readonly ws: ClaudeWorkspace;
+  readonly ccp: RunningCcp;
+}
+
+/**
+ * Makes a workspace whose name starts with `prefix` and starts ccp with `config` in front of
+ * `mocks` (bound as `ccp serve` binds it when `guarded`). `await using` then closes ccp, then
+ * each mock, then removes the workspace, on every path out of the test; the mocks are closed too
+ * when the stage cannot be set up.
+ */
+export async function claudeStage(
+  prefix: string,
+  config: Config,
+  { mocks = [], guarded = false, over = {} }: {
+    mocks?: readonly Closable[];
+    guarded?: boolean;
+    over?: Partial<AppDeps>;
+  } = {},
+): Promise<ClaudeStage> {
+  const closeMocks = async () => {
+    for (const mock of mocks) await mock.close();
+  };
+  let ws: ClaudeWorkspace;
+  try {
+    ws = await claudeWorkspace(prefix);
+  } catch (e) {
+    await closeMocks();
+    throw e;
+  }
+  let ccp: RunningCcp;
+  try {
+    ccp = guarded ? await startGuardedCcp(config, over) : startCcp(config, over);
+  } catch (e) {
+    try {
+      await closeMocks();
+    } finally {
+      await ws.remove();
+    }
+    throw e;
+  }
+  return {
+    ws,
+    ccp,
+    [Symbol.asyncDispose]: async () => {
+      try {
+        await ccp.close();
+        await closeMocks();
+      } finally {
+        await ws.remove();
+      }
+    },
+  };
 }
 
 /** The tools a journey lets Claude Code run without asking. */
