@@ -14,8 +14,8 @@ type Obj = Record<string, unknown>;
 export const PNG_1X1 =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
-/** A temporary directory with `home` and `work` inside it. */
-export interface ClaudeWorkspace {
+/** A temporary directory with `home` and `work` inside it; `await using` removes it. */
+export interface ClaudeWorkspace extends AsyncDisposable {
   readonly home: string;
   readonly work: string;
   /** Removes the whole directory. */
@@ -39,7 +39,7 @@ export async function claudeWorkspace(prefix: string): Promise<ClaudeWorkspace> 
     await remove();
     throw e;
   }
-  return { home, work, remove };
+  return { home, work, remove, [Symbol.asyncDispose]: remove };
 }
 
 /** A mock upstream, or anything else a test closes when it ends. */
@@ -54,13 +54,14 @@ export interface ClaudeStage extends AsyncDisposable {
 }
 
 /**
- * Makes a workspace whose name starts with `prefix` and starts ccp with `config` in front of
- * `mocks` (bound as `ccp serve` binds it when `guarded`). `await using` then closes ccp, then
- * each mock, then removes the workspace, on every path out of the test; the mocks are closed too
- * when the stage cannot be set up.
+ * Starts ccp with `config` in front of `mocks` (bound as `ccp serve` binds it when `guarded`),
+ * and makes a workspace whose name starts with `where`. `await using` then closes ccp, then each
+ * mock, then removes the workspace, on every path out of the test; the mocks are closed too when
+ * the stage cannot be set up. A test whose mocks need the workspace's paths makes it first, with
+ * its own `await using`, and passes it as `where`: the stage then leaves its removal to that.
  */
 export async function claudeStage(
-  prefix: string,
+  where: string | ClaudeWorkspace,
   config: Config,
   { mocks = [], guarded = false, over = {} }: {
     mocks?: readonly Closable[];
@@ -71,13 +72,15 @@ export async function claudeStage(
   const closeMocks = async () => {
     for (const mock of mocks) await mock.close();
   };
+  const owned = typeof where === "string";
   let ws: ClaudeWorkspace;
   try {
-    ws = await claudeWorkspace(prefix);
+    ws = owned ? await claudeWorkspace(where) : where;
   } catch (e) {
     await closeMocks();
     throw e;
   }
+  const removeOwned = () => owned ? ws.remove() : Promise.resolve();
   let ccp: RunningCcp;
   try {
     ccp = guarded ? await startGuardedCcp(config, over) : startCcp(config, over);
@@ -85,7 +88,7 @@ export async function claudeStage(
     try {
       await closeMocks();
     } finally {
-      await ws.remove();
+      await removeOwned();
     }
     throw e;
   }
@@ -97,7 +100,7 @@ export async function claudeStage(
         await ccp.close();
         await closeMocks();
       } finally {
-        await ws.remove();
+        await removeOwned();
       }
     },
   };

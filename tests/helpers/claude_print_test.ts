@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { testConfig } from "./config.ts";
-import { claudeStage } from "./claude_print.ts";
+import { claudeStage, claudeWorkspace } from "./claude_print.ts";
 
 const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 
@@ -43,4 +43,18 @@ Deno.test("claudeStage: when ccp cannot start, the mocks are closed and no works
   for await (const e of Deno.readDir(Deno.env.get("TMPDIR") ?? "/tmp")) {
     assert.ok(before.has(e.name) || !e.name.startsWith("ccp-stage-fails-"), e.name);
   }
+});
+
+Deno.test("claudeStage: a workspace made beforehand outlives the stage, and its own `await using` removes it", async () => {
+  let dir = "";
+  await assert.rejects(async () => {
+    await using ws = await claudeWorkspace("ccp-stage-ws-");
+    dir = ws.home.replace(/\/home$/, "");
+    {
+      await using _stage = await claudeStage(ws, testConfig({ providers: [] }));
+    }
+    assert.equal(await exists(ws.work), true);
+    throw new Error("the test failed");
+  }, /the test failed/);
+  assert.equal(await exists(dir), false);
 });
