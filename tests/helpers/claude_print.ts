@@ -1,6 +1,7 @@
 /**
- * A scratch home and working directory for `claude -p` runs, and one run in them with JSON or
- * stream-json output, as the end-to-end journeys use them.
+ * A scratch home and working directory for `claude -p` runs, ccp started in front of a test's
+ * mocks with all of it closed on every path, and one run with JSON or stream-json output, as the
+ * end-to-end journeys use them.
  */
 
 import type { Config } from "../../src/config/types.ts";
@@ -97,8 +98,11 @@ export async function claudeStage(
     ccp,
     [Symbol.asyncDispose]: async () => {
       try {
-        await ccp.close();
-        await closeMocks();
+        try {
+          await ccp.close();
+        } finally {
+          await closeMocks();
+        }
       } finally {
         await removeOwned();
       }
