@@ -7,8 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startCcp } from "../helpers/ccp.ts";
-import { claudeWorkspace, printJson } from "../helpers/claude_print.ts";
+import { claudeStage, printJson } from "../helpers/claude_print.ts";
 import { findClaude } from "../helpers/claude.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { chatChunk } from "../mocks/openai_mock.ts";
@@ -74,48 +73,45 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-agent-model-");
     const main = startChat("main");
     const other = startChat("other");
-    const ccp = startCcp(testConfig({
-      providers: [
-        provider("main", { type: "openai", baseUrl: main.url, maxRetries: 0 }),
-        provider("other", { type: "openai", baseUrl: other.url, maxRetries: 0 }),
-      ],
-      routes: { default: "main/main-model", checker: "other/route-model" },
-      aliases: { fast: "other/alias-model" },
-      authToken: "e2e-token",
-    }));
-    try {
-      await Deno.mkdir(`${ws.work}/.claude/agents`, { recursive: true });
-      for (const [agent, model] of Object.entries(AGENTS)) {
-        await Deno.writeTextFile(
-          `${ws.work}/.claude/agents/${agent}.md`,
-          `---\nname: ${agent}\ndescription: Checks code. Use it to check.\ntools: Read\n` +
-            `model: ${model}\n---\nYou are the ${agent} agent. Say what you found.\n`,
-        );
-      }
-      await Deno.writeTextFile(`${ws.work}/main.py`, "print('hello')\n");
-      const result = await printJson(ws, ccp.url, ["-p", "Ask both agents about main.py."], {
-        ms: 60_000,
-        tools: ["Agent", "Read"],
-      });
-      const context = `\n${JSON.stringify(result)}\n${ccp.logs.join("")}`;
-      assert.equal(result.is_error, false, context);
-      assert.equal(result.result, "Reports: true,true", context);
-      assert.deepEqual(main.bodies.map((b) => b.model), ["main-model", "main-model"], context);
-      assert.deepEqual(other.bodies.map((b) => String(b.model)).sort(), [
-        "alias-model",
-        "route-model",
-      ]);
-      const log = ccp.logs.join("");
-      assert.match(log, /POST \/v1\/messages fast → other\/alias-model 200 .*\[alias:fast\]/);
-      assert.match(log, /claude-ccp\/checker → other\/route-model 200 .*\[checker\]/);
-    } finally {
-      await ccp.close();
-      await main.close();
-      await other.close();
-      await ws.remove();
+    await using stage = await claudeStage(
+      "ccp-agent-model-",
+      testConfig({
+        providers: [
+          provider("main", { type: "openai", baseUrl: main.url, maxRetries: 0 }),
+          provider("other", { type: "openai", baseUrl: other.url, maxRetries: 0 }),
+        ],
+        routes: { default: "main/main-model", checker: "other/route-model" },
+        aliases: { fast: "other/alias-model" },
+        authToken: "e2e-token",
+      }),
+      { mocks: [main, other] },
+    );
+    const { ws, ccp } = stage;
+    await Deno.mkdir(`${ws.work}/.claude/agents`, { recursive: true });
+    for (const [agent, model] of Object.entries(AGENTS)) {
+      await Deno.writeTextFile(
+        `${ws.work}/.claude/agents/${agent}.md`,
+        `---\nname: ${agent}\ndescription: Checks code. Use it to check.\ntools: Read\n` +
+          `model: ${model}\n---\nYou are the ${agent} agent. Say what you found.\n`,
+      );
     }
+    await Deno.writeTextFile(`${ws.work}/main.py`, "print('hello')\n");
+    const result = await printJson(ws, ccp.url, ["-p", "Ask both agents about main.py."], {
+      ms: 60_000,
+      tools: ["Agent", "Read"],
+    });
+    const context = `\n${JSON.stringify(result)}\n${ccp.logs.join("")}`;
+    assert.equal(result.is_error, false, context);
+    assert.equal(result.result, "Reports: true,true", context);
+    assert.deepEqual(main.bodies.map((b) => b.model), ["main-model", "main-model"], context);
+    assert.deepEqual(other.bodies.map((b) => String(b.model)).sort(), [
+      "alias-model",
+      "route-model",
+    ]);
+    const log = ccp.logs.join("");
+    assert.match(log, /POST \/v1\/messages fast → other\/alias-model 200 .*\[alias:fast\]/);
+    assert.match(log, /claude-ccp\/checker → other\/route-model 200 .*\[checker\]/);
   },
 });

@@ -11,9 +11,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
-import { tempDir } from "../helpers/tmux.ts";
+import { claudeStage, claudeWorkspace } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
 import { startReasoningChat, startThinkingAnthropic } from "../mocks/reasoning_models.ts";
@@ -53,13 +52,13 @@ type Wire = keyof typeof WIRES;
 
 /** What one `claude -p` run in auto mode left: its events, and what each upstream received. */
 async function autoRun(reasoning: number, wire: Wire) {
-  await using workDir = await tempDir("ccp-auto-reason-");
-  await using homeDir = await tempDir("ccp-home-");
-  const [work, home] = [workDir.path, homeDir.path];
+  await using ws = await claudeWorkspace("ccp-auto-reason-");
+  const { work, home } = ws;
   const agent = startAgent();
   const reasoner = WIRES[wire](reasoning);
   const type: ProviderConfig["type"] = wire === "Chat Completions" ? "openai" : "anthropic";
-  const ccp = await startGuardedCcp(
+  await using stage = await claudeStage(
+    ws,
     testConfig({
       providers: [
         provider("up", { type: "openai", baseUrl: agent.url, maxRetries: 0 }),
@@ -75,24 +74,20 @@ async function autoRun(reasoning: number, wire: Wire) {
       routes: { default: "up/agent", sonnet: "ds/deepseek-reasoner" },
       authToken: "e2e-token",
     }),
+    { mocks: [agent, reasoner], guarded: true },
   );
-  try {
-    const env = { ...claudeEnv(home, ccp.url), CLAUDE_CODE_AUTO_MODE_SERVER: "0" };
-    const out = await runClaude(
-      ["-p", "install it", ...STREAM_JSON, "--permission-mode", "auto"],
-      work,
-      env,
-      30_000,
-    );
-    const stdout = new TextDecoder().decode(out.stdout);
-    const events = stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-    const said = `${stdout}\n${new TextDecoder().decode(out.stderr)}\n${ccp.logs.join("")}`;
-    return { events: events as Obj[], said, agent: agent.bodies, checks: reasoner.bodies };
-  } finally {
-    await ccp.close();
-    await agent.close();
-    await reasoner.close();
-  }
+  const { ccp } = stage;
+  const env = { ...claudeEnv(home, ccp.url), CLAUDE_CODE_AUTO_MODE_SERVER: "0" };
+  const out = await runClaude(
+    ["-p", "install it", ...STREAM_JSON, "--permission-mode", "auto"],
+    work,
+    env,
+    30_000,
+  );
+  const stdout = new TextDecoder().decode(out.stdout);
+  const events = stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+  const said = `${stdout}\n${new TextDecoder().decode(out.stderr)}\n${ccp.logs.join("")}`;
+  return { events: events as Obj[], said, agent: agent.bodies, checks: reasoner.bodies };
 }
 
 /**

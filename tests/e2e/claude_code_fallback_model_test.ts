@@ -9,9 +9,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { CLAUDE_QUIET, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
-import { claudeWorkspace } from "../helpers/claude_print.ts";
+import { claudeStage } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { chatChunk } from "../mocks/openai_mock.ts";
 import { anthropicErrorBody } from "../mocks/anthropic_fixtures.ts";
@@ -83,75 +82,71 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-fallback-model-");
     const busyChat = startRefusing(429, {
       error: { message: "The engine is currently overloaded, please try again later" },
     });
     const busyClaude = startRefusing(529, anthropicErrorBody("overloaded_error", "Overloaded"));
     const spare = startSpare();
-    const ccp = await startGuardedCcp(testConfig({
-      providers: [
-        provider("busychat", {
-          type: "openai",
-          baseUrl: `${busyChat.url}/v1`,
-          authHeader: "bearer",
-          apiKeys: ["sk-busy"],
-        }),
-        provider("claude", { baseUrl: busyClaude.url, preset: "anthropic", apiKeys: ["sk-ant"] }),
-        provider("spare", { type: "openai", baseUrl: spare.url, authHeader: "bearer" }),
-      ],
-      routes: {
-        default: ["claude/claude-opus-5-5", "busychat/big"],
-        haiku: "spare/small",
-      },
-      authToken: "e2e-token",
-    }));
-    try {
-      const env = {
-        PATH: Deno.env.get("PATH") ?? "",
-        HOME: ws.home,
-        CLAUDE_CODE_TMPDIR: ws.home,
-        ANTHROPIC_BASE_URL: ccp.url,
-        ANTHROPIC_AUTH_TOKEN: "e2e-token",
-        ...CLAUDE_QUIET,
-      };
-      const args = ["-p", "run it", "--fallback-model", "haiku", ...STREAM_JSON];
-      const tools = ["--permission-mode", "acceptEdits", "--allowedTools", "Bash"];
-      // A 429 here is retried as the user's own rate limit for minutes, with no fallback: the
-      // bound fails the test long before that.
-      const out = await runClaude([...args, ...tools], ws.work, env, 20_000);
-      const events = new TextDecoder().decode(out.stdout).split("\n").filter(Boolean)
-        .map((line) => JSON.parse(line) as Obj);
-      const seen = JSON.stringify(
-        events.filter((e) => e.type === "system" && e.subtype !== "init"),
-      );
+    await using stage = await claudeStage(
+      "ccp-fallback-model-",
+      testConfig({
+        providers: [
+          provider("busychat", {
+            type: "openai",
+            baseUrl: `${busyChat.url}/v1`,
+            authHeader: "bearer",
+            apiKeys: ["sk-busy"],
+          }),
+          provider("claude", { baseUrl: busyClaude.url, preset: "anthropic", apiKeys: ["sk-ant"] }),
+          provider("spare", { type: "openai", baseUrl: spare.url, authHeader: "bearer" }),
+        ],
+        routes: {
+          default: ["claude/claude-opus-5-5", "busychat/big"],
+          haiku: "spare/small",
+        },
+        authToken: "e2e-token",
+      }),
+      { mocks: [busyChat, busyClaude, spare], guarded: true },
+    );
+    const { ws, ccp } = stage;
+    const env = {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: ws.home,
+      CLAUDE_CODE_TMPDIR: ws.home,
+      ANTHROPIC_BASE_URL: ccp.url,
+      ANTHROPIC_AUTH_TOKEN: "e2e-token",
+      ...CLAUDE_QUIET,
+    };
+    const args = ["-p", "run it", "--fallback-model", "haiku", ...STREAM_JSON];
+    const tools = ["--permission-mode", "acceptEdits", "--allowedTools", "Bash"];
+    // A 429 here is retried as the user's own rate limit for minutes, with no fallback: the
+    // bound fails the test long before that.
+    const out = await runClaude([...args, ...tools], ws.work, env, 20_000);
+    const events = new TextDecoder().decode(out.stdout).split("\n").filter(Boolean)
+      .map((line) => JSON.parse(line) as Obj);
+    const seen = JSON.stringify(
+      events.filter((e) => e.type === "system" && e.subtype !== "init"),
+    );
 
-      // Each try got Anthropic's answer for a provider out of capacity, and Claude Code fell back.
-      const retries = events.filter((e) => e.subtype === "api_retry");
-      assert.ok(retries.length >= 1, seen);
-      for (const r of retries) {
-        assert.equal(r.error_status, 529, seen);
-        assert.equal(r.error, "overloaded", seen);
-      }
-      const fallback = events.find((e) => e.subtype === "model_fallback");
-      assert.equal(fallback?.trigger, "overloaded", seen);
-      assert.equal(fallback?.fallback_model, "claude-haiku-5-5", seen);
-
-      // Every try went through the whole route; the fallback's turns went to the spare alone.
-      const tries = retries.length + 1;
-      assert.equal(busyChat.count(), tries);
-      assert.equal(busyClaude.count(), tries);
-      assert.equal(spare.bodies.length, 2, "the Bash call, then the answer");
-
-      const result = events.find((e) => e.type === "result");
-      assert.equal(result?.is_error, false, JSON.stringify(result));
-      assert.equal(result?.result, "Spare saw: spare-ran");
-    } finally {
-      await ccp.close();
-      await busyChat.close();
-      await busyClaude.close();
-      await spare.close();
-      await ws.remove();
+    // Each try got Anthropic's answer for a provider out of capacity, and Claude Code fell back.
+    const retries = events.filter((e) => e.subtype === "api_retry");
+    assert.ok(retries.length >= 1, seen);
+    for (const r of retries) {
+      assert.equal(r.error_status, 529, seen);
+      assert.equal(r.error, "overloaded", seen);
     }
+    const fallback = events.find((e) => e.subtype === "model_fallback");
+    assert.equal(fallback?.trigger, "overloaded", seen);
+    assert.equal(fallback?.fallback_model, "claude-haiku-5-5", seen);
+
+    // Every try went through the whole route; the fallback's turns went to the spare alone.
+    const tries = retries.length + 1;
+    assert.equal(busyChat.count(), tries);
+    assert.equal(busyClaude.count(), tries);
+    assert.equal(spare.bodies.length, 2, "the Bash call, then the answer");
+
+    const result = events.find((e) => e.type === "result");
+    assert.equal(result?.is_error, false, JSON.stringify(result));
+    assert.equal(result?.result, "Spare saw: spare-ran");
   },
 });

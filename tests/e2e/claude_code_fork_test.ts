@@ -11,9 +11,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
-import { type ClaudeWorkspace, claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
+import { claudeStage, type ClaudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
 import { testConfig } from "../helpers/config.ts";
 import { SKIP_SIGNATURE } from "../../src/translate/gemini/contents.ts";
 import {
@@ -87,35 +86,32 @@ for (const wire of WIRES) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const ws = await claudeWorkspace("ccp-fork-");
       const model = startAgentModel(wire, script);
-      const ccp = await startGuardedCcp(model.config);
-      try {
-        const { result, output } = await run(ws, ccp.url);
-        const context = `${output}\n${model.problems}\n${ccp.logs.join("")}`;
-        assert.equal(result.is_error, false, context);
-        assert.equal(result.result, "The fork said forked-out.", context);
-        assert.deepEqual(model.problems, [], context);
-        // Parent (Agent call); fork (Bash call); fork (report); parent (answer).
-        assert.deepEqual(model.views.map(isFork), [false, true, true, false], context);
-        const [parent, fork, forkAgain, parentAgain] = model.bodies as [Obj, Obj, Obj, Obj];
-        // The fork has the parent's prompt and tools (ccp drops the billing line that differs),
-        // and the parent's conversation before its directive.
-        assert.equal(promptAndTools(wire, fork), promptAndTools(wire, parent));
-        assert.ok(model.views[1]!.userTexts.some((t) => t.includes(PROMPT)));
-        assert.deepEqual(returnedMarks(wire, fork), [strippedMark(wire)]);
-        assert.deepEqual(returnedMarks(wire, forkAgain), [
-          strippedMark(wire),
-          markOf(wire, 2, "In the fork."),
-        ]);
-        // The parent's own history keeps its thinking.
-        assert.deepEqual(returnedMarks(wire, parentAgain), [markOf(wire, 1, "Fork it.")]);
-        assert.ok(model.views[3]!.results.at(-1)!.includes(REPORT));
-      } finally {
-        await ccp.close();
-        await model.close();
-        await ws.remove();
-      }
+      await using stage = await claudeStage("ccp-fork-", model.config, {
+        mocks: [model],
+        guarded: true,
+      });
+      const { ws, ccp } = stage;
+      const { result, output } = await run(ws, ccp.url);
+      const context = `${output}\n${model.problems}\n${ccp.logs.join("")}`;
+      assert.equal(result.is_error, false, context);
+      assert.equal(result.result, "The fork said forked-out.", context);
+      assert.deepEqual(model.problems, [], context);
+      // Parent (Agent call); fork (Bash call); fork (report); parent (answer).
+      assert.deepEqual(model.views.map(isFork), [false, true, true, false], context);
+      const [parent, fork, forkAgain, parentAgain] = model.bodies as [Obj, Obj, Obj, Obj];
+      // The fork has the parent's prompt and tools (ccp drops the billing line that differs),
+      // and the parent's conversation before its directive.
+      assert.equal(promptAndTools(wire, fork), promptAndTools(wire, parent));
+      assert.ok(model.views[1]!.userTexts.some((t) => t.includes(PROMPT)));
+      assert.deepEqual(returnedMarks(wire, fork), [strippedMark(wire)]);
+      assert.deepEqual(returnedMarks(wire, forkAgain), [
+        strippedMark(wire),
+        markOf(wire, 2, "In the fork."),
+      ]);
+      // The parent's own history keeps its thinking.
+      assert.deepEqual(returnedMarks(wire, parentAgain), [markOf(wire, 1, "Fork it.")]);
+      assert.ok(model.views[3]!.results.at(-1)!.includes(REPORT));
     },
   });
 }
@@ -127,34 +123,31 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-fork-route-");
     const main = startAgentModel("gemini", script);
     const sub = startAgentModel("chat", script);
-    const ccp = await startGuardedCcp(testConfig({
-      providers: [main.provider, { ...sub.provider, id: "sub" }],
-      routes: { default: main.target, subagent: "sub/deepseek-reasoner" },
-      authToken: "e2e-token",
-    }));
-    try {
-      const { result, output } = await run(ws, ccp.url);
-      const context = `${output}\n${main.problems}\n${sub.problems}\n${ccp.logs.join("")}`;
-      assert.equal(result.result, "The fork said forked-out.", context);
-      assert.deepEqual([main.problems, sub.problems], [[], []], context);
-      assert.deepEqual(main.views.map(isFork), [false, false], context);
-      assert.deepEqual(sub.views.map(isFork), [true, true], context);
-      // The Gemini parent's turns reached the Chat model as a history it accepts.
-      const messages = sub.bodies[0]!.messages as Obj[];
-      assert.ok(JSON.stringify(messages).includes(PROMPT));
-      assert.deepEqual(returnedMarks("chat", sub.bodies[0]!), [NO_REASONING]);
-      assert.ok(
-        ccp.logs.some((l) => l.includes("→ sub/deepseek-reasoner") && l.includes("[subagent]")),
-        context,
-      );
-    } finally {
-      await ccp.close();
-      await main.close();
-      await sub.close();
-      await ws.remove();
-    }
+    await using stage = await claudeStage(
+      "ccp-fork-route-",
+      testConfig({
+        providers: [main.provider, { ...sub.provider, id: "sub" }],
+        routes: { default: main.target, subagent: "sub/deepseek-reasoner" },
+        authToken: "e2e-token",
+      }),
+      { mocks: [main, sub], guarded: true },
+    );
+    const { ws, ccp } = stage;
+    const { result, output } = await run(ws, ccp.url);
+    const context = `${output}\n${main.problems}\n${sub.problems}\n${ccp.logs.join("")}`;
+    assert.equal(result.result, "The fork said forked-out.", context);
+    assert.deepEqual([main.problems, sub.problems], [[], []], context);
+    assert.deepEqual(main.views.map(isFork), [false, false], context);
+    assert.deepEqual(sub.views.map(isFork), [true, true], context);
+    // The Gemini parent's turns reached the Chat model as a history it accepts.
+    const messages = sub.bodies[0]!.messages as Obj[];
+    assert.ok(JSON.stringify(messages).includes(PROMPT));
+    assert.deepEqual(returnedMarks("chat", sub.bodies[0]!), [NO_REASONING]);
+    assert.ok(
+      ccp.logs.some((l) => l.includes("→ sub/deepseek-reasoner") && l.includes("[subagent]")),
+      context,
+    );
   },
 });

@@ -13,9 +13,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
-import { claudeWorkspace, PNG_1X1, printJson } from "../helpers/claude_print.ts";
+import { claudeStage, claudeWorkspace, PNG_1X1, printJson } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { geminiRequestProblem } from "../mocks/gemini_strict.ts";
 import { invalidArgument } from "../mocks/gemini_wire.ts";
@@ -205,12 +204,13 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-gemini-journey-");
+    await using ws = await claudeWorkspace("ccp-gemini-journey-");
     const notes = `${ws.work}/notes.txt`;
     const png = `${ws.work}/dot.png`;
     await Deno.writeFile(png, Uint8Array.from(atob(PNG_1X1), (c) => c.charCodeAt(0)));
     const model = startGeminiJourney(notes, png);
-    const ccp = await startGuardedCcp(
+    await using stage = await claudeStage(
+      ws,
       testConfig({
         providers: [
           provider("gem", {
@@ -224,58 +224,54 @@ Deno.test({
         routes: { default: `gem/${MODEL}` },
         authToken: "e2e-token",
       }),
+      { mocks: [model], guarded: true },
     );
-    try {
-      const first = await printJson(ws, ccp.url, ["-p", `JOURNEY-START: keep notes in ${notes}`]);
-      assert.equal(first.is_error, false, JSON.stringify(first) + ccp.logs.join(""));
-      assert.equal(first.result, "Journey done.");
-      assert.equal(await Deno.readTextFile(notes), "alpha\nbeta\n");
-      assert.equal(model.bodies.length, 4, "one request per model turn");
-      model.bodies.forEach((body, i) => checkHistory(body, i));
-      // Claude Code thinks, and in `-p` shows none of it (`display: "omitted"`): ccp asks Gemini
-      // for its level of thinking but no thought summaries.
-      const thinking = (model.bodies[0]!.generationConfig as Obj).thinkingConfig as Obj;
-      assert.equal(thinking.thinkingLevel, "medium", JSON.stringify(thinking));
-      assert.equal(thinking.includeThoughts, undefined, JSON.stringify(thinking));
+    const { ccp } = stage;
+    const first = await printJson(ws, ccp.url, ["-p", `JOURNEY-START: keep notes in ${notes}`]);
+    assert.equal(first.is_error, false, JSON.stringify(first) + ccp.logs.join(""));
+    assert.equal(first.result, "Journey done.");
+    assert.equal(await Deno.readTextFile(notes), "alpha\nbeta\n");
+    assert.equal(model.bodies.length, 4, "one request per model turn");
+    model.bodies.forEach((body, i) => checkHistory(body, i));
+    // Claude Code thinks, and in `-p` shows none of it (`display: "omitted"`): ccp asks Gemini
+    // for its level of thinking but no thought summaries.
+    const thinking = (model.bodies[0]!.generationConfig as Obj).thinkingConfig as Obj;
+    assert.equal(thinking.thinkingLevel, "medium", JSON.stringify(thinking));
+    assert.equal(thinking.includeThoughts, undefined, JSON.stringify(thinking));
 
-      const again = await printJson(ws, ccp.url, ["-p", "--continue", "JOURNEY-AGAIN"]);
-      assert.equal(again.is_error, false, JSON.stringify(again) + ccp.logs.join(""));
-      assert.equal(again.result, "Again done.");
-      assert.equal(model.bodies.length, 5);
-      const resumed = model.bodies[4]!;
-      checkHistory(resumed, 3);
-      // The answer went back as its text, without the empty part that carried its signature:
-      // Gemini only asks for it back "for best performance" (no error without it), and the one
-      // block that could carry it, a thinking block after the text, would be the message's last
-      // block, which Claude Code takes as the answer (`claude -p` then prints nothing).
-      assert.deepEqual(modelContents(resumed).at(-1), {
-        role: "model",
-        parts: [{ text: "Journey done." }],
-      });
+    const again = await printJson(ws, ccp.url, ["-p", "--continue", "JOURNEY-AGAIN"]);
+    assert.equal(again.is_error, false, JSON.stringify(again) + ccp.logs.join(""));
+    assert.equal(again.result, "Again done.");
+    assert.equal(model.bodies.length, 5);
+    const resumed = model.bodies[4]!;
+    checkHistory(resumed, 3);
+    // The answer went back as its text, without the empty part that carried its signature:
+    // Gemini only asks for it back "for best performance" (no error without it), and the one
+    // block that could carry it, a thinking block after the text, would be the message's last
+    // block, which Claude Code takes as the answer (`claude -p` then prints nothing).
+    assert.deepEqual(modelContents(resumed).at(-1), {
+      role: "model",
+      parts: [{ text: "Journey done." }],
+    });
 
-      const failed = await printJson(ws, ccp.url, ["-p", "--continue", "JOURNEY-FAIL"]);
-      // Claude Code keeps what arrived before the error and asks for the rest, once.
-      assert.equal(failed.is_error, false, JSON.stringify(failed));
-      assert.equal(failed.result, "wer, resumed.");
-      assert.equal(model.bodies.length, 7, "the failed answer was asked for once, then resumed");
-      for (const body of model.bodies.slice(5)) {
-        checkHistory(body, 3);
-        // The signature on the first text of the answer to JOURNEY-AGAIN came back on it.
-        const answered = modelContents(body).find((c) => partsOf(c)[0]?.text === "Again done.");
-        assert.deepEqual(answered?.parts, [{ text: "Again done.", thoughtSignature: SIG.again }]);
-      }
-      const resume = (model.bodies[6]!.contents as Obj[]).slice(-2);
-      assert.deepEqual(resume[0], { role: "model", parts: [{ text: "Partial ans" }] });
-      assert.match(JSON.stringify(resume[1]), /cut off mid-stream/);
-      assert.match(
-        ccp.logs.join(""),
-        /reported an error mid-stream: UNAVAILABLE: The model is overloaded/,
-      );
-      assert.ok(ccp.logs.every((l) => !l.includes(KEY)), "upstream key never logged");
-    } finally {
-      await ccp.close();
-      await model.close();
-      await ws.remove();
+    const failed = await printJson(ws, ccp.url, ["-p", "--continue", "JOURNEY-FAIL"]);
+    // Claude Code keeps what arrived before the error and asks for the rest, once.
+    assert.equal(failed.is_error, false, JSON.stringify(failed));
+    assert.equal(failed.result, "wer, resumed.");
+    assert.equal(model.bodies.length, 7, "the failed answer was asked for once, then resumed");
+    for (const body of model.bodies.slice(5)) {
+      checkHistory(body, 3);
+      // The signature on the first text of the answer to JOURNEY-AGAIN came back on it.
+      const answered = modelContents(body).find((c) => partsOf(c)[0]?.text === "Again done.");
+      assert.deepEqual(answered?.parts, [{ text: "Again done.", thoughtSignature: SIG.again }]);
     }
+    const resume = (model.bodies[6]!.contents as Obj[]).slice(-2);
+    assert.deepEqual(resume[0], { role: "model", parts: [{ text: "Partial ans" }] });
+    assert.match(JSON.stringify(resume[1]), /cut off mid-stream/);
+    assert.match(
+      ccp.logs.join(""),
+      /reported an error mid-stream: UNAVAILABLE: The model is overloaded/,
+    );
+    assert.ok(ccp.logs.every((l) => !l.includes(KEY)), "upstream key never logged");
   },
 });

@@ -6,9 +6,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
-import { claudeWorkspace, printJson } from "../helpers/claude_print.ts";
+import { claudeStage, printJson } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { geminiRequestProblem } from "../mocks/gemini_strict.ts";
 import { invalidArgument } from "../mocks/gemini_wire.ts";
@@ -81,9 +80,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-gemini-recitation-");
     const model = startGemini();
-    const ccp = await startGuardedCcp(
+    await using stage = await claudeStage(
+      "ccp-gemini-recitation-",
       testConfig({
         providers: [
           provider("gem", {
@@ -97,27 +96,23 @@ Deno.test({
         routes: { default: `gem/${MODEL}` },
         authToken: "e2e-token",
       }),
+      { mocks: [model], guarded: true },
     );
-    try {
-      const recited = await printJson(ws, ccp.url, ["-p", "RECITE the list code"]);
-      assert.equal(recited.is_error, false, JSON.stringify(recited));
-      assert.match(String(recited.result), /matched existing text or code/);
-      assert.match(String(recited.result), /finishReason RECITATION/);
-      assert.doesNotMatch(String(recited.result), /can't help|legal\/aup/);
-      assert.equal(recited.safety_stops ?? 0, 0, "Claude Code saw no safety stop");
+    const { ws, ccp } = stage;
+    const recited = await printJson(ws, ccp.url, ["-p", "RECITE the list code"]);
+    assert.equal(recited.is_error, false, JSON.stringify(recited));
+    assert.match(String(recited.result), /matched existing text or code/);
+    assert.match(String(recited.result), /finishReason RECITATION/);
+    assert.doesNotMatch(String(recited.result), /can't help|legal\/aup/);
+    assert.equal(recited.safety_stops ?? 0, 0, "Claude Code saw no safety stop");
 
-      const next = await printJson(ws, ccp.url, ["-p", "--continue", "Are you there?"]);
-      assert.equal(next.is_error, false, JSON.stringify(next));
-      assert.equal(next.result, "Here it is: still here.");
+    const next = await printJson(ws, ccp.url, ["-p", "--continue", "Are you there?"]);
+    assert.equal(next.is_error, false, JSON.stringify(next));
+    assert.equal(next.result, "Here it is: still here.");
 
-      // A refusal is a safety stop to Claude Code (it then tries the request again on its own).
-      const refused = await printJson(ws, ccp.url, ["-p", "HARM please"]);
-      assert.equal(refused.safety_stops, 1, JSON.stringify(refused));
-      assert.ok(ccp.logs.every((l) => !l.includes(KEY)), "upstream key never logged");
-    } finally {
-      await ccp.close();
-      await model.close();
-      await ws.remove();
-    }
+    // A refusal is a safety stop to Claude Code (it then tries the request again on its own).
+    const refused = await printJson(ws, ccp.url, ["-p", "HARM please"]);
+    assert.equal(refused.safety_stops, 1, JSON.stringify(refused));
+    assert.ok(ccp.logs.every((l) => !l.includes(KEY)), "upstream key never logged");
   },
 });

@@ -9,8 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startCcp } from "../helpers/ccp.ts";
-import { type ClaudeWorkspace, claudeWorkspace } from "../helpers/claude_print.ts";
+import { claudeStage, type ClaudeWorkspace } from "../helpers/claude_print.ts";
 import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
 import { provider, testConfig } from "../helpers/config.ts";
@@ -124,78 +123,74 @@ for (const wire of ["chat", "gemini"] as const) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const ws = await claudeWorkspace("ccp-hooks-");
       const up = startUpstream(wire);
-      const ccp = startCcp(testConfig({
-        providers: [
-          wire === "gemini"
-            ? provider("up", {
-              type: "gemini",
-              baseUrl: `${up.root}/v1beta`,
-              apiKeys: ["gemini-key"],
-              authHeader: "x-goog-api-key",
-              maxRetries: 0,
-            })
-            : provider("up", { type: "openai", baseUrl: `${up.root}/v1`, maxRetries: 0 }),
-        ],
-        routes: { default: wire === "gemini" ? "up/gemini-3.8-flash" : "up/chat-model" },
-        authToken: "e2e-token",
-      }));
-      try {
-        await writeHooks(ws);
-        const out = await runClaude(
-          [
-            "-p",
-            "Echo a, then b.",
-            ...STREAM_JSON,
-            "--append-system-prompt",
-            "APPENDED-PROMPT",
-            "--permission-mode",
-            "acceptEdits",
-            "--allowedTools",
-            "Bash",
+      await using stage = await claudeStage(
+        "ccp-hooks-",
+        testConfig({
+          providers: [
+            wire === "gemini"
+              ? provider("up", {
+                type: "gemini",
+                baseUrl: `${up.root}/v1beta`,
+                apiKeys: ["gemini-key"],
+                authHeader: "x-goog-api-key",
+                maxRetries: 0,
+              })
+              : provider("up", { type: "openai", baseUrl: `${up.root}/v1`, maxRetries: 0 }),
           ],
-          ws.work,
-          claudeEnv(ws.home, ccp.url),
-          60_000,
-        );
-        const stdout = new TextDecoder().decode(out.stdout);
-        const context = `\n${stdout}\n${new TextDecoder().decode(out.stderr)}\n${
-          ccp.logs.join("")
-        }`;
-        const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
-        const result = events.find((e) => e.type === "result");
-        assert.equal(result?.is_error, false, context);
-        // Refused call, run call, answer, then the Stop hook's second answer.
-        assert.equal(result.result, "Answer 4.", context);
-        assert.deepEqual(up.problems, [], context);
-        assert.equal(up.bodies.length, 4, context);
+          routes: { default: wire === "gemini" ? "up/gemini-3.8-flash" : "up/chat-model" },
+          authToken: "e2e-token",
+        }),
+        { mocks: [up] },
+      );
+      const { ws, ccp } = stage;
+      await writeHooks(ws);
+      const out = await runClaude(
+        [
+          "-p",
+          "Echo a, then b.",
+          ...STREAM_JSON,
+          "--append-system-prompt",
+          "APPENDED-PROMPT",
+          "--permission-mode",
+          "acceptEdits",
+          "--allowedTools",
+          "Bash",
+        ],
+        ws.work,
+        claudeEnv(ws.home, ccp.url),
+        60_000,
+      );
+      const stdout = new TextDecoder().decode(out.stdout);
+      const context = `\n${stdout}\n${new TextDecoder().decode(out.stderr)}\n${ccp.logs.join("")}`;
+      const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      const result = events.find((e) => e.type === "result");
+      assert.equal(result?.is_error, false, context);
+      // Refused call, run call, answer, then the Stop hook's second answer.
+      assert.equal(result.result, "Answer 4.", context);
+      assert.deepEqual(up.problems, [], context);
+      assert.equal(up.bodies.length, 4, context);
 
-        const texts = up.bodies.map((body) => sent(wire, body));
-        for (const [i, text] of texts.entries()) {
-          if (i === 0) continue;
-          const before = texts[i - 1]!.slice(0, -1); // the closing bracket
-          assert.ok(
-            text.startsWith(before),
-            `request ${i + 1} does not begin with request ${i}:
+      const texts = up.bodies.map((body) => sent(wire, body));
+      for (const [i, text] of texts.entries()) {
+        if (i === 0) continue;
+        const before = texts[i - 1]!.slice(0, -1); // the closing bracket
+        assert.ok(
+          text.startsWith(before),
+          `request ${i + 1} does not begin with request ${i}:
 ${before.slice(-600)}\n---\n${text.slice(before.length - 600, before.length + 300)}`,
-          );
-        }
-        const last = texts.at(-1)!;
-        for (
-          const word of [
-            "APPENDED-PROMPT",
-            "PROMPT-HOOK-NOTE",
-            "PRE-HOOK-DENIED",
-            "POST-HOOK-NOTE",
-            "STOP-HOOK-MORE",
-          ]
-        ) assert.ok(last.includes(word), `${word} never reached the model`);
-      } finally {
-        await ccp.close();
-        await up.close();
-        await ws.remove();
+        );
       }
+      const last = texts.at(-1)!;
+      for (
+        const word of [
+          "APPENDED-PROMPT",
+          "PROMPT-HOOK-NOTE",
+          "PRE-HOOK-DENIED",
+          "POST-HOOK-NOTE",
+          "STOP-HOOK-MORE",
+        ]
+      ) assert.ok(last.includes(word), `${word} never reached the model`);
     },
   });
 }

@@ -10,11 +10,10 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
 import {
+  claudeStage,
   type ClaudeWorkspace,
-  claudeWorkspace,
   PNG_1X1,
   printStreamJson,
 } from "../helpers/claude_print.ts";
@@ -66,56 +65,53 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-image-route-");
+    const main = startAgentModel("chat", mainModel);
+    const eyes = startAgentModel("gemini", imageModel);
+    await using stage = await claudeStage(
+      "ccp-image-route-",
+      testConfig({
+        providers: [main.provider, { ...eyes.provider, id: "eyes" }],
+        routes: { default: main.target, image: "eyes/gemini-3.8-flash" },
+        authToken: "e2e-token",
+      }),
+      { mocks: [main, eyes], guarded: true },
+    );
+    const { ws, ccp } = stage;
     await Deno.writeFile(
       `${ws.work}/pic.png`,
       Uint8Array.from(atob(PNG_1X1), (c) => c.charCodeAt(0)),
     );
-    const main = startAgentModel("chat", mainModel);
-    const eyes = startAgentModel("gemini", imageModel);
-    const ccp = await startGuardedCcp(testConfig({
-      providers: [main.provider, { ...eyes.provider, id: "eyes" }],
-      routes: { default: main.target, image: "eyes/gemini-3.8-flash" },
-      authToken: "e2e-token",
-    }));
-    try {
-      const first = await run(ws, ccp.url, ["-p", "What is in pic.png?"]);
-      const context = () =>
-        `${JSON.stringify(first)}\n${main.problems}\n${eyes.problems}\n${ccp.logs.join("")}`;
-      assert.equal(first.is_error, false, context());
-      assert.equal(first.result, "It is a picture of one pixel.", context());
-      assert.deepEqual([main.problems, eyes.problems], [[], []], context());
-      // Main: the Read call; image route: the picture; main: Bash's result.
-      assert.equal(main.bodies.length, 2, context());
-      assert.equal(eyes.bodies.length, 1, context());
-      assert.ok(
-        ccp.logs.some((l) => l.includes("→ eyes/gemini-3.8-flash") && l.includes("[image]")),
-      );
-      // Gemini got the Chat model's call with the placeholder signature, and the picture.
-      assert.deepEqual(returnedMarks("gemini", eyes.bodies[0]!), [SKIP_SIGNATURE]);
-      // DeepSeek got its own call with its reasoning, and Gemini's with the field it requires,
-      // empty: Gemini's thoughts are no reasoning DeepSeek made.
-      assert.deepEqual(returnedMarks("chat", main.bodies[1]!), [
-        markOf("chat", 1, "Look at it."),
-        NO_REASONING,
-      ]);
-      assert.ok(!JSON.stringify(main.bodies).includes("image_url"), "a picture reached DeepSeek");
+    const first = await run(ws, ccp.url, ["-p", "What is in pic.png?"]);
+    const context = () =>
+      `${JSON.stringify(first)}\n${main.problems}\n${eyes.problems}\n${ccp.logs.join("")}`;
+    assert.equal(first.is_error, false, context());
+    assert.equal(first.result, "It is a picture of one pixel.", context());
+    assert.deepEqual([main.problems, eyes.problems], [[], []], context());
+    // Main: the Read call; image route: the picture; main: Bash's result.
+    assert.equal(main.bodies.length, 2, context());
+    assert.equal(eyes.bodies.length, 1, context());
+    assert.ok(
+      ccp.logs.some((l) => l.includes("→ eyes/gemini-3.8-flash") && l.includes("[image]")),
+    );
+    // Gemini got the Chat model's call with the placeholder signature, and the picture.
+    assert.deepEqual(returnedMarks("gemini", eyes.bodies[0]!), [SKIP_SIGNATURE]);
+    // DeepSeek got its own call with its reasoning, and Gemini's with the field it requires,
+    // empty: Gemini's thoughts are no reasoning DeepSeek made.
+    assert.deepEqual(returnedMarks("chat", main.bodies[1]!), [
+      markOf("chat", 1, "Look at it."),
+      NO_REASONING,
+    ]);
+    assert.ok(!JSON.stringify(main.bodies).includes("image_url"), "a picture reached DeepSeek");
 
-      const again = await run(ws, ccp.url, ["-p", "--continue", "again?"]);
-      assert.equal(again.result, "Still a picture of one pixel.", context());
-      assert.deepEqual([main.problems, eyes.problems], [[], []], context());
-      assert.equal(main.bodies.length, 3, context());
-      // The picture stays in the history, but not in the last user turn: no image route.
-      assert.equal(eyes.bodies.length, 1, context());
-      assert.ok(
-        !JSON.stringify(main.bodies[2]).includes("image_url"),
-        "a picture reached DeepSeek",
-      );
-    } finally {
-      await ccp.close();
-      await main.close();
-      await eyes.close();
-      await ws.remove();
-    }
+    const again = await run(ws, ccp.url, ["-p", "--continue", "again?"]);
+    assert.equal(again.result, "Still a picture of one pixel.", context());
+    assert.deepEqual([main.problems, eyes.problems], [[], []], context());
+    assert.equal(main.bodies.length, 3, context());
+    // The picture stays in the history, but not in the last user turn: no image route.
+    assert.equal(eyes.bodies.length, 1, context());
+    assert.ok(
+      !JSON.stringify(main.bodies[2]).includes("image_url"),
+      "a picture reached DeepSeek",
+    );
   },
 });

@@ -10,9 +10,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
-import { claudeWorkspace, PNG_1X1, printJson } from "../helpers/claude_print.ts";
+import { claudeStage, claudeWorkspace, PNG_1X1, printJson } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
 import { chatChunk } from "../mocks/openai_mock.ts";
@@ -106,11 +105,12 @@ for (const vision of [true, false]) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const ws = await claudeWorkspace("ccp-journey-");
+      await using ws = await claudeWorkspace("ccp-journey-");
       const png = `${ws.work}/dot.png`;
       await Deno.writeFile(png, Uint8Array.from(atob(PNG_1X1), (c) => c.charCodeAt(0)));
       const model = startThinkingModel(png);
-      const ccp = await startGuardedCcp(
+      await using stage = await claudeStage(
+        ws,
         testConfig({
           providers: [
             provider("up", {
@@ -125,47 +125,43 @@ for (const vision of [true, false]) {
           routes: { default: "up/thinker" },
           authToken: "e2e-token",
         }),
+        { mocks: [model], guarded: true },
       );
-      try {
-        const first = await printJson(
-          ws,
-          ccp.url,
-          ["-p", `Look at the picture ${png}`],
-          ONE_MINUTE,
-        );
-        assert.equal(first.is_error, false, JSON.stringify(first) + ccp.logs.join(""));
-        assert.equal(first.result, "Saw alpha and the picture.");
-        const again = await printJson(ws, ccp.url, ["-p", "--continue", "again"], ONE_MINUTE);
-        assert.equal(again.is_error, false, JSON.stringify(again));
-        assert.equal(again.result, "Again done.");
-        assert.equal(model.bodies.length, 3, "one request per turn");
+      const { ccp } = stage;
+      const first = await printJson(
+        ws,
+        ccp.url,
+        ["-p", `Look at the picture ${png}`],
+        ONE_MINUTE,
+      );
+      assert.equal(first.is_error, false, JSON.stringify(first) + ccp.logs.join(""));
+      assert.equal(first.result, "Saw alpha and the picture.");
+      const again = await printJson(ws, ccp.url, ["-p", "--continue", "again"], ONE_MINUTE);
+      assert.equal(again.is_error, false, JSON.stringify(again));
+      assert.equal(again.result, "Again done.");
+      assert.equal(model.bodies.length, 3, "one request per turn");
 
-        for (const body of model.bodies) {
-          const messages = body.messages as Obj[];
-          assert.equal(chatHistoryProblem(messages), undefined, JSON.stringify(messages));
+      for (const body of model.bodies) {
+        const messages = body.messages as Obj[];
+        assert.equal(chatHistoryProblem(messages), undefined, JSON.stringify(messages));
+      }
+      for (const body of model.bodies.slice(1)) {
+        // The parallel calls went back as one assistant turn with the reasoning it came with,
+        // in the request right after and after --continue.
+        const turn = turnWithCalls(body)!;
+        assert.deepEqual(
+          (turn.tool_calls as Obj[]).map((c) => (c.function as Obj).name),
+          ["Bash", "Read"],
+        );
+        assert.equal(turn.reasoning_content, PLAN, JSON.stringify(turn));
+        const history = JSON.stringify(body.messages);
+        assert.match(history, /alpha/);
+        if (vision) {
+          assert.match(history, /data:image\/png;base64,/, "the picture reached the model");
+        } else {
+          assert.ok(!history.includes("image_url"), "no image to a text-only model");
+          assert.match(history, /\[image omitted: [^\]]*does not accept images\]/);
         }
-        for (const body of model.bodies.slice(1)) {
-          // The parallel calls went back as one assistant turn with the reasoning it came with,
-          // in the request right after and after --continue.
-          const turn = turnWithCalls(body)!;
-          assert.deepEqual(
-            (turn.tool_calls as Obj[]).map((c) => (c.function as Obj).name),
-            ["Bash", "Read"],
-          );
-          assert.equal(turn.reasoning_content, PLAN, JSON.stringify(turn));
-          const history = JSON.stringify(body.messages);
-          assert.match(history, /alpha/);
-          if (vision) {
-            assert.match(history, /data:image\/png;base64,/, "the picture reached the model");
-          } else {
-            assert.ok(!history.includes("image_url"), "no image to a text-only model");
-            assert.match(history, /\[image omitted: [^\]]*does not accept images\]/);
-          }
-        }
-      } finally {
-        await ccp.close();
-        await model.close();
-        await ws.remove();
       }
     },
   });
@@ -205,9 +201,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-journey-agent-");
     const model = startChatModel(subagentTurn);
-    const ccp = await startGuardedCcp(
+    await using stage = await claudeStage(
+      "ccp-journey-agent-",
       testConfig({
         providers: [
           provider("up", {
@@ -221,37 +217,31 @@ Deno.test({
         routes: { default: "up/thinker" },
         authToken: "e2e-token",
       }),
+      { mocks: [model], guarded: true },
     );
-    try {
-      const tools = ["Bash", "Agent", "Read"];
-      const result = await printJson(ws, ccp.url, ["-p", "Delegate: say beta"], {
-        ...ONE_MINUTE,
-        tools,
-      });
-      assert.equal(result.is_error, false, JSON.stringify(result) + ccp.logs.join(""));
-      assert.equal(result.result, "Main done.");
-      // Main (Agent call), main (after the start), subagent twice (in either order with it), main.
-      assert.equal(model.bodies.length, 5);
-      for (const body of model.bodies) {
-        const messages = body.messages as Obj[];
-        assert.equal(chatHistoryProblem(messages), undefined, JSON.stringify(messages));
-        // Each tool-call turn carries its reasoning back (DeepSeek refuses it missing).
-        for (const turn of messages.filter((m) => m.tool_calls)) {
-          assert.equal(turn.reasoning_content, "Thinking it over.", JSON.stringify(turn));
-        }
+    const { ws, ccp } = stage;
+    const tools = ["Bash", "Agent", "Read"];
+    const result = await printJson(ws, ccp.url, ["-p", "Delegate: say beta"], {
+      ...ONE_MINUTE,
+      tools,
+    });
+    assert.equal(result.is_error, false, JSON.stringify(result) + ccp.logs.join(""));
+    assert.equal(result.result, "Main done.");
+    // Main (Agent call), main (after the start), subagent twice (in either order with it), main.
+    assert.equal(model.bodies.length, 5);
+    for (const body of model.bodies) {
+      const messages = body.messages as Obj[];
+      assert.equal(chatHistoryProblem(messages), undefined, JSON.stringify(messages));
+      // Each tool-call turn carries its reasoning back (DeepSeek refuses it missing).
+      for (const turn of messages.filter((m) => m.tool_calls)) {
+        assert.equal(turn.reasoning_content, "Thinking it over.", JSON.stringify(turn));
       }
-      const isSub = (b: Obj) => JSON.stringify(b.messages).includes(SUBTASK);
-      const subs = model.bodies.filter((b) =>
-        isSub(b) && !JSON.stringify(b).includes("call_agent")
-      );
-      assert.equal(subs.length, 2, "the subagent has a history of its own");
-      assert.match(JSON.stringify(subs[1]!.messages), /"content":"beta"/);
-      const last = JSON.stringify(model.bodies[4]!.messages);
-      assert.match(last, /Subagent: beta said\./, "the subagent's report reached the main agent");
-    } finally {
-      await ccp.close();
-      await model.close();
-      await ws.remove();
     }
+    const isSub = (b: Obj) => JSON.stringify(b.messages).includes(SUBTASK);
+    const subs = model.bodies.filter((b) => isSub(b) && !JSON.stringify(b).includes("call_agent"));
+    assert.equal(subs.length, 2, "the subagent has a history of its own");
+    assert.match(JSON.stringify(subs[1]!.messages), /"content":"beta"/);
+    const last = JSON.stringify(model.bodies[4]!.messages);
+    assert.match(last, /Subagent: beta said\./, "the subagent's report reached the main agent");
   },
 });

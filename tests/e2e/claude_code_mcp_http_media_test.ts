@@ -9,9 +9,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
-import { claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
+import { claudeStage, printStreamJson } from "../helpers/claude_print.ts";
 import { testConfig } from "../helpers/config.ts";
 import {
   DUMP_END,
@@ -54,72 +53,69 @@ for (const wire of ["chat", "gemini"] as Wire[]) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const ws = await claudeWorkspace("ccp-mcp-http-");
       const mcp = startShotsMcp();
-      const mcpConfig = `${ws.work}/mcp.json`;
-      await Deno.writeTextFile(
-        mcpConfig,
-        JSON.stringify({ mcpServers: { [SERVER]: { type: "http", url: mcp.url } } }),
-      );
       const model = startAgentModel(wire, script);
       // Kimi takes images, and wants its reasoning back on tool turns as DeepSeek does.
       const up = wire === "chat"
         ? { ...model.provider, dialect: OPENAI_DIALECTS.kimi! }
         : model.provider;
       const target = wire === "chat" ? "up/kimi-k2.6" : model.target;
-      const ccp = await startGuardedCcp(testConfig({
-        providers: [up],
-        routes: { default: target },
-        authToken: "e2e-token",
-      }));
-      try {
-        const run = await printStreamJson(ws, ccp.url, [
-          "-p",
-          "Screenshot the login page.",
-          "--mcp-config",
-          mcpConfig,
-          "--strict-mcp-config",
-        ], { tools: [TOOL] });
-        const context = `${run.output}\n${model.problems}\n${ccp.logs.join("")}`;
-        assert.equal(run.result.is_error, false, context);
-        assert.equal(run.result.result, `Read the page to ${DUMP_END}.`, context);
-        assert.deepEqual(model.problems, [], context);
-        assert.deepEqual(mcp.calls, [{ url: PAGE }], context);
-        // Claude Code 2.1.332 asks `server/discover` first, and goes on when it is refused.
-        assert.deepEqual(
-          mcp.methods,
-          [
-            "server/discover",
-            "initialize",
-            "notifications/initialized",
-            "tools/list",
-            "tools/call",
-          ],
-        );
-        assert.equal(model.bodies.length, 3, context);
+      await using stage = await claudeStage(
+        "ccp-mcp-http-",
+        testConfig({
+          providers: [up],
+          routes: { default: target },
+          authToken: "e2e-token",
+        }),
+        { mocks: [model, mcp], guarded: true },
+      );
+      const { ws, ccp } = stage;
+      const mcpConfig = `${ws.work}/mcp.json`;
+      await Deno.writeTextFile(
+        mcpConfig,
+        JSON.stringify({ mcpServers: { [SERVER]: { type: "http", url: mcp.url } } }),
+      );
+      const run = await printStreamJson(ws, ccp.url, [
+        "-p",
+        "Screenshot the login page.",
+        "--mcp-config",
+        mcpConfig,
+        "--strict-mcp-config",
+      ], { tools: [TOOL] });
+      const context = `${run.output}\n${model.problems}\n${ccp.logs.join("")}`;
+      assert.equal(run.result.is_error, false, context);
+      assert.equal(run.result.result, `Read the page to ${DUMP_END}.`, context);
+      assert.deepEqual(model.problems, [], context);
+      assert.deepEqual(mcp.calls, [{ url: PAGE }], context);
+      // Claude Code 2.1.332 asks `server/discover` first, and goes on when it is refused.
+      assert.deepEqual(
+        mcp.methods,
+        [
+          "server/discover",
+          "initialize",
+          "notifications/initialized",
+          "tools/list",
+          "tools/call",
+        ],
+      );
+      assert.equal(model.bodies.length, 3, context);
 
-        // The picture reached the model as its API takes one, after the call's result.
-        const last = model.bodies[2]!;
-        if (wire === "chat") {
-          const messages = last.messages as Obj[];
-          const tool = messages.findLastIndex((m) => m.role === "tool");
-          const after = messages.slice(tool + 1).filter((m) => m.role === "user")
-            .flatMap((m) => Array.isArray(m.content) ? m.content as Obj[] : []);
-          const urls = after.filter((p) => p.type === "image_url")
-            .map((p) => (p.image_url as Obj).url);
-          assert.deepEqual(urls, [`data:image/png;base64,${SCREENSHOT}`], context);
-          assert.match(String(messages[tool]!.content), /image output follows/);
-        } else {
-          const parts = (last.contents as Obj[]).at(-1)!.parts as Obj[];
-          const call = parts.findIndex((p) => p.functionResponse !== undefined);
-          const inline = parts.slice(call + 1).map((p) => p.inlineData).filter(Boolean);
-          assert.deepEqual(inline, [{ mimeType: "image/png", data: SCREENSHOT }], context);
-        }
-      } finally {
-        await ccp.close();
-        await model.close();
-        await mcp.close();
-        await ws.remove();
+      // The picture reached the model as its API takes one, after the call's result.
+      const last = model.bodies[2]!;
+      if (wire === "chat") {
+        const messages = last.messages as Obj[];
+        const tool = messages.findLastIndex((m) => m.role === "tool");
+        const after = messages.slice(tool + 1).filter((m) => m.role === "user")
+          .flatMap((m) => Array.isArray(m.content) ? m.content as Obj[] : []);
+        const urls = after.filter((p) => p.type === "image_url")
+          .map((p) => (p.image_url as Obj).url);
+        assert.deepEqual(urls, [`data:image/png;base64,${SCREENSHOT}`], context);
+        assert.match(String(messages[tool]!.content), /image output follows/);
+      } else {
+        const parts = (last.contents as Obj[]).at(-1)!.parts as Obj[];
+        const call = parts.findIndex((p) => p.functionResponse !== undefined);
+        const inline = parts.slice(call + 1).map((p) => p.inlineData).filter(Boolean);
+        assert.deepEqual(inline, [{ mimeType: "image/png", data: SCREENSHOT }], context);
       }
     },
   });

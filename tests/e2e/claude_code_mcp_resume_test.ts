@@ -20,10 +20,9 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
 import { findClaude } from "../helpers/claude.ts";
-import { claudeWorkspace, printJson } from "../helpers/claude_print.ts";
+import { claudeStage, claudeWorkspace, printJson } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { COUNT_TOOL, FIND_TOOL, inventoryMcpConfig } from "../fixtures/mcp/inventory_server.ts";
 import { geminiRequestProblem } from "../mocks/gemini_strict.ts";
@@ -213,14 +212,15 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-mcp-resume-");
+    await using ws = await claudeWorkspace("ccp-mcp-resume-");
     const callLog = `${ws.work}/mcp-calls.jsonl`;
     const mcpConfig = `${ws.work}/mcp.json`;
     await Deno.writeTextFile(mcpConfig, JSON.stringify(inventoryMcpConfig(SERVER, callLog)));
     const mcp = ["--mcp-config", mcpConfig, "--strict-mcp-config"];
     const chat = startChat();
     const gemini = startGemini();
-    const ccp = await startGuardedCcp(
+    await using stage = await claudeStage(
+      ws,
       testConfig({
         providers: [
           provider("chat", {
@@ -246,166 +246,159 @@ Deno.test({
         },
         authToken: "e2e-token",
       }),
+      { mocks: [chat, gemini], guarded: true },
     );
+    const { ccp } = stage;
     const calls = async () =>
       (await Deno.readTextFile(callLog)).trim().split("\n").map((l) => JSON.parse(l));
     const tools = { tools: [FIND, COUNT] };
-    try {
-      // 1. Kimi loads the MCP tools and calls one.
-      const first = await printJson(ws, ccp.url, [
-        "-p",
-        "--model",
-        "haiku",
-        ...mcp,
-        "--append-system-prompt",
-        APPENDED,
-        "Find the records",
-      ], tools);
-      assert.deepEqual(chat.problems, []);
-      assert.equal(first.is_error, false, JSON.stringify(first) + ccp.logs.join(""));
-      assert.equal(first.result, "Found 2 records.");
-      assert.deepEqual(await calls(), [{ name: FIND_TOOL, args: FIND_ARGS }]);
-      assert.equal(chat.bodies.length, 3, "one request per model turn");
-      for (const body of chat.bodies) {
-        assert.equal(chatHistoryProblem(body.messages as Obj[]), undefined);
-      }
-      const [opening, , answering] = chat.bodies as [Obj, Obj, Obj];
-      assert.match(textOf((opening.messages as Obj[])[0]!.content), /APPENDED-PROMPT-7c1e/);
-      assert.ok(!chatNames(opening).some((n) => n.startsWith("mcp__")), "deferred at first");
-      const offered = chatNames(answering).filter((n) => n.startsWith("mcp__"));
-      assert.equal(offered.length, 2, chatNames(answering).join(", "));
-      for (const name of offered) assert.match(name, /^[A-Za-z0-9_-]{1,64}$/);
-      const find = offered.find((n) => n.includes("find"))!;
-      assert.ok(FIND.length > 64 && find !== FIND);
-      // ToolSearch's answer names each tool as the model can call it.
-      const loaded = (answering.messages as Obj[]).find((m) => m.tool_call_id === "call_search");
-      assert.match(textOf(loaded?.content), new RegExp(`Tool "${find}" loaded`));
-      // The schema in Moonshot's subset: references only into `$defs`, and bare; no `type` beside
-      // `anyOf`; `required` names that exist; object schemas only; each `enum` with its type.
-      const params = chatTool(answering, find)!.parameters as Obj;
-      const props = params.properties as Record<string, Obj>;
-      assert.equal(params.$schema, undefined);
-      assert.deepEqual(Object.keys(params.$defs as Obj), ["Filter"]);
-      const filterRef = { $ref: "#/$defs/Filter" };
-      assert.deepEqual(props.filters, { type: "array", items: filterRef, minItems: 1 });
-      assert.deepEqual(props.exclude, { type: "array", items: filterRef });
-      assert.equal(props.primary!.description, "The main condition");
-      assert.deepEqual(props.primary!.required, ["field", "value"]);
-      assert.deepEqual(props.sku_pattern, {
-        anyOf: [{ type: "string", pattern: "^[A-Z]-\\d+$" }, { type: "string", minLength: 8 }],
-      });
-      assert.deepEqual(props.context, {});
-      assert.deepEqual(props.options!.required, ["limit"]);
-      assert.deepEqual((props.options!.properties as Obj).order, {
-        type: "string",
-        enum: ["asc", "desc"],
-      });
-      assert.equal(params.additionalProperties, false);
-      // Claude Code's usage is the upstream's: 900 prompt tokens a turn, 600 of them cached.
-      assert.deepEqual(tokens(first), { input: 900, cacheRead: 1800, output: 60, thinking: 0 });
-      const firstUsage = modelUsage(first);
-      assert.deepEqual(firstUsage.counts, [[900, 1800, 60]]);
-      assert.ok(first.total_cost_usd as number > 0);
-      assert.ok(Math.abs(first.total_cost_usd as number - firstUsage.cost) < 1e-9);
-
-      // 2. Resumed on Gemini: the loaded MCP tools go on, in Gemini's schema subset.
-      const second = await printJson(ws, ccp.url, [
-        "-p",
-        "--resume",
-        String(first.session_id),
-        "--model",
-        "sonnet",
-        ...mcp,
-        "Count them",
-      ], tools);
-      assert.deepEqual(gemini.problems, []);
-      assert.equal(second.is_error, false, JSON.stringify(second) + ccp.logs.join(""));
-      assert.equal(second.result, "Gemini counted 2.");
-      assert.equal(second.session_id, first.session_id);
-      assert.deepEqual((await calls())[1], { name: COUNT_TOOL, args: { warehouse: WAREHOUSE } });
-      assert.equal(gemini.bodies.length, 2);
-      const resumed = gemini.bodies[0]!;
-      const declared = geminiNames(resumed).filter((d) => String(d.name).startsWith("mcp__"));
-      // Gemini's name rule shortens these names as OpenAI's does.
-      assert.deepEqual(declared.map((d) => d.name).sort(), [...offered].sort());
-      const schema = declared.find((d) => d.name === find)!.parameters as Obj;
-      const properties = schema.properties as Record<string, Obj>;
-      assert.deepEqual(properties.filters!.items, {
-        type: "OBJECT",
-        description: "One condition on a record field",
-        properties: {
-          field: { type: "STRING", enum: ["sku", "bin", "owner"] },
-          value: { anyOf: [{ type: "STRING", minLength: 1 }, { type: "INTEGER", minimum: 0 }] },
-        },
-        required: ["field", "value"],
-      });
-      assert.deepEqual(properties.warehouse, { type: "STRING", description: "The warehouse id" });
-      assert.deepEqual(properties.note, { type: "STRING", nullable: true });
-      assert.deepEqual(properties.since, { type: "STRING", format: "date-time" });
-      // Kimi's turns: no reasoning (Gemini cannot use it), calls paired with their
-      // responses in order, each call with the placeholder signature Gemini 3 takes from others.
-      const history = resumed.contents as Obj[];
-      const modelParts = history.filter((c) => c.role === "model").flatMap((c) => c.parts as Obj[]);
-      assert.ok(!modelParts.some((p) => p.thought), JSON.stringify(modelParts));
-      const callParts = modelParts.filter((p) => p.functionCall);
-      assert.deepEqual(callParts.map((p) => (p.functionCall as Obj).name), ["ToolSearch", find]);
-      assert.ok(callParts.every((p) => p.thoughtSignature === "skip_thought_signature_validator"));
-      const responses = history.flatMap((c) => c.parts as Obj[]).filter((p) => p.functionResponse);
-      assert.deepEqual(responses.map((p) => (p.functionResponse as Obj).name), [
-        "ToolSearch",
-        find,
-      ]);
-      // Two turns of 1000 prompt tokens (400 cached) and 12 + 5 thought tokens out.
-      assert.deepEqual(tokens(second), { input: 1200, cacheRead: 800, output: 34, thinking: 10 });
-      const secondUsage = modelUsage(second);
-      assert.deepEqual(secondUsage.counts, [[900, 1800, 60], [1200, 800, 34]]);
-      assert.ok(Math.abs(second.total_cost_usd as number - secondUsage.cost) < 1e-9);
-
-      // 3. Back on Kimi, with structured output.
-      const third = await printJson(ws, ccp.url, [
-        "-p",
-        "--resume",
-        String(first.session_id),
-        "--model",
-        "haiku",
-        ...mcp,
-        "--json-schema",
-        JSON.stringify(OUTPUT_SCHEMA),
-        "STRUCTURED: sum it up",
-      ], tools);
-      assert.equal(third.is_error, false, JSON.stringify(third) + ccp.logs.join(""));
-      assert.deepEqual(third.structured_output, OUTPUT);
-      assert.equal(chat.bodies.length, 4);
-      const back = chat.bodies[3]!;
-      const messages = back.messages as Obj[];
-      assert.equal(chatHistoryProblem(messages), undefined, JSON.stringify(messages));
-      const structured = chatTool(back, "StructuredOutput")!.parameters as Obj;
-      assert.deepEqual(structured.properties, {
-        records: { type: "integer" },
-        unit: { type: "string", enum: ["records", "bins"] },
-      });
-      // Gemini's call and its result, under the id ccp gave the call; nothing of its signature
-      // or thought reaches Kimi, while Kimi's own reasoning comes back.
-      const geminiTurn = messages.find((m) =>
-        (m.tool_calls as Obj[] | undefined)?.some((c) =>
-          String((c.function as Obj).name) !== find
-        ) &&
-        !JSON.stringify(m).includes("ToolSearch")
-      )!;
-      const [countCall] = geminiTurn.tool_calls as Obj[];
-      assert.match(String(countCall!.id), /^toolu_/);
-      assert.ok(messages.some((m) => m.role === "tool" && m.tool_call_id === countCall!.id));
-      const text = JSON.stringify(back);
-      assert.ok(!text.includes(GEMINI_SIG) && !text.includes("Counting."), "Gemini's own parts");
-      const reasoning = messages.filter((m) => m.tool_calls).map((m) => m.reasoning_content);
-      assert.deepEqual(reasoning, ["Load the inventory tools.", "Now find them.", NO_REASONING]);
-      assert.deepEqual(chat.problems, []);
-      assert.ok(ccp.logs.every((l) => !l.includes("chat-key") && !l.includes("gemini-key")));
-    } finally {
-      await ccp.close();
-      await chat.close();
-      await gemini.close();
-      await ws.remove();
+    // 1. Kimi loads the MCP tools and calls one.
+    const first = await printJson(ws, ccp.url, [
+      "-p",
+      "--model",
+      "haiku",
+      ...mcp,
+      "--append-system-prompt",
+      APPENDED,
+      "Find the records",
+    ], tools);
+    assert.deepEqual(chat.problems, []);
+    assert.equal(first.is_error, false, JSON.stringify(first) + ccp.logs.join(""));
+    assert.equal(first.result, "Found 2 records.");
+    assert.deepEqual(await calls(), [{ name: FIND_TOOL, args: FIND_ARGS }]);
+    assert.equal(chat.bodies.length, 3, "one request per model turn");
+    for (const body of chat.bodies) {
+      assert.equal(chatHistoryProblem(body.messages as Obj[]), undefined);
     }
+    const [opening, , answering] = chat.bodies as [Obj, Obj, Obj];
+    assert.match(textOf((opening.messages as Obj[])[0]!.content), /APPENDED-PROMPT-7c1e/);
+    assert.ok(!chatNames(opening).some((n) => n.startsWith("mcp__")), "deferred at first");
+    const offered = chatNames(answering).filter((n) => n.startsWith("mcp__"));
+    assert.equal(offered.length, 2, chatNames(answering).join(", "));
+    for (const name of offered) assert.match(name, /^[A-Za-z0-9_-]{1,64}$/);
+    const find = offered.find((n) => n.includes("find"))!;
+    assert.ok(FIND.length > 64 && find !== FIND);
+    // ToolSearch's answer names each tool as the model can call it.
+    const loaded = (answering.messages as Obj[]).find((m) => m.tool_call_id === "call_search");
+    assert.match(textOf(loaded?.content), new RegExp(`Tool "${find}" loaded`));
+    // The schema in Moonshot's subset: references only into `$defs`, and bare; no `type` beside
+    // `anyOf`; `required` names that exist; object schemas only; each `enum` with its type.
+    const params = chatTool(answering, find)!.parameters as Obj;
+    const props = params.properties as Record<string, Obj>;
+    assert.equal(params.$schema, undefined);
+    assert.deepEqual(Object.keys(params.$defs as Obj), ["Filter"]);
+    const filterRef = { $ref: "#/$defs/Filter" };
+    assert.deepEqual(props.filters, { type: "array", items: filterRef, minItems: 1 });
+    assert.deepEqual(props.exclude, { type: "array", items: filterRef });
+    assert.equal(props.primary!.description, "The main condition");
+    assert.deepEqual(props.primary!.required, ["field", "value"]);
+    assert.deepEqual(props.sku_pattern, {
+      anyOf: [{ type: "string", pattern: "^[A-Z]-\\d+$" }, { type: "string", minLength: 8 }],
+    });
+    assert.deepEqual(props.context, {});
+    assert.deepEqual(props.options!.required, ["limit"]);
+    assert.deepEqual((props.options!.properties as Obj).order, {
+      type: "string",
+      enum: ["asc", "desc"],
+    });
+    assert.equal(params.additionalProperties, false);
+    // Claude Code's usage is the upstream's: 900 prompt tokens a turn, 600 of them cached.
+    assert.deepEqual(tokens(first), { input: 900, cacheRead: 1800, output: 60, thinking: 0 });
+    const firstUsage = modelUsage(first);
+    assert.deepEqual(firstUsage.counts, [[900, 1800, 60]]);
+    assert.ok(first.total_cost_usd as number > 0);
+    assert.ok(Math.abs(first.total_cost_usd as number - firstUsage.cost) < 1e-9);
+
+    // 2. Resumed on Gemini: the loaded MCP tools go on, in Gemini's schema subset.
+    const second = await printJson(ws, ccp.url, [
+      "-p",
+      "--resume",
+      String(first.session_id),
+      "--model",
+      "sonnet",
+      ...mcp,
+      "Count them",
+    ], tools);
+    assert.deepEqual(gemini.problems, []);
+    assert.equal(second.is_error, false, JSON.stringify(second) + ccp.logs.join(""));
+    assert.equal(second.result, "Gemini counted 2.");
+    assert.equal(second.session_id, first.session_id);
+    assert.deepEqual((await calls())[1], { name: COUNT_TOOL, args: { warehouse: WAREHOUSE } });
+    assert.equal(gemini.bodies.length, 2);
+    const resumed = gemini.bodies[0]!;
+    const declared = geminiNames(resumed).filter((d) => String(d.name).startsWith("mcp__"));
+    // Gemini's name rule shortens these names as OpenAI's does.
+    assert.deepEqual(declared.map((d) => d.name).sort(), [...offered].sort());
+    const schema = declared.find((d) => d.name === find)!.parameters as Obj;
+    const properties = schema.properties as Record<string, Obj>;
+    assert.deepEqual(properties.filters!.items, {
+      type: "OBJECT",
+      description: "One condition on a record field",
+      properties: {
+        field: { type: "STRING", enum: ["sku", "bin", "owner"] },
+        value: { anyOf: [{ type: "STRING", minLength: 1 }, { type: "INTEGER", minimum: 0 }] },
+      },
+      required: ["field", "value"],
+    });
+    assert.deepEqual(properties.warehouse, { type: "STRING", description: "The warehouse id" });
+    assert.deepEqual(properties.note, { type: "STRING", nullable: true });
+    assert.deepEqual(properties.since, { type: "STRING", format: "date-time" });
+    // Kimi's turns: no reasoning (Gemini cannot use it), calls paired with their
+    // responses in order, each call with the placeholder signature Gemini 3 takes from others.
+    const history = resumed.contents as Obj[];
+    const modelParts = history.filter((c) => c.role === "model").flatMap((c) => c.parts as Obj[]);
+    assert.ok(!modelParts.some((p) => p.thought), JSON.stringify(modelParts));
+    const callParts = modelParts.filter((p) => p.functionCall);
+    assert.deepEqual(callParts.map((p) => (p.functionCall as Obj).name), ["ToolSearch", find]);
+    assert.ok(callParts.every((p) => p.thoughtSignature === "skip_thought_signature_validator"));
+    const responses = history.flatMap((c) => c.parts as Obj[]).filter((p) => p.functionResponse);
+    assert.deepEqual(responses.map((p) => (p.functionResponse as Obj).name), [
+      "ToolSearch",
+      find,
+    ]);
+    // Two turns of 1000 prompt tokens (400 cached) and 12 + 5 thought tokens out.
+    assert.deepEqual(tokens(second), { input: 1200, cacheRead: 800, output: 34, thinking: 10 });
+    const secondUsage = modelUsage(second);
+    assert.deepEqual(secondUsage.counts, [[900, 1800, 60], [1200, 800, 34]]);
+    assert.ok(Math.abs(second.total_cost_usd as number - secondUsage.cost) < 1e-9);
+
+    // 3. Back on Kimi, with structured output.
+    const third = await printJson(ws, ccp.url, [
+      "-p",
+      "--resume",
+      String(first.session_id),
+      "--model",
+      "haiku",
+      ...mcp,
+      "--json-schema",
+      JSON.stringify(OUTPUT_SCHEMA),
+      "STRUCTURED: sum it up",
+    ], tools);
+    assert.equal(third.is_error, false, JSON.stringify(third) + ccp.logs.join(""));
+    assert.deepEqual(third.structured_output, OUTPUT);
+    assert.equal(chat.bodies.length, 4);
+    const back = chat.bodies[3]!;
+    const messages = back.messages as Obj[];
+    assert.equal(chatHistoryProblem(messages), undefined, JSON.stringify(messages));
+    const structured = chatTool(back, "StructuredOutput")!.parameters as Obj;
+    assert.deepEqual(structured.properties, {
+      records: { type: "integer" },
+      unit: { type: "string", enum: ["records", "bins"] },
+    });
+    // Gemini's call and its result, under the id ccp gave the call; nothing of its signature
+    // or thought reaches Kimi, while Kimi's own reasoning comes back.
+    const geminiTurn = messages.find((m) =>
+      (m.tool_calls as Obj[] | undefined)?.some((c) => String((c.function as Obj).name) !== find) &&
+      !JSON.stringify(m).includes("ToolSearch")
+    )!;
+    const [countCall] = geminiTurn.tool_calls as Obj[];
+    assert.match(String(countCall!.id), /^toolu_/);
+    assert.ok(messages.some((m) => m.role === "tool" && m.tool_call_id === countCall!.id));
+    const text = JSON.stringify(back);
+    assert.ok(!text.includes(GEMINI_SIG) && !text.includes("Counting."), "Gemini's own parts");
+    const reasoning = messages.filter((m) => m.tool_calls).map((m) => m.reasoning_content);
+    assert.deepEqual(reasoning, ["Load the inventory tools.", "Now find them.", NO_REASONING]);
+    assert.deepEqual(chat.problems, []);
+    assert.ok(ccp.logs.every((l) => !l.includes("chat-key") && !l.includes("gemini-key")));
   },
 });

@@ -11,9 +11,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { claudeEnv, findClaude, runClaude } from "../helpers/claude.ts";
-import { claudeWorkspace, PNG_1X1 } from "../helpers/claude_print.ts";
+import { claudeStage, claudeWorkspace, PNG_1X1 } from "../helpers/claude_print.ts";
 import { startAgentModel, type View, WIRES } from "../mocks/two_wire_agent.ts";
 
 const claude = await findClaude();
@@ -93,61 +92,59 @@ for (const wire of WIRES) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const ws = await claudeWorkspace(`ccp-notebook-${wire}-`);
+      await using ws = await claudeWorkspace(`ccp-notebook-${wire}-`);
       const path = `${ws.work}/analysis.ipynb`;
       await Deno.writeTextFile(path, JSON.stringify(NOTEBOOK, null, 1));
       const model = startAgentModel(wire, script(path));
-      const ccp = await startGuardedCcp(model.config);
-      try {
-        const tools = ["Read", "NotebookEdit", "ToolSearch"];
-        const args = ["-p", "fix the notebook", "--output-format", "json"];
-        const out = await runClaude(
-          [
-            ...args,
-            "--json-schema",
-            JSON.stringify(SCHEMA),
-            "--permission-mode",
-            "acceptEdits",
-            "--allowedTools",
-            ...tools,
-          ],
-          ws.work,
-          claudeEnv(ws.home, ccp.url),
-          30_000,
-        );
-        const text = new TextDecoder().decode(out.stdout);
-        const result = JSON.parse(text) as Obj;
-        assert.equal(result.is_error, false, text + model.problems.join("\n"));
-        assert.deepEqual(result.structured_output, { cell: "calc", old: 42 });
-        assert.deepEqual(model.problems, []);
-        assert.equal(model.bodies.length, 4);
+      await using stage = await claudeStage(ws, model.config, {
+        mocks: [model],
+        guarded: true,
+      });
+      const { ccp } = stage;
+      const tools = ["Read", "NotebookEdit", "ToolSearch"];
+      const args = ["-p", "fix the notebook", "--output-format", "json"];
+      const out = await runClaude(
+        [
+          ...args,
+          "--json-schema",
+          JSON.stringify(SCHEMA),
+          "--permission-mode",
+          "acceptEdits",
+          "--allowedTools",
+          ...tools,
+        ],
+        ws.work,
+        claudeEnv(ws.home, ccp.url),
+        30_000,
+      );
+      const text = new TextDecoder().decode(out.stdout);
+      const result = JSON.parse(text) as Obj;
+      assert.equal(result.is_error, false, text + model.problems.join("\n"));
+      assert.deepEqual(result.structured_output, { cell: "calc", old: 42 });
+      assert.deepEqual(model.problems, []);
+      assert.equal(model.bodies.length, 4);
 
-        // The Read result: the cells, the printed output, and the picture in the provider's form.
-        const read = model.views[1]!.results[0]!;
-        assert.match(read, /<cell id="calc">print\(6 \* 7\)[\s\S]*42/);
-        const second = JSON.stringify(model.bodies[1]);
-        if (wire === "gemini") {
-          assert.ok(second.includes(`"data":"${PNG_1X1}"`), "the picture reached Gemini");
-        } else {
-          // The note for the picture stays in the Read result, with nothing said to follow it.
-          const messages = model.bodies[1]!.messages as Obj[];
-          const tool = String(messages.findLast((m) => m.role === "tool")?.content);
-          assert.match(tool, /\[image omitted: provider "up" \(model deepseek-reasoner\)/);
-          assert.ok(!tool.includes("follows in the next message"), tool);
-          assert.equal(messages.at(-1)?.role, "tool");
-        }
-        // NotebookEdit offered once ToolSearch loaded it, and its edit on disk.
-        assert.ok(!offered(model.bodies[1]!).includes("NotebookEdit"));
-        assert.ok(offered(model.bodies[2]!).includes("NotebookEdit"));
-        assert.equal(model.views[3]!.results[2], "Updated cell calc with print(6 * 9)");
-        const saved = JSON.parse(await Deno.readTextFile(path));
-        assert.equal(saved.cells[1].source, "print(6 * 9)");
-        assert.deepEqual(saved.cells[0], NOTEBOOK.cells[0]);
-      } finally {
-        await ccp.close();
-        await model.close();
-        await ws.remove();
+      // The Read result: the cells, the printed output, and the picture in the provider's form.
+      const read = model.views[1]!.results[0]!;
+      assert.match(read, /<cell id="calc">print\(6 \* 7\)[\s\S]*42/);
+      const second = JSON.stringify(model.bodies[1]);
+      if (wire === "gemini") {
+        assert.ok(second.includes(`"data":"${PNG_1X1}"`), "the picture reached Gemini");
+      } else {
+        // The note for the picture stays in the Read result, with nothing said to follow it.
+        const messages = model.bodies[1]!.messages as Obj[];
+        const tool = String(messages.findLast((m) => m.role === "tool")?.content);
+        assert.match(tool, /\[image omitted: provider "up" \(model deepseek-reasoner\)/);
+        assert.ok(!tool.includes("follows in the next message"), tool);
+        assert.equal(messages.at(-1)?.role, "tool");
       }
+      // NotebookEdit offered once ToolSearch loaded it, and its edit on disk.
+      assert.ok(!offered(model.bodies[1]!).includes("NotebookEdit"));
+      assert.ok(offered(model.bodies[2]!).includes("NotebookEdit"));
+      assert.equal(model.views[3]!.results[2], "Updated cell calc with print(6 * 9)");
+      const saved = JSON.parse(await Deno.readTextFile(path));
+      assert.equal(saved.cells[1].source, "print(6 * 9)");
+      assert.deepEqual(saved.cells[0], NOTEBOOK.cells[0]);
     },
   });
 }

@@ -10,9 +10,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
-import { claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
+import { claudeStage, printStreamJson } from "../helpers/claude_print.ts";
 import {
   markOf,
   type Move,
@@ -70,50 +69,47 @@ for (const wire of WIRES) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const ws = await claudeWorkspace("ccp-overflow-loop-");
       const model = startAgentModel(wire, loop());
-      const ccp = await startGuardedCcp(model.config);
-      try {
-        const { events, result, output } = await printStreamJson(
-          ws,
-          ccp.url,
-          ["-p", "Run the three steps"],
-          { tools: ["Bash"] },
-        );
-        const context = `\n${output}\n${model.problems}\n${ccp.logs.join("")}`;
-        assert.equal(result.is_error, false, context);
-        assert.equal(result.result, DONE, context);
-        const boundary = events.find((e) => e.subtype === "compact_boundary");
-        assert.equal((boundary?.compact_metadata as Obj | undefined)?.trigger, "auto", context);
-        // Each command ran once: nothing was run again after the compaction.
-        assert.equal(await Deno.readTextFile(`${ws.work}/steps.log`), "step-0\nstep-1\nstep-2\n");
-        assert.deepEqual(model.problems, [], context);
-        assert.ok(ccp.logs.some((l) => l.includes("prompt is too long")), context);
+      await using stage = await claudeStage("ccp-overflow-loop-", model.config, {
+        mocks: [model],
+        guarded: true,
+      });
+      const { ws, ccp } = stage;
+      const { events, result, output } = await printStreamJson(
+        ws,
+        ccp.url,
+        ["-p", "Run the three steps"],
+        { tools: ["Bash"] },
+      );
+      const context = `\n${output}\n${model.problems}\n${ccp.logs.join("")}`;
+      assert.equal(result.is_error, false, context);
+      assert.equal(result.result, DONE, context);
+      const boundary = events.find((e) => e.subtype === "compact_boundary");
+      assert.equal((boundary?.compact_metadata as Obj | undefined)?.trigger, "auto", context);
+      // Each command ran once: nothing was run again after the compaction.
+      assert.equal(await Deno.readTextFile(`${ws.work}/steps.log`), "step-0\nstep-1\nstep-2\n");
+      assert.deepEqual(model.problems, [], context);
+      assert.ok(ccp.logs.some((l) => l.includes("prompt is too long")), context);
 
-        // Step 0; step 1; refused; the summary; step 1's result again; step 2's result.
-        assert.equal(model.bodies.length, 6, context);
-        const [, , refused, summary, retried, last] = model.views;
-        assert.deepEqual(refused!.results, ["step-0", "step-1"]);
-        // The summary covers the history before the call in flight, and asks for text.
-        assert.ok(summary!.summarising, summary!.lastTexts.join("\n"));
-        assert.ok(summary!.lastTexts.at(-1)!.startsWith(SUMMARY_ASK));
-        assert.deepEqual(summary!.results, ["step-0"]);
-        assert.deepEqual(returnedMarks(wire, model.bodies[3]!), [markOf(wire, 1, "Step 0 next.")]);
-        // Then the summary, and the call in flight with its result, its mark intact.
-        assert.match(retried!.userTexts[0]!, /continued from a previous conversation/);
-        assert.ok(retried!.userTexts[0]!.includes(SUMMARY_MARK), retried!.userTexts[0]);
-        assert.deepEqual(retried!.results, ["step-1"]);
-        assert.deepEqual(returnedMarks(wire, model.bodies[4]!), [markOf(wire, 2, "Step 1 next.")]);
-        assert.deepEqual(last!.results, ["step-1", "step-2"]);
-        assert.deepEqual(returnedMarks(wire, model.bodies[5]!), [
-          markOf(wire, 2, "Step 1 next."),
-          markOf(wire, 5, "Step 2 next."),
-        ]);
-      } finally {
-        await ccp.close();
-        await model.close();
-        await ws.remove();
-      }
+      // Step 0; step 1; refused; the summary; step 1's result again; step 2's result.
+      assert.equal(model.bodies.length, 6, context);
+      const [, , refused, summary, retried, last] = model.views;
+      assert.deepEqual(refused!.results, ["step-0", "step-1"]);
+      // The summary covers the history before the call in flight, and asks for text.
+      assert.ok(summary!.summarising, summary!.lastTexts.join("\n"));
+      assert.ok(summary!.lastTexts.at(-1)!.startsWith(SUMMARY_ASK));
+      assert.deepEqual(summary!.results, ["step-0"]);
+      assert.deepEqual(returnedMarks(wire, model.bodies[3]!), [markOf(wire, 1, "Step 0 next.")]);
+      // Then the summary, and the call in flight with its result, its mark intact.
+      assert.match(retried!.userTexts[0]!, /continued from a previous conversation/);
+      assert.ok(retried!.userTexts[0]!.includes(SUMMARY_MARK), retried!.userTexts[0]);
+      assert.deepEqual(retried!.results, ["step-1"]);
+      assert.deepEqual(returnedMarks(wire, model.bodies[4]!), [markOf(wire, 2, "Step 1 next.")]);
+      assert.deepEqual(last!.results, ["step-1", "step-2"]);
+      assert.deepEqual(returnedMarks(wire, model.bodies[5]!), [
+        markOf(wire, 2, "Step 1 next."),
+        markOf(wire, 5, "Step 2 next."),
+      ]);
     },
   });
 }

@@ -9,9 +9,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
-import { claudeWorkspace, printJson } from "../helpers/claude_print.ts";
+import { claudeStage, printJson } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
 import { chatChunk } from "../mocks/openai_mock.ts";
@@ -149,10 +148,10 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-parallel-agents-");
     const main = startMain();
     const gemini = startGemini();
-    const ccp = await startGuardedCcp(
+    await using stage = await claudeStage(
+      "ccp-parallel-agents-",
       testConfig({
         providers: [
           provider("deepseek", {
@@ -173,53 +172,48 @@ Deno.test({
         routes: { default: "deepseek/reasoner", haiku: "gem/gemini-3.8-flash" },
         authToken: "e2e-token",
       }),
+      { mocks: [main, gemini], guarded: true },
     );
-    try {
-      const result = await printJson(ws, ccp.url, ["-p", "Look at a and b at once"], {
-        ms: 60_000,
-        tools: ["Bash", "Agent", "Read"],
-      });
-      assert.equal(result.is_error, false, JSON.stringify(result) + ccp.logs.join(""));
-      assert.equal(result.result, "Main got a and b.");
-      assert.ok(gemini.state.overlapped, "both subagents were in flight at once");
+    const { ws, ccp } = stage;
+    const result = await printJson(ws, ccp.url, ["-p", "Look at a and b at once"], {
+      ms: 60_000,
+      tools: ["Bash", "Agent", "Read"],
+    });
+    assert.equal(result.is_error, false, JSON.stringify(result) + ccp.logs.join(""));
+    assert.equal(result.result, "Main got a and b.");
+    assert.ok(gemini.state.overlapped, "both subagents were in flight at once");
 
-      // Each subagent asked twice; its second request carries its own call and signature back.
-      assert.equal(gemini.bodies.length, 4, ccp.logs.join(""));
-      for (const which of ["a", "b"] as const) {
-        const mine = gemini.bodies.filter((b) => JSON.stringify(b.contents).includes(TASKS[which]));
-        assert.equal(mine.length, 2);
-        const calls = (mine[1]!.contents as Obj[]).flatMap((c) =>
-          ((c.parts ?? []) as Obj[]).filter((p) => p.functionCall)
-        );
-        assert.deepEqual(calls, [{
-          functionCall: {
-            name: "Bash",
-            args: { command: `echo ${which}`, description: `Say ${which}` },
-          },
-          thoughtSignature: SIG[which],
-        }]);
-        const other = which === "a" ? "b" : "a";
-        assert.ok(!JSON.stringify(mine).includes(TASKS[other]), "the subagents share nothing");
-      }
-
-      // The main loop stayed on the Chat model, with valid histories and its reasoning back.
-      assert.ok(main.bodies.length >= 3, String(main.bodies.length));
-      for (const body of main.bodies) {
-        const messages = body.messages as Obj[];
-        assert.equal(chatHistoryProblem(messages), undefined, JSON.stringify(messages));
-        const firstUser = textOf(messages.find((m) => m.role === "user")?.content);
-        assert.match(firstUser, /Look at a and b at once/, "no subagent request on Chat");
-        for (const turn of messages.filter((m) => m.tool_calls)) {
-          assert.equal(turn.reasoning_content, REASONING, JSON.stringify(turn));
-        }
-      }
-      const haiku = ccp.logs.filter((l) => /claude-haiku-\S+ → gem\/gemini-3\.8-flash 200/.test(l));
-      assert.equal(haiku.length, 4, ccp.logs.join(""));
-    } finally {
-      await ccp.close();
-      await main.close();
-      await gemini.close();
-      await ws.remove();
+    // Each subagent asked twice; its second request carries its own call and signature back.
+    assert.equal(gemini.bodies.length, 4, ccp.logs.join(""));
+    for (const which of ["a", "b"] as const) {
+      const mine = gemini.bodies.filter((b) => JSON.stringify(b.contents).includes(TASKS[which]));
+      assert.equal(mine.length, 2);
+      const calls = (mine[1]!.contents as Obj[]).flatMap((c) =>
+        ((c.parts ?? []) as Obj[]).filter((p) => p.functionCall)
+      );
+      assert.deepEqual(calls, [{
+        functionCall: {
+          name: "Bash",
+          args: { command: `echo ${which}`, description: `Say ${which}` },
+        },
+        thoughtSignature: SIG[which],
+      }]);
+      const other = which === "a" ? "b" : "a";
+      assert.ok(!JSON.stringify(mine).includes(TASKS[other]), "the subagents share nothing");
     }
+
+    // The main loop stayed on the Chat model, with valid histories and its reasoning back.
+    assert.ok(main.bodies.length >= 3, String(main.bodies.length));
+    for (const body of main.bodies) {
+      const messages = body.messages as Obj[];
+      assert.equal(chatHistoryProblem(messages), undefined, JSON.stringify(messages));
+      const firstUser = textOf(messages.find((m) => m.role === "user")?.content);
+      assert.match(firstUser, /Look at a and b at once/, "no subagent request on Chat");
+      for (const turn of messages.filter((m) => m.tool_calls)) {
+        assert.equal(turn.reasoning_content, REASONING, JSON.stringify(turn));
+      }
+    }
+    const haiku = ccp.logs.filter((l) => /claude-haiku-\S+ → gem\/gemini-3\.8-flash 200/.test(l));
+    assert.equal(haiku.length, 4, ccp.logs.join(""));
   },
 });

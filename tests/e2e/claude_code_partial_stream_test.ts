@@ -9,9 +9,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { claudeEnv, findClaude, STREAM_JSON } from "../helpers/claude.ts";
-import { claudeWorkspace } from "../helpers/claude_print.ts";
+import { claudeStage } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
 import { chatChunk } from "../mocks/openai_mock.ts";
@@ -103,78 +102,76 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-partial-");
     const timings: Timing[] = [];
     const seen = TOKENS.map(() => Promise.withResolvers<void>());
     const model = startPacedModel((k) => seen[k]!.promise, timings);
-    const ccp = await startGuardedCcp(testConfig({
-      providers: [model.provider],
-      routes: { default: "up/deepseek-reasoner" },
-      authToken: "e2e-token",
-    }));
+    await using stage = await claudeStage(
+      "ccp-partial-",
+      testConfig({
+        providers: [model.provider],
+        routes: { default: "up/deepseek-reasoner" },
+        authToken: "e2e-token",
+      }),
+      { mocks: [model], guarded: true },
+    );
+    const { ws, ccp } = stage;
     const deltas: { type: string; text: string }[] = [];
-    try {
-      const child = new Deno.Command("claude", {
-        args: ["-p", "Say hello.", ...STREAM_JSON, "--include-partial-messages"],
-        cwd: ws.work,
-        env: claudeEnv(ws.home, ccp.url),
-        clearEnv: true,
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-        signal: AbortSignal.timeout(45_000),
-      }).spawn();
-      const stderr = new Response(child.stderr).text();
-      const stdout = await readEvents(child.stdout, (event) => {
-        const inner = event.type === "stream_event" ? event.event as Obj : undefined;
-        if (inner?.type !== "content_block_delta") return;
-        const delta = inner.delta as Obj;
-        const text = String(delta.thinking ?? delta.text ?? "");
-        deltas.push({ type: String(delta.type), text });
-        const at = performance.now();
-        TOKENS.forEach((token, k) => {
-          if (!text.includes(token) || timings[k]?.printed !== undefined) return;
-          timings[k] = { ...timings[k], printed: at };
-          seen[k]!.resolve();
-        });
-      });
-      await child.status;
-      const context = `${stdout}\n${await stderr}\n${ccp.logs.join("")}`;
-      const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj);
-      const result = events.findLast((e) => e.type === "result");
-      assert.equal(result?.is_error, false, context);
-      assert.equal(result?.result, ANSWER.join(""), context);
-      assert.equal(model.bodies.length, 1, context);
-      assert.equal(model.bodies[0]!.stream, true, context);
-
-      // Every token was printed, each before the model sent the next (it waited for it).
+    const child = new Deno.Command("claude", {
+      args: ["-p", "Say hello.", ...STREAM_JSON, "--include-partial-messages"],
+      cwd: ws.work,
+      env: claudeEnv(ws.home, ccp.url),
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(45_000),
+    }).spawn();
+    const stderr = new Response(child.stderr).text();
+    const stdout = await readEvents(child.stdout, (event) => {
+      const inner = event.type === "stream_event" ? event.event as Obj : undefined;
+      if (inner?.type !== "content_block_delta") return;
+      const delta = inner.delta as Obj;
+      const text = String(delta.thinking ?? delta.text ?? "");
+      deltas.push({ type: String(delta.type), text });
+      const at = performance.now();
       TOKENS.forEach((token, k) => {
-        const { sent, printed } = timings[k] ?? {};
-        assert.ok(
-          sent !== undefined && printed !== undefined,
-          `${token} never printed\n${context}`,
-        );
-        const next = timings[k + 1]?.sent;
-        if (next !== undefined) {
-          assert.ok(printed < next, `${token} was held back until the next token came\n${context}`);
-        }
-        assert.ok(printed - sent < PATIENCE_MS, `${token} took ${printed - sent} ms`);
+        if (!text.includes(token) || timings[k]?.printed !== undefined) return;
+        timings[k] = { ...timings[k], printed: at };
+        seen[k]!.resolve();
       });
-      // Thinking deltas for the reasoning, text deltas for the answer, one per token, in order.
-      const kinds = deltas.filter((d) => d.text !== "");
-      assert.deepEqual(kinds, [
-        ...THINKING.map((text) => ({ type: "thinking_delta", text })),
-        ...ANSWER.map((text) => ({ type: "text_delta", text })),
-      ]);
-      // The reasoning is in the assistant message Claude Code printed as well.
-      const thinking = events.filter((e) => e.type === "assistant")
-        .flatMap((e) => (e.message as Obj).content as Obj[])
-        .filter((b) => b.type === "thinking").map((b) => b.thinking);
-      assert.deepEqual(thinking, [THINKING.join("")], context);
-    } finally {
-      await ccp.close();
-      await model.close();
-      await ws.remove();
-    }
+    });
+    await child.status;
+    const context = `${stdout}\n${await stderr}\n${ccp.logs.join("")}`;
+    const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj);
+    const result = events.findLast((e) => e.type === "result");
+    assert.equal(result?.is_error, false, context);
+    assert.equal(result?.result, ANSWER.join(""), context);
+    assert.equal(model.bodies.length, 1, context);
+    assert.equal(model.bodies[0]!.stream, true, context);
+
+    // Every token was printed, each before the model sent the next (it waited for it).
+    TOKENS.forEach((token, k) => {
+      const { sent, printed } = timings[k] ?? {};
+      assert.ok(
+        sent !== undefined && printed !== undefined,
+        `${token} never printed\n${context}`,
+      );
+      const next = timings[k + 1]?.sent;
+      if (next !== undefined) {
+        assert.ok(printed < next, `${token} was held back until the next token came\n${context}`);
+      }
+      assert.ok(printed - sent < PATIENCE_MS, `${token} took ${printed - sent} ms`);
+    });
+    // Thinking deltas for the reasoning, text deltas for the answer, one per token, in order.
+    const kinds = deltas.filter((d) => d.text !== "");
+    assert.deepEqual(kinds, [
+      ...THINKING.map((text) => ({ type: "thinking_delta", text })),
+      ...ANSWER.map((text) => ({ type: "text_delta", text })),
+    ]);
+    // The reasoning is in the assistant message Claude Code printed as well.
+    const thinking = events.filter((e) => e.type === "assistant")
+      .flatMap((e) => (e.message as Obj).content as Obj[])
+      .filter((b) => b.type === "thinking").map((b) => b.thinking);
+    assert.deepEqual(thinking, [THINKING.join("")], context);
   },
 });

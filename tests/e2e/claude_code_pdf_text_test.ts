@@ -7,9 +7,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
-import { claudeWorkspace } from "../helpers/claude_print.ts";
+import { claudeStage } from "../helpers/claude_print.ts";
 import { testConfig } from "../helpers/config.ts";
 import { type Move, startAgentModel, type View } from "../mocks/two_wire_agent.ts";
 import {
@@ -54,39 +53,37 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-pdf-text-");
     const pdf = buildPdf(simpleDocument([
       await flate(linesContent(["Widget protocol v2", "Frames are length-prefixed."])),
       await flate(linesContent(["Appendix: error codes"])),
     ]));
-    await Deno.writeFile(`${ws.work}/spec.pdf`, pdf);
     const main = startAgentModel("chat", model);
-    const ccp = await startGuardedCcp(testConfig({
-      providers: [main.provider],
-      routes: { default: main.target },
-      authToken: "e2e-token",
-    }));
-    try {
-      const first = await run(ws.work, ws.home, ccp.url, ["-p", "What does spec.pdf say?"]);
-      const context = () => `${JSON.stringify(first)}\n${main.problems}\n${ccp.logs.join("")}`;
-      assert.equal(first.is_error, false, context());
-      assert.equal(first.result, "The spec says: Frames are length-prefixed.", context());
-      assert.deepEqual(main.problems, [], context());
-      assert.equal(main.bodies.length, 2, context());
-      const pdfBytes = pdf.toBase64().slice(0, 40);
-      const result = main.views[1]!.results.find((r) => r.includes("extracted by ccp"))!;
-      assert.match(result, /--- page 1 ---\nWidget protocol v2\nFrames are length-prefixed\./);
-      assert.match(result, /--- page 2 ---\nAppendix: error codes\n\[end of PDF document/);
-      assert.ok(!main.views[1]!.raw.includes(pdfBytes), "PDF bytes reached the model");
+    await using stage = await claudeStage(
+      "ccp-pdf-text-",
+      testConfig({
+        providers: [main.provider],
+        routes: { default: main.target },
+        authToken: "e2e-token",
+      }),
+      { mocks: [main], guarded: true },
+    );
+    const { ws, ccp } = stage;
+    await Deno.writeFile(`${ws.work}/spec.pdf`, pdf);
+    const first = await run(ws.work, ws.home, ccp.url, ["-p", "What does spec.pdf say?"]);
+    const context = () => `${JSON.stringify(first)}\n${main.problems}\n${ccp.logs.join("")}`;
+    assert.equal(first.is_error, false, context());
+    assert.equal(first.result, "The spec says: Frames are length-prefixed.", context());
+    assert.deepEqual(main.problems, [], context());
+    assert.equal(main.bodies.length, 2, context());
+    const pdfBytes = pdf.toBase64().slice(0, 40);
+    const result = main.views[1]!.results.find((r) => r.includes("extracted by ccp"))!;
+    assert.match(result, /--- page 1 ---\nWidget protocol v2\nFrames are length-prefixed\./);
+    assert.match(result, /--- page 2 ---\nAppendix: error codes\n\[end of PDF document/);
+    assert.ok(!main.views[1]!.raw.includes(pdfBytes), "PDF bytes reached the model");
 
-      const again = await run(ws.work, ws.home, ccp.url, ["-p", "--continue", "again?"]);
-      assert.equal(again.result, "The spec says: Frames are length-prefixed.", context());
-      assert.equal(main.bodies.length, 3, context());
-      assert.equal(main.views[2]!.results.find((r) => r.includes("extracted by ccp")), result);
-    } finally {
-      await ccp.close();
-      await main.close();
-      await ws.remove();
-    }
+    const again = await run(ws.work, ws.home, ccp.url, ["-p", "--continue", "again?"]);
+    assert.equal(again.result, "The spec says: Frames are length-prefixed.", context());
+    assert.equal(main.bodies.length, 3, context());
+    assert.equal(main.views[2]!.results.find((r) => r.includes("extracted by ccp")), result);
   },
 });

@@ -7,8 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startCcp } from "../helpers/ccp.ts";
-import { claudeWorkspace, printJson } from "../helpers/claude_print.ts";
+import { claudeStage, printJson } from "../helpers/claude_print.ts";
 import { findClaude } from "../helpers/claude.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { chatChunk } from "../mocks/openai_mock.ts";
@@ -42,34 +41,32 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-pick-think-");
     const up = startChat();
-    const ccp = startCcp(testConfig({
-      providers: [provider("up", { type: "openai", baseUrl: up.url, maxRetries: 0 })],
-      routes: { default: "up/small-model", think: "up/think-model" },
-      authToken: "e2e-token",
-    }));
-    try {
-      const picked = await printJson(ws, ccp.url, ["-p", "--model", "claude-ccp/default", "hi"], {
-        ms: 60_000,
-      });
-      const context = `\n${JSON.stringify(picked)}\n${ccp.logs.join("")}`;
-      assert.equal(picked.is_error, false, context);
-      assert.equal(picked.result, "served by small-model", context);
-      // What made the think route match: Claude Code asked the picked name for high effort.
-      const log = ccp.logs.join("");
-      assert.match(log, /claude-ccp\/default → up\/small-model 200 .*\[default\]/, context);
-      assert.equal(up.bodies.at(-1)!.reasoning_effort, "high", context);
+    await using stage = await claudeStage(
+      "ccp-pick-think-",
+      testConfig({
+        providers: [provider("up", { type: "openai", baseUrl: up.url, maxRetries: 0 })],
+        routes: { default: "up/small-model", think: "up/think-model" },
+        authToken: "e2e-token",
+      }),
+      { mocks: [up] },
+    );
+    const { ws, ccp } = stage;
+    const picked = await printJson(ws, ccp.url, ["-p", "--model", "claude-ccp/default", "hi"], {
+      ms: 60_000,
+    });
+    const context = `\n${JSON.stringify(picked)}\n${ccp.logs.join("")}`;
+    assert.equal(picked.is_error, false, context);
+    assert.equal(picked.result, "served by small-model", context);
+    // What made the think route match: Claude Code asked the picked name for high effort.
+    const log = ccp.logs.join("");
+    assert.match(log, /claude-ccp\/default → up\/small-model 200 .*\[default\]/, context);
+    assert.equal(up.bodies.at(-1)!.reasoning_effort, "high", context);
 
-      // A name not picked from ccp's list, asked for the same effort, still goes by the scenario.
-      const own = await printJson(ws, ccp.url, ["-p", "--model", "some-model-x", "hi"], {
-        ms: 60_000,
-      });
-      assert.equal(own.result, "served by think-model", `\n${JSON.stringify(own)}\n${log}`);
-    } finally {
-      await ccp.close();
-      await up.close();
-      await ws.remove();
-    }
+    // A name not picked from ccp's list, asked for the same effort, still goes by the scenario.
+    const own = await printJson(ws, ccp.url, ["-p", "--model", "some-model-x", "hi"], {
+      ms: 60_000,
+    });
+    assert.equal(own.result, "served by think-model", `\n${JSON.stringify(own)}\n${log}`);
   },
 });

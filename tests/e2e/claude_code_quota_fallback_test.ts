@@ -11,9 +11,8 @@
 
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
-import { claudeWorkspace, printJson } from "../helpers/claude_print.ts";
+import { claudeStage, claudeWorkspace, printJson } from "../helpers/claude_print.ts";
 import { startQuotaUpstreams, type Step } from "../mocks/quota_upstreams.ts";
 
 const claude = await findClaude();
@@ -66,66 +65,65 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-quota-");
+    await using ws = await claudeWorkspace("ccp-quota-");
     const notes = `${ws.work}/notes.txt`;
     const upstreams = startQuotaUpstreams(tasks(notes));
-    const ccp = await startGuardedCcp(teamConfig(upstreams.anthropicUrl, upstreams.openRouterUrl));
+    await using stage = await claudeStage(
+      ws,
+      teamConfig(upstreams.anthropicUrl, upstreams.openRouterUrl),
+      { mocks: [upstreams], guarded: true },
+    );
+    const { ccp } = stage;
     const seen = () => upstreams.log.map((l) => `${l.upstream} ${l.status}`);
-    try {
-      // Task 1 on Anthropic: four requests, then the key's limit is spent.
-      upstreams.limitAfter(4, HOLD_MS);
-      const first = await printJson(ws, ccp.url, ["-p", "[task1] write, edit and show notes"]);
-      assert.equal(first.result, "task1 done", JSON.stringify(first));
-      assert.equal(await Deno.readTextFile(notes), "beta\n");
-      assert.deepEqual(seen(), Array(4).fill("anthropic 200"));
+    // Task 1 on Anthropic: four requests, then the key's limit is spent.
+    upstreams.limitAfter(4, HOLD_MS);
+    const first = await printJson(ws, ccp.url, ["-p", "[task1] write, edit and show notes"]);
+    assert.equal(first.result, "task1 done", JSON.stringify(first));
+    assert.equal(await Deno.readTextFile(notes), "beta\n");
+    assert.deepEqual(seen(), Array(4).fill("anthropic 200"));
 
-      // Task 2: Anthropic answers 429 once; OpenRouter serves the whole tool loop meanwhile.
-      const second = await printJson(ws, ccp.url, ["--continue", "-p", "[task2] append, edit"]);
-      assert.equal(second.result, "task2 done", JSON.stringify(second));
-      assert.equal(await Deno.readTextFile(notes), "gamma\ntwo\n");
-      assert.deepEqual(seen().slice(4), [
-        "anthropic 429",
-        "openrouter 200",
-        "openrouter 200",
-        "openrouter 200",
-      ]);
-      const logs = ccp.logs.join("");
-      assert.match(
-        logs,
-        /provider "anthropic" model "claude-sonnet-4-5" key 1 \(…AAAA\): .*answered HTTP 429: This request would exceed the rate limit.* → next_target \(the key cools down for [78]s on this model\)/,
-      );
-      assert.match(
-        logs,
-        /→ openrouter\/anthropic\/claude-sonnet-4\.5 200 .*attempts=2 \(failed: anthropic\/claude-sonnet-4-5 429\)/,
-      );
-      // The status page says the key rests, and which request failed over.
-      const state = await (await fetch(`${ccp.url}/ui/state`)).json();
-      const [main] = state.routes[0].targets;
-      assert.match(main.reasons.join(), /key 1 cooling down after 429 until \d{4}-\d\d-\d\dT/);
-      const failedOver = state.latest.filter((r: { failed?: string }) => r.failed);
-      assert.deepEqual(failedOver.map((r: { failed: string }) => r.failed), [
-        "anthropic/claude-sonnet-4-5 429",
-      ]);
-      // A person looking for the status page by another name is sent to it.
-      const page = await (await fetch(`${ccp.url}/status`)).json();
-      assert.match(page.error.message, /status page is GET \/ui/);
+    // Task 2: Anthropic answers 429 once; OpenRouter serves the whole tool loop meanwhile.
+    const second = await printJson(ws, ccp.url, ["--continue", "-p", "[task2] append, edit"]);
+    assert.equal(second.result, "task2 done", JSON.stringify(second));
+    assert.equal(await Deno.readTextFile(notes), "gamma\ntwo\n");
+    assert.deepEqual(seen().slice(4), [
+      "anthropic 429",
+      "openrouter 200",
+      "openrouter 200",
+      "openrouter 200",
+    ]);
+    const logs = ccp.logs.join("");
+    assert.match(
+      logs,
+      /provider "anthropic" model "claude-sonnet-4-5" key 1 \(…AAAA\): .*answered HTTP 429: This request would exceed the rate limit.* → next_target \(the key cools down for [78]s on this model\)/,
+    );
+    assert.match(
+      logs,
+      /→ openrouter\/anthropic\/claude-sonnet-4\.5 200 .*attempts=2 \(failed: anthropic\/claude-sonnet-4-5 429\)/,
+    );
+    // The status page says the key rests, and which request failed over.
+    const state = await (await fetch(`${ccp.url}/ui/state`)).json();
+    const [main] = state.routes[0].targets;
+    assert.match(main.reasons.join(), /key 1 cooling down after 429 until \d{4}-\d\d-\d\dT/);
+    const failedOver = state.latest.filter((r: { failed?: string }) => r.failed);
+    assert.deepEqual(failedOver.map((r: { failed: string }) => r.failed), [
+      "anthropic/claude-sonnet-4-5 429",
+    ]);
+    // A person looking for the status page by another name is sent to it.
+    const page = await (await fetch(`${ccp.url}/status`)).json();
+    assert.match(page.error.message, /status page is GET \/ui/);
 
-      // The wait is over: Anthropic serves again, with OpenRouter's turns in the history.
-      const limitedAt = upstreams.log.find((l) => l.status === 429)!.at;
-      const rest = limitedAt + HOLD_MS + 300 - Date.now();
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, rest)));
-      const third = await printJson(ws, ccp.url, ["--continue", "-p", "[task3] append three"]);
-      assert.equal(third.result, "task3 done", JSON.stringify(third));
-      assert.equal(await Deno.readTextFile(notes), "gamma\ntwo\nthree\n");
-      assert.deepEqual(seen().slice(8), ["anthropic 200", "anthropic 200"]);
-      assert.deepEqual(upstreams.problems, []);
-      for (const line of ccp.logs) {
-        assert.ok(!line.includes(ANTHROPIC_KEY) && !line.includes(OPENROUTER_KEY), "a key logged");
-      }
-    } finally {
-      await ccp.close();
-      await upstreams.close();
-      await ws.remove();
+    // The wait is over: Anthropic serves again, with OpenRouter's turns in the history.
+    const limitedAt = upstreams.log.find((l) => l.status === 429)!.at;
+    const rest = limitedAt + HOLD_MS + 300 - Date.now();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, rest)));
+    const third = await printJson(ws, ccp.url, ["--continue", "-p", "[task3] append three"]);
+    assert.equal(third.result, "task3 done", JSON.stringify(third));
+    assert.equal(await Deno.readTextFile(notes), "gamma\ntwo\nthree\n");
+    assert.deepEqual(seen().slice(8), ["anthropic 200", "anthropic 200"]);
+    assert.deepEqual(upstreams.problems, []);
+    for (const line of ccp.logs) {
+      assert.ok(!line.includes(ANTHROPIC_KEY) && !line.includes(OPENROUTER_KEY), "a key logged");
     }
   },
 });

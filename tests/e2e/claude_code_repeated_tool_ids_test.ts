@@ -9,9 +9,8 @@
 
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
-import { claudeWorkspace, printJson } from "../helpers/claude_print.ts";
+import { claudeStage, claudeWorkspace, printJson } from "../helpers/claude_print.ts";
 import { DIALECTS, type Script, startLocalServer, type Turn } from "../mocks/local_servers.ts";
 
 const claude = await findClaude();
@@ -60,7 +59,7 @@ for (const idOf of [(n: number) => `toolu_000${n}`, (n: number) => `call_${n - 1
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const ws = await claudeWorkspace("ccp-repeated-ids-");
+      await using ws = await claudeWorkspace("ccp-repeated-ids-");
       const file = (name: string) => `${ws.work}/${name}`;
       const llamacpp = DIALECTS.find((d) => d.id === "llamacpp")!;
       const server = startLocalServer(llamacpp, [
@@ -82,34 +81,29 @@ routes:
         path: "/abs/config.yaml",
         env: {},
       });
-      const ccp = await startGuardedCcp(config);
-      try {
-        const first = await printJson(ws, ccp.url, ["-p", "write a.txt, then b.txt"]);
-        assert.equal(first.result, "a.txt and b.txt are written.", JSON.stringify(first));
-        assert.equal(await Deno.readTextFile(file("a.txt")), "alpha\n");
-        assert.equal(await Deno.readTextFile(file("b.txt")), "beta\n");
-        const bodies = server.bodies;
-        assert.equal(bodies.length, 3);
-        const calls = pairedCalls(bodies[2]!);
-        assert.equal(calls.length, 2);
-        // The first call keeps the server's own id; only the repeat was given a new one.
-        assert.equal(calls[0], idOf(1));
-        assert.notEqual(calls[1], idOf(1));
+      await using stage = await claudeStage(ws, config, { mocks: [server], guarded: true });
+      const { ccp } = stage;
+      const first = await printJson(ws, ccp.url, ["-p", "write a.txt, then b.txt"]);
+      assert.equal(first.result, "a.txt and b.txt are written.", JSON.stringify(first));
+      assert.equal(await Deno.readTextFile(file("a.txt")), "alpha\n");
+      assert.equal(await Deno.readTextFile(file("b.txt")), "beta\n");
+      const bodies = server.bodies;
+      assert.equal(bodies.length, 3);
+      const calls = pairedCalls(bodies[2]!);
+      assert.equal(calls.length, 2);
+      // The first call keeps the server's own id; only the repeat was given a new one.
+      assert.equal(calls[0], idOf(1));
+      assert.notEqual(calls[1], idOf(1));
 
-        const next = await printJson(ws, ccp.url, ["--continue", "-p", "and c.txt"]);
-        assert.equal(next.result, "c.txt is written.", JSON.stringify(next));
-        assert.equal(await Deno.readTextFile(file("c.txt")), "gamma\n");
-        assert.equal(bodies.length, 5);
-        const all = pairedCalls(bodies[4]!);
-        assert.equal(all.length, 3);
-        assert.equal(new Set(all).size, 3, all.join());
-        // What the history said of the earlier calls reached the server unchanged.
-        assert.deepEqual(all.slice(0, 2), calls);
-      } finally {
-        await ccp.close();
-        await server.close();
-        await ws.remove();
-      }
+      const next = await printJson(ws, ccp.url, ["--continue", "-p", "and c.txt"]);
+      assert.equal(next.result, "c.txt is written.", JSON.stringify(next));
+      assert.equal(await Deno.readTextFile(file("c.txt")), "gamma\n");
+      assert.equal(bodies.length, 5);
+      const all = pairedCalls(bodies[4]!);
+      assert.equal(all.length, 3);
+      assert.equal(new Set(all).size, 3, all.join());
+      // What the history said of the earlier calls reached the server unchanged.
+      assert.deepEqual(all.slice(0, 2), calls);
     },
   });
 }

@@ -14,9 +14,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
-import { claudeWorkspace, PNG_1X1, printJson } from "../helpers/claude_print.ts";
+import { claudeStage, claudeWorkspace, PNG_1X1, printJson } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { startResponsesMock } from "../mocks/responses_mock.ts";
 import type { ResponsesScript } from "../mocks/responses_wire.ts";
@@ -210,7 +209,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-responses-journey-");
+    await using ws = await claudeWorkspace("ccp-responses-journey-");
     const notes = `${ws.work}/notes.txt`;
     const png = `${ws.work}/dot.png`;
     await Deno.writeFile(png, Uint8Array.from(atob(PNG_1X1), (c) => c.charCodeAt(0)));
@@ -219,7 +218,8 @@ Deno.test({
       { key: KEY },
     );
     const bodies = () => model.requests.map((r) => r.body);
-    const ccp = await startGuardedCcp(
+    await using stage = await claudeStage(
+      ws,
       testConfig({
         providers: [
           provider("oai", {
@@ -233,51 +233,47 @@ Deno.test({
         routes: { default: `oai/${MODEL}` },
         authToken: "e2e-token",
       }),
+      { mocks: [model], guarded: true },
     );
-    try {
-      const first = await printJson(ws, ccp.url, ["-p", `JOURNEY-START: keep notes in ${notes}`]);
-      assert.equal(first.is_error, false, JSON.stringify(first) + ccp.logs.join(""));
-      assert.equal(first.result, "Journey done.");
-      assert.equal(await Deno.readTextFile(notes), "alpha\nbeta\n");
-      assert.equal(bodies().length, 4, "one request per model turn");
-      bodies().forEach((body, i) => checkHistory(body, i));
+    const { ccp } = stage;
+    const first = await printJson(ws, ccp.url, ["-p", `JOURNEY-START: keep notes in ${notes}`]);
+    assert.equal(first.is_error, false, JSON.stringify(first) + ccp.logs.join(""));
+    assert.equal(first.result, "Journey done.");
+    assert.equal(await Deno.readTextFile(notes), "alpha\nbeta\n");
+    assert.equal(bodies().length, 4, "one request per model turn");
+    bodies().forEach((body, i) => checkHistory(body, i));
 
-      const again = await printJson(ws, ccp.url, ["-p", "--continue", "JOURNEY-AGAIN"]);
-      assert.equal(again.is_error, false, JSON.stringify(again) + ccp.logs.join(""));
-      assert.equal(again.result, "Again done.");
-      assert.equal(bodies().length, 5);
-      const resumed = bodies()[4]!.input as Obj[];
-      checkHistory(bodies()[4]!, 3);
-      // The answer's reasoning came back before the answer's text.
-      const answer = resumed.findIndex((i) =>
-        i.role === "assistant" && textOf(i) === "Journey done."
-      );
-      assert.ok(answer > 0, JSON.stringify(resumed));
-      assert.deepEqual(
-        { type: resumed[answer - 1]!.type, encrypted: resumed[answer - 1]!.encrypted_content },
-        { type: "reasoning", encrypted: ENC.answer },
-      );
+    const again = await printJson(ws, ccp.url, ["-p", "--continue", "JOURNEY-AGAIN"]);
+    assert.equal(again.is_error, false, JSON.stringify(again) + ccp.logs.join(""));
+    assert.equal(again.result, "Again done.");
+    assert.equal(bodies().length, 5);
+    const resumed = bodies()[4]!.input as Obj[];
+    checkHistory(bodies()[4]!, 3);
+    // The answer's reasoning came back before the answer's text.
+    const answer = resumed.findIndex((i) =>
+      i.role === "assistant" && textOf(i) === "Journey done."
+    );
+    assert.ok(answer > 0, JSON.stringify(resumed));
+    assert.deepEqual(
+      { type: resumed[answer - 1]!.type, encrypted: resumed[answer - 1]!.encrypted_content },
+      { type: "reasoning", encrypted: ENC.answer },
+    );
 
-      const failed = await printJson(ws, ccp.url, ["-p", "--continue", "JOURNEY-FAIL"]);
-      // Claude Code keeps what arrived before the failure and asks for the rest, once.
-      assert.equal(failed.is_error, false, JSON.stringify(failed) + ccp.logs.join(""));
-      assert.equal(failed.result, "wer, resumed.");
-      assert.equal(bodies().length, 7, "the failed answer was asked for once, then resumed");
-      for (const body of bodies().slice(5)) {
-        checkHistory(body, 3);
-        assertReasoningBefore(body.input as Obj[], "Journey done.", ENC.answer);
-        assertReasoningBefore(body.input as Obj[], "Again done.", ENC.again);
-      }
-      const resume = (bodies()[6]!.input as Obj[]).slice(-2);
-      assert.equal(resume[0]!.role, "assistant");
-      assert.equal(textOf(resume[0]), "Partial ans");
-      assert.match(textOf(resume[1]), /cut off mid-stream/);
-      assert.match(ccp.logs.join(""), /failed: The server had an error/);
-      assert.ok(ccp.logs.every((l) => !l.includes(KEY)), "upstream key never logged");
-    } finally {
-      await ccp.close();
-      await model.close();
-      await ws.remove();
+    const failed = await printJson(ws, ccp.url, ["-p", "--continue", "JOURNEY-FAIL"]);
+    // Claude Code keeps what arrived before the failure and asks for the rest, once.
+    assert.equal(failed.is_error, false, JSON.stringify(failed) + ccp.logs.join(""));
+    assert.equal(failed.result, "wer, resumed.");
+    assert.equal(bodies().length, 7, "the failed answer was asked for once, then resumed");
+    for (const body of bodies().slice(5)) {
+      checkHistory(body, 3);
+      assertReasoningBefore(body.input as Obj[], "Journey done.", ENC.answer);
+      assertReasoningBefore(body.input as Obj[], "Again done.", ENC.again);
     }
+    const resume = (bodies()[6]!.input as Obj[]).slice(-2);
+    assert.equal(resume[0]!.role, "assistant");
+    assert.equal(textOf(resume[0]), "Partial ans");
+    assert.match(textOf(resume[1]), /cut off mid-stream/);
+    assert.match(ccp.logs.join(""), /failed: The server had an error/);
+    assert.ok(ccp.logs.every((l) => !l.includes(KEY)), "upstream key never logged");
   },
 });

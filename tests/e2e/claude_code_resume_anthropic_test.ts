@@ -12,9 +12,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
-import { claudeWorkspace, printJson } from "../helpers/claude_print.ts";
+import { claudeStage, printJson } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { startStrictAnthropic } from "../mocks/anthropic_strict.ts";
 import {
@@ -39,7 +38,6 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace(`ccp-resume-anthropic-${wire}-`);
     const model = startAgentModel(
       wire,
       (view) =>
@@ -52,61 +50,59 @@ Deno.test({
         },
     );
     const anthropic = startStrictAnthropic();
-    const ccp = await startGuardedCcp(testConfig({
-      providers: [
-        model.provider,
-        provider("claude", {
-          baseUrl: anthropic.url,
-          preset: "anthropic",
-          apiKeys: ["sk-ant-test"],
-          maxRetries: 0,
-        }),
-      ],
-      routes: { default: model.target, sonnet: "claude/claude-sonnet-5-5" },
-      authToken: "e2e-token",
-    }));
-    try {
-      const run = async (args: string[], expected: string) => {
-        const out = await printJson(ws, ccp.url, ["-p", ...args], { tools: ["Bash"] });
-        const why = JSON.stringify({ out, model: model.problems, anthropic: anthropic.problems });
-        assert.equal(out.is_error, false, why);
-        assert.equal(out.result, expected, why);
-        return String(out.session_id);
-      };
-      const id = await run(["start"], "Model saw m0.");
-      await run(["--resume", id, "--model", "sonnet", "go on"], "Anthropic saw two.");
-      await run(["--resume", id, "--model", "opus", "back"], "Model saw m2.");
-      await run(["--resume", id, "--model", "sonnet", "again"], "Anthropic saw two.");
+    await using stage = await claudeStage(
+      `ccp-resume-anthropic-${wire}-`,
+      testConfig({
+        providers: [
+          model.provider,
+          provider("claude", {
+            baseUrl: anthropic.url,
+            preset: "anthropic",
+            apiKeys: ["sk-ant-test"],
+            maxRetries: 0,
+          }),
+        ],
+        routes: { default: model.target, sonnet: "claude/claude-sonnet-5-5" },
+        authToken: "e2e-token",
+      }),
+      { mocks: [model, anthropic], guarded: true },
+    );
+    const { ws, ccp } = stage;
+    const run = async (args: string[], expected: string) => {
+      const out = await printJson(ws, ccp.url, ["-p", ...args], { tools: ["Bash"] });
+      const why = JSON.stringify({ out, model: model.problems, anthropic: anthropic.problems });
+      assert.equal(out.is_error, false, why);
+      assert.equal(out.result, expected, why);
+      return String(out.session_id);
+    };
+    const id = await run(["start"], "Model saw m0.");
+    await run(["--resume", id, "--model", "sonnet", "go on"], "Anthropic saw two.");
+    await run(["--resume", id, "--model", "opus", "back"], "Model saw m2.");
+    await run(["--resume", id, "--model", "sonnet", "again"], "Anthropic saw two.");
 
-      assert.deepEqual(anthropic.problems, []);
-      assert.deepEqual(model.problems, []);
-      assert.equal(anthropic.bodies.length, 4);
-      assert.equal(model.bodies.length, 4);
-      // Anthropic's last request holds its own two signed turns, and nothing of the other
-      // model's thinking, signatures or ccp's wrapping of them.
-      const last = JSON.stringify(anthropic.bodies[3]);
-      for (const signature of ["anth-sig-1", "anth-sig-2", "anth-sig-3"]) {
-        assert.ok(last.includes(`"signature":"${signature}"`), `${signature} not sent back`);
-      }
-      const toAnthropic = JSON.stringify(anthropic.bodies);
-      assert.ok(!toAnthropic.includes("ccp:v1:"), "a ccp signature reached Anthropic");
-      for (const n of [1, 3]) {
-        assert.ok(!toAnthropic.includes(reasoningOf(n, THINK)), `the model's thinking ${n}`);
-        assert.ok(!toAnthropic.includes(signatureOf(n)), `the model's signature ${n}`);
-      }
-      // Back on the first model: its own call with its mark, Anthropic's with the mark of a
-      // call made elsewhere, then its new call with its own.
-      assert.deepEqual(returnedMarks(wire, model.bodies[3]!), [
-        markOf(wire, 1, THINK),
-        "skip_thought_signature_validator",
-        markOf(wire, 3, THINK),
-      ]);
-      assert.ok(!JSON.stringify(model.bodies).includes("anth-sig-"));
-    } finally {
-      await ccp.close();
-      await model.close();
-      await anthropic.close();
-      await ws.remove();
+    assert.deepEqual(anthropic.problems, []);
+    assert.deepEqual(model.problems, []);
+    assert.equal(anthropic.bodies.length, 4);
+    assert.equal(model.bodies.length, 4);
+    // Anthropic's last request holds its own two signed turns, and nothing of the other
+    // model's thinking, signatures or ccp's wrapping of them.
+    const last = JSON.stringify(anthropic.bodies[3]);
+    for (const signature of ["anth-sig-1", "anth-sig-2", "anth-sig-3"]) {
+      assert.ok(last.includes(`"signature":"${signature}"`), `${signature} not sent back`);
     }
+    const toAnthropic = JSON.stringify(anthropic.bodies);
+    assert.ok(!toAnthropic.includes("ccp:v1:"), "a ccp signature reached Anthropic");
+    for (const n of [1, 3]) {
+      assert.ok(!toAnthropic.includes(reasoningOf(n, THINK)), `the model's thinking ${n}`);
+      assert.ok(!toAnthropic.includes(signatureOf(n)), `the model's signature ${n}`);
+    }
+    // Back on the first model: its own call with its mark, Anthropic's with the mark of a
+    // call made elsewhere, then its new call with its own.
+    assert.deepEqual(returnedMarks(wire, model.bodies[3]!), [
+      markOf(wire, 1, THINK),
+      "skip_thought_signature_validator",
+      markOf(wire, 3, THINK),
+    ]);
+    assert.ok(!JSON.stringify(model.bodies).includes("anth-sig-"));
   },
 });

@@ -9,9 +9,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
-import { type ClaudeWorkspace, claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
+import { claudeStage, type ClaudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
 import {
   markOf,
   type Move,
@@ -67,56 +66,51 @@ for (const wire of WIRES) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const ws = await claudeWorkspace("ccp-skill-");
+      const model = startAgentModel(wire, script);
+      await using stage = await claudeStage("ccp-skill-", model.config, {
+        mocks: [model],
+        guarded: true,
+      });
+      const { ws, ccp } = stage;
       await Deno.mkdir(`${ws.work}/.claude/skills/${SKILL}`, { recursive: true });
       await Deno.writeTextFile(
         `${ws.work}/.claude/skills/${SKILL}/SKILL.md`,
         `---\nname: ${SKILL}\ndescription: ${DESCRIPTION}\n---\n${BODY}\n`,
       );
-      const model = startAgentModel(wire, script);
-      const ccp = await startGuardedCcp(model.config);
-      try {
-        const first = await run(ws, ccp.url, ["-p", "Write the notes for v2"]);
-        const context = () =>
-          `${JSON.stringify(first)}\n${model.problems}\n${ccp.logs.join("")}\n${
-            model.views.map((v) => v.lastTexts.join(" | ").slice(0, 600)).join("\n")
-          }`;
-        assert.equal(first.is_error, false, context());
-        assert.equal(first.result, "Notes for v2 written.", context());
-        assert.deepEqual(model.problems, [], context());
-        // Skill call; its result with the instructions (Bash call); Bash's result (answer).
-        assert.equal(model.bodies.length, 3, context());
-        // The model was told of the skill, by its description.
-        assert.ok(model.views[0]!.raw.includes(DESCRIPTION), "skill not offered");
-        const loaded = model.views[1]!;
-        assert.ok(loaded.afterResult, "the instructions came without the Skill result");
-        assert.match(loaded.results.at(-1)!, new RegExp(`Launching skill: ${SKILL}`));
-        assert.ok(loaded.lastTexts.some((t) => t.includes(instructions("v2"))), context());
-        assert.deepEqual(returnedMarks(wire, model.bodies[2]!), [
-          markOf(wire, 1, "Use the skill."),
-          markOf(wire, 2, "Follow the skill."),
-        ]);
+      const first = await run(ws, ccp.url, ["-p", "Write the notes for v2"]);
+      const context = () =>
+        `${JSON.stringify(first)}\n${model.problems}\n${ccp.logs.join("")}\n${
+          model.views.map((v) => v.lastTexts.join(" | ").slice(0, 600)).join("\n")
+        }`;
+      assert.equal(first.is_error, false, context());
+      assert.equal(first.result, "Notes for v2 written.", context());
+      assert.deepEqual(model.problems, [], context());
+      // Skill call; its result with the instructions (Bash call); Bash's result (answer).
+      assert.equal(model.bodies.length, 3, context());
+      // The model was told of the skill, by its description.
+      assert.ok(model.views[0]!.raw.includes(DESCRIPTION), "skill not offered");
+      const loaded = model.views[1]!;
+      assert.ok(loaded.afterResult, "the instructions came without the Skill result");
+      assert.match(loaded.results.at(-1)!, new RegExp(`Launching skill: ${SKILL}`));
+      assert.ok(loaded.lastTexts.some((t) => t.includes(instructions("v2"))), context());
+      assert.deepEqual(returnedMarks(wire, model.bodies[2]!), [
+        markOf(wire, 1, "Use the skill."),
+        markOf(wire, 2, "Follow the skill."),
+      ]);
 
-        const typed = await run(ws, ccp.url, ["-p", "--continue", `/${SKILL} v3`]);
-        assert.equal(typed.is_error, false, context());
-        assert.equal(typed.result, "Notes for v3 from the typed skill.", context());
-        assert.deepEqual(model.problems, [], context());
-        assert.equal(model.bodies.length, 4, context());
-        assert.ok(
-          model.views[3]!.lastTexts.some((t) =>
-            t.includes(`<command-name>/${SKILL}</command-name>`)
-          ),
-          context(),
-        );
-        assert.deepEqual(returnedMarks(wire, model.bodies[3]!), [
-          markOf(wire, 1, "Use the skill."),
-          markOf(wire, 2, "Follow the skill."),
-        ]);
-      } finally {
-        await ccp.close();
-        await model.close();
-        await ws.remove();
-      }
+      const typed = await run(ws, ccp.url, ["-p", "--continue", `/${SKILL} v3`]);
+      assert.equal(typed.is_error, false, context());
+      assert.equal(typed.result, "Notes for v3 from the typed skill.", context());
+      assert.deepEqual(model.problems, [], context());
+      assert.equal(model.bodies.length, 4, context());
+      assert.ok(
+        model.views[3]!.lastTexts.some((t) => t.includes(`<command-name>/${SKILL}</command-name>`)),
+        context(),
+      );
+      assert.deepEqual(returnedMarks(wire, model.bodies[3]!), [
+        markOf(wire, 1, "Use the skill."),
+        markOf(wire, 2, "Follow the skill."),
+      ]);
     },
   });
 }

@@ -6,9 +6,8 @@
 
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
-import { startCcp } from "../helpers/ccp.ts";
 import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
-import { tempDir } from "../helpers/tmux.ts";
+import { claudeStage, claudeWorkspace } from "../helpers/claude_print.ts";
 
 const claude = await findClaude();
 
@@ -75,27 +74,30 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    await using workDir = await tempDir("ccp-e2e-agent-");
-    await using homeDir = await tempDir("ccp-home-");
-    const [work, home] = [workDir.path, homeDir.path];
+    await using ws = await claudeWorkspace("ccp-e2e-agent-");
+    const { work, home } = ws;
     const up = startUpstream();
-    const ccp = startCcp(configFromYaml({
-      file: "c.yaml",
-      env: {},
-      text: `server: { auth_token: e2e-token }
+    await using stage = await claudeStage(
+      ws,
+      configFromYaml({
+        file: "c.yaml",
+        env: {},
+        text: `server: { auth_token: e2e-token }
 providers:
   up: { type: anthropic, base_url: "${up.url}", api_key: sk-up-0123456789 }
   rev: { type: anthropic, base_url: "${up.url}", api_key: sk-rev-0123456789 }
 routes:
   default: up/main-model
 `,
-    }));
-    try {
-      await Deno.mkdir(`${work}/.claude/agents`, { recursive: true });
-      await Deno.writeTextFile(`${work}/main.py`, "print('hello')\n");
-      await Deno.writeTextFile(
-        `${work}/.claude/agents/reviewer.md`,
-        `---
+      }),
+      { mocks: [up] },
+    );
+    const { ccp } = stage;
+    await Deno.mkdir(`${work}/.claude/agents`, { recursive: true });
+    await Deno.writeTextFile(`${work}/main.py`, "print('hello')\n");
+    await Deno.writeTextFile(
+      `${work}/.claude/agents/reviewer.md`,
+      `---
 name: reviewer
 description: Reviews code for bugs. Use it to review a change.
 tools: Read
@@ -103,49 +105,45 @@ tools: Read
 <CCP-SUBAGENT-MODEL>rev/reviewer-model</CCP-SUBAGENT-MODEL>
 You are a careful code reviewer. Report bugs with file and line.
 `,
-      );
-      const out = await runClaude(
-        [
-          "-p",
-          "Ask the reviewer agent to review main.py.",
-          ...STREAM_JSON,
-          "--permission-mode",
-          "acceptEdits",
-          "--allowedTools",
-          "Task",
-          "Agent",
-          "Read",
-        ],
-        work,
-        claudeEnv(home, ccp.url),
-        90_000,
-      );
-      const stdout = new TextDecoder().decode(out.stdout);
-      const result = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((e) =>
-        e.type === "result"
-      );
-      const trace = `${stdout}\n${new TextDecoder().decode(out.stderr)}\n${ccp.logs.join("")}`
-        .slice(-4000);
-      assert.ok(result, `no result line:\n${trace}`);
-      assert.equal(result.is_error, false, trace);
-      assert.equal(result.result, "Done: the reviewer found no bugs.");
-      const models = up.seen.map((b) => b.model);
-      assert.ok(
-        models.includes("reviewer-model"),
-        `the subagent reached the tagged model: ${models}`,
-      );
-      assert.ok(models.includes("main-model"), `${models}`);
-      assert.ok(
-        up.seen.every((b) => !JSON.stringify(b).includes("CCP-SUBAGENT-MODEL")),
-        "no upstream saw the tag",
-      );
-      assert.ok(
-        ccp.logs.some((l) => /→ rev\/reviewer-model .*\[subagent_tag\]/.test(l)),
-        ccp.logs.join(""),
-      );
-    } finally {
-      await ccp.close();
-      await up.close();
-    }
+    );
+    const out = await runClaude(
+      [
+        "-p",
+        "Ask the reviewer agent to review main.py.",
+        ...STREAM_JSON,
+        "--permission-mode",
+        "acceptEdits",
+        "--allowedTools",
+        "Task",
+        "Agent",
+        "Read",
+      ],
+      work,
+      claudeEnv(home, ccp.url),
+      90_000,
+    );
+    const stdout = new TextDecoder().decode(out.stdout);
+    const result = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((e) =>
+      e.type === "result"
+    );
+    const trace = `${stdout}\n${new TextDecoder().decode(out.stderr)}\n${ccp.logs.join("")}`
+      .slice(-4000);
+    assert.ok(result, `no result line:\n${trace}`);
+    assert.equal(result.is_error, false, trace);
+    assert.equal(result.result, "Done: the reviewer found no bugs.");
+    const models = up.seen.map((b) => b.model);
+    assert.ok(
+      models.includes("reviewer-model"),
+      `the subagent reached the tagged model: ${models}`,
+    );
+    assert.ok(models.includes("main-model"), `${models}`);
+    assert.ok(
+      up.seen.every((b) => !JSON.stringify(b).includes("CCP-SUBAGENT-MODEL")),
+      "no upstream saw the tag",
+    );
+    assert.ok(
+      ccp.logs.some((l) => /→ rev\/reviewer-model .*\[subagent_tag\]/.test(l)),
+      ccp.logs.join(""),
+    );
   },
 });

@@ -16,7 +16,7 @@
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
-import { claudeWorkspace, printJson } from "../helpers/claude_print.ts";
+import { claudeStage, claudeWorkspace, printJson } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
 import { chatChunk } from "../mocks/openai_mock.ts";
@@ -109,10 +109,10 @@ for (const side of ANTHROPIC_SIDES) {
 }
 
 async function switchBothWays(preset: string | undefined): Promise<void> {
-  const ws = await claudeWorkspace("ccp-switch-");
   const chat = startChat();
   const anthropic = startAnthropic();
-  const ccp = await startGuardedCcp(
+  await using stage = await claudeStage(
+    "ccp-switch-",
     testConfig({
       providers: [
         provider("kimi", {
@@ -132,57 +132,52 @@ async function switchBothWays(preset: string | undefined): Promise<void> {
       routes: { default: "kimi/k2", haiku: "kimi/k2", opus: "claude/claude-opus-5-5" },
       authToken: "e2e-token",
     }),
+    { mocks: [chat, anthropic], guarded: true },
   );
-  try {
-    const first = await printJson(ws, ccp.url, ["-p", "--model", "haiku", "start"], ONE_MINUTE);
-    assert.equal(first.is_error, false, JSON.stringify(first) + ccp.logs.join(""));
-    assert.equal(first.result, "Chat saw one.");
-    const second = await printJson(
-      ws,
-      ccp.url,
-      ["-p", "--continue", "--model", "opus", "go on"],
-      ONE_MINUTE,
-    );
-    assert.equal(second.is_error, false, JSON.stringify(second) + ccp.logs.join(""));
-    assert.equal(second.result, "Anthropic saw two.");
-    const third = await printJson(
-      ws,
-      ccp.url,
-      ["-p", "--continue", "--model", "haiku", "finish"],
-      ONE_MINUTE,
-    );
-    assert.equal(third.is_error, false, JSON.stringify(third) + ccp.logs.join(""));
-    assert.equal(third.result, "Chat ends it.");
+  const { ws, ccp } = stage;
+  const first = await printJson(ws, ccp.url, ["-p", "--model", "haiku", "start"], ONE_MINUTE);
+  assert.equal(first.is_error, false, JSON.stringify(first) + ccp.logs.join(""));
+  assert.equal(first.result, "Chat saw one.");
+  const second = await printJson(
+    ws,
+    ccp.url,
+    ["-p", "--continue", "--model", "opus", "go on"],
+    ONE_MINUTE,
+  );
+  assert.equal(second.is_error, false, JSON.stringify(second) + ccp.logs.join(""));
+  assert.equal(second.result, "Anthropic saw two.");
+  const third = await printJson(
+    ws,
+    ccp.url,
+    ["-p", "--continue", "--model", "haiku", "finish"],
+    ONE_MINUTE,
+  );
+  assert.equal(third.is_error, false, JSON.stringify(third) + ccp.logs.join(""));
+  assert.equal(third.result, "Chat ends it.");
 
-    assert.deepEqual(anthropic.problems, []);
-    assert.equal(anthropic.bodies.length, 2);
-    assert.equal(chat.bodies.length, 3);
-    for (const body of chat.bodies) {
-      const messages = body.messages as Obj[];
-      assert.equal(chatHistoryProblem(messages), undefined, JSON.stringify(messages));
-    }
-    // Anthropic got the Chat turn's call under a toolu_ id, its reasoning left out (ccp signed
-    // it), and its own signed thinking back on the turn after.
-    const toAnthropic = JSON.stringify(anthropic.bodies);
-    assert.ok(!toAnthropic.includes("ccp:v1:"), "no ccp signature reaches Anthropic");
-    assert.ok(!toAnthropic.includes("functions.Bash:0"), "no Chat call id reaches Anthropic");
-    assert.ok(!toAnthropic.includes("Chat plans one."));
-    assert.match(toAnthropic, /"signature":"anth-sig-1"/);
-    // The Chat model got its own call id back, its reasoning on its own tool turn, and
-    // Anthropic's call paired with its result (reasoning from elsewhere is not replayed).
-    const messages = chat.bodies[2]!.messages as Obj[];
-    const turns = messages.filter((m) => m.tool_calls);
-    assert.deepEqual(
-      turns.map((m) => [(m.tool_calls as Obj[])[0]!.id, m.reasoning_content]),
-      [["functions.Bash:0", "Chat plans one."], ["toolu_anth_1", NO_REASONING]],
-    );
-    assert.ok(!JSON.stringify(messages).includes("anth-sig-"), "no signature reaches Chat");
-  } finally {
-    await ccp.close();
-    await chat.close();
-    await anthropic.close();
-    await ws.remove();
+  assert.deepEqual(anthropic.problems, []);
+  assert.equal(anthropic.bodies.length, 2);
+  assert.equal(chat.bodies.length, 3);
+  for (const body of chat.bodies) {
+    const messages = body.messages as Obj[];
+    assert.equal(chatHistoryProblem(messages), undefined, JSON.stringify(messages));
   }
+  // Anthropic got the Chat turn's call under a toolu_ id, its reasoning left out (ccp signed
+  // it), and its own signed thinking back on the turn after.
+  const toAnthropic = JSON.stringify(anthropic.bodies);
+  assert.ok(!toAnthropic.includes("ccp:v1:"), "no ccp signature reaches Anthropic");
+  assert.ok(!toAnthropic.includes("functions.Bash:0"), "no Chat call id reaches Anthropic");
+  assert.ok(!toAnthropic.includes("Chat plans one."));
+  assert.match(toAnthropic, /"signature":"anth-sig-1"/);
+  // The Chat model got its own call id back, its reasoning on its own tool turn, and
+  // Anthropic's call paired with its result (reasoning from elsewhere is not replayed).
+  const messages = chat.bodies[2]!.messages as Obj[];
+  const turns = messages.filter((m) => m.tool_calls);
+  assert.deepEqual(
+    turns.map((m) => [(m.tool_calls as Obj[])[0]!.id, m.reasoning_content]),
+    [["functions.Bash:0", "Chat plans one."], ["toolu_anth_1", NO_REASONING]],
+  );
+  assert.ok(!JSON.stringify(messages).includes("anth-sig-"), "no signature reaches Chat");
 }
 
 /** Both upstreams behind one ccp: the Chat model on the opus tier, Anthropic on sonnet. */

@@ -7,14 +7,13 @@
 
 import assert from "node:assert/strict";
 import { startScriptedModel } from "../mocks/scripted_model.ts";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { countRequestTokensAsync } from "../../src/tokens/mod.ts";
 import type { ProviderConfig } from "../../src/config/types.ts";
 import { SCRIPTED_SIGNATURE, SEARCH_SIGNATURE } from "../mocks/gemini_wire.ts";
 import { schemaProblem } from "../mocks/gemini_strict.ts";
 import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
-import { tempDir } from "../helpers/tmux.ts";
+import { claudeStage, claudeWorkspace } from "../helpers/claude_print.ts";
 
 const claude = await findClaude();
 
@@ -125,80 +124,78 @@ for (const { type, allTools } of RUNS) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      await using workDir = await tempDir("ccp-e2e-");
-      await using homeDir = await tempDir("ccp-home-");
-      const [work, home] = [workDir.path, homeDir.path];
+      await using ws = await claudeWorkspace("ccp-e2e-");
+      const { work, home } = ws;
       const target = `${work}/hello.txt`;
       const model = startScriptedModel(target);
       const up = upstream(type, model.url);
       // Bound as `ccp serve` binds it: Claude Code's requests pass the connection guard.
-      const ccp = await startGuardedCcp(
+      await using stage = await claudeStage(
+        ws,
         testConfig({
           providers: [up.provider],
           routes: { default: `up/${up.model}` },
           authToken: "e2e-token",
         }),
-        { countTokens: (body) => countRequestTokensAsync(body) },
+        {
+          mocks: [model],
+          guarded: true,
+          over: { countTokens: (body) => countRequestTokensAsync(body) },
+        },
       );
-      try {
-        const env = {
-          ...claudeEnv(home, ccp.url),
-          // Every tool up front (none deferred behind ToolSearch): all of Claude Code's real
-          // schemas go through the Gemini schema cleaning.
-          ...(allTools ? { ENABLE_TOOL_SEARCH: "false" } : {}),
-        };
-        const out = await runClaude(
-          [
-            "-p",
-            `Write "hello from ccp" into ${target}`,
-            ...STREAM_JSON,
-            "--permission-mode",
-            "acceptEdits",
-            "--allowedTools",
-            "Bash",
-            "Write",
-            "Edit",
-            "Read",
-          ],
-          work,
-          env,
-          90_000,
-        );
-        const stdout = new TextDecoder().decode(out.stdout);
-        const result = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((e) =>
-          e.type === "result"
-        );
-        assert.ok(
-          result,
-          `no result line:\n${stdout}\n${new TextDecoder().decode(out.stderr)}\n${
-            ccp.logs.join("")
-          }`,
-        );
-        assert.equal(result.is_error, false, JSON.stringify(result));
-        assert.equal(result.result, "Done: wrote the file.");
-        assert.equal(await Deno.readTextFile(target), "hello from ccp\n");
-        const searching = type === "gemini" && !allTools;
-        assert.equal(model.bodies.length, searching ? 3 : 2, "one upstream request per agent turn");
-        if (type === "openai_responses") {
-          // Claude Code sent the thinking block back; its signature carried the encrypted reasoning.
-          const input = model.bodies[1]!.input as Array<Record<string, unknown>>;
-          const reasoning = input.find((item) => item.type === "reasoning");
-          assert.equal(reasoning?.encrypted_content, "gAAAA-scripted", JSON.stringify(input));
-        }
-        if (type === "gemini") {
-          assert.equal(await Deno.readTextFile(`${target}.copy`), "hello from ccp\n");
-          checkGeminiBodies(
-            model.bodies,
-            allTools ? [...CORE_TOOLS, ...DEFERRED_TOOLS] : CORE_TOOLS,
-          );
-          if (searching) checkToolSearch(model.bodies);
-        }
-        assert.ok(ccp.logs.every((l) => !l.includes("e2e-token")), "token never logged");
-        assert.ok(ccp.logs.every((l) => !l.includes(GEMINI_KEY)), "upstream key never logged");
-      } finally {
-        await ccp.close();
-        await model.close();
+      const { ccp } = stage;
+      const env = {
+        ...claudeEnv(home, ccp.url),
+        // Every tool up front (none deferred behind ToolSearch): all of Claude Code's real
+        // schemas go through the Gemini schema cleaning.
+        ...(allTools ? { ENABLE_TOOL_SEARCH: "false" } : {}),
+      };
+      const out = await runClaude(
+        [
+          "-p",
+          `Write "hello from ccp" into ${target}`,
+          ...STREAM_JSON,
+          "--permission-mode",
+          "acceptEdits",
+          "--allowedTools",
+          "Bash",
+          "Write",
+          "Edit",
+          "Read",
+        ],
+        work,
+        env,
+        90_000,
+      );
+      const stdout = new TextDecoder().decode(out.stdout);
+      const result = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((e) =>
+        e.type === "result"
+      );
+      assert.ok(
+        result,
+        `no result line:\n${stdout}\n${new TextDecoder().decode(out.stderr)}\n${ccp.logs.join("")}`,
+      );
+      assert.equal(result.is_error, false, JSON.stringify(result));
+      assert.equal(result.result, "Done: wrote the file.");
+      assert.equal(await Deno.readTextFile(target), "hello from ccp\n");
+      const searching = type === "gemini" && !allTools;
+      assert.equal(model.bodies.length, searching ? 3 : 2, "one upstream request per agent turn");
+      if (type === "openai_responses") {
+        // Claude Code sent the thinking block back; its signature carried the encrypted reasoning.
+        const input = model.bodies[1]!.input as Array<Record<string, unknown>>;
+        const reasoning = input.find((item) => item.type === "reasoning");
+        assert.equal(reasoning?.encrypted_content, "gAAAA-scripted", JSON.stringify(input));
       }
+      if (type === "gemini") {
+        assert.equal(await Deno.readTextFile(`${target}.copy`), "hello from ccp\n");
+        checkGeminiBodies(
+          model.bodies,
+          allTools ? [...CORE_TOOLS, ...DEFERRED_TOOLS] : CORE_TOOLS,
+        );
+        if (searching) checkToolSearch(model.bodies);
+      }
+      assert.ok(ccp.logs.every((l) => !l.includes("e2e-token")), "token never logged");
+      assert.ok(ccp.logs.every((l) => !l.includes(GEMINI_KEY)), "upstream key never logged");
     },
   });
 }

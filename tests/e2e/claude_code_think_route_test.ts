@@ -9,9 +9,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { findClaude } from "../helpers/claude.ts";
-import { claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
+import { claudeStage, printStreamJson } from "../helpers/claude_print.ts";
 import { testConfig } from "../helpers/config.ts";
 import { type Move, reasoningOf, startAgentModel, type View } from "../mocks/two_wire_agent.ts";
 
@@ -37,59 +36,56 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-think-route-");
     const fast = startAgentModel("chat", () => ({ think: "-", text: "from the default route" }));
     const deep = startAgentModel("chat", script);
-    const ccp = await startGuardedCcp(testConfig({
-      providers: [fast.provider, { ...deep.provider, id: "deep" }],
-      routes: { default: "up/deepseek-chat", think: "deep/deepseek-reasoner" },
-      authToken: "e2e-token",
-    }));
-    try {
-      const run = await printStreamJson(
-        ws,
-        ccp.url,
-        ["-p", "Run both steps.", "--effort", "high"],
-        {
-          tools: ["Bash"],
-        },
-      );
-      const context = `${run.output}\n${deep.problems}\n${ccp.logs.join("")}`;
-      assert.equal(run.result.is_error, false, context);
-      assert.equal(run.result.result, "Steps: s1, s2", context);
-      assert.equal(fast.bodies.length, 0, context);
-      assert.deepEqual(deep.problems, [], context);
-      assert.equal(deep.bodies.length, 3, context);
-      const served = ccp.logs.filter((l) => l.includes("POST /v1/messages "));
-      assert.equal(served.length, 3, context);
-      for (const line of served) assert.match(line, /→ deep\/deepseek-reasoner .*\[think\]/);
+    await using stage = await claudeStage(
+      "ccp-think-route-",
+      testConfig({
+        providers: [fast.provider, { ...deep.provider, id: "deep" }],
+        routes: { default: "up/deepseek-chat", think: "deep/deepseek-reasoner" },
+        authToken: "e2e-token",
+      }),
+      { mocks: [fast, deep], guarded: true },
+    );
+    const { ws, ccp } = stage;
+    const run = await printStreamJson(
+      ws,
+      ccp.url,
+      ["-p", "Run both steps.", "--effort", "high"],
+      {
+        tools: ["Bash"],
+      },
+    );
+    const context = `${run.output}\n${deep.problems}\n${ccp.logs.join("")}`;
+    assert.equal(run.result.is_error, false, context);
+    assert.equal(run.result.result, "Steps: s1, s2", context);
+    assert.equal(fast.bodies.length, 0, context);
+    assert.deepEqual(deep.problems, [], context);
+    assert.equal(deep.bodies.length, 3, context);
+    const served = ccp.logs.filter((l) => l.includes("POST /v1/messages "));
+    assert.equal(served.length, 3, context);
+    for (const line of served) assert.match(line, /→ deep\/deepseek-reasoner .*\[think\]/);
 
-      // The effort reached the model each turn, and each call's reasoning came back.
-      for (const body of deep.bodies) {
-        assert.equal(body.model, "deepseek-reasoner");
-        assert.equal(body.reasoning_effort, "high", JSON.stringify(body.thinking));
-      }
-      const back = (deep.bodies[2]!.messages as Obj[]).filter((m) => m.role === "assistant")
-        .map((m) => m.reasoning_content);
-      assert.deepEqual(back, [
-        reasoningOf(1, "Check the first step."),
-        reasoningOf(2, "Now the second."),
-      ]);
-
-      // Claude Code printed the thinking of every turn.
-      const thinking = run.events.filter((e) => e.type === "assistant")
-        .flatMap((e) => (e.message as Obj).content as Obj[])
-        .filter((b) => b.type === "thinking").map((b) => b.thinking);
-      assert.deepEqual(thinking, [
-        reasoningOf(1, "Check the first step."),
-        reasoningOf(2, "Now the second."),
-        reasoningOf(3, "Both ran."),
-      ], context);
-    } finally {
-      await ccp.close();
-      await fast.close();
-      await deep.close();
-      await ws.remove();
+    // The effort reached the model each turn, and each call's reasoning came back.
+    for (const body of deep.bodies) {
+      assert.equal(body.model, "deepseek-reasoner");
+      assert.equal(body.reasoning_effort, "high", JSON.stringify(body.thinking));
     }
+    const back = (deep.bodies[2]!.messages as Obj[]).filter((m) => m.role === "assistant")
+      .map((m) => m.reasoning_content);
+    assert.deepEqual(back, [
+      reasoningOf(1, "Check the first step."),
+      reasoningOf(2, "Now the second."),
+    ]);
+
+    // Claude Code printed the thinking of every turn.
+    const thinking = run.events.filter((e) => e.type === "assistant")
+      .flatMap((e) => (e.message as Obj).content as Obj[])
+      .filter((b) => b.type === "thinking").map((b) => b.thinking);
+    assert.deepEqual(thinking, [
+      reasoningOf(1, "Check the first step."),
+      reasoningOf(2, "Now the second."),
+      reasoningOf(3, "Both ran."),
+    ], context);
   },
 });

@@ -10,9 +10,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
-import { claudeWorkspace } from "../helpers/claude_print.ts";
+import { claudeStage, claudeWorkspace } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { startScriptedModel } from "../mocks/scripted_model.ts";
 
@@ -76,50 +75,49 @@ for (const wire of ["openai_responses", "gemini"] as const) {
       sanitizeResources: false,
       sanitizeOps: false,
       fn: async () => {
-        const ws = await claudeWorkspace("ccp-display-");
+        await using ws = await claudeWorkspace("ccp-display-");
         const file = `${ws.work}/out.txt`;
         const model = startScriptedModel(file);
         const { up, model: name } = target(wire, model.url);
-        const ccp = await startGuardedCcp(testConfig({
-          providers: [up],
-          routes: { default: `up/${name}` },
-        }));
-        try {
-          const flags = output === "json" ? ["--output-format", "json"] : [...STREAM_JSON];
-          const run = await runClaude(
-            [
-              "-p",
-              "write the file",
-              ...flags,
-              "--permission-mode",
-              "acceptEdits",
-              "--allowedTools",
-              "Write",
-            ],
-            ws.work,
-            claudeEnv(ws.home, ccp.url),
-            90_000,
-          );
-          const printed = new TextDecoder().decode(run.stdout);
-          assert.equal(run.code, 0, printed + new TextDecoder().decode(run.stderr));
-          assert.match(printed, /Done: wrote the file\./);
-          assert.equal(await Deno.readTextFile(file), "hello from ccp\n");
-          const first = model.bodies[0]!;
-          const shown = output === "stream-json";
-          assert.equal(
-            askedThoughts(wire, first),
-            shown ? (wire === "gemini" ? true : "auto") : undefined,
-          );
-          // The thought text reaches what Claude Code prints and keeps only when it shows it.
-          assert.equal(THOUGHT.test(printed), shown);
-          assert.equal(THOUGHT.test(await transcriptOf(ws.home)), shown);
-          // The turn after the call gave the model its reasoning back all the same.
-          assert.ok(carriesReasoning(wire, model.bodies.at(-1)!), JSON.stringify(model.bodies));
-        } finally {
-          await ccp.close();
-          await model.close();
-          await ws.remove();
-        }
+        await using stage = await claudeStage(
+          ws,
+          testConfig({
+            providers: [up],
+            routes: { default: `up/${name}` },
+          }),
+          { mocks: [model], guarded: true },
+        );
+        const { ccp } = stage;
+        const flags = output === "json" ? ["--output-format", "json"] : [...STREAM_JSON];
+        const run = await runClaude(
+          [
+            "-p",
+            "write the file",
+            ...flags,
+            "--permission-mode",
+            "acceptEdits",
+            "--allowedTools",
+            "Write",
+          ],
+          ws.work,
+          claudeEnv(ws.home, ccp.url),
+          90_000,
+        );
+        const printed = new TextDecoder().decode(run.stdout);
+        assert.equal(run.code, 0, printed + new TextDecoder().decode(run.stderr));
+        assert.match(printed, /Done: wrote the file\./);
+        assert.equal(await Deno.readTextFile(file), "hello from ccp\n");
+        const first = model.bodies[0]!;
+        const shown = output === "stream-json";
+        assert.equal(
+          askedThoughts(wire, first),
+          shown ? (wire === "gemini" ? true : "auto") : undefined,
+        );
+        // The thought text reaches what Claude Code prints and keeps only when it shows it.
+        assert.equal(THOUGHT.test(printed), shown);
+        assert.equal(THOUGHT.test(await transcriptOf(ws.home)), shown);
+        // The turn after the call gave the model its reasoning back all the same.
+        assert.ok(carriesReasoning(wire, model.bodies.at(-1)!), JSON.stringify(model.bodies));
       },
     });
   }

@@ -12,10 +12,9 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
 import { findClaude } from "../helpers/claude.ts";
-import { claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
+import { claudeStage, claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
 import { chatChunk } from "../mocks/openai_mock.ts";
@@ -133,57 +132,56 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-unicode-");
+    await using ws = await claudeWorkspace("ccp-unicode-");
     await Deno.writeTextFile(`${ws.work}/greeting.txt`, GREETING);
     const model = startModel(ws.work);
-    const ccp = await startGuardedCcp(testConfig({
-      providers: [model.provider],
-      routes: { default: "up/deepseek-reasoner" },
-      authToken: "e2e-token",
-    }));
-    try {
-      const run = await printStreamJson(ws, ccp.url, ["-p", "Write the notes, fix the greeting."], {
-        tools: ["Write", "Read", "Edit"],
-      });
-      const context = `${run.output}\n${model.problems}\n${ccp.logs.join("")}`;
-      assert.equal(run.result.is_error, false, context);
-      assert.equal(run.result.result, ANSWER, context);
-      assert.deepEqual(model.problems, [], context);
-      assert.equal(model.bodies.length, 3, context);
+    await using stage = await claudeStage(
+      ws,
+      testConfig({
+        providers: [model.provider],
+        routes: { default: "up/deepseek-reasoner" },
+        authToken: "e2e-token",
+      }),
+      { mocks: [model], guarded: true },
+    );
+    const { ccp } = stage;
+    const run = await printStreamJson(ws, ccp.url, ["-p", "Write the notes, fix the greeting."], {
+      tools: ["Write", "Read", "Edit"],
+    });
+    const context = `${run.output}\n${model.problems}\n${ccp.logs.join("")}`;
+    assert.equal(run.result.is_error, false, context);
+    assert.equal(run.result.result, ANSWER, context);
+    assert.deepEqual(model.problems, [], context);
+    assert.equal(model.bodies.length, 3, context);
 
-      // Claude Code got each call's input exactly as the model wrote it (and fills in Edit's
-      // `replace_all` itself).
-      const uses = run.events.filter((e) => e.type === "assistant")
-        .flatMap((e) => (e.message as Obj).content as Obj[])
-        .filter((b) => b.type === "tool_use");
-      const [write, readCall, edit] = model.calls.flat().map((c) => c.args);
-      assert.deepEqual(
-        uses.map((u) => u.input),
-        [write, readCall, { ...edit, replace_all: false }],
-        context,
-      );
+    // Claude Code got each call's input exactly as the model wrote it (and fills in Edit's
+    // `replace_all` itself).
+    const uses = run.events.filter((e) => e.type === "assistant")
+      .flatMap((e) => (e.message as Obj).content as Obj[])
+      .filter((b) => b.type === "tool_use");
+    const [write, readCall, edit] = model.calls.flat().map((c) => c.args);
+    assert.deepEqual(
+      uses.map((u) => u.input),
+      [write, readCall, { ...edit, replace_all: false }],
+      context,
+    );
 
-      // The bytes on disk.
-      const notes = await Deno.readFile(`${ws.work}/笔记.md`);
-      assert.deepEqual(notes, new TextEncoder().encode(NOTES));
-      const greeting = await Deno.readTextFile(`${ws.work}/greeting.txt`);
-      assert.equal(greeting, GREETING.replace(EDIT.old_string, EDIT.new_string));
+    // The bytes on disk.
+    const notes = await Deno.readFile(`${ws.work}/笔记.md`);
+    assert.deepEqual(notes, new TextEncoder().encode(NOTES));
+    const greeting = await Deno.readTextFile(`${ws.work}/greeting.txt`);
+    assert.equal(greeting, GREETING.replace(EDIT.old_string, EDIT.new_string));
 
-      // What went back: each call's arguments mean what the model sent, the Read result holds
-      // the greeting's words, and the reasoning is back on each call turn.
-      const last = model.bodies[2]!.messages as Obj[];
-      const sent = last.filter((m) => m.role === "assistant").flatMap((m) =>
-        (m.tool_calls as Obj[]).map((c) => JSON.parse((c.function as Obj).arguments as string))
-      );
-      assert.deepEqual(sent, [write, readCall, { ...edit, replace_all: false }]);
-      const reasoning = last.filter((m) => m.role === "assistant").map((m) => m.reasoning_content);
-      assert.deepEqual(reasoning, ["思考 0 🤔", "思考 1 🤔"]);
-      const read = last.filter((m) => m.role === "tool").map((m) => String(m.content));
-      assert.ok(read.some((r) => r.includes("こんにちは 🌏")), read.join("\n"));
-    } finally {
-      await ccp.close();
-      await model.close();
-      await ws.remove();
-    }
+    // What went back: each call's arguments mean what the model sent, the Read result holds
+    // the greeting's words, and the reasoning is back on each call turn.
+    const last = model.bodies[2]!.messages as Obj[];
+    const sent = last.filter((m) => m.role === "assistant").flatMap((m) =>
+      (m.tool_calls as Obj[]).map((c) => JSON.parse((c.function as Obj).arguments as string))
+    );
+    assert.deepEqual(sent, [write, readCall, { ...edit, replace_all: false }]);
+    const reasoning = last.filter((m) => m.role === "assistant").map((m) => m.reasoning_content);
+    assert.deepEqual(reasoning, ["思考 0 🤔", "思考 1 🤔"]);
+    const read = last.filter((m) => m.role === "tool").map((m) => String(m.content));
+    assert.ok(read.some((r) => r.includes("こんにちは 🌏")), read.join("\n"));
   },
 });

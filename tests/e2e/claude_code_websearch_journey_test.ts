@@ -13,7 +13,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startCcp } from "../helpers/ccp.ts";
+import { claudeStage } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
 import { encodeEvents, type SseEvent } from "../mocks/anthropic_fixtures.ts";
@@ -283,39 +283,32 @@ async function session(kind: Kind, web: WebToolsConfig | undefined) {
     }),
     ...(web ? { webTools: web } : {}),
   };
-  const ccp = startCcp(config);
-  const dir = await Deno.makeTempDir({ prefix: `ccp-websearch-${kind}-` });
-  await Deno.mkdir(`${dir}/home`);
-  try {
-    const out = await runClaude(
-      [
-        "-p",
-        "How far away is the Moon? Use WebSearch.",
-        ...STREAM_JSON,
-        "--permission-mode",
-        "acceptEdits",
-        "--allowedTools",
-        "Bash",
-        "Write",
-        "Edit",
-        "Read",
-        "WebSearch",
-      ],
-      dir,
-      claudeEnv(`${dir}/home`, ccp.url),
-      20_000,
-    );
-    const stdout = new TextDecoder().decode(out.stdout);
-    const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj);
-    const context = `${kind}:\n${stdout}\n${new TextDecoder().decode(out.stderr)}\n${
-      ccp.logs.join("")
-    }`;
-    return { events, result: events.findLast((e) => e.type === "result"), model, ccp, context };
-  } finally {
-    await ccp.close();
-    await model.close();
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
+  await using stage = await claudeStage(`ccp-websearch-${kind}-`, config, { mocks: [model] });
+  const { ws, ccp } = stage;
+  const out = await runClaude(
+    [
+      "-p",
+      "How far away is the Moon? Use WebSearch.",
+      ...STREAM_JSON,
+      "--permission-mode",
+      "acceptEdits",
+      "--allowedTools",
+      "Bash",
+      "Write",
+      "Edit",
+      "Read",
+      "WebSearch",
+    ],
+    ws.work,
+    claudeEnv(ws.home, ccp.url),
+    20_000,
+  );
+  const stdout = new TextDecoder().decode(out.stdout);
+  const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj);
+  const context = `${kind}:\n${stdout}\n${new TextDecoder().decode(out.stderr)}\n${
+    ccp.logs.join("")
+  }`;
+  return { events, result: events.findLast((e) => e.type === "result"), model, ccp, context };
 }
 
 /** The text of the WebSearch tool results Claude Code handed its model (what it shows). */

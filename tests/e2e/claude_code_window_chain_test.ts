@@ -9,9 +9,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startGuardedCcp } from "../helpers/ccp.ts";
 import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
-import { claudeWorkspace } from "../helpers/claude_print.ts";
+import { claudeStage } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
 const claude = await findClaude();
@@ -108,43 +107,40 @@ function chatModel(name: string, window: number, log: string[]) {
 
 /** Runs the loop over [small, large]; returns Claude Code's events and what each model did. */
 async function session(small: number, large: number) {
-  const ws = await claudeWorkspace("ccp-window-chain-");
   const log: string[] = [];
   const a = chatModel("small", small, log);
   const b = chatModel("large", large, log);
-  const ccp = await startGuardedCcp(testConfig({
-    providers: [a.provider, b.provider],
-    routes: { default: ["small/m", "large/m"] },
-    authToken: "e2e-token",
-  }));
-  try {
-    const out = await runClaude(
-      [
-        "-p",
-        "Run the steps",
-        ...STREAM_JSON,
-        "--permission-mode",
-        "acceptEdits",
-        "--allowedTools",
-        "Bash",
-      ],
-      ws.work,
-      claudeEnv(ws.home, ccp.url),
-      90_000,
-    );
-    const stdout = new TextDecoder().decode(out.stdout);
-    const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj);
-    const steps = await Deno.readTextFile(`${ws.work}/steps.log`).catch(() => "");
-    const context = `\n${stdout.slice(-4000)}\n${new TextDecoder().decode(out.stderr)}\n${
-      log.join("\n")
-    }\n${ccp.logs.join("")}`;
-    return { events, steps, log, logs: ccp.logs, context };
-  } finally {
-    await ccp.close();
-    await a.close();
-    await b.close();
-    await ws.remove();
-  }
+  await using stage = await claudeStage(
+    "ccp-window-chain-",
+    testConfig({
+      providers: [a.provider, b.provider],
+      routes: { default: ["small/m", "large/m"] },
+      authToken: "e2e-token",
+    }),
+    { mocks: [a, b], guarded: true },
+  );
+  const { ws, ccp } = stage;
+  const out = await runClaude(
+    [
+      "-p",
+      "Run the steps",
+      ...STREAM_JSON,
+      "--permission-mode",
+      "acceptEdits",
+      "--allowedTools",
+      "Bash",
+    ],
+    ws.work,
+    claudeEnv(ws.home, ccp.url),
+    90_000,
+  );
+  const stdout = new TextDecoder().decode(out.stdout);
+  const events = stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Obj);
+  const steps = await Deno.readTextFile(`${ws.work}/steps.log`).catch(() => "");
+  const context = `\n${stdout.slice(-4000)}\n${new TextDecoder().decode(out.stderr)}\n${
+    log.join("\n")
+  }\n${ccp.logs.join("")}`;
+  return { events, steps, log, logs: ccp.logs, context };
 }
 
 const ALL_STEPS = Array.from({ length: STEPS }, (_, k) => `step-${k}\n`).join("");

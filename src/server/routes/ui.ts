@@ -80,7 +80,7 @@ export class UiSessions {
 }
 
 /** The session cookie's name for a page reached at `url` (its port, when the address has one). */
-export function uiCookieName(url: URL): string {
+function uiCookieName(url: URL): string {
   return url.port === "" ? COOKIE : `${COOKIE}_${url.port}`;
 }
 

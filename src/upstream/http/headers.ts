@@ -39,7 +39,7 @@ export function forwardedAnthropicHeaders(client: HeaderReader): OutgoingHeaders
 }
 
 /** The `anthropic-beta` rule of `provider`: a provider sent ccp's key loses the login's betas. */
-export function betaRuleOf(provider: Pick<ProviderConfig, "auth" | "cleaning">): BetaRule {
+function betaRuleOf(provider: Pick<ProviderConfig, "auth" | "cleaning">): BetaRule {
   return provider.auth === "passthrough" ? provider.cleaning.betas : provider.cleaning.keyedBetas;
 }
 
