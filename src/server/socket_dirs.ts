@@ -1,17 +1,20 @@
 /**
- * The connection guard's private directories (`ccp-<pid>-<random>` in the temp dir, mode 0700,
- * holding one Unix socket), and the sweep that removes those a ccp left behind. A ccp killed
- * with SIGKILL (an OOM kill, a crashed test) never removes its own, and a service restarted
- * after each such kill would add one every time. At start ccp removes only what it can prove is
- * a dead ccp's: a directory of this user, named and shaped as ccp makes them, older than a minute,
- * holding nothing but a socket that nobody listens on, or nothing at all. A running ccp's
- * directory holds its listening socket from the moment after it is made until it is removed, so
- * neither can be one. (Whether the pid in the name runs cannot be asked: Deno reads no `/proc`
- * without --allow-all, and a signal to a pid that was reused would reach another program. The pid
- * says whose a directory was.) Anything else is left as it is.
+ * The connection guard's private directories (`ccp-<pid>-<random>`, mode 0700, holding one Unix
+ * socket), and the sweep that removes those a ccp left behind. They are made in one parent of this
+ * user's that only ccp uses, `ccp-sockets-<uid>` in the temp dir, so the sweep lists a handful of
+ * entries however crowded the temp dir is (listing ~1,900 entries cost an idle ccp ~3.5 MB of
+ * memory). A parent that is not a real directory of this user's, mode 0700 (a symlink, another
+ * user's, made by someone else beforehand), is not used: the directory is then made in the temp
+ * dir itself, as older builds did, and the sweep lists the temp dir.
  *
- * What the sweep costs is the listing of the temp dir: nothing measurable with a few dozen
- * entries, ~3 MB of an idle ccp's memory with ~1,900 (measured on a /tmp full of test debris).
+ * A ccp killed with SIGKILL (an OOM kill, a crashed test) never removes its own, and a service
+ * restarted after each such kill would add one every time. At start ccp removes only what it can
+ * prove is a dead ccp's: a directory of this user, named and shaped as ccp makes them, older than
+ * a minute, holding nothing but a socket that nobody listens on, or nothing at all. A running
+ * ccp's directory holds its listening socket from the moment after it is made until it is
+ * removed, so neither can be one. (Whether the pid in the name runs cannot be asked: Deno reads no
+ * `/proc` without --allow-all, and a signal to a pid that was reused would reach another program.
+ * The pid says whose a directory was.) Anything else is left as it is.
  */
 
 import { type Cancel, deadline } from "../core/deadlines.ts";
@@ -25,9 +28,60 @@ const MIN_AGE_MS = 60_000;
 /** A listening socket accepts at once; one that takes longer is left alone. */
 const CONNECT_MS = 1000;
 
-/** Makes this process's socket directory; the pid in its name tells a later sweep whose it is. */
-export function makeSocketDir(): Promise<string> {
-  return Deno.makeTempDir({ prefix: `ccp-${Deno.pid}-` });
+/**
+ * The longest socket path every Unix takes (macOS's `sun_path` holds 104 bytes with the final
+ * NUL, Linux's 108); a parent that would make it longer is not used.
+ */
+const MAX_SOCKET_PATH = 103;
+/** What `Deno.makeTempDir` appends to the prefix: 16 hex digits. */
+const RANDOM_LENGTH = 16;
+
+/**
+ * Makes this process's socket directory, in the per-user parent when that is safe to use, else in
+ * `tmp` itself; the pid in its name tells a later sweep whose it is.
+ */
+export async function makeSocketDir(tmp = tempDir()): Promise<string> {
+  const prefix = `ccp-${Deno.pid}-`;
+  const parent = await socketParent(tmp, prefix);
+  if (parent) {
+    try {
+      return await Deno.makeTempDir({ dir: parent, prefix });
+    } catch {
+      // The parent went meanwhile (removed by hand): the temp dir serves.
+    }
+  }
+  return await Deno.makeTempDir({ dir: tmp, prefix });
+}
+
+/** Where `Deno.makeTempDir` makes a directory when told none. */
+function tempDir(): string {
+  return (Deno.env.get("TMPDIR") || "/tmp").replace(/(?<=.)\/+$/, "");
+}
+
+/**
+ * `tmp`'s `ccp-sockets-<uid>`, made if missing; undefined unless it is a directory (not a
+ * symlink) of this user's, mode 0700, and the socket path in it stays within the Unix limit.
+ */
+async function socketParent(tmp: string, prefix: string): Promise<string | undefined> {
+  const uid = Deno.uid();
+  if (uid === null) return undefined;
+  const parent = `${tmp}/ccp-sockets-${uid}`;
+  const socket = `${parent}/${prefix}${"0".repeat(RANDOM_LENGTH)}/${SOCKET_NAME}`;
+  if (new TextEncoder().encode(socket).length > MAX_SOCKET_PATH) return undefined;
+  try {
+    await Deno.mkdir(parent, { mode: 0o700 });
+    // The umask may have taken bits the check below asks for; the directory is this process's.
+    await Deno.chmod(parent, 0o700);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AlreadyExists)) return undefined;
+  }
+  try {
+    const info = await Deno.lstat(parent);
+    const usable = info.isDirectory && info.uid === uid && ((info.mode ?? 0) & 0o777) === 0o700;
+    return usable ? parent : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -54,7 +108,7 @@ export async function sweepSocketDirs(own: string, stop?: AbortSignal): Promise<
       if (await isLeftover(dir, uid) && await removeLeftover(dir)) removed++;
     }
   } catch {
-    // The temp dir cannot be listed: nothing is swept.
+    // The parent cannot be listed: nothing is swept.
   }
   return removed;
 }

@@ -1,13 +1,16 @@
 /**
- * The sweep of leftover socket directories: only a dead ccp's go, anything else in the temp dir
- * stays; and for real, a ccp killed with SIGKILL leaves its directory, which the next ccp removes.
+ * Where the socket directories are made: in the per-user parent only when it is this user's real
+ * directory, mode 0700. The sweep of leftover socket directories: only a dead ccp's go, anything
+ * else beside them stays; and for real, a ccp killed with SIGKILL leaves its directory, which the
+ * next ccp removes.
  */
 
 import assert from "node:assert/strict";
-import { SOCKET_NAME, sweepSocketDirs } from "../../src/server/socket_dirs.ts";
+import { makeSocketDir, SOCKET_NAME, sweepSocketDirs } from "../../src/server/socket_dirs.ts";
 import { childEnv, spawnCcp } from "../cli/helpers.ts";
 
 const OLD = new Date(Date.now() - 3_600_000);
+const PARENT = `ccp-sockets-${Deno.uid()}`;
 
 /**
  * A directory as a killed ccp leaves it: its socket, bound and then without a listener. (Closing a
@@ -97,6 +100,60 @@ Deno.test("socket directory sweep: a dead ccp's directories go, nothing else doe
   }
 });
 
+Deno.test("socket directories go in the per-user parent only when it is this user's, 0700", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "ccp_sweep_parent_" });
+  const parent = `${tmp}/${PARENT}`;
+  const inParent = new RegExp(`^${parent}/ccp-${Deno.pid}-[0-9a-f]{16}$`);
+  const inTmp = new RegExp(`^${tmp}/ccp-${Deno.pid}-[0-9a-f]{16}$`);
+  /** Where makeSocketDir puts the directory, which then goes again. */
+  const made = async (dir = tmp): Promise<string> => {
+    const path = await makeSocketDir(dir);
+    await Deno.remove(path);
+    return path;
+  };
+  try {
+    // Made when missing, mode 0700, and used again by the next ccp.
+    assert.match(await made(), inParent);
+    assert.equal((await Deno.lstat(parent)).mode! & 0o777, 0o700);
+    assert.match(await made(), inParent);
+    assert.deepEqual(await names(tmp), [PARENT]);
+    await Deno.remove(parent);
+
+    // Not used, and left as it is: a symlink (even to a directory of this user's, 0700), another
+    // mode, a file.
+    await Deno.mkdir(`${tmp}/elsewhere`, { mode: 0o700 });
+    await Deno.symlink(`${tmp}/elsewhere`, parent);
+    assert.match(await made(), inTmp);
+    assert.deepEqual(await names(`${tmp}/elsewhere`), []);
+    assert.ok((await Deno.lstat(parent)).isSymlink);
+    await Deno.remove(parent);
+    await Deno.mkdir(parent, { mode: 0o755 });
+    await Deno.chmod(parent, 0o755);
+    assert.match(await made(), inTmp);
+    assert.equal((await Deno.lstat(parent)).mode! & 0o777, 0o755);
+    await Deno.remove(parent);
+    await Deno.writeTextFile(parent, "a file");
+    assert.match(await made(), inTmp);
+    await Deno.remove(parent);
+    if (Deno.uid() === 0) {
+      // Another user's, even mode 0700.
+      await Deno.mkdir(parent, { mode: 0o700 });
+      await Deno.chown(parent, 65534, 65534);
+      assert.match(await made(), inTmp);
+      assert.deepEqual(await names(parent), []);
+      await Deno.remove(parent);
+    }
+
+    // A temp dir so deep that the socket path in the parent would pass the Unix limit.
+    const deep = `${tmp}/${"d".repeat(40)}`;
+    await Deno.mkdir(deep);
+    assert.match(await made(deep), new RegExp(`^${deep}/ccp-${Deno.pid}-[0-9a-f]{16}$`));
+    assert.deepEqual(await names(deep), []);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("a ccp killed with SIGKILL leaves its socket directory; the next ccp removes it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccp_sweep_serve_" });
   const tmp = `${dir}/tmp`;
@@ -117,17 +174,19 @@ Deno.test("a ccp killed with SIGKILL leaves its socket directory; the next ccp r
     } finally {
       await first.kill();
     }
-    const left = await names(tmp);
+    assert.deepEqual(await names(tmp), [PARENT], "only the per-user parent is in the temp dir");
+    const parent = `${tmp}/${PARENT}`;
+    const left = await names(parent);
     assert.equal(left.length, 1, left.join(" "));
     assert.match(left[0]!, new RegExp(`^ccp-${first.process.pid}-[0-9a-f]+$`));
-    assert.deepEqual(await names(`${tmp}/${left[0]}`), [SOCKET_NAME]);
+    assert.deepEqual(await names(`${parent}/${left[0]}`), [SOCKET_NAME]);
     // A minute old, as after a restart that followed the kill.
-    await age(`${tmp}/${left[0]}`);
+    await age(`${parent}/${left[0]}`);
 
     const second = await serve();
     try {
       await second.waitForStderr(/Removed 1 socket directory that ccp processes killed/);
-      const now = await names(tmp);
+      const now = await names(parent);
       assert.equal(now.length, 1);
       assert.match(now[0]!, new RegExp(`^ccp-${second.process.pid}-`));
       second.process.kill("SIGTERM");
@@ -135,7 +194,8 @@ Deno.test("a ccp killed with SIGKILL leaves its socket directory; the next ccp r
     } finally {
       await second.kill();
     }
-    assert.deepEqual(await names(tmp), [], "a ccp that stops removes its own");
+    assert.deepEqual(await names(parent), [], "a ccp that stops removes its own");
+    assert.deepEqual(await names(tmp), [PARENT], "the parent stays, for the next ccp");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -171,7 +231,7 @@ Deno.test("a second stop signal exits at once and still removes the socket direc
         messages: [{ role: "user", content: "hi" }],
       }),
     }).then((res) => res.body?.cancel(), () => {});
-    assert.equal((await names(tmp)).length, 1);
+    assert.equal((await names(`${tmp}/${PARENT}`)).length, 1);
     // The request has reached the upstream once the drain has one to wait for.
     await new Promise((resolve) => setTimeout(resolve, 300));
     ccp.process.kill("SIGTERM");
@@ -180,7 +240,7 @@ Deno.test("a second stop signal exits at once and still removes the socket direc
     ccp.process.kill("SIGTERM");
     assert.equal((await ccp.exit()).code, 130, ccp.stderr());
     assert.match(ccp.stderr(), /Second signal: exiting now/);
-    assert.deepEqual(await names(tmp), []);
+    assert.deepEqual(await names(`${tmp}/${PARENT}`), []);
     await request;
   } finally {
     await ccp.kill();
