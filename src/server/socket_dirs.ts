@@ -63,7 +63,13 @@ function tempDir(): string {
  * symlink) of this user's, mode 0700, and the socket path in it stays within the Unix limit.
  */
 async function socketParent(tmp: string, prefix: string): Promise<string | undefined> {
-  const uid = Deno.uid();
+  // A run without --allow-sys may not ask whose it is: the temp dir itself serves then.
+  let uid: number | null;
+  try {
+    uid = Deno.uid();
+  } catch {
+    return undefined;
+  }
   if (uid === null) return undefined;
   const parent = `${tmp}/ccp-sockets-${uid}`;
   const socket = `${parent}/${prefix}${"0".repeat(RANDOM_LENGTH)}/${SOCKET_NAME}`;
