@@ -19,24 +19,30 @@ const claude = await findClaude();
 const TOKEN = "e2e-settings-token-0123";
 const UPSTREAM_KEY = "sk-up-e2e-settings-0123";
 
+/** A Claude workspace, an Anthropic mock that streams one answer, and a ccp config in its home. */
+async function stage(prefix: string) {
+  const ws = await claudeWorkspace(prefix);
+  const mock = startAnthropicMock([{ kind: "stream", events: textTurn("served-model", 2) }]);
+  const yaml = `${ws.home}/ccp.yaml`;
+  await Deno.writeTextFile(
+    yaml,
+    `server: { auth_token: ${TOKEN} }
+providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: ${UPSTREAM_KEY} }
+routes:
+  default: up/served-model
+`,
+  );
+  return { ws, mock, yaml };
+}
+
 Deno.test({
   name: "ccp settings: a plain claude reaches ccp after install, and no longer after uninstall",
   ignore: claude === undefined,
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-settings-e2e-");
-    const mock = startAnthropicMock([{ kind: "stream", events: textTurn("served-model", 2) }]);
-    const yaml = `${ws.home}/ccp.yaml`;
-    await Deno.writeTextFile(
-      yaml,
-      `server: { auth_token: ${TOKEN} }
-providers:
-  up: { type: anthropic, base_url: "${mock.url}", api_key: ${UPSTREAM_KEY} }
-routes:
-  default: up/served-model
-`,
-    );
+    const { ws, mock, yaml } = await stage("ccp-settings-e2e-");
     const ctx = testContext(ws.home, { cwd: ws.work });
     const ccp = await startGuardedCcp(await loadCliConfig(ctx, { config: yaml }));
     const flags = { config: yaml, port: Number(new URL(ccp.url).port) };
@@ -133,18 +139,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const ws = await claudeWorkspace("ccp-settings-code-e2e-");
-    const mock = startAnthropicMock([{ kind: "stream", events: textTurn("served-model", 2) }]);
-    const yaml = `${ws.home}/ccp.yaml`;
-    await Deno.writeTextFile(
-      yaml,
-      `server: { auth_token: ${TOKEN} }
-providers:
-  up: { type: anthropic, base_url: "${mock.url}", api_key: ${UPSTREAM_KEY} }
-routes:
-  default: up/served-model
-`,
-    );
+    const { ws, mock, yaml } = await stage("ccp-settings-code-e2e-");
     try {
       // Installed for a ccp on another port (and with another token), where nothing runs now.
       await Deno.mkdir(`${ws.home}/.claude`);
