@@ -21,3 +21,18 @@ export function everyProtocolApp(upstream: FetchLike): TestApp["app"] {
   const config = testConfig({ providers: EVERY_PROTOCOL, routes: { default: "anthropic/m" } });
   return testApp(config, { fetch: upstream }).app;
 }
+
+/** POSTs a Messages request to `app` in-process and returns its status and body text. */
+export async function askMessages(
+  app: TestApp["app"],
+  body: Record<string, unknown>,
+): Promise<{ status: number; text: string }> {
+  const res = await app.fetch(
+    new Request("http://ccp.test/v1/messages", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+  );
+  return { status: res.status, text: await res.text() };
+}

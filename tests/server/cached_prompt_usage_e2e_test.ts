@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { responseObject, responsesSse } from "../mocks/responses_wire.ts";
 import { assertWellFormed, parseFrames } from "../translate/_stream_helpers.ts";
-import { everyProtocolApp } from "../helpers/every_protocol.ts";
+import { askMessages, everyProtocolApp } from "../helpers/every_protocol.ts";
 import { keptUsage, meteredPrompt } from "../helpers/claude_code_usage.ts";
 
 const PROMPT = 5000;
@@ -81,20 +81,13 @@ const app = everyProtocolApp(async (input, init) => {
 });
 
 async function ask(model: string, stream: boolean): Promise<string> {
-  const res = await app.fetch(
-    new Request("http://ccp.test/v1/messages", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model,
-        max_tokens: 64,
-        stream,
-        messages: [{ role: "user", content: "Say hi to everyone in the room, please." }],
-      }),
-    }),
-  );
-  const text = await res.text();
-  assert.equal(res.status, 200, text);
+  const { status, text } = await askMessages(app, {
+    model,
+    max_tokens: 64,
+    stream,
+    messages: [{ role: "user", content: "Say hi to everyone in the room, please." }],
+  });
+  assert.equal(status, 200, text);
   return text;
 }
 

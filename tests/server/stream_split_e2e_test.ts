@@ -9,7 +9,7 @@ import { encodeEvents, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.
 import { responsesSse } from "../mocks/responses_wire.ts";
 import { assertWellFormed, parseFrames } from "../translate/_stream_helpers.ts";
 import { seeded } from "../helpers/random.ts";
-import { everyProtocolApp } from "../helpers/every_protocol.ts";
+import { askMessages, everyProtocolApp } from "../helpers/every_protocol.ts";
 import { splitAt } from "../helpers/bytes.ts";
 
 const fixture = (path: string) =>
@@ -45,20 +45,14 @@ function normalized(text: string): string {
 }
 
 async function ask(server: ReturnType<typeof app>, model: string, stream: boolean) {
-  const res = await server.fetch(
-    new Request("http://ccp.test/v1/messages", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model,
-        max_tokens: 64,
-        stream,
-        tools: [{ name: "Bash", input_schema: { type: "object" } }],
-        messages: [{ role: "user", content: "hi" }],
-      }),
-    }),
-  );
-  return { status: res.status, text: normalized(await res.text()) };
+  const { status, text } = await askMessages(server, {
+    model,
+    max_tokens: 64,
+    stream,
+    tools: [{ name: "Bash", input_schema: { type: "object" } }],
+    messages: [{ role: "user", content: "hi" }],
+  });
+  return { status, text: normalized(text) };
 }
 
 Deno.test("property: any cut of an upstream's answer gives the client the same answer", async (t) => {

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { responseObject, responsesSse } from "../mocks/responses_wire.ts";
 import { assertWellFormed, parseFrames, sdkMessage } from "../translate/_stream_helpers.ts";
-import { everyProtocolApp } from "../helpers/every_protocol.ts";
+import { askMessages, everyProtocolApp } from "../helpers/every_protocol.ts";
 import { assertMessageKeys } from "../helpers/anthropic_grammar.ts";
 
 const SSE = { headers: { "content-type": "text/event-stream" } };
@@ -84,20 +84,13 @@ function appEnding(ending: Ending) {
 }
 
 async function ask(app: ReturnType<typeof appEnding>, model: string, stream: boolean) {
-  const res = await app.fetch(
-    new Request("http://ccp.test/v1/messages", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        model,
-        max_tokens: 64,
-        stream,
-        messages: [{ role: "user", content: "Say hi." }],
-      }),
-    }),
-  );
-  const text = await res.text();
-  assert.equal(res.status, 200, text);
+  const { status, text } = await askMessages(app, {
+    model,
+    max_tokens: 64,
+    stream,
+    messages: [{ role: "user", content: "Say hi." }],
+  });
+  assert.equal(status, 200, text);
   return text;
 }
 
