@@ -8,7 +8,7 @@
  * an object or an array, JSON text in its place is read back as one.
  */
 
-import { isRecord } from "../../core/json.ts";
+import { isRecord, setOwn } from "../../core/json.ts";
 import { resolveRef } from "../json_schema.ts";
 
 // A node with none of these says nothing about its value's type.
@@ -48,12 +48,37 @@ export function isFreeFormObject(node: unknown): boolean {
   return !isRecord(node.properties) || Object.keys(node.properties).length === 0;
 }
 
-/** `schema`, or the node its local `$ref` points to (siblings of the reference win). */
-function followed(schema: unknown, root: unknown): unknown {
-  if (!isRecord(schema) || typeof schema.$ref !== "string" || !isRecord(root)) return schema;
-  const { $ref, ...siblings } = schema;
-  const target = resolveRef($ref, root);
-  return target ? { ...target, ...siblings } : schema;
+/**
+ * `schema` as one node, as schema.ts wrote it for Gemini: its local `$ref` followed (siblings of
+ * the reference win) and its `allOf` members merged in (properties united, the node's own keys
+ * win). A field that names its model through `allOf: [{$ref}]` (as older pydantic writes one with a
+ * description) is then read as that model, JSON text cut deep inside it included.
+ */
+function followed(schema: unknown, root: unknown, hops = 0): unknown {
+  if (!isRecord(schema) || !isRecord(root) || hops > 8) return schema;
+  let node = schema;
+  if (typeof node.$ref === "string") {
+    const { $ref, ...siblings } = node;
+    const target = resolveRef($ref, root);
+    if (!target) return schema;
+    node = { ...target, ...siblings };
+  }
+  if (!Array.isArray(node.allOf)) return node;
+  const { allOf, ...out } = node;
+  const properties = isRecord(out.properties) ? { ...out.properties } : {};
+  for (const item of allOf) {
+    const member = followed(item, root, hops + 1);
+    if (!isRecord(member)) continue;
+    for (const [key, value] of Object.entries(member)) {
+      if (key === "properties" && isRecord(value)) {
+        for (const [name, sub] of Object.entries(value)) {
+          if (!Object.hasOwn(properties, name)) setOwn(properties, name, sub);
+        }
+      } else if (!Object.hasOwn(out, key)) setOwn(out, key, value);
+    }
+  }
+  if (Object.keys(properties).length > 0) out.properties = properties;
+  return out;
 }
 
 /**
@@ -83,10 +108,16 @@ function takesNoString(schema: unknown, root: unknown, depth: number): boolean {
   return !types.includes("string");
 }
 
-/** The value other than a string that `text` holds as JSON text; undefined for any other text. */
+/** A Markdown code fence around the whole text (```json ... ```), as a model may wrap JSON. */
+const FENCED = /^\s*```[\w-]*[ \t]*\r?\n([\s\S]*?)\r?\n[ \t]*```\s*$/;
+
+/**
+ * The value other than a string that `text` holds as JSON text (fenced as Markdown code or not);
+ * undefined for any other text.
+ */
 function parsedValue(text: string): unknown {
   try {
-    const parsed: unknown = JSON.parse(text);
+    const parsed: unknown = JSON.parse(FENCED.exec(text)?.[1] ?? text);
     return typeof parsed === "string" ? undefined : parsed;
   } catch {
     return undefined;

@@ -271,3 +271,77 @@ Deno.test("many deep parts quote their schemas within one budget: the declaratio
   assert.match(parts.part_0!.description!, /matching this JSON Schema/);
   assert.match(parts.part_299!.description!, /\(properties: field_0, .*field_9\)/);
 });
+
+/** A recursive filter whose fields name their model through `allOf` (older pydantic's shape). */
+const ALL_OF_FILTER: Obj = {
+  type: "object",
+  properties: { query: { allOf: [{ $ref: "#/definitions/Filter" }], description: "The filter" } },
+  required: ["query"],
+  definitions: {
+    Filter: {
+      type: "object",
+      properties: {
+        field: { type: "string" },
+        and: {
+          type: "array",
+          items: { allOf: [{ $ref: "#/definitions/Filter" }], description: "A sub-filter" },
+        },
+      },
+    },
+  },
+};
+
+Deno.test("a model named through allOf: JSON text cut inside it reaches the client as the object", () => {
+  const out = toGeminiParameters(ALL_OF_FILTER);
+  assert.ok(out);
+  assert.equal(schemaProblem(out, "parameters"), undefined);
+  // Where the nesting bound cut it, the model is asked for JSON text.
+  assert.equal(at(out, "query.and.and")?.items?.type, "STRING");
+  const text = JSON.stringify({ field: "d", and: [JSON.stringify({ field: "e" })] });
+  const args = { query: { field: "a", and: [{ field: "b", and: [{ field: "c", and: [text] }] }] } };
+  const message = geminiResponseToAnthropic({
+    candidates: [{
+      content: { role: "model", parts: [{ functionCall: { name: "search", args } }] },
+      finishReason: "STOP",
+      index: 0,
+    }],
+  }, {
+    clientModel: "claude-sonnet-4-5",
+    inputTokens: 10,
+    provider: "gem",
+    upstreamModel: "gemini-3-flash-preview",
+    tools: [{ name: "search", input_schema: ALL_OF_FILTER }],
+  });
+  const call = message.content.find((b) => b.type === "tool_use");
+  assert.ok(call?.type === "tool_use");
+  const deepest = { field: "d", and: [{ field: "e" }] };
+  assert.deepEqual(call.input, {
+    query: { field: "a", and: [{ field: "b", and: [{ field: "c", and: [deepest] }] }] },
+  });
+  // The whole field written as JSON text is the object too (the field takes no string).
+  assert.deepEqual(withJsonValues({ query: '{"field":"x"}' }, ALL_OF_FILTER), {
+    query: { field: "x" },
+  });
+});
+
+Deno.test("JSON text fenced as Markdown code, where the tool takes no string, is read as the value", () => {
+  const search = MCP_TOOL_SCHEMAS.find((c) => c.name.startsWith("search.query"))!.schema;
+  const fenced = (json: string) => "```json\n" + json + "\n```";
+  const restored = withJsonValues(
+    {
+      filter: {
+        field: "a",
+        op: "eq",
+        and: [fenced('{"field":"b","or":["```\\n{\\"field\\":\\"c\\"}\\n```"]}')],
+      },
+    },
+    search,
+  );
+  assert.deepEqual(restored, {
+    filter: { field: "a", op: "eq", and: [{ field: "b", or: [{ field: "c" }] }] },
+  });
+  // Where a string is allowed, fenced text is the string it came as.
+  const schema = { type: "object", properties: { note: { type: "string" } } };
+  const value = { note: fenced('{"a":1}') };
+  assert.equal(withJsonValues(value, schema), value);
+});
