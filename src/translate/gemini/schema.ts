@@ -124,15 +124,30 @@ function describe(raw: JsonObject): string | undefined {
   return typeof raw.title === "string" && raw.title ? raw.title : undefined;
 }
 
-/** Merges `allOf` members into `base`: properties and required are united, base keys win. */
-function mergeAllOf(base: JsonObject, members: unknown[], ctx: Ctx): JsonObject {
+/**
+ * Merges `allOf` members into `base`: properties and required are united, base keys win. A member
+ * that refers to a definition is written out as a `$ref` is, and the definitions written out are
+ * returned for the cycle guard: one the path is already inside, or one past the size bound, stays
+ * a reference (asked for as JSON text), as older pydantic's `allOf: [{$ref}]` field of a recursive
+ * model otherwise expanded to the nesting bound at every property (hundreds of KB per tool).
+ */
+function mergeAllOf(
+  base: JsonObject,
+  members: unknown[],
+  ctx: Ctx,
+): { merged: JsonObject; refs: string[] } {
   const out: JsonObject = { ...base };
   const properties: JsonObject = isRecord(base.properties) ? { ...base.properties } : {};
   const required = new Set(Array.isArray(base.required) ? base.required : []);
+  const refs: string[] = [];
   for (const item of members) {
     let member = isRecord(item) ? item : {};
     if (typeof member.$ref === "string" && !ctx.refs.includes(member.$ref)) {
-      member = { ...resolveRef(member.$ref, ctx.root), ...member, $ref: undefined };
+      const target = resolveRef(member.$ref, ctx.root);
+      if (!target || inlines(target, ctx.written.nodes)) {
+        if (target) refs.push(member.$ref);
+        member = { ...target, ...member, $ref: undefined };
+      }
     }
     for (const [key, value] of Object.entries(member)) {
       if (key === "properties" && isRecord(value)) {
@@ -146,7 +161,7 @@ function mergeAllOf(base: JsonObject, members: unknown[], ctx: Ctx): JsonObject 
   }
   if (Object.keys(properties).length > 0) out.properties = properties;
   if (required.size > 0) out.required = [...required];
-  return out;
+  return { merged: out, refs };
 }
 
 function withNotes(schema: GeminiSchema, description: string | undefined, nullable: boolean) {
@@ -310,7 +325,8 @@ function convert(node: unknown, ctx: Ctx): GeminiSchema | undefined {
   }
   if (Array.isArray(node.allOf)) {
     const { allOf, ...rest } = node;
-    return convert(mergeAllOf(rest, allOf, ctx), deeper(ctx));
+    const { merged, refs } = mergeAllOf(rest, allOf, ctx);
+    return convert(merged, { ...deeper(ctx), refs: [...ctx.refs, ...refs] });
   }
   const variants = Array.isArray(node.anyOf) ? node.anyOf : node.oneOf;
   // A union on a node that has its own type/properties only constrains it: keep the node.

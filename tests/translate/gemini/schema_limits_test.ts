@@ -291,14 +291,16 @@ const ALL_OF_FILTER: Obj = {
   },
 };
 
-Deno.test("a model named through allOf: JSON text cut inside it reaches the client as the object", () => {
+Deno.test("a recursive model named through allOf: JSON text of its shape, read back at every depth", () => {
   const out = toGeminiParameters(ALL_OF_FILTER);
   assert.ok(out);
   assert.equal(schemaProblem(out, "parameters"), undefined);
-  // Where the nesting bound cut it, the model is asked for JSON text.
-  assert.equal(at(out, "query.and.and")?.items?.type, "STRING");
-  const text = JSON.stringify({ field: "d", and: [JSON.stringify({ field: "e" })] });
-  const args = { query: { field: "a", and: [{ field: "b", and: [{ field: "c", and: [text] }] }] } };
+  // Where the model refers to itself again, it is asked for as JSON text of its shape.
+  const and = at(out, "query.and");
+  assert.equal(and?.items?.type, "STRING");
+  assert.match(and?.items?.description ?? "", /same shape as Filter \(the enclosing object\)/);
+  const text = JSON.stringify({ field: "b", and: [JSON.stringify({ field: "c" })] });
+  const args = { query: { field: "a", and: [text] } };
   const message = geminiResponseToAnthropic({
     candidates: [{
       content: { role: "model", parts: [{ functionCall: { name: "search", args } }] },
@@ -314,14 +316,39 @@ Deno.test("a model named through allOf: JSON text cut inside it reaches the clie
   });
   const call = message.content.find((b) => b.type === "tool_use");
   assert.ok(call?.type === "tool_use");
-  const deepest = { field: "d", and: [{ field: "e" }] };
   assert.deepEqual(call.input, {
-    query: { field: "a", and: [{ field: "b", and: [{ field: "c", and: [deepest] }] }] },
+    query: { field: "a", and: [{ field: "b", and: [{ field: "c" }] }] },
   });
   // The whole field written as JSON text is the object too (the field takes no string).
   assert.deepEqual(withJsonValues({ query: '{"field":"x"}' }, ALL_OF_FILTER), {
     query: { field: "x" },
   });
+});
+
+Deno.test("a recursive model named through allOf at many properties stays as small as through $ref", () => {
+  const node = (refer: (i: number) => Obj): Obj => ({
+    type: "object",
+    properties: Object.fromEntries([
+      ["name", { type: "string" }],
+      ...Array.from({ length: 8 }, (_, i) => [`child${i}`, refer(i)]),
+    ]),
+  });
+  const viaAllOf: Obj = {
+    type: "object",
+    properties: { root: { allOf: [{ $ref: "#/$defs/Node" }] } },
+    $defs: {
+      Node: node((i) => ({ allOf: [{ $ref: "#/$defs/Node" }], description: `child ${i}` })),
+    },
+  };
+  const viaRef: Obj = {
+    type: "object",
+    properties: { root: { $ref: "#/$defs/Node" } },
+    $defs: { Node: node((i) => ({ $ref: "#/$defs/Node", description: `child ${i}` })) },
+  };
+  const size = (schema: Obj) => JSON.stringify(toGeminiParameters(schema)).length;
+  // Expanded to the nesting bound at each of its eight children, it was some 600 KB.
+  assert.equal(size(viaAllOf), size(viaRef));
+  assert.ok(size(viaAllOf) < 2_000, `${size(viaAllOf)} characters`);
 });
 
 Deno.test("JSON text fenced as Markdown code, where the tool takes no string, is read as the value", () => {
