@@ -294,3 +294,23 @@ Deno.test("CCP_AUTH_TOKEN wins over server.auth_token; /health, HEAD / and HEAD 
     }
   });
 });
+
+Deno.test("server limits: timeouts headers 10s, body 60s, idle 75s and max_connections 1024 by default; set in the file", async () => {
+  await inTempDir("ccp-spec-", async (dir) => {
+    await Deno.writeTextFile(`${dir}/plain.yaml`, UPSTREAM);
+    await Deno.writeTextFile(
+      `${dir}/set.yaml`,
+      `server:\n  timeouts: { headers: 5s, body: 90s, idle: 2m }\n  max_connections: 50\n${UPSTREAM}`,
+    );
+    const limits = async (file: string) => {
+      const run = await runCcp(["check", "--config", file], { cwd: dir, env: childEnv(dir) });
+      assert.equal(run.code, 0, run.stderr);
+      return /^Client limits: (.*)$/m.exec(run.stdout)?.[1];
+    };
+    assert.equal(
+      await limits("plain.yaml"),
+      "headers 10s, body 1m, idle 75s; at most 1024 connections",
+    );
+    assert.equal(await limits("set.yaml"), "headers 5s, body 90s, idle 2m; at most 50 connections");
+  });
+});
