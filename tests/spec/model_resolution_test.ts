@@ -18,7 +18,6 @@ routes:
   sonnet: [bad/status-529, up/sonnet-model]
   fable: up/fable-model
   think: alt/think-model
-  broken: [bad/status-503, bad/status-502]
 aliases:
   my-fast: alt/fast
   claude-opus-house: alt/house
@@ -154,10 +153,17 @@ Deno.test("x-ccp-provider/x-ccp-model: after a failover, the target that answere
 });
 
 Deno.test("an error answer names the route and the last target tried, Anthropic-shaped", async () => {
-  await withWorld(yaml, async (w) => {
-    const { res, json } = await w.ask({ model: "broken" });
+  const failing = (url: string) =>
+    `server: { auth_token: "${TOKEN}" }
+providers:
+  bad: { type: anthropic, base_url: "${url}", api_key: sk-bad-0123456789, max_retries: 0 }
+routes:
+  default: [bad/status-503, bad/status-502]
+`;
+  await withWorld(failing, async (w) => {
+    const { res, json } = await w.ask({ model: "gpt-4o" });
     assert.ok([502, 503].includes(res.status), `status ${res.status}`);
-    assert.deepEqual(routeOf(res), ["broken", "bad", "status-502"]);
+    assert.deepEqual(routeOf(res), ["default", "bad", "status-502"]);
     assert.equal(json.type, "error");
     const error = json.error as Record<string, unknown>;
     assert.equal(error.type, "api_error");
