@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { loadConfig } from "../../src/config/load.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { createServerApp } from "../../src/server/compose.ts";
-import { inTempDir } from "../cli/helpers.ts";
+import { childEnv, inTempDir, runCcp } from "../cli/helpers.ts";
 import { routeOf, startUpstream, TOKEN, type Upstream, withWorld } from "./_world.ts";
 
 const PRESETS: Record<string, readonly string[]> = {
@@ -270,5 +270,19 @@ Deno.test("environment only: local presets need no key and are reachable when th
     assert.equal(res.status, 400, "a local preset no variable names does not exist");
     assert.match((await res.json()).error.message, /lmstudio/);
     assert.equal(up.seen.length, 0);
+  });
+});
+
+Deno.test("the local presets need no key: ccp check passes with none", async () => {
+  await inTempDir("ccp-spec-", async (dir) => {
+    for (const preset of ["lmstudio", "llamacpp", "ollama", "vllm", "cliproxyapi"]) {
+      await Deno.writeTextFile(
+        `${dir}/c.yaml`,
+        `providers:\n  l: { preset: ${preset} }\nroutes:\n  default: l/m\n`,
+      );
+      const run = await runCcp(["check", "--config", "c.yaml"], { cwd: dir, env: childEnv(dir) });
+      assert.equal(run.code, 0, `${preset}: ${run.stderr}`);
+      assert.match(run.stdout, /keys: none/);
+    }
   });
 });
