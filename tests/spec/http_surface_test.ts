@@ -188,3 +188,50 @@ Deno.test("errors ccp answers itself: Anthropic's shape with the matching status
     assert.equal(w.upstream.seen.length, 0);
   });
 });
+
+Deno.test("answered without a model: the quota probe is max_tokens 1 and the text quota; Warmup whatever else", async (t) => {
+  await withWorld(yaml, async (w) => {
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ["quota with max_tokens 1: local", {
+        max_tokens: 1,
+        messages: [{ role: "user", content: "quota" }],
+      }, "local"],
+      ["quota with max_tokens 100: a model answers", {
+        max_tokens: 100,
+        messages: [{ role: "user", content: "quota" }],
+      }, "default"],
+      ["Warmup as text blocks, streamed, with a system prompt and tools: local", {
+        stream: true,
+        system: "You are Claude Code.",
+        tools: [{ name: "Bash", input_schema: { type: "object" } }],
+        messages: [{ role: "user", content: [{ type: "text", text: "Warmup" }] }],
+      }, "local"],
+      ["Warmup after another turn: a model answers", {
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "assistant", content: "hello" },
+          { role: "user", content: "Warmup" },
+        ],
+      }, "default"],
+    ];
+    for (const [what, body, route] of cases) {
+      await t.step(what, async () => {
+        const at = w.upstream.seen.length;
+        const { res, json } = await w.ask({ model: "gpt-4o", ...body });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get("x-ccp-route"), route);
+        assert.equal(w.upstream.seen.length, at + (route === "local" ? 0 : 1));
+        if (body.stream) {
+          const text = String(json.text);
+          assert.match(text, /^event: message_start\n/);
+          assert.match(text, /event: message_stop\n/);
+          assert.match(text, /"model":"gpt-4o"/);
+        } else assert.equal(json.model, "gpt-4o");
+        if (route === "local") {
+          assert.equal(res.headers.get("x-ccp-provider"), null);
+          assert.equal(res.headers.get("x-ccp-model"), null);
+        }
+      });
+    }
+  });
+});

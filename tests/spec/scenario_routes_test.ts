@@ -277,3 +277,40 @@ Deno.test("images: a target that cannot read them gets a text saying each was om
     assert.match(sent, /omitted/i);
   });
 });
+
+Deno.test("the system prompt is any system block, a system string or a role: system message", async (t) => {
+  await withWorld(allScenarios, async (w) => {
+    await t.step("cc_is_subagent=true in a system string: subagent", async () => {
+      const { res } = await w.ask({ system: SUBAGENT_BLOCK.text });
+      assert.equal(res.headers.get("x-ccp-route"), "subagent");
+    });
+    await t.step(
+      "a subagent tag in a role: system message: taken, and removed upstream",
+      async () => {
+        const { res } = await w.ask({
+          messages: [
+            {
+              role: "system",
+              content: "Be brief. <CCP-SUBAGENT-MODEL>up/tagged</CCP-SUBAGENT-MODEL> Thanks.",
+            },
+            { role: "user", content: "hi" },
+          ],
+        });
+        assert.deepEqual(routeOf(res), ["subagent_tag", "up", "tagged"]);
+        const sent = JSON.stringify(w.upstream.seen.at(-1)!.body);
+        assert.doesNotMatch(sent, /CCP-SUBAGENT-MODEL|up\/tagged/);
+        assert.match(sent, /Be brief\./);
+      },
+    );
+  });
+});
+
+Deno.test("web_search: any web_search_* server tool version matches", async () => {
+  await withWorld(allScenarios, async (w) => {
+    for (const type of ["web_search_20250305", "web_search_20260209", "web_search_20991231"]) {
+      const { res } = await w.ask({ tools: [{ type, name: "web_search" }] });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("x-ccp-route"), "web_search", type);
+    }
+  });
+});
