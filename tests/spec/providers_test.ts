@@ -163,7 +163,10 @@ routes:
 /** Serves ccp loaded as `ccp serve` loads it in `dir` with `env` and no YAML file. */
 async function withEnvOnly(
   env: Record<string, string>,
-  run: (ask: (body: Record<string, unknown>) => Promise<Response>, up: Upstream) => Promise<void>,
+  run: (
+    ask: (body: Record<string, unknown>, token?: string) => Promise<Response>,
+    up: Upstream,
+  ) => Promise<void>,
 ): Promise<void> {
   const up = startUpstream();
   try {
@@ -181,16 +184,19 @@ async function withEnvOnly(
       const app = createServerApp({ config: () => config, log });
       const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
       try {
-        await run((body) =>
-          fetch(`http://127.0.0.1:${server.addr.port}/v1/messages`, {
-            method: "POST",
-            headers: { "content-type": "application/json", "x-api-key": "env-token-0123456789" },
-            body: JSON.stringify({
-              max_tokens: 10,
-              messages: [{ role: "user", content: "hi" }],
-              ...body,
+        await run(
+          (body, token = "env-token-0123456789") =>
+            fetch(`http://127.0.0.1:${server.addr.port}/v1/messages`, {
+              method: "POST",
+              headers: { "content-type": "application/json", "x-api-key": token },
+              body: JSON.stringify({
+                max_tokens: 10,
+                messages: [{ role: "user", content: "hi" }],
+                ...body,
+              }),
             }),
-          }), up);
+          up,
+        );
       } finally {
         await server.shutdown();
       }
@@ -235,6 +241,9 @@ Deno.test("environment only: MODEL and MODEL_<TIER> routes, key and base-URL var
       const sent = seen.headers.get("authorization") ?? seen.headers.get("x-api-key") ?? "";
       assert.match(sent, new RegExp(key));
     }
+    const refused = await ask({ model: "gpt-4o" }, "another-token");
+    assert.equal(refused.status, 401, "ANTHROPIC_AUTH_TOKEN is the token clients must send");
+    await refused.body?.cancel();
   });
 });
 
