@@ -295,3 +295,34 @@ Deno.test("the local presets need no key: ccp check passes with none", async () 
     }
   });
 });
+
+Deno.test("openai_responses: max_output_tokens never below 16, tools sent with strict: false", async () => {
+  const yaml = (url: string) =>
+    `server: { auth_token: "${TOKEN}" }
+providers:
+  resp: { preset: openai_responses, base_url: "${url}/v1", api_key: sk-resp-0123456789 }
+routes:
+  default: resp/gpt-5-codex
+`;
+  await withWorld(yaml, async (w) => {
+    const tool = {
+      name: "Bash",
+      description: "run a command",
+      input_schema: { type: "object", properties: { command: { type: "string" } } },
+    };
+    // A model that reasons gets room for its reasoning on top; one that does not, the minimum.
+    for (const model of ["resp/gpt-5-codex", "resp/gpt-4.1"]) {
+      await w.ask({ model, max_tokens: 5, tools: [tool] });
+    }
+    const [codex, plain] = w.upstream.seen;
+    for (const sent of [codex!, plain!]) {
+      assert.equal(sent.path, "/v1/responses");
+      assert.ok((sent.body.max_output_tokens as number) >= 16, `${sent.body.max_output_tokens}`);
+      const tools = sent.body.tools as Array<Record<string, unknown>>;
+      assert.equal(tools.length, 1);
+      assert.equal(tools[0]!.name, "Bash");
+      assert.equal(tools[0]!.strict, false);
+    }
+    assert.equal(plain!.body.max_output_tokens, 16);
+  });
+});
