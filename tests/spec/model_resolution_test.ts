@@ -182,3 +182,26 @@ Deno.test("the model of every streamed event names the model the client sent", a
     assert.deepEqual(models, ["my-fast"]);
   });
 });
+
+Deno.test("rule 2 without a configured token: any token's suffix in any of the three headers", async () => {
+  const open = (url: string) =>
+    `providers:
+  up: { type: anthropic, base_url: "${url}", api_key: sk-up-0123456789 }
+routes:
+  default: up/d
+`;
+  await withWorld(open, async (w) => {
+    const headers: Array<[Record<string, string>, string]> = [
+      [{ "x-api-key": "anything:up/in-key" }, "in-key"],
+      [{ "x-api-key": "", authorization: "Bearer anything:up/in-bearer" }, "in-bearer"],
+      [{ "x-api-key": "", "anthropic-auth-token": "anything:up/in-auth" }, "in-auth"],
+    ];
+    for (const [header, model] of headers) {
+      const { res } = await w.ask({}, { headers: header });
+      assert.equal(res.status, 200);
+      assert.deepEqual(routeOf(res), ["token_suffix", "up", model]);
+      // The upstream gets the provider's key, never what the client sent.
+      assert.equal(w.upstream.seen.at(-1)!.headers.get("x-api-key"), "sk-up-0123456789");
+    }
+  });
+});
