@@ -4,7 +4,8 @@
  * on 127.0.0.1 that speaks each wire protocol by the path it is asked on.
  *
  * The upstream answers by the upstream model it is asked for: `status-<n>` answers status n with
- * that protocol's error body; any other model answers one short text.
+ * that protocol's error body (`status-<n>-wait-<s>` with `Retry-After: s` too); any other model
+ * answers one short text.
  */
 
 import { configFromYaml } from "../../src/config/from_yaml.ts";
@@ -94,12 +95,13 @@ export function startUpstream(): Upstream {
     const body = text ? JSON.parse(text) : {};
     seen.push({ path: url.pathname, search: url.search, headers: req.headers, body });
     const model = String(body.model ?? url.pathname.match(/models\/([^:]+)/)?.[1] ?? "");
-    const status = /^status-(\d{3})$/.exec(model)?.[1];
+    const [, status, wait] = /^status-(\d{3})(?:-wait-(\d+))?$/.exec(model) ?? [];
     if (status) {
       const error = url.pathname.endsWith("/chat/completions")
         ? { error: { message: `mock refused with ${status}`, type: "server_error" } }
         : { type: "error", error: { type: "api_error", message: `mock refused with ${status}` } };
-      return Response.json(error, { status: Number(status) });
+      const headers: Record<string, string> = wait ? { "retry-after": wait } : {};
+      return Response.json(error, { status: Number(status), headers });
     }
     if (url.pathname.endsWith("/count_tokens")) return Response.json({ input_tokens: 4242 });
     const stream = body.stream === true;
