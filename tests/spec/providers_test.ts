@@ -152,7 +152,7 @@ routes:
     for (const model of ["groq/llama-3.3-70b", "ollama/qwen3-coder"]) {
       const { res, json } = await w.ask({ model });
       assert.equal(res.status, 400, model);
-      const error = json.error as Record<string, string>;
+      const error = json.error as { type: string; message: string };
       assert.equal(error.type, "invalid_request_error");
       assert.match(error.message, new RegExp(model.split("/")[0]!));
     }

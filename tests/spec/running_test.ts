@@ -161,7 +161,10 @@ Deno.test("config search: --config, $CCP_CONFIG, ./ccp.yaml, $XDG_CONFIG_HOME/cc
       assert.equal(run.code, 0, run.stderr);
       return /^Server: http:\/\/127\.0\.0\.1:(\d+);/m.exec(run.stdout)?.[1];
     };
-    const withXdg = { ...childEnv(dir, deno), CCP_CONFIG: `${dir}/env.yaml` };
+    const withXdg: Record<string, string> = {
+      ...childEnv(dir, deno),
+      CCP_CONFIG: `${dir}/env.yaml`,
+    };
     assert.equal(await found(["--config", `${dir}/flag.yaml`], withXdg), "9011");
     assert.equal(await found([], withXdg), "9012");
     delete withXdg.CCP_CONFIG;
