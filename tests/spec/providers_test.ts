@@ -326,3 +326,25 @@ routes:
     assert.equal(plain!.body.max_output_tokens, 16);
   });
 });
+
+Deno.test('model_settings: "*" applies to every model of the provider, a model\'s own entry wins', async () => {
+  const yaml = (url: string) =>
+    `server: { auth_token: "${TOKEN}" }
+providers:
+  up:
+    type: openai
+    base_url: "${url}/v1"
+    api_key: sk-up-0123456789
+    model_settings:
+      "*": { max_output_tokens: 1k }
+      big: { max_output_tokens: 2k }
+routes:
+  default: up/any-model
+`;
+  await withWorld(yaml, async (w) => {
+    await w.ask({ max_tokens: 50_000 });
+    await w.ask({ model: "up/big", max_tokens: 50_000 });
+    await w.ask({ model: "up/other", max_tokens: 500 });
+    assert.deepEqual(w.upstream.seen.map((s) => s.body.max_tokens), [1000, 2000, 500]);
+  });
+});
