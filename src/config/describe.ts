@@ -172,6 +172,21 @@ function tokenText(authToken: boolean, clients: number): string {
       `to keep them to you); ${named}`;
 }
 
+/**
+ * What a client may take, as `server.timeouts` and `max_connections` resolved: their defaults are
+ * part of the contract, and this line is where a user (or a test) sees them.
+ */
+function clientLimitsText(s: Config["server"]): string {
+  const t = s.clientTimeouts;
+  const limits = `headers ${formatMs(t.headersMs)}, body ${formatMs(t.bodyMs)}, idle ` +
+    `${formatMs(t.idleMs)}; at most ${s.maxConnections} connections`;
+  // Without the guard only the body limit is ccp's; the others are a reverse proxy's to keep.
+  return s.connectionGuard
+    ? `Client limits: ${limits}`
+    : `Client limits: body ${formatMs(t.bodyMs)} (connection_guard off: headers, idle and ` +
+      "connections are left to a proxy in front)";
+}
+
 /** The text `ccp check` prints: source, server, providers, routes, aliases, warnings. */
 export function describeConfig(config: Config): string {
   const source = config.source.kind === "file"
@@ -188,6 +203,7 @@ export function describeConfig(config: Config): string {
     `Server: http://${s.host.includes(":") ? `[${s.host}]` : s.host}:${s.port}; ` +
     `${tokenText(s.authToken !== undefined, s.clients?.length ?? 0)}; log level ${s.logLevel}; ` +
     `max body ${formatBytes(s.maxBodyBytes)}`,
+    clientLimitsText(s),
     "Providers:",
   ];
   const providers = Object.values(config.providers);
