@@ -100,25 +100,40 @@ export function backupPath(path: string): string {
   return `${path}.ccp-backup`;
 }
 
+/** What {@link writeSettings} did besides writing. */
+export interface SettingsWritten {
+  /** Where the text before the change was kept. */
+  readonly backup?: string;
+  /** The mode the file had, when writing ccp's token into it took its group and other bits. */
+  readonly narrowedFrom?: number;
+}
+
 /**
  * Writes `json` to the file behind `path` (through a symlink, as a dotfile manager links it):
  * the previous text goes to the backup first, then a temporary file beside the target is renamed
  * over it, so Claude Code never reads half a file. A new file is readable by its owner alone (it
- * may hold ccp's token); an existing one keeps its mode.
+ * may hold ccp's token), and so is the backup; an existing one keeps its mode, less its group and
+ * other bits when `holdsToken` (whoever reads the file can use ccp).
  */
 export async function writeSettings(
   path: string,
   json: SettingsJson,
   before: ReadSettings,
-): Promise<string | undefined> {
+  holdsToken = false,
+): Promise<SettingsWritten> {
   const target = await linkTarget(path);
   let backup: string | undefined;
   let temporary: string | undefined;
+  let narrowedFrom: number | undefined;
   try {
     await Deno.mkdir(dirnamePath(target), { recursive: true });
     let mode = 0o600;
     if (before.exists) {
       mode = ((await Deno.stat(target)).mode ?? 0o600) & 0o777;
+      if (holdsToken && (mode & 0o077) !== 0 && Deno.build.os !== "windows") {
+        narrowedFrom = mode;
+        mode &= 0o700;
+      }
       backup = backupPath(target);
       await Deno.writeTextFile(backup, before.text ?? "", { mode: 0o600 });
     }
@@ -134,7 +149,10 @@ export async function writeSettings(
         `${err instanceof Error ? err.message : err}; ccp changed nothing in it`,
     );
   }
-  return backup;
+  return {
+    ...(backup !== undefined ? { backup } : {}),
+    ...(narrowedFrom !== undefined ? { narrowedFrom } : {}),
+  };
 }
 
 /**

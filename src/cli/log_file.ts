@@ -9,7 +9,8 @@ export async function fileSink(path: string): Promise<(line: string) => void> {
   let file: Deno.FsFile;
   try {
     await Deno.mkdir(dirnamePath(path), { recursive: true });
-    file = await Deno.open(path, { append: true, create: true });
+    // What ccp logs is its user's business: a new file is readable by that user alone.
+    file = await Deno.open(path, { append: true, create: true, mode: 0o600 });
   } catch (err) {
     const why = messageOf(err);
     throw new CliError(`Cannot write the log file ${path}: ${why}`);

@@ -132,8 +132,17 @@ export async function runSettings(
     ctx.io.out(`would write ${path}:`);
     ctx.io.out(masked(JSON.stringify(result.next, null, 2), own));
   } else {
-    const backup = await writeSettings(path, result.next, before);
+    const holdsToken = own !== undefined &&
+      JSON.stringify(result.next).includes(JSON.stringify(own).slice(1, -1));
+    const { backup, narrowedFrom } = await writeSettings(path, result.next, before, holdsToken);
     ctx.io.out(`Wrote ${path}` + (backup !== undefined ? ` (before: ${backup})` : ""));
+    if (narrowedFrom !== undefined) {
+      const [was, now] = [narrowedFrom, narrowedFrom & 0o700].map((m) => m.toString(8));
+      ctx.io.out(
+        `${path} holds this ccp's auth token, so other users may no longer read it: its mode ` +
+          `was ${was}, it is now ${now}`,
+      );
+    }
   }
   if (action === "install") return installNotes(ctx, plan, own, result, path);
   return 0;

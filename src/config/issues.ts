@@ -1,6 +1,7 @@
 /** Collects config problems as "file: key.path: what is wrong" lines and throws them together. */
 
 import { ConfigError } from "../core/errors.ts";
+import { redactUrlCredentials } from "../core/secrets.ts";
 
 /** A location inside the YAML tree, e.g. `["routes", "sonnet", 1]`. */
 export type KeyPath = readonly (string | number)[];
@@ -33,17 +34,21 @@ export class Problems {
   /** `source` prefixes every line: the config file as found, or a label such as "environment". */
   constructor(readonly source: string) {}
 
-  /** Records a problem at a key path (an empty path means the whole file). */
+  /**
+   * Records a problem at a key path (an empty path means the whole file). A URL it quotes (a
+   * base_url that is not one) is shown without its credentials: problems are printed and logged.
+   */
   add(path: KeyPath, message: string): void {
     const where = formatKeyPath(path);
+    const said = redactUrlCredentials(message);
     this.#lines.push(
-      where === "" ? `${this.source}: ${message}` : `${this.source}: ${where}: ${message}`,
+      where === "" ? `${this.source}: ${said}` : `${this.source}: ${where}: ${said}`,
     );
   }
 
   /** Records a problem whose text already says where it is. */
   addLine(line: string): void {
-    this.#lines.push(line);
+    this.#lines.push(redactUrlCredentials(line));
   }
 
   /** Number of problems so far. */

@@ -123,7 +123,11 @@ export function configuredKeys(
 // Kept per config: it is frozen, and a reload makes a new one.
 const keysOfConfig = new WeakMap<object, readonly string[]>();
 
-/** A URL with its password (and a user name that may be a token) shown as `...`. */
+/**
+ * The URLs in `text` with their credentials shown as `...`: the password (and a user name that may
+ * be a token), and the values of query parameters named like one (Gemini's `?key=`, a gateway's
+ * `?api-key=` or `?token=`).
+ */
 export function redactUrlCredentials(text: string): string {
   return text.replace(
     /(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s"]*)@/gi,
@@ -131,8 +135,18 @@ export function redactUrlCredentials(text: string): string {
       const colon = auth.indexOf(":");
       return colon < 0 ? `${scheme}\u2026@` : `${scheme}${auth.slice(0, colon)}:\u2026@`;
     },
-  );
+  ).replace(URL_WITH_QUERY, (url) => {
+    const query = url.indexOf("?");
+    return url.slice(0, query) + url.slice(query).replace(
+      /([?&])([^=&#]*)=([^&#]+)/g,
+      (param, sign: string, name: string) =>
+        SECRET_PARAM.test(name) ? `${sign}${name}=\u2026` : param,
+    );
+  });
 }
+
+// A URL in running text (up to a space, a quote or a bracket) that has a query.
+const URL_WITH_QUERY = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'`<>?]*\?[^\s"'`<>]*/gi;
 
 // Config keys whose values are secrets, and list items under a key named so.
 const SECRET_KEY =

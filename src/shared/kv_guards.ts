@@ -36,6 +36,7 @@ import {
   setAsideEntry,
 } from "./guard_entries.ts";
 import { messageOf } from "../core/errors.ts";
+import { makePrivateDir, openPrivateKv } from "../usage/private_kv.ts";
 
 /** The file's name inside the data dir. */
 const GUARDS_FILE = "guards.kv";
@@ -111,7 +112,7 @@ export class KvGuards implements SharedGuards {
    * state learned about keys, as a restart with other keys does not.
    */
   static async open(path: string, log: Logger, secret = ""): Promise<KvGuards> {
-    const kv = await Deno.openKv(path);
+    const kv = await openPrivateKv(path);
     const restored = new Map<string, Saved>();
     try {
       for await (const item of kv.list<Saved>({ prefix: ["guards"] })) {
@@ -376,7 +377,7 @@ export async function openKvGuards(config: Config, log: Logger): Promise<KvGuard
   if (dir === undefined) return undefined;
   const path = joinPath(dir, GUARDS_FILE);
   try {
-    await Deno.mkdir(dir, { recursive: true });
+    await makePrivateDir(dir);
     return await KvGuards.open(path, log, keyIdSecret(config.server));
   } catch (err) {
     log.warn(

@@ -6,6 +6,7 @@
  */
 
 import type { LedgerEntry } from "./entry.ts";
+import { openPrivateKv } from "./private_kv.ts";
 import {
   HOUR_MS,
   hourOf,
@@ -53,7 +54,7 @@ export async function openKvStore(
   path: string,
   options: { retentionMs: number },
 ): Promise<KvUsageStore> {
-  const kv = await Deno.openKv(path);
+  const kv = await openPrivateKv(path);
   // A file that is not a store fails here rather than on the first request.
   await kv.get(["meta", "version"]);
   return new KvUsageStore(kv, path, options.retentionMs);

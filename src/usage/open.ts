@@ -4,6 +4,7 @@ import type { Config } from "../config/types.ts";
 import { joinPath } from "../config/paths.ts";
 import type { Logger } from "../core/log.ts";
 import { openKvStore } from "./kv_store.ts";
+import { makePrivateDir } from "./private_kv.ts";
 import type { UsageStore } from "./store.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 import { messageOf } from "../core/errors.ts";
@@ -40,7 +41,7 @@ export async function openUsageStore(
   }
   const path = ledgerPath(dir);
   try {
-    await Deno.mkdir(dir, { recursive: true });
+    await makePrivateDir(dir);
     const store = await openKvStore(path, {
       retentionMs: config.usage?.retentionMs ?? 90 * 86_400_000,
     });

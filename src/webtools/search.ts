@@ -9,6 +9,8 @@ import { SEARCH_BACKENDS, type SearchHit, type SearchQuery } from "./search_back
 /** A results page is tens of KB; a backend's answer is not read past this. */
 const MAX_RESULTS_MIB = 8;
 const MAX_RESULTS_BYTES = MAX_RESULTS_MIB * 1024 * 1024;
+/** Redirects within a keyless backend's origin followed before giving up (a loop ends here). */
+const MAX_REDIRECTS = 5;
 
 /** Anthropic's error codes for a search that produced no results list. */
 export type SearchErrorCode =
@@ -60,7 +62,9 @@ async function askBackend(q: SearchQuery, deps: SearchDeps): Promise<SearchOutco
   const signal = AbortSignal.any([deps.signal, AbortSignal.timeout(deps.timeoutMs)]);
   let response: Response;
   try {
-    response = await deps.fetch(new Request(backend.request(base, config.apiKey, q), { signal }));
+    const sent = await send(backend.request(base, config.apiKey, q), config.provider, deps, signal);
+    if (!(sent instanceof Response)) return sent;
+    response = sent;
   } catch (err) {
     return failure("unavailable", `${config.provider} is unreachable: ${(err as Error).message}`);
   }
@@ -89,6 +93,51 @@ async function askBackend(q: SearchQuery, deps: SearchDeps): Promise<SearchOutco
   }
   const found = backend.results(json).filter((hit) => domainAllowed(hit.url, q));
   return { ok: true, hits: found.slice(0, q.count) };
+}
+
+/**
+ * The backend's answer, its redirects handled here: the runtime would follow one to any host with
+ * every header but `Authorization`, so Brave's key header, or Tavily's query, would go wherever a
+ * redirect pointed. A keyed backend's redirect is refused; a keyless one's is followed within its
+ * origin, at most {@link MAX_REDIRECTS} times.
+ */
+async function send(
+  request: Request,
+  provider: WebSearchConfig["provider"],
+  deps: SearchDeps,
+  signal: AbortSignal,
+): Promise<Response | SearchOutcome> {
+  const backend = SEARCH_BACKENDS[provider];
+  let current = request;
+  for (let hop = 0;; hop++) {
+    const response = await deps.fetch(new Request(current, { signal, redirect: "manual" }));
+    const location = response.headers.get("location");
+    if (response.status < 300 || response.status >= 400 || location === null) return response;
+    await response.body?.cancel();
+    const from = new URL(current.url);
+    const to = URL.parse(location, from);
+    const said = `${provider} answered ${response.status} (a redirect${
+      to ? ` to ${to.origin}` : ""
+    })`;
+    if (backend.redirects === "none") {
+      return failure(
+        "unavailable",
+        `${said}: not followed, since ccp sends the ${provider} key to its base_url only; ` +
+          "set base_url to the address the API is served at",
+      );
+    }
+    if (!to || to.origin !== from.origin || current.method !== "GET") {
+      return failure(
+        "unavailable",
+        `${said}: not followed, since ccp sends searches to base_url's origin only; ` +
+          "set base_url to the address the instance is served at",
+      );
+    }
+    if (hop === MAX_REDIRECTS) {
+      return failure("unavailable", `${provider} redirected more than ${MAX_REDIRECTS} times`);
+    }
+    current = new Request(to, { headers: current.headers });
+  }
 }
 
 /** True when the URL's host passes the tool's allowed/blocked domain lists (subdomains included). */

@@ -31,6 +31,12 @@ export interface SearchBackend {
   readonly request: (base: string, key: string | undefined, q: SearchQuery) => Request;
   /** The results of a 2xx JSON answer. */
   readonly results: (json: unknown) => SearchHit[];
+  /**
+   * Which redirects are followed: `same-origin` ones (a keyless, self-hosted backend behind a
+   * reverse proxy that moves its paths), or none (a keyed API, which documents no redirect: one
+   * would take the key header elsewhere). A redirect to another origin is never followed.
+   */
+  readonly redirects: "same-origin" | "none";
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
@@ -91,6 +97,7 @@ export const SEARCH_BACKENDS: Readonly<Record<WebSearchConfig["provider"], Searc
       ),
     results: (json) =>
       hits(isRecord(json) ? json.results : undefined, "content", ["publishedDate"]),
+    redirects: "same-origin",
   },
   brave: {
     defaultBaseUrl: "https://api.search.brave.com/res/v1",
@@ -106,6 +113,7 @@ export const SEARCH_BACKENDS: Readonly<Record<WebSearchConfig["provider"], Searc
       const web = isRecord(json) && isRecord(json.web) ? json.web : undefined;
       return hits(web?.results, "description", ["page_age", "age"]);
     },
+    redirects: "none",
   },
   tavily: {
     defaultBaseUrl: "https://api.tavily.com",
@@ -126,5 +134,6 @@ export const SEARCH_BACKENDS: Readonly<Record<WebSearchConfig["provider"], Searc
       }),
     results: (json) =>
       hits(isRecord(json) ? json.results : undefined, "content", ["published_date"]),
+    redirects: "none",
   },
 };

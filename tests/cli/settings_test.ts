@@ -42,8 +42,14 @@ Deno.test("ccp settings install: merges into ~/.claude/settings.json, backs it u
     assert.match(String(after.statusLine!.command), / statusline --config .*c\.yaml --host /);
     assert.ok(!(await Deno.readTextFile(file)).includes("sk-up-provider-key"));
     assert.equal(await Deno.readTextFile(`${file}.ccp-backup`), before);
-    assert.equal((await Deno.stat(file)).mode! & 0o777, 0o644, "the file keeps its mode");
+    // It now holds ccp's token: other users lose read access, the owner keeps the rest.
+    assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+    assert.equal((await Deno.stat(`${file}.ccp-backup`)).mode! & 0o777, 0o600);
     const out = ctx.io.stdout.join("\n");
+    assert.match(
+      out,
+      /holds this ccp's auth token, so other users may no longer read it: its mode was 644, it is now 600/,
+    );
     assert.match(out, /this ccp's auth token is written as it stands: whoever can read/);
     assert.match(out, /ccp is not running at .*service install/);
     assert.ok(!out.includes(TOKEN), "the token is never printed");
@@ -66,6 +72,24 @@ Deno.test("ccp settings uninstall: gives back the file as it was before install"
     assert.equal(await runSettings(ctx, "uninstall", { config }), 0);
     assert.deepEqual(await readJson(file), user);
     assert.match(ctx.io.stdout.join("\n"), /removed env\.ANTHROPIC_BASE_URL/);
+  });
+});
+
+Deno.test("ccp settings install: without an auth token to write, a file keeps its mode", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = `${dir}/c.yaml`;
+    await Deno.writeTextFile(
+      config,
+      `server: { port: ${closedPort()} }\nproviders:\n  up: { type: anthropic, base_url: "http://127.0.0.1:9", api_key: sk-up-provider-key-0123 }\nroutes:\n  default: up/m\n`,
+    );
+    await Deno.mkdir(`${dir}/.claude`);
+    const file = `${dir}/.claude/settings.json`;
+    await Deno.writeTextFile(file, "{}", { mode: 0o644 });
+    const ctx = testContext(dir);
+    assert.equal(await runSettings(ctx, "install", { config }), 0);
+    assert.equal((await readJson(file)).env!.ANTHROPIC_AUTH_TOKEN, "ccp");
+    assert.equal((await Deno.stat(file)).mode! & 0o777, 0o644);
+    assert.doesNotMatch(ctx.io.stdout.join("\n"), /other users may no longer read it/);
   });
 });
 

@@ -113,6 +113,10 @@ Deno.test("a tree JSON cannot hold exactly, or with credentials in a URL, is not
     hideSecrets({ usage: { store: "postgres://ccp:hunter22@db/ccp" } }, ""),
     undefined,
   );
+  // A key in a URL's query, as Gemini's `?key=`, is as much a credential as a password.
+  const gemini = "https://generativelanguage.googleapis.com/v1beta?key=AIzaQueryOnly0123456789";
+  assert.equal(hideSecrets({ providers: { gem: { base_url: gemini } } }, ""), undefined);
+  assert.notEqual(hideSecrets({ base_url: "https://g.example/v1?alt=sse&n=3" }, ""), undefined);
   // A secret inside a longer string stays in the string, so the tree is not kept.
   const text = "p: { api_key: sk-abcdef }\nnote: key sk-abcdef here\n";
   assert.equal(hideSecrets({ note: "key sk-abcdef here" }, text), undefined);

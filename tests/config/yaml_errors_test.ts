@@ -430,3 +430,41 @@ Deno.test("a key indented a space too far is named by its line, not only the lin
   const other = errorOf("routes:\n  default: [ollama/a\n");
   assert.doesNotMatch(other, /starts at column/);
 });
+
+Deno.test("a config error quoting a URL shows neither its password nor a ?key= value", () => {
+  const secrets = [
+    "PROVQUERYKEY0123456",
+    "PROVPASSWORD1234",
+    "SEARXPASSWORD1234",
+    "SEARXTOKEN0123456",
+  ];
+  const message = errorOf(`
+providers:
+  u:
+    type: gemini
+    base_url: "ftp://u:PROVPASSWORD1234@x/v1beta?alt=sse&key=PROVQUERYKEY0123456"
+routes:
+  default: u/m
+web_tools:
+  search: { provider: searxng, base_url: "ftp://admin:SEARXPASSWORD1234@x/?token=SEARXTOKEN0123456" }
+`);
+  assert.match(
+    message,
+    /providers\.u\.base_url: "ftp:\/\/u:…@x\/v1beta\?alt=sse&key=…" is not an http:\/\/ or https:\/\/ URL/,
+  );
+  assert.match(
+    message,
+    /web_tools\.search\.base_url: expected an http\(s\) URL, got "ftp:\/\/admin:…@x\/\?token=…"/,
+  );
+  for (const secret of secrets) assert.ok(!message.includes(secret), message);
+});
+
+Deno.test("a YAML error's excerpt does not show a ?key= value in a URL", () => {
+  const message = errorOf(`providers:
+  gem: { type: gemini, base_url: "https://g.example/v1beta?key=AIzaQueryOnly0123456789abcd", x: [ }
+routes: {default: gem/m}
+`);
+  assert.match(message, /invalid YAML/);
+  assert.match(message, /base_url: "https:\/\/g\.example\/v1beta\?key=…"/);
+  assert.ok(!message.includes("AIzaQueryOnly"), message);
+});

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { childEnv, denoCacheDir, NOWHERE_YAML, runCcp, spawnCcp } from "../cli/helpers.ts";
 import { postMessages } from "../helpers/ccp.ts";
+import { fileSink } from "../../src/cli/log_file.ts";
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
@@ -96,6 +97,57 @@ Deno.test("data dir: --data-dir over CCP_DATA_DIR over server.data_dir", async (
     assert.deepEqual(await routes(dir, [], fileOnly), [["local", 1]]);
     assert.ok(await exists(`${dir}/from-yaml`));
     assert.ok(!(await exists(`${dir}/xdg-data/ccp`)), "server.data_dir is over the default");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("data dir: the dir, its stores and the log file are readable by their user alone", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_datadir_" });
+  const data = `${dir}/new/ccp`;
+  const modes: Record<string, string> = {};
+  const modeOf = async (path: string) => {
+    modes[path.slice(dir.length)] = ((await Deno.stat(path)).mode! & 0o777).toString(8);
+  };
+  try {
+    await Deno.writeTextFile(`${dir}/c.yaml`, NOWHERE_YAML);
+    const env = childEnv(dir);
+    const ccp = await spawnCcp(["serve", "--config", "c.yaml", "--port", "0", "--data-dir", data], {
+      cwd: dir,
+      env,
+    });
+    try {
+      const [, url] = await ccp.waitForStderr(/listening on (http:\/\/[\d.:]+)/);
+      const res = await postMessages(url!, {
+        model: "claude-haiku-4-5",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "Warmup" }],
+      });
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+      // While it runs, each store has its -wal and -shm files beside it.
+      await modeOf(data);
+      for await (const entry of Deno.readDir(data)) await modeOf(`${data}/${entry.name}`);
+      ccp.process.kill("SIGTERM");
+      assert.equal((await ccp.exit()).code, 0, ccp.stderr());
+    } finally {
+      await ccp.kill();
+    }
+    await fileSink(`${dir}/logs/ccp.log`).then((write) => write("a line"));
+    await modeOf(`${dir}/logs/ccp.log`);
+    // Made under the usual umask (022): without modes of their own, these were 755 and 644.
+    assert.deepEqual(modes, {
+      "/new/ccp": "700",
+      "/new/ccp/usage.kv": "600",
+      "/new/ccp/usage.kv-wal": "600",
+      "/new/ccp/usage.kv-shm": "600",
+      "/new/ccp/guards.kv": "600",
+      "/new/ccp/guards.kv-wal": "600",
+      "/new/ccp/guards.kv-shm": "600",
+      "/logs/ccp.log": "600",
+    });
+    // The empty file made first is a new store: the ledger recorded the request and reads back.
+    assert.deepEqual(await routes(dir, ["--data-dir", data], env), [["local", 1]]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
