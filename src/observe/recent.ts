@@ -27,6 +27,8 @@ export interface RequestSummary {
   readonly budget?: string;
   /** The tries that failed before the one that served (or the last), as the log line names them. */
   readonly failed?: string;
+  /** The targets passed over without a try, and why, as the log line names them. */
+  readonly passed?: string;
   readonly error?: string;
 }
 
@@ -57,6 +59,7 @@ function summaryOf(r: Readonly<RequestRecord>): RequestSummary {
   if (r.ttftMs !== undefined) summary.ttftMs = Math.round(r.ttftMs);
   if (r.error !== undefined) summary.error = r.error.slice(0, 300);
   if (r.budget !== undefined) summary.budget = r.budget;
+  if (r.passed?.length) summary.passed = r.passed.join(", ");
   if (r.attempts.length > 1) {
     const failed = failedAttempts(r);
     if (failed !== "") summary.failed = failed;

@@ -96,6 +96,9 @@ export class Pipeline {
         targets,
         signal,
       );
+      if (dispatched.passed) {
+        recorder.record.passed = [...(recorder.record.passed ?? []), ...dispatched.passed];
+      }
       balanced.served(dispatched.target);
       const delivery = await this.#opened(dispatched, recorder, abort);
       // An open stream does not keep the request's history: its errors are not checked against it.

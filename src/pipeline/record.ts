@@ -76,7 +76,10 @@ export interface RequestRecord {
    */
   price?: Price;
   readonly attempts: AttemptRecord[];
-  /** Targets passed over for their context window, and why (`local/qwen3 (refused as too long)`). */
+  /**
+   * Targets passed over, and why: for their context window (`local/qwen3 (refused as too long)`),
+   * or not sent for a key cooling down, an open circuit, a spent budget (`claude/m (not sent: ...)`).
+   */
   passed?: string[];
   /** HTTP status sent to the client (200 for a stream that later failed mid-way). */
   status: number;

@@ -5,7 +5,7 @@ import type { Recorder } from "./recorder.ts";
 
 /**
  * `x-ccp-route`, the provider and upstream model that served (or were tried last), and
- * `x-ccp-passed`: the targets passed over for their context window, and why.
+ * `x-ccp-passed`: the targets passed over (their context window, a key cooling down, ...), and why.
  */
 export function routeHeaders(recorder: Recorder): Record<string, string> {
   const { route, provider, model } = recorder.record;

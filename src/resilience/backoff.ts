@@ -88,11 +88,13 @@ export function explicitRetryAfter(headers: Headers | undefined, now: number): n
 }
 
 // Wait hints written in an error body rather than a header: Google's RetryInfo detail
-// (`"retryDelay": "33s"`, the only hint a Gemini 429 carries) and the sentence its message ends
-// with (`Please retry in 33.52s.`).
+// (`"retryDelay": "33s"`, the only hint a Gemini 429 carries), the sentence its message ends
+// with (`Please retry in 33.52s.`), and Moonshot's (`request reached organization max RPM: 3,
+// please try again after 20 seconds`), whose 429 has no Retry-After.
 const BODY_HINTS: readonly RegExp[] = [
   /"retryDelay"\s*:\s*"(\d+(?:\.\d+)?(?:ms|s))"/,
   /\bplease retry in (\d+(?:\.\d+)?(?:ms|s))\b/i,
+  /\bplease try again after (\d+(?:\.\d+)?) seconds?\b/i,
 ];
 
 // OpenRouter relays the limit's headers inside its error body (`metadata.headers`), its reset as

@@ -44,6 +44,7 @@ import {
   type TargetOutcome,
   type TargetRef,
 } from "./outcome.ts";
+import { withPassed } from "./passed_over.ts";
 import type { ResilienceRegistry } from "./registry.ts";
 import { type SharedBudgetCheck, type SharedGuards, syncShared } from "./shared_sync.ts";
 import { takeSlot } from "./slot.ts";
@@ -133,7 +134,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
         continue;
       }
       const outcome = await this.#tryTarget(target, signal, counter, NORMAL);
-      if ("result" in outcome) return outcome;
+      if ("result" in outcome) return withPassed(outcome, outcomes, this.#clock);
       this.#windows?.ended(target, outcome);
       outcomes.push(outcome);
     }

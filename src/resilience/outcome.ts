@@ -24,6 +24,8 @@ export interface Dispatched<S> {
   readonly keyLabel: string;
   /** Upstream attempts this request made, this one included. */
   readonly attempts: number;
+  /** Earlier targets of the chain it was not sent to, and why (passed_over.ts). */
+  readonly passed?: readonly string[];
   /**
    * Call when the answer has ended: frees the limiter slot and gives the breaker its verdict
    * (pass a reason when the answer broke mid-way). Idempotent.

@@ -88,13 +88,19 @@ export function builtInPrice(model: string): Price | undefined {
   return price;
 }
 
+/** Whether `provider` runs on the user's own hardware, so no model of it has a built-in price. */
+export function isLocalProvider(config: Config, provider: string): boolean {
+  const preset = config.providers[provider]?.preset;
+  return preset !== undefined && LOCAL_PRESETS.has(preset);
+}
+
 /** The price of `model` at `provider`: its settings, else the built-in table (not for local ones). */
 export function priceOf(config: Config, provider: string, model: string): Price | undefined {
   const p = config.providers[provider];
   if (!p) return undefined;
   const own = settingsFor(p, model).price;
   if (own) return own;
-  if (p.preset !== undefined && LOCAL_PRESETS.has(p.preset)) return undefined;
+  if (isLocalProvider(config, provider)) return undefined;
   return builtInPrice(model);
 }
 

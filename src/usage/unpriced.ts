@@ -7,7 +7,7 @@
 
 import type { BudgetConfig, Config, Target } from "../config/types.ts";
 import { appliesTo, budgetLabel } from "./budgets.ts";
-import { priceOf } from "./prices.ts";
+import { isLocalProvider, priceOf } from "./prices.ts";
 
 /** A `provider/model` a USD budget covers but has no price for. */
 export interface UnpricedTarget {
@@ -34,11 +34,14 @@ export function unpricedTargets(config: Config): UnpricedTarget[] {
   }
   const out: UnpricedTarget[] = [];
   for (const b of budgets) {
-    const covered: Pick<Target, "provider" | "model">[] =
+    const covered: Pick<Target, "provider" | "model" | "clientModel">[] =
       b.provider !== undefined && b.model !== undefined
         ? [{ provider: b.provider, model: b.model }]
         : [...targets.values()].filter((t) => appliesTo(b, b.client, t.provider, t.model));
     for (const t of covered) {
+      // `provider/*` sends the client's own model name, priced when a request names it (a name
+      // without a price is warned about then); only a local provider is known to have none.
+      if (t.clientModel && !isLocalProvider(config, t.provider)) continue;
       if (!priceOf(config, t.provider, t.model)) {
         out.push({ budget: budgetLabel(b), provider: t.provider, model: t.model });
       }

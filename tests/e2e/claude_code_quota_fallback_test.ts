@@ -121,6 +121,9 @@ Deno.test({
     assert.equal(third.result, "task3 done", JSON.stringify(third));
     assert.equal(await Deno.readTextFile(notes), "gamma\ntwo\nthree\n");
     assert.deepEqual(seen().slice(8), ["anthropic 200", "anthropic 200"]);
+    // OpenRouter's thinking in task 2's answer is left out for Anthropic; the new prompt still
+    // thinks, as Claude Code asked (a finished turn may go without its thinking).
+    assert.deepEqual(upstreams.log.slice(8).map((l) => l.thinking), ["adaptive", "adaptive"]);
     assert.deepEqual(upstreams.problems, []);
     for (const line of ccp.logs) {
       assert.ok(!line.includes(ANTHROPIC_KEY) && !line.includes(OPENROUTER_KEY), "a key logged");

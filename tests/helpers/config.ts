@@ -40,7 +40,9 @@ export function provider(id: string, over: Partial<ProviderConfig> = {}): Provid
 /** Parses "provider/model" into a Target. */
 export function target(text: string): Target {
   const slash = text.indexOf("/");
-  return { provider: text.slice(0, slash), model: text.slice(slash + 1) };
+  const [provider, model] = [text.slice(0, slash), text.slice(slash + 1)];
+  // As the config parser reads it: `provider/*` sends the client's own model name.
+  return model === "*" ? { provider, model, clientModel: true } : { provider, model };
 }
 
 /** A whole config; routes and aliases are written as "provider/model" strings or lists. */

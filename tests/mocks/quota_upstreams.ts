@@ -7,7 +7,7 @@
  * then an answer) follow one another as the results come back, whichever upstream is asked.
  * Each refuses what its real API refuses in a history the other had a hand in: Anthropic a
  * thinking signature it did not make or a tool id outside `toolu_…`, OpenRouter an unpaired or
- * non-text tool message.
+ * non-text tool message. OpenRouter reasons before it answers, as the reasoning models behind it do.
  */
 
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
@@ -34,8 +34,13 @@ export interface QuotaUpstreams {
   readonly anthropicUrl: string;
   /** OpenRouter's Chat Completions root (`…/api/v1`). */
   readonly openRouterUrl: string;
-  /** Each request in order: who got it, what it answered, and when (ms since the epoch). */
-  readonly log: Array<{ upstream: "anthropic" | "openrouter"; status: number; at: number }>;
+  /**
+   * Each request in order: who got it, what it answered, when (ms since the epoch), and the
+   * thinking type a request to Anthropic asked for (none when it went without thinking).
+   */
+  readonly log: Array<
+    { upstream: "anthropic" | "openrouter"; status: number; at: number; thinking?: string }
+  >;
   /** What each refused for its history (none expected). */
   readonly problems: string[];
   /** After `answers` more answers, Anthropic's key is limited for `holdMs`. */
@@ -140,7 +145,8 @@ export function startQuotaUpstreams(
       );
     }
     budget--;
-    log.push({ upstream: "anthropic", status: 200, at: now });
+    const thinking = (body.thinking as { type?: string } | undefined)?.type;
+    log.push({ upstream: "anthropic", status: 200, at: now, ...(thinking ? { thinking } : {}) });
     const { task, step } = progress(body.messages as Array<{ role: string; content: unknown }>);
     const next = stepOf(task, step);
     const signature = `anth-sig-${++n}`;
@@ -201,6 +207,8 @@ export function startQuotaUpstreams(
     const next = stepOf(task, step);
     const id = `gen-${++n}`;
     let sse = chatChunk({ role: "assistant", content: "" }, null, id);
+    // OpenRouter streams the model's reasoning first (Claude Code gets it as ccp-signed thinking).
+    sse += chatChunk({ reasoning: `OpenRouter plans ${task} step ${step}.` }, null, id);
     if ("tool" in next) {
       const call = { index: 0, id: `call_${n}`, type: "function" };
       sse += chatChunk(

@@ -96,6 +96,22 @@ const ROWS: Row[] = [
     retryAfterMs: 1500,
   },
   {
+    name: "Moonshot's 429 says the wait in words only",
+    failure: {
+      status: 429,
+      bodyText: JSON.stringify({
+        error: {
+          message:
+            "Your account org-1<ak-1> request reached organization max RPM: 3, please try again after 20 seconds",
+          type: "rate_limit_reached_error",
+        },
+      }),
+    },
+    action: "rotate_key",
+    cause: "rate_limit",
+    retryAfterMs: 20_000,
+  },
+  {
     name: "429: a Retry-After header wins over the body's hint",
     failure: {
       status: 429,

@@ -145,3 +145,35 @@ Deno.test("real Anthropic: the tool loop after a turn sent without thinking goes
     assert.equal(forRealAnthropic(b), b);
   });
 });
+
+Deno.test("real Anthropic: a new prompt after a turn another provider answered keeps thinking", async (t) => {
+  // The fallback served the last turn (its thinking carries ccp's signature); Anthropic's limit
+  // lifted and the user typed the next prompt. That finished turn may go without its thinking,
+  // and the new turn keeps thinking (and the cached prompt a settings change would invalidate).
+  for (const thinking of [{ type: "adaptive" }, { type: "enabled", budget_tokens: 2000 }]) {
+    await t.step(thinking.type, () => {
+      const b = {
+        model: "claude-opus-5-5",
+        max_tokens: 4000,
+        thinking,
+        context_management: { edits: [{ type: "clear_thinking_20251015", keep: "all" }] },
+        messages: [
+          { role: "user", content: "go" },
+          {
+            role: "assistant",
+            content: [{ type: "thinking", thinking: "from kimi", signature: ccpSig }, {
+              type: "text",
+              text: "done",
+            }],
+          },
+          { role: "user", content: [{ type: "text", text: "next task" }] },
+        ],
+      };
+      const out = forRealAnthropic(b);
+      const messages = out.messages as Array<{ content: Array<{ type: string }> }>;
+      assert.deepEqual(messages[1]!.content.map((c) => c.type), ["text"]);
+      assert.deepEqual(out.thinking, thinking);
+      assert.deepEqual(out.context_management, b.context_management);
+    });
+  }
+});

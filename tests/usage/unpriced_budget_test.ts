@@ -54,6 +54,23 @@ Deno.test("unpriced: each route target a USD budget covers without a price is na
   assert.deepEqual(found([{ provider: "loc", tokens: 1000, per: "day", routeAwayAt: 1 }]), []);
 });
 
+Deno.test("unpriced: a provider/* target is priced per request, not warned about at start", () => {
+  // A team's quota fallback: Claude Code's own model names to Anthropic, priced by the built-in
+  // table as each request names one. A local provider's models have no price whatever the name.
+  const passthrough: Config = {
+    ...testConfig({
+      providers: [
+        provider("claude", { preset: "anthropic" }),
+        provider("loc", { preset: "ollama" }),
+      ],
+      routes: { default: ["claude/*", "loc/*"] },
+    }),
+    budgets: [usd({ client: "alice" })],
+  };
+  const found = unpricedTargets(passthrough).map((u) => `${u.budget}: ${u.provider}/${u.model}`);
+  assert.deepEqual(found, ["client alice: loc/*"]);
+});
+
 Deno.test("unpriced: ccp check notes it under the budgets", async () => {
   const lines = await budgetLines(config([usd({ provider: "loc" })]), { close: () => {} });
   assert.match(lines.at(-1)!, /^ {2}note: Budget loc counts USD, but loc\/qwen3 has no price/);

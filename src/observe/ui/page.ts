@@ -77,7 +77,8 @@ function requestRow(tr, r) {
   // A spent budget refused it before any target was asked: the target it names did not fail.
   if (r.budget) cell(tr, "none: budget " + r.budget + " spent", "warn");
   // A failover is no error, but the page says which targets did not serve first (warn colour).
-  else cell(tr, servedBy + (r.failed ? " (after " + r.failed + ")" : ""), r.failed ? "warn" : "");
+  // So are the targets it was not sent to (a key cooling down after a 429, a spent budget).
+  else cell(tr, servedBy + (r.failed ? " (after " + r.failed + ")" : "") + (r.passed ? " · passed: " + r.passed : ""), r.failed || r.passed ? "warn" : "");
   cell(tr, String(r.status) + (r.outcome === "ok" ? "" : " " + r.outcome), r.status >= 400 || r.outcome !== "ok" ? "bad" : "ok").title = r.error ?? "";
   cell(tr, n(r.inputTokens), "n");
   cell(tr, n(r.outputTokens), "n");

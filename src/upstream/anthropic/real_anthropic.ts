@@ -88,8 +88,22 @@ const firstType = (m: { content?: unknown } | undefined) =>
 // Anthropic wants the turn to start with either kind of thinking block.
 const thinks = (type: string | undefined) => type === "thinking" || type === "redacted_thinking";
 
+/**
+ * The turn in progress lost its leading thinking block. Only a tool loop has a turn in progress:
+ * after a new prompt the last answer is a finished turn, which Anthropic takes without thinking
+ * (as after a failover that served it), and switching thinking off there would cost the new
+ * turn its thinking and the cached prompt (a change of thinking settings invalidates it).
+ */
 function lastTurnLostThinking(before: Body, after: Body): boolean {
-  return thinks(firstType(lastAssistant(before))) && !thinks(firstType(lastAssistant(after)));
+  return inToolLoop(before) && thinks(firstType(lastAssistant(before))) &&
+    !thinks(firstType(lastAssistant(after)));
+}
+
+/** Whether the request continues a tool loop: its last message carries tool results. */
+function inToolLoop(body: Body): boolean {
+  const last = (body.messages as Array<{ role?: string; content?: unknown }>).at(-1);
+  return last?.role === "user" && Array.isArray(last.content) &&
+    (last.content as Block[]).some((block) => block.type === "tool_result");
 }
 
 /**

@@ -1,0 +1,57 @@
+/**
+ * The targets of a chain a request was not sent to before the one that served it, and why: a key
+ * cooling down after a 429, a circuit open, a budget spent, the client's own credential refused.
+ * Without this, a request a fallback served because Anthropic's key was still cooling looked
+ * like any other in the log line, `x-ccp-passed` and the status page, and only the request that
+ * met the 429 said why the session had moved.
+ */
+
+import { type Clock, secondsUntil } from "./clock.ts";
+import type { Dispatched, TargetOutcome } from "./outcome.ts";
+
+/** `dispatched`, saying which earlier targets it was not sent to (none in the usual case). */
+export function withPassed<S>(
+  dispatched: Dispatched<S>,
+  outcomes: readonly TargetOutcome[],
+  clock: Clock,
+): Dispatched<S> {
+  if (outcomes.length === 0) return dispatched;
+  const passed = passedOver(outcomes, clock.now());
+  return passed.length === 0 ? dispatched : { ...dispatched, passed };
+}
+
+/** `claude/claude-opus-5-5 (not sent: key cooling down after 429, usable again in 28s)`. */
+export function passedOver(outcomes: readonly TargetOutcome[], now: number): string[] {
+  const passed: string[] = [];
+  for (const outcome of outcomes) {
+    const why = notSent(outcome, now);
+    const { provider, model } = outcome.target;
+    if (why !== undefined) passed.push(`${provider}/${model} (not sent: ${why})`);
+  }
+  return passed;
+}
+
+// Failed tries are the log line's `failed:` already, and context windows say their own reason.
+function notSent(outcome: TargetOutcome, now: number): string | undefined {
+  switch (outcome.kind) {
+    case "keys": {
+      const { cooling, blocked, recentStatuses, retryAt } = outcome.keys;
+      const state = cooling > 0
+        ? `${keys(cooling)} cooling down after 429`
+        : `${keys(blocked)} set aside after ${recentStatuses.join(", ")}`;
+      return `${state}, usable again in ${secondsUntil(retryAt, now)}s`;
+    }
+    case "open":
+      return `paused after repeated failures, re-tried in ${secondsUntil(outcome.until, now)}s`;
+    case "budget":
+      return outcome.budget ? `budget of ${outcome.budget} spent` : "budget spent";
+    case "credential":
+      return `the client's own credential was refused with ${outcome.status}, tried again in ${
+        secondsUntil(outcome.until, now)
+      }s`;
+    default:
+      return undefined;
+  }
+}
+
+const keys = (n: number) => n === 1 ? "key" : `${n} keys`;
