@@ -95,32 +95,46 @@ export async function readSettings(path: string): Promise<ReadSettings> {
   return { json: parsed as SettingsJson, exists: true, text };
 }
 
-/** The backup of a settings file: what it held before ccp's latest change. */
-export function backupPath(path: string): string {
-  return `${path}.ccp-backup`;
+/**
+ * The backups of a settings file: what it held before ccp first changed it (kept from then on: a
+ * second install once wrote over it, and the user's own file was gone), and before ccp's latest
+ * change, when that is another.
+ */
+export function backupPaths(path: string): { readonly first: string; readonly latest: string } {
+  return { first: `${path}.ccp-backup`, latest: `${path}.ccp-backup.latest` };
+}
+
+/** Where {@link writeSettings} put the text it replaced, and the first backup it kept. */
+export interface Backup {
+  readonly path: string;
+  /** The backup of the file before ccp first changed it, when `path` is not that one. */
+  readonly kept?: string;
 }
 
 /**
  * Writes `json` to the file behind `path` (through a symlink, as a dotfile manager links it):
- * the previous text goes to the backup first, then a temporary file beside the target is renamed
- * over it, so Claude Code never reads half a file. A new file is readable by its owner alone (it
- * may hold ccp's token); an existing one keeps its mode.
+ * the previous text goes to a backup first (the first backup when there is none yet, else the
+ * latest), then a temporary file beside the target is renamed over it, so Claude Code never reads
+ * half a file. A new file is readable by its owner alone (it may hold ccp's token); an existing
+ * one keeps its mode.
  */
 export async function writeSettings(
   path: string,
   json: SettingsJson,
   before: ReadSettings,
-): Promise<string | undefined> {
+): Promise<Backup | undefined> {
   const target = await linkTarget(path);
-  let backup: string | undefined;
+  let backup: Backup | undefined;
   let temporary: string | undefined;
   try {
     await Deno.mkdir(dirnamePath(target), { recursive: true });
     let mode = 0o600;
     if (before.exists) {
       mode = ((await Deno.stat(target)).mode ?? 0o600) & 0o777;
-      backup = backupPath(target);
-      await Deno.writeTextFile(backup, before.text ?? "", { mode: 0o600 });
+      const { first, latest } = backupPaths(target);
+      const firstKept = await Deno.lstat(first).then((info) => info.isFile, () => false);
+      backup = firstKept ? { path: latest, kept: first } : { path: first };
+      await Deno.writeTextFile(backup.path, before.text ?? "", { mode: 0o600 });
     }
     temporary = `${target}.ccp-${Deno.pid}.tmp`;
     await Deno.writeTextFile(temporary, `${JSON.stringify(json, null, 2)}\n`, { mode });
@@ -130,7 +144,7 @@ export async function writeSettings(
   } catch (err) {
     if (temporary !== undefined) await Deno.remove(temporary).catch(() => {});
     throw new CliError(
-      `cannot write ${target}${backup !== undefined ? ` (or its backup ${backup})` : ""}: ` +
+      `cannot write ${target}${backup !== undefined ? ` (or its backup ${backup.path})` : ""}: ` +
         `${err instanceof Error ? err.message : err}; ccp changed nothing in it`,
     );
   }
