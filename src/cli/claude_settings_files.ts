@@ -95,25 +95,37 @@ export async function readSettings(path: string): Promise<ReadSettings> {
   return { json: parsed as SettingsJson, exists: true, text };
 }
 
-/** The backup of a settings file: what it held before ccp's latest change. */
-export function backupPath(path: string): string {
-  return `${path}.ccp-backup`;
+/**
+ * The backups of a settings file: what it held before ccp first changed it (kept from then on: a
+ * second install once wrote over it, and the user's own file was gone), and before ccp's latest
+ * change, when that is another.
+ */
+export function backupPaths(path: string): { readonly first: string; readonly latest: string } {
+  return { first: `${path}.ccp-backup`, latest: `${path}.ccp-backup.latest` };
+}
+
+/** Where {@link writeSettings} put the text it replaced, and the first backup it kept. */
+export interface Backup {
+  readonly path: string;
+  /** The backup of the file before ccp first changed it, when `path` is not that one. */
+  readonly kept?: string;
 }
 
 /** What {@link writeSettings} did besides writing. */
 export interface SettingsWritten {
   /** Where the text before the change was kept. */
-  readonly backup?: string;
+  readonly backup?: Backup;
   /** The mode the file had, when writing ccp's token into it took its group and other bits. */
   readonly narrowedFrom?: number;
 }
 
 /**
  * Writes `json` to the file behind `path` (through a symlink, as a dotfile manager links it):
- * the previous text goes to the backup first, then a temporary file beside the target is renamed
- * over it, so Claude Code never reads half a file. A new file is readable by its owner alone (it
- * may hold ccp's token), and so is the backup; an existing one keeps its mode, less its group and
- * other bits when `holdsToken` (whoever reads the file can use ccp).
+ * the previous text goes to a backup first (the first backup when there is none yet, else the
+ * latest), then a temporary file beside the target is renamed over it, so Claude Code never reads
+ * half a file. A new file is readable by its owner alone (it may hold ccp's token), and so are the
+ * backups; an existing one keeps its mode, less its group and other bits when `holdsToken`
+ * (whoever reads the file can use ccp).
  */
 export async function writeSettings(
   path: string,
@@ -122,7 +134,7 @@ export async function writeSettings(
   holdsToken = false,
 ): Promise<SettingsWritten> {
   const target = await linkTarget(path);
-  let backup: string | undefined;
+  let backup: Backup | undefined;
   let temporary: string | undefined;
   let narrowedFrom: number | undefined;
   try {
@@ -134,8 +146,10 @@ export async function writeSettings(
         narrowedFrom = mode;
         mode &= 0o700;
       }
-      backup = backupPath(target);
-      await Deno.writeTextFile(backup, before.text ?? "", { mode: 0o600 });
+      const { first, latest } = backupPaths(target);
+      const firstKept = await Deno.lstat(first).then((info) => info.isFile, () => false);
+      backup = firstKept ? { path: latest, kept: first } : { path: first };
+      await Deno.writeTextFile(backup.path, before.text ?? "", { mode: 0o600 });
     }
     temporary = `${target}.ccp-${Deno.pid}.tmp`;
     await Deno.writeTextFile(temporary, `${JSON.stringify(json, null, 2)}\n`, { mode });
@@ -145,7 +159,7 @@ export async function writeSettings(
   } catch (err) {
     if (temporary !== undefined) await Deno.remove(temporary).catch(() => {});
     throw new CliError(
-      `cannot write ${target}${backup !== undefined ? ` (or its backup ${backup})` : ""}: ` +
+      `cannot write ${target}${backup !== undefined ? ` (or its backup ${backup.path})` : ""}: ` +
         `${err instanceof Error ? err.message : err}; ccp changed nothing in it`,
     );
   }

@@ -2,8 +2,9 @@
  * Merging what ccp gives Claude Code into one of Claude Code's settings files, and taking it out
  * again, as pure functions over the parsed JSON. Every other key stays as it was. A value the user
  * set differently is kept and reported, never replaced. ccp notes the keys it wrote in one more
- * variable of the file's `env` block, so that taking them out leaves alone what the user had set
- * to the same value before.
+ * variable of the file's `env` block, each with a short checksum of the value it wrote, so that
+ * taking them out leaves alone what the user had set to the same value before, and a value the
+ * user edited since is told from one ccp wrote for an earlier config (and kept).
  */
 
 /** A settings file's top level, parsed. */
@@ -15,7 +16,10 @@ export interface CcpSettings {
   readonly statusLine?: Readonly<Record<string, unknown>>;
 }
 
-/** The variable naming the keys ccp wrote, space-separated (`statusLine` for the status line). */
+/**
+ * The variable naming the keys ccp wrote, space-separated (`statusLine` for the status line), each
+ * as `NAME:checksum` of the value written (earlier builds wrote the name alone).
+ */
 export const WROTE_VARIABLE = "CCP_WROTE";
 
 /** The name the status line goes by in {@link WROTE_VARIABLE}. */
@@ -27,6 +31,12 @@ export interface KeyChange {
   readonly key: string;
   readonly kind: "added" | "updated" | "kept-yours" | "unchanged" | "removed" | "left-yours";
 }
+
+/**
+ * How a key ccp gives stands in a settings file: absent, set by the user, as ccp wrote it and
+ * would write it now, as ccp wrote it for an earlier config (stale), or edited since ccp wrote it.
+ */
+export type KeyStanding = "absent" | "yours" | "ccp" | "stale" | "edited";
 
 /** A merge's result: the new file contents and a line's worth per key. */
 export interface MergeResult {
@@ -51,23 +61,63 @@ export function envBlock(settings: SettingsJson): Record<string, string> {
   return env as Record<string, string>;
 }
 
-/** The keys ccp noted it wrote. */
-export function wroteKeys(settings: SettingsJson): Set<string> {
+/** The keys ccp noted it wrote, each with the checksum of its value ("" when not noted). */
+export function wroteKeys(settings: SettingsJson): Map<string, string> {
   const value = envBlock(settings)[WROTE_VARIABLE] ?? "";
-  return new Set(value.split(/\s+/).filter((word) => word !== ""));
+  const wrote = new Map<string, string>();
+  for (const word of value.split(/\s+/)) {
+    const at = word.lastIndexOf(":");
+    if (word !== "") wrote.set(at < 0 ? word : word.slice(0, at), at < 0 ? "" : word.slice(at + 1));
+  }
+  return wrote;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** A short checksum of a value (FNV-1a over its JSON): enough to tell an edit, not a secret. */
+function checksum(value: unknown): string {
+  let hash = 0x811c9dc5;
+  for (const char of JSON.stringify(value) ?? "") {
+    hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, "0");
+}
+
+/** Whether `current` was edited since ccp wrote it (a record without a checksum cannot say). */
+function editedSince(wrote: ReadonlyMap<string, string>, key: string, current: unknown): boolean {
+  const sum = wrote.get(key);
+  return sum !== undefined && sum !== "" && sum !== checksum(current);
+}
+
+/** How `key` (an env name, or `statusLine`) stands in `settings`, where ccp would write `wanted`. */
+export function keyStanding(settings: SettingsJson, key: string, wanted: unknown): KeyStanding {
+  const env = envBlock(settings);
+  const current = key === STATUS_LINE
+    ? settings.statusLine
+    : Object.hasOwn(env, key)
+    ? env[key]
+    : undefined;
+  if (current === undefined) return "absent";
+  const wrote = wroteKeys(settings);
+  if (!wrote.has(key)) return "yours";
+  if (editedSince(wrote, key, current)) return "edited";
+  return sameJson(current, wanted) ? "ccp" : "stale";
+}
+
 /** `env` with the marker set to `wrote` (or removed when nothing is left), order kept. */
 function withMarker(
   env: Record<string, string>,
-  wrote: ReadonlySet<string>,
+  wrote: ReadonlyMap<string, string>,
 ): Record<string, string> {
   const { [WROTE_VARIABLE]: _old, ...rest } = env;
-  return wrote.size === 0 ? rest : { ...rest, [WROTE_VARIABLE]: [...wrote].sort().join(" ") };
+  if (wrote.size === 0) return rest;
+  const words = [...wrote.keys()].sort().map((key) => {
+    const sum = wrote.get(key);
+    return sum ? `${key}:${sum}` : key;
+  });
+  return { ...rest, [WROTE_VARIABLE]: words.join(" ") };
 }
 
 /** `settings` with `env` replaced, or dropped when empty and it was not there before. */
@@ -82,8 +132,8 @@ function withEnv(settings: SettingsJson, env: Record<string, string>): SettingsJ
 
 /**
  * Writes `ours` into `settings`: a key that is absent is added, one ccp wrote before is brought
- * up to date (or taken out when ccp no longer gives it), one the user set to another value is kept
- * (and reported as such).
+ * up to date (or taken out when ccp no longer gives it), one the user set to another value, or
+ * edited since ccp wrote it, is kept (and reported as such) and is the user's from then on.
  */
 export function installSettings(settings: SettingsJson, ours: CcpSettings): MergeResult {
   const env = { ...envBlock(settings) };
@@ -92,23 +142,34 @@ export function installSettings(settings: SettingsJson, ours: CcpSettings): Merg
   const place = (key: string, current: unknown, wanted: unknown, set: () => void) => {
     if (current === undefined) {
       set();
-      wrote.add(key);
+      wrote.set(key, checksum(wanted));
       changes.push({ key, kind: "added" });
-    } else if (sameJson(current, wanted)) changes.push({ key, kind: "unchanged" });
-    else if (wrote.has(key)) {
+    } else if (sameJson(current, wanted)) {
+      if (wrote.has(key)) wrote.set(key, checksum(wanted));
+      changes.push({ key, kind: "unchanged" });
+    } else if (wrote.has(key) && !editedSince(wrote, key, current)) {
       set();
+      wrote.set(key, checksum(wanted));
       changes.push({ key, kind: "updated" });
-    } else changes.push({ key, kind: "kept-yours" });
+    } else {
+      wrote.delete(key);
+      changes.push({ key, kind: "kept-yours" });
+    }
   };
   for (const [name, value] of Object.entries(ours.env)) {
     place(name, env[name], value, () => (env[name] = value));
   }
   // A variable ccp wrote for an earlier config and no longer gives (a window now unknown, a token
   // now passed through) would otherwise stay in force with its stale value.
-  for (const key of [...wrote]) {
+  for (const key of [...wrote.keys()]) {
     if (key === STATUS_LINE || Object.hasOwn(ours.env, key)) continue;
+    const edited = Object.hasOwn(env, key) && editedSince(wrote, key, env[key]);
     wrote.delete(key);
     if (!Object.hasOwn(env, key)) continue;
+    if (edited) {
+      changes.push({ key, kind: "left-yours" });
+      continue;
+    }
     delete env[key];
     changes.push({ key, kind: "removed" });
   }
@@ -130,7 +191,8 @@ export function uninstallSettings(settings: SettingsJson, ours: CcpSettings): Me
   const env = { ...envBlock(settings) };
   const changes: KeyChange[] = [];
   let next: SettingsJson = settings;
-  for (const key of wroteKeys(settings)) {
+  const wrote = wroteKeys(settings);
+  for (const key of wrote.keys()) {
     if (key === STATUS_LINE) {
       if (settings.statusLine === undefined) continue;
       if (!isOurStatusLine(settings.statusLine, ours.statusLine)) {
@@ -141,11 +203,15 @@ export function uninstallSettings(settings: SettingsJson, ours: CcpSettings): Me
       next = rest;
     } else {
       if (!Object.hasOwn(env, key)) continue;
+      if (editedSince(wrote, key, env[key])) {
+        changes.push({ key, kind: "left-yours" });
+        continue;
+      }
       delete env[key];
     }
     changes.push({ key, kind: "removed" });
   }
-  next = withEnv(next, withMarker(env, new Set()));
+  next = withEnv(next, withMarker(env, new Map()));
   return { next, changes: changes.map(named), changed: !sameJson(next, settings) };
 }
 

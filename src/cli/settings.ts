@@ -22,9 +22,11 @@ import {
   envBlock,
   installSettings,
   type KeyChange,
+  type KeyStanding,
+  keyStanding,
   type MergeResult,
   uninstallSettings,
-  WROTE_VARIABLE,
+  wroteKeys,
 } from "./claude_settings_merge.ts";
 import { codeEnv, ledgerPlace, statusLineSetting } from "./code_setup.ts";
 import { claudeLogin, usesPassthrough } from "./claude_login.ts";
@@ -135,7 +137,14 @@ export async function runSettings(
     const holdsToken = own !== undefined &&
       JSON.stringify(result.next).includes(JSON.stringify(own).slice(1, -1));
     const { backup, narrowedFrom } = await writeSettings(path, result.next, before, holdsToken);
-    ctx.io.out(`Wrote ${path}` + (backup !== undefined ? ` (before: ${backup})` : ""));
+    ctx.io.out(
+      `Wrote ${path}` +
+        (backup === undefined
+          ? ""
+          : backup.kept === undefined
+          ? ` (your file before ccp changed it: ${backup.path})`
+          : ` (before this change: ${backup.path}; before ccp first changed it: ${backup.kept})`),
+    );
     if (narrowedFrom !== undefined) {
       const [was, now] = [narrowedFrom, narrowedFrom & 0o700].map((m) => m.toString(8));
       ctx.io.out(
@@ -166,7 +175,9 @@ function changeLine(change: KeyChange, ours: CcpSettings, dryRun = false): strin
     case "removed":
       return `${would("removed", "would remove")} ${change.key}`;
     case "left-yours":
-      return `left ${change.key}: it no longer runs ccp statusline, so it is yours`;
+      return change.key === "statusLine"
+        ? `left ${change.key}: it no longer runs ccp statusline, so it is yours`
+        : `left ${change.key}: edited by hand since ccp wrote it, so it is yours`;
   }
 }
 
@@ -241,10 +252,12 @@ async function settingsStatus(
   for (const place of settingsPlaces(ctx.env, ctx.cwd, ctx.os, ctx.home)) {
     let env: Record<string, string>;
     let exists: boolean;
+    let standing: string[];
     try {
       const read = await readSettings(place.path);
       env = envBlock(read.json);
       exists = read.exists;
+      standing = standingLines(read.json, ours);
     } catch (err) {
       ctx.io.out(`${place.scope}: ${err instanceof Error ? err.message : err}`);
       continue;
@@ -254,11 +267,12 @@ async function settingsStatus(
       continue;
     }
     const base = env.ANTHROPIC_BASE_URL;
-    const mark = env[WROTE_VARIABLE] !== undefined ? " (written by ccp settings install)" : "";
+    const mark = MARKS[keyStanding({ env }, "ANTHROPIC_BASE_URL", url)];
     ctx.io.out(
       `${place.scope}: ${place.path}: ` +
         (base !== undefined ? `ANTHROPIC_BASE_URL=${base}${mark}` : "no ANTHROPIC_BASE_URL"),
     );
+    for (const line of standing) ctx.io.out(`  ${line}`);
     if (base !== undefined) address = { value: base, path: place.path };
     if (env[TOKEN] !== undefined) token = env[TOKEN];
   }
@@ -288,6 +302,43 @@ async function settingsStatus(
   }
   await runningLine(ctx, url);
   return reaches ? 0 : 1;
+}
+
+/** What `status` says of the address a file sets: who set it, and whether it is still ccp's. */
+const MARKS: Readonly<Record<KeyStanding, string>> = {
+  absent: "",
+  yours: " (set by hand, not by ccp)",
+  ccp: " (written by ccp settings install)",
+  stale: " (written by ccp settings install for another config: stale)",
+  edited: " (written by ccp settings install, then edited by hand)",
+};
+
+/**
+ * The keys of a settings file ccp wrote for another config (stale: install brings them up to
+ * date or takes them out) and those edited by hand since ccp wrote them (install keeps them).
+ */
+function standingLines(json: Record<string, unknown>, ours: CcpSettings): string[] {
+  const wanted = (key: string) => key === "statusLine" ? ours.statusLine : ours.env[key];
+  const keys = new Set([
+    ...Object.keys(ours.env),
+    ...(ours.statusLine ? ["statusLine"] : []),
+    ...wroteKeys(json).keys(),
+  ]);
+  const named = (standing: KeyStanding) =>
+    [...keys].filter((key) => keyStanding(json, key, wanted(key)) === standing)
+      .map((key) => key === "statusLine" ? key : `env.${key}`);
+  const stale = named("stale");
+  const edited = named("edited");
+  return [
+    ...(stale.length === 0 ? [] : [
+      `stale, as ccp wrote them for another config: ${stale.join(", ")} ` +
+      `(\`ccp settings install\` brings them up to date)`,
+    ]),
+    ...(edited.length === 0 ? [] : [
+      `edited by hand since ccp wrote them: ${edited.join(", ")} ` +
+      "(ccp settings install and uninstall leave them as they are)",
+    ]),
+  ];
 }
 
 /** Whether two base URLs name the same place (a trailing slash aside). */

@@ -227,8 +227,9 @@ JetBrains plugin and a plain "claude" in any terminal read: no ccp code needed.
               provider key), CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY and, when ccp code
               sets them, the auto-compact window and CLAUDE_CODE_AUTO_MODE_SERVER; and
               "statusLine" running ccp statusline. Every other key stays; a value you set
-              differently is kept and named; the file before the change is kept as
-              <file>.ccp-backup. CCP_WROTE in "env" lists what ccp wrote.
+              differently, or edited since ccp wrote it, is kept and named; the file
+              before ccp first changed it is kept as <file>.ccp-backup, a later one as
+              <file>.ccp-backup.latest. CCP_WROTE in "env" lists what ccp wrote.
               With an "auth: passthrough" provider and a Claude login, as ccp code does:
               no ANTHROPIC_AUTH_TOKEN, and the token as x-api-key in ANTHROPIC_CUSTOM_HEADERS.
   uninstall   takes out what install wrote (as CCP_WROTE lists it), nothing else

@@ -71,7 +71,8 @@ export function retryAfterFromHeaders(
   now: number,
 ): number | undefined {
   if (!headers) return undefined;
-  return explicitRetryAfter(headers, now) ?? planReset(headers, now) ?? resetHint(headers, now);
+  return explicitRetryAfter(headers, now) ?? planReset(headers, now) ?? resetHint(headers, now) ??
+    epochReset(headers.get("x-ratelimit-reset"), now);
 }
 
 /**
@@ -117,6 +118,16 @@ export function retryAfterFromBody(
   // limit lifts: read as "now", every key was asked again at once, request after request.
   const reset = bodyResetAt(bodyText);
   return reset === undefined || reset <= now ? undefined : reset - now;
+}
+
+/**
+ * OpenRouter's own `X-RateLimit-Reset` header, epoch milliseconds, in ms from `now`: a reset
+ * already past (this clock ahead of the upstream's) says nothing of when. Other providers' values
+ * of that name (seconds, durations) are not read.
+ */
+function epochReset(value: string | null, now: number): number | undefined {
+  const at = value !== null && /^\d{13}$/.test(value.trim()) ? Number(value) : undefined;
+  return at === undefined || at <= now ? undefined : at - now;
 }
 
 /** The reset (epoch ms) an OpenRouter error body relays from its limit's headers, if any. */

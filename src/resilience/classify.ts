@@ -6,6 +6,7 @@ import { rateLimitSaysOutOfCapacity, refusesRegion } from "../core/upstream_stat
 import { explicitRetryAfter, retryAfterFromBody, retryAfterFromHeaders } from "./backoff.ts";
 import { geminiDayReset } from "./gemini_day.ts";
 import { openRouterDayReset } from "./openrouter_day.ts";
+import { routedProviderWords, saysFreeMinuteSpent } from "./openrouter_upstream.ts";
 import { claudePlanLimitsModel, claudePlanReset, isPlanLimit, planResetAt } from "./plan_reset.ts";
 import { UpstreamTimeoutError } from "./timeout_error.ts";
 
@@ -257,7 +258,10 @@ export function classify(failure: Failure, ctx: ClassifyContext): Classification
     if (ctx.passthroughAuth) {
       return verdict("next_target", "rate_limit", hint);
     }
-    const reset = explicitRetryAfter(failure.headers, ctx.now) === undefined
+    // A provider's words relayed by a gateway speak of the gateway's own account there: no reset
+    // they state, no quota they call spent, is the user's key's.
+    const routed = routedProviderWords(failure.bodyText);
+    const reset = routed === undefined && explicitRetryAfter(failure.headers, ctx.now) === undefined
       ? statedReset(failure, ctx.now)
       : undefined;
     if (reset !== undefined) {
@@ -273,11 +277,19 @@ export function classify(failure: Failure, ctx: ClassifyContext): Classification
     if (rateLimitSaysOutOfCapacity(failure.bodyText ?? "")) {
       return serverSide(status, "overloaded", ctx, hint);
     }
+    if (routed !== undefined) {
+      return {
+        ...verdict("rotate_key", "rate_limit", hint ?? retryAfterFromBody(routed, ctx.now)),
+        scope: "model",
+      };
+    }
     if (creditsSpent(failure, ctx)) return { action: "rotate_key", cause: "auth" };
-    return {
-      ...verdict("rotate_key", "rate_limit", hint),
-      scope: rateLimitScope(failure.bodyText, ctx.model),
-    };
+    // OpenRouter's minute limit of free models counts them together, as its day's does: another
+    // free model on the key is refused too, and a refused request still counts toward the day's.
+    const scope = saysFreeMinuteSpent(failure.bodyText)
+      ? "free_models"
+      : rateLimitScope(failure.bodyText, ctx.model);
+    return { ...verdict("rotate_key", "rate_limit", hint), scope };
   }
   // Before the server-side rule: llama.cpp says it cannot call tools with a 500.
   const refusal = targetRefusal(failure);

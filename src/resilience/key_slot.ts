@@ -58,9 +58,12 @@ export const WHOLE_KEY = "*";
  */
 export const FREE_MODELS = ":free";
 
-/** Whether `model` is a free variant, limited with the key's other free models. */
+/**
+ * Whether `model` is a free variant, limited with the key's other free models; OpenRouter's free
+ * models router (`openrouter/free`) picks one of them for each request.
+ */
 function isFreeModel(model: string): boolean {
-  return model.endsWith(FREE_MODELS) && model !== FREE_MODELS;
+  return (model.endsWith(FREE_MODELS) && model !== FREE_MODELS) || model === "openrouter/free";
 }
 
 /** The cool-down keys that may keep a key from serving `model`: its own, and the wider ones. */

@@ -6,9 +6,9 @@
  *   a|<key>         -> "<until>|<status>|<reason>"   a key set aside after 401/402
  *   m|<key>|<model> -> "<until>|<status>|<reason>"   a key set aside for one model after a 403
  *   b|<model>       -> "<until>|<last error>"        an open circuit
- * A key is named by its index in the provider's list in the embedded store (which only takes
- * entries back for the same list), and by a keyed hash of its value in Redis (see `keyIds`),
- * where instances may list the same keys in another order.
+ * A key is named by its index in the provider's list in the embedded store (which keeps the
+ * list's ids beside them, to find each kept key's place in a changed list), and by a keyed hash of
+ * its value in Redis (see `keyIds`), where instances may list the same keys in another order.
  */
 
 import type { CircuitBreaker } from "../resilience/circuit_breaker.ts";
@@ -146,6 +146,20 @@ export function circuitEntry(model: string, until: number, lastError?: string): 
 /** When an entry ends (epoch ms); NaN for a value that is not an entry. */
 export function entryEnd(value: string): number {
   return Number.parseInt(value, 10);
+}
+
+/**
+ * A key entry's field with its key moved from index `from` to wherever `place` puts it, undefined
+ * when `place` has no place for it (the key is gone); any other field as it is.
+ */
+export function movedField(
+  field: string,
+  place: (index: number) => number | undefined,
+): string | undefined {
+  if (!isKeyEntry(field)) return field;
+  const parts = field.split("|");
+  const to = place(Number(parts[1]));
+  return to === undefined ? undefined : [parts[0], to, ...parts.slice(2)].join("|");
 }
 
 /** True for an entry about keys (adopted by any model's request), false for a circuit. */

@@ -1,14 +1,15 @@
 /**
- * Guard state kept across restarts for one instance without Redis: what ccp learned -- keys
- * cooling down or set aside, open circuits -- and the places taken in each provider's rate
- * window are kept in Deno KV in the data dir, and taken in again at start for the configured
- * providers (or by the first request to a provider the config names later). A free tier's window and a revoked key are not rediscovered
- * by every restart.
+ * Guard state kept across restarts for one instance without Redis: what ccp learned (keys cooling
+ * down or set aside, open circuits) and the places taken in each provider's rate window are kept
+ * in Deno KV in the data dir, and taken in again at start (or by a provider's first request). A
+ * free tier's window and a revoked key are not rediscovered by every restart.
  *
  * Learned entries are written when learned (they are rare); rate windows every few seconds and
- * at shutdown. Entries are only taken in when the provider's keys are still the same ones, which a
- * digest of them tells: an HMAC keyed by the client tokens, as Redis names keys, so that whoever
- * reads the file (a backup of the data dir) cannot confirm a key they guess without a token.
+ * at shutdown. Entries name a key by its index; a digest of the list tells whether the keys are
+ * still the same ones, and an id of each key where a key kept in a changed list now stands (a
+ * removed key's entries are not taken in, whatever key took its place). Both are HMACs keyed by
+ * the client tokens, as Redis names keys, so that whoever reads the file (a backup of the data
+ * dir) cannot confirm a key they guess without a token.
  */
 
 import { joinPath } from "../config/paths.ts";
@@ -32,11 +33,13 @@ import {
   isKeyEntry,
   keyedHash,
   keyIdSecret,
+  movedField,
   poolEntries,
   setAsideEntry,
 } from "./guard_entries.ts";
 import { messageOf } from "../core/errors.ts";
 import { makePrivateDir, openPrivateKv } from "../usage/private_kv.ts";
+import { keyPlaces } from "./key_places.ts";
 
 /** The file's name inside the data dir. */
 const GUARDS_FILE = "guards.kv";
@@ -61,6 +64,8 @@ const KEYED = "hmac:";
 interface Saved {
   /** A digest of the provider's keys: what was learned about other keys is not adopted. */
   readonly keys: string;
+  /** An id of each key, in the list's order (absent in a record of an earlier build). */
+  readonly ids?: readonly string[];
   readonly entries: Record<string, string>;
   readonly grants: readonly number[];
 }
@@ -68,6 +73,7 @@ interface Saved {
 /** A provider this run has seen, and what is kept for it. */
 interface Provider {
   readonly keys: string;
+  readonly ids: readonly string[];
   readonly limiter: Limiter;
   readonly entries: Map<string, string>;
   /** Circuits restored for models not asked for yet. */
@@ -86,6 +92,7 @@ export class KvGuards implements SharedGuards {
   readonly #providers = new Map<string, Provider>();
   readonly #digests = new WeakMap<readonly string[], Promise<string>>();
   readonly #hash: (text: string) => Promise<string>;
+  readonly #keyId: (key: string) => Promise<string>;
   // A save of the rate windows due soon, armed by a request: an idle ccp wakes for nothing.
   #saveSoon: Cancel | undefined;
   // Writes one after another, so an older state never lands after a newer one.
@@ -104,6 +111,7 @@ export class KvGuards implements SharedGuards {
     this.#restored = restored;
     this.#log = log;
     this.#hash = keyedHash("ccp guards.kv keys", secret, 12);
+    this.#keyId = keyedHash("ccp guards.kv key ids", secret, 6);
   }
 
   /**
@@ -147,8 +155,9 @@ export class KvGuards implements SharedGuards {
   async #start(input: SharedSyncInput): Promise<Provider> {
     // A record an earlier build wrote holds an unkeyed digest: that one is made too, to compare.
     const peek = this.#restored.get(input.provider);
-    const [keys, legacyKeys] = await Promise.all([
+    const [keys, ids, legacyKeys] = await Promise.all([
       this.#digest(input.apiKeys),
+      Promise.all((input.apiKeys.length > 0 ? input.apiKeys : [""]).map(this.#keyId)),
       peek && !isKeyed(peek) ? legacyDigest(input.apiKeys) : undefined,
     ]);
     // From here on nothing waits: two first requests at once take a record in once.
@@ -158,9 +167,9 @@ export class KvGuards implements SharedGuards {
     this.#restored.delete(input.provider);
     const provider: Provider = {
       keys,
+      ids,
       limiter: input.limiter,
-      // A reload that changed the keys: what the pool took over for the keys it kept, at their
-      // new places (a removed key's entries go, or a restart would rest it again).
+      // A reload that changed the keys: the pool's rests of the keys it kept, at their new places.
       entries: new Map(
         previous === undefined
           ? []
@@ -173,18 +182,22 @@ export class KvGuards implements SharedGuards {
     };
     this.#providers.set(input.provider, provider);
     const legacy = restored !== undefined && !isKeyed(restored);
-    if (restored && restored.keys === (legacy ? legacyKeys : keys)) {
+    // A list changed since keeps what was learned of the keys it still has, and the window.
+    const same = restored !== undefined && restored.keys === (legacy ? legacyKeys : keys);
+    const place = same ? (index: number) => index : keyPlaces(restored?.ids, ids);
+    if (restored && place) {
       for (const [field, value] of Object.entries(restored.entries)) {
-        if (!(entryEnd(value) > now)) continue;
-        provider.entries.set(field, value);
-        if (isKeyEntry(field)) adoptEntry(field, value, input);
-        else provider.pendingCircuits.set(field.slice(2), value);
+        const moved = entryEnd(value) > now ? movedField(field, place) : undefined;
+        if (moved === undefined) continue;
+        provider.entries.set(moved, value);
+        if (isKeyEntry(moved)) adoptEntry(moved, value, input);
+        else provider.pendingCircuits.set(moved.slice(2), value);
       }
       input.limiter.adoptGrants(restored.grants);
     }
-    // Written over at once, keyed: the file keeps no unkeyed digest. After a reload that changed
-    // the keys, at once too: the file still has the old list's entries.
-    if (legacy || (previous !== undefined && previous.keys !== keys)) {
+    // Written over at once, keyed: the file keeps no unkeyed digest. After a reload or a restart
+    // that changed the keys, at once too: the file still has the old list's entries.
+    if (legacy || (restored && !same && place) || (previous && previous.keys !== keys)) {
       void this.#save(input.provider, provider);
     }
     return provider;
@@ -302,7 +315,7 @@ export class KvGuards implements SharedGuards {
     }
     const grants = provider.limiter.windowGrants();
     provider.savedGrant = grants.at(-1) ?? 0;
-    const saved: Saved = { keys: provider.keys, entries, grants };
+    const saved: Saved = { keys: provider.keys, ids: provider.ids, entries, grants };
     try {
       if (provider.entries.size === 0 && grants.length === 0) {
         await this.#kv.delete(["guards", name]);
@@ -330,9 +343,7 @@ export class KvGuards implements SharedGuards {
 
   /** Entries kept for every provider together (for tests and bounds). */
   get held(): number {
-    let n = 0;
-    for (const provider of this.#providers.values()) n += provider.entries.size;
-    return n;
+    return [...this.#providers.values()].reduce((n, provider) => n + provider.entries.size, 0);
   }
 
   /** Writes the rate windows one last time and closes the store. */
@@ -365,7 +376,8 @@ function isKeyed(saved: Saved): boolean {
 function isSaved(value: unknown): value is Saved {
   const v = value as Saved | null;
   return typeof v === "object" && v !== null && typeof v.keys === "string" &&
-    typeof v.entries === "object" && v.entries !== null && Array.isArray(v.grants);
+    typeof v.entries === "object" && v.entries !== null && Array.isArray(v.grants) &&
+    (v.ids === undefined || Array.isArray(v.ids));
 }
 
 /**

@@ -77,6 +77,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
   readonly #instance = crypto.randomUUID().slice(0, 8);
   // Each provider's guard entries as the last sync returned them, and when.
   readonly #recent = new Map<string, { at: number; live: string[] }>();
+  readonly #writes = new Set<Promise<unknown>>();
   readonly #slots: SlotReleases;
   readonly #keys: KeyIdBook;
   // Times written to and read from Redis are on its clock: instances' clocks may differ.
@@ -281,8 +282,17 @@ export class RedisGuards implements SharedGuards, SpendCounters {
   #forget(provider: string, fields: string[]): void {
     // The last answer kept still has them: the next sync must ask again.
     this.#recent.delete(provider);
-    void this.#redis.call((client) => client.hDel(this.#key("guard", provider), fields))
-      .catch(() => {});
+    this.#track(
+      this.#redis.call((client) => client.hDel(this.#key("guard", provider), fields))
+        .catch(() => {}),
+    );
+  }
+
+  // A write still on its way when ccp stops is waited for (each call is bounded in time): a rest
+  // learned a moment before a restart is what the next run must take back.
+  #track(write: Promise<unknown>): void {
+    this.#writes.add(write);
+    void write.finally(() => this.#writes.delete(write));
   }
 
   #write(provider: string, [field, localValue]: GuardEntry): void {
@@ -291,11 +301,13 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     const value = shiftedEntry(localValue, this.#clock.offset); // ending on Redis's clock
     const key = this.#key("guard", provider);
     const keep = Math.max(KEEP_MS, Math.ceil(entryEnd(localValue) - this.#clock.now()) || 0);
-    void this.#redis
-      .call((client) =>
-        client.eval(WRITE_SCRIPT, { keys: [key], arguments: [field, value, String(keep)] })
-      )
-      .catch((err) => this.#log.debug(`${this.description}: a write failed: ${err}`));
+    this.#track(
+      this.#redis
+        .call((client) =>
+          client.eval(WRITE_SCRIPT, { keys: [key], arguments: [field, value, String(keep)] })
+        )
+        .catch((err) => this.#log.debug(`${this.description}: a write failed: ${err}`)),
+    );
   }
 
   #key(kind: string, provider: string): string {
@@ -304,10 +316,10 @@ export class RedisGuards implements SharedGuards, SpendCounters {
 
   /**
    * Closes the connection once budget spend still waiting has been handed over to Redis (for a
-   * bounded time: see {@link SpendQueue.handOver}).
+   * bounded time: see {@link SpendQueue.handOver}) and the guard entries on their way are written.
    */
   async close(): Promise<void> {
-    await this.#spend.handOver(() => this.ping());
+    await Promise.all([this.#spend.handOver(() => this.ping()), ...this.#writes]);
     this.#redis.close();
   }
 }

@@ -5,7 +5,7 @@
  * Source: each vendor's public price list (Anthropic, OpenAI, Google Gemini API, DeepSeek, Groq,
  * Mistral, xAI, Moonshot), standard tier, as of 2026-11. Prices change: set `price` in
  * `model_settings` to override any entry. Self-hosted models have no entry (no cost known);
- * OpenRouter's `:free` variants cost 0.
+ * OpenRouter's `:free` variants and its free models router (`openrouter/free`) cost 0.
  */
 
 import type { Config, Price } from "../config/types.ts";
@@ -67,7 +67,8 @@ const LOCAL_PRESETS: ReadonlySet<string> = new Set([
 // OpenRouter's free variants (`moonshotai/kimi-k2:free`) cost nothing, though their names match
 // the paid model's pattern: priced as the paid one, a free tier's session showed a cost it never
 // had, and spent a budget.
-const FREE_VARIANT = /:free$/;
+// So does its free models router, `openrouter/free`, which picks one of them for each request.
+const FREE_VARIANT = /:free$|^openrouter\/free$/;
 const FREE: Price = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
 
 // Every request's model is priced when its answer ends; a model the table does not know would try
@@ -79,8 +80,9 @@ const MAX_LOOKED = 256;
 /** The built-in price of a model name, if the table knows it. */
 export function builtInPrice(model: string): Price | undefined {
   if (looked.has(model)) return looked.get(model);
-  const name = model.toLowerCase().replace(/^.*\//, "");
-  const price = FREE_VARIANT.test(name)
+  const lower = model.toLowerCase();
+  const name = lower.replace(/^.*\//, "");
+  const price = FREE_VARIANT.test(lower)
     ? FREE
     : BUILT_IN.find(([pattern]) => pattern.test(name))?.[1];
   if (looked.size >= MAX_LOOKED) looked.clear();

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   type CcpSettings,
   installSettings,
+  keyStanding,
   uninstallSettings,
   WROTE_VARIABLE,
 } from "../../src/cli/claude_settings_merge.ts";
@@ -15,6 +16,11 @@ const OURS: CcpSettings = {
   },
   statusLine: LINE,
 };
+
+/** The names the marker of `settings` lists, without their checksums. */
+const marked = (settings: Record<string, unknown>) =>
+  String((settings.env as Record<string, string>)[WROTE_VARIABLE]).split(" ")
+    .map((word) => word.replace(/:[0-9a-f]{8}$/, "")).join(" ");
 
 const kinds = (result: { changes: readonly { key: string; kind: string }[] }) =>
   Object.fromEntries(result.changes.map((c) => [c.key, c.kind]));
@@ -30,12 +36,12 @@ Deno.test("claude settings: install adds ccp's keys and keeps every other key in
   assert.deepEqual(Object.keys(result.next), ["model", "env", "permissions", "statusLine"]);
   assert.equal(result.next.model, "opus");
   assert.deepEqual(result.next.permissions, { allow: ["Bash(ls)"] });
-  assert.deepEqual(result.next.env, {
-    DISABLE_TELEMETRY: "1",
-    ...OURS.env,
-    [WROTE_VARIABLE]:
-      "ANTHROPIC_AUTH_TOKEN ANTHROPIC_BASE_URL CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY statusLine",
-  });
+  const { [WROTE_VARIABLE]: _marker, ...env } = result.next.env as Record<string, string>;
+  assert.deepEqual(env, { DISABLE_TELEMETRY: "1", ...OURS.env });
+  assert.equal(
+    marked(result.next),
+    "ANTHROPIC_AUTH_TOKEN ANTHROPIC_BASE_URL CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY statusLine",
+  );
   assert.deepEqual(result.next.statusLine, LINE);
   assert.deepEqual(user.env, { DISABLE_TELEMETRY: "1" }, "the input is not mutated");
 });
@@ -134,11 +140,12 @@ Deno.test("claude settings: install again takes out what ccp wrote before and no
     "env.ANTHROPIC_AUTH_TOKEN": "removed",
     "env.CLAUDE_CODE_AUTO_COMPACT_WINDOW": "removed",
   });
-  assert.deepEqual(result.next.env, {
-    DISABLE_TELEMETRY: "1",
-    ...passthrough,
-    [WROTE_VARIABLE]: "ANTHROPIC_BASE_URL CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY statusLine",
-  });
+  const { [WROTE_VARIABLE]: _marker, ...env } = result.next.env as Record<string, string>;
+  assert.deepEqual(env, { DISABLE_TELEMETRY: "1", ...passthrough });
+  assert.equal(
+    marked(result.next),
+    "ANTHROPIC_BASE_URL CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY statusLine",
+  );
   // A key the user took out by hand just leaves the record.
   const { CLAUDE_CODE_AUTO_COMPACT_WINDOW: _gone, ...edited } = first.env as Record<string, string>;
   const again = installSettings({ ...first, env: edited }, OURS);
@@ -157,4 +164,41 @@ Deno.test("claude settings: a record naming what no file holds (toString, __prot
     assert.equal((result.next.env as Record<string, string>).DISABLE_TELEMETRY, "1");
   }
   assert.deepEqual(uninstallSettings(settings, OURS).next, { env: { DISABLE_TELEMETRY: "1" } });
+});
+
+Deno.test("claude settings: a value edited by hand since ccp wrote it is the user's: install and uninstall keep it", () => {
+  const installed = installSettings({}, OURS).next;
+  const env = installed.env as Record<string, string>;
+  const edited = { ...installed, env: { ...env, ANTHROPIC_BASE_URL: "http://10.0.0.5:8082" } };
+  const moved = { ...OURS, env: { ...OURS.env, ANTHROPIC_BASE_URL: "http://127.0.0.1:9000" } };
+  const result = installSettings(edited, moved);
+  assert.equal(kinds(result)["env.ANTHROPIC_BASE_URL"], "kept-yours");
+  const after = result.next.env as Record<string, string>;
+  assert.equal(after.ANTHROPIC_BASE_URL, "http://10.0.0.5:8082");
+  assert.ok(!marked(result.next).includes("ANTHROPIC_BASE_URL"), "still listed as ccp's");
+  // Uninstall before that install leaves it too.
+  const out = uninstallSettings(edited, OURS);
+  assert.equal(kinds(out)["env.ANTHROPIC_BASE_URL"], "left-yours");
+  assert.equal((out.next.env as Record<string, string>).ANTHROPIC_BASE_URL, "http://10.0.0.5:8082");
+  assert.equal(kinds(out)["env.ANTHROPIC_AUTH_TOKEN"], "removed");
+});
+
+Deno.test("claude settings: each key's standing: ccp's, stale, edited by hand, the user's", () => {
+  const installed = installSettings({ env: { ANTHROPIC_AUTH_TOKEN: "mine" } }, OURS).next;
+  const env = installed.env as Record<string, string>;
+  const url = OURS.env.ANTHROPIC_BASE_URL;
+  assert.equal(keyStanding(installed, "ANTHROPIC_BASE_URL", url), "ccp");
+  assert.equal(keyStanding(installed, "ANTHROPIC_AUTH_TOKEN", "ccp"), "yours");
+  assert.equal(keyStanding(installed, "statusLine", LINE), "ccp");
+  assert.equal(keyStanding(installed, "ANTHROPIC_BASE_URL", "http://127.0.0.1:9000"), "stale");
+  const edited = { ...installed, env: { ...env, ANTHROPIC_BASE_URL: "http://10.0.0.5:8082" } };
+  assert.equal(keyStanding(edited, "ANTHROPIC_BASE_URL", url), "edited");
+  assert.equal(keyStanding(edited, "ANTHROPIC_BASE_URL", "http://10.0.0.5:8082"), "edited");
+  assert.equal(keyStanding({}, "ANTHROPIC_BASE_URL", url), "absent");
+  // An earlier build's record names the keys alone: what differs reads as stale, as before.
+  const legacy = {
+    env: { ANTHROPIC_BASE_URL: "http://127.0.0.1:7000", [WROTE_VARIABLE]: "ANTHROPIC_BASE_URL" },
+  };
+  assert.equal(keyStanding(legacy, "ANTHROPIC_BASE_URL", url), "stale");
+  assert.equal(kinds(installSettings(legacy, OURS))["env.ANTHROPIC_BASE_URL"], "updated");
 });

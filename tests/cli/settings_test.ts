@@ -293,3 +293,70 @@ Deno.test("ccp settings install: a backup that cannot be written is a named erro
     ]);
   });
 });
+
+Deno.test("ccp settings install: the first backup is kept; a later change backs up beside it", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    await Deno.mkdir(`${dir}/.claude`);
+    const file = `${dir}/.claude/settings.json`;
+    const original = JSON.stringify({ model: "opus" });
+    await Deno.writeTextFile(file, original);
+    const first = testContext(dir);
+    assert.equal(await runSettings(first, "install", { config: await writeConfig(dir) }), 0);
+    assert.match(
+      first.io.stdout.join("\n"),
+      /your file before ccp changed it: .*settings\.json\.ccp-backup\)/,
+    );
+    const installed = await Deno.readTextFile(file);
+    // The port changed: a second install rewrites the address.
+    const second = testContext(dir);
+    assert.equal(await runSettings(second, "install", { config: await writeConfig(dir) }), 0);
+    assert.equal(
+      await Deno.readTextFile(`${file}.ccp-backup`),
+      original,
+      "the user's file is lost",
+    );
+    assert.equal(await Deno.readTextFile(`${file}.ccp-backup.latest`), installed);
+    assert.match(
+      second.io.stdout.join("\n"),
+      /before this change: .*\.ccp-backup\.latest; before ccp first changed it: .*\.ccp-backup\)/,
+    );
+  });
+});
+
+Deno.test("ccp settings status: a value edited by hand is told from a stale one ccp wrote", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = await writeConfig(dir);
+    assert.equal(await runSettings(testContext(dir), "install", { config }), 0);
+    const file = `${dir}/.claude/settings.json`;
+    // Another port in the config: what ccp wrote is stale.
+    const moved = await writeConfig(dir);
+    const stale = testContext(dir);
+    assert.equal(await runSettings(stale, "status", { config: moved }), 1);
+    const staleOut = stale.io.stdout.join("\n");
+    assert.match(
+      staleOut,
+      /ANTHROPIC_BASE_URL=\S+ \(written by ccp settings install for another config: stale\)/,
+    );
+    assert.match(
+      staleOut,
+      /stale, as ccp wrote them for another config: env\.ANTHROPIC_BASE_URL, statusLine/,
+    );
+    assert.ok(!/edited by hand/.test(staleOut), staleOut);
+    // Edited by hand: said so, and not called stale.
+    const json = await readJson(file);
+    json.env!.ANTHROPIC_BASE_URL = "http://10.0.0.5:8082";
+    await Deno.writeTextFile(file, JSON.stringify(json));
+    const edited = testContext(dir);
+    assert.equal(await runSettings(edited, "status", { config }), 1);
+    const editedOut = edited.io.stdout.join("\n");
+    assert.match(
+      editedOut,
+      /ANTHROPIC_BASE_URL=http:\/\/10\.0\.0\.5:8082 \(written by ccp settings install, then edited by hand\)/,
+    );
+    assert.match(editedOut, /edited by hand since ccp wrote them: env\.ANTHROPIC_BASE_URL /);
+    // (The status line still reads as stale: the config's port moved.)
+    assert.ok(!/stale, [^\n]*env\.ANTHROPIC_BASE_URL/.test(editedOut), editedOut);
+    assert.ok(!/BASE_URL=\S+ \(written[^\n]*stale\)/.test(editedOut), editedOut);
+    assert.ok(!editedOut.includes(TOKEN), "the token is never printed");
+  });
+});

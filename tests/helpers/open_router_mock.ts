@@ -2,7 +2,8 @@
  * OpenRouter's Anthropic-compatible endpoint (`/api/v1/messages`) as its free tier answers: a
  * spent daily limit of the account's `:free` models (429 `free-models-per-day`, its limit's headers
  * relayed in `metadata.headers`, the reset the next UTC midnight in epoch ms), an upstream
- * provider's own 429 for one model (`Provider returned error`, its words in `metadata.raw`), and
+ * provider's own 429 for one model (`Provider returned error`, its words in `metadata.raw`), a
+ * spent minute of the free models (429 `free-models-per-min`, its reset also in HTTP headers), and
  * otherwise an Anthropic message. It counts what each key asked for each model.
  */
 
@@ -16,6 +17,10 @@ export interface OpenRouterMock {
   readonly daySpent: Set<string>;
   /** Models whose upstream provider refuses every request (a 429 for that model only). */
   readonly busy: Set<string>;
+  /** Keys whose account's free models are spent for the minute (reset 40 s on). */
+  readonly minuteSpent: Set<string>;
+  /** Models whose routed provider answers 429 with this body (relayed in `metadata.raw`). */
+  readonly routedQuota: Map<string, string>;
   /** The reset the day's 429 relays (epoch ms). */
   resetAt: number;
   /** Requests per `key-suffix model`, e.g. `0001 qwen/qwen3-coder:free`. */
@@ -34,6 +39,8 @@ export function nextUtcMidnight(now = Date.now()): number {
 export function startOpenRouterMock(): OpenRouterMock {
   const daySpent = new Set<string>();
   const busy = new Set<string>();
+  const minuteSpent = new Set<string>();
+  const routedQuota = new Map<string, string>();
   const asked = new Map<string, number>();
   const mock = {
     resetAt: nextUtcMidnight(),
@@ -58,6 +65,32 @@ export function startOpenRouterMock(): OpenRouterMock {
             },
             provider_name: null,
           },
+        },
+        user_id: "user_2abc",
+      }, { status: 429 });
+    }
+    if (model.endsWith(":free") && minuteSpent.has(key)) {
+      const limit = {
+        "X-RateLimit-Limit": "20",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": String(Date.now() + 40_000),
+      };
+      return Response.json({
+        error: {
+          message: "Rate limit exceeded: free-models-per-min. ",
+          code: 429,
+          metadata: { headers: limit, provider_name: null },
+        },
+        user_id: "user_2abc",
+      }, { status: 429, headers: limit });
+    }
+    const raw = routedQuota.get(model);
+    if (raw !== undefined) {
+      return Response.json({
+        error: {
+          message: "Provider returned error",
+          code: 429,
+          metadata: { raw, provider_name: "Google AI Studio" },
         },
         user_id: "user_2abc",
       }, { status: 429 });
@@ -90,6 +123,8 @@ export function startOpenRouterMock(): OpenRouterMock {
     origin: `http://127.0.0.1:${server.addr.port}`,
     daySpent,
     busy,
+    minuteSpent,
+    routedQuota,
     asked,
     askedFor: (model: string) =>
       [...asked].reduce((n, [seen, count]) => seen.endsWith(` ${model}`) ? n + count : n, 0),

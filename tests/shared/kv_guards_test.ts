@@ -55,12 +55,13 @@ Deno.test("guards.kv: cool-downs, set-asides, circuits and windows come back; ot
     assert.equal(otherBreaker.snapshot().state, "closed", "a circuit that closed stays closed");
     await second.close();
 
-    // A restart with other keys takes in nothing about keys.
+    // A restart with none of the keys takes in nothing about keys.
     const third = await KvGuards.open(path, quiet);
-    const changed = guardsOf(["k0", "k9", "k2"]);
+    const changed = guardsOf(["k7", "k8", "k9"]);
     await third.sync({ provider: "p", model: "m", ...changed });
     assert.ok(changed.keys.snapshot().every((k) => k.state === "ready"));
     assert.equal(changed.limiter.snapshot().inWindow, 0);
+    assert.equal(changed.breaker.snapshot().state, "closed");
     await third.close();
   } finally {
     await Deno.remove(dir, { recursive: true });

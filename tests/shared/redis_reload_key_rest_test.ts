@@ -68,3 +68,33 @@ redisTest(
     }
   },
 );
+
+redisTest(
+  "shared.redis: a restart with a changed key list keeps the kept keys' rests and the window",
+  async (redis) => {
+    const rate = { requests: 2, windowMs: 60_000 };
+    const first = new RedisGuards(redis.url, "restart:", silentLogger);
+    const before = { ...target([A, B], "m"), rate };
+    try {
+      await first.sync(before);
+      await first.sync(before);
+      const until = Date.now() + 600_000;
+      first.setAside("or", 0, until, 401, "invalid x-api-key");
+      first.cooling("or", 1, "m", until, true);
+    } finally {
+      await first.close();
+    }
+    // The restart (the rests just learned were written before the close ended): A removed, B
+    // kept (now first), C added where A stood.
+    const second = new RedisGuards(redis.url, "restart:", silentLogger);
+    try {
+      const after = { ...target([B, C], "m"), rate };
+      const result = await second.sync(after);
+      assert.ok(result.waitMs > 0, "the window's two places are still taken");
+      assert.equal(after.keys.usable(0, "m"), undefined, "B's rest came back at its new place");
+      assert.equal(after.keys.usable(1, "m")?.index, 1, "A's set-aside fell on C");
+    } finally {
+      await second.close();
+    }
+  },
+);

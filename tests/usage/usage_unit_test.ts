@@ -71,6 +71,10 @@ Deno.test("prices: the built-in table by model name, cost as Σ tokens × price 
   assert.deepEqual(builtInPrice("openai/gpt-oss-120b:free"), free);
   assert.deepEqual(builtInPrice("qwen/qwen3-coder:free"), free);
   assert.equal(builtInPrice("moonshotai/kimi-k2")?.input, 0.6);
+  // So does OpenRouter's free models router, which picks one of them: unpriced, a USD budget
+  // over it warned that its requests add nothing.
+  assert.deepEqual(builtInPrice("openrouter/free"), free);
+  assert.equal(builtInPrice("openrouter/auto"), undefined);
   const price = { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 };
   assert.equal(
     costOf({

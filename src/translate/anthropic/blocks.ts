@@ -4,7 +4,7 @@
  * every thinking block and `{}` for a tool call without arguments before it stops.
  */
 
-import type { AnthropicStreamEvent } from "../../protocols/anthropic.ts";
+import type { AnthropicStreamEvent, ThinkingConfig } from "../../protocols/anthropic.ts";
 import type { ToolCallState } from "../openai_chat/tool_calls.ts";
 import { ReasoningCapture } from "../reasoning/capture.ts";
 import type { ReasoningSource } from "../reasoning/provenance.ts";
@@ -21,6 +21,15 @@ type OpenBlock =
  */
 export interface HiddenReasoning {
   readonly keep: boolean;
+}
+
+/**
+ * Whether a request asks for thinking it does not show (`display: "omitted"`): an upstream that
+ * reasons, or sends its thoughts though not asked to, must not put them before the client.
+ */
+export function hidesThinking(thinking: ThinkingConfig | undefined): boolean {
+  return thinking !== undefined && thinking.type !== "disabled" &&
+    thinking.display === "omitted";
 }
 
 /** Block state of one answer; events go to `out`, which the owner drains. */

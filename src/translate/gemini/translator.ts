@@ -49,6 +49,11 @@ export interface GeminiTranslateOptions {
   /** The client's tools: a call's arguments are read against its tool's schema (json_args.ts). */
   readonly tools?: readonly ToolDefinition[];
   readonly messageId?: string;
+  /**
+   * The client shows no thinking (`thinking.display: "omitted"`): thoughts Gemini sends anyway
+   * come as empty thinking blocks, their signatures kept (Gemini reads back no thought text).
+   */
+  readonly omitThinking?: boolean;
 }
 
 /** The first candidate (Anthropic has no n > 1). */
@@ -73,7 +78,11 @@ export class GeminiToAnthropicTranslator {
 
   constructor(options: GeminiTranslateOptions) {
     this.#o = options;
-    this.#blocks = new AnthropicBlockWriter(() => this.#signThought());
+    this.#blocks = new AnthropicBlockWriter(
+      () => this.#signThought(),
+      undefined,
+      options.omitThinking ? { keep: false } : undefined,
+    );
     this.#frame = new AnswerFrame(this.#blocks, () => messageStartEvent(options));
   }
 

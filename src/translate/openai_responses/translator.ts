@@ -39,6 +39,12 @@ export interface ResponsesTranslateOptions {
   readonly toolNames?: ReadonlyMap<string, string>;
   /** The ids of the request's tool calls: an answer's call must not repeat one of them. */
   readonly historyToolIds?: ReadonlySet<string>;
+  /**
+   * The client shows no thinking (`thinking.display: "omitted"`): reasoning text a server sends
+   * anyway (a summary, or an open model's `reasoning_text`) comes as empty thinking blocks; what
+   * goes back upstream rides the signature, encrypted.
+   */
+  readonly omitThinking?: boolean;
 }
 
 /** `incomplete_details.reason` -> `stop_reason`. */
@@ -70,7 +76,11 @@ export class ResponsesToAnthropicTranslator {
   constructor(options: ResponsesTranslateOptions) {
     this.#o = options;
     this.#ids = new ToolUseIds(options.historyToolIds);
-    this.#blocks = new AnthropicBlockWriter(() => this.#sign(), options.toolNames);
+    this.#blocks = new AnthropicBlockWriter(
+      () => this.#sign(),
+      options.toolNames,
+      options.omitThinking ? { keep: false } : undefined,
+    );
     this.#frame = new AnswerFrame(this.#blocks, () => messageStartEvent(options));
   }
 

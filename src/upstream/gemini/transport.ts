@@ -14,6 +14,7 @@ import { type AnswerBasics, sendTranslated } from "../translated_answer.ts";
 import { describeTarget } from "../../core/text.ts";
 import { type FailedStartKind, failedStartKind } from "./malformed_call.ts";
 import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from "../transport.ts";
+import { hidesThinking } from "../../translate/anthropic/blocks.ts";
 
 /** Sends Anthropic Messages requests to the Gemini API (key in `x-goog-api-key`). */
 export const geminiTransport: Transport = {
@@ -36,6 +37,7 @@ export const geminiTransport: Transport = {
         ...basics,
         toolNames: renamedTools(client.tools),
         tools: client.tools,
+        ...(hidesThinking(client.thinking) ? { omitThinking: true } : {}),
       };
       return {
         stream: () => geminiTranslation(translate),

@@ -25,6 +25,7 @@ import {
   withGeminiUnaskedLevel,
 } from "./gemini_thoughts.ts";
 import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from "../transport.ts";
+import { hidesThinking } from "../../translate/anthropic/blocks.ts";
 
 /** Sends Anthropic Messages requests to an OpenAI Chat Completions upstream. */
 export const openAITransport: Transport = {
@@ -45,8 +46,7 @@ export const openAITransport: Transport = {
       ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
       ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
     });
-    const omitted = client.thinking !== undefined && client.thinking.type !== "disabled" &&
-      client.thinking.display === "omitted";
+    const omitted = hidesThinking(client.thinking);
     // Thoughts only for a client that shows them; the calls' signatures come either way.
     const thoughts = client.thinking !== undefined && client.thinking.type !== "disabled" &&
       !omitted && dialect.reasoningSwitch.kind !== "none";

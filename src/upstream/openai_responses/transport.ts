@@ -10,6 +10,7 @@ import { openAIResponsesUrl } from "../http/endpoints.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { historyToolIds } from "../../translate/anthropic/tool_use_ids.ts";
 import { sendTranslated } from "../translated_answer.ts";
+import { hidesThinking } from "../../translate/anthropic/blocks.ts";
 import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from "../transport.ts";
 
 /** Sends Anthropic Messages requests to an OpenAI Responses API upstream. */
@@ -40,6 +41,7 @@ export const openAIResponsesTransport: Transport = {
           ...basics,
           toolNames: renamedToolNames(client.tools, OPENAI_TOOL_NAMES),
           historyToolIds: toolIds,
+          ...(hidesThinking(client.thinking) ? { omitThinking: true } : {}),
         };
         return {
           stream: () => responsesTranslation(translate),

@@ -186,3 +186,24 @@ Deno.test("the map the model writes as JSON text reaches the client as an object
     rows: [{ "x-a": 1 }],
   });
 });
+
+Deno.test("JSON text in a code fence, where an object or any value goes, reaches the client as the value", () => {
+  const schema = {
+    type: "object",
+    properties: {
+      map: { type: "object", additionalProperties: { type: "string" } },
+      any: {},
+      note: { type: "string" },
+    },
+  };
+  const fenced = '```json\n{"a": "b"}\n```';
+  assert.deepEqual(withJsonValues({ map: fenced, any: "```\n[1, 2]\n```", note: fenced }, schema), {
+    map: { a: "b" },
+    any: [1, 2],
+    note: fenced,
+  });
+  // A fence around what is no JSON stays text.
+  assert.deepEqual(withJsonValues({ map: "```\nnot json\n```" }, schema), {
+    map: "```\nnot json\n```",
+  });
+});

@@ -372,3 +372,76 @@ Deno.test("JSON text fenced as Markdown code, where the tool takes no string, is
   const value = { note: fenced('{"a":1}') };
   assert.equal(withJsonValues(value, schema), value);
 });
+
+Deno.test("a union that takes a string, cut past five levels: JSON text of an object is the object, other text the string", () => {
+  const variants = [
+    { anyOf: [{ type: "string" }, { type: "object", properties: { x: { type: "number" } } }] },
+    { oneOf: [{ type: "object", properties: { x: { type: "number" } } }, { type: "string" }] },
+    { type: ["string", "object"], properties: { x: { type: "number" } } },
+  ];
+  for (const value of variants) {
+    let schema: Obj = { type: "object", properties: { value } };
+    for (let i = 0; i < 4; i++) schema = { type: "object", properties: { n: schema } };
+    assert.equal(at(toGeminiParameters(schema), "n.n.n.n.value")?.type, "STRING");
+    const nested = (inner: unknown) => ({ n: { n: { n: { n: { value: inner } } } } });
+    const read = (text: string) => withJsonValues(nested(text), schema);
+    assert.deepEqual(read('{"x": 1}'), nested({ x: 1 }), JSON.stringify(value));
+    assert.deepEqual(read('```json\n{"x": 1}\n```'), nested({ x: 1 }));
+    // JSON text of a string is the string; a string written bare stays as it came.
+    assert.deepEqual(read('"abc"'), nested("abc"));
+    assert.deepEqual(read("list the files"), nested("list the files"));
+    // JSON of a kind the union does not take, and broken JSON, stay text.
+    assert.deepEqual(read("42"), nested("42"));
+    assert.deepEqual(read('{"x": '), nested('{"x": '));
+  }
+});
+
+/** The Gemini node of the property named `v`, wherever it is. */
+function propertyV(s: GeminiSchema | undefined): GeminiSchema | undefined {
+  if (!s) return undefined;
+  if (s.properties?.v) return s.properties.v;
+  for (const sub of [...Object.values(s.properties ?? {}), s.items, ...(s.anyOf ?? [])]) {
+    const found = propertyV(sub);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+Deno.test("a union's JSON text is read exactly where Gemini was asked for it, at any depth and through arrays", () => {
+  const union = {
+    anyOf: [{ type: "string" }, { type: "object", properties: { x: { type: "number" } } }],
+  };
+  for (const wrap of ["object", "array", "union"] as const) {
+    for (let depth = 1; depth <= 7; depth++) {
+      let schema: Obj = { type: "object", properties: { v: union } };
+      let value = (inner: unknown): unknown => ({ v: inner });
+      let path = "v";
+      for (let i = 1; i < depth; i++) {
+        const [s, v, p] = [schema, value, path];
+        if (wrap === "array") {
+          schema = { type: "object", properties: { a: { type: "array", items: s } } };
+          value = (inner) => ({ a: [v(inner)] });
+        } else if (wrap === "union") {
+          schema = { type: "object", properties: { u: { anyOf: [s, { type: "integer" }] } } };
+          value = (inner) => ({ u: v(inner) });
+        } else {
+          schema = { type: "object", properties: { o: s } };
+          value = (inner) => ({ o: v(inner) });
+        }
+        path = `${wrap === "array" ? "a" : wrap === "union" ? "u" : "o"}.${p}`;
+      }
+      const out = toGeminiParameters(schema);
+      const cut = JSON.stringify(out).includes("written as JSON text");
+      const read = withJsonValues(value('{"x":1}'), schema);
+      const expected = value(cut ? { x: 1 } : '{"x":1}');
+      assert.deepEqual(read, expected, `${wrap} ${depth} (${path}): cut ${cut}`);
+      // Quotes are JSON text's only where the whole union went out as text (past five levels);
+      // deeper, an enclosing object went out as text, and the model writes no `v` of its own.
+      const sent = propertyV(out);
+      if (sent === undefined) continue;
+      const whole = sent.type === "STRING";
+      const quoted = withJsonValues(value('"abc"'), schema);
+      assert.deepEqual(quoted, value(whole ? "abc" : '"abc"'), `${path}: whole ${whole}`);
+    }
+  }
+});
