@@ -372,3 +372,21 @@ Deno.test("JSON text fenced as Markdown code, where the tool takes no string, is
   const value = { note: fenced('{"a":1}') };
   assert.equal(withJsonValues(value, schema), value);
 });
+
+Deno.test("a model naming itself through allOf, many times over, is read back at once", () => {
+  // Each member would be merged again at every level of the bound: 6 members took seconds.
+  const schema = {
+    type: "object",
+    properties: { q: { $ref: "#/$defs/X" } },
+    $defs: {
+      X: {
+        allOf: Array.from({ length: 6 }, () => ({ $ref: "#/$defs/X" })),
+        properties: { a: { type: "object", properties: { b: { type: "integer" } } } },
+      },
+    },
+  };
+  const started = performance.now();
+  const out = withJsonValues({ q: { a: '{"b": 1}' } }, schema);
+  assert.deepEqual(out, { q: { a: { b: 1 } } });
+  assert.ok(performance.now() - started < 500, `${performance.now() - started} ms`);
+});
