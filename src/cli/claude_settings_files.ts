@@ -140,21 +140,26 @@ export async function writeSettings(
   try {
     await Deno.mkdir(dirnamePath(target), { recursive: true });
     let mode = 0o600;
+    let owner: { uid: number; gid: number } | undefined;
     if (before.exists) {
-      mode = ((await Deno.stat(target)).mode ?? 0o600) & 0o777;
+      const stat = await Deno.stat(target);
+      mode = (stat.mode ?? 0o600) & 0o777;
       if (holdsToken && (mode & 0o077) !== 0 && Deno.build.os !== "windows") {
         narrowedFrom = mode;
         mode &= 0o700;
       }
+      owner = otherOwner(stat);
       const { first, latest } = backupPaths(target);
       const firstKept = await Deno.lstat(first).then((info) => info.isFile, () => false);
       backup = firstKept ? { path: latest, kept: first } : { path: first };
       await Deno.writeTextFile(backup.path, before.text ?? "", { mode: 0o600 });
+      if (owner) await Deno.chown(backup.path, owner.uid, owner.gid);
     }
     temporary = `${target}.ccp-${Deno.pid}.tmp`;
     await Deno.writeTextFile(temporary, `${JSON.stringify(json, null, 2)}\n`, { mode });
     // The mode of a file that already existed is left to its umask by writeTextFile.
     if (Deno.build.os !== "windows") await Deno.chmod(temporary, mode);
+    if (owner) await Deno.chown(temporary, owner.uid, owner.gid);
     await Deno.rename(temporary, target);
   } catch (err) {
     if (temporary !== undefined) await Deno.remove(temporary).catch(() => {});
@@ -167,6 +172,20 @@ export async function writeSettings(
     ...(backup !== undefined ? { backup } : {}),
     ...(narrowedFrom !== undefined ? { narrowedFrom } : {}),
   };
+}
+
+/**
+ * The owner of a file another user owns (ccp run as root, as with `sudo` keeping HOME): the file
+ * renamed over it keeps that owner, else it would be root's, and at mode 600 its user's Claude
+ * Code could no longer read its own settings. Undefined unless ccp runs as root on such a file.
+ */
+function otherOwner(stat: Deno.FileInfo): { uid: number; gid: number } | undefined {
+  // Only root may give a file away; another user's file in a directory one may write is taken
+  // over as before.
+  if (Deno.uid() !== 0 || stat.uid === null || stat.gid === null || stat.uid === 0) {
+    return undefined;
+  }
+  return { uid: stat.uid, gid: stat.gid };
 }
 
 /**

@@ -143,8 +143,13 @@ export function hideSecrets(tree: Tree, text: string): unknown {
   if (!exact) return undefined;
   const json = JSON.stringify(hidden);
   const leaks = secrets.some((secret) => json.includes(JSON.stringify(secret).slice(1, -1)));
-  return leaks || redactUrlCredentials(json) !== json ? undefined : hidden;
+  // A query value that is a whole `${VAR}` reference holds no credential: the tree keeps it
+  // unexpanded (`?key=${GEMINI_KEY}`), as it keeps `api_key: ${KEY}`.
+  const bare = json.replace(QUERY_REFERENCE, "$1");
+  return leaks || redactUrlCredentials(bare) !== bare ? undefined : hidden;
 }
+
+const QUERY_REFERENCE = /(=)\$\{[A-Za-z_][A-Za-z0-9_]*\}(?=[&#"])/g;
 
 /** A kept tree with the file's secrets back in place; undefined when a mark does not fit `text`. */
 export function revealSecrets(kept: unknown, text: string): unknown {

@@ -35,11 +35,20 @@ export function passedOver(outcomes: readonly TargetOutcome[], now: number): str
 function notSent(outcome: TargetOutcome, now: number): string | undefined {
   switch (outcome.kind) {
     case "keys": {
-      const { cooling, blocked, recentStatuses, retryAt } = outcome.keys;
-      const state = cooling > 0
-        ? `${keys(cooling)} cooling down after 429`
-        : `${keys(blocked)} set aside after ${recentStatuses.join(", ")}`;
-      return `${state}, usable again in ${secondsUntil(retryAt, now)}s`;
+      // As the refusal when every target is out words it: a provider without a key has none
+      // set aside, and keys cooling do not hide others set aside.
+      const { cooling, blocked, keyless, recentStatuses, retryAt } = outcome.keys;
+      const statuses = recentStatuses.join(", ");
+      const state: string[] = [];
+      if (cooling > 0) state.push(`${keys(cooling)} cooling down after 429`);
+      if (blocked > 0) {
+        state.push(
+          keyless
+            ? `no API key is set for it and it answered ${statuses}`
+            : `${keys(blocked)} set aside after ${statuses}`,
+        );
+      }
+      return `${state.join(", ")}, usable again in ${secondsUntil(retryAt, now)}s`;
     }
     case "open":
       return `paused after repeated failures, re-tried in ${secondsUntil(outcome.until, now)}s`;

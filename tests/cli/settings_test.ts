@@ -93,6 +93,29 @@ Deno.test("ccp settings install: without an auth token to write, a file keeps it
   });
 });
 
+// Run as root (sudo keeping HOME) on a user's file: the renamed-in file was root's and 600, and
+// the user's Claude Code could no longer read its own settings.
+Deno.test({
+  name:
+    "ccp settings install as root: another user's file stays that user's, and so does its backup",
+  ignore: Deno.build.os === "windows" || Deno.uid() !== 0,
+  fn: async () => {
+    await inTempDir("ccp-settings-", async (dir) => {
+      const config = await writeConfig(dir);
+      await Deno.mkdir(`${dir}/.claude`);
+      const file = `${dir}/.claude/settings.json`;
+      await Deno.writeTextFile(file, "{}", { mode: 0o644 });
+      await Deno.chown(file, 65534, 65534);
+      assert.equal(await runSettings(testContext(dir), "install", { config }), 0);
+      for (const path of [file, `${file}.ccp-backup`]) {
+        const stat = await Deno.stat(path);
+        assert.deepEqual([stat.uid, stat.gid, stat.mode! & 0o777], [65534, 65534, 0o600], path);
+      }
+      assert.equal((await readJson(file)).env!.ANTHROPIC_AUTH_TOKEN, TOKEN);
+    });
+  },
+});
+
 Deno.test("ccp settings install: a new file is for its owner alone; through a symlink, the target is written", async () => {
   await inTempDir("ccp-settings-", async (dir) => {
     const config = await writeConfig(dir);

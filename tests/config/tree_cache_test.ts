@@ -117,6 +117,11 @@ Deno.test("a tree JSON cannot hold exactly, or with credentials in a URL, is not
   const gemini = "https://generativelanguage.googleapis.com/v1beta?key=AIzaQueryOnly0123456789";
   assert.equal(hideSecrets({ providers: { gem: { base_url: gemini } } }, ""), undefined);
   assert.notEqual(hideSecrets({ base_url: "https://g.example/v1?alt=sse&n=3" }, ""), undefined);
+  // A reference is no secret (the tree keeps it unexpanded); a default written beside it may be.
+  const ref = "https://g.example/v1beta?key=${GEMINI_KEY}&alt=sse";
+  assert.deepEqual(hideSecrets({ base_url: ref }, ""), { base_url: ref });
+  const fallback = "https://g.example/v1beta?key=${GEMINI_KEY:-AIzaQueryOnly0123456789}";
+  assert.equal(hideSecrets({ base_url: fallback }, ""), undefined);
   // A secret inside a longer string stays in the string, so the tree is not kept.
   const text = "p: { api_key: sk-abcdef }\nnote: key sk-abcdef here\n";
   assert.equal(hideSecrets({ note: "key sk-abcdef here" }, text), undefined);

@@ -16,11 +16,14 @@ const ccpSig = encodeCcpSignature(
   { provider: "ds", protocol: "openai", model: "deepseek-chat" } as never,
 );
 
-function body(lastHasCcpThinking: boolean): Record<string, unknown> {
+function body(
+  lastHasCcpThinking: boolean,
+  thinking: Record<string, unknown> = { type: "enabled", budget_tokens: 500 },
+): Record<string, unknown> {
   return {
     model: "claude-opus-5-5",
     max_tokens: 1000,
-    thinking: { type: "adaptive" },
+    thinking,
     context_management: { edits: [{ type: "clear_thinking_20251015", keep: "all" }] },
     messages: [
       { role: "user", content: "go" },
@@ -176,4 +179,16 @@ Deno.test("real Anthropic: a new prompt after a turn another provider answered k
       assert.deepEqual(out.context_management, b.context_management);
     });
   }
+});
+
+Deno.test("real Anthropic: adaptive thinking stays when the tool loop's last answer lost its fallback-made thinking", () => {
+  // The fallback answered the last step of the loop; its thinking goes. Adaptive thinking lets the
+  // model answer a step without thinking, and Anthropic takes such a turn back as it is: switching
+  // thinking off would cost this step its thinking and the cached prompt twice (off, then on).
+  const b = body(true, { type: "adaptive" });
+  const out = forRealAnthropic(b);
+  const messages = out.messages as Array<{ content: Array<{ type: string }> }>;
+  assert.deepEqual(messages[3]!.content.map((c) => c.type), ["tool_use"]);
+  assert.deepEqual(out.thinking, { type: "adaptive" });
+  assert.deepEqual(out.context_management, b.context_management);
 });

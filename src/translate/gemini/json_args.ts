@@ -58,20 +58,24 @@ export function isFreeFormObject(node: unknown): boolean {
  * win). A field that names its model through `allOf: [{$ref}]` (as older pydantic writes one with a
  * description) is then read as that model, JSON text cut deep inside it included.
  */
-function followed(schema: unknown, root: unknown, hops = 0): unknown {
+function followed(schema: unknown, root: unknown, hops = 0, merged = new Set<string>()): unknown {
   if (!isRecord(schema) || !isRecord(root) || hops > 8) return schema;
   let node = schema;
   if (typeof node.$ref === "string") {
     const { $ref, ...siblings } = node;
     const target = resolveRef($ref, root);
     if (!target) return schema;
+    merged.add($ref);
     node = { ...target, ...siblings };
   }
   if (!Array.isArray(node.allOf)) return node;
   const { allOf, ...out } = node;
   const properties = isRecord(out.properties) ? { ...out.properties } : {};
   for (const item of allOf) {
-    const member = followed(item, root, hops + 1);
+    // A model is merged in once: it adds nothing the second time, and a model that names itself
+    // (or one named by many members) would be merged again at every level, exponentially.
+    if (isRecord(item) && typeof item.$ref === "string" && merged.has(item.$ref)) continue;
+    const member = followed(item, root, hops + 1, merged);
     if (!isRecord(member)) continue;
     for (const [key, value] of Object.entries(member)) {
       if (key === "properties" && isRecord(value)) {

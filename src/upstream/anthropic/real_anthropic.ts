@@ -31,8 +31,10 @@ export function runsServerTools(
 /**
  * Removes thinking blocks that carry a ccp-made signature: a server that relays to Anthropic would
  * get 400 "Invalid signature". If that leaves the turn in progress -- the last assistant message,
- * in a tool loop -- without its leading thinking block while thinking is on, Anthropic would reject
- * the request too, so thinking is switched off for this one request (with the edits that need it).
+ * in a tool loop -- without its leading thinking block while thinking is enabled with a budget,
+ * Anthropic would reject the request too, so thinking is switched off for this one request (with
+ * the edits that need it). Adaptive thinking stays: there a tool turn without thinking is what the
+ * model itself answers when it chooses not to think, which Anthropic takes back as it is.
  */
 export function stripCcpThinkingForAnthropic(body: Body): Body {
   return stripThinkingForAnthropic(body, (b) => isCcpSignature(b.signature));
@@ -62,13 +64,21 @@ function stripThinkingForAnthropic(body: Body, drop: (block: ThinkingBlock) => b
   );
   const thinking = body.thinking as { type?: string } | undefined;
   if (
-    !thinking || thinking.type === "disabled" ||
+    !thinking || thinking.type === "disabled" || thinking.type === "adaptive" ||
     !(lastTurnLostThinking(body, stripped) ||
       (thinking.type === "enabled" && toolTurnWithoutThinking(stripped)))
   ) {
     return stripped;
   }
-  const { thinking: _off, ...rest } = stripped;
+  return withoutThinking(stripped);
+}
+
+/**
+ * `body` without thinking, and without the context edits that need it: what is sent when
+ * Anthropic would refuse the turn in progress with thinking (its last answer has none).
+ */
+export function withoutThinking(body: Body): Body {
+  const { thinking: _off, ...rest } = body;
   const management = rest.context_management as { edits?: Block[] } | undefined;
   if (management?.edits) {
     const edits = management.edits.filter((e) => !String(e.type).startsWith("clear_thinking"));

@@ -18,3 +18,20 @@ export function refusesSignature(
 ): boolean {
   return status === 400 && bodyText !== undefined && REFUSED.test(upstreamMessage(bodyText));
 }
+
+// "messages.3.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`.
+// When `thinking` is enabled, a final `assistant` message must start with a thinking block ..."
+const THINKING_FIRST = /final\W{0,2}assistant\W{0,2} message must start with a thinking block/i;
+
+/**
+ * True when a 400 answer says the turn in progress must lead with thinking: the last answer of a
+ * tool loop has none (another provider's, whose thinking Anthropic cannot take), and the request
+ * asks for thinking.
+ */
+export function refusesTurnWithoutThinking(
+  status: number | undefined,
+  bodyText: string | undefined,
+): boolean {
+  return status === 400 && bodyText !== undefined &&
+    THINKING_FIRST.test(upstreamMessage(bodyText));
+}

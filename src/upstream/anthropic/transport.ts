@@ -10,8 +10,8 @@ import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { relayedAnswer } from "../relayed_answer.ts";
 import { planHeaders } from "./plan_headers.ts";
 import { FOREIGN_SIGNATURES } from "./foreign_signatures.ts";
-import { verifiesSignatures } from "./real_anthropic.ts";
-import { refusesSignature } from "./refused_signature.ts";
+import { verifiesSignatures, withoutThinking } from "./real_anthropic.ts";
+import { refusesSignature, refusesTurnWithoutThinking } from "./refused_signature.ts";
 import { withUnaskedReasoningRoom } from "./unasked_reasoning.ts";
 import { RELAYED_MESSAGE_IDS } from "./relayed_message_ids.ts";
 import { RepeatedToolIds } from "./repeated_tool_ids.ts";
@@ -84,6 +84,19 @@ export const anthropicTransport: Transport = {
         );
         result = await call(again);
       }
+    }
+    if (
+      !result.ok && verifiesSignatures(request.provider) && sent.thinking !== undefined &&
+      refusesTurnWithoutThinking(result.status, result.bodyText)
+    ) {
+      // Adaptive thinking is kept when the tool loop's last answer lost its thinking (the model
+      // answers so itself when it does not think); should Anthropic still want thinking first,
+      // the loop goes on without it, as with a budget.
+      request.log?.warn(
+        `${describeCall(request)} wants the tool loop's last answer to start with thinking: ` +
+          "sent again without thinking",
+      );
+      result = await call(withoutThinking(clean(body)));
     }
     const relayHeaders = planHeaders(
       request.provider,

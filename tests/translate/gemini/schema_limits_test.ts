@@ -445,3 +445,21 @@ Deno.test("a union's JSON text is read exactly where Gemini was asked for it, at
     }
   }
 });
+
+Deno.test("a model naming itself through allOf, many times over, is read back at once", () => {
+  // Each member would be merged again at every level of the bound: 6 members took seconds.
+  const schema = {
+    type: "object",
+    properties: { q: { $ref: "#/$defs/X" } },
+    $defs: {
+      X: {
+        allOf: Array.from({ length: 6 }, () => ({ $ref: "#/$defs/X" })),
+        properties: { a: { type: "object", properties: { b: { type: "integer" } } } },
+      },
+    },
+  };
+  const started = performance.now();
+  const out = withJsonValues({ q: { a: '{"b": 1}' } }, schema);
+  assert.deepEqual(out, { q: { a: { b: 1 } } });
+  assert.ok(performance.now() - started < 2000, `${performance.now() - started} ms`);
+});

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { passedOver } from "../../src/resilience/passed_over.ts";
+import type { KeysUnavailable } from "../../src/resilience/key_report.ts";
+
+const NOW = 1_000_000;
+const target = { provider: "local", model: "qwen3" };
+
+function keys(over: Partial<KeysUnavailable>): KeysUnavailable {
+  return {
+    reason: "blocked",
+    cooling: 0,
+    blocked: 1,
+    retryAt: NOW + 30_000,
+    hinted: false,
+    recentStatuses: [401],
+    keyless: false,
+    ...over,
+  };
+}
+
+Deno.test("passed over: a provider without a key is not said to have a key set aside", () => {
+  assert.deepEqual(passedOver([{ kind: "keys", target, keys: keys({ keyless: true }) }], NOW), [
+    "local/qwen3 (not sent: no API key is set for it and it answered 401, usable again in 30s)",
+  ]);
+});
+
+Deno.test("passed over: keys cooling and keys set aside are both named", () => {
+  const both = keys({ reason: "cooling", cooling: 2, blocked: 1, recentStatuses: [403] });
+  assert.deepEqual(passedOver([{ kind: "keys", target, keys: both }], NOW), [
+    "local/qwen3 (not sent: 2 keys cooling down after 429, key set aside after 403, usable " +
+    "again in 30s)",
+  ]);
+});
