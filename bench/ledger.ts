@@ -59,6 +59,15 @@ routes:
   default: anth/claude-sonnet-4-5
 `;
 
+/** `deno` arguments that run this checkout's ccp; its own arguments follow. */
+const RUN_CCP = [
+  "run",
+  "-A",
+  "--config",
+  new URL("../deno.json", import.meta.url).pathname,
+  new URL("../src/main.ts", import.meta.url).pathname,
+];
+
 /** An Anthropic upstream answering every request "hello". */
 function startHelloUpstream(): Deno.HttpServer<Deno.NetAddr> {
   const answer = textMessage("m", { input_tokens: 100, output_tokens: 5 }, "hello");
@@ -123,11 +132,7 @@ async function serverRss(dir: string, ledger: boolean): Promise<number> {
   await Deno.writeTextFile(`${dir}/rss.yaml`, yaml);
   const child = new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "-A",
-      "--config",
-      new URL("../deno.json", import.meta.url).pathname,
-      new URL("../src/main.ts", import.meta.url).pathname,
+      ...RUN_CCP,
       "--config",
       `${dir}/rss.yaml`,
       "--port",
@@ -204,11 +209,7 @@ try {
   ledger.store.close();
   const cli = new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "-A",
-      "--config",
-      new URL("../deno.json", import.meta.url).pathname,
-      new URL("../src/main.ts", import.meta.url).pathname,
+      ...RUN_CCP,
       "usage",
       "--since",
       "30d",
