@@ -24,7 +24,7 @@ import {
   until,
   waitForScreen,
 } from "../helpers/tmux.ts";
-import { encodeEvents, type SseEvent } from "../mocks/anthropic_fixtures.ts";
+import { encodeEvents, type SseEvent, sseEvent as ev } from "../mocks/anthropic_fixtures.ts";
 import { geminiRequestProblem } from "../mocks/gemini_strict.ts";
 import { invalidArgument } from "../mocks/gemini_wire.ts";
 import { responseObject, responsesSse } from "../mocks/responses_wire.ts";
@@ -35,7 +35,6 @@ type Obj = Record<string, unknown>;
 type Kind = "anthropic" | "gemini" | "responses";
 
 const encoder = new TextEncoder();
-const ev = (event: string, data: Obj): SseEvent => ({ event, data: { type: event, ...data } });
 
 /** `n` words `<tag>0 <tag>1 …`, so that each provider's answer is told apart on the screen. */
 const words = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `${tag}${i} `);
