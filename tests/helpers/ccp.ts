@@ -104,6 +104,20 @@ export function postMessages(
   });
 }
 
+/** Streams one Messages request of `messages` through ccp at `baseUrl`: the status and the events. */
+export async function askStreaming(
+  baseUrl: string,
+  messages: unknown[],
+): Promise<{ status: number; events: ReturnType<typeof parseSse> }> {
+  const res = await postMessages(baseUrl, {
+    model: "claude-sonnet-4-6",
+    max_tokens: 100,
+    stream: true,
+    messages,
+  });
+  return { status: res.status, events: parseSse(await res.text()) };
+}
+
 /**
  * POSTs `body` with client key `key` to a ccp serving the config file `configFile` (loaded as
  * `ccp serve --config` loads it, from `cwd`); ccp is closed before the answer, read whole, returns.
