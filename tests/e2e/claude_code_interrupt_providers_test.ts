@@ -15,6 +15,7 @@ import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   screen,
+  slowSse,
   startSession,
   tmux,
   tmuxAndClaude,
@@ -33,8 +34,6 @@ const ready = await tmuxAndClaude();
 
 type Obj = Record<string, unknown>;
 type Kind = "anthropic" | "gemini" | "responses";
-
-const encoder = new TextEncoder();
 
 /** `n` words `<tag>0 <tag>1 …`, so that each provider's answer is told apart on the screen. */
 const words = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `${tag}${i} `);
@@ -178,19 +177,10 @@ function startUpstreams() {
     const tag = kind.slice(0, 2);
     const slow = n === 1;
     const events = answer(kind, slow ? words(tag, 300) : [`${kind} answer two`], n, "m");
-    let i = 0;
-    const cancelled = () => void cancelledAt[kind].push(Date.now());
-    return new Response(
-      new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          if (i > 0 && slow) await new Promise((r) => setTimeout(r, 100));
-          if (i >= events.length) return controller.close();
-          controller.enqueue(encoder.encode(events[i++]));
-        },
-        cancel: cancelled,
-      }),
-      { headers: { "content-type": "text/event-stream" } },
-    );
+    return slowSse(events, {
+      gapMs: slow ? 100 : 0,
+      onCancel: () => cancelledAt[kind].push(Date.now()),
+    });
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
