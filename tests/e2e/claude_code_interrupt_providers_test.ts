@@ -16,10 +16,9 @@ import { provider, testConfig } from "../helpers/config.ts";
 import {
   screen,
   slowSse,
-  startSession,
+  startClaudeTui,
   tmux,
   tmuxAndClaude,
-  tuiEnv,
   tuiPlace,
   typeLine,
   until,
@@ -234,10 +233,8 @@ Deno.test({
       }),
     );
     try {
-      const { home, work, session } = place;
-      const env = { ...tuiEnv(home, ccp.url), CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1" };
-      await startSession(session, work, env, ["claude"]);
-      await waitForScreen(session, /❯/, 15_000);
+      const { session } = place;
+      await startClaudeTui(place, ccp.url, { CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1" });
       const steps: Array<[string | undefined, Kind]> = [
         [undefined, "anthropic"],
         ["flash", "gemini"],

@@ -11,10 +11,9 @@ import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   slowSse,
-  startSession,
+  startClaudeTui,
   tmux,
   tmuxAndClaude,
-  tuiEnv,
   tuiPlace,
   typeLine,
   until,
@@ -79,9 +78,8 @@ Deno.test({
       { observers: [{ ended: (r) => records.push(r) }] },
     );
     try {
-      const { home, work, session } = place;
-      await startSession(session, work, tuiEnv(home, ccp.url), ["claude"]);
-      await waitForScreen(session, /❯/, 15_000);
+      const { session } = place;
+      await startClaudeTui(place, ccp.url);
 
       // 1. Mid-stream: the words are arriving when Esc is pressed.
       await typeLine(session, "tell me a long story");

@@ -11,10 +11,9 @@ import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   slowSse,
-  startSession,
+  startClaudeTui,
   tmux,
   tmuxAndClaude,
-  tuiEnv,
   tuiPlace,
   typeLine,
   until,
@@ -88,9 +87,8 @@ Deno.test({
       }),
     );
     try {
-      const { home, work, session } = place;
-      await startSession(session, work, tuiEnv(home, ccp.url), ["claude"]);
-      await waitForScreen(session, /❯/, 15_000);
+      const { session } = place;
+      await startClaudeTui(place, ccp.url);
 
       await typeLine(session, "think hard");
       await until(() => up.sent() >= 5, 10_000, "reasoning to stream");

@@ -14,10 +14,9 @@ import { provider, testConfig } from "../helpers/config.ts";
 import { PNG_1X1 } from "../helpers/claude_print.ts";
 import {
   screen,
-  startSession,
+  startClaudeTui,
   tmux,
   tmuxAndClaude,
-  tuiEnv,
   tuiPlace,
   typeLine,
   waitForScreen,
@@ -112,9 +111,7 @@ Deno.test({
         `${work}/shot.png`,
         Uint8Array.from(atob(PNG_1X1), (c) => c.charCodeAt(0)),
       );
-      const env = { ...tuiEnv(home, ccp.url), CLAUDE_CODE_MAX_RETRIES: "0", ...codeEnv(cfg) };
-      await startSession(session, work, env, ["claude"]);
-      await waitForScreen(session, /❯/, 15_000);
+      await startClaudeTui(place, ccp.url, { CLAUDE_CODE_MAX_RETRIES: "0", ...codeEnv(cfg) });
 
       // 1. /model lists what GET /v1/models answered; the alias is picked and saved.
       await typeLine(session, "/model");

@@ -245,6 +245,21 @@ export async function tuiPlace(name: string): Promise<TuiPlace> {
   };
 }
 
+/**
+ * Starts the interactive `claude` (with `args`) in `place`, on ccp at `url` with `env` beside
+ * {@link tuiEnv}'s, and waits for its prompt.
+ */
+export async function startClaudeTui(
+  place: TuiPlace,
+  url: string,
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<void> {
+  const { home, work, session } = place;
+  await startSession(session, work, { ...tuiEnv(home, url), ...env }, ["claude", ...args]);
+  await waitForScreen(session, /❯/, 15_000);
+}
+
 /** How {@link slowSse} paces its answer and what it tells. */
 export interface SlowSse {
   /** The pause before each piece but the first. */
