@@ -21,7 +21,7 @@ import {
   typeLine,
   waitForScreen,
 } from "../helpers/tmux.ts";
-import { chatChunk } from "../mocks/openai_mock.ts";
+import { chatChunk, chatStreamAnswer } from "../mocks/openai_mock.ts";
 import { codeEnv } from "../../src/cli/code_setup.ts";
 import type { Config } from "../../src/config/types.ts";
 
@@ -44,12 +44,8 @@ function startChat() {
     const events = [
       chatChunk({ role: "assistant", content: `Answer ${bodies.length} from ${body.model}.` }),
       chatChunk({}, "stop"),
-      `data: ${
-        JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [], usage })
-      }\n\n`,
-      "data: [DONE]\n\n",
     ];
-    return new Response(events.join(""), { headers: { "content-type": "text/event-stream" } });
+    return chatStreamAnswer(events, usage);
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}/v1`,
