@@ -96,7 +96,7 @@ export async function readSettings(path: string): Promise<ReadSettings> {
 }
 
 /** The backup of a settings file: what it held before ccp's latest change. */
-export function backupPath(path: string): string {
+function backupPath(path: string): string {
   return `${path}.ccp-backup`;
 }
 
@@ -152,7 +152,7 @@ async function linkTarget(path: string): Promise<string> {
 }
 
 /** The value of `env.<name>` that wins among the settings files, and the file it comes from. */
-export async function settingsEnvValue(
+async function settingsEnvValue(
   places: readonly SettingsPlace[],
   name: string,
 ): Promise<{ readonly value: string; readonly path: string } | undefined> {

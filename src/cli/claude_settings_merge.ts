@@ -52,7 +52,7 @@ export function envBlock(settings: SettingsJson): Record<string, string> {
 }
 
 /** The keys ccp noted it wrote. */
-export function wroteKeys(settings: SettingsJson): Set<string> {
+function wroteKeys(settings: SettingsJson): Set<string> {
   const value = envBlock(settings)[WROTE_VARIABLE] ?? "";
   return new Set(value.split(/\s+/).filter((word) => word !== ""));
 }
