@@ -15,6 +15,7 @@ import { TRANSPORTS } from "../src/server/compose.ts";
 import { Ledger } from "../src/usage/ledger.ts";
 import { openKvStore } from "../src/usage/kv_store.ts";
 import type { RequestRecord } from "../src/pipeline/record.ts";
+import { textMessage } from "../tests/mocks/anthropic_fixtures.ts";
 
 const parseConfigText = (text: string) => configFromYaml({ text, file: "bench.yaml", env: {} });
 
@@ -58,22 +59,27 @@ routes:
   default: anth/claude-sonnet-4-5
 `;
 
+/** `deno` arguments that run this checkout's ccp; its own arguments follow. */
+const RUN_CCP = [
+  "run",
+  "-A",
+  "--config",
+  new URL("../deno.json", import.meta.url).pathname,
+  new URL("../src/main.ts", import.meta.url).pathname,
+];
+
+/** An Anthropic upstream answering every request "hello". */
+function startHelloUpstream(): Deno.HttpServer<Deno.NetAddr> {
+  const answer = textMessage("m", { input_tokens: 100, output_tokens: 5 }, "hello");
+  return Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => Response.json(answer),
+  );
+}
+
 /** Whole-request CPU through an in-process ccp and mock (client, ccp and mock in one process). */
 async function requestCpu(ledger: boolean, n: number, dir: string): Promise<number> {
-  const mock = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    () =>
-      Response.json({
-        id: "msg_1",
-        type: "message",
-        role: "assistant",
-        model: "m",
-        content: [{ type: "text", text: "hello" }],
-        stop_reason: "end_turn",
-        stop_sequence: null,
-        usage: { input_tokens: 100, output_tokens: 5 },
-      }),
-  );
+  const mock = startHelloUpstream();
   const config = parseConfigText(CONFIG.replace("PORT", String(mock.addr.port)));
   const store = ledger
     ? await openKvStore(`${dir}/req.kv`, { retentionMs: 86_400_000 })
@@ -120,30 +126,13 @@ async function requestCpu(ledger: boolean, n: number, dir: string): Promise<numb
 
 /** RSS (MiB) of a `ccp serve` process after 500 requests through it, with or without a ledger. */
 async function serverRss(dir: string, ledger: boolean): Promise<number> {
-  const mock = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    () =>
-      Response.json({
-        id: "msg_1",
-        type: "message",
-        role: "assistant",
-        model: "m",
-        content: [{ type: "text", text: "hello" }],
-        stop_reason: "end_turn",
-        stop_sequence: null,
-        usage: { input_tokens: 100, output_tokens: 5 },
-      }),
-  );
+  const mock = startHelloUpstream();
   const yaml = CONFIG.replace("PORT", String(mock.addr.port)) +
     `usage: { enabled: ${ledger} }\nserver: { data_dir: ${dir}/rss-data }\n`;
   await Deno.writeTextFile(`${dir}/rss.yaml`, yaml);
   const child = new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "-A",
-      "--config",
-      new URL("../deno.json", import.meta.url).pathname,
-      new URL("../src/main.ts", import.meta.url).pathname,
+      ...RUN_CCP,
       "--config",
       `${dir}/rss.yaml`,
       "--port",
@@ -220,11 +209,7 @@ try {
   ledger.store.close();
   const cli = new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "-A",
-      "--config",
-      new URL("../deno.json", import.meta.url).pathname,
-      new URL("../src/main.ts", import.meta.url).pathname,
+      ...RUN_CCP,
       "usage",
       "--since",
       "30d",

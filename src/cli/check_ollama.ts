@@ -40,10 +40,8 @@ async function modelLine(
 }
 
 /** The lines, or none when no route uses an Ollama provider. */
-export async function ollamaContextLines(
-  config: Config,
-  fetchFn: FetchLike = environmentFetch(),
-): Promise<string[]> {
+export async function ollamaContextLines(config: Config): Promise<string[]> {
+  const fetchFn = environmentFetch();
   const lines: string[] = [];
   for (const [id, models] of ollamaModels(config)) {
     const root = rootOf(config.providers[id]!.baseUrl);

@@ -203,7 +203,7 @@ async function linkTarget(path: string): Promise<string> {
 }
 
 /** The value of `env.<name>` that wins among the settings files, and the file it comes from. */
-export async function settingsEnvValue(
+async function settingsEnvValue(
   places: readonly SettingsPlace[],
   name: string,
 ): Promise<{ readonly value: string; readonly path: string } | undefined> {

@@ -48,7 +48,7 @@ export interface SettingsOptions {
 const TOKEN = "ANTHROPIC_AUTH_TOKEN";
 
 /** What ccp writes for a config, and the Claude login it leaves in place, if any. */
-export interface SettingsPlan {
+interface SettingsPlan {
   readonly settings: CcpSettings;
   /** Where Claude Code's own login was found, when an `auth: passthrough` provider keeps it. */
   readonly login?: string;
@@ -60,7 +60,7 @@ export interface SettingsPlan {
  * (it would replace the login) and ccp's token, when it has one, as `x-api-key` in
  * ANTHROPIC_CUSTOM_HEADERS.
  */
-export async function ccpSettings(ctx: CliContext, config: Config): Promise<SettingsPlan> {
+async function ccpSettings(ctx: CliContext, config: Config): Promise<SettingsPlan> {
   const host = clientHost(config.server.host);
   const url = httpUrl(host, config.server.port);
   const own = codeToken(config.server);

@@ -8,8 +8,8 @@
 /** Far more than any config or `.env` holds. */
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
-/** The file's text as UTF-8; throws when it holds more than `max` bytes (or cannot be read). */
-export async function readTextCapped(path: string, max = MAX_CONFIG_BYTES): Promise<string> {
+/** The file's text as UTF-8; throws when it holds more than the limit (or cannot be read). */
+export async function readTextCapped(path: string): Promise<string> {
   using file = await Deno.open(path);
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -18,8 +18,8 @@ export async function readTextCapped(path: string, max = MAX_CONFIG_BYTES): Prom
     const n = await file.read(buffer);
     if (n === null) break;
     total += n;
-    if (total > max) {
-      throw new Error(`it holds more than ${max / 1024 / 1024} MiB (is it a device?)`);
+    if (total > MAX_CONFIG_BYTES) {
+      throw new Error(`it holds more than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB (is it a device?)`);
     }
     chunks.push(n === buffer.length ? buffer : buffer.subarray(0, n));
   }

@@ -60,7 +60,7 @@ const SIGN = /[\x20-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/g;
  * `key`'s bytes in hex, which a dump of the request shows. Found in pieces as the key is: each run
  * of {@link MIN_PIECE} hex digits is 8 of the key's bytes.
  */
-export function hexForm(key: string): string {
+function hexForm(key: string): string {
   return Array.from(encoder.encode(key), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 

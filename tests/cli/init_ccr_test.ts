@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { runCli } from "../../src/cli/run.ts";
-import { loadConfig } from "../../src/config/load.ts";
-import { postMessages, startCcp } from "../helpers/ccp.ts";
+import { askThroughConfigFile } from "../helpers/ccp.ts";
+import { chatCompletion } from "../helpers/chat_answer.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
 import { childEnv, denoCacheDir, inTempDir, runCcp, testContext } from "./helpers.ts";
 
@@ -59,20 +59,7 @@ async function homeEnv(dir: string): Promise<Record<string, string>> {
 }
 
 Deno.test("init --from ccr converts CCR's config.json, passes check, serves through it", async () => {
-  const mock = startOpenAIMock({
-    json: {
-      id: "chatcmpl-1",
-      object: "chat.completion",
-      created: 0,
-      model: "coder",
-      choices: [{
-        index: 0,
-        message: { role: "assistant", content: "hi from the mock" },
-        finish_reason: "stop",
-      }],
-      usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 },
-    },
-  });
+  const mock = startOpenAIMock({ json: chatCompletion({ content: "hi from the mock" }) });
   try {
     await inTempDir("ccp_init_ccr_", async (dir) => {
       await Deno.mkdir(`${dir}/home/.claude-code-router`, { recursive: true });
@@ -124,25 +111,18 @@ Deno.test("init --from ccr converts CCR's config.json, passes check, serves thro
       assert.equal(await Deno.readTextFile(configFile), yaml);
 
       // One request through the converted config reaches the upstream as CCR would have sent it.
-      const config = await loadConfig({ flags: { config: configFile }, env: {}, cwd: dir });
-      const ccp = startCcp(config);
-      try {
-        const res = await postMessages(ccp.url, {
-          model: "claude-sonnet-4-5",
-          max_tokens: 32000,
-          messages: [{ role: "user", content: "hello" }],
-        }, { "x-api-key": TOKEN });
-        assert.equal(res.status, 200, await res.clone().text());
-        const answer = await res.json();
-        assert.equal(answer.content[0].text, "hi from the mock");
-        const sent = mock.requests[0]!;
-        assert.equal(sent.headers.get("authorization"), `Bearer ${MOCK_KEY}`);
-        assert.equal(sent.body.model, "coder");
-        assert.equal(sent.body.max_tokens ?? sent.body.max_completion_tokens, 1000);
-        assert.equal(sent.body.top_k, 20);
-      } finally {
-        await ccp.close();
-      }
+      const res = await askThroughConfigFile(configFile, dir, TOKEN, {
+        model: "claude-sonnet-4-5",
+        max_tokens: 32000,
+        messages: [{ role: "user", content: "hello" }],
+      });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(JSON.parse(res.text).content[0].text, "hi from the mock");
+      const sent = mock.requests[0]!;
+      assert.equal(sent.headers.get("authorization"), `Bearer ${MOCK_KEY}`);
+      assert.equal(sent.body.model, "coder");
+      assert.equal(sent.body.max_tokens ?? sent.body.max_completion_tokens, 1000);
+      assert.equal(sent.body.top_k, 20);
     });
   } finally {
     await mock.close();

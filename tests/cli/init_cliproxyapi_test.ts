@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { runCli } from "../../src/cli/run.ts";
-import { loadConfig } from "../../src/config/load.ts";
-import { postMessages, startCcp } from "../helpers/ccp.ts";
+import { askThroughConfigFile } from "../helpers/ccp.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { inTempDir, testContext } from "./helpers.ts";
@@ -29,23 +28,16 @@ claude-api-key:
       assert.match(out, /auth-dir: its OAuth accounts cannot move/);
       assert.ok(!out.includes(CLAUDE_KEY) && !out.includes(CLIENT_KEY));
       const configFile = `${dir}/xdg/ccp/config.yaml`;
-      const config = await loadConfig({ flags: { config: configFile }, env: {}, cwd: dir });
-      const ccp = startCcp(config);
-      try {
-        const res = await postMessages(ccp.url, {
-          model: "claude-opus-4-5",
-          max_tokens: 100,
-          stream: true,
-          messages: [{ role: "user", content: "hi" }],
-        }, { "x-api-key": CLIENT_KEY });
-        await res.text();
-        assert.equal(res.status, 200);
-        const sent = mock.requests.at(-1)!;
-        assert.equal(sent.body!.model, "claude-opus-4-5");
-        assert.equal(sent.headers.get("x-api-key"), CLAUDE_KEY);
-      } finally {
-        await ccp.close();
-      }
+      const res = await askThroughConfigFile(configFile, dir, CLIENT_KEY, {
+        model: "claude-opus-4-5",
+        max_tokens: 100,
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
+      });
+      assert.equal(res.status, 200);
+      const sent = mock.requests.at(-1)!;
+      assert.equal(sent.body!.model, "claude-opus-4-5");
+      assert.equal(sent.headers.get("x-api-key"), CLAUDE_KEY);
     });
   } finally {
     await mock.close();

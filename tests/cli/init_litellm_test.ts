@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { runCli } from "../../src/cli/run.ts";
-import { loadConfig } from "../../src/config/load.ts";
-import { postMessages, startCcp } from "../helpers/ccp.ts";
+import { askThroughConfigFile } from "../helpers/ccp.ts";
+import { chatCompletion } from "../helpers/chat_answer.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
 import { inTempDir, testContext } from "./helpers.ts";
 
@@ -9,20 +9,7 @@ const MASTER = "sk-litellm-master-0123456789";
 const UPSTREAM_KEY = "sk-vllm-literal-abcdef";
 
 Deno.test("init --from litellm converts a LiteLLM config.yaml and serves through it", async () => {
-  const mock = startOpenAIMock({
-    json: {
-      id: "chatcmpl-1",
-      object: "chat.completion",
-      created: 0,
-      model: "qwen",
-      choices: [{
-        index: 0,
-        message: { role: "assistant", content: "hi from the mock" },
-        finish_reason: "stop",
-      }],
-      usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 },
-    },
-  });
+  const mock = startOpenAIMock({ json: chatCompletion({ content: "hi from the mock" }) });
   try {
     await inTempDir("ccp_init_litellm_", async (dir) => {
       await Deno.writeTextFile(
@@ -51,25 +38,19 @@ general_settings:
         assert.ok(!(await Deno.readTextFile(configFile)).includes(secret), secret);
       }
 
-      const config = await loadConfig({ flags: { config: configFile }, env: {}, cwd: dir });
-      const ccp = startCcp(config);
-      try {
-        const res = await postMessages(ccp.url, {
-          model: "claude-sonnet-4-5",
-          max_tokens: 32000,
-          messages: [{ role: "user", content: "hello" }],
-        }, { "x-api-key": MASTER });
-        assert.equal(res.status, 200, await res.clone().text());
-        assert.equal(res.headers.get("x-ccp-route"), "alias:claude-sonnet-4-5");
-        assert.equal((await res.json()).content[0].text, "hi from the mock");
-        const sent = mock.requests[0]!;
-        assert.equal(sent.headers.get("authorization"), `Bearer ${UPSTREAM_KEY}`);
-        assert.equal(sent.body.model, "qwen3-coder");
-        assert.equal(sent.body.max_tokens ?? sent.body.max_completion_tokens, 1000);
-        assert.equal(sent.body.temperature, 0.7);
-      } finally {
-        await ccp.close();
-      }
+      const res = await askThroughConfigFile(configFile, dir, MASTER, {
+        model: "claude-sonnet-4-5",
+        max_tokens: 32000,
+        messages: [{ role: "user", content: "hello" }],
+      });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.headers.get("x-ccp-route"), "alias:claude-sonnet-4-5");
+      assert.equal(JSON.parse(res.text).content[0].text, "hi from the mock");
+      const sent = mock.requests[0]!;
+      assert.equal(sent.headers.get("authorization"), `Bearer ${UPSTREAM_KEY}`);
+      assert.equal(sent.body.model, "qwen3-coder");
+      assert.equal(sent.body.max_tokens ?? sent.body.max_completion_tokens, 1000);
+      assert.equal(sent.body.temperature, 0.7);
     });
   } finally {
     await mock.close();

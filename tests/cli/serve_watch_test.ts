@@ -20,25 +20,40 @@ async function until(ok: () => boolean, what: string): Promise<void> {
   }
 }
 
+type Server = Awaited<ReturnType<typeof startServer>>;
+
+/** Runs `run` against ccp started with `options`, stopped after on every path. */
+async function withServer(
+  options: Parameters<typeof startServer>[0],
+  run: (server: Server) => Promise<void>,
+): Promise<void> {
+  const server = await startServer(options);
+  try {
+    await run(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The model the running config's default route goes to first. */
+const modelOf = (server: Server) => server.config().routes.default?.[0]?.model;
+
 const count = (text: string, pattern: RegExp) => text.match(new RegExp(pattern, "g"))?.length ?? 0;
 
 Deno.test("a saved config file is reloaded: one line says what changed", async () => {
   await inTempDir("ccp_serve_watch_", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m1"));
     const ctx = testContext(dir);
-    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
-    try {
+    await withServer({ ctx, flags: { config: "c.yaml", port: 0 } }, async (server) => {
       await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m2"));
-      await until(() => server.config().routes.default?.[0]?.model === "m2", "reloaded");
+      await until(() => modelOf(server) === "m2", "reloaded");
       await sleep(500);
       const log = ctx.io.stderr.join("\n");
       assert.equal(count(log, /Config file saved, reloaded\. Changed: route default changed/), 1);
       // Quiet: no "Reloading" line and no route table, as a SIGHUP logs.
       assert.doesNotMatch(log, /Reloading the config|Config reloaded:/);
       assert.equal(count(log, /route default →/), 1, log);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 });
 
@@ -48,13 +63,12 @@ Deno.test("a save with a mistake keeps the running config and says why", async (
     const ctx = testContext(dir);
     const notices: string[] = [];
     // As `ccp code` starts it with a data dir: its log to a file, its notices on the terminal.
-    const server = await startServer({
+    await withServer({
       ctx,
       flags: { config: "c.yaml", port: 0 },
       logFile: `${dir}/ccp.log`,
       onSaveReload: (line) => notices.push(line),
-    });
-    try {
+    }, async (server) => {
       await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m1").replace("up/m1", "nope/m1"));
       await until(() => notices.length === 1, "the failure noticed");
       assert.match(notices[0]!, /^Config reload failed; keeping the previous config\. .*nope/);
@@ -62,7 +76,7 @@ Deno.test("a save with a mistake keeps the running config and says why", async (
       await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m3"));
       await until(() => notices.length === 2, "the fix noticed");
       assert.equal(notices[1], "Config file saved, reloaded. Changed: route default changed");
-      assert.equal(server.config().routes.default?.[0]?.model, "m3");
+      assert.equal(modelOf(server), "m3");
       // A setting read at start is named in the same line, with what to do.
       await Deno.writeTextFile(`${dir}/c.yaml`, "server:\n  max_connections: 5\n" + yaml("m3"));
       await until(() => notices.length === 3, "the restart noticed");
@@ -89,9 +103,7 @@ Deno.test("a save with a mistake keeps the running config and says why", async (
       assert.equal(notices[5], "Config file saved, reloaded. Nothing changed");
       await sleep(400);
       assert.equal(notices.length, 6, notices.join("\n"));
-    } finally {
-      await server.stop();
-    }
+    });
     const log = await Deno.readTextFile(`${dir}/ccp.log`);
     assert.match(log, /ERROR Config reload failed/);
     assert.match(log, /INFO +Config file saved, reloaded/);
@@ -109,22 +121,19 @@ Deno.test("quiet on the terminal, a failed reload is the log's line and not said
     const ctx = testContext(dir);
     const notices: string[] = [];
     // As `ccp code` starts it without a data dir: warnings and errors only, on the terminal.
-    const server = await startServer({
+    await withServer({
       ctx,
       flags: { config: "c.yaml", port: 0 },
       quiet: true,
       onSaveReload: (line) => notices.push(line),
-    });
-    try {
+    }, async () => {
       await Deno.writeTextFile(`${dir}/c.yaml`, "routes: [\n");
       await until(() => ctx.io.stderr.join("\n").includes("Config reload failed"), "failed");
       await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m2"));
       await until(() => notices.length === 1, "the reload noticed");
       assert.match(notices[0]!, /Changed: route default changed/);
       assert.doesNotMatch(ctx.io.stderr.join("\n"), /Config file saved/);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 });
 
@@ -133,16 +142,13 @@ Deno.test("a saved .env is reloaded; a save of the same bytes is not", async () 
     await Deno.writeTextFile(`${dir}/c.yaml`, yaml("${MODEL_NAME:-m1}"));
     await Deno.writeTextFile(`${dir}/.env`, "MODEL_NAME=m1\n");
     const ctx = testContext(dir);
-    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
-    try {
+    await withServer({ ctx, flags: { config: "c.yaml", port: 0 } }, async (server) => {
       await Deno.writeTextFile(`${dir}/c.yaml`, yaml("${MODEL_NAME:-m1}"));
       await sleep(700);
       assert.doesNotMatch(ctx.io.stderr.join("\n"), /Config file saved/);
       await Deno.writeTextFile(`${dir}/.env`, "MODEL_NAME=m2\n");
-      await until(() => server.config().routes.default?.[0]?.model === "m2", "reloaded");
-    } finally {
-      await server.stop();
-    }
+      await until(() => modelOf(server) === "m2", "reloaded");
+    });
   });
 });
 
@@ -151,17 +157,14 @@ Deno.test("server.watch_config: false leaves saves to SIGHUP, and says a change 
     const off = "server:\n  watch_config: false\n";
     await Deno.writeTextFile(`${dir}/c.yaml`, off + yaml("m1"));
     const ctx = testContext(dir);
-    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
-    try {
+    await withServer({ ctx, flags: { config: "c.yaml", port: 0 } }, async (server) => {
       await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m2"));
       await sleep(700);
-      assert.equal(server.config().routes.default?.[0]?.model, "m1");
+      assert.equal(modelOf(server), "m1");
       assert.equal(await server.reload(), true);
-      assert.equal(server.config().routes.default?.[0]?.model, "m2");
+      assert.equal(modelOf(server), "m2");
       assert.match(ctx.io.stderr.join("\n"), /server\.watch_config: changed; restart ccp to apply/);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 });
 
@@ -169,17 +172,14 @@ Deno.test("a SIGHUP's reload of a saved file is not followed by a second one", a
   await inTempDir("ccp_serve_watch_", async (dir) => {
     await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m1"));
     const ctx = testContext(dir);
-    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
-    try {
+    await withServer({ ctx, flags: { config: "c.yaml", port: 0 } }, async (server) => {
       await Deno.writeTextFile(`${dir}/c.yaml`, yaml("m2"));
       assert.equal(await server.reload(), true);
       await sleep(700);
       const log = ctx.io.stderr.join("\n");
       assert.equal(count(log, /Changed: route default changed/), 1, log);
       assert.doesNotMatch(log, /Config file saved/);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 });
 
@@ -188,14 +188,11 @@ Deno.test("a config file named by CCP_CONFIG is watched in its own directory", a
     await Deno.mkdir(`${dir}/etc`);
     await Deno.writeTextFile(`${dir}/etc/ccp.yaml`, yaml("m1"));
     const ctx = testContext(dir, { env: { CCP_CONFIG: `${dir}/etc/ccp.yaml`, CCP_PORT: "0" } });
-    const server = await startServer({ ctx, flags: {} });
-    try {
+    await withServer({ ctx, flags: {} }, async (server) => {
       await Deno.writeTextFile(`${dir}/etc/ccp.yaml.tmp`, yaml("m2"));
       await Deno.rename(`${dir}/etc/ccp.yaml.tmp`, `${dir}/etc/ccp.yaml`);
-      await until(() => server.config().routes.default?.[0]?.model === "m2", "reloaded");
-    } finally {
-      await server.stop();
-    }
+      await until(() => modelOf(server) === "m2", "reloaded");
+    });
   });
 });
 
@@ -208,20 +205,17 @@ Deno.test("a config file deleted (or moved away) keeps the running config: its t
     const token = "tok-0123456789abcdef";
     await Deno.writeTextFile(path, yaml("m1", `server:\n  auth_token: ${token}\n`));
     const ctx = testContext(dir);
-    const server = await startServer({ ctx, flags: { port: 0 } });
-    try {
+    await withServer({ ctx, flags: { port: 0 } }, async (server) => {
       assert.equal(server.config().server.authToken, token);
       await Deno.rename(path, `${path}.bak`);
       await sleep(800);
       assert.equal(server.config().server.authToken, token);
-      assert.equal(server.config().routes.default?.[0]?.model, "m1");
+      assert.equal(modelOf(server), "m1");
       assert.match(ctx.io.stderr.join("\n"), /config\.yaml is gone/);
       // Back (edited): reloaded as any save.
       await Deno.writeTextFile(path, yaml("m2", `server:\n  auth_token: ${token}\n`));
-      await until(() => server.config().routes.default?.[0]?.model === "m2", "reloaded");
-    } finally {
-      await server.stop();
-    }
+      await until(() => modelOf(server) === "m2", "reloaded");
+    });
   });
 });
 
@@ -234,13 +228,12 @@ Deno.test("a deleted .env keeps the running config: the variables it set, the to
     );
     await Deno.writeTextFile(`${dir}/.env`, `CCP_TOKEN=${token}\nMODEL_NAME=m1\n`);
     const ctx = testContext(dir);
-    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
-    try {
+    await withServer({ ctx, flags: { config: "c.yaml", port: 0 } }, async (server) => {
       assert.equal(server.config().server.authToken, token);
       await Deno.remove(`${dir}/.env`);
       await sleep(800);
       assert.equal(server.config().server.authToken, token);
-      assert.equal(server.config().routes.default?.[0]?.model, "m1");
+      assert.equal(modelOf(server), "m1");
       // A save of the config meanwhile waits for the .env too: it would read no variables from it.
       await Deno.writeTextFile(
         `${dir}/c.yaml`,
@@ -253,11 +246,9 @@ Deno.test("a deleted .env keeps the running config: the variables it set, the to
       assert.doesNotMatch(log, /Config file saved/);
       // Back (edited): reloaded as any save.
       await Deno.writeTextFile(`${dir}/.env`, `CCP_TOKEN=${token}\nMODEL_NAME=m2\n`);
-      await until(() => server.config().routes.default?.[0]?.model === "m2", "reloaded");
+      await until(() => modelOf(server) === "m2", "reloaded");
       assert.equal(server.config().server.authToken, token);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 });
 
@@ -269,13 +260,10 @@ Deno.test("a config file that is a symbolic link reloads when the file it leads 
     await Deno.writeTextFile(`${dir}/dotfiles/ccp.yaml`, yaml("m1"));
     await Deno.symlink("../../dotfiles/ccp.yaml", `${dir}/xdg/ccp/config.yaml`);
     const ctx = testContext(dir);
-    const server = await startServer({ ctx, flags: { port: 0 } });
-    try {
-      assert.equal(server.config().routes.default?.[0]?.model, "m1");
+    await withServer({ ctx, flags: { port: 0 } }, async (server) => {
+      assert.equal(modelOf(server), "m1");
       await Deno.writeTextFile(`${dir}/dotfiles/ccp.yaml`, yaml("m2"));
-      await until(() => server.config().routes.default?.[0]?.model === "m2", "reloaded");
-    } finally {
-      await server.stop();
-    }
+      await until(() => modelOf(server) === "m2", "reloaded");
+    });
   });
 });

@@ -10,7 +10,15 @@ import {
   systemdQuote,
   xmlEscape,
 } from "../../src/cli/service_render.ts";
-import { childEnv, denoCacheDir, ROOT, runCcp, startTaskFlags, testContext } from "./helpers.ts";
+import {
+  childEnv,
+  denoCacheDir,
+  inTempDir,
+  ROOT,
+  runCcp,
+  startTaskFlags,
+  testContext,
+} from "./helpers.ts";
 
 Deno.test("RUNTIME_FLAGS and PERMISSION_FLAGS are exactly those of `deno task start`", async () => {
   assert.deepEqual([...RUNTIME_FLAGS, ...PERMISSION_FLAGS], await startTaskFlags());
@@ -219,8 +227,7 @@ function fakeExec(answers: Record<string, { code: number; output: string }> = {}
 }
 
 Deno.test("service install/status/uninstall on Linux write the unit and drive systemctl", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
-  try {
+  await inTempDir("ccp_service_", async (dir) => {
     const unitFile = `${dir}/xdg/systemd/user/ccp.service`;
     const ctx = testContext(dir, { os: "linux" });
     const { calls, exec } = fakeExec({
@@ -252,14 +259,11 @@ Deno.test("service install/status/uninstall on Linux write the unit and drive sy
     ]);
     assert.match(ctx.io.stdout.join("\n"), /Removed .*ccp\.service\nStopped the service/);
     await assert.rejects(() => Deno.stat(unitFile), Deno.errors.NotFound);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("service install on macOS writes the plist and bootstraps it", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
-  try {
+  await inTempDir("ccp_service_", async (dir) => {
     const ctx = testContext(dir, {
       os: "darwin",
       standalone: true,
@@ -273,30 +277,24 @@ Deno.test("service install on macOS writes the plist and bootstraps it", async (
     assert.deepEqual(calls, [`launchctl bootstrap gui/${Deno.uid()} ${plistFile}`]);
     assert.equal(await runService(ctx, "uninstall", {}, exec), 0);
     assert.equal(calls.at(-1), `launchctl bootout gui/${Deno.uid()}/dev.ccp`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("service install creates the config dir the service works in (before ccp init, or with --config)", async () => {
   for (const os of ["linux", "darwin"] as const) {
-    const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
-    try {
+    await inTempDir("ccp_service_", async (dir) => {
       await Deno.writeTextFile(`${dir}/elsewhere.yaml`, "routes: {default: ollama/qwen3-coder}\n");
       const ctx = testContext(dir, { os, standalone: true, execPath: "/usr/local/bin/ccp" });
       const { exec } = fakeExec();
       // systemd fails a unit whose WorkingDirectory= is missing (status 200/CHDIR); so does launchd.
       assert.equal(await runService(ctx, "install", { config: "elsewhere.yaml" }, exec), 0);
       assert.ok((await Deno.stat(`${dir}/xdg/ccp`)).isDirectory, os);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   }
 });
 
 Deno.test("an unreachable service manager: the command to run by hand, exit 1, no false report", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
-  try {
+  await inTempDir("ccp_service_", async (dir) => {
     const bus = { code: 1, output: "Failed to connect to bus: No medium found" };
     const { exec } = fakeExec({
       "systemctl --user daemon-reload": bus,
@@ -336,14 +334,11 @@ Deno.test("an unreachable service manager: the command to run by hand, exit 1, n
     const winBinary = testContext(dir, { os: "windows", standalone: true });
     assert.equal(await runCli(["service", "status"], winBinary), 1);
     assert.match(winBinary.io.stderr.join("\n"), /Run "ccp serve" from your own service/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--dry-run prints the unit and the commands and changes nothing; --system", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
-  try {
+  await inTempDir("ccp_service_", async (dir) => {
     const ctx = testContext(dir, { os: "linux", standalone: true, execPath: "/usr/local/bin/ccp" });
     assert.equal(
       await runCli(["service", "install", "--dry-run", "--system", "--", "--port", "9000"], ctx),
@@ -375,14 +370,11 @@ Deno.test("--dry-run prints the unit and the commands and changes nothing; --sys
     assert.deepEqual(user.io.stderr, [], "a user unit from source reads the user's own checkout");
     const bad = testContext(dir, { os: "linux" });
     assert.equal(await runCli(["serve", "--system"], bad), 2);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("service install lets the unit write the data dir and log directory its config names", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
-  try {
+  await inTempDir("ccp_service_", async (dir) => {
     await Deno.mkdir(`${dir}/xdg/ccp`, { recursive: true });
     await Deno.writeTextFile(
       `${dir}/xdg/ccp/config.yaml`,
@@ -396,14 +388,11 @@ Deno.test("service install lets the unit write the data dir and log directory it
     const unit = await Deno.readTextFile(`${dir}/xdg/systemd/user/ccp.service`);
     assert.ok(unit.includes(`ReadWritePaths=-${dir}/ledger\n`), unit);
     assert.ok(unit.includes(`ReadWritePaths=-${dir}/logs\n`), unit);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("service install notes a MODEL set in this shell only, which the service would not see", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
-  try {
+  await inTempDir("ccp_service_", async (dir) => {
     const ctx = testContext(dir, { os: "linux" });
     const shell = { ...ctx, env: { ...ctx.env, MODEL: "deepseek/deepseek-chat" } };
     assert.equal(
@@ -436,14 +425,11 @@ Deno.test("service install notes a MODEL set in this shell only, which the servi
       0,
     );
     assert.deepEqual(again.io.stderr, []);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("service install notes a ${VAR} of the config file set in this shell only", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
-  try {
+  await inTempDir("ccp_service_", async (dir) => {
     await Deno.mkdir(`${dir}/xdg/ccp`, { recursive: true });
     await Deno.writeTextFile(
       `${dir}/xdg/ccp/config.yaml`,
@@ -471,14 +457,11 @@ Deno.test("service install notes a ${VAR} of the config file set in this shell o
           `them as empty \\(or their defaults\\)\\. Put them in ${dir}/xdg/ccp/\\.env\\.$`,
       ),
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("service install reads a relative CCP_CONFIG from where install ran, as the unit does", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
-  try {
+  await inTempDir("ccp_service_", async (dir) => {
     await Deno.mkdir(`${dir}/work`, { recursive: true });
     await Deno.writeTextFile(
       `${dir}/work/mine.yaml`,
@@ -493,9 +476,7 @@ Deno.test("service install reads a relative CCP_CONFIG from where install ran, a
     const unit = await Deno.readTextFile(`${dir}/xdg/systemd/user/ccp.service`);
     assert.ok(unit.includes(` serve --config ${dir}/work/mine.yaml`), unit);
     assert.ok(unit.includes(`ReadWritePaths=-${dir}/ledger\n`), unit);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("systemd unit: an Environment= value keeps a $ single (systemd expands no variables there)", () => {
@@ -507,8 +488,7 @@ Deno.test("systemd unit: an Environment= value keeps a $ single (systemd expands
 });
 
 Deno.test("service install creates the dirs the user unit may write: systemd skips a missing one", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
-  try {
+  await inTempDir("ccp_service_", async (dir) => {
     const ctx = testContext(dir, { os: "linux", standalone: true, execPath: "/usr/local/bin/ccp" });
     const { exec } = fakeExec();
     // A first install, before any ccp ran: with ProtectHome=read-only, a ReadWritePaths=-DIR that
@@ -519,14 +499,11 @@ Deno.test("service install creates the dirs the user unit may write: systemd ski
     for (const made of [".local/share/ccp", ".cache/ccp", "ledger"]) {
       assert.ok((await Deno.stat(`${dir}/${made}`)).isDirectory, made);
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("service install over a loaded launchd job waits for its bootout before bootstrap", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
-  try {
+  await inTempDir("ccp_service_", async (dir) => {
     const ctx = testContext(dir, {
       os: "darwin",
       standalone: true,
@@ -553,14 +530,11 @@ Deno.test("service install over a loaded launchd job waits for its bootout befor
       ...Array(3).fill(`launchctl bootstrap gui/${uid} ${plist}`),
     ]);
     assert.match(ctx.io.stdout.join("\n"), /Updated .*dev\.ccp\.plist\nStarted it/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--system from a binary under /home (install.sh's default): refused, with the way out", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
-  try {
+  await inTempDir("ccp_service_", async (dir) => {
     for (const execPath of ["/home/ann/.local/bin/ccp", "/root/.local/bin/ccp"]) {
       const ctx = testContext(dir, { os: "linux", standalone: true, execPath });
       // Its own user, with ProtectHome=yes, cannot even see the binary: every start fails.
@@ -574,14 +548,11 @@ Deno.test("--system from a binary under /home (install.sh's default): refused, w
     const source = testContext(dir, { os: "linux" });
     assert.equal(await runCli(["service", "install", "--dry-run", "--system"], source), 0);
     assert.match(source.io.stderr.join("\n"), /CCP_INSTALL_DIR=\/usr\/local\/bin/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("service install notes CCP_PORT, CCP_AUTH_TOKEN, … set in this shell only", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
-  try {
+  await inTempDir("ccp_service_", async (dir) => {
     await Deno.mkdir(`${dir}/xdg/ccp`, { recursive: true });
     await Deno.writeTextFile(`${dir}/xdg/ccp/.env`, "CCP_LOG_LEVEL=debug\n");
     const base = testContext(dir, { os: "linux", standalone: true });
@@ -602,14 +573,11 @@ Deno.test("service install notes CCP_PORT, CCP_AUTH_TOKEN, … set in this shell
     const flagged = { ...testContext(dir, { os: "linux", standalone: true }), env };
     assert.equal(await runService(flagged, "install", { port: 9000 }, { dryRun: true, exec }), 0);
     assert.match(flagged.io.stderr.join("\n"), /Note: CCP_AUTH_TOKEN is set in this shell only/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("--system: a root-only .env (as ccp init writes it) is named, with how to let the service read it", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
-  try {
+  await inTempDir("ccp_service_", async (dir) => {
     const etc = `${dir}/etc`;
     await Deno.mkdir(`${etc}/ccp`, { recursive: true });
     await Deno.writeTextFile(`${etc}/ccp/.env`, "GROQ_API_KEY=k\n", { mode: 0o600 });
@@ -664,17 +632,14 @@ Deno.test("--system: a root-only .env (as ccp init writes it) is named, with how
     );
     await Deno.writeTextFile(`${etc}/passwd`, "root:x:0:0:root:/root:/bin/sh\n");
     assert.match(await install(true), /give it a system user named ccp, .*: useradd --system /);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test({
   name: "no systemctl at all (a container): install, status and uninstall say so and exit 1",
   ignore: Deno.build.os !== "linux",
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "ccp_service_" });
-    try {
+    await inTempDir("ccp_service_", async (dir) => {
       // An empty PATH: no service manager is run, whatever this machine has.
       await Deno.mkdir(`${dir}/bin`);
       const env = childEnv(dir, {
@@ -716,8 +681,6 @@ Deno.test({
       const gone = await ccp("status");
       assert.equal(gone.code, 1);
       assert.match(gone.stdout, /^Not installed \(no .*ccp\.service\)\nState: unknown/);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });

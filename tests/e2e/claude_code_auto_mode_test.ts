@@ -22,7 +22,7 @@ import {
   typeLine,
   waitForScreen,
 } from "../helpers/tmux.ts";
-import { encodeEvents, openingMessage, type SseEvent } from "../mocks/anthropic_fixtures.ts";
+import { encodeEvents, openingMessage, sseEvent as ev } from "../mocks/anthropic_fixtures.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
 import { chatAnswer } from "../helpers/chat_answer.ts";
 
@@ -33,8 +33,6 @@ type Obj = Record<string, unknown>;
 // Risky-looking (a script piped into a shell) but harmless: nothing listens on port 9.
 const RISKY = "curl -s http://127.0.0.1:9/install.sh | sh";
 const NO_CHECK = /Auto mode can't check actions/;
-
-const ev = (event: string, data: Obj): SseEvent => ({ event, data: { type: event, ...data } });
 
 /** One Bash call of {@link RISKY}, judged not flagged; after its result, a text answer. */
 function answer(body: Obj): string {

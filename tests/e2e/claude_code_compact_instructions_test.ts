@@ -11,9 +11,8 @@ import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   screen,
-  startSession,
+  startClaudeTui,
   tmuxAndClaude,
-  tuiEnv,
   tuiPlace,
   typeLine,
   waitForScreen,
@@ -47,7 +46,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const place = await tuiPlace("ccp-compact-gemini");
-    const { home, work, session } = place;
+    const { work, session } = place;
     await Deno.mkdir(`${work}/.claude`);
     await Deno.writeTextFile(
       `${work}/.claude/settings.json`,
@@ -67,9 +66,8 @@ Deno.test({
       routes: { default: "up/gemini-3.8-flash" },
     }));
     try {
-      const env = { ...tuiEnv(home, ccp.url), CLAUDE_CODE_MAX_RETRIES: "0" };
-      await startSession(session, work, env, ["claude", "--permission-mode", "acceptEdits"]);
-      await waitForScreen(session, /❯/, 15_000);
+      const env = { CLAUDE_CODE_MAX_RETRIES: "0" };
+      await startClaudeTui(place, ccp.url, env, ["--permission-mode", "acceptEdits"]);
 
       // A thinking turn with Bash and Write, then /compact with instructions.
       await typeLine(session, "run echo hi and write notes");

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { CLAUDE_QUIET, findClaude, runClaude, STREAM_JSON } from "../helpers/claude.ts";
 import { claudeStage } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
-import { chatChunk } from "../mocks/openai_mock.ts";
+import { chatChunk, chatStreamAnswer } from "../mocks/openai_mock.ts";
 import { anthropicErrorBody } from "../mocks/anthropic_fixtures.ts";
 
 const claude = await findClaude();
@@ -60,13 +60,7 @@ function startSpare() {
       );
     }
     const usage = { prompt_tokens: 60, completion_tokens: 6, total_tokens: 66 };
-    parts.push(
-      `data: ${
-        JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [], usage })
-      }\n\n`,
-      "data: [DONE]\n\n",
-    );
-    return new Response(parts.join(""), { headers: { "content-type": "text/event-stream" } });
+    return chatStreamAnswer(parts, usage);
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}/v1`,

@@ -15,16 +15,16 @@ import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   screen,
-  startSession,
+  slowSse,
+  startClaudeTui,
   tmux,
   tmuxAndClaude,
-  tuiEnv,
   tuiPlace,
   typeLine,
   until,
   waitForScreen,
 } from "../helpers/tmux.ts";
-import { encodeEvents, type SseEvent } from "../mocks/anthropic_fixtures.ts";
+import { encodeEvents, type SseEvent, sseEvent as ev } from "../mocks/anthropic_fixtures.ts";
 import { geminiRequestProblem } from "../mocks/gemini_strict.ts";
 import { invalidArgument } from "../mocks/gemini_wire.ts";
 import { responseObject, responsesSse } from "../mocks/responses_wire.ts";
@@ -33,9 +33,6 @@ const ready = await tmuxAndClaude();
 
 type Obj = Record<string, unknown>;
 type Kind = "anthropic" | "gemini" | "responses";
-
-const encoder = new TextEncoder();
-const ev = (event: string, data: Obj): SseEvent => ({ event, data: { type: event, ...data } });
 
 /** `n` words `<tag>0 <tag>1 …`, so that each provider's answer is told apart on the screen. */
 const words = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `${tag}${i} `);
@@ -179,19 +176,10 @@ function startUpstreams() {
     const tag = kind.slice(0, 2);
     const slow = n === 1;
     const events = answer(kind, slow ? words(tag, 300) : [`${kind} answer two`], n, "m");
-    let i = 0;
-    const cancelled = () => void cancelledAt[kind].push(Date.now());
-    return new Response(
-      new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          if (i > 0 && slow) await new Promise((r) => setTimeout(r, 100));
-          if (i >= events.length) return controller.close();
-          controller.enqueue(encoder.encode(events[i++]));
-        },
-        cancel: cancelled,
-      }),
-      { headers: { "content-type": "text/event-stream" } },
-    );
+    return slowSse(events, {
+      gapMs: slow ? 100 : 0,
+      onCancel: () => cancelledAt[kind].push(Date.now()),
+    });
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
@@ -245,10 +233,8 @@ Deno.test({
       }),
     );
     try {
-      const { home, work, session } = place;
-      const env = { ...tuiEnv(home, ccp.url), CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1" };
-      await startSession(session, work, env, ["claude"]);
-      await waitForScreen(session, /❯/, 15_000);
+      const { session } = place;
+      await startClaudeTui(place, ccp.url, { CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1" });
       const steps: Array<[string | undefined, Kind]> = [
         [undefined, "anthropic"],
         ["flash", "gemini"],

@@ -10,10 +10,10 @@ import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
-  startSession,
+  slowSse,
+  startClaudeTui,
   tmux,
   tmuxAndClaude,
-  tuiEnv,
   tuiPlace,
   typeLine,
   until,
@@ -22,6 +22,7 @@ import {
 import type { RequestRecord } from "../../src/pipeline/record.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
 import { chatChunk } from "../mocks/openai_mock.ts";
+import { chatAnswer } from "../helpers/chat_answer.ts";
 
 const ready = await tmuxAndClaude();
 
@@ -36,16 +37,7 @@ function startSlowOpenAI() {
     const body = await req.json();
     bodies.push(body);
     const turn = bodies.length;
-    const encoder = new TextEncoder();
-    if (turn === 2) {
-      const text = [
-        chatChunk({ role: "assistant", content: "second answer" }),
-        chatChunk({}, "stop"),
-      ];
-      return new Response(text.join("") + "data: [DONE]\n\n", {
-        headers: { "content-type": "text/event-stream" },
-      });
-    }
+    if (turn === 2) return chatAnswer(true, { content: "second answer" }, "stop");
     if (turn >= 3) {
       // No status line until the client has long gone (bounded, so a failure cannot hang); the
       // test's end lets it go, so shutting the server down does not wait for it.
@@ -55,20 +47,8 @@ function startSlowOpenAI() {
       });
       return new Response(null, { status: 503 });
     }
-    let n = 0;
-    return new Response(
-      new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          if (n > 0) await new Promise((r) => setTimeout(r, 100));
-          if (n >= 300) return controller.close();
-          controller.enqueue(encoder.encode(chatChunk({ content: `w${n++} ` })));
-        },
-        cancel() {
-          cancelledAt.push(Date.now());
-        },
-      }),
-      { headers: { "content-type": "text/event-stream" } },
-    );
+    const words = Array.from({ length: 300 }, (_, n) => chatChunk({ content: `w${n} ` }));
+    return slowSse(words, { gapMs: 100, onCancel: () => cancelledAt.push(Date.now()) });
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}/v1`,
@@ -98,9 +78,8 @@ Deno.test({
       { observers: [{ ended: (r) => records.push(r) }] },
     );
     try {
-      const { home, work, session } = place;
-      await startSession(session, work, tuiEnv(home, ccp.url), ["claude"]);
-      await waitForScreen(session, /❯/, 15_000);
+      const { session } = place;
+      await startClaudeTui(place, ccp.url);
 
       // 1. Mid-stream: the words are arriving when Esc is pressed.
       await typeLine(session, "tell me a long story");

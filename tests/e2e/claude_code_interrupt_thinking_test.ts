@@ -10,10 +10,10 @@ import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
-  startSession,
+  slowSse,
+  startClaudeTui,
   tmux,
   tmuxAndClaude,
-  tuiEnv,
   tuiPlace,
   typeLine,
   until,
@@ -45,20 +45,15 @@ function startSlowThinker() {
         headers: { "content-type": "text/event-stream" },
       });
     }
-    const encoder = new TextEncoder();
-    return new Response(
-      new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          if (sent > 0) await new Promise((r) => setTimeout(r, 100));
-          if (sent >= 300) return controller.close();
-          controller.enqueue(encoder.encode(chatChunk({ reasoning_content: `step ${sent++}. ` })));
-        },
-        cancel() {
-          cancelled = true;
-        },
-      }),
-      { headers: { "content-type": "text/event-stream" } },
+    const steps = Array.from(
+      { length: 300 },
+      (_, n) => chatChunk({ reasoning_content: `step ${n}. ` }),
     );
+    return slowSse(steps, {
+      gapMs: 100,
+      onCancel: () => void (cancelled = true),
+      onSent: (count) => void (sent = count),
+    });
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}/v1`,
@@ -92,9 +87,8 @@ Deno.test({
       }),
     );
     try {
-      const { home, work, session } = place;
-      await startSession(session, work, tuiEnv(home, ccp.url), ["claude"]);
-      await waitForScreen(session, /❯/, 15_000);
+      const { session } = place;
+      await startClaudeTui(place, ccp.url);
 
       await typeLine(session, "think hard");
       await until(() => up.sent() >= 5, 10_000, "reasoning to stream");

@@ -14,7 +14,7 @@ import { findClaude } from "../helpers/claude.ts";
 import { claudeStage, claudeWorkspace, PNG_1X1, printJson } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
-import { chatChunk } from "../mocks/openai_mock.ts";
+import { chatChunk, chatStreamAnswer } from "../mocks/openai_mock.ts";
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
 
 const claude = await findClaude();
@@ -76,13 +76,7 @@ function startChatModel(turn: (messages: Obj[]) => string[]) {
     const messages = body.messages as Obj[];
     const parts = [chunk({ role: "assistant", content: "" }), ...turn(messages)];
     const usage = { prompt_tokens: 900, completion_tokens: 20, total_tokens: 920 };
-    parts.push(
-      `data: ${
-        JSON.stringify({ id: "chatcmpl-j", object: "chat.completion.chunk", choices: [], usage })
-      }\n\n`,
-      "data: [DONE]\n\n",
-    );
-    return new Response(parts.join(""), { headers: { "content-type": "text/event-stream" } });
+    return chatStreamAnswer(parts, usage);
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}/v1`,

@@ -28,7 +28,7 @@ import { COUNT_TOOL, FIND_TOOL, inventoryMcpConfig } from "../fixtures/mcp/inven
 import { geminiRequestProblem } from "../mocks/gemini_strict.ts";
 import { invalidArgument } from "../mocks/gemini_wire.ts";
 import { moonshotToolsProblem } from "../mocks/moonshot_strict.ts";
-import { chatChunk } from "../mocks/openai_mock.ts";
+import { chatChunk, chatStreamAnswer } from "../mocks/openai_mock.ts";
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
 import { NO_REASONING } from "../../src/translate/openai_chat/reasoning_spans.ts";
 
@@ -97,7 +97,6 @@ function startChat() {
     const lastUser = textOf(messages.findLast((m) => m.role === "user")?.content);
     const find = chatNames(body).find((n) => n.startsWith("mcp__") && n.includes("find"));
     const parts = [chatChunk({ role: "assistant", content: "" })];
-    const n = bodies.length;
     if (lastUser.includes("STRUCTURED")) {
       parts.push(chatCall("call_out", "StructuredOutput", OUTPUT), chatChunk({}, "tool_calls"));
     } else if (tool && textOf(tool.content).includes("records in")) {
@@ -117,13 +116,7 @@ function startChat() {
       total_tokens: 920,
       prompt_tokens_details: { cached_tokens: 600 },
     };
-    parts.push(
-      `data: ${
-        JSON.stringify({ id: `c${n}`, object: "chat.completion.chunk", choices: [], usage })
-      }\n\n`,
-      "data: [DONE]\n\n",
-    );
-    return new Response(parts.join(""), { headers: { "content-type": "text/event-stream" } });
+    return chatStreamAnswer(parts, usage);
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}/v1`,

@@ -13,7 +13,7 @@ import { findClaude } from "../helpers/claude.ts";
 import { claudeStage, printJson } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
-import { chatChunk } from "../mocks/openai_mock.ts";
+import { chatChunk, chatStreamAnswer } from "../mocks/openai_mock.ts";
 import { geminiRequestProblem } from "../mocks/gemini_strict.ts";
 import { invalidArgument } from "../mocks/gemini_wire.ts";
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
@@ -63,13 +63,7 @@ function startMain() {
     bodies.push(body);
     const parts = [chunk({ role: "assistant", content: "" }), ...mainTurn(body.messages)];
     const usage = { prompt_tokens: 900, completion_tokens: 20, total_tokens: 920 };
-    parts.push(
-      `data: ${
-        JSON.stringify({ id: "chatcmpl-p", object: "chat.completion.chunk", choices: [], usage })
-      }\n\n`,
-      "data: [DONE]\n\n",
-    );
-    return new Response(parts.join(""), { headers: { "content-type": "text/event-stream" } });
+    return chatStreamAnswer(parts, usage);
   });
   return { url: `http://127.0.0.1:${server.addr.port}/v1`, bodies, close: () => server.shutdown() };
 }

@@ -250,14 +250,7 @@ Deno.test({
     const resumed = bodies()[4]!.input as Obj[];
     checkHistory(bodies()[4]!, 3);
     // The answer's reasoning came back before the answer's text.
-    const answer = resumed.findIndex((i) =>
-      i.role === "assistant" && textOf(i) === "Journey done."
-    );
-    assert.ok(answer > 0, JSON.stringify(resumed));
-    assert.deepEqual(
-      { type: resumed[answer - 1]!.type, encrypted: resumed[answer - 1]!.encrypted_content },
-      { type: "reasoning", encrypted: ENC.answer },
-    );
+    assertReasoningBefore(resumed, "Journey done.", ENC.answer);
 
     const failed = await printJson(ws, ccp.url, ["-p", "--continue", "JOURNEY-FAIL"]);
     // Claude Code keeps what arrived before the failure and asks for the rest, once.

@@ -12,7 +12,7 @@ import { claudeWorkspace } from "../helpers/claude_print.ts";
 import { claudeEnv, findClaude, STREAM_JSON } from "../helpers/claude.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
 import { provider, testConfig } from "../helpers/config.ts";
-import { chatChunk } from "../mocks/openai_mock.ts";
+import { chatChunk, chatStreamAnswer } from "../mocks/openai_mock.ts";
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
 import { within } from "../helpers/within.ts";
 
@@ -54,12 +54,7 @@ function startDeepSeek() {
       }) + chatChunk({}, "tool_calls");
     }
     const usage = { prompt_tokens: 900, completion_tokens: 20, total_tokens: 920 };
-    sse += `data: ${
-      JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [], usage })
-    }\n\n`;
-    return new Response(`${sse}data: [DONE]\n\n`, {
-      headers: { "content-type": "text/event-stream" },
-    });
+    return chatStreamAnswer([sse], usage);
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}/v1`,

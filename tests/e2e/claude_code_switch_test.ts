@@ -19,7 +19,7 @@ import { claudeEnv, findClaude, runClaude, STREAM_JSON } from "../helpers/claude
 import { claudeStage, claudeWorkspace, printJson } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
-import { chatChunk } from "../mocks/openai_mock.ts";
+import { chatChunk, chatStreamAnswer } from "../mocks/openai_mock.ts";
 import { startStrictAnthropic as startAnthropic } from "../mocks/anthropic_strict.ts";
 import { OPENAI_DIALECTS } from "../../src/translate/openai_chat/dialects.ts";
 import { NO_REASONING } from "../../src/translate/openai_chat/reasoning_spans.ts";
@@ -73,13 +73,7 @@ function startChat({ overloaded = false } = {}) {
       parts.push(chunk({ content: "Chat ends it." }), chunk({}, "stop"));
     }
     const usage = { prompt_tokens: 900, completion_tokens: 20, total_tokens: 920 };
-    parts.push(
-      `data: ${
-        JSON.stringify({ id: "chatcmpl-s", object: "chat.completion.chunk", choices: [], usage })
-      }\n\n`,
-      "data: [DONE]\n\n",
-    );
-    return new Response(parts.join(""), { headers: { "content-type": "text/event-stream" } });
+    return chatStreamAnswer(parts, usage);
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}/v1`,

@@ -14,15 +14,14 @@ import { provider, testConfig } from "../helpers/config.ts";
 import { PNG_1X1 } from "../helpers/claude_print.ts";
 import {
   screen,
-  startSession,
+  startClaudeTui,
   tmux,
   tmuxAndClaude,
-  tuiEnv,
   tuiPlace,
   typeLine,
   waitForScreen,
 } from "../helpers/tmux.ts";
-import { chatChunk } from "../mocks/openai_mock.ts";
+import { chatChunk, chatStreamAnswer } from "../mocks/openai_mock.ts";
 import { codeEnv } from "../../src/cli/code_setup.ts";
 import type { Config } from "../../src/config/types.ts";
 
@@ -45,12 +44,8 @@ function startChat() {
     const events = [
       chatChunk({ role: "assistant", content: `Answer ${bodies.length} from ${body.model}.` }),
       chatChunk({}, "stop"),
-      `data: ${
-        JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [], usage })
-      }\n\n`,
-      "data: [DONE]\n\n",
     ];
-    return new Response(events.join(""), { headers: { "content-type": "text/event-stream" } });
+    return chatStreamAnswer(events, usage);
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}/v1`,
@@ -112,9 +107,7 @@ Deno.test({
         `${work}/shot.png`,
         Uint8Array.from(atob(PNG_1X1), (c) => c.charCodeAt(0)),
       );
-      const env = { ...tuiEnv(home, ccp.url), CLAUDE_CODE_MAX_RETRIES: "0", ...codeEnv(cfg) };
-      await startSession(session, work, env, ["claude"]);
-      await waitForScreen(session, /❯/, 15_000);
+      await startClaudeTui(place, ccp.url, { CLAUDE_CODE_MAX_RETRIES: "0", ...codeEnv(cfg) });
 
       // 1. /model lists what GET /v1/models answered; the alias is picked and saved.
       await typeLine(session, "/model");

@@ -12,10 +12,9 @@
 import assert from "node:assert/strict";
 import { startGuardedCcp } from "../helpers/ccp.ts";
 import {
-  startSession,
+  startClaudeTui,
   tmux,
   tmuxAndClaude,
-  tuiEnv,
   tuiPlace,
   typeLine,
   waitForScreen,
@@ -62,15 +61,13 @@ for (const wire of WIRES) {
       const cfg = { ...model.config, providers: { up } };
       const ccp = await startGuardedCcp(cfg);
       try {
-        const { home, work, session } = place;
+        const { session } = place;
         const env = {
-          ...tuiEnv(home, ccp.url),
           ANTHROPIC_AUTH_TOKEN: "e2e-token",
           CLAUDE_CODE_MAX_RETRIES: "0",
           ...codeEnv(cfg),
         };
-        await startSession(session, work, env, ["claude", "--allowedTools", "Bash"]);
-        await waitForScreen(session, /❯/, 15_000);
+        await startClaudeTui(place, ccp.url, env, ["--allowedTools", "Bash"]);
         await typeLine(session, "run the steps");
         await waitForScreen(session, /Loop done: step0 step1/, 15_000);
         assert.equal(model.bodies.length, 3);

@@ -1,6 +1,7 @@
 /** Runs ccp in-process on an ephemeral port against a test config, capturing its log. */
 
 import type { Config } from "../../src/config/types.ts";
+import { loadConfig } from "../../src/config/load.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { createApp } from "../../src/server/app.ts";
 import type { AppDeps } from "../../src/server/deps.ts";
@@ -101,6 +102,39 @@ export function postMessages(
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
   });
+}
+
+/** Streams one Messages request of `messages` through ccp at `baseUrl`: the status and the events. */
+export async function askStreaming(
+  baseUrl: string,
+  messages: unknown[],
+): Promise<{ status: number; events: ReturnType<typeof parseSse> }> {
+  const res = await postMessages(baseUrl, {
+    model: "claude-sonnet-4-6",
+    max_tokens: 100,
+    stream: true,
+    messages,
+  });
+  return { status: res.status, events: parseSse(await res.text()) };
+}
+
+/**
+ * POSTs `body` with client key `key` to a ccp serving the config file `configFile` (loaded as
+ * `ccp serve --config` loads it, from `cwd`); ccp is closed before the answer, read whole, returns.
+ */
+export async function askThroughConfigFile(
+  configFile: string,
+  cwd: string,
+  key: string,
+  body: unknown,
+): Promise<{ status: number; headers: Headers; text: string }> {
+  const ccp = startCcp(await loadConfig({ flags: { config: configFile }, env: {}, cwd }));
+  try {
+    const res = await postMessages(ccp.url, body, { "x-api-key": key });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  } finally {
+    await ccp.close();
+  }
 }
 
 /**

@@ -2,17 +2,22 @@
 
 type Obj = Record<string, unknown>;
 
+/** The JSON completion of `message` (content or tool_calls) ended by `finish`, from `model`. */
+export function chatCompletion(message: Obj, finish = "stop", model = "m"): Obj {
+  return {
+    id: "c",
+    created: 1,
+    model,
+    object: "chat.completion",
+    choices: [{ index: 0, message: { role: "assistant", ...message }, finish_reason: finish }],
+    usage: { prompt_tokens: 900, completion_tokens: 5, total_tokens: 905 },
+  };
+}
+
 /** `message` (content or tool_calls) ended by `finish`, as `model` would answer it. */
 export function chatAnswer(stream: boolean, message: Obj, finish: string, model = "m"): Response {
+  if (!stream) return Response.json(chatCompletion(message, finish, model));
   const base = { id: "c", created: 1, model };
-  if (!stream) {
-    return Response.json({
-      ...base,
-      object: "chat.completion",
-      choices: [{ index: 0, message: { role: "assistant", ...message }, finish_reason: finish }],
-      usage: { prompt_tokens: 900, completion_tokens: 5, total_tokens: 905 },
-    });
-  }
   const chunk = (delta: Obj, finish_reason: string | null) =>
     `data: ${
       JSON.stringify({

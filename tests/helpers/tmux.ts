@@ -244,3 +244,46 @@ export async function tuiPlace(name: string): Promise<TuiPlace> {
     },
   };
 }
+
+/**
+ * Starts the interactive `claude` (with `args`) in `place`, on ccp at `url` with `env` beside
+ * {@link tuiEnv}'s, and waits for its prompt.
+ */
+export async function startClaudeTui(
+  place: TuiPlace,
+  url: string,
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<void> {
+  const { home, work, session } = place;
+  await startSession(session, work, { ...tuiEnv(home, url), ...env }, ["claude", ...args]);
+  await waitForScreen(session, /❯/, 15_000);
+}
+
+/** How {@link slowSse} paces its answer and what it tells. */
+export interface SlowSse {
+  /** The pause before each piece but the first. */
+  gapMs: number;
+  /** Told the moment the reader stops reading (Esc, for ccp's upstream). */
+  onCancel(): void;
+  /** Told how many pieces have gone out, after each. */
+  onSent?(count: number): void;
+}
+
+/** An event stream of `pieces`, slow enough for a test to press Esc in while it runs. */
+export function slowSse(pieces: readonly string[], pace: SlowSse): Response {
+  const encoder = new TextEncoder();
+  let i = 0;
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (i > 0) await new Promise((r) => setTimeout(r, pace.gapMs));
+        if (i >= pieces.length) return controller.close();
+        controller.enqueue(encoder.encode(pieces[i++]));
+        pace.onSent?.(i);
+      },
+      cancel: () => pace.onCancel(),
+    }),
+    { headers: { "content-type": "text/event-stream" } },
+  );
+}

@@ -10,7 +10,11 @@ import { startServer } from "../../src/cli/serve.ts";
 import { testContext } from "../cli/helpers.ts";
 import { thinkingTextToolMessage } from "../mocks/anthropic_fixtures.ts";
 import { startFaultMock } from "../mocks/fault_mock.ts";
-import { guardConnections } from "../../src/server/connection_guard.ts";
+import {
+  type Guard,
+  guardConnections,
+  type GuardLimits,
+} from "../../src/server/connection_guard.ts";
 import { PEER_HEADER } from "../../src/server/guard_head.ts";
 import { BODY_TOO_LARGE_HEADER } from "../../src/server/body.ts";
 import { DepartureWatcher } from "../../src/server/departures.ts";
@@ -126,30 +130,50 @@ Deno.test("a large body and a large answer pass the guard byte for byte, split h
   }
 });
 
-/** A bare guard in front of `handler` on a Unix socket; `run` gets the guard's port. */
+/** How a test's guard differs from a roomy one on a plain listener. */
+interface GuardSetup {
+  /** Limits (and listeners) in place of the roomy defaults. */
+  limits?: Partial<GuardLimits>;
+  /** Wraps the real listener, so its accept or its connections can fail as a test needs. */
+  listener?: (real: Deno.TcpListener) => Deno.TcpListener;
+}
+
+/** A guard in front of `handler` on a Unix socket; `run` gets the guard's port and the guard. */
 async function withGuard(
   handler: (req: Request) => Response | Promise<Response>,
-  onClientGone: ((peer: string) => void) | undefined,
-  run: (port: number) => Promise<void>,
+  run: (port: number, guard: Guard) => Promise<void>,
+  setup: GuardSetup = {},
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "ccp_guard_" });
   const socket = `${dir}/http.sock`;
   const backend = Deno.serve({ transport: "unix", path: socket, onListen: () => {} }, handler);
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const guard = guardConnections(listener, socket, {
+  const real = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const guard = guardConnections(setup.listener?.(real) ?? real, socket, {
     timeouts: { headersMs: 5000, bodyMs: 5000, idleMs: 5000 },
     maxConnections: 10,
     maxBodyBytes: 1 << 20,
-    ...(onClientGone ? { onClientGone } : {}),
+    ...setup.limits,
   });
   try {
-    await run(listener.addr.port);
+    await run(real.addr.port, guard);
   } finally {
     guard.close();
     await backend.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/** Writes all of `bytes`, however many writes that takes. */
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.byteLength) written += await conn.write(bytes.subarray(written));
+}
+
+/** The bodies of the HTTP/1.1 200 answers in `text`, in order. */
+const answersIn = (text: string) =>
+  text.split("HTTP/1.1 200").slice(1).map((a) => a.slice(a.indexOf("\r\n\r\n") + 4));
+
+const GET_CLOSE = encoder.encode("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
 
 /** Sends raw request bytes on a new connection; returns the answer's body. */
 async function rawExchange(port: number, request: Uint8Array): Promise<string> {
@@ -164,15 +188,14 @@ Deno.test("the guard numbers each connection in the peer key it reports, so a re
   const gone: string[] = [];
   await withGuard(
     (req) => new Response(req.headers.get(PEER_HEADER) ?? ""),
-    (peer) => gone.push(peer),
     async (port) => {
-      const get = encoder.encode("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
-      const seen = [await rawExchange(port, get), await rawExchange(port, get)];
+      const seen = [await rawExchange(port, GET_CLOSE), await rawExchange(port, GET_CLOSE)];
       await until("both departures", () => gone.length === 2, 5000);
       for (const key of seen) assert.match(key, /^127\.0\.0\.1:\d+#\d+$/);
       assert.notEqual(seen[0]!.split("#")[1], seen[1]!.split("#")[1], "each connection its number");
       assert.deepEqual(gone, seen, "departures are reported by the key the request carried");
     },
+    { limits: { onClientGone: (peer) => gone.push(peer) } },
   );
 });
 
@@ -180,7 +203,6 @@ Deno.test("header bytes past ASCII pass the guard unchanged", async () => {
   await withGuard(
     // Deno reads header bytes one per character: their codes are the bytes the client sent.
     (req) => Response.json([...(req.headers.get("x-note") ?? "")].map((c) => c.charCodeAt(0))),
-    undefined,
     async (port) => {
       const head = encoder.encode("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-note: caf");
       const bytes = [0xc3, 0xa9, 0x80, 0x9f, 0xff];
@@ -194,7 +216,6 @@ Deno.test("requests sent back to back in one write pass the guard whole, each bo
   await withGuard(
     async (req) =>
       new Response(`${req.method} ${new URL(req.url).pathname} [${await req.text()}]|`),
-    undefined,
     async (port) => {
       const two = "POST /a HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\nfirst" +
         "POST /b HTTP/1.1\r\nhost: x\r\ncontent-length: 6\r\n\r\nsecond" +
@@ -203,10 +224,7 @@ Deno.test("requests sent back to back in one write pass the guard whole, each bo
       await conn.write(encoder.encode(two));
       const { text } = await readToClose(conn);
       conn.close();
-      const bodies = text.split("HTTP/1.1 200").slice(1).map((a) =>
-        a.slice(a.indexOf("\r\n\r\n") + 4)
-      );
-      assert.deepEqual(bodies, ["POST /a [first]|", "POST /b [second]|", "GET /c []|"]);
+      assert.deepEqual(answersIn(text), ["POST /a [first]|", "POST /b [second]|", "GET /c []|"]);
     },
   );
 });
@@ -221,22 +239,16 @@ Deno.test("large requests sent back to back in one write pass the guard whole", 
       const text = await req.text();
       return new Response(`${new URL(req.url).pathname} ${text === bodies[Number(text[0])]}|`);
     },
-    undefined,
     async (port) => {
       const all = bodies.map((body, i) =>
         `POST /r${i} HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n` +
         `${i === bodies.length - 1 ? "connection: close\r\n" : ""}\r\n${body}`
       ).join("");
       const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      const bytes = encoder.encode(all);
-      let written = 0;
-      while (written < bytes.byteLength) written += await conn.write(bytes.subarray(written));
+      await writeAll(conn, encoder.encode(all));
       const { text } = await readToClose(conn);
       conn.close();
-      const answers = text.split("HTTP/1.1 200").slice(1).map((a) =>
-        a.slice(a.indexOf("\r\n\r\n") + 4)
-      );
-      assert.deepEqual(answers, bodies.map((_, i) => `/r${i} true|`));
+      assert.deepEqual(answersIn(text), bodies.map((_, i) => `/r${i} true|`));
     },
   );
 });
@@ -256,7 +268,6 @@ Deno.test("heads read whole or a byte at a time, and large bodies behind them, p
       seen.push(text);
       return new Response(`${new URL(req.url).pathname} ${text.length}|`);
     },
-    undefined,
     async (port) => {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port });
       const request = (i: number, last: boolean) =>
@@ -269,16 +280,11 @@ Deno.test("heads read whole or a byte at a time, and large bodies behind them, p
       for (let i = 0; i < first.byteLength; i++) await conn.write(first.subarray(i, i + 1));
       // ... the next ones come whole with their large bodies, after the read buffer has grown.
       for (let i = 1; i < bodies.length; i++) {
-        const bytes = request(i, i === bodies.length - 1);
-        let written = 0;
-        while (written < bytes.byteLength) written += await conn.write(bytes.subarray(written));
+        await writeAll(conn, request(i, i === bodies.length - 1));
       }
       const { text } = await readToClose(conn);
       conn.close();
-      const answers = text.split("HTTP/1.1 200").slice(1).map((a) =>
-        a.slice(a.indexOf("\r\n\r\n") + 4)
-      );
-      assert.deepEqual(answers, bodies.map((b, i) => `/r${i} ${b.length}|`));
+      assert.deepEqual(answersIn(text), bodies.map((b, i) => `/r${i} ${b.length}|`));
       assert.ok(
         seen.every((text, i) => text === bodies[i]),
         "each body reached the server as sent",
@@ -288,24 +294,12 @@ Deno.test("heads read whole or a byte at a time, and large bodies behind them, p
 });
 
 Deno.test("a connection whose declared body is over the limit (413) gives its place back", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_refused_" });
-  const socket = `${dir}/http.sock`;
   // The guard passes on the head alone, marked; the server answers the 413 (as readJsonBody does).
-  const backend = Deno.serve(
-    { transport: "unix", path: socket, onListen: () => {} },
-    async (req) =>
-      req.headers.has(BODY_TOO_LARGE_HEADER)
-        ? new Response("too large", { status: 413 })
-        : new Response(await req.text()),
-  );
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const guard = guardConnections(listener, socket, {
-    timeouts: { headersMs: 5000, bodyMs: 5000, idleMs: 60_000 },
-    maxConnections: 2,
-    maxBodyBytes: 100,
-  });
-  try {
-    const port = listener.addr.port;
+  const handler = async (req: Request) =>
+    req.headers.has(BODY_TOO_LARGE_HEADER)
+      ? new Response("too large", { status: 413 })
+      : new Response(await req.text());
+  await withGuard(handler, async (port, guard) => {
     const tooLarge = encoder.encode("POST /a HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n");
     for (let i = 0; i < 3; i++) {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -322,52 +316,35 @@ Deno.test("a connection whose declared body is over the limit (413) gives its pl
     conn.close();
     assert.match(text, /HTTP\/1\.1 413 /);
     await until("every place to be given back", () => guard.open === 0, 2000);
-  } finally {
-    guard.close();
-    await backend.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, {
+    limits: {
+      timeouts: { headersMs: 5000, bodyMs: 5000, idleMs: 60_000 },
+      maxConnections: 2,
+      maxBodyBytes: 100,
+    },
+  });
 });
 
 Deno.test("a connection that fails as it is accepted (reset by its client, no descriptor left) does not stop the guard accepting", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_accept_" });
-  const socket = `${dir}/http.sock`;
-  const backend = Deno.serve(
-    { transport: "unix", path: socket, onListen: () => {} },
-    () => new Response("served"),
-  );
-  const real = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   // What Deno's accept throws for a client that reset its connection before it was taken (its
   // address can no longer be read), then for a process out of file descriptors.
   const failures: Error[] = [
     new Deno.errors.NotConnected("Transport endpoint is not connected (os error 107)"),
     new Error("Too many open files (os error 24)"),
   ];
-  const listener = Object.create(real, {
-    accept: {
-      value: () => {
-        const failure = failures.shift();
-        return failure ? Promise.reject(failure) : real.accept();
+  const failing = (real: Deno.TcpListener) =>
+    Object.create(real, {
+      accept: {
+        value: () => {
+          const failure = failures.shift();
+          return failure ? Promise.reject(failure) : real.accept();
+        },
       },
-    },
-  }) as Deno.TcpListener;
-  const guard = guardConnections(listener, socket, {
-    timeouts: { headersMs: 5000, bodyMs: 5000, idleMs: 5000 },
-    maxConnections: 10,
-    maxBodyBytes: 1 << 20,
-  });
-  try {
-    const answer = await rawExchange(
-      real.addr.port,
-      encoder.encode("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"),
-    );
-    assert.equal(answer, "served");
+    }) as Deno.TcpListener;
+  await withGuard(() => new Response("served"), async (port) => {
+    assert.equal(await rawExchange(port, GET_CLOSE), "served");
     assert.equal(failures.length, 0);
-  } finally {
-    guard.close();
-    await backend.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, { listener: failing });
 });
 
 // A client that resets its connection at once, as a load balancer's TCP health check may
@@ -411,47 +388,28 @@ Deno.test({
 });
 
 Deno.test("a connection whose socket options cannot be set (reset already, on macOS) is still served, and nothing rejects unhandled", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "ccp_guard_nodelay_" });
-  const socket = `${dir}/http.sock`;
-  const backend = Deno.serve(
-    { transport: "unix", path: socket, onListen: () => {} },
-    () => new Response("served"),
-  );
-  const real = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   // macOS answers EINVAL to setting TCP_NODELAY on a connection its client has reset.
-  const listener = Object.create(real, {
-    accept: {
-      value: async () =>
-        new Proxy(await real.accept(), {
-          get(conn, name) {
-            if (name === "setNoDelay") {
-              return () => {
-                throw new Error("Invalid argument (os error 22)");
-              };
-            }
-            const value = Reflect.get(conn, name, conn);
-            return typeof value === "function" ? value.bind(conn) : value;
-          },
-        }),
-    },
-  }) as Deno.TcpListener;
-  const guard = guardConnections(listener, socket, {
-    timeouts: { headersMs: 5000, bodyMs: 5000, idleMs: 5000 },
-    maxConnections: 10,
-    maxBodyBytes: 1 << 20,
-  });
-  try {
-    const answer = await rawExchange(
-      real.addr.port,
-      encoder.encode("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"),
-    );
-    assert.equal(answer, "served");
+  const noDelayFails = (real: Deno.TcpListener) =>
+    Object.create(real, {
+      accept: {
+        value: async () =>
+          new Proxy(await real.accept(), {
+            get(conn, name) {
+              if (name === "setNoDelay") {
+                return () => {
+                  throw new Error("Invalid argument (os error 22)");
+                };
+              }
+              const value = Reflect.get(conn, name, conn);
+              return typeof value === "function" ? value.bind(conn) : value;
+            },
+          }),
+      },
+    }) as Deno.TcpListener;
+  await withGuard(() => new Response("served"), async (port, guard) => {
+    assert.equal(await rawExchange(port, GET_CLOSE), "served");
     await until("the connection's place to be given back", () => guard.open === 0, 2000);
-  } finally {
-    guard.close();
-    await backend.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, { listener: noDelayFails });
 });
 
 Deno.test("the guard's own 400 and 503 answers have their request-id named in the log", async () => {

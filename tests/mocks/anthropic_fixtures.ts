@@ -29,127 +29,91 @@ export function encodeEvents(events: readonly SseEvent[]): string {
   return events.map((e) => `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`).join("");
 }
 
+/** An Anthropic SSE event: `data` carries its `type`, as the API's do. */
+export function sseEvent(event: string, data: Record<string, unknown> = {}): SseEvent {
+  return { event, data: { type: event, ...data } };
+}
+
+/** A content block's events: its start with `block`, a delta for each of `deltas`, its stop. */
+export function blockEvents(
+  index: number,
+  block: Record<string, unknown>,
+  deltas: readonly Record<string, unknown>[],
+): SseEvent[] {
+  return [
+    sseEvent("content_block_start", { index, content_block: block }),
+    ...deltas.map((delta) => sseEvent("content_block_delta", { index, delta })),
+    sseEvent("content_block_stop", { index }),
+  ];
+}
+
+/** The `input_json_delta`s that bring a tool's input in `pieces`. */
+export const jsonDeltas = (pieces: readonly string[]): Record<string, unknown>[] =>
+  pieces.map((partial_json) => ({ type: "input_json_delta", partial_json }));
+
+/** The `text_delta`s that bring `texts`. */
+export const textDeltas = (texts: readonly string[]): Record<string, unknown>[] =>
+  texts.map((text) => ({ type: "text_delta", text }));
+
+/** A message's last two events: its stop reason and output tokens, then message_stop. */
+export function closingEvents(stopReason: string, outputTokens: number): SseEvent[] {
+  return [
+    sseEvent("message_delta", {
+      delta: { stop_reason: stopReason, stop_sequence: null },
+      usage: { output_tokens: outputTokens },
+    }),
+    sseEvent("message_stop"),
+  ];
+}
+
 /**
  * A turn like Claude's with interleaved thinking: thinking (with signature), text, then a
  * tool_use whose input arrives in pieces split mid-token, ending with stop_reason tool_use.
  */
 export function thinkingTextToolTurn(model: string): SseEvent[] {
-  const ev = (event: string, data: Record<string, unknown>) => ({
-    event,
-    data: { type: event, ...data },
-  });
+  const usage = {
+    input_tokens: 2095,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    output_tokens: 1,
+    service_tier: "standard",
+  };
   return [
-    ev("message_start", {
-      message: {
-        id: "msg_01XFDUDYJgAACzvnptvVoYEL",
-        type: "message",
-        role: "assistant",
-        model,
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage: {
-          input_tokens: 2095,
-          cache_creation_input_tokens: 0,
-          cache_read_input_tokens: 0,
-          cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
-          output_tokens: 1,
-          service_tier: "standard",
-        },
-      },
+    sseEvent("message_start", {
+      message: openingMessage("msg_01XFDUDYJgAACzvnptvVoYEL", model, usage),
     }),
-    ev("ping", {}),
-    ev("content_block_start", {
-      index: 0,
-      content_block: { type: "thinking", thinking: "", signature: "" },
-    }),
-    ev("content_block_delta", {
-      index: 0,
-      delta: { type: "thinking_delta", thinking: "The user wants a file. " },
-    }),
-    ev("content_block_delta", {
-      index: 0,
-      delta: { type: "thinking_delta", thinking: "I'll use Write." },
-    }),
-    ev("content_block_delta", {
-      index: 0,
-      delta: {
+    sseEvent("ping"),
+    ...blockEvents(0, { type: "thinking", thinking: "", signature: "" }, [
+      { type: "thinking_delta", thinking: "The user wants a file. " },
+      { type: "thinking_delta", thinking: "I'll use Write." },
+      {
         type: "signature_delta",
         signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds",
       },
-    }),
-    ev("content_block_stop", { index: 0 }),
-    ev("content_block_start", { index: 1, content_block: { type: "text", text: "" } }),
-    ev("content_block_delta", {
-      index: 1,
-      delta: { type: "text_delta", text: "Creating the file" },
-    }),
-    ev("content_block_delta", {
-      index: 1,
-      delta: { type: "text_delta", text: " now — ✓ “quoted” 😀." },
-    }),
-    ev("content_block_stop", { index: 1 }),
-    ev("content_block_start", {
-      index: 2,
-      content_block: {
-        type: "tool_use",
-        id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6",
-        name: "Write",
-        input: {},
-      },
-    }),
-    ev("content_block_delta", { index: 2, delta: { type: "input_json_delta", partial_json: "" } }),
-    ev("content_block_delta", {
-      index: 2,
-      delta: { type: "input_json_delta", partial_json: '{"file_pa' },
-    }),
-    ev("content_block_delta", {
-      index: 2,
-      delta: { type: "input_json_delta", partial_json: 'th": "/tmp/a.txt", "content": "line\\' },
-    }),
-    ev("content_block_delta", {
-      index: 2,
-      delta: { type: "input_json_delta", partial_json: 'n2"}' },
-    }),
-    ev("content_block_stop", { index: 2 }),
-    ev("message_delta", {
-      delta: { stop_reason: "tool_use", stop_sequence: null },
-      usage: { output_tokens: 89 },
-    }),
-    ev("message_stop", {}),
+    ]),
+    ...blockEvents(
+      1,
+      { type: "text", text: "" },
+      textDeltas(["Creating the file", " now — ✓ “quoted” 😀."]),
+    ),
+    ...blockEvents(
+      2,
+      { type: "tool_use", id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6", name: "Write", input: {} },
+      jsonDeltas(["", '{"file_pa', 'th": "/tmp/a.txt", "content": "line\\', 'n2"}']),
+    ),
+    ...closingEvents("tool_use", 89),
   ];
 }
 
 /** A plain text turn of `n` text deltas (used for relay timing and benchmarks). */
 export function textTurn(model: string, n: number): SseEvent[] {
-  const events = thinkingTextToolTurn(model).slice(0, 2);
-  events.push({
-    event: "content_block_start",
-    data: { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
-  });
-  for (let i = 0; i < n; i++) {
-    events.push({
-      event: "content_block_delta",
-      data: {
-        type: "content_block_delta",
-        index: 0,
-        delta: { type: "text_delta", text: `token${i} ` },
-      },
-    });
-  }
-  events.push(
-    { event: "content_block_stop", data: { type: "content_block_stop", index: 0 } },
-    {
-      event: "message_delta",
-      data: {
-        type: "message_delta",
-        delta: { stop_reason: "end_turn", stop_sequence: null },
-        usage: { output_tokens: n },
-      },
-    },
-    { event: "message_stop", data: { type: "message_stop" } },
-  );
-  return events;
+  const texts = Array.from({ length: n }, (_, i) => `token${i} `);
+  return [
+    ...thinkingTextToolTurn(model).slice(0, 2),
+    ...blockEvents(0, { type: "text", text: "" }, textDeltas(texts)),
+    ...closingEvents("end_turn", n),
+  ];
 }
 
 /** The non-streaming Message for {@link thinkingTextToolTurn}. */

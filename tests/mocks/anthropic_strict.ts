@@ -5,7 +5,7 @@
  * thinking is on a budget.
  */
 
-import { encodeEvents, type SseEvent } from "./anthropic_fixtures.ts";
+import { encodeEvents, type SseEvent, sseEvent as ev } from "./anthropic_fixtures.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -151,5 +151,3 @@ export function startStrictAnthropic(): StrictAnthropic {
     close: () => server.shutdown(),
   };
 }
-
-const ev = (event: string, data: Obj): SseEvent => ({ event, data: { type: event, ...data } });

@@ -4,7 +4,12 @@
  * drips, stalls or is cut, or nothing at all — while noticing when the client leaves.
  */
 
-import { encodeEvents, openingMessage, type SseEvent } from "./anthropic_fixtures.ts";
+import {
+  encodeEvents,
+  openingMessage,
+  type SseEvent,
+  sseEvent as ev,
+} from "./anthropic_fixtures.ts";
 import { concatBytes } from "../helpers/bytes.ts";
 import type { Fault, FaultRecord } from "./fault_mock.ts";
 
@@ -31,10 +36,6 @@ const ERROR_TYPES: Readonly<Record<number, string>> = {
 
 /** The SSE events of a short normal answer for `model`. */
 function answerEvents(model: string, deltas = 4): SseEvent[] {
-  const ev = (event: string, data: Record<string, unknown> = {}): SseEvent => ({
-    event,
-    data: { type: event, ...data },
-  });
   return [
     ev("message_start", {
       message: openingMessage("msg_fault_mock", model, { input_tokens: 12, output_tokens: 1 }),

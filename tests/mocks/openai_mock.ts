@@ -50,3 +50,14 @@ export function chatChunk(
     JSON.stringify({ ...head, choices: [{ index: 0, delta, finish_reason: finish }] })
   }\n\n`;
 }
+
+/** A streamed Chat Completions answer: `chunks`, a usage-only chunk with `usage`, then [DONE]. */
+export function chatStreamAnswer(
+  chunks: readonly string[],
+  usage: Record<string, unknown>,
+): Response {
+  const counted = { id: "c", object: "chat.completion.chunk", choices: [], usage };
+  return new Response(`${chunks.join("")}data: ${JSON.stringify(counted)}\n\ndata: [DONE]\n\n`, {
+    headers: { "content-type": "text/event-stream" },
+  });
+}

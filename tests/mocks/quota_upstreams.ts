@@ -11,7 +11,7 @@
  */
 
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
-import { encodeEvents, type SseEvent } from "./anthropic_fixtures.ts";
+import { encodeEvents, sseEvent as ev } from "./anthropic_fixtures.ts";
 import { anthropicProblem } from "./anthropic_strict.ts";
 import { chatChunk } from "./openai_mock.ts";
 
@@ -91,8 +91,6 @@ function chatProgress(messages: Obj[]) {
   );
   return { task, step: calls };
 }
-
-const ev = (event: string, data: Obj): SseEvent => ({ event, data: { type: event, ...data } });
 
 /** Starts both upstreams; `tasks` gives each task's steps, `who` is written into no answer. */
 export function startQuotaUpstreams(

@@ -6,7 +6,15 @@
  * gemini_wire.ts, which also refuses what the real Gemini API refuses).
  */
 
-import { encodeEvents, openingMessage, type SseEvent } from "./anthropic_fixtures.ts";
+import {
+  blockEvents,
+  closingEvents,
+  encodeEvents,
+  jsonDeltas,
+  openingMessage,
+  sseEvent,
+  textDeltas,
+} from "./anthropic_fixtures.ts";
 import { type ResponsesScript, responsesSse } from "./responses_wire.ts";
 import { geminiReply } from "./gemini_wire.ts";
 
@@ -31,69 +39,36 @@ function sawToolResult(messages: Msg[]): boolean {
 }
 
 function anthropicTurn(model: string, path: string, done: boolean): string {
-  const ev = (event: string, data: Record<string, unknown>): SseEvent => ({
-    event,
-    data: { type: event, ...data },
-  });
   const usage = {
     input_tokens: 900,
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: 0,
     output_tokens: 1,
   };
-  const events: SseEvent[] = [
-    ev("message_start", {
-      message: openingMessage("msg_scripted", model, usage),
-    }),
-  ];
+  const opening = sseEvent("message_start", {
+    message: openingMessage("msg_scripted", model, usage),
+  });
   if (done) {
-    events.push(
-      ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
-      ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Done: wrote " } }),
-      ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: "the file." } }),
-      ev("content_block_stop", { index: 0 }),
-      ev("message_delta", {
-        delta: { stop_reason: "end_turn", stop_sequence: null },
-        usage: { output_tokens: 6 },
-      }),
-    );
-  } else {
-    const input = JSON.stringify({ file_path: path, content: "hello from ccp\n" });
-    events.push(
-      ev("content_block_start", {
-        index: 0,
-        content_block: { type: "thinking", thinking: "", signature: "" },
-      }),
-      ev("content_block_delta", {
-        index: 0,
-        delta: { type: "thinking_delta", thinking: "I should write the file." },
-      }),
-      ev("content_block_delta", {
-        index: 0,
-        delta: { type: "signature_delta", signature: "c2lnbmF0dXJl" },
-      }),
-      ev("content_block_stop", { index: 0 }),
-      ev("content_block_start", {
-        index: 1,
-        content_block: { type: "tool_use", id: "toolu_01Scripted", name: "Write", input: {} },
-      }),
-      ev("content_block_delta", {
-        index: 1,
-        delta: { type: "input_json_delta", partial_json: input.slice(0, 17) },
-      }),
-      ev("content_block_delta", {
-        index: 1,
-        delta: { type: "input_json_delta", partial_json: input.slice(17) },
-      }),
-      ev("content_block_stop", { index: 1 }),
-      ev("message_delta", {
-        delta: { stop_reason: "tool_use", stop_sequence: null },
-        usage: { output_tokens: 40 },
-      }),
-    );
+    return encodeEvents([
+      opening,
+      ...blockEvents(0, { type: "text", text: "" }, textDeltas(["Done: wrote ", "the file."])),
+      ...closingEvents("end_turn", 6),
+    ]);
   }
-  events.push(ev("message_stop", {}));
-  return encodeEvents(events);
+  const input = JSON.stringify({ file_path: path, content: "hello from ccp\n" });
+  return encodeEvents([
+    opening,
+    ...blockEvents(0, { type: "thinking", thinking: "", signature: "" }, [
+      { type: "thinking_delta", thinking: "I should write the file." },
+      { type: "signature_delta", signature: "c2lnbmF0dXJl" },
+    ]),
+    ...blockEvents(
+      1,
+      { type: "tool_use", id: "toolu_01Scripted", name: "Write", input: {} },
+      jsonDeltas([input.slice(0, 17), input.slice(17)]),
+    ),
+    ...closingEvents("tool_use", 40),
+  ]);
 }
 
 function openAITurn(model: string, path: string, done: boolean): string {

@@ -5,7 +5,7 @@
  * passthrough and translated answers, streamed and not, against each other.
  */
 
-import { encodeEvents, type SseEvent } from "./anthropic_fixtures.ts";
+import { encodeEvents, type SseEvent, sseEvent as ev } from "./anthropic_fixtures.ts";
 
 /** One block of the scripted turn. */
 export type ScriptBlock =
@@ -90,10 +90,6 @@ function anthropicMessage(script: Script, model: string): Record<string, unknown
 }
 
 function anthropicEvents(script: Script, model: string): string[] {
-  const ev = (event: string, data: Record<string, unknown>): SseEvent => ({
-    event,
-    data: { type: event, ...data },
-  });
   const start = anthropicMessage(script, model);
   const events: SseEvent[] = [
     ev("message_start", {

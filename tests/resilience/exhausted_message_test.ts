@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ProxyError } from "../../src/core/errors.ts";
 import { exhaustedError } from "../../src/resilience/exhausted.ts";
 import type { TargetOutcome } from "../../src/resilience/outcome.ts";
+import type { KeysUnavailable } from "../../src/resilience/key_report.ts";
 
 const PLAN_HEADERS = {
   "anthropic-ratelimit-unified-status": "rejected",
@@ -16,6 +17,39 @@ function spentPlan(detail: string): TargetOutcome {
     failure: { status: 429, relayHeaders: PLAN_HEADERS },
     verdict: { action: "next_target", cause: "rate_limit", retryAfterMs: 7_200_000 },
     detail,
+  } as TargetOutcome;
+}
+
+/** A target passed over for its keys: none cooling or set aside unless `keys` says so. */
+function keysOutcome(
+  provider: string,
+  model: string,
+  keys: Partial<KeysUnavailable>,
+): TargetOutcome {
+  return {
+    kind: "keys",
+    target: { provider, model },
+    keys: {
+      reason: "cooling",
+      cooling: 0,
+      blocked: 0,
+      retryAt: 30_000,
+      hinted: true,
+      recentStatuses: [],
+      keyless: false,
+      ...keys,
+    },
+  };
+}
+
+/** A target that answered HTTP 503, the route's last. */
+function answered503(provider: string, model: string): TargetOutcome {
+  return {
+    kind: "failed",
+    target: { provider, model },
+    failure: { status: 503 },
+    verdict: { action: "next_target", cause: "server" },
+    detail: "HTTP 503",
   } as TargetOutcome;
 }
 
@@ -38,19 +72,7 @@ Deno.test("model_cooldown after an upstream message that ends its sentence: one 
 });
 
 Deno.test("a fallback's failure says what the route's earlier targets did: a 429 resting, until when", () => {
-  const resting: TargetOutcome = {
-    kind: "keys",
-    target: { provider: "anthropic", model: "claude-sonnet-4-5" },
-    keys: {
-      reason: "cooling",
-      cooling: 1,
-      blocked: 0,
-      retryAt: 30_000,
-      hinted: true,
-      recentStatuses: [],
-      keyless: false,
-    },
-  };
+  const resting = keysOutcome("anthropic", "claude-sonnet-4-5", { cooling: 1 });
   const refused = new TypeError("fetch failed", {
     cause: new Error("client error (Connect): tcp connect error: Connection refused"),
   });
@@ -90,28 +112,16 @@ Deno.test("a prompt too long for the last target keeps Anthropic's words whole, 
 });
 
 Deno.test("a keyless earlier target that answered 401 is named as keyless, as the route's own clause names it", () => {
-  const keyless: TargetOutcome = {
-    kind: "keys",
-    target: { provider: "local", model: "qwen3-coder" },
-    keys: {
-      reason: "blocked",
-      cooling: 0,
-      blocked: 1,
-      retryAt: 60_000,
-      hinted: false,
-      recentStatuses: [401],
-      keyless: true,
-    },
-  };
-  const unreachable = {
-    kind: "failed",
-    target: { provider: "openrouter", model: "qwen/qwen3-coder" },
-    failure: { status: 503 },
-    verdict: { action: "next_target", cause: "server" },
-    detail: "HTTP 503",
-  } as TargetOutcome;
+  const keyless = keysOutcome("local", "qwen3-coder", {
+    reason: "blocked",
+    blocked: 1,
+    retryAt: 60_000,
+    hinted: false,
+    recentStatuses: [401],
+    keyless: true,
+  });
   assert.equal(
-    exhaustedError([keyless, unreachable], 0).message,
+    exhaustedError([keyless, answered503("openrouter", "qwen/qwen3-coder")], 0).message,
     'provider "openrouter" model "qwen/qwen3-coder" failed: HTTP 503. ' +
       'Tried before it: provider "local" model "qwen3-coder" ' +
       "(no API key is set for it and it answered 401).",
@@ -119,28 +129,13 @@ Deno.test("a keyless earlier target that answered 401 is named as keyless, as th
 });
 
 Deno.test("an earlier target with keys both cooling and set aside names both in its few words", () => {
-  const mixed: TargetOutcome = {
-    kind: "keys",
-    target: { provider: "groq", model: "llama-3.3-70b" },
-    keys: {
-      reason: "cooling",
-      cooling: 1,
-      blocked: 2,
-      retryAt: 30_000,
-      hinted: true,
-      recentStatuses: [403, 401],
-      keyless: false,
-    },
-  };
-  const unreachable = {
-    kind: "failed",
-    target: { provider: "openrouter", model: "meta-llama/llama-3.3-70b" },
-    failure: { status: 503 },
-    verdict: { action: "next_target", cause: "server" },
-    detail: "HTTP 503",
-  } as TargetOutcome;
+  const mixed = keysOutcome("groq", "llama-3.3-70b", {
+    cooling: 1,
+    blocked: 2,
+    recentStatuses: [403, 401],
+  });
   assert.equal(
-    exhaustedError([mixed, unreachable], 0).message,
+    exhaustedError([mixed, answered503("openrouter", "meta-llama/llama-3.3-70b")], 0).message,
     'provider "openrouter" model "meta-llama/llama-3.3-70b" failed: HTTP 503. ' +
       'Tried before it: provider "groq" model "llama-3.3-70b" ' +
       "(429, usable again in 30s; keys set aside after 403, 401).",

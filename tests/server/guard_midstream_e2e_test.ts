@@ -8,18 +8,13 @@
 import assert from "node:assert/strict";
 import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
-import type { SseEvent } from "../mocks/anthropic_fixtures.ts";
+import { openingMessage, type SseEvent, sseEvent as ev } from "../mocks/anthropic_fixtures.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { assertErrorBody, assertErrorFrame, messageBody } from "./_resilience_env.ts";
-import { openingMessage } from "../mocks/anthropic_fixtures.ts";
 
 const KEY = "charlie-credential-03-Sc3z";
 
 function openingThen(type: string, message: string): SseEvent[] {
-  const ev = (event: string, data: Record<string, unknown>): SseEvent => ({
-    event,
-    data: { type: event, ...data },
-  });
   return [
     ev("message_start", {
       message: openingMessage("msg_1", "m", { input_tokens: 3, output_tokens: 1 }),

@@ -9,6 +9,7 @@ import { testConfig } from "../helpers/config.ts";
 import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider } from "../helpers/config.ts";
 import { startFaultMock } from "../mocks/fault_mock.ts";
+import type { ProviderConfig } from "../../src/config/types.ts";
 import { startGeminiMock } from "../mocks/gemini_mock.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
 import {
@@ -163,6 +164,29 @@ Deno.test("session: a set-aside key is re-tried when the other key answers 429",
   });
 });
 
+/** The error events of one request streamed through ccp on `upstream` alone (frame checked). */
+async function midStreamErrors(
+  upstream: ProviderConfig,
+  route: string,
+): Promise<Array<{ type: string; message: string }>> {
+  const ccp = startCcp(testConfig({ providers: [upstream], routes: { default: route } }));
+  try {
+    const res = await postMessages(ccp.url, {
+      model: "claude-sonnet-4-5",
+      max_tokens: 50,
+      stream: true,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    const events = parseSse(await res.text());
+    assertErrorFrame(events);
+    return events.filter((e) => e.event === "error").map((e) =>
+      e.data.error as { type: string; message: string }
+    );
+  } finally {
+    await ccp.close();
+  }
+}
+
 Deno.test("session: an upstream 401 in the middle of a stream is not the client's login failing", async (t) => {
   const opening =
     'data: {"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"}}]}\n\n';
@@ -170,34 +194,20 @@ Deno.test("session: an upstream 401 in the middle of a stream is not the client'
     const mock = startOpenAIMock({
       sse: opening + 'data: {"error":{"message":"Invalid API key","code":401}}\n\n',
     });
-    const ccp = startCcp(testConfig({
-      providers: [
+    try {
+      const errors = await midStreamErrors(
         provider("oai", {
           type: "openai",
           baseUrl: mock.url,
           apiKeys: [KEY_A],
           authHeader: "bearer",
         }),
-      ],
-      routes: { default: "oai/m" },
-    }));
-    try {
-      const res = await postMessages(ccp.url, {
-        model: "claude-sonnet-4-5",
-        max_tokens: 50,
-        stream: true,
-        messages: [{ role: "user", content: "hi" }],
-      });
-      const events = parseSse(await res.text());
-      assertErrorFrame(events);
-      const errors = events.filter((e) => e.event === "error").map((e) =>
-        e.data.error as { type: string; message: string }
+        "oai/m",
       );
       assert.deepEqual(errors.map((e) => e.type).filter((t) => t !== "api_error"), []);
       assert.match(errors[0]!.message, /Invalid API key/);
       assert.equal(mock.requests[0]!.headers.get("authorization"), `Bearer ${KEY_A}`);
     } finally {
-      await ccp.close();
       await mock.close();
     }
   });
@@ -207,33 +217,19 @@ Deno.test("session: an upstream 401 in the middle of a stream is not the client'
         'data: {"candidates":[{"content":{"parts":[{"text":"Hel"}],"role":"model"},"index":0}]}\n\n' +
         'data: {"error":{"code":403,"message":"Permission denied on resource project","status":"PERMISSION_DENIED"}}\n\n',
     });
-    const ccp = startCcp(testConfig({
-      providers: [
+    try {
+      const types = (await midStreamErrors(
         provider("gem", {
           type: "gemini",
           baseUrl: mock.url,
           apiKeys: [KEY_A],
           authHeader: "x-goog-api-key",
         }),
-      ],
-      routes: { default: "gem/gemini-2.5-flash" },
-    }));
-    try {
-      const res = await postMessages(ccp.url, {
-        model: "claude-sonnet-4-5",
-        max_tokens: 50,
-        stream: true,
-        messages: [{ role: "user", content: "hi" }],
-      });
-      const events = parseSse(await res.text());
-      assertErrorFrame(events);
-      const types = events.filter((e) => e.event === "error").map((e) =>
-        (e.data.error as { type: string }).type
-      );
+        "gem/gemini-2.5-flash",
+      )).map((e) => e.type);
       assert.ok(types.length > 0 && types.every((t) => t === "api_error"), types.join());
       assert.equal(mock.requests.length, 1);
     } finally {
-      await ccp.close();
       await mock.close();
     }
   });

@@ -8,6 +8,9 @@ import assert from "node:assert/strict";
 import { parseSse, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { encodeEvents, textTurn } from "../mocks/anthropic_fixtures.ts";
+import { chatChunk } from "../mocks/openai_mock.ts";
+import { chatAnswer } from "../helpers/chat_answer.ts";
+import type { ProviderConfig } from "../../src/config/types.ts";
 
 const encoder = new TextEncoder();
 const SSE = { "content-type": "text/event-stream; charset=utf-8" };
@@ -37,15 +40,13 @@ function scriptedSse(scripts: string[][]) {
   };
 }
 
-const chatChunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-  `data: ${
-    JSON.stringify({
-      id: "c1",
-      object: "chat.completion.chunk",
-      model: "m",
-      choices: [{ index: 0, delta, finish_reason: finish }],
-    })
-  }\n\n`;
+/** A Chat Completions answer "from b", in the chunks a stream brings it in. */
+const FROM_B = [
+  chatChunk({ role: "assistant", content: "" }),
+  chatChunk({ content: "from b" }),
+  chatChunk({}, "stop"),
+  "data: [DONE]\n\n",
+];
 
 const OPENROUTER_429 = [
   ": OPENROUTER PROCESSING\n\n",
@@ -67,6 +68,47 @@ const streamRequest = (model: string) => ({
   messages: [{ role: "user", content: "hi" }],
 });
 
+type Upstream = ReturnType<typeof scriptedSse>;
+type Events = ReturnType<typeof parseSse>;
+
+/** The text of the answer's text deltas. */
+const textOf = (events: Events) =>
+  events.filter((e) => e.event === "content_block_delta")
+    .map((e) => (e.data.delta as { text: string }).text).join("");
+
+/**
+ * Streams one request on the route `a/<model>` then `b/<model>`, and closes all after: b alone
+ * answers the client, with no error event, each upstream asked once. Returns the events and
+ * ccp's log lines.
+ */
+async function failOverToB(
+  a: { up: Upstream; type: ProviderConfig["type"]; model: string },
+  b: { up: Upstream; type: ProviderConfig["type"] },
+): Promise<{ events: Events; logs: string[] }> {
+  const base = (up: Upstream, type: ProviderConfig["type"]) =>
+    type === "anthropic" ? up.url : `${up.url}/v1`;
+  const ccp = startCcp(testConfig({
+    providers: [
+      provider("a", { type: a.type, baseUrl: base(a.up, a.type), apiKeys: ["k-a"], maxRetries: 0 }),
+      provider("b", { type: b.type, baseUrl: base(b.up, b.type), apiKeys: ["k-b"], maxRetries: 0 }),
+    ],
+    routes: { default: [`a/${a.model}`, "b/m2"] },
+  }));
+  try {
+    const res = await postMessages(ccp.url, streamRequest("claude-sonnet-4-5"));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-ccp-provider"), "b");
+    const events = parseSse(await res.text());
+    assert.ok(!events.some((e) => e.event === "error"), "no error reaches the client");
+    assert.deepEqual([a.up.seen.length, b.up.seen.length], [1, 1]);
+    return { events, logs: ccp.logs };
+  } finally {
+    await ccp.close();
+    await a.up.close();
+    await b.up.close();
+  }
+}
+
 /** POSTs `body` to ccp's /v1/messages. */
 const postMessages = (url: string, body: Record<string, unknown>, signal?: AbortSignal) =>
   fetch(`${url}/v1/messages`, {
@@ -77,41 +119,15 @@ const postMessages = (url: string, body: Record<string, unknown>, signal?: Abort
   });
 
 Deno.test("early stream error: a translated stream fails over before the client sees anything", async () => {
-  const a = scriptedSse([OPENROUTER_429]);
-  const b = scriptedSse([[
-    chatChunk({ role: "assistant", content: "" }),
-    chatChunk({ content: "from b" }),
-    chatChunk({}, "stop"),
-    "data: [DONE]\n\n",
-  ]]);
-  const config = testConfig({
-    providers: [
-      provider("a", { type: "openai", baseUrl: `${a.url}/v1`, apiKeys: ["k-a"], maxRetries: 0 }),
-      provider("b", { type: "openai", baseUrl: `${b.url}/v1`, apiKeys: ["k-b"], maxRetries: 0 }),
-    ],
-    routes: { default: ["a/m1", "b/m2"] },
-  });
-  const ccp = startCcp(config);
-  try {
-    const res = await postMessages(ccp.url, streamRequest("claude-sonnet-4-5"));
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get("x-ccp-provider"), "b");
-    const events = parseSse(await res.text());
-    assert.equal(events[0]!.event, "message_start");
-    assert.ok(!events.some((e) => e.event === "error"), "no error reaches the client");
-    const text = events.filter((e) => e.event === "content_block_delta")
-      .map((e) => (e.data.delta as { text: string }).text).join("");
-    assert.equal(text, "from b");
-    // The debug line says what the upstream really did.
-    const said = "→ 429 (answered HTTP 200, then an error as its first event)";
-    assert.ok(ccp.logs.some((line) => line.includes(said)), ccp.logs.join(""));
-    assert.equal(a.seen.length, 1);
-    assert.equal(b.seen.length, 1);
-  } finally {
-    await ccp.close();
-    await a.close();
-    await b.close();
-  }
+  const { events, logs } = await failOverToB(
+    { up: scriptedSse([OPENROUTER_429]), type: "openai", model: "m1" },
+    { up: scriptedSse([FROM_B]), type: "openai" },
+  );
+  assert.equal(events[0]!.event, "message_start");
+  assert.equal(textOf(events), "from b");
+  // The debug line says what the upstream really did.
+  const said = "→ 429 (answered HTTP 200, then an error as its first event)";
+  assert.ok(logs.some((line) => line.includes(said)), logs.join(""));
 });
 
 Deno.test("early stream error: Anthropic's overloaded_error after message_start fails over too", async () => {
@@ -119,38 +135,24 @@ Deno.test("early stream error: Anthropic's overloaded_error after message_start 
   const opening = encodeEvents(turn.slice(0, 2)); // message_start and ping
   const overloaded = { type: "error", error: { type: "overloaded_error", message: "Overloaded" } };
   // As Anthropic sends it: the opening events, then the error while the model is overloaded.
-  const a = scriptedSse([[opening, encodeEvents([{ event: "error", data: overloaded }])]]);
-  const b = scriptedSse([[opening, ...turn.slice(2).map((e) => encodeEvents([e]))]]);
-  const config = testConfig({
-    providers: [
-      provider("a", { type: "anthropic", baseUrl: a.url, apiKeys: ["k-a"], maxRetries: 0 }),
-      provider("b", { type: "anthropic", baseUrl: b.url, apiKeys: ["k-b"], maxRetries: 0 }),
-    ],
-    routes: { default: ["a/m1", "b/m2"] },
-  });
-  const ccp = startCcp(config);
-  try {
-    const res = await postMessages(ccp.url, streamRequest("claude-sonnet-4-5"));
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get("x-ccp-provider"), "b");
-    const events = parseSse(await res.text());
-    assert.equal(
-      events.filter((e) => e.event === "message_start").length,
-      1,
-      "one message_start: nothing of a's answer reached the client",
-    );
-    assert.ok(!events.some((e) => e.event === "error"), "no error reaches the client");
-    const text = events.filter((e) => e.event === "content_block_delta")
-      .map((e) => (e.data.delta as { text: string }).text).join("");
-    assert.equal(text, "token0 token1 ");
-    assert.equal(events.at(-1)!.event, "message_stop");
-    assert.equal(a.seen.length, 1);
-    assert.equal(b.seen.length, 1);
-  } finally {
-    await ccp.close();
-    await a.close();
-    await b.close();
-  }
+  const { events } = await failOverToB(
+    {
+      up: scriptedSse([[opening, encodeEvents([{ event: "error", data: overloaded }])]]),
+      type: "anthropic",
+      model: "m1",
+    },
+    {
+      up: scriptedSse([[opening, ...turn.slice(2).map((e) => encodeEvents([e]))]]),
+      type: "anthropic",
+    },
+  );
+  assert.equal(
+    events.filter((e) => e.event === "message_start").length,
+    1,
+    "one message_start: nothing of a's answer reached the client",
+  );
+  assert.equal(textOf(events), "token0 token1 ");
+  assert.equal(events.at(-1)!.event, "message_stop");
 });
 
 Deno.test("early stream error: with nowhere to fail over, the client gets it as an HTTP error", async (t) => {
@@ -264,17 +266,7 @@ Deno.test("early error: a 200 JSON error fails over like the HTTP error it names
   });
   const good = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     await req.body?.cancel();
-    return Response.json({
-      id: "c",
-      object: "chat.completion",
-      model: "m",
-      choices: [{
-        index: 0,
-        message: { role: "assistant", content: "from good" },
-        finish_reason: "stop",
-      }],
-      usage: { prompt_tokens: 3, completion_tokens: 2 },
-    });
+    return chatAnswer(false, { content: "from good" }, "stop");
   });
   const url = (server: Deno.HttpServer<Deno.NetAddr>) => `http://127.0.0.1:${server.addr.port}/v1`;
   const ccp = startCcp(testConfig({
@@ -400,46 +392,15 @@ const responsesFixture = (name: string) =>
 Deno.test("early stream error: a Responses answer that fails before its first output fails over", async (t) => {
   for (const file of ["failed_at_start.sse", "rate_limited_at_start.sse"]) {
     await t.step(file, async () => {
-      const a = scriptedSse([responsesFixture(file)]);
-      const b = scriptedSse([[
-        chatChunk({ role: "assistant", content: "" }),
-        chatChunk({ content: "from b" }),
-        chatChunk({}, "stop"),
-        "data: [DONE]\n\n",
-      ]]);
-      const config = testConfig({
-        providers: [
-          provider("a", {
-            type: "openai_responses",
-            baseUrl: `${a.url}/v1`,
-            apiKeys: ["k-a"],
-            maxRetries: 0,
-          }),
-          provider("b", {
-            type: "openai",
-            baseUrl: `${b.url}/v1`,
-            apiKeys: ["k-b"],
-            maxRetries: 0,
-          }),
-        ],
-        routes: { default: ["a/gpt-5.1-codex", "b/m2"] },
-      });
-      const ccp = startCcp(config);
-      try {
-        const res = await postMessages(ccp.url, streamRequest("claude-sonnet-4-5"));
-        assert.equal(res.status, 200);
-        assert.equal(res.headers.get("x-ccp-provider"), "b");
-        const events = parseSse(await res.text());
-        assert.ok(!events.some((e) => e.event === "error"), "no error reaches the client");
-        const text = events.filter((e) => e.event === "content_block_delta")
-          .map((e) => (e.data.delta as { text: string }).text).join("");
-        assert.equal(text, "from b");
-        assert.deepEqual([a.seen.length, b.seen.length], [1, 1]);
-      } finally {
-        await ccp.close();
-        await a.close();
-        await b.close();
-      }
+      const { events } = await failOverToB(
+        {
+          up: scriptedSse([responsesFixture(file)]),
+          type: "openai_responses",
+          model: "gpt-5.1-codex",
+        },
+        { up: scriptedSse([FROM_B]), type: "openai" },
+      );
+      assert.equal(textOf(events), "from b");
     });
   }
   await t.step("with nowhere to go, an over-long prompt is Anthropic's 400", async () => {

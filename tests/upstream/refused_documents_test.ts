@@ -5,7 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
+import { askStreaming, startCcp } from "../helpers/ccp.ts";
+import { chatAnswer } from "../helpers/chat_answer.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import {
   documentNote,
@@ -172,13 +173,7 @@ function startRefusingChat() {
         },
       }, { status: 400 });
     }
-    const sse = (v: unknown) => `data: ${JSON.stringify(v)}\n\n`;
-    return new Response(
-      sse({ id: "c", choices: [{ index: 0, delta: { content: "a spec" } }] }) +
-        sse({ id: "c", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }) +
-        "data: [DONE]\n\n",
-      { headers: { "content-type": "text/event-stream" } },
-    );
+    return chatAnswer(true, { content: "a spec" }, "stop");
   });
   return { bodies, url: `http://127.0.0.1:${server.addr.port}/v1`, close: () => server.shutdown() };
 }
@@ -193,16 +188,6 @@ function chatProvider(url: string, over: Partial<ProviderConfig> = {}) {
     modelSettings: { "*": { supports: { documents: true } } },
     ...over,
   });
-}
-
-async function ask(url: string, messages: unknown[]) {
-  const res = await postMessages(url, {
-    model: "claude-sonnet-4-6",
-    max_tokens: 100,
-    stream: true,
-    messages,
-  });
-  return { status: res.status, events: parseSse(await res.text()) };
 }
 
 // What Claude Code sends after a Read of a PDF: the document inside the tool result.
@@ -222,13 +207,13 @@ Deno.test("a model that refuses PDFs gets notes instead, on this turn and the se
     routes: { default: "gw/o3-mini" },
   }));
   try {
-    const first = await ask(ccp.url, READ_HISTORY);
+    const first = await askStreaming(ccp.url, READ_HISTORY);
     assert.equal(first.status, 200);
     assert.equal(first.events.at(-1)!.event, "message_stop");
     assert.equal(upstream.bodies.length, 2, "refused once, then sent with a note");
     assert.ok(upstream.bodies[0]!.includes('"type":"file"'));
     assert.ok(upstream.bodies[1]!.includes(NOTE_IN_JSON));
-    const next = await ask(ccp.url, [
+    const next = await askStreaming(ccp.url, [
       ...READ_HISTORY,
       { role: "assistant", content: [{ type: "text", text: "a spec" }] },
       { role: "user", content: "thanks" },
@@ -257,7 +242,7 @@ Deno.test("supports.documents on a generic openai server: true sends file parts,
         routes: { default: "gw/m" },
       }));
       try {
-        await ask(ccp.url, READ_HISTORY);
+        await askStreaming(ccp.url, READ_HISTORY);
         const [sent] = upstream.bodies;
         assert.equal(sent!.includes('"type":"file"'), documents === true);
         assert.equal(sent!.includes(NOTE_IN_JSON), documents === false);

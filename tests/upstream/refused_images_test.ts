@@ -5,7 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
+import { askStreaming, startCcp } from "../helpers/ccp.ts";
+import { chatAnswer } from "../helpers/chat_answer.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { IMAGE_PLACEHOLDER } from "../../src/upstream/model_settings.ts";
 import { refusesImages, withoutImages } from "../../src/upstream/http/refused_images.ts";
@@ -112,13 +113,7 @@ Deno.test("a model that refuses images gets notes instead, on this turn and the 
           { status: 404 },
         );
       }
-      const sse = (v: unknown) => `data: ${JSON.stringify(v)}\n\n`;
-      return new Response(
-        sse({ id: "c", choices: [{ index: 0, delta: { content: "a screenshot" } }] }) +
-          sse({ id: "c", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }) +
-          "data: [DONE]\n\n",
-        { headers: { "content-type": "text/event-stream" } },
-      );
+      return chatAnswer(true, { content: "a screenshot" }, "stop");
     },
   );
   const ccp = startCcp(testConfig({
@@ -134,23 +129,14 @@ Deno.test("a model that refuses images gets notes instead, on this turn and the 
     type: "image",
     source: { type: "base64", media_type: "image/png", data: "iVBO" },
   };
-  const ask = async (messages: unknown[]) => {
-    const res = await postMessages(ccp.url, {
-      model: "claude-sonnet-4-6",
-      max_tokens: 100,
-      stream: true,
-      messages,
-    });
-    return { status: res.status, events: parseSse(await res.text()) };
-  };
   try {
     const history = [{ role: "user", content: [{ type: "text", text: "what is it?" }, image] }];
-    const first = await ask(history);
+    const first = await askStreaming(ccp.url, history);
     assert.equal(first.status, 200);
     assert.equal(first.events.at(-1)!.event, "message_stop");
     assert.equal(bodies.length, 2, "refused once, then sent with a note");
     assert.ok(bodies[1]!.includes(IMAGE_PLACEHOLDER));
-    const next = await ask([
+    const next = await askStreaming(ccp.url, [
       ...history,
       { role: "assistant", content: [{ type: "text", text: "a screenshot" }] },
       { role: "user", content: "thanks" },

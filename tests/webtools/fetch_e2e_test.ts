@@ -51,6 +51,14 @@ async function fetchThroughCcp(
   }
 }
 
+/** A fetch that sends public.test's requests to the mock on 127.0.0.1. */
+function publicToMock(input: Request | URL | string, init?: RequestInit): Promise<Response> {
+  const request = new Request(input, init);
+  const url = new URL(request.url);
+  if (url.hostname === "public.test") url.hostname = "127.0.0.1";
+  return fetch(new Request(url, request));
+}
+
 Deno.test("web_fetch through ccp", async (t) => {
   await t.step("a page is fetched and reduced to text", async () => {
     const { msg, modelBodies } = await fetchThroughCcp(
@@ -120,17 +128,11 @@ Deno.test("web_fetch through ccp", async (t) => {
 
   await t.step("refused: a redirect from an allowed server to 127.0.0.1", async () => {
     // public.test passes the address check (a public address) and is served by the mock.
-    const toMock = (input: Request | URL | string, init?: RequestInit) => {
-      const request = new Request(input, init);
-      const url = new URL(request.url);
-      if (url.hostname === "public.test") url.hostname = "127.0.0.1";
-      return fetch(new Request(url, request));
-    };
     const { msg, paths } = await fetchThroughCcp(
       (port) => `http://public.test:${port}/redirect`,
       false,
       {
-        fetch: toMock,
+        fetch: publicToMock,
         resolveHost: (host) => Promise.resolve(host === "public.test" ? ["93.184.216.34"] : []),
       },
     );
@@ -154,16 +156,10 @@ Deno.test("web_fetch through ccp", async (t) => {
 
   await t.step("a redirect out of allowed_domains is url_not_allowed", async () => {
     // public.test is allowed and served by the mock; it redirects to 127.0.0.1, outside the list.
-    const toMock = (input: Request | URL | string, init?: RequestInit) => {
-      const request = new Request(input, init);
-      const url = new URL(request.url);
-      if (url.hostname === "public.test") url.hostname = "127.0.0.1";
-      return fetch(new Request(url, request));
-    };
     const { msg, paths } = await fetchThroughCcp(
       (port) => `http://public.test:${port}/redirect`,
       true,
-      { fetch: toMock },
+      { fetch: publicToMock },
       { ...FETCH_TOOL, allowed_domains: ["public.test"] },
     );
     assert.equal(msg.content[1].content.error_code, "url_not_allowed");

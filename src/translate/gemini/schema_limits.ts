@@ -22,9 +22,9 @@ import type { GeminiSchema } from "../../protocols/gemini.ts";
  */
 export const MAX_LEVELS = 5;
 /** Values one enum may list; a longer list is written in the description. */
-export const MAX_ENUM_VALUES = 64;
+const MAX_ENUM_VALUES = 64;
 /** Enum values one declaration may list in all; past it, further lists go in descriptions. */
-export const ENUM_BUDGET = 256;
+const ENUM_BUDGET = 256;
 /** Largest length or count limit kept as a constraint; a larger one is written in the description. */
 export const MAX_COUNT = 100;
 

@@ -52,11 +52,6 @@ export function useDotenvProxies(values: Readonly<Record<string, string>> | unde
   environment = undefined;
 }
 
-/** Replaces what the environment says (tests); undefined reads the real environment again. */
-export function setEnvironmentProxies(env: EnvironmentProxies | undefined): void {
-  environment = env;
-}
-
 /** Whether any proxy variable is set: otherwise Deno's fetch connects directly already. */
 function environmentHasProxy(env: EnvironmentProxies): boolean {
   return env.http !== undefined || env.https !== undefined;

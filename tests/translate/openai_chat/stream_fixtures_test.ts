@@ -35,6 +35,20 @@ function readable(message: Message): unknown[] {
   });
 }
 
+/** Blocks as {@link readable} shows them. */
+const text = (text: string) => ({ type: "text", text });
+const thinking = (thinking: string, ...fields: string[]) => ({
+  type: "thinking",
+  thinking,
+  origin: { fields, details: undefined },
+});
+const tool = (id: string, name: string, input: Record<string, unknown>) => ({
+  type: "tool_use",
+  id,
+  name,
+  input,
+});
+
 interface Case {
   file: string;
   options?: Partial<TranslateOptions>;
@@ -48,19 +62,15 @@ interface Case {
 const CASES: Case[] = [
   {
     file: "text_usage_chunk.sse",
-    content: [{ type: "text", text: "Hello, world!" }],
+    content: [text("Hello, world!")],
     stop: "end_turn",
     usage: { input_tokens: 20, output_tokens: 4, cache_read_input_tokens: 100 },
   },
   {
     file: "think_tags_split.sse",
     content: [
-      {
-        type: "thinking",
-        thinking: "Let me think.",
-        origin: { fields: ["think_tag"], details: undefined },
-      },
-      { type: "text", text: "The answer is 4 <3." },
+      thinking("Let me think.", "think_tag"),
+      text("The answer is 4 <3."),
     ],
     stop: "end_turn",
     usage: { input_tokens: 50, output_tokens: 20 },
@@ -68,57 +78,38 @@ const CASES: Case[] = [
   {
     file: "reasoning_content_text_tool.sse",
     content: [
-      {
-        type: "thinking",
-        thinking: "User wants a listing.",
-        origin: { fields: ["reasoning_content"], details: undefined },
-      },
-      { type: "text", text: "I'll run it." },
-      {
-        type: "tool_use",
-        id: "call_00_abc",
-        name: "Bash",
-        input: { command: 'echo "hi" && ls', description: "List ü files" },
-      },
+      thinking("User wants a listing.", "reasoning_content"),
+      text("I'll run it."),
+      tool("call_00_abc", "Bash", { command: 'echo "hi" && ls', description: "List ü files" }),
     ],
     stop: "tool_use",
     usage: { input_tokens: 500, output_tokens: 80, cache_read_input_tokens: 1500 },
   },
   {
     file: "tool_no_id.sse",
-    content: [{
-      type: "tool_use",
-      id: "toolu_*",
-      name: "Read",
-      input: { file_path: "/tmp/a.txt" },
-    }],
+    content: [tool("toolu_*", "Read", { file_path: "/tmp/a.txt" })],
     stop: "tool_use",
   },
   {
     file: "parallel_interleaved.sse",
     content: [
-      { type: "tool_use", id: "call_a", name: "Read", input: { file_path: "/a" } },
-      { type: "tool_use", id: "call_b", name: "Glob", input: { pattern: "**/*.ts" } },
+      tool("call_a", "Read", { file_path: "/a" }),
+      tool("call_b", "Glob", { pattern: "**/*.ts" }),
     ],
     stop: "tool_use",
   },
   {
     file: "empty_args.sse",
-    content: [{ type: "tool_use", id: "call_e", name: "ListAgents", input: {} }],
+    content: [tool("call_e", "ListAgents", {})],
     stop: "tool_use",
   },
   {
     file: "repeated_args.sse",
-    content: [{
-      type: "tool_use",
-      id: "call_r",
-      name: "Write",
-      input: { file_path: "/x", content: "a}b" },
-    }],
+    content: [tool("call_r", "Write", { file_path: "/x", content: "a}b" })],
     stop: "tool_use",
   },
-  { file: "content_filter.sse", content: [{ type: "text", text: "I cannot" }], stop: "refusal" },
-  { file: "length.sse", content: [{ type: "text", text: "A long answer" }], stop: "max_tokens" },
+  { file: "content_filter.sse", content: [text("I cannot")], stop: "refusal" },
+  { file: "length.sse", content: [text("A long answer")], stop: "max_tokens" },
   { file: "malformed_json.sse", error: /malformed chunk/ },
   {
     file: "early_close.sse",
@@ -127,7 +118,7 @@ const CASES: Case[] = [
   { file: "midstream_error.sse", error: /Provider returned error \(upstream connect error\)/ },
   {
     file: "crlf.sse",
-    content: [{ type: "text", text: "Line one\nline two" }],
+    content: [text("Line one\nline two")],
     stop: "end_turn",
     usage: { input_tokens: 7, output_tokens: 5 },
   },
@@ -149,28 +140,28 @@ const CASES: Case[] = [
           }],
         },
       },
-      { type: "tool_use", id: "toolu_vrtx_01", name: "Read", input: { file_path: "/etc/hosts" } },
+      tool("toolu_vrtx_01", "Read", { file_path: "/etc/hosts" }),
     ],
     stop: "tool_use",
     usage: { input_tokens: 900, output_tokens: 60 },
   },
   {
     file: "groq_x_groq_usage.sse",
-    content: [{ type: "text", text: "Fast." }],
+    content: [text("Fast.")],
     usage: { input_tokens: 33, output_tokens: 2 },
   },
   {
     file: "stop_sequence.sse",
     options: { stopSequences: ["END"] },
-    content: [{ type: "text", text: "Counting 1 2 3" }],
+    content: [text("Counting 1 2 3")],
     stop: "stop_sequence",
     stopSequence: "END",
   },
   {
     file: "index_reuse.sse",
     content: [
-      { type: "tool_use", id: "call_1", name: "Read", input: { file_path: "/a" } },
-      { type: "tool_use", id: "call_2", name: "Read", input: { file_path: "/b" } },
+      tool("call_1", "Read", { file_path: "/a" }),
+      tool("call_2", "Read", { file_path: "/b" }),
     ],
     stop: "tool_use",
   },
@@ -179,14 +170,9 @@ const CASES: Case[] = [
     // after the same name repeated, begin the next call (arguments split mid-escape and mid-number).
     file: "index_reuse_no_ids.sse",
     content: [
-      { type: "tool_use", id: "toolu_*", name: "Read", input: { file_path: "/a/café.md" } },
-      { type: "tool_use", id: "toolu_*", name: "Read", input: { file_path: "/b" } },
-      {
-        type: "tool_use",
-        id: "toolu_*",
-        name: "Bash",
-        input: { command: 'echo "a}"', timeout: 120 },
-      },
+      tool("toolu_*", "Read", { file_path: "/a/café.md" }),
+      tool("toolu_*", "Read", { file_path: "/b" }),
+      tool("toolu_*", "Bash", { command: 'echo "a}"', timeout: 120 }),
     ],
     stop: "tool_use",
     usage: { input_tokens: 410, output_tokens: 61 },
@@ -195,8 +181,8 @@ const CASES: Case[] = [
     // No index, no id, the name in every fragment: its last repeat, with no arguments, is no call.
     file: "no_index_names_repeated.sse",
     content: [
-      { type: "tool_use", id: "toolu_*", name: "Read", input: { file_path: "/a" } },
-      { type: "tool_use", id: "toolu_*", name: "Read", input: { file_path: "/b" } },
+      tool("toolu_*", "Read", { file_path: "/a" }),
+      tool("toolu_*", "Read", { file_path: "/b" }),
     ],
     stop: "tool_use",
   },
@@ -204,18 +190,20 @@ const CASES: Case[] = [
     // vLLM's last flush (GLM-5.1, vllm-project/vllm#42167): the whole arguments again in the
     // finishing chunk, though the closing brace never came; only that brace is new.
     file: "vllm_final_flush.sse",
-    content: [{
-      type: "tool_use",
-      id: "chatcmpl-tool-a41f",
-      name: "record_expense",
-      input: { date: "2025-03-26", amount: 300, fee_type: "过路费", income_type: "支出" },
-    }],
+    content: [
+      tool("chatcmpl-tool-a41f", "record_expense", {
+        date: "2025-03-26",
+        amount: 300,
+        fee_type: "过路费",
+        income_type: "支出",
+      }),
+    ],
     stop: "tool_use",
   },
   {
     // Azure OpenAI: the prompt's filter results come first, in a chunk with no choices.
     file: "azure_filter_results.sse",
-    content: [{ type: "text", text: "Two files changed." }],
+    content: [text("Two files changed.")],
     stop: "end_turn",
     usage: { input_tokens: 92, output_tokens: 4, cache_read_input_tokens: 128 },
   },
@@ -223,12 +211,7 @@ const CASES: Case[] = [
     // OpenRouter: keep-alive comments, and the usage after the finish in a chunk whose choice
     // still has an (empty) delta.
     file: "openrouter_comments_usage.sse",
-    content: [{
-      type: "tool_use",
-      id: "functions.Glob:0",
-      name: "Glob",
-      input: { pattern: "src/**/*.ts" },
-    }],
+    content: [tool("functions.Glob:0", "Glob", { pattern: "src/**/*.ts" })],
     stop: "tool_use",
     usage: { input_tokens: 476, output_tokens: 18, cache_read_input_tokens: 1024 },
   },
@@ -236,12 +219,8 @@ const CASES: Case[] = [
     // llama.cpp: the usage and its timings ride on the finishing chunk.
     file: "llamacpp_timings.sse",
     content: [
-      {
-        type: "thinking",
-        thinking: "The user wants the date.",
-        origin: { fields: ["reasoning_content"], details: undefined },
-      },
-      { type: "tool_use", id: "Xq3cUv8mP2aTn5Lw", name: "Bash", input: { command: "date -u" } },
+      thinking("The user wants the date.", "reasoning_content"),
+      tool("Xq3cUv8mP2aTn5Lw", "Bash", { command: "date -u" }),
     ],
     stop: "tool_use",
     usage: { input_tokens: 2048, output_tokens: 31 },
@@ -249,16 +228,16 @@ const CASES: Case[] = [
   {
     // LM Studio (Gemma 4): every fragment of the one call has a fresh id and an empty name.
     file: "lmstudio_fresh_ids.sse",
-    content: [{ type: "tool_use", id: "613095127", name: "Bash", input: { command: "ls -la" } }],
+    content: [tool("613095127", "Bash", { command: "ls -la" })],
     stop: "tool_use",
   },
-  { file: "finish_no_done.sse", content: [{ type: "text", text: "Done." }], stop: "end_turn" },
+  { file: "finish_no_done.sse", content: [text("Done.")], stop: "end_turn" },
   {
     file: "text_after_tool.sse",
     content: [
-      { type: "text", text: "Checking." },
-      { type: "tool_use", id: "call_t", name: "Bash", input: { command: "pwd" } },
-      { type: "text", text: " Then more." },
+      text("Checking."),
+      tool("call_t", "Bash", { command: "pwd" }),
+      text(" Then more."),
     ],
     stop: "tool_use",
   },
@@ -268,12 +247,8 @@ const CASES: Case[] = [
     file: "vllm_thinking_2507_no_parser.sse",
     options: { dialect: OPENAI_DIALECTS.local, upstreamModel: "Qwen/Qwen3-30B-A3B-Thinking-2507" },
     content: [
-      {
-        type: "thinking",
-        thinking: "Okay, the user wants the tests run. I'll answer with a plan.\n",
-        origin: { fields: ["think_tag"], details: undefined },
-      },
-      { type: "text", text: "Run `deno task test`." },
+      thinking("Okay, the user wants the tests run. I'll answer with a plan.\n", "think_tag"),
+      text("Run `deno task test`."),
     ],
     stop: "end_turn",
     usage: { input_tokens: 812, output_tokens: 29 },
@@ -283,12 +258,8 @@ const CASES: Case[] = [
     file: "vllm_thinking_2507_parsed.sse",
     options: { dialect: OPENAI_DIALECTS.local, upstreamModel: "Qwen/Qwen3-30B-A3B-Thinking-2507" },
     content: [
-      {
-        type: "thinking",
-        thinking: "Okay, the user wants the tests run.",
-        origin: { fields: ["reasoning_content"], details: undefined },
-      },
-      { type: "text", text: "\n\nRun `deno task test`." },
+      thinking("Okay, the user wants the tests run.", "reasoning_content"),
+      text("\n\nRun `deno task test`."),
     ],
     stop: "end_turn",
   },
@@ -297,12 +268,7 @@ const CASES: Case[] = [
     // arguments the grammar's text naming it; "eos_token" ends it, a usage-only chunk follows.
     file: "tgi2_tool_call.sse",
     content: [
-      {
-        type: "tool_use",
-        id: "toolu_*",
-        name: "Read",
-        input: { file_path: "/etc/hosts", limit: 20 },
-      },
+      tool("toolu_*", "Read", { file_path: "/etc/hosts", limit: 20 }),
     ],
     stop: "tool_use",
     usage: { input_tokens: 310, output_tokens: 26 },
@@ -310,12 +276,12 @@ const CASES: Case[] = [
   {
     // The same server when no tool fits: its grammar's `no_tool` carries the answer.
     file: "tgi2_no_tool.sse",
-    content: [{ type: "text", text: "Hi \u00e9t\u00e9!\n" }],
+    content: [text("Hi \u00e9t\u00e9!\n")],
     stop: "end_turn",
   },
   {
     file: "done_without_blank_line.sse",
-    content: [{ type: "text", text: "ok" }],
+    content: [text("ok")],
     stop: "end_turn",
   },
 ];

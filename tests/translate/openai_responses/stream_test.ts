@@ -206,6 +206,23 @@ Deno.test("Responses stream: the ugly cases", async (t) => {
     responsesSse({ items: [{ kind: "text", text: "hi" }] }, model).split(
       "event: response.output_item.added",
     )[0]!;
+  // The events of call_1 (item fc_1) at output 0, and the answer's end.
+  const CALL = { id: "fc_1", type: "function_call", call_id: "call_1" };
+  const LS = '{"command":"ls"}';
+  const callAdded = (n: number, named: boolean) =>
+    at(n, "response.output_item.added", {
+      output_index: 0,
+      item: { ...CALL, ...(named ? { name: "Bash" } : {}), arguments: "" },
+    });
+  const argsDelta = (n: number, delta: string) =>
+    at(n, "response.function_call_arguments.delta", { item_id: "fc_1", output_index: 0, delta });
+  const callDone = (n: number) =>
+    at(n, "response.output_item.done", {
+      output_index: 0,
+      item: { ...CALL, name: "Bash", arguments: LS },
+    });
+  const completed = (n: number, model = "gpt-5.1-codex") =>
+    at(n, "response.completed", { response: responseObject({ items: [] }, model) });
   await t.step("a call item whose fields are not strings is read as one without them", async () => {
     const item = { id: 5, type: "function_call", call_id: ["c"], name: 7, arguments: [null] };
     const frames = parseFrames(
@@ -301,43 +318,23 @@ Deno.test("Responses stream: the ugly cases", async (t) => {
         at(2, "response.output_item.added", { output_index: 0, item: reasoning }) +
         at(3, "response.output_item.done", { output_index: 0, item: reasoning }) +
         at(4, "response.output_text.delta", { item_id: "msg_1", output_index: 1, delta: "Hi." }) +
-        at(5, "response.completed", { response: responseObject({ items: [] }, "gpt-5") });
+        completed(5, "gpt-5");
       const message = await sdkMessage(await translate([encoder.encode(body)]));
       assert.deepEqual(message.content.map((b) => b.type), ["text"]);
     },
   );
   await t.step("text that interleaves with an open call waits for it", async () => {
     const body = head() +
-      at(2, "response.output_item.added", {
-        output_index: 0,
-        item: { id: "fc_1", type: "function_call", call_id: "call_1", name: "Bash", arguments: "" },
-      }) +
-      at(3, "response.function_call_arguments.delta", {
-        item_id: "fc_1",
-        output_index: 0,
-        delta: '{"comm',
-      }) +
+      callAdded(2, true) +
+      argsDelta(3, '{"comm') +
       at(4, "response.output_text.delta", {
         item_id: "msg_9",
         output_index: 1,
         delta: "late words",
       }) +
-      at(5, "response.function_call_arguments.delta", {
-        item_id: "fc_1",
-        output_index: 0,
-        delta: 'and":"ls"}',
-      }) +
-      at(6, "response.output_item.done", {
-        output_index: 0,
-        item: {
-          id: "fc_1",
-          type: "function_call",
-          call_id: "call_1",
-          name: "Bash",
-          arguments: '{"command":"ls"}',
-        },
-      }) +
-      at(7, "response.completed", { response: responseObject({ items: [] }, "gpt-5.1-codex") });
+      argsDelta(5, 'and":"ls"}') +
+      callDone(6) +
+      completed(7);
     const message = await sdkMessage(await translate([encoder.encode(body)]));
     assert.deepEqual(message.content.map((b) => b.type === "tool_use" ? b.input : b.type), [
       { command: "ls" },
@@ -347,31 +344,15 @@ Deno.test("Responses stream: the ugly cases", async (t) => {
   await t.step("a call added without its name opens its block once the name comes", async () => {
     // Recorded from a Responses server that names the call only in output_item.done.
     const body = head() +
-      at(2, "response.output_item.added", {
-        output_index: 0,
-        item: { id: "fc_1", type: "function_call", call_id: "call_1", arguments: "" },
-      }) +
-      at(3, "response.function_call_arguments.delta", {
-        item_id: "fc_1",
-        output_index: 0,
-        delta: '{"command":"ls"}',
-      }) +
+      callAdded(2, false) +
+      argsDelta(3, LS) +
       at(4, "response.function_call_arguments.done", {
         item_id: "fc_1",
         output_index: 0,
-        arguments: '{"command":"ls"}',
+        arguments: LS,
       }) +
-      at(5, "response.output_item.done", {
-        output_index: 0,
-        item: {
-          id: "fc_1",
-          type: "function_call",
-          call_id: "call_1",
-          name: "Bash",
-          arguments: '{"command":"ls"}',
-        },
-      }) +
-      at(6, "response.completed", { response: responseObject({ items: [] }, "gpt-5.1-codex") });
+      callDone(5) +
+      completed(6);
     const wire = await translate([encoder.encode(body)]);
     const frames = parseFrames(wire);
     assertWellFormed(frames);
@@ -386,17 +367,10 @@ Deno.test("Responses stream: the ugly cases", async (t) => {
   });
   await t.step("a call that never gets a name is dropped, as on the Chat path", async () => {
     const body = head() +
-      at(2, "response.output_item.added", {
-        output_index: 0,
-        item: { id: "fc_1", type: "function_call", call_id: "call_1", arguments: "" },
-      }) +
-      at(3, "response.function_call_arguments.delta", {
-        item_id: "fc_1",
-        output_index: 0,
-        delta: '{"command":"ls"}',
-      }) +
+      callAdded(2, false) +
+      argsDelta(3, LS) +
       at(4, "response.output_text.delta", { item_id: "msg_1", output_index: 1, delta: "Hi." }) +
-      at(5, "response.completed", { response: responseObject({ items: [] }, "gpt-5.1-codex") });
+      completed(5);
     const message = await sdkMessage(await translate([encoder.encode(body)]));
     assert.deepEqual(message.content.map((b) => b.type), ["text"]);
   });
