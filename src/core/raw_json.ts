@@ -28,11 +28,16 @@ export interface BytePiece {
 /** A piece of an upstream body: text to encode, or the client's bytes to copy. */
 export type JsonPiece = string | BytePiece;
 
-/** Where one top-level value of the client's text is, and what JSON.parse made of it. */
+/** Where one value of the client's text is, and what JSON.parse made of it. */
 interface Span {
   readonly value: unknown;
   readonly start: number;
   readonly end: number;
+  /**
+   * A long array's elements that are objects, by the object JSON.parse made: filled on first use,
+   * null when the array is short or its elements could not be told apart.
+   */
+  elements?: Map<unknown, Span> | null;
 }
 
 interface RawBody {
@@ -55,6 +60,10 @@ const MIN_RAW_CHARS = 16 * 1024;
 const MIN_COPIED_CHARS = 128 * 1024;
 // Arrays shorter than this are serialised whole: their string is small either way.
 const SPLIT_ARRAY_LENGTH = 16;
+// A changed array whose text is at least this long is written element by element, the elements
+// kept from the client's as slices of its text: below it, finding them costs more than the
+// serialisation they save.
+const MIN_ELEMENTS_CHARS = 2048;
 // Found through any of the body's object values, so a shallow variant of the body, which keeps
 // most of them, finds its source.
 const bodies = new WeakMap<object, RawBody>();
@@ -102,10 +111,11 @@ export function forgetRawJson(parsed: unknown): void {
  * value of `out` that is still the value JSON.parse made of a remembered body's text (the same
  * object, or an equal primitive) is a slice of that text, when `out` is that body or a shallow
  * variant of it (those copied values keep the client's spacing); the largest is a slice of the
- * client's bytes when they were kept and its place in them is known for sure. A long array (a conversation's
- * messages) is serialised element by element: many small strings come from memory the runtime
- * reuses, where one 800 KB string needs fresh pages (measured 2-4× faster, serialising and
- * encoding).
+ * client's bytes when they were kept and its place in them is known for sure. A long array (a
+ * conversation's messages) is written element by element: many small strings come from memory the
+ * runtime reuses, where one 800 KB string needs fresh pages (measured 2-4× faster, serialising and
+ * encoding). So is a changed array of a remembered body whose text is long (`system` without the
+ * attribution block): the elements ccp kept are slices of the text, as unchanged values are.
  */
 export function jsonPieces(out: Readonly<Record<string, unknown>>): JsonPiece[] {
   let raw: RawBody | undefined;
@@ -123,13 +133,9 @@ export function jsonPieces(out: Readonly<Record<string, unknown>>): JsonPiece[] 
     if (span && span.value === value) {
       const bytes = key === raw!.largest ? bytesOf(raw!) : undefined;
       pieces.push(name, bytes ?? raw!.text.slice(span.start, span.end));
-    } else if (isLongArray(value)) {
+    } else if (Array.isArray(value) && (isLongArray(value) || kept(raw, span))) {
       pieces.push(name, "[");
-      // In an array, what has no JSON form (undefined, functions) is written as null.
-      for (let i = 0; i < value.length; i++) {
-        if (i > 0) pieces.push(",");
-        pieces.push(JSON.stringify(value[i]) ?? "null");
-      }
+      pushElements(pieces, value, raw, kept(raw, span));
       pieces.push("]");
     } else {
       const text = JSON.stringify(value);
@@ -141,6 +147,36 @@ export function jsonPieces(out: Readonly<Record<string, unknown>>): JsonPiece[] 
   }
   pieces.push(head === "{" ? "{}" : "}");
   return pieces;
+}
+
+function pushElements(
+  pieces: JsonPiece[],
+  values: readonly unknown[],
+  raw: RawBody | undefined,
+  kept: Map<unknown, Span> | null,
+): void {
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) pieces.push(",");
+    const element = kept?.get(values[i]);
+    // In an array, what has no JSON form (undefined, functions) is written as null.
+    pieces.push(
+      element ? raw!.text.slice(element.start, element.end) : JSON.stringify(values[i]) ?? "null",
+    );
+  }
+}
+
+/**
+ * The object elements of a top-level array that ccp changed (Claude Code's `system` without its
+ * attribution block, or the messages of a late turn): each is still the very object JSON.parse
+ * made as long as ccp kept it, so, like an unchanged top-level value, its text says what it says.
+ */
+function kept(raw: RawBody | undefined, span: Span | undefined): Map<unknown, Span> | null {
+  if (!raw || !span) return null;
+  if (span.elements === undefined) {
+    const long = Array.isArray(span.value) && span.end - span.start >= MIN_ELEMENTS_CHARS;
+    span.elements = long ? elementSpans(raw.text, span.start, span.value as unknown[]) : null;
+  }
+  return span.elements;
 }
 
 function findSpans(raw: RawBody): void {
@@ -213,6 +249,28 @@ function topLevelSpans(
     if (text.charCodeAt(i) === COMMA) i = skipSpace(text, i + 1);
   }
   return spans;
+}
+
+/**
+ * The span of each object element of the array whose text opens at `start` (a bracket), or null
+ * when the text's elements are not as many as JSON.parse made.
+ */
+function elementSpans(
+  text: string,
+  start: number,
+  values: readonly unknown[],
+): Map<unknown, Span> | null {
+  const spans = new Map<unknown, Span>();
+  let count = 0;
+  let i = skipSpace(text, start + 1);
+  while (i < text.length && text.charCodeAt(i) !== CLOSE_BRACKET) {
+    const end = valueEnd(text, i);
+    const value = values[count++];
+    if (typeof value === "object" && value !== null) spans.set(value, { value, start: i, end });
+    i = skipSpace(text, end);
+    if (text.charCodeAt(i) === COMMA) i = skipSpace(text, i + 1);
+  }
+  return count === values.length ? spans : null;
 }
 
 const QUOTE = 0x22;

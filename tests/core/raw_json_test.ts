@@ -154,3 +154,34 @@ Deno.test("jsonPieces: a new value's text is a piece of its own, never joined to
     JSON.parse(JSON.stringify({ ...parsed, system, messages })),
   );
 });
+
+Deno.test("jsonPieces: the elements ccp kept of a changed long array are the client's own text", () => {
+  // Pretty-printed, so a kept element's piece shows it is the client's text (its spacing), not a
+  // new serialisation; every other element is JSON.stringify's.
+  const body = bigBody();
+  const long = { type: "text", text: `${TRICKY.join(" ] } ")} ${"z".repeat(3000)}` };
+  body.system = [...(body.system as unknown[]), long, { type: "text", text: "last" }];
+  const text = JSON.stringify(body, null, 2);
+  const parsed = received(text);
+  const [billing, tricky, kept, last] = parsed.system as Body[];
+  const changed = { ...last!, text: "changed" };
+  const system = [tricky, kept, changed];
+  const messages = [...(parsed.messages as Body[]).slice(1), { role: "user", content: "+" }];
+  const out = { ...parsed, system, messages };
+  const pieces = jsonPieces(out);
+  const spaced = (value: unknown) => JSON.stringify(value, null, 2).replaceAll("\n", "\n    ");
+  for (const element of [tricky, kept, ...messages.slice(0, -1)]) {
+    assert.ok(pieces.includes(spaced(element)), "a kept element is a slice of the client's text");
+  }
+  assert.ok(pieces.includes(JSON.stringify(changed)), "a changed element is serialised anew");
+  assert.ok(pieces.includes(JSON.stringify(messages.at(-1))), "so is a new one");
+  assert.ok(!pieces.join("").includes((billing!.text as string).slice(0, 30)));
+  assert.deepEqual(JSON.parse(pieces.join("")), JSON.parse(JSON.stringify(out)));
+  // Compact, as Claude Code sends it, the pieces join into JSON.stringify's text exactly.
+  const compact = received(JSON.stringify(body));
+  const reordered = (compact.system as unknown[]).slice(1).reverse();
+  const sent = { ...compact, model: "m", system: reordered, messages: messages.slice(0, 3) };
+  assert.equal(joined(sent), JSON.stringify(sent));
+  const trimmed = { ...compact, messages: (compact.messages as unknown[]).slice(2) };
+  assert.equal(joined(trimmed), JSON.stringify(trimmed));
+});
