@@ -11,6 +11,11 @@ export interface Span {
   readonly start: number;
   readonly end: number;
   /**
+   * No white space between its tokens, so an element's text is what JSON.stringify writes of what
+   * JSON.parse made of it (for a body that JSON.stringify wrote, as Claude Code's is).
+   */
+  readonly compact?: boolean;
+  /**
    * A long array's elements that are objects, by the object JSON.parse made: filled on first use,
    * null when the array is short or its elements could not be told apart.
    */
@@ -37,9 +42,10 @@ export function topLevelSpans(
     i = skipSpace(text, keyEnd);
     i = skipSpace(text, i + 1); // past the colon
     const start = i;
+    spaced = false;
     const end = valueEnd(text, i);
     if (spans.has(key)) return null;
-    spans.set(key, { value: values[key], start, end });
+    spans.set(key, { value: values[key], start, end, compact: !spaced });
     i = skipSpace(text, end);
     if (text.charCodeAt(i) === COMMA) i = skipSpace(text, i + 1);
   }
@@ -67,6 +73,9 @@ export function elementSpans(
   }
   return count === values.length ? spans : null;
 }
+
+// Set by a value's scan that met white space between its tokens.
+let spaced = false;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -127,7 +136,7 @@ function valueEnd(text: string, i: number): number {
     else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
       depth--;
       if (depth === 0) return j + 1;
-    }
+    } else if (c <= 0x20) spaced = true;
     j++;
     if (j >= text.length) return j;
   }
@@ -154,9 +163,10 @@ export function topLevelByteSpans(
     i = skipByteSpace(bytes, keyEnd);
     i = skipByteSpace(bytes, i + 1); // past the colon
     const start = i;
+    spaced = false;
     const end = byteValueEnd(bytes, i);
     if (spans.has(key)) return null;
-    spans.set(key, { value: values[key], start, end });
+    spans.set(key, { value: values[key], start, end, compact: !spaced });
     i = skipByteSpace(bytes, end);
     if (bytes[i] === COMMA) i = skipByteSpace(bytes, i + 1);
   }
@@ -219,7 +229,7 @@ function byteValueEnd(bytes: Uint8Array, i: number): number {
   }
   let depth = 0;
   for (;;) {
-    const c = bytes[j];
+    const c = bytes[j]!;
     if (c === QUOTE) {
       j = byteStringEnd(bytes, j);
       continue;
@@ -228,7 +238,7 @@ function byteValueEnd(bytes: Uint8Array, i: number): number {
     else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
       depth--;
       if (depth === 0) return j + 1;
-    }
+    } else if (c <= 0x20) spaced = true;
     j++;
     if (j >= bytes.length) return j;
   }
