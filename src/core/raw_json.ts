@@ -11,10 +11,19 @@
  *
  * The largest such value (the messages) goes as the client's own bytes: a real Claude Code body
  * holds a few em dashes, so V8 keeps its text at two bytes a character, and encoding 800 KB of
- * that measured ~0.5 ms, where copying the bytes takes ~0.01.
+ * that measured ~0.5 ms, where copying the bytes takes ~0.01. A body the server read in one
+ * chunk (a 47 KB Claude Code request is) has all its unchanged values sent as its bytes: they
+ * are found by scanning the bytes, where placing the text's values in them would encode it.
  */
 
 import { ChunkedBytes } from "./chunked_bytes.ts";
+import {
+  elementByteSpans,
+  elementSpans,
+  type Span,
+  topLevelByteSpans,
+  topLevelSpans,
+} from "./json_spans.ts";
 import { isRecord } from "./json.ts";
 import { withScratch } from "./scratch_bytes.ts";
 
@@ -28,20 +37,17 @@ export interface BytePiece {
 /** A piece of an upstream body: text to encode, or the client's bytes to copy. */
 export type JsonPiece = string | BytePiece;
 
-/** Where one top-level value of the client's text is, and what JSON.parse made of it. */
-interface Span {
-  readonly value: unknown;
-  readonly start: number;
-  readonly end: number;
-}
-
 interface RawBody {
   readonly text: string;
   readonly parsed: Readonly<Record<string, unknown>>;
   /** The bytes the text was decoded from, when they were kept. */
   readonly bytes: ChunkedBytes | undefined;
+  /** The same bytes when they came in one chunk: their values are found in them. */
+  readonly whole: Uint8Array | undefined;
   /** Filled on first use; null when the text cannot be split safely (duplicate keys). */
   spans?: Map<string, Span> | null;
+  /** The spans are places in `whole`, not in the text: every one is copied as bytes. */
+  spansInBytes?: boolean;
   /** The key of the largest span, whose bytes are copied, when it is half the text or more. */
   largest?: string;
   /** Filled on first use: the largest span's place in `bytes`, or null when unknown. */
@@ -50,11 +56,17 @@ interface RawBody {
 
 // Below this a body's own serialisation costs less than finding its spans.
 const MIN_RAW_CHARS = 16 * 1024;
-// Below this encoding the text again costs under ~0.05 ms, within the noise of a request: the
-// read bytes are not kept past the read (a 47 KB body, in alternated runs, was no cheaper).
+// Bytes in several chunks below this are not kept past the read: placing a value in them encodes
+// the text around it, and below this that costs about what copying saves. A body in one chunk
+// (the server reads one of up to 64 KiB with a declared length into one buffer) is kept whatever
+// its size: its values are found in the bytes themselves, encoding nothing.
 const MIN_COPIED_CHARS = 128 * 1024;
 // Arrays shorter than this are serialised whole: their string is small either way.
 const SPLIT_ARRAY_LENGTH = 16;
+// A changed array whose text is at least this long is written element by element, the elements
+// kept from the client's as slices of its text: below it, finding them costs more than the
+// serialisation they save.
+const MIN_ELEMENTS_CHARS = 2048;
 // Found through any of the body's object values, so a shallow variant of the body, which keeps
 // most of them, finds its source.
 const bodies = new WeakMap<object, RawBody>();
@@ -81,8 +93,10 @@ export function rememberRawJson(
   chunks?: readonly Uint8Array[],
 ): void {
   if (text.length < MIN_RAW_CHARS || !isRecord(parsed)) return;
-  const copied = chunks && text.length >= MIN_COPIED_CHARS;
-  const raw: RawBody = { text, parsed, bytes: copied ? new ChunkedBytes(chunks) : undefined };
+  const whole = chunks?.length === 1 ? chunks[0] : undefined;
+  const copied = chunks && (whole || text.length >= MIN_COPIED_CHARS);
+  const bytes = copied ? new ChunkedBytes(chunks) : undefined;
+  const raw: RawBody = { text, parsed, bytes, whole };
   remembered.add(parsed);
   for (const value of objectValues(raw.parsed)) bodies.set(value, raw);
 }
@@ -102,10 +116,12 @@ export function forgetRawJson(parsed: unknown): void {
  * value of `out` that is still the value JSON.parse made of a remembered body's text (the same
  * object, or an equal primitive) is a slice of that text, when `out` is that body or a shallow
  * variant of it (those copied values keep the client's spacing); the largest is a slice of the
- * client's bytes when they were kept and its place in them is known for sure. A long array (a conversation's
- * messages) is serialised element by element: many small strings come from memory the runtime
- * reuses, where one 800 KB string needs fresh pages (measured 2-4× faster, serialising and
- * encoding).
+ * client's bytes when they were kept and its place in them is known for sure, and every one is
+ * when the bytes came in one chunk. A long array (a conversation's messages) is written element
+ * by element: many small strings come from memory the runtime reuses, where one 800 KB string
+ * needs fresh pages (measured 2-4× faster, serialising and encoding). So is a changed array of a
+ * remembered body whose text is long (`system` without the attribution block): the elements ccp
+ * kept are slices of the text or bytes, as unchanged values are.
  */
 export function jsonPieces(out: Readonly<Record<string, unknown>>): JsonPiece[] {
   let raw: RawBody | undefined;
@@ -122,14 +138,10 @@ export function jsonPieces(out: Readonly<Record<string, unknown>>): JsonPiece[] 
     const name = `${head}${JSON.stringify(key)}:`;
     if (span && span.value === value) {
       const bytes = key === raw!.largest ? bytesOf(raw!) : undefined;
-      pieces.push(name, bytes ?? raw!.text.slice(span.start, span.end));
-    } else if (isLongArray(value)) {
+      pieces.push(name, bytes ?? pieceOf(raw!, span));
+    } else if (Array.isArray(value) && (isLongArray(value) || kept(raw, span))) {
       pieces.push(name, "[");
-      // In an array, what has no JSON form (undefined, functions) is written as null.
-      for (let i = 0; i < value.length; i++) {
-        if (i > 0) pieces.push(",");
-        pieces.push(JSON.stringify(value[i]) ?? "null");
-      }
+      pushElements(pieces, value, raw, kept(raw, span));
       pieces.push("]");
     } else {
       const text = JSON.stringify(value);
@@ -143,8 +155,65 @@ export function jsonPieces(out: Readonly<Record<string, unknown>>): JsonPiece[] 
   return pieces;
 }
 
+function pushElements(
+  pieces: JsonPiece[],
+  values: readonly unknown[],
+  raw: RawBody | undefined,
+  kept: Map<unknown, Span> | null,
+): void {
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) pieces.push(",");
+    const element = kept?.get(values[i]);
+    // In an array, what has no JSON form (undefined, functions) is written as null.
+    pieces.push(element ? pieceOf(raw!, element) : JSON.stringify(values[i]) ?? "null");
+  }
+}
+
+/** The client's text or bytes of a span. */
+function pieceOf(raw: RawBody, span: Span): JsonPiece {
+  const { start, end } = span;
+  return raw.spansInBytes ? { bytes: raw.bytes!, start, end } : raw.text.slice(start, end);
+}
+
+/**
+ * The object elements of a top-level array that ccp changed (Claude Code's `system` without its
+ * attribution block, or the messages of a late turn): each is still the very object JSON.parse
+ * made as long as ccp kept it, so, like an unchanged top-level value, its text says what it says.
+ * Only when the array's text is compact: its elements' text is then the bytes JSON.stringify
+ * writes, which a spaced body's elements have always been sent as. Found in the bytes, every kept element is copied. In the text, only those of a short array are
+ * sliced: most of a conversation's messages are ASCII, which JSON.stringify writes as one-byte
+ * strings that encode several times faster than slices of a two-byte text (a 1.6 MB late turn
+ * whose last message changed measured 1.3 ms serialised again, 1.7 ms sliced), where Claude Code's
+ * system prompt holds em dashes, two-byte either way.
+ */
+function kept(raw: RawBody | undefined, span: Span | undefined): Map<unknown, Span> | null {
+  if (!raw || !span) return null;
+  if (span.elements === undefined) {
+    const value = span.value;
+    const long = Array.isArray(value) && span.compact === true &&
+      span.end - span.start >= MIN_ELEMENTS_CHARS;
+    if (!long) span.elements = null;
+    else if (raw.spansInBytes) span.elements = elementByteSpans(raw.whole!, span.start, value);
+    else if (value.length < SPLIT_ARRAY_LENGTH) {
+      span.elements = elementSpans(raw.text, span.start, value);
+    } else span.elements = null;
+  }
+  return span.elements;
+}
+
+/**
+ * The body's spans: in its bytes when they came in one chunk and are valid UTF-8 (see
+ * {@link bytesOf}), else in its text.
+ */
 function findSpans(raw: RawBody): void {
-  const spans = raw.spans = topLevelSpans(raw.text, raw.parsed);
+  const { whole, text } = raw;
+  if (whole && !text.includes("\uFFFD")) {
+    const bom = whole[0] === 0xef && whole[1] === 0xbb && whole[2] === 0xbf ? 3 : 0;
+    raw.spans = topLevelByteSpans(whole, bom, raw.parsed);
+    raw.spansInBytes = true;
+    return;
+  }
+  const spans = raw.spans = topLevelSpans(text, raw.parsed);
   // Finding a span's bytes encodes the text outside it once more: worth it for at least half.
   let size = raw.text.length / 2;
   for (const [key, { start, end }] of spans ?? []) {
@@ -184,98 +253,4 @@ function utf8Length(text: string): number {
 
 function isLongArray(value: unknown): value is unknown[] {
   return Array.isArray(value) && value.length >= SPLIT_ARRAY_LENGTH;
-}
-
-/**
- * The span of each top-level value of `text` (valid JSON, since it parsed to `parsed`), or null
- * when a key appears twice: JSON.parse kept the last, and the text must not be trusted to say
- * which.
- */
-function topLevelSpans(
-  text: string,
-  values: Readonly<Record<string, unknown>>,
-): Map<string, Span> | null {
-  const spans = new Map<string, Span>();
-  let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) !== OPEN_BRACE) return null;
-  i = skipSpace(text, i + 1);
-  while (text.charCodeAt(i) === QUOTE) {
-    const keyEnd = stringEnd(text, i);
-    const rawKey = text.slice(i, keyEnd);
-    const key = rawKey.includes("\\") ? JSON.parse(rawKey) as string : rawKey.slice(1, -1);
-    i = skipSpace(text, keyEnd);
-    i = skipSpace(text, i + 1); // past the colon
-    const start = i;
-    const end = valueEnd(text, i);
-    if (spans.has(key)) return null;
-    spans.set(key, { value: values[key], start, end });
-    i = skipSpace(text, end);
-    if (text.charCodeAt(i) === COMMA) i = skipSpace(text, i + 1);
-  }
-  return spans;
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COMMA = 0x2c;
-
-function skipSpace(text: string, i: number): number {
-  for (;;) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
-    i++;
-  }
-}
-
-/** The index just past the string that opens at `i` (a quote). */
-function stringEnd(text: string, i: number): number {
-  let at = i + 1;
-  for (;;) {
-    const quote = text.indexOf('"', at);
-    if (quote < 0) return text.length;
-    // A quote after an odd run of backslashes is escaped.
-    let slashes = 0;
-    while (text.charCodeAt(quote - 1 - slashes) === BACKSLASH) slashes++;
-    if (slashes % 2 === 0) return quote + 1;
-    at = quote + 1;
-  }
-}
-
-/** The index just past the value that starts at `i`. */
-function valueEnd(text: string, i: number): number {
-  const first = text.charCodeAt(i);
-  if (first === QUOTE) return stringEnd(text, i);
-  if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
-    // A number, true, false or null: up to the next delimiter.
-    let j = i;
-    for (;;) {
-      const c = text.charCodeAt(j);
-      if (
-        c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || c <= 0x20 || j >= text.length
-      ) {
-        return j;
-      }
-      j++;
-    }
-  }
-  let depth = 0;
-  let j = i;
-  for (;;) {
-    const c = text.charCodeAt(j);
-    if (c === QUOTE) {
-      j = stringEnd(text, j);
-      continue;
-    }
-    if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
-    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-      depth--;
-      if (depth === 0) return j + 1;
-    }
-    j++;
-    if (j >= text.length) return j;
-  }
 }

@@ -196,3 +196,61 @@ Deno.test("withUtf8: one-character pieces, ASCII or not, are written as their UT
     new TextEncoder().encode(ascii.join("")),
   );
 });
+
+Deno.test("jsonPieces with the client's bytes in one chunk: each value found in the bytes", () => {
+  // A body the server read into one buffer, of any size: every unchanged value, and every element
+  // ccp kept of a changed long array, is a place in those bytes, found by scanning them.
+  for (let seed = 0; seed < TEXTS.length; seed++) {
+    const spacing = [undefined, 1, "\t", " \r\n "][seed % 4] as string | number | undefined;
+    const full = body(seed);
+    const small = { ...full, messages: (full.messages as unknown[]).slice(0, 40) };
+    for (const shape of [full, small]) {
+      const json = encoder.encode(JSON.stringify(shape, null, spacing));
+      const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...json]);
+      for (const [b, bytes] of [json, bom].entries()) {
+        for (const [k, change] of CHANGES.entries()) {
+          const got = bothWays(bytes, [bytes], change);
+          const at = `seed ${seed}, ${shape === full ? "full" : "small"}, bom ${b}, change ${k}`;
+          assert.deepEqual(got.fromBytes, got.fromText, at);
+          assert.ok(got.copied, at);
+        }
+      }
+    }
+  }
+  // The elements kept of the changed messages: each the client's bytes, the new one written.
+  const bytes = encoder.encode(JSON.stringify(body(1)));
+  const parsed = JSON.parse(decoder.decode(bytes)) as Body;
+  rememberRawJson(parsed, decoder.decode(bytes), [bytes]);
+  const messages = parsed.messages as unknown[];
+  const pieces = jsonPieces({ ...parsed, messages: [...messages.slice(1), { role: "user" }] });
+  const copied = pieces.filter((piece) => typeof piece !== "string");
+  assert.equal(copied.length, messages.length - 1 + Object.keys(parsed).length - 1);
+  assert.ok(pieces.includes('{"role":"user"}'));
+  forgetRawJson(parsed);
+});
+
+Deno.test("jsonPieces with the client's bytes in one chunk: not trusted when unsure", () => {
+  const json = JSON.stringify(body(2));
+  const at = json.indexOf("turn 7");
+  // Not valid UTF-8: decoded as U+FFFD, which the text path sends as EF BF BD.
+  const bad = new Uint8Array([
+    ...encoder.encode(json.slice(0, at)),
+    0xff,
+    ...encoder.encode(json.slice(at)),
+  ]);
+  const invalid = bothWays(bad, [bad], CHANGES[1]!);
+  assert.ok(!invalid.copied);
+  assert.deepEqual(invalid.fromBytes, invalid.fromText);
+  // A key written twice (once escaped): JSON.parse kept the last, and nothing is split.
+  const twice = encoder.encode(
+    json.replace(/}$/, ',"mess\\u0061ges":[{"role":"user","content":"x"}]}'),
+  );
+  const dup = bothWays(twice, [twice], CHANGES[0]!);
+  assert.ok(!dup.copied);
+  assert.deepEqual(dup.fromBytes, dup.fromText);
+  // An escaped key name is read as JSON reads it.
+  const escaped = encoder.encode(json.replace('"tools":', '"to\\u006fls":'));
+  const renamed = bothWays(escaped, [escaped], CHANGES[1]!);
+  assert.ok(renamed.copied);
+  assert.deepEqual(renamed.fromBytes, renamed.fromText);
+});

@@ -154,3 +154,44 @@ Deno.test("jsonPieces: a new value's text is a piece of its own, never joined to
     JSON.parse(JSON.stringify({ ...parsed, system, messages })),
   );
 });
+
+Deno.test("jsonPieces: the elements ccp kept of a changed system are the client's own text", () => {
+  // Compact, as Claude Code sends it, with escapes JSON.stringify would write otherwise: a kept
+  // element's piece is the client's text (its escapes), not a new serialisation.
+  const body = bigBody();
+  const long = { type: "text", text: `${TRICKY.join(" ] } ")} café ${"z".repeat(3000)}` };
+  body.system = [...(body.system as unknown[]), long, { type: "text", text: "last" }];
+  const text = JSON.stringify(body).replace("café", "caf\\u00e9");
+  const parsed = received(text);
+  const [billing, tricky, kept, last] = parsed.system as Body[];
+  assert.ok((kept!.text as string).includes("café"), "the escape was read");
+  const changed = { ...last!, text: "changed" };
+  const system = [tricky, kept, changed];
+  const messages = [...(parsed.messages as Body[]).slice(1), { role: "user", content: "+" }];
+  const out = { ...parsed, system, messages };
+  const pieces = jsonPieces(out);
+  assert.ok(pieces.includes(JSON.stringify(tricky)), "a kept element: the client's text");
+  const escaped = pieces.find((piece) => typeof piece === "string" && piece.includes("caf\\u00e9"));
+  assert.equal(
+    escaped,
+    text.slice(
+      text.lastIndexOf('{"type":"text","text":"say'),
+      text.indexOf(',{"type":"text","text":"last"'),
+    ),
+  );
+  assert.ok(pieces.includes(JSON.stringify(changed)), "a changed element is serialised anew");
+  // A long array's (the messages) are all serialised again: most are ASCII, whose new strings
+  // encode faster than the text's slices.
+  for (const message of messages) assert.ok(pieces.includes(JSON.stringify(message)));
+  assert.ok(!pieces.join("").includes((billing!.text as string).slice(0, 30)));
+  assert.deepEqual(JSON.parse(pieces.join("")), JSON.parse(JSON.stringify(out)));
+  // Without the escape, the pieces join into JSON.stringify's text exactly, in any order.
+  const compact = received(JSON.stringify(body));
+  const reordered = (compact.system as unknown[]).slice(1).reverse();
+  const sent = { ...compact, model: "m", system: reordered, messages: messages.slice(0, 3) };
+  assert.equal(joined(sent), JSON.stringify(sent));
+  // Spaced, the changed system is serialised anew, as it was before its elements could be sliced.
+  const spaced = received(JSON.stringify(body, null, 2));
+  const trimmed = { ...spaced, system: (spaced.system as unknown[]).slice(1) };
+  assert.ok(jsonPieces(trimmed).includes(JSON.stringify(trimmed.system)));
+});
