@@ -178,6 +178,8 @@ export class TraceExport implements RequestObserver {
 
   /** Sends the batches one at a time, oldest first. */
   async #send(): Promise<void> {
+    // A task of its own: encoding a batch is never done on the stack of a request's end.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     const options: SendOptions = {
       fetch: this.#fetch,
       stop: this.#stop.signal,
