@@ -98,7 +98,7 @@ Deno.test("tracing: served, failover, stream, error and continued traces reach t
   const callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
   const callerSpan = "00f067aa0ba902b7";
   let failedType = "";
-  const { collector } = await withCcp(tracingBlock, async (url, { good, collector }) => {
+  const { collector, stderr } = await withCcp(tracingBlock, async (url, { good, collector }) => {
     // 1. served (JSON), 2. failover (opus: bad 503, then good), 3. stream, 4. error (haiku: bad).
     const served = await postMessages(url, ask("claude-sonnet-4-5"));
     assert.equal(served.status, 200);
@@ -123,6 +123,12 @@ Deno.test("tracing: served, failover, stream, error and continued traces reach t
     assert.equal(collector.requests, 0, "spans wait for their batch, off the request's path");
   });
   assert.deepEqual(collector.problems, [], "every export has OTLP's JSON shape");
+  // Said at start, with the header's name and never its value.
+  assert.match(
+    stderr,
+    /Tracing: OTLP\/HTTP JSON to http:\/\/127\.0\.0\.1:\d+\/v1\/traces as service ccp-test; .*headers x-collector-key \(from tracing:\)/,
+  );
+  assert.ok(!stderr.includes(COLLECTOR_KEY));
   assert.ok(collector.exports.length >= 1, "the stop flushed the queued spans");
 
   const exported = collector.exports[0]!;
