@@ -63,14 +63,19 @@ export async function sendBatch(
 ): Promise<Delivery> {
   const body = exportBody(spans, tracing);
   const secrets = Object.values(tracing.headers).filter((value) => value.length >= 4);
-  let problem = "";
+  // The body is JSON whatever a header setting says.
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  for (const [name, value] of Object.entries(tracing.headers)) {
+    if (name.toLowerCase() !== "content-type") headers[name] = value;
+  }
+  let problem = "ccp stopped before they were sent";
   for (let tryNo = 1; tryNo <= options.tries; tryNo++) {
     if (options.stop.aborted) break;
     let waitMs: number | undefined;
     try {
       const response = await options.fetch(tracing.url, {
         method: "POST",
-        headers: { ...tracing.headers, "content-type": "application/json" },
+        headers,
         body,
         signal: AbortSignal.any([options.stop, AbortSignal.timeout(tracing.timeoutMs)]),
       });
