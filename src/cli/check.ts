@@ -9,6 +9,7 @@ import { budgetLines } from "./check_budgets.ts";
 import { openCheckEngines, sharedLines } from "./check_shared.ts";
 import { autoModeLine } from "./auto_mode.ts";
 import { proxyLines } from "./check_proxy.ts";
+import { tracingLines } from "./check_tracing.ts";
 import { ollamaContextLines } from "./check_ollama.ts";
 import { missingKeyProblems } from "../config/needed_keys.ts";
 import { ConfigError } from "../core/errors.ts";
@@ -31,6 +32,7 @@ export async function runCheck(ctx: CliContext, flags: CliFlags): Promise<number
     engines.close();
   }
   for (const line of proxyLines(config, ctx.env)) ctx.io.out(line);
+  for (const line of tracingLines(config)) ctx.io.out(line);
   for (const line of await ollamaContextLines(config)) ctx.io.out(line);
   ctx.io.out(autoModeLine(config));
   const missing = missingKeyProblems(config);

@@ -71,6 +71,7 @@ const SECTIONS: readonly (readonly [string, (c: Config) => unknown])[] = [
   ["web_tools", (c) => c.webTools],
   ["usage", (c) => c.usage],
   ["local_answers", (c) => c.localAnswers],
+  ["tracing", (c) => c.tracing],
 ];
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);

@@ -23,6 +23,7 @@ import { listenError } from "./listen_error.ts";
 import { openStores } from "./serve_stores.ts";
 import { ServedConfig } from "./serve_reload.ts";
 import { FormerTokens } from "../server/former_tokens.ts";
+import { TraceExport } from "../observe/tracing/exporter.ts";
 
 /**
  * How long a stop waits for requests in flight (streams included) before giving up on them. The
@@ -120,6 +121,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const departures = new DepartureWatcher();
   // Ollama models run with too little context for Claude Code: said in the log once each.
   const ollama = new OllamaContextWatch(current, environmentFetch(), log);
+  // Request spans for an OTLP collector, when the config (or OTEL_* variables) names one.
+  const traces = new TraceExport({ config: current, log });
   const app = createServerApp({
     departures,
     config: current,
@@ -130,6 +133,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     ...(shared ? { shared } : {}),
     ...(guards ? { sharedGuards: guards } : {}),
     observers: [ollama, ...options.observers ?? []],
+    traces,
     formerTokens,
   });
 
@@ -172,6 +176,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     ollama.close();
     const watchClosed = watch?.close();
     await drainRequests(bound, { log, graceMs, draining, shuttingDown });
+    // The last requests' spans, once they have all ended.
+    await traces.close();
     await bound.cleanUp();
     await watchClosed;
     shared?.stop();

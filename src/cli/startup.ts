@@ -6,6 +6,7 @@ import { ConfigError } from "../core/errors.ts";
 import { VERSION } from "../version.ts";
 import { isLoopbackHost } from "../core/loopback.ts";
 import { autoModeEnv } from "./auto_mode.ts";
+import { tracingLines } from "./check_tracing.ts";
 
 /** One line for the logger. */
 export interface LogLine {
@@ -156,6 +157,8 @@ export function startupLines(input: {
   }
   for (const warning of config.warnings) lines.push({ level: "warn", text: warning });
   for (const text of routeLines(config)) lines.push({ level: "info", text });
+  // Where the request traces go (never the collector's header values).
+  for (const text of tracingLines(config)) lines.push({ level: "info", text });
   lines.push({
     level: "info",
     text: claudeCodeLine(

@@ -26,6 +26,7 @@ import { buildBudgets, buildUsage } from "./budgets.ts";
 import { buildRouting, buildTransforms, roleTypoWarnings, ruleWordWarnings } from "./routing.ts";
 import { buildClients, clientNameWarnings } from "./clients.ts";
 import { buildCors } from "./cors.ts";
+import { buildTracing } from "./tracing.ts";
 
 /** Everything the YAML core needs; no I/O happens inside. */
 export interface YamlConfigInput {
@@ -228,6 +229,9 @@ export function configFromTree(input: ParsedConfigInput): Config {
 
   const server = buildServer(input, config, problems);
   const clients = server.clients ?? [];
+  const traced = buildTracing(config.tracing, env);
+  for (const problem of traced.problems) problems.addLine(`${file}: ${problem}`);
+  warnings.push(...traced.warnings);
   problems.throwIfAny();
   warnings.push(...ruleWordWarnings(file, Object.keys(routes), Object.keys(aliases)));
   warnings.push(...roleTypoWarnings(file, Object.keys(routes)));
@@ -253,6 +257,7 @@ export function configFromTree(input: ParsedConfigInput): Config {
     ...(Object.keys(transforms).length > 0 ? { transforms } : {}),
     ...(config.local_answers === false ? { localAnswers: false } : {}),
     ...sharedOf(config),
+    ...(traced.tracing ? { tracing: traced.tracing } : {}),
     warnings,
   });
 }

@@ -12,6 +12,7 @@ import { defaultCacheDir, defaultConfigDir, findConfigFile, homeDir } from "./se
 import { configTree } from "./tree_cache.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 import type { ServerFlags } from "./server.ts";
+import { buildTracing } from "./tracing.ts";
 
 /** Flags that affect loading (the common flags of every command). */
 export interface LoadFlags extends ServerFlags {
@@ -44,9 +45,21 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     configDir: defaultConfigDir(searchEnv, opts.home),
     ...(found ? { fileDir: dirnamePath(found.absolutePath) } : {}),
   });
-  const config = await configFound(found, env, opts);
+  const config = withEnvTracing(await configFound(found, env, opts), env);
   const proxies = dotenvProxies(opts.env, env);
   return proxies ? deepFreeze({ ...config, dotenvProxies: proxies }) : config;
+}
+
+/** Without a config file, the `OTEL_*` variables alone turn tracing on. */
+function withEnvTracing(config: Config, env: Record<string, string>): Config {
+  if (config.source.kind === "file") return config;
+  const { tracing, warnings } = buildTracing(undefined, env);
+  if (!tracing && warnings.length === 0) return config;
+  return deepFreeze({
+    ...config,
+    ...(tracing ? { tracing } : {}),
+    warnings: [...config.warnings, ...warnings],
+  });
 }
 
 /** The Config from the file found (or from `env` alone without one). */

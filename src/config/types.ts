@@ -291,6 +291,25 @@ export interface WebToolsConfig {
   readonly fetch: WebFetchConfig;
 }
 
+/** Where and how request traces are sent (OTLP/HTTP with JSON); absent when tracing is off. */
+export interface TracingConfig {
+  /** The full URL spans are posted to (`.../v1/traces`). */
+  readonly url: string;
+  /** Sent with every export (a collector's key): never shown, logged or exported. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly serviceName: string;
+  /** More resource attributes (`deployment.environment`, ...), `service.name` apart. */
+  readonly resource: Readonly<Record<string, string>>;
+  /** Share of new traces kept, from 0 to 1. */
+  readonly sampleRatio: number;
+  /** A caller's `traceparent` decides instead when it came with one. */
+  readonly parentBased: boolean;
+  /** How long one export may take. */
+  readonly timeoutMs: number;
+  /** Which settings turned it on: the `tracing:` block, or only the `OTEL_*` variables. */
+  readonly from: "config" | "environment";
+}
+
 /** The whole configuration. */
 export interface Config {
   readonly source: ConfigSource;
@@ -313,6 +332,8 @@ export interface Config {
   readonly localAnswers?: boolean;
   /** Engines shared with other ccp instances. */
   readonly shared?: SharedConfig;
+  /** OpenTelemetry traces of requests; absent when off. */
+  readonly tracing?: TracingConfig;
   /**
    * Proxy variables (`HTTPS_PROXY`, `NO_PROXY`, ...) set in ccp's `.env` files and not in the
    * process environment; absent when there are none.

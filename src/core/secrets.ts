@@ -107,15 +107,23 @@ function urlSecrets(url: string): string[] {
 }
 
 /**
- * Every credential a config holds (each provider's `api_keys` and those of `providerSecrets`),
- * for scrubbing text that may quote one.
+ * Every credential a config holds (each provider's `api_keys` and those of `providerSecrets`, and
+ * a trace collector's header values), for scrubbing text that may quote one.
  */
 export function configuredKeys(
-  config: { providers: Readonly<Record<string, ProviderSecretSources>> },
+  config: {
+    providers: Readonly<Record<string, ProviderSecretSources>>;
+    /** A trace collector's headers: its key, in any of them. */
+    tracing?: { readonly headers: Readonly<Record<string, string>> };
+  },
 ): readonly string[] {
   let found = keysOfConfig.get(config);
   if (!found) {
-    keysOfConfig.set(config, found = Object.values(config.providers).flatMap(providerSecrets));
+    const collector = Object.values(config.tracing?.headers ?? {})
+      .flatMap((value) => [value, value.replace(/^(bearer|basic|token)\s+/i, "")])
+      .filter((value) => value.length >= 8);
+    found = [...Object.values(config.providers).flatMap(providerSecrets), ...new Set(collector)];
+    keysOfConfig.set(config, found);
   }
   return found;
 }

@@ -13,6 +13,7 @@ import {
 } from "../pipeline/record.ts";
 import { type GuardSources, renderGuards } from "./guard_metrics.ts";
 import { labels, LabelSets } from "./label_sets.ts";
+import type { TraceCounts } from "./tracing/exporter.ts";
 
 /** Request durations: from a quick local answer to a long agent turn. */
 const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
@@ -71,6 +72,8 @@ export interface MetricsSources extends GuardSources {
    * Usage records the ledger gave up on, by why (`refused`, `backlog`); absent without a ledger.
    */
   readonly ledgerDropped?: () => Readonly<Record<string, number>>;
+  /** What became of the request spans sent to an OTLP collector; absent without an exporter. */
+  readonly traces?: () => TraceCounts;
 }
 
 /** What the metrics are built with. */
@@ -247,6 +250,19 @@ export class Metrics implements RequestObserver {
       );
       for (const [reason, n] of Object.entries(sources.ledgerDropped())) {
         out.push(`ccp_usage_records_dropped_total${labels({ reason })} ${n}`);
+      }
+    }
+    if (sources.traces) {
+      const traces = sources.traces();
+      family("ccp_trace_spans_exported_total", "counter", "Spans an OTLP collector took.");
+      out.push(`ccp_trace_spans_exported_total ${traces.exported}`);
+      family(
+        "ccp_trace_spans_dropped_total",
+        "counter",
+        "Spans not delivered: the queue was full, the collector failed, or it rejected them.",
+      );
+      for (const [reason, n] of Object.entries(traces.dropped)) {
+        out.push(`ccp_trace_spans_dropped_total${labels({ reason })} ${n}`);
       }
     }
     renderGuards(out, family, sources, (provider, model) => this.#models.of(provider, model));

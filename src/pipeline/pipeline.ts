@@ -59,6 +59,7 @@ export class Pipeline {
       clientModel: body.model,
       stream: body.stream === true,
       route: resolution.route,
+      rule: resolution.rule,
     });
     const { signal, abort } = linkedAbort(call.signal);
     const request = this.#chainRequest(call, signal, config);

@@ -65,6 +65,10 @@ export interface RequestRecord {
   clientModel?: string;
   /** The rule or route that decided: `default`, `opus`, `alias:<name>`, `explicit`, ... */
   route?: string;
+  /** Which kind of rule chose the route: `tier`, `scenario`, `alias`, `provider`, `default`, ... */
+  rule?: string;
+  /** The caller's W3C `traceparent` header, when it sent one (its trace continues in ccp's). */
+  traceparent?: string;
   stream?: boolean;
   /** Provider id and upstream model that answered (or the last one tried, on failure). */
   provider?: string;

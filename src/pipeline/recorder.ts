@@ -66,6 +66,9 @@ export class Recorder {
       usage: {},
       durationMs: 0,
     };
+    // A caller's trace context: a span exported for this request continues the caller's trace.
+    const traceparent = start.headers.get("traceparent");
+    if (traceparent !== null) this.record.traceparent = traceparent;
     this.#notify("started");
   }
 

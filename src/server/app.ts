@@ -80,6 +80,7 @@ export function createApp(
         ...appDeps.ledger ? [appDeps.ledger] : [],
         metrics,
         recent,
+        ...appDeps.traces ? [appDeps.traces] : [],
         ...appDeps.observers ?? [],
       ],
       ...(appDeps.ledger ? { budgets: appDeps.ledger } : {}),

@@ -16,6 +16,7 @@ import type { DepartureWatcher } from "./departures.ts";
 import type { FormerTokens } from "./former_tokens.ts";
 import type { SharedGuards } from "../resilience/shared_sync.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
+import type { TraceExport } from "../observe/tracing/exporter.ts";
 
 /**
  * A translating transport, loaded with its translator on its protocol's first request (or by the
@@ -64,6 +65,7 @@ export function createServerApp(options: {
   sharedGuards?: SharedGuards;
   departures?: DepartureWatcher;
   observers?: readonly RequestObserver[];
+  traces?: TraceExport;
   formerTokens?: FormerTokens;
 }): {
   fetch: (request: Request, info?: ConnectionInfo) => Promise<Response>;
@@ -102,6 +104,7 @@ export function createServerApp(options: {
     ...(options.shared ? { shared: options.shared } : {}),
     ...(options.sharedGuards ? { sharedGuards: options.sharedGuards } : {}),
     ...(options.observers ? { observers: options.observers } : {}),
+    ...(options.traces ? { traces: options.traces } : {}),
     ...(options.departures ? { departures: options.departures } : {}),
     ...(options.formerTokens ? { formerTokens: options.formerTokens } : {}),
   });

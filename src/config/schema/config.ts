@@ -9,6 +9,7 @@ import {
   originList,
   percentage,
   period,
+  ratio,
   statusList,
   text,
   textList,
@@ -159,6 +160,24 @@ const sharedSchema = section({
   on_unavailable: oneOf(["open", "closed"], "on_unavailable mode").optional(),
 });
 
+/**
+ * `tracing:` OpenTelemetry traces sent over OTLP/HTTP; each key here wins over its standard
+ * `OTEL_*` variable.
+ */
+const tracingSchema = section({
+  /** `false` turns tracing off even with the variables set; `true` needs an endpoint. */
+  enabled: flag().optional(),
+  /** The collector's base URL: `/v1/traces` is added. */
+  endpoint: text().optional(),
+  /** The full traces URL, used as it is. */
+  traces_endpoint: text().optional(),
+  headers: record(text()).optional(),
+  service_name: text().optional(),
+  resource_attributes: record(text()).optional(),
+  sample_ratio: ratio().optional(),
+  timeout: duration().optional(),
+});
+
 /** One entry of `clients:`. */
 const clientSchema = section({
   name: text(),
@@ -181,6 +200,7 @@ export const configFileSchema = section({
   local_answers: flag().optional(),
   clients: list(clientSchema).optional(),
   shared: sharedSchema.optional(),
+  tracing: tracingSchema.optional(),
 });
 
 /** One `clients:` entry as parsed. */
@@ -206,3 +226,6 @@ export type WebToolsSection = Output<typeof webToolsSchema>;
 
 /** One `budgets:` entry as parsed. */
 export type BudgetSection = Output<typeof budgetSchema>;
+
+/** `tracing` as parsed. */
+export type TracingSection = Output<typeof tracingSchema>;

@@ -224,3 +224,17 @@ export function percentage(): Schema<number> {
     return n;
   });
 }
+
+/** A fraction from 0 to 1, written as `0.25` or `25%` (a sampling ratio: 0 keeps none). */
+export function ratio(): Schema<number> {
+  return field((value) => {
+    const match = typeof value === "string" ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : null;
+    const n = match ? Number(match[1]) / 100 : asNumber(value);
+    if (n === undefined || !(n >= 0 && n <= 1)) {
+      return new Rejection(
+        `expected a fraction from 0 to 1 (or 0% to 100%), got ${describeValue(value)}`,
+      );
+    }
+    return n;
+  });
+}

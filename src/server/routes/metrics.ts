@@ -14,6 +14,7 @@ export function metricsHandler(deps: ServerDeps, metrics: Metrics): () => Respon
         startedAt: deps.startedAt,
         ...(deps.shared ? { shared: () => deps.shared!.state() } : {}),
         targets: () => configuredTargets(deps.config()),
+        ...(deps.traces ? { traces: () => deps.traces!.counts() } : {}),
         ...(deps.ledger
           ? {
             ledgerDropped: () => ({ ...deps.ledger!.dropped }),

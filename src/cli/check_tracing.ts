@@ -1,0 +1,23 @@
+/** `ccp check`'s line on request traces: where they go and which share of them. */
+
+import type { Config } from "../config/types.ts";
+import { redactUrlSecrets } from "../core/secrets.ts";
+
+/** The line, or none when tracing is off. Header names only: their values hold a key. */
+export function tracingLines(config: Config): string[] {
+  const t = config.tracing;
+  if (!t) return [];
+  const headers = Object.keys(t.headers);
+  const share = t.sampleRatio >= 1 ? "every trace" : `${round(t.sampleRatio * 100)}% of traces`;
+  const parent = t.parentBased ? ", or as a caller's traceparent decides" : "";
+  const from = t.from === "config" ? "tracing:" : "OTEL_* variables";
+  return [
+    `Tracing: OTLP/HTTP JSON to ${redactUrlSecrets(t.url)} as service ${t.serviceName}; ` +
+    `${share}${parent}; timeout ${t.timeoutMs} ms` +
+    (headers.length > 0 ? `; headers ${headers.join(", ")}` : "") + ` (from ${from})`,
+  ];
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,168 @@
+/**
+ * The tracing settings: the `tracing:` block over OpenTelemetry's standard variables
+ * (`OTEL_EXPORTER_OTLP_ENDPOINT`, `..._HEADERS`, `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`, ...),
+ * so a team's usual collector settings work unchanged and a config file can still say otherwise.
+ */
+
+import type { TracingConfig } from "./types.ts";
+import type { TracingSection } from "./schema/config.ts";
+import { type EnvMap, envValue } from "./env/map.ts";
+
+/** One export waits this long unless `timeout` or `OTEL_EXPORTER_OTLP_TIMEOUT` says otherwise. */
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** What the settings are built into: the config, or problems and warnings that say why not. */
+export interface TracingBuilt {
+  readonly tracing?: TracingConfig;
+  /** Settings no export could use, each naming where it was written. */
+  readonly problems: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** `tracing:` (when the file has one) over the variables; off without an endpoint. */
+export function buildTracing(section: TracingSection | undefined, env: EnvMap): TracingBuilt {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const file = section ?? {};
+  const envOff = envValue(env, "OTEL_SDK_DISABLED")?.toLowerCase() === "true" ||
+    envValue(env, "OTEL_TRACES_EXPORTER")?.toLowerCase() === "none";
+  const fileUrl = file.traces_endpoint !== undefined
+    ? checkedUrl(file.traces_endpoint, "tracing.traces_endpoint", problems)
+    : file.endpoint !== undefined
+    ? checkedUrl(tracesPath(file.endpoint), "tracing.endpoint", problems)
+    : undefined;
+  if (problems.length > 0) return { problems, warnings };
+  if (file.enabled === false) return { problems, warnings };
+  // The variables count unless the block gives its own endpoint, or they turn tracing off.
+  const envUrl = fileUrl !== undefined || (envOff && file.enabled !== true)
+    ? undefined
+    : envTracesUrl(env, warnings);
+  const url = fileUrl ?? envUrl;
+  if (url === undefined) {
+    if (file.enabled === true) {
+      problems.push(
+        "tracing.enabled is true but no collector is named: set tracing.endpoint or " +
+          "OTEL_EXPORTER_OTLP_ENDPOINT",
+      );
+    }
+    return { problems, warnings };
+  }
+  const protocol = envValue(env, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ??
+    envValue(env, "OTEL_EXPORTER_OTLP_PROTOCOL");
+  if (protocol !== undefined && protocol !== "http/json") {
+    warnings.push(
+      `OTEL_EXPORTER_OTLP_PROTOCOL is ${protocol}; ccp sends OTLP/HTTP with JSON, which ` +
+        "collectors take on the same port (4318)",
+    );
+  }
+  const envResource = keyValues(envValue(env, "OTEL_RESOURCE_ATTRIBUTES"));
+  const { "service.name": envServiceName, ...resource } = {
+    ...envResource,
+    ...file.resource_attributes,
+  };
+  const sampler = samplerOf(env, warnings);
+  const tracing: TracingConfig = {
+    url,
+    headers: {
+      ...keyValues(envValue(env, "OTEL_EXPORTER_OTLP_HEADERS")),
+      ...keyValues(envValue(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS")),
+      ...file.headers,
+    },
+    serviceName: file.service_name?.trim() || envValue(env, "OTEL_SERVICE_NAME") ||
+      envServiceName || "ccp",
+    resource,
+    sampleRatio: file.sample_ratio ?? sampler.ratio,
+    parentBased: sampler.parentBased,
+    timeoutMs: file.timeout ?? envTimeout(env, warnings),
+    from: section !== undefined && fileUrl !== undefined ? "config" : "environment",
+  };
+  return { tracing, problems, warnings };
+}
+
+/** The traces URL the variables name: the signal's own as it is, else the base's `/v1/traces`. */
+function envTracesUrl(env: EnvMap, warnings: string[]): string | undefined {
+  const own = envValue(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  const base = envValue(env, "OTEL_EXPORTER_OTLP_ENDPOINT");
+  const [name, url] = own !== undefined
+    ? ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", own]
+    : base !== undefined
+    ? ["OTEL_EXPORTER_OTLP_ENDPOINT", tracesPath(base)]
+    : [undefined, undefined];
+  if (name === undefined) return undefined;
+  const problems: string[] = [];
+  const checked = checkedUrl(url, name, problems);
+  // A variable set for other programs too does not stop ccp: tracing stays off, and says why.
+  warnings.push(...problems.map((p) => `${p}; tracing is off`));
+  return checked;
+}
+
+/** A base endpoint's traces URL: `/v1/traces` after its path (a trailing slash or not). */
+function tracesPath(base: string): string {
+  return `${base.trim().replace(/\/+$/, "")}/v1/traces`;
+}
+
+/** `url` when it is an http(s) URL, else a problem naming `where`. */
+function checkedUrl(url: string, where: string, problems: string[]): string | undefined {
+  const parsed = URL.canParse(url.trim()) ? new URL(url.trim()) : undefined;
+  if (parsed && (parsed.protocol === "http:" || parsed.protocol === "https:")) {
+    return parsed.href;
+  }
+  problems.push(`${where}: expected an http:// or https:// URL of an OTLP collector`);
+  return undefined;
+}
+
+/**
+ * `k1=v1,k2=v2` as OpenTelemetry writes headers and resource attributes (values
+ * percent-encoded); a pair without `=` is skipped.
+ */
+function keyValues(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text?.split(",") ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) continue;
+    const key = pair.slice(0, eq).trim();
+    const raw = pair.slice(eq + 1).trim();
+    if (key === "") continue;
+    try {
+      out[decodeURIComponent(key)] = decodeURIComponent(raw);
+    } catch {
+      out[key] = raw;
+    }
+  }
+  return out;
+}
+
+/** The sampler the variables name; OpenTelemetry's default keeps every trace a parent keeps. */
+function samplerOf(env: EnvMap, warnings: string[]): { ratio: number; parentBased: boolean } {
+  const name = envValue(env, "OTEL_TRACES_SAMPLER")?.toLowerCase() ?? "parentbased_always_on";
+  const arg = envValue(env, "OTEL_TRACES_SAMPLER_ARG");
+  const parentBased = name.startsWith("parentbased_");
+  switch (name.replace(/^parentbased_/, "")) {
+    case "always_on":
+      return { ratio: 1, parentBased };
+    case "always_off":
+      return { ratio: 0, parentBased };
+    case "traceidratio": {
+      const n = arg === undefined ? 1 : Number(arg);
+      if (Number.isFinite(n) && n >= 0 && n <= 1) return { ratio: n, parentBased };
+      warnings.push(`OTEL_TRACES_SAMPLER_ARG: expected a ratio from 0 to 1, got "${arg}"; using 1`);
+      return { ratio: 1, parentBased };
+    }
+  }
+  warnings.push(
+    `OTEL_TRACES_SAMPLER: unknown sampler "${name}" (ccp knows always_on, always_off, ` +
+      "traceidratio and their parentbased_ forms); keeping every trace",
+  );
+  return { ratio: 1, parentBased: true };
+}
+
+/** `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT` or `OTEL_EXPORTER_OTLP_TIMEOUT`, in milliseconds. */
+function envTimeout(env: EnvMap, warnings: string[]): number {
+  for (const name of ["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"]) {
+    const raw = envValue(env, name);
+    if (raw === undefined) continue;
+    if (/^\d+$/.test(raw) && Number(raw) > 0) return Number(raw);
+    warnings.push(`${name}: expected milliseconds, got "${raw}"; using ${DEFAULT_TIMEOUT_MS}`);
+  }
+  return DEFAULT_TIMEOUT_MS;
+}

@@ -1,0 +1,183 @@
+/**
+ * One batch of spans posted to an OTLP/HTTP collector as JSON, retried as the protocol asks: on
+ * 429, 502, 503 and 504 and when no answer came, after the collector's `Retry-After` or an
+ * exponential backoff with jitter; never on another status (a 400 would fail again).
+ */
+
+import type { TracingConfig } from "../../config/types.ts";
+import { redactUrlCredentials, withoutKeys } from "../../core/secrets.ts";
+import { VERSION } from "../../version.ts";
+import type { KeyValue, OtlpSpan } from "./spans.ts";
+
+/** How a batch fared. */
+export interface Delivery {
+  /** Spans the collector took. */
+  readonly accepted: number;
+  /** Spans it refused (a partial success), or that never reached it. */
+  readonly lost: number;
+  /** Why some were lost, for the log: no header value, no span content. */
+  readonly problem?: string;
+  /** True when the collector got none of them: the batch failed, rather than some spans in it. */
+  readonly failed: boolean;
+}
+
+/** How a batch is sent. */
+export interface SendOptions {
+  readonly fetch: typeof fetch;
+  /** Aborted when ccp stops waiting for the collector: no more tries, no more waits. */
+  readonly stop: AbortSignal;
+  /** Tries in all (the first one included). */
+  readonly tries: number;
+  /** The first backoff; each next one doubles, up to `maxDelayMs`. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+const RETRIED = new Set([429, 502, 503, 504]);
+/** A collector's answer is read this far (its error message), never further. */
+const MAX_ANSWER_BYTES = 16 * 1024;
+
+/** The export request's body: one resource (ccp), one scope, the spans. */
+export function exportBody(spans: readonly OtlpSpan[], tracing: TracingConfig): string {
+  const resource: KeyValue[] = [
+    { key: "service.name", value: { stringValue: tracing.serviceName } },
+    { key: "service.version", value: { stringValue: VERSION } },
+    ...Object.entries(tracing.resource).map(([key, stringValue]) => ({
+      key,
+      value: { stringValue },
+    })),
+  ];
+  return JSON.stringify({
+    resourceSpans: [{
+      resource: { attributes: resource },
+      scopeSpans: [{ scope: { name: "ccp", version: VERSION }, spans }],
+    }],
+  });
+}
+
+/** Posts `spans` until the collector takes them, refuses them, or the tries run out. */
+export async function sendBatch(
+  spans: readonly OtlpSpan[],
+  tracing: TracingConfig,
+  options: SendOptions,
+): Promise<Delivery> {
+  const body = exportBody(spans, tracing);
+  const secrets = Object.values(tracing.headers).filter((value) => value.length >= 4);
+  // The body is JSON whatever a header setting says.
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  for (const [name, value] of Object.entries(tracing.headers)) {
+    if (name.toLowerCase() !== "content-type") headers[name] = value;
+  }
+  let problem = "ccp stopped before they were sent";
+  for (let tryNo = 1; tryNo <= options.tries; tryNo++) {
+    if (options.stop.aborted) break;
+    let waitMs: number | undefined;
+    try {
+      const response = await options.fetch(tracing.url, {
+        method: "POST",
+        headers,
+        body,
+        signal: AbortSignal.any([options.stop, AbortSignal.timeout(tracing.timeoutMs)]),
+      });
+      const answer = await readCapped(response);
+      if (response.ok) return accepted(spans.length, answer, secrets);
+      problem = `HTTP ${response.status}${said(answer, secrets)}`;
+      if (!RETRIED.has(response.status)) break;
+      waitMs = retryAfterMs(response.headers.get("retry-after"));
+    } catch (error) {
+      problem = error instanceof DOMException && error.name === "TimeoutError"
+        ? `no answer within ${tracing.timeoutMs} ms`
+        : options.stop.aborted
+        ? "ccp stopped before the collector answered"
+        : `cannot reach it (${withoutKeys(redactUrlCredentials(describe(error)), secrets)})`;
+    }
+    if (tryNo === options.tries) break;
+    const backoff = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (tryNo - 1));
+    await pause(waitMs ?? backoff * (0.8 + Math.random() * 0.4), options.stop);
+  }
+  return { accepted: 0, lost: spans.length, problem, failed: true };
+}
+
+/** A 200's partial success: the spans the collector says it rejected, and its reason. */
+function accepted(count: number, answer: string, secrets: readonly string[]): Delivery {
+  let rejected = 0;
+  let message = "";
+  try {
+    const parsed = JSON.parse(answer) as { partialSuccess?: Record<string, unknown> };
+    rejected = Number(parsed.partialSuccess?.rejectedSpans ?? 0) || 0;
+    message = String(parsed.partialSuccess?.errorMessage ?? "");
+  } catch {
+    // An empty or protobuf answer is a full success.
+  }
+  rejected = Math.min(count, Math.max(0, rejected));
+  if (rejected === 0) return { accepted: count, lost: 0, failed: false };
+  return {
+    accepted: count - rejected,
+    lost: rejected,
+    problem: `it rejected ${rejected} of ${count} spans${said(message, secrets)}`,
+    failed: false,
+  };
+}
+
+/** The collector's own words, cut short and without the headers' values. */
+function said(text: string, secrets: readonly string[]): string {
+  let message = text.trim();
+  try {
+    const parsed = JSON.parse(message) as { message?: unknown };
+    if (typeof parsed.message === "string") message = parsed.message;
+  } catch {
+    // Plain text, as some collectors answer.
+  }
+  message = withoutKeys(message.replace(/\s+/g, " "), secrets).slice(0, 200);
+  return message === "" ? "" : `: ${message}`;
+}
+
+/** `Retry-After` in seconds or as a date, capped at a minute; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  const seconds = /^\s*\d+\s*$/.test(header) ? Number(header) * 1000 : Date.parse(header) - now;
+  return Number.isFinite(seconds) ? Math.min(60_000, Math.max(0, seconds)) : undefined;
+}
+
+/** The start of a response body (the rest is cancelled). */
+async function readCapped(response: Response): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < MAX_ANSWER_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return new TextDecoder().decode(bytes.subarray(0, MAX_ANSWER_BYTES));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Waits `ms`, or less when `stop` aborts. */
+function pause(ms: number, stop: AbortSignal): Promise<void> {
+  if (stop.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stop.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stop.addEventListener("abort", done, { once: true });
+  });
+}

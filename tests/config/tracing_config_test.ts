@@ -1,0 +1,125 @@
+/** `tracing:` and the OTEL_* variables: which wins, what turns it off, what is refused. */
+
+import assert from "node:assert/strict";
+import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import { configuredKeys, scrubSecrets } from "../../src/core/secrets.ts";
+import { configErrorOf } from "../helpers/config.ts";
+import { inTempDir } from "../cli/helpers.ts";
+
+const ROUTES = `providers:
+  up: { type: anthropic, base_url: "http://127.0.0.1:9", api_key: sk-up-0123456789abcdef }
+routes: { default: up/m }
+`;
+
+const load = (tracing: string, env: Record<string, string> = {}) =>
+  configFromYaml({ text: ROUTES + tracing, file: "c.yaml", env });
+
+Deno.test("tracing: off by default; the variables turn it on, with OpenTelemetry's defaults", () => {
+  assert.equal(load("").tracing, undefined);
+  const t = load("", { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/" }).tracing!;
+  assert.equal(t.url, "http://collector:4318/v1/traces", "/v1/traces after the base, one slash");
+  assert.equal(t.serviceName, "ccp");
+  assert.equal(t.sampleRatio, 1);
+  assert.equal(t.parentBased, true, "parentbased_always_on is the default sampler");
+  assert.equal(t.timeoutMs, 10_000);
+  assert.equal(t.from, "environment");
+  const own = load("", {
+    OTEL_EXPORTER_OTLP_ENDPOINT: "http://base:4318",
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "https://traces.example/custom/path",
+    OTEL_EXPORTER_OTLP_HEADERS: "a=1,b=x%3Dy",
+    OTEL_EXPORTER_OTLP_TRACES_HEADERS: "b=2",
+    OTEL_RESOURCE_ATTRIBUTES: "service.name=from-attrs,deployment.environment=prod",
+    OTEL_TRACES_SAMPLER: "traceidratio",
+    OTEL_TRACES_SAMPLER_ARG: "0.1",
+    OTEL_EXPORTER_OTLP_TIMEOUT: "2500",
+  }).tracing!;
+  assert.equal(own.url, "https://traces.example/custom/path", "the signal's URL is used as it is");
+  assert.deepEqual(own.headers, { a: "1", b: "2" }, "the traces headers win, values decoded");
+  assert.equal(own.serviceName, "from-attrs");
+  assert.deepEqual(own.resource, { "deployment.environment": "prod" });
+  assert.equal(own.sampleRatio, 0.1);
+  assert.equal(own.parentBased, false);
+  assert.equal(own.timeoutMs, 2_500);
+});
+
+Deno.test("tracing: the config block wins over the variables, key by key", () => {
+  const t = load(
+    `tracing:
+  endpoint: http://file:4318
+  headers: { x-key: from-file-0123456789 }
+  service_name: file-name
+  sample_ratio: 25%
+  timeout: 3s
+`,
+    {
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://env:4318",
+      OTEL_EXPORTER_OTLP_HEADERS: "x-key=from-env,x-other=kept",
+      OTEL_SERVICE_NAME: "env-name",
+      OTEL_TRACES_SAMPLER_ARG: "0.9",
+      OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+      OTEL_SDK_DISABLED: "true",
+    },
+  ).tracing!;
+  assert.equal(t.url, "http://file:4318/v1/traces");
+  assert.deepEqual(t.headers, { "x-key": "from-file-0123456789", "x-other": "kept" });
+  assert.equal(t.serviceName, "file-name");
+  assert.equal(t.sampleRatio, 0.25);
+  assert.equal(t.parentBased, true);
+  assert.equal(t.timeoutMs, 3_000);
+  assert.equal(t.from, "config");
+});
+
+Deno.test("tracing: what turns it off, and what is refused", () => {
+  const env = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://env:4318" };
+  assert.equal(load("tracing: { enabled: false }\n", env).tracing, undefined);
+  assert.equal(load("", { ...env, OTEL_SDK_DISABLED: "true" }).tracing, undefined);
+  assert.equal(load("", { ...env, OTEL_TRACES_EXPORTER: "none" }).tracing, undefined);
+  assert.ok(load("tracing: { enabled: true }\n", { ...env, OTEL_SDK_DISABLED: "true" }).tracing);
+  assert.match(
+    configErrorOf(() => load("tracing: { endpoint: collector:4318 }\n")),
+    /c\.yaml: tracing\.endpoint: expected an http:\/\/ or https:\/\/ URL of an OTLP collector/,
+  );
+  assert.match(
+    configErrorOf(() => load("tracing: { enabled: true }\n")),
+    /tracing\.enabled is true but no collector is named/,
+  );
+  assert.match(
+    configErrorOf(() => load("tracing: { endpoint: http://c:4318, sample_ratio: 2 }\n")),
+    /tracing\.sample_ratio: expected a fraction from 0 to 1/,
+  );
+  // A bad variable is other programs' setting too: a warning, and tracing stays off.
+  const bad = load("", { OTEL_EXPORTER_OTLP_ENDPOINT: "not a url" });
+  assert.equal(bad.tracing, undefined);
+  assert.ok(
+    bad.warnings.some((w) => /OTEL_EXPORTER_OTLP_ENDPOINT: expected .*; tracing is off/.test(w)),
+  );
+  const grpc = load("", { ...env, OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" });
+  assert.ok(grpc.warnings.some((w) => /ccp sends OTLP\/HTTP with JSON/.test(w)));
+});
+
+Deno.test("tracing: without a config file, the variables alone turn it on", async () => {
+  await inTempDir("ccp_tracing_env_", async (dir) => {
+    const config = await loadConfig({
+      flags: {},
+      env: {
+        XDG_CONFIG_HOME: `${dir}/xdg`,
+        MODEL: "anthropic/claude-sonnet-4-5",
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318",
+      },
+      cwd: dir,
+      home: dir,
+    });
+    assert.equal(config.source.kind, "env");
+    assert.equal(config.tracing?.url, "http://127.0.0.1:4318/v1/traces");
+  });
+});
+
+Deno.test("tracing: the collector's key is scrubbed from text like a provider's", () => {
+  const config = load("", {
+    OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer collector-secret-0123456789",
+    OTEL_EXPORTER_OTLP_ENDPOINT: "http://env:4318",
+  });
+  const said = scrubSecrets("upstream echoed collector-secret-0123456789", configuredKeys(config));
+  assert.ok(!said.includes("collector-secret-0123456789"), said);
+});

@@ -1,0 +1,267 @@
+/**
+ * The trace exporter against a mock collector: sampling by ratio, retries (Retry-After, no retry
+ * on a 400), a dead and a slow collector (the request's side unaffected, the drop counted and
+ * shown on /metrics, the trouble logged once), a full queue, and the CPU a traced request adds.
+ */
+
+import assert from "node:assert/strict";
+import type { Config, TracingConfig } from "../../src/config/types.ts";
+import { createLogger } from "../../src/core/log.ts";
+import { type ExportLimits, TraceExport } from "../../src/observe/tracing/exporter.ts";
+import { keptByRatio, parseTraceparent } from "../../src/observe/tracing/trace_context.ts";
+import { retryAfterMs } from "../../src/observe/tracing/send.ts";
+import { unixNano } from "../../src/observe/tracing/spans.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+import { servedRecord } from "../helpers/records.ts";
+import { type Collector, startCollector } from "../mocks/otlp_collector.ts";
+import { startCcp } from "../helpers/ccp.ts";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
+import { postMessages } from "../helpers/ccp.ts";
+import { cpuTimed } from "../helpers/cpu_time.ts";
+import type { RequestRecord } from "../../src/pipeline/record.ts";
+
+function tracing(url: string, over: Partial<TracingConfig> = {}): TracingConfig {
+  return {
+    url: `${url}/v1/traces`,
+    headers: { authorization: "Bearer collector-key-0123456789" },
+    serviceName: "ccp",
+    resource: {},
+    sampleRatio: 1,
+    parentBased: true,
+    timeoutMs: 2_000,
+    from: "config",
+    ...over,
+  };
+}
+
+function configWith(t: TracingConfig | undefined): Config {
+  const base = testConfig({ providers: [provider("up")], routes: { default: "up/m" } });
+  return t ? { ...base, tracing: t } : base;
+}
+
+/** An exporter on `config`, quick to retry, with its log lines kept. */
+function exporter(config: () => Config, limits: Partial<ExportLimits> = {}) {
+  const logs: string[] = [];
+  const log = createLogger({ level: "debug", write: (line) => logs.push(line), colour: false });
+  const traces = new TraceExport({
+    config,
+    log,
+    limits: { delayMs: 20, baseDelayMs: 5, maxDelayMs: 20, tries: 3, closeMs: 3_000, ...limits },
+  });
+  return { traces, logs };
+}
+
+const record = (i: number): RequestRecord =>
+  servedRecord({
+    id: `req_${i}`,
+    attempts: [{
+      provider: "up",
+      model: "m",
+      keyLabel: "key 1 (...abcd)",
+      status: 200,
+      outcome: "answered",
+      startedAt: Date.now(),
+      durationMs: 1,
+    }],
+  });
+
+async function waitFor(done: () => boolean, ms = 5_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > until) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A port nothing listens on. */
+function deadUrl(): string {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return `http://127.0.0.1:${port}`;
+}
+
+Deno.test("tracing: sampling keeps the ratio's share of traces, the same answer per trace id", async () => {
+  const collector = startCollector();
+  const { traces } = exporter(() => configWith(tracing(collector.url, { sampleRatio: 0.25 })));
+  try {
+    for (let i = 0; i < 800; i++) traces.ended(record(i));
+    await traces.close();
+    const kept = new Set(collector.spans().map((s) => s.traceId)).size;
+    // Binomial(800, 0.25): 200 ± 12; far outside that, the ratio is not applied.
+    assert.ok(kept > 140 && kept < 260, `kept ${kept} of 800`);
+    assert.deepEqual(collector.problems, []);
+  } finally {
+    await collector.close();
+  }
+  const id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  assert.equal(keptByRatio(id, 0.5), keptByRatio(id, 0.5));
+  assert.equal(keptByRatio(id, 0), false);
+  assert.equal(keptByRatio(id, 1), true);
+  // A ratio keeps the ids whose low bits fall under it, so a larger ratio keeps a superset.
+  assert.equal(keptByRatio("0".repeat(19) + "0000000000001", 0.001), true);
+  assert.equal(keptByRatio("0".repeat(19) + "fffffffffffff", 0.999), false);
+});
+
+Deno.test("tracing: traceparent parsing follows W3C Trace Context", () => {
+  const ok = parseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  assert.deepEqual(ok, {
+    traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+    spanId: "00f067aa0ba902b7",
+    sampled: true,
+  });
+  for (
+    const bad of [
+      "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+      "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+      "garbage",
+    ]
+  ) assert.equal(parseTraceparent(bad), undefined, bad);
+  // A later version may add fields after the four it shares with 00.
+  assert.ok(parseTraceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-more"));
+  assert.equal(unixNano(1_700_000_000_123.5), "1700000000123500000");
+  assert.equal(unixNano(1_700_000_000_000), "1700000000000000000");
+});
+
+Deno.test("tracing: 503 with Retry-After is retried; a 400 is not, and is logged once", async () => {
+  const collector = startCollector([
+    { status: 503, headers: { "retry-after": "0" } },
+    { status: 200 },
+  ]);
+  const { traces, logs } = exporter(() => configWith(tracing(collector.url)));
+  try {
+    traces.ended(record(1));
+    await waitFor(() => traces.counts().exported === 2);
+    assert.equal(collector.requests, 2);
+    assert.equal(traces.counts().dropped.export_failed, 0);
+    assert.ok(
+      !logs.some((l) => /Traces not delivered/.test(l)),
+      "a retry that worked is no trouble",
+    );
+
+    collector.replies.push({ status: 400, body: '{"message":"bad data"}' });
+    const before = collector.requests;
+    traces.ended(record(2));
+    await waitFor(() => traces.counts().dropped.export_failed === 2);
+    traces.ended(record(3));
+    await waitFor(() => traces.counts().dropped.export_failed === 4);
+    assert.equal(collector.requests - before, 2, "one request per batch: a 400 is not retried");
+    const said = logs.filter((l) => /HTTP 400: bad data/.test(l));
+    assert.equal(said.length, 1, "the same trouble is logged once, not per batch");
+    // Reachable again: said once.
+    collector.replies.push({ status: 200 });
+    traces.ended(record(4));
+    await waitFor(() => traces.counts().exported === 4);
+    assert.equal(logs.filter((l) => /reach the OTLP collector .* again/.test(l)).length, 1);
+  } finally {
+    await traces.close();
+    await collector.close();
+  }
+  assert.equal(retryAfterMs("7"), 7_000);
+  assert.equal(retryAfterMs(new Date(Date.now() + 3_000).toUTCString()) !== undefined, true);
+  assert.equal(retryAfterMs("3600"), 60_000, "capped at a minute");
+  assert.equal(retryAfterMs(null), undefined);
+});
+
+Deno.test("tracing: a dead collector costs the request nothing; the drop shows on /metrics", async () => {
+  const upstream = startAnthropicMock([{
+    kind: "json",
+    body: textMessage("m", { input_tokens: 3, output_tokens: 2 }),
+  }]);
+  const base = testConfig({
+    providers: [provider("up", { type: "anthropic", baseUrl: upstream.url })],
+    routes: { default: "up/m" },
+  });
+  const config = { ...base, tracing: tracing(deadUrl()) };
+  const { traces, logs } = exporter(() => config, { tries: 2 });
+  const ccp = startCcp(config, { traces });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const began = performance.now();
+      const res = await postMessages(ccp.url, {
+        model: "claude-sonnet-4-5",
+        max_tokens: 5,
+        messages: [{ role: "user", content: "hi" }],
+      });
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+      assert.ok(performance.now() - began < 2_000);
+    }
+    await waitFor(() => traces.counts().dropped.export_failed === 6);
+    const metrics = await (await fetch(`${ccp.url}/metrics`)).text();
+    assert.match(metrics, /ccp_trace_spans_dropped_total\{reason="export_failed"\} 6/);
+    assert.match(metrics, /ccp_trace_spans_exported_total 0/);
+    const warned = logs.filter((l) => /Traces not delivered .*cannot reach it/.test(l));
+    assert.equal(warned.length, 1, "once per change of trouble, not per batch");
+    assert.ok(!logs.join("\n").includes("collector-key-0123456789"));
+  } finally {
+    await traces.close();
+    await ccp.close();
+    await upstream.close();
+  }
+});
+
+Deno.test("tracing: a slow collector times out, its queue fills and drops, ended() stays quick", async () => {
+  const collector = startCollector([{ delayMs: 400 }]);
+  const { traces, logs } = exporter(
+    () => configWith(tracing(collector.url, { timeoutMs: 100 })),
+    { maxQueue: 8, maxBatch: 4, tries: 1 },
+  );
+  try {
+    // 2 spans per request: 4 fit, the rest find the queue full while the first batch waits.
+    const { ms } = await cpuTimed(() => {
+      for (let i = 0; i < 10; i++) traces.ended(record(i));
+    });
+    assert.ok(ms < 50, `10 requests' spans took ${ms} ms of CPU`);
+    assert.equal(traces.counts().dropped.queue_full, 12);
+    await waitFor(() => traces.counts().dropped.export_failed === 8);
+    assert.equal(logs.filter((l) => /Trace queue full/.test(l)).length, 1);
+    assert.ok(logs.some((l) => /no answer within 100 ms/.test(l)));
+  } finally {
+    await traces.close();
+    await collector.close();
+  }
+});
+
+Deno.test("tracing: a stop sends what is queued; tracing off makes no spans", async () => {
+  const collector = startCollector();
+  let current = configWith(undefined);
+  const { traces } = exporter(() => current, { delayMs: 60_000 });
+  try {
+    traces.ended(record(1));
+    assert.equal(traces.counts().exported, 0);
+    current = configWith(tracing(collector.url));
+    traces.ended(record(2));
+    traces.ended(record(3));
+    assert.equal(collector.requests, 0, "the timer has not fired");
+    await traces.close();
+    assert.equal(collector.spans().length, 4, "the stop flushed both requests' spans");
+    traces.ended(record(4));
+    assert.equal(traces.counts().exported, 4, "a closed exporter makes no more");
+  } finally {
+    await collector.close();
+  }
+});
+
+Deno.test("tracing: one traced request's added CPU is small (measured per request)", async () => {
+  const collector: Collector = startCollector();
+  const on = exporter(() => configWith(tracing(collector.url)), { delayMs: 60_000 }).traces;
+  const off = exporter(() => configWith(undefined)).traces;
+  try {
+    const n = 2_000;
+    const records = Array.from({ length: n }, (_, i) => record(i));
+    const timeOn = await cpuTimed(() => records.forEach((r) => on.ended(r)));
+    const timeOff = await cpuTimed(() => records.forEach((r) => off.ended(r)));
+    const perRequestUs = ((timeOn.ms - timeOff.ms) / n) * 1000;
+    // About 10-20 µs each on the reference machine; a bound well above catches a regression.
+    assert.ok(perRequestUs < 200, `${perRequestUs.toFixed(1)} µs per traced request`);
+  } finally {
+    await on.close();
+    await off.close();
+    await collector.close();
+  }
+});
