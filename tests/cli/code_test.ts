@@ -524,13 +524,25 @@ Deno.test({
         flags: { config: "c.yaml", port: 0 },
       });
       try {
-        const result = await runCcp(
-          ["code", "--config", "c.yaml", "--port", String(running.port)],
-          { cwd: dir, env },
-        );
+        const args = ["code", "--config", "c.yaml", "--port", String(running.port)];
+        const result = await runCcp(args, {
+          cwd: dir,
+          env: { ...env, CCP_AUTH_TOKEN: "tok-of-this-ccp" },
+        });
         assert.equal(result.code, 1, result.stderr);
         assert.equal(result.stdout, "", "claude did not run");
         assert.match(result.stderr, /refuses this ccp's token: give both the same/);
+        // No "using the proxy" first: it is not used.
+        assert.doesNotMatch(result.stderr, /using the proxy/);
+        // A newcomer's ccp has no token at all: told to set the running one's, not to copy its own.
+        const none = await runCcp(args, { cwd: dir, env });
+        assert.equal(none.code, 1, none.stderr);
+        assert.equal(none.stdout, "", "claude did not run");
+        assert.match(
+          none.stderr,
+          /wants its auth token, and this ccp has none: set CCP_AUTH_TOKEN \(or server\.auth_token\) to that proxy's token/,
+        );
+        assert.doesNotMatch(none.stderr, /using the proxy|give both the same/);
       } finally {
         await running.stop();
       }
