@@ -166,8 +166,11 @@ async function startOrJoin(
   const url = httpUrl(clientHost(config.server.host), config.server.port);
   const found = config.server.port === 0 ? "none" : (await probeHealth(url)).found;
   if (found === "other") {
+    // The words `ccp serve` uses for the same port, which Troubleshooting lists.
+    const where = `${config.server.host}:${config.server.port}`;
     ctx.io.err(
-      `ccp: something other than ccp answers at ${url}; choose another port with --port N`,
+      `ccp: something else is using ${where} (not a ccp): choose another port with --port N ` +
+        "or CCP_PORT",
     );
     return 1;
   }

@@ -704,6 +704,36 @@ Deno.test("code without claude on PATH exits 1 and says how to install it", asyn
   }
 });
 
+Deno.test({
+  name: "code beside another program on its port says so as serve does, and starts no claude",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      const other = Deno.serve(
+        { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+        () => new Response("not found", { status: 404 }),
+      );
+      try {
+        const port = other.addr.port;
+        const result = await runCcp(["code", "--config", "c.yaml", "--port", String(port)], {
+          cwd: dir,
+          env,
+        });
+        assert.equal(result.code, 1, result.stderr);
+        assert.equal(result.stdout, "", "claude did not run");
+        assert.match(
+          result.stderr,
+          new RegExp(
+            `something else is using 127\\.0\\.0\\.1:${port} \\(not a ccp\\): choose another ` +
+              "port with --port N or CCP_PORT",
+          ),
+        );
+      } finally {
+        await other.shutdown();
+      }
+    }),
+});
+
 /** A fake `claude` during whose session the user saves ccp's config twice, once with a mistake. */
 const EDITING_CLAUDE = `#!/bin/sh
 sed 's/model-a/model-c/' c.yaml > c.yaml.new && mv c.yaml.new c.yaml
