@@ -5,6 +5,7 @@
 
 import type { Config } from "../config/types.ts";
 import { environmentFetch, type FetchLike } from "../upstream/http/clients.ts";
+import { networkCause } from "../upstream/errors.ts";
 import {
   ask,
   CLAUDE_CODE_CONTEXT,
@@ -45,10 +46,20 @@ export async function ollamaContextLines(config: Config): Promise<string[]> {
   const lines: string[] = [];
   for (const [id, models] of ollamaModels(config)) {
     const root = rootOf(config.providers[id]!.baseUrl);
-    const ps = await ask(fetchFn, `${root}/api/ps`).catch(() => undefined);
+    let refused = false;
+    const ps = await ask(fetchFn, `${root}/api/ps`).catch((err) => {
+      refused = networkCause(err) === "connection refused";
+      return undefined;
+    });
     if (ps === undefined) {
+      // Nothing listening is the newcomer's usual case (the built-in default, Ollama not started):
+      // said here, before the first request of Claude Code fails on it.
       lines.push(
-        `Ollama (provider "${id}" at ${root}) did not answer: its context was not checked`,
+        refused
+          ? `Ollama (provider "${id}" at ${root}) is not running: nothing listens there ` +
+            "(connection refused). Start it (`ollama serve`, or the Ollama app), or fix its " +
+            "base_url; its context was not checked"
+          : `Ollama (provider "${id}" at ${root}) did not answer: its context was not checked`,
       );
       continue;
     }

@@ -105,7 +105,7 @@ export async function runCode(
   const { server, url, logFile, failures, reloads } = proxy;
   const own = codeToken(config.server);
   const token = own ?? "ccp";
-  if (!server && !await joinable(ctx, config, url, token)) return 1;
+  if (!server && !await joinable(ctx, config, url, own)) return 1;
   const cloud = cloudSwitchNote(ctx.env);
   if (cloud !== undefined) ctx.io.err(cloud);
   // A container's PID 1 inherits every orphan, and Deno cannot wait for a process it did not start.
@@ -166,8 +166,11 @@ async function startOrJoin(
   const url = httpUrl(clientHost(config.server.host), config.server.port);
   const found = config.server.port === 0 ? "none" : (await probeHealth(url)).found;
   if (found === "other") {
+    // The words `ccp serve` uses for the same port, which Troubleshooting lists.
+    const where = `${config.server.host}:${config.server.port}`;
     ctx.io.err(
-      `ccp: something other than ccp answers at ${url}; choose another port with --port N`,
+      `ccp: something else is using ${where} (not a ccp): choose another port with --port N ` +
+        "or CCP_PORT",
     );
     return 1;
   }
@@ -180,10 +183,8 @@ async function startOrJoin(
     (line) => ctx.io.err(line),
     claudeDraws(claudeArgs, { stdout: Deno.stdout.isTerminal(), stderr: Deno.stderr.isTerminal() }),
   );
-  if (found !== "none") {
-    ctx.io.err(`ccp: using the proxy already running at ${url}`);
-    return { server: undefined, url, logFile, failures, reloads };
-  }
+  // Named once it is known to take this ccp's token (joinable), not before a refusal.
+  if (found !== "none") return { server: undefined, url, logFile, failures, reloads };
   const server = await startServer({
     ctx,
     flags,
@@ -218,16 +219,23 @@ async function joinable(
   ctx: CliContext,
   config: Config,
   url: string,
-  token: string,
+  own: string | undefined,
 ): Promise<boolean> {
-  const running = await askRunning(url, token);
+  const running = await askRunning(url, own ?? "ccp");
   if (running.refused) {
+    // Without a token of its own this ccp sent the placeholder: what to set is the running
+    // one's token, not a second copy of a token that does not exist yet.
     ctx.io.err(
-      `ccp: the proxy running at ${url} refuses this ccp's token: give both the same ` +
-        "server.auth_token (or CCP_AUTH_TOKEN), or stop that proxy and let ccp code start one",
+      own === undefined
+        ? `ccp: the proxy running at ${url} wants its auth token, and this ccp has none: set ` +
+          "CCP_AUTH_TOKEN (or server.auth_token) to that proxy's token, or stop that proxy and " +
+          "let ccp code start one"
+        : `ccp: the proxy running at ${url} refuses this ccp's token: give both the same ` +
+          "server.auth_token (or CCP_AUTH_TOKEN), or stop that proxy and let ccp code start one",
     );
     return false;
   }
+  ctx.io.err(`ccp: using the proxy already running at ${url}`);
   const elsewhere = elsewhereNote(url, running.defaultRoute, config);
   if (elsewhere) ctx.io.err(elsewhere);
   return true;

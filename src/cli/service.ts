@@ -86,6 +86,10 @@ async function serviceStatus(service: ServiceRun): Promise<number> {
     ctx.io.out(
       `State: unknown: the service manager cannot be reached (${firstLine(state.output)})`,
     );
+    // As install and uninstall do: the question to ask where the manager runs (a host's shell).
+    if (installed) {
+      ctx.io.out(`Ask it by hand where the manager runs: ${show(service.manager.status)}`);
+    }
     return installed ? 0 : 1;
   }
   const running = files.kind === "systemd"

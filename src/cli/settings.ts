@@ -203,7 +203,8 @@ async function installNotes(
   if (written) {
     ctx.io.out(
       own === undefined
-        ? `${TOKEN} is "ccp": this ccp has no auth token, and Claude Code needs one to skip its login`
+        ? `${TOKEN} is "ccp", a stand-in: this ccp has no auth token and takes any, but ` +
+          "Claude Code needs one to skip its login"
         : `this ccp's auth token is written as it stands: whoever can read ${path} can use this ` +
           "ccp (no provider key is written)",
     );

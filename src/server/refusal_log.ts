@@ -12,9 +12,11 @@ import type { FormerToken } from "./former_tokens.ts";
 
 const EVERY_MS = 60_000;
 
+// Named by both places it may be set: one set in the environment is not in the config file.
+const OWN_TOKEN = "ccp's auth token (server.auth_token or CCP_AUTH_TOKEN)";
 // With a team's named tokens, a refused one is often one a reload just revoked or rotated.
 const WHICH_CLIENT = "its own token of clients: (a token a reload removed or replaced is " +
-  "refused from then on) or server.auth_token";
+  `refused from then on) or ${OWN_TOKEN}`;
 
 /**
  * Notes one refused request: method, path, the client's user-agent and headers, and the
@@ -85,7 +87,7 @@ export function refusalLog(log: Logger, now: () => number = Date.now): RefusalNo
       `${what()}: missing or wrong ccp token${
         former ? formerText(former) : sentInstead(headers)
       }; the client ` +
-        `must send ${clients ? WHICH_CLIENT : "server.auth_token"} (ANTHROPIC_AUTH_TOKEN for ` +
+        `must send ${clients ? WHICH_CLIENT : OWN_TOKEN} (ANTHROPIC_AUTH_TOKEN for ` +
         `Claude Code); request ${requestId}${more}`,
       {
         request_id: requestId,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { runCli } from "../../src/cli/run.ts";
 import { testContext } from "./helpers.ts";
 import { psAnswer } from "../mocks/ollama_api.ts";
+import { closedPort } from "../helpers/ports.ts";
 
 /** An Ollama server's `/api/ps` and `/api/show` as its API documents them; nothing else. */
 function startOllama(loaded: Record<string, number>, maxima: Record<string, number>) {
@@ -83,11 +84,37 @@ Deno.test("ccp check without Ollama running says so, and exits 0", async () => {
   const out = await check(`providers:
   ollama:
     preset: ollama
-    base_url: http://127.0.0.1:9
+    base_url: http://127.0.0.1:${closedPort()}
 routes:
   default: ollama/qwen3-coder
 `);
-  assert.match(out, /Ollama \(provider "ollama" at http:\/\/127\.0\.0\.1:9\) did not answer/);
+  assert.match(
+    out,
+    /Ollama \(provider "ollama" at http:\/\/127\.0\.0\.1:\d+\) is not running: nothing listens there \(connection refused\)\. Start it \(`ollama serve`, or the Ollama app\), or fix its base_url; its context was not checked/,
+  );
+});
+
+Deno.test("ccp check beside a server that answers but not as Ollama says it did not answer", async () => {
+  const other = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response("404 page not found", { status: 404 }),
+  );
+  try {
+    const out = await check(`providers:
+  ollama:
+    preset: ollama
+    base_url: http://127.0.0.1:${other.addr.port}
+routes:
+  default: ollama/qwen3-coder
+`);
+    assert.match(
+      out,
+      /Ollama \(provider "ollama" at http:\/\/127\.0\.0\.1:\d+\) did not answer: its/,
+    );
+    assert.doesNotMatch(out, /is not running/);
+  } finally {
+    await other.shutdown();
+  }
 });
 
 Deno.test("ccp check asks no Ollama when no route uses one", async () => {

@@ -524,13 +524,25 @@ Deno.test({
         flags: { config: "c.yaml", port: 0 },
       });
       try {
-        const result = await runCcp(
-          ["code", "--config", "c.yaml", "--port", String(running.port)],
-          { cwd: dir, env },
-        );
+        const args = ["code", "--config", "c.yaml", "--port", String(running.port)];
+        const result = await runCcp(args, {
+          cwd: dir,
+          env: { ...env, CCP_AUTH_TOKEN: "tok-of-this-ccp" },
+        });
         assert.equal(result.code, 1, result.stderr);
         assert.equal(result.stdout, "", "claude did not run");
         assert.match(result.stderr, /refuses this ccp's token: give both the same/);
+        // No "using the proxy" first: it is not used.
+        assert.doesNotMatch(result.stderr, /using the proxy/);
+        // A newcomer's ccp has no token at all: told to set the running one's, not to copy its own.
+        const none = await runCcp(args, { cwd: dir, env });
+        assert.equal(none.code, 1, none.stderr);
+        assert.equal(none.stdout, "", "claude did not run");
+        assert.match(
+          none.stderr,
+          /wants its auth token, and this ccp has none: set CCP_AUTH_TOKEN \(or server\.auth_token\) to that proxy's token/,
+        );
+        assert.doesNotMatch(none.stderr, /using the proxy|give both the same/);
       } finally {
         await running.stop();
       }
@@ -690,6 +702,36 @@ Deno.test("code without claude on PATH exits 1 and says how to install it", asyn
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "code beside another program on its port says so as serve does, and starts no claude",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      const other = Deno.serve(
+        { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+        () => new Response("not found", { status: 404 }),
+      );
+      try {
+        const port = other.addr.port;
+        const result = await runCcp(["code", "--config", "c.yaml", "--port", String(port)], {
+          cwd: dir,
+          env,
+        });
+        assert.equal(result.code, 1, result.stderr);
+        assert.equal(result.stdout, "", "claude did not run");
+        assert.match(
+          result.stderr,
+          new RegExp(
+            `something else is using 127\\.0\\.0\\.1:${port} \\(not a ccp\\): choose another ` +
+              "port with --port N or CCP_PORT",
+          ),
+        );
+      } finally {
+        await other.shutdown();
+      }
+    }),
 });
 
 /** A fake `claude` during whose session the user saves ccp's config twice, once with a mistake. */

@@ -318,6 +318,10 @@ Deno.test("an unreachable service manager: the command to run by hand, exit 1, n
       status.io.stdout.join("\n"),
       /Installed: .*\nState: unknown: the service manager cannot be reached/,
     );
+    assert.match(
+      status.io.stdout.join("\n"),
+      /\nAsk it by hand where the manager runs: systemctl --user is-active ccp\.service$/,
+    );
 
     const un = testContext(dir, { os: "linux" });
     assert.equal(await runService(un, "uninstall", {}, exec), 1);

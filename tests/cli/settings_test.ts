@@ -88,6 +88,11 @@ Deno.test("ccp settings install: without an auth token to write, a file keeps it
     const ctx = testContext(dir);
     assert.equal(await runSettings(ctx, "install", { config }), 0);
     assert.equal((await readJson(file)).env!.ANTHROPIC_AUTH_TOKEN, "ccp");
+    // Said as the placeholder it is, not as something to fix.
+    assert.match(
+      ctx.io.stdout.join("\n"),
+      /ANTHROPIC_AUTH_TOKEN is "ccp", a stand-in: this ccp has no auth token and takes any, but Claude Code needs one to skip its login/,
+    );
     assert.equal((await Deno.stat(file)).mode! & 0o777, 0o644);
     assert.doesNotMatch(ctx.io.stdout.join("\n"), /other users may no longer read it/);
   });

@@ -70,7 +70,7 @@ budgets:
       const refused401 = serveCtx.io.stderr.join("\n");
       assert.match(
         refused401,
-        /missing or wrong ccp token \(it sent another token\); the client must send its own token of clients: \(a token a reload removed or replaced is refused from then on\) or server\.auth_token/,
+        /missing or wrong ccp token \(it sent another token\); the client must send its own token of clients: \(a token a reload removed or replaced is refused from then on\) or ccp's auth token \(server\.auth_token or CCP_AUTH_TOKEN\)/,
       );
       assert.doesNotMatch(refused401, /wrong-token-0123456789/);
       assert.equal((await send(ADMIN, "claude-opus-4-5")).status, 200);

@@ -23,6 +23,11 @@ Deno.test("refusal log: one line a minute, then the count of those not written",
     lines[0]!,
     /Refused POST \/v1\/messages \(claude-cli\/2\.1\.330 \(external, cli\)\)/,
   );
+  // Where that token is set: a token from the environment is not in the config file.
+  assert.match(
+    lines[0]!,
+    /the client must send ccp's auth token \(server\.auth_token or CCP_AUTH_TOKEN\) \(ANTHROPIC_AUTH_TOKEN for Claude Code\)/,
+  );
   now += 31_000;
   note({ method: "GET", path: "/v1/models\u001b[2J", requestId: "req_fourth", userAgent: "x\ny" });
   assert.equal(lines.length, 2);
