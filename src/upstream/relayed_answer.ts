@@ -2,7 +2,7 @@
 
 import { capitalise, describeTarget } from "../core/text.ts";
 import type { SseTranslation } from "../translate/sse_translation.ts";
-import { FOREIGN_SIGNATURES } from "./anthropic/foreign_signatures.ts";
+import { FOREIGN_SIGNATURES, signsAsAnthropic } from "./anthropic/foreign_signatures.ts";
 import { verifiesSignatures } from "./anthropic/real_anthropic.ts";
 import { relayAnthropicStream } from "./anthropic/relay.ts";
 import { RELAYED_MESSAGE_IDS } from "./anthropic/relayed_message_ids.ts";
@@ -61,7 +61,10 @@ export async function relayedAnswer(
         ? { inputTokens: request.countedInputTokens }
         : {}),
       ...(verifiesSignatures(request.provider) ? {} : {
-        onEventData: (data) => FOREIGN_SIGNATURES.noteEvent(data),
+        // A Claude model behind a gateway signs as Anthropic: its thinking may go back there.
+        ...(signsAsAnthropic(request.model)
+          ? {}
+          : { onEventData: (data) => FOREIGN_SIGNATURES.noteEvent(data) }),
         earlierToolIds: historyToolIds(request.body.messages),
         messageIds: RELAYED_MESSAGE_IDS,
       }),

@@ -143,15 +143,19 @@ export function sameReasoningOrigin(
   return provenance.provider === provider && modelFamily(provenance.model) === modelFamily(model);
 }
 
-/** A thinking block as the strip rules see it. */
-export type ThinkingBlock = { type: "thinking"; signature?: unknown };
+/** A thinking or redacted thinking block as the strip rules see it. */
+export type ThinkingBlock =
+  | { type: "thinking"; signature?: unknown }
+  | { type: "redacted_thinking"; data?: unknown };
 
 function stripAssistant(
   message: ConversationMessageParam,
   drop: (block: ThinkingBlock) => boolean,
 ): ConversationMessageParam | null {
   if (typeof message.content === "string") return message;
-  const kept = message.content.filter((b) => !(b.type === "thinking" && drop(b)));
+  const kept = message.content.filter((b) =>
+    !((b.type === "thinking" || b.type === "redacted_thinking") && drop(b))
+  );
   if (kept.length === message.content.length) return message;
   return kept.length > 0 ? { ...message, content: kept } : null;
 }
@@ -162,10 +166,13 @@ function stripAssistant(
  * never touched. Pure: the input is not mutated, and is returned as is when nothing changed.
  */
 export function stripCcpThinking<T extends Pick<MessagesRequest, "messages">>(request: T): T {
-  return stripThinkingWhere(request, (b) => isCcpSignature(b.signature));
+  return stripThinkingWhere(request, (b) => b.type === "thinking" && isCcpSignature(b.signature));
 }
 
-/** {@link stripCcpThinking} for any thinking block `drop` picks (same purity rules). */
+/**
+ * {@link stripCcpThinking} for any thinking or redacted thinking block `drop` picks (same purity
+ * rules).
+ */
 export function stripThinkingWhere<T extends Pick<MessagesRequest, "messages">>(
   request: T,
   drop: (block: ThinkingBlock) => boolean,

@@ -1,12 +1,14 @@
 /**
  * Thinking signatures minted by Anthropic-compatible servers that are not Anthropic (DeepSeek,
- * Z.AI, MiniMax, a local server...). ccp relays them untouched, and Claude Code sends them back on
- * every later turn; if a later turn goes to the real Anthropic API (a failover chain, or a route
- * changed mid-session) it answers 400 "Invalid `signature` in `thinking` block" for each such
- * turn. Their format says nothing of who made them, so ccp
- * remembers the ones it relayed and removes those blocks before a request reaches Anthropic,
- * as it does for the signatures it mints itself. Kept in memory, bounded: after a restart an
- * older one is no longer known.
+ * Z.AI, MiniMax, Kimi, a local server...), and the `data` of their `redacted_thinking` blocks.
+ * ccp relays them untouched, and Claude Code sends them back on every later turn; if a later turn
+ * goes to the real Anthropic API (a failover chain, or a route changed mid-session) it answers 400
+ * "Invalid `signature` in `thinking` block" for each such turn. Their format says nothing of who
+ * made them, so ccp remembers the ones it relayed and removes those blocks before a request
+ * reaches Anthropic, as it does for the signatures it mints itself. A Claude model served by a
+ * gateway (OpenRouter's `anthropic/*`, Bedrock or Vertex behind a gateway) signs as Anthropic
+ * does, and Anthropic takes those signatures on every platform, so they are not noted. Kept in
+ * memory, bounded: after a restart an older one is no longer known.
  */
 
 import { isRecord } from "../../core/json.ts";
@@ -42,7 +44,7 @@ export class ForeignSignatures {
     if (data.type === "content_block_delta" && isRecord(data.delta)) {
       if (data.delta.type === "signature_delta") this.note(data.delta.signature);
     } else if (data.type === "content_block_start" && isRecord(data.content_block)) {
-      if (data.content_block.type === "thinking") this.note(data.content_block.signature);
+      this.note(thinkingIdentity(data.content_block));
     }
   }
 
@@ -57,17 +59,72 @@ export class ForeignSignatures {
     }
   }
 
-  /** Notes the signatures of a whole Message's thinking blocks. */
+  /** Notes the signatures of a whole Message's thinking and redacted thinking blocks. */
   noteMessage(message: Record<string, unknown>): void {
     if (!Array.isArray(message.content)) return;
-    for (const block of message.content) {
-      if (isRecord(block) && block.type === "thinking") this.note(block.signature);
-    }
+    for (const block of message.content) if (isRecord(block)) this.note(thinkingIdentity(block));
   }
+
+  /** Whether `block` is a thinking or redacted thinking block noted here. */
+  hasBlock(block: { type?: unknown; signature?: unknown; data?: unknown }): boolean {
+    const identity = thinkingIdentity(block);
+    return typeof identity === "string" && identity !== "" && this.has(identity);
+  }
+}
+
+/**
+ * What makes a thinking block verifiable by its maker: a `thinking` block's signature, a
+ * `redacted_thinking` block's encrypted `data`; undefined for any other block.
+ */
+export function thinkingIdentity(
+  block: { type?: unknown; signature?: unknown; data?: unknown },
+): unknown {
+  if (block.type === "thinking") return block.signature;
+  if (block.type === "redacted_thinking") return block.data;
+  return undefined;
 }
 
 /** The signatures this process relayed from servers other than Anthropic. */
 export const FOREIGN_SIGNATURES = new ForeignSignatures();
+
+/**
+ * Whether a server's signatures are Anthropic's own: a Claude model signs as Anthropic wherever
+ * it is served, and the real API takes those signatures.
+ */
+export function signsAsAnthropic(model: string): boolean {
+  return /claude/i.test(model);
+}
+
+/**
+ * The thinking each provider refused, by provider id: a server other than the real Anthropic API
+ * that verifies signatures (a gateway in front of Anthropic, Bedrock or Vertex, or a vendor's own
+ * endpoint) answered 400 about one, so that history's thinking is left out of its later requests
+ * instead of costing a refused round trip on every turn. Bounded as {@link ForeignSignatures}, and
+ * by the number of providers in the config.
+ */
+export class RefusedSignatures {
+  readonly #byProvider = new Map<string, ForeignSignatures>();
+  readonly #max: number;
+
+  constructor(max = 5000) {
+    this.#max = max;
+  }
+
+  /** Notes every thinking block of the history `provider` refused. */
+  noteHistory(provider: string, body: Record<string, unknown>): void {
+    let seen = this.#byProvider.get(provider);
+    if (!seen) this.#byProvider.set(provider, seen = new ForeignSignatures(this.#max));
+    seen.noteHistory(body);
+  }
+
+  /** The provider's refused signatures, if it refused any. */
+  of(provider: string): ForeignSignatures | undefined {
+    return this.#byProvider.get(provider);
+  }
+}
+
+/** The thinking providers other than the real Anthropic API refused in this process. */
+export const REFUSED_SIGNATURES = new RefusedSignatures();
 
 /** A 53-bit hash of `text` (two 32-bit multiplicative hashes combined; not for security). */
 function hash53(text: string): number {

@@ -6,7 +6,7 @@ import {
   stripThinkingWhere,
   type ThinkingBlock,
 } from "../../translate/reasoning/provenance.ts";
-import { FOREIGN_SIGNATURES } from "./foreign_signatures.ts";
+import { FOREIGN_SIGNATURES, REFUSED_SIGNATURES, signsAsAnthropic } from "./foreign_signatures.ts";
 
 type Body = Record<string, unknown>;
 type Block = { type?: string };
@@ -30,30 +30,49 @@ export function runsServerTools(
 
 /**
  * Removes thinking blocks that carry a ccp-made signature: a server that relays to Anthropic would
- * get 400 "Invalid signature". If that leaves the turn in progress -- the last assistant message,
+ * get 400 "Invalid signature". For a Claude `model` (the server relays to Anthropic, Bedrock or
+ * Vertex, which verify signatures) the thinking and redacted thinking ccp relayed from other
+ * makers goes too (foreign_signatures.ts); Anthropic's own stays. If that leaves the turn in progress -- the last assistant message,
  * in a tool loop -- without its leading thinking block while thinking is enabled with a budget,
  * Anthropic would reject the request too, so thinking is switched off for this one request (with
  * the edits that need it). Adaptive thinking stays: there a tool turn without thinking is what the
  * model itself answers when it chooses not to think, which Anthropic takes back as it is.
  */
-export function stripCcpThinkingForAnthropic(body: Body): Body {
-  return stripThinkingForAnthropic(body, (b) => isCcpSignature(b.signature));
+export function stripCcpThinkingForAnthropic(body: Body, model = ""): Body {
+  const claude = signsAsAnthropic(model);
+  return stripThinkingForAnthropic(
+    body,
+    (b) =>
+      (b.type === "thinking" && isCcpSignature(b.signature)) ||
+      (claude && FOREIGN_SIGNATURES.hasBlock(b)),
+  );
 }
 
 /**
  * For the real Anthropic API only: {@link stripCcpThinkingForAnthropic}, and also thinking blocks
- * with no signature, an empty one, or one another Anthropic-compatible server made (ccp remembers
- * those it relayed: foreign_signatures.ts). Claude Code sends them all back verbatim, and
- * Anthropic answers 400 on a thinking block it cannot verify. Other compatible servers keep them:
- * a server may need its own reasoning back, and does not check signatures it did not make.
+ * with no signature, an empty one, or one another Anthropic-compatible server made, and redacted
+ * thinking another server made (ccp remembers those it relayed: foreign_signatures.ts). Claude
+ * Code sends them all back verbatim, and Anthropic answers 400 on a block it cannot verify. Other
+ * compatible servers keep them: a server may need its own reasoning back, and does not check
+ * signatures it did not make.
  */
 export function stripUnverifiableThinkingForAnthropic(body: Body): Body {
-  return stripThinkingForAnthropic(
-    body,
-    ({ signature }) =>
-      typeof signature !== "string" || signature === "" || isCcpSignature(signature) ||
-      FOREIGN_SIGNATURES.has(signature),
-  );
+  return stripThinkingForAnthropic(body, (block) => {
+    if (block.type === "redacted_thinking") return FOREIGN_SIGNATURES.hasBlock(block);
+    const { signature } = block;
+    return typeof signature !== "string" || signature === "" || isCcpSignature(signature) ||
+      FOREIGN_SIGNATURES.has(signature);
+  });
+}
+
+/**
+ * `body` without the thinking `provider` refused before (foreign_signatures.ts): what a server
+ * other than the real Anthropic API is sent once it answered 400 about a signature in this
+ * session. The same body when it refused none.
+ */
+export function withoutRefusedThinking(body: Body, provider: string): Body {
+  const refused = REFUSED_SIGNATURES.of(provider);
+  return refused ? stripThinkingForAnthropic(body, (block) => refused.hasBlock(block)) : body;
 }
 
 function stripThinkingForAnthropic(body: Body, drop: (block: ThinkingBlock) => boolean): Body {

@@ -9,8 +9,8 @@ import { outgoingRequest, secretsSent } from "../http/headers.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { relayedAnswer } from "../relayed_answer.ts";
 import { planHeaders } from "./plan_headers.ts";
-import { FOREIGN_SIGNATURES } from "./foreign_signatures.ts";
-import { verifiesSignatures, withoutThinking } from "./real_anthropic.ts";
+import { FOREIGN_SIGNATURES, REFUSED_SIGNATURES, signsAsAnthropic } from "./foreign_signatures.ts";
+import { verifiesSignatures, withoutRefusedThinking, withoutThinking } from "./real_anthropic.ts";
 import { refusesSignature, refusesTurnWithoutThinking } from "./refused_signature.ts";
 import { withUnaskedReasoningRoom } from "./unasked_reasoning.ts";
 import { RELAYED_MESSAGE_IDS } from "./relayed_message_ids.ts";
@@ -51,8 +51,11 @@ export const anthropicTransport: Transport = {
     // built), and what the betas the provider does without bring into the body goes with them.
     const outgoing = outgoingRequest(request.provider, request.clientHeaders);
     const clientHeaders = outgoing.headers;
-    const clean = (b: Record<string, unknown>) =>
-      withExtraBody(outgoing.clean(b, request.model), settings);
+    const anthropic = verifiesSignatures(request.provider);
+    const clean = (b: Record<string, unknown>) => {
+      const cleaned = withExtraBody(outgoing.clean(b, request.model), settings);
+      return anthropic ? cleaned : withoutRefusedThinking(cleaned, request.provider.id);
+    };
     const call = (sent: Record<string, unknown>) =>
       callAnthropic({
         provider: request.provider,
@@ -68,14 +71,14 @@ export const anthropicTransport: Transport = {
       });
     const sent = clean(body);
     let result = await call(sent);
-    if (
-      !result.ok && verifiesSignatures(request.provider) &&
-      refusesSignature(result.status, result.bodyText)
-    ) {
-      // The signatures of this history cannot all be told apart from Anthropic's own: from now on
-      // they count as foreign, so the cleaning strips them, now and on the session's later turns
+    if (!result.ok && refusesSignature(result.status, result.bodyText)) {
+      // The signatures of this history cannot all be told apart from the server's own: from now on
+      // they count as refused, so the cleaning strips them, now and on the session's later turns
       // (one refused round trip per session, and the cached prefix stays the same afterwards).
-      FOREIGN_SIGNATURES.noteHistory(sent);
+      // Refused by Anthropic they are foreign everywhere; by another server (a gateway in front
+      // of Anthropic, a vendor's endpoint), only for that server.
+      if (anthropic) FOREIGN_SIGNATURES.noteHistory(sent);
+      else REFUSED_SIGNATURES.noteHistory(request.provider.id, sent);
       const again = clean(body);
       if (JSON.stringify(again.messages) !== JSON.stringify(sent.messages)) {
         request.log?.warn(
@@ -86,7 +89,7 @@ export const anthropicTransport: Transport = {
       }
     }
     if (
-      !result.ok && verifiesSignatures(request.provider) && sent.thinking !== undefined &&
+      !result.ok && anthropic && sent.thinking !== undefined &&
       refusesTurnWithoutThinking(result.status, result.bodyText)
     ) {
       // Adaptive thinking is kept when the tool loop's last answer lost its thinking (the model
@@ -186,6 +189,6 @@ async function openAnswer(
   // Claude Code runs an answer's tool calls only when it stopped for them (as the stream relay).
   const toolUse = message.content.some((b) => b.type === "tool_use");
   message.stop_reason = completedStopReason(message.stop_reason, toolUse);
-  if (!anthropic) FOREIGN_SIGNATURES.noteMessage(message);
+  if (!anthropic && !signsAsAnthropic(request.model)) FOREIGN_SIGNATURES.noteMessage(message);
   return jsonAnswer(message, request.body.stream === true, hooks);
 }

@@ -25,7 +25,6 @@ import { dropSchemaKeywords, dropServerTools, dropToolFields } from "./tools.ts"
 import { dropTopLevel, keepTopLevel } from "./top_level.ts";
 import {
   type BetaRule,
-  type BodyRule,
   chain,
   chainBetas,
   type Cleaning,
@@ -41,8 +40,8 @@ export interface CleaningSource {
   readonly serverTools?: boolean;
 }
 
-/** One step as a body rule or a beta rule. */
-export function ruleFor(step: CleaningStep): { body: BodyRule } | { betas: BetaRule } {
+/** One step as a body rule (some read the upstream model) or a beta rule. */
+export function ruleFor(step: CleaningStep): { body: ModelBodyRule } | { betas: BetaRule } {
   switch (step.rule) {
     case "keepTopLevel":
       return { body: keepTopLevel(step.fields) };
