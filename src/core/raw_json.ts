@@ -136,7 +136,8 @@ export function jsonPieces(out: Readonly<Record<string, unknown>>): JsonPiece[] 
     const value = out[key];
     const span = spans?.get(key);
     const name = `${head}${JSON.stringify(key)}:`;
-    if (span && span.value === value) {
+    // Object.is: a -0 ccp set to 0 (or 0 to -0) is equal to the client's value but not its text.
+    if (span && Object.is(span.value, value)) {
       const bytes = key === raw!.largest ? bytesOf(raw!) : undefined;
       pieces.push(name, bytes ?? pieceOf(raw!, span));
     } else if (Array.isArray(value) && (isLongArray(value) || kept(raw, span))) {

@@ -229,6 +229,8 @@ async function withFakeClaude(run: (dir: string, env: Record<string, string>) =>
       PATH: `${dir}/bin:${Deno.env.get("PATH") ?? ""}`,
       DENO_BIN: Deno.execPath(),
       ANTHROPIC_API_KEY: "sk-ant-must-not-reach-claude",
+      // The built-in default's Ollama: a test never asks whatever listens on Ollama's own port.
+      OLLAMA_BASE_URL: "http://127.0.0.1:9",
     });
     await run(dir, env);
   } finally {
@@ -350,7 +352,7 @@ Deno.test({
       assert.equal(result.code, 7, result.stderr);
       assert.match(
         result.stderr,
-        /\nccp: No config file and no MODEL variable: using the built-in default, ollama\/qwen3-coder at http:\/\/127\.0\.0\.1:11434\. Run "deno task start init"/,
+        /\nccp: No config file and no MODEL variable: using the built-in default, ollama\/qwen3-coder at http:\/\/127\.0\.0\.1:9\. Run "deno task start init"/,
       );
     }),
 });

@@ -119,7 +119,9 @@ Deno.test("Dockerfile: with the image's environment ccp will not listen without 
     await Deno.mkdir(`${dir}/config`);
     await Deno.writeTextFile(
       `${dir}/config/config.yaml`,
-      "routes: {default: ollama/qwen3-coder}\n",
+      // Its Ollama is not there: ccp check asks none that listens on Ollama's own port here.
+      "providers: {ollama: {preset: ollama, base_url: 'http://127.0.0.1:9'}}\n" +
+        "routes: {default: ollama/qwen3-coder}\n",
     );
     // The image's ENV, its /config and /data volumes moved into this test's directory.
     const image = finalEnv();

@@ -216,12 +216,15 @@ export async function runCcp(
   }
 }
 
-/** A config pointing at an upstream that is not there (port 9 discards). */
+/** A config whose upstreams, its Ollama too, are not there (port 9 discards), whatever runs here. */
 export const NOWHERE_YAML = `providers:
   up:
     type: openai
     base_url: http://127.0.0.1:9/v1
     api_key: sk-test-1234567890abcdef
+  ollama:
+    preset: ollama
+    base_url: http://127.0.0.1:9
 routes:
   default: up/model-a
   sonnet: [up/model-b, ollama/qwen3-coder]

@@ -150,6 +150,7 @@ Deno.test("a reload says what it changed, naming keys and never showing them", a
       assert.match(ctx.io.stderr.join("\n"), /INFO +Nothing changed\n/);
       const changed = NOWHERE_YAML
         .replace("sk-test-1234567890abcdef", "sk-new-key-0000000000009999")
+        .replace("  ollama:\n    preset: ollama\n    base_url: http://127.0.0.1:9\n", "")
         .replace(
           "routes:\n",
           "  other:\n    type: openai\n    base_url: http://127.0.0.1:9/v1\n" +

@@ -105,6 +105,18 @@ Deno.test("jsonPieces: a key written twice is not trusted to the text", () => {
   assert.ok(!result.includes("turn 0"), "the value JSON.parse dropped is not sent");
 });
 
+Deno.test("jsonPieces: a number ccp set to one that only equals the client's is its own", () => {
+  // -0 === 0: a value the client wrote as -0 and ccp set to 0 (or the other way) is not the
+  // client's text any more.
+  const text = JSON.stringify(bigBody()).replace(/}$/, ',"top_p":-0,"top_k":0}');
+  const parsed = received(text);
+  assert.ok(Object.is(parsed.top_p, -0));
+  const out = { ...parsed, top_p: 0, top_k: -0 };
+  const sent = JSON.parse(joined(out));
+  assert.ok(Object.is(sent.top_p, 0), "the 0 ccp set, not the client's -0");
+  assert.ok(Object.is(sent.top_k, 0), "-0 written as JSON.stringify writes it");
+});
+
 Deno.test("jsonPieces: an escaped key name is read as JSON reads it", () => {
   const text = JSON.stringify(bigBody()).replace('"tools":', '"to\\u006fls":');
   const parsed = received(text);

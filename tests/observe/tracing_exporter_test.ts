@@ -205,6 +205,45 @@ Deno.test("tracing: a dead collector costs the request nothing; the drop shows o
   }
 });
 
+Deno.test("tracing: a collector's redirect is not followed: its headers go nowhere else", async () => {
+  const reached: string[] = [];
+  const elsewhere = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    reached.push(`${req.headers.get("x-honeycomb-team")} ${req.headers.get("authorization")}`);
+    return new Response("{}", { headers: { "content-type": "application/json" } });
+  });
+  const moved = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () =>
+      new Response(null, {
+        status: 307,
+        headers: { location: `http://localhost:${elsewhere.addr.port}/v1/traces` },
+      }),
+  );
+  const headers = {
+    authorization: "Bearer collector-key-0123456789",
+    "x-honeycomb-team": "team-key-0123456789",
+  };
+  const url = `http://127.0.0.1:${moved.addr.port}`;
+  const { traces, logs } = exporter(() => configWith(tracing(url, { headers })));
+  try {
+    traces.ended(record(1));
+    await waitFor(() => traces.counts().dropped.export_failed === 2);
+    assert.deepEqual(reached, [], "nothing reached where the redirect pointed");
+    assert.equal(traces.counts().exported, 0);
+    const warned = logs.filter((l) => /Traces not delivered/.test(l));
+    assert.equal(warned.length, 1, logs.join("\n"));
+    assert.match(
+      warned[0]!,
+      /HTTP 307 \(a redirect to http:\/\/localhost:\d+\/v1\/traces, not followed/,
+    );
+    assert.ok(!logs.join("\n").includes("0123456789"));
+  } finally {
+    await traces.close();
+    await moved.shutdown();
+    await elsewhere.shutdown();
+  }
+});
+
 Deno.test("tracing: a slow collector times out, its queue fills and drops, ended() stays quick", async () => {
   const collector = startCollector([{ delayMs: 400 }]);
   const { traces, logs } = exporter(

@@ -148,3 +148,104 @@ routes:
     await server.shutdown();
   }
 });
+
+const frame = (value: Record<string, unknown>, event?: string) =>
+  `${event ? `event: ${event}\n` : ""}data: ${JSON.stringify(value)}\n\n`;
+
+/** Each protocol's stream: "Hel" streamed, then the upstream's 401 (`r401`) or 403 in its shape. */
+function refusingStream(path: string, refusal: 401 | 403): string {
+  if (path.endsWith("/messages")) {
+    return [
+      frame({
+        type: "message_start",
+        message: {
+          id: "msg_1",
+          type: "message",
+          role: "assistant",
+          model: "m",
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 5, output_tokens: 0 },
+        },
+      }, "message_start"),
+      frame(
+        { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+        "content_block_start",
+      ),
+      frame(
+        { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Hel" } },
+        "content_block_delta",
+      ),
+      frame({
+        type: "error",
+        error: {
+          type: refusal === 401 ? "authentication_error" : "permission_error",
+          message: "refused the credential",
+        },
+      }, "error"),
+    ].join("");
+  }
+  if (path.endsWith("/chat/completions")) {
+    return frame({ choices: [{ index: 0, delta: { content: "Hel" }, finish_reason: null }] }) +
+      frame({ error: { code: refusal, message: "refused the credential" } });
+  }
+  if (path.endsWith("/responses")) {
+    return frame({ type: "response.created", response: { id: "resp_1", status: "in_progress" } }) +
+      frame({ type: "response.output_text.delta", item_id: "m1", output_index: 0, delta: "Hel" }) +
+      (refusal === 401
+        ? frame(
+          { type: "error", code: "invalid_api_key", message: "refused the credential" },
+          "error",
+        )
+        : frame({
+          type: "response.failed",
+          response: {
+            id: "resp_1",
+            status: "failed",
+            error: { code: "permission_denied", message: "refused the credential" },
+          },
+        }));
+  }
+  return frame({ candidates: [{ content: { role: "model", parts: [{ text: "Hel" }] } }] }) +
+    frame({
+      error: {
+        code: refusal,
+        message: "refused the credential",
+        status: refusal === 401 ? "UNAUTHENTICATED" : "PERMISSION_DENIED",
+      },
+    });
+}
+
+Deno.test("an upstream 401 or 403 after the first byte, on every protocol: an api_error event, never the client's own", async () => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const text = await req.text();
+    const path = new URL(req.url).pathname;
+    const model = String(JSON.parse(text || "{}").model ?? path);
+    const refusal = model.includes("r403") ? 403 : 401;
+    return new Response(refusingStream(path, refusal), {
+      headers: { "content-type": "text/event-stream" },
+    });
+  });
+  try {
+    await withWorld(() => yaml(`http://127.0.0.1:${server.addr.port}`), async (w) => {
+      for (const provider of ["anth", "chat", "gem", "resp"]) {
+        for (const refusal of ["r401", "r403"]) {
+          const said = `${provider} ${refusal}`;
+          const { res, json } = await w.ask({ model: `${provider}/${refusal}`, stream: true });
+          assert.equal(res.status, 200, said);
+          const text = String(json.text);
+          assert.match(text, /"Hel"/, `${said}: the stream had begun`);
+          const last = [...text.matchAll(/^event: (\S+)\ndata: (.*)$/gm)].at(-1)!;
+          assert.equal(last[1], "error", `${said}: ${text}`);
+          const error = JSON.parse(last[2]!).error as Record<string, unknown>;
+          assert.equal(error.type, "api_error", said);
+          assert.match(String(error.message), new RegExp(`${provider}.*${refusal}`), said);
+          assert.doesNotMatch(text, /sk-(anth|chat|gem|resp)-/);
+        }
+      }
+    });
+  } finally {
+    await server.shutdown();
+  }
+});

@@ -78,10 +78,14 @@ export async function sendBatch(
         headers,
         body,
         signal: AbortSignal.any([options.stop, AbortSignal.timeout(tracing.timeoutMs)]),
+        // Followed, a redirect would send the headers (the collector's keys) wherever it points.
+        redirect: "manual",
       });
       const answer = await readCapped(response);
       if (response.ok) return accepted(spans.length, answer, secrets);
-      problem = `HTTP ${response.status}${said(answer, secrets)}`;
+      problem = response.status >= 300 && response.status < 400
+        ? `HTTP ${response.status} (${redirected(response.headers.get("location"), secrets)})`
+        : `HTTP ${response.status}${said(answer, secrets)}`;
       if (!RETRIED.has(response.status)) break;
       waitMs = retryAfterMs(response.headers.get("retry-after"));
     } catch (error) {
@@ -130,6 +134,15 @@ function said(text: string, secrets: readonly string[]): string {
   }
   message = withoutKeys(message.replace(/\s+/g, " "), secrets).slice(0, 200);
   return message === "" ? "" : `: ${message}`;
+}
+
+/** A redirect's target, without credentials, and why it was not followed. */
+function redirected(location: string | null, secrets: readonly string[]): string {
+  const to = location
+    ? ` to ${withoutKeys(redactUrlCredentials(location), secrets).slice(0, 200)}`
+    : "";
+  return `a redirect${to}, not followed: the collector's headers go to its own URL only; set ` +
+    "the URL it redirects to";
 }
 
 /** `Retry-After` in seconds or as a date, capped at a minute; undefined when absent or unreadable. */
