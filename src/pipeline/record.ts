@@ -98,6 +98,8 @@ export interface RequestRecord {
   /** Short, key-free description of what went wrong (or why the client left). */
   error?: string;
   readonly usage: Usage;
+  /** The answer's `stop_reason` (`end_turn`, `tool_use`, `max_tokens`, ...), once it gave one. */
+  stopReason?: string;
   durationMs: number;
   /**
    * Milliseconds from arrival to the first answer content (text, thinking, tool input) sent to

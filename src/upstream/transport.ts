@@ -77,6 +77,8 @@ function usageTotalsOf(raw: unknown): UsageTotals {
 /** How an answer finished, for the request log. */
 export interface AnswerOutcome {
   usage: UsageTotals;
+  /** The answer's `stop_reason` (`end_turn`, `tool_use`, `max_tokens`, ...), once it gave one. */
+  stopReason?: string;
   error?: string;
   cancelled?: boolean;
 }
@@ -168,7 +170,8 @@ export function jsonAnswer(
   hooks: AnswerHooks,
 ): Answer {
   const usage = usageTotalsOf(message.usage);
-  hooks.onEnd({ usage });
+  const stopReason = message.stop_reason;
+  hooks.onEnd(typeof stopReason === "string" ? { usage, stopReason } : { usage });
   if (!clientWantsStream) return { kind: "json", message, usage };
   return { kind: "stream", body: ReadableStream.from([encoder.encode(messageToSse(message))]) };
 }
