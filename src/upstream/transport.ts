@@ -21,6 +21,8 @@ export interface TransportRequest {
   /** `body`'s size as the client sent it, when known (not for a body ccp built, e.g. a web round). */
   bodyBytes?: number;
   clientHeaders: HeaderReader;
+  /** The attempt's W3C trace context (`traceparent`, `tracestate`), while tracing is on. */
+  traceHeaders?: Readonly<Record<string, string>>;
   key?: string;
   signal: AbortSignal;
   fetch: FetchLike;

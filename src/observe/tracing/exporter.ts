@@ -98,7 +98,8 @@ export class TraceExport implements RequestObserver {
     if (config.tracing !== this.#tracing) this.#use(config.tracing);
     const tracing = this.#tracing;
     if (!tracing || this.#closed) return;
-    const start = traceStart(record.traceparent, tracing);
+    // Decided when the request was sent, when tracing was on then: its upstreams were told it.
+    const start = record.trace ?? traceStart(record.traceparent, tracing);
     if (!start.sampled) return;
     const spans = requestSpans(record, start, {
       provider: (id) => config.providers[id],

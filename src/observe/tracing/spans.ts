@@ -166,7 +166,8 @@ function attemptSpan(
     : a.startedAt + a.durationMs;
   return {
     traceId: at.traceId,
-    spanId: randomHex(8),
+    // The id its upstream was told, when the attempt was traced as it was sent.
+    spanId: a.spanId ?? randomHex(8),
     parentSpanId: at.parent,
     name: `chat ${a.model}`,
     kind: 3,
