@@ -113,6 +113,15 @@ aliases:
 #   search: { provider: searxng, base_url: http://127.0.0.1:8888 }   # searxng | brave | tavily
 #   # search: { provider: brave, api_key: \${BRAVE_API_KEY} }
 #   fetch: { allow_private_networks: false, max_bytes: 5MiB, timeout: 20s }
+
+# Traces of each request (OpenTelemetry, OTLP/HTTP JSON) to Jaeger, Tempo, Honeycomb, Langfuse or a
+# collector. The OTEL_EXPORTER_OTLP_* variables work too; a key here wins over its variable.
+# tracing:
+#   endpoint: http://127.0.0.1:4318          # /v1/traces is added; traces_endpoint: used as given
+#   headers: { x-honeycomb-team: \${HONEYCOMB_API_KEY} }
+#   service_name: ccp
+#   sample_ratio: 100%                       # share of new traces kept (0.25 or 25%)
+#   timeout: 10s
 `;
 
 /** The .env template: secrets live here, config.yaml refers to them with \${VAR}. */

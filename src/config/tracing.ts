@@ -4,7 +4,7 @@
  * so a team's usual collector settings work unchanged and a config file can still say otherwise.
  */
 
-import type { TracingConfig } from "./types.ts";
+import type { TraceBatchSettings, TracingConfig } from "./types.ts";
 import type { TracingSection } from "./schema/config.ts";
 import { type EnvMap, envValue } from "./env/map.ts";
 
@@ -74,6 +74,7 @@ export function buildTracing(section: TracingSection | undefined, env: EnvMap): 
     sampleRatio: file.sample_ratio ?? sampler.ratio,
     parentBased: sampler.parentBased,
     timeoutMs: file.timeout ?? envTimeout(env, warnings),
+    batch: batchSettings(env, warnings),
     from: section !== undefined && fileUrl !== undefined ? "config" : "environment",
   };
   return { tracing, problems, warnings };
@@ -165,4 +166,38 @@ function envTimeout(env: EnvMap, warnings: string[]): number {
     warnings.push(`${name}: expected milliseconds, got "${raw}"; using ${DEFAULT_TIMEOUT_MS}`);
   }
   return DEFAULT_TIMEOUT_MS;
+}
+
+/** The batch processor's variables: each a whole number of spans or milliseconds. */
+const BATCH_VARIABLES = [
+  ["OTEL_BSP_MAX_QUEUE_SIZE", "maxQueue", 2048, 1],
+  ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "maxBatch", 512, 1],
+  ["OTEL_BSP_SCHEDULE_DELAY", "delayMs", 5000, 0],
+  ["OTEL_BSP_EXPORT_TIMEOUT", "exportTimeoutMs", 30_000, 0],
+] as const;
+
+/**
+ * `OTEL_BSP_*`: the queue's and a batch's size (positive), the delay and the export's bound
+ * (milliseconds, 0 or more; a bound of 0 is none). A value that is not one keeps the default and
+ * says so; a batch larger than the queue is cut to it, as a batch can hold no more than waits.
+ */
+function batchSettings(env: EnvMap, warnings: string[]): TraceBatchSettings {
+  const out: { -readonly [K in keyof TraceBatchSettings]: number } = {};
+  for (const [name, key, fallback, least] of BATCH_VARIABLES) {
+    const raw = envValue(env, name);
+    if (raw === undefined) continue;
+    if (/^\d+$/.test(raw) && Number(raw) >= least) out[key] = Number(raw);
+    else {
+      const expected = least > 0 ? "a whole number above 0" : "a whole number of milliseconds";
+      warnings.push(`${name}: expected ${expected}, got "${raw}"; using ${fallback}`);
+    }
+  }
+  const queue = out.maxQueue ?? 2048;
+  if (out.maxBatch !== undefined && out.maxBatch > queue) {
+    warnings.push(
+      `OTEL_BSP_MAX_EXPORT_BATCH_SIZE is above the queue's size; using ${queue}`,
+    );
+  }
+  if ((out.maxBatch ?? 512) > queue) out.maxBatch = queue;
+  return out;
 }

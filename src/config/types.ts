@@ -291,6 +291,18 @@ export interface WebToolsConfig {
   readonly fetch: WebFetchConfig;
 }
 
+/** How spans are queued and batched (OpenTelemetry's batch span processor settings). */
+export interface TraceBatchSettings {
+  /** Spans waiting at most (`OTEL_BSP_MAX_QUEUE_SIZE`). */
+  readonly maxQueue?: number;
+  /** Spans per export request, at most the queue's size (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`). */
+  readonly maxBatch?: number;
+  /** How long a span waits for its batch to fill (`OTEL_BSP_SCHEDULE_DELAY`). */
+  readonly delayMs?: number;
+  /** How long one batch's export may take, its retries included; 0: no bound (`OTEL_BSP_EXPORT_TIMEOUT`). */
+  readonly exportTimeoutMs?: number;
+}
+
 /** Where and how request traces are sent (OTLP/HTTP with JSON); absent when tracing is off. */
 export interface TracingConfig {
   /** The full URL spans are posted to (`.../v1/traces`). */
@@ -304,8 +316,10 @@ export interface TracingConfig {
   readonly sampleRatio: number;
   /** A caller's `traceparent` decides instead when it came with one. */
   readonly parentBased: boolean;
-  /** How long one export may take. */
+  /** How long one export request may take. */
   readonly timeoutMs: number;
+  /** The batch processor's settings its `OTEL_BSP_*` variables gave; the others keep defaults. */
+  readonly batch: TraceBatchSettings;
   /** Which settings turned it on: the `tracing:` block, or only the `OTEL_*` variables. */
   readonly from: "config" | "environment";
 }

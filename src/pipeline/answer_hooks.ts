@@ -46,6 +46,7 @@ export function answerHooks(
         ...(outcome.cancelled ? { error: "client disconnected" } : {}),
         ...(outcome.error ? { errorType: "api_error", error: outcome.error } : {}),
         usage: outcome.usage,
+        ...(outcome.stopReason !== undefined ? { stopReason: outcome.stopReason } : {}),
       });
     },
     onCancel: abort,

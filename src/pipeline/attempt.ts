@@ -21,6 +21,7 @@ import type { Recorder } from "./recorder.ts";
 import { applyTransforms } from "./transforms.ts";
 import { readPdfTextsFor } from "./pdf_texts.ts";
 import { threadRefusal } from "./threads.ts";
+import { propagatedHeaders, randomHex } from "../observe/tracing/trace_context.ts";
 
 /** What one attempt is sent with. */
 export interface AttemptInput {
@@ -47,11 +48,15 @@ export async function recordedAttempt(
   recorder: Recorder,
 ): Promise<AttemptSuccess | AttemptFailure> {
   const { request, target, key, signal, changes } = input;
+  // While tracing is on, the attempt's span id is made now: its upstream is told it.
+  const trace = recorder.record.trace;
+  const spanId = trace ? randomHex(8) : undefined;
   const tried = {
     provider: target.provider.id,
     model: target.model,
     keyLabel: input.credentialLabel ?? keyLabel(target.provider, key),
     startedAt: Date.now(),
+    ...(spanId ? { spanId } : {}),
   };
   // Before the clock starts: reading a PDF's text once is ccp's work, not the upstream's time.
   await readPdfTextsFor(request.body, { ...target, settings: input.settings }, request.learned);
@@ -71,6 +76,11 @@ export async function recordedAttempt(
         key,
         signal,
         settings: input.settings,
+        ...(trace && spanId
+          ? {
+            traceHeaders: propagatedHeaders(trace, spanId, request.clientHeaders.get("tracestate")),
+          }
+          : {}),
       })
       : unsupported(target.provider);
   } catch (error) {

@@ -25,6 +25,7 @@ import type { Count, CountCall, Delivery, MessagesCall, PipelineDeps } from "./c
 import { credentialRef } from "../upstream/http/headers.ts";
 import type { CredentialRef } from "../resilience/credential_holds.ts";
 import { priceOf } from "../usage/prices.ts";
+import { traceStart } from "../observe/tracing/trace_context.ts";
 import { chainOf, chainWindows } from "./chain.ts";
 import type { DispatcherOptions } from "../resilience/dispatcher_options.ts";
 import { pdfsAsText } from "./pdf_texts.ts";
@@ -60,6 +61,8 @@ export class Pipeline {
       stream: body.stream === true,
       route: resolution.route,
       rule: resolution.rule,
+      // Decided before the first attempt: each one carries the trace on to its upstream.
+      ...(config.tracing ? { trace: traceStart(recorder.record.traceparent, config.tracing) } : {}),
     });
     const { signal, abort } = linkedAbort(call.signal);
     const request = this.#chainRequest(call, signal, config);

@@ -43,6 +43,8 @@ export interface AttemptRecord {
   /** Epoch milliseconds. */
   readonly startedAt: number;
   readonly durationMs: number;
+  /** The attempt's span, as its upstream was told it (while tracing is on). */
+  readonly spanId?: string;
 }
 
 /** How a request ended. */
@@ -69,6 +71,8 @@ export interface RequestRecord {
   rule?: string;
   /** The caller's W3C `traceparent` header, when it sent one (its trace continues in ccp's). */
   traceparent?: string;
+  /** The request's trace, decided before its first attempt while tracing is on. */
+  trace?: { readonly traceId: string; readonly parentSpanId?: string; readonly sampled: boolean };
   stream?: boolean;
   /** Provider id and upstream model that answered (or the last one tried, on failure). */
   provider?: string;
@@ -98,6 +102,8 @@ export interface RequestRecord {
   /** Short, key-free description of what went wrong (or why the client left). */
   error?: string;
   readonly usage: Usage;
+  /** The answer's `stop_reason` (`end_turn`, `tool_use`, `max_tokens`, ...), once it gave one. */
+  stopReason?: string;
   durationMs: number;
   /**
    * Milliseconds from arrival to the first answer content (text, thinking, tool input) sent to

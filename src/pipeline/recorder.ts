@@ -31,6 +31,8 @@ export interface RecordEnd {
   readonly errorType?: string;
   readonly error?: string;
   readonly usage?: Usage;
+  /** The answer's stop reason, as the client was told it. */
+  readonly stopReason?: string;
 }
 
 /** Owns one {@link RequestRecord}: fields are filled in as they become known, then it ends once. */
@@ -112,6 +114,7 @@ export class Recorder {
     if (end.error) r.error = loggedText(end.error, this.#text);
     this.#text = undefined;
     if (end.usage) copyCounts(end.usage, r.usage);
+    if (end.stopReason !== undefined) r.stopReason = end.stopReason;
     r.durationMs = this.elapsed();
     this.#notify("ended");
   }

@@ -38,6 +38,8 @@ export interface Frames {
 export interface FrameSource {
   /** Token counts seen so far (from `message_start` and `message_delta`). */
   readonly usage: UsageTotals;
+  /** The stop reason the answer's `message_delta` gave, once one came. */
+  readonly stopReason?: string;
   /** Characters of answer (text, thinking, tool input) sent on so far. */
   readonly answerChars: number;
   /**
@@ -59,6 +61,7 @@ export interface FrameSource {
 /** How a relayed stream ended. */
 export interface RelayOutcome {
   usage: UsageTotals;
+  stopReason?: string;
   /** Set when the stream ended with an error frame. */
   error?: string;
   /** Set when the client went away first. */
@@ -154,7 +157,10 @@ export function relayFrames(
     const usage = outcome.error === undefined && !outcome.cancelled
       ? source.usage
       : withStreamedEstimate(source.usage, source.answerChars);
-    hooks.onEnd?.({ usage, ...outcome });
+    const stopReason = source.stopReason;
+    hooks.onEnd?.(
+      stopReason === undefined ? { usage, ...outcome } : { usage, stopReason, ...outcome },
+    );
   };
 
   // Silence is measured on what the client receives: upstream keep-alives that translate to

@@ -84,6 +84,7 @@ export async function relayedAnswer(
   });
   message.model = request.clientModel;
   const usage = ended?.usage ?? {};
-  hooks.onEnd({ usage });
+  const stopReason = ended?.stopReason;
+  hooks.onEnd(stopReason === undefined ? { usage } : { usage, stopReason });
   return { kind: "json", message, usage };
 }

@@ -91,6 +91,8 @@ function postTranslated(
     accept: stream ? "text/event-stream" : "application/json",
   };
   applyAuth(headers, provider.authHeader, request.key);
+  // The trace continues into an upstream that traces; a provider's own headers still win.
+  if (request.traceHeaders) Object.assign(headers, request.traceHeaders);
   applyProviderHeaders(headers, provider);
   return postJsonLearning({
     provider,

@@ -35,6 +35,7 @@ class TranslatedFrames implements FrameSource {
   readonly #usage: UsageTotals = {};
   // A message_delta carries the upstream's own counts: until one came, its reports stand in.
   #delta = false;
+  stopReason: string | undefined;
   answerChars = 0;
   // A chunk is decoded (copied into text) as it is pushed: nothing keeps its bytes.
   readonly borrowsChunks = true;
@@ -101,6 +102,8 @@ class TranslatedFrames implements FrameSource {
         case "message_delta":
           noteUsageCounts(this.#usage, event.usage);
           this.#delta = true;
+          // A later delta with only usage keeps the reason given before.
+          this.stopReason = event.delta.stop_reason ?? this.stopReason;
           break;
         case "content_block_delta":
           this.answerChars += deltaChars(event);

@@ -21,6 +21,8 @@ export interface TransportRequest {
   /** `body`'s size as the client sent it, when known (not for a body ccp built, e.g. a web round). */
   bodyBytes?: number;
   clientHeaders: HeaderReader;
+  /** The attempt's W3C trace context (`traceparent`, `tracestate`), while tracing is on. */
+  traceHeaders?: Readonly<Record<string, string>>;
   key?: string;
   signal: AbortSignal;
   fetch: FetchLike;
@@ -77,6 +79,8 @@ function usageTotalsOf(raw: unknown): UsageTotals {
 /** How an answer finished, for the request log. */
 export interface AnswerOutcome {
   usage: UsageTotals;
+  /** The answer's `stop_reason` (`end_turn`, `tool_use`, `max_tokens`, ...), once it gave one. */
+  stopReason?: string;
   error?: string;
   cancelled?: boolean;
 }
@@ -168,7 +172,8 @@ export function jsonAnswer(
   hooks: AnswerHooks,
 ): Answer {
   const usage = usageTotalsOf(message.usage);
-  hooks.onEnd({ usage });
+  const stopReason = message.stop_reason;
+  hooks.onEnd(typeof stopReason === "string" ? { usage, stopReason } : { usage });
   if (!clientWantsStream) return { kind: "json", message, usage };
   return { kind: "stream", body: ReadableStream.from([encoder.encode(messageToSse(message))]) };
 }

@@ -129,3 +129,19 @@ Deno.test("the .env template parses and sets nothing by default", async () => {
   assert.match(DOTENV_TEMPLATE, /# NVIDIA_NIM_API_KEY=/);
   assert.match(DOTENV_TEMPLATE, /# MODEL=/);
 });
+
+Deno.test("the template's tracing block, uncommented, turns tracing on with its variable", () => {
+  const start = CONFIG_YAML_TEMPLATE.indexOf("# tracing:");
+  assert.ok(start > 0);
+  const block = CONFIG_YAML_TEMPLATE.slice(start).replace(/^# /gm, "");
+  const config = configFromYaml({
+    text: CONFIG_YAML_TEMPLATE.slice(0, start) + block,
+    file: "config.yaml",
+    env: { HONEYCOMB_API_KEY: "hc-0123456789" },
+  });
+  assert.equal(config.tracing?.url, "http://127.0.0.1:4318/v1/traces");
+  assert.deepEqual(config.tracing?.headers, { "x-honeycomb-team": "hc-0123456789" });
+  assert.equal(config.tracing?.sampleRatio, 1);
+  assert.equal(config.tracing?.timeoutMs, 10_000);
+  assert.deepEqual(config.warnings, []);
+});

@@ -123,3 +123,46 @@ Deno.test("tracing: the collector's key is scrubbed from text like a provider's"
   const said = scrubSecrets("upstream echoed collector-secret-0123456789", configuredKeys(config));
   assert.ok(!said.includes("collector-secret-0123456789"), said);
 });
+
+Deno.test("tracing: OTEL_BSP_* set the queue, the batch, the delay and the export's bound", () => {
+  const base = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" };
+  assert.deepEqual(load("", base).tracing!.batch, {}, "none set: the exporter's defaults stand");
+  const set = load("", {
+    ...base,
+    OTEL_BSP_MAX_QUEUE_SIZE: "100",
+    OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "10",
+    OTEL_BSP_SCHEDULE_DELAY: "250",
+    OTEL_BSP_EXPORT_TIMEOUT: "0",
+  });
+  assert.deepEqual(set.tracing!.batch, {
+    maxQueue: 100,
+    maxBatch: 10,
+    delayMs: 250,
+    exportTimeoutMs: 0,
+  });
+  assert.deepEqual(set.warnings, []);
+  // A batch can be no larger than the queue: a smaller queue cuts the default batch silently,
+  // a batch set above it with a warning.
+  assert.deepEqual(load("", { ...base, OTEL_BSP_MAX_QUEUE_SIZE: "64" }).tracing!.batch, {
+    maxQueue: 64,
+    maxBatch: 64,
+  });
+  const above = load("", { ...base, OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "4096" });
+  assert.equal(above.tracing!.batch.maxBatch, 2048);
+  assert.match(above.warnings.join("\n"), /OTEL_BSP_MAX_EXPORT_BATCH_SIZE .*using 2048/);
+  // A value that is not one keeps its default and says so; tracing stays on.
+  const bad = load("", {
+    ...base,
+    OTEL_BSP_MAX_QUEUE_SIZE: "0",
+    OTEL_BSP_SCHEDULE_DELAY: "5s",
+    OTEL_BSP_EXPORT_TIMEOUT: "-1",
+  });
+  assert.deepEqual(bad.tracing!.batch, {});
+  const said = bad.warnings.join("\n");
+  assert.match(
+    said,
+    /OTEL_BSP_MAX_QUEUE_SIZE: expected a whole number above 0, got "0"; using 2048/,
+  );
+  assert.match(said, /OTEL_BSP_SCHEDULE_DELAY: .*"5s"; using 5000/);
+  assert.match(said, /OTEL_BSP_EXPORT_TIMEOUT: .*"-1"; using 30000/);
+});

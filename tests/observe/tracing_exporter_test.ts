@@ -30,6 +30,7 @@ function tracing(url: string, over: Partial<TracingConfig> = {}): TracingConfig 
     sampleRatio: 1,
     parentBased: true,
     timeoutMs: 2_000,
+    batch: {},
     from: "config",
     ...over,
   };
@@ -302,5 +303,46 @@ Deno.test("tracing: one traced request's added CPU is small (measured per reques
     await on.close();
     await off.close();
     await collector.close();
+  }
+});
+
+Deno.test("tracing: the config's batch settings size the batches, pace them and bound an export", async () => {
+  const collector = startCollector();
+  // The exporter's own delay is a minute: only the config's 20 ms sends before the stop.
+  const { traces } = exporter(
+    () => configWith(tracing(collector.url, { batch: { maxBatch: 3, delayMs: 20 } })),
+    { delayMs: 60_000 },
+  );
+  try {
+    traces.ended(record(1));
+    traces.ended(record(2));
+    await waitFor(() => traces.counts().exported === 4);
+    assert.deepEqual(collector.exports.map((e) => e.spans.length), [3, 1]);
+  } finally {
+    await traces.close();
+    await collector.close();
+  }
+  // A collector that never answers in time: the export's bound (not 5 tries of 900 ms) gives up.
+  const slow = startCollector([{ delayMs: 1_000 }]);
+  const bounded = exporter(
+    () =>
+      configWith(
+        tracing(slow.url, { timeoutMs: 900, batch: { delayMs: 1, exportTimeoutMs: 150 } }),
+      ),
+    { tries: 5, baseDelayMs: 10, maxDelayMs: 10 },
+  );
+  try {
+    const started = performance.now();
+    bounded.traces.ended(record(1));
+    await waitFor(() => bounded.traces.counts().dropped.export_failed === 2);
+    const ms = performance.now() - started;
+    assert.ok(ms < 800, `the export gave up after ${Math.round(ms)} ms`);
+    assert.ok(
+      bounded.logs.some((l) => /no answer within 1\d\d ms/.test(l)),
+      bounded.logs.join("\n"),
+    );
+  } finally {
+    await bounded.traces.close();
+    await slow.close();
   }
 });

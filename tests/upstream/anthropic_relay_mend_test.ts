@@ -397,6 +397,16 @@ Deno.test("relay mends: an answer that ends with message_stop and no message_del
     const events = parseSse(await new Response(relay(own)).text());
     assert.deepEqual(stopReasons(events), ["max_tokens"]);
   });
+  await t.step("the answer's end reports the reason the client was told (for traces)", async () => {
+    let told: string | undefined;
+    const out = relayAnthropicStream(chunked(withoutDelta([TEXT_BLOCK, CALL_BLOCK]), 7), {
+      clientModel: "claude-opus-5-5",
+      describeUpstream: "Provider gw (model m)",
+      onEnd: (outcome) => (told = outcome.stopReason),
+    });
+    await new Response(out).text();
+    assert.equal(told, "tool_use", "the reason ccp wrote in the delta the upstream left out");
+  });
 });
 
 Deno.test("relay mends: two message_deltas and no message_start: one of each, then message_stop", async () => {

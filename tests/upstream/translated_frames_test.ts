@@ -146,7 +146,11 @@ Deno.test("translated relay: events out in order, usage read off the events, ups
     "message_delta",
     "message_stop",
   ]);
-  assert.deepEqual(outcome, { usage: { inputTokens: 40, outputTokens: 7 } });
+  // The stop reason is read off the translated message_delta, as the usage is.
+  assert.deepEqual(outcome, {
+    usage: { inputTokens: 40, outputTokens: 7 },
+    stopReason: "end_turn",
+  });
   assert.equal(cancelled, true);
 });
 

@@ -23,6 +23,8 @@ export interface ExportLimits {
   readonly maxBatch: number;
   /** How long a span waits for its batch to fill. */
   readonly delayMs: number;
+  /** How long one batch's export may take, its retries included (0: no bound). */
+  readonly exportTimeoutMs: number;
   readonly tries: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
@@ -34,6 +36,7 @@ const DEFAULT_LIMITS: ExportLimits = {
   maxQueue: 2048,
   maxBatch: 512,
   delayMs: 5_000,
+  exportTimeoutMs: 30_000,
   tries: 5,
   baseDelayMs: 1_000,
   maxDelayMs: 30_000,
@@ -59,7 +62,9 @@ export class TraceExport implements RequestObserver {
   readonly #config: () => Config;
   readonly #log: Logger;
   readonly #fetch: typeof fetch;
-  readonly #limits: ExportLimits;
+  // The limits the exporter was made with, and those with the config's batch settings over them.
+  readonly #defaults: ExportLimits;
+  #limits: ExportLimits;
   readonly #stop = new AbortController();
   #tracing: TracingConfig | undefined;
   #tracingKey = "";
@@ -84,7 +89,8 @@ export class TraceExport implements RequestObserver {
     this.#config = options.config;
     this.#log = options.log;
     this.#fetch = options.fetch ?? fetch;
-    this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.#defaults = { ...DEFAULT_LIMITS, ...options.limits };
+    this.#limits = this.#defaults;
   }
 
   ended(record: Readonly<RequestRecord>): void {
@@ -92,7 +98,8 @@ export class TraceExport implements RequestObserver {
     if (config.tracing !== this.#tracing) this.#use(config.tracing);
     const tracing = this.#tracing;
     if (!tracing || this.#closed) return;
-    const start = traceStart(record.traceparent, tracing);
+    // Decided when the request was sent, when tracing was on then: its upstreams were told it.
+    const start = record.trace ?? traceStart(record.traceparent, tracing);
     if (!start.sampled) return;
     const spans = requestSpans(record, start, {
       provider: (id) => config.providers[id],
@@ -147,6 +154,7 @@ export class TraceExport implements RequestObserver {
       this.#problem = undefined;
     }
     this.#tracing = next;
+    this.#limits = next ? { ...this.#defaults, ...next.batch } : this.#defaults;
   }
 
   #arm(): ReturnType<typeof setTimeout> {
@@ -186,6 +194,7 @@ export class TraceExport implements RequestObserver {
       tries: this.#limits.tries,
       baseDelayMs: this.#limits.baseDelayMs,
       maxDelayMs: this.#limits.maxDelayMs,
+      exportTimeoutMs: this.#limits.exportTimeoutMs,
     };
     for (let batch = this.#ready.shift(); batch; batch = this.#ready.shift()) {
       const delivery = await sendBatch(batch.spans, batch.tracing, options);

@@ -31,6 +31,8 @@ export interface SendOptions {
   /** The first backoff; each next one doubles, up to `maxDelayMs`. */
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
+  /** The whole export's bound, its tries and waits included; 0: none. */
+  readonly exportTimeoutMs?: number;
 }
 
 const RETRIED = new Set([429, 502, 503, 504]);
@@ -69,15 +71,19 @@ export async function sendBatch(
     if (name.toLowerCase() !== "content-type") headers[name] = value;
   }
   let problem = "ccp stopped before they were sent";
+  const bound = options.exportTimeoutMs ?? 0;
+  const endsAt = bound > 0 ? performance.now() + bound : Infinity;
   for (let tryNo = 1; tryNo <= options.tries; tryNo++) {
     if (options.stop.aborted) break;
     let waitMs: number | undefined;
+    // A try gets its own timeout, or what is left of the export's bound when that is less.
+    const tryMs = Math.max(1, Math.min(tracing.timeoutMs, endsAt - performance.now()));
     try {
       const response = await options.fetch(tracing.url, {
         method: "POST",
         headers,
         body,
-        signal: AbortSignal.any([options.stop, AbortSignal.timeout(tracing.timeoutMs)]),
+        signal: AbortSignal.any([options.stop, AbortSignal.timeout(tryMs)]),
         // Followed, a redirect would send the headers (the collector's keys) wherever it points.
         redirect: "manual",
       });
@@ -90,14 +96,20 @@ export async function sendBatch(
       waitMs = retryAfterMs(response.headers.get("retry-after"));
     } catch (error) {
       problem = error instanceof DOMException && error.name === "TimeoutError"
-        ? `no answer within ${tracing.timeoutMs} ms`
+        ? `no answer within ${Math.round(tryMs)} ms`
         : options.stop.aborted
         ? "ccp stopped before the collector answered"
         : `cannot reach it (${withoutKeys(redactUrlCredentials(describe(error)), secrets)})`;
     }
     if (tryNo === options.tries) break;
     const backoff = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (tryNo - 1));
-    await pause(waitMs ?? backoff * (0.8 + Math.random() * 0.4), options.stop);
+    const wait = waitMs ?? backoff * (0.8 + Math.random() * 0.4);
+    // A wait past the export's bound would end in no try: the batch is given up now.
+    if (performance.now() + wait >= endsAt) {
+      problem += ` (export time of ${bound} ms spent)`;
+      break;
+    }
+    await pause(wait, options.stop);
   }
   return { accepted: 0, lost: spans.length, problem, failed: true };
 }

@@ -91,6 +91,7 @@ export function requestSpans(
     ...(r.model !== undefined ? [str("gen_ai.response.model", r.model)] : []),
     ...(r.provider !== undefined ? providerAttributes(r.provider, served) : []),
     ...usageAttributes(r.usage),
+    ...finishReasons(r),
     str("ccp.request.id", r.id),
     ...(r.route !== undefined ? [str("ccp.route", r.route)] : []),
     ...(r.rule !== undefined ? [str("ccp.rule", r.rule)] : []),
@@ -155,6 +156,7 @@ function attemptSpan(
     ...(before?.reason !== undefined ? [str("ccp.attempt.after", before.reason)] : []),
     ...(answered ? [str("gen_ai.response.model", a.model)] : []),
     ...(answered ? usageAttributes(r.usage) : []),
+    ...(answered ? finishReasons(r) : []),
   ];
   if (!answered) {
     attributes.push(str("error.type", a.status !== undefined ? String(a.status) : "_OTHER"));
@@ -164,7 +166,8 @@ function attemptSpan(
     : a.startedAt + a.durationMs;
   return {
     traceId: at.traceId,
-    spanId: randomHex(8),
+    // The id its upstream was told, when the attempt was traced as it was sent.
+    spanId: a.spanId ?? randomHex(8),
     parentSpanId: at.parent,
     name: `chat ${a.model}`,
     kind: 3,
@@ -212,6 +215,13 @@ function usageAttributes(u: Usage): KeyValue[] {
     out.push(int("gen_ai.usage.cache_creation.input_tokens", cacheWrite));
   }
   return out;
+}
+
+/** GenAI's finish reasons: the one answer's stop reason, as Anthropic named it. */
+function finishReasons(r: Readonly<RequestRecord>): KeyValue[] {
+  return r.stopReason !== undefined
+    ? [strings("gen_ai.response.finish_reasons", [r.stopReason])]
+    : [];
 }
 
 function errorStatus(message: string | undefined): { code: 2; message?: string } {

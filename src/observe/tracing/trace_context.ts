@@ -63,6 +63,24 @@ export function keptByRatio(traceId: string, ratio: number): boolean {
   return parseInt(traceId.slice(-13), 16) < ratio * 2 ** 52;
 }
 
+/**
+ * The headers that carry a trace on to an upstream: `traceparent` naming the attempt's span as
+ * the parent, with the trace's sampled flag, and the caller's `tracestate` when its trace is the
+ * one continued (a state without a valid parent belongs to no trace).
+ */
+export function propagatedHeaders(
+  start: TraceStart,
+  spanId: string,
+  tracestate: string | null,
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    traceparent: `00-${start.traceId}-${spanId}-${start.sampled ? "01" : "00"}`,
+  };
+  const state = tracestate?.trim();
+  if (start.parentSpanId !== undefined && state) headers.tracestate = state;
+  return headers;
+}
+
 /** `bytes` random bytes as lowercase hex, never all zeros (an invalid id). */
 export function randomHex(bytes: number): string {
   const buffer = new Uint8Array(bytes);

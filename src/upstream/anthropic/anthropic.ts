@@ -23,6 +23,8 @@ export interface AnthropicCall {
   /** The client's body; copied shallowly, never mutated. */
   body: Record<string, unknown>;
   clientHeaders: HeaderReader;
+  /** The attempt's W3C trace context (`traceparent`, `tracestate`), while tracing is on. */
+  traceHeaders?: Readonly<Record<string, string>>;
   /** The key to use, if the provider has keys. */
   key?: string;
   signal: AbortSignal;
@@ -43,6 +45,7 @@ export function callAnthropic(call: AnthropicCall): Promise<PostSuccess | PostFa
   const headers = forwardedAnthropicHeaders(call.clientHeaders);
   if (provider.auth === "passthrough") passthroughCredentials(call.clientHeaders, headers);
   else applyAuth(headers, provider.authHeader, call.key);
+  if (call.traceHeaders) Object.assign(headers, call.traceHeaders);
   applyProviderHeaders(headers, provider);
   headers["content-type"] = "application/json";
   headers.accept = call.body.stream === true ? "text/event-stream" : "application/json";

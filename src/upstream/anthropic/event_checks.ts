@@ -39,6 +39,8 @@ export class AnthropicEventChecks {
   answerChars = 0;
   /** Set by a `message_delta` with its stop reason: only `message_stop` may follow. */
   finishing = false;
+  /** The stop reason the client was told (as completed), once a `message_delta` gave one. */
+  stopReason: string | undefined;
   // The upstream sent a `message_delta` (with a reason or not).
   #sawDelta = false;
   readonly #start: Opening;
@@ -126,7 +128,11 @@ export class AnthropicEventChecks {
           // After the reason is filled in: the client has been told the answer finished.
           if (data.type === "message_delta") {
             this.#sawDelta = true;
-            if (stopReasonOf(data) !== undefined) this.finishing = true;
+            const reason = stopReasonOf(data);
+            if (reason !== undefined) {
+              this.finishing = true;
+              this.stopReason = reason;
+            }
           }
           const carried = this.#carried.see(data);
           if (typeof carried === "object") this.answerChars += carried.json.length;
@@ -222,6 +228,7 @@ export class AnthropicEventChecks {
     noteUsage(this.usage, data);
     this.#sawDelta = true;
     this.finishing = true;
+    this.stopReason = stopReasonOf(data);
     return `event: message_delta\ndata: ${JSON.stringify(data)}\n\n`;
   }
 

@@ -79,6 +79,10 @@ class AnthropicFrames implements FrameSource {
     return this.#checks.answerChars;
   }
 
+  get stopReason(): string | undefined {
+    return this.#checks.stopReason;
+  }
+
   get finishing(): boolean {
     return this.#checks.finishing;
   }

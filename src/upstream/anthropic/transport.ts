@@ -62,6 +62,7 @@ export const anthropicTransport: Transport = {
         model: request.model,
         body: sent,
         clientHeaders,
+        ...(request.traceHeaders ? { traceHeaders: request.traceHeaders } : {}),
         key: request.key,
         signal: request.signal,
         fetch: request.fetch,
