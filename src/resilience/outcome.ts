@@ -4,6 +4,7 @@ import type { ProviderConfig } from "../config/types.ts";
 import type { MidStreamError } from "./broken_answer.ts";
 import type { Classification, Failure } from "./classify.ts";
 import type { KeysUnavailable } from "./key_pool.ts";
+import type { PassedNote } from "./passed_over.ts";
 
 /** One step of a route: the provider's config and the upstream model name. */
 export interface DispatchTarget {
@@ -27,6 +28,8 @@ export interface Dispatched<S> {
   readonly attempts: number;
   /** Earlier targets of the chain it was not sent to, and why (passed_over.ts). */
   readonly passed?: readonly string[];
+  /** The first of them, in brief (passed_over.ts). */
+  readonly passedNote?: PassedNote;
   /**
    * Call when the answer has ended: frees the limiter slot and gives the breaker its verdict
    * (pass a reason when the answer broke mid-way, and the error the upstream reported, if it
