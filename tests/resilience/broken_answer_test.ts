@@ -126,3 +126,22 @@ Deno.test("OpenRouter's routed 429 inside the stream rests the key for that mode
   assert.equal(!limited.ok && limited.retryAt - clock.now(), 38_000);
   assert.equal(keys.pick("qwen/qwen3-coder:free").ok, true, "another model of the key serves");
 });
+
+Deno.test("a plan's rate limit reported mid-stream holds the client's credential for its wait", async () => {
+  const clock = new FakeClock();
+  const registry = new ResilienceRegistry({ clock });
+  const { calls, attempt } = scripted({});
+  const credential = { id: "c0ffee", label: "client credential (…abcd)" };
+  const dispatcher = new Dispatcher<Ok>({ registry, attempt, clock, credential });
+  const plan = provider("plan", { auth: "passthrough" });
+  const chain = [to(plan), to(provider("b"))];
+  const run = () => clock.run(dispatcher.dispatch(chain, new AbortController().signal));
+  (await run()).done("plan reported an error mid-stream: rate limited", {
+    type: "rate_limit_error",
+    said: anthropicError("rate_limit_error", "Rate limited, please try again after 30 seconds"),
+  });
+  calls.length = 0;
+  (await run()).done();
+  assert.deepEqual(calls, ["b/m"], "the held credential is not sent again");
+  assert.equal(registry.breaker("plan", "m").snapshot().failures, 0);
+});
