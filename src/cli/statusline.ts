@@ -10,6 +10,7 @@
 
 import { openUsageStore } from "../usage/open.ts";
 import type { SessionUsage } from "../usage/store.ts";
+import type { PassedNote } from "../resilience/passed_over.ts";
 import { zeroCounters } from "../usage/totals.ts";
 import type { Config } from "../config/types.ts";
 import { environmentFetch } from "../upstream/http/clients.ts";
@@ -43,18 +44,26 @@ export type SessionView = {
     readonly route?: string;
     readonly provider?: string;
     readonly model?: string;
+    readonly passed?: PassedNote;
   };
   readonly totals: SessionUsage["totals"];
 };
 
-/** The status line for a session's usage. */
-export function statusText(usage: SessionUsage | SessionView | undefined): string {
+/**
+ * The status line for a session's usage. A fallback that served because the route's first target
+ * was passed says why, as the log line's `passed:` does: `(claude/claude-opus-5-5 key cooling until
+ * 14:32:05)`, the time on this machine's clock (the day too when it is not today).
+ */
+export function statusText(
+  usage: SessionUsage | SessionView | undefined,
+  now = new Date(),
+): string {
   const latest = usage?.latest;
   if (!usage || !latest || usage.totals.requests === 0) {
     return "ccp · no requests yet in this session";
   }
   const served = latest.provider !== undefined
-    ? printable(`${latest.provider}/${latest.model}`)
+    ? printable(`${latest.provider}/${latest.model}`) + passedText(latest.passed, now)
     : latest.route === "local"
     ? "answered locally"
     : "not served";
@@ -63,6 +72,23 @@ export function statusText(usage: SessionUsage | SessionView | undefined): strin
   const cache = t.cacheReadTokens > 0 ? ` (+${short(t.cacheReadTokens)} cached)` : "";
   const tokens = `${short(t.inputTokens)} in${cache} / ${short(t.outputTokens)} out`;
   return `ccp \u25b8 ${served} · ${tokens} · ${t.requests} req${spent}`;
+}
+
+/** ` (claude/m key cooling until 14:32:05)`, or nothing when no target was passed. */
+function passedText(passed: PassedNote | undefined, now: Date): string {
+  if (passed === undefined) return "";
+  const until = passed.until === undefined
+    ? ""
+    : ` until ${momentText(new Date(passed.until), now)}`;
+  return ` (${printable(`${passed.target} ${passed.why}`)}${until})`;
+}
+
+/** `14:32:05` today, `2027-01-01 00:00:00` on another day (local time). */
+function momentText(at: Date, now: Date): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  const time = `${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`;
+  if (at.toDateString() === now.toDateString()) return time;
+  return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())} ${time}`;
 }
 
 /** Runs `ccp statusline`; `input` replaces standard input (tests). Always exits 0. */
@@ -155,10 +181,32 @@ function sessionView(body: unknown): SessionView | undefined {
       : undefined;
     return typeof value === "string" ? { [key]: value } : {};
   };
+  const passed = typeof latest === "object" && latest !== null
+    ? passedNote(Reflect.get(latest, "passed"))
+    : undefined;
   return {
     ...(typeof latest === "object" && latest !== null
-      ? { latest: { ...text("route"), ...text("provider"), ...text("model") } }
+      ? {
+        latest: {
+          ...text("route"),
+          ...text("provider"),
+          ...text("model"),
+          ...(passed ? { passed } : {}),
+        },
+      }
       : {}),
     totals: counters,
   };
+}
+
+/** A session answer's `passed`, when it reads as one. */
+function passedNote(value: unknown): PassedNote | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const target: unknown = Reflect.get(value, "target");
+  const why: unknown = Reflect.get(value, "why");
+  const until: unknown = Reflect.get(value, "until");
+  if (typeof target !== "string" || typeof why !== "string") return undefined;
+  return typeof until === "number" && Number.isFinite(until)
+    ? { target, why, until }
+    : { target, why };
 }

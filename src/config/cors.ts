@@ -47,6 +47,16 @@ export function buildCors(
   return { origins };
 }
 
+/**
+ * The schemes of browser extensions' origins (Chromium's and Edge's, Firefox's, Safari's): their
+ * pages are refused unless listed, as another site's are.
+ */
+export const EXTENSION_SCHEMES: ReadonlySet<string> = new Set([
+  "chrome-extension:",
+  "moz-extension:",
+  "safari-web-extension:",
+]);
+
 /** `written` as a browser's `Origin` header would say it, or undefined when it is not one. */
 function originOf(written: string): string | undefined {
   if (written === "*") return "*";
@@ -57,9 +67,11 @@ function originOf(written: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+  const extension = EXTENSION_SCHEMES.has(url.protocol);
+  if (url.protocol !== "http:" && url.protocol !== "https:" && !extension) return undefined;
   // An origin has no path, query, fragment or credentials (a lone trailing slash is forgiven).
   if (url.username || url.password || url.search || url.hash) return undefined;
-  if (url.pathname !== "/") return undefined;
-  return url.origin;
+  if (url.pathname !== "/" && !(extension && url.pathname === "")) return undefined;
+  // An extension's URL has no origin of its own to the URL parser: its id is what Origin says.
+  return extension ? `${url.protocol}//${url.host}` : url.origin;
 }

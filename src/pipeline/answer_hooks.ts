@@ -5,6 +5,7 @@
 
 import type { AnswerHooks, AnswerOutcome } from "../upstream/transport.ts";
 import type { Recorder } from "./recorder.ts";
+import type { MidStreamError } from "../resilience/broken_answer.ts";
 
 /**
  * The upstream request's abort, linked by hand to the client's signal: a signal from
@@ -28,13 +29,14 @@ export function answerHooks(
   recorder: Recorder,
   abort: () => void,
   shutdown: AbortSignal | undefined,
-  done?: (failure?: string) => void,
+  done?: (failure?: string, reported?: MidStreamError) => void,
 ): AnswerHooks {
   return {
     onFirstContent: () => recorder.firstToken(),
     ...(shutdown ? { shutdown } : {}),
     onEnd: (outcome: AnswerOutcome) => {
-      done?.(outcome.cancelled ? undefined : outcome.error);
+      if (outcome.cancelled) done?.();
+      else done?.(outcome.error, outcome.reported);
       // A complete stream whose content had no characters (a tool call without input) had its
       // first token by its end. A JSON answer has no time to first token: its first token
       // arrives with its last, and counting it would blend whole-answer times into the figure.

@@ -102,6 +102,7 @@ export class Pipeline {
       );
       if (dispatched.passed) {
         recorder.record.passed = [...(recorder.record.passed ?? []), ...dispatched.passed];
+        recorder.record.passedNote = dispatched.passedNote;
       }
       balanced.served(dispatched.target);
       const delivery = await this.#opened(dispatched, recorder, abort);

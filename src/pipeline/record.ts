@@ -6,6 +6,7 @@
  */
 
 import type { Price } from "../config/types.ts";
+import type { PassedNote } from "../resilience/passed_over.ts";
 
 /**
  * The route of a request refused before any rule chose one (an unreadable or invalid body): the
@@ -89,6 +90,8 @@ export interface RequestRecord {
    * or not sent for a key cooling down, an open circuit, a spent budget (`claude/m (not sent: ...)`).
    */
   passed?: string[];
+  /** The first target not sent to, in brief, for the ledger (the status line reads it). */
+  passedNote?: PassedNote;
   /** HTTP status sent to the client (200 for a stream that later failed mid-way). */
   status: number;
   outcome: RequestOutcome;

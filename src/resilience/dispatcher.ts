@@ -221,6 +221,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
       signal,
       judges: this.#judgesTarget,
       alone: counter.alone === true,
+      broken: { clock: this.#clock, credentials: this.#registry.credentials, log: this.#log },
     };
     return await this.#attempts(at, limiter, counter, mode);
   }
@@ -315,7 +316,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
         if (result.ok) {
           noteAnswer(at, key, this.#registry.credentials);
           reported = true;
-          const settle = settleAnswer(at, release, sentAt, this.#text);
+          const settle = settleAnswer(at, key, release, sentAt, this.#text);
           handedOver = true;
           return answerHandle(result, target, key.label, counter.attempts, settle);
         }

@@ -20,6 +20,11 @@ import type { TargetTry } from "./target_try.ts";
 // Refused keys, a 429 and a model the target lacks (asked anew: pulled, it serves) are no ill health.
 const BREAKER_IGNORES = new Set(["auth", "rate_limit", "local", "target"]);
 
+/** Whether a failure is ill health of the target (its breaker counts it). */
+export function countsAgainstTarget(verdict: Classification): boolean {
+  return !BREAKER_IGNORES.has(verdict.cause);
+}
+
 /** Who an attempt's log line names: the target, and the key or the client's credential it used. */
 function attemptWho(at: TargetTry, key: KeyLease): string {
   // A keyless provider's label ("no key") would read as the cause of the failure.
@@ -123,7 +128,7 @@ export function retryDelay(
  * not judge the target or the cause is no ill health. Says whether the breaker heard a verdict.
  */
 export function blameTarget(at: TargetTry, verdict: Classification, logged: string): boolean {
-  if (!at.judges || BREAKER_IGNORES.has(verdict.cause)) return false;
+  if (!at.judges || !countsAgainstTarget(verdict)) return false;
   const { breaker, admission, ref } = at;
   const wasOpen = breaker.state !== "closed";
   breaker.failed(logged, verdict.retryAfterMs, admission.trial);

@@ -1,8 +1,10 @@
 /** How one target of a route ended for a request, as the dispatcher records it. */
 
 import type { ProviderConfig } from "../config/types.ts";
+import type { MidStreamError } from "./broken_answer.ts";
 import type { Classification, Failure } from "./classify.ts";
 import type { KeysUnavailable } from "./key_pool.ts";
+import type { PassedNote } from "./passed_over.ts";
 
 /** One step of a route: the provider's config and the upstream model name. */
 export interface DispatchTarget {
@@ -26,11 +28,14 @@ export interface Dispatched<S> {
   readonly attempts: number;
   /** Earlier targets of the chain it was not sent to, and why (passed_over.ts). */
   readonly passed?: readonly string[];
+  /** The first of them, in brief (passed_over.ts). */
+  readonly passedNote?: PassedNote;
   /**
    * Call when the answer has ended: frees the limiter slot and gives the breaker its verdict
-   * (pass a reason when the answer broke mid-way). Idempotent.
+   * (pass a reason when the answer broke mid-way, and the error the upstream reported, if it
+   * did). Idempotent.
    */
-  done(failure?: string): void;
+  done(failure?: string, reported?: MidStreamError): void;
 }
 
 /** The handle of an answer: `settle` runs once, at the first `done`. */
@@ -39,7 +44,7 @@ export function answerHandle<S>(
   target: DispatchTarget,
   keyLabel: string,
   attempts: number,
-  settle: (failure?: string) => void,
+  settle: (failure?: string, reported?: MidStreamError) => void,
 ): Dispatched<S> {
   let finished = false;
   return {
@@ -47,10 +52,10 @@ export function answerHandle<S>(
     target,
     keyLabel,
     attempts,
-    done: (failure?: string) => {
+    done: (failure?: string, reported?: MidStreamError) => {
       if (finished) return;
       finished = true;
-      settle(failure);
+      settle(failure, reported);
     },
   };
 }

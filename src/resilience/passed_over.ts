@@ -9,6 +9,18 @@
 import { type Clock, secondsUntil } from "./clock.ts";
 import type { Dispatched, TargetOutcome } from "./outcome.ts";
 
+/**
+ * The first target a request was not sent to, in brief, for the status line (which redraws later,
+ * so the wait is a moment, not a count of seconds): `claude/claude-opus-5-5`, `key cooling`,
+ * until then.
+ */
+export interface PassedNote {
+  readonly target: string;
+  readonly why: string;
+  /** Epoch ms when the target may serve again (a budget's reset for a spent one). */
+  readonly until?: number;
+}
+
 /** `dispatched`, saying which earlier targets it was not sent to (none in the usual case). */
 export function withPassed<S>(
   dispatched: Dispatched<S>,
@@ -17,7 +29,28 @@ export function withPassed<S>(
 ): Dispatched<S> {
   if (outcomes.length === 0) return dispatched;
   const passed = passedOver(outcomes, clock.now());
-  return passed.length === 0 ? dispatched : { ...dispatched, passed };
+  if (passed.length === 0) return dispatched;
+  const note = outcomes.map(noteOf).find((n) => n !== undefined);
+  return note ? { ...dispatched, passed, passedNote: note } : { ...dispatched, passed };
+}
+
+function noteOf(outcome: TargetOutcome): PassedNote | undefined {
+  const target = `${outcome.target.provider}/${outcome.target.model}`;
+  switch (outcome.kind) {
+    case "keys": {
+      const { cooling, blocked, retryAt } = outcome.keys;
+      const why = cooling > 0 ? `${keys(cooling)} cooling` : `${keys(blocked)} set aside`;
+      return { target, why, until: retryAt };
+    }
+    case "open":
+      return { target, why: "paused", until: outcome.until };
+    case "budget":
+      return { target, why: "budget spent", until: outcome.until };
+    case "credential":
+      return { target, why: "credential refused", until: outcome.until };
+    default:
+      return undefined;
+  }
 }
 
 /** `claude/claude-opus-5-5 (not sent: key cooling down after 429, usable again in 28s)`. */

@@ -5,6 +5,7 @@
  */
 
 import { loggedText } from "../core/logged_text.ts";
+import { answerBroke, type BreakContext, type MidStreamError } from "./broken_answer.ts";
 import type { RequestText } from "../core/request_text.ts";
 import type { Admission, CircuitBreaker } from "./circuit_breaker.ts";
 import type { CredentialHolds, CredentialRef } from "./credential_holds.ts";
@@ -54,6 +55,8 @@ export interface TargetTry {
   readonly judges: boolean;
   /** The route has no other target to move to when this one fails. */
   readonly alone: boolean;
+  /** What an answer that breaks mid-way reports to, besides the try's own guards. */
+  readonly broken: BreakContext;
 }
 
 /** Counts an attempt and names the key it sends, for the last resort (which skips tried keys). */
@@ -82,25 +85,27 @@ export function noteAnswer(at: TargetTry, key: KeyLease, credentials: Credential
 
 /**
  * What ends an answer: it gives back the limiter slot and the shared slot and, where the request
- * judges the target, tells the breaker how the answer ended. `sentAt` is the breaker's count of
+ * judges the target, tells the breaker how the answer ended (and, for an error the upstream
+ * reported mid-way, the key pool too: see broken_answer.ts). `sentAt` is the breaker's count of
  * openings when the attempt left, so a success does not close a circuit that opened since.
  * `text` is released by the pipeline once the answer opens: holding it here holds no prompt.
  */
 export function settleAnswer(
   at: TargetTry,
+  key: KeyLease,
   release: Release,
   sentAt: number,
   text: RequestText | undefined,
-): (failure?: string) => void {
+): (failure?: string, reported?: MidStreamError) => void {
   const { breaker, admission, signal, shared, ref, slot, judges } = at;
-  return (failure?: string) => {
+  return (failure?: string, reported?: MidStreamError) => {
     release();
     slot.free();
     if (!judges) return;
     const wasOpen = breaker.state !== "closed";
     if (signal.aborted) breaker.released(admission.trial);
     else if (failure !== undefined) {
-      breaker.streamFailed(loggedText(failure, text), admission.trial);
+      answerBroke(at, key, loggedText(failure, text), reported, at.broken);
     } else breaker.succeeded(sentAt, admission.trial, admission.beside);
     shareCircuit(shared, ref, breaker, wasOpen);
   };

@@ -7,6 +7,7 @@
 
 import { ProxyError } from "../core/errors.ts";
 import type { CorsConfig } from "../config/types.ts";
+import { EXTENSION_SCHEMES } from "../config/cors.ts";
 import { copyHeaders } from "../core/headers.ts";
 import { isLoopbackHost } from "../core/loopback.ts";
 import { parseIpv4, parseIpv6 } from "../core/ip_address.ts";
@@ -43,6 +44,8 @@ export function isPreflight(request: Request): boolean {
  * page the user opens could spend the provider keys of a ccp on their machine that has no token.
  * Let through as before: ccp's own pages (`/ui`) reached by address, pages served from this machine
  * (localhost), and apps whose origin is not a web one (app://, tauri://, vscode-webview://).
+ * Browser extensions are refused like another site's pages: any the user installed could
+ * otherwise call a ccp without a token, and one that should is listed by its origin.
  * Clients that send no `Origin` (Claude Code, the SDKs outside a browser, curl) never reach this.
  */
 export function isForeignOrigin(
@@ -59,6 +62,7 @@ export function isForeignOrigin(
   } catch {
     return true;
   }
+  if (EXTENSION_SCHEMES.has(url.protocol)) return true;
   if (url.protocol !== "http:" && url.protocol !== "https:") return false;
   if (isLoopbackHost(url.hostname)) return false;
   // ccp's own page, reached by address: a host name could be an attacker's that now points here.

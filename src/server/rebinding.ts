@@ -14,13 +14,17 @@ import { parseIpv4, parseIpv6 } from "../core/ip_address.ts";
 import { errorResponse } from "./responses.ts";
 
 /**
- * The `Host` of a browser's request (one with `Sec-Fetch-Site` or an `Origin`) when it is a name
- * other than localhost, which a DNS answer could point at ccp; undefined otherwise. Clients
- * outside a browser (Claude Code, curl, a reverse proxy's own checks) are never refused here:
- * Node's fetch sends `Sec-Fetch-Mode`, but only browsers send `Sec-Fetch-Site`.
+ * The `Host` of a browser's request when it is a name other than localhost, which a DNS answer
+ * could point at ccp; undefined otherwise. A browser's request is one with `Sec-Fetch-Site` or an
+ * `Origin`, or, from a browser too old to send `Sec-Fetch-Site` (Safari before 16.4, whose
+ * same-origin GET has neither), one whose `User-Agent` begins as every browser's does
+ * (`Mozilla/`). Clients outside a browser (Claude Code, curl, a reverse proxy's own checks) are
+ * never refused here: Node's fetch sends `Sec-Fetch-Mode`, but only browsers send `Sec-Fetch-Site`.
  */
 export function reboundHost(headers: Headers): string | undefined {
-  if (!headers.has("sec-fetch-site") && !headers.has("origin")) return undefined;
+  if (!headers.has("sec-fetch-site") && !headers.has("origin") && !fromBrowser(headers)) {
+    return undefined;
+  }
   const host = headers.get("host");
   if (host === null) return undefined;
   let hostname: string;
@@ -34,6 +38,10 @@ export function reboundHost(headers: Headers): string | undefined {
   if (isLoopbackHost(bare) || bare.endsWith(".localhost")) return undefined;
   if (parseIpv4(bare) !== undefined || parseIpv6(bare) !== undefined) return undefined;
   return host;
+}
+
+function fromBrowser(headers: Headers): boolean {
+  return headers.get("user-agent")?.startsWith("Mozilla/") === true;
 }
 
 /** The answer to a browser that reached a ccp without a token under a name: 403 saying why. */

@@ -11,6 +11,7 @@
 
 import { type Cancel, deadline } from "../core/deadlines.ts";
 import { chunksOf } from "../resilience/body_guard.ts";
+import type { MidStreamError } from "../resilience/broken_answer.ts";
 import { type AnthropicErrorType, errorBody, messageOf } from "../core/errors.ts";
 import { scrubSecrets } from "../core/secrets.ts";
 import { sseFrame } from "../core/sse.ts";
@@ -21,8 +22,16 @@ import type { UsageTotals } from "./transport.ts";
 export type StreamEnd =
   /** `message_stop` was among the frames: the answer is complete. */
   | { readonly kind: "stop" }
-  /** The stream ends with this error (the source words the message). */
-  | { readonly kind: "error"; readonly message: string; readonly type?: AnthropicErrorType }
+  /**
+   * The stream ends with this error (the source words the message). `said`: the upstream's own
+   * words, when it reported the error, for the guards (never sent on).
+   */
+  | {
+    readonly kind: "error";
+    readonly message: string;
+    readonly type?: AnthropicErrorType;
+    readonly said?: string;
+  }
   /** Nothing more will come, though no `message_stop` did. */
   | { readonly kind: "cut" };
 
@@ -64,6 +73,8 @@ export interface RelayOutcome {
   stopReason?: string;
   /** Set when the stream ended with an error frame. */
   error?: string;
+  /** Set when that error was the source's (the upstream reported it, or it broke its protocol). */
+  reported?: MidStreamError;
   /** Set when the client went away first. */
   cancelled?: boolean;
 }
@@ -187,11 +198,12 @@ export function relayFrames(
     controller: ReadableStreamDefaultController<Uint8Array>,
     message: string,
     type: AnthropicErrorType = "api_error",
+    reported?: MidStreamError,
   ) => {
     const clean = scrubSecrets(message, hooks.keys);
     send(controller, encoder.encode(sseFrame("error", errorBody(type, clean))));
     controller.close();
-    finish({ error: clean });
+    finish(reported ? { error: clean, reported } : { error: clean });
     reader.cancel().catch(() => {});
   };
 
@@ -205,7 +217,8 @@ export function relayFrames(
       finish({});
       reader.cancel().catch(() => {});
     } else if (end.kind === "error") {
-      fail(controller, end.message, end.type);
+      const reported = end.type && { type: end.type, said: end.said };
+      fail(controller, end.message, end.type, reported);
     } else {
       fail(controller, `${hooks.describeUpstream} closed the stream before message_stop`);
     }

@@ -8,6 +8,7 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import type { AnthropicStreamEvent } from "../protocols/anthropic.ts";
 import { encodeAnthropicEvents } from "../translate/anthropic/sse.ts";
+import { wordsOf } from "../translate/anthropic/error_words.ts";
 import { SseMessageDecoder } from "../translate/sse_decoder.ts";
 import type { SseTranslation } from "../translate/sse_translation.ts";
 import { deltaChars, errorVerdict, noteUsageCounts } from "./anthropic/stream_events.ts";
@@ -112,7 +113,8 @@ class TranslatedFrames implements FrameSource {
           return { bytes: encodeAnthropicEvents(events.slice(0, i + 1)), end: { kind: "stop" } };
         case "error": {
           const { message, type } = errorVerdict(event.error);
-          const end = { kind: "error", message, type } as const;
+          const said = wordsOf(event);
+          const end = { kind: "error", message, type, ...(said ? { said } : {}) } as const;
           return i > 0 ? { bytes: encodeAnthropicEvents(events.slice(0, i)), end } : { end };
         }
       }

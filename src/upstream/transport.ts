@@ -7,6 +7,7 @@ import type { AnthropicMessage, MessagesRequest } from "../protocols/anthropic.t
 import type { Logger } from "../core/log.ts";
 import type { FetchLike } from "./http/clients.ts";
 import type { LearnedParams } from "../resilience/learned_params.ts";
+import type { MidStreamError } from "../resilience/broken_answer.ts";
 import { messageToSse } from "./message_to_sse.ts";
 
 /** One attempt at one target. */
@@ -82,6 +83,8 @@ export interface AnswerOutcome {
   /** The answer's `stop_reason` (`end_turn`, `tool_use`, `max_tokens`, ...), once it gave one. */
   stopReason?: string;
   error?: string;
+  /** The error the upstream reported mid-way, when it did (the guards read it). */
+  reported?: MidStreamError;
   cancelled?: boolean;
 }
 

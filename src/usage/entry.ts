@@ -1,6 +1,7 @@
 /** One ledger line: what a finished request cost, without any prompt or answer text. */
 
 import type { RequestRecord } from "../pipeline/record.ts";
+import type { PassedNote } from "../resilience/passed_over.ts";
 
 /** A request as the usage ledger keeps it. */
 export interface LedgerEntry {
@@ -26,6 +27,8 @@ export interface LedgerEntry {
   readonly costUsd?: number;
   readonly durationMs: number;
   readonly ttftMs?: number;
+  /** The route's target it was not sent to first, and why (a key cooling, a circuit open). */
+  readonly passed?: PassedNote;
 }
 
 /**
@@ -97,6 +100,7 @@ export function entryOf(r: Readonly<RequestRecord>, costUsd: number | undefined)
     ...(costUsd !== undefined ? { costUsd: Math.min(costUsd, MAX_COST_USD) } : {}),
     durationMs: Math.round(r.durationMs * 10) / 10,
     ...(r.ttftMs !== undefined ? { ttftMs: Math.round(r.ttftMs * 10) / 10 } : {}),
+    ...(r.passedNote !== undefined ? { passed: r.passedNote } : {}),
   };
 }
 

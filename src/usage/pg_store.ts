@@ -7,6 +7,7 @@
 import postgres from "postgres";
 import { redactUrlSecrets } from "../core/secrets.ts";
 import type { LedgerEntry } from "./entry.ts";
+import type { PassedNote } from "../resilience/passed_over.ts";
 import type { SeriesPoint, SessionUsage, UsageFilter, UsageStore } from "./store.ts";
 import { type Counters, NONE, type UsageGroup, zeroCounters } from "./totals.ts";
 import { NO_ROUTE } from "../pipeline/record.ts";
@@ -37,13 +38,15 @@ const MIGRATION = [
     duration_ms real NOT NULL,
     ttft_ms real
   )`,
+  // Added after the table's first release: a table made before lacks it.
+  `ALTER TABLE ccp_usage ADD COLUMN IF NOT EXISTS passed text`,
   `CREATE INDEX IF NOT EXISTS ccp_usage_at ON ccp_usage (at)`,
   `CREATE INDEX IF NOT EXISTS ccp_usage_session ON ccp_usage (session, at) WHERE session IS NOT NULL`,
 ];
 
 type Sql = ReturnType<typeof postgres>;
 
-/** Rows per INSERT: 19 columns each, well within PostgreSQL's 65535 parameters a statement. */
+/** Rows per INSERT: 20 columns each, well within PostgreSQL's 65535 parameters a statement. */
 const ROWS_PER_INSERT = 1000;
 
 const SUMS = `count(*)::bigint AS requests,
@@ -164,6 +167,7 @@ class PgUsageStore implements UsageStore {
       cost_nano_usd: e.costUsd === undefined ? null : Math.round(e.costUsd * 1e9),
       duration_ms: e.durationMs,
       ttft_ms: e.ttftMs ?? null,
+      passed: e.passed === undefined ? null : JSON.stringify(e.passed),
     }));
     // A statement per ROWS_PER_INSERT rows: PostgreSQL takes at most 65535 parameters in one,
     // and the batch kept through an outage holds thousands. A retried batch does not count twice.
@@ -255,5 +259,20 @@ function entryOfRow(r: Record<string, unknown>): LedgerEntry {
     ...opt("costUsd", cost),
     durationMs: Number(r.duration_ms),
     ...opt("ttftMs", r.ttft_ms === null ? undefined : Number(r.ttft_ms)),
+    ...opt("passed", passedOfColumn(r.passed)),
   } as LedgerEntry;
+}
+
+/** The `passed` column as the entry holds it; a value that does not read is left out. */
+function passedOfColumn(value: unknown): PassedNote | undefined {
+  if (typeof value !== "string") return undefined;
+  try {
+    const note: unknown = JSON.parse(value);
+    const ok = typeof note === "object" && note !== null &&
+      typeof Reflect.get(note, "target") === "string" &&
+      typeof Reflect.get(note, "why") === "string";
+    return ok ? note as PassedNote : undefined;
+  } catch {
+    return undefined;
+  }
 }

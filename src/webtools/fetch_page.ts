@@ -168,7 +168,7 @@ async function checkDestination(
   }
   for (const address of addresses) {
     const reason = blockedReason(address);
-    if (reason) return failure("url_not_allowed", `${host} is a ${reason} (${address})`);
+    if (reason) return failure("url_not_allowed", `${host} is ${reason} (${address})`);
   }
   // Through a proxy, the proxy connects, to what it resolves: the name is all it can be given.
   if (literal || proxied) return {};

@@ -10,6 +10,7 @@ import {
   UpstreamError,
 } from "../core/errors.ts";
 import type { AnthropicMessage, AnthropicStreamEvent } from "../protocols/anthropic.ts";
+import type { MidStreamError } from "../resilience/broken_answer.ts";
 import type { Dispatched } from "../resilience/dispatcher.ts";
 import { SseMessageDecoder } from "../translate/sse_decoder.ts";
 import { contentBlockEvents } from "../upstream/message_to_sse.ts";
@@ -25,9 +26,10 @@ export async function* roundEvents(
 ): AsyncGenerator<AnthropicStreamEvent> {
   const dispatched = await dispatch();
   let failure: string | undefined;
+  let reported: MidStreamError | undefined;
   let done = false;
   const finish = (reason?: string) => {
-    if (!done) dispatched.done(reason);
+    if (!done) dispatched.done(reason, reason === failure ? reported : undefined);
     done = true;
   };
   let answer;
@@ -35,7 +37,7 @@ export async function* roundEvents(
     answer = await dispatched.result.open({
       // A stream open when ccp shuts down ends with an error event, which ends the loop too.
       ...(shutdown ? { shutdown } : {}),
-      onEnd: (outcome) => (failure = outcome.error),
+      onEnd: (outcome) => ({ error: failure, reported } = outcome),
       onCancel: () => {},
     });
   } catch (err) {

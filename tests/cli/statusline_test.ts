@@ -287,3 +287,89 @@ routes: { default: up/m }
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("statusline: a fallback serving because the first target was passed says which and until when", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_statusline_passed_" });
+  const limited = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (r) => {
+    await r.text();
+    return Response.json({
+      type: "error",
+      error: { type: "rate_limit_error", message: "This request would exceed the rate limit" },
+    }, { status: 429, headers: { "retry-after": "30" } });
+  });
+  const other = startAnthropicMock([{
+    kind: "json",
+    body: {
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "m",
+      content: [{ type: "text", text: "hi" }],
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage: { input_tokens: 10, output_tokens: 2 },
+    },
+  }]);
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { data_dir: data }
+providers:
+  claude: { type: anthropic, base_url: "http://127.0.0.1:${limited.addr.port}", api_key: sk-ant-a-0000 }
+  other: { type: anthropic, base_url: "${other.url}", api_key: sk-other-0000 }
+routes:
+  default: [claude/claude-opus-5-5, other/m]
+`,
+    );
+    const server = await startServer({
+      ctx: testContext(dir),
+      flags: { config: "c.yaml", port: 0 },
+    });
+    try {
+      let sent = 0;
+      for (let i = 0; i < 2; i++) {
+        const res = await postMessages(server.url, {
+          model: "claude-opus-5-5",
+          max_tokens: 10,
+          messages: [{ role: "user", content: "hi" }],
+        }, { "x-claude-code-session-id": "sess-passed" });
+        await res.body?.cancel();
+        if (i === 1) sent = Date.now();
+      }
+      await within(
+        (async () => {
+          for (;;) {
+            const res = await fetch(`${server.url}/v1/ccp/usage/session/sess-passed`);
+            if ((await res.json()).totals?.requests === 2) return;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        })(),
+        10_000,
+        "the ledger's write of both records",
+      );
+      const input = JSON.stringify({ session_id: "sess-passed" });
+      const line =
+        /^ccp ▸ other\/m \(claude\/claude-opus-5-5 key cooling until (?:[\d-]+ )?(\d\d:\d\d:\d\d)\) · /;
+      // From the ledger, and from the running ccp.
+      for (const flags of [{ config: "c.yaml" }, { config: "c.yaml", port: server.port }]) {
+        const ctx = testContext(dir);
+        await runStatusline(ctx, flags, input);
+        const shown = line.exec(ctx.io.stdout[0] ?? "");
+        assert.ok(shown, ctx.io.stdout.join("\n"));
+        // The wait the 429 named, from about when the request was sent, on this machine's clock.
+        const [h, m, s] = shown[1]!.split(":").map(Number);
+        const until = new Date(sent);
+        until.setHours(h!, m!, s!, 0);
+        // Past midnight the line names the next day: the clock time is what is compared.
+        const off = ((until.getTime() - sent) / 1000 + 86_400) % 86_400;
+        assert.ok(off > 26 && off <= 31, `${shown[1]} is ${off}s after the request`);
+      }
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await limited.shutdown();
+    await other.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

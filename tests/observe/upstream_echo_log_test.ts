@@ -154,7 +154,8 @@ function brokenStream(): Promise<Response> {
       event: "error",
       data: {
         type: "error",
-        error: { type: "invalid_request_error", message: `1 validation error:\n  ${ITEM}` },
+        // A server error, which counts against the target: its breaker keeps the words.
+        error: { type: "api_error", message: `1 validation error:\n  ${ITEM}` },
       },
     },
   ]);

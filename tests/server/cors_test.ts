@@ -159,6 +159,55 @@ routes: { default: up/m }
   }
 });
 
+Deno.test("cors: a browser extension's request is refused like another site's, unless listed", async () => {
+  const mock = startAnthropicMock([{ kind: "json", body: textMessage("m", USAGE) }]);
+  const LISTED = "chrome-extension://abcdefghijklmnopabcdefghijklmnop";
+  const open = startCcp(configFromYaml({
+    file: "c.yaml",
+    env: {},
+    text: `
+server:
+  cors: { origins: ["${LISTED}"] }
+providers:
+  up: { type: anthropic, base_url: "${mock.url}", api_key: k }
+routes: { default: up/m }
+`,
+  }));
+  // What an extension sends without host permission for ccp: a text/plain body, no token.
+  const plain = (origin: string) =>
+    fetch(`${open.url}/v1/messages`, {
+      method: "POST",
+      headers: { origin, "content-type": "text/plain;charset=UTF-8" },
+      body: JSON.stringify({
+        model: "m",
+        max_tokens: 8,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    });
+  try {
+    for (
+      const origin of [
+        "chrome-extension://pponmlkjihgfedcbapponmlkjihgfedcba",
+        "moz-extension://6b9a3f5e-2c1d-4e8f-9a7b-0c1d2e3f4a5b",
+        "safari-web-extension://7C1A2B3D-4E5F-6071-8293-A4B5C6D7E8F9",
+      ]
+    ) {
+      const res = await plain(origin);
+      const body = await res.json();
+      assert.equal(res.status, 403, origin);
+      assert.match(body.error.message, /may not call ccp: add it to server\.cors\.origins/);
+    }
+    assert.equal(mock.requests.length, 0, "nothing reached the upstream");
+    const listed = await plain(LISTED);
+    await listed.body?.cancel();
+    assert.equal(listed.status, 200, "an extension listed by its origin");
+    assert.equal(listed.headers.get("access-control-allow-origin"), LISTED);
+  } finally {
+    await open.close();
+    await mock.close();
+  }
+});
+
 for (const guarded of [false, true]) {
   Deno.test(`cors: a listed origin's page may call ccp${guarded ? " (connection guard)" : ""}`, async (t) => {
     const mock = startAnthropicMock([

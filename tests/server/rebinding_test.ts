@@ -67,6 +67,27 @@ Deno.test("rebinding: without a token, a browser's request under another host na
   await post.body?.cancel();
 });
 
+// Safari before 16.4 sends neither Sec-Fetch-Site nor (with a same-origin GET) Origin.
+const OLD_SAFARI =
+  "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/15.6 Safari/605.1.15";
+
+Deno.test("rebinding: a browser that sends neither Origin nor Sec-Fetch-Site is known by its User-Agent", async () => {
+  const { app } = testApp(config());
+  for (const path of ["/ui/state", "/metrics", "/v1/ccp/usage"]) {
+    const res = await get(app, path, { host: "rebound.example:8082", "user-agent": OLD_SAFARI });
+    assert.equal(res.status, 403, path);
+    assert.match(JSON.parse(res.text).error.message, /not as rebound\.example:8082/);
+  }
+  // The same browser at ccp's address is its user's.
+  const own = await get(app, "/ui/state", { host: "127.0.0.1:8082", "user-agent": OLD_SAFARI });
+  assert.equal(own.status, 200);
+  // Clients outside a browser under a name, as before.
+  for (const agent of ["claude-cli/2.1.332 (external, cli)", "curl/8.5.0", "node", "Deno/2.9.6"]) {
+    const res = await get(app, "/ui/state", { host: "ccp.internal:8082", "user-agent": agent });
+    assert.equal(res.status, 200, agent);
+  }
+});
+
 Deno.test("rebinding: ccp's own users and clients outside a browser are served as before", async () => {
   const { app } = testApp(config());
   // The browser at an address or as localhost (the status page opened by its user).

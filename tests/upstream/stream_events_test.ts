@@ -64,8 +64,10 @@ Deno.test("stream events: boundaries, splitting and one read of each event", asy
     await t.step(name, () => assert.equal(inspectEvent(event).kind, kind));
   }
   await t.step("an unknown error type becomes api_error", () => {
-    const verdict = inspectEvent('event: error\ndata: {"error":{"type":"weird","message":"m"}}');
-    assert.deepEqual(verdict, { kind: "error", type: "api_error", message: "m" });
+    const data = '{"error":{"type":"weird","message":"m"}}';
+    const verdict = inspectEvent(`event: error\ndata: ${data}`);
+    // `said`: the data as sent, whose words the guards read.
+    assert.deepEqual(verdict, { kind: "error", type: "api_error", message: "m", said: data });
   });
   await t.step("an upstream's refusal of its key is not relayed as the client's", () => {
     for (const type of ["authentication_error", "permission_error"]) {
@@ -82,20 +84,28 @@ Deno.test("stream events: boundaries, splitting and one read of each event", asy
   });
   await t.step("a rate limit that says the provider is overloaded is overloaded_error", () => {
     // As the same answer before the stream: a 429 with these words becomes a 529.
-    const verdict = inspectEvent(
-      'event: error\ndata: {"error":{"type":"rate_limit_error","message":"Overloaded"}}',
-    );
-    assert.deepEqual(verdict, { kind: "error", type: "overloaded_error", message: "Overloaded" });
+    const data = '{"error":{"type":"rate_limit_error","message":"Overloaded"}}';
+    const verdict = inspectEvent(`event: error\ndata: ${data}`);
+    assert.deepEqual(verdict, {
+      kind: "error",
+      type: "overloaded_error",
+      message: "Overloaded",
+      said: data,
+    });
     const quota = inspectEvent(
       'event: error\ndata: {"error":{"type":"rate_limit_error","message":"Too many requests"}}',
     );
     assert.equal(quota.kind === "error" ? quota.type : undefined, "rate_limit_error");
   });
   await t.step("other error types keep their meaning", () => {
-    const verdict = inspectEvent(
-      'event: error\ndata: {"error":{"type":"overloaded_error","message":"m"}}',
-    );
-    assert.deepEqual(verdict, { kind: "error", type: "overloaded_error", message: "m" });
+    const data = '{"error":{"type":"overloaded_error","message":"m"}}';
+    const verdict = inspectEvent(`event: error\ndata: ${data}`);
+    assert.deepEqual(verdict, {
+      kind: "error",
+      type: "overloaded_error",
+      message: "m",
+      said: data,
+    });
   });
   await t.step("usage from message_start and message_delta", () => {
     const usage: UsageTotals = {};

@@ -65,6 +65,24 @@ Deno.test("fetchPage", async (t) => {
     assert.deepEqual(s.asked, ["http://a.test/"]);
   });
 
+  await t.step("the refusal reads as a sentence whatever the address's kind", async () => {
+    const cases: Array<[string, string]> = [
+      ["::", "an unspecified address"],
+      ["192.0.0.8", "an IETF protocol address"],
+      ["fd00::7", "a unique local (private) address"],
+      ["127.0.0.1", "a loopback address"],
+    ];
+    for (const [address, said] of cases) {
+      const out = await fetchPage("http://odd.test/", {
+        config: config(),
+        fetch: site({}).fetch,
+        signal,
+        resolve: () => Promise.resolve([address]),
+      });
+      assert.equal((out as { detail: string }).detail, `odd.test is ${said} (${address})`);
+    }
+  });
+
   await t.step("any private address among a host's addresses refuses it", async () => {
     const resolve = () => Promise.resolve(["93.184.216.34", "fd00::1"]);
     const out = await fetchPage("http://mixed.test/", {

@@ -14,6 +14,7 @@ import { MAX_SESSION_CHARS } from "../../routing/session_id.ts";
 import type { AppEnv } from "../deps.ts";
 import type { ServerConfig } from "../../config/types.ts";
 import { errorResponse } from "../responses.ts";
+import type { PassedNote } from "../../resilience/passed_over.ts";
 import { seesEveryClient } from "../clients.ts";
 
 /** What a session's answer says of its latest request: who served it, not what it said. */
@@ -22,6 +23,8 @@ export interface SessionAnswer {
     readonly route?: string;
     readonly provider?: string;
     readonly model?: string;
+    /** The route's target it was not sent to first, and why. */
+    readonly passed?: PassedNote;
   };
   readonly totals: Counters;
 }
@@ -66,6 +69,7 @@ export function sessionUsageHandler(
             ...(latest.route !== undefined ? { route: latest.route } : {}),
             ...(latest.provider !== undefined ? { provider: latest.provider } : {}),
             ...(latest.model !== undefined ? { model: latest.model } : {}),
+            ...(latest.passed !== undefined ? { passed: latest.passed } : {}),
           },
         }
         : {}),

@@ -11,6 +11,7 @@ import type {
   StopReason,
 } from "../../protocols/anthropic.ts";
 import type { AnthropicBlockWriter } from "./blocks.ts";
+import { withWords } from "./error_words.ts";
 
 export class AnswerFrame {
   /** True once `message_start` was written. */
@@ -49,10 +50,13 @@ export class AnswerFrame {
     this.done = true;
   }
 
-  /** Ends the answer with an error, closing the open block first if the answer began. */
-  fail(message: string, type = "api_error"): void {
+  /**
+   * Ends the answer with an error, closing the open block first if the answer began. `said`: the
+   * upstream's own words when it reported the error (error_words.ts).
+   */
+  fail(message: string, type = "api_error", said?: string): void {
     if (this.started) this.#blocks.close();
-    this.#blocks.out.push({ type: "error", error: { type, message } });
+    this.#blocks.out.push(withWords({ type: "error", error: { type, message } }, said));
     this.done = true;
   }
 

@@ -115,6 +115,7 @@ export class GeminiToAnthropicTranslator {
           event.code === undefined
             ? midStreamType("api_error", event.message)
             : midStreamTypeOfStatus(event.code, event.message),
+          event.message,
         );
       }
     });
@@ -151,6 +152,7 @@ export class GeminiToAnthropicTranslator {
         code === undefined
           ? midStreamType("api_error", message)
           : midStreamTypeOfStatus(code, message),
+        message,
       );
       return;
     }

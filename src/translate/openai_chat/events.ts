@@ -14,7 +14,8 @@ export type UpstreamEvent =
   | { kind: "chunk"; chunk: ChatCompletionChunk }
   | { kind: "done" }
   | MalformedEvent
-  | { kind: "error"; message: string; code?: string | number; type?: string };
+  /** `said`: the event's data as the upstream sent it (the guards read its words). */
+  | { kind: "error"; message: string; code?: string | number; type?: string; said?: string };
 
 /** What an upstream error value says: its message, and its code and type when it has them. */
 export interface UpstreamErrorInfo {
@@ -49,6 +50,7 @@ export function toUpstreamEvent(message: EventSourceMessage): UpstreamEvent | nu
       return {
         kind: "error",
         ...describeUpstreamError(isRecord(parsed) && "error" in parsed ? parsed.error : parsed),
+        said: data,
       };
     } catch {
       return { kind: "error", message: clipData(data) || "upstream sent an error event" };
@@ -64,7 +66,7 @@ export function toUpstreamEvent(message: EventSourceMessage): UpstreamEvent | nu
   }
   if (!isRecord(parsed)) return notAnObject(data);
   if (parsed.error !== undefined && parsed.error !== null) {
-    return { kind: "error", ...describeUpstreamError(parsed.error) };
+    return { kind: "error", ...describeUpstreamError(parsed.error), said: data };
   }
   return { kind: "chunk", chunk: parsed as ChatCompletionChunk };
 }

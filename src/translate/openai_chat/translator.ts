@@ -374,6 +374,6 @@ export class OpenAIToAnthropicTranslator {
 
   #upstreamError(event: Extract<UpstreamEvent, { kind: "error" }>): void {
     const { message, type } = midStreamError(event, this.#o);
-    this.#frame.fail(message, type);
+    this.#frame.fail(message, type, event.said);
   }
 }

@@ -307,7 +307,7 @@ export class ResponsesToAnthropicTranslator {
     const { type, message } = reportedError(`${this.#who()} ${what}`, fields);
     // The Responses API's events carry no status: its words tell an overload.
     const words = `${fields.code ?? ""} ${fields.type ?? ""} ${fields.message ?? ""}`;
-    this.#frame.fail(message, midStreamType(type, words));
+    this.#frame.fail(message, midStreamType(type, words), words);
   }
 }
 

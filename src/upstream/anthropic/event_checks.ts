@@ -180,10 +180,11 @@ export class AnthropicEventChecks {
           `the credential ccp sent it): ${verdict.message}`
         : midStreamMessage(this.#describeUpstream, verdict.type, verdict.message);
       const type = verdict.kind === "error" ? verdict.type : undefined;
+      const said = verdict.kind === "error" ? verdict.said : undefined;
       events.length = kept;
       return {
         ...(kept > 0 ? { bytes: joined(events) } : {}),
-        end: { kind: "error", message, ...(type ? { type } : {}) },
+        end: { kind: "error", message, ...(type ? { type } : {}), ...(said ? { said } : {}) },
       };
     }
     if (kept === 0) return {};

@@ -21,6 +21,8 @@ export type EventVerdict =
     message: string;
     /** The upstream's own type when it refused the credential ccp sent it (401/403). */
     refusedCredential?: string;
+    /** The event's data as the upstream sent it: the guards read its words. */
+    said?: string;
   }
   | { kind: "malformed"; detail: string };
 
@@ -73,7 +75,8 @@ export function inspectEvent(event: string): EventVerdict {
     // An Anthropic-style gateway's own type for an overload (`api_error` "Overloaded",
     // `server_error`) is Anthropic's `overloaded_error`, which it sends mid-stream then.
     if (verdict.refusedCredential) return verdict;
-    return { ...verdict, type: midStreamType(verdict.type, `${error.type} ${verdict.message}`) };
+    const type = midStreamType(verdict.type, `${error.type} ${verdict.message}`);
+    return { ...verdict, type, said: data };
   }
   if (parsed.type === "message_stop") {
     return name ? { kind: "stop" } : { kind: "stop", unnamed: true };

@@ -74,14 +74,17 @@ Deno.test("upstream event parsing", async (t) => {
     assert.equal(toUpstreamEvent({ data: '{"choices":[]}' })?.kind, "chunk");
     assert.equal(toUpstreamEvent({ data: "{oops" })?.kind, "malformed");
     assert.equal(toUpstreamEvent({ data: "[1,2]" })?.kind, "malformed");
+    // `said`: the data as sent, whose words the guards read (a routed provider's 429).
     assert.deepEqual(toUpstreamEvent({ data: '{"error":{"message":"m","code":429}}' }), {
       kind: "error",
       message: "m",
       code: 429,
+      said: '{"error":{"message":"m","code":429}}',
     });
     assert.deepEqual(toUpstreamEvent({ event: "error", data: '{"error":{"message":"boom"}}' }), {
       kind: "error",
       message: "boom",
+      said: '{"error":{"message":"boom"}}',
     });
     assert.deepEqual(toUpstreamEvent({ event: "error", data: "plain" }), {
       kind: "error",
