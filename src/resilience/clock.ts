@@ -44,3 +44,15 @@ export function formatMs(ms: number): string {
 export function secondsUntil(at: number, now: number): number {
   return Math.max(1, Math.ceil((at - now) / 1000));
 }
+
+/**
+ * `12s` until `until`; a wait of an hour or more (a plan's window, a day's quota) also names the
+ * moment in UTC, since the upstream's own words may name it in another zone or not at all, and
+ * 33875s alone says little to a reader.
+ */
+export function waitText(until: number, now: number): string {
+  const seconds = secondsUntil(until, now);
+  if (seconds < 3600) return `${seconds}s`;
+  const at = new Date(now + seconds * 1000).toISOString().slice(0, 16).replace("T", " ");
+  return `${seconds}s, at ${at} UTC`;
+}

@@ -5,7 +5,7 @@ import { type ClientError, clientErrorOf } from "../core/upstream_status.ts";
 import type { Cause } from "./classify.ts";
 import { readsAsOverflow } from "../core/context_overflow.ts";
 import { budgetExhausted, resetText } from "./budget_refusal.ts";
-import { secondsUntil } from "./clock.ts";
+import { secondsUntil, waitText } from "./clock.ts";
 import { nameOf, type TargetOutcome } from "./outcome.ts";
 
 type Failed = Extract<TargetOutcome, { kind: "failed" }>;
@@ -19,17 +19,6 @@ function plural(n: number, word: string): string {
 /** `text` as a sentence: an upstream's own message often ends in a full stop already. */
 function sentence(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;
-}
-
-/**
- * `12s` until `until`; a wait of an hour or more (a plan's window, a day's quota) also names the
- * moment in UTC, since the upstream's own words may name it in another zone or not at all.
- */
-function waitText(until: number, now: number): string {
-  const seconds = secondsUntil(until, now);
-  if (seconds < 3600) return `${seconds}s`;
-  const at = new Date(now + seconds * 1000).toISOString().slice(0, 16).replace("T", " ");
-  return `${seconds}s, at ${at} UTC`;
 }
 
 /** One clause per target: what state it is in and why. */

@@ -6,7 +6,7 @@
  * met the 429 said why the session had moved.
  */
 
-import { type Clock, secondsUntil } from "./clock.ts";
+import { type Clock, waitText } from "./clock.ts";
 import type { Dispatched, TargetOutcome } from "./outcome.ts";
 
 /**
@@ -81,16 +81,16 @@ function notSent(outcome: TargetOutcome, now: number): string | undefined {
             : `${keys(blocked)} set aside after ${statuses}`,
         );
       }
-      return `${state.join(", ")}, usable again in ${secondsUntil(retryAt, now)}s`;
+      return `${state.join(", ")}, usable again in ${waitText(retryAt, now)}`;
     }
     case "open":
-      return `paused after repeated failures, re-tried in ${secondsUntil(outcome.until, now)}s`;
+      return `paused after repeated failures, re-tried in ${waitText(outcome.until, now)}`;
     case "budget":
       return outcome.budget ? `budget of ${outcome.budget} spent` : "budget spent";
     case "credential":
       return `the client's own credential was refused with ${outcome.status}, tried again in ${
-        secondsUntil(outcome.until, now)
-      }s`;
+        waitText(outcome.until, now)
+      }`;
     default:
       return undefined;
   }

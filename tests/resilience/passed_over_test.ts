@@ -31,3 +31,19 @@ Deno.test("passed over: keys cooling and keys set aside are both named", () => {
     "again in 30s)",
   ]);
 });
+
+Deno.test("passed over: a wait of an hour or more names its moment in UTC, not seconds alone", () => {
+  const day = Date.UTC(2026, 11, 7, 14, 30);
+  const midnight = Date.UTC(2026, 11, 8);
+  const cooling = keys({
+    reason: "cooling",
+    cooling: 1,
+    blocked: 0,
+    retryAt: midnight,
+    recentStatuses: [429],
+  });
+  assert.deepEqual(passedOver([{ kind: "keys", target, keys: cooling }], day), [
+    "local/qwen3 (not sent: key cooling down after 429, usable again in 34200s, at 2026-12-08 " +
+    "00:00 UTC)",
+  ]);
+});
