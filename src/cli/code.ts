@@ -18,6 +18,7 @@ import type { Config } from "../config/types.ts";
 import { defaultModeNotice } from "../config/default_notice.ts";
 import { claudeLogin, keepLogin, usesPassthrough } from "./claude_login.ts";
 import { settingsTokenNote } from "./claude_settings_files.ts";
+import { tracingLines } from "./check_tracing.ts";
 
 /** Runs claude with inherited stdio and returns its exit code. */
 async function runClaude(
@@ -203,6 +204,10 @@ async function startOrJoin(
   // The log file is out of sight while claude owns the terminal, and these warnings (a MODEL
   // a config file leaves unread, a provider without its key) explain the failures that follow.
   for (const warning of config.warnings) ctx.io.err(`ccp: warning: ${warning}`);
+  // Variables set for Claude Code's own telemetry turn ccp's traces on too: said where it shows.
+  if (config.tracing?.from === "environment") {
+    ctx.io.err(`ccp: ${tracingLines(config)[0]}; OTEL_TRACES_EXPORTER=none turns it off`);
+  }
   // Without MODEL or a file every request goes to a local Ollama: said before claude's screen
   // takes the terminal, not first as an error to the first message.
   if (config.source.kind === "default") {

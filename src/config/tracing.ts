@@ -7,6 +7,7 @@
 import type { TraceBatchSettings, TracingConfig } from "./types.ts";
 import type { TracingSection } from "./schema/config.ts";
 import { type EnvMap, envValue } from "./env/map.ts";
+import { redactUrlSecrets } from "../core/secrets.ts";
 
 /** One export waits this long unless `timeout` or `OTEL_EXPORTER_OTLP_TIMEOUT` says otherwise. */
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -24,8 +25,11 @@ export function buildTracing(section: TracingSection | undefined, env: EnvMap): 
   const problems: string[] = [];
   const warnings: string[] = [];
   const file = section ?? {};
+  const fileDecides = file.endpoint !== undefined || file.traces_endpoint !== undefined ||
+    file.enabled !== undefined;
+  // The exporter's warning only where the variables decide.
   const envOff = envValue(env, "OTEL_SDK_DISABLED")?.toLowerCase() === "true" ||
-    envValue(env, "OTEL_TRACES_EXPORTER")?.toLowerCase() === "none";
+    !exportsOtlp(env, fileDecides ? [] : warnings);
   const fileUrl = file.traces_endpoint !== undefined
     ? checkedUrl(file.traces_endpoint, "tracing.traces_endpoint", problems)
     : file.endpoint !== undefined
@@ -37,7 +41,8 @@ export function buildTracing(section: TracingSection | undefined, env: EnvMap): 
   const envUrl = fileUrl !== undefined || (envOff && file.enabled !== true)
     ? undefined
     : envTracesUrl(env, warnings);
-  const url = fileUrl ?? envUrl;
+  // The block's own endpoint is ccp's alone; the protocol variables speak of the shared one.
+  const url = fileUrl ?? (envUrl && spokenThere(envUrl, env, warnings) ? envUrl : undefined);
   if (url === undefined) {
     if (file.enabled === true) {
       problems.push(
@@ -46,14 +51,6 @@ export function buildTracing(section: TracingSection | undefined, env: EnvMap): 
       );
     }
     return { problems, warnings };
-  }
-  const protocol = envValue(env, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ??
-    envValue(env, "OTEL_EXPORTER_OTLP_PROTOCOL");
-  if (protocol !== undefined && protocol !== "http/json") {
-    warnings.push(
-      `OTEL_EXPORTER_OTLP_PROTOCOL is ${protocol}; ccp sends OTLP/HTTP with JSON, which ` +
-        "collectors take on the same port (4318)",
-    );
   }
   const envResource = keyValues(envValue(env, "OTEL_RESOURCE_ATTRIBUTES"));
   const { "service.name": envServiceName, ...resource } = {
@@ -95,6 +92,59 @@ function envTracesUrl(env: EnvMap, warnings: string[]): string | undefined {
   // A variable set for other programs too does not stop ccp: tracing stays off, and says why.
   warnings.push(...problems.map((p) => `${p}; tracing is off`));
   return checked;
+}
+
+/**
+ * `OTEL_TRACES_EXPORTER` (unset means `otlp`, as OpenTelemetry says): a list naming `otlp`
+ * exports; `none` turns tracing off, and so does a list of exporters ccp lacks, which it says.
+ */
+function exportsOtlp(env: EnvMap, warnings: string[]): boolean {
+  const raw = envValue(env, "OTEL_TRACES_EXPORTER");
+  const names = (raw ?? "otlp").split(",").map((n) => n.trim().toLowerCase()).filter((n) => n);
+  if (names.length === 0 || names.includes("otlp")) return true;
+  if (names.includes("none")) return false;
+  if (
+    envValue(env, "OTEL_EXPORTER_OTLP_ENDPOINT") ??
+      envValue(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+  ) {
+    warnings.push(
+      `OTEL_TRACES_EXPORTER is ${raw}: ccp exports traces only by otlp; tracing is off ` +
+        "(OTEL_TRACES_EXPORTER=otlp or a tracing: block turns it on)",
+    );
+  }
+  return false;
+}
+
+/**
+ * Whether ccp can send its OTLP/HTTP JSON to the collector the variables name. A gRPC one
+ * (`grpc`, or OTLP's gRPC port 4317 with no protocol named) cannot take it, so the traces stay
+ * home rather than fail at every batch; a protobuf one takes JSON on the same URL.
+ */
+function spokenThere(url: string, env: EnvMap, warnings: string[]): boolean {
+  const [name, protocol] = [
+    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+    "OTEL_EXPORTER_OTLP_PROTOCOL",
+  ].map((n) => [n, envValue(env, n)?.trim().toLowerCase()] as const).find(([, v]) => v) ??
+    [undefined, undefined];
+  const elsewhere = "to trace ccp, name an OTLP/HTTP endpoint (port 4318 by convention) in " +
+    "tracing.endpoint, or in OTEL_EXPORTER_OTLP_TRACES_ENDPOINT with " +
+    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json";
+  const shown = redactUrlSecrets(url);
+  if (protocol === "grpc" || (protocol === undefined && new URL(url).port === "4317")) {
+    const why = protocol === "grpc" ? `${name} is grpc` : "port 4317 is OTLP's gRPC port";
+    warnings.push(
+      `${why}, and ccp sends traces only as OTLP/HTTP JSON: tracing is off, nothing is sent ` +
+        `to ${shown}; ${elsewhere}`,
+    );
+    return false;
+  }
+  if (protocol !== undefined && protocol !== "http/json") {
+    warnings.push(
+      `${name} is ${protocol}; ccp sends its traces to ${shown} as OTLP/HTTP JSON, which ` +
+        `OTLP/HTTP receivers take beside protobuf; if this one does not, ${elsewhere}`,
+    );
+  }
+  return true;
 }
 
 /** A base endpoint's traces URL: `/v1/traces` after its path (a trailing slash or not). */

@@ -215,6 +215,7 @@ echo "ARGS=$*"
 echo "DISCOVERY=$CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY"
 echo "COMPACT=\${CLAUDE_CODE_AUTO_COMPACT_WINDOW-unset}"
 echo "PWD=$(pwd)"
+echo "OTEL=\${CLAUDE_CODE_ENABLE_TELEMETRY-unset} \${OTEL_EXPORTER_OTLP_ENDPOINT-unset} \${OTEL_EXPORTER_OTLP_PROTOCOL-unset} \${OTEL_METRICS_EXPORTER-unset}"
 "$DENO_BIN" eval --quiet "const r = await fetch(Deno.env.get('ANTHROPIC_BASE_URL') + '/health'); console.log('HEALTH=' + r.status + ' ' + (await r.json()).name)"
 exit 7
 `;
@@ -340,6 +341,43 @@ Deno.test({
         result.stderr,
         /\nccp: warning: MODEL: set but not read: c\.yaml is in use, and a config file reads variables only through \$\{VAR\}/,
       );
+    }),
+});
+
+Deno.test({
+  name: "code with Claude Code's telemetry variables: says once what ccp traces, passes them on",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      const telemetry = { CLAUDE_CODE_ENABLE_TELEMETRY: "1", OTEL_METRICS_EXPORTER: "otlp" };
+      const run = (otel: Record<string, string>) =>
+        runCcp(["code", "--config", "c.yaml", "--port", "0", "-p", "hi"], {
+          cwd: dir,
+          env: { ...env, ...telemetry, ...otel },
+        });
+      // A gRPC collector: nothing of ccp's goes there, said once; claude keeps its settings.
+      const grpc = await run({
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4317",
+        OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+      });
+      assert.equal(grpc.code, 7, grpc.stderr);
+      assert.equal(
+        grpc.stderr.match(/ccp: warning: OTEL_EXPORTER_OTLP_PROTOCOL is grpc/g)?.length,
+        1,
+      );
+      assert.ok(!grpc.stderr.includes("Tracing:"), grpc.stderr);
+      assert.match(grpc.stdout, /\nOTEL=1 http:\/\/127\.0\.0\.1:4317 grpc otlp\n/);
+      // An OTLP/HTTP one: ccp's traces go there too, and the terminal says so.
+      const http = await run({
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9",
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      });
+      assert.equal(http.code, 7, http.stderr);
+      assert.match(
+        http.stderr,
+        /\nccp: Tracing: OTLP\/HTTP JSON to http:\/\/127\.0\.0\.1:9\/v1\/traces as service ccp;.*\(from OTEL_\* variables\); OTEL_TRACES_EXPORTER=none turns it off\n/,
+      );
+      assert.match(http.stdout, /\nOTEL=1 http:\/\/127\.0\.0\.1:9 http\/json otlp\n/);
     }),
 });
 

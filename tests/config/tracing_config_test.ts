@@ -94,8 +94,70 @@ Deno.test("tracing: what turns it off, and what is refused", () => {
   assert.ok(
     bad.warnings.some((w) => /OTEL_EXPORTER_OTLP_ENDPOINT: expected .*; tracing is off/.test(w)),
   );
-  const grpc = load("", { ...env, OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" });
-  assert.ok(grpc.warnings.some((w) => /ccp sends OTLP\/HTTP with JSON/.test(w)));
+});
+
+Deno.test("tracing: Claude Code's own OTLP settings in the shell (gRPC, protobuf, exporters)", () => {
+  const grpcPort = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4317" };
+  // A gRPC collector cannot take OTLP/HTTP JSON: nothing goes there, and one warning says where to.
+  const grpc = load("", { ...grpcPort, OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" });
+  assert.equal(grpc.tracing, undefined, "no JSON sprayed at a gRPC port");
+  assert.equal(grpc.warnings.length, 1);
+  assert.match(
+    grpc.warnings[0]!,
+    /^OTEL_EXPORTER_OTLP_PROTOCOL is grpc, and ccp sends traces only as OTLP\/HTTP JSON: tracing is off, nothing is sent to http:\/\/collector:4317\/v1\/traces; to trace ccp, .*tracing\.endpoint.*OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http\/json/,
+  );
+  const bare = load("", grpcPort);
+  assert.equal(bare.tracing, undefined, "4317 with no protocol named is gRPC's port");
+  assert.match(bare.warnings[0]!, /^port 4317 is OTLP's gRPC port/);
+  // The way out the warning names: the traces' own variables, or the block.
+  const own = load("", {
+    ...grpcPort,
+    OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://collector:4318/v1/traces",
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/json",
+  });
+  assert.equal(own.tracing?.url, "http://collector:4318/v1/traces");
+  assert.deepEqual(own.warnings, []);
+  const block = load("tracing: { endpoint: http://collector:4318 }\n", {
+    ...grpcPort,
+    OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+  });
+  assert.equal(block.tracing?.url, "http://collector:4318/v1/traces");
+  assert.deepEqual(block.warnings, [], "the block's endpoint is ccp's own");
+  // http/protobuf: OTLP/HTTP receivers take JSON on the same URL; said once, tracing on.
+  const proto = load("", {
+    OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+  });
+  assert.equal(proto.tracing?.url, "http://collector:4318/v1/traces");
+  assert.equal(proto.warnings.length, 1);
+  assert.match(
+    proto.warnings[0]!,
+    /http\/protobuf; ccp sends its traces to .* as OTLP\/HTTP JSON/,
+  );
+  const http4317 = load("", { ...grpcPort, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" });
+  assert.equal(http4317.tracing?.url, "http://collector:4317/v1/traces", "a protocol named wins");
+  // OTEL_TRACES_EXPORTER: unset is otlp; otlp (in a list too) on; none off; others off, said.
+  const env = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" };
+  for (const value of [undefined, "otlp", " OTLP ", "console,otlp"]) {
+    const c = load("", value === undefined ? env : { ...env, OTEL_TRACES_EXPORTER: value });
+    assert.ok(c.tracing, `OTEL_TRACES_EXPORTER=${value}`);
+    assert.deepEqual(c.warnings, []);
+  }
+  const none = load("", { ...env, OTEL_TRACES_EXPORTER: "none" });
+  assert.equal(none.tracing, undefined);
+  assert.deepEqual(none.warnings, []);
+  const consoleOnly = load("", { ...env, OTEL_TRACES_EXPORTER: "console" });
+  assert.equal(consoleOnly.tracing, undefined);
+  assert.match(
+    consoleOnly.warnings[0]!,
+    /OTEL_TRACES_EXPORTER is console: ccp exports traces only by otlp; tracing is off/,
+  );
+  assert.deepEqual(
+    load("", { OTEL_TRACES_EXPORTER: "console" }).warnings,
+    [],
+    "no collector, nothing to say",
+  );
 });
 
 Deno.test("tracing: without a config file, the variables alone turn it on", async () => {
