@@ -37,6 +37,19 @@ export function buildTracing(section: TracingSection | undefined, env: EnvMap): 
     : undefined;
   if (problems.length > 0) return { problems, warnings };
   if (file.enabled === false) return { problems, warnings };
+  // The two switches OpenTelemetry gives operators to turn tracing off win over a block's
+  // endpoint too (a service's environment may have to silence every exporter on the machine);
+  // only `enabled: true` says the block means it anyway.
+  const killSwitch = killedBy(env);
+  if (killSwitch !== undefined && file.enabled !== true) {
+    if (fileUrl !== undefined) {
+      warnings.push(
+        `${killSwitch} turns tracing off, though the tracing: block names a collector ` +
+          "(tracing.enabled: true traces over it)",
+      );
+    }
+    return { problems, warnings };
+  }
   // The variables count unless the block gives its own endpoint, or they turn tracing off.
   const envUrl = fileUrl !== undefined || (envOff && file.enabled !== true)
     ? undefined
@@ -92,6 +105,19 @@ function envTracesUrl(env: EnvMap, warnings: string[]): string | undefined {
   // A variable set for other programs too does not stop ccp: tracing stays off, and says why.
   warnings.push(...problems.map((p) => `${p}; tracing is off`));
   return checked;
+}
+
+/** The variable that turns every OpenTelemetry exporter off here, if one does. */
+function killedBy(env: EnvMap): string | undefined {
+  if (envValue(env, "OTEL_SDK_DISABLED")?.trim().toLowerCase() === "true") {
+    return "OTEL_SDK_DISABLED=true";
+  }
+  const exporters = envValue(env, "OTEL_TRACES_EXPORTER")?.split(",").map((n) =>
+    n.trim().toLowerCase()
+  );
+  return exporters?.length === 1 && exporters[0] === "none"
+    ? "OTEL_TRACES_EXPORTER=none"
+    : undefined;
 }
 
 /**

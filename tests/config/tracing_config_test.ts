@@ -58,7 +58,6 @@ Deno.test("tracing: the config block wins over the variables, key by key", () =>
       OTEL_SERVICE_NAME: "env-name",
       OTEL_TRACES_SAMPLER_ARG: "0.9",
       OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
-      OTEL_SDK_DISABLED: "true",
     },
   ).tracing!;
   assert.equal(t.url, "http://file:4318/v1/traces");
@@ -76,6 +75,22 @@ Deno.test("tracing: what turns it off, and what is refused", () => {
   assert.equal(load("", { ...env, OTEL_SDK_DISABLED: "true" }).tracing, undefined);
   assert.equal(load("", { ...env, OTEL_TRACES_EXPORTER: "none" }).tracing, undefined);
   assert.ok(load("tracing: { enabled: true }\n", { ...env, OTEL_SDK_DISABLED: "true" }).tracing);
+  // The switches win over a block's own endpoint too, saying so; `enabled: true` over them.
+  const block = "tracing: { endpoint: http://mine:4318 }\n";
+  const switches: Record<string, string>[] = [
+    { OTEL_SDK_DISABLED: "true" },
+    { OTEL_TRACES_EXPORTER: "none" },
+  ];
+  for (const off of switches) {
+    const loaded = load(block, off);
+    assert.equal(loaded.tracing, undefined, JSON.stringify(off));
+    assert.ok(
+      loaded.warnings.some((w) => /turns tracing off, though the tracing: block names/.test(w)),
+      loaded.warnings.join("\n"),
+    );
+    assert.ok(load("tracing: { endpoint: http://mine:4318, enabled: true }\n", off).tracing);
+  }
+  assert.ok(load(block, { OTEL_TRACES_EXPORTER: "console" }).tracing);
   assert.match(
     configErrorOf(() => load("tracing: { endpoint: collector:4318 }\n")),
     /c\.yaml: tracing\.endpoint: expected an http:\/\/ or https:\/\/ URL of an OTLP collector/,
