@@ -51,8 +51,10 @@ export type SessionView = {
 
 /**
  * The status line for a session's usage. A fallback that served because the route's first target
- * was passed says why, as the log line's `passed:` does: `(claude/claude-opus-5-5 key cooling until
- * 14:32:05)`, the time on this machine's clock (the day too when it is not today).
+ * was passed says why, as the log line's `passed:` does: `instead of claude/claude-opus-5-5 (key
+ * cooling until 14:32:05)`, the time on this machine's clock (the day too when it is not today).
+ * It comes last: target names run long (`openrouter/anthropic/claude-sonnet-4.5`), and in a
+ * terminal narrower than the line the totals, the line's purpose, stay whole and first.
  */
 export function statusText(
   usage: SessionUsage | SessionView | undefined,
@@ -63,7 +65,7 @@ export function statusText(
     return "ccp · no requests yet in this session";
   }
   const served = latest.provider !== undefined
-    ? printable(`${latest.provider}/${latest.model}`) + passedText(latest.passed, now)
+    ? printable(`${latest.provider}/${latest.model}`)
     : latest.route === "local"
     ? "answered locally"
     : "not served";
@@ -71,16 +73,17 @@ export function statusText(
   const spent = t.priced > 0 ? ` · ${cost(t.costNanoUsd / 1e9)}` : "";
   const cache = t.cacheReadTokens > 0 ? ` (+${short(t.cacheReadTokens)} cached)` : "";
   const tokens = `${short(t.inputTokens)} in${cache} / ${short(t.outputTokens)} out`;
-  return `ccp \u25b8 ${served} · ${tokens} · ${t.requests} req${spent}`;
+  const passed = latest.provider !== undefined ? passedText(latest.passed, now) : "";
+  return `ccp \u25b8 ${served} · ${tokens} · ${t.requests} req${spent}${passed}`;
 }
 
-/** ` (claude/m key cooling until 14:32:05)`, or nothing when no target was passed. */
+/** ` · instead of claude/m (key cooling until 14:32:05)`, or nothing when no target was passed. */
 function passedText(passed: PassedNote | undefined, now: Date): string {
   if (passed === undefined) return "";
   const until = passed.until === undefined
     ? ""
     : ` until ${momentText(new Date(passed.until), now)}`;
-  return ` (${printable(`${passed.target} ${passed.why}`)}${until})`;
+  return ` · instead of ${printable(passed.target)} (${printable(passed.why)}${until})`;
 }
 
 /** `14:32:05` today, `2027-01-01 00:00:00` on another day (local time). */

@@ -101,6 +101,12 @@ export interface RefusingTarget {
   readonly budget?: string;
 }
 
+/** An error an upstream reported mid-answer: its Anthropic type and its own words. */
+export interface ReportedError {
+  readonly type: AnthropicErrorType;
+  readonly said?: string;
+}
+
 /** A failure talking to an upstream provider. */
 export class UpstreamError extends ProxyError {
   /** The upstream's HTTP status, when it answered at all. */
@@ -111,6 +117,11 @@ export class UpstreamError extends ProxyError {
    * budget's label (`client alice`, `p/m`), so the status page says a budget refused, not the target.
    */
   readonly target?: RefusingTarget;
+  /**
+   * The error the upstream reported inside an answer collected for a JSON client, and its own
+   * words: the guards read it as the same error in a stream (a rate limit cools the key).
+   */
+  readonly reported?: ReportedError;
   constructor(
     errorType: AnthropicErrorType,
     message: string,
@@ -121,12 +132,14 @@ export class UpstreamError extends ProxyError {
       extra?: Record<string, unknown>;
       cause?: unknown;
       target?: RefusingTarget;
+      reported?: ReportedError;
     },
   ) {
     super(errorType, message, options);
     this.name = "UpstreamError";
     this.upstreamStatus = options.upstreamStatus;
     if (options.target) this.target = options.target;
+    if (options.reported) this.reported = options.reported;
   }
 }
 

@@ -150,7 +150,9 @@ export class Pipeline {
       return { answer: await dispatched.result.open(hooks), headers };
     } catch (err) {
       // An answer that could not even be opened (e.g. unreadable JSON) still frees its slot.
-      dispatched.done(messageOf(err));
+      // An answer collected for a JSON client whose stream reported an error mid-way: the guards
+      // hear it as the streaming client's would be heard.
+      dispatched.done(messageOf(err), err instanceof UpstreamError ? err.reported : undefined);
       throw err;
     }
   }

@@ -7,7 +7,7 @@
  * key again, once more refused, before the normal failover.
  */
 
-import { type AnthropicErrorType, STATUS_OF_ERROR_TYPE } from "../core/errors.ts";
+import { type ReportedError, STATUS_OF_ERROR_TYPE } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { classify, type Failure } from "./classify.ts";
 import type { Clock } from "./clock.ts";
@@ -19,13 +19,12 @@ import { noteKeyRefusal } from "./key_refusal.ts";
 import { nameOf } from "./outcome.ts";
 import type { TargetTry } from "./target_try.ts";
 
-/** An error the upstream reported inside its answer (none: the connection broke, or ccp ended it). */
-export interface MidStreamError {
-  /** The Anthropic error type it became: its status is the one the guards read. */
-  readonly type: AnthropicErrorType;
-  /** The upstream's own words (its error event's data), read as that status's body would be. */
-  readonly said?: string;
-}
+/**
+ * An error the upstream reported inside its answer (none: the connection broke, or ccp ended it):
+ * the Anthropic type it became, whose status the guards read, and the upstream's own words (its
+ * error event's data), read as that status's body would be.
+ */
+export type MidStreamError = ReportedError;
 
 /** What the guards need beyond the try itself, when an answer breaks. */
 export interface BreakContext {

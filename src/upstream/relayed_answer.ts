@@ -80,7 +80,11 @@ export async function relayedAnswer(
     // again for this one, and the log keeps the upstream's own words.
     const said = ended?.error;
     if (!(error instanceof UpstreamError) || said === undefined) throw error;
-    throw new UpstreamError(error.errorType, said, { status: error.status });
+    const reported = ended?.reported;
+    throw new UpstreamError(error.errorType, said, {
+      status: error.status,
+      ...(reported ? { reported } : {}),
+    });
   });
   message.model = request.clientModel;
   const usage = ended?.usage ?? {};

@@ -349,7 +349,7 @@ routes:
       );
       const input = JSON.stringify({ session_id: "sess-passed" });
       const line =
-        /^ccp ▸ other\/m \(claude\/claude-opus-5-5 key cooling until (?:[\d-]+ )?(\d\d:\d\d:\d\d)\) · /;
+        /^ccp ▸ other\/m · .* · instead of claude\/claude-opus-5-5 \(key cooling until (?:[\d-]+ )?(\d\d:\d\d:\d\d)\)$/;
       // From the ledger, and from the running ccp.
       for (const flags of [{ config: "c.yaml" }, { config: "c.yaml", port: server.port }]) {
         const ctx = testContext(dir);
@@ -372,4 +372,21 @@ routes:
     await other.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("statusline: a long passed target's reason follows the totals, which a narrow line keeps", () => {
+  const passed = {
+    target: "anthropic-work-account/claude-opus-4-5-20251101",
+    why: "2 keys cooling",
+    until: new Date(2026, 0, 2, 14, 32, 5).getTime(),
+  };
+  const line = statusText({
+    latest: { provider: "openrouter", model: "anthropic/claude-sonnet-4.5", passed },
+    totals: { ...zeroCounters(), requests: 3, inputTokens: 1200, outputTokens: 40 },
+  }, new Date(2026, 0, 2, 14, 30, 0));
+  assert.equal(
+    line,
+    "ccp ▸ openrouter/anthropic/claude-sonnet-4.5 · 1.2k in / 40 out · 3 req · instead of " +
+      "anthropic-work-account/claude-opus-4-5-20251101 (2 keys cooling until 14:32:05)",
+  );
 });

@@ -151,3 +151,69 @@ Deno.test("tracing: off, no upstream is sent a trace context (the caller's stays
     assert.equal(headers.get("tracestate"), null);
   }
 });
+
+Deno.test("tracing: a retry of the same target is sent a new span; a provider's own traceparent wins; none reaches the client", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_otlp_prop_" });
+  const flaky = startAnthropicMock([
+    { kind: "json", status: 503, body: anthropicErrorBody("overloaded_error", "busy") },
+    { kind: "json", body: textMessage("main", { input_tokens: 4, output_tokens: 1 }) },
+  ]);
+  const pinned = startAnthropicMock([{
+    kind: "json",
+    body: textMessage("main", { input_tokens: 4, output_tokens: 1 }),
+  }]);
+  const collector = startCollector();
+  const own = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  const ctx = testContext(dir);
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { data_dir: data }
+usage: { enabled: false }
+providers:
+  flaky:
+    type: anthropic
+    base_url: "${flaky.url}"
+    api_key: sk-flaky-0123456789abcdef
+    max_retries: 1
+    fallback_on: []
+    retry_delay: { base: 1ms, max: 1ms }
+  pinned:
+    type: anthropic
+    base_url: "${pinned.url}"
+    api_key: sk-pinned-0123456789abcdef
+    headers: { TraceParent: "${own}", tracestate: "mine=1" }
+routes:
+  default: flaky/main
+  haiku: pinned/main
+tracing: { endpoint: ${collector.url} }
+`,
+    );
+    const server = await startServer({ ctx, flags: { config: "c.yaml", port: 0 } });
+    try {
+      for (const model of ["claude-sonnet-4-5", "claude-haiku-4-5"]) {
+        const res = await postMessages(server.url, ask(model), {
+          traceparent: CALLER,
+          tracestate: STATE,
+        });
+        assert.equal(res.status, 200, await res.clone().text());
+        assert.equal(res.headers.get("traceparent"), null);
+        assert.equal(res.headers.get("tracestate"), null);
+        await res.body?.cancel();
+      }
+    } finally {
+      await server.stop();
+      await server.finished;
+    }
+    assert.equal(flaky.requests.length, 2);
+    const [first, again] = flaky.requests.map((r) => parts(r.headers.get("traceparent")));
+    assert.equal(first!.traceId, CALLER_TRACE);
+    assert.equal(again!.traceId, CALLER_TRACE);
+    assert.notEqual(first!.spanId, again!.spanId, "each try names its own span");
+    assert.equal(pinned.requests[0]!.headers.get("traceparent"), own);
+    assert.equal(pinned.requests[0]!.headers.get("tracestate"), "mine=1");
+  } finally {
+    await Promise.all([flaky.close(), pinned.close(), collector.close()]);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -179,3 +179,33 @@ routes:
     await other.close();
   }
 });
+
+Deno.test("a rate limit inside a stream collected for a JSON client rests the key too", async () => {
+  const seen: string[] = [];
+  const claude = limitedAnthropic(seen);
+  const other = fallback(seen);
+  const ccp = startCcp(configOf(`
+providers:
+  claude: { type: anthropic, base_url: ${claude.url}, api_key: sk-ant-test-0000 }
+  other: { type: anthropic, base_url: ${other.url}, api_key: sk-other-0000 }
+routes:
+  default: [claude/claude-opus-5-5, other/m]
+`));
+  try {
+    const first = await postMessages(ccp.url, { ...ask("claude-opus-5-5"), stream: false });
+    const refused = await first.json();
+    assert.equal(refused.error?.type, "rate_limit_error", JSON.stringify(refused));
+    const second = await postMessages(ccp.url, { ...ask("claude-opus-5-5"), stream: false });
+    assert.equal(second.status, 200);
+    await second.body?.cancel();
+    assert.deepEqual(seen, ["claude", "other"], "the limited key is not asked again");
+    assert.match(
+      second.headers.get("x-ccp-passed") ?? "",
+      /^claude\/claude-opus-5-5 \(not sent: key cooling down after 429, usable again in (24|25)s\)$/,
+    );
+  } finally {
+    await ccp.close();
+    await claude.close();
+    await other.close();
+  }
+});

@@ -201,3 +201,38 @@ Deno.test("a refusal by one gateway leaves the thinking for the servers that mad
     await s.close();
   }
 });
+
+Deno.test("a gateway's Claude model is not sent unsigned thinking, which no retry could strip", async () => {
+  const s = setup();
+  try {
+    // A vendor that streams thinking without a signature_delta leaves the block unsigned.
+    const history: Message[] = [
+      { role: "user", content: "hi" },
+      {
+        role: "assistant",
+        content: [{ type: "thinking", thinking: "vendor thought", signature: "" }, {
+          type: "text",
+          text: "ok",
+        }],
+      },
+      { role: "user", content: "again" },
+      {
+        role: "assistant",
+        content: [{ type: "thinking", thinking: "no signature at all" }, {
+          type: "text",
+          text: "b",
+        }],
+      },
+      { role: "user", content: "more" },
+    ];
+    const response = await ask(s.url, "or/anthropic/claude-sonnet-4.6", history);
+    await answerContent(response, true);
+    assert.equal(s.gateway.refused, 0);
+    assert.deepEqual(assistantContents(s.gateway, 0), [[{ type: "text", text: "ok" }], [{
+      type: "text",
+      text: "b",
+    }]]);
+  } finally {
+    await s.close();
+  }
+});

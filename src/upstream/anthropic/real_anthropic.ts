@@ -31,20 +31,20 @@ export function runsServerTools(
 /**
  * Removes thinking blocks that carry a ccp-made signature: a server that relays to Anthropic would
  * get 400 "Invalid signature". For a Claude `model` (the server relays to Anthropic, Bedrock or
- * Vertex, which verify signatures) the thinking and redacted thinking ccp relayed from other
- * makers goes too (foreign_signatures.ts); Anthropic's own stays. If that leaves the turn in progress -- the last assistant message,
- * in a tool loop -- without its leading thinking block while thinking is enabled with a budget,
- * Anthropic would reject the request too, so thinking is switched off for this one request (with
- * the edits that need it). Adaptive thinking stays: there a tool turn without thinking is what the
- * model itself answers when it chooses not to think, which Anthropic takes back as it is.
+ * Vertex, which verify signatures) all the real API cannot verify goes too, as there: the thinking
+ * and redacted thinking ccp relayed from other makers (foreign_signatures.ts), and thinking with
+ * no signature, which no later refusal could single out; Anthropic's own stays. If that leaves the
+ * turn in progress -- the last assistant message, in a tool loop -- without its leading thinking
+ * block while thinking is enabled with a budget, Anthropic would reject the request too, so
+ * thinking is switched off for this one request (with the edits that need it). Adaptive thinking
+ * stays: there a tool turn without thinking is what the model itself answers when it chooses not
+ * to think, which Anthropic takes back as it is.
  */
 export function stripCcpThinkingForAnthropic(body: Body, model = ""): Body {
-  const claude = signsAsAnthropic(model);
+  if (signsAsAnthropic(model)) return stripUnverifiableThinkingForAnthropic(body);
   return stripThinkingForAnthropic(
     body,
-    (b) =>
-      (b.type === "thinking" && isCcpSignature(b.signature)) ||
-      (claude && FOREIGN_SIGNATURES.hasBlock(b)),
+    (b) => b.type === "thinking" && isCcpSignature(b.signature),
   );
 }
 
