@@ -41,7 +41,11 @@ export async function* roundEvents(
       onCancel: () => {},
     });
   } catch (err) {
-    finish(messageOf(err));
+    // A stream collected as JSON that reported an error mid-way: the guards hear that error as
+    // they would in a stream (a rate limit cools the key).
+    failure = messageOf(err);
+    reported = err instanceof UpstreamError ? err.reported : undefined;
+    finish(failure);
     throw err;
   }
   if (answer.kind === "json") {

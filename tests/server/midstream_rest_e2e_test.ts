@@ -209,3 +209,36 @@ routes:
     await other.close();
   }
 });
+
+Deno.test("a rate limit inside a web tools round collected for a JSON client rests the key too", async () => {
+  const seen: string[] = [];
+  const claude = limitedAnthropic(seen);
+  const other = fallback(seen);
+  const ccp = startCcp(configOf(`
+providers:
+  claude: { type: anthropic, base_url: ${claude.url}, api_key: sk-ant-test-0000 }
+  other: { type: anthropic, base_url: ${other.url}, api_key: sk-other-0000 }
+routes:
+  default: [claude/claude-opus-5-5, other/m]
+`));
+  // The client offers web search, which this route's upstream does not run: ccp runs the loop,
+  // and its first round is the limited stream, collected because the client asked for JSON.
+  const searching = {
+    ...ask("claude-opus-5-5"),
+    stream: false,
+    tools: [{ type: "web_search_20250305", name: "web_search", max_uses: 1 }],
+  };
+  try {
+    const first = await postMessages(ccp.url, searching);
+    const refused = await first.json();
+    assert.equal(refused.error?.type, "rate_limit_error", JSON.stringify(refused));
+    const second = await postMessages(ccp.url, searching);
+    assert.equal(second.status, 200);
+    await second.body?.cancel();
+    assert.deepEqual(seen, ["claude", "other"], "the limited key is not asked again");
+  } finally {
+    await ccp.close();
+    await claude.close();
+    await other.close();
+  }
+});
