@@ -3,6 +3,7 @@ import { CliError } from "../../src/cli/context.ts";
 import { listenError } from "../../src/cli/listen_error.ts";
 import { startServer } from "../../src/cli/serve.ts";
 import { ConfigError } from "../../src/core/errors.ts";
+import { REFUSED_SIGNATURES } from "../../src/upstream/anthropic/foreign_signatures.ts";
 import { VERSION } from "../../src/version.ts";
 import { type AnthropicMock, type MockReply, startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
@@ -364,4 +365,47 @@ Deno.test("a port below 1024 this user may not bind: says so, with the two ways 
       );
     });
   }
+});
+
+Deno.test("a reload forgets the thinking a provider refused only when it points elsewhere", async () => {
+  await inTempDir("ccp_serve_", async (dir) => {
+    const yaml = (moved: string, type = "anthropic") =>
+      `providers:\n  gw_moved: { type: ${type}, base_url: ${moved}, api_key: sk-test-0000 }\n` +
+      `  gw_kept: { type: anthropic, base_url: http://127.0.0.1:9, api_key: sk-test-1111 }\n` +
+      `routes:\n  default: gw_kept/m\n`;
+    const refused = (id: string) => {
+      const thinking = { type: "thinking", thinking: "t", signature: `sig-${id}` };
+      REFUSED_SIGNATURES.noteHistory(id, {
+        messages: [{ role: "assistant", content: [thinking] }],
+      });
+    };
+    const remembers = (id: string) => REFUSED_SIGNATURES.of(id)?.has(`sig-${id}`) === true;
+    await Deno.writeTextFile(`${dir}/c.yaml`, yaml("http://127.0.0.1:8"));
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { config: `${dir}/c.yaml`, port: 0 } });
+    try {
+      refused("gw_moved");
+      refused("gw_kept");
+      // A reload that leaves both where they were keeps both memories.
+      await Deno.writeTextFile(
+        `${dir}/c.yaml`,
+        `${yaml("http://127.0.0.1:8")}  haiku: gw_kept/h\n`,
+      );
+      assert.equal(await server.reload(), true);
+      assert.ok(remembers("gw_moved") && remembers("gw_kept"));
+      // Another server behind the same id may take what the old one refused.
+      await Deno.writeTextFile(`${dir}/c.yaml`, yaml("http://127.0.0.1:7"));
+      assert.equal(await server.reload(), true);
+      assert.ok(!remembers("gw_moved"), "a new base_url forgets");
+      assert.ok(remembers("gw_kept"), "an unchanged provider keeps its memory");
+      // So may another protocol at the same address.
+      refused("gw_moved");
+      await Deno.writeTextFile(`${dir}/c.yaml`, yaml("http://127.0.0.1:7", "openai"));
+      assert.equal(await server.reload(), true);
+      assert.ok(!remembers("gw_moved"), "a new type forgets");
+      assert.ok(remembers("gw_kept"));
+    } finally {
+      await server.stop();
+    }
+  });
 });

@@ -121,6 +121,27 @@ export class RefusedSignatures {
   of(provider: string): ForeignSignatures | undefined {
     return this.#byProvider.get(provider);
   }
+
+  /**
+   * After a reload: forgets what each provider refused when the new config points its id at
+   * another server (another `base_url` or `type`) or no longer has it, since that server may take
+   * the thinking the old one refused. A provider that still points where it did keeps its memory.
+   */
+  forgetMoved(was: Readonly<Record<string, ServerOf>>, next: Readonly<Record<string, ServerOf>>) {
+    for (const id of this.#byProvider.keys()) {
+      const before = was[id];
+      const after = next[id];
+      const same = before !== undefined && after !== undefined &&
+        before.baseUrl === after.baseUrl && before.type === after.type;
+      if (!same) this.#byProvider.delete(id);
+    }
+  }
+}
+
+/** Where a provider's requests go: what decides whether its refusals still hold. */
+interface ServerOf {
+  readonly type: string;
+  readonly baseUrl: string;
 }
 
 /** The thinking providers other than the real Anthropic API refused in this process. */
