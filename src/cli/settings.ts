@@ -154,7 +154,24 @@ export async function runSettings(
     }
   }
   if (action === "install") return installNotes(ctx, plan, own, result, path);
+  const left = handSetBaseUrl(result);
+  if (left !== undefined) {
+    ctx.io.out(masked(
+      `left env.ANTHROPIC_BASE_URL=${left}: set by hand, not by ccp, so ccp leaves it; Claude ` +
+        "Code still sends its requests there (remove it by hand if nothing will answer there)",
+      own,
+    ));
+  }
   return 0;
+}
+
+/**
+ * The ANTHROPIC_BASE_URL an uninstall leaves that ccp never wrote: Claude Code keeps going there,
+ * perhaps to a port nothing listens on any more. One ccp wrote has a change line already.
+ */
+function handSetBaseUrl(result: MergeResult): string | undefined {
+  if (result.changes.some((c) => c.key === "env.ANTHROPIC_BASE_URL")) return undefined;
+  return envBlock(result.next).ANTHROPIC_BASE_URL;
 }
 
 /** One line per key: what happened (or would). */

@@ -72,6 +72,32 @@ Deno.test("ccp settings uninstall: gives back the file as it was before install"
     assert.equal(await runSettings(ctx, "uninstall", { config }), 0);
     assert.deepEqual(await readJson(file), user);
     assert.match(ctx.io.stdout.join("\n"), /removed env\.ANTHROPIC_BASE_URL/);
+    assert.doesNotMatch(ctx.io.stdout.join("\n"), /set by hand/);
+  });
+});
+
+Deno.test("ccp settings uninstall: says it leaves an ANTHROPIC_BASE_URL the user set, and where it points", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = await writeConfig(dir);
+    await Deno.mkdir(`${dir}/.claude`);
+    const file = `${dir}/.claude/settings.json`;
+    const user = { env: { ANTHROPIC_BASE_URL: "http://127.0.0.1:3456" } };
+    await Deno.writeTextFile(file, JSON.stringify(user));
+    // Install keeps the user's address (and says so); uninstall takes out only what ccp wrote.
+    assert.equal(await runSettings(testContext(dir), "install", { config }), 1);
+    const ctx = testContext(dir);
+    assert.equal(await runSettings(ctx, "uninstall", { config }), 0);
+    assert.deepEqual(await readJson(file), user);
+    const out = ctx.io.stdout.join("\n");
+    assert.match(
+      out,
+      /left env\.ANTHROPIC_BASE_URL=http:\/\/127\.0\.0\.1:3456: set by hand, not by ccp, so ccp leaves it; Claude Code still sends its requests there/,
+    );
+    assert.ok(!out.includes(TOKEN));
+    // A file ccp never touched says so too: nothing to change, yet Claude Code goes there.
+    const again = testContext(dir);
+    assert.equal(await runSettings(again, "uninstall", { config }), 0);
+    assert.match(again.io.stdout.join("\n"), /nothing to change[^]*left env\.ANTHROPIC_BASE_URL=/);
   });
 });
 
