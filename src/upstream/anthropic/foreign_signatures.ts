@@ -127,7 +127,10 @@ export class RefusedSignatures {
    * another server (another `base_url` or `type`) or no longer has it, since that server may take
    * the thinking the old one refused. A provider that still points where it did keeps its memory.
    */
-  forgetMoved(was: Readonly<Record<string, ServerOf>>, next: Readonly<Record<string, ServerOf>>) {
+  forgetMoved(
+    was: Readonly<Record<string, ServerOf>>,
+    next: Readonly<Record<string, ServerOf>>,
+  ): void {
     for (const id of this.#byProvider.keys()) {
       const before = was[id];
       const after = next[id];
