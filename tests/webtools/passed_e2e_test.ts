@@ -67,6 +67,15 @@ web_tools:
     const line = ccp.logs.findLast((l) => l.includes("passed: "));
     assert.ok(line, ccp.logs.join("\n"));
     assert.equal(line.match(/not sent: key cooling/g)?.length, 1, line);
+    // A streamed answer's header goes out as its first round answers: that round passed it.
+    const streamed = await post(ccp.url, {
+      messages: QUESTION,
+      tools: [SEARCH_TOOL],
+      stream: true,
+    });
+    assert.equal(streamed.status, 200);
+    assert.match(streamed.headers.get("x-ccp-passed") ?? "", PASSED);
+    assert.match(await streamed.text(), /event: message_stop/);
   } finally {
     await ccp.close();
     await model.close();
