@@ -8,6 +8,7 @@
  */
 
 import type { Config } from "../config/types.ts";
+import { redactKey } from "../core/secrets.ts";
 import type { CliFlags, SettingsAction } from "./args.ts";
 import { cloudSwitches } from "./claude_spawn.ts";
 import {
@@ -154,25 +155,39 @@ export async function runSettings(
     }
   }
   if (action === "install") return installNotes(ctx, plan, own, result, path);
-  const left = handSetBaseUrl(result);
-  if (left !== undefined) {
-    ctx.io.out(masked(
-      `left env.ANTHROPIC_BASE_URL=${left}: set by hand, not by ccp, so ccp leaves it; Claude ` +
-        "Code still sends its requests there (remove it by hand if nothing will answer there)",
-      own,
-    ));
-  }
+  for (const line of handSetLeft(result)) ctx.io.out(masked(line, own));
   return 0;
 }
 
 /**
- * The ANTHROPIC_BASE_URL an uninstall leaves that ccp never wrote: Claude Code keeps going there,
- * perhaps to a port nothing listens on any more. One ccp wrote has a change line already.
+ * What an uninstall leaves that ccp never wrote (one ccp wrote has a change line already): an
+ * ANTHROPIC_BASE_URL Claude Code keeps going to, perhaps a port nothing listens on any more, and
+ * a token it keeps sending. A token shows only its last characters.
  */
-function handSetBaseUrl(result: MergeResult): string | undefined {
-  if (result.changes.some((c) => c.key === "env.ANTHROPIC_BASE_URL")) return undefined;
-  return envBlock(result.next).ANTHROPIC_BASE_URL;
+function handSetLeft(result: MergeResult): string[] {
+  const env = envBlock(result.next);
+  const lines: string[] = [];
+  for (const [key, shown, still] of HAND_SET) {
+    const value = env[key];
+    if (value === undefined || result.changes.some((c) => c.key === `env.${key}`)) continue;
+    lines.push(
+      `left env.${key}=${shown(value)}: set by hand, not by ccp, so ccp leaves it; ${still}`,
+    );
+  }
+  return lines;
 }
+
+const TOKEN_STILL = "Claude Code still sends it with its requests (remove it by hand if it was " +
+  "meant for a ccp)";
+const HAND_SET: ReadonlyArray<readonly [string, (value: string) => string, string]> = [
+  [
+    "ANTHROPIC_BASE_URL",
+    (url) => url,
+    "Claude Code still sends its requests there (remove it by hand if nothing will answer there)",
+  ],
+  [TOKEN, redactKey, TOKEN_STILL],
+  ["ANTHROPIC_API_KEY", redactKey, TOKEN_STILL],
+];
 
 /** One line per key: what happened (or would). */
 function changeLine(change: KeyChange, ours: CcpSettings, dryRun = false): string {

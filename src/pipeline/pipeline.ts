@@ -100,10 +100,7 @@ export class Pipeline {
         targets,
         signal,
       );
-      if (dispatched.passed) {
-        recorder.record.passed = [...(recorder.record.passed ?? []), ...dispatched.passed];
-        recorder.record.passedNote = dispatched.passedNote;
-      }
+      notePassed(recorder, dispatched);
       balanced.served(dispatched.target);
       const delivery = await this.#opened(dispatched, recorder, abort);
       // An open stream does not keep the request's history: its errors are not checked against it.
@@ -202,7 +199,11 @@ export class Pipeline {
           };
           // Each round's text is its own, and never released: the loop holds the round's body
           // until the round ends anyway.
-          return dispatcher(sent, new RequestText(round)).dispatch(chain, request.signal);
+          return dispatcher(sent, new RequestText(round)).dispatch(chain, request.signal)
+            .then((dispatched) => {
+              notePassed(recorder, dispatched);
+              return dispatched;
+            });
         }, this.#deps.shutdown),
       fetch: this.#deps.fetch,
       signal: request.signal,
@@ -356,3 +357,20 @@ function unreachableHint(config: Config): string | undefined {
   return "ccp found no config and is using its built-in default (a local Ollama): start Ollama " +
     `(\`ollama serve\`), or run \`${ccp} init\` / set MODEL=provider/model to use another provider`;
 }
+
+/**
+ * Adds the targets `dispatched` was not sent to, and why, to the record (the log line and
+ * `x-ccp-passed`). A web tools answer dispatches once a round: a target passed again in a later
+ * round is named once, with the reason it was first passed for.
+ */
+function notePassed(recorder: Recorder, dispatched: Dispatched<AttemptSuccess>): void {
+  if (!dispatched.passed) return;
+  const record = recorder.record;
+  const named = new Set(record.passed?.map(targetOf));
+  const fresh = dispatched.passed.filter((p) => !named.has(targetOf(p)));
+  if (fresh.length > 0) record.passed = [...(record.passed ?? []), ...fresh];
+  record.passedNote ??= dispatched.passedNote;
+}
+
+// `claude/m (not sent: ...)` -> `claude/m`.
+const targetOf = (passed: string) => passed.slice(0, passed.indexOf(" ("));

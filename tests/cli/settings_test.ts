@@ -101,6 +101,37 @@ Deno.test("ccp settings uninstall: says it leaves an ANTHROPIC_BASE_URL the user
   });
 });
 
+Deno.test("ccp settings uninstall: says it leaves a token the user set, its value masked", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = await writeConfig(dir);
+    await Deno.mkdir(`${dir}/.claude`);
+    const file = `${dir}/.claude/settings.json`;
+    const handToken = "sk-hand-set-gateway-token-9876";
+    const handKey = "sk-ant-api03-hand-set-key-5432";
+    const user = { env: { ANTHROPIC_AUTH_TOKEN: handToken, ANTHROPIC_API_KEY: handKey } };
+    await Deno.writeTextFile(file, JSON.stringify(user));
+    // Install keeps the user's token (and says so); uninstall takes out only what ccp wrote.
+    assert.equal(await runSettings(testContext(dir), "install", { config }), 1);
+    const ctx = testContext(dir);
+    assert.equal(await runSettings(ctx, "uninstall", { config }), 0);
+    assert.deepEqual(await readJson(file), user);
+    const out = ctx.io.stdout.join("\n");
+    assert.match(
+      out,
+      /left env\.ANTHROPIC_AUTH_TOKEN=…9876: set by hand, not by ccp, so ccp leaves it; Claude Code still sends it with its requests/,
+    );
+    assert.match(out, /left env\.ANTHROPIC_API_KEY=…5432: set by hand, not by ccp/);
+    for (const secret of [handToken, handKey, TOKEN]) assert.ok(!out.includes(secret), out);
+    // Nothing for ccp to remove, and still said.
+    const again = testContext(dir);
+    assert.equal(await runSettings(again, "uninstall", { config }), 0);
+    assert.match(
+      again.io.stdout.join("\n"),
+      /nothing to change[^]*left env\.ANTHROPIC_AUTH_TOKEN=…9876/,
+    );
+  });
+});
+
 Deno.test("ccp settings install: without an auth token to write, a file keeps its mode", async () => {
   await inTempDir("ccp-settings-", async (dir) => {
     const config = `${dir}/c.yaml`;

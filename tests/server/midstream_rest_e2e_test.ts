@@ -210,7 +210,7 @@ routes:
   }
 });
 
-Deno.test("a rate limit inside a web tools round collected for a JSON client rests the key too", async () => {
+Deno.test("a rate limit inside a web tools round collected for a JSON client rests the key too, and the fallback's answer says why", async () => {
   const seen: string[] = [];
   const claude = limitedAnthropic(seen);
   const other = fallback(seen);
@@ -236,6 +236,16 @@ routes:
     assert.equal(second.status, 200);
     await second.body?.cancel();
     assert.deepEqual(seen, ["claude", "other"], "the limited key is not asked again");
+    // The answer says why the fallback served it, as a plain answer does.
+    const passed =
+      /^claude\/claude-opus-5-5 \(not sent: key cooling down after 429, usable again in (24|25)s\)$/;
+    assert.match(second.headers.get("x-ccp-passed") ?? "", passed);
+    assert.ok(
+      ccp.logs.some((l) =>
+        / 200 .*passed: claude\/claude-opus-5-5 \(not sent: key cooling/.test(l)
+      ),
+      ccp.logs.join("\n"),
+    );
   } finally {
     await ccp.close();
     await claude.close();
