@@ -180,75 +180,50 @@ routes:
   }
 });
 
-Deno.test("a rate limit inside a stream collected for a JSON client rests the key too", async () => {
-  const seen: string[] = [];
-  const claude = limitedAnthropic(seen);
-  const other = fallback(seen);
-  const ccp = startCcp(configOf(`
-providers:
-  claude: { type: anthropic, base_url: ${claude.url}, api_key: sk-ant-test-0000 }
-  other: { type: anthropic, base_url: ${other.url}, api_key: sk-other-0000 }
-routes:
-  default: [claude/claude-opus-5-5, other/m]
-`));
-  try {
-    const first = await postMessages(ccp.url, { ...ask("claude-opus-5-5"), stream: false });
-    const refused = await first.json();
-    assert.equal(refused.error?.type, "rate_limit_error", JSON.stringify(refused));
-    const second = await postMessages(ccp.url, { ...ask("claude-opus-5-5"), stream: false });
-    assert.equal(second.status, 200);
-    await second.body?.cancel();
-    assert.deepEqual(seen, ["claude", "other"], "the limited key is not asked again");
-    assert.match(
-      second.headers.get("x-ccp-passed") ?? "",
-      /^claude\/claude-opus-5-5 \(not sent: key cooling down after 429, usable again in (24|25)s\)$/,
-    );
-  } finally {
-    await ccp.close();
-    await claude.close();
-    await other.close();
-  }
-});
-
-Deno.test("a rate limit inside a web tools round collected for a JSON client rests the key too, and the fallback's answer says why", async () => {
-  const seen: string[] = [];
-  const claude = limitedAnthropic(seen);
-  const other = fallback(seen);
-  const ccp = startCcp(configOf(`
-providers:
-  claude: { type: anthropic, base_url: ${claude.url}, api_key: sk-ant-test-0000 }
-  other: { type: anthropic, base_url: ${other.url}, api_key: sk-other-0000 }
-routes:
-  default: [claude/claude-opus-5-5, other/m]
-`));
-  // The client offers web search, which this route's upstream does not run: ccp runs the loop,
-  // and its first round is the limited stream, collected because the client asked for JSON.
-  const searching = {
-    ...ask("claude-opus-5-5"),
-    stream: false,
+// The client asks for JSON, so ccp collects the limited stream; with web search offered, which
+// this route's upstream does not run, ccp runs the loop and its first round is that stream.
+const COLLECTED = [
+  { name: "a stream collected for a JSON client", tools: undefined },
+  {
+    name: "a web tools round collected for a JSON client",
     tools: [{ type: "web_search_20250305", name: "web_search", max_uses: 1 }],
-  };
-  try {
-    const first = await postMessages(ccp.url, searching);
-    const refused = await first.json();
-    assert.equal(refused.error?.type, "rate_limit_error", JSON.stringify(refused));
-    const second = await postMessages(ccp.url, searching);
-    assert.equal(second.status, 200);
-    await second.body?.cancel();
-    assert.deepEqual(seen, ["claude", "other"], "the limited key is not asked again");
-    // The answer says why the fallback served it, as a plain answer does.
-    const passed =
-      /^claude\/claude-opus-5-5 \(not sent: key cooling down after 429, usable again in (24|25)s\)$/;
-    assert.match(second.headers.get("x-ccp-passed") ?? "", passed);
-    assert.ok(
-      ccp.logs.some((l) =>
-        / 200 .*passed: claude\/claude-opus-5-5 \(not sent: key cooling/.test(l)
-      ),
-      ccp.logs.join("\n"),
-    );
-  } finally {
-    await ccp.close();
-    await claude.close();
-    await other.close();
-  }
-});
+  },
+];
+
+for (const { name, tools } of COLLECTED) {
+  Deno.test(`a rate limit inside ${name} rests the key too, and the fallback's answer says why`, async () => {
+    const seen: string[] = [];
+    const claude = limitedAnthropic(seen);
+    const other = fallback(seen);
+    const ccp = startCcp(configOf(`
+providers:
+  claude: { type: anthropic, base_url: ${claude.url}, api_key: sk-ant-test-0000 }
+  other: { type: anthropic, base_url: ${other.url}, api_key: sk-other-0000 }
+routes:
+  default: [claude/claude-opus-5-5, other/m]
+`));
+    const body = { ...ask("claude-opus-5-5"), stream: false, ...(tools ? { tools } : {}) };
+    try {
+      const first = await postMessages(ccp.url, body);
+      const refused = await first.json();
+      assert.equal(refused.error?.type, "rate_limit_error", JSON.stringify(refused));
+      const second = await postMessages(ccp.url, body);
+      assert.equal(second.status, 200);
+      await second.body?.cancel();
+      assert.deepEqual(seen, ["claude", "other"], "the limited key is not asked again");
+      const passed =
+        /^claude\/claude-opus-5-5 \(not sent: key cooling down after 429, usable again in (24|25)s\)$/;
+      assert.match(second.headers.get("x-ccp-passed") ?? "", passed);
+      assert.ok(
+        ccp.logs.some((l) =>
+          / 200 .*passed: claude\/claude-opus-5-5 \(not sent: key cooling/.test(l)
+        ),
+        ccp.logs.join("\n"),
+      );
+    } finally {
+      await ccp.close();
+      await claude.close();
+      await other.close();
+    }
+  });
+}
