@@ -101,10 +101,15 @@ export interface RefusingTarget {
   readonly budget?: string;
 }
 
-/** An error an upstream reported mid-answer: its Anthropic type and its own words. */
+/**
+ * An error an upstream reported mid-answer: its Anthropic type and its own words, and the status
+ * it stands for when the type the client got does not say it (a refused key reaches the client
+ * as a gateway error, yet is the 401 or 403 it would be before the stream).
+ */
 export interface ReportedError {
   readonly type: AnthropicErrorType;
   readonly said?: string;
+  readonly status?: number;
 }
 
 /** A failure talking to an upstream provider. */

@@ -117,6 +117,27 @@ export function errorTypeOfUpstream(status: number | undefined): AnthropicErrorT
   return status === undefined ? "api_error" : clientErrorOf(status).type;
 }
 
+// The words of an error code that say the upstream refused ccp's credential (Anthropic's
+// `authentication_error`, OpenAI's `invalid_api_key`, Gemini's `UNAUTHENTICATED`), and those of
+// one that refuses it this model or action (`permission_error`, `PERMISSION_DENIED`).
+const REFUSED_KEY = /api_key|auth|permission|unauthori[sz]ed|forbidden/i;
+const NOT_PERMITTED = /permission|forbidden/i;
+
+/**
+ * The status a credential's refusal inside a stream stands for (401, 402 or 403), from the HTTP
+ * status the error names or else its code in words; undefined for any other error. The client is
+ * told a gateway error either way; the guards read this status, as before the stream, so the key
+ * is set aside instead of the target counted at fault.
+ */
+export function refusalStatus(
+  status: number | undefined,
+  code: string | undefined,
+): number | undefined {
+  if (status === 401 || status === 402 || status === 403) return status;
+  if (status !== undefined || code === undefined || !REFUSED_KEY.test(code)) return undefined;
+  return NOT_PERMITTED.test(code) ? 403 : 401;
+}
+
 /**
  * Anthropic error type for an error code in words, as OpenAI-style APIs report errors inside a
  * stream or a failed response (`context_length_exceeded`, `rate_limit_exceeded`, ...).
@@ -125,7 +146,7 @@ export function errorTypeOfCode(code: string | undefined): AnthropicErrorType {
   if (!code) return "api_error";
   // A refused key (`invalid_api_key`) is ccp's credential for the upstream, neither the client's
   // login nor a request the client should change: a gateway error, like an upstream 401.
-  if (/api_key|auth|permission|unauthori[sz]ed|forbidden/i.test(code)) return "api_error";
+  if (REFUSED_KEY.test(code)) return "api_error";
   if (/rate_limit|quota/.test(code)) return "rate_limit_error";
   if (/overloaded|server_is_overloaded/.test(code)) return "overloaded_error";
   if (/invalid|context_length|unsupported/.test(code)) return "invalid_request_error";

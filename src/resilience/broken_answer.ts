@@ -21,8 +21,9 @@ import type { TargetTry } from "./target_try.ts";
 
 /**
  * An error the upstream reported inside its answer (none: the connection broke, or ccp ended it):
- * the Anthropic type it became, whose status the guards read, and the upstream's own words (its
- * error event's data), read as that status's body would be.
+ * the Anthropic type it became, whose status the guards read unless the error names the status
+ * it stands for (a refused key), and the upstream's own words (its error event's data), read as
+ * that status's body would be.
  */
 export type MidStreamError = ReportedError;
 
@@ -47,7 +48,7 @@ export function answerBroke(
   const { breaker, admission, target, ref } = at;
   if (reported === undefined) return breaker.streamFailed(logged, admission.trial);
   const failure: Failure = {
-    status: STATUS_OF_ERROR_TYPE[reported.type],
+    status: reported.status ?? STATUS_OF_ERROR_TYPE[reported.type],
     ...(reported.said === undefined ? {} : { bodyText: reported.said }),
   };
   const now = context.clock.now();

@@ -24,13 +24,15 @@ export type StreamEnd =
   | { readonly kind: "stop" }
   /**
    * The stream ends with this error (the source words the message). `said`: the upstream's own
-   * words, when it reported the error, for the guards (never sent on).
+   * words, when it reported the error, and `status`: the one it stands for when `type` does not
+   * say it (a refused key), both for the guards (never sent on).
    */
   | {
     readonly kind: "error";
     readonly message: string;
     readonly type?: AnthropicErrorType;
     readonly said?: string;
+    readonly status?: number;
   }
   /** Nothing more will come, though no `message_stop` did. */
   | { readonly kind: "cut" };
@@ -217,7 +219,7 @@ export function relayFrames(
       finish({});
       reader.cancel().catch(() => {});
     } else if (end.kind === "error") {
-      const reported = end.type && { type: end.type, said: end.said };
+      const reported = end.type && { type: end.type, said: end.said, status: end.status };
       fail(controller, end.message, end.type, reported);
     } else {
       fail(controller, `${hooks.describeUpstream} closed the stream before message_stop`);

@@ -113,8 +113,7 @@ class TranslatedFrames implements FrameSource {
           return { bytes: encodeAnthropicEvents(events.slice(0, i + 1)), end: { kind: "stop" } };
         case "error": {
           const { message, type } = errorVerdict(event.error);
-          const said = wordsOf(event);
-          const end = { kind: "error", message, type, ...(said ? { said } : {}) } as const;
+          const end = { kind: "error", message, type, ...wordsOf(event) } as const;
           return i > 0 ? { bytes: encodeAnthropicEvents(events.slice(0, i)), end } : { end };
         }
       }

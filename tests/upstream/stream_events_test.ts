@@ -70,15 +70,17 @@ Deno.test("stream events: boundaries, splitting and one read of each event", asy
     assert.deepEqual(verdict, { kind: "error", type: "api_error", message: "m", said: data });
   });
   await t.step("an upstream's refusal of its key is not relayed as the client's", () => {
-    for (const type of ["authentication_error", "permission_error"]) {
-      const verdict = inspectEvent(
-        `event: error\ndata: {"error":{"type":"${type}","message":"m"}}`,
-      );
+    // The guards still read the status it stands for, as before the stream.
+    for (const [type, status] of [["authentication_error", 401], ["permission_error", 403]]) {
+      const data = `{"error":{"type":"${type}","message":"m"}}`;
+      const verdict = inspectEvent(`event: error\ndata: ${data}`);
       assert.deepEqual(verdict, {
         kind: "error",
         type: "api_error",
         message: "m",
         refusedCredential: type,
+        status,
+        said: data,
       });
     }
   });

@@ -52,11 +52,12 @@ export class AnswerFrame {
 
   /**
    * Ends the answer with an error, closing the open block first if the answer began. `said`: the
-   * upstream's own words when it reported the error (error_words.ts).
+   * upstream's own words when it reported the error; `status`: the one it stands for when `type`
+   * does not say it (error_words.ts).
    */
-  fail(message: string, type = "api_error", said?: string): void {
+  fail(message: string, type = "api_error", said?: string, status?: number): void {
     if (this.started) this.#blocks.close();
-    this.#blocks.out.push(withWords({ type: "error", error: { type, message } }, said));
+    this.#blocks.out.push(withWords({ type: "error", error: { type, message } }, said, status));
     this.done = true;
   }
 

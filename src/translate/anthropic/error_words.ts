@@ -1,19 +1,31 @@
 /**
- * The upstream's own words behind an `error` event a translator wrote, kept beside the event and
- * never in it: the relay hands them to the guards, which read them as the body of the same status
- * before the stream would be (a routed provider's 429, a wait in words), while no encoder of the
- * event can send them on.
+ * The upstream's own words behind an `error` event a translator wrote, and the status they stand
+ * for when the event's type does not say it (a refused key), kept beside the event and never in
+ * it: the relay hands them to the guards, which read them as the body of the same status before
+ * the stream would be (a routed provider's 429, a wait in words, a key to set aside), while no
+ * encoder of the event can send them on.
  */
 
-const WORDS = new WeakMap<object, string>();
+/** What the guards read of an error event besides its type. */
+export interface ErrorWords {
+  readonly said?: string;
+  readonly status?: number;
+}
 
-/** `event`, with `said` noted as the words behind it (nothing noted when there are none). */
-export function withWords<T extends object>(event: T, said: string | undefined): T {
-  if (said) WORDS.set(event, said);
+const WORDS = new WeakMap<object, ErrorWords>();
+
+/** `event`, with `said` and `status` noted behind it (nothing noted when there are none). */
+export function withWords<T extends object>(event: T, said?: string, status?: number): T {
+  if (said || status !== undefined) {
+    WORDS.set(event, {
+      ...(said ? { said } : {}),
+      ...(status !== undefined ? { status } : {}),
+    });
+  }
   return event;
 }
 
-/** The words noted behind `event`, if any. */
-export function wordsOf(event: object): string | undefined {
+/** What was noted behind `event`, if anything. */
+export function wordsOf(event: object): ErrorWords | undefined {
   return WORDS.get(event);
 }

@@ -21,8 +21,15 @@ export function describeGeminiError(value: unknown): { message: string; code?: n
   if (!isRecord(value)) return { message: JSON.stringify(value) };
   const text = typeof value.message === "string" ? value.message : JSON.stringify(value);
   const status = typeof value.status === "string" && value.status ? `${value.status}: ` : "";
-  const code = typeof value.code === "number" ? value.code : undefined;
+  // Gemini refuses a wrong or revoked key with 400 `API_KEY_INVALID`: it stands for a 401.
+  const code = refusesKey(value) ? 401 : typeof value.code === "number" ? value.code : undefined;
   return code === undefined ? { message: status + text } : { message: status + text, code };
+}
+
+/** Whether Gemini's error refuses the key (reason `API_KEY_INVALID`, sent with a 400). */
+function refusesKey(error: Record<string, unknown>): boolean {
+  const details = Array.isArray(error.details) ? error.details : [];
+  return details.some((d) => isRecord(d) && d.reason === "API_KEY_INVALID");
 }
 
 /** Turns one SSE message into an event, or `null` to skip it. */

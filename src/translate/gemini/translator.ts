@@ -10,7 +10,7 @@
  */
 
 import { upstreamWho } from "../../core/text.ts";
-import { midStreamType, midStreamTypeOfStatus } from "../../core/upstream_status.ts";
+import { midStreamType, midStreamTypeOfStatus, refusalStatus } from "../../core/upstream_status.ts";
 import { isRecord, ownValue } from "../../core/json.ts";
 import type {
   AnthropicStreamEvent,
@@ -116,6 +116,7 @@ export class GeminiToAnthropicTranslator {
             ? midStreamType("api_error", event.message)
             : midStreamTypeOfStatus(event.code, event.message),
           event.message,
+          refusalStatus(event.code, undefined),
         );
       }
     });
@@ -153,6 +154,7 @@ export class GeminiToAnthropicTranslator {
           ? midStreamType("api_error", message)
           : midStreamTypeOfStatus(code, message),
         message,
+        refusalStatus(code, undefined),
       );
       return;
     }

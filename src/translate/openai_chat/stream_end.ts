@@ -10,6 +10,7 @@ import {
   errorTypeOfCode,
   midStreamType,
   midStreamTypeOfStatus,
+  refusalStatus,
 } from "../../core/upstream_status.ts";
 import type { StopReason } from "../../protocols/anthropic.ts";
 import type { UpstreamEvent } from "./events.ts";
@@ -52,22 +53,24 @@ export function stopReasonOf(
 export function midStreamError(
   event: Extract<UpstreamEvent, { kind: "error" }>,
   options: { provider: string; upstreamModel: string },
-): { message: string; type: string } {
+): { message: string; type: string; status?: number } {
   const code = typeof event.code === "string" && /^\d{3}$/.test(event.code)
     ? Number(event.code)
     : event.code;
   const status = typeof code === "number" ? code : undefined;
   const words = `${code ?? ""} ${event.type ?? ""} ${event.message}`;
+  const named = typeof code === "string" ? code : event.type;
   const type = status !== undefined
     ? midStreamTypeOfStatus(status, words)
-    : midStreamType(errorTypeOfCode(typeof code === "string" ? code : event.type), words);
+    : midStreamType(errorTypeOfCode(named), words);
   const said = `${upstreamWho(options)} reported an error mid-stream: ${event.message}`;
   // An error with neither code nor type (LM Studio's `{"error": "<words>"}`) is judged by its words.
   const unnamed = code === undefined && event.type === undefined;
   const overflow = type === "invalid_request_error" || unnamed
     ? overflowMessage(status ?? 400, `${code ?? ""} ${event.message}`, said)
     : undefined;
-  return overflow === undefined
-    ? { message: said, type }
-    : { message: overflow, type: "invalid_request_error" };
+  if (overflow !== undefined) return { message: overflow, type: "invalid_request_error" };
+  // A refused key is told as a gateway error; the guards read the status it stands for.
+  const refused = refusalStatus(status, named);
+  return refused === undefined ? { message: said, type } : { message: said, type, status: refused };
 }

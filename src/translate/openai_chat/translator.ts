@@ -373,7 +373,7 @@ export class OpenAIToAnthropicTranslator {
   }
 
   #upstreamError(event: Extract<UpstreamEvent, { kind: "error" }>): void {
-    const { message, type } = midStreamError(event, this.#o);
-    this.#frame.fail(message, type, event.said);
+    const { message, type, status } = midStreamError(event, this.#o);
+    this.#frame.fail(message, type, event.said, status);
   }
 }

@@ -23,7 +23,7 @@ import { newToolCall, type ToolCallState } from "../openai_chat/tool_calls.ts";
 import { deltaUsage, messageStartEvent, type UpstreamUsage } from "../openai_chat/usage.ts";
 import { encodeCcpSignature } from "../reasoning/provenance.ts";
 import { errorFields, reportedError, type ResponsesErrorFields } from "./errors.ts";
-import { midStreamType } from "../../core/upstream_status.ts";
+import { midStreamType, refusalStatus } from "../../core/upstream_status.ts";
 
 /** What the translator needs to know about the request it answers. */
 export interface ResponsesTranslateOptions {
@@ -307,7 +307,9 @@ export class ResponsesToAnthropicTranslator {
     const { type, message } = reportedError(`${this.#who()} ${what}`, fields);
     // The Responses API's events carry no status: its words tell an overload.
     const words = `${fields.code ?? ""} ${fields.type ?? ""} ${fields.message ?? ""}`;
-    this.#frame.fail(message, midStreamType(type, words), words);
+    // A refused key is told as a gateway error; the guards read the status it stands for.
+    const status = refusalStatus(undefined, fields.code ?? fields.type);
+    this.#frame.fail(message, midStreamType(type, words), words, status);
   }
 }
 

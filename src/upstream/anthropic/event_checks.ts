@@ -181,10 +181,17 @@ export class AnthropicEventChecks {
         : midStreamMessage(this.#describeUpstream, verdict.type, verdict.message);
       const type = verdict.kind === "error" ? verdict.type : undefined;
       const said = verdict.kind === "error" ? verdict.said : undefined;
+      const status = verdict.kind === "error" ? verdict.status : undefined;
       events.length = kept;
       return {
         ...(kept > 0 ? { bytes: joined(events) } : {}),
-        end: { kind: "error", message, ...(type ? { type } : {}), ...(said ? { said } : {}) },
+        end: {
+          kind: "error",
+          message,
+          ...(type ? { type } : {}),
+          ...(said ? { said } : {}),
+          ...(status ? { status } : {}),
+        },
       };
     }
     if (kept === 0) return {};

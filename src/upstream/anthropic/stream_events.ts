@@ -7,7 +7,7 @@
 import { type AnthropicErrorType, messageOf } from "../../core/errors.ts";
 import { isRecord } from "../../core/json.ts";
 import { overflowMessage } from "../../core/context_overflow.ts";
-import { clientErrorOfType, midStreamType } from "../../core/upstream_status.ts";
+import { clientErrorOfType, midStreamType, refusalStatus } from "../../core/upstream_status.ts";
 import { tokenCount, type UsageTotals } from "../transport.ts";
 import { FAILED_FINISHES, STOP_REASON_OF_FINISH } from "../../translate/finish_reasons.ts";
 
@@ -21,6 +21,8 @@ export type EventVerdict =
     message: string;
     /** The upstream's own type when it refused the credential ccp sent it (401/403). */
     refusedCredential?: string;
+    /** The status that refusal stands for, which `type` (a gateway error) does not say. */
+    status?: number;
     /** The event's data as the upstream sent it: the guards read its words. */
     said?: string;
   }
@@ -74,7 +76,7 @@ export function inspectEvent(event: string): EventVerdict {
     const verdict = errorVerdict(error);
     // An Anthropic-style gateway's own type for an overload (`api_error` "Overloaded",
     // `server_error`) is Anthropic's `overloaded_error`, which it sends mid-stream then.
-    if (verdict.refusedCredential) return verdict;
+    if (verdict.refusedCredential) return { ...verdict, said: data };
     const type = midStreamType(verdict.type, `${error.type} ${verdict.message}`);
     return { ...verdict, type, said: data };
   }
@@ -119,7 +121,9 @@ export function errorVerdict(
     ? error.message
     : JSON.stringify(error).slice(0, 500);
   const refused = error.type === "authentication_error" || error.type === "permission_error";
-  return { kind: "error", type, message, ...(refused ? { refusedCredential: error.type } : {}) };
+  if (!refused) return { kind: "error", type, message };
+  const status = refusalStatus(undefined, error.type as string);
+  return { kind: "error", type, message, refusedCredential: error.type as string, status };
 }
 
 /** Notes the token counts a `message_start` or `message_delta` event carries. */
