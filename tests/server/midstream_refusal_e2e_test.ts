@@ -3,7 +3,8 @@
  * error event after 200), through the real server, for each protocol and for a client that asked
  * for JSON (the stream is collected): the client gets the gateway error it gets today, and the key
  * is then set aside as after the same 401 or 403 before the stream, so the re-send goes to the
- * fallback at once, saying why, and no server fault is counted against the target.
+ * fallback at once, saying why, and no server fault is counted against the target. The collected
+ * answers ask for stop sequences and one tool call at a time, whose wrappers pass the error on.
  */
 
 import assert from "node:assert/strict";
@@ -134,12 +135,20 @@ routes:
           path: "/abs/config.yaml",
           env: {},
         }));
+        // The client's stop sequences and one tool call at a time wrap a translated stream:
+        // what the error stands for passes through them.
+        const limits = stream ? {} : {
+          stop_sequences: ["#"],
+          tools: [{ name: "t", input_schema: { type: "object" } }],
+          tool_choice: { type: "auto", disable_parallel_tool_use: true },
+        };
         const ask = () =>
           postMessages(ccp.url, {
             model: "claude-sonnet-4-6",
             max_tokens: 16,
             stream,
             messages: [{ role: "user", content: "hi" }],
+            ...limits,
           });
         try {
           const first = await ask();

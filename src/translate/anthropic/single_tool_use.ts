@@ -45,6 +45,10 @@ export function withSingleToolUse(translation: SseTranslation): SseTranslation {
     get finishing() {
       return translation.finishing;
     },
+    // What the upstream counted so far stands for a stream cut short, in the log and the ledger.
+    get reported() {
+      return translation.reported;
+    },
     message: (message) => filter.push(translation.message(message)),
     end: () => filter.push(translation.end()),
   };

@@ -15,7 +15,7 @@ import type {
   ContentBlock,
   ContentDelta,
 } from "../../protocols/anthropic.ts";
-import type { SseTranslation } from "../sse_translation.ts";
+import type { ReportedUsage, SseTranslation } from "../sse_translation.ts";
 import { finalDelta } from "./answer_frame.ts";
 
 /** The sequences a request asks for: non-empty strings only. */
@@ -78,9 +78,15 @@ export class StopSequenceCutter {
   #inputTokens = 0;
   #chars = 0;
   #stopped = false;
+  readonly #reported: () => ReportedUsage | undefined;
 
-  constructor(sequences: readonly string[]) {
+  /** `reported`: the prompt counts the upstream sent so far, which the cut answer's usage keeps. */
+  constructor(
+    sequences: readonly string[],
+    reported: () => ReportedUsage | undefined = () => undefined,
+  ) {
     this.#sequences = sequences;
+    this.#reported = reported;
     this.#hold = Math.max(0, ...sequences.map((s) => s.length)) - 1;
   }
 
@@ -170,13 +176,17 @@ export class StopSequenceCutter {
     });
   }
 
-  /** The upstream's own count never comes (its answer is cut off): an estimate. */
+  /**
+   * The upstream's final count never comes (its answer is cut off): the prompt counts it sent so
+   * far (Gemini's come with its chunks), else ccp's own, and an estimate of the output.
+   */
   #usage(): AnthropicDeltaUsage {
+    const reported = this.#reported();
     return {
-      input_tokens: this.#inputTokens,
+      input_tokens: reported?.inputTokens ?? this.#inputTokens,
       output_tokens: Math.ceil(this.#chars / 4),
       cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
+      cache_read_input_tokens: reported?.cacheReadInputTokens ?? 0,
       output_tokens_details: null,
       server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
     };
@@ -189,13 +199,17 @@ export function withStopSequences(
   sequences: readonly string[],
 ): SseTranslation {
   if (sequences.length === 0) return translation;
-  const cutter = new StopSequenceCutter(sequences);
+  const cutter = new StopSequenceCutter(sequences, () => translation.reported);
   return {
     get done() {
       return cutter.stopped || translation.done;
     },
     get finishing() {
       return !cutter.stopped && translation.finishing;
+    },
+    // What the upstream counted so far stands for a stream cut short, in the log and the ledger.
+    get reported() {
+      return translation.reported;
     },
     message: (message) => cutter.push(translation.message(message)),
     end: () => (cutter.stopped ? [] : cutter.push(translation.end())),
