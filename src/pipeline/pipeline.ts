@@ -36,6 +36,17 @@ interface Sender {
   readonly keys: KeyAffinity | undefined;
 }
 
+/** What each round of ccp's web tools is sent through: the rest of the route. */
+interface WebRounds {
+  readonly chain: readonly DispatchTarget[];
+  readonly variants: ReadonlyMap<DispatchTarget, ModelSettings>;
+  readonly dispatcher: (
+    sent: ChainRequest,
+    text: RequestText,
+    options?: DispatchOptions,
+  ) => Dispatcher<AttemptSuccess>;
+}
+
 /** The chain's windows; `lastResort: false` for the head of a route whose rest is served apart. */
 type DispatchOptions = Pick<DispatcherOptions<AttemptSuccess>, "windows" | "lastResort">;
 
@@ -126,7 +137,8 @@ export class Pipeline {
       }
     }
     const rest = chain.slice(web.relayed);
-    const answer = await this.#webTools(web, request, rest, dispatcher, recorder, abort);
+    const round = { chain: rest, variants, dispatcher };
+    const answer = await this.#webTools(web, request, round, recorder, abort);
     // Not released: the loop holds the body until its answer ends, and so may the record.
     return { answer, headers: routeHeaders(recorder) };
   }
@@ -180,15 +192,14 @@ export class Pipeline {
   async #webTools(
     web: NonNullable<ReturnType<typeof planWebTools>>,
     request: ChainRequest,
-    chain: readonly DispatchTarget[],
-    dispatcher: (sent: ChainRequest, text: RequestText) => Dispatcher<AttemptSuccess>,
+    { chain, variants, dispatcher }: WebRounds,
     recorder: Recorder,
     abort: () => void,
   ): Promise<Answer> {
     const { roundEvents, runWebTools } = await lazyImport("webtools/mod.ts");
     return await runWebTools(web, {
       send: (round) =>
-        roundEvents(() => {
+        roundEvents(async () => {
           const sent = {
             ...request,
             body: round,
@@ -197,13 +208,20 @@ export class Pipeline {
             // The routing count was of the first round's body, not this one.
             countedInputTokens: undefined,
           };
-          // Each round's text is its own, and never released: the loop holds the round's body
-          // until the round ends anyway.
-          return dispatcher(sent, new RequestText(round)).dispatch(chain, request.signal)
-            .then((dispatched) => {
-              notePassed(recorder, dispatched);
-              return dispatched;
-            });
+          // Each round meets the chain's context windows as a plain request does: a later round
+          // carries the pages fetched and the results found, and may outgrow a window the first
+          // fitted.
+          const windows = await chainWindows(chain, variants, sent);
+          try {
+            // Each round's text is its own, and never released: the loop holds the round's body
+            // until the round ends anyway.
+            const dispatched = await dispatcher(sent, new RequestText(round), { windows })
+              .dispatch(chain, request.signal);
+            notePassed(recorder, dispatched);
+            return dispatched;
+          } finally {
+            if (windows) addPassed(recorder, windows.passed);
+          }
         }, this.#deps.shutdown),
       fetch: this.#deps.fetch,
       signal: request.signal,
@@ -365,11 +383,16 @@ function unreachableHint(config: Config): string | undefined {
  */
 function notePassed(recorder: Recorder, dispatched: Dispatched<AttemptSuccess>): void {
   if (!dispatched.passed) return;
+  addPassed(recorder, dispatched.passed);
+  recorder.record.passedNote ??= dispatched.passedNote;
+}
+
+/** Adds the targets `passed` names that the record does not name yet. */
+function addPassed(recorder: Recorder, passed: readonly string[]): void {
   const record = recorder.record;
   const named = new Set(record.passed?.map(targetOf));
-  const fresh = dispatched.passed.filter((p) => !named.has(targetOf(p)));
+  const fresh = passed.filter((p) => !named.has(targetOf(p)));
   if (fresh.length > 0) record.passed = [...(record.passed ?? []), ...fresh];
-  record.passedNote ??= dispatched.passedNote;
 }
 
 // `claude/m (not sent: ...)` -> `claude/m`.
