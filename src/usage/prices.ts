@@ -35,7 +35,9 @@ const BUILT_IN: readonly (readonly [RegExp, Price])[] = [
   [/gpt-4o$/, { input: 2.5, output: 10, cacheRead: 1.25 }],
   [/\bo4-mini/, { input: 1.1, output: 4.4, cacheRead: 0.275 }],
   [/\bo3$/, { input: 2, output: 8, cacheRead: 0.5 }],
-  // Google Gemini API (prompts up to 200k tokens).
+  // Google Gemini API (prompts up to 200k tokens; a longer one costs more, the pro models' double).
+  [/gemini-3-pro/, { input: 2, output: 12, cacheRead: 0.2 }],
+  [/gemini-3-flash/, { input: 0.5, output: 3, cacheRead: 0.05 }],
   [/gemini-2\.5-pro/, { input: 1.25, output: 10, cacheRead: 0.31 }],
   [/gemini-2\.5-flash-lite/, { input: 0.1, output: 0.4, cacheRead: 0.025 }],
   [/gemini-2\.5-flash/, { input: 0.3, output: 2.5, cacheRead: 0.075 }],

@@ -65,6 +65,13 @@ Deno.test("prices: the built-in table by model name, cost as Σ tokens × price 
   assert.equal(builtInPrice("anthropic/claude-sonnet-4-5")?.input, 3);
   assert.equal(builtInPrice("gpt-5-mini")?.output, 2);
   assert.equal(builtInPrice("gpt-5-mini")?.output, 2);
+  // Gemini 3 at Google's standard tier, for prompts up to 200k tokens (as Gemini 2.5 Pro).
+  assert.deepEqual(builtInPrice("gemini-3-pro-preview"), { input: 2, output: 12, cacheRead: 0.2 });
+  assert.deepEqual(builtInPrice("google/gemini-3-flash-preview"), {
+    input: 0.5,
+    output: 3,
+    cacheRead: 0.05,
+  });
   // OpenRouter's free variants cost nothing, though the paid model's pattern matches their names.
   const free = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
   assert.deepEqual(builtInPrice("moonshotai/kimi-k2:free"), free);
