@@ -265,6 +265,34 @@ routing: { session_affinity: true }
   }
 });
 
+Deno.test("on a route without weights a moved session goes back to the first target once it serves", async () => {
+  const seen: Seen[] = [];
+  const a = upstream("a", seen);
+  const b = upstream("b", seen);
+  const ccp = startCcp(config(`
+providers:
+  a: { type: anthropic, base_url: "${a.url}", api_key: ka, max_retries: 0 }
+  b: { type: anthropic, base_url: "${b.url}", api_key: kb, max_retries: 0 }
+routes:
+  default: [a/m, b/m]
+routing: { session_affinity: true }
+`));
+  try {
+    // The chain's order decides every request, as a quota fallback wants: no target is the
+    // session's own, so once the first target serves again, the session is back on it.
+    assert.equal((await send(ccp.url, "s1")).status, 200);
+    a.down = true;
+    assert.equal((await send(ccp.url, "s1")).status, 200);
+    a.down = false;
+    for (let i = 0; i < 2; i++) assert.equal((await send(ccp.url, "s1")).status, 200);
+    assert.deepEqual(bySession(seen).s1, ["a ka", "a ka", "b kb", "a ka", "a ka"]);
+  } finally {
+    await ccp.close();
+    await a.close();
+    await b.close();
+  }
+});
+
 Deno.test("without the header, the session in metadata.user_id keeps its key", async () => {
   await roundRobin(async (ccp, seen) => {
     const older = "user_0f1e_account_7a7a_session_11111111-aaaa";
