@@ -27,6 +27,7 @@ const BUILT_IN: readonly (readonly [RegExp, Price])[] = [
   [/claude-3-5-haiku/, { input: 0.8, output: 4, cacheRead: 0.08, cacheWrite: 1 }],
   // OpenAI: cached input at a discount, no cache-write charge.
   [/gpt-5(\.\d)?-codex|gpt-5(\.\d)?$/, { input: 1.25, output: 10, cacheRead: 0.125 }],
+  [/gpt-5-pro/, { input: 15, output: 120 }],
   [/gpt-5(\.\d)?-mini/, { input: 0.25, output: 2, cacheRead: 0.025 }],
   [/gpt-5(\.\d)?-nano/, { input: 0.05, output: 0.4, cacheRead: 0.005 }],
   [/gpt-4\.1-mini/, { input: 0.4, output: 1.6, cacheRead: 0.1 }],
@@ -41,8 +42,14 @@ const BUILT_IN: readonly (readonly [RegExp, Price])[] = [
   [/gemini-2\.5-pro/, { input: 1.25, output: 10, cacheRead: 0.31 }],
   [/gemini-2\.5-flash-lite/, { input: 0.1, output: 0.4, cacheRead: 0.025 }],
   [/gemini-2\.5-flash/, { input: 0.3, output: 2.5, cacheRead: 0.075 }],
-  // DeepSeek (cache miss input; cache hit as cache read).
-  [/deepseek-(chat|reasoner|v3)/, { input: 0.28, output: 0.42, cacheRead: 0.028 }],
+  // DeepSeek (cache miss input; cache hit as cache read). Its API serves V4 Flash also under its
+  // old names, `deepseek-chat` and `deepseek-reasoner`.
+  [/deepseek-(v4-)?flash|deepseek-(chat|reasoner)/, {
+    input: 0.14,
+    output: 0.28,
+    cacheRead: 0.0028,
+  }],
+  [/deepseek-v3/, { input: 0.28, output: 0.42, cacheRead: 0.028 }],
   // Groq.
   [/llama-3\.3-70b-versatile/, { input: 0.59, output: 0.79 }],
   [/llama-3\.1-8b-instant/, { input: 0.05, output: 0.08 }],

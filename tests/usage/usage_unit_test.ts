@@ -65,6 +65,14 @@ Deno.test("prices: the built-in table by model name, cost as Σ tokens × price 
   assert.equal(builtInPrice("anthropic/claude-sonnet-4-5")?.input, 3);
   assert.equal(builtInPrice("gpt-5-mini")?.output, 2);
   assert.equal(builtInPrice("gpt-5-mini")?.output, 2);
+  // GPT-5 Pro has no cached-input price; DeepSeek's API serves V4 Flash also under its old names.
+  assert.deepEqual(builtInPrice("gpt-5-pro"), { input: 15, output: 120 });
+  const flash = { input: 0.14, output: 0.28, cacheRead: 0.0028 };
+  for (
+    const name of ["deepseek-v4-flash", "deepseek-flash", "deepseek-chat", "deepseek-reasoner"]
+  ) {
+    assert.deepEqual(builtInPrice(name), flash, name);
+  }
   // Gemini 3 at Google's standard tier, for prompts up to 200k tokens (as Gemini 2.5 Pro).
   assert.deepEqual(builtInPrice("gemini-3-pro-preview"), { input: 2, output: 12, cacheRead: 0.2 });
   assert.deepEqual(builtInPrice("google/gemini-3-flash-preview"), {
