@@ -39,15 +39,15 @@ const RETRIED = new Set([429, 502, 503, 504]);
 /** A collector's answer is read this far (its error message), never further. */
 const MAX_ANSWER_BYTES = 16 * 1024;
 
-/** The export request's body: one resource (ccp), one scope, the spans. */
+/**
+ * The export request's body: one resource (ccp), one scope, the spans. A resource names each
+ * attribute once, so a `service.version` the user set replaces ccp's own.
+ */
 export function exportBody(spans: readonly OtlpSpan[], tracing: TracingConfig): string {
+  const named = { "service.version": VERSION, ...tracing.resource };
   const resource: KeyValue[] = [
     { key: "service.name", value: { stringValue: tracing.serviceName } },
-    { key: "service.version", value: { stringValue: VERSION } },
-    ...Object.entries(tracing.resource).map(([key, stringValue]) => ({
-      key,
-      value: { stringValue },
-    })),
+    ...Object.entries(named).map(([key, stringValue]) => ({ key, value: { stringValue } })),
   ];
   return JSON.stringify({
     resourceSpans: [{
