@@ -370,3 +370,21 @@ Deno.test("tracing: the resource names each attribute once; a service.version th
     plain.resourceSpans[0]!.resource.attributes.some((a) => a.key === "service.version"),
   );
 });
+
+Deno.test("tracing: a collector that quotes its key without the scheme (Bearer, Basic) is not logged", async () => {
+  const key = "hc-team-4f9a";
+  const collector = startCollector([{ status: 401, body: `{"message":"unknown API key ${key}"}` }]);
+  const { traces, logs } = exporter(() =>
+    configWith(tracing(collector.url, { headers: { authorization: `Bearer ${key}` } }))
+  );
+  try {
+    traces.ended(record(1));
+    await waitFor(() => traces.counts().dropped.export_failed === 2);
+    const said = logs.join("\n");
+    assert.match(said, /HTTP 401: unknown API key/);
+    assert.ok(!said.includes(key), said);
+  } finally {
+    await traces.close();
+    await collector.close();
+  }
+});

@@ -5,7 +5,7 @@
  */
 
 import type { TracingConfig } from "../../config/types.ts";
-import { redactUrlCredentials, withoutKeys } from "../../core/secrets.ts";
+import { headerCredentials, redactUrlCredentials, withoutKeys } from "../../core/secrets.ts";
 import { VERSION } from "../../version.ts";
 import type { KeyValue, OtlpSpan } from "./spans.ts";
 
@@ -64,7 +64,7 @@ export async function sendBatch(
   options: SendOptions,
 ): Promise<Delivery> {
   const body = exportBody(spans, tracing);
-  const secrets = Object.values(tracing.headers).filter((value) => value.length >= 4);
+  const secrets = headerCredentials(tracing.headers).filter((value) => value.length >= 4);
   // The body is JSON whatever a header setting says.
   const headers: Record<string, string> = { "content-type": "application/json" };
   for (const [name, value] of Object.entries(tracing.headers)) {
