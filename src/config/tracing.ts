@@ -73,11 +73,11 @@ export function buildTracing(section: TracingSection | undefined, env: EnvMap): 
   const sampler = samplerOf(env, warnings);
   const tracing: TracingConfig = {
     url,
-    headers: {
-      ...keyValues(envValue(env, "OTEL_EXPORTER_OTLP_HEADERS")),
-      ...keyValues(envValue(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS")),
-      ...file.headers,
-    },
+    headers: sameHeaders([
+      keyValues(envValue(env, "OTEL_EXPORTER_OTLP_HEADERS")),
+      keyValues(envValue(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS")),
+      file.headers ?? {},
+    ]),
     serviceName: file.service_name?.trim() || envValue(env, "OTEL_SERVICE_NAME") ||
       envServiceName || "ccp",
     resource,
@@ -207,6 +207,20 @@ function keyValues(text: string | undefined): Record<string, string> {
     }
   }
   return out;
+}
+
+/**
+ * Headers from several sources, a later one's winning over an earlier one's of the same name in
+ * any letter case: sent as two, they would reach the collector joined into one value.
+ */
+function sameHeaders(sources: readonly Readonly<Record<string, string>>[]): Record<string, string> {
+  const byName = new Map<string, [string, string]>();
+  for (const source of sources) {
+    for (const [name, value] of Object.entries(source)) {
+      byName.set(name.toLowerCase(), [name, value]);
+    }
+  }
+  return Object.fromEntries(byName.values());
 }
 
 /** The sampler the variables name; OpenTelemetry's default keeps every trace a parent keeps. */

@@ -69,6 +69,24 @@ Deno.test("tracing: the config block wins over the variables, key by key", () =>
   assert.equal(t.from, "config");
 });
 
+Deno.test("tracing: a header named in another letter case is the same header: the later source wins", () => {
+  const t = load(
+    `tracing:
+  endpoint: http://file:4318
+  headers: { authorization: "Bearer from-file-0123456789" }
+`,
+    {
+      OTEL_EXPORTER_OTLP_HEADERS: "Authorization=Bearer%20from-env,X-Team=env-team",
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-team=traces-team",
+    },
+  ).tracing!;
+  // Sent as two, they would reach the collector joined (`Bearer from-env, Bearer from-file...`).
+  assert.deepEqual(t.headers, {
+    authorization: "Bearer from-file-0123456789",
+    "x-team": "traces-team",
+  });
+});
+
 Deno.test("tracing: what turns it off, and what is refused", () => {
   const env = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://env:4318" };
   assert.equal(load("tracing: { enabled: false }\n", env).tracing, undefined);
