@@ -34,6 +34,7 @@ import { claudeLogin, usesPassthrough } from "./claude_login.ts";
 import { codeToken } from "./code_token.ts";
 import { ccpCommand, type CliContext, CliError } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
+import { masked, SHOWN_TOKEN, shownJson } from "./settings_shown.ts";
 import { probeHealth } from "./probe.ts";
 import { clientHost, httpUrl } from "./startup.ts";
 
@@ -51,6 +52,8 @@ const TOKEN = "ANTHROPIC_AUTH_TOKEN";
 /** What ccp writes for a config, and the Claude login it leaves in place, if any. */
 interface SettingsPlan {
   readonly settings: CcpSettings;
+  /** The same with ccp's token written `<token>`, for the terminal. */
+  readonly shown: CcpSettings;
   /** Where Claude Code's own login was found, when an `auth: passthrough` provider keeps it. */
   readonly login?: string;
 }
@@ -68,29 +71,24 @@ async function ccpSettings(ctx: CliContext, config: Config): Promise<SettingsPla
   const login = usesPassthrough(config)
     ? await claudeLogin(ctx.env, { os: ctx.os, home: ctx.home, cwd: ctx.cwd })
     : undefined;
-  const auth: Record<string, string> = login === undefined
-    ? { [TOKEN]: own ?? "ccp" }
-    : own === undefined
-    ? {}
-    : { ANTHROPIC_CUSTOM_HEADERS: `x-api-key: ${own}` };
+  const auth = (token: string | undefined): Record<string, string> =>
+    login === undefined
+      ? { [TOKEN]: token ?? "ccp" }
+      : token === undefined
+      ? {}
+      : { ANTHROPIC_CUSTOM_HEADERS: `x-api-key: ${token}` };
   const settings = {
-    env: { ANTHROPIC_BASE_URL: url, ...auth, ...codeEnv(config) },
+    env: { ANTHROPIC_BASE_URL: url, ...auth(own), ...codeEnv(config) },
     // The status line asks the ccp at that address: its ledger may be in another data dir.
     statusLine: statusLineSetting(ctx, {
       ...ledgerPlace(ctx, config),
       proxy: { host, port: config.server.port },
     }),
   };
-  return login === undefined ? { settings } : { settings, login };
-}
-
-/** `text` with ccp's token masked, for the terminal: as it stands, and as JSON escapes it. */
-function masked(text: string, token: string | undefined): string {
-  if (token === undefined || token === "") return text;
-  return text.replaceAll(token, "<token>").replaceAll(
-    JSON.stringify(token).slice(1, -1),
-    "<token>",
-  );
+  const shown = own === undefined
+    ? settings
+    : { ...settings, env: { ...settings.env, ...auth(SHOWN_TOKEN) } };
+  return login === undefined ? { settings, shown } : { settings, shown, login };
 }
 
 /** Runs `ccp settings <action>`; returns the exit code. */
@@ -127,13 +125,13 @@ export async function runSettings(
     throw new CliError(`${path}: ${err instanceof Error ? err.message : err}; ccp changes nothing`);
   }
   for (const change of result.changes) {
-    ctx.io.out(masked(changeLine(change, ours, options.dryRun), own));
+    ctx.io.out(masked(changeLine(change, plan.shown, options.dryRun), own));
   }
   if (!result.changed) {
     ctx.io.out(`${path}: nothing to change`);
   } else if (options.dryRun) {
     ctx.io.out(`would write ${path}:`);
-    ctx.io.out(masked(JSON.stringify(result.next, null, 2), own));
+    ctx.io.out(shownJson(result.next, plan, own));
   } else {
     const holdsToken = own !== undefined &&
       JSON.stringify(result.next).includes(JSON.stringify(own).slice(1, -1));

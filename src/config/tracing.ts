@@ -65,6 +65,8 @@ export function buildTracing(section: TracingSection | undefined, env: EnvMap): 
     }
     return { problems, warnings };
   }
+  const headers = headersOf(file, env, problems, warnings);
+  if (headers === undefined) return { problems, warnings };
   const envResource = keyValues(envValue(env, "OTEL_RESOURCE_ATTRIBUTES"));
   const { "service.name": envServiceName, ...resource } = {
     ...envResource,
@@ -73,11 +75,7 @@ export function buildTracing(section: TracingSection | undefined, env: EnvMap): 
   const sampler = samplerOf(env, warnings);
   const tracing: TracingConfig = {
     url,
-    headers: {
-      ...keyValues(envValue(env, "OTEL_EXPORTER_OTLP_HEADERS")),
-      ...keyValues(envValue(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS")),
-      ...file.headers,
-    },
+    headers,
     serviceName: file.service_name?.trim() || envValue(env, "OTEL_SERVICE_NAME") ||
       envServiceName || "ccp",
     resource,
@@ -207,6 +205,57 @@ function keyValues(text: string | undefined): Record<string, string> {
     }
   }
   return out;
+}
+
+/**
+ * The collector's headers: the variables', then the block's. One no request can carry (fetch
+ * would refuse every export) refuses the block, or, in a variable set for other programs too,
+ * turns tracing off; either says which, never its value.
+ */
+function headersOf(
+  file: TracingSection,
+  env: EnvMap,
+  problems: string[],
+  warnings: string[],
+): Record<string, string> | undefined {
+  const sources = [
+    ...["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"].map((name) =>
+      [name, keyValues(envValue(env, name))] as const
+    ),
+    ["tracing.headers", file.headers ?? {}] as const,
+  ];
+  for (const [where, headers] of sources) {
+    for (const [name, value] of Object.entries(headers)) {
+      const why = !HEADER_NAME.test(name)
+        ? "a header name holds a space or a sign no name may hold"
+        : !HEADER_VALUE.test(value)
+        ? `the value of ${name} holds a line break or a character past Latin-1`
+        : undefined;
+      if (why === undefined) continue;
+      if (where === "tracing.headers") problems.push(`${where}: ${why}`);
+      else warnings.push(`${where}: ${why}; tracing is off`);
+      return undefined;
+    }
+  }
+  return sameHeaders(sources.map(([, headers]) => headers));
+}
+
+// What an HTTP header's name (a token) and value (Latin-1 but NUL and line breaks) may hold.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[^\0\r\n\u0100-\uffff]*$/;
+
+/**
+ * Headers from several sources, a later one's winning over an earlier one's of the same name in
+ * any letter case: sent as two, they would reach the collector joined into one value.
+ */
+function sameHeaders(sources: readonly Readonly<Record<string, string>>[]): Record<string, string> {
+  const byName = new Map<string, [string, string]>();
+  for (const source of sources) {
+    for (const [name, value] of Object.entries(source)) {
+      byName.set(name.toLowerCase(), [name, value]);
+    }
+  }
+  return Object.fromEntries(byName.values());
 }
 
 /** The sampler the variables name; OpenTelemetry's default keeps every trace a parent keeps. */

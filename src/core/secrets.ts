@@ -119,13 +119,23 @@ export function configuredKeys(
 ): readonly string[] {
   let found = keysOfConfig.get(config);
   if (!found) {
-    const collector = Object.values(config.tracing?.headers ?? {})
-      .flatMap((value) => [value, value.replace(/^(bearer|basic|token)\s+/i, "")])
+    const collector = headerCredentials(config.tracing?.headers ?? {})
       .filter((value) => value.length >= 8);
     found = [...Object.values(config.providers).flatMap(providerSecrets), ...new Set(collector)];
     keysOfConfig.set(config, found);
   }
   return found;
+}
+
+/**
+ * The values of a collector's headers, each also without its scheme (`Bearer `, `Basic `,
+ * `Token `): a server that quotes a credential back quotes the token alone.
+ */
+export function headerCredentials(headers: Readonly<Record<string, string>>): string[] {
+  return Object.values(headers).flatMap((value) => {
+    const bare = value.replace(/^(bearer|basic|token)\s+/i, "");
+    return bare === value ? [value] : [value, bare];
+  });
 }
 
 // Kept per config: it is frozen, and a reload makes a new one.

@@ -20,8 +20,36 @@ export function routeHeaders(recorder: Recorder): Record<string, string> {
     headers["x-ccp-model"] = headerSafe(model);
   }
   const passed = recorder.record.passed;
-  if (passed?.length) {
-    headers["x-ccp-passed"] = passed.join(", ").replace(/[^\x20-\x7e]+/g, (t) => headerSafe(t));
-  }
+  if (passed?.length) headers["x-ccp-passed"] = passedHeader(passed);
   return headers;
+}
+
+/**
+ * The longest `x-ccp-passed`: a proxy in front holds all of an answer's headers in a buffer
+ * (nginx's is 4 KB by default) and refuses the whole answer when they outgrow it.
+ */
+const MAX_PASSED = 2048;
+
+/**
+ * The targets passed, first ones first, as many whole as fit; the rest counted (the log line names
+ * them all). One too long alone is cut. What is past ASCII is percent-encoded.
+ */
+function passedHeader(passed: readonly string[]): string {
+  const safe = passed.map((p) => p.replace(/[^\x20-\x7e]+/g, (t) => headerSafe(t)));
+  const more = (n: number) => n > 0 ? `, and ${n} more (named in the log line)` : "";
+  let value = "";
+  let kept = 0;
+  for (const entry of safe) {
+    const next = kept === 0 ? entry : `${value}, ${entry}`;
+    if (next.length + more(safe.length - kept - 1).length > MAX_PASSED) break;
+    value = next;
+    kept++;
+  }
+  if (kept === 0) {
+    const room = MAX_PASSED - more(safe.length - 1).length - "...".length;
+    // Not in the middle of a percent-encoded byte.
+    value = `${safe[0]!.slice(0, room).replace(/%[0-9A-F]?$/, "")}...`;
+    kept = 1;
+  }
+  return value + more(safe.length - kept);
 }

@@ -53,11 +53,12 @@ export async function openWebAnswer(loop: WebToolLoop, options: AnswerOptions): 
     }
     const message = finalMessage(id, options.clientModel, content.blocks, step.value, loop.usage);
     const usage = totals(loop.usage);
-    options.hooks.onEnd({ usage });
+    const stopReason = message.stop_reason;
+    options.hooks.onEnd(stopReason ? { usage, stopReason } : { usage });
     return { kind: "json", message, usage };
   }
   let ended = false;
-  const end = (outcome: { error?: string; cancelled?: boolean }) => {
+  const end = (outcome: { error?: string; cancelled?: boolean; stopReason?: string }) => {
     if (ended) return;
     ended = true;
     options.hooks.onEnd({ usage: totals(loop.usage), ...outcome });
@@ -87,15 +88,16 @@ export async function openWebAnswer(loop: WebToolLoop, options: AnswerOptions): 
           controller.enqueue(encoder.encode(sseFrame(step.value.type, step.value)));
           return;
         }
+        const delta = finalDelta(step.value.stopReason as StopReason, step.value.stopSequence);
         controller.enqueue(encoder.encode(
           sseFrame("message_delta", {
             type: "message_delta",
-            delta: finalDelta(step.value.stopReason as StopReason, step.value.stopSequence),
+            delta,
             usage: deltaUsage(loop.usage),
           }) + sseFrame("message_stop", { type: "message_stop" }),
         ));
         controller.close();
-        end({});
+        end(delta.stop_reason ? { stopReason: delta.stop_reason } : {});
       } catch (err) {
         if (ended) return;
         // After the first byte a failure can only be told as an error event.

@@ -132,6 +132,38 @@ Deno.test("ccp settings uninstall: says it leaves a token the user set, its valu
   });
 });
 
+Deno.test("ccp settings: a short token is shown as <token> where it is written, and ccp's own words stay whole", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    // A token of three letters that are also ccp's name: masking it as text took "ccp" out of
+    // every line ("not by <token>", "<token> statusline").
+    const config = `${dir}/c.yaml`;
+    await Deno.writeTextFile(
+      config,
+      `server: { port: ${closedPort()}, auth_token: ccp }\nproviders:\n  up: { type: anthropic, base_url: "http://127.0.0.1:9", api_key: sk-up-provider-key-0123 }\nroutes:\n  default: up/m\n`,
+    );
+    await Deno.mkdir(`${dir}/.claude`);
+    const file = `${dir}/.claude/settings.json`;
+    const user = { env: { ANTHROPIC_BASE_URL: "http://127.0.0.1:3456" } };
+    await Deno.writeTextFile(file, JSON.stringify(user));
+    const dry = testContext(dir);
+    assert.equal(await runSettings(dry, "install", { config }, { dryRun: true }), 1);
+    const planned = dry.io.stdout.join("\n");
+    assert.match(planned, /would add env\.ANTHROPIC_AUTH_TOKEN: <token>$/m);
+    assert.match(planned, /would add statusLine: ccp statusline$/m);
+    assert.match(planned, /"ANTHROPIC_AUTH_TOKEN": "<token>"/);
+    assert.doesNotMatch(planned, /"ANTHROPIC_AUTH_TOKEN": "ccp"/);
+    assert.match(planned, /change or remove it by hand for ccp's to apply/);
+    assert.equal(await runSettings(testContext(dir), "install", { config }), 1);
+    assert.equal((await readJson(file)).env!.ANTHROPIC_AUTH_TOKEN, "ccp");
+    const ctx = testContext(dir);
+    assert.equal(await runSettings(ctx, "uninstall", { config }), 0);
+    assert.deepEqual(await readJson(file), user);
+    const out = ctx.io.stdout.join("\n");
+    assert.match(out, /set by hand, not by ccp, so ccp leaves it/);
+    assert.doesNotMatch(out, /<token>/);
+  });
+});
+
 Deno.test("ccp settings install: without an auth token to write, a file keeps its mode", async () => {
   await inTempDir("ccp-settings-", async (dir) => {
     const config = `${dir}/c.yaml`;

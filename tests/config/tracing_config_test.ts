@@ -69,6 +69,53 @@ Deno.test("tracing: the config block wins over the variables, key by key", () =>
   assert.equal(t.from, "config");
 });
 
+Deno.test("tracing: a header named in another letter case is the same header: the later source wins", () => {
+  const t = load(
+    `tracing:
+  endpoint: http://file:4318
+  headers: { authorization: "Bearer from-file-0123456789" }
+`,
+    {
+      OTEL_EXPORTER_OTLP_HEADERS: "Authorization=Bearer%20from-env,X-Team=env-team",
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-team=traces-team",
+    },
+  ).tracing!;
+  // Sent as two, they would reach the collector joined (`Bearer from-env, Bearer from-file...`).
+  assert.deepEqual(t.headers, {
+    authorization: "Bearer from-file-0123456789",
+    "x-team": "traces-team",
+  });
+});
+
+Deno.test("tracing: a header no request can carry is said, by name and never by value", () => {
+  const env = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://env:4318" };
+  // Decoded from the variable, a value past Latin-1 would make fetch refuse every export.
+  const wide = load("", { ...env, OTEL_EXPORTER_OTLP_HEADERS: "x-key=secret%E2%82%AC42" });
+  assert.equal(wide.tracing, undefined);
+  assert.ok(
+    wide.warnings.some((w) =>
+      /^OTEL_EXPORTER_OTLP_HEADERS: the value of x-key holds a line break or a character past Latin-1; tracing is off$/
+        .test(w)
+    ),
+    wide.warnings.join("\n"),
+  );
+  const broken = load("", { ...env, OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-key=ab%0D%0Acd" });
+  assert.equal(broken.tracing, undefined);
+  // A name with a space (`Authorization: Bearer k=v` misread): said without the name's text.
+  const named = load("", { ...env, OTEL_EXPORTER_OTLP_HEADERS: "Authorization: Bearer tok=1" });
+  assert.equal(named.tracing, undefined);
+  assert.ok(named.warnings.some((w) => /a header name holds a space/.test(w)));
+  assert.ok(!named.warnings.join("\n").includes("tok"), named.warnings.join("\n"));
+  // The block's own is refused, as its other mistakes are.
+  const error = configErrorOf(() =>
+    load('tracing: { endpoint: http://c:4318, headers: { x-key: "sec\\nret-0123" } }\n')
+  );
+  assert.match(error, /tracing\.headers: the value of x-key holds a line break/);
+  assert.ok(!error.includes("ret-0123"), error);
+  // Latin-1 and a tab are sent as they are.
+  assert.ok(load("", { ...env, OTEL_EXPORTER_OTLP_HEADERS: "x-team=%C3%A9quipe" }).tracing);
+});
+
 Deno.test("tracing: what turns it off, and what is refused", () => {
   const env = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://env:4318" };
   assert.equal(load("tracing: { enabled: false }\n", env).tracing, undefined);

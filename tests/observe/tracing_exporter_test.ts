@@ -9,7 +9,7 @@ import type { Config, TracingConfig } from "../../src/config/types.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { type ExportLimits, TraceExport } from "../../src/observe/tracing/exporter.ts";
 import { keptByRatio, parseTraceparent } from "../../src/observe/tracing/trace_context.ts";
-import { retryAfterMs } from "../../src/observe/tracing/send.ts";
+import { exportBody, retryAfterMs } from "../../src/observe/tracing/send.ts";
 import { unixNano } from "../../src/observe/tracing/spans.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { servedRecord } from "../helpers/records.ts";
@@ -344,5 +344,47 @@ Deno.test("tracing: the config's batch settings size the batches, pace them and 
   } finally {
     await bounded.traces.close();
     await slow.close();
+  }
+});
+
+Deno.test("tracing: the resource names each attribute once; a service.version the user set wins", () => {
+  const t = tracing("http://127.0.0.1:4318", {
+    resource: { "service.version": "team-build-7", "deployment.environment": "prod" },
+  });
+  const body = JSON.parse(exportBody([], t)) as {
+    resourceSpans: {
+      resource: { attributes: { key: string; value: { stringValue: string } }[] };
+    }[];
+  };
+  const attributes = body.resourceSpans[0]!.resource.attributes;
+  const keys = attributes.map((a) => a.key);
+  // OTLP: a key appears once among a resource's attributes.
+  assert.deepEqual(keys, [...new Set(keys)]);
+  const value = (key: string) => attributes.find((a) => a.key === key)?.value.stringValue;
+  assert.equal(value("service.version"), "team-build-7");
+  assert.equal(value("service.name"), "ccp");
+  assert.equal(value("deployment.environment"), "prod");
+  // Without one set, ccp's version names the service's.
+  const plain = JSON.parse(exportBody([], tracing("http://127.0.0.1:4318"))) as typeof body;
+  assert.ok(
+    plain.resourceSpans[0]!.resource.attributes.some((a) => a.key === "service.version"),
+  );
+});
+
+Deno.test("tracing: a collector that quotes its key without the scheme (Bearer, Basic) is not logged", async () => {
+  const key = "hc-team-4f9a";
+  const collector = startCollector([{ status: 401, body: `{"message":"unknown API key ${key}"}` }]);
+  const { traces, logs } = exporter(() =>
+    configWith(tracing(collector.url, { headers: { authorization: `Bearer ${key}` } }))
+  );
+  try {
+    traces.ended(record(1));
+    await waitFor(() => traces.counts().dropped.export_failed === 2);
+    const said = logs.join("\n");
+    assert.match(said, /HTTP 401: unknown API key/);
+    assert.ok(!said.includes(key), said);
+  } finally {
+    await traces.close();
+    await collector.close();
   }
 });

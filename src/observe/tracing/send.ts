@@ -5,7 +5,7 @@
  */
 
 import type { TracingConfig } from "../../config/types.ts";
-import { redactUrlCredentials, withoutKeys } from "../../core/secrets.ts";
+import { headerCredentials, redactUrlCredentials, withoutKeys } from "../../core/secrets.ts";
 import { VERSION } from "../../version.ts";
 import type { KeyValue, OtlpSpan } from "./spans.ts";
 
@@ -39,15 +39,15 @@ const RETRIED = new Set([429, 502, 503, 504]);
 /** A collector's answer is read this far (its error message), never further. */
 const MAX_ANSWER_BYTES = 16 * 1024;
 
-/** The export request's body: one resource (ccp), one scope, the spans. */
+/**
+ * The export request's body: one resource (ccp), one scope, the spans. A resource names each
+ * attribute once, so a `service.version` the user set replaces ccp's own.
+ */
 export function exportBody(spans: readonly OtlpSpan[], tracing: TracingConfig): string {
+  const named = { "service.version": VERSION, ...tracing.resource };
   const resource: KeyValue[] = [
     { key: "service.name", value: { stringValue: tracing.serviceName } },
-    { key: "service.version", value: { stringValue: VERSION } },
-    ...Object.entries(tracing.resource).map(([key, stringValue]) => ({
-      key,
-      value: { stringValue },
-    })),
+    ...Object.entries(named).map(([key, stringValue]) => ({ key, value: { stringValue } })),
   ];
   return JSON.stringify({
     resourceSpans: [{
@@ -64,7 +64,7 @@ export async function sendBatch(
   options: SendOptions,
 ): Promise<Delivery> {
   const body = exportBody(spans, tracing);
-  const secrets = Object.values(tracing.headers).filter((value) => value.length >= 4);
+  const secrets = headerCredentials(tracing.headers).filter((value) => value.length >= 4);
   // The body is JSON whatever a header setting says.
   const headers: Record<string, string> = { "content-type": "application/json" };
   for (const [name, value] of Object.entries(tracing.headers)) {

@@ -122,28 +122,39 @@ export function requestSpans(
     flags: SAMPLED | HAS_IS_REMOTE | (start.parentSpanId ? IS_REMOTE : 0),
   };
   const spans = [server];
+  // With ccp's web tools, each model round answered: the last one's answer is the client's.
+  const last = r.attempts.findLastIndex((a) => a.outcome === "answered");
   r.attempts.forEach((a, i) => {
-    spans.push(attemptSpan(a, i, r, { traceId: start.traceId, parent: spanId, endMs }, facts));
+    spans.push(
+      attemptSpan(a, i, r, { traceId: start.traceId, parent: spanId, endMs, last }, facts),
+    );
   });
   return spans;
 }
 
-/** One attempt's client span; the one that answered lasts until the answer ended. */
+/**
+ * One attempt's client span. The answer the client got lasts until it ended, and carries the
+ * request's tokens (counted once: a backend sums its model calls); an earlier round's answer
+ * lasts until the next round began.
+ */
 function attemptSpan(
   a: AttemptRecord,
   index: number,
   r: Readonly<RequestRecord>,
-  at: { traceId: string; parent: string; endMs: number },
+  at: { traceId: string; parent: string; endMs: number; last: number },
   facts: SpanFacts,
 ): OtlpSpan {
   const before = index > 0 ? r.attempts[index - 1] : undefined;
   const kind = before === undefined
     ? "first"
+    : before.outcome === "answered"
+    ? "round"
     : before.provider === a.provider && before.model === a.model
     ? "retry"
     : "failover";
   const provider = facts.provider(a.provider);
   const answered = a.outcome === "answered";
+  const final = index === at.last;
   const attributes: KeyValue[] = [
     str("gen_ai.operation.name", "chat"),
     str("gen_ai.request.model", a.model),
@@ -155,15 +166,19 @@ function attemptSpan(
     str("ccp.key", a.keyLabel.replace(/\s*\(.*\)$/, "")),
     ...(before?.reason !== undefined ? [str("ccp.attempt.after", before.reason)] : []),
     ...(answered ? [str("gen_ai.response.model", a.model)] : []),
-    ...(answered ? usageAttributes(r.usage) : []),
-    ...(answered ? finishReasons(r) : []),
+    ...(final ? usageAttributes(r.usage) : []),
+    ...(final ? finishReasons(r) : []),
   ];
   if (!answered) {
     attributes.push(str("error.type", a.status !== undefined ? String(a.status) : "_OTHER"));
   }
-  const endMs = answered
-    ? Math.max(a.startedAt + a.durationMs, at.endMs)
-    : a.startedAt + a.durationMs;
+  const own = a.startedAt + a.durationMs;
+  const next = r.attempts[index + 1];
+  const endMs = final
+    ? Math.max(own, at.endMs)
+    : answered && next
+    ? Math.max(own, next.startedAt)
+    : own;
   return {
     traceId: at.traceId,
     // The id its upstream was told, when the attempt was traced as it was sent.
