@@ -23,7 +23,7 @@ import { listenError } from "./listen_error.ts";
 import { openStores } from "./serve_stores.ts";
 import { ServedConfig } from "./serve_reload.ts";
 import { FormerTokens } from "../server/former_tokens.ts";
-import { TraceExport } from "../observe/tracing/exporter.ts";
+import { LazyTraceExport } from "../observe/tracing/lazy_export.ts";
 
 /**
  * How long a stop waits for requests in flight (streams included) before giving up on them. The
@@ -122,7 +122,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   // Ollama models run with too little context for Claude Code: said in the log once each.
   const ollama = new OllamaContextWatch(current, environmentFetch(), log);
   // Request spans for an OTLP collector, when the config (or OTEL_* variables) names one.
-  const traces = new TraceExport({ config: current, log });
+  const traces = new LazyTraceExport({ config: current, log });
   const app = createServerApp({
     departures,
     config: current,
@@ -153,6 +153,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   config.start({ host, port, url: listenUrl }, (next) => {
     // Each config as it loads: a token two reloads in a row took is named too.
     formerTokens.track(next.server.clients);
+    // A config that traces loads the exporter now, not at its first request's end.
+    traces.prepare(next);
     const cancelWarmUp = scheduleWarmUp(next, TRANSPORTS, { log });
     const cancelOllamaCheck = ollama.schedule();
     return () => {

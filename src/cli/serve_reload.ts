@@ -5,12 +5,12 @@
 
 import type { Config, LogLevel } from "../config/types.ts";
 import { messageOf } from "../core/errors.ts";
+import { lazyImport } from "../core/lazy_modules.ts";
 import { REFUSED_SIGNATURES } from "../upstream/anthropic/foreign_signatures.ts";
 import type { CliFlags } from "./args.ts";
 import type { ConfigWatch } from "./config_watch.ts";
 import type { CliContext } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
-import { reloadChanges, restartNotes } from "./reload_changes.ts";
 import { assertSafeExposure, configSourceText, routeLines } from "./startup.ts";
 import type { SwappableLogger } from "./swap_log.ts";
 
@@ -87,6 +87,8 @@ export class ServedConfig {
     }
     try {
       const next = await loadCliConfig(ctx, flags);
+      // What a reload changed is worded only when one happens: no start loads it.
+      const { reloadChanges, restartNotes } = await lazyImport("cli/reload_changes.ts");
       for (const warning of assertSafeExposure({ ...next.server, host: listening.host })) {
         log.warn(warning);
       }

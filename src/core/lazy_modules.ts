@@ -3,8 +3,9 @@
  * the translating transports with the translated relay, the web tools, the shared stores' clients
  * and watcher, request validation's schemas, the YAML parser (when the config's tree is not
  * cached), the config modes used without a file, the token counter and its tokenizer, the wording
- * of a request that failed everywhere, the status page. Each is code a passthrough config's first
- * answer does not run, and Deno's loading costs every start per byte.
+ * of a request that failed everywhere, the status page, the request traces' exporter, a reload's
+ * wording. Each is code a passthrough config's first answer does not run, and Deno's loading costs
+ * every start per byte.
  *
  * Deno reads and analyses every module that a dynamic import with a literal specifier names, and
  * all that module imports, before ccp runs its first line, even when the import never runs: that was ~28 ms of
@@ -53,6 +54,8 @@ interface LazyModuleTypes {
   "observe/ui/page.ts": typeof import("../observe/ui/page.ts");
   "observe/ui/state.ts": typeof import("../observe/ui/state.ts");
   "observe/ui/vendor/uplot.ts": typeof import("../observe/ui/vendor/uplot.ts");
+  "observe/tracing/exporter.ts": typeof import("../observe/tracing/exporter.ts");
+  "cli/reload_changes.ts": typeof import("../cli/reload_changes.ts");
 }
 
 /** The lazily loaded modules, relative to src/: what scripts/compile.ts embeds. */
@@ -89,6 +92,8 @@ export const LAZY_MODULES = [
   "observe/ui/page.ts",
   "observe/ui/state.ts",
   "observe/ui/vendor/uplot.ts",
+  "observe/tracing/exporter.ts",
+  "cli/reload_changes.ts",
 ] as const;
 
 /** One of {@link LAZY_MODULES}. */

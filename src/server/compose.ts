@@ -16,7 +16,7 @@ import type { DepartureWatcher } from "./departures.ts";
 import type { FormerTokens } from "./former_tokens.ts";
 import type { SharedGuards } from "../resilience/shared_sync.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
-import type { TraceExport } from "../observe/tracing/exporter.ts";
+import type { TraceSource } from "../observe/tracing/lazy_export.ts";
 
 /**
  * A translating transport, loaded with its translator on its protocol's first request (or by the
@@ -65,7 +65,7 @@ export function createServerApp(options: {
   sharedGuards?: SharedGuards;
   departures?: DepartureWatcher;
   observers?: readonly RequestObserver[];
-  traces?: TraceExport;
+  traces?: TraceSource;
   formerTokens?: FormerTokens;
 }): {
   fetch: (request: Request, info?: ConnectionInfo) => Promise<Response>;

@@ -16,7 +16,7 @@ import type { Presented } from "./auth.ts";
 import type { FormerTokens } from "./former_tokens.ts";
 import type { SharedMonitor } from "../shared/monitor.ts";
 import type { SharedGuards } from "../resilience/shared_sync.ts";
-import type { TraceExport } from "../observe/tracing/exporter.ts";
+import type { TraceSource } from "../observe/tracing/lazy_export.ts";
 
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {
@@ -41,7 +41,7 @@ export interface AppDeps {
   /** Who else reads each request's record (the log line is always one). */
   observers?: readonly RequestObserver[];
   /** Sends request spans to an OTLP collector when the config says so (read by /metrics too). */
-  traces?: TraceExport;
+  traces?: TraceSource;
   /** When the server started (GET /v1/models `created_at`, GET /health uptime). */
   startedAt: Date;
   version: string;
