@@ -103,7 +103,7 @@ export async function runCode(
   }
   const proxy = await startOrJoin(ctx, flags, config, claudeArgs);
   if (typeof proxy === "number") return proxy;
-  const { server, url, logFile, failures, reloads } = proxy;
+  const { server, url, logFile, failures, reloads, warnings } = proxy;
   const own = codeToken(config.server);
   const token = own ?? "ccp";
   if (!server && !await joinable(ctx, config, url, own)) return 1;
@@ -139,6 +139,7 @@ export async function runCode(
   } finally {
     await server?.stop();
     reloads.flush(logFile);
+    warnings.flush(logFile);
     const note = failures.note(logFile);
     if (note !== undefined) ctx.io.err(note);
   }
@@ -152,6 +153,8 @@ interface CodeProxy {
   readonly logFile: string | undefined;
   readonly failures: FailureNote;
   readonly reloads: ReloadLines;
+  /** The in-process proxy's warnings about the served models (too little context). */
+  readonly warnings: ReloadLines;
 }
 
 /**
@@ -180,12 +183,14 @@ async function startOrJoin(
   const logFile = flags.logFile ?? config.server.logFile ??
     (dataDir !== undefined ? joinPath(dataDir, "ccp.log") : undefined);
   const failures = new FailureNote();
-  const reloads = new ReloadLines(
-    (line) => ctx.io.err(line),
-    claudeDraws(claudeArgs, { stdout: Deno.stdout.isTerminal(), stderr: Deno.stderr.isTerminal() }),
-  );
+  const draws = claudeDraws(claudeArgs, {
+    stdout: Deno.stdout.isTerminal(),
+    stderr: Deno.stderr.isTerminal(),
+  });
+  const reloads = new ReloadLines((line) => ctx.io.err(line), draws);
+  const warnings = new ReloadLines((line) => ctx.io.err(line), draws);
   // Named once it is known to take this ccp's token (joinable), not before a refusal.
-  if (found !== "none") return { server: undefined, url, logFile, failures, reloads };
+  if (found !== "none") return { server: undefined, url, logFile, failures, reloads, warnings };
   const server = await startServer({
     ctx,
     flags,
@@ -195,6 +200,8 @@ async function startOrJoin(
     // Its log is in a file or quiet: a saved config's reload (or why it failed) is said here,
     // once claude exits when its screen would swallow the line.
     onSaveReload: (line) => reloads.tell(line),
+    // An Ollama model on a short context answers off-topic with no error: said where it shows.
+    onContextWarning: (line) => warnings.tell(line),
     ...(logFile !== undefined ? { logFile } : {}),
   });
   ctx.io.err(
@@ -213,7 +220,7 @@ async function startOrJoin(
   if (config.source.kind === "default") {
     ctx.io.err(`ccp: ${defaultModeNotice(config, ccpCommand(ctx))}`);
   }
-  return { server, url: server.url, logFile, failures, reloads };
+  return { server, url: server.url, logFile, failures, reloads, warnings };
 }
 
 /**
