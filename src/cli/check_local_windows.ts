@@ -69,7 +69,7 @@ function routedModels(config: Config): Routed[] {
 const positive = (v: unknown): number | undefined =>
   typeof v === "number" && Number.isInteger(v) && v > 0 ? v : undefined;
 
-/** The entry of an OpenAI-style model list (`{data: [{id, …}]}`) for `model`. */
+/** The entry of an OpenAI-style model list (`{data: [{id, ...}]}`) for `model`. */
 function listed(list: unknown, model: string): Record<string, unknown> | undefined {
   const data = isRecord(list) && Array.isArray(list.data) ? list.data : [];
   return data.find((m): m is Record<string, unknown> => isRecord(m) && m.id === model);
