@@ -41,7 +41,7 @@ function isLocalPreset(preset: string | undefined): preset is Preset {
   return preset === "llamacpp" || preset === "vllm" || preset === "lmstudio";
 }
 
-/** Each llama.cpp, vLLM or LM Studio model a route or alias names, once. */
+/** Each llama.cpp, vLLM or LM Studio model a route or alias names, once per declared window. */
 function routedModels(config: Config): Routed[] {
   const seen = new Map<string, Routed>();
   for (const chain of [...Object.values(config.routes), ...Object.values(config.aliases)]) {
@@ -49,12 +49,11 @@ function routedModels(config: Config): Routed[] {
       const provider = config.providers[target.provider];
       // A `type: openai` entry speaks Chat Completions; these servers' answers are the same.
       if (!provider || !isLocalPreset(provider.preset) || target.model === "*") continue;
-      const key = `${target.provider}/${target.model}`;
       const declared = target.settings?.contextWindow ??
         settingsFor(provider, target.model).contextWindow;
-      const known = seen.get(key);
-      // A variant may declare what the provider's settings do not: the smallest declared counts.
-      if (known && (known.declared ?? Infinity) <= (declared ?? Infinity)) continue;
+      // A route variant may declare another window than the provider's settings: each is checked.
+      const key = `${target.provider}/${target.model}/${declared ?? ""}`;
+      if (seen.has(key)) continue;
       seen.set(key, {
         provider: target.provider,
         preset: provider.preset,

@@ -129,3 +129,19 @@ routes:
     await vllm.close();
   }
 });
+
+Deno.test("ccp check checks a route variant's own context_window beside the provider's", async () => {
+  const llama = startInfoServer({ kind: "llamacpp", nCtx: 131072 });
+  try {
+    const out = await check(`providers:
+  llama: { preset: llamacpp, base_url: ${llama.baseUrl} }
+routes:
+  default: llama/qwen3-coder
+  opus: { target: llama/qwen3-coder, context_window: 200000 }
+`);
+    assert.match(out, /^Warning: .* 131072 tokens, and the config gives it no context_window: /m);
+    assert.match(out, /^Warning: .* 131072 tokens, less than its context_window of 200000: /m);
+  } finally {
+    await llama.close();
+  }
+});
