@@ -10,7 +10,7 @@
  */
 
 import { settingsFor } from "../config/settings_merge.ts";
-import type { Config } from "../config/types.ts";
+import type { Config, Target } from "../config/types.ts";
 import { isRecord } from "../core/json.ts";
 import { environmentFetch, type FetchLike } from "../upstream/http/clients.ts";
 import { ask, CLAUDE_CODE_CONTEXT } from "../upstream/ollama/context.ts";
@@ -41,26 +41,31 @@ function isLocalPreset(preset: string | undefined): preset is Preset {
   return preset === "llamacpp" || preset === "vllm" || preset === "lmstudio";
 }
 
-/** Each llama.cpp, vLLM or LM Studio model a route or alias names, once per declared window. */
-function routedModels(config: Config): Routed[] {
+/** Every target of the config's routes and aliases. */
+const everyTarget = (config: Config): Target[] =>
+  [...Object.values(config.routes), ...Object.values(config.aliases)].flat();
+
+/**
+ * Each llama.cpp, vLLM or LM Studio model of `targets` (by default, every one a route or alias
+ * names), once per declared window.
+ */
+function routedModels(config: Config, targets: readonly Target[] = everyTarget(config)): Routed[] {
   const seen = new Map<string, Routed>();
-  for (const chain of [...Object.values(config.routes), ...Object.values(config.aliases)]) {
-    for (const target of chain) {
-      const provider = config.providers[target.provider];
-      // A `type: openai` entry speaks Chat Completions; these servers' answers are the same.
-      if (!provider || !isLocalPreset(provider.preset) || target.model === "*") continue;
-      const declared = target.settings?.contextWindow ??
-        settingsFor(provider, target.model).contextWindow;
-      // A route variant may declare another window than the provider's settings: each is checked.
-      const key = `${target.provider}/${target.model}/${declared ?? ""}`;
-      if (seen.has(key)) continue;
-      seen.set(key, {
-        provider: target.provider,
-        preset: provider.preset,
-        model: target.model,
-        ...(declared !== undefined ? { declared } : {}),
-      });
-    }
+  for (const target of targets) {
+    const provider = config.providers[target.provider];
+    // A `type: openai` entry speaks Chat Completions; these servers' answers are the same.
+    if (!provider || !isLocalPreset(provider.preset) || target.model === "*") continue;
+    const declared = target.settings?.contextWindow ??
+      settingsFor(provider, target.model).contextWindow;
+    // A route variant may declare another window than the provider's settings: each is checked.
+    const key = `${target.provider}/${target.model}/${declared ?? ""}`;
+    if (seen.has(key)) continue;
+    seen.set(key, {
+      provider: target.provider,
+      preset: provider.preset,
+      model: target.model,
+      ...(declared !== undefined ? { declared } : {}),
+    });
   }
   return [...seen.values()];
 }
@@ -184,4 +189,44 @@ export async function localWindowLines(
     if (said !== undefined) lines.push(said);
   }
   return lines;
+}
+
+/** The windows the servers run models with that the config declares none for, and what to say. */
+export interface LearnedWindows {
+  /** `provider/model` -> the window its server runs it with. */
+  readonly windows: ReadonlyMap<string, number>;
+  /** What to add to the config for those models (and how to give one more context). */
+  readonly lines: readonly string[];
+}
+
+/**
+ * Asks the servers of `targets` (those of llama.cpp, vLLM and LM Studio with no declared
+ * context_window) what window they run the model with. A server that does not say (not running,
+ * still loading, the model not loaded) is left out: nothing is said of it here.
+ */
+export async function learnWindows(
+  config: Config,
+  targets: readonly Target[],
+  fetchFn: FetchLike = environmentFetch(),
+): Promise<LearnedWindows> {
+  const windows = new Map<string, number>();
+  const lines: string[] = [];
+  for (const routed of routedModels(config, targets)) {
+    const name = `${routed.provider}/${routed.model}`;
+    if (routed.declared !== undefined || windows.has(name)) continue;
+    const baseUrl = config.providers[routed.provider]!.baseUrl;
+    const window = await windowOf(fetchFn, baseUrl, routed).catch(() => undefined);
+    if (window?.kind !== "runs") continue;
+    windows.set(name, window.tokens);
+    const short = window.tokens < CLAUDE_CODE_CONTEXT
+      ? ` Claude Code needs at least ${CLAUDE_CODE_CONTEXT} not to compact all the time: ` +
+        `${RAISE[routed.preset]}.`
+      : "";
+    lines.push(
+      `${SERVER_NAMES[routed.preset]} (provider "${routed.provider}") runs ${routed.model} with ` +
+        `a context of ${window.tokens} tokens, which Claude Code now compacts by. Add ` +
+        `${settingToWrite(routed, window.tokens)} so that ccp fits max_tokens into it too.${short}`,
+    );
+  }
+  return { windows, lines };
 }

@@ -11,7 +11,8 @@ import { loadCliConfig } from "./load.ts";
 import { type ServerHandle, startServer } from "./serve.ts";
 import { onSignals, stopSignals } from "./signals.ts";
 import { assertSafeExposure, clientHost, httpUrl } from "./startup.ts";
-import { codeEnv, ledgerPlace, statuslineSettings } from "./code_setup.ts";
+import { codeEnv, ledgerPlace, mainLoopTargets, statuslineSettings } from "./code_setup.ts";
+import { learnWindows } from "./check_local_windows.ts";
 import { probeHealth } from "./probe.ts";
 import { joinPath } from "../config/paths.ts";
 import type { Config } from "../config/types.ts";
@@ -118,9 +119,13 @@ export async function runCode(
     );
   }
   try {
+    // Claude Code compacts by the window of the model it runs on: a local server says it when
+    // the config does not, and what to add to the config so that ccp fits max_tokens too.
+    const learned = await learnWindows(config, mainLoopTargets(config));
+    for (const line of learned.lines) ctx.io.err(`ccp: warning: ${line}`);
     const env = {
       ...await loginChoice(ctx, config, claudeEnv(ctx.env, url, token), own),
-      ...codeEnv(config, ctx.env),
+      ...codeEnv(config, ctx.env, learned.windows),
     };
     // Beside a ccp it did not start, the status line asks that ccp: its data dir (or config)
     // may differ from this one's, and this one's ledger would not have the session.
@@ -128,7 +133,7 @@ export async function runCode(
       ...ledgerPlace(ctx, config),
       proxy: { host: clientHost(config.server.host), port: config.server.port },
     };
-    const ours = { ANTHROPIC_BASE_URL: url, ...codeEnv(config, ctx.env) };
+    const ours = { ANTHROPIC_BASE_URL: url, ...codeEnv(config, ctx.env, learned.windows) };
     const args = [...statuslineSettings(ctx, place, ours), ...claudeArgs];
     const shadowed = own === undefined
       ? undefined

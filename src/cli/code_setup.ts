@@ -6,7 +6,7 @@
 
 import { settingsFor } from "../config/settings_merge.ts";
 import { ownValue } from "../core/json.ts";
-import type { Config } from "../config/types.ts";
+import type { Config, Target } from "../config/types.ts";
 import { dirnamePath, joinPath, resolvePath } from "../config/paths.ts";
 import { autoModeEnv } from "./auto_mode.ts";
 import type { CliContext } from "./context.ts";
@@ -22,13 +22,18 @@ const MAIN_LOOP_ROUTES = ["opus", "sonnet", "default"] as const;
  * large hosted one after it), and Claude Code must not compact while that one holds the session.
  * Unknown when a target of the chain declares none: it may hold more than any declared.
  */
-function routeContextWindow(config: Config, route: string): number | undefined {
+function routeContextWindow(
+  config: Config,
+  route: string,
+  learned: ReadonlyMap<string, number>,
+): number | undefined {
   const chain = ownValue(config.routes, route) ?? [];
   let largest: number | undefined;
   for (const target of chain) {
     const provider = config.providers[target.provider];
     const window = provider
-      ? target.settings?.contextWindow ?? settingsFor(provider, target.model).contextWindow
+      ? target.settings?.contextWindow ?? settingsFor(provider, target.model).contextWindow ??
+        learned.get(`${target.provider}/${target.model}`)
       : undefined;
     if (window === undefined) return undefined;
     largest = Math.max(largest ?? 0, window);
@@ -36,13 +41,21 @@ function routeContextWindow(config: Config, route: string): number | undefined {
   return largest;
 }
 
+/** The targets of the routes Claude Code's main loop may run on. */
+export function mainLoopTargets(config: Config): Target[] {
+  return MAIN_LOOP_ROUTES.flatMap((route) => ownValue(config.routes, route) ?? []);
+}
+
 /**
  * The smallest known window of the routes the main loop may run on: Claude Code compacts by one
  * window for the session, and a switch between opus and sonnet (or `opusplan`) must not take it
  * past the smaller model's.
  */
-function mainLoopContextWindow(config: Config): number | undefined {
-  const windows = MAIN_LOOP_ROUTES.map((route) => routeContextWindow(config, route))
+function mainLoopContextWindow(
+  config: Config,
+  learned: ReadonlyMap<string, number>,
+): number | undefined {
+  const windows = MAIN_LOOP_ROUTES.map((route) => routeContextWindow(config, route, learned))
     .filter((window): window is number => window !== undefined);
   return windows.length > 0 ? Math.min(...windows) : undefined;
 }
@@ -73,12 +86,15 @@ function compactEnv(window: number): Record<string, string> {
 /**
  * The environment variables `ccp code` adds for Claude Code, leaving out those the user set
  * (the compaction variables act together, so setting one keeps ccp from setting either).
+ * `learned`: the windows local servers said they run models with (`provider/model`), for
+ * targets the config declares none for.
  */
 export function codeEnv(
   config: Config,
   userEnv: Readonly<Record<string, string>> = {},
+  learned: ReadonlyMap<string, number> = new Map(),
 ): Record<string, string> {
-  const window = mainLoopContextWindow(config);
+  const window = mainLoopContextWindow(config, learned);
   const compact = window !== undefined ? compactEnv(window) : {};
   const userCompacts = COMPACT_VARIABLES.some((name) => userEnv[name] !== undefined);
   const ours: Record<string, string> = {

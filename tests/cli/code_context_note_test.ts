@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { childEnv, runCcp } from "./helpers.ts";
 import { psAnswer } from "../mocks/ollama_api.ts";
+import { startInfoServer } from "../mocks/local_server_info.ts";
 
 const POSIX = Deno.build.os !== "windows";
 
@@ -66,6 +67,65 @@ Deno.test({
     } finally {
       await Deno.remove(dir, { recursive: true });
       await ollama.close();
+    }
+  },
+});
+
+/** A `claude` that prints the compaction variables it was given. */
+const COMPACT_CLAUDE = `#!/bin/sh
+echo "COMPACT=\${CLAUDE_CODE_AUTO_COMPACT_WINDOW-unset} PCT=\${CLAUDE_AUTOCOMPACT_PCT_OVERRIDE-unset}"
+`;
+
+Deno.test({
+  name: "code compacts by the window a local server runs the model with, when the config has none",
+  ignore: !POSIX,
+  fn: async () => {
+    const llama = startInfoServer({ kind: "llamacpp", nCtx: 32768 });
+    const vllm = startInfoServer({ kind: "vllm", models: { big: 131072 } });
+    const dir = await Deno.makeTempDir({ prefix: "ccp_code_window_" });
+    try {
+      await Deno.mkdir(`${dir}/bin`);
+      await Deno.writeTextFile(`${dir}/bin/claude`, COMPACT_CLAUDE, { mode: 0o755 });
+      const env = childEnv(dir, { PATH: `${dir}/bin:${Deno.env.get("PATH") ?? ""}` });
+      const run = async (yaml: string) => {
+        await Deno.writeTextFile(`${dir}/c.yaml`, yaml);
+        const result = await runCcp(["code", "--config", "c.yaml", "--port", "0", "-p", "hi"], {
+          cwd: dir,
+          env,
+        });
+        assert.equal(result.code, 0, result.stderr);
+        return result;
+      };
+      const providers = `providers:\n  llama: { preset: llamacpp, base_url: ${llama.baseUrl} }\n` +
+        `  vllm: { preset: vllm, base_url: ${vllm.baseUrl} }\n`;
+      // The sonnet route's 32768 is the main loop's smallest window, under Claude Code's floor.
+      const learned = await run(`${providers}routes:\n  default: vllm/big\n  sonnet: llama/m\n`);
+      assert.match(learned.stdout, /^COMPACT=32768 PCT=\d+$/m);
+      assert.match(
+        learned.stderr,
+        /^ccp: warning: llama\.cpp \(provider "llama"\) runs m with a context of 32768 tokens, which Claude Code now compacts by\. Add model_settings: \{"m": \{context_window: 32768\}\} under provider "llama" so that ccp fits max_tokens into it too\. Claude Code needs at least 64000 .*--ctx-size/m,
+      );
+      assert.match(
+        learned.stderr,
+        /^ccp: warning: vLLM \(provider "vllm"\) runs big with a context of 131072 tokens, which Claude Code now compacts by\. Add .*too\.$/m,
+      );
+      // A declared window wins, and the server is not asked.
+      const asked = llama.asked.length;
+      const declared = await run(
+        `${
+          providers.replace(
+            "base_url: " + llama.baseUrl,
+            "base_url: " + llama.baseUrl + ", model_settings: { m: { context_window: 200000 } }",
+          )
+        }` +
+          "routes:\n  default: llama/m\n",
+      );
+      assert.match(declared.stdout, /^COMPACT=200000 PCT=unset$/m);
+      assert.doesNotMatch(declared.stderr, /warning/);
+      assert.equal(llama.asked.length, asked);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await Promise.all([llama.close(), vllm.close()]);
     }
   },
 });
