@@ -219,7 +219,7 @@ export async function learnWindows(
     if (window?.kind !== "runs") continue;
     windows.set(name, window.tokens);
     const short = window.tokens < CLAUDE_CODE_CONTEXT
-      ? ` Claude Code needs at least ${CLAUDE_CODE_CONTEXT} not to compact all the time: ` +
+      ? ` Claude Code needs at least ${CLAUDE_CODE_CONTEXT} not to compact all the time. ` +
         `${RAISE[routed.preset]}.`
       : "";
     lines.push(
