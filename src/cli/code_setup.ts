@@ -61,8 +61,9 @@ function mainLoopContextWindow(
 }
 
 /**
- * Claude Code reads a smaller `CLAUDE_CODE_AUTO_COMPACT_WINDOW` as this (and says so on every
- * start); below it only `CLAUDE_AUTOCOMPACT_PCT_OVERRIDE` moves the threshold.
+ * Claude Code reads a smaller `CLAUDE_CODE_AUTO_COMPACT_WINDOW` as this, and warns on every
+ * start that the value was raised, telling the user to set at least this or unset it (a variable
+ * they never set); below it only `CLAUDE_AUTOCOMPACT_PCT_OVERRIDE` moves the threshold.
  */
 const MIN_COMPACT_WINDOW = 100_000;
 /** What Claude Code keeps free for the answer; the percentage applies to the rest. */
@@ -74,10 +75,11 @@ const COMPACT_VARIABLES = ["CLAUDE_CODE_AUTO_COMPACT_WINDOW", "CLAUDE_AUTOCOMPAC
 
 /** Auto-compaction at the main loop's window, in the variables Claude Code honours. */
 function compactEnv(window: number): Record<string, string> {
-  const env = { CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(window) };
+  // The value Claude Code would read anyway, so it has nothing to warn of.
+  const env = { CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(Math.max(window, MIN_COMPACT_WINDOW)) };
   if (window >= MIN_COMPACT_WINDOW) return env;
-  // The window still says what the model has; the percentage, of what Claude Code makes of it,
-  // compacts at the larger of the window less Claude Code's margin and half the window.
+  // The percentage, of what Claude Code makes of that, compacts at the larger of the model's
+  // window less Claude Code's margin and half the window.
   const threshold = Math.max(window - COMPACT_ROOM, window / 2);
   const percent = Math.max(1, Math.floor(threshold / (MIN_COMPACT_WINDOW - ANSWER_ROOM) * 100));
   return { ...env, CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: String(percent) };

