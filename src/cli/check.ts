@@ -11,6 +11,7 @@ import { autoModeLine } from "./auto_mode.ts";
 import { proxyLines } from "./check_proxy.ts";
 import { tracingLines } from "./check_tracing.ts";
 import { ollamaContextLines } from "./check_ollama.ts";
+import { localWindowLines } from "./check_local_windows.ts";
 import { missingKeyProblems } from "../config/needed_keys.ts";
 import { ConfigError } from "../core/errors.ts";
 
@@ -34,6 +35,7 @@ export async function runCheck(ctx: CliContext, flags: CliFlags): Promise<number
   for (const line of proxyLines(config, ctx.env)) ctx.io.out(line);
   for (const line of tracingLines(config)) ctx.io.out(line);
   for (const line of await ollamaContextLines(config)) ctx.io.out(line);
+  for (const line of await localWindowLines(config)) ctx.io.out(line);
   ctx.io.out(autoModeLine(config));
   const missing = missingKeyProblems(config);
   if (missing.length > 0) throw new ConfigError(missing.join("\n"));

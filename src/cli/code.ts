@@ -11,7 +11,8 @@ import { loadCliConfig } from "./load.ts";
 import { type ServerHandle, startServer } from "./serve.ts";
 import { onSignals, stopSignals } from "./signals.ts";
 import { assertSafeExposure, clientHost, httpUrl } from "./startup.ts";
-import { codeEnv, ledgerPlace, statuslineSettings } from "./code_setup.ts";
+import { codeEnv, ledgerPlace, mainLoopTargets, statuslineSettings } from "./code_setup.ts";
+import { learnWindows } from "./check_local_windows.ts";
 import { probeHealth } from "./probe.ts";
 import { joinPath } from "../config/paths.ts";
 import type { Config } from "../config/types.ts";
@@ -103,7 +104,7 @@ export async function runCode(
   }
   const proxy = await startOrJoin(ctx, flags, config, claudeArgs);
   if (typeof proxy === "number") return proxy;
-  const { server, url, logFile, failures, reloads } = proxy;
+  const { server, url, logFile, failures, reloads, warnings } = proxy;
   const own = codeToken(config.server);
   const token = own ?? "ccp";
   if (!server && !await joinable(ctx, config, url, own)) return 1;
@@ -118,9 +119,13 @@ export async function runCode(
     );
   }
   try {
+    // Claude Code compacts by the window of the model it runs on: a local server says it when
+    // the config does not, and what to add to the config so that ccp fits max_tokens too.
+    const learned = await learnWindows(config, mainLoopTargets(config));
+    for (const line of learned.lines) ctx.io.err(`ccp: warning: ${line}`);
     const env = {
       ...await loginChoice(ctx, config, claudeEnv(ctx.env, url, token), own),
-      ...codeEnv(config, ctx.env),
+      ...codeEnv(config, ctx.env, learned.windows),
     };
     // Beside a ccp it did not start, the status line asks that ccp: its data dir (or config)
     // may differ from this one's, and this one's ledger would not have the session.
@@ -128,7 +133,7 @@ export async function runCode(
       ...ledgerPlace(ctx, config),
       proxy: { host: clientHost(config.server.host), port: config.server.port },
     };
-    const ours = { ANTHROPIC_BASE_URL: url, ...codeEnv(config, ctx.env) };
+    const ours = { ANTHROPIC_BASE_URL: url, ...codeEnv(config, ctx.env, learned.windows) };
     const args = [...statuslineSettings(ctx, place, ours), ...claudeArgs];
     const shadowed = own === undefined
       ? undefined
@@ -139,6 +144,7 @@ export async function runCode(
   } finally {
     await server?.stop();
     reloads.flush(logFile);
+    warnings.flush(logFile);
     const note = failures.note(logFile);
     if (note !== undefined) ctx.io.err(note);
   }
@@ -152,6 +158,8 @@ interface CodeProxy {
   readonly logFile: string | undefined;
   readonly failures: FailureNote;
   readonly reloads: ReloadLines;
+  /** The in-process proxy's warnings about the served models (too little context). */
+  readonly warnings: ReloadLines;
 }
 
 /**
@@ -180,12 +188,14 @@ async function startOrJoin(
   const logFile = flags.logFile ?? config.server.logFile ??
     (dataDir !== undefined ? joinPath(dataDir, "ccp.log") : undefined);
   const failures = new FailureNote();
-  const reloads = new ReloadLines(
-    (line) => ctx.io.err(line),
-    claudeDraws(claudeArgs, { stdout: Deno.stdout.isTerminal(), stderr: Deno.stderr.isTerminal() }),
-  );
+  const draws = claudeDraws(claudeArgs, {
+    stdout: Deno.stdout.isTerminal(),
+    stderr: Deno.stderr.isTerminal(),
+  });
+  const reloads = new ReloadLines((line) => ctx.io.err(line), draws);
+  const warnings = new ReloadLines((line) => ctx.io.err(line), draws);
   // Named once it is known to take this ccp's token (joinable), not before a refusal.
-  if (found !== "none") return { server: undefined, url, logFile, failures, reloads };
+  if (found !== "none") return { server: undefined, url, logFile, failures, reloads, warnings };
   const server = await startServer({
     ctx,
     flags,
@@ -195,6 +205,8 @@ async function startOrJoin(
     // Its log is in a file or quiet: a saved config's reload (or why it failed) is said here,
     // once claude exits when its screen would swallow the line.
     onSaveReload: (line) => reloads.tell(line),
+    // An Ollama model on a short context answers off-topic with no error: said where it shows.
+    onContextWarning: (line) => warnings.tell(line),
     ...(logFile !== undefined ? { logFile } : {}),
   });
   ctx.io.err(
@@ -213,7 +225,7 @@ async function startOrJoin(
   if (config.source.kind === "default") {
     ctx.io.err(`ccp: ${defaultModeNotice(config, ccpCommand(ctx))}`);
   }
-  return { server, url: server.url, logFile, failures, reloads };
+  return { server, url: server.url, logFile, failures, reloads, warnings };
 }
 
 /**

@@ -6,7 +6,7 @@
 
 import { settingsFor } from "../config/settings_merge.ts";
 import { ownValue } from "../core/json.ts";
-import type { Config } from "../config/types.ts";
+import type { Config, Target } from "../config/types.ts";
 import { dirnamePath, joinPath, resolvePath } from "../config/paths.ts";
 import { autoModeEnv } from "./auto_mode.ts";
 import type { CliContext } from "./context.ts";
@@ -22,13 +22,18 @@ const MAIN_LOOP_ROUTES = ["opus", "sonnet", "default"] as const;
  * large hosted one after it), and Claude Code must not compact while that one holds the session.
  * Unknown when a target of the chain declares none: it may hold more than any declared.
  */
-function routeContextWindow(config: Config, route: string): number | undefined {
+function routeContextWindow(
+  config: Config,
+  route: string,
+  learned: ReadonlyMap<string, number>,
+): number | undefined {
   const chain = ownValue(config.routes, route) ?? [];
   let largest: number | undefined;
   for (const target of chain) {
     const provider = config.providers[target.provider];
     const window = provider
-      ? target.settings?.contextWindow ?? settingsFor(provider, target.model).contextWindow
+      ? target.settings?.contextWindow ?? settingsFor(provider, target.model).contextWindow ??
+        learned.get(`${target.provider}/${target.model}`)
       : undefined;
     if (window === undefined) return undefined;
     largest = Math.max(largest ?? 0, window);
@@ -36,20 +41,29 @@ function routeContextWindow(config: Config, route: string): number | undefined {
   return largest;
 }
 
+/** The targets of the routes Claude Code's main loop may run on. */
+export function mainLoopTargets(config: Config): Target[] {
+  return MAIN_LOOP_ROUTES.flatMap((route) => ownValue(config.routes, route) ?? []);
+}
+
 /**
  * The smallest known window of the routes the main loop may run on: Claude Code compacts by one
  * window for the session, and a switch between opus and sonnet (or `opusplan`) must not take it
  * past the smaller model's.
  */
-function mainLoopContextWindow(config: Config): number | undefined {
-  const windows = MAIN_LOOP_ROUTES.map((route) => routeContextWindow(config, route))
+function mainLoopContextWindow(
+  config: Config,
+  learned: ReadonlyMap<string, number>,
+): number | undefined {
+  const windows = MAIN_LOOP_ROUTES.map((route) => routeContextWindow(config, route, learned))
     .filter((window): window is number => window !== undefined);
   return windows.length > 0 ? Math.min(...windows) : undefined;
 }
 
 /**
- * Claude Code reads a smaller `CLAUDE_CODE_AUTO_COMPACT_WINDOW` as this (and says so on every
- * start); below it only `CLAUDE_AUTOCOMPACT_PCT_OVERRIDE` moves the threshold.
+ * Claude Code reads a smaller `CLAUDE_CODE_AUTO_COMPACT_WINDOW` as this, and warns on every
+ * start that the value was raised, telling the user to set at least this or unset it (a variable
+ * they never set); below it only `CLAUDE_AUTOCOMPACT_PCT_OVERRIDE` moves the threshold.
  */
 const MIN_COMPACT_WINDOW = 100_000;
 /** What Claude Code keeps free for the answer; the percentage applies to the rest. */
@@ -61,10 +75,11 @@ const COMPACT_VARIABLES = ["CLAUDE_CODE_AUTO_COMPACT_WINDOW", "CLAUDE_AUTOCOMPAC
 
 /** Auto-compaction at the main loop's window, in the variables Claude Code honours. */
 function compactEnv(window: number): Record<string, string> {
-  const env = { CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(window) };
+  // The value Claude Code would read anyway, so it has nothing to warn of.
+  const env = { CLAUDE_CODE_AUTO_COMPACT_WINDOW: String(Math.max(window, MIN_COMPACT_WINDOW)) };
   if (window >= MIN_COMPACT_WINDOW) return env;
-  // The window still says what the model has; the percentage, of what Claude Code makes of it,
-  // compacts at the larger of the window less Claude Code's margin and half the window.
+  // The percentage, of what Claude Code makes of that, compacts at the larger of the model's
+  // window less Claude Code's margin and half the window.
   const threshold = Math.max(window - COMPACT_ROOM, window / 2);
   const percent = Math.max(1, Math.floor(threshold / (MIN_COMPACT_WINDOW - ANSWER_ROOM) * 100));
   return { ...env, CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: String(percent) };
@@ -73,12 +88,15 @@ function compactEnv(window: number): Record<string, string> {
 /**
  * The environment variables `ccp code` adds for Claude Code, leaving out those the user set
  * (the compaction variables act together, so setting one keeps ccp from setting either).
+ * `learned`: the windows local servers said they run models with (`provider/model`), for
+ * targets the config declares none for.
  */
 export function codeEnv(
   config: Config,
   userEnv: Readonly<Record<string, string>> = {},
+  learned: ReadonlyMap<string, number> = new Map(),
 ): Record<string, string> {
-  const window = mainLoopContextWindow(config);
+  const window = mainLoopContextWindow(config, learned);
   const compact = window !== undefined ? compactEnv(window) : {};
   const userCompacts = COMPACT_VARIABLES.some((name) => userEnv[name] !== undefined);
   const ours: Record<string, string> = {

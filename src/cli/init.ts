@@ -7,7 +7,7 @@ import { CONFIG_YAML_TEMPLATE, DOTENV_TEMPLATE } from "../config/template.ts";
 import type { CliFlags } from "./args.ts";
 import { ccpCommand, type CliContext, CliError } from "./context.ts";
 import { shellWord } from "./shell_word.ts";
-import { modelTemplate } from "./init_model.ts";
+import { modelTemplate, ollamaServer } from "./init_model.ts";
 import { messageOf } from "../core/errors.ts";
 
 /** Where init writes: the config file and the .env beside it. */
@@ -103,11 +103,16 @@ export async function runInit(ctx: CliContext, flags: CliFlags): Promise<number>
   const keyExample = carried && fromModel.keyVariables.length > 0
     ? fromModel.keyVariables.map((name) => `${name}=...`).join(", ")
     : "e.g. NVIDIA_NIM_API_KEY=...";
-  // Routes to local servers alone need no key: step 1 says where the server is looked for.
+  // Routes to local servers alone need no key: step 1 says where the server is looked for. The
+  // template's own route is such a one; the key example stays for the providers it comments.
   const keyStep = carried && fromModel.keyVariables.length === 0 &&
       fromModel.localServers.length > 0
     ? `No key is needed for ${fromModel.localServers.join(", ")}: ` +
       `set that variable in ${target.envFile} if yours listens elsewhere`
+    : wroteConfig && fromModel === undefined
+    ? `No key is needed for its route to ${ollamaServer(ctx.env)}: set that variable in ` +
+      `${target.envFile} if yours listens elsewhere. For a hosted provider, put its key there ` +
+      `(${keyExample})`
     : `Put provider keys in ${target.envFile} (${keyExample})`;
   const startsWith = carried ? "it starts with MODEL's routes" : "it starts with local Ollama";
   const flag = target.needsFlag ? ` --config ${shellWord(flags.config ?? "")}` : "";

@@ -31,6 +31,13 @@ export interface ModelTemplate {
   readonly localServers: readonly string[];
 }
 
+/** The template's Ollama, where it is looked for: said in the next steps, as other servers are. */
+export function ollamaServer(env: Readonly<Record<string, string>>): string {
+  const ollama = findPreset("ollama")!;
+  const where = envValue(env, ollama.baseUrlEnv) ?? ollama.baseUrl;
+  return `ollama at ${where}${ollama.baseUrlEnv ? ` (${ollama.baseUrlEnv})` : ""}`;
+}
+
 const TEMPLATE_ROUTE = "routes:\n  default: ollama/qwen3-coder\n";
 // The template's Ollama entry, for its default route: left as a comment when MODEL names no Ollama
 // model, so the file's providers are the ones its routes use.
@@ -66,7 +73,12 @@ export function modelTemplate(env: Readonly<Record<string, string>>): ModelTempl
   const localServers: string[] = [];
   for (const id of named) {
     const preset = findPreset(id);
-    if (!preset || id === "ollama") continue;
+    if (!preset) continue;
+    // The template's own Ollama entry serves it: no entry to add, but no key to ask for either.
+    if (id === "ollama") {
+      localServers.push(ollamaServer(env));
+      continue;
+    }
     const baseUrl = envValue(env, preset.baseUrlEnv);
     providerLines.push(`  ${id}:`, `    preset: ${id}`);
     // CLIProxyAPI runs here but checks the api-keys of its own config, unlike the model servers.

@@ -55,6 +55,11 @@ export interface StartOptions {
    * a file, or its level is quiet): `ccp code` shows it there.
    */
   readonly onSaveReload?: (line: string) => void;
+  /**
+   * Told the warning logged for an Ollama model run with too little context for Claude Code
+   * (`ccp code` shows it on the terminal, where the log file is out of sight).
+   */
+  readonly onContextWarning?: (line: string) => void;
 }
 
 /** A running server, for main, `ccp code`, tests and benchmarks. */
@@ -120,7 +125,12 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   // Clients that leave before their answer: the connection guard reports them as it sees them.
   const departures = new DepartureWatcher();
   // Ollama models run with too little context for Claude Code: said in the log once each.
-  const ollama = new OllamaContextWatch(current, environmentFetch(), log);
+  const ollama = new OllamaContextWatch(
+    current,
+    environmentFetch(),
+    log,
+    options.onContextWarning,
+  );
   // Request spans for an OTLP collector, when the config (or OTEL_* variables) names one.
   const traces = new LazyTraceExport({ config: current, log });
   const app = createServerApp({

@@ -40,3 +40,33 @@ Deno.test("the failure note keeps a long message's end; the log line marks its c
   assert.ok(!logged.includes(ADVICE), logged);
   assert.ok(logged.endsWith("x…)"), logged);
 });
+
+function answered(clientModel: string): RequestRecord {
+  return { ...failed(""), status: 200, outcome: "ok", clientModel, error: undefined };
+}
+
+Deno.test("the failure note says when later requests for the same model were answered", async (t) => {
+  const loading = 'Provider "local" (model m) answered HTTP 503: Loading model';
+  await t.step("a failure Claude Code got past (a model still loading): said so", () => {
+    const note = new FailureNote();
+    note.ended(failed(loading));
+    note.ended(failed(loading));
+    note.ended(answered("claude-opus-5-5"));
+    assert.match(
+      note.note(undefined) ?? "",
+      /^ccp: 2 requests failed while claude ran, and later requests for claude-opus-5-5 were answered; the last failure: POST \/v1\/messages .*Loading model/,
+    );
+  });
+  await t.step("another model's answer, or a failure after the answer: the plain note", () => {
+    const note = new FailureNote();
+    note.ended(failed(loading));
+    note.ended(answered("claude-haiku-4-5"));
+    assert.match(note.note(undefined) ?? "", /^ccp: 1 request failed while claude ran; the last: /);
+    note.ended(answered("claude-opus-5-5"));
+    note.ended(failed(loading));
+    assert.match(
+      note.note(undefined) ?? "",
+      /^ccp: 2 requests failed while claude ran; the last: /,
+    );
+  });
+});

@@ -218,3 +218,34 @@ Deno.test("init for CLIProxyAPI reads its key by variable: it checks keys of its
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("init for Ollama alone says no key is needed and where Ollama is looked for", async (t) => {
+  const step = async (env: Record<string, string>) => {
+    const dir = await Deno.makeTempDir({ prefix: "ccp_init_" });
+    try {
+      const ctx = testContext(dir, { env: { XDG_CONFIG_HOME: `${dir}/xdg`, ...env } });
+      assert.equal(await runCli(["init"], ctx), 0);
+      return /^ {2}1\. (.*)$/m.exec(ctx.io.stdout.join("\n"))?.[1] ?? "";
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  };
+  await t.step(
+    "the template's route: no key for it, the key example for hosted providers",
+    async () => {
+      assert.match(
+        await step({}),
+        /^No key is needed for its route to ollama at http:\/\/127\.0\.0\.1:11434 \(OLLAMA_BASE_URL\): set that variable in \S+\.env if yours listens elsewhere\. For a hosted provider, put its key there \(e\.g\. NVIDIA_NIM_API_KEY=\.\.\.\)$/,
+      );
+    },
+  );
+  await t.step(
+    "MODEL=ollama/…: as for the other local servers, at the address it gives",
+    async () => {
+      assert.match(
+        await step({ MODEL: "ollama/qwen3-coder", OLLAMA_BASE_URL: "http://127.0.0.1:11500" }),
+        /^No key is needed for ollama at http:\/\/127\.0\.0\.1:11500 \(OLLAMA_BASE_URL\): set that variable in \S+\.env if yours listens elsewhere$/,
+      );
+    },
+  );
+});

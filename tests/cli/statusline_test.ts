@@ -143,9 +143,10 @@ ${routes}
 });
 
 Deno.test("ccp code: a window below Claude Code's 100k minimum gets a compaction percentage", () => {
-  // Claude Code 2.1.330 reads CLAUDE_CODE_AUTO_COMPACT_WINDOW=64000 as 100k and says so at start
-  // ("reads as 64,000 tokens, so Claude Code treats it as the 100k minimum"); measured, it then
-  // compacts at (100k - 20k) × CLAUDE_AUTOCOMPACT_PCT_OVERRIDE / 100.
+  // Claude Code 2.1.330 reads CLAUDE_CODE_AUTO_COMPACT_WINDOW=64000 as 100k and says so at every
+  // start ("reads as 64,000 tokens, so Claude Code treats it as the 100k minimum. Set it to a
+  // size of at least 100k … or unset it"); measured, it then compacts at (100k - 20k) ×
+  // CLAUDE_AUTOCOMPACT_PCT_OVERRIDE / 100. So ccp sets the 100k it reads, and no warning shows.
   const env = (window: string) =>
     codeEnv(configFromYaml({
       file: "c.yaml",
@@ -159,7 +160,7 @@ routes:
     }));
   assert.deepEqual(env("64k"), {
     CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1",
-    CLAUDE_CODE_AUTO_COMPACT_WINDOW: "64000",
+    CLAUDE_CODE_AUTO_COMPACT_WINDOW: "100000",
     CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: "40", // compacts at 32k, half the model's window
   });
   assert.equal(env("90k").CLAUDE_AUTOCOMPACT_PCT_OVERRIDE, "71"); // at 57k: 90k less 33k

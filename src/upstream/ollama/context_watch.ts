@@ -44,6 +44,7 @@ export class OllamaContextWatch implements RequestObserver {
   readonly #config: () => Config;
   readonly #fetch: FetchLike;
   readonly #log: Logger;
+  readonly #tell: ((line: string) => void) | undefined;
   /** `provider/model` -> its context, once Ollama said. */
   readonly #known = new Map<string, number>();
   /** Models asked about after their first request (once each). */
@@ -52,10 +53,20 @@ export class OllamaContextWatch implements RequestObserver {
   /** Ends the questions still out when ccp stops. */
   readonly #stopped = new AbortController();
 
-  constructor(config: () => Config, fetchFn: FetchLike, log: Logger) {
+  /**
+   * `tell`: also told each warning, for where the log is out of sight (`ccp code` logs to a file
+   * while Claude Code owns the terminal, and the session goes wrong with no error to explain it).
+   */
+  constructor(
+    config: () => Config,
+    fetchFn: FetchLike,
+    log: Logger,
+    tell?: (line: string) => void,
+  ) {
     this.#config = config;
     this.#fetch = fetchFn;
     this.#log = log;
+    this.#tell = tell;
   }
 
   /** Runs {@link check} `delayMs` from now, off any request's way; none without Ollama routes. */
@@ -103,7 +114,9 @@ export class OllamaContextWatch implements RequestObserver {
     const context = this.#known.get(name);
     if (context === undefined || context >= CLAUDE_CODE_CONTEXT || this.#warned.has(name)) return;
     this.#warned.add(name);
-    this.#log.warn(`provider "${provider}": ${shortContextWarning(model, context)}`);
+    const line = `provider "${provider}": ${shortContextWarning(model, context)}`;
+    this.#log.warn(line);
+    this.#tell?.(`warning: ${line}`);
   }
 
   /** The Ollama targets a request was routed to (its tries, and the one that answered). */

@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { childEnv, runCcp } from "./helpers.ts";
+import { psAnswer } from "../mocks/ollama_api.ts";
+import { startInfoServer } from "../mocks/local_server_info.ts";
+
+const POSIX = Deno.build.os !== "windows";
+
+/**
+ * An Ollama that runs qwen3-coder with its small default context: `/api/ps` says 4096, and its
+ * Anthropic endpoint answers whatever it kept of the prompt (it cut the rest, with no error).
+ */
+function startOllama() {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/api/ps") return psAnswer({ "qwen3-coder:latest": 4096 });
+    if (path === "/v1/messages") {
+      return Response.json({
+        id: "msg_0123456789abcdef01234567",
+        type: "message",
+        role: "assistant",
+        model: "qwen3-coder",
+        content: [{ type: "text", text: "Sure! What would you like me to help you with today?" }],
+        stop_reason: "end_turn",
+        usage: { input_tokens: 4096, output_tokens: 14 },
+      });
+    }
+    return new Response("404 page not found", { status: 404 });
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
+}
+
+/** A `claude -p` that sends one request, prints the answer and exits a moment later. */
+const ONE_TURN_CLAUDE = `#!/bin/sh
+"$DENO_BIN" eval --quiet "const r = await fetch(Deno.env.get('ANTHROPIC_BASE_URL') + '/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'ccp' }, body: JSON.stringify({ model: 'claude-opus-5-5', max_tokens: 5, messages: [{ role: 'user', content: 'edit notes.txt' }] }) }); console.log((await r.json()).content[0].text); await new Promise((ok) => setTimeout(ok, 2500));"
+`;
+
+Deno.test({
+  name: "code says on the terminal that Ollama runs the model with too little context",
+  ignore: !POSIX,
+  fn: async () => {
+    const ollama = startOllama();
+    const dir = await Deno.makeTempDir({ prefix: "ccp_code_ctx_" });
+    try {
+      await Deno.mkdir(`${dir}/bin`);
+      await Deno.writeTextFile(`${dir}/bin/claude`, ONE_TURN_CLAUDE, { mode: 0o755 });
+      await Deno.writeTextFile(
+        `${dir}/c.yaml`,
+        `providers:\n  ollama: { preset: ollama, base_url: ${ollama.url} }\n` +
+          "routes:\n  default: ollama/qwen3-coder\n",
+      );
+      const env = childEnv(dir, {
+        PATH: `${dir}/bin:${Deno.env.get("PATH") ?? ""}`,
+        DENO_BIN: Deno.execPath(),
+      });
+      const result = await runCcp(["code", "--config", "c.yaml", "--port", "0", "-p", "hi"], {
+        cwd: dir,
+        env,
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /What would you like me to help you with today\?/);
+      // The answer gave no error; only this line says why it is off-topic.
+      assert.match(
+        result.stderr,
+        /^ccp: warning: provider "ollama": Ollama runs qwen3-coder with a context of 4096 tokens: a longer prompt is cut from the front without an error.*OLLAMA_CONTEXT_LENGTH=65536/m,
+      );
+      assert.doesNotMatch(result.stderr, /failed while claude ran/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await ollama.close();
+    }
+  },
+});
+
+/** A `claude` that prints the compaction variables it was given. */
+const COMPACT_CLAUDE = `#!/bin/sh
+echo "COMPACT=\${CLAUDE_CODE_AUTO_COMPACT_WINDOW-unset} PCT=\${CLAUDE_AUTOCOMPACT_PCT_OVERRIDE-unset}"
+`;
+
+Deno.test({
+  name: "code compacts by the window a local server runs the model with, when the config has none",
+  ignore: !POSIX,
+  fn: async () => {
+    const llama = startInfoServer({ kind: "llamacpp", nCtx: 32768 });
+    const vllm = startInfoServer({ kind: "vllm", models: { big: 131072 } });
+    const dir = await Deno.makeTempDir({ prefix: "ccp_code_window_" });
+    try {
+      await Deno.mkdir(`${dir}/bin`);
+      await Deno.writeTextFile(`${dir}/bin/claude`, COMPACT_CLAUDE, { mode: 0o755 });
+      const env = childEnv(dir, { PATH: `${dir}/bin:${Deno.env.get("PATH") ?? ""}` });
+      const run = async (yaml: string) => {
+        await Deno.writeTextFile(`${dir}/c.yaml`, yaml);
+        const result = await runCcp(["code", "--config", "c.yaml", "--port", "0", "-p", "hi"], {
+          cwd: dir,
+          env,
+        });
+        assert.equal(result.code, 0, result.stderr);
+        return result;
+      };
+      const providers = `providers:\n  llama: { preset: llamacpp, base_url: ${llama.baseUrl} }\n` +
+        `  vllm: { preset: vllm, base_url: ${vllm.baseUrl} }\n`;
+      // The sonnet route's 32768 is the main loop's smallest window, under Claude Code's floor.
+      const learned = await run(`${providers}routes:\n  default: vllm/big\n  sonnet: llama/m\n`);
+      assert.match(learned.stdout, /^COMPACT=100000 PCT=20$/m);
+      assert.match(
+        learned.stderr,
+        /^ccp: warning: llama\.cpp \(provider "llama"\) runs m with a context of 32768 tokens, which Claude Code now compacts by\. Add model_settings: \{"m": \{context_window: 32768\}\} under provider "llama" so that ccp fits max_tokens into it too\. Claude Code needs at least 64000 .*--ctx-size/m,
+      );
+      assert.match(
+        learned.stderr,
+        /^ccp: warning: vLLM \(provider "vllm"\) runs big with a context of 131072 tokens, which Claude Code now compacts by\. Add .*too\.$/m,
+      );
+      // A declared window wins, and the server is not asked.
+      const asked = llama.asked.length;
+      const declared = await run(
+        `${
+          providers.replace(
+            "base_url: " + llama.baseUrl,
+            "base_url: " + llama.baseUrl + ", model_settings: { m: { context_window: 200000 } }",
+          )
+        }` +
+          "routes:\n  default: llama/m\n",
+      );
+      assert.match(declared.stdout, /^COMPACT=200000 PCT=unset$/m);
+      assert.doesNotMatch(declared.stderr, /warning/);
+      assert.equal(llama.asked.length, asked);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await Promise.all([llama.close(), vllm.close()]);
+    }
+  },
+});
