@@ -5,8 +5,8 @@
  * first start.
  */
 
-export { default as Anthropic } from "npm:@anthropic-ai/sdk@1.11.0";
-export { APIError } from "npm:@anthropic-ai/sdk@1.11.0";
-export { Stream } from "npm:@anthropic-ai/sdk@1.11.0/core/streaming";
-export { MessageStream } from "npm:@anthropic-ai/sdk@1.11.0/lib/MessageStream";
-export type { Message, MessageStreamEvent } from "npm:@anthropic-ai/sdk@1.11.0/resources/messages";
+export { default as Anthropic } from "npm:@anthropic-ai/sdk@1.17.0";
+export { APIError } from "npm:@anthropic-ai/sdk@1.17.0";
+export { Stream } from "npm:@anthropic-ai/sdk@1.17.0/core/streaming";
+export { MessageStream } from "npm:@anthropic-ai/sdk@1.17.0/lib/MessageStream";
+export type { Message, MessageStreamEvent } from "npm:@anthropic-ai/sdk@1.17.0/resources/messages";

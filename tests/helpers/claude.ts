@@ -17,12 +17,18 @@ export async function findClaude(): Promise<string | undefined> {
   }
 }
 
-/** Claude Code's telemetry, updates, error reports and other calls home, all switched off. */
+/**
+ * Claude Code's telemetry, updates, error reports and other calls home, all switched off, and the
+ * interactive session's title request too: up to 2.1.332 the nonessential-traffic switch stopped
+ * it, from 2.1.337 only CLAUDE_CODE_DISABLE_TERMINAL_TITLE does, and a test's scripted upstream
+ * would otherwise spend its first answer on it.
+ */
 export const CLAUDE_QUIET: Readonly<Record<string, string>> = {
   DISABLE_TELEMETRY: "1",
   DISABLE_AUTOUPDATER: "1",
   DISABLE_ERROR_REPORTING: "1",
   CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+  CLAUDE_CODE_DISABLE_TERMINAL_TITLE: "1",
 };
 
 /**

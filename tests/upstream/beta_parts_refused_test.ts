@@ -24,6 +24,9 @@ const CODE = "code-execution-2025-08-25";
 const FETCH = "web-fetch-2025-09-10";
 const COMPACT = "compact-2026-01-12";
 const DANGER = "dangerous-tool-use-2026-09-03";
+// Claude Code 2.1.337 sends this newer check's beta in the 2026-09-03 one's place, with the same
+// `safeguards`, when Anthropic's settings for the account ask for it.
+const DANGER_1015 = "dangerous-tool-use-2026-10-15";
 const PER_TURN = "per-turn-control-2026-07-01";
 const DISPLAY = "thinking-display-updates-2026-08-18";
 
@@ -290,6 +293,25 @@ const CASES: readonly Case[] = [
     refuse: (beta, body) =>
       beta.includes(DANGER)
         ? refusedBeta(DANGER)
+        : "safeguards" in body
+        ? "safeguards: Extra inputs are not permitted"
+        : undefined,
+    served: (body) => assert.equal("safeguards" in body, false),
+  },
+  {
+    name: "dangerous-tool-use 2026-10-15, refused by name: the safeguards go with it",
+    betas: [CC, DANGER_1015],
+    body: {
+      safeguards: [{
+        type: "dangerous_tool_use",
+        classifier_context: { v: 1, permission_mode: "auto", platform: "linux" },
+        classifier_tool_calls: ["Bash"],
+      }],
+      messages: [ask("hi")],
+    },
+    refuse: (beta, body) =>
+      beta.includes(DANGER_1015)
+        ? refusedBeta(DANGER_1015)
         : "safeguards" in body
         ? "safeguards: Extra inputs are not permitted"
         : undefined,

@@ -101,6 +101,9 @@ const PARTS_OF_BETA: Readonly<Record<string, BetaParts>> = {
   "compact-2026-01-12": { fields: [], edits: ["compact_20260112"], blocks: ["compaction"] },
   // Claude Code 2.1.332 in auto and plan mode: the server-side check of risky tool calls.
   "dangerous-tool-use-2026-09-03": { fields: ["safeguards"] },
+  // Claude Code 2.1.337's newer version of that check, sent in its place (same `safeguards`) when
+  // Anthropic's settings for the account turn it on.
+  "dangerous-tool-use-2026-10-15": { fields: ["safeguards"] },
   // Claude Code 2.1.332's effort per turn: a system message carries the effort from that turn on
   // (on the environment message, or alone with empty content after `/effort` or "ultrathink");
   // the top-level `output_config.effort` always holds the current one as well.
