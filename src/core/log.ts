@@ -22,6 +22,8 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
   /** True when messages at `level` would be written. */
   enabled(level: LogLevel): boolean;
+  /** True when lines carry their `fields` (JSON): a text line drops them, so none need be built. */
+  readonly structured: boolean;
 }
 
 /** Structured data attached to a log line; never a key. */
@@ -75,6 +77,7 @@ export function createLogger(options: LoggerOptions): Logger {
     warn: (m, f) => emit("warn", m, f),
     error: (m, f) => emit("error", m, f),
     enabled: (level) => RANK[level] >= threshold,
+    structured: json,
   };
 }
 
