@@ -59,6 +59,12 @@ export function createLogger(options: LoggerOptions): Logger {
   const colour = !json && (options.colour ?? Deno.stderr.isTerminal());
   const now = options.now ?? (() => new Date());
   const threshold = RANK[options.level];
+  // Each level's tag as a line shows it, made once rather than on every line.
+  const tags = {} as Record<LogLevel, string>;
+  for (const level of Object.keys(RANK) as LogLevel[]) {
+    const tag = level.toUpperCase().padEnd(5);
+    tags[level] = colour ? `${COLOUR[level]}${tag}${RESET}` : tag;
+  }
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (RANK[level] < threshold) return;
     if (json) {
@@ -66,9 +72,7 @@ export function createLogger(options: LoggerOptions): Logger {
       write(`${JSON.stringify({ time: now().toISOString(), level, msg: message, ...fields })}\n`);
       return;
     }
-    const tag = level.toUpperCase().padEnd(5);
-    const shown = colour ? `${COLOUR[level]}${tag}${RESET}` : tag;
-    write(`${now().toISOString()} ${shown} ${inert(message)}\n`);
+    write(`${now().toISOString()} ${tags[level]} ${inert(message)}\n`);
   };
   return {
     level: options.level,
