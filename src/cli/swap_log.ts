@@ -23,6 +23,9 @@ export function swappableLogger(
     warn: (m, f) => inner.warn(m, f),
     error: (m, f) => inner.error(m, f),
     enabled: (l) => inner.enabled(l),
+    get structured() {
+      return inner.structured;
+    },
     setLevel(next) {
       if (next !== inner.level) inner = make(next);
     },

@@ -22,6 +22,8 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
   /** True when messages at `level` would be written. */
   enabled(level: LogLevel): boolean;
+  /** True when lines carry their `fields` (JSON): a text line drops them, so none need be built. */
+  readonly structured: boolean;
 }
 
 /** Structured data attached to a log line; never a key. */
@@ -57,6 +59,12 @@ export function createLogger(options: LoggerOptions): Logger {
   const colour = !json && (options.colour ?? Deno.stderr.isTerminal());
   const now = options.now ?? (() => new Date());
   const threshold = RANK[options.level];
+  // Each level's tag as a line shows it, made once rather than on every line.
+  const tags = {} as Record<LogLevel, string>;
+  for (const level of Object.keys(RANK) as LogLevel[]) {
+    const tag = level.toUpperCase().padEnd(5);
+    tags[level] = colour ? `${COLOUR[level]}${tag}${RESET}` : tag;
+  }
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (RANK[level] < threshold) return;
     if (json) {
@@ -64,9 +72,7 @@ export function createLogger(options: LoggerOptions): Logger {
       write(`${JSON.stringify({ time: now().toISOString(), level, msg: message, ...fields })}\n`);
       return;
     }
-    const tag = level.toUpperCase().padEnd(5);
-    const shown = colour ? `${COLOUR[level]}${tag}${RESET}` : tag;
-    write(`${now().toISOString()} ${shown} ${inert(message)}\n`);
+    write(`${now().toISOString()} ${tags[level]} ${inert(message)}\n`);
   };
   return {
     level: options.level,
@@ -75,6 +81,7 @@ export function createLogger(options: LoggerOptions): Logger {
     warn: (m, f) => emit("warn", m, f),
     error: (m, f) => emit("error", m, f),
     enabled: (level) => RANK[level] >= threshold,
+    structured: json,
   };
 }
 

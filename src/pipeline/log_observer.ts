@@ -119,7 +119,8 @@ export function logObserver(log: Logger): RequestObserver {
       // Nothing is built for a line the log level drops (every request would pay for it).
       if (!log.enabled(failed ? "warn" : "info")) return;
       const line = formatRecord(record);
-      const fields = recordFields(record);
+      // A text line shows only the message: the record's fields are built for JSON lines alone.
+      const fields = log.structured ? recordFields(record) : undefined;
       if (failed) log.warn(line, fields);
       else log.info(line, fields);
     },

@@ -15,3 +15,34 @@ Deno.test("a text log line escapes control and bidi characters, and indents a me
     "    second line\\x0d\n",
   ]);
 });
+
+Deno.test("each level's tag, plain and coloured, and nothing below the logger's level", () => {
+  for (const colour of [false, true]) {
+    const lines: string[] = [];
+    const log = createLogger({
+      level: "debug",
+      colour,
+      now: () => new Date(0),
+      write: (line) => lines.push(line),
+    });
+    log.debug("d");
+    log.info("i");
+    log.warn("w");
+    log.error("e");
+    const tags = ["DEBUG", "INFO ", "WARN ", "ERROR"];
+    const colours = ["\x1b[90m", "\x1b[36m", "\x1b[33m", "\x1b[31m"];
+    assert.deepEqual(
+      lines,
+      tags.map((tag, i) =>
+        `1970-01-01T00:00:00.000Z ${colour ? `${colours[i]}${tag}\x1b[0m` : tag} ${"diwe"[i]}\n`
+      ),
+    );
+  }
+  const lines: string[] = [];
+  const log = createLogger({ level: "warn", colour: false, write: (line) => lines.push(line) });
+  log.info("dropped");
+  log.debug("dropped");
+  log.error("kept");
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, / ERROR kept\n$/);
+});

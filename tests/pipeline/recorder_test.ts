@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { swappableLogger } from "../../src/cli/swap_log.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { formatRecord, logObserver } from "../../src/pipeline/log_observer.ts";
 import type { RequestObserver, RequestRecord } from "../../src/pipeline/record.ts";
@@ -222,4 +223,53 @@ Deno.test("a JSON log line tells sessions apart by a hash, never the session id"
   assert.equal(first.session, undefined);
   assert.match(first.session_hash, /^[0-9a-f]{16}$/);
   assert.notEqual(first.session_hash, second.session_hash);
+});
+
+Deno.test("a text log line builds none of the record's JSON fields; a JSON line, and a swapped logger's, do", () => {
+  // Read only by the JSON fields (hashed into session_hash): the line itself never shows it.
+  const reads = { session: 0 };
+  const record = (): RequestRecord => {
+    const r: RequestRecord = {
+      id: "req_x",
+      startedAt: 0,
+      method: "POST",
+      path: "/v1/messages",
+      attempts: [],
+      status: 200,
+      outcome: "ok",
+      usage: { inputTokens: 3, outputTokens: 4 },
+      durationMs: 2,
+    };
+    Object.defineProperty(r, "session", {
+      get: () => (reads.session++, "sess-1"),
+      enumerable: true,
+    });
+    return r;
+  };
+  const lines: string[] = [];
+  const write = (l: string) => lines.push(l);
+  logObserver(createLogger({ level: "info", write, colour: false })).ended(record());
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /INFO {2}POST \/v1\/messages 200 2ms in=3 out=4\n$/);
+  assert.equal(reads.session, 0);
+
+  logObserver(createLogger({ level: "info", format: "json", write })).ended(record());
+  const afterJson = reads.session;
+  assert.ok(afterJson > 0);
+  assert.match(JSON.parse(lines[1]!).session_hash, /^[0-9a-f]{16}$/);
+
+  // `ccp serve`'s logger: a reload may swap text lines for JSON ones, and the fields follow.
+  let format: "text" | "json" = "text";
+  const swapped = swappableLogger(
+    (level) => createLogger({ level, format, write, colour: false }),
+    "info",
+  );
+  const observer = logObserver(swapped);
+  observer.ended(record());
+  assert.equal(reads.session, afterJson);
+  format = "json";
+  swapped.setLevel("debug");
+  observer.ended(record());
+  assert.ok(reads.session > afterJson);
+  assert.equal(JSON.parse(lines[3]!).request_id, "req_x");
 });
