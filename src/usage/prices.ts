@@ -56,8 +56,8 @@ const BUILT_IN: readonly (readonly [RegExp, Price])[] = [
   [/gemini-2\.5-pro/, {
     input: 1.25,
     output: 10,
-    cacheRead: 0.125,
-    above: { promptTokens: 200_000, input: 2.5, output: 15, cacheRead: 0.25 },
+    cacheRead: 0.31,
+    above: { promptTokens: 200_000, input: 2.5, output: 15, cacheRead: 0.625 },
   }],
   [/gemini-2\.5-flash-lite/, { input: 0.1, output: 0.4, cacheRead: 0.025 }],
   [/gemini-2\.5-flash/, { input: 0.3, output: 2.5, cacheRead: 0.075 }],

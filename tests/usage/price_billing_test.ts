@@ -110,7 +110,7 @@ Deno.test("prices: each GPT-5 version at its own price; Kimi K2.5 and turbo not 
 
 Deno.test("tiers: a prompt past 200k tokens costs Gemini Pro's higher rates, all of it", () => {
   const pro = builtInPrice("gemini-2.5-pro")!;
-  assert.deepEqual(pro.above, { promptTokens: 200_000, input: 2.5, output: 15, cacheRead: 0.25 });
+  assert.deepEqual(pro.above, { promptTokens: 200_000, input: 2.5, output: 15, cacheRead: 0.625 });
   assert.deepEqual(builtInPrice("gemini-3-pro-preview")?.above, {
     promptTokens: 200_000,
     input: 4,
@@ -120,8 +120,8 @@ Deno.test("tiers: a prompt past 200k tokens costs Gemini Pro's higher rates, all
   const at = (input: number, cacheRead: number) =>
     costOf({ inputTokens: input, outputTokens: 1000, cacheReadInputTokens: cacheRead }, pro);
   // 200k exactly is the lower tier; the prompt counts its cache reads.
-  assert.equal(at(150_000, 50_000), (150_000 * 1.25 + 1000 * 10 + 50_000 * 0.125) / 1e6);
-  assert.equal(at(150_000, 50_001), (150_000 * 2.5 + 1000 * 15 + 50_001 * 0.25) / 1e6);
+  assert.equal(at(150_000, 50_000), (150_000 * 1.25 + 1000 * 10 + 50_000 * 0.31) / 1e6);
+  assert.equal(at(150_000, 50_001), (150_000 * 2.5 + 1000 * 15 + 50_001 * 0.625) / 1e6);
   // A tier without a cache price charges cache tokens at the tier's input.
   const tiered = { input: 1, output: 2, above: { promptTokens: 10, input: 3, output: 4 } };
   assert.equal(
