@@ -6,6 +6,7 @@ import type { CliContext } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
 import { assertSafeExposure } from "./startup.ts";
 import { budgetLines } from "./check_budgets.ts";
+import { priceLines } from "./check_prices.ts";
 import { openCheckEngines, sharedLines } from "./check_shared.ts";
 import { autoModeLine } from "./auto_mode.ts";
 import { proxyLines } from "./check_proxy.ts";
@@ -32,6 +33,7 @@ export async function runCheck(ctx: CliContext, flags: CliFlags): Promise<number
   } finally {
     engines.close();
   }
+  for (const line of priceLines(config)) ctx.io.out(line);
   for (const line of proxyLines(config, ctx.env)) ctx.io.out(line);
   for (const line of tracingLines(config)) ctx.io.out(line);
   for (const line of await ollamaContextLines(config)) ctx.io.out(line);

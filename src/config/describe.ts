@@ -1,6 +1,6 @@
 /** Human-readable summary of a loaded Config for `ccp check`; never prints a whole secret. */
 
-import type { Config, ModelSettings, ProviderConfig, Target, Transform } from "./types.ts";
+import type { Config, ModelSettings, ProviderConfig, Rates, Target, Transform } from "./types.ts";
 import { redactUrlSecrets } from "../core/secrets.ts";
 import { DEFAULT_BACKOFF } from "../resilience/backoff.ts";
 import { runsServerTools } from "../upstream/anthropic/real_anthropic.ts";
@@ -58,14 +58,19 @@ function formatSettings(s: ModelSettings): string {
     parts.push(`text tool calls ${s.textToolCalls ? "on" : "off"}`);
   }
   if (s.price !== undefined) {
-    const { input, output, cacheRead, cacheWrite } = s.price;
-    const cache = [
-      cacheRead !== undefined ? ` cache read $${cacheRead}` : "",
-      cacheWrite !== undefined ? ` cache write $${cacheWrite}` : "",
-    ].join("");
-    parts.push(`price per Mtok: in $${input} out $${output}${cache}`);
+    const { above } = s.price;
+    const tier = above ? `; a prompt past ${above.promptTokens} tokens: ${formatRates(above)}` : "";
+    parts.push(`price per Mtok: ${formatRates(s.price)}${tier}`);
   }
   return parts.join(", ");
+}
+
+function formatRates({ input, output, cacheRead, cacheWrite }: Rates): string {
+  const cache = [
+    cacheRead !== undefined ? ` cache read $${cacheRead}` : "",
+    cacheWrite !== undefined ? ` cache write $${cacheWrite}` : "",
+  ].join("");
+  return `in $${input} out $${output}${cache}`;
 }
 
 // Scenario routes say when they apply, checked in this order before the tiers.

@@ -200,11 +200,22 @@ export interface ClientConfig {
 export type LogFormat = "text" | "json";
 
 /** USD per million tokens of each kind. */
-export interface Price {
+export interface Price extends Rates {
+  /** Prices for a prompt longer than `promptTokens` (Gemini Pro past 200k, GPT-5.4 past 272k). */
+  readonly above?: PriceTier;
+}
+
+/** USD per million tokens of each kind; cache tokens without a price of their own cost as input. */
+export interface Rates {
   readonly input: number;
   readonly output: number;
   readonly cacheRead?: number;
   readonly cacheWrite?: number;
+}
+
+/** The rates of a whole request whose prompt (input and cache tokens) passed `promptTokens`. */
+export interface PriceTier extends Rates {
+  readonly promptTokens: number;
 }
 
 /** A calendar period a budget is counted over (UTC; weeks start on Monday). */

@@ -42,6 +42,12 @@ export interface Preset {
   readonly authHeader: AuthHeader;
   /** Runs on the user's machine: needs no key, and a route may name it without a providers entry. */
   readonly local: boolean;
+  /**
+   * How its hosted API is paid for, where not per token at list prices: `free` (no charge, only
+   * rate limits: its models cost $0) or `flat` (a subscription: no per-token price). Settings'
+   * `price` wins over both.
+   */
+  readonly billing?: "free" | "flat";
   /** Upstream answers POST /v1/messages/count_tokens itself. */
   readonly countTokens: boolean;
   readonly notes: string;
@@ -95,6 +101,7 @@ export const PRESETS: readonly Preset[] = [
     authHeader: "bearer",
     ...HOSTED,
     notes: "NVIDIA NIM (build.nvidia.com); free tier with rate limits",
+    billing: "free",
     dialect: OPENAI_DIALECTS.nvidia_nim,
   },
   {
@@ -252,6 +259,7 @@ export const PRESETS: readonly Preset[] = [
     authHeader: "bearer",
     ...HOSTED,
     notes: "Z.AI (GLM Coding Plan) Anthropic-compatible API",
+    billing: "flat",
     cleaning: GLM_CLEANING,
   },
   {
@@ -261,7 +269,8 @@ export const PRESETS: readonly Preset[] = [
     ...vars("ZHIPU"),
     authHeader: "bearer",
     ...HOSTED,
-    notes: "Zhipu BigModel (mainland China) Anthropic-compatible API",
+    notes: "Zhipu BigModel (mainland China, GLM Coding Plan) Anthropic-compatible API",
+    billing: "flat",
     cleaning: GLM_CLEANING,
   },
   {

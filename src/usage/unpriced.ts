@@ -1,13 +1,13 @@
 /**
  * USD budgets that cannot see part of their spend: a request to a model without a price (a
- * local preset, a model neither the config nor the built-in table prices) adds nothing to a
+ * local preset, a flat-fee plan, a model neither the config nor the built-in table prices) adds nothing to a
  * `cost_usd` budget, which then reads $0 and never routes away however much is used. ccp says
  * so at start, in `ccp check`, and when such a request first arrives.
  */
 
 import type { BudgetConfig, Config, Target } from "../config/types.ts";
 import { appliesTo, budgetLabel } from "./budgets.ts";
-import { isLocalProvider, priceOf } from "./prices.ts";
+import { billingOf, priceOf } from "./prices.ts";
 
 /** A `provider/model` a USD budget covers but has no price for. */
 export interface UnpricedTarget {
@@ -40,8 +40,9 @@ export function unpricedTargets(config: Config): UnpricedTarget[] {
         : [...targets.values()].filter((t) => appliesTo(b, b.client, t.provider, t.model));
     for (const t of covered) {
       // `provider/*` sends the client's own model name, priced when a request names it (a name
-      // without a price is warned about then); only a local provider is known to have none.
-      if (t.clientModel && !isLocalProvider(config, t.provider)) continue;
+      // without a price is warned about then); only a provider billed otherwise than per token at
+      // list prices is known at start (a local server or a flat-fee plan has none, a free API 0).
+      if (t.clientModel && billingOf(config, t.provider) === undefined) continue;
       if (!priceOf(config, t.provider, t.model)) {
         out.push({ budget: budgetLabel(b), provider: t.provider, model: t.model });
       }

@@ -73,8 +73,13 @@ Deno.test("prices: the built-in table by model name, cost as Σ tokens × price 
   ) {
     assert.deepEqual(builtInPrice(name), flash, name);
   }
-  // Gemini 3 at Google's standard tier, for prompts up to 200k tokens (as Gemini 2.5 Pro).
-  assert.deepEqual(builtInPrice("gemini-3-pro-preview"), { input: 2, output: 12, cacheRead: 0.2 });
+  // Gemini 3 at Google's standard tier (a longer prompt than 200k costs more, as for 2.5 Pro).
+  assert.deepEqual(builtInPrice("gemini-3-pro-preview"), {
+    input: 2,
+    output: 12,
+    cacheRead: 0.2,
+    above: { promptTokens: 200_000, input: 4, output: 18, cacheRead: 0.4 },
+  });
   assert.deepEqual(builtInPrice("google/gemini-3-flash-preview"), {
     input: 0.5,
     output: 3,

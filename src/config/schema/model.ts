@@ -1,6 +1,6 @@
 /** Per-model settings (`model_settings:` entries and route variants): schema and conversion. */
 
-import type { ModelSettings, Price, ReasoningEffort } from "../types.ts";
+import type { ModelSettings, Price, Rates, ReasoningEffort } from "../types.ts";
 import { amount, flag, oneOf, onOff, tokenSize } from "./fields.ts";
 import { anything, type Output, record, section } from "./kit.ts";
 
@@ -14,6 +14,14 @@ const REASONING_EFFORTS: readonly ReasoningEffort[] = [
   "xhigh",
   "max",
 ];
+
+/** USD per million tokens of each kind. */
+const RATES = {
+  input: amount(),
+  output: amount(),
+  cache_read: amount().optional(),
+  cache_write: amount().optional(),
+};
 
 /** The keys of one model's settings; route variants accept the same keys beside `target`. */
 export const modelSettingsShape = {
@@ -30,12 +38,10 @@ export const modelSettingsShape = {
   }).optional(),
   /** Tool calls written as text become tool_use blocks (`openai` providers). */
   text_tool_calls: flag().optional(),
-  /** USD per million tokens. */
+  /** USD per million tokens; `above` prices a whole request whose prompt passed its size. */
   price: section({
-    input: amount(),
-    output: amount(),
-    cache_read: amount().optional(),
-    cache_write: amount().optional(),
+    ...RATES,
+    above: section({ prompt_tokens: tokenSize(), ...RATES }).optional(),
   }).optional(),
 };
 
@@ -60,7 +66,16 @@ export function toModelSettings(s: ModelSettingsSection): ModelSettings {
   };
 }
 
-function toPrice(p: NonNullable<ModelSettingsSection["price"]>): Price {
+type PriceSection = NonNullable<ModelSettingsSection["price"]>;
+
+function toPrice(p: PriceSection): Price {
+  return {
+    ...toRates(p),
+    ...(p.above ? { above: { promptTokens: p.above.prompt_tokens, ...toRates(p.above) } } : {}),
+  };
+}
+
+function toRates(p: Omit<PriceSection, "above">): Rates {
   return {
     input: p.input,
     output: p.output,

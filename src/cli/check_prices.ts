@@ -1,0 +1,56 @@
+/**
+ * `ccp check`'s lines on prices: which route and alias targets will cost $0 and which will show
+ * no cost at all, so a user knows before a session what the status line, `/ui` and `ccp usage`
+ * will say.
+ */
+
+import type { Config, Price } from "../config/types.ts";
+import { settingsFor } from "../config/settings_merge.ts";
+import { type Billing, billingOf, builtInPrice, priceOf } from "../usage/prices.ts";
+
+// Why a target has the price it has, in a few words.
+const BILLED: Readonly<Record<Billing, string>> = {
+  free: "a free API",
+  flat: "a flat-fee plan",
+  local: "a local server",
+};
+
+/** The lines, or none when every target has a price above 0 (or is priced per request). */
+export function priceLines(config: Config): string[] {
+  const free: string[] = [];
+  const none: string[] = [];
+  const seen = new Set<string>();
+  for (const chain of [...Object.values(config.routes), ...Object.values(config.aliases)]) {
+    for (const t of chain) {
+      const provider = config.providers[t.provider];
+      if (!provider) continue;
+      const billing = billingOf(config, t.provider);
+      // `provider/*` sends the client's model name: only a preset's billing is known before then.
+      const model = t.clientModel ? "*" : t.model;
+      const name = `${t.provider}/${model}`;
+      if (seen.has(name) || (t.clientModel && billing === undefined)) continue;
+      seen.add(name);
+      const own = !t.clientModel && settingsFor(provider, t.model).price;
+      const why = own ? "its price" : billing ? BILLED[billing] : whyBuiltIn(t.model);
+      const price = t.clientModel ? billing === "free" : priceOf(config, t.provider, t.model);
+      if (price === true || (price && isZero(price))) free.push(`${name} (${why})`);
+      else if (!price) none.push(`${name} (${why})`);
+    }
+  }
+  const lines: string[] = [];
+  if (free.length > 0) lines.push(`  $0: ${free.join(", ")}`);
+  if (none.length > 0) lines.push(`  no cost shown (no price): ${none.join(", ")}`);
+  if (lines.length === 0) return [];
+  return [
+    "Prices (what the status line, /ui and ccp usage show; set model_settings price to change):",
+    ...lines,
+  ];
+}
+
+function whyBuiltIn(model: string): string {
+  return builtInPrice(model) ? "a free variant" : "not in the built-in table";
+}
+
+function isZero(p: Price): boolean {
+  return p.input === 0 && p.output === 0 && !p.cacheRead && !p.cacheWrite && !p.above;
+}
