@@ -1,17 +1,9 @@
 /** Human-readable summary of a loaded Config for `ccp check`; never prints a whole secret. */
 
 import type { Config, ModelSettings, ProviderConfig, Target, Transform } from "./types.ts";
-import { redactUrlSecrets } from "../core/secrets.ts";
+import { redactKey, redactUrlSecrets } from "../core/secrets.ts";
 import { DEFAULT_BACKOFF } from "../resilience/backoff.ts";
 import { runsServerTools } from "../upstream/anthropic/real_anthropic.ts";
-
-/**
- * Shows only the last 4 characters of a key. Keys shorter than 12 characters show nothing, because
- * their last 4 would reveal too much of them.
- */
-export function redactKey(key: string): string {
-  return key.length >= 12 ? `\u2026${key.slice(-4)}` : "\u2026";
-}
 
 /** Hides the password of a URL with credentials (proxies are often written user:pass@host). */
 export function redactUrl(url: string): string {
