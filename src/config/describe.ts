@@ -5,18 +5,6 @@ import { redactKey, redactUrlSecrets } from "../core/secrets.ts";
 import { DEFAULT_BACKOFF } from "../resilience/backoff.ts";
 import { runsServerTools } from "../upstream/anthropic/real_anthropic.ts";
 
-/** Hides the password of a URL with credentials (proxies are often written user:pass@host). */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === "" && parsed.username === "") return url;
-    parsed.password = parsed.password === "" ? "" : "***";
-    return parsed.toString().replace(/\/$/, url.endsWith("/") ? "/" : "");
-  } catch {
-    return url;
-  }
-}
-
 /** Formats a byte count the way the config file writes it. */
 function formatBytes(bytes: number): string {
   for (
@@ -133,7 +121,7 @@ function describeProvider(p: ProviderConfig): string[] {
     retryDelayText(p) + `; fallback on ${p.fallbackOn.join(", ")}`,
   ];
   const extras: string[] = [];
-  if (p.proxy) extras.push(`proxy ${redactUrl(p.proxy)}`);
+  if (p.proxy) extras.push(`proxy ${redactUrlSecrets(p.proxy)}`);
   if (p.rateLimit) {
     extras.push(`rate limit ${p.rateLimit.requests}/${formatMs(p.rateLimit.windowMs)}`);
   }
