@@ -100,7 +100,7 @@ export async function readSettings(path: string): Promise<ReadSettings> {
  * second install once wrote over it, and the user's own file was gone), and before ccp's latest
  * change, when that is another.
  */
-export function backupPaths(path: string): { readonly first: string; readonly latest: string } {
+function backupPaths(path: string): { readonly first: string; readonly latest: string } {
   return { first: `${path}.ccp-backup`, latest: `${path}.ccp-backup.latest` };
 }
 

@@ -1,29 +1,9 @@
 /** Human-readable summary of a loaded Config for `ccp check`; never prints a whole secret. */
 
 import type { Config, ModelSettings, ProviderConfig, Rates, Target, Transform } from "./types.ts";
-import { redactUrlSecrets } from "../core/secrets.ts";
+import { redactKey, redactUrlSecrets } from "../core/secrets.ts";
 import { DEFAULT_BACKOFF } from "../resilience/backoff.ts";
 import { runsServerTools } from "../upstream/anthropic/real_anthropic.ts";
-
-/**
- * Shows only the last 4 characters of a key. Keys shorter than 12 characters show nothing, because
- * their last 4 would reveal too much of them.
- */
-export function redactKey(key: string): string {
-  return key.length >= 12 ? `\u2026${key.slice(-4)}` : "\u2026";
-}
-
-/** Hides the password of a URL with credentials (proxies are often written user:pass@host). */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === "" && parsed.username === "") return url;
-    parsed.password = parsed.password === "" ? "" : "***";
-    return parsed.toString().replace(/\/$/, url.endsWith("/") ? "/" : "");
-  } catch {
-    return url;
-  }
-}
 
 /** Formats a byte count the way the config file writes it. */
 function formatBytes(bytes: number): string {
@@ -146,7 +126,7 @@ function describeProvider(p: ProviderConfig): string[] {
     retryDelayText(p) + `; fallback on ${p.fallbackOn.join(", ")}`,
   ];
   const extras: string[] = [];
-  if (p.proxy) extras.push(`proxy ${redactUrl(p.proxy)}`);
+  if (p.proxy) extras.push(`proxy ${redactUrlSecrets(p.proxy)}`);
   if (p.rateLimit) {
     extras.push(`rate limit ${p.rateLimit.requests}/${formatMs(p.rateLimit.windowMs)}`);
   }

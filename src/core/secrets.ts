@@ -13,9 +13,12 @@ export function withoutKeys(text: string, keys: readonly string[]): string {
   return finder.replace(text, REDACTED);
 }
 
-/** Shows a secret as `...` plus its last 4 characters (or `...` alone when short). */
+/**
+ * Shows a secret as `\u2026` plus its last 4 characters, the one way ccp ever shows a key. A key
+ * shorter than 12 characters shows `\u2026` alone: its last 4 would reveal too much of it.
+ */
 export function redactKey(key: string): string {
-  return key.length > 8 ? `\u2026${key.slice(-4)}` : "\u2026";
+  return key.length >= 12 ? `\u2026${key.slice(-4)}` : "\u2026";
 }
 
 // Shapes of credentials that upstream error messages sometimes echo back.

@@ -20,6 +20,11 @@ export interface ToolNameRule {
 /** OpenAI's Chat Completions and Responses: `^[a-zA-Z0-9_-]{1,64}$`. */
 export const OPENAI_TOOL_NAMES: ToolNameRule = { invalid: /[^A-Za-z0-9_-]/g, maxLength: 64 };
 
+/** Client tools have an input schema; server tools (`web_search_*`, `bash_*`, ...) do not. */
+export function isFunctionTool(tool: ToolDefinition): tool is ToolDefinition & { name: string } {
+  return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
+}
+
 /** Client tool name -> the name the upstream sees, for one request. */
 export type ToolNamer = (name: string) => string;
 

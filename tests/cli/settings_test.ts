@@ -20,6 +20,18 @@ routes:
   return path;
 }
 
+/** Writes `text` as the user's ~/.claude/settings.json under `dir`; returns its path. */
+async function userSettings(
+  dir: string,
+  text: string,
+  options?: Deno.WriteFileOptions,
+): Promise<string> {
+  await Deno.mkdir(`${dir}/.claude`);
+  const file = `${dir}/.claude/settings.json`;
+  await Deno.writeTextFile(file, text, options);
+  return file;
+}
+
 async function readJson(path: string): Promise<Record<string, Record<string, unknown>>> {
   return JSON.parse(await Deno.readTextFile(path));
 }
@@ -27,10 +39,8 @@ async function readJson(path: string): Promise<Record<string, Record<string, unk
 Deno.test("ccp settings install: merges into ~/.claude/settings.json, backs it up, writes no provider key", async () => {
   await inTempDir("ccp-settings-", async (dir) => {
     const config = await writeConfig(dir);
-    await Deno.mkdir(`${dir}/.claude`);
-    const file = `${dir}/.claude/settings.json`;
     const before = JSON.stringify({ model: "opus", env: { DISABLE_TELEMETRY: "1" } }, null, 2);
-    await Deno.writeTextFile(file, before, { mode: 0o644 });
+    const file = await userSettings(dir, before, { mode: 0o644 });
     const ctx = testContext(dir);
     assert.equal(await runSettings(ctx, "install", { config }), 0);
     const after = await readJson(file);
@@ -63,10 +73,8 @@ Deno.test("ccp settings install: merges into ~/.claude/settings.json, backs it u
 Deno.test("ccp settings uninstall: gives back the file as it was before install", async () => {
   await inTempDir("ccp-settings-", async (dir) => {
     const config = await writeConfig(dir);
-    await Deno.mkdir(`${dir}/.claude`);
-    const file = `${dir}/.claude/settings.json`;
     const user = { model: "opus", env: { CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1" } };
-    await Deno.writeTextFile(file, JSON.stringify(user));
+    const file = await userSettings(dir, JSON.stringify(user));
     assert.equal(await runSettings(testContext(dir), "install", { config }), 0);
     const ctx = testContext(dir);
     assert.equal(await runSettings(ctx, "uninstall", { config }), 0);
@@ -79,10 +87,8 @@ Deno.test("ccp settings uninstall: gives back the file as it was before install"
 Deno.test("ccp settings uninstall: says it leaves an ANTHROPIC_BASE_URL the user set, and where it points", async () => {
   await inTempDir("ccp-settings-", async (dir) => {
     const config = await writeConfig(dir);
-    await Deno.mkdir(`${dir}/.claude`);
-    const file = `${dir}/.claude/settings.json`;
     const user = { env: { ANTHROPIC_BASE_URL: "http://127.0.0.1:3456" } };
-    await Deno.writeTextFile(file, JSON.stringify(user));
+    const file = await userSettings(dir, JSON.stringify(user));
     // Install keeps the user's address (and says so); uninstall takes out only what ccp wrote.
     assert.equal(await runSettings(testContext(dir), "install", { config }), 1);
     const ctx = testContext(dir);
@@ -104,12 +110,10 @@ Deno.test("ccp settings uninstall: says it leaves an ANTHROPIC_BASE_URL the user
 Deno.test("ccp settings uninstall: says it leaves a token the user set, its value masked", async () => {
   await inTempDir("ccp-settings-", async (dir) => {
     const config = await writeConfig(dir);
-    await Deno.mkdir(`${dir}/.claude`);
-    const file = `${dir}/.claude/settings.json`;
     const handToken = "sk-hand-set-gateway-token-9876";
     const handKey = "sk-ant-api03-hand-set-key-5432";
     const user = { env: { ANTHROPIC_AUTH_TOKEN: handToken, ANTHROPIC_API_KEY: handKey } };
-    await Deno.writeTextFile(file, JSON.stringify(user));
+    const file = await userSettings(dir, JSON.stringify(user));
     // Install keeps the user's token (and says so); uninstall takes out only what ccp wrote.
     assert.equal(await runSettings(testContext(dir), "install", { config }), 1);
     const ctx = testContext(dir);
@@ -171,9 +175,7 @@ Deno.test("ccp settings install: without an auth token to write, a file keeps it
       config,
       `server: { port: ${closedPort()} }\nproviders:\n  up: { type: anthropic, base_url: "http://127.0.0.1:9", api_key: sk-up-provider-key-0123 }\nroutes:\n  default: up/m\n`,
     );
-    await Deno.mkdir(`${dir}/.claude`);
-    const file = `${dir}/.claude/settings.json`;
-    await Deno.writeTextFile(file, "{}", { mode: 0o644 });
+    const file = await userSettings(dir, "{}", { mode: 0o644 });
     const ctx = testContext(dir);
     assert.equal(await runSettings(ctx, "install", { config }), 0);
     assert.equal((await readJson(file)).env!.ANTHROPIC_AUTH_TOKEN, "ccp");
@@ -196,9 +198,7 @@ Deno.test({
   fn: async () => {
     await inTempDir("ccp-settings-", async (dir) => {
       const config = await writeConfig(dir);
-      await Deno.mkdir(`${dir}/.claude`);
-      const file = `${dir}/.claude/settings.json`;
-      await Deno.writeTextFile(file, "{}", { mode: 0o644 });
+      const file = await userSettings(dir, "{}", { mode: 0o644 });
       await Deno.chown(file, 65534, 65534);
       assert.equal(await runSettings(testContext(dir), "install", { config }), 0);
       for (const path of [file, `${file}.ccp-backup`]) {
@@ -229,9 +229,7 @@ Deno.test("ccp settings install: a new file is for its owner alone; through a sy
 Deno.test("ccp settings install: a file that is not JSON is left as it is", async () => {
   await inTempDir("ccp-settings-", async (dir) => {
     const config = await writeConfig(dir);
-    await Deno.mkdir(`${dir}/.claude`);
-    const file = `${dir}/.claude/settings.json`;
-    await Deno.writeTextFile(file, '{ "model": "opus", }');
+    const file = await userSettings(dir, '{ "model": "opus", }');
     await assert.rejects(
       () => runSettings(testContext(dir), "install", { config }),
       /settings\.json is not valid JSON .*ccp changes nothing/,
@@ -301,9 +299,10 @@ Deno.test("ccp settings status: which file sets the address, and whether it is t
 Deno.test("ccp settings install: the user's own address is kept, and the exit code says Claude Code will not reach ccp", async () => {
   await inTempDir("ccp-settings-", async (dir) => {
     const config = await writeConfig(dir);
-    await Deno.mkdir(`${dir}/.claude`);
-    const file = `${dir}/.claude/settings.json`;
-    await Deno.writeTextFile(file, JSON.stringify({ env: { ANTHROPIC_BASE_URL: "http://x:1" } }));
+    const file = await userSettings(
+      dir,
+      JSON.stringify({ env: { ANTHROPIC_BASE_URL: "http://x:1" } }),
+    );
     const ctx = testContext(dir);
     assert.equal(await runSettings(ctx, "install", { config }), 1);
     const out = ctx.io.stdout.join("\n");
@@ -386,9 +385,7 @@ Deno.test("ccp settings install: a dangling symlink is written through, and stay
 Deno.test("ccp settings install: a backup that cannot be written is a named error, and the file is left as it was", async () => {
   await inTempDir("ccp-settings-", async (dir) => {
     const config = await writeConfig(dir);
-    await Deno.mkdir(`${dir}/.claude`);
-    const file = `${dir}/.claude/settings.json`;
-    await Deno.writeTextFile(file, '{"model":"opus"}');
+    const file = await userSettings(dir, '{"model":"opus"}');
     // Something else holds the backup's name (running as root, a read-only directory would not
     // stop the write).
     await Deno.mkdir(`${file}.ccp-backup`);
@@ -413,10 +410,8 @@ Deno.test("ccp settings install: a backup that cannot be written is a named erro
 
 Deno.test("ccp settings install: the first backup is kept; a later change backs up beside it", async () => {
   await inTempDir("ccp-settings-", async (dir) => {
-    await Deno.mkdir(`${dir}/.claude`);
-    const file = `${dir}/.claude/settings.json`;
     const original = JSON.stringify({ model: "opus" });
-    await Deno.writeTextFile(file, original);
+    const file = await userSettings(dir, original);
     const first = testContext(dir);
     assert.equal(await runSettings(first, "install", { config: await writeConfig(dir) }), 0);
     assert.match(

@@ -10,6 +10,25 @@ import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { within } from "../helpers/within.ts";
 import { postMessages } from "../helpers/ccp.ts";
 
+/** A session's latest request: 12 tokens in, 1 out, served by `p/<model>`. */
+function servedBy(model: string) {
+  return {
+    id: "req_1",
+    at: 0,
+    client: "default",
+    provider: "p",
+    model,
+    status: 200,
+    error: false,
+    stream: true,
+    inputTokens: 12,
+    outputTokens: 1,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    durationMs: 1,
+  };
+}
+
 Deno.test("statusline: the provider/model that served the session's latest request, its tokens and cost", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccp_statusline_" });
   const answer = (model: string) => ({
@@ -195,21 +214,7 @@ routes:
 Deno.test("statusline: a cost too small for four decimals is not shown as $0.0000", () => {
   const line = (costNanoUsd: number) =>
     statusText({
-      latest: {
-        id: "req_1",
-        at: 0,
-        client: "default",
-        provider: "p",
-        model: "m",
-        status: 200,
-        error: false,
-        stream: true,
-        inputTokens: 12,
-        outputTokens: 1,
-        cacheReadTokens: 0,
-        cacheWriteTokens: 0,
-        durationMs: 1,
-      },
+      latest: servedBy("m"),
       totals: { ...zeroCounters(), requests: 1, inputTokens: 12, costNanoUsd, priced: 1 },
     });
   assert.match(line(30_000), / · <\$0\.0001$/); // $0.00003: a few tokens of a cheap model
@@ -222,21 +227,7 @@ Deno.test("statusline: a cost too small for four decimals is not shown as $0.000
 
 Deno.test("statusline: a model name with control characters stays one plain line", () => {
   const line = statusText({
-    latest: {
-      id: "req_1",
-      at: 0,
-      client: "default",
-      provider: "p",
-      model: "m\n\x1b[31mred\u202e",
-      status: 200,
-      error: false,
-      stream: true,
-      inputTokens: 12,
-      outputTokens: 1,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      durationMs: 1,
-    },
+    latest: servedBy("m\n\x1b[31mred\u202e"),
     totals: { ...zeroCounters(), requests: 1, inputTokens: 12 },
   });
   // The right-to-left override would have drawn the tokens and cost backwards.

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describeConfig, redactKey, redactUrl } from "../../src/config/describe.ts";
+import { describeConfig } from "../../src/config/describe.ts";
 import { configFromSources } from "../helpers/config.ts";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { openPgStore } from "../../src/usage/pg_store.ts";
@@ -26,15 +26,27 @@ aliases:
   my-fast: local/qwen3-coder
 `;
 
-Deno.test("redactKey keeps only the last 4 characters, and nothing of short keys", () => {
-  assert.equal(redactKey(LONG_KEY), "…WXYZ");
-  assert.equal(redactKey("short"), "…");
-  assert.equal(redactKey("12345678901"), "…");
-});
-
-Deno.test("redactUrl hides proxy passwords", () => {
-  assert.equal(redactUrl("http://user:pw@proxy:3128"), "http://user:***@proxy:3128");
-  assert.equal(redactUrl("http://proxy:3128"), "http://proxy:3128");
+Deno.test("describeConfig hides a proxy's password, and a token written as its user name", () => {
+  const proxies: Array<[string, string]> = [
+    ["http://user:pw@proxy:3128", "proxy http://user:***@proxy:3128"],
+    ["http://proxy:3128", "proxy http://proxy:3128"],
+    ["http://proxy-token-0123456789@proxy:3128", "proxy http://***@proxy:3128"],
+  ];
+  for (const [proxy, shown] of proxies) {
+    const text = describeConfig(configFromSources({
+      flags: {},
+      env: {},
+      yaml: {
+        text: `providers:
+  up: { type: anthropic, base_url: "http://127.0.0.1:9", api_key: sk-up-0123, proxy: "${proxy}" }
+routes: { default: up/m }
+`,
+        file: "c.yaml",
+        path: "/etc/ccp/c.yaml",
+      },
+    }));
+    assert.ok(text.includes(shown), text);
+  }
 });
 
 Deno.test("describeConfig lists source, server, providers, routes and aliases without secrets", () => {

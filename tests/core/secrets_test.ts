@@ -1,8 +1,22 @@
 import assert from "node:assert/strict";
-import { configuredKeys, providerSecrets, scrubSecrets } from "../../src/core/secrets.ts";
+import {
+  configuredKeys,
+  providerSecrets,
+  redactKey,
+  scrubSecrets,
+} from "../../src/core/secrets.ts";
 import { encodedForms, MIN_PIECE } from "../../src/core/key_forms.ts";
 
 const KEY = "Qm4Tz8Wc2Rv6Yb0Nf3Hk7Ls1Pd5Jg9Xa";
+
+Deno.test("redactKey keeps only the last 4 characters, and nothing of keys under 12", () => {
+  assert.equal(redactKey("nvapi-0123456789abcdefWXYZ"), "…WXYZ");
+  assert.equal(redactKey("123456789012"), "…9012");
+  // Of a 9 to 11 character key, the last 4 would be a third of it or more.
+  assert.equal(redactKey("12345678901"), "…");
+  assert.equal(redactKey("123456789"), "…");
+  assert.equal(redactKey("short"), "…");
+});
 
 Deno.test("a key is found as it is, encoded at any offset, and in long enough pieces", () => {
   const basic = (user: string) => btoa(`${user}:${KEY}`);

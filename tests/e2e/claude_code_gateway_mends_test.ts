@@ -6,6 +6,7 @@
  */
 
 import { claude, ev, writeThroughGateway } from "../helpers/gateway_write.ts";
+import { openingMessage } from "../mocks/anthropic_fixtures.ts";
 
 /** The fixture's turn with its Bash call made a Write of `content` to `target`. */
 function unclosedWrite(target: string, content: string): string {
@@ -29,16 +30,7 @@ function finalAnswer(text: string): string {
   return [
     ev({
       type: "message_start",
-      message: {
-        id: "msg_final",
-        type: "message",
-        role: "assistant",
-        model: "gw-model",
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: 9300, output_tokens: 0 },
-      },
+      message: openingMessage("msg_final", "gw-model", { input_tokens: 9300, output_tokens: 0 }),
     }),
     ev({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),
     ev({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text } }),

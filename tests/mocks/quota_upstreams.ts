@@ -11,7 +11,7 @@
  */
 
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
-import { encodeEvents, sseEvent as ev } from "./anthropic_fixtures.ts";
+import { encodeEvents, openingMessage, sseEvent as ev } from "./anthropic_fixtures.ts";
 import { anthropicProblem } from "./anthropic_strict.ts";
 import { chatChunk } from "./openai_mock.ts";
 
@@ -157,16 +157,11 @@ export function startQuotaUpstreams(
       : { type: "text_delta", text: next.text };
     const events = [
       ev("message_start", {
-        message: {
-          id: `msg_${n}`,
-          type: "message",
-          role: "assistant",
-          model: body.model,
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { input_tokens: 1200, output_tokens: 1, cache_read_input_tokens: 800 },
-        },
+        message: openingMessage(`msg_${n}`, body.model, {
+          input_tokens: 1200,
+          output_tokens: 1,
+          cache_read_input_tokens: 800,
+        }),
       }),
       ev("content_block_start", {
         index: 0,

@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { TOKEN, withWorld } from "./_world.ts";
+import { openingMessage } from "../mocks/anthropic_fixtures.ts";
 
 const yaml = (url: string) =>
   `server: { auth_token: "${TOKEN}" }
@@ -106,16 +107,7 @@ routes:
     const head = `event: message_start\ndata: ${
       JSON.stringify({
         type: "message_start",
-        message: {
-          id: "msg_1",
-          type: "message",
-          role: "assistant",
-          model: "m",
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { input_tokens: 5, output_tokens: 0 },
-        },
+        message: openingMessage("msg_1", "m", { input_tokens: 5, output_tokens: 0 }),
       })
     }\n\n`;
     const text = [
@@ -158,16 +150,7 @@ function refusingStream(path: string, refusal: 401 | 403): string {
     return [
       frame({
         type: "message_start",
-        message: {
-          id: "msg_1",
-          type: "message",
-          role: "assistant",
-          model: "m",
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { input_tokens: 5, output_tokens: 0 },
-        },
+        message: openingMessage("msg_1", "m", { input_tokens: 5, output_tokens: 0 }),
       }, "message_start"),
       frame(
         { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },

@@ -10,6 +10,7 @@ import { relayAnthropicStream } from "../../src/upstream/anthropic/relay.ts";
 import { collectMessage } from "../../src/upstream/collect_stream.ts";
 import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import { openingMessage } from "../mocks/anthropic_fixtures.ts";
 
 // Read whole, as ccp reads a stream for a client that asked for none.
 const collect = (stream: ReadableStream<Uint8Array>) =>
@@ -317,16 +318,7 @@ function withoutDelta(blocks: readonly Record<string, unknown>[][], stopLast = t
     `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
   let text = ev({
     type: "message_start",
-    message: {
-      id: "msg_gw",
-      type: "message",
-      role: "assistant",
-      model: "gw-model",
-      content: [],
-      stop_reason: null,
-      stop_sequence: null,
-      usage: { input_tokens: 120, output_tokens: 0 },
-    },
+    message: openingMessage("msg_gw", "gw-model", { input_tokens: 120, output_tokens: 0 }),
   });
   blocks.forEach((events, index) => {
     for (const data of events) text += ev({ ...data, index });

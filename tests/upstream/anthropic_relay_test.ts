@@ -3,6 +3,7 @@ import { relayAnthropicStream } from "../../src/upstream/anthropic/relay.ts";
 import { primedGuard } from "../../src/resilience/body_guard.ts";
 import {
   encodeEvents,
+  openingMessage,
   type SseEvent,
   thinkingTextToolMessage,
   thinkingTextToolTurn,
@@ -510,16 +511,7 @@ Deno.test("relay: a tool_use start that carries its input and sends no delta", a
     event: "message_start",
     data: {
       type: "message_start",
-      message: {
-        id: "msg_1",
-        type: "message",
-        role: "assistant",
-        model: "m",
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: 10, output_tokens: 0 },
-      },
+      message: openingMessage("msg_1", "m", { input_tokens: 10, output_tokens: 0 }),
     },
   };
   const startOf = (input: unknown): SseEvent => ({

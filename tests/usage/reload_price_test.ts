@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import type { Config } from "../../src/config/types.ts";
 import { testApp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import { openingMessage } from "../mocks/anthropic_fixtures.ts";
 
 const PRICE = { input: 3, output: 15 };
 
@@ -23,16 +24,7 @@ const events = (input: number, output: number) =>
   [
     {
       type: "message_start",
-      message: {
-        id: "msg_1",
-        type: "message",
-        role: "assistant",
-        model: "m",
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: input, output_tokens: 1 },
-      },
+      message: openingMessage("msg_1", "m", { input_tokens: input, output_tokens: 1 }),
     },
     { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
     { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "hi" } },

@@ -7,6 +7,23 @@
 import assert from "node:assert/strict";
 import { MAX_TRIED, pinnedClient } from "../../src/webtools/pinned.ts";
 
+/** A listener on 127.0.0.1 that closes each connection at once, and counts them. */
+function closingListener(): { port: number; connections(): number; close(): Promise<void> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let connections = 0;
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      connections++;
+      conn.close();
+    }
+  })().catch(() => {});
+  return {
+    port: listener.addr.port,
+    connections: () => connections,
+    close: () => (listener.close(), accepting),
+  };
+}
+
 Deno.test("pinnedClient: http goes to the given address, with the URL's name as Host", async () => {
   const seen: string[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
@@ -27,26 +44,18 @@ Deno.test("pinnedClient: http goes to the given address, with the URL's name as 
 });
 
 Deno.test("pinnedClient: the https relay refuses a tunnel to any other host", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  let connections = 0;
-  const accepting = (async () => {
-    for await (const conn of listener) {
-      connections++;
-      conn.close();
-    }
-  })().catch(() => {});
+  const listener = closingListener();
+  const port = listener.port;
   const pinned = pinnedClient(new URL(`https://pinned.invalid:${port}/`), ["127.0.0.1"]);
   try {
     await assert.rejects(
       fetch(`https://elsewhere.invalid:${port}/`, { client: pinned.client }),
       (err: Error) => /tunnel/.test(String(err.cause)),
     );
-    assert.equal(connections, 0, "the relay opened no connection for another host");
+    assert.equal(listener.connections(), 0, "the relay opened no connection for another host");
   } finally {
     pinned.close();
-    listener.close();
-    await accepting;
+    await listener.close();
   }
 });
 
@@ -73,25 +82,17 @@ Deno.test("pinnedClient: http passes over an address that refuses for the next c
 });
 
 Deno.test("pinnedClient: the https relay passes over an address that refuses, for the same tunnel", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.addr.port;
-  let connections = 0;
-  const accepting = (async () => {
-    for await (const conn of listener) {
-      connections++;
-      // Not a TLS server: the handshake fails, after the tunnel reached this listener.
-      conn.close();
-    }
-  })().catch(() => {});
+  // Not a TLS server: the handshake fails, after the tunnel reached this listener.
+  const listener = closingListener();
+  const port = listener.port;
   const pinned = pinnedClient(new URL(`https://several.invalid:${port}/`), [DOWN, "127.0.0.1"]);
   try {
     await assert.rejects(fetch(`https://several.invalid:${port}/`, { client: pinned.client }));
-    assert.ok(connections >= 1, "the tunnel reached the second address");
+    assert.ok(listener.connections() >= 1, "the tunnel reached the second address");
     assert.equal(pinned.unreachable(), undefined);
   } finally {
     pinned.close();
-    listener.close();
-    await accepting;
+    await listener.close();
   }
 });
 

@@ -19,7 +19,7 @@ import type {
 import { toGeminiContents } from "./contents.ts";
 import { continuesModelTurn, geminiModelInfo, validatesThoughtSignatures } from "./models.ts";
 import { geminiToolNamer } from "./names.ts";
-import type { ToolNamer } from "../tool_names.ts";
+import { isFunctionTool, type ToolNamer } from "../tool_names.ts";
 import { toGeminiParameters } from "./schema.ts";
 import { geminiThinkingConfig, unaskedThinking } from "./thinking.ts";
 import { allowanceRoom, withReasoningAllowance } from "../reasoning/allowance.ts";
@@ -66,11 +66,6 @@ function systemInstruction(
   const texts = systemTexts(req.system);
   for (const m of messages) if (m.role === "system") append(texts, systemTexts(m.content));
   return texts.length > 0 ? { parts: [{ text: texts.join("\n\n") }] } : undefined;
-}
-
-/** Client tools have an input schema; server tools (`web_search_*`, `bash_*`, ...) do not. */
-function isFunctionTool(tool: ToolDefinition): tool is ToolDefinition & { name: string } {
-  return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
 }
 
 function declarations(

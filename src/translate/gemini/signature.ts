@@ -13,6 +13,7 @@
  */
 
 import { CCP_SIGNATURE_PREFIX, modelFamily } from "../reasoning/provenance.ts";
+import { fromBase64Url, toBase64Url } from "../../core/base64url.ts";
 
 /** What a Gemini thinking block's signature records. */
 export interface GeminiProvenance {
@@ -28,32 +29,18 @@ export interface GeminiProvenance {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function toBase64Url(text: string): string {
-  const bytes = encoder.encode(text);
-  let binary = "";
-  // Chunked: thought signatures can be several kilobytes.
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): string {
-  const b64 = text.replaceAll("-", "+").replaceAll("_", "/");
-  const binary = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
-  return decoder.decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
-}
-
 /** Encodes a Gemini provenance record as a thinking-block signature. */
 export function encodeGeminiSignature(provenance: GeminiProvenance): string {
-  return CCP_SIGNATURE_PREFIX + toBase64Url(JSON.stringify(provenance));
+  return CCP_SIGNATURE_PREFIX + toBase64Url(encoder.encode(JSON.stringify(provenance)));
 }
 
 /** Decodes a Gemini ccp signature; `null` for anything else (foreign, OpenAI, malformed). */
 export function decodeGeminiSignature(signature: unknown): GeminiProvenance | null {
   if (typeof signature !== "string" || !signature.startsWith(CCP_SIGNATURE_PREFIX)) return null;
   try {
-    const v: unknown = JSON.parse(fromBase64Url(signature.slice(CCP_SIGNATURE_PREFIX.length)));
+    const v: unknown = JSON.parse(
+      decoder.decode(fromBase64Url(signature.slice(CCP_SIGNATURE_PREFIX.length))),
+    );
     if (typeof v !== "object" || v === null) return null;
     const r = v as Record<string, unknown>;
     if (r.protocol !== "gemini" || typeof r.provider !== "string" || typeof r.model !== "string") {

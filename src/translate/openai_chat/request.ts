@@ -29,7 +29,7 @@ import { type MapContext, mapUserTurn } from "./user_content.ts";
 import { describedTool } from "../anthropic/tool_examples.ts";
 import { withDefinedTools } from "../anthropic/defined_tools.ts";
 import { offeredTools } from "../../protocols/deferred_tools.ts";
-import { OPENAI_TOOL_NAMES, toolNamer } from "../tool_names.ts";
+import { isFunctionTool, OPENAI_TOOL_NAMES, toolNamer } from "../tool_names.ts";
 import { append } from "../../core/append.ts";
 
 /** Where the request goes: everything the mapping may depend on. */
@@ -103,11 +103,6 @@ function withSchemaInstruction(messages: ChatMessage[], schema: JsonObject): Cha
     return [{ ...first, content: `${first.content}\n\n${line}` }, ...rest];
   }
   return [{ role: "system", content: line }, ...messages];
-}
-
-/** Client tools have an input schema; server tools (`web_search_*`, `bash_*`, ...) do not. */
-function isFunctionTool(tool: ToolDefinition): tool is ToolDefinition & { name: string } {
-  return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
 }
 
 function mapTools(tools: ToolDefinition[] | undefined, ctx: MapContext): ChatTool[] {

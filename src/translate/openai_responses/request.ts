@@ -35,7 +35,7 @@ import { allowanceRoom, withReasoningAllowance } from "../reasoning/allowance.ts
 import { lowestReasoning, REASONING_MODEL, reasoningOf } from "./reasoning.ts";
 import { decodeCcpSignature, sameReasoningTarget } from "../reasoning/provenance.ts";
 import { serverToolBlockText } from "../anthropic/server_tools.ts";
-import { OPENAI_TOOL_NAMES, type ToolNamer, toolNamer } from "../tool_names.ts";
+import { isFunctionTool, OPENAI_TOOL_NAMES, type ToolNamer, toolNamer } from "../tool_names.ts";
 import { pdfFileName } from "../document_name.ts";
 import {
   contentDocument,
@@ -282,10 +282,6 @@ function inputOf(messages: MessageParam[], target: ResponsesTarget, toolName: To
     }
   }
   return { leading, input };
-}
-
-function isFunctionTool(tool: ToolDefinition): tool is ToolDefinition & { name: string } {
-  return (tool.type === undefined || tool.type === "custom") && typeof tool.name === "string";
 }
 
 function toolsOf(

@@ -13,6 +13,7 @@ import type {
   MessageParam,
   MessagesRequest,
 } from "../../protocols/anthropic.ts";
+import { fromBase64Url, toBase64Url } from "../../core/base64url.ts";
 
 /** Prefix of every signature ccp mints. */
 export const CCP_SIGNATURE_PREFIX = "ccp:v1:";
@@ -55,23 +56,6 @@ export interface ReasoningProvenance {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  // Chunked so large `reasoning_details` payloads do not overflow the argument list.
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): Uint8Array {
-  const b64 = text.replaceAll("-", "+").replaceAll("_", "/");
-  const binary = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
 
 /** Encodes a provenance record as a thinking-block signature. */
 export function encodeCcpSignature(provenance: ReasoningProvenance): string {

@@ -76,7 +76,7 @@ export class ForeignSignatures {
  * What makes a thinking block verifiable by its maker: a `thinking` block's signature, a
  * `redacted_thinking` block's encrypted `data`; undefined for any other block.
  */
-export function thinkingIdentity(
+function thinkingIdentity(
   block: { type?: unknown; signature?: unknown; data?: unknown },
 ): unknown {
   if (block.type === "thinking") return block.signature;

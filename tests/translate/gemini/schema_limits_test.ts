@@ -19,6 +19,26 @@ import { schemaProblem } from "../../mocks/gemini_strict.ts";
 
 type Obj = Record<string, unknown>;
 
+/** The input of the tool_use block made of Gemini's call of `name` with `args`. */
+function toolInput(name: string, args: Obj, schema: Obj): unknown {
+  const message = geminiResponseToAnthropic({
+    candidates: [{
+      content: { role: "model", parts: [{ functionCall: { name, args } }] },
+      finishReason: "STOP",
+      index: 0,
+    }],
+  }, {
+    clientModel: "claude-sonnet-4-5",
+    inputTokens: 10,
+    provider: "gem",
+    upstreamModel: "gemini-3-flash-preview",
+    tools: [{ name, input_schema: schema }],
+  });
+  const call = message.content.find((b) => b.type === "tool_use");
+  assert.ok(call?.type === "tool_use");
+  return call.input;
+}
+
 /** Objects, arrays and unions on the longest path of a Gemini schema. */
 function levels(s: GeminiSchema | undefined): number {
   if (!s) return 0;
@@ -125,22 +145,7 @@ Deno.test("the model's JSON text for a cut subtree reaches the client as the obj
       },
     }],
   };
-  const message = geminiResponseToAnthropic({
-    candidates: [{
-      content: { role: "model", parts: [{ functionCall: { name: "docs_batch_update", args } }] },
-      finishReason: "STOP",
-      index: 0,
-    }],
-  }, {
-    clientModel: "claude-sonnet-4-5",
-    inputTokens: 10,
-    provider: "gem",
-    upstreamModel: "gemini-3-flash-preview",
-    tools: [{ name: "docs_batch_update", input_schema: DOCS_BATCH_UPDATE }],
-  });
-  const call = message.content.find((b) => b.type === "tool_use");
-  assert.ok(call?.type === "tool_use");
-  assert.deepEqual(call.input, {
+  assert.deepEqual(toolInput("docs_batch_update", args, DOCS_BATCH_UPDATE), {
     ...args,
     requests: [{
       updateTextStyle: {
@@ -301,22 +306,7 @@ Deno.test("a recursive model named through allOf: JSON text of its shape, read b
   assert.match(and?.items?.description ?? "", /same shape as Filter \(the enclosing object\)/);
   const text = JSON.stringify({ field: "b", and: [JSON.stringify({ field: "c" })] });
   const args = { query: { field: "a", and: [text] } };
-  const message = geminiResponseToAnthropic({
-    candidates: [{
-      content: { role: "model", parts: [{ functionCall: { name: "search", args } }] },
-      finishReason: "STOP",
-      index: 0,
-    }],
-  }, {
-    clientModel: "claude-sonnet-4-5",
-    inputTokens: 10,
-    provider: "gem",
-    upstreamModel: "gemini-3-flash-preview",
-    tools: [{ name: "search", input_schema: ALL_OF_FILTER }],
-  });
-  const call = message.content.find((b) => b.type === "tool_use");
-  assert.ok(call?.type === "tool_use");
-  assert.deepEqual(call.input, {
+  assert.deepEqual(toolInput("search", args, ALL_OF_FILTER), {
     query: { field: "a", and: [{ field: "b", and: [{ field: "c" }] }] },
   });
   // The whole field written as JSON text is the object too (the field takes no string).
