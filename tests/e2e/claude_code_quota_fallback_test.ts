@@ -102,9 +102,16 @@ Deno.test({
       /→ openrouter\/anthropic\/claude-sonnet-4\.5 200 .*attempts=2 \(failed: anthropic\/claude-sonnet-4-5 429\)/,
     );
     // The status page says the key rests, and which request failed over.
+    const limitedAt = upstreams.log.find((l) => l.status === 429)!.at;
+    const askedAt = Date.now();
     const state = await (await fetch(`${ccp.url}/ui/state`)).json();
     const [main] = state.routes[0].targets;
-    assert.match(main.reasons.join(), /key 1 cooling down after 429 until \d{4}-\d\d-\d\dT/);
+    // On a loaded machine task 2 can outlast the rest; then the page must say nothing rests.
+    if (askedAt < limitedAt + HOLD_MS - 500) {
+      assert.match(main.reasons.join(), /key 1 cooling down after 429 until \d{4}-\d\d-\d\dT/);
+    } else if (Date.now() > limitedAt + HOLD_MS + 500) {
+      assert.deepEqual(main.reasons, []);
+    }
     const failedOver = state.latest.filter((r: { failed?: string }) => r.failed);
     assert.deepEqual(failedOver.map((r: { failed: string }) => r.failed), [
       "anthropic/claude-sonnet-4-5 429",
@@ -114,7 +121,6 @@ Deno.test({
     assert.match(page.error.message, /status page is GET \/ui/);
 
     // The wait is over: Anthropic serves again, with OpenRouter's turns in the history.
-    const limitedAt = upstreams.log.find((l) => l.status === 429)!.at;
     const rest = limitedAt + HOLD_MS + 300 - Date.now();
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, rest)));
     const third = await printJson(ws, ccp.url, ["--continue", "-p", "[task3] append three"]);
