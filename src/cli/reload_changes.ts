@@ -1,6 +1,7 @@
 /** What a reload cannot apply: the settings `ccp serve` reads once, when it starts. */
 
-import type { ClientConfig, Config, ProviderConfig } from "../config/types.ts";
+import type { ClientConfig, Config, ProviderConfig, TracingConfig } from "../config/types.ts";
+import { redactUrlSecrets } from "../core/secrets.ts";
 import { httpUrl } from "./startup.ts";
 
 // Each setting as the config file names it, and how to read it from a loaded config. The
@@ -71,7 +72,6 @@ const SECTIONS: readonly (readonly [string, (c: Config) => unknown])[] = [
   ["web_tools", (c) => c.webTools],
   ["usage", (c) => c.usage],
   ["local_answers", (c) => c.localAnswers],
-  ["tracing", (c) => c.tracing],
 ];
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -100,7 +100,24 @@ export function reloadChanges(running: Config, next: Config): string[] {
   for (const [name, read] of SECTIONS) {
     if (!same(read(running), read(next))) changes.push(`${name} changed`);
   }
+  const tracing = tracingChange(running.tracing, next.tracing);
+  if (tracing !== undefined) changes.push(tracing);
   return changes;
+}
+
+/**
+ * Whether a reload turned request traces on or off, or sent them elsewhere: the start names the
+ * collector, and a reload that turns tracing on is read for the same (the URL without secrets).
+ */
+function tracingChange(
+  was: TracingConfig | undefined,
+  now: TracingConfig | undefined,
+): string | undefined {
+  if (same(was, now)) return undefined;
+  if (now === undefined) return "tracing off";
+  const to = `traces to ${redactUrlSecrets(now.url)}`;
+  if (was === undefined) return `tracing on (${to})`;
+  return was.url === now.url ? "tracing changed" : `tracing changed (${to})`;
 }
 
 function providerChanges(was: ProviderConfig, now: ProviderConfig): string[] {

@@ -65,3 +65,36 @@ Deno.test("a reload names each client added, removed, or whose token or routes c
   ]);
   assert.ok(!/t-\w+-\d/.test(changes.join()), "no token in the log");
 });
+
+Deno.test("a reload says tracing went on (and where), off, or elsewhere; never a header's value", () => {
+  const traced = (url: string): Config => ({
+    ...running,
+    tracing: {
+      url,
+      headers: { "x-honeycomb-team": "hc-secret-key" },
+      serviceName: "ccp",
+      resource: {},
+      sampleRatio: 1,
+      parentBased: true,
+      timeoutMs: 10_000,
+      batch: {},
+      from: "config",
+    },
+  });
+  const here = traced("http://127.0.0.1:4318/v1/traces");
+  const there = traced("https://user:pw@collector.example/v1/traces");
+  assert.deepEqual(reloadChanges(running, here), [
+    "tracing on (traces to http://127.0.0.1:4318/v1/traces)",
+  ]);
+  assert.deepEqual(reloadChanges(here, running), ["tracing off"]);
+  const moved = reloadChanges(here, there);
+  assert.equal(moved.length, 1);
+  assert.match(
+    moved[0]!,
+    /^tracing changed \(traces to https:\/\/.*collector\.example\/v1\/traces\)$/,
+  );
+  assert.ok(!/pw|hc-secret-key/.test(moved.join()), "no secret in the log");
+  const sampled = { ...here, tracing: { ...here.tracing!, sampleRatio: 0.5 } };
+  assert.deepEqual(reloadChanges(here, sampled), ["tracing changed"]);
+  assert.deepEqual(reloadChanges(here, traced("http://127.0.0.1:4318/v1/traces")), []);
+});

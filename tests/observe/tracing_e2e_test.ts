@@ -271,7 +271,8 @@ Deno.test("tracing: a reload turns it on, then off; a stop flushes what is queue
   });
   assert.deepEqual(collector.problems, []);
   assert.equal(byTrace(collector.spans()).size, 2, "only the requests served while it was on");
-  assert.match(stderr, /Changed: tracing changed/);
+  assert.match(stderr, /Changed: tracing on \(traces to http:\/\/127\.0\.0\.1:\d+\/v1\/traces\)/);
+  assert.match(stderr, /Changed: tracing off/);
 });
 
 async function waitFor(done: () => boolean, ms = 5_000): Promise<void> {
