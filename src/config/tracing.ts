@@ -71,19 +71,25 @@ export function buildTracing(section: TracingSection | undefined, env: EnvMap): 
     ...file.resource_attributes,
   };
   const sampler = samplerOf(env, warnings);
-  const tracing: TracingConfig = {
-    url,
-    headers: {
+  // Headers follow the endpoint they came with: the variables' (often set for Claude Code's own
+  // collector, with its key) go to the variables' collector only, never to another one a block
+  // names; a block that names the same URL speaks of the same collector.
+  const envHeaders = fileUrl === undefined || fileUrl === envTracesUrl(env, [])
+    ? {
       ...keyValues(envValue(env, "OTEL_EXPORTER_OTLP_HEADERS")),
       ...keyValues(envValue(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS")),
-      ...file.headers,
-    },
+    }
+    : {};
+  const tracing: TracingConfig = {
+    url,
+    headers: { ...envHeaders, ...file.headers },
     serviceName: file.service_name?.trim() || envValue(env, "OTEL_SERVICE_NAME") ||
       envServiceName || "ccp",
     resource,
     sampleRatio: file.sample_ratio ?? sampler.ratio,
     parentBased: sampler.parentBased,
     timeoutMs: file.timeout ?? envTimeout(env, warnings),
+    compression: file.compression ?? envCompression(env, warnings),
     batch: batchSettings(env, warnings),
     from: section !== undefined && fileUrl !== undefined ? "config" : "environment",
   };
@@ -242,6 +248,22 @@ function envTimeout(env: EnvMap, warnings: string[]): number {
     warnings.push(`${name}: expected milliseconds, got "${raw}"; using ${DEFAULT_TIMEOUT_MS}`);
   }
   return DEFAULT_TIMEOUT_MS;
+}
+
+/**
+ * `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION` or `OTEL_EXPORTER_OTLP_COMPRESSION`: `gzip` or `none`
+ * (the default). Another value keeps the body as it is and says so, naming the accepted ones.
+ */
+function envCompression(env: EnvMap, warnings: string[]): "gzip" | "none" {
+  for (const name of ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"]) {
+    const raw = envValue(env, name);
+    if (raw === undefined) continue;
+    const value = raw.trim().toLowerCase();
+    if (value === "gzip" || value === "none") return value;
+    warnings.push(`${name}: expected gzip or none, got "${raw}"; sending traces uncompressed`);
+    return "none";
+  }
+  return "none";
 }
 
 /** The batch processor's variables: each a whole number of spans or milliseconds. */
