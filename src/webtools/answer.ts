@@ -53,11 +53,12 @@ export async function openWebAnswer(loop: WebToolLoop, options: AnswerOptions): 
     }
     const message = finalMessage(id, options.clientModel, content.blocks, step.value, loop.usage);
     const usage = totals(loop.usage);
-    options.hooks.onEnd({ usage });
+    // The final round's stop reason, as the client's message says it (traces, the log).
+    options.hooks.onEnd({ usage, stopReason: step.value.stopReason });
     return { kind: "json", message, usage };
   }
   let ended = false;
-  const end = (outcome: { error?: string; cancelled?: boolean }) => {
+  const end = (outcome: { error?: string; cancelled?: boolean; stopReason?: string }) => {
     if (ended) return;
     ended = true;
     options.hooks.onEnd({ usage: totals(loop.usage), ...outcome });
@@ -95,7 +96,7 @@ export async function openWebAnswer(loop: WebToolLoop, options: AnswerOptions): 
           }) + sseFrame("message_stop", { type: "message_stop" }),
         ));
         controller.close();
-        end({});
+        end({ stopReason: step.value.stopReason });
       } catch (err) {
         if (ended) return;
         // After the first byte a failure can only be told as an error event.

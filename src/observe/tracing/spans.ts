@@ -137,13 +137,19 @@ function attemptSpan(
   facts: SpanFacts,
 ): OtlpSpan {
   const before = index > 0 ? r.attempts[index - 1] : undefined;
+  // After an answered one, an attempt is the next round of ccp's web tools loop.
   const kind = before === undefined
     ? "first"
+    : before.outcome === "answered"
+    ? "round"
     : before.provider === a.provider && before.model === a.model
     ? "retry"
     : "failover";
   const provider = facts.provider(a.provider);
   const answered = a.outcome === "answered";
+  // The request's tokens (all rounds') and stop reason go on its last answered attempt only: a
+  // backend that adds up its spans' tokens then counts them once.
+  const last = answered && !r.attempts.slice(index + 1).some((b) => b.outcome === "answered");
   const attributes: KeyValue[] = [
     str("gen_ai.operation.name", "chat"),
     str("gen_ai.request.model", a.model),
@@ -155,8 +161,8 @@ function attemptSpan(
     str("ccp.key", a.keyLabel.replace(/\s*\(.*\)$/, "")),
     ...(before?.reason !== undefined ? [str("ccp.attempt.after", before.reason)] : []),
     ...(answered ? [str("gen_ai.response.model", a.model)] : []),
-    ...(answered ? usageAttributes(r.usage) : []),
-    ...(answered ? finishReasons(r) : []),
+    ...(last ? usageAttributes(r.usage) : []),
+    ...(last ? finishReasons(r) : []),
   ];
   if (!answered) {
     attributes.push(str("error.type", a.status !== undefined ? String(a.status) : "_OTHER"));
