@@ -14,6 +14,7 @@ export function tracingLines(config: Config): string[] {
   return [
     `Tracing: OTLP/HTTP JSON to ${redactUrlSecrets(t.url)} as service ${t.serviceName}; ` +
     `${share}${parent}; timeout ${t.timeoutMs} ms` +
+    (t.compression === "gzip" ? "; gzip" : "") +
     (headers.length > 0 ? `; headers ${headers.join(", ")}` : "") + ` (from ${from})`,
   ];
 }

@@ -122,6 +122,7 @@ aliases:
 #   service_name: ccp
 #   sample_ratio: 100%                       # share of new traces kept (0.25 or 25%)
 #   timeout: 10s
+#   compression: gzip                        # gzip or none (the default)
 `;
 
 /** The .env template: secrets live here, config.yaml refers to them with \${VAR}. */

@@ -65,7 +65,11 @@ export function buildTracing(section: TracingSection | undefined, env: EnvMap): 
     }
     return { problems, warnings };
   }
-  const headers = headersOf(file, env, problems, warnings);
+  // Headers follow the endpoint they came with: the variables' (often set for Claude Code's own
+  // collector, with its key) go to the variables' collector only, never to another one a block
+  // names; a block that names the same URL speaks of the same collector.
+  const envHeadersCount = fileUrl === undefined || fileUrl === envTracesUrl(env, []);
+  const headers = headersOf(file, env, envHeadersCount, problems, warnings);
   if (headers === undefined) return { problems, warnings };
   const envResource = keyValues(envValue(env, "OTEL_RESOURCE_ATTRIBUTES"));
   const { "service.name": envServiceName, ...resource } = {
@@ -82,6 +86,7 @@ export function buildTracing(section: TracingSection | undefined, env: EnvMap): 
     sampleRatio: file.sample_ratio ?? sampler.ratio,
     parentBased: sampler.parentBased,
     timeoutMs: file.timeout ?? envTimeout(env, warnings),
+    compression: file.compression ?? envCompression(env, warnings),
     batch: batchSettings(env, warnings),
     from: section !== undefined && fileUrl !== undefined ? "config" : "environment",
   };
@@ -208,20 +213,22 @@ function keyValues(text: string | undefined): Record<string, string> {
 }
 
 /**
- * The collector's headers: the variables', then the block's. One no request can carry (fetch
+ * The collector's headers: the variables' (when they count), then the block's. One no request can carry (fetch
  * would refuse every export) refuses the block, or, in a variable set for other programs too,
  * turns tracing off; either says which, never its value.
  */
 function headersOf(
   file: TracingSection,
   env: EnvMap,
+  envHeadersCount: boolean,
   problems: string[],
   warnings: string[],
 ): Record<string, string> | undefined {
+  const envNames = envHeadersCount
+    ? ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"]
+    : [];
   const sources = [
-    ...["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"].map((name) =>
-      [name, keyValues(envValue(env, name))] as const
-    ),
+    ...envNames.map((name) => [name, keyValues(envValue(env, name))] as const),
     ["tracing.headers", file.headers ?? {}] as const,
   ];
   for (const [where, headers] of sources) {
@@ -291,6 +298,22 @@ function envTimeout(env: EnvMap, warnings: string[]): number {
     warnings.push(`${name}: expected milliseconds, got "${raw}"; using ${DEFAULT_TIMEOUT_MS}`);
   }
   return DEFAULT_TIMEOUT_MS;
+}
+
+/**
+ * `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION` or `OTEL_EXPORTER_OTLP_COMPRESSION`: `gzip` or `none`
+ * (the default). Another value keeps the body as it is and says so, naming the accepted ones.
+ */
+function envCompression(env: EnvMap, warnings: string[]): "gzip" | "none" {
+  for (const name of ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"]) {
+    const raw = envValue(env, name);
+    if (raw === undefined) continue;
+    const value = raw.trim().toLowerCase();
+    if (value === "gzip" || value === "none") return value;
+    warnings.push(`${name}: expected gzip or none, got "${raw}"; sending traces uncompressed`);
+    return "none";
+  }
+  return "none";
 }
 
 /** The batch processor's variables: each a whole number of spans or milliseconds. */

@@ -329,6 +329,8 @@ export interface TracingConfig {
   readonly parentBased: boolean;
   /** How long one export request may take. */
   readonly timeoutMs: number;
+  /** How each export's body is sent: gzip-compressed (`Content-Encoding: gzip`) or as it is. */
+  readonly compression: "gzip" | "none";
   /** The batch processor's settings its `OTEL_BSP_*` variables gave; the others keep defaults. */
   readonly batch: TraceBatchSettings;
   /** Which settings turned it on: the `tracing:` block, or only the `OTEL_*` variables. */

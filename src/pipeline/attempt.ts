@@ -17,11 +17,12 @@ import type {
   ChainRequest,
   Transports,
 } from "../upstream/transport.ts";
+import type { AttemptRecord } from "./record.ts";
 import type { Recorder } from "./recorder.ts";
 import { applyTransforms } from "./transforms.ts";
 import { readPdfTextsFor } from "./pdf_texts.ts";
 import { threadRefusal } from "./threads.ts";
-import { propagatedHeaders, randomHex } from "../observe/tracing/trace_context.ts";
+import { AttemptTrace } from "../observe/tracing/attempt_trace.ts";
 
 /** What one attempt is sent with. */
 export interface AttemptInput {
@@ -49,18 +50,20 @@ export async function recordedAttempt(
 ): Promise<AttemptSuccess | AttemptFailure> {
   const { request, target, key, signal, changes } = input;
   // While tracing is on, the attempt's span id is made now: its upstream is told it.
-  const trace = recorder.record.trace;
-  const spanId = trace ? randomHex(8) : undefined;
+  const start = recorder.record.trace;
+  const trace = start
+    ? new AttemptTrace(start, request.clientHeaders.get("tracestate"))
+    : undefined;
   const tried = {
     provider: target.provider.id,
     model: target.model,
     keyLabel: input.credentialLabel ?? keyLabel(target.provider, key),
     startedAt: Date.now(),
-    ...(spanId ? { spanId } : {}),
   };
   // Before the clock starts: reading a PDF's text once is ccp's work, not the upstream's time.
   await readPdfTextsFor(request.body, { ...target, settings: input.settings }, request.learned);
   const began = performance.now();
+  trace?.sending();
   const transport = input.transports[target.provider.type];
   let result: AttemptSuccess | AttemptFailure;
   try {
@@ -76,11 +79,7 @@ export async function recordedAttempt(
         key,
         signal,
         settings: input.settings,
-        ...(trace && spanId
-          ? {
-            traceHeaders: propagatedHeaders(trace, spanId, request.clientHeaders.get("tracestate")),
-          }
-          : {}),
+        ...(trace ? { trace } : {}),
       })
       : unsupported(target.provider);
   } catch (error) {
@@ -88,6 +87,7 @@ export async function recordedAttempt(
     // here): the log line, the ledger and the status line still name it.
     recorder.attempt({
       ...tried,
+      ...(trace ? tracedTries(trace) : {}),
       outcome: "failed",
       reason: signal.aborted ? "client disconnected" : loggedText(
         scrubSecrets(messageOf(error), providerSecrets(target.provider)),
@@ -99,6 +99,7 @@ export async function recordedAttempt(
   }
   recorder.attempt({
     ...tried,
+    ...(trace ? tracedTries(trace) : {}),
     ...(result.ok ? { status: 200 } : result.status ? { status: result.status } : {}),
     outcome: result.ok ? "answered" : "failed",
     ...(result.ok ? {} : {
@@ -107,6 +108,13 @@ export async function recordedAttempt(
     durationMs: performance.now() - began,
   });
   return result;
+}
+
+/** The span ids its upstream was told: the last try's, and those of the tries sent again. */
+function tracedTries(trace: AttemptTrace): Pick<AttemptRecord, "spanId" | "resent"> {
+  return trace.resent.length > 0
+    ? { spanId: trace.spanId, resent: trace.resent }
+    : { spanId: trace.spanId };
 }
 
 function keyLabel(provider: ProviderConfig, key: string | undefined): string {

@@ -44,8 +44,22 @@ export interface AttemptRecord {
   /** Epoch milliseconds. */
   readonly startedAt: number;
   readonly durationMs: number;
-  /** The attempt's span, as its upstream was told it (while tracing is on). */
+  /** The attempt's (its last try's) span, as its upstream was told it (while tracing is on). */
   readonly spanId?: string;
+  /** Tries sent again within the attempt, changed after a refusal (while tracing is on). */
+  readonly resent?: readonly ResentTry[];
+}
+
+/** One try of an attempt that was refused and sent again, changed: a client span of its own. */
+export interface ResentTry {
+  readonly spanId: string;
+  /** Epoch milliseconds. */
+  readonly startedAt: number;
+  readonly durationMs: number;
+  /** The refusal's HTTP status. */
+  readonly status?: number;
+  /** What was refused, and what the next try changed. */
+  readonly reason: string;
 }
 
 /** How a request ended. */

@@ -91,8 +91,6 @@ function postTranslated(
     accept: stream ? "text/event-stream" : "application/json",
   };
   applyAuth(headers, provider.authHeader, request.key);
-  // The trace continues into an upstream that traces; a provider's own headers still win.
-  if (request.traceHeaders) Object.assign(headers, request.traceHeaders);
   applyProviderHeaders(headers, provider);
   return postJsonLearning({
     provider,
@@ -106,6 +104,7 @@ function postTranslated(
     learned: request.learned,
     log: request.log,
     ...(failedStart ? { failedStart } : {}),
+    ...(request.trace ? { trace: request.trace } : {}),
   });
 }
 

@@ -9,6 +9,7 @@ import type { FetchLike } from "./http/clients.ts";
 import type { LearnedParams } from "../resilience/learned_params.ts";
 import type { MidStreamError } from "../resilience/broken_answer.ts";
 import { messageToSse } from "./message_to_sse.ts";
+import type { TryTrace } from "./try_trace.ts";
 
 /** One attempt at one target. */
 export interface TransportRequest {
@@ -22,8 +23,8 @@ export interface TransportRequest {
   /** `body`'s size as the client sent it, when known (not for a body ccp built, e.g. a web round). */
   bodyBytes?: number;
   clientHeaders: HeaderReader;
-  /** The attempt's W3C trace context (`traceparent`, `tracestate`), while tracing is on. */
-  traceHeaders?: Readonly<Record<string, string>>;
+  /** The attempt's W3C trace context, renewed for each try sent again, while tracing is on. */
+  trace?: TryTrace;
   key?: string;
   signal: AbortSignal;
   fetch: FetchLike;

@@ -77,6 +77,7 @@ Deno.test("a reload says tracing went on (and where), off, or elsewhere; never a
       sampleRatio: 1,
       parentBased: true,
       timeoutMs: 10_000,
+      compression: "none",
       batch: {},
       from: "config",
     },

@@ -61,7 +61,11 @@ Deno.test("tracing: the config block wins over the variables, key by key", () =>
     },
   ).tracing!;
   assert.equal(t.url, "http://file:4318/v1/traces");
-  assert.deepEqual(t.headers, { "x-key": "from-file-0123456789", "x-other": "kept" });
+  assert.deepEqual(
+    t.headers,
+    { "x-key": "from-file-0123456789" },
+    "the variables' headers stay with the variables' collector",
+  );
   assert.equal(t.serviceName, "file-name");
   assert.equal(t.sampleRatio, 0.25);
   assert.equal(t.parentBased, true);

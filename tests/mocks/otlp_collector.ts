@@ -28,8 +28,10 @@ export interface Span {
 /** One export the collector received. */
 export interface Export {
   headers: Headers;
-  /** The body's bytes as text, exactly as they arrived. */
+  /** The body as text, exactly as it arrived (after gunzip, when it came gzip-compressed). */
   text: string;
+  /** The body's size in bytes as it arrived (compressed, when it was). */
+  size: number;
   resource: Attr[];
   spans: Span[];
 }
@@ -70,9 +72,10 @@ export function startCollector(replies: CollectorReply[] = []): Collector {
     const reply = collector.replies[Math.min(collector.requests, collector.replies.length - 1)] ??
       {};
     collector.requests++;
-    const text = await req.text();
+    const bytes = new Uint8Array(await req.arrayBuffer());
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     const problems: string[] = [];
+    const text = await decoded(bytes, req.headers.get("content-encoding"), problems);
     if (req.method !== "POST") problems.push(`method ${req.method}`);
     if (new URL(req.url).pathname !== "/v1/traces") problems.push(`path ${req.url}`);
     if (req.headers.get("content-type") !== "application/json") {
@@ -80,7 +83,7 @@ export function startCollector(replies: CollectorReply[] = []): Collector {
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      if (problems.length === 0) parsed = JSON.parse(text);
     } catch {
       problems.push("body is no JSON");
     }
@@ -90,7 +93,9 @@ export function startCollector(replies: CollectorReply[] = []): Collector {
       return Response.json({ message: problems.join("; ") }, { status: 400 });
     }
     const status = reply.status ?? 200;
-    if (status === 200) collector.exports.push({ headers: req.headers, text, ...checked });
+    if (status === 200) {
+      collector.exports.push({ headers: req.headers, text, size: bytes.length, ...checked });
+    }
     return new Response(reply.body ?? "{}", {
       status,
       headers: { "content-type": "application/json", ...reply.headers },
@@ -102,6 +107,37 @@ export function startCollector(replies: CollectorReply[] = []): Collector {
 }
 
 type Problems = string[];
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/**
+ * The body as text, gunzipped when its `Content-Encoding` says gzip (as OTLP/HTTP allows). A body
+ * whose header lies is refused: gzip said and not gzip, or gzip bytes with no such header.
+ */
+async function decoded(
+  bytes: Uint8Array<ArrayBuffer>,
+  encoding: string | null,
+  p: Problems,
+): Promise<string> {
+  const isGzip = bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
+  const said = encoding?.trim().toLowerCase() ?? "identity";
+  if (said === "gzip") {
+    if (!isGzip) {
+      p.push("content-encoding gzip, but the body is not gzip");
+      return "";
+    }
+    try {
+      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+      return await new Response(stream).text();
+    } catch {
+      p.push("content-encoding gzip, but the body does not gunzip");
+      return "";
+    }
+  }
+  if (said !== "identity") p.push(`content-encoding ${said} is not one OTLP/HTTP takes`);
+  else if (isGzip) p.push("a gzip body without content-encoding: gzip");
+  return new TextDecoder().decode(bytes);
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

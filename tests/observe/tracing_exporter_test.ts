@@ -30,6 +30,7 @@ function tracing(url: string, over: Partial<TracingConfig> = {}): TracingConfig 
     sampleRatio: 1,
     parentBased: true,
     timeoutMs: 2_000,
+    compression: "none",
     batch: {},
     from: "config",
     ...over,

@@ -22,6 +22,7 @@ function tracing(url: string): TracingConfig {
     sampleRatio: 1,
     parentBased: true,
     timeoutMs: 2_000,
+    compression: "none",
     batch: {},
     from: "config",
   };

@@ -176,6 +176,8 @@ const tracingSchema = section({
   resource_attributes: record(text()).optional(),
   sample_ratio: ratio().optional(),
   timeout: duration().optional(),
+  /** `gzip` compresses each export's body; `none` (the default) sends it as it is. */
+  compression: oneOf(["gzip", "none"], "compression").optional(),
 });
 
 /** One entry of `clients:`. */

@@ -126,45 +126,66 @@ export function requestSpans(
   const last = r.attempts.findLastIndex((a) => a.outcome === "answered");
   r.attempts.forEach((a, i) => {
     spans.push(
-      attemptSpan(a, i, r, { traceId: start.traceId, parent: spanId, endMs, last }, facts),
+      ...attemptSpans(a, i, r, { traceId: start.traceId, parent: spanId, endMs, last }, facts),
     );
   });
   return spans;
 }
 
 /**
- * One attempt's client span. The answer the client got lasts until it ended, and carries the
+ * One attempt's client spans: one per try sent again within it (a refusal answered by a changed
+ * request), then its last try's. The answer the client got lasts until it ended, and carries the
  * request's tokens (counted once: a backend sums its model calls); an earlier round's answer
  * lasts until the next round began.
  */
-function attemptSpan(
+function attemptSpans(
   a: AttemptRecord,
   index: number,
   r: Readonly<RequestRecord>,
   at: { traceId: string; parent: string; endMs: number; last: number },
   facts: SpanFacts,
-): OtlpSpan {
+): OtlpSpan[] {
   const before = index > 0 ? r.attempts[index - 1] : undefined;
-  const kind = before === undefined
+  // After an answered one, an attempt is the next round of ccp's web tools loop.
+  let kind = before === undefined
     ? "first"
     : before.outcome === "answered"
     ? "round"
     : before.provider === a.provider && before.model === a.model
     ? "retry"
     : "failover";
-  const provider = facts.provider(a.provider);
-  const answered = a.outcome === "answered";
-  const final = index === at.last;
-  const attributes: KeyValue[] = [
+  let after = before?.reason;
+  const common: KeyValue[] = [
     str("gen_ai.operation.name", "chat"),
     str("gen_ai.request.model", a.model),
-    ...providerAttributes(a.provider, provider),
-    ...(a.status !== undefined ? [int("http.response.status_code", a.status)] : []),
+    ...providerAttributes(a.provider, facts.provider(a.provider)),
     int("ccp.attempt.number", index + 1),
-    str("ccp.attempt.kind", kind),
     // The key by its place in the provider's list: the label's last characters stay in ccp.
     str("ccp.key", a.keyLabel.replace(/\s*\(.*\)$/, "")),
-    ...(before?.reason !== undefined ? [str("ccp.attempt.after", before.reason)] : []),
+  ];
+  const tryAttributes = (status: number | undefined): KeyValue[] => [
+    ...common,
+    ...(status !== undefined ? [int("http.response.status_code", status)] : []),
+    str("ccp.attempt.kind", kind),
+    ...(after !== undefined ? [str("ccp.attempt.after", after)] : []),
+  ];
+  const spans: OtlpSpan[] = [];
+  let startMs = a.startedAt;
+  for (const t of a.resent ?? []) {
+    const attributes = tryAttributes(t.status);
+    attributes.push(str("error.type", t.status !== undefined ? String(t.status) : "_OTHER"));
+    spans.push(clientSpan(at, a.model, t.spanId, {
+      startMs: t.startedAt,
+      endMs: t.startedAt + t.durationMs,
+      attributes,
+      status: errorStatus(t.reason),
+    }));
+    [kind, after, startMs] = ["resend", t.reason, t.startedAt + t.durationMs];
+  }
+  const answered = a.outcome === "answered";
+  const final = index === at.last;
+  const attributes = [
+    ...tryAttributes(a.status),
     ...(answered ? [str("gen_ai.response.model", a.model)] : []),
     ...(final ? usageAttributes(r.usage) : []),
     ...(final ? finishReasons(r) : []),
@@ -179,17 +200,37 @@ function attemptSpan(
     : answered && next
     ? Math.max(own, next.startedAt)
     : own;
-  return {
-    traceId: at.traceId,
-    // The id its upstream was told, when the attempt was traced as it was sent.
-    spanId: a.spanId ?? randomHex(8),
-    parentSpanId: at.parent,
-    name: `chat ${a.model}`,
-    kind: 3,
-    startTimeUnixNano: unixNano(a.startedAt),
-    endTimeUnixNano: unixNano(endMs),
+  spans.push(clientSpan(at, a.model, a.spanId ?? randomHex(8), {
+    startMs,
+    endMs,
     attributes,
     ...(answered ? {} : { status: errorStatus(a.reason) }),
+  }));
+  return spans;
+}
+
+/** A client span under the server span; its id is the one its upstream was told, when traced. */
+function clientSpan(
+  at: { traceId: string; parent: string },
+  model: string,
+  spanId: string,
+  span: {
+    startMs: number;
+    endMs: number;
+    attributes: KeyValue[];
+    status?: { code: 2; message?: string };
+  },
+): OtlpSpan {
+  return {
+    traceId: at.traceId,
+    spanId,
+    parentSpanId: at.parent,
+    name: `chat ${model}`,
+    kind: 3,
+    startTimeUnixNano: unixNano(span.startMs),
+    endTimeUnixNano: unixNano(span.endMs),
+    attributes: span.attributes,
+    ...(span.status ? { status: span.status } : {}),
     flags: SAMPLED | HAS_IS_REMOTE,
   };
 }

@@ -14,6 +14,7 @@ import type { FetchLike } from "../http/clients.ts";
 import type { Logger } from "../../core/log.ts";
 import type { LearnedParams } from "../../resilience/learned_params.ts";
 import { type PostFailure, postJsonLearning, type PostSuccess } from "../http/post.ts";
+import type { TryTrace } from "../try_trace.ts";
 
 /** One call to an Anthropic-compatible upstream. */
 export interface AnthropicCall {
@@ -23,8 +24,8 @@ export interface AnthropicCall {
   /** The client's body; copied shallowly, never mutated. */
   body: Record<string, unknown>;
   clientHeaders: HeaderReader;
-  /** The attempt's W3C trace context (`traceparent`, `tracestate`), while tracing is on. */
-  traceHeaders?: Readonly<Record<string, string>>;
+  /** The attempt's W3C trace context, renewed for each try sent again, while tracing is on. */
+  trace?: TryTrace;
   /** The key to use, if the provider has keys. */
   key?: string;
   signal: AbortSignal;
@@ -45,7 +46,6 @@ export function callAnthropic(call: AnthropicCall): Promise<PostSuccess | PostFa
   const headers = forwardedAnthropicHeaders(call.clientHeaders);
   if (provider.auth === "passthrough") passthroughCredentials(call.clientHeaders, headers);
   else applyAuth(headers, provider.authHeader, call.key);
-  if (call.traceHeaders) Object.assign(headers, call.traceHeaders);
   applyProviderHeaders(headers, provider);
   headers["content-type"] = "application/json";
   headers.accept = call.body.stream === true ? "text/event-stream" : "application/json";
@@ -61,6 +61,7 @@ export function callAnthropic(call: AnthropicCall): Promise<PostSuccess | PostFa
     learned: call.learned,
     ...(call.learn === false ? { learn: false } : {}),
     log: call.log,
+    ...(call.trace ? { trace: call.trace } : {}),
   });
 }
 

@@ -62,7 +62,7 @@ export const anthropicTransport: Transport = {
         model: request.model,
         body: sent,
         clientHeaders,
-        ...(request.traceHeaders ? { traceHeaders: request.traceHeaders } : {}),
+        ...(request.trace ? { trace: request.trace } : {}),
         key: request.key,
         signal: request.signal,
         fetch: request.fetch,
@@ -86,6 +86,11 @@ export const anthropicTransport: Transport = {
           `${describeCall(request)} refused a thinking signature made elsewhere: ` +
             "sent again without the history's thinking blocks",
         );
+        request.trace?.again(
+          result.status,
+          "a thinking signature made elsewhere was refused: sent again without the history's " +
+            "thinking blocks",
+        );
         result = await call(again);
       }
     }
@@ -99,6 +104,10 @@ export const anthropicTransport: Transport = {
       request.log?.warn(
         `${describeCall(request)} wants the tool loop's last answer to start with thinking: ` +
           "sent again without thinking",
+      );
+      request.trace?.again(
+        result.status,
+        "the tool loop's last answer had to start with thinking: sent again without thinking",
       );
       result = await call(withoutThinking(clean(body)));
     }

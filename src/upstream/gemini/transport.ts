@@ -62,6 +62,12 @@ export const geminiTransport: Transport = {
             "(MALFORMED_FUNCTION_CALL); asking once more"
           : "the model ended its answer without any content (finishReason STOP); asking once more"),
     );
+    request.trace?.again(
+      200,
+      failed === "malformed call"
+        ? "the model's answer began with a malformed function call: asked once more"
+        : "the model's answer ended without any content: asked once more",
+    );
     return await sendTranslated(request, { url, body, stream }, translation);
   },
 };

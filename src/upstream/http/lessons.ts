@@ -41,6 +41,8 @@ export interface Lesson extends Sent {
    * request must not change what every other client sends.
    */
   readonly settle?: (retry: Retried) => void;
+  /** What was refused and what the next try changes, for the refused try's span. */
+  readonly why: string;
 }
 
 /** The retry's answer, as a lesson's `settle` reads it. */
@@ -64,6 +66,7 @@ const REFUSABLE_CONTENT = [
     entry: NO_IMAGES,
     refuses: refusesImages,
     without: withoutImages,
+    why: "images refused: sent again with each replaced by a note",
     said: "does not accept images: sent again with each image replaced by a note, and so from " +
       "now on (or set supports: { images: false })",
   },
@@ -71,6 +74,7 @@ const REFUSABLE_CONTENT = [
     entry: NO_DOCUMENTS,
     refuses: refusesDocuments,
     without: withoutDocuments,
+    why: "PDF documents refused: sent again with each replaced by a note",
     said: "does not accept PDF documents: sent again with each document replaced by a note, " +
       "and so from now on (or set supports: { documents: false })",
   },
@@ -78,6 +82,7 @@ const REFUSABLE_CONTENT = [
     entry: NO_DEFERRAL,
     refuses: refusesDeferral,
     without: withoutDeferral,
+    why: "deferred tools refused: sent again with them as plain tools",
     said: "does not accept deferred tools: sent again with the tools the history loaded offered " +
       "as plain tools, and so from now on",
   },
@@ -136,6 +141,7 @@ export function lessonOf(
       body: withoutBetaParts(body, betas),
       headers: withoutBetas(headers, entries),
       settle,
+      why: `anthropic-beta ${betas.join(", ")} refused: sent again without it`,
     };
   }
   for (const content of REFUSABLE_CONTENT) {
@@ -144,7 +150,7 @@ export function lessonOf(
       (retry) => content.refuses(retry.status, upstreamMessage(retry.bodyText), body),
       () => learnAll(pupil, [content.entry]) && warn(pupil, content.said),
     );
-    return { body: content.without(body), headers, settle };
+    return { body: content.without(body), headers, settle, why: content.why };
   }
   const fewer = fewerOutputTokens(failure.status, message, body);
   if (fewer) {
@@ -153,21 +159,30 @@ export function lessonOf(
       `provider "${pupil.provider}" model "${pupil.model}" refused the output asked for ` +
         `(${failure.status}): sent again with ${fewer}`,
     );
-    return { body: withOutputLimits(body, [fewer]), headers };
+    return {
+      body: withOutputLimits(body, [fewer]),
+      headers,
+      why: `the output asked for refused: sent again with ${fewer}`,
+    };
   }
   if (failure.status !== 400) return undefined;
   const param = refusedParameter(failure.bodyText, body);
   if (param) {
+    const [name, value] = param.split("=");
+    const what = value === undefined ? `"${name}"` : `${name} "${value}"`;
     const settle = learnedUnlessRepeated(
       (retry) => retry.status === 400 && refusedParameter(retry.bodyText, body) === param,
       () => {
         if (!learnAll(pupil, [param])) return;
-        const [name, value] = param.split("=");
-        const what = value === undefined ? `"${name}"` : `${name} "${value}"`;
         warn(pupil, `does not accept ${what}: sent again without it, and left out from now on`);
       },
     );
-    return { body: withoutParams(body, [param]), headers, settle };
+    return {
+      body: withoutParams(body, [param]),
+      headers,
+      settle,
+      why: `${what} refused: sent again without it`,
+    };
   }
   const limit = refusedOutputLimit(message, body);
   if (!limit) return undefined;
@@ -177,7 +192,12 @@ export function lessonOf(
       learnAll(pupil, [limit]) &&
       warn(pupil, `accepts at most ${limit}: sent again within it, and kept within it from now on`),
   );
-  return { body: withOutputLimits(body, [limit]), headers, settle };
+  return {
+    body: withOutputLimits(body, [limit]),
+    headers,
+    settle,
+    why: `at most ${limit} accepted: sent again within it`,
+  };
 }
 
 /**

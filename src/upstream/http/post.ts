@@ -18,6 +18,7 @@ import { describeTarget } from "../../core/text.ts";
 import type { Logger } from "../../core/log.ts";
 import { fetchFor, type FetchLike, routeFor } from "./clients.ts";
 import type { LearnedParams } from "../../resilience/learned_params.ts";
+import type { TryTrace } from "../try_trace.ts";
 import { applyLearned, lessonOf } from "./lessons.ts";
 import { CONNECT_PROBES } from "../../resilience/connect_probe.ts";
 import { type OutgoingHeaders, secretsSent } from "./headers.ts";
@@ -202,6 +203,8 @@ export interface LearningPostOptions extends Omit<PostOptions, "body"> {
    */
   learn?: boolean;
   log?: Logger;
+  /** The attempt's trace: each try carries its span's headers, and a re-send starts a new one. */
+  trace?: TryTrace;
 }
 
 // Each lesson takes something out of what was sent, so the tries end; a bound all the same.
@@ -216,8 +219,9 @@ export async function postJsonLearning(
 ): Promise<PostSuccess | PostFailure> {
   const { provider, model, learned } = options;
   const known = learned?.for(provider.id, model) ?? new Set<string>();
+  const { trace } = options;
   let sent = applyLearned({ body: options.json, headers: options.headers }, known);
-  let result = await sentLogged({ ...options, headers: sent.headers }, sent.body);
+  let result = await sentLogged({ ...options, headers: traced(sent.headers, trace) }, sent.body);
   if (!learned || options.learn === false) return result;
   const pupil = {
     provider: provider.id,
@@ -230,10 +234,16 @@ export async function postJsonLearning(
     const next = lessonOf(result, sent, pupil);
     if (!next) break;
     sent = next;
-    result = await sentLogged({ ...options, headers: sent.headers }, sent.body);
+    trace?.again(result.status, next.why);
+    result = await sentLogged({ ...options, headers: traced(sent.headers, trace) }, sent.body);
     next.settle?.(result);
   }
   return result;
+}
+
+/** The trace's headers under the others: a provider's own `headers:` still win over them. */
+function traced(headers: OutgoingHeaders, trace: TryTrace | undefined): OutgoingHeaders {
+  return trace ? { ...trace.headers, ...headers } : headers;
 }
 
 /**

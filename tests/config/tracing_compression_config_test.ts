@@ -1,0 +1,93 @@
+/**
+ * `tracing.compression` and the OTLP compression variables; and where the variables' headers go
+ * when a `tracing:` block names its own collector.
+ */
+
+import assert from "node:assert/strict";
+import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { tracingLines } from "../../src/cli/check_tracing.ts";
+import { configErrorOf } from "../helpers/config.ts";
+
+const ROUTES = `providers:
+  up: { type: anthropic, base_url: "http://127.0.0.1:9", api_key: sk-up-0123456789abcdef }
+routes: { default: up/m }
+`;
+
+const load = (tracing: string, env: Record<string, string> = {}) =>
+  configFromYaml({ text: ROUTES + tracing, file: "c.yaml", env });
+
+const ENDPOINT = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://env:4318" };
+
+Deno.test("tracing compression: none by default; gzip by the variables, the signal's winning", () => {
+  assert.equal(load("", ENDPOINT).tracing?.compression, "none");
+  assert.equal(
+    load("", { ...ENDPOINT, OTEL_EXPORTER_OTLP_COMPRESSION: "gzip" }).tracing?.compression,
+    "gzip",
+  );
+  const both = load("", {
+    ...ENDPOINT,
+    OTEL_EXPORTER_OTLP_COMPRESSION: "gzip",
+    OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: "none",
+  });
+  assert.equal(both.tracing?.compression, "none", "the traces' own variable wins");
+  assert.deepEqual(both.warnings, []);
+  const upper = load("", { ...ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: " GZIP " });
+  assert.equal(upper.tracing?.compression, "gzip");
+  // An unknown value: the body goes as it is, and a warning names the accepted values.
+  const odd = load("", { ...ENDPOINT, OTEL_EXPORTER_OTLP_COMPRESSION: "zstd" });
+  assert.equal(odd.tracing?.compression, "none");
+  assert.deepEqual(odd.warnings, [
+    'OTEL_EXPORTER_OTLP_COMPRESSION: expected gzip or none, got "zstd"; sending traces uncompressed',
+  ]);
+});
+
+Deno.test("tracing compression: the block's key wins; an unknown one is a config error", () => {
+  const block = "tracing: { endpoint: http://mine:4318, compression: gzip }\n";
+  assert.equal(load(block).tracing?.compression, "gzip");
+  assert.equal(
+    load("tracing: { compression: none }\n", {
+      ...ENDPOINT,
+      OTEL_EXPORTER_OTLP_COMPRESSION: "gzip",
+    })
+      .tracing?.compression,
+    "none",
+  );
+  assert.match(
+    configErrorOf(() => load("tracing: { endpoint: http://mine:4318, compression: brotli }\n")),
+    /tracing\.compression: unknown compression "brotli" \(use gzip or none\)/,
+  );
+});
+
+Deno.test("tracing compression: ccp check's and the start-up's line say gzip", () => {
+  const gzip = load("tracing: { endpoint: http://mine:4318, compression: gzip }\n");
+  assert.match(tracingLines(gzip)[0]!, /; timeout 10000 ms; gzip \(from tracing:\)$/);
+  const plain = load("tracing: { endpoint: http://mine:4318 }\n");
+  assert.doesNotMatch(tracingLines(plain)[0]!, /gzip/);
+});
+
+Deno.test("tracing headers: the variables' headers go with the variables' endpoint only", () => {
+  const env = {
+    ...ENDPOINT,
+    OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20claude-code-collector-key",
+    OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-traces-key=traces-key-0123456789",
+  };
+  // Another collector in the block: none of the variables' headers go there.
+  const other = load("tracing: { endpoint: http://mine:4318, headers: { x-mine: k } }\n", env);
+  assert.deepEqual(other.tracing?.headers, { "x-mine": "k" });
+  const full = load("tracing: { traces_endpoint: http://mine:4318/v1/traces }\n", env);
+  assert.deepEqual(full.tracing?.headers, {});
+  // A block naming no endpoint traces to the variables' collector: their headers go with it.
+  const noEndpoint = load("tracing: { service_name: s, headers: { x-mine: k } }\n", env);
+  assert.equal(noEndpoint.tracing?.url, "http://env:4318/v1/traces");
+  assert.deepEqual(noEndpoint.tracing?.headers, {
+    authorization: "Bearer claude-code-collector-key",
+    "x-traces-key": "traces-key-0123456789",
+    "x-mine": "k",
+  });
+  // A block naming the variables' own collector speaks of the same one: the headers go.
+  const same = load("tracing: { endpoint: http://env:4318 }\n", env);
+  assert.equal(same.tracing?.headers.authorization, "Bearer claude-code-collector-key");
+  const sameFull = load("tracing: { traces_endpoint: http://env:4318/v1/traces }\n", env);
+  assert.equal(sameFull.tracing?.headers["x-traces-key"], "traces-key-0123456789");
+  assert.doesNotMatch(tracingLines(other)[0]!, /authorization|x-traces-key/);
+});
