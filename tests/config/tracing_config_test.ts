@@ -76,10 +76,11 @@ Deno.test("tracing: the config block wins over the variables, key by key", () =>
 Deno.test("tracing: a header named in another letter case is the same header: the later source wins", () => {
   const t = load(
     `tracing:
-  endpoint: http://file:4318
   headers: { authorization: "Bearer from-file-0123456789" }
 `,
     {
+      // The block names no endpoint of its own, so the variables' headers go with theirs.
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://env:4318",
       OTEL_EXPORTER_OTLP_HEADERS: "Authorization=Bearer%20from-env,X-Team=env-team",
       OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-team=traces-team",
     },
