@@ -13,6 +13,7 @@ import { onSignals, stopSignals } from "./signals.ts";
 import { assertSafeExposure, clientHost, httpUrl } from "./startup.ts";
 import { codeEnv, ledgerPlace, mainLoopTargets, statuslineSettings } from "./code_setup.ts";
 import { learnWindows } from "./check_local_windows.ts";
+import { CLAUDE_CODE_CONTEXT } from "../upstream/ollama/context.ts";
 import { probeHealth } from "./probe.ts";
 import { joinPath } from "../config/paths.ts";
 import type { Config } from "../config/types.ts";
@@ -122,7 +123,11 @@ export async function runCode(
     // Claude Code compacts by the window of the model it runs on: a local server says it when
     // the config does not, and what to add to the config so that ccp fits max_tokens too.
     const learned = await learnWindows(config, mainLoopTargets(config));
-    for (const line of learned.lines) ctx.io.err(`ccp: warning: ${line}`);
+    // A window big enough is only advice; one too small is a warning.
+    const tokens = [...learned.windows.values()];
+    learned.lines.forEach((line, i) =>
+      ctx.io.err(`ccp: ${tokens[i]! < CLAUDE_CODE_CONTEXT ? "warning: " : ""}${line}`)
+    );
     const env = {
       ...await loginChoice(ctx, config, claudeEnv(ctx.env, url, token), own),
       ...codeEnv(config, ctx.env, learned.windows),
