@@ -132,11 +132,12 @@ export async function runCode(
       ...await loginChoice(ctx, config, claudeEnv(ctx.env, url, token), own),
       ...codeEnv(config, ctx.env, learned.windows),
     };
-    // Beside a ccp it did not start, the status line asks that ccp: its data dir (or config)
-    // may differ from this one's, and this one's ledger would not have the session.
-    const place = server ? ledgerPlace(ctx, config) : {
+    // The status line asks the ccp claude talks to. Beside a ccp it did not start: its data dir
+    // (or config) may differ from this one's, and this one's ledger would not have the session.
+    // The one started here knows which of its models run on too little context, as no ledger does.
+    const place = {
       ...ledgerPlace(ctx, config),
-      proxy: { host: clientHost(config.server.host), port: config.server.port },
+      proxy: { host: clientHost(config.server.host), port: server?.port ?? config.server.port },
     };
     const ours = { ANTHROPIC_BASE_URL: url, ...codeEnv(config, ctx.env, learned.windows) };
     const args = [...statuslineSettings(ctx, place, ours), ...claudeArgs];
