@@ -152,8 +152,9 @@ function line(r: Routed, window: Window): string | undefined {
           settingToWrite(r, window.tokens)
         }`);
   }
+  // Enough context with none declared is advice, not a fault: no "Warning:" before it.
   if (r.declared === undefined) {
-    return `Warning: ${runs}, and the config gives it no context_window: Claude Code then ` +
+    return `${runs}, and the config gives it no context_window: Claude Code then ` +
       "compacts only after the server refused a prompt as too long, and ccp cannot fit " +
       `max_tokens into the window. Add ${settingToWrite(r, window.tokens)}`;
   }
@@ -195,7 +196,10 @@ export async function localWindowLines(
 export interface LearnedWindows {
   /** `provider/model` -> the window its server runs it with. */
   readonly windows: ReadonlyMap<string, number>;
-  /** What to add to the config for those models (and how to give one more context). */
+  /**
+   * What to add to the config for those models (and how to give one more context): the line at
+   * each index is said of the window at that index of `windows`.
+   */
   readonly lines: readonly string[];
 }
 

@@ -13,6 +13,7 @@ import { onSignals, stopSignals } from "./signals.ts";
 import { assertSafeExposure, clientHost, httpUrl } from "./startup.ts";
 import { codeEnv, ledgerPlace, mainLoopTargets, statuslineSettings } from "./code_setup.ts";
 import { learnWindows } from "./check_local_windows.ts";
+import { CLAUDE_CODE_CONTEXT } from "../upstream/ollama/context.ts";
 import { probeHealth } from "./probe.ts";
 import { joinPath } from "../config/paths.ts";
 import type { Config } from "../config/types.ts";
@@ -122,16 +123,21 @@ export async function runCode(
     // Claude Code compacts by the window of the model it runs on: a local server says it when
     // the config does not, and what to add to the config so that ccp fits max_tokens too.
     const learned = await learnWindows(config, mainLoopTargets(config));
-    for (const line of learned.lines) ctx.io.err(`ccp: warning: ${line}`);
+    // A window big enough is only advice; one too small is a warning.
+    const tokens = [...learned.windows.values()];
+    learned.lines.forEach((line, i) =>
+      ctx.io.err(`ccp: ${tokens[i]! < CLAUDE_CODE_CONTEXT ? "warning: " : ""}${line}`)
+    );
     const env = {
       ...await loginChoice(ctx, config, claudeEnv(ctx.env, url, token), own),
       ...codeEnv(config, ctx.env, learned.windows),
     };
-    // Beside a ccp it did not start, the status line asks that ccp: its data dir (or config)
-    // may differ from this one's, and this one's ledger would not have the session.
-    const place = server ? ledgerPlace(ctx, config) : {
+    // The status line asks the ccp claude talks to. Beside a ccp it did not start: its data dir
+    // (or config) may differ from this one's, and this one's ledger would not have the session.
+    // The one started here knows which of its models run on too little context, as no ledger does.
+    const place = {
       ...ledgerPlace(ctx, config),
-      proxy: { host: clientHost(config.server.host), port: config.server.port },
+      proxy: { host: clientHost(config.server.host), port: server?.port ?? config.server.port },
     };
     const ours = { ANTHROPIC_BASE_URL: url, ...codeEnv(config, ctx.env, learned.windows) };
     const args = [...statuslineSettings(ctx, place, ours), ...claudeArgs];

@@ -145,6 +145,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     observers: [ollama, ...options.observers ?? []],
     traces,
     formerTokens,
+    shortContexts: () => ollama.shortContexts(),
   });
 
   if (guards instanceof KvGuards) {

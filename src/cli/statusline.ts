@@ -45,6 +45,8 @@ export type SessionView = {
     readonly provider?: string;
     readonly model?: string;
     readonly passed?: PassedNote;
+    /** Its target runs on too little context (a running ccp says so; the ledger cannot). */
+    readonly context?: string;
   };
   readonly totals: SessionUsage["totals"];
 };
@@ -54,7 +56,9 @@ export type SessionView = {
  * was passed says why, as the log line's `passed:` does: `instead of claude/claude-opus-5-5 (key
  * cooling until 14:32:05)`, the time on this machine's clock (the day too when it is not today).
  * It comes last: target names run long (`openrouter/anthropic/claude-sonnet-4.5`), and in a
- * terminal narrower than the line the totals, the line's purpose, stay whole and first.
+ * terminal narrower than the line the totals, the line's purpose, stay whole and first. So does
+ * a target on too little context, which a running ccp names (`ollama/qwen3: context 4096, too
+ * small (see ccp check)`): it answers off-topic without an error.
  */
 export function statusText(
   usage: SessionUsage | SessionView | undefined,
@@ -74,7 +78,10 @@ export function statusText(
   const cache = t.cacheReadTokens > 0 ? ` (+${short(t.cacheReadTokens)} cached)` : "";
   const tokens = `${short(t.inputTokens)} in${cache} / ${short(t.outputTokens)} out`;
   const passed = latest.provider !== undefined ? passedText(latest.passed, now) : "";
-  return `ccp \u25b8 ${served} · ${tokens} · ${t.requests} req${spent}${passed}`;
+  const context = "context" in latest && latest.context !== undefined
+    ? ` · ${printable(latest.context)}`
+    : "";
+  return `ccp \u25b8 ${served} · ${tokens} · ${t.requests} req${spent}${passed}${context}`;
 }
 
 /** ` · instead of claude/m (key cooling until 14:32:05)`, or nothing when no target was passed. */
@@ -195,6 +202,7 @@ function sessionView(body: unknown): SessionView | undefined {
           ...text("provider"),
           ...text("model"),
           ...(passed ? { passed } : {}),
+          ...text("context"),
         },
       }
       : {}),

@@ -1,5 +1,6 @@
 /** The latest requests, for the status page: a small ring of summaries and live subscribers. */
 
+import { firstEntries } from "../core/first_entries.ts";
 import { failedAttempts } from "../pipeline/log_observer.ts";
 import { NO_ROUTE, type RequestObserver, type RequestRecord } from "../pipeline/record.ts";
 
@@ -35,6 +36,17 @@ export interface RequestSummary {
 /** How many requests the page can show. */
 const KEEP = 50;
 
+/**
+ * The longest list of passed targets a summary keeps: a long chain passes dozens of targets on
+ * each request, and the page holds and sends the list of each of its requests.
+ */
+const MAX_PASSED = 2048;
+
+/** The passed targets, the first ones whole, the rest counted, as `x-ccp-passed` writes them. */
+function passedText(passed: readonly string[]): string {
+  return firstEntries(passed, MAX_PASSED, (n) => `, and ${n} more (named in the log line)`);
+}
+
 // Optional fields are set one by one: spreading conditional objects costs an object each, and
 // this runs once per request.
 function summaryOf(r: Readonly<RequestRecord>): RequestSummary {
@@ -59,7 +71,7 @@ function summaryOf(r: Readonly<RequestRecord>): RequestSummary {
   if (r.ttftMs !== undefined) summary.ttftMs = Math.round(r.ttftMs);
   if (r.error !== undefined) summary.error = r.error.slice(0, 300);
   if (r.budget !== undefined) summary.budget = r.budget;
-  if (r.passed?.length) summary.passed = r.passed.join(", ");
+  if (r.passed?.length) summary.passed = passedText(r.passed);
   if (r.attempts.length > 1) {
     const failed = failedAttempts(r);
     if (failed !== "") summary.failed = failed;

@@ -29,7 +29,11 @@ export function formatRecord(r: Readonly<RequestRecord>, errorChars = 300): stri
   if (r.client !== undefined && r.client !== "default") {
     parts.push(`client=${clientName(r.client)}`);
   }
-  if (r.attempts.length > 1) {
+  // A web tool loop sends one request a round: its rounds are not retries, and only sends
+  // beyond one a round (a retry, a failover) are counted as attempts.
+  const rounds = roundsOf(r);
+  if (rounds > 1) parts.push(`rounds=${rounds}`);
+  if (r.attempts.length > rounds) {
     const failed = failedAttempts(r);
     parts.push(`attempts=${r.attempts.length}${failed ? ` (failed: ${failed})` : ""}`);
   }
@@ -39,6 +43,15 @@ export function formatRecord(r: Readonly<RequestRecord>, errorChars = 300): stri
     parts.push(`(${cut})`);
   }
   return parts.join(" ");
+}
+
+/** The model rounds a request took: each send after an answered one starts the next. */
+export function roundsOf(r: Readonly<RequestRecord>): number {
+  let rounds = 1;
+  for (let i = 1; i < r.attempts.length; i++) {
+    if (r.attempts[i - 1]!.outcome === "answered") rounds++;
+  }
+  return rounds;
 }
 
 /**

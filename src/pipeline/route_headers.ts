@@ -1,6 +1,7 @@
 /** The headers every answer to POST /v1/messages carries about who decided and who served. */
 
 import { headerSafe } from "../core/headers.ts";
+import { firstEntries } from "../core/first_entries.ts";
 import type { Recorder } from "./recorder.ts";
 
 /**
@@ -36,20 +37,11 @@ const MAX_PASSED = 2048;
  */
 function passedHeader(passed: readonly string[]): string {
   const safe = passed.map((p) => p.replace(/[^\x20-\x7e]+/g, (t) => headerSafe(t)));
-  const more = (n: number) => n > 0 ? `, and ${n} more (named in the log line)` : "";
-  let value = "";
-  let kept = 0;
-  for (const entry of safe) {
-    const next = kept === 0 ? entry : `${value}, ${entry}`;
-    if (next.length + more(safe.length - kept - 1).length > MAX_PASSED) break;
-    value = next;
-    kept++;
-  }
-  if (kept === 0) {
-    const room = MAX_PASSED - more(safe.length - 1).length - "...".length;
+  return firstEntries(
+    safe,
+    MAX_PASSED,
+    (n) => `, and ${n} more (named in the log line)`,
     // Not in the middle of a percent-encoded byte.
-    value = `${safe[0]!.slice(0, room).replace(/%[0-9A-F]?$/, "")}...`;
-    kept = 1;
-  }
-  return value + more(safe.length - kept);
+    (entry, room) => entry.slice(0, room).replace(/%[0-9A-F]?$/, ""),
+  );
 }

@@ -98,7 +98,7 @@ export function createApp(
   app.get("/v1/ccp/usage", usageHandler(deps.ledger));
   app.get(
     "/v1/ccp/usage/session/:id",
-    sessionUsageHandler(deps.ledger, () => deps.config().server),
+    sessionUsageHandler(deps.ledger, () => deps.config().server, deps.shortContexts),
   );
   addUiRoutes(app, deps, recent, sessions);
   app.get("/metrics", metricsHandler(deps, metrics));

@@ -9,6 +9,7 @@ import type { FetchLike } from "../upstream/http/clients.ts";
 import { loadedOnFirstUse, type Transport } from "../upstream/transport.ts";
 import { VERSION } from "../version.ts";
 import { type ConnectionInfo, createApp } from "./app.ts";
+import type { ShortContexts } from "../observe/context_notes.ts";
 import type { AppDeps } from "./deps.ts";
 import type { Ledger } from "../usage/ledger.ts";
 import type { SharedMonitor } from "../shared/monitor.ts";
@@ -67,6 +68,7 @@ export function createServerApp(options: {
   observers?: readonly RequestObserver[];
   traces?: TraceSource;
   formerTokens?: FormerTokens;
+  shortContexts?: ShortContexts;
 }): {
   fetch: (request: Request, info?: ConnectionInfo) => Promise<Response>;
   registry: ResilienceRegistry;
@@ -107,6 +109,7 @@ export function createServerApp(options: {
     ...(options.traces ? { traces: options.traces } : {}),
     ...(options.departures ? { departures: options.departures } : {}),
     ...(options.formerTokens ? { formerTokens: options.formerTokens } : {}),
+    ...(options.shortContexts ? { shortContexts: options.shortContexts } : {}),
   });
   return { fetch: app.fetch, registry };
 }

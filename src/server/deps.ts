@@ -17,6 +17,7 @@ import type { FormerTokens } from "./former_tokens.ts";
 import type { SharedMonitor } from "../shared/monitor.ts";
 import type { SharedGuards } from "../resilience/shared_sync.ts";
 import type { TraceSource } from "../observe/tracing/lazy_export.ts";
+import type { ShortContexts } from "../observe/context_notes.ts";
 
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {
@@ -60,6 +61,8 @@ export interface AppDeps {
    * configs its requests see (and misses a token that two reloads in a row took).
    */
   formerTokens?: FormerTokens;
+  /** The models served on too little context, for the status line and the status page. */
+  shortContexts?: ShortContexts;
 }
 
 /** Per-request values the routes read: the path without its routing prefix, and the prefix. */

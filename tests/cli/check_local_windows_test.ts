@@ -56,9 +56,10 @@ routes:
       },
     );
     await t.step("a large enough window the config does not declare: the setting to add", () => {
+      // Advice, not a fault: no "Warning:" before it.
       assert.match(
         out,
-        /^Warning: vLLM \(provider "vllm"\) runs Qwen\/Qwen3-Coder-30B-A3B-Instruct with a context of 131072 tokens, and the config gives it no context_window: .* Add model_settings: \{"Qwen\/Qwen3-Coder-30B-A3B-Instruct": \{context_window: 131072\}\} under provider "vllm"$/m,
+        /^vLLM \(provider "vllm"\) runs Qwen\/Qwen3-Coder-30B-A3B-Instruct with a context of 131072 tokens, and the config gives it no context_window: .* Add model_settings: \{"Qwen\/Qwen3-Coder-30B-A3B-Instruct": \{context_window: 131072\}\} under provider "vllm"$/m,
       );
     });
     await t.step("a declared window larger than the server's: the number to write", () => {
@@ -139,7 +140,7 @@ routes:
   default: llama/qwen3-coder
   opus: { target: llama/qwen3-coder, context_window: 200000 }
 `);
-    assert.match(out, /^Warning: .* 131072 tokens, and the config gives it no context_window: /m);
+    assert.match(out, /^llama\.cpp .* 131072 tokens, and the config gives it no context_window: /m);
     assert.match(out, /^Warning: .* 131072 tokens, less than its context_window of 200000: /m);
   } finally {
     await llama.close();

@@ -274,10 +274,11 @@ Deno.test({
         ANTHROPIC_BASE_URL: base,
         CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1",
       });
-      // The status line reads the same config (a shared ledger lives there), by absolute path.
+      // The status line reads the same config (a shared ledger lives there), by absolute path,
+      // and asks the proxy started here (it knows what it learned of the models it serves).
       assert.ok(
         statusLine.command.endsWith(
-          ` statusline --config ${dir}/c.yaml --data-dir ${dir}/xdg-data/ccp`,
+          ` statusline --config ${dir}/c.yaml --host 127.0.0.1 --port ${new URL(base!).port}`,
         ),
         statusLine.command,
       );

@@ -32,6 +32,7 @@ export const UI_PAGE = `<!doctype html>
 </head>
 <body>
 <h1>ccp <span id="version" class="muted"></span> · <span id="inflight">0</span> in flight · <span id="live" class="muted">connecting\u2026</span></h1>
+<p id="context" class="warn" hidden></p>
 <h2>Routes</h2>
 <div class="scroll"><table id="routes"><thead><tr><th>route</th><th>target</th><th>health</th><th class="hide-narrow">keys ready / cooling / blocked</th></tr></thead><tbody></tbody></table></div>
 <h2>Latest requests</h2>
@@ -146,6 +147,10 @@ function render(state) {
     cell(tr, healthy ? "ok" : t.reasons.join("; ") || t.breaker, healthy ? "ok" : t.breaker === "open" || t.keys.ready === 0 || t.overBudget ? "bad" : "warn");
     cell(tr, t.keys.ready + " / " + t.keys.cooling + " / " + t.keys.blocked, "hide-narrow");
   });
+  // A model on too little context answers off-topic without an error: said above the routes.
+  const short = state.contextWarnings || [];
+  $("context").hidden = short.length === 0;
+  $("context").textContent = short.join("; ");
   latest = state.latest;
   showLatest();
   $("usage").hidden = !state.usage;

@@ -1,5 +1,6 @@
 /** What the status page shows, gathered in one JSON document (never a key, never a prompt). */
 
+import { shortContextNote, type ShortContexts } from "../context_notes.ts";
 import type { Config } from "../../config/types.ts";
 import type { ResilienceSnapshot } from "../../resilience/registry.ts";
 import type { Ledger } from "../../usage/ledger.ts";
@@ -30,6 +31,11 @@ export interface UiState {
   readonly inflight: number;
   readonly routes: readonly { readonly name: string; readonly targets: readonly TargetHealth[] }[];
   readonly latest: readonly RequestSummary[];
+  /**
+   * The served models on too little context, while they are (`ollama/qwen3: context 4096, too
+   * small (see ccp check)`): they answer off-topic without an error.
+   */
+  readonly contextWarnings?: readonly string[];
   /** Why there is no usage while the ledger is on (its database fails or does not answer). */
   readonly usageUnavailable?: string;
   /** Absent when the ledger is off or does not answer. */
@@ -142,8 +148,10 @@ export async function uiState(deps: {
   readonly recent: RecentRequests;
   readonly ledger?: Ledger;
   readonly version: string;
+  readonly shortContexts?: ShortContexts;
 }): Promise<UiState> {
   const now = Date.now();
+  const shorts = deps.shortContexts?.() ?? [];
   const spent = deps.ledger?.budgets().states().filter((b) => b.exhausted) ?? [];
   const routes = Object.entries(deps.config.routes).map(([name, chain]) => ({
     name,
@@ -187,6 +195,7 @@ export async function uiState(deps: {
     inflight: deps.inflight,
     routes,
     latest: deps.recent.latest(),
+    ...(shorts.length > 0 ? { contextWarnings: shorts.map(shortContextNote) } : {}),
     ...(usage ? { usage } : {}),
     ...(usageUnavailable ? { usageUnavailable } : {}),
   };

@@ -141,6 +141,7 @@ export function addUiRoutes(
         recent,
         version: deps.version,
         ...(deps.ledger ? { ledger: deps.ledger } : {}),
+        ...(deps.shortContexts ? { shortContexts: deps.shortContexts } : {}),
       }),
     ));
   app.get("/ui/events", (c) => {

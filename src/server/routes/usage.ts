@@ -16,6 +16,7 @@ import type { ServerConfig } from "../../config/types.ts";
 import { errorResponse } from "../responses.ts";
 import type { PassedNote } from "../../resilience/passed_over.ts";
 import { seesEveryClient } from "../clients.ts";
+import { noteFor, type ShortContexts } from "../../observe/context_notes.ts";
 
 /** What a session's answer says of its latest request: who served it, not what it said. */
 export interface SessionAnswer {
@@ -25,6 +26,8 @@ export interface SessionAnswer {
     readonly model?: string;
     /** The route's target it was not sent to first, and why. */
     readonly passed?: PassedNote;
+    /** Its target runs on too little context: `ollama/qwen3: context 4096, too small (...)`. */
+    readonly context?: string;
   };
   readonly totals: Counters;
 }
@@ -36,6 +39,7 @@ type LedgerReads = Pick<Ledger, "store" | "settle">;
 export function sessionUsageHandler(
   ledger: LedgerReads | undefined,
   server: () => ServerConfig,
+  shortContexts?: ShortContexts,
 ): (c: Context<AppEnv>) => Promise<Response> {
   return async (c) => {
     if (!ledger) return ledgerOff();
@@ -62,6 +66,7 @@ export function sessionUsageHandler(
     ) {
       return c.json({ totals: zeroCounters() });
     }
+    const context = noteFor(shortContexts, latest?.provider, latest?.model);
     const answer: SessionAnswer = {
       ...(latest
         ? {
@@ -70,6 +75,7 @@ export function sessionUsageHandler(
             ...(latest.provider !== undefined ? { provider: latest.provider } : {}),
             ...(latest.model !== undefined ? { model: latest.model } : {}),
             ...(latest.passed !== undefined ? { passed: latest.passed } : {}),
+            ...(context !== undefined ? { context } : {}),
           },
         }
         : {}),

@@ -13,6 +13,7 @@ import { isRecord } from "../../core/json.ts";
 import type { Logger } from "../../core/log.ts";
 import type { RequestObserver, RequestRecord } from "../../pipeline/record.ts";
 import type { FetchLike } from "../http/clients.ts";
+import type { ShortContext } from "../../observe/context_notes.ts";
 import {
   ask,
   CLAUDE_CODE_CONTEXT,
@@ -107,6 +108,19 @@ export class OllamaContextWatch implements RequestObserver {
         void this.#askLoaded(provider, model);
       }
     }
+  }
+
+  /** The routed models Ollama said it runs with less context than Claude Code needs, now. */
+  shortContexts(): ShortContext[] {
+    const providers = this.#config().providers;
+    const shorts: ShortContext[] = [];
+    for (const [name, context] of this.#known) {
+      const slash = name.indexOf("/");
+      const provider = name.slice(0, slash);
+      if (context >= CLAUDE_CODE_CONTEXT || providers[provider]?.preset !== "ollama") continue;
+      shorts.push({ provider, model: name.slice(slash + 1), context });
+    }
+    return shorts;
   }
 
   #warn(provider: string, model: string): void {

@@ -1,0 +1,97 @@
+/**
+ * An Ollama model on too little context is named in Claude Code's status line and on the status
+ * page while claude runs: an interactive session holds ccp's terminal warning until claude exits.
+ */
+
+import assert from "node:assert/strict";
+import { childEnv, runCcp } from "./helpers.ts";
+import { psAnswer } from "../mocks/ollama_api.ts";
+
+const POSIX = Deno.build.os !== "windows";
+
+/** An Ollama that runs qwen3-coder with 4096 tokens of context, answering in Anthropic's wire. */
+function startOllama() {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/api/ps") return psAnswer({ "qwen3-coder:latest": 4096 });
+    if (path === "/v1/messages") {
+      return Response.json({
+        id: "msg_0123456789abcdef01234567",
+        type: "message",
+        role: "assistant",
+        model: "qwen3-coder",
+        content: [{ type: "text", text: "Sure! What would you like me to help you with today?" }],
+        stop_reason: "end_turn",
+        usage: { input_tokens: 4096, output_tokens: 14 },
+      });
+    }
+    return new Response("404 page not found", { status: 404 });
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
+}
+
+/**
+ * A claude that sends one turn of session s1, then runs its status line command as Claude Code
+ * does (the session's JSON on standard input) and reads the status page's state.
+ */
+const STATUS_CLAUDE_TS = `
+const settings = JSON.parse(Deno.args[Deno.args.indexOf("--settings") + 1]);
+const base = Deno.env.get("ANTHROPIC_BASE_URL");
+const headers = { "content-type": "application/json", "x-api-key": "ccp", "x-claude-code-session-id": "s1" };
+const body = JSON.stringify({ model: "claude-opus-5-5", max_tokens: 5, messages: [{ role: "user", content: "edit notes.txt" }] });
+await (await fetch(base + "/v1/messages", { method: "POST", headers, body })).body?.cancel();
+// What ccp learns of the model comes after the turn, off its way.
+await new Promise((ok) => setTimeout(ok, 1500));
+const child = new Deno.Command("sh", { args: ["-c", settings.statusLine.command], stdin: "piped", stdout: "piped" }).spawn();
+const writer = child.stdin.getWriter();
+await writer.write(new TextEncoder().encode(JSON.stringify({ session_id: "s1" })));
+await writer.close();
+console.log("STATUS=" + new TextDecoder().decode((await child.output()).stdout).trim());
+const state = await (await fetch(base + "/ui/state", { headers: { authorization: "Bearer ccp" } })).json();
+console.log("UI=" + JSON.stringify(state.contextWarnings ?? []));
+`;
+
+Deno.test({
+  name:
+    "while claude runs, the status line and the status page name an Ollama model on too little context",
+  ignore: !POSIX,
+  fn: async () => {
+    const ollama = startOllama();
+    const dir = await Deno.makeTempDir({ prefix: "ccp_code_ctx_status_" });
+    try {
+      await Deno.mkdir(`${dir}/bin`);
+      await Deno.writeTextFile(`${dir}/claude.ts`, STATUS_CLAUDE_TS);
+      await Deno.writeTextFile(
+        `${dir}/bin/claude`,
+        `#!/bin/sh\nexec "$DENO_BIN" run --quiet -A "${dir}/claude.ts" "$@"\n`,
+        { mode: 0o755 },
+      );
+      await Deno.writeTextFile(
+        `${dir}/c.yaml`,
+        `providers:\n  ollama: { preset: ollama, base_url: ${ollama.url} }\n` +
+          "routes:\n  default: ollama/qwen3-coder\n",
+      );
+      const env = childEnv(dir, {
+        PATH: `${dir}/bin:${Deno.env.get("PATH") ?? ""}`,
+        DENO_BIN: Deno.execPath(),
+      });
+      const result = await runCcp(["code", "--config", "c.yaml", "--port", "0", "-p", "hi"], {
+        cwd: dir,
+        env,
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const note = "ollama/qwen3-coder: context 4096, too small (see ccp check)";
+      const [, status] = /^STATUS=(.*)$/m.exec(result.stdout) ?? [];
+      // The totals first, whole; the note last.
+      assert.match(status ?? "", /^ccp ▸ ollama\/qwen3-coder · 4\.1k in \/ 14 out · 1 req/);
+      assert.ok(status?.endsWith(` · ${note}`), result.stdout);
+      assert.match(
+        result.stdout,
+        new RegExp(`^UI=${JSON.stringify([note]).replace(/[()[\]]/g, "\\$&")}$`, "m"),
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await ollama.close();
+    }
+  },
+});
