@@ -338,7 +338,7 @@ export class Pipeline {
         : {}),
       attempt: (target, key, signal) => {
         // Priced now, by this request's config: the answer may end after a reload.
-        const price = priceOf(config, target.provider.id, target.model);
+        const price = priceOf(config, target.provider.id, target.model, variants.get(target));
         if (price) recorder.record.price = price;
         else delete recorder.record.price;
         return recordedAttempt({
