@@ -200,11 +200,12 @@ export class Pipeline {
     return await runWebTools(web, {
       send: (round) =>
         roundEvents(async () => {
+          let counted: Promise<number> | undefined; // one count per round, as for a request
           const sent = {
             ...request,
             body: round,
             bodyBytes: undefined,
-            inputTokens: () => this.#deps.countTokens(round),
+            inputTokens: () => (counted ??= this.#deps.countTokens(round)),
             // The routing count was of the first round's body, not this one.
             countedInputTokens: undefined,
           };
