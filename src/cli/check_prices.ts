@@ -17,9 +17,8 @@ const BILLED: Readonly<Record<Billing, string>> = {
 
 /** The lines, or none when every target has a price above 0 (or is priced per request). */
 export function priceLines(config: Config): string[] {
-  const free: string[] = [];
-  const none: string[] = [];
-  const seen = new Set<string>();
+  const free = new Set<string>();
+  const none = new Set<string>();
   for (const chain of [...Object.values(config.routes), ...Object.values(config.aliases)]) {
     for (const t of chain) {
       const provider = config.providers[t.provider];
@@ -28,18 +27,21 @@ export function priceLines(config: Config): string[] {
       // `provider/*` sends the client's model name: only a preset's billing is known before then.
       const model = t.clientModel ? "*" : t.model;
       const name = `${t.provider}/${model}`;
-      if (seen.has(name) || (t.clientModel && billing === undefined)) continue;
-      seen.add(name);
-      const own = !t.clientModel && settingsFor(provider, t.model).price;
+      if (t.clientModel && billing === undefined) continue;
+      const own = !t.clientModel && settingsFor(provider, t.model, t.settings).price;
       const why = own ? "its price" : billing ? BILLED[billing] : whyBuiltIn(t.model);
-      const price = t.clientModel ? billing === "free" : priceOf(config, t.provider, t.model);
-      if (price === true || (price && isZero(price))) free.push(`${name} (${why})`);
-      else if (!price) none.push(`${name} (${why})`);
+      const price = t.clientModel
+        ? billing === "free"
+        : priceOf(config, t.provider, t.model, t.settings);
+      // Named once per list: route variants of one model may be priced apart.
+      const line = `${name} (${why})`;
+      if (price === true || (price && isZero(price))) free.add(line);
+      else if (!price) none.add(line);
     }
   }
   const lines: string[] = [];
-  if (free.length > 0) lines.push(`  $0: ${free.join(", ")}`);
-  if (none.length > 0) lines.push(`  no cost shown (no price): ${none.join(", ")}`);
+  if (free.size > 0) lines.push(`  $0: ${[...free].join(", ")}`);
+  if (none.size > 0) lines.push(`  no cost shown (no price): ${[...none].join(", ")}`);
   if (lines.length === 0) return [];
   return [
     "Prices (what the status line, /ui and ccp usage show; set model_settings price to change):",

@@ -68,7 +68,7 @@ export function buildTracing(section: TracingSection | undefined, env: EnvMap): 
   // Headers follow the endpoint they came with: the variables' (often set for Claude Code's own
   // collector, with its key) go to the variables' collector only, never to another one a block
   // names; a block that names the same URL speaks of the same collector.
-  const envHeadersCount = fileUrl === undefined || fileUrl === envTracesUrl(env, []);
+  const envHeadersCount = fileUrl === undefined || sameCollector(fileUrl, envTracesUrl(env, []));
   const headers = headersOf(file, env, envHeadersCount, problems, warnings);
   if (headers === undefined) return { problems, warnings };
   const envResource = keyValues(envValue(env, "OTEL_RESOURCE_ATTRIBUTES"));
@@ -179,6 +179,20 @@ function spokenThere(url: string, env: EnvMap, warnings: string[]): boolean {
 /** A base endpoint's traces URL: `/v1/traces` after its path (a trailing slash or not). */
 function tracesPath(base: string): string {
   return `${base.trim().replace(/\/+$/, "")}/v1/traces`;
+}
+
+/**
+ * Whether two checked URLs name one collector: a trailing slash is a way of writing, not another
+ * path (the default port and the host's letter case are already gone from a checked URL).
+ */
+function sameCollector(a: string, b: string | undefined): boolean {
+  if (b === undefined) return false;
+  const bare = (url: string) => {
+    const parsed = new URL(url);
+    parsed.pathname = parsed.pathname.replace(/\/+$/, "");
+    return parsed.href;
+  };
+  return bare(a) === bare(b);
 }
 
 /** `url` when it is an http(s) URL, else a problem naming `where`. */

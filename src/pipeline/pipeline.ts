@@ -200,11 +200,12 @@ export class Pipeline {
     return await runWebTools(web, {
       send: (round) =>
         roundEvents(async () => {
+          let counted: Promise<number> | undefined; // one count per round, as for a request
           const sent = {
             ...request,
             body: round,
             bodyBytes: undefined,
-            inputTokens: () => this.#deps.countTokens(round),
+            inputTokens: () => (counted ??= this.#deps.countTokens(round)),
             // The routing count was of the first round's body, not this one.
             countedInputTokens: undefined,
           };
@@ -338,7 +339,7 @@ export class Pipeline {
         : {}),
       attempt: (target, key, signal) => {
         // Priced now, by this request's config: the answer may end after a reload.
-        const price = priceOf(config, target.provider.id, target.model);
+        const price = priceOf(config, target.provider.id, target.model, variants.get(target));
         if (price) recorder.record.price = price;
         else delete recorder.record.price;
         return recordedAttempt({

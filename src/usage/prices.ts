@@ -9,7 +9,7 @@
  * OpenRouter's `:free` variants and its free models router (`openrouter/free`) cost 0.
  */
 
-import type { Config, Price, Rates } from "../config/types.ts";
+import type { Config, ModelSettings, Price, Rates } from "../config/types.ts";
 import { settingsFor } from "../config/settings_merge.ts";
 import { findPreset } from "../providers/catalog.ts";
 import type { RequestRecord, Usage } from "../pipeline/record.ts";
@@ -129,14 +129,19 @@ export function billingOf(config: Config, provider: string): Billing | undefined
 }
 
 /**
- * The price of `model` at `provider`: its settings, else its preset's billing (a free API's
- * models cost 0; a local server's and a flat-fee plan's have no per-token price), else the
- * built-in table.
+ * The price of `model` at `provider`: its settings (a route variant's `price` over the
+ * provider's), else its preset's billing (a free API's models cost 0; a local server's and a
+ * flat-fee plan's have no per-token price), else the built-in table.
  */
-export function priceOf(config: Config, provider: string, model: string): Price | undefined {
+export function priceOf(
+  config: Config,
+  provider: string,
+  model: string,
+  variant?: ModelSettings,
+): Price | undefined {
   const p = config.providers[provider];
   if (!p) return undefined;
-  const own = settingsFor(p, model).price;
+  const own = settingsFor(p, model, variant).price;
   if (own) return own;
   const billing = billingOf(config, provider);
   if (billing === "free") return FREE;

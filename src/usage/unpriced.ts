@@ -28,24 +28,28 @@ export function unpricedWarning(u: UnpricedTarget): string {
 export function unpricedTargets(config: Config): UnpricedTarget[] {
   const budgets = (config.budgets ?? []).filter((b) => b.costUsd !== undefined);
   if (budgets.length === 0) return [];
-  const targets = new Map<string, Target>();
-  for (const chain of [...Object.values(config.routes), ...Object.values(config.aliases)]) {
-    for (const t of chain) targets.set(`${t.provider}/${t.model}`, t);
-  }
+  const targets = [...Object.values(config.routes), ...Object.values(config.aliases)].flat();
   const out: UnpricedTarget[] = [];
+  const seen = new Set<string>();
   for (const b of budgets) {
-    const covered: Pick<Target, "provider" | "model" | "clientModel">[] =
-      b.provider !== undefined && b.model !== undefined
+    const label = budgetLabel(b);
+    const routed = targets.filter((t) => appliesTo(b, b.client, t.provider, t.model));
+    // A budget on one model no route names is still checked by the provider's own settings.
+    const covered: Pick<Target, "provider" | "model" | "clientModel" | "settings">[] =
+      b.provider !== undefined && b.model !== undefined && routed.length === 0
         ? [{ provider: b.provider, model: b.model }]
-        : [...targets.values()].filter((t) => appliesTo(b, b.client, t.provider, t.model));
+        : routed;
     for (const t of covered) {
       // `provider/*` sends the client's own model name, priced when a request names it (a name
       // without a price is warned about then); only a provider billed otherwise than per token at
       // list prices is known at start (a local server or a flat-fee plan has none, a free API 0).
       if (t.clientModel && billingOf(config, t.provider) === undefined) continue;
-      if (!priceOf(config, t.provider, t.model)) {
-        out.push({ budget: budgetLabel(b), provider: t.provider, model: t.model });
-      }
+      // A route variant's own price counts for its target only.
+      if (priceOf(config, t.provider, t.model, t.settings)) continue;
+      const key = `${label}\n${t.provider}/${t.model}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ budget: label, provider: t.provider, model: t.model });
     }
   }
   return out;

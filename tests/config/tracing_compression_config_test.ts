@@ -91,3 +91,28 @@ Deno.test("tracing headers: the variables' headers go with the variables' endpoi
   assert.equal(sameFull.tracing?.headers["x-traces-key"], "traces-key-0123456789");
   assert.doesNotMatch(tracingLines(other)[0]!, /authorization|x-traces-key/);
 });
+
+Deno.test("tracing headers: the variables' collector written differently is still the same one", () => {
+  const env = {
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://env:4318/v1/traces/",
+    OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20claude-code-collector-key",
+  };
+  // A trailing slash, a default port or a host's letter case names the same collector.
+  for (
+    const block of [
+      "tracing: { traces_endpoint: http://env:4318/v1/traces }\n",
+      "tracing: { endpoint: http://ENV:4318/ }\n",
+    ]
+  ) {
+    const same = load(block, env);
+    assert.equal(same.tracing?.headers.authorization, "Bearer claude-code-collector-key", block);
+  }
+  const port = load("tracing: { traces_endpoint: https://env:443/v1/traces }\n", {
+    ...env,
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "https://env/v1/traces",
+  });
+  assert.equal(port.tracing?.headers.authorization, "Bearer claude-code-collector-key");
+  // Another path on that host is another collector's: the headers stay.
+  const other = load("tracing: { traces_endpoint: http://env:4318/other/v1/traces }\n", env);
+  assert.deepEqual(other.tracing?.headers, {});
+});

@@ -130,3 +130,42 @@ Deno.test("tracing headers: a variable's key never reaches the block's collector
     await claudeCodes.close();
   }
 });
+
+Deno.test("tracing gzip: a collector answering 415 to gzip is named, with the setting to change", async () => {
+  const bodies: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    bodies.push(req.headers.get("content-encoding") ?? "");
+    return new Response("unsupported content encoding", { status: 415 });
+  });
+  const lines: string[] = [];
+  const send = async (compression: string) => {
+    const config = configFromYaml({
+      text: ROUTES + `tracing: { endpoint: "http://127.0.0.1:${server.addr.port}", ` +
+        `compression: ${compression} }\n`,
+      file: "c.yaml",
+      env: {},
+    });
+    const traces = new TraceExport({
+      config: () => config,
+      log: createLogger({ level: "warn", write: (line) => lines.push(line), colour: false }),
+      limits: { delayMs: 60_000, closeMs: 3_000, tries: 1 },
+    });
+    traces.ended(record(1));
+    await traces.close();
+  };
+  try {
+    await send("gzip");
+    assert.deepEqual(bodies, ["gzip"], "a 415 is not tried again");
+    assert.match(
+      lines.join("\n"),
+      /HTTP 415: unsupported content encoding \(the collector may not take gzip: set tracing\.compression: none\)/,
+    );
+    // Without gzip a 415 is the collector's own affair: no advice about compression.
+    lines.length = 0;
+    await send("none");
+    assert.match(lines.join("\n"), /HTTP 415/);
+    assert.doesNotMatch(lines.join("\n"), /gzip/);
+  } finally {
+    await server.shutdown();
+  }
+});

@@ -82,6 +82,8 @@ function model(name: string, window: number, seen: string[]) {
 /** ccp over `route`: `small` (a declared window of 2000) and `large` (one of 100000). */
 function setup(route: string) {
   const seen: string[] = [];
+  // ccp's counts of the prompt, in turn.
+  const counted: number[] = [];
   const small = model("small", 2000, seen);
   const large = model("large", 100_000, seen);
   const web = startWebMock();
@@ -101,11 +103,16 @@ web_tools:
       env: {},
     }),
     {
-      countTokens: (body) => Promise.resolve(tokensOf((body.messages ?? []) as unknown[])),
+      countTokens: (body) => {
+        const tokens = tokensOf((body.messages ?? []) as unknown[]);
+        counted.push(tokens);
+        return Promise.resolve(tokens);
+      },
     },
   );
   return {
     seen,
+    counted,
     ccp,
     close: async () => {
       await ccp.close();
@@ -127,6 +134,9 @@ for (const stream of [false, true]) {
       assert.match(text, /large found it/);
       // The first round fits the small model; the second, with the results, is never sent it.
       assert.deepEqual(env.seen, ["small 100", "large 5100"]);
+      // Each round is counted once, for the windows and the targets' own requests alike (a
+      // count walks the whole round, pages and results included).
+      assert.deepEqual(env.counted, [100, 5100]);
       const line = env.ccp.logs.find((l) => l.includes("POST /v1/messages")) ?? "";
       assert.match(
         line,

@@ -94,7 +94,7 @@ export async function sendBatch(
       if (response.ok) return accepted(spans.length, answer, secrets);
       problem = response.status >= 300 && response.status < 400
         ? `HTTP ${response.status} (${redirected(response.headers.get("location"), secrets)})`
-        : `HTTP ${response.status}${said(answer, secrets)}`;
+        : `HTTP ${response.status}${said(answer, secrets)}${unzipHint(response.status, tracing)}`;
       if (!RETRIED.has(response.status)) break;
       waitMs = retryAfterMs(response.headers.get("retry-after"));
     } catch (error) {
@@ -115,6 +115,14 @@ export async function sendBatch(
     await pause(wait, options.stop);
   }
   return { accepted: 0, lost: spans.length, problem, failed: true };
+}
+
+// A collector that takes no gzip answers 415 Unsupported Media Type: the fix is ccp's setting
+// (the block's wins over the compression variables).
+function unzipHint(status: number, tracing: TracingConfig): string {
+  return status === 415 && tracing.compression === "gzip"
+    ? " (the collector may not take gzip: set tracing.compression: none)"
+    : "";
 }
 
 /** `text` gzip-compressed: encoded once per batch, its tries all send the same bytes. */
