@@ -13,6 +13,7 @@ import { exportBody, retryAfterMs } from "../../src/observe/tracing/send.ts";
 import { unixNano } from "../../src/observe/tracing/spans.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { servedRecord } from "../helpers/records.ts";
+import { configWithTracing, tracingConfig } from "../helpers/tracing.ts";
 import { type Collector, startCollector } from "../mocks/otlp_collector.ts";
 import { startCcp } from "../helpers/ccp.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
@@ -21,25 +22,12 @@ import { postMessages } from "../helpers/ccp.ts";
 import { cpuTimed } from "../helpers/cpu_time.ts";
 import type { RequestRecord } from "../../src/pipeline/record.ts";
 
+/** Traces to `url` with the collector's key; `over` changes any part. */
 function tracing(url: string, over: Partial<TracingConfig> = {}): TracingConfig {
-  return {
-    url: `${url}/v1/traces`,
+  return tracingConfig(url, {
     headers: { authorization: "Bearer collector-key-0123456789" },
-    serviceName: "ccp",
-    resource: {},
-    sampleRatio: 1,
-    parentBased: true,
-    timeoutMs: 2_000,
-    compression: "none",
-    batch: {},
-    from: "config",
     ...over,
-  };
-}
-
-function configWith(t: TracingConfig | undefined): Config {
-  const base = testConfig({ providers: [provider("up")], routes: { default: "up/m" } });
-  return t ? { ...base, tracing: t } : base;
+  });
 }
 
 /** An exporter on `config`, quick to retry, with its log lines kept. */
@@ -86,7 +74,9 @@ function deadUrl(): string {
 
 Deno.test("tracing: sampling keeps the ratio's share of traces, the same answer per trace id", async () => {
   const collector = startCollector();
-  const { traces } = exporter(() => configWith(tracing(collector.url, { sampleRatio: 0.25 })));
+  const { traces } = exporter(() =>
+    configWithTracing(tracing(collector.url, { sampleRatio: 0.25 }))
+  );
   try {
     for (let i = 0; i < 800; i++) traces.ended(record(i));
     await traces.close();
@@ -134,7 +124,7 @@ Deno.test("tracing: 503 with Retry-After is retried; a 400 is not, and is logged
     { status: 503, headers: { "retry-after": "0" } },
     { status: 200 },
   ]);
-  const { traces, logs } = exporter(() => configWith(tracing(collector.url)));
+  const { traces, logs } = exporter(() => configWithTracing(tracing(collector.url)));
   try {
     traces.ended(record(1));
     await waitFor(() => traces.counts().exported === 2);
@@ -226,7 +216,7 @@ Deno.test("tracing: a collector's redirect is not followed: its headers go nowhe
     "x-honeycomb-team": "team-key-0123456789",
   };
   const url = `http://127.0.0.1:${moved.addr.port}`;
-  const { traces, logs } = exporter(() => configWith(tracing(url, { headers })));
+  const { traces, logs } = exporter(() => configWithTracing(tracing(url, { headers })));
   try {
     traces.ended(record(1));
     await waitFor(() => traces.counts().dropped.export_failed === 2);
@@ -249,7 +239,7 @@ Deno.test("tracing: a collector's redirect is not followed: its headers go nowhe
 Deno.test("tracing: a slow collector times out, its queue fills and drops, ended() stays quick", async () => {
   const collector = startCollector([{ delayMs: 400 }]);
   const { traces, logs } = exporter(
-    () => configWith(tracing(collector.url, { timeoutMs: 100 })),
+    () => configWithTracing(tracing(collector.url, { timeoutMs: 100 })),
     { maxQueue: 8, maxBatch: 4, tries: 1 },
   );
   try {
@@ -270,12 +260,12 @@ Deno.test("tracing: a slow collector times out, its queue fills and drops, ended
 
 Deno.test("tracing: a stop sends what is queued; tracing off makes no spans", async () => {
   const collector = startCollector();
-  let current = configWith(undefined);
+  let current = configWithTracing(undefined);
   const { traces } = exporter(() => current, { delayMs: 60_000 });
   try {
     traces.ended(record(1));
     assert.equal(traces.counts().exported, 0);
-    current = configWith(tracing(collector.url));
+    current = configWithTracing(tracing(collector.url));
     traces.ended(record(2));
     traces.ended(record(3));
     assert.equal(collector.requests, 0, "the timer has not fired");
@@ -290,8 +280,8 @@ Deno.test("tracing: a stop sends what is queued; tracing off makes no spans", as
 
 Deno.test("tracing: one traced request's added CPU is small (measured per request)", async () => {
   const collector: Collector = startCollector();
-  const on = exporter(() => configWith(tracing(collector.url)), { delayMs: 60_000 }).traces;
-  const off = exporter(() => configWith(undefined)).traces;
+  const on = exporter(() => configWithTracing(tracing(collector.url)), { delayMs: 60_000 }).traces;
+  const off = exporter(() => configWithTracing(undefined)).traces;
   try {
     const n = 2_000;
     const records = Array.from({ length: n }, (_, i) => record(i));
@@ -311,7 +301,7 @@ Deno.test("tracing: the config's batch settings size the batches, pace them and 
   const collector = startCollector();
   // The exporter's own delay is a minute: only the config's 20 ms sends before the stop.
   const { traces } = exporter(
-    () => configWith(tracing(collector.url, { batch: { maxBatch: 3, delayMs: 20 } })),
+    () => configWithTracing(tracing(collector.url, { batch: { maxBatch: 3, delayMs: 20 } })),
     { delayMs: 60_000 },
   );
   try {
@@ -327,7 +317,7 @@ Deno.test("tracing: the config's batch settings size the batches, pace them and 
   const slow = startCollector([{ delayMs: 1_000 }]);
   const bounded = exporter(
     () =>
-      configWith(
+      configWithTracing(
         tracing(slow.url, { timeoutMs: 900, batch: { delayMs: 1, exportTimeoutMs: 150 } }),
       ),
     { tries: 5, baseDelayMs: 10, maxDelayMs: 10 },
@@ -376,7 +366,7 @@ Deno.test("tracing: a collector that quotes its key without the scheme (Bearer, 
   const key = "hc-team-4f9a";
   const collector = startCollector([{ status: 401, body: `{"message":"unknown API key ${key}"}` }]);
   const { traces, logs } = exporter(() =>
-    configWith(tracing(collector.url, { headers: { authorization: `Bearer ${key}` } }))
+    configWithTracing(tracing(collector.url, { headers: { authorization: `Bearer ${key}` } }))
   );
   try {
     traces.ended(record(1));

@@ -5,33 +5,13 @@
  */
 
 import assert from "node:assert/strict";
-import type { Config, TracingConfig } from "../../src/config/types.ts";
+import type { Config } from "../../src/config/types.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { LazyTraceExport } from "../../src/observe/tracing/lazy_export.ts";
 import type { RequestRecord } from "../../src/pipeline/record.ts";
-import { provider, testConfig } from "../helpers/config.ts";
 import { servedRecord } from "../helpers/records.ts";
+import { configWithTracing, tracingConfig } from "../helpers/tracing.ts";
 import { startCollector } from "../mocks/otlp_collector.ts";
-
-function tracing(url: string): TracingConfig {
-  return {
-    url: `${url}/v1/traces`,
-    headers: {},
-    serviceName: "ccp",
-    resource: {},
-    sampleRatio: 1,
-    parentBased: true,
-    timeoutMs: 2_000,
-    compression: "none",
-    batch: {},
-    from: "config",
-  };
-}
-
-function configWith(t: TracingConfig | undefined): Config {
-  const base = testConfig({ providers: [provider("up")], routes: { default: "up/m" } });
-  return t ? { ...base, tracing: t } : base;
-}
 
 const record = (i: number): RequestRecord =>
   servedRecord({
@@ -66,7 +46,7 @@ function requestIds(spans: { attributes: { key: string; value: unknown }[] }[]):
 
 Deno.test("lazy traces: requests that end while the exporter loads reach the collector, in order", async () => {
   const collector = startCollector();
-  const config = configWith(tracing(collector.url));
+  const config = configWithTracing(tracingConfig(collector.url));
   const { traces, logs } = exporter(() => config);
   try {
     // The exporter's load has only started: these end before it is there.
@@ -85,11 +65,11 @@ Deno.test("lazy traces: requests that end while the exporter loads reach the col
 
 Deno.test("lazy traces: a reload that turns tracing on traces the next request", async () => {
   const collector = startCollector();
-  let config = configWith(undefined);
+  let config = configWithTracing(undefined);
   const { traces } = exporter(() => config);
   try {
     traces.ended(record(0));
-    config = configWith(tracing(collector.url));
+    config = configWithTracing(tracingConfig(collector.url));
     traces.prepare(config);
     traces.ended(record(1));
     await traces.close();
@@ -100,7 +80,7 @@ Deno.test("lazy traces: a reload that turns tracing on traces the next request",
 });
 
 Deno.test("lazy traces: without tracing nothing is counted and a stop waits for nothing", async () => {
-  const { traces, logs } = exporter(() => configWith(undefined));
+  const { traces, logs } = exporter(() => configWithTracing(undefined));
   traces.ended(record(0));
   assert.deepEqual(traces.counts(), {
     exported: 0,
