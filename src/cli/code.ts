@@ -124,6 +124,7 @@ export async function runCode(
     const learned = await learnWindows(config, mainLoopTargets(config));
     for (const line of learned.lines) ctx.io.err(`ccp: warning: ${line}`);
     server?.learnWindows(learned.windows);
+    await server?.askOllama();
     const env = {
       ...await loginChoice(ctx, config, claudeEnv(ctx.env, url, token), own),
       ...codeEnv(config, ctx.env, learned.windows),

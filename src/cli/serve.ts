@@ -78,6 +78,8 @@ export interface ServerHandle {
    * targets whose config declares none: `max_tokens` is fitted into them as into a declared one.
    */
   learnWindows(windows: ReadonlyMap<string, number>): void;
+  /** Asks Ollama now what its loaded models run with (`ccp code`, before claude's first request). */
+  askOllama(): Promise<void>;
   /** Stops accepting connections and waits for requests in flight, up to the grace period. */
   stop(): Promise<void>;
   /** Resolves with the process exit code once the server has stopped. */
@@ -240,6 +242,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     config: current,
     reload,
     learnWindows,
+    askOllama: () => ollama.check(),
     stop,
     finished,
   };

@@ -115,6 +115,7 @@ function promptTooLong({ target, window, promptTokens }: Unsendable): UpstreamEr
     `prompt is too long: ${promptTokens} tokens > ${window} maximum (ccp's count; not sent: ` +
       `Ollama runs ${target.model} with a context of ${window} tokens and cuts a longer prompt ` +
       `from the front without an error). To give it more context, ${RAISE_THE_CONTEXT}.`,
-    { status: 400 },
+    // Named in the request's record: its log line, and the Ollama warning (once per model).
+    { status: 400, target: { provider: target.provider.id, model: target.model } },
   );
 }
