@@ -203,3 +203,43 @@ Deno.test({
     }
   },
 });
+
+/** A `claude -p` whose one request carries a long prompt (about 30k tokens); prints the answer. */
+const LONG_PROMPT_CLAUDE = `#!/bin/sh
+"$DENO_BIN" eval --quiet "const r = await fetch(Deno.env.get('ANTHROPIC_BASE_URL') + '/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'ccp' }, body: JSON.stringify({ model: 'claude-opus-5-5', max_tokens: 5, messages: [{ role: 'user', content: 'edit notes.txt '.repeat(10000) }] }) }); console.log(r.status, JSON.stringify(await r.json()));"
+`;
+
+Deno.test({
+  name:
+    "code: a prompt far over the context Ollama runs the model with is not sent, from the first",
+  ignore: !POSIX,
+  fn: async () => {
+    const ollama = startOllama();
+    const dir = await Deno.makeTempDir({ prefix: "ccp_code_cut_" });
+    try {
+      await Deno.mkdir(`${dir}/bin`);
+      await Deno.writeTextFile(`${dir}/bin/claude`, LONG_PROMPT_CLAUDE, { mode: 0o755 });
+      await Deno.writeTextFile(
+        `${dir}/c.yaml`,
+        `providers:\n  ollama: { preset: ollama, base_url: ${ollama.url} }\n` +
+          "routes:\n  default: ollama/qwen3-coder\n",
+      );
+      const env = childEnv(dir, {
+        PATH: `${dir}/bin:${Deno.env.get("PATH") ?? ""}`,
+        DENO_BIN: Deno.execPath(),
+      });
+      const result = await runCcp(["code", "--config", "c.yaml", "--port", "0", "-p", "hi"], {
+        cwd: dir,
+        env,
+      });
+      assert.match(
+        result.stdout,
+        /^400 .*prompt is too long: \d+ tokens > 4096 maximum \(ccp's count; not sent: Ollama runs qwen3-coder with a context of 4096 tokens/m,
+      );
+      assert.match(result.stderr, /^ccp: warning: provider "ollama": Ollama runs qwen3-coder/m);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await ollama.close();
+    }
+  },
+});
