@@ -1,8 +1,8 @@
 /**
  * gpt-oss's harmony format, leaked into `content` by a server that does not parse it (llama-server
  * with `--reasoning-format none`, older builds): each message is a header, `<|message|>`, a body
- * and an end marker, e.g. `<|channel|>analysis<|message|>…<|end|><|start|>assistant<|channel|>
- * commentary to=functions.Read <|constrain|>json<|message|>{…}<|call|>`. The analysis channel is
+ * and an end marker, e.g. `<|channel|>analysis<|message|>...<|end|><|start|>assistant<|channel|>
+ * commentary to=functions.Read <|constrain|>json<|message|>{...}<|call|>`. The analysis channel is
  * reasoning, a message to `functions.X` is a call of tool X with a JSON body, and the final (or a
  * commentary) channel is answer text. Markers may be split anywhere across chunks: a possible
  * marker prefix at the end of a piece is held back until the next piece decides it.
