@@ -228,8 +228,9 @@ export async function learnWindows(
       : "";
     lines.push(
       `${SERVER_NAMES[routed.preset]} (provider "${routed.provider}") runs ${routed.model} with ` +
-        `a context of ${window.tokens} tokens, which Claude Code now compacts by. Add ` +
-        `${settingToWrite(routed, window.tokens)} so that ccp fits max_tokens into it too.${short}`,
+        `a context of ${window.tokens} tokens, which Claude Code now compacts by and ccp fits ` +
+        `max_tokens into. Add ${settingToWrite(routed, window.tokens)} to keep it so when the ` +
+        `server does not answer at start.${short}`,
     );
   }
   return { windows, lines };

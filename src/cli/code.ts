@@ -121,13 +121,15 @@ export async function runCode(
   }
   try {
     // Claude Code compacts by the window of the model it runs on: a local server says it when
-    // the config does not, and what to add to the config so that ccp fits max_tokens too.
+    // the config does not; ccp fits max_tokens into it too, and says what to add to the config.
     const learned = await learnWindows(config, mainLoopTargets(config));
     // A window big enough is only advice; one too small is a warning.
     const tokens = [...learned.windows.values()];
     learned.lines.forEach((line, i) =>
       ctx.io.err(`ccp: ${tokens[i]! < CLAUDE_CODE_CONTEXT ? "warning: " : ""}${line}`)
     );
+    server?.learnWindows(learned.windows);
+    await server?.askOllama();
     const env = {
       ...await loginChoice(ctx, config, claudeEnv(ctx.env, url, token), own),
       ...codeEnv(config, ctx.env, learned.windows),

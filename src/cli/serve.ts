@@ -73,6 +73,13 @@ export interface ServerHandle {
   config(): Config;
   /** Re-reads the config; on any error logs it, keeps the old one and returns false. */
   reload(): Promise<boolean>;
+  /**
+   * Keeps the windows local servers said they run models with (`provider/model` -> tokens), for
+   * targets whose config declares none: `max_tokens` is fitted into them as into a declared one.
+   */
+  learnWindows(windows: ReadonlyMap<string, number>): void;
+  /** Asks Ollama now what its loaded models run with (`ccp code`, before claude's first request). */
+  askOllama(): Promise<void>;
   /** Stops accepting connections and waits for requests in flight, up to the grace period. */
   stop(): Promise<void>;
   /** Resolves with the process exit code once the server has stopped. */
@@ -147,6 +154,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     formerTokens,
     shortContexts: () => ollama.shortContexts(),
   });
+  ollama.share(app.registry.windows);
 
   if (guards instanceof KvGuards) {
     await guards.restore(app.registry, Object.values(first.providers));
@@ -221,7 +229,24 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   ) {
     log[line.level](line.text);
   }
-  return { url, listenUrl, port: bound.port, config: current, reload, stop, finished };
+  const learnWindows = (windows: ReadonlyMap<string, number>) => {
+    for (const [name, tokens] of windows) {
+      const slash = name.indexOf("/");
+      const provider = current().providers[name.slice(0, slash)];
+      if (provider) app.registry.windows.learn(provider, name.slice(slash + 1), tokens);
+    }
+  };
+  return {
+    url,
+    listenUrl,
+    port: bound.port,
+    config: current,
+    reload,
+    learnWindows,
+    askOllama: () => ollama.check(),
+    stop,
+    finished,
+  };
 }
 
 /** Binds the configured address; a failure is thrown as what the user can do about it. */

@@ -197,6 +197,17 @@ export function statedWindow(message: string): number | undefined {
 }
 
 /**
+ * The context limit an overflow in Anthropic's words names, whether the prompt alone was too long
+ * or the prompt and `max_tokens` together (M in either sentence).
+ */
+export function statedLimit(message: string): number | undefined {
+  const m =
+    /^(?:prompt is too long: \d+ tokens|input length and `max_tokens` exceed context limit: \d+ \+ \d+) > (\d+)/
+      .exec(message);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
  * Anthropic's sentence for an overflow: the max_tokens one when the prompt alone fits (Claude
  * Code then asks for fewer output tokens), else "prompt is too long" (it compacts).
  */

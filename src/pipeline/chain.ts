@@ -2,46 +2,120 @@
 
 import type { Config, ModelSettings } from "../config/types.ts";
 import { settingsFor } from "../config/settings_merge.ts";
-import { ChainWindows } from "../resilience/chain_windows.ts";
+import { UpstreamError } from "../core/errors.ts";
+import { ChainWindows, type LocalWindows, type Unsendable } from "../resilience/chain_windows.ts";
 import type { DispatchTarget } from "../resilience/outcome.ts";
+import { isLocalServer, type ServerWindows } from "../resilience/server_windows.ts";
 import type { Resolution } from "../routing/resolve.ts";
 import type { ChainRequest } from "../upstream/transport.ts";
+import { RAISE_THE_CONTEXT } from "../upstream/ollama/context.ts";
 
-/** The chain's targets; route variants carry settings, kept by the very target objects. */
-export function chainOf(resolution: Resolution, config: Config): {
+/**
+ * The settings route variants give targets, kept by the very target objects; and, for targets on
+ * a local server whose config declares no window, what ccp learned of that server's.
+ */
+export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
+  /** Local targets without a declared window; their server's refusals teach it. */
+  readonly undeclared = new Set<DispatchTarget>();
+  /** Those whose learned window their server cuts a longer prompt to (Ollama). */
+  readonly cutting = new Set<DispatchTarget>();
+  readonly #windows: ServerWindows | undefined;
+
+  constructor(windows?: ServerWindows) {
+    super();
+    this.#windows = windows;
+  }
+
+  /** Notes what the server of local `target` is known to run it with (no declared window). */
+  learnt(target: DispatchTarget, variant: ModelSettings | undefined): void {
+    const { provider, model } = target;
+    if (settingsFor(provider, model, variant).contextWindow !== undefined) return;
+    this.undeclared.add(target);
+    const learned = this.#windows?.of(provider, model);
+    if (!learned) return;
+    // A learned window stands where a declared one would: max_tokens is fitted into it too.
+    this.set(target, { ...variant, contextWindow: learned.tokens });
+    if (learned.cuts) this.cutting.add(target);
+  }
+
+  /** Says that `target` was not sent a prompt for its learned window, which may be out of date. */
+  unsent(target: DispatchTarget): void {
+    this.#windows?.onUnsent?.(target.provider, target.model);
+  }
+
+  /** What the chain's windows tell this store, when any target is a local one. */
+  local(): LocalWindows | undefined {
+    const windows = this.#windows;
+    if (!windows || this.undeclared.size === 0) return undefined;
+    return {
+      cuts: (t) => this.cutting.has(t),
+      learn: (t, limit) => {
+        if (this.undeclared.has(t)) windows.learn(t.provider, t.model, limit);
+      },
+    };
+  }
+}
+
+/** The chain's targets, and the settings variants and learned windows give them. */
+export function chainOf(resolution: Resolution, config: Config, windows?: ServerWindows): {
   chain: DispatchTarget[];
-  variants: Map<DispatchTarget, ModelSettings>;
+  variants: ChainVariants;
 } {
-  const variants = new Map<DispatchTarget, ModelSettings>();
+  const variants = new ChainVariants(windows);
   const chain = resolution.chain.map((t) => {
     const target: DispatchTarget = { provider: config.providers[t.provider]!, model: t.model };
     if (t.settings) variants.set(target, t.settings);
+    // Hosted providers are not looked at further: nothing more is done on their requests.
+    if (isLocalServer(target.provider)) variants.learnt(target, t.settings);
     return target;
   });
   return { chain, variants };
 }
 
 /**
- * The windows of a chain of several targets, else undefined (one target answers its refusal as
- * before). The prompt's count is used only when it costs nothing more: made for routing
- * (`long_context`), or needed by the first target's own request, which counts it anyway to fit
- * `max_tokens` into its declared `context_window` (the count is one, shared with it). A count
- * walks the whole history, cached or not; without one, a target is passed only after a refusal.
+ * The windows of a chain of several targets, or of one on a local server, else undefined (one
+ * target answers its refusal as before). The prompt's count is used only when it costs nothing
+ * more: made for routing (`long_context`), or needed by the first target's own request, which
+ * counts it anyway to fit `max_tokens` into its declared (or learned) `context_window` (the count
+ * is one, shared with it). A count walks the whole history, cached or not; without one, a target
+ * is passed only after a refusal. Throws Anthropic's `prompt is too long` when every target is a
+ * server that would cut the prompt to a window it surely cannot fit.
  */
 export async function chainWindows(
   chain: readonly DispatchTarget[],
   variants: ReadonlyMap<DispatchTarget, ModelSettings>,
   request: Pick<ChainRequest, "inputTokens" | "countedInputTokens">,
 ): Promise<ChainWindows | undefined> {
-  if (chain.length < 2) return undefined;
+  const local = variants instanceof ChainVariants ? variants.local() : undefined;
+  if (chain.length < 2 && !local) return undefined;
   const windows = new Map(
     chain.map((t) => [t, settingsFor(t.provider, t.model, variants.get(t)).contextWindow]),
   );
   const windowOf = (t: DispatchTarget) => windows.get(t);
   if (windows.get(chain[0]!) === undefined && request.countedInputTokens === undefined) {
-    return new ChainWindows(chain, windowOf);
+    return new ChainWindows(chain, windowOf, undefined, local);
   }
   // A count that fails passes nothing: every target is sent the request, as before.
   const tokens = await request.inputTokens().catch(() => undefined);
-  return new ChainWindows(chain, windowOf, tokens);
+  const made = new ChainWindows(chain, windowOf, tokens, local);
+  if (made.unsendable) {
+    (variants as ChainVariants).unsent(made.unsendable.target);
+    throw promptTooLong(made.unsendable);
+  }
+  return made;
+}
+
+/**
+ * Anthropic's refusal of an over-long prompt, whose first words Claude Code compacts on, for a
+ * prompt ccp did not send: Ollama would have cut it from the front and answered off-topic.
+ */
+function promptTooLong({ target, window, promptTokens }: Unsendable): UpstreamError {
+  return new UpstreamError(
+    "invalid_request_error",
+    `prompt is too long: ${promptTokens} tokens > ${window} maximum (ccp's count; not sent: ` +
+      `Ollama runs ${target.model} with a context of ${window} tokens and cuts a longer prompt ` +
+      `from the front without an error). To give it more context, ${RAISE_THE_CONTEXT}.`,
+    // Named in the request's record: its log line, and the Ollama warning (once per model).
+    { status: 400, target: { provider: target.provider.id, model: target.model } },
+  );
 }

@@ -87,7 +87,7 @@ export class Pipeline {
       this.#deps.registry,
       this.#deps.sharedGuards?.affinity,
     );
-    const { chain, variants } = chainOf(balanced.resolution, config);
+    const { chain, variants } = chainOf(balanced.resolution, config, this.#deps.registry.windows);
     // Hashed once per request, and only when a target is sent the client's own credential.
     const credential = chain.some((t) => t.provider.auth === "passthrough")
       ? await credentialRef(request.clientHeaders)

@@ -6,9 +6,10 @@
  * not reach Claude Code as `prompt is too long` (it would compact) while the large one is left.
  */
 
-import { statedWindow } from "../core/context_overflow.ts";
+import { statedLimit, statedWindow } from "../core/context_overflow.ts";
 import { isContextOverflow } from "./classify.ts";
 import type { DispatchTarget, TargetOutcome } from "./outcome.ts";
+import type { Failure } from "./classify.ts";
 
 /**
  * How many times a window the local count must be before ccp is sure the prompt cannot fit it.
@@ -26,9 +27,28 @@ export const SURELY_OVER = 2.1;
 /** The declared window of each target of the chain (undefined: not declared). */
 export type WindowOf = (target: DispatchTarget) => number | undefined;
 
+/**
+ * What local servers add: windows that a server cuts a prompt to instead of refusing it (Ollama),
+ * and the limit a server's refusal states, learned for targets that declare no window.
+ */
+export interface LocalWindows {
+  /** The target's window is one its server cuts a longer prompt to, without an error. */
+  readonly cuts: (target: DispatchTarget) => boolean;
+  /** Keeps the limit `target`'s server stated in a refusal (its config declares none). */
+  readonly learn: (target: DispatchTarget, limit: number) => void;
+}
+
+/** A prompt that no target may be sent: each one cuts it to a window it surely cannot fit. */
+export interface Unsendable {
+  readonly target: DispatchTarget;
+  readonly window: number;
+  readonly promptTokens: number;
+}
+
 /** One request's view of its chain's windows; the dispatcher asks it before each target. */
 export class ChainWindows {
   readonly #windowOf: WindowOf;
+  readonly #local?: LocalWindows;
   readonly #skipped: ReadonlySet<DispatchTarget>;
   readonly #promptTokens?: number;
   /** The largest window the prompt was refused by as too long, in this request. */
@@ -47,14 +67,31 @@ export class ChainWindows {
    * Code reads how much history to drop when it compacts (N - M); an answer made up here at once
    * would carry ccp's estimate instead, and a gap too small means another refusal and another
    * compaction round. A refusal costs no output tokens, and the other targets are not sent it.
+   * A target whose server cuts the prompt instead of refusing it is never sent one surely over
+   * its window: when every target is such a one, {@link unsendable} says so.
    */
-  constructor(chain: readonly DispatchTarget[], windowOf: WindowOf, promptTokens?: number) {
+  constructor(
+    chain: readonly DispatchTarget[],
+    windowOf: WindowOf,
+    promptTokens?: number,
+    local?: LocalWindows,
+  ) {
     this.#windowOf = windowOf;
+    if (local) this.#local = local;
+    const cuts = local?.cuts ?? (() => false);
     this.#skipped = promptTokens === undefined
       ? new Set()
-      : unfitTargets(chain, windowOf, promptTokens);
+      : unfitTargets(chain, windowOf, promptTokens, cuts);
     if (promptTokens !== undefined) this.#promptTokens = promptTokens;
+    if (promptTokens !== undefined && chain.every((t) => this.#skipped.has(t))) {
+      // Only targets that cut are ever all passed; the largest of them is named.
+      const target = chain.reduce((a, b) => windowOf(b)! > windowOf(a)! ? b : a);
+      this.unsendable = { target, window: windowOf(target)!, promptTokens };
+    }
   }
+
+  /** Set when no target of the chain may be sent the prompt (see the constructor). */
+  readonly unsendable?: Unsendable;
 
   /** Why `target` is passed without being sent, or undefined to send it. */
   pass(target: DispatchTarget): string | undefined {
@@ -77,6 +114,16 @@ export class ChainWindows {
     this.passed.push(`${target.provider.id}/${target.model} (${why})`);
   }
 
+  /**
+   * Notes a failed attempt: the limit a local server states in its refusal (of a prompt too long,
+   * or of `max_tokens` too large for its window, which ends the request at once) is learned.
+   */
+  refused(target: DispatchTarget, failure: Failure): void {
+    if (!this.#local || failure.status !== 400 || !(failure.error instanceof Error)) return;
+    const limit = statedLimit(failure.error.message);
+    if (limit !== undefined) this.#local.learn(target, limit);
+  }
+
   /** Notes how a target that was sent the request ended: a refusal as too long raises the bar. */
   ended(target: DispatchTarget, outcome: TargetOutcome): void {
     if (outcome.kind !== "failed" || !isContextOverflow(outcome.failure)) return;
@@ -93,6 +140,7 @@ function unfitTargets(
   chain: readonly DispatchTarget[],
   windowOf: WindowOf,
   tokens: number,
+  cuts: (target: DispatchTarget) => boolean,
 ): Set<DispatchTarget> {
   const unfit = (t: DispatchTarget) => {
     const window = windowOf(t);
@@ -100,8 +148,12 @@ function unfitTargets(
   };
   const skipped = new Set<DispatchTarget>();
   if (chain.every(unfit)) {
-    // None may hold it: only the largest window (the first of several alike) is sent it.
-    const largest = chain.reduce((a, b) => windowOf(b)! > windowOf(a)! ? b : a);
+    // None may hold it: only the largest window (the first of several alike) is sent it, for its
+    // refusal's own count; one that would cut the prompt instead is sent nothing.
+    const refusing = chain.filter((t) => !cuts(t));
+    const largest = refusing.length === 0
+      ? undefined
+      : refusing.reduce((a, b) => windowOf(b)! > windowOf(a)! ? b : a);
     for (const t of chain) if (t !== largest) skipped.add(t);
     return skipped;
   }
@@ -110,7 +162,7 @@ function unfitTargets(
   for (let i = chain.length - 1; i >= 0; i--) {
     const t = chain[i]!;
     if (!unfit(t)) laterFits = true;
-    else if (laterFits) skipped.add(t);
+    else if (laterFits || cuts(t)) skipped.add(t);
   }
   return skipped;
 }

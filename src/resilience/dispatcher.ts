@@ -60,6 +60,7 @@ import { thrownError } from "./thrown.ts";
 export type { Dispatched, DispatchTarget } from "./outcome.ts";
 
 type Failed = Extract<TargetOutcome, { kind: "failed" }>;
+type NotedFailure = { failed: Failed; logged: string; now: number };
 
 // A try in chain order: every guard holds (the last resort passes some over).
 const NORMAL: TryMode = {};
@@ -355,12 +356,9 @@ export class Dispatcher<S extends { readonly ok: true }> {
   // Classifies a failed attempt and, for a client's own credential, holds it back if the
   // upstream refused it. The client gets `detail`; the log, the breaker and the key pool (which
   // other clients and instances read) keep `logged`, without the request's text an upstream quoted.
-  #noteFailure(
-    at: TargetTry,
-    result: AttemptFailed,
-    counter: Counter,
-  ): { failed: Failed; logged: string; now: number } {
+  #noteFailure(at: TargetTry, result: AttemptFailed, counter: Counter): NotedFailure {
     const { target, ref, credential } = at;
+    this.#windows?.refused(target, result);
     const now = this.#clock.now();
     const verdict = classify(result, {
       fallbackOn: target.provider.fallbackOn,

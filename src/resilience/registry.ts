@@ -6,6 +6,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { KeyPool, type KeySnapshot } from "./key_pool.ts";
 import { Limiter, type LimiterSnapshot } from "./limiter.ts";
 import { LearnedParams } from "./learned_params.ts";
+import { ServerWindows } from "./server_windows.ts";
 import { CredentialHolds } from "./credential_holds.ts";
 import { SessionAffinity } from "./affinity.ts";
 import { TargetSpread } from "./spread.ts";
@@ -87,6 +88,8 @@ export class ResilienceRegistry {
   readonly #breakers = new Map<string, CircuitBreaker>();
   /** Parameters upstreams refused, kept across config reloads like the other guards' state. */
   readonly learned = new LearnedParams();
+  /** The windows local servers said they run models with, kept across reloads too. */
+  readonly windows = new ServerWindows();
   /** What passthrough targets refused per client credential (a plan's limit), kept across reloads too. */
   readonly credentials: CredentialHolds;
   /** Which key and spread target each client session last used (`routing.session_affinity`). */

@@ -103,11 +103,11 @@ Deno.test({
       assert.match(learned.stdout, /^COMPACT=100000 PCT=20$/m);
       assert.match(
         learned.stderr,
-        /^ccp: warning: llama\.cpp \(provider "llama"\) runs m with a context of 32768 tokens, which Claude Code now compacts by\. Add model_settings: \{"m": \{context_window: 32768\}\} under provider "llama" so that ccp fits max_tokens into it too\. Claude Code needs at least 64000 .*--ctx-size/m,
+        /^ccp: warning: llama\.cpp \(provider "llama"\) runs m with a context of 32768 tokens, which Claude Code now compacts by and ccp fits max_tokens into\. Add model_settings: \{"m": \{context_window: 32768\}\} under provider "llama" to keep it so when the server does not answer at start\. Claude Code needs at least 64000 .*--ctx-size/m,
       );
       assert.match(
         learned.stderr,
-        /^ccp: vLLM \(provider "vllm"\) runs big with a context of 131072 tokens, which Claude Code now compacts by\. Add .*too\.$/m,
+        /^ccp: vLLM \(provider "vllm"\) runs big with a context of 131072 tokens, which Claude Code now compacts by and ccp fits max_tokens into\. Add .*at start\.$/m,
       );
       // Big enough is advice: only the window too small is a warning.
       assert.doesNotMatch(learned.stderr, /warning: vLLM/);
@@ -128,6 +128,120 @@ Deno.test({
     } finally {
       await Deno.remove(dir, { recursive: true });
       await Promise.all([llama.close(), vllm.close()]);
+    }
+  },
+});
+
+/** A `claude -p` that asks for 128000 output tokens, as Claude Code's main loop does. */
+const LARGE_OUTPUT_CLAUDE = ONE_TURN_CLAUDE.replace("max_tokens: 5", "max_tokens: 128000");
+
+Deno.test({
+  name: "code: the window vLLM says at start fits max_tokens, so vLLM refuses no request for it",
+  ignore: !POSIX,
+  fn: async () => {
+    const sent: number[] = [];
+    // vLLM: `/v1/models` says max_model_len; its Anthropic endpoint refuses a prompt and
+    // max_tokens over it, and otherwise answers with what it was asked for.
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      async (req) => {
+        const path = new URL(req.url).pathname;
+        if (path === "/v1/models") {
+          return Response.json({
+            object: "list",
+            data: [{ id: "big", object: "model", owned_by: "vllm", max_model_len: 32768 }],
+          });
+        }
+        if (path !== "/v1/messages") return new Response("Not Found", { status: 404 });
+        const { max_tokens } = await req.json();
+        sent.push(max_tokens);
+        if (max_tokens > 32768) {
+          return Response.json({
+            type: "error",
+            error: {
+              type: "BadRequestError",
+              message:
+                `This model's maximum context length is 32768 tokens. However, you requested ${max_tokens} output tokens and your prompt contains at least 11 input tokens, for a total of at least ${
+                  max_tokens + 11
+                } tokens.`,
+            },
+          }, { status: 400 });
+        }
+        return Response.json({
+          id: "msg_0123456789abcdef01234567",
+          type: "message",
+          role: "assistant",
+          model: "big",
+          content: [{ type: "text", text: `answered with max_tokens ${max_tokens}` }],
+          stop_reason: "end_turn",
+          usage: { input_tokens: 10, output_tokens: 5 },
+        });
+      },
+    );
+    const dir = await Deno.makeTempDir({ prefix: "ccp_code_fit_" });
+    try {
+      await Deno.mkdir(`${dir}/bin`);
+      await Deno.writeTextFile(`${dir}/bin/claude`, LARGE_OUTPUT_CLAUDE, { mode: 0o755 });
+      await Deno.writeTextFile(
+        `${dir}/c.yaml`,
+        `providers:\n  vllm: { preset: vllm, base_url: http://127.0.0.1:${server.addr.port}/v1 }\n` +
+          "routes:\n  default: vllm/big\n",
+      );
+      const env = childEnv(dir, {
+        PATH: `${dir}/bin:${Deno.env.get("PATH") ?? ""}`,
+        DENO_BIN: Deno.execPath(),
+      });
+      const result = await runCcp(["code", "--config", "c.yaml", "--port", "0", "-p", "hi"], {
+        cwd: dir,
+        env,
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /answered with max_tokens 32\d\d\d/);
+      assert.equal(sent.length, 1, `one request, none refused: ${sent}`);
+      assert.ok(sent[0]! < 32768 && sent[0]! > 32000, String(sent));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await server.shutdown();
+    }
+  },
+});
+
+/** A `claude -p` whose one request carries a long prompt (about 30k tokens); prints the answer. */
+const LONG_PROMPT_CLAUDE = `#!/bin/sh
+"$DENO_BIN" eval --quiet "const r = await fetch(Deno.env.get('ANTHROPIC_BASE_URL') + '/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'ccp' }, body: JSON.stringify({ model: 'claude-opus-5-5', max_tokens: 5, messages: [{ role: 'user', content: 'edit notes.txt '.repeat(10000) }] }) }); console.log(r.status, JSON.stringify(await r.json()));"
+`;
+
+Deno.test({
+  name:
+    "code: a prompt far over the context Ollama runs the model with is not sent, from the first",
+  ignore: !POSIX,
+  fn: async () => {
+    const ollama = startOllama();
+    const dir = await Deno.makeTempDir({ prefix: "ccp_code_cut_" });
+    try {
+      await Deno.mkdir(`${dir}/bin`);
+      await Deno.writeTextFile(`${dir}/bin/claude`, LONG_PROMPT_CLAUDE, { mode: 0o755 });
+      await Deno.writeTextFile(
+        `${dir}/c.yaml`,
+        `providers:\n  ollama: { preset: ollama, base_url: ${ollama.url} }\n` +
+          "routes:\n  default: ollama/qwen3-coder\n",
+      );
+      const env = childEnv(dir, {
+        PATH: `${dir}/bin:${Deno.env.get("PATH") ?? ""}`,
+        DENO_BIN: Deno.execPath(),
+      });
+      const result = await runCcp(["code", "--config", "c.yaml", "--port", "0", "-p", "hi"], {
+        cwd: dir,
+        env,
+      });
+      assert.match(
+        result.stdout,
+        /^400 .*prompt is too long: \d+ tokens > 4096 maximum \(ccp's count; not sent: Ollama runs qwen3-coder with a context of 4096 tokens/m,
+      );
+      assert.match(result.stderr, /^ccp: warning: provider "ollama": Ollama runs qwen3-coder/m);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await ollama.close();
     }
   },
 });

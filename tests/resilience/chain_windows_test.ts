@@ -77,3 +77,49 @@ Deno.test("chain windows: a refusal as too long passes the windows no larger, by
     "b/m (not sent: window 16000, a window of 20000 refused)",
   ]);
 });
+
+Deno.test("chain windows: a target that cuts the prompt (Ollama) is never sent one surely over its window", () => {
+  const { targets, windowOf } = chain({ refuses: 4_096, cuts: 8_192, hosted: undefined });
+  const [refuses, cuts, hosted] = targets as [DispatchTarget, DispatchTarget, DispatchTarget];
+  const local = { cuts: (t: DispatchTarget) => t === cuts, learn: () => {} };
+  const ids = (plan: ChainWindows) =>
+    targets.filter((t) => plan.pass(t) !== undefined).map((t) => t.provider.id);
+  // A failover after the one that may hold it is passed too: it would cut, not refuse.
+  const after = [hosted, cuts];
+  const withHosted = new ChainWindows(after, windowOf, 100_000, local);
+  assert.equal(withHosted.pass(cuts) !== undefined, true);
+  assert.equal(withHosted.pass(hosted), undefined);
+  // None may hold it: the largest window that refuses is sent it (for its own count), not one
+  // that cuts, however large.
+  const mixed = new ChainWindows([refuses, cuts], windowOf, 100_000, local);
+  assert.deepEqual(ids(mixed), ["cuts"]);
+  assert.equal(mixed.unsendable, undefined);
+  // Only targets that cut: none is sent it, and the largest is named for the refusal.
+  const only = new ChainWindows([cuts], windowOf, 100_000, local);
+  assert.deepEqual(only.unsendable, { target: cuts, window: 8_192, promptTokens: 100_000 });
+  // Within the margin it is sent.
+  assert.equal(new ChainWindows([cuts], windowOf, 17_000, local).unsendable, undefined);
+});
+
+Deno.test("chain windows: a local server's stated limit is learned, a max_tokens refusal's too", () => {
+  const { targets, windowOf } = chain({ vllm: undefined });
+  const learned: number[] = [];
+  const plan = new ChainWindows(targets, windowOf, undefined, {
+    cuts: () => false,
+    learn: (_t, limit) => learned.push(limit),
+  });
+  const failure = (message: string, status = 400) => ({
+    status,
+    error: Object.assign(new Error(message), { status }),
+  });
+  plan.refused(
+    targets[0]!,
+    failure(
+      "input length and `max_tokens` exceed context limit: 20001 + 128000 > 32768, decrease input length or `max_tokens` and try again",
+    ),
+  );
+  plan.refused(targets[0]!, failure("prompt is too long: 40000 tokens > 32768 maximum"));
+  plan.refused(targets[0]!, failure("prompt is too long: 40000 tokens > 1 maximum", 500));
+  plan.refused(targets[0]!, failure("some other 400"));
+  assert.deepEqual(learned, [32_768, 32_768]);
+});

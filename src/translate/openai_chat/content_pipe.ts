@@ -1,12 +1,14 @@
 /**
  * What streamed `content` passes through before it becomes blocks, each stage a dialect
- * knob: control tokens removed, `<think>` tags split into reasoning, tool calls written as
- * text recovered. Each stage holds back only a possible tag prefix (or an open call).
+ * knob: gpt-oss's harmony messages read, control tokens removed, `<think>` tags split into
+ * reasoning, tool calls written as text recovered. Each stage holds back only a possible tag
+ * prefix (or an open call).
  */
 
 import type { ChatTool } from "../../protocols/openai_chat.ts";
 import { ThinkTagSplitter } from "../reasoning/think_tags.ts";
 import { ControlTokenFilter } from "./control_tokens.ts";
+import { type HarmonySegment, HarmonySplitter } from "./harmony.ts";
 import type { OpenAIDialect } from "./dialect.ts";
 import type { OfferedTool, TextToolCall } from "./text_tool_parse.ts";
 import { TextToolSplitter } from "./text_tool_splitter.ts";
@@ -23,11 +25,13 @@ export function offeredToolsOf(tools: readonly ChatTool[] | undefined): OfferedT
 
 /** Content stages of one response. */
 export class ContentPipe {
+  readonly #harmony: HarmonySplitter | undefined;
   readonly #controls: ControlTokenFilter | undefined;
   readonly #think: ThinkTagSplitter | undefined;
   readonly #calls: TextToolSplitter | undefined;
 
   private constructor(dialect: OpenAIDialect, tools: readonly OfferedTool[]) {
+    this.#harmony = dialect.textToolCalls ? new HarmonySplitter(tools) : undefined;
     this.#controls = dialect.textToolCalls ? new ControlTokenFilter() : undefined;
     this.#think = dialect.thinkTags ? new ThinkTagSplitter(dialect.thinkOpenedByPrompt) : undefined;
     // Recovery only when tools were offered: a call must name one of them.
@@ -43,6 +47,11 @@ export class ContentPipe {
 
   /** Passes the next content piece; returns the segments that are certain so far. */
   push(piece: string): ContentSegment[] {
+    const harmony = this.#harmony?.push(piece);
+    return harmony ? this.#fromHarmony(harmony) : this.#plain(piece);
+  }
+
+  #plain(piece: string): ContentSegment[] {
     const text = this.#controls ? this.#controls.push(piece) : piece;
     if (!text) return [];
     return this.#afterControls(text);
@@ -60,6 +69,28 @@ export class ContentPipe {
 
   /** Releases everything held back (end of content, or native tool calls start). */
   flush(): ContentSegment[] {
+    const harmony = this.#harmony ? this.#fromHarmony(this.#harmony.flush()) : [];
+    return [...harmony, ...this.#drain()];
+  }
+
+  /**
+   * Harmony's messages in order: text before them goes through the other stages, which release
+   * what they hold before a message's own reasoning, text or call (messages pass no stage).
+   */
+  #fromHarmony(segments: readonly HarmonySegment[]): ContentSegment[] {
+    const out: ContentSegment[] = [];
+    for (const seg of segments) {
+      if (seg.kind === "plain") out.push(...this.#plain(seg.text));
+      else {
+        out.push(...this.#drain());
+        out.push(seg);
+      }
+    }
+    return out;
+  }
+
+  /** Releases what the stages after harmony hold back. */
+  #drain(): ContentSegment[] {
     const rest = this.#controls?.flush() ?? "";
     const out = rest ? this.#afterControls(rest) : [];
     if (this.#think) out.push(...this.#split(this.#think.flush()));

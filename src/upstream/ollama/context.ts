@@ -98,7 +98,7 @@ export function modelMaximum(show: unknown): number | undefined {
   return undefined;
 }
 
-const RAISE_THE_CONTEXT =
+export const RAISE_THE_CONTEXT =
   `set OLLAMA_CONTEXT_LENGTH=65536 (or more, as memory allows) where \`ollama serve\` ` +
   "runs and restart it, or give the model `PARAMETER num_ctx 65536` in a Modelfile";
 

@@ -12,6 +12,8 @@ import { type Cancel, deadline } from "../../core/deadlines.ts";
 import { isRecord } from "../../core/json.ts";
 import type { Logger } from "../../core/log.ts";
 import type { RequestObserver, RequestRecord } from "../../pipeline/record.ts";
+import type { ServerWindows } from "../../resilience/server_windows.ts";
+import type { ProviderConfig } from "../../config/types.ts";
 import type { FetchLike } from "../http/clients.ts";
 import type { ShortContext } from "../../observe/context_notes.ts";
 import {
@@ -53,6 +55,10 @@ export class OllamaContextWatch implements RequestObserver {
   readonly #warned = new Set<string>();
   /** Ends the questions still out when ccp stops. */
   readonly #stopped = new AbortController();
+  /** Where the requests read what is learned: a prompt surely over it is not sent. */
+  #windows: ServerWindows | undefined;
+  /** Models asked about again after a prompt was not sent to them, while the question is out. */
+  readonly #rechecking = new Set<string>();
 
   /**
    * `tell`: also told each warning, for where the log is out of sight (`ccp code` logs to a file
@@ -76,6 +82,16 @@ export class OllamaContextWatch implements RequestObserver {
     return deadline(delayMs, () => void this.check());
   }
 
+  /**
+   * Shares what is learned with the requests: each context Ollama says goes into `windows`, and a
+   * prompt not sent for one has Ollama asked again (it may have restarted with more context).
+   */
+  share(windows: ServerWindows): void {
+    this.#windows = windows;
+    windows.onUnsent = (provider, model) => void this.#recheck(provider, model);
+    for (const [name, context] of this.#known) this.#learn(name, context);
+  }
+
   /** Ends any question still out (ccp is stopping). */
   close(): void {
     this.#stopped.abort();
@@ -90,7 +106,7 @@ export class OllamaContextWatch implements RequestObserver {
       if (!loaded) continue;
       for (const model of models) {
         const context = runningContext(loaded, model) ?? await this.#modelfile(root, model);
-        if (context !== undefined) this.#known.set(nameOf(id, model), context);
+        if (context !== undefined) this.#learn(nameOf(id, model), context);
       }
     }
   }
@@ -148,8 +164,37 @@ export class OllamaContextWatch implements RequestObserver {
     const loaded = await this.#loaded(rootOf(config.baseUrl));
     const context = loaded ? runningContext(loaded, model) : undefined;
     if (context === undefined) return;
-    this.#known.set(nameOf(provider, model), context);
+    this.#learn(nameOf(provider, model), context);
     this.#warn(provider, model);
+  }
+
+  #learn(name: string, context: number): void {
+    this.#known.set(name, context);
+    const slash = name.indexOf("/");
+    const provider = this.#config().providers[name.slice(0, slash)];
+    if (provider) this.#windows?.learn(provider, name.slice(slash + 1), context);
+  }
+
+  /**
+   * Asks Ollama again what `model` runs with: loaded, its context now is kept; not loaded (Ollama
+   * restarted, or let it go), what was learned is forgotten, so the next request is sent and the
+   * model is asked about after it, as on its first.
+   */
+  async #recheck(provider: ProviderConfig, model: string): Promise<void> {
+    const name = nameOf(provider.id, model);
+    if (this.#rechecking.has(name)) return;
+    this.#rechecking.add(name);
+    try {
+      const loaded = await this.#loaded(rootOf(provider.baseUrl));
+      if (!loaded) return;
+      const context = runningContext(loaded, model);
+      if (context !== undefined) return this.#learn(name, context);
+      this.#known.delete(name);
+      this.#asked.delete(name);
+      this.#windows?.forget(provider, model);
+    } finally {
+      this.#rechecking.delete(name);
+    }
   }
 
   async #loaded(root: string): Promise<Map<string, number> | undefined> {

@@ -1,0 +1,189 @@
+/**
+ * The windows local servers run models with, learned by ccp, on the request path: Ollama's (which
+ * cuts a longer prompt from the front without an error) keeps a prompt surely over it from being
+ * sent, and answers Anthropic's `prompt is too long`; vLLM's, learned from its first refusal,
+ * fits `max_tokens` so that no later request is refused for it. A declared window wins.
+ */
+
+import assert from "node:assert/strict";
+import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { createLogger } from "../../src/core/log.ts";
+import { ResilienceRegistry } from "../../src/resilience/registry.ts";
+import { OllamaContextWatch } from "../../src/upstream/ollama/context_watch.ts";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
+import { textMessage } from "../mocks/anthropic_fixtures.ts";
+import { psAnswer } from "../mocks/ollama_api.ts";
+
+const ANSWER = textMessage("m", { input_tokens: 1, output_tokens: 1 }, "ok");
+
+/**
+ * A local server: `/api/ps` lists `loaded` (Ollama), `/v1/messages` answers, or refuses as vLLM
+ * does when the prompt (`tokens()`) and max_tokens exceed `refuseOver`.
+ */
+function localServer(loaded: Record<string, number>, tokens: () => number, refuseOver?: number) {
+  const sent: number[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/api/ps") return psAnswer(loaded);
+    const body = await req.json();
+    sent.push(body.max_tokens);
+    const prompt = tokens();
+    if (refuseOver !== undefined && prompt + body.max_tokens > refuseOver) {
+      // vLLM's words for a prompt and max_tokens over max_model_len.
+      return Response.json({
+        type: "error",
+        error: {
+          type: "BadRequestError",
+          message: `This model's maximum context length is ${refuseOver} tokens. However, you ` +
+            `requested ${body.max_tokens} output tokens and your prompt contains at least ` +
+            `${prompt + 1} input tokens, for a total of at least ${
+              prompt + body.max_tokens + 1
+            } tokens. Please reduce the length of the input prompt or the number of requested ` +
+            `output tokens. (parameter=input_tokens, value=${prompt})`,
+        },
+      }, { status: 400 });
+    }
+    return Response.json(ANSWER);
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, sent, close: () => server.shutdown() };
+}
+
+function setup(preset: string, opts: { refuseOver?: number; declared?: number } = {}) {
+  let tokens = 0;
+  const loaded: Record<string, number> = {};
+  const upstream = localServer(loaded, () => tokens, opts.refuseOver);
+  const declared = opts.declared === undefined
+    ? ""
+    : `, model_settings: { qwen3-coder: { context_window: ${opts.declared} } }`;
+  const config = configFromYaml({
+    file: "c.yaml",
+    env: {},
+    text: `
+providers:
+  local: { preset: ${preset}, base_url: "${upstream.url}", max_retries: 0${declared} }
+routes: { default: local/qwen3-coder }
+`,
+  });
+  const registry = new ResilienceRegistry();
+  const log = createLogger({ level: "error", write: () => {} });
+  const watch = new OllamaContextWatch(() => config, fetch, log);
+  watch.share(registry.windows);
+  const ccp = startCcp(config, {
+    registry,
+    observers: [watch],
+    countTokens: () => Promise.resolve(tokens),
+  });
+  return {
+    loaded,
+    sent: upstream.sent,
+    registry,
+    config,
+    send: async (n: number, maxTokens = 32_000) => {
+      tokens = n;
+      const res = await postMessages(ccp.url, {
+        model: "claude-sonnet-4-5",
+        max_tokens: maxTokens,
+        messages: [{ role: "user", content: "hi" }],
+      });
+      return { res, body: await res.json() };
+    },
+    close: async () => {
+      watch.close();
+      await ccp.close();
+      await upstream.close();
+    },
+  };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  const end = performance.now() + 3000;
+  while (!check()) {
+    if (performance.now() > end) assert.fail("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const learned = (env: ReturnType<typeof setup>) =>
+  env.registry.windows.of(env.config.providers.local!, "qwen3-coder")?.tokens;
+
+Deno.test("Ollama at 4096: once learned, a prompt surely over it is refused as too long, not cut", async () => {
+  const env = setup("ollama");
+  try {
+    env.loaded["qwen3-coder:latest"] = 4096;
+    // The first request loads the model; the watch asks Ollama after it what it runs it with.
+    assert.equal((await env.send(13_000)).res.status, 200);
+    await until(() => learned(env) === 4096);
+    const { res, body } = await env.send(13_000);
+    assert.equal(res.status, 400);
+    assert.equal(body.error.type, "invalid_request_error");
+    assert.match(body.error.message, /^prompt is too long: 13000 tokens > 4096 maximum/);
+    assert.match(body.error.message, /OLLAMA_CONTEXT_LENGTH=65536/);
+    assert.match(body.error.message, /num_ctx/);
+    assert.equal(env.sent.length, 1, "Ollama was not sent the prompt it would have cut");
+    // Within the count's margin the request is sent, max_tokens fitted into the window.
+    assert.equal((await env.send(2_000)).res.status, 200);
+    assert.deepEqual(env.sent, [32_000, 4096 - 2_000 - 64]);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("Ollama restarted with more context: the learned window is asked again, not kept", async () => {
+  const env = setup("ollama");
+  try {
+    env.loaded["qwen3-coder:latest"] = 4096;
+    await env.send(13_000);
+    await until(() => learned(env) === 4096);
+    // Ollama restarts (OLLAMA_CONTEXT_LENGTH=65536): nothing is loaded until a request comes.
+    delete env.loaded["qwen3-coder:latest"];
+    assert.equal((await env.send(13_000)).res.status, 400);
+    await until(() => learned(env) === undefined);
+    env.loaded["qwen3-coder:latest"] = 65_536;
+    assert.equal((await env.send(13_000)).res.status, 200);
+    await until(() => learned(env) === 65_536);
+    assert.equal((await env.send(30_000)).res.status, 200);
+    assert.equal(env.sent.length, 3);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("a declared context_window wins over the context Ollama runs with", async () => {
+  const env = setup("ollama", { declared: 200_000 });
+  try {
+    env.loaded["qwen3-coder:latest"] = 4096;
+    await env.send(13_000);
+    await until(() => learned(env) === 4096);
+    assert.equal((await env.send(13_000)).res.status, 200);
+    assert.deepEqual(env.sent, [32_000, 32_000]);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("vLLM: the window its first refusal states fits max_tokens from then on", async () => {
+  const env = setup("vllm", { refuseOver: 32_768 });
+  try {
+    const first = await env.send(20_000, 128_000);
+    assert.equal(first.res.status, 400);
+    assert.match(first.body.error.message, /exceed context limit: \d+ \+ 128000 > 32768/);
+    assert.equal(learned(env), 32_768);
+    for (const prompt of [20_000, 25_000]) {
+      const { res } = await env.send(prompt, 128_000);
+      assert.equal(res.status, 200);
+    }
+    assert.deepEqual(env.sent, [128_000, 32_768 - 20_000 - 64, 32_768 - 25_000 - 64]);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("vLLM with a declared window learns nothing from a refusal", async () => {
+  const env = setup("vllm", { refuseOver: 32_768, declared: 1_000_000 });
+  try {
+    assert.equal((await env.send(20_000, 128_000)).res.status, 400);
+    assert.equal(learned(env), undefined);
+  } finally {
+    await env.close();
+  }
+});
