@@ -17,14 +17,17 @@ import { psAnswer } from "../mocks/ollama_api.ts";
 const ANSWER = textMessage("m", { input_tokens: 1, output_tokens: 1 }, "ok");
 
 /**
- * A local server: `/api/ps` lists `loaded` (Ollama), `/v1/messages` answers, or refuses as vLLM
- * does when the prompt (`tokens()`) and max_tokens exceed `refuseOver`.
+ * A local server: `/api/ps` lists `loaded` and `/api/show` names no `num_ctx` (Ollama),
+ * `/v1/messages` answers, or refuses as vLLM does when the prompt (`tokens()`) and max_tokens
+ * exceed `refuseOver`.
  */
 function localServer(loaded: Record<string, number>, tokens: () => number, refuseOver?: number) {
   const sent: number[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const path = new URL(req.url).pathname;
     if (path === "/api/ps") return psAnswer(loaded);
+    // No Modelfile `num_ctx`: Ollama's default context (or OLLAMA_CONTEXT_LENGTH) applies.
+    if (path === "/api/show") return Response.json({ parameters: 'stop "<|im_end|>"' });
     const body = await req.json();
     sent.push(body.max_tokens);
     const prompt = tokens();

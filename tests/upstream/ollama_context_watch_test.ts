@@ -5,6 +5,7 @@ import { OllamaContextWatch } from "../../src/upstream/ollama/context_watch.ts";
 import { ask, MAX_ANSWER_BYTES } from "../../src/upstream/ollama/context.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { psAnswer } from "../mocks/ollama_api.ts";
+import { ServerWindows } from "../../src/resilience/server_windows.ts";
 
 /**
  * An Ollama server's `/api/ps` and `/api/show` as its API documents them: `loaded` is what
@@ -165,4 +166,29 @@ Deno.test("an Ollama answer past MAX_ANSWER_BYTES is refused, and no more of it 
   );
   assert.ok(cancelled, "the answer was cancelled");
   assert.ok(sent <= MAX_ANSWER_BYTES + chunk.length, `read ${sent} bytes`);
+});
+
+Deno.test("asked again after a prompt was not sent, a model not loaded keeps its Modelfile's num_ctx", async () => {
+  const ollama = startOllama({}, { devstral: 'num_ctx 8192\nstop "</s>"' });
+  const config = testConfig({
+    providers: [provider("ollama", { preset: "ollama", baseUrl: ollama.url })],
+    routes: { default: "ollama/devstral" },
+  });
+  const watch = new OllamaContextWatch(() => config, fetch, createLogger({ level: "error" }));
+  const windows = new ServerWindows();
+  watch.share(windows);
+  const ollamaConfig = config.providers.ollama!;
+  try {
+    await watch.check();
+    assert.equal(windows.of(ollamaConfig, "devstral")?.tokens, 8192);
+    // Not loaded, Ollama loads it with the Modelfile's 8192 again: a prompt surely over it would
+    // still be cut, so the window stays.
+    windows.onUnsent!(ollamaConfig, "devstral");
+    const shows = () => ollama.asked.filter((a) => a === "show devstral").length;
+    await until(() => shows() === 2 || windows.of(ollamaConfig, "devstral") === undefined);
+    assert.equal(windows.of(ollamaConfig, "devstral")?.tokens, 8192);
+  } finally {
+    watch.close();
+    await ollama.close();
+  }
 });

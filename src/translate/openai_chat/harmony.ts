@@ -77,6 +77,13 @@ export class HarmonySplitter {
   #body: Body | undefined;
   /** A possible marker prefix held back from the last piece. */
   #pending = "";
+  /** The open body gave text so far. */
+  #said = false;
+  /**
+   * The last message given was text: another message's text after it is set apart by a blank
+   * line, or the two would read as one run-on sentence in one block.
+   */
+  #textEnded = false;
 
   constructor(tools: readonly OfferedTool[]) {
     this.#tools = new Set(tools.map((t) => t.name));
@@ -170,6 +177,12 @@ export class HarmonySplitter {
 
   #bodyText(out: HarmonySegment[], text: string): void {
     const body = this.#body!;
+    if (body.kind === "thinking") this.#textEnded = false;
+    if (body.kind === "text" && text !== "") {
+      if (this.#textEnded && !this.#said) text = "\n\n" + text;
+      this.#said = true;
+      this.#textEnded = false;
+    }
     if (body.kind !== "call") return this.#emit(out, body.kind, text);
     body.parts.push(text);
     body.length += text.length;
@@ -183,6 +196,8 @@ export class HarmonySplitter {
   #close(out: HarmonySegment[]): void {
     const body = this.#body;
     this.#body = undefined;
+    this.#textEnded = this.#said;
+    this.#said = false;
     if (body?.kind !== "call") return;
     const raw = body.parts.join("");
     const input = parseObject(raw);

@@ -176,18 +176,20 @@ export class OllamaContextWatch implements RequestObserver {
   }
 
   /**
-   * Asks Ollama again what `model` runs with: loaded, its context now is kept; not loaded (Ollama
-   * restarted, or let it go), what was learned is forgotten, so the next request is sent and the
-   * model is asked about after it, as on its first.
+   * Asks Ollama again what `model` runs with: loaded, its context now is kept; not loaded, the
+   * `num_ctx` of its Modelfile (which Ollama will load it with) is; with neither (Ollama restarted,
+   * or let it go), what was learned is forgotten, so the next request is sent and the model is
+   * asked about after it, as on its first.
    */
   async #recheck(provider: ProviderConfig, model: string): Promise<void> {
     const name = nameOf(provider.id, model);
     if (this.#rechecking.has(name)) return;
     this.#rechecking.add(name);
     try {
-      const loaded = await this.#loaded(rootOf(provider.baseUrl));
+      const root = rootOf(provider.baseUrl);
+      const loaded = await this.#loaded(root);
       if (!loaded) return;
-      const context = runningContext(loaded, model);
+      const context = runningContext(loaded, model) ?? await this.#modelfile(root, model);
       if (context !== undefined) return this.#learn(name, context);
       this.#known.delete(name);
       this.#asked.delete(name);

@@ -110,6 +110,14 @@ Deno.test("harmony: the ugly cases", async (t) => {
     assert.equal(broken.content[0]?.type, "text");
     assert.match((broken.content[0] as { text: string }).text, /\{"file_$/);
   });
+  await t.step("a commentary message without a recipient, then the final one", async () => {
+    const turn = "<|channel|>commentary<|message|>I'll check the file.<|end|>" +
+      "<|start|>assistant<|channel|>final<|message|>It is fine.<|return|>";
+    const expected = [["text", "I'll check the file.\n\nIt is fine."]];
+    for (const pieces of cuts(turn)) {
+      assert.deepEqual(blocks(await streamed(pieces)), expected, JSON.stringify(pieces));
+    }
+  });
   await t.step("two calls in one turn", async () => {
     const call = (path: string) =>
       `<|start|>assistant<|channel|>commentary to=functions.Read <|constrain|>json<|message|>{"file_path":"${path}"}<|call|>`;
