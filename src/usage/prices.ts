@@ -43,6 +43,12 @@ export function builtInPrice(model: string, preset = ""): Price | undefined {
   return price;
 }
 
+/** Whether some catalog host has a built-in price for `model` (an open model priced elsewhere). */
+export function pricedAtHost(model: string): boolean {
+  const name = model.toLowerCase().replace(/^.*\//, "");
+  return [...HOST_PRICES.values()].some((rows) => rows.some(([pattern]) => pattern.test(name)));
+}
+
 /** How `provider`'s preset is paid for, where not per token at list prices (see the catalog). */
 export type Billing = "free" | "flat" | "local";
 

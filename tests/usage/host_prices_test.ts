@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type { Config } from "../../src/config/types.ts";
 import { builtInPrice, costOf, priceOf } from "../../src/usage/prices.ts";
+import { priceLines } from "../../src/cli/check_prices.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
 const FREE = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
@@ -60,6 +61,21 @@ Deno.test("prices: an open model costs each host's own price, or none where unkn
   assert.equal(builtInPrice("gpt-oss-120b", "groq")?.input, 0.15);
   assert.equal(builtInPrice("gpt-oss-120b", "cerebras")?.input, 0.35);
   assert.equal(builtInPrice("gpt-oss-120b"), undefined);
+});
+
+Deno.test("ccp check: an open model another host prices has no price at this one", () => {
+  const c = testConfig({
+    providers: [provider("groq", { preset: "groq" }), provider("together", { preset: "together" })],
+    routes: {
+      default: ["together/openai/gpt-oss-120b", "groq/openai/gpt-oss-120b"],
+      opus: "together/Qwen/Qwen3-Coder-480B-A35B-Instruct-FP8",
+    },
+  });
+  assert.deepEqual(priceLines(c), [
+    "Prices (what the status line, /ui and ccp usage show; set model_settings price to change):",
+    "  no cost shown (no price): together/openai/gpt-oss-120b (no price at this host), " +
+    "together/Qwen/Qwen3-Coder-480B-A35B-Instruct-FP8 (not in the built-in table)",
+  ]);
 });
 
 Deno.test("tiers: a tier without cache prices scales the base's cache prices with its input", () => {
