@@ -6,7 +6,7 @@
 
 import type { Config, Price } from "../config/types.ts";
 import { settingsFor } from "../config/settings_merge.ts";
-import { type Billing, billingOf, builtInPrice, priceOf } from "../usage/prices.ts";
+import { type Billing, billingOf, builtInPrice, pricedAtHost, priceOf } from "../usage/prices.ts";
 
 // Why a target has the price it has, in a few words.
 const BILLED: Readonly<Record<Billing, string>> = {
@@ -29,7 +29,11 @@ export function priceLines(config: Config): string[] {
       const name = `${t.provider}/${model}`;
       if (t.clientModel && billing === undefined) continue;
       const own = !t.clientModel && settingsFor(provider, t.model, t.settings).price;
-      const why = own ? "its price" : billing ? BILLED[billing] : whyBuiltIn(t.model);
+      const why = own
+        ? "its price"
+        : billing
+        ? BILLED[billing]
+        : whyBuiltIn(t.model, provider.preset);
       const price = t.clientModel
         ? billing === "free"
         : priceOf(config, t.provider, t.model, t.settings);
@@ -49,8 +53,9 @@ export function priceLines(config: Config): string[] {
   ];
 }
 
-function whyBuiltIn(model: string): string {
-  return builtInPrice(model) ? "a free variant" : "not in the built-in table";
+function whyBuiltIn(model: string, preset: string | undefined): string {
+  if (builtInPrice(model, preset)) return "a free variant";
+  return pricedAtHost(model) ? "no price at this host" : "not in the built-in table";
 }
 
 function isZero(p: Price): boolean {

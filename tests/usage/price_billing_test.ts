@@ -48,7 +48,7 @@ function record(provider: string, model: string, inputTokens: number): RequestRe
 Deno.test("billing: NVIDIA NIM's free API costs $0, even for a model the table prices", () => {
   const c = config();
   // Kimi K2 is in the table at Moonshot's price; on NIM nobody pays it.
-  assert.equal(builtInPrice("moonshotai/kimi-k2-instruct")?.input, 0.6);
+  assert.equal(builtInPrice("moonshotai/kimi-k2-instruct", "kimi")?.input, 0.6);
   assert.deepEqual(priceOf(c, "nim", "moonshotai/kimi-k2-instruct"), FREE);
   assert.deepEqual(priceOf(c, "nim", "moonshotai/kimi-k2.5"), FREE);
   assert.deepEqual(priceOf(c, "nim", "z-ai/glm4.7"), FREE);
@@ -104,7 +104,7 @@ Deno.test("prices: each GPT-5 version at its own price; Kimi K2.5 and turbo not 
   for (const name of ["gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.6", "kimi-k2.5", "kimi-k2-turbo"]) {
     assert.equal(builtInPrice(name), undefined, name);
   }
-  assert.equal(builtInPrice("kimi-k2-thinking")?.output, 2.5);
+  assert.equal(builtInPrice("kimi-k2-thinking", "kimi")?.output, 2.5);
   assert.equal(priceOf(config(), "kimi", "kimi-k2.5"), undefined);
 });
 

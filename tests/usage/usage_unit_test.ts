@@ -53,7 +53,7 @@ Deno.test("--since: relative spans and dates; nonsense is refused", () => {
 });
 
 Deno.test("prices: the built-in table by model name, cost as Σ tokens × price / 10⁶", () => {
-  assert.deepEqual(builtInPrice("anthropic/claude-sonnet-4-5"), {
+  assert.deepEqual(builtInPrice("anthropic/claude-sonnet-4-6"), {
     input: 3,
     output: 15,
     cacheRead: 0.3,
@@ -71,7 +71,7 @@ Deno.test("prices: the built-in table by model name, cost as Σ tokens × price 
   for (
     const name of ["deepseek-v4-flash", "deepseek-flash", "deepseek-chat", "deepseek-reasoner"]
   ) {
-    assert.deepEqual(builtInPrice(name), flash, name);
+    assert.deepEqual(builtInPrice(name, "deepseek"), flash, name);
   }
   // Gemini 3 at Google's standard tier (a longer prompt than 200k costs more, as for 2.5 Pro).
   assert.deepEqual(builtInPrice("gemini-3-pro-preview"), {
@@ -90,7 +90,7 @@ Deno.test("prices: the built-in table by model name, cost as Σ tokens × price 
   assert.deepEqual(builtInPrice("moonshotai/kimi-k2:free"), free);
   assert.deepEqual(builtInPrice("openai/gpt-oss-120b:free"), free);
   assert.deepEqual(builtInPrice("qwen/qwen3-coder:free"), free);
-  assert.equal(builtInPrice("moonshotai/kimi-k2")?.input, 0.6);
+  assert.equal(builtInPrice("moonshotai/kimi-k2", "kimi")?.input, 0.6);
   // So does OpenRouter's free models router, which picks one of them: unpriced, a USD budget
   // over it warned that its requests add nothing.
   assert.deepEqual(builtInPrice("openrouter/free"), free);
