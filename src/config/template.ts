@@ -75,7 +75,7 @@ providers:
   #       thinking: on                     # on | off: force the provider's thinking switch
   #       extra_body: { top_k: 20 }        # deep-merged into the upstream JSON (null removes)
   #       supports: { images: false, documents: false, tools: true }   # false = rewrite requests
-  #       text_tool_calls: true            # <tool_call> text -> tool_use (type: openai)
+  #       text_tool_calls: true            # <tool_call> text -> tool_use
 
 # Applied to every provider, below each provider's own keys (any key above but preset, type, base_url, server_tools).
 provider_defaults:

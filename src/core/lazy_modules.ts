@@ -39,6 +39,7 @@ interface LazyModuleTypes {
   "upstream/gemini/transport.ts": typeof import("../upstream/gemini/transport.ts");
   "upstream/translated_frames.ts": typeof import("../upstream/translated_frames.ts");
   "upstream/collect_stream.ts": typeof import("../upstream/collect_stream.ts");
+  "upstream/anthropic/text_blocks.ts": typeof import("../upstream/anthropic/text_blocks.ts");
   "webtools/mod.ts": typeof import("../webtools/mod.ts");
   "resilience/exhausted.ts": typeof import("../resilience/exhausted.ts");
   "usage/pg_store.ts": typeof import("../usage/pg_store.ts");
@@ -77,6 +78,7 @@ export const LAZY_MODULES = [
   "upstream/gemini/transport.ts",
   "upstream/translated_frames.ts",
   "upstream/collect_stream.ts",
+  "upstream/anthropic/text_blocks.ts",
   "webtools/mod.ts",
   "resilience/exhausted.ts",
   "usage/pg_store.ts",

@@ -18,6 +18,8 @@ import {
   type TransportRequest,
 } from "./transport.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
+import { settingsFor } from "../config/settings_merge.ts";
+import type { TextBlocksRewriter } from "./anthropic/text_blocks.ts";
 
 /**
  * Relays the upstream's SSE to the client -- its own Anthropic events checked, or another
@@ -45,6 +47,7 @@ export async function relayedAnswer(
     onFirstContent: wantsStream ? hooks.onFirstContent : undefined,
     shutdown: hooks.shutdown,
   };
+  const textTools = translation ? undefined : await textToolsRewriter(request);
   // The translated relay and the collector decode SSE with eventsource-parser; Anthropic's own
   // stream is relayed without them, so a passthrough start loads neither (the translating
   // transports load both with their own code).
@@ -68,6 +71,7 @@ export async function relayedAnswer(
         earlierToolIds: historyToolIds(request.body.messages),
         messageIds: RELAYED_MESSAGE_IDS,
       }),
+      ...(textTools ? { rewriter: textTools } : {}),
     });
   if (wantsStream) return { kind: "stream", body };
   const collect = (await lazyImport("upstream/collect_stream.ts")).collectMessage;
@@ -91,4 +95,19 @@ export async function relayedAnswer(
   const stopReason = ended?.stopReason;
   hooks.onEnd(stopReason === undefined ? { usage } : { usage, stopReason });
   return { kind: "json", message, usage };
+}
+
+/**
+ * The reader of calls written as text for a model whose settings turn `text_tool_calls` on
+ * (loaded only then), else undefined.
+ */
+async function textToolsRewriter(
+  request: TransportRequest,
+): Promise<TextBlocksRewriter | undefined> {
+  if (!settingsFor(request.provider, request.model, request.settings).textToolCalls) return;
+  const blocks = await lazyImport("upstream/anthropic/text_blocks.ts");
+  return new blocks.TextBlocksRewriter(
+    blocks.offeredAnthropicTools(request.body.tools),
+    request.model,
+  );
 }

@@ -17,6 +17,7 @@ import { AnthropicEventChecks } from "./event_checks.ts";
 import type { RelayedMessageIds } from "./relayed_message_ids.ts";
 import { RepeatedToolIds } from "./repeated_tool_ids.ts";
 import { SseFraming } from "./sse_framing.ts";
+import type { TextBlocksRewriter } from "./text_blocks.ts";
 
 /** Options for {@link relayAnthropicStream}. */
 export interface RelayOptions extends RelayHooks {
@@ -36,6 +37,11 @@ export interface RelayOptions extends RelayHooks {
   earlierToolIds?: ReadonlySet<string>;
   /** For a server other than Anthropic: the message ids relayed, so that none goes out twice. */
   messageIds?: RelayedMessageIds;
+  /**
+   * Set when the model's settings turn `text_tool_calls` on: reads the calls written as text (and
+   * `<think>` reasoning) out of the answer's text. Loaded only then.
+   */
+  rewriter?: TextBlocksRewriter;
 }
 
 /**
@@ -57,7 +63,8 @@ export function relayAnthropicStream(
     options.onEventData,
     options.earlierToolIds ? new RepeatedToolIds(options.earlierToolIds) : undefined,
   );
-  return relayFrames(upstream, new AnthropicFrames(checks, options.describeUpstream), options);
+  const frames = new AnthropicFrames(checks, options.describeUpstream, options.rewriter);
+  return relayFrames(upstream, frames, options);
 }
 
 /** The upstream's own events, framed, checked and forwarded. */
@@ -65,10 +72,16 @@ class AnthropicFrames implements FrameSource {
   readonly #framing = new SseFraming();
   readonly #checks: AnthropicEventChecks;
   readonly #describeUpstream: string;
+  readonly #rewriter: TextBlocksRewriter | undefined;
 
-  constructor(checks: AnthropicEventChecks, describeUpstream: string) {
+  constructor(
+    checks: AnthropicEventChecks,
+    describeUpstream: string,
+    rewriter: TextBlocksRewriter | undefined,
+  ) {
     this.#checks = checks;
     this.#describeUpstream = describeUpstream;
+    this.#rewriter = rewriter;
   }
 
   get usage(): UsageTotals {
@@ -80,7 +93,9 @@ class AnthropicFrames implements FrameSource {
   }
 
   get stopReason(): string | undefined {
-    return this.#checks.stopReason;
+    const reason = this.#checks.stopReason;
+    // An answer that now calls a tool stops for it, as the rewritten message_delta says.
+    return this.#rewriter?.called && reason === "end_turn" ? "tool_use" : reason;
   }
 
   get finishing(): boolean {
@@ -88,6 +103,16 @@ class AnthropicFrames implements FrameSource {
   }
 
   push(bytes: Uint8Array): Frames {
+    const frames = this.#checked(bytes);
+    return this.#rewriter ? this.#rewritten(frames) : frames;
+  }
+
+  #rewritten(frames: Frames): Frames {
+    if (!frames.bytes) return frames;
+    return { ...frames, bytes: this.#rewriter!.rewrite(frames.bytes) };
+  }
+
+  #checked(bytes: Uint8Array): Frames {
     const framing = this.#framing;
     const text = framing.push(bytes);
     if (text === undefined) {
@@ -100,6 +125,11 @@ class AnthropicFrames implements FrameSource {
   }
 
   end(): Frames {
+    const frames = this.#ended();
+    return this.#rewriter ? this.#rewritten(frames) : frames;
+  }
+
+  #ended(): Frames {
     // An upstream that forgot the blank line after its last event still sent that event.
     const rest = this.#framing.end();
     const frames = rest.trim() === "" ? {} : this.#checks.events(`${rest}\n\n`, undefined);

@@ -21,6 +21,7 @@ import { networkCause } from "../errors.ts";
 import { readJsonCapped } from "../http/read_capped.ts";
 import { upstreamMessage } from "../../core/upstream_message.ts";
 import { isRecord } from "../../core/json.ts";
+import { lazyImport } from "../../core/lazy_modules.ts";
 import { scrubSecrets } from "../../core/secrets.ts";
 import {
   type Answer,
@@ -194,6 +195,14 @@ async function openAnswer(
       "api_error",
       `${where()} ended the answer with stop_reason "${failed}"`,
       { status: 502 },
+    );
+  }
+  if (settingsFor(request.provider, request.model, request.settings).textToolCalls) {
+    const blocks = await lazyImport("upstream/anthropic/text_blocks.ts");
+    blocks.rewriteMessageText(
+      message,
+      blocks.offeredAnthropicTools(request.body.tools),
+      request.model,
     );
   }
   // Claude Code runs an answer's tool calls only when it stopped for them (as the stream relay).
