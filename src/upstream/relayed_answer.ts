@@ -84,6 +84,7 @@ export async function relayedAnswer(
     throw new UpstreamError(error.errorType, said, {
       status: error.status,
       ...(reported ? { reported } : {}),
+      midStream: true,
     });
   });
   message.model = request.clientModel;
