@@ -1,6 +1,6 @@
 /** `ccp check`'s line on request traces: where they go and which share of them. */
 
-import type { Config } from "../config/types.ts";
+import type { Config, TracingConfig } from "../config/types.ts";
 import { redactUrlSecrets } from "../core/secrets.ts";
 
 /** The line, or none when tracing is off. Header names only: their values hold a key. */
@@ -15,8 +15,16 @@ export function tracingLines(config: Config): string[] {
     `Tracing: OTLP/HTTP JSON to ${redactUrlSecrets(t.url)} as service ${t.serviceName}; ` +
     `${share}${parent}; timeout ${t.timeoutMs} ms` +
     (t.compression === "gzip" ? "; gzip" : "") +
-    (headers.length > 0 ? `; headers ${headers.join(", ")}` : "") + ` (from ${from})`,
+    (headers.length > 0 ? `; headers ${headers.join(", ")}` : "") + ` (from ${from})` +
+    leftOutText(t.leftOut),
   ];
+}
+
+// The variables' headers a block's own collector is not sent (they carry another collector's key).
+function leftOutText(leftOut: TracingConfig["leftOut"]): string {
+  if (!leftOut) return "";
+  const named = Object.entries(leftOut).map(([name, headers]) => `${name} (${headers.join(", ")})`);
+  return `; not sent there, as they go to the variables' own collector: ${named.join(", ")}`;
 }
 
 function round(n: number): number {

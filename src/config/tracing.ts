@@ -71,6 +71,7 @@ export function buildTracing(section: TracingSection | undefined, env: EnvMap): 
   const envHeadersCount = fileUrl === undefined || sameCollector(fileUrl, envTracesUrl(env, []));
   const headers = headersOf(file, env, envHeadersCount, problems, warnings);
   if (headers === undefined) return { problems, warnings };
+  const leftOut = envHeadersCount ? undefined : envHeaderNames(env);
   const envResource = keyValues(envValue(env, "OTEL_RESOURCE_ATTRIBUTES"));
   const { "service.name": envServiceName, ...resource } = {
     ...envResource,
@@ -89,6 +90,7 @@ export function buildTracing(section: TracingSection | undefined, env: EnvMap): 
     compression: file.compression ?? envCompression(env, warnings),
     batch: batchSettings(env, warnings),
     from: section !== undefined && fileUrl !== undefined ? "config" : "environment",
+    ...(leftOut ? { leftOut } : {}),
   };
   return { tracing, problems, warnings };
 }
@@ -226,6 +228,9 @@ function keyValues(text: string | undefined): Record<string, string> {
   return out;
 }
 
+/** The variables that give the collector's headers, the shared one first. */
+const ENV_HEADERS = ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"];
+
 /**
  * The collector's headers: the variables' (when they count), then the block's. One no request can carry (fetch
  * would refuse every export) refuses the block, or, in a variable set for other programs too,
@@ -238,9 +243,7 @@ function headersOf(
   problems: string[],
   warnings: string[],
 ): Record<string, string> | undefined {
-  const envNames = envHeadersCount
-    ? ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"]
-    : [];
+  const envNames = envHeadersCount ? ENV_HEADERS : [];
   const sources = [
     ...envNames.map((name) => [name, keyValues(envValue(env, name))] as const),
     ["tracing.headers", file.headers ?? {}] as const,
@@ -259,6 +262,14 @@ function headersOf(
     }
   }
   return sameHeaders(sources.map(([, headers]) => headers));
+}
+
+/** The names of the headers each of the variables sets, none when neither sets any. */
+function envHeaderNames(env: EnvMap): Record<string, string[]> | undefined {
+  const named = ENV_HEADERS
+    .map((name) => [name, Object.keys(keyValues(envValue(env, name)))] as const)
+    .filter(([, names]) => names.length > 0);
+  return named.length > 0 ? Object.fromEntries(named) : undefined;
 }
 
 // What an HTTP header's name (a token) and value (Latin-1 but NUL and line breaks) may hold.

@@ -335,6 +335,11 @@ export interface TracingConfig {
   readonly batch: TraceBatchSettings;
   /** Which settings turned it on: the `tracing:` block, or only the `OTEL_*` variables. */
   readonly from: "config" | "environment";
+  /**
+   * The names of the headers the OTEL_* variables set that are not sent, by variable: they go to
+   * the variables' collector only, and the block names another.
+   */
+  readonly leftOut?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The whole configuration. */

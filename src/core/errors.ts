@@ -127,6 +127,11 @@ export class UpstreamError extends ProxyError {
    * words: the guards read it as the same error in a stream (a rate limit cools the key).
    */
   readonly reported?: ReportedError;
+  /**
+   * Set when the answer broke mid-way (an error event, a cut connection) while ccp collected it
+   * for a JSON client: nothing of it reached the client, so the request may still fail over.
+   */
+  readonly midStream?: true;
   constructor(
     errorType: AnthropicErrorType,
     message: string,
@@ -138,6 +143,7 @@ export class UpstreamError extends ProxyError {
       cause?: unknown;
       target?: RefusingTarget;
       reported?: ReportedError;
+      midStream?: true;
     },
   ) {
     super(errorType, message, options);
@@ -145,6 +151,7 @@ export class UpstreamError extends ProxyError {
     this.upstreamStatus = options.upstreamStatus;
     if (options.target) this.target = options.target;
     if (options.reported) this.reported = options.reported;
+    if (options.midStream) this.midStream = true;
   }
 }
 

@@ -1,7 +1,7 @@
 /** The latest requests, for the status page: a small ring of summaries and live subscribers. */
 
 import { firstEntries } from "../core/first_entries.ts";
-import { failedAttempts } from "../pipeline/log_observer.ts";
+import { failedAttempts, roundsOf } from "../pipeline/log_observer.ts";
 import { NO_ROUTE, type RequestObserver, type RequestRecord } from "../pipeline/record.ts";
 
 /** What the status page shows of one request: no text, no key. */
@@ -23,7 +23,13 @@ export interface RequestSummary {
   readonly cacheWriteTokens: number;
   readonly durationMs: number;
   readonly ttftMs?: number;
+  /**
+   * Every send to an upstream, each round's included; with `rounds`, only those beyond the rounds
+   * were retries or failovers (as the log line's `rounds=` and `attempts=`).
+   */
   readonly attempts: number;
+  /** The model rounds of a request ccp ran web tools for, when more than one. */
+  readonly rounds?: number;
   /** The spent budget that refused the request before any target was tried. */
   readonly budget?: string;
   /** The tries that failed before the one that served (or the last), as the log line names them. */
@@ -73,6 +79,8 @@ function summaryOf(r: Readonly<RequestRecord>): RequestSummary {
   if (r.budget !== undefined) summary.budget = r.budget;
   if (r.passed?.length) summary.passed = passedText(r.passed);
   if (r.attempts.length > 1) {
+    const rounds = roundsOf(r);
+    if (rounds > 1) summary.rounds = rounds;
     const failed = failedAttempts(r);
     if (failed !== "") summary.failed = failed;
   }

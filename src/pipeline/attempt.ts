@@ -22,6 +22,7 @@ import type { Recorder } from "./recorder.ts";
 import { applyTransforms } from "./transforms.ts";
 import { readPdfTextsFor } from "./pdf_texts.ts";
 import { threadRefusal } from "./threads.ts";
+import { collectedAttempt } from "./collected_attempt.ts";
 import { AttemptTrace } from "../observe/tracing/attempt_trace.ts";
 
 /** What one attempt is sent with. */
@@ -41,6 +42,8 @@ export interface AttemptInput {
   readonly credentialLabel?: string;
   /** The request's own text, left out of the failure's reason. */
   readonly text?: RequestText;
+  /** Aborted when ccp shuts down (an answer collected then ends with an error saying so). */
+  readonly shutdown?: AbortSignal;
 }
 
 /** Sends one attempt and records it, also when it throws (the client left before the answer). */
@@ -82,6 +85,9 @@ export async function recordedAttempt(
         ...(trace ? { trace } : {}),
       })
       : unsupported(target.provider);
+    // A JSON client is sent nothing before its answer ends: a stream that breaks on the way is
+    // this attempt's failure, so the request moves on at once rather than end with the error.
+    if (result.ok && body.stream !== true) result = await collectedAttempt(result, input.shutdown);
   } catch (error) {
     // The request did reach this target (Esc in Claude Code before the model answered throws
     // here): the log line, the ledger and the status line still name it.

@@ -158,9 +158,8 @@ export class Pipeline {
       const hooks = answerHooks(recorder, abort, this.#deps.shutdown, dispatched.done);
       return { answer: await dispatched.result.open(hooks), headers };
     } catch (err) {
-      // An answer that could not even be opened (e.g. unreadable JSON) still frees its slot.
-      // An answer collected for a JSON client whose stream reported an error mid-way: the guards
-      // hear it as the streaming client's would be heard.
+      // An answer that could not even be opened (e.g. unreadable JSON) still frees its slot; one
+      // collected while ccp shut down tells the guards what broke it, as a stream's end would.
       dispatched.done(messageOf(err), err instanceof UpstreamError ? err.reported : undefined);
       throw err;
     }
@@ -277,9 +276,7 @@ export class Pipeline {
       try {
         observer.counted?.(record);
       } catch (error) {
-        this.#deps.log.error(
-          `request observer failed: ${messageOf(error)}`,
-        );
+        this.#deps.log.error(`request observer failed: ${messageOf(error)}`);
       }
     }
   }
@@ -352,6 +349,7 @@ export class Pipeline {
           changes: transformsFor(config, routeKey, target.provider.id),
           settings: variants.get(target),
           text,
+          ...(this.#deps.shutdown ? { shutdown: this.#deps.shutdown } : {}),
           ...(credential && target.provider.auth === "passthrough"
             ? { credentialLabel: credential.label }
             : {}),

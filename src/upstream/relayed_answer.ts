@@ -88,6 +88,7 @@ export async function relayedAnswer(
     throw new UpstreamError(error.errorType, said, {
       status: error.status,
       ...(reported ? { reported } : {}),
+      midStream: true,
     });
   });
   message.model = request.clientModel;

@@ -41,8 +41,8 @@ export async function* roundEvents(
       onCancel: () => {},
     });
   } catch (err) {
-    // A stream collected as JSON that reported an error mid-way: the guards hear that error as
-    // they would in a stream (a rate limit cools the key).
+    // An answer that could not be opened, or a stream collected as JSON that broke while ccp shut
+    // down (one that broke otherwise failed its attempt): the guards hear what ended it.
     failure = messageOf(err);
     reported = err instanceof UpstreamError ? err.reported : undefined;
     finish(failure);

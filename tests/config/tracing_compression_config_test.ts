@@ -89,7 +89,19 @@ Deno.test("tracing headers: the variables' headers go with the variables' endpoi
   assert.equal(same.tracing?.headers.authorization, "Bearer claude-code-collector-key");
   const sameFull = load("tracing: { traces_endpoint: http://env:4318/v1/traces }\n", env);
   assert.equal(sameFull.tracing?.headers["x-traces-key"], "traces-key-0123456789");
-  assert.doesNotMatch(tracingLines(other)[0]!, /authorization|x-traces-key/);
+  // The line says, once, which headers stay with the variables' collector: by name, never by value.
+  const line = tracingLines(other)[0]!;
+  assert.match(line, /; headers x-mine \(from tracing:\); not sent there, as they go to the/);
+  assert.match(
+    line,
+    /collector: OTEL_EXPORTER_OTLP_HEADERS \(authorization\), OTEL_EXPORTER_OTLP_TRACES_HEADERS \(x-traces-key\)$/,
+  );
+  assert.equal(line.match(/authorization/g)?.length, 1);
+  assert.doesNotMatch(line, /Bearer|collector-key|traces-key-0123456789/);
+  // Where the headers go, or none are set, nothing is said.
+  assert.doesNotMatch(tracingLines(same)[0]!, /not sent there/);
+  const bare = load("tracing: { endpoint: http://mine:4318 }\n", ENDPOINT);
+  assert.doesNotMatch(tracingLines(bare)[0]!, /not sent there/);
 });
 
 Deno.test("tracing headers: the variables' collector written differently is still the same one", () => {

@@ -135,3 +135,26 @@ Deno.test("status page: a budget refusal says a budget refused it, not that its 
   const { budget: _, ...served } = refused!;
   assert.deepEqual(renderRow(served)[4], ["open_router/anthropic/claude-sonnet-4.5", ""]);
 });
+
+Deno.test("status page: a web tools request's rounds are said apart from its attempts", () => {
+  const recent = new RecentRequests();
+  const round = () => attempt("nim", "glm", 200, true);
+  // Three rounds, the second failed over once: four sends, one of them failed.
+  recent.ended(record([
+    round(),
+    attempt("anthropic", "claude-sonnet-4-5", 429, false),
+    round(),
+    round(),
+  ]));
+  recent.ended(record([round(), round()]));
+  recent.ended(record([round()]));
+  const [plain, twoRounds, failedOver] = recent.latest();
+  assert.equal(plain!.rounds, undefined);
+  assert.equal(plain!.attempts, 1);
+  assert.equal(twoRounds!.rounds, 2);
+  assert.equal(twoRounds!.attempts, 2);
+  assert.equal(twoRounds!.failed, undefined);
+  assert.equal(failedOver!.rounds, 3);
+  assert.equal(failedOver!.attempts, 4);
+  assert.equal(failedOver!.failed, "anthropic/claude-sonnet-4-5 429");
+});

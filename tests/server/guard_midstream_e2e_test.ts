@@ -60,13 +60,19 @@ Deno.test("session: an Anthropic upstream refusing its key mid-stream is not the
         assert.equal(mock.requests.length, 1);
         assert.equal(mock.requests[0]!.headers.get("x-api-key"), KEY);
       });
-      await t.step(`${type}, JSON client: 502 api_error, never 401/403`, async () => {
+      await t.step(`${type}, JSON client: 503 api_error, never 401/403`, async () => {
         const res = await send(false);
         const body = await res.json();
-        assert.equal(res.status, 502, JSON.stringify(body));
+        // Nothing had reached it: as for the same refusal before the first byte, the key is set
+        // aside and, with no other key or target, the client hears that no credential is usable.
+        assert.equal(res.status, 503, JSON.stringify(body));
         const error = assertErrorBody(body);
         assert.equal(error.type, "api_error");
         assert.match(error.message, new RegExp(shown));
+        assert.match(
+          error.message,
+          /^No usable credentials: provider "anth" model "m": 1 key set aside/,
+        );
         assert.doesNotMatch(error.message, /x-api-key/i);
         assert.ok(!JSON.stringify(body).includes(KEY));
         assert.equal(mock.requests.length, 2);

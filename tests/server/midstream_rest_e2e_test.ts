@@ -191,7 +191,7 @@ const COLLECTED = [
 ];
 
 for (const { name, tools } of COLLECTED) {
-  Deno.test(`a rate limit inside ${name} rests the key too, and the fallback's answer says why`, async () => {
+  Deno.test(`a rate limit inside ${name} moves the same request on, and rests the key`, async () => {
     const seen: string[] = [];
     const claude = limitedAnthropic(seen);
     const other = fallback(seen);
@@ -204,13 +204,26 @@ routes:
 `));
     const body = { ...ask("claude-opus-5-5"), stream: false, ...(tools ? { tools } : {}) };
     try {
+      // Nothing reached the client when the stream broke: the fallback answers this request.
       const first = await postMessages(ccp.url, body);
-      const refused = await first.json();
-      assert.equal(refused.error?.type, "rate_limit_error", JSON.stringify(refused));
+      const served = await first.json();
+      assert.equal(first.status, 200, JSON.stringify(served));
+      assert.equal(first.headers.get("x-ccp-provider"), "other");
+      assert.deepEqual(seen, ["claude", "other"]);
+      assert.ok(
+        ccp.logs.some((l) =>
+          /key 1 \(…0000\): .*→ next_target \(the key cools down for 25s/.test(l)
+        ),
+        ccp.logs.join("\n"),
+      );
+      assert.ok(
+        ccp.logs.some((l) => / 200 .*attempts=2 \(failed: claude\/claude-opus-5-5 429\)/.test(l)),
+        ccp.logs.join("\n"),
+      );
       const second = await postMessages(ccp.url, body);
       assert.equal(second.status, 200);
       await second.body?.cancel();
-      assert.deepEqual(seen, ["claude", "other"], "the limited key is not asked again");
+      assert.deepEqual(seen, ["claude", "other", "other"], "the limited key is not asked again");
       const passed =
         /^claude\/claude-opus-5-5 \(not sent: key cooling down after 429, usable again in (24|25)s\)$/;
       assert.match(second.headers.get("x-ccp-passed") ?? "", passed);

@@ -1,0 +1,172 @@
+/**
+ * A stream that breaks mid-way while ccp collects it for a JSON client (`stream: false`) has sent
+ * that client nothing: the same request moves on as after a failure before the first byte (a
+ * retry, the next key, the next target), and the log line names the try that failed. A streaming
+ * client already has bytes, so it gets the error and its request ends there.
+ */
+
+import assert from "node:assert/strict";
+import { configFromYaml } from "../../src/config/from_yaml.ts";
+import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
+import {
+  blockEvents,
+  closingEvents,
+  encodeEvents,
+  openingMessage,
+  type SseEvent,
+  sseEvent,
+  textDeltas,
+} from "../mocks/anthropic_fixtures.ts";
+
+const SSE = { "content-type": "text/event-stream" };
+const encoder = new TextEncoder();
+
+const opening = (model: string): SseEvent[] => [
+  sseEvent("message_start", {
+    message: openingMessage("msg_1", model, { input_tokens: 9, output_tokens: 1 }),
+  }),
+  sseEvent("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+  sseEvent("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Half" } }),
+];
+
+const whole = (model: string, text: string): SseEvent[] => [
+  opening(model)[0]!,
+  ...blockEvents(0, { type: "text", text: "" }, textDeltas([text])),
+  ...closingEvents("end_turn", 3),
+];
+
+type Break = "overloaded" | "api_error" | "cut";
+
+/**
+ * Path `/p`: each key's first answer breaks (an error event of `kind`, or a connection cut after
+ * some text), later ones are whole; path `/other` always answers whole.
+ */
+function upstream(kind: Break, seen: string[]) {
+  const broken = new Set<string>();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    await req.text();
+    const who = new URL(req.url).pathname.split("/")[1]!;
+    const key = req.headers.get("x-api-key") ?? "";
+    seen.push(`${who} ${key.slice(-4)}`);
+    if (who === "other" || broken.has(key)) {
+      return new Response(encodeEvents(whole("m", `from ${who}`)), { headers: SSE });
+    }
+    broken.add(key);
+    const start = encoder.encode(encodeEvents(opening("m")));
+    if (kind === "cut") {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(start);
+          setTimeout(() => controller.error(new Error("connection reset")), 20);
+        },
+      });
+      return new Response(body, { headers: SSE });
+    }
+    const error = kind === "overloaded"
+      ? { type: "overloaded_error", message: "Overloaded" }
+      : { type: "api_error", message: "Internal server error" };
+    const text = encodeEvents([...opening("m"), sseEvent("error", { error })]);
+    return new Response(text, { headers: SSE });
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
+}
+
+function ccpFor(url: string, keys: string) {
+  return startCcp(configFromYaml({
+    text: `
+providers:
+  p: { type: anthropic, base_url: "${url}/p", api_keys: [${keys}] }
+  other: { type: anthropic, base_url: "${url}/other", api_key: sk-other-0000 }
+routes:
+  default: [p/m, other/m]
+`,
+    file: "config.yaml",
+    path: "/abs/config.yaml",
+    env: {},
+  }));
+}
+
+const ask = (stream: boolean) => ({
+  model: "claude-sonnet-4-6",
+  max_tokens: 16,
+  stream,
+  messages: [{ role: "user", content: "hi" }],
+});
+
+for (const kind of ["overloaded", "api_error", "cut"] as const) {
+  Deno.test(`collected answer: a stream broken by ${kind} mid-way is served by another try of the same request`, async () => {
+    const seen: string[] = [];
+    const mock = upstream(kind, seen);
+    const ccp = ccpFor(mock.url, "sk-p-test-0001");
+    try {
+      const res = await postMessages(ccp.url, ask(false));
+      const body = await res.json();
+      assert.equal(res.status, 200, JSON.stringify(body));
+      assert.equal(body.type, "message");
+      assert.match(body.content[0].text, /^from (p|other)$/);
+      assert.equal(seen.length, 2, seen.join(", "));
+      assert.equal(seen[0], "p 0001");
+      assert.ok(
+        ccp.logs.some((l) => / 200 .*attempts=2 \(failed: p\/m [0-9a-z ]+\)/.test(l)),
+        ccp.logs.join("\n"),
+      );
+      // The client's record is the answer that served it: its text, no error.
+      assert.ok(!ccp.logs.some((l) => /POST \/v1\/messages .* 502/.test(l)), ccp.logs.join("\n"));
+    } finally {
+      await ccp.close();
+      await mock.close();
+    }
+  });
+
+  Deno.test(`streamed answer: a stream broken by ${kind} mid-way ends with the error, no other try`, async () => {
+    const seen: string[] = [];
+    const mock = upstream(kind, seen);
+    const ccp = ccpFor(mock.url, "sk-p-test-0001");
+    try {
+      const res = await postMessages(ccp.url, ask(true));
+      const events = parseSse(await res.text());
+      assert.equal(events.at(-1)?.event, "error");
+      assert.ok(events.some((e) => e.event === "content_block_delta"), "the text sent is kept");
+      assert.deepEqual(seen, ["p 0001"]);
+    } finally {
+      await ccp.close();
+      await mock.close();
+    }
+  });
+}
+
+Deno.test("collected answer: a rate limit mid-way moves to the target's next key, cooling the first once", async () => {
+  const seen: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    await req.text();
+    const key = req.headers.get("x-api-key") ?? "";
+    seen.push(key.slice(-4));
+    if (key.endsWith("0001")) {
+      const error = {
+        type: "rate_limit_error",
+        message: "Rate limited, please try again after 25 seconds",
+      };
+      const text = encodeEvents([...opening("m"), sseEvent("error", { error })]);
+      return new Response(text, { headers: SSE });
+    }
+    return new Response(encodeEvents(whole("m", "second key")), { headers: SSE });
+  });
+  const url = `http://127.0.0.1:${server.addr.port}`;
+  const ccp = ccpFor(url, "sk-p-test-0001, sk-p-test-0002");
+  try {
+    const res = await postMessages(ccp.url, ask(false));
+    const body = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(body.content[0].text, "second key");
+    assert.deepEqual(seen, ["0001", "0002"]);
+    const cooled = ccp.logs.filter((l) => /key 1 \(…0001\).*cools down for 2[45]s/.test(l));
+    assert.equal(cooled.length, 1, ccp.logs.join("\n"));
+    // The next request goes to the second key at once.
+    const again = await postMessages(ccp.url, ask(false));
+    await again.body?.cancel();
+    assert.deepEqual(seen, ["0001", "0002", "0002"]);
+  } finally {
+    await ccp.close();
+    await server.shutdown();
+  }
+});
