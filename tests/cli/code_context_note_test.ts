@@ -1,33 +1,9 @@
 import assert from "node:assert/strict";
 import { childEnv, runCcp } from "./helpers.ts";
-import { psAnswer } from "../mocks/ollama_api.ts";
+import { startSmallContextOllama } from "../mocks/ollama_api.ts";
 import { startInfoServer } from "../mocks/local_server_info.ts";
 
 const POSIX = Deno.build.os !== "windows";
-
-/**
- * An Ollama that runs qwen3-coder with its small default context: `/api/ps` says 4096, and its
- * Anthropic endpoint answers whatever it kept of the prompt (it cut the rest, with no error).
- */
-function startOllama() {
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
-    const path = new URL(req.url).pathname;
-    if (path === "/api/ps") return psAnswer({ "qwen3-coder:latest": 4096 });
-    if (path === "/v1/messages") {
-      return Response.json({
-        id: "msg_0123456789abcdef01234567",
-        type: "message",
-        role: "assistant",
-        model: "qwen3-coder",
-        content: [{ type: "text", text: "Sure! What would you like me to help you with today?" }],
-        stop_reason: "end_turn",
-        usage: { input_tokens: 4096, output_tokens: 14 },
-      });
-    }
-    return new Response("404 page not found", { status: 404 });
-  });
-  return { url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
-}
 
 /** A `claude -p` that sends one request, prints the answer and exits a moment later. */
 const ONE_TURN_CLAUDE = `#!/bin/sh
@@ -38,7 +14,7 @@ Deno.test({
   name: "code says on the terminal that Ollama runs the model with too little context",
   ignore: !POSIX,
   fn: async () => {
-    const ollama = startOllama();
+    const ollama = startSmallContextOllama();
     const dir = await Deno.makeTempDir({ prefix: "ccp_code_ctx_" });
     try {
       await Deno.mkdir(`${dir}/bin`);
@@ -216,7 +192,7 @@ Deno.test({
     "code: a prompt far over the context Ollama runs the model with is not sent, from the first",
   ignore: !POSIX,
   fn: async () => {
-    const ollama = startOllama();
+    const ollama = startSmallContextOllama();
     const dir = await Deno.makeTempDir({ prefix: "ccp_code_cut_" });
     try {
       await Deno.mkdir(`${dir}/bin`);

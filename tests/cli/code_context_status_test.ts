@@ -5,30 +5,9 @@
 
 import assert from "node:assert/strict";
 import { childEnv, runCcp } from "./helpers.ts";
-import { psAnswer } from "../mocks/ollama_api.ts";
+import { startSmallContextOllama } from "../mocks/ollama_api.ts";
 
 const POSIX = Deno.build.os !== "windows";
-
-/** An Ollama that runs qwen3-coder with 4096 tokens of context, answering in Anthropic's wire. */
-function startOllama() {
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
-    const path = new URL(req.url).pathname;
-    if (path === "/api/ps") return psAnswer({ "qwen3-coder:latest": 4096 });
-    if (path === "/v1/messages") {
-      return Response.json({
-        id: "msg_0123456789abcdef01234567",
-        type: "message",
-        role: "assistant",
-        model: "qwen3-coder",
-        content: [{ type: "text", text: "Sure! What would you like me to help you with today?" }],
-        stop_reason: "end_turn",
-        usage: { input_tokens: 4096, output_tokens: 14 },
-      });
-    }
-    return new Response("404 page not found", { status: 404 });
-  });
-  return { url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
-}
 
 /**
  * A claude that sends one turn of session s1, then runs its status line command as Claude Code
@@ -56,7 +35,7 @@ Deno.test({
     "while claude runs, the status line and the status page name an Ollama model on too little context",
   ignore: !POSIX,
   fn: async () => {
-    const ollama = startOllama();
+    const ollama = startSmallContextOllama();
     const dir = await Deno.makeTempDir({ prefix: "ccp_code_ctx_status_" });
     try {
       await Deno.mkdir(`${dir}/bin`);
