@@ -170,3 +170,98 @@ Deno.test("collected answer: a rate limit mid-way moves to the target's next key
     await server.shutdown();
   }
 });
+
+Deno.test("collected answer: a client that leaves while ccp collects cancels the upstream, tried no more", async () => {
+  const seen: string[] = [];
+  let cancelled!: () => void;
+  const upstreamCancelled = new Promise<void>((resolve) => (cancelled = resolve));
+  let sentSome!: () => void;
+  const started = new Promise<void>((resolve) => (sentSome = resolve));
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    await req.text();
+    seen.push(new URL(req.url).pathname);
+    // Text, then nothing more until the reader goes.
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode(encodeEvents(opening("m"))));
+        sentSome();
+      },
+      cancel: () => cancelled(),
+    });
+    return new Response(body, { headers: SSE });
+  });
+  const ccp = ccpFor(`http://127.0.0.1:${server.addr.port}`, "sk-p-test-0001");
+  const client = new AbortController();
+  try {
+    const res = fetch(`${ccp.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(ask(false)),
+      signal: client.signal,
+    }).catch(() => undefined);
+    await started;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    client.abort();
+    await res;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error("the upstream was not cancelled")), 2000);
+    });
+    await Promise.race([upstreamCancelled, late]).finally(() => clearTimeout(timer));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(seen, ["/p/v1/messages"], "no other try after the client left");
+    // The request's line says the client left, not that a try of it failed.
+    const line = ccp.logs.find((l) => /POST \/v1\/messages/.test(l)) ?? "";
+    assert.match(line, / 499 .*\(client disconnected\)/, ccp.logs.join("\n"));
+    assert.doesNotMatch(line, /failed: /, ccp.logs.join("\n"));
+  } finally {
+    await ccp.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("collected answer: the broken try's upstream is let go even when it keeps its connection open", async () => {
+  let cancelled = 0;
+  let broken = 0;
+  // Closed at the end, so that a leak fails the test rather than hang its server's shutdown.
+  const held: ReadableStreamDefaultController<Uint8Array>[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    await req.text();
+    if (new URL(req.url).pathname.startsWith("/other")) {
+      return new Response(encodeEvents(whole("m", "from other")), { headers: SSE });
+    }
+    broken++;
+    const error = { type: "overloaded_error", message: "Overloaded" };
+    const text = encodeEvents([...opening("m"), sseEvent("error", { error })]);
+    // The error event, then the connection held open.
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        controller.enqueue(encoder.encode(text));
+        held.push(controller);
+      },
+      cancel: () => void cancelled++,
+    });
+    return new Response(body, { headers: SSE });
+  });
+  const ccp = ccpFor(`http://127.0.0.1:${server.addr.port}`, "sk-p-test-0001");
+  try {
+    const res = await postMessages(ccp.url, ask(false));
+    const body = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(body.content[0].text, "from other");
+    for (let i = 0; i < 100 && cancelled < broken; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Every broken try was let go.
+    assert.ok(broken >= 1);
+    assert.equal(cancelled, broken);
+  } finally {
+    for (const controller of held) {
+      try {
+        controller.close();
+      } catch { /* let go already */ }
+    }
+    await ccp.close();
+    await server.shutdown();
+  }
+});

@@ -174,6 +174,38 @@ Deno.test("anthropic text tools: later blocks are renumbered, their ids and inpu
   assert.equal(message.stop_reason, "tool_use");
 });
 
+Deno.test("anthropic text tools: CRLF line ends and `data:` without its space are read too", async () => {
+  // Both are SSE the relay's checks accept and pass on as they came, several events a read.
+  const native = [
+    {
+      type: "content_block_start",
+      index: 1,
+      content_block: { type: "tool_use", id: "toolu_n", name: "Bash", input: {} },
+    },
+    {
+      type: "content_block_delta",
+      index: 1,
+      delta: { type: "input_json_delta", partial_json: '{"command":"pwd"}' },
+    },
+    { type: "content_block_stop", index: 1 },
+  ];
+  const sse = ollamaSse([HERMES], native);
+  const variants = {
+    crlf: sse.replaceAll("\n", "\r\n"),
+    "no space": sse.replaceAll("data: ", "data:"),
+  };
+  for (const [name, text] of Object.entries(variants)) {
+    const { events, stopReason } = await relayed(ReadableStream.from([enc.encode(text)]));
+    const message = accumulated(events);
+    assert.deepEqual(shapes(message.content), [
+      { type: "text", text: "Let me look.\n" },
+      { type: "tool_use", name: "Read", input: { file_path: "/a" } },
+      { type: "tool_use", name: "Bash", input: { command: "pwd" } },
+    ], name);
+    assert.equal(stopReason, "tool_use", name);
+  }
+});
+
 Deno.test("anthropic text tools: what is no call stays text, and the answer ends its turn", async () => {
   const cases = [
     'Use <tool_call>{"name": "Rm", "arguments": {}}</tool_call> never.',

@@ -95,12 +95,14 @@ export class TextBlocksRewriter {
 
   /** The events of `bytes` as the client gets them. */
   rewrite(bytes: Uint8Array): Uint8Array {
-    const events = decoder.decode(bytes).split("\n\n");
+    let text = decoder.decode(bytes);
+    // Events the checks let go as they came may end their lines with CRLF.
+    if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
     const out: string[] = [];
-    for (const event of events) {
+    for (const event of text.split("\n\n")) {
       if (event === "") continue;
-      const at = event.indexOf("data: ");
-      const data = at < 0 ? undefined : parsed(event.slice(at + 6));
+      const json = dataOf(event);
+      const data = json === undefined ? undefined : parsed(json);
       if (!data) out.push(event);
       else this.#event(event, data, out);
     }
@@ -197,6 +199,17 @@ export class TextBlocksRewriter {
 
 function send(out: string[], data: Record<string, unknown>): void {
   out.push(`event: ${data.type}\ndata: ${JSON.stringify(data)}`);
+}
+
+/** An event's data: its `data:` lines (the space after the colon optional), joined. */
+function dataOf(event: string): string | undefined {
+  let data: string | undefined;
+  for (const line of event.split("\n")) {
+    if (!line.startsWith("data:")) continue;
+    const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
+    data = data === undefined ? value : `${data}\n${value}`;
+  }
+  return data;
 }
 
 function parsed(json: string): Record<string, unknown> | undefined {
