@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { childEnv, runCcp } from "./helpers.ts";
-import { startSmallContextOllama } from "../mocks/ollama_api.ts";
+import { childEnv, runCcp, runCodeOnSmallOllama } from "./helpers.ts";
 import { startInfoServer } from "../mocks/local_server_info.ts";
 
 const POSIX = Deno.build.os !== "windows";
@@ -14,36 +13,15 @@ Deno.test({
   name: "code says on the terminal that Ollama runs the model with too little context",
   ignore: !POSIX,
   fn: async () => {
-    const ollama = startSmallContextOllama();
-    const dir = await Deno.makeTempDir({ prefix: "ccp_code_ctx_" });
-    try {
-      await Deno.mkdir(`${dir}/bin`);
-      await Deno.writeTextFile(`${dir}/bin/claude`, ONE_TURN_CLAUDE, { mode: 0o755 });
-      await Deno.writeTextFile(
-        `${dir}/c.yaml`,
-        `providers:\n  ollama: { preset: ollama, base_url: ${ollama.url} }\n` +
-          "routes:\n  default: ollama/qwen3-coder\n",
-      );
-      const env = childEnv(dir, {
-        PATH: `${dir}/bin:${Deno.env.get("PATH") ?? ""}`,
-        DENO_BIN: Deno.execPath(),
-      });
-      const result = await runCcp(["code", "--config", "c.yaml", "--port", "0", "-p", "hi"], {
-        cwd: dir,
-        env,
-      });
-      assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stdout, /What would you like me to help you with today\?/);
-      // The answer gave no error; only this line says why it is off-topic.
-      assert.match(
-        result.stderr,
-        /^ccp: warning: provider "ollama": Ollama runs qwen3-coder with a context of 4096 tokens: a longer prompt is cut from the front without an error.*OLLAMA_CONTEXT_LENGTH=65536/m,
-      );
-      assert.doesNotMatch(result.stderr, /failed while claude ran/);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-      await ollama.close();
-    }
+    const result = await runCodeOnSmallOllama("ccp_code_ctx_", ONE_TURN_CLAUDE);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /What would you like me to help you with today\?/);
+    // The answer gave no error; only this line says why it is off-topic.
+    assert.match(
+      result.stderr,
+      /^ccp: warning: provider "ollama": Ollama runs qwen3-coder with a context of 4096 tokens: a longer prompt is cut from the front without an error.*OLLAMA_CONTEXT_LENGTH=65536/m,
+    );
+    assert.doesNotMatch(result.stderr, /failed while claude ran/);
   },
 });
 
@@ -192,32 +170,11 @@ Deno.test({
     "code: a prompt far over the context Ollama runs the model with is not sent, from the first",
   ignore: !POSIX,
   fn: async () => {
-    const ollama = startSmallContextOllama();
-    const dir = await Deno.makeTempDir({ prefix: "ccp_code_cut_" });
-    try {
-      await Deno.mkdir(`${dir}/bin`);
-      await Deno.writeTextFile(`${dir}/bin/claude`, LONG_PROMPT_CLAUDE, { mode: 0o755 });
-      await Deno.writeTextFile(
-        `${dir}/c.yaml`,
-        `providers:\n  ollama: { preset: ollama, base_url: ${ollama.url} }\n` +
-          "routes:\n  default: ollama/qwen3-coder\n",
-      );
-      const env = childEnv(dir, {
-        PATH: `${dir}/bin:${Deno.env.get("PATH") ?? ""}`,
-        DENO_BIN: Deno.execPath(),
-      });
-      const result = await runCcp(["code", "--config", "c.yaml", "--port", "0", "-p", "hi"], {
-        cwd: dir,
-        env,
-      });
-      assert.match(
-        result.stdout,
-        /^400 .*prompt is too long: \d+ tokens > 4096 maximum \(ccp's count; not sent: Ollama runs qwen3-coder with a context of 4096 tokens/m,
-      );
-      assert.match(result.stderr, /^ccp: warning: provider "ollama": Ollama runs qwen3-coder/m);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-      await ollama.close();
-    }
+    const result = await runCodeOnSmallOllama("ccp_code_cut_", LONG_PROMPT_CLAUDE);
+    assert.match(
+      result.stdout,
+      /^400 .*prompt is too long: \d+ tokens > 4096 maximum \(ccp's count; not sent: Ollama runs qwen3-coder with a context of 4096 tokens/m,
+    );
+    assert.match(result.stderr, /^ccp: warning: provider "ollama": Ollama runs qwen3-coder/m);
   },
 });

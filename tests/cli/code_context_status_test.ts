@@ -4,8 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { childEnv, runCcp } from "./helpers.ts";
-import { startSmallContextOllama } from "../mocks/ollama_api.ts";
+import { runCodeOnSmallOllama } from "./helpers.ts";
 
 const POSIX = Deno.build.os !== "windows";
 
@@ -35,42 +34,20 @@ Deno.test({
     "while claude runs, the status line and the status page name an Ollama model on too little context",
   ignore: !POSIX,
   fn: async () => {
-    const ollama = startSmallContextOllama();
-    const dir = await Deno.makeTempDir({ prefix: "ccp_code_ctx_status_" });
-    try {
-      await Deno.mkdir(`${dir}/bin`);
-      await Deno.writeTextFile(`${dir}/claude.ts`, STATUS_CLAUDE_TS);
-      await Deno.writeTextFile(
-        `${dir}/bin/claude`,
-        `#!/bin/sh\nexec "$DENO_BIN" run --quiet -A "${dir}/claude.ts" "$@"\n`,
-        { mode: 0o755 },
-      );
-      await Deno.writeTextFile(
-        `${dir}/c.yaml`,
-        `providers:\n  ollama: { preset: ollama, base_url: ${ollama.url} }\n` +
-          "routes:\n  default: ollama/qwen3-coder\n",
-      );
-      const env = childEnv(dir, {
-        PATH: `${dir}/bin:${Deno.env.get("PATH") ?? ""}`,
-        DENO_BIN: Deno.execPath(),
-      });
-      const result = await runCcp(["code", "--config", "c.yaml", "--port", "0", "-p", "hi"], {
-        cwd: dir,
-        env,
-      });
-      assert.equal(result.code, 0, result.stderr);
-      const note = "ollama/qwen3-coder: context 4096, too small (see ccp check)";
-      const [, status] = /^STATUS=(.*)$/m.exec(result.stdout) ?? [];
-      // The totals first, whole; the note last.
-      assert.match(status ?? "", /^ccp ▸ ollama\/qwen3-coder · 4\.1k in \/ 14 out · 1 req/);
-      assert.ok(status?.endsWith(` · ${note}`), result.stdout);
-      assert.match(
-        result.stdout,
-        new RegExp(`^UI=${JSON.stringify([note]).replace(/[()[\]]/g, "\\$&")}$`, "m"),
-      );
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-      await ollama.close();
-    }
+    const result = await runCodeOnSmallOllama(
+      "ccp_code_ctx_status_",
+      '#!/bin/sh\nexec "$DENO_BIN" run --quiet -A "$DIR/claude.ts" "$@"\n',
+      { "claude.ts": STATUS_CLAUDE_TS },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const note = "ollama/qwen3-coder: context 4096, too small (see ccp check)";
+    const [, status] = /^STATUS=(.*)$/m.exec(result.stdout) ?? [];
+    // The totals first, whole; the note last.
+    assert.match(status ?? "", /^ccp ▸ ollama\/qwen3-coder · 4\.1k in \/ 14 out · 1 req/);
+    assert.ok(status?.endsWith(` · ${note}`), result.stdout);
+    assert.match(
+      result.stdout,
+      new RegExp(`^UI=${JSON.stringify([note]).replace(/[()[\]]/g, "\\$&")}$`, "m"),
+    );
   },
 });

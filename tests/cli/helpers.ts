@@ -1,6 +1,7 @@
 /** Helpers for CLI tests: an in-memory context, and the real program spawned like `deno task start`. */
 
 import type { CliContext, Io } from "../../src/cli/context.ts";
+import { startSmallContextOllama } from "../mocks/ollama_api.ts";
 
 /** The project root (where deno.json lives). */
 export const ROOT: string = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
@@ -229,3 +230,42 @@ routes:
   default: up/model-a
   sonnet: [up/model-b, ollama/qwen3-coder]
 `;
+
+/**
+ * Runs `ccp code -p hi` in a temp dir, routed to an Ollama that runs qwen3-coder with 4096 tokens
+ * of context, with `claude` the script `claudeSh` (a shell script; `$DIR` names the temp dir,
+ * `$DENO_BIN` the running Deno) and `files` written beside it first.
+ */
+export async function runCodeOnSmallOllama(
+  prefix: string,
+  claudeSh: string,
+  files: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const ollama = startSmallContextOllama();
+  const dir = await Deno.makeTempDir({ prefix });
+  try {
+    await Deno.mkdir(`${dir}/bin`);
+    for (const [name, text] of Object.entries(files)) {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+    }
+    await Deno.writeTextFile(`${dir}/bin/claude`, claudeSh.replaceAll("$DIR", dir), {
+      mode: 0o755,
+    });
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `providers:\n  ollama: { preset: ollama, base_url: ${ollama.url} }\n` +
+        "routes:\n  default: ollama/qwen3-coder\n",
+    );
+    const env = childEnv(dir, {
+      PATH: `${dir}/bin:${Deno.env.get("PATH") ?? ""}`,
+      DENO_BIN: Deno.execPath(),
+    });
+    return await runCcp(["code", "--config", "c.yaml", "--port", "0", "-p", "hi"], {
+      cwd: dir,
+      env,
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await ollama.close();
+  }
+}
