@@ -12,15 +12,13 @@ import { keptByRatio, parseTraceparent } from "../../src/observe/tracing/trace_c
 import { exportBody, retryAfterMs } from "../../src/observe/tracing/send.ts";
 import { unixNano } from "../../src/observe/tracing/spans.ts";
 import { provider, testConfig } from "../helpers/config.ts";
-import { servedRecord } from "../helpers/records.ts";
-import { configWithTracing, tracingConfig } from "../helpers/tracing.ts";
+import { configWithTracing, tracingConfig, upRecord } from "../helpers/tracing.ts";
 import { type Collector, startCollector } from "../mocks/otlp_collector.ts";
 import { startCcp } from "../helpers/ccp.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { textMessage } from "../mocks/anthropic_fixtures.ts";
 import { postMessages } from "../helpers/ccp.ts";
 import { cpuTimed } from "../helpers/cpu_time.ts";
-import type { RequestRecord } from "../../src/pipeline/record.ts";
 
 /** Traces to `url` with the collector's key; `over` changes any part. */
 function tracing(url: string, over: Partial<TracingConfig> = {}): TracingConfig {
@@ -41,20 +39,6 @@ function exporter(config: () => Config, limits: Partial<ExportLimits> = {}) {
   });
   return { traces, logs };
 }
-
-const record = (i: number): RequestRecord =>
-  servedRecord({
-    id: `req_${i}`,
-    attempts: [{
-      provider: "up",
-      model: "m",
-      keyLabel: "key 1 (...abcd)",
-      status: 200,
-      outcome: "answered",
-      startedAt: Date.now(),
-      durationMs: 1,
-    }],
-  });
 
 async function waitFor(done: () => boolean, ms = 5_000): Promise<void> {
   const until = Date.now() + ms;
@@ -78,7 +62,7 @@ Deno.test("tracing: sampling keeps the ratio's share of traces, the same answer 
     configWithTracing(tracing(collector.url, { sampleRatio: 0.25 }))
   );
   try {
-    for (let i = 0; i < 800; i++) traces.ended(record(i));
+    for (let i = 0; i < 800; i++) traces.ended(upRecord(i));
     await traces.close();
     const kept = new Set(collector.spans().map((s) => s.traceId)).size;
     // Binomial(800, 0.25): 200 ± 12; far outside that, the ratio is not applied.
@@ -126,7 +110,7 @@ Deno.test("tracing: 503 with Retry-After is retried; a 400 is not, and is logged
   ]);
   const { traces, logs } = exporter(() => configWithTracing(tracing(collector.url)));
   try {
-    traces.ended(record(1));
+    traces.ended(upRecord(1));
     await waitFor(() => traces.counts().exported === 2);
     assert.equal(collector.requests, 2);
     assert.equal(traces.counts().dropped.export_failed, 0);
@@ -137,16 +121,16 @@ Deno.test("tracing: 503 with Retry-After is retried; a 400 is not, and is logged
 
     collector.replies.push({ status: 400, body: '{"message":"bad data"}' });
     const before = collector.requests;
-    traces.ended(record(2));
+    traces.ended(upRecord(2));
     await waitFor(() => traces.counts().dropped.export_failed === 2);
-    traces.ended(record(3));
+    traces.ended(upRecord(3));
     await waitFor(() => traces.counts().dropped.export_failed === 4);
     assert.equal(collector.requests - before, 2, "one request per batch: a 400 is not retried");
     const said = logs.filter((l) => /HTTP 400: bad data/.test(l));
     assert.equal(said.length, 1, "the same trouble is logged once, not per batch");
     // Reachable again: said once.
     collector.replies.push({ status: 200 });
-    traces.ended(record(4));
+    traces.ended(upRecord(4));
     await waitFor(() => traces.counts().exported === 4);
     assert.equal(logs.filter((l) => /reach the OTLP collector .* again/.test(l)).length, 1);
   } finally {
@@ -218,7 +202,7 @@ Deno.test("tracing: a collector's redirect is not followed: its headers go nowhe
   const url = `http://127.0.0.1:${moved.addr.port}`;
   const { traces, logs } = exporter(() => configWithTracing(tracing(url, { headers })));
   try {
-    traces.ended(record(1));
+    traces.ended(upRecord(1));
     await waitFor(() => traces.counts().dropped.export_failed === 2);
     assert.deepEqual(reached, [], "nothing reached where the redirect pointed");
     assert.equal(traces.counts().exported, 0);
@@ -245,7 +229,7 @@ Deno.test("tracing: a slow collector times out, its queue fills and drops, ended
   try {
     // 2 spans per request: 4 fit, the rest find the queue full while the first batch waits.
     const { ms } = await cpuTimed(() => {
-      for (let i = 0; i < 10; i++) traces.ended(record(i));
+      for (let i = 0; i < 10; i++) traces.ended(upRecord(i));
     });
     assert.ok(ms < 50, `10 requests' spans took ${ms} ms of CPU`);
     assert.equal(traces.counts().dropped.queue_full, 12);
@@ -263,15 +247,15 @@ Deno.test("tracing: a stop sends what is queued; tracing off makes no spans", as
   let current = configWithTracing(undefined);
   const { traces } = exporter(() => current, { delayMs: 60_000 });
   try {
-    traces.ended(record(1));
+    traces.ended(upRecord(1));
     assert.equal(traces.counts().exported, 0);
     current = configWithTracing(tracing(collector.url));
-    traces.ended(record(2));
-    traces.ended(record(3));
+    traces.ended(upRecord(2));
+    traces.ended(upRecord(3));
     assert.equal(collector.requests, 0, "the timer has not fired");
     await traces.close();
     assert.equal(collector.spans().length, 4, "the stop flushed both requests' spans");
-    traces.ended(record(4));
+    traces.ended(upRecord(4));
     assert.equal(traces.counts().exported, 4, "a closed exporter makes no more");
   } finally {
     await collector.close();
@@ -284,7 +268,7 @@ Deno.test("tracing: one traced request's added CPU is small (measured per reques
   const off = exporter(() => configWithTracing(undefined)).traces;
   try {
     const n = 2_000;
-    const records = Array.from({ length: n }, (_, i) => record(i));
+    const records = Array.from({ length: n }, (_, i) => upRecord(i));
     const timeOn = await cpuTimed(() => records.forEach((r) => on.ended(r)));
     const timeOff = await cpuTimed(() => records.forEach((r) => off.ended(r)));
     const perRequestUs = ((timeOn.ms - timeOff.ms) / n) * 1000;
@@ -305,8 +289,8 @@ Deno.test("tracing: the config's batch settings size the batches, pace them and 
     { delayMs: 60_000 },
   );
   try {
-    traces.ended(record(1));
-    traces.ended(record(2));
+    traces.ended(upRecord(1));
+    traces.ended(upRecord(2));
     await waitFor(() => traces.counts().exported === 4);
     assert.deepEqual(collector.exports.map((e) => e.spans.length), [3, 1]);
   } finally {
@@ -324,7 +308,7 @@ Deno.test("tracing: the config's batch settings size the batches, pace them and 
   );
   try {
     const started = performance.now();
-    bounded.traces.ended(record(1));
+    bounded.traces.ended(upRecord(1));
     await waitFor(() => bounded.traces.counts().dropped.export_failed === 2);
     const ms = performance.now() - started;
     assert.ok(ms < 800, `the export gave up after ${Math.round(ms)} ms`);
@@ -369,7 +353,7 @@ Deno.test("tracing: a collector that quotes its key without the scheme (Bearer, 
     configWithTracing(tracing(collector.url, { headers: { authorization: `Bearer ${key}` } }))
   );
   try {
-    traces.ended(record(1));
+    traces.ended(upRecord(1));
     await waitFor(() => traces.counts().dropped.export_failed === 2);
     const said = logs.join("\n");
     assert.match(said, /HTTP 401: unknown API key/);

@@ -9,27 +9,13 @@ import type { Config } from "../../src/config/types.ts";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { TraceExport } from "../../src/observe/tracing/exporter.ts";
-import { servedRecord } from "../helpers/records.ts";
+import { upRecord } from "../helpers/tracing.ts";
 import { startCollector } from "../mocks/otlp_collector.ts";
 
 const ROUTES = `providers:
   up: { type: anthropic, base_url: "http://127.0.0.1:9", api_key: sk-up-0123456789abcdef }
 routes: { default: up/m }
 `;
-
-const record = (i: number) =>
-  servedRecord({
-    id: `req_${i}`,
-    attempts: [{
-      provider: "up",
-      model: "m",
-      keyLabel: "key 1 (...abcd)",
-      status: 200,
-      outcome: "answered",
-      startedAt: Date.now(),
-      durationMs: 1,
-    }],
-  });
 
 /** Ends `count` requests through an exporter on `config` and stops it (which sends them). */
 async function exported(config: Config, count: number): Promise<void> {
@@ -38,7 +24,7 @@ async function exported(config: Config, count: number): Promise<void> {
     log: createLogger({ level: "error", write: () => {}, colour: false }),
     limits: { delayMs: 60_000, closeMs: 3_000, tries: 1 },
   });
-  for (let i = 0; i < count; i++) traces.ended(record(i));
+  for (let i = 0; i < count; i++) traces.ended(upRecord(i));
   await traces.close();
 }
 
@@ -150,7 +136,7 @@ Deno.test("tracing gzip: a collector answering 415 to gzip is named, with the se
       log: createLogger({ level: "warn", write: (line) => lines.push(line), colour: false }),
       limits: { delayMs: 60_000, closeMs: 3_000, tries: 1 },
     });
-    traces.ended(record(1));
+    traces.ended(upRecord(1));
     await traces.close();
   };
   try {

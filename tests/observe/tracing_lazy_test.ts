@@ -8,24 +8,8 @@ import assert from "node:assert/strict";
 import type { Config } from "../../src/config/types.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { LazyTraceExport } from "../../src/observe/tracing/lazy_export.ts";
-import type { RequestRecord } from "../../src/pipeline/record.ts";
-import { servedRecord } from "../helpers/records.ts";
-import { configWithTracing, tracingConfig } from "../helpers/tracing.ts";
+import { configWithTracing, tracingConfig, upRecord } from "../helpers/tracing.ts";
 import { startCollector } from "../mocks/otlp_collector.ts";
-
-const record = (i: number): RequestRecord =>
-  servedRecord({
-    id: `req_${i}`,
-    attempts: [{
-      provider: "up",
-      model: "m",
-      keyLabel: "key 1 (...abcd)",
-      status: 200,
-      outcome: "answered",
-      startedAt: Date.now(),
-      durationMs: 1,
-    }],
-  });
 
 function exporter(config: () => Config) {
   const logs: string[] = [];
@@ -50,7 +34,7 @@ Deno.test("lazy traces: requests that end while the exporter loads reach the col
   const { traces, logs } = exporter(() => config);
   try {
     // The exporter's load has only started: these end before it is there.
-    for (let i = 0; i < 3; i++) traces.ended(record(i));
+    for (let i = 0; i < 3; i++) traces.ended(upRecord(i));
     assert.equal(traces.counts().exported, 0);
     await traces.close();
     assert.deepEqual(requestIds(collector.spans()), ["req_0", "req_1", "req_2"]);
@@ -68,10 +52,10 @@ Deno.test("lazy traces: a reload that turns tracing on traces the next request",
   let config = configWithTracing(undefined);
   const { traces } = exporter(() => config);
   try {
-    traces.ended(record(0));
+    traces.ended(upRecord(0));
     config = configWithTracing(tracingConfig(collector.url));
     traces.prepare(config);
-    traces.ended(record(1));
+    traces.ended(upRecord(1));
     await traces.close();
     assert.deepEqual(requestIds(collector.spans()), ["req_1"]);
   } finally {
@@ -81,13 +65,13 @@ Deno.test("lazy traces: a reload that turns tracing on traces the next request",
 
 Deno.test("lazy traces: without tracing nothing is counted and a stop waits for nothing", async () => {
   const { traces, logs } = exporter(() => configWithTracing(undefined));
-  traces.ended(record(0));
+  traces.ended(upRecord(0));
   assert.deepEqual(traces.counts(), {
     exported: 0,
     dropped: { queue_full: 0, export_failed: 0, rejected: 0 },
   });
   await traces.close();
   // A request after the stop makes no spans either.
-  traces.ended(record(1));
+  traces.ended(upRecord(1));
   assert.deepEqual(logs, []);
 });
