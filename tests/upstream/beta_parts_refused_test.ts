@@ -27,6 +27,9 @@ const DANGER = "dangerous-tool-use-2026-09-03";
 // Claude Code 2.1.337 sends this newer check's beta in the 2026-09-03 one's place, with the same
 // `safeguards`, when Anthropic's settings for the account ask for it.
 const DANGER_1015 = "dangerous-tool-use-2026-10-15";
+// Claude Code 2.1.337 adds it to the 2026-09-03 one when the same settings ask for it, with
+// `classifier_tool_calls` inside the safeguard.
+const CLASSIFIER = "dangerous-tool-use-classifier-tool-calls-2026-11-23";
 const PER_TURN = "per-turn-control-2026-07-01";
 const DISPLAY = "thinking-display-updates-2026-08-18";
 
@@ -59,6 +62,15 @@ const FETCH_TOOL = { type: "web_fetch_20250910", name: "web_fetch", max_uses: 2 
 
 const ask = (text: string) => ({ role: "user", content: text });
 
+// Claude Code 2.1.337's safeguard in auto mode, and with the tool calls the check may judge.
+const SAFEGUARD = {
+  type: "dangerous_tool_use",
+  classifier_context: { v: 1, permission_mode: "auto", platform: "linux" },
+};
+const CLASSIFIED = { ...SAFEGUARD, classifier_tool_calls: { tools: ["Bash", "Write"] } };
+const classifierCalls = (body: Json) =>
+  ((body.safeguards ?? []) as Json[]).some((s) => "classifier_tool_calls" in s);
+
 /** One beta refused: what the client sends, how the gateway refuses, and what it then gets. */
 interface Case {
   readonly name: string;
@@ -72,6 +84,8 @@ interface Case {
   readonly serverTools?: boolean;
   /** The provider's preset; none: the cleaning of a `type: anthropic` provider without one. */
   readonly preset?: string;
+  /** The betas refused, when the client sends others beside them; else all but CC's and CM. */
+  readonly refused?: readonly string[];
 }
 
 const refusedBeta = (beta: string) =>
@@ -305,7 +319,7 @@ const CASES: readonly Case[] = [
       safeguards: [{
         type: "dangerous_tool_use",
         classifier_context: { v: 1, permission_mode: "auto", platform: "linux" },
-        classifier_tool_calls: ["Bash"],
+        classifier_tool_calls: { tools: ["Bash"] },
       }],
       messages: [ask("hi")],
     },
@@ -316,6 +330,30 @@ const CASES: readonly Case[] = [
         ? "safeguards: Extra inputs are not permitted"
         : undefined,
     served: (body) => assert.equal("safeguards" in body, false),
+  },
+  {
+    name: "classifier-tool-calls, refused by name: the safeguard's key goes, the safeguard stays",
+    betas: [CC, DANGER, CLASSIFIER],
+    refused: [CLASSIFIER],
+    body: { safeguards: [CLASSIFIED], messages: [ask("hi")] },
+    refuse: (beta, body) =>
+      beta.includes(CLASSIFIER)
+        ? refusedBeta(CLASSIFIER)
+        : classifierCalls(body)
+        ? "safeguards.0.dangerous_tool_use.classifier_tool_calls: Extra inputs are not permitted"
+        : undefined,
+    served: (body) => assert.deepEqual(body.safeguards, [SAFEGUARD]),
+  },
+  {
+    name: "classifier-tool-calls, refused for the safeguard's key",
+    betas: [CC, DANGER, CLASSIFIER],
+    refused: [CLASSIFIER],
+    body: { safeguards: [CLASSIFIED], messages: [ask("hi")] },
+    refuse: (_beta, body) =>
+      classifierCalls(body)
+        ? "safeguards.0.dangerous_tool_use.classifier_tool_calls: Extra inputs are not permitted"
+        : undefined,
+    served: (body) => assert.deepEqual(body.safeguards, [SAFEGUARD]),
   },
   {
     name: "dangerous-tool-use, refused for its safeguards field",
@@ -426,7 +464,7 @@ for (const c of CASES) {
       // One refused request; its retry and the next request go without the beta's parts.
       assert.equal(gateway.seen.length, 3);
       assert.equal(gateway.seen[0]!.beta, c.betas.join(","));
-      const refused = c.betas.filter((b) => b !== CC && b !== CM);
+      const refused = c.refused ?? c.betas.filter((b) => b !== CC && b !== CM);
       const kept = c.betas.filter((b) => !refused.includes(b)).join(",");
       for (const served of gateway.seen.slice(1)) {
         assert.equal(served.beta, kept);

@@ -1,13 +1,14 @@
 /**
  * What a beta brings into the body besides its `anthropic-beta` value: top-level fields, tools of
- * its types, keys it adds to any tool or message, context-management edits of its types, a
- * `thinking.display` value, and the blocks its tools leave in the history. An endpoint that does
- * not take the beta refuses them too ("mcp_servers: Extra inputs are not permitted", an unknown
- * tool type), so when the beta goes they go with it: fields, keys, edits and the display are
- * removed (a tool's examples move to its description), a tool Anthropic defines for the client
- * to run (the memory tool) becomes an ordinary tool with its documented inputs, any other tool of
- * the beta is removed, deferred tools are resolved, a system message that held nothing but the
- * beta's keys goes, and its blocks in the history become text the model can still read.
+ * its types, keys it adds to any tool or message or to the entries of another beta's list field
+ * (a safeguard), context-management edits of its types, a `thinking.display` value, and the
+ * blocks its tools leave in the history. An endpoint that does not take the beta refuses them too
+ * ("mcp_servers: Extra inputs are not permitted", an unknown tool type), so when the beta goes
+ * they go with it: fields, keys, edits and the display are removed (a tool's examples move to its
+ * description), a tool Anthropic defines for the client to run (the memory tool) becomes an
+ * ordinary tool with its documented inputs, any other tool of the beta is removed, deferred tools
+ * are resolved, a system message that held nothing but the beta's keys goes, and its blocks in
+ * the history become text the model can still read.
  */
 
 import { isRecord, ownValue } from "../../core/json.ts";
@@ -28,6 +29,8 @@ interface BetaParts {
   readonly toolKeys?: readonly string[];
   /** Keys the beta adds to a message. */
   readonly messageKeys?: readonly string[];
+  /** Keys the beta adds to the entries of a list field another beta brings, by that field. */
+  readonly entryKeys?: Readonly<Record<string, readonly string[]>>;
   /** Values of `thinking.display` the beta brings. */
   readonly displays?: readonly string[];
   /** `defer_loading` and the `tool_reference` blocks that load a deferred tool. */
@@ -104,6 +107,13 @@ const PARTS_OF_BETA: Readonly<Record<string, BetaParts>> = {
   // Claude Code 2.1.337's newer version of that check, sent in its place (same `safeguards`) when
   // Anthropic's settings for the account turn it on.
   "dangerous-tool-use-2026-10-15": { fields: ["safeguards"] },
+  // Claude Code 2.1.337, when the same settings ask for it: the tool calls the check may judge
+  // (`classifier_tool_calls: {tools: [...]}`) inside the `dangerous_tool_use` safeguard, whose
+  // other keys stay with the check's own beta.
+  "dangerous-tool-use-classifier-tool-calls-2026-11-23": {
+    fields: [],
+    entryKeys: { safeguards: ["classifier_tool_calls"] },
+  },
   // Claude Code 2.1.332's effort per turn: a system message carries the effort from that turn on
   // (on the environment message, or alone with empty content after `/effort` or "ultrathink");
   // the top-level `output_config.effort` always holds the current one as well.
@@ -140,8 +150,8 @@ export function betasBringing(part: string, sent: readonly string[]): string[] {
 }
 
 /**
- * The names of `beta`'s parts that `body` carries, other than fields: its tool types, tool keys
- * and edit types, and the block types in the history. A refusal naming one of them stands for
+ * The names of `beta`'s parts that `body` carries, other than fields: its tool types, tool keys,
+ * keys in another field's entries and edit types, and the block types in the history. A refusal naming one of them stands for
  * the beta.
  */
 export function partsCarried(beta: string, body: Body): string[] {
@@ -165,6 +175,11 @@ export function partsCarried(beta: string, body: Body): string[] {
       if (key in message) names.add(`messages.${i}.${key}`);
     }
   }
+  for (const [field, keys] of Object.entries(parts.entryKeys ?? {})) {
+    for (const entry of entriesOf(body, field)) {
+      for (const key of keys) if (key in entry) names.add(key);
+    }
+  }
   if (hasDisplay(body, parts.displays)) names.add("display");
   if (parts.blocks) {
     editBlocks(body, (block) => {
@@ -181,6 +196,7 @@ export function withoutBetaParts(body: Body, betas: Iterable<string>): Body {
   const tools = new Set<string>();
   const keys = new Set<string>();
   const messageKeys = new Set<string>();
+  const entryKeys = new Map<string, Set<string>>();
   const displays: string[] = [];
   const edits = new Set<string>();
   const calls = new Set<string>();
@@ -193,6 +209,9 @@ export function withoutBetaParts(body: Body, betas: Iterable<string>): Body {
     for (const type of parts.tools ?? []) tools.add(type);
     for (const key of parts.toolKeys ?? []) keys.add(key);
     for (const key of parts.messageKeys ?? []) messageKeys.add(key);
+    for (const [field, keys] of Object.entries(parts.entryKeys ?? {})) {
+      entryKeys.set(field, new Set([...entryKeys.get(field) ?? [], ...keys]));
+    }
     displays.push(...parts.displays ?? []);
     for (const type of parts.edits ?? []) edits.add(type);
     for (const name of parts.calls ?? []) calls.add(name);
@@ -205,6 +224,7 @@ export function withoutBetaParts(body: Body, betas: Iterable<string>): Body {
   }
   if (keys.size > 0) out = withoutToolKeys(out, keys);
   if (messageKeys.size > 0) out = withoutMessageKeys(out, messageKeys);
+  for (const [field, keys] of entryKeys) out = withoutEntryKeys(out, field, keys);
   if (hasDisplay(out, displays)) {
     const { display: _display, ...thinking } = out.thinking as Obj;
     out = { ...out, thinking };
@@ -259,6 +279,23 @@ function withoutMessageKeys(body: Body, keys: ReadonlySet<string>): Body {
     return bare.role === "system" && empty ? [] : [bare];
   });
   return { ...body, messages: kept };
+}
+
+/** The object entries of the list field `field`. */
+function entriesOf(body: Body, field: string): Obj[] {
+  const list = body[field];
+  return Array.isArray(list) ? list.filter(isRecord) : [];
+}
+
+/** The entries of the list field `field` without `keys`. */
+function withoutEntryKeys(body: Body, field: string, keys: ReadonlySet<string>): Body {
+  const list = body[field];
+  const has = (entry: unknown) => isRecord(entry) && [...keys].some((key) => key in entry);
+  if (!Array.isArray(list) || !list.some(has)) return body;
+  const kept = list.map((entry) =>
+    has(entry) ? [...keys].reduce((e: Obj, key) => dropKey(e, key), entry as Obj) : entry
+  );
+  return { ...body, [field]: kept };
 }
 
 function editsOf(body: Body): Obj[] {
