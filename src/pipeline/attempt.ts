@@ -46,6 +46,9 @@ export interface AttemptInput {
   readonly shutdown?: AbortSignal;
 }
 
+// An attempt's reason when its client left before the answer was whole.
+const CLIENT_LEFT = "client disconnected";
+
 /** Sends one attempt and records it, also when it throws (the client left before the answer). */
 export async function recordedAttempt(
   input: AttemptInput,
@@ -95,7 +98,7 @@ export async function recordedAttempt(
       ...tried,
       ...(trace ? tracedTries(trace) : {}),
       outcome: "failed",
-      reason: signal.aborted ? "client disconnected" : loggedText(
+      reason: signal.aborted ? CLIENT_LEFT : loggedText(
         scrubSecrets(messageOf(error), providerSecrets(target.provider)),
         input.text,
       ),
@@ -108,8 +111,11 @@ export async function recordedAttempt(
     ...(trace ? tracedTries(trace) : {}),
     ...(result.ok ? { status: 200 } : result.status ? { status: result.status } : {}),
     outcome: result.ok ? "answered" : "failed",
+    // A JSON client that left while its answer was collected broke that read: it left.
     ...(result.ok ? {} : {
-      reason: loggedText(describeFailure(result, providerSecrets(target.provider)), input.text),
+      reason: signal.aborted
+        ? CLIENT_LEFT
+        : loggedText(describeFailure(result, providerSecrets(target.provider)), input.text),
     }),
     durationMs: performance.now() - began,
   });

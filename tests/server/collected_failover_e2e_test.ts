@@ -7,6 +7,8 @@
 
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
+import type { AppDeps } from "../../src/server/deps.ts";
+import type { RequestRecord } from "../../src/pipeline/record.ts";
 import { parseSse, postMessages, startCcp } from "../helpers/ccp.ts";
 import {
   blockEvents,
@@ -71,19 +73,22 @@ function upstream(kind: Break, seen: string[]) {
   return { url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
 }
 
-function ccpFor(url: string, keys: string) {
-  return startCcp(configFromYaml({
-    text: `
+function ccpFor(url: string, keys: string, over: Partial<AppDeps> = {}) {
+  return startCcp(
+    configFromYaml({
+      text: `
 providers:
   p: { type: anthropic, base_url: "${url}/p", api_keys: [${keys}] }
   other: { type: anthropic, base_url: "${url}/other", api_key: sk-other-0000 }
 routes:
   default: [p/m, other/m]
 `,
-    file: "config.yaml",
-    path: "/abs/config.yaml",
-    env: {},
-  }));
+      file: "config.yaml",
+      path: "/abs/config.yaml",
+      env: {},
+    }),
+    over,
+  );
 }
 
 const ask = (stream: boolean) => ({
@@ -190,7 +195,10 @@ Deno.test("collected answer: a client that leaves while ccp collects cancels the
     });
     return new Response(body, { headers: SSE });
   });
-  const ccp = ccpFor(`http://127.0.0.1:${server.addr.port}`, "sk-p-test-0001");
+  const records: RequestRecord[] = [];
+  const ccp = ccpFor(`http://127.0.0.1:${server.addr.port}`, "sk-p-test-0001", {
+    observers: [{ started: () => {}, ended: (r) => records.push(r) }],
+  });
   const client = new AbortController();
   try {
     const res = fetch(`${ccp.url}/v1/messages`, {
@@ -214,6 +222,11 @@ Deno.test("collected answer: a client that leaves while ccp collects cancels the
     const line = ccp.logs.find((l) => /POST \/v1\/messages/.test(l)) ?? "";
     assert.match(line, / 499 .*\(client disconnected\)/, ccp.logs.join("\n"));
     assert.doesNotMatch(line, /failed: /, ccp.logs.join("\n"));
+    // So does its try, in /ui/state and traces: not the read the leaving broke.
+    assert.deepEqual(
+      records.flatMap((r) => r.attempts).map((a) => [a.provider, a.outcome, a.reason]),
+      [["p", "failed", "client disconnected"]],
+    );
   } finally {
     await ccp.close();
     await server.shutdown();
