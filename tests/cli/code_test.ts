@@ -214,6 +214,7 @@ echo "KEY=\${ANTHROPIC_API_KEY-unset}"
 echo "ARGS=$*"
 echo "DISCOVERY=$CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY"
 echo "COMPACT=\${CLAUDE_CODE_AUTO_COMPACT_WINDOW-unset}"
+echo "HAIKU=\${ANTHROPIC_DEFAULT_HAIKU_MODEL-unset}"
 echo "PWD=$(pwd)"
 echo "OTEL=\${CLAUDE_CODE_ENABLE_TELEMETRY-unset} \${OTEL_EXPORTER_OTLP_ENDPOINT-unset} \${OTEL_EXPORTER_OTLP_PROTOCOL-unset} \${OTEL_METRICS_EXPORTER-unset}"
 "$DENO_BIN" eval --quiet "const r = await fetch(Deno.env.get('ANTHROPIC_BASE_URL') + '/health'); console.log('HEALTH=' + r.status + ' ' + (await r.json()).name)"
@@ -285,6 +286,8 @@ Deno.test({
       assert.match(result.stdout, /HEALTH=200 ccp\n/);
       assert.match(result.stdout, /DISCOVERY=1\n/);
       assert.match(result.stdout, /COMPACT=unset\n/, "no context window is known for up/model-a");
+      // The session's title goes to the haiku tier, by the name Claude Code gives it.
+      assert.match(result.stdout, /HAIKU=claude-haiku-5-5\n/);
       assert.match(result.stdout, new RegExp(`PWD=${dir}\n`));
       // The proxy's log goes to a file, named once; nothing else of it reaches the terminal.
       const [, log] = /proxy started in-process at http:\/\/127\.0\.0\.1:\d+.*; its log: (\S+)/
