@@ -117,27 +117,43 @@ function killedBy(env: EnvMap): string | undefined {
   if (envValue(env, "OTEL_SDK_DISABLED")?.trim().toLowerCase() === "true") {
     return "OTEL_SDK_DISABLED=true";
   }
-  const exporters = envValue(env, "OTEL_TRACES_EXPORTER")?.split(",").map((n) =>
-    n.trim().toLowerCase()
-  );
-  return exporters?.length === 1 && exporters[0] === "none"
-    ? "OTEL_TRACES_EXPORTER=none"
+  // `none,none` says it as `none` does.
+  const names = exporterNames(env);
+  return names?.length === 1 && names[0] === "none"
+    ? `OTEL_TRACES_EXPORTER=${envValue(env, "OTEL_TRACES_EXPORTER")!.trim()}`
     : undefined;
 }
 
+/** The exporters `OTEL_TRACES_EXPORTER` names, each once, blanks left out; undefined when unset. */
+function exporterNames(env: EnvMap): string[] | undefined {
+  const raw = envValue(env, "OTEL_TRACES_EXPORTER");
+  if (raw === undefined) return undefined;
+  return [...new Set(raw.split(",").map((n) => n.trim().toLowerCase()).filter((n) => n))];
+}
+
 /**
- * `OTEL_TRACES_EXPORTER` (unset means `otlp`, as OpenTelemetry says): a list naming `otlp`
- * exports; `none` turns tracing off, and so does a list of exporters ccp lacks, which it says.
+ * `OTEL_TRACES_EXPORTER` (unset or blank means `otlp`, as OpenTelemetry says): a list naming
+ * `otlp` exports; `none` alone turns tracing off; beside other exporters `none` is ignored, as
+ * OpenTelemetry's SDKs ignore it, and a list of exporters ccp lacks turns tracing off. Where a
+ * collector is named, what does not trace as written is said.
  */
 function exportsOtlp(env: EnvMap, warnings: string[]): boolean {
   const raw = envValue(env, "OTEL_TRACES_EXPORTER");
-  const names = (raw ?? "otlp").split(",").map((n) => n.trim().toLowerCase()).filter((n) => n);
-  if (names.length === 0 || names.includes("otlp")) return true;
-  if (names.includes("none")) return false;
-  if (
-    envValue(env, "OTEL_EXPORTER_OTLP_ENDPOINT") ??
-      envValue(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-  ) {
+  const names = exporterNames(env) ?? [];
+  if (names.length === 1 && names[0] === "none") return false;
+  const others = names.filter((n) => n !== "none");
+  const collector = envValue(env, "OTEL_EXPORTER_OTLP_ENDPOINT") ??
+    envValue(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  if (others.length === 0 || others.includes("otlp")) {
+    if (others.length < names.length && collector) {
+      warnings.push(
+        `OTEL_TRACES_EXPORTER is ${raw}: none beside other exporters is ignored, and ccp ` +
+          "traces by otlp (OTEL_TRACES_EXPORTER=none alone turns it off)",
+      );
+    }
+    return true;
+  }
+  if (collector) {
     warnings.push(
       `OTEL_TRACES_EXPORTER is ${raw}: ccp exports traces only by otlp; tracing is off ` +
         "(OTEL_TRACES_EXPORTER=otlp or a tracing: block turns it on)",

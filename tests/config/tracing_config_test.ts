@@ -132,6 +132,9 @@ Deno.test("tracing: what turns it off, and what is refused", () => {
   const switches: Record<string, string>[] = [
     { OTEL_SDK_DISABLED: "true" },
     { OTEL_TRACES_EXPORTER: "none" },
+    // A list of nothing but none says the same.
+    { OTEL_TRACES_EXPORTER: "none,none" },
+    { OTEL_TRACES_EXPORTER: " none , " },
   ];
   for (const off of switches) {
     const loaded = load(block, off);
@@ -211,9 +214,24 @@ Deno.test("tracing: Claude Code's own OTLP settings in the shell (gRPC, protobuf
     assert.ok(c.tracing, `OTEL_TRACES_EXPORTER=${value}`);
     assert.deepEqual(c.warnings, []);
   }
-  const none = load("", { ...env, OTEL_TRACES_EXPORTER: "none" });
-  assert.equal(none.tracing, undefined);
-  assert.deepEqual(none.warnings, []);
+  for (const value of ["none", "none,none"]) {
+    const none = load("", { ...env, OTEL_TRACES_EXPORTER: value });
+    assert.equal(none.tracing, undefined, value);
+    assert.deepEqual(none.warnings, [], value);
+  }
+  // Beside other exporters none is ignored, as OpenTelemetry's SDKs ignore it; ccp says so.
+  for (const value of ["otlp,none", "none,otlp"]) {
+    const mixed = load("", { ...env, OTEL_TRACES_EXPORTER: value });
+    assert.ok(mixed.tracing, value);
+    assert.deepEqual(mixed.warnings, [
+      `OTEL_TRACES_EXPORTER is ${value}: none beside other exporters is ignored, and ccp traces ` +
+      "by otlp (OTEL_TRACES_EXPORTER=none alone turns it off)",
+    ]);
+  }
+  // Without otlp, the others alone decide: off, and said.
+  const consoleNone = load("", { ...env, OTEL_TRACES_EXPORTER: "console,none" });
+  assert.equal(consoleNone.tracing, undefined);
+  assert.match(consoleNone.warnings[0] ?? "", /is console,none: ccp exports traces only by otlp/);
   const consoleOnly = load("", { ...env, OTEL_TRACES_EXPORTER: "console" });
   assert.equal(consoleOnly.tracing, undefined);
   assert.match(
