@@ -33,10 +33,14 @@ const MAX_PASSED = 2048;
 
 /**
  * The targets passed, first ones first, as many whole as fit; the rest counted (the log line names
- * them all). One too long alone is cut. What is past ASCII is percent-encoded.
+ * them all). One too long alone is cut. What is past ASCII is percent-encoded, and so is a `)`
+ * followed by `, ` inside an entry (a name or budget may hold one): `), ` only ever ends an entry,
+ * so a program can split the list there.
  */
 function passedHeader(passed: readonly string[]): string {
-  const safe = passed.map((p) => p.replace(/[^\x20-\x7e]+/g, (t) => headerSafe(t)));
+  const safe = passed.map((p) =>
+    p.replace(/[^\x20-\x7e]+/g, (t) => headerSafe(t)).replaceAll("), ", "%29, ")
+  );
   return firstEntries(
     safe,
     MAX_PASSED,

@@ -52,3 +52,14 @@ Deno.test("x-ccp-passed: names past Latin-1 and control characters are percent-e
   assert.equal(decodeURIComponent(value.slice(0, value.indexOf(" ("))), "本地/模型\u2028");
   new Headers({ "x-ccp-passed": value });
 });
+
+Deno.test("x-ccp-passed: the list splits at `), ` even when a name or reason holds one", () => {
+  const passed = [
+    "gw/m (not sent: budget of team (a), b spent)",
+    "odd), name/m (refused as too long)",
+    cooling("b/m"),
+  ];
+  const value = headersFor({ passed })["x-ccp-passed"]!;
+  const entries = value.split("), ").map((e, i, all) => i < all.length - 1 ? `${e})` : e);
+  assert.deepEqual(entries.map(decodeURIComponent), passed);
+});
