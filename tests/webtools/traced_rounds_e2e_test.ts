@@ -76,6 +76,9 @@ tracing:
       // One round, then the next: the first ends as the second starts, which is no retry.
       assert.ok(BigInt(rounds[0]!.endTimeUnixNano) <= BigInt(rounds[1]!.startTimeUnixNano));
       assert.equal(attr(rounds[1]!, "ccp.attempt.kind"), "round");
+      // Two sends, both rounds: none was a retry or failover, as the log line's `rounds=2` says.
+      assert.equal(Number(attr(server, "ccp.attempts")), 2);
+      assert.equal(Number(attr(server, "ccp.rounds")), 2);
     }
   } finally {
     await collector.close();

@@ -6,6 +6,7 @@
  */
 
 import type { AttemptRecord, RequestRecord, Usage } from "../../pipeline/record.ts";
+import { roundsOf } from "../../pipeline/log_observer.ts";
 import { randomHex, type TraceStart } from "./trace_context.ts";
 
 /** An attribute value as OTLP's JSON writes it (64-bit integers as decimal strings). */
@@ -102,6 +103,9 @@ export function requestSpans(
     ...(facts.costUsd !== undefined ? [double("ccp.cost_usd", facts.costUsd)] : []),
     str("ccp.outcome", r.outcome),
     int("ccp.attempts", r.attempts.length),
+    // Every send counts as an attempt; a web tools answer's rounds are said apart, as its log line
+    // and the status page say them (only the sends beyond them were retries or failovers).
+    ...(r.attempts.length > 1 && roundsOf(r) > 1 ? [int("ccp.rounds", roundsOf(r))] : []),
     ...(r.passed?.length ? [strings("ccp.passed", r.passed)] : []),
     ...(r.budget !== undefined ? [str("ccp.budget", r.budget)] : []),
   ];
