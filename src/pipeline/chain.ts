@@ -5,7 +5,7 @@ import { settingsFor } from "../config/settings_merge.ts";
 import { UpstreamError } from "../core/errors.ts";
 import { ChainWindows, type LocalWindows, type Unsendable } from "../resilience/chain_windows.ts";
 import type { DispatchTarget } from "../resilience/outcome.ts";
-import { isLocalServer, type ServerWindows } from "../resilience/server_windows.ts";
+import { cutsPrompts, isLocalServer, type ServerWindows } from "../resilience/server_windows.ts";
 import type { Resolution } from "../routing/resolve.ts";
 import type { ChainRequest } from "../upstream/transport.ts";
 import { RAISE_THE_CONTEXT } from "../upstream/ollama/context.ts";
@@ -17,7 +17,7 @@ import { RAISE_THE_CONTEXT } from "../upstream/ollama/context.ts";
 export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
   /** Local targets without a declared window; their server's refusals teach it. */
   readonly undeclared = new Set<DispatchTarget>();
-  /** Those whose learned window their server cuts a longer prompt to (Ollama). */
+  /** Those whose window (learned or declared) their server cuts a longer prompt to (Ollama). */
   readonly cutting = new Set<DispatchTarget>();
   readonly #windows: ServerWindows | undefined;
 
@@ -29,7 +29,12 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
   /** Notes what the server of local `target` is known to run it with (no declared window). */
   learnt(target: DispatchTarget, variant: ModelSettings | undefined): void {
     const { provider, model } = target;
-    if (settingsFor(provider, model, variant).contextWindow !== undefined) return;
+    if (settingsFor(provider, model, variant).contextWindow !== undefined) {
+      // Ollama cuts a prompt over a declared window too (one given as README advises, the very
+      // context it runs): such a prompt is not sent either.
+      if (cutsPrompts(provider)) this.cutting.add(target);
+      return;
+    }
     this.undeclared.add(target);
     const learned = this.#windows?.of(provider, model);
     if (!learned) return;
@@ -40,13 +45,13 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
 
   /** Says that `target` was not sent a prompt for its learned window, which may be out of date. */
   unsent(target: DispatchTarget): void {
-    this.#windows?.onUnsent?.(target.provider, target.model);
+    if (this.undeclared.has(target)) this.#windows?.onUnsent?.(target.provider, target.model);
   }
 
   /** What the chain's windows tell this store, when any target is a local one. */
   local(): LocalWindows | undefined {
     const windows = this.#windows;
-    if (!windows || this.undeclared.size === 0) return undefined;
+    if (!windows || (this.undeclared.size === 0 && this.cutting.size === 0)) return undefined;
     return {
       cuts: (t) => this.cutting.has(t),
       learn: (t, limit) => {
@@ -99,8 +104,9 @@ export async function chainWindows(
   const tokens = await request.inputTokens().catch(() => undefined);
   const made = new ChainWindows(chain, windowOf, tokens, local);
   if (made.unsendable) {
-    (variants as ChainVariants).unsent(made.unsendable.target);
-    throw promptTooLong(made.unsendable);
+    const chainVariants = variants as ChainVariants;
+    chainVariants.unsent(made.unsendable.target);
+    throw promptTooLong(made.unsendable, chainVariants.undeclared.has(made.unsendable.target));
   }
   return made;
 }
@@ -109,12 +115,18 @@ export async function chainWindows(
  * Anthropic's refusal of an over-long prompt, whose first words Claude Code compacts on, for a
  * prompt ccp did not send: Ollama would have cut it from the front and answered off-topic.
  */
-function promptTooLong({ target, window, promptTokens }: Unsendable): UpstreamError {
+function promptTooLong(
+  { target, window, promptTokens }: Unsendable,
+  learned: boolean,
+): UpstreamError {
+  const context = learned
+    ? `Ollama runs ${target.model} with a context of ${window} tokens and`
+    : `the context_window of ${target.model} is ${window} tokens, and Ollama`;
   return new UpstreamError(
     "invalid_request_error",
     `prompt is too long: ${promptTokens} tokens > ${window} maximum (ccp's count; not sent: ` +
-      `Ollama runs ${target.model} with a context of ${window} tokens and cuts a longer prompt ` +
-      `from the front without an error). To give it more context, ${RAISE_THE_CONTEXT}.`,
+      `${context} cuts a longer prompt from the front without an error). To give it more ` +
+      `context, ${RAISE_THE_CONTEXT}${learned ? "" : ", and raise its context_window with it"}.`,
     // Named in the request's record: its log line, and the Ollama warning (once per model).
     { status: 400, target: { provider: target.provider.id, model: target.model } },
   );

@@ -30,6 +30,11 @@ export function isLocalServer(provider: ProviderConfig): boolean {
   return provider.preset !== undefined && findPreset(provider.preset)?.local === true;
 }
 
+/** Whether `provider`'s server cuts a prompt longer than its window without an error (Ollama). */
+export function cutsPrompts(provider: ProviderConfig): boolean {
+  return provider.preset === "ollama";
+}
+
 /** Windows per local provider and model, kept across config reloads; bounded. */
 export class ServerWindows {
   readonly #byTarget = new Map<string, Entry>();
@@ -52,7 +57,7 @@ export class ServerWindows {
     if (this.#byTarget.size >= MAX_WINDOWS) {
       this.#byTarget.delete(this.#byTarget.keys().next().value!);
     }
-    const cuts = provider.preset === "ollama";
+    const cuts = cutsPrompts(provider);
     this.#byTarget.set(id, { tokens, cuts, baseUrl: provider.baseUrl });
   }
 

@@ -35,8 +35,9 @@ export const VENDOR_PRICES: PriceRows = [
   }],
   // Sonnet 4 and 4.5 with the 1M-context beta bill a whole request whose prompt passed 200k tokens
   // at 2× input and 1.5× output, the cache rates scaled with input (without the beta such a
-  // prompt is refused, so the tier only ever applies with it).
-  [/claude-sonnet-4([.-]5)?(-\d{8}|$)/, {
+  // prompt is refused, so the tier only ever applies with it). Sonnet 4 is also named by its
+  // alias `claude-sonnet-4-0`, and on Vertex AI with `@` before the date.
+  [/claude-sonnet-4([.-][05])?([-@]\d{8}|$)/, {
     input: 3,
     output: 15,
     cacheRead: 0.3,

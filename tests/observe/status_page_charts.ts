@@ -17,16 +17,20 @@ const DAY = 24 * HOUR;
 // 2026-12-06T19:16Z: in Los Angeles still the 6th (11:16), in Tokyo already the 7th (04:16).
 const NOW = Date.UTC(2026, 11, 6, 19, 16);
 
-/** Buckets of `size` from `count - 1` buckets before now's, spend only in the last one. */
+/**
+ * Buckets of `size` from `count - 1` buckets before now's, spend only in the last one; the one
+ * before it went to a local model, whose cost is not known (null).
+ */
 function points(size: number, count: number) {
   const last = NOW - (NOW % size);
   return Array.from({ length: count }, (_, i) => {
     const spent = i === count - 1;
+    const unpriced = i === count - 2;
     return {
       start: last - (count - 1 - i) * size,
-      tokens: spent ? 5_432_100 : 0,
-      costUsd: spent ? 0.0021354 : 0,
-      requests: spent ? 32 : 0,
+      tokens: spent ? 5_432_100 : unpriced ? 120_000 : 0,
+      costUsd: spent ? 0.0021354 : unpriced ? null : 0,
+      requests: spent ? 32 : unpriced ? 3 : 0,
       errors: 0,
     };
   });

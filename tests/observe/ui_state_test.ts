@@ -4,8 +4,11 @@ import assert from "node:assert/strict";
 import { uiState } from "../../src/observe/ui/state.ts";
 import { RecentRequests } from "../../src/observe/recent.ts";
 import { ResilienceRegistry } from "../../src/resilience/registry.ts";
-import type { Ledger } from "../../src/usage/ledger.ts";
+import { Ledger } from "../../src/usage/ledger.ts";
+import { openKvStore } from "../../src/usage/kv_store.ts";
+import { createLogger } from "../../src/core/log.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import { servedRecord } from "../helpers/records.ts";
 
 function ledgerThat(read: () => Promise<never>): Ledger {
   return {
@@ -73,4 +76,54 @@ Deno.test("the status page says how a route spreads: weights and round-robin key
     ["a/m weight 2, keys round robin", "b/m failover only"],
     ["b/m -"],
   ]);
+});
+
+Deno.test("the status page's charts show no cost for an hour of unpriced requests, and $0 for a free API's", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_ui_cost_" });
+  const store = await openKvStore(`${dir}/usage.kv`, { retentionMs: 7 * 86_400_000 });
+  const config = testConfig({
+    providers: [
+      provider("paid"),
+      provider("nim", { preset: "nvidia_nim" }),
+      provider("local", { preset: "ollama" }),
+    ],
+    routes: { default: "paid/claude-sonnet-4-6" },
+  });
+  const ledger = new Ledger(store, () => config, createLogger({ level: "error", write: () => {} }));
+  try {
+    const hour = 3600_000;
+    const now = Date.now();
+    const served = [
+      ["paid", "claude-sonnet-4-6", 3],
+      ["nim", "moonshotai/kimi-k2-instruct", 2],
+      ["local", "qwen3-coder", 1],
+    ] as const;
+    for (const [provider, model, hoursAgo] of served) {
+      ledger.ended(
+        servedRecord({ id: provider, provider, model, startedAt: now - hoursAgo * hour }),
+      );
+    }
+    await ledger.flush();
+    const state = await uiState({
+      config,
+      snapshot: new ResilienceRegistry().snapshot(),
+      inflight: 0,
+      recent: new RecentRequests(),
+      ledger,
+      version: "test",
+    });
+    const at = (hoursAgo: number) => {
+      const start = now - hoursAgo * hour;
+      return state.usage!.hourly.find((p) => p.start === start - (start % hour))!;
+    };
+    assert.equal(at(3).costUsd, (10 * 3 + 5 * 15) / 1e6, "a priced model");
+    assert.equal(at(2).costUsd, 0, "a free API: $0");
+    assert.equal(at(2).requests, 1);
+    assert.equal(at(1).costUsd, null, "a local server: no cost known");
+    assert.equal(at(1).requests, 1);
+    assert.equal(at(4).costUsd, 0, "no requests: nothing spent");
+  } finally {
+    await ledger.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

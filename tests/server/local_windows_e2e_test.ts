@@ -190,3 +190,23 @@ Deno.test("vLLM with a declared window learns nothing from a refusal", async () 
     await env.close();
   }
 });
+
+Deno.test("Ollama with a declared context_window (the context it runs): a prompt surely over it is not sent either", async () => {
+  const env = setup("ollama", { declared: 4096 });
+  try {
+    const { res, body } = await env.send(13_000);
+    assert.equal(res.status, 400);
+    assert.equal(body.error.type, "invalid_request_error");
+    assert.match(
+      body.error.message,
+      /^prompt is too long: 13000 tokens > 4096 maximum \(ccp's count; not sent: the context_window of qwen3-coder is 4096 tokens, and Ollama cuts a longer prompt/,
+    );
+    assert.match(body.error.message, /OLLAMA_CONTEXT_LENGTH=65536.*raise its context_window/);
+    assert.deepEqual(env.sent, [], "Ollama was not sent the prompt it would have cut");
+    // Within the count's margin it is sent, max_tokens fitted into the declared window.
+    assert.equal((await env.send(2_000)).res.status, 200);
+    assert.deepEqual(env.sent, [4096 - 2_000 - 64]);
+  } finally {
+    await env.close();
+  }
+});

@@ -192,3 +192,47 @@ Deno.test("asked again after a prompt was not sent, a model not loaded keeps its
     await ollama.close();
   }
 });
+
+Deno.test("a reload that points the provider at another Ollama: the first one's context is no longer said, and the model is asked about again", async () => {
+  const first = startOllama({ "qwen3-coder:latest": 4096 });
+  const loaded: Record<string, number> = {};
+  const second = startOllama(loaded);
+  const lines: string[] = [];
+  const log = createLogger({ level: "info", write: (line) => void lines.push(line) });
+  const configAt = (url: string) =>
+    testConfig({
+      providers: [provider("ollama", { preset: "ollama", baseUrl: url })],
+      routes: { default: "ollama/qwen3-coder" },
+    });
+  let config = configAt(first.url);
+  const watch = new OllamaContextWatch(() => config, fetch, log);
+  const windows = new ServerWindows();
+  watch.share(windows);
+  const warnings = () => lines.filter((l) => l.includes("WARN"));
+  try {
+    await watch.check();
+    watch.ended(served("qwen3-coder"));
+    assert.deepEqual(watch.shortContexts(), [
+      { provider: "ollama", model: "qwen3-coder", context: 4096 },
+    ]);
+    assert.equal(warnings().length, 1);
+
+    config = configAt(second.url);
+    await watch.check();
+    assert.deepEqual(watch.shortContexts(), [], "no note of the first server's context");
+    // The first request there loaded the model with that server's own default.
+    loaded["qwen3-coder:latest"] = 8192;
+    watch.ended(served("qwen3-coder"));
+    await until(() => warnings().length === 2);
+    assert.match(warnings()[1]!, /Ollama runs qwen3-coder with a context of 8192 tokens/);
+    assert.deepEqual(watch.shortContexts(), [
+      { provider: "ollama", model: "qwen3-coder", context: 8192 },
+    ]);
+    assert.equal(windows.of(config.providers.ollama!, "qwen3-coder")?.tokens, 8192);
+    assert.deepEqual(second.asked, ["ps", "show qwen3-coder", "ps"]);
+  } finally {
+    watch.close();
+    await first.close();
+    await second.close();
+  }
+});

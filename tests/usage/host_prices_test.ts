@@ -112,6 +112,9 @@ Deno.test("tiers: Claude Sonnet 4 and 4.5 past 200k prompt tokens cost the long-
   for (
     const name of [
       "claude-sonnet-4-20250514",
+      "claude-sonnet-4-0",
+      "claude-sonnet-4-5@20250929",
+      "us.anthropic.claude-sonnet-4-20250514-v1:0",
       "claude-sonnet-4-5",
       "claude-sonnet-4-5-20250929",
       "anthropic/claude-sonnet-4.5",

@@ -60,7 +60,12 @@ export interface UiState {
 export interface ChartPoint {
   readonly start: number;
   readonly tokens: number;
-  readonly costUsd: number;
+  /**
+   * Null when the bucket's requests all went to models without a price (a local server, a
+   * flat-fee plan, a model the table does not know there): no cost is known, which the page
+   * shows as none, as `ccp usage` does, rather than as `$0`, which is what a free API costs.
+   */
+  readonly costUsd: number | null;
   readonly requests: number;
   readonly errors: number;
 }
@@ -132,7 +137,7 @@ function chart(points: readonly SeriesPoint[], from: number, now: number, size: 
     out.push({
       start,
       tokens: c ? c.inputTokens + c.outputTokens + c.cacheReadTokens + c.cacheWriteTokens : 0,
-      costUsd: c ? c.costNanoUsd / 1e9 : 0,
+      costUsd: !c ? 0 : c.priced > 0 || c.requests === 0 ? c.costNanoUsd / 1e9 : null,
       requests: c?.requests ?? 0,
       errors: c?.errors ?? 0,
     });

@@ -48,9 +48,12 @@ export class OllamaContextWatch implements RequestObserver {
   readonly #fetch: FetchLike;
   readonly #log: Logger;
   readonly #tell: ((line: string) => void) | undefined;
-  /** `provider/model` -> its context, once Ollama said. */
-  readonly #known = new Map<string, number>();
-  /** Models asked about after their first request (once each). */
+  /**
+   * `provider/model` -> its context, once Ollama said, and the server root that said it: a reload
+   * that points the provider at another Ollama makes it unknown again.
+   */
+  readonly #known = new Map<string, { context: number; root: string }>();
+  /** Models asked about after their first request, and warned of: once each per server. */
   readonly #asked = new Set<string>();
   readonly #warned = new Set<string>();
   /** Ends the questions still out when ccp stops. */
@@ -89,7 +92,7 @@ export class OllamaContextWatch implements RequestObserver {
   share(windows: ServerWindows): void {
     this.#windows = windows;
     windows.onUnsent = (provider, model) => void this.#recheck(provider, model);
-    for (const [name, context] of this.#known) this.#learn(name, context);
+    for (const [name, { context, root }] of this.#known) this.#learn(name, context, root);
   }
 
   /** Ends any question still out (ccp is stopping). */
@@ -106,7 +109,7 @@ export class OllamaContextWatch implements RequestObserver {
       if (!loaded) continue;
       for (const model of models) {
         const context = runningContext(loaded, model) ?? await this.#modelfile(root, model);
-        if (context !== undefined) this.#learn(nameOf(id, model), context);
+        if (context !== undefined) this.#learn(nameOf(id, model), context, root);
       }
     }
   }
@@ -118,9 +121,10 @@ export class OllamaContextWatch implements RequestObserver {
   ended(record: Readonly<RequestRecord>): void {
     for (const { provider, model } of this.#ollamaTargets(record)) {
       const name = nameOf(provider, model);
-      if (this.#known.has(name)) this.#warn(provider, model);
-      else if (!this.#asked.has(name) && this.#asked.size < MAX_ASKED) {
-        this.#asked.add(name);
+      const asked = this.#atServer(name);
+      if (this.#contextOf(name) !== undefined) this.#warn(provider, model);
+      else if (asked !== undefined && !this.#asked.has(asked) && this.#asked.size < MAX_ASKED) {
+        this.#asked.add(asked);
         void this.#askLoaded(provider, model);
       }
     }
@@ -130,10 +134,12 @@ export class OllamaContextWatch implements RequestObserver {
   shortContexts(): ShortContext[] {
     const providers = this.#config().providers;
     const shorts: ShortContext[] = [];
-    for (const [name, context] of this.#known) {
+    for (const name of this.#known.keys()) {
       const slash = name.indexOf("/");
       const provider = name.slice(0, slash);
-      if (context >= CLAUDE_CODE_CONTEXT || providers[provider]?.preset !== "ollama") continue;
+      const context = this.#contextOf(name);
+      if (context === undefined || context >= CLAUDE_CODE_CONTEXT) continue;
+      if (providers[provider]?.preset !== "ollama") continue;
       shorts.push({ provider, model: name.slice(slash + 1), context });
     }
     return shorts;
@@ -141,9 +147,12 @@ export class OllamaContextWatch implements RequestObserver {
 
   #warn(provider: string, model: string): void {
     const name = nameOf(provider, model);
-    const context = this.#known.get(name);
-    if (context === undefined || context >= CLAUDE_CODE_CONTEXT || this.#warned.has(name)) return;
-    this.#warned.add(name);
+    const context = this.#contextOf(name);
+    if (context === undefined || context >= CLAUDE_CODE_CONTEXT) return;
+    // The provider is in the config: its context was known.
+    const once = this.#atServer(name)!;
+    if (this.#warned.has(once)) return;
+    this.#warned.add(once);
     const line = `provider "${provider}": ${shortContextWarning(model, context)}`;
     this.#log.warn(line);
     this.#tell?.(`warning: ${line}`);
@@ -161,18 +170,43 @@ export class OllamaContextWatch implements RequestObserver {
   async #askLoaded(provider: string, model: string): Promise<void> {
     const config = this.#config().providers[provider];
     if (!config) return;
-    const loaded = await this.#loaded(rootOf(config.baseUrl));
+    const root = rootOf(config.baseUrl);
+    const loaded = await this.#loaded(root);
     const context = loaded ? runningContext(loaded, model) : undefined;
     if (context === undefined) return;
-    this.#learn(nameOf(provider, model), context);
+    this.#learn(nameOf(provider, model), context, root);
     this.#warn(provider, model);
   }
 
-  #learn(name: string, context: number): void {
-    this.#known.set(name, context);
-    const slash = name.indexOf("/");
-    const provider = this.#config().providers[name.slice(0, slash)];
-    if (provider) this.#windows?.learn(provider, name.slice(slash + 1), context);
+  /** The provider of `name` (`provider/model`) in the config now, if there is one. */
+  #providerOf(name: string): ProviderConfig | undefined {
+    return this.#config().providers[name.slice(0, name.indexOf("/"))];
+  }
+
+  /**
+   * What Ollama said of `name`'s context, while the provider still points at the server that
+   * said it: after a reload to another Ollama, the model is asked about again after its next
+   * request, and no note of the other server's context stays on the status line or /ui.
+   */
+  #contextOf(name: string): number | undefined {
+    const known = this.#known.get(name);
+    const provider = this.#providerOf(name);
+    return known && provider && rootOf(provider.baseUrl) === known.root ? known.context : undefined;
+  }
+
+  /** `name` at the server its provider points at now (what is asked and warned of once). */
+  #atServer(name: string): string | undefined {
+    const provider = this.#providerOf(name);
+    return provider && `${rootOf(provider.baseUrl)} ${name}`;
+  }
+
+  /** Keeps what `root` said of `name`'s context, and hands it to the requests while it applies. */
+  #learn(name: string, context: number, root: string): void {
+    this.#known.set(name, { context, root });
+    const provider = this.#providerOf(name);
+    if (provider && rootOf(provider.baseUrl) === root) {
+      this.#windows?.learn(provider, name.slice(name.indexOf("/") + 1), context);
+    }
   }
 
   /**
@@ -190,9 +224,9 @@ export class OllamaContextWatch implements RequestObserver {
       const loaded = await this.#loaded(root);
       if (!loaded) return;
       const context = runningContext(loaded, model) ?? await this.#modelfile(root, model);
-      if (context !== undefined) return this.#learn(name, context);
+      if (context !== undefined) return this.#learn(name, context, root);
       this.#known.delete(name);
-      this.#asked.delete(name);
+      this.#asked.delete(`${root} ${name}`);
       this.#windows?.forget(provider, model);
     } finally {
       this.#rechecking.delete(name);
