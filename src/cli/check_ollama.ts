@@ -42,7 +42,7 @@ async function modelLine(
 }
 
 /**
- * How to point ccp at another Ollama: without a config file (the built-in default, MODEL=ollama/…)
+ * How to point ccp at another Ollama: without a config file (the built-in default, MODEL=ollama/...)
  * there is no base_url to fix, only the variable the address was read from.
  */
 function addressFix(config: Config): string {
