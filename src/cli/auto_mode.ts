@@ -117,9 +117,12 @@ export function autoModeLine(config: Config): string {
       } (a route that does not relay Anthropic's check gets no verdict; \`ccp code\` sets ` +
         `${AUTO_MODE_VARIABLE}=0, set it yourself otherwise)`;
     case "user":
-      return "Claude Code auto mode: Claude Code asks before risky tool calls (a route that does " +
-        "not relay Anthropic's check gets no verdict, and Claude Code's own check would run " +
-        (check.target ? `on ${where(check.target)}, on this machine` : "on no route") +
-        `; ${AUTO_MODE_VARIABLE}=0 has it check them there)`;
+      // Said as what the user will see, then why: the variable is named as a choice, not a fix.
+      return "Claude Code auto mode: Claude Code will ask you to approve risky tool calls (only " +
+        "Anthropic answers its check; " +
+        (check.target
+          ? `its own check, ${AUTO_MODE_VARIABLE}=0, would send a ~35k-token prompt per call ` +
+            `to ${where(check.target)} on this machine, so ccp code leaves it off)`
+          : "no route takes its own check)");
   }
 }

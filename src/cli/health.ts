@@ -1,7 +1,7 @@
 /** `ccp health`: asks the running ccp at the configured address whether it is up. */
 
 import type { CliFlags } from "./args.ts";
-import type { CliContext } from "./context.ts";
+import { ccpCommand, type CliContext } from "./context.ts";
 import { networkCause } from "../upstream/errors.ts";
 import { loadCliConfig } from "./load.ts";
 import { clientHost, httpUrl } from "./startup.ts";
@@ -20,8 +20,15 @@ export async function runHealth(ctx: CliContext, flags: CliFlags): Promise<numbe
     }
     ctx.io.err(`${url} answered ${res.status}`);
   } catch (error) {
-    // fetch's own message is "fetch failed" whatever went wrong: name the cause.
-    ctx.io.err(`Cannot reach ccp at ${url}: ${networkCause(error)}`);
+    // fetch's own message is "fetch failed" whatever went wrong: name the cause, and for the
+    // usual one (no ccp started, or one on another port) what to do, as `ccp settings` says it.
+    const cause = networkCause(error);
+    const ccp = ccpCommand(ctx);
+    const advice = cause === "connection refused"
+      ? `: start it with \`${ccp}\`, or keep it running with \`${ccp} service install\`; ` +
+        "for a ccp on another port, give that --port"
+      : "";
+    ctx.io.err(`Cannot reach ccp at ${url}: ${cause}${advice}`);
   }
   return 1;
 }

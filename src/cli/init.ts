@@ -114,7 +114,10 @@ export async function runInit(ctx: CliContext, flags: CliFlags): Promise<number>
       `${target.envFile} if yours listens elsewhere. For a hosted provider, put its key there ` +
       `(${keyExample})`
     : `Put provider keys in ${target.envFile} (${keyExample})`;
-  const startsWith = carried ? "it starts with MODEL's routes" : "it starts with local Ollama";
+  // What the file starts with is known only when this run wrote it: one left alone is the user's.
+  const startsWith = !wroteConfig
+    ? ""
+    : ` (${carried ? "it starts with MODEL's routes" : "it starts with local Ollama"})`;
   const flag = target.needsFlag ? ` --config ${shellWord(flags.config ?? "")}` : "";
   const ccp = ccpCommand(ctx);
   ctx.io.out(
@@ -122,7 +125,7 @@ export async function runInit(ctx: CliContext, flags: CliFlags): Promise<number>
       "",
       "Next steps:",
       `  1. ${keyStep}`,
-      `  2. Edit ${target.configFile}: providers and routes (${startsWith})`,
+      `  2. Edit ${target.configFile}: providers and routes${startsWith}`,
       `  3. ${ccp} check${flag}     validate it`,
       `  4. ${ccp} serve${flag}     or: ${ccp} code${flag}   to run Claude Code through it`,
     ].join("\n"),

@@ -258,8 +258,14 @@ async function installNotes(
 async function runningLine(ctx: CliContext, url: string): Promise<boolean> {
   const found = (await probeHealth(url)).found;
   if (found === "ccp") ctx.io.out(`ccp is running at ${url}`);
-  else if (found === "other") ctx.io.out(`something other than ccp answers at ${url}`);
-  else {
+  else if (found === "other") {
+    // The words `ccp serve` and `ccp code` use for the same port, with what moving means here.
+    ctx.io.out(
+      `something else is using ${url} (not a ccp), and Claude Code would send its requests to ` +
+        "it: stop that program, or choose another port for ccp with --port N or CCP_PORT and " +
+        `run \`${ccpCommand(ctx)} settings install\` with it`,
+    );
+  } else {
     ctx.io.out(
       `ccp is not running at ${url}: start it with \`${ccpCommand(ctx)}\`, or keep it ` +
         `running with \`${ccpCommand(ctx)} service install\``,

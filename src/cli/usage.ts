@@ -193,6 +193,7 @@ ${FLAGS}
 
 Examples:
   ccp code
+  ccp code --resume ID    resume a session through ccp (claude --resume alone skips it)
   ccp code --port 8090 -- --model sonnet -p "fix the failing test"`,
 
   service:

@@ -110,7 +110,7 @@ routes:
   default: ds/deepseek-chat
   sonnet: ollama/qwen3-coder
 `)),
-    /^Claude Code auto mode: Claude Code asks before risky tool calls \(a route that does not relay Anthropic's check gets no verdict, and Claude Code's own check would run on ollama\/qwen3-coder, on this machine/,
+    /^Claude Code auto mode: Claude Code will ask you to approve risky tool calls \(only Anthropic answers its check; its own check, CLAUDE_CODE_AUTO_MODE_SERVER=0, would send a ~35k-token prompt per call to ollama\/qwen3-coder on this machine, so ccp code leaves it off\)$/,
   );
   assert.match(
     autoModeLine(config(`providers:

@@ -94,6 +94,28 @@ routes:
   );
 });
 
+Deno.test("ccp check without a config file names OLLAMA_BASE_URL, not a base_url it has none of", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_check_ollama_" });
+  try {
+    const base = `http://127.0.0.1:${closedPort()}`;
+    const ctx = testContext(dir);
+    const env = { ...ctx.env, OLLAMA_BASE_URL: base };
+    assert.equal(await runCli(["check"], { ...ctx, env }), 0);
+    const out = ctx.io.stdout.join("\n");
+    assert.match(out, /^Source: built-in default/m);
+    assert.ok(
+      out.includes(
+        `Ollama (provider "ollama" at ${base}) is not running: nothing listens there (connection ` +
+          "refused). Start it (`ollama serve`, or the Ollama app), or set OLLAMA_BASE_URL to " +
+          "where it listens; its context was not checked",
+      ),
+      out,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("ccp check beside a server that answers but not as Ollama says it did not answer", async () => {
   const other = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },

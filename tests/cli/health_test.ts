@@ -21,7 +21,9 @@ Deno.test("ccp health: 0 while ccp answers, 1 once it has stopped", async () => 
     assert.match(
       down.io.stderr.join("\n"),
       new RegExp(
-        `^Cannot reach ccp at http://127\\.0\\.0\\.1:${server.port}/health: connection refused`,
+        `^Cannot reach ccp at http://127\\.0\\.0\\.1:${server.port}/health: connection refused: ` +
+          "start it with `deno task start`, or keep it running with `deno task start service " +
+          "install`; for a ccp on another port, give that --port$",
       ),
     );
   } finally {

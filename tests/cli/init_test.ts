@@ -33,6 +33,8 @@ Deno.test("init writes config.yaml and .env into the config dir, then leaves the
     const text = again.io.stdout.join("\n");
     assert.ok(text.includes(`${configFile} exists, left alone`), text);
     assert.ok(text.includes(`${envFile} exists, left alone`), text);
+    // The file left alone is the user's: the steps do not say what it starts with.
+    assert.match(text, new RegExp(`^ {2}2\\. Edit ${configFile}: providers and routes$`, "m"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

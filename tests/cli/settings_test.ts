@@ -296,6 +296,33 @@ Deno.test("ccp settings status: which file sets the address, and whether it is t
   });
 });
 
+Deno.test("ccp settings status beside another program on ccp's port says so, and what to do", async () => {
+  const other = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response("<html>a dev server</html>", { headers: { "content-type": "text/html" } }),
+  );
+  try {
+    await inTempDir("ccp-settings-", async (dir) => {
+      const config = await writeConfig(dir, other.addr.port);
+      assert.equal(await runSettings(testContext(dir), "install", { config }), 0);
+      const status = testContext(dir);
+      await runSettings(status, "status", { config });
+      assert.match(
+        status.io.stdout.join("\n"),
+        new RegExp(
+          `^something else is using http://127\\.0\\.0\\.1:${other.addr.port} \\(not a ccp\\), ` +
+            "and Claude Code would send its requests to it: stop that program, or choose another " +
+            "port for ccp with --port N or CCP_PORT and run `deno task start settings install` " +
+            "with it$",
+          "m",
+        ),
+      );
+    });
+  } finally {
+    await other.shutdown();
+  }
+});
+
 Deno.test("ccp settings install: the user's own address is kept, and the exit code says Claude Code will not reach ccp", async () => {
   await inTempDir("ccp-settings-", async (dir) => {
     const config = await writeConfig(dir);
