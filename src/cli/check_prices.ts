@@ -1,12 +1,19 @@
 /**
- * `ccp check`'s lines on prices: which route and alias targets will cost $0 and which will show
- * no cost at all, so a user knows before a session what the status line, `/ui` and `ccp usage`
- * will say.
+ * `ccp check`'s lines on prices: which route and alias targets will cost $0, which will show no
+ * cost at all, which cost what their upstream reports, and which cost more for a long prompt, so
+ * a user knows before a session what the status line, `/ui` and `ccp usage` will say.
  */
 
-import type { Config, Price } from "../config/types.ts";
+import type { Config, Price, Target } from "../config/types.ts";
 import { settingsFor } from "../config/settings_merge.ts";
-import { type Billing, billingOf, builtInPrice, pricedAtHost, priceOf } from "../usage/prices.ts";
+import {
+  type Billing,
+  billingOf,
+  builtInPrice,
+  pricedAtHost,
+  priceOf,
+  reportsCost,
+} from "../usage/prices.ts";
 
 // Why a target has the price it has, in a few words.
 const BILLED: Readonly<Record<Billing, string>> = {
@@ -15,42 +22,57 @@ const BILLED: Readonly<Record<Billing, string>> = {
   local: "a local server",
 };
 
-/** The lines, or none when every target has a price above 0 (or is priced per request). */
+/** The targets of each kind, each named once (route variants of one model may be priced apart). */
+interface Kinds {
+  readonly free: Set<string>;
+  readonly none: Set<string>;
+  readonly reported: Set<string>;
+  readonly tiered: Set<string>;
+}
+
+/** The lines, or none when every target has a price above 0 that does not grow with the prompt. */
 export function priceLines(config: Config): string[] {
-  const free = new Set<string>();
-  const none = new Set<string>();
+  const kinds: Kinds = { free: new Set(), none: new Set(), reported: new Set(), tiered: new Set() };
   for (const chain of [...Object.values(config.routes), ...Object.values(config.aliases)]) {
-    for (const t of chain) {
-      const provider = config.providers[t.provider];
-      if (!provider) continue;
-      const billing = billingOf(config, t.provider);
-      // `provider/*` sends the client's model name: only a preset's billing is known before then.
-      const model = t.clientModel ? "*" : t.model;
-      const name = `${t.provider}/${model}`;
-      if (t.clientModel && billing === undefined) continue;
-      const own = !t.clientModel && settingsFor(provider, t.model, t.settings).price;
-      const why = own
-        ? "its price"
-        : billing
-        ? BILLED[billing]
-        : whyBuiltIn(t.model, provider.preset);
-      const price = t.clientModel
-        ? billing === "free"
-        : priceOf(config, t.provider, t.model, t.settings);
-      // Named once per list: route variants of one model may be priced apart.
-      const line = `${name} (${why})`;
-      if (price === true || (price && isZero(price))) free.add(line);
-      else if (!price) none.add(line);
-    }
+    for (const t of chain) sort(config, t, kinds);
   }
   const lines: string[] = [];
-  if (free.size > 0) lines.push(`  $0: ${[...free].join(", ")}`);
-  if (none.size > 0) lines.push(`  no cost shown (no price): ${[...none].join(", ")}`);
+  const list = (head: string, names: Set<string>) => {
+    if (names.size > 0) lines.push(`  ${head}: ${[...names].join(", ")}`);
+  };
+  list("$0", kinds.free);
+  list("no cost shown (no price)", kinds.none);
+  list("what each answer says it cost", kinds.reported);
+  list("more past a prompt size (the whole request)", kinds.tiered);
   if (lines.length === 0) return [];
   return [
     "Prices (what the status line, /ui and ccp usage show; set model_settings price to change):",
     ...lines,
   ];
+}
+
+/** Notes `t` under the kind its price makes it, if any. */
+function sort(config: Config, t: Target, kinds: Kinds): void {
+  const provider = config.providers[t.provider];
+  if (!provider) return;
+  // `provider/*` sends the client's model name: only its preset is known before then.
+  const model = t.clientModel ? "*" : t.model;
+  const name = `${t.provider}/${model}`;
+  // The upstream's own figure is the cost of every answer that carries one, whatever the price.
+  if (reportsCost(config, t.provider)) {
+    kinds.reported.add(name);
+    return;
+  }
+  const billing = billingOf(config, t.provider);
+  if (t.clientModel && billing === undefined) return;
+  const own = !t.clientModel && settingsFor(provider, t.model, t.settings).price;
+  const why = own ? "its price" : billing ? BILLED[billing] : whyBuiltIn(t.model, provider.preset);
+  const price = t.clientModel
+    ? billing === "free"
+    : priceOf(config, t.provider, t.model, t.settings);
+  if (price === true || (price && isZero(price))) kinds.free.add(`${name} (${why})`);
+  else if (!price) kinds.none.add(`${name} (${why})`);
+  else if (price.above) kinds.tiered.add(`${name} (past ${size(price.above.promptTokens)})`);
 }
 
 function whyBuiltIn(model: string, preset: string | undefined): string {
@@ -60,4 +82,9 @@ function whyBuiltIn(model: string, preset: string | undefined): string {
 
 function isZero(p: Price): boolean {
   return p.input === 0 && p.output === 0 && !p.cacheRead && !p.cacheWrite && !p.above;
+}
+
+/** A prompt size as people say it: `200k tokens`. */
+function size(tokens: number): string {
+  return tokens % 1000 === 0 ? `${tokens / 1000}k tokens` : `${tokens} tokens`;
 }

@@ -26,6 +26,8 @@ export interface Usage {
   outputTokens?: number;
   cacheReadInputTokens?: number;
   cacheCreationInputTokens?: number;
+  /** What the answer cost in USD as its upstream reported it, when it did (see the catalog). */
+  costUsd?: number;
 }
 
 /** One try at one target with one key. */

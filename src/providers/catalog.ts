@@ -48,6 +48,11 @@ export interface Preset {
    * `price` wins over both.
    */
   readonly billing?: "free" | "flat";
+  /**
+   * Says in each answer what it cost (`usage.cost`): that amount is the request's cost, over any
+   * price, since it is what was charged (a host chosen per request, its cache discounts).
+   */
+  readonly reportsCost?: boolean;
   /** Upstream answers POST /v1/messages/count_tokens itself. */
   readonly countTokens: boolean;
   readonly notes: string;
@@ -216,6 +221,7 @@ export const PRESETS: readonly Preset[] = [
     authHeader: "bearer",
     ...HOSTED,
     notes: "OpenRouter's Anthropic-compatible API",
+    reportsCost: true,
     cleaning: OPEN_ROUTER_CLEANING,
     dialect: OPENAI_DIALECTS.openrouter,
   },

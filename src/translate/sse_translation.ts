@@ -10,11 +10,13 @@ import type { AnthropicStreamEvent } from "../protocols/anthropic.ts";
 
 /**
  * Prompt counts the upstream reported in the chunks read so far, before any event carries them
- * (Gemini sends `usageMetadata` with its chunks, usage reaches the client only at the end).
+ * (Gemini sends `usageMetadata` with its chunks, usage reaches the client only at the end), and
+ * what it said the answer cost, which no Anthropic event carries.
  */
 export interface ReportedUsage {
   readonly inputTokens?: number;
   readonly cacheReadInputTokens?: number;
+  readonly costUsd?: number;
 }
 
 /** One stream's stateful translation. */

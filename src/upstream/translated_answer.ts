@@ -22,6 +22,7 @@ import { type PostFailure, postJsonLearning, type PostSuccess } from "./http/pos
 import type { FailedStart } from "./http/early_error.ts";
 import { DEFAULT_MAX_RESPONSE } from "./transport.ts";
 import { readJsonCapped } from "./http/read_capped.ts";
+import { reportedCost } from "../core/reported_cost.ts";
 import {
   type Answer,
   type AnswerHooks,
@@ -197,5 +198,7 @@ async function openTranslatedAnswer(
       { status: 502 },
     );
   }
-  return jsonAnswer(translation.message(json), request.body.stream === true, hooks);
+  const message = translation.message(json);
+  const cost = reportedCost((json as { usage?: unknown } | null)?.usage);
+  return jsonAnswer(message, request.body.stream === true, hooks, cost);
 }

@@ -51,10 +51,16 @@ class TranslatedFrames implements FrameSource {
     this.#describeUpstream = describeUpstream;
   }
 
-  /** Counts read off the events; for a stream cut short, the prompt count the upstream reported. */
+  /**
+   * Counts read off the events; for a stream cut short, the prompt count the upstream reported.
+   * What the upstream said the answer cost stands either way: no event carries it.
+   */
   get usage(): UsageTotals {
-    const reported = this.#delta ? undefined : this.#translation.reported;
-    return reported ? { ...this.#usage, ...reported } : this.#usage;
+    const reported = this.#translation.reported;
+    if (!reported) return this.#usage;
+    if (!this.#delta) return { ...this.#usage, ...reported };
+    const costUsd = reported.costUsd;
+    return costUsd === undefined ? this.#usage : { ...this.#usage, costUsd };
   }
 
   /** The translation's word: the upstream said the answer is finished. */

@@ -9,6 +9,7 @@ import type { FetchLike } from "./http/clients.ts";
 import type { LearnedParams } from "../resilience/learned_params.ts";
 import type { MidStreamError } from "../resilience/broken_answer.ts";
 import { messageToSse } from "./message_to_sse.ts";
+import { reportedCost } from "../core/reported_cost.ts";
 import type { TryTrace } from "./try_trace.ts";
 
 /** One attempt at one target. */
@@ -52,6 +53,8 @@ export interface UsageTotals {
   outputTokens?: number;
   cacheReadInputTokens?: number;
   cacheCreationInputTokens?: number;
+  /** What the answer cost in USD as its upstream reported it, when it did. */
+  costUsd?: number;
 }
 
 /**
@@ -75,6 +78,8 @@ function usageTotalsOf(raw: unknown): UsageTotals {
   if (output !== undefined) out.outputTokens = output;
   if (cacheRead !== undefined) out.cacheReadInputTokens = cacheRead;
   if (cacheWrite !== undefined) out.cacheCreationInputTokens = cacheWrite;
+  const cost = reportedCost(u);
+  if (cost !== undefined) out.costUsd = cost;
   return out;
 }
 
@@ -174,8 +179,11 @@ export function jsonAnswer(
   message: MessageJson,
   clientWantsStream: boolean,
   hooks: AnswerHooks,
+  costUsd?: number,
 ): Answer {
   const usage = usageTotalsOf(message.usage);
+  // A translated answer's cost was reported in the upstream's own answer, not in this one.
+  if (costUsd !== undefined) usage.costUsd = costUsd;
   const stopReason = message.stop_reason;
   hooks.onEnd(typeof stopReason === "string" ? { usage, stopReason } : { usage });
   if (!clientWantsStream) return { kind: "json", message, usage };

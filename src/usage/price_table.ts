@@ -97,7 +97,7 @@ const MOONSHOT: PriceRows = [
 /**
  * Open-weights models, by the catalog preset that serves them: each host sets its own price for
  * the same weights, so a row here prices that model at that host only. A host or model missing
- * here has no built-in price (OpenRouter's open models cost whatever the host it routed to asks).
+ * here has no built-in price. OpenRouter needs none: each of its answers says what it cost.
  */
 export const HOST_PRICES: ReadonlyMap<string, PriceRows> = new Map(Object.entries({
   // DeepSeek's API (cache miss input; cache hit as cache read). It serves V4 Flash also under its
@@ -117,9 +117,31 @@ export const HOST_PRICES: ReadonlyMap<string, PriceRows> = new Map(Object.entrie
     [/llama-3\.1-8b-instant/, { input: 0.05, output: 0.08 }],
     [/gpt-oss-120b/, { input: 0.15, output: 0.6, cacheRead: 0.075 }],
     [/gpt-oss-20b/, { input: 0.075, output: 0.3 }],
+    [/kimi-k2-instruct/, { input: 1, output: 3, cacheRead: 0.5 }],
   ],
   cerebras: [
     [/gpt-oss-120b/, { input: 0.35, output: 0.75 }],
     [/llama-3\.3-70b/, { input: 0.85, output: 1.2 }],
+    [/zai-glm-4\.7/, { input: 2.25, output: 2.75 }],
+  ],
+  together: [
+    [/gpt-oss-120b/, { input: 0.15, output: 0.6 }],
+    [/^kimi-k2\.5$/, { input: 0.5, output: 2.8 }],
+  ],
+  // Fireworks names its models `accounts/fireworks/models/<name>`; its faster variants (routers,
+  // `-turbo`) cost more and have names of their own, so each name here is matched whole.
+  fireworks: [
+    [/^gpt-oss-120b$/, { input: 0.15, output: 0.6, cacheRead: 0.015 }],
+    [/^gpt-oss-20b$/, { input: 0.07, output: 0.3, cacheRead: 0.035 }],
+    [/^kimi-k2p5$/, { input: 0.6, output: 3, cacheRead: 0.1 }],
+    [/^kimi-k2p6$/, { input: 0.95, output: 4, cacheRead: 0.16 }],
+    [/^glm-4p7$/, { input: 0.6, output: 2.2, cacheRead: 0.3 }],
+    [/^glm-5$/, { input: 1, output: 3.2, cacheRead: 0.2 }],
+    [/^glm-5p1$/, { input: 1.4, output: 4.4, cacheRead: 0.26 }],
+    [/^deepseek-v3(p\d|-0324)?$/, { input: 0.56, output: 1.68, cacheRead: 0.28 }],
+  ],
+  friendliai: [
+    [/^glm-5\.[12]$/, { input: 1.4, output: 4.4, cacheRead: 0.26 }],
+    [/^deepseek-v3\.2$/, { input: 0.5, output: 1.5, cacheRead: 0.25 }],
   ],
 }));

@@ -1,8 +1,9 @@
 /**
- * What models cost, in USD per million tokens: a provider's `model_settings.<model>.price` wins,
- * else what its preset's billing says (a free hosted API costs 0; a flat-fee plan and a local
- * server have no per-token price), else the built-in table (price_table.ts): the host's own price
- * for an open model it serves, a closed model's vendor price anywhere. OpenRouter's `:free`
+ * What requests cost. A provider whose preset reports each answer's cost (OpenRouter) costs what
+ * it reported. Otherwise, in USD per million tokens: a provider's `model_settings.<model>.price`
+ * wins, else what its preset's billing says (a free hosted API costs 0; a flat-fee plan and a
+ * local server have no per-token price), else the built-in table (price_table.ts): the host's own
+ * price for an open model it serves, a closed model's vendor price anywhere. OpenRouter's `:free`
  * variants and its free models router (`openrouter/free`) cost 0.
  */
 
@@ -117,13 +118,22 @@ function tierRates(tier: Rates, base: Rates): Rates {
   };
 }
 
+/** Whether `provider`'s preset says in each answer what it cost (see the catalog). */
+export function reportsCost(config: Config, provider: string): boolean {
+  const id = config.providers[provider]?.preset;
+  return id !== undefined && findPreset(id)?.reportsCost === true;
+}
+
 /**
  * What a finished request cost in USD, as the usage ledger records it and `/metrics` counts it:
- * at the price it was sent at, else at `config`'s; undefined when the target that served has no
- * known price (or none served).
+ * what the answer said it cost, from a provider that reports it; else at the price it was sent
+ * at, else at `config`'s; undefined when the target that served has no known price (or none
+ * served).
  */
 export function requestCost(config: Config, record: Readonly<RequestRecord>): number | undefined {
   if (record.provider === undefined || record.model === undefined) return undefined;
+  const reported = record.usage.costUsd;
+  if (reported !== undefined && reportsCost(config, record.provider)) return reported;
   const price = record.price ?? priceOf(config, record.provider, record.model);
   return price ? costOf(record.usage, price) : undefined;
 }

@@ -7,7 +7,7 @@
 
 import type { BudgetConfig, Config, Target } from "../config/types.ts";
 import { appliesTo, budgetLabel } from "./budgets.ts";
-import { billingOf, priceOf } from "./prices.ts";
+import { billingOf, priceOf, reportsCost } from "./prices.ts";
 
 /** A `provider/model` a USD budget covers but has no price for. */
 export interface UnpricedTarget {
@@ -44,6 +44,9 @@ export function unpricedTargets(config: Config): UnpricedTarget[] {
       // without a price is warned about then); only a provider billed otherwise than per token at
       // list prices is known at start (a local server or a flat-fee plan has none, a free API 0).
       if (t.clientModel && billingOf(config, t.provider) === undefined) continue;
+      // A provider that reports each answer's cost prices every request it answers; one whose
+      // answer says nothing is warned about when it arrives.
+      if (reportsCost(config, t.provider)) continue;
       // A route variant's own price counts for its target only.
       if (priceOf(config, t.provider, t.model, t.settings)) continue;
       const key = `${label}\n${t.provider}/${t.model}`;

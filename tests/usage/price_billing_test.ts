@@ -161,8 +161,8 @@ Deno.test("ccp check: names the targets that will cost $0 and those that will sh
   assert.deepEqual(priceLines(config()), [
     "Prices (what the status line, /ui and ccp usage show; set model_settings price to change):",
     "  $0: nim/moonshotai/kimi-k2.5 (a free API), nim/moonshotai/kimi-k2-instruct (a free API)",
-    "  no cost shown (no price): zai/glm-4.7 (a flat-fee plan), kimi/kimi-k2.5 (not in the " +
-    "built-in table), ollama/qwen3-coder (a local server), zai/* (a flat-fee plan)",
+    "  no cost shown (no price): zai/glm-4.7 (a flat-fee plan), kimi/kimi-k2.5 (no price at " +
+    "this host), ollama/qwen3-coder (a local server), zai/* (a flat-fee plan)",
   ]);
   // Every target priced above 0: nothing to say.
   const priced = testConfig({

@@ -36,6 +36,7 @@ import { deltaUsage, messageStartEvent, readUsage, type UpstreamUsage } from "./
 import { reasoningOfDelta } from "./reasoning_delta.ts";
 import type { ReasoningSource } from "../reasoning/provenance.ts";
 import type { TranslateOptions } from "./translate_options.ts";
+import type { ReportedUsage } from "../sse_translation.ts";
 
 export type { TranslateOptions } from "./translate_options.ts";
 
@@ -89,6 +90,12 @@ export class OpenAIToAnthropicTranslator {
   /** True once the message ended (normally or with an error); later input is ignored. */
   get done(): boolean {
     return this.#frame.done;
+  }
+
+  /** What the upstream said the answer cost, once its usage said so. */
+  get reported(): ReportedUsage | undefined {
+    const cost = this.#usage?.cost;
+    return cost === undefined ? undefined : { costUsd: cost };
   }
 
   /** True once a `finish_reason` came: only the usage chunk and `[DONE]` may follow. */

@@ -7,6 +7,7 @@ import type { AnthropicDeltaUsage, AnthropicStreamEvent } from "../../protocols/
 import { newMessageId } from "../anthropic/ids.ts";
 import { startUsage } from "../anthropic/start_usage.ts";
 import type { ChatUsage } from "../../protocols/openai_chat.ts";
+import { reportedCost } from "../../core/reported_cost.ts";
 
 /** Token counts read from an upstream usage object (missing fields stay undefined). */
 export interface UpstreamUsage {
@@ -14,6 +15,8 @@ export interface UpstreamUsage {
   completion?: number;
   cached?: number;
   reasoning?: number;
+  /** What the upstream said the answer cost, in USD (OpenRouter's `cost`). */
+  cost?: number;
 }
 
 function num(value: unknown): number | undefined {
@@ -38,6 +41,7 @@ export function readUsage(usage: ChatUsage | null | undefined): UpstreamUsage | 
     completion,
     cached,
     reasoning: num(usage.completion_tokens_details?.reasoning_tokens),
+    cost: reportedCost(usage),
   };
 }
 

@@ -24,6 +24,8 @@ import { deltaUsage, messageStartEvent, type UpstreamUsage } from "../openai_cha
 import { encodeCcpSignature } from "../reasoning/provenance.ts";
 import { errorFields, reportedError, type ResponsesErrorFields } from "./errors.ts";
 import { midStreamType, refusalStatus } from "../../core/upstream_status.ts";
+import { reportedCost } from "../../core/reported_cost.ts";
+import type { ReportedUsage } from "../sse_translation.ts";
 
 /** What the translator needs to know about the request it answers. */
 export interface ResponsesTranslateOptions {
@@ -72,6 +74,8 @@ export class ResponsesToAnthropicTranslator {
   #summaryAt = "";
   /** Text that arrived while a function call's block was open, written once it closes. */
   #late = "";
+  /** What the upstream said the answer cost, once the response completed. */
+  #cost: number | undefined;
 
   constructor(options: ResponsesTranslateOptions) {
     this.#o = options;
@@ -87,6 +91,11 @@ export class ResponsesToAnthropicTranslator {
   /** True once the message ended (normally or with an error); later input is ignored. */
   get done(): boolean {
     return this.#frame.done;
+  }
+
+  /** What the upstream said the answer cost, once its completed response said so. */
+  get reported(): ReportedUsage | undefined {
+    return this.#cost === undefined ? undefined : { costUsd: this.#cost };
   }
 
   /** Consumes one upstream event. */
@@ -293,6 +302,7 @@ export class ResponsesToAnthropicTranslator {
       ? ownValue(STOP_REASON_OF_INCOMPLETE, incomplete) ?? "end_turn"
       : "end_turn";
     if (reason === "end_turn" && this.#blocks.toolBlocks > 0) reason = "tool_use";
+    this.#cost = reportedCost(response.usage);
     const usage = deltaUsage({
       localInputTokens: this.#o.inputTokens,
       upstream: usageOf(response),

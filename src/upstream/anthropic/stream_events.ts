@@ -9,6 +9,7 @@ import { isRecord } from "../../core/json.ts";
 import { overflowMessage } from "../../core/context_overflow.ts";
 import { clientErrorOfType, midStreamType, refusalStatus } from "../../core/upstream_status.ts";
 import { tokenCount, type UsageTotals } from "../transport.ts";
+import { reportedCost } from "../../core/reported_cost.ts";
 import { FAILED_FINISHES, STOP_REASON_OF_FINISH } from "../../translate/finish_reasons.ts";
 
 /** What one whole SSE event turned out to be. */
@@ -156,6 +157,9 @@ export function noteUsageCounts(usage: UsageTotals, source: unknown): void {
   if (cacheRead !== undefined) usage.cacheReadInputTokens = cacheRead;
   const cacheWrite = tokenCount(source.cache_creation_input_tokens);
   if (cacheWrite !== undefined) usage.cacheCreationInputTokens = cacheWrite;
+  // An upstream that reports what the answer cost does so with its last counts.
+  const cost = reportedCost(source);
+  if (cost !== undefined) usage.costUsd = cost;
 }
 
 /**
