@@ -58,14 +58,15 @@ function sort(config: Config, t: Target, kinds: Kinds): void {
   // `provider/*` sends the client's model name: only its preset is known before then.
   const model = t.clientModel ? "*" : t.model;
   const name = `${t.provider}/${model}`;
-  // The upstream's own figure is the cost of every answer that carries one, whatever the price.
-  if (reportsCost(config, t.provider)) {
+  const own = !t.clientModel && settingsFor(provider, t.model, t.settings).price;
+  // The upstream's own figure is the cost of every answer that carries one, unless the user
+  // set a price.
+  if (!own && reportsCost(config, t.provider)) {
     kinds.reported.add(name);
     return;
   }
   const billing = billingOf(config, t.provider);
   if (t.clientModel && billing === undefined) return;
-  const own = !t.clientModel && settingsFor(provider, t.model, t.settings).price;
   const why = own ? "its price" : billing ? BILLED[billing] : whyBuiltIn(t.model, provider.preset);
   const price = t.clientModel
     ? billing === "free"

@@ -24,7 +24,7 @@ import { lazyImport } from "../core/lazy_modules.ts";
 import type { Count, CountCall, Delivery, MessagesCall, PipelineDeps } from "./calls.ts";
 import { credentialRef } from "../upstream/http/headers.ts";
 import type { CredentialRef } from "../resilience/credential_holds.ts";
-import { priceOf } from "../usage/prices.ts";
+import { priceAttempt } from "../usage/prices.ts";
 import { traceStart } from "../observe/tracing/trace_context.ts";
 import { chainOf, chainWindows } from "./chain.ts";
 import type { DispatcherOptions } from "../resilience/dispatcher_options.ts";
@@ -335,10 +335,7 @@ export class Pipeline {
         ? { sharedBudgets: (ref) => budgets.sharedChecks!(client, ref.provider, ref.model) }
         : {}),
       attempt: (target, key, signal) => {
-        // Priced now, by this request's config: the answer may end after a reload.
-        const price = priceOf(config, target.provider.id, target.model, variants.get(target));
-        if (price) recorder.record.price = price;
-        else delete recorder.record.price;
+        priceAttempt(recorder.record, config, target, variants.get(target));
         return recordedAttempt({
           request,
           target,

@@ -100,6 +100,8 @@ export interface RequestRecord {
    * streams (one that drops the provider, or changes its price) does not change what it cost.
    */
   price?: Price;
+  /** `price` is the user's own setting, which wins over a cost the answer reports. */
+  ownPrice?: true;
   readonly attempts: AttemptRecord[];
   /**
    * Targets passed over, and why: for their context window (`local/qwen3 (refused as too long)`),

@@ -1,7 +1,7 @@
 /**
- * What requests cost. A provider whose preset reports each answer's cost (OpenRouter) costs what
- * it reported. Otherwise, in USD per million tokens: a provider's `model_settings.<model>.price`
- * wins, else what its preset's billing says (a free hosted API costs 0; a flat-fee plan and a
+ * What requests cost. In USD per million tokens, a provider's `model_settings.<model>.price`
+ * wins; else a provider whose preset reports each answer's cost (OpenRouter) costs what it
+ * reported; else what its preset's billing says (a free hosted API costs 0; a flat-fee plan and a
  * local server have no per-token price), else the built-in table (price_table.ts): the host's own
  * price for an open model it serves, a closed model's vendor price anywhere. OpenRouter's `:free`
  * variants and its free models router (`openrouter/free`) cost 0.
@@ -125,15 +125,42 @@ export function reportsCost(config: Config, provider: string): boolean {
 }
 
 /**
+ * Prices the try of a target's model by this request's config (the answer may end after a
+ * reload), noting whether the price is the user's own `price` setting.
+ */
+export function priceAttempt(
+  record: RequestRecord,
+  config: Config,
+  { provider: { id: provider }, model }: { provider: { id: string }; model: string },
+  variant?: ModelSettings,
+): void {
+  const p = config.providers[provider];
+  const own = p ? settingsFor(p, model, variant).price : undefined;
+  const price = own ?? priceOf(config, provider, model, variant);
+  if (price) record.price = price;
+  else delete record.price;
+  if (own) record.ownPrice = true;
+  else delete record.ownPrice;
+}
+
+/**
  * What a finished request cost in USD, as the usage ledger records it and `/metrics` counts it:
- * what the answer said it cost, from a provider that reports it; else at the price it was sent
- * at, else at `config`'s; undefined when the target that served has no known price (or none
- * served).
+ * at the user's own `price` when one is set (the contract's tokens x price); else what the answer
+ * said it cost, from a provider that reports it; else at the price it was sent at, else at
+ * `config`'s; undefined when the target that served has no known price (or none served).
  */
 export function requestCost(config: Config, record: Readonly<RequestRecord>): number | undefined {
   if (record.provider === undefined || record.model === undefined) return undefined;
   const reported = record.usage.costUsd;
-  if (reported !== undefined && reportsCost(config, record.provider)) return reported;
+  if (
+    reported !== undefined && !pricedByUser(config, record) && reportsCost(config, record.provider)
+  ) return reported;
   const price = record.price ?? priceOf(config, record.provider, record.model);
   return price ? costOf(record.usage, price) : undefined;
+}
+
+function pricedByUser(config: Config, record: Readonly<RequestRecord>): boolean {
+  if (record.price !== undefined) return record.ownPrice === true;
+  const p = config.providers[record.provider!];
+  return p !== undefined && settingsFor(p, record.model!).price !== undefined;
 }

@@ -2,7 +2,8 @@
  * OpenRouter says in each answer what it cost; that is what the ledger records (and so what the
  * status line, `/ui`, budgets and `ccp usage` show), over the built-in table, by Chat Completions
  * and by its Anthropic Messages endpoint, streamed and not. An open model the table cannot price
- * there gets a cost at last; a closed one costs what OpenRouter charged, not its list price.
+ * there gets a cost at last; a closed one costs what OpenRouter charged, not its list price; a
+ * price the user set still wins.
  */
 
 import assert from "node:assert/strict";
@@ -38,7 +39,11 @@ function yaml(openai: string, anthropic: string): string {
   data_dir: data
 providers:
   orchat: { preset: open_router, type: openai, base_url: "${openai}", api_key: sk-or-v1-test-0123456789 }
-  or: { preset: open_router, base_url: "${anthropic}", api_key: sk-or-v1-test-0123456789 }
+  or:
+    preset: open_router
+    base_url: "${anthropic}"
+    api_key: sk-or-v1-test-0123456789
+    model_settings: { "${HAIKU}": { price: { input: 2, output: 10 } } }
 routes:
   default: orchat/${KIMI}
   opus: orchat/${GLM}
@@ -101,8 +106,11 @@ Deno.test("OpenRouter: each answer's reported cost is what the ledger records, o
       assert.equal(rows[`orchat/${GLM}`]?.cost_usd, CHAT_WHOLE.cost);
       // Not the table's $3 / $15 for Sonnet 4.5: what OpenRouter charged.
       assert.equal(rows[`or/${SONNET}`]?.cost_usd, MESSAGES_STREAMED.cost);
-      // OpenRouter's fee plus what the user's own Anthropic key was charged.
-      assert.equal(rows[`or/${HAIKU}`]?.cost_usd, MESSAGES_WHOLE.cost + MESSAGES_WHOLE.byok!);
+      // The user's own price wins over what the answer reported: tokens x that price.
+      assert.equal(
+        rows[`or/${HAIKU}`]?.cost_usd,
+        (MESSAGES_WHOLE.prompt * 2 + MESSAGES_WHOLE.completion * 10) / 1e6,
+      );
       const budget = testContext(dir);
       assert.equal(await runCli(["check", "--config", "c.yaml"], budget), 0);
       const spent = (CHAT_STREAMED.cost + CHAT_WHOLE.cost).toFixed(2);

@@ -1,7 +1,7 @@
 /**
  * What an upstream says an answer cost: read off OpenRouter's usage accounting on every path it
  * is reached by, and the request's cost at a provider whose preset declares that it reports one
- * (over the table and a configured price), never elsewhere.
+ * (over the table; a price the user sets still wins), never elsewhere.
  */
 
 import assert from "node:assert/strict";
@@ -51,7 +51,7 @@ const record = (provider: string, model: string, usage: Usage): RequestRecord =>
   durationMs: 1,
 });
 
-Deno.test("reported cost: at a preset that reports it, over the table and a configured price", () => {
+Deno.test("reported cost: at a preset that reports it, over the table; a configured price wins", () => {
   const reporting = PRESETS.filter((p) => p.reportsCost).map((p) => p.id);
   assert.deepEqual(reporting, ["open_router"]);
   const config = testConfig({
@@ -68,7 +68,11 @@ Deno.test("reported cost: at a preset that reports it, over the table and a conf
   // An open model the table does not price at OpenRouter, a closed one it does, a set price.
   assert.equal(requestCost(config, record("or", "moonshotai/kimi-k2", usage)), 0.0123);
   assert.equal(requestCost(config, record("or", "anthropic/claude-haiku-4.5", usage)), 0.0123);
-  assert.equal(requestCost(config, record("orpriced", "moonshotai/kimi-k2", usage)), 0.0123);
+  // The user's own price is the contract's tokens x price, whatever the answer says.
+  assert.equal(
+    requestCost(config, record("orpriced", "moonshotai/kimi-k2", usage)),
+    (1000 * 9 + 100 * 9) / 1e6,
+  );
   // An answer that reported nothing is priced as before.
   const counted = { inputTokens: 1000, outputTokens: 100 };
   assert.equal(requestCost(config, record("or", "moonshotai/kimi-k2", counted)), undefined);
