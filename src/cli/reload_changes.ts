@@ -128,9 +128,14 @@ function providerChanges(was: ProviderConfig, now: ProviderConfig): string[] {
     p: ProviderConfig,
   ) => [p.rateLimit, p.maxConcurrency, p.keyUsageLimit, p.keyStrategy];
   if (!same(limits(was), limits(now))) parts.push("limits changed");
+  // Another server: its breakers, and what the old one refused (parameters, thinking), start
+  // afresh, so the line says where the id points now.
+  if (was.baseUrl !== now.baseUrl || was.type !== now.type) {
+    parts.push(`now ${now.type} at ${redactUrlSecrets(now.baseUrl)}`);
+  }
   const rest = (p: ProviderConfig) => {
     const { apiKeys: _k, rateLimit: _r, maxConcurrency: _m, keyUsageLimit: _u, ...others } = p;
-    const { keyStrategy: _s, ...settings } = others;
+    const { keyStrategy: _s, baseUrl: _b, type: _t, ...settings } = others;
     return settings;
   };
   if (!same(rest(was), rest(now))) parts.push("settings changed");

@@ -45,6 +45,16 @@ export class LearnedParams {
     return true;
   }
 
+  /**
+   * Forgets what `provider` was refused, for every model: its id now names another server (a
+   * reload moved it), which may take what the old one refused (`thinking`, a beta, images).
+   */
+  forget(provider: string): void {
+    for (const id of this.#byTarget.keys()) {
+      if (id.startsWith(`${provider}/`)) this.#byTarget.delete(id);
+    }
+  }
+
   /** `provider/model` -> parameters left out, for GET /health. */
   snapshot(): Record<string, string[]> {
     return Object.fromEntries([...this.#byTarget].map(([id, set]) => [id, [...set]]));

@@ -86,7 +86,10 @@ export class ResilienceRegistry {
   // Weak: a config no request holds any more lets its state go.
   readonly #handed = new WeakMap<ProviderConfig, ProviderState>();
   readonly #breakers = new Map<string, CircuitBreaker>();
-  /** Parameters upstreams refused, kept across config reloads like the other guards' state. */
+  /**
+   * Parameters upstreams refused, kept across config reloads like the other guards' state (but not
+   * when a reload points the provider at another server).
+   */
   readonly learned = new LearnedParams();
   /** The windows local servers said they run models with, kept across reloads too. */
   readonly windows = new ServerWindows();
@@ -133,10 +136,13 @@ export class ResilienceRegistry {
     // limit (or new keys) counts them too, rather than allowing a fresh burst at once.
     if (found) state.limiter.takeOver(found.state.limiter);
     // Circuits opened by another address (a wrong base URL the reload fixed) say nothing of this
-    // one, nor do the keys' rests there. At the same address a key the reload kept rests on: a day's
-    // quota spent is spent whatever else the reload changed, and forgotten it was asked again.
-    if (found && found.endpoint !== endpoint) this.#forgetBreakers(config.id);
-    else if (found) state.keys.takeOver(found.state.keys);
+    // one, nor do the keys' rests or the parameters refused there. At the same address a key the
+    // reload kept rests on: a day's quota spent is spent whatever else the reload changed, and
+    // forgotten it was asked again.
+    if (found && found.endpoint !== endpoint) {
+      this.#forgetBreakers(config.id);
+      this.learned.forget(config.id);
+    } else if (found) state.keys.takeOver(found.state.keys);
     this.#providers.set(config.id, { fingerprint: print, endpoint, state });
     this.#handed.set(config, state);
     return state;

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { reloadChanges } from "../../src/cli/reload_changes.ts";
-import type { Config, ServerConfig } from "../../src/config/types.ts";
+import type { Config, ProviderConfig, ServerConfig } from "../../src/config/types.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
 const running = testConfig({ providers: [provider("up")], routes: { default: "up/m" } });
@@ -98,4 +98,20 @@ Deno.test("a reload says tracing went on (and where), off, or elsewhere; never a
   const sampled = { ...here, tracing: { ...here.tracing!, sampleRatio: 0.5 } };
   assert.deepEqual(reloadChanges(here, sampled), ["tracing changed"]);
   assert.deepEqual(reloadChanges(here, traced("http://127.0.0.1:4318/v1/traces")), []);
+});
+
+Deno.test("a reload that points a provider at another server says where, without secrets", () => {
+  const at = (over: Partial<ProviderConfig>) =>
+    testConfig({ providers: [provider("up", over)], routes: { default: "up/m" } });
+  const was = at({ baseUrl: "http://127.0.0.1:1" });
+  assert.deepEqual(reloadChanges(was, at({ baseUrl: "https://user:pw@gw.example/v1" })), [
+    "provider up: now anthropic at https://user:***@gw.example/v1",
+  ]);
+  assert.deepEqual(reloadChanges(was, at({ baseUrl: "http://127.0.0.1:1", type: "openai" })), [
+    "provider up: now openai at http://127.0.0.1:1",
+  ]);
+  // Another setting of a provider that stays where it was is said as before.
+  assert.deepEqual(reloadChanges(was, at({ baseUrl: "http://127.0.0.1:1", maxRetries: 1 })), [
+    "provider up: settings changed",
+  ]);
 });

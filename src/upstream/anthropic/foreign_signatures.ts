@@ -98,9 +98,10 @@ export function signsAsAnthropic(model: string): boolean {
 /**
  * The thinking each provider refused, by provider id: a server other than the real Anthropic API
  * that verifies signatures (a gateway in front of Anthropic, Bedrock or Vertex, or a vendor's own
- * endpoint) answered 400 about one, so that history's thinking is left out of its later requests
- * instead of costing a refused round trip on every turn. Bounded as {@link ForeignSignatures}, and
- * by the number of providers in the config.
+ * endpoint) answered 400 about one, or a Responses server could not decrypt the reasoning a
+ * block's signature carries (openai_responses/refused_reasoning.ts), so that history's thinking is
+ * left out of its later requests instead of costing a refused round trip on every turn. Bounded
+ * as {@link ForeignSignatures}, and by the number of providers in the config.
  */
 export class RefusedSignatures {
   readonly #byProvider = new Map<string, ForeignSignatures>();

@@ -11,6 +11,12 @@ import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { historyToolIds } from "../../translate/anthropic/tool_use_ids.ts";
 import { sendTranslated } from "../translated_answer.ts";
 import { hidesThinking } from "../../translate/anthropic/blocks.ts";
+import { describeTarget } from "../../core/text.ts";
+import {
+  noteRefusedReasoning,
+  refusesEncryptedReasoning,
+  withoutRefusedReasoning,
+} from "./refused_reasoning.ts";
 import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from "../transport.ts";
 
 /** Sends Anthropic Messages requests to an OpenAI Responses API upstream. */
@@ -23,31 +29,46 @@ export const openAIResponsesTransport: Transport = {
       protocol: "openai_responses",
       inputTokens,
     });
-    const body = withExtraBody(
-      toResponsesRequest(client, {
-        provider: provider.id,
-        model,
-        ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
-        ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
-      }),
-      settings,
-    );
     const toolIds = historyToolIds(client.messages);
-    return await sendTranslated(
-      request,
-      { url: openAIResponsesUrl(provider.baseUrl), body, stream: body.stream === true },
-      (basics) => {
-        const translate: ResponsesTranslateOptions = {
-          ...basics,
-          toolNames: renamedToolNames(client.tools, OPENAI_TOOL_NAMES),
-          historyToolIds: toolIds,
-          ...(hidesThinking(client.thinking) ? { omitThinking: true } : {}),
-        };
-        return {
-          stream: () => responsesTranslation(translate),
-          message: (json) => responsesResponseToAnthropic(json, translate),
-        };
-      },
-    );
+    const post = (history: typeof client) => {
+      const body = withExtraBody(
+        toResponsesRequest(history, {
+          provider: provider.id,
+          model,
+          ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
+          ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
+        }),
+        settings,
+      );
+      return sendTranslated(
+        request,
+        { url: openAIResponsesUrl(provider.baseUrl), body, stream: body.stream === true },
+        (basics) => {
+          const translate: ResponsesTranslateOptions = {
+            ...basics,
+            toolNames: renamedToolNames(client.tools, OPENAI_TOOL_NAMES),
+            historyToolIds: toolIds,
+            ...(hidesThinking(client.thinking) ? { omitThinking: true } : {}),
+          };
+          return {
+            stream: () => responsesTranslation(translate),
+            message: (json) => responsesResponseToAnthropic(json, translate),
+          };
+        },
+      );
+    };
+    const sent = withoutRefusedReasoning(client, provider.id);
+    const result = await post(sent);
+    if (result.ok || !refusesEncryptedReasoning(result.status, result.bodyText)) return result;
+    // Reasoning made elsewhere (another server or account behind this id): one refused round trip,
+    // then the session goes on without it.
+    noteRefusedReasoning(provider.id, sent);
+    const again = withoutRefusedReasoning(client, provider.id);
+    if (again === sent) return result;
+    const why = "encrypted reasoning made elsewhere could not be decrypted: sent again without " +
+      "the history's reasoning";
+    request.log?.warn(`${describeTarget(provider.id, model)} ${why}`);
+    request.trace?.again(result.status, why);
+    return await post(again);
   },
 };

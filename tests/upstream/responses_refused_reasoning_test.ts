@@ -1,0 +1,111 @@
+/**
+ * Encrypted reasoning goes back only to the provider id and model that made it. A reload that
+ * points that id at another Responses server (another account's key, Azure instead of OpenAI)
+ * sends the new server reasoning it cannot decrypt: OpenAI answers 400 `invalid_encrypted_content`
+ * ("The encrypted content … could not be verified."), on every later turn of the session, since
+ * Claude Code sends the history back each time. ccp sends the request again without the reasoning
+ * the server refused, and leaves it out from then on.
+ */
+
+import assert from "node:assert/strict";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+import { responseObject } from "../mocks/responses_wire.ts";
+
+type Obj = Record<string, unknown>;
+
+/** A Responses server that encrypts its reasoning with `account` and decrypts no other's. */
+function startAccount(account: string) {
+  const bodies: Obj[] = [];
+  let refused = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const body = await req.json() as Obj;
+    bodies.push(body);
+    const items = body.input as Obj[];
+    const foreign = items.find((i) =>
+      i.type === "reasoning" && !String(i.encrypted_content).startsWith(`${account}:`)
+    );
+    if (foreign) {
+      refused++;
+      const error = {
+        message: `The encrypted content ${String(foreign.encrypted_content).slice(0, 4)}... ` +
+          "could not be verified.",
+        type: "invalid_request_error",
+        param: null,
+        code: "invalid_encrypted_content",
+      };
+      return Response.json({ error }, { status: 400 });
+    }
+    const n = bodies.length;
+    return Response.json(responseObject({
+      items: [
+        { kind: "reasoning", summary: [`${account} thinks ${n}`], encrypted: `${account}:${n}` },
+        { kind: "text", text: `${account} answers ${n}` },
+      ],
+    }, "gpt-5.5"));
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/v1`,
+    bodies,
+    refused: () => refused,
+    close: () => server.shutdown(),
+  };
+}
+
+const config = (baseUrl: string) =>
+  testConfig({
+    providers: [
+      provider("oai-moved", {
+        type: "openai_responses",
+        baseUrl,
+        authHeader: "bearer",
+        apiKeys: ["sk-oai"],
+        maxRetries: 0,
+      }),
+    ],
+    routes: { default: "oai-moved/gpt-5.5" },
+  });
+
+/** One turn: the history so far, then `prompt`; returns the assistant message answered. */
+async function turn(url: string, history: Obj[], prompt: string): Promise<Obj> {
+  history.push({ role: "user", content: prompt });
+  const res = await postMessages(url, {
+    model: "claude-sonnet-4-5",
+    max_tokens: 4000,
+    thinking: { type: "enabled", budget_tokens: 2000 },
+    messages: history,
+  });
+  const answer = await res.json() as Obj;
+  assert.equal(res.status, 200, JSON.stringify(answer));
+  const message = { role: "assistant", content: answer.content };
+  history.push(message);
+  return message;
+}
+
+const reasoningSent = (body: Obj) =>
+  (body.input as Obj[]).filter((i) => i.type === "reasoning").map((i) => i.encrypted_content);
+
+Deno.test("a Responses provider re-pointed at another account mid-session: the old account's reasoning is left out, the new one's goes back", async () => {
+  const first = startAccount("acct1");
+  const second = startAccount("acct2");
+  const ccp = startCcp(config(first.url));
+  try {
+    const history: Obj[] = [];
+    await turn(ccp.url, history, "one");
+    await turn(ccp.url, history, "two");
+    assert.deepEqual(reasoningSent(first.bodies[1]!), ["acct1:1"]);
+    ccp.setConfig(config(second.url));
+    // Refused once for acct1's reasoning, then answered without it.
+    await turn(ccp.url, history, "three");
+    assert.equal(second.refused(), 1);
+    assert.deepEqual(second.bodies.map(reasoningSent), [["acct1:1", "acct1:2"], []]);
+    // The next turn costs no refusal: acct1's reasoning stays out, acct2's own goes back.
+    await turn(ccp.url, history, "four");
+    assert.equal(second.refused(), 1);
+    assert.deepEqual(reasoningSent(second.bodies.at(-1)!), ["acct2:2"]);
+  } finally {
+    await ccp.close();
+    await first.close();
+    await second.close();
+  }
+});
