@@ -48,10 +48,7 @@ export interface Preset {
    * `price` wins over both.
    */
   readonly billing?: "free" | "flat";
-  /**
-   * Says in each answer what it cost (`usage.cost`): that amount is the request's cost, over any
-   * price, since it is what was charged (a host chosen per request, its cache discounts).
-   */
+  /** Says in each answer what it was charged (`usage.cost`): the cost unless a `price` is set. */
   readonly reportsCost?: boolean;
   /** Upstream answers POST /v1/messages/count_tokens itself. */
   readonly countTokens: boolean;
