@@ -19,6 +19,8 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
   readonly undeclared = new Set<DispatchTarget>();
   /** Those whose learned window their server cuts a longer prompt to (Ollama). */
   readonly cutting = new Set<DispatchTarget>();
+  /** Those on a server that cuts, whose window is not known yet: asked before sending. */
+  readonly unknown: DispatchTarget[] = [];
   readonly #windows: ServerWindows | undefined;
 
   constructor(windows?: ServerWindows) {
@@ -32,10 +34,23 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
     if (settingsFor(provider, model, variant).contextWindow !== undefined) return;
     this.undeclared.add(target);
     const learned = this.#windows?.of(provider, model);
-    if (!learned) return;
+    if (!learned) {
+      if (provider.preset === "ollama" && this.#windows?.beforeUnknown) this.unknown.push(target);
+      return;
+    }
     // A learned window stands where a declared one would: max_tokens is fitted into it too.
     this.set(target, { ...variant, contextWindow: learned.tokens });
     if (learned.cuts) this.cutting.add(target);
+  }
+
+  /** Has the servers of {@link unknown} targets asked, and takes what they said. */
+  async ask(request: Pick<ChainRequest, "inputTokens">): Promise<void> {
+    const ask = this.#windows!.beforeUnknown!;
+    const targets = this.unknown.splice(0);
+    await Promise.all(targets.map((t) => ask(t.provider, t.model, () => request.inputTokens())));
+    for (const t of targets) {
+      if (this.#windows!.of(t.provider, t.model)) this.learnt(t, this.get(t));
+    }
   }
 
   /** Says that `target` was not sent a prompt for its learned window, which may be out of date. */
@@ -86,6 +101,7 @@ export async function chainWindows(
   variants: ReadonlyMap<DispatchTarget, ModelSettings>,
   request: Pick<ChainRequest, "inputTokens" | "countedInputTokens">,
 ): Promise<ChainWindows | undefined> {
+  if (variants instanceof ChainVariants && variants.unknown.length > 0) await variants.ask(request);
   const local = variants instanceof ChainVariants ? variants.local() : undefined;
   if (chain.length < 2 && !local) return undefined;
   const windows = new Map(
