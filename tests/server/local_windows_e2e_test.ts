@@ -22,6 +22,9 @@ interface ServerState {
   context?: number;
   /** Loads Ollama was asked for with no prompt (`/api/generate`). */
   loads: number;
+  /** `/api/ps` questions, and whether it answers 404 (a gateway in front of Ollama). */
+  ps?: number;
+  psMissing?: boolean;
 }
 
 /**
@@ -37,7 +40,12 @@ function localServer(loaded: Record<string, number>, tokens: () => number, state
   };
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const path = new URL(req.url).pathname;
-    if (path === "/api/ps") return psAnswer(loaded);
+    if (path === "/api/ps") {
+      state.ps = (state.ps ?? 0) + 1;
+      return state.psMissing
+        ? new Response("404 page not found", { status: 404 })
+        : psAnswer(loaded);
+    }
     // No Modelfile `num_ctx`: Ollama's default context (or OLLAMA_CONTEXT_LENGTH) applies.
     if (path === "/api/show") return Response.json({ parameters: 'stop "<|im_end|>"' });
     const body = await req.json();
@@ -270,6 +278,21 @@ Deno.test("Ollama restarted with less context: the smaller window replaces the l
     assert.equal(res.status, 400);
     assert.match(body.error.message, /^prompt is too long: 13000 tokens > 4096 maximum/);
     assert.equal(env.sent.length, 2, "Ollama was not sent the prompt it would now cut");
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("Ollama: a server with no /api/ps is asked once before a request, not before each", async () => {
+  const env = setup("ollama");
+  try {
+    env.server.psMissing = true;
+    for (let i = 0; i < 3; i++) assert.equal((await env.send(13_000)).res.status, 200);
+    // Once before the first request, once after it (in the background), then never again.
+    await until(() => env.server.ps === 2);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(env.server.ps, 2);
+    assert.equal(env.sent.length, 3);
   } finally {
     await env.close();
   }
