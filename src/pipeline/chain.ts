@@ -93,8 +93,10 @@ export function chainOf(resolution: Resolution, config: Config, windows?: Server
  * more: made for routing (`long_context`), or needed by the first target's own request, which
  * counts it anyway to fit `max_tokens` into its declared (or learned) `context_window` (the count
  * is one, shared with it). A count walks the whole history, cached or not; without one, a target
- * is passed only after a refusal. Throws Anthropic's `prompt is too long` when every target is a
- * server that would cut the prompt to a window it surely cannot fit.
+ * is passed only after a refusal. First, a server that cuts (Ollama) is asked the window of a
+ * target it has not said one for (it counts the prompt only when the model is not loaded yet).
+ * Throws Anthropic's `prompt is too long` when every target is a server that would cut the prompt
+ * to a window it surely cannot fit.
  */
 export async function chainWindows(
   chain: readonly DispatchTarget[],
