@@ -19,6 +19,8 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
   readonly undeclared = new Set<DispatchTarget>();
   /** Those whose window (learned or declared) their server cuts a longer prompt to (Ollama). */
   readonly cutting = new Set<DispatchTarget>();
+  /** Those on a server that cuts, whose window is not known yet: asked before sending. */
+  readonly unknown: DispatchTarget[] = [];
   readonly #windows: ServerWindows | undefined;
 
   constructor(windows?: ServerWindows) {
@@ -37,10 +39,23 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
     }
     this.undeclared.add(target);
     const learned = this.#windows?.of(provider, model);
-    if (!learned) return;
+    if (!learned) {
+      if (provider.preset === "ollama" && this.#windows?.beforeUnknown) this.unknown.push(target);
+      return;
+    }
     // A learned window stands where a declared one would: max_tokens is fitted into it too.
     this.set(target, { ...variant, contextWindow: learned.tokens });
     if (learned.cuts) this.cutting.add(target);
+  }
+
+  /** Has the servers of {@link unknown} targets asked, and takes what they said. */
+  async ask(request: Pick<ChainRequest, "inputTokens">): Promise<void> {
+    const ask = this.#windows!.beforeUnknown!;
+    const targets = this.unknown.splice(0);
+    await Promise.all(targets.map((t) => ask(t.provider, t.model, () => request.inputTokens())));
+    for (const t of targets) {
+      if (this.#windows!.of(t.provider, t.model)) this.learnt(t, this.get(t));
+    }
   }
 
   /** Says that `target` was not sent a prompt for its learned window, which may be out of date. */
@@ -83,14 +98,17 @@ export function chainOf(resolution: Resolution, config: Config, windows?: Server
  * more: made for routing (`long_context`), or needed by the first target's own request, which
  * counts it anyway to fit `max_tokens` into its declared (or learned) `context_window` (the count
  * is one, shared with it). A count walks the whole history, cached or not; without one, a target
- * is passed only after a refusal. Throws Anthropic's `prompt is too long` when every target is a
- * server that would cut the prompt to a window it surely cannot fit.
+ * is passed only after a refusal. First, a server that cuts (Ollama) is asked the window of a
+ * target it has not said one for (it counts the prompt only when the model is not loaded yet).
+ * Throws Anthropic's `prompt is too long` when every target is a server that would cut the prompt
+ * to a window it surely cannot fit.
  */
 export async function chainWindows(
   chain: readonly DispatchTarget[],
   variants: ReadonlyMap<DispatchTarget, ModelSettings>,
   request: Pick<ChainRequest, "inputTokens" | "countedInputTokens">,
 ): Promise<ChainWindows | undefined> {
+  if (variants instanceof ChainVariants && variants.unknown.length > 0) await variants.ask(request);
   const local = variants instanceof ChainVariants ? variants.local() : undefined;
   if (chain.length < 2 && !local) return undefined;
   const windows = new Map(

@@ -43,6 +43,13 @@ export class ServerWindows {
    * (the server restarted with more context), and is to be asked again.
    */
   onUnsent: ((provider: ProviderConfig, model: string) => void) | undefined;
+  /**
+   * Asked before a request to a model whose window is not known, on a server that cuts (Ollama):
+   * it may learn the window before the prompt goes (`tokens` counts the prompt when needed).
+   */
+  beforeUnknown:
+    | ((provider: ProviderConfig, model: string, tokens: () => Promise<number>) => Promise<void>)
+    | undefined;
 
   /** Whether nothing was learned yet (then no request looks further). */
   get empty(): boolean {

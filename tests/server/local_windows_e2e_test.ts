@@ -16,28 +16,55 @@ import { psAnswer } from "../mocks/ollama_api.ts";
 
 const ANSWER = textMessage("m", { input_tokens: 1, output_tokens: 1 }, "ok");
 
+/** What the mock server does: vLLM's window, or the context Ollama loads a model with. */
+interface ServerState {
+  window?: number | undefined;
+  context?: number;
+  /** Loads Ollama was asked for with no prompt (`/api/generate`). */
+  loads: number;
+  /** `/api/ps` questions, and whether it answers 404 (a gateway in front of Ollama). */
+  ps?: number;
+  psMissing?: boolean;
+}
+
 /**
- * A local server: `/api/ps` lists `loaded` and `/api/show` names no `num_ctx` (Ollama),
+ * A local server: `/api/ps` lists `loaded` and `/api/show` names no `num_ctx` (Ollama), a
+ * request loads the model with `state.context` (Ollama's `/api/generate` with no prompt too),
  * `/v1/messages` answers, or refuses as vLLM does when the prompt (`tokens()`) and max_tokens
- * exceed `refuseOver`.
+ * exceed `state.window`.
  */
-function localServer(loaded: Record<string, number>, tokens: () => number, refuseOver?: number) {
+function localServer(loaded: Record<string, number>, tokens: () => number, state: ServerState) {
   const sent: number[] = [];
+  const load = () => {
+    if (state.context !== undefined) loaded["qwen3-coder:latest"] ??= state.context;
+  };
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const path = new URL(req.url).pathname;
-    if (path === "/api/ps") return psAnswer(loaded);
+    if (path === "/api/ps") {
+      state.ps = (state.ps ?? 0) + 1;
+      return state.psMissing
+        ? new Response("404 page not found", { status: 404 })
+        : psAnswer(loaded);
+    }
     // No Modelfile `num_ctx`: Ollama's default context (or OLLAMA_CONTEXT_LENGTH) applies.
     if (path === "/api/show") return Response.json({ parameters: 'stop "<|im_end|>"' });
     const body = await req.json();
+    if (path === "/api/generate") {
+      state.loads++;
+      load();
+      return Response.json({ model: body.model, response: "", done: true, done_reason: "load" });
+    }
+    load();
     sent.push(body.max_tokens);
     const prompt = tokens();
-    if (refuseOver !== undefined && prompt + body.max_tokens > refuseOver) {
+    const window = state.window;
+    if (window !== undefined && prompt + body.max_tokens > window) {
       // vLLM's words for a prompt and max_tokens over max_model_len.
       return Response.json({
         type: "error",
         error: {
           type: "BadRequestError",
-          message: `This model's maximum context length is ${refuseOver} tokens. However, you ` +
+          message: `This model's maximum context length is ${window} tokens. However, you ` +
             `requested ${body.max_tokens} output tokens and your prompt contains at least ` +
             `${prompt + 1} input tokens, for a total of at least ${
               prompt + body.max_tokens + 1
@@ -54,7 +81,8 @@ function localServer(loaded: Record<string, number>, tokens: () => number, refus
 function setup(preset: string, opts: { refuseOver?: number; declared?: number } = {}) {
   let tokens = 0;
   const loaded: Record<string, number> = {};
-  const upstream = localServer(loaded, () => tokens, opts.refuseOver);
+  const server: ServerState = { window: opts.refuseOver, loads: 0 };
+  const upstream = localServer(loaded, () => tokens, server);
   const declared = opts.declared === undefined
     ? ""
     : `, model_settings: { qwen3-coder: { context_window: ${opts.declared} } }`;
@@ -78,6 +106,7 @@ routes: { default: local/qwen3-coder }
   });
   return {
     loaded,
+    server,
     sent: upstream.sent,
     registry,
     config,
@@ -109,23 +138,48 @@ async function until(check: () => boolean): Promise<void> {
 const learned = (env: ReturnType<typeof setup>) =>
   env.registry.windows.of(env.config.providers.local!, "qwen3-coder")?.tokens;
 
-Deno.test("Ollama at 4096: once learned, a prompt surely over it is refused as too long, not cut", async () => {
+Deno.test("Ollama at 4096, model not loaded: ccp has it loaded first, and a prompt surely over it is refused, not cut", async () => {
   const env = setup("ollama");
   try {
-    env.loaded["qwen3-coder:latest"] = 4096;
-    // The first request loads the model; the watch asks Ollama after it what it runs it with.
-    assert.equal((await env.send(13_000)).res.status, 200);
-    await until(() => learned(env) === 4096);
+    env.server.context = 4096;
     const { res, body } = await env.send(13_000);
     assert.equal(res.status, 400);
     assert.equal(body.error.type, "invalid_request_error");
     assert.match(body.error.message, /^prompt is too long: 13000 tokens > 4096 maximum/);
     assert.match(body.error.message, /OLLAMA_CONTEXT_LENGTH=65536/);
     assert.match(body.error.message, /num_ctx/);
-    assert.equal(env.sent.length, 1, "Ollama was not sent the prompt it would have cut");
+    assert.equal(env.server.loads, 1, "the model was loaded with no prompt first");
+    assert.equal(env.sent.length, 0, "Ollama was not sent the prompt it would have cut");
     // Within the count's margin the request is sent, max_tokens fitted into the window.
     assert.equal((await env.send(2_000)).res.status, 200);
-    assert.deepEqual(env.sent, [32_000, 4096 - 2_000 - 64]);
+    assert.deepEqual(env.sent, [4096 - 2_000 - 64]);
+    assert.equal(env.server.loads, 1);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("Ollama: a loaded model's context is read before its first request, with no load", async () => {
+  const env = setup("ollama");
+  try {
+    env.loaded["qwen3-coder:latest"] = 4096;
+    assert.equal((await env.send(13_000)).res.status, 400);
+    assert.equal(env.server.loads, 0);
+    assert.equal(env.sent.length, 0);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("Ollama: a prompt that fits any context is sent without loading the model first", async () => {
+  const env = setup("ollama");
+  try {
+    env.server.context = 4096;
+    assert.equal((await env.send(1_500)).res.status, 200);
+    assert.equal(env.server.loads, 0);
+    assert.deepEqual(env.sent, [32_000]);
+    // That request loaded it; the watch asks after it, as before.
+    await until(() => learned(env) === 4096);
   } finally {
     await env.close();
   }
@@ -135,17 +189,19 @@ Deno.test("Ollama restarted with more context: the learned window is asked again
   const env = setup("ollama");
   try {
     env.loaded["qwen3-coder:latest"] = 4096;
-    await env.send(13_000);
-    await until(() => learned(env) === 4096);
-    // Ollama restarts (OLLAMA_CONTEXT_LENGTH=65536): nothing is loaded until a request comes.
+    assert.equal((await env.send(13_000)).res.status, 400);
+    assert.equal(learned(env), 4096);
+    // Ollama restarts (OLLAMA_CONTEXT_LENGTH=65536): nothing is loaded until asked.
     delete env.loaded["qwen3-coder:latest"];
+    env.server.context = 65_536;
     assert.equal((await env.send(13_000)).res.status, 400);
     await until(() => learned(env) === undefined);
-    env.loaded["qwen3-coder:latest"] = 65_536;
+    // The next request has the model loaded first, and goes with the new context known.
     assert.equal((await env.send(13_000)).res.status, 200);
-    await until(() => learned(env) === 65_536);
+    assert.equal(learned(env), 65_536);
     assert.equal((await env.send(30_000)).res.status, 200);
-    assert.equal(env.sent.length, 3);
+    assert.deepEqual(env.sent, [32_000, 32_000]);
+    assert.equal(env.server.loads, 1);
   } finally {
     await env.close();
   }
@@ -206,6 +262,57 @@ Deno.test("Ollama with a declared context_window (the context it runs): a prompt
     // Within the count's margin it is sent, max_tokens fitted into the declared window.
     assert.equal((await env.send(2_000)).res.status, 200);
     assert.deepEqual(env.sent, [4096 - 2_000 - 64]);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("vLLM restarted with a smaller window: its refusal replaces the larger one learned", async () => {
+  const env = setup("vllm", { refuseOver: 32_768 });
+  try {
+    assert.equal((await env.send(20_000, 128_000)).res.status, 400);
+    assert.equal(learned(env), 32_768);
+    // vLLM restarts with --max-model-len 24576: the window fitted so far is too large now.
+    env.server.window = 24_576;
+    const refused = await env.send(20_000, 128_000);
+    assert.equal(refused.res.status, 400);
+    assert.equal(learned(env), 24_576);
+    assert.equal((await env.send(20_000, 128_000)).res.status, 200);
+    assert.deepEqual(env.sent, [128_000, 32_768 - 20_000 - 64, 24_576 - 20_000 - 64]);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("Ollama restarted with less context: the smaller window replaces the larger one", async () => {
+  const env = setup("ollama");
+  try {
+    env.loaded["qwen3-coder:latest"] = 65_536;
+    assert.equal((await env.send(13_000)).res.status, 200);
+    await until(() => learned(env) === 65_536);
+    // Ollama restarts at 4096 and loads the model again for the next request.
+    env.loaded["qwen3-coder:latest"] = 4096;
+    assert.equal((await env.send(1_000)).res.status, 200);
+    await until(() => learned(env) === 4096);
+    const { res, body } = await env.send(13_000);
+    assert.equal(res.status, 400);
+    assert.match(body.error.message, /^prompt is too long: 13000 tokens > 4096 maximum/);
+    assert.equal(env.sent.length, 2, "Ollama was not sent the prompt it would now cut");
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("Ollama: a server with no /api/ps is asked once before a request, not before each", async () => {
+  const env = setup("ollama");
+  try {
+    env.server.psMissing = true;
+    for (let i = 0; i < 3; i++) assert.equal((await env.send(13_000)).res.status, 200);
+    // Once before the first request, once after it (in the background), then never again.
+    await until(() => env.server.ps === 2);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(env.server.ps, 2);
+    assert.equal(env.sent.length, 3);
   } finally {
     await env.close();
   }

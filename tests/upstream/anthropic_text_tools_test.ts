@@ -339,3 +339,30 @@ Deno.test("anthropic text tools: a model whose template opens <think> in the pro
   assert.equal(content.length, 1);
   assert.equal(content[0]!.type, "text");
 });
+
+Deno.test("anthropic text tools: a bare JSON call as the whole answer, streamed and not", async () => {
+  const bare = '```json\n{"name": "Read", "arguments": {"file_path": "/a"}}\n```';
+  const want = [{ type: "tool_use", name: "Read", input: { file_path: "/a" } }];
+  for (let at = 0; at <= bare.length; at++) {
+    const { events, stopReason } = await relayed(
+      ReadableStream.from([enc.encode(ollamaSse([bare.slice(0, at), bare.slice(at)]))]),
+    );
+    assert.deepEqual(shapes(accumulated(events).content), want, `cut at ${at}`);
+    assert.equal(stopReason, "tool_use");
+  }
+  // The same JSON in prose is the answer's text.
+  const prose = `Call it as ${bare.slice(8, -4)} later.`;
+  const { events, stopReason } = await relayed(chunked(ollamaSse([...prose]), 5));
+  assert.deepEqual(accumulated(events).content, [{ type: "text", text: prose }]);
+  assert.equal(stopReason, "end_turn");
+  const local = startLocal(bare);
+  const ccp = startCcp(localConfig(local.url, true));
+  try {
+    const json = await (await postMessages(ccp.url, REQUEST)).json() as Json & { content: Json[] };
+    assert.deepEqual(shapes(json.content), want);
+    assert.equal(json.stop_reason, "tool_use");
+  } finally {
+    await ccp.close();
+    await local.close();
+  }
+});

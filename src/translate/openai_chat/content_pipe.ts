@@ -7,6 +7,7 @@
 
 import type { ChatTool } from "../../protocols/openai_chat.ts";
 import { ThinkTagSplitter } from "../reasoning/think_tags.ts";
+import { BareJsonCalls } from "./bare_json_calls.ts";
 import { ControlTokenFilter } from "./control_tokens.ts";
 import { type HarmonySegment, HarmonySplitter } from "./harmony.ts";
 import type { OpenAIDialect } from "./dialect.ts";
@@ -29,6 +30,7 @@ export class ContentPipe {
   readonly #controls: ControlTokenFilter | undefined;
   readonly #think: ThinkTagSplitter | undefined;
   readonly #calls: TextToolSplitter | undefined;
+  readonly #bare: BareJsonCalls | undefined;
 
   private constructor(dialect: OpenAIDialect, tools: readonly OfferedTool[]) {
     this.#harmony = dialect.textToolCalls ? new HarmonySplitter(tools) : undefined;
@@ -38,6 +40,7 @@ export class ContentPipe {
     this.#calls = dialect.textToolCalls && tools.length > 0
       ? new TextToolSplitter(tools)
       : undefined;
+    this.#bare = this.#calls && new BareJsonCalls(tools);
   }
 
   /** The pipe for `dialect`, or undefined when content needs no stage. */
@@ -94,7 +97,7 @@ export class ContentPipe {
     const rest = this.#controls?.flush() ?? "";
     const out = rest ? this.#afterControls(rest) : [];
     if (this.#think) out.push(...this.#split(this.#think.flush()));
-    if (this.#calls) out.push(...this.#calls.flush());
+    if (this.#calls) out.push(...this.#bareOf(this.#calls.flush()), ...this.#bare!.flush());
     return out;
   }
 
@@ -109,7 +112,8 @@ export class ContentPipe {
       if (!seg.thinking) out.push(...this.#answer(seg.text));
       else {
         // Reasoning after held answer text: release it first so order is kept.
-        if (this.#calls?.holding) out.push(...this.#calls.flush());
+        if (this.#calls?.holding) out.push(...this.#bareOf(this.#calls.flush()));
+        if (this.#bare && !this.#bare.settled) out.push(...this.#bare.flush());
         out.push({ kind: "thinking", text: seg.text });
       }
     }
@@ -117,6 +121,22 @@ export class ContentPipe {
   }
 
   #answer(text: string): ContentSegment[] {
-    return this.#calls ? this.#calls.push(text) : [{ kind: "text", text }];
+    return this.#calls ? this.#bareOf(this.#calls.push(text)) : [{ kind: "text", text }];
+  }
+
+  /**
+   * The tagged-call stage's segments through the bare-call one: its text is the answer's, and a
+   * tagged call ends what the bare stage holds first. Once the answer is known to be no bare
+   * call, the segments pass as they are.
+   */
+  #bareOf(segments: ContentSegment[]): ContentSegment[] {
+    const bare = this.#bare!;
+    if (bare.settled || segments.length === 0) return segments;
+    const out: ContentSegment[] = [];
+    for (const seg of segments) {
+      if (seg.kind === "text") out.push(...bare.push(seg.text));
+      else out.push(...bare.flush(), seg);
+    }
+    return out;
   }
 }

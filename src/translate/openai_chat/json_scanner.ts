@@ -15,9 +15,12 @@ export class JsonCompletionScanner {
     return this.#complete;
   }
 
-  /** Feeds the next piece of argument text. */
-  feed(text: string): void {
-    if (this.#complete) return;
+  /**
+   * Feeds the next piece of text; returns where in it the value ended (just past its close), or
+   * -1 while it has not (or ended before).
+   */
+  feed(text: string): number {
+    if (this.#complete) return -1;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (this.#inString) {
@@ -34,9 +37,10 @@ export class JsonCompletionScanner {
         this.#depth--;
         if (this.#started && this.#depth === 0) {
           this.#complete = true;
-          return;
+          return i + 1;
         }
       }
     }
+    return -1;
   }
 }

@@ -137,7 +137,11 @@ function skipLayout(text: string, at: number): number {
   return at;
 }
 
-function jsonCall(body: string, tools: ReadonlyMap<string, OfferedTool>): TextToolCall | null {
+/** The call a Hermes/Qwen JSON object spells, or `null`. */
+export function jsonCall(
+  body: string,
+  tools: ReadonlyMap<string, OfferedTool>,
+): TextToolCall | null {
   const value = parseJson(body);
   if (!isRecord(value) || typeof value.name !== "string" || !tools.has(value.name)) return null;
   let args: unknown = value.arguments ?? value.parameters ?? {};

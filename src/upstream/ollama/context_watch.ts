@@ -1,10 +1,11 @@
 /**
  * The serving side of Ollama's context check (`ccp check` has the other): a model that Ollama
  * runs with less context than Claude Code needs is named once in the log, on the first request
- * routed to it. Nothing is asked on a request's way: a check shortly after start (and after a
- * reload) reads `/api/ps` for the models loaded then and `/api/show` for a Modelfile's `num_ctx`;
- * a model neither says anything of is asked about once, in the background, after the first
- * request it served has ended (that request loaded it).
+ * routed to it. A check shortly after start (and after a reload) reads `/api/ps` for the models
+ * loaded then and `/api/show` for a Modelfile's `num_ctx`. A request to a model whose context is
+ * still unknown asks `/api/ps` first, and has a model not loaded loaded first when its prompt may
+ * not fit (Ollama would cut it while loading it). After each request its model is asked about
+ * again in the background, so a context that changed (Ollama restarted) is not kept.
  */
 
 import type { Config } from "../../config/types.ts";
@@ -28,6 +29,15 @@ import {
 
 /** How long after start the check waits, so it never competes with a first request. */
 const OLLAMA_CHECK_DELAY_MS = 1_000;
+
+/**
+ * A prompt no longer than this (by ccp's count) fits any context Ollama picks (2048 tokens at
+ * the least, in versions before 0.6.7): such a request is sent without loading its model first.
+ */
+const FITS_ANY_CONTEXT = 2048;
+
+/** How long a request waits for Ollama to load its model before it is sent anyway. */
+const LOAD_WAIT_MS = 5 * 60_000;
 
 /** A Modelfile's `PARAMETER num_ctx`, which Ollama runs the model with (`/api/show`). */
 function modelfileContext(show: unknown): number | undefined {
@@ -62,6 +72,14 @@ export class OllamaContextWatch implements RequestObserver {
   #windows: ServerWindows | undefined;
   /** Models asked about again after a prompt was not sent to them, while the question is out. */
   readonly #rechecking = new Set<string>();
+  /** Models to ask about again once the question out ends. */
+  readonly #again = new Set<string>();
+  /** Models asked about after a request they are known for, while the question is out. */
+  readonly #refreshing = new Set<string>();
+  /** Models whose Ollama did not answer when asked before a request. */
+  readonly #silent = new Set<string>();
+  /** Models asked about (and loaded) before a request, while that is under way: one at a time. */
+  readonly #loading = new Map<string, Promise<void>>();
 
   /**
    * `tell`: also told each warning, for where the log is out of sight (`ccp code` logs to a file
@@ -92,6 +110,8 @@ export class OllamaContextWatch implements RequestObserver {
   share(windows: ServerWindows): void {
     this.#windows = windows;
     windows.onUnsent = (provider, model) => void this.#recheck(provider, model);
+    windows.beforeUnknown = (provider, model, tokens) =>
+      this.#beforeUnknown(provider, model, tokens);
     for (const [name, { context, root }] of this.#known) this.#learn(name, context, root);
   }
 
@@ -122,8 +142,12 @@ export class OllamaContextWatch implements RequestObserver {
     for (const { provider, model } of this.#ollamaTargets(record)) {
       const name = nameOf(provider, model);
       const asked = this.#atServer(name);
-      if (this.#contextOf(name) !== undefined) this.#warn(provider, model);
-      else if (asked !== undefined && !this.#asked.has(asked) && this.#asked.size < MAX_ASKED) {
+      if (this.#contextOf(name) !== undefined) {
+        this.#warn(provider, model);
+        // Ollama may have restarted with another context (less, or more) since it said: asked
+        // again after each request, off its way, so a window that shrank is not kept.
+        void this.#askLoaded(provider, model);
+      } else if (asked !== undefined && !this.#asked.has(asked) && this.#asked.size < MAX_ASKED) {
         this.#asked.add(asked);
         void this.#askLoaded(provider, model);
       }
@@ -169,13 +193,87 @@ export class OllamaContextWatch implements RequestObserver {
 
   async #askLoaded(provider: string, model: string): Promise<void> {
     const config = this.#config().providers[provider];
-    if (!config) return;
-    const root = rootOf(config.baseUrl);
+    const name = nameOf(provider, model);
+    if (!config || this.#refreshing.has(name)) return;
+    this.#refreshing.add(name);
+    try {
+      const root = rootOf(config.baseUrl);
+      const loaded = await this.#loaded(root);
+      const context = loaded ? runningContext(loaded, model) : undefined;
+      if (context === undefined) return;
+      this.#learn(name, context, root);
+      this.#warn(provider, model);
+    } finally {
+      this.#refreshing.delete(name);
+    }
+  }
+
+  /**
+   * Before a request to `model`, whose context ccp does not know: loaded, its context is read at
+   * once. Not loaded, Ollama would load it for the request and cut a prompt longer than the
+   * context it picks, with no word; so when the prompt may be longer than any context it picks,
+   * Ollama is first asked to load the model (its documented request with no prompt), and the
+   * context read then. The load is one the request would have waited for anyway.
+   */
+  #beforeUnknown(
+    provider: ProviderConfig,
+    model: string,
+    tokens: () => Promise<number>,
+  ): Promise<void> {
+    const name = nameOf(provider.id, model);
+    // An Ollama that did not answer before (a gateway with no `/api/ps`) is not asked on every
+    // request's way; the question after a request goes on.
+    if (this.#silent.has(name)) return Promise.resolve();
+    const under = this.#loading.get(name);
+    if (under) return under;
+    const asked = this.#loadFirst(provider, model, tokens).finally(() =>
+      this.#loading.delete(name)
+    );
+    this.#loading.set(name, asked);
+    return asked;
+  }
+
+  async #loadFirst(
+    provider: ProviderConfig,
+    model: string,
+    tokens: () => Promise<number>,
+  ): Promise<void> {
+    const root = rootOf(provider.baseUrl);
     const loaded = await this.#loaded(root);
-    const context = loaded ? runningContext(loaded, model) : undefined;
+    // Ollama did not answer: the request goes as it would have.
+    if (!loaded) {
+      if (this.#silent.size < MAX_ASKED) this.#silent.add(nameOf(provider.id, model));
+      return;
+    }
+    let context = runningContext(loaded, model);
+    if (context === undefined) {
+      const count = await tokens().catch(() => undefined);
+      if (count === undefined || count <= FITS_ANY_CONTEXT || !await this.#load(root, model)) {
+        return;
+      }
+      const now = await this.#loaded(root);
+      context = now && runningContext(now, model);
+    }
     if (context === undefined) return;
-    this.#learn(nameOf(provider, model), context, root);
-    this.#warn(provider, model);
+    this.#learn(nameOf(provider.id, model), context, root);
+    this.#warn(provider.id, model);
+  }
+
+  /** Has Ollama load `model`; true once it is loaded (Ollama answers when the load is done). */
+  async #load(root: string, model: string): Promise<boolean> {
+    const signal = AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(LOAD_WAIT_MS)]);
+    try {
+      const response = await this.#fetch(`${root}/api/generate`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model }),
+        signal,
+      });
+      await response.body?.cancel();
+      return response.ok;
+    } catch {
+      return false;
+    }
   }
 
   /** The provider of `name` (`provider/model`) in the config now, if there is one. */
@@ -212,12 +310,13 @@ export class OllamaContextWatch implements RequestObserver {
   /**
    * Asks Ollama again what `model` runs with: loaded, its context now is kept; not loaded, the
    * `num_ctx` of its Modelfile (which Ollama will load it with) is; with neither (Ollama restarted,
-   * or let it go), what was learned is forgotten, so the next request is sent and the model is
-   * asked about after it, as on its first.
+   * or let it go), what was learned is forgotten, so the next request has it asked about first,
+   * as on its first. Asked while a question is out, it asks once more after it: what Ollama said
+   * before the restart must not be the last word.
    */
   async #recheck(provider: ProviderConfig, model: string): Promise<void> {
     const name = nameOf(provider.id, model);
-    if (this.#rechecking.has(name)) return;
+    if (this.#rechecking.has(name)) return void this.#again.add(name);
     this.#rechecking.add(name);
     try {
       const root = rootOf(provider.baseUrl);
@@ -230,6 +329,7 @@ export class OllamaContextWatch implements RequestObserver {
       this.#windows?.forget(provider, model);
     } finally {
       this.#rechecking.delete(name);
+      if (this.#again.delete(name)) void this.#recheck(provider, model);
     }
   }
 

@@ -1,0 +1,130 @@
+/**
+ * Tool calls written as the whole answer in bare JSON, with no tag (qwen2.5-coder's
+ * `{"name": "Read", "arguments": {...}}`, at times in a ```json fence): recovered on the Chat path,
+ * streamed (cut anywhere) and not, only when all of the answer's text is such calls of offered
+ * tools. Prose with JSON in it, a JSON answer, and calls of tools not offered stay text.
+ */
+
+import assert from "node:assert/strict";
+import { type Message } from "../../helpers/anthropic_sdk.ts";
+import { openAIResponseToAnthropic } from "../../../src/translate/openai_chat/response.ts";
+import { BareJsonCalls } from "../../../src/translate/openai_chat/bare_json_calls.ts";
+import {
+  assertWellFormed,
+  BASE_OPTIONS,
+  contentStream,
+  cuts,
+  parseFrames,
+  sdkMessage,
+  toolUse,
+  translateChunks,
+} from "../_stream_helpers.ts";
+import { localWith, TEXT_TOOLS } from "./_text_tools.ts";
+
+const ON = localWith(TEXT_TOOLS);
+
+async function streamed(pieces: readonly string[]): Promise<Message> {
+  const out = await translateChunks([contentStream(pieces)], ON);
+  assertWellFormed(parseFrames(out));
+  return await sdkMessage(out);
+}
+
+function whole(content: string): Message {
+  return openAIResponseToAnthropic({
+    id: "c",
+    model: "qwen2.5-coder",
+    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+    usage: { prompt_tokens: 3, completion_tokens: 4 },
+  }, { ...BASE_OPTIONS, ...ON }) as Message;
+}
+
+const READ = '{"name": "Read", "arguments": {"file_path": "/w/a.txt"}}';
+const BASH = '{"name": "Bash", "arguments": {"command": "wc -l a.txt", "timeout": 5000}}';
+const FENCED = "```json\n" + READ + "\n```";
+
+Deno.test("bare JSON calls as the whole answer become tool_use, cut at every place", async (t) => {
+  const cases: [string, string, { name: string; input: unknown }[]][] = [
+    ["one call", READ, [{ name: "Read", input: { file_path: "/w/a.txt" } }]],
+    ["in a ```json fence, with layout around", `\n${FENCED}\n`, [{
+      name: "Read",
+      input: { file_path: "/w/a.txt" },
+    }]],
+    ["two calls on their lines", `${READ}\n${BASH}`, [
+      { name: "Read", input: { file_path: "/w/a.txt" } },
+      { name: "Bash", input: { command: "wc -l a.txt", timeout: 5000 } },
+    ]],
+    [
+      "arguments as a JSON string, a bare fence",
+      '```\n{"name":"Bash","arguments":"{\\"command\\":\\"ls\\"}"}\n```',
+      [{ name: "Bash", input: { command: "ls" } }],
+    ],
+  ];
+  for (const [name, text, calls] of cases) {
+    await t.step(name, async () => {
+      for (const pieces of cuts(text)) {
+        const m = await streamed(pieces);
+        assert.equal(m.content.length, calls.length, JSON.stringify(pieces));
+        calls.forEach((call, i) => assert.deepEqual(toolUse(m, i), call));
+        assert.equal(m.stop_reason, "tool_use");
+      }
+      const m = await streamed([...text]);
+      calls.forEach((call, i) => assert.deepEqual(toolUse(m, i), call));
+      const json = whole(text);
+      calls.forEach((call, i) => assert.deepEqual(toolUse(json, i), call));
+      assert.equal(json.stop_reason, "tool_use");
+    });
+  }
+  await t.step("after <think> reasoning", async () => {
+    for (const pieces of cuts(`<think>read it</think>\n${READ}`)) {
+      const m = await streamed(pieces);
+      assert.equal(m.content[0]?.type, "thinking");
+      assert.deepEqual(toolUse(m, 1), { name: "Read", input: { file_path: "/w/a.txt" } });
+    }
+  });
+});
+
+Deno.test("bare JSON that is not the whole answer, or no call of an offered tool, stays text", async (t) => {
+  const texts = [
+    `I will call ${READ} now.`,
+    `${READ}\nThen I will edit it.`,
+    `${FENCED}\nDone.`,
+    '{"name": "Rm", "arguments": {"path": "/"}}',
+    '{"config": {"name": "Read"}}',
+    '{"name": "Read", "arguments": [1]}',
+    '{"name": "Read", "arguments": {"file_path": "/a"}',
+    "```python\nprint(1)\n```",
+    "```json\n[1, 2]\n```",
+    "   ",
+  ];
+  for (const text of texts) {
+    await t.step(JSON.stringify(text.slice(0, 40)), async () => {
+      for (const pieces of cuts(text)) {
+        const m = await streamed(pieces);
+        assert.ok(m.content.every((b) => b.type === "text"), JSON.stringify(pieces));
+        assert.equal(m.content.map((b) => b.type === "text" ? b.text : "").join(""), text);
+        assert.equal(m.stop_reason, "end_turn");
+      }
+    });
+  }
+});
+
+Deno.test("bare JSON calls: text is held only while it can still be a call", () => {
+  const bare = new BareJsonCalls(TEXT_TOOLS);
+  assert.deepEqual(bare.push("\n"), []);
+  assert.deepEqual(bare.push("```js"), []);
+  assert.deepEqual(bare.push("on\n"), []);
+  assert.deepEqual(bare.push('{"name": "Re'), []);
+  // A name no offered tool begins with: released at once, and the rest passes untouched.
+  assert.deepEqual(bare.push("x"), [{ kind: "text", text: '\n```json\n{"name": "Rex' }]);
+  assert.equal(bare.settled, true);
+  assert.deepEqual(bare.push('", "arguments": {}}'), [{
+    kind: "text",
+    text: '", "arguments": {}}',
+  }]);
+  const prose = new BareJsonCalls(TEXT_TOOLS);
+  assert.deepEqual(prose.push("Sure"), [{ kind: "text", text: "Sure" }]);
+  const other = new BareJsonCalls(TEXT_TOOLS);
+  assert.deepEqual(other.push('{"type"'), [{ kind: "text", text: '{"type"' }]);
+  const python = new BareJsonCalls(TEXT_TOOLS);
+  assert.deepEqual(python.push("```py"), [{ kind: "text", text: "```py" }]);
+});
