@@ -6,7 +6,9 @@
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { serveLog } from "../../src/cli/serve_log.ts";
-import { testContext } from "./helpers.ts";
+import { childEnv, spawnCcp, type SpawnedCcp, testContext } from "./helpers.ts";
+import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
+import { postMessages } from "../helpers/ccp.ts";
 
 const turnOver = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -70,4 +72,62 @@ Deno.test("the lines held when ccp exits are written: at Deno.exit's unload, and
   assert.equal(ctx.io.stderr.length, 2);
   await turnOver();
   assert.equal(ctx.io.stderr.length, 3);
+});
+
+Deno.test("ccp serve stopped right after its answers has written every request's line, the stop's after them", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ccp_serve_log_" });
+  const mock = startAnthropicMock([{
+    kind: "json",
+    body: {
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      model: "m",
+      content: [{ type: "text", text: "hi" }],
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage: { input_tokens: 3, output_tokens: 1 },
+    },
+  }]);
+  let ccp: SpawnedCcp | undefined;
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      `server: { auth_token: serve-log-token, data_dir: data }
+providers:
+  anth: { type: anthropic, base_url: "${mock.url}", api_key: sk-ant-serve-log-0123456789 }
+routes:
+  default: anth/m
+`,
+    );
+    ccp = await spawnCcp(["serve", "--config", "c.yaml", "--port", "0"], {
+      cwd: dir,
+      env: childEnv(dir),
+    });
+    const url = (await ccp.waitForStderr(/listening on (http:\/\/\S+)/))[1]!;
+    const sent = 12;
+    const statuses = await Promise.all(
+      Array.from({ length: sent }, async () => {
+        const res = await postMessages(url, {
+          model: "claude-sonnet-4-5",
+          max_tokens: 10,
+          messages: [{ role: "user", content: "hi" }],
+        }, { "x-api-key": "serve-log-token" });
+        await res.body?.cancel();
+        return res.status;
+      }),
+    );
+    assert.deepEqual(statuses, Array(sent).fill(200));
+    ccp.process.kill("SIGTERM");
+    assert.equal((await ccp.exit()).code, 0);
+    const lines = ccp.stderr().split("\n");
+    const requests = lines.flatMap((l, i) => l.includes("POST /v1/messages") ? [i] : []);
+    assert.equal(requests.length, sent, ccp.stderr());
+    const stopping = lines.findIndex((l) => l.includes("Stopping: no new connections"));
+    assert.ok(stopping > requests.at(-1)!, ccp.stderr());
+  } finally {
+    await ccp?.kill();
+    await mock.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
