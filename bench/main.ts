@@ -14,11 +14,11 @@
 
 import { benchMain, keepJson } from "./frame.ts";
 import { compare, warmUp } from "./latency.ts";
-import { renderTable } from "./report.ts";
+import { renderTable, type Section } from "./report.ts";
 import { cpuPerFrame, openStreamsRss, relayOpenStreamsRss, rssNow } from "./resources.ts";
-import { type Path, startRig } from "./rig.ts";
+import { type Path, type Rig, startRig } from "./rig.ts";
 import { sampleProc } from "./proc.ts";
-import { buildSections, type Results } from "./sections.ts";
+import { buildSections, type Results, smallRows } from "./sections.ts";
 import { type PathCost, perRequest, repeated, sessionTurns } from "./per_request.ts";
 import { turnsFor } from "./bodies.ts";
 import { askOnce, startup } from "./startup.ts";
@@ -31,9 +31,48 @@ let began = performance.now();
 const step = (text: string) =>
   console.error(`· ${((performance.now() - began) / 1000).toFixed(1).padStart(5)} s  ${text}`);
 
+/** `ccp serve` with its defaults: the log at `info` and the usage ledger. */
+const SERVE_PATH: Path = { upstream: "anthropic", via: "ccp:serve" };
+
+/** CPU per non-stream request with a small body at c16, by each of `paths`. */
+function smallRequests(rig: Rig, paths: Path[]): Promise<PathCost[]> {
+  const json = { frames: 20, delayMs: 0 };
+  const load = { requests: 600, concurrency: 16, stream: false };
+  return perRequest(rig, paths, repeated(rig, json, "small", load), 3);
+}
+
+/** `--only small`: the rig, then section 7's small-request rows alone (ccp's and `ccp serve`'s). */
+async function onlySmall(root: string, tmp: string): Promise<Section[]> {
+  step(
+    "starting the mock upstream, ccp (bench runner and `ccp serve`) and the bare relay (one process each)",
+  );
+  const rig = await startRig(root, tmp);
+  step("7. per request, non-streaming, small body, c16: direct, ccp, `ccp serve`'s defaults");
+  const small = await smallRequests(rig, [
+    { upstream: "anthropic", via: "direct" },
+    { upstream: "anthropic", via: "ccp" },
+    SERVE_PATH,
+  ]);
+  step("done");
+  return [{
+    title: "7. Per request (direct = the mock's own CPU per request)",
+    rows: smallRows(small),
+  }];
+}
+
+const HELP = `deno task bench [--only small]
+
+Runs every scenario (~3-4 minutes) and prints the table, keeping it as JSON in the temp dir.
+  --only small   only section 7's CPU per small non-stream request at c16: direct, ccp
+                 (bench/ccp_runner.ts: no log, no ledger) and \`ccp serve\` with its defaults
+                 (bench/serve_runner.ts: the log at info, the usage ledger)
+  --help         this text`;
+
 async function run(root: string, tmp: string): Promise<Results> {
   began = performance.now();
-  step("starting the mock upstream, ccp and the bare relay (one process each)");
+  step(
+    "starting the mock upstream, ccp (bench runner and `ccp serve`) and the bare relay (one process each)",
+  );
   const rig = await startRig(root, tmp);
   await sleep(1000);
   const idleRss = await rssNow(rig);
@@ -105,12 +144,7 @@ async function run(root: string, tmp: string): Promise<Results> {
   step("7. per request: CPU and throughput, non-streaming and streaming");
   const anthropicPaths: Path[] = withRelay.map((via) => ({ upstream: "anthropic", via }));
   const json = { frames: 20, delayMs: 0 };
-  const small = await perRequest(
-    rig,
-    anthropicPaths,
-    repeated(rig, json, "small", { requests: 600, concurrency: 16, stream: false }),
-    3,
-  );
+  const small = await smallRequests(rig, [...anthropicPaths, SERVE_PATH]);
   const claudeCode = await perRequest(
     rig,
     anthropicPaths,
@@ -192,6 +226,19 @@ async function run(root: string, tmp: string): Promise<Results> {
 
 if (import.meta.main) {
   const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+  const only = Deno.args.includes("--only")
+    ? Deno.args[Deno.args.indexOf("--only") + 1]
+    : undefined;
+  if (Deno.args.includes("--help") || (only !== undefined && only !== "small")) {
+    console.log(HELP);
+    Deno.exit(Deno.args.includes("--help") ? 0 : 2);
+  }
+  if (only === "small") {
+    await benchMain("bench", WATCHDOG_MS, async (tmp) => {
+      console.log(renderTable(await onlySmall(root, tmp)));
+      return 0;
+    });
+  }
   await benchMain("bench", WATCHDOG_MS, async (tmp) => {
     const load = Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
     console.log(

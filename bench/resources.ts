@@ -191,7 +191,7 @@ const cpuOf = (a: Usage, b: Usage) => b.cpuUs - a.cpuUs;
 
 /** Idle CPU rates (µs of CPU per ms of wall time) of ccp, relay and mock, to subtract. */
 export async function idleRate(rig: Rig, ms: number): Promise<Map<Child, number>> {
-  const children = [rig.ccp, rig.ccpUnguarded, rig.relay, rig.mock];
+  const children = [rig.ccp, rig.ccpUnguarded, rig.ccpServe, rig.relay, rig.mock];
   const before = await Promise.all(children.map(usageOf));
   const t0 = performance.now();
   await sleep(ms);

@@ -5,7 +5,7 @@
 
 import { anthropicBody, type BodyKind, openAIBody } from "./bodies.ts";
 import { Child, denoCommand } from "./child.ts";
-import { RUNTIME_FLAGS } from "../src/cli/permissions.ts";
+import { PERMISSION_FLAGS, RUNTIME_FLAGS } from "../src/cli/permissions.ts";
 import type { RunnerMemory, Usage } from "./control.ts";
 import { sampleCpu } from "./proc.ts";
 import { LOAD_LINES, type LoadJob, type LoadResult } from "./load_types.ts";
@@ -25,6 +25,12 @@ export interface Rig {
   /** The same ccp with `server.connection_guard: false`: what the guard costs. */
   ccpUnguarded: Child;
   ccpUnguardedUrl: string;
+  /**
+   * `ccp serve` itself with its defaults (bench/serve_runner.ts): the log at `info` and the usage
+   * ledger, which ccp (bench/ccp_runner.ts) leaves out.
+   */
+  ccpServe: Child;
+  ccpServeUrl: string;
   /** The bare Deno relay (bench/relay_runner.ts): the floors any Deno proxy pays. */
   relay: Child;
   relayUrl: string;
@@ -36,6 +42,8 @@ export const FLAGS = {
   // Write: the connection guard's Unix socket lives in a private temporary directory. The V8
   // flags are `deno task start`'s.
   ccp: [...RUNTIME_FLAGS, "--allow-net", "--allow-read", "--allow-write", "--allow-env"],
+  // `ccp serve`'s own: the flags of `deno task start`.
+  serve: [...RUNTIME_FLAGS, ...PERMISSION_FLAGS],
   load: ["--allow-net", "--allow-read"],
   relay: ["--allow-net"],
 };
@@ -78,6 +86,12 @@ export async function startRig(root: string, tmp: string): Promise<Rig> {
     startRunner(root, name, FLAGS.ccp, "bench/ccp_runner.ts", ["--config", config, "--port", "0"]);
   const ccp = await startCcp("ccp", configPath);
   const ccpUnguarded = await startCcp("ccp-unguarded", unguardedPath);
+  const ccpServe = await startRunner(root, "ccp-serve", FLAGS.serve, "bench/serve_runner.ts", [
+    "--config",
+    configPath,
+    "--data-dir",
+    `${tmp}/serve-data`,
+  ]);
   const relay = await startRunner(root, "relay", FLAGS.relay, "bench/relay_runner.ts", [
     "--upstream",
     mockUrl,
@@ -94,6 +108,8 @@ export async function startRig(root: string, tmp: string): Promise<Rig> {
     ccpUrl: `http://127.0.0.1:${ccp.port}`,
     ccpUnguarded: ccpUnguarded.child,
     ccpUnguardedUrl: `http://127.0.0.1:${ccpUnguarded.port}`,
+    ccpServe: ccpServe.child,
+    ccpServeUrl: `http://127.0.0.1:${ccpServe.port}`,
     relay: relay.child,
     relayUrl: `http://127.0.0.1:${relay.port}`,
   };
@@ -109,20 +125,30 @@ export async function usageOf(child: Child): Promise<Usage> {
 }
 
 /** Where the client sends its request: the mock itself, ccp (guarded or not), or the bare relay. */
-export type Via = "direct" | "ccp" | "ccp:unguarded" | `relay:${RelayMode}`;
+export type Via = "direct" | "ccp" | "ccp:unguarded" | "ccp:serve" | `relay:${RelayMode}`;
 
 /** Which protocol the upstream speaks and what the client goes through. */
 export type Path = { upstream: "anthropic" | "openai"; via: Via };
+
+/** The ways through ccp. */
+type CcpVia = "ccp" | "ccp:unguarded" | "ccp:serve";
+const CCP_URL = {
+  ccp: "ccpUrl",
+  "ccp:unguarded": "ccpUnguardedUrl",
+  "ccp:serve": "ccpServeUrl",
+} as const;
+const isCcp = (via: Via): via is CcpVia => via in CCP_URL;
 
 /** The process that serves `via` (the mock for direct). */
 export function serverOf(rig: Rig, via: Via): Child {
   if (via === "ccp") return rig.ccp;
   if (via === "ccp:unguarded") return rig.ccpUnguarded;
+  if (via === "ccp:serve") return rig.ccpServe;
   return via === "direct" ? rig.mock : rig.relay;
 }
 
 /** The origin a `via` sends to (with the relay's mode segment). */
-function originOf(rig: Rig, via: Exclude<Via, "ccp" | "ccp:unguarded">): string {
+function originOf(rig: Rig, via: Exclude<Via, CcpVia>): string {
   return via === "direct" ? rig.mockUrl : `${rig.relayUrl}/${via.slice("relay:".length)}`;
 }
 
@@ -170,8 +196,8 @@ export function jobFor(
   const headers: Record<string, string> = { ...CLAUDE_CODE_HEADERS, "x-api-key": "bench" };
   let url: string;
   let payload: unknown;
-  if (path.via === "ccp" || path.via === "ccp:unguarded") {
-    url = `${path.via === "ccp" ? rig.ccpUrl : rig.ccpUnguardedUrl}/v1/messages`;
+  if (isCcp(path.via)) {
+    url = `${rig[CCP_URL[path.via]]}/v1/messages`;
     payload = anthropicBody(body, `${path.upstream === "anthropic" ? "anth" : "oai"}/${model}`);
   } else if (path.upstream === "anthropic") {
     url = `${originOf(rig, path.via)}/v1/messages`;

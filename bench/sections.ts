@@ -13,7 +13,7 @@ export interface Results {
   /** Idle again one second after ccp's first answer. */
   firstRss: RssPair;
   afterRss: RssPair;
-  /** Non-streaming small requests, c16: direct, bare relay, ccp. */
+  /** Non-streaming small requests, c16: direct, bare relay, ccp, `ccp serve` with its defaults. */
   small: PathCost[];
   /** Non-streaming 47 KB Claude Code requests, c8. */
   claudeCode: PathCost[];
@@ -286,6 +286,11 @@ function cpuRequestRows(label: string, costs: PathCost[], target?: number): Row[
       ["relay:native", "anthropic", "bare Deno relay"],
       ["ccp", "anthropic", "ccp passthrough"],
       ["ccp", "openai", "ccp translated"],
+      [
+        "ccp:serve",
+        "anthropic",
+        "ccp passthrough with `ccp serve`'s defaults (log at info + ledger)",
+      ],
     ] as const
   ) {
     const cost = costs.find((c) => c.path.via === via && c.path.upstream === upstream);
@@ -303,6 +308,11 @@ function cpuRequestRows(label: string, costs: PathCost[], target?: number): Row[
     });
   }
   return rows;
+}
+
+/** Section 7's CPU per small request at c16 (with `ccp serve`'s defaults when measured). */
+export function smallRows(small: PathCost[]): Row[] {
+  return cpuRequestRows("CPU per request, small body, c16", small, 0.3);
 }
 
 function rateRows(label: string, costs: PathCost[], target: number): Row[] {
@@ -537,7 +547,7 @@ export function buildSections(r: Results): Section[] {
     {
       title: "7. Per request, non-streaming unless said (direct = the mock's own CPU per request)",
       rows: [
-        ...cpuRequestRows("CPU per request, small body, c16", r.small, 0.3),
+        ...smallRows(r.small),
         ...cpuRequestRows("CPU per request, 47 KB Claude Code body, c8", r.claudeCode, 0.7),
         ...rateRows("requests/s at c64, small body", r.rate, 0.5),
         ...rateRows("streams/s at c64, 200 frames", r.streamRate, 0.6),

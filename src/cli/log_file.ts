@@ -16,7 +16,7 @@ export async function fileSink(path: string): Promise<(line: string) => void> {
     throw new CliError(`Cannot write the log file ${path}: ${why}`);
   }
   const encoder = new TextEncoder();
-  // Synchronous: a line is on disk before the next one, and nothing is lost at exit.
+  // Synchronous: what a write is given is on disk before the next write, and at exit.
   return (line) => {
     file.writeSync(encoder.encode(line.endsWith("\n") ? line : `${line}\n`));
   };

@@ -1,8 +1,8 @@
 /** `ccp serve`: listens, logs the start-up lines, reloads (SIGHUP, a saved config), drains. */
 
 import type { RequestObserver } from "../pipeline/record.ts";
-import type { Config, LogLevel } from "../config/types.ts";
-import { createLogger, type Logger } from "../core/log.ts";
+import type { Config } from "../config/types.ts";
+import type { Logger } from "../core/log.ts";
 import { createServerApp, TRANSPORTS } from "../server/compose.ts";
 import { scheduleWarmUp } from "../server/warm_up.ts";
 import { environmentFetch } from "../upstream/http/clients.ts";
@@ -15,9 +15,8 @@ import { ccpCommand, type CliContext } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
 import { onSignals, reloadSignals, stopSignals } from "./signals.ts";
 import { assertSafeExposure, clientHost, httpUrl, listenHost, startupLines } from "./startup.ts";
-import { type SwappableLogger, swappableLogger } from "./swap_log.ts";
 import { type ConfigWatch, watchConfig, watchedFiles } from "./config_watch.ts";
-import { fileSink } from "./log_file.ts";
+import { serveLog } from "./serve_log.ts";
 import { KvGuards } from "../shared/kv_guards.ts";
 import { listenError } from "./listen_error.ts";
 import { openStores } from "./serve_stores.ts";
@@ -108,7 +107,10 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const graceMs = options.graceMs ?? GRACE_MS;
   const first = await loadCliConfig(ctx, flags);
   const exposureWarnings = assertSafeExposure(first.server);
-  const { log, logFile, levelFor } = await serveLog(options, first);
+  const { log, logFile, levelFor, flush: flushLog, closed: logClosed } = await serveLog(
+    options,
+    first,
+  );
   for (const warning of exposureWarnings) log.warn(warning);
   // Aborted when the grace period is over: streams still open end with an error frame, requests
   // whose answer has not begun get a 529.
@@ -181,7 +183,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       cancelOllamaCheck();
     };
   });
-  const reload = () => config.reload(false);
+  // What a reload said is written by the time it answers.
+  const reload = () => config.reload(false).finally(flushLog);
   // Saving the config file or its `.env` reloads it, unless the config says not to.
   const files = first.server.watchConfig === false ? undefined : watchedFiles(first);
   const watch: ConfigWatch | undefined = files
@@ -190,6 +193,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
 
   let exit: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (exit = resolve));
+  void finished.then(logClosed);
   let stopping: Promise<void> | undefined;
   const drain = async () => {
     log.info(`Stopping: no new connections; requests in flight get up to ${graceMs / 1000} s`);
@@ -270,39 +274,6 @@ async function bindServer(
   } catch (err) {
     throw await listenError(err, host, port);
   }
-}
-
-/**
- * The server's log: to a file when the options or the config name one, else to stderr; its level
- * follows each config loaded, quieter for `ccp code` unless --log-level says otherwise.
- */
-async function serveLog(options: StartOptions, first: Config): Promise<{
-  log: SwappableLogger;
-  logFile: string | undefined;
-  levelFor: (config: Config) => LogLevel;
-}> {
-  const { ctx, flags } = options;
-  const levelFor = (config: Config): LogLevel => {
-    const level = config.server.logLevel;
-    if (!options.quiet || flags.logLevel) return level;
-    return level === "error" ? "error" : "warn";
-  };
-  const { logFormat } = first.server;
-  const logFile = options.logFile ?? first.server.logFile;
-  const write = logFile
-    ? await fileSink(logFile)
-    : (line: string) => ctx.io.err(line.replace(/\n$/, ""));
-  const log = swappableLogger(
-    (level) =>
-      createLogger({
-        level,
-        format: logFormat,
-        write,
-        colour: logFile ? false : ctx.colour,
-      }),
-    levelFor(first),
-  );
-  return { log, logFile, levelFor };
 }
 
 /**

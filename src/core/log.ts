@@ -36,6 +36,11 @@ export interface LoggerOptions {
   format?: LogFormat;
   /** Where lines go; defaults to stderr. */
   write?: (line: string) => void;
+  /**
+   * Writes out the lines `write` holds back, if it does: called after each warn and error line,
+   * so that a line worth reading now is not held with the others.
+   */
+  flush?: () => void;
   /** Colour the level tag; defaults to whether stderr is a terminal. */
   colour?: boolean;
   now?: () => Date;
@@ -65,14 +70,16 @@ export function createLogger(options: LoggerOptions): Logger {
     const tag = level.toUpperCase().padEnd(5);
     tags[level] = colour ? `${COLOUR[level]}${tag}${RESET}` : tag;
   }
+  const flush = options.flush;
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (RANK[level] < threshold) return;
     if (json) {
       // JSON.stringify escapes control characters and line breaks: one line, one event.
       write(`${JSON.stringify({ time: now().toISOString(), level, msg: message, ...fields })}\n`);
-      return;
+    } else {
+      write(`${now().toISOString()} ${tags[level]} ${inert(message)}\n`);
     }
-    write(`${now().toISOString()} ${tags[level]} ${inert(message)}\n`);
+    if (flush !== undefined && RANK[level] >= RANK.warn) flush();
   };
   return {
     level: options.level,

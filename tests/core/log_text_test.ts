@@ -46,3 +46,28 @@ Deno.test("each level's tag, plain and coloured, and nothing below the logger's 
   assert.equal(lines.length, 1);
   assert.match(lines[0]!, / ERROR kept\n$/);
 });
+
+Deno.test("a logger asks for its held lines to be written after each warn and error line", () => {
+  const events: string[] = [];
+  const log = createLogger({
+    level: "debug",
+    colour: false,
+    now: () => new Date(0),
+    write: (line) => void events.push(line.slice(25, -1)),
+    flush: () => void events.push("flush"),
+  });
+  log.debug("d");
+  log.info("i");
+  log.warn("w");
+  log.error("e");
+  assert.deepEqual(events, ["DEBUG d", "INFO  i", "WARN  w", "flush", "ERROR e", "flush"]);
+  const json = createLogger({
+    level: "warn",
+    format: "json",
+    write: () => void events.push("json line"),
+    flush: () => void events.push("json flush"),
+  });
+  json.info("dropped");
+  json.warn("w");
+  assert.deepEqual(events.slice(6), ["json line", "json flush"]);
+});
