@@ -85,5 +85,8 @@ routes:
     providers: { llamacpp: { ...local, baseUrl: `http://127.0.0.1:${closedPort()}/v1` } },
   } as Config;
   const message = await refusal(moved);
-  assert.match(message, /or add a providers\.llamacpp entry with preset: llamacpp and its base_url/);
+  assert.match(
+    message,
+    /or add a providers\.llamacpp entry with preset: llamacpp and its base_url/,
+  );
 });
