@@ -12,7 +12,7 @@ export function envAddressFix(preset: Preset): string | undefined {
 
 /**
  * A provider of the config file: its base_url, and the variable that base_url reads when it reads
- * one (`${OLLAMA_BASE_URL:-…}`, as `ccp init` writes for a local server).
+ * one (`${OLLAMA_BASE_URL:-...}`, as `ccp init` writes for a local server).
  */
 export function fileAddressFix(id: string, rawBaseUrl: unknown): string {
   const key = `providers.${id}.base_url`;
