@@ -6,7 +6,6 @@
 import type { Config } from "../config/types.ts";
 import { environmentFetch, type FetchLike } from "../upstream/http/clients.ts";
 import { networkCause } from "../upstream/errors.ts";
-import { findPreset } from "../providers/catalog.ts";
 import {
   ask,
   CLAUDE_CODE_CONTEXT,
@@ -41,15 +40,6 @@ async function modelLine(
     `Claude Code needs at least ${CLAUDE_CODE_CONTEXT} tokens, and Ollama's default is 4096`;
 }
 
-/**
- * How to point ccp at another Ollama: without a config file (the built-in default, MODEL=ollama/...)
- * there is no base_url to fix, only the variable the address was read from.
- */
-function addressFix(config: Config): string {
-  if (config.source.kind === "file") return "fix its base_url";
-  return `set ${findPreset("ollama")?.baseUrlEnv ?? "OLLAMA_BASE_URL"} to where it listens`;
-}
-
 /** The lines, or none when no route uses an Ollama provider. */
 export async function ollamaContextLines(config: Config): Promise<string[]> {
   const fetchFn = environmentFetch();
@@ -68,7 +58,7 @@ export async function ollamaContextLines(config: Config): Promise<string[]> {
         refused
           ? `Ollama (provider "${id}" at ${root}) is not running: nothing listens there ` +
             "(connection refused). Start it (`ollama serve`, or the Ollama app), or " +
-            `${addressFix(config)}; its context was not checked`
+            `${config.providers[id]!.addressFix ?? "fix its base_url"}; its context was not checked`
           : `Ollama (provider "${id}" at ${root}) did not answer: its context was not checked`,
       );
       continue;

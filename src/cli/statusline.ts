@@ -74,7 +74,10 @@ export function statusText(
     ? "answered locally"
     : "not served";
   const t = usage.totals;
-  const spent = t.priced > 0 ? ` · ${cost(t.costNanoUsd / 1e9)}` : "";
+  // `+`: some requests used a model without a known price, so the cost is only part of the spend
+  // (a ccp from before this count sends none: no mark).
+  const partial = t.unpriced > 0 ? "+" : "";
+  const spent = t.priced > 0 ? ` · ${cost(t.costNanoUsd / 1e9)}${partial}` : "";
   const cache = t.cacheReadTokens > 0 ? ` (+${short(t.cacheReadTokens)} cached)` : "";
   const tokens = `${short(t.inputTokens)} in${cache} / ${short(t.outputTokens)} out`;
   const passed = latest.provider !== undefined ? passedText(latest.passed, now) : "";

@@ -1,6 +1,6 @@
 /** `ccp usage`: the usage ledger as a table, or as JSON. */
 
-import { parseQuestion, usageReport } from "../usage/query.ts";
+import { parseQuestion, usageAnswer } from "../usage/query.ts";
 import { openUsageStore } from "../usage/open.ts";
 import type { UsageReport, UsageRow } from "../usage/totals.ts";
 import type { CliFlags } from "./args.ts";
@@ -23,11 +23,13 @@ export async function runUsage(
   if (!opened.ok) throw new CliError(`cannot read the usage ledger: ${opened.reason}`);
   try {
     // A shared database that is down or refuses: one line that names it, as an unopenable file.
-    const report = await usageReport(opened.store, question).catch((err: unknown) => {
+    const answer = await usageAnswer(opened.store, question).catch((err: unknown) => {
       const why = messageOf(err);
       throw new CliError(`cannot read the usage ledger: ${opened.store.description}: ${why}`);
     });
-    ctx.io.out(command.json ? JSON.stringify(report) : usageTable(report));
+    ctx.io.out(
+      command.json ? JSON.stringify(answer.report) : usageTable(answer.report, answer.unpriced),
+    );
   } finally {
     opened.store.close();
   }
@@ -56,8 +58,11 @@ function dollars(amount: number | null): string {
   return amount === null ? "-" : cost(amount);
 }
 
-/** A plain-text table: one row per group, then the total. */
-export function usageTable(report: UsageReport): string {
+/**
+ * A plain-text table: one row per group, then the total, and under it, when that total cost leaves
+ * out `unpriced` requests to models without a known price, a line that says so.
+ */
+export function usageTable(report: UsageReport, unpriced = 0): string {
   const rows = [
     [report.by, ...HEADERS],
     ...report.rows.map((r) => [printable(r.key), ...cells(r)]),
@@ -81,5 +86,14 @@ export function usageTable(report: UsageReport): string {
     ...body,
     rule,
     line(rows[rows.length - 1]!),
+    ...(report.total.cost_usd !== null && unpriced > 0 ? [partialNote(unpriced)] : []),
   ].join("\n");
+}
+
+/** Said under a total cost that is only part of what was spent. */
+function partialNote(unpriced: number): string {
+  const requests = unpriced === 1
+    ? "1 request used a model"
+    : `${COUNT.format(unpriced)} requests used models`;
+  return `Partial cost: ${requests} with no known price, not counted in it.`;
 }

@@ -13,6 +13,7 @@ import { formatKeyPath, Problems } from "./issues.ts";
 import { isEmptySettings, toModelSettings } from "./schema/model.ts";
 import type { RouteItem } from "./schema/routes.ts";
 import { implicitLocalProviders } from "./locals.ts";
+import { fileAddressFix } from "./address_fix.ts";
 import { buildProvider } from "./provider_build.ts";
 import { foreignKeyWarnings } from "./key_owner.ts";
 import { type ConfigFile, configFileSchema, type ProviderSection } from "./schema/config.ts";
@@ -74,6 +75,7 @@ function buildConfigured(
   problems: Problems,
   warnings: string[],
   unsetKeyOwners: ReadonlyMap<string, string>,
+  raw: Record<string, unknown>,
 ): ProviderConfig[] {
   const out: ProviderConfig[] = [];
   for (const [id, own] of Object.entries(file.providers ?? {})) {
@@ -96,7 +98,8 @@ function buildConfigured(
     if (!built.provider) continue;
     const keyless = built.provider.apiKeys.length === 0 && built.provider.auth === "key";
     const missingKey = keyless ? missingKeyOf(id, preset, unsetKeyOwners.get(id)) : undefined;
-    out.push(missingKey ? { ...built.provider, missingKey } : built.provider);
+    const addressFix = fileAddressFix(id, rawSection(raw, id).base_url);
+    out.push({ ...built.provider, addressFix, ...(missingKey ? { missingKey } : {}) });
     const keyPath = formatKeyPath(["providers", id, own.api_keys ? "api_keys" : "api_key"]);
     for (const warning of foreignKeyWarnings(built.provider)) {
       warnings.push(`${problems.source}: ${keyPath}: ${warning}`);
@@ -111,6 +114,15 @@ function buildConfigured(
     }
   }
   return out;
+}
+
+/** A provider's section as written, before `${VAR}` was expanded ({} when it is not a mapping). */
+function rawSection(raw: Record<string, unknown>, id: string): Record<string, unknown> {
+  const providers = raw.providers;
+  const own = providers && typeof providers === "object"
+    ? (providers as Record<string, unknown>)[id]
+    : undefined;
+  return own && typeof own === "object" ? own as Record<string, unknown> : {};
 }
 
 /**
@@ -194,7 +206,7 @@ export function configFromTree(input: ParsedConfigInput): Config {
     unset: expanded.unset,
     blank: expanded.blank,
   });
-  const configured = buildConfigured(config, problems, warnings, unsetKeyOwners);
+  const configured = buildConfigured(config, problems, warnings, unsetKeyOwners, tree);
   const known: KnownProviders = {
     configured: Object.keys(config.providers ?? {}),
     usable: new Set([...Object.keys(config.providers ?? {}), ...LOCAL_PRESET_IDS]),

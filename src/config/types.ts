@@ -110,6 +110,11 @@ export interface ProviderConfig {
    * (a config file reads variables only through `${VAR}`): said with the upstream's 401.
    */
   readonly missingKey?: string;
+  /**
+   * What to change when nothing listens at the base URL (`set OLLAMA_BASE_URL to where it
+   * listens`), said where it was read from; absent: its base_url.
+   */
+  readonly addressFix?: string;
   /** Upstream model name (or "*" for every model) -> its settings; the exact name wins per key. */
   readonly modelSettings?: Readonly<Record<string, ModelSettings>>;
 }

@@ -85,6 +85,8 @@ export function upstreamNetworkError(options: {
   proxy?: string;
   /** How long ago this place last answered a request of this process, when it did lately. */
   answeredAgoMs?: number;
+  /** How the user moves the provider's address (see ProviderConfig.addressFix). */
+  addressFix?: string;
 }): UpstreamError {
   const cause = networkCause(options.error);
   if (options.proxy) return throughProxyError({ ...options, proxy: options.proxy }, cause);
@@ -100,7 +102,11 @@ export function upstreamNetworkError(options: {
     ? `It answered ${Math.max(1, Math.round(options.answeredAgoMs! / 1000))}s ago: ` +
       `${LOADING_ADVICE} (or start it again if it stopped)`
     : options.hint ??
-      (notRunning ? "Nothing listens there: start the model server, or fix its base_url" : scheme);
+      (notRunning
+        ? `Nothing listens there: start the model server, or ${
+          options.addressFix ?? "fix its base_url"
+        }`
+        : scheme);
   const settled = notRunning || scheme !== "" || cause.startsWith(BLOCKED_PORT);
   return new UpstreamError(
     "api_error",

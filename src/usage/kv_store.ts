@@ -39,6 +39,7 @@ const FIELDS = [
   "cacheWriteTokens",
   "costNanoUsd",
   "priced",
+  "unpriced",
 ] as const satisfies readonly (keyof Counters)[];
 
 type Field = (typeof FIELDS)[number];

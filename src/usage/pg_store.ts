@@ -56,10 +56,20 @@ const SUMS = `count(*)::bigint AS requests,
   coalesce(sum(cache_read_tokens), 0)::bigint AS cache_read,
   coalesce(sum(cache_write_tokens), 0)::bigint AS cache_write,
   coalesce(sum(cost_nano_usd), 0)::bigint AS cost,
-  count(cost_nano_usd)::bigint AS priced`;
+  count(cost_nano_usd)::bigint AS priced,
+  count(*) FILTER (WHERE cost_nano_usd IS NULL AND provider IS NOT NULL AND
+    input_tokens + output_tokens + cache_read_tokens + cache_write_tokens > 0)::bigint AS unpriced`;
 
 type SumRow = Record<
-  "requests" | "errors" | "input" | "output" | "cache_read" | "cache_write" | "cost" | "priced",
+  | "requests"
+  | "errors"
+  | "input"
+  | "output"
+  | "cache_read"
+  | "cache_write"
+  | "cost"
+  | "priced"
+  | "unpriced",
   string
 >;
 
@@ -74,6 +84,7 @@ function countersOf(row: SumRow | undefined): Counters {
     cacheWriteTokens: Number(row.cache_write),
     costNanoUsd: Number(row.cost),
     priced: Number(row.priced),
+    unpriced: Number(row.unpriced),
   };
 }
 

@@ -45,5 +45,19 @@ export async function usageReport(
   store: UsageStore,
   q: { since: number; by: UsageGroup },
 ): Promise<UsageReport> {
-  return reportOf(q.since, q.by, await store.grouped(q.since, q.by));
+  return (await usageAnswer(store, q)).report;
+}
+
+/**
+ * The report, with how many of its requests used a model without a known price: a table that
+ * shows a total cost says when that cost leaves them out (the JSON keeps its documented shape).
+ */
+export async function usageAnswer(
+  store: UsageStore,
+  q: { since: number; by: UsageGroup },
+): Promise<{ report: UsageReport; unpriced: number }> {
+  const groups = await store.grouped(q.since, q.by);
+  let unpriced = 0;
+  for (const c of groups.values()) unpriced += c.unpriced;
+  return { report: reportOf(q.since, q.by, groups), unpriced };
 }

@@ -20,6 +20,11 @@ export interface Counters {
   costNanoUsd: number;
   /** Entries whose cost was known: a row with none has cost `null`. */
   priced: number;
+  /**
+   * Entries that used tokens of a model with no known price: a row with some and a cost shows
+   * only part of what was spent.
+   */
+  unpriced: number;
 }
 
 /** Fresh zero counters. */
@@ -33,6 +38,7 @@ export function zeroCounters(): Counters {
     cacheWriteTokens: 0,
     costNanoUsd: 0,
     priced: 0,
+    unpriced: 0,
   };
 }
 
@@ -46,6 +52,8 @@ export function addCounters(a: Counters, b: Readonly<Counters>): void {
   a.cacheWriteTokens += b.cacheWriteTokens;
   a.costNanoUsd += b.costNanoUsd;
   a.priced += b.priced;
+  // Counters stored before this one was kept have none.
+  a.unpriced += b.unpriced ?? 0;
 }
 
 /** One entry's counters. */
@@ -59,7 +67,17 @@ export function countersOf(e: LedgerEntry): Counters {
     cacheWriteTokens: e.cacheWriteTokens,
     costNanoUsd: e.costUsd === undefined ? 0 : Math.round(e.costUsd * 1e9),
     priced: e.costUsd === undefined ? 0 : 1,
+    unpriced: unpricedUse(e) ? 1 : 0,
   };
+}
+
+/**
+ * An entry whose cost is part of what was spent but not known: served by a model without a price,
+ * with tokens. One that reached no provider (a local answer) or used no token cost nothing.
+ */
+function unpricedUse(e: LedgerEntry): boolean {
+  return e.costUsd === undefined && e.provider !== undefined &&
+    e.inputTokens + e.outputTokens + e.cacheReadTokens + e.cacheWriteTokens > 0;
 }
 
 /** The dimensions a group key is made from. */

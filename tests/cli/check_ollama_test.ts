@@ -90,8 +90,37 @@ routes:
 `);
   assert.match(
     out,
-    /Ollama \(provider "ollama" at http:\/\/127\.0\.0\.1:\d+\) is not running: nothing listens there \(connection refused\)\. Start it \(`ollama serve`, or the Ollama app\), or fix its base_url; its context was not checked/,
+    /Ollama \(provider "ollama" at http:\/\/127\.0\.0\.1:\d+\) is not running: nothing listens there \(connection refused\)\. Start it \(`ollama serve`, or the Ollama app\), or fix providers\.ollama\.base_url in the config file; its context was not checked/,
   );
+});
+
+Deno.test("ccp check names the variable a config file's base_url reads, as ccp init writes it", async () => {
+  const port = closedPort();
+  const dir = await Deno.makeTempDir({ prefix: "ccp_check_ollama_" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/ccp.yaml`,
+      `providers:
+  ollama:
+    preset: ollama
+    base_url: \${OLLAMA_BASE_URL:-http://127.0.0.1:${port}}
+routes:
+  default: ollama/qwen3-coder
+`,
+    );
+    const ctx = testContext(dir);
+    assert.equal(await runCli(["check", "--config", `${dir}/ccp.yaml`], ctx), 0);
+    const out = ctx.io.stdout.join("\n");
+    assert.ok(
+      out.includes(
+        "or set OLLAMA_BASE_URL (which providers.ollama.base_url in the config file reads) to " +
+          "where it listens; its context was not checked",
+      ),
+      out,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("ccp check without a config file names OLLAMA_BASE_URL, not a base_url it has none of", async () => {

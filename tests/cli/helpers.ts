@@ -62,12 +62,52 @@ export async function inTempDir(
   }
 }
 
+let cacheDir: Promise<string> | undefined;
+
 /** Where deno keeps its cache (`DENO_DIR`, else as `deno info` says), for a child with another HOME. */
-export async function denoCacheDir(): Promise<string> {
+export function denoCacheDir(): Promise<string> {
   const set = Deno.env.get("DENO_DIR");
-  if (set !== undefined) return set;
-  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output();
-  return JSON.parse(new TextDecoder().decode(out.stdout)).denoDir as string;
+  if (set !== undefined) return Promise.resolve(set);
+  cacheDir ??= new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output().then(
+    (out) => JSON.parse(new TextDecoder().decode(out.stdout)).denoDir as string,
+  );
+  return cacheDir;
+}
+
+/** How long fetching ccp's packages into a cold cache may take (~30 MB from the npm registry). */
+const WARM_MS = 300_000;
+const warmed = new Map<string, Promise<void>>();
+
+/**
+ * Fetches what `deno run src/main.ts` needs into `denoDir`, once per test process and within its
+ * own bound: on a cold cache the first spawned ccp would download it (~30 MB) inside the seconds
+ * a test gives ccp to start or exit, and fail as a hang. A real hang still meets that bound.
+ */
+function warmCache(denoDir: string): Promise<void> {
+  let warming = warmed.get(denoDir);
+  if (warming) return warming;
+  warming = (async () => {
+    const signal = AbortSignal.timeout(WARM_MS);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["cache", "--config", `${ROOT}/deno.json`, MAIN],
+      // The test run's own environment (a registry mirror, a proxy), with the child's cache.
+      env: { DENO_DIR: denoDir },
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      signal,
+    }).output();
+    if (!out.success) {
+      const why = signal.aborted
+        ? `not done within ${WARM_MS / 1000} s`
+        : new TextDecoder().decode(out.stderr).trim();
+      throw new Error(`fetching ccp's packages into ${denoDir} failed: ${why}`);
+    }
+  })();
+  // A failure is reported once per test that spawns ccp, and tried again by the next.
+  warming.catch(() => warmed.delete(denoDir));
+  warmed.set(denoDir, warming);
+  return warming;
 }
 
 /** The environment spawned ccp processes get: enough for deno to find its cache, no CCP_* or MODEL. */
@@ -121,6 +161,12 @@ export async function spawnCcp(
   options: { cwd: string; env: Record<string, string>; wrapper?: readonly string[] },
 ): Promise<SpawnedCcp> {
   const flags = await startTaskFlags();
+  // A test that gives ccp another HOME keeps the test run's cache: one under that HOME starts
+  // empty, and ccp would download its packages again on every run.
+  const env = options.env.DENO_DIR !== undefined
+    ? options.env
+    : { ...options.env, DENO_DIR: await denoCacheDir() };
+  await warmCache(env.DENO_DIR!);
   const command = [
     Deno.execPath(),
     "run",
@@ -134,7 +180,7 @@ export async function spawnCcp(
   const process = new Deno.Command(program!, {
     args: rest,
     cwd: options.cwd,
-    env: options.env,
+    env,
     clearEnv: true,
     stdin: "null",
     stdout: "piped",

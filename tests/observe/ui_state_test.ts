@@ -127,3 +127,31 @@ Deno.test("the status page's charts show no cost for an hour of unpriced request
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the status page drops a short-context note once no route or latest request uses the model", async () => {
+  const shorts = () => [{ provider: "ollama", model: "qwen3-coder", context: 4096 }];
+  const note = "ollama/qwen3-coder: context 4096, too small (see ccp check)";
+  const providers = [provider("up"), provider("ollama", { preset: "ollama" })];
+  const state = (routes: Record<string, string>, recent = new RecentRequests()) =>
+    uiState({
+      config: testConfig({ providers, routes }),
+      snapshot: new ResilienceRegistry().snapshot(),
+      inflight: 0,
+      recent,
+      version: "test",
+      shortContexts: shorts,
+    });
+  // Routed to it: named.
+  assert.deepEqual((await state({ default: "ollama/qwen3-coder" })).contextWarnings, [note]);
+  // `ollama/*` passes any model a client names to it: named too.
+  assert.deepEqual(
+    (await state({ default: "up/m", local: "ollama/*" })).contextWarnings,
+    [note],
+  );
+  // A reload took every route away from it, and no request went there since: no note.
+  assert.equal((await state({ default: "up/m" })).contextWarnings, undefined);
+  // A client that names the model itself, with no route to it: named while its request is shown.
+  const recent = new RecentRequests();
+  recent.ended(servedRecord({ id: "req_1", provider: "ollama", model: "qwen3-coder" }));
+  assert.deepEqual((await state({ default: "up/m" }, recent)).contextWarnings, [note]);
+});

@@ -121,6 +121,7 @@ Deno.test("report: rows sorted, cost null only where no price is known", () => {
         cacheWriteTokens: 0,
         costNanoUsd: 0,
         priced: 0,
+        unpriced: 1,
       }],
       ["a", {
         requests: 2,
@@ -131,6 +132,7 @@ Deno.test("report: rows sorted, cost null only where no price is known", () => {
         cacheWriteTokens: 0,
         costNanoUsd: 1500,
         priced: 2,
+        unpriced: 0,
       }],
     ]),
   );

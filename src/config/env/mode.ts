@@ -20,6 +20,7 @@ import { tuningFromEnv } from "./tuning.ts";
 import { fccUnreadWarnings } from "./fcc_unread.ts";
 import { deepFreeze } from "../freeze.ts";
 import { buildProvider } from "../provider_build.ts";
+import { envAddressFix } from "../address_fix.ts";
 import { foreignKeyWarnings } from "../key_owner.ts";
 import { resolveServer, type ServerFlags } from "../server.ts";
 import { didYouMean } from "../suggest.ts";
@@ -92,7 +93,8 @@ export function presetProvider(
     api_keys: setKeyVariables(preset, env).join(" or "),
   };
   for (const p of built.problems) problems.push(`${where[p.key] ?? preset.id}: ${p.message}`);
-  return built.provider;
+  const addressFix = envAddressFix(preset);
+  return built.provider && addressFix ? { ...built.provider, addressFix } : built.provider;
 }
 
 /**

@@ -1,6 +1,6 @@
 /** What the status page shows, gathered in one JSON document (never a key, never a prompt). */
 
-import { shortContextNote, type ShortContexts } from "../context_notes.ts";
+import { type ShortContext, shortContextNote, type ShortContexts } from "../context_notes.ts";
 import type { Config } from "../../config/types.ts";
 import type { ResilienceSnapshot } from "../../resilience/registry.ts";
 import type { Ledger } from "../../usage/ledger.ts";
@@ -156,7 +156,8 @@ export async function uiState(deps: {
   readonly shortContexts?: ShortContexts;
 }): Promise<UiState> {
   const now = Date.now();
-  const shorts = deps.shortContexts?.() ?? [];
+  const latest = deps.recent.latest();
+  const shorts = inUse(deps.shortContexts?.() ?? [], deps.config, latest);
   const spent = deps.ledger?.budgets().states().filter((b) => b.exhausted) ?? [];
   const routes = Object.entries(deps.config.routes).map(([name, chain]) => ({
     name,
@@ -199,11 +200,29 @@ export async function uiState(deps: {
     now,
     inflight: deps.inflight,
     routes,
-    latest: deps.recent.latest(),
+    latest,
     ...(shorts.length > 0 ? { contextWarnings: shorts.map(shortContextNote) } : {}),
     ...(usage ? { usage } : {}),
     ...(usageUnavailable ? { usageUnavailable } : {}),
   };
+}
+
+/**
+ * The short-context models still in use: named by a route or alias (`provider/*` names them all),
+ * or serving one of the page's latest requests (a client that names the model itself). After a
+ * reload takes every route away from a model, its note goes with them.
+ */
+function inUse(
+  shorts: readonly ShortContext[],
+  config: Config,
+  latest: readonly RequestSummary[],
+): readonly ShortContext[] {
+  if (shorts.length === 0) return shorts;
+  const targets = [...Object.values(config.routes), ...Object.values(config.aliases)].flat();
+  return shorts.filter((s) =>
+    targets.some((t) => t.provider === s.provider && (t.model === s.model || t.model === "*")) ||
+    latest.some((r) => r.provider === s.provider && r.model === s.model)
+  );
 }
 
 /** How long the page waits for the ledger's sums. */

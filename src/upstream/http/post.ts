@@ -129,6 +129,7 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
         error,
         ...(hint !== undefined ? { hint } : {}),
         ...(answeredAgoMs !== undefined ? { answeredAgoMs } : {}),
+        ...(provider.addressFix ? { addressFix: provider.addressFix } : {}),
         ...(proxy ? { proxy: proxyName(proxy, from) } : {}),
       }),
     };
