@@ -147,7 +147,9 @@ Deno.test({
     assert.equal(after.length, 3, JSON.stringify(after.map((b) => b.thinking)));
     assert.match(JSON.stringify(after[0]!.messages), /"signature":"anth-sig-1"/);
     for (const body of after) assert.equal((body.thinking as Obj | undefined)?.type, "enabled");
-    const passes = ccp.logs.filter((l) => l.includes("paused after repeated failures"));
-    assert.ok(passes.length > 0, ccp.logs.join(""));
+    // The log names each failed try (whether a later request found the breaker still open
+    // depends on how fast claude sends it, so the pause is left to the resilience tests).
+    const failed = ccp.logs.filter((l) => l.includes("(failed: anth/claude-sonnet-4-5 529)"));
+    assert.ok(failed.length > 0, ccp.logs.join(""));
   },
 });
