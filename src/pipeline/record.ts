@@ -102,6 +102,11 @@ export interface RequestRecord {
   price?: Price;
   /** `price` is the user's own setting, which wins over a cost the answer reports. */
   ownPrice?: true;
+  /**
+   * Whether `provider` said in each answer what it cost, in the config the request started with
+   * (absent until a target was tried): a reload that drops it does not change what it cost.
+   */
+  reportsCost?: boolean;
   readonly attempts: AttemptRecord[];
   /**
    * Targets passed over, and why: for their context window (`local/qwen3 (refused as too long)`),

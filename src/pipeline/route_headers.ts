@@ -35,11 +35,13 @@ const MAX_PASSED = 2048;
  * The targets passed, first ones first, as many whole as fit; the rest counted (the log line names
  * them all). One too long alone is cut. What is past ASCII is percent-encoded, and so is a `)`
  * followed by `, ` inside an entry (a name or budget may hold one): `), ` only ever ends an entry,
- * so a program can split the list there.
+ * so a program can split the list there. A `%` of the text itself is written `%25`, so that each
+ * entry decodes back to what it said (a client named `ops-50%` would otherwise not decode).
  */
 function passedHeader(passed: readonly string[]): string {
   const safe = passed.map((p) =>
-    p.replace(/[^\x20-\x7e]+/g, (t) => headerSafe(t)).replaceAll("), ", "%29, ")
+    p.replaceAll("%", "%25").replace(/[^\x20-\x7e]+/g, (t) => headerSafe(t))
+      .replaceAll("), ", "%29, ")
   );
   return firstEntries(
     safe,

@@ -126,7 +126,8 @@ export function reportsCost(config: Config, provider: string): boolean {
 
 /**
  * Prices the try of a target's model by this request's config (the answer may end after a
- * reload), noting whether the price is the user's own `price` setting.
+ * reload), noting whether the price is the user's own `price` setting and whether the target's
+ * answers say what they cost.
  */
 export function priceAttempt(
   record: RequestRecord,
@@ -141,6 +142,7 @@ export function priceAttempt(
   else delete record.price;
   if (own) record.ownPrice = true;
   else delete record.ownPrice;
+  record.reportsCost = reportsCost(config, provider);
 }
 
 /**
@@ -152,9 +154,8 @@ export function priceAttempt(
 export function requestCost(config: Config, record: Readonly<RequestRecord>): number | undefined {
   if (record.provider === undefined || record.model === undefined) return undefined;
   const reported = record.usage.costUsd;
-  if (
-    reported !== undefined && !pricedByUser(config, record) && reportsCost(config, record.provider)
-  ) return reported;
+  const reports = record.reportsCost ?? reportsCost(config, record.provider);
+  if (reported !== undefined && reports && !pricedByUser(config, record)) return reported;
   const price = record.price ?? priceOf(config, record.provider, record.model);
   return price ? costOf(record.usage, price) : undefined;
 }

@@ -63,3 +63,15 @@ Deno.test("x-ccp-passed: the list splits at `), ` even when a name or reason hol
   const entries = value.split("), ").map((e, i, all) => i < all.length - 1 ? `${e})` : e);
   assert.deepEqual(entries.map(decodeURIComponent), passed);
 });
+
+Deno.test("x-ccp-passed: a % in a name or reason is written %25, so each entry decodes back", () => {
+  const passed = [
+    "gw/m (not sent: budget of client ops-50% spent)",
+    "odd%29, name/m (refused as too long)",
+    "本地/模型 (not sent: budget of client 100%, team spent)",
+  ];
+  const value = headersFor({ passed })["x-ccp-passed"]!;
+  assert.match(value, /^[\x20-\x7e]+$/);
+  const entries = value.split("), ").map((e, i, all) => i < all.length - 1 ? `${e})` : e);
+  assert.deepEqual(entries.map(decodeURIComponent), passed);
+});
