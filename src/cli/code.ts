@@ -11,13 +11,7 @@ import { loadCliConfig } from "./load.ts";
 import { type ServerHandle, startServer } from "./serve.ts";
 import { onSignals, stopSignals } from "./signals.ts";
 import { assertSafeExposure, clientHost, httpUrl } from "./startup.ts";
-import {
-  codeEnv,
-  ledgerPlace,
-  mainLoopTargets,
-  smallModelEnv,
-  statuslineSettings,
-} from "./code_setup.ts";
+import { codeEnv, ledgerPlace, mainLoopTargets, statuslineSettings } from "./code_setup.ts";
 import { learnWindows } from "./check_local_windows.ts";
 import { CLAUDE_CODE_CONTEXT } from "../upstream/ollama/context.ts";
 import { probeHealth } from "./probe.ts";
@@ -139,7 +133,6 @@ export async function runCode(
     const env = {
       ...await loginChoice(ctx, config, claudeEnv(ctx.env, url, token), own),
       ...codeEnv(config, ctx.env, learned.windows),
-      ...smallModelEnv(ctx.env),
     };
     // The status line asks the ccp claude talks to. Beside a ccp it did not start: its data dir
     // (or config) may differ from this one's, and this one's ledger would not have the session.

@@ -85,24 +85,6 @@ function compactEnv(window: number): Record<string, string> {
   return { ...env, CLAUDE_AUTOCOMPACT_PCT_OVERRIDE: String(percent) };
 }
 
-// The variables that name Claude Code's small/fast model (the first wins in Claude Code).
-const SMALL_MODEL_VARIABLES = ["ANTHROPIC_SMALL_FAST_MODEL", "ANTHROPIC_DEFAULT_HAIKU_MODEL"];
-/** The name Claude Code gives its haiku tier (`--model haiku`, haiku agents). */
-const CLAUDE_CODE_HAIKU = "claude-haiku-5-5";
-
-/**
- * Claude Code's small/fast model for an interactive session's title: with none named, behind a
- * custom base URL it asks the main model, where on Anthropic's API it asks Haiku. Named as Claude
- * Code names its haiku tier, ccp serves it by that tier (`routes.haiku`, else the default route),
- * so a session on a slow or paid main model is not titled there. A user who named either
- * variable keeps theirs; it goes in claude's environment only, where Claude Code's settings
- * files still win.
- */
-export function smallModelEnv(userEnv: Readonly<Record<string, string>>): Record<string, string> {
-  if (SMALL_MODEL_VARIABLES.some((name) => userEnv[name] !== undefined)) return {};
-  return { ANTHROPIC_DEFAULT_HAIKU_MODEL: CLAUDE_CODE_HAIKU };
-}
-
 /**
  * The environment variables `ccp code` adds for Claude Code, leaving out those the user set
  * (the compaction variables act together, so setting one keeps ccp from setting either).

@@ -286,8 +286,9 @@ Deno.test({
       assert.match(result.stdout, /HEALTH=200 ccp\n/);
       assert.match(result.stdout, /DISCOVERY=1\n/);
       assert.match(result.stdout, /COMPACT=unset\n/, "no context window is known for up/model-a");
-      // The session's title goes to the haiku tier, by the name Claude Code gives it.
-      assert.match(result.stdout, /HAIKU=claude-haiku-5-5\n/);
+      // The session's title stays on the main loop's model: on the haiku route the status line
+      // would name the haiku target after each title, until the next main-loop request.
+      assert.match(result.stdout, /HAIKU=unset\n/);
       assert.match(result.stdout, new RegExp(`PWD=${dir}\n`));
       // The proxy's log goes to a file, named once; nothing else of it reaches the terminal.
       const [, log] = /proxy started in-process at http:\/\/127\.0\.0\.1:\d+.*; its log: (\S+)/

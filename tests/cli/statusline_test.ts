@@ -4,7 +4,7 @@ import { startServer } from "../../src/cli/serve.ts";
 import { runStatusline, statusText } from "../../src/cli/statusline.ts";
 import { zeroCounters } from "../../src/usage/totals.ts";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
-import { codeEnv, smallModelEnv } from "../../src/cli/code_setup.ts";
+import { codeEnv } from "../../src/cli/code_setup.ts";
 import { testContext } from "./helpers.ts";
 import { startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { within } from "../helpers/within.ts";
@@ -132,13 +132,6 @@ routes:
     CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: "1",
     CLAUDE_CODE_AUTO_COMPACT_WINDOW: "128000",
   });
-});
-
-Deno.test("ccp code: the small/fast model is the haiku tier unless the user named one", () => {
-  assert.deepEqual(smallModelEnv({}), { ANTHROPIC_DEFAULT_HAIKU_MODEL: "claude-haiku-5-5" });
-  // Either variable is the user's choice: ANTHROPIC_SMALL_FAST_MODEL wins over ours in Claude Code.
-  assert.deepEqual(smallModelEnv({ ANTHROPIC_DEFAULT_HAIKU_MODEL: "fast/mini" }), {});
-  assert.deepEqual(smallModelEnv({ ANTHROPIC_SMALL_FAST_MODEL: "fast/mini" }), {});
 });
 
 Deno.test("ccp code: the compaction window is the smallest of the main loop's routes (opus, sonnet, default)", () => {
