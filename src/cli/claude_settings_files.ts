@@ -125,7 +125,9 @@ export interface SettingsWritten {
  * latest), then a temporary file beside the target is renamed over it, so Claude Code never reads
  * half a file. A new file is readable by its owner alone (it may hold ccp's token), and so are the
  * backups; an existing one keeps its mode, less its group and other bits when `holdsToken`
- * (whoever reads the file can use ccp).
+ * (whoever reads the file can use ccp). The backup and the target are each replaced by a file
+ * ccp has just made, never written through a link found at their place; and a file that changed
+ * since it was read (`before`) is left as it is, since writing would undo that other change.
  */
 export async function writeSettings(
   path: string,
@@ -134,35 +136,35 @@ export async function writeSettings(
   holdsToken = false,
 ): Promise<SettingsWritten> {
   const target = await linkTarget(path);
+  await refuseOtherUsers(target);
   let backup: Backup | undefined;
-  let temporary: string | undefined;
   let narrowedFrom: number | undefined;
   try {
     await Deno.mkdir(dirnamePath(target), { recursive: true });
     let mode = 0o600;
-    let owner: { uid: number; gid: number } | undefined;
     if (before.exists) {
-      const stat = await Deno.stat(target);
-      mode = (stat.mode ?? 0o600) & 0o777;
+      mode = ((await Deno.stat(target)).mode ?? 0o600) & 0o777;
       if (holdsToken && (mode & 0o077) !== 0 && Deno.build.os !== "windows") {
         narrowedFrom = mode;
         mode &= 0o700;
       }
-      owner = otherOwner(stat);
       const { first, latest } = backupPaths(target);
       const firstKept = await Deno.lstat(first).then((info) => info.isFile, () => false);
       backup = firstKept ? { path: latest, kept: first } : { path: first };
-      await Deno.writeTextFile(backup.path, before.text ?? "", { mode: 0o600 });
-      if (owner) await Deno.chown(backup.path, owner.uid, owner.gid);
+      await replaceFile(backup.path, before.text ?? "", 0o600);
     }
-    temporary = `${target}.ccp-${Deno.pid}.tmp`;
-    await Deno.writeTextFile(temporary, `${JSON.stringify(json, null, 2)}\n`, { mode });
-    // The mode of a file that already existed is left to its umask by writeTextFile.
-    if (Deno.build.os !== "windows") await Deno.chmod(temporary, mode);
-    if (owner) await Deno.chown(temporary, owner.uid, owner.gid);
-    await Deno.rename(temporary, target);
+    const now = await Deno.readTextFile(target).catch((err) => {
+      if (err instanceof Deno.errors.NotFound) return undefined;
+      throw err;
+    });
+    if (now !== (before.exists ? before.text ?? "" : undefined)) {
+      throw new Error(
+        "another program (Claude Code itself, or an editor) changed it since ccp read it; run " +
+          "this again to change what it holds now",
+      );
+    }
+    await replaceFile(target, `${JSON.stringify(json, null, 2)}\n`, mode);
   } catch (err) {
-    if (temporary !== undefined) await Deno.remove(temporary).catch(() => {});
     throw new CliError(
       `cannot write ${target}${backup !== undefined ? ` (or its backup ${backup.path})` : ""}: ` +
         `${err instanceof Error ? err.message : err}; ccp changed nothing in it`,
@@ -175,17 +177,44 @@ export async function writeSettings(
 }
 
 /**
- * The owner of a file another user owns (ccp run as root, as with `sudo` keeping HOME): the file
- * renamed over it keeps that owner, else it would be root's, and at mode 600 its user's Claude
- * Code could no longer read its own settings. Undefined unless ccp runs as root on such a file.
+ * Puts a file with `text` and `mode` at `path` in one step: a new file beside it (made here, so
+ * never an existing file or a link another user put there) renamed over it. A link at `path` is
+ * replaced, not written through.
  */
-function otherOwner(stat: Deno.FileInfo): { uid: number; gid: number } | undefined {
-  // Only root may give a file away; another user's file in a directory one may write is taken
-  // over as before.
-  if (Deno.uid() !== 0 || stat.uid === null || stat.gid === null || stat.uid === 0) {
-    return undefined;
+async function replaceFile(path: string, text: string, mode: number): Promise<void> {
+  const temporary = `${path}.ccp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeTextFile(temporary, text, { createNew: true, mode });
+    // A new file's mode is what the umask leaves of `mode`: the file it replaces keeps its own.
+    if (Deno.build.os !== "windows") await Deno.chmod(temporary, mode);
+    await Deno.rename(temporary, path);
+  } catch (err) {
+    await Deno.remove(temporary).catch(() => {});
+    throw err;
   }
-  return { uid: stat.uid, gid: stat.gid };
+}
+
+/**
+ * Refuses to write, as root, where another user owns the file or the directory it goes in (`sudo`
+ * keeping HOME): that user may put a link in place of the file, its backup or the temporary file
+ * between ccp's steps, and root would write through it into a file of root's (or hand it over,
+ * to keep the file the user's). The file is the user's to change: as that user, ccp writes it.
+ */
+async function refuseOtherUsers(target: string): Promise<void> {
+  if (Deno.build.os === "windows" || Deno.uid() !== 0) return;
+  // The file, or the nearest directory above it that is there (ccp would make the rest).
+  for (let path = target;; path = dirnamePath(path)) {
+    const owner = await Deno.lstat(path).then((info) => info.uid, () => undefined);
+    if (owner !== undefined) {
+      if (owner === null || owner === 0) return;
+      throw new CliError(
+        `${path} belongs to user ${owner}, and ccp runs as root (sudo keeps HOME on some ` +
+          "systems): that user could have root write through a link into any file. Run the " +
+          "command as that user, without sudo; ccp changed nothing",
+      );
+    }
+    if (dirnamePath(path) === path) return;
+  }
 }
 
 /**
