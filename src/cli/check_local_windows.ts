@@ -12,6 +12,7 @@
 import { settingsFor } from "../config/settings_merge.ts";
 import type { Config, Target } from "../config/types.ts";
 import { isRecord } from "../core/json.ts";
+import { redactUrlSecrets } from "../core/secrets.ts";
 import { environmentFetch, type FetchLike } from "../upstream/http/clients.ts";
 import { ask, CLAUDE_CODE_CONTEXT } from "../upstream/ollama/context.ts";
 
@@ -180,8 +181,10 @@ export async function localWindowLines(
     const window = await windowOf(fetchFn, baseUrl, routed).catch(() => undefined);
     if (window === undefined) {
       unreachable.add(routed.provider);
+      // Its address as written may hold a password or a `?api-key=`: shown without them.
+      const at = redactUrlSecrets(baseUrl);
       lines.push(
-        `${SERVER_NAMES[routed.preset]} (provider "${routed.provider}" at ${baseUrl}) did not ` +
+        `${SERVER_NAMES[routed.preset]} (provider "${routed.provider}" at ${at}) did not ` +
           "answer: its context window was not checked",
       );
       continue;

@@ -4,6 +4,7 @@
  */
 
 import type { Config } from "../config/types.ts";
+import { redactUrlSecrets } from "../core/secrets.ts";
 import { environmentFetch, type FetchLike } from "../upstream/http/clients.ts";
 import { networkCause } from "../upstream/errors.ts";
 import {
@@ -52,14 +53,16 @@ export async function ollamaContextLines(config: Config): Promise<string[]> {
       return undefined;
     });
     if (ps === undefined) {
+      // Its address as written may hold a password or a `?key=`: shown without them.
+      const at = redactUrlSecrets(root);
       // Nothing listening is the newcomer's usual case (the built-in default, Ollama not started):
       // said here, before the first request of Claude Code fails on it.
       lines.push(
         refused
-          ? `Ollama (provider "${id}" at ${root}) is not running: nothing listens there ` +
+          ? `Ollama (provider "${id}" at ${at}) is not running: nothing listens there ` +
             "(connection refused). Start it (`ollama serve`, or the Ollama app), or fix its " +
             "base_url; its context was not checked"
-          : `Ollama (provider "${id}" at ${root}) did not answer: its context was not checked`,
+          : `Ollama (provider "${id}" at ${at}) did not answer: its context was not checked`,
       );
       continue;
     }
