@@ -301,6 +301,8 @@ Deno.test("ccp settings install --dry-run changes nothing and masks the token", 
     assert.match(out, /would add env\.ANTHROPIC_BASE_URL/);
     assert.match(out, /"ANTHROPIC_AUTH_TOKEN": "<token>"/);
     assert.ok(!out.includes(TOKEN));
+    // Nor its checksum (FNV-1a, 32 bits: a short token is found from it by trying); the others stay.
+    assert.match(out, /"CCP_WROTE": "ANTHROPIC_AUTH_TOKEN:<token> ANTHROPIC_BASE_URL:[0-9a-f]{8} /);
     await assert.rejects(() => Deno.stat(`${dir}/.claude`), Deno.errors.NotFound);
   });
 });
