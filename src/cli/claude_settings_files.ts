@@ -5,6 +5,7 @@
 
 import { dirnamePath, joinPath, resolvePath } from "../config/paths.ts";
 import { homeDir } from "../config/search.ts";
+import { notAsRoot, otherOwner } from "../core/other_owner.ts";
 import { type CliContext, CliError } from "./context.ts";
 import type { SettingsJson } from "./claude_settings_merge.ts";
 
@@ -136,7 +137,8 @@ export async function writeSettings(
   holdsToken = false,
 ): Promise<SettingsWritten> {
   const target = await linkTarget(path);
-  await refuseOtherUsers(target);
+  // Where the link is, as much as where it points: its owner chose the target.
+  for (const place of new Set([path, target])) await refuseOtherUsers(place);
   let backup: Backup | undefined;
   let narrowedFrom: number | undefined;
   try {
@@ -194,27 +196,10 @@ async function replaceFile(path: string, text: string, mode: number): Promise<vo
   }
 }
 
-/**
- * Refuses to write, as root, where another user owns the file or the directory it goes in (`sudo`
- * keeping HOME): that user may put a link in place of the file, its backup or the temporary file
- * between ccp's steps, and root would write through it into a file of root's (or hand it over,
- * to keep the file the user's). The file is the user's to change: as that user, ccp writes it.
- */
-async function refuseOtherUsers(target: string): Promise<void> {
-  if (Deno.build.os === "windows" || Deno.uid() !== 0) return;
-  // The file, or the nearest directory above it that is there (ccp would make the rest).
-  for (let path = target;; path = dirnamePath(path)) {
-    const owner = await Deno.lstat(path).then((info) => info.uid, () => undefined);
-    if (owner !== undefined) {
-      if (owner === null || owner === 0) return;
-      throw new CliError(
-        `${path} belongs to user ${owner}, and ccp runs as root (sudo keeps HOME on some ` +
-          "systems): that user could have root write through a link into any file. Run the " +
-          "command as that user, without sudo; ccp changed nothing",
-      );
-    }
-    if (dirnamePath(path) === path) return;
-  }
+/** Refuses to write as root where another user owns the file or a directory above (otherOwner). */
+async function refuseOtherUsers(place: string): Promise<void> {
+  const other = await otherOwner(place);
+  if (other) throw new CliError(`${notAsRoot(other)}; ccp changed nothing`);
 }
 
 /**

@@ -6,8 +6,15 @@
  * with any other mode keeps it (an operator may have opened it to a group on purpose).
  */
 
-/** Makes `dir` (and its missing parents) with mode 700. */
+import { notAsRoot, otherOwner } from "../core/other_owner.ts";
+
+/**
+ * Makes `dir` (and its missing parents) with mode 700; throws, as root, where another user owns
+ * it (see otherOwner).
+ */
 export async function makePrivateDir(dir: string): Promise<void> {
+  const other = await otherOwner(dir);
+  if (other) throw new Error(notAsRoot(other));
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
 }
 

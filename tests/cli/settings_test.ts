@@ -220,6 +220,17 @@ Deno.test({
         /\.claude belongs to user 65534/,
       );
       assert.equal(await Deno.lstat(file).catch(() => undefined), undefined);
+      // A directory of root's in the user's home is no safer (the user may move it away), nor a
+      // link of theirs to a file of root's, written through by design for a dotfile manager.
+      await Deno.chown(`${dir}/.claude`, 0, 0);
+      await Deno.chown(dir, 65534, 65534);
+      await Deno.writeTextFile(victim, "{}");
+      await Deno.symlink(victim, file);
+      await assert.rejects(
+        () => runSettings(testContext(dir), "install", { config }),
+        /ccp-settings-[^/]+ belongs to user 65534/,
+      );
+      assert.equal(await Deno.readTextFile(victim), "{}");
     });
   },
 });

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { openPrivateKv } from "../../src/usage/private_kv.ts";
+import { fileSink } from "../../src/cli/log_file.ts";
+import { openUsageStore } from "../../src/usage/open.ts";
+import { makePrivateDir, openPrivateKv } from "../../src/usage/private_kv.ts";
+import { testConfig } from "../helpers/config.ts";
 
 const modeOf = async (path: string) => (await Deno.stat(path)).mode! & 0o777;
 
@@ -46,6 +49,47 @@ Deno.test({
         "c.kv-wal": "640",
         "c.kv-shm": "640",
       });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+// `sudo ccp serve` keeping HOME: the data dir and log file are in a home another user may
+// change. SQLite makes -wal and -shm through any link found at their place, and the log file is
+// appended to through one: root would write into whatever file that user points them at.
+Deno.test({
+  name: "as root, a data dir or log file in another user's directory is not written",
+  ignore: Deno.build.os === "windows" || Deno.uid() !== 0,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ccp_private_kv_" });
+    try {
+      const home = `${dir}/home`;
+      await Deno.mkdir(`${home}/data`, { recursive: true });
+      const victim = `${dir}/root-only`;
+      await Deno.writeTextFile(victim, "root's\n", { mode: 0o600 });
+      await Deno.symlink(victim, `${home}/data/usage.kv-wal`);
+      await Deno.symlink(victim, `${home}/ccp.log`);
+      for (const path of [home, `${home}/data`]) await Deno.chown(path, 65534, 65534);
+      const config = testConfig({ providers: [] });
+      const opened = await openUsageStore({
+        ...config,
+        server: { ...config.server, dataDir: `${home}/data` },
+      });
+      assert.equal(opened.ok, false);
+      assert.match(
+        opened.ok ? "" : opened.reason,
+        /\/home\/data belongs to user 65534, and ccp runs as root .*Run the command as that user, without sudo$/,
+      );
+      // A data dir not made yet, in that user's home, is theirs too.
+      await assert.rejects(() => makePrivateDir(`${home}/new/ccp`), /\/home belongs to user 65534/);
+      await assert.rejects(
+        () => fileSink(`${home}/ccp.log`),
+        /Cannot write the log file .*\/home\/ccp\.log: .*\/home belongs to user 65534/,
+      );
+      assert.equal(await Deno.readTextFile(victim), "root's\n");
+      assert.equal(await Deno.lstat(`${home}/data/usage.kv`).catch(() => undefined), undefined);
+      assert.equal(await Deno.lstat(`${home}/new`).catch(() => undefined), undefined);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
