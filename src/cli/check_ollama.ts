@@ -5,7 +5,7 @@
 
 import type { Config } from "../config/types.ts";
 import { redactUrlSecrets } from "../core/secrets.ts";
-import { environmentFetch, type FetchLike } from "../upstream/http/clients.ts";
+import { fetchFor, type FetchLike } from "../upstream/http/clients.ts";
 import { networkCause } from "../upstream/errors.ts";
 import {
   ask,
@@ -43,10 +43,12 @@ async function modelLine(
 
 /** The lines, or none when no route uses an Ollama provider. */
 export async function ollamaContextLines(config: Config): Promise<string[]> {
-  const fetchFn = environmentFetch();
   const lines: string[] = [];
   for (const [id, models] of ollamaModels(config)) {
-    const root = rootOf(config.providers[id]!.baseUrl);
+    const provider = config.providers[id]!;
+    // The way ccp's requests go: a local server directly, whatever HTTP_PROXY says.
+    const fetchFn = fetchFor(provider, fetch);
+    const root = rootOf(provider.baseUrl);
     let refused = false;
     const ps = await ask(fetchFn, `${root}/api/ps`).catch((err) => {
       refused = networkCause(err) === "connection refused";

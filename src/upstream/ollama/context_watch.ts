@@ -14,7 +14,7 @@ import type { Logger } from "../../core/log.ts";
 import type { RequestObserver, RequestRecord } from "../../pipeline/record.ts";
 import type { ServerWindows } from "../../resilience/server_windows.ts";
 import type { ProviderConfig } from "../../config/types.ts";
-import type { FetchLike } from "../http/clients.ts";
+import { fetchFor, type FetchLike } from "../http/clients.ts";
 import type { ShortContext } from "../../observe/context_notes.ts";
 import {
   ask,
@@ -101,11 +101,11 @@ export class OllamaContextWatch implements RequestObserver {
   async check(): Promise<void> {
     const config = this.#config();
     for (const [id, models] of ollamaModels(config)) {
-      const root = rootOf(config.providers[id]!.baseUrl);
-      const loaded = await this.#loaded(root);
+      const provider = config.providers[id]!;
+      const loaded = await this.#loaded(provider);
       if (!loaded) continue;
       for (const model of models) {
-        const context = runningContext(loaded, model) ?? await this.#modelfile(root, model);
+        const context = runningContext(loaded, model) ?? await this.#modelfile(provider, model);
         if (context !== undefined) this.#learn(nameOf(id, model), context);
       }
     }
@@ -139,6 +139,11 @@ export class OllamaContextWatch implements RequestObserver {
     return shorts;
   }
 
+  /** The way ccp's requests to `provider` go: Ollama directly, whatever HTTP_PROXY says. */
+  #fetchOf(provider: ProviderConfig): FetchLike {
+    return fetchFor(provider, this.#fetch);
+  }
+
   #warn(provider: string, model: string): void {
     const name = nameOf(provider, model);
     const context = this.#known.get(name);
@@ -161,7 +166,7 @@ export class OllamaContextWatch implements RequestObserver {
   async #askLoaded(provider: string, model: string): Promise<void> {
     const config = this.#config().providers[provider];
     if (!config) return;
-    const loaded = await this.#loaded(rootOf(config.baseUrl));
+    const loaded = await this.#loaded(config);
     const context = loaded ? runningContext(loaded, model) : undefined;
     if (context === undefined) return;
     this.#learn(nameOf(provider, model), context);
@@ -186,10 +191,9 @@ export class OllamaContextWatch implements RequestObserver {
     if (this.#rechecking.has(name)) return;
     this.#rechecking.add(name);
     try {
-      const root = rootOf(provider.baseUrl);
-      const loaded = await this.#loaded(root);
+      const loaded = await this.#loaded(provider);
       if (!loaded) return;
-      const context = runningContext(loaded, model) ?? await this.#modelfile(root, model);
+      const context = runningContext(loaded, model) ?? await this.#modelfile(provider, model);
       if (context !== undefined) return this.#learn(name, context);
       this.#known.delete(name);
       this.#asked.delete(name);
@@ -199,14 +203,15 @@ export class OllamaContextWatch implements RequestObserver {
     }
   }
 
-  async #loaded(root: string): Promise<Map<string, number> | undefined> {
-    const ps = await ask(this.#fetch, `${root}/api/ps`, { signal: this.#stopped.signal })
-      .catch(() => undefined);
+  async #loaded(provider: ProviderConfig): Promise<Map<string, number> | undefined> {
+    const ps = await ask(this.#fetchOf(provider), `${rootOf(provider.baseUrl)}/api/ps`, {
+      signal: this.#stopped.signal,
+    }).catch(() => undefined);
     return ps === undefined ? undefined : loadedContexts(ps);
   }
 
-  async #modelfile(root: string, model: string): Promise<number | undefined> {
-    const show = await ask(this.#fetch, `${root}/api/show`, {
+  async #modelfile(provider: ProviderConfig, model: string): Promise<number | undefined> {
+    const show = await ask(this.#fetchOf(provider), `${rootOf(provider.baseUrl)}/api/show`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ model }),
