@@ -10,9 +10,10 @@
  */
 
 import { settingsFor } from "../config/settings_merge.ts";
-import type { Config, Target } from "../config/types.ts";
+import type { Config, ProviderConfig, Target } from "../config/types.ts";
 import { isRecord } from "../core/json.ts";
-import { environmentFetch, type FetchLike } from "../upstream/http/clients.ts";
+import { redactUrlSecrets } from "../core/secrets.ts";
+import { fetchFor, type FetchLike } from "../upstream/http/clients.ts";
 import { ask, CLAUDE_CODE_CONTEXT } from "../upstream/ollama/context.ts";
 
 type Preset = "llamacpp" | "vllm" | "lmstudio";
@@ -166,22 +167,25 @@ function line(r: Routed, window: Window): string | undefined {
   return `${runs} (context_window ${r.declared})`;
 }
 
+/** How a provider's server is asked: the way ccp's requests go (directly, whatever HTTP_PROXY says). */
+const fetchOf = (provider: ProviderConfig): FetchLike => fetchFor(provider, fetch);
+
 /** The lines, or none when no route names a llama.cpp, vLLM or LM Studio model. */
-export async function localWindowLines(
-  config: Config,
-  fetchFn: FetchLike = environmentFetch(),
-): Promise<string[]> {
+export async function localWindowLines(config: Config): Promise<string[]> {
   const lines: string[] = [];
   // A server that cannot be reached is said once, not once per model.
   const unreachable = new Set<string>();
   for (const routed of routedModels(config)) {
     if (unreachable.has(routed.provider)) continue;
-    const baseUrl = config.providers[routed.provider]!.baseUrl;
-    const window = await windowOf(fetchFn, baseUrl, routed).catch(() => undefined);
+    const provider = config.providers[routed.provider]!;
+    const baseUrl = provider.baseUrl;
+    const window = await windowOf(fetchOf(provider), baseUrl, routed).catch(() => undefined);
     if (window === undefined) {
       unreachable.add(routed.provider);
+      // Its address as written may hold a password or a `?api-key=`: shown without them.
+      const at = redactUrlSecrets(baseUrl);
       lines.push(
-        `${SERVER_NAMES[routed.preset]} (provider "${routed.provider}" at ${baseUrl}) did not ` +
+        `${SERVER_NAMES[routed.preset]} (provider "${routed.provider}" at ${at}) did not ` +
           "answer: its context window was not checked",
       );
       continue;
@@ -211,15 +215,15 @@ export interface LearnedWindows {
 export async function learnWindows(
   config: Config,
   targets: readonly Target[],
-  fetchFn: FetchLike = environmentFetch(),
 ): Promise<LearnedWindows> {
   const windows = new Map<string, number>();
   const lines: string[] = [];
   for (const routed of routedModels(config, targets)) {
     const name = `${routed.provider}/${routed.model}`;
     if (routed.declared !== undefined || windows.has(name)) continue;
-    const baseUrl = config.providers[routed.provider]!.baseUrl;
-    const window = await windowOf(fetchFn, baseUrl, routed).catch(() => undefined);
+    const provider = config.providers[routed.provider]!;
+    const baseUrl = provider.baseUrl;
+    const window = await windowOf(fetchOf(provider), baseUrl, routed).catch(() => undefined);
     if (window?.kind !== "runs") continue;
     windows.set(name, window.tokens);
     const short = window.tokens < CLAUDE_CODE_CONTEXT

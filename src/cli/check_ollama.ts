@@ -4,7 +4,8 @@
  */
 
 import type { Config } from "../config/types.ts";
-import { environmentFetch, type FetchLike } from "../upstream/http/clients.ts";
+import { redactUrlSecrets } from "../core/secrets.ts";
+import { fetchFor, type FetchLike } from "../upstream/http/clients.ts";
 import { networkCause } from "../upstream/errors.ts";
 import {
   ask,
@@ -42,24 +43,28 @@ async function modelLine(
 
 /** The lines, or none when no route uses an Ollama provider. */
 export async function ollamaContextLines(config: Config): Promise<string[]> {
-  const fetchFn = environmentFetch();
   const lines: string[] = [];
   for (const [id, models] of ollamaModels(config)) {
-    const root = rootOf(config.providers[id]!.baseUrl);
+    const provider = config.providers[id]!;
+    // The way ccp's requests go: a local server directly, whatever HTTP_PROXY says.
+    const fetchFn = fetchFor(provider, fetch);
+    const root = rootOf(provider.baseUrl);
     let refused = false;
     const ps = await ask(fetchFn, `${root}/api/ps`).catch((err) => {
       refused = networkCause(err) === "connection refused";
       return undefined;
     });
     if (ps === undefined) {
+      // Its address as written may hold a password or a `?key=`: shown without them.
+      const at = redactUrlSecrets(root);
       // Nothing listening is the newcomer's usual case (the built-in default, Ollama not started):
       // said here, before the first request of Claude Code fails on it.
       lines.push(
         refused
-          ? `Ollama (provider "${id}" at ${root}) is not running: nothing listens there ` +
+          ? `Ollama (provider "${id}" at ${at}) is not running: nothing listens there ` +
             "(connection refused). Start it (`ollama serve`, or the Ollama app), or " +
             `${config.providers[id]!.addressFix ?? "fix its base_url"}; its context was not checked`
-          : `Ollama (provider "${id}" at ${root}) did not answer: its context was not checked`,
+          : `Ollama (provider "${id}" at ${at}) did not answer: its context was not checked`,
       );
       continue;
     }

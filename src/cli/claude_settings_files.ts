@@ -5,6 +5,7 @@
 
 import { dirnamePath, joinPath, resolvePath } from "../config/paths.ts";
 import { homeDir } from "../config/search.ts";
+import { notAsRoot, otherOwner } from "../core/other_owner.ts";
 import { type CliContext, CliError } from "./context.ts";
 import type { SettingsJson } from "./claude_settings_merge.ts";
 
@@ -125,7 +126,9 @@ export interface SettingsWritten {
  * latest), then a temporary file beside the target is renamed over it, so Claude Code never reads
  * half a file. A new file is readable by its owner alone (it may hold ccp's token), and so are the
  * backups; an existing one keeps its mode, less its group and other bits when `holdsToken`
- * (whoever reads the file can use ccp).
+ * (whoever reads the file can use ccp). The backup and the target are each replaced by a file
+ * ccp has just made, never written through a link found at their place; and a file that changed
+ * since it was read (`before`) is left as it is, since writing would undo that other change.
  */
 export async function writeSettings(
   path: string,
@@ -134,35 +137,36 @@ export async function writeSettings(
   holdsToken = false,
 ): Promise<SettingsWritten> {
   const target = await linkTarget(path);
+  // Where the link is, as much as where it points: its owner chose the target.
+  for (const place of new Set([path, target])) await refuseOtherUsers(place);
   let backup: Backup | undefined;
-  let temporary: string | undefined;
   let narrowedFrom: number | undefined;
   try {
     await Deno.mkdir(dirnamePath(target), { recursive: true });
     let mode = 0o600;
-    let owner: { uid: number; gid: number } | undefined;
     if (before.exists) {
-      const stat = await Deno.stat(target);
-      mode = (stat.mode ?? 0o600) & 0o777;
+      mode = ((await Deno.stat(target)).mode ?? 0o600) & 0o777;
       if (holdsToken && (mode & 0o077) !== 0 && Deno.build.os !== "windows") {
         narrowedFrom = mode;
         mode &= 0o700;
       }
-      owner = otherOwner(stat);
       const { first, latest } = backupPaths(target);
       const firstKept = await Deno.lstat(first).then((info) => info.isFile, () => false);
       backup = firstKept ? { path: latest, kept: first } : { path: first };
-      await Deno.writeTextFile(backup.path, before.text ?? "", { mode: 0o600 });
-      if (owner) await Deno.chown(backup.path, owner.uid, owner.gid);
+      await replaceFile(backup.path, before.text ?? "", 0o600);
     }
-    temporary = `${target}.ccp-${Deno.pid}.tmp`;
-    await Deno.writeTextFile(temporary, `${JSON.stringify(json, null, 2)}\n`, { mode });
-    // The mode of a file that already existed is left to its umask by writeTextFile.
-    if (Deno.build.os !== "windows") await Deno.chmod(temporary, mode);
-    if (owner) await Deno.chown(temporary, owner.uid, owner.gid);
-    await Deno.rename(temporary, target);
+    const now = await Deno.readTextFile(target).catch((err) => {
+      if (err instanceof Deno.errors.NotFound) return undefined;
+      throw err;
+    });
+    if (now !== (before.exists ? before.text ?? "" : undefined)) {
+      throw new Error(
+        "another program (Claude Code itself, or an editor) changed it since ccp read it; run " +
+          "this again to change what it holds now",
+      );
+    }
+    await replaceFile(target, `${JSON.stringify(json, null, 2)}\n`, mode);
   } catch (err) {
-    if (temporary !== undefined) await Deno.remove(temporary).catch(() => {});
     throw new CliError(
       `cannot write ${target}${backup !== undefined ? ` (or its backup ${backup.path})` : ""}: ` +
         `${err instanceof Error ? err.message : err}; ccp changed nothing in it`,
@@ -175,17 +179,27 @@ export async function writeSettings(
 }
 
 /**
- * The owner of a file another user owns (ccp run as root, as with `sudo` keeping HOME): the file
- * renamed over it keeps that owner, else it would be root's, and at mode 600 its user's Claude
- * Code could no longer read its own settings. Undefined unless ccp runs as root on such a file.
+ * Puts a file with `text` and `mode` at `path` in one step: a new file beside it (made here, so
+ * never an existing file or a link another user put there) renamed over it. A link at `path` is
+ * replaced, not written through.
  */
-function otherOwner(stat: Deno.FileInfo): { uid: number; gid: number } | undefined {
-  // Only root may give a file away; another user's file in a directory one may write is taken
-  // over as before.
-  if (Deno.uid() !== 0 || stat.uid === null || stat.gid === null || stat.uid === 0) {
-    return undefined;
+async function replaceFile(path: string, text: string, mode: number): Promise<void> {
+  const temporary = `${path}.ccp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeTextFile(temporary, text, { createNew: true, mode });
+    // A new file's mode is what the umask leaves of `mode`: the file it replaces keeps its own.
+    if (Deno.build.os !== "windows") await Deno.chmod(temporary, mode);
+    await Deno.rename(temporary, path);
+  } catch (err) {
+    await Deno.remove(temporary).catch(() => {});
+    throw err;
   }
-  return { uid: stat.uid, gid: stat.gid };
+}
+
+/** Refuses to write as root where another user owns the file or a directory above (otherOwner). */
+async function refuseOtherUsers(place: string): Promise<void> {
+  const other = await otherOwner(place);
+  if (other) throw new CliError(`${notAsRoot(other)}; ccp changed nothing`);
 }
 
 /**

@@ -9,6 +9,7 @@ import { ccpCommand, type CliContext, CliError } from "./context.ts";
 import { shellWord } from "./shell_word.ts";
 import { modelTemplate, ollamaServer } from "./init_model.ts";
 import { messageOf } from "../core/errors.ts";
+import { notAsRoot, otherOwner } from "../core/other_owner.ts";
 
 /** Where init writes: the config file and the .env beside it. */
 export interface InitTarget {
@@ -58,6 +59,8 @@ export async function writeNew(path: string, text: string, mode: number): Promis
 
 /** Creates the directory init writes into. */
 export async function makeTargetDir(target: InitTarget): Promise<void> {
+  const other = await otherOwner(target.dir);
+  if (other) throw new CliError(`${notAsRoot(other)}; ccp wrote nothing`);
   try {
     await Deno.mkdir(target.dir, { recursive: true });
   } catch (err) {

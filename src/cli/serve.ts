@@ -5,7 +5,6 @@ import type { Config } from "../config/types.ts";
 import type { Logger } from "../core/log.ts";
 import { createServerApp, TRANSPORTS } from "../server/compose.ts";
 import { scheduleWarmUp } from "../server/warm_up.ts";
-import { environmentFetch } from "../upstream/http/clients.ts";
 import { OllamaContextWatch } from "../upstream/ollama/context_watch.ts";
 import { DepartureWatcher } from "../server/departures.ts";
 import { listen, type Listening } from "../server/listen.ts";
@@ -136,7 +135,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   // Ollama models run with too little context for Claude Code: said in the log once each.
   const ollama = new OllamaContextWatch(
     current,
-    environmentFetch(),
+    fetch,
     log,
     options.onContextWarning,
   );

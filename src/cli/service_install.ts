@@ -28,6 +28,7 @@ import {
   serviceSpec,
   userUnitDirs,
 } from "./service_render.ts";
+import { notAsRoot, otherOwner } from "../core/other_owner.ts";
 
 /** Where install writes and what it is asked to do. */
 export interface InstallOptions {
@@ -62,6 +63,8 @@ export async function installService(
     for (const command of manager.start) ctx.io.out(`would run: ${show(command)}`);
     return 0;
   }
+  const other = await otherOwner(files.file);
+  if (other) throw new CliError(`${notAsRoot(other)}; ccp wrote nothing`);
   await makeDirs(ctx, files, configDir, spec, home);
   if (files.kind === "launchd" && service.installed) {
     await service.run(manager.stop[0]!); // reload the new plist

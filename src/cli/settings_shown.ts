@@ -1,6 +1,6 @@
 /** What `ccp settings` prints of the values it writes: ccp's token never, as it stands. */
 
-import type { CcpSettings, SettingsJson } from "./claude_settings_merge.ts";
+import { type CcpSettings, type SettingsJson, WROTE_VARIABLE } from "./claude_settings_merge.ts";
 
 /** How ccp's token is written on the terminal. */
 export const SHOWN_TOKEN = "<token>";
@@ -21,12 +21,30 @@ export function shownJson(
       env: Object.fromEntries(
         Object.entries(env).map(([name, value]) => {
           const ours = plan.settings.env[name];
+          if (name === WROTE_VARIABLE && typeof value === "string") {
+            return [name, withoutMaskedSums(value, plan)];
+          }
           return [name, ours !== undefined && value === ours ? plan.shown.env[name] : value];
         }),
       ),
     }
     : json;
   return masked(JSON.stringify(shown, null, 2), own);
+}
+
+/**
+ * `CCP_WROTE` with the checksum of each value shown masked (holding the token) as `<token>` too: a
+ * short, fast checksum of a short token would let one who sees it find the token by trying.
+ */
+function withoutMaskedSums(
+  wrote: string,
+  plan: { readonly settings: CcpSettings; readonly shown: CcpSettings },
+): string {
+  return wrote.replace(
+    /(^|\s)([^\s:]+):([0-9a-f]+)/g,
+    (word, space: string, name: string) =>
+      plan.shown.env[name] !== plan.settings.env[name] ? `${space}${name}:${SHOWN_TOKEN}` : word,
+  );
 }
 
 /**

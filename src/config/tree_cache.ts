@@ -9,6 +9,7 @@ import { lazyImport } from "../core/lazy_modules.ts";
 import { literalSecrets, redactUrlCredentials } from "../core/secrets.ts";
 import { VERSION } from "../version.ts";
 import { joinPath } from "./paths.ts";
+import { otherOwner } from "../core/other_owner.ts";
 
 type Tree = Record<string, unknown>;
 
@@ -84,7 +85,8 @@ async function keep(
   text: string,
 ): Promise<void> {
   const hidden = hideSecrets(tree, text);
-  if (hidden === undefined) return;
+  // As root in another user's cache dir, nothing is kept (see otherOwner): the next start parses.
+  if (hidden === undefined || await otherOwner(path)) return;
   const trees = { ...cache?.trees };
   delete trees[key];
   const keys = Object.keys(trees);

@@ -13,6 +13,9 @@
  */
 export const MIN_PIECE = 16;
 
+/** The shortest piece of a key cut in two that is found, when the other piece is there too. */
+export const MIN_HALF = 4;
+
 // An encoded form shorter than this could be a word; the key itself is matched at any length.
 const MIN_FORM = 8;
 const encoder = new TextEncoder();
@@ -79,11 +82,17 @@ export class KeyFinder {
   readonly #texts: { readonly text: string; readonly whole: boolean }[] = [];
   readonly #short: string[] = [];
   #shortFound: RegExp[] = [];
+  /** Keys too short for two pieces of {@link MIN_PIECE}, found cut in two (see #halves). */
+  readonly #halved: { readonly key: string; readonly ends: readonly RegExp[] }[] = [];
 
   constructor(keys: readonly string[], minKey: number) {
     setUpHash();
     for (const key of keys) {
       if (key.length < minKey) continue;
+      if (key.length >= 2 * MIN_HALF && key.length < 2 * MIN_PIECE) {
+        const ends = [key.slice(0, MIN_HALF), key.slice(-MIN_HALF)];
+        this.#halved.push({ key, ends: ends.map((end) => new RegExp(escapeRegExp(end), "i")) });
+      }
       const pieces = [key, hexForm(key)];
       for (const text of [...pieces, ...encodedForms(key)]) {
         if (text.length < MIN_PIECE || text.length > MAX_TEXT) {
@@ -117,11 +126,23 @@ export class KeyFinder {
   /**
    * `text` with each stretch covered by runs of {@link MIN_PIECE} or more characters of a key (a
    * whole key is one such run, and so is each long enough piece of one cut in two), by encoded
-   * forms, and by each short key or form, replaced by `mark`.
+   * forms, by each short key or form, and by the two halves of a key cut in two (see #halves),
+   * replaced by `mark`.
    */
   replace(text: string, mark: string): string {
     let out = text;
     for (const short of this.#shortFound) out = out.replace(short, mark);
+    out = this.#pieces(out, mark);
+    // After the whole keys and long pieces, so that what is left of a key is all that is looked at.
+    for (const { key, ends } of this.#halved) {
+      // A clean text costs the two tests of the key's shortest start and end.
+      if (ends.every((end) => end.test(out))) out = this.#halves(out, key, mark);
+    }
+    return out;
+  }
+
+  /** `out` with each stretch covered by runs of {@link MIN_PIECE} or more characters of a key. */
+  #pieces(out: string, mark: string): string {
     if (this.#windows.size === 0 || out.length < MIN_PIECE) return out;
     let result = "";
     let kept = 0;
@@ -141,6 +162,24 @@ export class KeyFinder {
       h = roll(h, out.charCodeAt(p), out.charCodeAt(p + MIN_PIECE));
     }
     return coveredTo < 0 ? out : result + out.slice(coveredTo);
+  }
+
+  /**
+   * `text` without a key shorter than two pieces of {@link MIN_PIECE} that it shows cut in two: a
+   * start and an end of the key that together make all of it (a provider's masked form `Pz4L****w8Rn`
+   * of an 8-character key, or a message that quotes the key's two halves in two fields). Each piece
+   * is {@link MIN_HALF} characters or more; alone, neither is taken out, as a short one may be a word.
+   */
+  #halves(text: string, key: string, mark: string): string {
+    const has = (piece: string) => new RegExp(escapeRegExp(piece), "i").test(text);
+    let start = MIN_HALF;
+    while (start < key.length - 1 && has(key.slice(0, start + 1))) start++;
+    let end = MIN_HALF;
+    while (end < key.length - 1 && has(key.slice(-(end + 1)))) end++;
+    if (start + end < key.length) return text;
+    return [key.slice(0, start), key.slice(-end)]
+      .sort((a, b) => b.length - a.length)
+      .reduce((out, piece) => out.replace(new RegExp(escapeRegExp(piece), "gi"), mark), text);
   }
 
   /**

@@ -5,6 +5,7 @@ import { joinPath } from "../config/paths.ts";
 import type { Logger } from "../core/log.ts";
 import { openKvStore } from "./kv_store.ts";
 import { makePrivateDir } from "./private_kv.ts";
+import { notAsRoot, otherOwner } from "../core/other_owner.ts";
 import type { UsageStore } from "./store.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
 import { messageOf } from "../core/errors.ts";
@@ -40,6 +41,8 @@ export async function openUsageStore(
     return { ok: false, reason: "no data dir (set --data-dir, CCP_DATA_DIR or server.data_dir)" };
   }
   const path = ledgerPath(dir);
+  const other = await otherOwner(path);
+  if (other) return { ok: false, reason: notAsRoot(other) };
   try {
     await makePrivateDir(dir);
     const store = await openKvStore(path, {

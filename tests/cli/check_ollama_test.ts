@@ -145,6 +145,28 @@ Deno.test("ccp check without a config file names OLLAMA_BASE_URL, not a base_url
   }
 });
 
+Deno.test("ccp check names a local server it cannot reach without the credentials in its address", async () => {
+  const port = closedPort();
+  const out = await check(`providers:
+  ollama: { preset: ollama, base_url: "http://me:ol-pass-0123@127.0.0.1:${port}?key=ol-key-4567" }
+  vllm: { preset: vllm, base_url: "http://tok-vl-8901@127.0.0.1:${port}/v1?api-key=vl-key-2345" }
+routes:
+  default: ollama/qwen3-coder
+  opus: vllm/a
+`);
+  for (const secret of ["ol-pass-0123", "ol-key-4567", "tok-vl-8901", "vl-key-2345"]) {
+    assert.ok(!out.includes(secret), `${secret} in:\n${out}`);
+  }
+  assert.match(
+    out,
+    /Ollama \(provider "ollama" at http:\/\/me:\*\*\*@127\.0\.0\.1:\d+\/?\?key=\*\*\*\) is not/,
+  );
+  assert.match(
+    out,
+    /vLLM \(provider "vllm" at http:\/\/\*\*\*@127\.0\.0\.1:\d+\/v1\?api-key=\*\*\*\) did not answer/,
+  );
+});
+
 Deno.test("ccp check beside a server that answers but not as Ollama says it did not answer", async () => {
   const other = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },

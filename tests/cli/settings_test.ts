@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readSettings, writeSettings } from "../../src/cli/claude_settings_files.ts";
 import { runSettings } from "../../src/cli/settings.ts";
 import { closedPort } from "../helpers/ports.ts";
 import { inTempDir, testContext } from "./helpers.ts";
@@ -189,25 +190,89 @@ Deno.test("ccp settings install: without an auth token to write, a file keeps it
   });
 });
 
-// Run as root (sudo keeping HOME) on a user's file: the renamed-in file was root's and 600, and
-// the user's Claude Code could no longer read its own settings.
+// Run as root (sudo keeping HOME) in a user's directory, ccp wrote (and chowned to the user)
+// whatever that user's link at the backup's place pointed to: any file of root's.
 Deno.test({
-  name:
-    "ccp settings install as root: another user's file stays that user's, and so does its backup",
+  name: "ccp settings install as root: another user's file is refused, and no link of theirs " +
+    "is followed",
   ignore: Deno.build.os === "windows" || Deno.uid() !== 0,
   fn: async () => {
     await inTempDir("ccp-settings-", async (dir) => {
       const config = await writeConfig(dir);
       const file = await userSettings(dir, "{}", { mode: 0o644 });
+      const victim = `${dir}/root-only`;
+      await Deno.writeTextFile(victim, "root's\n", { mode: 0o600 });
+      await Deno.symlink(victim, `${file}.ccp-backup`);
+      await Deno.chown(`${dir}/.claude`, 65534, 65534);
       await Deno.chown(file, 65534, 65534);
-      assert.equal(await runSettings(testContext(dir), "install", { config }), 0);
-      for (const path of [file, `${file}.ccp-backup`]) {
-        const stat = await Deno.stat(path);
-        assert.deepEqual([stat.uid, stat.gid, stat.mode! & 0o777], [65534, 65534, 0o600], path);
-      }
-      assert.equal((await readJson(file)).env!.ANTHROPIC_AUTH_TOKEN, TOKEN);
+      await assert.rejects(
+        () => runSettings(testContext(dir), "install", { config }),
+        /settings\.json belongs to user 65534, and ccp runs as root .*Run the command as that user, without sudo; ccp changed nothing/,
+      );
+      const stat = await Deno.stat(victim);
+      assert.deepEqual([stat.uid, stat.mode! & 0o777], [0, 0o600]);
+      assert.equal(await Deno.readTextFile(victim), "root's\n");
+      assert.equal(await Deno.readTextFile(file), "{}");
+      // A directory of the user's with no settings file yet is theirs to write in too.
+      await Deno.remove(file);
+      await assert.rejects(
+        () => runSettings(testContext(dir), "install", { config }),
+        /\.claude belongs to user 65534/,
+      );
+      assert.equal(await Deno.lstat(file).catch(() => undefined), undefined);
+      // A directory of root's in the user's home is no safer (the user may move it away), nor a
+      // link of theirs to a file of root's, written through by design for a dotfile manager.
+      await Deno.chown(`${dir}/.claude`, 0, 0);
+      await Deno.chown(dir, 65534, 65534);
+      await Deno.writeTextFile(victim, "{}");
+      await Deno.symlink(victim, file);
+      await assert.rejects(
+        () => runSettings(testContext(dir), "install", { config }),
+        /ccp-settings-[^/]+ belongs to user 65534/,
+      );
+      assert.equal(await Deno.readTextFile(victim), "{}");
     });
   },
+});
+
+Deno.test("ccp settings install: a link at the backup's place is replaced, never written through", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const config = await writeConfig(dir);
+    const file = await userSettings(dir, '{"model":"opus"}', { mode: 0o600 });
+    const victim = `${dir}/elsewhere`;
+    await Deno.writeTextFile(victim, "not a backup\n", { mode: 0o644 });
+    await Deno.symlink(victim, `${file}.ccp-backup`);
+    assert.equal(await runSettings(testContext(dir), "install", { config }), 0);
+    assert.equal(await Deno.readTextFile(victim), "not a backup\n");
+    assert.equal((await Deno.stat(victim)).mode! & 0o777, 0o644);
+    const backup = await Deno.lstat(`${file}.ccp-backup`);
+    assert.ok(backup.isFile);
+    assert.equal(backup.mode! & 0o777, 0o600);
+    assert.equal(await Deno.readTextFile(`${file}.ccp-backup`), '{"model":"opus"}');
+    // No temporary file is left beside it.
+    const names = [...Deno.readDirSync(`${dir}/.claude`)].map((e) => e.name).sort();
+    assert.deepEqual(names, ["settings.json", "settings.json.ccp-backup"]);
+  });
+});
+
+Deno.test("ccp settings: a file another program wrote after ccp read it is left as that program wrote it", async () => {
+  await inTempDir("ccp-settings-", async (dir) => {
+    const file = await userSettings(dir, '{"model":"opus"}');
+    const before = await readSettings(file);
+    // Claude Code (or an editor) writes the file between ccp's read and its rename.
+    await Deno.writeTextFile(file, '{"model":"sonnet"}');
+    await assert.rejects(
+      () => writeSettings(file, { model: "opus", env: { A: "1" } }, before),
+      /changed it since ccp read it; run this again .*ccp changed nothing in it/,
+    );
+    assert.equal(await Deno.readTextFile(file), '{"model":"sonnet"}');
+    // Nor may a file made meanwhile where there was none be written over.
+    await Deno.remove(file);
+    const absent = await readSettings(file);
+    await Deno.writeTextFile(file, "{}");
+    await assert.rejects(() => writeSettings(file, { env: { A: "1" } }, absent), /changed it/);
+    assert.equal(await Deno.readTextFile(file), "{}");
+  });
 });
 
 Deno.test("ccp settings install: a new file is for its owner alone; through a symlink, the target is written", async () => {
@@ -247,6 +312,8 @@ Deno.test("ccp settings install --dry-run changes nothing and masks the token", 
     assert.match(out, /would add env\.ANTHROPIC_BASE_URL/);
     assert.match(out, /"ANTHROPIC_AUTH_TOKEN": "<token>"/);
     assert.ok(!out.includes(TOKEN));
+    // Nor its checksum (FNV-1a, 32 bits: a short token is found from it by trying); the others stay.
+    assert.match(out, /"CCP_WROTE": "ANTHROPIC_AUTH_TOKEN:<token> ANTHROPIC_BASE_URL:[0-9a-f]{8} /);
     await assert.rejects(() => Deno.stat(`${dir}/.claude`), Deno.errors.NotFound);
   });
 });

@@ -131,3 +131,28 @@ Deno.test("a provider's short key that is only a word (a placeholder) leaves tha
   // A config file's own secrets (a password in an excerpt of it) are taken out whatever they are.
   assert.equal(scrubSecrets("  password: letmein", ["letmein"]), "  password: [redacted]");
 });
+
+Deno.test("a key too short for two long pieces is found cut in two, and neither half alone", () => {
+  // An 8-character key quoted in two fields, and the masked form that shows a 12-character key
+  // whole (its first 8 and last 4); a 20-character key in halves of 10.
+  const keys = ["Pz4Lw8Rn", "vllmKey-7Tq2", "gw-Qm4Tz8Wc2Rv6Yb0N"];
+  assert.equal(
+    scrubSecrets('bad key "Pz4L" / "w8Rn"', keys),
+    'bad key "[redacted]" / "[redacted]"',
+  );
+  assert.equal(
+    scrubSecrets("Incorrect API key provided: vllmKey-****7tq2", keys),
+    "Incorrect API key provided: [redacted]****[redacted]",
+  );
+  assert.equal(
+    scrubSecrets("key gw-Qm4Tz8W then c2Rv6Yb0N", keys),
+    "key [redacted] then [redacted]",
+  );
+  // Pieces that overlap are both taken, the longer first.
+  assert.equal(scrubSecrets("Pz4Lw8 ... 4Lw8Rn", keys), "[redacted] ... [redacted]");
+  // Half a key, or its two ends with a part between left out, are not the key.
+  for (const text of ["starts Pz4L, ends well", "Pz4Lw ... 8Rn", "vllmKey-****7Tq2"]) {
+    assert.equal(scrubSecrets(text, keys.slice(0, 1)), text);
+  }
+  assert.equal(scrubSecrets("vllmKe ... -7Tq2", keys), "vllmKe ... -7Tq2");
+});

@@ -236,3 +236,45 @@ Deno.test("a reload that points the provider at another Ollama: the first one's 
     await second.close();
   }
 });
+
+Deno.test("a local server's questions follow no redirect, and end at 2 s on a server that drips", async () => {
+  const elsewhere: string[] = [];
+  const other = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    elsewhere.push(`${req.method} ${new URL(req.url).pathname}`);
+    return psAnswer({ "qwen3:latest": 4096 });
+  });
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/drip/api/ps") {
+      // Headers at once, then a byte every 100 ms for 20 s.
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          if (++sent > 200) return controller.close();
+          controller.enqueue(new Uint8Array([0x20]));
+        },
+      });
+      return new Response(body, { headers: { "content-type": "application/json" } });
+    }
+    const to = `http://localhost:${other.addr.port}${path}`;
+    return new Response(null, { status: Number(path.slice(1, 4)), headers: { location: to } });
+  });
+  const root = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    for (const status of [301, 302, 303, 307, 308]) {
+      const said = await ask(fetch, `${root}/${status}/api/show`, {
+        method: "POST",
+        body: JSON.stringify({ model: "qwen3" }),
+      });
+      assert.equal(said, undefined, `${status}`);
+    }
+    assert.deepEqual(elsewhere, []);
+    const started = performance.now();
+    await assert.rejects(ask(fetch, `${root}/drip/api/ps`), /timeout/i);
+    const ms = performance.now() - started;
+    assert.ok(ms >= 1_900 && ms < 4_000, `ended after ${ms.toFixed(0)} ms`);
+  } finally {
+    await Promise.all([server.shutdown(), other.shutdown()]);
+  }
+});

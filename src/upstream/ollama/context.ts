@@ -46,8 +46,10 @@ export function rootOf(baseUrl: string): string {
 }
 
 /**
- * GET (or `init`) `url` within 2 s (or until `init.signal` aborts): its JSON, or undefined when
- * it answers other than 2xx. An answer past MAX_ANSWER_BYTES, or not JSON, is an error.
+ * GET (or `init`) `url` within 2 s, its answer read to the end included (or until `init.signal`
+ * aborts): its JSON, or undefined when it answers other than 2xx. An answer past
+ * MAX_ANSWER_BYTES, or not JSON, is an error. A redirect is not followed (it is no answer): these
+ * APIs have none, and the server ccp asks is the one its config names, not one it points to.
  */
 export async function ask(
   fetchFn: FetchLike,
@@ -56,7 +58,7 @@ export async function ask(
 ): Promise<unknown> {
   const timeout = AbortSignal.timeout(ASK_MS);
   const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-  const response = await fetchFn(url, { ...init, signal });
+  const response = await fetchFn(url, { ...init, signal, redirect: "manual" });
   if (!response.ok) {
     await response.body?.cancel();
     return undefined;

@@ -15,7 +15,7 @@ import type { Logger } from "../../core/log.ts";
 import type { RequestObserver, RequestRecord } from "../../pipeline/record.ts";
 import type { ServerWindows } from "../../resilience/server_windows.ts";
 import type { ProviderConfig } from "../../config/types.ts";
-import type { FetchLike } from "../http/clients.ts";
+import { fetchFor, type FetchLike } from "../http/clients.ts";
 import type { ShortContext } from "../../observe/context_notes.ts";
 import {
   ask,
@@ -124,12 +124,14 @@ export class OllamaContextWatch implements RequestObserver {
   async check(): Promise<void> {
     const config = this.#config();
     for (const [id, models] of ollamaModels(config)) {
-      const root = rootOf(config.providers[id]!.baseUrl);
-      const loaded = await this.#loaded(root);
+      const provider = config.providers[id]!;
+      const loaded = await this.#loaded(provider);
       if (!loaded) continue;
       for (const model of models) {
-        const context = runningContext(loaded, model) ?? await this.#modelfile(root, model);
-        if (context !== undefined) this.#learn(nameOf(id, model), context, root);
+        const context = runningContext(loaded, model) ?? await this.#modelfile(provider, model);
+        if (context !== undefined) {
+          this.#learn(nameOf(id, model), context, rootOf(provider.baseUrl));
+        }
       }
     }
   }
@@ -169,6 +171,11 @@ export class OllamaContextWatch implements RequestObserver {
     return shorts;
   }
 
+  /** The way ccp's requests to `provider` go: Ollama directly, whatever HTTP_PROXY says. */
+  #fetchOf(provider: ProviderConfig): FetchLike {
+    return fetchFor(provider, this.#fetch);
+  }
+
   #warn(provider: string, model: string): void {
     const name = nameOf(provider, model);
     const context = this.#contextOf(name);
@@ -197,11 +204,10 @@ export class OllamaContextWatch implements RequestObserver {
     if (!config || this.#refreshing.has(name)) return;
     this.#refreshing.add(name);
     try {
-      const root = rootOf(config.baseUrl);
-      const loaded = await this.#loaded(root);
+      const loaded = await this.#loaded(config);
       const context = loaded ? runningContext(loaded, model) : undefined;
       if (context === undefined) return;
-      this.#learn(name, context, root);
+      this.#learn(name, context, rootOf(config.baseUrl));
       this.#warn(provider, model);
     } finally {
       this.#refreshing.delete(name);
@@ -239,7 +245,7 @@ export class OllamaContextWatch implements RequestObserver {
     tokens: () => Promise<number>,
   ): Promise<void> {
     const root = rootOf(provider.baseUrl);
-    const loaded = await this.#loaded(root);
+    const loaded = await this.#loaded(provider);
     // Ollama did not answer: the request goes as it would have.
     if (!loaded) {
       if (this.#silent.size < MAX_ASKED) this.#silent.add(nameOf(provider.id, model));
@@ -248,10 +254,10 @@ export class OllamaContextWatch implements RequestObserver {
     let context = runningContext(loaded, model);
     if (context === undefined) {
       const count = await tokens().catch(() => undefined);
-      if (count === undefined || count <= FITS_ANY_CONTEXT || !await this.#load(root, model)) {
+      if (count === undefined || count <= FITS_ANY_CONTEXT || !await this.#load(provider, model)) {
         return;
       }
-      const now = await this.#loaded(root);
+      const now = await this.#loaded(provider);
       context = now && runningContext(now, model);
     }
     if (context === undefined) return;
@@ -260,13 +266,15 @@ export class OllamaContextWatch implements RequestObserver {
   }
 
   /** Has Ollama load `model`; true once it is loaded (Ollama answers when the load is done). */
-  async #load(root: string, model: string): Promise<boolean> {
+  async #load(provider: ProviderConfig, model: string): Promise<boolean> {
     const signal = AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(LOAD_WAIT_MS)]);
     try {
-      const response = await this.#fetch(`${root}/api/generate`, {
+      // Sent as the questions are: directly, and a redirect is no answer.
+      const response = await this.#fetchOf(provider)(`${rootOf(provider.baseUrl)}/api/generate`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ model }),
+        redirect: "manual",
         signal,
       });
       await response.body?.cancel();
@@ -320,9 +328,9 @@ export class OllamaContextWatch implements RequestObserver {
     this.#rechecking.add(name);
     try {
       const root = rootOf(provider.baseUrl);
-      const loaded = await this.#loaded(root);
+      const loaded = await this.#loaded(provider);
       if (!loaded) return;
-      const context = runningContext(loaded, model) ?? await this.#modelfile(root, model);
+      const context = runningContext(loaded, model) ?? await this.#modelfile(provider, model);
       if (context !== undefined) return this.#learn(name, context, root);
       this.#known.delete(name);
       this.#asked.delete(`${root} ${name}`);
@@ -333,14 +341,15 @@ export class OllamaContextWatch implements RequestObserver {
     }
   }
 
-  async #loaded(root: string): Promise<Map<string, number> | undefined> {
-    const ps = await ask(this.#fetch, `${root}/api/ps`, { signal: this.#stopped.signal })
-      .catch(() => undefined);
+  async #loaded(provider: ProviderConfig): Promise<Map<string, number> | undefined> {
+    const ps = await ask(this.#fetchOf(provider), `${rootOf(provider.baseUrl)}/api/ps`, {
+      signal: this.#stopped.signal,
+    }).catch(() => undefined);
     return ps === undefined ? undefined : loadedContexts(ps);
   }
 
-  async #modelfile(root: string, model: string): Promise<number | undefined> {
-    const show = await ask(this.#fetch, `${root}/api/show`, {
+  async #modelfile(provider: ProviderConfig, model: string): Promise<number | undefined> {
+    const show = await ask(this.#fetchOf(provider), `${rootOf(provider.baseUrl)}/api/show`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ model }),
