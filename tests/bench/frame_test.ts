@@ -17,7 +17,7 @@ const LATE_WRITER = `trap 'sleep 0.2; mkdir -p "$0"; echo late > "$0/late"; exit
 const probe = (ending: string) => `
   import { benchMain } from "${frame}";
   import { Child } from "${child}";
-  await benchMain("probe", 1_000, async (tmp) => {
+  await benchMain("probe", 3_000, async (tmp) => {
     const script = ${JSON.stringify(LATE_WRITER)};
     const sh = new Child("sh", new Deno.Command("sh", {
       args: ["-c", script, tmp],
